@@ -1,0 +1,18 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from jixiao.organizations.api.views import BudgetUnitViewSet, DepartmentViewSet, FiscalRegionViewSet
+from jixiao.projects.api.views import ProjectViewSet
+
+router = DefaultRouter()
+router.register("projects", ProjectViewSet, basename="project")
+router.register("regions", FiscalRegionViewSet, basename="region")
+router.register("departments", DepartmentViewSet, basename="department")
+router.register("units", BudgetUnitViewSet, basename="unit")
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,14 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("jixiao.core.urls")),
+    path("accounts/", include("jixiao.accounts.urls")),
+    path("org/", include("jixiao.organizations.urls")),
+    path("projects/", include("jixiao.projects.urls")),
+    path("api/v1/", include(("config.api_urls", "api"))),
+]
+
+handler400 = "jixiao.core.errorviews.bad_request"
+handler403 = "jixiao.core.errorviews.permission_denied"
+handler404 = "jixiao.core.errorviews.page_not_found"
+handler500 = "jixiao.core.errorviews.server_error"

@@ -1,0 +1,116 @@
+"""Personas shared by every app's tests (ARCHITECTURE.md §Tests).
+
+One small county: two departments (教育局 对口 教科文股, 卫健局 对口 社保股), each with a first-level unit;
+教育局's unit has a second-level unit. `world` builds it once per test; persona fixtures log a client in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from jixiao.accounts.models import Membership, User
+from jixiao.accounts.tests.factories import TEST_PASSWORD, UserFactory
+from jixiao.organizations.models import BudgetUnit, Department, FinanceSection, FiscalRegion
+from jixiao.organizations.tests.factories import (
+    BudgetUnitFactory,
+    DepartmentFactory,
+    FinanceSectionFactory,
+    FiscalRegionFactory,
+    FiscalYearFactory,
+)
+from jixiao.projects.models import Project
+from jixiao.projects.tests.factories import ProjectFactory
+
+PERSONAS = [
+    "performance", "budget", "business", "dept_admin", "unit_user", "other_unit_user",
+    "expert", "agency", "leader", "oversight", "sys_admin", "sec_admin", "audit_admin",
+]
+
+
+@dataclass
+class World:
+    region: FiscalRegion
+    other_region: FiscalRegion
+    perf_section: FinanceSection
+    budget_section: FinanceSection
+    edu_section: FinanceSection
+    health_section: FinanceSection
+    edu: Department
+    health: Department
+    school: BudgetUnit
+    school_branch: BudgetUnit
+    hospital: BudgetUnit
+    far_unit: BudgetUnit
+    school_project: Project
+    branch_project: Project
+    hospital_project: Project
+    far_project: Project
+    users: dict[str, User]
+
+    def login(self, persona: str) -> Client:
+        client = Client()
+        assert client.login(username=self.users[persona].username, password=TEST_PASSWORD)
+        return client
+
+
+def _member(username: str, role: str, region: FiscalRegion, **orgs: Any) -> User:
+    user = UserFactory(username=username, display_name=username)
+    Membership.objects.create(user=user, role=role, region=region, **orgs)
+    return user
+
+
+def build_world() -> World:
+    FiscalYearFactory(year=2026, is_current=True)
+    FiscalYearFactory(year=2027, is_current=False)
+    region = FiscalRegionFactory(mof_div_code="511725000", name="渠县")
+    other = FiscalRegionFactory(mof_div_code="511722000", name="宣汉县")
+    perf = FinanceSectionFactory(region=region, code="JX", name="绩效股", kind=FinanceSection.Kind.PERFORMANCE)
+    budget = FinanceSectionFactory(region=region, code="YS", name="预算股", kind=FinanceSection.Kind.BUDGET)
+    edu_s = FinanceSectionFactory(region=region, code="KW", name="教科文股")
+    health_s = FinanceSectionFactory(region=region, code="SB", name="社保股")
+    edu = DepartmentFactory(region=region, dept_code="101", name="县教育局", finance_section=edu_s)
+    health = DepartmentFactory(region=region, dept_code="102", name="县卫健局", finance_section=health_s)
+    far_dept = DepartmentFactory(region=other, dept_code="101", name="宣汉县教育局")
+    school = BudgetUnitFactory(department=edu, agency_code="101001", name="县第一中学")
+    branch = BudgetUnitFactory(department=edu, agency_code="101002", name="县第一中学分校", parent=school, level=2)
+    hospital = BudgetUnitFactory(department=health, agency_code="102001", name="县人民医院")
+    far_unit = BudgetUnitFactory(department=far_dept, agency_code="101001", name="宣汉县中学")
+    users = {
+        "performance": _member("p_perf", "performance", region, section=perf),
+        "budget": _member("p_budget", "budget", region, section=budget),
+        "business": _member("p_business", "business", region, section=edu_s),
+        "dept_admin": _member("p_dept", "dept_admin", region, department=edu),
+        "unit_user": _member("p_unit", "unit_user", region, unit=school),
+        "other_unit_user": _member("p_other", "unit_user", region, unit=hospital),
+        "expert": _member("p_expert", "expert", region),
+        "agency": _member("p_agency", "agency", region),
+        "leader": _member("p_leader", "leader", region),
+        "oversight": _member("p_oversight", "oversight", region),
+        "sys_admin": _member("p_sys", "sys_admin", region),
+        "sec_admin": _member("p_sec", "sec_admin", region),
+        "audit_admin": _member("p_audit", "audit_admin", region),
+    }
+    return World(
+        region=region, other_region=other, perf_section=perf, budget_section=budget, edu_section=edu_s,
+        health_section=health_s, edu=edu, health=health, school=school, school_branch=branch, hospital=hospital,
+        far_unit=far_unit,
+        school_project=ProjectFactory(unit=school, code="P-SCHOOL", name="一中教学设备购置"),
+        branch_project=ProjectFactory(unit=branch, code="P-BRANCH", name="分校食堂改造"),
+        hospital_project=ProjectFactory(unit=hospital, code="P-HOSP", name="医院信息化建设"),
+        far_project=ProjectFactory(unit=far_unit, code="P-FAR", name="外县项目"),
+        users=users,
+    )
+
+
+@pytest.fixture
+def world(db: Any) -> World:
+    return build_world()
+
+
+@pytest.fixture
+def anonymous_client() -> Client:
+    return Client()

@@ -1,0 +1,93 @@
+"""Roles and what they may do: the one table that maps every role to capabilities and a data scope.
+
+DOMAIN.md §6.10 and SECURITY.md §1.3 (三员分立). A capability is a string `area.verb`; views,
+services, the API and the menu all ask `membership.can(capability)`.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from jixiao.core.scoping import ScopeLevel
+
+
+class Role(models.TextChoices):
+    PERFORMANCE = "performance", _("绩效股")
+    BUDGET = "budget", _("预算股")
+    BUSINESS = "business", _("业务股室")
+    DEPT_ADMIN = "dept_admin", _("主管部门")
+    UNIT_USER = "unit_user", _("预算单位")
+    EXPERT = "expert", _("评审专家")
+    AGENCY = "agency", _("第三方机构")
+    LEADER = "leader", _("领导（只读）")
+    OVERSIGHT = "oversight", _("人大/审计（只读）")
+    SYS_ADMIN = "sys_admin", _("系统管理员")
+    SEC_ADMIN = "sec_admin", _("安全管理员")
+    AUDIT_ADMIN = "audit_admin", _("审计管理员")
+
+
+THREE_ADMINS = frozenset({Role.SYS_ADMIN, Role.SEC_ADMIN, Role.AUDIT_ADMIN})
+
+READ_ORG = {"org.view"}
+READ_PROJECTS = {"project.view", "project.export"}
+
+ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.PERFORMANCE: frozenset(
+        READ_ORG | READ_PROJECTS | {"org.export", "project.edit_any", "stage.view"}
+    ),
+    Role.BUDGET: frozenset(
+        READ_ORG | READ_PROJECTS | {"org.manage", "org.import", "org.export", "project.edit_any",
+                                    "project.import", "project.create", "fiscal_year.manage", "stage.view"}
+    ),
+    Role.BUSINESS: frozenset(READ_ORG | READ_PROJECTS | {"project.review_section", "stage.view"}),
+    Role.DEPT_ADMIN: frozenset(
+        READ_ORG | READ_PROJECTS | {"project.create", "project.edit", "project.submit", "project.import",
+                                    "project.review_dept", "stage.view"}
+    ),
+    Role.UNIT_USER: frozenset(
+        READ_ORG | READ_PROJECTS | {"project.create", "project.edit", "project.submit", "project.import", "stage.view"}
+    ),
+    Role.EXPERT: frozenset({"stage.view"}),
+    Role.AGENCY: frozenset({"stage.view"}),
+    Role.LEADER: frozenset(READ_ORG | READ_PROJECTS | {"stage.view"}),
+    Role.OVERSIGHT: frozenset(READ_ORG | READ_PROJECTS | {"stage.view"}),
+    # 三员: no business data at all (SECURITY.md §1.3).
+    Role.SYS_ADMIN: frozenset({"org.view", "org.manage", "org.import", "org.export", "fiscal_year.manage",
+                               "users.manage"}),
+    Role.SEC_ADMIN: frozenset({"org.view", "roles.grant"}),
+    Role.AUDIT_ADMIN: frozenset({"audit.view", "audit.export"}),
+}
+
+# How far each role sees business rows (projects and later stages).
+ROLE_SCOPE: dict[str, str] = {
+    Role.PERFORMANCE: ScopeLevel.REGION,
+    Role.BUDGET: ScopeLevel.REGION,
+    Role.BUSINESS: ScopeLevel.SECTION,
+    Role.DEPT_ADMIN: ScopeLevel.DEPARTMENT,
+    Role.UNIT_USER: ScopeLevel.UNIT,
+    Role.EXPERT: ScopeLevel.NONE,
+    Role.AGENCY: ScopeLevel.NONE,
+    Role.LEADER: ScopeLevel.REGION,
+    Role.OVERSIGHT: ScopeLevel.REGION,
+    Role.SYS_ADMIN: ScopeLevel.NONE,
+    Role.SEC_ADMIN: ScopeLevel.NONE,
+    Role.AUDIT_ADMIN: ScopeLevel.NONE,
+}
+
+# How far each role sees organisation reference data (departments, units). The system and security
+# administrators maintain accounts and org units for the whole region but see no business rows.
+ROLE_ORG_SCOPE: dict[str, str] = {**ROLE_SCOPE, Role.SYS_ADMIN: ScopeLevel.REGION, Role.SEC_ADMIN: ScopeLevel.REGION}
+
+# Which organisation a role's membership must name.
+ROLE_REQUIRES: dict[str, str | None] = {
+    Role.BUSINESS: "section",
+    Role.PERFORMANCE: "section",
+    Role.BUDGET: "section",
+    Role.DEPT_ADMIN: "department",
+    Role.UNIT_USER: "unit",
+}
+
+
+def capabilities_for(role: str) -> frozenset[str]:
+    return ROLE_CAPABILITIES.get(role, frozenset())

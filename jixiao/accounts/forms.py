@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+from jixiao.accounts.capabilities import Role
+from jixiao.accounts.models import User
+from jixiao.organizations.models import BudgetUnit, Department, FinanceSection, FiscalRegion
+
+
+class LoginForm(AuthenticationForm):
+    # One generic message whatever went wrong: no user enumeration (SECURITY.md A03).
+    error_messages = {
+        "invalid_login": "用户名或密码错误",
+        "inactive": "用户名或密码错误",
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = "用户名"
+        self.fields["password"].label = "密码"
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-control"
+
+
+class UserCreateForm(forms.Form):
+    username = forms.CharField(label="用户名", max_length=150)
+    display_name = forms.CharField(label="姓名", max_length=50)
+
+
+class MembershipGrantForm(forms.Form):
+    user = forms.ModelChoiceField(label="用户", queryset=User.objects.filter(is_active=True))
+    role = forms.ChoiceField(label="角色", choices=Role.choices)
+    region = forms.ModelChoiceField(label="财政区划", queryset=FiscalRegion.objects.all())
+    section = forms.ModelChoiceField(label="股室", queryset=FinanceSection.objects.all(), required=False)
+    department = forms.ModelChoiceField(label="主管部门", queryset=Department.objects.all(), required=False)
+    unit = forms.ModelChoiceField(label="预算单位", queryset=BudgetUnit.objects.all(), required=False)
+
+    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = FiscalRegion.objects.visible_to(actor)
+        self.fields["department"].queryset = Department.objects.visible_to(actor)
+        self.fields["unit"].queryset = BudgetUnit.objects.visible_to(actor).select_related("department")
+        membership = actor.active_membership
+        self.fields["section"].queryset = FinanceSection.objects.filter(
+            region__path__startswith=membership.region.path)
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-select" if isinstance(field, forms.ChoiceField) else "form-control"
+
+
+class AuditFilterForm(forms.Form):
+    actor = forms.CharField(label="用户", required=False)
+    event_type = forms.CharField(label="事件类型", required=False)
+    object_type = forms.CharField(label="对象类型", required=False)
+    object_id = forms.CharField(label="对象ID", required=False)
+    outcome = forms.ChoiceField(label="结果", required=False,
+                                choices=[("", "全部"), ("success", "成功"), ("failure", "失败"), ("denied", "拒绝")])
+    date_from = forms.DateField(label="开始日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label="结束日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))

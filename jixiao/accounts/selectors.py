@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from jixiao.accounts.models import Membership, User
+from jixiao.core.models import AuditEvent
+
+
+def users_for_admin(*, actor: Any, search: str = "") -> QuerySet[User]:
+    qs = User.objects.all().order_by("username")
+    if search:
+        qs = qs.filter(username__icontains=search) | qs.filter(display_name__icontains=search)
+    return qs
+
+
+def memberships_for_admin(*, actor: Any, search: str = "") -> QuerySet[Membership]:
+    qs = Membership.objects.select_related("user", "region", "section", "department", "unit").order_by(
+        "user__username", "id")
+    if search:
+        qs = qs.filter(user__username__icontains=search) | qs.filter(user__display_name__icontains=search)
+    return qs
+
+
+def audit_events(*, actor: Any, filters: dict[str, str]) -> QuerySet[AuditEvent]:
+    qs = AuditEvent.objects.all()
+    if filters.get("actor"):
+        qs = qs.filter(actor_name__icontains=filters["actor"])
+    if filters.get("event_type"):
+        qs = qs.filter(event_type__startswith=filters["event_type"])
+    if filters.get("object_type"):
+        qs = qs.filter(object_type=filters["object_type"])
+    if filters.get("object_id"):
+        qs = qs.filter(object_id=filters["object_id"])
+    if filters.get("outcome"):
+        qs = qs.filter(outcome=filters["outcome"])
+    if filters.get("date_from"):
+        qs = qs.filter(occurred_at__date__gte=filters["date_from"])
+    if filters.get("date_to"):
+        qs = qs.filter(occurred_at__date__lte=filters["date_to"])
+    return qs
+
+
+def user_by_pk(pk: int) -> User:
+    return User.objects.get(pk=pk)

@@ -1,0 +1,111 @@
+"""Account writes: creating users, granting and revoking roles, switching the acting membership."""
+
+from __future__ import annotations
+
+import secrets
+import string
+from typing import Any
+
+from django.db import transaction
+
+from jixiao.accounts.capabilities import ROLE_REQUIRES, THREE_ADMINS, Role
+from jixiao.accounts.models import Membership, User
+from jixiao.core import audit
+from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.permissions import require
+
+PASSWORD_ALPHABET = string.ascii_letters + string.digits + "!@#$%^&*"
+
+
+def generate_password(length: int = 14) -> str:
+    """A random password with all four character classes (SECURITY.md §1.2)."""
+    while True:
+        password = "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(length))
+        classes = [any(c.islower() for c in password), any(c.isupper() for c in password),
+                   any(c.isdigit() for c in password), any(c in "!@#$%^&*" for c in password)]
+        if all(classes):
+            return password
+
+
+def user_create(*, actor: Any, username: str, display_name: str) -> tuple[User, str]:
+    """Create an account with a random single-use initial password (the user must change it at first login)."""
+    require(actor, "users.manage")
+    username = username.strip()
+    if not username:
+        raise DomainError("用户名不能为空")
+    if username.lower() in {"admin", "root", "test"}:
+        raise DomainError("不允许使用 admin、root、test 等默认账号名")
+    if User.objects.filter(username__iexact=username).exists():
+        raise DomainError(f"用户名“{username}”已存在")
+    password = generate_password()
+    with transaction.atomic():
+        user = User(username=username, display_name=display_name.strip(), must_change_password=True)
+        user.set_password(password)
+        user.save()
+        audit.record(actor=actor, event_type="user.create", obj=user,
+                     changes={"username": [None, username], "display_name": [None, user.display_name]})
+    return user, password
+
+
+def user_set_active(*, actor: Any, user: User, is_active: bool) -> User:
+    require(actor, "users.manage")
+    if user.pk == actor.pk:
+        raise DomainError("不能停用自己的账号")
+    with transaction.atomic():
+        before = user.is_active
+        user.is_active = is_active
+        user.save(update_fields=["is_active"])
+        audit.record(actor=actor, event_type="user.enable" if is_active else "user.disable", obj=user,
+                     changes={"is_active": [before, is_active]})
+    return user
+
+
+def _validate_membership(user: User, role: str, orgs: dict[str, Any]) -> None:
+    if role not in Role.values:
+        raise DomainError("角色无效")
+    needed = ROLE_REQUIRES.get(role)
+    if needed and orgs.get(needed) is None:
+        labels = {"section": "股室", "department": "主管部门", "unit": "预算单位"}
+        raise DomainError(f"“{Role(role).label}”角色必须指定{labels[needed]}")
+    held = set(user.memberships.filter(is_active=True).values_list("role", flat=True))
+    if role in THREE_ADMINS and (held - {role}):
+        raise DomainError("三员分立：系统管理员、安全管理员、审计管理员不能与其他角色由同一账号兼任")
+    if role not in THREE_ADMINS and held & THREE_ADMINS:
+        raise DomainError("三员分立：该账号已是管理员账号，不能再授予业务角色")
+
+
+def membership_grant(*, actor: Any, user: User, role: str, region: Any, section: Any = None,
+                     department: Any = None, unit: Any = None) -> Membership:
+    require(actor, "roles.grant")
+    if user.pk == actor.pk:
+        raise DomainError("不能给自己授权")
+    orgs = {"section": section, "department": department, "unit": unit}
+    with transaction.atomic():
+        _validate_membership(user, role, orgs)
+        membership = Membership.objects.create(user=user, role=role, region=region, **orgs)
+        audit.record(actor=actor, event_type="membership.grant", obj=membership,
+                     changes={"user": [None, user.username], "role": [None, role],
+                              "organization": [None, membership.organization_label]})
+    return membership
+
+
+def membership_revoke(*, actor: Any, membership: Membership) -> Membership:
+    require(actor, "roles.grant")
+    with transaction.atomic():
+        membership.is_active = False
+        membership.save(update_fields=["is_active"])
+        audit.record(actor=actor, event_type="membership.revoke", obj=membership,
+                     changes={"is_active": [True, False]})
+    return membership
+
+
+def membership_switch(*, user: User, membership_id: int) -> Membership:
+    membership = (
+        user.memberships.filter(pk=membership_id, is_active=True)
+        .select_related("region", "section", "department", "unit").first()
+    )
+    if membership is None:
+        raise NotFoundError("身份不存在")
+    user.set_active_membership(membership)
+    audit.record(actor=user, event_type="membership.switch", obj=membership)
+    return membership

@@ -1,0 +1,18 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from jixiao.accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("switch/", views.switch_membership, name="switch"),
+    path("console/users/", views.user_list, name="user_list"),
+    path("console/users/new/", views.user_create, name="user_create"),
+    path("console/users/<int:pk>/toggle/", views.user_toggle, name="user_toggle"),
+    path("console/memberships/", views.membership_list, name="membership_list"),
+    path("console/memberships/<int:pk>/revoke/", views.membership_revoke, name="membership_revoke"),
+    path("console/audit/", views.audit_list, name="audit_list"),
+]

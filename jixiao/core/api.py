@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from jixiao.core.errors import DomainError
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DomainError):
+        return Response({"detail": exc.message}, status=exc.status_code)
+    return drf_exception_handler(exc, context)
+
+
+from django_filters.rest_framework import DjangoFilterBackend  # noqa: E402
+
+
+class ScopedFilterBackend(DjangoFilterBackend):
+    """Pass the requesting user to FilterSets so their choices come from the user's own scope."""
+
+    def get_filterset_kwargs(self, request: Any, queryset: Any, view: Any) -> dict[str, Any]:
+        kwargs = super().get_filterset_kwargs(request, queryset, view)
+        kwargs["user"] = request.user
+        return kwargs

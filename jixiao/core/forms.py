@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+
+from jixiao.core.money import MoneyError, wan_from_yuan, yuan_from_wan
+
+
+class WanField(forms.DecimalField):
+    """Entered and shown in 万元, cleaned to Decimal yuan (2 places)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", Decimal(0))
+        kwargs.setdefault("decimal_places", 6)
+        kwargs.setdefault("max_digits", 18)
+        super().__init__(**kwargs)
+        self.widget.attrs.setdefault("step", "0.01")
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, Decimal):
+            return (wan_from_yuan(value)).normalize()
+        return value
+
+    def clean(self, value: Any) -> Decimal:
+        wan = super().clean(value)
+        if wan is None:
+            return Decimal("0.00")
+        try:
+            return yuan_from_wan(wan)
+        except MoneyError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+
+def bootstrapify(form: forms.BaseForm) -> None:
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(widget, forms.CheckboxInput):
+            widget.attrs.setdefault("class", "form-check-input")
+        elif isinstance(widget, forms.Select):
+            widget.attrs.setdefault("class", "form-select")
+        else:
+            widget.attrs.setdefault("class", "form-control")

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+from jixiao.core import context
+
+# Fonts, scripts and styles are all served by the app itself: no CDN is allowed on an intranet.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+    "form-action 'self'"
+)
+
+
+def client_ip(request: HttpRequest) -> str:
+    # Only REMOTE_ADDR is trusted; a deployment behind a proxy sets it through the proxy (docs/deploy.md).
+    return str(request.META.get("REMOTE_ADDR", ""))[:45]
+
+
+class RequestContextMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        ctx = context.RequestContext(ip=client_ip(request), request_id=uuid.uuid4().hex)
+        request.jixiao_context = ctx  # type: ignore[attr-defined]
+        token = context.bind(ctx)
+        try:
+            response = self.get_response(request)
+        finally:
+            context.unbind(token)
+        response["X-Request-ID"] = ctx.request_id
+        return response
+
+
+class SecurityHeadersMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.setdefault("Content-Security-Policy", CSP)
+        if getattr(request, "user", None) is not None and request.user.is_authenticated:
+            response["Cache-Control"] = "no-store"
+        return response

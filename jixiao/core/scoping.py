@@ -1,0 +1,44 @@
+"""One path restricts rows everywhere: `Model.objects.visible_to(user)`.
+
+Each scoped model's queryset implements `scope(membership)`; this base resolves the user's active
+membership (see accounts.User.active_membership) and returns nothing for anonymous users or users
+without a membership. Not yours and not there look the same: callers turn a miss into a 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+from django.db import models
+from django.http import Http404
+
+M = TypeVar("M", bound=models.Model)
+
+
+class ScopedQuerySet(models.QuerySet[M], Generic[M]):
+    def visible_to(self, user: Any) -> ScopedQuerySet[M]:
+        if user is None or not getattr(user, "is_authenticated", False):
+            return self.none()
+        membership = getattr(user, "active_membership", None)
+        if membership is None:
+            return self.none()
+        return self.scope(membership)
+
+    def scope(self, membership: Any) -> ScopedQuerySet[M]:  # pragma: no cover - each model overrides
+        raise NotImplementedError
+
+    def get_visible_or_404(self, user: Any, **lookup: Any) -> M:
+        try:
+            return self.visible_to(user).get(**lookup)
+        except (self.model.DoesNotExist, ValueError, TypeError) as exc:
+            raise Http404 from exc
+
+
+class ScopeLevel:
+    """How far a membership sees business rows. Roles map to a level in accounts.capabilities."""
+
+    REGION = "region"  # the whole region subtree (finance bureau staff, leaders, oversight)
+    SECTION = "section"  # departments the business section is 对口 for
+    DEPARTMENT = "department"  # one 主管部门 and all its units
+    UNIT = "unit"  # one 预算单位 and its subordinate units
+    NONE = "none"  # no business rows (三员, experts and agencies until assigned)

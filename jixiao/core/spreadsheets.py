@@ -1,0 +1,152 @@
+"""Spreadsheet helpers: safe reading of uploaded .xlsx and writing with formula-injection escaping.
+
+Reading checks the container before openpyxl sees it (size, zip magic, entry count, uncompressed size,
+macros). openpyxl parses XML through defusedxml when it is installed (checked at startup).
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import IO, Any
+
+import openpyxl
+from django.conf import settings
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from jixiao.core.errors import DomainError
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_ENTRIES = 10_000
+MAX_UNCOMPRESSED = 100 * 1024 * 1024
+DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+class SpreadsheetError(DomainError):
+    pass
+
+
+@dataclass(frozen=True)
+class CellError:
+    row: int
+    column: str
+    value: str
+    message: str
+
+
+def _check_container(data: bytes) -> None:
+    limit = settings.JIXIAO_MAX_UPLOAD_BYTES
+    if len(data) > limit:
+        raise SpreadsheetError(f"文件过大：不能超过 {limit // (1024 * 1024)} MB")
+    if not data.startswith(b"PK\x03\x04"):
+        raise SpreadsheetError("文件不是有效的 Excel（.xlsx）文件，请使用“另存为 Excel 工作簿”后重新上传")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+            if len(infos) > MAX_ENTRIES:
+                raise SpreadsheetError("文件结构异常（条目过多），已拒绝")
+            if sum(info.file_size for info in infos) > MAX_UNCOMPRESSED:
+                raise SpreadsheetError("文件解压后过大，已拒绝")
+            names = {info.filename.lower() for info in infos}
+    except zipfile.BadZipFile as exc:
+        raise SpreadsheetError("文件已损坏，无法读取") from exc
+    if any(name.endswith("vbaproject.bin") for name in names):
+        raise SpreadsheetError("不接受包含宏的文件")
+    if "xl/workbook.xml" not in names:
+        raise SpreadsheetError("文件不是有效的 Excel（.xlsx）文件")
+
+
+def read_rows(upload: IO[bytes] | bytes, *, header_row: int = 1) -> tuple[list[str], Iterator[tuple[int, dict[str, Any]]]]:
+    """Return the header names and an iterator of (row number, {header: value}) for the first sheet.
+
+    Formula cells are returned as their formula text (never evaluated); callers treat them as text.
+    Completely empty rows are skipped.
+    """
+    data = upload if isinstance(upload, bytes) else upload.read()
+    _check_container(data)
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except Exception as exc:  # openpyxl raises many types for malformed files
+        raise SpreadsheetError("文件无法解析，请确认是 Excel（.xlsx）格式") from exc
+    sheet = workbook.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    header: list[str] = []
+    for index, values in enumerate(rows, start=1):
+        if index == header_row:
+            header = [str(v).strip() if v is not None else "" for v in values]
+            break
+    if not any(header):
+        workbook.close()
+        raise SpreadsheetError("第一行应为表头，但文件为空")
+
+    def iterate() -> Iterator[tuple[int, dict[str, Any]]]:
+        try:
+            for number, values in enumerate(rows, start=header_row + 1):
+                if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+                    continue
+                yield number, {name: values[i] if i < len(values) else None for i, name in enumerate(header) if name}
+        finally:
+            workbook.close()
+
+    return header, iterate()
+
+
+
+
+def write_workbook(
+    sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]],
+    *,
+    title: str | None = None,
+) -> bytes:
+    """Write sheets of (name, headers, rows) to xlsx bytes. Every string cell is typed as text."""
+    workbook = openpyxl.Workbook(write_only=False)
+    workbook.remove(workbook.active)  # type: ignore[arg-type]
+    header_font = Font(bold=True, color="FFFFFF")
+    header_fill = PatternFill("solid", fgColor="1F4E79")
+    for name, headers, rows in sheets:
+        sheet = workbook.create_sheet(name[:31])
+        start = 1
+        if title:
+            sheet.cell(row=1, column=1, value=title).font = Font(bold=True, size=14)
+            start = 2
+        widths = [max(8, len(str(h)) * 2 + 2) for h in headers]
+        for col, header in enumerate(headers, start=1):
+            cell = sheet.cell(row=start, column=col, value=header)
+            cell.font = header_font
+            cell.fill = header_fill
+            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        for r, row in enumerate(rows, start=start + 1):
+            for col, value in enumerate(row, start=1):
+                cell = sheet.cell(row=r, column=col)
+                if isinstance(value, str):
+                    cell.value = value
+                    # Force text type so "=..." etc. is never a formula (SECURITY F08/F09).
+                    cell.data_type = "s"
+                    if value.startswith(DANGEROUS_PREFIXES):
+                        cell.quotePrefix = True
+                    widths[col - 1] = min(60, max(widths[col - 1], len(value) + 4))
+                else:
+                    cell.value = value
+        for col, width in enumerate(widths, start=1):
+            sheet.column_dimensions[get_column_letter(col)].width = width
+        sheet.freeze_panes = sheet.cell(row=start + 1, column=1)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def error_report(errors: Sequence[CellError]) -> bytes:
+    return write_workbook(
+        [("错误报告", ["行号", "列", "单元格内容", "错误说明"], ((e.row, e.column, e.value, e.message) for e in errors))]
+    )
+
+
+def cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from jixiao.core import views
+
+app_name = "core"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("stage/<slug:slug>/", views.stage, name="stage"),
+]

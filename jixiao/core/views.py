@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from jixiao.core import todos
+from jixiao.core.views_helpers import capability_required
+
+# Stages not built yet: each page says what is coming, so nobody mistakes a placeholder for a feature.
+STAGES: dict[str, tuple[str, str]] = {
+    "preassessment": ("事前绩效评估", "新增重大项目和政策的事前评估、专家评审和入库把关。"),
+    "targets": ("绩效目标管理", "项目和部门整体绩效目标的填报、多级审核和随预算批复。"),
+    "indicators": ("指标库", "分行业分领域的共性与个性指标库、指标申报与审核。"),
+    "monitoring": ("绩效运行监控", "预算执行与绩效目标“双监控”、预警与处置。"),
+    "evaluations": ("绩效评价", "单位自评、财政抽评（再评价）、真实性核查与重点评价。"),
+    "results": ("结果应用与整改", "评价结果与预算安排挂钩、整改通知书及“两书一函”。"),
+    "disclosure": ("信息公开", "绩效目标、自评结果和评价报告的公开。"),
+    "appraisals": ("绩效考核", "对部门、乡镇的预算绩效管理工作考核。"),
+    "reports": ("统计分析", "全流程统计报表和年度工作总结报告。"),
+}
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/home.html", {"todos": todos.for_user(request.user)})
+
+
+@capability_required("stage.view")
+def stage(request: HttpRequest, slug: str) -> HttpResponse:
+    if slug not in STAGES:
+        raise Http404
+    title, description = STAGES[slug]
+    return render(request, "core/stage.html", {"title": title, "description": description})

@@ -1,0 +1,44 @@
+"""Workflow tables: `(state, action) → (next state, capability)`.
+
+Each app declares its table in `workflow.py` with `Transition` rows. The table drives the buttons a user
+sees, the API, the 待办 list and docs/workflows.md; services call `Workflow.get` to move a status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from jixiao.core.errors import TransitionNotAllowed
+
+
+@dataclass(frozen=True)
+class Transition:
+    source: str
+    action: str
+    target: str
+    capability: str
+    label: str
+    needs_comment: bool = False
+    style: str = "primary"
+
+
+class Workflow:
+    def __init__(self, name: str, transitions: Iterable[Transition]) -> None:
+        self.name = name
+        self.transitions = tuple(transitions)
+        self._index = {(t.source, t.action): t for t in self.transitions}
+
+    def get(self, state: str, action: str) -> Transition:
+        try:
+            return self._index[(state, action)]
+        except KeyError as exc:
+            raise TransitionNotAllowed(state, action) from exc
+
+    def available(self, state: str, capabilities: Iterable[str]) -> list[Transition]:
+        caps = set(capabilities)
+        return [t for t in self.transitions if t.source == state and t.capability in caps]
+
+    def states_awaiting(self, capability: str) -> list[str]:
+        """States in which a holder of `capability` has something to do (for the 待办 list)."""
+        return sorted({t.source for t in self.transitions if t.capability == capability})

@@ -1,0 +1,192 @@
+"""财政区划, finance bureau sections (股室), 主管部门 and 预算单位 (DOMAIN.md §6.1)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from jixiao.core.models import TimeStampedModel
+from jixiao.core.scoping import ScopedQuerySet, ScopeLevel
+
+code_validator = RegexValidator(r"^[0-9A-Za-z]+$", _("编码只能包含数字和字母"))
+mof_div_validator = RegexValidator(r"^[0-9]{6,9}$", _("财政区划编码应为6至9位数字"))
+
+
+class FiscalYear(models.Model):
+    year = models.PositiveSmallIntegerField(_("年度"), primary_key=True)
+    is_current = models.BooleanField(_("当前年度"), default=False)
+    is_open = models.BooleanField(_("开放填报"), default=True)
+
+    class Meta:
+        verbose_name = _("财政年度")
+        verbose_name_plural = _("财政年度")
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return f"{self.year}年度"
+
+
+class RegionQuerySet(ScopedQuerySet["FiscalRegion"]):
+    def scope(self, membership: Any) -> RegionQuerySet:
+        return self.filter(path__startswith=membership.region.path)  # type: ignore[return-value]
+
+
+class FiscalRegion(TimeStampedModel):
+    class Level(models.TextChoices):
+        PROVINCE = "province", _("省")
+        CITY = "city", _("市")
+        COUNTY = "county", _("县（区）")
+        TOWN = "town", _("乡镇（街道）")
+
+    mof_div_code = models.CharField(_("财政区划编码"), max_length=9, unique=True, validators=[mof_div_validator])
+    name = models.CharField(_("名称"), max_length=100)
+    level = models.CharField(_("级次"), max_length=10, choices=Level.choices)
+    parent = models.ForeignKey("self", verbose_name=_("上级区划"), null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="children")
+    # Materialised path of codes ("330000000/330100000/"): a subtree is one indexed prefix match.
+    path = models.CharField(_("路径"), max_length=255, editable=False, db_index=True)
+
+    objects = RegionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("财政区划")
+        verbose_name_plural = _("财政区划")
+        ordering = ["path"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def build_path(self) -> str:
+        prefix = self.parent.path if self.parent_id and self.parent else ""
+        return f"{prefix}{self.mof_div_code}/"
+
+
+class FinanceSection(TimeStampedModel):
+    """A 股室 of the region's finance bureau."""
+
+    class Kind(models.TextChoices):
+        PERFORMANCE = "performance", _("绩效股")
+        BUDGET = "budget", _("预算股")
+        BUSINESS = "business", _("业务股室")
+        REVIEW_CENTRE = "review_centre", _("评审中心")
+        OTHER = "other", _("其他")
+
+    region = models.ForeignKey(FiscalRegion, verbose_name=_("财政区划"), on_delete=models.PROTECT, related_name="sections")
+    code = models.CharField(_("编码"), max_length=20, validators=[code_validator])
+    name = models.CharField(_("名称"), max_length=100)
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    sort = models.PositiveIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("股室")
+        verbose_name_plural = _("股室")
+        ordering = ["region", "sort", "code"]
+        constraints = [models.UniqueConstraint(fields=["region", "code"], name="uniq_section_code")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DepartmentQuerySet(ScopedQuerySet["Department"]):
+    def scope(self, membership: Any) -> DepartmentQuerySet:
+        level = membership.org_scope_level
+        qs = self.filter(region__path__startswith=membership.region.path)
+        if level == ScopeLevel.REGION:
+            return qs  # type: ignore[return-value]
+        if level == ScopeLevel.SECTION:
+            return qs.filter(finance_section_id=membership.section_id)  # type: ignore[return-value]
+        if level == ScopeLevel.DEPARTMENT:
+            return qs.filter(pk=membership.department_id)  # type: ignore[return-value]
+        if level == ScopeLevel.UNIT and membership.unit_id:
+            return qs.filter(pk=membership.unit.department_id)  # type: ignore[return-value]
+        return self.none()  # type: ignore[return-value]
+
+
+class Department(TimeStampedModel):
+    """主管部门."""
+
+    region = models.ForeignKey(FiscalRegion, verbose_name=_("财政区划"), on_delete=models.PROTECT, related_name="departments")
+    dept_code = models.CharField(_("部门编码"), max_length=20, validators=[code_validator])
+    name = models.CharField(_("部门名称"), max_length=100)
+    finance_section = models.ForeignKey(
+        FinanceSection, verbose_name=_("对口业务股室"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="departments",
+        limit_choices_to={"kind": FinanceSection.Kind.BUSINESS},
+    )
+    is_key_focus = models.BooleanField(_("重点关注部门"), default=False)
+    is_secret = models.BooleanField(_("涉密"), default=False)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    objects = DepartmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("主管部门")
+        verbose_name_plural = _("主管部门")
+        ordering = ["region", "dept_code"]
+        constraints = [models.UniqueConstraint(fields=["region", "dept_code"], name="uniq_department_code")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BudgetUnitQuerySet(ScopedQuerySet["BudgetUnit"]):
+    def scope(self, membership: Any) -> BudgetUnitQuerySet:
+        level = membership.org_scope_level
+        qs = self.filter(region__path__startswith=membership.region.path)
+        if level == ScopeLevel.REGION:
+            return qs  # type: ignore[return-value]
+        if level == ScopeLevel.SECTION:
+            return qs.filter(department__finance_section_id=membership.section_id)  # type: ignore[return-value]
+        if level == ScopeLevel.DEPARTMENT:
+            return qs.filter(department_id=membership.department_id)  # type: ignore[return-value]
+        if level == ScopeLevel.UNIT and membership.unit_id:
+            return qs.filter(Q(path__startswith=membership.unit.path))  # type: ignore[return-value]
+        return self.none()  # type: ignore[return-value]
+
+
+class BudgetUnit(TimeStampedModel):
+    """预算单位: 一级 units hang under their 主管部门, 二级/三级 under their parent unit."""
+
+    class Level(models.IntegerChoices):
+        FIRST = 1, _("一级预算单位")
+        SECOND = 2, _("二级预算单位")
+        THIRD = 3, _("三级预算单位")
+
+    class Kind(models.TextChoices):
+        ADMIN = "admin", _("行政单位")
+        PUBLIC_INSTITUTION = "public_institution", _("事业单位")
+        TOWN = "town", _("乡镇")
+        STREET = "street", _("街道")
+        DEV_ZONE = "dev_zone", _("园区（开发区）")
+        OTHER = "other", _("其他")
+
+    region = models.ForeignKey(FiscalRegion, verbose_name=_("财政区划"), on_delete=models.PROTECT, related_name="units")
+    agency_code = models.CharField(_("单位编码"), max_length=30, validators=[code_validator])
+    name = models.CharField(_("单位名称"), max_length=150)
+    department = models.ForeignKey(Department, verbose_name=_("主管部门"), on_delete=models.PROTECT, related_name="units")
+    parent = models.ForeignKey("self", verbose_name=_("上级单位"), null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="children")
+    level = models.PositiveSmallIntegerField(_("单位级次"), choices=Level.choices, default=Level.FIRST)
+    kind = models.CharField(_("单位类型"), max_length=20, choices=Kind.choices, default=Kind.ADMIN)
+    is_secret = models.BooleanField(_("涉密"), default=False)
+    is_active = models.BooleanField(_("启用"), default=True)
+    path = models.CharField(_("路径"), max_length=255, editable=False, db_index=True)
+
+    objects = BudgetUnitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("预算单位")
+        verbose_name_plural = _("预算单位")
+        ordering = ["region", "agency_code"]
+        constraints = [models.UniqueConstraint(fields=["region", "agency_code"], name="uniq_unit_code")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def build_path(self) -> str:
+        prefix = self.parent.path if self.parent_id and self.parent else f"{self.department_id}:"
+        return f"{prefix}{self.agency_code}/"

@@ -1,0 +1,36 @@
+"""The project list layout shared by import and export (round trip: an exported file imports unchanged)."""
+
+from __future__ import annotations
+
+from jixiao.projects.models import Project
+
+# (header, key, required)
+IMPORT_COLUMNS: list[tuple[str, str, bool]] = [
+    ("项目编码", "code", True),
+    ("项目名称", "name", True),
+    ("实施单位编码", "unit_code", True),
+    ("项目类别", "category", True),
+    ("新增/延续", "is_new", True),
+    ("预算类型", "budget_book", True),
+    ("功能分类编码", "function_code", False),
+    ("财政拨款（万元）", "fiscal_amount_yuan", False),
+    ("上年结转（万元）", "carryover_amount_yuan", False),
+    ("其他资金（万元）", "other_amount_yuan", False),
+    ("开始年度", "start_year", True),
+    ("结束年度", "end_year", True),
+    ("重要性分类", "tier", False),
+    ("重点项目", "is_key", False),
+    ("项目概述", "description", False),
+]
+
+EXPORT_EXTRA_HEADERS = ["年度", "主管部门", "实施单位", "资金总额（万元）", "状态"]
+
+CHOICE_LABELS = {
+    "category": {label: value for value, label in Project.Category.choices},
+    "budget_book": {label: value for value, label in Project.BudgetBook.choices},
+    "tier": {**{value: value for value in Project.Tier.values}, **{label: value for value, label in Project.Tier.choices}},
+}
+BOOL_LABELS = {
+    "is_new": {"新增": True, "延续": False},
+    "is_key": {"是": True, "否": False, "": False},
+}

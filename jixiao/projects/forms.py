@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from jixiao.core.forms import WanField, bootstrapify
+from jixiao.organizations.models import BudgetUnit, FiscalYear
+from jixiao.projects.models import Project
+
+
+class ProjectForm(forms.ModelForm):
+    fiscal_amount_yuan = WanField(label="财政拨款（万元）", required=False)
+    carryover_amount_yuan = WanField(label="上年结转（万元）", required=False)
+    other_amount_yuan = WanField(label="其他资金（万元）", required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Project
+        fields = [
+            "fiscal_year", "code", "name", "unit", "category", "is_new", "budget_book", "function_code",
+            "fiscal_amount_yuan", "carryover_amount_yuan", "other_amount_yuan", "start_year", "end_year",
+            "tier", "is_key", "description",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 4}),
+                   "fiscal_year": forms.Select()}
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = BudgetUnit.objects.visible_to(user).filter(is_active=True).select_related(
+            "department")
+        self.fields["unit"].label_from_instance = lambda u: f"{u.agency_code} {u.name}"  # type: ignore[attr-defined]
+        years = list(FiscalYear.objects.filter(is_open=True).values_list("year", flat=True))
+        self.fields["fiscal_year"].widget.choices = [(y, f"{y}年度") for y in years]
+        if not self.instance.pk:
+            current = FiscalYear.objects.filter(is_current=True).first()
+            if current:
+                self.initial.setdefault("fiscal_year", current.year)
+                self.initial.setdefault("start_year", current.year)
+                self.initial.setdefault("end_year", current.year)
+        else:
+            self.initial["version"] = self.instance.version
+        bootstrapify(self)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("start_year") and data.get("end_year") and data["end_year"] < data["start_year"]:
+            self.add_error("end_year", "结束年度不能早于开始年度")
+        return data
+
+    def _post_clean(self) -> None:
+        # Model validation (uniqueness, scope) happens in the service, which is the only writer.
+        pass
+
+
+class ImportForm(forms.Form):
+    fiscal_year = forms.TypedChoiceField(label="年度", coerce=int)
+    file = forms.FileField(label="项目清单（.xlsx）")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["fiscal_year"].choices = [
+            (y, f"{y}年度") for y in FiscalYear.objects.filter(is_open=True).values_list("year", flat=True)]
+        current = FiscalYear.objects.filter(is_current=True).first()
+        if current:
+            self.initial["fiscal_year"] = current.year
+        bootstrapify(self)
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".xlsx"):
+            raise forms.ValidationError("请上传 .xlsx 格式的 Excel 文件（可先下载导入模板）")
+        return upload
+
+
+class TransitionForm(forms.Form):
+    action = forms.CharField(max_length=30)
+    comment = forms.CharField(max_length=1000, required=False)

@@ -1,0 +1,129 @@
+"""项目库: projects per fiscal year with their funds by source (DOMAIN.md §6.1 `Project`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F
+from django.utils.translation import gettext_lazy as _
+
+from jixiao.core.models import TimeStampedModel
+from jixiao.core.scoping import ScopedQuerySet, ScopeLevel
+
+MONEY = {"max_digits": 18, "decimal_places": 2, "default": 0, "validators": [MinValueValidator(0)]}
+
+
+class ProjectStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("待主管部门审核")
+    DEPT_APPROVED = "dept_approved", _("待业务股室审核")
+    IN_LIBRARY = "in_library", _("已入库")
+    RETURNED = "returned", _("被退回")
+    CANCELLED = "cancelled", _("已撤销")
+
+
+class ProjectQuerySet(ScopedQuerySet["Project"]):
+    def scope(self, membership: Any) -> ProjectQuerySet:
+        level = membership.scope_level
+        qs = self.filter(is_deleted=False, region__path__startswith=membership.region.path)
+        if level == ScopeLevel.REGION:
+            return qs  # type: ignore[return-value]
+        if level == ScopeLevel.SECTION and membership.section_id:
+            return qs.filter(department__finance_section_id=membership.section_id)  # type: ignore[return-value]
+        if level == ScopeLevel.DEPARTMENT and membership.department_id:
+            return qs.filter(department_id=membership.department_id)  # type: ignore[return-value]
+        if level == ScopeLevel.UNIT and membership.unit_id:
+            return qs.filter(unit__path__startswith=membership.unit.path)  # type: ignore[return-value]
+        return self.none()  # type: ignore[return-value]
+
+
+class Project(TimeStampedModel):
+    class Category(models.TextChoices):
+        PERSONNEL = "personnel", _("人员类")
+        OPERATION = "operation", _("运转类")
+        SPECIFIC = "specific", _("特定目标类")
+
+    class BudgetBook(models.TextChoices):
+        GENERAL = "general", _("一般公共预算")
+        FUND = "fund", _("政府性基金预算")
+        STATE_CAPITAL = "state_capital", _("国有资本经营预算")
+        SOCIAL_INSURANCE = "social_insurance", _("社会保险基金预算")
+
+    class Tier(models.TextChoices):
+        A = "A", _("A类（重大）")
+        B = "B", _("B类（一般）")
+        C = "C", _("C类（其他）")
+
+    Status = ProjectStatus
+
+    fiscal_year = models.PositiveSmallIntegerField(_("年度"), db_index=True)
+    region = models.ForeignKey("organizations.FiscalRegion", verbose_name=_("财政区划"), on_delete=models.PROTECT,
+                               related_name="projects")
+    code = models.CharField(_("项目编码"), max_length=40, validators=[RegexValidator(r"^[0-9A-Za-z\-]+$",
+                                                                                  _("项目编码只能包含数字、字母和“-”"))])
+    name = models.CharField(_("项目名称"), max_length=200)
+    department = models.ForeignKey("organizations.Department", verbose_name=_("主管部门"), on_delete=models.PROTECT,
+                                   related_name="projects")
+    unit = models.ForeignKey("organizations.BudgetUnit", verbose_name=_("实施单位"), on_delete=models.PROTECT,
+                             related_name="projects")
+    category = models.CharField(_("项目类别"), max_length=20, choices=Category.choices, default=Category.SPECIFIC)
+    is_new = models.BooleanField(_("新增项目"), default=True, help_text=_("否则为延续项目"))
+    budget_book = models.CharField(_("预算类型"), max_length=20, choices=BudgetBook.choices, default=BudgetBook.GENERAL)
+    function_code = models.CharField(_("功能分类编码"), max_length=20, blank=True, validators=[
+        RegexValidator(r"^[0-9]{3}([0-9]{2}){0,2}$", _("功能分类编码应为3、5或7位数字"))])
+    fiscal_amount_yuan = models.DecimalField(_("财政拨款（元）"), **MONEY)  # type: ignore[arg-type]
+    carryover_amount_yuan = models.DecimalField(_("上年结转（元）"), **MONEY)  # type: ignore[arg-type]
+    other_amount_yuan = models.DecimalField(_("其他资金（元）"), **MONEY)  # type: ignore[arg-type]
+    total_amount_yuan = models.GeneratedField(
+        expression=F("fiscal_amount_yuan") + F("carryover_amount_yuan") + F("other_amount_yuan"),
+        output_field=models.DecimalField(max_digits=18, decimal_places=2),
+        db_persist=True,
+        verbose_name=_("资金总额（元）"),
+    )
+    start_year = models.PositiveSmallIntegerField(_("开始年度"))
+    end_year = models.PositiveSmallIntegerField(_("结束年度"))
+    tier = models.CharField(_("重要性分类"), max_length=1, choices=Tier.choices, default=Tier.B)
+    is_key = models.BooleanField(_("重点项目"), default=False)
+    description = models.TextField(_("项目概述"), blank=True, max_length=4000)
+    status = models.CharField(_("状态"), max_length=20, choices=ProjectStatus.choices, default=ProjectStatus.DRAFT,
+                              db_index=True)
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("项目")
+        verbose_name_plural = _("项目")
+        ordering = ["-fiscal_year", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "fiscal_year", "code"], name="uniq_project_code_per_year"),
+            models.CheckConstraint(condition=models.Q(end_year__gte=F("start_year")), name="project_period_ordered"),
+        ]
+        indexes = [
+            models.Index(fields=["region", "fiscal_year", "status"]),
+            models.Index(fields=["department", "fiscal_year"]),
+            models.Index(fields=["unit", "fiscal_year"]),
+            models.Index(fields=["fiscal_year", "code"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class ProjectEvent(models.Model):
+    """A status transition: the history shown on the project page (and part of the audit trail)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="events")
+    occurred_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    actor = models.ForeignKey("accounts.User", verbose_name=_("操作人"), null=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    actor_role = models.CharField(_("角色"), max_length=20, blank=True)
+    action = models.CharField(_("操作"), max_length=30)
+    from_status = models.CharField(_("原状态"), max_length=20, choices=ProjectStatus.choices, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=20, choices=ProjectStatus.choices)
+    comment = models.CharField(_("意见"), max_length=1000, blank=True)
+
+    class Meta:
+        verbose_name = _("项目流转记录")
+        ordering = ["-occurred_at", "-id"]

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, QuerySet, Sum
+from django.urls import reverse
+
+from jixiao.core.models import AuditEvent
+from jixiao.core.todos import TodoItem
+from jixiao.projects.models import Project, ProjectEvent, ProjectStatus
+from jixiao.projects.workflow import PROJECT_WORKFLOW
+
+
+def projects_visible(user: Any) -> QuerySet[Project]:
+    return Project.objects.visible_to(user).select_related("department", "unit", "region")
+
+
+def project_get(user: Any, pk: Any) -> Project:
+    """A visible project or 404: another unit's project does not exist for this user."""
+    return Project.objects.select_related("department", "unit", "region").get_visible_or_404(user, pk=pk)
+
+
+def project_totals(queryset: QuerySet[Project]) -> dict[str, Any]:
+    return queryset.aggregate(count=Count("id"), total=Sum("total_amount_yuan"), fiscal=Sum("fiscal_amount_yuan"))
+
+
+def project_events(project: Project) -> QuerySet[ProjectEvent]:
+    return project.events.select_related("actor")
+
+
+def project_audit_trail(project: Project) -> QuerySet[AuditEvent]:
+    return AuditEvent.objects.filter(object_type="projects.project", object_id=str(project.pk))
+
+
+def project_todos(user: Any) -> list[TodoItem]:
+    membership = user.active_membership
+    if membership is None or not membership.can("project.view"):
+        return []
+    visible = Project.objects.visible_to(user)
+    counts = dict(visible.values_list("status").annotate(n=Count("id")).order_by())
+    items: list[TodoItem] = []
+    url = reverse("projects:list")
+    if membership.can("project.submit"):
+        for status, hint in ((ProjectStatus.DRAFT, "未送审"), (ProjectStatus.RETURNED, "被退回")):
+            items.append(TodoItem("项目库", f"项目{hint}", counts.get(status, 0), f"{url}?status={status}",
+                                  "请完善后提交审核"))
+    for capability in ("project.review_dept", "project.review_section"):
+        if membership.can(capability):
+            for status in PROJECT_WORKFLOW.states_awaiting(capability):
+                items.append(TodoItem("项目库", f"项目{ProjectStatus(status).label}", counts.get(status, 0),
+                                      f"{url}?status={status}", "待审核"))
+    return items

@@ -1,0 +1,188 @@
+"""Project library writes. Every function re-checks capability and row scope and writes audit events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from jixiao.core import audit
+from jixiao.core.errors import ConflictError, DomainError, NotFoundError
+from jixiao.core.permissions import require
+from jixiao.organizations.models import BudgetUnit, FiscalYear
+from jixiao.projects.models import Project, ProjectEvent
+from jixiao.projects.workflow import EDITABLE_STATES, PROJECT_WORKFLOW
+
+EDITABLE_FIELDS = [
+    "fiscal_year", "code", "name", "unit", "category", "is_new", "budget_book", "function_code",
+    "fiscal_amount_yuan", "carryover_amount_yuan", "other_amount_yuan", "start_year", "end_year", "tier",
+    "is_key", "description",
+]
+
+
+def _full_clean(project: Project) -> None:
+    try:
+        project.full_clean(exclude=["created_by", "updated_by"], validate_unique=False)
+    except ValidationError as exc:
+        messages = [f"{Project._meta.get_field(f).verbose_name}：{'；'.join(m)}" if f != "__all__" else "；".join(m)
+                    for f, m in exc.message_dict.items()]
+        raise DomainError("；".join(messages)) from exc
+
+
+def _check_unit(actor: Any, unit: BudgetUnit) -> BudgetUnit:
+    if not BudgetUnit.objects.visible_to(actor).filter(pk=unit.pk).exists():
+        raise NotFoundError("实施单位不存在或不在您的管理范围内")
+    return unit
+
+
+def _check_year(fiscal_year: int) -> None:
+    year = FiscalYear.objects.filter(pk=fiscal_year).first()
+    if year is None:
+        raise DomainError(f"{fiscal_year}年度尚未设置，请联系预算股或系统管理员")
+    if not year.is_open:
+        raise DomainError(f"{fiscal_year}年度已关闭填报")
+
+
+def _check_period(data: dict[str, Any]) -> None:
+    if data["end_year"] < data["start_year"]:
+        raise DomainError("项目结束年度不能早于开始年度")
+    if not data["start_year"] <= data["fiscal_year"] <= data["end_year"]:
+        raise DomainError("项目年度应在项目实施期内")
+
+
+def project_create(*, actor: Any, data: dict[str, Any]) -> Project:
+    require(actor, "project.create")
+    unit = _check_unit(actor, data["unit"])
+    _check_year(data["fiscal_year"])
+    _check_period(data)
+    with transaction.atomic():
+        if Project.objects.filter(region=unit.region, fiscal_year=data["fiscal_year"], code=data["code"]).exists():
+            raise DomainError(f"{data['fiscal_year']}年度已存在项目编码“{data['code']}”")
+        project = Project(**{k: v for k, v in data.items() if k in EDITABLE_FIELDS})
+        project.region = unit.region
+        project.department_id = unit.department_id
+        project.created_by = project.updated_by = actor
+        _full_clean(project)
+        project.save()
+        ProjectEvent.objects.create(project=project, actor=actor, actor_role=actor.active_membership.role,
+                                    action="create", to_status=project.status)
+        audit.record(actor=actor, event_type="project.create", obj=project,
+                     changes=audit.diff({}, audit.snapshot(project, EDITABLE_FIELDS)))
+    return project
+
+
+def _can_edit(actor: Any, project: Project) -> bool:
+    if actor.can("project.edit_any"):
+        return True
+    return actor.can("project.edit") and project.status in EDITABLE_STATES
+
+
+def project_update(*, actor: Any, project: Project, data: dict[str, Any], expected_version: int | None = None) -> Project:
+    if not (actor.can("project.edit") or actor.can("project.edit_any")):
+        require(actor, "project.edit")
+    if not Project.objects.visible_to(actor).filter(pk=project.pk).exists():
+        raise NotFoundError("项目不存在")
+    if not _can_edit(actor, project):
+        raise ConflictError(f"项目当前状态为“{project.get_status_display()}”，不能修改")
+    unit = _check_unit(actor, data.get("unit", project.unit))
+    merged = {f: data.get(f, getattr(project, f)) for f in ("fiscal_year", "start_year", "end_year")}
+    _check_period(merged)
+    with transaction.atomic():
+        locked = Project.objects.select_for_update().get(pk=project.pk)
+        if expected_version is not None and locked.version != expected_version:
+            raise ConflictError("该项目已被他人修改，请刷新后重试")
+        before = audit.snapshot(locked, EDITABLE_FIELDS)
+        changed = [f for f in EDITABLE_FIELDS if f in data and getattr(locked, f) != data[f]]
+        for field in changed:
+            setattr(locked, field, data[field])
+        if not changed:
+            return locked
+        if data.get("code", locked.code) != before["code"] and Project.objects.filter(
+                region=locked.region, fiscal_year=locked.fiscal_year, code=locked.code).exclude(pk=locked.pk).exists():
+            raise DomainError(f"{locked.fiscal_year}年度已存在项目编码“{locked.code}”")
+        locked.department_id = unit.department_id
+        locked.version += 1
+        locked.updated_by = actor
+        _full_clean(locked)
+        locked.save(update_fields=[*changed, "department", "version", "updated_by", "updated_at"])
+        audit.record(actor=actor, event_type="project.update", obj=locked,
+                     changes=audit.diff(before, audit.snapshot(locked, EDITABLE_FIELDS)))
+    return locked
+
+
+def project_transition(*, actor: Any, project: Project, action: str, comment: str = "") -> Project:
+    transition = PROJECT_WORKFLOW.get(project.status, action)
+    require(actor, transition.capability)
+    if not Project.objects.visible_to(actor).filter(pk=project.pk).exists():
+        raise NotFoundError("项目不存在")
+    comment = comment.strip()
+    if transition.needs_comment and not comment:
+        raise DomainError("请填写意见")
+    with transaction.atomic():
+        locked = Project.objects.select_for_update().get(pk=project.pk)
+        if locked.status != transition.source:
+            raise ConflictError("项目状态已变化，请刷新后重试")
+        locked.status = transition.target
+        locked.version += 1
+        locked.updated_by = actor
+        locked.save(update_fields=["status", "version", "updated_by", "updated_at"])
+        ProjectEvent.objects.create(project=locked, actor=actor, actor_role=actor.active_membership.role,
+                                    action=action, from_status=transition.source, to_status=transition.target,
+                                    comment=comment[:1000])
+        audit.record(actor=actor, event_type=f"project.{action}", obj=locked, reason=comment[:500],
+                     changes={"status": [transition.source, transition.target]})
+    return locked
+
+
+def projects_import(*, actor: Any, fiscal_year: int, rows: list[Any]) -> dict[str, int]:
+    """Persist parsed rows all-or-nothing. Raises ImportRejected with per-cell errors; upserts by project code."""
+    from jixiao.core.spreadsheets import CellError
+
+    require(actor, "project.import")
+    _check_year(fiscal_year)
+    units = {u.agency_code: u for u in BudgetUnit.objects.visible_to(actor).select_related("region")}
+    existing = {p.code: p for p in Project.objects.visible_to(actor).filter(fiscal_year=fiscal_year)}
+    errors: list[CellError] = []
+    for item in rows:
+        values = item.values
+        unit = units.get(values.get("unit_code", ""))
+        if values.get("unit_code") and unit is None:
+            errors.append(CellError(item.row, "实施单位编码", values["unit_code"], "单位不存在或不在您的管理范围内"))
+        if "start_year" in values and "end_year" in values:
+            try:
+                _check_period({**values, "fiscal_year": fiscal_year})
+            except DomainError as exc:
+                errors.append(CellError(item.row, "结束年度", str(values["end_year"]), exc.message))
+        current = existing.get(values.get("code", ""))
+        if current is not None and not _can_edit(actor, current):
+            errors.append(CellError(item.row, "项目编码", current.code,
+                                    f"项目已{current.get_status_display()}，不能通过导入修改"))
+        elif current is None and values.get("code") and Project.objects.filter(
+                fiscal_year=fiscal_year, code=values["code"], region__in={u.region for u in units.values()}
+        ).exists():
+            errors.append(CellError(item.row, "项目编码", values["code"], "该编码已被其他单位的项目使用"))
+    if errors:
+        raise ImportRejected(errors)
+    created = updated = 0
+    with transaction.atomic():
+        for item in rows:
+            data = {k: v for k, v in item.values.items() if k != "unit_code"}
+            data["unit"] = units[item.values["unit_code"]]
+            data["fiscal_year"] = fiscal_year
+            current = existing.get(data["code"])
+            if current is None:
+                project_create(actor=actor, data=data)
+                created += 1
+            else:
+                project_update(actor=actor, project=current, data=data)
+                updated += 1
+        audit.record(actor=actor, event_type="project.import", object_type="projects.project",
+                     reason=f"{fiscal_year}年度导入：新增{created}个，更新{updated}个")
+    return {"created": created, "updated": updated}
+
+
+class ImportRejected(DomainError):
+    def __init__(self, errors: list[Any]) -> None:
+        super().__init__(f"导入未完成：发现{len(errors)}处错误，所有数据均未导入")
+        self.errors = errors

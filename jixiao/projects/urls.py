@@ -1,0 +1,17 @@
+from django.urls import path
+
+from jixiao.projects import views
+
+app_name = "projects"
+
+urlpatterns = [
+    path("", views.project_list, name="list"),
+    path("new/", views.project_create, name="create"),
+    path("export/", views.project_export, name="export"),
+    path("import/", views.project_import, name="import"),
+    path("import/errors.xlsx", views.project_import_errors, name="import_errors"),
+    path("import/template.xlsx", views.project_import_template, name="import_template"),
+    path("<int:pk>/", views.project_detail, name="detail"),
+    path("<int:pk>/edit/", views.project_edit, name="edit"),
+    path("<int:pk>/transition/", views.project_transition, name="transition"),
+]

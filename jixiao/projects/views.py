@@ -1,0 +1,166 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from jixiao.core import audit
+from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.spreadsheets import CellError, SpreadsheetError, error_report
+from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
+from jixiao.projects import selectors, services
+from jixiao.projects.exports import export_projects, template_workbook
+from jixiao.projects.filtersets import ProjectFilterSet
+from jixiao.projects.forms import ImportForm, ProjectForm, TransitionForm
+from jixiao.projects.imports import parse_project_workbook
+from jixiao.projects.workflow import EDITABLE_STATES, PROJECT_WORKFLOW
+
+IMPORT_ERRORS_KEY = "jixiao_project_import_errors"
+
+
+def _filtered(request: HttpRequest) -> ProjectFilterSet:
+    return ProjectFilterSet(request.GET or None, queryset=selectors.projects_visible(request.user),
+                            user=request.user)
+
+
+@capability_required("project.view")
+def project_list(request: HttpRequest) -> HttpResponse:
+    filterset = _filtered(request)
+    queryset = filterset.qs
+    context = {
+        "filter": filterset,
+        "page": paginate(request, queryset),
+        "totals": selectors.project_totals(queryset),
+    }
+    template = "projects/_table.html" if request.htmx else "projects/list.html"  # type: ignore[attr-defined]
+    return render(request, template, context)
+
+
+@capability_required("project.export")
+def project_export(request: HttpRequest) -> HttpResponse:
+    filterset = _filtered(request)
+    content = export_projects(filterset.qs)
+    audit.record(actor=request.user, event_type="project.export", object_type="projects.project",
+                 reason=request.GET.urlencode()[:500])
+    return xlsx_response(content, "项目库.xlsx")
+
+
+@capability_required("project.view")
+def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    project = selectors.project_get(request.user, pk)
+    membership = request.user.active_membership  # type: ignore[union-attr]
+    actions = PROJECT_WORKFLOW.available(project.status, membership.capabilities)
+    can_edit = request.user.can("project.edit_any") or (  # type: ignore[union-attr]
+        request.user.can("project.edit") and project.status in EDITABLE_STATES)  # type: ignore[union-attr]
+    return render(request, "projects/detail.html", {
+        "project": project,
+        "actions": actions,
+        "can_edit": can_edit,
+        "events": selectors.project_events(project)[:50],
+        "trail": selectors.project_audit_trail(project)[:50],
+    })
+
+
+@capability_required("project.create")
+def project_create(request: HttpRequest) -> HttpResponse:
+    form = ProjectForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            project = services.project_create(actor=request.user, data=data)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"项目“{project.name}”已保存为草稿")
+            return redirect("projects:detail", pk=project.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "projects/form.html", {"form": form, "title": "新增项目"}, status=status)
+
+
+@login_required
+def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    project = selectors.project_get(request.user, pk)
+    if not (request.user.can("project.edit") or request.user.can("project.edit_any")):  # type: ignore[union-attr]
+        raise PermissionDenied
+    form = ProjectForm(request.POST or None, instance=project, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            services.project_update(actor=request.user, project=project, data=data,
+                                    expected_version=form.cleaned_data.get("version"))
+        except NotFoundError as exc:
+            raise Http404 from exc
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "修改已保存")
+            return redirect("projects:detail", pk=project.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "projects/form.html", {"form": form, "title": f"修改项目：{project.name}",
+                                                  "project": project}, status=status)
+
+
+@require_POST
+@login_required
+def project_transition(request: HttpRequest, pk: int) -> HttpResponse:
+    project = selectors.project_get(request.user, pk)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "操作无效")
+        return redirect("projects:detail", pk=pk)
+    try:
+        services.project_transition(actor=request.user, project=project, action=form.cleaned_data["action"],
+                                    comment=form.cleaned_data["comment"])
+    except NotFoundError as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        response = redirect("projects:detail", pk=pk)
+        return response
+    messages.success(request, "操作成功")
+    return redirect("projects:detail", pk=pk)
+
+
+@capability_required("project.import")
+def project_import(request: HttpRequest) -> HttpResponse:
+    form = ImportForm(request.POST or None, request.FILES or None)
+    errors: list[CellError] = []
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                rows, errors = parse_project_workbook(form.cleaned_data["file"])
+                if not errors:
+                    result = services.projects_import(actor=request.user, fiscal_year=form.cleaned_data["fiscal_year"],
+                                                      rows=rows)
+                    messages.success(request, f"导入成功：新增{result['created']}个项目，更新{result['updated']}个项目")
+                    return redirect("projects:list")
+            except services.ImportRejected as exc:
+                errors = exc.errors
+            except SpreadsheetError as exc:
+                form.add_error("file", exc.message)
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            if errors:
+                request.session[IMPORT_ERRORS_KEY] = [[e.row, e.column, e.value, e.message] for e in errors[:5000]]
+    return render(request, "projects/import.html", {"form": form, "errors": errors[:500],
+                                                    "error_count": len(errors)}, status=status)
+
+
+@capability_required("project.import")
+def project_import_errors(request: HttpRequest) -> HttpResponse:
+    stored: list[list[Any]] = request.session.get(IMPORT_ERRORS_KEY) or []
+    if not stored:
+        raise Http404
+    return xlsx_response(error_report([CellError(*e) for e in stored]), "项目导入错误报告.xlsx")
+
+
+@capability_required("project.import")
+def project_import_template(request: HttpRequest) -> HttpResponse:
+    return xlsx_response(template_workbook(), "项目清单导入模板.xlsx")
