@@ -26,8 +26,19 @@ from jixiao.projects.models import Project
 from jixiao.projects.tests.factories import ProjectFactory
 
 PERSONAS = [
-    "performance", "budget", "business", "dept_admin", "unit_user", "other_unit_user",
-    "expert", "agency", "leader", "oversight", "sys_admin", "sec_admin", "audit_admin",
+    "performance",
+    "budget",
+    "business",
+    "dept_admin",
+    "unit_user",
+    "other_unit_user",
+    "expert",
+    "agency",
+    "leader",
+    "oversight",
+    "sys_admin",
+    "sec_admin",
+    "audit_admin",
 ]
 
 
@@ -95,8 +106,17 @@ def build_world() -> World:
         "audit_admin": _member("p_audit", "audit_admin", region),
     }
     return World(
-        region=region, other_region=other, perf_section=perf, budget_section=budget, edu_section=edu_s,
-        health_section=health_s, edu=edu, health=health, school=school, school_branch=branch, hospital=hospital,
+        region=region,
+        other_region=other,
+        perf_section=perf,
+        budget_section=budget,
+        edu_section=edu_s,
+        health_section=health_s,
+        edu=edu,
+        health=health,
+        school=school,
+        school_branch=branch,
+        hospital=hospital,
         far_unit=far_unit,
         school_project=ProjectFactory(unit=school, code="P-SCHOOL", name="一中教学设备购置"),
         branch_project=ProjectFactory(unit=branch, code="P-BRANCH", name="分校食堂改造"),

@@ -18,7 +18,9 @@ DEMO_MODE = env_bool("JIXIAO_DEMO", False)
 # Under pytest the settings are imported before any conftest runs, so detect it here.
 TESTING = env_bool("JIXIAO_TESTING", "pytest" in sys.modules)
 
-SECRET_KEY = env_str("SECRET_KEY", "" if not (DEBUG or DEMO_MODE or TESTING) else "insecure-dev-key-only-for-demo-and-tests")
+SECRET_KEY = env_str(
+    "SECRET_KEY", "" if not (DEBUG or DEMO_MODE or TESTING) else "insecure-dev-key-only-for-demo-and-tests"
+)
 if not SECRET_KEY or (len(SECRET_KEY) < 50 and not (DEBUG or DEMO_MODE or TESTING)):
     raise ImproperlyConfigured("SECRET_KEY must be set to a random string of at least 50 characters")
 

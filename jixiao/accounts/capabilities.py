@@ -33,17 +33,26 @@ READ_ORG = {"org.view"}
 READ_PROJECTS = {"project.view", "project.export"}
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.PERFORMANCE: frozenset(
-        READ_ORG | READ_PROJECTS | {"org.export", "project.edit_any", "stage.view"}
-    ),
+    Role.PERFORMANCE: frozenset(READ_ORG | READ_PROJECTS | {"org.export", "project.edit_any", "stage.view"}),
     Role.BUDGET: frozenset(
-        READ_ORG | READ_PROJECTS | {"org.manage", "org.import", "org.export", "project.edit_any",
-                                    "project.import", "project.create", "fiscal_year.manage", "stage.view"}
+        READ_ORG
+        | READ_PROJECTS
+        | {
+            "org.manage",
+            "org.import",
+            "org.export",
+            "project.edit_any",
+            "project.import",
+            "project.create",
+            "fiscal_year.manage",
+            "stage.view",
+        }
     ),
     Role.BUSINESS: frozenset(READ_ORG | READ_PROJECTS | {"project.review_section", "stage.view"}),
     Role.DEPT_ADMIN: frozenset(
-        READ_ORG | READ_PROJECTS | {"project.create", "project.edit", "project.submit", "project.import",
-                                    "project.review_dept", "stage.view"}
+        READ_ORG
+        | READ_PROJECTS
+        | {"project.create", "project.edit", "project.submit", "project.import", "project.review_dept", "stage.view"}
     ),
     Role.UNIT_USER: frozenset(
         READ_ORG | READ_PROJECTS | {"project.create", "project.edit", "project.submit", "project.import", "stage.view"}
@@ -53,8 +62,9 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.LEADER: frozenset(READ_ORG | READ_PROJECTS | {"stage.view"}),
     Role.OVERSIGHT: frozenset(READ_ORG | READ_PROJECTS | {"stage.view"}),
     # 三员: no business data at all (SECURITY.md §1.3).
-    Role.SYS_ADMIN: frozenset({"org.view", "org.manage", "org.import", "org.export", "fiscal_year.manage",
-                               "users.manage"}),
+    Role.SYS_ADMIN: frozenset(
+        {"org.view", "org.manage", "org.import", "org.export", "fiscal_year.manage", "users.manage"}
+    ),
     Role.SEC_ADMIN: frozenset({"org.view", "roles.grant"}),
     Role.AUDIT_ADMIN: frozenset({"audit.view", "audit.export"}),
 }

@@ -16,7 +16,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     return {
         "demo_mode": settings.DEMO_MODE,
         "active_membership": membership,
-        "memberships": list(user.memberships.filter(is_active=True).select_related(  # type: ignore[union-attr]
-            "region", "section", "department", "unit")),
+        "memberships": list(
+            user.memberships.filter(is_active=True).select_related(  # type: ignore[union-attr]
+                "region", "section", "department", "unit"
+            )
+        ),
         "menu": menu_for(membership, request.path),
     }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-DEMO_PASSWORD = "Jixiao@2026"
+DEMO_PASSWORD = "Jixiao@2026"  # noqa: S105 - demo mode only, printed on the login page
 
 # (username, what the persona is)
 DEMO_USERS: list[tuple[str, str]] = [

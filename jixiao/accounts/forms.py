@@ -7,6 +7,7 @@ from django.contrib.auth.forms import AuthenticationForm
 
 from jixiao.accounts.capabilities import Role
 from jixiao.accounts.models import User
+from jixiao.core.forms import limit_choices
 from jixiao.organizations.models import BudgetUnit, Department, FinanceSection, FiscalRegion
 
 
@@ -40,12 +41,11 @@ class MembershipGrantForm(forms.Form):
 
     def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = FiscalRegion.objects.visible_to(actor)
-        self.fields["department"].queryset = Department.objects.visible_to(actor)
-        self.fields["unit"].queryset = BudgetUnit.objects.visible_to(actor).select_related("department")
+        limit_choices(self, "region", FiscalRegion.objects.visible_to(actor))
+        limit_choices(self, "department", Department.objects.visible_to(actor))
+        limit_choices(self, "unit", BudgetUnit.objects.visible_to(actor).select_related("department"))
         membership = actor.active_membership
-        self.fields["section"].queryset = FinanceSection.objects.filter(
-            region__path__startswith=membership.region.path)
+        limit_choices(self, "section", FinanceSection.objects.filter(region__path__startswith=membership.region.path))
         for field in self.fields.values():
             field.widget.attrs["class"] = "form-select" if isinstance(field, forms.ChoiceField) else "form-control"
 
@@ -55,7 +55,10 @@ class AuditFilterForm(forms.Form):
     event_type = forms.CharField(label="事件类型", required=False)
     object_type = forms.CharField(label="对象类型", required=False)
     object_id = forms.CharField(label="对象ID", required=False)
-    outcome = forms.ChoiceField(label="结果", required=False,
-                                choices=[("", "全部"), ("success", "成功"), ("failure", "失败"), ("denied", "拒绝")])
+    outcome = forms.ChoiceField(
+        label="结果",
+        required=False,
+        choices=[("", "全部"), ("success", "成功"), ("failure", "失败"), ("denied", "拒绝")],
+    )
     date_from = forms.DateField(label="开始日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label="结束日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))

@@ -55,14 +55,33 @@ class User(AbstractUser):
 class Membership(models.Model):
     user = models.ForeignKey(User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
-    region = models.ForeignKey("organizations.FiscalRegion", verbose_name=_("财政区划"), on_delete=models.PROTECT,
-                               related_name="+")
-    section = models.ForeignKey("organizations.FinanceSection", verbose_name=_("股室"), null=True, blank=True,
-                                on_delete=models.PROTECT, related_name="+")
-    department = models.ForeignKey("organizations.Department", verbose_name=_("主管部门"), null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="+")
-    unit = models.ForeignKey("organizations.BudgetUnit", verbose_name=_("预算单位"), null=True, blank=True,
-                             on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey(
+        "organizations.FiscalRegion", verbose_name=_("财政区划"), on_delete=models.PROTECT, related_name="+"
+    )
+    section = models.ForeignKey(
+        "organizations.FinanceSection",
+        verbose_name=_("股室"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    department = models.ForeignKey(
+        "organizations.Department",
+        verbose_name=_("主管部门"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    unit = models.ForeignKey(
+        "organizations.BudgetUnit",
+        verbose_name=_("预算单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     is_active = models.BooleanField(_("有效"), default=True)
     created_at = models.DateTimeField(_("授权时间"), auto_now_add=True)
 

@@ -30,11 +30,15 @@ def _stage(label: str, slug: str) -> MenuItem:
 
 MENU: tuple[MenuGroup, ...] = (
     MenuGroup("工作台", "bi-house", (MenuItem("我的待办", "core:home"),)),
-    MenuGroup("项目库", "bi-folder2-open", (
-        MenuItem("项目列表", "projects:list", "project.view"),
-        MenuItem("新增项目", "projects:create", "project.create"),
-        MenuItem("导入项目", "projects:import", "project.import"),
-    )),
+    MenuGroup(
+        "项目库",
+        "bi-folder2-open",
+        (
+            MenuItem("项目列表", "projects:list", "project.view"),
+            MenuItem("新增项目", "projects:create", "project.create"),
+            MenuItem("导入项目", "projects:import", "project.import"),
+        ),
+    ),
     MenuGroup("事前绩效评估", "bi-clipboard-check", (_stage("评估项目", "preassessment"),)),
     MenuGroup("绩效目标管理", "bi-bullseye", (_stage("绩效目标", "targets"), _stage("指标库", "indicators"))),
     MenuGroup("绩效运行监控", "bi-activity", (_stage("双监控", "monitoring"),)),
@@ -42,18 +46,26 @@ MENU: tuple[MenuGroup, ...] = (
     MenuGroup("结果应用", "bi-arrow-repeat", (_stage("结果应用与整改", "results"),)),
     MenuGroup("信息公开与考核", "bi-megaphone", (_stage("信息公开", "disclosure"), _stage("绩效考核", "appraisals"))),
     MenuGroup("统计分析", "bi-bar-chart", (_stage("统计报表", "reports"),)),
-    MenuGroup("基础信息", "bi-diagram-3", (
-        MenuItem("单位树", "organizations:tree", "org.view"),
-        MenuItem("主管部门", "organizations:department_list", "org.view"),
-        MenuItem("预算单位", "organizations:unit_list", "org.view"),
-        MenuItem("财政区划与股室", "organizations:region_list", "org.view"),
-        MenuItem("财政年度", "organizations:year_list", "fiscal_year.manage"),
-    )),
-    MenuGroup("系统管理", "bi-shield-lock", (
-        MenuItem("用户管理", "accounts:user_list", "users.manage"),
-        MenuItem("角色授权", "accounts:membership_list", "roles.grant"),
-        MenuItem("审计日志", "accounts:audit_list", "audit.view"),
-    )),
+    MenuGroup(
+        "基础信息",
+        "bi-diagram-3",
+        (
+            MenuItem("单位树", "organizations:tree", "org.view"),
+            MenuItem("主管部门", "organizations:department_list", "org.view"),
+            MenuItem("预算单位", "organizations:unit_list", "org.view"),
+            MenuItem("财政区划与股室", "organizations:region_list", "org.view"),
+            MenuItem("财政年度", "organizations:year_list", "fiscal_year.manage"),
+        ),
+    ),
+    MenuGroup(
+        "系统管理",
+        "bi-shield-lock",
+        (
+            MenuItem("用户管理", "accounts:user_list", "users.manage"),
+            MenuItem("角色授权", "accounts:membership_list", "roles.grant"),
+            MenuItem("审计日志", "accounts:audit_list", "audit.view"),
+        ),
+    ),
 )
 
 
@@ -65,9 +77,16 @@ def menu_for(membership: Any, current_path: str) -> list[dict[str, Any]]:
             if item.capability is not None and (membership is None or not membership.can(item.capability)):
                 continue
             url = reverse(item.url_name, args=item.args)
-            items.append({"label": item.label, "url": url, "placeholder": item.placeholder,
-                          "active": current_path == url or (url != "/" and current_path.startswith(url))})
+            items.append(
+                {
+                    "label": item.label,
+                    "url": url,
+                    "placeholder": item.placeholder,
+                    "active": current_path == url or (url != "/" and current_path.startswith(url)),
+                }
+            )
         if items:
-            groups.append({"label": group.label, "icon": group.icon, "items": items,
-                           "open": any(i["active"] for i in items)})
+            groups.append(
+                {"label": group.label, "icon": group.icon, "items": items, "open": any(i["active"] for i in items)}
+            )
     return groups

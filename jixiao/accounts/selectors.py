@@ -17,7 +17,8 @@ def users_for_admin(*, actor: Any, search: str = "") -> QuerySet[User]:
 
 def memberships_for_admin(*, actor: Any, search: str = "") -> QuerySet[Membership]:
     qs = Membership.objects.select_related("user", "region", "section", "department", "unit").order_by(
-        "user__username", "id")
+        "user__username", "id"
+    )
     if search:
         qs = qs.filter(user__username__icontains=search) | qs.filter(user__display_name__icontains=search)
     return qs

@@ -21,8 +21,12 @@ def generate_password(length: int = 14) -> str:
     """A random password with all four character classes (SECURITY.md §1.2)."""
     while True:
         password = "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(length))
-        classes = [any(c.islower() for c in password), any(c.isupper() for c in password),
-                   any(c.isdigit() for c in password), any(c in "!@#$%^&*" for c in password)]
+        classes = [
+            any(c.islower() for c in password),
+            any(c.isupper() for c in password),
+            any(c.isdigit() for c in password),
+            any(c in "!@#$%^&*" for c in password),
+        ]
         if all(classes):
             return password
 
@@ -42,8 +46,12 @@ def user_create(*, actor: Any, username: str, display_name: str) -> tuple[User, 
         user = User(username=username, display_name=display_name.strip(), must_change_password=True)
         user.set_password(password)
         user.save()
-        audit.record(actor=actor, event_type="user.create", obj=user,
-                     changes={"username": [None, username], "display_name": [None, user.display_name]})
+        audit.record(
+            actor=actor,
+            event_type="user.create",
+            obj=user,
+            changes={"username": [None, username], "display_name": [None, user.display_name]},
+        )
     return user, password
 
 
@@ -55,8 +63,12 @@ def user_set_active(*, actor: Any, user: User, is_active: bool) -> User:
         before = user.is_active
         user.is_active = is_active
         user.save(update_fields=["is_active"])
-        audit.record(actor=actor, event_type="user.enable" if is_active else "user.disable", obj=user,
-                     changes={"is_active": [before, is_active]})
+        audit.record(
+            actor=actor,
+            event_type="user.enable" if is_active else "user.disable",
+            obj=user,
+            changes={"is_active": [before, is_active]},
+        )
     return user
 
 
@@ -74,8 +86,9 @@ def _validate_membership(user: User, role: str, orgs: dict[str, Any]) -> None:
         raise DomainError("三员分立：该账号已是管理员账号，不能再授予业务角色")
 
 
-def membership_grant(*, actor: Any, user: User, role: str, region: Any, section: Any = None,
-                     department: Any = None, unit: Any = None) -> Membership:
+def membership_grant(
+    *, actor: Any, user: User, role: str, region: Any, section: Any = None, department: Any = None, unit: Any = None
+) -> Membership:
     require(actor, "roles.grant")
     if user.pk == actor.pk:
         raise DomainError("不能给自己授权")
@@ -83,9 +96,16 @@ def membership_grant(*, actor: Any, user: User, role: str, region: Any, section:
     with transaction.atomic():
         _validate_membership(user, role, orgs)
         membership = Membership.objects.create(user=user, role=role, region=region, **orgs)
-        audit.record(actor=actor, event_type="membership.grant", obj=membership,
-                     changes={"user": [None, user.username], "role": [None, role],
-                              "organization": [None, membership.organization_label]})
+        audit.record(
+            actor=actor,
+            event_type="membership.grant",
+            obj=membership,
+            changes={
+                "user": [None, user.username],
+                "role": [None, role],
+                "organization": [None, membership.organization_label],
+            },
+        )
     return membership
 
 
@@ -94,15 +114,15 @@ def membership_revoke(*, actor: Any, membership: Membership) -> Membership:
     with transaction.atomic():
         membership.is_active = False
         membership.save(update_fields=["is_active"])
-        audit.record(actor=actor, event_type="membership.revoke", obj=membership,
-                     changes={"is_active": [True, False]})
+        audit.record(actor=actor, event_type="membership.revoke", obj=membership, changes={"is_active": [True, False]})
     return membership
 
 
 def membership_switch(*, user: User, membership_id: int) -> Membership:
     membership = (
         user.memberships.filter(pk=membership_id, is_active=True)
-        .select_related("region", "section", "department", "unit").first()
+        .select_related("region", "section", "department", "unit")
+        .first()
     )
     if membership is None:
         raise NotFoundError("身份不存在")

@@ -25,5 +25,11 @@ def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 @receiver(user_login_failed)
 def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
     username = str(credentials.get("username", ""))[:150]
-    audit.record(actor=username, event_type="auth.login_failed", object_type="accounts.user",
-                 object_repr=username, outcome=AuditEvent.Outcome.FAILURE, reason="用户名或密码错误")
+    audit.record(
+        actor=username,
+        event_type="auth.login_failed",
+        object_type="accounts.user",
+        object_repr=username,
+        outcome=AuditEvent.Outcome.FAILURE,
+        reason="用户名或密码错误",
+    )

@@ -20,7 +20,6 @@ from jixiao.core.spreadsheets import write_workbook
 from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
 
 
-
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
@@ -39,8 +38,10 @@ class LoginView(auth_views.LoginView):
 @login_required
 def switch_membership(request: HttpRequest) -> HttpResponse:
     try:
-        membership = services.membership_switch(user=request.user,  # type: ignore[arg-type]
-                                                membership_id=int(request.POST.get("membership", "0")))
+        membership = services.membership_switch(
+            user=request.user,  # type: ignore[arg-type]
+            membership_id=int(request.POST.get("membership", "0")),
+        )
     except (DomainError, ValueError) as exc:
         raise Http404 from exc
     request.session[SESSION_KEY] = membership.pk
@@ -100,8 +101,12 @@ def membership_list(request: HttpRequest) -> HttpResponse:
             messages.success(request, "授权成功")
             return redirect("accounts:membership_list")
     page = paginate(request, selectors.memberships_for_admin(actor=request.user, search=search))
-    return render(request, "accounts/membership_list.html", {"page": page, "q": search, "form": form},
-                  status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "accounts/membership_list.html",
+        {"page": page, "q": search, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @require_POST
@@ -116,7 +121,20 @@ def membership_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("accounts:membership_list")
 
 
-AUDIT_HEADERS = ["时间", "用户", "角色", "单位", "IP地址", "事件类型", "对象类型", "对象ID", "对象", "结果", "说明", "变更内容"]
+AUDIT_HEADERS = [
+    "时间",
+    "用户",
+    "角色",
+    "单位",
+    "IP地址",
+    "事件类型",
+    "对象类型",
+    "对象ID",
+    "对象",
+    "结果",
+    "说明",
+    "变更内容",
+]
 
 
 @capability_required("audit.view")
@@ -125,12 +143,24 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     filters = {k: str(v) for k, v in form.cleaned_data.items() if v} if form.is_valid() else {}
     events = selectors.audit_events(actor=request.user, filters=filters)
     if request.GET.get("export") == "xlsx" and request.user.can("audit.export"):  # type: ignore[union-attr]
-        audit.record(actor=request.user, event_type="audit.export", object_type="core.auditevent",
-                     reason=str(filters)[:500])
+        audit.record(
+            actor=request.user, event_type="audit.export", object_type="core.auditevent", reason=str(filters)[:500]
+        )
         rows = (
-            (timezone.localtime(e.occurred_at).strftime("%Y-%m-%d %H:%M:%S"), e.actor_name, e.role, e.organization,
-             e.ip, e.event_type, e.object_type, e.object_id, e.object_repr, e.get_outcome_display(), e.reason,
-             str(e.changes) if e.changes else "")
+            (
+                timezone.localtime(e.occurred_at).strftime("%Y-%m-%d %H:%M:%S"),
+                e.actor_name,
+                e.role,
+                e.organization,
+                e.ip,
+                e.event_type,
+                e.object_type,
+                e.object_id,
+                e.object_repr,
+                e.get_outcome_display(),
+                e.reason,
+                str(e.changes) if e.changes else "",
+            )
             for e in events.iterator(chunk_size=2000)
         )
         return xlsx_response(write_workbook([("审计日志", AUDIT_HEADERS, rows)]), "审计日志.xlsx")

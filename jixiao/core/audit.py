@@ -1,4 +1,7 @@
-"""Writing the audit trail. Every service calls `record` inside its transaction, so a failed audit write fails the action."""
+"""Writing the audit trail.
+
+Every service calls `record` inside its transaction, so a failed audit write fails the action.
+"""
 
 from __future__ import annotations
 

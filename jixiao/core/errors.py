@@ -23,7 +23,7 @@ class ConflictError(DomainError):
     status_code = 409
 
 
-class TransitionNotAllowed(ConflictError):
+class TransitionNotAllowedError(ConflictError):
     def __init__(self, state: str, action: str) -> None:
         super().__init__(f"当前状态（{state}）不允许执行“{action}”操作")
         self.state = state

@@ -8,8 +8,7 @@ from django.template import loader
 
 def _render(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
     template = loader.get_template("core/error.html")
-    return HttpResponse(template.render({"status": status, "title": title, "message": message}, request),
-                        status=status)
+    return HttpResponse(template.render({"status": status, "title": title, "message": message}, request), status=status)
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -42,3 +42,10 @@ def bootstrapify(form: forms.BaseForm) -> None:
             widget.attrs.setdefault("class", "form-select")
         else:
             widget.attrs.setdefault("class", "form-control")
+
+
+def limit_choices(form: forms.BaseForm, name: str, queryset: Any) -> None:
+    """Restrict a ModelChoiceField to rows the user may see (choices come from the user's scope)."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField)
+    field.queryset = queryset

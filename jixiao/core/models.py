@@ -15,12 +15,20 @@ class TimeStampedModel(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("创建人"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("创建人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("修改人"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("修改人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     is_deleted = models.BooleanField(_("已删除"), default=False)
     version = models.PositiveIntegerField(_("版本"), default=1)
@@ -38,7 +46,10 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
 
 
 class AuditEvent(models.Model):
-    """One append-only audit record (SECURITY.md §1.4). Actors are copied as text so no later change rewrites history."""
+    """One append-only audit record (SECURITY.md §1.4).
+
+    Actors are copied as text so no later change to a user rewrites history.
+    """
 
     class Outcome(models.TextChoices):
         SUCCESS = "success", _("成功")

@@ -36,11 +36,11 @@ def yuan_from_wan(value: object) -> Decimal:
     """万元 → 元, quantised to the cent with ROUND_HALF_UP. Rejects precision finer than one cent."""
     wan = to_decimal(value)
     yuan = wan * TEN_THOUSAND
+    if abs(yuan) > MAX_YUAN:
+        raise MoneyError("金额超出允许范围")
     rounded = yuan.quantize(CENT, rounding=ROUND_HALF_UP)
     if rounded != yuan:
         raise MoneyError("金额（万元）最多保留6位小数（精确到分）")
-    if abs(rounded) > MAX_YUAN:
-        raise MoneyError("金额超出允许范围")
     return rounded
 
 

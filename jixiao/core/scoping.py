@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Generic, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.http import Http404
 
@@ -30,7 +31,7 @@ class ScopedQuerySet(models.QuerySet[M], Generic[M]):
     def get_visible_or_404(self, user: Any, **lookup: Any) -> M:
         try:
             return self.visible_to(user).get(**lookup)
-        except (self.model.DoesNotExist, ValueError, TypeError) as exc:
+        except (ObjectDoesNotExist, ValueError, TypeError) as exc:
             raise Http404 from exc
 
 

@@ -59,7 +59,9 @@ def _check_container(data: bytes) -> None:
         raise SpreadsheetError("文件不是有效的 Excel（.xlsx）文件")
 
 
-def read_rows(upload: IO[bytes] | bytes, *, header_row: int = 1) -> tuple[list[str], Iterator[tuple[int, dict[str, Any]]]]:
+def read_rows(
+    upload: IO[bytes] | bytes, *, header_row: int = 1
+) -> tuple[list[str], Iterator[tuple[int, dict[str, Any]]]]:
     """Return the header names and an iterator of (row number, {header: value}) for the first sheet.
 
     Formula cells are returned as their formula text (never evaluated); callers treat them as text.
@@ -92,8 +94,6 @@ def read_rows(upload: IO[bytes] | bytes, *, header_row: int = 1) -> tuple[list[s
             workbook.close()
 
     return header, iterate()
-
-
 
 
 def write_workbook(
@@ -140,7 +140,13 @@ def write_workbook(
 
 def error_report(errors: Sequence[CellError]) -> bytes:
     return write_workbook(
-        [("错误报告", ["行号", "列", "单元格内容", "错误说明"], ((e.row, e.column, e.value, e.message) for e in errors))]
+        [
+            (
+                "错误报告",
+                ["行号", "列", "单元格内容", "错误说明"],
+                ((e.row, e.column, e.value, e.message) for e in errors),
+            )
+        ]
     )
 
 

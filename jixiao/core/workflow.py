@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from jixiao.core.errors import TransitionNotAllowed
+from jixiao.core.errors import TransitionNotAllowedError
 
 
 @dataclass(frozen=True)
@@ -23,17 +23,22 @@ class Transition:
     style: str = "primary"
 
 
+REGISTRY: list[Workflow] = []
+
+
 class Workflow:
-    def __init__(self, name: str, transitions: Iterable[Transition]) -> None:
+    def __init__(self, name: str, transitions: Iterable[Transition], labels: dict[str, str] | None = None) -> None:
         self.name = name
         self.transitions = tuple(transitions)
+        self.labels = labels or {}
         self._index = {(t.source, t.action): t for t in self.transitions}
+        REGISTRY.append(self)
 
     def get(self, state: str, action: str) -> Transition:
         try:
             return self._index[(state, action)]
         except KeyError as exc:
-            raise TransitionNotAllowed(state, action) from exc
+            raise TransitionNotAllowedError(state, action) from exc
 
     def available(self, state: str, capabilities: Iterable[str]) -> list[Transition]:
         caps = set(capabilities)
@@ -42,3 +47,15 @@ class Workflow:
     def states_awaiting(self, capability: str) -> list[str]:
         """States in which a holder of `capability` has something to do (for the 待办 list)."""
         return sorted({t.source for t in self.transitions if t.capability == capability})
+
+
+def as_markdown(workflow: Workflow) -> str:
+    label = workflow.labels.get
+    lines = [f"## {workflow.name}", "", "| 当前状态 | 操作 | 下一状态 | 所需权限 | 需填写意见 |", "|---|---|---|---|---|"]
+    for t in workflow.transitions:
+        comment = "是" if t.needs_comment else ""
+        lines.append(
+            f"| {label(t.source, t.source)} | {t.label} (`{t.action}`) | {label(t.target, t.target)} "
+            f"| `{t.capability}` | {comment} |"
+        )
+    return "\n".join(lines) + "\n"

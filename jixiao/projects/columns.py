@@ -25,12 +25,15 @@ IMPORT_COLUMNS: list[tuple[str, str, bool]] = [
 
 EXPORT_EXTRA_HEADERS = ["年度", "主管部门", "实施单位", "资金总额（万元）", "状态"]
 
-CHOICE_LABELS = {
-    "category": {label: value for value, label in Project.Category.choices},
-    "budget_book": {label: value for value, label in Project.BudgetBook.choices},
-    "tier": {**{value: value for value in Project.Tier.values}, **{label: value for value, label in Project.Tier.choices}},
+CHOICE_LABELS: dict[str, dict[str, str]] = {
+    "category": {str(label): value for value, label in Project.Category.choices},
+    "budget_book": {str(label): value for value, label in Project.BudgetBook.choices},
+    "tier": {
+        **{value: value for value in Project.Tier.values},
+        **{str(label): value for value, label in Project.Tier.choices},
+    },
 }
-BOOL_LABELS = {
+BOOL_LABELS: dict[str, dict[str, bool]] = {
     "is_new": {"新增": True, "延续": False},
     "is_key": {"是": True, "否": False, "": False},
 }

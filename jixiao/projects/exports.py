@@ -17,21 +17,52 @@ EXPORT_HEADERS = [h for h, _k, _r in IMPORT_COLUMNS] + ["年度", "主管部门"
 
 def _row(p: Project) -> list[Any]:
     return [
-        p.code, p.name, p.unit.agency_code, p.get_category_display(), "新增" if p.is_new else "延续",
-        p.get_budget_book_display(), p.function_code, float(wan_from_yuan(p.fiscal_amount_yuan)),
-        float(wan_from_yuan(p.carryover_amount_yuan)), float(wan_from_yuan(p.other_amount_yuan)),
-        p.start_year, p.end_year, p.tier, "是" if p.is_key else "否", p.description,
-        p.fiscal_year, p.department.name, p.unit.name, float(wan_from_yuan(p.total_amount_yuan)),
+        p.code,
+        p.name,
+        p.unit.agency_code,
+        p.get_category_display(),
+        "新增" if p.is_new else "延续",
+        p.get_budget_book_display(),
+        p.function_code,
+        float(wan_from_yuan(p.fiscal_amount_yuan)),
+        float(wan_from_yuan(p.carryover_amount_yuan)),
+        float(wan_from_yuan(p.other_amount_yuan)),
+        p.start_year,
+        p.end_year,
+        p.tier,
+        "是" if p.is_key else "否",
+        p.description,
+        p.fiscal_year,
+        p.department.name,
+        p.unit.name,
+        float(wan_from_yuan(p.total_amount_yuan)),
         p.get_status_display(),
     ]
 
 
 def export_projects(queryset: QuerySet[Project]) -> bytes:
-    rows: Iterator[list[Any]] = (_row(p) for p in queryset.select_related("department", "unit").iterator(chunk_size=2000))
+    rows: Iterator[list[Any]] = (
+        _row(p) for p in queryset.select_related("department", "unit").iterator(chunk_size=2000)
+    )
     return write_workbook([("项目库", EXPORT_HEADERS, rows)])
 
 
 def template_workbook() -> bytes:
-    example = ["2026-EDU-001", "义务教育学校设备购置", "101001", "特定目标类", "新增", "一般公共预算", "2050202",
-               120.5, 0, 0, 2026, 2026, "B", "否", "为全县义务教育学校购置教学设备"]
+    example = [
+        "2026-EDU-001",
+        "义务教育学校设备购置",
+        "101001",
+        "特定目标类",
+        "新增",
+        "一般公共预算",
+        "2050202",
+        120.5,
+        0,
+        0,
+        2026,
+        2026,
+        "B",
+        "否",
+        "为全县义务教育学校购置教学设备",
+    ]
     return write_workbook([("项目库", [h for h, _k, _r in IMPORT_COLUMNS], [example])])

@@ -35,10 +35,12 @@ class ProjectFilterSet(django_filters.FilterSet):
     budget_book = django_filters.ChoiceFilter(label="预算类型", choices=Project.BudgetBook.choices)
     status = django_filters.ChoiceFilter(label="状态", choices=Project.Status.choices)
     tier = django_filters.ChoiceFilter(label="重要性", choices=Project.Tier.choices)
-    is_new = django_filters.BooleanFilter(label="新增项目", widget=forms.Select(
-        choices=[("", "全部"), ("true", "新增"), ("false", "延续")]))
-    is_key = django_filters.BooleanFilter(label="重点项目", widget=forms.Select(
-        choices=[("", "全部"), ("true", "是"), ("false", "否")]))
+    is_new = django_filters.BooleanFilter(
+        label="新增项目", widget=forms.Select(choices=[("", "全部"), ("true", "新增"), ("false", "延续")])
+    )
+    is_key = django_filters.BooleanFilter(
+        label="重点项目", widget=forms.Select(choices=[("", "全部"), ("true", "是"), ("false", "否")])
+    )
     min_amount_wan = WanFilter(label="金额不低于（万元）", field_name="total_amount_yuan", lookup_expr="gte")
     max_amount_wan = WanFilter(label="金额不高于（万元）", field_name="total_amount_yuan", lookup_expr="lte")
     ordering = django_filters.OrderingFilter(

@@ -4,9 +4,14 @@ from typing import Any
 
 from django import forms
 
-from jixiao.core.forms import WanField, bootstrapify
-from jixiao.organizations.models import BudgetUnit, FiscalYear
+from jixiao.core.forms import WanField, bootstrapify, limit_choices
+from jixiao.organizations.models import BudgetUnit
+from jixiao.organizations.selectors import current_fiscal_year, fiscal_years
 from jixiao.projects.models import Project
+
+
+def _open_year_choices() -> list[tuple[int, str]]:
+    return [(y.year, f"{y.year}年度") for y in fiscal_years() if y.is_open]
 
 
 class ProjectForm(forms.ModelForm):
@@ -18,22 +23,34 @@ class ProjectForm(forms.ModelForm):
     class Meta:
         model = Project
         fields = [
-            "fiscal_year", "code", "name", "unit", "category", "is_new", "budget_book", "function_code",
-            "fiscal_amount_yuan", "carryover_amount_yuan", "other_amount_yuan", "start_year", "end_year",
-            "tier", "is_key", "description",
+            "fiscal_year",
+            "code",
+            "name",
+            "unit",
+            "category",
+            "is_new",
+            "budget_book",
+            "function_code",
+            "fiscal_amount_yuan",
+            "carryover_amount_yuan",
+            "other_amount_yuan",
+            "start_year",
+            "end_year",
+            "tier",
+            "is_key",
+            "description",
         ]
-        widgets = {"description": forms.Textarea(attrs={"rows": 4}),
-                   "fiscal_year": forms.Select()}
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = BudgetUnit.objects.visible_to(user).filter(is_active=True).select_related(
-            "department")
-        self.fields["unit"].label_from_instance = lambda u: f"{u.agency_code} {u.name}"  # type: ignore[attr-defined]
-        years = list(FiscalYear.objects.filter(is_open=True).values_list("year", flat=True))
-        self.fields["fiscal_year"].widget.choices = [(y, f"{y}年度") for y in years]
+        limit_choices(self, "unit", BudgetUnit.objects.visible_to(user).filter(is_active=True))
+        unit_field = self.fields["unit"]
+        assert isinstance(unit_field, forms.ModelChoiceField)
+        unit_field.label_from_instance = lambda obj: f"{obj.agency_code} {obj.name}"  # type: ignore[method-assign]
+        self.fields["fiscal_year"].widget = forms.Select(choices=_open_year_choices())
         if not self.instance.pk:
-            current = FiscalYear.objects.filter(is_current=True).first()
+            current = current_fiscal_year()
             if current:
                 self.initial.setdefault("fiscal_year", current.year)
                 self.initial.setdefault("start_year", current.year)
@@ -59,9 +76,10 @@ class ImportForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["fiscal_year"].choices = [
-            (y, f"{y}年度") for y in FiscalYear.objects.filter(is_open=True).values_list("year", flat=True)]
-        current = FiscalYear.objects.filter(is_current=True).first()
+        year_field = self.fields["fiscal_year"]
+        assert isinstance(year_field, forms.ChoiceField)
+        year_field.choices = _open_year_choices()
+        current = current_fiscal_year()
         if current:
             self.initial["fiscal_year"] = current.year
         bootstrapify(self)

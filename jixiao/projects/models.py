@@ -59,20 +59,30 @@ class Project(TimeStampedModel):
     Status = ProjectStatus
 
     fiscal_year = models.PositiveSmallIntegerField(_("年度"), db_index=True)
-    region = models.ForeignKey("organizations.FiscalRegion", verbose_name=_("财政区划"), on_delete=models.PROTECT,
-                               related_name="projects")
-    code = models.CharField(_("项目编码"), max_length=40, validators=[RegexValidator(r"^[0-9A-Za-z\-]+$",
-                                                                                  _("项目编码只能包含数字、字母和“-”"))])
+    region = models.ForeignKey(
+        "organizations.FiscalRegion", verbose_name=_("财政区划"), on_delete=models.PROTECT, related_name="projects"
+    )
+    code = models.CharField(
+        _("项目编码"),
+        max_length=40,
+        validators=[RegexValidator(r"^[0-9A-Za-z\-]+$", _("项目编码只能包含数字、字母和“-”"))],
+    )
     name = models.CharField(_("项目名称"), max_length=200)
-    department = models.ForeignKey("organizations.Department", verbose_name=_("主管部门"), on_delete=models.PROTECT,
-                                   related_name="projects")
-    unit = models.ForeignKey("organizations.BudgetUnit", verbose_name=_("实施单位"), on_delete=models.PROTECT,
-                             related_name="projects")
+    department = models.ForeignKey(
+        "organizations.Department", verbose_name=_("主管部门"), on_delete=models.PROTECT, related_name="projects"
+    )
+    unit = models.ForeignKey(
+        "organizations.BudgetUnit", verbose_name=_("实施单位"), on_delete=models.PROTECT, related_name="projects"
+    )
     category = models.CharField(_("项目类别"), max_length=20, choices=Category.choices, default=Category.SPECIFIC)
     is_new = models.BooleanField(_("新增项目"), default=True, help_text=_("否则为延续项目"))
     budget_book = models.CharField(_("预算类型"), max_length=20, choices=BudgetBook.choices, default=BudgetBook.GENERAL)
-    function_code = models.CharField(_("功能分类编码"), max_length=20, blank=True, validators=[
-        RegexValidator(r"^[0-9]{3}([0-9]{2}){0,2}$", _("功能分类编码应为3、5或7位数字"))])
+    function_code = models.CharField(
+        _("功能分类编码"),
+        max_length=20,
+        blank=True,
+        validators=[RegexValidator(r"^[0-9]{3}([0-9]{2}){0,2}$", _("功能分类编码应为3、5或7位数字"))],
+    )
     fiscal_amount_yuan = models.DecimalField(_("财政拨款（元）"), **MONEY)  # type: ignore[arg-type]
     carryover_amount_yuan = models.DecimalField(_("上年结转（元）"), **MONEY)  # type: ignore[arg-type]
     other_amount_yuan = models.DecimalField(_("其他资金（元）"), **MONEY)  # type: ignore[arg-type]
@@ -87,8 +97,9 @@ class Project(TimeStampedModel):
     tier = models.CharField(_("重要性分类"), max_length=1, choices=Tier.choices, default=Tier.B)
     is_key = models.BooleanField(_("重点项目"), default=False)
     description = models.TextField(_("项目概述"), blank=True, max_length=4000)
-    status = models.CharField(_("状态"), max_length=20, choices=ProjectStatus.choices, default=ProjectStatus.DRAFT,
-                              db_index=True)
+    status = models.CharField(
+        _("状态"), max_length=20, choices=ProjectStatus.choices, default=ProjectStatus.DRAFT, db_index=True
+    )
 
     objects = ProjectQuerySet.as_manager()
 
@@ -116,8 +127,9 @@ class ProjectEvent(models.Model):
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="events")
     occurred_at = models.DateTimeField(_("时间"), auto_now_add=True)
-    actor = models.ForeignKey("accounts.User", verbose_name=_("操作人"), null=True, on_delete=models.SET_NULL,
-                              related_name="+")
+    actor = models.ForeignKey(
+        "accounts.User", verbose_name=_("操作人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     actor_role = models.CharField(_("角色"), max_length=20, blank=True)
     action = models.CharField(_("操作"), max_length=30)
     from_status = models.CharField(_("原状态"), max_length=20, choices=ProjectStatus.choices, blank=True)
@@ -127,3 +139,6 @@ class ProjectEvent(models.Model):
     class Meta:
         verbose_name = _("项目流转记录")
         ordering = ["-occurred_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.action} {self.from_status}→{self.to_status}"

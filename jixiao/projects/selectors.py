@@ -41,12 +41,26 @@ def project_todos(user: Any) -> list[TodoItem]:
     items: list[TodoItem] = []
     url = reverse("projects:list")
     if membership.can("project.submit"):
-        for status, hint in ((ProjectStatus.DRAFT, "未送审"), (ProjectStatus.RETURNED, "被退回")):
-            items.append(TodoItem("项目库", f"项目{hint}", counts.get(status, 0), f"{url}?status={status}",
-                                  "请完善后提交审核"))
+        for draft_status, hint in ((ProjectStatus.DRAFT.value, "未送审"), (ProjectStatus.RETURNED.value, "被退回")):
+            items.append(
+                TodoItem(
+                    "项目库",
+                    f"项目{hint}",
+                    counts.get(draft_status, 0),
+                    f"{url}?status={draft_status}",
+                    "请完善后提交审核",
+                )
+            )
     for capability in ("project.review_dept", "project.review_section"):
         if membership.can(capability):
             for status in PROJECT_WORKFLOW.states_awaiting(capability):
-                items.append(TodoItem("项目库", f"项目{ProjectStatus(status).label}", counts.get(status, 0),
-                                      f"{url}?status={status}", "待审核"))
+                items.append(
+                    TodoItem(
+                        "项目库",
+                        f"项目{ProjectStatus(status).label}",
+                        counts.get(status, 0),
+                        f"{url}?status={status}",
+                        "待审核",
+                    )
+                )
     return items

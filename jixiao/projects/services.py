@@ -15,9 +15,22 @@ from jixiao.projects.models import Project, ProjectEvent
 from jixiao.projects.workflow import EDITABLE_STATES, PROJECT_WORKFLOW
 
 EDITABLE_FIELDS = [
-    "fiscal_year", "code", "name", "unit", "category", "is_new", "budget_book", "function_code",
-    "fiscal_amount_yuan", "carryover_amount_yuan", "other_amount_yuan", "start_year", "end_year", "tier",
-    "is_key", "description",
+    "fiscal_year",
+    "code",
+    "name",
+    "unit",
+    "category",
+    "is_new",
+    "budget_book",
+    "function_code",
+    "fiscal_amount_yuan",
+    "carryover_amount_yuan",
+    "other_amount_yuan",
+    "start_year",
+    "end_year",
+    "tier",
+    "is_key",
+    "description",
 ]
 
 
@@ -25,8 +38,12 @@ def _full_clean(project: Project) -> None:
     try:
         project.full_clean(exclude=["created_by", "updated_by"], validate_unique=False)
     except ValidationError as exc:
-        messages = [f"{Project._meta.get_field(f).verbose_name}：{'；'.join(m)}" if f != "__all__" else "；".join(m)
-                    for f, m in exc.message_dict.items()]
+        messages = [
+            f"{getattr(Project._meta.get_field(f), 'verbose_name', f)}：{'；'.join(m)}"
+            if f != "__all__"
+            else "；".join(m)
+            for f, m in exc.message_dict.items()
+        ]
         raise DomainError("；".join(messages)) from exc
 
 
@@ -65,10 +82,19 @@ def project_create(*, actor: Any, data: dict[str, Any]) -> Project:
         project.created_by = project.updated_by = actor
         _full_clean(project)
         project.save()
-        ProjectEvent.objects.create(project=project, actor=actor, actor_role=actor.active_membership.role,
-                                    action="create", to_status=project.status)
-        audit.record(actor=actor, event_type="project.create", obj=project,
-                     changes=audit.diff({}, audit.snapshot(project, EDITABLE_FIELDS)))
+        ProjectEvent.objects.create(
+            project=project,
+            actor=actor,
+            actor_role=actor.active_membership.role,
+            action="create",
+            to_status=project.status,
+        )
+        audit.record(
+            actor=actor,
+            event_type="project.create",
+            obj=project,
+            changes=audit.diff({}, audit.snapshot(project, EDITABLE_FIELDS)),
+        )
     return project
 
 
@@ -78,7 +104,9 @@ def _can_edit(actor: Any, project: Project) -> bool:
     return actor.can("project.edit") and project.status in EDITABLE_STATES
 
 
-def project_update(*, actor: Any, project: Project, data: dict[str, Any], expected_version: int | None = None) -> Project:
+def project_update(
+    *, actor: Any, project: Project, data: dict[str, Any], expected_version: int | None = None
+) -> Project:
     if not (actor.can("project.edit") or actor.can("project.edit_any")):
         require(actor, "project.edit")
     if not Project.objects.visible_to(actor).filter(pk=project.pk).exists():
@@ -98,16 +126,24 @@ def project_update(*, actor: Any, project: Project, data: dict[str, Any], expect
             setattr(locked, field, data[field])
         if not changed:
             return locked
-        if data.get("code", locked.code) != before["code"] and Project.objects.filter(
-                region=locked.region, fiscal_year=locked.fiscal_year, code=locked.code).exclude(pk=locked.pk).exists():
+        if (
+            data.get("code", locked.code) != before["code"]
+            and Project.objects.filter(region=locked.region, fiscal_year=locked.fiscal_year, code=locked.code)
+            .exclude(pk=locked.pk)
+            .exists()
+        ):
             raise DomainError(f"{locked.fiscal_year}年度已存在项目编码“{locked.code}”")
         locked.department_id = unit.department_id
         locked.version += 1
         locked.updated_by = actor
         _full_clean(locked)
         locked.save(update_fields=[*changed, "department", "version", "updated_by", "updated_at"])
-        audit.record(actor=actor, event_type="project.update", obj=locked,
-                     changes=audit.diff(before, audit.snapshot(locked, EDITABLE_FIELDS)))
+        audit.record(
+            actor=actor,
+            event_type="project.update",
+            obj=locked,
+            changes=audit.diff(before, audit.snapshot(locked, EDITABLE_FIELDS)),
+        )
     return locked
 
 
@@ -127,16 +163,27 @@ def project_transition(*, actor: Any, project: Project, action: str, comment: st
         locked.version += 1
         locked.updated_by = actor
         locked.save(update_fields=["status", "version", "updated_by", "updated_at"])
-        ProjectEvent.objects.create(project=locked, actor=actor, actor_role=actor.active_membership.role,
-                                    action=action, from_status=transition.source, to_status=transition.target,
-                                    comment=comment[:1000])
-        audit.record(actor=actor, event_type=f"project.{action}", obj=locked, reason=comment[:500],
-                     changes={"status": [transition.source, transition.target]})
+        ProjectEvent.objects.create(
+            project=locked,
+            actor=actor,
+            actor_role=actor.active_membership.role,
+            action=action,
+            from_status=transition.source,
+            to_status=transition.target,
+            comment=comment[:1000],
+        )
+        audit.record(
+            actor=actor,
+            event_type=f"project.{action}",
+            obj=locked,
+            reason=comment[:500],
+            changes={"status": [transition.source, transition.target]},
+        )
     return locked
 
 
 def projects_import(*, actor: Any, fiscal_year: int, rows: list[Any]) -> dict[str, int]:
-    """Persist parsed rows all-or-nothing. Raises ImportRejected with per-cell errors; upserts by project code."""
+    """Persist parsed rows all-or-nothing. Raises ImportRejectedError with per-cell errors; upserts by project code."""
     from jixiao.core.spreadsheets import CellError
 
     require(actor, "project.import")
@@ -156,14 +203,19 @@ def projects_import(*, actor: Any, fiscal_year: int, rows: list[Any]) -> dict[st
                 errors.append(CellError(item.row, "结束年度", str(values["end_year"]), exc.message))
         current = existing.get(values.get("code", ""))
         if current is not None and not _can_edit(actor, current):
-            errors.append(CellError(item.row, "项目编码", current.code,
-                                    f"项目已{current.get_status_display()}，不能通过导入修改"))
-        elif current is None and values.get("code") and Project.objects.filter(
+            errors.append(
+                CellError(item.row, "项目编码", current.code, f"项目已{current.get_status_display()}，不能通过导入修改")
+            )
+        elif (
+            current is None
+            and values.get("code")
+            and Project.objects.filter(
                 fiscal_year=fiscal_year, code=values["code"], region__in={u.region for u in units.values()}
-        ).exists():
+            ).exists()
+        ):
             errors.append(CellError(item.row, "项目编码", values["code"], "该编码已被其他单位的项目使用"))
     if errors:
-        raise ImportRejected(errors)
+        raise ImportRejectedError(errors)
     created = updated = 0
     with transaction.atomic():
         for item in rows:
@@ -177,12 +229,16 @@ def projects_import(*, actor: Any, fiscal_year: int, rows: list[Any]) -> dict[st
             else:
                 project_update(actor=actor, project=current, data=data)
                 updated += 1
-        audit.record(actor=actor, event_type="project.import", object_type="projects.project",
-                     reason=f"{fiscal_year}年度导入：新增{created}个，更新{updated}个")
+        audit.record(
+            actor=actor,
+            event_type="project.import",
+            object_type="projects.project",
+            reason=f"{fiscal_year}年度导入：新增{created}个，更新{updated}个",
+        )
     return {"created": created, "updated": updated}
 
 
-class ImportRejected(DomainError):
+class ImportRejectedError(DomainError):
     def __init__(self, errors: list[Any]) -> None:
         super().__init__(f"导入未完成：发现{len(errors)}处错误，所有数据均未导入")
         self.errors = errors

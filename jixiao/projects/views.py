@@ -24,8 +24,7 @@ IMPORT_ERRORS_KEY = "jixiao_project_import_errors"
 
 
 def _filtered(request: HttpRequest) -> ProjectFilterSet:
-    return ProjectFilterSet(request.GET or None, queryset=selectors.projects_visible(request.user),
-                            user=request.user)
+    return ProjectFilterSet(request.GET or None, queryset=selectors.projects_visible(request.user), user=request.user)
 
 
 @capability_required("project.view")
@@ -45,25 +44,32 @@ def project_list(request: HttpRequest) -> HttpResponse:
 def project_export(request: HttpRequest) -> HttpResponse:
     filterset = _filtered(request)
     content = export_projects(filterset.qs)
-    audit.record(actor=request.user, event_type="project.export", object_type="projects.project",
-                 reason=request.GET.urlencode()[:500])
+    audit.record(
+        actor=request.user,
+        event_type="project.export",
+        object_type="projects.project",
+        reason=request.GET.urlencode()[:500],
+    )
     return xlsx_response(content, "项目库.xlsx")
 
 
 @capability_required("project.view")
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     project = selectors.project_get(request.user, pk)
-    membership = request.user.active_membership  # type: ignore[union-attr]
-    actions = PROJECT_WORKFLOW.available(project.status, membership.capabilities)
-    can_edit = request.user.can("project.edit_any") or (  # type: ignore[union-attr]
-        request.user.can("project.edit") and project.status in EDITABLE_STATES)  # type: ignore[union-attr]
-    return render(request, "projects/detail.html", {
-        "project": project,
-        "actions": actions,
-        "can_edit": can_edit,
-        "events": selectors.project_events(project)[:50],
-        "trail": selectors.project_audit_trail(project)[:50],
-    })
+    user: Any = request.user
+    actions = PROJECT_WORKFLOW.available(project.status, user.active_membership.capabilities)
+    can_edit = user.can("project.edit_any") or (user.can("project.edit") and project.status in EDITABLE_STATES)
+    return render(
+        request,
+        "projects/detail.html",
+        {
+            "project": project,
+            "actions": actions,
+            "can_edit": can_edit,
+            "events": selectors.project_events(project)[:50],
+            "trail": selectors.project_audit_trail(project)[:50],
+        },
+    )
 
 
 @capability_required("project.create")
@@ -91,8 +97,9 @@ def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
         try:
-            services.project_update(actor=request.user, project=project, data=data,
-                                    expected_version=form.cleaned_data.get("version"))
+            services.project_update(
+                actor=request.user, project=project, data=data, expected_version=form.cleaned_data.get("version")
+            )
         except NotFoundError as exc:
             raise Http404 from exc
         except DomainError as exc:
@@ -101,8 +108,12 @@ def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "修改已保存")
             return redirect("projects:detail", pk=project.pk)
     status = 400 if request.method == "POST" else 200
-    return render(request, "projects/form.html", {"form": form, "title": f"修改项目：{project.name}",
-                                                  "project": project}, status=status)
+    return render(
+        request,
+        "projects/form.html",
+        {"form": form, "title": f"修改项目：{project.name}", "project": project},
+        status=status,
+    )
 
 
 @require_POST
@@ -114,8 +125,12 @@ def project_transition(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "操作无效")
         return redirect("projects:detail", pk=pk)
     try:
-        services.project_transition(actor=request.user, project=project, action=form.cleaned_data["action"],
-                                    comment=form.cleaned_data["comment"])
+        services.project_transition(
+            actor=request.user,
+            project=project,
+            action=form.cleaned_data["action"],
+            comment=form.cleaned_data["comment"],
+        )
     except NotFoundError as exc:
         raise Http404 from exc
     except DomainError as exc:
@@ -137,11 +152,12 @@ def project_import(request: HttpRequest) -> HttpResponse:
             try:
                 rows, errors = parse_project_workbook(form.cleaned_data["file"])
                 if not errors:
-                    result = services.projects_import(actor=request.user, fiscal_year=form.cleaned_data["fiscal_year"],
-                                                      rows=rows)
+                    result = services.projects_import(
+                        actor=request.user, fiscal_year=form.cleaned_data["fiscal_year"], rows=rows
+                    )
                     messages.success(request, f"导入成功：新增{result['created']}个项目，更新{result['updated']}个项目")
                     return redirect("projects:list")
-            except services.ImportRejected as exc:
+            except services.ImportRejectedError as exc:
                 errors = exc.errors
             except SpreadsheetError as exc:
                 form.add_error("file", exc.message)
@@ -149,8 +165,12 @@ def project_import(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, exc.message)
             if errors:
                 request.session[IMPORT_ERRORS_KEY] = [[e.row, e.column, e.value, e.message] for e in errors[:5000]]
-    return render(request, "projects/import.html", {"form": form, "errors": errors[:500],
-                                                    "error_count": len(errors)}, status=status)
+    return render(
+        request,
+        "projects/import.html",
+        {"form": form, "errors": errors[:500], "error_count": len(errors)},
+        status=status,
+    )
 
 
 @capability_required("project.import")

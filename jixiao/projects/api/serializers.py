@@ -11,7 +11,9 @@ from jixiao.projects.models import Project
 class ProjectSerializer(serializers.ModelSerializer):
     department_code = serializers.CharField(source="department.dept_code", read_only=True)
     department_name = serializers.CharField(source="department.name", read_only=True)
-    unit_code = serializers.SlugRelatedField(source="unit", slug_field="agency_code", queryset=BudgetUnit.objects.none())
+    unit_code = serializers.SlugRelatedField(
+        source="unit", slug_field="agency_code", queryset=BudgetUnit.objects.none()
+    )
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     mof_div_code = serializers.CharField(source="region.mof_div_code", read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
@@ -20,10 +22,32 @@ class ProjectSerializer(serializers.ModelSerializer):
     class Meta:
         model = Project
         fields = [
-            "id", "fiscal_year", "mof_div_code", "code", "name", "department_code", "department_name", "unit_code",
-            "unit_name", "category", "is_new", "budget_book", "function_code", "fiscal_amount_yuan",
-            "carryover_amount_yuan", "other_amount_yuan", "total_amount_yuan", "start_year", "end_year", "tier",
-            "is_key", "description", "status", "status_label", "version", "updated_at",
+            "id",
+            "fiscal_year",
+            "mof_div_code",
+            "code",
+            "name",
+            "department_code",
+            "department_name",
+            "unit_code",
+            "unit_name",
+            "category",
+            "is_new",
+            "budget_book",
+            "function_code",
+            "fiscal_amount_yuan",
+            "carryover_amount_yuan",
+            "other_amount_yuan",
+            "total_amount_yuan",
+            "start_year",
+            "end_year",
+            "tier",
+            "is_key",
+            "description",
+            "status",
+            "status_label",
+            "version",
+            "updated_at",
         ]
         # Status and version move only through the workflow endpoints (no mass assignment).
         read_only_fields = ["id", "status", "version", "updated_at"]

@@ -15,8 +15,13 @@ from jixiao.projects.filtersets import ProjectFilterSet
 from jixiao.projects.models import Project
 
 
-class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                     mixins.UpdateModelMixin, viewsets.GenericViewSet):
+class ProjectViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
     """项目库。列表与页面使用同一筛选条件；他人单位的项目返回 404。"""
 
     serializer_class = ProjectSerializer
@@ -38,10 +43,13 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
 
     def perform_update(self, serializer: Any) -> None:
         data = dict(serializer.validated_data)
-        expected = self.request.data.get("version")
+        expected = str(self.request.data.get("version") or "")
         serializer.instance = services.project_update(
-            actor=self.request.user, project=serializer.instance, data=data,
-            expected_version=int(expected) if str(expected or "").isdigit() else None)
+            actor=self.request.user,
+            project=serializer.instance,
+            data=data,
+            expected_version=int(expected) if expected.isdigit() else None,
+        )
 
     @extend_schema(request=TransitionSerializer, responses=ProjectSerializer)
     @action(detail=True, methods=["post"])

@@ -1,0 +1,68 @@
+# Jixiao developer commands. `make run` and `make test` work on a fresh machine (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+DEMO_ENV := JIXIAO_DEMO=1
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: setup run test lint test-sqlite test-postgres test-browser seed clean-demo docs
+
+## setup: install Python deps into .venv, npm assets into node_modules, apply migrations (idempotent)
+setup: $(VENV)/.installed node_modules/.installed
+	@mkdir -p var
+	$(DEMO_ENV) $(PY) manage.py migrate --noinput -v 0
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+## run: start Jixiao on SQLite with the seeded demo county at http://127.0.0.1:8000/
+run: setup
+	$(DEMO_ENV) $(PY) manage.py seed_demo --print-logins
+	$(DEMO_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+
+## seed: (re)build the demo county from scratch
+seed: setup
+	$(DEMO_ENV) $(PY) manage.py seed_demo --reset --print-logins
+
+## lint: ruff, mypy (django-stubs), import-linter layer contracts, house-style pattern checks
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	JIXIAO_TESTING=1 $(VENV)/bin/mypy config jixiao
+	JIXIAO_TESTING=1 $(VENV)/bin/lint-imports
+	$(PY) scripts/check_patterns.py
+	JIXIAO_TESTING=1 $(PY) manage.py makemigrations --check --dry-run -v 0
+
+## test: the whole suite: lint, SQLite (incl. Playwright browser tests), and PostgreSQL when configured
+test: setup lint test-sqlite test-postgres
+
+test-sqlite:
+	$(VENV)/bin/pytest -q
+
+# PostgreSQL: set JIXIAO_TEST_PG_URL (e.g. postgres://user:pass@127.0.0.1:5432/jixiao). CI always sets it.
+test-postgres:
+	@if [ -n "$$JIXIAO_TEST_PG_URL" ]; then \
+		echo "== PostgreSQL suite =="; \
+		DATABASE_URL="$$JIXIAO_TEST_PG_URL" $(VENV)/bin/pytest -q -m "not browser"; \
+	elif [ "$$CI" = "true" ]; then \
+		echo "CI requires PostgreSQL: JIXIAO_TEST_PG_URL is not set" >&2; exit 1; \
+	else \
+		echo "(PostgreSQL suite skipped: set JIXIAO_TEST_PG_URL to run it)"; \
+	fi
+
+test-browser:
+	$(VENV)/bin/pytest -q -m browser
+
+## docs: regenerate docs/workflows.md from the workflow tables
+docs:
+	JIXIAO_TESTING=1 $(PY) manage.py workflow_docs > docs/workflows.md

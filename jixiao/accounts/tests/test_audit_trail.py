@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pytest
+
+from conftest import World
+from jixiao.core import audit
+from jixiao.core.models import AuditEvent
+
+
+def test_audit_events_cannot_be_changed_or_deleted_through_the_orm(world: World) -> None:
+    event = audit.record(actor=world.users["performance"], event_type="test.event", reason="x")
+    event.reason = "changed"
+    with pytest.raises(PermissionError):
+        event.save()
+    with pytest.raises(PermissionError):
+        event.delete()
+    with pytest.raises(PermissionError):
+        AuditEvent.objects.filter(pk=event.pk).update(reason="y")
+    with pytest.raises(PermissionError):
+        AuditEvent.objects.all().delete()
+
+
+def test_audit_admin_searches_and_exports_with_escaped_values(world: World) -> None:
+    audit.record(actor="<script>alert(1)</script>", event_type="auth.login_failed", reason="=cmd|' /C calc'!A0")
+    client = world.login("audit_admin")
+    page = client.get("/accounts/console/audit/?event_type=auth")
+    body = page.content.decode()
+    assert "<script>alert(1)</script>" not in body
+    assert "&lt;script&gt;" in body
+    export = client.get("/accounts/console/audit/?event_type=auth&export=xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(export.content)).active
+    reasons = [row[10] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert "=cmd|' /C calc'!A0" in reasons
+    assert AuditEvent.objects.filter(event_type="audit.export", actor_name="p_audit").exists()
+    assert AuditEvent.objects.filter(event_type="audit.query", actor_name="p_audit").exists()
+
+
+def test_no_endpoint_edits_audit_rows(world: World) -> None:
+    client = world.login("audit_admin")
+    assert client.post("/accounts/console/audit/", {"reason": "x"}).status_code in {403, 405, 200}
+    assert AuditEvent.objects.filter(reason="x").count() == 0

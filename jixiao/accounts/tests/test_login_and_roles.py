@@ -1,0 +1,140 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from conftest import PERSONAS, World
+from jixiao.accounts import services
+from jixiao.accounts.tests.factories import TEST_PASSWORD, UserFactory
+from jixiao.core.errors import DomainError, PermissionDeniedError
+from jixiao.core.models import AuditEvent
+
+
+def test_anonymous_visitor_lands_on_the_chinese_login_page(anonymous_client: Client, db: None) -> None:
+    response = anonymous_client.get("/", follow=True)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "登录" in body and "用户名" in body and "密码" in body
+    assert 'lang="zh-CN"' in body
+
+
+def test_wrong_password_and_unknown_user_get_the_same_generic_message(world: World) -> None:
+    client = Client()
+    wrong = client.post("/accounts/login/", {"username": "p_unit", "password": "nope"})
+    unknown = client.post("/accounts/login/", {"username": "nobody", "password": "nope"})
+    assert wrong.status_code == unknown.status_code == 200
+    assert "用户名或密码错误" in wrong.content.decode()
+    assert "用户名或密码错误" in unknown.content.decode()
+    failures = AuditEvent.objects.filter(event_type="auth.login_failed")
+    assert set(failures.values_list("actor_name", flat=True)) == {"p_unit", "nobody"}
+
+
+def test_login_and_logout_are_audited_with_ip_and_role(world: World) -> None:
+    client = Client()
+    response = client.post("/accounts/login/", {"username": "p_unit", "password": TEST_PASSWORD})
+    assert response.status_code == 302
+    login = AuditEvent.objects.get(event_type="auth.login")
+    assert login.actor_name == "p_unit" and login.ip == "127.0.0.1"
+    client.post("/accounts/logout/")
+    assert AuditEvent.objects.filter(event_type="auth.logout", actor_name="p_unit").exists()
+
+
+def test_authenticated_pages_are_not_cached_and_carry_security_headers(world: World) -> None:
+    response = world.login("performance").get("/")
+    assert response["Cache-Control"] == "no-store"
+    assert "object-src 'none'" in response["Content-Security-Policy"]
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_state_changing_posts_need_a_csrf_token(world: World) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.users["unit_user"])
+    response = client.post(f"/projects/{world.school_project.pk}/transition/", {"action": "submit"})
+    assert response.status_code == 403
+    world.school_project.refresh_from_db()
+    assert world.school_project.status == "draft"
+
+
+ADMIN_PAGES = {
+    "/accounts/console/users/": "sys_admin",
+    "/accounts/console/memberships/": "sec_admin",
+    "/accounts/console/audit/": "audit_admin",
+}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_three_admin_consoles_are_separated(world: World, persona: str) -> None:
+    client = world.login(persona)
+    for url, owner in ADMIN_PAGES.items():
+        assert client.get(url).status_code == (200 if persona == owner else 403), (url, persona)
+
+
+@pytest.mark.parametrize("persona", ["sys_admin", "sec_admin", "audit_admin"])
+def test_administrators_see_no_business_data(world: World, persona: str) -> None:
+    client = world.login(persona)
+    assert client.get("/projects/").status_code == 403
+    assert client.get(f"/projects/{world.school_project.pk}/").status_code == 403
+    assert client.get("/api/v1/projects/").status_code == 403
+
+
+def test_system_admin_creates_a_user_with_a_random_single_use_password(world: World) -> None:
+    client = world.login("sys_admin")
+    response = client.post("/accounts/console/users/new/", {"username": "newbie", "display_name": "新人"}, follow=True)
+    assert "初始密码" in response.content.decode()
+    event = AuditEvent.objects.get(event_type="user.create")
+    assert event.actor_name == "p_sys" and event.object_repr == "新人"
+    from jixiao.accounts.models import User
+
+    assert User.objects.get(username="newbie").must_change_password
+
+
+def test_default_account_names_are_refused(world: World) -> None:
+    with pytest.raises(DomainError):
+        services.user_create(actor=world.users["sys_admin"], username="admin", display_name="x")
+
+
+def test_security_admin_grants_roles_and_three_admin_roles_cannot_be_combined(world: World) -> None:
+    sec = world.users["sec_admin"]
+    user = UserFactory(username="someone")
+    services.membership_grant(actor=sec, user=user, role="unit_user", region=world.region, unit=world.hospital)
+    with pytest.raises(DomainError, match="三员分立"):
+        services.membership_grant(actor=sec, user=user, role="audit_admin", region=world.region)
+    with pytest.raises(DomainError, match="三员分立"):
+        services.membership_grant(actor=sec, user=world.users["sys_admin"], role="sec_admin", region=world.region)
+    with pytest.raises(DomainError, match="必须指定"):
+        services.membership_grant(actor=sec, user=user, role="dept_admin", region=world.region)
+    with pytest.raises(PermissionDeniedError):
+        services.membership_grant(actor=world.users["sys_admin"], user=user, role="leader", region=world.region)
+    assert AuditEvent.objects.filter(event_type="membership.grant").count() == 1
+
+
+def test_user_with_two_memberships_switches_and_sees_the_other_scope(world: World) -> None:
+    user = world.users["unit_user"]
+    second = services.membership_grant(
+        actor=world.users["sec_admin"], user=user, role="unit_user", region=world.region, unit=world.hospital
+    )
+    client = world.login("unit_user")
+    assert "医院信息化建设" not in client.get("/projects/").content.decode()
+    client.post("/accounts/switch/", {"membership": second.pk, "next": "/projects/"})
+    body = client.get("/projects/").content.decode()
+    assert "医院信息化建设" in body and "一中教学设备购置" not in body
+    other = world.users["other_unit_user"].memberships.get()
+    assert client.post("/accounts/switch/", {"membership": other.pk}).status_code == 404
+
+
+def test_home_shows_the_personas_todo_list(world: World) -> None:
+    body = world.login("unit_user").get("/").content.decode()
+    assert "我的待办" in body and "项目未送审" in body
+    world.login("unit_user").post(f"/projects/{world.school_project.pk}/transition/", {"action": "submit"})
+    dept_home = world.login("dept_admin").get("/").content.decode()
+    assert "项目待主管部门审核" in dept_home
+
+
+def test_menu_shows_stages_with_placeholders_marked(world: World) -> None:
+    body = world.login("performance").get("/").content.decode()
+    assert "事前绩效评估" in body and "绩效运行监控" in body and "建设中" in body
+    assert "用户管理" not in body
+    stage = world.login("performance").get("/stage/monitoring/")
+    assert stage.status_code == 200 and "建设中" in stage.content.decode()
+    assert world.login("performance").get("/stage/unknown/").status_code == 404

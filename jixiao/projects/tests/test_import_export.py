@@ -1,0 +1,136 @@
+"""Excel import (all-or-nothing, per-cell error report) and export (what the list shows), files opened."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from typing import Any
+
+import openpyxl
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from conftest import World
+from jixiao.core.models import AuditEvent
+from jixiao.projects.columns import IMPORT_COLUMNS
+from jixiao.projects.models import Project
+
+HEADERS = [h for h, _k, _r in IMPORT_COLUMNS]
+
+
+def _row(code: str, unit: str = "101001", **overrides: Any) -> list[Any]:
+    values = {
+        "项目编码": code, "项目名称": f"项目{code}", "实施单位编码": unit, "项目类别": "特定目标类",
+        "新增/延续": "新增", "预算类型": "一般公共预算", "功能分类编码": "2050202", "财政拨款（万元）": 12.345678,
+        "上年结转（万元）": 0, "其他资金（万元）": "1.5", "开始年度": 2026, "结束年度": 2027,
+        "重要性分类": "B", "重点项目": "否", "项目概述": "说明",
+    }
+    values.update(overrides)
+    return [values[h] for h in HEADERS]
+
+
+def _xlsx(rows: list[list[Any]], headers: list[str] = HEADERS) -> SimpleUploadedFile:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(headers)
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return SimpleUploadedFile("项目.xlsx", buffer.getvalue())
+
+
+def test_import_creates_projects_with_amounts_converted_from_wan_to_yuan(world: World) -> None:
+    client = world.login("unit_user")
+    response = client.post("/projects/import/", {"fiscal_year": 2026, "file": _xlsx([_row("N-1"), _row("N-2", "101002")])})
+    assert response.status_code == 302
+    project = Project.objects.get(code="N-1")
+    assert project.fiscal_amount_yuan == Decimal("123456.78")
+    assert project.other_amount_yuan == Decimal("15000.00")
+    assert project.total_amount_yuan == Decimal("138456.78")
+    assert project.department == world.edu
+    assert Project.objects.get(code="N-2").unit == world.school_branch
+    assert AuditEvent.objects.filter(event_type="project.import").count() == 1
+
+
+def test_import_with_one_bad_row_saves_nothing_and_reports_every_error(world: World) -> None:
+    client = world.login("unit_user")
+    rows = [
+        _row("OK-1"),
+        _row("BAD-1", unit="102001", **{"财政拨款（万元）": "-5", "项目类别": "未知"}),
+        _row("OK-1"),
+    ]
+    response = client.post("/projects/import/", {"fiscal_year": 2026, "file": _xlsx(rows)})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "所有数据均未导入" in body
+    assert "金额不能为负数" in body and "可选值" in body and "与第2行重复" in body
+    assert not Project.objects.filter(code__in=["OK-1", "BAD-1"]).exists()
+    report = client.get("/projects/import/errors.xlsx")
+    assert report.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(report.content)).active
+    rows_out = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert (3, "财政拨款（万元）", "-5", "金额不能为负数") in rows_out
+    assert any(r[0] == 4 and r[1] == "项目编码" for r in rows_out)
+
+
+def test_import_refuses_a_unit_outside_the_importers_scope(world: World) -> None:
+    response = world.login("unit_user").post(
+        "/projects/import/", {"fiscal_year": 2026, "file": _xlsx([_row("X-9", unit="102001")])}
+    )
+    assert response.status_code == 400
+    assert "不在您的管理范围内" in response.content.decode()
+    assert not Project.objects.filter(code="X-9").exists()
+
+
+def test_import_rejects_files_that_are_not_xlsx(world: World) -> None:
+    client = world.login("unit_user")
+    fake = SimpleUploadedFile("项目.xlsx", b"MZ\x90\x00 not a zip")
+    response = client.post("/projects/import/", {"fiscal_year": 2026, "file": fake})
+    assert response.status_code == 400
+    assert "不是有效的 Excel" in response.content.decode()
+    csv = SimpleUploadedFile("项目.csv", b"a,b")
+    assert client.post("/projects/import/", {"fiscal_year": 2026, "file": csv}).status_code == 400
+
+
+def test_import_rejects_a_missing_required_column(world: World) -> None:
+    response = world.login("unit_user").post(
+        "/projects/import/", {"fiscal_year": 2026, "file": _xlsx([["A"]], headers=["项目编码"])}
+    )
+    assert response.status_code == 400
+    assert "缺少必填列" in response.content.decode()
+
+
+def test_formula_text_is_imported_as_literal_text_and_exported_as_a_string(world: World) -> None:
+    client = world.login("unit_user")
+    payload = "=HYPERLINK(\"http://x\")"
+    response = client.post("/projects/import/", {"fiscal_year": 2026, "file": _xlsx([_row("F-1", **{"项目概述": payload})])})
+    assert response.status_code == 302
+    assert Project.objects.get(code="F-1").description == payload
+    exported = client.get("/projects/export/?q=F-1")
+    sheet = openpyxl.load_workbook(io.BytesIO(exported.content)).active
+    cell = sheet.cell(row=2, column=HEADERS.index("项目概述") + 1)
+    assert cell.value == payload
+    assert cell.data_type == "s"
+
+
+def test_export_contains_exactly_the_filtered_visible_rows(world: World) -> None:
+    client = world.login("dept_admin")
+    response = client.get(f"/projects/export/?unit={world.school_branch.pk}")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    codes = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert codes == ["P-BRANCH"]
+    everything = openpyxl.load_workbook(io.BytesIO(client.get("/projects/export/").content)).active
+    assert sorted(r[0] for r in everything.iter_rows(min_row=2, values_only=True)) == ["P-BRANCH", "P-SCHOOL"]
+    assert AuditEvent.objects.filter(event_type="project.export", actor_name="p_dept").count() == 2
+
+
+def test_exported_file_imports_back_unchanged(world: World) -> None:
+    client = world.login("unit_user")
+    before = list(Project.objects.order_by("code").values_list("code", "total_amount_yuan", "version"))
+    exported = client.get("/projects/export/").content
+    response = client.post("/projects/import/", {"fiscal_year": 2026, "file": SimpleUploadedFile("x.xlsx", exported)})
+    assert response.status_code == 302
+    after = list(Project.objects.order_by("code").values_list("code", "total_amount_yuan", "version"))
+    assert after == before

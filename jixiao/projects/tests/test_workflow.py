@@ -1,0 +1,93 @@
+"""Project library workflow: unit → 主管部门 → 对口业务股室 → 入库, with events and audit rows."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from conftest import World
+from jixiao.core.errors import ConflictError, DomainError, PermissionDeniedError
+from jixiao.core.models import AuditEvent
+from jixiao.projects import services
+from jixiao.projects.models import Project
+from jixiao.projects.workflow import PROJECT_WORKFLOW
+
+
+def _post(world: World, persona: str, project: Project, action: str, comment: str = "") -> Project:
+    world.login(persona).post(f"/projects/{project.pk}/transition/", {"action": action, "comment": comment})
+    project.refresh_from_db()
+    return project
+
+
+def test_project_goes_through_unit_department_and_section_into_the_library(world: World) -> None:
+    project = world.school_project
+    assert _post(world, "unit_user", project, "submit").status == "submitted"
+    assert _post(world, "dept_admin", project, "dept_approve").status == "dept_approved"
+    assert _post(world, "business", project, "section_approve").status == "in_library"
+    actions = list(project.events.order_by("id").values_list("action", flat=True))
+    assert actions == ["submit", "dept_approve", "section_approve"]
+    audited = AuditEvent.objects.filter(object_type="projects.project", object_id=str(project.pk))
+    assert {"project.submit", "project.dept_approve", "project.section_approve"} <= set(
+        audited.values_list("event_type", flat=True)
+    )
+
+
+def test_return_requires_an_opinion_and_sends_the_project_back_to_the_unit(world: World) -> None:
+    project = _post(world, "unit_user", world.school_project, "submit")
+    assert _post(world, "dept_admin", project, "dept_return").status == "submitted"
+    project = _post(world, "dept_admin", project, "dept_return", "请补充测算依据")
+    assert project.status == "returned"
+    assert project.events.first().comment == "请补充测算依据"  # type: ignore[union-attr]
+
+
+def test_unit_user_cannot_approve_own_project(world: World) -> None:
+    project = _post(world, "unit_user", world.school_project, "submit")
+    with pytest.raises(PermissionDeniedError):
+        services.project_transition(actor=world.users["unit_user"], project=project, action="dept_approve")
+    assert _post(world, "unit_user", project, "dept_approve").status == "submitted"
+
+
+def test_submitted_project_cannot_be_edited_by_the_unit(world: World) -> None:
+    project = _post(world, "unit_user", world.school_project, "submit")
+    client = world.login("unit_user")
+    response = client.patch(
+        f"/api/v1/projects/{project.pk}/", {"name": "偷偷改名"}, content_type="application/json"
+    )
+    assert response.status_code == 409
+    project.refresh_from_db()
+    assert project.name == "一中教学设备购置"
+
+
+def test_concurrent_edit_with_a_stale_version_is_a_conflict(world: World) -> None:
+    user = world.users["unit_user"]
+    project = world.school_project
+    services.project_update(actor=user, project=project, data={"name": "第一次修改"}, expected_version=1)
+    with pytest.raises(ConflictError):
+        services.project_update(actor=user, project=project, data={"name": "第二次修改"}, expected_version=1)
+    project.refresh_from_db()
+    assert project.name == "第一次修改"
+    assert project.version == 2
+
+
+def test_update_records_a_before_after_diff(world: World) -> None:
+    project = world.school_project
+    services.project_update(
+        actor=world.users["unit_user"], project=project, data={"fiscal_amount_yuan": Decimal("123456.78")}
+    )
+    event = AuditEvent.objects.get(event_type="project.update", object_id=str(project.pk))
+    assert event.changes["fiscal_amount_yuan"] == ["500000.00", "123456.78"]
+    assert event.actor_name == "p_unit"
+
+
+def test_service_refuses_a_unit_outside_the_actors_scope(world: World) -> None:
+    data = {"fiscal_year": 2026, "code": "X-1", "name": "越权项目", "unit": world.hospital,
+            "start_year": 2026, "end_year": 2026}
+    with pytest.raises(DomainError):
+        services.project_create(actor=world.users["unit_user"], data=data)
+    assert not Project.objects.filter(code="X-1").exists()
+
+
+def test_workflow_table_lists_actions_by_capability() -> None:
+    labels = [t.action for t in PROJECT_WORKFLOW.available("submitted", {"project.review_dept"})]
+    assert labels == ["dept_approve", "dept_return"]
