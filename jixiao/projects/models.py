@@ -115,7 +115,9 @@ class Project(TimeStampedModel):
             models.Index(fields=["region", "fiscal_year", "status"]),
             models.Index(fields=["department", "fiscal_year"]),
             models.Index(fields=["unit", "fiscal_year"]),
-            models.Index(fields=["fiscal_year", "code"]),
+            # Matches the default list ordering, so the first page walks the index instead of sorting.
+            models.Index(F("fiscal_year").desc(), "code", name="project_year_desc_code"),
+            models.Index(fields=["total_amount_yuan"]),
         ]
 
     def __str__(self) -> str:

@@ -7,9 +7,17 @@ from jixiao.projects.models import Project
 def test_unit_user_creates_a_project_through_the_api_in_yuan(world: World) -> None:
     client = world.login("unit_user")
     payload = {
-        "fiscal_year": 2026, "code": "API-1", "name": "接口新增项目", "unit_code": "101002",
-        "category": "specific", "is_new": True, "budget_book": "general", "fiscal_amount_yuan": "88000.50",
-        "start_year": 2026, "end_year": 2026, "status": "in_library",
+        "fiscal_year": 2026,
+        "code": "API-1",
+        "name": "接口新增项目",
+        "unit_code": "101002",
+        "category": "specific",
+        "is_new": True,
+        "budget_book": "general",
+        "fiscal_amount_yuan": "88000.50",
+        "start_year": 2026,
+        "end_year": 2026,
+        "status": "in_library",
     }
     response = client.post("/api/v1/projects/", payload, content_type="application/json")
     assert response.status_code == 201, response.content
@@ -22,8 +30,14 @@ def test_unit_user_creates_a_project_through_the_api_in_yuan(world: World) -> No
 
 def test_api_rejects_a_foreign_unit_code_with_400(world: World) -> None:
     client = world.login("unit_user")
-    payload = {"fiscal_year": 2026, "code": "API-2", "name": "x", "unit_code": "102001",
-               "start_year": 2026, "end_year": 2026}
+    payload = {
+        "fiscal_year": 2026,
+        "code": "API-2",
+        "name": "x",
+        "unit_code": "102001",
+        "start_year": 2026,
+        "end_year": 2026,
+    }
     response = client.post("/api/v1/projects/", payload, content_type="application/json")
     assert response.status_code == 400
     assert not Project.objects.filter(code="API-2").exists()

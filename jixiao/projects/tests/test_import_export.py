@@ -19,10 +19,21 @@ HEADERS = [h for h, _k, _r in IMPORT_COLUMNS]
 
 def _row(code: str, unit: str = "101001", **overrides: Any) -> list[Any]:
     values = {
-        "项目编码": code, "项目名称": f"项目{code}", "实施单位编码": unit, "项目类别": "特定目标类",
-        "新增/延续": "新增", "预算类型": "一般公共预算", "功能分类编码": "2050202", "财政拨款（万元）": 12.345678,
-        "上年结转（万元）": 0, "其他资金（万元）": "1.5", "开始年度": 2026, "结束年度": 2027,
-        "重要性分类": "B", "重点项目": "否", "项目概述": "说明",
+        "项目编码": code,
+        "项目名称": f"项目{code}",
+        "实施单位编码": unit,
+        "项目类别": "特定目标类",
+        "新增/延续": "新增",
+        "预算类型": "一般公共预算",
+        "功能分类编码": "2050202",
+        "财政拨款（万元）": 12.345678,
+        "上年结转（万元）": 0,
+        "其他资金（万元）": "1.5",
+        "开始年度": 2026,
+        "结束年度": 2027,
+        "重要性分类": "B",
+        "重点项目": "否",
+        "项目概述": "说明",
     }
     values.update(overrides)
     return [values[h] for h in HEADERS]
@@ -41,7 +52,9 @@ def _xlsx(rows: list[list[Any]], headers: list[str] = HEADERS) -> SimpleUploaded
 
 def test_import_creates_projects_with_amounts_converted_from_wan_to_yuan(world: World) -> None:
     client = world.login("unit_user")
-    response = client.post("/projects/import/", {"fiscal_year": 2026, "file": _xlsx([_row("N-1"), _row("N-2", "101002")])})
+    response = client.post(
+        "/projects/import/", {"fiscal_year": 2026, "file": _xlsx([_row("N-1"), _row("N-2", "101002")])}
+    )
     assert response.status_code == 302
     project = Project.objects.get(code="N-1")
     assert project.fiscal_amount_yuan == Decimal("123456.78")
@@ -102,8 +115,10 @@ def test_import_rejects_a_missing_required_column(world: World) -> None:
 
 def test_formula_text_is_imported_as_literal_text_and_exported_as_a_string(world: World) -> None:
     client = world.login("unit_user")
-    payload = "=HYPERLINK(\"http://x\")"
-    response = client.post("/projects/import/", {"fiscal_year": 2026, "file": _xlsx([_row("F-1", **{"项目概述": payload})])})
+    payload = '=HYPERLINK("http://x")'
+    response = client.post(
+        "/projects/import/", {"fiscal_year": 2026, "file": _xlsx([_row("F-1", **{"项目概述": payload})])}
+    )
     assert response.status_code == 302
     assert Project.objects.get(code="F-1").description == payload
     exported = client.get("/projects/export/?q=F-1")

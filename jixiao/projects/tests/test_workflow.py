@@ -51,9 +51,7 @@ def test_unit_user_cannot_approve_own_project(world: World) -> None:
 def test_submitted_project_cannot_be_edited_by_the_unit(world: World) -> None:
     project = _post(world, "unit_user", world.school_project, "submit")
     client = world.login("unit_user")
-    response = client.patch(
-        f"/api/v1/projects/{project.pk}/", {"name": "偷偷改名"}, content_type="application/json"
-    )
+    response = client.patch(f"/api/v1/projects/{project.pk}/", {"name": "偷偷改名"}, content_type="application/json")
     assert response.status_code == 409
     project.refresh_from_db()
     assert project.name == "一中教学设备购置"
@@ -81,8 +79,14 @@ def test_update_records_a_before_after_diff(world: World) -> None:
 
 
 def test_service_refuses_a_unit_outside_the_actors_scope(world: World) -> None:
-    data = {"fiscal_year": 2026, "code": "X-1", "name": "越权项目", "unit": world.hospital,
-            "start_year": 2026, "end_year": 2026}
+    data = {
+        "fiscal_year": 2026,
+        "code": "X-1",
+        "name": "越权项目",
+        "unit": world.hospital,
+        "start_year": 2026,
+        "end_year": 2026,
+    }
     with pytest.raises(DomainError):
         services.project_create(actor=world.users["unit_user"], data=data)
     assert not Project.objects.filter(code="X-1").exists()
