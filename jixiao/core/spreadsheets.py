@@ -29,6 +29,14 @@ class SpreadsheetError(DomainError):
     pass
 
 
+class ImportRejectedError(DomainError):
+    """An all-or-nothing import found errors: nothing was saved; `errors` is the per-cell report."""
+
+    def __init__(self, errors: list[CellError]) -> None:
+        super().__init__(f"导入未完成：发现{len(errors)}处错误，所有数据均未导入")
+        self.errors = errors
+
+
 @dataclass(frozen=True)
 class CellError:
     row: int

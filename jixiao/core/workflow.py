@@ -51,7 +51,12 @@ class Workflow:
 
 def as_markdown(workflow: Workflow) -> str:
     label = workflow.labels.get
-    lines = [f"## {workflow.name}", "", "| 当前状态 | 操作 | 下一状态 | 所需权限 | 需填写意见 |", "|---|---|---|---|---|"]
+    lines = [
+        f"## {workflow.name}",
+        "",
+        "| 当前状态 | 操作 | 下一状态 | 所需权限 | 需填写意见 |",
+        "|---|---|---|---|---|",
+    ]
     for t in workflow.transitions:
         comment = "是" if t.needs_comment else ""
         lines.append(

@@ -45,8 +45,9 @@ class FiscalRegion(TimeStampedModel):
     mof_div_code = models.CharField(_("财政区划编码"), max_length=9, unique=True, validators=[mof_div_validator])
     name = models.CharField(_("名称"), max_length=100)
     level = models.CharField(_("级次"), max_length=10, choices=Level.choices)
-    parent = models.ForeignKey("self", verbose_name=_("上级区划"), null=True, blank=True,
-                               on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", verbose_name=_("上级区划"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     # Materialised path of codes ("330000000/330100000/"): a subtree is one indexed prefix match.
     path = models.CharField(_("路径"), max_length=255, editable=False, db_index=True)
 
@@ -75,7 +76,9 @@ class FinanceSection(TimeStampedModel):
         REVIEW_CENTRE = "review_centre", _("评审中心")
         OTHER = "other", _("其他")
 
-    region = models.ForeignKey(FiscalRegion, verbose_name=_("财政区划"), on_delete=models.PROTECT, related_name="sections")
+    region = models.ForeignKey(
+        FiscalRegion, verbose_name=_("财政区划"), on_delete=models.PROTECT, related_name="sections"
+    )
     code = models.CharField(_("编码"), max_length=20, validators=[code_validator])
     name = models.CharField(_("名称"), max_length=100)
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
@@ -109,12 +112,18 @@ class DepartmentQuerySet(ScopedQuerySet["Department"]):
 class Department(TimeStampedModel):
     """主管部门."""
 
-    region = models.ForeignKey(FiscalRegion, verbose_name=_("财政区划"), on_delete=models.PROTECT, related_name="departments")
+    region = models.ForeignKey(
+        FiscalRegion, verbose_name=_("财政区划"), on_delete=models.PROTECT, related_name="departments"
+    )
     dept_code = models.CharField(_("部门编码"), max_length=20, validators=[code_validator])
     name = models.CharField(_("部门名称"), max_length=100)
     finance_section = models.ForeignKey(
-        FinanceSection, verbose_name=_("对口业务股室"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="departments",
+        FinanceSection,
+        verbose_name=_("对口业务股室"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="departments",
         limit_choices_to={"kind": FinanceSection.Kind.BUSINESS},
     )
     is_key_focus = models.BooleanField(_("重点关注部门"), default=False)
@@ -167,9 +176,12 @@ class BudgetUnit(TimeStampedModel):
     region = models.ForeignKey(FiscalRegion, verbose_name=_("财政区划"), on_delete=models.PROTECT, related_name="units")
     agency_code = models.CharField(_("单位编码"), max_length=30, validators=[code_validator])
     name = models.CharField(_("单位名称"), max_length=150)
-    department = models.ForeignKey(Department, verbose_name=_("主管部门"), on_delete=models.PROTECT, related_name="units")
-    parent = models.ForeignKey("self", verbose_name=_("上级单位"), null=True, blank=True,
-                               on_delete=models.PROTECT, related_name="children")
+    department = models.ForeignKey(
+        Department, verbose_name=_("主管部门"), on_delete=models.PROTECT, related_name="units"
+    )
+    parent = models.ForeignKey(
+        "self", verbose_name=_("上级单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     level = models.PositiveSmallIntegerField(_("单位级次"), choices=Level.choices, default=Level.FIRST)
     kind = models.CharField(_("单位类型"), max_length=20, choices=Kind.choices, default=Kind.ADMIN)
     is_secret = models.BooleanField(_("涉密"), default=False)

@@ -1,14 +1,43 @@
+"""Organisation reads. Every user-facing query starts from `visible_to(user)`; a miss is a 404 for the caller."""
+
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
 
 from jixiao.organizations.models import BudgetUnit, Department, FinanceSection, FiscalRegion, FiscalYear
+
+# ---------------------------------------------------------------- regions and sections
+
+
+def actor_region(user: Any) -> FiscalRegion | None:
+    """The region the user acts in (their active membership's region)."""
+    membership = getattr(user, "active_membership", None)
+    return membership.region if membership is not None else None
 
 
 def regions_visible(user: Any) -> QuerySet[FiscalRegion]:
     return FiscalRegion.objects.visible_to(user).select_related("parent")
+
+
+def region_get(user: Any, pk: Any) -> FiscalRegion:
+    return FiscalRegion.objects.select_related("parent").get_visible_or_404(user, pk=pk)
+
+
+def region_rows(user: Any) -> list[dict[str, Any]]:
+    """Visible regions in tree order with their depth below the user's own region (one query)."""
+    regions = list(regions_visible(user).order_by("path"))
+    if not regions:
+        return []
+    top = min(r.path.count("/") for r in regions)
+    return [{"region": r, "depth": r.path.count("/") - top} for r in regions]
+
+
+def region_subtree(region: FiscalRegion) -> QuerySet[FiscalRegion]:
+    return FiscalRegion.objects.filter(path__startswith=region.path)
 
 
 def sections_visible(user: Any) -> QuerySet[FinanceSection]:
@@ -18,37 +47,190 @@ def sections_visible(user: Any) -> QuerySet[FinanceSection]:
     return FinanceSection.objects.filter(region__path__startswith=membership.region.path).select_related("region")
 
 
+def sections_with_departments(user: Any) -> QuerySet[FinanceSection]:
+    """Sections with the departments each is 对口 for, limited to the departments the user may see."""
+    departments = Department.objects.visible_to(user).order_by("dept_code")
+    return (
+        sections_visible(user)
+        .order_by("region__path", "sort", "code")
+        .prefetch_related(Prefetch("departments", queryset=departments, to_attr="visible_departments"))
+    )
+
+
+def section_get(user: Any, pk: Any) -> FinanceSection:
+    try:
+        return sections_visible(user).get(pk=pk)
+    except (FinanceSection.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def business_sections(region: FiscalRegion | None) -> QuerySet[FinanceSection]:
+    if region is None:
+        return FinanceSection.objects.none()
+    return FinanceSection.objects.filter(region=region, kind=FinanceSection.Kind.BUSINESS).order_by("sort", "code")
+
+
+def section_choices_for_filter(user: Any) -> QuerySet[FinanceSection]:
+    return sections_visible(user).filter(kind=FinanceSection.Kind.BUSINESS).order_by("sort", "code")
+
+
+# ---------------------------------------------------------------- departments
+
+
+def _visible_unit_count(user: Any) -> Count:
+    # Count only the units the user can see: a unit user's department shows its own subtree, not the rest.
+    return Count("units", filter=Q(units__in=BudgetUnit.objects.visible_to(user).values("pk")), distinct=True)
+
+
 def departments_visible(user: Any) -> QuerySet[Department]:
-    return Department.objects.visible_to(user).select_related("region", "finance_section").annotate(
-        unit_count=Count("units"))
+    return (
+        Department.objects.visible_to(user)
+        .select_related("region", "finance_section")
+        .annotate(unit_count=_visible_unit_count(user))
+        .order_by("region__path", "dept_code")
+    )
+
+
+def department_get(user: Any, pk: Any) -> Department:
+    return Department.objects.select_related("region", "finance_section").get_visible_or_404(user, pk=pk)
+
+
+def department_choices(user: Any) -> QuerySet[Department]:
+    return Department.objects.visible_to(user).order_by("dept_code")
+
+
+def department_units(user: Any, department: Department) -> QuerySet[BudgetUnit]:
+    return BudgetUnit.objects.visible_to(user).filter(department=department).select_related("parent").order_by("path")
+
+
+# ---------------------------------------------------------------- units
 
 
 def units_visible(user: Any) -> QuerySet[BudgetUnit]:
-    return BudgetUnit.objects.visible_to(user).select_related("region", "department", "parent")
+    return (
+        BudgetUnit.objects.visible_to(user)
+        .select_related("region", "department", "parent")
+        .order_by("department__dept_code", "path")
+    )
+
+
+def unit_get(user: Any, pk: Any) -> BudgetUnit:
+    return BudgetUnit.objects.select_related("region", "department", "parent").get_visible_or_404(user, pk=pk)
+
+
+def unit_children(user: Any, unit: BudgetUnit) -> QuerySet[BudgetUnit]:
+    return BudgetUnit.objects.visible_to(user).filter(parent=unit).order_by("agency_code")
+
+
+def unit_parent_choices(user: Any, unit: BudgetUnit | None = None) -> QuerySet[BudgetUnit]:
+    """Units that may be a parent: visible, not third-level, and not the unit itself or one of its descendants."""
+    qs = (
+        BudgetUnit.objects.visible_to(user)
+        .filter(level__lt=BudgetUnit.Level.THIRD)
+        .select_related("department")
+        .order_by("department__dept_code", "path")
+    )
+    if unit is not None and unit.pk:
+        qs = qs.exclude(path__startswith=unit.path)
+    return qs
+
+
+def units_in_region(region: FiscalRegion) -> dict[str, BudgetUnit]:
+    """All units of a region by code (codes are unique per region), for import resolution."""
+    return {u.agency_code: u for u in BudgetUnit.objects.filter(region=region).select_related("department")}
+
+
+def departments_by_code(user: Any, region: FiscalRegion) -> dict[str, Department]:
+    return {d.dept_code: d for d in Department.objects.visible_to(user).filter(region=region)}
+
+
+def visible_unit_ids(user: Any, region: FiscalRegion) -> set[int]:
+    return set(BudgetUnit.objects.visible_to(user).filter(region=region).values_list("pk", flat=True))
+
+
+# ---------------------------------------------------------------- fiscal years
 
 
 def fiscal_years() -> QuerySet[FiscalYear]:
     return FiscalYear.objects.all()
 
 
+def fiscal_year_get(year: Any) -> FiscalYear:
+    try:
+        return FiscalYear.objects.get(pk=year)
+    except (FiscalYear.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
 def current_fiscal_year() -> FiscalYear | None:
     return FiscalYear.objects.filter(is_current=True).first()
 
 
-def unit_tree(user: Any) -> list[dict[str, Any]]:
-    """Departments with their units nested by parent: built from two queries, no N+1."""
-    departments = list(Department.objects.visible_to(user).select_related("finance_section").order_by("dept_code"))
+# ---------------------------------------------------------------- the unit tree
+
+
+@dataclass
+class UnitNode:
+    unit: BudgetUnit
+    children: list[UnitNode] = field(default_factory=list)
+    matched: bool = False
+
+    @property
+    def descendant_count(self) -> int:
+        return sum(1 + child.descendant_count for child in self.children)
+
+
+@dataclass
+class DepartmentNode:
+    department: Department
+    units: list[UnitNode]
+    unit_count: int
+    matched: bool = False
+
+
+def _contains(query: str, *values: str) -> bool:
+    return any(query in value.lower() for value in values)
+
+
+def _prune(node: UnitNode, query: str) -> UnitNode | None:
+    """Keep a node when it or a descendant matches the query (so the path to every match stays visible)."""
+    kept = [child for child in (_prune(c, query) for c in node.children) if child is not None]
+    matched = _contains(query, node.unit.name, node.unit.agency_code)
+    if not matched and not kept:
+        return None
+    return UnitNode(unit=node.unit, children=kept, matched=matched)
+
+
+def unit_tree(user: Any, query: str = "") -> list[DepartmentNode]:
+    """Departments with their units nested by parent, optionally filtered by name/code: two queries, no N+1."""
+    departments = list(
+        Department.objects.visible_to(user).select_related("finance_section").order_by("region__path", "dept_code")
+    )
     units = list(BudgetUnit.objects.visible_to(user).order_by("path"))
     children: dict[int | None, list[BudgetUnit]] = {}
     for unit in units:
         children.setdefault(unit.parent_id, []).append(unit)
 
-    def node(unit: BudgetUnit) -> dict[str, Any]:
-        return {"unit": unit, "children": [node(c) for c in children.get(unit.pk, [])]}
+    def node(unit: BudgetUnit) -> UnitNode:
+        return UnitNode(unit=unit, children=[node(c) for c in children.get(unit.pk, [])])
 
-    by_department: dict[int, list[dict[str, Any]]] = {}
+    # A unit whose parent is out of scope (a unit user's own unit) is a root of the visible tree.
     visible_ids = {u.pk for u in units}
+    roots: dict[int, list[UnitNode]] = {}
+    counts: dict[int, int] = {}
     for unit in units:
+        counts[unit.department_id] = counts.get(unit.department_id, 0) + 1
         if unit.parent_id is None or unit.parent_id not in visible_ids:
-            by_department.setdefault(unit.department_id, []).append(node(unit))
-    return [{"department": d, "units": by_department.get(d.pk, [])} for d in departments]
+            roots.setdefault(unit.department_id, []).append(node(unit))
+
+    query = query.strip().lower()
+    result: list[DepartmentNode] = []
+    for department in departments:
+        nodes = roots.get(department.pk, [])
+        matched = bool(query) and _contains(query, department.name, department.dept_code)
+        if query and not matched:
+            nodes = [n for n in (_prune(n, query) for n in nodes) if n is not None]
+            if not nodes:
+                continue
+        result.append(DepartmentNode(department, nodes, counts.get(department.pk, 0), matched))
+    return result

@@ -1,141 +1,491 @@
-"""Organisation writes: regions, sections, departments and units, with their tree paths kept consistent."""
+"""Organisation writes: regions, sections, departments, units and fiscal years, with tree paths kept consistent.
+
+Every function re-checks the actor's capability and row scope (views are not the only door), runs in one
+transaction, saves only what changed and writes an audit event. An update that changes nothing writes nothing.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, transaction
+from django.db.models import QuerySet
 
 from jixiao.core import audit
-from jixiao.core.errors import DomainError
+from jixiao.core.errors import ConflictError, DomainError, NotFoundError
+from jixiao.core.models import AuditEvent
 from jixiao.core.permissions import require
+from jixiao.core.spreadsheets import CellError, ImportRejectedError
+from jixiao.organizations import selectors
+from jixiao.organizations.columns import UnitImportRow
 from jixiao.organizations.models import BudgetUnit, Department, FinanceSection, FiscalRegion, FiscalYear
+
+M = TypeVar("M", bound=models.Model)
+
+REGION_LEVEL_ORDER = {
+    FiscalRegion.Level.PROVINCE: 1,
+    FiscalRegion.Level.CITY: 2,
+    FiscalRegion.Level.COUNTY: 3,
+    FiscalRegion.Level.TOWN: 4,
+}
+
+
+class InvalidDataError(DomainError):
+    """Validation failed; `field_errors` lets a form show each message next to its field."""
+
+    def __init__(self, field_errors: dict[str, list[str]]) -> None:
+        self.field_errors = field_errors
+        super().__init__("；".join(m for messages in field_errors.values() for m in messages))
+
+
+# ---------------------------------------------------------------- shared helpers
 
 
 def _clean(instance: models.Model) -> None:
     try:
-        instance.full_clean()
+        instance.full_clean(exclude=["created_by", "updated_by"])
     except ValidationError as exc:
-        parts = []
-        for field, errors in exc.message_dict.items():
-            label = "" if field == "__all__" else f"{instance._meta.get_field(field).verbose_name}："
-            parts.append(label + "；".join(errors))
-        raise DomainError("；".join(parts)) from exc
+        errors: dict[str, list[str]] = {}
+        for name, messages in exc.message_dict.items():
+            if name == NON_FIELD_ERRORS:
+                errors.setdefault(NON_FIELD_ERRORS, []).extend(messages)
+            else:
+                label = getattr(instance._meta.get_field(name), "verbose_name", name)
+                errors[name] = [f"{label}：{m}" for m in messages]
+        raise InvalidDataError(errors) from exc
 
 
-def _save(actor: Any, instance: Any, data: dict[str, Any], event: str) -> Any:
-    fields = list(data)
-    before = audit.snapshot(instance, fields) if instance.pk else {}
-    for key, value in data.items():
-        setattr(instance, key, value)
-    if hasattr(instance, "build_path"):
-        instance.path = instance.build_path()
-    if hasattr(instance, "updated_by_id"):
-        instance.updated_by = actor
-        if not instance.pk:
-            instance.created_by = actor
-    _clean(instance)
-    instance.save()
-    audit.record(actor=actor, event_type=event, obj=instance, changes=audit.diff(before, audit.snapshot(instance, fields)))
-    return instance
+def _field_error(name: str, message: str) -> InvalidDataError:
+    return InvalidDataError({name: [message]})
 
 
-def region_save(*, actor: Any, region: FiscalRegion | None, data: dict[str, Any]) -> FiscalRegion:
-    require(actor, "org.manage")
-    with transaction.atomic():
-        created = region is None
-        region = _save(actor, region or FiscalRegion(), data, "region.create" if created else "region.update")
-        _rebuild_region_paths(region)
+def _require_visible(queryset: Any, obj: M | None, label: str) -> M:
+    if obj is None or obj.pk is None or not queryset.filter(pk=obj.pk).exists():
+        raise NotFoundError(f"{label}不存在或不在您的管理范围内")
+    return obj
+
+
+def _actor_region(actor: Any) -> FiscalRegion:
+    region = selectors.actor_region(actor)
+    if region is None:
+        raise NotFoundError("您当前没有所属财政区划")
     return region
+
+
+def _apply(actor: Any, instance: M, data: dict[str, Any], *, event: str, expected_version: int | None) -> M:
+    """Create or update one row inside the caller's transaction; returns the saved (or unchanged) row."""
+    row: Any = instance  # a TimeStampedModel, some with a tree path
+    creating = row.pk is None
+    if not creating:
+        row = type(row)._default_manager.select_for_update().get(pk=row.pk)
+        if expected_version is not None and row.version != expected_version:
+            raise ConflictError("该记录已被他人修改，请刷新后重试")
+    tracked = [*data, "path"] if hasattr(row, "path") else list(data)
+    before = {} if creating else audit.snapshot(row, tracked)
+    for key, value in data.items():
+        setattr(row, key, value)
+    if hasattr(row, "build_path"):
+        row.path = row.build_path()
+    changes = audit.diff(before, audit.snapshot(row, tracked))
+    if not creating and not changes:
+        return row  # type: ignore[no-any-return]
+    row.updated_by = actor
+    if creating:
+        row.created_by = actor
+    _clean(row)
+    if creating:
+        row.save()
+    else:
+        row.version += 1
+        row.save(update_fields=[*changes, "version", "updated_by", "updated_at"])
+    audit.record(actor=actor, event_type=event, obj=row, changes=changes)
+    return row  # type: ignore[no-any-return]
+
+
+def _others(queryset: QuerySet[Any], obj: models.Model | None) -> QuerySet[Any]:
+    """Rows other than `obj` (all rows when creating), for uniqueness checks."""
+    return queryset.exclude(pk=obj.pk) if obj is not None else queryset
+
+
+# ---------------------------------------------------------------- regions
+
+
+def region_save(
+    *, actor: Any, region: FiscalRegion | None, data: dict[str, Any], expected_version: int | None = None
+) -> FiscalRegion:
+    require(actor, "org.manage")
+    visible = FiscalRegion.objects.visible_to(actor)
+    root = _actor_region(actor)
+    data = dict(data)
+    if region is not None:
+        _require_visible(visible, region, "财政区划")
+    if region is not None and region.pk == root.pk:
+        # The actor's own region hangs off a tree they cannot see: its parent is not theirs to change.
+        if "parent" in data and data["parent"] != region.parent:
+            raise _field_error("parent", "不能修改本级财政区划的上级区划")
+        data["parent"] = region.parent
+    else:
+        parent = data.get("parent")
+        if parent is None:
+            raise _field_error("parent", "请选择上级区划")
+        _require_visible(visible, parent, "上级区划")
+        if region is not None and parent.path.startswith(region.path):
+            raise _field_error("parent", "上级区划不能是本区划或其下级区划")
+        if REGION_LEVEL_ORDER.get(data.get("level", ""), 0) <= REGION_LEVEL_ORDER.get(parent.level, 0):
+            raise _field_error("level", "级次应低于上级区划的级次")
+    code = data.get("mof_div_code")
+    if code and _others(FiscalRegion.objects.filter(mof_div_code=code), region).exists():
+        raise _field_error("mof_div_code", f"财政区划编码“{code}”已存在")
+    with transaction.atomic():
+        event = "region.update" if region else "region.create"
+        saved = _apply(actor, region or FiscalRegion(), data, event=event, expected_version=expected_version)
+        _rebuild_region_paths(saved)
+    return saved
 
 
 def _rebuild_region_paths(region: FiscalRegion) -> None:
     for child in region.children.all():
-        child.path = child.build_path()
-        child.save(update_fields=["path"])
-        _rebuild_region_paths(child)
+        path = child.build_path()
+        if child.path != path:
+            child.path = path
+            child.save(update_fields=["path"])
+            _rebuild_region_paths(child)
 
 
-def section_save(*, actor: Any, section: FinanceSection | None, data: dict[str, Any]) -> FinanceSection:
+# ---------------------------------------------------------------- sections
+
+
+def section_save(
+    *, actor: Any, section: FinanceSection | None, data: dict[str, Any], expected_version: int | None = None
+) -> FinanceSection:
     require(actor, "org.manage")
+    if section is not None:
+        _require_visible(selectors.sections_visible(actor), section, "股室")
+    region = data.get("region") or (section.region if section else _actor_region(actor))
+    _require_visible(FiscalRegion.objects.visible_to(actor), region, "财政区划")
+    data = {**data, "region": region}
+    code = data.get("code")
+    if code and _others(FinanceSection.objects.filter(region=region, code=code), section).exists():
+        raise _field_error("code", f"股室编码“{code}”已存在")
+    if section is not None and data.get("kind", section.kind) != FinanceSection.Kind.BUSINESS:
+        linked = section.departments.count()
+        if linked:
+            raise _field_error(
+                "kind", f"该股室是{linked}个主管部门的对口股室，不能改为非业务股室；请先调整这些部门的对口股室"
+            )
+    if section is not None and region.pk != section.region_id and section.departments.exists():
+        raise _field_error("region", "该股室已有对口主管部门，不能改到其他财政区划")
     with transaction.atomic():
-        created = section is None
-        return _save(actor, section or FinanceSection(), data, "section.create" if created else "section.update")
+        event = "section.update" if section else "section.create"
+        return _apply(actor, section or FinanceSection(), data, event=event, expected_version=expected_version)
 
 
-def department_save(*, actor: Any, department: Department | None, data: dict[str, Any]) -> Department:
+# ---------------------------------------------------------------- departments
+
+
+def department_save(
+    *, actor: Any, department: Department | None, data: dict[str, Any], expected_version: int | None = None
+) -> Department:
     require(actor, "org.manage")
+    if department is not None:
+        _require_visible(Department.objects.visible_to(actor), department, "主管部门")
+    region = data.get("region") or (department.region if department else _actor_region(actor))
+    _require_visible(FiscalRegion.objects.visible_to(actor), region, "财政区划")
+    if department is not None and region.pk != department.region_id and department.units.exists():
+        raise _field_error("region", "该部门已有预算单位，不能改到其他财政区划")
+    data = {**data, "region": region}
     section = data.get("finance_section")
-    if section is not None and section.region_id != data["region"].pk:
-        raise DomainError("对口业务股室必须属于同一财政区划")
+    if section is not None and (section.region_id != region.pk or section.kind != FinanceSection.Kind.BUSINESS):
+        raise _field_error("finance_section", "对口业务股室必须是本财政区划的业务股室")
+    code = data.get("dept_code")
+    if code and _others(Department.objects.filter(region=region, dept_code=code), department).exists():
+        raise _field_error("dept_code", f"部门编码“{code}”已存在")
     with transaction.atomic():
-        created = department is None
-        return _save(actor, department or Department(), data,
-                     "department.create" if created else "department.update")
+        event = "department.update" if department else "department.create"
+        return _apply(actor, department or Department(), data, event=event, expected_version=expected_version)
 
 
-def unit_save(*, actor: Any, unit: BudgetUnit | None, data: dict[str, Any]) -> BudgetUnit:
-    require(actor, "org.manage")
-    parent = data.get("parent")
+# ---------------------------------------------------------------- units
+
+
+def _check_unit_data(actor: Any, unit: BudgetUnit | None, data: dict[str, Any]) -> dict[str, Any]:
     department = data["department"]
-    if department.region_id != data["region"].pk:
-        raise DomainError("主管部门必须属于同一财政区划")
+    _require_visible(Department.objects.visible_to(actor), department, "主管部门")
+    if data.get("region") is not None and data["region"].pk != department.region_id:
+        raise _field_error("department", "主管部门必须属于同一财政区划")
+    parent = data.get("parent")
     if parent is not None:
+        _require_visible(BudgetUnit.objects.visible_to(actor), parent, "上级单位")
         if parent.department_id != department.pk:
-            raise DomainError("上级单位必须属于同一主管部门")
-        if unit is not None and (parent.pk == unit.pk or parent.path.startswith(unit.path)):
-            raise DomainError("上级单位不能是本单位或其下级单位")
-        data["level"] = min(parent.level + 1, BudgetUnit.Level.THIRD)
-    else:
-        data["level"] = BudgetUnit.Level.FIRST
+            raise _field_error("parent", "上级单位必须属于同一主管部门")
+        if unit is not None and unit.pk and (parent.pk == unit.pk or parent.path.startswith(unit.path)):
+            raise _field_error("parent", "上级单位不能是本单位或其下级单位")
+    code = data.get("agency_code")
+    if code and _others(BudgetUnit.objects.filter(region_id=department.region_id, agency_code=code), unit).exists():
+        raise _field_error("agency_code", f"单位编码“{code}”已存在")
+    return {**data, "region": department.region}
+
+
+def _unit_write(actor: Any, unit: BudgetUnit | None, data: dict[str, Any], expected_version: int | None) -> BudgetUnit:
+    """Save a unit whose references were checked; children follow its path, department and level."""
+    parent = data.get("parent")
+    if parent is not None and parent.level >= BudgetUnit.Level.THIRD:
+        raise _field_error("parent", "预算单位最多三级：三级单位不能再有下级单位")
+    data = {**data, "level": parent.level + 1 if parent is not None else BudgetUnit.Level.FIRST}
+    event = "unit.update" if unit else "unit.create"
+    saved = _apply(actor, unit or BudgetUnit(), data, event=event, expected_version=expected_version)
+    moved = unit is not None and (unit.path, unit.department_id, unit.region_id, unit.level) != (
+        saved.path,
+        saved.department_id,
+        saved.region_id,
+        saved.level,
+    )
+    if moved:
+        _rebuild_unit_paths(saved)
+    return saved
+
+
+def unit_save(
+    *, actor: Any, unit: BudgetUnit | None, data: dict[str, Any], expected_version: int | None = None
+) -> BudgetUnit:
+    require(actor, "org.manage")
+    if unit is not None:
+        _require_visible(BudgetUnit.objects.visible_to(actor), unit, "预算单位")
+    data = _check_unit_data(actor, unit, data)
     with transaction.atomic():
-        created = unit is None
-        unit = _save(actor, unit or BudgetUnit(), data, "unit.create" if created else "unit.update")
-        _rebuild_unit_paths(unit)
-    return unit
+        return _unit_write(actor, unit, data, expected_version)
 
 
 def _rebuild_unit_paths(unit: BudgetUnit) -> None:
     for child in unit.children.all():
-        child.path = child.build_path()
-        child.department_id = unit.department_id
-        child.save(update_fields=["path", "department"])
+        level = unit.level + 1
+        if level > BudgetUnit.Level.THIRD:
+            raise DomainError(f"调整后下级单位“{child.name}”将超过三级，预算单位最多三级")
+        path = child.build_path()
+        if (child.path, child.department_id, child.region_id, child.level) == (
+            path,
+            unit.department_id,
+            unit.region_id,
+            level,
+        ):
+            continue
+        child.path, child.department_id, child.region_id, child.level = path, unit.department_id, unit.region_id, level
+        child.save(update_fields=["path", "department", "region", "level"])
         _rebuild_unit_paths(child)
 
 
-def fiscal_year_save(*, actor: Any, year: int, is_current: bool, is_open: bool) -> FiscalYear:
-    require(actor, "fiscal_year.manage")
+# ---------------------------------------------------------------- unit import
+
+
+def _import_levels(rows: list[UnitImportRow], existing: dict[str, BudgetUnit]) -> dict[str, int | None]:
+    """Each row's level from the parents in the file or the database; None marks a cycle."""
+    by_code = {r.agency_code: r for r in rows}
+    levels: dict[str, int | None] = {}
+
+    def level(code: str, seen: frozenset[str]) -> int | None:
+        if code in levels:
+            return levels[code]
+        if code in seen:
+            return None
+        row = by_code[code]
+        if not row.parent_code:
+            result: int | None = 1
+        elif row.parent_code in by_code:
+            above = level(row.parent_code, seen | {code})
+            result = None if above is None else above + 1
+        elif row.parent_code in existing:
+            result = existing[row.parent_code].level + 1
+        else:
+            result = 1  # the missing parent is reported separately
+        levels[code] = result
+        return result
+
+    for row in rows:
+        level(row.agency_code, frozenset())
+    return levels
+
+
+def _import_errors(
+    rows: list[UnitImportRow],
+    departments: dict[str, Department],
+    existing: dict[str, BudgetUnit],
+    visible_ids: set[int],
+) -> list[CellError]:
+    by_code = {r.agency_code: r for r in rows}
+    levels = _import_levels(rows, existing)
+    errors: list[CellError] = []
+    for row in rows:
+        if row.dept_code not in departments:
+            errors.append(CellError(row.row, "主管部门编码", row.dept_code, "主管部门不存在，请先在“主管部门”中新增"))
+        current = existing.get(row.agency_code)
+        if current is not None and current.pk not in visible_ids:
+            errors.append(CellError(row.row, "单位编码", row.agency_code, "该编码已被其他单位使用"))
+        if not row.parent_code:
+            continue
+        if row.parent_code == row.agency_code:
+            errors.append(CellError(row.row, "上级单位编码", row.parent_code, "上级单位不能是本单位"))
+            continue
+        if row.parent_code in by_code:
+            parent_dept = by_code[row.parent_code].dept_code
+        elif row.parent_code in existing and existing[row.parent_code].pk in visible_ids:
+            parent_dept = existing[row.parent_code].department.dept_code
+        else:
+            errors.append(CellError(row.row, "上级单位编码", row.parent_code, "上级单位不存在（文件和系统中均未找到）"))
+            continue
+        if parent_dept != row.dept_code:
+            errors.append(
+                CellError(
+                    row.row, "上级单位编码", row.parent_code, f"上级单位属于主管部门“{parent_dept}”，须与本单位相同"
+                )
+            )
+        level = levels.get(row.agency_code)
+        if level is None:
+            errors.append(CellError(row.row, "上级单位编码", row.parent_code, "上级单位关系形成循环"))
+        elif level > BudgetUnit.Level.THIRD:
+            errors.append(CellError(row.row, "上级单位编码", row.parent_code, "预算单位最多三级"))
+    return errors
+
+
+def _record_import_failure(actor: Any, errors: list[CellError]) -> None:
+    audit.record(
+        actor=actor,
+        event_type="unit.import",
+        object_type="organizations.budgetunit",
+        outcome=AuditEvent.Outcome.FAILURE,
+        reason=f"导入预算单位未完成：发现{len(errors)}处错误，所有数据均未导入",
+    )
+
+
+def units_import(*, actor: Any, region: FiscalRegion, rows: list[UnitImportRow]) -> dict[str, int]:
+    """Upsert units by code, all-or-nothing. Raises ImportRejectedError with per-cell errors."""
+    require(actor, "org.import")
+    _require_visible(FiscalRegion.objects.visible_to(actor), region, "财政区划")
+    departments = selectors.departments_by_code(actor, region)
+    existing = selectors.units_in_region(region)
+    visible_ids = selectors.visible_unit_ids(actor, region)
+    errors = _import_errors(rows, departments, existing, visible_ids)
+    if errors:
+        _record_import_failure(actor, errors)
+        raise ImportRejectedError(errors)
+    levels = _import_levels(rows, existing)
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    saved_codes: set[str] = set()
+    try:
+        with transaction.atomic():
+            # Parents first, so a parent in the same file is saved before its children.
+            for row in sorted(rows, key=lambda r: (levels[r.agency_code] or 0, r.row)):
+                current = existing.get(row.agency_code)
+                parent = existing[row.parent_code] if row.parent_code else None
+                if parent is not None and row.parent_code not in saved_codes:
+                    # An earlier row may have moved this parent's own ancestors: read its current path.
+                    parent.refresh_from_db(fields=["path", "level", "department", "region"])
+                data: dict[str, Any] = {
+                    "agency_code": row.agency_code,
+                    "name": row.name,
+                    "department": departments[row.dept_code],
+                    "parent": parent,
+                    "kind": row.kind,
+                }
+                if row.is_active is not None:
+                    data["is_active"] = row.is_active
+                try:
+                    saved = _unit_write(actor, current, {**data, "region": region}, None)
+                except DomainError as exc:
+                    raise ImportRejectedError([CellError(row.row, "", row.agency_code, exc.message)]) from exc
+                version_before = current.version if current is not None else None
+                key = "created" if current is None else ("unchanged" if saved.version == version_before else "updated")
+                counts[key] += 1
+                existing[row.agency_code] = saved
+                saved_codes.add(row.agency_code)
+            audit.record(
+                actor=actor,
+                event_type="unit.import",
+                object_type="organizations.budgetunit",
+                reason=f"导入预算单位：新增{counts['created']}个，更新{counts['updated']}个，未变化{counts['unchanged']}个",
+            )
+    except ImportRejectedError as exc:
+        _record_import_failure(actor, exc.errors)
+        raise
+    return counts
+
+
+# ---------------------------------------------------------------- fiscal years
+
+
+def _year_in_range(year: int) -> None:
     if not 2000 <= year <= 2100:
-        raise DomainError("年度应在2000至2100之间")
+        raise _field_error("year", "年度应在2000至2100之间")
+
+
+def fiscal_year_create(*, actor: Any, year: int, is_current: bool = False, is_open: bool = True) -> FiscalYear:
+    require(actor, "fiscal_year.manage")
+    _year_in_range(year)
     with transaction.atomic():
+        if FiscalYear.objects.select_for_update().filter(pk=year).exists():
+            raise _field_error("year", f"{year}年度已存在")
         if is_current:
-            FiscalYear.objects.filter(is_current=True).exclude(pk=year).update(is_current=False)
-        fiscal_year, created = FiscalYear.objects.update_or_create(
-            year=year, defaults={"is_current": is_current, "is_open": is_open})
-        audit.record(actor=actor, event_type="fiscal_year.create" if created else "fiscal_year.update",
-                     obj=fiscal_year, changes={"is_current": [None, is_current], "is_open": [None, is_open]})
+            FiscalYear.objects.filter(is_current=True).update(is_current=False)
+        fiscal_year = FiscalYear.objects.create(year=year, is_current=is_current, is_open=is_open)
+        audit.record(
+            actor=actor,
+            event_type="fiscal_year.create",
+            obj=fiscal_year,
+            changes={"is_current": [None, is_current], "is_open": [None, is_open]},
+        )
     return fiscal_year
 
 
-def units_import(*, actor: Any, region: FiscalRegion, rows: list[dict[str, Any]]) -> dict[str, int]:
-    """Upsert units by code, all-or-nothing; rows were parsed and resolved by imports.resolve_unit_rows."""
-    require(actor, "org.import")
-    created = updated = 0
+def fiscal_year_set_current(*, actor: Any, fiscal_year: FiscalYear) -> FiscalYear:
+    require(actor, "fiscal_year.manage")
     with transaction.atomic():
-        existing = {u.agency_code: u for u in BudgetUnit.objects.filter(region=region)}
-        # Parents first: rows are sorted by level so a parent is saved before its children.
-        for row in sorted(rows, key=lambda r: r["level"]):
-            parent_code = row.pop("parent_code")
-            row["parent"] = existing.get(parent_code) if parent_code else None
-            row["region"] = region
-            current = existing.get(row["agency_code"])
-            unit = unit_save(actor=actor, unit=current, data={k: v for k, v in row.items() if k != "level"})
-            existing[unit.agency_code] = unit
-            if current is None:
-                created += 1
-            else:
-                updated += 1
-        audit.record(actor=actor, event_type="unit.import", object_type="organizations.budgetunit",
-                     reason=f"导入预算单位：新增{created}个，更新{updated}个")
-    return {"created": created, "updated": updated}
+        locked = FiscalYear.objects.select_for_update().get(pk=fiscal_year.pk)
+        if locked.is_current:
+            return locked
+        previous = list(FiscalYear.objects.filter(is_current=True).values_list("year", flat=True))
+        FiscalYear.objects.filter(is_current=True).update(is_current=False)
+        locked.is_current = True
+        locked.save(update_fields=["is_current"])
+        audit.record(
+            actor=actor,
+            event_type="fiscal_year.set_current",
+            obj=locked,
+            changes={"current_year": [previous[0] if previous else None, locked.year]},
+        )
+    return locked
+
+
+def fiscal_year_set_open(*, actor: Any, fiscal_year: FiscalYear, is_open: bool) -> FiscalYear:
+    require(actor, "fiscal_year.manage")
+    with transaction.atomic():
+        locked = FiscalYear.objects.select_for_update().get(pk=fiscal_year.pk)
+        if locked.is_open == is_open:
+            return locked
+        locked.is_open = is_open
+        locked.save(update_fields=["is_open"])
+        audit.record(
+            actor=actor,
+            event_type="fiscal_year.open" if is_open else "fiscal_year.close",
+            obj=locked,
+            changes={"is_open": [not is_open, is_open]},
+        )
+    return locked
+
+
+def fiscal_year_save(*, actor: Any, year: int, is_current: bool, is_open: bool) -> FiscalYear:
+    """Create or update a year in one call (seeding and scripts); pages use the finer functions above."""
+    require(actor, "fiscal_year.manage")
+    _year_in_range(year)
+    with transaction.atomic():
+        existing = FiscalYear.objects.select_for_update().filter(pk=year).first()
+        if existing is None:
+            return fiscal_year_create(actor=actor, year=year, is_current=is_current, is_open=is_open)
+        fiscal_year_set_open(actor=actor, fiscal_year=existing, is_open=is_open)
+        if is_current:
+            fiscal_year_set_current(actor=actor, fiscal_year=existing)
+        elif existing.is_current:
+            FiscalYear.objects.filter(pk=year).update(is_current=False)
+            audit.record(
+                actor=actor, event_type="fiscal_year.update", obj=existing, changes={"is_current": [True, False]}
+            )
+        return FiscalYear.objects.get(pk=year)

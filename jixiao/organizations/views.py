@@ -1,35 +1,404 @@
+"""Organisation pages: the unit tree, regions and sections, departments, units (with Excel) and fiscal years."""
+
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from collections.abc import Callable
+from typing import Any
 
-from jixiao.core.views_helpers import capability_required, paginate
-from jixiao.organizations import selectors
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from jixiao.core import audit
+from jixiao.core.errors import DomainError, NotFoundError, PermissionDeniedError
+from jixiao.core.spreadsheets import CellError, ImportRejectedError, SpreadsheetError, error_report
+from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
+from jixiao.organizations import selectors, services
+from jixiao.organizations.exports import export_units, template_workbook
+from jixiao.organizations.filtersets import DepartmentFilterSet, UnitFilterSet
+from jixiao.organizations.forms import (
+    DepartmentForm,
+    FiscalYearActionForm,
+    FiscalYearForm,
+    RegionForm,
+    SectionForm,
+    UnitForm,
+    UnitImportForm,
+    VersionedForm,
+)
+from jixiao.organizations.imports import parse_unit_workbook
+
+IMPORT_ERRORS_KEY = "jixiao_unit_import_errors"
+MAX_ERRORS_SHOWN = 500
+MAX_ERRORS_KEPT = 5000
+
+
+def _can(request: HttpRequest, capability: str) -> bool:
+    return bool(request.user.can(capability))  # type: ignore[union-attr]
+
+
+def _require(request: HttpRequest, capability: str) -> None:
+    if not _can(request, capability):
+        raise PermissionDenied
+
+
+def _add_service_error(form: forms.BaseForm, exc: DomainError) -> None:
+    field_errors = getattr(exc, "field_errors", None) or {NON_FIELD_ERRORS: [exc.message]}
+    for name, errors in field_errors.items():
+        target = name if name in form.fields else None
+        for error in errors:
+            form.add_error(target, error)
+
+
+def _form_page(
+    request: HttpRequest,
+    form: VersionedForm,
+    save: Callable[[dict[str, Any], int | None], Any],
+    *,
+    template: str,
+    context: dict[str, Any],
+    success: Callable[[Any], tuple[str, HttpResponse]],
+) -> HttpResponse:
+    """GET shows the form; POST saves through the service or re-renders with Chinese errors (HTTP 400)."""
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                saved = save(form.service_data, form.expected_version)
+            except NotFoundError as exc:
+                raise Http404 from exc
+            except PermissionDeniedError as exc:
+                raise PermissionDenied from exc
+            except DomainError as exc:
+                _add_service_error(form, exc)
+            else:
+                message, response = success(saved)
+                messages.success(request, message)
+                return response
+        return render(request, template, {**context, "form": form}, status=400)
+    return render(request, template, {**context, "form": form})
+
+
+# ---------------------------------------------------------------- unit tree
 
 
 @capability_required("org.view")
 def unit_tree(request: HttpRequest) -> HttpResponse:
-    return render(request, "organizations/tree.html", {"tree": selectors.unit_tree(request.user)})
+    query = request.GET.get("q", "").strip()[:100]
+    tree = selectors.unit_tree(request.user, query)
+    return render(
+        request,
+        "organizations/tree.html",
+        {
+            "tree": tree,
+            "q": query,
+            "department_total": len(tree),
+            "unit_total": sum(1 + node.descendant_count for d in tree for node in d.units),
+            "expand": bool(query) or len(tree) == 1,
+            "can_manage": _can(request, "org.manage"),
+        },
+    )
+
+
+# ---------------------------------------------------------------- regions and sections
 
 
 @capability_required("org.view")
 def region_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "organizations/region_list.html", {
-        "regions": selectors.regions_visible(request.user), "sections": selectors.sections_visible(request.user)})
+    sections = list(selectors.sections_with_departments(request.user))
+    rows = selectors.region_rows(request.user)
+    by_region: dict[int, list[Any]] = {}
+    for section in sections:
+        by_region.setdefault(section.region_id, []).append(section)
+    return render(
+        request,
+        "organizations/region_list.html",
+        {
+            "region_rows": rows,
+            "section_groups": [(r["region"], by_region[r["region"].pk]) for r in rows if r["region"].pk in by_region],
+            "can_manage": _can(request, "org.manage"),
+        },
+    )
+
+
+def _region_form(request: HttpRequest, region: Any) -> HttpResponse:
+    form = RegionForm(request.POST or None, instance=region, user=request.user)
+    return _form_page(
+        request,
+        form,
+        lambda data, version: services.region_save(
+            actor=request.user, region=region, data=data, expected_version=version
+        ),
+        template="organizations/region_form.html",
+        context={"title": f"修改财政区划：{region.name}" if region else "新增财政区划", "region": region},
+        success=lambda saved: (f"财政区划“{saved.name}”已保存", redirect("organizations:region_list")),
+    )
+
+
+@capability_required("org.manage")
+def region_create(request: HttpRequest) -> HttpResponse:
+    return _region_form(request, None)
+
+
+@login_required
+def region_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    region = selectors.region_get(request.user, pk)
+    _require(request, "org.manage")
+    return _region_form(request, region)
+
+
+def _section_form(request: HttpRequest, section: Any) -> HttpResponse:
+    form = SectionForm(request.POST or None, instance=section, user=request.user)
+    return _form_page(
+        request,
+        form,
+        lambda data, version: services.section_save(
+            actor=request.user, section=section, data=data, expected_version=version
+        ),
+        template="organizations/section_form.html",
+        context={"title": f"修改股室：{section.name}" if section else "新增股室", "section": section},
+        success=lambda saved: (f"股室“{saved.name}”已保存", redirect("organizations:region_list")),
+    )
+
+
+@capability_required("org.manage")
+def section_create(request: HttpRequest) -> HttpResponse:
+    return _section_form(request, None)
+
+
+@login_required
+def section_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    section = selectors.section_get(request.user, pk)
+    _require(request, "org.manage")
+    return _section_form(request, section)
+
+
+# ---------------------------------------------------------------- departments
 
 
 @capability_required("org.view")
 def department_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "organizations/department_list.html",
-                  {"page": paginate(request, selectors.departments_visible(request.user))})
+    filterset = DepartmentFilterSet(
+        request.GET or None, queryset=selectors.departments_visible(request.user), user=request.user
+    )
+    return render(
+        request,
+        "organizations/department_list.html",
+        {"filter": filterset, "page": paginate(request, filterset.qs), "can_manage": _can(request, "org.manage")},
+    )
+
+
+@capability_required("org.view")
+def department_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    department = selectors.department_get(request.user, pk)
+    return render(
+        request,
+        "organizations/department_detail.html",
+        {
+            "department": department,
+            "units": selectors.department_units(request.user, department),
+            "can_manage": _can(request, "org.manage"),
+        },
+    )
+
+
+def _department_form(request: HttpRequest, department: Any) -> HttpResponse:
+    form = DepartmentForm(request.POST or None, instance=department, user=request.user)
+    return _form_page(
+        request,
+        form,
+        lambda data, version: services.department_save(
+            actor=request.user, department=department, data=data, expected_version=version
+        ),
+        template="organizations/department_form.html",
+        context={
+            "title": f"修改主管部门：{department.name}" if department else "新增主管部门",
+            "department": department,
+        },
+        success=lambda saved: (
+            f"主管部门“{saved.name}”已保存",
+            redirect("organizations:department_detail", pk=saved.pk),
+        ),
+    )
+
+
+@capability_required("org.manage")
+def department_create(request: HttpRequest) -> HttpResponse:
+    return _department_form(request, None)
+
+
+@login_required
+def department_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    department = selectors.department_get(request.user, pk)
+    _require(request, "org.manage")
+    return _department_form(request, department)
+
+
+# ---------------------------------------------------------------- units
+
+
+def _unit_filter(request: HttpRequest) -> UnitFilterSet:
+    return UnitFilterSet(request.GET or None, queryset=selectors.units_visible(request.user), user=request.user)
 
 
 @capability_required("org.view")
 def unit_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "organizations/unit_list.html",
-                  {"page": paginate(request, selectors.units_visible(request.user))})
+    filterset = _unit_filter(request)
+    return render(
+        request,
+        "organizations/unit_list.html",
+        {
+            "filter": filterset,
+            "page": paginate(request, filterset.qs),
+            "can_manage": _can(request, "org.manage"),
+            "can_import": _can(request, "org.import"),
+            "can_export": _can(request, "org.export"),
+        },
+    )
+
+
+@capability_required("org.view")
+def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = selectors.unit_get(request.user, pk)
+    return render(
+        request,
+        "organizations/unit_detail.html",
+        {
+            "unit": unit,
+            "children": selectors.unit_children(request.user, unit),
+            "can_manage": _can(request, "org.manage"),
+        },
+    )
+
+
+def _unit_form(request: HttpRequest, unit: Any) -> HttpResponse:
+    form = UnitForm(request.POST or None, instance=unit, user=request.user)
+    if unit is None and request.method == "GET":
+        form.initial.setdefault("department", request.GET.get("department"))
+        form.initial.setdefault("parent", request.GET.get("parent"))
+    return _form_page(
+        request,
+        form,
+        lambda data, version: services.unit_save(actor=request.user, unit=unit, data=data, expected_version=version),
+        template="organizations/unit_form.html",
+        context={"title": f"修改预算单位：{unit.name}" if unit else "新增预算单位", "unit": unit},
+        success=lambda saved: (f"预算单位“{saved.name}”已保存", redirect("organizations:unit_detail", pk=saved.pk)),
+    )
+
+
+@capability_required("org.manage")
+def unit_create(request: HttpRequest) -> HttpResponse:
+    return _unit_form(request, None)
+
+
+@login_required
+def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = selectors.unit_get(request.user, pk)
+    _require(request, "org.manage")
+    return _unit_form(request, unit)
+
+
+@capability_required("org.export")
+def unit_export(request: HttpRequest) -> HttpResponse:
+    queryset = _unit_filter(request).qs
+    content = export_units(queryset)
+    audit.record(
+        actor=request.user,
+        event_type="unit.export",
+        object_type="organizations.budgetunit",
+        reason=f"导出预算单位 {queryset.count()} 个；条件：{request.GET.urlencode()}"[:500],
+    )
+    return xlsx_response(content, "预算单位.xlsx")
+
+
+@capability_required("org.import")
+def unit_import(request: HttpRequest) -> HttpResponse:
+    form = UnitImportForm(request.POST or None, request.FILES or None)
+    errors: list[CellError] = []
+    if request.method != "POST":
+        return render(request, "organizations/unit_import.html", {"form": form})
+    request.session.pop(IMPORT_ERRORS_KEY, None)  # a report always belongs to the latest upload
+    if form.is_valid():
+        try:
+            rows, errors = parse_unit_workbook(form.cleaned_data["file"])
+            if not errors:
+                region = selectors.actor_region(request.user)
+                result = services.units_import(actor=request.user, region=region, rows=rows)  # type: ignore[arg-type]
+                messages.success(
+                    request,
+                    f"导入成功：新增{result['created']}个单位，更新{result['updated']}个单位，"
+                    f"{result['unchanged']}个单位无变化",
+                )
+                return redirect("organizations:unit_list")
+        except ImportRejectedError as exc:
+            errors = exc.errors
+        except SpreadsheetError as exc:
+            form.add_error("file", exc.message)
+        except NotFoundError as exc:
+            raise Http404 from exc
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+    if errors:
+        request.session[IMPORT_ERRORS_KEY] = [[e.row, e.column, e.value, e.message] for e in errors[:MAX_ERRORS_KEPT]]
+    context = {"form": form, "errors": errors[:MAX_ERRORS_SHOWN], "error_count": len(errors)}
+    return render(request, "organizations/unit_import.html", context, status=400)
+
+
+@capability_required("org.import")
+def unit_import_errors(request: HttpRequest) -> HttpResponse:
+    stored: list[list[Any]] = request.session.get(IMPORT_ERRORS_KEY) or []
+    if not stored:
+        raise Http404
+    return xlsx_response(error_report([CellError(*e) for e in stored]), "预算单位导入错误报告.xlsx")
+
+
+@capability_required("org.import")
+def unit_import_template(request: HttpRequest) -> HttpResponse:
+    return xlsx_response(template_workbook(), "预算单位导入模板.xlsx")
+
+
+# ---------------------------------------------------------------- fiscal years
+
+
+def _year_page(request: HttpRequest, form: FiscalYearForm, status: int = 200) -> HttpResponse:
+    return render(
+        request, "organizations/year_list.html", {"years": selectors.fiscal_years(), "form": form}, status=status
+    )
 
 
 @capability_required("fiscal_year.manage")
 def year_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "organizations/year_list.html", {"years": selectors.fiscal_years()})
+    return _year_page(request, FiscalYearForm())
+
+
+@require_POST
+@capability_required("fiscal_year.manage")
+def year_save(request: HttpRequest) -> HttpResponse:
+    """Add a year, or (with `action`) set the current year and open or close a year."""
+    if "action" in request.POST:
+        action_form = FiscalYearActionForm(request.POST)
+        if not action_form.is_valid():
+            messages.error(request, "操作无效")
+            return redirect("organizations:year_list")
+        fiscal_year = selectors.fiscal_year_get(action_form.cleaned_data["year"])
+        action = action_form.cleaned_data["action"]
+        if action == "set_current":
+            services.fiscal_year_set_current(actor=request.user, fiscal_year=fiscal_year)
+            messages.success(request, f"已将{fiscal_year.year}年度设为当前年度")
+        else:
+            services.fiscal_year_set_open(actor=request.user, fiscal_year=fiscal_year, is_open=action == "open")
+            messages.success(request, f"{fiscal_year.year}年度已{'开放' if action == 'open' else '关闭'}填报")
+        return redirect("organizations:year_list")
+    form = FiscalYearForm(request.POST)
+    if form.is_valid():
+        try:
+            fiscal_year = services.fiscal_year_create(actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            _add_service_error(form, exc)
+        else:
+            messages.success(request, f"已新增{fiscal_year.year}年度")
+            return redirect("organizations:year_list")
+    return _year_page(request, form, status=400)

@@ -10,6 +10,7 @@ from django.db import transaction
 from jixiao.core import audit
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.permissions import require
+from jixiao.core.spreadsheets import CellError, ImportRejectedError
 from jixiao.organizations.models import BudgetUnit, FiscalYear
 from jixiao.projects.models import Project, ProjectEvent
 from jixiao.projects.workflow import EDITABLE_STATES, PROJECT_WORKFLOW
@@ -184,8 +185,6 @@ def project_transition(*, actor: Any, project: Project, action: str, comment: st
 
 def projects_import(*, actor: Any, fiscal_year: int, rows: list[Any]) -> dict[str, int]:
     """Persist parsed rows all-or-nothing. Raises ImportRejectedError with per-cell errors; upserts by project code."""
-    from jixiao.core.spreadsheets import CellError
-
     require(actor, "project.import")
     _check_year(fiscal_year)
     units = {u.agency_code: u for u in BudgetUnit.objects.visible_to(actor).select_related("region")}
@@ -236,9 +235,3 @@ def projects_import(*, actor: Any, fiscal_year: int, rows: list[Any]) -> dict[st
             reason=f"{fiscal_year}年度导入：新增{created}个，更新{updated}个",
         )
     return {"created": created, "updated": updated}
-
-
-class ImportRejectedError(DomainError):
-    def __init__(self, errors: list[Any]) -> None:
-        super().__init__(f"导入未完成：发现{len(errors)}处错误，所有数据均未导入")
-        self.errors = errors

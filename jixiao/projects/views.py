@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from jixiao.core import audit
 from jixiao.core.errors import DomainError, NotFoundError
-from jixiao.core.spreadsheets import CellError, SpreadsheetError, error_report
+from jixiao.core.spreadsheets import CellError, ImportRejectedError, SpreadsheetError, error_report
 from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
 from jixiao.projects import selectors, services
 from jixiao.projects.exports import export_projects, template_workbook
@@ -157,7 +157,7 @@ def project_import(request: HttpRequest) -> HttpResponse:
                     )
                     messages.success(request, f"导入成功：新增{result['created']}个项目，更新{result['updated']}个项目")
                     return redirect("projects:list")
-            except services.ImportRejectedError as exc:
+            except ImportRejectedError as exc:
                 errors = exc.errors
             except SpreadsheetError as exc:
                 form.add_error("file", exc.message)

@@ -27,5 +27,4 @@ class BudgetUnitSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = BudgetUnit
-        fields = ["id", "mof_div_code", "agency_code", "name", "dept_code", "parent_code", "level", "kind",
-                  "is_active"]
+        fields = ["id", "mof_div_code", "agency_code", "name", "dept_code", "parent_code", "level", "kind", "is_active"]

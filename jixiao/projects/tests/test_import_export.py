@@ -116,9 +116,7 @@ def test_import_rejects_a_missing_required_column(world: World) -> None:
 def test_formula_text_is_imported_as_literal_text_and_exported_as_a_string(world: World) -> None:
     client = world.login("unit_user")
     payload = '=HYPERLINK("http://x")'
-    response = client.post(
-        "/projects/import/", {"fiscal_year": 2026, "file": _xlsx([_row("F-1", **{"项目概述": payload})])}
-    )
+    response = client.post("/projects/import/", {"fiscal_year": 2026, "file": _xlsx([_row("F-1", 项目概述=payload)])})
     assert response.status_code == 302
     assert Project.objects.get(code="F-1").description == payload
     exported = client.get("/projects/export/?q=F-1")

@@ -1,0 +1,53 @@
+"""Exports take the same filtered queryset the page shows; the layout re-imports unchanged."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.db.models import QuerySet
+
+from jixiao.core.spreadsheets import write_workbook
+from jixiao.organizations.columns import UNIT_COLUMNS, UNIT_EXPORT_EXTRA_HEADERS
+from jixiao.organizations.models import BudgetUnit
+
+IMPORT_HEADERS = [title for title, _key, _required in UNIT_COLUMNS]
+EXPORT_HEADERS = IMPORT_HEADERS + UNIT_EXPORT_EXTRA_HEADERS
+SHEET_NAME = "预算单位"
+
+
+def _row(unit: BudgetUnit) -> list[Any]:
+    return [
+        unit.agency_code,
+        unit.name,
+        unit.department.dept_code,
+        unit.parent.agency_code if unit.parent_id and unit.parent else "",
+        unit.get_kind_display(),
+        "是" if unit.is_active else "否",
+        unit.get_level_display(),
+        unit.department.name,
+    ]
+
+
+def export_units(queryset: QuerySet[BudgetUnit]) -> bytes:
+    rows: Iterator[list[Any]] = (
+        _row(u) for u in queryset.select_related("department", "parent").iterator(chunk_size=2000)
+    )
+    return write_workbook([(SHEET_NAME, EXPORT_HEADERS, rows)])
+
+
+def template_workbook() -> bytes:
+    examples = [
+        ["101001", "县教育局本级", "101", "", "行政单位", "是"],
+        ["101002", "县第一中学", "101", "101001", "事业单位", "是"],
+    ]
+    notes = [
+        ["单位编码", "必填；数字和字母，本区划内唯一。编码已存在的单位将被更新"],
+        ["单位名称", "必填"],
+        ["主管部门编码", "必填；须是系统中已有的主管部门编码"],
+        ["上级单位编码", "一级单位留空；二级、三级单位填写上级单位编码（可以是本文件中的单位），须属于同一主管部门"],
+        ["单位类型", "必填；可选值：" + "、".join(str(label) for _value, label in BudgetUnit.Kind.choices)],
+        ["是否启用", "是/否；留空时新单位为“是”，已有单位保持不变"],
+        ["", "导入为“全部成功或全部不导入”：任何一行有错误，所有数据都不会导入"],
+    ]
+    return write_workbook([(SHEET_NAME, IMPORT_HEADERS, examples), ("填写说明", ["列", "说明"], notes)])

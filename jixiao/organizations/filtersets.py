@@ -1,0 +1,67 @@
+"""One FilterSet serves the list page and the export: the same rows everywhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db.models import Q, QuerySet
+
+from jixiao.core.forms import bootstrapify
+from jixiao.organizations import selectors
+from jixiao.organizations.models import BudgetUnit, Department, FinanceSection
+
+ACTIVE_CHOICES = [("", "全部"), ("true", "启用"), ("false", "停用")]
+
+
+def _search(queryset: QuerySet[Any], code_field: str, value: str) -> QuerySet[Any]:
+    value = value.strip()
+    if not value:
+        return queryset
+    return queryset.filter(Q(**{f"{code_field}__icontains": value}) | Q(name__icontains=value))
+
+
+class DepartmentFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(label="关键字", method="filter_q")
+    finance_section = django_filters.ModelChoiceFilter(
+        label="对口股室", queryset=FinanceSection.objects.none(), empty_label="全部"
+    )
+    is_active = django_filters.BooleanFilter(label="状态", widget=forms.Select(choices=ACTIVE_CHOICES))
+
+    class Meta:
+        model = Department
+        fields: list[str] = []
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Choices come from the user's own scope; a tampered id is not a valid choice.
+        self.filters["finance_section"].queryset = selectors.section_choices_for_filter(user)
+        self.form.fields["q"].widget.attrs["placeholder"] = "部门名称或编码"
+        bootstrapify(self.form)
+
+    def filter_q(self, queryset: QuerySet[Department], name: str, value: str) -> QuerySet[Department]:
+        return _search(queryset, "dept_code", value)
+
+
+class UnitFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(label="关键字", method="filter_q")
+    department = django_filters.ModelChoiceFilter(
+        label="主管部门", queryset=Department.objects.none(), empty_label="全部"
+    )
+    level = django_filters.ChoiceFilter(label="单位级次", choices=BudgetUnit.Level.choices, empty_label="全部")
+    kind = django_filters.ChoiceFilter(label="单位类型", choices=BudgetUnit.Kind.choices, empty_label="全部")
+    is_active = django_filters.BooleanFilter(label="状态", widget=forms.Select(choices=ACTIVE_CHOICES))
+
+    class Meta:
+        model = BudgetUnit
+        fields: list[str] = []
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.filters["department"].queryset = selectors.department_choices(user)
+        self.form.fields["q"].widget.attrs["placeholder"] = "单位名称或编码"
+        bootstrapify(self.form)
+
+    def filter_q(self, queryset: QuerySet[BudgetUnit], name: str, value: str) -> QuerySet[BudgetUnit]:
+        return _search(queryset, "agency_code", value)

@@ -1,0 +1,212 @@
+"""Unit list Excel: import all-or-nothing with a per-cell error report, export of the filtered rows, round trip."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import openpyxl
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from conftest import World
+from jixiao.core.models import AuditEvent
+from jixiao.organizations.imports import parse_unit_workbook
+from jixiao.organizations.models import BudgetUnit
+from jixiao.organizations.tests.factories import BudgetUnitFactory
+
+HEADERS = ["单位编码", "单位名称", "主管部门编码", "上级单位编码", "单位类型", "是否启用"]
+EXPORT_HEADERS = [*HEADERS, "单位级次", "主管部门名称"]
+
+
+def _xlsx(rows: list[list[Any]], headers: list[str] = HEADERS) -> bytes:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(headers)
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _upload(client: Client, content: bytes, name: str = "units.xlsx") -> Any:
+    return client.post(reverse("organizations:unit_import"), {"file": SimpleUploadedFile(name, content)})
+
+
+def _open(content: bytes) -> list[tuple[Any, ...]]:
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).worksheets[0]
+    return list(sheet.iter_rows(values_only=True))
+
+
+def _state() -> list[tuple[Any, ...]]:
+    return list(
+        BudgetUnit.objects.order_by("pk").values_list(
+            "pk", "agency_code", "name", "department_id", "parent_id", "level", "kind", "is_active", "path",
+            "version", "updated_at",
+        )
+    )  # fmt: skip
+
+
+GOOD_ROWS = [
+    ["101003", "县第二中学", "101", "", "事业单位", "是"],
+    ["101031", "县第二中学分校", "101", "101003", "事业单位", ""],
+    ["102002", "县中医院", "102", "102001", "事业单位", "否"],
+    [101001, "县第一中学（更名）", 101, None, "行政单位", "是"],  # numbers as Excel often stores codes
+]
+
+
+# ---------------------------------------------------------------- import
+
+
+def test_budget_section_imports_new_and_existing_units(world: World) -> None:
+    response = _upload(world.login("budget"), _xlsx(GOOD_ROWS))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("organizations:unit_list")
+    units = {u.agency_code: u for u in BudgetUnit.objects.filter(region=world.region).select_related("parent")}
+    assert units["101003"].level == 1 and units["101003"].department == world.edu
+    assert units["101031"].parent == units["101003"] and units["101031"].level == 2
+    assert units["101031"].is_active is True
+    assert units["102002"].parent == world.hospital and units["102002"].is_active is False
+    assert units["101001"].name == "县第一中学（更名）"
+    assert units["101003"].kind == BudgetUnit.Kind.PUBLIC_INSTITUTION
+    event = AuditEvent.objects.get(event_type="unit.import", outcome="success")
+    assert "新增3个" in event.reason and "更新1个" in event.reason
+    assert AuditEvent.objects.filter(event_type="unit.create").count() == 3
+
+
+def test_one_bad_row_rejects_the_whole_file(world: World) -> None:
+    before = _state()
+    rows = [*GOOD_ROWS, ["109001", "不存在部门的单位", "999", "", "行政单位", "是"]]
+    client = world.login("budget")
+    response = _upload(client, _xlsx(rows))
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "所有数据均未导入" in body
+    assert "主管部门不存在" in body
+    assert response.context["errors"][0].row == 6 and response.context["errors"][0].column == "主管部门编码"
+    assert _state() == before
+    assert AuditEvent.objects.filter(event_type="unit.import", outcome="failure").exists()
+
+    report = client.get(reverse("organizations:unit_import_errors"))
+    assert report.status_code == 200
+    rows_in_report = _open(report.content)
+    assert rows_in_report[0] == ("行号", "列", "单元格内容", "错误说明")
+    assert rows_in_report[1][:3] == (6, "主管部门编码", "999")
+    assert "主管部门不存在" in rows_in_report[1][3]
+
+
+def test_parse_errors_are_reported_per_row_and_column(world: World) -> None:
+    rows = [
+        ["101003", "", "101", "", "学校", "可能"],
+        ["101-4", "县第四中学", "101", "", "行政单位", "是"],
+        ["101003", "重复编码", "101", "", "行政单位", "是"],
+    ]
+    response = _upload(world.login("budget"), _xlsx(rows))
+    assert response.status_code == 400
+    errors = {(e.row, e.column): e.message for e in response.context["errors"]}
+    assert errors[(2, "单位名称")] == "必填"
+    assert errors[(2, "单位类型")].startswith("可选值：行政单位、事业单位")
+    assert errors[(2, "是否启用")] == "可选值：是、否"
+    assert errors[(3, "单位编码")] == "编码只能包含数字和字母"
+    assert errors[(4, "单位编码")] == "与第2行重复"
+    assert BudgetUnit.objects.count() == 4
+
+
+def test_tree_rules_are_checked_against_the_file_and_the_database(world: World) -> None:
+    rows = [
+        ["101101", "循环甲", "101", "101102", "行政单位", "是"],
+        ["101102", "循环乙", "101", "101101", "行政单位", "是"],
+        ["101103", "跨部门", "101", "102001", "行政单位", "是"],
+        ["101104", "三级", "101", "101002", "行政单位", "是"],
+        ["101105", "四级", "101", "101104", "行政单位", "是"],
+        ["101106", "找不到上级", "101", "888888", "行政单位", "是"],
+        ["101107", "外县单位的下级", "101", "", "行政单位", "是"],
+    ]
+    response = _upload(world.login("budget"), _xlsx(rows))
+    assert response.status_code == 400
+    errors = {(e.row, e.message) for e in response.context["errors"]}
+    assert (2, "上级单位关系形成循环") in errors
+    assert (4, "上级单位属于主管部门“102”，须与本单位相同") in errors
+    assert (6, "预算单位最多三级") in errors
+    assert (7, "上级单位不存在（文件和系统中均未找到）") in errors
+    assert not any(row in (5, 8) for row, _message in errors)  # a third level is fine; so is a new root
+    assert BudgetUnit.objects.count() == 4
+
+
+def test_missing_columns_and_non_excel_files_are_rejected(world: World) -> None:
+    client = world.login("budget")
+    response = _upload(client, _xlsx([["101003", "县第二中学"]], headers=["单位编码", "单位名称"]))
+    assert response.status_code == 400
+    assert {e.column for e in response.context["errors"]} == {"主管部门编码", "单位类型"}
+    csv = _upload(client, "单位编码,单位名称\n".encode(), name="units.csv")
+    assert csv.status_code == 400
+    assert "请上传 .xlsx 格式的 Excel 文件" in csv.content.decode()
+    fake = _upload(client, b"not a zip", name="units.xlsx")
+    assert fake.status_code == 400
+    assert "不是有效的 Excel" in fake.content.decode()
+    assert BudgetUnit.objects.count() == 4
+
+
+def test_the_template_downloads_and_parses(world: World) -> None:
+    response = world.login("budget").get(reverse("organizations:unit_import_template"))
+    assert response.status_code == 200
+    rows = _open(response.content)
+    assert list(rows[0]) == HEADERS
+    parsed, errors = parse_unit_workbook(response.content)
+    assert errors == [] and [r.agency_code for r in parsed] == ["101001", "101002"]
+
+
+# ---------------------------------------------------------------- export
+
+
+def test_export_contains_exactly_the_filtered_visible_rows(world: World) -> None:
+    BudgetUnitFactory(department=world.edu, agency_code="101009", name="县第二中学")
+    client = world.login("performance")
+    response = client.get(reverse("organizations:unit_export"), {"department": world.edu.pk, "q": "中学"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    rows = _open(response.content)
+    assert list(rows[0]) == EXPORT_HEADERS
+    assert sorted(r[0] for r in rows[1:]) == ["101001", "101002", "101009"]
+    branch = next(r for r in rows[1:] if r[0] == "101002")
+    assert branch == ("101002", "县第一中学分校", "101", "101001", "行政单位", "是", "二级预算单位", "县教育局")
+    assert AuditEvent.objects.filter(event_type="unit.export", actor_name="p_perf").exists()
+
+
+def test_export_never_includes_another_countys_units(world: World) -> None:
+    rows = _open(world.login("budget").get(reverse("organizations:unit_export")).content)
+    assert sorted(r[0] for r in rows[1:]) == ["101001", "101002", "102001"]
+    assert "宣汉县中学" not in {r[1] for r in rows[1:]}
+
+
+def test_export_matches_the_list_page_filters(world: World) -> None:
+    client = world.login("budget")
+    query = {"level": "1"}
+    page = client.get(reverse("organizations:unit_list"), query)
+    rows = _open(client.get(reverse("organizations:unit_export"), query).content)
+    assert sorted(u.agency_code for u in page.context["page"]) == sorted(r[0] for r in rows[1:])
+
+
+def test_a_formula_like_value_is_exported_as_text(world: World) -> None:
+    BudgetUnit.objects.filter(pk=world.hospital.pk).update(name='=HYPERLINK("http://x")')
+    content = world.login("budget").get(reverse("organizations:unit_export")).content
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).worksheets[0]
+    cell = next(row[1] for row in sheet.iter_rows(min_row=2) if row[0].value == "102001")
+    assert cell.value == '=HYPERLINK("http://x")'
+    assert cell.data_type == "s"
+
+
+def test_export_then_import_changes_nothing(world: World) -> None:
+    BudgetUnitFactory(department=world.health, agency_code="102011", name="=1+1", parent=world.hospital, level=2)
+    BudgetUnit.objects.filter(agency_code="102011").update(is_active=False, kind=BudgetUnit.Kind.DEV_ZONE)
+    before = _state()
+    client = world.login("budget")
+    exported = client.get(reverse("organizations:unit_export")).content
+    response = _upload(client, exported)
+    assert response.status_code == 302
+    assert _state() == before
+    event = AuditEvent.objects.get(event_type="unit.import", outcome="success")
+    assert "新增0个，更新0个，未变化4个" in event.reason
+    assert not AuditEvent.objects.filter(event_type__in=["unit.create", "unit.update"]).exists()

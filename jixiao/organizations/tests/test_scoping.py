@@ -1,0 +1,144 @@
+"""Row scope on organisation pages: each persona sees its own part of the tree and nothing else."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.urls import reverse
+
+from conftest import World
+from jixiao.organizations.tests.factories import BudgetUnitFactory
+
+
+def _body(client, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_unit_user_sees_only_its_unit_subtree_in_the_unit_list(world: World) -> None:
+    body = _body(world.login("unit_user"), reverse("organizations:unit_list"))
+    assert "县第一中学" in body and "县第一中学分校" in body
+    assert "县人民医院" not in body
+    assert "宣汉县中学" not in body
+
+
+def test_unit_user_sees_only_its_unit_subtree_in_the_tree(world: World) -> None:
+    body = _body(world.login("unit_user"), reverse("organizations:tree"))
+    assert "县第一中学分校" in body
+    assert "县人民医院" not in body and "县卫健局" not in body
+    assert "宣汉县" not in body
+
+
+def test_branch_user_sees_its_branch_as_the_root_of_the_tree(world: World) -> None:
+    # Built through the user model only: organizations may not import accounts (import-linter).
+    user = get_user_model().objects.create_user(username="p_branch")
+    user.memberships.create(role="unit_user", region=world.region, unit=world.school_branch)
+    client = Client()
+    client.force_login(user)
+    body = _body(client, reverse("organizations:tree"))
+    assert "县第一中学分校" in body
+    assert ">县第一中学<" not in body
+
+
+def test_unit_user_gets_404_for_another_units_pages(world: World) -> None:
+    client = world.login("unit_user")
+    assert client.get(reverse("organizations:unit_edit", args=[world.hospital.pk])).status_code == 404
+    assert client.get(reverse("organizations:unit_detail", args=[world.hospital.pk])).status_code == 404
+    assert client.get(reverse("organizations:unit_edit", args=[world.far_unit.pk])).status_code == 404
+
+
+def test_unit_user_gets_403_not_404_for_its_own_units_edit_page(world: World) -> None:
+    client = world.login("unit_user")
+    assert client.get(reverse("organizations:unit_edit", args=[world.school.pk])).status_code == 403
+
+
+def test_business_section_user_sees_only_its_counterpart_departments(world: World) -> None:
+    client = world.login("business")
+    body = _body(client, reverse("organizations:department_list"))
+    assert "县教育局" in body
+    assert "县卫健局" not in body
+    assert client.get(reverse("organizations:department_detail", args=[world.health.pk])).status_code == 404
+    units = _body(client, reverse("organizations:unit_list"))
+    assert "县第一中学" in units and "县人民医院" not in units
+
+
+def test_business_section_user_sees_only_its_departments_on_the_sections_page(world: World) -> None:
+    body = _body(world.login("business"), reverse("organizations:region_list"))
+    assert "社保股" in body  # every section of the bureau is listed
+    assert "县教育局" in body
+    assert "县卫健局" not in body  # but not the departments another section is 对口 for
+
+
+def test_department_admin_sees_its_department_and_all_its_units(world: World) -> None:
+    body = _body(world.login("dept_admin"), reverse("organizations:unit_list"))
+    assert "县第一中学" in body and "县第一中学分校" in body
+    assert "县人民医院" not in body
+
+
+def test_finance_bureau_sees_the_whole_county_but_not_another_county(world: World) -> None:
+    body = _body(world.login("performance"), reverse("organizations:unit_list"))
+    assert "县第一中学" in body and "县人民医院" in body
+    assert "宣汉县中学" not in body
+    tree = _body(world.login("leader"), reverse("organizations:tree"))
+    assert "宣汉县教育局" not in tree
+
+
+def test_budget_section_gets_404_for_another_countys_unit(world: World) -> None:
+    client = world.login("budget")
+    assert client.get(reverse("organizations:unit_edit", args=[world.far_unit.pk])).status_code == 404
+    assert client.get(reverse("organizations:department_edit", args=[world.far_unit.department_id])).status_code == 404
+    assert client.get(reverse("organizations:region_edit", args=[world.other_region.pk])).status_code == 404
+
+
+def test_unit_count_on_the_department_list_counts_only_visible_units(world: World) -> None:
+    BudgetUnitFactory(department=world.edu, agency_code="101009", name="县第二中学")
+    client = world.login("unit_user")
+    response = client.get(reverse("organizations:department_list"))
+    department = next(iter(response.context["page"]))
+    assert department.pk == world.edu.pk
+    assert department.unit_count == 2  # the school and its branch, not 县第二中学
+
+
+def test_tree_search_matches_names_and_codes(world: World) -> None:
+    client = world.login("performance")
+    by_name = client.get(reverse("organizations:tree"), {"q": "医院"})
+    assert [d.department.pk for d in by_name.context["tree"]] == [world.health.pk]
+    by_code = client.get(reverse("organizations:tree"), {"q": "101002"})
+    tree = by_code.context["tree"]
+    assert [d.department.pk for d in tree] == [world.edu.pk]
+    school = tree[0].units[0]
+    assert school.unit.pk == world.school.pk and not school.matched  # kept as the path to the match
+    assert school.children[0].unit.pk == world.school_branch.pk and school.children[0].matched
+    nothing = client.get(reverse("organizations:tree"), {"q": "不存在的单位"})
+    assert nothing.context["tree"] == []
+    assert "没有名称或编码包含" in nothing.content.decode()
+
+
+def test_unit_list_filters_by_department_level_and_search(world: World) -> None:
+    client = world.login("budget")
+    url = reverse("organizations:unit_list")
+    assert {u.pk for u in client.get(url, {"department": world.health.pk}).context["page"]} == {world.hospital.pk}
+    assert {u.pk for u in client.get(url, {"level": 2}).context["page"]} == {world.school_branch.pk}
+    assert {u.pk for u in client.get(url, {"q": "分校"}).context["page"]} == {world.school_branch.pk}
+    assert {u.pk for u in client.get(url, {"q": "102001"}).context["page"]} == {world.hospital.pk}
+
+
+def test_department_list_filters_by_section_and_search(world: World) -> None:
+    client = world.login("budget")
+    url = reverse("organizations:department_list")
+    assert [d.pk for d in client.get(url, {"finance_section": world.health_section.pk}).context["page"]] == [
+        world.health.pk
+    ]
+    assert [d.pk for d in client.get(url, {"q": "教育"}).context["page"]] == [world.edu.pk]
+
+
+def test_unit_list_paginates(world: World) -> None:
+    for n in range(25):
+        BudgetUnitFactory(department=world.health, agency_code=f"1029{n:02d}", name=f"卫生院{n}")
+    client = world.login("budget")
+    first = client.get(reverse("organizations:unit_list"))
+    assert first.context["page"].paginator.count == 28
+    assert len(first.context["page"]) == 20
+    second = client.get(reverse("organizations:unit_list"), {"page": 2})
+    assert len(second.context["page"]) == 8
