@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "jixiao.core",
     "jixiao.accounts",
     "jixiao.organizations",
+    "jixiao.indicators",
     "jixiao.projects",
     "jixiao.demo",
 ]

@@ -5,6 +5,7 @@ urlpatterns = [
     path("accounts/", include("jixiao.accounts.urls")),
     path("org/", include("jixiao.organizations.urls")),
     path("projects/", include("jixiao.projects.urls")),
+    path("indicators/", include("jixiao.indicators.urls")),
     path("api/v1/", include(("config.api_urls", "api"))),
 ]
 

@@ -31,36 +31,27 @@ THREE_ADMINS = frozenset({Role.SYS_ADMIN, Role.SEC_ADMIN, Role.AUDIT_ADMIN})
 
 READ_ORG = {"org.view"}
 READ_PROJECTS = {"project.view", "project.export"}
+# The indicator library is public knowledge inside the bureau: every business role may read it.
+READ_INDICATORS = {"indicator.view", "indicator.export"}
+BUSINESS_READ = READ_ORG | READ_PROJECTS | READ_INDICATORS | {"stage.view"}
+ENTRY = {"project.create", "project.edit", "project.submit", "project.import", "indicator.propose"}
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.PERFORMANCE: frozenset(READ_ORG | READ_PROJECTS | {"org.export", "project.edit_any", "stage.view"}),
+    Role.PERFORMANCE: frozenset(
+        BUSINESS_READ | {"org.export", "project.edit_any", "indicator.approve", "indicator.manage", "indicator.import"}
+    ),
     Role.BUDGET: frozenset(
-        READ_ORG
-        | READ_PROJECTS
-        | {
-            "org.manage",
-            "org.import",
-            "org.export",
-            "project.edit_any",
-            "project.import",
-            "project.create",
-            "fiscal_year.manage",
-            "stage.view",
-        }
+        BUSINESS_READ
+        | {"org.manage", "org.import", "org.export", "fiscal_year.manage"}
+        | {"project.edit_any", "project.import", "project.create"}
     ),
-    Role.BUSINESS: frozenset(READ_ORG | READ_PROJECTS | {"project.review_section", "stage.view"}),
-    Role.DEPT_ADMIN: frozenset(
-        READ_ORG
-        | READ_PROJECTS
-        | {"project.create", "project.edit", "project.submit", "project.import", "project.review_dept", "stage.view"}
-    ),
-    Role.UNIT_USER: frozenset(
-        READ_ORG | READ_PROJECTS | {"project.create", "project.edit", "project.submit", "project.import", "stage.view"}
-    ),
-    Role.EXPERT: frozenset({"stage.view"}),
-    Role.AGENCY: frozenset({"stage.view"}),
-    Role.LEADER: frozenset(READ_ORG | READ_PROJECTS | {"stage.view"}),
-    Role.OVERSIGHT: frozenset(READ_ORG | READ_PROJECTS | {"stage.view"}),
+    Role.BUSINESS: frozenset(BUSINESS_READ | {"project.review_section", "indicator.review"}),
+    Role.DEPT_ADMIN: frozenset(BUSINESS_READ | ENTRY | {"project.review_dept"}),
+    Role.UNIT_USER: frozenset(BUSINESS_READ | ENTRY),
+    Role.EXPERT: frozenset({"stage.view", "indicator.view"}),
+    Role.AGENCY: frozenset({"stage.view", "indicator.view"}),
+    Role.LEADER: frozenset(BUSINESS_READ),
+    Role.OVERSIGHT: frozenset(BUSINESS_READ),
     # 三员: no business data at all (SECURITY.md §1.3).
     Role.SYS_ADMIN: frozenset(
         {"org.view", "org.manage", "org.import", "org.export", "fiscal_year.manage", "users.manage"}
