@@ -138,7 +138,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not (DEBUG or TESTING)
+        if not (DEBUG or TESTING or DEMO_MODE)
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }

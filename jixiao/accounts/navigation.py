@@ -77,16 +77,22 @@ def menu_for(membership: Any, current_path: str) -> list[dict[str, Any]]:
             if item.capability is not None and (membership is None or not membership.can(item.capability)):
                 continue
             url = reverse(item.url_name, args=item.args)
-            items.append(
-                {
-                    "label": item.label,
-                    "url": url,
-                    "placeholder": item.placeholder,
-                    "active": current_path == url or (url != "/" and current_path.startswith(url)),
-                }
-            )
+            items.append({"label": item.label, "url": url, "placeholder": item.placeholder, "active": False})
         if items:
-            groups.append(
-                {"label": group.label, "icon": group.icon, "items": items, "open": any(i["active"] for i in items)}
-            )
+            groups.append({"label": group.label, "icon": group.icon, "items": items, "open": False})
+    _mark_active(groups, current_path)
     return groups
+
+
+def _mark_active(groups: list[dict[str, Any]], current_path: str) -> None:
+    """Highlight the one entry whose URL is the longest prefix of the current path."""
+    best: tuple[int, dict[str, Any], dict[str, Any]] | None = None
+    for group in groups:
+        for item in group["items"]:
+            url = item["url"]
+            matches = current_path == url or (url != "/" and current_path.startswith(url))
+            if matches and (best is None or len(url) > best[0]):
+                best = (len(url), group, item)
+    if best is not None:
+        best[2]["active"] = True
+        best[1]["open"] = True

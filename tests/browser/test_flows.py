@@ -86,10 +86,40 @@ def _workbook_with_an_error(path: Path, unit_code: str) -> Path:
     sheet = workbook.active
     headers = [h for h, _k, _r in IMPORT_COLUMNS]
     sheet.append(headers)
-    good = ["E2E-IMP-1", "导入测试项目", unit_code, "特定目标类", "新增", "一般公共预算", "2050202", 10, 0, 0,
-            2026, 2026, "B", "否", ""]
-    bad = ["E2E-IMP-2", "有错误的项目", unit_code, "特定目标类", "新增", "一般公共预算", "2050202", "十万", 0, 0,
-           2026, 2026, "B", "否", ""]
+    good = [
+        "E2E-IMP-1",
+        "导入测试项目",
+        unit_code,
+        "特定目标类",
+        "新增",
+        "一般公共预算",
+        "2050202",
+        10,
+        0,
+        0,
+        2026,
+        2026,
+        "B",
+        "否",
+        "",
+    ]
+    bad = [
+        "E2E-IMP-2",
+        "有错误的项目",
+        unit_code,
+        "特定目标类",
+        "新增",
+        "一般公共预算",
+        "2050202",
+        "十万",
+        0,
+        0,
+        2026,
+        2026,
+        "B",
+        "否",
+        "",
+    ]
     sheet.append(good)
     sheet.append(bad)
     workbook.save(path)
@@ -111,7 +141,7 @@ def test_import_with_an_error_shows_the_report_and_export_opens(
     assert not Project.objects.filter(code__startswith="E2E-IMP").exists()
     with page.expect_download() as report_info:
         page.click("text=下载错误报告")
-    report = openpyxl.load_workbook(report_info.value.path()).active
+    report = openpyxl.load_workbook(io.BytesIO(Path(report_info.value.path()).read_bytes())).active
     assert report.cell(row=2, column=1).value == 3
 
     page.click("aside >> text=项目列表")
