@@ -12,7 +12,7 @@ PORT ?= 8000
 
 ## setup: install Python deps into .venv, npm assets into node_modules, apply migrations (idempotent)
 setup: $(VENV)/.installed node_modules/.installed
-	@mkdir -p var
+	@mkdir -p var/staticfiles var/media
 	$(DEMO_ENV) $(PY) manage.py migrate --noinput -v 0
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt

@@ -33,15 +33,16 @@ class WanField(forms.DecimalField):
             raise forms.ValidationError(str(exc)) from exc
 
 
-def bootstrapify(form: forms.BaseForm) -> None:
+def bootstrapify(form: forms.BaseForm, *, small: bool = False) -> None:
+    size = " form-select-sm" if small else ""
     for field in form.fields.values():
         widget = field.widget
         if isinstance(widget, forms.CheckboxInput):
             widget.attrs.setdefault("class", "form-check-input")
         elif isinstance(widget, forms.Select):
-            widget.attrs.setdefault("class", "form-select")
+            widget.attrs.setdefault("class", "form-select" + size)
         else:
-            widget.attrs.setdefault("class", "form-control")
+            widget.attrs.setdefault("class", "form-control" + size.replace("select", "control"))
 
 
 def limit_choices(form: forms.BaseForm, name: str, queryset: Any) -> None:

@@ -8,6 +8,7 @@ import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
 
+from jixiao.core.forms import bootstrapify
 from jixiao.core.money import MoneyError, yuan_from_wan
 from jixiao.organizations.models import BudgetUnit, Department
 from jixiao.projects.models import Project
@@ -58,6 +59,17 @@ class ProjectFilterSet(django_filters.FilterSet):
         # Choices come from the user's own scope; a tampered id simply matches nothing.
         self.filters["department"].queryset = Department.objects.visible_to(user)
         self.filters["unit"].queryset = BudgetUnit.objects.visible_to(user)
+        for name in ("department", "unit", "category", "budget_book", "status", "tier"):
+            self.filters[name].extra["empty_label"] = "全部"
+        self.filters["ordering"].extra["empty_label"] = "默认"
+
+    @property
+    def form(self) -> Any:
+        form = super().form
+        if not getattr(form, "_jixiao_styled", False):
+            bootstrapify(form, small=True)
+            form._jixiao_styled = True
+        return form
 
     def filter_q(self, queryset: QuerySet[Project], name: str, value: str) -> QuerySet[Project]:
         value = value.strip()
