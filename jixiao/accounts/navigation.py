@@ -40,7 +40,11 @@ MENU: tuple[MenuGroup, ...] = (
         ),
     ),
     MenuGroup("事前绩效评估", "bi-clipboard-check", (_stage("评估项目", "preassessment"),)),
-    MenuGroup("绩效目标管理", "bi-bullseye", (_stage("绩效目标", "targets"), MenuItem("指标库", "indicators:library_list", "indicator.view"))),
+    MenuGroup(
+        "绩效目标管理",
+        "bi-bullseye",
+        (_stage("绩效目标", "targets"), MenuItem("指标库", "indicators:library_list", "indicator.view")),
+    ),
     MenuGroup("绩效运行监控", "bi-activity", (_stage("双监控", "monitoring"),)),
     MenuGroup("绩效评价", "bi-award", (_stage("自评与抽评", "evaluations"),)),
     MenuGroup("结果应用", "bi-arrow-repeat", (_stage("结果应用与整改", "results"),)),
