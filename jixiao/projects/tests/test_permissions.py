@@ -92,3 +92,17 @@ def test_foreign_project_edit_and_transition_are_404(world: World) -> None:
     assert client.post(f"/api/v1/projects/{pk}/transition/", {"action": "submit"}).status_code == 404
     world.school_project.refresh_from_db()
     assert world.school_project.status == "draft"
+
+
+ORG_READERS = VIEWERS | {"performance", "budget", "sys_admin", "sec_admin"}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_organisation_api_endpoints_follow_the_capability_table(world: World, persona: str) -> None:
+    client = world.login(persona)
+    for url in ["/api/v1/regions/", "/api/v1/departments/", "/api/v1/units/"]:
+        response = client.get(url)
+        assert response.status_code == (200 if persona in ORG_READERS else 403), (url, persona)
+        if response.status_code == 200:
+            body = response.content.decode()
+            assert "宣汉县中学" not in body and "宣汉县教育局" not in body
