@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "jixiao.organizations",
     "jixiao.indicators",
     "jixiao.projects",
+    "jixiao.targets",
     "jixiao.demo",
 ]
 

@@ -6,6 +6,7 @@ urlpatterns = [
     path("org/", include("jixiao.organizations.urls")),
     path("projects/", include("jixiao.projects.urls")),
     path("indicators/", include("jixiao.indicators.urls")),
+    path("targets/", include("jixiao.targets.urls")),
     path("api/v1/", include(("config.api_urls", "api"))),
 ]
 

@@ -33,20 +33,29 @@ READ_ORG = {"org.view"}
 READ_PROJECTS = {"project.view", "project.export"}
 # The indicator library is public knowledge inside the bureau: every business role may read it.
 READ_INDICATORS = {"indicator.view", "indicator.export"}
-BUSINESS_READ = READ_ORG | READ_PROJECTS | READ_INDICATORS | {"stage.view"}
-ENTRY = {"project.create", "project.edit", "project.submit", "project.import", "indicator.propose"}
+READ_TARGETS = {"target.view", "target.export"}
+BUSINESS_READ = READ_ORG | READ_PROJECTS | READ_INDICATORS | READ_TARGETS | {"stage.view"}
+ENTRY = {"project.create", "project.edit", "project.submit", "project.import", "indicator.propose"} | {
+    "target.edit",
+    "target.submit",
+    "target.import",
+}
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.PERFORMANCE: frozenset(
-        BUSINESS_READ | {"org.export", "project.edit_any", "indicator.approve", "indicator.manage", "indicator.import"}
+        BUSINESS_READ
+        | {"org.export", "project.edit_any", "indicator.approve", "indicator.manage", "indicator.import"}
+        | {"target.grade", "target.comment"}
     ),
     Role.BUDGET: frozenset(
         BUSINESS_READ
         | {"org.manage", "org.import", "org.export", "fiscal_year.manage"}
-        | {"project.edit_any", "project.import", "project.create"}
+        | {"project.edit_any", "project.import", "project.create", "target.approve"}
     ),
-    Role.BUSINESS: frozenset(BUSINESS_READ | {"project.review_section", "indicator.review"}),
-    Role.DEPT_ADMIN: frozenset(BUSINESS_READ | ENTRY | {"project.review_dept"}),
+    Role.BUSINESS: frozenset(
+        BUSINESS_READ | {"project.review_section", "indicator.review", "target.review_section", "target.comment"}
+    ),
+    Role.DEPT_ADMIN: frozenset(BUSINESS_READ | ENTRY | {"project.review_dept", "target.review_dept", "target.comment"}),
     Role.UNIT_USER: frozenset(BUSINESS_READ | ENTRY),
     Role.EXPERT: frozenset({"stage.view", "indicator.view"}),
     Role.AGENCY: frozenset({"stage.view", "indicator.view"}),

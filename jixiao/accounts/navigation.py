@@ -43,7 +43,17 @@ MENU: tuple[MenuGroup, ...] = (
     MenuGroup(
         "绩效目标管理",
         "bi-bullseye",
-        (_stage("绩效目标", "targets"), MenuItem("指标库", "indicators:library_list", "indicator.view")),
+        (
+            MenuItem("绩效目标", "targets:list", "target.view"),
+            MenuItem("为项目填报绩效目标", "targets:start", "target.edit"),
+            MenuItem("绩效目标批复", "targets:approve_batch", "target.approve"),
+            MenuItem("目标审核统计", "targets:statistics", "target.view"),
+            MenuItem("指标库", "indicators:library_list", "indicator.view"),
+            MenuItem("申报指标", "indicators:item_propose", "indicator.propose"),
+            MenuItem("我的指标申报", "indicators:proposals", "indicator.propose"),
+            MenuItem("导入指标", "indicators:import", "indicator.import"),
+            MenuItem("指标体系", "indicators:frameworks", "indicator.view"),
+        ),
     ),
     MenuGroup("绩效运行监控", "bi-activity", (_stage("双监控", "monitoring"),)),
     MenuGroup("绩效评价", "bi-award", (_stage("自评与抽评", "evaluations"),)),

@@ -17,7 +17,7 @@ from jixiao.core.models import AuditEvent
 REDACTED_FIELDS = {"password", "secret", "token", "otp"}
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, dt.datetime | dt.date):
@@ -35,7 +35,7 @@ def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict[st
             continue
         if getattr(field, "generated", False):
             continue
-        data[field.name] = _jsonable(getattr(instance, field.attname))
+        data[field.name] = jsonable(getattr(instance, field.attname))
     return data
 
 

@@ -20,7 +20,8 @@ class WanField(forms.DecimalField):
 
     def prepare_value(self, value: Any) -> Any:
         if isinstance(value, Decimal):
-            return (wan_from_yuan(value)).normalize()
+            # format(..., "f") keeps 120 as "120", where normalize() alone would give "1.2E+2".
+            return format(wan_from_yuan(value).normalize(), "f")
         return value
 
     def clean(self, value: Any) -> Decimal:

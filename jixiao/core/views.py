@@ -10,8 +10,6 @@ from jixiao.core.views_helpers import capability_required
 # Stages not built yet: each page says what is coming, so nobody mistakes a placeholder for a feature.
 STAGES: dict[str, tuple[str, str]] = {
     "preassessment": ("事前绩效评估", "新增重大项目和政策的事前评估、专家评审和入库把关。"),
-    "targets": ("绩效目标管理", "项目和部门整体绩效目标的填报、多级审核和随预算批复。"),
-    "indicators": ("指标库", "分行业分领域的共性与个性指标库、指标申报与审核。"),
     "monitoring": ("绩效运行监控", "预算执行与绩效目标“双监控”、预警与处置。"),
     "evaluations": ("绩效评价", "单位自评、财政抽评（再评价）、真实性核查与重点评价。"),
     "results": ("结果应用与整改", "评价结果与预算安排挂钩、整改通知书及“两书一函”。"),

@@ -24,8 +24,10 @@ from jixiao.accounts.demo_logins import DEMO_PASSWORD, DEMO_USERS
 from jixiao.accounts.models import Membership, User
 from jixiao.demo import names
 from jixiao.demo.names import DeptSpec, T
+from jixiao.demo.targets import seed_targets
 from jixiao.organizations.models import BudgetUnit, Department, FinanceSection, FiscalRegion, FiscalYear
 from jixiao.projects.models import Project, ProjectEvent, ProjectStatus
+from jixiao.targets.models import PerformanceTarget
 
 DEFAULT_SEED = 20260101
 CURRENT_YEAR = 2026
@@ -69,6 +71,7 @@ class SeedSummary:
     units: int = 0
     projects: dict[int, int] = field(default_factory=dict)
     users: int = 0
+    targets: int = 0
 
 
 @dataclass
@@ -142,6 +145,7 @@ def _delete_county(county: FiscalRegion, usernames: list[str]) -> None:
     user_ids = list(User.objects.filter(Q(username__in=usernames) | only_here).values_list("pk", flat=True))
     memberships.delete()
     User.objects.filter(pk__in=user_ids).delete()
+    PerformanceTarget.objects.filter(region__path__startswith=prefix).delete()
     Project.objects.filter(region__path__startswith=prefix).delete()
     for level in (3, 2, 1):
         BudgetUnit.objects.filter(region__path__startswith=prefix, level=level).delete()
@@ -237,6 +241,7 @@ class _Builder:
         self._units(plans)
         self._projects(plans)
         self._users(county, sections, plans)
+        self.summary.targets = seed_targets(self.rng, county.path, CURRENT_YEAR)
         return self.summary
 
     # -- organisations

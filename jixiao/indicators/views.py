@@ -1,11 +1,290 @@
+"""指标库 pages: the library, item pages, proposals and review, Excel import/export, search-as-you-type."""
+
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from typing import Any
 
-from jixiao.core.views_helpers import capability_required
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from jixiao.core import audit
+from jixiao.core.errors import DomainError, NotFoundError, PermissionDeniedError
+from jixiao.core.spreadsheets import CellError, ImportRejectedError, SpreadsheetError, error_report
+from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
+from jixiao.indicators import selectors, services
+from jixiao.indicators.exports import export_items, template_workbook
+from jixiao.indicators.filtersets import IndicatorItemFilterSet
+from jixiao.indicators.forms import (
+    FrameworkChoiceForm,
+    HistoricalValueForm,
+    ImportForm,
+    IndicatorItemForm,
+    TransitionForm,
+    proposer_form,
+)
+from jixiao.indicators.imports import parse_indicator_workbook
+from jixiao.indicators.models import IndicatorLibraryItem
+
+IMPORT_ERRORS_KEY = "jixiao_indicator_import_errors"
+MAX_ERRORS_SHOWN = 500
+MAX_ERRORS_KEPT = 5000
+
+
+def _filtered(request: HttpRequest) -> IndicatorItemFilterSet:
+    # Always bound: an empty query still applies the default (approved items only).
+    return IndicatorItemFilterSet(request.GET, queryset=selectors.items_visible(request.user), user=request.user)
+
+
+def _can(request: HttpRequest, capability: str) -> bool:
+    return bool(request.user.can(capability))  # type: ignore[union-attr]
 
 
 @capability_required("indicator.view")
 def library_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/stage.html", {"title": "指标库", "description": "建设中"})
+    filterset = _filtered(request)
+    context = {"filter": filterset, "page": paginate(request, filterset.qs)}
+    template = "indicators/_table.html" if request.htmx else "indicators/list.html"  # type: ignore[attr-defined]
+    return render(request, template, context)
+
+
+@capability_required("indicator.export")
+def library_export(request: HttpRequest) -> HttpResponse:
+    content = export_items(_filtered(request).qs)
+    audit.record(
+        actor=request.user,
+        event_type="indicator.export",
+        object_type="indicators.indicatorlibraryitem",
+        reason=request.GET.urlencode()[:500],
+    )
+    return xlsx_response(content, "指标库.xlsx")
+
+
+@capability_required("indicator.view")
+def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    item = selectors.item_get(request.user, pk)
+    can_manage = selectors.manages_item(request.user, item)
+    context = {
+        "item": item,
+        "actions": selectors.available_actions(request.user, item),
+        "can_edit": bool(services.editable_fields(request.user, item)),
+        "can_record_history": _can(request, "indicator.manage"),
+        "can_manage": can_manage,
+        "history": selectors.historical_values(request.user, item)[:50],
+        "history_form": HistoricalValueForm(initial={"fiscal_year": timezone.localdate().year - 1}),
+        "events": selectors.item_events(item)[:50],
+        "trail": selectors.item_audit_trail(item)[:50],
+    }
+    return render(request, "indicators/detail.html", context)
+
+
+def _save_form(request: HttpRequest, form: IndicatorItemForm, save: Any, success_message: str) -> HttpResponse | None:
+    """POST: save through the service; on success redirect to the item, else leave errors on the form."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        item = save(form.service_data, form.cleaned_data.get("version"))
+    except NotFoundError as exc:
+        raise Http404 from exc
+    except PermissionDeniedError as exc:
+        raise PermissionDenied from exc
+    except DomainError as exc:
+        form.add_error(None, exc.message)
+        return None
+    messages.success(request, success_message)
+    return redirect("indicators:item_detail", pk=item.pk)
+
+
+def _form_page(request: HttpRequest, form: IndicatorItemForm, title: str, item: Any = None) -> HttpResponse:
+    status = 400 if request.method == "POST" else 200
+    return render(request, "indicators/form.html", {"form": form, "title": title, "item": item}, status=status)
+
+
+@capability_required("indicator.manage")
+def item_create(request: HttpRequest) -> HttpResponse:
+    form = IndicatorItemForm(request.POST or None, allowed=services.MANAGER_FIELDS)
+    saved = _save_form(
+        request,
+        form,
+        lambda data, _v: services.indicator_item_create(actor=request.user, data=data),
+        "指标已加入指标库",
+    )
+    return saved or _form_page(request, form, "新增指标")
+
+
+@capability_required("indicator.propose")
+def item_propose(request: HttpRequest) -> HttpResponse:
+    form = proposer_form(request.POST or None)
+    saved = _save_form(
+        request,
+        form,
+        lambda data, _v: services.indicator_item_propose(actor=request.user, data=data),
+        "指标申报已保存为草稿，请核对后提交审核",
+    )
+    return saved or _form_page(request, form, "申报新指标")
+
+
+@login_required
+def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    item = selectors.item_get(request.user, pk)
+    allowed = services.editable_fields(request.user, item)
+    if not allowed:
+        raise PermissionDenied
+    form = IndicatorItemForm(request.POST or None, instance=item, allowed=allowed)
+    saved = _save_form(
+        request,
+        form,
+        lambda data, version: services.indicator_item_update(
+            actor=request.user, item=item, data=data, expected_version=version
+        ),
+        "修改已保存",
+    )
+    return saved or _form_page(request, form, f"修改指标：{item.name}", item)
+
+
+@require_POST
+@login_required
+def item_transition(request: HttpRequest, pk: int) -> HttpResponse:
+    item = selectors.item_get(request.user, pk)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "操作无效")
+        return redirect("indicators:item_detail", pk=pk)
+    try:
+        services.indicator_item_transition(
+            actor=request.user, item=item, action=form.cleaned_data["action"], comment=form.cleaned_data["comment"]
+        )
+    except NotFoundError as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("indicators:item_detail", pk=pk)
+    messages.success(request, "操作成功")
+    return redirect("indicators:item_detail", pk=pk)
+
+
+@require_POST
+@capability_required("indicator.manage")
+def history_add(request: HttpRequest, pk: int) -> HttpResponse:
+    item = selectors.item_get(request.user, pk)
+    form = HistoricalValueForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请填写正确的年度和实际完成值")
+        return redirect("indicators:item_detail", pk=pk)
+    try:
+        services.historical_value_record(actor=request.user, item=item, **form.cleaned_data)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "历史值已保存")
+    return redirect("indicators:item_detail", pk=pk)
+
+
+@capability_required("indicator.propose")
+def proposals(request: HttpRequest) -> HttpResponse:
+    page = paginate(request, selectors.proposals_for(request.user))
+    return render(request, "indicators/proposals.html", {"page": page})
+
+
+@capability_required("indicator.view")
+def search_json(request: HttpRequest) -> JsonResponse:
+    """Search-as-you-type for the target form: up to 20 approved, visible items."""
+    params = request.GET
+    items = selectors.items_search(
+        request.user,
+        params.get("q", "")[:100],
+        lv1=params.get("lv1", "")[:50],
+        lv2=params.get("lv2", "")[:50],
+        framework=params.get("framework", "")[:20],
+    )
+    return JsonResponse({"results": [_search_row(item) for item in items]}, json_dumps_params={"ensure_ascii": False})
+
+
+def _search_row(item: IndicatorLibraryItem) -> dict[str, Any]:
+    return {
+        "id": item.pk,
+        "code": item.code,
+        "name": item.name,
+        "framework": item.framework.code,
+        "lv1": item.lv1.name,
+        "lv2": item.lv2.name,
+        "operator": item.operator,
+        "operator_label": item.get_operator_display(),
+        "unit": item.unit,
+        "typical_value": item.typical_value,
+        "explanation": item.explanation,
+        "scoring_standard": item.scoring_standard,
+        "is_common": item.is_common,
+        "is_core": item.is_core,
+        "category": item.category.name,
+    }
+
+
+@capability_required("indicator.view")
+def frameworks(request: HttpRequest) -> HttpResponse:
+    form = FrameworkChoiceForm(request.POST or None)
+    if request.method == "POST":
+        if not _can(request, "indicator.manage"):
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.framework_choice_set(actor=request.user, **form.cleaned_data)
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, "指标体系适用设置已保存")
+                return redirect("indicators:frameworks")
+    membership: Any = request.user.active_membership  # type: ignore[union-attr]
+    year = timezone.localdate().year
+    context = {
+        "frameworks": selectors.frameworks(),
+        "current": selectors.framework_for(membership.region, year),
+        "year": year,
+        "choices": selectors.framework_choices(request.user),
+        "form": form,
+    }
+    return render(request, "indicators/frameworks.html", context, status=400 if form.errors else 200)
+
+
+@capability_required("indicator.import")
+def library_import(request: HttpRequest) -> HttpResponse:
+    form = ImportForm(request.POST or None, request.FILES or None)
+    errors: list[CellError] = []
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                rows, errors = parse_indicator_workbook(form.cleaned_data["file"])
+                if not errors:
+                    result = services.indicator_items_import(actor=request.user, rows=rows)
+                    messages.success(request, f"导入成功：新增{result['created']}条指标，更新{result['updated']}条指标")
+                    return redirect("indicators:library_list")
+            except ImportRejectedError as exc:
+                errors = exc.errors
+            except SpreadsheetError as exc:
+                form.add_error("file", exc.message)
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            if errors:
+                kept = errors[:MAX_ERRORS_KEPT]
+                request.session[IMPORT_ERRORS_KEY] = [[e.row, e.column, e.value, e.message] for e in kept]
+    context = {"form": form, "errors": errors[:MAX_ERRORS_SHOWN], "error_count": len(errors)}
+    return render(request, "indicators/import.html", context, status=status)
+
+
+@capability_required("indicator.import")
+def import_errors(request: HttpRequest) -> HttpResponse:
+    stored: list[list[Any]] = request.session.get(IMPORT_ERRORS_KEY) or []
+    if not stored:
+        raise Http404
+    return xlsx_response(error_report([CellError(*e) for e in stored]), "指标导入错误报告.xlsx")
+
+
+@capability_required("indicator.import")
+def import_template(request: HttpRequest) -> HttpResponse:
+    return xlsx_response(template_workbook(selectors.categories(), selectors.lv2_nodes()), "指标库导入模板.xlsx")

@@ -21,6 +21,16 @@ BADGE_CLASSES = {
     "in_library": "success",
     "returned": "warning",
     "cancelled": "dark",
+    "approved": "success",
+    "reviewed": "primary",
+    "disabled": "dark",
+    "unit_submitted": "info",
+    "section_review": "primary",
+    "perf_review": "primary",
+    "panel_review": "primary",
+    "ready_for_budget": "success",
+    "rejected": "danger",
+    "adjusting": "warning",
 }
 
 

@@ -1,0 +1,142 @@
+"""Demo 绩效目标: targets with library indicators for part of the demo county's projects, in every review state,
+so each demo role finds something in its 待办 list."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.apps import apps
+
+from jixiao.indicators.library_data import load_starter_library
+from jixiao.indicators.models import FrameworkNode, IndicatorLibraryItem
+from jixiao.indicators.selectors import framework_for
+from jixiao.indicators.valueparse import Kind, parse_value
+from jixiao.projects.models import Project
+from jixiao.targets.models import PerformanceTarget, TargetEvent, TargetIndicator, TargetStatus
+
+# Status mix of demo targets (weights); the first units of 县教育局 get one of each review state.
+STATUS_WEIGHTS = {
+    TargetStatus.APPROVED: 50,
+    TargetStatus.DRAFT: 12,
+    TargetStatus.UNIT_SUBMITTED: 8,
+    TargetStatus.SECTION_REVIEW: 8,
+    TargetStatus.PERF_REVIEW: 8,
+    TargetStatus.READY_FOR_BUDGET: 6,
+    TargetStatus.RETURNED: 6,
+}
+SHARE_WITH_TARGETS = 0.6
+SLOTS = [
+    ("产出指标", "数量指标"),
+    ("产出指标", "质量指标"),
+    ("产出指标", "时效指标"),
+    ("效益指标", "社会效益指标"),
+    ("满意度指标", "服务对象满意度指标"),
+]
+
+
+def seed_targets(rng: random.Random, county_path: str, fiscal_year: int) -> int:
+    projects = list(
+        Project.objects.filter(
+            region__path__startswith=county_path, fiscal_year=fiscal_year, category=Project.Category.SPECIFIC
+        )
+        .exclude(status=Project.Status.CANCELLED)
+        .select_related("department", "unit", "region")
+        .order_by("code")
+    )
+    if not projects:
+        return 0
+    # The library normally arrives with the migrations; a flushed test database needs it put back.
+    load_starter_library(apps.get_model)
+    framework = framework_for(projects[0].region, fiscal_year)
+    library = _library_by_slot(framework.pk)
+    chosen = [p for p in projects if p.department.name == "县教育局" or rng.random() < SHARE_WITH_TARGETS]
+    targets = PerformanceTarget.objects.bulk_create(
+        _target(p, framework.pk, status) for p, status in zip(chosen, _statuses(rng, len(chosen)), strict=True)
+    )
+    rows: list[TargetIndicator] = []
+    for target in targets:
+        rows.extend(_indicators(rng, target, library))
+    TargetIndicator.objects.bulk_create(rows)
+    TargetEvent.objects.bulk_create(
+        TargetEvent(target=t, action="seed", to_status=t.status, comment="演示数据") for t in targets
+    )
+    return len(targets)
+
+
+def _statuses(rng: random.Random, count: int) -> Iterable[str]:
+    guaranteed = list(STATUS_WEIGHTS)
+    for index in range(count):
+        if index < len(guaranteed):
+            yield guaranteed[index]
+        else:
+            yield rng.choices(list(STATUS_WEIGHTS), weights=list(STATUS_WEIGHTS.values()))[0]
+
+
+def _target(project: Project, framework_id: int, status: str) -> PerformanceTarget:
+    return PerformanceTarget(
+        fiscal_year=project.fiscal_year,
+        region=project.region,
+        project=project,
+        department=project.department,
+        unit=project.unit,
+        framework_id=framework_id,
+        name=project.name,
+        status=status,
+        annual_goal=f"按期完成“{project.name}”各项任务，资金使用规范，服务对象满意度不低于90%。",
+        midterm_goal=f"{project.start_year}—{project.end_year}年持续发挥项目效益。",
+        annual_total_yuan=project.total_amount_yuan,
+        annual_fiscal_yuan=project.fiscal_amount_yuan,
+        mid_total_yuan=project.total_amount_yuan,
+        mid_fiscal_yuan=project.fiscal_amount_yuan,
+        returned_from=TargetStatus.SECTION_REVIEW if status == TargetStatus.RETURNED else "",
+        review_grade="good" if status in {TargetStatus.APPROVED, TargetStatus.READY_FOR_BUDGET} else "",
+    )
+
+
+def _library_by_slot(framework_id: int) -> dict[tuple[str, str], list[IndicatorLibraryItem]]:
+    nodes = {n.pk: n.name for n in FrameworkNode.objects.filter(framework_id=framework_id)}
+    slots: dict[tuple[str, str], list[IndicatorLibraryItem]] = {}
+    items = IndicatorLibraryItem.objects.filter(framework_id=framework_id, status="approved").order_by("code")
+    for item in items:
+        slots.setdefault((nodes[item.lv1_id], nodes[item.lv2_id]), []).append(item)
+    return slots
+
+
+def _indicators(
+    rng: random.Random, target: PerformanceTarget, library: dict[tuple[str, str], list[IndicatorLibraryItem]]
+) -> list[TargetIndicator]:
+    rows = []
+    weights = [Decimal(30), Decimal(20), Decimal(10), Decimal(30), Decimal(10)]
+    for seq, (slot, weight) in enumerate(zip(SLOTS, weights, strict=True), start=1):
+        candidates = library.get(slot)
+        if not candidates:
+            continue
+        item = rng.choice(candidates)
+        text = item.typical_value or "达到预期"
+        parsed = parse_value(text, fiscal_year=target.fiscal_year)
+        rows.append(
+            TargetIndicator(
+                target=target,
+                seq=seq,
+                lv1_id=item.lv1_id,
+                lv2_id=item.lv2_id,
+                name=item.name,
+                operator=item.operator,
+                target_text=text,
+                unit=item.unit,
+                weight=weight,
+                explanation=item.explanation,
+                scoring_standard=item.scoring_standard,
+                value_basis=item.value_basis,
+                data_source=item.data_source,
+                library_item=item,
+                is_core=item.is_core,
+                parsed_kind=str(parsed.kind),
+                parsed_op=str(parsed.op or "")[:4],
+                parsed_value=parsed.base_value if parsed.kind in {Kind.NUM, Kind.RANGE} else None,
+                parsed_unit=(parsed.unit_canon or "")[:20],
+            )
+        )
+    return rows

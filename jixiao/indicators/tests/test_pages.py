@@ -1,0 +1,116 @@
+"""The forms and buttons a user clicks through: propose, edit, submit, review, record history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conftest import World
+from jixiao.indicators import services
+from jixiao.indicators.models import FrameworkNode, IndicatorCategory, IndicatorLibraryItem
+from jixiao.indicators.tests.helpers import proposal_data
+
+SEES = ("business", "performance", "dept_admin")
+
+
+def _form(name: str, **overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "category": IndicatorCategory.objects.get(code="0102").pk,
+        "lv1": FrameworkNode.objects.get(framework__code="2015_88", code="benefit").pk,
+        "lv2": FrameworkNode.objects.get(framework__code="2015_88", code="benefit.social").pk,
+        "name": name,
+        "operator": "gte",
+        "unit": "%",
+        "typical_value": "90",
+        "explanation": "参加课后服务的学生占在校学生的比例。",
+        "scoring_standard": "达到目标值得满分；每低1个百分点扣10%。",
+        "value_basis": "plan",
+        "data_source": "课后服务台账",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_a_unit_user_proposes_submits_and_sees_it_in_my_proposals(world: World) -> None:
+    client = world.login("unit_user")
+    response = client.post("/indicators/propose/", _form("课后服务学生参与率"))
+    assert response.status_code == 302
+    item = IndicatorLibraryItem.objects.get(name="课后服务学生参与率")
+    assert response["Location"] == f"/indicators/{item.pk}/"
+    assert (item.status, item.department, item.is_common) == ("draft", world.edu, False)
+    client.post(f"/indicators/{item.pk}/transition/", {"action": "submit"})
+    item.refresh_from_db()
+    assert item.status == "submitted"
+    page = client.get("/indicators/proposals/").content.decode()
+    assert "课后服务学生参与率" in page and "待审核" in page
+    assert "课后服务学生参与率" not in world.login("other_unit_user").get("/indicators/proposals/").content.decode()
+
+
+def test_the_form_rejects_a_second_level_outside_the_first_and_missing_texts(world: World) -> None:
+    client = world.login("unit_user")
+    quantity = FrameworkNode.objects.get(framework__code="2015_88", code="output.quantity").pk
+    response = client.post("/indicators/propose/", _form("错误层级", lv2=quantity, scoring_standard=""))
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "二级指标应属于所选一级指标" in body
+    assert not IndicatorLibraryItem.objects.filter(name="错误层级").exists()
+
+
+def test_an_incomplete_draft_cannot_be_submitted(world: World) -> None:
+    item = services.indicator_item_propose(
+        actor=world.users["unit_user"], data=proposal_data("未写评分标准", scoring_standard="", typical_value="")
+    )
+    client = world.login("unit_user")
+    response = client.post(f"/indicators/{item.pk}/transition/", {"action": "submit"}, follow=True)
+    assert "请先补充：评（扣）分标准、参考指标值（定量指标）" in response.content.decode()
+    item.refresh_from_db()
+    assert item.status == "draft"
+
+
+def test_the_performance_section_creates_edits_and_approves_through_the_pages(world: World) -> None:
+    client = world.login("performance")
+    response = client.post("/indicators/new/", _form("县级共性样例指标", is_common="on", library_level="county"))
+    assert response.status_code == 302
+    item = IndicatorLibraryItem.objects.get(name="县级共性样例指标")
+    assert (item.status, item.is_common, item.region) == ("approved", True, world.region)
+    edit = client.post(
+        f"/indicators/{item.pk}/edit/", _form("县级共性样例指标（修订）", code=item.code, version=item.version)
+    )
+    assert edit.status_code == 302
+    item.refresh_from_db()
+    assert (item.name, item.version, item.is_common, item.library_level) == (
+        "县级共性样例指标（修订）",
+        2,
+        False,
+        "county",
+    )
+    stale = client.post(f"/indicators/{item.pk}/edit/", _form("过期版本", version=1))
+    assert stale.status_code == 400 and "已被他人修改" in stale.content.decode()
+
+
+def test_review_buttons_follow_the_role_and_department(world: World) -> None:
+    item = services.indicator_item_propose(actor=world.users["unit_user"], data=proposal_data())
+    services.indicator_item_transition(actor=world.users["unit_user"], item=item, action="submit")
+    pages = {p: world.login(p).get(f"/indicators/{item.pk}/").content.decode() for p in SEES}
+    assert 'value="section_pass"' in pages["business"] and 'value="approve"' not in pages["business"]
+    assert 'value="approve"' in pages["performance"] and 'value="return"' in pages["performance"]
+    assert 'value="withdraw"' in pages["dept_admin"] and 'value="approve"' not in pages["dept_admin"]
+    response = world.login("performance").post(
+        f"/indicators/{item.pk}/transition/", {"action": "return", "comment": ""}, follow=True
+    )
+    assert "请填写意见" in response.content.decode()
+
+
+def test_historical_values_are_recorded_from_the_item_page(world: World) -> None:
+    item = IndicatorLibraryItem.objects.get(name="九年义务教育巩固率")
+    client = world.login("performance")
+    response = client.post(f"/indicators/{item.pk}/history/", {"fiscal_year": 2025, "value": "97.1", "note": "年报"})
+    assert response.status_code == 302
+    page = world.login("leader").get(f"/indicators/{item.pk}/").content.decode()
+    assert "97.1" in page and "年报" in page
+    assert world.login("unit_user").post(f"/indicators/{item.pk}/history/", {"value": "1"}).status_code == 403
+
+
+def test_htmx_filtering_returns_only_the_table(world: World) -> None:
+    response = world.login("leader").get("/indicators/?q=巩固率", HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert "<html" not in body and "九年义务教育巩固率" in body

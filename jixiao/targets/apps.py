@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class TargetsConfig(AppConfig):
+    name = "jixiao.targets"
+    verbose_name = "绩效目标管理"
+
+    def ready(self) -> None:
+        from jixiao.core import todos
+        from jixiao.targets.selectors import target_todos
+
+        todos.register(target_todos)

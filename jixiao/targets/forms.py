@@ -1,0 +1,185 @@
+"""Forms of the target pages: goals, the indicator grid (a formset), review actions and opinions."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+
+from jixiao.core.forms import WanField, bootstrapify
+from jixiao.core.money import wan_from_yuan
+from jixiao.indicators.models import FrameworkNode, IndicatorLibraryItem, Operator, ValueBasis
+from jixiao.indicators.selectors import items_visible
+from jixiao.targets.models import PerformanceTarget, TargetIndicator
+
+REVIEW_ASPECTS = ["完整性", "相关性", "适当性", "可行性"]
+ASPECT_CHOICES = [("", "—"), ("符合", "符合"), ("基本符合", "基本符合"), ("不符合", "不符合")]
+ASPECT_FIELDS = {f"aspect_{i}": name for i, name in enumerate(REVIEW_ASPECTS, start=1)}
+
+
+class GoalsForm(forms.Form):
+    """Goal texts and funds; amounts are entered in 万元 and cleaned to yuan."""
+
+    annual_goal = forms.CharField(label="年度目标", max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
+    midterm_goal = forms.CharField(
+        label="中期目标", max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    annual_total_yuan = WanField(label="年度资金总额（万元）", required=False)
+    annual_fiscal_yuan = WanField(label="其中：财政拨款（万元）", required=False)
+    mid_total_yuan = WanField(label="中期资金总额（万元）", required=False)
+    mid_fiscal_yuan = WanField(label="其中：财政拨款（万元）", required=False)
+
+    def __init__(self, *args: Any, target: PerformanceTarget, **kwargs: Any) -> None:
+        initial = {name: getattr(target, name) for name in self.base_fields}
+        for name, value in initial.items():
+            if isinstance(value, Decimal):
+                # Plain 万元 text: WanField would otherwise show a normalised Decimal such as "1.2E+2".
+                initial[name] = format(wan_from_yuan(value).normalize(), "f")
+        kwargs.setdefault("initial", initial)
+        kwargs.setdefault("prefix", "goal")
+        super().__init__(*args, **kwargs)
+        bootstrapify(self, small=True)
+
+
+class NodeSelect(forms.Select):
+    """一级/二级 select whose options carry their parent, so the page can narrow 二级 to the chosen 一级."""
+
+    def __init__(self, *args: Any, parents: dict[str, int] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.parents = parents or {}
+
+    def create_option(self, name: str, value: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(name, value, *args, **kwargs)
+        parent = self.parents.get(str(value))
+        if parent:
+            option["attrs"]["data-parent"] = str(parent)
+        return option
+
+
+class IndicatorRowForm(forms.Form):
+    lv1 = forms.ChoiceField(label="一级指标")
+    lv2 = forms.ChoiceField(label="二级指标")
+    name = forms.CharField(label="三级指标", max_length=200)
+    operator = forms.ChoiceField(label="指标性质", choices=Operator.choices, initial=Operator.GTE)
+    target_text = forms.CharField(label="指标值", max_length=1000)
+    unit = forms.CharField(label="计量单位", max_length=20, required=False)
+    weight = forms.DecimalField(label="分值", max_digits=5, decimal_places=2, min_value=0, required=False)
+    explanation = forms.CharField(label="指标解释", max_length=2000, required=False)
+    scoring_standard = forms.CharField(label="评（扣）分标准", max_length=2000, required=False)
+    value_basis = forms.ChoiceField(label="取值依据", choices=[("", "—"), *ValueBasis.choices], required=False)
+    library_item = forms.ModelChoiceField(
+        queryset=IndicatorLibraryItem.objects.none(), required=False, widget=forms.HiddenInput
+    )
+
+    def __init__(self, *args: Any, nodes: list[FrameworkNode], user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Choices come from a list read once for the whole grid, not one query per row and select.
+        self.nodes = {str(n.pk): n for n in nodes}
+        parents = {str(n.pk): n.parent_id for n in nodes if n.parent_id}
+        for field_name, level in (("lv1", FrameworkNode.Level.FIRST), ("lv2", FrameworkNode.Level.SECOND)):
+            field = self.fields[field_name]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = [("", "请选择"), *((str(n.pk), n.name) for n in nodes if n.level == level)]
+            field.widget = NodeSelect(parents=parents, choices=field.choices)
+        library = self.fields["library_item"]
+        assert isinstance(library, forms.ModelChoiceField)
+        library.queryset = items_visible(user)
+        bootstrapify(self, small=True)
+        self.fields["name"].widget.attrs.update({"class": "form-control form-control-sm jx-ind-name"})
+        self.fields["name"].widget.attrs["autocomplete"] = "off"
+        self.fields["lv1"].widget.attrs["class"] += " jx-lv1"
+        self.fields["lv2"].widget.attrs["class"] += " jx-lv2"
+        for name in ("operator", "target_text", "unit", "explanation", "scoring_standard", "library_item"):
+            self.fields[name].widget.attrs["data-field"] = name
+
+    def clean_lv1(self) -> FrameworkNode:
+        return self.nodes[self.cleaned_data["lv1"]]
+
+    def clean_lv2(self) -> FrameworkNode:
+        return self.nodes[self.cleaned_data["lv2"]]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        lv1, lv2 = data.get("lv1"), data.get("lv2")
+        if lv1 and lv2 and lv2.parent_id != lv1.pk:
+            self.add_error("lv2", "二级指标不属于所选一级指标")
+        return data
+
+
+class BaseIndicatorFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        names = [f.cleaned_data["name"].strip() for f in self._kept()]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise forms.ValidationError("三级指标名称重复：" + "、".join(duplicates))
+
+    def _kept(self) -> list[forms.Form]:
+        return [f for f in self.forms if f.has_changed() and f.cleaned_data and not f.cleaned_data.get("DELETE", False)]
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Cleaned rows in page order, for target_save_indicators."""
+        return [{k: v for k, v in f.cleaned_data.items() if k != "DELETE"} for f in self._kept()]
+
+
+IndicatorFormSet = forms.formset_factory(
+    IndicatorRowForm, formset=BaseIndicatorFormSet, extra=0, can_delete=True, max_num=200, validate_max=True
+)
+
+
+def indicator_initial(rows: list[TargetIndicator]) -> list[dict[str, Any]]:
+    return [
+        {
+            "lv1": r.lv1_id,
+            "lv2": r.lv2_id,
+            "name": r.name,
+            "operator": r.operator,
+            "target_text": r.target_text,
+            "unit": r.unit,
+            "weight": r.weight,
+            "explanation": r.explanation,
+            "scoring_standard": r.scoring_standard,
+            "value_basis": r.value_basis,
+            "library_item": r.library_item_id,
+        }
+        for r in rows
+    ]
+
+
+class TransitionForm(forms.Form):
+    action = forms.CharField(max_length=30)
+    comment = forms.CharField(max_length=4000, required=False)
+    aspect_1 = forms.ChoiceField(label="完整性", choices=ASPECT_CHOICES, required=False)
+    aspect_2 = forms.ChoiceField(label="相关性", choices=ASPECT_CHOICES, required=False)
+    aspect_3 = forms.ChoiceField(label="适当性", choices=ASPECT_CHOICES, required=False)
+    aspect_4 = forms.ChoiceField(label="可行性", choices=ASPECT_CHOICES, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bootstrapify(self, small=True)
+
+    def aspects(self) -> dict[str, str]:
+        return {label: self.cleaned_data[field] for field, label in ASPECT_FIELDS.items() if self.cleaned_data[field]}
+
+    def aspect_fields(self) -> list[Any]:
+        return [self[field] for field in ASPECT_FIELDS]
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(label="修改意见", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    indicator = forms.ModelChoiceField(
+        label="针对指标", queryset=TargetIndicator.objects.none(), required=False, empty_label="（针对整个目标）"
+    )
+
+    def __init__(self, *args: Any, target: PerformanceTarget, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["indicator"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = target.indicators.order_by("seq", "id")
+        bootstrapify(self, small=True)
+
+
+class StartForm(forms.Form):
+    project = forms.IntegerField(widget=forms.HiddenInput)

@@ -1,0 +1,317 @@
+"""绩效目标: project and department-overall targets, their indicators, reviews and versions (DOMAIN.md §2.2, §6.3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from jixiao.core.models import TimeStampedModel
+from jixiao.core.scoping import ScopedQuerySet, ScopeLevel
+from jixiao.indicators.models import Operator, ValueBasis
+
+MONEY = {"max_digits": 18, "decimal_places": 2, "default": 0}
+
+
+class TargetStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    UNIT_SUBMITTED = "unit_submitted", _("待主管部门审核")
+    SECTION_REVIEW = "section_review", _("待业务股室初审")
+    PERF_REVIEW = "perf_review", _("待绩效股复审")
+    PANEL_REVIEW = "panel_review", _("集中会审中")
+    RETURNED = "returned", _("被退回")
+    REJECTED = "rejected", _("审核未通过")
+    READY_FOR_BUDGET = "ready_for_budget", _("待批复")
+    APPROVED = "approved", _("已批复")
+    ADJUSTING = "adjusting", _("调整审核中")
+
+
+class ReviewStage(models.TextChoices):
+    UNIT_SELF = "unit_self", _("单位自审")
+    DEPT = "dept", _("主管部门审核")
+    SECTION = "section", _("业务股室初审")
+    PERF = "perf", _("绩效股复审")
+    PANEL = "panel", _("集中会审")
+    BUDGET = "budget", _("预算批复")
+
+
+class Grade(models.TextChoices):
+    EXCELLENT = "excellent", _("优")
+    GOOD = "good", _("良")
+    FAIR = "fair", _("中")
+    POOR = "poor", _("差")
+
+
+class TargetQuerySet(ScopedQuerySet["PerformanceTarget"]):
+    def scope(self, membership: Any) -> TargetQuerySet:
+        level = membership.scope_level
+        qs = self.filter(is_deleted=False, region__path__startswith=membership.region.path)
+        if level == ScopeLevel.REGION:
+            return qs  # type: ignore[return-value]
+        if level == ScopeLevel.SECTION and membership.section_id:
+            return qs.filter(department__finance_section_id=membership.section_id)  # type: ignore[return-value]
+        if level == ScopeLevel.DEPARTMENT and membership.department_id:
+            return qs.filter(department_id=membership.department_id)  # type: ignore[return-value]
+        if level == ScopeLevel.UNIT and membership.unit_id:
+            return qs.filter(unit__path__startswith=membership.unit.path)  # type: ignore[return-value]
+        return self.none()  # type: ignore[return-value]
+
+
+class PerformanceTarget(TimeStampedModel):
+    """One target per project (or per department for 部门整体) and fiscal year; `goal_version` counts adjustments."""
+
+    class Subject(models.TextChoices):
+        PROJECT = "project", _("项目支出")
+        DEPT_OVERALL = "dept_overall", _("部门整体支出")
+
+    Status = TargetStatus
+
+    fiscal_year = models.PositiveSmallIntegerField(_("年度"), db_index=True)
+    region = models.ForeignKey(
+        "organizations.FiscalRegion", verbose_name=_("财政区划"), on_delete=models.PROTECT, related_name="+"
+    )
+    subject_type = models.CharField(_("目标类型"), max_length=20, choices=Subject.choices, default=Subject.PROJECT)
+    project = models.ForeignKey(
+        "projects.Project",
+        verbose_name=_("项目"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="targets",
+    )
+    department = models.ForeignKey(
+        "organizations.Department", verbose_name=_("主管部门"), on_delete=models.PROTECT, related_name="+"
+    )
+    unit = models.ForeignKey(
+        "organizations.BudgetUnit", verbose_name=_("填报单位"), on_delete=models.PROTECT, related_name="+"
+    )
+    framework = models.ForeignKey(
+        "indicators.IndicatorFramework", verbose_name=_("指标体系"), on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField(_("名称"), max_length=200)
+    midterm_goal = models.TextField(_("中期目标"), blank=True, max_length=4000)
+    annual_goal = models.TextField(_("年度目标"), blank=True, max_length=4000)
+    mid_total_yuan = models.DecimalField(_("中期资金总额（元）"), **MONEY)  # type: ignore[arg-type]
+    mid_fiscal_yuan = models.DecimalField(_("中期财政拨款（元）"), **MONEY)  # type: ignore[arg-type]
+    annual_total_yuan = models.DecimalField(_("年度资金总额（元）"), **MONEY)  # type: ignore[arg-type]
+    annual_fiscal_yuan = models.DecimalField(_("年度财政拨款（元）"), **MONEY)  # type: ignore[arg-type]
+    basic_yuan = models.DecimalField(_("基本支出（元）"), **MONEY)  # type: ignore[arg-type]
+    project_spending_yuan = models.DecimalField(_("项目支出（元）"), **MONEY)  # type: ignore[arg-type]
+    status = models.CharField(
+        _("状态"), max_length=20, choices=TargetStatus.choices, default=TargetStatus.DRAFT, db_index=True
+    )
+    returned_from = models.CharField(_("退回环节"), max_length=20, choices=TargetStatus.choices, blank=True)
+    goal_version = models.PositiveSmallIntegerField(_("目标版本"), default=1)
+    review_grade = models.CharField(_("审核等级"), max_length=10, choices=Grade.choices, blank=True)
+    review_aspects = models.JSONField(_("审核要点"), default=dict, blank=True)
+    review_opinion = models.TextField(_("审核意见"), blank=True, max_length=4000)
+    approved_at = models.DateTimeField(_("批复时间"), null=True, blank=True)
+
+    objects = TargetQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("绩效目标")
+        verbose_name_plural = _("绩效目标")
+        ordering = ["-fiscal_year", "department", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "fiscal_year"],
+                condition=models.Q(project__isnull=False),
+                name="uniq_target_per_project_year",
+            ),
+            models.UniqueConstraint(
+                fields=["department", "fiscal_year"],
+                condition=models.Q(subject_type="dept_overall"),
+                name="uniq_dept_overall_target_per_year",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["region", "fiscal_year", "status"]),
+            models.Index(fields=["department", "fiscal_year"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status in {TargetStatus.APPROVED, TargetStatus.ADJUSTING}
+
+
+class TargetIndicator(models.Model):
+    """A 三级 indicator row of a target's grid."""
+
+    class YearFlag(models.TextChoices):
+        ANNUAL = "annual", _("年度")
+        MIDTERM = "midterm", _("中期")
+
+    target = models.ForeignKey(PerformanceTarget, on_delete=models.CASCADE, related_name="indicators")
+    seq = models.PositiveSmallIntegerField(_("序号"), default=0)
+    year_flag = models.CharField(_("年度/中期"), max_length=10, choices=YearFlag.choices, default=YearFlag.ANNUAL)
+    lv1 = models.ForeignKey(
+        "indicators.FrameworkNode", verbose_name=_("一级指标"), on_delete=models.PROTECT, related_name="+"
+    )
+    lv2 = models.ForeignKey(
+        "indicators.FrameworkNode", verbose_name=_("二级指标"), on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField(_("三级指标"), max_length=200)
+    operator = models.CharField(_("指标性质"), max_length=4, choices=Operator.choices, default=Operator.GTE)
+    target_text = models.CharField(_("指标值"), max_length=1000)
+    midterm_text = models.CharField(_("中期指标值"), max_length=1000, blank=True)
+    unit = models.CharField(_("计量单位"), max_length=20, blank=True)
+    weight = models.DecimalField(_("分值"), max_digits=5, decimal_places=2, null=True, blank=True)
+    explanation = models.CharField(_("指标解释"), max_length=2000, blank=True)
+    scoring_standard = models.CharField(_("评（扣）分标准"), max_length=2000, blank=True)
+    value_basis = models.CharField(_("取值依据"), max_length=10, choices=ValueBasis.choices, blank=True)
+    data_source = models.CharField(_("数据来源"), max_length=500, blank=True)
+    remark = models.CharField(_("备注"), max_length=500, blank=True)
+    library_item = models.ForeignKey(
+        "indicators.IndicatorLibraryItem",
+        verbose_name=_("来自指标库"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    is_core = models.BooleanField(_("核心指标"), default=False)
+    # Shadow fields from jixiao.indicators.valueparse, refreshed on every save (DOMAIN.md §4.2).
+    parsed_kind = models.CharField(_("解析类型"), max_length=10, blank=True)
+    parsed_op = models.CharField(_("解析运算符"), max_length=4, blank=True)
+    parsed_value = models.DecimalField(
+        _("解析数值（基本单位）"), max_digits=24, decimal_places=6, null=True, blank=True
+    )
+    parsed_unit = models.CharField(_("解析单位"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("绩效指标")
+        verbose_name_plural = _("绩效指标")
+        ordering = ["target", "seq", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TargetEvent(models.Model):
+    """A transition or review opinion: the timeline shown on the target page."""
+
+    target = models.ForeignKey(PerformanceTarget, on_delete=models.CASCADE, related_name="events")
+    occurred_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    actor = models.ForeignKey(
+        "accounts.User", verbose_name=_("操作人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_role = models.CharField(_("角色"), max_length=20, blank=True)
+    action = models.CharField(_("操作"), max_length=30)
+    from_status = models.CharField(_("原状态"), max_length=20, choices=TargetStatus.choices, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=20, choices=TargetStatus.choices)
+    comment = models.TextField(_("意见"), blank=True, max_length=4000)
+    grade = models.CharField(_("等级"), max_length=10, choices=Grade.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("目标流转记录")
+        ordering = ["-occurred_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.target_id} {self.action}"
+
+
+class ReviewComment(models.Model):
+    """One modification opinion (修改意见), counted per department in reports (DOMAIN.md §2.2 Review)."""
+
+    target = models.ForeignKey(PerformanceTarget, on_delete=models.CASCADE, related_name="comments")
+    indicator = models.ForeignKey(
+        TargetIndicator, null=True, blank=True, on_delete=models.SET_NULL, related_name="comments"
+    )
+    stage = models.CharField(_("审核环节"), max_length=10, choices=ReviewStage.choices)
+    author = models.ForeignKey(
+        "accounts.User", verbose_name=_("提出人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.CharField(_("意见内容"), max_length=2000)
+    resolved = models.BooleanField(_("已处理"), default=False)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("修改意见")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:50]
+
+
+class TargetVersion(models.Model):
+    """A frozen copy of a target at approval and at every adjustment, for the visible diff."""
+
+    target = models.ForeignKey(PerformanceTarget, on_delete=models.CASCADE, related_name="versions")
+    goal_version = models.PositiveSmallIntegerField(_("版本"))
+    snapshot = models.JSONField(_("内容"))
+    reason = models.CharField(_("原因"), max_length=1000, blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    created_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("目标版本")
+        ordering = ["target", "goal_version"]
+        constraints = [models.UniqueConstraint(fields=["target", "goal_version"], name="uniq_target_version")]
+
+    def __str__(self) -> str:
+        return f"{self.target_id} v{self.goal_version}"
+
+
+class CheckSeverity(models.TextChoices):
+    ERROR = "error", _("错误（阻止提交）")
+    WARNING = "warning", _("警告")
+    INFO = "info", _("提示")
+
+
+class SmartCheckRule(models.Model):
+    """One smart check (智能审核) setting. A row without region and year is the national default; a row for a
+    region and/or year overrides it there (the most specific row wins, DOMAIN.md §6.11, ARCHITECTURE rule 14)."""
+
+    Severity = CheckSeverity
+
+    code = models.CharField(_("规则编码"), max_length=40)
+    name = models.CharField(_("规则名称"), max_length=100)
+    severity = models.CharField(_("严重程度"), max_length=10, choices=CheckSeverity.choices)
+    is_enabled = models.BooleanField(_("启用"), default=True)
+    params = models.JSONField(_("参数"), default=dict, blank=True, help_text=_("阈值、词表等，未填写的按全国默认值"))
+    region = models.ForeignKey(
+        "organizations.FiscalRegion",
+        verbose_name=_("财政区划"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("为空表示全部区划的默认设置"),
+    )
+    fiscal_year = models.PositiveSmallIntegerField(_("年度"), null=True, blank=True, help_text=_("为空表示各年度"))
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("智能审核规则")
+        verbose_name_plural = _("智能审核规则")
+        ordering = ["code", "region", "fiscal_year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code"],
+                condition=models.Q(region__isnull=True, fiscal_year__isnull=True),
+                name="uniq_check_rule_default",
+            ),
+            models.UniqueConstraint(
+                fields=["code", "region"],
+                condition=models.Q(region__isnull=False, fiscal_year__isnull=True),
+                name="uniq_check_rule_region",
+            ),
+            models.UniqueConstraint(
+                fields=["code", "fiscal_year"],
+                condition=models.Q(region__isnull=True, fiscal_year__isnull=False),
+                name="uniq_check_rule_year",
+            ),
+            models.UniqueConstraint(
+                fields=["code", "region", "fiscal_year"],
+                condition=models.Q(region__isnull=False, fiscal_year__isnull=False),
+                name="uniq_check_rule_region_year",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"

@@ -1,0 +1,351 @@
+"""Target writes: creation from a project, editing goals and the indicator grid, the review workflow,
+batch approval with the budget, and adjustments that create a new version."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from jixiao.core import audit
+from jixiao.core.errors import ConflictError, DomainError, NotFoundError
+from jixiao.core.permissions import require
+from jixiao.indicators.models import FrameworkNode
+from jixiao.indicators.selectors import framework_for
+from jixiao.indicators.valueparse import Kind, parse_value
+from jixiao.projects.models import Project
+from jixiao.targets import checks, snapshots
+from jixiao.targets.models import (
+    PerformanceTarget,
+    ReviewComment,
+    ReviewStage,
+    TargetEvent,
+    TargetIndicator,
+    TargetStatus,
+    TargetVersion,
+)
+from jixiao.targets.workflow import EDITABLE_STATES, GRADE_OF_ACTION, RETURNING_STAGE, TARGET_WORKFLOW
+
+GOAL_FIELDS = [
+    "midterm_goal",
+    "annual_goal",
+    "mid_total_yuan",
+    "mid_fiscal_yuan",
+    "annual_total_yuan",
+    "annual_fiscal_yuan",
+    "basic_yuan",
+    "project_spending_yuan",
+    "name",
+]
+INDICATOR_INPUT_FIELDS = [
+    "year_flag",
+    "lv1",
+    "lv2",
+    "name",
+    "operator",
+    "target_text",
+    "midterm_text",
+    "unit",
+    "weight",
+    "explanation",
+    "scoring_standard",
+    "value_basis",
+    "data_source",
+    "remark",
+    "library_item",
+    "is_core",
+]
+STAGE_OF_STATE: dict[str, ReviewStage] = {
+    TargetStatus.UNIT_SUBMITTED: ReviewStage.DEPT,
+    TargetStatus.SECTION_REVIEW: ReviewStage.SECTION,
+    TargetStatus.PERF_REVIEW: ReviewStage.PERF,
+    TargetStatus.PANEL_REVIEW: ReviewStage.PANEL,
+    TargetStatus.READY_FOR_BUDGET: ReviewStage.BUDGET,
+    TargetStatus.ADJUSTING: ReviewStage.BUDGET,
+}
+
+
+def _visible(actor: Any, target: PerformanceTarget) -> None:
+    if not PerformanceTarget.objects.visible_to(actor).filter(pk=target.pk).exists():
+        raise NotFoundError("绩效目标不存在")
+
+
+def _event(actor: Any, target: PerformanceTarget, action: str, before: str, comment: str = "", grade: str = "") -> None:
+    TargetEvent.objects.create(
+        target=target,
+        actor=actor,
+        actor_role=actor.active_membership.role,
+        action=action,
+        from_status=before,
+        to_status=target.status,
+        comment=comment[:4000],
+        grade=grade,
+    )
+
+
+def target_create_for_project(*, actor: Any, project: Project) -> PerformanceTarget:
+    """Start the target of a project (one per project and year), pre-filled with the project's funds."""
+    require(actor, "target.edit")
+    if not Project.objects.visible_to(actor).filter(pk=project.pk).exists():
+        raise NotFoundError("项目不存在")
+    if project.status == Project.Status.CANCELLED:
+        raise DomainError("已撤销的项目不能填报绩效目标")
+    with transaction.atomic():
+        existing = PerformanceTarget.objects.filter(project=project, fiscal_year=project.fiscal_year).first()
+        if existing is not None:
+            return existing
+        target = PerformanceTarget.objects.create(
+            fiscal_year=project.fiscal_year,
+            region=project.region,
+            project=project,
+            department=project.department,
+            unit=project.unit,
+            framework=framework_for(project.region, project.fiscal_year),
+            name=project.name,
+            annual_total_yuan=project.total_amount_yuan,
+            annual_fiscal_yuan=project.fiscal_amount_yuan,
+            mid_total_yuan=project.total_amount_yuan,
+            mid_fiscal_yuan=project.fiscal_amount_yuan,
+            created_by=actor,
+            updated_by=actor,
+        )
+        _event(actor, target, "create", "")
+        audit.record(actor=actor, event_type="target.create", obj=target)
+    return target
+
+
+def _editable(actor: Any, target: PerformanceTarget) -> None:
+    require(actor, "target.edit")
+    _visible(actor, target)
+    if target.status not in EDITABLE_STATES:
+        raise ConflictError(f"绩效目标当前状态为“{target.get_status_display()}”，不能修改")
+
+
+def target_update(
+    *, actor: Any, target: PerformanceTarget, data: dict[str, Any], expected_version: int | None = None
+) -> PerformanceTarget:
+    _editable(actor, target)
+    with transaction.atomic():
+        locked = PerformanceTarget.objects.select_for_update().get(pk=target.pk)
+        if expected_version is not None and locked.version != expected_version:
+            raise ConflictError("该绩效目标已被他人修改，请刷新后重试")
+        before = audit.snapshot(locked, GOAL_FIELDS)
+        changed = [f for f in GOAL_FIELDS if f in data and getattr(locked, f) != data[f]]
+        if not changed:
+            return locked
+        for field in changed:
+            setattr(locked, field, data[field])
+        locked.version += 1
+        locked.updated_by = actor
+        locked.save(update_fields=[*changed, "version", "updated_by", "updated_at"])
+        audit.record(
+            actor=actor,
+            event_type="target.update",
+            obj=locked,
+            changes=audit.diff(before, audit.snapshot(locked, GOAL_FIELDS)),
+        )
+    return locked
+
+
+def _parse_into(row: TargetIndicator, fiscal_year: int) -> None:
+    declared = (
+        None if row.operator == "qual" else {"gte": "≥", "gt": ">", "eq": "=", "lte": "≤", "lt": "<"}.get(row.operator)
+    )
+    parsed = parse_value(row.target_text, fiscal_year=fiscal_year, declared_op=declared, declared_unit=row.unit or None)
+    row.parsed_kind = str(parsed.kind)
+    row.parsed_op = str(parsed.op or "")[:4]
+    row.parsed_value = parsed.base_value if parsed.kind in {Kind.NUM, Kind.RANGE} else None
+    row.parsed_unit = (parsed.unit_canon or "")[:20]
+
+
+def _check_nodes(target: PerformanceTarget, lv1: FrameworkNode, lv2: FrameworkNode) -> None:
+    if lv1.framework_id != target.framework_id or lv2.parent_id != lv1.pk:
+        raise DomainError(f"指标层级“{lv1.name}/{lv2.name}”不属于本目标所用的指标体系")
+
+
+def target_save_indicators(*, actor: Any, target: PerformanceTarget, rows: list[dict[str, Any]]) -> PerformanceTarget:
+    """Replace the indicator grid with `rows` (in order). Each row is a dict of INDICATOR_INPUT_FIELDS."""
+    _editable(actor, target)
+    with transaction.atomic():
+        locked = PerformanceTarget.objects.select_for_update().get(pk=target.pk)
+        before = snapshots.snapshot(locked)["indicators"]
+        new_rows = []
+        for seq, data in enumerate(rows, start=1):
+            row = TargetIndicator(
+                target=locked, seq=seq, **{k: v for k, v in data.items() if k in INDICATOR_INPUT_FIELDS}
+            )
+            _check_nodes(locked, row.lv1, row.lv2)
+            if not row.name.strip() or not row.target_text.strip():
+                raise DomainError(f"第{seq}行：三级指标名称和指标值不能为空")
+            _parse_into(row, locked.fiscal_year)
+            new_rows.append(row)
+        locked.indicators.all().delete()
+        TargetIndicator.objects.bulk_create(new_rows)
+        locked.version += 1
+        locked.updated_by = actor
+        locked.save(update_fields=["version", "updated_by", "updated_at"])
+        after = snapshots.snapshot(locked)["indicators"]
+        audit.record(
+            actor=actor,
+            event_type="target.indicators",
+            obj=locked,
+            changes={"indicators": [len(before), len(after)]} if before != after else {},
+        )
+    return locked
+
+
+def target_save(
+    *,
+    actor: Any,
+    target: PerformanceTarget,
+    goals: dict[str, Any],
+    rows: list[dict[str, Any]],
+    expected_version: int | None = None,
+) -> PerformanceTarget:
+    """Goals and the indicator grid saved together: an error in either leaves both unchanged."""
+    with transaction.atomic():
+        target = target_update(actor=actor, target=target, data=goals, expected_version=expected_version)
+        return target_save_indicators(actor=actor, target=target, rows=rows)
+
+
+def _resolve_target_state(target: PerformanceTarget, transition_target: str) -> str:
+    if transition_target == RETURNING_STAGE:
+        return target.returned_from or TargetStatus.UNIT_SUBMITTED
+    return transition_target
+
+
+def _on_enter(actor: Any, target: PerformanceTarget, action: str, source: str, comment: str) -> list[str]:
+    """Side data of a transition; returns the extra fields to save."""
+    fields: list[str] = []
+    if target.status == TargetStatus.RETURNED:
+        target.returned_from = source
+        fields.append("returned_from")
+    if action in GRADE_OF_ACTION:
+        target.review_grade = GRADE_OF_ACTION[action]
+        target.review_opinion = comment
+        fields += ["review_grade", "review_opinion"]
+    if action == "approve":
+        target.approved_at = timezone.now()
+        fields.append("approved_at")
+        TargetVersion.objects.create(
+            target=target,
+            goal_version=target.goal_version,
+            created_by=actor,
+            snapshot=snapshots.snapshot(target),
+            reason="随预算批复",
+        )
+    if action == "approve_adjustment":
+        target.goal_version += 1
+        fields.append("goal_version")
+        TargetVersion.objects.create(
+            target=target,
+            goal_version=target.goal_version,
+            created_by=actor,
+            snapshot=snapshots.snapshot(target),
+            reason=comment or "调整获批",
+        )
+    if action == "reject_adjustment":
+        _restore(target)
+    return fields
+
+
+def _restore(target: PerformanceTarget) -> None:
+    """A refused adjustment puts back the approved version, goals and indicators alike."""
+    version = target.versions.filter(goal_version=target.goal_version).first()
+    if version is None:
+        return
+    data = version.snapshot
+    for field in snapshots.TARGET_FIELDS:
+        setattr(target, field, Decimal(data[field]) if field.endswith("_yuan") else data[field])
+    target.save(update_fields=snapshots.TARGET_FIELDS)
+    target.indicators.all().delete()
+    TargetIndicator.objects.bulk_create(
+        [
+            TargetIndicator(
+                target=target,
+                seq=seq,
+                **{k: v for k, v in row.items() if k != "weight"},
+                weight=Decimal(row["weight"]) if row["weight"] is not None else None,
+            )
+            for seq, row in enumerate(data["indicators"], start=1)
+        ]
+    )
+    for row in target.indicators.all():
+        _parse_into(row, target.fiscal_year)
+        row.save(update_fields=["parsed_kind", "parsed_op", "parsed_value", "parsed_unit"])
+
+
+def target_transition(
+    *, actor: Any, target: PerformanceTarget, action: str, comment: str = "", aspects: dict[str, str] | None = None
+) -> PerformanceTarget:
+    transition = TARGET_WORKFLOW.get(target.status, action)
+    require(actor, transition.capability)
+    _visible(actor, target)
+    comment = comment.strip()
+    if transition.needs_comment and not comment:
+        raise DomainError("请填写审核意见")
+    if action in {"submit", "resubmit"}:
+        errors = checks.blocking(checks.run_checks(target))
+        if errors:
+            raise DomainError("智能审核未通过：" + "；".join(f.message for f in errors))
+    with transaction.atomic():
+        locked = PerformanceTarget.objects.select_for_update().get(pk=target.pk)
+        if locked.status != transition.source:
+            raise ConflictError("绩效目标状态已变化，请刷新后重试")
+        source = locked.status
+        locked.status = _resolve_target_state(locked, transition.target)
+        extra = _on_enter(actor, locked, action, source, comment)
+        if aspects:
+            locked.review_aspects = {**locked.review_aspects, **aspects}
+            extra.append("review_aspects")
+        locked.version += 1
+        locked.updated_by = actor
+        locked.save(update_fields=["status", "version", "updated_by", "updated_at", *extra])
+        _event(actor, locked, action, source, comment, GRADE_OF_ACTION.get(action, ""))
+        if comment and source in STAGE_OF_STATE and transition.capability != "target.submit":
+            ReviewComment.objects.create(target=locked, stage=STAGE_OF_STATE[source], author=actor, text=comment)
+        audit.record(
+            actor=actor,
+            event_type=f"target.{action}",
+            obj=locked,
+            reason=comment[:500],
+            changes={"status": [source, locked.status]},
+        )
+    return locked
+
+
+def target_comment(
+    *, actor: Any, target: PerformanceTarget, text: str, indicator: TargetIndicator | None = None
+) -> ReviewComment:
+    """A reviewer's modification opinion on the target or one indicator, without moving the status."""
+    require(actor, "target.comment")
+    _visible(actor, target)
+    stage = STAGE_OF_STATE.get(TargetStatus(target.status))
+    if stage is None:
+        raise ConflictError("当前状态不在审核环节，不能提出修改意见")
+    if not text.strip():
+        raise DomainError("请填写意见内容")
+    if indicator is not None and indicator.target_id != target.pk:
+        raise NotFoundError("指标不存在")
+    with transaction.atomic():
+        comment = ReviewComment.objects.create(
+            target=target, indicator=indicator, stage=stage, author=actor, text=text.strip()[:2000]
+        )
+        audit.record(actor=actor, event_type="target.comment", obj=target, reason=text[:500])
+    return comment
+
+
+def targets_approve_batch(*, actor: Any, department_id: int, fiscal_year: int) -> int:
+    """Approve, with the budget, every target of one department that is ready for it (批复)."""
+    require(actor, "target.approve")
+    ready = PerformanceTarget.objects.visible_to(actor).filter(
+        department_id=department_id, fiscal_year=fiscal_year, status=TargetStatus.READY_FOR_BUDGET
+    )
+    count = 0
+    with transaction.atomic():
+        for target in ready.select_for_update():
+            target_transition(actor=actor, target=target, action="approve")
+            count += 1
+    return count

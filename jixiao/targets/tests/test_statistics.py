@@ -1,0 +1,124 @@
+"""Review statistics per department: counts from targets, events and opinions, computed in one query."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from conftest import World
+from jixiao.indicators.models import FrameworkNode
+from jixiao.projects.tests.factories import ProjectFactory
+from jixiao.targets import services
+from jixiao.targets.models import PerformanceTarget, ReviewComment, TargetEvent
+from jixiao.targets.statistics import target_statistics
+
+
+def _ready(world: World, project: Any, amount: str = "500000.00") -> PerformanceTarget:
+    unit_user = world.users["unit_user"]
+    target = services.target_create_for_project(actor=unit_user, project=project)
+    target = services.target_update(actor=unit_user, target=target, data={"annual_total_yuan": Decimal(amount)})
+    nodes = {n.name: n for n in FrameworkNode.objects.filter(framework=target.framework)}
+    rows = [
+        {"lv1": nodes["产出指标"], "lv2": nodes["数量指标"], "name": "数量", "target_text": "≥10台"},
+        {"lv1": nodes["效益指标"], "lv2": nodes["社会效益指标"], "name": "使用率", "target_text": "≥95%"},
+    ]
+    return services.target_save_indicators(actor=unit_user, target=target, rows=rows)
+
+
+def _move(world: World, target: PerformanceTarget, *steps: tuple[str, str, str]) -> PerformanceTarget:
+    for persona, action, comment in steps:
+        target = services.target_transition(actor=world.users[persona], target=target, action=action, comment=comment)
+    return target
+
+
+@pytest.fixture
+def small_world(world: World) -> World:
+    school = _ready(world, world.school_project)
+    school = _move(
+        world,
+        school,
+        ("unit_user", "submit", ""),
+        ("dept_admin", "dept_return", "产出指标不够细化"),
+        ("unit_user", "resubmit", ""),
+        ("dept_admin", "dept_pass", ""),
+    )
+    services.target_comment(actor=world.users["business"], target=school, text="时效指标缺失")
+    _move(world, school, ("business", "section_pass", ""), ("performance", "grade_excellent", ""))
+    branch = _ready(world, world.branch_project, "300000.00")
+    _move(
+        world,
+        branch,
+        ("unit_user", "submit", ""),
+        ("dept_admin", "dept_pass", ""),
+        ("business", "section_pass", ""),
+        ("performance", "grade_poor", "目标与资金严重不匹配"),
+    )
+    _ready(world, ProjectFactory(unit=world.school, name="未提交项目"))
+    # 卫健局: returned twice (counted once) with two opinions, seeded as rows.
+    hospital = PerformanceTarget.objects.create(
+        fiscal_year=2026,
+        region=world.region,
+        project=world.hospital_project,
+        department=world.health,
+        unit=world.hospital,
+        framework=school.framework,
+        name="医院信息化建设",
+        status="returned",
+        review_grade="fair",
+    )
+    for action, to_status in [("submit", "unit_submitted"), ("perf_return", "returned"), ("grade_fair", "returned")]:
+        TargetEvent.objects.create(target=hospital, action=action, to_status=to_status)
+    for text in ("意见一", "意见二"):
+        ReviewComment.objects.create(target=hospital, stage="perf", text=text)
+    far = ProjectFactory(unit=world.far_unit, name="外县项目2")
+    PerformanceTarget.objects.create(
+        fiscal_year=2026,
+        region=world.other_region,
+        project=far,
+        department=far.department,
+        unit=world.far_unit,
+        framework=school.framework,
+        name="外县目标",
+        status="rejected",
+        annual_total_yuan=Decimal("999"),
+    )
+    return world
+
+
+def test_numbers_per_department_for_the_performance_section(small_world: World) -> None:
+    rows = target_statistics(small_world.users["performance"], 2026)
+    education, health = rows
+    assert {k: education[k] for k in education if k != "department_id"} == {
+        "dept_code": "101",
+        "department": "县教育局",
+        "total": 3,
+        "submitted": 2,
+        "returned": 1,
+        "excellent": 1,
+        "good": 0,
+        "fair": 0,
+        "poor": 1,
+        "opinions": 3,
+        "rejected": 1,
+        "rejected_amount_yuan": Decimal("300000.00"),
+    }
+    assert (health["dept_code"], health["submitted"], health["returned"], health["fair"]) == ("102", 1, 1, 1)
+    assert (health["opinions"], health["rejected"], health["rejected_amount_yuan"]) == (2, 0, Decimal("0"))
+
+
+def test_a_department_admin_sees_only_its_department(small_world: World) -> None:
+    rows = target_statistics(small_world.users["dept_admin"], 2026)
+    assert [r["dept_code"] for r in rows] == ["101"]
+
+
+def test_other_years_are_empty(small_world: World) -> None:
+    assert target_statistics(small_world.users["performance"], 2027) == []
+
+
+def test_statistics_are_one_query(small_world: World, django_assert_num_queries: Any) -> None:
+    user = small_world.users["performance"]
+    user.active_membership  # noqa: B018 (load the membership outside the counted block)
+    with django_assert_num_queries(1):
+        target_statistics(user, 2026)

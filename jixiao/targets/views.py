@@ -1,0 +1,315 @@
+"""Target pages: list, start from a project, detail with review actions, the indicator grid editor,
+batch approval with the budget and review statistics."""
+
+from __future__ import annotations
+
+from itertools import groupby
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.views_helpers import capability_required, paginate
+from jixiao.organizations.selectors import current_fiscal_year
+from jixiao.targets import checks, selectors, services, similarity, snapshots, statistics
+from jixiao.targets.filtersets import TargetFilterSet
+from jixiao.targets.forms import (
+    REVIEW_ASPECTS,
+    CommentForm,
+    GoalsForm,
+    IndicatorFormSet,
+    StartForm,
+    TransitionForm,
+    indicator_initial,
+)
+from jixiao.targets.models import PerformanceTarget
+from jixiao.targets.workflow import EDITABLE_STATES, GRADE_OF_ACTION, TARGET_WORKFLOW
+
+ACTION_LABELS = {"create": "创建", **{t.action: t.label for t in TARGET_WORKFLOW.transitions}}
+SEVERITY_LABELS = {"error": ("错误", "danger"), "warning": ("警告", "warning"), "info": ("提示", "info")}
+# Statistics columns in display order; the function returns a subset (or aliases) of these keys.
+STATISTICS_COLUMNS = [
+    (("department__name", "department_name"), "主管部门", "text"),
+    (("total",), "目标数", "int"),
+    (("submitted",), "已报送", "int"),
+    (("returned",), "被退回", "int"),
+    (("excellent", "grade_excellent"), "优", "int"),
+    (("good", "grade_good"), "良", "int"),
+    (("fair", "grade_fair"), "中", "int"),
+    (("poor", "grade_poor"), "差", "int"),
+    (("opinions", "opinion_count", "comments"), "修改意见数", "int"),
+    (("rejected", "rejected_count"), "未通过数", "int"),
+    (("rejected_amount_yuan", "rejected_yuan", "rejected_amount"), "未通过金额（万元）", "money"),
+]
+HIDDEN_STATISTICS_KEYS = {"department__dept_code", "department_id", "department__id"}
+
+
+def _year(request: HttpRequest) -> int:
+    raw = request.GET.get("fiscal_year") or request.POST.get("fiscal_year") or ""
+    if raw.isdigit() and 2000 <= int(raw) <= 2100:
+        return int(raw)
+    current = current_fiscal_year()
+    return current.year if current else 0
+
+
+def _user(request: HttpRequest) -> Any:
+    return request.user
+
+
+# ---------------------------------------------------------------- list and start
+
+
+@capability_required("target.view")
+def target_list(request: HttpRequest) -> HttpResponse:
+    filterset = TargetFilterSet(
+        request.GET or None, queryset=selectors.targets_visible(request.user), user=request.user
+    )
+    context = {"filter": filterset, "page": paginate(request, filterset.qs)}
+    template = "targets/_table.html" if request.htmx else "targets/list.html"  # type: ignore[attr-defined]
+    return render(request, template, context)
+
+
+@capability_required("target.edit")
+def target_start(request: HttpRequest) -> HttpResponse:
+    """为项目填报绩效目标: the user's projects of the current year without a target; POST starts one."""
+    year = _year(request)
+    if request.method == "POST":
+        form = StartForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "请选择项目")
+            return redirect("targets:start")
+        project = selectors.project_for_target(request.user, form.cleaned_data["project"])
+        try:
+            target = services.target_create_for_project(actor=request.user, project=project)
+        except NotFoundError as exc:
+            raise Http404 from exc
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("targets:start")
+        messages.success(request, f"已为项目“{project.name}”创建绩效目标，请填写绩效指标")
+        return redirect("targets:edit", pk=target.pk)
+    projects = selectors.projects_without_target(request.user, year)
+    return render(request, "targets/start.html", {"page": paginate(request, projects), "year": year})
+
+
+# ---------------------------------------------------------------- detail and review actions
+
+
+def _indicator_groups(target: PerformanceTarget) -> list[dict[str, Any]]:
+    rows = list(selectors.target_indicators(target))
+    return [
+        {"lv1": lv1, "lv2": lv2, "rows": list(items)}
+        for (lv1, lv2), items in groupby(rows, key=lambda r: (r.lv1.name, r.lv2.name))
+    ]
+
+
+def _findings(target: PerformanceTarget) -> list[dict[str, Any]]:
+    names = dict(target.indicators.values_list("id", "name"))
+    result = []
+    for finding in checks.run_checks(target):
+        label, css = SEVERITY_LABELS.get(finding.severity, (finding.severity, "secondary"))
+        result.append(
+            {
+                "finding": finding,
+                "label": label,
+                "css": css,
+                "indicator": names.get(finding.indicator_id) if finding.indicator_id else "",
+            }
+        )
+    return result
+
+
+def _versions(target: PerformanceTarget) -> list[dict[str, Any]]:
+    """Each version with the changes from the one before; while adjusting, the pending changes too."""
+    versions = list(selectors.target_versions(target))
+    result: list[dict[str, Any]] = []
+    previous: dict[str, Any] | None = None
+    for version in versions:
+        changes = snapshots.diff(previous, version.snapshot) if previous is not None else []
+        result.append({"version": version, "changes": changes, "pending": False})
+        previous = version.snapshot
+    if target.status == PerformanceTarget.Status.ADJUSTING and previous is not None:
+        changes = snapshots.diff(previous, snapshots.snapshot(target))
+        result.append({"version": None, "changes": changes, "pending": True})
+    return result
+
+
+def _events(target: PerformanceTarget) -> list[dict[str, Any]]:
+    return [{"event": e, "label": ACTION_LABELS.get(e.action, e.action)} for e in selectors.target_events(target)[:100]]
+
+
+def _detail(request: HttpRequest, target: PerformanceTarget, status: int = 200, **forms: Any) -> HttpResponse:
+    user = _user(request)
+    membership = user.active_membership
+    actions = TARGET_WORKFLOW.available(target.status, membership.capabilities)
+    can_comment = user.can("target.comment") and target.status in services.STAGE_OF_STATE
+    context = {
+        "target": target,
+        "actions": actions,
+        "has_grade_actions": any(t.action in GRADE_OF_ACTION for t in actions),
+        "transition_form": forms.get("transition_form") or TransitionForm(),
+        "comment_form": forms.get("comment_form") or (CommentForm(target=target) if can_comment else None),
+        "can_comment": can_comment,
+        "can_edit": user.can("target.edit") and target.status in EDITABLE_STATES,
+        "groups": _indicator_groups(target),
+        "findings": _findings(target),
+        "similar": similarity.similar_targets(user, target),
+        "comments": selectors.target_comments(target),
+        "events": _events(target),
+        "versions": _versions(target),
+        "aspects": [(name, target.review_aspects.get(name, "")) for name in REVIEW_ASPECTS],
+    }
+    return render(request, "targets/detail.html", context, status=status)
+
+
+@capability_required("target.view")
+def target_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail(request, selectors.target_get(request.user, pk))
+
+
+@require_POST
+@login_required
+def target_transition(request: HttpRequest, pk: int) -> HttpResponse:
+    target = selectors.target_get(request.user, pk)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "操作无效")
+        return _detail(request, target, status=400, transition_form=form)
+    action = form.cleaned_data["action"]
+    aspects = form.aspects() if action in GRADE_OF_ACTION else None
+    try:
+        services.target_transition(
+            actor=request.user, target=target, action=action, comment=form.cleaned_data["comment"], aspects=aspects
+        )
+    except NotFoundError as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return _detail(request, selectors.target_get(request.user, pk), status=exc.status_code, transition_form=form)
+    messages.success(request, f"操作成功：{ACTION_LABELS.get(action, action)}")
+    return redirect("targets:detail", pk=pk)
+
+
+@require_POST
+@capability_required("target.comment")
+def target_comment(request: HttpRequest, pk: int) -> HttpResponse:
+    target = selectors.target_get(request.user, pk)
+    form = CommentForm(request.POST, target=target)
+    if not form.is_valid():
+        messages.error(request, "请填写意见内容")
+        return _detail(request, target, status=400, comment_form=form)
+    try:
+        services.target_comment(
+            actor=request.user, target=target, text=form.cleaned_data["text"], indicator=form.cleaned_data["indicator"]
+        )
+    except NotFoundError as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return _detail(request, target, status=exc.status_code, comment_form=form)
+    messages.success(request, "修改意见已记录")
+    return redirect("targets:detail", pk=pk)
+
+
+# ---------------------------------------------------------------- the goals form and the indicator grid
+
+
+def _edit_forms(request: HttpRequest, target: PerformanceTarget) -> tuple[GoalsForm, Any]:
+    nodes = list(selectors.framework_nodes(target))
+    data = request.POST if request.method == "POST" else None
+    goals = GoalsForm(data, target=target)
+    initial = None if data else indicator_initial(list(selectors.target_indicators_in_order(target)))
+    grid = IndicatorFormSet(data, initial=initial, prefix="ind", form_kwargs={"nodes": nodes, "user": request.user})
+    return goals, grid
+
+
+def _save(request: HttpRequest, target: PerformanceTarget, goals: GoalsForm, grid: Any) -> str | None:
+    """Goals and grid in one transaction: an error in either leaves both unchanged. Returns the error."""
+    try:
+        services.target_save(actor=request.user, target=target, goals=goals.cleaned_data, rows=grid.rows())
+    except NotFoundError as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        return exc.message
+    return None
+
+
+@capability_required("target.edit")
+def target_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    target = selectors.target_get(request.user, pk)
+    if target.status not in EDITABLE_STATES:
+        messages.error(request, f"绩效目标当前状态为“{target.get_status_display()}”，不能修改")
+        return redirect("targets:detail", pk=pk)
+    goals, grid = _edit_forms(request, target)
+    status, error = 200, ""
+    if request.method == "POST":
+        if goals.is_valid() and grid.is_valid():
+            error = _save(request, target, goals, grid) or ""
+            if not error:
+                messages.success(request, "绩效目标已保存，请查看右侧智能审核结果")
+                return redirect("targets:edit", pk=pk)
+        status = 400
+        error = error or "填写有误，请按提示修改后再保存"
+    context = {
+        "target": target,
+        "goals": goals,
+        "grid": grid,
+        "error": error,
+        "findings": _findings(target),
+        "framework_code": target.framework.code,
+    }
+    return render(request, "targets/edit.html", context, status=status)
+
+
+# ---------------------------------------------------------------- batch approval and statistics
+
+
+@capability_required("target.approve")
+def target_approve_batch(request: HttpRequest) -> HttpResponse:
+    year = _year(request)
+    if request.method == "POST":
+        department_id = request.POST.get("department", "")
+        if not department_id.isdigit():
+            messages.error(request, "请选择主管部门")
+            return redirect(f"{request.path}?fiscal_year={year}")
+        try:
+            count = services.targets_approve_batch(
+                actor=request.user, department_id=int(department_id), fiscal_year=year
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            if count:
+                messages.success(request, f"已随预算批复{count}个绩效目标")
+            else:
+                messages.warning(request, "该部门没有待批复的绩效目标")
+        return redirect(f"{request.path}?fiscal_year={year}")
+    rows = selectors.targets_ready_by_department(request.user, year)
+    return render(request, "targets/approve_batch.html", {"rows": rows, "year": year})
+
+
+def statistics_table(rows: list[dict[str, Any]]) -> tuple[list[str], list[list[tuple[str, Any]]]]:
+    """Headers and cells (kind, value) for whatever columns the statistics function returned."""
+    present = set().union(*(row.keys() for row in rows)) if rows else set()
+    columns: list[tuple[str | None, str, str]] = []
+    known: set[str] = set(HIDDEN_STATISTICS_KEYS)
+    for aliases, label, kind in STATISTICS_COLUMNS:
+        key = next((a for a in aliases if a in present), None)
+        known.update(aliases)
+        columns.append((key, label, kind))
+    for extra in sorted(present - known):
+        columns.append((extra, extra, "money" if extra.endswith("_yuan") else "text"))
+    headers = [label for _, label, _ in columns]
+    body = [[(kind, row.get(key) if key else None) for key, _, kind in columns] for row in rows]
+    return headers, body
+
+
+@capability_required("target.view")
+def target_statistics(request: HttpRequest) -> HttpResponse:
+    year = _year(request)
+    headers, body = statistics_table(statistics.target_statistics(request.user, year))
+    return render(request, "targets/statistics.html", {"headers": headers, "body": body, "year": year})

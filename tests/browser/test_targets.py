@@ -1,0 +1,134 @@
+"""The target flow of issue 3 in a real Chromium: a unit writes a target with library indicators, it passes
+the department, is returned by the business section, fixed, graded 良 by the performance section and
+approved with the budget; the approved target is locked."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+
+from jixiao.accounts.demo_logins import DEMO_PASSWORD
+
+
+@pytest.fixture
+def demo(transactional_db: None) -> None:
+    call_command("seed_demo", scale=0.1, verbosity=0)
+
+
+def login(page: Any, base: str, username: str) -> None:
+    page.context.clear_cookies()
+    page.goto(f"{base}/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("[data-testid=todo-list]")
+
+
+def act(page: Any, label: str, comment: str = "") -> None:
+    if comment:
+        page.fill("#id_comment", comment)
+    page.click(f"[data-testid=actions] button:has-text('{label}')")
+    page.wait_for_selector("text=操作成功")
+
+
+def test_target_goes_from_unit_to_approval_and_locks(demo: None, live_server: Any, page: Any, shot: Any) -> None:
+    base = live_server.url
+    login(page, base, "edu_unit")
+    # The demo already has a target for every project: the unit first enters a new project.
+    page.click("aside >> text=新增项目")
+    page.fill("#id_code", "2026-E2E-T01")
+    page.fill("#id_name", "浏览器测试：公办幼儿园扩容")
+    page.select_option("#id_unit", index=1)
+    page.select_option("#id_category", "specific")
+    page.fill("#id_function_code", "2050201")
+    page.fill("#id_fiscal_amount_yuan", "120")
+    page.click("button:has-text('保存')")
+    page.wait_for_selector("text=已保存为草稿")
+    page.click("aside a:text-is('绩效目标')")
+    page.click("[data-testid=start-target]")
+    shot(page, "target-start")
+    page.click("[data-testid=start-table] tr:has-text('2026-E2E-T01') button:has-text('填报绩效目标')")
+    page.wait_for_selector("text=请填写绩效指标")
+    edit_url = page.url
+    target_url = re.sub(r"edit/$", "", edit_url)
+    page.fill("#id_goal-annual_goal", "新增公办幼儿园学位，改善办学条件")
+
+    # A library indicator picked by typing: the row is filled from the library.
+    page.click("[data-testid=add-indicator]")
+    page.fill("#id_ind-0-name", "新增学位")
+    page.wait_for_selector("[data-testid=indicator-suggestions] button")
+    shot(page, "target-edit-search")
+    page.click("[data-testid=indicator-suggestions] button >> nth=0")
+    assert page.input_value("#id_ind-0-target_text") != ""
+    assert page.input_value("#id_ind-0-library_item") != ""
+    assert page.eval_on_selector("#id_ind-0-lv1", "el => el.options[el.selectedIndex].text") == "产出指标"
+    page.click("[data-testid=save-target]")
+    page.wait_for_selector("text=绩效目标已保存")
+    # Only an output indicator: the smart check says a benefit indicator is missing.
+    assert "缺少效益指标" in page.inner_text("[data-testid=findings]")
+
+    page.click("[data-testid=add-indicator]")
+    page.select_option("#id_ind-1-lv1", label="效益指标")
+    page.select_option("#id_ind-1-lv2", label="社会效益指标")
+    page.fill("#id_ind-1-name", "适龄幼儿入园率")
+    page.locator("#id_ind-1-name").press("Escape")
+    page.fill("#id_ind-1-target_text", "≥90%")
+    page.fill("#id_ind-1-unit", "%")
+    page.click("[data-testid=save-target]")
+    page.wait_for_selector("text=绩效目标已保存")
+    assert "缺少效益指标" not in page.inner_text("[data-testid=findings]")
+    shot(page, "target-edit")
+    page.goto(target_url)
+    act(page, "提交审核")
+
+    login(page, base, "edu_admin")
+    page.goto(target_url)
+    act(page, "主管部门审核通过")
+
+    login(page, base, "jkw")
+    page.goto(target_url)
+    act(page, "退回修改", "入园率指标值偏低，请按上年实际值调整")
+    assert "入园率指标值偏低" in page.inner_text("[data-testid=timeline]")
+
+    login(page, base, "edu_unit")
+    page.goto(edit_url)
+    page.fill("#id_ind-1-target_text", "≥95%")
+    page.click("[data-testid=save-target]")
+    page.wait_for_selector("text=绩效目标已保存")
+    page.goto(target_url)
+    act(page, "修改后重新提交")
+
+    login(page, base, "jkw")
+    page.goto(target_url)
+    act(page, "初审通过")
+
+    login(page, base, "jxg")
+    page.goto(target_url)
+    for field in ("#id_aspect_1", "#id_aspect_2", "#id_aspect_4"):
+        page.select_option(field, "符合")
+    page.select_option("#id_aspect_3", "基本符合")
+    page.fill("#id_comment", "指标较完整，建议细化质量指标")
+    shot(page, "target-grade")
+    page.click("[data-testid=actions] button:has-text('评为“良”')")
+    page.wait_for_selector("text=操作成功")
+    assert page.inner_text("[data-testid=target-grade]") == "良"
+
+    login(page, base, "ysg")
+    page.goto(f"{base}/targets/approve/")
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.click("[data-testid=approve-table] tr:has-text('教育局') button:has-text('批复该部门目标')")
+    page.wait_for_selector("text=已随预算批复")
+    shot(page, "target-approve-batch")
+
+    login(page, base, "edu_unit")
+    page.goto(target_url)
+    assert "已批复" in page.inner_text("[data-testid=target-status]")
+    assert page.locator("[data-testid=edit-target]").count() == 0
+    assert "随预算批复" in page.inner_text("[data-testid=timeline]")
+    shot(page, "target-detail-approved")
+    page.goto(edit_url)
+    page.wait_for_selector("text=不能修改")
+    assert page.url == target_url
