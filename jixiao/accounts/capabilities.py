@@ -57,10 +57,11 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     Role.DEPT_ADMIN: frozenset(BUSINESS_READ | ENTRY | {"project.review_dept", "target.review_dept", "target.comment"}),
     Role.UNIT_USER: frozenset(BUSINESS_READ | ENTRY),
-    Role.EXPERT: frozenset({"stage.view", "indicator.view"}),
+    # Experts see only the targets they are drawn onto a panel for (targets.models.TargetQuerySet).
+    Role.EXPERT: frozenset({"stage.view", "indicator.view", "target.view", "target.panel_review"}),
     Role.AGENCY: frozenset({"stage.view", "indicator.view"}),
     Role.LEADER: frozenset(BUSINESS_READ),
-    Role.OVERSIGHT: frozenset(BUSINESS_READ),
+    Role.OVERSIGHT: frozenset(BUSINESS_READ | {"target.panel_review"}),
     # 三员: no business data at all (SECURITY.md §1.3).
     Role.SYS_ADMIN: frozenset(
         {"org.view", "org.manage", "org.import", "org.export", "fiscal_year.manage", "users.manage"}

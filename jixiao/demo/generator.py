@@ -143,9 +143,10 @@ def _delete_county(county: FiscalRegion, usernames: list[str]) -> None:
     elsewhere = Membership.objects.exclude(pk__in=memberships.values("pk")).values("user_id")
     only_here = Q(pk__in=memberships.values("user_id")) & ~Q(pk__in=elsewhere)
     user_ids = list(User.objects.filter(Q(username__in=usernames) | only_here).values_list("pk", flat=True))
+    # Targets first: panel assignments protect their experts' accounts.
+    PerformanceTarget.objects.filter(region__path__startswith=prefix).delete()
     memberships.delete()
     User.objects.filter(pk__in=user_ids).delete()
-    PerformanceTarget.objects.filter(region__path__startswith=prefix).delete()
     Project.objects.filter(region__path__startswith=prefix).delete()
     for level in (3, 2, 1):
         BudgetUnit.objects.filter(region__path__startswith=prefix, level=level).delete()

@@ -9,12 +9,13 @@ from decimal import Decimal
 
 from django.apps import apps
 
+from jixiao.accounts.models import User
 from jixiao.indicators.library_data import load_starter_library
 from jixiao.indicators.models import FrameworkNode, IndicatorLibraryItem
 from jixiao.indicators.selectors import framework_for
 from jixiao.indicators.valueparse import Kind, parse_value
 from jixiao.projects.models import Project
-from jixiao.targets.models import PerformanceTarget, TargetEvent, TargetIndicator, TargetStatus
+from jixiao.targets.models import PanelAssignment, PerformanceTarget, TargetEvent, TargetIndicator, TargetStatus
 
 # Status mix of demo targets (weights); the first units of 县教育局 get one of each review state.
 STATUS_WEIGHTS = {
@@ -23,6 +24,7 @@ STATUS_WEIGHTS = {
     TargetStatus.UNIT_SUBMITTED: 8,
     TargetStatus.SECTION_REVIEW: 8,
     TargetStatus.PERF_REVIEW: 8,
+    TargetStatus.PANEL_REVIEW: 3,
     TargetStatus.READY_FOR_BUDGET: 6,
     TargetStatus.RETURNED: 6,
 }
@@ -62,7 +64,16 @@ def seed_targets(rng: random.Random, county_path: str, fiscal_year: int) -> int:
     TargetEvent.objects.bulk_create(
         TargetEvent(target=t, action="seed", to_status=t.status, comment="演示数据") for t in targets
     )
+    _panels([t for t in targets if t.status == TargetStatus.PANEL_REVIEW])
     return len(targets)
+
+
+def _panels(targets: list[PerformanceTarget]) -> None:
+    """The demo expert sits on every demo panel, so `expert1` has 会审 work waiting."""
+    expert = User.objects.filter(username="expert1").first()
+    if expert is None:
+        return
+    PanelAssignment.objects.bulk_create(PanelAssignment(target=t, expert=expert) for t in targets)
 
 
 def _statuses(rng: random.Random, count: int) -> Iterable[str]:
