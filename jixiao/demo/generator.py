@@ -7,7 +7,6 @@ level so that parents have keys (and paths) before their children.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import random
 from collections.abc import Mapping
@@ -17,17 +16,16 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.db.models import ProtectedError, Q
 
 from jixiao.accounts.capabilities import Role
 from jixiao.accounts.demo_logins import DEMO_PASSWORD, DEMO_USERS
 from jixiao.accounts.models import Membership, User
 from jixiao.demo import names
 from jixiao.demo.names import DeptSpec, T
+from jixiao.demo.reset import DemoDataError, reset_demo
 from jixiao.demo.targets import seed_targets
 from jixiao.organizations.models import BudgetUnit, Department, FinanceSection, FiscalRegion, FiscalYear
 from jixiao.projects.models import Project, ProjectEvent, ProjectStatus
-from jixiao.targets.models import PerformanceTarget
 
 DEFAULT_SEED = 20260101
 CURRENT_YEAR = 2026
@@ -57,10 +55,6 @@ RETURNS = {
 
 X = TypeVar("X")
 DeptEntry = tuple[int, DeptSpec, str | None]  # (department code, spec, town name for a town government)
-
-
-class DemoDataError(Exception):
-    """The demo data cannot be built or reset; the message is shown to the user."""
 
 
 @dataclass
@@ -109,57 +103,10 @@ def seed_demo(*, seed: int = DEFAULT_SEED, scale: float = 1.0, reset: bool = Fal
         raise DemoDataError("规模系数须大于0且不超过100")
     with transaction.atomic():
         if reset:
-            reset_demo()
+            reset_demo(county_code=names.COUNTY[0], parent_codes=(names.CITY[0], names.PROVINCE[0]))
         elif demo_exists():
             return None
         return _Builder(random.Random(seed), scale).build()
-
-
-# ---------------------------------------------------------------- reset
-
-
-def reset_demo() -> None:
-    """Delete the demo county with everything in it and the demo logins. Audit events stay (append-only)."""
-    usernames = [username for username, _ in DEMO_USERS]
-    county = FiscalRegion.objects.filter(mof_div_code=names.COUNTY[0]).first()
-    try:
-        if county is None:
-            User.objects.filter(username__in=usernames).delete()
-        else:
-            _delete_county(county, usernames)
-    except ProtectedError as exc:
-        raise DemoDataError(f"无法重置演示数据：仍有其他数据引用演示县（{exc.args[0]}）") from exc
-
-
-def _delete_county(county: FiscalRegion, usernames: list[str]) -> None:
-    prefix = county.path
-    in_county = (
-        Q(region__path__startswith=prefix)
-        | Q(section__region__path__startswith=prefix)
-        | Q(department__region__path__startswith=prefix)
-        | Q(unit__region__path__startswith=prefix)
-    )
-    memberships = Membership.objects.filter(in_county)
-    elsewhere = Membership.objects.exclude(pk__in=memberships.values("pk")).values("user_id")
-    only_here = Q(pk__in=memberships.values("user_id")) & ~Q(pk__in=elsewhere)
-    user_ids = list(User.objects.filter(Q(username__in=usernames) | only_here).values_list("pk", flat=True))
-    # Targets first: panel assignments protect their experts' accounts.
-    PerformanceTarget.objects.filter(region__path__startswith=prefix).delete()
-    memberships.delete()
-    User.objects.filter(pk__in=user_ids).delete()
-    Project.objects.filter(region__path__startswith=prefix).delete()
-    for level in (3, 2, 1):
-        BudgetUnit.objects.filter(region__path__startswith=prefix, level=level).delete()
-    Department.objects.filter(region__path__startswith=prefix).delete()
-    FinanceSection.objects.filter(region__path__startswith=prefix).delete()
-    # Longest paths first: children go before their parents (PROTECT on parent).
-    for region in sorted(FiscalRegion.objects.filter(path__startswith=prefix), key=lambda r: -len(r.path)):
-        region.delete()
-    for code in (names.CITY[0], names.PROVINCE[0]):
-        parent = FiscalRegion.objects.filter(mof_div_code=code).first()
-        if parent is not None and not parent.children.exists():
-            with contextlib.suppress(ProtectedError):  # used by something else: not ours to remove
-                parent.delete()
 
 
 # ---------------------------------------------------------------- helpers

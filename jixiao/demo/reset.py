@@ -1,0 +1,61 @@
+"""Removing the demo county (`seed_demo --reset`)."""
+
+from __future__ import annotations
+
+import contextlib
+
+from django.db.models import ProtectedError, Q
+
+from jixiao.accounts.demo_logins import DEMO_USERS
+from jixiao.accounts.models import Membership, User
+from jixiao.organizations.models import BudgetUnit, Department, FinanceSection, FiscalRegion
+from jixiao.projects.models import Project
+from jixiao.targets.models import PerformanceTarget
+
+
+class DemoDataError(Exception):
+    """The demo data cannot be built or removed; the message is shown to the operator."""
+
+
+def reset_demo(*, county_code: str, parent_codes: tuple[str, ...]) -> None:
+    """Delete the demo county with everything in it and the demo logins. Audit events stay (append-only)."""
+    usernames = [username for username, _ in DEMO_USERS]
+    county = FiscalRegion.objects.filter(mof_div_code=county_code).first()
+    try:
+        if county is None:
+            User.objects.filter(username__in=usernames).delete()
+        else:
+            _delete_county(county, usernames, parent_codes)
+    except ProtectedError as exc:
+        raise DemoDataError(f"无法重置演示数据：仍有其他数据引用演示县（{exc.args[0]}）") from exc
+
+
+def _delete_county(county: FiscalRegion, usernames: list[str], parent_codes: tuple[str, ...]) -> None:
+    prefix = county.path
+    in_county = (
+        Q(region__path__startswith=prefix)
+        | Q(section__region__path__startswith=prefix)
+        | Q(department__region__path__startswith=prefix)
+        | Q(unit__region__path__startswith=prefix)
+    )
+    memberships = Membership.objects.filter(in_county)
+    elsewhere = Membership.objects.exclude(pk__in=memberships.values("pk")).values("user_id")
+    only_here = Q(pk__in=memberships.values("user_id")) & ~Q(pk__in=elsewhere)
+    user_ids = list(User.objects.filter(Q(username__in=usernames) | only_here).values_list("pk", flat=True))
+    # Targets first: panel assignments protect their experts' accounts.
+    PerformanceTarget.objects.filter(region__path__startswith=prefix).delete()
+    memberships.delete()
+    User.objects.filter(pk__in=user_ids).delete()
+    Project.objects.filter(region__path__startswith=prefix).delete()
+    for level in (3, 2, 1):
+        BudgetUnit.objects.filter(region__path__startswith=prefix, level=level).delete()
+    Department.objects.filter(region__path__startswith=prefix).delete()
+    FinanceSection.objects.filter(region__path__startswith=prefix).delete()
+    # Longest paths first: children go before their parents (PROTECT on parent).
+    for region in sorted(FiscalRegion.objects.filter(path__startswith=prefix), key=lambda r: -len(r.path)):
+        region.delete()
+    for code in parent_codes:
+        parent = FiscalRegion.objects.filter(mof_div_code=code).first()
+        if parent is not None and not parent.children.exists():
+            with contextlib.suppress(ProtectedError):  # used by something else: not ours to remove
+                parent.delete()
