@@ -46,8 +46,11 @@ MENU: tuple[MenuGroup, ...] = (
         (
             MenuItem("绩效目标", "targets:list", "target.view"),
             MenuItem("为项目填报绩效目标", "targets:start", "target.edit"),
+            MenuItem("填报部门整体绩效目标", "targets:dept_start", "target.edit"),
+            MenuItem("我的会审任务", "targets:panel_mine", "target.panel_review"),
             MenuItem("绩效目标批复", "targets:approve_batch", "target.approve"),
             MenuItem("目标审核统计", "targets:statistics", "target.view"),
+            MenuItem("智能审核规则", "targets:rules", "target.configure"),
             MenuItem("指标库", "indicators:library_list", "indicator.view"),
             MenuItem("申报指标", "indicators:item_propose", "indicator.propose"),
             MenuItem("我的指标申报", "indicators:proposals", "indicator.propose"),

@@ -7,6 +7,7 @@ class TargetsConfig(AppConfig):
 
     def ready(self) -> None:
         from jixiao.core import todos
-        from jixiao.targets.selectors import target_todos
+        from jixiao.targets.selectors import panel_todos, target_todos
 
         todos.register(target_todos)
+        todos.register(panel_todos)

@@ -42,7 +42,7 @@ from jixiao.targets.columns import (
     TEMPLATE_VERSION,
     VALUE_BASIS_LABELS,
 )
-from jixiao.targets.models import PerformanceTarget, TargetIndicator, TargetStatus
+from jixiao.targets.models import AnnualTask, PerformanceTarget, TargetIndicator, TargetStatus
 
 WAN_FORMAT = "#,##0.00"
 THIN = Side(style="thin")
@@ -81,7 +81,8 @@ class TargetFilterSet(django_filters.FilterSet):
 def for_export(queryset: QuerySet[PerformanceTarget]) -> QuerySet[PerformanceTarget]:
     indicators = TargetIndicator.objects.select_related("lv1", "lv2").order_by("seq", "id")
     return queryset.select_related("department", "unit", "project", "region", "framework").prefetch_related(
-        Prefetch("indicators", queryset=indicators)
+        Prefetch("indicators", queryset=indicators),
+        Prefetch("tasks", queryset=AnnualTask.objects.order_by("seq", "id")),
     )
 
 
@@ -212,9 +213,23 @@ def write_dept_sheet(sheet: Worksheet, target: PerformanceTarget) -> None:
     put(sheet, "B4", "任务名称")
     _merged(sheet, "C4:F4", "主要内容")
     put(sheet, "G4", "预算金额（万元）")
-    put(sheet, "A5", "年度部门整体支出预算（万元）")
+    r = 4
+    for r, task in enumerate(target.tasks.all(), start=5):  # one row per 年度主要任务, below its header
+        put(sheet, f"B{r}", task.name)
+        _merged(sheet, f"C{r}:F{r}", task.content)
+        put(sheet, f"G{r}", wan(task.amount_yuan), number_format=WAN_FORMAT)
+    _budget_block(sheet, target, r + 1)
+    put(sheet, f"A{r + 3}", "年度总体目标")
+    _merged(sheet, f"B{r + 3}:N{r + 3}", target.annual_goal)
+    put(sheet, f"A{r + 4}", "年度绩效指标")
+    last = _grid(sheet, r + 4, list(target.indicators.all()), dept=True)
+    _style(sheet, last)
+
+
+def _budget_block(sheet: Worksheet, target: PerformanceTarget, r: int) -> None:
+    put(sheet, f"A{r}", "年度部门整体支出预算（万元）")
     for letter, label in zip("BCDEF", ["资金总额", "财政拨款", "其他资金", "基本支出", "项目支出"], strict=True):
-        put(sheet, f"{letter}5", label)
+        put(sheet, f"{letter}{r}", label)
     amounts = [
         target.annual_total_yuan,
         target.annual_fiscal_yuan,
@@ -223,12 +238,7 @@ def write_dept_sheet(sheet: Worksheet, target: PerformanceTarget) -> None:
         target.project_spending_yuan,
     ]
     for letter, amount in zip("BCDEF", amounts, strict=True):
-        put(sheet, f"{letter}6", wan(amount), number_format=WAN_FORMAT)
-    put(sheet, "A7", "年度总体目标")
-    _merged(sheet, "B7:N7", target.annual_goal)
-    put(sheet, "A8", "年度绩效指标")
-    last = _grid(sheet, 8, list(target.indicators.all()), dept=True)
-    _style(sheet, last)
+        put(sheet, f"{letter}{r + 1}", wan(amount), number_format=WAN_FORMAT)
 
 
 def _style(sheet: Worksheet, last: int) -> None:

@@ -6,6 +6,7 @@ Pure functions: file in → parsed targets + per-cell errors out. Matching to st
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 from collections.abc import Iterator
@@ -414,9 +415,40 @@ def _parse_grid(
     return rows, errors
 
 
+@dataclasses.dataclass
+class ParsedDeptTarget(ParsedTarget):
+    """A §3.2 sheet: also its 年度主要任务 rows (name, content, amount_yuan), saved by services_dept.
+    None when the sheet has no 年度主要任务 block: the stored tasks are then kept."""
+
+    tasks: list[dict[str, Any]] | None = None
+
+
+def _parse_tasks(ws: Worksheet, header_row: int, errors: list[SheetCellError]) -> list[dict[str, Any]]:
+    """Rows below the 年度主要任务 header until the next block label in column A or an empty row."""
+    tasks: list[dict[str, Any]] = []
+    for r in range(header_row + 1, ws.max_row + 1):
+        if not is_blank(ws[f"A{r}"].value) or all(is_blank(ws[f"{c}{r}"].value) for c in "BCDEFG"):
+            break
+        name = text_of(ws[f"B{r}"].value)
+        content = " ".join(text_of(ws[f"{c}{r}"].value) for c in "CDEF" if not is_blank(ws[f"{c}{r}"].value))
+        if not name:
+            errors.append(_err(ws.title, r, _raw(ws, f"B{r}"), "必填"))
+        elif len(name) > 200:
+            errors.append(_err(ws.title, r, _raw(ws, f"B{r}"), "长度不能超过200个字符"))
+        if len(content) > 2000:
+            errors.append(_err(ws.title, r, _raw(ws, f"C{r}"), "长度不能超过2000个字符"))
+        try:
+            amount = money_of(ws[f"G{r}"].value)
+        except ValueError as exc:
+            errors.append(_err(ws.title, r, _raw(ws, f"G{r}"), str(exc)))
+            amount = Decimal("0.00")
+        tasks.append({"name": name, "content": content, "amount_yuan": amount})
+    return tasks
+
+
 def _parse_dept_sheet(ws: Worksheet, meta: dict[str, str]) -> tuple[ParsedTarget, list[SheetCellError]]:
     errors: list[SheetCellError] = []
-    item = ParsedTarget(
+    item = ParsedDeptTarget(
         sheet=ws.title,
         row=3,
         subject="dept_overall",
@@ -431,6 +463,9 @@ def _parse_dept_sheet(ws: Worksheet, meta: dict[str, str]) -> tuple[ParsedTarget
         item.dept_code = text_of(ws[f"H{r}"].value) or meta.get("dept_code", "")
         if not item.dept_code:
             errors.append(_err(ws.title, r, _raw(ws, f"H{r}"), "必填"))
+    r = find_label(ws, "年度主要任务")
+    if r:
+        item.tasks = _parse_tasks(ws, r, errors)
     r = _anchor(ws, "年度部门整体支出预算（万元）", errors)
     if r:
         refs = {

@@ -55,6 +55,9 @@ class TargetQuerySet(ScopedQuerySet["PerformanceTarget"]):
             return qs.filter(department_id=membership.department_id)  # type: ignore[return-value]
         if level == ScopeLevel.UNIT and membership.unit_id:
             return qs.filter(unit__path__startswith=membership.unit.path)  # type: ignore[return-value]
+        if membership.can("target.panel_review"):
+            # Experts and 人大代表 see only the targets they were drawn onto a panel for.
+            return qs.filter(panel__expert_id=membership.user_id).distinct()  # type: ignore[return-value]
         return self.none()  # type: ignore[return-value]
 
 
@@ -315,3 +318,57 @@ class SmartCheckRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+
+class AnnualTask(models.Model):
+    """年度主要任务 of a department-overall target (DOMAIN.md §3.2)."""
+
+    target = models.ForeignKey(PerformanceTarget, on_delete=models.CASCADE, related_name="tasks")
+    seq = models.PositiveSmallIntegerField(_("序号"), default=0)
+    name = models.CharField(_("任务名称"), max_length=200)
+    content = models.CharField(_("主要内容"), max_length=2000, blank=True)
+    amount_yuan = models.DecimalField(_("预算金额（元）"), **MONEY)  # type: ignore[arg-type]
+
+    class Meta:
+        verbose_name = _("年度主要任务")
+        verbose_name_plural = _("年度主要任务")
+        ordering = ["target", "seq", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PanelAssignment(models.Model):
+    """A member of the 集中会审 panel of one target: an expert or a 人大代表, with their opinion."""
+
+    class Kind(models.TextChoices):
+        EXPERT = "expert", _("专家")
+        NPC_DEPUTY = "npc_deputy", _("人大代表")
+
+    class Conclusion(models.TextChoices):
+        PASS = "pass", _("同意通过")
+        REVISE = "revise", _("修改后通过")
+        REJECT = "reject", _("不同意")
+
+    target = models.ForeignKey(PerformanceTarget, on_delete=models.CASCADE, related_name="panel")
+    expert = models.ForeignKey(
+        "accounts.User", verbose_name=_("会审成员"), on_delete=models.PROTECT, related_name="panel_assignments"
+    )
+    kind = models.CharField(_("身份"), max_length=20, choices=Kind.choices, default=Kind.EXPERT)
+    assigned_by = models.ForeignKey(
+        "accounts.User", verbose_name=_("指派人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assigned_at = models.DateTimeField(_("指派时间"), auto_now_add=True)
+    conflict_declared = models.BooleanField(_("声明回避"), default=False)
+    conclusion = models.CharField(_("会审结论"), max_length=10, choices=Conclusion.choices, blank=True)
+    opinion = models.TextField(_("会审意见"), blank=True, max_length=4000)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("会审成员")
+        verbose_name_plural = _("会审成员")
+        ordering = ["target", "assigned_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["target", "expert"], name="uniq_panel_member")]
+
+    def __str__(self) -> str:
+        return f"{self.target_id} {self.expert_id}"

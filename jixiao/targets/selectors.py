@@ -6,9 +6,11 @@ from django.db.models import Count, QuerySet, Sum
 from django.urls import reverse
 
 from jixiao.core.todos import TodoItem
+from jixiao.targets.checks import DEFAULT_RULES, effective_rules
 from jixiao.targets.models import (
     PerformanceTarget,
     ReviewComment,
+    SmartCheckRule,
     TargetEvent,
     TargetIndicator,
     TargetStatus,
@@ -111,3 +113,158 @@ def targets_ready_by_department(user: Any, fiscal_year: int) -> list[dict[str, A
         .order_by("department__dept_code")
     )
     return list(rows)
+
+
+# ---------------------------------------------------------------- 集中会审 (expert / 人大代表 panel)
+
+
+def _region_paths(target: PerformanceTarget) -> list[str]:
+    """The target's region and every region above it: a member registered there may sit on its panel."""
+    path = target.region.path
+    return [path[: i + 1] for i, char in enumerate(path) if char == "/"] or [path]
+
+
+def _conflicting_memberships(target: PerformanceTarget) -> Any:
+    from django.db.models import Q
+
+    from jixiao.accounts.models import Membership
+
+    return Membership.objects.filter(is_active=True).filter(
+        Q(department_id=target.department_id) | Q(unit__department_id=target.department_id)
+    )
+
+
+def panel_member_is_eligible(target: PerformanceTarget, user: Any, role: str) -> bool:
+    """Whether `user` holds an active `role` membership (expert, or oversight for 人大代表) over the target's region."""
+    return bool(
+        user.is_active
+        and user.memberships.filter(is_active=True, role=role, region__path__in=_region_paths(target)).exists()
+    )
+
+
+def panel_member_conflict(target: PerformanceTarget, user: Any) -> str:
+    """Where `user` also works in the target's department or one of its units (avoidance); "" if nowhere."""
+    membership = _conflicting_memberships(target).filter(user=user).select_related("department", "unit").first()
+    return membership.organization_label if membership is not None else ""
+
+
+def panel_candidates(target: PerformanceTarget, role: str) -> list[dict[str, Any]]:
+    """Users who may be drawn for the panel (not yet on it), each with the avoidance reason if any."""
+    from django.db.models import Exists, OuterRef
+
+    from jixiao.accounts.models import User
+
+    users = (
+        User.objects.filter(
+            is_active=True,
+            memberships__is_active=True,
+            memberships__role=role,
+            memberships__region__path__in=_region_paths(target),
+        )
+        .exclude(panel_assignments__target=target)
+        .annotate(in_conflict=Exists(_conflicting_memberships(target).filter(user_id=OuterRef("pk"))))
+        .distinct()
+        .order_by("username")
+    )
+    return [{"user": u, "conflict": u.in_conflict} for u in users]  # type: ignore[attr-defined]
+
+
+def panel_users(target: PerformanceTarget, role: str, ids: list[int]) -> list[Any]:
+    """The chosen users among the candidates (unknown ids are dropped; the service re-checks each)."""
+    wanted = set(ids)
+    return [row["user"] for row in panel_candidates(target, role) if row["user"].pk in wanted]
+
+
+def panel_members(target: PerformanceTarget) -> QuerySet[Any]:
+    return target.panel.select_related("expert", "assigned_by").order_by("assigned_at", "id")
+
+
+def panel_summary(target: PerformanceTarget) -> dict[str, int]:
+    members = list(target.panel.values_list("conflict_declared", "submitted_at"))
+    required = [submitted for recused, submitted in members if not recused]
+    return {
+        "total": len(members),
+        "recused": len(members) - len(required),
+        "submitted": sum(1 for submitted in required if submitted is not None),
+        "pending": sum(1 for submitted in required if submitted is None),
+    }
+
+
+def panel_assignment_get(user: Any, pk: Any) -> Any:
+    """A panel row of a target the user may see (for the performance section's management)."""
+    from django.shortcuts import get_object_or_404
+
+    from jixiao.targets.models import PanelAssignment
+
+    visible = PerformanceTarget.objects.visible_to(user)
+    return get_object_or_404(PanelAssignment.objects.select_related("target", "expert"), pk=pk, target__in=visible)
+
+
+def panel_own_assignment_get(user: Any, pk: Any) -> Any:
+    """The member's own panel row; another member's row is not there for them (404)."""
+    from django.shortcuts import get_object_or_404
+
+    from jixiao.targets.models import PanelAssignment
+
+    visible = PerformanceTarget.objects.visible_to(user)
+    return get_object_or_404(
+        PanelAssignment.objects.select_related("target", "expert"), pk=pk, expert=user, target__in=visible
+    )
+
+
+def panel_assignments_of(user: Any) -> QuerySet[Any]:
+    """The user's own panel seats on targets they can see, open panels first."""
+    from django.db.models import Case, IntegerField, When
+
+    from jixiao.targets.models import PanelAssignment
+
+    return (
+        PanelAssignment.objects.filter(expert=user, target__in=PerformanceTarget.objects.visible_to(user))
+        .select_related("target", "target__department", "target__unit")
+        .annotate(
+            open_first=Case(
+                When(target__status=TargetStatus.PANEL_REVIEW, submitted_at__isnull=True, then=0),
+                default=1,
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("open_first", "-assigned_at", "-id")
+    )
+
+
+def panel_todos(user: Any) -> list[TodoItem]:
+    """待会审的绩效目标: open panels where the member has neither given an opinion nor recused."""
+    membership = user.active_membership
+    if membership is None or not membership.can("target.panel_review"):
+        return []
+    count = (
+        panel_assignments_of(user)
+        .filter(target__status=TargetStatus.PANEL_REVIEW, submitted_at__isnull=True, conflict_declared=False)
+        .count()
+    )
+    return [TodoItem("绩效目标", "待会审的绩效目标", count, reverse("targets:panel_mine"))]
+
+
+def check_rules_overview(region: Any, fiscal_year: int | None) -> list[dict[str, Any]]:
+    """Every smart-check rule with its national default and the region's own override, for the settings page."""
+    effective = effective_rules(region, fiscal_year or 0) if fiscal_year else {}
+    overrides = {r.code: r for r in SmartCheckRule.objects.filter(region=region, fiscal_year__isnull=True)}
+    rows = []
+    for code, (name, severity, params) in DEFAULT_RULES.items():
+        own = overrides.get(code)
+        applied = effective.get(code)
+        rows.append(
+            {
+                "code": code,
+                "name": name,
+                "default_severity": severity,
+                "default_params": params,
+                "severity": own.severity if own else severity,
+                "is_enabled": own.is_enabled if own else True,
+                "params": own.params if own else {},
+                "has_override": own is not None,
+                "applied": applied is not None,
+                "applied_severity": applied.severity if applied else "",
+            }
+        )
+    return rows

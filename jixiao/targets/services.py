@@ -18,6 +18,7 @@ from jixiao.indicators.valueparse import Kind, parse_value
 from jixiao.projects.models import Project
 from jixiao.targets import checks, snapshots
 from jixiao.targets.models import (
+    AnnualTask,
     PerformanceTarget,
     ReviewComment,
     ReviewStage,
@@ -272,20 +273,50 @@ def _restore(target: PerformanceTarget) -> None:
             for seq, row in enumerate(data["indicators"], start=1)
         ]
     )
+    target.tasks.all().delete()
+    AnnualTask.objects.bulk_create(
+        AnnualTask(
+            target=target, seq=seq, name=task["name"], content=task["content"], amount_yuan=Decimal(task["amount_yuan"])
+        )
+        for seq, task in enumerate(data.get("tasks", []), start=1)
+    )
     for row in target.indicators.all():
         _parse_into(row, target.fiscal_year)
         row.save(update_fields=["parsed_kind", "parsed_op", "parsed_value", "parsed_unit"])
 
 
+def _panel_guard(target: PerformanceTarget, action: str, force: bool) -> list[str]:
+    """A panel needs a sitting member before it starts, and every member's opinion before it ends (unless
+    forced); returns the members still owing an opinion."""
+    if action not in {"send_to_panel", "panel_done"}:
+        return []
+    members = target.panel.filter(conflict_declared=False).select_related("expert")
+    if action == "send_to_panel" and not members.exists():
+        raise DomainError("请先指派会审成员，再提交集中会审")
+    pending = [str(m.expert) for m in members if m.submitted_at is None] if action == "panel_done" else []
+    if pending and not force:
+        raise ConflictError("以下会审成员尚未提交意见：" + "、".join(pending) + "。如确需结束，请勾选“强制结束会审”")
+    return pending
+
+
 def target_transition(
-    *, actor: Any, target: PerformanceTarget, action: str, comment: str = "", aspects: dict[str, str] | None = None
+    *,
+    actor: Any,
+    target: PerformanceTarget,
+    action: str,
+    comment: str = "",
+    aspects: dict[str, str] | None = None,
+    force: bool = False,
 ) -> PerformanceTarget:
+    # Decide from the stored state, not from whatever copy the caller holds.
+    target.refresh_from_db()
     transition = TARGET_WORKFLOW.get(target.status, action)
     require(actor, transition.capability)
     _visible(actor, target)
     comment = comment.strip()
     if transition.needs_comment and not comment:
         raise DomainError("请填写审核意见")
+    pending = _panel_guard(target, action, force)
     if action in {"submit", "resubmit"}:
         errors = checks.blocking(checks.run_checks(target))
         if errors:
@@ -313,6 +344,14 @@ def target_transition(
             reason=comment[:500],
             changes={"status": [source, locked.status]},
         )
+        if pending:
+            audit.record(
+                actor=actor,
+                event_type="target.panel_force_close",
+                obj=locked,
+                reason=comment[:500],
+                changes={"pending": pending},
+            )
     return locked
 
 

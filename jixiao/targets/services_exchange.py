@@ -11,7 +11,7 @@ from jixiao.core import audit
 from jixiao.core.errors import DomainError
 from jixiao.core.permissions import require
 from jixiao.indicators.models import FrameworkNode
-from jixiao.targets import services
+from jixiao.targets import services, services_dept
 from jixiao.targets.columns import (
     DeclarationImportRejectedError,
     ParsedIndicator,
@@ -110,6 +110,18 @@ def _grid(target: PerformanceTarget, item: ParsedTarget, errors: list[SheetCellE
     return rows
 
 
+def _save_one(
+    actor: Any, item: ParsedTarget, target: PerformanceTarget, rows: list[dict[str, Any]]
+) -> PerformanceTarget:
+    """A §3.2 sheet with its 年度主要任务 goes through services_dept (budget block and task checks); other
+    forms, and flat-layout rows that carry no tasks, replace goals and the grid only."""
+    tasks: list[dict[str, Any]] | None = getattr(item, "tasks", None)
+    if target.subject_type == PerformanceTarget.Subject.DEPT_OVERALL and tasks is not None:
+        return services_dept.target_save_dept(actor=actor, target=target, goals=item.goals, tasks=tasks, rows=rows)
+    updated = services.target_update(actor=actor, target=target, data=item.goals)
+    return services.target_save_indicators(actor=actor, target=updated, rows=rows)
+
+
 def targets_import(*, actor: Any, items: list[ParsedTarget]) -> list[PerformanceTarget]:
     """Replace goals, funds and indicators of every matched target, or nothing: any problem raises
     DeclarationImportRejectedError with the per-cell report."""
@@ -140,8 +152,7 @@ def targets_import(*, actor: Any, items: list[ParsedTarget]) -> list[Performance
         with transaction.atomic():
             for item, target, rows in plan:
                 current = (item.sheet, item.row, target.name)
-                updated = services.target_update(actor=actor, target=target, data=item.goals)
-                saved.append(services.target_save_indicators(actor=actor, target=updated, rows=rows))
+                saved.append(_save_one(actor, item, target, rows))
             audit.record(
                 actor=actor,
                 event_type="target.import",

@@ -35,6 +35,7 @@ INDICATOR_FIELDS = [
     "remark",
     "is_core",
 ]
+TASK_FIELDS = ["name", "content", "amount_yuan"]
 FIELD_LABELS = {
     "name": "名称",
     "midterm_goal": "中期目标",
@@ -60,6 +61,10 @@ def snapshot(target: PerformanceTarget) -> dict[str, Any]:
     data["indicators"] = [
         {field: audit.jsonable(getattr(row, field)) for field in INDICATOR_FIELDS}
         for row in target.indicators.order_by("seq", "id")
+    ]
+    data["tasks"] = [
+        {field: audit.jsonable(getattr(task, field)) for field in TASK_FIELDS}
+        for task in target.tasks.order_by("seq", "id")
     ]
     return data
 
@@ -90,6 +95,30 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, str]]:
                     {
                         "where": name,
                         "field": FIELD_LABELS.get(field, field),
+                        "before": str(old[name].get(field) or ""),
+                        "after": str(new[name].get(field) or ""),
+                    }
+                )
+    rows.extend(_task_diff(before.get("tasks", []), after.get("tasks", [])))
+    return rows
+
+
+def _task_diff(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> list[dict[str, str]]:
+    old = {task["name"]: task for task in before}
+    new = {task["name"]: task for task in after}
+    rows = [
+        {"where": name, "field": "年度主要任务", "before": "", "after": "（删除）"} for name in old.keys() - new.keys()
+    ]
+    rows += [
+        {"where": name, "field": "年度主要任务", "before": "（新增）", "after": ""} for name in new.keys() - old.keys()
+    ]
+    for name in old.keys() & new.keys():
+        for field, label in (("content", "主要内容"), ("amount_yuan", "预算金额")):
+            if old[name].get(field) != new[name].get(field):
+                rows.append(
+                    {
+                        "where": name,
+                        "field": label,
                         "before": str(old[name].get(field) or ""),
                         "after": str(new[name].get(field) or ""),
                     }

@@ -1,7 +1,10 @@
+from jixiao.targets.urls_dept import urlpatterns as dept_urlpatterns
 from jixiao.targets.urls_exchange import urlpatterns as exchange_urlpatterns
 from jixiao.targets.urls_pages import urlpatterns as page_urlpatterns
+from jixiao.targets.urls_panel import urlpatterns as panel_urlpatterns
+from jixiao.targets.urls_rules import urlpatterns as rule_urlpatterns
 
 app_name = "targets"
 
-# Pages (list, detail, edit, review, approval, adjustment) and data exchange (Excel, PDF) are built apart.
-urlpatterns = [*page_urlpatterns, *exchange_urlpatterns]
+# Pages, data exchange (Excel, PDF), expert panels and department-overall targets are built apart.
+urlpatterns = [*dept_urlpatterns, *panel_urlpatterns, *rule_urlpatterns, *page_urlpatterns, *exchange_urlpatterns]

@@ -241,6 +241,8 @@ def _save(request: HttpRequest, target: PerformanceTarget, goals: GoalsForm, gri
 @capability_required("target.edit")
 def target_edit(request: HttpRequest, pk: int) -> HttpResponse:
     target = selectors.target_get(request.user, pk)
+    if target.subject_type == PerformanceTarget.Subject.DEPT_OVERALL:
+        return redirect("targets:dept_edit", pk=pk)
     if target.status not in EDITABLE_STATES:
         messages.error(request, f"绩效目标当前状态为“{target.get_status_display()}”，不能修改")
         return redirect("targets:detail", pk=pk)

@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from conftest import World
 from jixiao.indicators.models import FrameworkNode
 from jixiao.indicators.selectors import framework_for
-from jixiao.targets import services, snapshots
+from jixiao.targets import services, services_dept, snapshots
 from jixiao.targets.models import PerformanceTarget
 
 FORMULA = '=HYPERLINK("http://x")'
@@ -359,3 +359,66 @@ def test_print_view_and_pdf_for_a_visible_target_and_404_for_a_foreign_one(
     assert other.get(f"/targets/{target.pk}/print/").status_code == 404
     assert other.get(f"/targets/{target.pk}/declaration.pdf").status_code == 404
     assert other.get(f"/targets/{target.pk}/declaration.xlsx").status_code == 404
+
+
+def _with_tasks(world: World, target: PerformanceTarget) -> PerformanceTarget:
+    tasks = [
+        {"name": "义务教育保障", "content": "落实义务教育经费保障机制", "amount_yuan": Decimal("12000000")},
+        {"name": "=教师培训", "content": "", "amount_yuan": Decimal("3000000")},
+    ]
+    goals = {"annual_goal": target.annual_goal}
+    rows = [{k: v for k, v in r.items() if k != "value_basis"} | {"value_basis": "plan"} for r in _rows(target)[:2]]
+    return services_dept.target_save_dept(
+        actor=world.users["dept_admin"], target=target, goals=goals, tasks=tasks, rows=rows
+    )
+
+
+def _tasks(target: PerformanceTarget) -> list[tuple[Any, ...]]:
+    return list(target.tasks.order_by("seq").values_list("seq", "name", "content", "amount_yuan"))
+
+
+def test_dept_export_writes_the_tasks_and_import_stores_them(world: World, dept_target: PerformanceTarget) -> None:
+    target = _with_tasks(world, dept_target)
+    client = world.login("dept_admin")
+    content = client.get(f"/targets/{target.pk}/declaration.xlsx").content
+    sheet = _book(content)["部门整体支出绩效目标申报表"]
+    assert [sheet[f"{c}5"].value for c in "BCG"] == ["义务教育保障", "落实义务教育经费保障机制", 1200]
+    assert sheet["B6"].value == "=教师培训" and sheet["B6"].data_type == "s" and sheet["G6"].value == 300
+    assert sheet["A7"].value == "年度部门整体支出预算（万元）" and sheet["B8"].value == 5000
+    assert sheet["A9"].value == "年度总体目标" and sheet["A10"].value == "年度绩效指标"
+    before = (_state(target), _tasks(target))
+    assert client.post("/targets/exchange/import/", {"file": _upload(content)}).status_code == 302
+    assert (_state(target), _tasks(target)) == before
+    # The import gave the indicators new ids: edit a fresh export, as a user would.
+    book = _book(client.get(f"/targets/{target.pk}/declaration.xlsx").content)
+    sheet = book["部门整体支出绩效目标申报表"]
+    for merged in list(sheet.merged_cells.ranges):  # openpyxl does not move merged ranges on insert
+        sheet.unmerge_cells(str(merged))
+    sheet.insert_rows(7)
+    sheet["B7"], sheet["C7"], sheet["G7"] = "校舍维修", "维修农村学校校舍", 500
+    sheet["G5"] = 1000
+    assert client.post("/targets/exchange/import/", {"file": _upload(book)}).status_code == 302
+    assert _tasks(target) == [
+        (1, "义务教育保障", "落实义务教育经费保障机制", Decimal("10000000.00")),
+        (2, "=教师培训", "", Decimal("3000000.00")),
+        (3, "校舍维修", "维修农村学校校舍", Decimal("5000000.00")),
+    ]
+
+
+def test_dept_import_with_tasks_above_project_spending_saves_nothing(
+    world: World, dept_target: PerformanceTarget
+) -> None:
+    target = _with_tasks(world, dept_target)
+    client = world.login("dept_admin")
+    book = _book(client.get(f"/targets/{target.pk}/declaration.xlsx").content)
+    sheet = book["部门整体支出绩效目标申报表"]
+    sheet["G5"] = 1800
+    sheet["B9"] = "改过的总体目标"
+    before = (_state(target), _tasks(target))
+    response = client.post("/targets/exchange/import/", {"file": _upload(book)})
+    assert response.status_code == 400 and "不能超过项目支出（2000万元）" in response.content.decode()
+    assert (_state(target), _tasks(target)) == before
+    sheet["G5"], sheet["B5"] = 1, None
+    response = client.post("/targets/exchange/import/", {"file": _upload(book)})
+    assert response.status_code == 400 and "必填" in response.content.decode()
+    assert (_state(target), _tasks(target)) == before

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from conftest import World
-from jixiao.targets import services
+from jixiao.targets import services, services_panel
 from jixiao.targets.models import PerformanceTarget, ReviewComment
 from jixiao.targets.tests.pages_helpers import TO_PERF_REVIEW, TO_READY, make_target, move, nodes
 
@@ -221,7 +221,18 @@ def test_panel_review_goes_and_comes_back(world: World, target: PerformanceTarge
     client = world.login("performance")
     _post(client, target, "send_to_panel")
     target.refresh_from_db()
+    assert target.status == "perf_review", "no panel member yet: refused"
+    services_panel.panel_assign(
+        actor=world.users["performance"], target=target, members=[world.users["expert"]], kind="expert"
+    )
+    _post(client, target, "send_to_panel")
+    target.refresh_from_db()
     assert target.status == "panel_review"
+    _post(client, target, "panel_done", "专家会审通过")
+    target.refresh_from_db()
+    assert target.status == "panel_review", "the expert's opinion is missing: refused"
+    assignment = target.panel.get()
+    services_panel.panel_submit(actor=world.users["expert"], assignment=assignment, conclusion="pass", opinion="同意")
     _post(client, target, "panel_done", "专家会审通过")
     target.refresh_from_db()
     assert target.status == "perf_review"

@@ -6,10 +6,22 @@ import pytest
 from django.test import Client
 
 from conftest import PERSONAS, World
+from jixiao.targets import services_panel
 from jixiao.targets.models import PerformanceTarget
-from jixiao.targets.tests.pages_helpers import make_target
+from jixiao.targets.tests.pages_helpers import TO_PERF_REVIEW, make_target, move
 
-VIEWERS = {"performance", "budget", "business", "dept_admin", "unit_user", "other_unit_user", "leader", "oversight"}
+# The expert holds target.view but sees only targets they sit on a panel for (test_panel_*.py covers that).
+VIEWERS = {
+    "performance",
+    "budget",
+    "business",
+    "dept_admin",
+    "unit_user",
+    "other_unit_user",
+    "leader",
+    "oversight",
+    "expert",
+}
 EDITORS = {"dept_admin", "unit_user", "other_unit_user"}
 APPROVERS = {"budget"}
 # Who may see 县第一中学's target (教育局, 对口 教科文股).
@@ -72,6 +84,18 @@ def test_posts_on_a_foreign_or_forbidden_target_change_nothing(
     if persona not in {"unit_user", "dept_admin"}:
         target.refresh_from_db()
         assert target.status == "draft"
+
+
+def test_expert_lists_nothing_until_drawn_onto_a_panel(world: World, target: PerformanceTarget) -> None:
+    client = world.login("expert")
+    assert "一中教学设备购置" not in client.get("/targets/").content.decode()
+    assert client.get(f"/targets/{target.pk}/").status_code == 404
+    target = move(world, target, *TO_PERF_REVIEW)
+    services_panel.panel_assign(
+        actor=world.users["performance"], target=target, members=[world.users["expert"]], kind="expert"
+    )
+    assert "一中教学设备购置" in client.get("/targets/").content.decode()
+    assert client.get(f"/targets/{target.pk}/").status_code == 200
 
 
 def test_anonymous_is_sent_to_the_login_page(anonymous_client: Client, world: World) -> None:

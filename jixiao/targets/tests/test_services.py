@@ -169,3 +169,15 @@ def test_batch_approval_approves_only_ready_targets_of_the_department(world: Wor
     target.refresh_from_db()
     other.refresh_from_db()
     assert target.status == "approved" and other.status == "draft"
+
+
+def test_versions_record_annual_tasks_and_their_changes(world: World, target: PerformanceTarget) -> None:
+    from jixiao.targets.models import AnnualTask
+
+    AnnualTask.objects.create(target=target, seq=1, name="校舍维修", content="维修教学楼", amount_yuan=Decimal("100"))
+    before = snapshots.snapshot(target)
+    AnnualTask.objects.filter(target=target).update(amount_yuan=Decimal("150"))
+    AnnualTask.objects.create(target=target, seq=2, name="设备购置", amount_yuan=Decimal("50"))
+    changes = snapshots.diff(before, snapshots.snapshot(target))
+    assert {"where": "校舍维修", "field": "预算金额", "before": "100.00", "after": "150.00"} in changes
+    assert any(c["where"] == "设备购置" and c["before"] == "（新增）" for c in changes)

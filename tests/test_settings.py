@@ -11,7 +11,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_typed_helpers_read_and_fail_loudly(monkeypatch: pytest.MonkeyPatch) -> None:

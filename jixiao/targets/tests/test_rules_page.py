@@ -1,0 +1,54 @@
+"""The performance section overrides smart-check rules for its region through the settings page."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import PERSONAS, World
+from jixiao.core.models import AuditEvent
+from jixiao.targets.checks import effective_rules
+from jixiao.targets.models import SmartCheckRule
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_only_the_performance_section_configures_rules(world: World, persona: str) -> None:
+    response = world.login(persona).get("/targets/rules/")
+    assert response.status_code == (200 if persona == "performance" else 403)
+
+
+def test_disabling_a_rule_for_the_region_takes_effect_and_is_audited(world: World) -> None:
+    client = world.login("performance")
+    response = client.post("/targets/rules/T-DUP-NAME/", {"severity": "error", "params": ""})
+    assert response.status_code == 302
+    rule = SmartCheckRule.objects.get(code="T-DUP-NAME", region=world.region)
+    assert rule.is_enabled is False
+    assert "T-DUP-NAME" not in effective_rules(world.region, 2026)
+    assert "T-DUP-NAME" in effective_rules(world.other_region, 2026)
+    assert AuditEvent.objects.filter(event_type="target.check_rule").exists()
+    assert "已停用" in client.get("/targets/rules/").content.decode()
+
+
+def test_parameters_override_only_the_given_keys(world: World) -> None:
+    client = world.login("performance")
+    client.post(
+        "/targets/rules/T-FAR-ABOVE-HISTORY/", {"severity": "error", "is_enabled": "on", "params": '{"ratio": "3"}'}
+    )
+    rule = effective_rules(world.region, 2026)["T-FAR-ABOVE-HISTORY"]
+    assert rule.severity == "error" and rule.params["ratio"] == "3"
+
+
+@pytest.mark.parametrize(
+    ("code", "params", "message"),
+    [
+        ("T-FAR-ABOVE-HISTORY", "{ratio: 3", "JSON"),
+        ("T-FAR-ABOVE-HISTORY", '{"unknown": 1}', "没有参数"),
+        ("T-NOPE", "", "没有编码"),
+    ],
+)
+def test_bad_input_is_refused_with_a_chinese_message(world: World, code: str, params: str, message: str) -> None:
+    client = world.login("performance")
+    response = client.post(
+        f"/targets/rules/{code}/", {"severity": "warning", "is_enabled": "on", "params": params}, follow=True
+    )
+    assert message in response.content.decode()
+    assert not SmartCheckRule.objects.filter(region=world.region).exists()

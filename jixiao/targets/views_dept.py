@@ -1,0 +1,102 @@
+"""Department-overall target pages (部门整体支出绩效目标): start one for a department and year, and edit the
+overall goal, the budget block, the 年度主要任务 and the indicator grid on one page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.views_helpers import capability_required
+from jixiao.targets import selectors, selectors_dept, services_dept
+from jixiao.targets.forms import IndicatorFormSet, indicator_initial
+from jixiao.targets.forms_dept import DeptGoalsForm, DeptStartForm, TaskFormSet, task_initial
+from jixiao.targets.models import PerformanceTarget
+from jixiao.targets.views import _findings, _year
+from jixiao.targets.workflow import EDITABLE_STATES
+
+
+@capability_required("target.edit")
+def dept_target_start(request: HttpRequest) -> HttpResponse:
+    """填报部门整体绩效目标: the departments in the user's scope with their target of the year; POST starts one."""
+    year = _year(request)
+    if request.method == "POST":
+        form = DeptStartForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "请选择主管部门和年度")
+            return redirect("targets:dept_start")
+        department = selectors_dept.department_get(request.user, form.cleaned_data["department"])
+        try:
+            target = services_dept.target_create_dept_overall(
+                actor=request.user, department=department, fiscal_year=form.cleaned_data["fiscal_year"]
+            )
+        except NotFoundError as exc:
+            raise Http404 from exc
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect(f"{request.path}?fiscal_year={form.cleaned_data['fiscal_year']}")
+        return redirect("targets:dept_edit", pk=target.pk)
+    existing = selectors_dept.dept_targets_of_year(request.user, year)
+    rows = [
+        {"department": d, "target": existing.get(d.pk)}
+        for d in selectors_dept.departments_for_dept_target(request.user)
+    ]
+    return render(request, "targets/dept_start.html", {"rows": rows, "year": year})
+
+
+def _forms(request: HttpRequest, target: PerformanceTarget) -> tuple[DeptGoalsForm, Any, Any]:
+    nodes = list(selectors.framework_nodes(target))
+    data = request.POST if request.method == "POST" else None
+    goals = DeptGoalsForm(data, target=target)
+    tasks_initial = None if data else task_initial(list(selectors_dept.target_tasks(target)))
+    tasks = TaskFormSet(data, initial=tasks_initial, prefix="task")
+    grid_initial = None if data else indicator_initial(list(selectors.target_indicators_in_order(target)))
+    grid = IndicatorFormSet(
+        data, initial=grid_initial, prefix="ind", form_kwargs={"nodes": nodes, "user": request.user}
+    )
+    return goals, tasks, grid
+
+
+def _save(request: HttpRequest, target: PerformanceTarget, goals: DeptGoalsForm, tasks: Any, grid: Any) -> str:
+    try:
+        services_dept.target_save_dept(
+            actor=request.user, target=target, goals=goals.cleaned_data, tasks=tasks.rows(), rows=grid.rows()
+        )
+    except NotFoundError as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        return exc.message
+    return ""
+
+
+@capability_required("target.edit")
+def dept_target_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    target = selectors.target_get(request.user, pk)
+    if target.subject_type != PerformanceTarget.Subject.DEPT_OVERALL:
+        return redirect("targets:edit", pk=pk)
+    if target.status not in EDITABLE_STATES:
+        messages.error(request, f"绩效目标当前状态为“{target.get_status_display()}”，不能修改")
+        return redirect("targets:detail", pk=pk)
+    goals, tasks, grid = _forms(request, target)
+    status, error = 200, ""
+    if request.method == "POST":
+        if goals.is_valid() and tasks.is_valid() and grid.is_valid():
+            error = _save(request, target, goals, tasks, grid)
+            if not error:
+                messages.success(request, "部门整体绩效目标已保存，请查看右侧智能审核结果")
+                return redirect("targets:dept_edit", pk=pk)
+        status = 400
+        error = error or "填写有误，请按提示修改后再保存"
+    context = {
+        "target": target,
+        "goals": goals,
+        "tasks": tasks,
+        "grid": grid,
+        "error": error,
+        "findings": _findings(target),
+        "framework_code": target.framework.code,
+    }
+    return render(request, "targets/dept_edit.html", context, status=status)
