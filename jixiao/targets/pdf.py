@@ -49,6 +49,9 @@ def print_context(target: PerformanceTarget) -> dict[str, Any]:
         "headers": [h for h, _f in columns],
         "widths": [WIDTHS[f] for _h, f in columns],
         "rows": rows,
+        "tasks": [(t.name, t.content, format_wan(t.amount_yuan)) for t in target.tasks.order_by("seq", "id")]
+        if dept
+        else [],
         "funds": {
             "mid_total": format_wan(target.mid_total_yuan),
             "mid_fiscal": format_wan(target.mid_fiscal_yuan),

@@ -422,3 +422,17 @@ def test_dept_import_with_tasks_above_project_spending_saves_nothing(
     response = client.post("/targets/exchange/import/", {"file": _upload(book)})
     assert response.status_code == 400 and "必填" in response.content.decode()
     assert (_state(target), _tasks(target)) == before
+
+
+def test_printed_dept_declaration_lists_the_annual_tasks(world: World, dept_target: PerformanceTarget) -> None:
+    from jixiao.targets.models import AnnualTask
+
+    AnnualTask.objects.create(
+        target=dept_target,
+        seq=1,
+        name="义务教育均衡发展",
+        content="改善薄弱学校办学条件",
+        amount_yuan=Decimal("1234500.00"),
+    )
+    body = world.login("performance").get(f"/targets/{dept_target.pk}/print/").content.decode()
+    assert "年度主要任务" in body and "义务教育均衡发展" in body and "123.45" in body
