@@ -43,9 +43,11 @@ INSTALLED_APPS = [
     "jixiao.core",
     "jixiao.accounts",
     "jixiao.organizations",
+    "jixiao.experts",
     "jixiao.indicators",
     "jixiao.projects",
     "jixiao.targets",
+    "jixiao.preassessment",
     "jixiao.demo",
 ]
 
@@ -62,6 +64,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "jixiao.core.middleware.RequestContextMiddleware",
     "jixiao.accounts.middleware.ActiveMembershipMiddleware",
+    "jixiao.accounts.middleware.ForcePasswordChangeMiddleware",
     "jixiao.core.middleware.SecurityHeadersMiddleware",
 ]
 

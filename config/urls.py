@@ -7,6 +7,8 @@ urlpatterns = [
     path("projects/", include("jixiao.projects.urls")),
     path("indicators/", include("jixiao.indicators.urls")),
     path("targets/", include("jixiao.targets.urls")),
+    path("preassessment/", include("jixiao.preassessment.urls")),
+    path("experts/", include("jixiao.experts.urls")),
     path("api/v1/", include(("config.api_urls", "api"))),
 ]
 

@@ -46,6 +46,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
         BUSINESS_READ
         | {"org.export", "project.edit_any", "indicator.approve", "indicator.manage", "indicator.import"}
         | {"target.grade", "target.comment", "target.configure"}
+        | {"expert.view", "expert.manage", "expert.contact"}
     ),
     Role.BUDGET: frozenset(
         BUSINESS_READ
@@ -102,3 +103,18 @@ ROLE_REQUIRES: dict[str, str | None] = {
 
 def capabilities_for(role: str) -> frozenset[str]:
     return ROLE_CAPABILITIES.get(role, frozenset())
+
+
+# 事前绩效评估 (DOMAIN.md §2.1): every business role reads; units and departments file; the department, the
+# 对口 business section and the performance section review in turn; the performance section concludes and configures.
+PREASSESSMENT_CAPABILITIES: dict[str, set[str]] = {
+    Role.PERFORMANCE: {"preassessment.view", "preassessment.conclude", "preassessment.configure"},
+    Role.BUDGET: {"preassessment.view"},
+    Role.BUSINESS: {"preassessment.view", "preassessment.review_section"},
+    Role.DEPT_ADMIN: {"preassessment.view", "preassessment.file", "preassessment.review_dept"},
+    Role.UNIT_USER: {"preassessment.view", "preassessment.file"},
+    Role.LEADER: {"preassessment.view"},
+    Role.OVERSIGHT: {"preassessment.view"},
+}
+for _role, _caps in PREASSESSMENT_CAPABILITIES.items():
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | _caps

@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 
 from jixiao.core import context
 
@@ -34,4 +35,23 @@ class ActiveMembershipMiddleware:
             if membership is not None:
                 ctx.role = membership.role
                 ctx.organization = membership.organization_label
+        return self.get_response(request)
+
+
+class ForcePasswordChangeMiddleware:
+    """An account created or reset by an administrator must change its password before anything else."""
+
+    ALLOWED = ("/accounts/password/", "/accounts/logout/", "/static/")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if (
+            user.is_authenticated
+            and getattr(user, "must_change_password", False)
+            and not request.path.startswith(self.ALLOWED)
+        ):
+            return redirect("accounts:password_change")
         return self.get_response(request)

@@ -39,7 +39,16 @@ MENU: tuple[MenuGroup, ...] = (
             MenuItem("导入项目", "projects:import", "project.import"),
         ),
     ),
-    MenuGroup("事前绩效评估", "bi-clipboard-check", (_stage("评估项目", "preassessment"),)),
+    MenuGroup(
+        "事前绩效评估",
+        "bi-clipboard-check",
+        (
+            MenuItem("评估项目", "preassessment:list", "preassessment.view"),
+            MenuItem("申报事前评估", "preassessment:start", "preassessment.file"),
+            MenuItem("评估统计", "preassessment:statistics", "preassessment.view"),
+            MenuItem("评估规则", "preassessment:rules", "preassessment.configure"),
+        ),
+    ),
     MenuGroup(
         "绩效目标管理",
         "bi-bullseye",
@@ -56,6 +65,14 @@ MENU: tuple[MenuGroup, ...] = (
             MenuItem("我的指标申报", "indicators:proposals", "indicator.propose"),
             MenuItem("导入指标", "indicators:import", "indicator.import"),
             MenuItem("指标体系", "indicators:frameworks", "indicator.view"),
+        ),
+    ),
+    MenuGroup(
+        "专家与第三方",
+        "bi-people",
+        (
+            MenuItem("专家库", "experts:list", "expert.view"),
+            MenuItem("专家抽取", "experts:draw_list", "expert.view"),
         ),
     ),
     MenuGroup("绩效运行监控", "bi-activity", (_stage("双监控", "monitoring"),)),

@@ -2,22 +2,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from jixiao.accounts.models import Membership, User
 from jixiao.core.models import AuditEvent
 
 
 def users_for_admin(*, actor: Any, search: str = "") -> QuerySet[User]:
-    qs = User.objects.all().order_by("username")
+    """Accounts an administrator manages: those with a role in the administrator's region subtree, and
+    accounts not yet given any role (just created, waiting for the security administrator)."""
+    path = actor.active_membership.region.path
+    in_region = Membership.objects.filter(region__path__startswith=path).values("user_id")
+    qs = User.objects.filter(Q(pk__in=in_region) | Q(memberships__isnull=True)).distinct().order_by("username")
     if search:
         qs = qs.filter(username__icontains=search) | qs.filter(display_name__icontains=search)
     return qs
 
 
 def memberships_for_admin(*, actor: Any, search: str = "") -> QuerySet[Membership]:
-    qs = Membership.objects.select_related("user", "region", "section", "department", "unit").order_by(
-        "user__username", "id"
+    qs = (
+        Membership.objects.filter(region__path__startswith=actor.active_membership.region.path)
+        .select_related("user", "region", "section", "department", "unit")
+        .order_by("user__username", "id")
     )
     if search:
         qs = qs.filter(user__username__icontains=search) | qs.filter(user__display_name__icontains=search)
@@ -43,5 +49,5 @@ def audit_events(*, actor: Any, filters: dict[str, str]) -> QuerySet[AuditEvent]
     return qs
 
 
-def user_by_pk(pk: int) -> User:
-    return User.objects.get(pk=pk)
+def user_for_admin(*, actor: Any, pk: int) -> User:
+    return users_for_admin(actor=actor).get(pk=pk)

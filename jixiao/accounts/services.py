@@ -86,6 +86,16 @@ def _validate_membership(user: User, role: str, orgs: dict[str, Any]) -> None:
         raise DomainError("三员分立：该账号已是管理员账号，不能再授予业务角色")
 
 
+def user_password_changed(*, user: User) -> User:
+    """After the user set a new password: the forced change is done; audited."""
+    with transaction.atomic():
+        if user.must_change_password:
+            user.must_change_password = False
+            user.save(update_fields=["must_change_password"])
+        audit.record(actor=user, event_type="auth.password_change", obj=user)
+    return user
+
+
 def membership_grant(
     *, actor: Any, user: User, role: str, region: Any, section: Any = None, department: Any = None, unit: Any = None
 ) -> Membership:
@@ -93,6 +103,11 @@ def membership_grant(
     if user.pk == actor.pk:
         raise DomainError("不能给自己授权")
     orgs = {"section": section, "department": department, "unit": unit}
+    scope = actor.active_membership.region.path
+    if not region.path.startswith(scope) or any(
+        org is not None and not org.region.path.startswith(scope) for org in orgs.values()
+    ):
+        raise NotFoundError("财政区划或单位不存在")
     with transaction.atomic():
         _validate_membership(user, role, orgs)
         membership = Membership.objects.create(user=user, role=role, region=region, **orgs)

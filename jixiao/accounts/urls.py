@@ -9,6 +9,7 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("switch/", views.switch_membership, name="switch"),
+    path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("console/users/", views.user_list, name="user_list"),
     path("console/users/new/", views.user_create, name="user_create"),
     path("console/users/<int:pk>/toggle/", views.user_toggle, name="user_toggle"),

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -32,6 +35,25 @@ class LoginView(auth_views.LoginView):
 
             context["demo_logins"] = demo_logins()
         return context
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("core:home")
+
+    def get_form(self, form_class: Any = None) -> Any:
+        form = super().get_form(form_class)
+        labels = {"old_password": "当前密码", "new_password1": "新密码", "new_password2": "确认新密码"}
+        for name, field in form.fields.items():
+            field.label = labels.get(name, field.label)
+            field.widget.attrs["class"] = "form-control"
+        return form
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        services.user_password_changed(user=form.user)
+        messages.success(self.request, "密码已修改")
+        return response
 
 
 @require_POST
@@ -63,23 +85,25 @@ def user_list(request: HttpRequest) -> HttpResponse:
 @capability_required("users.manage")
 def user_create(request: HttpRequest) -> HttpResponse:
     form = UserCreateForm(request.POST)
-    if form.is_valid():
-        try:
-            user, password = services.user_create(actor=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, f"已创建用户 {user.username}，初始密码：{password}（仅显示一次，首次登录须修改）")
-    else:
+    if not form.is_valid():
         messages.error(request, "请填写用户名和姓名")
-    return redirect("accounts:user_list")
+        return redirect("accounts:user_list")
+    try:
+        user, password = services.user_create(actor=request.user, **form.cleaned_data)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("accounts:user_list")
+    # The one-time password goes into this response only, never into the session-stored messages.
+    page = paginate(request, selectors.users_for_admin(actor=request.user))
+    context = {"page": page, "q": "", "form": UserCreateForm(), "created": user, "created_password": password}
+    return render(request, "accounts/user_list.html", context)
 
 
 @require_POST
 @capability_required("users.manage")
 def user_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        user = selectors.user_by_pk(pk)
+        user = selectors.user_for_admin(actor=request.user, pk=pk)
         services.user_set_active(actor=request.user, user=user, is_active=not user.is_active)
     except User.DoesNotExist as exc:
         raise Http404 from exc

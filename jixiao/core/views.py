@@ -9,7 +9,6 @@ from jixiao.core.views_helpers import capability_required
 
 # Stages not built yet: each page says what is coming, so nobody mistakes a placeholder for a feature.
 STAGES: dict[str, tuple[str, str]] = {
-    "preassessment": ("事前绩效评估", "新增重大项目和政策的事前评估、专家评审和入库把关。"),
     "monitoring": ("绩效运行监控", "预算执行与绩效目标“双监控”、预警与处置。"),
     "evaluations": ("绩效评价", "单位自评、财政抽评（再评价）、真实性核查与重点评价。"),
     "results": ("结果应用与整改", "评价结果与预算安排挂钩、整改通知书及“两书一函”。"),

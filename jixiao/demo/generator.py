@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
@@ -99,6 +100,9 @@ def demo_exists() -> bool:
 
 def seed_demo(*, seed: int = DEFAULT_SEED, scale: float = 1.0, reset: bool = False) -> SeedSummary | None:
     """Build the demo county; None (and no change) when it already exists and `reset` is not given."""
+    if not (settings.DEMO_MODE or settings.TESTING):
+        # Demo accounts have a published password and --reset deletes a real region code: never in production.
+        raise DemoDataError("演示数据只能在演示模式（JIXIAO_DEMO=1）下生成")
     if not 0 < scale <= 100:
         raise DemoDataError("规模系数须大于0且不超过100")
     with transaction.atomic():

@@ -9,6 +9,7 @@ from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, V
 from django.urls import reverse
 
 from jixiao.core.models import AuditEvent
+from jixiao.core.numbers import is_digits
 from jixiao.core.scoping import ScopeLevel
 from jixiao.core.todos import TodoItem
 from jixiao.indicators.models import (
@@ -76,7 +77,7 @@ def filter_by_node(qs: QuerySet[IndicatorLibraryItem], field: str, value: str) -
     value = (value or "").strip()
     if not value:
         return qs
-    if value.isdigit():
+    if is_digits(value):
         return qs.filter(**{f"{field}_id": int(value)})
     return qs.filter(**{f"{field}__name": value})
 
@@ -129,7 +130,7 @@ def next_item_code(category: IndicatorCategory) -> str:
             code[len(prefix) :]
             for code in IndicatorLibraryItem.objects.filter(code__startswith=prefix).values_list("code", flat=True)
         )
-        if suffix.isdigit()
+        if is_digits(suffix)
     ]
     return f"{prefix}{max(numbers, default=0) + 1:03d}"
 

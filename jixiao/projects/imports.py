@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import IO, Any
 
 from jixiao.core.money import MoneyError, yuan_from_wan
+from jixiao.core.numbers import is_digits
 from jixiao.core.spreadsheets import CellError, cell_text, read_rows
 from jixiao.projects.columns import BOOL_LABELS, CHOICE_LABELS, IMPORT_COLUMNS
 
@@ -20,7 +21,7 @@ class ProjectRow:
 
 
 def _parse_year(text: str) -> int:
-    if not text.isdigit() or not 2000 <= int(text) <= 2100:
+    if not is_digits(text) or not 2000 <= int(text) <= 2100:
         raise ValueError("年度应为4位数字，如 2026")
     return int(text)
 
@@ -48,7 +49,7 @@ def _parse_cell(key: str, raw: Any) -> Any:
         return _parse_year(text)
     if key == "code" and text and not all(c.isalnum() or c == "-" for c in text):
         raise ValueError("项目编码只能包含数字、字母和“-”")
-    if key == "function_code" and text and not (text.isdigit() and len(text) in (3, 5, 7)):
+    if key == "function_code" and text and not (is_digits(text) and len(text) in (3, 5, 7)):
         raise ValueError("功能分类编码应为3、5或7位数字")
     limits = {"code": 40, "name": 200, "description": 4000, "unit_code": 30}
     if key in limits and len(text) > limits[key]:

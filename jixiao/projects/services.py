@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -12,6 +13,7 @@ from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.permissions import require
 from jixiao.core.spreadsheets import CellError, ImportRejectedError
 from jixiao.organizations.models import BudgetUnit, FiscalYear
+from jixiao.projects import gates
 from jixiao.projects.models import Project, ProjectEvent
 from jixiao.projects.workflow import EDITABLE_STATES, PROJECT_WORKFLOW
 
@@ -121,12 +123,16 @@ def project_update(
         locked = Project.objects.select_for_update().get(pk=project.pk)
         if expected_version is not None and locked.version != expected_version:
             raise ConflictError("该项目已被他人修改，请刷新后重试")
+        if not _can_edit(actor, locked):
+            raise ConflictError(f"项目当前状态为“{locked.get_status_display()}”，不能修改")
         before = audit.snapshot(locked, EDITABLE_FIELDS)
         changed = [f for f in EDITABLE_FIELDS if f in data and getattr(locked, f) != data[f]]
         for field in changed:
             setattr(locked, field, data[field])
         if not changed:
             return locked
+        if "fiscal_year" in changed:
+            _check_year(locked.fiscal_year)
         if (
             data.get("code", locked.code) != before["code"]
             and Project.objects.filter(region=locked.region, fiscal_year=locked.fiscal_year, code=locked.code)
@@ -134,11 +140,13 @@ def project_update(
             .exists()
         ):
             raise DomainError(f"{locked.fiscal_year}年度已存在项目编码“{locked.code}”")
+        # A project belongs to its unit's department and region, whichever unit it moves to.
         locked.department_id = unit.department_id
+        locked.region_id = unit.region_id
         locked.version += 1
         locked.updated_by = actor
         _full_clean(locked)
-        locked.save(update_fields=[*changed, "department", "version", "updated_by", "updated_at"])
+        locked.save(update_fields=[*changed, "department", "region", "version", "updated_by", "updated_at"])
         audit.record(
             actor=actor,
             event_type="project.update",
@@ -160,6 +168,7 @@ def project_transition(*, actor: Any, project: Project, action: str, comment: st
         locked = Project.objects.select_for_update().get(pk=project.pk)
         if locked.status != transition.source:
             raise ConflictError("项目状态已变化，请刷新后重试")
+        gates.check(locked, action)
         locked.status = transition.target
         locked.version += 1
         locked.updated_by = actor
@@ -183,12 +192,42 @@ def project_transition(*, actor: Any, project: Project, action: str, comment: st
     return locked
 
 
+def project_set_supported_amount(*, actor: Any, project: Project, amount_yuan: Decimal, reason: str) -> Project:
+    """Set the fiscal amount to what a higher stage supported (e.g. 事前绩效评估 核减后支持), with the reason."""
+    require(actor, "project.edit_any")
+    if not Project.objects.visible_to(actor).filter(pk=project.pk).exists():
+        raise NotFoundError("项目不存在")
+    if amount_yuan < 0:
+        raise DomainError("金额不能为负数")
+    with transaction.atomic():
+        locked = Project.objects.select_for_update().get(pk=project.pk)
+        before = audit.snapshot(locked, ["fiscal_amount_yuan"])
+        if locked.fiscal_amount_yuan == amount_yuan:
+            return locked
+        locked.fiscal_amount_yuan = amount_yuan
+        locked.version += 1
+        locked.updated_by = actor
+        locked.save(update_fields=["fiscal_amount_yuan", "version", "updated_by", "updated_at"])
+        audit.record(
+            actor=actor,
+            event_type="project.set_supported_amount",
+            obj=locked,
+            reason=reason[:500],
+            changes=audit.diff(before, audit.snapshot(locked, ["fiscal_amount_yuan"])),
+        )
+    locked.refresh_from_db(fields=["total_amount_yuan"])
+    return locked
+
+
 def projects_import(*, actor: Any, fiscal_year: int, rows: list[Any]) -> dict[str, int]:
     """Persist parsed rows all-or-nothing. Raises ImportRejectedError with per-cell errors; upserts by project code."""
     require(actor, "project.import")
     _check_year(fiscal_year)
-    units = {u.agency_code: u for u in BudgetUnit.objects.visible_to(actor).select_related("region")}
-    existing = {p.code: p for p in Project.objects.visible_to(actor).filter(fiscal_year=fiscal_year)}
+    # Unit and project codes are unique per region only, so an import works in the importer's own region.
+    region = actor.active_membership.region
+    units = {u.agency_code: u for u in BudgetUnit.objects.visible_to(actor).filter(region=region)}
+    existing = {p.code: p for p in Project.objects.visible_to(actor).filter(fiscal_year=fiscal_year, region=region)}
+    taken = set(Project.objects.filter(fiscal_year=fiscal_year, region=region).values_list("code", flat=True))
     errors: list[CellError] = []
     for item in rows:
         values = item.values
@@ -205,13 +244,7 @@ def projects_import(*, actor: Any, fiscal_year: int, rows: list[Any]) -> dict[st
             errors.append(
                 CellError(item.row, "项目编码", current.code, f"项目已{current.get_status_display()}，不能通过导入修改")
             )
-        elif (
-            current is None
-            and values.get("code")
-            and Project.objects.filter(
-                fiscal_year=fiscal_year, code=values["code"], region__in={u.region for u in units.values()}
-            ).exists()
-        ):
+        elif current is None and values.get("code") in taken:
             errors.append(CellError(item.row, "项目编码", values["code"], "该编码已被其他单位的项目使用"))
     if errors:
         raise ImportRejectedError(errors)

@@ -395,7 +395,17 @@ def run_checks(target: PerformanceTarget) -> list[Finding]:
     if not ctx.rows:
         empty = rules.get("T-EMPTY")
         return [empty.finding(_("尚未填写任何绩效指标"))] if empty else []
-    findings = [f for code, check in CHECKS.items() if code in rules for f in check(ctx, rules[code])]
+    findings: list[Finding] = []
+    for code, check in CHECKS.items():
+        if code not in rules:
+            continue
+        try:
+            findings.extend(check(ctx, rules[code]))
+        except (ValueError, TypeError, ArithmeticError):
+            # A mis-configured rule row must not take the target pages down: report it instead.
+            findings.append(
+                Finding(code, "info", _("智能审核规则 %(code)s 的参数设置有误，本项检查未执行") % {"code": code})
+            )
     return sorted(findings, key=lambda f: _SEVERITY_ORDER.get(f.severity, 3))
 
 

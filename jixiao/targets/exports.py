@@ -11,18 +11,15 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-import django_filters
 import openpyxl
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from jixiao.core.forms import bootstrapify
 from jixiao.core.money import wan_from_yuan
 from jixiao.core.spreadsheets import DANGEROUS_PREFIXES
-from jixiao.organizations.models import Department
 from jixiao.targets.columns import (
     DEPT_SHEET,
     DEPT_TITLE,
@@ -42,7 +39,7 @@ from jixiao.targets.columns import (
     TEMPLATE_VERSION,
     VALUE_BASIS_LABELS,
 )
-from jixiao.targets.models import AnnualTask, PerformanceTarget, TargetIndicator, TargetStatus
+from jixiao.targets.models import AnnualTask, PerformanceTarget, TargetIndicator
 
 WAN_FORMAT = "#,##0.00"
 THIN = Side(style="thin")
@@ -50,32 +47,6 @@ BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 WRAP = Alignment(vertical="center", wrap_text=True)
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 WIDTHS = {"A": 12, "B": 12, "C": 14, "D": 22, "E": 8, "F": 14, "G": 8, "H": 12, "I": 6}
-
-
-class TargetFilterSet(django_filters.FilterSet):
-    """Year, department, status and a keyword: shared by the exports and the API list."""
-
-    q = django_filters.CharFilter(label="关键字", method="filter_q")
-    fiscal_year = django_filters.NumberFilter(label="年度")
-    department = django_filters.ModelChoiceFilter(label="主管部门", queryset=Department.objects.none())
-    status = django_filters.ChoiceFilter(label="状态", choices=TargetStatus.choices)
-    subject_type = django_filters.ChoiceFilter(label="目标类型", choices=PerformanceTarget.Subject.choices)
-
-    class Meta:
-        model = PerformanceTarget
-        fields = ["q", "fiscal_year", "department", "status", "subject_type"]
-
-    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if user is not None:
-            self.filters["department"].queryset = Department.objects.visible_to(user)  # type: ignore[attr-defined]
-        bootstrapify(self.form)
-
-    def filter_q(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(Q(name__icontains=value) | Q(project__code__icontains=value))
 
 
 def for_export(queryset: QuerySet[PerformanceTarget]) -> QuerySet[PerformanceTarget]:

@@ -1,4 +1,4 @@
-"""One FilterSet serves the target list page (and later the API and the export)."""
+"""One FilterSet serves the target list page, the API and the exports: the same rows everywhere."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ class TargetFilterSet(django_filters.FilterSet):
     unit = django_filters.ModelChoiceFilter(label="填报单位", queryset=BudgetUnit.objects.none())
     status = django_filters.ChoiceFilter(label="状态", choices=TargetStatus.choices)
     review_grade = django_filters.ChoiceFilter(label="审核等级", choices=Grade.choices)
+    subject_type = django_filters.ChoiceFilter(label="目标类型", choices=PerformanceTarget.Subject.choices)
 
     class Meta:
         model = PerformanceTarget
@@ -29,7 +30,7 @@ class TargetFilterSet(django_filters.FilterSet):
         # Choices come from the user's own scope; a tampered id simply matches nothing.
         self.filters["department"].queryset = Department.objects.visible_to(user)
         self.filters["unit"].queryset = BudgetUnit.objects.visible_to(user)
-        for name in ("department", "unit", "status", "review_grade"):
+        for name in ("department", "unit", "status", "review_grade", "subject_type"):
             self.filters[name].extra["empty_label"] = "全部"
 
     @property

@@ -18,6 +18,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from jixiao.core import spreadsheets
 from jixiao.core.money import MoneyError, yuan_from_wan
+from jixiao.core.numbers import is_digits
 from jixiao.indicators.valueparse import Kind, parse_op, parse_value
 from jixiao.targets.columns import (
     DEPT_TITLE,
@@ -270,7 +271,7 @@ def _year(ws: Worksheet, meta: dict[str, str], errors: list[SheetCellError]) -> 
     match = YEAR_RE.search(norm(ws["A2"].value))
     if match:
         return int(match.group(1))
-    if meta.get("fiscal_year", "").isdigit():
+    if is_digits(meta.get("fiscal_year", "")):
         return int(meta["fiscal_year"])
     errors.append(_err(ws.title, 2, _raw(ws, "A2"), "应为“（YYYY年度）”"))
     return None
@@ -546,7 +547,7 @@ def _flat_key(title: str, row: int, cells: dict[str, Raw], errors: list[SheetCel
         errors.append(_err(title, row, cells["form_type"], f"可选值：{FORM_PROJECT}、{FORM_DEPT}"))
         return None
     year_text = text_of(cells["fiscal_year"][1])
-    if not (year_text.isdigit() and 2000 <= int(year_text) <= 2100):
+    if not (is_digits(year_text) and 2000 <= int(year_text) <= 2100):
         errors.append(_err(title, row, cells["fiscal_year"], "年度应为4位数字，如 2026"))
         return None
     pro_code = text_of(cells["pro_code"][1])
@@ -689,7 +690,7 @@ def _flat_indicator(
         if not value:
             errors.append(_err("指标", row, cells[field], "必填"))
     seq_text = text_of(cells.get("seq", empty)[1])
-    seq = int(seq_text) if seq_text.isdigit() else row
+    seq = int(seq_text) if is_digits(seq_text) else row
     indicator = ParsedIndicator(
         "指标",
         row,

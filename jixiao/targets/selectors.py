@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Prefetch, QuerySet, Sum
 from django.urls import reverse
 
 from jixiao.core.todos import TodoItem
@@ -27,6 +27,16 @@ def target_get(user: Any, pk: Any) -> PerformanceTarget:
     return PerformanceTarget.objects.select_related(
         "department", "unit", "project", "framework", "region"
     ).get_visible_or_404(user, pk=pk)
+
+
+def target_get_with_indicators(user: Any, pk: Any) -> PerformanceTarget:
+    """A visible target with its indicator rows and their 一级/二级 nodes loaded in one extra query (API)."""
+    indicators = TargetIndicator.objects.select_related("lv1", "lv2").order_by("seq", "id")
+    return (
+        PerformanceTarget.objects.select_related("department", "unit", "project", "framework", "region")
+        .prefetch_related(Prefetch("indicators", queryset=indicators))
+        .get_visible_or_404(user, pk=pk)
+    )
 
 
 def target_events(target: PerformanceTarget) -> QuerySet[TargetEvent]:

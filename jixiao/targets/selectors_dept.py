@@ -6,13 +6,22 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from jixiao.core.scoping import ScopeLevel
 from jixiao.organizations.models import Department
 from jixiao.targets.models import AnnualTask, PerformanceTarget
 
 
 def departments_for_dept_target(user: Any) -> QuerySet[Department]:
-    """Departments the user may start a department-overall target for (their scope)."""
-    return Department.objects.visible_to(user).order_by("dept_code", "id")
+    """Departments the user may start a department-overall target for: a 主管部门 its own department;
+    a unit user only when acting for the department's own first-level unit (本级)."""
+    membership = user.active_membership
+    departments = Department.objects.visible_to(user).order_by("dept_code", "id")
+    if membership is not None and membership.scope_level == ScopeLevel.UNIT:
+        unit = membership.unit
+        if unit is None or unit.level != 1:
+            return departments.none()
+        return departments.filter(pk=unit.department_id)
+    return departments
 
 
 def department_get(user: Any, pk: Any) -> Department:

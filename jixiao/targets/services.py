@@ -124,12 +124,19 @@ def _editable(actor: Any, target: PerformanceTarget) -> None:
         raise ConflictError(f"绩效目标当前状态为“{target.get_status_display()}”，不能修改")
 
 
+def _still_editable(locked: PerformanceTarget) -> None:
+    """Re-checked under the row lock: a target submitted a moment ago is no longer editable."""
+    if locked.status not in EDITABLE_STATES:
+        raise ConflictError(f"绩效目标当前状态为“{locked.get_status_display()}”，不能修改")
+
+
 def target_update(
     *, actor: Any, target: PerformanceTarget, data: dict[str, Any], expected_version: int | None = None
 ) -> PerformanceTarget:
     _editable(actor, target)
     with transaction.atomic():
         locked = PerformanceTarget.objects.select_for_update().get(pk=target.pk)
+        _still_editable(locked)
         if expected_version is not None and locked.version != expected_version:
             raise ConflictError("该绩效目标已被他人修改，请刷新后重试")
         before = audit.snapshot(locked, GOAL_FIELDS)
@@ -171,6 +178,7 @@ def target_save_indicators(*, actor: Any, target: PerformanceTarget, rows: list[
     _editable(actor, target)
     with transaction.atomic():
         locked = PerformanceTarget.objects.select_for_update().get(pk=target.pk)
+        _still_editable(locked)
         before = snapshots.snapshot(locked)["indicators"]
         new_rows = []
         for seq, data in enumerate(rows, start=1):

@@ -3,19 +3,20 @@ edit that saves the overall goal, the budget block, the 年度主要任务 and t
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
 
 from jixiao.core import audit
 from jixiao.core.errors import DomainError, NotFoundError
-from jixiao.core.money import wan_from_yuan
+from jixiao.core.money import CENT, MoneyError, to_decimal, wan_from_yuan
 from jixiao.core.permissions import require
 from jixiao.indicators.selectors import framework_for
-from jixiao.organizations.models import BudgetUnit, Department
+from jixiao.organizations.models import BudgetUnit, Department, FiscalYear
 from jixiao.targets import services
 from jixiao.targets.models import AnnualTask, PerformanceTarget
+from jixiao.targets.selectors_dept import departments_for_dept_target
 
 DEPT_OVERALL = PerformanceTarget.Subject.DEPT_OVERALL
 BUDGET_FIELDS = ["annual_total_yuan", "annual_fiscal_yuan", "basic_yuan", "project_spending_yuan"]
@@ -48,10 +49,10 @@ def _first_level_unit(department: Department) -> BudgetUnit:
 def target_create_dept_overall(*, actor: Any, department: Department, fiscal_year: int) -> PerformanceTarget:
     """Start (or return the existing) department-overall target of `department` for `fiscal_year`."""
     require(actor, "target.edit")
-    if not Department.objects.visible_to(actor).filter(pk=department.pk).exists():
+    if not departments_for_dept_target(actor).filter(pk=department.pk).exists():
         raise NotFoundError("主管部门不存在")
-    if not 2000 <= fiscal_year <= 2100:
-        raise DomainError("预算年度无效")
+    if not FiscalYear.objects.filter(year=fiscal_year, is_open=True).exists():
+        raise DomainError(f"{fiscal_year}年度未设置或已关闭填报")
     existing = PerformanceTarget.objects.filter(
         department=department, fiscal_year=fiscal_year, subject_type=DEPT_OVERALL
     ).first()
@@ -109,9 +110,11 @@ def _clean_tasks(tasks: list[dict[str, Any]], project_spending_yuan: Decimal) ->
         name = str(task.get("name") or "").strip()
         content = str(task.get("content") or "").strip()
         try:
-            amount = Decimal(task.get("amount_yuan") or 0).quantize(Decimal("0.01"))
-        except (InvalidOperation, TypeError, ValueError) as exc:
+            amount = to_decimal(task.get("amount_yuan") or 0)
+        except MoneyError as exc:
             raise DomainError(f"年度主要任务第{seq}行：预算金额应为数字") from exc
+        if amount != amount.quantize(CENT, rounding=ROUND_HALF_UP):
+            raise DomainError(f"年度主要任务第{seq}行：预算金额最多精确到分")
         if not name:
             raise DomainError(f"年度主要任务第{seq}行：任务名称不能为空")
         if len(name) > 200 or len(content) > 2000:

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from jixiao.core import audit
 from jixiao.core.errors import DomainError
+from jixiao.core.numbers import is_digits
 from jixiao.core.permissions import require
 from jixiao.indicators.models import FrameworkNode
 from jixiao.targets import services, services_dept
@@ -26,7 +27,7 @@ from jixiao.targets.workflow import EDITABLE_STATES
 def _candidates(actor: Any, item: ParsedTarget) -> list[PerformanceTarget]:
     qs = PerformanceTarget.objects.visible_to(actor).select_related("framework", "project", "unit", "department")
     if item.record_id:
-        if not item.record_id.isdigit():
+        if not is_digits(item.record_id):
             return []
         qs = qs.filter(pk=int(item.record_id))
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
@@ -28,6 +29,29 @@ def parse_params(text: str) -> dict[str, Any]:
     return value
 
 
+def _check_param(code: str, key: str, value: Any, default: Any) -> None:
+    """A parameter must have the shape of its national default: a number, a word or a list of words."""
+    if isinstance(default, list):
+        if not (isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)):
+            raise DomainError(f'规则 {code} 的参数 {key} 须为词语列表，例如 ["显著提升", "明显改善"]')
+        return
+    if isinstance(default, str) and _is_number(default):
+        if not _is_number(value):
+            raise DomainError(f"规则 {code} 的参数 {key} 须为数值")
+        return
+    if not (isinstance(value, str) and value.strip()):
+        raise DomainError(f"规则 {code} 的参数 {key} 须为非空文字")
+
+
+def _is_number(value: Any) -> bool:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return False
+    try:
+        return Decimal(str(value)).is_finite()
+    except InvalidOperation:
+        return False
+
+
 def check_rule_set(
     *, actor: Any, code: str, severity: str, is_enabled: bool, params: dict[str, Any], fiscal_year: int | None = None
 ) -> SmartCheckRule:
@@ -40,6 +64,8 @@ def check_rule_set(
     unknown = set(params) - set(DEFAULT_RULES[code][2])
     if unknown:
         raise DomainError(f"规则 {code} 没有参数：{'、'.join(sorted(unknown))}")
+    for key, value in params.items():
+        _check_param(code, key, value, DEFAULT_RULES[code][2][key])
     region = actor.active_membership.region
     with transaction.atomic():
         rule = SmartCheckRule.objects.filter(code=code, region=region, fiscal_year=fiscal_year).first()

@@ -34,6 +34,7 @@ INDICATOR_FIELDS = [
     "data_source",
     "remark",
     "is_core",
+    "library_item_id",
 ]
 TASK_FIELDS = ["name", "content", "amount_yuan"]
 FIELD_LABELS = {

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.numbers import is_digits
 from jixiao.core.views_helpers import capability_required, paginate
 from jixiao.organizations.selectors import current_fiscal_year
 from jixiao.targets import checks, selectors, services, similarity, snapshots, statistics
@@ -33,7 +34,7 @@ ACTION_LABELS = {"create": "创建", **{t.action: t.label for t in TARGET_WORKFL
 SEVERITY_LABELS = {"error": ("错误", "danger"), "warning": ("警告", "warning"), "info": ("提示", "info")}
 # Statistics columns in display order; the function returns a subset (or aliases) of these keys.
 STATISTICS_COLUMNS = [
-    (("department__name", "department_name"), "主管部门", "text"),
+    (("department__name", "department_name", "department"), "主管部门", "text"),
     (("total",), "目标数", "int"),
     (("submitted",), "已报送", "int"),
     (("returned",), "被退回", "int"),
@@ -45,12 +46,12 @@ STATISTICS_COLUMNS = [
     (("rejected", "rejected_count"), "未通过数", "int"),
     (("rejected_amount_yuan", "rejected_yuan", "rejected_amount"), "未通过金额（万元）", "money"),
 ]
-HIDDEN_STATISTICS_KEYS = {"department__dept_code", "department_id", "department__id"}
+HIDDEN_STATISTICS_KEYS = {"department__dept_code", "department_id", "department__id", "dept_code"}
 
 
 def _year(request: HttpRequest) -> int:
     raw = request.GET.get("fiscal_year") or request.POST.get("fiscal_year") or ""
-    if raw.isdigit() and 2000 <= int(raw) <= 2100:
+    if is_digits(raw) and 2000 <= int(raw) <= 2100:
         return int(raw)
     current = current_fiscal_year()
     return current.year if current else 0
@@ -275,7 +276,7 @@ def target_approve_batch(request: HttpRequest) -> HttpResponse:
     year = _year(request)
     if request.method == "POST":
         department_id = request.POST.get("department", "")
-        if not department_id.isdigit():
+        if not is_digits(department_id):
             messages.error(request, "请选择主管部门")
             return redirect(f"{request.path}?fiscal_year={year}")
         try:

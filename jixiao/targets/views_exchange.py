@@ -18,7 +18,8 @@ from jixiao.core.spreadsheets import SpreadsheetError, write_workbook
 from jixiao.core.views_helpers import capability_required, xlsx_response
 from jixiao.targets import selectors, services_exchange
 from jixiao.targets.columns import DeclarationImportRejectedError, SheetCellError
-from jixiao.targets.exports import TargetFilterSet, export_declarations, export_flat, for_export
+from jixiao.targets.exports import export_declarations, export_flat, for_export
+from jixiao.targets.filtersets import TargetFilterSet
 from jixiao.targets.imports import parse_target_workbook
 from jixiao.targets.pdf import PDF_CONTENT_TYPE, print_context, render_pdf
 

@@ -22,7 +22,7 @@ ROLE_EXPECTATIONS: dict[str, dict[str, Any]] = {
     "edu_admin": {"menu": ["项目列表", "新增项目"], "hidden": ["用户管理"], "todo": "项目待主管部门审核"},
     "edu_unit": {"menu": ["项目列表", "新增项目", "导入项目"], "hidden": ["角色授权"], "todo": "项目未送审"},
     "health_unit": {"menu": ["项目列表"], "hidden": ["用户管理"], "todo": None},
-    "expert1": {"menu": ["事前绩效评估"], "hidden": ["项目列表"], "todo": None},
+    "expert1": {"menu": ["绩效目标管理"], "hidden": ["项目列表", "评估项目"], "todo": None},
     "agency1": {"menu": ["绩效评价"], "hidden": ["项目列表"], "todo": None},
     "leader": {"menu": ["项目列表"], "hidden": ["新增项目"], "todo": None},
     "renda": {"menu": ["项目列表"], "hidden": ["新增项目"], "todo": None},
@@ -70,11 +70,11 @@ def test_unit_user_creates_a_project_and_submits_it(demo: None, live_server: Any
     page.select_option("#id_unit", index=1)
     page.select_option("#id_category", "specific")
     page.fill("#id_function_code", "2050202")
-    page.fill("#id_fiscal_amount_yuan", "35.5")
+    page.fill("#id_fiscal_amount_yuan", "25.5")  # below the 30万元 事前绩效评估 threshold
     page.fill("#id_description", "为全县中小学更新监控和门禁设备")
     page.click("button:has-text('保存')")
     page.wait_for_selector("text=已保存为草稿")
-    assert page.inner_text("[data-testid=project-total]") == "35.50"
+    assert page.inner_text("[data-testid=project-total]") == "25.50"
     shot(page, "project-detail")
     page.click("button:has-text('提交审核')")
     page.wait_for_selector("text=操作成功")

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import html
+
 import pytest
 from django.test import Client
 
 from conftest import PERSONAS, World
 from jixiao.accounts import services
+from jixiao.accounts.models import Membership
 from jixiao.accounts.tests.factories import TEST_PASSWORD, UserFactory
-from jixiao.core.errors import DomainError, PermissionDeniedError
+from jixiao.core.errors import DomainError, NotFoundError, PermissionDeniedError
 from jixiao.core.models import AuditEvent
 
 
@@ -126,6 +129,9 @@ def test_user_with_two_memberships_switches_and_sees_the_other_scope(world: Worl
 def test_home_shows_the_personas_todo_list(world: World) -> None:
     body = world.login("unit_user").get("/").content.decode()
     assert "我的待办" in body and "项目未送审" in body
+    # An in-period continuation project needs no 事前绩效评估 before it is submitted.
+    world.school_project.is_new, world.school_project.start_year = False, 2025
+    world.school_project.save(update_fields=["is_new", "start_year"])
     world.login("unit_user").post(f"/projects/{world.school_project.pk}/transition/", {"action": "submit"})
     dept_home = world.login("dept_admin").get("/").content.decode()
     assert "项目待主管部门审核" in dept_home
@@ -138,3 +144,40 @@ def test_menu_shows_stages_with_placeholders_marked(world: World) -> None:
     stage = world.login("performance").get("/stage/monitoring/")
     assert stage.status_code == 200 and "建设中" in stage.content.decode()
     assert world.login("performance").get("/stage/unknown/").status_code == 404
+
+
+def test_created_user_must_change_the_initial_password_before_anything_else(world: World) -> None:
+    admin = world.login("sys_admin")
+    response = admin.post("/accounts/console/users/new/", {"username": "newcomer", "display_name": "新同事"})
+    password = response.context["created_password"]
+    assert html.escape(password) in response.content.decode()
+    from jixiao.accounts.models import User
+
+    newcomer = User.objects.get(username="newcomer")
+    services.membership_grant(actor=world.users["sec_admin"], user=newcomer, role="leader", region=world.region)
+    client = Client()
+    assert client.login(username="newcomer", password=password)
+    assert client.get("/projects/")["Location"] == "/accounts/password/"
+    changed = client.post(
+        "/accounts/password/",
+        {"old_password": password, "new_password1": "Qx7!long-enough", "new_password2": "Qx7!long-enough"},
+    )
+    assert changed.status_code == 302
+    assert client.get("/projects/").status_code == 200
+    assert AuditEvent.objects.filter(event_type="auth.password_change", actor_name="newcomer").exists()
+
+
+def test_admin_consoles_only_show_their_own_region(world: World) -> None:
+    from jixiao.accounts.tests.factories import UserFactory
+
+    outsider = UserFactory(username="far_user")
+    with pytest.raises(NotFoundError):
+        services.membership_grant(
+            actor=world.users["sec_admin"], user=outsider, role="leader", region=world.other_region
+        )
+    Membership.objects.create(user=outsider, role="leader", region=world.other_region)
+    assert "far_user" not in world.login("sys_admin").get("/accounts/console/users/").content.decode()
+    assert "far_user" not in world.login("sec_admin").get("/accounts/console/memberships/").content.decode()
+    assert world.login("sys_admin").post(f"/accounts/console/users/{outsider.pk}/toggle/").status_code == 404
+    outsider.refresh_from_db()
+    assert outsider.is_active

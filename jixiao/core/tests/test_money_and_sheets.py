@@ -61,3 +61,9 @@ def test_defusedxml_protects_openpyxl() -> None:
     from openpyxl.xml import DEFUSEDXML
 
     assert DEFUSEDXML is True
+
+
+def test_superscript_digits_are_not_numbers() -> None:
+    from jixiao.core.numbers import is_digits
+
+    assert is_digits("2026") and not is_digits("²") and not is_digits("①") and not is_digits("")

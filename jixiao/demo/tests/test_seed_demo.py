@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import authenticate
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from jixiao.accounts.demo_logins import DEMO_PASSWORD, DEMO_USERS
 from jixiao.accounts.models import Membership, User
@@ -208,3 +208,11 @@ def test_scale_one_builds_a_county_of_the_expected_size() -> None:
         "social_insurance",
     }
     assert set(Project.objects.values_list("category", flat=True)) == {"personnel", "operation", "specific"}
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_to_run_outside_demo_mode(settings: Any) -> None:
+    settings.DEMO_MODE = False
+    settings.TESTING = False
+    with pytest.raises(CommandError, match="演示模式"):
+        call_command("seed_demo", scale=0.1)

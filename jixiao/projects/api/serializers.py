@@ -56,7 +56,10 @@ class ProjectSerializer(serializers.ModelSerializer):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None:
-            self.fields["unit_code"].queryset = BudgetUnit.objects.visible_to(request.user)  # type: ignore[attr-defined]
+            # Unit codes are unique per region only: resolve them in the caller's own region.
+            region = getattr(request.user.active_membership, "region", None)
+            units = BudgetUnit.objects.visible_to(request.user).filter(region=region)
+            self.fields["unit_code"].queryset = units  # type: ignore[attr-defined]
 
 
 class TransitionSerializer(serializers.Serializer):

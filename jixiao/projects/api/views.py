@@ -9,6 +9,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from jixiao.core.numbers import is_digits
 from jixiao.projects import selectors, services
 from jixiao.projects.api.serializers import ProjectSerializer, TransitionSerializer
 from jixiao.projects.filtersets import ProjectFilterSet
@@ -48,7 +49,7 @@ class ProjectViewSet(
             actor=self.request.user,
             project=serializer.instance,
             data=data,
-            expected_version=int(expected) if expected.isdigit() else None,
+            expected_version=int(expected) if is_digits(expected) else None,
         )
 
     @extend_schema(request=TransitionSerializer, responses=ProjectSerializer)

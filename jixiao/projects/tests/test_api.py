@@ -1,7 +1,18 @@
 from __future__ import annotations
 
+import pytest
+
 from conftest import World
 from jixiao.projects.models import Project
+
+
+@pytest.fixture(autouse=True)
+def _project_needs_no_preassessment(world: World) -> None:
+    """These tests cover the bare library workflow, so the school project is an in-period continuation that needs no
+    事前绩效评估 (the gate itself is tested in jixiao/preassessment/tests)."""
+    project = world.school_project
+    project.is_new, project.start_year = False, 2025
+    project.save(update_fields=["is_new", "start_year"])
 
 
 def test_unit_user_creates_a_project_through_the_api_in_yuan(world: World) -> None:

@@ -14,6 +14,15 @@ from jixiao.projects.models import Project
 from jixiao.projects.workflow import PROJECT_WORKFLOW
 
 
+@pytest.fixture(autouse=True)
+def _project_needs_no_preassessment(world: World) -> None:
+    """These tests cover the bare library workflow, so the school project is an in-period continuation that needs no
+    事前绩效评估 (the gate itself is tested in jixiao/preassessment/tests)."""
+    project = world.school_project
+    project.is_new, project.start_year = False, 2025
+    project.save(update_fields=["is_new", "start_year"])
+
+
 def _post(world: World, persona: str, project: Project, action: str, comment: str = "") -> Project:
     world.login(persona).post(f"/projects/{project.pk}/transition/", {"action": action, "comment": comment})
     project.refresh_from_db()
@@ -95,3 +104,15 @@ def test_service_refuses_a_unit_outside_the_actors_scope(world: World) -> None:
 def test_workflow_table_lists_actions_by_capability() -> None:
     labels = [t.action for t in PROJECT_WORKFLOW.available("submitted", {"project.review_dept"})]
     assert labels == ["dept_approve", "dept_return"]
+
+
+def test_moving_a_project_to_a_closed_year_is_refused(world: World) -> None:
+    from jixiao.organizations.models import FiscalYear
+
+    FiscalYear.objects.filter(year=2027).update(is_open=False)
+    with pytest.raises(DomainError, match="已关闭"):
+        services.project_update(
+            actor=world.users["unit_user"], project=world.school_project, data={"fiscal_year": 2027, "end_year": 2027}
+        )
+    world.school_project.refresh_from_db()
+    assert world.school_project.fiscal_year == 2026

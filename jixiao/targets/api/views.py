@@ -16,7 +16,7 @@ from jixiao.targets.api.serializers import (
     TargetSerializer,
     TransitionSerializer,
 )
-from jixiao.targets.exports import TargetFilterSet
+from jixiao.targets.filtersets import TargetFilterSet
 from jixiao.targets.models import PerformanceTarget
 
 
@@ -37,7 +37,7 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     def get_object(self) -> PerformanceTarget:
         self.get_queryset()
-        return selectors.target_get(self.request.user, self.kwargs["pk"])
+        return selectors.target_get_with_indicators(self.request.user, self.kwargs["pk"])
 
     def _detail(self, request: Request, target: PerformanceTarget) -> Response:
         target = selectors.target_get(request.user, target.pk)

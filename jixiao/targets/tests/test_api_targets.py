@@ -100,3 +100,15 @@ def test_schema_lists_the_target_endpoints(world: World) -> None:
     assert schema.status_code == 200
     for path_ in (b"/api/v1/targets/", b"/api/v1/targets/{id}/indicators/", b"/api/v1/targets/{id}/transition/"):
         assert path_ in schema.content
+
+
+def test_api_detail_queries_do_not_grow_with_indicator_rows(world: World, django_assert_max_num_queries: Any) -> None:
+    from jixiao.targets.tests import test_services
+
+    target = services.target_create_for_project(actor=world.users["unit_user"], project=world.school_project)
+    many = [{**row, "name": f"{row['name']}{i}"} for i in range(10) for row in test_services._rows(target)]
+    services.target_save_indicators(actor=world.users["unit_user"], target=target, rows=many)
+    client = world.login("performance")
+    with django_assert_max_num_queries(12):
+        response = client.get(f"/api/v1/targets/{target.pk}/")
+    assert response.status_code == 200 and len(response.json()["indicators"]) == 20

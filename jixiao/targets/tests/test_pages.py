@@ -294,3 +294,9 @@ def test_budget_section_approves_a_department_in_one_click(world: World, target:
 def test_statistics_page_renders_chinese_headers(world: World, target: PerformanceTarget) -> None:
     page = world.login("leader").get("/targets/statistics/", {"fiscal_year": target.fiscal_year}).content.decode()
     assert "主管部门" in page and "县教育局" in page and "优" in page and "修改意见数" in page
+
+
+def test_unicode_digit_query_parameters_are_not_a_500(world: World) -> None:
+    client = world.login("performance")
+    assert client.get("/targets/statistics/?fiscal_year=²").status_code == 200
+    assert client.get("/indicators/search.json?lv1=²").status_code == 200

@@ -52,3 +52,29 @@ def test_bad_input_is_refused_with_a_chinese_message(world: World, code: str, pa
     )
     assert message in response.content.decode()
     assert not SmartCheckRule.objects.filter(region=world.region).exists()
+
+
+@pytest.mark.parametrize("params", ['{"ratio": "abc"}', '{"ratio": true}'])
+def test_a_non_numeric_ratio_is_refused(world: World, params: str) -> None:
+    response = world.login("performance").post(
+        "/targets/rules/T-FAR-ABOVE-HISTORY/",
+        {"severity": "warning", "is_enabled": "on", "params": params},
+        follow=True,
+    )
+    assert "须为数值" in response.content.decode()
+
+
+def test_a_broken_rule_row_is_reported_not_a_500(world: World) -> None:
+    from jixiao.targets import services
+    from jixiao.targets.checks import run_checks
+
+    SmartCheckRule.objects.create(
+        code="T-NO-OUTPUT", name="x", severity="error", params={"keyword": 5}, region=world.region
+    )
+    from jixiao.targets.tests.test_services import _rows
+
+    target = services.target_create_for_project(actor=world.users["unit_user"], project=world.school_project)
+    services.target_save_indicators(actor=world.users["unit_user"], target=target, rows=_rows(target))
+    codes = [(f.code, f.severity) for f in run_checks(target)]
+    assert ("T-NO-OUTPUT", "info") in codes
+    assert world.login("unit_user").get(f"/targets/{target.pk}/").status_code == 200

@@ -1,0 +1,38 @@
+"""One FilterSet serves the list page and the export: the same rows everywhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db.models import Q, QuerySet
+
+from jixiao.core.forms import bootstrapify
+from jixiao.experts import selectors
+from jixiao.experts.models import Expert
+
+ACTIVE_CHOICES = [("", "全部"), ("true", "在库"), ("false", "已出库")]
+
+
+class ExpertFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(label="关键字", method="filter_q")
+    field = django_filters.ChoiceFilter(label="专业领域", choices=[], empty_label="全部")
+    kind = django_filters.ChoiceFilter(label="类别", choices=Expert.Kind.choices, empty_label="全部")
+    is_active = django_filters.BooleanFilter(label="状态", widget=forms.Select(choices=ACTIVE_CHOICES))
+
+    class Meta:
+        model = Expert
+        fields: list[str] = []
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.filters["field"].extra["choices"] = [(f, f) for f in selectors.expert_fields(user)]
+        self.form.fields["q"].widget.attrs["placeholder"] = "姓名、职称或工作单位"
+        bootstrapify(self.form)
+
+    def filter_q(self, queryset: QuerySet[Expert], name: str, value: str) -> QuerySet[Expert]:
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(name__icontains=value) | Q(title__icontains=value) | Q(affiliation__icontains=value))

@@ -1,0 +1,98 @@
+"""Expert pool forms. They validate input; services (the only writers) validate scope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from jixiao.core.forms import bootstrapify, limit_choices
+from jixiao.experts import selectors
+from jixiao.experts.models import Expert
+from jixiao.experts.services import MAX_PANEL_SIZE
+from jixiao.organizations.forms import VersionedForm
+from jixiao.organizations.models import Department
+
+
+def _dept_text(department: Any) -> str:
+    return f"{department.dept_code} {department.name}"
+
+
+def _dept_label(field: forms.Field) -> None:
+    assert isinstance(field, forms.ModelChoiceField)
+    field.label_from_instance = _dept_text  # type: ignore[method-assign,assignment]
+
+
+class ExpertForm(VersionedForm):
+    """The phone field is never pre-filled: an empty entry keeps the stored number (it is shown masked)."""
+
+    phone = forms.CharField(label="联系电话", max_length=30, required=False)
+
+    class Meta:
+        model = Expert
+        fields = [
+            "name", "kind", "field", "title", "affiliation", "department", "phone", "is_active",
+            "conflict_departments",
+        ]  # fmt: skip
+        widgets = {"conflict_departments": forms.SelectMultiple(attrs={"size": 8})}
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        departments = selectors.department_choices(user)
+        limit_choices(self, "department", departments)
+        limit_choices(self, "conflict_departments", departments)
+        _dept_label(self.fields["department"])
+        _dept_label(self.fields["conflict_departments"])
+        self.fields["department"].empty_label = "（不在本县部门任职）"  # type: ignore[attr-defined]
+        self.fields[
+            "conflict_departments"
+        ].help_text = "专家声明需回避的部门：抽取评审该部门事项的专家时将排除（可多选）"
+        self.initial["phone"] = ""
+        if self.instance.pk and self.instance.phone:
+            self.fields["phone"].help_text = f"当前：{self.instance.phone_masked}；留空表示不修改"
+        bootstrapify(self)
+
+    def clean_phone(self) -> str:
+        phone = str(self.cleaned_data.get("phone") or "").strip()
+        if phone and not all(ch.isdigit() or ch in "+- " for ch in phone):
+            raise forms.ValidationError("联系电话只能包含数字、空格、+ 和 -")
+        return phone
+
+    @property
+    def service_data(self) -> dict[str, Any]:
+        data = super().service_data
+        data["conflict_departments"] = list(data.get("conflict_departments") or [])
+        if not data.get("phone") and self.instance.pk:
+            data.pop("phone", None)
+        return data
+
+
+class ExpertImportForm(forms.Form):
+    file = forms.FileField(label="专家清单（.xlsx）", error_messages={"required": "请选择要上传的文件"})
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bootstrapify(self)
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".xlsx"):
+            raise forms.ValidationError("请上传 .xlsx 格式的 Excel 文件（可先下载导入模板）")
+        return upload
+
+
+class PanelDrawForm(forms.Form):
+    purpose = forms.CharField(label="抽取事由", max_length=200)
+    field = forms.ChoiceField(label="专业领域", required=False)
+    size = forms.IntegerField(label="抽取人数", min_value=1, max_value=MAX_PANEL_SIZE, initial=3)
+    avoid_department = forms.ModelChoiceField(
+        label="回避部门", queryset=Department.objects.none(), required=False, empty_label="（不回避）"
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["field"].choices = [("", "（不限领域）")] + [(f, f) for f in selectors.expert_fields(user)]  # type: ignore[attr-defined]
+        limit_choices(self, "avoid_department", selectors.department_choices(user))
+        _dept_label(self.fields["avoid_department"])
+        self.fields["avoid_department"].help_text = "申报单位所属主管部门：该部门任职及声明回避该部门的专家不参加抽取"
+        bootstrapify(self)

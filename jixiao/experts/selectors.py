@@ -1,0 +1,74 @@
+"""Expert pool reads. Every user-facing query starts from `visible_to(user)`; a miss is a 404 for the caller."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from jixiao.experts.drawing import Candidate
+from jixiao.experts.models import Expert, PanelDraw
+from jixiao.organizations.models import Department, FiscalRegion
+
+
+def actor_region(user: Any) -> FiscalRegion | None:
+    membership = getattr(user, "active_membership", None)
+    return membership.region if membership is not None else None
+
+
+def experts_visible(user: Any) -> QuerySet[Expert]:
+    return Expert.objects.visible_to(user).select_related("region", "department")
+
+
+def expert_get(user: Any, pk: Any) -> Expert:
+    return Expert.objects.select_related("region", "department").get_visible_or_404(user, pk=pk)
+
+
+def expert_conflicts(expert: Expert) -> QuerySet[Department]:
+    return expert.conflict_departments.order_by("dept_code")
+
+
+def expert_fields(user: Any) -> list[str]:
+    """The distinct fields of the visible pool, for filters and the draw form."""
+    return list(Expert.objects.visible_to(user).order_by("field").values_list("field", flat=True).distinct())
+
+
+def department_choices(user: Any) -> QuerySet[Department]:
+    return Department.objects.visible_to(user).order_by("region__path", "dept_code")
+
+
+def departments_by_code(user: Any, region: FiscalRegion) -> dict[str, Department]:
+    return {d.dept_code: d for d in Department.objects.visible_to(user).filter(region=region)}
+
+
+def experts_by_id(user: Any) -> dict[int, Expert]:
+    return {e.pk: e for e in Expert.objects.visible_to(user)}
+
+
+def candidates(user: Any) -> list[Candidate]:
+    """The visible pool as draw candidates (inactive experts included: the draw reports why they are out)."""
+    rows = Expert.objects.visible_to(user).prefetch_related("conflict_departments").order_by("pk")
+    return [
+        Candidate(
+            id=e.pk,
+            field=e.field,
+            department_id=e.department_id,
+            conflict_department_ids=frozenset(d.pk for d in e.conflict_departments.all()),
+            is_active=e.is_active,
+        )
+        for e in rows
+    ]
+
+
+def draws_visible(user: Any) -> QuerySet[PanelDraw]:
+    return PanelDraw.objects.visible_to(user).select_related("avoid_department", "drawn_by")
+
+
+def draw_get(user: Any, pk: Any) -> PanelDraw:
+    return PanelDraw.objects.select_related("avoid_department", "drawn_by").get_visible_or_404(user, pk=pk)
+
+
+def draw_experts(draw: PanelDraw) -> list[Expert]:
+    """The drawn experts in draw order (still shown after they leave the pool)."""
+    by_id = Expert.objects.select_related("department").in_bulk(draw.drawn_ids)
+    return [by_id[i] for i in draw.drawn_ids if i in by_id]

@@ -1,0 +1,298 @@
+"""Expert pool writes: save, audited contact view, all-or-nothing import, and panel draws."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import transaction
+
+from jixiao.core import audit
+from jixiao.core.errors import ConflictError, DomainError, NotFoundError
+from jixiao.core.models import AuditEvent
+from jixiao.core.permissions import require
+from jixiao.core.spreadsheets import CellError, ImportRejectedError
+from jixiao.experts import selectors
+from jixiao.experts.columns import ExpertImportRow
+from jixiao.experts.drawing import draw_panel, redraw
+from jixiao.experts.models import Expert, PanelDraw
+from jixiao.organizations.models import Department, FiscalRegion
+
+SEED_LIMIT = 2**31
+MAX_PANEL_SIZE = 50
+
+
+class InvalidDataError(DomainError):
+    """Validation failed; `field_errors` lets a form show each message next to its field."""
+
+    def __init__(self, field_errors: dict[str, list[str]]) -> None:
+        self.field_errors = field_errors
+        super().__init__("；".join(m for messages in field_errors.values() for m in messages))
+
+
+def _mask(phone: Any) -> Any:
+    # The audit trail must not become a second copy of the personal data it protects.
+    return Expert(phone=phone).phone_masked if isinstance(phone, str) else phone
+
+
+def _clean(expert: Expert) -> None:
+    try:
+        expert.full_clean(exclude=["created_by", "updated_by", "user"])
+    except ValidationError as exc:
+        errors: dict[str, list[str]] = {}
+        for name, messages in exc.message_dict.items():
+            label = (
+                "" if name == NON_FIELD_ERRORS else f"{getattr(Expert._meta.get_field(name), 'verbose_name', name)}："
+            )
+            errors.setdefault(name, []).extend(f"{label}{m}" for m in messages)
+        raise InvalidDataError(errors) from exc
+
+
+def _actor_region(actor: Any) -> FiscalRegion:
+    region = selectors.actor_region(actor)
+    if region is None:
+        raise NotFoundError("您当前没有所属财政区划")
+    return region
+
+
+def _check_departments(actor: Any, data: dict[str, Any]) -> None:
+    visible = Department.objects.visible_to(actor)
+    departments = [d for d in [data.get("department"), *data.get("conflict_departments", [])] if d is not None]
+    ids = {d.pk for d in departments}
+    if len(ids) != visible.filter(pk__in=ids).count():
+        raise InvalidDataError({"department": ["所选部门不存在或不在您的管理范围内"]})
+
+
+def _write(actor: Any, expert: Expert | None, data: dict[str, Any], expected_version: int | None) -> Expert:
+    """Create or update one expert inside the caller's transaction; returns the saved (or unchanged) row."""
+    data = dict(data)
+    conflicts = data.pop("conflict_departments", None)
+    creating = expert is None
+    if expert is None:
+        row = Expert(region=_actor_region(actor), created_by=actor)
+        before: dict[str, Any] = {}
+        conflicts_before: list[int] = []
+    else:
+        row = Expert.objects.select_for_update().get(pk=expert.pk)
+        if expected_version is not None and row.version != expected_version:
+            raise ConflictError("该记录已被他人修改，请刷新后重试")
+        before = audit.snapshot(row, list(data))
+        conflicts_before = sorted(row.conflict_departments.values_list("pk", flat=True))
+    for key, value in data.items():
+        setattr(row, key, value)
+    changes = audit.diff(before, audit.snapshot(row, list(data)))
+    conflicts_after = conflicts_before if conflicts is None else sorted(d.pk for d in conflicts)
+    if conflicts_after != conflicts_before:
+        changes["conflict_departments"] = [conflicts_before, conflicts_after]
+    if not creating and not changes:
+        return row
+    if "phone" in changes:
+        changes["phone"] = [_mask(v) for v in changes["phone"]]
+    row.updated_by = actor
+    _clean(row)
+    if creating:
+        row.save()
+    else:
+        row.version += 1
+        fields = [k for k in changes if k != "conflict_departments"]
+        row.save(update_fields=[*fields, "version", "updated_by", "updated_at"])
+    if conflicts_after != conflicts_before:
+        row.conflict_departments.set(conflicts_after)
+    audit.record(actor=actor, event_type="expert.create" if creating else "expert.update", obj=row, changes=changes)
+    return row
+
+
+def expert_save(
+    *, actor: Any, expert: Expert | None, data: dict[str, Any], expected_version: int | None = None
+) -> Expert:
+    require(actor, "expert.manage")
+    if expert is not None and not Expert.objects.visible_to(actor).filter(pk=expert.pk).exists():
+        raise NotFoundError("专家不存在或不在您的管理范围内")
+    _check_departments(actor, data)
+    with transaction.atomic():
+        return _write(actor, expert, data, expected_version)
+
+
+def expert_contact_view(*, actor: Any, expert: Expert) -> str:
+    """The full phone number, once; every view is audited (SECURITY.md G02, §1.4)."""
+    require(actor, "expert.contact")
+    if not Expert.objects.visible_to(actor).filter(pk=expert.pk).exists():
+        raise NotFoundError("专家不存在或不在您的管理范围内")
+    with transaction.atomic():
+        audit.record(actor=actor, event_type="expert.contact_view", obj=expert, reason="查看专家完整联系电话")
+    return expert.phone
+
+
+def expert_export_record(*, actor: Any, count: int, with_contact: bool, conditions: str) -> None:
+    audit.record(
+        actor=actor,
+        event_type="expert.export",
+        object_type="experts.expert",
+        reason=(f"导出专家 {count} 名（{'含完整联系电话' if with_contact else '联系电话已脱敏'}）；条件：{conditions}")[
+            :500
+        ],
+    )
+
+
+# ---------------------------------------------------------------- import
+
+
+def _row_errors(
+    row: ExpertImportRow,
+    existing: dict[int, Expert],
+    departments: dict[str, Department],
+    by_name_phone: dict[tuple[str, str], Expert],
+) -> list[CellError]:
+    errors: list[CellError] = []
+    if row.expert_id is not None and row.expert_id not in existing:
+        errors.append(CellError(row.row, "编号", str(row.expert_id), "编号不存在或不在您的管理范围内"))
+    if row.dept_code and row.dept_code not in departments:
+        errors.append(CellError(row.row, "所属部门编码", row.dept_code, "本区划没有该主管部门"))
+    unknown = [code for code in row.conflict_codes if code not in departments]
+    if unknown:
+        errors.append(
+            CellError(
+                row.row, "声明回避部门编码", "、".join(row.conflict_codes), f"本区划没有主管部门：{'、'.join(unknown)}"
+            )
+        )
+    if row.expert_id is None:
+        if row.phone_is_masked:
+            errors.append(CellError(row.row, "联系电话", row.phone, "新增专家请填写完整联系电话"))
+        twin = by_name_phone.get((row.name, row.phone)) if row.phone else None
+        if twin is not None:
+            errors.append(CellError(row.row, "姓名", row.name, f"与已有专家（编号{twin.pk}）重复，请填写编号以更新"))
+    return errors
+
+
+def _import_data(row: ExpertImportRow, departments: dict[str, Department]) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "name": row.name,
+        "kind": row.kind,
+        "field": row.field,
+        "title": row.title,
+        "affiliation": row.affiliation,
+        "department": departments[row.dept_code] if row.dept_code else None,
+        "conflict_departments": [departments[c] for c in row.conflict_codes],
+    }
+    if not row.phone_is_masked:
+        data["phone"] = row.phone
+    if row.is_active is not None:
+        data["is_active"] = row.is_active
+    return data
+
+
+def _record_import_failure(actor: Any, errors: list[CellError]) -> None:
+    audit.record(
+        actor=actor,
+        event_type="expert.import",
+        object_type="experts.expert",
+        outcome=AuditEvent.Outcome.FAILURE,
+        reason=f"导入专家未完成：发现{len(errors)}处错误，所有数据均未导入",
+    )
+
+
+def experts_import(*, actor: Any, rows: list[ExpertImportRow]) -> dict[str, int]:
+    """Create or update experts (by 编号), all-or-nothing. Raises ImportRejectedError with per-cell errors."""
+    require(actor, "expert.manage")
+    region = _actor_region(actor)
+    existing = selectors.experts_by_id(actor)
+    departments = selectors.departments_by_code(actor, region)
+    by_name_phone = {(e.name, e.phone): e for e in existing.values() if e.phone}
+    errors = [e for row in rows for e in _row_errors(row, existing, departments, by_name_phone)]
+    if errors:
+        _record_import_failure(actor, errors)
+        raise ImportRejectedError(errors)
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    try:
+        with transaction.atomic():
+            for row in rows:
+                current = existing.get(row.expert_id) if row.expert_id is not None else None
+                try:
+                    saved = _write(actor, current, _import_data(row, departments), None)
+                except DomainError as exc:
+                    raise ImportRejectedError([CellError(row.row, "", row.name, exc.message)]) from exc
+                if current is None:
+                    counts["created"] += 1
+                else:
+                    counts["unchanged" if saved.version == current.version else "updated"] += 1
+            audit.record(
+                actor=actor,
+                event_type="expert.import",
+                object_type="experts.expert",
+                reason=f"导入专家：新增{counts['created']}名，更新{counts['updated']}名，未变化{counts['unchanged']}名",
+            )
+    except ImportRejectedError as exc:
+        _record_import_failure(actor, exc.errors)
+        raise
+    return counts
+
+
+# ---------------------------------------------------------------- panel draws
+
+
+def panel_draw(
+    *,
+    actor: Any,
+    purpose: str,
+    object_type: str = "",
+    object_id: str = "",
+    field: str | None,
+    size: int,
+    avoid_department: Department | None,
+    seed: int | None = None,
+) -> PanelDraw:
+    """Draw `size` experts of `field` from the actor's visible pool, avoiding `avoid_department`; store and audit it.
+
+    Raises DomainError (NotEnoughExpertsError) when too few experts are eligible.
+    """
+    require(actor, "expert.manage")
+    if not 1 <= size <= MAX_PANEL_SIZE:
+        raise DomainError(f"抽取人数应在1至{MAX_PANEL_SIZE}名之间")
+    if (
+        avoid_department is not None
+        and not Department.objects.visible_to(actor).filter(pk=avoid_department.pk).exists()
+    ):
+        raise NotFoundError("回避部门不存在或不在您的管理范围内")
+    region = _actor_region(actor)
+    if seed is None:
+        seed = secrets.randbelow(SEED_LIMIT)
+    with transaction.atomic():
+        result = draw_panel(
+            selectors.candidates(actor),
+            field=field or None,
+            size=size,
+            seed=seed,
+            avoid_department_id=avoid_department.pk if avoid_department is not None else None,
+        )
+        draw = PanelDraw.objects.create(
+            region=region,
+            purpose=purpose[:200],
+            object_type=object_type[:60],
+            object_id=str(object_id)[:64],
+            field=field or "",
+            size=size,
+            seed=seed,
+            avoid_department=avoid_department,
+            eligible_ids=list(result.eligible_ids),
+            drawn_ids=list(result.drawn_ids),
+            excluded=[[expert_id, reason] for expert_id, reason in result.excluded],
+            drawn_by=actor,
+        )
+        audit.record(
+            actor=actor,
+            event_type="expert.panel_draw",
+            obj=draw,
+            changes={"seed": seed, "eligible_ids": draw.eligible_ids, "drawn_ids": draw.drawn_ids},
+            reason=f"{purpose}：从{len(result.eligible_ids)}名候选专家中抽取{size}名"[:500],
+        )
+    return draw
+
+
+def panel_draw_verify(draw: PanelDraw) -> bool:
+    """Re-run the stored draw from its eligible set and seed; False when the stored result does not match."""
+    try:
+        expected = redraw(draw.eligible_ids, size=draw.size, seed=draw.seed)
+    except (DomainError, TypeError, ValueError):
+        return False
+    return list(expected) == list(draw.drawn_ids) and len(draw.eligible_ids) == len(set(draw.eligible_ids))

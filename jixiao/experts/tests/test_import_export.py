@@ -1,0 +1,173 @@
+"""Expert pool Excel: masked export (full only with expert.contact), all-or-nothing import, round trip."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from conftest import World
+from jixiao.core.models import AuditEvent
+from jixiao.experts.imports import parse_expert_workbook
+from jixiao.experts.models import Expert
+from jixiao.experts.tests.factories import ExpertFactory
+
+HEADERS = [
+    "编号",
+    "姓名",
+    "类别",
+    "专业领域",
+    "职称",
+    "工作单位",
+    "所属部门编码",
+    "联系电话",
+    "声明回避部门编码",
+    "是否在库",
+]
+PHONE = "13812345678"
+
+
+def _xlsx(rows: list[list[Any]], headers: list[str] = HEADERS) -> bytes:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(headers)
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _open(content: bytes) -> list[tuple[Any, ...]]:
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).worksheets[0]
+    return list(sheet.iter_rows(values_only=True))
+
+
+def _upload(client: Client, content: bytes, name: str = "experts.xlsx") -> Any:
+    return client.post(reverse("experts:import"), {"file": SimpleUploadedFile(name, content)})
+
+
+@pytest.fixture
+def wang(world: World) -> Expert:
+    return ExpertFactory(region=world.region, name="王教授", field="教育", phone=PHONE, conflicts=[world.health])
+
+
+# ---------------------------------------------------------------- export
+
+
+def test_export_masks_phones_for_a_user_without_expert_contact(world: World, wang: Expert, monkeypatch: Any) -> None:
+    from jixiao.accounts import capabilities
+
+    perf = capabilities.ROLE_CAPABILITIES["performance"]
+    monkeypatch.setitem(capabilities.ROLE_CAPABILITIES, "performance", perf - {"expert.contact"})
+    response = world.login("performance").get(reverse("experts:export"))
+    rows = _open(response.content)
+    assert rows[0][: len(HEADERS)] == tuple(HEADERS)
+    assert rows[1][1] == "王教授" and rows[1][7] == "138****5678"
+    assert PHONE not in str(rows)
+    assert "联系电话已脱敏" in AuditEvent.objects.get(event_type="expert.export").reason
+
+
+def test_export_shows_full_phones_to_expert_contact_holders_and_audits_it(world: World, wang: Expert) -> None:
+    ExpertFactory(region=world.other_region, name="外县专家")
+    response = world.login("performance").get(reverse("experts:export") + "?field=教育")
+    rows = _open(response.content)
+    assert len(rows) == 2  # header + 王教授; the other region's expert is not exported
+    assert rows[1][0] == wang.pk and rows[1][7] == PHONE and rows[1][8] == "102"
+    assert "含完整联系电话" in AuditEvent.objects.get(event_type="expert.export").reason
+
+
+# ---------------------------------------------------------------- import
+
+
+def test_import_creates_and_updates_experts(world: World, wang: Expert) -> None:
+    rows = [
+        ["", "孙工", "专家", "农业", "研究员", "县农科所", "", "13900001111", "101、102", "是"],
+        ["", "周代表", "人大代表", "卫生", "", "", "102", "13900002222", "", ""],
+        [wang.pk, "王教授", "专家", "教育", "教授", "县一中", "", "138****5678", "", "否"],
+    ]
+    response = _upload(world.login("performance"), _xlsx(rows))
+    assert response.status_code == 302
+    sun = Expert.objects.get(name="孙工")
+    assert sun.region == world.region and sun.phone == "13900001111"
+    assert set(sun.conflict_departments.all()) == {world.edu, world.health}
+    zhou = Expert.objects.get(name="周代表")
+    assert zhou.kind == Expert.Kind.NPC_DEPUTY and zhou.department == world.health and zhou.is_active
+    wang.refresh_from_db()
+    assert wang.phone == PHONE  # a masked phone keeps the stored number
+    assert wang.title == "教授" and wang.is_active is False and not wang.conflict_departments.exists()
+    event = AuditEvent.objects.get(event_type="expert.import", outcome="success")
+    assert "新增2名" in event.reason and "更新1名" in event.reason
+
+
+def test_one_bad_row_rejects_the_whole_file_with_a_per_cell_report(world: World, wang: Expert) -> None:
+    rows = [
+        ["", "孙工", "专家", "农业", "", "", "", "13900001111", "", "是"],
+        ["", "", "教授", "农业", "", "", "999", "13x", "", "也许"],
+        ["", "新专家", "专家", "农业", "", "", "", "139****1111", "", ""],
+        [99999, "无此人", "专家", "农业", "", "", "", "", "", ""],
+    ]
+    client = world.login("performance")
+    response = _upload(client, _xlsx(rows))
+    assert response.status_code == 400
+    assert not Expert.objects.filter(name="孙工").exists()
+    errors = {(e.row, e.column) for e in response.context["errors"]}
+    assert {(3, "姓名"), (3, "类别"), (3, "联系电话"), (3, "是否在库")} <= errors
+    report = _open(client.get(reverse("experts:import_errors")).content)
+    assert report[0] == ("行号", "列", "单元格内容", "错误说明")
+    assert len(report) > 1
+
+
+def test_unknown_ids_departments_masked_new_phones_and_duplicates_are_reported(world: World, wang: Expert) -> None:
+    rows = [
+        ["", "新专家", "专家", "农业", "", "", "", "139****1111", "", ""],
+        [99999, "无此人", "专家", "农业", "", "", "", "", "", ""],
+        ["", "某专家", "专家", "农业", "", "", "777", "", "101、888", ""],
+        ["", "王教授", "专家", "教育", "", "", "", PHONE, "", ""],
+    ]
+    response = _upload(world.login("performance"), _xlsx(rows))
+    assert response.status_code == 400
+    messages = {(e.row, e.column): e.message for e in response.context["errors"]}
+    assert "完整联系电话" in messages[(2, "联系电话")]
+    assert "编号不存在" in messages[(3, "编号")]
+    assert (4, "所属部门编码") in messages and "888" in messages[(4, "声明回避部门编码")]
+    assert "重复" in messages[(5, "姓名")]
+    assert Expert.objects.count() == 1
+    assert AuditEvent.objects.filter(event_type="expert.import", outcome="failure").exists()
+
+
+def test_an_exported_file_imports_unchanged(world: World, wang: Expert) -> None:
+    client = world.login("performance")
+    exported = client.get(reverse("experts:export")).content
+    before = list(Expert.objects.values_list("pk", "version", "phone"))
+    response = _upload(client, exported)
+    assert response.status_code == 302
+    assert list(Expert.objects.values_list("pk", "version", "phone")) == before
+
+
+def test_import_rejects_a_non_xlsx_file_and_missing_columns(world: World) -> None:
+    client = world.login("performance")
+    assert _upload(client, b"name,phone", name="experts.csv").status_code == 400
+    response = _upload(client, _xlsx([["x"]], headers=["姓名"]))
+    assert response.status_code == 400
+    assert {e.column for e in response.context["errors"]} == {"类别", "专业领域"}
+
+
+def test_parser_reads_numbers_and_code_lists() -> None:
+    rows, errors = parse_expert_workbook(
+        _xlsx([[12, "张三", "专家", "教育", "", "", 101, 13800001111, "101，102 103", ""]])
+    )
+    assert errors == []
+    assert rows[0].expert_id == 12 and rows[0].dept_code == "101" and rows[0].phone == "13800001111"
+    assert rows[0].conflict_codes == ("101", "102", "103") and rows[0].is_active is None
+
+
+def test_template_opens_with_the_import_headers(world: World) -> None:
+    content = world.login("performance").get(reverse("experts:import_template")).content
+    assert _open(content)[0] == tuple(HEADERS)

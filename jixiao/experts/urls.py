@@ -1,0 +1,20 @@
+from django.urls import path
+
+from jixiao.experts import views
+
+app_name = "experts"
+
+urlpatterns = [
+    path("", views.expert_list, name="list"),
+    path("new/", views.expert_create, name="create"),
+    path("export/", views.expert_export, name="export"),
+    path("import/", views.expert_import, name="import"),
+    path("import/errors.xlsx", views.expert_import_errors, name="import_errors"),
+    path("import/template.xlsx", views.expert_import_template, name="import_template"),
+    path("<int:pk>/", views.expert_detail, name="detail"),
+    path("<int:pk>/edit/", views.expert_edit, name="edit"),
+    path("<int:pk>/contact/", views.expert_contact, name="contact"),
+    path("draws/", views.draw_list, name="draw_list"),
+    path("draws/new/", views.draw_create, name="draw_create"),
+    path("draws/<int:pk>/", views.draw_detail, name="draw_detail"),
+]

@@ -1,0 +1,241 @@
+"""Expert pool pages: list, detail with the audited contact view, create/edit, Excel, and panel draws."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from jixiao.core.errors import DomainError, NotFoundError, PermissionDeniedError
+from jixiao.core.spreadsheets import CellError, ImportRejectedError, SpreadsheetError, error_report
+from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
+from jixiao.experts import selectors, services
+from jixiao.experts.exports import export_experts, template_workbook
+from jixiao.experts.filtersets import ExpertFilterSet
+from jixiao.experts.forms import ExpertForm, ExpertImportForm, PanelDrawForm
+from jixiao.experts.imports import parse_expert_workbook
+
+IMPORT_ERRORS_KEY = "jixiao_expert_import_errors"
+MAX_ERRORS_SHOWN = 500
+MAX_ERRORS_KEPT = 5000
+
+
+def _can(request: HttpRequest, capability: str) -> bool:
+    return bool(request.user.can(capability))  # type: ignore[union-attr]
+
+
+def _add_service_error(form: forms.BaseForm, exc: DomainError) -> None:
+    field_errors = getattr(exc, "field_errors", None) or {NON_FIELD_ERRORS: [exc.message]}
+    for name, errors in field_errors.items():
+        target = name if name in form.fields else None
+        for error in errors:
+            form.add_error(target, error)
+
+
+def _filter(request: HttpRequest) -> ExpertFilterSet:
+    return ExpertFilterSet(request.GET or None, queryset=selectors.experts_visible(request.user), user=request.user)
+
+
+# ---------------------------------------------------------------- pool
+
+
+@capability_required("expert.view")
+def expert_list(request: HttpRequest) -> HttpResponse:
+    filterset = _filter(request)
+    return render(
+        request,
+        "experts/expert_list.html",
+        {
+            "filter": filterset,
+            "page": paginate(request, filterset.qs),
+            "can_manage": _can(request, "expert.manage"),
+        },
+    )
+
+
+def _detail(request: HttpRequest, expert: Any, *, full_phone: str | None = None) -> HttpResponse:
+    return render(
+        request,
+        "experts/expert_detail.html",
+        {
+            "expert": expert,
+            "conflicts": selectors.expert_conflicts(expert),
+            "full_phone": full_phone,
+            "can_manage": _can(request, "expert.manage"),
+            "can_contact": _can(request, "expert.contact"),
+        },
+    )
+
+
+@capability_required("expert.view")
+def expert_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail(request, selectors.expert_get(request.user, pk))
+
+
+@require_POST
+@capability_required("expert.view")
+def expert_contact(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show the full phone once, in this response only; the view is audited by the service."""
+    expert = selectors.expert_get(request.user, pk)
+    try:
+        phone = services.expert_contact_view(actor=request.user, expert=expert)
+    except PermissionDeniedError as exc:
+        raise PermissionDenied from exc
+    response = _detail(request, expert, full_phone=phone)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _expert_form(request: HttpRequest, expert: Any) -> HttpResponse:
+    form = ExpertForm(request.POST or None, instance=expert, user=request.user)
+    context = {"title": f"修改专家：{expert.name}" if expert else "新增专家", "expert": expert}
+    if request.method != "POST":
+        return render(request, "experts/expert_form.html", {**context, "form": form})
+    if form.is_valid():
+        try:
+            saved = services.expert_save(
+                actor=request.user, expert=expert, data=form.service_data, expected_version=form.expected_version
+            )
+        except NotFoundError as exc:
+            raise Http404 from exc
+        except PermissionDeniedError as exc:
+            raise PermissionDenied from exc
+        except DomainError as exc:
+            _add_service_error(form, exc)
+        else:
+            messages.success(request, f"专家“{saved.name}”已保存")
+            return redirect("experts:detail", pk=saved.pk)
+    return render(request, "experts/expert_form.html", {**context, "form": form}, status=400)
+
+
+@capability_required("expert.manage")
+def expert_create(request: HttpRequest) -> HttpResponse:
+    return _expert_form(request, None)
+
+
+@login_required
+def expert_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    expert = selectors.expert_get(request.user, pk)
+    if not _can(request, "expert.manage"):
+        raise PermissionDenied
+    return _expert_form(request, expert)
+
+
+# ---------------------------------------------------------------- Excel
+
+
+@capability_required("expert.view")
+def expert_export(request: HttpRequest) -> HttpResponse:
+    queryset = _filter(request).qs
+    with_contact = _can(request, "expert.contact")
+    content = export_experts(queryset, with_contact=with_contact)
+    services.expert_export_record(
+        actor=request.user, count=queryset.count(), with_contact=with_contact, conditions=request.GET.urlencode()
+    )
+    return xlsx_response(content, "专家库.xlsx")
+
+
+@capability_required("expert.manage")
+def expert_import(request: HttpRequest) -> HttpResponse:
+    form = ExpertImportForm(request.POST or None, request.FILES or None)
+    errors: list[CellError] = []
+    if request.method != "POST":
+        return render(request, "experts/expert_import.html", {"form": form})
+    request.session.pop(IMPORT_ERRORS_KEY, None)  # a report always belongs to the latest upload
+    if form.is_valid():
+        try:
+            rows, errors = parse_expert_workbook(form.cleaned_data["file"])
+            if not errors:
+                result = services.experts_import(actor=request.user, rows=rows)
+                messages.success(
+                    request,
+                    f"导入成功：新增{result['created']}名专家，更新{result['updated']}名，{result['unchanged']}名无变化",
+                )
+                return redirect("experts:list")
+        except ImportRejectedError as exc:
+            errors = exc.errors
+        except SpreadsheetError as exc:
+            form.add_error("file", exc.message)
+        except NotFoundError as exc:
+            raise Http404 from exc
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+    if errors:
+        request.session[IMPORT_ERRORS_KEY] = [[e.row, e.column, e.value, e.message] for e in errors[:MAX_ERRORS_KEPT]]
+    context = {"form": form, "errors": errors[:MAX_ERRORS_SHOWN], "error_count": len(errors)}
+    return render(request, "experts/expert_import.html", context, status=400)
+
+
+@capability_required("expert.manage")
+def expert_import_errors(request: HttpRequest) -> HttpResponse:
+    stored: list[list[Any]] = request.session.get(IMPORT_ERRORS_KEY) or []
+    if not stored:
+        raise Http404
+    return xlsx_response(error_report([CellError(*e) for e in stored]), "专家导入错误报告.xlsx")
+
+
+@capability_required("expert.manage")
+def expert_import_template(request: HttpRequest) -> HttpResponse:
+    return xlsx_response(template_workbook(), "专家导入模板.xlsx")
+
+
+# ---------------------------------------------------------------- panel draws
+
+
+@capability_required("expert.view")
+def draw_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "experts/draw_list.html",
+        {
+            "page": paginate(request, selectors.draws_visible(request.user)),
+            "can_manage": _can(request, "expert.manage"),
+        },
+    )
+
+
+@capability_required("expert.manage")
+def draw_create(request: HttpRequest) -> HttpResponse:
+    form = PanelDrawForm(request.POST or None, user=request.user)
+    if request.method != "POST":
+        return render(request, "experts/draw_form.html", {"form": form, "title": "抽取专家"})
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            draw = services.panel_draw(
+                actor=request.user,
+                purpose=data["purpose"],
+                field=data["field"] or None,
+                size=data["size"],
+                avoid_department=data["avoid_department"],
+            )
+        except NotFoundError as exc:
+            raise Http404 from exc
+        except PermissionDeniedError as exc:
+            raise PermissionDenied from exc
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"已抽取{len(draw.drawn_ids)}名专家")
+            return redirect("experts:draw_detail", pk=draw.pk)
+    return render(request, "experts/draw_form.html", {"form": form, "title": "抽取专家"}, status=400)
+
+
+@capability_required("expert.view")
+def draw_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    draw = selectors.draw_get(request.user, pk)
+    return render(
+        request,
+        "experts/draw_detail.html",
+        {
+            "draw": draw,
+            "drawn": selectors.draw_experts(draw),
+            "verified": services.panel_draw_verify(draw),
+        },
+    )

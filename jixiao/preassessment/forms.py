@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+
+from jixiao.core.forms import WanField, bootstrapify
+from jixiao.preassessment.models import Attachment, Conclusion, PreAssessment, PreAssessmentRuleSet, PreAssessmentStatus
+from jixiao.projects.models import Project
+
+
+class AssessmentForm(forms.ModelForm):
+    requested_amount_yuan = WanField(label="申请金额（万元）", required=False)
+
+    class Meta:
+        model = PreAssessment
+        fields = [
+            "kind",
+            "requested_amount_yuan",
+            "basic_situation",
+            "necessity",
+            "economy",
+            "target_reasonableness",
+            "implementation_feasibility",
+            "funding_compliance",
+            "other",
+        ]
+        widgets = {
+            name: forms.Textarea(attrs={"rows": 3})
+            for name in (
+                "basic_situation",
+                "necessity",
+                "economy",
+                "target_reasonableness",
+                "implementation_feasibility",
+                "funding_compliance",
+                "other",
+            )
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bootstrapify(self)
+
+    def _post_clean(self) -> None:
+        # The service is the only writer and validates.
+        pass
+
+
+class TransitionForm(forms.Form):
+    action = forms.CharField(max_length=30)
+    comment = forms.CharField(max_length=2000, required=False)
+
+
+class ConcludeForm(forms.Form):
+    score = forms.DecimalField(
+        label="评审总分", required=False, min_value=Decimal(0), max_value=Decimal(100), decimal_places=2
+    )
+    conclusion = forms.ChoiceField(label="评估结论", choices=Conclusion.choices)
+    supported_amount_yuan = WanField(label="支持金额（万元）", required=False, help_text="核减后支持时必填")
+    override_reason = forms.CharField(
+        label="调整结论的理由", required=False, max_length=1000, help_text="结论与分数对应结论不一致时必填"
+    )
+    opinion = forms.CharField(
+        label="评审意见", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bootstrapify(self)
+
+    def clean_supported_amount_yuan(self) -> Decimal | None:
+        # WanField turns an empty entry into 0; an empty entry here means “not given”.
+        raw = self.data.get(self.add_prefix("supported_amount_yuan"), "")
+        return None if str(raw).strip() == "" else self.cleaned_data["supported_amount_yuan"]
+
+
+class AttachmentForm(forms.Form):
+    kind = forms.ChoiceField(label="附件类型", choices=Attachment.Kind.choices)
+    file = forms.FileField(label="文件（PDF、Word、Excel、JPG、PNG）")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bootstrapify(self, small=True)
+
+
+class StartForm(forms.Form):
+    project = forms.ModelChoiceField(label="项目", queryset=Project.objects.none())
+
+    def __init__(self, *args: Any, projects: list[Project], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["project"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = Project.objects.filter(pk__in=[p.pk for p in projects])
+        field.label_from_instance = lambda obj: f"{obj.code} {obj.name}"  # type: ignore[method-assign]
+        bootstrapify(self)
+
+
+class ListFilterForm(forms.Form):
+    fiscal_year = forms.IntegerField(label="年度", required=False)
+    status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部"), *PreAssessmentStatus.choices])
+    conclusion = forms.ChoiceField(label="结论", required=False, choices=[("", "全部"), *Conclusion.choices])
+    q = forms.CharField(label="项目名称或编码", required=False, max_length=100)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bootstrapify(self, small=True)
+
+
+class RuleForm(forms.ModelForm):
+    budget_books = forms.MultipleChoiceField(
+        label="须评估的预算类型（不论金额）",
+        required=False,
+        choices=Project.BudgetBook.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    fiscal_year = forms.IntegerField(label="年度（留空表示各年度）", required=False, min_value=2000, max_value=2100)
+
+    class Meta:
+        model = PreAssessmentRuleSet
+        fields = [
+            "fiscal_year",
+            "min_amount_wan",
+            "applies_to_new",
+            "applies_to_revised",
+            "applies_to_expiring_continuation",
+            "applies_to_policy",
+            "applies_to_special_bonds",
+            "budget_books",
+            "blocks_budget_if_missing",
+            "support_min_score",
+            "adjust_min_score",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bootstrapify(self)
+        books = self.fields["budget_books"].widget
+        books.attrs["class"] = "list-unstyled"
+
+    def _post_clean(self) -> None:
+        pass

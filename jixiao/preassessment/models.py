@@ -1,0 +1,251 @@
+"""事前绩效评估 (DOMAIN.md §2.1, §6.9): when an assessment is required, the unit's filing, and the conclusion."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from pathlib import PurePosixPath
+from typing import Any
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from jixiao.core.models import TimeStampedModel
+from jixiao.core.scoping import ScopedQuerySet, ScopeLevel
+
+MONEY = {"max_digits": 18, "decimal_places": 2, "validators": [MinValueValidator(0)]}
+
+
+def _budget_book_default() -> list[str]:
+    return []
+
+
+class PreAssessmentRuleSet(models.Model):
+    """When an assessment is required, and the score → conclusion thresholds (one row per region and year).
+
+    A row with no region is the national default; a row with no year applies to every year. The most specific row
+    wins: region (nearest ancestor first) beats national, a given year beats “every year”.
+    """
+
+    region = models.ForeignKey(
+        "organizations.FiscalRegion",
+        verbose_name=_("财政区划"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("为空表示全国默认"),
+    )
+    fiscal_year = models.PositiveSmallIntegerField(_("年度"), null=True, blank=True, help_text=_("为空表示各年度"))
+    min_amount_wan = models.DecimalField(
+        _("金额起点（万元）"), max_digits=12, decimal_places=2, default=Decimal(30), validators=[MinValueValidator(0)]
+    )
+    applies_to_new = models.BooleanField(_("新增项目须评估"), default=True)
+    applies_to_revised = models.BooleanField(_("修订的政策和项目须评估"), default=True)
+    applies_to_expiring_continuation = models.BooleanField(_("到期延续的项目须评估"), default=True)
+    applies_to_policy = models.BooleanField(_("新增政策须评估"), default=True)
+    applies_to_special_bonds = models.BooleanField(_("专项债券项目须评估"), default=True)
+    budget_books = models.JSONField(
+        _("须评估的预算类型"),
+        default=_budget_book_default,
+        blank=True,
+        help_text=_("所列预算类型的项目不论金额均须评估"),
+    )
+    blocks_budget_if_missing = models.BooleanField(_("未评估或未通过不得入库"), default=True)
+    support_min_score = models.DecimalField(
+        _("“予以支持”最低分"), max_digits=5, decimal_places=2, default=Decimal(80), validators=[MaxValueValidator(100)]
+    )
+    adjust_min_score = models.DecimalField(
+        _("“调整后支持”最低分"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(60),
+        validators=[MaxValueValidator(100)],
+    )
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("事前评估规则")
+        verbose_name_plural = _("事前评估规则")
+        ordering = ["region__path", "fiscal_year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "fiscal_year"], name="uniq_pa_rule_region_year", nulls_distinct=False
+            ),
+            models.CheckConstraint(
+                condition=models.Q(adjust_min_score__lte=models.F("support_min_score")), name="pa_rule_thresholds"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = self.region.name if self.region_id else "全国默认"  # type: ignore[union-attr]
+        return f"{where} {self.fiscal_year or '各'}年度"
+
+    @property
+    def min_amount_yuan(self) -> Decimal:
+        return self.min_amount_wan * 10000
+
+
+class PreAssessmentStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("待主管部门审核")
+    DEPT_APPROVED = "dept_approved", _("待业务股室审核")
+    FIN_REVIEW = "fin_review", _("待绩效股评审")
+    CONCLUDED = "concluded", _("已出结论")
+
+
+class Conclusion(models.TextChoices):
+    SUPPORT = "support", _("予以支持")
+    SUPPORT_REDUCED = "support_reduced", _("核减后支持")
+    SUPPORT_AFTER_ADJUSTMENT = "support_after_adjustment", _("调整后支持")
+    DEFER = "defer", _("暂缓支持")
+    REJECT = "reject", _("不予支持")
+
+
+SUPPORTIVE = (Conclusion.SUPPORT, Conclusion.SUPPORT_REDUCED, Conclusion.SUPPORT_AFTER_ADJUSTMENT)
+
+
+class PreAssessmentQuerySet(ScopedQuerySet["PreAssessment"]):
+    def scope(self, membership: Any) -> PreAssessmentQuerySet:
+        level = membership.scope_level
+        qs = self.filter(is_deleted=False, region__path__startswith=membership.region.path)
+        if level == ScopeLevel.REGION:
+            return qs  # type: ignore[return-value]
+        if level == ScopeLevel.SECTION and membership.section_id:
+            return qs.filter(department__finance_section_id=membership.section_id)  # type: ignore[return-value]
+        if level == ScopeLevel.DEPARTMENT and membership.department_id:
+            return qs.filter(department_id=membership.department_id)  # type: ignore[return-value]
+        if level == ScopeLevel.UNIT and membership.unit_id:
+            return qs.filter(unit__path__startswith=membership.unit.path)  # type: ignore[return-value]
+        return self.none()  # type: ignore[return-value]
+
+
+class PreAssessment(TimeStampedModel):
+    class Kind(models.TextChoices):
+        PROJECT = "project", _("项目事前评估")
+        POLICY = "policy", _("政策事前评估")
+
+    Status = PreAssessmentStatus
+
+    project = models.ForeignKey(
+        "projects.Project", verbose_name=_("项目"), on_delete=models.PROTECT, related_name="preassessments"
+    )
+    # Copied from the project so scope and statistics need no join through it.
+    fiscal_year = models.PositiveSmallIntegerField(_("预算年度"), db_index=True)
+    region = models.ForeignKey("organizations.FiscalRegion", on_delete=models.PROTECT, related_name="+")
+    department = models.ForeignKey(
+        "organizations.Department", verbose_name=_("主管部门"), on_delete=models.PROTECT, related_name="+"
+    )
+    unit = models.ForeignKey(
+        "organizations.BudgetUnit", verbose_name=_("申报单位"), on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(_("评估类型"), max_length=10, choices=Kind.choices, default=Kind.PROJECT)
+    requested_amount_yuan = models.DecimalField(_("申请金额（元）"), **MONEY)  # type: ignore[arg-type]
+    basic_situation = models.TextField(_("评估对象基本情况"), blank=True, max_length=8000)
+    necessity = models.TextField(_("立项必要性"), blank=True, max_length=8000)
+    economy = models.TextField(_("投入经济性"), blank=True, max_length=8000)
+    target_reasonableness = models.TextField(_("绩效目标合理性"), blank=True, max_length=8000)
+    implementation_feasibility = models.TextField(_("实施方案可行性"), blank=True, max_length=8000)
+    funding_compliance = models.TextField(_("筹资合规性"), blank=True, max_length=8000)
+    other = models.TextField(_("其他需要说明的问题"), blank=True, max_length=8000)
+    status = models.CharField(
+        _("状态"), max_length=20, choices=PreAssessmentStatus.choices, default=PreAssessmentStatus.DRAFT, db_index=True
+    )
+    submitted_at = models.DateTimeField(_("申报时间"), null=True, blank=True)
+    score = models.DecimalField(
+        _("评审总分"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    suggested_conclusion = models.CharField(
+        _("按分数对应的结论"), max_length=30, choices=Conclusion.choices, blank=True
+    )
+    conclusion = models.CharField(_("评估结论"), max_length=30, choices=Conclusion.choices, blank=True, db_index=True)
+    override_reason = models.CharField(_("调整结论的理由"), max_length=1000, blank=True)
+    conclusion_opinion = models.CharField(_("评审意见"), max_length=2000, blank=True)
+    supported_amount_yuan = models.DecimalField(_("支持金额（元）"), null=True, blank=True, **MONEY)  # type: ignore[arg-type]
+    # 压减 = requested − supported (supported is 0 for DEFER and REJECT): DOMAIN.md §2.1 invariant, PA-3(a).
+    reduction_amount_yuan = models.DecimalField(_("压减金额（元）"), null=True, blank=True, **MONEY)  # type: ignore[arg-type]
+    revision_accepted = models.BooleanField(_("调整方案已确认"), default=False)
+    concluded_at = models.DateTimeField(_("结论时间"), null=True, blank=True)
+
+    objects = PreAssessmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("事前绩效评估")
+        verbose_name_plural = _("事前绩效评估")
+        ordering = ["-fiscal_year", "-id"]
+        indexes = [
+            models.Index(fields=["region", "fiscal_year", "status"]),
+            models.Index(fields=["department", "fiscal_year"]),
+            models.Index(fields=["project", "-id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"事前评估 {self.project_id}（{self.fiscal_year}年度）"
+
+    @property
+    def is_supported(self) -> bool:
+        """Concluded with a supportive result that lets the project into the library."""
+        if self.status != PreAssessmentStatus.CONCLUDED or self.conclusion not in SUPPORTIVE:
+            return False
+        return self.conclusion != Conclusion.SUPPORT_AFTER_ADJUSTMENT or self.revision_accepted
+
+
+class PreAssessmentEvent(models.Model):
+    """A status transition: the timeline on the assessment page (and part of the audit trail)."""
+
+    assessment = models.ForeignKey(PreAssessment, on_delete=models.CASCADE, related_name="events")
+    occurred_at = models.DateTimeField(_("时间"), default=timezone.now)
+    actor = models.ForeignKey(
+        "accounts.User", verbose_name=_("操作人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_role = models.CharField(_("角色"), max_length=20, blank=True)
+    action = models.CharField(_("操作"), max_length=30)
+    action_label = models.CharField(_("操作名称"), max_length=50, blank=True)
+    from_status = models.CharField(_("原状态"), max_length=20, choices=PreAssessmentStatus.choices, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=20, choices=PreAssessmentStatus.choices)
+    comment = models.CharField(_("意见"), max_length=2000, blank=True)
+
+    class Meta:
+        verbose_name = _("事前评估流转记录")
+        ordering = ["-occurred_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.assessment_id} {self.action}"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    # Never the uploaded name on disk: a generated name keeps paths safe and unguessable.
+    suffix = PurePosixPath(filename).suffix.lower()
+    return f"preassessment/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+class Attachment(models.Model):
+    class Kind(models.TextChoices):
+        FEASIBILITY = "feasibility", _("可行性研究报告")
+        BUDGET_CALC = "budget_calc", _("预算测算")
+        APPROVAL = "approval", _("批复文件")
+        OTHER = "other", _("其他")
+
+    assessment = models.ForeignKey(PreAssessment, on_delete=models.CASCADE, related_name="attachments")
+    kind = models.CharField(_("附件类型"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    file = models.FileField(_("文件"), upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(_("文件名"), max_length=200)
+    size_bytes = models.PositiveBigIntegerField(_("大小（字节）"))
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    uploaded_by = models.ForeignKey(
+        "accounts.User", verbose_name=_("上传人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("事前评估附件")
+        ordering = ["kind", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name

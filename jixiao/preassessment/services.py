@@ -1,0 +1,415 @@
+"""事前绩效评估 writes. Every function re-checks capability and row scope, and writes events and audit rows."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import PurePosixPath
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from jixiao.core import audit
+from jixiao.core.errors import ConflictError, DomainError, NotFoundError
+from jixiao.core.money import format_wan
+from jixiao.core.permissions import require
+from jixiao.preassessment import selectors
+from jixiao.preassessment.models import (
+    Attachment,
+    Conclusion,
+    PreAssessment,
+    PreAssessmentEvent,
+    PreAssessmentRuleSet,
+)
+from jixiao.preassessment.workflow import ACCEPT_REVISION, CONCLUDE, EDITABLE_STATES, FORM_ACTIONS
+from jixiao.preassessment.workflow import PREASSESSMENT_WORKFLOW as WORKFLOW
+from jixiao.projects.models import Project
+from jixiao.projects.services import project_set_supported_amount
+
+SECTION_FIELDS = [
+    "basic_situation",
+    "necessity",
+    "economy",
+    "target_reasonableness",
+    "implementation_feasibility",
+    "funding_compliance",
+    "other",
+]
+EDITABLE_FIELDS = ["kind", "requested_amount_yuan", *SECTION_FIELDS]
+REQUIRED_SECTIONS = SECTION_FIELDS[:-1]
+CONCLUSION_FIELDS = [
+    "score",
+    "suggested_conclusion",
+    "conclusion",
+    "override_reason",
+    "conclusion_opinion",
+    "supported_amount_yuan",
+    "reduction_amount_yuan",
+]
+
+# Extension → accepted leading bytes. Old Office files are OLE2 containers; new ones are ZIP packages.
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP = b"PK\x03\x04"
+MAGIC: dict[str, tuple[bytes, ...]] = {
+    ".pdf": (b"%PDF-",),
+    ".doc": (OLE2,),
+    ".xls": (OLE2,),
+    ".docx": (ZIP,),
+    ".xlsx": (ZIP,),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+}
+
+
+def _visible(actor: Any, assessment: PreAssessment) -> None:
+    if not PreAssessment.objects.visible_to(actor).filter(pk=assessment.pk).exists():
+        raise NotFoundError("评估申报不存在")
+
+
+def _event(actor: Any, pa: PreAssessment, action: str, label: str, source: str, comment: str = "") -> None:
+    PreAssessmentEvent.objects.create(
+        assessment=pa,
+        actor=actor,
+        actor_role=actor.active_membership.role,
+        action=action,
+        action_label=label,
+        from_status=source,
+        to_status=pa.status,
+        comment=comment[:2000],
+    )
+
+
+def _clean_data(data: dict[str, Any]) -> dict[str, Any]:
+    cleaned = {k: v for k, v in data.items() if k in EDITABLE_FIELDS}
+    amount = cleaned.get("requested_amount_yuan")
+    if amount is not None and amount <= 0:
+        raise DomainError("申请金额应大于0")
+    return cleaned
+
+
+def preassessment_create(*, actor: Any, project: Project, data: dict[str, Any]) -> PreAssessment:
+    require(actor, "preassessment.file")
+    if not Project.objects.visible_to(actor).filter(pk=project.pk).exists():
+        raise NotFoundError("项目不存在")
+    cleaned = _clean_data(data)
+    with transaction.atomic():
+        locked = Project.objects.select_for_update().get(pk=project.pk)
+        current = selectors.latest_assessment(locked)
+        if current is not None and current.conclusion not in (Conclusion.DEFER, Conclusion.REJECT):
+            raise ConflictError("该项目已有事前绩效评估申报，不能重复申报")
+        pa = PreAssessment(
+            project=locked,
+            fiscal_year=locked.fiscal_year,
+            region_id=locked.region_id,
+            department_id=locked.department_id,
+            unit_id=locked.unit_id,
+            requested_amount_yuan=locked.fiscal_amount_yuan,
+            created_by=actor,
+            updated_by=actor,
+        )
+        for field, value in cleaned.items():
+            setattr(pa, field, value)
+        pa.save()
+        _event(actor, pa, "create", "创建评估申报", "")
+        audit.record(
+            actor=actor,
+            event_type="preassessment.create",
+            obj=pa,
+            changes=audit.diff({}, audit.snapshot(pa, ["project", *EDITABLE_FIELDS])),
+        )
+    return pa
+
+
+def preassessment_update(*, actor: Any, assessment: PreAssessment, data: dict[str, Any]) -> PreAssessment:
+    require(actor, "preassessment.file")
+    _visible(actor, assessment)
+    cleaned = _clean_data(data)
+    with transaction.atomic():
+        locked = PreAssessment.objects.select_for_update().get(pk=assessment.pk)
+        if locked.status not in EDITABLE_STATES:
+            raise ConflictError(f"评估申报当前状态为“{locked.get_status_display()}”，不能修改")
+        before = audit.snapshot(locked, EDITABLE_FIELDS)
+        changed = [f for f, v in cleaned.items() if getattr(locked, f) != v]
+        if not changed:
+            return locked
+        for field in changed:
+            setattr(locked, field, cleaned[field])
+        locked.version += 1
+        locked.updated_by = actor
+        locked.save(update_fields=[*changed, "version", "updated_by", "updated_at"])
+        audit.record(
+            actor=actor,
+            event_type="preassessment.update",
+            obj=locked,
+            changes=audit.diff(before, audit.snapshot(locked, EDITABLE_FIELDS)),
+        )
+    return locked
+
+
+def _label(name: str) -> Any:
+    return getattr(PreAssessment._meta.get_field(name), "verbose_name", name)
+
+
+def _check_complete(pa: PreAssessment) -> None:
+    missing = [str(_label(f)) for f in REQUIRED_SECTIONS if not getattr(pa, f)]
+    if missing:
+        raise DomainError("请填写评估报告的以下部分：" + "、".join(missing))
+    if pa.requested_amount_yuan <= 0:
+        raise DomainError("申请金额应大于0")
+
+
+def preassessment_transition(*, actor: Any, assessment: PreAssessment, action: str, comment: str = "") -> PreAssessment:
+    """The plain moves (submit, withdraw, reviews, returns). Conclusions go through `preassessment_conclude`."""
+    if action in FORM_ACTIONS:
+        raise DomainError("请通过评估结论表单操作")
+    transition = WORKFLOW.get(assessment.status, action)
+    require(actor, transition.capability)
+    _visible(actor, assessment)
+    comment = comment.strip()
+    if transition.needs_comment and not comment:
+        raise DomainError("请填写意见")
+    with transaction.atomic():
+        locked = PreAssessment.objects.select_for_update().get(pk=assessment.pk)
+        if locked.status != transition.source:
+            raise ConflictError("评估申报状态已变化，请刷新后重试")
+        if action == "submit":
+            _check_complete(locked)
+            locked.submitted_at = locked.submitted_at or timezone.now()
+        locked.status = transition.target
+        locked.version += 1
+        locked.updated_by = actor
+        locked.save(update_fields=["status", "submitted_at", "version", "updated_by", "updated_at"])
+        _event(actor, locked, action, transition.label, transition.source, comment)
+        audit.record(
+            actor=actor,
+            event_type=f"preassessment.{action}",
+            obj=locked,
+            reason=comment[:500],
+            changes={"status": [transition.source, transition.target]},
+        )
+    return locked
+
+
+def _amounts(conclusion: str, requested: Decimal, supported: Decimal | None) -> Decimal:
+    """The supported amount a conclusion carries (DOMAIN.md §2.1 table)."""
+    if conclusion in (Conclusion.DEFER, Conclusion.REJECT):
+        return Decimal("0.00")
+    if conclusion == Conclusion.SUPPORT:
+        return requested
+    if conclusion == Conclusion.SUPPORT_REDUCED:
+        if supported is None or not Decimal(0) < supported < requested:
+            raise DomainError(f"核减后支持的金额应大于0且小于申请金额{format_wan(requested)}万元")
+        return supported
+    if supported is not None and supported > requested:
+        raise DomainError("支持金额不能超过申请金额")
+    return requested if supported is None else supported
+
+
+def _check_override(conclusion: str, suggested: str, reason: str) -> None:
+    # A cut is the reviewer's normal way to act on a “调整后支持” score, so it needs no separate reason.
+    compatible = suggested == Conclusion.SUPPORT_AFTER_ADJUSTMENT and conclusion == Conclusion.SUPPORT_REDUCED
+    if suggested and conclusion != suggested and not compatible and not reason:
+        label = Conclusion(suggested).label
+        raise DomainError(f"按评审得分应为“{label}”，改为其他结论须填写理由")
+
+
+def preassessment_conclude(
+    *,
+    actor: Any,
+    assessment: PreAssessment,
+    conclusion: str,
+    supported_amount_yuan: Decimal | None = None,
+    score: Decimal | None = None,
+    override_reason: str = "",
+    opinion: str = "",
+) -> PreAssessment:
+    transition = WORKFLOW.get(assessment.status, CONCLUDE)
+    require(actor, transition.capability)
+    _visible(actor, assessment)
+    if conclusion not in Conclusion.values:
+        raise DomainError("请选择评估结论")
+    if score is not None and not Decimal(0) <= score <= Decimal(100):
+        raise DomainError("评审总分应在0到100之间")
+    override_reason = override_reason.strip()
+    with transaction.atomic():
+        locked = PreAssessment.objects.select_for_update().select_related("project__region").get(pk=assessment.pk)
+        if locked.status != transition.source:
+            raise ConflictError("评估申报状态已变化，请刷新后重试")
+        rule = selectors.rule_for(locked.project.region, locked.fiscal_year)
+        suggested = selectors.suggested_conclusion(score, rule)
+        _check_override(conclusion, suggested, override_reason)
+        supported = _amounts(conclusion, locked.requested_amount_yuan, supported_amount_yuan)
+        before = audit.snapshot(locked, CONCLUSION_FIELDS)
+        locked.score = score
+        locked.suggested_conclusion = suggested
+        locked.conclusion = conclusion
+        locked.override_reason = override_reason[:1000] if conclusion != suggested else ""
+        locked.conclusion_opinion = opinion.strip()[:2000]
+        locked.supported_amount_yuan = supported
+        locked.reduction_amount_yuan = locked.requested_amount_yuan - supported
+        locked.status = transition.target
+        locked.concluded_at = timezone.now()
+        locked.version += 1
+        locked.updated_by = actor
+        locked.save(update_fields=[*CONCLUSION_FIELDS, "status", "concluded_at", "version", "updated_by", "updated_at"])
+        label = str(Conclusion(conclusion).label)
+        _event(actor, locked, CONCLUDE, f"评估结论：{label}", transition.source, opinion or override_reason)
+        audit.record(
+            actor=actor,
+            event_type="preassessment.conclude",
+            obj=locked,
+            reason=override_reason[:500],
+            changes={
+                "status": [transition.source, transition.target],
+                **audit.diff(before, audit.snapshot(locked, CONCLUSION_FIELDS)),
+            },
+        )
+        if locked.is_supported or conclusion == Conclusion.SUPPORT_AFTER_ADJUSTMENT:
+            _apply_supported_amount(actor, locked, label)
+    return locked
+
+
+def _apply_supported_amount(actor: Any, pa: PreAssessment, label: str) -> None:
+    project = pa.project
+    if pa.supported_amount_yuan is not None and pa.supported_amount_yuan < project.fiscal_amount_yuan:
+        project_set_supported_amount(
+            actor=actor,
+            project=project,
+            amount_yuan=pa.supported_amount_yuan,
+            reason=f"事前绩效评估{label}，支持金额{format_wan(pa.supported_amount_yuan)}万元",
+        )
+
+
+def preassessment_accept_revision(*, actor: Any, assessment: PreAssessment, comment: str) -> PreAssessment:
+    """Confirm the revised plan of a 调整后支持 conclusion: from now on the project may enter the library."""
+    transition = WORKFLOW.get(assessment.status, ACCEPT_REVISION)
+    require(actor, transition.capability)
+    _visible(actor, assessment)
+    comment = comment.strip()
+    if not comment:
+        raise DomainError("请填写意见")
+    with transaction.atomic():
+        locked = PreAssessment.objects.select_for_update().get(pk=assessment.pk)
+        if locked.conclusion != Conclusion.SUPPORT_AFTER_ADJUSTMENT or locked.revision_accepted:
+            raise ConflictError("只有“调整后支持”且尚未确认的评估才需要确认调整后方案")
+        locked.revision_accepted = True
+        locked.version += 1
+        locked.updated_by = actor
+        locked.save(update_fields=["revision_accepted", "version", "updated_by", "updated_at"])
+        _event(actor, locked, ACCEPT_REVISION, transition.label, transition.source, comment)
+        audit.record(
+            actor=actor,
+            event_type="preassessment.accept_revision",
+            obj=locked,
+            reason=comment[:500],
+            changes={"revision_accepted": [False, True]},
+        )
+    return locked
+
+
+# ---- attachments ---------------------------------------------------------------------------------------------------
+
+
+def _check_upload(upload: Any) -> str:
+    name = PurePosixPath(str(upload.name or "")).name
+    suffix = PurePosixPath(name).suffix.lower()
+    if suffix not in MAGIC:
+        raise DomainError("只能上传 PDF、Word、Excel、JPG 或 PNG 文件")
+    if upload.size > settings.JIXIAO_MAX_UPLOAD_BYTES:
+        limit = settings.JIXIAO_MAX_UPLOAD_BYTES // (1024 * 1024)
+        raise DomainError(f"文件不能超过{limit}MB")
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    if not head.startswith(MAGIC[suffix]):
+        raise DomainError("文件内容与扩展名不符，请上传真实的文件")
+    return name[-200:]
+
+
+def attachment_add(*, actor: Any, assessment: PreAssessment, kind: str, upload: Any) -> Attachment:
+    require(actor, "preassessment.file")
+    _visible(actor, assessment)
+    if kind not in Attachment.Kind.values:
+        raise DomainError("请选择附件类型")
+    name = _check_upload(upload)
+    with transaction.atomic():
+        locked = PreAssessment.objects.select_for_update().get(pk=assessment.pk)
+        if locked.status not in EDITABLE_STATES:
+            raise ConflictError("评估申报已提交，不能再上传附件")
+        attachment = Attachment(assessment=locked, kind=kind, original_name=name, size_bytes=upload.size)
+        attachment.uploaded_by = actor
+        attachment.file.save(name, upload, save=False)
+        attachment.save()
+        audit.record(
+            actor=actor,
+            event_type="preassessment.attachment_add",
+            obj=locked,
+            reason=f"{attachment.get_kind_display()}：{name}"[:500],
+        )
+    return attachment
+
+
+def attachment_delete(*, actor: Any, attachment: Attachment) -> None:
+    require(actor, "preassessment.file")
+    assessment = attachment.assessment
+    _visible(actor, assessment)
+    if assessment.status not in EDITABLE_STATES:
+        raise ConflictError("评估申报已提交，不能删除附件")
+    name = attachment.original_name
+    stored = attachment.file.name
+    storage = attachment.file.storage
+    with transaction.atomic():
+        attachment.delete()
+        audit.record(actor=actor, event_type="preassessment.attachment_delete", obj=assessment, reason=name[:500])
+        transaction.on_commit(lambda: storage.delete(stored))
+
+
+def attachment_opened(*, actor: Any, attachment: Attachment) -> None:
+    audit.record(
+        actor=actor,
+        event_type="preassessment.attachment_download",
+        obj=attachment.assessment,
+        reason=attachment.original_name[:500],
+    )
+
+
+# ---- rules ---------------------------------------------------------------------------------------------------------
+
+RULE_FIELDS = [
+    "min_amount_wan",
+    "applies_to_new",
+    "applies_to_revised",
+    "applies_to_expiring_continuation",
+    "applies_to_policy",
+    "applies_to_special_bonds",
+    "budget_books",
+    "blocks_budget_if_missing",
+    "support_min_score",
+    "adjust_min_score",
+]
+
+
+def rule_save(*, actor: Any, region: Any, fiscal_year: int | None, data: dict[str, Any]) -> PreAssessmentRuleSet:
+    """Create or update the rule row of a region (the actor's own region or below) and a year."""
+    require(actor, "preassessment.configure")
+    if region is None or not region.path.startswith(actor.active_membership.region.path):
+        raise NotFoundError("财政区划不存在或不在您的管理范围内")
+    if data["adjust_min_score"] > data["support_min_score"]:
+        raise DomainError("“调整后支持”最低分不能高于“予以支持”最低分")
+    with transaction.atomic():
+        rule, created = PreAssessmentRuleSet.objects.select_for_update().get_or_create(
+            region=region, fiscal_year=fiscal_year
+        )
+        before = {} if created else audit.snapshot(rule, RULE_FIELDS)
+        for field in RULE_FIELDS:
+            setattr(rule, field, data[field])
+        rule.save()
+        audit.record(
+            actor=actor,
+            event_type="preassessment.rule_save",
+            obj=rule,
+            changes=audit.diff(before, audit.snapshot(rule, RULE_FIELDS)),
+        )
+    return rule

@@ -1,0 +1,241 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.views_helpers import capability_required, paginate
+from jixiao.organizations.selectors import current_fiscal_year
+from jixiao.preassessment import selectors, services
+from jixiao.preassessment.forms import (
+    AssessmentForm,
+    AttachmentForm,
+    ConcludeForm,
+    ListFilterForm,
+    RuleForm,
+    StartForm,
+    TransitionForm,
+)
+from jixiao.preassessment.workflow import EDITABLE_STATES, FORM_ACTIONS, PREASSESSMENT_WORKFLOW
+
+
+def _filing(cleaned: dict[str, Any]) -> dict[str, Any]:
+    """Form data for the service; an empty requested amount means “the project's fiscal amount”."""
+    return {k: v for k, v in cleaned.items() if k != "requested_amount_yuan" or v}
+
+
+def _year(request: HttpRequest) -> int:
+    raw = request.GET.get("fiscal_year", "")
+    if raw.isdigit():
+        return int(raw)
+    current = current_fiscal_year()
+    return current.year if current else 0
+
+
+@capability_required("preassessment.view")
+def assessment_list(request: HttpRequest) -> HttpResponse:
+    form = ListFilterForm(request.GET or None)
+    params = form.cleaned_data if form.is_valid() else {}
+    queryset = selectors.assessments_filtered(request.user, params)
+    return render(request, "preassessment/list.html", {"form": form, "page": paginate(request, queryset)})
+
+
+@capability_required("preassessment.file")
+def assessment_start(request: HttpRequest) -> HttpResponse:
+    projects = selectors.assessable_projects(request.user)
+    initial = {"project": request.GET.get("project")} if request.GET.get("project") else None
+    start = StartForm(request.POST or None, projects=projects, initial=initial, prefix="start")
+    form = AssessmentForm(request.POST or None)
+    if request.method == "POST" and start.is_valid() and form.is_valid():
+        try:
+            pa = services.preassessment_create(
+                actor=request.user, project=start.cleaned_data["project"], data=_filing(form.cleaned_data)
+            )
+        except NotFoundError as exc:
+            raise Http404 from exc
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "评估申报已保存为草稿")
+            return redirect("preassessment:detail", pk=pa.pk)
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "start": start, "title": "申报事前绩效评估"}
+    return render(request, "preassessment/form.html", context, status=status)
+
+
+@capability_required("preassessment.file")
+def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    pa = selectors.assessment_get(request.user, pk)
+    form = AssessmentForm(request.POST or None, instance=pa)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.preassessment_update(actor=request.user, assessment=pa, data=_filing(form.cleaned_data))
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "修改已保存")
+            return redirect("preassessment:detail", pk=pa.pk)
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "assessment": pa, "title": f"修改评估申报：{pa.project.name}"}
+    return render(request, "preassessment/form.html", context, status=status)
+
+
+@capability_required("preassessment.view")
+def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    pa = selectors.assessment_get(request.user, pk)
+    user: Any = request.user
+    capabilities = user.active_membership.capabilities
+    available = PREASSESSMENT_WORKFLOW.available(pa.status, capabilities)
+    can_file = user.can("preassessment.file") and pa.status in EDITABLE_STATES
+    can_accept = any(t.action == "accept_revision" for t in available) and not pa.revision_accepted
+    can_accept = can_accept and pa.conclusion == "support_after_adjustment"
+    context = {
+        "assessment": pa,
+        "overview": selectors.assessment_overview(pa.project),
+        "actions": [t for t in available if t.action not in FORM_ACTIONS],
+        "can_conclude": any(t.action == "conclude" for t in available),
+        "can_accept": can_accept,
+        "can_file": can_file,
+        "conclude_form": ConcludeForm(initial={"supported_amount_yuan": pa.requested_amount_yuan}),
+        "attachment_form": AttachmentForm(),
+        "attachments": selectors.assessment_attachments(pa),
+        "events": selectors.assessment_events(pa)[:100],
+        "trail": selectors.assessment_audit_trail(pa)[:50],
+    }
+    return render(request, "preassessment/detail.html", context)
+
+
+@require_POST
+@capability_required("preassessment.view")
+def assessment_transition(request: HttpRequest, pk: int) -> HttpResponse:
+    pa = selectors.assessment_get(request.user, pk)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "操作无效")
+        return redirect("preassessment:detail", pk=pk)
+    try:
+        if form.cleaned_data["action"] == "accept_revision":
+            services.preassessment_accept_revision(
+                actor=request.user, assessment=pa, comment=form.cleaned_data["comment"]
+            )
+        else:
+            services.preassessment_transition(
+                actor=request.user,
+                assessment=pa,
+                action=form.cleaned_data["action"],
+                comment=form.cleaned_data["comment"],
+            )
+    except NotFoundError as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("preassessment:detail", pk=pk)
+    messages.success(request, "操作成功")
+    return redirect("preassessment:detail", pk=pk)
+
+
+@require_POST
+@capability_required("preassessment.conclude")
+def assessment_conclude(request: HttpRequest, pk: int) -> HttpResponse:
+    pa = selectors.assessment_get(request.user, pk)
+    form = ConcludeForm(request.POST)
+    if not form.is_valid():
+        errors = "；".join(str(e) for errs in form.errors.values() for e in errs)
+        messages.error(request, errors or "请检查评估结论")
+        return redirect("preassessment:detail", pk=pk)
+    data = form.cleaned_data
+    try:
+        services.preassessment_conclude(
+            actor=request.user,
+            assessment=pa,
+            conclusion=data["conclusion"],
+            supported_amount_yuan=data["supported_amount_yuan"],
+            score=data["score"],
+            override_reason=data["override_reason"],
+            opinion=data["opinion"],
+        )
+    except NotFoundError as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("preassessment:detail", pk=pk)
+    messages.success(request, "评估结论已保存")
+    return redirect("preassessment:detail", pk=pk)
+
+
+@require_POST
+@capability_required("preassessment.file")
+def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    pa = selectors.assessment_get(request.user, pk)
+    form = AttachmentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "请选择附件类型和文件")
+        return redirect("preassessment:detail", pk=pk)
+    try:
+        services.attachment_add(
+            actor=request.user, assessment=pa, kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"]
+        )
+    except NotFoundError as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("preassessment:detail", pk=pk)
+    messages.success(request, "附件已上传")
+    return redirect("preassessment:detail", pk=pk)
+
+
+@require_POST
+@capability_required("preassessment.file")
+def attachment_delete(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
+    attachment = selectors.attachment_get(request.user, pk, attachment_pk)
+    try:
+        services.attachment_delete(actor=request.user, attachment=attachment)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "附件已删除")
+    return redirect("preassessment:detail", pk=pk)
+
+
+@capability_required("preassessment.view")
+def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
+    attachment = selectors.attachment_get(request.user, pk, attachment_pk)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    services.attachment_opened(actor=request.user, attachment=attachment)
+    response = FileResponse(handle, as_attachment=True, filename=attachment.original_name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response  # type: ignore[return-value]  # a streamed file is still a response
+
+
+@capability_required("preassessment.view")
+def statistics(request: HttpRequest) -> HttpResponse:
+    year = _year(request)
+    context = {"year": year, "stats": selectors.preassessment_statistics(request.user, year)}
+    return render(request, "preassessment/statistics.html", context)
+
+
+@capability_required("preassessment.configure")
+def rules(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    form = RuleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.rule_save(
+                actor=user, region=user.active_membership.region, fiscal_year=data["fiscal_year"], data=data
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "评估规则已保存")
+            return redirect("preassessment:rules")
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "rules": selectors.rules_visible(user)}
+    return render(request, "preassessment/rules.html", context, status=status)
