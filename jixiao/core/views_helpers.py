@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.http import content_disposition_header
 
-from jixiao.core.spreadsheets import XLSX_CONTENT_TYPE
+from jixiao.core.spreadsheets import XLSX_CONTENT_TYPE, CellError, error_report
 
 PAGE_SIZE = 20
 
@@ -40,3 +40,22 @@ def xlsx_response(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = content_disposition_header(True, filename) or "attachment"
     return response
+
+
+MAX_IMPORT_ERRORS_KEPT = 5000
+
+
+def keep_import_errors(request: HttpRequest, key: str, errors: Sequence[CellError]) -> None:
+    """Remember the latest upload's error report for download (an empty list clears a stale one)."""
+    if errors:
+        request.session[key] = [[e.row, e.column, e.value, e.message] for e in errors[:MAX_IMPORT_ERRORS_KEPT]]
+    else:
+        request.session.pop(key, None)
+
+
+def import_errors_download(request: HttpRequest, key: str, filename: str) -> HttpResponse:
+    """The kept error report as .xlsx; 404 when there is none."""
+    stored: list[list[Any]] = request.session.get(key) or []
+    if not stored:
+        raise Http404
+    return xlsx_response(error_report([CellError(*e) for e in stored]), filename)

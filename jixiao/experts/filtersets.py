@@ -8,6 +8,7 @@ import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
 
+from jixiao.core.filters import FilterSet
 from jixiao.core.forms import bootstrapify
 from jixiao.experts import selectors
 from jixiao.experts.models import Expert
@@ -15,7 +16,7 @@ from jixiao.experts.models import Expert
 ACTIVE_CHOICES = [("", "全部"), ("true", "在库"), ("false", "已出库")]
 
 
-class ExpertFilterSet(django_filters.FilterSet):
+class ExpertFilterSet(FilterSet):
     q = django_filters.CharFilter(label="关键字", method="filter_q")
     field = django_filters.ChoiceFilter(label="专业领域", choices=[], empty_label="全部")
     kind = django_filters.ChoiceFilter(label="类别", choices=Expert.Kind.choices, empty_label="全部")

@@ -13,8 +13,14 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import DomainError, NotFoundError, PermissionDeniedError
-from jixiao.core.spreadsheets import CellError, ImportRejectedError, SpreadsheetError, error_report
-from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
+from jixiao.core.spreadsheets import CellError, ImportRejectedError, SpreadsheetError
+from jixiao.core.views_helpers import (
+    capability_required,
+    import_errors_download,
+    keep_import_errors,
+    paginate,
+    xlsx_response,
+)
 from jixiao.experts import selectors, services
 from jixiao.experts.exports import export_experts, template_workbook
 from jixiao.experts.filtersets import ExpertFilterSet
@@ -23,7 +29,6 @@ from jixiao.experts.imports import parse_expert_workbook
 
 IMPORT_ERRORS_KEY = "jixiao_expert_import_errors"
 MAX_ERRORS_SHOWN = 500
-MAX_ERRORS_KEPT = 5000
 
 
 def _can(request: HttpRequest, capability: str) -> bool:
@@ -167,17 +172,14 @@ def expert_import(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             form.add_error(None, exc.message)
     if errors:
-        request.session[IMPORT_ERRORS_KEY] = [[e.row, e.column, e.value, e.message] for e in errors[:MAX_ERRORS_KEPT]]
+        keep_import_errors(request, IMPORT_ERRORS_KEY, errors)
     context = {"form": form, "errors": errors[:MAX_ERRORS_SHOWN], "error_count": len(errors)}
     return render(request, "experts/expert_import.html", context, status=400)
 
 
 @capability_required("expert.manage")
 def expert_import_errors(request: HttpRequest) -> HttpResponse:
-    stored: list[list[Any]] = request.session.get(IMPORT_ERRORS_KEY) or []
-    if not stored:
-        raise Http404
-    return xlsx_response(error_report([CellError(*e) for e in stored]), "专家导入错误报告.xlsx")
+    return import_errors_download(request, IMPORT_ERRORS_KEY, "专家导入错误报告.xlsx")
 
 
 @capability_required("expert.manage")

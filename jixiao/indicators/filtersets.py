@@ -8,6 +8,7 @@ import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
 
+from jixiao.core.filters import FilterSet
 from jixiao.core.forms import bootstrapify
 from jixiao.indicators import selectors
 from jixiao.indicators.models import IndicatorLibraryItem, ItemStatus, LibraryLevel, Operator
@@ -16,7 +17,7 @@ ALL_STATUSES = "all"
 YES_NO = [("", "全部"), ("true", "是"), ("false", "否")]
 
 
-class IndicatorItemFilterSet(django_filters.FilterSet):
+class IndicatorItemFilterSet(FilterSet):
     q = django_filters.CharFilter(label="关键字", method="filter_q")
     category = django_filters.ChoiceFilter(label="行业领域", method="filter_category", choices=[])
     lv1 = django_filters.ChoiceFilter(label="一级指标", method="filter_node", choices=[])

@@ -14,8 +14,14 @@ from django.views.decorators.http import require_POST
 
 from jixiao.core import audit
 from jixiao.core.errors import DomainError, NotFoundError, PermissionDeniedError
-from jixiao.core.spreadsheets import CellError, ImportRejectedError, SpreadsheetError, error_report
-from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
+from jixiao.core.spreadsheets import CellError, ImportRejectedError, SpreadsheetError
+from jixiao.core.views_helpers import (
+    capability_required,
+    import_errors_download,
+    keep_import_errors,
+    paginate,
+    xlsx_response,
+)
 from jixiao.indicators import selectors, services
 from jixiao.indicators.exports import export_items, template_workbook
 from jixiao.indicators.filtersets import IndicatorItemFilterSet
@@ -32,7 +38,6 @@ from jixiao.indicators.models import IndicatorLibraryItem
 
 IMPORT_ERRORS_KEY = "jixiao_indicator_import_errors"
 MAX_ERRORS_SHOWN = 500
-MAX_ERRORS_KEPT = 5000
 
 
 def _filtered(request: HttpRequest) -> IndicatorItemFilterSet:
@@ -270,19 +275,14 @@ def library_import(request: HttpRequest) -> HttpResponse:
                 form.add_error("file", exc.message)
             except DomainError as exc:
                 form.add_error(None, exc.message)
-            if errors:
-                kept = errors[:MAX_ERRORS_KEPT]
-                request.session[IMPORT_ERRORS_KEY] = [[e.row, e.column, e.value, e.message] for e in kept]
+            keep_import_errors(request, IMPORT_ERRORS_KEY, errors)
     context = {"form": form, "errors": errors[:MAX_ERRORS_SHOWN], "error_count": len(errors)}
     return render(request, "indicators/import.html", context, status=status)
 
 
 @capability_required("indicator.import")
 def import_errors(request: HttpRequest) -> HttpResponse:
-    stored: list[list[Any]] = request.session.get(IMPORT_ERRORS_KEY) or []
-    if not stored:
-        raise Http404
-    return xlsx_response(error_report([CellError(*e) for e in stored]), "指标导入错误报告.xlsx")
+    return import_errors_download(request, IMPORT_ERRORS_KEY, "指标导入错误报告.xlsx")
 
 
 @capability_required("indicator.import")

@@ -8,6 +8,7 @@ import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
 
+from jixiao.core.filters import FilterSet
 from jixiao.core.forms import bootstrapify
 from jixiao.organizations import selectors
 from jixiao.organizations.models import BudgetUnit, Department, FinanceSection
@@ -22,7 +23,7 @@ def _search(queryset: QuerySet[Any], code_field: str, value: str) -> QuerySet[An
     return queryset.filter(Q(**{f"{code_field}__icontains": value}) | Q(name__icontains=value))
 
 
-class DepartmentFilterSet(django_filters.FilterSet):
+class DepartmentFilterSet(FilterSet):
     q = django_filters.CharFilter(label="关键字", method="filter_q")
     finance_section = django_filters.ModelChoiceFilter(
         label="对口股室", queryset=FinanceSection.objects.none(), empty_label="全部"
@@ -44,7 +45,7 @@ class DepartmentFilterSet(django_filters.FilterSet):
         return _search(queryset, "dept_code", value)
 
 
-class UnitFilterSet(django_filters.FilterSet):
+class UnitFilterSet(FilterSet):
     q = django_filters.CharFilter(label="关键字", method="filter_q")
     department = django_filters.ModelChoiceFilter(
         label="主管部门", queryset=Department.objects.none(), empty_label="全部"

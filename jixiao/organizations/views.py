@@ -15,8 +15,14 @@ from django.views.decorators.http import require_POST
 
 from jixiao.core import audit
 from jixiao.core.errors import DomainError, NotFoundError, PermissionDeniedError
-from jixiao.core.spreadsheets import CellError, ImportRejectedError, SpreadsheetError, error_report
-from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
+from jixiao.core.spreadsheets import CellError, ImportRejectedError, SpreadsheetError
+from jixiao.core.views_helpers import (
+    capability_required,
+    import_errors_download,
+    keep_import_errors,
+    paginate,
+    xlsx_response,
+)
 from jixiao.organizations import selectors, services
 from jixiao.organizations.exports import export_units, template_workbook
 from jixiao.organizations.filtersets import DepartmentFilterSet, UnitFilterSet
@@ -34,7 +40,6 @@ from jixiao.organizations.imports import parse_unit_workbook
 
 IMPORT_ERRORS_KEY = "jixiao_unit_import_errors"
 MAX_ERRORS_SHOWN = 500
-MAX_ERRORS_KEPT = 5000
 
 
 def _can(request: HttpRequest, capability: str) -> bool:
@@ -342,17 +347,14 @@ def unit_import(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             form.add_error(None, exc.message)
     if errors:
-        request.session[IMPORT_ERRORS_KEY] = [[e.row, e.column, e.value, e.message] for e in errors[:MAX_ERRORS_KEPT]]
+        keep_import_errors(request, IMPORT_ERRORS_KEY, errors)
     context = {"form": form, "errors": errors[:MAX_ERRORS_SHOWN], "error_count": len(errors)}
     return render(request, "organizations/unit_import.html", context, status=400)
 
 
 @capability_required("org.import")
 def unit_import_errors(request: HttpRequest) -> HttpResponse:
-    stored: list[list[Any]] = request.session.get(IMPORT_ERRORS_KEY) or []
-    if not stored:
-        raise Http404
-    return xlsx_response(error_report([CellError(*e) for e in stored]), "预算单位导入错误报告.xlsx")
+    return import_errors_download(request, IMPORT_ERRORS_KEY, "预算单位导入错误报告.xlsx")
 
 
 @capability_required("org.import")

@@ -8,6 +8,7 @@ import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
 
+from jixiao.core.filters import FilterSet
 from jixiao.core.forms import bootstrapify
 from jixiao.core.money import MoneyError, yuan_from_wan
 from jixiao.organizations.models import BudgetUnit, Department
@@ -27,7 +28,7 @@ class WanFilter(django_filters.NumberFilter):
         return super().filter(qs, value)
 
 
-class ProjectFilterSet(django_filters.FilterSet):
+class ProjectFilterSet(FilterSet):
     q = django_filters.CharFilter(label="关键字", method="filter_q")
     fiscal_year = django_filters.NumberFilter(label="年度")
     department = django_filters.ModelChoiceFilter(label="主管部门", queryset=Department.objects.none())

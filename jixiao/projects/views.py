@@ -11,8 +11,14 @@ from django.views.decorators.http import require_POST
 
 from jixiao.core import audit
 from jixiao.core.errors import DomainError, NotFoundError
-from jixiao.core.spreadsheets import CellError, ImportRejectedError, SpreadsheetError, error_report
-from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
+from jixiao.core.spreadsheets import CellError, ImportRejectedError, SpreadsheetError
+from jixiao.core.views_helpers import (
+    capability_required,
+    import_errors_download,
+    keep_import_errors,
+    paginate,
+    xlsx_response,
+)
 from jixiao.projects import selectors, services
 from jixiao.projects.exports import export_projects, template_workbook
 from jixiao.projects.filtersets import ProjectFilterSet
@@ -163,8 +169,7 @@ def project_import(request: HttpRequest) -> HttpResponse:
                 form.add_error("file", exc.message)
             except DomainError as exc:
                 form.add_error(None, exc.message)
-            if errors:
-                request.session[IMPORT_ERRORS_KEY] = [[e.row, e.column, e.value, e.message] for e in errors[:5000]]
+            keep_import_errors(request, IMPORT_ERRORS_KEY, errors)
     return render(
         request,
         "projects/import.html",
@@ -175,10 +180,7 @@ def project_import(request: HttpRequest) -> HttpResponse:
 
 @capability_required("project.import")
 def project_import_errors(request: HttpRequest) -> HttpResponse:
-    stored: list[list[Any]] = request.session.get(IMPORT_ERRORS_KEY) or []
-    if not stored:
-        raise Http404
-    return xlsx_response(error_report([CellError(*e) for e in stored]), "项目导入错误报告.xlsx")
+    return import_errors_download(request, IMPORT_ERRORS_KEY, "项目导入错误报告.xlsx")
 
 
 @capability_required("project.import")

@@ -7,12 +7,13 @@ from typing import Any
 import django_filters
 from django.db.models import Q, QuerySet
 
+from jixiao.core.filters import FilterSet
 from jixiao.core.forms import bootstrapify
 from jixiao.organizations.models import BudgetUnit, Department
 from jixiao.targets.models import Grade, PerformanceTarget, TargetStatus
 
 
-class TargetFilterSet(django_filters.FilterSet):
+class TargetFilterSet(FilterSet):
     q = django_filters.CharFilter(label="关键字", method="filter_q")
     fiscal_year = django_filters.NumberFilter(label="年度")
     department = django_filters.ModelChoiceFilter(label="主管部门", queryset=Department.objects.none())
