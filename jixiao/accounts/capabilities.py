@@ -115,6 +115,8 @@ PREASSESSMENT_CAPABILITIES: dict[str, set[str]] = {
     Role.UNIT_USER: {"preassessment.view", "preassessment.file"},
     Role.LEADER: {"preassessment.view"},
     Role.OVERSIGHT: {"preassessment.view"},
+    # Experts score only the assessments whose panel they are drawn onto (preassessment.panels).
+    Role.EXPERT: {"preassessment.score"},
 }
 for _role, _caps in PREASSESSMENT_CAPABILITIES.items():
     ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | _caps

@@ -47,6 +47,8 @@ MENU: tuple[MenuGroup, ...] = (
             MenuItem("申报事前评估", "preassessment:start", "preassessment.file"),
             MenuItem("评估统计", "preassessment:statistics", "preassessment.view"),
             MenuItem("评估规则", "preassessment:rules", "preassessment.configure"),
+            MenuItem("评分模板", "preassessment:scoring_templates", "preassessment.configure"),
+            MenuItem("我的评审任务", "preassessment:my_reviews", "preassessment.score"),
         ),
     ),
     MenuGroup(

@@ -7,8 +7,10 @@ class PreassessmentConfig(AppConfig):
 
     def ready(self) -> None:
         from jixiao.core import todos
+        from jixiao.preassessment.panels import expert_todos
         from jixiao.preassessment.selectors import preassessment_todos, project_gate
         from jixiao.projects import gates
 
         todos.register(preassessment_todos)
+        todos.register(expert_todos)
         gates.register(project_gate)

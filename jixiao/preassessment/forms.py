@@ -131,6 +131,7 @@ class RuleForm(forms.ModelForm):
             "blocks_budget_if_missing",
             "support_min_score",
             "adjust_min_score",
+            "outlier_points",
         ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -64,6 +64,14 @@ class PreAssessmentRuleSet(models.Model):
         default=Decimal(60),
         validators=[MaxValueValidator(100)],
     )
+    outlier_points = models.DecimalField(
+        _("专家评分偏离提示（分）"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(15),
+        validators=[MinValueValidator(0)],
+        help_text=_("某位专家的总分与其他专家平均分相差超过此分值时提示"),
+    )
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
 
     class Meta:
@@ -173,6 +181,7 @@ class PreAssessment(TimeStampedModel):
     reduction_amount_yuan = models.DecimalField(_("压减金额（元）"), null=True, blank=True, **MONEY)  # type: ignore[arg-type]
     revision_accepted = models.BooleanField(_("调整方案已确认"), default=False)
     concluded_at = models.DateTimeField(_("结论时间"), null=True, blank=True)
+    agency_name = models.CharField(_("委托第三方机构"), max_length=150, blank=True)
 
     objects = PreAssessmentQuerySet.as_manager()
 
@@ -249,3 +258,106 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+# ---- scoring templates and expert panels (DOMAIN.md §2.1 “Scoring template”, §4.9) ---------------------------------
+
+
+class ScoringTemplate(models.Model):
+    """A scoring template: level-1 items are dimensions, level-2 items their checkpoints. Most specific wins."""
+
+    Kind = PreAssessment.Kind
+
+    name = models.CharField(_("名称"), max_length=100)
+    kind = models.CharField(_("评估类型"), max_length=10, choices=PreAssessment.Kind.choices)
+    region = models.ForeignKey(
+        "organizations.FiscalRegion",
+        verbose_name=_("财政区划"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("为空表示全国默认"),
+    )
+    fiscal_year = models.PositiveSmallIntegerField(_("年度"), null=True, blank=True, help_text=_("为空表示各年度"))
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("评分模板")
+        verbose_name_plural = _("评分模板")
+        ordering = ["kind", "region__path", "fiscal_year", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ScoringItem(models.Model):
+    template = models.ForeignKey(ScoringTemplate, on_delete=models.CASCADE, related_name="items")
+    parent = models.ForeignKey(
+        "self", verbose_name=_("上级指标"), null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
+    code = models.CharField(_("编码"), max_length=20)
+    name = models.CharField(_("名称"), max_length=200)
+    points = models.DecimalField(_("分值"), max_digits=7, decimal_places=2, validators=[MinValueValidator(0)])
+    order = models.PositiveSmallIntegerField(_("顺序"), default=0)
+
+    class Meta:
+        verbose_name = _("评分指标")
+        verbose_name_plural = _("评分指标")
+        ordering = ["template", "order", "id"]
+        constraints = [models.UniqueConstraint(fields=["template", "code"], name="uniq_pa_scoring_item_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def level(self) -> int:
+        return 1 if self.parent_id is None else 2
+
+
+class AssessmentPanelMember(models.Model):
+    """An expert drawn onto the review panel of one assessment, who scores online before the deadline."""
+
+    assessment = models.ForeignKey(PreAssessment, on_delete=models.CASCADE, related_name="panel_members")
+    expert = models.ForeignKey(
+        "experts.Expert", verbose_name=_("专家"), on_delete=models.PROTECT, related_name="preassessment_panels"
+    )
+    draw = models.ForeignKey(
+        "experts.PanelDraw",
+        verbose_name=_("抽取记录"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    template = models.ForeignKey(
+        ScoringTemplate, verbose_name=_("评分模板"), on_delete=models.PROTECT, related_name="+"
+    )
+    deadline = models.DateField(_("评分截止日期"))
+    comment = models.CharField(_("评审意见"), max_length=2000, blank=True)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("评审专家")
+        verbose_name_plural = _("评审专家")
+        ordering = ["assessment", "id"]
+        constraints = [models.UniqueConstraint(fields=["assessment", "expert"], name="uniq_pa_panel_expert")]
+
+    def __str__(self) -> str:
+        return f"{self.assessment_id} {self.expert_id}"
+
+
+class ExpertScore(models.Model):
+    member = models.ForeignKey(AssessmentPanelMember, on_delete=models.CASCADE, related_name="scores")
+    item = models.ForeignKey(ScoringItem, verbose_name=_("评分指标"), on_delete=models.PROTECT, related_name="+")
+    points = models.DecimalField(_("得分"), max_digits=7, decimal_places=2, validators=[MinValueValidator(0)])
+    comment = models.CharField(_("说明"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("专家评分")
+        verbose_name_plural = _("专家评分")
+        ordering = ["member", "item__order", "id"]
+        constraints = [models.UniqueConstraint(fields=["member", "item"], name="uniq_pa_expert_score_item")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.item_id} {self.points}"

@@ -388,6 +388,7 @@ RULE_FIELDS = [
     "blocks_budget_if_missing",
     "support_min_score",
     "adjust_min_score",
+    "outlier_points",
 ]
 
 

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from jixiao.preassessment import views
 
@@ -16,4 +16,6 @@ urlpatterns = [
     path("<int:pk>/attachments/", views.attachment_upload, name="attachment_upload"),
     path("<int:pk>/attachments/<int:attachment_pk>/", views.attachment_download, name="attachment_download"),
     path("<int:pk>/attachments/<int:attachment_pk>/delete/", views.attachment_delete, name="attachment_delete"),
+    path("", include("jixiao.preassessment.urls_documents")),
+    path("", include("jixiao.preassessment.urls_panel")),
 ]

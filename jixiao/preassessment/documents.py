@@ -1,0 +1,241 @@
+"""Word documents of 事前绩效评估 (DOMAIN.md §2.1 report outline) and the year's export: data in, bytes out."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
+from docx.shared import Pt, RGBColor
+
+from jixiao.core.money import format_wan, wan_from_yuan
+from jixiao.core.spreadsheets import write_workbook
+from jixiao.preassessment.models import SUPPORTIVE, Conclusion, PreAssessment, PreAssessmentStatus
+
+BODY_FONT = "仿宋_GB2312"
+HEADING_FONT = "黑体"
+TITLE_FONT = "宋体"
+LATIN_FONT = "Times New Roman"
+# XML 1.0 cannot hold C0 controls (other than tab and newline) or lone surrogates; lxml refuses them.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+EXPORT_HEADERS = [
+    "年度",
+    "项目编码",
+    "项目名称",
+    "主管部门",
+    "申报单位",
+    "申报金额（万元）",
+    "状态",
+    "评估结论",
+    "支持金额（万元）",
+    "压减金额（万元）",
+    "得分",
+]
+
+DIMENSIONS = [
+    ("（一）立项必要性", "necessity"),
+    ("（二）投入经济性", "economy"),
+    ("（三）绩效目标合理性", "target_reasonableness"),
+    ("（四）实施方案可行性", "implementation_feasibility"),
+    ("（五）筹资合规性", "funding_compliance"),
+]
+
+
+def clean_text(value: Any) -> str:
+    """Text safe for OOXML: control characters dropped, line endings unified."""
+    text = "" if value is None else str(value)
+    return _NOT_XML.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _set_fonts(style: Any, east_asia: str, size: float | None = None) -> None:
+    style.font.name = LATIN_FONT
+    if size:
+        style.font.size = Pt(size)
+    style.font.color.rgb = RGBColor(0, 0, 0)
+    rfonts = style.element.get_or_add_rPr().get_or_add_rFonts()
+    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        rfonts.attrib.pop(qn(attr), None)  # a theme font would win over the named one
+    rfonts.set(qn("w:eastAsia"), east_asia)
+
+
+def _new_document() -> Any:
+    doc = Document()
+    # Word and WPS substitute a similar installed font when 仿宋_GB2312 / 黑体 are missing, so the names are safe.
+    _set_fonts(doc.styles["Normal"], BODY_FONT, 14)
+    _set_fonts(doc.styles["Title"], TITLE_FONT, 22)
+    _set_fonts(doc.styles["Heading 1"], HEADING_FONT, 16)
+    _set_fonts(doc.styles["Heading 2"], BODY_FONT, 14)
+    return doc
+
+
+def _title(doc: Any, text: str) -> None:
+    paragraph = doc.add_heading(clean_text(text), level=0)
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+
+def _paragraphs(doc: Any, text: Any, empty: str = "无。") -> None:
+    lines = [line.strip() for line in clean_text(text).split("\n") if line.strip()]
+    for line in lines or [empty]:
+        doc.add_paragraph(line).paragraph_format.first_line_indent = Pt(28)
+
+
+def _table(doc: Any, rows: Iterable[tuple[str, str]]) -> None:
+    table = doc.add_table(rows=0, cols=2)
+    table.style = "Table Grid"
+    for label, value in rows:
+        cells = table.add_row().cells
+        cells[0].text = clean_text(label)
+        cells[1].text = clean_text(value)
+
+
+def _cn_date(value: Any) -> str:
+    moment = timezone.localtime(value) if value else timezone.localtime()
+    return f"{moment.year}年{moment.month}月{moment.day}日"
+
+
+def _is_concluded(pa: PreAssessment) -> bool:
+    return pa.status == PreAssessmentStatus.CONCLUDED and bool(pa.conclusion)
+
+
+def _score(pa: PreAssessment) -> str:
+    return f"{pa.score:.2f}分" if pa.score is not None else "未评分"
+
+
+def _amounts_sentence(pa: PreAssessment) -> str:
+    return (
+        f"申报金额{format_wan(pa.requested_amount_yuan)}万元，支持金额{format_wan(pa.supported_amount_yuan)}万元，"
+        f"压减{format_wan(pa.reduction_amount_yuan)}万元。"
+    )
+
+
+def _basics(pa: PreAssessment) -> list[tuple[str, str]]:
+    return [
+        ("项目名称", pa.project.name),
+        ("项目编码", pa.project.code),
+        ("预算年度", f"{pa.fiscal_year}年"),
+        ("主管部门", pa.department.name),
+        ("申报单位", pa.unit.name),
+        ("评估类型", pa.get_kind_display()),
+        ("申报金额（万元）", format_wan(pa.requested_amount_yuan)),
+    ]
+
+
+def _overall(pa: PreAssessment) -> str:
+    if not _is_concluded(pa):
+        return "尚未作出评估结论。"
+    text = f"评估结论：{pa.get_conclusion_display()}。评审总分：{_score(pa)}。{_amounts_sentence(pa)}"
+    if pa.override_reason:
+        text += f"\n结论调整理由：{pa.override_reason}"
+    return text
+
+
+def _save(doc: Any) -> bytes:
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return buffer.getvalue()
+
+
+def assessment_report_docx(assessment: PreAssessment) -> bytes:
+    """事前绩效评估报告 in the five-part outline of DOMAIN.md §2.1, filled from the filing and the conclusion."""
+    pa = assessment
+    doc = _new_document()
+    _title(doc, "事前绩效评估报告")
+    subtitle = doc.add_paragraph(clean_text(f"{pa.project.name}（{pa.fiscal_year}年度）"))
+    subtitle.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    doc.add_heading("一、评估对象基本情况", level=1)
+    _table(doc, _basics(pa))
+    _paragraphs(doc, pa.basic_situation)
+    doc.add_heading("二、评估工作开展情况", level=1)
+    submitted = f"于{_cn_date(pa.submitted_at)}" if pa.submitted_at else ""
+    _paragraphs(
+        doc,
+        f"本次评估对象为{pa.unit.name}申报的{pa.project.name}。申报单位{submitted}提交评估材料，"
+        f"经主管部门{pa.department.name}审核、财政业务股室审核后，由财政绩效管理机构组织评审，"
+        "从立项必要性、投入经济性、绩效目标合理性、实施方案可行性和筹资合规性五个方面进行评估。",
+    )
+    doc.add_heading("三、综合评估情况与评估结论", level=1)
+    for heading, field in DIMENSIONS:
+        doc.add_heading(heading, level=2)
+        _paragraphs(doc, getattr(pa, field))
+    doc.add_heading("（六）总体结论", level=2)
+    _paragraphs(doc, _overall(pa))
+    doc.add_heading("四、相关建议", level=1)
+    _paragraphs(doc, pa.conclusion_opinion)
+    doc.add_heading("五、其他需要说明的问题", level=1)
+    _paragraphs(doc, pa.other)
+    return _save(doc)
+
+
+def _closing(pa: PreAssessment) -> str:
+    if pa.conclusion == Conclusion.SUPPORT_AFTER_ADJUSTMENT:
+        return "请你单位按上述意见调整实施方案和预算，经确认后按支持金额纳入项目库。"
+    if pa.conclusion in SUPPORTIVE:
+        return "请你单位按支持金额将项目纳入项目库，并据此编制预算和绩效目标。"
+    if pa.conclusion == Conclusion.DEFER:
+        return "该项目暂不纳入本年度预算，请你单位完善相关条件和材料后重新申报。"
+    return "该项目不予纳入项目库，不安排预算。"
+
+
+def review_opinion_docx(assessment: PreAssessment) -> bytes:
+    """事前绩效评估审核意见 to the applying unit; only meaningful once the assessment is concluded."""
+    pa = assessment
+    doc = _new_document()
+    _title(doc, "事前绩效评估审核意见")
+    doc.add_paragraph(clean_text(f"{pa.unit.name}："))
+    _paragraphs(
+        doc,
+        f"你单位申报的“{pa.project.name}”（项目编码{pa.project.code}）{pa.fiscal_year}年度事前绩效评估材料收悉。"
+        "经评审，现将审核意见反馈如下：",
+    )
+    _table(
+        doc,
+        [
+            ("评估结论", pa.get_conclusion_display() or "尚未作出结论"),
+            ("申报金额（万元）", format_wan(pa.requested_amount_yuan)),
+            ("支持金额（万元）", format_wan(pa.supported_amount_yuan)),
+            ("压减金额（万元）", format_wan(pa.reduction_amount_yuan)),
+            ("评审总分", _score(pa)),
+        ],
+    )
+    doc.add_heading("一、评估结论", level=1)
+    _paragraphs(doc, f"{pa.get_conclusion_display()}。{_amounts_sentence(pa)}")
+    doc.add_heading("二、审核意见", level=1)
+    _paragraphs(doc, "\n".join(t for t in (pa.conclusion_opinion, pa.override_reason) if t))
+    doc.add_heading("三、有关要求", level=1)
+    _paragraphs(doc, _closing(pa))
+    for line in (f"{pa.region.name}财政局", _cn_date(pa.concluded_at)):
+        doc.add_paragraph(clean_text(line)).alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    return _save(doc)
+
+
+def _wan(yuan: Decimal | None) -> float | None:
+    return None if yuan is None else float(wan_from_yuan(yuan))
+
+
+def _export_row(pa: PreAssessment) -> list[Any]:
+    return [
+        pa.fiscal_year,
+        clean_text(pa.project.code),
+        clean_text(pa.project.name),
+        clean_text(pa.department.name),
+        clean_text(pa.unit.name),
+        _wan(pa.requested_amount_yuan),
+        pa.get_status_display(),
+        pa.get_conclusion_display() or "",
+        _wan(pa.supported_amount_yuan),
+        _wan(pa.reduction_amount_yuan),
+        None if pa.score is None else float(pa.score),
+    ]
+
+
+def assessments_workbook(assessments: Iterable[PreAssessment]) -> bytes:
+    """The list the user sees, one row per assessment; amounts as numeric 万元 cells."""
+    rows: Iterator[list[Any]] = (_export_row(pa) for pa in assessments)
+    return write_workbook([("事前绩效评估", EXPORT_HEADERS, rows)])

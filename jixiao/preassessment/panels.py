@@ -1,0 +1,425 @@
+"""Scoring templates, expert panels and online scoring (DOMAIN.md §2.1, §4.9): reads and writes.
+
+Writes re-check capability and scope like services.py. Experts reach only their own panel rows (404 otherwise).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+
+from jixiao.core import audit
+from jixiao.core.errors import ConflictError, DomainError, NotFoundError
+from jixiao.core.permissions import require
+from jixiao.core.todos import TodoItem
+from jixiao.experts.models import Expert
+from jixiao.experts.services import panel_draw
+from jixiao.preassessment import scoring, selectors
+from jixiao.preassessment.models import (
+    AssessmentPanelMember,
+    ExpertScore,
+    PreAssessment,
+    PreAssessmentEvent,
+    PreAssessmentStatus,
+    ScoringItem,
+    ScoringTemplate,
+)
+
+PANEL_PURPOSE = "事前绩效评估"
+OBJECT_TYPE = "preassessment"
+TOTAL_POINTS = Decimal(100)
+
+# ---- templates ---------------------------------------------------------------------------------------------------
+
+
+def pick_template(
+    templates: Iterable[ScoringTemplate], region: Any, fiscal_year: int, kind: str
+) -> ScoringTemplate | None:
+    """The most specific active template: nearest region (national last), then the given year before “every year”."""
+    best: tuple[int, int] | None = None
+    chosen: ScoringTemplate | None = None
+    for template in templates:
+        if not template.is_active or template.kind != kind:
+            continue
+        if template.fiscal_year is not None and template.fiscal_year != fiscal_year:
+            continue
+        if template.region_id is not None and not region.path.startswith(template.region.path):  # type: ignore[union-attr]
+            continue
+        rank = (len(template.region.path) if template.region_id else -1, 1 if template.fiscal_year else 0)  # type: ignore[union-attr]
+        if best is None or rank > best:
+            best, chosen = rank, template
+    return chosen
+
+
+def template_for(region: Any, fiscal_year: int, kind: str) -> ScoringTemplate | None:
+    return pick_template(ScoringTemplate.objects.select_related("region"), region, fiscal_year, kind)
+
+
+def templates_visible(user: Any) -> list[ScoringTemplate]:
+    region = user.active_membership.region
+    return [
+        t
+        for t in ScoringTemplate.objects.select_related("region")
+        if t.region_id is None or region.path.startswith(t.region.path) or t.region.path.startswith(region.path)  # type: ignore[union-attr]
+    ]
+
+
+def template_get(user: Any, pk: Any) -> ScoringTemplate:
+    for template in templates_visible(user):
+        if str(template.pk) == str(pk):
+            return template
+    raise Http404
+
+
+@dataclass
+class Dimension:
+    item: ScoringItem
+    children: list[ScoringItem]
+
+
+def template_tree(template: ScoringTemplate) -> list[Dimension]:
+    items = list(template.items.all())
+    children: dict[int, list[ScoringItem]] = {}
+    for item in items:
+        if item.parent_id is not None:
+            children.setdefault(item.parent_id, []).append(item)
+    return [Dimension(item, children.get(item.pk, [])) for item in items if item.parent_id is None]
+
+
+def _check_tree(tree: list[Dimension], names: Mapping[int, str], points: Mapping[int, Decimal]) -> None:
+    if any(value < 0 for value in points.values()):
+        raise DomainError("分值不能为负数")
+    if any(not name.strip() for name in names.values()):
+        raise DomainError("指标名称不能为空")
+    total = Decimal(0)
+    for dim in tree:
+        dim_points = points.get(dim.item.pk, dim.item.points)
+        total += dim_points
+        subs = sum((points.get(c.pk, c.points) for c in dim.children), Decimal(0))
+        if dim.children and subs != dim_points:
+            name = names.get(dim.item.pk) or dim.item.name
+            raise DomainError(f"“{name}”的分项合计为{subs.normalize():f}分，应等于该维度的{dim_points.normalize():f}分")
+    if total != TOTAL_POINTS:
+        raise DomainError(f"各维度分值合计为{total.normalize():f}分，应为100分")
+
+
+def template_update(
+    *,
+    actor: Any,
+    template: ScoringTemplate,
+    names: Mapping[int, str],
+    points: Mapping[int, Decimal],
+    fiscal_year: int | None = None,
+) -> ScoringTemplate:
+    """Edit names and points. A national template is not edited in place: the region gets its own copy."""
+    require(actor, "preassessment.configure")
+    template_get(actor, template.pk)
+    tree = template_tree(template)
+    known = {d.item.pk for d in tree} | {c.pk for d in tree for c in d.children}
+    if set(names) - known or set(points) - known:
+        raise DomainError("评分指标不属于该模板")
+    _check_tree(tree, names, points)
+    region = actor.active_membership.region
+    with transaction.atomic():
+        if template.region_id is None or template.region_id != region.pk:
+            template = _copy(template, region, fiscal_year)
+            mapping = {old.pk: new for old, new in _pairs(tree, template)}
+        else:
+            mapping = {i.pk: i for i in template.items.all()}
+        for old_pk, item in mapping.items():
+            item.name = names.get(old_pk, item.name).strip()[:200]
+            item.points = points.get(old_pk, item.points)
+            item.save(update_fields=["name", "points"])
+        audit.record(
+            actor=actor,
+            event_type="preassessment.template_update",
+            obj=template,
+            changes={str(k): str(v) for k, v in points.items()},
+            reason=f"修改评分模板：{template.name}"[:500],
+        )
+    return template
+
+
+def _copy(template: ScoringTemplate, region: Any, fiscal_year: int | None) -> ScoringTemplate:
+    year = f"{fiscal_year}年度" if fiscal_year else ""
+    copy = ScoringTemplate.objects.create(
+        name=f"{region.name}{year}{template.get_kind_display()}评分表",
+        kind=template.kind,
+        region=region,
+        fiscal_year=fiscal_year,
+        is_active=True,
+    )
+    for dim in template_tree(template):
+        parent = ScoringItem.objects.create(
+            template=copy, code=dim.item.code, name=dim.item.name, points=dim.item.points, order=dim.item.order
+        )
+        for child in dim.children:
+            ScoringItem.objects.create(
+                template=copy, parent=parent, code=child.code, name=child.name, points=child.points, order=child.order
+            )
+    return copy
+
+
+def _pairs(tree: list[Dimension], copy: ScoringTemplate) -> list[tuple[ScoringItem, ScoringItem]]:
+    new = {i.code: i for i in copy.items.all()}
+    pairs = []
+    for dim in tree:
+        pairs.append((dim.item, new[dim.item.code]))
+        pairs.extend((c, new[c.code]) for c in dim.children)
+    return pairs
+
+
+# ---- panels ------------------------------------------------------------------------------------------------------
+
+
+def panel_members(assessment: PreAssessment) -> list[AssessmentPanelMember]:
+    return list(
+        AssessmentPanelMember.objects.filter(assessment=assessment)
+        .select_related("expert", "draw", "template")
+        .prefetch_related("scores")
+    )
+
+
+def _event(actor: Any, pa: PreAssessment, action: str, label: str, comment: str = "") -> None:
+    PreAssessmentEvent.objects.create(
+        assessment=pa,
+        actor=actor,
+        actor_role=actor.active_membership.role,
+        action=action,
+        action_label=label,
+        from_status=pa.status,
+        to_status=pa.status,
+        comment=comment[:2000],
+    )
+
+
+def _in_review(actor: Any, assessment: PreAssessment) -> PreAssessment:
+    require(actor, "preassessment.conclude")
+    if not PreAssessment.objects.visible_to(actor).filter(pk=assessment.pk).exists():
+        raise NotFoundError("评估申报不存在")
+    locked = PreAssessment.objects.select_for_update().select_related("project__region").get(pk=assessment.pk)
+    if locked.status != PreAssessmentStatus.FIN_REVIEW:
+        raise ConflictError("只有待绩效股评审的评估申报才能组织专家评审")
+    return locked
+
+
+def panel_create(
+    *,
+    actor: Any,
+    assessment: PreAssessment,
+    field: str | None,
+    size: int,
+    deadline: datetime.date,
+    seed: int | None = None,
+) -> list[AssessmentPanelMember]:
+    """Draw a panel through the expert pool (stored seed, avoidance) and assign the drawn experts."""
+    if deadline < timezone.localdate():
+        raise DomainError("评分截止日期不能早于今天")
+    with transaction.atomic():
+        locked = _in_review(actor, assessment)
+        if AssessmentPanelMember.objects.filter(assessment=locked).exists():
+            raise ConflictError("该评估已抽取评审专家")
+        template = template_for(locked.project.region, locked.fiscal_year, locked.kind)
+        if template is None:
+            raise DomainError("没有适用的评分模板，请先设置评分模板")
+        draw = panel_draw(
+            actor=actor,
+            purpose=PANEL_PURPOSE,
+            object_type=OBJECT_TYPE,
+            object_id=str(locked.pk),
+            field=field or None,
+            size=size,
+            avoid_department=locked.department,
+            seed=seed,
+        )
+        experts = Expert.objects.in_bulk(draw.drawn_ids)
+        members = [
+            AssessmentPanelMember.objects.create(
+                assessment=locked, expert=experts[pk], draw=draw, template=template, deadline=deadline
+            )
+            for pk in draw.drawn_ids
+        ]
+        names = "、".join(experts[pk].name for pk in draw.drawn_ids)
+        _event(actor, locked, "panel_draw", "抽取评审专家", f"{names}；截止{deadline:%Y-%m-%d}")
+        audit.record(
+            actor=actor,
+            event_type="preassessment.panel_create",
+            obj=locked,
+            changes={"draw": draw.pk, "experts": list(draw.drawn_ids), "deadline": deadline.isoformat()},
+        )
+    return members
+
+
+def agency_assign(*, actor: Any, assessment: PreAssessment, agency_name: str) -> PreAssessment:
+    agency_name = agency_name.strip()
+    if not agency_name:
+        raise DomainError("请填写第三方机构名称")
+    with transaction.atomic():
+        locked = _in_review(actor, assessment)
+        before = locked.agency_name
+        locked.agency_name = agency_name[:150]
+        locked.save(update_fields=["agency_name", "updated_at"])
+        _event(actor, locked, "agency_assign", "委托第三方机构", locked.agency_name)
+        audit.record(
+            actor=actor,
+            event_type="preassessment.agency_assign",
+            obj=locked,
+            changes={"agency_name": [before, locked.agency_name]},
+        )
+    return locked
+
+
+@dataclass
+class MemberRow:
+    member: AssessmentPanelMember
+    total: Decimal | None
+    flagged: bool
+
+
+@dataclass
+class PanelView:
+    rows: list[MemberRow]
+    average: Decimal | None
+    dimensions: list[tuple[ScoringItem, Decimal | None]]
+    threshold: Decimal
+    submitted: int
+
+
+def panel_summary(assessment: PreAssessment) -> PanelView:
+    members = panel_members(assessment)
+    rule = selectors.rule_for(assessment.project.region, assessment.fiscal_year)
+    threshold = rule.outlier_points
+    submitted = [m for m in members if m.submitted_at is not None]
+    tree = template_tree(members[0].template) if members else []
+    dimension_of = {c.pk: d.item.pk for d in tree for c in d.children}
+    scores = {m.pk: {s.item_id: s.points for s in m.scores.all() if s.item_id in dimension_of} for m in submitted}
+    summary = scoring.summarize(scores, dimension_of, threshold)
+    rows = [MemberRow(m, summary.totals.get(m.pk), m.pk in summary.flagged) for m in members]
+    dims = [(d.item, summary.dimension_averages.get(d.item.pk)) for d in tree]
+    return PanelView(rows, summary.average, dims, threshold, len(submitted))
+
+
+def panel_confirm(*, actor: Any, assessment: PreAssessment) -> PreAssessment:
+    """Copy the panel average into the assessment's score; the rule's mapping suggests the conclusion."""
+    with transaction.atomic():
+        locked = _in_review(actor, assessment)
+        view = panel_summary(locked)
+        if view.average is None:
+            raise DomainError("尚无专家提交评分，不能确认")
+        rule = selectors.rule_for(locked.project.region, locked.fiscal_year)
+        before = {"score": str(locked.score), "suggested_conclusion": locked.suggested_conclusion}
+        locked.score = view.average
+        locked.suggested_conclusion = selectors.suggested_conclusion(view.average, rule)
+        locked.updated_by = actor
+        locked.save(update_fields=["score", "suggested_conclusion", "updated_by", "updated_at"])
+        _event(actor, locked, "panel_confirm", "确认专家评分", f"{view.submitted}名专家平均分{view.average}")
+        audit.record(
+            actor=actor,
+            event_type="preassessment.panel_confirm",
+            obj=locked,
+            changes={"before": before, "score": str(view.average), "suggested": locked.suggested_conclusion},
+        )
+    return locked
+
+
+# ---- expert side -------------------------------------------------------------------------------------------------
+
+
+def my_assignments(user: Any) -> QuerySet[AssessmentPanelMember]:
+    return (
+        AssessmentPanelMember.objects.filter(expert__user_id=user.pk, expert__is_deleted=False)
+        .select_related("assessment__project", "assessment__department", "template")
+        .order_by("submitted_at", "deadline", "-id")
+    )
+
+
+def assignment_get(user: Any, pk: Any) -> AssessmentPanelMember:
+    member = my_assignments(user).filter(pk=pk).first() if str(pk).isdigit() else None
+    if member is None:
+        raise Http404
+    return member
+
+
+def sheet_items(member: AssessmentPanelMember) -> list[Dimension]:
+    return template_tree(member.template)
+
+
+def member_scores(member: AssessmentPanelMember) -> dict[int, ExpertScore]:
+    return {s.item_id: s for s in member.scores.all()}
+
+
+def score_submit(
+    *,
+    actor: Any,
+    member: AssessmentPanelMember,
+    points: Mapping[int, Decimal | None],
+    comment: str = "",
+) -> AssessmentPanelMember:
+    """An expert's scores for every checkpoint of the template, before the deadline (server date)."""
+    require(actor, "preassessment.score")
+    with transaction.atomic():
+        locked = (
+            AssessmentPanelMember.objects.select_for_update()
+            .select_related("assessment", "template", "expert")
+            .filter(pk=member.pk, expert__user_id=actor.pk)
+            .first()
+        )
+        if locked is None:
+            raise NotFoundError("评审任务不存在")
+        if locked.submitted_at is not None:
+            raise ConflictError("评分已提交，不能重复提交")
+        if timezone.localdate() > locked.deadline:
+            raise ConflictError(f"评分已于{locked.deadline:%Y年%m月%d日}截止，不能再提交")
+        if locked.assessment.status != PreAssessmentStatus.FIN_REVIEW:
+            raise ConflictError("该评估已不在专家评审阶段")
+        items = [c for d in template_tree(locked.template) for c in d.children]
+        rows = []
+        for item in items:
+            value = points.get(item.pk)
+            if value is None:
+                raise DomainError(f"请为“{item.name}”打分")
+            if value < 0 or value > item.points:
+                raise DomainError(f"“{item.name}”的得分应在0到{item.points.normalize():f}分之间")
+            rows.append(ExpertScore(member=locked, item=item, points=value))
+        ExpertScore.objects.filter(member=locked).delete()
+        ExpertScore.objects.bulk_create(rows)
+        locked.comment = comment.strip()[:2000]
+        locked.submitted_at = timezone.now()
+        locked.save(update_fields=["comment", "submitted_at"])
+        total = sum((r.points for r in rows), Decimal(0))
+        audit.record(
+            actor=actor,
+            event_type="preassessment.expert_score",
+            obj=locked.assessment,
+            changes={"member": locked.pk, "total": str(total)},
+        )
+    return locked
+
+
+def expert_todos(user: Any) -> list[TodoItem]:
+    membership = user.active_membership
+    if membership is None or not membership.can("preassessment.score"):
+        return []
+    open_count = (
+        my_assignments(user)
+        .filter(
+            submitted_at__isnull=True,
+            deadline__gte=timezone.localdate(),
+            assessment__status=PreAssessmentStatus.FIN_REVIEW,
+        )
+        .count()
+    )
+    return [
+        TodoItem(
+            "事前绩效评估", "专家评分待提交", open_count, reverse("preassessment:my_reviews"), "请在截止日期前提交"
+        )
+    ]

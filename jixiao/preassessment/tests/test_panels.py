@@ -1,0 +1,208 @@
+"""Expert panels: drawing through the pool, online scoring with a deadline, averages, outliers and confirmation."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from conftest import World
+from jixiao.accounts.models import Membership, User
+from jixiao.accounts.tests.factories import TEST_PASSWORD, UserFactory
+from jixiao.core.errors import ConflictError, DomainError, PermissionDeniedError
+from jixiao.experts.models import Expert
+from jixiao.experts.services import panel_draw_verify
+from jixiao.experts.tests.factories import ExpertFactory
+from jixiao.preassessment import panels
+from jixiao.preassessment.models import (
+    AssessmentPanelMember,
+    Conclusion,
+    PreAssessment,
+    PreAssessmentRuleSet,
+    ScoringItem,
+)
+from jixiao.preassessment.tests.factories import PreAssessmentFactory
+
+
+def _expert(world: World, name: str, user: User | None = None, **extra: object) -> Expert:
+    if user is None:
+        user = UserFactory(username=f"e_{name}", display_name=name)
+        Membership.objects.create(user=user, role="expert", region=world.region)
+    return ExpertFactory(region=world.region, name=name, user=user, field="教育", **extra)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def panel_world(world: World) -> tuple[World, PreAssessment, list[Expert]]:
+    experts = [_expert(world, "张专家", world.users["expert"]), _expert(world, "李专家"), _expert(world, "王专家")]
+    # Avoided: works in the applying department.
+    _expert(world, "回避专家", department=world.edu)
+    pa = PreAssessmentFactory(project=world.school_project, fin_review=True)
+    return world, pa, experts
+
+
+def _draw(world: World, pa: PreAssessment, days: int = 5) -> list[AssessmentPanelMember]:
+    deadline = timezone.localdate() + datetime.timedelta(days=days)
+    return panels.panel_create(
+        actor=world.users["performance"], assessment=pa, field="教育", size=3, deadline=deadline, seed=42
+    )
+
+
+def _sub_items(member: AssessmentPanelMember) -> list[ScoringItem]:
+    return [c for d in panels.template_tree(member.template) for c in d.children]
+
+
+def _points_for(member: AssessmentPanelMember, total: int) -> dict[int, Decimal]:
+    """Spread `total` over the ten 10-point checkpoints."""
+    items = _sub_items(member)
+    base, extra = divmod(total, len(items))
+    return {item.pk: Decimal(base + (1 if i < extra else 0)) for i, item in enumerate(items)}
+
+
+def _client(user: User) -> Client:
+    client = Client()
+    assert client.login(username=user.username, password=TEST_PASSWORD)
+    return client
+
+
+def test_panel_is_drawn_through_the_pool_and_verifies(panel_world: tuple[World, PreAssessment, list[Expert]]) -> None:
+    world, pa, experts = panel_world
+    members = _draw(world, pa)
+    assert {m.expert for m in members} == set(experts)
+    draw = members[0].draw
+    assert draw is not None and draw.object_type == "preassessment" and draw.object_id == str(pa.pk)
+    assert draw.avoid_department == world.edu and draw.purpose == "事前绩效评估"
+    assert panel_draw_verify(draw)
+    assert members[0].template.kind == "project"
+    with pytest.raises(ConflictError):
+        _draw(world, pa)
+
+
+def test_panel_draw_page_and_agency(panel_world: tuple[World, PreAssessment, list[Expert]]) -> None:
+    world, pa, _ = panel_world
+    client = world.login("performance")
+    assert client.get(f"/preassessment/{pa.pk}/panel/").status_code == 200
+    deadline = (timezone.localdate() + datetime.timedelta(days=3)).isoformat()
+    response = client.post(f"/preassessment/{pa.pk}/panel/draw/", {"field": "教育", "size": 3, "deadline": deadline})
+    assert response.status_code == 302
+    assert AssessmentPanelMember.objects.filter(assessment=pa).count() == 3
+    client.post(f"/preassessment/{pa.pk}/panel/agency/", {"agency_name": "四川某某会计师事务所"})
+    pa.refresh_from_db()
+    assert pa.agency_name == "四川某某会计师事务所"
+    assert "专家评审" in client.get(f"/preassessment/{pa.pk}/").content.decode()
+
+
+def test_panel_needs_fin_review(world: World) -> None:
+    pa = PreAssessmentFactory(project=world.school_project)
+    with pytest.raises(ConflictError):
+        _draw(world, pa)
+
+
+def test_scoring_validation(panel_world: tuple[World, PreAssessment, list[Expert]]) -> None:
+    world, pa, _ = panel_world
+    member = next(m for m in _draw(world, pa) if m.expert.user == world.users["expert"])
+    actor = world.users["expert"]
+    points = _points_for(member, 80)
+    first = _sub_items(member)[0]
+    with pytest.raises(DomainError, match="0到10分之间"):
+        panels.score_submit(actor=actor, member=member, points={**points, first.pk: Decimal("10.5")})
+    with pytest.raises(DomainError, match="0到10分之间"):
+        panels.score_submit(actor=actor, member=member, points={**points, first.pk: Decimal(-1)})
+    with pytest.raises(DomainError, match="请为"):
+        panels.score_submit(actor=actor, member=member, points={**points, first.pk: None})
+    panels.score_submit(actor=actor, member=member, points=points, comment="方案可行")
+    member.refresh_from_db()
+    assert member.submitted_at is not None and member.scores.count() == 10
+    with pytest.raises(ConflictError, match="重复提交"):
+        panels.score_submit(actor=actor, member=member, points=points)
+
+
+def test_scoring_after_the_deadline_is_409(panel_world: tuple[World, PreAssessment, list[Expert]]) -> None:
+    world, pa, _ = panel_world
+    member = next(m for m in _draw(world, pa) if m.expert.user == world.users["expert"])
+    AssessmentPanelMember.objects.filter(pk=member.pk).update(
+        deadline=timezone.localdate() - datetime.timedelta(days=1)
+    )
+    data = {f"points-{k}": str(v) for k, v in _points_for(member, 80).items()}
+    response = world.login("expert").post(f"/preassessment/reviews/{member.pk}/", data)
+    assert response.status_code == 409
+    assert "截止" in response.content.decode()
+    member.refresh_from_db()
+    assert member.submitted_at is None
+
+
+def test_scoring_page_checks_max_points(panel_world: tuple[World, PreAssessment, list[Expert]]) -> None:
+    world, pa, _ = panel_world
+    member = next(m for m in _draw(world, pa) if m.expert.user == world.users["expert"])
+    data = {f"points-{k}": str(v) for k, v in _points_for(member, 80).items()}
+    data[f"points-{_sub_items(member)[0].pk}"] = "11"
+    client = world.login("expert")
+    assert client.post(f"/preassessment/reviews/{member.pk}/", data).status_code == 400
+    data[f"points-{_sub_items(member)[0].pk}"] = "8"
+    assert client.post(f"/preassessment/reviews/{member.pk}/", data).status_code == 302
+    assert "已提交" in client.get("/preassessment/reviews/").content.decode()
+
+
+def test_average_outlier_and_confirm(panel_world: tuple[World, PreAssessment, list[Expert]]) -> None:
+    world, pa, _ = panel_world
+    members = _draw(world, pa)
+    for member, total in zip(members, [85, 88, 60], strict=True):
+        panels.score_submit(actor=member.expert.user, member=member, points=_points_for(member, total))
+    view = panels.panel_summary(pa)
+    assert view.threshold == Decimal(15)
+    assert view.average == Decimal("77.67")
+    by_total = {row.total: row.flagged for row in view.rows}
+    assert by_total[Decimal(60)] is True and by_total[Decimal(85)] is False
+    assert len(view.dimensions) == 5
+    # The threshold is a rule row, not a constant.
+    PreAssessmentRuleSet.objects.filter(region=None, fiscal_year=None).update(outlier_points=Decimal(30))
+    assert not any(row.flagged for row in panels.panel_summary(pa).rows)
+    page = world.login("performance").get(f"/preassessment/{pa.pk}/panel/").content.decode()
+    assert "77.67" in page
+    response = world.login("performance").post(f"/preassessment/{pa.pk}/panel/confirm/")
+    assert response.status_code == 302
+    pa.refresh_from_db()
+    assert pa.score == Decimal("77.67")
+    assert pa.suggested_conclusion == Conclusion.SUPPORT_AFTER_ADJUSTMENT
+    assert pa.status == PreAssessment.Status.FIN_REVIEW
+
+
+def test_confirm_high_average_suggests_support(panel_world: tuple[World, PreAssessment, list[Expert]]) -> None:
+    world, pa, _ = panel_world
+    members = _draw(world, pa)
+    for member, total in zip(members, [85, 88, 90], strict=True):
+        panels.score_submit(actor=member.expert.user, member=member, points=_points_for(member, total))
+    pa = panels.panel_confirm(actor=world.users["performance"], assessment=pa)
+    assert pa.score == Decimal("87.67") and pa.suggested_conclusion == Conclusion.SUPPORT
+
+
+def test_experts_see_only_their_own(panel_world: tuple[World, PreAssessment, list[Expert]]) -> None:
+    world, pa, _ = panel_world
+    members = _draw(world, pa)
+    mine = next(m for m in members if m.expert.user == world.users["expert"])
+    other = next(m for m in members if m.expert.user != world.users["expert"])
+    client = world.login("expert")
+    assert client.get(f"/preassessment/reviews/{mine.pk}/").status_code == 200
+    assert client.get(f"/preassessment/reviews/{other.pk}/").status_code == 404
+    listing = client.get("/preassessment/reviews/").content.decode()
+    assert world.school_project.name in listing
+    assert client.get(f"/preassessment/{pa.pk}/").status_code == 403
+    assert client.get(f"/preassessment/{pa.pk}/panel/").status_code == 403
+    with pytest.raises(Exception, match="评审任务不存在"):
+        panels.score_submit(actor=world.users["expert"], member=other, points=_points_for(other, 80))
+    todos = panels.expert_todos(world.users["expert"])
+    assert todos[0].count == 1
+
+
+@pytest.mark.parametrize("persona", ["unit_user", "dept_admin", "performance", "business"])
+def test_other_roles_cannot_score(panel_world: tuple[World, PreAssessment, list[Expert]], persona: str) -> None:
+    world, pa, _ = panel_world
+    member = _draw(world, pa)[0]
+    assert world.login(persona).get(f"/preassessment/reviews/{member.pk}/").status_code == 403
+    assert world.login(persona).get("/preassessment/reviews/").status_code == 403
+    with pytest.raises(PermissionDeniedError):
+        panels.score_submit(actor=world.users[persona], member=member, points=_points_for(member, 80))
+    if persona != "performance":
+        assert world.login(persona).get(f"/preassessment/{pa.pk}/panel/").status_code in (403, 404)

@@ -1,0 +1,129 @@
+"""Scoring templates as data: the national defaults, the selector and the edit page's validation."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from conftest import World
+from jixiao.core.errors import DomainError
+from jixiao.preassessment import panels
+from jixiao.preassessment.models import ScoringTemplate
+from jixiao.preassessment.scoring import mean, outliers, summarize
+
+PROJECT_DIMENSIONS = ["立项必要性", "投入经济性", "绩效目标合理性", "实施方案可行性", "筹资合规性"]
+POLICY_DIMENSIONS = ["政策设立必要性", "政策保障充分性", "政策目标合理性", "政策实施可持续性", "政策资金合规性"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("kind", "names"), [("project", PROJECT_DIMENSIONS), ("policy", POLICY_DIMENSIONS)])
+def test_national_defaults_are_five_dimensions_of_twenty(kind: str, names: list[str]) -> None:
+    template = ScoringTemplate.objects.get(region=None, fiscal_year=None, kind=kind)
+    tree = panels.template_tree(template)
+    assert [d.item.name for d in tree] == names
+    assert all(d.item.points == Decimal(20) for d in tree)
+    assert sum(d.item.points for d in tree) == Decimal(100)
+    for dim in tree:
+        assert len(dim.children) == 2
+        assert sum(c.points for c in dim.children) == dim.item.points
+        assert all(c.level == 2 for c in dim.children)
+    if kind == "project":
+        assert tree[0].children[0].name.startswith("明确相关性")
+        assert tree[1].children[1].name.startswith("经济合理性")
+
+
+def test_most_specific_template_wins(world: World) -> None:
+    national = ScoringTemplate.objects.get(region=None, fiscal_year=None, kind="project")
+    assert panels.template_for(world.region, 2026, "project") == national
+    county_any = ScoringTemplate.objects.create(name="县通用", kind="project", region=world.region)
+    county_2026 = ScoringTemplate.objects.create(name="县2026", kind="project", region=world.region, fiscal_year=2026)
+    ScoringTemplate.objects.create(
+        name="县2026停用", kind="project", region=world.region, fiscal_year=2026, is_active=False
+    )
+    assert panels.template_for(world.region, 2026, "project") == county_2026
+    assert panels.template_for(world.region, 2027, "project") == county_any
+    assert panels.template_for(world.other_region, 2026, "project") == national
+    assert panels.template_for(world.region, 2026, "policy").kind == "policy"  # type: ignore[union-attr]
+
+
+def _form(template: ScoringTemplate) -> dict[str, str]:
+    data: dict[str, str] = {"fiscal_year": "2026"}
+    for dim in panels.template_tree(template):
+        for item in [dim.item, *dim.children]:
+            data[f"name-{item.pk}"] = item.name
+            data[f"points-{item.pk}"] = str(item.points)
+    return data
+
+
+def test_edit_copies_the_national_template_for_the_region_and_year(world: World) -> None:
+    national = ScoringTemplate.objects.get(region=None, fiscal_year=None, kind="project")
+    tree = panels.template_tree(national)
+    data = _form(national)
+    # Move 5 points from 立项必要性 to 投入经济性, keeping the sub-items in step.
+    data[f"points-{tree[0].item.pk}"] = "15"
+    data[f"points-{tree[0].children[0].pk}"] = "5"
+    data[f"points-{tree[1].item.pk}"] = "25"
+    data[f"points-{tree[1].children[0].pk}"] = "15"
+    data[f"name-{tree[1].item.pk}"] = "投入经济性（调整）"
+    response = world.login("performance").post(f"/preassessment/templates/{national.pk}/", data)
+    assert response.status_code == 302
+    copy = ScoringTemplate.objects.get(region=world.region, fiscal_year=2026, kind="project")
+    new_tree = panels.template_tree(copy)
+    assert [d.item.points for d in new_tree] == [Decimal(15), Decimal(25), Decimal(20), Decimal(20), Decimal(20)]
+    assert new_tree[1].item.name == "投入经济性（调整）"
+    assert panels.template_for(world.region, 2026, "project") == copy
+    assert panels.template_tree(national)[0].item.points == Decimal(20)  # the national default is untouched
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"dim0": "25", "sub0": "15"}, "各维度分值合计为105分，应为100分"),
+        ({"sub0": "12"}, "分项合计为22分"),
+        ({"sub0": "-5", "sub1": "25"}, "分值不能为负数"),
+    ],
+)
+def test_edit_is_refused_unless_the_points_add_up(world: World, change: dict[str, str], message: str) -> None:
+    national = ScoringTemplate.objects.get(region=None, fiscal_year=None, kind="project")
+    tree = panels.template_tree(national)
+    data = _form(national)
+    keys = {
+        "dim0": tree[0].item.pk,
+        "sub0": tree[0].children[0].pk,
+        "sub1": tree[0].children[1].pk,
+    }
+    for key, value in change.items():
+        data[f"points-{keys[key]}"] = value
+    response = world.login("performance").post(f"/preassessment/templates/{national.pk}/", data)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not ScoringTemplate.objects.filter(region=world.region).exists()
+
+
+def test_service_refuses_a_total_other_than_100(world: World) -> None:
+    template = ScoringTemplate.objects.get(region=None, fiscal_year=None, kind="policy")
+    dim = panels.template_tree(template)[0]
+    points = {dim.item.pk: Decimal(10), dim.children[0].pk: Decimal(5), dim.children[1].pk: Decimal(5)}
+    with pytest.raises(DomainError, match="应为100分"):
+        panels.template_update(actor=world.users["performance"], template=template, names={}, points=points)
+
+
+@pytest.mark.parametrize("persona", ["unit_user", "dept_admin", "expert", "budget"])
+def test_only_the_performance_section_configures_templates(world: World, persona: str) -> None:
+    assert world.login(persona).get("/preassessment/templates/").status_code == 403
+    assert world.login("performance").get("/preassessment/templates/").status_code == 200
+
+
+def test_average_and_outlier_arithmetic() -> None:
+    totals = {"a": Decimal(85), "b": Decimal(88), "c": Decimal(60)}
+    assert mean(totals.values()) == Decimal("77.67")
+    flagged = outliers(totals, Decimal(15))
+    # 60 is 26.5 below the others' 86.5; 85 is 11 above the others' 74 (not flagged); 88 is 15.5 above 72.5.
+    assert "c" in flagged and "a" not in flagged
+    assert outliers(totals, Decimal(30)) == set()
+    summary = summarize(
+        {"a": {1: Decimal("10.5"), 2: Decimal(5)}, "b": {1: Decimal(10), 2: Decimal(4)}}, {1: "D", 2: "D"}, Decimal(15)
+    )
+    assert summary.dimension_averages == {"D": Decimal("14.75")}
+    assert summary.average == Decimal("14.75")

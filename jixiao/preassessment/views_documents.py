@@ -1,0 +1,75 @@
+"""Downloads of the 事前绩效评估 documents (Word) and the export of the filtered list (Excel)."""
+
+from __future__ import annotations
+
+import re
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.http import content_disposition_header
+
+from jixiao.core import audit
+from jixiao.core.views_helpers import capability_required, xlsx_response
+from jixiao.preassessment import documents, selectors
+from jixiao.preassessment.forms import ListFilterForm
+from jixiao.preassessment.models import PreAssessment, PreAssessmentStatus
+
+DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+_UNSAFE_IN_FILENAME = re.compile(r'[\\/:*?"<>|\s]+')
+
+
+def _filename(pa: PreAssessment, kind: str) -> str:
+    name = _UNSAFE_IN_FILENAME.sub("_", documents.clean_text(pa.project.name)).strip("_")[:60]
+    return f"{pa.fiscal_year}年度{kind}_{name or pa.pk}.docx"
+
+
+def _docx_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=DOCX_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, filename) or "attachment"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _audit(request: HttpRequest, pa: PreAssessment, event_type: str, filename: str) -> None:
+    audit.record(actor=request.user, event_type=event_type, obj=pa, reason=filename)
+
+
+@capability_required("preassessment.view")
+def report_docx(request: HttpRequest, pk: int) -> HttpResponse:
+    pa = selectors.assessment_get(request.user, pk)
+    filename = _filename(pa, "事前绩效评估报告")
+    content = documents.assessment_report_docx(pa)
+    _audit(request, pa, "preassessment.report_download", filename)
+    return _docx_response(content, filename)
+
+
+@capability_required("preassessment.view")
+def opinion_docx(request: HttpRequest, pk: int) -> HttpResponse:
+    pa = selectors.assessment_get(request.user, pk)
+    if pa.status != PreAssessmentStatus.CONCLUDED or not pa.conclusion:
+        context = {
+            "title": "无法生成审核意见",
+            "status": 409,
+            "message": "该评估尚未作出评估结论，暂不能生成审核意见。",
+        }
+        return render(request, "core/error.html", context, status=409)
+    filename = _filename(pa, "事前绩效评估审核意见")
+    content = documents.review_opinion_docx(pa)
+    _audit(request, pa, "preassessment.opinion_download", filename)
+    return _docx_response(content, filename)
+
+
+@capability_required("preassessment.view")
+def assessments_export(request: HttpRequest) -> HttpResponse:
+    form = ListFilterForm(request.GET or None)
+    params = form.cleaned_data if form.is_valid() else {}
+    queryset = selectors.assessments_filtered(request.user, params)
+    content = documents.assessments_workbook(queryset.iterator(chunk_size=2000))
+    audit.record(
+        actor=request.user,
+        event_type="preassessment.export",
+        object_type="preassessment.preassessment",
+        reason=request.GET.urlencode()[:500],
+    )
+    year = params.get("fiscal_year")
+    return xlsx_response(content, f"{year}年度事前绩效评估.xlsx" if year else "事前绩效评估.xlsx")

@@ -1,0 +1,187 @@
+"""Pages for scoring templates, panel drawing, online expert scoring and the panel summary."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from jixiao.core.errors import ConflictError, DomainError, NotFoundError
+from jixiao.core.views_helpers import capability_required
+from jixiao.experts.selectors import expert_fields
+from jixiao.organizations.selectors import current_fiscal_year
+from jixiao.preassessment import panels, selectors
+
+
+class DrawForm(forms.Form):
+    field = forms.CharField(label="专业领域", max_length=50, required=False, help_text="留空表示不限领域")
+    size = forms.IntegerField(label="抽取人数", min_value=1, max_value=15, initial=3)
+    deadline = forms.DateField(label="评分截止日期", widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class AgencyForm(forms.Form):
+    agency_name = forms.CharField(label="第三方机构名称", max_length=150)
+
+
+def _decimal(raw: str) -> Decimal | None:
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+@capability_required("preassessment.configure")
+def scoring_templates(request: HttpRequest) -> HttpResponse:
+    context = {"templates": panels.templates_visible(request.user)}
+    return render(request, "preassessment/scoring_templates.html", context)
+
+
+@capability_required("preassessment.configure")
+def scoring_template(request: HttpRequest, pk: int) -> HttpResponse:
+    template = panels.template_get(request.user, pk)
+    tree = panels.template_tree(template)
+    error = ""
+    if request.method == "POST":
+        names: dict[int, str] = {}
+        points: dict[int, Decimal] = {}
+        for item in [d.item for d in tree] + [c for d in tree for c in d.children]:
+            names[item.pk] = request.POST.get(f"name-{item.pk}", item.name)
+            value = _decimal(request.POST.get(f"points-{item.pk}", ""))
+            if value is None:
+                error = f"“{item.name}”的分值无效"
+                break
+            points[item.pk] = value
+        year_raw = request.POST.get("fiscal_year", "")
+        if not error:
+            try:
+                saved = panels.template_update(
+                    actor=request.user,
+                    template=template,
+                    names=names,
+                    points=points,
+                    fiscal_year=int(year_raw) if year_raw.isdigit() else None,
+                )
+            except DomainError as exc:
+                error = exc.message
+            else:
+                messages.success(request, "评分模板已保存")
+                return redirect("preassessment:scoring_template", pk=saved.pk)
+    current = current_fiscal_year()
+    context = {
+        "template": template,
+        "tree": tree,
+        "error": error,
+        "year": current.year if current else "",
+        "is_national": template.region_id is None,
+    }
+    return render(request, "preassessment/scoring_template.html", context, status=400 if error else 200)
+
+
+@capability_required("preassessment.conclude")
+def panel(request: HttpRequest, pk: int) -> HttpResponse:
+    pa = selectors.assessment_get(request.user, pk)
+    context: dict[str, Any] = {
+        "assessment": pa,
+        "summary": panels.panel_summary(pa),
+        "draw_form": DrawForm(initial={"size": 3, "deadline": timezone.localdate() + datetime.timedelta(days=7)}),
+        "agency_form": AgencyForm(initial={"agency_name": pa.agency_name}),
+        "fields": expert_fields(request.user),
+    }
+    return render(request, "preassessment/panel.html", context)
+
+
+def _fail(request: HttpRequest, pk: int, exc: DomainError) -> HttpResponse:
+    if isinstance(exc, NotFoundError):
+        raise Http404 from exc
+    messages.error(request, exc.message)
+    return redirect("preassessment:panel", pk=pk)
+
+
+@require_POST
+@capability_required("preassessment.conclude")
+def panel_draw(request: HttpRequest, pk: int) -> HttpResponse:
+    pa = selectors.assessment_get(request.user, pk)
+    form = DrawForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请填写抽取人数和评分截止日期")
+        return redirect("preassessment:panel", pk=pk)
+    data = form.cleaned_data
+    try:
+        members = panels.panel_create(
+            actor=request.user, assessment=pa, field=data["field"], size=data["size"], deadline=data["deadline"]
+        )
+    except DomainError as exc:
+        return _fail(request, pk, exc)
+    messages.success(request, f"已抽取{len(members)}名评审专家")
+    return redirect("preassessment:panel", pk=pk)
+
+
+@require_POST
+@capability_required("preassessment.conclude")
+def panel_agency(request: HttpRequest, pk: int) -> HttpResponse:
+    pa = selectors.assessment_get(request.user, pk)
+    try:
+        panels.agency_assign(actor=request.user, assessment=pa, agency_name=request.POST.get("agency_name", ""))
+    except DomainError as exc:
+        return _fail(request, pk, exc)
+    messages.success(request, "已记录委托的第三方机构")
+    return redirect("preassessment:panel", pk=pk)
+
+
+@require_POST
+@capability_required("preassessment.conclude")
+def panel_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    pa = selectors.assessment_get(request.user, pk)
+    try:
+        panels.panel_confirm(actor=request.user, assessment=pa)
+    except DomainError as exc:
+        return _fail(request, pk, exc)
+    messages.success(request, "已确认专家评分，评审总分已写入评估")
+    return redirect("preassessment:detail", pk=pk)
+
+
+@capability_required("preassessment.score")
+def my_reviews(request: HttpRequest) -> HttpResponse:
+    return render(request, "preassessment/my_reviews.html", {"members": panels.my_assignments(request.user)})
+
+
+@capability_required("preassessment.score")
+def score_sheet(request: HttpRequest, member_pk: int) -> HttpResponse:
+    member = panels.assignment_get(request.user, member_pk)
+    tree = panels.sheet_items(member)
+    existing = panels.member_scores(member)
+    values = {pk: str(s.points) for pk, s in existing.items()}
+    comment = member.comment
+    error, status = "", 200
+    if request.method == "POST":
+        points: dict[int, Decimal | None] = {}
+        for child in [c for d in tree for c in d.children]:
+            raw = request.POST.get(f"points-{child.pk}", "")
+            values[child.pk] = raw
+            points[child.pk] = _decimal(raw)
+        comment = request.POST.get("comment", "")
+        try:
+            panels.score_submit(actor=request.user, member=member, points=points, comment=comment)
+        except NotFoundError as exc:
+            raise Http404 from exc
+        except ConflictError as exc:
+            error, status = exc.message, 409
+        except DomainError as exc:
+            error, status = exc.message, 400
+        else:
+            messages.success(request, "评分已提交")
+            return redirect("preassessment:my_reviews")
+    rows = [(d, [(c, values.get(c.pk, "")) for c in d.children]) for d in tree]
+    context = {"member": member, "rows": rows, "comment": comment, "error": error}
+    return render(request, "preassessment/score_sheet.html", context, status=status)
