@@ -22,6 +22,7 @@ from jixiao.accounts.capabilities import Role
 from jixiao.accounts.demo_logins import DEMO_PASSWORD, DEMO_USERS
 from jixiao.accounts.models import Membership, User
 from jixiao.demo import names
+from jixiao.demo.experts import seed_experts
 from jixiao.demo.names import DeptSpec, T
 from jixiao.demo.reset import DemoDataError, reset_demo
 from jixiao.demo.targets import seed_targets
@@ -193,6 +194,7 @@ class _Builder:
         self._units(plans)
         self._projects(plans)
         self._users(county, sections, plans)
+        self.summary.users += seed_experts(county)
         self.summary.targets = seed_targets(self.rng, county.path, CURRENT_YEAR)
         return self.summary
 

@@ -8,7 +8,10 @@ from django.db.models import ProtectedError, Q
 
 from jixiao.accounts.demo_logins import DEMO_USERS
 from jixiao.accounts.models import Membership, User
+from jixiao.demo.experts import NEW_LOGINS
+from jixiao.experts.models import Expert, PanelDraw
 from jixiao.organizations.models import BudgetUnit, Department, FinanceSection, FiscalRegion
+from jixiao.preassessment.models import AssessmentPanelMember
 from jixiao.projects.models import Project
 from jixiao.targets.models import PerformanceTarget
 
@@ -19,7 +22,7 @@ class DemoDataError(Exception):
 
 def reset_demo(*, county_code: str, parent_codes: tuple[str, ...]) -> None:
     """Delete the demo county with everything in it and the demo logins. Audit events stay (append-only)."""
-    usernames = [username for username, _ in DEMO_USERS]
+    usernames = [username for username, _ in DEMO_USERS] + list(NEW_LOGINS)
     county = FiscalRegion.objects.filter(mof_div_code=county_code).first()
     try:
         if county is None:
@@ -44,6 +47,10 @@ def _delete_county(county: FiscalRegion, usernames: list[str], parent_codes: tup
     user_ids = list(User.objects.filter(Q(username__in=usernames) | only_here).values_list("pk", flat=True))
     # Targets first: panel assignments protect their experts' accounts.
     PerformanceTarget.objects.filter(region__path__startswith=prefix).delete()
+    # Expert panels next: panel rows protect the experts and draws, draws protect the avoided departments.
+    AssessmentPanelMember.objects.filter(expert__region__path__startswith=prefix).delete()
+    Expert.objects.filter(region__path__startswith=prefix).delete()
+    PanelDraw.objects.filter(region__path__startswith=prefix).delete()
     memberships.delete()
     User.objects.filter(pk__in=user_ids).delete()
     Project.objects.filter(region__path__startswith=prefix).delete()

@@ -1,21 +1,35 @@
 """Issue 4, step 1 in a real Chromium: a unit files a 事前绩效评估 for a new 80万元 project, the department and the
 business section pass it, the performance section concludes 核减后支持 at 60万元, the project then enters the library
-with the reduced amount, and the statistics show the 20万元 cut."""
+with the reduced amount, and the statistics show the 20万元 cut. The second test runs the same flow with a
+three-expert panel (expert1..expert3 of the demo pool's 教育 field) whose average score precedes the conclusion."""
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+from importlib import import_module
 from typing import Any
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
 
 from jixiao.accounts.demo_logins import DEMO_PASSWORD
+from jixiao.preassessment.models import PreAssessmentRuleSet, ScoringTemplate
 from jixiao.projects.models import Project
 
 
 @pytest.fixture
 def demo(transactional_db: None) -> None:
     call_command("seed_demo", scale=0.1, verbosity=0)
+
+
+@pytest.fixture
+def migration_data(transactional_db: None) -> None:
+    """The default rule and scoring templates are migration data, which an earlier transactional test flushed."""
+    if not PreAssessmentRuleSet.objects.exists():
+        import_module("jixiao.preassessment.migrations.0002_national_default_rule").create_default(apps, None)
+    if not ScoringTemplate.objects.exists():
+        import_module("jixiao.preassessment.migrations.0004_default_scoring_templates").install(apps, None)
 
 
 def login(page: Any, base: str, username: str) -> None:
@@ -34,12 +48,12 @@ def act(page: Any, label: str, comment: str = "") -> None:
     page.wait_for_selector("text=操作成功")
 
 
-def test_assessment_gates_the_project_and_cuts_its_amount(demo: None, live_server: Any, page: Any, shot: Any) -> None:
-    base = live_server.url
+def file_assessment(page: Any, base: str, code: str, name: str) -> tuple[str, str]:
+    """edu_unit files an 80万元 project and its assessment; the department and the business section pass it."""
     login(page, base, "edu_unit")
     page.click("aside >> text=新增项目")
-    page.fill("#id_code", "2026-E2E-PA1")
-    page.fill("#id_name", "浏览器测试：学校运动场改造")
+    page.fill("#id_code", code)
+    page.fill("#id_name", name)
     page.select_option("#id_unit", index=1)
     page.select_option("#id_category", "specific")
     page.fill("#id_function_code", "2050202")
@@ -73,10 +87,12 @@ def test_assessment_gates_the_project_and_cuts_its_amount(demo: None, live_serve
     login(page, base, "jkw")
     page.goto(assessment_url)
     act(page, "业务股室审核通过")
+    return project_url, assessment_url
 
-    login(page, base, "jxg")
-    page.goto(assessment_url)
-    page.fill("#id_score", "72")
+
+def conclude_reduced(page: Any, score: str) -> None:
+    """jxg, on the assessment page: 核减后支持 at 60万元."""
+    page.fill("#id_score", score)
     page.select_option("#id_conclusion", "support_reduced")
     page.fill("#id_supported_amount_yuan", "60")
     page.fill("#id_opinion", "部分设备单价偏高，核减20万元")
@@ -84,8 +100,10 @@ def test_assessment_gates_the_project_and_cuts_its_amount(demo: None, live_serve
     page.wait_for_selector("text=评估结论已保存")
     assert page.inner_text("[data-testid=pa-conclusion]") == "核减后支持"
     assert page.inner_text("[data-testid=pa-cut]") == "20.00"
-    shot(page, "preassessment-concluded")
 
+
+def enter_library_and_check_cut(page: Any, base: str, project_url: str, code: str, shot: Any) -> None:
+    """The project goes through with 60万元, and the statistics show the 20万元 cut."""
     login(page, base, "edu_unit")
     page.goto(project_url)
     assert page.inner_text("[data-testid=project-total]") == "60.00"
@@ -97,7 +115,7 @@ def test_assessment_gates_the_project_and_cuts_its_amount(demo: None, live_serve
     login(page, base, "jkw")
     page.goto(project_url)
     act(page, "审核通过并入库")
-    project = Project.objects.get(code="2026-E2E-PA1")
+    project = Project.objects.get(code=code)
     assert project.status == "in_library" and str(project.fiscal_amount_yuan) == "600000.00"
 
     login(page, base, "jxg")
@@ -105,3 +123,75 @@ def test_assessment_gates_the_project_and_cuts_its_amount(demo: None, live_serve
     sentence = page.inner_text("[data-testid=pa-sentence]")
     assert "压减支出20.00万元" in sentence and "支持金额60.00万元" in sentence
     shot(page, "preassessment-statistics")
+
+
+def test_assessment_gates_the_project_and_cuts_its_amount(demo: None, live_server: Any, page: Any, shot: Any) -> None:
+    base = live_server.url
+    project_url, assessment_url = file_assessment(page, base, "2026-E2E-PA1", "浏览器测试：学校运动场改造")
+
+    login(page, base, "jxg")
+    page.goto(assessment_url)
+    conclude_reduced(page, "72")
+    shot(page, "preassessment-concluded")
+
+    enter_library_and_check_cut(page, base, project_url, "2026-E2E-PA1", shot)
+
+
+def score_sheet(page: Any, share: float, comment: str) -> Decimal:
+    """Fill every checkpoint with `share` of its full points (one decimal) and submit; return the total."""
+    inputs = page.locator("[data-testid=score-form] input[id^=points-]")
+    total = Decimal(0)
+    for i in range(inputs.count()):
+        field = inputs.nth(i)
+        full = Decimal(field.locator("xpath=ancestor::tr/td[2]").inner_text().strip())
+        value = (full * Decimal(str(share))).quantize(Decimal("0.1"))
+        field.fill(str(value))
+        total += value
+    page.fill("#id_comment", comment)
+    page.click("[data-testid=score-submit]")
+    page.wait_for_selector("text=评分已提交")
+    return total
+
+
+def test_expert_panel_scores_the_assessment_before_the_cut(
+    migration_data: None, demo: None, live_server: Any, page: Any, shot: Any
+) -> None:
+    base = live_server.url
+    code, name = "2026-E2E-PA2", "浏览器测试：学校运动场改造（专家评审）"
+    project_url, assessment_url = file_assessment(page, base, code, name)
+
+    # The performance section draws three 教育 experts; 县教育局's own staff would be avoided.
+    login(page, base, "jxg")
+    page.goto(assessment_url)
+    page.click("[data-testid=pa-panel-link] a")
+    page.wait_for_selector("[data-testid=panel-draw-form]")
+    page.fill("#id_field", "教育")
+    page.fill("#id_size", "3")
+    page.click("[data-testid=panel-draw]")
+    page.wait_for_selector("text=已抽取3名评审专家")
+    panel_url = page.url
+    members = page.inner_text("[data-testid=panel-members]")
+    for expert in ("赵文博", "钱淑芬", "孙立新"):
+        assert expert in members
+
+    totals = []
+    for username, share in (("expert1", 0.7), ("expert2", 0.72), ("expert3", 0.68)):
+        login(page, base, username)
+        page.click("aside >> text=我的评审任务")
+        page.click(f"[data-testid=my-reviews] >> text={name}")
+        totals.append(score_sheet(page, share, f"{username}：测算依据基本充分，设备单价偏高"))
+        assert "已提交" in page.inner_text("[data-testid=my-reviews]")
+    assert all(Decimal(60) <= total < Decimal(80) for total in totals)
+
+    login(page, base, "jxg")
+    page.goto(panel_url)
+    average = page.inner_text("[data-testid=panel-average]").strip()
+    assert Decimal(average) == (sum(totals) / 3).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    assert "3/3已提交" in page.inner_text("body")
+    shot(page, "preassessment-panel")
+    page.click("[data-testid=panel-confirm]")
+    page.wait_for_selector("text=已确认专家评分")
+    conclude_reduced(page, average)
+    shot(page, "preassessment-panel-concluded")
+
+    enter_library_and_check_cut(page, base, project_url, code, shot)
