@@ -43,3 +43,22 @@ class ScopeLevel:
     DEPARTMENT = "department"  # one 主管部门 and all its units
     UNIT = "unit"  # one 预算单位 and its subordinate units
     NONE = "none"  # no business rows (三员, experts and agencies until assigned)
+
+
+class BusinessRowQuerySet(ScopedQuerySet[M], Generic[M]):
+    """The scope rule shared by business rows that carry `region`, `department` and `unit` (projects, targets,
+    pre-assessments …): REGION sees the subtree, SECTION its 对口 departments, DEPARTMENT its own, UNIT its unit
+    and the units below it. Models with other audiences extend `scope` and fall back to this."""
+
+    def scope(self, membership: Any) -> ScopedQuerySet[M]:
+        level = membership.scope_level
+        qs = self.filter(is_deleted=False, region__path__startswith=membership.region.path)
+        if level == ScopeLevel.REGION:
+            return qs
+        if level == ScopeLevel.SECTION and membership.section_id:
+            return qs.filter(department__finance_section_id=membership.section_id)
+        if level == ScopeLevel.DEPARTMENT and membership.department_id:
+            return qs.filter(department_id=membership.department_id)
+        if level == ScopeLevel.UNIT and membership.unit_id:
+            return qs.filter(unit__path__startswith=membership.unit.path)
+        return self.none()

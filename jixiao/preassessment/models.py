@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 from pathlib import PurePosixPath
-from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -13,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jixiao.core.models import TimeStampedModel
-from jixiao.core.scoping import ScopedQuerySet, ScopeLevel
+from jixiao.core.scoping import BusinessRowQuerySet
 
 MONEY = {"max_digits": 18, "decimal_places": 2, "validators": [MinValueValidator(0)]}
 
@@ -115,19 +114,8 @@ class Conclusion(models.TextChoices):
 SUPPORTIVE = (Conclusion.SUPPORT, Conclusion.SUPPORT_REDUCED, Conclusion.SUPPORT_AFTER_ADJUSTMENT)
 
 
-class PreAssessmentQuerySet(ScopedQuerySet["PreAssessment"]):
-    def scope(self, membership: Any) -> PreAssessmentQuerySet:
-        level = membership.scope_level
-        qs = self.filter(is_deleted=False, region__path__startswith=membership.region.path)
-        if level == ScopeLevel.REGION:
-            return qs  # type: ignore[return-value]
-        if level == ScopeLevel.SECTION and membership.section_id:
-            return qs.filter(department__finance_section_id=membership.section_id)  # type: ignore[return-value]
-        if level == ScopeLevel.DEPARTMENT and membership.department_id:
-            return qs.filter(department_id=membership.department_id)  # type: ignore[return-value]
-        if level == ScopeLevel.UNIT and membership.unit_id:
-            return qs.filter(unit__path__startswith=membership.unit.path)  # type: ignore[return-value]
-        return self.none()  # type: ignore[return-value]
+class PreAssessmentQuerySet(BusinessRowQuerySet["PreAssessment"]):
+    """Scope: core.scoping.BusinessRowQuerySet."""
 
 
 class PreAssessment(TimeStampedModel):

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from jixiao.core.models import TimeStampedModel
-from jixiao.core.scoping import ScopedQuerySet, ScopeLevel
+from jixiao.core.scoping import BusinessRowQuerySet
 
 MONEY = {"max_digits": 18, "decimal_places": 2, "default": 0, "validators": [MinValueValidator(0)]}
 
@@ -24,19 +22,8 @@ class ProjectStatus(models.TextChoices):
     CANCELLED = "cancelled", _("已撤销")
 
 
-class ProjectQuerySet(ScopedQuerySet["Project"]):
-    def scope(self, membership: Any) -> ProjectQuerySet:
-        level = membership.scope_level
-        qs = self.filter(is_deleted=False, region__path__startswith=membership.region.path)
-        if level == ScopeLevel.REGION:
-            return qs  # type: ignore[return-value]
-        if level == ScopeLevel.SECTION and membership.section_id:
-            return qs.filter(department__finance_section_id=membership.section_id)  # type: ignore[return-value]
-        if level == ScopeLevel.DEPARTMENT and membership.department_id:
-            return qs.filter(department_id=membership.department_id)  # type: ignore[return-value]
-        if level == ScopeLevel.UNIT and membership.unit_id:
-            return qs.filter(unit__path__startswith=membership.unit.path)  # type: ignore[return-value]
-        return self.none()  # type: ignore[return-value]
+class ProjectQuerySet(BusinessRowQuerySet["Project"]):
+    """Scope: core.scoping.BusinessRowQuerySet."""
 
 
 class Project(TimeStampedModel):

@@ -8,7 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from jixiao.core.models import TimeStampedModel
-from jixiao.core.scoping import ScopedQuerySet, ScopeLevel
+from jixiao.core.scoping import BusinessRowQuerySet, ScopeLevel
 from jixiao.indicators.models import Operator, ValueBasis
 
 MONEY = {"max_digits": 18, "decimal_places": 2, "default": 0}
@@ -43,22 +43,13 @@ class Grade(models.TextChoices):
     POOR = "poor", _("差")
 
 
-class TargetQuerySet(ScopedQuerySet["PerformanceTarget"]):
-    def scope(self, membership: Any) -> TargetQuerySet:
-        level = membership.scope_level
-        qs = self.filter(is_deleted=False, region__path__startswith=membership.region.path)
-        if level == ScopeLevel.REGION:
-            return qs  # type: ignore[return-value]
-        if level == ScopeLevel.SECTION and membership.section_id:
-            return qs.filter(department__finance_section_id=membership.section_id)  # type: ignore[return-value]
-        if level == ScopeLevel.DEPARTMENT and membership.department_id:
-            return qs.filter(department_id=membership.department_id)  # type: ignore[return-value]
-        if level == ScopeLevel.UNIT and membership.unit_id:
-            return qs.filter(unit__path__startswith=membership.unit.path)  # type: ignore[return-value]
-        if membership.can("target.panel_review"):
-            # Experts and 人大代表 see only the targets they were drawn onto a panel for.
-            return qs.filter(panel__expert_id=membership.user_id).distinct()  # type: ignore[return-value]
-        return self.none()  # type: ignore[return-value]
+class TargetQuerySet(BusinessRowQuerySet["PerformanceTarget"]):
+    def scope(self, membership: Any) -> Any:
+        if membership.scope_level == ScopeLevel.NONE and membership.can("target.panel_review"):
+            # Experts see only the targets they were drawn onto a panel for.
+            qs = self.filter(is_deleted=False, region__path__startswith=membership.region.path)
+            return qs.filter(panel__expert_id=membership.user_id).distinct()
+        return super().scope(membership)
 
 
 class PerformanceTarget(TimeStampedModel):
