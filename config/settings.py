@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "jixiao.projects",
     "jixiao.targets",
     "jixiao.preassessment",
+    "jixiao.execution",
+    "jixiao.monitoring",
     "jixiao.demo",
 ]
 

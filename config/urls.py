@@ -9,6 +9,8 @@ urlpatterns = [
     path("targets/", include("jixiao.targets.urls")),
     path("preassessment/", include("jixiao.preassessment.urls")),
     path("experts/", include("jixiao.experts.urls")),
+    path("execution/", include("jixiao.execution.urls")),
+    path("monitoring/", include("jixiao.monitoring.urls")),
     path("api/v1/", include(("config.api_urls", "api"))),
 ]
 
