@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "jixiao.preassessment",
     "jixiao.execution",
     "jixiao.monitoring",
+    "jixiao.alerts",
     "jixiao.demo",
 ]
 

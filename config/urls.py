@@ -11,6 +11,7 @@ urlpatterns = [
     path("experts/", include("jixiao.experts.urls")),
     path("execution/", include("jixiao.execution.urls")),
     path("monitoring/", include("jixiao.monitoring.urls")),
+    path("alerts/", include("jixiao.alerts.urls")),
     path("api/v1/", include(("config.api_urls", "api"))),
 ]
 

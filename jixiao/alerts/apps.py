@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AlertsConfig(AppConfig):
+    name = "jixiao.alerts"
+    verbose_name = "预警与处置"
