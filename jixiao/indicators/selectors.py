@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.urls import reverse
 
+from jixiao.core import config_rows
 from jixiao.core.models import AuditEvent
 from jixiao.core.numbers import is_digits
 from jixiao.core.scoping import ScopeLevel
@@ -188,16 +189,13 @@ def framework_by_code(code: str) -> IndicatorFramework | None:
 def framework_for(region: FiscalRegion | None, fiscal_year: int) -> IndicatorFramework:
     """The framework a region uses in a year: the most specific region's latest choice that has started,
     falling back to the national default (2015_88)."""
-    codes = [code for code in region.path.split("/") if code] if region is not None else []
-    choices = (
-        FrameworkChoice.objects.filter(effective_from_year__lte=fiscal_year, framework__is_active=True)
-        .filter(Q(region__isnull=True) | Q(region__mof_div_code__in=codes))
-        .select_related("framework", "region")
-    )
+    choices = config_rows.applicable(
+        FrameworkChoice.objects.filter(effective_from_year__lte=fiscal_year, framework__is_active=True),
+        region,
+        None,
+    ).select_related("framework", "region")
     best = max(
-        choices,
-        key=lambda c: (len(c.region.path) if c.region is not None else 0, c.effective_from_year),
-        default=None,
+        choices, key=lambda c: (len(c.region.path) if c.region is not None else 0, c.effective_from_year), default=None
     )
     if best is not None:
         return best.framework

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from jixiao.core import config_rows
 from jixiao.indicators.models import IndicatorHistoricalValue, Operator
 from jixiao.indicators.valueparse import FlagCode, Kind, Op, ParsedValue, format_number, parse_value
 from jixiao.organizations.models import FiscalRegion
@@ -104,25 +104,16 @@ class HistoryPoint:
 # --- rule selection ---------------------------------------------------------------------------------------
 
 
-def _specificity(region_path: str | None, fiscal_year: int | None) -> tuple[int, bool]:
-    return (len(region_path or ""), fiscal_year is not None)
-
-
 def effective_rules(region: FiscalRegion, fiscal_year: int) -> dict[str, EffectiveRule]:
-    """The enabled rules for a region and year: per code, the most specific row wins; params layer over the
-    less specific rows and the code defaults, so an override may set only the keys it changes."""
-    codes = [code for code in region.path.split("/") if code]
-    rows = (
-        SmartCheckRule.objects.filter(Q(region__isnull=True) | Q(region__mof_div_code__in=codes))
-        .filter(Q(fiscal_year__isnull=True) | Q(fiscal_year=fiscal_year))
-        .values_list("code", "name", "severity", "is_enabled", "params", "region__path", "fiscal_year")
-    )
+    """The enabled rules for a region and year: per code, the most specific row wins (core.config_rows); params
+    layer over the less specific rows and the code defaults, so an override may set only the keys it changes."""
+    rows = config_rows.applicable(SmartCheckRule.objects.select_related("region"), region, fiscal_year)
     merged: dict[str, tuple[str, str, bool, dict[str, Any]]] = {
         code: (name, severity, True, dict(params)) for code, (name, severity, params) in DEFAULT_RULES.items()
     }
-    for code, name, severity, enabled, params, _path, _year in sorted(rows, key=lambda r: _specificity(r[5], r[6])):
-        base = merged.get(code, (name, severity, True, {}))[3]
-        merged[code] = (name, severity, enabled, {**base, **(params or {})})
+    for row in config_rows.layered(rows):
+        base = merged.get(row.code, (row.name, row.severity, True, {}))[3]
+        merged[row.code] = (row.name, row.severity, row.is_enabled, {**base, **(row.params or {})})
     return {
         code: EffectiveRule(code, name, severity, params)
         for code, (name, severity, enabled, params) in merged.items()
