@@ -25,9 +25,12 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-## run: start Jixiao on SQLite with the seeded demo county at http://127.0.0.1:8000/
+## run: start Jixiao on SQLite with the seeded demo county at http://127.0.0.1:8000/ (plus a background-task worker)
+# The worker (imports, exports) runs in the background of the same shell; the trap stops it with runserver.
 run: setup
 	$(DEMO_ENV) $(PY) manage.py seed_demo --print-logins
+	trap 'kill 0' EXIT; \
+	$(DEMO_ENV) $(PY) manage.py db_worker --interval 1 & \
 	$(DEMO_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 ## seed: (re)build the demo county from scratch

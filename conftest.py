@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from jixiao.accounts.models import Membership, User
@@ -24,6 +25,15 @@ from jixiao.organizations.tests.factories import (
 )
 from jixiao.projects.models import Project
 from jixiao.projects.tests.factories import ProjectFactory
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Any:
+    """Each test starts with an empty cache (the security policy is cached), as its database starts clean."""
+    cache.clear()
+    yield
+    cache.clear()
+
 
 PERSONAS = [
     "performance",

@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "jixiao.core",
     "jixiao.accounts",
     "jixiao.organizations",
@@ -51,6 +53,8 @@ INSTALLED_APPS = [
     "jixiao.execution",
     "jixiao.monitoring",
     "jixiao.alerts",
+    "jixiao.evaluation",
+    "jixiao.keyeval",
     "jixiao.demo",
 ]
 
@@ -67,6 +71,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "jixiao.core.middleware.RequestContextMiddleware",
     "jixiao.accounts.middleware.ActiveMembershipMiddleware",
+    "jixiao.accounts.middleware.SessionPolicyMiddleware",
     "jixiao.accounts.middleware.ForcePasswordChangeMiddleware",
     "jixiao.core.middleware.SecurityHeadersMiddleware",
 ]
@@ -107,6 +112,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Region/year configuration rows are unique with NULLs not distinct; PostgreSQL enforces it, SQLite (demo and tests)
+# cannot, and the services that write those rows look them up before writing.
+SILENCED_SYSTEM_CHECKS = ["models.W047"]
+
+# Background work (imports, exports, sweeps): rows in the database, run by `manage.py db_worker`.
+# Tests run each task at once, in the calling thread.
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks.backends.immediate.ImmediateBackend" if TESTING else "django_tasks_db.DatabaseBackend"
+        )
+    }
+}
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
@@ -118,9 +136,10 @@ PASSWORD_HASHERS = [
 ]
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
+# Length, classes, username and history come from the security policy row (accounts.SecurityPolicy).
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "jixiao.accounts.passwords.PolicyPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -156,6 +175,15 @@ MEDIA_URL = "/_media_not_served/"
 
 # Import limits (bytes): spreadsheets larger than this are refused before parsing.
 JIXIAO_MAX_UPLOAD_BYTES = env_int("JIXIAO_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+# SM4 field-encryption keys (jixiao.core.crypto): "id:<32 hex>[,id:<32 hex>…]", first one encrypts. Required in
+# production; demo and test mode derive one from SECRET_KEY when unset.
+JIXIAO_FIELD_KEYS = env_str("JIXIAO_FIELD_KEYS", "")
+if not JIXIAO_FIELD_KEYS and not (DEBUG or DEMO_MODE or TESTING):
+    raise ImproperlyConfigured("JIXIAO_FIELD_KEYS must be set (SM4 field-encryption keys, see docs/deploy.md)")
+if JIXIAO_FIELD_KEYS:
+    from jixiao.core.crypto import parse_keys
+
+    parse_keys(JIXIAO_FIELD_KEYS)  # a malformed key stops the start, not the first encryption
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -12,6 +12,8 @@ urlpatterns = [
     path("execution/", include("jixiao.execution.urls")),
     path("monitoring/", include("jixiao.monitoring.urls")),
     path("alerts/", include("jixiao.alerts.urls")),
+    path("evaluation/", include("jixiao.evaluation.urls")),
+    path("keyeval/", include("jixiao.keyeval.urls")),
     path("api/v1/", include(("config.api_urls", "api"))),
 ]
 

@@ -50,5 +50,13 @@ def test_production_start_refuses_a_missing_or_short_secret_key() -> None:
     assert missing.returncode != 0 and "SECRET_KEY" in missing.stderr
     short = _start({"SECRET_KEY": "short"})
     assert short.returncode != 0 and "SECRET_KEY" in short.stderr
-    ok = _start({"SECRET_KEY": "x" * 64, "ALLOWED_HOSTS": "jixiao.example.gov.cn"})
+    no_keys = _start({"SECRET_KEY": "x" * 64, "ALLOWED_HOSTS": "jixiao.example.gov.cn"})
+    assert no_keys.returncode != 0 and "JIXIAO_FIELD_KEYS" in no_keys.stderr
+    ok = _start(
+        {
+            "SECRET_KEY": "x" * 64,
+            "ALLOWED_HOSTS": "jixiao.example.gov.cn",
+            "JIXIAO_FIELD_KEYS": "k1:00112233445566778899aabbccddeeff",
+        }
+    )
     assert ok.returncode == 0, ok.stderr

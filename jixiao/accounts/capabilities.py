@@ -67,7 +67,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.SYS_ADMIN: frozenset(
         {"org.view", "org.manage", "org.import", "org.export", "fiscal_year.manage", "users.manage"}
     ),
-    Role.SEC_ADMIN: frozenset({"org.view", "roles.grant"}),
+    Role.SEC_ADMIN: frozenset({"org.view", "roles.grant", "security.manage"}),
     Role.AUDIT_ADMIN: frozenset({"audit.view", "audit.export"}),
 }
 
@@ -117,6 +117,84 @@ PREASSESSMENT_CAPABILITIES: dict[str, set[str]] = {
     Role.OVERSIGHT: {"preassessment.view"},
     # Experts score only the assessments whose panel they are drawn onto (preassessment.panels).
     Role.EXPERT: {"preassessment.score"},
+    # Third-party agencies see and review only the assessments commissioned to their agency (scope in the model).
+    Role.AGENCY: {"preassessment.view", "preassessment.agency_review"},
 }
 for _role, _caps in PREASSESSMENT_CAPABILITIES.items():
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | _caps
+
+
+# 绩效运行监控 (DOMAIN.md §2.3, §6.10): the performance section creates and issues rounds and gives the final review;
+# units and departments fill; the department, the 对口 business section and the performance section review in turn.
+MONITORING_CAPABILITIES: dict[str, set[str]] = {
+    Role.PERFORMANCE: {"monitoring.view", "monitoring.manage"},
+    Role.BUDGET: {"monitoring.view"},
+    Role.BUSINESS: {"monitoring.view", "monitoring.review_section"},
+    Role.DEPT_ADMIN: {"monitoring.view", "monitoring.fill", "monitoring.review_dept"},
+    Role.UNIT_USER: {"monitoring.view", "monitoring.fill"},
+    Role.LEADER: {"monitoring.view"},
+    Role.OVERSIGHT: {"monitoring.view"},
+}
+for _role, _caps in MONITORING_CAPABILITIES.items():
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | _caps
+
+
+# 预警与处置 (DOMAIN.md §5, §2.3): every business role reads warnings and lights; units (and their 主管部门) explain
+# red warnings and propose a disposition; the performance section decides, selects 重点/重大 projects, and
+# configures rules, the rule profile and the working-day calendar.
+ALERTS_CAPABILITIES: dict[str, set[str]] = {
+    Role.PERFORMANCE: {"alerts.view", "alerts.decide", "alerts.configure"},
+    Role.BUDGET: {"alerts.view"},
+    Role.BUSINESS: {"alerts.view"},
+    Role.DEPT_ADMIN: {"alerts.view", "alerts.respond"},
+    Role.UNIT_USER: {"alerts.view", "alerts.respond"},
+    Role.LEADER: {"alerts.view"},
+    Role.OVERSIGHT: {"alerts.view"},
+}
+for _role, _caps in ALERTS_CAPABILITIES.items():
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | _caps
+
+
+# 预算执行数据 (DOMAIN.md §2.3): the budget and performance sections import treasury payments; every business role
+# that sees projects reads the payments of the projects it sees (scoped like projects).
+EXECUTION_CAPABILITIES: dict[str, set[str]] = {
+    Role.PERFORMANCE: {"execution.view", "execution.import"},
+    Role.BUDGET: {"execution.view", "execution.import"},
+    Role.BUSINESS: {"execution.view"},
+    Role.DEPT_ADMIN: {"execution.view"},
+    Role.UNIT_USER: {"execution.view"},
+    Role.LEADER: {"execution.view"},
+    Role.OVERSIGHT: {"execution.view"},
+}
+for _role, _caps in EXECUTION_CAPABILITIES.items():
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | _caps
+
+
+# 绩效评价 (DOMAIN.md §2.4, §4): every business role may check a filled 自评表 against the scoring rules.
+EVALUATION_CAPABILITIES: dict[str, set[str]] = {
+    role: {"evaluation.check"}
+    for role in (
+        Role.PERFORMANCE,
+        Role.BUDGET,
+        Role.BUSINESS,
+        Role.DEPT_ADMIN,
+        Role.UNIT_USER,
+        Role.LEADER,
+        Role.OVERSIGHT,
+        Role.AGENCY,
+    )
+}
+# 单位自评 (DOMAIN.md §2.4.2, §6.10): units (and 主管部门) fill; 主管部门 → 对口业务股室 → 绩效股 review; the
+# performance section starts the year's round; every business role reads the records it sees.
+for _role, _caps in {
+    Role.PERFORMANCE: {"evaluation.view", "evaluation.manage", "evaluation.review_final"},
+    Role.BUDGET: {"evaluation.view"},
+    Role.BUSINESS: {"evaluation.view", "evaluation.review_section"},
+    Role.DEPT_ADMIN: {"evaluation.view", "evaluation.fill", "evaluation.review_dept"},
+    Role.UNIT_USER: {"evaluation.view", "evaluation.fill"},
+    Role.LEADER: {"evaluation.view"},
+    Role.OVERSIGHT: {"evaluation.view"},
+}.items():
+    EVALUATION_CAPABILITIES[_role] = EVALUATION_CAPABILITIES[_role] | _caps
+for _role, _caps in EVALUATION_CAPABILITIES.items():
     ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | _caps

@@ -5,10 +5,13 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
+from jixiao.accounts import security
 from jixiao.accounts.capabilities import Role
-from jixiao.accounts.models import User
-from jixiao.core.forms import limit_choices
+from jixiao.accounts.models import SecurityPolicy, User
+from jixiao.core.forms import bootstrapify, limit_choices
 from jixiao.organizations.models import BudgetUnit, Department, FinanceSection, FiscalRegion
+
+LOCKED_MESSAGE = "登录失败次数过多，账号已临时锁定，请稍后再试或联系安全管理员"
 
 
 class LoginForm(AuthenticationForm):
@@ -17,6 +20,13 @@ class LoginForm(AuthenticationForm):
         "invalid_login": "用户名或密码错误",
         "inactive": "用户名或密码错误",
     }
+
+    def clean(self) -> dict[str, Any]:
+        # A locked username is refused before the password is even checked (SECURITY.md A01), whether or not
+        # the account exists, so the lock reveals nothing.
+        if security.is_locked(self.data.get("username", "")):
+            raise forms.ValidationError(LOCKED_MESSAGE, code="locked")
+        return super().clean()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -62,3 +72,41 @@ class AuditFilterForm(forms.Form):
     )
     date_from = forms.DateField(label="开始日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label="结束日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class SecurityPolicyForm(forms.ModelForm):
+    class Meta:
+        model = SecurityPolicy
+        fields = [
+            "min_length",
+            "admin_min_length",
+            "min_classes",
+            "history_count",
+            "max_age_days",
+            "lockout_threshold",
+            "lockout_window_minutes",
+            "lockout_minutes",
+            "admin_lockout_minutes",
+            "idle_minutes",
+            "admin_idle_minutes",
+            "absolute_hours",
+            "admin_single_session",
+            "totp_required_admins",
+            "totp_required_finance",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bootstrapify(self)
+
+
+class TOTPCodeForm(forms.Form):
+    code = forms.CharField(
+        label="动态口令",
+        max_length=8,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bootstrapify(self)

@@ -1,13 +1,20 @@
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from jixiao.core import context
+from jixiao.accounts import security
+from jixiao.accounts.capabilities import THREE_ADMINS
+from jixiao.core import audit, context
 
 SESSION_KEY = "jixiao_membership_id"
+LOGIN_AT = "jixiao_login_at"
+LAST_SEEN = "jixiao_last_seen"
 
 
 class ActiveMembershipMiddleware:
@@ -38,8 +45,51 @@ class ActiveMembershipMiddleware:
         return self.get_response(request)
 
 
+class SessionPolicyMiddleware:
+    """Idle timeout and absolute lifetime (shorter for 三员), and one live session for 三员 (SECURITY.md B01, B04).
+
+    The timestamps live in the server-side session; an expired session is flushed, not just forgotten by the browser.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated:
+            # One read of the policy per request, shared with ForcePasswordChangeMiddleware.
+            request.security_policy = security.policy()  # type: ignore[attr-defined]
+            reason = self._expired(request)
+            if reason:
+                audit.record(actor=user, event_type="auth.session_expired", obj=user, reason=reason)
+                logout(request)
+                messages.info(request, f"{reason}，请重新登录")
+                return redirect("accounts:login")
+            request.session[LAST_SEEN] = int(time.time())
+        return self.get_response(request)
+
+    def _expired(self, request: HttpRequest) -> str:
+        user = request.user
+        membership = getattr(user, "active_membership", None)
+        admin = membership is not None and membership.role in THREE_ADMINS
+        rules = request.security_policy  # type: ignore[attr-defined]
+        now = int(time.time())
+        idle = (rules.admin_idle_minutes if admin else rules.idle_minutes) * 60
+        last_seen = request.session.get(LAST_SEEN)
+        if last_seen is not None and now - int(last_seen) > idle:
+            return "长时间未操作，会话已结束"
+        login_at = request.session.get(LOGIN_AT)
+        if login_at is not None and now - int(login_at) > rules.absolute_hours * 3600:
+            return "会话已超过最长时间"
+        current = getattr(user, "current_session_key", "")
+        if admin and rules.admin_single_session and current and current != request.session.session_key:
+            return "该账号已在其他地方登录"
+        return ""
+
+
 class ForcePasswordChangeMiddleware:
-    """An account created or reset by an administrator must change its password before anything else."""
+    """An account created or reset by an administrator, or whose password is older than the policy allows, must
+    change its password before anything else (SECURITY.md A05)."""
 
     ALLOWED = ("/accounts/password/", "/accounts/logout/", "/static/")
 
@@ -50,7 +100,10 @@ class ForcePasswordChangeMiddleware:
         user = request.user
         if (
             user.is_authenticated
-            and getattr(user, "must_change_password", False)
+            and (
+                getattr(user, "must_change_password", False)
+                or security.password_expired(user, rules=getattr(request, "security_policy", None))
+            )
             and not request.path.startswith(self.ALLOWED)
         ):
             return redirect("accounts:password_change")

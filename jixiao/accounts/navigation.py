@@ -75,10 +75,42 @@ MENU: tuple[MenuGroup, ...] = (
         (
             MenuItem("专家库", "experts:list", "expert.view"),
             MenuItem("专家抽取", "experts:draw_list", "expert.view"),
+            MenuItem("第三方机构", "experts:agency_list", "expert.manage"),
         ),
     ),
-    MenuGroup("绩效运行监控", "bi-activity", (_stage("双监控", "monitoring"),)),
-    MenuGroup("绩效评价", "bi-award", (_stage("自评与抽评", "evaluations"),)),
+    MenuGroup(
+        "执行数据",
+        "bi-cash-stack",
+        (
+            MenuItem("执行进度分析", "execution:analysis", "execution.view"),
+            MenuItem("支付数据", "execution:payment_list", "execution.view"),
+            MenuItem("导入支付数据", "execution:import", "execution.import"),
+        ),
+    ),
+    MenuGroup(
+        "绩效运行监控",
+        "bi-activity",
+        (
+            MenuItem("监控任务", "monitoring:task_list", "monitoring.view"),
+            MenuItem("新建监控任务", "monitoring:task_create", "monitoring.manage"),
+            MenuItem("监控填报", "monitoring:record_list", "monitoring.view"),
+            MenuItem("预警列表", "alerts:list", "alerts.view"),
+            MenuItem("预警处置", "alerts:cases", "alerts.view"),
+            MenuItem("重点监控", "alerts:tiers", "alerts.view"),
+            MenuItem("预警规则", "alerts:rules", "alerts.configure"),
+            MenuItem("工作日历", "alerts:calendar", "alerts.configure"),
+        ),
+    ),
+    MenuGroup(
+        "绩效评价",
+        "bi-award",
+        (
+            MenuItem("自评表校验", "evaluation:selfeval_check", "evaluation.check"),
+            MenuItem("单位自评", "evaluation:selfeval_list", "evaluation.view"),
+            MenuItem("自评统计", "evaluation:selfeval_statistics", "evaluation.view"),
+            _stage("自评与抽评", "evaluations"),
+        ),
+    ),
     MenuGroup("结果应用", "bi-arrow-repeat", (_stage("结果应用与整改", "results"),)),
     MenuGroup("信息公开与考核", "bi-megaphone", (_stage("信息公开", "disclosure"), _stage("绩效考核", "appraisals"))),
     MenuGroup("统计分析", "bi-bar-chart", (_stage("统计报表", "reports"),)),
@@ -99,6 +131,7 @@ MENU: tuple[MenuGroup, ...] = (
         (
             MenuItem("用户管理", "accounts:user_list", "users.manage"),
             MenuItem("角色授权", "accounts:membership_list", "roles.grant"),
+            MenuItem("安全策略", "accounts:security_policy", "security.manage"),
             MenuItem("审计日志", "accounts:audit_list", "audit.view"),
         ),
     ),

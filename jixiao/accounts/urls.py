@@ -7,6 +7,8 @@ app_name = "accounts"
 
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
+    path("login/verify/", views.login_second_factor, name="login_second_factor"),
+    path("two-factor/", views.two_factor, name="two_factor"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("switch/", views.switch_membership, name="switch"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
@@ -16,4 +18,6 @@ urlpatterns = [
     path("console/memberships/", views.membership_list, name="membership_list"),
     path("console/memberships/<int:pk>/revoke/", views.membership_revoke, name="membership_revoke"),
     path("console/audit/", views.audit_list, name="audit_list"),
+    path("console/security/", views.security_policy, name="security_policy"),
+    path("console/security/locks/<int:pk>/unlock/", views.security_unlock, name="security_unlock"),
 ]

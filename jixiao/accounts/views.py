@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -13,8 +15,16 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from jixiao.accounts import selectors, services
-from jixiao.accounts.forms import AuditFilterForm, LoginForm, MembershipGrantForm, UserCreateForm
+from jixiao.accounts import security, selectors, services, totp
+from jixiao.accounts.forms import (
+    LOCKED_MESSAGE,
+    AuditFilterForm,
+    LoginForm,
+    MembershipGrantForm,
+    SecurityPolicyForm,
+    TOTPCodeForm,
+    UserCreateForm,
+)
 from jixiao.accounts.middleware import SESSION_KEY
 from jixiao.accounts.models import Membership, User
 from jixiao.core import audit
@@ -22,11 +32,27 @@ from jixiao.core.errors import DomainError
 from jixiao.core.spreadsheets import write_workbook
 from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
 
+PENDING = "jixiao_2fa_pending"
+PENDING_SECONDS = 300
+
 
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        """Password accepted: accounts with a second factor get no session until the code is checked (A06)."""
+        user = form.get_user()
+        if not security.needs_second_factor(user):
+            return super().form_valid(form)
+        self.request.session[PENDING] = {
+            "user": user.pk,
+            "backend": user.backend,
+            "at": int(time.time()),
+            "next": self.get_success_url(),
+        }
+        return redirect("accounts:login_second_factor")
 
     def get_context_data(self, **kwargs: object) -> dict[str, object]:
         context = super().get_context_data(**kwargs)
@@ -54,6 +80,78 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         services.user_password_changed(user=form.user)
         messages.success(self.request, "密码已修改")
         return response
+
+
+def _pending_user(request: HttpRequest) -> tuple[User | None, dict[str, Any]]:
+    pending = request.session.get(PENDING) or {}
+    if not pending or int(time.time()) - int(pending.get("at", 0)) > PENDING_SECONDS:
+        request.session.pop(PENDING, None)
+        return None, {}
+    return security.active_user(pending.get("user")), pending
+
+
+def login_second_factor(request: HttpRequest) -> HttpResponse:
+    """Second login step: the authenticator code; first-time users enrol their authenticator here."""
+    user, pending = _pending_user(request)
+    if user is None:
+        messages.info(request, "登录已超时，请重新输入用户名和密码")
+        return redirect("accounts:login")
+    if security.is_locked(user.get_username()):
+        request.session.pop(PENDING, None)
+        messages.error(request, LOCKED_MESSAGE)
+        return redirect("accounts:login")
+    form = TOTPCodeForm(request.POST or None)
+    enrolling = security.totp_device(user) is None
+    device = security.totp_pending_device(user) if enrolling else None
+    if request.method == "POST" and form.is_valid():
+        if security.totp_check(user, form.cleaned_data["code"]):
+            request.session.pop(PENDING, None)
+            auth_login(request, user, backend=pending["backend"])
+            target = pending.get("next") or settings.LOGIN_REDIRECT_URL
+            if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+                target = settings.LOGIN_REDIRECT_URL
+            return redirect(target)
+        form.add_error("code", "动态口令错误或已使用过，请输入验证器上当前显示的6位数字")
+    uri = totp.provisioning_uri(device.secret, user.get_username()) if device else ""
+    context = {
+        "form": form,
+        "enrolling": enrolling,
+        "secret": device.secret if device else "",
+        "qr": totp.qr_data_uri(uri) if uri else "",
+    }
+    status = 400 if request.method == "POST" else 200
+    return render(request, "accounts/login_second_factor.html", context, status=status)
+
+
+@login_required
+def two_factor(request: HttpRequest) -> HttpResponse:
+    """账号安全: enable or disable the authenticator (it is mandatory for 三员 and finance staff)."""
+    user: Any = request.user
+    device = security.totp_device(user)
+    form = TOTPCodeForm(request.POST or None)
+    pending = None if device else security.totp_pending_device(user)
+    if request.method == "POST" and request.POST.get("action") == "disable":
+        try:
+            security.totp_disable(actor=user, user=user)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "已停用动态口令")
+        return redirect("accounts:two_factor")
+    if request.method == "POST" and pending is not None and form.is_valid():
+        if security.totp_check(user, form.cleaned_data["code"]):
+            messages.success(request, "动态口令已启用，下次登录时需要输入")
+            return redirect("accounts:two_factor")
+        form.add_error("code", "动态口令错误或已使用过")
+    uri = totp.provisioning_uri(pending.secret, user.get_username()) if pending else ""
+    context = {
+        "device": device,
+        "required": security.totp_required(user),
+        "form": form,
+        "secret": pending.secret if pending else "",
+        "qr": totp.qr_data_uri(uri) if uri else "",
+    }
+    return render(request, "accounts/two_factor.html", context, status=400 if form.errors else 200)
 
 
 @require_POST
@@ -190,3 +288,31 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         return xlsx_response(write_workbook([("审计日志", AUDIT_HEADERS, rows)]), "审计日志.xlsx")
     audit.record(actor=request.user, event_type="audit.query", object_type="core.auditevent", reason=str(filters)[:500])
     return render(request, "accounts/audit_list.html", {"page": paginate(request, events, 50), "form": form})
+
+
+@capability_required("security.manage")
+def security_policy(request: HttpRequest) -> HttpResponse:
+    """安全管理员: password, lockout and session rules, and the accounts locked right now."""
+    form = SecurityPolicyForm(request.POST or None, instance=security.policy())
+    if request.method == "POST" and form.is_valid():
+        try:
+            security.policy_update(actor=request.user, data=form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "安全策略已保存")
+            return redirect("accounts:security_policy")
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "locks": security.locks_active()}
+    return render(request, "accounts/security_policy.html", context, status=status)
+
+
+@require_POST
+@capability_required("security.manage")
+def security_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+    lock = security.lock_get(pk)
+    if lock is None:
+        raise Http404
+    security.unlock(actor=request.user, lock=lock)
+    messages.success(request, f"已解除 {lock.username} 的登录锁定")
+    return redirect("accounts:security_policy")

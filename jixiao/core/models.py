@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -89,3 +91,68 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise PermissionError("audit events are append-only")
+
+
+def job_file_path(instance: Job, filename: str) -> str:
+    # Never the user's file name on disk: a generated name keeps paths safe and unguessable.
+    suffix = "".join(c for c in filename.rsplit(".", 1)[-1].lower() if c.isalnum())[:8] if "." in filename else ""
+    return f"jobs/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{'.' + suffix if suffix else ''}"
+
+
+class Job(models.Model):
+    """A piece of background work (an import, an export, a sweep) run by a django-tasks worker (core.jobs).
+
+    The owner sees its progress and downloads its result; nobody else does.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("进行中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+        CANCELLED = "cancelled", _("已取消")
+
+    kind = models.CharField(_("类型"), max_length=60, db_index=True)
+    title = models.CharField(_("任务"), max_length=200)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("发起人"), on_delete=models.CASCADE, related_name="jobs"
+    )
+    # The fiscal region code (财政区划) the job works on; text so core stays free of domain apps.
+    region_code = models.CharField(_("财政区划"), max_length=9, blank=True)
+    callable_path = models.CharField(_("执行函数"), max_length=200)
+    params = models.JSONField(_("参数"), default=dict, blank=True)
+    task_id = models.CharField(_("任务队列ID"), max_length=64, blank=True)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    progress_done = models.PositiveBigIntegerField(_("已处理"), default=0)
+    progress_total = models.PositiveBigIntegerField(_("总数"), null=True, blank=True)
+    message = models.CharField(_("说明"), max_length=500, blank=True)
+    summary = models.JSONField(_("结果摘要"), default=list, blank=True)
+    result_file = models.FileField(_("结果文件"), upload_to=job_file_path, max_length=200, blank=True)
+    result_name = models.CharField(_("结果文件名"), max_length=200, blank=True)
+    error_file = models.FileField(_("错误报告"), upload_to=job_file_path, max_length=200, blank=True)
+    error_name = models.CharField(_("错误报告文件名"), max_length=200, blank=True)
+    cancel_requested = models.BooleanField(_("已请求取消"), default=False)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("后台任务")
+        verbose_name_plural = _("后台任务")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["owner", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.title}（{self.get_status_display()}）"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {self.Status.DONE, self.Status.FAILED, self.Status.CANCELLED}
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.progress_total:
+            return 0
+        return min(100, int(self.progress_done * 100 / self.progress_total))

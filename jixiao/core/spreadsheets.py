@@ -67,6 +67,16 @@ def _check_container(data: bytes) -> None:
         raise SpreadsheetError("文件不是有效的 Excel（.xlsx）文件")
 
 
+def open_workbook(upload: IO[bytes] | bytes, *, read_only: bool = True) -> Any:
+    """Open an uploaded workbook after the container checks (size, zip bomb, macros); formulas stay text."""
+    data = upload if isinstance(upload, bytes) else upload.read()
+    _check_container(data)
+    try:
+        return openpyxl.load_workbook(io.BytesIO(data), read_only=read_only, data_only=False)
+    except Exception as exc:  # openpyxl raises many types for malformed files
+        raise SpreadsheetError("文件无法解析，请确认是 Excel（.xlsx）格式") from exc
+
+
 def read_rows(
     upload: IO[bytes] | bytes, *, header_row: int = 1
 ) -> tuple[list[str], Iterator[tuple[int, dict[str, Any]]]]:

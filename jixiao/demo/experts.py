@@ -1,4 +1,5 @@
-"""The demo county's expert pool (专家库): a few experts per field, the 教育 ones with demo logins.
+"""The demo county's expert pool (专家库): a few experts per field, the 教育 ones with demo logins, and one
+third-party agency (第三方机构) whose staff login is `agency1`.
 
 Deterministic and small: three 教育 experts (the logins expert1, expert2 and expert3, so a draw of three in 教育
 picks exactly them) and five in other fields. None works for 县教育局, so its assessments can draw them.
@@ -11,7 +12,7 @@ from django.contrib.auth.hashers import make_password
 from jixiao.accounts.capabilities import Role
 from jixiao.accounts.demo_logins import DEMO_PASSWORD
 from jixiao.accounts.models import Membership, User
-from jixiao.experts.models import Expert
+from jixiao.experts.models import Agency, Expert
 from jixiao.organizations.models import FiscalRegion
 
 # (name, field, title, affiliation, login: an existing demo username or a new one created here, or "")
@@ -27,6 +28,15 @@ EXPERTS: tuple[tuple[str, str, str, str, str], ...] = (
 )
 # Expert logins this module creates (expert1 is one of the demo logins the generator makes).
 NEW_LOGINS = {"expert2": "钱淑芬", "expert3": "孙立新"}
+# The demo third-party agency; the generator's `agency1` login works for it.
+AGENCY = {
+    "name": "四川明信绩效评价咨询有限公司",
+    "credit_code": "91511700MA62D4L83R",
+    "qualification": "预算绩效管理第三方机构入库资格；工程造价咨询甲级",
+    "contact_person": "周凯",
+    "phone": "13880001234",
+}
+AGENCY_LOGIN = "agency1"
 
 
 def seed_experts(county: FiscalRegion) -> int:
@@ -50,4 +60,6 @@ def seed_experts(county: FiscalRegion) -> int:
         )
         for name, field, title, affiliation, login in EXPERTS
     )
+    agency = Agency.objects.create(region=county, **AGENCY)
+    agency.users.set(User.objects.filter(username=AGENCY_LOGIN))
     return len(created)

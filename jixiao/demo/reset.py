@@ -9,7 +9,10 @@ from django.db.models import ProtectedError, Q
 from jixiao.accounts.demo_logins import DEMO_USERS
 from jixiao.accounts.models import Membership, User
 from jixiao.demo.experts import NEW_LOGINS
+from jixiao.evaluation.models import SelfEvalTask
+from jixiao.execution.models import Payment, PaymentImport
 from jixiao.experts.models import Expert, PanelDraw
+from jixiao.monitoring.models import MonitoringTask
 from jixiao.organizations.models import BudgetUnit, Department, FinanceSection, FiscalRegion
 from jixiao.preassessment.models import AssessmentPanelMember
 from jixiao.projects.models import Project
@@ -45,6 +48,10 @@ def _delete_county(county: FiscalRegion, usernames: list[str], parent_codes: tup
     elsewhere = Membership.objects.exclude(pk__in=memberships.values("pk")).values("user_id")
     only_here = Q(pk__in=memberships.values("user_id")) & ~Q(pk__in=elsewhere)
     user_ids = list(User.objects.filter(Q(username__in=usernames) | only_here).values_list("pk", flat=True))
+    Payment.objects.filter(region__path__startswith=prefix).delete()  # payments protect projects and units
+    PaymentImport.objects.filter(region__path__startswith=prefix).delete()
+    MonitoringTask.objects.filter(region__path__startswith=prefix).delete()  # records protect projects
+    SelfEvalTask.objects.filter(region__path__startswith=prefix).delete()  # self-evaluations protect targets
     # Targets first: panel assignments protect their experts' accounts.
     PerformanceTarget.objects.filter(region__path__startswith=prefix).delete()
     # Expert panels next: panel rows protect the experts and draws, draws protect the avoided departments.

@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+import calendar
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models import DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from jixiao.execution.models import Payment
+from jixiao.execution.models import Payment, PaymentImport, ProjectMonthExecution
+from jixiao.projects.models import Project, ProjectStatus
 
-ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=18, decimal_places=2))
+MONEY_FIELD: Any = DecimalField(max_digits=18, decimal_places=2)
+ZERO = Value(Decimal("0.00"), output_field=MONEY_FIELD)
 
 
 def annotate_execution(projects: QuerySet[Any], as_of: date) -> QuerySet[Any]:
     """Add `executed_yuan` to each project: the signed sum of its payments dated on or before `as_of`, 0 if none.
 
     The contract other stages rely on (monitoring, warnings, evaluation); how it is computed (raw payments or a
-    rollup) may change behind it.
+    rollup) may change behind it. It reads raw payments through the (project, pay_date) index, so it is right for
+    any date and for payments written by any path; `annotate_execution_to_month` reads the monthly rollup and gives
+    the same figures for month ends.
     """
     per_project = (
         Payment.objects.filter(project=OuterRef("pk"), pay_date__lte=as_of)
@@ -27,6 +32,143 @@ def annotate_execution(projects: QuerySet[Any], as_of: date) -> QuerySet[Any]:
         .annotate(total=Sum("amount_yuan"))
         .values("total")
     )
-    return projects.annotate(
-        executed_yuan=Coalesce(Subquery(per_project, output_field=DecimalField(max_digits=18, decimal_places=2)), ZERO)
+    return projects.annotate(executed_yuan=Coalesce(Subquery(per_project, output_field=MONEY_FIELD), ZERO))
+
+
+def is_month_end(day: date) -> bool:
+    return day.day == calendar.monthrange(day.year, day.month)[1]
+
+
+def annotate_execution_to_month(projects: QuerySet[Any], year: int, month: int) -> QuerySet[Any]:
+    """`executed_yuan` to the end of `year`-`month`, from the project × month rollup (dashboards, sweeps)."""
+    per_project = (
+        ProjectMonthExecution.objects.filter(project=OuterRef("pk"))
+        .filter(Q(fiscal_year__lt=year) | Q(fiscal_year=year, month__lte=month))
+        .order_by()
+        .values("project")
+        .annotate(total=Sum("amount_yuan"))
+        .values("total")
     )
+    return projects.annotate(executed_yuan=Coalesce(Subquery(per_project, output_field=MONEY_FIELD), ZERO))
+
+
+def execution_by_month(projects: QuerySet[Any], fiscal_year: int) -> list[dict[str, Any]]:
+    """Rows {month, amount} (1..12, 0 where nothing was paid) for the given projects, from the rollup."""
+    sums = dict(
+        ProjectMonthExecution.objects.filter(project__in=projects.values("pk"), fiscal_year=fiscal_year)
+        .values("month")
+        .annotate(total=Sum("amount_yuan"))
+        .values_list("month", "total")
+        .order_by()
+    )
+    return [{"month": m, "amount": sums.get(m) or Decimal("0.00")} for m in range(1, 13)]
+
+
+def execution_by_department(projects: QuerySet[Any], fiscal_year: int, month: int = 12) -> list[dict[str, Any]]:
+    """Per 主管部门: budget, executed to the end of `month` and the rate (a fraction), largest budget first."""
+    executed = annotate_execution_to_month(projects.filter(fiscal_year=fiscal_year), fiscal_year, month)
+    rows = (
+        executed.order_by()
+        .values("department_id", "department__name")
+        .annotate(budget=Sum("total_amount_yuan"), executed=Sum("executed_yuan"))
+        .order_by("-budget", "department__name")
+    )
+    return [
+        {
+            "department_id": r["department_id"],
+            "department": r["department__name"],
+            "budget": r["budget"] or Decimal(0),
+            "executed": r["executed"] or Decimal(0),
+            "rate": (r["executed"] or Decimal(0)) / r["budget"] if r["budget"] else Decimal(0),
+        }
+        for r in rows
+    ]
+
+
+def cumulative(rows: list[dict[str, Any]]) -> list[Decimal]:
+    total = Decimal(0)
+    series = []
+    for row in rows:
+        total += row["amount"]
+        series.append(total)
+    return series
+
+
+def payment_list(user: Any, filters: dict[str, Any] | None = None) -> QuerySet[Payment]:
+    """Payments the user may see, filtered (project code/name, unit, date range, year), newest first."""
+    filters = filters or {}
+    qs = Payment.objects.visible_to(user).select_related("project", "unit")
+    if filters.get("project"):
+        qs = qs.filter(Q(project__code__icontains=filters["project"]) | Q(project__name__icontains=filters["project"]))
+    if filters.get("project_id"):
+        qs = qs.filter(project_id=filters["project_id"])
+    if filters.get("unit"):
+        qs = qs.filter(Q(unit__agency_code=filters["unit"]) | Q(unit__name__icontains=filters["unit"]))
+    if filters.get("unit_id"):
+        qs = qs.filter(unit_id=filters["unit_id"])
+    if filters.get("date_from"):
+        qs = qs.filter(pay_date__gte=filters["date_from"])
+    if filters.get("date_to"):
+        qs = qs.filter(pay_date__lte=filters["date_to"])
+    if filters.get("fiscal_year"):
+        qs = qs.filter(fiscal_year=filters["fiscal_year"])
+    if filters.get("voucher_no"):
+        qs = qs.filter(voucher_no=filters["voucher_no"])
+    return qs.order_by("-pay_date", "-id")  # type: ignore[no-any-return]
+
+
+def payment_totals(payments: QuerySet[Payment]) -> dict[str, Any]:
+    return payments.order_by().aggregate(
+        total=Coalesce(Sum("amount_yuan"), ZERO),
+        refunds=Coalesce(Sum("amount_yuan", filter=Q(amount_yuan__lt=0)), ZERO),
+    )
+
+
+def import_history(user: Any) -> QuerySet[PaymentImport]:
+    """Imports of the regions the user works in (importers only reach this page)."""
+    membership = getattr(user, "active_membership", None)
+    if membership is None:
+        return PaymentImport.objects.none()
+    return PaymentImport.objects.filter(region__path__startswith=membership.region.path).select_related("user", "job")
+
+
+def project_execution_panel(project: Any, today: date) -> dict[str, Any]:
+    """Budget, executed to date, rate and the cumulative monthly series of one (already visible) project."""
+    executed = (
+        annotate_execution(type(project).objects.filter(pk=project.pk), today)
+        .values_list("executed_yuan", flat=True)
+        .first()
+    ) or Decimal(0)
+    budget = project.total_amount_yuan or Decimal(0)
+    months = execution_by_month(type(project).objects.filter(pk=project.pk), project.fiscal_year)
+    return {
+        "budget": budget,
+        "executed": executed,
+        "rate": executed / budget if budget else Decimal(0),
+        "series": [str(v) for v in cumulative(months)][: today.month if project.fiscal_year == today.year else 12],
+        "has_payments": Payment.objects.filter(project_id=project.pk).exists(),
+    }
+
+
+def execution_analysis(user: Any, fiscal_year: int, month: int) -> dict[str, Any]:
+    """Execution against 序时进度 for the projects the user sees: the monthly cumulative series and per 主管部门
+    to the end of `month` (time progress m/12, the national default). All sums are computed in the database."""
+    projects = Project.objects.visible_to(user).filter(fiscal_year=fiscal_year, status=ProjectStatus.IN_LIBRARY)
+    budget = projects.aggregate(total=Coalesce(Sum("total_amount_yuan"), ZERO))["total"]
+    monthly = execution_by_month(projects, fiscal_year)
+    series = cumulative(monthly)
+    departments = execution_by_department(projects, fiscal_year, month)
+    progress = Decimal(month) / Decimal(12)
+    for row in departments:
+        row["gap"] = row["rate"] - progress
+    executed = series[month - 1] if series else Decimal(0)
+    return {
+        "budget": budget,
+        "executed": executed,
+        "rate": executed / budget if budget else Decimal(0),
+        "time_progress": progress,
+        "months": [f"{m}月" for m in range(1, 13)],
+        "cumulative": series,
+        "departments": departments,
+        "project_count": projects.count(),
+    }

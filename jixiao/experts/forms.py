@@ -8,7 +8,7 @@ from django import forms
 
 from jixiao.core.forms import bootstrapify, limit_choices
 from jixiao.experts import selectors
-from jixiao.experts.models import Expert
+from jixiao.experts.models import Agency, Expert
 from jixiao.experts.services import MAX_PANEL_SIZE
 from jixiao.organizations.forms import VersionedForm
 from jixiao.organizations.models import Department
@@ -96,3 +96,40 @@ class PanelDrawForm(forms.Form):
         _dept_label(self.fields["avoid_department"])
         self.fields["avoid_department"].help_text = "申报单位所属主管部门：该部门任职及声明回避该部门的专家不参加抽取"
         bootstrapify(self)
+
+
+class AgencyForm(VersionedForm):
+    """Like the expert form, the phone is never pre-filled: an empty entry keeps the stored number."""
+
+    phone = forms.CharField(label="联系电话", max_length=30, required=False)
+
+    class Meta:
+        model = Agency
+        fields = ["name", "credit_code", "qualification", "contact_person", "phone", "is_active", "users"]
+        widgets = {"users": forms.SelectMultiple(attrs={"size": 5}), "qualification": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit_choices(self, "users", selectors.agency_user_choices(user))
+        users = self.fields["users"]
+        assert isinstance(users, forms.ModelMultipleChoiceField)
+        users.label_from_instance = lambda obj: f"{obj.username} {obj.display_name}"  # type: ignore[method-assign]
+        self.fields["credit_code"].help_text = "18位，由数字和大写字母组成"
+        self.initial["phone"] = ""
+        if self.instance.pk and self.instance.phone:
+            self.fields["phone"].help_text = f"当前：{self.instance.phone_masked}；留空表示不修改"
+        bootstrapify(self)
+
+    def clean_phone(self) -> str:
+        phone = str(self.cleaned_data.get("phone") or "").strip()
+        if phone and not all(ch.isdigit() or ch in "+- " for ch in phone):
+            raise forms.ValidationError("联系电话只能包含数字、空格、+ 和 -")
+        return phone
+
+    @property
+    def service_data(self) -> dict[str, Any]:
+        data = super().service_data
+        data["users"] = list(data.get("users") or [])
+        if not data.get("phone") and self.instance.pk:
+            data.pop("phone", None)
+        return data

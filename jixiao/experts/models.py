@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -124,3 +125,61 @@ class PanelDraw(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose}（{self.drawn_at:%Y-%m-%d %H:%M}）" if self.drawn_at else self.purpose
+
+
+# 统一社会信用代码 (GB 32100-2015): 18 characters from digits and capital letters without I, O, Z, S, V.
+CREDIT_CODE_VALIDATOR = RegexValidator(
+    r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$",
+    _("统一社会信用代码应为18位数字或大写字母"),
+)
+
+
+class AgencyQuerySet(ScopedQuerySet["Agency"]):
+    def scope(self, membership: Any) -> AgencyQuerySet:
+        # Like the expert pool: the finance bureau's list; region-level roles see their region subtree.
+        if membership.scope_level != ScopeLevel.REGION:
+            return self.none()  # type: ignore[return-value]
+        return self.filter(region__path__startswith=membership.region.path, is_deleted=False)  # type: ignore[return-value]
+
+
+class Agency(TimeStampedModel):
+    """A third-party agency (第三方机构) the performance section may commission instead of an expert panel.
+
+    Its staff log in with the role 第三方机构 and are linked here through `users`; they then see exactly the
+    assessments assigned to the agency. The contact phone is personal data: shown masked."""
+
+    # CASCADE: a region's agency list goes with the region (the demo reset removes its county this way); an agency
+    # that was ever commissioned is still protected by its assessments (PreAssessment.agency is PROTECT).
+    region = models.ForeignKey(
+        "organizations.FiscalRegion", verbose_name=_("财政区划"), on_delete=models.CASCADE, related_name="+"
+    )
+    name = models.CharField(_("机构名称"), max_length=150)
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, validators=[CREDIT_CODE_VALIDATOR])
+    qualification = models.CharField(_("资质"), max_length=500, blank=True)
+    contact_person = models.CharField(_("联系人"), max_length=50, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    is_active = models.BooleanField(_("在库"), default=True)
+    users = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("机构登录账号"),
+        blank=True,
+        related_name="agencies",
+        help_text=_("角色为“第三方机构”的账号：可查看并评审委托给本机构的事前绩效评估"),
+    )
+
+    objects = AgencyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("第三方机构")
+        verbose_name_plural = _("第三方机构")
+        ordering = ["region", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "credit_code"], name="uniq_agency_credit_code_per_region")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def phone_masked(self) -> str:
+        return Expert(phone=self.phone).phone_masked

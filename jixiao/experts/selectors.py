@@ -6,8 +6,9 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from jixiao.accounts.models import User
 from jixiao.experts.drawing import Candidate
-from jixiao.experts.models import Expert, PanelDraw
+from jixiao.experts.models import Agency, Expert, PanelDraw
 from jixiao.organizations.models import Department, FiscalRegion
 
 
@@ -72,3 +73,30 @@ def draw_experts(draw: PanelDraw) -> list[Expert]:
     """The drawn experts in draw order (still shown after they leave the pool)."""
     by_id = Expert.objects.select_related("department").in_bulk(draw.drawn_ids)
     return [by_id[i] for i in draw.drawn_ids if i in by_id]
+
+
+# ---------------------------------------------------------------- third-party agencies
+
+
+def agencies_visible(user: Any) -> QuerySet[Agency]:
+    return Agency.objects.visible_to(user).select_related("region").prefetch_related("users")
+
+
+def agency_get(user: Any, pk: Any) -> Agency:
+    return Agency.objects.select_related("region").get_visible_or_404(user, pk=pk)
+
+
+def active_agencies(user: Any) -> QuerySet[Agency]:
+    return Agency.objects.visible_to(user).filter(is_active=True).order_by("name")
+
+
+def agency_user_choices(user: Any) -> QuerySet[User]:
+    """Logins with the role 第三方机构 in the actor's region subtree: the accounts an agency may be linked to."""
+    region = actor_region(user)
+    if region is None:
+        return User.objects.none()
+    return (
+        User.objects.filter(memberships__role="agency", memberships__region__path__startswith=region.path)
+        .distinct()
+        .order_by("username")
+    )

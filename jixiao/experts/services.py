@@ -16,7 +16,7 @@ from jixiao.core.spreadsheets import CellError, ImportRejectedError
 from jixiao.experts import selectors
 from jixiao.experts.columns import ExpertImportRow
 from jixiao.experts.drawing import draw_panel, redraw
-from jixiao.experts.models import Expert, PanelDraw
+from jixiao.experts.models import Agency, Expert, PanelDraw
 from jixiao.organizations.models import Department, FiscalRegion
 
 SEED_LIMIT = 2**31
@@ -296,3 +296,75 @@ def panel_draw_verify(draw: PanelDraw) -> bool:
     except (DomainError, TypeError, ValueError):
         return False
     return list(expected) == list(draw.drawn_ids) and len(draw.eligible_ids) == len(set(draw.eligible_ids))
+
+
+# ---------------------------------------------------------------- third-party agencies
+
+AGENCY_FIELDS = ["name", "credit_code", "qualification", "contact_person", "phone", "is_active"]
+
+
+def _clean_agency(agency: Agency) -> None:
+    try:
+        agency.full_clean(exclude=["created_by", "updated_by", "region"], validate_unique=False)
+    except ValidationError as exc:
+        errors: dict[str, list[str]] = {}
+        for name, messages in exc.message_dict.items():
+            label = (
+                "" if name == NON_FIELD_ERRORS else f"{getattr(Agency._meta.get_field(name), 'verbose_name', name)}："
+            )
+            errors.setdefault(name, []).extend(f"{label}{m}" for m in messages)
+        raise InvalidDataError(errors) from exc
+
+
+def agency_save(
+    *, actor: Any, agency: Agency | None, data: dict[str, Any], expected_version: int | None = None
+) -> Agency:
+    """Create or edit an agency of the actor's region; `users` must be 第三方机构 logins of that region."""
+    require(actor, "expert.manage")
+    if agency is not None and not Agency.objects.visible_to(actor).filter(pk=agency.pk).exists():
+        raise NotFoundError("第三方机构不存在或不在您的管理范围内")
+    data = dict(data)
+    users = data.pop("users", None)
+    if users is not None:
+        allowed = set(selectors.agency_user_choices(actor).values_list("pk", flat=True))
+        if any(u.pk not in allowed for u in users):
+            raise InvalidDataError({"users": ["所选账号不是本区划的第三方机构账号"]})
+    if "credit_code" in data:
+        data["credit_code"] = str(data["credit_code"]).strip().upper()
+    with transaction.atomic():
+        creating = agency is None
+        if agency is None:
+            row = Agency(region=_actor_region(actor), created_by=actor)
+            before: dict[str, Any] = {}
+            users_before: list[int] = []
+        else:
+            row = Agency.objects.select_for_update().get(pk=agency.pk)
+            if expected_version is not None and row.version != expected_version:
+                raise ConflictError("该记录已被他人修改，请刷新后重试")
+            before = audit.snapshot(row, AGENCY_FIELDS)
+            users_before = sorted(row.users.values_list("pk", flat=True))
+        fields = [f for f in AGENCY_FIELDS if f in data]
+        for field in fields:
+            setattr(row, field, data[field])
+        _clean_agency(row)
+        duplicate = Agency.objects.filter(region=row.region, credit_code=row.credit_code).exclude(pk=row.pk)
+        if duplicate.exists():
+            raise InvalidDataError({"credit_code": ["统一社会信用代码：本区划已有该机构"]})
+        changes = audit.diff(before, audit.snapshot(row, AGENCY_FIELDS))
+        users_after = users_before if users is None else sorted(u.pk for u in users)
+        if users_after != users_before:
+            changes["users"] = [users_before, users_after]
+        if not creating and not changes:
+            return row
+        if "phone" in changes:
+            changes["phone"] = [_mask(v) for v in changes["phone"]]
+        row.updated_by = actor
+        if creating:
+            row.save()
+        else:
+            row.version += 1
+            row.save(update_fields=[*fields, "version", "updated_by", "updated_at"])
+        if users_after != users_before:
+            row.users.set(users_after)
+        audit.record(actor=actor, event_type="agency.create" if creating else "agency.update", obj=row, changes=changes)
+    return row

@@ -24,7 +24,7 @@ from jixiao.core.views_helpers import (
 from jixiao.experts import selectors, services
 from jixiao.experts.exports import export_experts, template_workbook
 from jixiao.experts.filtersets import ExpertFilterSet
-from jixiao.experts.forms import ExpertForm, ExpertImportForm, PanelDrawForm
+from jixiao.experts.forms import AgencyForm, ExpertForm, ExpertImportForm, PanelDrawForm
 from jixiao.experts.imports import parse_expert_workbook
 
 IMPORT_ERRORS_KEY = "jixiao_expert_import_errors"
@@ -241,3 +241,44 @@ def draw_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "verified": services.panel_draw_verify(draw),
         },
     )
+
+
+# ---------------------------------------------------------------- third-party agencies
+
+
+@capability_required("expert.manage")
+def agency_list(request: HttpRequest) -> HttpResponse:
+    agencies = selectors.agencies_visible(request.user)
+    return render(request, "experts/agency_list.html", {"page": paginate(request, agencies)})
+
+
+def _agency_form(request: HttpRequest, agency: Any) -> HttpResponse:
+    form = AgencyForm(request.POST or None, instance=agency, user=request.user)
+    context = {"title": f"修改第三方机构：{agency.name}" if agency else "新增第三方机构", "agency": agency}
+    if request.method != "POST":
+        return render(request, "experts/agency_form.html", {**context, "form": form})
+    if form.is_valid():
+        try:
+            saved = services.agency_save(
+                actor=request.user, agency=agency, data=form.service_data, expected_version=form.expected_version
+            )
+        except NotFoundError as exc:
+            raise Http404 from exc
+        except PermissionDeniedError as exc:
+            raise PermissionDenied from exc
+        except DomainError as exc:
+            _add_service_error(form, exc)
+        else:
+            messages.success(request, f"第三方机构“{saved.name}”已保存")
+            return redirect("experts:agency_list")
+    return render(request, "experts/agency_form.html", {**context, "form": form}, status=400)
+
+
+@capability_required("expert.manage")
+def agency_create(request: HttpRequest) -> HttpResponse:
+    return _agency_form(request, None)
+
+
+@capability_required("expert.manage")
+def agency_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _agency_form(request, selectors.agency_get(request.user, pk))

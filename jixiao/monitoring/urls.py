@@ -1,5 +1,20 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from jixiao.monitoring import views
 
 app_name = "monitoring"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.task_list, name="task_list"),
+    path("new/", views.task_create, name="task_create"),
+    path("<int:pk>/", views.task_detail, name="task_detail"),
+    path("<int:pk>/issue/", views.task_issue, name="task_issue"),
+    path("<int:pk>/close/", views.task_close, name="task_close"),
+    path("<int:pk>/delete/", views.task_delete, name="task_delete"),
+    path("<int:pk>/export/", views.task_export, name="task_export"),
+    path("records/", views.record_list, name="record_list"),
+    path("records/<int:pk>/", views.record_detail, name="record_detail"),
+    path("records/<int:pk>/fill/", views.record_fill, name="record_fill"),
+    path("records/<int:pk>/transition/", views.record_transition, name="record_transition"),
+    path("records/<int:pk>/export/", views.record_export, name="record_export"),
+]

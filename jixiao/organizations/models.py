@@ -202,3 +202,36 @@ class BudgetUnit(TimeStampedModel):
     def build_path(self) -> str:
         prefix = self.parent.path if self.parent_id and self.parent else f"{self.department_id}:"
         return f"{prefix}{self.agency_code}/"
+
+
+class CalendarDay(models.Model):
+    """A day that breaks the weekday rule of the working-day calendar (`WorkCalendar`, DOMAIN.md §5.4).
+
+    Weekends are off and weekdays are working days unless a row says otherwise: a holiday on a weekday
+    (is_working = False) or a make-up working day (调休) on a weekend (is_working = True). A row with no region is
+    national; a region's own row for the same date wins.
+    """
+
+    region = models.ForeignKey(
+        FiscalRegion,
+        verbose_name=_("财政区划"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("为空表示全国"),
+    )
+    date = models.DateField(_("日期"), db_index=True)
+    is_working = models.BooleanField(_("工作日"), default=False, help_text=_("节假日为否；调休上班日为是"))
+    name = models.CharField(_("说明"), max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = _("工作日历")
+        verbose_name_plural = _("工作日历")
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "date"], name="uniq_calendar_day", nulls_distinct=False)
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {'上班' if self.is_working else '休息'} {self.name}".strip()

@@ -16,7 +16,8 @@ from docx.shared import Pt, RGBColor
 
 from jixiao.core.money import format_wan, wan_from_yuan
 from jixiao.core.spreadsheets import write_workbook
-from jixiao.preassessment.models import SUPPORTIVE, Conclusion, PreAssessment, PreAssessmentStatus
+from jixiao.preassessment.models import SUPPORTIVE, Conclusion, PreAssessment, PreAssessmentStatus, section_labels
+from jixiao.preassessment.selectors import DraftTarget
 
 BODY_FONT = "仿宋_GB2312"
 HEADING_FONT = "黑体"
@@ -39,13 +40,18 @@ EXPORT_HEADERS = [
     "得分",
 ]
 
-DIMENSIONS = [
-    ("（一）立项必要性", "necessity"),
-    ("（二）投入经济性", "economy"),
-    ("（三）绩效目标合理性", "target_reasonableness"),
-    ("（四）实施方案可行性", "implementation_feasibility"),
-    ("（五）筹资合规性", "funding_compliance"),
-]
+# The five dimensions in the report's order; their wording depends on the kind (project or policy).
+DIMENSION_FIELDS = ["necessity", "economy", "target_reasonableness", "implementation_feasibility", "funding_compliance"]
+ORDINALS = ["（一）", "（二）", "（三）", "（四）", "（五）"]
+INDICATOR_HEADERS = ["一级指标", "二级指标", "三级指标", "指标值", "计量单位"]
+
+
+def dimensions(kind: str) -> list[tuple[str, str]]:
+    labels = section_labels(kind)
+    return [(f"{n}{labels[f][0]}", f) for n, f in zip(ORDINALS, DIMENSION_FIELDS, strict=True)]
+
+
+DIMENSIONS = dimensions(PreAssessment.Kind.PROJECT)
 
 
 def clean_text(value: Any) -> str:
@@ -142,38 +148,65 @@ def _save(doc: Any) -> bytes:
     return buffer.getvalue()
 
 
-def assessment_report_docx(assessment: PreAssessment) -> bytes:
-    """事前绩效评估报告 in the five-part outline of DOMAIN.md §2.1, filled from the filing and the conclusion."""
+def _draft_targets(doc: Any, draft: DraftTarget | None) -> None:
+    doc.add_heading("绩效目标（草案）", level=2)
+    if draft is None or draft.target is None:
+        _paragraphs(doc, "", empty="申报单位尚未填报该项目的绩效目标。")
+        return
+    target = draft.target
+    if target.midterm_goal:
+        _paragraphs(doc, f"中期目标：{target.midterm_goal}")
+    _paragraphs(doc, f"年度目标：{target.annual_goal or '未填写'}")
+    table = doc.add_table(rows=1, cols=len(INDICATOR_HEADERS))
+    table.style = "Table Grid"
+    for cell, text in zip(table.rows[0].cells, INDICATOR_HEADERS, strict=True):
+        cell.text = text
+    for item in draft.indicators:
+        sign = "" if item.operator == "qual" else item.get_operator_display()
+        values = [item.lv1.name, item.lv2.name, item.name, f"{sign}{item.target_text}", item.unit]
+        for cell, text in zip(table.add_row().cells, values, strict=True):
+            cell.text = clean_text(text)
+
+
+def assessment_report_docx(assessment: PreAssessment, draft: DraftTarget | None = None) -> bytes:
+    """事前绩效评估报告 in the five-part outline of DOMAIN.md §2.1, filled from the filing, the project's draft
+    绩效目标 and the conclusion. A policy assessment uses the policy wording of the sections."""
     pa = assessment
+    labels = section_labels(pa.kind)
+    is_policy = pa.kind == PreAssessment.Kind.POLICY
     doc = _new_document()
-    _title(doc, "事前绩效评估报告")
+    _title(doc, "政策事前绩效评估报告" if is_policy else "事前绩效评估报告")
     subtitle = doc.add_paragraph(clean_text(f"{pa.project.name}（{pa.fiscal_year}年度）"))
     subtitle.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    doc.add_heading("一、评估对象基本情况", level=1)
+    doc.add_heading(f"一、{labels['basic_situation'][0]}", level=1)
     _table(doc, _basics(pa))
     _paragraphs(doc, pa.basic_situation)
+    _draft_targets(doc, draft)
     doc.add_heading("二、评估工作开展情况", level=1)
     submitted = f"于{_cn_date(pa.submitted_at)}" if pa.submitted_at else ""
+    aspects = "、".join(labels[f][0] for f in DIMENSION_FIELDS)
     _paragraphs(
         doc,
         f"本次评估对象为{pa.unit.name}申报的{pa.project.name}。申报单位{submitted}提交评估材料，"
         f"经主管部门{pa.department.name}审核、财政业务股室审核后，由财政绩效管理机构组织评审，"
-        "从立项必要性、投入经济性、绩效目标合理性、实施方案可行性和筹资合规性五个方面进行评估。",
+        f"从{aspects}五个方面进行评估。",
     )
     doc.add_heading("三、综合评估情况与评估结论", level=1)
-    for heading, field in DIMENSIONS:
+    for heading, field in dimensions(pa.kind):
         doc.add_heading(heading, level=2)
         _paragraphs(doc, getattr(pa, field))
     doc.add_heading("（六）总体结论", level=2)
     _paragraphs(doc, _overall(pa))
     doc.add_heading("四、相关建议", level=1)
     _paragraphs(doc, pa.conclusion_opinion)
-    doc.add_heading("五、其他需要说明的问题", level=1)
+    doc.add_heading(f"五、{labels['other'][0] if is_policy else '其他需要说明的问题'}", level=1)
     _paragraphs(doc, pa.other)
     return _save(doc)
 
 
 def _closing(pa: PreAssessment) -> str:
+    if pa.conclusion == Conclusion.SUPPORT_AFTER_ADJUSTMENT and pa.adjusted_by_amount:
+        return "请你单位按上述意见调整实施方案，并按支持金额将项目纳入项目库，据此编制预算和绩效目标。"
     if pa.conclusion == Conclusion.SUPPORT_AFTER_ADJUSTMENT:
         return "请你单位按上述意见调整实施方案和预算，经确认后按支持金额纳入项目库。"
     if pa.conclusion in SUPPORTIVE:

@@ -6,7 +6,14 @@ from typing import Any
 from django import forms
 
 from jixiao.core.forms import WanField, bootstrapify
-from jixiao.preassessment.models import Attachment, Conclusion, PreAssessment, PreAssessmentRuleSet, PreAssessmentStatus
+from jixiao.preassessment.models import (
+    Attachment,
+    Conclusion,
+    PreAssessment,
+    PreAssessmentRuleSet,
+    PreAssessmentStatus,
+    section_labels,
+)
 from jixiao.projects.models import Project
 
 
@@ -39,8 +46,16 @@ class AssessmentForm(forms.ModelForm):
             )
         }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, kind: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        kind = kind or (self.instance.kind if self.instance.pk else PreAssessment.Kind.PROJECT)
+        if kind == PreAssessment.Kind.POLICY and not self.instance.pk:
+            self.initial.setdefault("kind", kind)
+        # A policy is filed under the policy wording of the same sections (DOMAIN.md §2.1).
+        for name, (label, help_text) in section_labels(kind).items():
+            self.fields[name].label = label
+            self.fields[name].help_text = help_text
+        self.fields["kind"].help_text = "政策类项目按政策事前评估申报，使用政策评分模板"
         bootstrapify(self)
 
     def _post_clean(self) -> None:
@@ -58,7 +73,11 @@ class ConcludeForm(forms.Form):
         label="评审总分", required=False, min_value=Decimal(0), max_value=Decimal(100), decimal_places=2
     )
     conclusion = forms.ChoiceField(label="评估结论", choices=Conclusion.choices)
-    supported_amount_yuan = WanField(label="支持金额（万元）", required=False, help_text="核减后支持时必填")
+    supported_amount_yuan = WanField(
+        label="支持金额（万元）",
+        required=False,
+        help_text="核减后支持时必填；调整后支持时填写低于申请金额的数额即按此支持，差额计为压减",
+    )
     override_reason = forms.CharField(
         label="调整结论的理由", required=False, max_length=1000, help_text="结论与分数对应结论不一致时必填"
     )
@@ -77,7 +96,9 @@ class ConcludeForm(forms.Form):
 
 
 class AttachmentForm(forms.Form):
-    kind = forms.ChoiceField(label="附件类型", choices=Attachment.Kind.choices)
+    kind = forms.ChoiceField(
+        label="附件类型", choices=[c for c in Attachment.Kind.choices if c[0] != Attachment.Kind.AGENCY_REPORT]
+    )
     file = forms.FileField(label="文件（PDF、Word、Excel、JPG、PNG）")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -142,3 +163,17 @@ class RuleForm(forms.ModelForm):
 
     def _post_clean(self) -> None:
         pass
+
+
+class AgencyReviewForm(forms.Form):
+    """机构评审意见: the commissioned agency's score and opinion, confirmed by the performance section."""
+
+    score = forms.DecimalField(
+        label="机构评审得分", min_value=Decimal(0), max_value=Decimal(100), decimal_places=2, max_digits=5
+    )
+    opinion = forms.CharField(label="机构评审意见", max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
+    report = forms.FileField(label="机构评估报告（PDF、Word）", required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bootstrapify(self)

@@ -5,14 +5,16 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 from pathlib import PurePosixPath
+from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jixiao.accounts.capabilities import Role
 from jixiao.core.models import TimeStampedModel
-from jixiao.core.scoping import BusinessRowQuerySet
+from jixiao.core.scoping import BusinessRowQuerySet, ScopedQuerySet
 
 MONEY = {"max_digits": 18, "decimal_places": 2, "validators": [MinValueValidator(0)]}
 
@@ -114,8 +116,54 @@ class Conclusion(models.TextChoices):
 SUPPORTIVE = (Conclusion.SUPPORT, Conclusion.SUPPORT_REDUCED, Conclusion.SUPPORT_AFTER_ADJUSTMENT)
 
 
+# The report sections (DOMAIN.md §2.1). A policy assessment has the same fields under policy wording.
+SECTION_FIELDS = (
+    "basic_situation",
+    "necessity",
+    "economy",
+    "target_reasonableness",
+    "implementation_feasibility",
+    "funding_compliance",
+    "other",
+)
+PROJECT_SECTIONS: dict[str, tuple[str, str]] = {
+    "basic_situation": ("评估对象基本情况", "项目背景、主要内容、资金规模和来源"),
+    "necessity": ("立项必要性", "立项依据、与部门职能和发展规划的相关性、需求是否迫切"),
+    "economy": ("投入经济性", "预算测算依据、标准和成本控制措施"),
+    "target_reasonableness": ("绩效目标合理性", "绩效目标是否明确、细化、量化，与资金量是否匹配"),
+    "implementation_feasibility": ("实施方案可行性", "实施内容、进度安排、组织保障和风险应对"),
+    "funding_compliance": ("筹资合规性", "资金来源是否合法合规，财政投入方式是否恰当"),
+    "other": ("其他需要说明的问题", ""),
+}
+POLICY_SECTIONS: dict[str, tuple[str, str]] = {
+    "basic_situation": ("政策基本情况", "政策背景、主要内容、实施期限、受益对象和资金规模"),
+    "necessity": ("政策必要性/出台依据", "出台依据、要解决的问题、与上级政策和部门职能的衔接"),
+    "economy": ("资金投入经济性", "补助标准、测算依据、资金规模是否与政策目标相匹配"),
+    "target_reasonableness": ("政策目标合理性", "政策目标是否明确、可衡量，与政策内容和资金相匹配"),
+    "implementation_feasibility": ("政策实施方案可行性", "实施路径、申领和审核程序、部门分工、退出机制"),
+    "funding_compliance": ("筹资合规性", "资金来源、分担比例和投入方式是否合法合规"),
+    "other": ("其他", ""),
+}
+
+
+def section_labels(kind: str) -> dict[str, tuple[str, str]]:
+    """Field → (label, help text) for the report sections of an assessment of `kind`."""
+    return POLICY_SECTIONS if kind == "policy" else PROJECT_SECTIONS
+
+
 class PreAssessmentQuerySet(BusinessRowQuerySet["PreAssessment"]):
-    """Scope: core.scoping.BusinessRowQuerySet."""
+    """Scope: core.scoping.BusinessRowQuerySet; a third-party agency's staff see only the assessments assigned to
+    their agency (experts reach theirs through their panel rows, preassessment.panels)."""
+
+    def scope(self, membership: Any) -> ScopedQuerySet[PreAssessment]:
+        if membership.role == Role.AGENCY:
+            return self.filter(  # type: ignore[return-value]
+                is_deleted=False,
+                region__path__startswith=membership.region.path,
+                agency__users=membership.user_id,
+                agency__is_deleted=False,
+            )
+        return super().scope(membership)
 
 
 class PreAssessment(TimeStampedModel):
@@ -169,7 +217,26 @@ class PreAssessment(TimeStampedModel):
     reduction_amount_yuan = models.DecimalField(_("压减金额（元）"), null=True, blank=True, **MONEY)  # type: ignore[arg-type]
     revision_accepted = models.BooleanField(_("调整方案已确认"), default=False)
     concluded_at = models.DateTimeField(_("结论时间"), null=True, blank=True)
-    agency_name = models.CharField(_("委托第三方机构"), max_length=150, blank=True)
+    agency = models.ForeignKey(
+        "experts.Agency",
+        verbose_name=_("委托第三方机构"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="preassessments",
+    )
+    # The agency's name when it was assigned (kept for display and history; older rows have only the name).
+    agency_name = models.CharField(_("委托第三方机构名称"), max_length=150, blank=True)
+    agency_score = models.DecimalField(
+        _("机构评审得分"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    agency_opinion = models.TextField(_("机构评审意见"), blank=True, max_length=4000)
+    agency_reviewed_at = models.DateTimeField(_("机构评审时间"), null=True, blank=True)
 
     objects = PreAssessmentQuerySet.as_manager()
 
@@ -187,11 +254,39 @@ class PreAssessment(TimeStampedModel):
         return f"事前评估 {self.project_id}（{self.fiscal_year}年度）"
 
     @property
+    def sections(self) -> list[tuple[str, str, str]]:
+        """(field, label, text) of the report sections, worded for a project or a policy."""
+        labels = section_labels(self.kind)
+        return [(field, labels[field][0], getattr(self, field)) for field in SECTION_FIELDS]
+
+    @property
+    def adjusted_by_amount(self) -> bool:
+        """调整后支持 with a supported amount below the request: the cut itself is the adjustment."""
+        return (
+            self.conclusion == Conclusion.SUPPORT_AFTER_ADJUSTMENT
+            and self.supported_amount_yuan is not None
+            and self.supported_amount_yuan < self.requested_amount_yuan
+        )
+
+    @property
+    def awaits_revision(self) -> bool:
+        """调整后支持 without a reduced amount whose revised plan is not yet confirmed."""
+        return (
+            self.status == PreAssessmentStatus.CONCLUDED
+            and self.conclusion == Conclusion.SUPPORT_AFTER_ADJUSTMENT
+            and not self.adjusted_by_amount
+            and not self.revision_accepted
+        )
+
+    @property
     def is_supported(self) -> bool:
-        """Concluded with a supportive result that lets the project into the library."""
+        """Concluded with a supportive result that lets the project into the library.
+
+        调整后支持 with a reduced amount lets the project in at once (the cut counts as 压减); without a reduced
+        amount the revised plan must be confirmed first (`preassessment_accept_revision`)."""
         if self.status != PreAssessmentStatus.CONCLUDED or self.conclusion not in SUPPORTIVE:
             return False
-        return self.conclusion != Conclusion.SUPPORT_AFTER_ADJUSTMENT or self.revision_accepted
+        return not self.awaits_revision
 
 
 class PreAssessmentEvent(models.Model):
@@ -228,6 +323,7 @@ class Attachment(models.Model):
         FEASIBILITY = "feasibility", _("可行性研究报告")
         BUDGET_CALC = "budget_calc", _("预算测算")
         APPROVAL = "approval", _("批复文件")
+        AGENCY_REPORT = "agency_report", _("第三方机构评估报告")
         OTHER = "other", _("其他")
 
     assessment = models.ForeignKey(PreAssessment, on_delete=models.CASCADE, related_name="attachments")

@@ -21,11 +21,12 @@ from jixiao.core import audit
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.permissions import require
 from jixiao.core.todos import TodoItem
-from jixiao.experts.models import Expert
+from jixiao.experts.models import Agency, Expert
 from jixiao.experts.services import panel_draw
 from jixiao.preassessment import scoring, selectors
 from jixiao.preassessment.models import (
     AssessmentPanelMember,
+    Attachment,
     ExpertScore,
     PreAssessment,
     PreAssessmentEvent,
@@ -33,6 +34,7 @@ from jixiao.preassessment.models import (
     ScoringItem,
     ScoringTemplate,
 )
+from jixiao.preassessment.services import check_upload
 
 PANEL_PURPOSE = "事前绩效评估"
 OBJECT_TYPE = "preassessment"
@@ -259,21 +261,101 @@ def panel_create(
     return members
 
 
-def agency_assign(*, actor: Any, assessment: PreAssessment, agency_name: str) -> PreAssessment:
-    agency_name = agency_name.strip()
-    if not agency_name:
-        raise DomainError("请填写第三方机构名称")
+def agency_assign(*, actor: Any, assessment: PreAssessment, agency: Agency | None) -> PreAssessment:
+    """Commission an agency of the pool: its staff then see the assessment and enter their review."""
+    require(actor, "preassessment.conclude")
+    if agency is None:
+        raise DomainError("请选择第三方机构")
+    if not Agency.objects.visible_to(actor).filter(pk=agency.pk, is_active=True).exists():
+        raise NotFoundError("第三方机构不存在或不在您的管理范围内")
     with transaction.atomic():
         locked = _in_review(actor, assessment)
-        before = locked.agency_name
-        locked.agency_name = agency_name[:150]
-        locked.save(update_fields=["agency_name", "updated_at"])
+        before = {"agency": locked.agency_id, "agency_name": locked.agency_name}
+        if locked.agency_id != agency.pk:
+            # Another agency's review does not carry over.
+            locked.agency_score, locked.agency_opinion, locked.agency_reviewed_at = None, "", None
+        locked.agency = agency
+        locked.agency_name = agency.name[:150]
+        locked.updated_by = actor
+        locked.save(
+            update_fields=[
+                "agency",
+                "agency_name",
+                "agency_score",
+                "agency_opinion",
+                "agency_reviewed_at",
+                "updated_by",
+                "updated_at",
+            ]
+        )
         _event(actor, locked, "agency_assign", "委托第三方机构", locked.agency_name)
         audit.record(
             actor=actor,
             event_type="preassessment.agency_assign",
             obj=locked,
-            changes={"agency_name": [before, locked.agency_name]},
+            changes={"before": before, "agency": agency.pk, "agency_name": locked.agency_name},
+        )
+    return locked
+
+
+def agency_choices(user: Any) -> QuerySet[Agency]:
+    return Agency.objects.visible_to(user).filter(is_active=True).order_by("name")
+
+
+def is_agency_reviewer(user: Any, assessment: PreAssessment) -> bool:
+    """The user works for the agency commissioned for this assessment and may enter its review now."""
+    return (
+        bool(user.can("preassessment.agency_review"))
+        and assessment.agency_id is not None
+        and assessment.status == PreAssessmentStatus.FIN_REVIEW
+        and Agency.objects.filter(pk=assessment.agency_id, users=user.pk, is_deleted=False).exists()
+    )
+
+
+def _as_agency(actor: Any, assessment: PreAssessment) -> PreAssessment:
+    require(actor, "preassessment.agency_review")
+    if not PreAssessment.objects.visible_to(actor).filter(pk=assessment.pk).exists():
+        raise NotFoundError("评估申报不存在")
+    locked = PreAssessment.objects.select_for_update().get(pk=assessment.pk)
+    if locked.agency_id is None or not Agency.objects.filter(pk=locked.agency_id, users=actor.pk).exists():
+        raise NotFoundError("评估申报不存在")
+    if locked.status != PreAssessmentStatus.FIN_REVIEW:
+        raise ConflictError("该评估已不在评审阶段")
+    return locked
+
+
+def agency_review_submit(
+    *, actor: Any, assessment: PreAssessment, score: Decimal | None, opinion: str, report: Any = None
+) -> PreAssessment:
+    """机构评审意见: the agency's score, opinion and (optionally) its report as an attachment. It can be revised
+    while the assessment is in review; the performance section confirms it in the conclusion."""
+    opinion = (opinion or "").strip()
+    if score is None or not Decimal(0) <= score <= Decimal(100):
+        raise DomainError("机构评审得分应在0到100之间")
+    if not opinion:
+        raise DomainError("请填写机构评审意见")
+    name = check_upload(report) if report is not None else ""
+    with transaction.atomic():
+        locked = _as_agency(actor, assessment)
+        before = {"agency_score": str(locked.agency_score), "agency_opinion": locked.agency_opinion}
+        locked.agency_score = score
+        locked.agency_opinion = opinion[:4000]
+        locked.agency_reviewed_at = timezone.now()
+        locked.save(update_fields=["agency_score", "agency_opinion", "agency_reviewed_at", "updated_at"])
+        if report is not None:
+            attachment = Attachment(
+                assessment=locked, kind=Attachment.Kind.AGENCY_REPORT, original_name=name, size_bytes=report.size
+            )
+            attachment.uploaded_by = actor
+            attachment.file.save(name, report, save=False)
+            attachment.save()
+        _event(actor, locked, "agency_review", "第三方机构提交评审意见", f"得分{score}；{opinion}")
+        audit.record(
+            actor=actor,
+            event_type="preassessment.agency_review",
+            obj=locked,
+            reason=name[:500],
+            changes={"before": before, "agency_score": str(score)},
         )
     return locked
 

@@ -27,6 +27,8 @@ from jixiao.preassessment.models import (
 )
 from jixiao.preassessment.workflow import PREASSESSMENT_WORKFLOW
 from jixiao.projects.selectors import projects_visible
+from jixiao.targets.models import PerformanceTarget, TargetIndicator
+from jixiao.targets.selectors import target_indicators
 
 # Project workflow actions that put a project into (or towards) the library.
 GATED_ACTIONS = {"submit", "section_approve"}
@@ -67,8 +69,14 @@ def assessment_required(project: Any, rule: PreAssessmentRuleSet | None = None) 
     threshold = f"{rule.min_amount_wan.normalize():f}万元"
     if project.budget_book in (rule.budget_books or []):
         return True, f"{project.get_budget_book_display()}项目须开展事前绩效评估"
+    if project.is_special_bond and rule.applies_to_special_bonds:
+        return True, "专项债券项目须开展事前绩效评估"
     if project.fiscal_amount_yuan < rule.min_amount_yuan:
         return False, f"财政拨款低于{threshold}"
+    if project.is_policy and rule.applies_to_policy:
+        return True, f"政策类项目（新出台政策），财政拨款达到{threshold}"
+    if project.is_revised and rule.applies_to_revised:
+        return True, f"修订的政策或项目，财政拨款达到{threshold}"
     if project.is_new:
         if rule.applies_to_new:
             return True, f"新增项目，财政拨款达到{threshold}"
@@ -89,6 +97,21 @@ def suggested_conclusion(score: Decimal | None, rule: PreAssessmentRuleSet) -> s
     if score >= rule.adjust_min_score:
         return Conclusion.SUPPORT_AFTER_ADJUSTMENT.value
     return Conclusion.REJECT.value
+
+
+def conclude_initial(assessment: PreAssessment) -> dict[str, Any]:
+    """What the conclusion form starts from: the confirmed panel score or else the agency's score, the conclusion
+    the rule maps that score to, and the requested amount as the supported amount."""
+    pa = assessment
+    score = pa.score if pa.score is not None else pa.agency_score
+    initial: dict[str, Any] = {"supported_amount_yuan": pa.requested_amount_yuan}
+    if score is not None:
+        suggested = pa.suggested_conclusion if pa.score is not None and pa.suggested_conclusion else ""
+        suggested = suggested or suggested_conclusion(score, rule_for(pa.region, pa.fiscal_year))
+        initial.update({"score": score, "conclusion": suggested})
+        if pa.agency_opinion and pa.score is None:
+            initial["opinion"] = pa.agency_opinion[:2000]
+    return initial
 
 
 # ---- assessments -------------------------------------------------------------------------------------------------
@@ -129,6 +152,24 @@ def attachment_get(user: Any, assessment_pk: Any, pk: Any) -> Attachment:
     return found
 
 
+@dataclass(frozen=True)
+class DraftTarget:
+    """The project's 绩效目标 as it stands (the current version of its target) for the filing and the reviewers."""
+
+    target: PerformanceTarget | None
+    indicators: list[TargetIndicator]
+
+
+def draft_target(assessment: PreAssessment) -> DraftTarget:
+    """Read through the assessment: whoever may see the assessment (experts, agencies) sees its draft targets."""
+    target = (
+        PerformanceTarget.objects.filter(project_id=assessment.project_id, fiscal_year=assessment.fiscal_year)
+        .order_by("-id")
+        .first()
+    )
+    return DraftTarget(target, list(target_indicators(target)) if target is not None else [])
+
+
 def assessment_audit_trail(assessment: PreAssessment) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(object_type="preassessment.preassessment", object_id=str(assessment.pk))
 
@@ -157,7 +198,7 @@ class Overview:
             return "须评估·未申报" if self.required else "无需评估"
         if pa.status == PreAssessmentStatus.CONCLUDED:
             text = pa.get_conclusion_display()
-            if pa.conclusion == Conclusion.SUPPORT_AFTER_ADJUSTMENT and not pa.revision_accepted:
+            if pa.awaits_revision:
                 text += "（待确认调整方案）"
             return text
         return f"评估中·{pa.get_status_display()}"
@@ -309,6 +350,11 @@ def assessments_filtered(user: Any, params: dict[str, Any]) -> QuerySet[PreAsses
     if params.get("q"):
         qs = qs.filter(Q(project__name__icontains=params["q"]) | Q(project__code__icontains=params["q"]))
     return qs
+
+
+def project_for_filing(user: Any, pk: Any) -> Any:
+    """A visible project to file an assessment for, or None (another unit's project does not exist)."""
+    return projects_visible(user).filter(pk=pk).first() if str(pk).isdigit() else None
 
 
 def assessable_projects(user: Any) -> list[Any]:

@@ -15,27 +15,21 @@ from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.money import format_wan
 from jixiao.core.permissions import require
 from jixiao.preassessment import selectors
+from jixiao.preassessment.models import SECTION_FIELDS as MODEL_SECTION_FIELDS
 from jixiao.preassessment.models import (
     Attachment,
     Conclusion,
     PreAssessment,
     PreAssessmentEvent,
     PreAssessmentRuleSet,
+    section_labels,
 )
 from jixiao.preassessment.workflow import ACCEPT_REVISION, CONCLUDE, EDITABLE_STATES, FORM_ACTIONS
 from jixiao.preassessment.workflow import PREASSESSMENT_WORKFLOW as WORKFLOW
 from jixiao.projects.models import Project
 from jixiao.projects.services import project_set_supported_amount
 
-SECTION_FIELDS = [
-    "basic_situation",
-    "necessity",
-    "economy",
-    "target_reasonableness",
-    "implementation_feasibility",
-    "funding_compliance",
-    "other",
-]
+SECTION_FIELDS = list(MODEL_SECTION_FIELDS)
 EDITABLE_FIELDS = ["kind", "requested_amount_yuan", *SECTION_FIELDS]
 REQUIRED_SECTIONS = SECTION_FIELDS[:-1]
 CONCLUSION_FIELDS = [
@@ -86,6 +80,8 @@ def _clean_data(data: dict[str, Any]) -> dict[str, Any]:
     amount = cleaned.get("requested_amount_yuan")
     if amount is not None and amount <= 0:
         raise DomainError("申请金额应大于0")
+    if "kind" in cleaned and cleaned["kind"] not in PreAssessment.Kind.values:
+        raise DomainError("请选择评估类型")
     return cleaned
 
 
@@ -111,6 +107,9 @@ def preassessment_create(*, actor: Any, project: Project, data: dict[str, Any]) 
         )
         for field, value in cleaned.items():
             setattr(pa, field, value)
+        if locked.is_policy:
+            # A policy project is always assessed as a policy; any other project as the filer chose.
+            pa.kind = PreAssessment.Kind.POLICY
         pa.save()
         _event(actor, pa, "create", "创建评估申报", "")
         audit.record(
@@ -127,9 +126,11 @@ def preassessment_update(*, actor: Any, assessment: PreAssessment, data: dict[st
     _visible(actor, assessment)
     cleaned = _clean_data(data)
     with transaction.atomic():
-        locked = PreAssessment.objects.select_for_update().get(pk=assessment.pk)
+        locked = PreAssessment.objects.select_for_update().select_related("project").get(pk=assessment.pk)
         if locked.status not in EDITABLE_STATES:
             raise ConflictError(f"评估申报当前状态为“{locked.get_status_display()}”，不能修改")
+        if locked.project.is_policy:
+            cleaned["kind"] = PreAssessment.Kind.POLICY
         before = audit.snapshot(locked, EDITABLE_FIELDS)
         changed = [f for f, v in cleaned.items() if getattr(locked, f) != v]
         if not changed:
@@ -148,12 +149,9 @@ def preassessment_update(*, actor: Any, assessment: PreAssessment, data: dict[st
     return locked
 
 
-def _label(name: str) -> Any:
-    return getattr(PreAssessment._meta.get_field(name), "verbose_name", name)
-
-
 def _check_complete(pa: PreAssessment) -> None:
-    missing = [str(_label(f)) for f in REQUIRED_SECTIONS if not getattr(pa, f)]
+    labels = section_labels(pa.kind)
+    missing = [labels[f][0] for f in REQUIRED_SECTIONS if not getattr(pa, f)]
     if missing:
         raise DomainError("请填写评估报告的以下部分：" + "、".join(missing))
     if pa.requested_amount_yuan <= 0:
@@ -202,8 +200,12 @@ def _amounts(conclusion: str, requested: Decimal, supported: Decimal | None) -> 
         if supported is None or not Decimal(0) < supported < requested:
             raise DomainError(f"核减后支持的金额应大于0且小于申请金额{format_wan(requested)}万元")
         return supported
+    # 调整后支持: an amount below the request is the adjustment itself (the cut is 压减); none means the plan is
+    # to be revised at the full amount and confirmed with `preassessment_accept_revision`.
     if supported is not None and supported > requested:
         raise DomainError("支持金额不能超过申请金额")
+    if supported is not None and supported <= 0:
+        raise DomainError("调整后支持的金额应大于0")
     return requested if supported is None else supported
 
 
@@ -292,8 +294,8 @@ def preassessment_accept_revision(*, actor: Any, assessment: PreAssessment, comm
         raise DomainError("请填写意见")
     with transaction.atomic():
         locked = PreAssessment.objects.select_for_update().get(pk=assessment.pk)
-        if locked.conclusion != Conclusion.SUPPORT_AFTER_ADJUSTMENT or locked.revision_accepted:
-            raise ConflictError("只有“调整后支持”且尚未确认的评估才需要确认调整后方案")
+        if not locked.awaits_revision:
+            raise ConflictError("只有未核减金额的“调整后支持”且尚未确认的评估才需要确认调整后方案")
         locked.revision_accepted = True
         locked.version += 1
         locked.updated_by = actor
@@ -312,7 +314,7 @@ def preassessment_accept_revision(*, actor: Any, assessment: PreAssessment, comm
 # ---- attachments ---------------------------------------------------------------------------------------------------
 
 
-def _check_upload(upload: Any) -> str:
+def check_upload(upload: Any) -> str:
     name = PurePosixPath(str(upload.name or "")).name
     suffix = PurePosixPath(name).suffix.lower()
     if suffix not in MAGIC:
@@ -333,7 +335,9 @@ def attachment_add(*, actor: Any, assessment: PreAssessment, kind: str, upload: 
     _visible(actor, assessment)
     if kind not in Attachment.Kind.values:
         raise DomainError("请选择附件类型")
-    name = _check_upload(upload)
+    if kind == Attachment.Kind.AGENCY_REPORT:
+        raise DomainError("第三方机构评估报告由受托机构上传")
+    name = check_upload(upload)
     with transaction.atomic():
         locked = PreAssessment.objects.select_for_update().get(pk=assessment.pk)
         if locked.status not in EDITABLE_STATES:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("<int:pk>/panel/draw/", views_panel.panel_draw, name="panel_draw"),
     path("<int:pk>/panel/agency/", views_panel.panel_agency, name="panel_agency"),
     path("<int:pk>/panel/confirm/", views_panel.panel_confirm, name="panel_confirm"),
+    path("<int:pk>/agency-review/", views_panel.agency_review, name="agency_review"),
     path("reviews/", views_panel.my_reviews, name="my_reviews"),
     path("reviews/<int:member_pk>/", views_panel.score_sheet, name="score_sheet"),
 ]

@@ -10,8 +10,9 @@ from django.views.decorators.http import require_POST
 from jixiao.core.errors import DomainError, NotFoundError
 from jixiao.core.views_helpers import capability_required, paginate
 from jixiao.organizations.selectors import current_fiscal_year
-from jixiao.preassessment import selectors, services
+from jixiao.preassessment import panels, selectors, services
 from jixiao.preassessment.forms import (
+    AgencyReviewForm,
     AssessmentForm,
     AttachmentForm,
     ConcludeForm,
@@ -20,6 +21,7 @@ from jixiao.preassessment.forms import (
     StartForm,
     TransitionForm,
 )
+from jixiao.preassessment.models import PreAssessment
 from jixiao.preassessment.workflow import EDITABLE_STATES, FORM_ACTIONS, PREASSESSMENT_WORKFLOW
 
 
@@ -47,9 +49,12 @@ def assessment_list(request: HttpRequest) -> HttpResponse:
 @capability_required("preassessment.file")
 def assessment_start(request: HttpRequest) -> HttpResponse:
     projects = selectors.assessable_projects(request.user)
-    initial = {"project": request.GET.get("project")} if request.GET.get("project") else None
+    chosen = request.POST.get("start-project") or request.GET.get("project") or ""
+    initial = {"project": chosen} if chosen else None
     start = StartForm(request.POST or None, projects=projects, initial=initial, prefix="start")
-    form = AssessmentForm(request.POST or None)
+    project = next((p for p in projects if str(p.pk) == chosen), None)
+    kind = PreAssessment.Kind.POLICY if project is not None and project.is_policy else None
+    form = AssessmentForm(request.POST or None, kind=kind)
     if request.method == "POST" and start.is_valid() and form.is_valid():
         try:
             pa = services.preassessment_create(
@@ -91,8 +96,8 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     capabilities = user.active_membership.capabilities
     available = PREASSESSMENT_WORKFLOW.available(pa.status, capabilities)
     can_file = user.can("preassessment.file") and pa.status in EDITABLE_STATES
-    can_accept = any(t.action == "accept_revision" for t in available) and not pa.revision_accepted
-    can_accept = can_accept and pa.conclusion == "support_after_adjustment"
+    can_accept = any(t.action == "accept_revision" for t in available) and pa.awaits_revision
+    can_agency_review = panels.is_agency_reviewer(user, pa)
     context = {
         "assessment": pa,
         "overview": selectors.assessment_overview(pa.project),
@@ -100,9 +105,14 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_conclude": any(t.action == "conclude" for t in available),
         "can_accept": can_accept,
         "can_file": can_file,
-        "conclude_form": ConcludeForm(initial={"supported_amount_yuan": pa.requested_amount_yuan}),
+        "conclude_form": ConcludeForm(initial=selectors.conclude_initial(pa)),
+        "can_agency_review": can_agency_review,
+        "agency_form": AgencyReviewForm(initial={"score": pa.agency_score, "opinion": pa.agency_opinion})
+        if can_agency_review
+        else None,
         "attachment_form": AttachmentForm(),
         "attachments": selectors.assessment_attachments(pa),
+        "draft": selectors.draft_target(pa),
         "events": selectors.assessment_events(pa)[:100],
         "trail": selectors.assessment_audit_trail(pa)[:50],
     }

@@ -38,7 +38,7 @@ def _audit(request: HttpRequest, pa: PreAssessment, event_type: str, filename: s
 def report_docx(request: HttpRequest, pk: int) -> HttpResponse:
     pa = selectors.assessment_get(request.user, pk)
     filename = _filename(pa, "事前绩效评估报告")
-    content = documents.assessment_report_docx(pa)
+    content = documents.assessment_report_docx(pa, selectors.draft_target(pa))
     _audit(request, pa, "preassessment.report_download", filename)
     return _docx_response(content, filename)
 

@@ -15,9 +15,11 @@ from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.views_helpers import capability_required
+from jixiao.experts.models import Agency
 from jixiao.experts.selectors import expert_fields
 from jixiao.organizations.selectors import current_fiscal_year
 from jixiao.preassessment import panels, selectors
+from jixiao.preassessment.forms import AgencyReviewForm
 
 
 class DrawForm(forms.Form):
@@ -27,7 +29,15 @@ class DrawForm(forms.Form):
 
 
 class AgencyForm(forms.Form):
-    agency_name = forms.CharField(label="第三方机构名称", max_length=150)
+    agency = forms.ModelChoiceField(label="第三方机构", queryset=Agency.objects.none(), empty_label="（请选择）")
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["agency"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = panels.agency_choices(user)
+        field.label_from_instance = lambda obj: f"{obj.name}（{obj.credit_code}）"  # type: ignore[method-assign]
+        field.widget.attrs["class"] = "form-select form-select-sm"
 
 
 def _decimal(raw: str) -> Decimal | None:
@@ -95,7 +105,7 @@ def panel(request: HttpRequest, pk: int) -> HttpResponse:
         "assessment": pa,
         "summary": panels.panel_summary(pa),
         "draw_form": DrawForm(initial={"size": 3, "deadline": timezone.localdate() + datetime.timedelta(days=7)}),
-        "agency_form": AgencyForm(initial={"agency_name": pa.agency_name}),
+        "agency_form": AgencyForm(initial={"agency": pa.agency_id}, user=request.user),
         "fields": expert_fields(request.user),
     }
     return render(request, "preassessment/panel.html", context)
@@ -131,12 +141,40 @@ def panel_draw(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required("preassessment.conclude")
 def panel_agency(request: HttpRequest, pk: int) -> HttpResponse:
     pa = selectors.assessment_get(request.user, pk)
+    form = AgencyForm(request.POST, user=request.user)
+    if not form.is_valid():
+        messages.error(request, "请选择第三方机构")
+        return redirect("preassessment:panel", pk=pk)
     try:
-        panels.agency_assign(actor=request.user, assessment=pa, agency_name=request.POST.get("agency_name", ""))
+        panels.agency_assign(actor=request.user, assessment=pa, agency=form.cleaned_data["agency"])
     except DomainError as exc:
         return _fail(request, pk, exc)
-    messages.success(request, "已记录委托的第三方机构")
+    messages.success(request, "已委托第三方机构，机构账号可查看该评估并提交评审意见")
     return redirect("preassessment:panel", pk=pk)
+
+
+@require_POST
+@capability_required("preassessment.agency_review")
+def agency_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """机构评审意见 (and the agency's report) from the commissioned agency's staff."""
+    pa = selectors.assessment_get(request.user, pk)
+    form = AgencyReviewForm(request.POST, request.FILES)
+    if not form.is_valid():
+        errors = "；".join(str(e) for errs in form.errors.values() for e in errs)
+        messages.error(request, errors or "请填写机构评审得分和意见")
+        return redirect("preassessment:detail", pk=pk)
+    data = form.cleaned_data
+    try:
+        panels.agency_review_submit(
+            actor=request.user, assessment=pa, score=data["score"], opinion=data["opinion"], report=data["report"]
+        )
+    except NotFoundError as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("preassessment:detail", pk=pk)
+    messages.success(request, "机构评审意见已提交，待绩效股确认")
+    return redirect("preassessment:detail", pk=pk)
 
 
 @require_POST
@@ -183,5 +221,12 @@ def score_sheet(request: HttpRequest, member_pk: int) -> HttpResponse:
             messages.success(request, "评分已提交")
             return redirect("preassessment:my_reviews")
     rows = [(d, [(c, values.get(c.pk, "")) for c in d.children]) for d in tree]
-    context = {"member": member, "rows": rows, "comment": comment, "error": error}
+    context = {
+        "member": member,
+        "assessment": member.assessment,
+        "rows": rows,
+        "comment": comment,
+        "error": error,
+        "draft": selectors.draft_target(member.assessment),
+    }
     return render(request, "preassessment/score_sheet.html", context, status=status)

@@ -21,7 +21,14 @@ IMPORT_COLUMNS: list[tuple[str, str, bool]] = [
     ("重要性分类", "tier", False),
     ("重点项目", "is_key", False),
     ("项目概述", "description", False),
+    # Added later: optional, so workbooks made from older templates still import (an absent column changes nothing).
+    ("政策类项目", "is_policy", False),
+    ("修订的政策或项目", "is_revised", False),
+    ("专项债券项目", "is_special_bond", False),
 ]
+
+# Columns an older template lacks: when the header is missing, the imported rows leave the field unchanged.
+LATER_COLUMNS = {"is_policy", "is_revised", "is_special_bond"}
 
 EXPORT_EXTRA_HEADERS = ["年度", "主管部门", "实施单位", "资金总额（万元）", "状态"]
 
@@ -36,4 +43,7 @@ CHOICE_LABELS: dict[str, dict[str, str]] = {
 BOOL_LABELS: dict[str, dict[str, bool]] = {
     "is_new": {"新增": True, "延续": False},
     "is_key": {"是": True, "否": False, "": False},
+    "is_policy": {"是": True, "否": False, "": False},
+    "is_revised": {"是": True, "否": False, "": False},
+    "is_special_bond": {"是": True, "否": False, "": False},
 }

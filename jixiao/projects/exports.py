@@ -32,6 +32,9 @@ def _row(p: Project) -> list[Any]:
         p.tier,
         "是" if p.is_key else "否",
         p.description,
+        "是" if p.is_policy else "否",
+        "是" if p.is_revised else "否",
+        "是" if p.is_special_bond else "否",
         p.fiscal_year,
         p.department.name,
         p.unit.name,
@@ -64,5 +67,8 @@ def template_workbook() -> bytes:
         "B",
         "否",
         "为全县义务教育学校购置教学设备",
+        "否",
+        "否",
+        "否",
     ]
     return write_workbook([("项目库", [h for h, _k, _r in IMPORT_COLUMNS], [example])])

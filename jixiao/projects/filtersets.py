@@ -43,6 +43,15 @@ class ProjectFilterSet(FilterSet):
     is_key = django_filters.BooleanFilter(
         label="重点项目", widget=forms.Select(choices=[("", "全部"), ("true", "是"), ("false", "否")])
     )
+    is_policy = django_filters.BooleanFilter(
+        label="政策类项目", widget=forms.Select(choices=[("", "全部"), ("true", "是"), ("false", "否")])
+    )
+    is_revised = django_filters.BooleanFilter(
+        label="修订的政策或项目", widget=forms.Select(choices=[("", "全部"), ("true", "是"), ("false", "否")])
+    )
+    is_special_bond = django_filters.BooleanFilter(
+        label="专项债券项目", widget=forms.Select(choices=[("", "全部"), ("true", "是"), ("false", "否")])
+    )
     min_amount_wan = WanFilter(label="金额不低于（万元）", field_name="total_amount_yuan", lookup_expr="gte")
     max_amount_wan = WanFilter(label="金额不高于（万元）", field_name="total_amount_yuan", lookup_expr="lte")
     ordering = django_filters.OrderingFilter(

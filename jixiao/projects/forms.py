@@ -38,6 +38,9 @@ class ProjectForm(forms.ModelForm):
             "end_year",
             "tier",
             "is_key",
+            "is_policy",
+            "is_revised",
+            "is_special_bond",
             "description",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}

@@ -9,7 +9,7 @@ from typing import IO, Any
 from jixiao.core.money import MoneyError, yuan_from_wan
 from jixiao.core.numbers import is_digits
 from jixiao.core.spreadsheets import CellError, cell_text, read_rows
-from jixiao.projects.columns import BOOL_LABELS, CHOICE_LABELS, IMPORT_COLUMNS
+from jixiao.projects.columns import BOOL_LABELS, CHOICE_LABELS, IMPORT_COLUMNS, LATER_COLUMNS
 
 MAX_ROWS = 20_000
 
@@ -71,6 +71,8 @@ def parse_project_workbook(upload: IO[bytes] | bytes) -> tuple[list[ProjectRow],
             break
         item = ProjectRow(row=number)
         for title, key, required in IMPORT_COLUMNS:
+            if key in LATER_COLUMNS and title not in header:
+                continue
             raw = cells.get(title)
             if required and cell_text(raw) == "":
                 errors.append(CellError(number, title, "", "必填"))

@@ -83,6 +83,10 @@ class Project(TimeStampedModel):
     end_year = models.PositiveSmallIntegerField(_("结束年度"))
     tier = models.CharField(_("重要性分类"), max_length=1, choices=Tier.choices, default=Tier.B)
     is_key = models.BooleanField(_("重点项目"), default=False)
+    # Triggers of 事前绩效评估 (DOMAIN.md §2.1): evaluated against the rule row by preassessment.selectors.
+    is_policy = models.BooleanField(_("政策类项目"), default=False, help_text=_("新出台的政策或政策类项目"))
+    is_revised = models.BooleanField(_("修订的政策或项目"), default=False)
+    is_special_bond = models.BooleanField(_("专项债券项目"), default=False)
     description = models.TextField(_("项目概述"), blank=True, max_length=4000)
     status = models.CharField(
         _("状态"), max_length=20, choices=ProjectStatus.choices, default=ProjectStatus.DRAFT, db_index=True

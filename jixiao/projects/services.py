@@ -33,6 +33,9 @@ EDITABLE_FIELDS = [
     "end_year",
     "tier",
     "is_key",
+    "is_policy",
+    "is_revised",
+    "is_special_bond",
     "description",
 ]
 

@@ -1,6 +1,7 @@
 """Issue 4, step 1 in a real Chromium: a unit files a 事前绩效评估 for a new 80万元 project, the department and the
-business section pass it, the performance section concludes 核减后支持 at 60万元, the project then enters the library
-with the reduced amount, and the statistics show the 20万元 cut. The second test runs the same flow with a
+business section pass it, the performance section concludes 调整后支持 at 60万元 (the cut is the adjustment, so
+no separate confirmation is needed), the project then enters the library with the reduced amount, and the statistics
+show the 20万元 cut. The second test runs the same flow with a
 three-expert panel (expert1..expert3 of the demo pool's 教育 field) whose average score precedes the conclusion."""
 
 from __future__ import annotations
@@ -90,16 +91,17 @@ def file_assessment(page: Any, base: str, code: str, name: str) -> tuple[str, st
     return project_url, assessment_url
 
 
-def conclude_reduced(page: Any, score: str) -> None:
-    """jxg, on the assessment page: 核减后支持 at 60万元."""
+def conclude_adjusted(page: Any, score: str) -> None:
+    """jxg, on the assessment page: 调整后支持 at 60万元 (a score between 60 and 80 suggests exactly that)."""
     page.fill("#id_score", score)
-    page.select_option("#id_conclusion", "support_reduced")
+    page.select_option("#id_conclusion", "support_after_adjustment")
     page.fill("#id_supported_amount_yuan", "60")
     page.fill("#id_opinion", "部分设备单价偏高，核减20万元")
     page.click("[data-testid=conclude]")
     page.wait_for_selector("text=评估结论已保存")
-    assert page.inner_text("[data-testid=pa-conclusion]") == "核减后支持"
+    assert page.inner_text("[data-testid=pa-conclusion]") == "调整后支持"
     assert page.inner_text("[data-testid=pa-cut]") == "20.00"
+    assert page.inner_text("[data-testid=pa-library]") == "可以入库"
 
 
 def enter_library_and_check_cut(page: Any, base: str, project_url: str, code: str, shot: Any) -> None:
@@ -107,7 +109,7 @@ def enter_library_and_check_cut(page: Any, base: str, project_url: str, code: st
     login(page, base, "edu_unit")
     page.goto(project_url)
     assert page.inner_text("[data-testid=project-total]") == "60.00"
-    assert page.inner_text("[data-testid=pa-badge]") == "核减后支持"
+    assert page.inner_text("[data-testid=pa-badge]") == "调整后支持"
     act(page, "提交审核")
     login(page, base, "edu_admin")
     page.goto(project_url)
@@ -131,7 +133,7 @@ def test_assessment_gates_the_project_and_cuts_its_amount(demo: None, live_serve
 
     login(page, base, "jxg")
     page.goto(assessment_url)
-    conclude_reduced(page, "72")
+    conclude_adjusted(page, "72")
     shot(page, "preassessment-concluded")
 
     enter_library_and_check_cut(page, base, project_url, "2026-E2E-PA1", shot)
@@ -191,7 +193,7 @@ def test_expert_panel_scores_the_assessment_before_the_cut(
     shot(page, "preassessment-panel")
     page.click("[data-testid=panel-confirm]")
     page.wait_for_selector("text=已确认专家评分")
-    conclude_reduced(page, average)
+    conclude_adjusted(page, average)
     shot(page, "preassessment-panel-concluded")
 
     enter_library_and_check_cut(page, base, project_url, code, shot)

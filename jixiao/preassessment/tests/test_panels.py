@@ -13,7 +13,7 @@ from conftest import World
 from jixiao.accounts.models import Membership, User
 from jixiao.accounts.tests.factories import TEST_PASSWORD, UserFactory
 from jixiao.core.errors import ConflictError, DomainError, PermissionDeniedError
-from jixiao.experts.models import Expert
+from jixiao.experts.models import Agency, Expert
 from jixiao.experts.services import panel_draw_verify
 from jixiao.experts.tests.factories import ExpertFactory
 from jixiao.preassessment import panels
@@ -88,9 +88,10 @@ def test_panel_draw_page_and_agency(panel_world: tuple[World, PreAssessment, lis
     response = client.post(f"/preassessment/{pa.pk}/panel/draw/", {"field": "教育", "size": 3, "deadline": deadline})
     assert response.status_code == 302
     assert AssessmentPanelMember.objects.filter(assessment=pa).count() == 3
-    client.post(f"/preassessment/{pa.pk}/panel/agency/", {"agency_name": "四川某某会计师事务所"})
+    agency = Agency.objects.create(region=world.region, name="四川某某会计师事务所", credit_code="91511700MA62D4L83R")
+    client.post(f"/preassessment/{pa.pk}/panel/agency/", {"agency": agency.pk})
     pa.refresh_from_db()
-    assert pa.agency_name == "四川某某会计师事务所"
+    assert pa.agency == agency and pa.agency_name == "四川某某会计师事务所"
     assert "专家评审" in client.get(f"/preassessment/{pa.pk}/").content.decode()
 
 

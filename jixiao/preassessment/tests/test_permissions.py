@@ -10,7 +10,18 @@ from conftest import PERSONAS, World
 from jixiao.preassessment.models import Attachment
 from jixiao.preassessment.tests.factories import PreAssessmentFactory
 
-VIEWERS = {"performance", "budget", "business", "dept_admin", "unit_user", "other_unit_user", "leader", "oversight"}
+# Agencies view only what is commissioned to them (none here): the pages open, the school's assessment is a 404.
+VIEWERS = {
+    "performance",
+    "budget",
+    "business",
+    "dept_admin",
+    "unit_user",
+    "other_unit_user",
+    "leader",
+    "oversight",
+    "agency",
+}
 FILERS = {"dept_admin", "unit_user", "other_unit_user"}
 CONFIGURERS = {"performance"}
 SEES_SCHOOL = {"performance", "budget", "business", "dept_admin", "unit_user", "leader", "oversight"}

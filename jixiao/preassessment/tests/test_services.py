@@ -12,6 +12,7 @@ from jixiao.core.models import AuditEvent
 from jixiao.preassessment import selectors, services
 from jixiao.preassessment.models import Conclusion, PreAssessment, PreAssessmentRuleSet
 from jixiao.preassessment.tests.factories import PreAssessmentFactory
+from jixiao.projects import services as project_services
 from jixiao.projects.tests.factories import ProjectFactory
 
 SECTIONS = {
@@ -194,6 +195,65 @@ def test_support_after_adjustment_needs_the_revised_plan_accepted(world: World) 
         services.preassessment_accept_revision(actor=perf, assessment=pa, comment="")
     pa = services.preassessment_accept_revision(actor=perf, assessment=pa, comment="已按意见调整实施方案")
     assert pa.is_supported and pa.status == "concluded"
+
+
+def test_support_after_adjustment_at_the_full_amount_also_waits_for_the_revised_plan(world: World) -> None:
+    pa = _to_fin_review(world)
+    perf = world.users["performance"]
+    pa = services.preassessment_conclude(
+        actor=perf,
+        assessment=pa,
+        conclusion=Conclusion.SUPPORT_AFTER_ADJUSTMENT,
+        supported_amount_yuan=Decimal("500000.00"),
+        score=Decimal(70),
+    )
+    assert pa.awaits_revision and not pa.is_supported and pa.reduction_amount_yuan == 0
+    assert "待确认调整方案" in selectors.assessment_overview(world.school_project).label
+    with pytest.raises(DomainError, match="尚不能入库"):
+        project_services.project_transition(
+            actor=world.users["unit_user"], project=world.school_project, action="submit"
+        )
+
+
+def test_support_after_adjustment_with_a_reduced_amount_lets_the_project_in_at_once(world: World) -> None:
+    pa = _to_fin_review(world)
+    perf = world.users["performance"]
+    pa = services.preassessment_conclude(
+        actor=perf,
+        assessment=pa,
+        conclusion=Conclusion.SUPPORT_AFTER_ADJUSTMENT,
+        supported_amount_yuan=Decimal("300000.00"),
+        score=Decimal(70),
+        opinion="设备单价偏高，核减20万元",
+    )
+    assert pa.adjusted_by_amount and pa.is_supported and not pa.awaits_revision
+    assert (pa.supported_amount_yuan, pa.reduction_amount_yuan) == (Decimal("300000.00"), Decimal("200000.00"))
+    assert selectors.assessment_overview(world.school_project).label == "调整后支持"
+    # Nothing to confirm: the cut is the adjustment.
+    with pytest.raises(ConflictError):
+        services.preassessment_accept_revision(actor=perf, assessment=pa, comment="确认")
+    world.school_project.refresh_from_db()
+    assert world.school_project.fiscal_amount_yuan == Decimal("300000.00")
+    project = project_services.project_transition(
+        actor=world.users["unit_user"], project=world.school_project, action="submit"
+    )
+    assert project.status == "submitted"
+    totals = selectors.preassessment_statistics(perf, pa.fiscal_year)["totals"]
+    assert totals["adjusted"] == 1 and totals["supported"] == 1
+    assert totals["cut"] == Decimal("200000.00") and totals["supported_amount"] == Decimal("300000.00")
+
+
+def test_support_after_adjustment_refuses_a_zero_amount(world: World) -> None:
+    pa = _to_fin_review(world)
+    with pytest.raises(DomainError, match="调整后支持的金额应大于0"):
+        services.preassessment_conclude(
+            actor=world.users["performance"],
+            assessment=pa,
+            conclusion=Conclusion.SUPPORT_AFTER_ADJUSTMENT,
+            supported_amount_yuan=Decimal(0),
+        )
+    pa.refresh_from_db()
+    assert pa.status == "fin_review" and pa.conclusion == ""
 
 
 def test_a_deferred_project_may_be_filed_again(world: World) -> None:

@@ -69,6 +69,30 @@ def test_api_list_filters_like_the_page(world: World) -> None:
     assert [r["code"] for r in response.json()["results"]] == ["P-HOSP"]
 
 
+def test_api_reads_writes_and_filters_the_assessment_triggers(world: World) -> None:
+    client = world.login("unit_user")
+    payload = {
+        "fiscal_year": 2026,
+        "code": "API-T",
+        "name": "专项债券项目",
+        "unit_code": "101001",
+        "start_year": 2026,
+        "end_year": 2026,
+        "is_special_bond": True,
+        "is_policy": True,
+    }
+    created = client.post("/api/v1/projects/", payload, content_type="application/json")
+    assert created.status_code == 201, created.content
+    body = created.json()
+    assert (body["is_policy"], body["is_revised"], body["is_special_bond"]) == (True, False, True)
+    listed = client.get("/api/v1/projects/?is_special_bond=true").json()["results"]
+    assert [r["code"] for r in listed] == ["API-T"]
+    assert "API-T" not in [r["code"] for r in client.get("/api/v1/projects/?is_policy=false").json()["results"]]
+    url = f"/api/v1/projects/{body['id']}/"
+    changed = client.patch(url, {"is_revised": True}, content_type="application/json")
+    assert changed.status_code == 200 and changed.json()["is_revised"] is True
+
+
 def test_openapi_schema_and_docs_are_served(world: World) -> None:
     client = world.login("performance")
     schema = client.get("/api/v1/schema/")

@@ -34,6 +34,9 @@ def _row(code: str, unit: str = "101001", **overrides: Any) -> list[Any]:
         "重要性分类": "B",
         "重点项目": "否",
         "项目概述": "说明",
+        "政策类项目": "否",
+        "修订的政策或项目": "否",
+        "专项债券项目": "否",
     }
     values.update(overrides)
     return [values[h] for h in HEADERS]
@@ -147,3 +150,34 @@ def test_exported_file_imports_back_unchanged(world: World) -> None:
     assert response.status_code == 302
     after = list(Project.objects.order_by("code").values_list("code", "total_amount_yuan", "version"))
     assert after == before
+
+
+def test_the_assessment_trigger_columns_import_and_export(world: World) -> None:
+    client = world.login("unit_user")
+    row = _row("T-1", 政策类项目="是", 专项债券项目="是")
+    assert client.post("/projects/import/", {"fiscal_year": 2026, "file": _xlsx([row])}).status_code == 302
+    project = Project.objects.get(code="T-1")
+    assert (project.is_policy, project.is_revised, project.is_special_bond) == (True, False, True)
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get("/projects/export/?q=T-1").content)).active
+    header = [c.value for c in sheet[1]]
+    values = dict(zip(header, [c.value for c in sheet[2]], strict=True))
+    assert (values["政策类项目"], values["修订的政策或项目"], values["专项债券项目"]) == ("是", "否", "是")
+    bad = _row("T-2", 专项债券项目="也许")
+    response = client.post("/projects/import/", {"fiscal_year": 2026, "file": _xlsx([bad])})
+    assert response.status_code == 400 and "可选值" in response.content.decode()
+    assert not Project.objects.filter(code="T-2").exists()
+
+
+def test_an_older_template_without_the_trigger_columns_still_imports_and_keeps_the_flags(world: World) -> None:
+    old_headers = [h for h in HEADERS if h not in ("政策类项目", "修订的政策或项目", "专项债券项目")]
+    client = world.login("unit_user")
+    Project.objects.filter(pk=world.school_project.pk).update(is_policy=True, is_special_bond=True)
+    old_row = dict(zip(HEADERS, _row(world.school_project.code), strict=True))
+    new_row = dict(zip(HEADERS, _row("OLD-1"), strict=True))
+    rows = [[r[h] for h in old_headers] for r in (old_row, new_row)]
+    response = client.post("/projects/import/", {"fiscal_year": 2026, "file": _xlsx(rows, headers=old_headers)})
+    assert response.status_code == 302
+    world.school_project.refresh_from_db()
+    assert world.school_project.is_policy and world.school_project.is_special_bond  # untouched by an old file
+    created = Project.objects.get(code="OLD-1")
+    assert not (created.is_policy or created.is_revised or created.is_special_bond)

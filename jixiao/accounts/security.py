@@ -1,0 +1,270 @@
+"""Login, password and session policy (SECURITY.md §1.2, checklist A01–A05, B01–B04).
+
+All numbers come from the one `SecurityPolicy` row that the security administrator edits; nothing here is a
+constant except the character classes.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Any
+
+from django.contrib.auth.hashers import check_password
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from jixiao.accounts import totp
+from jixiao.accounts.capabilities import THREE_ADMINS, Role
+from jixiao.accounts.models import LoginLock, PasswordHistory, SecurityPolicy, TOTPDevice, User
+from jixiao.core import audit
+from jixiao.core.errors import DomainError, PermissionDeniedError
+from jixiao.core.models import AuditEvent
+
+CLASSES = (
+    ("大写字母", re.compile(r"[A-Z]")),
+    ("小写字母", re.compile(r"[a-z]")),
+    ("数字", re.compile(r"[0-9]")),
+    ("符号", re.compile(r"[^A-Za-z0-9]")),
+)
+POLICY_FIELDS = [
+    "min_length",
+    "admin_min_length",
+    "min_classes",
+    "history_count",
+    "max_age_days",
+    "lockout_threshold",
+    "lockout_window_minutes",
+    "lockout_minutes",
+    "admin_lockout_minutes",
+    "idle_minutes",
+    "admin_idle_minutes",
+    "absolute_hours",
+    "admin_single_session",
+    "totp_required_admins",
+    "totp_required_finance",
+]
+
+
+POLICY_CACHE_KEY = "jixiao:security-policy"
+POLICY_CACHE_SECONDS = 30
+
+
+def policy() -> SecurityPolicy:
+    """The policy row, cached for 30 s (cleared on save), so a request does not pay a query for it."""
+    row = cache.get(POLICY_CACHE_KEY)
+    if row is None:
+        row = SecurityPolicy.objects.order_by("pk").first() or SecurityPolicy()
+        cache.set(POLICY_CACHE_KEY, row, POLICY_CACHE_SECONDS)
+    return row
+
+
+def policy_changed(**kwargs: Any) -> None:
+    cache.delete(POLICY_CACHE_KEY)
+
+
+# ---- passwords -------------------------------------------------------------------------------------------------
+
+
+def password_problems(password: str, user: Any | None, rules: SecurityPolicy | None = None) -> list[str]:
+    """Every rule the password breaks, in Chinese (empty when it is acceptable)."""
+    rules = rules or policy()
+    problems: list[str] = []
+    is_admin = bool(user is not None and getattr(user, "pk", None) and user.is_three_admin)
+    length = rules.admin_min_length if is_admin else rules.min_length
+    if len(password) < length:
+        problems.append(f"密码长度至少为{length}位" + ("（三员账号）" if is_admin else ""))
+    present = [name for name, pattern in CLASSES if pattern.search(password)]
+    if len(present) < rules.min_classes:
+        problems.append(f"密码须至少包含大写字母、小写字母、数字、符号中的{rules.min_classes}类")
+    username = getattr(user, "username", "") or ""
+    if username and username.lower() in password.lower():
+        problems.append("密码不能包含用户名")
+    if user is not None and getattr(user, "pk", None) and rules.history_count:
+        recent = PasswordHistory.objects.filter(user=user).values_list("password", flat=True)[: rules.history_count]
+        if any(check_password(password, encoded) for encoded in recent):
+            problems.append(f"新密码不能与最近{rules.history_count}次使用过的密码相同")
+    return problems
+
+
+def remember_password(user: User) -> None:
+    """Keep the hash of the password just set, trimmed to the history length."""
+    rules = policy()
+    PasswordHistory.objects.create(user=user, password=user.password)
+    keep = max(rules.history_count, 1)
+    old = PasswordHistory.objects.filter(user=user).values_list("pk", flat=True)[keep:]
+    PasswordHistory.objects.filter(pk__in=list(old)).delete()
+
+
+def password_expired(user: Any, *, now: datetime.datetime | None = None, rules: SecurityPolicy | None = None) -> bool:
+    changed = getattr(user, "password_changed_at", None)
+    if changed is None:
+        return False
+    max_age = (rules or policy()).max_age_days
+    return (now or timezone.now()) - changed > datetime.timedelta(days=max_age)
+
+
+# ---- lockout ---------------------------------------------------------------------------------------------------
+
+
+def _key(username: str) -> str:
+    return (username or "").strip().lower()[:150]
+
+
+def is_locked(username: str, *, now: datetime.datetime | None = None) -> bool:
+    lock = LoginLock.objects.filter(username=_key(username)).first()
+    return bool(lock and lock.locked_until and lock.locked_until > (now or timezone.now()))
+
+
+def _lock_minutes(username: str, rules: SecurityPolicy) -> int:
+    user = User.objects.filter(username__iexact=username).first()
+    return rules.admin_lockout_minutes if user is not None and user.is_three_admin else rules.lockout_minutes
+
+
+def register_failure(username: str, *, now: datetime.datetime | None = None) -> bool:
+    """Count a failed login; lock the username after the threshold within the window. True when it just locked."""
+    now = now or timezone.now()
+    rules = policy()
+    key = _key(username)
+    if not key:
+        return False
+    with transaction.atomic():
+        lock, _ = LoginLock.objects.select_for_update().get_or_create(username=key)
+        window = datetime.timedelta(minutes=rules.lockout_window_minutes)
+        if lock.first_failure_at is None or now - lock.first_failure_at > window:
+            lock.failures, lock.first_failure_at = 0, now
+        lock.failures += 1
+        locked = lock.failures >= rules.lockout_threshold
+        if locked:
+            lock.locked_until = now + datetime.timedelta(minutes=_lock_minutes(key, rules))
+            lock.failures, lock.first_failure_at = 0, None
+        lock.save()
+    if locked:
+        audit.record(
+            actor=key,
+            event_type="auth.locked",
+            object_type="accounts.user",
+            object_repr=key,
+            outcome=AuditEvent.Outcome.FAILURE,
+            reason=f"连续{rules.lockout_threshold}次登录失败，锁定{_lock_minutes(key, rules)}分钟",
+        )
+    return locked
+
+
+def clear_failures(username: str) -> None:
+    LoginLock.objects.filter(username=_key(username)).delete()
+
+
+def lock_get(pk: Any) -> LoginLock | None:
+    return LoginLock.objects.filter(pk=pk).first()
+
+
+def unlock(*, actor: Any, lock: LoginLock) -> None:
+    if not actor.can("security.manage"):
+        raise PermissionDeniedError("只有安全管理员可以解除锁定")
+    username = lock.username
+    lock.delete()
+    audit.record(actor=actor, event_type="auth.unlock", object_type="accounts.user", object_repr=username)
+
+
+def locks_active(*, now: datetime.datetime | None = None) -> list[LoginLock]:
+    return list(LoginLock.objects.filter(locked_until__gt=now or timezone.now()).order_by("-locked_until"))
+
+
+# ---- the policy itself ---------------------------------------------------------------------------------------------
+
+
+def policy_update(*, actor: Any, data: dict[str, Any]) -> SecurityPolicy:
+    if not actor.can("security.manage"):
+        raise PermissionDeniedError("只有安全管理员可以设置安全策略")
+    if data.get("admin_min_length", 0) < data.get("min_length", 0):
+        raise DomainError("三员密码最小长度不能小于普通用户的最小长度")
+    with transaction.atomic():
+        row, _ = SecurityPolicy.objects.select_for_update().get_or_create(pk=1)
+        before = audit.snapshot(row, POLICY_FIELDS)
+        for name in POLICY_FIELDS:
+            if name in data:
+                setattr(row, name, data[name])
+        row.updated_by = actor
+        row.full_clean()
+        row.save()
+        audit.record(
+            actor=actor,
+            event_type="security.policy_update",
+            obj=row,
+            changes=audit.diff(before, audit.snapshot(row, POLICY_FIELDS)),
+        )
+    return row
+
+
+# ---- second factor (TOTP) ------------------------------------------------------------------------------------------
+
+FINANCE_ROLES = frozenset({Role.PERFORMANCE, Role.BUDGET, Role.BUSINESS})
+
+
+def totp_required(user: Any, rules: SecurityPolicy | None = None) -> bool:
+    """Mandatory for 三员 and finance-bureau staff unless the security administrator switched it off."""
+    rules = rules or policy()
+    roles = set(user.memberships.filter(is_active=True).values_list("role", flat=True))
+    return bool(
+        (rules.totp_required_admins and roles & THREE_ADMINS) or (rules.totp_required_finance and roles & FINANCE_ROLES)
+    )
+
+
+def active_user(pk: Any) -> User | None:
+    try:
+        return User.objects.filter(pk=int(pk), is_active=True).first()
+    except (TypeError, ValueError):
+        return None
+
+
+def totp_device(user: Any) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed_at__isnull=False).first()
+
+
+def needs_second_factor(user: Any) -> bool:
+    return totp_device(user) is not None or totp_required(user)
+
+
+def totp_pending_device(user: Any) -> TOTPDevice:
+    """The device being enrolled (a fresh secret until it is confirmed with a first code)."""
+    device, created = TOTPDevice.objects.get_or_create(user=user, defaults={"secret": totp.new_secret()})
+    if not created and device.confirmed_at is None and not device.secret:
+        device.secret = totp.new_secret()
+        device.save(update_fields=["secret"])
+    return device
+
+
+def totp_check(user: Any, code: str, *, now: float | None = None) -> bool:
+    """Verify a code for login or enrollment; a confirmed code cannot be replayed. Audited either way."""
+    with transaction.atomic():
+        device = TOTPDevice.objects.select_for_update().filter(user=user).first()
+        step = None if device is None else totp.verify(device.secret, code, last_step=device.last_step, now=now)
+        if device is None or step is None:
+            audit.record(
+                actor=user,
+                event_type="auth.totp_failed",
+                obj=user,
+                outcome=AuditEvent.Outcome.FAILURE,
+                reason="动态口令错误",
+            )
+            failed = True
+        else:
+            enrolled = device.confirmed_at is None
+            device.last_step = step
+            device.confirmed_at = device.confirmed_at or timezone.now()
+            device.save(update_fields=["last_step", "confirmed_at"])
+            if enrolled:
+                audit.record(actor=user, event_type="auth.totp_enrolled", obj=user)
+            failed = False
+    if failed:
+        register_failure(user.get_username())
+    return not failed
+
+
+def totp_disable(*, actor: Any, user: Any) -> None:
+    if totp_required(user):
+        raise DomainError("按安全策略，您的账号必须使用动态口令，不能停用")
+    TOTPDevice.objects.filter(user=user).delete()
+    audit.record(actor=actor, event_type="auth.totp_disabled", obj=user)

@@ -1,0 +1,202 @@
+"""SECURITY.md checklist A01–A05, A07, B01, B04: lockout, password policy, expiry, idle timeout, single session."""
+
+from __future__ import annotations
+
+import datetime
+import time
+
+from django.contrib.sessions.models import Session
+from django.test import Client
+from django.utils import timezone
+
+from conftest import World
+from jixiao.accounts import security
+from jixiao.accounts.middleware import LAST_SEEN, LOGIN_AT
+from jixiao.accounts.models import LoginLock, SecurityPolicy
+from jixiao.accounts.tests.factories import TEST_PASSWORD
+from jixiao.core.models import AuditEvent
+
+LOGIN = "/accounts/login/"
+
+
+def _set_policy(**fields: object) -> None:
+    row = SecurityPolicy.objects.get(pk=1)
+    for name, value in fields.items():
+        setattr(row, name, value)
+    row.save()  # the post_save signal clears the cached policy
+
+
+def _try(client: Client, username: str, password: str) -> str:
+    return client.post(LOGIN, {"username": username, "password": password}).content.decode()
+
+
+def test_five_failures_lock_even_the_right_password_then_the_lock_expires(world: World) -> None:
+    client = Client()
+    for _ in range(4):
+        assert "用户名或密码错误" in _try(client, "p_unit", "wrong")
+    assert "用户名或密码错误" in _try(client, "p_unit", "wrong")  # the 5th is still the generic message
+    assert "已临时锁定" in _try(client, "p_unit", TEST_PASSWORD)  # the 6th, with the right password
+    assert AuditEvent.objects.filter(event_type="auth.locked", actor_name="p_unit").count() == 1
+    assert AuditEvent.objects.filter(event_type="auth.login_failed", actor_name="p_unit").count() == 5
+    LoginLock.objects.filter(username="p_unit").update(locked_until=timezone.now() - datetime.timedelta(seconds=1))
+    response = client.post(LOGIN, {"username": "p_unit", "password": TEST_PASSWORD})
+    assert response.status_code == 302
+    assert not LoginLock.objects.filter(username="p_unit").exists()  # the counter resets on success
+
+
+def test_unknown_usernames_lock_the_same_way(world: World) -> None:
+    client = Client()
+    for _ in range(5):
+        _try(client, "nobody", "wrong")
+    assert "已临时锁定" in _try(client, "nobody", "wrong")
+
+
+def test_failures_outside_the_window_do_not_add_up(world: World) -> None:
+    start = timezone.now()
+    for minutes in (0, 5, 10, 14):
+        assert not security.register_failure("p_unit", now=start + datetime.timedelta(minutes=minutes))
+    assert not security.register_failure("p_unit", now=start + datetime.timedelta(minutes=16))  # window restarted
+    assert not security.is_locked("p_unit")
+
+
+def test_three_admins_are_locked_longer(world: World) -> None:
+    now = timezone.now()
+    for _ in range(5):
+        security.register_failure("p_sec", now=now)
+    lock = LoginLock.objects.get(username="p_sec")
+    assert lock.locked_until == now + datetime.timedelta(minutes=30)
+
+
+def test_security_admin_unlocks_and_it_is_audited(world: World) -> None:
+    for _ in range(5):
+        security.register_failure("p_unit")
+    lock = LoginLock.objects.get(username="p_unit")
+    assert world.login("sys_admin").post(f"/accounts/console/security/locks/{lock.pk}/unlock/").status_code == 403
+    client = world.login("sec_admin")
+    page = client.get("/accounts/console/security/").content.decode()
+    assert "p_unit" in page
+    assert client.post(f"/accounts/console/security/locks/{lock.pk}/unlock/").status_code == 302
+    assert not security.is_locked("p_unit")
+    event = AuditEvent.objects.get(event_type="auth.unlock")
+    assert event.actor_name == "p_sec" and event.object_repr == "p_unit"
+
+
+def test_password_rules(world: World) -> None:
+    user = world.users["unit_user"]
+    assert security.password_problems("abcdefgh", user)  # one class only
+    assert security.password_problems("Abcdef1", user)  # 7 characters
+    assert any("用户名" in p for p in security.password_problems("Xp_unit#2026", user))
+    assert security.password_problems("Abcdef1!x", user) == []
+    admin = world.users["sec_admin"]
+    assert any("12" in p for p in security.password_problems("Abcdef1!x", admin))
+    assert security.password_problems("Abcdef1!xY2@", admin) == []
+
+
+def test_recent_passwords_cannot_come_back(world: World) -> None:
+    user = world.users["unit_user"]
+    client = world.login("unit_user")
+    for number, new in enumerate(["Newpass#2026a", "Newpass#2026b"]):
+        old = TEST_PASSWORD if number == 0 else "Newpass#2026a"
+        response = client.post("/accounts/password/", {"old_password": old, "new_password1": new, "new_password2": new})
+        assert response.status_code == 302, response.content.decode()
+    user.refresh_from_db()
+    again = client.post(
+        "/accounts/password/",
+        {"old_password": "Newpass#2026b", "new_password1": TEST_PASSWORD, "new_password2": TEST_PASSWORD},
+    )
+    assert again.status_code == 200 and "最近5次" in again.content.decode()
+
+
+def test_password_change_needs_the_current_password(world: World) -> None:
+    client = world.login("unit_user")
+    response = client.post("/accounts/password/", {"new_password1": "Abcdef1!xyz", "new_password2": "Abcdef1!xyz"})
+    assert response.status_code == 200 and "当前密码" in response.content.decode()
+    world.users["unit_user"].refresh_from_db()
+    assert world.users["unit_user"].check_password(TEST_PASSWORD)
+
+
+def test_an_expired_password_allows_only_the_change_page(world: World) -> None:
+    user = world.users["unit_user"]
+    user.password_changed_at = timezone.now() - datetime.timedelta(days=91)
+    user.save(update_fields=["password_changed_at"])
+    client = world.login("unit_user")
+    response = client.get("/projects/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/password/")
+    _set_policy(max_age_days=180)
+    assert client.get("/projects/").status_code == 200
+
+
+def test_idle_session_ends_on_the_next_request(world: World) -> None:
+    client = world.login("unit_user")
+    client.get("/")
+    session = client.session
+    session[LAST_SEEN] = int(time.time()) - 31 * 60
+    session.save()
+    response = client.get("/projects/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    assert client.get("/projects/").status_code == 302
+    assert AuditEvent.objects.filter(event_type="auth.session_expired").exists()
+
+
+def test_absolute_lifetime(world: World) -> None:
+    client = world.login("unit_user")
+    client.get("/")
+    session = client.session
+    session[LOGIN_AT] = int(time.time()) - 9 * 3600
+    session.save()
+    assert client.get("/projects/")["Location"].startswith("/accounts/login/")
+
+
+def test_three_admin_idle_limit_is_shorter(world: World) -> None:
+    client = world.login("sec_admin")
+    client.get("/")
+    session = client.session
+    session[LAST_SEEN] = int(time.time()) - 16 * 60
+    session.save()
+    assert client.get("/accounts/console/security/")["Location"].startswith("/accounts/login/")
+
+
+def test_second_login_of_a_three_admin_ends_the_first_session(world: World) -> None:
+    _set_policy(totp_required_admins=False)  # the second factor has its own tests
+    first, second = Client(), Client()
+    assert first.post(LOGIN, {"username": "p_sec", "password": TEST_PASSWORD}).status_code == 302
+    assert first.get("/accounts/console/security/").status_code == 200
+    assert second.post(LOGIN, {"username": "p_sec", "password": TEST_PASSWORD}).status_code == 302
+    assert second.get("/accounts/console/security/").status_code == 200
+    assert first.get("/accounts/console/security/").status_code == 302
+    assert AuditEvent.objects.filter(event_type="auth.session_replaced").count() == 1
+    assert Session.objects.count() == 1
+
+
+def test_business_users_may_hold_two_sessions(world: World) -> None:
+    first, second = Client(), Client()
+    for client in (first, second):
+        assert client.post(LOGIN, {"username": "p_unit", "password": TEST_PASSWORD}).status_code == 302
+    assert first.get("/projects/").status_code == 200 and second.get("/projects/").status_code == 200
+
+
+def test_policy_page_only_for_the_security_admin(world: World) -> None:
+    for persona in ("sys_admin", "audit_admin", "performance"):
+        assert world.login(persona).get("/accounts/console/security/").status_code == 403
+    client = world.login("sec_admin")
+    data = {
+        "min_length": 10,
+        "admin_min_length": 14,
+        "min_classes": 3,
+        "history_count": 5,
+        "max_age_days": 90,
+        "lockout_threshold": 5,
+        "lockout_window_minutes": 15,
+        "lockout_minutes": 20,
+        "admin_lockout_minutes": 30,
+        "idle_minutes": 30,
+        "admin_idle_minutes": 15,
+        "absolute_hours": 8,
+        "admin_single_session": "on",
+    }
+    assert client.post("/accounts/console/security/", data).status_code == 302
+    assert security.policy().min_length == 10
+    assert AuditEvent.objects.filter(event_type="security.policy_update").count() == 1
+    bad = client.post("/accounts/console/security/", data | {"admin_min_length": 9})
+    assert bad.status_code == 400 and "三员密码最小长度" in bad.content.decode()
+    assert security.policy().admin_min_length == 14

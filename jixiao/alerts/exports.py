@@ -1,0 +1,43 @@
+"""The warnings list as .xlsx (what the filters selected, amounts in 万元)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from jixiao.core.money import wan_from_yuan
+from jixiao.core.spreadsheets import write_workbook
+
+HEADERS = [
+    "年度",
+    "项目编码",
+    "项目名称",
+    "主管部门",
+    "实施单位",
+    "资金总额（万元）",
+    "规则",
+    "颜色",
+    "指标值",
+    "说明",
+    "计算日期",
+]
+
+
+def warnings_workbook(warnings: Iterable[Any]) -> bytes:
+    rows = (
+        [
+            w.fiscal_year,
+            w.project.code,
+            w.project.name,
+            w.project.department.name,
+            w.project.unit.name,
+            wan_from_yuan(w.project.total_amount_yuan),
+            w.rule.name,
+            w.get_color_display(),
+            w.value_text or (str(w.value) if w.value is not None else ""),
+            w.reason,
+            w.as_of.isoformat(),
+        ]
+        for w in warnings
+    )
+    return write_workbook([("预警列表", HEADERS, rows)], title="预警列表")

@@ -1,0 +1,45 @@
+"""Recompute warnings and lights: `sweep_warnings [--region CODE] [--year Y] [--as-of DATE]`."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from jixiao.alerts.sweep import default_as_of, sweep_region
+from jixiao.organizations.models import FiscalRegion
+from jixiao.organizations.selectors import current_fiscal_year
+from jixiao.projects.models import Project
+
+
+class Command(BaseCommand):
+    help = "重新计算预警（默认：所有有项目的财政区划、当前年度、今天）"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--region", help="财政区划编码（mof_div_code）")
+        parser.add_argument("--year", type=int, help="预算年度")
+        parser.add_argument("--as-of", dest="as_of", help="计算日期 YYYY-MM-DD")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        year = options["year"]
+        if year is None:
+            current = current_fiscal_year()
+            year = current.year if current else date.today().year
+        try:
+            as_of = date.fromisoformat(options["as_of"]) if options["as_of"] else default_as_of(year)
+        except ValueError as exc:
+            raise CommandError("日期格式应为 YYYY-MM-DD") from exc
+        if options["region"]:
+            regions = list(FiscalRegion.objects.filter(mof_div_code=options["region"]))
+            if not regions:
+                raise CommandError(f"财政区划 {options['region']} 不存在")
+        else:
+            ids = Project.objects.filter(fiscal_year=year).values("region_id").distinct()
+            regions = list(FiscalRegion.objects.filter(pk__in=ids))
+        for region in regions:
+            result = sweep_region(region, year, as_of)
+            self.stdout.write(
+                f"{region.name} {year}年度（{as_of}）：项目{result.projects}个，预警{result.warnings}条，"
+                f"红灯{result.red}条，新开处置{result.cases_opened}件"
+            )

@@ -1,0 +1,369 @@
+"""Reads for 预警: the setting and rules in force, warnings and lights, tiers, cases, 待办, the dashboard card."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+
+from jixiao.alerts.models import (
+    ANSWERABLE_STATES,
+    OPEN_STATES,
+    CaseStatus,
+    Color,
+    FinanceOpinion,
+    FundAdjustment,
+    Profile,
+    ProjectLight,
+    ProjectMonitoringTier,
+    ProjectYearFlag,
+    TierRule,
+    Warning,
+    WarningCase,
+    WarningRule,
+    WarningSetting,
+)
+from jixiao.core.todos import TodoItem
+from jixiao.organizations.models import CalendarDay
+from jixiao.projects.models import Project, ProjectStatus
+
+ZERO_YUAN = Value(Decimal(0), output_field=DecimalField(max_digits=18, decimal_places=2))
+
+
+def _rank(row: Any, region: Any) -> tuple[int, int] | None:
+    """How specific a region/year row is for `region` (None when it does not apply)."""
+    if row.region_id is not None:
+        if region is None or not region.path.startswith(row.region.path):
+            return None
+        depth = len(row.region.path)
+    else:
+        depth = -1
+    return depth, 1 if row.fiscal_year else 0
+
+
+def pick_setting(settings_rows: Iterable[WarningSetting], region: Any, fiscal_year: int) -> WarningSetting:
+    """The most specific setting row (nearest region, then the given year); national_default/MONTH without any."""
+    best: tuple[int, int] | None = None
+    chosen: WarningSetting | None = None
+    for row in settings_rows:
+        if row.fiscal_year is not None and row.fiscal_year != fiscal_year:
+            continue
+        rank = _rank(row, region)
+        if rank is not None and (best is None or rank > best):
+            best, chosen = rank, row
+    return chosen or WarningSetting()
+
+
+def setting_for(region: Any, fiscal_year: int) -> WarningSetting:
+    return pick_setting(WarningSetting.objects.select_related("region"), region, fiscal_year)
+
+
+def pick_rules(rules: Iterable[WarningRule], region: Any, fiscal_year: int, profile: str) -> list[WarningRule]:
+    """The rules in force: national_default rows plus the active profile's rows; per code the active profile beats
+    national, then the nearest region and the given year win. Disabled winners switch the code off."""
+    chosen: dict[str, tuple[tuple[int, int, int], WarningRule]] = {}
+    for rule in rules:
+        if rule.profile not in (Profile.NATIONAL, profile):
+            continue
+        if rule.fiscal_year is not None and rule.fiscal_year != fiscal_year:
+            continue
+        rank = _rank(rule, region)
+        if rank is None:
+            continue
+        key = (1 if rule.profile == profile and profile != Profile.NATIONAL else 0, *rank)
+        current = chosen.get(rule.code)
+        if current is None or key > current[0]:
+            chosen[rule.code] = (key, rule)
+    # A profile row that is switched off falls back to the national one.
+    result = []
+    for code, (_key, rule) in chosen.items():
+        if not rule.enabled and rule.profile != Profile.NATIONAL:
+            fallback = [
+                r
+                for r in rules
+                if r.code == code and r.profile == Profile.NATIONAL and r.enabled and _rank(r, region) is not None
+                if r.fiscal_year in (None, fiscal_year)
+            ]
+            if fallback:
+                result.append(max(fallback, key=lambda r: _rank(r, region) or (-2, 0)))
+            continue
+        if rule.enabled:
+            result.append(rule)
+    return sorted(result, key=lambda r: (r.sort, r.code))
+
+
+def rules_in_force(region: Any, fiscal_year: int) -> tuple[WarningSetting, list[WarningRule]]:
+    setting = setting_for(region, fiscal_year)
+    rules = list(WarningRule.objects.select_related("region"))
+    return setting, pick_rules(rules, region, fiscal_year, setting.profile)
+
+
+def rules_visible(user: Any) -> QuerySet[WarningRule]:
+    region = user.active_membership.region
+    ancestors = [part for part in region.path.split("/") if part]
+    return WarningRule.objects.filter(Q(region__isnull=True) | Q(region__mof_div_code__in=ancestors)).select_related(
+        "region"
+    )
+
+
+def settings_visible(user: Any) -> QuerySet[WarningSetting]:
+    region = user.active_membership.region
+    ancestors = [part for part in region.path.split("/") if part]
+    return WarningSetting.objects.filter(Q(region__isnull=True) | Q(region__mof_div_code__in=ancestors)).select_related(
+        "region"
+    )
+
+
+def rule_get(user: Any, pk: Any) -> WarningRule:
+    from django.http import Http404
+
+    found = rules_visible(user).filter(pk=pk).first() if str(pk).isdigit() else None
+    if found is None:
+        raise Http404
+    return found
+
+
+def pick_tier_rules(rules: Iterable[TierRule], region: Any, fiscal_year: int) -> list[TierRule]:
+    chosen: dict[str, tuple[tuple[int, int], TierRule]] = {}
+    for rule in rules:
+        if rule.fiscal_year is not None and rule.fiscal_year != fiscal_year:
+            continue
+        rank = _rank(rule, region)
+        if rank is None:
+            continue
+        current = chosen.get(rule.tier)
+        if current is None or rank > current[0]:
+            chosen[rule.tier] = (rank, rule)
+    return [rule for _rank_, rule in chosen.values() if rule.enabled]
+
+
+def tier_rules_in_force(region: Any, fiscal_year: int) -> list[TierRule]:
+    return pick_tier_rules(TierRule.objects.select_related("region"), region, fiscal_year)
+
+
+# ---- warnings and lights -----------------------------------------------------------------------------------------
+
+
+def warnings_visible(user: Any) -> QuerySet[Warning]:
+    return Warning.objects.visible_to(user).select_related(  # type: ignore[attr-defined, no-any-return]
+        "project", "project__department", "project__unit", "rule"
+    )
+
+
+def warnings_filtered(user: Any, params: dict[str, Any]) -> QuerySet[Warning]:
+    qs = warnings_visible(user)
+    if params.get("fiscal_year"):
+        qs = qs.filter(fiscal_year=params["fiscal_year"])
+    if params.get("color"):
+        qs = qs.filter(color=params["color"])
+    if params.get("rule"):
+        qs = qs.filter(rule__code=params["rule"])
+    if params.get("department"):
+        qs = qs.filter(project__department=params["department"])
+    if params.get("q"):
+        qs = qs.filter(Q(project__name__icontains=params["q"]) | Q(project__code__icontains=params["q"]))
+    severity = Case(When(color="RED", then=0), When(color="YELLOW", then=1), default=2, output_field=IntegerField())
+    return qs.order_by(severity, "project__code", "rule__sort")
+
+
+@dataclass(frozen=True)
+class Light:
+    color: str
+    reasons: tuple[str, ...]
+    suspended: bool = False
+    tier: str = ""
+
+    @property
+    def label(self) -> str:
+        return {"RED": "红灯", "YELLOW": "黄灯", "GREEN": "绿灯"}.get(self.color, "未监测")
+
+
+def lights_for(projects: Iterable[Any]) -> dict[int, Light]:
+    """Lights with their reasons for a set of projects in one query, whatever their number (none when no project
+    is in the library: only library projects are monitored, so drafts need no look-up)."""
+    projects = [p for p in projects if p.status == ProjectStatus.IN_LIBRARY]
+    if not projects:
+        return {}
+    years = {p.pk: p.fiscal_year for p in projects}
+    suspended = ProjectYearFlag.objects.filter(
+        project_id=OuterRef("project_id"), fiscal_year=OuterRef("fiscal_year"), payment_suspended=True
+    )
+    rows = ProjectLight.objects.filter(project_id__in=list(years)).annotate(suspended=Exists(suspended))
+    return {
+        light.project_id: Light(light.color, tuple(light.reasons or ()), light.suspended)  # type: ignore[attr-defined]
+        for light in rows
+        if years.get(light.project_id) == light.fiscal_year
+    }
+
+
+def dashboard(user: Any, fiscal_year: int) -> list[dict[str, Any]]:
+    """Counts and budget amounts of visible projects by light colour (the dashboard card)."""
+    rows = (
+        ProjectLight.objects.visible_to(user)  # type: ignore[attr-defined]
+        .filter(fiscal_year=fiscal_year)
+        .values("color")
+        .annotate(n=Count("id"), amount=Coalesce(Sum("project__total_amount_yuan"), ZERO_YUAN))
+    )
+    by_color = {r["color"]: r for r in rows}
+    return [
+        {
+            "color": c.value,
+            "label": c.label,
+            "count": by_color.get(c.value, {}).get("n", 0),
+            "amount": by_color.get(c.value, {}).get("amount", Decimal(0)),
+        }
+        for c in (Color.RED, Color.YELLOW, Color.GREEN)
+    ]
+
+
+# ---- tiers, opinions, flags, adjustments -------------------------------------------------------------------------
+
+
+def tiers_visible(user: Any, fiscal_year: int) -> QuerySet[ProjectMonitoringTier]:
+    return (
+        ProjectMonitoringTier.objects.visible_to(user)  # type: ignore[attr-defined, no-any-return]
+        .filter(fiscal_year=fiscal_year)
+        .select_related("project", "project__department", "project__unit", "rule", "selected_by")
+        .order_by("-tier", "project__code")
+    )
+
+
+def opinions_by_project(project_ids: Iterable[int], fiscal_year: int) -> dict[int, FinanceOpinion]:
+    rows = FinanceOpinion.objects.filter(project_id__in=list(project_ids), fiscal_year=fiscal_year)
+    return {o.project_id: o for o in rows}
+
+
+def project_alerts(project: Any) -> dict[str, Any]:
+    """What the project page shows: light, tier, flag, opinion, cases and budget adjustments of its year."""
+    year = project.fiscal_year
+    return {
+        "light": lights_for([project]).get(project.pk),
+        "tier": ProjectMonitoringTier.objects.filter(project=project, fiscal_year=year).first(),
+        "flag": ProjectYearFlag.objects.filter(project=project, fiscal_year=year).first(),
+        "opinion": FinanceOpinion.objects.filter(project=project, fiscal_year=year).first(),
+        "cases": list(WarningCase.objects.filter(project=project, fiscal_year=year).select_related("rule")),
+        "adjustments": list(FundAdjustment.objects.filter(project=project, fiscal_year=year)),
+    }
+
+
+def adjustments_total(project_ids: Iterable[int] | None, fiscal_year: int, region: Any) -> Decimal:
+    qs = FundAdjustment.objects.filter(
+        fiscal_year=fiscal_year,
+        kind__in=[FundAdjustment.Kind.ADJUST_DOWN, FundAdjustment.Kind.RECOVER],
+        project__region__path__startswith=region.path,
+    )
+    if project_ids is not None:
+        qs = qs.filter(project_id__in=list(project_ids))
+    return qs.aggregate(total=Coalesce(Sum("amount_yuan"), ZERO_YUAN))["total"]  # type: ignore[no-any-return]
+
+
+# ---- cases -------------------------------------------------------------------------------------------------------
+
+
+def cases_visible(user: Any) -> QuerySet[WarningCase]:
+    return WarningCase.objects.visible_to(user).select_related(  # type: ignore[attr-defined, no-any-return]
+        "project", "project__department", "project__unit", "rule"
+    )
+
+
+def cases_filtered(user: Any, params: dict[str, Any]) -> QuerySet[WarningCase]:
+    qs = cases_visible(user)
+    if params.get("status"):
+        qs = qs.filter(status=params["status"])
+    if params.get("fiscal_year"):
+        qs = qs.filter(fiscal_year=params["fiscal_year"])
+    return qs.order_by("status", "due_date", "id")
+
+
+def case_get(user: Any, pk: Any) -> WarningCase:
+    return WarningCase.objects.get_visible_or_404(user, pk=pk)  # type: ignore[attr-defined, no-any-return]
+
+
+def overdue_cases(today: date, region: Any | None = None) -> QuerySet[WarningCase]:
+    qs = WarningCase.objects.filter(status=CaseStatus.OPEN, due_date__lt=today)
+    if region is not None:
+        qs = qs.filter(project__region__path__startswith=region.path)
+    return qs
+
+
+def alert_todos(user: Any) -> list[TodoItem]:
+    membership = getattr(user, "active_membership", None)
+    if membership is None:
+        return []
+    items: list[TodoItem] = []
+    if membership.can("alerts.respond"):
+        stats = (
+            WarningCase.objects.visible_to(user)  # type: ignore[attr-defined]
+            .filter(status__in=ANSWERABLE_STATES)
+            .aggregate(n=Count("id"), first=Min("due_date"))
+        )
+        hint = f"最近期限 {stats['first']:%Y-%m-%d}" if stats["first"] else ""
+        url = reverse("alerts:cases") + "?status=OPEN"
+        items.append(TodoItem("预警处置", "红灯预警待说明", stats["n"], url, hint))
+    if membership.can("alerts.decide"):
+        to_decide = cases_visible(user).filter(status=CaseStatus.PROPOSED).count()
+        items.append(TodoItem("预警处置", "预警处置待决定", to_decide, reverse("alerts:cases") + "?status=PROPOSED"))
+    return items
+
+
+def open_case_keys(project_ids: Iterable[int], fiscal_year: int) -> set[tuple[int, str]]:
+    rows = WarningCase.objects.filter(
+        project_id__in=list(project_ids), fiscal_year=fiscal_year, status__in=OPEN_STATES
+    ).values_list("project_id", "rule_code")
+    return set(rows)
+
+
+def project_get(user: Any, pk: Any) -> Any:
+    return Project.objects.get_visible_or_404(user, pk=pk)
+
+
+def calendar_days(region: Any, year: int) -> QuerySet[CalendarDay]:
+    return (
+        CalendarDay.objects.filter(date__year=year)
+        .filter(Q(region__isnull=True) | Q(region=region))
+        .select_related("region")
+        .order_by("date")
+    )
+
+
+def rounds_for_bulletin(user: Any, fiscal_year: int) -> QuerySet[Any]:
+    """Issued project monitoring rounds the user sees (one 通报 each)."""
+    from jixiao.monitoring.models import MonitoringTask
+
+    return (
+        MonitoringTask.objects.visible_to(user)
+        .filter(fiscal_year=fiscal_year, kind=MonitoringTask.Kind.PROJECT)
+        .exclude(status=MonitoringTask.Status.DRAFT)
+        .select_related("region")
+        .order_by("period_end_month", "id")
+    )
+
+
+def round_get(user: Any, pk: Any) -> Any:
+    from django.http import Http404
+
+    from jixiao.monitoring.models import MonitoringTask
+
+    found = MonitoringTask.objects.visible_to(user).filter(pk=pk).first() if str(pk).isdigit() else None
+    if found is None or found.status == MonitoringTask.Status.DRAFT or found.kind != MonitoringTask.Kind.PROJECT:
+        raise Http404
+    return MonitoringTask.objects.select_related("region").get(pk=found.pk)

@@ -1,0 +1,444 @@
+"""预警 writes: rule and profile configuration, tiers and finance opinions, the disposition of red warnings, and
+escalation. Every function re-checks capability and row scope, locks what it changes and writes audit rows."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from jixiao.alerts import engine, selectors
+from jixiao.alerts.models import (
+    AMOUNT_OPTIONS,
+    ANSWERABLE_STATES,
+    CaseStatus,
+    FinanceOpinion,
+    FundAdjustment,
+    OnTimeout,
+    Option,
+    Profile,
+    ProjectLight,
+    ProjectMonitoringTier,
+    ProjectYearFlag,
+    ReminderLetter,
+    Tier,
+    WarningCase,
+    WarningRule,
+    WarningSetting,
+)
+from jixiao.alerts.workflow import CASE_WORKFLOW, DECIDE, ESCALATE, RESPOND
+from jixiao.core import audit
+from jixiao.core.errors import ConflictError, DomainError, NotFoundError
+from jixiao.core.money import format_wan
+from jixiao.core.permissions import require
+from jixiao.execution.selectors import annotate_execution
+from jixiao.organizations.models import CalendarDay
+from jixiao.projects.models import Project, ProjectStatus
+
+RULE_FIELDS = [
+    "name",
+    "bands",
+    "enabled",
+    "requires_explanation",
+    "disposition_options",
+    "sla_working_days",
+    "on_timeout",
+]
+
+
+# ---- configuration ----------------------------------------------------------------------------------------------
+
+
+def rule_update(
+    *, actor: Any, rule: WarningRule, data: dict[str, Any], expected_version: int | None = None
+) -> WarningRule:
+    """Edit a rule's bands, switch it on or off, or change its disposition. Bands are validated (engine).
+
+    A row of another level (national, or the province above a county) is not changed: the edit goes to the actor's
+    region's own copy (created on first edit), which wins for that region (most specific row)."""
+    require(actor, "alerts.configure")
+    cleaned = {k: v for k, v in data.items() if k in RULE_FIELDS}
+    if "bands" in cleaned:
+        enabled = cleaned.get("enabled", rule.enabled)
+        problems = engine.validate_bands(cleaned["bands"])
+        if problems and (cleaned["bands"] != [] or enabled):  # an empty rule may exist only switched off
+            raise DomainError("；".join(problems))
+    options = cleaned.get("disposition_options")
+    if options is not None and any(o not in Option.values for o in options):
+        raise DomainError("处置方式无效")
+    if cleaned.get("sla_working_days") is not None and not 1 <= int(cleaned["sla_working_days"]) <= 60:
+        raise DomainError("处置时限应在1至60个工作日之间")
+    with transaction.atomic():
+        locked = WarningRule.objects.select_for_update().get(pk=rule.pk)
+        if expected_version is not None and locked.version != expected_version:
+            raise ConflictError("规则已被他人修改，请刷新后重试")
+        region = actor.active_membership.region
+        if locked.region_id != region.pk:
+            locked = _own_copy(actor, locked, region)
+        before = audit.snapshot(locked, RULE_FIELDS)
+        changed = [f for f, v in cleaned.items() if getattr(locked, f) != v]
+        if not changed:
+            return locked
+        for f in changed:
+            setattr(locked, f, cleaned[f])
+        locked.version += 1
+        locked.updated_by = actor
+        locked.save()
+        audit.record(
+            actor=actor,
+            event_type="alerts.rule_update",
+            obj=locked,
+            changes=audit.diff(before, audit.snapshot(locked, RULE_FIELDS)),
+        )
+    return locked
+
+
+def _own_copy(actor: Any, rule: WarningRule, region: Any) -> WarningRule:
+    """The region's own row for the rule (same profile, code and year), copied from `rule` if there is none."""
+    own = (
+        WarningRule.objects.select_for_update()
+        .filter(profile=rule.profile, code=rule.code, region=region, fiscal_year=rule.fiscal_year)
+        .first()
+    )
+    if own is not None:
+        return own
+    source_pk = rule.pk
+    rule.pk = None
+    rule.id = None
+    rule.region = region
+    rule.version = 1
+    rule.updated_by = actor
+    rule.save(force_insert=True)
+    audit.record(
+        actor=actor,
+        event_type="alerts.rule_override",
+        obj=rule,
+        changes={"copied_from": [None, str(source_pk)], "region": [None, str(region.pk)]},
+    )
+    return rule
+
+
+def setting_save(*, actor: Any, region: Any, fiscal_year: int | None, profile: str) -> WarningSetting:
+    """Choose the rule profile in force for the actor's region (and a year, or every year)."""
+    require(actor, "alerts.configure")
+    if profile not in Profile.values:
+        raise DomainError("预警方案无效")
+    with transaction.atomic():
+        row = WarningSetting.objects.select_for_update().filter(region=region, fiscal_year=fiscal_year).first()
+        before = {"profile": row.profile} if row else {}
+        if row is None:
+            row = WarningSetting(region=region, fiscal_year=fiscal_year)
+        row.profile = profile
+        row.save()
+        audit.record(
+            actor=actor, event_type="alerts.setting_save", obj=row, changes=audit.diff(before, {"profile": profile})
+        )
+    return row
+
+
+def calendar_day_save(*, actor: Any, region: Any, day: date, is_working: bool, name: str) -> CalendarDay:
+    require(actor, "alerts.configure")
+    with transaction.atomic():
+        row, created = CalendarDay.objects.select_for_update().get_or_create(
+            region=region, date=day, defaults={"is_working": is_working, "name": name[:60]}
+        )
+        before = {} if created else {"is_working": row.is_working, "name": row.name}
+        row.is_working, row.name = is_working, name[:60]
+        row.save()
+        audit.record(
+            actor=actor,
+            event_type="alerts.calendar_save",
+            obj=row,
+            changes=audit.diff(before, {"is_working": is_working, "name": row.name}),
+        )
+    return row
+
+
+def calendar_day_delete(*, actor: Any, region: Any, pk: Any) -> None:
+    require(actor, "alerts.configure")
+    with transaction.atomic():
+        row = CalendarDay.objects.select_for_update().filter(pk=pk, region=region).first()
+        if row is None:
+            raise NotFoundError("日历记录不存在")
+        audit.record(actor=actor, event_type="alerts.calendar_delete", obj=row, changes={"date": [str(row.date), None]})
+        row.delete()
+
+
+# ---- sweeping (the engine lives in alerts.sweep) ---------------------------------------------------------------
+
+
+def sweep(*, actor: Any, region: Any, fiscal_year: int, as_of: date) -> Any:
+    from jixiao.alerts.sweep import sweep_region
+
+    require(actor, "alerts.configure")
+    return sweep_region(region, fiscal_year, as_of, actor=actor)
+
+
+# ---- tiers --------------------------------------------------------------------------------------------------------
+
+
+def select_tiers(*, actor: Any, region: Any, fiscal_year: int, today: date | None = None) -> dict[str, int]:
+    """Run the tier rules: rule-selected rows are replaced, manual ones kept. 重点 beats 重大.
+
+    Execution is taken at the end of the rule's checkpoint month (or today, if earlier) in one query per rule."""
+    require(actor, "alerts.decide")
+    today = today or timezone.localdate()
+    chosen: dict[int, tuple[str, Any, str]] = {}
+    for rule in sorted(selectors.tier_rules_in_force(region, fiscal_year), key=lambda r: r.tier == Tier.KEY):
+        qs = Project.objects.filter(
+            region=region,
+            fiscal_year=fiscal_year,
+            status=ProjectStatus.IN_LIBRARY,
+            is_deleted=False,
+            total_amount_yuan__gte=rule.min_amount_yuan,
+        )
+        if rule.checkpoint_month and rule.max_exec_rate_pct is not None:
+            at = min(engine.month_end(fiscal_year, rule.checkpoint_month), today)
+            for pk, budget, executed in annotate_execution(qs.order_by(), at).values_list(
+                "pk", "total_amount_yuan", "executed_yuan"
+            ):
+                rate = engine.exec_rate_to_date(executed, budget)
+                if rate < rule.max_exec_rate_pct:
+                    reason = f"资金{format_wan(budget)}万元，{rule.checkpoint_month}月末执行率{rate:.2f}%"
+                    chosen[pk] = (rule.tier, rule, reason)
+        else:
+            for pk, budget in qs.values_list("pk", "total_amount_yuan"):
+                chosen[pk] = (rule.tier, rule, f"资金{format_wan(budget)}万元")
+    with transaction.atomic():
+        manual = set(
+            ProjectMonitoringTier.objects.filter(
+                project__region=region, fiscal_year=fiscal_year, source=ProjectMonitoringTier.Source.MANUAL
+            ).values_list("project_id", flat=True)
+        )
+        ProjectMonitoringTier.objects.filter(
+            project__region=region, fiscal_year=fiscal_year, source=ProjectMonitoringTier.Source.RULE
+        ).delete()
+        rows = [
+            ProjectMonitoringTier(
+                project_id=pk,
+                fiscal_year=fiscal_year,
+                tier=tier,
+                source=ProjectMonitoringTier.Source.RULE,
+                rule=rule,
+                reason=reason[:500],
+                selected_by=actor,
+            )
+            for pk, (tier, rule, reason) in chosen.items()
+            if pk not in manual
+        ]
+        ProjectMonitoringTier.objects.bulk_create(rows)
+        counts = {t.value: sum(1 for r in rows if r.tier == t.value) for t in Tier}
+        audit.record(
+            actor=actor,
+            event_type="alerts.tier_select",
+            object_type="organizations.fiscalregion",
+            object_id=str(region.pk),
+            object_repr=f"{region.name} {fiscal_year}年度监控层级筛选",
+            changes={"selected": counts, "manual_kept": len(manual)},
+        )
+    return counts
+
+
+def _visible_project(actor: Any, project: Project) -> None:
+    if not Project.objects.visible_to(actor).filter(pk=project.pk).exists():
+        raise NotFoundError("项目不存在")
+
+
+def tier_set(*, actor: Any, project: Project, tier: str, reason: str) -> ProjectMonitoringTier | None:
+    """Set a project's tier by hand (with a reason); tier '' returns it to 全面 only."""
+    require(actor, "alerts.decide")
+    _visible_project(actor, project)
+    if tier and tier not in Tier.values:
+        raise DomainError("监控层级无效")
+    if not reason.strip():
+        raise DomainError("请填写调整理由")
+    with transaction.atomic():
+        Project.objects.select_for_update().get(pk=project.pk)
+        row = ProjectMonitoringTier.objects.filter(project=project, fiscal_year=project.fiscal_year).first()
+        before = {"tier": row.tier if row else ""}
+        if not tier:
+            if row is not None:
+                row.delete()
+            result = None
+        else:
+            row = row or ProjectMonitoringTier(project=project, fiscal_year=project.fiscal_year)
+            row.tier, row.source, row.rule = tier, ProjectMonitoringTier.Source.MANUAL, None
+            row.reason, row.selected_by = reason.strip()[:500], actor
+            row.save()
+            result = row
+        audit.record(
+            actor=actor,
+            event_type="alerts.tier_set",
+            obj=project,
+            changes={"tier": [before["tier"], tier]},
+            reason=reason,
+        )
+    return result
+
+
+def opinion_save(*, actor: Any, project: Project, data: dict[str, Any]) -> FinanceOpinion:
+    """财政重点审核意见 on a project-year."""
+    require(actor, "alerts.decide")
+    _visible_project(actor, project)
+    fields = ["needs_rectify", "advice", "budget_action"]
+    cleaned = {k: data[k] for k in fields if k in data}
+    if cleaned.get("needs_rectify") and not str(cleaned.get("advice", "")).strip():
+        raise DomainError("需要整改时请填写整改要求和建议")
+    with transaction.atomic():
+        Project.objects.select_for_update().get(pk=project.pk)
+        row = FinanceOpinion.objects.filter(project=project, fiscal_year=project.fiscal_year).first()
+        before = audit.snapshot(row, fields) if row else {}
+        row = row or FinanceOpinion(project=project, fiscal_year=project.fiscal_year)
+        for k, v in cleaned.items():
+            setattr(row, k, v)
+        row.updated_by = actor
+        if row.pk:
+            row.version += 1
+        row.save()
+        audit.record(
+            actor=actor,
+            event_type="alerts.opinion_save",
+            obj=row,
+            changes=audit.diff(before, audit.snapshot(row, fields)),
+        )
+    return row
+
+
+# ---- disposition -----------------------------------------------------------------------------------------------
+
+
+def _check_amount(option: str, amount: Decimal | None, project: Project, executed: Decimal) -> Decimal | None:
+    if option not in Option.values:
+        raise DomainError("处置方式无效")
+    if option not in AMOUNT_OPTIONS:
+        return None
+    if amount is None or amount <= 0:
+        raise DomainError(f"“{Option(option).label}”须填写大于0的金额")
+    available = project.total_amount_yuan - max(executed, Decimal(0))
+    if amount > available:
+        raise DomainError(f"金额不能超过尚未支出的预算{format_wan(available)}万元")
+    return amount
+
+
+def _executed(project: Project) -> Decimal:
+    light = ProjectLight.objects.filter(project=project, fiscal_year=project.fiscal_year).first()
+    return light.executed_yuan if light else Decimal(0)
+
+
+def case_respond(
+    *, actor: Any, case: WarningCase, explanation: str, option: str, amount_yuan: Decimal | None
+) -> WarningCase:
+    """The unit explains the red warning and proposes a disposition."""
+    require(actor, "alerts.respond")
+    if not WarningCase.objects.visible_to(actor).filter(pk=case.pk).exists():  # type: ignore[attr-defined]
+        raise NotFoundError("预警处置不存在")
+    if not explanation.strip():
+        raise DomainError("请说明预警原因")
+    with transaction.atomic():
+        locked = WarningCase.objects.select_for_update().select_related("project", "rule").get(pk=case.pk)
+        if locked.status not in ANSWERABLE_STATES:
+            raise ConflictError(f"预警处置当前状态为“{locked.get_status_display()}”，不能再说明")
+        allowed = locked.rule.disposition_options or Option.values
+        if option not in allowed:
+            raise DomainError("该规则不允许此处置方式")
+        amount = _check_amount(option, amount_yuan, locked.project, _executed(locked.project))
+        before = audit.snapshot(locked, ["status", "explanation", "proposed_option", "proposed_amount_yuan"])
+        locked.explanation = explanation.strip()[:2000]
+        locked.proposed_option, locked.proposed_amount_yuan = option, amount
+        locked.proposed_by, locked.proposed_at = actor, timezone.now()
+        locked.status = CASE_WORKFLOW.get(locked.status, RESPOND).target
+        locked.version += 1
+        locked.save()
+        after = audit.snapshot(locked, ["status", "explanation", "proposed_option", "proposed_amount_yuan"])
+        audit.record(actor=actor, event_type="alerts.case_respond", obj=locked, changes=audit.diff(before, after))
+    return locked
+
+
+def case_decide(*, actor: Any, case: WarningCase, option: str, amount_yuan: Decimal | None, reason: str) -> WarningCase:
+    """Finance decides (it may change the option and the amount, with a reason). A decided 调减 or 收回 records a
+    budget adjustment (`FundAdjustment`)."""
+    require(actor, "alerts.decide")
+    if not WarningCase.objects.visible_to(actor).filter(pk=case.pk).exists():  # type: ignore[attr-defined]
+        raise NotFoundError("预警处置不存在")
+    with transaction.atomic():
+        locked = WarningCase.objects.select_for_update().select_related("project", "rule").get(pk=case.pk)
+        if locked.status != CaseStatus.PROPOSED:
+            raise ConflictError(f"预警处置当前状态为“{locked.get_status_display()}”，不能决定")
+        amount = _check_amount(option, amount_yuan, locked.project, _executed(locked.project))
+        changed = option != locked.proposed_option or amount != locked.proposed_amount_yuan
+        if changed and not reason.strip():
+            raise DomainError("改变单位建议的处置方式或金额时须填写理由")
+        before = audit.snapshot(locked, ["status", "decided_option", "decided_amount_yuan", "decision_reason"])
+        locked.decided_option, locked.decided_amount_yuan = option, amount
+        locked.decision_reason = reason.strip()[:2000]
+        locked.decided_by, locked.decided_at = actor, timezone.now()
+        locked.status = CASE_WORKFLOW.get(locked.status, DECIDE).target
+        locked.version += 1
+        locked.save()
+        after = audit.snapshot(locked, ["status", "decided_option", "decided_amount_yuan", "decision_reason"])
+        audit.record(actor=actor, event_type="alerts.case_decide", obj=locked, changes=audit.diff(before, after))
+        kind = {Option.ADJUST_DOWN: FundAdjustment.Kind.ADJUST_DOWN, Option.RECOVER: FundAdjustment.Kind.RECOVER}.get(
+            Option(option)
+        )
+        if kind is not None and amount is not None:
+            adjustment = FundAdjustment.objects.create(
+                project=locked.project,
+                fiscal_year=locked.fiscal_year,
+                kind=kind,
+                amount_yuan=amount,
+                reason=(reason.strip() or locked.explanation)[:2000],
+                source_case=locked,
+                created_by=actor,
+            )
+            audit.record(
+                actor=actor,
+                event_type="alerts.fund_adjustment",
+                obj=adjustment,
+                changes={"kind": [None, kind.value], "amount_yuan": [None, str(amount)]},
+            )
+        if option == Option.SUSPEND:
+            _suspend(locked, "财政决定暂停拨付")
+    return locked
+
+
+def _suspend(case: WarningCase, reason: str) -> None:
+    flag, _created = ProjectYearFlag.objects.get_or_create(project=case.project, fiscal_year=case.fiscal_year)
+    if not flag.payment_suspended:
+        flag.payment_suspended, flag.suspended_at, flag.reason = True, timezone.now(), reason[:300]
+        flag.save()
+
+
+def escalate_overdue(*, today: date, region: Any | None = None) -> int:
+    """Cases still unanswered after their deadline: OVERDUE, and the rule's on_timeout (暂停拨付 flag and/or a
+    提醒敦促函 entry). Idempotent: an escalated case is not escalated again."""
+    count = 0
+    for pk in list(selectors.overdue_cases(today, region).values_list("pk", flat=True)):
+        with transaction.atomic():
+            case = WarningCase.objects.select_for_update().select_related("project", "rule").get(pk=pk)
+            if case.status != CaseStatus.OPEN or case.due_date >= today:
+                continue
+            case.status = CASE_WORKFLOW.get(case.status, ESCALATE).target
+            case.escalated_at = timezone.now()
+            case.version += 1
+            case.save()
+            action = case.rule.on_timeout
+            if action == OnTimeout.SUSPEND_PAYMENT:
+                _suspend(case, f"预警处置逾期（期限{case.due_date:%Y-%m-%d}）")
+            if action in (OnTimeout.SUSPEND_PAYMENT, OnTimeout.REMINDER_LETTER):
+                ReminderLetter.objects.create(
+                    project=case.project,
+                    fiscal_year=case.fiscal_year,
+                    case=case,
+                    title=f"关于{case.project.name}预警处置逾期的提醒敦促函",
+                )
+            audit.record(
+                actor="系统",
+                event_type="alerts.case_escalate",
+                obj=case,
+                changes={"status": [CaseStatus.OPEN.value, CaseStatus.OVERDUE.value], "on_timeout": [None, action]},
+            )
+            count += 1
+    return count

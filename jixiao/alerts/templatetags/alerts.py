@@ -1,0 +1,44 @@
+"""Traffic lights on lower-stage pages (the project library) without the projects app knowing about warnings.
+
+`{% warning_light project %}`: a coloured dot with the reasons as its tooltip. In a table pass the page too —
+`{% warning_light project page %}` — and the first call reads the lights of the whole page in three queries.
+`{% warning_panel project %}`: the project page's card (light, tier, open cases, 暂停拨付, budget adjustments).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
+
+from jixiao.alerts.selectors import Light, lights_for, project_alerts
+
+register = template.Library()
+
+
+def _dot(light: Light | None) -> SafeString:
+    return SafeString(render_to_string("alerts/_light.html", {"light": light}).strip())
+
+
+@register.simple_tag(takes_context=True)
+def warning_light(context: template.Context, project: Any, page: Any = None) -> SafeString:
+    if page is None:
+        return _dot(lights_for([project]).get(project.pk))
+    cache = context.render_context
+    key = f"alerts_lights_{id(page)}"
+    if key not in cache:
+        cache[key] = lights_for(getattr(page, "object_list", page))
+    return _dot(cache[key].get(project.pk))
+
+
+@register.simple_tag(takes_context=True)
+def warning_panel(context: template.Context, project: Any) -> SafeString:
+    membership = context.get("active_membership")
+    if membership is None or not membership.can("alerts.view"):
+        return SafeString("")
+    info = project_alerts(project)
+    if not any([info["light"], info["tier"], info["cases"], info["adjustments"], info["flag"], info["opinion"]]):
+        return SafeString("")
+    return SafeString(render_to_string("alerts/_panel.html", {"project": project, **info}).strip())

@@ -1,0 +1,156 @@
+"""Disposition: the unit explains and proposes, finance decides, 调减/收回 become budget adjustments, overdue cases
+escalate. Scoping: another unit's case is a 404."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+
+from jixiao.alerts import services
+from jixiao.alerts.models import CaseStatus, FundAdjustment, ProjectYearFlag, ReminderLetter, WarningCase
+from jixiao.alerts.sweep import sweep_region
+from jixiao.alerts.tests.conftest import pay, use_sichuan
+from jixiao.core.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
+from jixiao.core.models import AuditEvent
+from jixiao.core.todos import for_user
+
+AS_OF = date(2026, 9, 4)
+
+
+@pytest.fixture
+def case(library: Any) -> WarningCase:
+    use_sichuan(library.region)
+    pay(library.school_project, "50000", date(2026, 3, 1))
+    sweep_region(library.region, 2026, AS_OF)
+    return WarningCase.objects.get(project=library.school_project, rule_code="W-EXEC-RATIO")
+
+
+def test_unit_responds_and_finance_decides_adjust_down(library: Any, case: WarningCase) -> None:
+    w = library
+    unit = w.login("unit_user")
+    response = unit.get(f"/alerts/cases/{case.pk}/")
+    assert response.status_code == 200 and "说明原因并提出处置建议" in response.content.decode()
+    response = unit.post(
+        f"/alerts/cases/{case.pk}/respond/",
+        {"explanation": "设备招标延后", "option": "ADJUST_DOWN", "amount_yuan": "15"},
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == CaseStatus.PROPOSED and case.proposed_amount_yuan == Decimal("150000.00")
+    finance = w.login("performance")
+    response = finance.post(
+        f"/alerts/cases/{case.pk}/decide/", {"option": "ADJUST_DOWN", "amount_yuan": "20", "reason": "按执行进度核定"}
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == CaseStatus.DECIDED and case.decided_amount_yuan == Decimal("200000.00")
+    adjustment = FundAdjustment.objects.get(source_case=case)
+    assert (adjustment.kind, adjustment.amount_yuan) == ("ADJUST_DOWN", Decimal("200000.00"))
+    assert AuditEvent.objects.filter(event_type="alerts.fund_adjustment", object_id=str(adjustment.pk)).exists()
+    assert AuditEvent.objects.filter(event_type="alerts.case_decide", object_id=str(case.pk)).exists()
+    page = unit.get(f"/projects/{w.school_project.pk}/").content.decode()
+    assert 'data-testid="fund-adjustments"' in page and "调减" in page and "20.00" in page
+
+
+def test_decision_changing_the_proposal_needs_a_reason(library: Any, case: WarningCase) -> None:
+    w = library
+    services.case_respond(
+        actor=w.users["unit_user"], case=case, explanation="原因", option="CONTINUE", amount_yuan=None
+    )
+    with pytest.raises(DomainError, match="理由"):
+        services.case_decide(
+            actor=w.users["performance"], case=case, option="RECOVER", amount_yuan=Decimal(1000), reason=""
+        )
+    case.refresh_from_db()
+    assert case.status == CaseStatus.PROPOSED
+    services.case_decide(
+        actor=w.users["performance"], case=case, option="RECOVER", amount_yuan=Decimal(1000), reason="资金闲置"
+    )
+    assert FundAdjustment.objects.get(source_case=case).kind == "RECOVER"
+    with pytest.raises(ConflictError):
+        services.case_decide(actor=w.users["performance"], case=case, option="CONTINUE", amount_yuan=None, reason="x")
+
+
+def test_bad_input_is_rejected_in_chinese(library: Any, case: WarningCase) -> None:
+    w = library
+    unit = w.users["unit_user"]
+    with pytest.raises(DomainError, match="金额"):
+        services.case_respond(actor=unit, case=case, explanation="x", option="ADJUST_DOWN", amount_yuan=None)
+    with pytest.raises(DomainError, match="尚未支出"):
+        services.case_respond(actor=unit, case=case, explanation="x", option="RECOVER", amount_yuan=Decimal(460000))
+    with pytest.raises(DomainError, match="说明"):
+        services.case_respond(actor=unit, case=case, explanation=" ", option="CONTINUE", amount_yuan=None)
+    client = w.login("unit_user")
+    response = client.post(
+        f"/alerts/cases/{case.pk}/respond/",
+        {"explanation": "x", "option": "ADJUST_DOWN", "amount_yuan": ""},
+        follow=True,
+    )
+    assert "须填写大于0的金额" in response.content.decode()
+    case.refresh_from_db()
+    assert case.status == CaseStatus.OPEN and not FundAdjustment.objects.exists()
+
+
+def test_scoping_and_capabilities(library: Any, case: WarningCase) -> None:
+    w = library
+    other = w.login("other_unit_user")
+    assert other.get(f"/alerts/cases/{case.pk}/").status_code == 404
+    assert (
+        other.post(f"/alerts/cases/{case.pk}/respond/", {"explanation": "x", "option": "CONTINUE"}).status_code == 404
+    )
+    assert w.login("unit_user").post(f"/alerts/cases/{case.pk}/decide/", {"option": "CONTINUE"}).status_code == 403
+    with pytest.raises(NotFoundError):
+        services.case_respond(
+            actor=w.users["other_unit_user"], case=case, explanation="x", option="CONTINUE", amount_yuan=None
+        )
+    with pytest.raises(PermissionDeniedError):
+        services.case_decide(actor=w.users["unit_user"], case=case, option="CONTINUE", amount_yuan=None, reason="")
+    listing = other.get("/alerts/cases/").content.decode()
+    assert w.school_project.name not in listing
+
+
+def test_todos_for_unit_and_finance(library: Any, case: WarningCase) -> None:
+    w = library
+    unit_items = {i.title: i for i in for_user(w.users["unit_user"])}
+    assert unit_items["红灯预警待说明"].count == 4  # the school and its branch, two rules each
+    assert "最近期限" in unit_items["红灯预警待说明"].hint
+    services.case_respond(actor=w.users["unit_user"], case=case, explanation="x", option="CONTINUE", amount_yuan=None)
+    finance_items = {i.title: i for i in for_user(w.users["performance"])}
+    assert finance_items["预警处置待决定"].count == 1
+
+
+def test_escalation_with_explicit_today(library: Any, case: WarningCase) -> None:
+    w = library
+    assert case.due_date == date(2026, 9, 18)
+    assert services.escalate_overdue(today=case.due_date) == 0  # the deadline day itself is still in time
+    escalated = services.escalate_overdue(today=case.due_date + timedelta(days=1))
+    assert escalated == 6  # every open case of the county (3 projects × 2 rules)
+    case.refresh_from_db()
+    assert case.status == CaseStatus.OVERDUE
+    flag = ProjectYearFlag.objects.get(project=w.school_project, fiscal_year=2026)
+    assert flag.payment_suspended
+    assert ReminderLetter.objects.filter(case=case, status="PENDING").count() == 1
+    assert AuditEvent.objects.filter(event_type="alerts.case_escalate", object_id=str(case.pk)).count() == 1
+    assert services.escalate_overdue(today=case.due_date + timedelta(days=5)) == 0  # idempotent
+    # An overdue case can still be answered.
+    services.case_respond(actor=w.users["unit_user"], case=case, explanation="x", option="CONTINUE", amount_yuan=None)
+    case.refresh_from_db()
+    assert case.status == CaseStatus.PROPOSED
+    page = w.login("unit_user").get(f"/projects/{w.school_project.pk}/").content.decode()
+    assert 'data-testid="payment-suspended"' in page
+
+
+def test_escalation_command_and_page_load(library: Any, case: WarningCase) -> None:
+    out = StringIO()
+    call_command("escalate_warning_cases", "--today", "2026-09-18", stdout=out)
+    assert "逾期处理0件" in out.getvalue()
+    # Opening the list escalates what is overdue today (the test clock is past September 2026 or not: force it).
+    WarningCase.objects.filter(pk=case.pk).update(due_date=date(2000, 1, 1))
+    library.login("performance").get("/alerts/cases/")
+    case.refresh_from_db()
+    assert case.status == CaseStatus.OVERDUE

@@ -1,0 +1,217 @@
+"""Pages: warnings list with filters, scope and xlsx export; rules, profile and sweep; tiers and finance opinions;
+the calendar; lights on the project library."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import openpyxl
+
+from jixiao.alerts.models import FinanceOpinion, ProjectMonitoringTier, Warning, WarningRule, WarningSetting
+from jixiao.alerts.selectors import rules_in_force
+from jixiao.alerts.services import select_tiers
+from jixiao.alerts.sweep import sweep_region
+from jixiao.alerts.tests.conftest import in_library, pay
+from jixiao.core.models import AuditEvent
+from jixiao.organizations.models import CalendarDay
+from jixiao.projects.tests.factories import ProjectFactory
+
+
+def _swept(w: Any) -> None:
+    pay(w.school_project, "150000", date(2026, 6, 10))
+    pay(w.hospital_project, "400000", date(2026, 6, 10))
+    sweep_region(w.region, 2026, date(2026, 6, 15))
+
+
+def test_warning_list_filters_scope_and_card(library: Any) -> None:
+    w = library
+    _swept(w)
+    page = w.login("performance").get("/alerts/?fiscal_year=2026").content.decode()
+    assert w.school_project.name in page and w.branch_project.name in page and w.hospital_project.name in page
+    assert 'data-testid="card-RED"' in page
+    page = w.login("performance").get("/alerts/?fiscal_year=2026&color=RED").content.decode()
+    assert w.branch_project.name in page and w.school_project.name not in page
+    page = w.login("performance").get(f"/alerts/?fiscal_year=2026&department={w.health.pk}").content.decode()
+    assert w.hospital_project.name in page and w.school_project.name not in page
+    unit_page = w.login("other_unit_user").get("/alerts/?fiscal_year=2026").content.decode()
+    assert w.hospital_project.name in unit_page and w.school_project.name not in unit_page
+    assert w.login("sys_admin").get("/alerts/").status_code == 403
+
+
+def test_export_xlsx(library: Any) -> None:
+    w = library
+    _swept(w)
+    response = w.login("performance").get("/alerts/export/?fiscal_year=2026&color=YELLOW")
+    assert response.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    rows = list(book.active.iter_rows(values_only=True))
+    assert rows[0][0] == "预警列表"
+    assert rows[1][0] == "年度" and rows[1][7] == "颜色"
+    assert [r[2] for r in rows[2:]] == [w.school_project.name]
+    assert rows[2][7] == "黄灯" and rows[2][5] == 50
+
+
+def test_rule_edit_validates_and_audits(library: Any) -> None:
+    w = library
+    client = w.login("performance")
+    rule = WarningRule.objects.get(code="W-EXEC-RATIO", profile="national_default")
+    assert client.get("/alerts/rules/").status_code == 200
+    data = {
+        "version": rule.version,
+        "name": rule.name,
+        "enabled": "on",
+        "bands": '[{"color": "RED", "op": "<", "value": 50}, {"color": "GREEN", "op": ">=", "value": 50}]',
+        "requires_explanation": ["RED"],
+        "sla_working_days": 10,
+        "on_timeout": "NONE",
+    }
+    bad = client.post(f"/alerts/rules/{rule.pk}/", {**data, "bands": '[{"color": "BLUE", "op": "<", "value": 1}]'})
+    assert bad.status_code == 400 and "颜色应为" in bad.content.decode()
+    bad = client.post(f"/alerts/rules/{rule.pk}/", {**data, "bands": "not json"})
+    assert bad.status_code == 400 and "不是有效的JSON" in bad.content.decode()
+    assert client.post(f"/alerts/rules/{rule.pk}/", data).status_code == 302
+    # The national row stays; the county gets its own row, which wins for it only.
+    rule.refresh_from_db()
+    assert rule.bands[0]["value"] == 60 and rule.version == 1
+    own = WarningRule.objects.get(code="W-EXEC-RATIO", profile="national_default", region=w.region)
+    assert own.bands[0]["value"] == 50 and own.version == 2
+    assert AuditEvent.objects.filter(event_type="alerts.rule_override", object_id=str(own.pk)).exists()
+    assert AuditEvent.objects.filter(event_type="alerts.rule_update", object_id=str(own.pk)).exists()
+    by_code = {r.code: r for r in rules_in_force(w.region, 2026)[1]}
+    assert by_code["W-EXEC-RATIO"].pk == own.pk
+    assert {r.code: r for r in rules_in_force(w.other_region, 2026)[1]}["W-EXEC-RATIO"].pk == rule.pk
+    stale = client.post(f"/alerts/rules/{own.pk}/", {**data, "version": 1, "name": "改名"})
+    assert stale.status_code == 400 and "已被他人修改" in stale.content.decode()
+    assert w.login("unit_user").get(f"/alerts/rules/{rule.pk}/").status_code == 403
+    # Switch off: the sweep no longer produces it.
+    client.post(f"/alerts/rules/{own.pk}/", {**data, "version": 2, "enabled": ""})
+    own.refresh_from_db()
+    assert not own.enabled
+    sweep_region(w.region, 2026, date(2026, 6, 15))
+    assert not Warning.objects.filter(rule__code="W-EXEC-RATIO").exists()
+
+
+def test_profile_switch_and_sweep_pages(library: Any) -> None:
+    w = library
+    client = w.login("performance")
+    assert client.post("/alerts/rules/profile/", {"profile": "sichuan_2025"}).status_code == 302
+    assert WarningSetting.objects.get(region=w.region).profile == "sichuan_2025"
+    assert AuditEvent.objects.filter(event_type="alerts.setting_save").exists()
+    response = client.post("/alerts/rules/sweep/", {"fiscal_year": 2026, "as_of": "2026-06-15"}, follow=True)
+    assert "已计算3个项目" in response.content.decode()
+    assert client.post("/alerts/rules/profile/", {"profile": "bogus"}).status_code == 302
+    assert WarningSetting.objects.get(region=w.region).profile == "sichuan_2025"
+
+
+def test_tier_selection_manual_override_and_opinion(library: Any) -> None:
+    w = library
+    big = ProjectFactory(unit=w.school, code="P-BIG", fiscal_amount_yuan=Decimal("3000000"))
+    fast = ProjectFactory(unit=w.school, code="P-FAST", fiscal_amount_yuan=Decimal("3000000"))
+    mid = ProjectFactory(unit=w.hospital, code="P-MID", fiscal_amount_yuan=Decimal("1500000"))
+    in_library(big, fast, mid)
+    pay(big, "1500000", date(2026, 8, 20))  # 50% at end of August → 重点
+    pay(fast, "1800000", date(2026, 8, 20))  # exactly 60% → not key, but ≥100万 → 重大
+    counts = select_tiers(actor=w.users["performance"], region=w.region, fiscal_year=2026, today=date(2026, 9, 1))
+    assert counts == {"MAJOR": 2, "KEY": 1}
+    assert ProjectMonitoringTier.objects.get(project=big).tier == "KEY"
+    assert ProjectMonitoringTier.objects.get(project=fast).tier == "MAJOR"
+    client = w.login("performance")
+    response = client.post(
+        f"/alerts/tiers/project/{w.school_project.pk}/", {"form": "tier", "tier": "KEY", "reason": ""}
+    )
+    assert response.status_code == 400
+    response = client.post(
+        f"/alerts/tiers/project/{w.school_project.pk}/", {"form": "tier", "tier": "KEY", "reason": "社会关注度高"}
+    )
+    assert response.status_code == 302
+    select_tiers(actor=w.users["performance"], region=w.region, fiscal_year=2026, today=date(2026, 9, 1))
+    manual = ProjectMonitoringTier.objects.get(project=w.school_project)
+    assert (manual.tier, manual.source) == ("KEY", "MANUAL")  # kept by a re-run
+    response = client.post(
+        f"/alerts/tiers/project/{big.pk}/",
+        {"form": "opinion", "needs_rectify": "on", "advice": "", "budget_action": "REDUCE"},
+    )
+    assert response.status_code == 400 and "整改要求" in response.content.decode()
+    client.post(
+        f"/alerts/tiers/project/{big.pk}/",
+        {"form": "opinion", "needs_rectify": "on", "advice": "加快招标", "budget_action": "REDUCE"},
+    )
+    assert FinanceOpinion.objects.get(project=big).budget_action == "REDUCE"
+    page = client.get("/alerts/tiers/?fiscal_year=2026").content.decode()
+    assert 'data-testid="key-count">2<' in page and "调减/核减" in page
+    unit = w.login("unit_user")
+    assert unit.get(f"/alerts/tiers/project/{big.pk}/").status_code == 200
+    assert unit.post(f"/alerts/tiers/project/{big.pk}/", {"form": "tier", "tier": "", "reason": "x"}).status_code == 404
+    assert w.login("other_unit_user").get(f"/alerts/tiers/project/{big.pk}/").status_code == 404
+    assert unit.post("/alerts/tiers/select/").status_code == 403
+
+
+def test_calendar_page(library: Any) -> None:
+    w = library
+    client = w.login("performance")
+    response = client.post("/alerts/calendar/", {"date": "2026-10-01", "name": "国庆节"})
+    assert response.status_code == 302
+    day = CalendarDay.objects.get(region=w.region, date=date(2026, 10, 1))
+    assert not day.is_working
+    assert "国庆节" in client.get("/alerts/calendar/?fiscal_year=2026").content.decode()
+    assert client.post(f"/alerts/calendar/{day.pk}/delete/").status_code == 302
+    assert not CalendarDay.objects.exists()
+    assert AuditEvent.objects.filter(event_type="alerts.calendar_delete").exists()
+    assert w.login("unit_user").get("/alerts/calendar/").status_code == 403
+
+
+def test_lights_on_project_library_and_menu(library: Any) -> None:
+    w = library
+    _swept(w)
+    page = w.login("performance").get("/projects/?fiscal_year=2026").content.decode()
+    assert page.count('data-testid="warning-light"') == 3
+    assert 'data-color="RED"' in page and "预算执行预警：红灯" in page
+    detail = w.login("unit_user").get(f"/projects/{w.school_project.pk}/").content.decode()
+    assert 'data-testid="warning-panel"' in detail
+    assert "预警列表" in detail and "预警规则" not in detail  # menu by capability
+
+
+def test_light_column_costs_one_query_whatever_the_page_size(library: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    w = library
+    _swept(w)
+    client = w.login("performance")
+    client.get("/projects/")
+    with CaptureQueriesContext(connection) as few:
+        client.get("/projects/")
+    for i in range(15):
+        in_library(ProjectFactory(unit=w.hospital, code=f"P-Q-{i}"))
+    sweep_region(w.region, 2026, date(2026, 6, 15))
+    with CaptureQueriesContext(connection) as many:
+        page = client.get("/projects/").content.decode()
+    assert page.count('data-testid="warning-light"') == 18
+    light_queries = [q for q in many.captured_queries if "alerts_projectlight" in q["sql"]]
+    assert len(light_queries) == 1
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_every_page_renders_for_the_performance_section(library: Any) -> None:
+    w = library
+    _swept(w)
+    client = w.login("performance")
+    rule = WarningRule.objects.get(code="W-EXEC-CHECKPOINT")
+    for url in [
+        "/alerts/",
+        "/alerts/cases/",
+        "/alerts/tiers/",
+        f"/alerts/tiers/project/{w.school_project.pk}/",
+        "/alerts/rules/",
+        f"/alerts/rules/{rule.pk}/",
+        "/alerts/calendar/",
+        f"/projects/{w.school_project.pk}/",
+    ]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+    page = client.get("/").content.decode()
+    for label in ["预警列表", "预警处置", "重点监控", "预警规则", "工作日历"]:
+        assert label in page

@@ -1,0 +1,354 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_POST
+
+from jixiao.alerts import selectors, services
+from jixiao.alerts.bulletins import bulletin_docx, round_figures
+from jixiao.alerts.exports import warnings_workbook
+from jixiao.alerts.forms import (
+    CalendarForm,
+    CaseFilterForm,
+    DecideForm,
+    OpinionForm,
+    ProfileForm,
+    RespondForm,
+    RuleForm,
+    SweepForm,
+    TierForm,
+    WarningFilterForm,
+)
+from jixiao.alerts.models import ANSWERABLE_STATES, CaseStatus, Tier
+from jixiao.core import audit
+from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
+from jixiao.organizations.calendar import working_days_between
+from jixiao.organizations.selectors import current_fiscal_year
+
+MAX_EXPORT_ROWS = 50000
+DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _year(request: HttpRequest) -> int:
+    raw = request.GET.get("fiscal_year", "") or request.POST.get("fiscal_year", "")
+    if str(raw).isdigit():
+        return int(raw)
+    current = current_fiscal_year()
+    return current.year if current else timezone.localdate().year
+
+
+def _errors(form: Any) -> str:
+    return "；".join(str(e) for errs in form.errors.values() for e in errs) or "请检查填写内容"
+
+
+# ---- warnings ---------------------------------------------------------------------------------------------------
+
+
+def _warning_params(request: HttpRequest) -> tuple[WarningFilterForm, dict[str, Any]]:
+    data = request.GET.copy()
+    data.setdefault("fiscal_year", str(_year(request)))
+    form = WarningFilterForm(data, user=request.user)
+    return form, (form.cleaned_data if form.is_valid() else {"fiscal_year": _year(request)})
+
+
+@capability_required("alerts.view")
+def warning_list(request: HttpRequest) -> HttpResponse:
+    form, params = _warning_params(request)
+    # Escalation also runs when the list is opened (the nightly command is the main path).
+    services.escalate_overdue(today=timezone.localdate(), region=request.user.active_membership.region)  # type: ignore[union-attr]
+    year = params.get("fiscal_year") or _year(request)
+    context = {
+        "form": form,
+        "page": paginate(request, selectors.warnings_filtered(request.user, params)),
+        "card": selectors.dashboard(request.user, year),
+        "year": year,
+        "query": request.GET.urlencode(),
+        "rounds": selectors.rounds_for_bulletin(request.user, year),
+    }
+    return render(request, "alerts/list.html", context)
+
+
+@capability_required("alerts.view")
+def bulletin(request: HttpRequest, task_pk: int) -> HttpResponse:
+    task = selectors.round_get(request.user, task_pk)
+    user: Any = request.user
+    issuer = f"{task.region.name}财政局"
+    content = bulletin_docx(round_figures(user, task), issuer)
+    filename = f"{task.period_label}绩效运行监控结果通报.docx"
+    audit.record(actor=user, event_type="alerts.bulletin", obj=task, reason=filename)
+    response = HttpResponse(content, content_type=DOCX_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, filename) or "attachment"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@capability_required("alerts.view")
+def warning_export(request: HttpRequest) -> HttpResponse:
+    _form, params = _warning_params(request)
+    rows = selectors.warnings_filtered(request.user, params)[:MAX_EXPORT_ROWS]
+    return xlsx_response(warnings_workbook(rows), "预警列表.xlsx")
+
+
+# ---- cases ------------------------------------------------------------------------------------------------------
+
+
+@capability_required("alerts.view")
+def case_list(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    services.escalate_overdue(today=today, region=request.user.active_membership.region)  # type: ignore[union-attr]
+    form = CaseFilterForm(request.GET or None)
+    params = form.cleaned_data if form.is_valid() else {}
+    page = paginate(request, selectors.cases_filtered(request.user, params))
+    for case in page:
+        case.days_left = working_days_between(today, case.due_date) if case.status in ANSWERABLE_STATES else None
+    return render(request, "alerts/cases.html", {"form": form, "page": page})
+
+
+@capability_required("alerts.view")
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = selectors.case_get(request.user, pk)
+    user: Any = request.user
+    initial = {"option": case.proposed_option, "amount_yuan": case.proposed_amount_yuan}
+    context = {
+        "case": case,
+        "can_respond": user.can("alerts.respond") and case.status in ANSWERABLE_STATES,
+        "can_decide": user.can("alerts.decide") and case.status == CaseStatus.PROPOSED,
+        "respond_form": RespondForm(options=case.rule.disposition_options),
+        "decide_form": DecideForm(initial=initial),
+        "adjustments": case.adjustments.all(),
+        "letters": case.letters.all(),
+        "days_left": working_days_between(timezone.localdate(), case.due_date),
+    }
+    return render(request, "alerts/case_detail.html", context)
+
+
+@require_POST
+@capability_required("alerts.respond")
+def case_respond(request: HttpRequest, pk: int) -> HttpResponse:
+    case = selectors.case_get(request.user, pk)
+    form = RespondForm(request.POST, options=case.rule.disposition_options)
+    if not form.is_valid():
+        messages.error(request, _errors(form))
+        return redirect("alerts:case_detail", pk=pk)
+    data = form.cleaned_data
+    try:
+        services.case_respond(
+            actor=request.user,
+            case=case,
+            explanation=data["explanation"],
+            option=data["option"],
+            amount_yuan=data["amount_yuan"] or None,
+        )
+    except NotFoundError as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("alerts:case_detail", pk=pk)
+    messages.success(request, "说明已报送财政")
+    return redirect("alerts:case_detail", pk=pk)
+
+
+@require_POST
+@capability_required("alerts.decide")
+def case_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    case = selectors.case_get(request.user, pk)
+    form = DecideForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _errors(form))
+        return redirect("alerts:case_detail", pk=pk)
+    data = form.cleaned_data
+    try:
+        services.case_decide(
+            actor=request.user,
+            case=case,
+            option=data["option"],
+            amount_yuan=data["amount_yuan"] or None,
+            reason=data["reason"],
+        )
+    except NotFoundError as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("alerts:case_detail", pk=pk)
+    messages.success(request, "处置决定已保存")
+    return redirect("alerts:case_detail", pk=pk)
+
+
+# ---- tiers ------------------------------------------------------------------------------------------------------
+
+
+@capability_required("alerts.view")
+def tier_list(request: HttpRequest) -> HttpResponse:
+    year = _year(request)
+    tiers = list(selectors.tiers_visible(request.user, year))
+    opinions = selectors.opinions_by_project([t.project_id for t in tiers], year)
+    for t in tiers:
+        t.opinion = opinions.get(t.project_id)  # type: ignore[attr-defined]
+    context = {
+        "year": year,
+        "tiers": tiers,
+        "key_count": sum(1 for t in tiers if t.tier == Tier.KEY),
+        "major_count": sum(1 for t in tiers if t.tier == Tier.MAJOR),
+        "rules": selectors.tier_rules_in_force(request.user.active_membership.region, year),  # type: ignore[union-attr]
+    }
+    return render(request, "alerts/tiers.html", context)
+
+
+@require_POST
+@capability_required("alerts.decide")
+def tier_select(request: HttpRequest) -> HttpResponse:
+    year = _year(request)
+    user: Any = request.user
+    counts = services.select_tiers(actor=user, region=user.active_membership.region, fiscal_year=year)
+    messages.success(request, f"筛选完成：重点项目{counts.get('KEY', 0)}个，重大项目{counts.get('MAJOR', 0)}个")
+    return redirect(f"{reverse('alerts:tiers')}?fiscal_year={year}")
+
+
+@capability_required("alerts.view")
+def tier_edit(request: HttpRequest, project_pk: int) -> HttpResponse:
+    project = selectors.project_get(request.user, project_pk)
+    user: Any = request.user
+    info = selectors.project_alerts(project)
+    tier_form = TierForm(request.POST if request.POST.get("form") == "tier" else None)
+    opinion = info["opinion"]
+    opinion_initial = (
+        {"needs_rectify": opinion.needs_rectify, "advice": opinion.advice, "budget_action": opinion.budget_action}
+        if opinion
+        else None
+    )
+    opinion_form = OpinionForm(request.POST if request.POST.get("form") == "opinion" else None, initial=opinion_initial)
+    if request.method == "POST":
+        if not user.can("alerts.decide"):
+            raise Http404
+        form = tier_form if request.POST.get("form") == "tier" else opinion_form
+        if form.is_valid():
+            try:
+                if form is tier_form:
+                    services.tier_set(actor=user, project=project, **form.cleaned_data)
+                else:
+                    services.opinion_save(actor=user, project=project, data=form.cleaned_data)
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, "已保存")
+                return redirect("alerts:tier_edit", project_pk=project.pk)
+    status = 400 if request.method == "POST" else 200
+    context = {"project": project, "info": info, "tier_form": tier_form, "opinion_form": opinion_form}
+    return render(request, "alerts/tier_edit.html", context, status=status)
+
+
+# ---- rules, profile, sweep, calendar ---------------------------------------------------------------------------
+
+
+@capability_required("alerts.configure")
+def rule_list(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    year = _year(request)
+    region = user.active_membership.region
+    setting, in_force = selectors.rules_in_force(region, year)
+    context = {
+        "rules": selectors.rules_visible(user),
+        "in_force": {r.pk for r in in_force},
+        "setting": setting,
+        "settings": selectors.settings_visible(user),
+        "profile_form": ProfileForm(initial={"profile": setting.profile}),
+        "sweep_form": SweepForm(initial={"fiscal_year": year, "as_of": timezone.localdate()}),
+        "year": year,
+    }
+    return render(request, "alerts/rules.html", context)
+
+
+@capability_required("alerts.configure")
+def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    rule = selectors.rule_get(request.user, pk)
+    form = RuleForm(request.POST or None, initial=RuleForm.initial_for(rule))
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version")
+        try:
+            services.rule_update(actor=request.user, rule=rule, data=data, expected_version=version)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "规则已保存")
+            return redirect("alerts:rules")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "alerts/rule_form.html", {"form": form, "rule": rule}, status=status)
+
+
+@require_POST
+@capability_required("alerts.configure")
+def profile_save(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    form = ProfileForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _errors(form))
+        return redirect("alerts:rules")
+    try:
+        services.setting_save(
+            actor=user,
+            region=user.active_membership.region,
+            fiscal_year=form.cleaned_data["fiscal_year"],
+            profile=form.cleaned_data["profile"],
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "预警方案已切换，请重新计算预警")
+    return redirect("alerts:rules")
+
+
+@require_POST
+@capability_required("alerts.configure")
+def sweep_now(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    form = SweepForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _errors(form))
+        return redirect("alerts:rules")
+    data = form.cleaned_data
+    result = services.sweep(
+        actor=user, region=user.active_membership.region, fiscal_year=data["fiscal_year"], as_of=data["as_of"]
+    )
+    messages.success(
+        request,
+        f"已计算{result.projects}个项目：预警{result.warnings}条，其中红灯{result.red}条，新开处置{result.cases_opened}件",
+    )
+    return redirect("alerts:list")
+
+
+@capability_required("alerts.configure")
+def calendar_view(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    region = user.active_membership.region
+    form = CalendarForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        services.calendar_day_save(
+            actor=user, region=region, day=data["date"], is_working=data["is_working"], name=data["name"]
+        )
+        messages.success(request, "工作日历已保存")
+        return redirect("alerts:calendar")
+    year = _year(request)
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "days": selectors.calendar_days(region, year), "year": year, "region": region}
+    return render(request, "alerts/calendar.html", context, status=status)
+
+
+@require_POST
+@capability_required("alerts.configure")
+def calendar_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    user: Any = request.user
+    try:
+        services.calendar_day_delete(actor=user, region=user.active_membership.region, pk=pk)
+    except NotFoundError as exc:
+        raise Http404 from exc
+    messages.success(request, "已删除")
+    return redirect("alerts:calendar")

@@ -1,0 +1,213 @@
+"""Background jobs: long work (imports, exports, sweeps) run by a django-tasks worker with progress in the page.
+
+`job_start(actor, kind, "pkg.module.function", title=..., **params)` records a `Job` and enqueues `run_job`; the
+worker (`manage.py db_worker`, or the immediate backend in tests) calls `function(job, **params)`. The function
+reports `job_progress(job, done, total)` (which raises `Cancelled` once the owner asked to stop), attaches files
+with `job_attach_result` / `job_attach_errors` and leaves a summary with `job_summarize`. A `DomainError` ends
+the job as failed with its Chinese message; any other exception as failed with a generic message (logged).
+
+The owner follows the job on its page (a progress bar refreshed by htmx polling), may cancel it and downloads
+its files; for everyone else the job does not exist (404).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.files.base import ContentFile
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.module_loading import import_string
+from django.views.decorators.http import require_POST
+from django_tasks import task
+
+from jixiao.core import audit
+from jixiao.core.errors import DomainError
+from jixiao.core.models import Job
+
+logger = logging.getLogger(__name__)
+
+# Progress is written at most this often (rows), so a million-row import does not write a million updates.
+PROGRESS_EVERY = 5_000
+
+
+class Cancelled(Exception):  # noqa: N818 - reads as the job's state: `except Cancelled`
+    """Raised inside a job once its owner asked to cancel it; the job ends as cancelled."""
+
+
+def job_start(actor: Any, kind: str, callable_path: str, *, title: str, region_code: str = "", **params: Any) -> Job:
+    """Record a job and enqueue it. `params` must be JSON-serialisable; files travel as stored paths."""
+    import_string(callable_path)  # fail now, in the request, if the path is wrong
+    job = Job.objects.create(
+        kind=kind, title=title[:200], owner=actor, region_code=region_code, callable_path=callable_path, params=params
+    )
+    audit.record(actor=actor, event_type="job.start", obj=job, changes={"kind": kind})
+    result = run_job.enqueue(job.pk)
+    if not job.task_id:
+        Job.objects.filter(pk=job.pk, task_id="").update(task_id=str(result.id)[:64])
+    job.refresh_from_db()
+    return job
+
+
+@task()
+def run_job(job_id: int) -> str:
+    """The one task every job runs through: marks it running, calls its function, records the outcome."""
+    job = Job.objects.filter(pk=job_id).first()
+    if job is None or job.is_finished:
+        return "missing"
+    if job.cancel_requested:
+        _finish(job, Job.Status.CANCELLED, "任务已取消")
+        return str(job.status)
+    job.status = Job.Status.RUNNING
+    job.started_at = timezone.now()
+    job.save(update_fields=["status", "started_at"])
+    try:
+        function = import_string(job.callable_path)
+        function(job, **job.params)
+    except Cancelled:
+        _finish(job, Job.Status.CANCELLED, "任务已按要求取消，未保存任何数据")
+    except DomainError as exc:
+        _finish(job, Job.Status.FAILED, exc.message)
+    except Exception:
+        logger.exception("job %s (%s) failed", job.pk, job.kind)
+        _finish(job, Job.Status.FAILED, "任务执行出错，未保存任何数据，请稍后重试或联系管理员")
+    else:
+        _finish(job, Job.Status.DONE, job.message or "任务已完成")
+    return str(job.status)
+
+
+def _finish(job: Job, status: str, message: str) -> None:
+    job.status = status
+    job.message = message[:500]
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "message", "finished_at"])
+    # By convention an upload waiting for the job travels as the `stored` parameter; it never outlives the job.
+    stored = (job.params or {}).get("stored")
+    if isinstance(stored, str) and stored:
+        delete_stored(stored)
+
+
+def job_progress(job: Job, done: int, total: int | None = None, message: str = "") -> None:
+    """Record progress (visible to the page at once when called outside a transaction) and honour cancel."""
+    fields: dict[str, Any] = {"progress_done": done}
+    if total is not None:
+        fields["progress_total"] = total
+    if message:
+        fields["message"] = message[:500]
+    Job.objects.filter(pk=job.pk).update(**fields)
+    for key, value in fields.items():
+        setattr(job, key, value)
+    if Job.objects.filter(pk=job.pk, cancel_requested=True).exists():
+        raise Cancelled
+
+
+def job_summarize(job: Job, message: str, summary: Sequence[tuple[str, Any]]) -> None:
+    """The final message and the (label, value) pairs shown on the job page."""
+    job.message = message[:500]
+    job.summary = [[label, value] for label, value in summary]
+    job.save(update_fields=["message", "summary"])
+
+
+def job_attach_result(job: Job, content: bytes, filename: str) -> None:
+    job.result_file.save(filename, ContentFile(content), save=False)
+    job.result_name = filename[:200]
+    job.save(update_fields=["result_file", "result_name"])
+
+
+def job_attach_errors(job: Job, content: bytes, filename: str) -> None:
+    job.error_file.save(filename, ContentFile(content), save=False)
+    job.error_name = filename[:200]
+    job.save(update_fields=["error_file", "error_name"])
+
+
+# ---- uploads waiting for a worker ------------------------------------------------------------------------------
+
+
+def store_upload(upload: Any) -> str:
+    """Copy an uploaded file (chunk by chunk) under MEDIA_ROOT with a generated name; return the relative path."""
+    suffix = PurePosixPath(getattr(upload, "name", "") or "").suffix.lower()
+    suffix = suffix if suffix.isascii() and len(suffix) <= 6 else ""
+    relative = f"jobs/uploads/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+    target = stored_path(relative)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("wb") as handle:
+        for chunk in upload.chunks() if hasattr(upload, "chunks") else [upload.read()]:
+            handle.write(chunk)
+    return relative
+
+
+def stored_path(relative: str) -> Path:
+    root = Path(settings.MEDIA_ROOT).resolve()
+    target = (root / relative).resolve()
+    if root not in target.parents:
+        raise DomainError("文件路径无效")
+    return target
+
+
+def delete_stored(relative: str) -> None:
+    """Remove an upload once its job is over, on success and failure alike (剩余信息保护)."""
+    stored_path(relative).unlink(missing_ok=True)
+
+
+# ---- pages ------------------------------------------------------------------------------------------------------
+
+
+def _own_job(request: HttpRequest, pk: int) -> Job:
+    job = Job.objects.filter(pk=pk, owner_id=request.user.pk).first()
+    if job is None:
+        raise Http404
+    return job
+
+
+@login_required
+def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _own_job(request, pk)
+    template = "core/job_progress.html" if request.headers.get("HX-Request") else "core/job_detail.html"
+    back = request.GET.get("back", "")
+    if not (back.startswith("/") and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()})):
+        back = ""
+    return render(request, template, {"job": job, "back_url": back})
+
+
+@login_required
+@require_POST
+def job_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _own_job(request, pk)
+    if not job.is_finished:
+        Job.objects.filter(pk=job.pk).update(cancel_requested=True)
+        if job.status == Job.Status.QUEUED:
+            _finish(job, Job.Status.CANCELLED, "任务已取消")
+        audit.record(actor=request.user, event_type="job.cancel", obj=job)
+    return redirect("core:job_detail", pk=job.pk)
+
+
+@login_required
+def job_download(request: HttpRequest, pk: int, which: str) -> HttpResponse:
+    job = _own_job(request, pk)
+    field, name = (job.result_file, job.result_name) if which == "result" else (job.error_file, job.error_name)
+    if which not in {"result", "errors"} or not field:
+        raise Http404
+    try:
+        handle = field.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    audit.record(actor=request.user, event_type="job.download", obj=job, changes={"file": which})
+    response = FileResponse(handle, as_attachment=True, filename=name or "result")
+    response["X-Content-Type-Options"] = "nosniff"
+    return response  # type: ignore[return-value]  # a streamed file is still a response
+
+
+urlpatterns = [
+    path("jobs/<int:pk>/", job_detail, name="job_detail"),
+    path("jobs/<int:pk>/cancel/", job_cancel, name="job_cancel"),
+    path("jobs/<int:pk>/download/<slug:which>/", job_download, name="job_download"),
+]

@@ -1,0 +1,110 @@
+"""Demo 预警与处置: the county uses the switchable sichuan_2025 rule set, the 2026 holidays are in the working-day
+calendar, warnings are computed as of today (the end of August for another year), key projects selected, and a few
+cases are worked: one answered by 县第一中学 and decided by the performance section as 调减 20万元, one waiting
+for finance's decision.
+
+Runs after the payment and monitoring seeds (it books no payments itself: payments are the execution stage's)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+
+from jixiao.accounts.models import User
+from jixiao.alerts import services
+from jixiao.alerts.models import CaseStatus, Option, Profile, WarningCase, WarningRule, WarningSetting
+from jixiao.alerts.sweep import sweep_region
+from jixiao.organizations.models import CalendarDay
+
+PERIOD_MONTH = 8
+CUT_YUAN = Decimal("200000.00")
+RESPONDERS = ["edu_unit", "edu_admin", "health_unit"]
+# 2026 public holidays and make-up working days (国务院办公厅 2026 年部分节假日安排).
+HOLIDAYS_2026: list[tuple[date, int, str]] = [
+    (date(2026, 1, 1), 3, "元旦"),
+    (date(2026, 2, 15), 9, "春节"),
+    (date(2026, 4, 4), 3, "清明节"),
+    (date(2026, 5, 1), 5, "劳动节"),
+    (date(2026, 6, 19), 3, "端午节"),
+    (date(2026, 9, 25), 3, "中秋节"),
+    (date(2026, 10, 1), 7, "国庆节"),
+]
+MAKE_UP_2026 = [date(2026, 1, 4), date(2026, 2, 14), date(2026, 2, 28), date(2026, 5, 9), date(2026, 9, 20)]
+
+
+def _calendar(year: int) -> None:
+    if year != 2026 or CalendarDay.objects.filter(region=None, date__year=year).exists():
+        return
+    rows = [
+        CalendarDay(region=None, date=start + timedelta(days=i), is_working=False, name=name)
+        for start, days, name in HOLIDAYS_2026
+        for i in range(days)
+    ]
+    rows += [CalendarDay(region=None, date=d, is_working=True, name="调休上班") for d in MAKE_UP_2026]
+    CalendarDay.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def seed_alerts(county: Any, year: int) -> int:
+    """Configure, sweep and work a few cases; returns the number of warnings."""
+    perf = User.objects.filter(username="jxg").first()
+    _calendar(year)
+    WarningSetting.objects.update_or_create(region=county, fiscal_year=year, defaults={"profile": Profile.SICHUAN_2025})
+    WarningRule.objects.filter(profile=Profile.SICHUAN_2025).update(enabled=True)
+    # Warnings as of today (the demo county is in its budget year), so open cases have deadlines still ahead;
+    # a demo built for another year looks at the end of August, the usual monitoring point.
+    today = timezone.localdate()
+    as_of = today if today.year == year else date(year, PERIOD_MONTH, 31)
+    result = sweep_region(county, year, as_of)
+    if perf is None:
+        return result.warnings
+    services.select_tiers(actor=perf, region=county, fiscal_year=year, today=as_of)
+    worked: list[int] = []
+    # The unit login first; its 主管部门 and the hospital when the school has no red project at this scale.
+    for username in RESPONDERS:
+        user = User.objects.filter(username=username).first()
+        if user is None or len(worked) >= 2:
+            continue
+        visible = (
+            WarningCase.objects.visible_to(user)  # type: ignore[attr-defined]
+            .filter(fiscal_year=year, status=CaseStatus.OPEN)
+            .exclude(pk__in=worked)
+            .select_related("project")
+            .order_by("-project__total_amount_yuan", "rule_code")
+        )
+        for case in visible[:20]:
+            if not worked and case.project.total_amount_yuan - _executed(case) > CUT_YUAN:
+                cut = services.case_respond(
+                    actor=user,
+                    case=case,
+                    explanation="受招标程序延后影响，部分设备采购无法在年内完成。",
+                    option=Option.ADJUST_DOWN,
+                    amount_yuan=CUT_YUAN,
+                )
+                services.case_decide(
+                    actor=perf,
+                    case=cut,
+                    option=Option.ADJUST_DOWN,
+                    amount_yuan=CUT_YUAN,
+                    reason="同意调减，收回统筹使用",
+                )
+                worked.append(case.pk)
+            elif worked and len(worked) < 2:
+                services.case_respond(
+                    actor=user,
+                    case=case,
+                    explanation="项目资金已完成合同签订，9月集中支付。",
+                    option=Option.CONTINUE,
+                    amount_yuan=None,
+                )
+                worked.append(case.pk)
+    return result.warnings
+
+
+def _executed(case: WarningCase) -> Decimal:
+    from jixiao.alerts.models import ProjectLight
+
+    light = ProjectLight.objects.filter(project_id=case.project_id, fiscal_year=case.fiscal_year).first()
+    return light.executed_yuan if light else Decimal(0)

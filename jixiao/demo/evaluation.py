@@ -1,0 +1,143 @@
+"""Demo 单位自评: the year's self-evaluation of the demo county, started by the performance section from the approved
+targets. 县教育局's records are filled (a few with overclaimed scores, so the discrepancy flags show) and moved
+through the review chain; one is returned; the rest wait to be filled, their flags listing what is missing.
+
+The demo only has current-year targets, so the round is for `year` (the current year) rather than the previous one.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from jixiao.accounts.models import User
+from jixiao.core.errors import DomainError
+from jixiao.evaluation import services
+from jixiao.evaluation.models import SelfEvalIndicator, SelfEvaluation
+from jixiao.evaluation.scoring.rules import GROUP_OF_LV1, grade
+from jixiao.evaluation.selectors import records_visible, scoring_config
+from jixiao.indicators.valueparse import Kind, Op, format_number, parse_value
+
+DEPARTMENT = "县教育局"
+# How far each processed record goes after filling (number of records, actions, overclaimed?).
+PLAN: list[tuple[int, list[tuple[str, str]], bool]] = [
+    (
+        2,
+        [("unit", "submit"), ("dept", "dept_approve"), ("section", "section_approve"), ("perf", "final_approve")],
+        False,
+    ),
+    (1, [("unit", "submit"), ("dept", "dept_approve"), ("section", "section_approve")], True),
+    (2, [("unit", "submit"), ("dept", "dept_approve")], False),
+    (2, [("unit", "submit")], True),
+    (2, [], True),
+]
+OPINIONS = ["同意", "审核通过", "自评情况属实"]
+EXPLANATION = "部分指标填报得分高于系统计算得分：实际完成量按验收单统计，相关佐证材料已上传，请审核。"
+RETURN_OPINION = "满意度调查样本量不足，请补充问卷统计表后重新提交"
+
+
+def _users() -> dict[str, User | None]:
+    names = {"perf": "jxg", "section": "jkw", "dept": "edu_admin", "unit": "edu_unit"}
+    found = {u.username: u for u in User.objects.filter(username__in=names.values())}
+    return {key: found.get(username) for key, username in names.items()}
+
+
+def seed_selfevaluations(rng: random.Random, county: Any, year: int) -> int:
+    """Start the demo round and walk part of 县教育局's records through the review chain. Returns the record count."""
+    users = _users()
+    perf, dept = users["perf"], users["dept"]
+    if perf is None or dept is None or users["section"] is None:
+        return 0
+    try:
+        task = services.task_start(actor=perf, fiscal_year=year, deadline=date(year + 1, 3, 31))
+    except DomainError:
+        return 0
+    records = list(
+        SelfEvaluation.objects.filter(task=task, department__name=DEPARTMENT, subject=SelfEvaluation.Subject.PROJECT)
+        .select_related("region", "department", "unit")
+        .order_by("unit__agency_code", "id")
+    )
+    unit_user = users["unit"]
+    own = set(records_visible(unit_user).filter(task=task).values_list("pk", flat=True)) if unit_user else set()
+    returned = next((r for r in records if r.pk in own), None)
+    processing = [r for r in records if r.pk not in own and _fits(r)]
+    for size, actions, overclaim in PLAN:
+        for record in processing[:size]:
+            filled = _fill(rng, dept, record, overclaim)
+            _walk(rng, {**users, "unit": dept}, filled, actions)
+        processing = processing[size:]
+    if returned is not None and unit_user is not None and _fits(returned):
+        record = _fill(rng, unit_user, returned, overclaim=False)
+        record = services.selfeval_transition(actor=unit_user, record=record, action="submit", comment=EXPLANATION)
+        services.selfeval_transition(actor=dept, record=record, action="dept_return", comment=RETURN_OPINION)
+    return task.records.count()
+
+
+def _fits(record: SelfEvaluation) -> bool:
+    """Only records whose indicators all sit in a 10号 group with points are walked through the review."""
+    return all(GROUP_OF_LV1.get(row.lv1) and row.weight for row in record.indicators.all())
+
+
+def _actual(rng: random.Random, row: SelfEvalIndicator, year: int, short: bool) -> str:
+    parsed = parse_value(row.target_text, fiscal_year=year)
+    if parsed.kind is Kind.NUM and parsed.num is not None:
+        factor = Decimal(str(rng.uniform(0.7, 0.85))) if short else Decimal(str(rng.uniform(1.0, 1.1)))
+        if parsed.op in (Op.LE, Op.LT):
+            factor = Decimal(1) / factor if short else Decimal(str(rng.uniform(0.9, 1.0)))
+        value = (parsed.num * factor).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        if "%" in (parsed.unit_raw or "") and value > 100:
+            value = Decimal(100)
+        return f"{format_number(value)}{parsed.unit_raw or ''}"
+    if parsed.kind is Kind.TIME and parsed.deadline is not None:
+        return f"{parsed.deadline:%Y年%m月%d日}完成"
+    return "达到预期目标，效果明显"
+
+
+def _fill(rng: random.Random, actor: User, record: SelfEvaluation, overclaim: bool) -> SelfEvaluation:
+    """Fill the actual values, then claim the computed scores (an overclaim claims full marks on a missed row)."""
+    rows = list(record.indicators.all())
+    short = rows[0].pk if overclaim and rows else None
+    data: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        entry: dict[str, Any] = {"actual_text": _actual(rng, row, record.fiscal_year, row.pk == short)}
+        if row.is_qualitative:
+            entry["qual_level"] = "ACHIEVED"
+        data[row.pk] = entry
+    record = services.selfeval_save(
+        actor=actor, record=record, data={"goal_actual": "年度总体目标基本完成，项目效益逐步显现。"}, rows=data
+    )
+    claims: dict[int, dict[str, Any]] = {}
+    total = record.exec_score_computed or Decimal(0)
+    for row in record.indicators.all():
+        weight = row.weight or Decimal(0)
+        claimed = weight if row.pk == short or row.auto_score is None else row.auto_score
+        claims[row.pk] = {
+            "claimed_score": claimed,
+            "deviation_analysis": "" if claimed >= weight else "受实施进度影响未全部完成，下年度加强进度管理。",
+        }
+        total += claimed
+    cfg = scoring_config(record.region, record.fiscal_year)
+    return services.selfeval_save(
+        actor=actor,
+        record=record,
+        data={
+            "exec_score_claimed": record.exec_score_computed,
+            "total_claimed": total,
+            "grade_claimed": grade(total, cfg) or "",
+            "flag_explanation": EXPLANATION if overclaim else "",
+        },
+        rows=claims,
+    )
+
+
+def _walk(rng: random.Random, users: dict[str, User | None], record: SelfEvaluation, actions: list[Any]) -> None:
+    for who, action in actions:
+        actor = users[who]
+        assert actor is not None
+        comment = EXPLANATION if action == "submit" else rng.choice(OPINIONS)
+        try:
+            record = services.selfeval_transition(actor=actor, record=record, action=action, comment=comment)
+        except DomainError:
+            return  # a record the demo could not fill cleanly stays where it is, its flags shown

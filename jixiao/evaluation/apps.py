@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class EvaluationConfig(AppConfig):
+    name = "jixiao.evaluation"
+    verbose_name = "绩效评价"
+
+    def ready(self) -> None:
+        from jixiao.core import todos
+        from jixiao.evaluation.selectors import selfeval_todos
+
+        todos.register(selfeval_todos)

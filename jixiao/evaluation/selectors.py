@@ -1,0 +1,163 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
+
+from jixiao.core import config_rows
+from jixiao.core.todos import TodoItem
+from jixiao.evaluation.models import (
+    ScoringSettings,
+    SelfEvalEvent,
+    SelfEvalFund,
+    SelfEvalIndicator,
+    SelfEvalStatus,
+    SelfEvalTask,
+    SelfEvaluation,
+)
+from jixiao.evaluation.scoring import NATIONAL_DEFAULT, ScoringConfig
+from jixiao.targets.models import PerformanceTarget, TargetStatus
+
+
+def scoring_settings_for(region: Any, fiscal_year: int) -> ScoringSettings | None:
+    rows = config_rows.applicable(ScoringSettings.objects.select_related("region"), region, fiscal_year)
+    return config_rows.most_specific(rows, region, fiscal_year)
+
+
+def scoring_config(region: Any, fiscal_year: int) -> ScoringConfig:
+    """The scoring numbers in force for a region and year; the national defaults when no row exists."""
+    row = scoring_settings_for(region, fiscal_year) if region is not None else None
+    return row.to_config() if row is not None else NATIONAL_DEFAULT
+
+
+# ---- 单位自评 reads ------------------------------------------------------------------------------------------------
+
+
+def tasks_visible(user: Any) -> QuerySet[SelfEvalTask]:
+    return SelfEvalTask.objects.visible_to(user).select_related("region")
+
+
+def records_visible(user: Any) -> QuerySet[SelfEvaluation]:
+    return SelfEvaluation.objects.visible_to(user).select_related("department", "unit", "project", "task", "region")
+
+
+def record_get(user: Any, pk: Any) -> SelfEvaluation:
+    return SelfEvaluation.objects.select_related("department", "unit", "project", "task", "region").get_visible_or_404(
+        user, pk=pk
+    )
+
+
+def records_filtered(user: Any, params: dict[str, Any]) -> QuerySet[SelfEvaluation]:
+    qs = records_visible(user)
+    if params.get("fiscal_year"):
+        qs = qs.filter(fiscal_year=params["fiscal_year"])
+    if params.get("department"):
+        qs = qs.filter(department=params["department"])
+    if params.get("status"):
+        qs = qs.filter(status=params["status"])
+    if params.get("grade"):
+        qs = qs.filter(grade_computed=params["grade"])
+    if params.get("flagged") == "errors":
+        qs = qs.filter(error_count__gt=0)
+    elif params.get("flagged") == "flagged":
+        qs = qs.filter(Q(error_count__gt=0) | Q(warn_count__gt=0))
+    elif params.get("flagged") == "clean":
+        qs = qs.filter(error_count=0, warn_count=0)
+    if params.get("q"):
+        qs = qs.filter(Q(name__icontains=params["q"]) | Q(project__code__icontains=params["q"]))
+    return qs.order_by("-fiscal_year", "department__dept_code", "unit__agency_code", "id")
+
+
+def record_rows(record: SelfEvaluation) -> list[SelfEvalIndicator]:
+    return list(record.indicators.select_related("overridden_by").order_by("seq", "id"))
+
+
+def record_funds(record: SelfEvaluation) -> list[SelfEvalFund]:
+    order = {key: index for index, key in enumerate(("TOTAL", "FISCAL", "CARRYOVER", "OTHER"))}
+    return sorted(record.funds.all(), key=lambda f: order.get(f.fund_source, 9))
+
+
+def record_events(record: SelfEvaluation) -> QuerySet[SelfEvalEvent]:
+    return record.events.select_related("actor").order_by("-occurred_at", "-id")
+
+
+SEVERITY_ORDER = {"ERROR": 0, "WARN": 1, "INFO": 2}
+
+
+def worst(messages: list[dict[str, str]]) -> str:
+    return min((m["severity"] for m in messages), key=lambda s: SEVERITY_ORDER.get(s, 3), default="")
+
+
+def rows_flagged_first(rows: list[SelfEvalIndicator]) -> list[SelfEvalIndicator]:
+    """Rows with an ERROR or WARN first (DOMAIN.md §4.8), each with `worst` set for the template."""
+    for row in rows:
+        row.worst = worst(row.flags or [])  # type: ignore[attr-defined]
+    return sorted(rows, key=lambda r: (SEVERITY_ORDER.get(r.worst, 3), r.seq, r.pk))  # type: ignore[attr-defined]
+
+
+def record_messages(record: SelfEvaluation) -> list[dict[str, str]]:
+    """The record-level and budget-execution flags (row flags are shown on their rows)."""
+    flags = record.flags or {}
+    return [*flags.get("messages", []), *flags.get("exec", {}).get("messages", [])]
+
+
+def statistics(user: Any, fiscal_year: int | None) -> dict[str, Any]:
+    """Counts by status and computed grade, and coverage = records ÷ approved targets of the year."""
+    records = records_visible(user)
+    targets = PerformanceTarget.objects.visible_to(user).filter(
+        status__in=(TargetStatus.APPROVED, TargetStatus.ADJUSTING)
+    )
+    if fiscal_year:
+        records = records.filter(fiscal_year=fiscal_year)
+        targets = targets.filter(fiscal_year=fiscal_year)
+    by_grade = dict(
+        records.order_by().values("grade_computed").annotate(n=Count("id")).values_list("grade_computed", "n")
+    )
+    by_status = dict(records.order_by().values("status").annotate(n=Count("id")).values_list("status", "n"))
+    total = sum(by_status.values())
+    approved = targets.count()
+    evaluated = records.exclude(status__in=(SelfEvalStatus.FILLING, SelfEvalStatus.RETURNED)).count()
+    return {
+        "total": total,
+        "approved_targets": approved,
+        "evaluated": evaluated,
+        "coverage": (Decimal(evaluated) / Decimal(approved)) if approved else None,
+        "generated_coverage": (Decimal(total) / Decimal(approved)) if approved else None,
+        "grades": [(g, by_grade.get(g, 0)) for g in ("优", "良", "中", "差")],
+        "statuses": [(value, label, by_status.get(value, 0)) for value, label in SelfEvalStatus.choices],
+        "flagged": records.filter(Q(error_count__gt=0) | Q(warn_count__gt=0)).count(),
+        "by_department": list(
+            records.order_by()
+            .values("department__name")
+            .annotate(
+                n=Count("id"),
+                done=Count("id", filter=Q(status=SelfEvalStatus.FIN_REVIEWED)),
+                excellent=Count("id", filter=Q(grade_computed="优")),
+                poor=Count("id", filter=Q(grade_computed="差")),
+            )
+            .order_by("department__name")
+        ),
+    }
+
+
+def selfeval_todos(user: Any) -> list[TodoItem]:
+    membership = user.active_membership
+    if membership is None or not membership.can("evaluation.view"):
+        return []
+    stats = dict(records_visible(user).order_by().values("status").annotate(n=Count("id")).values_list("status", "n"))
+    url = reverse("evaluation:selfeval_list")
+    items: list[TodoItem] = []
+    for title, capability, statuses in (
+        ("待填报的单位自评", "evaluation.fill", [SelfEvalStatus.FILLING, SelfEvalStatus.RETURNED]),
+        ("待主管部门审核的单位自评", "evaluation.review_dept", [SelfEvalStatus.SUBMITTED]),
+        ("待业务股室审核的单位自评", "evaluation.review_section", [SelfEvalStatus.DEPT_REVIEWED]),
+        ("待绩效股审定的单位自评", "evaluation.review_final", [SelfEvalStatus.SECTION_REVIEWED]),
+    ):
+        if not membership.can(capability):
+            continue
+        count = sum(stats.get(s, 0) for s in statuses)
+        query = "&".join(f"status={s}" for s in statuses[:1])
+        items.append(TodoItem("单位自评", title, count, f"{url}?{query}"))
+    return items

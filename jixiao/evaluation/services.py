@@ -1,0 +1,783 @@
+"""单位自评 writes: starting the year's round, filling, import, the review workflow and score overrides.
+
+Every function re-checks capability and row scope, runs in one transaction, bumps `version` and writes audit rows.
+Every save re-runs the scoring engine (evaluation.scoring) and stores the computed scores and flags beside what the
+unit claimed; computed scores never overwrite claimed ones (DOMAIN.md §4.8).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import IO, Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from jixiao.core import audit
+from jixiao.core.errors import ConflictError, DomainError, NotFoundError
+from jixiao.core.permissions import require
+from jixiao.evaluation import selectors
+from jixiao.evaluation.models import (
+    QualLevel,
+    SelfEvalEvent,
+    SelfEvalFund,
+    SelfEvalIndicator,
+    SelfEvalStatus,
+    SelfEvalTask,
+    SelfEvaluation,
+)
+from jixiao.evaluation.scoring import FundRow, IndicatorRow, Issue, ScoringConfig, SelfEvalSheet, as_dict, evaluate
+from jixiao.evaluation.scoring.rules import GROUP_OF_LV1, allocate_weights, fmt
+from jixiao.evaluation.selfeval_xlsx import norm, read_selfevaluations
+from jixiao.evaluation.workflow import EDITABLE_STATES, REVIEWER_OF_STATE
+from jixiao.evaluation.workflow import SELFEVAL_WORKFLOW as WORKFLOW
+from jixiao.execution.selectors import annotate_execution
+from jixiao.indicators.models import FrameworkNode, Operator
+from jixiao.monitoring.models import MonitoringIndicatorRow
+from jixiao.projects.models import Project
+from jixiao.targets.models import PerformanceTarget, TargetIndicator, TargetStatus, TargetVersion
+
+APPROVED_TARGET = (TargetStatus.APPROVED, TargetStatus.ADJUSTING)
+RECORD_FIELDS = [
+    "goal_actual",
+    "exec_score_claimed",
+    "total_claimed",
+    "grade_claimed",
+    "flag_explanation",
+    "application_advice",
+]
+ROW_FIELDS = ["actual_text", "qual_level", "claimed_score", "deviation_analysis"]
+FUND_KEYS = ("TOTAL", "FISCAL", "CARRYOVER", "OTHER")
+GRADES = ("优", "良", "中", "差")
+MAX_TEXT = {"goal_actual": 4000, "flag_explanation": 4000, "application_advice": 2000}
+ROW_MAX_TEXT = {"actual_text": 1000, "deviation_analysis": 2000}
+
+
+def _role(actor: Any) -> str:
+    membership = getattr(actor, "active_membership", None)
+    return membership.role if membership is not None else ""
+
+
+def _event(actor: Any, record: SelfEvaluation, action: str, label: str, source: str = "", comment: str = "") -> None:
+    SelfEvalEvent.objects.create(
+        self_eval=record,
+        actor=actor,
+        actor_role=_role(actor),
+        action=action,
+        action_label=label,
+        from_status=source,
+        to_status=record.status,
+        comment=comment[:2000],
+    )
+
+
+def _visible(actor: Any, record: SelfEvaluation) -> None:
+    if not SelfEvaluation.objects.visible_to(actor).filter(pk=record.pk).exists():
+        raise NotFoundError("自评记录不存在")
+
+
+# ---- generation ----------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Seed:
+    record: SelfEvaluation
+    funds: list[SelfEvalFund]
+    rows: list[SelfEvalIndicator]
+
+
+def task_start(*, actor: Any, fiscal_year: int, deadline: date, title: str = "") -> SelfEvalTask:
+    """Start the year's self-evaluation: one pre-filled record per approved target (project and 部门整体) of the
+    region. Set-based: one query for the targets, one for the projects with their execution to 31 December, one for
+    the indicators (plus version snapshots of targets under adjustment), one for the monitoring hints, bulk inserts."""
+    require(actor, "evaluation.manage")
+    if not isinstance(fiscal_year, int) or not 2000 <= fiscal_year <= 2100:
+        raise DomainError("请填写有效的评价年度")
+    if not isinstance(deadline, date):
+        raise DomainError("请填写填报截止日期")
+    region = actor.active_membership.region
+    title = (title or "").strip()[:200] or f"{fiscal_year}年度单位自评"
+    with transaction.atomic():
+        if SelfEvalTask.objects.select_for_update().filter(region=region, fiscal_year=fiscal_year).exists():
+            raise ConflictError(f"{fiscal_year}年度的单位自评已经发起")
+        targets = list(
+            PerformanceTarget.objects.filter(
+                is_deleted=False,
+                fiscal_year=fiscal_year,
+                status__in=APPROVED_TARGET,
+                region__path__startswith=region.path,
+            )
+            .select_related("region", "department", "unit")
+            .order_by("department_id", "unit_id", "id")
+        )
+        if not targets:
+            raise DomainError(f"{fiscal_year}年度没有已批复的绩效目标，不能发起自评")
+        task = SelfEvalTask.objects.create(
+            region=region,
+            fiscal_year=fiscal_year,
+            title=title,
+            deadline=deadline,
+            started_by=actor,
+            started_at=timezone.now(),
+            created_by=actor,
+            updated_by=actor,
+        )
+        seeds = _seeds(task, targets)
+        for seed in seeds:
+            seed.record.created_by = actor
+            seed.record.updated_by = actor
+        records = SelfEvaluation.objects.bulk_create([s.record for s in seeds], batch_size=500)
+        funds: list[SelfEvalFund] = []
+        rows: list[SelfEvalIndicator] = []
+        for seed, record in zip(seeds, records, strict=True):
+            for fund in seed.funds:
+                fund.self_eval = record
+                funds.append(fund)
+            for row in seed.rows:
+                row.self_eval = record
+                rows.append(row)
+        SelfEvalFund.objects.bulk_create(funds, batch_size=1000)
+        SelfEvalIndicator.objects.bulk_create(rows, batch_size=1000)
+        now = timezone.now()
+        SelfEvalEvent.objects.bulk_create(
+            [
+                SelfEvalEvent(
+                    self_eval=r,
+                    actor=actor,
+                    actor_role=_role(actor),
+                    action="start",
+                    action_label="发起自评",
+                    to_status=r.status,
+                    occurred_at=now,
+                )
+                for r in records
+            ],
+            batch_size=1000,
+        )
+        audit.record(
+            actor=actor,
+            event_type="evaluation.selfeval_start",
+            obj=task,
+            changes={"fiscal_year": [None, fiscal_year], "records": [0, len(records)]},
+        )
+    return task
+
+
+def _seeds(task: SelfEvalTask, targets: list[PerformanceTarget]) -> list[_Seed]:
+    year_end = date(task.fiscal_year, 12, 31)
+    project_ids = [t.project_id for t in targets if t.project_id]
+    dept_ids = [t.department_id for t in targets if t.subject_type == PerformanceTarget.Subject.DEPT_OVERALL]
+    # One query: the projects of project targets and of departments with a 部门整体 target, executed to 31 Dec.
+    projects = list(
+        annotate_execution(
+            Project.objects.filter(
+                Q(pk__in=project_ids) | Q(department_id__in=dept_ids, fiscal_year=task.fiscal_year, is_deleted=False)
+            ),
+            year_end,
+        )
+    )
+    by_id = {p.pk: p for p in projects}
+    dept_sums: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for p in projects:
+        if p.department_id in dept_ids and p.fiscal_year == task.fiscal_year and not p.is_deleted:
+            s = dept_sums[p.department_id]
+            s["FISCAL"] += p.fiscal_amount_yuan
+            s["CARRYOVER"] += p.carryover_amount_yuan
+            s["OTHER"] += p.other_amount_yuan
+            s["executed"] += p.executed_yuan  # type: ignore[attr-defined]
+    rows = approved_rows(targets)
+    configs: dict[int, ScoringConfig] = {}
+    seeds: list[_Seed] = []
+    for target in targets:
+        project = by_id.get(target.project_id) if target.project_id else None
+        if target.subject_type == PerformanceTarget.Subject.DEPT_OVERALL:
+            s = dept_sums[target.department_id]
+            amounts = {k: s[k] for k in ("FISCAL", "CARRYOVER", "OTHER")}
+            executed = s["executed"]
+            subject = SelfEvaluation.Subject.DEPT_OVERALL
+        elif project is not None:
+            amounts = {
+                "FISCAL": project.fiscal_amount_yuan,
+                "CARRYOVER": project.carryover_amount_yuan,
+                "OTHER": project.other_amount_yuan,
+            }
+            executed = project.executed_yuan  # type: ignore[attr-defined]
+            subject = SelfEvaluation.Subject.PROJECT
+        else:
+            continue
+        record = SelfEvaluation(
+            task=task,
+            subject=subject,
+            fiscal_year=task.fiscal_year,
+            region=target.region,
+            department=target.department,
+            unit=target.unit,
+            project=project,
+            target=target,
+            goal_version=target.goal_version,
+            name=target.name,
+            goal_expected=target.annual_goal,
+        )
+        seed = _Seed(record, _funds(amounts, executed, target), rows.get(target.pk, []))
+        # Scored at once (pure computation, no query): the list shows what is still missing from the start.
+        if target.region_id not in configs:
+            configs[target.region_id] = selectors.scoring_config(target.region, task.fiscal_year)
+        _self_evaluation_weights(seed.rows, configs[target.region_id])
+        score(record, seed.funds, seed.rows, cfg=configs[target.region_id])
+        seeds.append(seed)
+    return seeds
+
+
+def _funds(amounts: dict[str, Decimal], executed: Decimal, target: PerformanceTarget) -> list[SelfEvalFund]:
+    """TOTAL = the three parts; 年初预算数 of TOTAL is the approved target's annual total when it has one. The
+    payments cannot be split by source, so they count as 当年财政拨款 first, the rest as the other sources."""
+    total = sum(amounts.values(), Decimal(0))
+    initial_total = target.annual_total_yuan or total
+    funds = [
+        SelfEvalFund(
+            fund_source="TOTAL",
+            initial_yuan=initial_total,
+            annual_yuan=total,
+            executed_yuan=executed,
+            executed_from_payments_yuan=executed,
+        )
+    ]
+    left = executed
+    parts = list(amounts.items())
+    for index, (key, amount) in enumerate(parts):
+        share = left if index == len(parts) - 1 else min(left, amount)
+        left -= share
+        initial = amount if initial_total == total else (target.annual_fiscal_yuan if key == "FISCAL" else amount)
+        funds.append(SelfEvalFund(fund_source=key, initial_yuan=initial, annual_yuan=amount, executed_yuan=share))
+    # 年初预算数 of the parts must add up to the total's (E_FUNDS_SUM): put any difference on 其他资金.
+    gap = funds[0].initial_yuan - sum((f.initial_yuan for f in funds[1:]), Decimal(0))
+    funds[-1].initial_yuan += gap
+    return funds
+
+
+def approved_rows(targets: list[PerformanceTarget]) -> dict[int, list[SelfEvalIndicator]]:
+    """The annual indicators of each target's approved version. A target under adjustment may have edited rows, so
+    its approved version is read from the version snapshot. Last monitoring values are attached as hints."""
+    result: dict[int, list[SelfEvalIndicator]] = defaultdict(list)
+    live = [t.pk for t in targets if t.status == TargetStatus.APPROVED]
+    adjusting = {t.pk: t.goal_version for t in targets if t.status == TargetStatus.ADJUSTING}
+    indicators = (
+        TargetIndicator.objects.filter(target_id__in=live, year_flag=TargetIndicator.YearFlag.ANNUAL)
+        .select_related("lv1", "lv2")
+        .order_by("target_id", "seq", "id")
+    )
+    for ind in indicators:
+        result[ind.target_id].append(
+            _row(
+                ind.target_id, ind.lv1.name, ind.lv2.name, ind.name, ind.target_text, ind.unit, ind.operator, ind.weight
+            )
+        )
+        result[ind.target_id][-1].indicator = ind
+        result[ind.target_id][-1].seq = len(result[ind.target_id])
+    if adjusting:
+        for target_id, snap in _snapshots(adjusting).items():
+            node_ids = {i[k] for i in snap.get("indicators", []) for k in ("lv1_id", "lv2_id") if i.get(k)}
+            names = dict(FrameworkNode.objects.filter(pk__in=node_ids).values_list("pk", "name"))
+            for i in snap.get("indicators", []):
+                if i.get("year_flag", "annual") != TargetIndicator.YearFlag.ANNUAL:
+                    continue
+                weight = Decimal(str(i["weight"])) if i.get("weight") not in (None, "") else None
+                row = _row(
+                    target_id,
+                    names.get(int(i.get("lv1_id") or 0), ""),
+                    names.get(int(i.get("lv2_id") or 0), ""),
+                    str(i.get("name", "")),
+                    str(i.get("target_text", "")),
+                    str(i.get("unit", "")),
+                    str(i.get("operator", "")),
+                    weight,
+                )
+                row.seq = len(result[target_id]) + 1
+                result[target_id].append(row)
+    _monitoring_hints([row for rows in result.values() for row in rows])
+    return result
+
+
+def _self_evaluation_weights(rows: list[SelfEvalIndicator], cfg: ScoringConfig) -> None:
+    """The goal table's weights (to 100) become the self-evaluation points per group (rules.allocate_weights)."""
+    groups = [GROUP_OF_LV1.get(r.lv1 if r.lv1.endswith("指标") else f"{r.lv1}指标", "") for r in rows]
+    for row, weight in zip(
+        rows, allocate_weights(list(zip(groups, [r.weight for r in rows], strict=True)), cfg), strict=True
+    ):
+        row.weight = weight
+
+
+def _snapshots(versions: dict[int, int]) -> dict[int, dict[str, Any]]:
+    found: dict[int, dict[str, Any]] = {}
+    for v in TargetVersion.objects.filter(target_id__in=versions).order_by("target_id", "-goal_version", "-id"):
+        if v.target_id not in found and v.goal_version <= versions[v.target_id]:
+            found[v.target_id] = v.snapshot
+    return found
+
+
+def _row(
+    target_id: int, lv1: str, lv2: str, name: str, text: str, unit: str, op: str, weight: Decimal | None
+) -> SelfEvalIndicator:
+    target_text = text + (unit if unit and unit not in text else "")
+    return SelfEvalIndicator(
+        lv1=lv1[:100],
+        lv2=lv2[:100],
+        name=name[:200],
+        target_text=target_text[:1000],
+        is_qualitative=op == Operator.QUALITATIVE,
+        weight=weight,
+    )
+
+
+def _monitoring_hints(rows: list[SelfEvalIndicator]) -> None:
+    """The last monitored value of each indicator (全年预计完成情况, else 1—N月执行情况), one query."""
+    ids = [r.indicator_id for r in rows if r.indicator_id]
+    if not ids:
+        return
+    latest: dict[int, str] = {}
+    monitored = (
+        MonitoringIndicatorRow.objects.filter(indicator_id__in=ids)
+        .order_by("indicator_id", "-record__task__period_end_month", "-record_id")
+        .values_list("indicator_id", "expected_annual", "completion_to_date", "record__task__period_end_month")
+    )
+    for indicator_id, expected, to_date, month in monitored:
+        if indicator_id in latest or not (expected or to_date):
+            continue
+        if expected:
+            latest[indicator_id] = f"1—{month}月监控：全年预计{expected}"
+        else:
+            latest[indicator_id] = f"1—{month}月监控：已完成{to_date}"
+    for row in rows:
+        if row.indicator_id in latest:
+            row.monitoring_hint = latest[row.indicator_id][:1000]
+
+
+# ---- scoring ---------------------------------------------------------------------------------------------------------
+
+
+def to_sheet(record: SelfEvaluation) -> SelfEvalSheet:
+    """The record as the engine's plain data (also the export)."""
+    return sheet_of(record, list(record.funds.all()), list(record.indicators.all()))
+
+
+def sheet_of(record: SelfEvaluation, funds: list[SelfEvalFund], rows: list[SelfEvalIndicator]) -> SelfEvalSheet:
+    sheet = SelfEvalSheet(
+        fiscal_year=record.fiscal_year,
+        project_name=record.name,
+        department=record.department.name,
+        unit=record.unit.name,
+        exec_weight=record.exec_weight,
+        exec_score_claimed=record.exec_score_claimed,
+        goal_expected=record.goal_expected,
+        goal_actual=record.goal_actual,
+        total_claimed=record.total_claimed,
+        grade_claimed=record.grade_claimed or None,
+    )
+    for fund in funds:
+        sheet.funds[fund.fund_source] = FundRow(fund.initial_yuan, fund.annual_yuan, fund.executed_yuan, fund.exec_rate)
+    weights = Decimal(0)
+    for index, row in enumerate(rows, start=1):
+        weights += row.weight or 0
+        sheet.rows.append(
+            IndicatorRow(
+                row=index,
+                lv1=row.lv1,
+                lv2=row.lv2,
+                name=row.name,
+                target_text=row.target_text,
+                actual_text=row.actual_text,
+                weight=row.weight,
+                claimed=row.claimed_score,
+                deviation=row.deviation_analysis,
+                level_claimed=row.qual_level or None,
+            )
+        )
+    sheet.total_weight = weights + record.exec_weight
+    return sheet
+
+
+def _target_changed(record: SelfEvaluation) -> list[Issue]:
+    """D_TARGET_CHANGED: the record's indicator set and target texts must equal the approved version."""
+    target = PerformanceTarget.objects.get(pk=record.target_id)
+    if target.goal_version != record.goal_version:
+        return [
+            Issue(
+                "D_TARGET_CHANGED",
+                f"自评生成后绩效目标已调整（第{record.goal_version}版 → 第{target.goal_version}版），"
+                "指标与批复的目标不一致，请联系绩效股重新生成",
+            )
+        ]
+    approved = approved_rows([target]).get(target.pk, [])
+    expected = {norm(r.name): norm(r.target_text) for r in approved}
+    have = {norm(r.name): norm(r.target_text) for r in record.indicators.all()}
+    if expected == have:
+        return []
+    differ = sorted(set(expected) ^ set(have) | {k for k in expected.keys() & have.keys() if expected[k] != have[k]})
+    return [Issue("D_TARGET_CHANGED", "指标或年度指标值与批复的绩效目标不一致：" + "、".join(differ[:10]))]
+
+
+def rescore(record: SelfEvaluation) -> dict[str, Any]:
+    """Run the engine on the record and store computed scores and flags (record and rows). Returns `as_dict`."""
+    rows = list(record.indicators.all())
+    result = score(record, list(record.funds.all()), rows, _target_changed(record))
+    SelfEvalIndicator.objects.bulk_update(rows, ["auto_score", "formula", "flags"])
+    return result
+
+
+def score(
+    record: SelfEvaluation,
+    funds: list[SelfEvalFund],
+    rows: list[SelfEvalIndicator],
+    extra: list[Issue] | None = None,
+    cfg: ScoringConfig | None = None,
+) -> dict[str, Any]:
+    """Evaluate and set the computed fields on the (possibly unsaved) record and rows; nothing is written."""
+    cfg = cfg or selectors.scoring_config(record.region, record.fiscal_year)
+    evaluation = evaluate(sheet_of(record, funds, rows), cfg)
+    evaluation.issues.extend(extra or [])
+    result = as_dict(evaluation)
+    for row, scored, computed in zip(rows, evaluation.indicators, result["indicators"], strict=True):
+        row.auto_score = scored.computed.value
+        row.formula = computed["formula"][:500]
+        row.flags = computed["messages"]
+    messages = [*result["messages"], *result["exec"]["messages"]]
+    messages += [m for r in result["indicators"] for m in r["messages"]]
+    record.exec_score_computed = evaluation.exec.computed.value
+    record.total_computed = evaluation.total_computed
+    record.grade_computed = evaluation.grade_computed or ""
+    record.flags = result
+    record.error_count = sum(1 for m in messages if m["severity"] == "ERROR")
+    record.warn_count = sum(1 for m in messages if m["severity"] == "WARN")
+    return result
+
+
+SCORE_FIELDS = ["exec_score_computed", "total_computed", "grade_computed", "flags", "error_count", "warn_count"]
+
+
+def _issue_list(result: dict[str, Any], severity: str) -> list[str]:
+    messages = [*result["messages"], *result["exec"]["messages"]]
+    found = [f"{m['code']} {m['message']}" for m in messages if m["severity"] == severity]
+    for row in result["indicators"]:
+        found += [f"“{row['name']}”：{m['message']}" for m in row["messages"] if m["severity"] == severity]
+    return list(dict.fromkeys(found))
+
+
+# ---- filling -------------------------------------------------------------------------------------------------------
+
+
+def _decimal_or_none(value: Any, label: str) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = Decimal(str(value))
+    except Exception as exc:
+        raise DomainError(f"{label}应为数字") from exc
+    if not number.is_finite() or number < 0 or number > Decimal(1000):
+        raise DomainError(f"{label}应为0至1000之间的数字")
+    return number.quantize(Decimal("0.01"))
+
+
+def _clean_record(data: dict[str, Any]) -> dict[str, Any]:
+    cleaned = {k: v for k, v in data.items() if k in RECORD_FIELDS}
+    for field, limit in MAX_TEXT.items():
+        if field in cleaned:
+            cleaned[field] = (cleaned[field] or "").strip()[:limit]
+    for field, label in (("exec_score_claimed", "预算执行率得分"), ("total_claimed", "总分")):
+        if field in cleaned:
+            cleaned[field] = _decimal_or_none(cleaned[field], label)
+    if "grade_claimed" in cleaned:
+        grade = (cleaned["grade_claimed"] or "").strip()
+        if grade and grade not in GRADES:
+            raise DomainError("等级应为优、良、中、差之一")
+        cleaned["grade_claimed"] = grade
+    return cleaned
+
+
+def _clean_row(row: SelfEvalIndicator, data: dict[str, Any]) -> dict[str, Any]:
+    cleaned = {k: v for k, v in data.items() if k in ROW_FIELDS}
+    for field, limit in ROW_MAX_TEXT.items():
+        if field in cleaned:
+            cleaned[field] = (cleaned[field] or "").strip()[:limit]
+    if "claimed_score" in cleaned:
+        cleaned["claimed_score"] = _decimal_or_none(cleaned["claimed_score"], f"“{row.name}”的得分")
+    if "qual_level" in cleaned:
+        level = cleaned["qual_level"] or ""
+        if level and level not in QualLevel.values:
+            raise DomainError(f"“{row.name}”的定性完成档次无效")
+        if level and not row.is_qualitative:
+            level = ""
+        cleaned["qual_level"] = level
+    return cleaned
+
+
+def _clean_funds(data: dict[str, Any] | None) -> dict[str, Decimal]:
+    cleaned: dict[str, Decimal] = {}
+    for key, value in (data or {}).items():
+        if key not in FUND_KEYS or value is None:
+            continue
+        amount = Decimal(str(value))
+        if not amount.is_finite() or amount < 0:
+            raise DomainError("全年执行数不能为负数")
+        cleaned[key] = amount.quantize(Decimal("0.01"))
+    return cleaned
+
+
+def selfeval_save(
+    *,
+    actor: Any,
+    record: SelfEvaluation,
+    data: dict[str, Any],
+    rows: dict[int, dict[str, Any]] | None = None,
+    executed: dict[str, Any] | None = None,
+    version: int | None = None,
+) -> SelfEvaluation:
+    """Save the unit's entries (record fields, rows by id, 全年执行数 per fund source) and re-score."""
+    require(actor, "evaluation.fill")
+    _visible(actor, record)
+    cleaned = _clean_record(data)
+    funds = _clean_funds(executed)
+    with transaction.atomic():
+        locked = (
+            SelfEvaluation.objects.select_for_update().select_related("department", "unit", "region").get(pk=record.pk)
+        )
+        if locked.status not in EDITABLE_STATES:
+            raise ConflictError(f"自评当前状态为“{locked.get_status_display()}”，不能修改")
+        if version is not None and locked.version != version:
+            raise ConflictError("自评已被他人修改，请刷新后重试")
+        before = audit.snapshot(locked, RECORD_FIELDS)
+        for field, value in cleaned.items():
+            setattr(locked, field, value)
+        changed_rows = _apply_rows(locked, rows or {})
+        changed_funds = _apply_funds(locked, funds)
+        rescore(locked)
+        locked.version += 1
+        locked.updated_by = actor
+        locked.save()
+        audit.record(
+            actor=actor,
+            event_type="evaluation.selfeval_save",
+            obj=locked,
+            changes={
+                **audit.diff(before, audit.snapshot(locked, RECORD_FIELDS)),
+                "rows": [None, changed_rows],
+                "funds": [None, changed_funds],
+            },
+        )
+    return locked
+
+
+def _apply_rows(record: SelfEvaluation, rows: dict[int, dict[str, Any]]) -> int:
+    existing = {r.pk: r for r in record.indicators.all()}
+    unknown = set(rows) - set(existing)
+    if unknown:
+        raise DomainError("指标行不属于该自评")
+    changed: list[SelfEvalIndicator] = []
+    for pk, values in rows.items():
+        row = existing[pk]
+        cleaned = _clean_row(row, values)
+        diff = [f for f, v in cleaned.items() if getattr(row, f) != v]
+        for field in diff:
+            setattr(row, field, cleaned[field])
+        if diff:
+            changed.append(row)
+    SelfEvalIndicator.objects.bulk_update(changed, ROW_FIELDS)
+    return len(changed)
+
+
+def _apply_funds(record: SelfEvaluation, amounts: dict[str, Decimal]) -> int:
+    changed = []
+    for fund in record.funds.all():
+        if fund.fund_source in amounts and fund.executed_yuan != amounts[fund.fund_source]:
+            fund.executed_yuan = amounts[fund.fund_source]
+            changed.append(fund)
+    SelfEvalFund.objects.bulk_update(changed, ["executed_yuan"])
+    return len(changed)
+
+
+# ---- import ----------------------------------------------------------------------------------------------------------
+
+
+def selfeval_import(*, actor: Any, record: SelfEvaluation, upload: IO[bytes] | bytes) -> dict[str, Any]:
+    """Fill the record from a filled 项目支出绩效自评表 (standard layout). All or nothing: the year, the indicator
+    names and their target values must match the record (a unit cannot change its approved targets here)."""
+    require(actor, "evaluation.fill")
+    _visible(actor, record)
+    sheets = read_selfevaluations(upload)
+    if len(sheets) != 1:
+        raise DomainError(f"工作簿中有{len(sheets)}张自评表，请只上传本项目的一张自评表")
+    sheet = sheets[0]
+    if sheet.fiscal_year != record.fiscal_year:
+        raise DomainError(f"自评表年度为{sheet.fiscal_year}年，本自评为{record.fiscal_year}年度")
+    rows = list(record.indicators.all())
+    mine = {norm(r.name): r for r in rows}
+    theirs = {norm(r.name): r for r in sheet.rows}
+    problems: list[str] = []
+    missing = [r.name for r in rows if norm(r.name) not in theirs]
+    extra = [r.name for r in sheet.rows if norm(r.name) not in mine]
+    if missing:
+        problems.append("自评表缺少以下指标：" + "、".join(missing))
+    if extra:
+        problems.append("自评表有本自评没有的指标（三级指标名称须与批复的绩效目标一致）：" + "、".join(extra))
+    for key, row in mine.items():
+        other = theirs.get(key)
+        if other is not None and norm(other.target_text) != norm(row.target_text):
+            problems.append(
+                f"第{other.row}行“{row.name}”的年度指标值“{other.target_text}”与批复的“{row.target_text}”不一致"
+            )
+    if problems:
+        raise DomainError("；".join(problems) + "。未导入任何内容。")
+    data: dict[str, Any] = {
+        "goal_actual": sheet.goal_actual,
+        "exec_score_claimed": sheet.exec_score_claimed,
+        "total_claimed": sheet.total_claimed,
+        "grade_claimed": sheet.grade_claimed or "",
+    }
+    row_data = {
+        mine[key].pk: {
+            "actual_text": other.actual_text,
+            "claimed_score": other.claimed,
+            "deviation_analysis": other.deviation,
+        }
+        for key, other in theirs.items()
+    }
+    executed = {k: f.executed_yuan for k, f in sheet.funds.items() if f.executed_yuan is not None}
+    with transaction.atomic():
+        saved = selfeval_save(actor=actor, record=record, data=data, rows=row_data, executed=executed)
+        rates = {k: f.rate_claimed for k, f in sheet.funds.items()}
+        funds = list(saved.funds.all())
+        for fund in funds:
+            fund.exec_rate = rates.get(fund.fund_source)
+        SelfEvalFund.objects.bulk_update(funds, ["exec_rate"])
+        rescore(saved)
+        saved.save(update_fields=SCORE_FIELDS)
+        _event(actor, saved, "import", "导入自评表", saved.status, f"导入{len(row_data)}个指标")
+        audit.record(
+            actor=actor, event_type="evaluation.selfeval_import", obj=saved, changes={"rows": [0, len(row_data)]}
+        )
+    return dict(saved.flags)
+
+
+# ---- workflow ------------------------------------------------------------------------------------------------------
+
+
+def selfeval_transition(
+    *,
+    actor: Any,
+    record: SelfEvaluation,
+    action: str,
+    comment: str = "",
+    dept_score: Decimal | None = None,
+) -> SelfEvaluation:
+    transition = WORKFLOW.get(record.status, action)
+    require(actor, transition.capability)
+    _visible(actor, record)
+    comment = (comment or "").strip()
+    if transition.needs_comment and not comment:
+        raise DomainError("请填写意见")
+    if dept_score is not None and not Decimal(0) <= dept_score <= Decimal(100):
+        raise DomainError("主管部门评分应在0到100之间")
+    with transaction.atomic():
+        locked = (
+            SelfEvaluation.objects.select_for_update().select_related("department", "unit", "region").get(pk=record.pk)
+        )
+        if locked.status != transition.source:
+            raise ConflictError("自评状态已变化，请刷新后重试")
+        fields = ["status", "version", "updated_by", "updated_at"]
+        if action == "submit":
+            _check_submit(locked, comment)
+            locked.submitted_at = timezone.now()
+            fields += ["submitted_at", "flag_explanation", *SCORE_FIELDS]
+        if transition.source == SelfEvalStatus.SUBMITTED and action != "withdraw":
+            locked.dept_opinion = comment[:2000]
+            fields.append("dept_opinion")
+            if dept_score is not None:
+                locked.dept_score = dept_score
+                fields.append("dept_score")
+        elif transition.source == SelfEvalStatus.DEPT_REVIEWED:
+            locked.section_opinion = comment[:2000]
+            fields.append("section_opinion")
+        elif transition.source == SelfEvalStatus.SECTION_REVIEWED:
+            locked.fin_opinion = comment[:2000]
+            locked.is_final = transition.target == SelfEvalStatus.FIN_REVIEWED
+            fields += ["fin_opinion", "is_final"]
+        locked.status = transition.target
+        locked.version += 1
+        locked.updated_by = actor
+        locked.save(update_fields=fields)
+        _event(actor, locked, action, transition.label, transition.source, comment)
+        audit.record(
+            actor=actor,
+            event_type=f"evaluation.selfeval_{action}",
+            obj=locked,
+            reason=comment[:500],
+            changes={"status": [transition.source, transition.target]},
+        )
+    return locked
+
+
+def _check_submit(record: SelfEvaluation, comment: str) -> None:
+    """ERROR flags block submission; WARN flags need an explanation (the record's or the submit comment)."""
+    result = rescore(record)
+    errors = _issue_list(result, "ERROR")
+    if errors:
+        raise DomainError(f"自评存在{len(errors)}个错误，不能提交：" + "；".join(errors[:20]))
+    warnings = _issue_list(result, "WARN")
+    if warnings and not (record.flag_explanation or comment):
+        raise DomainError(
+            f"自评存在{len(warnings)}个提示事项，请在“提示事项说明”中逐项说明后再提交：" + "；".join(warnings[:20])
+        )
+    if comment and not record.flag_explanation:
+        record.flag_explanation = comment[:4000]
+
+
+def selfeval_override(
+    *, actor: Any, record: SelfEvaluation, row: SelfEvalIndicator, score: Decimal, reason: str
+) -> SelfEvalIndicator:
+    """A reviewer sets the row's final score (审定得分); the reason is required, audited and shown."""
+    capability = REVIEWER_OF_STATE.get(SelfEvalStatus(record.status)) if record.status in REVIEWER_OF_STATE else None
+    if capability is None:
+        raise ConflictError("只有审核中的自评可以调整得分")
+    require(actor, capability)
+    _visible(actor, record)
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("调整得分须填写理由")
+    with transaction.atomic():
+        locked = SelfEvaluation.objects.select_for_update().get(pk=record.pk)
+        if locked.status != record.status:
+            raise ConflictError("自评状态已变化，请刷新后重试")
+        try:
+            locked_row = SelfEvalIndicator.objects.select_for_update().get(pk=row.pk, self_eval=locked)
+        except SelfEvalIndicator.DoesNotExist as exc:
+            raise NotFoundError("指标不存在") from exc
+        weight = locked_row.weight or Decimal(0)
+        if score is None or not Decimal(0) <= score <= weight:
+            raise DomainError(f"审定得分应在0至分值{fmt(weight)}之间")
+        before = {"final_score": audit.jsonable(locked_row.final_score), "override_reason": locked_row.override_reason}
+        locked_row.final_score = score.quantize(Decimal("0.01"))
+        locked_row.override_reason = reason[:1000]
+        locked_row.overridden_by = actor
+        locked_row.save(update_fields=["final_score", "override_reason", "overridden_by"])
+        locked.version += 1
+        locked.updated_by = actor
+        locked.save(update_fields=["version", "updated_by", "updated_at"])
+        comment = (
+            f"“{locked_row.name}”审定得分{fmt(locked_row.final_score)}（填报{fmt(locked_row.claimed_score)}）：{reason}"
+        )
+        _event(actor, locked, "override", "调整指标得分", locked.status, comment)
+        audit.record(
+            actor=actor,
+            event_type="evaluation.selfeval_override",
+            obj=locked,
+            reason=reason[:500],
+            changes={
+                "row": [None, locked_row.name],
+                "final_score": [before["final_score"], audit.jsonable(locked_row.final_score)],
+                "override_reason": [before["override_reason"], locked_row.override_reason],
+            },
+        )
+    return locked_row

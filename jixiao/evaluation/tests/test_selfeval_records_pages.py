@@ -1,0 +1,230 @@
+"""单位自评 pages, import/export of real workbooks, the read-only API and scoping."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from conftest import World
+from jixiao.core import todos
+from jixiao.core.models import AuditEvent
+from jixiao.evaluation.models import SelfEvalStatus, SelfEvaluation
+from jixiao.evaluation.selfeval_xlsx import read_selfevaluations, write_selfevaluations
+from jixiao.evaluation.tests.selfeval_helpers import (
+    YEAR,
+    approved_target,
+    fill_clean,
+    pay,
+    school_record,
+    set_amounts,
+    start,
+)
+
+pytestmark = pytest.mark.django_db
+BASE = "/evaluation/self/"
+API = "/api/v1/selfevaluations/"
+
+
+@pytest.fixture
+def record(world: World) -> SelfEvaluation:
+    set_amounts(world.school_project, fiscal="100000")
+    pay(world.school_project, "100000", date(YEAR, 11, 30))
+    approved_target(world)
+    approved_target(world, world.hospital_project)
+    start(world)
+    return school_record(world)
+
+
+def _upload(content: bytes, name: str = "自评表.xlsx") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type="application/octet-stream")
+
+
+def test_list_detail_and_scoping(world: World, record: SelfEvaluation) -> None:
+    unit = world.login("unit_user")
+    page = unit.get(BASE).content.decode()
+    assert "一中教学设备购置" in page and "医院信息化建设" not in page
+    assert unit.get(f"{BASE}{record.pk}/").status_code == 200
+    other = world.login("other_unit_user")
+    assert other.get(f"{BASE}{record.pk}/").status_code == 404
+    assert other.get(f"{BASE}{record.pk}/fill/").status_code == 404
+    assert other.get(f"{BASE}{record.pk}/export/").status_code == 404
+    assert other.post(f"{BASE}{record.pk}/transition/", {"action": "submit"}).status_code == 404
+    assert world.login("sys_admin").get(BASE).status_code == 403
+    perf = world.login("performance").get(BASE + "?flagged=clean&fiscal_year=2026").content.decode()
+    assert "医院信息化建设" not in perf  # unfilled records have errors once saved; fresh ones are not scored yet
+
+
+def test_start_page(world: World) -> None:
+    approved_target(world)
+    client = world.login("performance")
+    assert client.get(BASE + "start/").status_code == 200
+    response = client.post(BASE + "start/", {"fiscal_year": YEAR, "deadline": "2027-03-31", "title": ""})
+    assert response.status_code == 302
+    assert SelfEvaluation.objects.count() == 1
+    again = client.post(BASE + "start/", {"fiscal_year": YEAR, "deadline": "2027-03-31"})
+    assert again.status_code == 400 and "已经发起" in again.content.decode()
+    assert world.login("unit_user").get(BASE + "start/").status_code == 403
+
+
+def test_fill_form_shows_computed_beside_claimed_and_submit(world: World, record: SelfEvaluation) -> None:
+    client = world.login("unit_user")
+    assert client.get(f"{BASE}{record.pk}/fill/").status_code == 200
+    rows = {r.name: r.pk for r in record.indicators.all()}
+    data: dict[str, Any] = {
+        "version": record.version,
+        "goal_actual": "已完成",
+        "executed_total": "10",
+        "executed_fiscal": "10",
+        "executed_carryover": "0",
+        "executed_other": "0",
+        "exec_score_claimed": "10",
+        "total_claimed": "100",
+        "grade_claimed": "优",
+        f"row{rows['购置教学设备数量']}-actual_text": "90台",
+        f"row{rows['购置教学设备数量']}-claimed_score": "50",
+        f"row{rows['教学条件改善情况']}-actual_text": "明显改善",
+        f"row{rows['教学条件改善情况']}-qual_level": "ACHIEVED",
+        f"row{rows['教学条件改善情况']}-claimed_score": "30",
+        f"row{rows['师生满意度']}-actual_text": "95%",
+        f"row{rows['师生满意度']}-claimed_score": "10",
+        "then": "submit",
+    }
+    response = client.post(f"{BASE}{record.pk}/fill/", data)
+    assert response.status_code == 302  # saved; submit refused with a message (warnings need an explanation)
+    record.refresh_from_db()
+    assert record.status == SelfEvalStatus.FILLING and record.warn_count > 0
+    detail = client.get(f"{BASE}{record.pk}/").content.decode()
+    assert "D_FULL_BUT_UNMET" in detail and "90 ÷ 目标值 120 × 分值 50 = 37.5" in detail
+    # Flagged rows first: the overclaimed quantity row comes before the others.
+    assert detail.index("购置教学设备数量") < detail.index("师生满意度")
+    response = client.post(f"{BASE}{record.pk}/transition/", {"action": "submit", "comment": "实际采购90台，余款退回"})
+    record.refresh_from_db()
+    assert record.status == SelfEvalStatus.SUBMITTED
+    # 待办 for the 主管部门.
+    items = [i for i in todos.for_user(world.users["dept_admin"]) if i.stage == "单位自评"]
+    assert items and items[0].count == 1
+
+
+def test_review_and_override_through_pages(world: World, record: SelfEvaluation) -> None:
+    fill_clean(world, record)
+    world.login("unit_user").post(f"{BASE}{record.pk}/transition/", {"action": "submit"})
+    dept = world.login("dept_admin")
+    row = record.indicators.get(name="师生满意度")
+    bad = dept.post(f"{BASE}{record.pk}/override/", {"row": row.pk, "final_score": "8"})
+    assert bad.status_code == 302
+    row.refresh_from_db()
+    assert row.final_score is None
+    dept.post(f"{BASE}{record.pk}/override/", {"row": row.pk, "final_score": "8", "reason": "问卷样本不足"})
+    page = dept.get(f"{BASE}{record.pk}/").content.decode()
+    assert "问卷样本不足" in page
+    dept.post(f"{BASE}{record.pk}/transition/", {"action": "dept_approve", "dept_score": "96", "comment": "同意"})
+    record.refresh_from_db()
+    assert record.status == SelfEvalStatus.DEPT_REVIEWED and record.dept_score == Decimal("96")
+
+
+def test_export_then_import_round_trip(world: World, record: SelfEvaluation) -> None:
+    client = world.login("unit_user")
+    response = client.get(f"{BASE}{record.pk}/export/")
+    assert response.status_code == 200
+    workbook = openpyxl.load_workbook(io.BytesIO(response.content))
+    ws = workbook.worksheets[0]
+    assert ws["A1"].value == "项目支出绩效自评表" and ws["B3"].value == "一中教学设备购置"
+    assert ws["D13"].value == "购置教学设备数量" and ws["E13"].value == "≥120台"
+    [sheet] = read_selfevaluations(response.content)
+    sheet.goal_actual = "导入的完成情况"
+    actual = {"购置教学设备数量": ("100台", "50"), "教学条件改善情况": ("明显改善", "30"), "师生满意度": ("96%", "10")}
+    for row in sheet.rows:
+        row.actual_text, claimed = actual[row.name]
+        row.claimed = Decimal(claimed)
+    sheet.exec_score_claimed = Decimal(0)
+    sheet.total_claimed = Decimal(90)
+    sheet.grade_claimed = "优"
+    result = client.post(f"{BASE}{record.pk}/import/", {"file": _upload(write_selfevaluations([sheet]))})
+    assert result.status_code == 302
+    record.refresh_from_db()
+    assert record.goal_actual == "导入的完成情况"
+    row = record.indicators.get(name="购置教学设备数量")
+    assert row.actual_text == "100台" and row.claimed_score == Decimal(50) and row.auto_score == Decimal("41.67")
+    assert "D_SCORE_INFLATED" not in record.flags["flags"]
+    assert {f["code"] for f in row.flags} >= {"D_FULL_BUT_UNMET"}
+    page = client.get(f"{BASE}{record.pk}/").content.decode()
+    assert "D_FULL_BUT_UNMET" in page
+    assert AuditEvent.objects.filter(event_type="evaluation.selfeval_import").exists()
+    exported = openpyxl.load_workbook(io.BytesIO(client.get(f"{BASE}{record.pk}/export/").content)).worksheets[0]
+    assert exported["F13"].value == "100台" and exported["F11"].value == "导入的完成情况"
+
+
+def test_import_rejects_other_indicators_all_or_nothing(world: World, record: SelfEvaluation) -> None:
+    client = world.login("unit_user")
+    [sheet] = read_selfevaluations(client.get(f"{BASE}{record.pk}/export/").content)
+    sheet.goal_actual = "不应保存"
+    sheet.rows[0].name = "购置设备数量（改名）"
+    sheet.rows[1].target_text = "有所改善"
+    response = client.post(f"{BASE}{record.pk}/import/", {"file": _upload(write_selfevaluations([sheet]))})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "自评表缺少以下指标：购置教学设备数量" in page
+    assert "购置设备数量（改名）" in page and "与批复的“明显改善”不一致" in page
+    record.refresh_from_db()
+    assert record.goal_actual == ""
+    broken = client.post(f"{BASE}{record.pk}/import/", {"file": _upload(b"PK\x03\x04garbage")})
+    assert broken.status_code == 400
+    wrong_year = read_selfevaluations(client.get(f"{BASE}{record.pk}/export/").content)[0]
+    wrong_year.fiscal_year = 2020
+    response = client.post(f"{BASE}{record.pk}/import/", {"file": _upload(write_selfevaluations([wrong_year]))})
+    assert response.status_code == 400 and "2020" in response.content.decode()
+
+
+def test_statistics(world: World, record: SelfEvaluation) -> None:
+    fill_clean(world, record)
+    world.login("unit_user").post(f"{BASE}{record.pk}/transition/", {"action": "submit"})
+    page = world.login("performance").get(BASE + "statistics/?fiscal_year=2026").content.decode()
+    assert "1（50.00%）" in page  # 1 of 2 approved targets evaluated
+    assert world.login("leader").get(BASE + "statistics/").status_code == 200
+
+
+def test_api_lists_scoped_records_with_scores_and_flags(world: World, record: SelfEvaluation) -> None:
+    fill_clean(world, record)
+    unit = world.login("unit_user")
+    listing = unit.get(API).json()
+    results = listing["results"] if isinstance(listing, dict) else listing
+    assert [r["name"] for r in results] == ["一中教学设备购置"]
+    assert results[0]["total_computed"] == "100.00" and results[0]["grade_computed"] == "优"
+    detail = unit.get(f"{API}{record.pk}/").json()
+    assert len(detail["indicators"]) == 3 and detail["flags"]["grade"]["computed"] == "优"
+    assert detail["indicators"][0]["auto_score"] == "50.00"
+    assert world.login("other_unit_user").get(f"{API}{record.pk}/").status_code == 404
+    assert world.login("sys_admin").get(API).status_code == 403
+    perf = world.login("performance").get(API + "?flagged=true").json()
+    perf_results = perf["results"] if isinstance(perf, dict) else perf
+    assert all(r["name"] != "一中教学设备购置" for r in perf_results)
+
+
+def test_department_overall_record_pages(world: World) -> None:
+    approved_target(world, world.school_project, dept_overall=True, name="县教育局部门整体支出")
+    start(world)
+    record = SelfEvaluation.objects.get(subject=SelfEvaluation.Subject.DEPT_OVERALL)
+    dept = world.login("dept_admin")
+    page = dept.get(f"{BASE}{record.pk}/").content.decode()
+    assert "部门整体支出绩效自评" in page and "E_ACTUAL_MISSING" in page
+    assert dept.get(f"{BASE}{record.pk}/fill/").status_code == 200
+    exported = dept.get(f"{BASE}{record.pk}/export/")
+    assert exported.status_code == 200 and "101" in exported["Content-Disposition"]
+    [sheet] = read_selfevaluations(exported.content)
+    assert sheet.project_name == "县教育局部门整体支出" and len(sheet.rows) == 3
+    assert world.login("other_unit_user").get(f"{BASE}{record.pk}/").status_code == 404
+
+
+def test_todos_on_the_home_page(world: World, record: SelfEvaluation) -> None:
+    page = world.login("unit_user").get("/").content.decode()
+    assert "待填报的单位自评" in page
+    fill_clean(world, record)
+    world.login("unit_user").post(f"{BASE}{record.pk}/transition/", {"action": "submit"})
+    assert "待主管部门审核的单位自评" in world.login("dept_admin").get("/").content.decode()
+    assert "单位自评" in world.login("performance").get(BASE).content.decode()

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from jixiao.evaluation import views, views_selfeval
+
+app_name = "evaluation"
+
+urlpatterns = [
+    path("selfeval-check/", views.selfeval_check, name="selfeval_check"),
+    path("selfeval-check/sample.xlsx", views.selfeval_sample, name="selfeval_sample"),
+    path("self/", views_selfeval.selfeval_list, name="selfeval_list"),
+    path("self/start/", views_selfeval.task_start, name="selfeval_start"),
+    path("self/statistics/", views_selfeval.selfeval_statistics, name="selfeval_statistics"),
+    path("self/<int:pk>/", views_selfeval.selfeval_detail, name="selfeval_detail"),
+    path("self/<int:pk>/fill/", views_selfeval.selfeval_fill, name="selfeval_fill"),
+    path("self/<int:pk>/transition/", views_selfeval.selfeval_transition, name="selfeval_transition"),
+    path("self/<int:pk>/override/", views_selfeval.selfeval_override, name="selfeval_override"),
+    path("self/<int:pk>/import/", views_selfeval.selfeval_import, name="selfeval_import"),
+    path("self/<int:pk>/export/", views_selfeval.selfeval_export, name="selfeval_export"),
+]

@@ -1,0 +1,218 @@
+"""单位自评 pages: the round, the list, a record (computed beside claimed, flagged rows first), filling, import and
+export, the review actions and score overrides, statistics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
+from jixiao.evaluation import exports, selectors, services
+from jixiao.evaluation.forms import (
+    OverrideForm,
+    SelfEvalFilterForm,
+    SelfEvalForm,
+    SelfEvalImportForm,
+    SelfEvalRowForm,
+    SelfEvalTransitionForm,
+    TaskStartForm,
+)
+from jixiao.evaluation.models import SelfEvaluation
+from jixiao.evaluation.workflow import EDITABLE_STATES, REVIEWER_OF_STATE, SELFEVAL_WORKFLOW
+
+
+@capability_required("evaluation.manage")
+def task_start(request: HttpRequest) -> HttpResponse:
+    form = TaskStartForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            task = services.task_start(actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"已发起{task.fiscal_year}年度单位自评，生成自评表{task.records.count()}张")
+            return redirect(f"{_list_url()}?fiscal_year={task.fiscal_year}")
+    tasks = selectors.tasks_visible(request.user)[:20]
+    status = 400 if request.method == "POST" else 200
+    return render(request, "evaluation/selfeval_start.html", {"form": form, "tasks": tasks}, status=status)
+
+
+def _list_url() -> str:
+    return reverse("evaluation:selfeval_list")
+
+
+@capability_required("evaluation.view")
+def selfeval_list(request: HttpRequest) -> HttpResponse:
+    form = SelfEvalFilterForm(request.GET or None, user=request.user)
+    params = form.cleaned_data if form.is_valid() else {}
+    records = selectors.records_filtered(request.user, params)
+    return render(request, "evaluation/selfeval_list.html", {"form": form, "page": paginate(request, records)})
+
+
+def _context(request: HttpRequest, record: SelfEvaluation) -> dict[str, Any]:
+    user: Any = request.user
+    capabilities = user.active_membership.capabilities
+    reviewer = REVIEWER_OF_STATE.get(record.status)  # type: ignore[call-overload]
+    return {
+        "record": record,
+        "funds": selectors.record_funds(record),
+        "rows": selectors.rows_flagged_first(selectors.record_rows(record)),
+        "record_messages": selectors.record_messages(record),
+        "actions": SELFEVAL_WORKFLOW.available(record.status, capabilities),
+        "can_fill": user.can("evaluation.fill") and record.status in EDITABLE_STATES,
+        "can_override": reviewer is not None and user.can(reviewer),
+        "import_form": SelfEvalImportForm(),
+        "events": selectors.record_events(record)[:100],
+    }
+
+
+@capability_required("evaluation.view")
+def selfeval_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    record = selectors.record_get(request.user, pk)
+    return render(request, "evaluation/selfeval_detail.html", _context(request, record))
+
+
+@capability_required("evaluation.fill")
+def selfeval_fill(request: HttpRequest, pk: int) -> HttpResponse:
+    record = selectors.record_get(request.user, pk)
+    if record.status not in EDITABLE_STATES:
+        messages.error(request, f"自评当前状态为“{record.get_status_display()}”，不能修改")
+        return redirect("evaluation:selfeval_detail", pk=pk)
+    data = request.POST if request.method == "POST" else None
+    funds = selectors.record_funds(record)
+    rows = selectors.record_rows(record)
+    form = SelfEvalForm(data, record=record, funds=funds)
+    row_forms = [SelfEvalRowForm(data, row=row) for row in rows]
+    if request.method == "POST" and form.is_valid() and all(f.is_valid() for f in row_forms):
+        values, executed, version = form.split()
+        row_data = {f.row.pk: f.cleaned_data for f in row_forms}
+        saved: SelfEvaluation | None = None
+        try:
+            saved = services.selfeval_save(
+                actor=request.user, record=record, data=values, rows=row_data, executed=executed, version=version
+            )
+            if request.POST.get("then") == "submit":
+                services.selfeval_transition(actor=request.user, record=saved, action="submit")
+        except NotFoundError as exc:
+            raise Http404 from exc
+        except DomainError as exc:
+            if saved is not None:
+                messages.warning(request, "填报内容已保存，但未能提交：" + exc.message)
+                return redirect("evaluation:selfeval_fill", pk=pk)
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "自评已提交" if request.POST.get("then") == "submit" else "已保存并重新校验")
+            return redirect("evaluation:selfeval_detail", pk=pk)
+    flagged = {r.pk: r for r in selectors.rows_flagged_first(rows)}
+    context = {
+        "record": record,
+        "form": form,
+        "funds": funds,
+        "row_forms": [(f, flagged[f.row.pk]) for f in row_forms],
+        "record_messages": selectors.record_messages(record),
+    }
+    status = 400 if request.method == "POST" else 200
+    return render(request, "evaluation/selfeval_form.html", context, status=status)
+
+
+@require_POST
+@capability_required("evaluation.view")
+def selfeval_transition(request: HttpRequest, pk: int) -> HttpResponse:
+    record = selectors.record_get(request.user, pk)
+    form = SelfEvalTransitionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "操作无效：" + "；".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect("evaluation:selfeval_detail", pk=pk)
+    try:
+        services.selfeval_transition(
+            actor=request.user,
+            record=record,
+            action=form.cleaned_data["action"],
+            comment=form.cleaned_data["comment"],
+            dept_score=form.cleaned_data["dept_score"],
+        )
+    except NotFoundError as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("evaluation:selfeval_detail", pk=pk)
+    messages.success(request, "操作成功")
+    return redirect("evaluation:selfeval_detail", pk=pk)
+
+
+@require_POST
+@capability_required("evaluation.view")
+def selfeval_override(request: HttpRequest, pk: int) -> HttpResponse:
+    record = selectors.record_get(request.user, pk)
+    form = OverrideForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "调整得分须填写审定得分和理由")
+        return redirect("evaluation:selfeval_detail", pk=pk)
+    row = record.indicators.filter(pk=form.cleaned_data["row"]).first()
+    if row is None:
+        raise Http404
+    try:
+        services.selfeval_override(
+            actor=request.user,
+            record=record,
+            row=row,
+            score=form.cleaned_data["final_score"],
+            reason=form.cleaned_data["reason"],
+        )
+    except NotFoundError as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已调整“{row.name}”的审定得分")
+    return redirect("evaluation:selfeval_detail", pk=pk)
+
+
+@capability_required("evaluation.fill")
+def selfeval_import(request: HttpRequest, pk: int) -> HttpResponse:
+    record = selectors.record_get(request.user, pk)
+    if request.method != "POST":
+        return redirect("evaluation:selfeval_detail", pk=pk)
+    form = SelfEvalImportForm(request.POST, request.FILES)
+    error = ""
+    if not form.is_valid():
+        error = "；".join(str(e) for errors in form.errors.values() for e in errors)
+    elif record.status not in EDITABLE_STATES:
+        error = f"自评当前状态为“{record.get_status_display()}”，不能导入"
+    else:
+        try:
+            services.selfeval_import(actor=request.user, record=record, upload=form.cleaned_data["file"])
+        except NotFoundError as exc:
+            raise Http404 from exc
+        except DomainError as exc:
+            error = exc.message
+    if error:
+        context = _context(request, record)
+        context["import_error"] = error
+        return render(request, "evaluation/selfeval_detail.html", context, status=400)
+    record.refresh_from_db()
+    messages.success(request, f"自评表已导入：错误{record.error_count}个，提示{record.warn_count}个（见下方校验结果）")
+    return redirect("evaluation:selfeval_detail", pk=pk)
+
+
+@capability_required("evaluation.view")
+def selfeval_export(request: HttpRequest, pk: int) -> HttpResponse:
+    record = selectors.record_get(request.user, pk)
+    return xlsx_response(exports.export_record(record), exports.export_filename(record))
+
+
+@capability_required("evaluation.view")
+def selfeval_statistics(request: HttpRequest) -> HttpResponse:
+    raw = request.GET.get("fiscal_year", "")
+    year = int(raw) if raw.isdigit() else None
+    if year is None:
+        latest = selectors.records_visible(request.user).order_by("-fiscal_year").values_list("fiscal_year", flat=True)
+        year = latest.first()
+    stats = selectors.statistics(request.user, year)
+    return render(request, "evaluation/selfeval_statistics.html", {"stats": stats, "year": year})

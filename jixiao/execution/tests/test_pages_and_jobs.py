@@ -1,0 +1,209 @@
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from jixiao.core.jobs import job_progress, job_start
+from jixiao.core.models import AuditEvent, Job
+from jixiao.execution.models import Payment, PaymentImport
+from jixiao.execution.tests.helpers import csv_bytes, row
+
+IMPORT_URL = "/execution/payments/import/"
+
+
+def upload(client: Any, name: str, content: bytes) -> Any:
+    return client.post(IMPORT_URL, {"file": SimpleUploadedFile(name, content)}, follow=True)
+
+
+def test_upload_runs_a_job_and_shows_the_summary(world: Any, settings: Any) -> None:
+    client = world.login("budget")
+    response = upload(client, "支付.csv", csv_bytes([row("V1", "1000"), row("V2", "-100", reverses="V1")]))
+    assert response.status_code == 200
+    job = Job.objects.get()
+    assert job.status == Job.Status.DONE and job.owner == world.users["budget"]
+    assert response.redirect_chain[-1][0].startswith(reverse("core:job_detail", args=[job.pk]))
+    text = response.content.decode()
+    assert "导入成功" in text and "已存在（跳过）" in text and "其中冲销（退款）" in text
+    assert Payment.objects.count() == 2
+    batch = PaymentImport.objects.get()
+    assert batch.job == job and batch.file_name == "支付.csv" and len(batch.sha256) == 64
+    # The upload is gone from disk once the job is over.
+    assert not list((Path(settings.MEDIA_ROOT) / "jobs" / "uploads").rglob("*.csv"))
+    history = client.get(IMPORT_URL).content.decode()
+    assert "支付.csv" in history and "已导入" in history
+
+
+def test_rejected_upload_offers_the_error_report_to_its_owner_only(world: Any) -> None:
+    client = world.login("performance")
+    response = upload(client, "bad.csv", csv_bytes([row("V1", "abc"), row("V2", "10", project="NOPE")]))
+    job = Job.objects.get()
+    assert job.status == Job.Status.FAILED and "2处错误" in job.message
+    assert 'data-testid="job-error-report"' in response.content.decode()
+    download = client.get(reverse("core:job_download", args=[job.pk, "errors"]))
+    assert download.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(download.streaming_content))).active
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert [(r[0], r[1]) for r in rows] == [(2, "金额（元）"), (3, "项目编码")]
+    assert "不存在" in rows[1][3] or "没有该项目" in rows[1][3]
+    assert Payment.objects.count() == 0
+    # Anyone else: the job does not exist.
+    other = world.login("budget")
+    assert other.get(reverse("core:job_detail", args=[job.pk])).status_code == 404
+    assert other.get(reverse("core:job_download", args=[job.pk, "errors"])).status_code == 404
+    assert other.post(reverse("core:job_cancel", args=[job.pk])).status_code == 404
+
+
+def test_upload_form_rejects_other_file_types(world: Any) -> None:
+    client = world.login("budget")
+    response = client.post(IMPORT_URL, {"file": SimpleUploadedFile("a.pdf", b"%PDF-1.4")})
+    assert response.status_code == 400 and "只接受" in response.content.decode()
+    response = client.post(IMPORT_URL, {"file": SimpleUploadedFile("a.xlsx", b"not a zip")})
+    assert response.status_code == 400
+    assert Job.objects.count() == 0
+
+
+@pytest.mark.parametrize("persona", ["unit_user", "business", "dept_admin", "expert", "sys_admin", "leader"])
+def test_only_budget_and_performance_sections_import(world: Any, persona: str) -> None:
+    client = world.login(persona)
+    assert client.get(IMPORT_URL).status_code == 403
+    assert client.get(reverse("execution:import_template")).status_code == 403
+
+
+def test_template_download_is_a_workbook_with_the_headers(world: Any) -> None:
+    response = world.login("budget").get(reverse("execution:import_template"))
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    header = [c.value for c in sheet[1]]
+    assert header[:6] == ["支付凭证号", "支付日期", "财政区划", "单位编码", "项目编码", "金额（元）"]
+    assert sheet.cell(row=2, column=3).value == "511725000"
+
+
+def _seed(world: Any) -> None:
+    client = world.login("budget")
+    upload(
+        client,
+        "p.csv",
+        csv_bytes(
+            [
+                row("V1", "1000"),
+                row("V2", "2000", project="P-HOSP", unit="102001"),
+                row("V3", "=cmd", project="P-BRANCH", unit="101002"),
+            ]
+        ),
+    )
+
+
+def test_payment_list_is_scoped_and_totals_match(world: Any) -> None:
+    client = world.login("budget")
+    upload(
+        client,
+        "p.csv",
+        csv_bytes(
+            [row("V1", "1000"), row("V2", "2000", project="P-HOSP", unit="102001"), row("R1", "-100", reverses="V1")]
+        ),
+    )
+    page = client.get(reverse("execution:payment_list")).content.decode()
+    assert "V1" in page and "V2" in page and "0.29" in page  # 2,900 yuan = 0.29 万元
+    unit_page = world.login("unit_user").get(reverse("execution:payment_list")).content.decode()
+    assert "V1" in unit_page and "V2" not in unit_page
+    other_page = world.login("other_unit_user").get(reverse("execution:payment_list")).content.decode()
+    assert "V2" in other_page and "V1" not in other_page
+    assert world.login("expert").get(reverse("execution:payment_list")).status_code == 403
+    filtered = client.get(reverse("execution:payment_list"), {"q": "P-HOSP"}).content.decode()
+    assert "V2" in filtered and ">V1<" not in filtered
+
+
+def test_export_is_scoped_and_escapes_text(world: Any) -> None:
+    client = world.login("budget")
+    upload(client, "p.csv", csv_bytes([row("=HYPERLINK(1)", "1000")]))
+    assert Payment.objects.count() == 0  # formula-looking voucher rejected on import
+    upload(client, "p.csv", csv_bytes([row("V1", "1000"), row("V2", "2000", project="P-HOSP", unit="102001")]))
+    response = world.login("unit_user").get(reverse("execution:payment_export"))
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert [r[0] for r in rows] == ["V1"]
+    assert rows[0][5] == "一中教学设备购置" and Decimal(str(rows[0][7])) == Decimal("1000")
+    assert AuditEvent.objects.filter(event_type="payment.export").exists()
+
+
+def test_project_page_shows_the_execution_panel(world: Any) -> None:
+    client = world.login("budget")
+    upload(client, "p.csv", csv_bytes([row("V1", "100000")]))
+    page = world.login("unit_user").get(reverse("projects:detail", args=[world.school_project.pk])).content.decode()
+    assert 'data-testid="execution-panel"' in page and "execution-chart-data" in page
+    assert "20.0%" in page  # 10万元 of 50万元
+    assert "<script>" not in page.split('data-testid="execution-panel"')[1].split("</div>\n</div>")[0]
+
+
+def test_job_cancel_and_progress(world: Any) -> None:
+    user = world.users["budget"]
+    job = Job.objects.create(kind="test", title="测试", owner=user, callable_path="x.y")
+    client = world.login("budget")
+    assert 'hx-trigger="every 1s"' in client.get(reverse("core:job_detail", args=[job.pk])).content.decode()
+    client.post(reverse("core:job_cancel", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status == Job.Status.CANCELLED and job.cancel_requested
+
+
+def slow_job(job: Job, *, steps: int) -> None:
+    for step in range(steps):
+        job_progress(job, step, steps)
+        if step == 1:
+            Job.objects.filter(pk=job.pk).update(cancel_requested=True)
+
+
+def failing_job(job: Job) -> None:
+    raise ValueError("boom")
+
+
+def test_job_start_runs_with_the_immediate_backend_and_honours_cancel(world: Any) -> None:
+    job = job_start(world.users["budget"], "test", f"{__name__}.slow_job", title="慢任务", steps=5)
+    assert job.status == Job.Status.CANCELLED and job.progress_done == 2 and job.progress_total == 5
+    failed = job_start(world.users["budget"], "test", f"{__name__}.failing_job", title="出错")
+    assert failed.status == Job.Status.FAILED and "出错" in failed.message
+    assert AuditEvent.objects.filter(event_type="job.start").count() == 2
+
+
+def test_payment_list_query_count_does_not_grow_with_rows(world: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = world.login("budget")
+    upload(client, "a.csv", csv_bytes([row("V0", "10")]))
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("execution:payment_list"))
+    upload(client, "b.csv", csv_bytes([row(f"V{i}", "10") for i in range(1, 30)]))
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(reverse("execution:payment_list")).status_code == 200
+    assert len(many) == len(few) <= 15
+
+
+def test_execution_by_department_sums_in_the_database(world: Any) -> None:
+    from jixiao.execution.selectors import execution_by_department
+    from jixiao.projects.models import Project
+
+    client = world.login("budget")
+    upload(client, "p.csv", csv_bytes([row("V1", "100000"), row("V2", "50000", project="P-HOSP", unit="102001")]))
+    rows = execution_by_department(Project.objects.filter(region=world.region), 2026, 12)
+    by_name = {r["department"]: r for r in rows}
+    assert by_name["县教育局"]["executed"] == Decimal("100000") and by_name["县教育局"]["budget"] == Decimal("1000000")
+    assert by_name["县教育局"]["rate"] == Decimal("0.1")
+    assert by_name["县卫健局"]["executed"] == Decimal("50000")
+
+
+def test_cancelling_a_queued_upload_removes_the_stored_file(world: Any, settings: Any) -> None:
+    from jixiao.core.jobs import store_upload, stored_path
+
+    stored = store_upload(SimpleUploadedFile("a.csv", b"x"))
+    assert stored_path(stored).exists()
+    job = Job.objects.create(
+        kind="t", title="t", owner=world.users["budget"], callable_path="x.y", params={"stored": stored}
+    )
+    world.login("budget").post(reverse("core:job_cancel", args=[job.pk]))
+    assert not stored_path(stored).exists()

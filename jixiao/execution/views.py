@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from jixiao.core import audit
+from jixiao.core.jobs import job_start, store_upload
+from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
+from jixiao.execution import selectors
+from jixiao.execution.exports import export_payments, template_workbook
+from jixiao.execution.filtersets import PaymentFilterSet
+from jixiao.execution.forms import PaymentImportForm
+
+IMPORT_JOB = "jixiao.execution.imports.run_payment_import_job"
+
+
+def _filtered(request: HttpRequest) -> tuple[PaymentFilterSet, Any]:
+    filterset = PaymentFilterSet(request.GET or None, queryset=selectors.payment_list(request.user), user=request.user)
+    return filterset, filterset.qs
+
+
+@capability_required("execution.view")
+def payment_list(request: HttpRequest) -> HttpResponse:
+    filterset, payments = _filtered(request)
+    context = {
+        "filter": filterset,
+        "page": paginate(request, payments),
+        "totals": selectors.payment_totals(payments),
+        "query": request.GET.urlencode(),
+    }
+    return render(request, "execution/payment_list.html", context)
+
+
+@capability_required("execution.view")
+def payment_export(request: HttpRequest) -> HttpResponse:
+    _filterset, payments = _filtered(request)
+    audit.record(
+        actor=request.user,
+        event_type="payment.export",
+        object_type="execution.payment",
+        reason=request.GET.urlencode()[:500],
+    )
+    return xlsx_response(export_payments(payments), f"支付数据_{timezone.localdate():%Y%m%d}.xlsx")
+
+
+@capability_required("execution.import")
+def payment_import(request: HttpRequest) -> HttpResponse:
+    form = PaymentImportForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            membership: Any = request.user.active_membership  # type: ignore[union-attr]
+            region = membership.region
+            job = job_start(
+                request.user,
+                "execution.payment_import",
+                IMPORT_JOB,
+                title=f"导入支付数据：{upload.name}"[:200],
+                region_code=region.mof_div_code,
+                stored=store_upload(upload),
+                file_name=upload.name[:200],
+                region_id=region.pk,
+                membership_id=membership.pk,
+            )
+            return redirect(f"{reverse('core:job_detail', args=[job.pk])}?back={reverse('execution:import')}")
+        status = 400
+    context = {"form": form, "history": paginate(request, selectors.import_history(request.user), per_page=10)}
+    return render(request, "execution/import.html", context, status=status)
+
+
+@capability_required("execution.import")
+def payment_import_template(request: HttpRequest) -> HttpResponse:
+    region = request.user.active_membership.region  # type: ignore[union-attr]
+    return xlsx_response(template_workbook(region.mof_div_code), "支付数据导入模板.xlsx")
+
+
+@capability_required("execution.view")
+def analysis(request: HttpRequest) -> HttpResponse:
+    """执行进度分析: execution by month and by 主管部门 against 序时进度, with drill-down to the payments."""
+    today = timezone.localdate()
+    year = _int(request.GET.get("year"), today.year, 2000, 2100)
+    month = _int(request.GET.get("month"), today.month if year == today.year else 12, 1, 12)
+    data = selectors.execution_analysis(request.user, year, month)
+    chart = {
+        "months": data["months"],
+        "cumulative": [str(v) for v in data["cumulative"]],
+        "budget": str(data["budget"]),
+        "departments": [r["department"] for r in data["departments"]],
+        "rates": [str(round(r["rate"] * 100, 2)) for r in data["departments"]],
+        "time_progress": str(round(data["time_progress"] * 100, 2)),
+    }
+    context = {"data": data, "chart": chart, "year": year, "month": month, "month_choices": range(1, 13)}
+    return render(request, "execution/analysis.html", context)
+
+
+def _int(value: Any, default: int, low: int, high: int) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return default
+    return number if low <= number <= high else default

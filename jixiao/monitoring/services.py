@@ -1,0 +1,757 @@
+"""绩效运行监控 writes: rounds (create, issue, close), filling, the review workflow and reminders.
+
+Every function re-checks capability and row scope, runs in one transaction, bumps `version` and writes audit rows.
+Issuing is set-based: one query for the projects with their execution to the period end, one for the approved
+targets, one for their indicators, then bulk inserts.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from jixiao.core import audit
+from jixiao.core.errors import ConflictError, DomainError, NotFoundError
+from jixiao.core.money import format_wan
+from jixiao.core.permissions import require
+from jixiao.execution.selectors import annotate_execution
+from jixiao.indicators.models import FrameworkNode, Operator
+from jixiao.monitoring import hooks, selectors
+from jixiao.monitoring.models import (
+    DeviationReason,
+    Likelihood,
+    MonitoringEvent,
+    MonitoringIndicatorRow,
+    MonitoringRecord,
+    MonitoringTask,
+    QualitativeLevel,
+    RecordStatus,
+    Reminder,
+    TaskStatus,
+)
+from jixiao.monitoring.workflow import EDITABLE_STATES
+from jixiao.monitoring.workflow import MONITORING_WORKFLOW as WORKFLOW
+from jixiao.organizations.models import BudgetUnit, Department
+from jixiao.projects.models import Project, ProjectStatus
+from jixiao.targets.models import PerformanceTarget, TargetIndicator, TargetStatus, TargetVersion
+
+APPROVED_TARGET = (TargetStatus.APPROVED, TargetStatus.ADJUSTING)
+TASK_FIELDS = [
+    "task_no",
+    "kind",
+    "title",
+    "description",
+    "fiscal_year",
+    "period_end_month",
+    "start_date",
+    "deadline",
+    "warn_days",
+    "scope",
+    "department",
+]
+RECORD_FIELDS = [
+    "executed_to_date_yuan",
+    "difference_explanation",
+    "expected_annual_yuan",
+    "goal_execution",
+    "likelihood",
+    "deviation_reasons",
+    "deviation_text",
+    "measures",
+]
+ROW_FIELDS = [
+    "completion_to_date",
+    "expected_annual",
+    "qualitative_level",
+    "deviation_reasons",
+    "deviation_text",
+    "measures",
+    "remark",
+]
+MAX_TEXT = {"difference_explanation": 2000, "goal_execution": 4000, "deviation_text": 4000, "measures": 4000}
+ROW_MAX_TEXT = {
+    "completion_to_date": 1000,
+    "expected_annual": 1000,
+    "deviation_text": 2000,
+    "measures": 2000,
+    "remark": 500,
+}
+
+
+def _role(actor: Any) -> str:
+    membership = getattr(actor, "active_membership", None)
+    return membership.role if membership is not None else ""
+
+
+# ---- rounds --------------------------------------------------------------------------------------------------------
+
+
+def _next_task_no(region: Any, fiscal_year: int, month: int) -> str:
+    prefix = f"JK{fiscal_year}{month:02d}-"
+    existing = MonitoringTask.objects.filter(region=region, task_no__startswith=prefix)
+    used = set(existing.values_list("task_no", flat=True))
+    seq = len(used) + 1
+    while f"{prefix}{seq:02d}" in used:
+        seq += 1
+    return f"{prefix}{seq:02d}"
+
+
+def _clean_task(actor: Any, data: dict[str, Any]) -> dict[str, Any]:
+    cleaned = {k: v for k, v in data.items() if k in TASK_FIELDS}
+    month = cleaned.get("period_end_month")
+    if not isinstance(month, int) or not 1 <= month <= 12:
+        raise DomainError("监控截止月份应为1至12月")
+    start, deadline = cleaned.get("start_date"), cleaned.get("deadline")
+    if not isinstance(start, date) or not isinstance(deadline, date):
+        raise DomainError("请填写开始日期和填报截止日期")
+    if deadline < start:
+        raise DomainError("填报截止日期不能早于开始日期")
+    if not (cleaned.get("title") or "").strip():
+        raise DomainError("请填写任务名称")
+    scope = cleaned.get("scope") or MonitoringTask.Scope.ALL
+    if scope not in MonitoringTask.Scope.values:
+        raise DomainError("请选择监控范围")
+    cleaned["scope"] = scope
+    cleaned["kind"] = (
+        MonitoringTask.Kind.DEPT_OVERALL if scope == MonitoringTask.Scope.DEPT_OVERALL else MonitoringTask.Kind.PROJECT
+    )
+    department = cleaned.get("department")
+    if department is not None and not Department.objects.visible_to(actor).filter(pk=department.pk).exists():
+        raise NotFoundError("主管部门不存在")
+    if cleaned.get("warn_days") is None:
+        cleaned["warn_days"] = 3
+    if cleaned["warn_days"] < 0 or cleaned["warn_days"] > 60:
+        raise DomainError("提前提醒天数应在0至60天之间")
+    return cleaned
+
+
+def task_create(*, actor: Any, data: dict[str, Any], selected_projects: list[Project] | None = None) -> MonitoringTask:
+    """A draft round. `data` holds TASK_FIELDS; SELECTED scope needs `selected_projects`."""
+    require(actor, "monitoring.manage")
+    cleaned = _clean_task(actor, data)
+    region = actor.active_membership.region
+    year = cleaned.get("fiscal_year")
+    if not isinstance(year, int) or not 2000 <= year <= 2100:
+        raise DomainError("请填写有效的年度")
+    selected = list(selected_projects or [])
+    if cleaned["scope"] == MonitoringTask.Scope.SELECTED:
+        if not selected:
+            raise DomainError("监控范围为“选定项目”时请至少选择一个项目")
+        visible = set(
+            Project.objects.visible_to(actor)
+            .filter(pk__in=[p.pk for p in selected], fiscal_year=year)
+            .values_list("pk", flat=True)
+        )
+        if len(visible) != len({p.pk for p in selected}):
+            raise DomainError("所选项目不存在或不属于该年度")
+    elif selected:
+        selected = []
+    with transaction.atomic():
+        task_no = (cleaned.get("task_no") or "").strip() or _next_task_no(region, year, cleaned["period_end_month"])
+        if MonitoringTask.objects.filter(region=region, task_no=task_no).exists():
+            raise ConflictError(f"任务编号“{task_no}”已存在")
+        cleaned["task_no"] = task_no
+        task = MonitoringTask(region=region, created_by=actor, updated_by=actor, **cleaned)
+        task.save()
+        if selected:
+            task.selected_projects.set(selected)
+        MonitoringEvent.objects.create(
+            task=task,
+            actor=actor,
+            actor_role=_role(actor),
+            action="create",
+            action_label="创建监控任务",
+            to_status=task.status,
+        )
+        audit.record(
+            actor=actor,
+            event_type="monitoring.task_create",
+            obj=task,
+            changes=audit.diff({}, audit.snapshot(task, TASK_FIELDS)),
+        )
+    return task
+
+
+def _visible_task(actor: Any, task: MonitoringTask) -> None:
+    if not MonitoringTask.objects.visible_to(actor).filter(pk=task.pk).exists():
+        raise NotFoundError("监控任务不存在")
+
+
+@dataclass
+class _Seed:
+    """What one record starts with, before bulk insertion."""
+
+    record: MonitoringRecord
+    rows: list[MonitoringIndicatorRow]
+
+
+def task_issue(*, actor: Any, task: MonitoringTask) -> int:
+    """Issue a draft round: create one pre-filled record per project (or department) in scope. Returns the count.
+
+    Scope: in-library projects of the round's year in the region (optionally one department, or the selected list).
+    Every such project is monitored (全面监控); those with an approved target get its year goal and indicators."""
+    require(actor, "monitoring.manage")
+    _visible_task(actor, task)
+    with transaction.atomic():
+        locked = MonitoringTask.objects.select_for_update().select_related("region").get(pk=task.pk)
+        if locked.status != TaskStatus.DRAFT:
+            raise ConflictError("只有草稿状态的监控任务可以下达")
+        settings_row = selectors.settings_for(locked.region, locked.fiscal_year)
+        progress = selectors.time_progress(locked.fiscal_year, locked.period_end_month, settings_row.time_progress_mode)
+        as_of = selectors.month_end(locked.fiscal_year, locked.period_end_month)
+        projects = _projects_in_scope(locked, as_of)
+        if locked.kind == MonitoringTask.Kind.DEPT_OVERALL:
+            seeds = _dept_seeds(locked, projects, progress)
+        else:
+            seeds = _project_seeds(locked, projects, progress)
+        if not seeds:
+            raise DomainError("监控范围内没有已入库的项目，不能下达")
+        now = timezone.now()
+        for seed in seeds:
+            seed.record.created_by = actor
+            seed.record.updated_by = actor
+        records = MonitoringRecord.objects.bulk_create([s.record for s in seeds], batch_size=500)
+        rows: list[MonitoringIndicatorRow] = []
+        for seed, record in zip(seeds, records, strict=True):
+            for row in seed.rows:
+                row.record = record
+                rows.append(row)
+        MonitoringIndicatorRow.objects.bulk_create(rows, batch_size=1000)
+        MonitoringEvent.objects.bulk_create(
+            [
+                MonitoringEvent(
+                    task=locked,
+                    record=r,
+                    actor=actor,
+                    actor_role=_role(actor),
+                    action="issue",
+                    action_label="下达监控任务",
+                    to_status=r.status,
+                    occurred_at=now,
+                )
+                for r in records
+            ],
+            batch_size=1000,
+        )
+        locked.status = TaskStatus.ISSUED
+        locked.issued_by = actor
+        locked.issued_at = now
+        locked.time_progress = progress
+        locked.version += 1
+        locked.updated_by = actor
+        locked.save(
+            update_fields=["status", "issued_by", "issued_at", "time_progress", "version", "updated_by", "updated_at"]
+        )
+        MonitoringEvent.objects.create(
+            task=locked,
+            actor=actor,
+            actor_role=_role(actor),
+            action="issue",
+            action_label="下达监控任务",
+            from_status=TaskStatus.DRAFT,
+            to_status=TaskStatus.ISSUED,
+            comment=f"生成监控表{len(records)}张",
+        )
+        audit.record(
+            actor=actor,
+            event_type="monitoring.task_issue",
+            obj=locked,
+            changes={"status": [TaskStatus.DRAFT, TaskStatus.ISSUED], "records": [0, len(records)]},
+        )
+    return len(records)
+
+
+def _projects_in_scope(task: MonitoringTask, as_of: date) -> list[Project]:
+    qs = Project.objects.filter(
+        is_deleted=False,
+        status=ProjectStatus.IN_LIBRARY,
+        fiscal_year=task.fiscal_year,
+        region__path__startswith=task.region.path,
+    )
+    if task.department_id:
+        qs = qs.filter(department_id=task.department_id)
+    if task.scope == MonitoringTask.Scope.SELECTED:
+        qs = qs.filter(pk__in=task.selected_projects.values("pk"))
+    # One query: the projects with their signed payment sum to the period end.
+    return list(annotate_execution(qs, as_of).order_by("department_id", "unit_id", "code"))
+
+
+def _approved_targets(task: MonitoringTask, q: Q) -> list[PerformanceTarget]:
+    return list(
+        PerformanceTarget.objects.filter(q, is_deleted=False, fiscal_year=task.fiscal_year, status__in=APPROVED_TARGET)
+    )
+
+
+def _indicator_rows(targets: list[PerformanceTarget]) -> dict[int, list[MonitoringIndicatorRow]]:
+    """The approved version's annual indicators per target id. A target under adjustment (ADJUSTING) may have
+    edited rows, so its approved version is read from the version snapshot."""
+    result: dict[int, list[MonitoringIndicatorRow]] = defaultdict(list)
+    live = [t.pk for t in targets if t.status == TargetStatus.APPROVED]
+    adjusting = {t.pk: t.goal_version for t in targets if t.status == TargetStatus.ADJUSTING}
+    indicators = (
+        TargetIndicator.objects.filter(target_id__in=live, year_flag=TargetIndicator.YearFlag.ANNUAL)
+        .select_related("lv1", "lv2")
+        .order_by("target_id", "seq", "id")
+    )
+    for ind in indicators:
+        result[ind.target_id].append(
+            MonitoringIndicatorRow(
+                indicator=ind,
+                seq=len(result[ind.target_id]) + 1,
+                level1_name=ind.lv1.name,
+                level2_name=ind.lv2.name,
+                name=ind.name,
+                operator=ind.operator,
+                is_qualitative=ind.operator == Operator.QUALITATIVE,
+                target_value=(ind.target_text + (ind.unit if ind.unit and ind.unit not in ind.target_text else ""))[
+                    :1000
+                ],
+            )
+        )
+    if adjusting:
+        versions = TargetVersion.objects.filter(target_id__in=adjusting).order_by("target_id", "-goal_version", "-id")
+        snapshots: dict[int, dict[str, Any]] = {}
+        for v in versions:
+            if v.target_id not in snapshots and v.goal_version <= adjusting[v.target_id]:
+                snapshots[v.target_id] = v.snapshot
+        node_ids = {
+            i[key]
+            for snap in snapshots.values()
+            for i in snap.get("indicators", [])
+            for key in ("lv1_id", "lv2_id")
+            if i.get(key)
+        }
+        names = dict(FrameworkNode.objects.filter(pk__in=node_ids).values_list("pk", "name"))
+        for target_id, snap in snapshots.items():
+            for i in snap.get("indicators", []):
+                if i.get("year_flag", "annual") != TargetIndicator.YearFlag.ANNUAL:
+                    continue
+                result[target_id].append(
+                    MonitoringIndicatorRow(
+                        seq=len(result[target_id]) + 1,
+                        level1_name=names.get(int(i.get("lv1_id") or 0), ""),
+                        level2_name=names.get(int(i.get("lv2_id") or 0), ""),
+                        name=str(i.get("name", ""))[:200],
+                        operator=str(i.get("operator", "")),
+                        is_qualitative=i.get("operator") == Operator.QUALITATIVE,
+                        target_value=str(i.get("target_text", ""))[:1000],
+                    )
+                )
+    return result
+
+
+def _base_record(task: MonitoringTask, progress: Decimal) -> dict[str, Any]:
+    return {"task": task, "region_id": task.region_id, "fiscal_year": task.fiscal_year, "time_progress": progress}
+
+
+def _project_seeds(task: MonitoringTask, projects: list[Project], progress: Decimal) -> list[_Seed]:
+    targets = {t.project_id: t for t in _approved_targets(task, Q(project_id__in=[p.pk for p in projects]))}
+    rows = _indicator_rows(list(targets.values()))
+    seeds: list[_Seed] = []
+    for project in projects:
+        target = targets.get(project.pk)
+        executed = project.executed_yuan  # type: ignore[attr-defined]
+        total = project.fiscal_amount_yuan + project.carryover_amount_yuan + project.other_amount_yuan
+        annual = target.annual_total_yuan if target is not None and target.annual_total_yuan else total
+        record = MonitoringRecord(
+            **_base_record(task, progress),
+            project=project,
+            target=target,
+            department_id=project.department_id,
+            unit_id=project.unit_id,
+            name=project.name,
+            annual_budget_yuan=annual,
+            current_budget_yuan=total,
+            fiscal_budget_yuan=project.fiscal_amount_yuan,
+            carryover_budget_yuan=project.carryover_amount_yuan,
+            other_budget_yuan=project.other_amount_yuan,
+            executed_to_date_yuan=executed,
+            executed_from_payments_yuan=executed,
+            year_goal=target.annual_goal if target is not None else "",
+        )
+        seeds.append(_Seed(record, rows.get(target.pk, []) if target is not None else []))
+    return seeds
+
+
+def _dept_seeds(task: MonitoringTask, projects: list[Project], progress: Decimal) -> list[_Seed]:
+    """One record per department: budget and execution summed over its in-library projects (already fetched)."""
+    sums: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for p in projects:
+        s = sums[p.department_id]
+        s["fiscal"] += p.fiscal_amount_yuan
+        s["carryover"] += p.carryover_amount_yuan
+        s["other"] += p.other_amount_yuan
+        s["executed"] += p.executed_yuan  # type: ignore[attr-defined]
+    dept_q = Q(subject_type=PerformanceTarget.Subject.DEPT_OVERALL, region__path__startswith=task.region.path)
+    if task.department_id:
+        dept_q &= Q(department_id=task.department_id)
+    targets = {t.department_id: t for t in _approved_targets(task, dept_q)}
+    dept_ids = set(sums) | set(targets)
+    departments = {d.pk: d for d in Department.objects.filter(pk__in=dept_ids)}
+    own_units: dict[int, int] = {}
+    for unit in BudgetUnit.objects.filter(
+        department_id__in=dept_ids, level=BudgetUnit.Level.FIRST, is_active=True
+    ).order_by("department_id", "agency_code", "id"):
+        own_units.setdefault(unit.department_id, unit.pk)
+    rows = _indicator_rows(list(targets.values()))
+    seeds: list[_Seed] = []
+    for dept_id in sorted(dept_ids, key=lambda d: departments[d].dept_code):
+        if dept_id not in own_units:
+            continue  # no 本级 unit to fill it
+        s = sums[dept_id]
+        total = s["fiscal"] + s["carryover"] + s["other"]
+        target = targets.get(dept_id)
+        record = MonitoringRecord(
+            **_base_record(task, progress),
+            target=target,
+            department_id=dept_id,
+            unit_id=own_units[dept_id],
+            name=departments[dept_id].name,
+            annual_budget_yuan=target.annual_total_yuan if target is not None and target.annual_total_yuan else total,
+            current_budget_yuan=total,
+            fiscal_budget_yuan=s["fiscal"],
+            carryover_budget_yuan=s["carryover"],
+            other_budget_yuan=s["other"],
+            executed_to_date_yuan=s["executed"],
+            executed_from_payments_yuan=s["executed"],
+            year_goal=target.annual_goal if target is not None else "",
+        )
+        seeds.append(_Seed(record, rows.get(target.pk, []) if target is not None else []))
+    return seeds
+
+
+def task_close(*, actor: Any, task: MonitoringTask, comment: str = "") -> MonitoringTask:
+    require(actor, "monitoring.manage")
+    _visible_task(actor, task)
+    with transaction.atomic():
+        locked = MonitoringTask.objects.select_for_update().get(pk=task.pk)
+        if locked.status != TaskStatus.ISSUED:
+            raise ConflictError("只有已下达的监控任务可以关闭")
+        locked.status = TaskStatus.CLOSED
+        locked.version += 1
+        locked.updated_by = actor
+        locked.save(update_fields=["status", "version", "updated_by", "updated_at"])
+        MonitoringEvent.objects.create(
+            task=locked,
+            actor=actor,
+            actor_role=_role(actor),
+            action="close",
+            action_label="关闭监控任务",
+            from_status=TaskStatus.ISSUED,
+            to_status=TaskStatus.CLOSED,
+            comment=comment[:2000],
+        )
+        audit.record(
+            actor=actor,
+            event_type="monitoring.task_close",
+            obj=locked,
+            reason=comment[:500],
+            changes={"status": [TaskStatus.ISSUED, TaskStatus.CLOSED]},
+        )
+    return locked
+
+
+def task_delete(*, actor: Any, task: MonitoringTask) -> None:
+    """Delete a draft round (nothing was issued yet)."""
+    require(actor, "monitoring.manage")
+    _visible_task(actor, task)
+    with transaction.atomic():
+        locked = MonitoringTask.objects.select_for_update().get(pk=task.pk)
+        if locked.status != TaskStatus.DRAFT:
+            raise ConflictError("已下达的监控任务不能删除")
+        audit.record(actor=actor, event_type="monitoring.task_delete", obj=locked)
+        locked.delete()
+
+
+# ---- filling -------------------------------------------------------------------------------------------------------
+
+
+def _visible_record(actor: Any, record: MonitoringRecord) -> None:
+    if not selectors.records_visible(actor).filter(pk=record.pk).exists():
+        raise NotFoundError("监控表不存在")
+
+
+def _codes(value: Any, where: str) -> list[str]:
+    codes = list(value or [])
+    unknown = [c for c in codes if c not in DeviationReason.values]
+    if unknown:
+        raise DomainError(f"{where}偏差原因类别无效：{'、'.join(map(str, unknown))}")
+    return [c for c in DeviationReason.values if c in codes]
+
+
+def _text(value: Any, limit: int, label: str) -> str:
+    text = str(value or "").strip()
+    if len(text) > limit:
+        raise DomainError(f"{label}不能超过{limit}字")
+    return text
+
+
+def _verbose(model: Any, name: str) -> str:
+    return str(getattr(model._meta.get_field(name), "verbose_name", name))
+
+
+def _clean_record(record: MonitoringRecord, data: dict[str, Any]) -> dict[str, Any]:
+    cleaned: dict[str, Any] = {}
+    labels = {f: _verbose(MonitoringRecord, f) for f in RECORD_FIELDS}
+    for field in RECORD_FIELDS:
+        if field not in data:
+            continue
+        value = data[field]
+        if field in MAX_TEXT:
+            value = _text(value, MAX_TEXT[field], labels[field])
+        elif field == "deviation_reasons":
+            value = _codes(value, "")
+        elif field == "likelihood":
+            value = value or ""
+            if value and value not in Likelihood.values:
+                raise DomainError("完成目标可能性无效")
+        elif field == "executed_to_date_yuan":
+            if value is None:
+                raise DomainError("请填写1—N月执行数")
+            if value < 0:
+                raise DomainError("1—N月执行数不能为负数")
+        elif field == "expected_annual_yuan" and value is not None and value < 0:
+            raise DomainError("全年预计执行数不能为负数")
+        cleaned[field] = value
+    executed = cleaned.get("executed_to_date_yuan", record.executed_to_date_yuan)
+    explanation = cleaned.get("difference_explanation", record.difference_explanation)
+    if executed != record.executed_from_payments_yuan and not explanation:
+        raise DomainError(
+            f"1—{record.task.period_end_month}月执行数与支付数据（{format_wan(record.executed_from_payments_yuan)}万元）"
+            "不一致，请填写差异说明"
+        )
+    expected = cleaned.get("expected_annual_yuan", record.expected_annual_yuan)
+    if expected is not None and expected < executed:
+        raise DomainError("全年预计执行数不能小于1—N月执行数")
+    return cleaned
+
+
+def _clean_rows(rows: dict[int, MonitoringIndicatorRow], data: dict[int, dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    cleaned: dict[int, dict[str, Any]] = {}
+    for pk, values in data.items():
+        row = rows.get(pk)
+        if row is None:
+            raise DomainError("指标行不存在，请刷新后重试")
+        where = f"指标“{row.name}”："
+        out: dict[str, Any] = {}
+        for field in ROW_FIELDS:
+            if field not in values:
+                continue
+            value = values[field]
+            if field in ROW_MAX_TEXT:
+                label = _verbose(MonitoringIndicatorRow, field)
+                value = _text(value, ROW_MAX_TEXT[field], where + label)
+            elif field == "deviation_reasons":
+                value = _codes(value, where)
+            elif field == "qualitative_level":
+                value = value or ""
+                if value and not row.is_qualitative:
+                    raise DomainError(where + "只有定性指标可以选择完成档次")
+                if value and value not in QualitativeLevel.values:
+                    raise DomainError(where + "定性完成档次无效")
+            out[field] = value
+        cleaned[pk] = out
+    return cleaned
+
+
+def record_save(
+    *,
+    actor: Any,
+    record: MonitoringRecord,
+    data: dict[str, Any],
+    rows: dict[int, dict[str, Any]] | None = None,
+    version: int | None = None,
+) -> MonitoringRecord:
+    """Save the unit's entries (record fields and indicator rows, by row id). All or nothing."""
+    require(actor, "monitoring.fill")
+    _visible_record(actor, record)
+    with transaction.atomic():
+        locked = MonitoringRecord.objects.select_for_update().select_related("task").get(pk=record.pk)
+        if locked.status not in EDITABLE_STATES:
+            raise ConflictError(f"监控表当前状态为“{locked.get_status_display()}”，不能修改")
+        if locked.task.status != TaskStatus.ISSUED:
+            raise ConflictError("监控任务已关闭，不能修改")
+        if version is not None and version != locked.version:
+            raise ConflictError("监控表已被他人修改，请刷新后重试")
+        cleaned = _clean_record(locked, data)
+        existing = {r.pk: r for r in locked.indicator_rows.all()}
+        row_data = _clean_rows(existing, rows or {})
+        before = audit.snapshot(locked, [*RECORD_FIELDS, "status"])
+        for field, value in cleaned.items():
+            setattr(locked, field, value)
+        changed_rows: list[MonitoringIndicatorRow] = []
+        row_changes: dict[str, Any] = {}
+        for pk, values in row_data.items():
+            row = existing[pk]
+            diffs = {f: [getattr(row, f), v] for f, v in values.items() if getattr(row, f) != v}
+            if diffs:
+                for f, (_old, new) in diffs.items():
+                    setattr(row, f, new)
+                changed_rows.append(row)
+                row_changes[f"indicator:{row.name}"] = {
+                    f: [audit.jsonable(a), audit.jsonable(b)] for f, (a, b) in diffs.items()
+                }
+        if changed_rows:
+            MonitoringIndicatorRow.objects.bulk_update(changed_rows, ROW_FIELDS)
+        source = locked.status
+        if source in (RecordStatus.PENDING, RecordStatus.RETURNED):
+            locked.status = RecordStatus.FILLING
+        locked.filled_at = timezone.now()
+        locked.version += 1
+        locked.updated_by = actor
+        locked.save()
+        changes = audit.diff(before, audit.snapshot(locked, [*RECORD_FIELDS, "status"]))
+        changes.update(row_changes)
+        if source != locked.status:
+            MonitoringEvent.objects.create(
+                task=locked.task,
+                record=locked,
+                actor=actor,
+                actor_role=_role(actor),
+                action="fill",
+                action_label="开始填报",
+                from_status=source,
+                to_status=locked.status,
+            )
+        audit.record(actor=actor, event_type="monitoring.record_save", obj=locked, changes=changes)
+    hooks.record_saved(locked)
+    return locked
+
+
+def check_submittable(record: MonitoringRecord) -> None:
+    """Everything a record needs before it is submitted (Chinese messages, all problems at once)."""
+    problems: list[str] = []
+    n = record.task.period_end_month
+    if record.expected_annual_yuan is None:
+        problems.append("请填写全年预计执行数")
+    if not record.goal_execution.strip():
+        problems.append(f"请填写年度总体目标1—{n}月执行情况")
+    if not record.likelihood:
+        problems.append("请选择完成目标可能性")
+    if record.executed_to_date_yuan != record.executed_from_payments_yuan and not record.difference_explanation:
+        problems.append("1—N月执行数与支付数据不一致，请填写差异说明")
+    for row in record.indicator_rows.order_by("seq", "id"):
+        if row.is_qualitative:
+            if not row.qualitative_level:
+                problems.append(f"指标“{row.name}”：请选择定性完成档次")
+        else:
+            if not row.completion_to_date.strip():
+                problems.append(f"指标“{row.name}”：请填写1—{n}月执行情况")
+            if not row.expected_annual.strip():
+                problems.append(f"指标“{row.name}”：请填写全年预计完成情况")
+        if row.qualitative_level == QualitativeLevel.NOT_ACHIEVED and not (row.deviation_text or row.measures):
+            problems.append(f"指标“{row.name}”：未达成年度指标，请填写偏差原因说明或改进措施")
+    settings_row = selectors.settings_for(record.region, record.fiscal_year)
+    red, ratio = selectors.needs_explanation(record, settings_row.red_ratio_pct)
+    if red and (not record.deviation_reasons or not record.deviation_text.strip() or not record.measures.strip()):
+        if record.likelihood == Likelihood.IMPOSSIBLE:
+            why = "完成目标可能性为“完全不可能”"
+        else:
+            why = f"执行进度明显滞后（执行率÷序时进度为{ratio}%，低于{settings_row.red_ratio_pct.normalize():f}%）"
+        problems.append(f"{why}，请选择偏差原因类别、填写偏差原因说明和改进措施后再报送")
+    if problems:
+        raise DomainError("；".join(problems))
+
+
+def record_transition(*, actor: Any, record: MonitoringRecord, action: str, comment: str = "") -> MonitoringRecord:
+    """Submit, withdraw, review and return. Submitting checks completeness and the RED explanation rule."""
+    transition = WORKFLOW.get(record.status, action)
+    require(actor, transition.capability)
+    _visible_record(actor, record)
+    comment = comment.strip()
+    if transition.needs_comment and not comment:
+        raise DomainError("退回时请填写意见")
+    if len(comment) > 2000:
+        raise DomainError("意见不能超过2000字")
+    with transaction.atomic():
+        locked = MonitoringRecord.objects.select_for_update().select_related("task", "region").get(pk=record.pk)
+        if locked.status != transition.source:
+            raise ConflictError("监控表状态已变化，请刷新后重试")
+        if locked.task.status != TaskStatus.ISSUED:
+            raise ConflictError("监控任务已关闭，不能操作")
+        fields = ["status", "version", "updated_by", "updated_at"]
+        if action == "submit":
+            check_submittable(locked)
+            locked.submitted_at = timezone.now()
+            fields.append("submitted_at")
+        if transition.target == RecordStatus.RETURNED:
+            locked.returned_from = transition.source
+            fields.append("returned_from")
+        if transition.target == RecordStatus.APPROVED:
+            locked.approved_at = timezone.now()
+            fields.append("approved_at")
+        locked.status = transition.target
+        locked.version += 1
+        locked.updated_by = actor
+        locked.save(update_fields=fields)
+        MonitoringEvent.objects.create(
+            task=locked.task,
+            record=locked,
+            actor=actor,
+            actor_role=_role(actor),
+            action=action,
+            action_label=transition.label,
+            from_status=transition.source,
+            to_status=transition.target,
+            comment=comment,
+        )
+        audit.record(
+            actor=actor,
+            event_type=f"monitoring.{action}",
+            obj=locked,
+            reason=comment[:500],
+            changes={"status": [transition.source, transition.target]},
+        )
+    hooks.record_saved(locked)
+    return locked
+
+
+# ---- reminders -----------------------------------------------------------------------------------------------------
+
+
+def send_reminders(today: date | None = None, *, dry_run: bool = False) -> list[Reminder]:
+    """Reminders for records still to be filled within `warn_days` of the deadline (or overdue), once per record
+    and day. Returns the reminders created (or that would be created)."""
+    today = today or timezone.localdate()
+    candidates = (
+        MonitoringRecord.objects.filter(
+            is_deleted=False, task__status=TaskStatus.ISSUED, status__in=list(EDITABLE_STATES)
+        )
+        .exclude(reminders__sent_on=today)
+        .select_related("task")
+        .order_by("task_id", "id")
+    )
+    reminders: list[Reminder] = []
+    for record in candidates.iterator(chunk_size=1000):
+        days, label = selectors.countdown(record.task.deadline, today)
+        if days > record.task.warn_days:
+            continue
+        reminders.append(
+            Reminder(
+                record=record,
+                unit_id=record.unit_id,
+                sent_on=today,
+                days_left=days,
+                message=f"“{record.name}”监控表（{record.task.period_label}）填报截止{record.task.deadline:%Y-%m-%d}，{label}"[
+                    :300
+                ],
+            )
+        )
+    if not dry_run and reminders:
+        with transaction.atomic():
+            Reminder.objects.bulk_create(reminders, batch_size=1000, ignore_conflicts=True)
+            audit.record(
+                actor=None,
+                event_type="monitoring.reminders",
+                object_type="monitoring.reminder",
+                object_repr=f"{today:%Y-%m-%d} 填报提醒",
+                changes={"count": [0, len(reminders)]},
+            )
+    return reminders

@@ -1,0 +1,235 @@
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from conftest import World
+from jixiao.monitoring import services
+from jixiao.monitoring.models import MonitoringRecord, MonitoringTask, RecordStatus, TaskStatus
+from jixiao.monitoring.tests.helpers import approved_target, issued_round, pay, put_in_library, school_record
+
+
+@pytest.fixture
+def ready(world: World) -> World:
+    put_in_library(world)
+    approved_target(world)
+    pay(world.school_project, "330000", date(2026, 6, 1))
+    pay(world.hospital_project, "100000", date(2026, 3, 1))
+    return world
+
+
+def test_performance_section_creates_and_issues_a_round(ready: World) -> None:
+    client = ready.login("performance")
+    assert client.get(reverse("monitoring:task_create")).status_code == 200
+    response = client.post(
+        reverse("monitoring:task_create"),
+        {
+            "title": "2026年1—8月绩效运行监控",
+            "fiscal_year": "2026",
+            "period_end_month": "8",
+            "start_date": "2026-09-01",
+            "deadline": "2026-09-20",
+            "warn_days": "3",
+            "scope": "all",
+        },
+    )
+    task = MonitoringTask.objects.get()
+    assert response.status_code == 302 and task.status == TaskStatus.DRAFT and task.task_no == "JK202608-01"
+    response = client.post(reverse("monitoring:task_issue", args=[task.pk]), follow=True)
+    assert "生成监控表3张" in response.content.decode()
+    page = client.get(reverse("monitoring:task_detail", args=[task.pk])).content.decode()
+    assert "序时进度" in page and "低于序时进度（66.67%）" in page
+    assert client.get(reverse("monitoring:task_list")).status_code == 200
+
+
+def test_a_round_of_selected_projects_from_the_form(ready: World) -> None:
+    client = ready.login("performance")
+    response = client.post(
+        reverse("monitoring:task_create"),
+        {
+            "title": "重点项目监控",
+            "fiscal_year": "2026",
+            "period_end_month": "6",
+            "start_date": "2026-07-01",
+            "deadline": "2026-07-15",
+            "warn_days": "2",
+            "scope": "selected",
+            "selected_projects": [str(ready.hospital_project.pk)],
+        },
+    )
+    assert response.status_code == 302
+    task = MonitoringTask.objects.get()
+    assert list(task.selected_projects.all()) == [ready.hospital_project]
+    client.post(reverse("monitoring:task_issue", args=[task.pk]))
+    assert list(task.records.values_list("project_id", flat=True)) == [ready.hospital_project.pk]
+    # A project of another region is not a choice.
+    response = client.post(
+        reverse("monitoring:task_create"),
+        {
+            "title": "外县",
+            "fiscal_year": "2026",
+            "period_end_month": "6",
+            "start_date": "2026-07-01",
+            "deadline": "2026-07-15",
+            "warn_days": "2",
+            "scope": "selected",
+            "selected_projects": [str(ready.far_project.pk)],
+        },
+    )
+    assert response.status_code == 400 and MonitoringTask.objects.count() == 1
+
+
+def test_bad_round_input_is_a_400_with_chinese_errors(ready: World) -> None:
+    client = ready.login("performance")
+    response = client.post(
+        reverse("monitoring:task_create"),
+        {
+            "title": "错误任务",
+            "fiscal_year": "2026",
+            "period_end_month": "8",
+            "start_date": "2026-09-20",
+            "deadline": "2026-09-01",
+            "warn_days": "3",
+            "scope": "selected",
+        },
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "填报截止日期不能早于开始日期" in body and "至少选择一个项目" in body
+    assert not MonitoringTask.objects.exists()
+
+
+def test_unit_cannot_create_rounds_and_draft_rounds_are_hidden(ready: World) -> None:
+    draft = services.task_create(
+        actor=ready.users["performance"],
+        data={
+            "title": "草稿",
+            "fiscal_year": 2026,
+            "period_end_month": 8,
+            "start_date": date(2026, 9, 1),
+            "deadline": date(2026, 9, 20),
+            "scope": "all",
+        },
+    )
+    client = ready.login("unit_user")
+    assert client.get(reverse("monitoring:task_create")).status_code == 403
+    assert client.get(reverse("monitoring:task_detail", args=[draft.pk])).status_code == 404
+    assert client.post(reverse("monitoring:task_issue", args=[draft.pk])).status_code == 403
+
+
+def test_unit_fills_and_submits_through_the_form(ready: World) -> None:
+    task = issued_round(ready)
+    record = school_record(task, ready)
+    client = ready.login("unit_user")
+    listing = client.get(reverse("monitoring:record_list") + "?todo=fill").content.decode()
+    assert "一中教学设备购置" in listing and "医院信息化建设" not in listing
+    form_page = client.get(reverse("monitoring:record_fill", args=[record.pk]))
+    assert form_page.status_code == 200 and "33.00" in form_page.content.decode()  # payments pre-filled (万元)
+    quant, qual = record.indicator_rows.order_by("seq")
+    data = {
+        "version": str(record.version),
+        "executed_to_date_yuan": "33",
+        "expected_annual_yuan": "50",
+        "goal_execution": "已购置设备80台",
+        "likelihood": "certain",
+        f"row{quant.pk}-completion_to_date": "80台",
+        f"row{quant.pk}-expected_annual": "120台",
+        f"row{qual.pk}-qualitative_level": "achieved",
+        "then": "submit",
+    }
+    response = client.post(reverse("monitoring:record_fill", args=[record.pk]), data)
+    assert response.status_code == 302
+    record.refresh_from_db()
+    assert record.status == RecordStatus.SUBMITTED and record.expected_annual_yuan == Decimal("500000.00")
+    assert record.indicator_rows.get(pk=qual.pk).qualitative_level == "achieved"
+    detail = client.get(reverse("monitoring:record_detail", args=[record.pk])).content.decode()
+    assert "报送" in detail and "确定能" in detail
+
+
+def test_fill_form_shows_chinese_errors_and_saves_nothing(ready: World) -> None:
+    record = school_record(issued_round(ready), ready)
+    client = ready.login("unit_user")
+    response = client.post(
+        reverse("monitoring:record_fill", args=[record.pk]),
+        {"version": str(record.version), "executed_to_date_yuan": "40", "goal_execution": "x", "then": "save"},
+    )
+    assert response.status_code == 400
+    assert "不一致，请填写差异说明" in response.content.decode()
+    response = client.post(
+        reverse("monitoring:record_fill", args=[record.pk]),
+        {"version": str(record.version), "executed_to_date_yuan": "-1", "then": "save"},
+    )
+    assert response.status_code == 400
+    record.refresh_from_db()
+    assert record.goal_execution == "" and record.status == RecordStatus.PENDING
+
+
+def test_stale_version_is_a_conflict_message(ready: World) -> None:
+    record = school_record(issued_round(ready), ready)
+    client = ready.login("unit_user")
+    response = client.post(
+        reverse("monitoring:record_fill", args=[record.pk]),
+        {"version": "99", "executed_to_date_yuan": "33", "then": "save"},
+    )
+    assert response.status_code == 400 and "已被他人修改" in response.content.decode()
+
+
+def test_red_submit_from_the_form_keeps_the_entries_and_explains(ready: World) -> None:
+    task = issued_round(ready)
+    record = MonitoringRecord.objects.get(task=task, project=ready.hospital_project)
+    client = ready.login("other_unit_user")
+    response = client.post(
+        reverse("monitoring:record_fill", args=[record.pk]),
+        {
+            "version": str(record.version),
+            "executed_to_date_yuan": "10",
+            "expected_annual_yuan": "40",
+            "goal_execution": "建设中",
+            "likelihood": "possible",
+            "then": "submit",
+        },
+        follow=True,
+    )
+    body = response.content.decode()
+    assert "填报内容已保存，但未能报送" in body and "请选择偏差原因类别" in body
+    record.refresh_from_db()
+    assert record.status == RecordStatus.FILLING and record.goal_execution == "建设中"
+
+
+def test_other_units_records_are_404(ready: World) -> None:
+    record = school_record(issued_round(ready), ready)
+    client = ready.login("other_unit_user")
+    for name in ("record_detail", "record_fill", "record_export"):
+        assert client.get(reverse(f"monitoring:{name}", args=[record.pk])).status_code == 404
+    response = client.post(reverse("monitoring:record_transition", args=[record.pk]), {"action": "submit"})
+    assert response.status_code == 404
+    assert client.get(reverse("monitoring:record_detail", args=[999999])).status_code == 404
+
+
+def test_review_buttons_and_return_with_opinion(ready: World) -> None:
+    from jixiao.monitoring.tests.helpers import fill_complete
+
+    record = fill_complete(ready, school_record(issued_round(ready), ready))
+    services.record_transition(actor=ready.users["unit_user"], record=record, action="submit")
+    client = ready.login("dept_admin")
+    page = client.get(reverse("monitoring:record_detail", args=[record.pk])).content.decode()
+    assert "主管部门审核通过" in page
+    url = reverse("monitoring:record_transition", args=[record.pk])
+    response = client.post(url, {"action": "dept_return", "comment": ""}, follow=True)
+    assert "退回时请填写意见" in response.content.decode()
+    client.post(url, {"action": "dept_return", "comment": "请补充执行情况"})
+    record.refresh_from_db()
+    assert record.status == RecordStatus.RETURNED
+    timeline = ready.login("unit_user").get(reverse("monitoring:record_detail", args=[record.pk])).content.decode()
+    assert "请补充执行情况" in timeline
+
+
+def test_menu_and_home_todo(ready: World) -> None:
+    issued_round(ready)
+    home = ready.login("unit_user").get(reverse("core:home")).content.decode()
+    assert "监控表待填报" in home and "监控填报" in home
+    perf_home = ready.login("performance").get(reverse("core:home")).content.decode()
+    assert "新建监控任务" in perf_home

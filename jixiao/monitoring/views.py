@@ -1,0 +1,246 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
+from jixiao.monitoring import exports, selectors, services
+from jixiao.monitoring.forms import (
+    IndicatorRowForm,
+    RecordFilterForm,
+    RecordForm,
+    TaskFilterForm,
+    TaskForm,
+    TransitionForm,
+)
+from jixiao.monitoring.models import EDITABLE_STATUSES, MonitoringRecord, RecordStatus, TaskStatus
+from jixiao.monitoring.workflow import MONITORING_WORKFLOW
+from jixiao.organizations.selectors import current_fiscal_year
+
+
+def _current_year() -> int | None:
+    current = current_fiscal_year()
+    return current.year if current else None
+
+
+# ---- rounds --------------------------------------------------------------------------------------------------------
+
+
+@capability_required("monitoring.view")
+def task_list(request: HttpRequest) -> HttpResponse:
+    form = TaskFilterForm(request.GET or None)
+    params = form.cleaned_data if form.is_valid() else {}
+    tasks = selectors.tasks_filtered(request.user, params)
+    return render(request, "monitoring/task_list.html", {"form": form, "page": paginate(request, tasks)})
+
+
+@capability_required("monitoring.manage")
+def task_create(request: HttpRequest) -> HttpResponse:
+    year_raw = request.POST.get("fiscal_year") or request.GET.get("fiscal_year") or ""
+    year = int(year_raw) if str(year_raw).isdigit() else _current_year()
+    form = TaskForm(request.POST or None, user=request.user, fiscal_year=year)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        selected = list(data.pop("selected_projects") or [])
+        try:
+            task = services.task_create(actor=request.user, data=data, selected_projects=selected)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "监控任务已保存为草稿，确认后请下达")
+            return redirect("monitoring:task_detail", pk=task.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "monitoring/task_form.html", {"form": form}, status=status)
+
+
+@capability_required("monitoring.view")
+def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    task = selectors.task_get(request.user, pk)
+    user: Any = request.user
+    progress = selectors.round_progress(user, task)
+    status_rows = [
+        {"status": value, "label": label, "count": progress.by_status.get(value, 0)}
+        for value, label in RecordStatus.choices
+    ]
+    context = {
+        "task": task,
+        "progress": progress,
+        "status_rows": status_rows,
+        "can_manage": user.can("monitoring.manage"),
+        "events": selectors.task_events(task)[:50],
+        "selected": task.selected_projects.order_by("code")[:200] if task.scope == "selected" else [],
+    }
+    return render(request, "monitoring/task_detail.html", context)
+
+
+@require_POST
+@capability_required("monitoring.manage")
+def task_issue(request: HttpRequest, pk: int) -> HttpResponse:
+    task = selectors.task_get(request.user, pk)
+    try:
+        count = services.task_issue(actor=request.user, task=task)
+    except NotFoundError as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"监控任务已下达，生成监控表{count}张")
+    return redirect("monitoring:task_detail", pk=pk)
+
+
+@require_POST
+@capability_required("monitoring.manage")
+def task_close(request: HttpRequest, pk: int) -> HttpResponse:
+    task = selectors.task_get(request.user, pk)
+    try:
+        services.task_close(actor=request.user, task=task, comment=request.POST.get("comment", "")[:2000])
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "监控任务已关闭")
+    return redirect("monitoring:task_detail", pk=pk)
+
+
+@require_POST
+@capability_required("monitoring.manage")
+def task_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    task = selectors.task_get(request.user, pk)
+    try:
+        services.task_delete(actor=request.user, task=task)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("monitoring:task_detail", pk=pk)
+    messages.success(request, "草稿任务已删除")
+    return redirect("monitoring:task_list")
+
+
+@capability_required("monitoring.view")
+def task_export(request: HttpRequest, pk: int) -> HttpResponse:
+    task = selectors.task_get(request.user, pk)
+    records = selectors.records_for_export(selectors.records_visible(request.user).filter(task=task))
+    content = exports.export_round(task, records.iterator(chunk_size=500))
+    return xlsx_response(content, f"监控填报汇总_{task.task_no}.xlsx")
+
+
+# ---- records -------------------------------------------------------------------------------------------------------
+
+
+@capability_required("monitoring.view")
+def record_list(request: HttpRequest) -> HttpResponse:
+    form = RecordFilterForm(request.GET or None, user=request.user)
+    params = form.cleaned_data if form.is_valid() else {}
+    records = selectors.records_filtered(request.user, params)
+    if request.GET.get("todo") == "fill":
+        records = records.filter(status__in=EDITABLE_STATUSES, task__status=TaskStatus.ISSUED)
+    page = paginate(request, records)
+    for record in page:
+        record.countdown = selectors.countdown(record.task.deadline)  # type: ignore[attr-defined]
+        record.ratio = selectors.record_ratio(record)  # type: ignore[attr-defined]
+    reminders = selectors.reminders_visible(request.user).order_by("-sent_on", "-id")[:5]
+    context = {"form": form, "page": page, "reminders": reminders}
+    return render(request, "monitoring/record_list.html", context)
+
+
+def _row_forms(record: MonitoringRecord, data: Any = None) -> list[IndicatorRowForm]:
+    return [IndicatorRowForm(data, row=row) for row in selectors.record_rows(record)]
+
+
+@capability_required("monitoring.fill")
+def record_fill(request: HttpRequest, pk: int) -> HttpResponse:
+    record = selectors.record_get(request.user, pk)
+    if record.status not in EDITABLE_STATUSES or record.task.status != TaskStatus.ISSUED:
+        messages.error(request, f"监控表当前状态为“{record.get_status_display()}”，不能修改")
+        return redirect("monitoring:record_detail", pk=pk)
+    data = request.POST if request.method == "POST" else None
+    form = RecordForm(data, record=record)
+    row_forms = _row_forms(record, data)
+    if request.method == "POST" and form.is_valid() and all(f.is_valid() for f in row_forms):
+        cleaned = dict(form.cleaned_data)
+        version = cleaned.pop("version")
+        rows = {f.row.pk: f.cleaned_data for f in row_forms}
+        saved: MonitoringRecord | None = None
+        try:
+            saved = services.record_save(actor=request.user, record=record, data=cleaned, rows=rows, version=version)
+            if request.POST.get("then") == "submit":
+                services.record_transition(actor=request.user, record=saved, action="submit")
+        except NotFoundError as exc:
+            raise Http404 from exc
+        except DomainError as exc:
+            if saved is not None:
+                messages.warning(request, "填报内容已保存，但未能报送：" + exc.message)
+                return redirect("monitoring:record_fill", pk=pk)
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "监控表已报送" if request.POST.get("then") == "submit" else "填报内容已保存")
+            return redirect("monitoring:record_detail", pk=pk)
+    settings_row = selectors.settings_for(record.region, record.fiscal_year)
+    context = {
+        "record": record,
+        "form": form,
+        "row_forms": row_forms,
+        "ratio": selectors.record_ratio(record),
+        "red_ratio_pct": settings_row.red_ratio_pct,
+        "countdown": selectors.countdown(record.task.deadline),
+    }
+    status = 400 if request.method == "POST" else 200
+    return render(request, "monitoring/record_form.html", context, status=status)
+
+
+@capability_required("monitoring.view")
+def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    record = selectors.record_get(request.user, pk)
+    user: Any = request.user
+    capabilities = user.active_membership.capabilities
+    task_open = record.task.status == TaskStatus.ISSUED
+    actions = MONITORING_WORKFLOW.available(record.status, capabilities) if task_open else []
+    settings_row = selectors.settings_for(record.region, record.fiscal_year)
+    context = {
+        "record": record,
+        "rows": selectors.record_rows(record),
+        "actions": actions,
+        "can_fill": task_open and user.can("monitoring.fill") and record.status in EDITABLE_STATUSES,
+        "ratio": selectors.record_ratio(record),
+        "light": selectors.record_light(record, settings_row.red_ratio_pct),
+        "red_ratio_pct": settings_row.red_ratio_pct,
+        "countdown": selectors.countdown(record.task.deadline),
+        "reasons": selectors.reason_labels(record.deviation_reasons),
+        "events": selectors.record_events(record)[:100],
+        "trail": selectors.record_audit_trail(record)[:50],
+    }
+    return render(request, "monitoring/record_detail.html", context)
+
+
+@require_POST
+@capability_required("monitoring.view")
+def record_transition(request: HttpRequest, pk: int) -> HttpResponse:
+    record = selectors.record_get(request.user, pk)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "操作无效")
+        return redirect("monitoring:record_detail", pk=pk)
+    try:
+        services.record_transition(
+            actor=request.user,
+            record=record,
+            action=form.cleaned_data["action"],
+            comment=form.cleaned_data["comment"],
+        )
+    except NotFoundError as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("monitoring:record_detail", pk=pk)
+    messages.success(request, "操作成功")
+    return redirect("monitoring:record_detail", pk=pk)
+
+
+@capability_required("monitoring.view")
+def record_export(request: HttpRequest, pk: int) -> HttpResponse:
+    record = selectors.record_get(request.user, pk)
+    name = f"监控表_{record.project.code if record.project_id else record.department.dept_code}_{record.task.task_no}"  # type: ignore[union-attr]
+    return xlsx_response(exports.export_record(record), f"{name}.xlsx")
