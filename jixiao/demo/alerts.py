@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.utils import timezone
 
 from jixiao.accounts.models import User
@@ -47,8 +48,17 @@ def _calendar(year: int) -> None:
     CalendarDay.objects.bulk_create(rows, ignore_conflicts=True)
 
 
+def _refresh_planner_statistics() -> None:
+    """The demo inserts thousands of rows in one transaction; without statistics PostgreSQL plans the scoped case
+    queries below as nested loops over everything (minutes at scale 1). ANALYZE may run inside a transaction."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+
 def seed_alerts(county: Any, year: int) -> int:
     """Configure, sweep and work a few cases; returns the number of warnings."""
+    _refresh_planner_statistics()
     perf = User.objects.filter(username="jxg").first()
     _calendar(year)
     WarningSetting.objects.update_or_create(region=county, fiscal_year=year, defaults={"profile": Profile.SICHUAN_2025})
