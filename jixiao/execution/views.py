@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -9,6 +10,7 @@ from django.utils import timezone
 
 from jixiao.core import audit
 from jixiao.core.jobs import job_start, store_upload
+from jixiao.core.money import CENT
 from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
 from jixiao.execution import selectors
 from jixiao.execution.exports import export_payments, template_workbook
@@ -91,11 +93,15 @@ def analysis(request: HttpRequest) -> HttpResponse:
         "cumulative": [str(v) for v in data["cumulative"]],
         "budget": str(data["budget"]),
         "departments": [r["department"] for r in data["departments"]],
-        "rates": [str(round(r["rate"] * 100, 2)) for r in data["departments"]],
-        "time_progress": str(round(data["time_progress"] * 100, 2)),
+        "rates": [str(_percent(r["rate"])) for r in data["departments"]],
+        "time_progress": str(_percent(data["time_progress"])),
     }
     context = {"data": data, "chart": chart, "year": year, "month": month, "month_choices": range(1, 13)}
     return render(request, "execution/analysis.html", context)
+
+
+def _percent(rate: Decimal) -> Decimal:
+    return (rate * 100).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def _int(value: Any, default: int, low: int, high: int) -> int:
