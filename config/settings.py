@@ -132,8 +132,12 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "jixiao.accounts.hashers.PBKDF2SM3PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# 密评 deployments store passwords with PBKDF2-SM3: JIXIAO_PASSWORD_HASHER=pbkdf2_sm3 puts it first.
+if env_str("JIXIAO_PASSWORD_HASHER", "argon2") == "pbkdf2_sm3":
+    PASSWORD_HASHERS.insert(0, PASSWORD_HASHERS.pop(1))
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
 # Length, classes, username and history come from the security policy row (accounts.SecurityPolicy).
@@ -184,6 +188,15 @@ if JIXIAO_FIELD_KEYS:
     from jixiao.core.crypto import parse_keys
 
     parse_keys(JIXIAO_FIELD_KEYS)  # a malformed key stops the start, not the first encryption
+# HMAC-SM3 key(s) of the audit chain (jixiao.core.audit_chain): "id:<32–128 hex>[,id:<hex>…]", first one signs.
+# Required in production; demo and test mode derive one from SECRET_KEY when unset.
+JIXIAO_AUDIT_KEY = env_str("JIXIAO_AUDIT_KEY", "")
+if not JIXIAO_AUDIT_KEY and not (DEBUG or DEMO_MODE or TESTING):
+    raise ImproperlyConfigured("JIXIAO_AUDIT_KEY must be set (audit chain HMAC key, see docs/deploy.md)")
+if JIXIAO_AUDIT_KEY:
+    from jixiao.core.audit_chain import parse_audit_keys
+
+    parse_audit_keys(JIXIAO_AUDIT_KEY)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -52,11 +52,14 @@ def test_production_start_refuses_a_missing_or_short_secret_key() -> None:
     assert short.returncode != 0 and "SECRET_KEY" in short.stderr
     no_keys = _start({"SECRET_KEY": "x" * 64, "ALLOWED_HOSTS": "jixiao.example.gov.cn"})
     assert no_keys.returncode != 0 and "JIXIAO_FIELD_KEYS" in no_keys.stderr
-    ok = _start(
-        {
-            "SECRET_KEY": "x" * 64,
-            "ALLOWED_HOSTS": "jixiao.example.gov.cn",
-            "JIXIAO_FIELD_KEYS": "k1:00112233445566778899aabbccddeeff",
-        }
-    )
+    field_keys = {
+        "SECRET_KEY": "x" * 64,
+        "ALLOWED_HOSTS": "jixiao.example.gov.cn",
+        "JIXIAO_FIELD_KEYS": "k1:00112233445566778899aabbccddeeff",
+    }
+    no_audit_key = _start(field_keys)
+    assert no_audit_key.returncode != 0 and "JIXIAO_AUDIT_KEY" in no_audit_key.stderr
+    bad_audit_key = _start({**field_keys, "JIXIAO_AUDIT_KEY": "a1:not-hex"})
+    assert bad_audit_key.returncode != 0 and "JIXIAO_AUDIT_KEY" in bad_audit_key.stderr
+    ok = _start({**field_keys, "JIXIAO_AUDIT_KEY": "a1:" + "0123456789abcdef" * 4})
     assert ok.returncode == 0, ok.stderr

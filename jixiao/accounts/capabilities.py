@@ -196,5 +196,31 @@ for _role, _caps in {
     Role.OVERSIGHT: {"evaluation.view"},
 }.items():
     EVALUATION_CAPABILITIES[_role] = EVALUATION_CAPABILITIES[_role] | _caps
+# 抽评/再评价 and 真实性核查 (DOMAIN.md §2.4.5, §2.4.6): the performance section draws and re-scores (or commissions an
+# agency, whose staff re-score the samples assigned to it); the sections run authenticity checks of their projects.
+for _role, _caps in {
+    Role.PERFORMANCE: {"evaluation.reevaluate", "evaluation.rescore", "evaluation.authenticity"},
+    Role.BUSINESS: {"evaluation.authenticity"},
+    Role.AGENCY: {"evaluation.rescore"},
+}.items():
+    EVALUATION_CAPABILITIES[_role] = EVALUATION_CAPABILITIES[_role] | _caps
 for _role, _caps in EVALUATION_CAPABILITIES.items():
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | _caps
+
+
+# 重点绩效评价 and 第三方委托 (DOMAIN.md §2.4.3, §2.8): the performance section organises key evaluations, edits the
+# framework templates, commissions agencies and reviews their practice quality; finance staff, drawn experts and the
+# commissioned agency's staff score what they are assigned to; the evaluated department or unit answers the draft.
+KEYEVAL_CAPABILITIES: dict[str, set[str]] = {
+    Role.PERFORMANCE: {"keyeval.view", "keyeval.manage", "keyeval.score", "engagement.view", "engagement.manage"},
+    Role.BUDGET: {"keyeval.view", "keyeval.score", "engagement.view"},
+    Role.BUSINESS: {"keyeval.view", "keyeval.score"},
+    Role.DEPT_ADMIN: {"keyeval.view", "keyeval.respond"},
+    Role.UNIT_USER: {"keyeval.view", "keyeval.respond"},
+    Role.EXPERT: {"keyeval.view", "keyeval.score"},
+    Role.AGENCY: {"keyeval.view", "keyeval.score", "engagement.view", "engagement.deliver"},
+    Role.LEADER: {"keyeval.view", "engagement.view"},
+    Role.OVERSIGHT: {"keyeval.view", "engagement.view"},
+}
+for _role, _caps in KEYEVAL_CAPABILITIES.items():
     ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | _caps

@@ -164,8 +164,9 @@ def unlock(*, actor: Any, lock: LoginLock) -> None:
     if not actor.can("security.manage"):
         raise PermissionDeniedError("只有安全管理员可以解除锁定")
     username = lock.username
-    lock.delete()
-    audit.record(actor=actor, event_type="auth.unlock", object_type="accounts.user", object_repr=username)
+    with transaction.atomic():
+        lock.delete()
+        audit.record(actor=actor, event_type="auth.unlock", object_type="accounts.user", object_repr=username)
 
 
 def locks_active(*, now: datetime.datetime | None = None) -> list[LoginLock]:
@@ -266,5 +267,6 @@ def totp_check(user: Any, code: str, *, now: float | None = None) -> bool:
 def totp_disable(*, actor: Any, user: Any) -> None:
     if totp_required(user):
         raise DomainError("按安全策略，您的账号必须使用动态口令，不能停用")
-    TOTPDevice.objects.filter(user=user).delete()
-    audit.record(actor=actor, event_type="auth.totp_disabled", obj=user)
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).delete()
+        audit.record(actor=actor, event_type="auth.totp_disabled", obj=user)

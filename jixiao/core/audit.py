@@ -1,18 +1,25 @@
-"""Writing the audit trail.
+"""Writing and verifying the audit trail.
 
-Every service calls `record` inside its transaction, so a failed audit write fails the action.
+Every service calls `record` inside its transaction, so a failed audit write fails the action (SECURITY D04): the
+record is appended to the HMAC chain (AuditEvent.save, core.audit_chain) in the same transaction as the business
+rows, and an exception there rolls both back.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import gzip
+import json
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from django.db import models
+from django.utils import timezone
 
-from jixiao.core import context
-from jixiao.core.models import AuditEvent
+from jixiao.core import audit_chain, context
+from jixiao.core.crypto import hmac_sm3
+from jixiao.core.models import AuditChainHead, AuditEvent
 
 REDACTED_FIELDS = {"password", "secret", "token", "otp"}
 
@@ -83,3 +90,77 @@ def record(
         outcome=outcome,
         reason=reason[:500],
     )
+
+
+def verify_table(using: str = "default") -> audit_chain.VerifyResult:
+    """Verify the whole audit table against the chain head (manage.py verify_audit_chain)."""
+    head = AuditChainHead.objects.using(using).filter(pk=1).first()
+    rows = AuditEvent.objects.using(using).order_by("seq").values(*audit_chain.RECORD_FIELDS).iterator(chunk_size=2000)
+    return audit_chain.verify(
+        rows,
+        anchor_seq=head.anchor_seq if head else 0,
+        anchor_mac=head.anchor_mac if head else "",
+        head_seq=head.seq if head else 0,
+        head_mac=head.mac if head else "",
+    )
+
+
+ARCHIVE_FORMAT = "jixiao-audit-archive"
+
+
+def _header_mac(header: dict[str, Any]) -> tuple[str, str]:
+    body = {k: v for k, v in header.items() if k not in {"header_mac", "header_key_id"}}
+    blob = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+    key_id, key = audit_chain.audit_keys()[0]
+    return key_id, hmac_sm3(key, blob)
+
+
+def write_archive(path: Path, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Write chained records (seq order, a contiguous run) to a gzip JSONL file that verifies on its own.
+
+    Line 1 is a header (range, anchor, count, last MAC, its own HMAC); each further line is one record with its
+    `seq`, `prev_mac` and `mac`. `verify_archive` checks it with nothing but the audit key.
+    """
+    if not rows:
+        raise ValueError("nothing to archive")
+    header: dict[str, Any] = {
+        "format": ARCHIVE_FORMAT,
+        "version": 1,
+        "created_at": audit_chain.utc_iso(timezone.now()),
+        "count": len(rows),
+        "first_seq": rows[0]["seq"],
+        "last_seq": rows[-1]["seq"],
+        "anchor_seq": rows[0]["seq"] - 1,
+        "anchor_mac": rows[0]["prev_mac"],
+        "last_mac": rows[-1]["mac"],
+    }
+    header["header_key_id"], header["header_mac"] = _header_mac(header)
+    tmp = path.with_name(path.name + ".part")
+    with gzip.open(tmp, "wt", encoding="utf-8") as out:
+        out.write(json.dumps(header, ensure_ascii=False) + "\n")
+        for row in rows:
+            line = {name: row[name] for name in audit_chain.RECORD_FIELDS}
+            line["occurred_at"] = audit_chain.utc_iso(row["occurred_at"])
+            out.write(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n")
+    tmp.replace(path)
+    return header
+
+
+def verify_archive(path: Path) -> tuple[dict[str, Any], audit_chain.VerifyResult]:
+    """Check an archive file: header MAC, every record's MAC and link, the record count and the last MAC."""
+    with gzip.open(path, "rt", encoding="utf-8") as src:
+        header = json.loads(src.readline() or "{}")
+        if header.get("format") != ARCHIVE_FORMAT:
+            raise ValueError("不是审计归档文件")
+        if _header_mac(header)[1] != header.get("header_mac"):
+            raise ValueError("归档文件头校验失败（文件被改动或密钥不符）")
+        result = audit_chain.verify(
+            (json.loads(line) for line in src if line.strip()),
+            anchor_seq=header["anchor_seq"],
+            anchor_mac=header["anchor_mac"],
+            head_seq=header["last_seq"],
+            head_mac=header["last_mac"],
+        )
+    if result.ok and result.count != header["count"]:
+        result.broken = audit_chain.Break(None, None, "", f"记录数 {result.count} 与文件头 {header['count']} 不符")
+    return header, result

@@ -21,6 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -47,10 +48,16 @@ class Cancelled(Exception):  # noqa: N818 - reads as the job's state: `except Ca
 def job_start(actor: Any, kind: str, callable_path: str, *, title: str, region_code: str = "", **params: Any) -> Job:
     """Record a job and enqueue it. `params` must be JSON-serialisable; files travel as stored paths."""
     import_string(callable_path)  # fail now, in the request, if the path is wrong
-    job = Job.objects.create(
-        kind=kind, title=title[:200], owner=actor, region_code=region_code, callable_path=callable_path, params=params
-    )
-    audit.record(actor=actor, event_type="job.start", obj=job, changes={"kind": kind})
+    with transaction.atomic():  # the job row and its audit record stand or fall together
+        job = Job.objects.create(
+            kind=kind,
+            title=title[:200],
+            owner=actor,
+            region_code=region_code,
+            callable_path=callable_path,
+            params=params,
+        )
+        audit.record(actor=actor, event_type="job.start", obj=job, changes={"kind": kind})
     result = run_job.enqueue(job.pk)
     if not job.task_id:
         Job.objects.filter(pk=job.pk, task_id="").update(task_id=str(result.id)[:64])
@@ -183,10 +190,11 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def job_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     job = _own_job(request, pk)
     if not job.is_finished:
-        Job.objects.filter(pk=job.pk).update(cancel_requested=True)
-        if job.status == Job.Status.QUEUED:
-            _finish(job, Job.Status.CANCELLED, "任务已取消")
-        audit.record(actor=request.user, event_type="job.cancel", obj=job)
+        with transaction.atomic():
+            Job.objects.filter(pk=job.pk).update(cancel_requested=True)
+            if job.status == Job.Status.QUEUED:
+                _finish(job, Job.Status.CANCELLED, "任务已取消")
+            audit.record(actor=request.user, event_type="job.cancel", obj=job)
     return redirect("core:job_detail", pk=job.pk)
 
 

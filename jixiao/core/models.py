@@ -6,9 +6,11 @@ import uuid
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import models, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from jixiao.core import audit_chain
 
 
 class TimeStampedModel(models.Model):
@@ -46,11 +48,50 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
     def delete(self) -> tuple[int, dict[str, int]]:
         raise PermissionError("audit events are append-only")
 
+    def bulk_create(self, *args: Any, **kwargs: Any) -> list[AuditEvent]:
+        raise PermissionError("audit events are chained one by one (AuditEvent.save)")
+
+
+class AuditChainHead(models.Model):
+    """The one row that serialises appends to the audit chain and remembers its end (core.audit_chain).
+
+    `seq`/`mac` are the last record's; `anchor_*` the last record archived and deleted (archive_audit), where the
+    chain in the table starts. Writers lock this row (SELECT … FOR UPDATE) inside their transaction, so two writers
+    never fork the chain; on SQLite the IMMEDIATE transaction mode serialises writers already.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    seq = models.BigIntegerField(_("最后序号"), default=0)
+    mac = models.CharField(_("最后MAC"), max_length=64, blank=True)
+    anchor_seq = models.BigIntegerField(_("已归档至序号"), default=0)
+    anchor_mac = models.CharField(_("已归档末条MAC"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("审计链头")
+        verbose_name_plural = _("审计链头")
+
+    def __str__(self) -> str:
+        return f"audit chain head #{self.seq}"
+
+    @classmethod
+    def locked(cls, using: str) -> AuditChainHead:
+        """The head row, locked until the caller's transaction ends (created on first use after a flush)."""
+        head = cls.objects.using(using).select_for_update().filter(pk=1).first()
+        if head is not None:
+            return head
+        # No head (fresh flush): continue from the last record, if any, so the chain is never restarted.
+        last = AuditEvent.objects.using(using).order_by("-seq").values("seq", "mac").first()
+        cls.objects.using(using).get_or_create(
+            pk=1, defaults={"seq": last["seq"] if last else 0, "mac": last["mac"] if last else ""}
+        )
+        return cls.objects.using(using).select_for_update().get(pk=1)
+
 
 class AuditEvent(models.Model):
-    """One append-only audit record (SECURITY.md §1.4).
+    """One append-only, HMAC-chained audit record (SECURITY.md §1.4).
 
-    Actors are copied as text so no later change to a user rewrites history.
+    Actors are copied as text so no later change to a user rewrites history. `save` appends the record to the chain
+    (core.audit_chain) inside the caller's transaction: if the audit write fails, the business action fails too.
     """
 
     class Outcome(models.TextChoices):
@@ -58,7 +99,8 @@ class AuditEvent(models.Model):
         FAILURE = "failure", _("失败")
         DENIED = "denied", _("拒绝")
 
-    occurred_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    # Set when the record is appended (under the chain lock), unless given explicitly.
+    occurred_at = models.DateTimeField(_("时间"), db_index=True)
     actor_id = models.BigIntegerField(_("用户ID"), null=True, blank=True, db_index=True)
     actor_name = models.CharField(_("用户"), max_length=150, blank=True)
     role = models.CharField(_("角色"), max_length=40, blank=True)
@@ -72,6 +114,10 @@ class AuditEvent(models.Model):
     outcome = models.CharField(_("结果"), max_length=10, choices=Outcome.choices, default=Outcome.SUCCESS)
     reason = models.CharField(_("说明"), max_length=500, blank=True)
     changes = models.JSONField(_("变更内容"), default=dict, blank=True)
+    seq = models.BigIntegerField(_("序号"), unique=True, editable=False)
+    prev_mac = models.CharField(_("前序MAC"), max_length=64, blank=True, editable=False)
+    mac = models.CharField(_("MAC"), max_length=64, editable=False)
+    key_id = models.CharField(_("密钥编号"), max_length=16, editable=False)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -87,7 +133,20 @@ class AuditEvent(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise PermissionError("audit events are append-only")
-        super().save(*args, **kwargs)
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using):
+            head = AuditChainHead.locked(using)
+            if self.occurred_at is None:
+                self.occurred_at = timezone.now()
+            self.changes = audit_chain.normalize_json(self.changes or {})
+            self.seq, self.prev_mac = head.seq + 1, head.mac
+            self.key_id, self.mac = audit_chain.sign(self.chain_fields(), self.prev_mac)
+            super().save(*args, **kwargs)
+            head.seq, head.mac = self.seq, self.mac
+            head.save(using=using, update_fields=["seq", "mac"])
+
+    def chain_fields(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in audit_chain.RECORD_FIELDS}
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise PermissionError("audit events are append-only")

@@ -20,6 +20,10 @@ TodoProvider = Callable[[Any], list[TodoItem]]
 _providers: list[TodoProvider] = []
 
 
+def providers() -> tuple[TodoProvider, ...]:
+    return tuple(_providers)
+
+
 def register(provider: TodoProvider) -> TodoProvider:
     if provider not in _providers:
         _providers.append(provider)

@@ -14,7 +14,7 @@ from typing import Any
 
 from jixiao.accounts.models import User
 from jixiao.core.errors import DomainError
-from jixiao.evaluation import services
+from jixiao.evaluation import services, services_reeval
 from jixiao.evaluation.models import SelfEvalIndicator, SelfEvaluation
 from jixiao.evaluation.scoring.rules import GROUP_OF_LV1, grade
 from jixiao.evaluation.selectors import records_visible, scoring_config
@@ -72,7 +72,40 @@ def seed_selfevaluations(rng: random.Random, county: Any, year: int) -> int:
         record = _fill(rng, unit_user, returned, overclaim=False)
         record = services.selfeval_transition(actor=unit_user, record=record, action="submit", comment=EXPLANATION)
         services.selfeval_transition(actor=dept, record=record, action="dept_return", comment=RETURN_OPINION)
+    _seed_reevaluation(perf, year)
     return task.records.count()
+
+
+def _seed_reevaluation(perf: User, year: int) -> None:
+    """A drawn re-evaluation batch (50% of the finance-reviewed records) with its first sample re-scored lower."""
+    batch = services_reeval.batch_create(
+        actor=perf,
+        data={
+            "fiscal_year": year,
+            "subject": "project",
+            "rate": Decimal("0.5"),
+            "n_min": 1,
+            "title": f"{year}年度部门自评财政再评价（演示）",
+        },
+    )
+    try:
+        batch = services_reeval.batch_draw(actor=perf, batch=batch)
+    except DomainError:
+        return
+    sample = batch.samples.order_by("id").first()
+    if sample is None:
+        return
+    scores = {row["key"]: row["score"] if row["score"] is not None else (row["self"] or "0") for row in sample.rows}
+    lowered = next((row for row in sample.rows if row["key"] != "exec" and row["weight"]), None)
+    if lowered is not None:
+        scores[lowered["key"]] = str((Decimal(lowered["weight"]) / 2).quantize(Decimal("0.01")))
+    services_reeval.sample_rescore(
+        actor=perf,
+        sample=sample,
+        scores=scores,
+        comments={lowered["key"]: "佐证资料只能证明完成一半"} if lowered else {},
+        opinion="部分指标完成情况佐证不足，再评价扣分。",
+    )
 
 
 def _fits(record: SelfEvaluation) -> bool:

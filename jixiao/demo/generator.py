@@ -26,6 +26,7 @@ from jixiao.demo.alerts import seed_alerts
 from jixiao.demo.evaluation import seed_selfevaluations
 from jixiao.demo.execution import seed_payments
 from jixiao.demo.experts import seed_experts
+from jixiao.demo.keyeval import seed_keyeval
 from jixiao.demo.monitoring import seed_monitoring
 from jixiao.demo.names import DeptSpec, T
 from jixiao.demo.reset import DemoDataError, reset_demo
@@ -207,6 +208,7 @@ class _Builder:
         seed_monitoring(self.rng, county, CURRENT_YEAR)
         seed_alerts(county, CURRENT_YEAR)
         seed_selfevaluations(self.rng, county, CURRENT_YEAR)
+        seed_keyeval(self.rng, county, CURRENT_YEAR)
         return self.summary
 
     # -- organisations

@@ -9,9 +9,10 @@ from django.db.models import ProtectedError, Q
 from jixiao.accounts.demo_logins import DEMO_USERS
 from jixiao.accounts.models import Membership, User
 from jixiao.demo.experts import NEW_LOGINS
-from jixiao.evaluation.models import SelfEvalTask
+from jixiao.evaluation.models import AuthenticityCheck, ReEvaluationBatch, SelfEvalTask
 from jixiao.execution.models import Payment, PaymentImport
-from jixiao.experts.models import Expert, PanelDraw
+from jixiao.experts.models import Engagement, Expert, PanelDraw
+from jixiao.keyeval.models import KeyEvaluation
 from jixiao.monitoring.models import MonitoringTask
 from jixiao.organizations.models import BudgetUnit, Department, FinanceSection, FiscalRegion
 from jixiao.preassessment.models import AssessmentPanelMember
@@ -51,7 +52,12 @@ def _delete_county(county: FiscalRegion, usernames: list[str], parent_codes: tup
     Payment.objects.filter(region__path__startswith=prefix).delete()  # payments protect projects and units
     PaymentImport.objects.filter(region__path__startswith=prefix).delete()
     MonitoringTask.objects.filter(region__path__startswith=prefix).delete()  # records protect projects
+    ReEvaluationBatch.objects.filter(region__path__startswith=prefix).delete()  # samples protect self-evaluations
+    AuthenticityCheck.objects.filter(region__path__startswith=prefix).delete()
     SelfEvalTask.objects.filter(region__path__startswith=prefix).delete()  # self-evaluations protect targets
+    # Key evaluations: scorers protect users, evaluations protect engagements; engagements protect agencies.
+    KeyEvaluation.objects.filter(region__path__startswith=prefix).delete()
+    Engagement.objects.filter(region__path__startswith=prefix).delete()
     # Targets first: panel assignments protect their experts' accounts.
     PerformanceTarget.objects.filter(region__path__startswith=prefix).delete()
     # Expert panels next: panel rows protect the experts and draws, draws protect the avoided departments.

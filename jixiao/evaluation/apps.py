@@ -8,5 +8,7 @@ class EvaluationConfig(AppConfig):
     def ready(self) -> None:
         from jixiao.core import todos
         from jixiao.evaluation.selectors import selfeval_todos
+        from jixiao.evaluation.services_reeval import reeval_todos
 
         todos.register(selfeval_todos)
+        todos.register(reeval_todos)

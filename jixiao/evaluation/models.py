@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jixiao.core.models import TimeStampedModel
-from jixiao.core.scoping import BusinessRowQuerySet, ScopedQuerySet
+from jixiao.core.scoping import BusinessRowQuerySet, ScopedQuerySet, ScopeLevel
 from jixiao.evaluation.scoring.config import ScoringConfig
 
 
@@ -65,6 +65,8 @@ class ScoringSettings(models.Model):
     score_tolerance = _dec("得分比对容差", "0.01")
     inflation_ratio = _dec("高报得分提示比例（占分值）", "0.2", digits=4, places=3)
     gap_tolerance = _dec("再评价分差提示（分）", "10")
+    reeval_rate = _dec("再评价默认抽取比例", "0.1", digits=5, places=4)
+    authenticity_sample_size = models.PositiveIntegerField(_("真实性核查默认抽取数量"), default=20)
     month_before_inclusive = models.BooleanField(_("“X月前”含X月"), default=False)
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
 
@@ -109,7 +111,7 @@ class ScoringSettings(models.Model):
         )
 
 
-# ---- 单位自评 records (DOMAIN.md §2.4.2, §6.5, §6.9) -------------------------------------------------------------
+# ---- 单位自评 records (DOMAIN.md §2.4.2, §6.5, §6.9) -----------------------------------------------------------------
 
 
 class SelfEvalStatus(models.TextChoices):
@@ -338,3 +340,224 @@ class SelfEvalEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.self_eval_id} {self.action}"
+
+
+# ---- 抽评/再评价 and 真实性核查 (DOMAIN.md §2.4.5, §2.4.6, §6.5) -----------------------------------------------------
+
+
+class RegionBatchQuerySet(ScopedQuerySet[Any]):
+    """Batches are the finance bureau's: region-level roles see their region subtree, a business section its own
+    authenticity checks, a third-party agency the batches with samples assigned to it."""
+
+    def scope(self, membership: Any) -> Any:
+        qs = self.filter(is_deleted=False, region__path__startswith=membership.region.path)
+        if membership.role == "agency":
+            if self.model is not ReEvaluationBatch:
+                return self.none()
+            return qs.filter(pk__in=ReEvaluationSample.objects.filter(agency__users=membership.user_id).values("batch"))
+        if membership.scope_level == ScopeLevel.REGION:
+            return qs
+        if membership.scope_level == ScopeLevel.SECTION and membership.section_id and hasattr(self.model, "organiser"):
+            return qs.filter(organiser_id=membership.section_id)
+        return self.none()
+
+
+class ReEvaluationBatch(TimeStampedModel):
+    """A 再评价 draw: the scope, the sample rule, the seed (stored before the draw) and the population snapshot."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("待抽取")
+        DRAWN = "drawn", _("再评价中")
+        FINISHED = "finished", _("已完成")
+
+    region = models.ForeignKey(
+        "organizations.FiscalRegion", verbose_name=_("财政区划"), on_delete=models.PROTECT, related_name="+"
+    )
+    fiscal_year = models.PositiveSmallIntegerField(_("评价年度"), db_index=True)
+    title = models.CharField(_("批次名称"), max_length=200)
+    subject = models.CharField(
+        _("对象类型"), max_length=20, choices=SelfEvaluation.Subject.choices, default=SelfEvaluation.Subject.PROJECT
+    )
+    department = models.ForeignKey(
+        "organizations.Department",
+        verbose_name=_("主管部门"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    amount_min_yuan = models.DecimalField(
+        _("全年预算数下限（元）"), max_digits=18, decimal_places=2, null=True, blank=True
+    )
+    amount_max_yuan = models.DecimalField(
+        _("全年预算数上限（元）"), max_digits=18, decimal_places=2, null=True, blank=True
+    )
+    grade = models.CharField(_("自评等级"), max_length=4, blank=True)
+    category = models.CharField(_("项目类别"), max_length=20, blank=True)
+    adjusted_only = models.BooleanField(_("仅目标调整过的"), default=False)
+    rate = models.DecimalField(_("抽取比例"), max_digits=5, decimal_places=4, null=True, blank=True)
+    count = models.PositiveIntegerField(_("抽取数量"), null=True, blank=True)
+    n_min = models.PositiveIntegerField(_("最少抽取数"), default=1)
+    must_include_over_yuan = models.DecimalField(
+        _("必抽金额（元）"), max_digits=18, decimal_places=2, null=True, blank=True
+    )
+    must_include_errors = models.BooleanField(_("有错误提示的必抽"), default=True)
+    stratified = models.BooleanField(_("按主管部门分层"), default=False)
+    seed = models.CharField(_("抽样种子"), max_length=64, blank=True)
+    population = models.JSONField(_("抽样范围快照"), default=list, blank=True)
+    population_size = models.PositiveIntegerField(_("范围数"), default=0)
+    population_amount_yuan = models.DecimalField(_("范围金额（元）"), max_digits=18, decimal_places=2, default=0)
+    must_include = models.JSONField(_("必抽对象"), default=list, blank=True)
+    sample_size = models.PositiveIntegerField(_("抽取数"), default=0)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    drawn_at = models.DateTimeField(_("抽取时间"), null=True, blank=True)
+    drawn_by = models.ForeignKey(
+        "accounts.User", verbose_name=_("抽取人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    objects = RegionBatchQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("再评价批次")
+        verbose_name_plural = _("再评价批次")
+        ordering = ["-fiscal_year", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ReEvaluationSampleQuerySet(models.QuerySet["ReEvaluationSample"]):
+    def visible_to(self, user: Any) -> models.QuerySet[ReEvaluationSample]:
+        """Region-level roles see the samples of their region; an agency's staff only the samples assigned to it."""
+        membership = getattr(user, "active_membership", None) if getattr(user, "is_authenticated", False) else None
+        if membership is None:
+            return self.none()
+        qs = self.filter(batch__is_deleted=False, batch__region__path__startswith=membership.region.path)
+        if membership.role == "agency":
+            return qs.filter(agency__users=membership.user_id)
+        if membership.scope_level == ScopeLevel.REGION:
+            return qs
+        return self.none()
+
+
+class ReEvaluationSample(models.Model):
+    """A drawn self-evaluation and its re-score (抽评总分 / 抽评结果 / 委托机构 / 结果文件)."""
+
+    class SelectedBy(models.TextChoices):
+        RANDOM = "RANDOM", _("随机抽取")
+        MUST_INCLUDE = "MUST_INCLUDE", _("必抽")
+
+    batch = models.ForeignKey(ReEvaluationBatch, on_delete=models.CASCADE, related_name="samples")
+    self_eval = models.ForeignKey(
+        SelfEvaluation, verbose_name=_("单位自评"), on_delete=models.PROTECT, related_name="+"
+    )
+    code = models.CharField(_("抽样编码"), max_length=64)
+    stratum = models.CharField(_("分层"), max_length=64, blank=True)
+    selected_by = models.CharField(_("入样方式"), max_length=20, choices=SelectedBy.choices)
+    amount_yuan = models.DecimalField(_("全年预算数（元）"), max_digits=18, decimal_places=2, default=0)
+    agency = models.ForeignKey(
+        "experts.Agency", verbose_name=_("委托机构"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    agency_name = models.CharField(_("委托机构名称"), max_length=150, blank=True)
+    self_score = models.DecimalField(_("自评得分"), max_digits=7, decimal_places=2, null=True, blank=True)
+    self_grade = models.CharField(_("自评等级"), max_length=4, blank=True)
+    rows = models.JSONField(_("逐项再评分"), default=list, blank=True)
+    re_score = models.DecimalField(_("再评价得分"), max_digits=7, decimal_places=2, null=True, blank=True)
+    re_grade = models.CharField(_("再评价等级"), max_length=4, blank=True)
+    gap = models.DecimalField(_("分差"), max_digits=7, decimal_places=2, null=True, blank=True)
+    flagged = models.BooleanField(_("分差提示"), default=False)
+    opinion = models.CharField(_("再评价意见"), max_length=2000, blank=True)
+    result_file = models.FileField(_("结果文件"), upload_to="reeval/%Y/", blank=True)
+    scored_by = models.ForeignKey(
+        "accounts.User", verbose_name=_("评分人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    scored_at = models.DateTimeField(_("评分时间"), null=True, blank=True)
+
+    objects = ReEvaluationSampleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("再评价样本")
+        verbose_name_plural = _("再评价样本")
+        ordering = ["batch", "id"]
+        constraints = [models.UniqueConstraint(fields=["batch", "self_eval"], name="uniq_reeval_sample")]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id} {self.code}"
+
+
+class AuthenticityCheck(TimeStampedModel):
+    """A 真实性核查 batch: a reproducible draw of finance-reviewed project self-evaluations."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("待抽取")
+        CHECKING = "checking", _("核查中")
+        FINISHED = "finished", _("已完成")
+
+    region = models.ForeignKey(
+        "organizations.FiscalRegion", verbose_name=_("财政区划"), on_delete=models.PROTECT, related_name="+"
+    )
+    fiscal_year = models.PositiveSmallIntegerField(_("评价年度"), db_index=True)
+    title = models.CharField(_("核查名称"), max_length=200)
+    organiser = models.ForeignKey(
+        "organizations.FinanceSection",
+        verbose_name=_("组织股室"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    upper_level_request = models.BooleanField(_("上级核查"), default=False)
+    sample_size = models.PositiveIntegerField(_("抽取数量"), default=20)
+    seed = models.CharField(_("抽样种子"), max_length=64, blank=True)
+    population = models.JSONField(_("抽样范围快照"), default=list, blank=True)
+    population_size = models.PositiveIntegerField(_("范围数"), default=0)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    drawn_at = models.DateTimeField(_("抽取时间"), null=True, blank=True)
+
+    objects = RegionBatchQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("真实性核查")
+        verbose_name_plural = _("真实性核查")
+        ordering = ["-fiscal_year", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class AuthenticityItem(models.Model):
+    """One core indicator of a sampled project: the reported actual against the verified value and the finding."""
+
+    class Finding(models.TextChoices):
+        CONFIRMED = "CONFIRMED", _("属实")
+        INSUFFICIENT_EVIDENCE = "INSUFFICIENT_EVIDENCE", _("佐证资料不足")
+        INCONSISTENT = "INCONSISTENT", _("与佐证资料不符")
+        FALSIFIED = "FALSIFIED", _("弄虚作假")
+
+    check_batch = models.ForeignKey(AuthenticityCheck, on_delete=models.CASCADE, related_name="items")
+    self_eval = models.ForeignKey(
+        SelfEvaluation, verbose_name=_("单位自评"), on_delete=models.PROTECT, related_name="+"
+    )
+    row = models.ForeignKey(
+        SelfEvalIndicator, verbose_name=_("指标"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    code = models.CharField(_("项目编码"), max_length=64)
+    indicator_name = models.CharField(_("指标名称"), max_length=200)
+    target_text = models.CharField(_("年度指标值"), max_length=1000, blank=True)
+    reported_value = models.CharField(_("填报完成值"), max_length=1000, blank=True)
+    verified_value = models.CharField(_("核实值"), max_length=1000, blank=True)
+    finding = models.CharField(_("核查结论"), max_length=30, choices=Finding.choices, blank=True)
+    evidence_note = models.CharField(_("佐证资料说明"), max_length=2000, blank=True)
+    checked_by = models.ForeignKey(
+        "accounts.User", verbose_name=_("核查人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    checked_at = models.DateTimeField(_("核查时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("真实性核查事项")
+        verbose_name_plural = _("真实性核查事项")
+        ordering = ["check_batch", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.indicator_name}"

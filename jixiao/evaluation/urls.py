@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import include, path
 
-from jixiao.evaluation import views, views_selfeval
+from jixiao.evaluation import urls_reeval, views, views_selfeval
 
 app_name = "evaluation"
 
@@ -16,4 +16,5 @@ urlpatterns = [
     path("self/<int:pk>/override/", views_selfeval.selfeval_override, name="selfeval_override"),
     path("self/<int:pk>/import/", views_selfeval.selfeval_import, name="selfeval_import"),
     path("self/<int:pk>/export/", views_selfeval.selfeval_export, name="selfeval_export"),
+    path("", include(urls_reeval)),
 ]

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import DomainError, NotFoundError
 from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
-from jixiao.evaluation import exports, selectors, services
+from jixiao.evaluation import exports, selectors, services, services_reeval
 from jixiao.evaluation.forms import (
     OverrideForm,
     SelfEvalFilterForm,
@@ -215,4 +215,5 @@ def selfeval_statistics(request: HttpRequest) -> HttpResponse:
         latest = selectors.records_visible(request.user).order_by("-fiscal_year").values_list("fiscal_year", flat=True)
         year = latest.first()
     stats = selectors.statistics(request.user, year)
-    return render(request, "evaluation/selfeval_statistics.html", {"stats": stats, "year": year})
+    context = {"stats": stats, "year": year, "more": services_reeval.statistics(request.user, year)}
+    return render(request, "evaluation/selfeval_statistics.html", context)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 
-from jixiao.core.forms import bootstrapify, limit_choices
+from jixiao.core.forms import WanField, bootstrapify, limit_choices
 from jixiao.experts import selectors
-from jixiao.experts.models import Agency, Expert
+from jixiao.experts.models import QUALITY_ASPECTS, Agency, Engagement, Expert
 from jixiao.experts.services import MAX_PANEL_SIZE
 from jixiao.organizations.forms import VersionedForm
 from jixiao.organizations.models import Department
@@ -133,3 +134,73 @@ class AgencyForm(VersionedForm):
         if not data.get("phone") and self.instance.pk:
             data.pop("phone", None)
         return data
+
+
+class EngagementForm(forms.ModelForm):
+    fee_yuan = WanField(label="委托费用（万元）", required=False)
+
+    class Meta:
+        model = Engagement
+        fields = [
+            "agency",
+            "scope",
+            "fiscal_year",
+            "title",
+            "commissioner",
+            "contract_no",
+            "fee_yuan",
+            "team",
+            "team_users",
+            "start_date",
+            "end_date",
+            "deadline",
+        ]
+        widgets = {
+            "team": forms.Textarea(attrs={"rows": 2}),
+            "team_users": forms.SelectMultiple(attrs={"size": 4}),
+            "start_date": forms.DateInput(attrs={"type": "date"}),
+            "end_date": forms.DateInput(attrs={"type": "date"}),
+            "deadline": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit_choices(self, "agency", selectors.agencies_visible(user))
+        limit_choices(self, "team_users", selectors.agency_user_choices(user))
+        self.fields["team_users"].help_text = "须为所选机构的登录账号；留空时由机构全部账号参与"
+        bootstrapify(self)
+
+    @property
+    def service_data(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data["team_users"] = list(data.get("team_users") or [])
+        if data.get("fee_yuan") is None:
+            data["fee_yuan"] = Decimal(0)
+        return data
+
+
+class DeliverableForm(forms.Form):
+    file = forms.FileField(label="委托成果", help_text="PDF、Word、Excel、JPG 或 PNG")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bootstrapify(self)
+
+
+class QualityReviewForm(forms.Form):
+    """执业质量核查: six aspect scores (0–100), the year and an opinion."""
+
+    fiscal_year = forms.IntegerField(label="核查年度", min_value=2000, max_value=2100)
+    note = forms.CharField(label="核查意见", required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for code, label in QUALITY_ASPECTS:
+            self.fields[code] = forms.DecimalField(
+                label=label, min_value=Decimal(0), max_value=Decimal(100), decimal_places=2, max_digits=5
+            )
+        bootstrapify(self)
+
+    @property
+    def scores(self) -> dict[str, Decimal]:
+        return {code: self.cleaned_data[code] for code, _label in QUALITY_ASPECTS}

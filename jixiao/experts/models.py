@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
+from decimal import Decimal
+from pathlib import PurePosixPath
 from typing import Any
 
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jixiao.core.models import TimeStampedModel
@@ -159,6 +163,9 @@ class Agency(TimeStampedModel):
     contact_person = models.CharField(_("联系人"), max_length=50, blank=True)
     phone = models.CharField(_("联系电话"), max_length=30, blank=True)
     is_active = models.BooleanField(_("在库"), default=True)
+    suspended_reason = models.CharField(
+        _("暂停委托原因"), max_length=200, blank=True, help_text=_("执业质量核查不合格时自动暂停（出库）")
+    )
     users = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("机构登录账号"),
@@ -183,3 +190,200 @@ class Agency(TimeStampedModel):
     @property
     def phone_masked(self) -> str:
         return Expert(phone=self.phone).phone_masked
+
+
+# ---- engagements and the annual quality review (DOMAIN.md §2.8, §6.8) ----------------------------------------------
+
+
+class EngagementQuerySet(ScopedQuerySet["Engagement"]):
+    def scope(self, membership: Any) -> EngagementQuerySet:
+        # Region-level roles see their region subtree; an agency's staff see only their own agency's engagements.
+        qs = self.filter(region__path__startswith=membership.region.path, is_deleted=False)
+        if membership.scope_level == ScopeLevel.REGION:
+            return qs  # type: ignore[return-value]
+        if membership.role == "agency":
+            return qs.filter(agency__users=membership.user_id, agency__is_deleted=False).distinct()  # type: ignore[return-value]
+        return self.none()  # type: ignore[return-value]
+
+
+class Engagement(TimeStampedModel):
+    """One commission (委托) of a third-party agency: scope, contract, fee, team, dates and deliverables."""
+
+    class Scope(models.TextChoices):
+        PRE_ASSESSMENT = "pre_assessment", _("事前绩效评估")
+        TARGET_GUIDANCE = "target_guidance", _("指导绩效目标申报")
+        TARGET_REVIEW = "target_review", _("绩效目标审核")
+        MONITOR_REVIEW = "monitor_review", _("绩效监控审核")
+        KEY_EVALUATION = "key_evaluation", _("重点绩效评价")
+        RE_EVALUATION = "re_evaluation", _("抽评/再评价")
+        TRAINING = "training", _("培训")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("履约中")
+        DELIVERED = "delivered", _("已提交成果")
+        ACCEPTED = "accepted", _("已验收")
+        TERMINATED = "terminated", _("已终止")
+
+    region = models.ForeignKey(
+        "organizations.FiscalRegion", verbose_name=_("财政区划"), on_delete=models.CASCADE, related_name="+"
+    )
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("第三方机构"), on_delete=models.PROTECT, related_name="engagements"
+    )
+    scope = models.CharField(_("委托事项"), max_length=20, choices=Scope.choices)
+    fiscal_year = models.PositiveSmallIntegerField(_("年度"), db_index=True)
+    title = models.CharField(_("委托名称"), max_length=200)
+    commissioner = models.CharField(_("委托方"), max_length=100, blank=True, help_text=_("财政股室或主管部门"))
+    contract_no = models.CharField(_("合同编号"), max_length=60, blank=True)
+    fee_yuan = models.DecimalField(
+        _("委托费用（元）"), max_digits=14, decimal_places=2, default=Decimal(0), validators=[MinValueValidator(0)]
+    )
+    team = models.TextField(_("项目组成员"), blank=True, max_length=2000)
+    team_users = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("项目组登录账号"), blank=True, related_name="+"
+    )
+    start_date = models.DateField(_("开始日期"), null=True, blank=True)
+    end_date = models.DateField(_("结束日期"), null=True, blank=True)
+    deadline = models.DateField(_("成果提交期限"), null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.ACTIVE, db_index=True)
+    delivered_at = models.DateTimeField(_("成果提交时间"), null=True, blank=True)
+
+    objects = EngagementQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("第三方委托")
+        verbose_name_plural = _("第三方委托")
+        ordering = ["-fiscal_year", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__isnull=True)
+                | models.Q(start_date__isnull=True)
+                | models.Q(end_date__gte=models.F("start_date")),
+                name="engagement_dates_ordered",
+                violation_error_message=_("结束日期不能早于开始日期"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fiscal_year}年 {self.title}"
+
+
+def deliverable_path(instance: EngagementDeliverable, filename: str) -> str:
+    suffix = PurePosixPath(filename).suffix.lower()
+    return f"engagements/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+class EngagementDeliverable(models.Model):
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="deliverables")
+    file = models.FileField(_("文件"), upload_to=deliverable_path, max_length=200)
+    original_name = models.CharField(_("文件名"), max_length=200)
+    size_bytes = models.PositiveBigIntegerField(_("大小（字节）"))
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("委托成果")
+        ordering = ["engagement", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+# The six aspects of 执业质量核查 (财监〔2021〕4号; DOMAIN.md §2.8): (field, label).
+QUALITY_ASPECTS: tuple[tuple[str, str], ...] = (
+    ("basic_mgmt", "基础管理"),
+    ("service_quality", "预算绩效评价服务质量"),
+    ("archives", "档案管理情况"),
+    ("branch_mgmt", "分支机构的管理情况"),
+    ("completeness", "资料完整性"),
+    ("timeliness", "报送及时性"),
+)
+
+
+class QualityReviewSetting(models.Model):
+    """Aspect weights and grade bands of the quality review (one row per region and year; most specific wins)."""
+
+    region = models.ForeignKey(
+        "organizations.FiscalRegion",
+        verbose_name=_("财政区划"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("为空表示全国默认"),
+    )
+    fiscal_year = models.PositiveSmallIntegerField(_("年度"), null=True, blank=True, help_text=_("为空表示各年度"))
+    weights = models.JSONField(_("各方面权重"), default=dict, help_text=_("方面编码 → 权重，缺省为等权"))
+    excellent_min = models.DecimalField(_("优秀最低分"), max_digits=5, decimal_places=2, default=Decimal(90))
+    good_min = models.DecimalField(_("良好最低分"), max_digits=5, decimal_places=2, default=Decimal(80))
+    pass_min = models.DecimalField(_("合格最低分"), max_digits=5, decimal_places=2, default=Decimal(60))
+    suspend_on_fail = models.BooleanField(_("不合格暂停委托"), default=True)
+
+    class Meta:
+        verbose_name = _("执业质量核查设置")
+        verbose_name_plural = _("执业质量核查设置")
+        ordering = ["region__path", "fiscal_year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "fiscal_year"], name="uniq_qr_setting_region_year", nulls_distinct=False
+            )
+        ]
+
+    def __str__(self) -> str:
+        where = self.region.name if self.region_id else "全国默认"  # type: ignore[union-attr]
+        return f"{where} {self.fiscal_year or '各'}年度"
+
+
+class QualityGrade(models.TextChoices):
+    EXCELLENT = "excellent", _("优秀")
+    GOOD = "good", _("良好")
+    PASS = "pass", _("合格")
+    FAIL = "fail", _("不合格")
+
+
+class QualityReviewQuerySet(ScopedQuerySet["AgencyQualityReview"]):
+    def scope(self, membership: Any) -> QualityReviewQuerySet:
+        if membership.scope_level != ScopeLevel.REGION:
+            return self.none()  # type: ignore[return-value]
+        return self.filter(agency__region__path__startswith=membership.region.path)  # type: ignore[return-value]
+
+
+class AgencyQualityReview(models.Model):
+    """The annual 执业质量核查 of one agency: six aspect scores (0–100), weighted total, grade."""
+
+    SCORE = {"max_digits": 5, "decimal_places": 2, "validators": [MinValueValidator(0), MaxValueValidator(100)]}
+
+    agency = models.ForeignKey(Agency, verbose_name=_("第三方机构"), on_delete=models.CASCADE, related_name="reviews")
+    fiscal_year = models.PositiveSmallIntegerField(_("年度"))
+    basic_mgmt = models.DecimalField(_("基础管理"), **SCORE)  # type: ignore[arg-type]
+    service_quality = models.DecimalField(_("预算绩效评价服务质量"), **SCORE)  # type: ignore[arg-type]
+    archives = models.DecimalField(_("档案管理情况"), **SCORE)  # type: ignore[arg-type]
+    branch_mgmt = models.DecimalField(_("分支机构的管理情况"), **SCORE)  # type: ignore[arg-type]
+    completeness = models.DecimalField(_("资料完整性"), **SCORE)  # type: ignore[arg-type]
+    timeliness = models.DecimalField(_("报送及时性"), **SCORE)  # type: ignore[arg-type]
+    total = models.DecimalField(_("总分"), **SCORE)  # type: ignore[arg-type]
+    grade = models.CharField(_("等级"), max_length=10, choices=QualityGrade.choices)
+    basis = models.CharField(_("依据"), max_length=100, default="财监〔2021〕4号")
+    engagements = models.ManyToManyField(Engagement, verbose_name=_("核查的委托"), blank=True, related_name="+")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("核查人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.TextField(_("核查意见"), blank=True, max_length=4000)
+    reviewed_at = models.DateTimeField(_("核查时间"), default=timezone.now)
+
+    objects = QualityReviewQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("执业质量核查")
+        verbose_name_plural = _("执业质量核查")
+        ordering = ["agency", "-fiscal_year"]
+        constraints = [models.UniqueConstraint(fields=["agency", "fiscal_year"], name="uniq_agency_review_year")]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.fiscal_year}年执业质量核查"
+
+    @property
+    def aspect_scores(self) -> list[tuple[str, Decimal]]:
+        return [(label, getattr(self, field)) for field, label in QUALITY_ASPECTS]

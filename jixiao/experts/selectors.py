@@ -7,8 +7,16 @@ from typing import Any
 from django.db.models import QuerySet
 
 from jixiao.accounts.models import User
+from jixiao.core.config_rows import most_specific
 from jixiao.experts.drawing import Candidate
-from jixiao.experts.models import Agency, Expert, PanelDraw
+from jixiao.experts.models import (
+    Agency,
+    AgencyQualityReview,
+    Engagement,
+    Expert,
+    PanelDraw,
+    QualityReviewSetting,
+)
 from jixiao.organizations.models import Department, FiscalRegion
 
 
@@ -100,3 +108,47 @@ def agency_user_choices(user: Any) -> QuerySet[User]:
         .distinct()
         .order_by("username")
     )
+
+
+# ---- engagements and quality reviews ------------------------------------------------------------------------------
+
+
+def engagements_visible(user: Any) -> QuerySet[Engagement]:
+    return Engagement.objects.visible_to(user).select_related("agency").order_by("-fiscal_year", "-id")
+
+
+def engagement_get(user: Any, pk: Any) -> Engagement:
+    return Engagement.objects.select_related("agency", "region").get_visible_or_404(user, pk=pk)
+
+
+def engagement_choices(user: Any, scope: str | None = None) -> QuerySet[Engagement]:
+    qs = Engagement.objects.visible_to(user).filter(status=Engagement.Status.ACTIVE).select_related("agency")
+    return qs.filter(scope=scope) if scope else qs
+
+
+def is_engagement_member(user: Any, engagement: Engagement) -> bool:
+    """The user is a login of the engagement's agency (may upload its deliverables)."""
+    return Agency.objects.filter(pk=engagement.agency_id, users=user.pk, is_deleted=False).exists()
+
+
+def reviews_visible(user: Any) -> QuerySet[AgencyQualityReview]:
+    return AgencyQualityReview.objects.visible_to(user).select_related("agency", "reviewer")
+
+
+def review_get(user: Any, pk: Any) -> AgencyQualityReview:
+    return AgencyQualityReview.objects.select_related("agency").get_visible_or_404(user, pk=pk)
+
+
+def agency_reviews(agency: Agency) -> QuerySet[AgencyQualityReview]:
+    return AgencyQualityReview.objects.filter(agency=agency).select_related("reviewer").order_by("-fiscal_year")
+
+
+def agency_engagements(agency: Agency) -> QuerySet[Engagement]:
+    return Engagement.objects.filter(agency=agency, is_deleted=False).order_by("-fiscal_year", "-id")
+
+
+def quality_setting(region: FiscalRegion, fiscal_year: int) -> QualityReviewSetting:
+    """The most specific quality-review setting (weights and bands); the built-in defaults if none is stored."""
+    rows = QualityReviewSetting.objects.select_related("region")
+    row = most_specific(rows, region, fiscal_year)
+    return row if row is not None else QualityReviewSetting()

@@ -3,20 +3,33 @@
 from __future__ import annotations
 
 import secrets
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from jixiao.core import audit
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.models import AuditEvent
 from jixiao.core.permissions import require
 from jixiao.core.spreadsheets import CellError, ImportRejectedError
+from jixiao.core.uploads import check_upload
 from jixiao.experts import selectors
+from jixiao.experts.checks import quality_grade, quality_total
 from jixiao.experts.columns import ExpertImportRow
 from jixiao.experts.drawing import draw_panel, redraw
-from jixiao.experts.models import Agency, Expert, PanelDraw
+from jixiao.experts.models import (
+    QUALITY_ASPECTS,
+    Agency,
+    AgencyQualityReview,
+    Engagement,
+    EngagementDeliverable,
+    Expert,
+    PanelDraw,
+    QualityGrade,
+)
 from jixiao.organizations.models import Department, FiscalRegion
 
 SEED_LIMIT = 2**31
@@ -368,3 +381,171 @@ def agency_save(
             row.users.set(users_after)
         audit.record(actor=actor, event_type="agency.create" if creating else "agency.update", obj=row, changes=changes)
     return row
+
+
+# ---------------------------------------------------------------- engagements (委托) and quality reviews (执业质量核查)
+
+ENGAGEMENT_FIELDS = [
+    "agency",
+    "scope",
+    "fiscal_year",
+    "title",
+    "commissioner",
+    "contract_no",
+    "fee_yuan",
+    "team",
+    "start_date",
+    "end_date",
+    "deadline",
+]
+
+
+def engagement_save(*, actor: Any, engagement: Engagement | None, data: dict[str, Any]) -> Engagement:
+    """Create or edit a commission of an agency of the actor's region."""
+    require(actor, "engagement.manage")
+    if engagement is not None and not Engagement.objects.visible_to(actor).filter(pk=engagement.pk).exists():
+        raise NotFoundError("委托不存在或不在您的管理范围内")
+    data = dict(data)
+    team_users = data.pop("team_users", None)
+    agency = data.get("agency")
+    if agency is not None and not Agency.objects.visible_to(actor).filter(pk=agency.pk).exists():
+        raise NotFoundError("第三方机构不存在或不在您的管理范围内")
+    if agency is not None and engagement is None and not agency.is_active:
+        raise DomainError("该第三方机构已出库或被暂停委托，不能新增委托")
+    if data.get("scope") is not None and data["scope"] not in Engagement.Scope.values:
+        raise DomainError("请选择委托事项")
+    fee = data.get("fee_yuan")
+    if fee is not None and fee < 0:
+        raise DomainError("委托费用不能为负数")
+    start, end = data.get("start_date"), data.get("end_date")
+    if start and end and end < start:
+        raise DomainError("结束日期不能早于开始日期")
+    with transaction.atomic():
+        creating = engagement is None
+        if engagement is None:
+            row = Engagement(region=_actor_region(actor), created_by=actor)
+            before: dict[str, Any] = {}
+        else:
+            row = Engagement.objects.select_for_update().get(pk=engagement.pk)
+            before = audit.snapshot(row, ENGAGEMENT_FIELDS)
+        for field in ENGAGEMENT_FIELDS:
+            if field in data:
+                setattr(row, field, data[field])
+        if not row.title.strip():
+            raise DomainError("请填写委托名称")
+        row.updated_by = actor
+        if not creating:
+            row.version += 1
+        row.save()
+        if team_users is not None:
+            allowed = set(Agency.objects.get(pk=row.agency_id).users.values_list("pk", flat=True))
+            if any(u.pk not in allowed for u in team_users):
+                raise DomainError("项目组登录账号须为该机构的登录账号")
+            row.team_users.set(team_users)
+        audit.record(
+            actor=actor,
+            event_type="engagement.create" if creating else "engagement.update",
+            obj=row,
+            changes=audit.diff(before, audit.snapshot(row, ENGAGEMENT_FIELDS)),
+        )
+    return row
+
+
+def engagement_set_status(*, actor: Any, engagement: Engagement, status: str) -> Engagement:
+    """The performance section accepts (验收) the deliverables or terminates the engagement."""
+    require(actor, "engagement.manage")
+    if not Engagement.objects.visible_to(actor).filter(pk=engagement.pk).exists():
+        raise NotFoundError("委托不存在或不在您的管理范围内")
+    if status not in (Engagement.Status.ACCEPTED, Engagement.Status.TERMINATED, Engagement.Status.ACTIVE):
+        raise DomainError("无效的委托状态")
+    with transaction.atomic():
+        row = Engagement.objects.select_for_update().get(pk=engagement.pk)
+        if status == Engagement.Status.ACCEPTED and not row.deliverables.exists():
+            raise DomainError("机构尚未提交委托成果，不能验收")
+        before = row.status
+        row.status = status
+        row.version += 1
+        row.updated_by = actor
+        row.save(update_fields=["status", "version", "updated_by", "updated_at"])
+        audit.record(actor=actor, event_type="engagement.status", obj=row, changes={"status": [before, status]})
+    return row
+
+
+def deliverable_add(*, actor: Any, engagement: Engagement, upload: Any) -> EngagementDeliverable:
+    """The agency (or the performance section) uploads a deliverable of an engagement still in progress."""
+    if not Engagement.objects.visible_to(actor).filter(pk=engagement.pk).exists():
+        raise NotFoundError("委托不存在")
+    is_member = selectors.is_engagement_member(actor, engagement)
+    if not (actor.can("engagement.manage") or (actor.can("engagement.deliver") and is_member)):
+        raise NotFoundError("委托不存在")
+    name = check_upload(upload)
+    with transaction.atomic():
+        row = Engagement.objects.select_for_update().get(pk=engagement.pk)
+        if row.status not in (Engagement.Status.ACTIVE, Engagement.Status.DELIVERED):
+            raise ConflictError("该委托已验收或终止，不能再上传成果")
+        item = EngagementDeliverable(engagement=row, original_name=name, size_bytes=upload.size, uploaded_by=actor)
+        item.file.save(name, upload, save=False)
+        item.save()
+        if row.status == Engagement.Status.ACTIVE:
+            row.status = Engagement.Status.DELIVERED
+        row.delivered_at = row.delivered_at or timezone.now()
+        row.save(update_fields=["status", "delivered_at", "updated_at"])
+        audit.record(actor=actor, event_type="engagement.deliverable_add", obj=row, reason=name[:500])
+    return item
+
+
+def deliverable_opened(*, actor: Any, item: EngagementDeliverable) -> None:
+    audit.record(
+        actor=actor, event_type="engagement.deliverable_download", obj=item.engagement, reason=item.original_name
+    )
+
+
+def quality_review_save(
+    *,
+    actor: Any,
+    agency: Agency,
+    fiscal_year: int,
+    scores: dict[str, Decimal],
+    note: str = "",
+    engagements: list[Engagement] | None = None,
+) -> AgencyQualityReview:
+    """Record (or revise) the year's 执业质量核查 of an agency; 不合格 suspends it (no new commissions)."""
+    require(actor, "engagement.manage")
+    if not Agency.objects.visible_to(actor).filter(pk=agency.pk).exists():
+        raise NotFoundError("第三方机构不存在或不在您的管理范围内")
+    if not 2000 <= int(fiscal_year) <= 2100:
+        raise DomainError("请填写正确的年度")
+    setting = selectors.quality_setting(agency.region, fiscal_year)
+    total = quality_total(scores, setting.weights or {})
+    grade = quality_grade(total, setting.excellent_min, setting.good_min, setting.pass_min)
+    if engagements and any(e.agency_id != agency.pk for e in engagements):
+        raise DomainError("所选委托不属于该机构")
+    with transaction.atomic():
+        locked = Agency.objects.select_for_update().get(pk=agency.pk)
+        review = AgencyQualityReview.objects.filter(agency=locked, fiscal_year=fiscal_year).first()
+        creating = review is None
+        if review is None:
+            review = AgencyQualityReview(agency=locked, fiscal_year=fiscal_year)
+        for code, _label in QUALITY_ASPECTS:
+            setattr(review, code, scores[code])
+        review.total, review.grade = total, grade
+        review.note = note.strip()[:4000]
+        review.reviewer = actor
+        review.reviewed_at = timezone.now()
+        review.save()
+        if engagements is not None:
+            review.engagements.set(engagements)
+        audit.record(
+            actor=actor,
+            event_type="agency.quality_review",
+            obj=locked,
+            changes={"fiscal_year": fiscal_year, "total": str(total), "grade": grade, "created": creating},
+        )
+        if grade == QualityGrade.FAIL and setting.suspend_on_fail and locked.is_active:
+            locked.is_active = False
+            locked.suspended_reason = f"{fiscal_year}年度执业质量核查不合格（{total}分）"[:200]
+            locked.version += 1
+            locked.updated_by = actor
+            locked.save(update_fields=["is_active", "suspended_reason", "version", "updated_by", "updated_at"])
+            audit.record(actor=actor, event_type="agency.suspend", obj=locked, reason=locked.suspended_reason)
+    return review

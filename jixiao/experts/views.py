@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -24,8 +24,17 @@ from jixiao.core.views_helpers import (
 from jixiao.experts import selectors, services
 from jixiao.experts.exports import export_experts, template_workbook
 from jixiao.experts.filtersets import ExpertFilterSet
-from jixiao.experts.forms import AgencyForm, ExpertForm, ExpertImportForm, PanelDrawForm
+from jixiao.experts.forms import (
+    AgencyForm,
+    DeliverableForm,
+    EngagementForm,
+    ExpertForm,
+    ExpertImportForm,
+    PanelDrawForm,
+    QualityReviewForm,
+)
 from jixiao.experts.imports import parse_expert_workbook
+from jixiao.experts.models import QUALITY_ASPECTS, Engagement
 
 IMPORT_ERRORS_KEY = "jixiao_expert_import_errors"
 MAX_ERRORS_SHOWN = 500
@@ -282,3 +291,158 @@ def agency_create(request: HttpRequest) -> HttpResponse:
 @capability_required("expert.manage")
 def agency_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _agency_form(request, selectors.agency_get(request.user, pk))
+
+
+@capability_required("expert.manage")
+def agency_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The agency page: its engagements and its quality reviews across the years."""
+    agency = selectors.agency_get(request.user, pk)
+    context = {
+        "agency": agency,
+        "engagements": selectors.agency_engagements(agency),
+        "reviews": selectors.agency_reviews(agency),
+        "aspects": [label for _code, label in QUALITY_ASPECTS],
+        "can_review": _can(request, "engagement.manage"),
+    }
+    return render(request, "experts/agency_detail.html", context)
+
+
+# ---------------------------------------------------------------- engagements (委托)
+
+
+@capability_required("engagement.view")
+def engagement_list(request: HttpRequest) -> HttpResponse:
+    context = {
+        "page": paginate(request, selectors.engagements_visible(request.user)),
+        "can_manage": _can(request, "engagement.manage"),
+    }
+    return render(request, "experts/engagement_list.html", context)
+
+
+def _engagement_form(request: HttpRequest, engagement: Engagement | None) -> HttpResponse:
+    form = EngagementForm(request.POST or None, instance=engagement, user=request.user)
+    title = f"修改委托：{engagement.title}" if engagement else "新增第三方委托"
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.engagement_save(actor=request.user, engagement=engagement, data=form.service_data)
+        except NotFoundError as exc:
+            raise Http404 from exc
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "委托已保存")
+            return redirect("experts:engagement_detail", pk=saved.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "experts/engagement_form.html", {"form": form, "title": title}, status=status)
+
+
+@capability_required("engagement.manage")
+def engagement_create(request: HttpRequest) -> HttpResponse:
+    return _engagement_form(request, None)
+
+
+@capability_required("engagement.manage")
+def engagement_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _engagement_form(request, selectors.engagement_get(request.user, pk))
+
+
+@capability_required("engagement.view")
+def engagement_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    engagement = selectors.engagement_get(request.user, pk)
+    user: Any = request.user
+    can_deliver = _can(request, "engagement.manage") or (
+        _can(request, "engagement.deliver") and selectors.is_engagement_member(user, engagement)
+    )
+    context = {
+        "engagement": engagement,
+        "deliverables": engagement.deliverables.select_related("uploaded_by"),
+        "key_evaluations": engagement.key_evaluations.filter(is_deleted=False),
+        "can_manage": _can(request, "engagement.manage"),
+        "can_deliver": can_deliver and engagement.status in (Engagement.Status.ACTIVE, Engagement.Status.DELIVERED),
+        "form": DeliverableForm(),
+    }
+    return render(request, "experts/engagement_detail.html", context)
+
+
+@require_POST
+@capability_required("engagement.view")
+def engagement_deliver(request: HttpRequest, pk: int) -> HttpResponse:
+    engagement = selectors.engagement_get(request.user, pk)
+    form = DeliverableForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "请选择要上传的文件")
+        return redirect("experts:engagement_detail", pk=pk)
+    try:
+        services.deliverable_add(actor=request.user, engagement=engagement, upload=form.cleaned_data["file"])
+    except NotFoundError as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "委托成果已上传")
+    return redirect("experts:engagement_detail", pk=pk)
+
+
+@require_POST
+@capability_required("engagement.manage")
+def engagement_status(request: HttpRequest, pk: int) -> HttpResponse:
+    engagement = selectors.engagement_get(request.user, pk)
+    try:
+        services.engagement_set_status(actor=request.user, engagement=engagement, status=request.POST.get("status", ""))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "委托状态已更新")
+    return redirect("experts:engagement_detail", pk=pk)
+
+
+@capability_required("engagement.view")
+def deliverable_download(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    engagement = selectors.engagement_get(request.user, pk)
+    item = engagement.deliverables.filter(pk=item_pk).first()
+    if item is None:
+        raise Http404
+    try:
+        handle = item.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    services.deliverable_opened(actor=request.user, item=item)
+    response = FileResponse(handle, as_attachment=True, filename=item.original_name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response  # type: ignore[return-value]
+
+
+# ---------------------------------------------------------------- quality reviews (执业质量核查)
+
+
+@capability_required("engagement.manage")
+def review_list(request: HttpRequest) -> HttpResponse:
+    context = {
+        "page": paginate(request, selectors.reviews_visible(request.user).order_by("-fiscal_year", "agency__name")),
+        "aspects": [label for _code, label in QUALITY_ASPECTS],
+    }
+    return render(request, "experts/review_list.html", context)
+
+
+@capability_required("engagement.manage")
+def review_create(request: HttpRequest, pk: int) -> HttpResponse:
+    agency = selectors.agency_get(request.user, pk)
+    form = QualityReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            review = services.quality_review_save(
+                actor=request.user,
+                agency=agency,
+                fiscal_year=form.cleaned_data["fiscal_year"],
+                scores=form.scores,
+                note=form.cleaned_data["note"],
+            )
+        except NotFoundError as exc:
+            raise Http404 from exc
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"执业质量核查已保存：{review.total}分，{review.get_grade_display()}")
+            return redirect("experts:agency_detail", pk=agency.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "experts/review_form.html", {"form": form, "agency": agency}, status=status)

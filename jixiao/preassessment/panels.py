@@ -21,6 +21,7 @@ from jixiao.core import audit
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.permissions import require
 from jixiao.core.todos import TodoItem
+from jixiao.core.uploads import check_upload
 from jixiao.experts.models import Agency, Expert
 from jixiao.experts.services import panel_draw
 from jixiao.preassessment import scoring, selectors
@@ -34,7 +35,6 @@ from jixiao.preassessment.models import (
     ScoringItem,
     ScoringTemplate,
 )
-from jixiao.preassessment.services import check_upload
 
 PANEL_PURPOSE = "事前绩效评估"
 OBJECT_TYPE = "preassessment"

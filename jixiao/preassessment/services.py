@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import PurePosixPath
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -14,6 +12,7 @@ from jixiao.core import audit
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.money import format_wan
 from jixiao.core.permissions import require
+from jixiao.core.uploads import check_upload
 from jixiao.preassessment import selectors
 from jixiao.preassessment.models import SECTION_FIELDS as MODEL_SECTION_FIELDS
 from jixiao.preassessment.models import (
@@ -41,20 +40,6 @@ CONCLUSION_FIELDS = [
     "supported_amount_yuan",
     "reduction_amount_yuan",
 ]
-
-# Extension → accepted leading bytes. Old Office files are OLE2 containers; new ones are ZIP packages.
-OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-ZIP = b"PK\x03\x04"
-MAGIC: dict[str, tuple[bytes, ...]] = {
-    ".pdf": (b"%PDF-",),
-    ".doc": (OLE2,),
-    ".xls": (OLE2,),
-    ".docx": (ZIP,),
-    ".xlsx": (ZIP,),
-    ".jpg": (b"\xff\xd8\xff",),
-    ".jpeg": (b"\xff\xd8\xff",),
-    ".png": (b"\x89PNG\r\n\x1a\n",),
-}
 
 
 def _visible(actor: Any, assessment: PreAssessment) -> None:
@@ -312,22 +297,6 @@ def preassessment_accept_revision(*, actor: Any, assessment: PreAssessment, comm
 
 
 # ---- attachments ---------------------------------------------------------------------------------------------------
-
-
-def check_upload(upload: Any) -> str:
-    name = PurePosixPath(str(upload.name or "")).name
-    suffix = PurePosixPath(name).suffix.lower()
-    if suffix not in MAGIC:
-        raise DomainError("只能上传 PDF、Word、Excel、JPG 或 PNG 文件")
-    if upload.size > settings.JIXIAO_MAX_UPLOAD_BYTES:
-        limit = settings.JIXIAO_MAX_UPLOAD_BYTES // (1024 * 1024)
-        raise DomainError(f"文件不能超过{limit}MB")
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    if not head.startswith(MAGIC[suffix]):
-        raise DomainError("文件内容与扩展名不符，请上传真实的文件")
-    return name[-200:]
 
 
 def attachment_add(*, actor: Any, assessment: PreAssessment, kind: str, upload: Any) -> Attachment:

@@ -52,12 +52,26 @@ def browser() -> Iterator[Any]:
         browser.close()
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: Any, call: Any) -> Any:
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
+def page(browser: Any, request: Any) -> Iterator[Any]:
     context = browser.new_context(locale="zh-CN", accept_downloads=True, viewport={"width": 1400, "height": 900})
     page = context.new_page()
     page.set_default_timeout(30_000)
     yield page
+    failed = getattr(request.node, "report_call", None)
+    if failed is not None and failed.failed:
+        # What the browser showed when the test failed: a screenshot and the HTML, for the CI log reader.
+        ARTIFACTS.mkdir(exist_ok=True)
+        name = request.node.name
+        page.screenshot(path=str(ARTIFACTS / f"FAILED-{name}.png"), full_page=True)
+        (ARTIFACTS / f"FAILED-{name}.html").write_text(page.content(), encoding="utf-8")
     context.close()
 
 

@@ -77,6 +77,7 @@ def test_target_goes_from_unit_to_approval_and_locks(demo: None, live_server: An
     page.locator("#id_ind-1-name").press("Escape")
     page.fill("#id_ind-1-target_text", "≥90%")
     page.fill("#id_ind-1-unit", "%")
+    page.wait_for_load_state("networkidle")  # the name's library search may still be answering
     page.click("[data-testid=save-target]")
     page.wait_for_selector("text=绩效目标已保存")
     assert "缺少效益指标" not in page.inner_text("[data-testid=findings]")

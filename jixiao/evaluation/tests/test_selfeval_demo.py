@@ -9,7 +9,7 @@ from django.core.management import call_command
 
 from jixiao.accounts.models import User
 from jixiao.core import todos
-from jixiao.evaluation.models import SelfEvalStatus, SelfEvaluation
+from jixiao.evaluation.models import ReEvaluationBatch, SelfEvalStatus, SelfEvaluation
 
 
 @pytest.mark.django_db
@@ -34,6 +34,10 @@ def test_demo_self_evaluations() -> None:
     ):
         items = {item.title: item.count for item in todos.for_user(User.objects.get(username=username))}
         assert items.get(title, 0) > 0, (username, items)
-    # The reset removes the round with the county.
+    # A drawn re-evaluation batch with one sample re-scored lower (the gap shows on the batch page).
+    batch = ReEvaluationBatch.objects.get()
+    scored = batch.samples.exclude(re_score=None).get()
+    assert batch.seed and scored.gap is not None and scored.gap < 0
+    # The reset removes the round (and the re-evaluation batch) with the county.
     call_command("seed_demo", stdout=StringIO(), scale=0.1, reset=True)
     assert SelfEvaluation.objects.exists()

@@ -113,7 +113,6 @@ def test_list_and_search_query_counts_do_not_grow_with_rows(world: World, django
         "/indicators/?status=all",
         "/indicators/search.json?q=率",
         "/indicators/search.json?q=率&lv1=产出指标",
-        "/",
     ]
     for url in urls:
         _bounded(client, url, django_assert_max_num_queries, 15)

@@ -1,0 +1,160 @@
+"""The re-evaluation batch's Excel export and the Word 《部门自评财政再评价结果通报》 (DOMAIN.md §2.4.5 outputs)."""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+from django.utils import timezone
+from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
+from docx.shared import Pt
+
+from jixiao.core.money import format_wan
+from jixiao.core.spreadsheets import write_workbook
+from jixiao.evaluation.services_reeval import BatchResults, circular_sentence, rule_text
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+SAMPLE_HEADERS = [
+    "编码",
+    "名称",
+    "主管部门",
+    "实施单位",
+    "全年预算数（万元）",
+    "入样方式",
+    "委托机构",
+    "自评得分",
+    "自评等级",
+    "再评价得分",
+    "再评价等级",
+    "分差",
+    "分差提示",
+]
+DEPT_HEADERS = ["主管部门", "样本数", "已评分", "平均绝对分差", "等级变化数", "等级变化占比"]
+GAP_TABLE_HEADERS = ["序号", "项目名称", "主管部门", "自评得分", "再评价得分", "分差", "等级变化"]
+
+
+def _clean(value: Any) -> str:
+    return _NOT_XML.sub("", str(value if value is not None else ""))
+
+
+def _num(value: Any) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def _pct(value: Any) -> str:
+    return "" if value is None else f"{value * 100:.2f}%"
+
+
+def results_xlsx(results: BatchResults) -> bytes:
+    samples = [
+        [
+            s.code,
+            s.self_eval.name,
+            s.self_eval.department.name,
+            s.self_eval.unit.name,
+            format_wan(s.amount_yuan),
+            s.get_selected_by_display(),
+            s.agency_name or "绩效股",
+            _num(s.self_score),
+            s.self_grade,
+            _num(s.re_score),
+            s.re_grade,
+            _num(s.gap),
+            "R_GAP" if s.flagged else "",
+        ]
+        for s in results.samples
+    ]
+    grades = [[g, n, format_wan(a)] for g, n, a in results.grades]
+    depts = [
+        [d["name"], d["samples"], d["scored"], _num(d["mean_abs_gap"]), d["grade_changes"], _pct(d["change_share"])]
+        for d in results.departments
+    ]
+    b = results.batch
+    info = [
+        ["批次", b.title],
+        ["评价年度", str(b.fiscal_year)],
+        ["抽样范围数", str(b.population_size)],
+        ["抽取数", str(b.sample_size)],
+        ["抽取比例", results.rate_text],
+        ["抽样种子", b.seed],
+        ["抽样规则", rule_text(b)],
+    ]
+    return write_workbook(
+        [
+            ("样本", SAMPLE_HEADERS, samples),
+            ("等级分布", ["等级", "个数", "金额（万元）"], grades),
+            ("部门自评质量", DEPT_HEADERS, depts),
+            ("抽样说明", ["项目", "内容"], info),
+        ],
+    )
+
+
+def _fonts(style: Any, east_asia: str, size: float) -> None:
+    style.font.name = "Times New Roman"
+    style.font.size = Pt(size)
+    rfonts = style.element.get_or_add_rPr().get_or_add_rFonts()
+    for attr in ("w:asciiTheme", "w:eastAsiaTheme", "w:hAnsiTheme", "w:cstheme"):
+        rfonts.attrib.pop(qn(attr), None)
+    rfonts.set(qn("w:eastAsia"), east_asia)
+
+
+def circular_docx(results: BatchResults, issuer: str) -> bytes:
+    b = results.batch
+    doc = Document()
+    _fonts(doc.styles["Normal"], "仿宋_GB2312", 14)
+    _fonts(doc.styles["Title"], "宋体", 22)
+    _fonts(doc.styles["Heading 1"], "黑体", 16)
+    title = doc.add_paragraph(f"关于{b.fiscal_year}年度部门自评财政再评价结果的通报", style="Title")
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    doc.add_paragraph("各预算部门（单位）：")
+    doc.add_heading("一、总体情况", level=1)
+    doc.add_paragraph(_clean(circular_sentence(results)))
+    doc.add_heading("二、再评价结果", level=1)
+    table = doc.add_table(rows=1, cols=3)
+    table.style = "Table Grid"
+    for cell, text in zip(table.rows[0].cells, ["等级", "项目个数", "涉及资金（万元）"], strict=True):
+        cell.text = text
+    for g, n, amount in results.grades:
+        for cell, text in zip(table.add_row().cells, [g, str(n), format_wan(amount)], strict=True):
+            cell.text = text
+    flagged = [s for s in results.gaps if s.flagged]
+    doc.add_heading("三、自评质量", level=1)
+    doc.add_paragraph(
+        f"再评价得分与自评得分相差较大或等级发生变化的项目{len(flagged)}个。"
+        + "；".join(
+            f"{_clean(d['name'])}平均绝对分差{_num(d['mean_abs_gap'])}分、等级变化{d['grade_changes']}个"
+            for d in results.departments
+            if d["scored"]
+        )
+        + "。"
+    )
+    if flagged:
+        gaps = doc.add_table(rows=1, cols=len(GAP_TABLE_HEADERS))
+        gaps.style = "Table Grid"
+        for cell, text in zip(gaps.rows[0].cells, GAP_TABLE_HEADERS, strict=True):
+            cell.text = text
+        for index, s in enumerate(flagged, start=1):
+            values = [
+                str(index),
+                s.self_eval.name,
+                s.self_eval.department.name,
+                _num(s.self_score),
+                _num(s.re_score),
+                _num(s.gap),
+                f"{s.self_grade}→{s.re_grade}" if s.self_grade != s.re_grade else "",
+            ]
+            for cell, text in zip(gaps.add_row().cells, values, strict=True):
+                cell.text = _clean(text)
+    doc.add_heading("四、工作要求", level=1)
+    doc.add_paragraph(
+        "各预算部门（单位）要对再评价发现的问题认真整改，提高自评质量，确保自评结果真实、准确；"
+        "再评价结果将纳入部门预算绩效管理工作考核。"
+    )
+    sign = doc.add_paragraph(f"{_clean(issuer)}\n{timezone.localdate():%Y年%m月%d日}")
+    sign.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()

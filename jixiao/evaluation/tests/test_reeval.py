@@ -1,0 +1,298 @@
+"""抽评/再评价 and 真实性核查 (issue 6 items 6, 7, 10): reproducible draws, re-scoring and gaps, agency scoping,
+results, the Excel export and the Word circular, authenticity findings and rectification items."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from typing import Any
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from docx import Document
+
+from conftest import World
+from jixiao.core import sampling
+from jixiao.core.errors import ConflictError, DomainError
+from jixiao.core.models import AuditEvent
+from jixiao.evaluation import services, services_reeval
+from jixiao.evaluation.models import (
+    AuthenticityCheck,
+    AuthenticityItem,
+    ReEvaluationBatch,
+    ReEvaluationSample,
+    SelfEvalStatus,
+    SelfEvaluation,
+)
+from jixiao.evaluation.tests.selfeval_helpers import YEAR, approved_target, row_ids, set_amounts, start
+from jixiao.experts.models import Agency
+from jixiao.targets.models import TargetIndicator
+
+pytestmark = pytest.mark.django_db
+
+
+def _fill(actor: Any, record: SelfEvaluation) -> SelfEvaluation:
+    ids = row_ids(record)
+    rows = {
+        ids["购置教学设备数量"]: {"actual_text": "120台", "claimed_score": "50"},
+        ids["教学条件改善情况"]: {"actual_text": "明显改善", "qual_level": "ACHIEVED", "claimed_score": "30"},
+        ids["师生满意度"]: {"actual_text": "95%", "claimed_score": "10"},
+    }
+    data = {"goal_actual": "完成", "exec_score_claimed": "10", "total_claimed": "100", "grade_claimed": "优"}
+    return services.selfeval_save(actor=actor, record=record, data=data, rows=rows)
+
+
+def final_records(world: World) -> dict[str, SelfEvaluation]:
+    """Three finance-reviewed project self-evaluations (school, branch: 县教育局; hospital: 县卫健局), all 100 / 优."""
+    set_amounts(world.school_project, "1000000")
+    set_amounts(world.branch_project, "500000")
+    set_amounts(world.hospital_project, "3000000")
+    for project in (world.school_project, world.branch_project, world.hospital_project):
+        approved_target(world, project)
+    start(world)
+    records = {}
+    for key, project, user in (
+        ("school", world.school_project, "unit_user"),
+        ("branch", world.branch_project, "unit_user"),
+        ("hospital", world.hospital_project, "other_unit_user"),
+    ):
+        record = _fill(world.users[user], SelfEvaluation.objects.get(project=project))
+        records[key] = record
+    SelfEvaluation.objects.filter(pk__in=[r.pk for r in records.values()]).update(
+        status=SelfEvalStatus.FIN_REVIEWED, is_final=True
+    )
+    return {k: SelfEvaluation.objects.get(pk=r.pk) for k, r in records.items()}
+
+
+def _batch(world: World, **data: Any) -> ReEvaluationBatch:
+    values: dict[str, Any] = {"fiscal_year": YEAR, "subject": "project", "rate": Decimal("0.5"), "n_min": 1}
+    values.update(data)
+    return services_reeval.batch_create(actor=world.users["performance"], data=values)
+
+
+def test_draw_stores_seed_population_and_reproduces(world: World) -> None:
+    records = final_records(world)
+    perf = world.users["performance"]
+    batch = _batch(world, must_include_errors=False)
+    preview = services_reeval.batch_preview(perf, batch)
+    assert preview == {"size": 3, "amount_yuan": Decimal("4500000.00"), "sample_size": 2}
+    batch = services_reeval.batch_draw(actor=perf, batch=batch)
+    assert len(batch.seed) == 32 and batch.population_size == 3 and batch.sample_size == 2
+    assert [row[0] for row in batch.population] == ["P-BRANCH", "P-HOSP", "P-SCHOOL"]
+    # Anyone can reproduce the draw from the printed seed and list with the published rule.
+    expected = sorted(["P-BRANCH", "P-HOSP", "P-SCHOOL"], key=lambda c: sampling.draw_key(batch.seed, c))[:2]
+    assert sorted(batch.samples.values_list("code", flat=True)) == sorted(expected)
+    matches, again = services_reeval.batch_verify(batch)
+    assert matches and set(again.selected) == set(expected)
+    sample = batch.samples.get(code=expected[0])
+    assert sample.self_score == Decimal("100.00") and sample.self_grade == "优"
+    assert sample.rows[0]["key"] == "exec" and len(sample.rows) == 4
+    assert {r.pk for r in records.values()} >= set(batch.samples.values_list("self_eval_id", flat=True))
+    assert AuditEvent.objects.filter(event_type="evaluation.reeval_draw", object_id=str(batch.pk)).exists()
+    with pytest.raises(ConflictError):
+        services_reeval.batch_draw(actor=perf, batch=batch)
+
+
+def test_scope_filters_and_must_include(world: World) -> None:
+    final_records(world)
+    perf = world.users["performance"]
+    edu_only = _batch(world, department=world.edu)
+    assert services_reeval.batch_preview(perf, edu_only)["size"] == 2
+    big = _batch(
+        world, count=1, rate=None, must_include_over_yuan=Decimal("2000000"), must_include_errors=False, stratified=True
+    )
+    big = services_reeval.batch_draw(actor=perf, batch=big)
+    assert big.must_include == ["P-HOSP"]
+    assert list(big.samples.values_list("code", "selected_by")) == [("P-HOSP", "MUST_INCLUDE")]
+    ranged = _batch(world, amount_min_yuan=Decimal("600000"), amount_max_yuan=Decimal("2000000"))
+    assert services_reeval.batch_preview(perf, ranged)["size"] == 1
+    with pytest.raises(DomainError, match="二选一"):
+        _batch(world, count=3)
+    with pytest.raises(DomainError, match="下限不能大于上限"):
+        _batch(world, amount_min_yuan=Decimal(5), amount_max_yuan=Decimal(1))
+    with pytest.raises(DomainError, match="抽样范围内没有"):
+        services_reeval.batch_draw(actor=perf, batch=_batch(world, grade="差"))
+
+
+def _drawn(world: World) -> ReEvaluationBatch:
+    final_records(world)
+    batch = _batch(world, rate=Decimal("1"))
+    return services_reeval.batch_draw(actor=world.users["performance"], batch=batch)
+
+
+def _scores(sample: ReEvaluationSample, **changes: str) -> dict[str, Any]:
+    scores = {r["key"]: r["score"] for r in sample.rows}
+    scores["exec"] = "10"  # no payments in these tests: the computed execution score is 0
+    for row in sample.rows:
+        if row["name"] in changes:
+            scores[row["key"]] = changes[row["name"]]
+    return scores
+
+
+def test_rescore_gap_grade_and_flag(world: World) -> None:
+    batch = _drawn(world)
+    perf = world.users["performance"]
+    sample = batch.samples.get(code="P-SCHOOL")
+    with pytest.raises(DomainError, match="0至分值50"):
+        services_reeval.sample_rescore(actor=perf, sample=sample, scores=_scores(sample, 购置教学设备数量="60"))
+    sample.refresh_from_db()
+    assert sample.re_score is None
+    done = services_reeval.sample_rescore(
+        actor=perf,
+        sample=sample,
+        scores=_scores(sample, 购置教学设备数量="35"),
+        comments={"exec": "属实"},
+        opinion="数量指标佐证不足",
+    )
+    assert done.re_score == Decimal("85.00") and done.re_grade == "良" and done.gap == Decimal("-15.00")
+    assert done.flagged
+    record = SelfEvaluation.objects.get(pk=sample.self_eval_id)
+    assert [m["code"] for m in record.flags["messages"]].count("R_GAP") == 1
+    # A re-score within tolerance and the same grade clears the flag.
+    again = services_reeval.sample_rescore(actor=perf, sample=done, scores=_scores(done, 购置教学设备数量="48"))
+    assert again.gap == Decimal("-2.00") and not again.flagged
+    record.refresh_from_db()
+    assert "R_GAP" not in [m["code"] for m in record.flags["messages"]]
+    with pytest.raises(DomainError, match="未评分"):
+        services_reeval.batch_finish(actor=perf, batch=batch)
+
+
+def test_agency_sees_only_assigned_samples(world: World) -> None:
+    batch = _drawn(world)
+    perf, agency_user = world.users["performance"], world.users["agency"]
+    agency = Agency.objects.create(region=world.region, name="四川某某会计师事务所", credit_code="91511700MA62D4L83R")
+    agency.users.add(agency_user)
+    mine = batch.samples.get(code="P-HOSP")
+    other = batch.samples.get(code="P-SCHOOL")
+    assert services_reeval.sample_assign(actor=perf, batch=batch, sample_ids=[mine.pk], agency=agency) == 1
+    client = world.login("agency")
+    assert client.get(f"/evaluation/reeval/samples/{other.pk}/").status_code == 404
+    assert client.get(f"/evaluation/reeval/{batch.pk}/").status_code == 403
+    listing = client.get("/evaluation/reeval/samples/").content.decode()
+    assert "医院信息化建设" in listing and "一中教学设备购置" not in listing
+    scores = {f"score-{key}": value for key, value in _scores(mine).items()}
+    response = client.post(f"/evaluation/reeval/samples/{mine.pk}/", {**scores, "opinion": "基本属实"})
+    assert response.status_code == 302
+    mine.refresh_from_db()
+    assert mine.re_score == Decimal("100.00") and mine.scored_by == agency_user
+    # The performance section may not score a sample commissioned to an agency; units see nothing.
+    with pytest.raises(DomainError, match="已委托"):
+        services_reeval.sample_rescore(actor=perf, sample=mine, scores=_scores(mine))
+    assert world.login("unit_user").get(f"/evaluation/reeval/samples/{mine.pk}/").status_code == 403
+
+
+def test_results_export_and_circular(world: World) -> None:
+    batch = _drawn(world)
+    perf = world.users["performance"]
+    for sample in batch.samples.all():
+        lower = "20" if sample.code == "P-SCHOOL" else "50"
+        services_reeval.sample_rescore(actor=perf, sample=sample, scores=_scores(sample, 购置教学设备数量=lower))
+    batch = services_reeval.batch_finish(actor=perf, batch=batch)
+    results = services_reeval.batch_results(batch)
+    assert results.rate_text == "3 of 3 = 100.00%"
+    assert [(g, n) for g, n, _ in results.grades] == [("优", 2), ("良", 0), ("中", 1), ("差", 0)]
+    edu = next(d for d in results.departments if d["name"] == "县教育局")
+    assert edu["mean_abs_gap"] == Decimal("15.00") and edu["grade_changes"] == 1
+    client = world.login("performance")
+    page = client.get(f"/evaluation/reeval/{batch.pk}/").content.decode()
+    assert batch.seed in page and "3 of 3 = 100.00%" in page and "-30.00" in page
+    workbook = openpyxl.load_workbook(io.BytesIO(client.get(f"/evaluation/reeval/{batch.pk}/export/").content))
+    codes = [row[0] for row in workbook["样本"].iter_rows(min_row=2, values_only=True)]
+    assert sorted(codes) == ["P-BRANCH", "P-HOSP", "P-SCHOOL"]
+    info = dict(workbook["抽样说明"].iter_rows(min_row=2, values_only=True))
+    assert info["抽样种子"] == batch.seed
+    response = client.get(f"/evaluation/reeval/{batch.pk}/circular/")
+    text = "\n".join(p.text for p in Document(io.BytesIO(response.content)).paragraphs)
+    assert "部门自评财政再评价结果的通报" in text and batch.seed in text and "“中”1个" in text
+    verify = client.post(f"/evaluation/reeval/{batch.pk}/verify/").content.decode()
+    assert "结果与原样本一致" in verify
+    stats = client.get(f"/evaluation/self/statistics/?fiscal_year={YEAR}").content.decode()
+    assert "3 of 3 = 100.00%" in stats and "450.00" in stats
+
+
+def test_batch_pages_create_and_draw(world: World) -> None:
+    final_records(world)
+    client = world.login("performance")
+    bad = client.post("/evaluation/reeval/", {"fiscal_year": YEAR, "subject": "project", "n_min": 1})
+    assert bad.status_code == 400 and "二选一" in bad.content.decode()
+    assert not ReEvaluationBatch.objects.exists()
+    response = client.post(
+        "/evaluation/reeval/", {"fiscal_year": YEAR, "subject": "project", "rate_pct": "10", "n_min": 1}
+    )
+    batch = ReEvaluationBatch.objects.get()
+    assert response.status_code == 302 and batch.rate == Decimal("0.1000")
+    assert "已审定的单位自评 <strong>3</strong>" in client.get(f"/evaluation/reeval/{batch.pk}/").content.decode()
+    client.post(f"/evaluation/reeval/{batch.pk}/draw/")
+    batch.refresh_from_db()
+    assert batch.status == "drawn" and batch.sample_size == 1
+    assert world.login("unit_user").get("/evaluation/reeval/").status_code == 403
+    assert world.login("leader").get(f"/evaluation/reeval/{batch.pk}/").status_code == 403
+
+
+def test_authenticity_check_findings_and_rectification(world: World) -> None:
+    records = final_records(world)
+    TargetIndicator.objects.filter(target__project=world.school_project, name="购置教学设备数量").update(is_core=True)
+    business = world.users["business"]
+    check = services_reeval.check_create(actor=business, fiscal_year=YEAR)
+    assert check.sample_size == 20 and check.organiser == world.edu_section
+    check = services_reeval.check_draw(actor=business, check=check)
+    # The business section sees its 对口 departments only: the two 县教育局 projects.
+    assert check.population == ["P-BRANCH", "P-SCHOOL"]
+    school_items = list(check.items.filter(code="P-SCHOOL"))
+    assert [i.indicator_name for i in school_items] == ["购置教学设备数量"]
+    assert check.items.filter(code="P-BRANCH").count() == 3
+    assert services_reeval.check_verify(check)
+    item = school_items[0]
+    with pytest.raises(DomainError, match="须说明问题"):
+        services_reeval.item_record(actor=business, item=item, verified_value="80台", finding="FALSIFIED")
+    services_reeval.item_record(
+        actor=business, item=item, verified_value="80台", finding="FALSIFIED", evidence_note="验收单仅80台"
+    )
+    record = SelfEvaluation.objects.get(pk=records["school"].pk)
+    assert "A_FALSIFIED" in [m["code"] for m in record.flags["messages"]]
+    assert record.error_count == records["school"].error_count + 1
+    rect = services_reeval.rectification_items(check)
+    assert len(rect) == 1 and "验收单仅80台" in rect[0]["problem"]
+    with pytest.raises(DomainError, match="未核查"):
+        services_reeval.check_finish(actor=business, check=check)
+    for other in check.items.filter(finding=""):
+        services_reeval.item_record(actor=business, item=other, verified_value="", finding="CONFIRMED")
+    services_reeval.check_finish(actor=business, check=check)
+    page = world.login("business").get(f"/evaluation/authenticity/{check.pk}/").content.decode()
+    assert check.seed in page and "验收单仅80台" in page
+    # Others: a unit has no access, a section that did not organise it gets 404 (performance sees the region).
+    assert world.login("unit_user").get(f"/evaluation/authenticity/{check.pk}/").status_code == 403
+    assert world.login("performance").get(f"/evaluation/authenticity/{check.pk}/").status_code == 200
+    assert AuthenticityItem.objects.filter(finding="FALSIFIED").count() == 1
+    assert AuditEvent.objects.filter(event_type="evaluation.authenticity_finding").count() == 4
+    assert AuthenticityCheck.objects.get().status == "finished"
+
+
+def test_todos(world: World) -> None:
+    _drawn(world)
+    from jixiao.core import todos
+
+    items = {i.title: i.count for i in todos.for_user(world.users["performance"])}
+    assert items["待评分的再评价样本"] == 3 and items["未办结的再评价批次"] == 1
+
+
+def test_result_file_upload(world: World, settings: Any, tmp_path: Any) -> None:
+    settings.MEDIA_ROOT = str(tmp_path)
+    batch = _drawn(world)
+    perf = world.users["performance"]
+    sample = batch.samples.get(code="P-BRANCH")
+    with pytest.raises(DomainError, match="只能上传"):
+        services_reeval.sample_rescore(
+            actor=perf, sample=sample, scores=_scores(sample), upload=SimpleUploadedFile("x.exe", b"MZ")
+        )
+    with pytest.raises(DomainError, match="内容与扩展名不符"):
+        services_reeval.sample_rescore(
+            actor=perf, sample=sample, scores=_scores(sample), upload=SimpleUploadedFile("x.pdf", b"MZ\x90\x00")
+        )
+    sample.refresh_from_db()
+    assert sample.re_score is None and not sample.result_file
+    done = services_reeval.sample_rescore(
+        actor=perf, sample=sample, scores=_scores(sample), upload=SimpleUploadedFile("结果.pdf", b"%PDF-1.4")
+    )
+    assert done.result_file.name.endswith(".pdf")

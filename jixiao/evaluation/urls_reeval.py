@@ -1,0 +1,18 @@
+from django.urls import path
+
+from jixiao.evaluation import views_reeval as v
+
+urlpatterns = [
+    path("reeval/", v.reeval_list, name="reeval_list"),
+    path("reeval/samples/", v.reeval_samples, name="reeval_samples"),
+    path("reeval/samples/<int:pk>/", v.sample_detail, name="reeval_sample"),
+    path("reeval/<int:pk>/", v.reeval_detail, name="reeval_detail"),
+    path("reeval/<int:pk>/draw/", v.reeval_draw, name="reeval_draw"),
+    path("reeval/<int:pk>/verify/", v.reeval_verify, name="reeval_verify"),
+    path("reeval/<int:pk>/assign/", v.reeval_assign, name="reeval_assign"),
+    path("reeval/<int:pk>/finish/", v.reeval_finish, name="reeval_finish"),
+    path("reeval/<int:pk>/export/", v.reeval_export, name="reeval_export"),
+    path("reeval/<int:pk>/circular/", v.reeval_circular, name="reeval_circular"),
+    path("authenticity/", v.authenticity_list, name="authenticity_list"),
+    path("authenticity/<int:pk>/", v.authenticity_detail, name="authenticity_detail"),
+]

@@ -1,0 +1,271 @@
+"""抽评/再评价 and 真实性核查 pages (DOMAIN.md §2.4.5, §2.4.6)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_POST
+
+from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
+from jixiao.evaluation import reeval_documents
+from jixiao.evaluation import services_reeval as svc
+from jixiao.evaluation.forms_reeval import AssignForm, BatchForm, CheckForm, FindingForm, ResultFileForm
+from jixiao.evaluation.models import AuthenticityCheck, AuthenticityItem, ReEvaluationBatch, ReEvaluationSample
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _region(request: HttpRequest) -> Any:
+    return request.user.active_membership.region  # type: ignore[union-attr]
+
+
+def _batch(request: HttpRequest, pk: int) -> ReEvaluationBatch:
+    return ReEvaluationBatch.objects.select_related("region", "department").get_visible_or_404(request.user, pk=pk)
+
+
+# ---- 再评价 batches --------------------------------------------------------------------------------------------------
+
+
+@capability_required("evaluation.reevaluate")
+def reeval_list(request: HttpRequest) -> HttpResponse:
+    form = BatchForm(request.POST or None, region=_region(request), initial={"rate_pct": 10, "n_min": 1})
+    if request.method == "POST" and form.is_valid():
+        try:
+            batch = svc.batch_create(actor=request.user, data=form.values())
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "再评价批次已保存，请核对抽样范围后抽取")
+            return redirect("evaluation:reeval_detail", pk=batch.pk)
+    batches = ReEvaluationBatch.objects.visible_to(request.user).select_related("department").order_by("-id")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "evaluation/reeval_list.html", {"form": form, "page": paginate(request, batches)}, status=status
+    )
+
+
+def _detail_context(request: HttpRequest, batch: ReEvaluationBatch, **extra: Any) -> dict[str, Any]:
+    context: dict[str, Any] = {
+        "batch": batch,
+        "rule": svc.rule_text(batch),
+        "assign_form": AssignForm(user=request.user),
+        **extra,
+    }
+    if batch.status == ReEvaluationBatch.Status.DRAFT:
+        try:
+            context["preview"] = svc.batch_preview(request.user, batch)
+        except DomainError as exc:
+            context["preview_error"] = exc.message
+    else:
+        context["results"] = svc.batch_results(batch)
+        context["sentence"] = svc.circular_sentence(context["results"])
+    return context
+
+
+@capability_required("evaluation.reevaluate")
+def reeval_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = _batch(request, pk)
+    return render(request, "evaluation/reeval_detail.html", _detail_context(request, batch))
+
+
+@require_POST
+@capability_required("evaluation.reevaluate")
+def reeval_draw(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = _batch(request, pk)
+    try:
+        batch = svc.batch_draw(actor=request.user, batch=batch)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已抽取{batch.sample_size}个样本，抽样种子{batch.seed}")
+    return redirect("evaluation:reeval_detail", pk=pk)
+
+
+@require_POST
+@capability_required("evaluation.reevaluate")
+def reeval_verify(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = _batch(request, pk)
+    try:
+        matches, again = svc.batch_verify(batch)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("evaluation:reeval_detail", pk=pk)
+    context = _detail_context(request, batch, verify={"matches": matches, "codes": again.selected})
+    return render(request, "evaluation/reeval_detail.html", context)
+
+
+@require_POST
+@capability_required("evaluation.reevaluate")
+def reeval_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = _batch(request, pk)
+    form = AssignForm(request.POST, user=request.user)
+    ids = [int(v) for v in request.POST.getlist("sample") if v.isdigit()]
+    if not form.is_valid():
+        messages.error(request, "请选择有效的第三方机构")
+        return redirect("evaluation:reeval_detail", pk=pk)
+    try:
+        n = svc.sample_assign(actor=request.user, batch=batch, sample_ids=ids, agency=form.cleaned_data["agency"])
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        agency = form.cleaned_data["agency"]
+        messages.success(request, f"已将{n}个样本委托{agency.name if agency else '绩效股自行评分'}")
+    return redirect("evaluation:reeval_detail", pk=pk)
+
+
+@require_POST
+@capability_required("evaluation.reevaluate")
+def reeval_finish(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = _batch(request, pk)
+    try:
+        svc.batch_finish(actor=request.user, batch=batch)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "再评价批次已办结")
+    return redirect("evaluation:reeval_detail", pk=pk)
+
+
+@capability_required("evaluation.reevaluate")
+def reeval_export(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = _batch(request, pk)
+    if batch.status == ReEvaluationBatch.Status.DRAFT:
+        raise Http404
+    return xlsx_response(reeval_documents.results_xlsx(svc.batch_results(batch)), f"{batch.title}再评价结果.xlsx")
+
+
+@capability_required("evaluation.reevaluate")
+def reeval_circular(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = _batch(request, pk)
+    if batch.status == ReEvaluationBatch.Status.DRAFT:
+        raise Http404
+    issuer = f"{batch.region.name}财政局"
+    content = reeval_documents.circular_docx(svc.batch_results(batch), issuer)
+    response = HttpResponse(content, content_type=DOCX)
+    response["Content-Disposition"] = (
+        content_disposition_header(True, "部门自评财政再评价结果通报.docx") or "attachment"
+    )
+    return response
+
+
+# ---- re-scoring -------------------------------------------------------------------------------------------------
+
+
+@capability_required("evaluation.rescore")
+def reeval_samples(request: HttpRequest) -> HttpResponse:
+    samples = (
+        ReEvaluationSample.objects.visible_to(request.user)
+        .filter(batch__status=ReEvaluationBatch.Status.DRAWN)
+        .select_related("batch", "self_eval", "self_eval__department", "self_eval__unit")
+        .order_by("re_score", "batch_id", "code")
+    )
+    return render(request, "evaluation/reeval_samples.html", {"page": paginate(request, samples)})
+
+
+@capability_required("evaluation.rescore")
+def sample_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    sample = get_object_or_404(
+        ReEvaluationSample.objects.visible_to(request.user).select_related(
+            "batch", "self_eval", "self_eval__department", "self_eval__unit", "agency"
+        ),
+        pk=pk,
+    )
+    form = ResultFileForm(request.POST or None, request.FILES or None, initial={"opinion": sample.opinion})
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        scores = {r["key"]: request.POST.get(f"score-{r['key']}", "") for r in sample.rows}
+        comments = {r["key"]: request.POST.get(f"comment-{r['key']}", "") for r in sample.rows}
+        try:
+            svc.sample_rescore(
+                actor=request.user,
+                sample=sample,
+                scores=scores,
+                comments=comments,
+                opinion=form.cleaned_data["opinion"],
+                upload=form.cleaned_data["result_file"],
+            )
+        except NotFoundError as exc:
+            raise Http404 from exc
+        except DomainError as exc:
+            error = exc.message
+        else:
+            messages.success(request, "再评价得分已保存")
+            return redirect("evaluation:reeval_sample", pk=pk)
+    status = 400 if request.method == "POST" else 200
+    context = {"sample": sample, "form": form, "error": error, "posted": request.POST if error else None}
+    return render(request, "evaluation/reeval_sample.html", context, status=status)
+
+
+# ---- 真实性核查 ------------------------------------------------------------------------------------------------------
+
+
+def _check(request: HttpRequest, pk: int) -> AuthenticityCheck:
+    return AuthenticityCheck.objects.select_related("organiser").get_visible_or_404(request.user, pk=pk)
+
+
+@capability_required("evaluation.authenticity")
+def authenticity_list(request: HttpRequest) -> HttpResponse:
+    form = CheckForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            check = svc.check_create(actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return redirect("evaluation:authenticity_detail", pk=check.pk)
+    checks = AuthenticityCheck.objects.visible_to(request.user).select_related("organiser").order_by("-id")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "evaluation/authenticity_list.html", {"form": form, "page": paginate(request, checks)}, status=status
+    )
+
+
+@capability_required("evaluation.authenticity")
+def authenticity_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    check = _check(request, pk)
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "draw":
+                check = svc.check_draw(actor=request.user, check=check)
+                messages.success(request, f"已抽取，抽样种子{check.seed}")
+            elif action == "finish":
+                svc.check_finish(actor=request.user, check=check)
+                messages.success(request, "真实性核查已办结")
+            elif action == "verify":
+                ok = svc.check_verify(check)
+                (messages.success if ok else messages.error)(
+                    request, "复核抽样结果与原抽样一致" if ok else "复核抽样结果与原抽样不一致"
+                )
+            else:
+                form = FindingForm(request.POST)
+                if not form.is_valid():
+                    raise DomainError("请选择核查结论")
+                item = get_object_or_404(AuthenticityItem, pk=form.cleaned_data["item"], check_batch=check)
+                svc.item_record(
+                    actor=request.user,
+                    item=item,
+                    verified_value=form.cleaned_data["verified_value"],
+                    finding=form.cleaned_data["finding"],
+                    evidence_note=form.cleaned_data["evidence_note"],
+                )
+                messages.success(request, f"已记录“{item.indicator_name}”的核查结论")
+        except NotFoundError as exc:
+            raise Http404 from exc
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect("evaluation:authenticity_detail", pk=pk)
+    items = list(check.items.select_related("self_eval", "self_eval__unit").order_by("code", "id"))
+    context = {
+        "check": check,
+        "items": items,
+        "findings": AuthenticityItem.Finding.choices,
+        "rectifications": svc.rectification_items(check),
+        "population_count": svc.check_population(request.user, check).count() if not check.seed else None,
+    }
+    return render(request, "evaluation/authenticity_detail.html", context)

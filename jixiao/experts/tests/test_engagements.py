@@ -1,0 +1,178 @@
+"""第三方委托 and 执业质量核查: scoping (an agency sees only its engagements), deliverables, the quality-review
+total and grade bands, suspension on 不合格, and the history kept per agency."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from conftest import World
+from jixiao.accounts.models import Membership
+from jixiao.accounts.tests.factories import UserFactory
+from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.models import AuditEvent
+from jixiao.experts import services
+from jixiao.experts.checks import quality_grade, quality_total
+from jixiao.experts.models import QUALITY_ASPECTS, Agency, AgencyQualityReview, Engagement, QualityReviewSetting
+
+PDF = b"%PDF-1.4\n%deliverable\n"
+
+
+@pytest.fixture(autouse=True)
+def _media(settings: Any, tmp_path: Any) -> None:
+    settings.MEDIA_ROOT = tmp_path
+
+
+def _agency(world: World, name: str = "明信咨询", code: str = "91511700MA62D4L83R", users: Any = None) -> Agency:
+    agency = Agency.objects.create(region=world.region, name=name, credit_code=code)
+    agency.users.set(users if users is not None else [world.users["agency"]])
+    return agency
+
+
+def _scores(*values: int) -> dict[str, Decimal]:
+    return {code: Decimal(v) for (code, _label), v in zip(QUALITY_ASPECTS, values, strict=True)}
+
+
+@pytest.mark.parametrize(
+    ("values", "total", "grade"),
+    [
+        ((90, 90, 90, 90, 90, 90), "90.00", "excellent"),
+        ((95, 85, 90, 90, 90, 89), "89.83", "good"),
+        ((80, 80, 80, 80, 80, 80), "80.00", "good"),
+        ((79, 80, 80, 80, 80, 80), "79.83", "pass"),
+        ((60, 60, 60, 60, 60, 60), "60.00", "pass"),
+        ((60, 60, 60, 60, 60, 59), "59.83", "fail"),
+        ((0, 0, 0, 0, 0, 0), "0.00", "fail"),
+    ],
+)
+def test_quality_total_and_grade_bands(values: tuple[int, ...], total: str, grade: str) -> None:
+    computed = quality_total(_scores(*values), {})
+    assert computed == Decimal(total)
+    assert quality_grade(computed, Decimal(90), Decimal(80), Decimal(60)) == grade
+
+
+def test_quality_weights_come_from_the_setting() -> None:
+    weights = {"service_quality": 5}  # the others default to 1
+    assert quality_total(_scores(100, 70, 100, 100, 100, 100), weights) == Decimal("85.00")
+    with pytest.raises(DomainError, match="0至100"):
+        quality_total(_scores(101, 70, 100, 100, 100, 100), {})
+
+
+@pytest.mark.django_db
+def test_the_national_default_setting_is_shipped() -> None:
+    row = QualityReviewSetting.objects.get(region__isnull=True, fiscal_year__isnull=True)
+    assert row.excellent_min == 90 and row.good_min == 80 and row.pass_min == 60 and len(row.weights) == 6
+
+
+def test_reviews_are_kept_per_year_and_fail_suspends_the_agency(world: World) -> None:
+    perf = world.users["performance"]
+    agency = _agency(world)
+    first = services.quality_review_save(
+        actor=perf, agency=agency, fiscal_year=2025, scores=_scores(95, 92, 90, 90, 91, 96)
+    )
+    assert first.grade == "excellent" and first.total == Decimal("92.33")
+    second = services.quality_review_save(
+        actor=perf, agency=agency, fiscal_year=2026, scores=_scores(50, 40, 60, 60, 55, 50), note="档案缺失"
+    )
+    assert second.grade == "fail"
+    agency.refresh_from_db()
+    assert not agency.is_active and "2026年度执业质量核查不合格" in agency.suspended_reason
+    assert AgencyQualityReview.objects.filter(agency=agency).count() == 2
+    assert AuditEvent.objects.filter(event_type="agency.suspend").exists()
+    # Revising a year replaces that year's row.
+    services.quality_review_save(actor=perf, agency=agency, fiscal_year=2025, scores=_scores(85, 85, 85, 85, 85, 85))
+    assert AgencyQualityReview.objects.get(agency=agency, fiscal_year=2025).grade == "good"
+    page = world.login("performance").get(f"/experts/agencies/{agency.pk}/").content.decode()
+    assert "2025" in page and "2026" in page and "不合格" in page and "暂停委托" in page
+    # A suspended agency cannot get a new engagement.
+    with pytest.raises(DomainError, match="暂停委托"):
+        services.engagement_save(
+            actor=perf,
+            engagement=None,
+            data={"agency": agency, "scope": "key_evaluation", "fiscal_year": 2026, "title": "x"},
+        )
+    with pytest.raises(NotFoundError):
+        services.quality_review_save(
+            actor=world.users["performance"],
+            agency=Agency.objects.create(region=world.other_region, name="外县", credit_code="91511700MA62D4L84R"),
+            fiscal_year=2026,
+            scores=_scores(90, 90, 90, 90, 90, 90),
+        )
+
+
+def test_review_form_page(world: World) -> None:
+    agency = _agency(world)
+    client = world.login("performance")
+    assert client.get(f"/experts/agencies/{agency.pk}/review/").status_code == 200
+    post = {"fiscal_year": "2026", "note": "良好", **{code: "85" for code, _label in QUALITY_ASPECTS}}
+    assert client.post(f"/experts/agencies/{agency.pk}/review/", post).status_code == 302
+    bad = {**post, "basic_mgmt": "120"}
+    assert client.post(f"/experts/agencies/{agency.pk}/review/", bad).status_code == 400
+    assert AgencyQualityReview.objects.get().total == Decimal("85.00")
+    assert "执业质量核查" in client.get("/experts/reviews/").content.decode()
+    assert world.login("agency").get("/experts/reviews/").status_code == 403
+
+
+def test_agency_sees_only_its_engagements_and_uploads_deliverables(world: World) -> None:
+    perf = world.users["performance"]
+    other_login = UserFactory(username="p_agency2")
+    Membership.objects.create(user=other_login, role="agency", region=world.region)
+    mine = _agency(world)
+    theirs = _agency(world, name="其他机构", code="91511700MA62D4L84R", users=[other_login])
+    data = {
+        "scope": "key_evaluation",
+        "fiscal_year": 2026,
+        "title": "2026年重点绩效评价委托",
+        "contract_no": "HT-2026-01",
+        "fee_yuan": Decimal("180000"),
+        "team": "周凯（项目负责人）",
+    }
+    own = services.engagement_save(actor=perf, engagement=None, data={**data, "agency": mine})
+    other = services.engagement_save(actor=perf, engagement=None, data={**data, "agency": theirs, "title": "另一委托"})
+    client = world.login("agency")
+    listing = client.get("/experts/engagements/").content.decode()
+    assert "2026年重点绩效评价委托" in listing and "另一委托" not in listing
+    assert client.get(f"/experts/engagements/{other.pk}/").status_code == 404
+    assert world.login("unit_user").get("/experts/engagements/").status_code == 403
+    upload = SimpleUploadedFile("评价报告.pdf", PDF, content_type="application/pdf")
+    assert client.post(f"/experts/engagements/{own.pk}/deliver/", {"file": upload}).status_code == 302
+    own.refresh_from_db()
+    assert own.status == "delivered" and own.deliverables.count() == 1
+    assert client.post(f"/experts/engagements/{other.pk}/deliver/", {"file": upload}).status_code == 404
+    bad = SimpleUploadedFile("评价报告.pdf", b"not a pdf")
+    response = client.post(f"/experts/engagements/{own.pk}/deliver/", {"file": bad}, follow=True)
+    assert "文件内容与扩展名不符" in response.content.decode() and own.deliverables.count() == 1
+    download = client.get(f"/experts/engagements/{own.pk}/files/{own.deliverables.get().pk}/")
+    assert download.status_code == 200 and b"".join(download.streaming_content) == PDF  # type: ignore[attr-defined]
+    # The agency cannot accept its own work; the performance section does.
+    assert client.post(f"/experts/engagements/{own.pk}/status/", {"status": "accepted"}).status_code == 403
+    services.engagement_set_status(actor=perf, engagement=own, status="accepted")
+    own.refresh_from_db()
+    assert own.status == Engagement.Status.ACCEPTED
+    assert AuditEvent.objects.filter(event_type="engagement.deliverable_add", object_id=str(own.pk)).exists()
+
+
+def test_engagement_pages_for_the_performance_section(world: World) -> None:
+    agency = _agency(world)
+    client = world.login("performance")
+    assert client.get("/experts/engagements/new/").status_code == 200
+    post = {
+        "agency": agency.pk,
+        "scope": "training",
+        "fiscal_year": "2026",
+        "title": "绩效管理培训",
+        "fee_yuan": "2.5",
+        "start_date": "2026-05-01",
+        "end_date": "2026-04-01",
+    }
+    response = client.post("/experts/engagements/new/", post)
+    assert response.status_code == 400 and "结束日期不能早于开始日期" in response.content.decode()
+    assert Engagement.objects.count() == 0
+    post["end_date"] = "2026-05-30"
+    assert client.post("/experts/engagements/new/", post).status_code == 302
+    engagement = Engagement.objects.get()
+    assert engagement.fee_yuan == Decimal("25000.00")
+    assert "绩效管理培训" in client.get(f"/experts/agencies/{agency.pk}/").content.decode()

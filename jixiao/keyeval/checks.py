@@ -1,0 +1,111 @@
+"""Pure checks of key evaluations (DOMAIN.md §2.4.3, §4.7): the template tree, grades and the multi-scorer mean."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from jixiao.core.errors import DomainError
+from jixiao.keyeval.models import EvalTemplate, KeyEvalGrade
+
+CENT = Decimal("0.01")
+TOTAL_POINTS = Decimal(100)
+# 产出 + 效益 together take at least 60% of a project framework (财预〔2020〕10号).
+OUTPUT_BENEFIT_NAMES = ("产出", "效益")
+OUTPUT_BENEFIT_MIN = Decimal(60)
+# Grade bands (DOMAIN.md §4.7) default: 优 ≥ 90, 良 ≥ 80, 中 ≥ 60, 差 < 60; each template carries its own.
+DEFAULT_BANDS = (Decimal(90), Decimal(80), Decimal(60))
+
+
+@dataclass
+class Node:
+    """A template node as the check sees it (the model row plus its children)."""
+
+    row: Any
+    children: list[Node] = field(default_factory=list)
+
+    @property
+    def is_leaf(self) -> bool:
+        return not self.children
+
+
+def build_tree(rows: Iterable[Any]) -> list[Node]:
+    """The root nodes of `rows` (ordered), each with its children."""
+    nodes = {row.pk: Node(row) for row in rows}
+    roots: list[Node] = []
+    for node in nodes.values():
+        parent = nodes.get(node.row.parent_id) if node.row.parent_id is not None else None
+        (parent.children if parent is not None else roots).append(node)
+    return roots
+
+
+def walk(roots: Sequence[Node]) -> Iterable[Node]:
+    for node in roots:
+        yield node
+        yield from walk(node.children)
+
+
+def leaves(roots: Sequence[Node]) -> list[Node]:
+    return [node for node in walk(roots) if node.is_leaf]
+
+
+def _fmt(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+def check_tree(
+    kind: str,
+    roots: Sequence[Node],
+    weights: Mapping[int, Decimal] | None = None,
+    names: Mapping[int, str] | None = None,
+) -> None:
+    """Raise DomainError unless the tree is sound: 一级 weights add up to 100, every parent's children add up to
+    it, no negative weight or empty name, and for project frameworks 产出 + 效益 ≥ 60."""
+    weights = weights or {}
+    names = names or {}
+
+    def weight(node: Node) -> Decimal:
+        return weights.get(node.row.pk, node.row.weight)
+
+    def name(node: Node) -> str:
+        return names.get(node.row.pk, node.row.name)
+
+    if not roots:
+        raise DomainError("指标体系没有指标")
+    for node in walk(roots):
+        if weight(node) < 0:
+            raise DomainError(f"“{name(node)}”的分值不能为负数")
+        if not name(node).strip():
+            raise DomainError("指标名称不能为空")
+        if node.children:
+            subtotal = sum((weight(c) for c in node.children), Decimal(0))
+            if subtotal != weight(node):
+                raise DomainError(
+                    f"“{name(node)}”的下级指标分值合计为{_fmt(subtotal)}分，应等于该指标的{_fmt(weight(node))}分"
+                )
+    total = sum((weight(n) for n in roots), Decimal(0))
+    if total != TOTAL_POINTS:
+        raise DomainError(f"一级指标分值合计为{_fmt(total)}分，应为100分")
+    if kind == EvalTemplate.Kind.PROJECT_10:
+        share = sum((weight(n) for n in roots if name(n).strip() in OUTPUT_BENEFIT_NAMES), Decimal(0))
+        if share < OUTPUT_BENEFIT_MIN:
+            raise DomainError(f"产出和效益指标分值合计为{_fmt(share)}分，不得低于60分（财预〔2020〕10号）")
+
+
+def grade_for(score: Decimal | None, bands: tuple[Decimal, Decimal, Decimal] = DEFAULT_BANDS) -> str:
+    if score is None:
+        return ""
+    grades = (KeyEvalGrade.EXCELLENT, KeyEvalGrade.GOOD, KeyEvalGrade.FAIR)
+    for minimum, grade in zip(bands, grades, strict=True):
+        if score >= minimum:
+            return grade
+    return KeyEvalGrade.POOR
+
+
+def mean(values: Sequence[Decimal]) -> Decimal | None:
+    """The arithmetic mean rounded half-up to 0.01, or None without values."""
+    if not values:
+        return None
+    return (sum(values, Decimal(0)) / len(values)).quantize(CENT, rounding=ROUND_HALF_UP)

@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from jixiao.core.forms import WanField, bootstrapify, limit_choices
+from jixiao.experts.selectors import engagement_choices
+from jixiao.keyeval import selectors
+from jixiao.keyeval.models import EvalTemplate, KeyEvalDocument, KeyEvalStatus, KeyEvaluation
+
+TEXT_FIELDS = ("basic_situation", "work_summary", "analysis", "experience", "suggestions", "other")
+
+
+class EvaluationForm(forms.ModelForm):
+    amount_yuan = WanField(label="评价资金（万元）", required=False, help_text="留空时按所选项目的财政拨款合计")
+
+    class Meta:
+        model = KeyEvaluation
+        fields = [
+            "title",
+            "kind",
+            "object_type",
+            "budget_book",
+            "department",
+            "projects",
+            "organiser_section",
+            "mode",
+            "engagement",
+            "template",
+            "amount_yuan",
+            "methods",
+            *TEXT_FIELDS,
+        ]
+        widgets = {name: forms.Textarea(attrs={"rows": 3}) for name in TEXT_FIELDS}
+
+    fiscal_year = forms.IntegerField(label="评价年度", min_value=2000, max_value=2100)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit_choices(self, "department", selectors.department_choices(user))
+        limit_choices(self, "projects", selectors.project_choices(user))
+        limit_choices(self, "engagement", engagement_choices(user))
+        ids = [t.pk for t in selectors.template_choices(user)]
+        limit_choices(self, "template", EvalTemplate.objects.filter(pk__in=ids))
+        self.fields["organiser_section"].disabled = True
+        self.fields["organiser_section"].required = False
+        self.fields["projects"].required = False
+        if self.instance.pk:
+            self.fields["fiscal_year"].initial = self.instance.fiscal_year
+            self.fields["fiscal_year"].disabled = True
+        bootstrapify(self)
+
+    def service_data(self) -> dict[str, Any]:
+        data = {k: v for k, v in self.cleaned_data.items() if k not in ("projects", "organiser_section")}
+        if data.get("amount_yuan") is None:
+            data.pop("amount_yuan", None)
+        return data
+
+
+class ListFilterForm(forms.Form):
+    fiscal_year = forms.IntegerField(label="年度", required=False)
+    status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部状态"), *KeyEvalStatus.choices])
+    object_type = forms.ChoiceField(
+        label="对象类型", required=False, choices=[("", "全部类型"), *KeyEvaluation.ObjectType.choices]
+    )
+    kind = forms.ChoiceField(label="评价类型", required=False, choices=[("", "全部"), *KeyEvaluation.Kind.choices])
+    q = forms.CharField(label="关键字", required=False, max_length=100)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bootstrapify(self, small=True)
+
+
+class DocumentForm(forms.Form):
+    kind = forms.ChoiceField(label="文件类型", choices=KeyEvalDocument.Kind.choices)
+    file = forms.FileField(label="文件", help_text="PDF、Word、Excel、JPG 或 PNG")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bootstrapify(self)
+
+
+class StaffScorerForm(forms.Form):
+    user: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label="财政干部", queryset=None)  # type: ignore[arg-type]
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit_choices(self, "user", selectors.staff_choices(user))
+        bootstrapify(self)
+
+
+class ExpertDrawForm(forms.Form):
+    field = forms.CharField(label="专业领域", required=False, max_length=50, help_text="留空表示不限领域")
+    size = forms.IntegerField(label="抽取人数", min_value=1, max_value=50, initial=3)
+    seed = forms.IntegerField(
+        label="随机种子", required=False, min_value=0, help_text="留空自动生成；同一种子可复现抽取结果"
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bootstrapify(self)

@@ -1,0 +1,311 @@
+"""Key-evaluation reads. Every user-facing query starts from `visible_to(user)`; a miss is a 404 for the caller."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.http import Http404
+from django.urls import reverse
+
+from jixiao.accounts.models import User
+from jixiao.core.config_rows import most_specific
+from jixiao.core.todos import TodoItem
+from jixiao.keyeval.checks import Node, build_tree, grade_for, leaves, mean, walk
+from jixiao.keyeval.models import (
+    EvalTemplate,
+    KeyEvalDocument,
+    KeyEvalGrade,
+    KeyEvalScore,
+    KeyEvalScorer,
+    KeyEvalStatus,
+    KeyEvaluation,
+)
+from jixiao.keyeval.workflow import KEYEVAL_WORKFLOW, SCORING_STATES
+from jixiao.organizations.models import Department
+from jixiao.projects.models import Project
+
+STAFF_ROLES = ("performance", "budget", "business")
+
+# ---- templates ---------------------------------------------------------------------------------------------------
+
+
+def template_for(region: Any, fiscal_year: int, kind: str) -> EvalTemplate | None:
+    rows = EvalTemplate.objects.select_related("region").filter(kind=kind, is_active=True)
+    return most_specific(rows, region, fiscal_year)
+
+
+def templates_visible(user: Any) -> list[EvalTemplate]:
+    membership = getattr(user, "active_membership", None)
+    if membership is None:
+        return []
+    region = membership.region
+    return [
+        t
+        for t in EvalTemplate.objects.select_related("region")
+        if t.region_id is None or region.path.startswith(t.region.path) or t.region.path.startswith(region.path)  # type: ignore[union-attr]
+    ]
+
+
+def template_get(user: Any, pk: Any) -> EvalTemplate:
+    for template in templates_visible(user):
+        if str(template.pk) == str(pk):
+            return template
+    raise Http404
+
+
+def template_choices(user: Any) -> list[EvalTemplate]:
+    return [t for t in templates_visible(user) if t.is_active]
+
+
+def template_tree(template: EvalTemplate) -> list[Node]:
+    return build_tree(template.nodes.all())
+
+
+# ---- evaluations -------------------------------------------------------------------------------------------------
+
+
+def evaluations_visible(user: Any) -> QuerySet[KeyEvaluation]:
+    return KeyEvaluation.objects.visible_to(user).select_related("department", "template", "engagement__agency")
+
+
+def evaluations_filtered(user: Any, params: dict[str, Any]) -> QuerySet[KeyEvaluation]:
+    qs = evaluations_visible(user)
+    for key in ("fiscal_year", "status", "object_type", "kind", "budget_book", "grade"):
+        value = params.get(key)
+        if value:
+            qs = qs.filter(**{key: value})
+    if params.get("q"):
+        qs = qs.filter(Q(title__icontains=params["q"]) | Q(department__name__icontains=params["q"]))
+    return qs
+
+
+def evaluation_get(user: Any, pk: Any) -> KeyEvaluation:
+    return KeyEvaluation.objects.select_related(
+        "region", "department", "template", "organiser_section", "engagement__agency"
+    ).get_visible_or_404(user, pk=pk)
+
+
+def evaluation_projects(evaluation: KeyEvaluation) -> QuerySet[Project]:
+    return evaluation.projects.select_related("department", "unit").order_by("code")
+
+
+def evaluation_documents(evaluation: KeyEvaluation) -> QuerySet[KeyEvalDocument]:
+    return evaluation.documents.select_related("uploaded_by")
+
+
+def document_get(user: Any, evaluation_pk: Any, pk: Any) -> KeyEvalDocument:
+    evaluation = evaluation_get(user, evaluation_pk)
+    try:
+        return evaluation.documents.get(pk=pk)
+    except (KeyEvalDocument.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def has_document(evaluation: KeyEvaluation, kind: str) -> bool:
+    return evaluation.documents.filter(kind=kind).exists()
+
+
+def project_choices(user: Any) -> QuerySet[Project]:
+    return Project.objects.visible_to(user).select_related("department").order_by("-fiscal_year", "code")
+
+
+def department_choices(user: Any) -> QuerySet[Department]:
+    return Department.objects.visible_to(user).order_by("dept_code")
+
+
+def staff_choices(user: Any) -> QuerySet[User]:
+    """Finance staff (绩效股, 预算股, 业务股室) of the actor's region subtree: who may be assigned as scorers."""
+    membership = getattr(user, "active_membership", None)
+    if membership is None:
+        return User.objects.none()
+    return (
+        User.objects.filter(
+            memberships__role__in=STAFF_ROLES, memberships__region__path__startswith=membership.region.path
+        )
+        .distinct()
+        .order_by("username")
+    )
+
+
+# ---- scoring -----------------------------------------------------------------------------------------------------
+
+
+def scorers(evaluation: KeyEvaluation) -> list[KeyEvalScorer]:
+    return list(evaluation.scorers.select_related("user", "expert", "draw").prefetch_related("scores"))
+
+
+def my_assignments(user: Any) -> QuerySet[KeyEvalScorer]:
+    """The scorer rows of `user` on evaluations they can still see."""
+    visible = KeyEvaluation.objects.visible_to(user).values("pk")
+    return (
+        KeyEvalScorer.objects.filter(user_id=user.pk, evaluation__in=visible)
+        .select_related("evaluation", "evaluation__department")
+        .order_by("-evaluation__fiscal_year", "-id")
+    )
+
+
+def assignment_get(user: Any, evaluation_pk: Any) -> KeyEvalScorer:
+    """The user's own scorer row on an evaluation; 404 when they are not assigned to it."""
+    evaluation = evaluation_get(user, evaluation_pk)
+    try:
+        return KeyEvalScorer.objects.select_related("evaluation__template").get(evaluation=evaluation, user_id=user.pk)
+    except KeyEvalScorer.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def scorer_scores(scorer: KeyEvalScorer) -> dict[int, KeyEvalScore]:
+    return {s.node_id: s for s in scorer.scores.all()}
+
+
+def can_score(user: Any, evaluation: KeyEvaluation) -> bool:
+    return (
+        evaluation.status in SCORING_STATES
+        and KeyEvalScorer.objects.filter(evaluation=evaluation, user_id=user.pk).exists()
+    )
+
+
+@dataclass
+class NodeRow:
+    node: Any
+    depth: int
+    is_leaf: bool
+    mean: Decimal | None
+    by_scorer: list[Decimal | None] = field(default_factory=list)
+
+
+@dataclass
+class ScoreSummary:
+    scorers: list[KeyEvalScorer]
+    submitted: list[KeyEvalScorer]
+    rows: list[NodeRow]
+    total: Decimal | None
+    grade: str
+
+    @property
+    def grade_label(self) -> str:
+        return str(KeyEvalGrade(self.grade).label) if self.grade else ""
+
+
+def score_summary(evaluation: KeyEvaluation) -> ScoreSummary:
+    """The evaluation score = mean of the submitted scorers' totals; per node, the mean of their node scores
+    (a parent's value is the sum of its children's means)."""
+    everyone = scorers(evaluation)
+    submitted = [s for s in everyone if s.submitted_at is not None and s.total is not None]
+    roots = template_tree(evaluation.template)
+    by_scorer = [{sc.node_id: sc.score for sc in s.scores.all()} for s in submitted]
+    rows: list[NodeRow] = []
+
+    def visit(nodes: Iterable[Node], depth: int) -> None:
+        for node in nodes:
+            if node.is_leaf:
+                values = [scores.get(node.row.pk) for scores in by_scorer]
+                present = [v for v in values if v is not None]
+                rows.append(NodeRow(node.row, depth, True, mean(present), values))
+            else:
+                ids = [leaf.row.pk for leaf in leaves([node])]
+                sums = [sum((scores.get(pk, Decimal(0)) for pk in ids), Decimal(0)) for scores in by_scorer]
+                rows.append(NodeRow(node.row, depth, False, mean(sums), list(sums)))
+                visit(node.children, depth + 1)
+
+    visit(roots, 0)
+    total = mean([s.total for s in submitted if s.total is not None])
+    return ScoreSummary(everyone, submitted, rows, total, grade_for(total, evaluation.template.grade_bands))
+
+
+def level1_summary(evaluation: KeyEvaluation) -> list[NodeRow]:
+    return [row for row in score_summary(evaluation).rows if row.depth == 0]
+
+
+def all_leaves(evaluation: KeyEvaluation) -> list[Node]:
+    return leaves(template_tree(evaluation.template))
+
+
+def node_count(template: EvalTemplate) -> int:
+    return sum(1 for _ in walk(template_tree(template)))
+
+
+# ---- statistics and 待办 -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class StatRow:
+    key: str
+    label: str
+    count: int
+    amount_yuan: Decimal
+
+
+@dataclass
+class Statistics:
+    fiscal_year: int | None
+    total_count: int
+    total_amount_yuan: Decimal
+    by_object_type: list[StatRow]
+    by_budget_book: list[StatRow]
+    by_grade: list[StatRow]
+    by_kind: list[StatRow]
+    third_party_count: int
+
+
+def _group(qs: QuerySet[KeyEvaluation], field_name: str, choices: Iterable[tuple[str, Any]]) -> list[StatRow]:
+    data = {
+        row[field_name]: (row["n"], row["amount"] or Decimal(0))
+        for row in qs.values(field_name).annotate(n=Count("id"), amount=Sum("amount_yuan")).order_by()
+    }
+    return [
+        StatRow(value, str(label), data.get(value, (0, Decimal(0)))[0], data.get(value, (0, Decimal(0)))[1])
+        for value, label in choices
+    ]
+
+
+def statistics(user: Any, fiscal_year: int | None) -> Statistics:
+    """Key evaluations of a year by object type, budget book, kind and grade (count and amount), from records."""
+    qs = KeyEvaluation.objects.visible_to(user)
+    if fiscal_year:
+        qs = qs.filter(fiscal_year=fiscal_year)
+    totals = qs.aggregate(n=Count("id"), amount=Sum("amount_yuan"))
+    issued = qs.filter(status=KeyEvalStatus.ISSUED)
+    return Statistics(
+        fiscal_year=fiscal_year,
+        total_count=totals["n"] or 0,
+        total_amount_yuan=totals["amount"] or Decimal(0),
+        by_object_type=_group(qs, "object_type", KeyEvaluation.ObjectType.choices),
+        by_budget_book=_group(qs, "budget_book", KeyEvaluation.BudgetBook.choices),
+        by_grade=_group(issued, "grade", KeyEvalGrade.choices),
+        by_kind=_group(qs, "kind", KeyEvaluation.Kind.choices),
+        third_party_count=qs.filter(mode=KeyEvaluation.Mode.THIRD_PARTY).count(),
+    )
+
+
+def year_choices(user: Any) -> list[int]:
+    return sorted(set(KeyEvaluation.objects.visible_to(user).values_list("fiscal_year", flat=True)), reverse=True)
+
+
+def keyeval_todos(user: Any) -> list[TodoItem]:
+    membership = getattr(user, "active_membership", None)
+    if membership is None:
+        return []
+    items: list[TodoItem] = []
+    url = reverse("keyeval:list")
+    if membership.can("keyeval.view"):
+        counts = dict(KeyEvaluation.objects.visible_to(user).values_list("status").annotate(n=Count("id")).order_by())
+        for capability in ("keyeval.manage", "keyeval.respond"):
+            if not membership.can(capability):
+                continue
+            for status in KEYEVAL_WORKFLOW.states_awaiting(capability):
+                label = KeyEvalStatus(status).label
+                items.append(
+                    TodoItem("重点绩效评价", f"重点评价{label}", counts.get(status, 0), f"{url}?status={status}")
+                )
+    if membership.can("keyeval.score"):
+        pending = my_assignments(user).filter(submitted_at__isnull=True, evaluation__status__in=SCORING_STATES)
+        items.append(
+            TodoItem(
+                "重点绩效评价", "待评分的重点评价", pending.count(), reverse("keyeval:my_scoring"), "请按指标逐项评分"
+            )
+        )
+    return items

@@ -1,0 +1,518 @@
+"""Key-evaluation writes. Every function re-checks capability and row scope, and writes events and audit rows."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from jixiao.core import audit
+from jixiao.core.errors import ConflictError, DomainError, NotFoundError
+from jixiao.core.permissions import require
+from jixiao.core.uploads import check_upload
+from jixiao.experts.models import Engagement, Expert
+from jixiao.experts.services import panel_draw
+from jixiao.keyeval import selectors
+from jixiao.keyeval.checks import build_tree, check_tree, grade_for, leaves
+from jixiao.keyeval.models import (
+    EvalTemplate,
+    EvalTemplateNode,
+    KeyEvalDocument,
+    KeyEvalScore,
+    KeyEvalScorer,
+    KeyEvalStatus,
+    KeyEvaluation,
+    KeyEvaluationEvent,
+)
+from jixiao.keyeval.workflow import EDITABLE_STATES, KEYEVAL_WORKFLOW, SCORING_STATES
+from jixiao.projects.models import Project
+
+EDITABLE_FIELDS = [
+    "title",
+    "kind",
+    "object_type",
+    "budget_book",
+    "department",
+    "organiser_section",
+    "mode",
+    "engagement",
+    "template",
+    "amount_yuan",
+    "methods",
+    "basic_situation",
+    "work_summary",
+    "analysis",
+    "experience",
+    "suggestions",
+    "other",
+]
+PANEL_PURPOSE = "重点绩效评价"
+OBJECT_TYPE = "keyeval"
+# The document a move needs before it is allowed.
+REQUIRED_DOCUMENTS: dict[str, str] = {
+    "notify": KeyEvalDocument.Kind.NOTICE,
+    "approve_plan": KeyEvalDocument.Kind.WORK_PLAN,
+    "request_feedback": KeyEvalDocument.Kind.DRAFT_REPORT,
+    "issue": KeyEvalDocument.Kind.FINAL_REPORT,
+}
+PROJECT_OBJECTS = {
+    KeyEvaluation.ObjectType.PROJECT,
+    KeyEvaluation.ObjectType.PROCUREMENT,
+    KeyEvaluation.ObjectType.PURCHASED_SERVICE,
+    KeyEvaluation.ObjectType.SPECIAL_BOND,
+    KeyEvaluation.ObjectType.OTHER_MAJOR_PROJECT,
+    KeyEvaluation.ObjectType.POLICY,
+}
+
+
+def _visible(actor: Any, evaluation: KeyEvaluation) -> None:
+    if not KeyEvaluation.objects.visible_to(actor).filter(pk=evaluation.pk).exists():
+        raise NotFoundError("重点评价不存在")
+
+
+def _event(actor: Any, ev: KeyEvaluation, action: str, label: str, source: str, comment: str = "") -> None:
+    KeyEvaluationEvent.objects.create(
+        evaluation=ev,
+        actor=actor,
+        actor_role=actor.active_membership.role,
+        action=action,
+        action_label=label,
+        from_status=source,
+        to_status=ev.status,
+        comment=comment[:2000],
+    )
+
+
+# ---- templates ---------------------------------------------------------------------------------------------------
+
+
+def template_update(
+    *,
+    actor: Any,
+    template: EvalTemplate,
+    weights: Mapping[int, Decimal],
+    names: Mapping[int, str] | None = None,
+    fiscal_year: int | None = None,
+) -> EvalTemplate:
+    """Edit node weights and names. A template of another region (or the national one) is not edited in place: the
+    actor's region gets its own copy for `fiscal_year` (copy-on-write); the tree check runs before any write."""
+    require(actor, "keyeval.manage")
+    selectors.template_get(actor, template.pk)
+    names = names or {}
+    rows = list(template.nodes.all())
+    known = {row.pk for row in rows}
+    if set(weights) - known or set(names) - known:
+        raise DomainError("评价指标不属于该模板")
+    check_tree(template.kind, build_tree(rows), weights, names)
+    region = actor.active_membership.region
+    with transaction.atomic():
+        if template.region_id != region.pk or template.fiscal_year != fiscal_year:
+            template, mapping = _copy(template, rows, region, fiscal_year)
+        else:
+            mapping = {row.pk: row for row in rows}
+        for old_pk, node in mapping.items():
+            node.name = names.get(old_pk, node.name).strip()[:200]
+            node.weight = weights.get(old_pk, node.weight)
+            node.save(update_fields=["name", "weight"])
+        audit.record(
+            actor=actor,
+            event_type="keyeval.template_update",
+            obj=template,
+            changes={str(k): str(v) for k, v in weights.items()},
+            reason=f"修改评价指标体系：{template.name}"[:500],
+        )
+    return template
+
+
+def _copy(
+    template: EvalTemplate, rows: list[EvalTemplateNode], region: Any, fiscal_year: int | None
+) -> tuple[EvalTemplate, dict[int, EvalTemplateNode]]:
+    year = f"{fiscal_year}年度" if fiscal_year else ""
+    copy = EvalTemplate.objects.create(
+        name=f"{region.name}{year}{template.get_kind_display()}"[:100],
+        kind=template.kind,
+        region=region,
+        fiscal_year=fiscal_year,
+        is_active=True,
+        grade_excellent=template.grade_excellent,
+        grade_good=template.grade_good,
+        grade_pass=template.grade_pass,
+    )
+    mapping: dict[int, EvalTemplateNode] = {}
+    for row in sorted(rows, key=lambda r: (r.level, r.order, r.pk)):
+        mapping[row.pk] = EvalTemplateNode.objects.create(
+            template=copy,
+            parent=mapping[row.parent_id] if row.parent_id is not None else None,
+            level=row.level,
+            code=row.code,
+            name=row.name,
+            weight=row.weight,
+            formula=row.formula,
+            standard=row.standard,
+            order=row.order,
+        )
+    return copy, mapping
+
+
+# ---- evaluations -------------------------------------------------------------------------------------------------
+
+
+def _clean(actor: Any, data: dict[str, Any]) -> dict[str, Any]:
+    cleaned = {k: v for k, v in data.items() if k in EDITABLE_FIELDS}
+    if "title" in cleaned and not str(cleaned["title"]).strip():
+        raise DomainError("请填写评价对象名称")
+    if cleaned.get("amount_yuan") is not None and cleaned["amount_yuan"] < 0:
+        raise DomainError("评价资金不能为负数")
+    for key, choices in (
+        ("kind", KeyEvaluation.Kind.values),
+        ("object_type", KeyEvaluation.ObjectType.values),
+        ("budget_book", KeyEvaluation.BudgetBook.values),
+        ("mode", KeyEvaluation.Mode.values),
+    ):
+        if key in cleaned and cleaned[key] not in choices:
+            raise DomainError("选项无效，请重新选择")
+    template = cleaned.get("template")
+    if template is not None:
+        selectors.template_get(actor, template.pk)
+        if not template.is_active:
+            raise DomainError("所选指标体系已停用")
+    department = cleaned.get("department")
+    if department is not None and not selectors.department_choices(actor).filter(pk=department.pk).exists():
+        raise NotFoundError("部门不存在或不在您的管理范围内")
+    engagement = cleaned.get("engagement")
+    if engagement is not None and not Engagement.objects.visible_to(actor).filter(pk=engagement.pk).exists():
+        raise NotFoundError("委托不存在或不在您的管理范围内")
+    return cleaned
+
+
+def _check_consistency(ev: KeyEvaluation, project_count: int) -> None:
+    if ev.mode == KeyEvaluation.Mode.THIRD_PARTY and ev.engagement_id is None:
+        raise DomainError("委托第三方机构评价须关联一项第三方委托")
+    if ev.mode != KeyEvaluation.Mode.THIRD_PARTY and ev.engagement_id is not None:
+        raise DomainError("只有委托第三方机构评价才能关联第三方委托")
+    if ev.object_type == KeyEvaluation.ObjectType.DEPT_OVERALL:
+        if ev.department_id is None:
+            raise DomainError("部门整体支出评价须选择被评价部门")
+        if ev.template.is_project:
+            raise DomainError("部门整体支出评价应选用部门整体指标体系")
+    elif ev.object_type in PROJECT_OBJECTS and project_count == 0 and ev.department_id is None:
+        raise DomainError("请选择评价项目或被评价部门")
+
+
+def _set_projects(actor: Any, ev: KeyEvaluation, projects: list[Project] | None) -> list[int] | None:
+    if projects is None:
+        return None
+    visible = set(
+        Project.objects.visible_to(actor).filter(pk__in=[p.pk for p in projects]).values_list("pk", flat=True)
+    )
+    if len(visible) != len({p.pk for p in projects}):
+        raise NotFoundError("项目不存在或不在您的管理范围内")
+    ev.projects.set(sorted(visible))
+    return sorted(visible)
+
+
+def evaluation_create(*, actor: Any, data: dict[str, Any], projects: list[Project] | None = None) -> KeyEvaluation:
+    require(actor, "keyeval.manage")
+    cleaned = _clean(actor, data)
+    membership = actor.active_membership
+    year = data.get("fiscal_year")
+    if not year or not 2000 <= int(year) <= 2100:
+        raise DomainError("请填写评价年度")
+    if cleaned.get("template") is None:
+        raise DomainError("请选择指标体系")
+    with transaction.atomic():
+        ev = KeyEvaluation(
+            region=membership.region,
+            fiscal_year=int(year),
+            organiser_section_id=membership.section_id,
+            amount_yuan=Decimal(0),
+            created_by=actor,
+            updated_by=actor,
+        )
+        for field, value in cleaned.items():
+            setattr(ev, field, value)
+        if ev.department_id is None and projects:
+            departments = {p.department_id for p in projects}
+            if len(departments) == 1:
+                ev.department_id = departments.pop()
+        ev.save()
+        project_ids = _set_projects(actor, ev, projects) or []
+        if not ev.amount_yuan and projects:
+            ev.amount_yuan = sum((p.fiscal_amount_yuan for p in projects), Decimal(0))
+            ev.save(update_fields=["amount_yuan"])
+        _check_consistency(ev, len(project_ids))
+        _event(actor, ev, "create", "确定评价对象", "")
+        audit.record(
+            actor=actor,
+            event_type="keyeval.create",
+            obj=ev,
+            changes={**audit.diff({}, audit.snapshot(ev, ["fiscal_year", *EDITABLE_FIELDS])), "projects": project_ids},
+        )
+    return ev
+
+
+def evaluation_update(
+    *, actor: Any, evaluation: KeyEvaluation, data: dict[str, Any], projects: list[Project] | None = None
+) -> KeyEvaluation:
+    require(actor, "keyeval.manage")
+    _visible(actor, evaluation)
+    cleaned = _clean(actor, data)
+    with transaction.atomic():
+        ev = KeyEvaluation.objects.select_for_update().get(pk=evaluation.pk)
+        if ev.status not in EDITABLE_STATES:
+            raise ConflictError(f"重点评价当前状态为“{ev.get_status_display()}”，不能修改")
+        if "template" in cleaned and cleaned["template"].pk != ev.template_id and ev.scorers.exists():
+            raise ConflictError("已安排评分人，不能更换指标体系")
+        before = audit.snapshot(ev, EDITABLE_FIELDS)
+        for field, value in cleaned.items():
+            setattr(ev, field, value)
+        ev.version += 1
+        ev.updated_by = actor
+        ev.save()
+        project_ids = _set_projects(actor, ev, projects)
+        _check_consistency(ev, ev.projects.count())
+        changes = audit.diff(before, audit.snapshot(ev, EDITABLE_FIELDS))
+        if project_ids is not None:
+            changes["projects"] = project_ids
+        audit.record(actor=actor, event_type="keyeval.update", obj=ev, changes=changes)
+    return ev
+
+
+def _responder_allowed(actor: Any, ev: KeyEvaluation) -> bool:
+    """The evaluated party: the 主管部门 of the evaluated department, or a unit owning an evaluated project."""
+    membership = actor.active_membership
+    if membership.department_id and membership.department_id == ev.department_id:
+        return True
+    if membership.unit_id:
+        return ev.projects.filter(unit__path__startswith=membership.unit.path).exists()
+    return membership.department_id is not None and ev.projects.filter(department_id=membership.department_id).exists()
+
+
+def evaluation_transition(*, actor: Any, evaluation: KeyEvaluation, action: str, comment: str = "") -> KeyEvaluation:
+    transition = KEYEVAL_WORKFLOW.get(evaluation.status, action)
+    require(actor, transition.capability)
+    _visible(actor, evaluation)
+    comment = comment.strip()
+    if transition.needs_comment and not comment:
+        raise DomainError("请填写意见")
+    with transaction.atomic():
+        ev = KeyEvaluation.objects.select_for_update().select_related("template").get(pk=evaluation.pk)
+        if ev.status != transition.source:
+            raise ConflictError("重点评价状态已变化，请刷新后重试")
+        if action == "respond" and not _responder_allowed(actor, ev):
+            raise NotFoundError("重点评价不存在")
+        needed = REQUIRED_DOCUMENTS.get(action)
+        if needed and not ev.documents.filter(kind=needed).exists():
+            raise DomainError(f"请先上传“{KeyEvalDocument.Kind(needed).label}”")
+        fields = ["status", "version", "updated_by", "updated_at"]
+        if action == "draft_report" or action == "issue":
+            summary = selectors.score_summary(ev)
+            if summary.total is None:
+                raise DomainError("还没有评分人提交评分，不能形成评价结论")
+            ev.total_score, ev.grade = summary.total, grade_for(summary.total, ev.template.grade_bands)
+            fields += ["total_score", "grade"]
+        if action in ("respond", "no_feedback"):
+            ev.feedback_opinion = comment[:4000]
+            ev.feedback_at = timezone.now()
+            fields += ["feedback_opinion", "feedback_at"]
+        if action == "issue":
+            ev.issued_at = timezone.now()
+            fields.append("issued_at")
+        ev.status = transition.target
+        ev.version += 1
+        ev.updated_by = actor
+        ev.save(update_fields=fields)
+        _event(actor, ev, action, transition.label, transition.source, comment)
+        audit.record(
+            actor=actor,
+            event_type=f"keyeval.{action}",
+            obj=ev,
+            reason=comment[:500],
+            changes={"status": [transition.source, transition.target], "score": str(ev.total_score or "")},
+        )
+    return ev
+
+
+# ---- documents ---------------------------------------------------------------------------------------------------
+
+
+def document_add(*, actor: Any, evaluation: KeyEvaluation, kind: str, upload: Any) -> KeyEvalDocument:
+    """Upload a document. The performance section uploads any kind; the evaluated party its feedback; a scorer of the
+    commissioned agency the draft and final reports."""
+    _visible(actor, evaluation)
+    if kind not in KeyEvalDocument.Kind.values:
+        raise DomainError("请选择文件类型")
+    if not actor.can("keyeval.manage"):
+        agency_kinds = {
+            KeyEvalDocument.Kind.DRAFT_REPORT,
+            KeyEvalDocument.Kind.FINAL_REPORT,
+            KeyEvalDocument.Kind.OTHER,
+        }
+        is_scorer = KeyEvalScorer.objects.filter(evaluation=evaluation, user_id=actor.pk).exists()
+        if kind == KeyEvalDocument.Kind.FEEDBACK and actor.can("keyeval.respond"):
+            if not _responder_allowed(actor, evaluation):
+                raise NotFoundError("重点评价不存在")
+        elif not (kind in agency_kinds and is_scorer and actor.can("keyeval.score")):
+            raise DomainError("您不能上传该类文件")
+    name = check_upload(upload)
+    with transaction.atomic():
+        ev = KeyEvaluation.objects.select_for_update().get(pk=evaluation.pk)
+        if ev.status == KeyEvalStatus.ISSUED:
+            raise ConflictError("评价结果已下达，不能再上传文件")
+        doc = KeyEvalDocument(evaluation=ev, kind=kind, original_name=name, size_bytes=upload.size, uploaded_by=actor)
+        doc.file.save(name, upload, save=False)
+        doc.save()
+        audit.record(
+            actor=actor,
+            event_type="keyeval.document_add",
+            obj=ev,
+            reason=f"{doc.get_kind_display()}：{name}"[:500],
+        )
+    return doc
+
+
+def document_opened(*, actor: Any, document: KeyEvalDocument) -> None:
+    audit.record(
+        actor=actor,
+        event_type="keyeval.document_download",
+        obj=document.evaluation,
+        reason=document.original_name[:500],
+    )
+
+
+# ---- scorers and scores ------------------------------------------------------------------------------------------
+
+
+def _for_scoring_setup(actor: Any, evaluation: KeyEvaluation) -> KeyEvaluation:
+    require(actor, "keyeval.manage")
+    _visible(actor, evaluation)
+    ev = KeyEvaluation.objects.select_for_update().select_related("engagement").get(pk=evaluation.pk)
+    if ev.status not in SCORING_STATES and ev.status not in (KeyEvalStatus.PLANNED, KeyEvalStatus.NOTIFIED):
+        raise ConflictError("评价已形成报告，不能再调整评分人")
+    return ev
+
+
+def scorer_add_staff(*, actor: Any, evaluation: KeyEvaluation, user: Any) -> KeyEvalScorer:
+    """Assign a finance staff member (绩效股, 预算股, 业务股室 of the region) as a scorer."""
+    with transaction.atomic():
+        ev = _for_scoring_setup(actor, evaluation)
+        if not selectors.staff_choices(actor).filter(pk=user.pk).exists():
+            raise NotFoundError("该账号不是本区划的财政干部")
+        scorer, created = KeyEvalScorer.objects.get_or_create(
+            evaluation=ev, user=user, defaults={"kind": KeyEvalScorer.Kind.STAFF}
+        )
+        if not created:
+            raise ConflictError("该账号已是评分人")
+        _event(actor, ev, "scorer_add", "安排评分人", ev.status, user.display_name or user.username)
+        audit.record(actor=actor, event_type="keyeval.scorer_add", obj=ev, changes={"user": user.pk, "kind": "staff"})
+    return scorer
+
+
+def scorers_draw_experts(
+    *, actor: Any, evaluation: KeyEvaluation, field: str | None, size: int, seed: int | None = None
+) -> list[KeyEvalScorer]:
+    """Draw experts through the pool (stored seed, avoidance of the evaluated department). Experts with a login
+    score online; the draw (and who could not be assigned) is on the timeline."""
+    with transaction.atomic():
+        ev = _for_scoring_setup(actor, evaluation)
+        draw = panel_draw(
+            actor=actor,
+            purpose=PANEL_PURPOSE,
+            object_type=OBJECT_TYPE,
+            object_id=str(ev.pk),
+            field=field or None,
+            size=size,
+            avoid_department=ev.department,
+            seed=seed,
+        )
+        experts = Expert.objects.in_bulk(draw.drawn_ids)
+        created: list[KeyEvalScorer] = []
+        no_login: list[str] = []
+        for pk in draw.drawn_ids:
+            expert = experts[pk]
+            if expert.user_id is None:
+                no_login.append(expert.name)
+                continue
+            scorer, new = KeyEvalScorer.objects.get_or_create(
+                evaluation=ev,
+                user_id=expert.user_id,
+                defaults={"kind": KeyEvalScorer.Kind.EXPERT, "expert": expert, "draw": draw},
+            )
+            if new:
+                created.append(scorer)
+        names = "、".join(experts[pk].name for pk in draw.drawn_ids)
+        note = f"抽取专家：{names}" + (f"；未开通账号：{'、'.join(no_login)}" if no_login else "")
+        _event(actor, ev, "expert_draw", "抽取评审专家", ev.status, note)
+        audit.record(
+            actor=actor,
+            event_type="keyeval.expert_draw",
+            obj=ev,
+            changes={"draw": draw.pk, "experts": list(draw.drawn_ids), "no_login": no_login},
+        )
+    return created
+
+
+def scorers_from_engagement(*, actor: Any, evaluation: KeyEvaluation) -> list[KeyEvalScorer]:
+    """Assign the commissioned agency's team (or, without a named team, all its logins) as scorers."""
+    with transaction.atomic():
+        ev = _for_scoring_setup(actor, evaluation)
+        if ev.mode != KeyEvaluation.Mode.THIRD_PARTY or ev.engagement is None:
+            raise DomainError("该评价未委托第三方机构")
+        users = list(ev.engagement.team_users.all()) or list(ev.engagement.agency.users.all())
+        if not users:
+            raise DomainError("受托机构没有登录账号，请先在第三方机构中关联账号")
+        created = []
+        for user in users:
+            scorer, new = KeyEvalScorer.objects.get_or_create(
+                evaluation=ev, user=user, defaults={"kind": KeyEvalScorer.Kind.AGENCY}
+            )
+            if new:
+                created.append(scorer)
+        _event(actor, ev, "agency_scorers", "安排受托机构评分", ev.status, ev.engagement.agency.name)
+        audit.record(actor=actor, event_type="keyeval.agency_scorers", obj=ev, changes={"users": [u.pk for u in users]})
+    return created
+
+
+def score_submit(
+    *,
+    actor: Any,
+    evaluation: KeyEvaluation,
+    scores: Mapping[int, Decimal],
+    evidence: Mapping[int, str],
+    comment: str = "",
+) -> KeyEvalScorer:
+    """A scorer enters a score (0 … weight) and evidence for every leaf indicator; resubmission replaces them."""
+    require(actor, "keyeval.score")
+    scorer = selectors.assignment_get(actor, evaluation.pk)  # 404 for anyone not assigned
+    with transaction.atomic():
+        ev = KeyEvaluation.objects.select_for_update().select_related("template").get(pk=evaluation.pk)
+        if ev.status not in SCORING_STATES:
+            raise ConflictError("该评价当前不在评分阶段")
+        leaf_nodes = [leaf.row for leaf in leaves(selectors.template_tree(ev.template))]
+        known = {n.pk for n in leaf_nodes}
+        if set(scores) - known:
+            raise DomainError("评分指标不属于该评价的指标体系")
+        missing = [n.name for n in leaf_nodes if scores.get(n.pk) is None]
+        if missing:
+            raise DomainError("请为以下指标评分：" + "、".join(missing[:10]))
+        for node in leaf_nodes:
+            value = scores[node.pk]
+            if not Decimal(0) <= value <= node.weight:
+                raise DomainError(f"“{node.name}”得分应在0至{node.weight.normalize():f}分之间")
+        locked = KeyEvalScorer.objects.select_for_update().get(pk=scorer.pk)
+        KeyEvalScore.objects.filter(scorer=locked).delete()
+        KeyEvalScore.objects.bulk_create(
+            [
+                KeyEvalScore(scorer=locked, node=node, score=scores[node.pk], evidence=evidence.get(node.pk, "")[:1000])
+                for node in leaf_nodes
+            ]
+        )
+        locked.total = sum((scores[n.pk] for n in leaf_nodes), Decimal(0))
+        locked.comment = comment.strip()[:2000]
+        locked.submitted_at = timezone.now()
+        locked.save(update_fields=["total", "comment", "submitted_at"])
+        audit.record(actor=actor, event_type="keyeval.score_submit", obj=ev, changes={"total": str(locked.total)})
+    return locked

@@ -1,0 +1,329 @@
+"""Key-evaluation pages: list, create/edit, detail with workflow, documents, scorers, score sheet, Word report,
+framework templates and statistics."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_POST
+
+from jixiao.core import audit
+from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.views_helpers import capability_required, paginate
+from jixiao.keyeval import documents, selectors, services
+from jixiao.keyeval.forms import DocumentForm, EvaluationForm, ExpertDrawForm, ListFilterForm, StaffScorerForm
+from jixiao.keyeval.workflow import EDITABLE_STATES, KEYEVAL_WORKFLOW
+from jixiao.organizations.selectors import current_fiscal_year
+
+DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+_UNSAFE_IN_FILENAME = re.compile(r'[\\/:*?"<>|\s]+')
+
+
+def _year(request: HttpRequest) -> int:
+    raw = request.GET.get("fiscal_year", "")
+    if raw.isdigit():
+        return int(raw)
+    current = current_fiscal_year()
+    return current.year if current else 0
+
+
+@capability_required("keyeval.view")
+def evaluation_list(request: HttpRequest) -> HttpResponse:
+    form = ListFilterForm(request.GET or None)
+    params = form.cleaned_data if form.is_valid() else {}
+    queryset = selectors.evaluations_filtered(request.user, params)
+    context = {"form": form, "page": paginate(request, queryset), "can_manage": request.user.can("keyeval.manage")}  # type: ignore[union-attr]
+    return render(request, "keyeval/list.html", context)
+
+
+def _save_form(request: HttpRequest, evaluation: Any) -> HttpResponse:
+    initial = None if evaluation else {"fiscal_year": _year(request) or None}
+    form = EvaluationForm(request.POST or None, instance=evaluation, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        projects = list(form.cleaned_data.get("projects") or [])
+        try:
+            if evaluation is None:
+                saved = services.evaluation_create(actor=request.user, data=form.service_data(), projects=projects)
+            else:
+                saved = services.evaluation_update(
+                    actor=request.user, evaluation=evaluation, data=form.service_data(), projects=projects
+                )
+        except NotFoundError as exc:
+            raise Http404 from exc
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "重点评价已保存")
+            return redirect("keyeval:detail", pk=saved.pk)
+    title = f"修改重点评价：{evaluation.title}" if evaluation else "新建重点绩效评价"
+    status = 400 if request.method == "POST" else 200
+    return render(request, "keyeval/form.html", {"form": form, "title": title, "evaluation": evaluation}, status=status)
+
+
+@capability_required("keyeval.manage")
+def evaluation_create(request: HttpRequest) -> HttpResponse:
+    return _save_form(request, None)
+
+
+@capability_required("keyeval.manage")
+def evaluation_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _save_form(request, selectors.evaluation_get(request.user, pk))
+
+
+@capability_required("keyeval.view")
+def evaluation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    ev = selectors.evaluation_get(request.user, pk)
+    user: Any = request.user
+    available = KEYEVAL_WORKFLOW.available(ev.status, user.active_membership.capabilities)
+    can_manage = user.can("keyeval.manage")
+    context = {
+        "evaluation": ev,
+        "actions": available,
+        "can_edit": can_manage and ev.status in EDITABLE_STATES,
+        "can_manage": can_manage,
+        "can_score": selectors.can_score(user, ev),
+        "summary": selectors.score_summary(ev) if can_manage or ev.status == "issued" else None,
+        "projects": selectors.evaluation_projects(ev),
+        "documents": selectors.evaluation_documents(ev),
+        "document_form": DocumentForm(),
+        "staff_form": StaffScorerForm(user=user) if can_manage else None,
+        "draw_form": ExpertDrawForm() if can_manage else None,
+        "scorers": selectors.scorers(ev),
+        "events": ev.events.select_related("actor")[:100],
+    }
+    return render(request, "keyeval/detail.html", context)
+
+
+@require_POST
+@capability_required("keyeval.view")
+def evaluation_transition(request: HttpRequest, pk: int) -> HttpResponse:
+    ev = selectors.evaluation_get(request.user, pk)
+    try:
+        services.evaluation_transition(
+            actor=request.user,
+            evaluation=ev,
+            action=request.POST.get("action", ""),
+            comment=request.POST.get("comment", ""),
+        )
+    except NotFoundError as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("keyeval:detail", pk=ev.pk)
+    messages.success(request, "操作成功")
+    return redirect("keyeval:detail", pk=ev.pk)
+
+
+@require_POST
+@capability_required("keyeval.view")
+def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    ev = selectors.evaluation_get(request.user, pk)
+    form = DocumentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "请选择文件类型和文件")
+        return redirect("keyeval:detail", pk=ev.pk)
+    try:
+        services.document_add(
+            actor=request.user, evaluation=ev, kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"]
+        )
+    except NotFoundError as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "文件已上传")
+    return redirect("keyeval:detail", pk=ev.pk)
+
+
+@capability_required("keyeval.view")
+def document_download(request: HttpRequest, pk: int, doc_pk: int) -> HttpResponse:
+    doc = selectors.document_get(request.user, pk, doc_pk)
+    try:
+        handle = doc.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    services.document_opened(actor=request.user, document=doc)
+    response = FileResponse(handle, as_attachment=True, filename=doc.original_name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response  # type: ignore[return-value]
+
+
+@require_POST
+@capability_required("keyeval.manage")
+def scorer_add(request: HttpRequest, pk: int) -> HttpResponse:
+    ev = selectors.evaluation_get(request.user, pk)
+    how = request.POST.get("how", "")
+    try:
+        if how == "staff":
+            form = StaffScorerForm(request.POST, user=request.user)
+            if not form.is_valid():
+                raise DomainError("请选择财政干部")
+            services.scorer_add_staff(actor=request.user, evaluation=ev, user=form.cleaned_data["user"])
+        elif how == "experts":
+            draw = ExpertDrawForm(request.POST)
+            if not draw.is_valid():
+                raise DomainError("请填写抽取人数（1至50名）")
+            services.scorers_draw_experts(
+                actor=request.user,
+                evaluation=ev,
+                field=draw.cleaned_data["field"],
+                size=draw.cleaned_data["size"],
+                seed=draw.cleaned_data["seed"],
+            )
+        elif how == "agency":
+            services.scorers_from_engagement(actor=request.user, evaluation=ev)
+        else:
+            raise DomainError("请选择评分人来源")
+    except NotFoundError as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "评分人已安排")
+    return redirect("keyeval:detail", pk=ev.pk)
+
+
+@capability_required("keyeval.score")
+def my_scoring(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "keyeval/my_scoring.html", {"page": paginate(request, selectors.my_assignments(request.user))}
+    )
+
+
+def _decimal(raw: str) -> Decimal | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    try:
+        value = Decimal(raw)
+    except InvalidOperation as exc:
+        raise DomainError("得分应为数字") from exc
+    if not value.is_finite():
+        raise DomainError("得分应为数字")
+    return value
+
+
+@capability_required("keyeval.score")
+def score_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+    scorer = selectors.assignment_get(request.user, pk)  # 404 unless assigned
+    ev = scorer.evaluation
+    leaves = selectors.all_leaves(ev)
+    existing = selectors.scorer_scores(scorer)
+    error = ""
+    if request.method == "POST":
+        try:
+            scores: dict[int, Decimal] = {}
+            evidence: dict[int, str] = {}
+            for leaf in leaves:
+                value = _decimal(request.POST.get(f"score_{leaf.row.pk}", ""))
+                if value is not None:
+                    scores[leaf.row.pk] = value
+                evidence[leaf.row.pk] = request.POST.get(f"evidence_{leaf.row.pk}", "")
+            services.score_submit(
+                actor=request.user,
+                evaluation=ev,
+                scores=scores,
+                evidence=evidence,
+                comment=request.POST.get("comment", ""),
+            )
+        except DomainError as exc:
+            error = exc.message
+        else:
+            messages.success(request, "评分已提交")
+            return redirect("keyeval:my_scoring")
+    rows = [
+        {
+            "node": leaf.row,
+            "score": request.POST.get(f"score_{leaf.row.pk}")
+            if request.method == "POST"
+            else (existing[leaf.row.pk].score if leaf.row.pk in existing else ""),
+            "evidence": request.POST.get(f"evidence_{leaf.row.pk}")
+            if request.method == "POST"
+            else (existing[leaf.row.pk].evidence if leaf.row.pk in existing else ""),
+        }
+        for leaf in leaves
+    ]
+    context = {
+        "scorer": scorer,
+        "evaluation": ev,
+        "rows": rows,
+        "error": error,
+        "can_submit": selectors.can_score(request.user, ev),
+    }
+    return render(request, "keyeval/score_sheet.html", context, status=400 if error else 200)
+
+
+@capability_required("keyeval.view")
+def report_docx(request: HttpRequest, pk: int) -> HttpResponse:
+    ev = selectors.evaluation_get(request.user, pk)
+    title = documents.report_title(ev)
+    filename = (_UNSAFE_IN_FILENAME.sub("_", documents.clean_text(title)).strip("_")[:80] or str(ev.pk)) + ".docx"
+    content = documents.evaluation_report_docx(ev)
+    audit.record(actor=request.user, event_type="keyeval.report_download", obj=ev, reason=filename)
+    response = HttpResponse(content, content_type=DOCX_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, filename) or "attachment"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@capability_required("keyeval.view")
+def statistics(request: HttpRequest) -> HttpResponse:
+    year = _year(request)
+    context = {
+        "year": year,
+        "years": selectors.year_choices(request.user),
+        "stats": selectors.statistics(request.user, year),
+    }
+    return render(request, "keyeval/statistics.html", context)
+
+
+@capability_required("keyeval.manage")
+def template_list(request: HttpRequest) -> HttpResponse:
+    templates = [(t, selectors.node_count(t)) for t in selectors.templates_visible(request.user)]
+    return render(request, "keyeval/templates.html", {"templates": templates})
+
+
+def _flatten(node: Any, depth: int) -> list[tuple[Any, int]]:
+    out = [(node, depth)]
+    for child in node.children:
+        out.extend(_flatten(child, depth + 1))
+    return out
+
+
+@capability_required("keyeval.manage")
+def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    template = selectors.template_get(request.user, pk)
+    error = ""
+    if request.method == "POST":
+        try:
+            weights: dict[int, Decimal] = {}
+            names: dict[int, str] = {}
+            for node in template.nodes.all():
+                value = _decimal(request.POST.get(f"weight_{node.pk}", ""))
+                if value is not None:
+                    weights[node.pk] = value
+                if f"name_{node.pk}" in request.POST:
+                    names[node.pk] = request.POST[f"name_{node.pk}"]
+            raw_year = request.POST.get("fiscal_year", "").strip()
+            year = int(raw_year) if raw_year.isdigit() else None
+            saved = services.template_update(
+                actor=request.user, template=template, weights=weights, names=names, fiscal_year=year
+            )
+        except DomainError as exc:
+            error = exc.message
+        else:
+            messages.success(request, f"已保存：{saved.name}")
+            return redirect("keyeval:template_edit", pk=saved.pk)
+    rows = [
+        {"node": node.row, "depth": depth}
+        for root in selectors.template_tree(template)
+        for node, depth in _flatten(root, 0)
+    ]
+    context = {"template": template, "rows": rows, "error": error, "region": request.user.active_membership.region}  # type: ignore[union-attr]
+    return render(request, "keyeval/template_edit.html", context, status=400 if error else 200)
