@@ -35,6 +35,33 @@ def _fresh_cache() -> Any:
     cache.clear()
 
 
+# Reference rows created by data migrations (rule sets, scoring templates, the indicator library, settings): live
+# server tests are transactional, and the flush after each one empties every table, so the next test on the same
+# worker would start without them (pytest-django #329, #1117: serialized_rollback does not survive live_server).
+# They are captured once per worker from the freshly migrated database, before any test can flush it (this
+# fixture is autouse and session-scoped, so it runs first), and tests/browser/conftest.py puts them back.
+SKIPPED_MODELS = {"core.auditevent", "core.auditchainhead"}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _reference_rows(django_db_setup: Any, django_db_blocker: Any) -> list[str]:
+    from django.apps import apps
+    from django.core import serializers
+
+    with django_db_blocker.unblock():
+        models = [
+            model
+            for model in apps.get_models()
+            if model.__module__.startswith("jixiao.") and model._meta.label_lower not in SKIPPED_MODELS
+        ]
+        ordered = serializers.sort_dependencies([(None, models)], allow_cycles=True)  # type: ignore[arg-type]
+        return [
+            serializers.serialize("json", model._default_manager.order_by("pk"))
+            for model in ordered
+            if model._default_manager.exists()
+        ]
+
+
 PERSONAS = [
     "performance",
     "budget",

@@ -52,6 +52,15 @@ def browser() -> Iterator[Any]:
         browser.close()
 
 
+@pytest.fixture(autouse=True)
+def _reference_data(_reference_rows: list[str], transactional_db: None) -> None:
+    from django.core import serializers
+
+    for blob in _reference_rows:
+        for obj in serializers.deserialize("json", blob):
+            obj.save()
+
+
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item: Any, call: Any) -> Any:
     report = yield
