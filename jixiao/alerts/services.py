@@ -338,7 +338,7 @@ def case_respond(
     if not explanation.strip():
         raise DomainError("请说明预警原因")
     with transaction.atomic():
-        locked = WarningCase.objects.select_for_update().select_related("project", "rule").get(pk=case.pk)
+        locked = WarningCase.objects.select_for_update(of=("self",)).select_related("project", "rule").get(pk=case.pk)
         if locked.status not in ANSWERABLE_STATES:
             raise ConflictError(f"预警处置当前状态为“{locked.get_status_display()}”，不能再说明")
         allowed = locked.rule.disposition_options or Option.values
@@ -364,7 +364,7 @@ def case_decide(*, actor: Any, case: WarningCase, option: str, amount_yuan: Deci
     if not WarningCase.objects.visible_to(actor).filter(pk=case.pk).exists():  # type: ignore[attr-defined]
         raise NotFoundError("预警处置不存在")
     with transaction.atomic():
-        locked = WarningCase.objects.select_for_update().select_related("project", "rule").get(pk=case.pk)
+        locked = WarningCase.objects.select_for_update(of=("self",)).select_related("project", "rule").get(pk=case.pk)
         if locked.status != CaseStatus.PROPOSED:
             raise ConflictError(f"预警处置当前状态为“{locked.get_status_display()}”，不能决定")
         amount = _check_amount(option, amount_yuan, locked.project, _executed(locked.project))
@@ -417,7 +417,7 @@ def escalate_overdue(*, today: date, region: Any | None = None) -> int:
     count = 0
     for pk in list(selectors.overdue_cases(today, region).values_list("pk", flat=True)):
         with transaction.atomic():
-            case = WarningCase.objects.select_for_update().select_related("project", "rule").get(pk=pk)
+            case = WarningCase.objects.select_for_update(of=("self",)).select_related("project", "rule").get(pk=pk)
             if case.status != CaseStatus.OPEN or case.due_date >= today:
                 continue
             case.status = CASE_WORKFLOW.get(case.status, ESCALATE).target

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
+from pathlib import PurePosixPath
 from typing import Any
 
 from django.core.validators import MinValueValidator
@@ -441,6 +443,12 @@ class ReEvaluationSampleQuerySet(models.QuerySet["ReEvaluationSample"]):
         return self.none()
 
 
+def result_file_path(instance: Any, filename: str) -> str:
+    # Never the uploaded name on disk: a generated name keeps paths safe and unguessable (SECURITY.md F06).
+    suffix = PurePosixPath(filename).suffix.lower()
+    return f"reeval/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
 class ReEvaluationSample(models.Model):
     """A drawn self-evaluation and its re-score (抽评总分 / 抽评结果 / 委托机构 / 结果文件)."""
 
@@ -468,7 +476,8 @@ class ReEvaluationSample(models.Model):
     gap = models.DecimalField(_("分差"), max_digits=7, decimal_places=2, null=True, blank=True)
     flagged = models.BooleanField(_("分差提示"), default=False)
     opinion = models.CharField(_("再评价意见"), max_length=2000, blank=True)
-    result_file = models.FileField(_("结果文件"), upload_to="reeval/%Y/", blank=True)
+    result_file = models.FileField(_("结果文件"), upload_to=result_file_path, max_length=200, blank=True)
+    result_file_name = models.CharField(_("结果文件名"), max_length=200, blank=True)
     scored_by = models.ForeignKey(
         "accounts.User", verbose_name=_("评分人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

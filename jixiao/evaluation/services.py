@@ -542,7 +542,9 @@ def selfeval_save(
     funds = _clean_funds(executed)
     with transaction.atomic():
         locked = (
-            SelfEvaluation.objects.select_for_update().select_related("department", "unit", "region").get(pk=record.pk)
+            SelfEvaluation.objects.select_for_update(of=("self",))
+            .select_related("department", "unit", "region")
+            .get(pk=record.pk)
         )
         if locked.status not in EDITABLE_STATES:
             raise ConflictError(f"自评当前状态为“{locked.get_status_display()}”，不能修改")
@@ -682,7 +684,9 @@ def selfeval_transition(
         raise DomainError("主管部门评分应在0到100之间")
     with transaction.atomic():
         locked = (
-            SelfEvaluation.objects.select_for_update().select_related("department", "unit", "region").get(pk=record.pk)
+            SelfEvaluation.objects.select_for_update(of=("self",))
+            .select_related("department", "unit", "region")
+            .get(pk=record.pk)
         )
         if locked.status != transition.source:
             raise ConflictError("自评状态已变化，请刷新后重试")

@@ -87,9 +87,8 @@ def flag_record(record_id: int, code: str, severity: str, message: str) -> None:
     record.save(update_fields=["flags", "error_count", "warn_count", "updated_at"])
 
 
-def _check_upload(upload: UploadedFile | None) -> None:
-    if upload is not None:
-        check_upload(upload, allowed=RESULT_EXTENSIONS)
+def _check_upload(upload: UploadedFile | None) -> str:
+    return check_upload(upload, allowed=RESULT_EXTENSIONS) if upload is not None else ""
 
 
 # ---- 再评价 batches --------------------------------------------------------------------------------------------------
@@ -318,6 +317,15 @@ def rule_text(batch: ReEvaluationBatch) -> str:
     return "；".join(parts) + "。"
 
 
+def sample_result_opened(*, actor: Any, sample: ReEvaluationSample) -> None:
+    audit.record(
+        actor=actor,
+        event_type="evaluation.reeval_file_download",
+        obj=sample,
+        changes={"file": sample.result_file_name},
+    )
+
+
 def sample_assign(*, actor: Any, batch: ReEvaluationBatch, sample_ids: list[int], agency: Agency | None) -> int:
     """Assign samples to a third-party agency (or back to the performance section with None)."""
     require(actor, "evaluation.reevaluate")
@@ -368,10 +376,14 @@ def sample_rescore(
     require(actor, "evaluation.rescore")
     if not ReEvaluationSample.objects.visible_to(actor).filter(pk=sample.pk).exists():
         raise NotFoundError("样本不存在")
-    _check_upload(upload)
+    file_name = _check_upload(upload)
     comments = comments or {}
     with transaction.atomic():
-        locked = ReEvaluationSample.objects.select_for_update().select_related("batch", "self_eval").get(pk=sample.pk)
+        locked = (
+            ReEvaluationSample.objects.select_for_update(of=("self",))
+            .select_related("batch", "self_eval")
+            .get(pk=sample.pk)
+        )
         if locked.batch.status != ReEvaluationBatch.Status.DRAWN:
             raise ConflictError("批次已完成，不能再评分")
         if getattr(actor.active_membership, "role", "") != "agency" and locked.agency_id:
@@ -398,6 +410,7 @@ def sample_rescore(
         locked.opinion = (opinion or "").strip()[:2000]
         if upload is not None:
             locked.result_file = upload
+            locked.result_file_name = file_name
         locked.scored_by = actor
         locked.scored_at = timezone.now()
         locked.save()
@@ -636,7 +649,7 @@ def item_record(
     if finding != AuthenticityItem.Finding.CONFIRMED and not evidence_note:
         raise DomainError("核查结论不是“属实”时须说明问题")
     with transaction.atomic():
-        locked = AuthenticityItem.objects.select_for_update().select_related("check_batch").get(pk=item.pk)
+        locked = AuthenticityItem.objects.select_for_update(of=("self",)).select_related("check_batch").get(pk=item.pk)
         if locked.check_batch.status != AuthenticityCheck.Status.CHECKING:
             raise ConflictError("核查已完成，不能修改")
         before = locked.finding

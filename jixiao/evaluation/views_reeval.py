@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
@@ -199,6 +200,23 @@ def sample_detail(request: HttpRequest, pk: int) -> HttpResponse:
     status = 400 if request.method == "POST" else 200
     context = {"sample": sample, "form": form, "error": error, "posted": request.POST if error else None}
     return render(request, "evaluation/reeval_sample.html", context, status=status)
+
+
+@capability_required("evaluation.rescore")
+def sample_result_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """The uploaded result file of a sample, to those who may see the sample (404 otherwise), audited."""
+    sample = get_object_or_404(ReEvaluationSample.objects.visible_to(request.user), pk=pk)
+    if not sample.result_file:
+        raise Http404
+    try:
+        handle = sample.result_file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    svc.sample_result_opened(actor=request.user, sample=sample)
+    name = sample.result_file_name or f"再评价结果{PurePosixPath(sample.result_file.name).suffix}"
+    response = FileResponse(handle, as_attachment=True, filename=name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response  # type: ignore[return-value]  # a streamed file is still a response
 
 
 # ---- 真实性核查 ------------------------------------------------------------------------------------------------------

@@ -299,7 +299,7 @@ def evaluation_transition(*, actor: Any, evaluation: KeyEvaluation, action: str,
     if transition.needs_comment and not comment:
         raise DomainError("请填写意见")
     with transaction.atomic():
-        ev = KeyEvaluation.objects.select_for_update().select_related("template").get(pk=evaluation.pk)
+        ev = KeyEvaluation.objects.select_for_update(of=("self",)).select_related("template").get(pk=evaluation.pk)
         if ev.status != transition.source:
             raise ConflictError("重点评价状态已变化，请刷新后重试")
         if action == "respond" and not _responder_allowed(actor, ev):
@@ -389,7 +389,7 @@ def document_opened(*, actor: Any, document: KeyEvalDocument) -> None:
 def _for_scoring_setup(actor: Any, evaluation: KeyEvaluation) -> KeyEvaluation:
     require(actor, "keyeval.manage")
     _visible(actor, evaluation)
-    ev = KeyEvaluation.objects.select_for_update().select_related("engagement").get(pk=evaluation.pk)
+    ev = KeyEvaluation.objects.select_for_update(of=("self",)).select_related("engagement").get(pk=evaluation.pk)
     if ev.status not in SCORING_STATES and ev.status not in (KeyEvalStatus.PLANNED, KeyEvalStatus.NOTIFIED):
         raise ConflictError("评价已形成报告，不能再调整评分人")
     return ev
@@ -488,7 +488,7 @@ def score_submit(
     require(actor, "keyeval.score")
     scorer = selectors.assignment_get(actor, evaluation.pk)  # 404 for anyone not assigned
     with transaction.atomic():
-        ev = KeyEvaluation.objects.select_for_update().select_related("template").get(pk=evaluation.pk)
+        ev = KeyEvaluation.objects.select_for_update(of=("self",)).select_related("template").get(pk=evaluation.pk)
         if ev.status not in SCORING_STATES:
             raise ConflictError("该评价当前不在评分阶段")
         leaf_nodes = [leaf.row for leaf in leaves(selectors.template_tree(ev.template))]

@@ -200,7 +200,7 @@ def task_issue(*, actor: Any, task: MonitoringTask) -> int:
     require(actor, "monitoring.manage")
     _visible_task(actor, task)
     with transaction.atomic():
-        locked = MonitoringTask.objects.select_for_update().select_related("region").get(pk=task.pk)
+        locked = MonitoringTask.objects.select_for_update(of=("self",)).select_related("region").get(pk=task.pk)
         if locked.status != TaskStatus.DRAFT:
             raise ConflictError("只有草稿状态的监控任务可以下达")
         settings_row = selectors.settings_for(locked.region, locked.fiscal_year)
@@ -573,7 +573,7 @@ def record_save(
     require(actor, "monitoring.fill")
     _visible_record(actor, record)
     with transaction.atomic():
-        locked = MonitoringRecord.objects.select_for_update().select_related("task").get(pk=record.pk)
+        locked = MonitoringRecord.objects.select_for_update(of=("self",)).select_related("task").get(pk=record.pk)
         if locked.status not in EDITABLE_STATES:
             raise ConflictError(f"监控表当前状态为“{locked.get_status_display()}”，不能修改")
         if locked.task.status != TaskStatus.ISSUED:
@@ -671,7 +671,9 @@ def record_transition(*, actor: Any, record: MonitoringRecord, action: str, comm
     if len(comment) > 2000:
         raise DomainError("意见不能超过2000字")
     with transaction.atomic():
-        locked = MonitoringRecord.objects.select_for_update().select_related("task", "region").get(pk=record.pk)
+        locked = (
+            MonitoringRecord.objects.select_for_update(of=("self",)).select_related("task", "region").get(pk=record.pk)
+        )
         if locked.status != transition.source:
             raise ConflictError("监控表状态已变化，请刷新后重试")
         if locked.task.status != TaskStatus.ISSUED:

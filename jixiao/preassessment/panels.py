@@ -208,7 +208,9 @@ def _in_review(actor: Any, assessment: PreAssessment) -> PreAssessment:
     require(actor, "preassessment.conclude")
     if not PreAssessment.objects.visible_to(actor).filter(pk=assessment.pk).exists():
         raise NotFoundError("评估申报不存在")
-    locked = PreAssessment.objects.select_for_update().select_related("project__region").get(pk=assessment.pk)
+    locked = (
+        PreAssessment.objects.select_for_update(of=("self",)).select_related("project__region").get(pk=assessment.pk)
+    )
     if locked.status != PreAssessmentStatus.FIN_REVIEW:
         raise ConflictError("只有待绩效股评审的评估申报才能组织专家评审")
     return locked

@@ -111,7 +111,7 @@ def preassessment_update(*, actor: Any, assessment: PreAssessment, data: dict[st
     _visible(actor, assessment)
     cleaned = _clean_data(data)
     with transaction.atomic():
-        locked = PreAssessment.objects.select_for_update().select_related("project").get(pk=assessment.pk)
+        locked = PreAssessment.objects.select_for_update(of=("self",)).select_related("project").get(pk=assessment.pk)
         if locked.status not in EDITABLE_STATES:
             raise ConflictError(f"评估申报当前状态为“{locked.get_status_display()}”，不能修改")
         if locked.project.is_policy:
@@ -221,7 +221,11 @@ def preassessment_conclude(
         raise DomainError("评审总分应在0到100之间")
     override_reason = override_reason.strip()
     with transaction.atomic():
-        locked = PreAssessment.objects.select_for_update().select_related("project__region").get(pk=assessment.pk)
+        locked = (
+            PreAssessment.objects.select_for_update(of=("self",))
+            .select_related("project__region")
+            .get(pk=assessment.pk)
+        )
         if locked.status != transition.source:
             raise ConflictError("评估申报状态已变化，请刷新后重试")
         rule = selectors.rule_for(locked.project.region, locked.fiscal_year)

@@ -101,7 +101,7 @@ def _own_assignment(actor: Any, assignment: PanelAssignment) -> PanelAssignment:
         raise NotFoundError("会审任务不存在")
     _visible(actor, assignment.target)
     _locked_target(assignment.target_id)
-    return PanelAssignment.objects.select_for_update().select_related("target").get(pk=assignment.pk)
+    return PanelAssignment.objects.select_for_update(of=("self",)).select_related("target").get(pk=assignment.pk)
 
 
 def panel_submit(*, actor: Any, assignment: PanelAssignment, conclusion: str, opinion: str) -> PanelAssignment:

@@ -295,4 +295,10 @@ def test_result_file_upload(world: World, settings: Any, tmp_path: Any) -> None:
     done = services_reeval.sample_rescore(
         actor=perf, sample=sample, scores=_scores(sample), upload=SimpleUploadedFile("结果.pdf", b"%PDF-1.4")
     )
-    assert done.result_file.name.endswith(".pdf")
+    assert done.result_file.name.endswith(".pdf") and "结果" not in done.result_file.name  # generated name on disk
+    assert done.result_file_name == "结果.pdf"
+    response = world.login("performance").get(f"/evaluation/reeval/samples/{sample.pk}/result/")
+    assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"%PDF")
+    assert "attachment" in response["Content-Disposition"]
+    assert AuditEvent.objects.filter(event_type="evaluation.reeval_file_download").count() == 1
+    assert world.login("unit_user").get(f"/evaluation/reeval/samples/{sample.pk}/result/").status_code in (403, 404)
