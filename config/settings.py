@@ -55,6 +55,14 @@ INSTALLED_APPS = [
     "jixiao.alerts",
     "jixiao.evaluation",
     "jixiao.keyeval",
+    "jixiao.documents",
+    "jixiao.training",
+    "jixiao.rectification",
+    "jixiao.results",
+    "jixiao.disclosure",
+    "jixiao.appraisals",
+    "jixiao.bulletins",
+    "jixiao.reports",
     "jixiao.demo",
 ]
 

@@ -14,6 +14,14 @@ urlpatterns = [
     path("alerts/", include("jixiao.alerts.urls")),
     path("evaluation/", include("jixiao.evaluation.urls")),
     path("keyeval/", include("jixiao.keyeval.urls")),
+    path("documents/", include("jixiao.documents.urls")),
+    path("training/", include("jixiao.training.urls")),
+    path("rectification/", include("jixiao.rectification.urls")),
+    path("results/", include("jixiao.results.urls")),
+    path("disclosure/", include("jixiao.disclosure.urls")),
+    path("appraisals/", include("jixiao.appraisals.urls")),
+    path("bulletins/", include("jixiao.bulletins.urls")),
+    path("reports/", include("jixiao.reports.urls")),
     path("api/v1/", include(("config.api_urls", "api"))),
 ]
 

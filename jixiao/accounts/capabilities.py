@@ -224,3 +224,51 @@ KEYEVAL_CAPABILITIES: dict[str, set[str]] = {
 }
 for _role, _caps in KEYEVAL_CAPABILITIES.items():
     ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | _caps
+
+
+# documents (issue 7): filled in by that stage.
+DOCUMENTS_CAPABILITIES: dict[str, set[str]] = {}
+for _role, _caps in DOCUMENTS_CAPABILITIES.items():
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | _caps
+
+
+# training (issue 7): filled in by that stage.
+TRAINING_CAPABILITIES: dict[str, set[str]] = {}
+for _role, _caps in TRAINING_CAPABILITIES.items():
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | _caps
+
+
+# rectification (issue 7): filled in by that stage.
+RECTIFICATION_CAPABILITIES: dict[str, set[str]] = {}
+for _role, _caps in RECTIFICATION_CAPABILITIES.items():
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | _caps
+
+
+# results (issue 7): filled in by that stage.
+RESULTS_CAPABILITIES: dict[str, set[str]] = {}
+for _role, _caps in RESULTS_CAPABILITIES.items():
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | _caps
+
+
+# disclosure (issue 7): filled in by that stage.
+DISCLOSURE_CAPABILITIES: dict[str, set[str]] = {}
+for _role, _caps in DISCLOSURE_CAPABILITIES.items():
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | _caps
+
+
+# appraisals (issue 7): filled in by that stage.
+APPRAISALS_CAPABILITIES: dict[str, set[str]] = {}
+for _role, _caps in APPRAISALS_CAPABILITIES.items():
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | _caps
+
+
+# bulletins (issue 7): filled in by that stage.
+BULLETINS_CAPABILITIES: dict[str, set[str]] = {}
+for _role, _caps in BULLETINS_CAPABILITIES.items():
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | _caps
+
+
+# reports (issue 7): filled in by that stage.
+REPORTS_CAPABILITIES: dict[str, set[str]] = {}
+for _role, _caps in REPORTS_CAPABILITIES.items():
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | _caps

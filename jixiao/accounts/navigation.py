@@ -119,8 +119,12 @@ MENU: tuple[MenuGroup, ...] = (
             MenuItem("评价指标体系", "keyeval:templates", "keyeval.manage"),
         ),
     ),
-    MenuGroup("结果应用", "bi-arrow-repeat", (_stage("结果应用与整改", "results"),)),
-    MenuGroup("信息公开与考核", "bi-megaphone", (_stage("信息公开", "disclosure"), _stage("绩效考核", "appraisals"))),
+    # Issue 7 groups: each stage replaces its placeholder with its own items.
+    MenuGroup("结果应用", "bi-arrow-repeat", (_stage("结果应用", "results"),)),
+    MenuGroup("问题整改", "bi-tools", (_stage("问题整改", "rectification"),)),
+    MenuGroup("文书与通报", "bi-file-earmark-text", (_stage("文书与通报", "documents"),)),
+    MenuGroup("信息公开", "bi-megaphone", (_stage("信息公开", "disclosure"),)),
+    MenuGroup("绩效考核与培训", "bi-trophy", (_stage("绩效考核", "appraisals"),)),
     MenuGroup("统计分析", "bi-bar-chart", (_stage("统计报表", "reports"),)),
     MenuGroup(
         "基础信息",

@@ -23,15 +23,23 @@ from jixiao.accounts.demo_logins import DEMO_PASSWORD, DEMO_USERS
 from jixiao.accounts.models import Membership, User
 from jixiao.demo import names
 from jixiao.demo.alerts import seed_alerts
+from jixiao.demo.appraisals import seed_appraisals
+from jixiao.demo.bulletins import seed_bulletins
+from jixiao.demo.disclosure import seed_disclosure
+from jixiao.demo.documents import seed_documents
 from jixiao.demo.evaluation import seed_selfevaluations
 from jixiao.demo.execution import seed_payments
 from jixiao.demo.experts import seed_experts
 from jixiao.demo.keyeval import seed_keyeval
 from jixiao.demo.monitoring import seed_monitoring
 from jixiao.demo.names import DeptSpec, T
+from jixiao.demo.rectification import seed_rectification
+from jixiao.demo.reports import seed_reports
 from jixiao.demo.reset import DemoDataError, reset_demo
+from jixiao.demo.results import seed_results
 from jixiao.demo.security import relax_second_factor_for_demo
 from jixiao.demo.targets import seed_targets
+from jixiao.demo.training import seed_training
 from jixiao.organizations.models import BudgetUnit, Department, FinanceSection, FiscalRegion, FiscalYear
 from jixiao.projects.models import Project, ProjectEvent, ProjectStatus
 
@@ -209,6 +217,15 @@ class _Builder:
         seed_alerts(county, CURRENT_YEAR)
         seed_selfevaluations(self.rng, county, CURRENT_YEAR)
         seed_keyeval(self.rng, county, CURRENT_YEAR)
+        # Closing the loop (issue 7): documents and training first, then the stages that read them.
+        seed_documents(self.rng, county, CURRENT_YEAR)
+        seed_training(self.rng, county, CURRENT_YEAR)
+        seed_rectification(self.rng, county, CURRENT_YEAR)
+        seed_results(self.rng, county, CURRENT_YEAR)
+        seed_disclosure(self.rng, county, CURRENT_YEAR)
+        seed_appraisals(self.rng, county, CURRENT_YEAR)
+        seed_bulletins(self.rng, county, CURRENT_YEAR)
+        seed_reports(self.rng, county, CURRENT_YEAR)
         return self.summary
 
     # -- organisations

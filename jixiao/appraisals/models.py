@@ -1,0 +1,3 @@
+"""绩效考核 models."""
+
+from __future__ import annotations

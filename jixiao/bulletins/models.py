@@ -1,0 +1,3 @@
+"""通报 models."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""信息公开 models."""
+
+from __future__ import annotations

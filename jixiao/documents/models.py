@@ -1,0 +1,3 @@
+"""文书管理 models."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""问题整改 models."""
+
+from __future__ import annotations

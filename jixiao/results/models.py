@@ -1,0 +1,3 @@
+"""结果应用 models."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""培训管理 models."""
+
+from __future__ import annotations
