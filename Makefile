@@ -8,7 +8,7 @@ DEMO_ENV := JIXIAO_DEMO=1
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test lint test-sqlite test-postgres test-browser seed clean-demo docs
+.PHONY: setup run test lint test-sqlite test-postgres test-browser seed clean-demo docs audit-deps
 
 ## setup: install Python deps into .venv, npm assets into node_modules, apply migrations (idempotent)
 setup: $(VENV)/.installed node_modules/.installed
@@ -46,6 +46,12 @@ lint: $(VENV)/.installed
 	$(PY) scripts/check_patterns.py
 	JIXIAO_TESTING=1 $(PY) manage.py makemigrations --check --dry-run -v 0
 
+## audit-deps: pip-audit of requirements.txt against the PyPI/OSV advisory database (needs internet; not part of
+## `make test`: an offline CI machine cannot reach the advisories; see docs/security.md, checklist H03)
+audit-deps: $(VENV)/.installed
+	$(PIP) install -q pip-audit
+	$(VENV)/bin/pip-audit --strict -r requirements.txt
+
 ## test: the whole suite: lint, SQLite (incl. Playwright browser tests), and PostgreSQL when configured
 test: setup lint test-sqlite test-postgres
 
@@ -69,3 +75,9 @@ test-browser:
 ## docs: regenerate docs/workflows.md from the workflow tables
 docs:
 	JIXIAO_TESTING=1 $(PY) manage.py workflow_docs > docs/workflows.md
+
+## bench: issue 8 benchmark suite (bench/run.py): county scale on SQLite; `make bench SCALE=province` on a local PostgreSQL
+SCALE ?= county
+.PHONY: bench
+bench: $(VENV)/.installed
+	$(DEMO_ENV) nice -n 10 $(PY) bench/run.py --scale $(SCALE) $(BENCH_ARGS)

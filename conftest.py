@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.test import Client
 
@@ -29,10 +30,16 @@ from jixiao.projects.tests.factories import ProjectFactory
 
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> Any:
-    """Each test starts with an empty cache (the security policy is cached), as its database starts clean."""
+    """Each test starts with an empty cache (the security policy is cached), as its database starts clean.
+
+    Django also caches content type ids per process; a browser test's flush deletes the rows behind them, so a
+    generic link written later (documents, disclosure, findings, signatures) would point at a missing row.
+    """
     cache.clear()
+    ContentType.objects.clear_cache()
     yield
     cache.clear()
+    ContentType.objects.clear_cache()
 
 
 # Reference rows created by data migrations (rule sets, scoring templates, the indicator library, settings): live

@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "jixiao.core.middleware.RequestContextMiddleware",
+    "jixiao.core.ratelimit.RateLimitMiddleware",
     "jixiao.accounts.middleware.ActiveMembershipMiddleware",
     "jixiao.accounts.middleware.SessionPolicyMiddleware",
     "jixiao.accounts.middleware.ForcePasswordChangeMiddleware",
@@ -205,6 +206,18 @@ if JIXIAO_AUDIT_KEY:
     from jixiao.core.audit_chain import parse_audit_keys
 
     parse_audit_keys(JIXIAO_AUDIT_KEY)
+# Rate limits (jixiao.core.ratelimit): "count/seconds" per scope; an empty value switches that scope off. Under
+# pytest the limits are high so tests that log in or export many times are not throttled; the rate-limit tests set
+# their own (tests/security/test_rate_limits.py).
+JIXIAO_RATE_LIMIT_ENABLED = env_bool("JIXIAO_RATE_LIMIT_ENABLED", True)
+JIXIAO_RATE_LIMITS = {
+    "login_ip": env_str("JIXIAO_RATE_LOGIN_IP", "1000/60" if TESTING else "30/60"),
+    "login_user": env_str("JIXIAO_RATE_LOGIN_USER", "1000/60" if TESTING else "10/60"),
+    "import": env_str("JIXIAO_RATE_IMPORT", "1000/600" if TESTING else "20/600"),
+    "export": env_str("JIXIAO_RATE_EXPORT", "1000/600" if TESTING else "60/600"),
+}
+# Antivirus scan of uploads (jixiao.core.uploads): the clamd unix socket; unset = no scanner (a warning is logged).
+JIXIAO_CLAMD_SOCKET = env_str("JIXIAO_CLAMD_SOCKET", "")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -248,6 +261,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The API description is for signed-in users only (found by the authorization matrix, checklist C11).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }
 
 LOGGING = {

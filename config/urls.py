@@ -19,6 +19,7 @@ urlpatterns = [
     path("rectification/", include("jixiao.rectification.urls")),
     path("results/", include("jixiao.results.urls")),
     path("disclosure/", include("jixiao.disclosure.urls")),
+    path("public/", include("jixiao.disclosure.public_urls")),
     path("appraisals/", include("jixiao.appraisals.urls")),
     path("bulletins/", include("jixiao.bulletins.urls")),
     path("reports/", include("jixiao.reports.urls")),

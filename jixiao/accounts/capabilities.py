@@ -34,7 +34,7 @@ READ_PROJECTS = {"project.view", "project.export"}
 # The indicator library is public knowledge inside the bureau: every business role may read it.
 READ_INDICATORS = {"indicator.view", "indicator.export"}
 READ_TARGETS = {"target.view", "target.export"}
-BUSINESS_READ = READ_ORG | READ_PROJECTS | READ_INDICATORS | READ_TARGETS | {"stage.view"}
+BUSINESS_READ = READ_ORG | READ_PROJECTS | READ_INDICATORS | READ_TARGETS
 ENTRY = {"project.create", "project.edit", "project.submit", "project.import", "indicator.propose"} | {
     "target.edit",
     "target.submit",
@@ -59,8 +59,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.DEPT_ADMIN: frozenset(BUSINESS_READ | ENTRY | {"project.review_dept", "target.review_dept", "target.comment"}),
     Role.UNIT_USER: frozenset(BUSINESS_READ | ENTRY),
     # Experts see only the targets they are drawn onto a panel for (targets.models.TargetQuerySet).
-    Role.EXPERT: frozenset({"stage.view", "indicator.view", "target.view", "target.panel_review"}),
-    Role.AGENCY: frozenset({"stage.view", "indicator.view"}),
+    Role.EXPERT: frozenset({"indicator.view", "target.view", "target.panel_review"}),
+    Role.AGENCY: frozenset({"indicator.view"}),
     Role.LEADER: frozenset(BUSINESS_READ),
     Role.OVERSIGHT: frozenset(BUSINESS_READ | {"target.panel_review"}),
     # 三员: no business data at all (SECURITY.md §1.3).
@@ -226,49 +226,126 @@ for _role, _caps in KEYEVAL_CAPABILITIES.items():
     ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | _caps
 
 
-# documents (issue 7): filled in by that stage.
-DOCUMENTS_CAPABILITIES: dict[str, set[str]] = {}
+# 文书 (DOMAIN.md §2.5, §6.10): the performance and business sections draft and issue (the performance section also
+# edits templates and 文号 series); departments and units receive, sign and answer what is addressed to them.
+DOCUMENTS_CAPABILITIES: dict[str, set[str]] = {
+    Role.PERFORMANCE: {"documents.view", "documents.draft", "documents.issue", "documents.configure"},
+    Role.BUSINESS: {"documents.view", "documents.draft", "documents.issue"},
+    Role.BUDGET: {"documents.view"},
+    Role.DEPT_ADMIN: {"documents.view", "documents.receive"},
+    Role.UNIT_USER: {"documents.view", "documents.receive"},
+    Role.LEADER: {"documents.view"},
+    Role.OVERSIGHT: {"documents.view"},
+}
 for _role, _caps in DOCUMENTS_CAPABILITIES.items():
     ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | _caps
 
 
-# training (issue 7): filled in by that stage.
-TRAINING_CAPABILITIES: dict[str, set[str]] = {}
+# training (issue 7): 培训 records are kept by the performance section; leaders and oversight read them.
+TRAINING_CAPABILITIES: dict[str, set[str]] = {
+    Role.PERFORMANCE: {"training.view", "training.manage"},
+    Role.BUDGET: {"training.view"},
+    Role.LEADER: {"training.view"},
+    Role.OVERSIGHT: {"training.view"},
+}
 for _role, _caps in TRAINING_CAPABILITIES.items():
     ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | _caps
 
 
-# rectification (issue 7): filled in by that stage.
-RECTIFICATION_CAPABILITIES: dict[str, set[str]] = {}
+# 问题整改 (DOMAIN.md §2.5, §6.10): the performance and business sections turn problems into findings, issue notices
+# and review feedback (the business section for its 对口 departments); departments and units answer; finance runs the
+# overdue sweep; leaders and oversight read.
+RECTIFICATION_CAPABILITIES: dict[str, set[str]] = {
+    Role.PERFORMANCE: {
+        "rectification.view",
+        "rectification.manage",
+        "rectification.review",
+        "rectification.sweep",
+        "rectification.configure",
+    },
+    Role.BUSINESS: {"rectification.view", "rectification.manage", "rectification.review"},
+    Role.BUDGET: {"rectification.view"},
+    Role.DEPT_ADMIN: {"rectification.view", "rectification.respond"},
+    Role.UNIT_USER: {"rectification.view", "rectification.respond"},
+    Role.LEADER: {"rectification.view"},
+    Role.OVERSIGHT: {"rectification.view"},
+}
 for _role, _caps in RECTIFICATION_CAPABILITIES.items():
     ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | _caps
 
 
-# results (issue 7): filled in by that stage.
-RESULTS_CAPABILITIES: dict[str, set[str]] = {}
+# 结果应用 (issue 7, DOMAIN.md §2.5, §6.10): the performance section keeps the rules and generates the proposals,
+# the budget section decides; business sections, departments and units read their own; leaders and oversight read.
+RESULTS_CAPABILITIES: dict[str, set[str]] = {
+    Role.PERFORMANCE: {"results.view", "results.configure", "results.generate", "results.export"},
+    Role.BUDGET: {"results.view", "results.decide", "results.generate", "results.export"},
+    Role.BUSINESS: {"results.view", "results.export"},
+    Role.DEPT_ADMIN: {"results.view"},
+    Role.UNIT_USER: {"results.view"},
+    Role.LEADER: {"results.view", "results.export"},
+    Role.OVERSIGHT: {"results.view", "results.export"},
+}
 for _role, _caps in RESULTS_CAPABILITIES.items():
     ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | _caps
 
 
-# disclosure (issue 7): filled in by that stage.
-DISCLOSURE_CAPABILITIES: dict[str, set[str]] = {}
+# 信息公开 (issue 7, DOMAIN.md §2.6, §6.10): departments and units propose their items (or ask for an exemption);
+# the performance section generates the year's items, reviews, publishes and withdraws; others read.
+DISCLOSURE_CAPABILITIES: dict[str, set[str]] = {
+    Role.PERFORMANCE: {"disclosure.view", "disclosure.propose", "disclosure.review", "disclosure.generate"},
+    Role.BUDGET: {"disclosure.view"},
+    Role.BUSINESS: {"disclosure.view"},
+    Role.DEPT_ADMIN: {"disclosure.view", "disclosure.propose"},
+    Role.UNIT_USER: {"disclosure.view", "disclosure.propose"},
+    Role.LEADER: {"disclosure.view"},
+    Role.OVERSIGHT: {"disclosure.view"},
+}
 for _role, _caps in DISCLOSURE_CAPABILITIES.items():
     ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | _caps
 
 
-# appraisals (issue 7): filled in by that stage.
-APPRAISALS_CAPABILITIES: dict[str, set[str]] = {}
+# appraisals (issue 7, DOMAIN.md §6.10): examinees self-score, business sections score their items, the
+# performance section configures templates, scores finally, ranks and issues outcomes.
+APPRAISALS_CAPABILITIES: dict[str, set[str]] = {
+    Role.PERFORMANCE: {
+        "appraisal.view",
+        "appraisal.manage",
+        "appraisal.self_score",
+        "appraisal.section_score",
+        "appraisal.final",
+    },
+    Role.BUDGET: {"appraisal.view"},
+    Role.BUSINESS: {"appraisal.view", "appraisal.section_score"},
+    Role.DEPT_ADMIN: {"appraisal.view", "appraisal.self_score"},
+    Role.LEADER: {"appraisal.view"},
+    Role.OVERSIGHT: {"appraisal.view"},
+}
 for _role, _caps in APPRAISALS_CAPABILITIES.items():
     ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | _caps
 
 
-# bulletins (issue 7): filled in by that stage.
-BULLETINS_CAPABILITIES: dict[str, set[str]] = {}
+# 通报 (DOMAIN.md §2.5): the performance section generates, edits and issues bulletins; finance staff and read-only
+# roles read them (departments and units receive the issued 通报 as a document).
+BULLETINS_CAPABILITIES: dict[str, set[str]] = {
+    Role.PERFORMANCE: {"bulletins.view", "bulletins.manage"},
+    Role.BUDGET: {"bulletins.view"},
+    Role.BUSINESS: {"bulletins.view"},
+    Role.LEADER: {"bulletins.view"},
+    Role.OVERSIGHT: {"bulletins.view"},
+}
 for _role, _caps in BULLETINS_CAPABILITIES.items():
     ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | _caps
 
 
-# reports (issue 7): filled in by that stage.
-REPORTS_CAPABILITIES: dict[str, set[str]] = {}
+# 统计分析 (issue 7): the dashboard is read by leaders, the bureau's sections, oversight and (scoped to their own
+# rows) departments; the annual work summary is written by the performance section and read at region level.
+REPORTS_CAPABILITIES: dict[str, set[str]] = {
+    Role.PERFORMANCE: {"reports.view", "reports.view_annual", "reports.annual"},
+    Role.BUDGET: {"reports.view", "reports.view_annual"},
+    Role.BUSINESS: {"reports.view"},
+    Role.DEPT_ADMIN: {"reports.view"},
+    Role.LEADER: {"reports.view", "reports.view_annual"},
+    Role.OVERSIGHT: {"reports.view", "reports.view_annual"},
+}
 for _role, _caps in REPORTS_CAPABILITIES.items():
     ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | _caps

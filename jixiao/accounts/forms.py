@@ -95,9 +95,18 @@ class SecurityPolicyForm(forms.ModelForm):
             "totp_required_finance",
         ]
 
+    # Optimistic locking: the policy as it was when the page was opened; a save over a newer one is a conflict.
+    loaded_at = forms.CharField(widget=forms.HiddenInput, required=False)
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.updated_at:
+            self.initial["loaded_at"] = self.instance.updated_at.isoformat()
         bootstrapify(self)
+
+    @property
+    def service_data(self) -> dict[str, Any]:
+        return {k: v for k, v in self.cleaned_data.items() if k != "loaded_at"}
 
 
 class TOTPCodeForm(forms.Form):

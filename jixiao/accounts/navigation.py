@@ -1,4 +1,4 @@
-"""The left menu, by lifecycle stage. Stages not built yet point at a clearly marked placeholder page."""
+"""The left menu, by lifecycle stage; each entry shows only to roles with its capability."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ class MenuItem:
     url_name: str
     capability: str | None = None
     args: tuple[Any, ...] = ()
-    placeholder: bool = False
 
 
 @dataclass(frozen=True)
@@ -22,10 +21,6 @@ class MenuGroup:
     label: str
     icon: str
     items: tuple[MenuItem, ...] = field(default_factory=tuple)
-
-
-def _stage(label: str, slug: str) -> MenuItem:
-    return MenuItem(label, "core:stage", "stage.view", (slug,), placeholder=True)
 
 
 MENU: tuple[MenuGroup, ...] = (
@@ -119,13 +114,66 @@ MENU: tuple[MenuGroup, ...] = (
             MenuItem("评价指标体系", "keyeval:templates", "keyeval.manage"),
         ),
     ),
-    # Issue 7 groups: each stage replaces its placeholder with its own items.
-    MenuGroup("结果应用", "bi-arrow-repeat", (_stage("结果应用", "results"),)),
-    MenuGroup("问题整改", "bi-tools", (_stage("问题整改", "rectification"),)),
-    MenuGroup("文书与通报", "bi-file-earmark-text", (_stage("文书与通报", "documents"),)),
-    MenuGroup("信息公开", "bi-megaphone", (_stage("信息公开", "disclosure"),)),
-    MenuGroup("绩效考核与培训", "bi-trophy", (_stage("绩效考核", "appraisals"),)),
-    MenuGroup("统计分析", "bi-bar-chart", (_stage("统计报表", "reports"),)),
+    MenuGroup(
+        "结果应用",
+        "bi-arrow-repeat",
+        (
+            MenuItem("结果应用建议", "results:list", "results.view"),
+            MenuItem("四挂钩统计", "results:links", "results.view"),
+            MenuItem("结果应用规则", "results:rules", "results.configure"),
+        ),
+    ),
+    MenuGroup(
+        "问题整改",
+        "bi-tools",
+        (
+            MenuItem("整改事项", "rectification:list", "rectification.view"),
+            MenuItem("待整改问题", "rectification:candidates", "rectification.manage"),
+            MenuItem("登记问题", "rectification:finding_create", "rectification.manage"),
+            MenuItem("整改统计", "rectification:statistics", "rectification.view"),
+            MenuItem("整改期限规则", "rectification:settings", "rectification.configure"),
+        ),
+    ),
+    MenuGroup(
+        "文书与通报",
+        "bi-file-earmark-text",
+        (
+            MenuItem("文书管理", "documents:list", "documents.view"),
+            MenuItem("起草文书", "documents:create", "documents.draft"),
+            MenuItem("我收到的文书", "documents:inbox", "documents.receive"),
+            MenuItem("绩效通报", "bulletins:list", "bulletins.view"),
+            MenuItem("文书模板", "documents:templates", "documents.configure"),
+            MenuItem("发文字号", "documents:series", "documents.configure"),
+        ),
+    ),
+    MenuGroup(
+        "信息公开",
+        "bi-megaphone",
+        (
+            MenuItem("公开事项", "disclosure:list", "disclosure.view"),
+            MenuItem("公开审核", "disclosure:review", "disclosure.review"),
+            MenuItem("公开统计", "disclosure:statistics", "disclosure.view"),
+            MenuItem("公开网站", "public:index", "disclosure.view"),
+        ),
+    ),
+    MenuGroup(
+        "绩效考核与培训",
+        "bi-trophy",
+        (
+            MenuItem("考核任务与排名", "appraisals:list", "appraisal.view"),
+            MenuItem("考核评分表", "appraisals:templates", "appraisal.manage"),
+            MenuItem("考核参数", "appraisals:settings", "appraisal.manage"),
+            MenuItem("培训管理", "training:list", "training.view"),
+        ),
+    ),
+    MenuGroup(
+        "统计分析",
+        "bi-bar-chart",
+        (
+            MenuItem("领导驾驶舱", "reports:dashboard", "reports.view"),
+            MenuItem("年度工作总结", "reports:annual_list", "reports.view_annual"),
+        ),
+    ),
     MenuGroup(
         "基础信息",
         "bi-diagram-3",
@@ -158,7 +206,7 @@ def menu_for(membership: Any, current_path: str) -> list[dict[str, Any]]:
             if item.capability is not None and (membership is None or not membership.can(item.capability)):
                 continue
             url = reverse(item.url_name, args=item.args)
-            items.append({"label": item.label, "url": url, "placeholder": item.placeholder, "active": False})
+            items.append({"label": item.label, "url": url, "active": False})
         if items:
             groups.append({"label": group.label, "icon": group.icon, "items": items, "open": False})
     _mark_active(groups, current_path)

@@ -19,7 +19,7 @@ from jixiao.accounts import totp
 from jixiao.accounts.capabilities import THREE_ADMINS, Role
 from jixiao.accounts.models import LoginLock, PasswordHistory, SecurityPolicy, TOTPDevice, User
 from jixiao.core import audit
-from jixiao.core.errors import DomainError, PermissionDeniedError
+from jixiao.core.errors import ConflictError, DomainError, PermissionDeniedError
 from jixiao.core.models import AuditEvent
 
 CLASSES = (
@@ -176,13 +176,15 @@ def locks_active(*, now: datetime.datetime | None = None) -> list[LoginLock]:
 # ---- the policy itself ---------------------------------------------------------------------------------------------
 
 
-def policy_update(*, actor: Any, data: dict[str, Any]) -> SecurityPolicy:
+def policy_update(*, actor: Any, data: dict[str, Any], loaded_at: str | None = None) -> SecurityPolicy:
     if not actor.can("security.manage"):
         raise PermissionDeniedError("只有安全管理员可以设置安全策略")
     if data.get("admin_min_length", 0) < data.get("min_length", 0):
         raise DomainError("三员密码最小长度不能小于普通用户的最小长度")
     with transaction.atomic():
         row, _ = SecurityPolicy.objects.select_for_update().get_or_create(pk=1)
+        if loaded_at and row.updated_at and row.updated_at.isoformat() != loaded_at:
+            raise ConflictError("安全策略已被他人修改，请刷新页面后重新设置")
         before = audit.snapshot(row, POLICY_FIELDS)
         for name in POLICY_FIELDS:
             if name in data:

@@ -296,7 +296,9 @@ def security_policy(request: HttpRequest) -> HttpResponse:
     form = SecurityPolicyForm(request.POST or None, instance=security.policy())
     if request.method == "POST" and form.is_valid():
         try:
-            security.policy_update(actor=request.user, data=form.cleaned_data)
+            security.policy_update(
+                actor=request.user, data=form.service_data, loaded_at=form.cleaned_data.get("loaded_at") or None
+            )
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jixiao.core import audit_chain
+from jixiao.core.fields import EncryptedTextField
 
 
 class TimeStampedModel(models.Model):
@@ -215,3 +216,60 @@ class Job(models.Model):
         if not self.progress_total:
             return 0
         return min(100, int(self.progress_done * 100 / self.progress_total))
+
+
+class SigningKey(models.Model):
+    """A user's SM2 key pair for the software signing backend (jixiao.core.signatures), created at the first signature.
+
+    The private key is SM4-GCM encrypted at rest. A production 密评 deployment keeps private keys in the signer's
+    certified USB key or a 签名验签服务器 instead, behind the same backend interface, and this table stays empty.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="signing_key"
+    )
+    public_key = models.CharField(_("SM2公钥"), max_length=128)
+    private_key = EncryptedTextField(_("SM2私钥（加密存储）"))
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("签名密钥")
+        verbose_name_plural = _("签名密钥")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.public_key[:16]}…"
+
+
+class Signature(models.Model):
+    """An SM2 signature over the canonical JSON of a submitted object (SECURITY.md §2.1 h, checklist G04).
+
+    `spec` names the fields (and child rows) that were signed; verification rebuilds the payload from the current
+    rows, so any later change to a signed value makes the signature invalid. Rows are never edited: a resubmission
+    adds a new signature and the newest one is shown.
+    """
+
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", verbose_name=_("对象类型"), on_delete=models.PROTECT, related_name="+"
+    )
+    object_id = models.CharField(_("对象ID"), max_length=64)
+    purpose = models.CharField(_("签名事项"), max_length=60)
+    signer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("签名人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    signer_name = models.CharField(_("签名人姓名"), max_length=150)
+    spec = models.JSONField(_("签名范围"), default=dict)
+    digest = models.CharField(_("SM3摘要"), max_length=64)
+    signature = models.CharField(_("SM2签名"), max_length=128)
+    public_key = models.CharField(_("SM2公钥"), max_length=128)
+    uid = models.CharField(_("签名者标识"), max_length=64, default="1234567812345678")
+    algorithm = models.CharField(_("算法"), max_length=20, default="SM2-SM3")
+    signed_at = models.DateTimeField(_("签名时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("电子签名")
+        verbose_name_plural = _("电子签名")
+        ordering = ["-signed_at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id", "signed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.signer_name} {self.purpose} {self.signed_at:%Y-%m-%d %H:%M}"

@@ -6,6 +6,5 @@ app_name = "core"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("stage/<slug:slug>/", views.stage, name="stage"),
     *jobs.urlpatterns,
 ]

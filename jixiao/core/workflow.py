@@ -6,6 +6,7 @@ sees, the API, the 待办 list and docs/workflows.md; services call `Workflow.ge
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -32,6 +33,10 @@ class Workflow:
         self.transitions = tuple(transitions)
         self.labels = labels or {}
         self._index = {(t.source, t.action): t for t in self.transitions}
+        # The defining module and its position in it give the docs a stable order, whatever the import order.
+        frame = sys._getframe(1)
+        self.module = str(frame.f_globals.get("__name__", ""))
+        self.line = frame.f_lineno
         REGISTRY.append(self)
 
     def get(self, state: str, action: str) -> Transition:

@@ -8,7 +8,11 @@ from django.db.models import ProtectedError, Q
 
 from jixiao.accounts.demo_logins import DEMO_USERS
 from jixiao.accounts.models import Membership, User
+from jixiao.appraisals.models import AppraisalTask
+from jixiao.bulletins.models import Bulletin
 from jixiao.demo.experts import NEW_LOGINS
+from jixiao.disclosure.models import Disclosure
+from jixiao.documents.models import DocumentSeries, DocumentTemplate, OfficialDocument
 from jixiao.evaluation.models import AuthenticityCheck, ReEvaluationBatch, SelfEvalTask
 from jixiao.execution.models import Payment, PaymentImport
 from jixiao.experts.models import Engagement, Expert, PanelDraw
@@ -17,7 +21,9 @@ from jixiao.monitoring.models import MonitoringTask
 from jixiao.organizations.models import BudgetUnit, Department, FinanceSection, FiscalRegion
 from jixiao.preassessment.models import AssessmentPanelMember
 from jixiao.projects.models import Project
+from jixiao.rectification.models import Rectification
 from jixiao.targets.models import PerformanceTarget
+from jixiao.training.models import TrainingSession
 
 
 class DemoDataError(Exception):
@@ -51,7 +57,16 @@ def _delete_county(county: FiscalRegion, usernames: list[str], parent_codes: tup
     user_ids = list(User.objects.filter(Q(username__in=usernames) | only_here).values_list("pk", flat=True))
     Payment.objects.filter(region__path__startswith=prefix).delete()  # payments protect projects and units
     PaymentImport.objects.filter(region__path__startswith=prefix).delete()
+    Disclosure.objects.filter(region__path__startswith=prefix).delete()  # items protect regions and departments
+    AppraisalTask.objects.filter(region__path__startswith=prefix).delete()  # appraisals protect departments, towns
+    TrainingSession.objects.filter(region__path__startswith=prefix).delete()  # sessions protect the region
     MonitoringTask.objects.filter(region__path__startswith=prefix).delete()  # records protect projects
+    Rectification.objects.filter(region__path__startswith=prefix).delete()  # cases protect projects and units
+    # Bulletins and documents protect the region; recipients protect departments and units; documents, series.
+    Bulletin.objects.filter(region__path__startswith=prefix).delete()
+    OfficialDocument.objects.filter(region__path__startswith=prefix).delete()
+    DocumentSeries.objects.filter(region__path__startswith=prefix).delete()
+    DocumentTemplate.objects.filter(region__path__startswith=prefix).delete()
     ReEvaluationBatch.objects.filter(region__path__startswith=prefix).delete()  # samples protect self-evaluations
     AuthenticityCheck.objects.filter(region__path__startswith=prefix).delete()
     SelfEvalTask.objects.filter(region__path__startswith=prefix).delete()  # self-evaluations protect targets

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from jixiao.core import audit
+from jixiao.core import audit, signatures
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.permissions import require
 from jixiao.evaluation import selectors
@@ -456,6 +456,35 @@ def score(
 
 
 SCORE_FIELDS = ["exec_score_computed", "total_computed", "grade_computed", "flags", "error_count", "warn_count"]
+# What the unit signs with SM2 when it submits (jixiao.core.signatures): its own entries, not the reviewers'.
+SIGNED_CONTENT: dict[str, Any] = {
+    "fields": [
+        "name",
+        "fiscal_year",
+        "unit_id",
+        "target_id",
+        "goal_version",
+        "goal_actual",
+        "exec_score_claimed",
+        "total_claimed",
+        "grade_claimed",
+        "flag_explanation",
+        "submitted_at",
+    ],
+    "children": {
+        "funds": ["fund_source", "initial_yuan", "annual_yuan", "executed_yuan", "exec_rate"],
+        "indicators": [
+            "seq",
+            "name",
+            "target_text",
+            "weight",
+            "actual_text",
+            "qual_level",
+            "claimed_score",
+            "deviation_analysis",
+        ],
+    },
+}
 
 
 def _issue_list(result: dict[str, Any], severity: str) -> list[str]:
@@ -712,6 +741,8 @@ def selfeval_transition(
         locked.version += 1
         locked.updated_by = actor
         locked.save(update_fields=fields)
+        if action == "submit":
+            signatures.sign(actor=actor, obj=locked, purpose="evaluation.selfeval_submit", **SIGNED_CONTENT)
         _event(actor, locked, action, transition.label, transition.source, comment)
         audit.record(
             actor=actor,

@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 from jixiao.core.filters import FilterSet
 from jixiao.core.forms import bootstrapify
 from jixiao.experts import selectors
-from jixiao.experts.models import Expert
+from jixiao.experts.models import Expert, expert_index
 
 ACTIVE_CHOICES = [("", "全部"), ("true", "在库"), ("false", "已出库")]
 
@@ -29,11 +29,14 @@ class ExpertFilterSet(FilterSet):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.filters["field"].extra["choices"] = [(f, f) for f in selectors.expert_fields(user)]
-        self.form.fields["q"].widget.attrs["placeholder"] = "姓名、职称或工作单位"
+        self.form.fields["q"].widget.attrs["placeholder"] = "姓名、职称、工作单位，或完整手机号/身份证号"
         bootstrapify(self.form)
 
     def filter_q(self, queryset: QuerySet[Expert], name: str, value: str) -> QuerySet[Expert]:
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(Q(name__icontains=value) | Q(title__icontains=value) | Q(affiliation__icontains=value))
+        text = Q(name__icontains=value) | Q(title__icontains=value) | Q(affiliation__icontains=value)
+        # Phone and ID number are encrypted: an exact full number is found through the HMAC-SM3 blind index.
+        exact = Q(phone_index=expert_index("phone", value)) | Q(id_number_index=expert_index("id_number", value))
+        return queryset.filter(text | exact)

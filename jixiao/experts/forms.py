@@ -24,16 +24,21 @@ def _dept_label(field: forms.Field) -> None:
     field.label_from_instance = _dept_text  # type: ignore[method-assign,assignment]
 
 
+PERSONAL_FIELDS = ("phone", "id_number", "bank_account")
+
+
 class ExpertForm(VersionedForm):
-    """The phone field is never pre-filled: an empty entry keeps the stored number (it is shown masked)."""
+    """Phone, ID number and bank account are never pre-filled: an empty entry keeps the stored value (shown masked)."""
 
     phone = forms.CharField(label="联系电话", max_length=30, required=False)
+    id_number = forms.CharField(label="身份证号", max_length=18, required=False)
+    bank_account = forms.CharField(label="银行账号", max_length=40, required=False)
 
     class Meta:
         model = Expert
         fields = [
-            "name", "kind", "field", "title", "affiliation", "department", "phone", "is_active",
-            "conflict_departments",
+            "name", "kind", "field", "title", "affiliation", "department", "phone", "id_number", "bank_name",
+            "bank_account", "is_active", "conflict_departments",
         ]  # fmt: skip
         widgets = {"conflict_departments": forms.SelectMultiple(attrs={"size": 8})}
 
@@ -48,9 +53,11 @@ class ExpertForm(VersionedForm):
         self.fields[
             "conflict_departments"
         ].help_text = "专家声明需回避的部门：抽取评审该部门事项的专家时将排除（可多选）"
-        self.initial["phone"] = ""
-        if self.instance.pk and self.instance.phone:
-            self.fields["phone"].help_text = f"当前：{self.instance.phone_masked}；留空表示不修改"
+        for name, masked in (("phone", "phone_masked"), ("id_number", "id_number_masked"),
+                             ("bank_account", "bank_account_masked")):  # fmt: skip
+            self.initial[name] = ""
+            if self.instance.pk and getattr(self.instance, name):
+                self.fields[name].help_text = f"当前：{getattr(self.instance, masked)}；留空表示不修改"
         bootstrapify(self)
 
     def clean_phone(self) -> str:
@@ -59,12 +66,19 @@ class ExpertForm(VersionedForm):
             raise forms.ValidationError("联系电话只能包含数字、空格、+ 和 -")
         return phone
 
+    def clean_id_number(self) -> str:
+        return "".join(str(self.cleaned_data.get("id_number") or "").split()).upper()
+
+    def clean_bank_account(self) -> str:
+        return "".join(str(self.cleaned_data.get("bank_account") or "").split())
+
     @property
     def service_data(self) -> dict[str, Any]:
         data = super().service_data
         data["conflict_departments"] = list(data.get("conflict_departments") or [])
-        if not data.get("phone") and self.instance.pk:
-            data.pop("phone", None)
+        for name in PERSONAL_FIELDS:
+            if not data.get(name) and self.instance.pk:
+                data.pop(name, None)
         return data
 
 
@@ -138,6 +152,8 @@ class AgencyForm(VersionedForm):
 
 class EngagementForm(forms.ModelForm):
     fee_yuan = WanField(label="委托费用（万元）", required=False)
+    # Optimistic locking like VersionedForm, keeping the model form's own validation.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Engagement
@@ -168,11 +184,17 @@ class EngagementForm(forms.ModelForm):
         limit_choices(self, "agency", selectors.agencies_visible(user))
         limit_choices(self, "team_users", selectors.agency_user_choices(user))
         self.fields["team_users"].help_text = "须为所选机构的登录账号；留空时由机构全部账号参与"
+        if self.instance.pk:
+            self.initial["version"] = self.instance.version
         bootstrapify(self)
 
     @property
+    def expected_version(self) -> int | None:
+        return self.cleaned_data.get("version")
+
+    @property
     def service_data(self) -> dict[str, Any]:
-        data = dict(self.cleaned_data)
+        data = {k: v for k, v in self.cleaned_data.items() if k != "version"}
         data["team_users"] = list(data.get("team_users") or [])
         if data.get("fee_yuan") is None:
             data["fee_yuan"] = Decimal(0)

@@ -8,13 +8,19 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jixiao.core import crypto
+from jixiao.core.fields import EncryptedTextField
 from jixiao.core.models import TimeStampedModel
 from jixiao.core.scoping import ScopedQuerySet, ScopeLevel
+
+# 居民身份证号码 (GB 11643-1999): 17 digits and a check digit or X.
+ID_NUMBER_VALIDATOR = RegexValidator(r"^[0-9]{17}[0-9X]$", _("身份证号应为18位，最后一位可为数字或X"))
+BANK_ACCOUNT_VALIDATOR = RegexValidator(r"^[0-9]{8,30}$", _("银行账号应为8至30位数字"))
 
 
 class ExpertQuerySet(ScopedQuerySet["Expert"]):
@@ -58,7 +64,15 @@ class Expert(TimeStampedModel):
         related_name="+",
         help_text=_("在本县部门任职的专家，不得评审该部门的项目"),
     )
-    phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    # Personal data (SECURITY.md G02, 密评 e): SM4-GCM encrypted at rest, shown masked, every full view audited.
+    # Collected because the bureau pays the review fee: phone (contact), ID number (个税申报), bank account (payment).
+    phone = EncryptedTextField(_("联系电话"), blank=True, validators=[MaxLengthValidator(30)])
+    id_number = EncryptedTextField(_("身份证号"), blank=True, validators=[ID_NUMBER_VALIDATOR])
+    bank_name = models.CharField(_("开户银行"), max_length=100, blank=True)
+    bank_account = EncryptedTextField(_("银行账号"), blank=True, validators=[BANK_ACCOUNT_VALIDATOR])
+    # HMAC-SM3 blind indexes: exact search by phone or ID number without decrypting (jixiao.core.crypto.blind_index).
+    phone_index = models.CharField(_("联系电话索引"), max_length=64, blank=True, db_index=True, editable=False)
+    id_number_index = models.CharField(_("身份证号索引"), max_length=64, blank=True, db_index=True, editable=False)
     is_active = models.BooleanField(_("在库"), default=True)
     conflict_departments = models.ManyToManyField(
         "organizations.Department", verbose_name=_("声明回避的部门"), blank=True, related_name="+"
@@ -74,11 +88,40 @@ class Expert(TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.phone_index = expert_index("phone", self.phone)
+        self.id_number_index = expert_index("id_number", self.id_number)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            extra = {"phone": "phone_index", "id_number": "id_number_index"}
+            indexes = [extra[f] for f in update_fields if f in extra]
+            kwargs["update_fields"] = list(dict.fromkeys([*update_fields, *indexes]))
+        super().save(*args, **kwargs)
+
     @property
     def phone_masked(self) -> str:
         if len(self.phone) < 7:
             return "*" * len(self.phone)
         return f"{self.phone[:3]}****{self.phone[-4:]}"
+
+    @property
+    def id_number_masked(self) -> str:
+        return mask_middle(self.id_number, keep_start=3, keep_end=4)
+
+    @property
+    def bank_account_masked(self) -> str:
+        return mask_middle(self.bank_account, keep_start=0, keep_end=4)
+
+
+def mask_middle(value: str, *, keep_start: int, keep_end: int) -> str:
+    """`110***********1234`: the middle replaced by asterisks; short values entirely."""
+    if len(value) <= keep_start + keep_end:
+        return "*" * len(value)
+    return value[:keep_start] + "*" * (len(value) - keep_start - keep_end) + value[-keep_end:]
+
+
+def expert_index(field: str, value: str) -> str:
+    return crypto.blind_index(value, context=f"experts.Expert.{field}") if value else ""
 
 
 class PanelDrawQuerySet(ScopedQuerySet["PanelDraw"]):

@@ -29,6 +29,7 @@ from jixiao.experts.models import (
     Expert,
     PanelDraw,
     QualityGrade,
+    mask_middle,
 )
 from jixiao.organizations.models import Department, FiscalRegion
 
@@ -102,6 +103,9 @@ def _write(actor: Any, expert: Expert | None, data: dict[str, Any], expected_ver
         return row
     if "phone" in changes:
         changes["phone"] = [_mask(v) for v in changes["phone"]]
+    for name in ("id_number", "bank_account"):
+        if name in changes:
+            changes[name] = [mask_middle(v, keep_start=0, keep_end=4) if v else v for v in changes[name]]
     row.updated_by = actor
     _clean(row)
     if creating:
@@ -128,12 +132,20 @@ def expert_save(
 
 
 def expert_contact_view(*, actor: Any, expert: Expert) -> str:
-    """The full phone number, once; every view is audited (SECURITY.md G02, §1.4)."""
+    """The full phone number (and on the page ID number and bank account), once; every view is audited
+    (SECURITY.md G02, §1.4)."""
     require(actor, "expert.contact")
     if not Expert.objects.visible_to(actor).filter(pk=expert.pk).exists():
         raise NotFoundError("专家不存在或不在您的管理范围内")
+    shown = [label for label, value in (("联系电话", expert.phone), ("身份证号", expert.id_number),
+                                        ("银行账号", expert.bank_account)) if value]  # fmt: skip
     with transaction.atomic():
-        audit.record(actor=actor, event_type="expert.contact_view", obj=expert, reason="查看专家完整联系电话")
+        audit.record(
+            actor=actor,
+            event_type="expert.contact_view",
+            obj=expert,
+            reason=f"查看专家完整{'、'.join(shown) or '联系电话'}",
+        )
     return expert.phone
 
 
@@ -400,7 +412,9 @@ ENGAGEMENT_FIELDS = [
 ]
 
 
-def engagement_save(*, actor: Any, engagement: Engagement | None, data: dict[str, Any]) -> Engagement:
+def engagement_save(
+    *, actor: Any, engagement: Engagement | None, data: dict[str, Any], expected_version: int | None = None
+) -> Engagement:
     """Create or edit a commission of an agency of the actor's region."""
     require(actor, "engagement.manage")
     if engagement is not None and not Engagement.objects.visible_to(actor).filter(pk=engagement.pk).exists():
@@ -427,6 +441,8 @@ def engagement_save(*, actor: Any, engagement: Engagement | None, data: dict[str
             before: dict[str, Any] = {}
         else:
             row = Engagement.objects.select_for_update().get(pk=engagement.pk)
+            if expected_version is not None and row.version != expected_version:
+                raise ConflictError("该委托已被他人修改，请刷新后重试")
             before = audit.snapshot(row, ENGAGEMENT_FIELDS)
         for field in ENGAGEMENT_FIELDS:
             if field in data:

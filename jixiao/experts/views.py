@@ -324,7 +324,12 @@ def _engagement_form(request: HttpRequest, engagement: Engagement | None) -> Htt
     title = f"修改委托：{engagement.title}" if engagement else "新增第三方委托"
     if request.method == "POST" and form.is_valid():
         try:
-            saved = services.engagement_save(actor=request.user, engagement=engagement, data=form.service_data)
+            saved = services.engagement_save(
+                actor=request.user,
+                engagement=engagement,
+                data=form.service_data,
+                expected_version=form.expected_version,
+            )
         except NotFoundError as exc:
             raise Http404 from exc
         except DomainError as exc:

@@ -9,7 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from jixiao.core import audit
+from jixiao.core import audit, signatures
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.permissions import require
 from jixiao.core.uploads import check_upload
@@ -514,5 +514,12 @@ def score_submit(
         locked.comment = comment.strip()[:2000]
         locked.submitted_at = timezone.now()
         locked.save(update_fields=["total", "comment", "submitted_at"])
+        signatures.sign(
+            actor=actor,
+            obj=locked,
+            purpose="keyeval.score_submit",
+            fields=["evaluation_id", "user_id", "total", "comment", "submitted_at"],
+            children={"scores": ["node_id", "score", "evidence"]},
+        )
         audit.record(actor=actor, event_type="keyeval.score_submit", obj=ev, changes={"total": str(locked.total)})
     return locked

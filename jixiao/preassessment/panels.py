@@ -17,7 +17,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from jixiao.core import audit
+from jixiao.core import audit, signatures
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.permissions import require
 from jixiao.core.todos import TodoItem
@@ -479,6 +479,13 @@ def score_submit(
         locked.comment = comment.strip()[:2000]
         locked.submitted_at = timezone.now()
         locked.save(update_fields=["comment", "submitted_at"])
+        signatures.sign(
+            actor=actor,
+            obj=locked,
+            purpose="preassessment.expert_score",
+            fields=["assessment_id", "expert_id", "comment", "submitted_at"],
+            children={"scores": ["item_id", "points", "comment"]},
+        )
         total = sum((r.points for r in rows), Decimal(0))
         audit.record(
             actor=actor,

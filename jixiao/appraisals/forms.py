@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+
+from jixiao.appraisals.metrics import METRIC_CHOICES
+from jixiao.appraisals.models import AppraisalTemplate, NodeKind, Outcome, TemplateKind
+from jixiao.core.forms import bootstrapify
+
+
+class YearForm(forms.Form):
+    fiscal_year = forms.IntegerField(label="考核年度", required=False, min_value=2000, max_value=2100)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bootstrapify(self, small=True)
+
+
+class TaskForm(forms.Form):
+    template: forms.ModelChoiceField = forms.ModelChoiceField(label="评分表", queryset=AppraisalTemplate.objects.none())
+    name = forms.CharField(label="任务名称", max_length=200)
+    fiscal_year = forms.IntegerField(label="考核年度", min_value=2000, max_value=2100)
+    self_score_deadline = forms.DateField(label="自评截止日期", widget=forms.DateInput(attrs={"type": "date"}))
+    section_score_deadline = forms.DateField(
+        label="股室评分截止日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    target_deadline = forms.DateField(
+        label="绩效目标申报截止日期",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="用于自动计算“绩效目标按时申报率”；留空则该指标显示无数据",
+    )
+
+    def __init__(self, *args: Any, templates: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["template"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = templates
+        bootstrapify(self)
+
+
+class TransitionForm(forms.Form):
+    action = forms.CharField(max_length=30)
+    comment = forms.CharField(max_length=2000, required=False)
+
+
+class OutcomeForm(forms.Form):
+    outcome = forms.ChoiceField(label="考核结果运用", choices=Outcome.choices)
+    reason = forms.CharField(label="理由", max_length=1000)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bootstrapify(self, small=True)
+
+
+class InterviewForm(forms.Form):
+    time = forms.CharField(label="约谈时间", max_length=100)
+    place = forms.CharField(label="约谈地点", max_length=200)
+    contact = forms.CharField(label="联系人及电话", max_length=100, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bootstrapify(self, small=True)
+
+
+class EvidenceForm(forms.Form):
+    file = forms.FileField(label="佐证材料")
+    node = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class CopyForm(forms.Form):
+    fiscal_year = forms.IntegerField(label="适用年度（留空为各年度）", required=False, min_value=2000, max_value=2100)
+    name = forms.CharField(label="名称", max_length=150, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bootstrapify(self, small=True)
+
+
+class ImportForm(forms.Form):
+    name = forms.CharField(label="评分表名称", max_length=150)
+    kind = forms.ChoiceField(label="考核类型", choices=TemplateKind.choices)
+    fiscal_year = forms.IntegerField(label="适用年度（留空为各年度）", required=False, min_value=2000, max_value=2100)
+    source = forms.CharField(label="来源（如：省财政厅评分表文号）", max_length=200, required=False)
+    file = forms.FileField(label="评分表（.xlsx）")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bootstrapify(self)
+
+
+class NodeForm(forms.Form):
+    code = forms.CharField(label="指标代码", max_length=30)
+    name = forms.CharField(label="指标名称", max_length=200)
+    points = forms.DecimalField(label="分值", min_value=Decimal(0), max_digits=7, decimal_places=2)
+    kind = forms.ChoiceField(label="类别", choices=NodeKind.choices)
+    responsible_section = forms.CharField(label="主管股室", max_length=100, required=False)
+    auto_metric = forms.ChoiceField(label="自动指标", choices=METRIC_CHOICES, required=False)
+    standard = forms.CharField(label="评（扣）分标准", max_length=2000, required=False)
+    description = forms.CharField(label="指标说明", max_length=2000, required=False)
+    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bootstrapify(self, small=True)
+
+
+class SettingsForm(forms.Form):
+    fiscal_year = forms.IntegerField(label="年度（留空为各年度）", required=False, min_value=2000, max_value=2100)
+    weight_town = forms.DecimalField(label="镇 折算权重", min_value=Decimal(0), max_digits=6, decimal_places=3)
+    weight_street = forms.DecimalField(label="街道 折算权重", min_value=Decimal(0), max_digits=6, decimal_places=3)
+    weight_dev_zone = forms.DecimalField(label="高新区 折算权重", min_value=Decimal(0), max_digits=6, decimal_places=3)
+    weight_department = forms.DecimalField(label="部门 折算权重", min_value=Decimal(0), max_digits=6, decimal_places=3)
+    commend_top_k = forms.IntegerField(label="表扬：排名前几名（留空为人工确定）", required=False, min_value=0)
+    commend_min_score = forms.DecimalField(
+        label="表扬：最低得分", required=False, min_value=Decimal(0), decimal_places=2
+    )
+    interview_bottom_k = forms.IntegerField(label="约谈：排名后几名（留空为人工确定）", required=False, min_value=0)
+    interview_max_score = forms.DecimalField(
+        label="约谈：最高得分", required=False, min_value=Decimal(0), decimal_places=2
+    )
+    grade_bands = forms.CharField(label="等级划分", max_length=200, help_text="格式：优秀:90,良好:80,合格:60,不合格:0")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bootstrapify(self)
+
+    def clean_grade_bands(self) -> list[dict[str, str]]:
+        text = self.cleaned_data["grade_bands"].replace("，", ",").replace("：", ":")
+        bands = []
+        for part in filter(None, (p.strip() for p in text.split(","))):
+            label, _sep, minimum = part.partition(":")
+            bands.append({"label": label.strip(), "min": minimum.strip()})
+        if not bands:
+            raise forms.ValidationError("请设置等级划分")
+        return bands

@@ -1,0 +1,356 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from jixiao.appraisals import exports, selectors, services
+from jixiao.appraisals.forms import EvidenceForm, InterviewForm, OutcomeForm, TaskForm, TransitionForm, YearForm
+from jixiao.appraisals.models import Appraisal, AppraisalStatus, ExamineeType, Outcome, TaskStatus
+from jixiao.appraisals.workflow import APPRAISAL_WORKFLOW, FINAL_EDITABLE, SECTION_EDITABLE, SELF_EDITABLE, TASK_ACTIONS
+from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
+from jixiao.organizations.selectors import current_fiscal_year
+
+
+def _year(request: HttpRequest) -> int:
+    raw = request.GET.get("fiscal_year", "")
+    if raw.isdigit():
+        return int(raw)
+    current = current_fiscal_year()
+    return current.year if current else 0
+
+
+@capability_required("appraisal.view")
+def task_list(request: HttpRequest) -> HttpResponse:
+    year = _year(request)
+    form = YearForm({"fiscal_year": year})
+    tasks = (
+        selectors.tasks_visible(request.user).filter(fiscal_year=year)
+        if year
+        else selectors.tasks_visible(request.user)
+    )
+    context = {
+        "form": form,
+        "year": year,
+        "page": paginate(request, tasks.order_by("-fiscal_year", "-id")),
+        "ranking": selectors.appraisal_ranking(request.user, year),
+        "mine": selectors.appraisals_visible(request.user).filter(task__fiscal_year=year).order_by("-id")[:50]
+        if not request.user.can("appraisal.section_score")  # type: ignore[union-attr]
+        else [],
+    }
+    return render(request, "appraisals/list.html", context)
+
+
+@capability_required("appraisal.manage")
+def task_create(request: HttpRequest) -> HttpResponse:
+    templates = selectors.templates_visible(request.user).filter(is_active=True)
+    current = current_fiscal_year()
+    initial = {"fiscal_year": current.year if current else None}
+    form = TaskForm(request.POST or None, templates=templates, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            task = services.task_create(
+                actor=request.user,
+                template=data["template"],
+                name=data["name"],
+                fiscal_year=data["fiscal_year"],
+                self_score_deadline=data["self_score_deadline"],
+                section_score_deadline=data["section_score_deadline"],
+                target_deadline=data["target_deadline"],
+            )
+        except NotFoundError as exc:
+            raise Http404 from exc
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "考核任务已下达")
+            return redirect("appraisals:task", pk=task.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "appraisals/task_form.html", {"form": form}, status=status)
+
+
+@capability_required("appraisal.view")
+def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    task = selectors.task_get(request.user, pk)
+    appraisals = list(selectors.task_appraisals(request.user, task))
+    user: Any = request.user
+    is_final = user.can("appraisal.final")
+    context = {
+        "task": task,
+        "appraisals": appraisals,
+        "groups": [
+            (label, [a for a in appraisals if a.examinee_type == value])
+            for value, label in ExamineeType.choices
+            if any(a.examinee_type == value for a in appraisals)
+        ],
+        "can_rank": is_final and task.status in (TaskStatus.OPEN, TaskStatus.RANKED),
+        "can_reopen": is_final and task.status == TaskStatus.RANKED,
+        "can_issue": is_final and task.status == TaskStatus.RANKED,
+        "settings": selectors.settings_for(task.region, task.fiscal_year),
+    }
+    return render(request, "appraisals/task.html", context)
+
+
+@require_POST
+@capability_required("appraisal.final")
+def task_action(request: HttpRequest, pk: int) -> HttpResponse:
+    task = selectors.task_get(request.user, pk)
+    action = request.POST.get("action", "")
+    try:
+        if action == "rank":
+            services.task_rank(actor=request.user, task=task)
+            messages.success(request, "已审定并排名")
+        elif action == "reopen":
+            services.task_reopen(actor=request.user, task=task, comment=request.POST.get("comment", ""))
+            messages.success(request, "已撤销排名")
+        elif action == "issue_outcomes":
+            services.task_issue_outcomes(actor=request.user, task=task)
+            messages.success(request, "考核结果已通报")
+        else:
+            messages.error(request, "操作无效")
+    except NotFoundError as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("appraisals:task", pk=pk)
+
+
+@capability_required("appraisal.view")
+def task_export(request: HttpRequest, pk: int) -> HttpResponse:
+    task = selectors.task_get(request.user, pk)
+    rows = selectors.task_appraisals(request.user, task)
+    return xlsx_response(exports.ranking_xlsx(task.name, rows), f"{task.name}考核结果.xlsx")
+
+
+# ---- one appraisal --------------------------------------------------------------------------------------------------
+
+
+def _may_self(user: Any, appraisal: Appraisal) -> bool:
+    if not user.can("appraisal.self_score") or appraisal.status not in SELF_EDITABLE:
+        return False
+    is_finance = user.can("appraisal.final")
+    if appraisal.examinee_type == ExamineeType.DEPARTMENT and appraisal.department_id is not None:
+        return not is_finance
+    return bool(is_finance)
+
+
+@capability_required("appraisal.view")
+def appraisal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    appraisal = selectors.appraisal_get(request.user, pk)
+    user: Any = request.user
+    capabilities = user.active_membership.capabilities
+    is_final = user.can("appraisal.final")
+    may_self = _may_self(user, appraisal)
+    may_eval = user.can("appraisal.section_score") and appraisal.status in (
+        FINAL_EDITABLE if is_final else SECTION_EDITABLE
+    )
+    # Departments see finance scores only once results are out.
+    show_eval = user.can("appraisal.section_score") or appraisal.status in (
+        AppraisalStatus.RANKED,
+        AppraisalStatus.OUTCOMES_ISSUED,
+    )
+    actions = [
+        t
+        for t in APPRAISAL_WORKFLOW.available(appraisal.status, capabilities)
+        if t.action not in TASK_ACTIONS and (t.capability != "appraisal.self_score" or may_self)
+    ]
+    context = {
+        "appraisal": appraisal,
+        "task": appraisal.task,
+        "sheet": selectors.score_sheet(user, appraisal, with_metrics=show_eval),
+        "may_self": may_self,
+        "may_eval": may_eval,
+        "show_eval": show_eval,
+        "is_final": is_final,
+        "actions": [t for t in actions if t.action != "start"],
+        "evidence": selectors.appraisal_evidence(appraisal),
+        "events": selectors.appraisal_events(appraisal)[:100],
+        "outcome_form": OutcomeForm(initial={"outcome": appraisal.outcome})
+        if is_final and appraisal.status == AppraisalStatus.RANKED
+        else None,
+        "interview_form": InterviewForm()
+        if is_final
+        and appraisal.outcome == Outcome.INTERVIEW
+        and not appraisal.interview_document_id
+        and appraisal.status in (AppraisalStatus.RANKED, AppraisalStatus.OUTCOMES_ISSUED)
+        else None,
+        "evidence_form": EvidenceForm(),
+    }
+    return render(request, "appraisals/detail.html", context)
+
+
+def _posted_scores(request: HttpRequest, prefix: str) -> dict[int, tuple[Any, str]]:
+    scores: dict[int, tuple[Any, str]] = {}
+    for key, value in request.POST.items():
+        if key.startswith(f"{prefix}_") and key[len(prefix) + 1 :].isdigit():
+            node_id = int(key[len(prefix) + 1 :])
+            scores[node_id] = (value, request.POST.get(f"{prefix}note_{node_id}", ""))
+    return scores
+
+
+@require_POST
+@capability_required("appraisal.self_score")
+def self_save(request: HttpRequest, pk: int) -> HttpResponse:
+    appraisal = selectors.appraisal_get(request.user, pk)
+    try:
+        services.appraisal_save_self(actor=request.user, appraisal=appraisal, scores=_posted_scores(request, "ind"))
+    except NotFoundError as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "自评得分已保存")
+    return redirect("appraisals:detail", pk=pk)
+
+
+@require_POST
+@capability_required("appraisal.section_score")
+def eval_save(request: HttpRequest, pk: int) -> HttpResponse:
+    appraisal = selectors.appraisal_get(request.user, pk)
+    texts = {k: request.POST[k] for k in ("exist_problems", "rectify_step", "mof_aud_opinion") if k in request.POST}
+    try:
+        services.appraisal_save_eval(
+            actor=request.user, appraisal=appraisal, scores=_posted_scores(request, "eval"), texts=texts
+        )
+    except NotFoundError as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "评定得分已保存")
+    return redirect("appraisals:detail", pk=pk)
+
+
+@require_POST
+@capability_required("appraisal.view")
+def transition(request: HttpRequest, pk: int) -> HttpResponse:
+    appraisal = selectors.appraisal_get(request.user, pk)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "操作无效")
+        return redirect("appraisals:detail", pk=pk)
+    try:
+        services.appraisal_transition(
+            actor=request.user,
+            appraisal=appraisal,
+            action=form.cleaned_data["action"],
+            comment=form.cleaned_data["comment"],
+        )
+    except NotFoundError as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "操作成功")
+    return redirect("appraisals:detail", pk=pk)
+
+
+@require_POST
+@capability_required("appraisal.final")
+def set_outcome(request: HttpRequest, pk: int) -> HttpResponse:
+    appraisal = selectors.appraisal_get(request.user, pk)
+    form = OutcomeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请选择结果并填写理由")
+        return redirect("appraisals:detail", pk=pk)
+    try:
+        services.appraisal_set_outcome(
+            actor=request.user,
+            appraisal=appraisal,
+            outcome=form.cleaned_data["outcome"],
+            reason=form.cleaned_data["reason"],
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "考核结果运用已确定")
+    return redirect("appraisals:detail", pk=pk)
+
+
+@require_POST
+@capability_required("appraisal.final")
+def issue_interview(request: HttpRequest, pk: int) -> HttpResponse:
+    appraisal = selectors.appraisal_get(request.user, pk)
+    form = InterviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请填写约谈时间和地点")
+        return redirect("appraisals:detail", pk=pk)
+    try:
+        document = services.appraisal_issue_interview(actor=request.user, appraisal=appraisal, **form.cleaned_data)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"约谈通知书已签发：{document.doc_no}")
+    return redirect("appraisals:detail", pk=pk)
+
+
+@capability_required("appraisal.view")
+def sheet_export(request: HttpRequest, pk: int) -> HttpResponse:
+    appraisal = selectors.appraisal_get(request.user, pk)
+    user: Any = request.user
+    show_eval = user.can("appraisal.section_score") or appraisal.status in (
+        AppraisalStatus.RANKED,
+        AppraisalStatus.OUTCOMES_ISSUED,
+    )
+    sheet = selectors.score_sheet(user, appraisal, with_metrics=show_eval)
+    content = exports.sheet_xlsx(appraisal, sheet, show_eval=show_eval)
+    return xlsx_response(content, f"{appraisal.examinee_name}考核评分表.xlsx")
+
+
+@require_POST
+@capability_required("appraisal.self_score")
+def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    appraisal = selectors.appraisal_get(request.user, pk)
+    form = EvidenceForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "请选择文件")
+        return redirect("appraisals:detail", pk=pk)
+    node = None
+    if form.cleaned_data.get("node"):
+        node = next(
+            (r.node for r in selectors.tree(selectors.template_nodes(appraisal.task.template))
+             if r.node.pk == form.cleaned_data["node"]),
+            None,
+        )  # fmt: skip
+    try:
+        services.evidence_add(actor=request.user, appraisal=appraisal, upload=form.cleaned_data["file"], node=node)
+    except NotFoundError as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "佐证材料已上传")
+    return redirect("appraisals:detail", pk=pk)
+
+
+@require_POST
+@capability_required("appraisal.self_score")
+def evidence_delete(request: HttpRequest, pk: int, evidence_pk: int) -> HttpResponse:
+    evidence = selectors.evidence_get(request.user, pk, evidence_pk)
+    try:
+        services.evidence_delete(actor=request.user, evidence=evidence)
+    except NotFoundError as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "佐证材料已删除")
+    return redirect("appraisals:detail", pk=pk)
+
+
+@capability_required("appraisal.view")
+def evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> HttpResponse:
+    evidence = selectors.evidence_get(request.user, pk, evidence_pk)
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    services.evidence_opened(actor=request.user, evidence=evidence)
+    response = FileResponse(handle, as_attachment=True, filename=evidence.original_name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response  # type: ignore[return-value]

@@ -1,0 +1,193 @@
+"""Score tables (copy, edit, import, export) and the appraisal settings page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from jixiao.appraisals import exports, selectors, services
+from jixiao.appraisals.forms import CopyForm, ImportForm, NodeForm, SettingsForm
+from jixiao.appraisals.imports import TEMPLATE_HEADERS, parse_score_sheet
+from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.spreadsheets import write_workbook
+from jixiao.core.views_helpers import capability_required, import_errors_download, keep_import_errors, xlsx_response
+
+ERRORS_KEY = "appraisals_import_errors"
+
+
+@capability_required("appraisal.view")
+def template_list(request: HttpRequest) -> HttpResponse:
+    templates = selectors.templates_visible(request.user).order_by("kind", "region__path", "fiscal_year", "id")
+    return render(request, "appraisals/templates.html", {"templates": templates, "copy_form": CopyForm()})
+
+
+@capability_required("appraisal.view")
+def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    template = selectors.template_get(request.user, pk)
+    nodes = selectors.template_nodes(template)
+    user: Any = request.user
+    editable = (
+        user.can("appraisal.manage")
+        and template.region_id is not None
+        and template.region.path.startswith(user.active_membership.region.path)  # type: ignore[union-attr]
+        and not selectors.template_in_use(template)
+    )
+    context = {
+        "template": template,
+        "rows": selectors.tree(nodes),
+        "errors": selectors.template_errors(template),
+        "editable": editable,
+        "node_form": NodeForm(),
+        "copy_form": CopyForm(),
+    }
+    return render(request, "appraisals/template.html", context)
+
+
+@require_POST
+@capability_required("appraisal.manage")
+def template_copy(request: HttpRequest, pk: int) -> HttpResponse:
+    source = selectors.template_get(request.user, pk)
+    form = CopyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "年度不正确")
+        return redirect("appraisals:template", pk=pk)
+    copy = services.template_copy(
+        actor=request.user, source=source, fiscal_year=form.cleaned_data["fiscal_year"], name=form.cleaned_data["name"]
+    )
+    messages.success(request, "已复制为本地评分表，可修改后用于考核任务")
+    return redirect("appraisals:template", pk=copy.pk)
+
+
+def _node_of(template: Any, node_pk: Any) -> Any:
+    node = next((n for n in selectors.template_nodes(template) if n.pk == node_pk), None)
+    if node_pk and node is None:
+        raise Http404
+    return node
+
+
+@require_POST
+@capability_required("appraisal.manage")
+def node_save(request: HttpRequest, pk: int, node_pk: int | None = None) -> HttpResponse:
+    template = selectors.template_get(request.user, pk)
+    node = _node_of(template, node_pk)
+    form = NodeForm(request.POST)
+    if not form.is_valid():
+        errors = "；".join(str(e) for errs in form.errors.values() for e in errs)
+        messages.error(request, errors or "请检查指标内容")
+        return redirect("appraisals:template", pk=pk)
+    data = dict(form.cleaned_data)
+    parent = _node_of(template, data.pop("parent")) if data.get("parent") else None
+    try:
+        services.node_save(actor=request.user, template=template, data=data, node=node, parent=parent)
+    except NotFoundError as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "指标已保存")
+    return redirect("appraisals:template", pk=pk)
+
+
+@require_POST
+@capability_required("appraisal.manage")
+def node_delete(request: HttpRequest, pk: int, node_pk: int) -> HttpResponse:
+    template = selectors.template_get(request.user, pk)
+    node = _node_of(template, node_pk)
+    try:
+        services.node_delete(actor=request.user, node=node)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "指标已删除")
+    return redirect("appraisals:template", pk=pk)
+
+
+@capability_required("appraisal.view")
+def template_export(request: HttpRequest, pk: int) -> HttpResponse:
+    template = selectors.template_get(request.user, pk)
+    content = exports.template_xlsx(template, selectors.tree(selectors.template_nodes(template)))
+    return xlsx_response(content, f"{template.name}.xlsx")
+
+
+@capability_required("appraisal.manage")
+def template_import(request: HttpRequest) -> HttpResponse:
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            nodes, errors = parse_score_sheet(data["file"])
+            keep_import_errors(request, ERRORS_KEY, errors)
+            if errors:
+                form.add_error(None, f"评分表有{len(errors)}处错误，未导入；请下载错误报告修改后重新上传")
+            else:
+                template = services.template_import(
+                    actor=request.user,
+                    name=data["name"],
+                    kind=data["kind"],
+                    fiscal_year=data["fiscal_year"],
+                    nodes=nodes,
+                    source=data["source"],
+                )
+                messages.success(request, f"已导入评分表，共{len(nodes)}个指标")
+                return redirect("appraisals:template", pk=template.pk)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+    status = 400 if request.method == "POST" else 200
+    has_errors = bool(request.session.get(ERRORS_KEY))
+    return render(request, "appraisals/import.html", {"form": form, "has_errors": has_errors}, status=status)
+
+
+@capability_required("appraisal.manage")
+def import_errors(request: HttpRequest) -> HttpResponse:
+    return import_errors_download(request, ERRORS_KEY, "评分表导入错误报告.xlsx")
+
+
+@capability_required("appraisal.manage")
+def import_sample(request: HttpRequest) -> HttpResponse:
+    sample = [
+        ["A", "", "绩效目标管理", "", "", 40, "绩效股", "计分项"],
+        ["A1", "A", "目标编报及时性", "", "按时报送得满分，每逾期1天扣1分", 20, "预算股", "计分项"],
+        ["A2", "A", "目标编报质量", "", "", 20, "绩效股", "计分项"],
+        ["B", "", "绩效评价", "", "", 60, "绩效股", "计分项"],
+        ["C", "", "加分项", "", "", 5, "绩效股", "加分项"],
+    ]
+    return xlsx_response(write_workbook([("评分表", TEMPLATE_HEADERS, sample)]), "考核评分表导入模板.xlsx")
+
+
+def _bands_text(bands: list[dict[str, Any]]) -> str:
+    return ",".join(f"{b['label']}:{b['min']}" for b in bands)
+
+
+@capability_required("appraisal.manage")
+def settings_page(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    current = selectors.settings_for(user.active_membership.region, 0)
+    initial = {
+        "weight_town": current.weight_town,
+        "weight_street": current.weight_street,
+        "weight_dev_zone": current.weight_dev_zone,
+        "weight_department": current.weight_department,
+        "commend_top_k": current.commend_top_k,
+        "commend_min_score": current.commend_min_score,
+        "interview_bottom_k": current.interview_bottom_k,
+        "interview_max_score": current.interview_max_score,
+        "grade_bands": _bands_text(current.grade_bands),
+    }
+    form = SettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        year = data.pop("fiscal_year")
+        try:
+            services.settings_save(actor=user, fiscal_year=year, data=data)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "考核参数已保存")
+            return redirect("appraisals:settings")
+    status = 400 if request.method == "POST" else 200
+    rows = [(row, _bands_text(row.grade_bands)) for row in selectors.settings_visible(user)]
+    return render(request, "appraisals/settings.html", {"form": form, "rows": rows}, status=status)

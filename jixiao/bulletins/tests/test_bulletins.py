@@ -1,0 +1,243 @@
+"""通报 generated from data: figures equal a recomputation from the records, the page and the Word file show them,
+the narrative is editable before issuing, and issuing creates the numbered CIRCULAR_* document."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.db.models import Count, Sum
+from docx import Document
+
+from jixiao.accounts.models import Membership
+from jixiao.accounts.tests.factories import UserFactory
+from jixiao.bulletins import services
+from jixiao.bulletins.models import Bulletin, BulletinStatus
+from jixiao.core.errors import ConflictError, DomainError, NotFoundError
+from jixiao.core.models import AuditEvent
+from jixiao.core.money import format_wan
+from jixiao.documents.models import DocType, OfficialDocument
+from jixiao.evaluation import services_reeval
+from jixiao.evaluation.models import ReEvaluationSample
+from jixiao.evaluation.tests.test_reeval import _drawn, _scores
+from jixiao.keyeval import services as keyeval_services
+from jixiao.keyeval.models import EvalTemplate, KeyEvaluation
+from jixiao.monitoring.models import MonitoringRecord, MonitoringTask
+
+pytestmark = pytest.mark.django_db
+
+
+def _docx_text(content: bytes) -> str:
+    document = Document(io.BytesIO(content))
+    cells = [c.text for t in document.tables for r in t.rows for c in r.cells]
+    return "\n".join([p.text for p in document.paragraphs] + cells)
+
+
+def _finished_batch(world: Any) -> Any:
+    batch = _drawn(world)
+    perf = world.users["performance"]
+    for sample in batch.samples.all():
+        lower = "20" if sample.code == "P-SCHOOL" else "50"
+        services_reeval.sample_rescore(actor=perf, sample=sample, scores=_scores(sample, 购置教学设备数量=lower))
+    return services_reeval.batch_finish(actor=perf, batch=batch)
+
+
+def test_re_evaluation_bulletin_figures_page_word_and_issue(world: Any) -> None:
+    batch = _finished_batch(world)
+    perf = world.users["performance"]
+    bulletin = services.bulletin_generate(actor=perf, kind="RE_EVAL", fiscal_year=batch.fiscal_year, source_id=batch.pk)
+    samples = ReEvaluationSample.objects.filter(batch=batch)
+    expected_grades = dict(samples.values_list("re_grade").annotate(n=Count("id")).order_by())
+    amount = samples.aggregate(total=Sum("amount_yuan"))["total"]
+    figures = bulletin.snapshot["figures"]
+    assert figures["sample_size"] == samples.count() == batch.sample_size
+    assert figures["population"] == batch.population_size
+    assert Decimal(figures["sample_amount_yuan"]) == amount
+    assert {g: v["count"] for g, v in figures["grades"].items() if v["count"]} == expected_grades
+    assert f"涉及资金{format_wan(amount)}万元" in bulletin.narrative
+    client = world.login("performance")
+    page = client.get(f"/bulletins/{bulletin.pk}/").content.decode()
+    assert format_wan(amount) in page and "再评价结果等级分布" in page
+    text = _docx_text(client.get(f"/bulletins/{bulletin.pk}/docx/").content)
+    assert format_wan(amount) in text and "“中”1个" in text and "（未编号）" in text
+    # The narrative is editable before issuing.
+    client.post(
+        f"/bulletins/{bulletin.pk}/edit/",
+        {
+            "title": bulletin.title,
+            "narrative": bulletin.narrative + "\n请各部门认真整改。",
+            "version": bulletin.version,
+        },
+    )
+    client.post(f"/bulletins/{bulletin.pk}/transition/", {"action": "issue"})
+    bulletin.refresh_from_db()
+    assert bulletin.status == BulletinStatus.ISSUED
+    document = bulletin.document
+    assert document is not None and document.doc_type == DocType.CIRCULAR_RE_EVAL
+    assert document.doc_no.startswith("渠财绩〔") and document.related == bulletin
+    assert set(document.recipients.values_list("department__name", flat=True)) == {"县教育局", "县卫健局"}
+    assert "请各部门认真整改。" in document.body
+    issued_text = _docx_text(client.get(f"/bulletins/{bulletin.pk}/docx/").content)
+    assert document.doc_no in issued_text and format_wan(amount) in issued_text
+    doc_text = _docx_text(client.get(f"/documents/{document.pk}/docx/").content)
+    assert document.doc_no in doc_text and f"涉及资金{format_wan(amount)}万元" in doc_text
+    with pytest.raises(ConflictError):
+        services.bulletin_update(actor=perf, bulletin=bulletin, title="x", narrative="y")
+    events = set(AuditEvent.objects.filter(object_id=str(bulletin.pk)).values_list("event_type", flat=True))
+    assert {"bulletins.generate", "bulletins.update", "bulletins.issue"} <= events
+    # The department receives the bulletin as a document.
+    assert world.login("dept_admin").get(f"/documents/{document.pk}/").status_code == 200
+
+
+def _round(world: Any) -> MonitoringTask:
+    task = MonitoringTask.objects.create(
+        task_no="JK-2026-08",
+        title="2026年1—8月项目支出绩效运行监控",
+        fiscal_year=2026,
+        region=world.region,
+        period_end_month=8,
+        start_date=date(2026, 9, 1),
+        deadline=date(2026, 9, 20),
+        status="issued",
+    )
+    executed = {
+        world.school_project.pk: "100000",
+        world.branch_project.pk: "300000",
+        world.hospital_project.pk: "400000",
+    }
+    for p in (world.school_project, world.branch_project, world.hospital_project):
+        MonitoringRecord.objects.create(
+            task=task,
+            project=p,
+            department=p.department,
+            unit=p.unit,
+            region=p.region,
+            fiscal_year=2026,
+            name=p.name,
+            current_budget_yuan=Decimal("500000"),
+            executed_to_date_yuan=Decimal(executed[p.pk]),
+            status="submitted",
+        )
+    return task
+
+
+def test_monitoring_bulletin_equals_the_round_records(world: Any) -> None:
+    task = _round(world)
+    bulletin = services.bulletin_generate(
+        actor=world.users["performance"], kind="MONITORING", fiscal_year=2026, source_id=str(task.pk)
+    )
+    records = MonitoringRecord.objects.filter(task=task, project__isnull=False)
+    totals = records.aggregate(budget=Sum("current_budget_yuan"), executed=Sum("executed_to_date_yuan"))
+    figures = bulletin.snapshot["figures"]
+    assert figures["projects"] == records.count() == 3
+    assert Decimal(figures["budget_yuan"]) == totals["budget"]
+    assert Decimal(figures["executed_yuan"]) == totals["executed"]
+    rate = (totals["executed"] * 100 / totals["budget"]).quantize(Decimal("0.01"))
+    assert Decimal(figures["rate_pct"]) == rate
+    assert f"共监控项目3个，全年预算{format_wan(totals['budget'])}万元" in bulletin.narrative
+    assert bulletin.title == "关于2026年1—8月项目支出绩效运行监控结果的通报"
+    text = _docx_text(world.login("performance").get(f"/bulletins/{bulletin.pk}/docx/").content)
+    assert f"执行率{rate}%" in text
+
+
+def test_key_evaluation_bulletin_counts_amounts_and_grades(world: Any) -> None:
+    template = EvalTemplate.objects.get(
+        kind=EvalTemplate.Kind.PROJECT_10, region__isnull=True, fiscal_year__isnull=True
+    )
+    created = []
+    for title, amount in (("一中教学设备购置", "1000000"), ("医院信息化建设", "2500000")):
+        created.append(
+            keyeval_services.evaluation_create(
+                actor=world.users["performance"],
+                data={
+                    "fiscal_year": 2026,
+                    "title": title,
+                    "kind": KeyEvaluation.Kind.FINANCE,
+                    "object_type": KeyEvaluation.ObjectType.PROJECT,
+                    "budget_book": KeyEvaluation.BudgetBook.GENERAL,
+                    "mode": KeyEvaluation.Mode.SELF_RUN,
+                    "template": template,
+                    "amount_yuan": Decimal(amount),
+                },
+                projects=[world.school_project],
+            )
+        )
+    KeyEvaluation.objects.filter(pk=created[0].pk).update(status="issued", grade="good", total_score=Decimal("86.5"))
+    KeyEvaluation.objects.filter(pk=created[1].pk).update(mode=KeyEvaluation.Mode.THIRD_PARTY)
+    bulletin = services.bulletin_generate(actor=world.users["performance"], kind="KEY_EVAL", fiscal_year=2026)
+    evaluations = KeyEvaluation.objects.filter(region=world.region, fiscal_year=2026)
+    amount = evaluations.aggregate(total=Sum("amount_yuan"))["total"]
+    figures = bulletin.snapshot["figures"]
+    assert figures["count"] == evaluations.count() == 2
+    assert Decimal(figures["amount_yuan"]) == amount == Decimal("3500000")
+    assert figures["third_party"] == 1 and figures["issued"] == 1 and figures["grades"]["良"] == 1
+    assert "涉及资金350.00万元" in bulletin.narrative and "“良”1个" in bulletin.narrative
+    text = _docx_text(world.login("performance").get(f"/bulletins/{bulletin.pk}/docx/").content)
+    assert "一中教学设备购置" in text and "86.50" in text
+
+
+def test_appraisal_bulletin_without_results_says_so_and_cannot_be_issued(world: Any) -> None:
+    bulletin = services.bulletin_generate(actor=world.users["performance"], kind="APPRAISAL", fiscal_year=2026)
+    assert bulletin.snapshot["empty"] == "考核结果尚未产生"
+    page = world.login("performance").get(f"/bulletins/{bulletin.pk}/").content.decode()
+    assert "考核结果尚未产生" in page
+    with pytest.raises(DomainError, match="考核结果尚未产生"):
+        services.bulletin_issue(actor=world.users["performance"], bulletin=bulletin)
+    assert not OfficialDocument.objects.exists()
+
+
+def test_generate_needs_a_source_of_the_users_region(world: Any) -> None:
+    perf = world.users["performance"]
+    with pytest.raises(DomainError, match="请选择"):
+        services.bulletin_generate(actor=perf, kind="MONITORING", fiscal_year=2026)
+    with pytest.raises(NotFoundError):
+        services.bulletin_generate(actor=perf, kind="MONITORING", fiscal_year=2026, source_id="999999")
+    assert not Bulletin.objects.exists()
+    response = world.login("performance").post("/bulletins/generate/", {"kind": "RE_EVAL", "fiscal_year": 2026})
+    assert response.status_code == 302 and not Bulletin.objects.exists()
+
+
+def test_scoping_and_access(world: Any, anonymous_client: Any) -> None:
+    bulletin = services.bulletin_generate(actor=world.users["performance"], kind="KEY_EVAL", fiscal_year=2026)
+    assert anonymous_client.get("/bulletins/").status_code == 302
+    assert world.login("leader").get(f"/bulletins/{bulletin.pk}/").status_code == 200
+    assert world.login("unit_user").get(f"/bulletins/{bulletin.pk}/").status_code == 403
+    assert world.login("leader").post(f"/bulletins/{bulletin.pk}/transition/", {"action": "issue"}).status_code == 403
+    outsider = UserFactory(username="far_perf")
+    Membership.objects.create(user=outsider, role="performance", region=world.other_region, section=None)
+    client = world.login("performance")
+    client.logout()
+    from jixiao.accounts.tests.factories import TEST_PASSWORD
+
+    assert client.login(username="far_perf", password=TEST_PASSWORD)
+    assert client.get(f"/bulletins/{bulletin.pk}/").status_code == 404
+    assert client.get(f"/bulletins/{bulletin.pk}/docx/").status_code == 404
+
+
+def test_appraisal_bulletin_lists_the_ranking_commendations_and_interviews(world: Any) -> None:
+    from jixiao.appraisals import selectors as appraisal_selectors
+    from jixiao.appraisals import services as appraisal_services
+    from jixiao.appraisals.models import Appraisal, AppraisalSettings
+    from jixiao.appraisals.tests.helpers import YEAR, dept_task, finance_score, to_perf_final
+
+    AppraisalSettings.objects.create(region=world.region, fiscal_year=YEAR, commend_top_k=1, interview_bottom_k=1)
+    task = dept_task(world)
+    for dept, scores in ((world.edu, {"A1": "6.5"}), (world.health, {"E1": "5"})):
+        appraisal = Appraisal.objects.get(task=task, department=dept)
+        finance_score(world, to_perf_final(world, appraisal), scores)
+    appraisal_services.task_rank(actor=world.users["performance"], task=task)
+    bulletin = services.bulletin_generate(actor=world.users["performance"], kind="APPRAISAL", fiscal_year=YEAR)
+    ranking = appraisal_selectors.appraisal_ranking(world.users["performance"], YEAR)
+    figures = bulletin.snapshot["figures"]
+    assert figures["examinees"] == len(ranking) == Appraisal.objects.filter(task=task).count()
+    commended = [r["examinee"] for r in ranking if r["outcome"] == "COMMEND"]
+    interviewed = [r["examinee"] for r in ranking if r["outcome"] == "INTERVIEW"]
+    assert figures["commended"] == len(commended) == 1 and figures["interviewed"] == len(interviewed) == 1
+    assert f"通报表扬1个：{commended[0]}" in bulletin.narrative and f"约谈1个：{interviewed[0]}" in bulletin.narrative
+    bulletin = services.bulletin_issue(actor=world.users["performance"], bulletin=bulletin)
+    assert bulletin.document is not None and bulletin.document.doc_type == DocType.CIRCULAR_APPRAISAL
+    text = _docx_text(world.login("performance").get(f"/bulletins/{bulletin.pk}/docx/").content)
+    assert bulletin.document.doc_no in text and "通报表扬名单" in text and interviewed[0] in text

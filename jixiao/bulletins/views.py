@@ -1,0 +1,131 @@
+"""通报 pages: the list with the generator, the bulletin page (figures, narrative, tables), Word, issuing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_POST
+
+from jixiao.bulletins import documents, selectors, services
+from jixiao.bulletins.forms import EditForm, GenerateForm, ListFilterForm
+from jixiao.bulletins.workflow import BULLETIN_WORKFLOW
+from jixiao.core import audit
+from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.views_helpers import capability_required, paginate
+from jixiao.organizations.selectors import current_fiscal_year
+
+DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _year(request: HttpRequest) -> int:
+    raw = request.GET.get("fiscal_year") or request.POST.get("fiscal_year") or ""
+    if raw.isdigit() and 2000 <= int(raw) <= 2100:
+        return int(raw)
+    current = current_fiscal_year()
+    return current.year if current else 0
+
+
+@capability_required("bulletins.view")
+def bulletin_list(request: HttpRequest) -> HttpResponse:
+    form = ListFilterForm(request.GET or None)
+    params = form.cleaned_data if form.is_valid() else {}
+    year = _year(request)
+    user: Any = request.user
+    generate = None
+    if user.can("bulletins.manage"):
+        generate = GenerateForm(initial={"fiscal_year": year}, sources=selectors.source_choices(user, year))
+    context = {
+        "form": form,
+        "generate": generate,
+        "page": paginate(request, selectors.bulletins_filtered(user, params)),
+        "year": year,
+    }
+    return render(request, "bulletins/list.html", context)
+
+
+@require_POST
+@capability_required("bulletins.manage")
+def bulletin_generate(request: HttpRequest) -> HttpResponse:
+    year = _year(request)
+    form = GenerateForm(request.POST, sources=selectors.source_choices(request.user, year))
+    if not form.is_valid():
+        messages.error(request, "请选择通报类型、年度和数据来源")
+        return redirect("bulletins:list")
+    try:
+        bulletin = services.bulletin_generate(actor=request.user, **form.cleaned_data)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("bulletins:list")
+    messages.success(request, "通报已按数据生成，请核对正文后印发")
+    return redirect("bulletins:detail", pk=bulletin.pk)
+
+
+@capability_required("bulletins.view")
+def bulletin_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    bulletin = selectors.bulletin_get(request.user, pk)
+    user: Any = request.user
+    actions = BULLETIN_WORKFLOW.available(bulletin.status, user.active_membership.capabilities)
+    editable = user.can("bulletins.manage") and bulletin.status == "draft"
+    form = EditForm(initial={"title": bulletin.title, "narrative": bulletin.narrative, "version": bulletin.version})
+    context = {
+        "bulletin": bulletin,
+        "snapshot": bulletin.snapshot or {},
+        "lines": selectors.snapshot_lines(bulletin),
+        "actions": actions,
+        "form": form if editable else None,
+    }
+    return render(request, "bulletins/detail.html", context)
+
+
+@require_POST
+@capability_required("bulletins.manage")
+def bulletin_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    bulletin = selectors.bulletin_get(request.user, pk)
+    form = EditForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "标题和正文不能为空")
+        return redirect("bulletins:detail", pk=pk)
+    try:
+        services.bulletin_update(actor=request.user, bulletin=bulletin, **form.cleaned_data)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "通报正文已保存")
+    return redirect("bulletins:detail", pk=pk)
+
+
+@require_POST
+@capability_required("bulletins.manage")
+def bulletin_transition(request: HttpRequest, pk: int) -> HttpResponse:
+    bulletin = selectors.bulletin_get(request.user, pk)
+    action = request.POST.get("action", "")
+    try:
+        if action == "issue":
+            bulletin = services.bulletin_issue(actor=request.user, bulletin=bulletin)
+            messages.success(request, f"通报已印发，文号：{bulletin.document.doc_no if bulletin.document else ''}")
+        elif action == "refresh":
+            services.bulletin_refresh(actor=request.user, bulletin=bulletin)
+            messages.success(request, "已按最新数据重新生成")
+        else:
+            messages.error(request, "操作无效")
+    except NotFoundError as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("bulletins:detail", pk=pk)
+
+
+@capability_required("bulletins.view")
+def bulletin_docx(request: HttpRequest, pk: int) -> HttpResponse:
+    bulletin = selectors.bulletin_get(request.user, pk)
+    content = documents.bulletin_docx(bulletin)
+    filename = f"{bulletin.title[:60]}.docx".replace("/", "_")
+    audit.record(actor=request.user, event_type="bulletins.docx_download", obj=bulletin, reason=filename)
+    response = HttpResponse(content, content_type=DOCX_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, filename) or "attachment"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,242 @@
+"""信息公开 reads: the internal pages (scoped with `visible_to`) and the public site (published snapshots only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+
+from jixiao.core import config_rows
+from jixiao.core.todos import TodoItem
+from jixiao.disclosure.models import (
+    OPEN_STATUSES,
+    Disclosure,
+    DisclosureEvent,
+    DisclosureSettings,
+    DisclosureStatus,
+    ItemType,
+)
+from jixiao.disclosure.workflow import DISCLOSURE_WORKFLOW
+from jixiao.organizations.models import Department, FiscalRegion
+
+DEFAULT_DAYS_AFTER_APPROVAL = 20
+PUBLIC_FIELDS = (
+    "id",
+    "public_id",
+    "item_type",
+    "fiscal_year",
+    "region_id",
+    "department_id",
+    "title",
+    "status",
+    "published_at",
+    "snapshot",
+    "snapshot_file",
+    "snapshot_file_name",
+)
+
+
+# ---- settings ---------------------------------------------------------------------------------------------------
+
+
+def days_after_approval(region: Any, fiscal_year: int) -> int:
+    rows = config_rows.applicable(DisclosureSettings.objects.select_related("region"), region, fiscal_year)
+    row = config_rows.most_specific(rows, region, fiscal_year)
+    return row.days_after_approval if row is not None else DEFAULT_DAYS_AFTER_APPROVAL
+
+
+def settings_rows(region: Any) -> list[DisclosureSettings]:
+    """The rows that may apply in the region (national and its own or its ancestors'), least specific first."""
+    rows = config_rows.applicable(DisclosureSettings.objects.select_related("region"), region, None, year_field="")
+    return config_rows.layered(rows)
+
+
+# ---- internal pages ---------------------------------------------------------------------------------------------
+
+
+def overdue_q() -> Q:
+    return Q(status__in=OPEN_STATUSES, due_date__lt=timezone.localdate())
+
+
+def disclosures_visible(user: Any) -> QuerySet[Disclosure]:
+    return Disclosure.objects.visible_to(user).select_related("region", "department", "unit")
+
+
+def disclosures_filtered(user: Any, params: dict[str, Any]) -> QuerySet[Disclosure]:
+    qs = disclosures_visible(user).defer("snapshot")
+    if params.get("fiscal_year"):
+        qs = qs.filter(fiscal_year=params["fiscal_year"])
+    if params.get("item_type"):
+        qs = qs.filter(item_type=params["item_type"])
+    if params.get("status"):
+        qs = qs.filter(status=params["status"])
+    if params.get("department"):
+        qs = qs.filter(department=params["department"])
+    if params.get("overdue"):
+        qs = qs.filter(overdue_q())
+    if params.get("q"):
+        qs = qs.filter(title__icontains=params["q"])
+    return qs.order_by("-fiscal_year", "item_type", "department__dept_code", "id")
+
+
+def disclosure_get(user: Any, pk: Any) -> Disclosure:
+    return Disclosure.objects.select_related("region", "department", "unit").get_visible_or_404(user, pk=pk)
+
+
+def disclosure_events(item: Disclosure) -> QuerySet[DisclosureEvent]:
+    return item.events.select_related("actor")
+
+
+def available_actions(user: Any, item: Disclosure) -> list[Any]:
+    membership = getattr(user, "active_membership", None)
+    if membership is None:
+        return []
+    return DISCLOSURE_WORKFLOW.available(item.status, membership.capabilities)
+
+
+def year_choices(user: Any) -> list[int]:
+    years = disclosures_visible(user).order_by("-fiscal_year").values_list("fiscal_year", flat=True).distinct()
+    return list(years)
+
+
+def disclosure_summary(user: Any, fiscal_year: int) -> dict[str, Any]:
+    """Contract for reports (DIS-1): published per item type, exempt counts (涉密, 敏感, other), open work."""
+    qs = Disclosure.objects.visible_to(user).filter(fiscal_year=fiscal_year)
+    by_status = dict(qs.values_list("status").annotate(n=Count("id")).order_by())
+    published = dict(
+        qs.filter(status=DisclosureStatus.PUBLISHED).values_list("item_type").annotate(n=Count("id")).order_by()
+    )
+    exempt = {
+        "secret": by_status.get(DisclosureStatus.EXEMPT_SECRET, 0),
+        "sensitive": by_status.get(DisclosureStatus.EXEMPT_SENSITIVE, 0),
+        "other": by_status.get(DisclosureStatus.EXEMPT_OTHER, 0),
+    }
+    return {
+        "published": {t: published.get(t, 0) for t in ItemType.values},
+        "published_total": sum(published.values()),
+        "exempt": exempt,
+        "exempt_total": sum(exempt.values()),
+        "pending": by_status.get(DisclosureStatus.PENDING, 0),
+        "review": by_status.get(DisclosureStatus.REVIEW, 0),
+        "withdrawn": by_status.get(DisclosureStatus.WITHDRAWN, 0),
+        "overdue": qs.filter(overdue_q()).count(),
+        "total": sum(by_status.values()),
+    }
+
+
+def statistics_rows(user: Any, fiscal_year: int) -> list[dict[str, Any]]:
+    """One row per item type: total, published, each exemption, open, overdue (one grouped query)."""
+    qs = Disclosure.objects.visible_to(user).filter(fiscal_year=fiscal_year)
+    grouped = {
+        row["item_type"]: row
+        for row in qs.values("item_type")
+        .annotate(
+            total=Count("id"),
+            published=Count("id", filter=Q(status=DisclosureStatus.PUBLISHED)),
+            secret=Count("id", filter=Q(status=DisclosureStatus.EXEMPT_SECRET)),
+            sensitive=Count("id", filter=Q(status=DisclosureStatus.EXEMPT_SENSITIVE)),
+            other=Count("id", filter=Q(status=DisclosureStatus.EXEMPT_OTHER)),
+            open=Count("id", filter=Q(status__in=OPEN_STATUSES)),
+            overdue=Count("id", filter=overdue_q()),
+            withdrawn=Count("id", filter=Q(status=DisclosureStatus.WITHDRAWN)),
+        )
+        .order_by()
+    }
+    empty = dict.fromkeys(("total", "published", "secret", "sensitive", "other", "open", "overdue", "withdrawn"), 0)
+    return [
+        {"item_type": value, "label": label, **{k: grouped.get(value, empty)[k] for k in empty}}
+        for value, label in ItemType.choices
+    ]
+
+
+def disclosure_todos(user: Any) -> list[TodoItem]:
+    items: list[TodoItem] = []
+    if not user.can("disclosure.view"):
+        return items
+    qs = Disclosure.objects.visible_to(user)
+    url = reverse("disclosure:list")
+    if user.can("disclosure.review"):
+        count = qs.filter(status=DisclosureStatus.REVIEW).count()
+        items.append(TodoItem("信息公开", "待审核的公开事项", count, f"{url}?status=review"))
+    if user.can("disclosure.propose"):
+        count = qs.filter(status=DisclosureStatus.PENDING).count()
+        items.append(TodoItem("信息公开", "待提交的公开事项", count, f"{url}?status=pending"))
+        overdue = qs.filter(overdue_q()).count()
+        items.append(TodoItem("信息公开", "已超过公开期限的事项", overdue, f"{url}?overdue=1", "请尽快办理"))
+    return items
+
+
+# ---- the public site: published snapshots only --------------------------------------------------------------------
+
+
+def _published() -> QuerySet[Disclosure]:
+    return Disclosure.objects.published()
+
+
+def public_regions() -> list[dict[str, Any]]:
+    """Regions with at least one published item, and their years (two queries)."""
+    years: dict[int, list[int]] = {}
+    for region_id, year in (
+        _published().values_list("region_id", "fiscal_year").distinct().order_by("region_id", "-fiscal_year")
+    ):
+        years.setdefault(region_id, []).append(year)
+    regions = FiscalRegion.objects.filter(pk__in=list(years)).order_by("path")
+    return [{"code": r.mof_div_code, "name": r.name, "years": years[r.pk]} for r in regions]
+
+
+def public_region(code: str) -> FiscalRegion:
+    """The region, if anything of it is published (otherwise not there: 404)."""
+    region = (
+        FiscalRegion.objects.filter(mof_div_code=code)
+        .filter(Exists(_published().filter(region=OuterRef("pk"))))
+        .first()
+    )
+    if region is None:
+        raise Http404
+    return region
+
+
+def public_year_items(region: FiscalRegion, year: int) -> QuerySet[Disclosure]:
+    return _published().filter(region=region, fiscal_year=year).only(*PUBLIC_FIELDS)
+
+
+def public_year_check(region: FiscalRegion, year: int) -> None:
+    if not _published().filter(region=region, fiscal_year=year).exists():
+        raise Http404
+
+
+def public_items(region: FiscalRegion, year: int, item_types: tuple[str, ...]) -> QuerySet[Disclosure]:
+    return public_year_items(region, year).filter(item_type__in=item_types).order_by("department_id", "title", "id")
+
+
+def public_counts(region: FiscalRegion, year: int) -> dict[str, int]:
+    rows = public_year_items(region, year).values_list("item_type").annotate(n=Count("id")).order_by()
+    return dict(rows)
+
+
+def public_item(region: FiscalRegion, year: int, public_id: Any) -> Disclosure:
+    try:
+        return public_year_items(region, year).get(public_id=public_id)
+    except (Disclosure.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+
+
+def withheld_count(region: FiscalRegion, year: int) -> int:
+    """Items withheld for 涉密 or 敏感 content: the number in “N个项目报告涉及涉密及敏感信息，不予公开”."""
+    return Disclosure.objects.filter(
+        region=region,
+        fiscal_year=year,
+        is_deleted=False,
+        status__in=(DisclosureStatus.EXEMPT_SECRET, DisclosureStatus.EXEMPT_SENSITIVE),
+    ).count()
+
+
+def department_choices(user: Any) -> list[tuple[int, str]]:
+    return list(Department.objects.visible_to(user).order_by("dept_code").values_list("pk", "name"))
+
+
+def user_region(user: Any) -> FiscalRegion:
+    return user.active_membership.region  # type: ignore[no-any-return]

@@ -1,0 +1,240 @@
+"""What the public may see of each source, frozen when an item is published.
+
+Every builder reads the live source once and returns plain JSON (strings and numbers as strings, money in yuan with
+2 places) plus, for reports, a file. Only fields meant for the public are copied: opinions of reviewers, claimed vs
+computed flags, contact data and internal notes stay behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Prefetch, Q
+
+from jixiao.core.errors import DomainError
+from jixiao.disclosure.models import Disclosure, ItemType
+from jixiao.evaluation.models import SelfEvaluation
+from jixiao.indicators.models import FrameworkNode, IndicatorLibraryItem, ItemStatus
+from jixiao.keyeval.documents import evaluation_report_docx, report_title
+from jixiao.keyeval.models import KeyEvalDocument, KeyEvaluation
+from jixiao.monitoring.models import MonitoringRecord, MonitoringTask, RecordStatus
+from jixiao.targets.models import AnnualTask, PerformanceTarget, TargetIndicator
+
+DOCX = "docx"
+
+
+@dataclass
+class Snapshot:
+    data: dict[str, Any]
+    file_bytes: bytes | None = None
+    file_name: str = ""
+
+
+def _money(value: Decimal | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def _score(value: Decimal | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def _subject_id(item: Disclosure) -> int:
+    if item.subject_id is None:
+        raise DomainError("公开事项没有来源")
+    return item.subject_id
+
+
+def _org(item: Disclosure) -> dict[str, str]:
+    return {
+        "region_code": item.region.mof_div_code,
+        "region_name": item.region.name,
+        "department_code": item.department.dept_code if item.department_id else "",  # type: ignore[union-attr]
+        "department_name": item.department.name if item.department_id else "",  # type: ignore[union-attr]
+        "unit_code": item.unit.agency_code if item.unit_id else "",  # type: ignore[union-attr]
+        "unit_name": item.unit.name if item.unit_id else "",  # type: ignore[union-attr]
+    }
+
+
+def _targets() -> Any:
+    indicators = TargetIndicator.objects.select_related("lv1", "lv2").order_by("year_flag", "seq", "id")
+    return PerformanceTarget.objects.select_related("project").prefetch_related(
+        Prefetch("indicators", queryset=indicators),
+        Prefetch("tasks", queryset=AnnualTask.objects.order_by("seq", "id")),
+    )
+
+
+def target_snapshot(item: Disclosure, target: PerformanceTarget | None = None) -> Snapshot:
+    """The standardised 绩效目标表 (年度任务、总体目标、绩效指标) of an approved target."""
+    target = target or _targets().get(pk=_subject_id(item))
+    data = {
+        **_org(item),
+        "fiscal_year": target.fiscal_year,
+        "name": target.name,
+        "project_code": target.project.code if target.project_id else "",  # type: ignore[union-attr]
+        "annual_goal": target.annual_goal,
+        "midterm_goal": target.midterm_goal,
+        "annual_total_yuan": _money(target.annual_total_yuan),
+        "annual_fiscal_yuan": _money(target.annual_fiscal_yuan),
+        "tasks": [
+            {"name": t.name, "content": t.content, "amount_yuan": _money(t.amount_yuan)} for t in target.tasks.all()
+        ],
+        "indicators": [
+            {
+                "year_flag": row.get_year_flag_display(),
+                "lv1": row.lv1.name,
+                "lv2": row.lv2.name,
+                "name": row.name,
+                "operator": row.get_operator_display(),
+                "target_value": row.target_text,
+                "unit": row.unit,
+            }
+            for row in target.indicators.all()
+        ],
+    }
+    return Snapshot(data)
+
+
+def self_eval_snapshot(item: Disclosure) -> Snapshot:
+    record = SelfEvaluation.objects.select_related("project").get(pk=_subject_id(item))
+    total = record.total_computed if record.total_computed is not None else record.total_claimed
+    data = {
+        **_org(item),
+        "fiscal_year": record.fiscal_year,
+        "name": record.name,
+        "subject": record.get_subject_display(),
+        "project_code": record.project.code if record.project_id else "",  # type: ignore[union-attr]
+        "goal_expected": record.goal_expected,
+        "goal_actual": record.goal_actual,
+        "score": _score(total),
+        "grade": record.grade_computed or record.grade_claimed,
+        "indicators": [
+            {
+                "name": row.name,
+                "target_value": row.target_text,
+                "actual_value": row.actual_text,
+                "weight": _score(row.weight),
+                "score": _score(row.final_score if row.final_score is not None else row.auto_score),
+            }
+            for row in record.indicators.order_by("seq", "id")
+        ],
+    }
+    return Snapshot(data)
+
+
+def key_eval_snapshot(item: Disclosure) -> Snapshot:
+    """The report's text and score, and the file: the uploaded final report if any, else the generated Word."""
+    ev = KeyEvaluation.objects.select_related("department", "template", "region").get(pk=_subject_id(item))
+    data = {
+        **_org(item),
+        "fiscal_year": ev.fiscal_year,
+        "name": report_title(ev),
+        "object_title": ev.title,
+        "object_type": ev.get_object_type_display(),
+        "kind": ev.get_kind_display(),
+        "mode": ev.get_mode_display(),
+        "amount_yuan": _money(ev.amount_yuan),
+        "score": _score(ev.total_score),
+        "grade": ev.get_grade_display() if ev.grade else "",
+        "sections": [
+            {"title": "基本情况", "text": ev.basic_situation},
+            {"title": "绩效评价工作开展情况", "text": ev.work_summary},
+            {"title": "绩效评价指标分析", "text": ev.analysis},
+            {"title": "主要经验及做法、存在的问题及原因分析", "text": ev.experience},
+            {"title": "有关建议", "text": ev.suggestions},
+        ],
+    }
+    final = ev.documents.filter(kind=KeyEvalDocument.Kind.FINAL_REPORT).order_by("-id").first()
+    if final is not None:
+        with final.file.open("rb") as handle:
+            content = handle.read()
+        suffix = final.original_name.rsplit(".", 1)[-1].lower() if "." in final.original_name else "pdf"
+        return Snapshot(data, content, f"{data['name']}.{suffix}")
+    return Snapshot(data, evaluation_report_docx(ev), f"{data['name']}.{DOCX}")
+
+
+def monitor_snapshot(item: Disclosure) -> Snapshot:
+    task = MonitoringTask.objects.get(pk=_subject_id(item))
+    records = MonitoringRecord.objects.filter(task=task, status=RecordStatus.APPROVED)
+    budget = sum((r.current_budget_yuan for r in records), Decimal(0))
+    executed = sum((r.executed_to_date_yuan for r in records), Decimal(0))
+    rate = (executed / budget * 100).quantize(Decimal("0.01")) if budget else None
+    data = {
+        **_org(item),
+        "fiscal_year": task.fiscal_year,
+        "name": task.title,
+        "period_end_month": task.period_end_month,
+        "records": len(records),
+        "budget_yuan": _money(budget),
+        "executed_yuan": _money(executed),
+        "exec_rate_pct": "" if rate is None else f"{rate:.2f}",
+    }
+    return Snapshot(data)
+
+
+def library_snapshot(item: Disclosure) -> Snapshot:
+    """The approved library items the region uses (shared, its ancestors' and its own)."""
+    codes = [code for code in item.region.path.split("/") if code]
+    rows = list(
+        IndicatorLibraryItem.objects.filter(status=ItemStatus.APPROVED, is_deleted=False)
+        .filter(Q(region__isnull=True) | Q(region__mof_div_code__in=codes))
+        .order_by("code")
+    )
+    lookups = {n.pk: n.name for n in _nodes({i.lv1_id for i in rows} | {i.lv2_id for i in rows})}
+    data = {
+        **_org(item),
+        "fiscal_year": item.fiscal_year,
+        "name": item.title,
+        "items": [
+            {
+                "code": i.code,
+                "lv1": lookups.get(i.lv1_id, ""),
+                "lv2": lookups.get(i.lv2_id, ""),
+                "name": i.name,
+                "unit": i.unit,
+                "typical_value": i.typical_value,
+                "is_common": i.is_common,
+            }
+            for i in rows
+        ],
+    }
+    return Snapshot(data)
+
+
+def _nodes(ids: set[int]) -> Any:
+    return FrameworkNode.objects.filter(pk__in=ids).only("pk", "name")
+
+
+BUILDERS: dict[str, Callable[[Disclosure], Snapshot]] = {
+    ItemType.TARGET_TABLE: target_snapshot,
+    ItemType.DEPT_OVERALL_TARGET: target_snapshot,
+    ItemType.SELF_EVAL_REPORT: self_eval_snapshot,
+    ItemType.KEY_EVAL_REPORT: key_eval_snapshot,
+    ItemType.MONITOR_SUMMARY: monitor_snapshot,
+    ItemType.INDICATOR_LIBRARY: library_snapshot,
+}
+
+
+def build(item: Disclosure) -> Snapshot:
+    return BUILDERS[ItemType(item.item_type)](item)
+
+
+TARGET_TYPES = (ItemType.TARGET_TABLE, ItemType.DEPT_OVERALL_TARGET)
+
+
+def build_many(items: list[Disclosure]) -> dict[int, Snapshot]:
+    """Snapshots of many items; target tables (the bulk of a year) are read in a few set-based queries."""
+    target_ids = [i.subject_id for i in items if i.item_type in TARGET_TYPES and i.subject_id is not None]
+    targets = _targets().in_bulk(target_ids)
+    result: dict[int, Snapshot] = {}
+    for item in items:
+        if item.item_type in TARGET_TYPES:
+            target = targets.get(item.subject_id)  # type: ignore[arg-type]
+            if target is None:
+                raise PerformanceTarget.DoesNotExist
+            result[item.pk] = target_snapshot(item, target)
+        else:
+            result[item.pk] = build(item)
+    return result

@@ -1,0 +1,277 @@
+"""The public site and open data, as an anonymous visitor: only PUBLISHED snapshots are ever visible."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from docx import Document
+
+from conftest import World
+from jixiao.disclosure import services
+from jixiao.disclosure.columns import DATASETS
+from jixiao.disclosure.models import Disclosure, ItemType
+from jixiao.disclosure.tests.helpers import TYPES, YEAR, Sources, generate, item_of, make_sources, publish
+from jixiao.indicators.selectors import framework_for
+from jixiao.organizations.models import FiscalRegion
+from jixiao.targets.models import PerformanceTarget
+
+S = Disclosure.Status
+CODE = "511725000"
+
+
+@pytest.fixture(autouse=True)
+def _media(settings: Any, tmp_path: Any) -> None:
+    settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture
+def sources(world: World) -> Sources:
+    s = make_sources(world)
+    generate(world)
+    return s
+
+
+def _url(item: Disclosure) -> str:
+    return reverse("public:item", args=[item.region.mof_div_code, item.fiscal_year, item.public_id])
+
+
+def _file_url(item: Disclosure) -> str:
+    return reverse("public:item_file", args=[item.region.mof_div_code, item.fiscal_year, item.public_id])
+
+
+def _perf(world: World, item: Disclosure, action: str, comment: str = "") -> Disclosure:
+    return services.disclosure_transition(actor=world.users["performance"], item=item, action=action, comment=comment)
+
+
+def _to_status(world: World, item: Disclosure, status: str) -> Disclosure:
+    if status == S.PENDING:
+        return item
+    item = _perf(world, item, "propose")
+    if status == S.REVIEW:
+        return item
+    if status in (S.EXEMPT_SECRET, S.EXEMPT_SENSITIVE, S.EXEMPT_OTHER):
+        return _perf(world, item, status, "理由")
+    item = _perf(world, item, "publish")
+    if status == S.WITHDRAWN:
+        item = _perf(world, item, "withdraw", "需更正")
+    return item
+
+
+def _one(item_type: str) -> Disclosure:
+    return Disclosure.objects.filter(item_type=item_type).order_by("id").first()  # type: ignore[return-value]
+
+
+def _csv_rows(content: bytes) -> list[dict[str, str]]:
+    assert content.startswith(b"\xef\xbb\xbf"), "CSV must start with a UTF-8 BOM"
+    return list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
+
+
+# ---- only published items are visible -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("item_type", TYPES)
+@pytest.mark.parametrize(
+    "status", [S.PENDING, S.REVIEW, S.EXEMPT_SECRET, S.EXEMPT_SENSITIVE, S.EXEMPT_OTHER, S.WITHDRAWN]
+)
+def test_anonymous_gets_404_for_every_unpublished_item_page_file_and_data(
+    world: World, sources: Sources, item_type: str, status: str
+) -> None:
+    # Something else is published, so the region and year exist publicly.
+    publish(world, item_of(ItemType.TARGET_TABLE, sources.hospital_target))
+    item = _one(item_type) if item_type != ItemType.TARGET_TABLE else item_of(item_type, sources.target)
+    item = _to_status(world, item, status)
+    assert item.status == status
+    client = Client()
+    assert client.get(_url(item)).status_code == 404
+    assert client.get(_file_url(item)).status_code == 404
+    body = b""
+    for name in DATASETS:
+        for fmt in ("csv", "json"):
+            response = client.get(reverse("public:data", args=[CODE, YEAR, name, fmt]))
+            assert response.status_code == 200
+            body += response.content
+    assert str(item.public_id).encode() not in body
+    for page in ("public:year", "public:targets", "public:self_evaluations", "public:reports"):
+        assert str(item.public_id).encode() not in client.get(reverse(page, args=[CODE, YEAR])).content
+
+
+@pytest.mark.parametrize("item_type", TYPES)
+def test_anonymous_reads_every_published_item_type(world: World, sources: Sources, item_type: str) -> None:
+    item = publish(world, _one(item_type))
+    client = Client()
+    response = client.get(_url(item))
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "public, max-age=300"
+    assert item.snapshot["name"] in response.content.decode()
+    file_response = client.get(_file_url(item))
+    if item_type == ItemType.KEY_EVAL_REPORT:
+        assert file_response.status_code == 200
+        document = Document(io.BytesIO(b"".join(file_response.streaming_content)))  # type: ignore[attr-defined]
+        text = "\n".join(p.text for p in document.paragraphs)
+        assert "重点项目绩效评价报告" in text
+    else:
+        assert file_response.status_code == 404
+
+
+def test_nothing_published_means_no_region_no_year_and_an_empty_index(world: World, sources: Sources) -> None:
+    client = Client()
+    assert "渠县" not in client.get(reverse("public:index")).content.decode()
+    assert client.get(reverse("public:year", args=[CODE, YEAR])).status_code == 404
+    assert client.get(reverse("public:data", args=[CODE, YEAR, "targets", "csv"])).status_code == 404
+    publish(world, item_of(ItemType.TARGET_TABLE, sources.target))
+    index = client.get(reverse("public:index")).content.decode()
+    assert "渠县" in index and "宣汉县" not in index
+    assert client.get(reverse("public:year", args=[CODE, YEAR])).status_code == 200
+    assert client.get(reverse("public:year", args=[CODE, YEAR - 1])).status_code == 404
+    assert client.get(reverse("public:data", args=[CODE, YEAR, "nope", "csv"])).status_code == 404
+    assert client.get(reverse("public:data", args=[CODE, YEAR, "targets", "xml"])).status_code == 404
+
+
+def test_another_regions_items_stay_out_of_this_region_and_unpublished_ones_are_404(world: World) -> None:
+    far_dept = world.far_project.department
+    target = PerformanceTarget.objects.create(
+        fiscal_year=YEAR,
+        region=world.other_region,
+        project=world.far_project,
+        department=far_dept,
+        unit=world.far_unit,
+        framework=framework_for(world.other_region, YEAR),
+        name="外县目标",
+        status="approved",
+        mid_total_yuan=Decimal(0),
+        mid_fiscal_yuan=Decimal(0),
+        annual_total_yuan=Decimal(0),
+        annual_fiscal_yuan=Decimal(0),
+        basic_yuan=Decimal(0),
+        project_spending_yuan=Decimal(0),
+    )
+    far = Disclosure.objects.create(
+        item_type=ItemType.TARGET_TABLE,
+        fiscal_year=YEAR,
+        region=world.other_region,
+        department=far_dept,
+        unit=world.far_unit,
+        subject_id=target.pk,
+        title="外县目标",
+    )
+    client = Client()
+    far_code = world.other_region.mof_div_code
+    assert client.get(_url(far)).status_code == 404
+    assert client.get(reverse("public:year", args=[far_code, YEAR])).status_code == 404
+    Disclosure.objects.filter(pk=far.pk).update(status=S.PUBLISHED, snapshot={"name": "外县目标"})
+    assert client.get(_url(far)).status_code == 200
+    # Not under another region's address.
+    assert client.get(reverse("public:item", args=[CODE, YEAR, far.public_id])).status_code == 404
+
+
+def test_snapshot_isolation_later_edits_of_the_source_do_not_leak(world: World, sources: Sources) -> None:
+    item = publish(world, item_of(ItemType.TARGET_TABLE, sources.target))
+    PerformanceTarget.objects.filter(pk=sources.target.pk).update(annual_goal="修改后的目标（未公开）", name="改名")
+    sources.target.indicators.filter(name="师生满意度").update(name="修改后的指标")
+    client = Client()
+    page = client.get(_url(item)).content.decode()
+    assert "年内购置教学设备120台" in page
+    assert "修改后的目标" not in page and "修改后的指标" not in page and "改名" not in page
+    rows = _csv_rows(client.get(reverse("public:data", args=[CODE, YEAR, "target_indicators", "csv"])).content)
+    assert "修改后的指标" not in {r["indicator"] for r in rows}
+    assert "师生满意度" in {r["indicator"] for r in rows}
+    # Internal opinions never reach the public copy of a self-evaluation.
+    self_item = publish(world, item_of(ItemType.SELF_EVAL_REPORT))
+    assert "内部审核意见" not in json.dumps(self_item.snapshot, ensure_ascii=False)
+    assert "内部审核意见" not in client.get(_url(self_item)).content.decode()
+
+
+def test_withheld_sentence_counts_secret_and_sensitive_items(world: World, sources: Sources) -> None:
+    publish(world, _one(ItemType.KEY_EVAL_REPORT))
+    client = Client()
+    page = client.get(reverse("public:reports", args=[CODE, YEAR])).content.decode()
+    assert "0个项目报告涉及涉密及敏感信息，不予公开" in page
+    _to_status(world, item_of(ItemType.TARGET_TABLE, sources.hospital_target), S.EXEMPT_SECRET)
+    _to_status(world, _one(ItemType.MONITOR_SUMMARY), S.EXEMPT_SENSITIVE)
+    _to_status(world, _one(ItemType.INDICATOR_LIBRARY), S.EXEMPT_OTHER)
+    page = client.get(reverse("public:year", args=[CODE, YEAR])).content.decode()
+    assert "2个项目报告涉及涉密及敏感信息，不予公开" in page
+
+
+# ---- open data ------------------------------------------------------------------------------------------------------
+
+TYPE_CHECKS = {
+    "string": lambda v: isinstance(v, str),
+    "integer": lambda v: re.fullmatch(r"-?\d+", str(v)) is not None,
+    "decimal": lambda v: v == "" or re.fullmatch(r"-?\d+\.\d{2}", str(v)) is not None,
+    "datetime": lambda v: (
+        re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?[+-]\d{2}:\d{2}", str(v)) is not None
+    ),
+}
+
+
+def test_csv_and_json_follow_the_documented_schema(world: World, sources: Sources) -> None:
+    for item in Disclosure.objects.filter(status=S.PENDING).order_by("id"):
+        publish(world, item)
+    client = Client()
+    schema_page = client.get(reverse("public:schema")).content.decode()
+    for name, dataset in DATASETS.items():
+        assert f"<code>{name}</code>" in schema_page
+        for column in dataset.columns:
+            assert f"<code>{column.name}</code>" in schema_page
+        response = client.get(reverse("public:data", args=[CODE, YEAR, name, "csv"]))
+        assert response["Content-Type"].startswith("text/csv")
+        assert response["Cache-Control"] == "public, max-age=300"
+        rows = _csv_rows(response.content)
+        assert list(rows[0].keys()) == dataset.field_names
+        data = json.loads(client.get(reverse("public:data", args=[CODE, YEAR, name, "json"])).content)
+        assert data["schema"].endswith(reverse("public:schema"))
+        assert data["dataset"] == name and data["fiscal_year"] == YEAR and data["region_code"] == CODE
+        assert [f["name"] for f in data["fields"]] == dataset.field_names
+        assert data["count"] == len(data["rows"]) == len(rows)
+        for row in data["rows"]:
+            assert list(row) == dataset.field_names
+            for column in dataset.columns:
+                assert TYPE_CHECKS[column.type](row[column.name]), (name, column.name, row[column.name])
+    targets = json.loads(client.get(reverse("public:data", args=[CODE, YEAR, "targets", "json"])).content)["rows"]
+    assert {r["name"] for r in targets} == {"一中教学设备购置", "医院信息化建设", "部门整体支出"}
+    indicators = _csv_rows(client.get(reverse("public:data", args=[CODE, YEAR, "target_indicators", "csv"])).content)
+    assert len(indicators) == 3 * 4  # three targets, four rows each (one midterm)
+    selfeval = json.loads(client.get(reverse("public:data", args=[CODE, YEAR, "self_evaluations", "json"])).content)
+    assert selfeval["rows"][0]["score"] == "92.00" and selfeval["rows"][0]["grade"] == "优"
+    keyeval = json.loads(client.get(reverse("public:data", args=[CODE, YEAR, "key_evaluations", "json"])).content)
+    file_url = keyeval["rows"][0]["file_url"]
+    assert client.get(file_url).status_code == 200
+
+
+def test_csv_cells_that_look_like_formulas_are_neutralised(world: World, sources: Sources) -> None:
+    PerformanceTarget.objects.filter(pk=sources.target.pk).update(annual_goal='=HYPERLINK("x")')
+    publish(world, item_of(ItemType.TARGET_TABLE, sources.target))
+    rows = _csv_rows(Client().get(reverse("public:data", args=[CODE, YEAR, "targets", "csv"])).content)
+    assert rows[0]["annual_goal"] == '\'=HYPERLINK("x")'
+
+
+def test_public_pages_have_bounded_queries_and_no_internal_menu(
+    world: World, sources: Sources, django_assert_max_num_queries: Any
+) -> None:
+    for item in Disclosure.objects.filter(status=S.PENDING).order_by("id"):
+        publish(world, item)
+    client = Client()
+    for name in ("public:year", "public:targets", "public:self_evaluations", "public:reports"):
+        with django_assert_max_num_queries(8):
+            response = client.get(reverse(name, args=[CODE, YEAR]))
+        assert response.status_code == 200
+        body = response.content.decode()
+        assert "主菜单" not in body and "<script" not in body
+        assert "Set-Cookie" not in response.headers
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse("public:data", args=[CODE, YEAR, "target_indicators", "json"])).status_code == 200
+    assert client.post(reverse("public:year", args=[CODE, YEAR])).status_code == 405
+
+
+def test_unknown_region_code_is_404(world: World) -> None:
+    assert FiscalRegion.objects.filter(mof_div_code="999999999").count() == 0
+    assert Client().get(reverse("public:year", args=["999999999", YEAR])).status_code == 404

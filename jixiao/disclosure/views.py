@@ -1,0 +1,192 @@
+"""Internal 信息公开 pages: the item list (with the review queue as a filter), an item, statistics, generation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.views_helpers import capability_required, paginate
+from jixiao.disclosure import selectors, services
+from jixiao.disclosure.forms import GenerateForm, ListFilterForm, SettingsForm, TransitionForm
+from jixiao.disclosure.models import Disclosure, Exemption
+from jixiao.disclosure.workflow import PROPOSE_EXEMPT
+from jixiao.organizations.selectors import current_fiscal_year
+
+
+def _year(request: HttpRequest) -> int:
+    raw = request.GET.get("fiscal_year", "")
+    if raw.isdigit():
+        return int(raw)
+    current = current_fiscal_year()
+    return current.year if current else 0
+
+
+@capability_required("disclosure.view")
+def disclosure_list(request: HttpRequest) -> HttpResponse:
+    form = ListFilterForm(request.GET or None, departments=selectors.department_choices(request.user))
+    params = form.cleaned_data if form.is_valid() else {}
+    queryset = selectors.disclosures_filtered(request.user, params)
+    context = {
+        "form": form,
+        "page": paginate(request, queryset),
+        "generate_form": GenerateForm(initial={"fiscal_year": _year(request)}),
+        "title": "信息公开事项",
+        "can_bulk_propose": request.user.can("disclosure.propose"),  # type: ignore[union-attr]
+    }
+    return render(request, "disclosure/list.html", context)
+
+
+@capability_required("disclosure.review")
+def review_queue(request: HttpRequest) -> HttpResponse:
+    params = {"status": Disclosure.Status.REVIEW}
+    form = ListFilterForm(params, departments=selectors.department_choices(request.user))
+    form.is_valid()
+    queryset = selectors.disclosures_filtered(request.user, params)
+    context = {
+        "form": form,
+        "page": paginate(request, queryset),
+        "title": "公开审核",
+        "is_queue": True,
+        "can_bulk_publish": True,
+    }
+    return render(request, "disclosure/list.html", context)
+
+
+def _detail_context(request: HttpRequest, item: Disclosure) -> dict[str, Any]:
+    actions = selectors.available_actions(request.user, item)
+    return {
+        "item": item,
+        "actions": [t for t in actions if t.action != PROPOSE_EXEMPT],
+        "can_propose_exempt": any(t.action == PROPOSE_EXEMPT for t in actions),
+        "exemptions": Exemption.choices,
+        "events": selectors.disclosure_events(item)[:100],
+    }
+
+
+@capability_required("disclosure.view")
+def disclosure_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    item = selectors.disclosure_get(request.user, pk)
+    return render(request, "disclosure/detail.html", _detail_context(request, item))
+
+
+@require_POST
+@capability_required("disclosure.view")
+def disclosure_transition(request: HttpRequest, pk: int) -> HttpResponse:
+    item = selectors.disclosure_get(request.user, pk)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "操作无效")
+        return render(request, "disclosure/detail.html", _detail_context(request, item), status=400)
+    data = form.cleaned_data
+    try:
+        services.disclosure_transition(
+            actor=request.user,
+            item=item,
+            action=data["action"],
+            comment=data["comment"],
+            exemption=data["exemption"],
+        )
+    except NotFoundError as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        item = selectors.disclosure_get(request.user, pk)
+        return render(request, "disclosure/detail.html", _detail_context(request, item), status=exc.status_code)
+    messages.success(request, "操作成功")
+    return redirect("disclosure:detail", pk=pk)
+
+
+@require_POST
+@capability_required("disclosure.generate")
+def disclosure_generate(request: HttpRequest) -> HttpResponse:
+    form = GenerateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请输入正确的年度")
+        return redirect("disclosure:list")
+    year = form.cleaned_data["fiscal_year"]
+    try:
+        result = services.disclosure_generate(
+            actor=request.user, region=selectors.user_region(request.user), fiscal_year=year
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("disclosure:list")
+    messages.success(
+        request, f"已生成{result['created']}个{year}年度公开事项，其中{result['exempt_secret']}个涉密默认不予公开"
+    )
+    return redirect(f"{reverse('disclosure:list')}?fiscal_year={year}")
+
+
+@capability_required("disclosure.view")
+def snapshot_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """The frozen file of a published (or withdrawn) item, for internal readers."""
+    item = selectors.disclosure_get(request.user, pk)
+    if not item.snapshot_file:
+        raise Http404
+    try:
+        handle = item.snapshot_file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(handle, as_attachment=True, filename=item.snapshot_file_name or "report")
+    response["X-Content-Type-Options"] = "nosniff"
+    return response  # type: ignore[return-value]
+
+
+@capability_required("disclosure.view")
+def statistics(request: HttpRequest) -> HttpResponse:
+    year = _year(request)
+    context = {
+        "year": year,
+        "years": selectors.year_choices(request.user),
+        "rows": selectors.statistics_rows(request.user, year),
+        "summary": selectors.disclosure_summary(request.user, year),
+    }
+    return render(request, "disclosure/statistics.html", context)
+
+
+@capability_required("disclosure.generate")
+def settings_page(request: HttpRequest) -> HttpResponse:
+    region = selectors.user_region(request.user)
+    form = SettingsForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                services.disclosure_settings_save(
+                    actor=request.user,
+                    region=region,
+                    fiscal_year=form.cleaned_data["fiscal_year"],
+                    days_after_approval=form.cleaned_data["days_after_approval"],
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, "公开期限已保存，对此后生成的公开事项生效")
+                return redirect("disclosure:settings")
+    context = {"form": form, "rows": selectors.settings_rows(region), "region": region}
+    return render(request, "disclosure/settings.html", context, status=status)
+
+
+@require_POST
+@capability_required("disclosure.view")
+def disclosure_bulk(request: HttpRequest) -> HttpResponse:
+    """批量提交 (list page) / 批量公开 (review queue) of the ticked items."""
+    ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit()]
+    action = request.POST.get("action", "")
+    back = "disclosure:review" if action == "publish" else "disclosure:list"
+    try:
+        count = services.disclosure_bulk_transition(actor=request.user, ids=ids, action=action)
+    except NotFoundError as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(back)
+    messages.success(request, f"已办理{count}个公开事项")
+    return redirect(back)

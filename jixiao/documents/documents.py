@@ -1,0 +1,131 @@
+"""Word (python-docx) and printable layout of an official document (公文): data in, bytes out.
+
+Layout after GB/T 9704 in spirit: the red 发文机关标志 line, the 文号 centred under it, a red rule, the title, the
+body (its first line is the 称谓 / 主送), and the 落款 and 成文日期 right-aligned at the end.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+
+from jixiao.documents.models import OfficialDocument
+
+BODY_FONT = "Noto Serif CJK SC"
+TITLE_FONT = "Noto Serif CJK SC"
+HEADING_FONT = "Noto Sans CJK SC"
+LATIN_FONT = "Times New Roman"
+RED = RGBColor(0xC0, 0x00, 0x00)
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+_DATE_LINE = re.compile(r"^\s*\d{4}年\d{1,2}月\d{1,2}日\s*$")
+
+
+def clean_text(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return _NOT_XML.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def set_fonts(
+    run_or_style: Any, east_asia: str, size: float, *, bold: bool = False, color: RGBColor | None = None
+) -> None:
+    font = run_or_style.font
+    font.name = LATIN_FONT
+    font.size = Pt(size)
+    font.bold = bold
+    font.color.rgb = color or RGBColor(0, 0, 0)
+    rpr = run_or_style.element.get_or_add_rPr()
+    rfonts = rpr.get_or_add_rFonts()
+    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        rfonts.attrib.pop(qn(attr), None)
+    rfonts.set(qn("w:eastAsia"), east_asia)
+
+
+def add_line(doc: Any, text: str, *, size: float = 16, font: str = BODY_FONT, align: Any = None, **kw: Any) -> Any:
+    paragraph = doc.add_paragraph()
+    if align is not None:
+        paragraph.alignment = align
+    run = paragraph.add_run(clean_text(text))
+    set_fonts(run, font, size, **kw)
+    return paragraph
+
+
+def red_rule(paragraph: Any) -> None:
+    ppr = paragraph._p.get_or_add_pPr()
+    border = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    for key, value in (("w:val", "single"), ("w:sz", "18"), ("w:space", "4"), ("w:color", "C00000")):
+        bottom.set(qn(key), value)
+    border.append(bottom)
+    ppr.append(border)
+
+
+def body_lines(document: OfficialDocument) -> list[tuple[str, str]]:
+    """(kind, text) of the body: `salutation` (称谓), `text`, `sign` (落款 and date, right-aligned)."""
+    lines = [line.strip() for line in clean_text(document.body).split("\n")]
+    lines = [line for line in lines if line]
+    kinds = ["text"] * len(lines)
+    if lines and lines[0].endswith(("：", ":")):
+        kinds[0] = "salutation"
+    issuer = (document.issuer_name or "").strip()
+    for index in range(len(lines) - 1, max(len(lines) - 3, -1), -1):
+        if _DATE_LINE.match(lines[index]) or (issuer and lines[index] == issuer) or lines[index].startswith("【待填写"):
+            kinds[index] = "sign"
+        else:
+            break
+    return list(zip(kinds, lines, strict=True))
+
+
+def official_document(issuer: str, doc_no: str, title: str) -> Any:
+    """A new A4 Word document with the 红头 (issuer line in red), the 文号 under it, a red rule and the title."""
+    doc = Document()
+    section = doc.sections[0]
+    section.page_height, section.page_width = Cm(29.7), Cm(21.0)
+    section.top_margin, section.bottom_margin = Cm(3.7), Cm(3.5)
+    section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
+    set_fonts(doc.styles["Normal"], BODY_FONT, 16)
+    add_line(doc, f"{issuer}文件", size=30, font=TITLE_FONT, align=WD_ALIGN_PARAGRAPH.CENTER, bold=True, color=RED)
+    number = add_line(doc, doc_no or "（未编号）", align=WD_ALIGN_PARAGRAPH.CENTER)
+    red_rule(number)
+    doc.add_paragraph()
+    add_line(doc, title, size=22, font=TITLE_FONT, align=WD_ALIGN_PARAGRAPH.CENTER, bold=True)
+    doc.add_paragraph()
+    return doc
+
+
+def add_table(doc: Any, headers: list[str], rows: list[list[Any]], *, size: float = 11) -> Any:
+    table = doc.add_table(rows=1, cols=len(headers))
+    table.style = "Table Grid"
+    for cell, text in zip(table.rows[0].cells, headers, strict=True):
+        cell.text = ""
+        set_fonts(cell.paragraphs[0].add_run(clean_text(text)), HEADING_FONT, size, bold=True)
+    for row in rows:
+        for cell, text in zip(table.add_row().cells, row, strict=False):
+            cell.text = ""
+            set_fonts(cell.paragraphs[0].add_run(clean_text(text)), BODY_FONT, size)
+    return table
+
+
+def to_bytes(doc: Any) -> bytes:
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return buffer.getvalue()
+
+
+def render_docx(document: OfficialDocument) -> bytes:
+    doc = official_document(document.issuer_name or str(document.region), document.doc_no, document.title)
+    for kind, text in body_lines(document):
+        if kind == "salutation":
+            add_line(doc, text)
+        elif kind == "sign":
+            add_line(doc, text, align=WD_ALIGN_PARAGRAPH.RIGHT)
+        else:
+            paragraph = add_line(doc, text)
+            paragraph.paragraph_format.first_line_indent = Pt(32)
+    return to_bytes(doc)

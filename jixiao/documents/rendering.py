@@ -1,0 +1,53 @@
+"""Filling a template's `{placeholders}`: pure text in, text out (no database)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from jixiao.core.errors import DomainError
+from jixiao.documents.models import PLACEHOLDERS
+
+PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# Filled only when the document is issued (the number and the date of signature are unknown before).
+LATE_PLACEHOLDERS = ("doc_no", "date")
+
+
+def missing_marker(name: str) -> str:
+    return f"【待填写：{PLACEHOLDERS.get(name, name)}】"
+
+
+def placeholders_in(text: str) -> list[str]:
+    return list(dict.fromkeys(PLACEHOLDER.findall(text or "")))
+
+
+def check_placeholders(*texts: str) -> None:
+    """DomainError in Chinese when a text uses a placeholder the system does not know."""
+    unknown = [name for text in texts for name in placeholders_in(text) if name not in PLACEHOLDERS]
+    if unknown:
+        names = "、".join("{" + n + "}" for n in dict.fromkeys(unknown))
+        allowed = "、".join("{" + k + "}" + v for k, v in PLACEHOLDERS.items())
+        raise DomainError(f"模板中有无法识别的占位符：{names}。可用的占位符：{allowed}")
+
+
+def fill(text: str, context: Mapping[str, Any], *, keep: tuple[str, ...] = ()) -> str:
+    """Replace known placeholders with the context's values; a missing or empty value becomes a visible
+    【待填写：名称】 marker; names in `keep` stay as they are (filled later)."""
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in PLACEHOLDERS or name in keep:
+            return match.group(0)
+        value = context.get(name)
+        text_value = "" if value is None else str(value).strip()
+        return text_value or missing_marker(name)
+
+    return PLACEHOLDER.sub(replace, text or "")
+
+
+def clean_context(context: Mapping[str, Any] | None) -> dict[str, str]:
+    """The caller's context as str → str (values stringified, None dropped)."""
+    if not context:
+        return {}
+    return {str(k): str(v) for k, v in context.items() if v is not None}

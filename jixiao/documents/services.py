@@ -1,0 +1,513 @@
+"""文书 writes: drafting from a template, issuing with the next 文号, receipts, feedback, closing, configuration.
+
+Every function re-checks capability and row scope and writes events and audit rows. Other apps call
+`document_issue` / `document_draft` (the contract in issue 7); `actor=None` means the system itself (a sweep or a
+management command), which skips the capability check but is audited like any other write.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, models, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from jixiao.core import audit
+from jixiao.core.errors import ConflictError, DomainError, NotFoundError
+from jixiao.core.permissions import require
+from jixiao.core.uploads import check_upload
+from jixiao.documents import rendering, selectors
+from jixiao.documents.models import (
+    DocType,
+    DocumentEvent,
+    DocumentRecipient,
+    DocumentSeries,
+    DocumentStatus,
+    DocumentTemplate,
+    OfficialDocument,
+)
+from jixiao.documents.workflow import CLOSE, DOCUMENT_WORKFLOW, EDITABLE_STATES, FEEDBACK, FEEDBACK_STATES, ISSUE, READ
+from jixiao.organizations.models import BudgetUnit, Department, FiscalRegion, FiscalYear
+
+Recipient = Department | BudgetUnit | FiscalRegion
+FALLBACK_BODY = "{recipient}：\n{content}\n{issuer}\n{date}"
+
+
+def _cn_date(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _actor_name(actor: Any) -> str:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return "系统"
+    return getattr(actor, "display_name", "") or actor.get_username()
+
+
+def _check_actor(actor: Any, capability: str, region: FiscalRegion) -> None:
+    """A user needs the capability and must act within their own region; `None` is the system."""
+    if actor is None:
+        return
+    require(actor, capability)
+    membership = actor.active_membership
+    if not region.path.startswith(membership.region.path):
+        raise NotFoundError("财政区划不存在或不在您的管理范围内")
+
+
+def _visible(actor: Any, document: OfficialDocument) -> None:
+    if actor is None:
+        return
+    if not OfficialDocument.objects.visible_to(actor).filter(pk=document.pk).exists():
+        raise NotFoundError("文书不存在")
+
+
+def _event(actor: Any, doc: OfficialDocument, action: str, label: str, source: str, comment: str = "") -> None:
+    DocumentEvent.objects.create(
+        document=doc,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor_name=_actor_name(actor)[:150],
+        action=action,
+        action_label=label[:50],
+        from_status=source,
+        to_status=doc.status,
+        comment=comment[:2000],
+    )
+
+
+def _default_year() -> int:
+    current = FiscalYear.objects.filter(is_current=True).first()
+    return current.year if current else timezone.localdate().year
+
+
+def _resolve_recipients(region: FiscalRegion, recipients: Iterable[Any]) -> list[tuple[str, Recipient]]:
+    resolved: list[tuple[str, Recipient]] = []
+    seen: set[tuple[str, int]] = set()
+    for item in recipients:
+        if isinstance(item, Department | BudgetUnit):
+            kind = "department" if isinstance(item, Department) else "unit"
+            inside = item.region.path.startswith(region.path)
+        elif isinstance(item, FiscalRegion):
+            kind = "region"
+            inside = item.path.startswith(region.path) and item.pk != region.pk
+        else:
+            raise DomainError("主送单位只能是主管部门、预算单位或下级财政区划")
+        if not inside:
+            raise DomainError(f"主送单位“{item}”不在发文区划范围内")
+        if (kind, item.pk) not in seen:
+            seen.add((kind, item.pk))
+            resolved.append((kind, item))
+    return resolved
+
+
+def _series_locked(region: FiscalRegion, doc_type: str) -> DocumentSeries:
+    """The series for the number, locked until the transaction ends (created with the default abbreviation)."""
+    series = selectors.series_for(region, doc_type)
+    if series is None:
+        try:
+            with transaction.atomic():
+                series = DocumentSeries.objects.create(
+                    region=region,
+                    doc_type="",
+                    abbrev=selectors.default_abbrev(region),
+                    issuer_name=selectors.default_issuer(region),
+                )
+        except IntegrityError:
+            series = DocumentSeries.objects.get(region=region, doc_type="")
+    return DocumentSeries.objects.select_for_update().get(pk=series.pk)
+
+
+def _build(
+    *,
+    actor: Any,
+    doc_type: str,
+    region: FiscalRegion,
+    recipients: Iterable[Any],
+    context: Mapping[str, Any] | None,
+    title: str,
+    related: models.Model | None,
+    feedback_deadline: dt.date | None,
+    fiscal_year: int | None,
+) -> OfficialDocument:
+    if doc_type not in DocType.values:
+        raise DomainError("请选择文书类型")
+    resolved = _resolve_recipients(region, recipients)
+    template = selectors.template_for(region, doc_type)
+    series = selectors.series_for(region, doc_type)
+    ctx = rendering.clean_context(context)
+    year = fiscal_year or _default_year()
+    ctx.setdefault("recipient", "、".join(str(item) for _, item in resolved))
+    ctx.setdefault("issuer", series.issuer_name if series else selectors.default_issuer(region))
+    ctx.setdefault("year", str(year))
+    pattern = template.title_pattern if template else str(DocType(doc_type).label)
+    title = (title or "").strip() or rendering.fill(pattern, ctx)
+    ctx.setdefault("title", title)
+    body = rendering.fill(template.body if template else FALLBACK_BODY, ctx, keep=rendering.LATE_PLACEHOLDERS)
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    doc = OfficialDocument(
+        doc_type=doc_type,
+        region=region,
+        fiscal_year=year,
+        title=title[:200],
+        body=body,
+        context=ctx,
+        template=template,
+        template_version=template.version if template else None,
+        issuer_name=ctx["issuer"][:100],
+        feedback_deadline=feedback_deadline,
+        created_by=user,
+        updated_by=user,
+    )
+    if related is not None:
+        doc.related_type = ContentType.objects.get_for_model(type(related))
+        doc.related_id = str(related.pk)
+        doc.related_repr = str(related)[:300]
+    doc.save()
+    for order, (kind, item) in enumerate(resolved):
+        DocumentRecipient.objects.create(document=doc, name=str(item)[:150], order=order, **{kind: item})
+    _event(actor, doc, "create", "起草文书", "")
+    audit.record(
+        actor=actor,
+        event_type="documents.draft",
+        obj=doc,
+        changes=audit.diff({}, audit.snapshot(doc, ["doc_type", "title", "fiscal_year", "related_repr"])),
+        reason="、".join(str(item) for _, item in resolved)[:500],
+    )
+    return doc
+
+
+def document_draft(
+    *,
+    actor: Any,
+    doc_type: str,
+    region: FiscalRegion,
+    recipients: Iterable[Any],
+    context: Mapping[str, Any] | None,
+    title: str = "",
+    related: models.Model | None = None,
+    feedback_deadline: dt.date | None = None,
+    fiscal_year: int | None = None,
+) -> OfficialDocument:
+    """A draft rendered from the region's template; the 文号 and date are filled when it is issued."""
+    _check_actor(actor, "documents.draft", region)
+    with transaction.atomic():
+        return _build(
+            actor=actor,
+            doc_type=doc_type,
+            region=region,
+            recipients=recipients,
+            context=context,
+            title=title,
+            related=related,
+            feedback_deadline=feedback_deadline,
+            fiscal_year=fiscal_year,
+        )
+
+
+def document_issue(
+    *,
+    actor: Any,
+    doc_type: str,
+    region: FiscalRegion,
+    recipients: Iterable[Any],
+    context: Mapping[str, Any] | None,
+    title: str = "",
+    related: models.Model | None = None,
+    feedback_deadline: dt.date | None = None,
+    fiscal_year: int | None = None,
+) -> OfficialDocument:
+    """Render, number and issue in one step; returns the issued document."""
+    _check_actor(actor, "documents.issue", region)
+    with transaction.atomic():
+        doc = _build(
+            actor=actor,
+            doc_type=doc_type,
+            region=region,
+            recipients=recipients,
+            context=context,
+            title=title,
+            related=related,
+            feedback_deadline=feedback_deadline,
+            fiscal_year=fiscal_year,
+        )
+        return _issue_locked(actor, OfficialDocument.objects.select_for_update().get(pk=doc.pk))
+
+
+def _issue_locked(actor: Any, doc: OfficialDocument) -> OfficialDocument:
+    transition = DOCUMENT_WORKFLOW.get(doc.status, ISSUE)
+    if not doc.recipients.exists():
+        raise DomainError("请至少选择一个主送单位")
+    region = FiscalRegion.objects.get(pk=doc.region_id)
+    series = _series_locked(region, doc.doc_type)
+    today = timezone.localdate()
+    last = OfficialDocument.objects.filter(series=series, doc_year=today.year).aggregate(m=Max("doc_seq"))["m"]
+    doc.series = series
+    doc.doc_year = today.year
+    doc.doc_seq = (last or 0) + 1
+    doc.doc_no = series.number(today.year, doc.doc_seq)
+    doc.issuer_name = series.issuer_name
+    late = {**doc.context, "doc_no": doc.doc_no, "date": _cn_date(today), "issuer": series.issuer_name}
+    doc.body = rendering.fill(doc.body, late)
+    doc.title = rendering.fill(doc.title, late)[:200]
+    doc.status = transition.target
+    doc.issued_at = timezone.now()
+    doc.issued_by = actor if getattr(actor, "is_authenticated", False) else None
+    doc.version += 1
+    doc.save()
+    _event(actor, doc, ISSUE, transition.label, transition.source, doc.doc_no)
+    audit.record(
+        actor=actor,
+        event_type="documents.issue",
+        obj=doc,
+        changes={"status": [transition.source, transition.target], "doc_no": ["", doc.doc_no]},
+        reason=doc.doc_no,
+    )
+    return doc
+
+
+def document_issue_draft(*, actor: Any, document: OfficialDocument) -> OfficialDocument:
+    """Issue an existing draft: it takes the next number of its series."""
+    transition = DOCUMENT_WORKFLOW.get(document.status, ISSUE)
+    _check_actor(actor, transition.capability, document.region)
+    _visible(actor, document)
+    with transaction.atomic():
+        locked = OfficialDocument.objects.select_for_update().get(pk=document.pk)
+        if locked.status != transition.source:
+            raise ConflictError("文书状态已变化，请刷新后重试")
+        return _issue_locked(actor, locked)
+
+
+EDITABLE_FIELDS = ["title", "body", "feedback_deadline"]
+
+
+def document_update(
+    *,
+    actor: Any,
+    document: OfficialDocument,
+    title: str,
+    body: str,
+    feedback_deadline: dt.date | None,
+    recipients: Iterable[Any] | None = None,
+    version: int | None = None,
+) -> OfficialDocument:
+    """Edit a draft's title, body, deadline and (optionally) its addressees."""
+    _check_actor(actor, "documents.draft", document.region)
+    _visible(actor, document)
+    title, body = (title or "").strip(), (body or "").strip()
+    if not title or not body:
+        raise DomainError("标题和正文不能为空")
+    rendering.check_placeholders(title, body)
+    with transaction.atomic():
+        locked = OfficialDocument.objects.select_for_update().get(pk=document.pk)
+        if locked.status not in EDITABLE_STATES:
+            raise ConflictError("文书已印发，不能修改")
+        if version is not None and locked.version != version:
+            raise ConflictError("文书已被他人修改，请刷新后重试")
+        before = audit.snapshot(locked, EDITABLE_FIELDS)
+        locked.title, locked.body, locked.feedback_deadline = title[:200], body, feedback_deadline
+        if recipients is not None:
+            resolved = _resolve_recipients(locked.region, recipients)
+            locked.recipients.all().delete()
+            for order, (kind, item) in enumerate(resolved):
+                DocumentRecipient.objects.create(document=locked, name=str(item)[:150], order=order, **{kind: item})
+            names = "、".join(str(item) for _, item in resolved)
+            locked.context = {**locked.context, "recipient": names}
+        locked.version += 1
+        locked.updated_by = actor
+        locked.save()
+        audit.record(
+            actor=actor,
+            event_type="documents.update",
+            obj=locked,
+            changes=audit.diff(before, audit.snapshot(locked, EDITABLE_FIELDS)),
+        )
+    return locked
+
+
+def _advance(actor: Any, doc: OfficialDocument) -> None:
+    """Move to READ / FEEDBACK_RECEIVED when every addressee has read / answered."""
+    rows = doc.recipients.all()
+    if (
+        doc.status in (DocumentStatus.ISSUED, DocumentStatus.READ)
+        and not rows.filter(feedback_at__isnull=True).exists()
+    ):
+        action = FEEDBACK
+    elif doc.status == DocumentStatus.ISSUED and not rows.filter(read_at__isnull=True).exists():
+        action = READ
+    else:
+        return
+    transition = DOCUMENT_WORKFLOW.get(doc.status, action)
+    doc.status = transition.target
+    doc.save(update_fields=["status", "updated_at"])
+    _event(actor, doc, action, transition.label, transition.source)
+
+
+def document_mark_read(*, actor: Any, document: OfficialDocument) -> DocumentRecipient | None:
+    """Opening a document signs the receipt of the viewer's organisation (once); others change nothing."""
+    _visible(actor, document)
+    row = selectors.my_recipient_row(actor, document)
+    if row is None or row.read_at is not None:
+        return row
+    with transaction.atomic():
+        # Document first, then the receipt: the same order as feedback, so the two never deadlock.
+        doc = OfficialDocument.objects.select_for_update().get(pk=document.pk)
+        locked = DocumentRecipient.objects.select_for_update().get(pk=row.pk)
+        if locked.read_at is not None:
+            return locked
+        locked.read_at, locked.read_by = timezone.now(), actor
+        locked.save(update_fields=["read_at", "read_by"])
+        _event(actor, doc, "receipt", f"{locked.name}签收", doc.status)
+        audit.record(actor=actor, event_type="documents.read", obj=doc, reason=f"{locked.name}签收"[:500])
+        _advance(actor, doc)
+    return locked
+
+
+def document_feedback(*, actor: Any, document: OfficialDocument, text: str, upload: Any = None) -> DocumentRecipient:
+    """The addressee's answer: text and/or one file (checked like every upload)."""
+    require(actor, "documents.receive")
+    _visible(actor, document)
+    row = selectors.my_recipient_row(actor, document)
+    if row is None:
+        raise NotFoundError("文书不存在")
+    text = (text or "").strip()
+    if not text and upload is None:
+        raise DomainError("请填写反馈内容或上传附件")
+    if len(text) > 8000:
+        raise DomainError("反馈内容不能超过8000字")
+    name = check_upload(upload) if upload is not None else ""
+    with transaction.atomic():
+        doc = OfficialDocument.objects.select_for_update().get(pk=document.pk)
+        if doc.status not in FEEDBACK_STATES:
+            raise ConflictError("文书已办结，不能再反馈")
+        locked = DocumentRecipient.objects.select_for_update().get(pk=row.pk)
+        if locked.feedback_at is not None:
+            raise ConflictError("本单位已提交反馈")
+        now = timezone.now()
+        if locked.read_at is None:
+            locked.read_at, locked.read_by = now, actor
+        locked.feedback_text, locked.feedback_at, locked.feedback_by = text, now, actor
+        if upload is not None:
+            locked.feedback_file.save(name, upload, save=False)
+            locked.feedback_file_name = name
+        locked.save()
+        _event(actor, doc, "feedback_submit", f"{locked.name}反馈", doc.status, text[:200])
+        audit.record(actor=actor, event_type="documents.feedback", obj=doc, reason=f"{locked.name}：{name}"[:500])
+        _advance(actor, doc)
+    return locked
+
+
+def feedback_opened(*, actor: Any, recipient: DocumentRecipient) -> None:
+    audit.record(
+        actor=actor,
+        event_type="documents.feedback_download",
+        obj=recipient.document,
+        reason=recipient.feedback_file_name[:500],
+    )
+
+
+def document_close(*, actor: Any, document: OfficialDocument, comment: str) -> OfficialDocument:
+    transition = DOCUMENT_WORKFLOW.get(document.status, CLOSE)
+    _check_actor(actor, transition.capability, document.region)
+    _visible(actor, document)
+    comment = (comment or "").strip()
+    if transition.needs_comment and not comment:
+        raise DomainError("请填写办结说明")
+    with transaction.atomic():
+        locked = OfficialDocument.objects.select_for_update().get(pk=document.pk)
+        if locked.status != transition.source:
+            raise ConflictError("文书状态已变化，请刷新后重试")
+        locked.status, locked.closed_at = transition.target, timezone.now()
+        locked.version += 1
+        locked.save(update_fields=["status", "closed_at", "version", "updated_at"])
+        _event(actor, locked, CLOSE, transition.label, transition.source, comment)
+        audit.record(
+            actor=actor,
+            event_type="documents.close",
+            obj=locked,
+            reason=comment[:500],
+            changes={"status": [transition.source, transition.target]},
+        )
+    return locked
+
+
+def document_downloaded(*, actor: Any, document: OfficialDocument, kind: str) -> None:
+    audit.record(actor=actor, event_type=f"documents.{kind}", obj=document, reason=document.doc_no or document.title)
+
+
+# ---- configuration -------------------------------------------------------------------------------------------------
+
+TEMPLATE_FIELDS = ["title_pattern", "body", "is_active"]
+
+
+def template_save(
+    *, actor: Any, doc_type: str, title_pattern: str, body: str, is_active: bool = True
+) -> DocumentTemplate:
+    """Save the actor's region's template for `doc_type`. Editing a national default (or a higher region's copy)
+    creates the region's own copy; the default stays untouched for everyone else."""
+    require(actor, "documents.configure")
+    if doc_type not in DocType.values:
+        raise DomainError("请选择文书类型")
+    title_pattern, body = (title_pattern or "").strip(), (body or "").strip()
+    if not title_pattern or not body:
+        raise DomainError("标题格式和正文模板不能为空")
+    rendering.check_placeholders(title_pattern, body)
+    region = actor.active_membership.region
+    with transaction.atomic():
+        own = DocumentTemplate.objects.select_for_update().filter(doc_type=doc_type, region=region).first()
+        before = audit.snapshot(own, TEMPLATE_FIELDS) if own else {}
+        if own is None:
+            base = selectors.template_for(region, doc_type)
+            own = DocumentTemplate(doc_type=doc_type, region=region, version=(base.version if base else 0) + 1)
+        else:
+            own.version += 1
+        own.title_pattern, own.body, own.is_active = title_pattern[:200], body, is_active
+        own.updated_by = actor
+        own.save()
+        audit.record(
+            actor=actor,
+            event_type="documents.template_save",
+            obj=own,
+            changes=audit.diff(before, audit.snapshot(own, TEMPLATE_FIELDS)),
+        )
+    return own
+
+
+def template_reset(*, actor: Any, doc_type: str) -> None:
+    """Drop the region's own copy: the national default (or a higher region's copy) applies again."""
+    require(actor, "documents.configure")
+    region = actor.active_membership.region
+    with transaction.atomic():
+        own = DocumentTemplate.objects.select_for_update().filter(doc_type=doc_type, region=region).first()
+        if own is None:
+            raise NotFoundError("本区划没有自定义模板")
+        audit.record(actor=actor, event_type="documents.template_reset", obj=own)
+        own.delete()
+
+
+def series_save(*, actor: Any, doc_type: str, abbrev: str, issuer_name: str) -> DocumentSeries:
+    """Create or change the actor's region's series for `doc_type` ("" = the shared series)."""
+    require(actor, "documents.configure")
+    if doc_type and doc_type not in DocType.values:
+        raise DomainError("请选择文书类型")
+    abbrev, issuer_name = (abbrev or "").strip(), (issuer_name or "").strip()
+    if not abbrev or not issuer_name:
+        raise DomainError("机关代字和发文机关不能为空")
+    if any(c in abbrev for c in "〔〕[]{}号"):
+        raise DomainError("机关代字只填代字本身，如“渠财绩”，不含年份和“号”")
+    region = actor.active_membership.region
+    with transaction.atomic():
+        series = DocumentSeries.objects.select_for_update().filter(region=region, doc_type=doc_type).first()
+        before = audit.snapshot(series, ["abbrev", "issuer_name"]) if series else {}
+        if series is None:
+            series = DocumentSeries(region=region, doc_type=doc_type)
+        series.abbrev, series.issuer_name = abbrev[:20], issuer_name[:100]
+        series.save()
+        audit.record(
+            actor=actor,
+            event_type="documents.series_save",
+            obj=series,
+            changes=audit.diff(before, audit.snapshot(series, ["abbrev", "issuer_name"])),
+        )
+    return series

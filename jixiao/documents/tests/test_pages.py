@@ -1,0 +1,243 @@
+"""文书 pages: scoping (404 for others), read receipts on opening, feedback upload, Word, print, Excel, settings."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from docx import Document
+
+from jixiao.core.models import AuditEvent
+from jixiao.documents import services
+from jixiao.documents.models import DocType, DocumentStatus, DocumentTemplate, OfficialDocument
+
+pytestmark = pytest.mark.django_db
+
+
+def _docx_text(content: bytes) -> str:
+    document = Document(io.BytesIO(content))
+    cells = [c.text for t in document.tables for r in t.rows for c in r.cells]
+    return "\n".join([p.text for p in document.paragraphs] + cells)
+
+
+@pytest.mark.parametrize("url", ["/documents/", "/documents/inbox/", "/documents/1/", "/documents/templates/"])
+def test_anonymous_is_sent_to_login(anonymous_client: Any, url: str) -> None:
+    response = anonymous_client.get(url)
+    assert response.status_code == 302 and "/login" in response["Location"]
+
+
+def test_unit_opening_a_document_signs_the_receipt(world: Any, issue_notice: Any) -> None:
+    doc = issue_notice(world.school, world.hospital)
+    client = world.login("unit_user")
+    assert "一中教学设备购置" in client.get("/documents/inbox/").content.decode()
+    page = client.get(f"/documents/{doc.pk}/").content.decode()
+    assert doc.doc_no in page and "1.绩效目标未细化量化" in page
+    row = doc.recipients.get(unit=world.school)
+    assert row.read_by == world.users["unit_user"]
+    assert doc.recipients.get(unit=world.hospital).read_at is None
+    assert "县人民医院" not in page.split('data-testid="recipients"')[1]  # other addressees' receipts stay hidden
+    assert AuditEvent.objects.filter(event_type="documents.read", object_id=str(doc.pk)).count() == 1
+    client.get(f"/documents/{doc.pk}/")
+    assert AuditEvent.objects.filter(event_type="documents.read", object_id=str(doc.pk)).count() == 1
+
+
+def test_documents_of_others_are_not_found(world: Any, issue_notice: Any) -> None:
+    doc = issue_notice(world.school)
+    draft = services.document_draft(
+        actor=world.users["performance"],
+        doc_type=DocType.REMINDER_LETTER,
+        region=world.region,
+        recipients=[world.school],
+        context={},
+    )
+    other = world.login("other_unit_user")
+    for url in (f"/documents/{doc.pk}/", f"/documents/{doc.pk}/docx/", f"/documents/{doc.pk}/print/"):
+        assert other.get(url).status_code == 404
+    assert other.post(f"/documents/{doc.pk}/feedback/", {"text": "x"}).status_code == 404
+    unit = world.login("unit_user")
+    assert unit.get(f"/documents/{draft.pk}/").status_code == 404  # drafts are not delivered yet
+    dept = world.login("dept_admin")
+    assert dept.get(f"/documents/{doc.pk}/").status_code == 200  # addressed to one of its units
+    assert doc.recipients.get().read_at is None  # the department does not sign for its unit
+    health = world.users["other_unit_user"]
+    assert not OfficialDocument.objects.visible_to(health).exists()
+
+
+def test_feedback_with_file_and_download(world: Any, issue_notice: Any) -> None:
+    doc = issue_notice(world.school, feedback_deadline=timezone.localdate())
+    unit = world.login("unit_user")
+    bad = SimpleUploadedFile("整改报告.pdf", b"<html>not pdf</html>", content_type="application/pdf")
+    response = unit.post(f"/documents/{doc.pk}/feedback/", {"text": "已整改", "file": bad}, follow=True)
+    assert "文件内容与扩展名不符" in response.content.decode()
+    assert doc.recipients.get().feedback_at is None
+    good = SimpleUploadedFile("整改报告.pdf", b"%PDF-1.4 ok", content_type="application/pdf")
+    unit.post(f"/documents/{doc.pk}/feedback/", {"text": "已整改", "file": good})
+    row = doc.recipients.get()
+    assert row.feedback_text == "已整改"
+    doc.refresh_from_db()
+    assert doc.status == DocumentStatus.FEEDBACK_RECEIVED
+    perf = world.login("performance")
+    page = perf.get(f"/documents/{doc.pk}/").content.decode()
+    assert "整改报告.pdf" in page
+    download = perf.get(f"/documents/{doc.pk}/feedback/{row.pk}/")
+    assert download.status_code == 200 and b"".join(download.streaming_content).startswith(b"%PDF")
+    assert world.login("other_unit_user").get(f"/documents/{doc.pk}/feedback/{row.pk}/").status_code == 404
+
+
+def test_word_has_the_number_title_addressee_and_body(world: Any, issue_notice: Any) -> None:
+    doc = issue_notice(
+        world.school, context={"subject": "教学设备", "problems": "资产未入账", "deadline": "2026年12月31日"}
+    )
+    response = world.login("unit_user").get(f"/documents/{doc.pk}/docx/")
+    assert response.status_code == 200
+    text = _docx_text(response.content)
+    assert "渠县财政局文件" in text and doc.doc_no in text
+    assert "关于教学设备问题限期整改的通知" in text
+    assert "县第一中学：" in text and "资产未入账" in text and "2026年12月31日" in text
+    assert AuditEvent.objects.filter(event_type="documents.docx_download", object_id=str(doc.pk)).exists()
+    printed = world.login("performance").get(f"/documents/{doc.pk}/print/").content.decode()
+    assert doc.doc_no in printed and "资产未入账" in printed
+
+
+def test_list_filters_and_excel_export(world: Any, issue_notice: Any) -> None:
+    notice = issue_notice()
+    issue_notice(doc_type=DocType.OPINION_LETTER)
+    client = world.login("performance")
+    page = client.get("/documents/?doc_type=OPINION_LETTER").content.decode()
+    assert "绩效管理意见书" in page and notice.title not in page
+    response = client.get("/documents/export/?doc_type=RECTIFICATION_NOTICE")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(min_row=3, values_only=True))
+    assert [r[0] for r in rows] == [notice.doc_no]
+    assert rows[0][1] == "整改通知书" and rows[0][5] == 1
+
+
+def test_draft_create_edit_and_issue_through_pages(world: Any) -> None:
+    client = world.login("performance")
+    response = client.post(
+        "/documents/new/",
+        {"doc_type": "OPINION_LETTER", "fiscal_year": 2026, "departments": [world.edu.pk], "subject": "目标设置"},
+    )
+    doc = OfficialDocument.objects.get()
+    assert response.status_code == 302 and doc.status == DocumentStatus.DRAFT
+    assert "【待填写：存在问题】" in doc.body
+    bad = client.post(
+        f"/documents/{doc.pk}/edit/",
+        {"title": doc.title, "body": "{recipent}：正文", "version": doc.version, "departments": [world.edu.pk]},
+    )
+    assert bad.status_code == 400 and "无法识别的占位符" in bad.content.decode()
+    client.post(
+        f"/documents/{doc.pk}/edit/",
+        {
+            "title": doc.title,
+            "body": "{recipient}：\n请整改。\n{issuer}\n{date}",
+            "version": doc.version,
+            "departments": [world.edu.pk],
+            "units": [world.hospital.pk],
+        },
+    )
+    doc.refresh_from_db()
+    assert doc.body.startswith("县教育局、县人民医院：") or doc.body.startswith("{recipient}")
+    assert doc.recipients.count() == 2
+    client.post(f"/documents/{doc.pk}/transition/", {"action": "issue"})
+    doc.refresh_from_db()
+    assert doc.status == DocumentStatus.ISSUED and doc.doc_no.endswith("1号")
+    assert "县教育局、县人民医院：" in doc.body
+    assert world.login("unit_user").get("/documents/new/").status_code == 403
+
+
+def test_template_copy_on_write_and_placeholder_check(world: Any) -> None:
+    client = world.login("performance")
+    national = DocumentTemplate.objects.get(doc_type="REMINDER_LETTER", region=None)
+    original = national.body
+    bad = client.post(
+        "/documents/templates/REMINDER_LETTER/",
+        {"title_pattern": "提醒函", "body": "{recipient}：{unknown_thing}", "is_active": "on"},
+    )
+    assert bad.status_code == 400 and "{unknown_thing}" in bad.content.decode()
+    assert not DocumentTemplate.objects.filter(region=world.region).exists()
+    client.post(
+        "/documents/templates/REMINDER_LETTER/",
+        {
+            "title_pattern": "关于{subject}的提醒函",
+            "body": "{recipient}：\n请于{deadline}前办理。\n{issuer}\n{date}",
+            "is_active": "on",
+        },
+    )
+    own = DocumentTemplate.objects.get(doc_type="REMINDER_LETTER", region=world.region)
+    national.refresh_from_db()
+    assert national.body == original and own.version == national.version + 1
+    doc = services.document_issue(
+        actor=world.users["performance"],
+        doc_type=DocType.REMINDER_LETTER,
+        region=world.region,
+        recipients=[world.school],
+        context={"subject": "监控填报"},
+    )
+    assert doc.title == "关于监控填报的提醒函" and "【待填写：办理期限】" in doc.body
+    assert doc.template == own and doc.template_version == own.version
+    assert AuditEvent.objects.filter(event_type="documents.template_save").exists()
+    client.post("/documents/templates/REMINDER_LETTER/reset/")
+    assert not DocumentTemplate.objects.filter(region=world.region).exists()
+    assert world.login("business").get("/documents/templates/").status_code == 403
+
+
+def test_series_page_sets_the_abbreviation(world: Any) -> None:
+    client = world.login("performance")
+    bad = client.post("/documents/series/", {"doc_type": "", "abbrev": "渠财绩〔2026〕", "issuer_name": "渠县财政局"})
+    assert bad.status_code == 400
+    client.post("/documents/series/", {"doc_type": "", "abbrev": "渠财效", "issuer_name": "渠县财政局"})
+    doc = services.document_issue(
+        actor=world.users["performance"],
+        doc_type=DocType.REMINDER_LETTER,
+        region=world.region,
+        recipients=[world.school],
+        context={},
+    )
+    assert doc.doc_no == f"渠财效〔{timezone.localdate().year}〕1号"
+
+
+def test_todos_for_receivers(world: Any, issue_notice: Any) -> None:
+    from jixiao.core import todos
+
+    issue_notice(world.school, feedback_deadline=timezone.localdate())
+    items = {i.title: i.count for i in todos.for_user(world.users["unit_user"]) if i.stage == "文书"}
+    assert items == {"收到的文书未签收": 1, "文书待反馈": 1}
+    assert not [i for i in todos.for_user(world.users["other_unit_user"]) if i.stage == "文书"]
+
+
+ACCESS = {
+    # persona: (ledger, inbox, draft, templates)
+    "performance": (200, 403, 200, 200),
+    "business": (200, 403, 200, 403),
+    "budget": (200, 403, 403, 403),
+    "dept_admin": (200, 200, 403, 403),
+    "unit_user": (200, 200, 403, 403),
+    "leader": (200, 403, 403, 403),
+    "oversight": (200, 403, 403, 403),
+    "expert": (403, 403, 403, 403),
+    "agency": (403, 403, 403, 403),
+    "sys_admin": (403, 403, 403, 403),
+    "audit_admin": (403, 403, 403, 403),
+}
+
+
+@pytest.mark.parametrize("persona", sorted(ACCESS))
+def test_every_persona_gets_the_right_document_pages(world: Any, persona: str) -> None:
+    client = world.login(persona)
+    urls = ("/documents/", "/documents/inbox/", "/documents/new/", "/documents/templates/")
+    assert tuple(client.get(url).status_code for url in urls) == ACCESS[persona]
+
+
+def test_list_and_inbox_have_a_query_bound(world: Any, issue_notice: Any, django_assert_max_num_queries: Any) -> None:
+    for _ in range(8):
+        issue_notice(world.school, world.hospital)
+    perf, unit = world.login("performance"), world.login("unit_user")
+    with django_assert_max_num_queries(25):
+        assert perf.get("/documents/").status_code == 200
+    with django_assert_max_num_queries(25):
+        assert unit.get("/documents/inbox/").status_code == 200

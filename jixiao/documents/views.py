@@ -1,0 +1,330 @@
+"""文书 pages: the ledger, drafting and issuing, the document with its receipts, the inbox, feedback, Word, print,
+and the template and 文号 settings."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_POST
+
+from jixiao.core import audit
+from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
+from jixiao.documents import documents, exports, rendering, selectors, services
+from jixiao.documents.forms import (
+    CommentForm,
+    DraftForm,
+    EditForm,
+    FeedbackForm,
+    ListFilterForm,
+    SeriesForm,
+    TemplateForm,
+)
+from jixiao.documents.models import PLACEHOLDERS, DocType, OfficialDocument
+from jixiao.documents.workflow import AUTOMATIC_ACTIONS, DOCUMENT_WORKFLOW, EDITABLE_STATES, FEEDBACK_STATES
+from jixiao.organizations.selectors import current_fiscal_year
+
+DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+_UNSAFE_IN_FILENAME = re.compile(r'[\\/:*?"<>|\s]+')
+
+
+def _filename(doc: OfficialDocument, suffix: str) -> str:
+    name = _UNSAFE_IN_FILENAME.sub("_", documents.clean_text(doc.doc_no or doc.title)).strip("_")[:60]
+    return f"{name or doc.pk}.{suffix}"
+
+
+@capability_required("documents.view")
+def document_list(request: HttpRequest) -> HttpResponse:
+    form = ListFilterForm(request.GET or None)
+    params = form.cleaned_data if form.is_valid() else {}
+    queryset = selectors.documents_filtered(request.user, params)
+    return render(request, "documents/list.html", {"form": form, "page": paginate(request, queryset)})
+
+
+@capability_required("documents.view")
+def document_export(request: HttpRequest) -> HttpResponse:
+    form = ListFilterForm(request.GET or None)
+    params = form.cleaned_data if form.is_valid() else {}
+    queryset = selectors.documents_filtered(request.user, params)
+    content = exports.documents_workbook(queryset.iterator(chunk_size=2000))
+    audit.record(
+        actor=request.user,
+        event_type="documents.export",
+        object_type=selectors.OBJECT_TYPE,
+        reason=request.GET.urlencode()[:500],
+    )
+    return xlsx_response(content, "文书台账.xlsx")
+
+
+def _recipient_form(form: Any, user: Any) -> Any:
+    choices = selectors.recipient_choices(user)
+    form.set_recipient_choices(choices["departments"], choices["units"], choices["regions"])
+    return form
+
+
+@capability_required("documents.draft")
+def document_create(request: HttpRequest) -> HttpResponse:
+    current = current_fiscal_year()
+    initial = {"fiscal_year": current.year if current else None, "doc_type": request.GET.get("doc_type", "")}
+    form = _recipient_form(DraftForm(request.POST or None, initial=initial), request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            doc = services.document_draft(
+                actor=request.user,
+                doc_type=form.cleaned_data["doc_type"],
+                region=request.user.active_membership.region,  # type: ignore[union-attr]
+                recipients=form.recipients(),
+                context=form.context(),
+                title=form.cleaned_data["title"],
+                feedback_deadline=form.cleaned_data["feedback_deadline"],
+                fiscal_year=form.cleaned_data["fiscal_year"],
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "文书草稿已生成，请核对正文后印发")
+            return redirect("documents:detail", pk=doc.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "documents/form.html", {"form": form, "title": "起草文书"}, status=status)
+
+
+@capability_required("documents.draft")
+def document_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    doc = selectors.document_get(request.user, pk)
+    if doc.status not in EDITABLE_STATES:
+        messages.error(request, "文书已印发，不能修改")
+        return redirect("documents:detail", pk=pk)
+    rows = selectors.document_recipients(doc)
+    initial = {
+        "title": doc.title,
+        "body": doc.body,
+        "feedback_deadline": doc.feedback_deadline,
+        "version": doc.version,
+        "departments": [r.department_id for r in rows if r.department_id],
+        "units": [r.unit_id for r in rows if r.unit_id],
+        "regions": [r.region_id for r in rows if r.region_id],
+    }
+    form = _recipient_form(EditForm(request.POST or None, initial=initial), request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.document_update(
+                actor=request.user,
+                document=doc,
+                title=form.cleaned_data["title"],
+                body=form.cleaned_data["body"],
+                feedback_deadline=form.cleaned_data["feedback_deadline"],
+                recipients=form.recipients(),
+                version=form.cleaned_data["version"],
+            )
+        except NotFoundError as exc:
+            raise Http404 from exc
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "修改已保存")
+            return redirect("documents:detail", pk=pk)
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "document": doc, "title": f"修改文书：{doc.title}", "placeholders": PLACEHOLDERS}
+    return render(request, "documents/form.html", context, status=status)
+
+
+def _sign(request: HttpRequest, doc: OfficialDocument) -> None:
+    """Opening an issued document signs the viewer's organisation's receipt (once, audited)."""
+    try:
+        services.document_mark_read(actor=request.user, document=doc)
+    except NotFoundError as exc:
+        raise Http404 from exc
+
+
+@capability_required("documents.view")
+def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    doc = selectors.document_get(request.user, pk)
+    _sign(request, doc)
+    user: Any = request.user
+    capabilities = user.active_membership.capabilities
+    actions = [t for t in DOCUMENT_WORKFLOW.available(doc.status, capabilities) if t.action not in AUTOMATIC_ACTIONS]
+    mine = selectors.my_recipient_row(user, doc)
+    can_answer = (
+        mine is not None
+        and mine.feedback_at is None
+        and doc.status in FEEDBACK_STATES
+        and user.can("documents.receive")
+    )
+    context = {
+        "document": doc,
+        "lines": documents.body_lines(doc),
+        "recipients": selectors.recipients_shown(user, doc),
+        "issuer_side": selectors.is_issuer_side(user, doc),
+        "related": selectors.related_link(doc),
+        "actions": actions,
+        "can_edit": user.can("documents.draft") and doc.status in EDITABLE_STATES,
+        "mine": mine,
+        "feedback_form": FeedbackForm() if can_answer else None,
+        "events": selectors.document_events(doc)[:100],
+        "markers": "【待填写" in doc.body or "【待填写" in doc.title,
+    }
+    return render(request, "documents/detail.html", context)
+
+
+@require_POST
+@capability_required("documents.view")
+def document_transition(request: HttpRequest, pk: int) -> HttpResponse:
+    doc = selectors.document_get(request.user, pk)
+    action = request.POST.get("action", "")
+    form = CommentForm(request.POST)
+    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    try:
+        if action == "issue":
+            doc = services.document_issue_draft(actor=request.user, document=doc)
+            messages.success(request, f"已印发，文号：{doc.doc_no}")
+        elif action == "close":
+            services.document_close(actor=request.user, document=doc, comment=comment)
+            messages.success(request, "文书已办结")
+        else:
+            messages.error(request, "操作无效")
+    except NotFoundError as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("documents:detail", pk=pk)
+
+
+@require_POST
+@capability_required("documents.receive")
+def document_feedback(request: HttpRequest, pk: int) -> HttpResponse:
+    doc = selectors.document_get(request.user, pk)
+    form = FeedbackForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.document_feedback(
+                actor=request.user, document=doc, text=form.cleaned_data["text"], upload=form.cleaned_data["file"]
+            )
+        except NotFoundError as exc:
+            raise Http404 from exc
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("documents:detail", pk=pk)
+        messages.success(request, "反馈已提交")
+    else:
+        messages.error(request, "反馈内容无效")
+    return redirect("documents:detail", pk=pk)
+
+
+@capability_required("documents.view")
+def feedback_download(request: HttpRequest, pk: int, recipient_pk: int) -> HttpResponse:
+    doc = selectors.document_get(request.user, pk)
+    row = selectors.recipient_get(request.user, doc, recipient_pk)
+    if not row.feedback_file:
+        raise Http404
+    try:
+        handle = row.feedback_file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    services.feedback_opened(actor=request.user, recipient=row)
+    response = FileResponse(handle, as_attachment=True, filename=row.feedback_file_name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response  # type: ignore[return-value]  # a streamed file is still a response
+
+
+@capability_required("documents.view")
+def document_docx(request: HttpRequest, pk: int) -> HttpResponse:
+    doc = selectors.document_get(request.user, pk)
+    _sign(request, doc)
+    content = documents.render_docx(doc)
+    services.document_downloaded(actor=request.user, document=doc, kind="docx_download")
+    response = HttpResponse(content, content_type=DOCX_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, _filename(doc, "docx")) or "attachment"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@capability_required("documents.view")
+def document_print(request: HttpRequest, pk: int) -> HttpResponse:
+    doc = selectors.document_get(request.user, pk)
+    _sign(request, doc)
+    services.document_downloaded(actor=request.user, document=doc, kind="print")
+    return render(request, "documents/print.html", {"document": doc, "lines": documents.body_lines(doc)})
+
+
+@capability_required("documents.receive")
+def inbox(request: HttpRequest) -> HttpResponse:
+    rows = selectors.inbox(request.user)
+    if request.GET.get("unread"):
+        rows = rows.filter(read_at__isnull=True)
+    if request.GET.get("feedback"):
+        rows = rows.filter(feedback_at__isnull=True, document__feedback_deadline__isnull=False)
+    return render(request, "documents/inbox.html", {"page": paginate(request, rows)})
+
+
+# ---- settings ------------------------------------------------------------------------------------------------------
+
+
+@capability_required("documents.configure")
+def template_list(request: HttpRequest) -> HttpResponse:
+    region = request.user.active_membership.region  # type: ignore[union-attr]
+    return render(request, "documents/templates.html", {"rows": selectors.templates_for_region(region)})
+
+
+@capability_required("documents.configure")
+def template_edit(request: HttpRequest, doc_type: str) -> HttpResponse:
+    if doc_type not in DocType.values:
+        raise Http404
+    region = request.user.active_membership.region  # type: ignore[union-attr]
+    current = selectors.template_for(region, doc_type)
+    initial = {"title_pattern": current.title_pattern, "body": current.body, "is_active": True} if current else {}
+    form = TemplateForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.template_save(actor=request.user, doc_type=doc_type, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "模板已保存（本区划专用）")
+            return redirect("documents:templates")
+    context = {
+        "form": form,
+        "doc_type": doc_type,
+        "label": DocType(doc_type).label,
+        "current": current,
+        "is_own": current is not None and current.region_id == region.pk,
+        "placeholders": PLACEHOLDERS,
+        "preview": rendering.fill(current.body, {}) if current else "",
+    }
+    return render(request, "documents/template_form.html", context, status=400 if request.method == "POST" else 200)
+
+
+@require_POST
+@capability_required("documents.configure")
+def template_reset(request: HttpRequest, doc_type: str) -> HttpResponse:
+    try:
+        services.template_reset(actor=request.user, doc_type=doc_type)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已恢复为上级（全国默认）模板")
+    return redirect("documents:templates")
+
+
+@capability_required("documents.configure")
+def series_list(request: HttpRequest) -> HttpResponse:
+    region = request.user.active_membership.region  # type: ignore[union-attr]
+    form = SeriesForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.series_save(actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "发文字号已保存")
+            return redirect("documents:series")
+    context = {
+        "form": form,
+        "rows": selectors.series_list(region),
+        "default_abbrev": selectors.default_abbrev(region),
+    }
+    return render(request, "documents/series.html", context, status=400 if request.method == "POST" else 200)

@@ -1,0 +1,73 @@
+"""The 整改台账 workbook: the same filtered rows the list shows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.utils import timezone
+
+from jixiao.core.spreadsheets import write_workbook
+from jixiao.rectification.models import Finding, Rectification
+
+HEADERS = [
+    "编号",
+    "年度",
+    "问题来源",
+    "整改事项",
+    "主管部门",
+    "整改单位",
+    "项目编码",
+    "项目名称",
+    "问题数",
+    "问题描述",
+    "整改要求",
+    "整改期限",
+    "状态",
+    "是否逾期",
+    "逾期处理",
+    "整改通知书文号",
+    "整改措施及成效",
+    "反馈审核意见",
+    "业务股室预算调整意见",
+    "完成时间",
+    "按期完成",
+]
+ESCALATION = {0: "", 1: "已发提醒敦促函", 2: "已发约谈通知书"}
+
+
+def _row(rect: Rectification, findings: list[Finding], notice_no: str) -> list[Any]:
+    closed = timezone.localtime(rect.closed_at).strftime("%Y-%m-%d") if rect.closed_at else ""
+    return [
+        rect.pk,
+        rect.fiscal_year,
+        rect.get_source_type_display(),
+        rect.title,
+        rect.department.name,
+        rect.unit.name if rect.unit_id else "",  # type: ignore[union-attr]
+        rect.project.code if rect.project_id else "",  # type: ignore[union-attr]
+        rect.project.name if rect.project_id else "",  # type: ignore[union-attr]
+        len(findings),
+        "\n".join(f"{i}. {f.description}" for i, f in enumerate(findings, 1)),
+        rect.requirements,
+        rect.deadline.isoformat() if rect.deadline else "",
+        rect.get_status_display(),
+        "是" if getattr(rect, "is_overdue", False) else "否",
+        ESCALATION.get(rect.escalation_level, ""),
+        notice_no,
+        rect.feedback_measures,
+        rect.review_opinion,
+        rect.fin_adjust_advice,
+        closed,
+        ("是" if rect.closed_on_time else "否") if rect.closed_at else "",
+    ]
+
+
+def ledger_workbook(rows: Iterable[Rectification]) -> bytes:
+    rects = list(rows.prefetch_related("findings", "letters") if hasattr(rows, "prefetch_related") else rows)
+    body = []
+    for rect in rects:
+        findings = [f for f in rect.findings.all() if not f.is_deleted]
+        notice = next((x.doc_no for x in rect.letters.all() if x.kind == "NOTICE"), "")
+        body.append(_row(rect, findings, notice))
+    return write_workbook([("整改台账", HEADERS, body)], title="问题整改台账")

@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from jixiao.core.forms import bootstrapify, limit_choices
+from jixiao.organizations.models import BudgetUnit, Department
+from jixiao.projects.models import Project
+from jixiao.rectification.models import (
+    MANUAL_SOURCES,
+    Category,
+    RectificationSettings,
+    RectificationStatus,
+    Severity,
+    SourceType,
+)
+
+
+class ListFilterForm(forms.Form):
+    year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)
+    status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部"), *RectificationStatus.choices])
+    source = forms.ChoiceField(label="问题来源", required=False, choices=[("", "全部"), *SourceType.choices])
+    department = forms.ModelChoiceField(label="主管部门", required=False, queryset=Department.objects.none())
+    overdue = forms.BooleanField(label="仅逾期", required=False)
+    q = forms.CharField(label="关键字", required=False, max_length=50)
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A tampered id simply matches nothing: the choices are the user's own scope.
+        limit_choices(self, "department", Department.objects.visible_to(user))
+        bootstrapify(self)
+
+
+class CandidateFilterForm(forms.Form):
+    year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)
+    source = forms.ChoiceField(label="问题来源", required=False, choices=[("", "全部"), *SourceType.choices])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bootstrapify(self)
+
+
+class ManualFindingForm(forms.Form):
+    fiscal_year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+    source_type = forms.ChoiceField(label="问题来源", choices=[(s.value, s.label) for s in MANUAL_SOURCES])
+    source_label = forms.CharField(
+        label="来源说明", required=False, max_length=300, help_text="如：2025年度部门绩效管理考核"
+    )
+    department = forms.ModelChoiceField(label="主管部门", required=False, queryset=Department.objects.none())
+    unit = forms.ModelChoiceField(label="预算单位", required=False, queryset=BudgetUnit.objects.none())
+    project = forms.ModelChoiceField(label="项目", required=False, queryset=Project.objects.none())
+    category = forms.ChoiceField(label="问题类别", choices=Category.choices)
+    severity = forms.ChoiceField(label="严重程度", choices=Severity.choices, initial=Severity.MEDIUM)
+    description = forms.CharField(label="问题描述", max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit_choices(self, "department", Department.objects.visible_to(user))
+        limit_choices(self, "unit", BudgetUnit.objects.visible_to(user))
+        limit_choices(self, "project", Project.objects.visible_to(user).order_by("-fiscal_year", "code"))
+        bootstrapify(self)
+
+
+class IssueForm(forms.Form):
+    title = forms.CharField(label="整改事项", max_length=200, required=False)
+    requirements = forms.CharField(label="整改要求", max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
+    deadline = forms.DateField(
+        label="整改期限",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="不填则按整改期限规则计算",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bootstrapify(self)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)] if data else []
+
+
+class FeedbackForm(forms.Form):
+    measures = forms.CharField(label="整改措施及成效", max_length=8000, widget=forms.Textarea(attrs={"rows": 5}))
+    reports = MultipleFileField(label="问题整改报告", required=False, help_text="PDF、Word、Excel或图片，可多选")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bootstrapify(self)
+
+
+class CloseForm(forms.Form):
+    opinion = forms.CharField(
+        label="审核意见", max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    fin_adjust_advice = forms.CharField(
+        label="业务股室预算调整意见", max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bootstrapify(self)
+
+
+class ReturnForm(forms.Form):
+    reason = forms.CharField(label="退回理由", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bootstrapify(self)
+
+
+class SettingsForm(forms.ModelForm):
+    class Meta:
+        model = RectificationSettings
+        fields = [
+            "fiscal_year",
+            "deadline_days",
+            "working_days",
+            "remind_days_before",
+            "escalate_after_days",
+            "second_escalate_after_days",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bootstrapify(self)
+
+    def validate_unique(self) -> None:
+        """Saving the same region and year again updates that row (services.settings_save)."""

@@ -1,0 +1,478 @@
+"""问题整改 writes: findings, the flow, and the overdue sweep. Every function re-checks capability and row scope and
+writes events and audit rows inside one transaction."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from jixiao.core import audit
+from jixiao.core.errors import ConflictError, DomainError, NotFoundError
+from jixiao.core.permissions import require
+from jixiao.core.uploads import check_upload
+from jixiao.organizations.calendar import add_working_days, overrides_for
+from jixiao.organizations.models import BudgetUnit, Department
+from jixiao.projects.models import Project
+from jixiao.rectification import letters, selectors
+from jixiao.rectification.models import (
+    AWAITING_UNIT,
+    MANUAL_SOURCES,
+    Category,
+    FeedbackFile,
+    Finding,
+    Rectification,
+    RectificationEvent,
+    RectificationLetter,
+    RectificationSettings,
+    RectificationStatus,
+    Severity,
+    SourceType,
+)
+from jixiao.rectification.sources import Candidate, source_object
+from jixiao.rectification.workflow import CLOSE, FEEDBACK, ISSUE, RECTIFICATION_WORKFLOW, RETURN
+
+S = RectificationStatus
+MAX_FILES = 10
+
+
+def _visible(actor: Any, rect: Rectification) -> None:
+    if not Rectification.objects.visible_to(actor).filter(pk=rect.pk).exists():
+        raise NotFoundError("整改事项不存在")
+
+
+def _event(actor: Any, rect: Rectification, action: str, label: str, source: str, comment: str = "") -> None:
+    membership = getattr(actor, "active_membership", None) if actor is not None else None
+    RectificationEvent.objects.create(
+        rectification=rect,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor_role=membership.role if membership is not None else "system",
+        action=action,
+        action_label=label,
+        from_status=source,
+        to_status=rect.status,
+        comment=comment[:2000],
+    )
+
+
+def default_deadline(region: Any, fiscal_year: int, start: date) -> date:
+    rule = selectors.settings_for(region, fiscal_year)
+    if rule.working_days:
+        return add_working_days(start, rule.deadline_days, overrides_for(region, start, start + timedelta(days=400)))
+    return start + timedelta(days=rule.deadline_days)
+
+
+# ---- findings ----------------------------------------------------------------------------------------------------
+
+
+def _new_case(actor: Any, first: Candidate | Finding, source_type: str, title: str) -> Rectification:
+    rect = Rectification.objects.create(
+        fiscal_year=first.fiscal_year,
+        region_id=first.region_id,
+        department_id=first.department_id,
+        unit_id=first.unit_id,
+        project_id=first.project_id,
+        source_type=source_type,
+        title=title[:200],
+        created_by=actor,
+        updated_by=actor,
+    )
+    _event(actor, rect, "create", "编制整改事项", "")
+    audit.record(actor=actor, event_type="rectification.create", obj=rect, changes={"source_type": source_type})
+    return rect
+
+
+def findings_from_candidates(*, actor: Any, fiscal_year: int, keys: list[str]) -> list[Rectification]:
+    """Turn the chosen candidates into Findings, one draft case per addressee, project and source."""
+    require(actor, "rectification.manage")
+    wanted = {k for k in keys if k}
+    if not wanted:
+        raise DomainError("请选择要整改的问题")
+    offered = {c.key: c for c in selectors.candidates(actor, fiscal_year)}
+    missing = wanted - offered.keys()
+    if missing:
+        raise ConflictError("所选问题已被转为整改事项或不存在，请刷新后重试")
+    groups: dict[tuple[Any, ...], list[Candidate]] = defaultdict(list)
+    for key in sorted(wanted):
+        c = offered[key]
+        groups[(c.source_type, c.department_id, c.unit_id, c.project_id)].append(c)
+    created: list[Rectification] = []
+    with transaction.atomic():
+        for (source_type, *_), items in groups.items():
+            first = items[0]
+            label = SourceType(source_type).label
+            rect = _new_case(actor, first, source_type, f"{first.subject} {label}发现问题整改")
+            for c in items:
+                ct, object_id = source_object(c.key)
+                if Finding.objects.filter(source_content_type=ct, source_object_id=object_id).exists():
+                    raise ConflictError("所选问题已被转为整改事项，请刷新后重试")
+                finding = Finding.objects.create(
+                    fiscal_year=c.fiscal_year,
+                    region_id=c.region_id,
+                    department_id=c.department_id,
+                    unit_id=c.unit_id,
+                    project_id=c.project_id,
+                    source_type=c.source_type,
+                    source_content_type=ct,
+                    source_object_id=object_id,
+                    source_label=c.label[:300],
+                    category=c.category,
+                    description=c.description[:4000],
+                    severity=c.severity,
+                    rectification=rect,
+                    created_by=actor,
+                    updated_by=actor,
+                )
+                audit.record(
+                    actor=actor,
+                    event_type="rectification.finding_create",
+                    obj=finding,
+                    changes={"source": c.key, "rectification": rect.pk},
+                )
+            created.append(rect)
+    return created
+
+
+def finding_create_manual(*, actor: Any, data: dict[str, Any]) -> Rectification:
+    """A finding entered by hand (考核, 审计 …) and its draft case."""
+    require(actor, "rectification.manage")
+    source_type = data.get("source_type") or ""
+    if source_type not in [s.value for s in MANUAL_SOURCES]:
+        raise DomainError("手工登记的问题来源只能是考核或审计及其他监督")
+    description = (data.get("description") or "").strip()
+    if not description:
+        raise DomainError("请填写问题描述")
+    if data.get("category") not in Category.values or data.get("severity") not in Severity.values:
+        raise DomainError("请选择问题类别和严重程度")
+    department, unit, project = _addressee(actor, data)
+    with transaction.atomic():
+        finding = Finding(
+            fiscal_year=int(data["fiscal_year"]),
+            region_id=department.region_id,
+            department=department,
+            unit=unit,
+            project=project,
+            source_type=source_type,
+            source_label=(data.get("source_label") or "")[:300],
+            category=data["category"],
+            description=description[:4000],
+            severity=data["severity"],
+            created_by=actor,
+            updated_by=actor,
+        )
+        subject = project.name if project else (unit.name if unit else department.name)
+        rect = _new_case(actor, finding, source_type, f"{subject} {SourceType(source_type).label}发现问题整改")
+        finding.rectification = rect
+        finding.save()
+        audit.record(actor=actor, event_type="rectification.finding_create", obj=finding, changes={"source": "manual"})
+    return rect
+
+
+def _addressee(actor: Any, data: dict[str, Any]) -> tuple[Department, BudgetUnit | None, Project | None]:
+    project = data.get("project")
+    if project is not None:
+        if not Project.objects.visible_to(actor).filter(pk=project.pk).exists():
+            raise NotFoundError("项目不存在")
+        return project.department, project.unit, project
+    unit = data.get("unit")
+    if unit is not None:
+        if not BudgetUnit.objects.visible_to(actor).filter(pk=unit.pk).exists():
+            raise NotFoundError("单位不存在")
+        return unit.department, unit, None
+    department = data.get("department")
+    if department is None or not Department.objects.visible_to(actor).filter(pk=department.pk).exists():
+        raise DomainError("请选择整改的部门、单位或项目")
+    return department, None, None
+
+
+# ---- the flow ----------------------------------------------------------------------------------------------------
+
+
+def _locked(actor: Any, rect: Rectification, action: str) -> tuple[Rectification, Any]:
+    transition = RECTIFICATION_WORKFLOW.get(rect.status, action)
+    require(actor, transition.capability)
+    _visible(actor, rect)
+    locked = Rectification.objects.select_for_update(of=("self",)).get(pk=rect.pk)
+    if locked.status != transition.source:
+        raise ConflictError("整改事项状态已变化，请刷新后重试")
+    return locked, transition
+
+
+def _move(actor: Any, locked: Rectification, transition: Any, fields: list[str], comment: str = "") -> None:
+    locked.status = transition.target
+    locked.version += 1
+    locked.updated_by = actor
+    locked.save(update_fields=[*fields, "status", "version", "updated_by", "updated_at"])
+    _event(actor, locked, transition.action, transition.label, transition.source, comment)
+    audit.record(
+        actor=actor,
+        event_type=f"rectification.{transition.action}",
+        obj=locked,
+        reason=comment[:500],
+        changes={"status": [transition.source, transition.target]},
+    )
+
+
+def rectification_issue(
+    *, actor: Any, rectification: Rectification, requirements: str, deadline: date | None = None, title: str = ""
+) -> Rectification:
+    """下达: requirements and a deadline (default from the region's rule); issues the 整改通知书."""
+    requirements = (requirements or "").strip()
+    if not requirements:
+        raise DomainError("请填写整改要求")
+    today = timezone.localdate()
+    if deadline is not None and deadline <= today:
+        raise DomainError("整改期限应晚于今天")
+    with transaction.atomic():
+        locked, transition = _locked(actor, rectification, ISSUE)
+        if not locked.findings.filter(is_deleted=False).exists():
+            raise DomainError("整改事项没有问题清单，不能下达")
+        locked.requirements = requirements[:4000]
+        if title.strip():
+            locked.title = title.strip()[:200]
+        locked.deadline = deadline or default_deadline(locked.region, locked.fiscal_year, today)
+        locked.issued_at = timezone.now()
+        _move(actor, locked, transition, ["requirements", "title", "deadline", "issued_at"])
+        _issue_letter(actor, locked, RectificationLetter.Kind.NOTICE, today)
+    return locked
+
+
+def _issue_letter(actor: Any, rect: Rectification, kind: str, today: date) -> RectificationLetter:
+    issued = letters.issue_document(actor=actor, rect=rect, kind=kind, today=today)
+    letter = RectificationLetter.objects.create(
+        rectification=rect,
+        kind=kind,
+        document_id=issued.document_id,
+        doc_no=issued.doc_no,
+        title=issued.title,
+        issued_on=today,
+    )
+    audit.record(
+        actor=actor,
+        event_type=f"rectification.letter_{kind.lower()}",
+        obj=rect,
+        changes={"document": issued.document_id, "doc_no": issued.doc_no},
+    )
+    return letter
+
+
+def rectification_submit_feedback(
+    *, actor: Any, rectification: Rectification, measures: str, files: list[Any]
+) -> Rectification:
+    """The unit's answer: measures and at least one 问题整改报告 (checked before anything is stored)."""
+    measures = (measures or "").strip()
+    if not measures:
+        raise DomainError("请填写整改措施及成效")
+    files = [f for f in files if f]
+    if not files and not FeedbackFile.objects.filter(rectification=rectification).exists():
+        raise DomainError("请上传问题整改报告")
+    if len(files) > MAX_FILES:
+        raise DomainError(f"一次最多上传{MAX_FILES}个文件")
+    names = [check_upload(f) for f in files]
+    with transaction.atomic():
+        locked, transition = _locked(actor, rectification, FEEDBACK)
+        for upload, name in zip(files, names, strict=True):
+            row = FeedbackFile(rectification=locked, original_name=name, size=upload.size, uploaded_by=actor)
+            row.file.save(name, upload, save=False)
+            row.save()
+        locked.feedback_measures = measures[:8000]
+        locked.feedback_at = timezone.now()
+        _move(actor, locked, transition, ["feedback_measures", "feedback_at"], "，".join(names))
+    return locked
+
+
+def rectification_close(
+    *, actor: Any, rectification: Rectification, opinion: str, fin_adjust_advice: str = ""
+) -> Rectification:
+    """审核通过: the case is closed (rectify_end) with the section's 预算调整意见."""
+    opinion = (opinion or "").strip() or "整改到位，同意销号"
+    with transaction.atomic():
+        locked, transition = _locked(actor, rectification, CLOSE)
+        locked.review_opinion = opinion[:2000]
+        locked.fin_adjust_advice = (fin_adjust_advice or "").strip()[:2000]
+        locked.closed_at = timezone.now()
+        feedback_day = timezone.localdate(locked.feedback_at) if locked.feedback_at else timezone.localdate()
+        locked.closed_on_time = locked.deadline is None or feedback_day <= locked.deadline
+        _move(
+            actor,
+            locked,
+            transition,
+            ["review_opinion", "fin_adjust_advice", "closed_at", "closed_on_time"],
+            opinion,
+        )
+    return locked
+
+
+def rectification_return(*, actor: Any, rectification: Rectification, reason: str) -> Rectification:
+    """退回: back to the unit with a reason; the deadline stays."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("请填写退回理由")
+    with transaction.atomic():
+        locked, transition = _locked(actor, rectification, RETURN)
+        locked.review_opinion = reason[:2000]
+        locked.returned_count += 1
+        _move(actor, locked, transition, ["review_opinion", "returned_count"], reason)
+    return locked
+
+
+# ---- reminders and escalation ------------------------------------------------------------------------------------
+
+
+@dataclass
+class SweepResult:
+    reminded: int = 0
+    reminder_letters: int = 0
+    summons: int = 0
+    cases: list[int] = field(default_factory=list)
+
+    @property
+    def message(self) -> str:
+        return f"到期提醒{self.reminded}件，发出提醒敦促函{self.reminder_letters}份，约谈通知书{self.summons}份"
+
+
+def rectification_sweep(*, actor: Any = None, today: date | None = None) -> SweepResult:
+    """Reminders before the deadline, then 提醒敦促函 after M days overdue and 约谈通知书 after K more.
+
+    Idempotent: a reminder is recorded once per case, each escalation document once per case and kind (the state
+    on the case and a unique constraint on the letters). With an actor (the page) only the actor's cases are swept.
+    """
+    today = today or timezone.localdate()
+    base: Any = Rectification.objects.filter(is_deleted=False)
+    if actor is not None:
+        require(actor, "rectification.sweep")
+        base = Rectification.objects.visible_to(actor)
+    waiting = base.filter(status__in=AWAITING_UNIT, deadline__isnull=False)
+    result = SweepResult()
+    pairs = waiting.values_list("region_id", "fiscal_year").distinct().order_by()
+    regions = {r.pk: r for r in _regions({p[0] for p in pairs})}
+    for region_id, year in pairs:
+        rule = selectors.settings_for(regions[region_id], year)
+        scoped = waiting.filter(region_id=region_id, fiscal_year=year)
+        result.reminded += _remind(actor, scoped, today, rule.remind_days_before)
+        first = scoped.filter(
+            escalation_level=0, deadline__lt=today, deadline__lte=today - timedelta(days=rule.escalate_after_days)
+        )
+        for pk in first.values_list("pk", flat=True):
+            if _escalate(actor, pk, 0, RectificationLetter.Kind.REMINDER, today):
+                result.reminder_letters += 1
+                result.cases.append(pk)
+        second = scoped.filter(
+            escalation_level=1, escalated_on__lte=today - timedelta(days=rule.second_escalate_after_days)
+        )
+        for pk in second.values_list("pk", flat=True):
+            if _escalate(actor, pk, 1, RectificationLetter.Kind.INTERVIEW, today):
+                result.summons += 1
+                result.cases.append(pk)
+    if actor is not None:
+        audit.record(
+            actor=actor,
+            event_type="rectification.sweep",
+            object_type="rectification.sweep",
+            changes={
+                "today": today.isoformat(),
+                "reminded": result.reminded,
+                "reminder_letters": result.reminder_letters,
+                "summons": result.summons,
+            },
+        )
+    return result
+
+
+def _regions(ids: set[int]) -> list[Any]:
+    from jixiao.organizations.models import FiscalRegion
+
+    return list(FiscalRegion.objects.filter(pk__in=ids))
+
+
+def _remind(actor: Any, scoped: Any, today: date, days_before: int) -> int:
+    due = scoped.filter(
+        reminded_on__isnull=True, deadline__gte=today, deadline__lte=today + timedelta(days=days_before)
+    )
+    with transaction.atomic():
+        ids = list(due.select_for_update(of=("self",)).values_list("pk", "status", "deadline"))
+        if not ids:
+            return 0
+        Rectification.objects.filter(pk__in=[i[0] for i in ids], reminded_on__isnull=True).update(reminded_on=today)
+        RectificationEvent.objects.bulk_create(
+            RectificationEvent(
+                rectification_id=pk,
+                actor=actor if actor is not None else None,
+                actor_role="system",
+                action="remind",
+                action_label="到期提醒",
+                from_status=status,
+                to_status=status,
+                comment=f"整改期限{deadline:%Y-%m-%d}，请按期反馈",
+            )
+            for pk, status, deadline in ids
+        )
+        audit.record(
+            actor=actor or "system",
+            event_type="rectification.remind",
+            object_type="rectification.rectification",
+            object_id=",".join(str(i[0]) for i in ids)[:64],
+            changes={"cases": [i[0] for i in ids]},
+        )
+    return len(ids)
+
+
+ESCALATION_LABELS: dict[str, str] = {
+    RectificationLetter.Kind.REMINDER: "逾期发提醒敦促函",
+    RectificationLetter.Kind.INTERVIEW: "逾期发约谈通知书",
+}
+
+
+def _escalate(actor: Any, pk: int, level: int, kind: str, today: date) -> bool:
+    with transaction.atomic():
+        locked = Rectification.objects.select_for_update(of=("self",)).select_related("region").get(pk=pk)
+        if locked.escalation_level != level or locked.status not in AWAITING_UNIT:
+            return False  # another sweep got here first
+        if RectificationLetter.objects.filter(rectification=locked, kind=kind).exists():
+            return False
+        letter = _issue_letter(actor, locked, kind, today)
+        locked.escalation_level = level + 1
+        locked.escalated_on = today
+        locked.version += 1
+        locked.save(update_fields=["escalation_level", "escalated_on", "version", "updated_at"])
+        _event(actor, locked, f"escalate_{kind.lower()}", ESCALATION_LABELS[kind], locked.status, letter.doc_no)
+    return True
+
+
+# ---- rules -------------------------------------------------------------------------------------------------------
+
+SETTINGS_FIELDS = [
+    "deadline_days",
+    "working_days",
+    "remind_days_before",
+    "escalate_after_days",
+    "second_escalate_after_days",
+]
+
+
+def settings_save(*, actor: Any, region: Any, fiscal_year: int | None, data: dict[str, Any]) -> RectificationSettings:
+    """Create or update the deadline and escalation row of a region (the actor's own region or below) and a year."""
+    require(actor, "rectification.configure")
+    if region is None or not region.path.startswith(actor.active_membership.region.path):
+        raise NotFoundError("财政区划不存在或不在您的管理范围内")
+    if not 1 <= int(data["deadline_days"]) <= 365:
+        raise DomainError("默认整改期限应在1至365天之间")
+    with transaction.atomic():
+        row, created = RectificationSettings.objects.select_for_update().get_or_create(
+            region=region, fiscal_year=fiscal_year
+        )
+        before = {} if created else audit.snapshot(row, SETTINGS_FIELDS)
+        for name in SETTINGS_FIELDS:
+            setattr(row, name, data[name])
+        row.save()
+        audit.record(
+            actor=actor,
+            event_type="rectification.settings_save",
+            obj=row,
+            changes=audit.diff(before, audit.snapshot(row, SETTINGS_FIELDS)),
+        )
+    return row

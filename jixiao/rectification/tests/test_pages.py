@@ -1,0 +1,45 @@
+"""The list, statistics and form pages: bounded queries whatever the number of cases, filters and tabs, menu."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from conftest import World
+from jixiao.rectification.tests.helpers import YEAR, draft_case, issued_case, overdue_by
+
+pytestmark = pytest.mark.django_db
+
+
+def test_list_query_count_does_not_grow_with_rows(world: World, django_assert_max_num_queries: Any) -> None:
+    client = world.login("performance")
+    issued_case(world)
+    with django_assert_max_num_queries(25):
+        assert client.get("/rectification/").status_code == 200
+    for _ in range(8):
+        issued_case(world, world.hospital_project)
+        draft_case(world)
+    for url in ["/rectification/", "/rectification/?overdue=1", "/rectification/?tab=draft&source=AUDIT"]:
+        with django_assert_max_num_queries(25):
+            assert client.get(url).status_code == 200
+
+
+def test_tabs_filters_statistics_and_menu(world: World) -> None:
+    draft_case(world)
+    overdue_by(issued_case(world, world.hospital_project), 2)
+    client = world.login("performance")
+    drafts = client.get("/rectification/?tab=draft").content.decode()
+    assert "一中教学设备购置" in drafts and "医院信息化建设" not in drafts
+    overdue = client.get("/rectification/?overdue=1").content.decode()
+    assert "医院信息化建设" in overdue and "一中教学设备购置" not in overdue
+    by_dept = client.get(f"/rectification/?department={world.edu.pk}").content.decode()
+    assert "一中教学设备购置" in by_dept and "医院信息化建设" not in by_dept
+    stats = client.get(f"/rectification/statistics/?year={YEAR}").content.decode()
+    assert "审计及其他监督" in stats and "县卫健局" in stats
+    home = client.get("/").content.decode()
+    assert "/rectification/candidates/" in home and "整改逾期" in home
+    assert client.get("/rectification/findings/new/").status_code == 200
+    unit_home = world.login("unit_user").get("/").content.decode()
+    assert "/rectification/" in unit_home and "/rectification/candidates/" not in unit_home
+    assert world.login("unit_user").get("/rectification/findings/new/").status_code == 403

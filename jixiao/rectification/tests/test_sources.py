@@ -1,0 +1,171 @@
+"""Every stage feeds the 待整改问题 list (issue 7 item 2): the source rows are arranged with the source apps' own
+services and factories; a candidate taken up once is never offered again; a viewer sees only their own scope."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from conftest import World
+from jixiao.alerts.models import CaseStatus, Color, ProjectLight, WarningCase, WarningRule
+from jixiao.core.errors import ConflictError, DomainError
+from jixiao.core.models import AuditEvent
+from jixiao.evaluation import services_reeval
+from jixiao.evaluation.models import SelfEvaluation
+from jixiao.evaluation.tests.selfeval_helpers import approved_target
+from jixiao.evaluation.tests.test_reeval import final_records
+from jixiao.keyeval import services as keyeval_services
+from jixiao.keyeval.models import EvalTemplate, KeyEvalGrade, KeyEvaluation
+from jixiao.preassessment.models import Conclusion
+from jixiao.preassessment.tests.factories import concluded
+from jixiao.projects.tests.factories import ProjectFactory
+from jixiao.rectification import selectors, services
+from jixiao.rectification.models import Finding, Rectification
+from jixiao.targets.models import PerformanceTarget, TargetIndicator
+
+pytestmark = pytest.mark.django_db
+YEAR = 2026
+
+
+def _reeval_gap(world: World) -> None:
+    perf = world.users["performance"]
+    batch = services_reeval.batch_create(
+        actor=perf, data={"fiscal_year": YEAR, "subject": "project", "rate": Decimal("1"), "n_min": 1}
+    )
+    batch = services_reeval.batch_draw(actor=perf, batch=batch)
+    sample = batch.samples.get(code="P-SCHOOL")
+    scores = {r["key"]: r["score"] for r in sample.rows}
+    scores["exec"] = "10"
+    for row in sample.rows:
+        if row["name"] == "购置教学设备数量":
+            scores[row["key"]] = "30"  # 20 points below the self-score: a gap over the tolerance
+    services_reeval.sample_rescore(actor=perf, sample=sample, scores=scores, opinion="数量指标佐证不足")
+
+
+def _authenticity(world: World) -> None:
+    TargetIndicator.objects.filter(target__project=world.school_project, name="购置教学设备数量").update(is_core=True)
+    business = world.users["business"]
+    check = services_reeval.check_draw(
+        actor=business, check=services_reeval.check_create(actor=business, fiscal_year=YEAR)
+    )
+    item = check.items.get(code="P-SCHOOL")
+    services_reeval.item_record(
+        actor=business, item=item, verified_value="80台", finding="FALSIFIED", evidence_note="验收单仅80台"
+    )
+
+
+def _key_eval(world: World) -> KeyEvaluation:
+    template = EvalTemplate.objects.get(
+        kind=EvalTemplate.Kind.PROJECT_10, region__isnull=True, fiscal_year__isnull=True
+    )
+    evaluation = keyeval_services.evaluation_create(
+        actor=world.users["performance"],
+        data={
+            "fiscal_year": YEAR,
+            "title": "分校食堂改造财政评价",
+            "kind": KeyEvaluation.Kind.FINANCE,
+            "object_type": KeyEvaluation.ObjectType.PROJECT,
+            "budget_book": KeyEvaluation.BudgetBook.GENERAL,
+            "mode": KeyEvaluation.Mode.SELF_RUN,
+            "template": template,
+        },
+        projects=[world.branch_project],
+    )
+    # The grade is the outcome of the scoring flow (tested in keyeval); here only the result matters.
+    KeyEvaluation.objects.filter(pk=evaluation.pk).update(grade=KeyEvalGrade.POOR, total_score=Decimal("55"))
+    return evaluation
+
+
+def _arrange_every_source(world: World) -> dict[str, Any]:
+    records = final_records(world)  # school, branch, hospital: finance-reviewed self-evaluations
+    SelfEvaluation.objects.filter(pk=records["hospital"].pk).update(grade_computed="中")
+    _reeval_gap(world)
+    _authenticity(world)
+    _key_eval(world)
+    extra = ProjectFactory(unit=world.school, code="P-EXTRA", name="一中操场改造")
+    concluded(extra, Conclusion.REJECT, None)
+    approved_target(world, extra, status=PerformanceTarget.Status.RETURNED)
+    today = timezone.localdate()
+    ProjectLight.objects.create(project=world.hospital_project, fiscal_year=YEAR, color=Color.RED, as_of=today)
+    rule = WarningRule.objects.filter(region__isnull=True).first()
+    assert rule is not None
+    WarningCase.objects.create(
+        project=world.branch_project,
+        fiscal_year=YEAR,
+        rule=rule,
+        rule_code=rule.code,
+        reason="执行进度严重滞后",
+        status=CaseStatus.OVERDUE,
+        opened_on=today,
+        due_date=today,
+    )
+    return records
+
+
+def test_every_source_produces_candidates_and_none_twice(world: World) -> None:
+    _arrange_every_source(world)
+    perf = world.users["performance"]
+    found = selectors.candidates(perf, YEAR)
+    by_source: dict[str, list[Any]] = {}
+    for c in found:
+        by_source.setdefault(c.source_type, []).append(c)
+    assert set(by_source) == {
+        "PRE_ASSESSMENT",
+        "TARGET_REVIEW",
+        "MONITORING",
+        "SELF_EVAL",
+        "RE_EVAL",
+        "AUTHENTICITY",
+        "KEY_EVAL",
+    }
+    assert len(by_source["MONITORING"]) == 2  # the red light and the overdue disposition
+    # The school's self-evaluation carries the A_FALSIFIED error; the hospital's is also graded 中.
+    self_evals = {c.subject.split()[0]: c for c in by_source["SELF_EVAL"]}
+    assert {"P-SCHOOL", "P-HOSP"} <= set(self_evals) and "“中”" in self_evals["P-HOSP"].label
+    auth = by_source["AUTHENTICITY"][0]
+    assert "验收单仅80台" in auth.description and auth.severity == "HIGH" and auth.unit_id == world.school.pk
+    assert "分差" in by_source["RE_EVAL"][0].label
+    assert by_source["KEY_EVAL"][0].project_id == world.branch_project.pk
+    assert len({c.key for c in found}) == len(found)
+
+    keys = [c.key for c in found]
+    cases = services.findings_from_candidates(actor=perf, fiscal_year=YEAR, keys=keys)
+    assert Finding.objects.count() == len(found)
+    assert sum(r.findings.count() for r in cases) == len(found)
+    assert all(r.status == "draft" for r in cases)
+    # Grouped by source, addressee and project: the school's two MONITORING-free sources stay apart.
+    assert len(cases) == len({(c.source_type, c.department_id, c.unit_id, c.project_id) for c in found})
+    assert selectors.candidates(perf, YEAR) == []
+    with pytest.raises(ConflictError):
+        services.findings_from_candidates(actor=perf, fiscal_year=YEAR, keys=keys[:1])
+    assert Finding.objects.count() == len(found)
+    assert AuditEvent.objects.filter(event_type="rectification.finding_create").count() == len(found)
+
+
+def test_candidates_follow_the_viewers_scope_and_page_turns_a_selection_into_a_case(world: World) -> None:
+    concluded(world.school_project, Conclusion.DEFER, None)
+    concluded(world.hospital_project, Conclusion.SUPPORT_AFTER_ADJUSTMENT, None)
+    concluded(world.branch_project, Conclusion.SUPPORT, None)  # supported: nothing to rectify
+    perf_keys = {c.subject for c in selectors.candidates(world.users["performance"], YEAR)}
+    assert perf_keys == {"P-SCHOOL 一中教学设备购置", "P-HOSP 医院信息化建设"}
+    business = [c.subject for c in selectors.candidates(world.users["business"], YEAR)]
+    assert business == ["P-SCHOOL 一中教学设备购置"]
+    client = world.login("business")
+    page = client.get(f"/rectification/candidates/?year={YEAR}").content.decode()
+    assert "一中教学设备购置" in page and "医院信息化建设" not in page
+    key = selectors.candidates(world.users["business"], YEAR)[0].key
+    response = client.post("/rectification/candidates/", {"year": YEAR, "key": [key]})
+    rect = Rectification.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/rectification/{rect.pk}/"
+    assert rect.source_type == "PRE_ASSESSMENT" and rect.project == world.school_project
+    assert "暂缓支持" in rect.findings.get().description
+    # A key outside the viewer's scope (or already taken) is refused, nothing is written.
+    other = next(c.key for c in selectors.candidates(world.users["performance"], YEAR))
+    response = client.post("/rectification/candidates/", {"year": YEAR, "key": [other]})
+    assert response.status_code == 400 and Rectification.objects.count() == 1
+    with pytest.raises(DomainError, match="请选择"):
+        services.findings_from_candidates(actor=world.users["business"], fiscal_year=YEAR, keys=[])
+    assert world.login("unit_user").get("/rectification/candidates/").status_code == 403

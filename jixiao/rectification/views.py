@@ -1,0 +1,268 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_POST
+
+from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
+from jixiao.organizations.selectors import current_fiscal_year
+from jixiao.rectification import exports, letters, selectors, services
+from jixiao.rectification.forms import (
+    CandidateFilterForm,
+    CloseForm,
+    FeedbackForm,
+    IssueForm,
+    ListFilterForm,
+    ManualFindingForm,
+    ReturnForm,
+    SettingsForm,
+)
+from jixiao.rectification.workflow import CLOSE, FEEDBACK, ISSUE, RETURN
+
+
+def _current_year() -> int:
+    current = current_fiscal_year()
+    return current.year if current else timezone.localdate().year
+
+
+def _filters(request: HttpRequest) -> tuple[ListFilterForm, dict[str, Any]]:
+    form = ListFilterForm(request.GET or None, user=request.user)
+    params: dict[str, Any] = dict(form.cleaned_data) if form.is_valid() else {}
+    params["tab"] = request.GET.get("tab", "")
+    return form, params
+
+
+@capability_required("rectification.view")
+def rectification_list(request: HttpRequest) -> HttpResponse:
+    form, params = _filters(request)
+    queryset = selectors.rectifications_filtered(request.user, params)
+    context = {
+        "form": form,
+        "page": paginate(request, queryset),
+        "tab": params["tab"],
+        "query": request.GET.urlencode(),
+    }
+    return render(request, "rectification/list.html", context)
+
+
+@capability_required("rectification.view")
+def rectification_export(request: HttpRequest) -> HttpResponse:
+    _, params = _filters(request)
+    content = exports.ledger_workbook(selectors.rectifications_filtered(request.user, params))
+    return xlsx_response(content, f"问题整改台账_{timezone.localdate():%Y%m%d}.xlsx")
+
+
+@require_POST
+@capability_required("rectification.sweep")
+def rectification_sweep(request: HttpRequest) -> HttpResponse:
+    try:
+        result = services.rectification_sweep(actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"逾期处理完成：{result.message}")
+    return redirect("rectification:list")
+
+
+@capability_required("rectification.manage")
+def candidate_list(request: HttpRequest) -> HttpResponse:
+    form = CandidateFilterForm(request.GET or None)
+    params = form.cleaned_data if form.is_valid() else {}
+    year = params.get("year") or _current_year()
+    if request.method == "POST":
+        raw_year = request.POST.get("year", "")
+        year = int(raw_year) if raw_year.isdigit() else year
+        try:
+            created = services.findings_from_candidates(
+                actor=request.user, fiscal_year=year, keys=request.POST.getlist("key")
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"已生成{len(created)}个整改事项，请编制整改要求后下达")
+            if len(created) == 1:
+                return redirect("rectification:detail", pk=created[0].pk)
+            return redirect(f"{reverse('rectification:list')}?tab=draft")
+    items = selectors.candidates(request.user, year, params.get("source") or "")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "rectification/candidates.html", {"form": form, "items": items, "year": year}, status=status)
+
+
+@capability_required("rectification.manage")
+def finding_create(request: HttpRequest) -> HttpResponse:
+    form = ManualFindingForm(request.POST or None, user=request.user, initial={"fiscal_year": _current_year()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            rect = services.finding_create_manual(actor=request.user, data=form.cleaned_data)
+        except NotFoundError as exc:
+            raise Http404 from exc
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "问题已登记，请编制整改要求后下达")
+            return redirect("rectification:detail", pk=rect.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "rectification/finding_form.html", {"form": form}, status=status)
+
+
+def _detail(request: HttpRequest, rect: Any, status: int = 200, **forms: Any) -> HttpResponse:
+    actions = {t.action: t for t in selectors.available_actions(request.user, rect)}
+    context = {
+        "rect": rect,
+        "findings": selectors.findings_of(rect),
+        "events": selectors.events_of(rect),
+        "letters": selectors.letters_of(rect),
+        "files": selectors.files_of(rect),
+        "can_issue": ISSUE in actions,
+        "can_feedback": FEEDBACK in actions,
+        "can_review": CLOSE in actions and RETURN in actions,
+        "issue_form": IssueForm(initial={"title": rect.title, "requirements": rect.requirements}),
+        "feedback_form": FeedbackForm(initial={"measures": rect.feedback_measures}),
+        "close_form": CloseForm(),
+        "return_form": ReturnForm(),
+        "today": timezone.localdate(),
+    }
+    context.update(forms)
+    return render(request, "rectification/detail.html", context, status=status)
+
+
+@capability_required("rectification.view")
+def rectification_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail(request, selectors.rectification_get(request.user, pk))
+
+
+FORM_NAMES = {"IssueForm": "issue_form", "FeedbackForm": "feedback_form", "CloseForm": "close_form"}
+
+
+def _act(request: HttpRequest, pk: int, form_class: type, run: Any) -> HttpResponse:
+    """Run one step; bad input shows the page again with the Chinese message and a 400, nothing stored."""
+    rect = selectors.rectification_get(request.user, pk)
+    form = form_class(request.POST, request.FILES)
+    name = FORM_NAMES.get(form_class.__name__, "return_form")
+    if form.is_valid():
+        try:
+            run(rect, form.cleaned_data)
+        except NotFoundError as exc:
+            raise Http404 from exc
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "操作成功")
+            return redirect("rectification:detail", pk=pk)
+    errors = "；".join(str(e) for errs in form.errors.values() for e in errs)
+    messages.error(request, errors or "请检查填写内容")
+    return _detail(request, selectors.rectification_get(request.user, pk), 400, **{name: form})
+
+
+@require_POST
+@capability_required("rectification.manage")
+def rectification_issue(request: HttpRequest, pk: int) -> HttpResponse:
+    def run(rect: Any, data: dict[str, Any]) -> None:
+        services.rectification_issue(
+            actor=request.user,
+            rectification=rect,
+            requirements=data["requirements"],
+            deadline=data["deadline"],
+            title=data["title"],
+        )
+
+    return _act(request, pk, IssueForm, run)
+
+
+@require_POST
+@capability_required("rectification.respond")
+def rectification_feedback(request: HttpRequest, pk: int) -> HttpResponse:
+    def run(rect: Any, data: dict[str, Any]) -> None:
+        services.rectification_submit_feedback(
+            actor=request.user, rectification=rect, measures=data["measures"], files=data["reports"]
+        )
+
+    return _act(request, pk, FeedbackForm, run)
+
+
+@require_POST
+@capability_required("rectification.review")
+def rectification_close(request: HttpRequest, pk: int) -> HttpResponse:
+    def run(rect: Any, data: dict[str, Any]) -> None:
+        services.rectification_close(
+            actor=request.user,
+            rectification=rect,
+            opinion=data["opinion"],
+            fin_adjust_advice=data["fin_adjust_advice"],
+        )
+
+    return _act(request, pk, CloseForm, run)
+
+
+@require_POST
+@capability_required("rectification.review")
+def rectification_return(request: HttpRequest, pk: int) -> HttpResponse:
+    def run(rect: Any, data: dict[str, Any]) -> None:
+        services.rectification_return(actor=request.user, rectification=rect, reason=data["reason"])
+
+    return _act(request, pk, ReturnForm, run)
+
+
+@capability_required("rectification.view")
+def file_download(request: HttpRequest, pk: int, file_id: int) -> HttpResponse:
+    rect = selectors.rectification_get(request.user, pk)
+    row = selectors.file_get(rect, file_id)
+    try:
+        handle = row.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(handle, as_attachment=True, filename=row.original_name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response  # type: ignore[return-value]
+
+
+@capability_required("rectification.view")
+def letter_download(request: HttpRequest, pk: int, letter_id: int) -> HttpResponse:
+    rect = selectors.rectification_get(request.user, pk)
+    letter = selectors.letter_get(rect, letter_id)
+    if letter.document_id is None:
+        raise Http404
+    content = letters.render_letter(letter)
+    response = HttpResponse(
+        content, content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    )
+    name = f"{letter.get_kind_display()}_{letter.doc_no or letter.pk}.docx"
+    response["Content-Disposition"] = content_disposition_header(True, name) or "attachment"
+    return response
+
+
+@capability_required("rectification.view")
+def statistics(request: HttpRequest) -> HttpResponse:
+    raw = request.GET.get("year", "")
+    year = int(raw) if raw.isdigit() else _current_year()
+    context = {"year": year, "stats": selectors.rectification_statistics(request.user, year)}
+    return render(request, "rectification/statistics.html", context)
+
+
+@capability_required("rectification.configure")
+def settings_page(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    form = SettingsForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.settings_save(
+                actor=user, region=user.active_membership.region, fiscal_year=data["fiscal_year"], data=data
+            )
+        except NotFoundError as exc:
+            raise Http404 from exc
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "整改期限规则已保存")
+            return redirect("rectification:settings")
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "rows": selectors.settings_visible(user)}
+    return render(request, "rectification/settings.html", context, status=status)

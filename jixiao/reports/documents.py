@@ -1,0 +1,138 @@
+"""The annual work summary as Word (python-docx), laid out like a 公文 (GB/T 9704 margins and fonts).
+
+Data in, bytes out."""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+from django.utils import timezone
+from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+
+from jixiao.reports.models import AnnualReport
+from jixiao.reports.narrative import SECTIONS
+
+BODY_FONT = "仿宋_GB2312"
+HEADING_FONT = "黑体"
+SUBHEADING_FONT = "楷体_GB2312"
+TITLE_FONT = "方正小标宋简体"
+LATIN_FONT = "Times New Roman"
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
+def clean_text(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return _NOT_XML.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _font(run_or_style: Any, east_asia: str, size: float, bold: bool = False) -> None:
+    font = run_or_style.font
+    font.name = LATIN_FONT
+    font.size = Pt(size)
+    font.bold = bold
+    font.color.rgb = RGBColor(0, 0, 0)
+    rfonts = run_or_style.element.get_or_add_rPr().get_or_add_rFonts()
+    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        rfonts.attrib.pop(qn(attr), None)
+    rfonts.set(qn("w:eastAsia"), east_asia)
+
+
+def _paragraph(
+    doc: Any,
+    text: str,
+    *,
+    font: str = BODY_FONT,
+    size: float = 16,
+    indent: bool = True,
+    align: Any = None,
+    bold: bool = False,
+) -> Any:
+    paragraph = doc.add_paragraph()
+    run = paragraph.add_run(clean_text(text))
+    _font(run, font, size, bold)
+    paragraph.paragraph_format.line_spacing = Pt(28)
+    if indent:
+        paragraph.paragraph_format.first_line_indent = Pt(size * 2)
+    if align is not None:
+        paragraph.alignment = align
+    return paragraph
+
+
+def _body(doc: Any, text: str) -> None:
+    lines = [line.strip() for line in clean_text(text).split("\n") if line.strip()]
+    for line in lines or ["无。"]:
+        _paragraph(doc, line)
+
+
+def _page(doc: Any) -> None:
+    section = doc.sections[0]
+    section.page_height, section.page_width = Cm(29.7), Cm(21.0)
+    section.top_margin, section.bottom_margin = Cm(3.7), Cm(3.5)
+    section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
+    _font(doc.styles["Normal"], BODY_FONT, 16)
+
+
+APPENDIX_WIDTHS = (Cm(2.0), Cm(4.0), Cm(6.6), Cm(3.0))
+
+
+def _cell(cell: Any, text: str, width: Any, bold: bool = False) -> None:
+    cell.width = width
+    paragraph = cell.paragraphs[0]
+    run = paragraph.add_run(clean_text(text))
+    _font(run, BODY_FONT, 10.5, bold)
+
+
+def _appendix(doc: Any, report: AnnualReport) -> None:
+    doc.add_page_break()
+    _paragraph(doc, "附表", font=HEADING_FONT, indent=False)
+    _paragraph(
+        doc,
+        f"{report.work_year}年度预算绩效管理工作主要数据",
+        font=HEADING_FONT,
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+        indent=False,
+    )
+    table = doc.add_table(rows=1, cols=4)
+    table.style = "Table Grid"
+    table.autofit = False
+    for column, width in zip(table.columns, APPENDIX_WIDTHS, strict=True):
+        column.width = width
+    for cell, text, width in zip(table.rows[0].cells, ("编码", "统计项", "指标", "数值"), APPENDIX_WIDTHS, strict=True):
+        _cell(cell, text, width, bold=True)
+    for code, figure in report.statistics.items():
+        for label, value in figure.get("table") or [("—", "暂无数据")]:
+            texts = (code, figure.get("label", ""), label, value)
+            for cell, text, width in zip(table.add_row().cells, texts, APPENDIX_WIDTHS, strict=True):
+                _cell(cell, str(text), width)
+
+
+def render_annual_report(report: AnnualReport, issuer: str) -> bytes:
+    doc = Document()
+    _page(doc)
+    if report.doc_no:
+        _paragraph(doc, report.doc_no, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    _paragraph(doc, report.title, font=TITLE_FONT, size=22, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    if report.addressees:
+        _paragraph(doc, f"{report.addressees}：", indent=False)
+    sections = report.sections or {}
+    for section in SECTIONS:
+        if section.level == 1:
+            _paragraph(doc, section.title, font=HEADING_FONT)
+        elif section.level == 2:
+            _paragraph(doc, section.title, font=SUBHEADING_FONT)
+        if section.key in sections:
+            _body(doc, sections[section.key].get("text", ""))
+    if report.kind == AnnualReport.Kind.UPWARD:
+        _paragraph(doc, "附件：预算绩效管理工作考核评分表", indent=True)
+    moment = timezone.localtime(report.generated_at) if report.generated_at else timezone.localtime()
+    _paragraph(doc, issuer, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
+    _paragraph(doc, f"{moment.year}年{moment.month}月{moment.day}日", align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
+    _appendix(doc, report)
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return buffer.getvalue()

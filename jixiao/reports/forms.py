@@ -1,0 +1,61 @@
+"""Forms of the reports stage: generate the annual summary, edit its text."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+
+from jixiao.core.forms import bootstrapify
+from jixiao.reports.models import AnnualReport
+from jixiao.reports.narrative import EDITABLE
+from jixiao.reports.services import MAX_SECTION_CHARS
+
+
+class GenerateForm(forms.Form):
+    work_year = forms.IntegerField(label="工作年度", min_value=2000, max_value=2100)
+    fiscal_year = forms.IntegerField(
+        label="评价对象年度",
+        min_value=2000,
+        max_value=2100,
+        required=False,
+        help_text="自评、再评价、重点评价等统计所取的年度，留空与工作年度相同",
+    )
+    kind = forms.ChoiceField(label="报告类型", choices=AnnualReport.Kind.choices, initial=AnnualReport.Kind.UPWARD)
+    self_score = forms.DecimalField(
+        label="考核自评得分", required=False, min_value=Decimal(0), max_value=Decimal(1000), decimal_places=2
+    )
+    overwrite = forms.BooleanField(label="覆盖已手工修改的文字", required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bootstrapify(self)
+
+
+class EditForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    title = forms.CharField(label="标题", max_length=200)
+    doc_no = forms.CharField(label="文号", max_length=50, required=False)
+    addressees = forms.CharField(label="主送机关", max_length=300, required=False)
+    self_score = forms.DecimalField(
+        label="考核自评得分", required=False, min_value=Decimal(0), max_value=Decimal(1000), decimal_places=2
+    )
+
+    def __init__(self, *args: Any, report: AnnualReport, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        sections = report.sections or {}
+        for section in EDITABLE:
+            entry = sections.get(section.key) or {}
+            self.fields[f"section_{section.key}"] = forms.CharField(
+                label=section.title or "开头",
+                required=False,
+                max_length=MAX_SECTION_CHARS,
+                initial=entry.get("text", ""),
+                widget=forms.Textarea(attrs={"rows": 6}),
+                help_text="已手工修改" if entry.get("edited") else "",
+            )
+        bootstrapify(self)
+
+    def texts(self) -> dict[str, str]:
+        return {s.key: self.cleaned_data.get(f"section_{s.key}") or "" for s in EDITABLE}

@@ -1,0 +1,491 @@
+"""Reads of the reports stage: dashboard panels and the annual summaries.
+
+Every panel is a handful of aggregate queries over `visible_to(user)` rows (GROUP BY in the database, never a
+loop per project), so a department sees its own figures and the bureau its region. Every number carries the URL
+of the list behind it with the filter applied (drill-down); docs/reports.md lists them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.urls import NoReverseMatch, reverse
+
+from jixiao.alerts.models import Color, FundAdjustment, Warning
+from jixiao.evaluation.models import SelfEvalFund, SelfEvaluation
+from jixiao.execution.selectors import execution_analysis
+from jixiao.keyeval.models import KeyEvalGrade, KeyEvalStatus, KeyEvaluation
+from jixiao.monitoring.models import MonitoringRecord, TaskStatus
+from jixiao.preassessment.models import SUPPORTIVE, PreAssessment, PreAssessmentStatus
+from jixiao.projects.models import Project, ProjectStatus
+from jixiao.reports import sources
+from jixiao.reports.models import AnnualReport
+from jixiao.targets.models import Grade, PerformanceTarget, TargetStatus
+
+ZERO = Decimal("0.00")
+SELF_GRADES = ("优", "良", "中", "差")
+APPROVED_TARGET = (TargetStatus.APPROVED, TargetStatus.ADJUSTING)
+
+
+def link(url_name: str, **params: Any) -> str:
+    """A list URL with its filter; "" when the list page does not exist (a stage not built yet)."""
+    try:
+        url = reverse(url_name)
+    except NoReverseMatch:
+        return ""
+    query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
+    return f"{url}?{query}" if query else url
+
+
+@dataclass
+class Cell:
+    label: str
+    count: int | None = None
+    amount: Decimal | None = None
+    url: str = ""
+    note: str = ""
+    key: str = ""
+
+
+@dataclass
+class Panel:
+    key: str
+    title: str
+    cells: list[Cell] = field(default_factory=list)
+    available: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _money(name: str, **filters: Any) -> Any:
+    return Coalesce(Sum(name, filter=Q(**filters) if filters else None), ZERO)
+
+
+# ---- 各阶段项目与资金 ------------------------------------------------------------------------------------------------
+
+
+def stage_panel(user: Any, year: int) -> Panel:
+    projects = (
+        Project.objects.visible_to(user)
+        .filter(fiscal_year=year)
+        .aggregate(
+            n=Count("id", filter=Q(status=ProjectStatus.IN_LIBRARY)),
+            amount=_money("total_amount_yuan", status=ProjectStatus.IN_LIBRARY),
+        )
+    )
+    assessments = (
+        PreAssessment.objects.visible_to(user)
+        .filter(fiscal_year=year)
+        .aggregate(
+            n=Count("id", filter=Q(status=PreAssessmentStatus.CONCLUDED)),
+            amount=_money("requested_amount_yuan", status=PreAssessmentStatus.CONCLUDED),
+        )
+    )
+    targets = (
+        PerformanceTarget.objects.visible_to(user)
+        .filter(fiscal_year=year, subject_type=PerformanceTarget.Subject.PROJECT)
+        .aggregate(
+            n=Count("id", filter=Q(status__in=APPROVED_TARGET)),
+            amount=_money("annual_total_yuan", status__in=APPROVED_TARGET),
+        )
+    )
+    records = _monitoring_records(user, year).aggregate(n=Count("id"), amount=_money("current_budget_yuan"))
+    self_evals = SelfEvaluation.objects.visible_to(user).filter(fiscal_year=year)
+    self_count = self_evals.count()
+    self_amount = SelfEvalFund.objects.filter(
+        self_eval__in=self_evals.values("pk"), fund_source=SelfEvalFund.Source.TOTAL
+    ).aggregate(total=_money("annual_yuan"))["total"]
+    key = (
+        KeyEvaluation.objects.visible_to(user)
+        .filter(fiscal_year=year)
+        .aggregate(n=Count("id"), amount=_money("amount_yuan"))
+    )
+    cells = [
+        Cell(
+            "项目库（已入库）",
+            projects["n"],
+            projects["amount"],
+            link("projects:list", fiscal_year=year, status=ProjectStatus.IN_LIBRARY),
+            key="projects",
+        ),
+        Cell(
+            "事前评估（已出结论）",
+            assessments["n"],
+            assessments["amount"],
+            link("preassessment:list", fiscal_year=year, status=PreAssessmentStatus.CONCLUDED),
+            key="preassessment",
+        ),
+        Cell(
+            "目标批复（项目）",
+            targets["n"],
+            targets["amount"],
+            link(
+                "targets:list",
+                fiscal_year=year,
+                status=TargetStatus.APPROVED,
+                subject_type=PerformanceTarget.Subject.PROJECT,
+            ),
+            key="targets",
+        ),
+        Cell(
+            "运行监控（填报记录）",
+            records["n"],
+            records["amount"],
+            link("monitoring:record_list", fiscal_year=year),
+            key="monitoring",
+        ),
+        Cell("单位自评", self_count, self_amount, link("evaluation:selfeval_list", fiscal_year=year), key="selfeval"),
+        Cell("重点评价", key["n"], key["amount"], link("keyeval:list", fiscal_year=year), key="keyeval"),
+    ]
+    results = sources.call("result_application_summary", user, year)
+    cells.append(_results_cell(results, year))
+    rect = sources.call("rectification_summary", user, year)
+    cells.append(
+        Cell(
+            "整改（全部）", int(rect.get("total", 0)), None, link("rectification:list", year=year), key="rectification"
+        )
+        if isinstance(rect, dict)
+        else Cell("整改", None, None, "", "暂无数据", key="rectification")
+    )
+    return Panel("stages", "各环节项目与资金", cells)
+
+
+def _results_cell(results: Any, year: int) -> Cell:
+    if not isinstance(results, dict):
+        return Cell("结果应用", None, None, "", "暂无数据", key="results")
+    return Cell(
+        "结果应用（建议）", int(results.get("total") or 0), None, link("results:list", fiscal_year=year), key="results"
+    )
+
+
+def _monitoring_records(user: Any, year: int) -> QuerySet[MonitoringRecord]:
+    return MonitoringRecord.objects.visible_to(user).filter(
+        fiscal_year=year, task__status__in=(TaskStatus.ISSUED, TaskStatus.CLOSED)
+    )
+
+
+# ---- 执行与序时进度 --------------------------------------------------------------------------------------------------
+
+
+def execution_panel(user: Any, year: int, today: date) -> Panel:
+    """From the project × month rollup (execution.selectors.execution_analysis), never from raw payments."""
+    month = today.month if year == today.year else 12
+    data = execution_analysis(user, year, month)
+    cells = [
+        Cell(
+            "预算（已入库项目）",
+            data["project_count"],
+            data["budget"],
+            link("execution:analysis", year=year, month=month),
+            key="budget",
+        ),
+        Cell(
+            f"1—{month}月支付", None, data["executed"], link("execution:payment_list", fiscal_year=year), key="executed"
+        ),
+    ]
+    for row in data["departments"]:
+        row["url"] = link("execution:payment_list", fiscal_year=year, department=row["department_id"])
+    return Panel("execution", "预算执行与序时进度", cells, extra={**data, "month": month})
+
+
+# ---- 预警 --------------------------------------------------------------------------------------------------------
+
+
+def warning_panel(user: Any, year: int) -> Panel:
+    warnings = Warning.objects.visible_to(user).filter(fiscal_year=year)  # type: ignore[attr-defined]
+    by_color = dict(warnings.order_by().values("color").annotate(n=Count("id")).values_list("color", "n"))
+    cells = [
+        Cell(
+            str(c.label),
+            by_color.get(c.value, 0),
+            None,
+            link("alerts:list", fiscal_year=year, color=c.value),
+            key=c.value,
+        )
+        for c in (Color.RED, Color.YELLOW, Color.GREEN)
+    ]
+    rows = list(
+        warnings.order_by()
+        .values("project__department_id", "project__department__name")
+        .annotate(
+            red=Count("id", filter=Q(color=Color.RED)),
+            yellow=Count("id", filter=Q(color=Color.YELLOW)),
+            total=Count("id"),
+        )
+        .order_by("-red", "-yellow", "project__department__name")
+    )
+    departments = [
+        {
+            "department": r["project__department__name"],
+            "red": r["red"],
+            "yellow": r["yellow"],
+            "total": r["total"],
+            "red_url": link("alerts:list", fiscal_year=year, color=Color.RED, department=r["project__department_id"]),
+            "url": link("alerts:list", fiscal_year=year, department=r["project__department_id"]),
+        }
+        for r in rows
+    ]
+    return Panel("warnings", "预警（按颜色、主管部门）", cells, extra={"departments": departments})
+
+
+# ---- 等级分布 ----------------------------------------------------------------------------------------------------
+
+
+def grade_panel(user: Any, year: int) -> Panel:
+    targets = PerformanceTarget.objects.visible_to(user).filter(fiscal_year=year).exclude(review_grade="")
+    target_counts = dict(
+        targets.order_by().values("review_grade").annotate(n=Count("id")).values_list("review_grade", "n")
+    )
+    self_counts = dict(
+        SelfEvaluation.objects.visible_to(user)
+        .filter(fiscal_year=year)
+        .exclude(grade_computed="")
+        .order_by()
+        .values("grade_computed")
+        .annotate(n=Count("id"))
+        .values_list("grade_computed", "n")
+    )
+    key_counts = dict(
+        KeyEvaluation.objects.visible_to(user)
+        .filter(fiscal_year=year, status=KeyEvalStatus.ISSUED)
+        .order_by()
+        .values("grade")
+        .annotate(n=Count("id"))
+        .values_list("grade", "n")
+    )
+    series = {
+        "target": [
+            {
+                "label": str(label),
+                "count": target_counts.get(value, 0),
+                "url": link("targets:list", fiscal_year=year, review_grade=value),
+            }
+            for value, label in Grade.choices
+        ],
+        "selfeval": [
+            {
+                "label": g,
+                "count": self_counts.get(g, 0),
+                "url": link("evaluation:selfeval_list", fiscal_year=year, grade=g),
+            }
+            for g in SELF_GRADES
+        ],
+        "keyeval": [
+            {
+                "label": str(label),
+                "count": key_counts.get(value, 0),
+                "url": link("keyeval:list", fiscal_year=year, status=KeyEvalStatus.ISSUED),
+            }
+            for value, label in KeyEvalGrade.choices
+        ],
+    }
+    return Panel("grades", "等级分布", [], extra=series)
+
+
+# ---- 各环节压减资金 ------------------------------------------------------------------------------------------------
+
+
+def cut_panel(user: Any, year: int) -> Panel:
+    concluded = PreAssessment.objects.visible_to(user).filter(fiscal_year=year, status=PreAssessmentStatus.CONCLUDED)
+    pa = concluded.aggregate(
+        n=Count("id"),
+        requested=_money("requested_amount_yuan"),
+        supported=_money("supported_amount_yuan", conclusion__in=SUPPORTIVE),
+    )
+    cells = [
+        Cell(
+            "事前评估压减",
+            pa["n"],
+            pa["requested"] - pa["supported"],
+            link("preassessment:list", fiscal_year=year, status=PreAssessmentStatus.CONCLUDED),
+            key="preassessment",
+        )
+    ]
+    adjustments = {
+        r["kind"]: r
+        for r in FundAdjustment.objects.visible_to(user)  # type: ignore[attr-defined]
+        .filter(fiscal_year=year)
+        .order_by()
+        .values("kind")
+        .annotate(n=Count("id"), amount=_money("amount_yuan"))
+    }
+    for kind, label in FundAdjustment.Kind.choices:
+        row = adjustments.get(kind)
+        if row:
+            cells.append(
+                Cell(
+                    f"预警处置{label}",
+                    row["n"],
+                    row["amount"],
+                    link("alerts:cases", fiscal_year=year, status="DECIDED"),
+                    key=kind,
+                )
+            )
+    results = sources.call("result_application_summary", user, year)
+    if isinstance(results, dict):
+        decided = results.get("decided_cut_yuan") or results.get("decided_cut") or ZERO
+        proposed = results.get("proposed_cut_yuan") or results.get("proposed_cut") or ZERO
+        cells.append(
+            Cell(
+                "结果应用建议核减",
+                int(results.get("total") or 0),
+                Decimal(str(proposed)),
+                link("results:list", fiscal_year=year),
+                key="results_proposed",
+            )
+        )
+        cells.append(
+            Cell(
+                "结果应用决定核减",
+                int(results.get("decided") or 0),
+                Decimal(str(decided)),
+                link("results:list", fiscal_year=year, status="decided"),
+                key="results_decided",
+            )
+        )
+    else:
+        cells.append(Cell("结果应用压减", None, None, "", "暂无数据", key="results"))
+    return Panel("cuts", "各环节压减（核减）资金", cells)
+
+
+# ---- 整改、考核 -------------------------------------------------------------------------------------------------
+
+
+RECTIFICATION_CELLS: tuple[tuple[str, str, dict[str, Any]], ...] = (
+    ("total", "全部", {}),
+    ("draft", "待下达", {"status": "draft"}),
+    ("issued", "已下达待反馈", {"status": "issued"}),
+    ("feedback_submitted", "已反馈待审核", {"status": "feedback_submitted"}),
+    ("returned", "被退回", {"status": "returned"}),
+    ("closed", "已办结", {"status": "closed"}),
+    ("overdue", "逾期未办结", {"overdue": 1}),
+    ("closed_on_time", "其中按期办结", {"status": "closed"}),
+)
+
+
+def rectification_panel(user: Any, year: int) -> Panel:
+    summary = sources.call("rectification_summary", user, year)
+    if not isinstance(summary, dict):
+        return Panel("rectification", "整改情况", [], available=False)
+    cells = [
+        Cell(label, int(summary.get(key, 0) or 0), None, link("rectification:list", year=year, **params), key=key)
+        for key, label, params in RECTIFICATION_CELLS
+    ]
+    return Panel("rectification", "整改情况", cells)
+
+
+def appraisal_panel(user: Any, year: int) -> Panel:
+    ranking = sources.call("appraisal_ranking", user, year)
+    if ranking is None:
+        return Panel("appraisal", "考核排名", [], available=False)
+    rows = list(ranking)[:20]
+    return Panel("appraisal", "考核排名", [], extra={"rows": rows, "url": link("appraisals:list", fiscal_year=year)})
+
+
+def activity_panel(user: Any, year: int) -> Panel:
+    """文书、信息公开、培训 of the year (the later stages' contracts), each linking to its list."""
+    documents = sources.call("document_counts", user, year)
+    disclosure = sources.call("disclosure_summary", user, year)
+    training = sources.call("training_totals", user, year)
+    cells: list[Cell] = []
+    if isinstance(documents, dict):
+        labels = sources.doc_type_labels()
+        for doc_type, counts in documents.items():
+            if counts.get("issued"):
+                cells.append(
+                    Cell(
+                        labels.get(doc_type) or str(doc_type),
+                        int(counts["issued"]),
+                        None,
+                        link("documents:list", fiscal_year=year, doc_type=doc_type),
+                        f"已反馈{counts.get('feedback_done', 0)}",
+                        key=f"doc-{doc_type}",
+                    )
+                )
+    if isinstance(disclosure, dict):
+        cells.append(
+            Cell(
+                "已公开事项",
+                int(disclosure.get("published_total") or 0),
+                None,
+                link("disclosure:list", fiscal_year=year, status="published"),
+                key="published",
+            )
+        )
+        cells.append(
+            Cell(
+                "涉密/敏感不予公开",
+                int(disclosure.get("exempt_total") or 0),
+                None,
+                link("disclosure:list", fiscal_year=year),
+                key="exempt",
+            )
+        )
+    if isinstance(training, dict):
+        cells.append(
+            Cell(
+                "培训（期）",
+                int(training.get("sessions") or 0),
+                None,
+                link("training:list", year=year),
+                f"{training.get('attendance', 0)}人次",
+                key="training",
+            )
+        )
+    return Panel("activity", "文书、信息公开与培训", cells, available=bool(cells))
+
+
+def dashboard(user: Any, year: int, today: date) -> list[Panel]:
+    return [
+        stage_panel(user, year),
+        execution_panel(user, year, today),
+        warning_panel(user, year),
+        grade_panel(user, year),
+        cut_panel(user, year),
+        rectification_panel(user, year),
+        appraisal_panel(user, year),
+        activity_panel(user, year),
+    ]
+
+
+def chart_data(panels: list[Panel]) -> dict[str, Any]:
+    """What the ECharts script draws (json_script): strings for money, plain ints for counts."""
+    by_key = {p.key: p for p in panels}
+    execution = by_key["execution"].extra
+    grades = by_key["grades"].extra
+    warnings = by_key["warnings"]
+    return {
+        "stages": [
+            {"label": c.label, "count": c.count or 0, "amount": str(c.amount or ZERO), "url": c.url}
+            for c in by_key["stages"].cells
+        ],
+        "months": execution["months"],
+        "cumulative": [str(v) for v in execution["cumulative"]],
+        "budget": str(execution["budget"]),
+        "departments": [r["department"] for r in execution["departments"]],
+        "rates": [str((r["rate"] * 100).quantize(Decimal("0.01"))) for r in execution["departments"]],
+        "department_urls": [r["url"] for r in execution["departments"]],
+        "time_progress": str((execution["time_progress"] * 100).quantize(Decimal("0.01"))),
+        "warnings": [{"label": c.label, "key": c.key, "count": c.count, "url": c.url} for c in warnings.cells],
+        "grades": dict(grades),
+    }
+
+
+# ---- 年度工作总结 ------------------------------------------------------------------------------------------------
+
+
+def annual_reports_visible(user: Any) -> QuerySet[AnnualReport]:
+    return AnnualReport.objects.visible_to(user).select_related("region", "generated_by")  # type: ignore[return-value]
+
+
+def annual_report_get(user: Any, pk: Any) -> AnnualReport:
+    return AnnualReport.objects.select_related("region").get_visible_or_404(user, pk=pk)  # type: ignore[attr-defined, no-any-return]
+
+
+def year_choices(today: date) -> list[int]:
+    return list(range(today.year + 1, today.year - 5, -1))

@@ -1,0 +1,201 @@
+"""Writes of the reports stage: generate, edit, finalise and export the annual work summary."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from jixiao.core import audit
+from jixiao.core.errors import ConflictError, DomainError
+from jixiao.core.permissions import require
+from jixiao.reports.documents import render_annual_report
+from jixiao.reports.models import AnnualReport
+from jixiao.reports.narrative import EDITABLE, build_sections, merge_sections
+from jixiao.reports.statistics import Figure, Scope, compute_all
+
+MAX_SECTION_CHARS = 8000
+CENT = Decimal("0.01")
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value.quantize(CENT))  # every Decimal figure is yuan; SQLite sums drop the places
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [jsonable(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)  # lazy translations, dates, enum members from the later stages' contracts
+
+
+def snapshot(figures: dict[str, Figure]) -> dict[str, Any]:
+    return {
+        code: {
+            "label": f.label,
+            "values": jsonable(f.values),
+            "params": jsonable(f.params),
+            "sentence": f.sentence,
+            "available": f.available,
+            "table": [list(row) for row in f.table],
+        }
+        for code, f in figures.items()
+    }
+
+
+def _region(actor: Any) -> Any:
+    membership = getattr(actor, "active_membership", None)
+    if membership is None:
+        raise DomainError("没有可用的工作身份")
+    return membership.region
+
+
+def _check_year(year: Any, label: str) -> int:
+    if not isinstance(year, int) or not 2000 <= year <= 2100:
+        raise DomainError(f"{label}应为2000至2100之间的年份")
+    return year
+
+
+def annual_report_generate(
+    *,
+    actor: Any,
+    work_year: int,
+    kind: str = AnnualReport.Kind.UPWARD,
+    fiscal_year: int | None = None,
+    self_score: Decimal | None = None,
+    overwrite: bool = False,
+) -> AnnualReport:
+    """One click: compute every §2.9 figure for the actor's region and (re)build the draft. Text a person edited
+    survives regeneration unless `overwrite` is given."""
+    require(actor, "reports.annual")
+    _check_year(work_year, "工作年度")
+    fiscal_year = _check_year(fiscal_year, "评价对象年度") if fiscal_year is not None else work_year
+    if kind not in AnnualReport.Kind.values:
+        raise DomainError("报告类型不正确")
+    region = _region(actor)
+    with transaction.atomic():
+        report = (
+            AnnualReport.objects.select_for_update(of=("self",))
+            .filter(region=region, work_year=work_year, kind=kind, is_deleted=False)
+            .first()
+        )
+        if report is not None and report.status == AnnualReport.Status.FINAL:
+            raise ConflictError("报告已定稿，不能重新生成")
+        if report is None:
+            report = AnnualReport(region=region, work_year=work_year, kind=kind, created_by=actor)
+            report.title = (
+                f"{region.name}财政局关于{work_year}年度预算绩效管理工作总结的报告"
+                if kind == AnnualReport.Kind.UPWARD
+                else f"{region.name}{work_year}年度预算绩效管理工作情况说明"
+            )
+        else:
+            report.version += 1
+        if self_score is not None:
+            report.self_score = self_score
+        report.fiscal_year = fiscal_year
+        figures = compute_all(Scope(region=region, work_year=work_year, fiscal_year=fiscal_year, actor=actor))
+        generated = build_sections(figures, region_name=region.name, work_year=work_year, self_score=report.self_score)
+        report.sections = merge_sections(report.sections or {}, generated, overwrite=overwrite)
+        report.statistics = snapshot(figures)
+        report.generated_at = timezone.now()
+        report.generated_by = actor
+        report.updated_by = actor
+        report.save()
+        audit.record(
+            actor=actor,
+            event_type="reports.annual_generate",
+            obj=report,
+            changes={"work_year": work_year, "fiscal_year": fiscal_year, "kind": kind, "overwrite": overwrite},
+        )
+    return report
+
+
+def annual_report_update(
+    *,
+    actor: Any,
+    report: AnnualReport,
+    texts: dict[str, str],
+    version: int,
+    title: str | None = None,
+    doc_no: str | None = None,
+    addressees: str | None = None,
+    self_score: Decimal | None = None,
+) -> AnnualReport:
+    """Save edited text; a section whose text differs from the generated one is marked as edited."""
+    require(actor, "reports.annual")
+    for key, text in texts.items():
+        if len(text) > MAX_SECTION_CHARS:
+            raise DomainError(f"“{key}”部分超过{MAX_SECTION_CHARS}字")
+    with transaction.atomic():
+        locked = AnnualReport.objects.select_for_update(of=("self",)).visible_to(actor).filter(pk=report.pk).first()
+        if locked is None:
+            raise DomainError("报告不存在")
+        if locked.version != version:
+            raise ConflictError("报告已被他人修改，请刷新后重试")
+        if locked.status == AnnualReport.Status.FINAL:
+            raise ConflictError("报告已定稿，不能修改")
+        before = {"title": locked.title, "doc_no": locked.doc_no, "addressees": locked.addressees}
+        sections = dict(locked.sections or {})
+        changed = []
+        for section in EDITABLE:
+            if section.key not in texts:
+                continue
+            entry = dict(sections.get(section.key) or {"title": section.title, "generated": ""})
+            new = texts[section.key].replace("\r\n", "\n").strip()
+            if new != entry.get("text"):
+                changed.append(section.key)
+            entry["text"] = new
+            entry["edited"] = new != (entry.get("generated") or "").strip()
+            sections[section.key] = entry
+        locked.sections = sections
+        if title is not None:
+            if not title.strip():
+                raise DomainError("标题不能为空")
+            locked.title = title.strip()[:200]
+        if doc_no is not None:
+            locked.doc_no = doc_no.strip()[:50]
+        if addressees is not None:
+            locked.addressees = addressees.strip()[:300]
+        if self_score is not None:
+            locked.self_score = self_score
+        locked.version += 1
+        locked.updated_by = actor
+        locked.save()
+        audit.record(
+            actor=actor,
+            event_type="reports.annual_edit",
+            obj=locked,
+            changes={"sections": changed, "before": before},
+        )
+    return locked
+
+
+def annual_report_finalize(*, actor: Any, report: AnnualReport, version: int) -> AnnualReport:
+    require(actor, "reports.annual")
+    with transaction.atomic():
+        locked = AnnualReport.objects.select_for_update(of=("self",)).visible_to(actor).filter(pk=report.pk).first()
+        if locked is None:
+            raise DomainError("报告不存在")
+        if locked.version != version:
+            raise ConflictError("报告已被他人修改，请刷新后重试")
+        if locked.status == AnnualReport.Status.FINAL:
+            raise ConflictError("报告已定稿")
+        locked.status = AnnualReport.Status.FINAL
+        locked.version += 1
+        locked.updated_by = actor
+        locked.save(update_fields=["status", "version", "updated_by", "updated_at"])
+        audit.record(actor=actor, event_type="reports.annual_finalize", obj=locked)
+    return locked
+
+
+def annual_report_export(*, actor: Any, report: AnnualReport) -> bytes:
+    """The Word file; every export is audited."""
+    require(actor, "reports.view_annual")
+    content = render_annual_report(report, issuer=f"{report.region.name}财政局")
+    with transaction.atomic():
+        AnnualReport.objects.filter(pk=report.pk).update(exported_at=timezone.now())
+        audit.record(actor=actor, event_type="reports.annual_export", obj=report)
+    return content

@@ -1,0 +1,42 @@
+"""The later stages' read contracts (issue 7) that the dashboard and the annual report use, in one place.
+
+Each is called with the viewer (dashboards) or the generating user (the report: the performance section sees its
+whole region), so the later stages' own scoping applies. A contract answering None (or a stage removed) makes the
+panel or figure say "暂无数据" instead of failing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from jixiao.appraisals.selectors import appraisal_ranking
+from jixiao.disclosure.models import ItemType
+from jixiao.disclosure.selectors import disclosure_summary
+from jixiao.documents.models import DocType
+from jixiao.documents.selectors import document_counts
+from jixiao.rectification.selectors import rectification_summary
+from jixiao.results.selectors import result_application_summary
+from jixiao.training.selectors import training_totals
+
+CONTRACTS: dict[str, Callable[[Any, int], Any]] = {
+    "document_counts": document_counts,
+    "training_totals": training_totals,
+    "rectification_summary": rectification_summary,
+    "result_application_summary": result_application_summary,
+    "disclosure_summary": disclosure_summary,
+    "appraisal_ranking": appraisal_ranking,
+}
+
+
+def call(name: str, user: Any, year: int) -> Any:
+    """The contract's answer for (user, year)."""
+    return CONTRACTS[name](user, year)
+
+
+def doc_type_labels() -> dict[str, str]:
+    return {value: str(label) for value, label in DocType.choices}
+
+
+def item_type_labels() -> dict[str, str]:
+    return {value: str(label) for value, label in ItemType.choices}

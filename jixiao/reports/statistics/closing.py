@@ -1,0 +1,154 @@
+"""Statistics codes of the closing stages (DOMAIN.md §2.9 RA, DOC, DIS, AP, TR, TP), partly read through the later
+stages' contracts (jixiao.reports.sources) with the generating user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count
+
+from jixiao.experts.models import AgencyQualityReview, QualityGrade
+from jixiao.reports import sources
+from jixiao.reports.statistics.base import ZERO, Figure, Scope, adjustment_sentence, adjustments, in_region, wan
+
+
+def ra_1(scope: Scope) -> Figure:
+    by_kind = adjustments(scope)
+    results = sources.call("result_application_summary", scope.actor, scope.work_year)
+    values: dict[str, Any] = {"by_kind": by_kind}
+    sentence = "全年运用绩效结果调整预算：" + adjustment_sentence(by_kind)
+    table = [(f"{v['label']}（笔/万元）", f"{v['count']}/{wan(v['amount_yuan'])}") for v in by_kind.values()]
+    if isinstance(results, dict):
+        values["applications"] = {
+            "total": results.get("total", 0),
+            "decided": results.get("decided", 0),
+            "proposed_cut_yuan": results.get("proposed_cut_yuan", ZERO),
+            "decided_cut_yuan": results.get("decided_cut_yuan", ZERO),
+        }
+        sentence += (
+            f"；对{results.get('total', 0)}个项目提出下年度预算安排建议，已决定{results.get('decided', 0)}个，"
+            f"决定核减{wan(results.get('decided_cut_yuan', ZERO))}万元"
+        )
+        table += [
+            ("结果应用建议（个）", str(results.get("total", 0))),
+            ("已决定（个）", str(results.get("decided", 0))),
+            ("决定核减（万元）", wan(results.get("decided_cut_yuan", ZERO))),
+        ]
+    return Figure(
+        "RA-1",
+        "结果应用预算效果",
+        values,
+        {
+            "model": "FundAdjustment",
+            "fiscal_year": scope.work_year,
+            "group_by": "kind",
+            "contract": "results.selectors.result_application_summary",
+        },
+        sentence,
+        table=table,
+    )
+
+
+def _unavailable(code: str, label: str, contract: str) -> Figure:
+    return Figure(code, label, {}, {"contract": contract}, "暂无数据", available=False, table=[("—", "暂无数据")])
+
+
+def doc_1(scope: Scope) -> Figure:
+    counts = sources.call("document_counts", scope.actor, scope.work_year)
+    if counts is None:
+        return _unavailable("DOC-1", "文书", "documents.selectors.document_counts")
+    labels = sources.doc_type_labels()
+    issued = {k: int(v.get("issued", 0)) for k, v in counts.items()}
+    done = {k: int(v.get("feedback_done", 0)) for k, v in counts.items()}
+    parts = [f"{labels.get(k, k)}{n}份" for k, n in issued.items() if n]
+    return Figure(
+        "DOC-1",
+        "文书印发",
+        {"issued": issued, "feedback_done": done, "issued_total": sum(issued.values())},
+        {"contract": "documents.selectors.document_counts", "fiscal_year": scope.work_year},
+        f"印发文书{sum(issued.values())}份"
+        + (f"（{'、'.join(parts)}）" if parts else "")
+        + f"，已完成反馈{sum(done.values())}份",
+        table=[(labels.get(k, k), f"{issued[k]}份，反馈{done[k]}份") for k in issued if issued[k]]
+        or [("印发文书（份）", "0")],
+    )
+
+
+def dis_1(scope: Scope) -> Figure:
+    summary = sources.call("disclosure_summary", scope.actor, scope.work_year)
+    if summary is None:
+        return _unavailable("DIS-1", "信息公开", "disclosure.selectors.disclosure_summary")
+    labels = sources.item_type_labels()
+    published = {k: int(v) for k, v in (summary.get("published") or {}).items()}
+    exempt = {k: int(v) for k, v in (summary.get("exempt") or {}).items()}
+    total, exempt_total = sum(published.values()), sum(exempt.values())
+    parts = [f"{labels.get(k, k)}{n}项" for k, n in published.items() if n]
+    return Figure(
+        "DIS-1",
+        "信息公开",
+        {"published": published, "published_total": total, "exempt": exempt, "exempt_total": exempt_total},
+        {"contract": "disclosure.selectors.disclosure_summary", "fiscal_year": scope.work_year},
+        f"公开绩效信息{total}项"
+        + (f"（{'、'.join(parts)}）" if parts else "")
+        + f"，{exempt_total}项涉及涉密及敏感信息，不予公开",
+        table=[(f"公开：{labels.get(k, k)}（项）", str(n)) for k, n in published.items()]
+        + [
+            ("涉密不予公开（项）", str(exempt.get("secret", 0))),
+            ("敏感不予公开（项）", str(exempt.get("sensitive", 0))),
+            ("其他原因不予公开（项）", str(exempt.get("other", 0))),
+        ],
+    )
+
+
+def ap_1(scope: Scope) -> Figure:
+    ranking = sources.call("appraisal_ranking", scope.actor, scope.work_year)
+    if ranking is None:
+        return _unavailable("AP-1", "绩效考核", "appraisals.selectors.appraisal_ranking")
+    by_type: dict[str, int] = {}
+    for row in ranking:
+        key = str(row.get("examinee_type_label") or row.get("examinee_type") or "")
+        by_type[key] = by_type.get(key, 0) + 1
+    commend = sum(1 for r in ranking if r.get("outcome") == "COMMEND")
+    interview = sum(1 for r in ranking if r.get("outcome") == "INTERVIEW")
+    type_text = "、".join(f"{k}{v}个" for k, v in by_type.items())
+    return Figure(
+        "AP-1",
+        "绩效考核",
+        {"examinees": len(ranking), "by_type": by_type, "commend": commend, "interview": interview},
+        {"contract": "appraisals.selectors.appraisal_ranking", "fiscal_year": scope.work_year},
+        f"对{len(ranking)}个单位（{type_text or '无'}）开展预算绩效管理工作考核，"
+        f"通报表扬{commend}个，约谈{interview}个",
+        table=[("考核对象（个）", str(len(ranking)))]
+        + [(f"其中{k}（个）", str(v)) for k, v in by_type.items()]
+        + [("通报表扬（个）", str(commend)), ("约谈（个）", str(interview))],
+    )
+
+
+def tr_1(scope: Scope) -> Figure:
+    totals = sources.call("training_totals", scope.actor, scope.work_year)
+    if totals is None:
+        return _unavailable("TR-1", "培训", "training.selectors.training_totals")
+    return Figure(
+        "TR-1",
+        "业务培训",
+        {"sessions": totals.get("sessions", 0), "attendance": totals.get("attendance", 0)},
+        {"contract": "training.selectors.training_totals", "year": scope.work_year},
+        f"组织预算绩效管理业务培训{totals.get('sessions', 0)}期，培训{totals.get('attendance', 0)}人次",
+        table=[("培训（期）", str(totals.get("sessions", 0))), ("培训（人次）", str(totals.get("attendance", 0)))],
+    )
+
+
+def tp_1(scope: Scope) -> Figure:
+    reviews = AgencyQualityReview.objects.filter(reviewed_at__year=scope.work_year, **in_region(scope, "agency__"))
+    grades = dict(reviews.values("grade").annotate(c=Count("id")).values_list("grade", "c"))
+    by_grade = {str(label): grades.get(value, 0) for value, label in QualityGrade.choices}
+    count = sum(by_grade.values())
+    text = "、".join(f"{k}{v}家" for k, v in by_grade.items() if v)
+    return Figure(
+        "TP-1",
+        "第三方执业质量核查",
+        {"reviewed": count, "by_grade": by_grade},
+        {"model": "AgencyQualityReview", "reviewed_at__year": scope.work_year},
+        f"对{count}家第三方机构开展执业质量核查" + (f"，核查结果{text}" if text else ""),
+        table=[("核查机构（家）", str(count))] + [(f"{k}（家）", str(v)) for k, v in by_grade.items()],
+    )

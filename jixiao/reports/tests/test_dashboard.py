@@ -1,0 +1,138 @@
+"""领导驾驶舱: scoped to the viewer, every number a link to the list it counts, a bounded number of queries."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from conftest import World
+from jixiao.alerts.models import Color, FundAdjustment, Warning, WarningRule
+from jixiao.projects.tests.factories import ProjectFactory
+from jixiao.reports.tests.helpers import YEAR, arrange
+
+URL = reverse("reports:dashboard")
+
+
+def _panels(world: World, persona: str, year: int = YEAR) -> dict[str, Any]:
+    response = world.login(persona).get(URL, {"year": year})
+    assert response.status_code == 200
+    return response.context["panels"]  # type: ignore[no-any-return]
+
+
+def _cells(panel: Any) -> dict[str, Any]:
+    return {c.key: c for c in panel.cells}
+
+
+def test_leader_sees_the_whole_region_and_never_another_region(world: World) -> None:
+    arrange(world)
+    panels = _panels(world, "leader")
+
+    warnings = _cells(panels["warnings"])
+    assert (warnings["RED"].count, warnings["YELLOW"].count, warnings["GREEN"].count) == (1, 1, 0)
+    stages = _cells(panels["stages"])
+    assert stages["projects"].count == 3  # school, branch, hospital; not the far project
+    assert stages["projects"].amount == Decimal("1500000.00")
+    assert stages["preassessment"].count == 2
+    assert stages["targets"].count == 2
+    cuts = _cells(panels["cuts"])
+    assert cuts["preassessment"].amount == Decimal("400000.00")  # (50 − 40) + (30 − 0) 万元
+    assert cuts["ADJUST_DOWN"].amount == Decimal("100000.00")
+    assert "RECOVER" not in cuts  # the far region's 收回
+    grades = panels["grades"].extra["target"]
+    assert [g["count"] for g in grades] == [1, 1, 0, 0]
+
+
+def test_a_department_sees_only_its_own_figures(world: World) -> None:
+    arrange(world)
+    panels = _panels(world, "dept_admin")
+
+    warnings = _cells(panels["warnings"])
+    assert (warnings["RED"].count, warnings["YELLOW"].count) == (1, 0)
+    assert [r["department"] for r in panels["warnings"].extra["departments"]] == ["县教育局"]
+    stages = _cells(panels["stages"])
+    assert stages["projects"].count == 2
+    assert stages["preassessment"].count == 1
+    assert _cells(panels["cuts"])["preassessment"].amount == Decimal("100000.00")
+
+
+@pytest.mark.parametrize("persona", ["expert", "agency", "sys_admin", "unit_user"])
+def test_roles_without_the_dashboard_are_refused(world: World, persona: str) -> None:
+    assert world.login(persona).get(URL).status_code == 403
+
+
+def test_anonymous_visitors_are_sent_to_login(client: Any) -> None:
+    response = client.get(URL)
+    assert response.status_code == 302
+
+
+def test_every_number_links_to_a_list_that_opens_for_the_viewer(world: World) -> None:
+    arrange(world)
+    client = world.login("leader")
+    panels = client.get(URL, {"year": YEAR}).context["panels"]
+    urls = [c.url for p in panels.values() for c in p.cells if c.url]
+    urls += [r["red_url"] for r in panels["warnings"].extra["departments"]]
+    urls += [g["url"] for series in panels["grades"].extra.values() for g in series]
+    assert len(urls) > 10
+    for url in urls:
+        assert client.get(url).status_code == 200, url
+
+
+def test_the_red_number_opens_the_warning_list_filtered_to_red(world: World) -> None:
+    arrange(world)
+    client = world.login("leader")
+    red = _cells(client.get(URL, {"year": YEAR}).context["panels"]["warnings"])["RED"]
+    assert "color=RED" in red.url
+
+    listed = list(client.get(red.url).context["page"].object_list)
+    assert len(listed) == red.count == 1
+    assert {w.color for w in listed} == {"RED"}
+    assert listed[0].project_id == world.school_project.pk
+
+
+def test_grade_links_filter_the_target_list(world: World) -> None:
+    arrange(world)
+    client = world.login("leader")
+    excellent = client.get(URL, {"year": YEAR}).context["panels"]["grades"].extra["target"][0]
+    listed = list(client.get(excellent["url"]).context["page"].object_list)
+    assert [t.review_grade for t in listed] == ["excellent"] == ["excellent"] * excellent["count"]
+
+
+def test_the_year_selector_changes_every_figure(world: World) -> None:
+    arrange(world)
+    panels = _panels(world, "leader", YEAR - 1)
+    assert all(c.count in (0, None) for c in panels["warnings"].cells)
+    assert _cells(panels["stages"])["projects"].count == 0
+
+
+def _query_count(client: Any) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(URL, {"year": YEAR}).status_code == 200
+    return len(queries.captured_queries)
+
+
+def test_the_dashboard_runs_a_bounded_number_of_queries_whatever_the_data(world: World) -> None:
+    arrange(world)
+    client = world.login("leader")
+    client.get(URL, {"year": YEAR})  # warm the session and caches
+    before = _query_count(client)
+    assert before <= 60
+    rule = WarningRule.objects.filter(profile="national_default").order_by("sort", "code").first()
+    for n in range(20):
+        project = ProjectFactory(unit=world.hospital if n % 2 else world.school, in_library=True)
+        Warning.objects.create(project=project, fiscal_year=YEAR, rule=rule, color=Color.RED, as_of=date(YEAR, 9, 30))
+        FundAdjustment.objects.create(
+            project=project, fiscal_year=YEAR, kind=FundAdjustment.Kind.RECOVER, amount_yuan=Decimal("1000.00")
+        )
+    assert _query_count(client) <= before + 1  # set-based: no query per project (one more row kind may appear)
+
+
+def test_missing_stages_show_no_data_instead_of_failing(world: World) -> None:
+    response = world.login("performance").get(URL, {"year": YEAR})
+    assert response.status_code == 200
+    assert "暂无数据" in response.content.decode() or response.context["panels"]["rectification"].available

@@ -1,0 +1,154 @@
+"""Pages of the reports stage: the dashboard and the annual work summary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.encoding import escape_uri_path
+from django.views.decorators.http import require_POST
+
+from jixiao.core.errors import DomainError
+from jixiao.core.views_helpers import capability_required
+from jixiao.reports import selectors, services
+from jixiao.reports.forms import EditForm, GenerateForm
+from jixiao.reports.models import AnnualReport
+
+DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _year(request: HttpRequest) -> int:
+    raw = request.GET.get("year", "")
+    if raw.isdigit() and 2000 <= int(raw) <= 2100:
+        return int(raw)
+    return timezone.localdate().year
+
+
+@capability_required("reports.view")
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """领导驾驶舱: every number links to the list behind it, scoped to the viewer."""
+    today = timezone.localdate()
+    year = _year(request)
+    panels = selectors.dashboard(request.user, year, today)
+    context = {
+        "year": year,
+        "years": selectors.year_choices(today),
+        "panels": {p.key: p for p in panels},
+        "chart": selectors.chart_data(panels),
+    }
+    return render(request, "reports/dashboard.html", context)
+
+
+@capability_required("reports.view_annual")
+def annual_list(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    form = GenerateForm(initial={"work_year": timezone.localdate().year, "kind": AnnualReport.Kind.UPWARD})
+    context = {
+        "reports": selectors.annual_reports_visible(user),
+        "form": form,
+        "can_generate": user.can("reports.annual"),
+    }
+    return render(request, "reports/annual_list.html", context)
+
+
+@require_POST
+@capability_required("reports.annual")
+def annual_generate(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    form = GenerateForm(request.POST)
+    if not form.is_valid():
+        context = {"reports": selectors.annual_reports_visible(user), "form": form, "can_generate": True}
+        return render(request, "reports/annual_list.html", context, status=400)
+    data = form.cleaned_data
+    try:
+        report = services.annual_report_generate(
+            actor=user,
+            work_year=data["work_year"],
+            fiscal_year=data.get("fiscal_year"),
+            kind=data["kind"],
+            self_score=data.get("self_score"),
+            overwrite=bool(data.get("overwrite")),
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        context = {"reports": selectors.annual_reports_visible(user), "form": form, "can_generate": True}
+        return render(request, "reports/annual_list.html", context, status=exc.status_code)
+    messages.success(request, "已根据系统数据生成报告草稿")
+    return redirect("reports:annual_detail", pk=report.pk)
+
+
+@capability_required("reports.view_annual")
+def annual_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user: Any = request.user
+    report = selectors.annual_report_get(user, pk)
+    form = EditForm(
+        request.POST or None,
+        report=report,
+        initial={
+            "version": report.version,
+            "title": report.title,
+            "doc_no": report.doc_no,
+            "addressees": report.addressees,
+            "self_score": report.self_score,
+        },
+    )
+    status = 200
+    if request.method == "POST":
+        if not user.can("reports.annual"):
+            raise PermissionDenied
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.annual_report_update(
+                    actor=user,
+                    report=report,
+                    texts=form.texts(),
+                    version=data["version"],
+                    title=data["title"],
+                    doc_no=data["doc_no"],
+                    addressees=data["addressees"],
+                    self_score=data.get("self_score"),
+                )
+            except DomainError as exc:
+                messages.error(request, exc.message)
+                status = exc.status_code
+            else:
+                messages.success(request, "修改已保存")
+                return redirect("reports:annual_detail", pk=report.pk)
+        else:
+            status = 400
+    context = {
+        "report": report,
+        "form": form,
+        "can_edit": user.can("reports.annual") and report.status == AnnualReport.Status.DRAFT,
+        "statistics": report.statistics,
+    }
+    return render(request, "reports/annual_detail.html", context, status=status)
+
+
+@require_POST
+@capability_required("reports.annual")
+def annual_finalize(request: HttpRequest, pk: int) -> HttpResponse:
+    report = selectors.annual_report_get(request.user, pk)
+    try:
+        services.annual_report_finalize(actor=request.user, report=report, version=int(request.POST.get("version", 0)))
+    except (DomainError, ValueError) as exc:
+        messages.error(request, getattr(exc, "message", "操作无效"))
+    else:
+        messages.success(request, "报告已定稿")
+    return redirect("reports:annual_detail", pk=report.pk)
+
+
+@capability_required("reports.view_annual")
+def annual_export(request: HttpRequest, pk: int) -> HttpResponse:
+    report = selectors.annual_report_get(request.user, pk)
+    content = services.annual_report_export(actor=request.user, report=report)
+    response = HttpResponse(content, content_type=DOCX_CONTENT_TYPE)
+    filename = f"{report.title}.docx"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{escape_uri_path(filename)}"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,171 @@
+"""Pages: list with filters, export (opened), decision form, batch accept, generation, rules, 四挂钩, scope."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from typing import Any
+
+import openpyxl
+import pytest
+from django.urls import reverse
+
+from conftest import World
+from jixiao.core.audit import AuditEvent
+from jixiao.projects.tests.factories import ProjectFactory
+from jixiao.results import services
+from jixiao.results.models import ResultApplication, ResultApplicationRule
+from jixiao.results.tests import helpers as h
+
+
+def _two(world: World) -> tuple[ResultApplication, ResultApplication]:
+    school = h.arranged(world.school_project)
+    h.pay(school, "190000.00")
+    h.self_eval(school, "差")
+    hospital = h.arranged(world.hospital_project, "100000.00")
+    h.pay(hospital, "90000.00")
+    h.self_eval(hospital, "优")
+    h.generate(world)
+    return h.proposal(school), h.proposal(hospital)
+
+
+def test_list_filters_by_action_and_scopes_to_the_viewer(world: World) -> None:
+    school_app, hospital_app = _two(world)
+    client = world.login("budget")
+    page = client.get(reverse("results:list"), {"action": "CANCEL"}).content.decode()
+    assert "一中教学设备购置" in page and "医院信息化建设" not in page
+    page = client.get(reverse("results:list"), {"action": "PRIORITY"}).content.decode()
+    assert "医院信息化建设" in page and "一中教学设备购置" not in page
+    unit_page = world.login("unit_user").get(reverse("results:list")).content.decode()
+    assert "一中教学设备购置" in unit_page and "医院信息化建设" not in unit_page
+    assert world.login("other_unit_user").get(reverse("results:detail", args=[school_app.pk])).status_code == 404
+    assert world.login("unit_user").get(reverse("results:detail", args=[hospital_app.pk])).status_code == 404
+    assert world.login("expert").get(reverse("results:list")).status_code == 403
+
+
+def test_export_has_the_budget_section_layout(world: World) -> None:
+    _, hospital_app = _two(world)
+    services.application_decide(
+        actor=world.users["budget"], application=hospital_app, action="KEEP", reason="=HYPERLINK(1)"
+    )
+    response = world.login("budget").get(reverse("results:export"), {"fiscal_year": 2026})
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "2026年度绩效评价结果应用建议（2027年预算）"
+    assert list(rows[1]) == [
+        "项目编码",
+        "项目",
+        "单位",
+        "本年预算（万元）",
+        "评价等级",
+        "依据",
+        "建议",
+        "建议金额（万元）",
+        "决定",
+        "决定金额（万元）",
+        "理由",
+    ]
+    by_code = {r[0]: r for r in rows[2:]}
+    assert by_code["P-SCHOOL"][1:9] == (
+        "一中教学设备购置",
+        "县第一中学",
+        20,
+        "单位自评：差",
+        "单位自评等级为“差”",
+        "取消",
+        0,
+        None,
+    )
+    assert by_code["P-HOSP"][4:10] == ("单位自评：优", "单位自评等级为“优”", "优先保障", 10, "保障", 10)
+    assert by_code["P-HOSP"][10] == "=HYPERLINK(1)"  # a formula-looking reason stays text
+    cell = next(c for c in sheet["K"] if c.value == "=HYPERLINK(1)")
+    assert cell.data_type == "s"
+    assert world.login("unit_user").get(reverse("results:export")).status_code == 403
+
+
+def test_decision_form_requires_a_reason_when_changed(world: World) -> None:
+    school_app, _ = _two(world)
+    client = world.login("budget")
+    url = reverse("results:detail", args=[school_app.pk])
+    response = client.post(url, {"action": "KEEP", "amount_yuan": "", "reason": "", "version": school_app.version})
+    assert response.status_code == 400 and "调整建议时须填写理由" in response.content.decode()
+    school_app.refresh_from_db()
+    assert school_app.status == "proposed"
+    response = client.post(
+        url, {"action": "KEEP", "amount_yuan": "18", "reason": "教育优先", "version": school_app.version}
+    )
+    assert response.status_code == 302
+    school_app.refresh_from_db()
+    assert school_app.decided_action == "KEEP" and school_app.decided_amount_yuan == Decimal("180000.00")
+    page = client.get(url).content.decode()
+    assert "教育优先" in page and "results.change" in page
+    assert world.login("performance").post(url, {"action": "KEEP"}).status_code == 404
+
+
+def test_batch_accept_and_generate_from_the_list(world: World) -> None:
+    school_app, hospital_app = _two(world)
+    client = world.login("budget")
+    response = client.post(reverse("results:batch_accept"), {"ids": [school_app.pk, hospital_app.pk]})
+    assert response.status_code == 302
+    assert ResultApplication.objects.filter(status="decided").count() == 2
+    response = world.login("performance").post(reverse("results:generate"), {"fiscal_year": 2026})
+    assert response.status_code == 302
+    assert AuditEvent.objects.filter(event_type="results.generate").count() == 2
+    assert world.login("unit_user").post(reverse("results:generate"), {"fiscal_year": 2026}).status_code == 403
+
+
+def test_rules_page_shows_the_missing_percentage_and_saves_a_county_row(world: World) -> None:
+    client = world.login("performance")
+    page = client.get(reverse("results:rules")).content.decode()
+    assert "须本级设定" in page and "财预〔2020〕10号" in page
+    response = client.post(
+        reverse("results:rules"),
+        {
+            "code": "SELF_EVAL-中",
+            "action": "REDUCE_PCT",
+            "pct": "12.5",
+            "enforce": "on",
+            "is_active": "on",
+            "priority": "13",
+        },
+    )
+    assert response.status_code == 302
+    row = ResultApplicationRule.objects.get(code="SELF_EVAL-中", region=world.region)
+    assert row.pct == Decimal("12.50") and row.values == ["中"] and row.name.startswith("自评等级")
+    assert AuditEvent.objects.filter(event_type="results.rule_save").exists()
+    bad = client.post(reverse("results:rules"), {"code": "EXEC-LOW", "action": "REDUCE_UNSPENT", "priority": "60"})
+    assert bad.status_code == 400 and "执行率规则须设定阈值" in bad.content.decode()
+    assert world.login("budget").get(reverse("results:rules")).status_code == 403
+
+
+def test_four_links_page(world: World) -> None:
+    _two(world)
+    page = world.login("leader").get(reverse("results:links"), {"fiscal_year": 2026}).content.decode()
+    assert "县教育局" in page and "县卫健局" in page and "四挂钩" in page
+
+
+@pytest.mark.parametrize("persona", ["unit_user", "budget"])
+def test_next_year_project_page_shows_the_decision(world: World, persona: str) -> None:
+    school_app, _ = _two(world)
+    world.login("budget").post(reverse("results:batch_accept"), {"ids": [school_app.pk]})
+    following = ProjectFactory(
+        unit=world.school, code="P-SCHOOL", fiscal_year=2027, start_year=2027, end_year=2027, name="一中2027"
+    )
+    page = world.login(persona).get(reverse("projects:detail", args=[following.pk])).content.decode()
+    assert "2026年度绩效结果应用决定" in page and "下年度不予安排" in page
+    detail = world.login(persona).get(reverse("results:detail", args=[school_app.pk])).content.decode()
+    assert "一中2027" in detail and "按相同单位和项目编码自动对应" in detail and "下年度不予安排" in detail
+
+
+def test_list_page_query_count_does_not_grow_with_rows(world: World, django_assert_max_num_queries: Any) -> None:
+    _two(world)
+    for n in range(8):
+        project = h.arranged(ProjectFactory(unit=world.school, code=f"P-MORE-{n}"), "100000.00")
+        h.pay(project, "90000.00")
+        h.self_eval(project, "良")
+    h.generate(world)
+    client = world.login("budget")
+    with django_assert_max_num_queries(25):
+        response = client.get(reverse("results:list"))
+    assert response.status_code == 200 and response.content.decode().count("results/") > 10

@@ -1,0 +1,202 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
+from jixiao.organizations.selectors import current_fiscal_year, department_choices
+from jixiao.results import selectors, services
+from jixiao.results.exports import export_applications
+from jixiao.results.forms import DecisionForm, GenerateForm, LinkForm, ListFilterForm, RuleForm
+from jixiao.results.models import Action, ApplicationStatus
+
+EXPORT_LIMIT = 20000
+
+
+def _default_year() -> int:
+    """The evaluated year: the year before the current budget year."""
+    current = current_fiscal_year()
+    return current.year - 1 if current else 0
+
+
+def _filters(request: HttpRequest) -> tuple[ListFilterForm, dict[str, Any]]:
+    form = ListFilterForm(request.GET or None, departments=department_choices(request.user))
+    params = dict(form.cleaned_data) if form.is_valid() else {}
+    return form, params
+
+
+@capability_required("results.view")
+def application_list(request: HttpRequest) -> HttpResponse:
+    form, params = _filters(request)
+    queryset = selectors.applications_filtered(request.user, params)
+    user: Any = request.user
+    context = {
+        "form": form,
+        "page": paginate(request, queryset),
+        "totals": selectors.list_totals(queryset),
+        "generate_form": GenerateForm(initial={"fiscal_year": params.get("fiscal_year") or _default_year()}),
+        "can_decide": user.can("results.decide"),
+        "can_generate": user.can("results.generate"),
+        "can_export": user.can("results.export"),
+        "query": request.GET.urlencode(),
+    }
+    return render(request, "results/list.html", context)
+
+
+@capability_required("results.export")
+def application_export(request: HttpRequest) -> HttpResponse:
+    _, params = _filters(request)
+    queryset = selectors.applications_filtered(request.user, params)[:EXPORT_LIMIT]
+    year = params.get("fiscal_year")
+    title = f"{year}年度绩效评价结果应用建议（{year + 1}年预算）" if year else "绩效评价结果应用建议"
+    return xlsx_response(export_applications(queryset, title=title), "结果应用建议.xlsx")
+
+
+@require_POST
+@capability_required("results.generate")
+def application_generate(request: HttpRequest) -> HttpResponse:
+    form = GenerateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请填写正确的评价年度")
+        return redirect("results:list")
+    user: Any = request.user
+    year = form.cleaned_data["fiscal_year"]
+    try:
+        counts = services.applications_generate(actor=user, region=user.active_membership.region, fiscal_year=year)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            f"已生成{year}年度结果应用建议：新增{counts['created']}条，更新{counts['updated']}条，"
+            f"未变{counts['unchanged']}条，移除{counts['removed']}条，已决定的{counts['kept_decided']}条保持不变",
+        )
+    return redirect(f"{reverse('results:list')}?fiscal_year={year}")
+
+
+@require_POST
+@capability_required("results.decide")
+def application_batch_accept(request: HttpRequest) -> HttpResponse:
+    ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit()]
+    if not ids:
+        messages.error(request, "请先勾选要采纳的建议")
+    else:
+        counts = services.applications_accept(actor=request.user, ids=ids)
+        messages.success(
+            request, f"已采纳{counts['accepted']}条建议；{counts['skipped']}条未采纳（已决定或须逐项决定金额）"
+        )
+    back = request.POST.get("next", "")
+    url = reverse("results:list")
+    return redirect(f"{url}?{back}" if back else url)
+
+
+@capability_required("results.view")
+def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    app = selectors.application_get(request.user, pk)
+    user: Any = request.user
+    can_decide = user.can("results.decide")
+    initial = {
+        "action": app.decided_action or app.proposed_action,
+        "amount_yuan": app.decided_amount_yuan if app.status == ApplicationStatus.DECIDED else app.proposed_amount_yuan,
+        "reason": app.decision_reason,
+        "version": app.version,
+    }
+    form = DecisionForm(request.POST or None, initial=initial) if can_decide else None
+    status = 200
+    if request.method == "POST":
+        if form is None:
+            raise Http404
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.application_decide(
+                    actor=user,
+                    application=app,
+                    action=data["action"],
+                    amount_yuan=data["amount_yuan"],
+                    reason=data["reason"],
+                    version=data["version"],
+                )
+            except NotFoundError as exc:
+                raise Http404 from exc
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, "决定已保存")
+                return redirect("results:detail", pk=pk)
+        status = 400
+    next_project = selectors.next_year_project_for(app)
+    context = {
+        "app": app,
+        "form": form,
+        "link_form": LinkForm(candidates=selectors.link_candidates(app), initial={"project": app.next_year_project_id})
+        if can_decide
+        else None,
+        "next_project": next_project,
+        "gate_reason": selectors.gate_reason(next_project, app) if next_project else None,
+        "events": selectors.application_events(app)[:100],
+        "trail": selectors.application_audit_trail(app)[:50],
+    }
+    return render(request, "results/detail.html", context, status=status)
+
+
+@require_POST
+@capability_required("results.decide")
+def application_link(request: HttpRequest, pk: int) -> HttpResponse:
+    app = selectors.application_get(request.user, pk)
+    form = LinkForm(request.POST, candidates=selectors.link_candidates(app))
+    if not form.is_valid():
+        messages.error(request, "请选择同一单位下一年度的项目")
+        return redirect("results:detail", pk=pk)
+    try:
+        services.application_link(actor=request.user, application=app, project=form.cleaned_data["project"])
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "下年项目关联已保存")
+    return redirect("results:detail", pk=pk)
+
+
+@capability_required("results.view")
+def four_links(request: HttpRequest) -> HttpResponse:
+    raw = request.GET.get("fiscal_year", "")
+    year = int(raw) if raw.isdigit() else _default_year()
+    rows = selectors.four_links(request.user, year)
+    context = {
+        "rows": rows,
+        "year": year,
+        "actions": Action.choices,
+        "summary": selectors.result_application_summary(request.user, year),
+    }
+    return render(request, "results/links.html", context)
+
+
+@capability_required("results.configure")
+def rules(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    form = RuleForm(request.POST or None, codes=selectors.rule_codes())
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.rule_save(actor=user, code=data["code"], fiscal_year=data["fiscal_year"], data=data)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "规则已保存")
+            return redirect("results:rules")
+    status = 400 if request.method == "POST" else 200
+    region = user.active_membership.region
+    year = _default_year()
+    context = {
+        "form": form,
+        "rules": selectors.rules_visible(user),
+        "effective": selectors.effective_rules(region, year),
+        "year": year,
+    }
+    return render(request, "results/rules.html", context, status=status)

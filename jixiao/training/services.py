@@ -1,0 +1,169 @@
+"""培训管理 writes: keyword-only, capability and scope re-checked, one transaction, audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+
+from jixiao.core import audit
+from jixiao.core.errors import ConflictError, DomainError, NotFoundError
+from jixiao.core.permissions import require
+from jixiao.core.uploads import check_upload
+from jixiao.organizations.models import BudgetUnit
+from jixiao.training.models import Audience, TrainerType, TrainingKind, TrainingMaterial, TrainingSession
+
+FIELDS = [
+    "held_on",
+    "topic",
+    "organiser",
+    "trainer_type",
+    "trainer",
+    "audience",
+    "kind",
+    "session_count",
+    "attendance",
+    "note",
+]
+REQUIRED = {"held_on": "日期", "topic": "主题", "organiser": "组织单位", "trainer_type": "授课人类型"}
+
+
+def _clean(data: dict[str, Any]) -> dict[str, Any]:
+    cleaned = {k: data[k] for k in FIELDS if k in data}
+    for key in ("topic", "organiser", "trainer", "note"):
+        if key in cleaned:
+            cleaned[key] = (cleaned[key] or "").strip()
+    missing = [label for key, label in REQUIRED.items() if not cleaned.get(key)]
+    if missing:
+        raise DomainError("请填写：" + "、".join(missing))
+    if not isinstance(cleaned["held_on"], dt.date):
+        raise DomainError("日期格式不正确")
+    if cleaned["trainer_type"] not in TrainerType.values:
+        raise DomainError("请选择授课人类型")
+    if cleaned.get("kind", TrainingKind.TRAINING) not in TrainingKind.values:
+        raise DomainError("请选择培训形式")
+    audience = list(dict.fromkeys(cleaned.get("audience") or []))
+    if any(code not in Audience.values for code in audience):
+        raise DomainError("培训对象不正确")
+    cleaned["audience"] = audience
+    sessions = cleaned.get("session_count", 1)
+    if sessions is None or not 1 <= int(sessions) <= 999:
+        raise DomainError("期数应为1到999之间的整数")
+    attendance = cleaned.get("attendance", 0)
+    if attendance is None or not 0 <= int(attendance) <= 1_000_000:
+        raise DomainError("参训人次应为不小于0的整数")
+    return cleaned
+
+
+def _check_units(actor: Any, units: list[BudgetUnit] | None) -> list[BudgetUnit] | None:
+    if units is None:
+        return None
+    region_path = actor.active_membership.region.path
+    for unit in units:
+        if not unit.region.path.startswith(region_path):
+            raise NotFoundError("参训单位不存在或不在本区划内")
+    return units
+
+
+def training_create(
+    *, actor: Any, data: dict[str, Any], participant_units: list[BudgetUnit] | None = None
+) -> TrainingSession:
+    require(actor, "training.manage")
+    cleaned = _clean(data)
+    units = _check_units(actor, participant_units)
+    with transaction.atomic():
+        session = TrainingSession(region=actor.active_membership.region, created_by=actor, updated_by=actor)
+        for field, value in cleaned.items():
+            setattr(session, field, value)
+        session.year = session.held_on.year
+        session.save()
+        if units:
+            session.participant_units.set(units)
+        audit.record(
+            actor=actor,
+            event_type="training.create",
+            obj=session,
+            changes=audit.diff({}, audit.snapshot(session, FIELDS)),
+        )
+    return session
+
+
+def training_update(
+    *,
+    actor: Any,
+    session: TrainingSession,
+    data: dict[str, Any],
+    participant_units: list[BudgetUnit] | None = None,
+    version: int | None = None,
+) -> TrainingSession:
+    require(actor, "training.manage")
+    if not TrainingSession.objects.visible_to(actor).filter(pk=session.pk).exists():
+        raise NotFoundError("培训记录不存在")
+    cleaned = _clean(data)
+    units = _check_units(actor, participant_units)
+    with transaction.atomic():
+        locked = TrainingSession.objects.select_for_update().get(pk=session.pk)
+        if version is not None and locked.version != version:
+            raise ConflictError("培训记录已被他人修改，请刷新后重试")
+        before = audit.snapshot(locked, FIELDS)
+        for field, value in cleaned.items():
+            setattr(locked, field, value)
+        locked.year = locked.held_on.year
+        locked.version += 1
+        locked.updated_by = actor
+        locked.save(update_fields=[*cleaned, "year", "version", "updated_by", "updated_at"])
+        if units is not None:
+            locked.participant_units.set(units)
+        audit.record(
+            actor=actor,
+            event_type="training.update",
+            obj=locked,
+            changes=audit.diff(before, audit.snapshot(locked, FIELDS)),
+        )
+    return locked
+
+
+def training_delete(*, actor: Any, session: TrainingSession) -> None:
+    require(actor, "training.manage")
+    if not TrainingSession.objects.visible_to(actor).filter(pk=session.pk).exists():
+        raise NotFoundError("培训记录不存在")
+    with transaction.atomic():
+        locked = TrainingSession.objects.select_for_update().get(pk=session.pk)
+        locked.is_deleted = True
+        locked.version += 1
+        locked.updated_by = actor
+        locked.save(update_fields=["is_deleted", "version", "updated_by", "updated_at"])
+        audit.record(actor=actor, event_type="training.delete", obj=locked)
+
+
+def material_add(*, actor: Any, session: TrainingSession, upload: Any) -> TrainingMaterial:
+    require(actor, "training.manage")
+    if not TrainingSession.objects.visible_to(actor).filter(pk=session.pk).exists():
+        raise NotFoundError("培训记录不存在")
+    name = check_upload(upload)
+    with transaction.atomic():
+        locked = TrainingSession.objects.select_for_update().get(pk=session.pk)
+        material = TrainingMaterial(session=locked, original_name=name, size_bytes=upload.size, uploaded_by=actor)
+        material.file.save(name, upload, save=False)
+        material.save()
+        audit.record(actor=actor, event_type="training.material_add", obj=locked, reason=name[:500])
+    return material
+
+
+def material_delete(*, actor: Any, material: TrainingMaterial) -> None:
+    require(actor, "training.manage")
+    session = material.session
+    if not TrainingSession.objects.visible_to(actor).filter(pk=session.pk).exists():
+        raise NotFoundError("培训记录不存在")
+    name, stored, storage = material.original_name, material.file.name, material.file.storage
+    with transaction.atomic():
+        material.delete()
+        audit.record(actor=actor, event_type="training.material_delete", obj=session, reason=name[:500])
+        transaction.on_commit(lambda: storage.delete(stored))
+
+
+def material_opened(*, actor: Any, material: TrainingMaterial) -> None:
+    audit.record(
+        actor=actor, event_type="training.material_download", obj=material.session, reason=material.original_name
+    )

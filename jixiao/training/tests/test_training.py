@@ -1,0 +1,178 @@
+"""培训记录: create, edit, totals per year, export, materials, scope and audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from conftest import World
+from jixiao.core.errors import DomainError, PermissionDeniedError
+from jixiao.core.models import AuditEvent
+from jixiao.training import selectors, services
+from jixiao.training.models import TrainingSession
+
+PDF = b"%PDF-1.4\n%training\n"
+
+
+def _data(**overrides: object) -> dict[str, object]:
+    data: dict[str, object] = {
+        "held_on": dt.date(2026, 4, 10),
+        "topic": "预算绩效管理业务培训",
+        "organiser": "县财政局绩效股",
+        "trainer_type": "third_party_teacher",
+        "trainer": "某会计师事务所",
+        "audience": ["unit_leaders", "finance_staff"],
+        "kind": "training",
+        "session_count": 2,
+        "attendance": 150,
+        "note": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_totals_per_year_sum_sessions_and_attendance_by_kind(world: World) -> None:
+    perf = world.users["performance"]
+    services.training_create(actor=perf, data=_data())
+    services.training_create(actor=perf, data=_data(kind="study_visit", session_count=1, attendance=30))
+    services.training_create(actor=perf, data=_data(held_on=dt.date(2025, 5, 1), attendance=999))
+    totals = selectors.training_totals(perf, 2026)
+    assert totals["records"] == 2
+    assert totals["sessions"] == 3
+    assert totals["attendance"] == 180
+    assert totals["by_kind"]["training"]["attendance"] == 150
+    assert totals["by_kind"]["study_visit"]["sessions"] == 1
+    assert totals["by_kind"]["on_site_guidance"] == {"label": "上门指导", "records": 0, "sessions": 0, "attendance": 0}
+    # Another region's user sees none of it.
+    assert selectors.training_totals(world.users["unit_user"], 2026)["attendance"] == 0
+    api = world.login("leader").get("/api/v1/training/totals/", {"year": 2026}).json()
+    assert (api["sessions"], api["attendance"], api["by_kind"]["study_visit"]["attendance"]) == (3, 180, 30)
+    assert world.login("unit_user").get("/api/v1/training/totals/", {"year": 2026}).status_code == 403
+
+
+def test_bad_input_is_refused_in_chinese_and_nothing_is_saved(world: World) -> None:
+    perf = world.users["performance"]
+    with pytest.raises(DomainError, match="主题"):
+        services.training_create(actor=perf, data=_data(topic="  "))
+    with pytest.raises(DomainError, match="期数"):
+        services.training_create(actor=perf, data=_data(session_count=0))
+    with pytest.raises(DomainError, match="培训对象"):
+        services.training_create(actor=perf, data=_data(audience=["nobody"]))
+    assert not TrainingSession.objects.exists()
+
+
+def test_only_the_performance_section_records_training(world: World) -> None:
+    with pytest.raises(PermissionDeniedError):
+        services.training_create(actor=world.users["dept_admin"], data=_data())
+    assert world.login("unit_user").get(reverse("training:list")).status_code == 403
+    assert world.login("leader").get(reverse("training:list")).status_code == 200
+
+
+def test_create_edit_and_audit_through_the_pages(world: World) -> None:
+    client = world.login("performance")
+    form = {
+        "held_on": "2026-06-01",
+        "topic": "绩效目标编报培训",
+        "organiser": "县财政局",
+        "kind": "training",
+        "trainer_type": "staff",
+        "audience": ["finance_staff"],
+        "session_count": "1",
+        "attendance": "80",
+        "participant_units": [str(world.school.pk)],
+    }
+    response = client.post(reverse("training:create"), form)
+    assert response.status_code == 302
+    session = TrainingSession.objects.get()
+    assert session.year == 2026 and list(session.participant_units.all()) == [world.school]
+    form.update(attendance="85", version=str(session.version))
+    assert client.post(reverse("training:edit", args=[session.pk]), form).status_code == 302
+    session.refresh_from_db()
+    assert session.attendance == 85 and session.version == 2
+    events = list(
+        AuditEvent.objects.filter(object_type="training.trainingsession", object_id=str(session.pk))
+        .order_by("seq")
+        .values_list("event_type", "changes")
+    )
+    assert events[0][0] == "training.create"
+    assert events[1] == ("training.update", {"attendance": [80, 85]})
+    bad = client.post(reverse("training:create"), {**form, "attendance": "-1"})
+    assert bad.status_code == 400
+    assert TrainingSession.objects.count() == 1
+
+
+def test_a_unit_outside_the_region_cannot_be_a_participant(world: World) -> None:
+    with pytest.raises(DomainError, match="参训单位"):
+        services.training_create(actor=world.users["performance"], data=_data(), participant_units=[world.far_unit])
+
+
+def test_export_opens_with_the_listed_rows_and_a_total(world: World) -> None:
+    perf = world.users["performance"]
+    services.training_create(actor=perf, data=_data(topic="=cmd|'/c calc'!A1"), participant_units=[world.school])
+    services.training_create(actor=perf, data=_data(topic="考察学习", kind="study_visit", attendance=30))
+    response = world.login("performance").get(reverse("training:export"), {"year": 2026})
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("日期", "主题", "形式")
+    topics = {r[1] for r in rows[1:-1]}
+    assert topics == {"=cmd|'/c calc'!A1", "考察学习"}
+    assert sheet.cell(row=2, column=2).data_type == "s" or sheet.cell(row=3, column=2).data_type == "s"
+    assert rows[-1][0] == "合计" and rows[-1][8] == 180
+    assert "县第一中学" in {r[9] for r in rows[1:-1]}
+
+
+def test_materials_upload_download_and_scope(world: World) -> None:
+    perf = world.users["performance"]
+    session = services.training_create(actor=perf, data=_data())
+    client = world.login("performance")
+    upload = SimpleUploadedFile("课件.pdf", PDF, content_type="application/pdf")
+    assert client.post(reverse("training:material_upload", args=[session.pk]), {"file": upload}).status_code == 302
+    material = session.materials.get()
+    response = client.get(reverse("training:material_download", args=[session.pk, material.pk]))
+    assert response.status_code == 200 and b"".join(response.streaming_content) == PDF  # type: ignore[attr-defined]
+    fake = SimpleUploadedFile("病毒.pdf", b"MZ\x90\x00", content_type="application/pdf")
+    with pytest.raises(DomainError, match="文件内容与扩展名不符"):
+        services.material_add(actor=perf, session=session, upload=fake)
+    assert session.materials.count() == 1
+    types = set(AuditEvent.objects.filter(object_id=str(session.pk)).values_list("event_type", flat=True))
+    assert {"training.material_add", "training.material_download"} <= types
+
+
+def test_other_regions_sessions_are_404(world: World) -> None:
+    from jixiao.accounts.models import Membership
+    from jixiao.accounts.tests.factories import UserFactory
+
+    outsider = UserFactory(username="far_perf")
+    Membership.objects.create(user=outsider, role="performance", region=world.other_region)
+    session = services.training_create(actor=outsider, data=_data())
+    client = world.login("performance")
+    assert client.get(reverse("training:detail", args=[session.pk])).status_code == 404
+    assert client.get(reverse("training:edit", args=[session.pk])).status_code == 404
+    assert selectors.training_totals(world.users["performance"], 2026)["records"] == 0
+
+
+def test_the_list_has_a_query_bound(world: World, django_assert_max_num_queries: object) -> None:
+    perf = world.users["performance"]
+    for day in range(1, 8):
+        services.training_create(actor=perf, data=_data(held_on=dt.date(2026, 5, day)))
+    client = world.login("performance")
+    client.get(reverse("training:list"))
+    with django_assert_max_num_queries(20):  # type: ignore[operator]
+        response = client.get(reverse("training:list"), {"year": 2026})
+    assert response.status_code == 200 and response.content.decode().count("预算绩效管理业务培训") == 7
+
+
+def test_the_form_pages_render(world: World) -> None:
+    client = world.login("performance")
+    assert client.get(reverse("training:create")).status_code == 200
+    session = services.training_create(actor=world.users["performance"], data=_data())
+    assert client.get(reverse("training:edit", args=[session.pk])).status_code == 200
+    assert "预算绩效管理业务培训" in client.get(reverse("training:detail", args=[session.pk])).content.decode()
+    assert client.post(reverse("training:delete", args=[session.pk])).status_code == 302
+    assert not selectors.sessions_filtered(world.users["performance"], {}).exists()

@@ -1,0 +1,169 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
+from jixiao.organizations.selectors import current_fiscal_year
+from jixiao.training import selectors, services
+from jixiao.training.exports import sessions_xlsx
+from jixiao.training.forms import FilterForm, MaterialForm, SessionForm
+from jixiao.training.models import TrainingSession
+
+
+def _params(request: HttpRequest) -> tuple[FilterForm, dict[str, Any]]:
+    data = request.GET.copy()
+    if "year" not in data:
+        current = current_fiscal_year()
+        if current is not None:
+            data["year"] = str(current.year)
+    form = FilterForm(data)
+    return form, (form.cleaned_data if form.is_valid() else {})
+
+
+def _query(form: FilterForm) -> str:
+    data: Any = form.data
+    return str(data.urlencode())
+
+
+@capability_required("training.view")
+def session_list(request: HttpRequest) -> HttpResponse:
+    form, params = _params(request)
+    queryset = selectors.sessions_filtered(request.user, params)
+    totals = selectors.training_totals(request.user, params["year"]) if params.get("year") else None
+    context = {"form": form, "page": paginate(request, queryset), "totals": totals, "query": _query(form)}
+    return render(request, "training/list.html", context)
+
+
+@capability_required("training.view")
+def session_export(request: HttpRequest) -> HttpResponse:
+    _form, params = _params(request)
+    queryset = selectors.sessions_filtered(request.user, params).prefetch_related("participant_units")
+    name = f"{params['year']}年度培训记录.xlsx" if params.get("year") else "培训记录.xlsx"
+    return xlsx_response(sessions_xlsx(queryset), name)
+
+
+def _form_data(form: SessionForm) -> tuple[dict[str, Any], list[Any]]:
+    data = dict(form.cleaned_data)
+    units = list(data.pop("participant_units") or [])
+    data.pop("version", None)
+    return data, units
+
+
+@capability_required("training.manage")
+def session_create(request: HttpRequest) -> HttpResponse:
+    form = SessionForm(request.POST or None, units=selectors.participant_unit_choices(request.user))
+    if request.method == "POST" and form.is_valid():
+        data, units = _form_data(form)
+        try:
+            session = services.training_create(actor=request.user, data=data, participant_units=units)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "培训记录已保存")
+            return redirect("training:detail", pk=session.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "training/form.html", {"form": form, "title": "新增培训记录"}, status=status)
+
+
+def _initial(session: TrainingSession) -> dict[str, Any]:
+    fields = ["held_on", "topic", "organiser", "kind", "trainer_type", "trainer", "audience"]
+    initial = {f: getattr(session, f) for f in [*fields, "session_count", "attendance", "note", "version"]}
+    initial["participant_units"] = list(session.participant_units.values_list("pk", flat=True))
+    return initial
+
+
+@capability_required("training.manage")
+def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    session = selectors.session_get(request.user, pk)
+    form = SessionForm(
+        request.POST or None, initial=_initial(session), units=selectors.participant_unit_choices(request.user)
+    )
+    if request.method == "POST" and form.is_valid():
+        version = form.cleaned_data.get("version")
+        data, units = _form_data(form)
+        try:
+            services.training_update(
+                actor=request.user, session=session, data=data, participant_units=units, version=version
+            )
+        except NotFoundError as exc:
+            raise Http404 from exc
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "修改已保存")
+            return redirect("training:detail", pk=session.pk)
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "session": session, "title": f"修改培训记录：{session.topic}"}
+    return render(request, "training/form.html", context, status=status)
+
+
+@capability_required("training.view")
+def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    session = selectors.session_get(request.user, pk)
+    context = {
+        "session": session,
+        "materials": selectors.session_materials(session),
+        "units": session.participant_units.order_by("agency_code"),
+        "material_form": MaterialForm(),
+        "can_manage": request.user.can("training.manage"),  # type: ignore[union-attr]
+    }
+    return render(request, "training/detail.html", context)
+
+
+@require_POST
+@capability_required("training.manage")
+def session_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    session = selectors.session_get(request.user, pk)
+    try:
+        services.training_delete(actor=request.user, session=session)
+    except NotFoundError as exc:
+        raise Http404 from exc
+    messages.success(request, "培训记录已删除")
+    return redirect("training:list")
+
+
+@require_POST
+@capability_required("training.manage")
+def material_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    session = selectors.session_get(request.user, pk)
+    form = MaterialForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "请选择文件")
+        return redirect("training:detail", pk=pk)
+    try:
+        services.material_add(actor=request.user, session=session, upload=form.cleaned_data["file"])
+    except NotFoundError as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "培训材料已上传")
+    return redirect("training:detail", pk=pk)
+
+
+@require_POST
+@capability_required("training.manage")
+def material_delete(request: HttpRequest, pk: int, material_pk: int) -> HttpResponse:
+    material = selectors.material_get(request.user, pk, material_pk)
+    services.material_delete(actor=request.user, material=material)
+    messages.success(request, "培训材料已删除")
+    return redirect("training:detail", pk=pk)
+
+
+@capability_required("training.view")
+def material_download(request: HttpRequest, pk: int, material_pk: int) -> HttpResponse:
+    material = selectors.material_get(request.user, pk, material_pk)
+    try:
+        handle = material.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    services.material_opened(actor=request.user, material=material)
+    response = FileResponse(handle, as_attachment=True, filename=material.original_name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response  # type: ignore[return-value]

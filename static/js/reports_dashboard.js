@@ -1,0 +1,78 @@
+// 领导驾驶舱: charts drawn from the json_script block; clicking a bar or slice opens the list behind it.
+// No inline script (CSP: script-src 'self').
+(function () {
+  "use strict";
+  var source = document.getElementById("dashboard-chart-data");
+  if (!source || typeof window.echarts === "undefined") { return; }
+  var data = JSON.parse(source.textContent);
+  var wan = function (yuan) { return Math.round(Number(yuan) / 100) / 100; };
+  var charts = [];
+  var open = function (url) { if (url) { window.location.href = url; } };
+
+  function make(id, option, urls) {
+    var node = document.getElementById(id);
+    if (!node) { return; }
+    var chart = window.echarts.init(node);
+    chart.setOption(option);
+    if (urls) {
+      chart.on("click", function (params) { open(urls(params)); });
+    }
+    charts.push(chart);
+  }
+
+  make("chart-stages", {
+    tooltip: { trigger: "axis" },
+    grid: { left: 70, right: 20, top: 20, bottom: 40 },
+    xAxis: { type: "category", data: data.stages.map(function (s) { return s.label; }), axisLabel: { interval: 0, fontSize: 11 } },
+    yAxis: { type: "value", name: "万元" },
+    series: [{ name: "资金", type: "bar", data: data.stages.map(function (s) { return wan(s.amount); }) }]
+  }, function (p) { return data.stages[p.dataIndex].url; });
+
+  var budget = wan(data.budget);
+  make("chart-monthly", {
+    tooltip: { trigger: "axis" },
+    legend: { data: ["累计支付", "序时进度"], top: 0, right: 10 },
+    grid: { left: 70, right: 20, top: 40, bottom: 30 },
+    xAxis: { type: "category", data: data.months },
+    yAxis: { type: "value", name: "万元" },
+    series: [
+      { name: "累计支付", type: "bar", data: data.cumulative.map(wan) },
+      { name: "序时进度", type: "line", data: data.months.map(function (_m, i) { return Math.round(budget * (i + 1) / 12 * 100) / 100; }) }
+    ]
+  });
+
+  make("chart-departments", {
+    tooltip: { trigger: "axis" },
+    grid: { left: 120, right: 30, top: 20, bottom: 30 },
+    xAxis: { type: "value", name: "%", max: function (v) { return Math.max(100, Math.ceil(v.max)); } },
+    yAxis: { type: "category", data: data.departments, inverse: true },
+    series: [{
+      name: "执行率", type: "bar", data: data.rates.map(Number),
+      markLine: { symbol: "none", data: [{ xAxis: Number(data.time_progress), name: "序时进度" }], label: { formatter: "序时进度" } }
+    }]
+  }, function (p) { return data.department_urls[p.dataIndex]; });
+
+  var colours = { RED: "#dc3545", YELLOW: "#ffc107", GREEN: "#198754" };
+  make("chart-warnings", {
+    tooltip: { trigger: "item" },
+    series: [{
+      type: "pie", radius: ["40%", "70%"],
+      data: data.warnings.map(function (w) { return { name: w.label, value: w.count, itemStyle: { color: colours[w.key] } }; })
+    }]
+  }, function (p) { return data.warnings[p.dataIndex].url; });
+
+  var grades = ["优", "良", "中", "差"];
+  var kinds = [["target", "目标审核"], ["selfeval", "单位自评"], ["keyeval", "重点评价"]];
+  make("chart-grades", {
+    tooltip: { trigger: "axis" },
+    legend: { top: 0 },
+    grid: { left: 40, right: 20, top: 40, bottom: 30 },
+    xAxis: { type: "category", data: grades },
+    yAxis: { type: "value", minInterval: 1 },
+    series: kinds.map(function (k) {
+      return { name: k[1], type: "bar", data: (data.grades[k[0]] || []).map(function (g) { return g.count; }) };
+    })
+  }, function (p) { var row = data.grades[kinds[p.seriesIndex][0]]; return row && row[p.dataIndex] ? row[p.dataIndex].url : ""; });
+
+  window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+})();
