@@ -35,9 +35,13 @@ class EvaluationForm(forms.ModelForm):
         widgets = {name: forms.Textarea(attrs={"rows": 3}) for name in TEXT_FIELDS}
 
     fiscal_year = forms.IntegerField(label="评价年度", min_value=2000, max_value=2100)
+    # Optimistic lock: the version the page was rendered with; a save over a newer version is refused.
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["expected_version"] = self.instance.version
         limit_choices(self, "department", selectors.department_choices(user))
         limit_choices(self, "projects", selectors.project_choices(user))
         limit_choices(self, "engagement", engagement_choices(user))
@@ -52,7 +56,8 @@ class EvaluationForm(forms.ModelForm):
         bootstrapify(self)
 
     def service_data(self) -> dict[str, Any]:
-        data = {k: v for k, v in self.cleaned_data.items() if k not in ("projects", "organiser_section")}
+        skip = ("projects", "organiser_section", "expected_version")
+        data = {k: v for k, v in self.cleaned_data.items() if k not in skip}
         if data.get("amount_yuan") is None:
             data.pop("amount_yuan", None)
         return data

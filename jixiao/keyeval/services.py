@@ -255,13 +255,20 @@ def evaluation_create(*, actor: Any, data: dict[str, Any], projects: list[Projec
 
 
 def evaluation_update(
-    *, actor: Any, evaluation: KeyEvaluation, data: dict[str, Any], projects: list[Project] | None = None
+    *,
+    actor: Any,
+    evaluation: KeyEvaluation,
+    data: dict[str, Any],
+    projects: list[Project] | None = None,
+    expected_version: int | None = None,
 ) -> KeyEvaluation:
     require(actor, "keyeval.manage")
     _visible(actor, evaluation)
     cleaned = _clean(actor, data)
     with transaction.atomic():
         ev = KeyEvaluation.objects.select_for_update().get(pk=evaluation.pk)
+        if expected_version is not None and ev.version != expected_version:
+            raise ConflictError("该重点评价已被他人修改，请刷新页面后重新编辑")
         if ev.status not in EDITABLE_STATES:
             raise ConflictError(f"重点评价当前状态为“{ev.get_status_display()}”，不能修改")
         if "template" in cleaned and cleaned["template"].pk != ev.template_id and ev.scorers.exists():

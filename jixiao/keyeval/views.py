@@ -52,7 +52,11 @@ def _save_form(request: HttpRequest, evaluation: Any) -> HttpResponse:
                 saved = services.evaluation_create(actor=request.user, data=form.service_data(), projects=projects)
             else:
                 saved = services.evaluation_update(
-                    actor=request.user, evaluation=evaluation, data=form.service_data(), projects=projects
+                    actor=request.user,
+                    evaluation=evaluation,
+                    data=form.service_data(),
+                    projects=projects,
+                    expected_version=form.cleaned_data.get("expected_version"),
                 )
         except NotFoundError as exc:
             raise Http404 from exc

@@ -46,8 +46,13 @@ class AssessmentForm(forms.ModelForm):
             )
         }
 
+    # Optimistic lock: the version the page was rendered with; a save over a newer version is refused.
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
     def __init__(self, *args: Any, kind: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["expected_version"] = self.instance.version
         kind = kind or (self.instance.kind if self.instance.pk else PreAssessment.Kind.PROJECT)
         if kind == PreAssessment.Kind.POLICY and not self.instance.pk:
             self.initial.setdefault("kind", kind)

@@ -106,12 +106,16 @@ def preassessment_create(*, actor: Any, project: Project, data: dict[str, Any]) 
     return pa
 
 
-def preassessment_update(*, actor: Any, assessment: PreAssessment, data: dict[str, Any]) -> PreAssessment:
+def preassessment_update(
+    *, actor: Any, assessment: PreAssessment, data: dict[str, Any], expected_version: int | None = None
+) -> PreAssessment:
     require(actor, "preassessment.file")
     _visible(actor, assessment)
     cleaned = _clean_data(data)
     with transaction.atomic():
         locked = PreAssessment.objects.select_for_update(of=("self",)).select_related("project").get(pk=assessment.pk)
+        if expected_version is not None and locked.version != expected_version:
+            raise ConflictError("该评估申报已被他人修改，请刷新页面后重新编辑")
         if locked.status not in EDITABLE_STATES:
             raise ConflictError(f"评估申报当前状态为“{locked.get_status_display()}”，不能修改")
         if locked.project.is_policy:

@@ -27,7 +27,7 @@ from jixiao.preassessment.workflow import EDITABLE_STATES, FORM_ACTIONS, PREASSE
 
 def _filing(cleaned: dict[str, Any]) -> dict[str, Any]:
     """Form data for the service; an empty requested amount means “the project's fiscal amount”."""
-    return {k: v for k, v in cleaned.items() if k != "requested_amount_yuan" or v}
+    return {k: v for k, v in cleaned.items() if k != "expected_version" and (k != "requested_amount_yuan" or v)}
 
 
 def _year(request: HttpRequest) -> int:
@@ -78,7 +78,12 @@ def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = AssessmentForm(request.POST or None, instance=pa)
     if request.method == "POST" and form.is_valid():
         try:
-            services.preassessment_update(actor=request.user, assessment=pa, data=_filing(form.cleaned_data))
+            services.preassessment_update(
+                actor=request.user,
+                assessment=pa,
+                data=_filing(form.cleaned_data),
+                expected_version=form.cleaned_data.get("expected_version"),
+            )
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:

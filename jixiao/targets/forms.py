@@ -29,6 +29,8 @@ class GoalsForm(forms.Form):
     annual_fiscal_yuan = WanField(label="其中：财政拨款（万元）", required=False)
     mid_total_yuan = WanField(label="中期资金总额（万元）", required=False)
     mid_fiscal_yuan = WanField(label="其中：财政拨款（万元）", required=False)
+    # Optimistic lock: the version the page was rendered with; a save over a newer version is refused.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, target: PerformanceTarget, **kwargs: Any) -> None:
         initial = {name: getattr(target, name) for name in self.base_fields}

@@ -28,9 +28,11 @@ class DeptGoalsForm(forms.Form):
     other_yuan = WanField(label="其他资金（万元）", required=False)
     basic_yuan = WanField(label="基本支出（万元）", required=False)
     project_spending_yuan = WanField(label="项目支出（万元）", required=False)
+    # Optimistic lock: the version the page was rendered with; a save over a newer version is refused.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, target: PerformanceTarget, **kwargs: Any) -> None:
-        initial: dict[str, Any] = {"annual_goal": target.annual_goal}
+        initial: dict[str, Any] = {"annual_goal": target.annual_goal, "version": target.version}
         for name in ("annual_total_yuan", "annual_fiscal_yuan", "basic_yuan", "project_spending_yuan"):
             initial[name] = _wan_initial(getattr(target, name))
         initial["other_yuan"] = _wan_initial(target.annual_total_yuan - target.annual_fiscal_yuan)

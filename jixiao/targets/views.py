@@ -231,7 +231,13 @@ def _edit_forms(request: HttpRequest, target: PerformanceTarget) -> tuple[GoalsF
 def _save(request: HttpRequest, target: PerformanceTarget, goals: GoalsForm, grid: Any) -> str | None:
     """Goals and grid in one transaction: an error in either leaves both unchanged. Returns the error."""
     try:
-        services.target_save(actor=request.user, target=target, goals=goals.cleaned_data, rows=grid.rows())
+        services.target_save(
+            actor=request.user,
+            target=target,
+            goals=goals.cleaned_data,
+            rows=grid.rows(),
+            expected_version=goals.cleaned_data.get("version"),
+        )
     except NotFoundError as exc:
         raise Http404 from exc
     except DomainError as exc:

@@ -63,7 +63,12 @@ def _forms(request: HttpRequest, target: PerformanceTarget) -> tuple[DeptGoalsFo
 def _save(request: HttpRequest, target: PerformanceTarget, goals: DeptGoalsForm, tasks: Any, grid: Any) -> str:
     try:
         services_dept.target_save_dept(
-            actor=request.user, target=target, goals=goals.cleaned_data, tasks=tasks.rows(), rows=grid.rows()
+            actor=request.user,
+            target=target,
+            goals=goals.cleaned_data,
+            tasks=tasks.rows(),
+            rows=grid.rows(),
+            expected_version=goals.cleaned_data.get("version"),
         )
     except NotFoundError as exc:
         raise Http404 from exc

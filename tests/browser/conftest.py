@@ -54,11 +54,17 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture(autouse=True)
 def _reference_data(_reference_rows: list[str], transactional_db: None) -> None:
+    from django.apps import apps
+    from django.contrib.contenttypes.models import ContentType
     from django.core import serializers
 
     for blob in _reference_rows:
         for obj in serializers.deserialize("json", blob):
             obj.save()
+    # The flush after a live-server test also empties django_content_type, which migrate fills in production;
+    # generic links (documents, findings, disclosure, signatures) look their rows up by natural key.
+    ContentType.objects.clear_cache()
+    ContentType.objects.get_for_models(*apps.get_models())
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

@@ -318,6 +318,12 @@ def test_pages_create_list_detail_and_transition(world: World) -> None:
     assert client.post(f"/keyeval/{ev.pk}/edit/", edited).status_code == 302
     ev.refresh_from_db()
     assert ev.title == "县教育局2026年部门整体支出" and ev.version == 3
+    # A save from a page rendered before that change (version 2) is refused: no silent overwrite.
+    stale = {**edited, "title": "旧页面的标题", "expected_version": 2}
+    response = client.post(f"/keyeval/{ev.pk}/edit/", stale)
+    assert response.status_code == 400 and "已被他人修改" in response.content.decode()
+    ev.refresh_from_db()
+    assert ev.title == "县教育局2026年部门整体支出" and ev.version == 3
     assert AuditEvent.objects.filter(event_type="keyeval.update", object_id=str(ev.pk)).exists()
     assert world.login("unit_user").get(f"/keyeval/{ev.pk}/edit/").status_code == 403
     # Experts drawn from the pool through the page (stored seed, avoidance of the evaluated department).

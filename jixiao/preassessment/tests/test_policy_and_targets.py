@@ -130,3 +130,16 @@ def test_the_draft_target_shows_on_the_detail_page_the_score_sheet_and_the_repor
     )
     sheet = world.login("expert").get(f"/preassessment/reviews/{member.pk}/").content.decode()
     assert "项目绩效目标（草案）" in sheet and first in sheet
+
+
+def test_a_filing_saved_from_a_stale_page_is_refused_and_nothing_changes(world: World) -> None:
+    pa = services.preassessment_create(actor=world.users["unit_user"], project=world.school_project, data=SECTIONS)
+    client = world.login("unit_user")
+    page = client.get(f"/preassessment/{pa.pk}/edit/").content.decode()
+    assert 'name="expected_version"' in page
+    services.preassessment_update(actor=world.users["unit_user"], assessment=pa, data={**SECTIONS, "other": "新版"})
+    stale = {**SECTIONS, "kind": pa.kind, "other": "旧页面", "expected_version": pa.version}
+    response = client.post(f"/preassessment/{pa.pk}/edit/", stale)
+    assert response.status_code == 400 and "已被他人修改" in response.content.decode()
+    pa.refresh_from_db()
+    assert pa.other == "新版"

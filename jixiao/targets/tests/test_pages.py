@@ -300,3 +300,19 @@ def test_unicode_digit_query_parameters_are_not_a_500(world: World) -> None:
     client = world.login("performance")
     assert client.get("/targets/statistics/?fiscal_year=²").status_code == 200
     assert client.get("/indicators/search.json?lv1=²").status_code == 200
+
+
+def test_a_grid_saved_from_a_stale_page_is_refused_and_keeps_the_newer_goals(
+    world: World, target: PerformanceTarget
+) -> None:
+    client = world.login("unit_user")
+    assert 'name="goal-version"' in client.get(f"/targets/{target.pk}/edit/").content.decode()
+    rendered_version = target.version
+    rows = [_row(target, "产出指标", "数量指标", "购置教学设备数量", "≥150台", "台")]
+    fresh = _grid_post(target, rows, annual_goal="新的目标")
+    assert client.post(f"/targets/{target.pk}/edit/", fresh).status_code == 302
+    stale = {**_grid_post(target, rows, annual_goal="旧页面的目标"), "goal-version": str(rendered_version)}
+    response = client.post(f"/targets/{target.pk}/edit/", stale)
+    assert response.status_code == 400 and "已被他人修改" in response.content.decode()
+    target.refresh_from_db()
+    assert target.annual_goal == "新的目标"
