@@ -1,0 +1,66 @@
+"""Optimistic locking for editable pages (SECURITY.md I05): a second concurrent save gets a conflict.
+
+A page that edits one row or a grid of rows renders a *lock token* of what it showed: the rows' primary keys with
+their `version` (or `updated_at` when a model has no version column). The save posts the token back; the service
+locks the rows (`select_for_update`), recomputes the token and refuses the save with `ConflictError` (409) when it
+differs, so the second of two users editing the same page gets a clear message instead of overwriting silently.
+
+    form = SettingsForm(...)                       # in the view, for GET and POST alike
+    add_lock_token(form, settings_row)             # hidden `lock_token` field with the row's current token
+    ...
+    services.settings_save(actor, row, data, lock_token=form.cleaned_data.get("lock_token"))
+    # in the service, after select_for_update:
+    check_lock_token(locked_row, lock_token)
+
+An empty token (an API client or an old page that does not send one) skips the check, as `expected_version=None`
+does in the services written before this module.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from typing import Any
+
+from django import forms
+from django.db import models
+
+from jixiao.core.errors import ConflictError
+
+STALE_MESSAGE = "该记录已被他人修改，请刷新后重试"
+FIELD_NAME = "lock_token"
+
+
+def _stamp(row: Any) -> str:
+    if row is None:
+        return "-"
+    version = getattr(row, "version", None)
+    if version is not None:
+        return f"{row.pk}:v{version}"
+    updated = getattr(row, "updated_at", None)
+    return f"{row.pk}:{updated.isoformat() if updated is not None else ''}"
+
+
+def lock_token(current: models.Model | Iterable[Any] | None) -> str:
+    """A short token for one row or a set of rows (order does not matter; an added or removed row changes it)."""
+    rows: list[Any] = [current] if current is None or isinstance(current, models.Model) else list(current)
+    joined = "|".join(sorted(_stamp(row) for row in rows))
+    return hashlib.sha256(joined.encode()).hexdigest()[:24]
+
+
+def check_lock_token(current: models.Model | Iterable[Any] | None, token: str | None) -> None:
+    """Raise ConflictError when the token posted with a page no longer matches the (locked) rows."""
+    if token and lock_token(current) != token:
+        raise ConflictError(STALE_MESSAGE)
+
+
+def add_lock_token(form: forms.BaseForm, current: models.Model | Iterable[Any] | None) -> None:
+    """Add the hidden `lock_token` field to a form, its initial value the token of what the page shows."""
+    form.fields[FIELD_NAME] = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+    form.initial[FIELD_NAME] = lock_token(current)
+
+
+def posted_lock_token(data: Any) -> str | None:
+    """The token from a POST (for grids posted without a Django form)."""
+    value = data.get(FIELD_NAME) if data is not None else None
+    return str(value)[:64] if value else None
