@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.encoding import escape_uri_path
 from django.views.decorators.http import require_POST
 
+from jixiao.core.db_router import reads_from_replica
 from jixiao.core.errors import DomainError
 from jixiao.core.views_helpers import capability_required
 from jixiao.reports import selectors, services
@@ -29,6 +30,7 @@ def _year(request: HttpRequest) -> int:
 
 
 @capability_required("reports.view")
+@reads_from_replica
 def dashboard(request: HttpRequest) -> HttpResponse:
     """领导驾驶舱: every number links to the list behind it, scoped to the viewer."""
     today = timezone.localdate()
