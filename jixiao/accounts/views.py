@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
@@ -8,9 +9,9 @@ from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -29,8 +30,9 @@ from jixiao.accounts.middleware import SESSION_KEY
 from jixiao.accounts.models import Membership, User
 from jixiao.core import audit
 from jixiao.core.errors import DomainError
-from jixiao.core.spreadsheets import write_workbook
-from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
+from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
+from jixiao.core.models import Job
+from jixiao.core.views_helpers import capability_required, paginate
 
 PENDING = "jixiao_2fa_pending"
 PENDING_SECONDS = 300
@@ -259,35 +261,57 @@ AUDIT_HEADERS = [
 ]
 
 
+AUDIT_EXPORT = ListExport(
+    kind="audit.export", title="审计日志", header=AUDIT_HEADERS, job="jixiao.accounts.views.audit_export_job"
+)
+
+
+def _audit_query(actor: Any, data: Any) -> tuple[AuditFilterForm, dict[str, str], Any]:
+    form = AuditFilterForm(data or None)
+    filters = {k: str(v) for k, v in form.cleaned_data.items() if v} if form.is_valid() else {}
+    return form, filters, selectors.audit_events(actor=actor, filters=filters)
+
+
+def _audit_rows(events: Any) -> Iterator[tuple[Any, ...]]:
+    for e in events.iterator(chunk_size=2000):
+        yield (
+            timezone.localtime(e.occurred_at).strftime("%Y-%m-%d %H:%M:%S"),
+            e.actor_name,
+            e.role,
+            e.organization,
+            e.ip,
+            e.event_type,
+            e.object_type,
+            e.object_id,
+            e.object_repr,
+            e.get_outcome_display(),
+            e.reason,
+            str(e.changes) if e.changes else "",
+        )
+
+
 @capability_required("audit.view")
 def audit_list(request: HttpRequest) -> HttpResponse:
-    form = AuditFilterForm(request.GET or None)
-    filters = {k: str(v) for k, v in form.cleaned_data.items() if v} if form.is_valid() else {}
-    events = selectors.audit_events(actor=request.user, filters=filters)
+    form, filters, events = _audit_query(request.user, request.GET)
     if request.GET.get("export") == "xlsx" and request.user.can("audit.export"):  # type: ignore[union-attr]
-        audit.record(
-            actor=request.user, event_type="audit.export", object_type="core.auditevent", reason=str(filters)[:500]
+        return export_list(
+            request,
+            AUDIT_EXPORT,
+            rows=lambda: _audit_rows(events),
+            count=events.count,
+            back=reverse("accounts:audit_list"),
         )
-        rows = (
-            (
-                timezone.localtime(e.occurred_at).strftime("%Y-%m-%d %H:%M:%S"),
-                e.actor_name,
-                e.role,
-                e.organization,
-                e.ip,
-                e.event_type,
-                e.object_type,
-                e.object_id,
-                e.object_repr,
-                e.get_outcome_display(),
-                e.reason,
-                str(e.changes) if e.changes else "",
-            )
-            for e in events.iterator(chunk_size=2000)
-        )
-        return xlsx_response(write_workbook([("审计日志", AUDIT_HEADERS, rows)]), "审计日志.xlsx")
     audit.record(actor=request.user, event_type="audit.query", object_type="core.auditevent", reason=str(filters)[:500])
     return render(request, "accounts/audit_list.html", {"page": paginate(request, events, 50), "form": form})
+
+
+def audit_export_job(job: Job, *, query: str, fmt: str, membership_id: int | None) -> None:
+    """The background half of the audit-log export (long periods): the same filtered events."""
+    user = job_identity(job, membership_id)
+    if not user.can("audit.export"):
+        raise DomainError("您没有导出审计日志的权限")
+    _form, _filters, events = _audit_query(user, QueryDict(query))
+    run_list_export(job, AUDIT_EXPORT, rows=_audit_rows(events), total=events.count(), fmt=fmt)
 
 
 @capability_required("security.manage")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import openpyxl
@@ -12,7 +12,6 @@ from openpyxl.styles import Font
 
 from jixiao.core.spreadsheets import DANGEROUS_PREFIXES
 from jixiao.execution.columns import HEADERS
-from jixiao.execution.models import Payment
 
 EXPORT_HEADERS = [*HEADERS[:5], "项目名称", "单位名称", *HEADERS[5:]]
 MAX_EXPORT_ROWS = 1_000_000
@@ -41,28 +40,26 @@ def write_rows(title: str, headers: list[str], rows: Iterable[Iterable[Any]]) ->
     return buffer.getvalue()
 
 
-def export_payments(payments: Any) -> bytes:
-    rows = payments.select_related("region", "unit", "project").order_by("pay_date", "voucher_no")[:MAX_EXPORT_ROWS]
+PAYMENT_COLUMNS = (
+    "voucher_no",
+    "pay_date",
+    "region__mof_div_code",
+    "unit__agency_code",
+    "project__code",
+    "project__name",
+    "unit__name",
+    "amount_yuan",
+    "economic_code",
+    "function_code",
+    "fund_source",
+    "reverses_voucher_no",
+)
 
-    def lines() -> Iterable[list[Any]]:
-        payment: Payment
-        for payment in rows.iterator(chunk_size=2_000):
-            yield [
-                payment.voucher_no,
-                payment.pay_date,
-                payment.region.mof_div_code,
-                payment.unit.agency_code,
-                payment.project.code,
-                payment.project.name,
-                payment.unit.name,
-                payment.amount_yuan,
-                payment.economic_code,
-                payment.function_code,
-                payment.fund_source,
-                payment.reverses_voucher_no,
-            ]
 
-    return write_rows("支付数据", EXPORT_HEADERS, lines())
+def payment_rows(payments: Any) -> Iterator[tuple[Any, ...]]:
+    """The export rows (EXPORT_HEADERS order) read in chunks: one joined query, no model instances."""
+    ordered = payments.order_by("pay_date", "voucher_no").values_list(*PAYMENT_COLUMNS)
+    yield from ordered[:MAX_EXPORT_ROWS].iterator(chunk_size=2_000)
 
 
 def template_workbook(region_code: str) -> bytes:

@@ -3,17 +3,18 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from jixiao.core import audit
 from jixiao.core.jobs import job_start, store_upload
+from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
+from jixiao.core.models import Job
 from jixiao.core.money import CENT
 from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
 from jixiao.execution import selectors
-from jixiao.execution.exports import export_payments, template_workbook
+from jixiao.execution.exports import EXPORT_HEADERS, MAX_EXPORT_ROWS, payment_rows, template_workbook
 from jixiao.execution.filtersets import PaymentFilterSet
 from jixiao.execution.forms import PaymentImportForm
 
@@ -37,16 +38,31 @@ def payment_list(request: HttpRequest) -> HttpResponse:
     return render(request, "execution/payment_list.html", context)
 
 
+PAYMENT_EXPORT = ListExport(
+    kind="payment.export", title="支付数据", header=EXPORT_HEADERS, job="jixiao.execution.views.payment_export_job"
+)
+
+
 @capability_required("execution.view")
 def payment_export(request: HttpRequest) -> HttpResponse:
+    """导出: streamed when short, a background job with a progress bar when long (core.list_exports)."""
     _filterset, payments = _filtered(request)
-    audit.record(
-        actor=request.user,
-        event_type="payment.export",
-        object_type="execution.payment",
-        reason=request.GET.urlencode()[:500],
+    return export_list(
+        request,
+        PAYMENT_EXPORT,
+        rows=lambda: payment_rows(payments),
+        count=lambda: min(payments.count(), MAX_EXPORT_ROWS),
+        back=reverse("execution:payment_list"),
     )
-    return xlsx_response(export_payments(payments), f"支付数据_{timezone.localdate():%Y%m%d}.xlsx")
+
+
+def payment_export_job(job: Job, *, query: str, fmt: str, membership_id: int | None) -> None:
+    """The background half of `payment_export`: the same scoped, filtered rows, rebuilt for the job's owner."""
+    user = job_identity(job, membership_id)
+    filterset = PaymentFilterSet(QueryDict(query), queryset=selectors.payment_list(user), user=user)
+    payments = filterset.qs
+    total = min(payments.count(), MAX_EXPORT_ROWS)
+    run_list_export(job, PAYMENT_EXPORT, rows=payment_rows(payments), total=total, fmt=fmt)
 
 
 @capability_required("execution.import")

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import openpyxl
 import pytest
 
 from conftest import World
 from jixiao.core import audit
-from jixiao.core.models import AuditEvent
+from jixiao.core.models import AuditEvent, Job
 
 
 def test_audit_events_cannot_be_changed_or_deleted_through_the_orm(world: World) -> None:
@@ -31,11 +32,25 @@ def test_audit_admin_searches_and_exports_with_escaped_values(world: World) -> N
     assert "<script>alert(1)</script>" not in body
     assert "&lt;script&gt;" in body
     export = client.get("/accounts/console/audit/?event_type=auth&export=xlsx")
-    sheet = openpyxl.load_workbook(io.BytesIO(export.content)).active
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(export.streaming_content))).active
     reasons = [row[10] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert "=cmd|' /C calc'!A0" in reasons
     assert AuditEvent.objects.filter(event_type="audit.export", actor_name="p_audit").exists()
     assert AuditEvent.objects.filter(event_type="audit.query", actor_name="p_audit").exists()
+
+
+def test_long_audit_export_is_a_job_with_the_same_filter(world: World, settings: Any) -> None:
+    audit.record(actor="someone", event_type="auth.login_failed", reason="第一条")
+    audit.record(actor="someone", event_type="project.update", reason="不在筛选内")
+    settings.JIXIAO_EXPORT_SYNC_ROWS = 0
+    client = world.login("audit_admin")
+    response = client.get("/accounts/console/audit/?event_type=auth.login_failed&export=xlsx")
+    job = Job.objects.get(kind="audit.export")
+    assert response.status_code == 302 and job.status == Job.Status.DONE, job.message
+    download = client.get(f"/jobs/{job.pk}/download/result/")
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(download.streaming_content))).active
+    reasons = [row[10] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert "第一条" in reasons and "不在筛选内" not in reasons
 
 
 def test_no_endpoint_edits_audit_rows(world: World) -> None:

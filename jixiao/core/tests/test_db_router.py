@@ -56,10 +56,3 @@ def test_view_decorator_routes_the_whole_view(replica: None) -> None:
     assert view() == "ok"
     assert ROUTER.db_for_read(Job) == "default"
     assert seen == ["replica"]
-
-
-def test_dashboard_is_a_replica_read() -> None:
-    from jixiao.reports import views
-
-    assert views.dashboard.__wrapped__.__wrapped__.__name__ == "dashboard"  # capability check, then replica
-    assert settings.DATABASE_ROUTERS == ["jixiao.core.db_router.ReplicaRouter"]

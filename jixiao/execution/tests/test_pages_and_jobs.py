@@ -125,11 +125,40 @@ def test_export_is_scoped_and_escapes_text(world: Any) -> None:
     assert Payment.objects.count() == 0  # formula-looking voucher rejected on import
     upload(client, "p.csv", csv_bytes([row("V1", "1000"), row("V2", "2000", project="P-HOSP", unit="102001")]))
     response = world.login("unit_user").get(reverse("execution:payment_export"))
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     assert [r[0] for r in rows] == ["V1"]
     assert rows[0][5] == "一中教学设备购置" and Decimal(str(rows[0][7])) == Decimal("1000")
     assert AuditEvent.objects.filter(event_type="payment.export").exists()
+
+
+def test_long_export_runs_as_a_job_for_the_same_scoped_rows(world: Any, settings: Any) -> None:
+    """Above JIXIAO_EXPORT_SYNC_ROWS the export is a background job; its file holds the user's own rows only."""
+    client = world.login("budget")
+    upload(
+        client,
+        "p.csv",
+        csv_bytes([row("V1", "1000"), row("V3", "500"), row("V2", "2000", project="P-HOSP", unit="102001")]),
+    )
+    settings.JIXIAO_EXPORT_SYNC_ROWS = 1
+    unit_client = world.login("unit_user")
+    response = unit_client.get(reverse("execution:payment_export"), {"q": ""})
+    job = Job.objects.filter(kind="payment.export").get()
+    assert response.status_code == 302 and response["Location"].startswith(f"/jobs/{job.pk}/")
+    assert job.status == Job.Status.DONE and job.owner == world.users["unit_user"], job.message
+    assert job.progress_done == job.progress_total == 2
+    page = unit_client.get(response["Location"]).content.decode()
+    assert "导出完成，共 2 行" in page
+    download = unit_client.get(reverse("core:job_download", args=[job.pk, "result"]))
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(download.streaming_content))).active
+    assert sorted(r[0] for r in sheet.iter_rows(min_row=2, values_only=True)) == ["V1", "V3"]
+    # nobody else sees the job or its file
+    assert world.login("budget").get(reverse("core:job_download", args=[job.pk, "result"])).status_code == 404
+    # csv is always streamed at once, whatever the length
+    csv_response = unit_client.get(reverse("execution:payment_export"), {"format": "csv"})
+    text = b"".join(csv_response.streaming_content).decode("utf-8-sig")
+    assert csv_response["Content-Type"].startswith("text/csv") and "V1" in text and "V2" not in text
+    assert Job.objects.filter(kind="payment.export").count() == 1
 
 
 def test_project_page_shows_the_execution_panel(world: Any) -> None:

@@ -1,0 +1,129 @@
+"""Exports of lists of any length (issue 8): small lists stream at once, long ones become a background job.
+
+A list page's export view describes the export once (`ListExport`) and calls `export_list`:
+
+- `?format=csv` or up to `JIXIAO_EXPORT_SYNC_ROWS` rows (default 20,000) → streamed in the response (core.streaming:
+  flat memory, formula-looking text escaped);
+- more rows → a `Job` (core.jobs) for the user's current identity: the worker rebuilds the same scoped, filtered
+  rows from the saved query string (`job_identity` restores the membership, so the scope is the user's own and a
+  tampered query cannot widen it), writes the file with a progress bar and cancellation, and the user downloads it
+  from the job page. Nothing is written when the job is cancelled or fails.
+
+Every export (direct or by job) leaves an audit record with its query string.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.files import File
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+
+from jixiao.core import audit
+from jixiao.core.errors import DomainError
+from jixiao.core.jobs import PROGRESS_EVERY, job_progress, job_start, job_summarize
+from jixiao.core.models import Job
+from jixiao.core.streaming import Row, stream_csv, stream_xlsx, write_csv, write_xlsx
+
+
+@dataclass(frozen=True)
+class ListExport:
+    kind: str  # audit event and job kind, e.g. "execution.payment_export"
+    title: str  # Chinese name of the list, used in file names and job titles: "支付数据"
+    header: Sequence[str]
+    job: str  # dotted path of the app's job function: job(job, *, query, fmt, membership_id)
+
+    def filename(self, fmt: str) -> str:
+        return f"{self.title}_{timezone.localdate():%Y%m%d}.{fmt}"
+
+
+def sync_limit() -> int:
+    return int(getattr(settings, "JIXIAO_EXPORT_SYNC_ROWS", 20_000))
+
+
+def requested_format(request: HttpRequest) -> str:
+    return "csv" if request.GET.get("format") == "csv" else "xlsx"
+
+
+def export_list(
+    request: HttpRequest,
+    spec: ListExport,
+    *,
+    rows: Callable[[], Iterable[Row]],
+    count: Callable[[], int],
+    back: str = "",
+) -> HttpResponse:
+    """The response of a list's export button: a streamed file, or a redirect to the job that writes it."""
+    fmt = requested_format(request)
+    query = request.GET.copy()
+    query.pop("format", None)
+    total = count()
+    if fmt == "csv" or total <= sync_limit():
+        audit.record(actor=request.user, event_type=spec.kind, object_type=spec.kind, reason=query.urlencode()[:500])
+        # A streamed file is still a response to the views that return it.
+        if fmt == "csv":
+            return stream_csv(rows(), spec.header, spec.filename("csv"))  # type: ignore[return-value]
+        return stream_xlsx(rows(), spec.header, spec.filename("xlsx"))  # type: ignore[return-value]
+    membership: Any = request.user.active_membership  # type: ignore[union-attr]
+    job = job_start(
+        request.user,
+        spec.kind,
+        spec.job,
+        title=f"导出{spec.title}（{total:,} 行）",
+        region_code=getattr(getattr(membership, "region", None), "mof_div_code", "") or "",
+        query=query.urlencode(),
+        fmt=fmt,
+        membership_id=membership.pk if membership is not None else None,
+    )
+    target = reverse("core:job_detail", args=[job.pk])
+    return redirect(f"{target}?back={back}" if back.startswith("/") else target)
+
+
+def job_identity(job: Job, membership_id: int | None) -> Any:
+    """The job's owner acting under the membership the export was asked for (refused if it is no longer active)."""
+    user: Any = job.owner
+    membership = user.memberships.filter(pk=membership_id, is_active=True).first() if membership_id else None
+    if membership is None:
+        raise DomainError("发起导出的身份已失效，请重新登录后再导出")
+    user.set_active_membership(membership)
+    return user
+
+
+def _with_progress(job: Job, rows: Iterable[Row], total: int) -> Iterator[Row]:
+    done = 0
+    job_progress(job, 0, total, "正在导出…")
+    for row in rows:
+        yield row
+        done += 1
+        if done % PROGRESS_EVERY == 0:
+            job_progress(job, done, total)  # raises Cancelled once the owner asked to stop
+    job_progress(job, done, total)
+
+
+def run_list_export(job: Job, spec: ListExport, *, rows: Iterable[Row], total: int, fmt: str) -> int:
+    """Write the rows to a temporary file with progress, then keep it as the job's result file."""
+    fd, name = tempfile.mkstemp(prefix="jixiao-export-", suffix=f".{fmt}")
+    os.close(fd)
+    path = Path(name)
+    try:
+        writer = write_csv if fmt == "csv" else write_xlsx
+        written = writer(_with_progress(job, rows, total), spec.header, path)
+        filename = spec.filename(fmt)
+        with path.open("rb") as handle:
+            job.result_file.save(filename, File(handle), save=False)
+        job.result_name = filename[:200]
+        job.save(update_fields=["result_file", "result_name"])
+    finally:
+        path.unlink(missing_ok=True)
+    audit.record(actor=job.owner, event_type=spec.kind, object_type=spec.kind, obj=job, changes={"rows": written})
+    job_summarize(job, f"导出完成，共 {written:,} 行", [("行数", written), ("文件", job.result_name)])
+    return written
