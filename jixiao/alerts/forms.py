@@ -60,7 +60,8 @@ class DecideForm(forms.Form):
 
 
 class RuleForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    # The page also carries a lock token (I05) covering the region's own copy; the version stays for older pages.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     name = forms.CharField(label="规则名称", max_length=100)
     enabled = forms.BooleanField(label="启用", required=False)
     bands = forms.CharField(

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from jixiao.alerts import engine, selectors
@@ -32,6 +33,7 @@ from jixiao.alerts.models import (
 from jixiao.alerts.workflow import CASE_WORKFLOW, DECIDE, ESCALATE, RESPOND
 from jixiao.core import audit
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
+from jixiao.core.locking import check_lock_token
 from jixiao.core.money import format_wan
 from jixiao.core.permissions import require
 from jixiao.execution.selectors import annotate_execution
@@ -49,11 +51,48 @@ RULE_FIELDS = [
 ]
 
 
+# ---- optimistic locking (I05) ----------------------------------------------------------------------------------
+
+
+class _Stamp:
+    """A row without a version or updated_at column, stamped with what a page shows of it (`lock_token` reads
+    `pk` and `version`)."""
+
+    def __init__(self, row: Any, *fields: str) -> None:
+        self.pk = row.pk
+        self.version = "/".join(str(getattr(row, f)) for f in fields)
+
+
+def rule_lock_rows(rule: WarningRule, region: Any, rows: Any) -> list[WarningRule]:
+    """What a save from a rule's page depends on: the rule and, for a row of another level, the region's own copy
+    (the save goes there). `rows` are the rules the user sees (the selector) or, in the service, the locked ones."""
+    return [
+        r
+        for r in rows
+        if r.pk == rule.pk
+        or (r.region_id, r.profile, r.code, r.fiscal_year) == (region.pk, rule.profile, rule.code, rule.fiscal_year)
+    ]
+
+
+def tier_lock_rows(tier: ProjectMonitoringTier | None) -> list[Any]:
+    return [_Stamp(tier, "tier", "source", "selected_at")] if tier is not None else []
+
+
+def calendar_lock_rows(days: Any) -> list[Any]:
+    """The calendar page's rows (CalendarDay has no version column: its shown content is the stamp)."""
+    return [_Stamp(day, "region_id", "date", "is_working", "name") for day in days]
+
+
 # ---- configuration ----------------------------------------------------------------------------------------------
 
 
 def rule_update(
-    *, actor: Any, rule: WarningRule, data: dict[str, Any], expected_version: int | None = None
+    *,
+    actor: Any,
+    rule: WarningRule,
+    data: dict[str, Any],
+    expected_version: int | None = None,
+    lock_token: str | None = None,
 ) -> WarningRule:
     """Edit a rule's bands, switch it on or off, or change its disposition. Bands are validated (engine).
 
@@ -72,10 +111,17 @@ def rule_update(
     if cleaned.get("sla_working_days") is not None and not 1 <= int(cleaned["sla_working_days"]) <= 60:
         raise DomainError("处置时限应在1至60个工作日之间")
     with transaction.atomic():
-        locked = WarningRule.objects.select_for_update().get(pk=rule.pk)
+        region = actor.active_membership.region
+        candidates = WarningRule.objects.select_for_update().filter(
+            Q(pk=rule.pk) | Q(region=region, profile=rule.profile, code=rule.code, fiscal_year=rule.fiscal_year)
+        )
+        rows = rule_lock_rows(rule, region, candidates)
+        check_lock_token(rows, lock_token)
+        locked = next((r for r in rows if r.pk == rule.pk), None)
+        if locked is None:
+            raise NotFoundError("规则不存在")
         if expected_version is not None and locked.version != expected_version:
             raise ConflictError("规则已被他人修改，请刷新后重试")
-        region = actor.active_membership.region
         if locked.region_id != region.pk:
             locked = _own_copy(actor, locked, region)
         before = audit.snapshot(locked, RULE_FIELDS)
@@ -121,12 +167,17 @@ def _own_copy(actor: Any, rule: WarningRule, region: Any) -> WarningRule:
     return rule
 
 
-def setting_save(*, actor: Any, region: Any, fiscal_year: int | None, profile: str) -> WarningSetting:
-    """Choose the rule profile in force for the actor's region (and a year, or every year)."""
+def setting_save(
+    *, actor: Any, region: Any, fiscal_year: int | None, profile: str, lock_token: str | None = None
+) -> WarningSetting:
+    """Choose the rule profile in force for the actor's region (and a year, or every year).
+
+    `lock_token` is the token of the settings the rules page showed (`selectors.settings_visible`)."""
     require(actor, "alerts.configure")
     if profile not in Profile.values:
         raise DomainError("预警方案无效")
     with transaction.atomic():
+        check_lock_token(list(selectors.settings_visible(actor).select_for_update(of=("self",))), lock_token)
         row = WarningSetting.objects.select_for_update().filter(region=region, fiscal_year=fiscal_year).first()
         before = {"profile": row.profile} if row else {}
         if row is None:
@@ -139,9 +190,19 @@ def setting_save(*, actor: Any, region: Any, fiscal_year: int | None, profile: s
     return row
 
 
-def calendar_day_save(*, actor: Any, region: Any, day: date, is_working: bool, name: str) -> CalendarDay:
+def _check_calendar(region: Any, year: int, lock_token: str | None) -> None:
+    """The page showed one year's days (`selectors.calendar_days`); refuse a save when they changed since."""
+    days = selectors.calendar_days(region, year).select_for_update(of=("self",))
+    check_lock_token(calendar_lock_rows(days), lock_token)
+
+
+def calendar_day_save(
+    *, actor: Any, region: Any, day: date, is_working: bool, name: str, lock_token: str | None = None
+) -> CalendarDay:
+    """Register a holiday or a make-up working day; `lock_token` is the token of the days of `day`'s year shown."""
     require(actor, "alerts.configure")
     with transaction.atomic():
+        _check_calendar(region, day.year, lock_token)
         row, created = CalendarDay.objects.select_for_update().get_or_create(
             region=region, date=day, defaults={"is_working": is_working, "name": name[:60]}
         )
@@ -157,12 +218,13 @@ def calendar_day_save(*, actor: Any, region: Any, day: date, is_working: bool, n
     return row
 
 
-def calendar_day_delete(*, actor: Any, region: Any, pk: Any) -> None:
+def calendar_day_delete(*, actor: Any, region: Any, pk: Any, lock_token: str | None = None) -> None:
     require(actor, "alerts.configure")
     with transaction.atomic():
         row = CalendarDay.objects.select_for_update().filter(pk=pk, region=region).first()
         if row is None:
             raise NotFoundError("日历记录不存在")
+        _check_calendar(region, row.date.year, lock_token)
         audit.record(actor=actor, event_type="alerts.calendar_delete", obj=row, changes={"date": [str(row.date), None]})
         row.delete()
 
@@ -247,8 +309,11 @@ def _visible_project(actor: Any, project: Project) -> None:
         raise NotFoundError("项目不存在")
 
 
-def tier_set(*, actor: Any, project: Project, tier: str, reason: str) -> ProjectMonitoringTier | None:
-    """Set a project's tier by hand (with a reason); tier '' returns it to 全面 only."""
+def tier_set(
+    *, actor: Any, project: Project, tier: str, reason: str, lock_token: str | None = None
+) -> ProjectMonitoringTier | None:
+    """Set a project's tier by hand (with a reason); tier '' returns it to 全面 only. `lock_token`: the token of
+    `tier_lock_rows` of the tier row the page showed."""
     require(actor, "alerts.decide")
     _visible_project(actor, project)
     if tier and tier not in Tier.values:
@@ -257,7 +322,12 @@ def tier_set(*, actor: Any, project: Project, tier: str, reason: str) -> Project
         raise DomainError("请填写调整理由")
     with transaction.atomic():
         Project.objects.select_for_update().get(pk=project.pk)
-        row = ProjectMonitoringTier.objects.filter(project=project, fiscal_year=project.fiscal_year).first()
+        row = (
+            ProjectMonitoringTier.objects.select_for_update()
+            .filter(project=project, fiscal_year=project.fiscal_year)
+            .first()
+        )
+        check_lock_token(tier_lock_rows(row), lock_token)
         before = {"tier": row.tier if row else ""}
         if not tier:
             if row is not None:
@@ -279,8 +349,10 @@ def tier_set(*, actor: Any, project: Project, tier: str, reason: str) -> Project
     return result
 
 
-def opinion_save(*, actor: Any, project: Project, data: dict[str, Any]) -> FinanceOpinion:
-    """财政重点审核意见 on a project-year."""
+def opinion_save(
+    *, actor: Any, project: Project, data: dict[str, Any], lock_token: str | None = None
+) -> FinanceOpinion:
+    """财政重点审核意见 on a project-year. `lock_token`: the token of the opinion row the page showed (or none)."""
     require(actor, "alerts.decide")
     _visible_project(actor, project)
     fields = ["needs_rectify", "advice", "budget_action"]
@@ -289,7 +361,10 @@ def opinion_save(*, actor: Any, project: Project, data: dict[str, Any]) -> Finan
         raise DomainError("需要整改时请填写整改要求和建议")
     with transaction.atomic():
         Project.objects.select_for_update().get(pk=project.pk)
-        row = FinanceOpinion.objects.filter(project=project, fiscal_year=project.fiscal_year).first()
+        row = (
+            FinanceOpinion.objects.select_for_update().filter(project=project, fiscal_year=project.fiscal_year).first()
+        )
+        check_lock_token(row, lock_token)
         before = audit.snapshot(row, fields) if row else {}
         row = row or FinanceOpinion(project=project, fiscal_year=project.fiscal_year)
         for k, v in cleaned.items():

@@ -28,6 +28,7 @@ from jixiao.alerts.forms import (
 from jixiao.alerts.models import ANSWERABLE_STATES, CaseStatus, Tier
 from jixiao.core import audit
 from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.locking import add_lock_token, posted_lock_token
 from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
 from jixiao.organizations.calendar import working_days_between
 from jixiao.organizations.selectors import current_fiscal_year
@@ -224,6 +225,10 @@ def tier_edit(request: HttpRequest, project_pk: int) -> HttpResponse:
         else None
     )
     opinion_form = OpinionForm(request.POST if request.POST.get("form") == "opinion" else None, initial=opinion_initial)
+    add_lock_token(tier_form, services.tier_lock_rows(info["tier"]))
+    add_lock_token(opinion_form, opinion)
+    for prefix, shown_form in (("tier", tier_form), ("opinion", opinion_form)):
+        shown_form.fields["lock_token"].widget.attrs["id"] = f"id_{prefix}_lock_token"  # two forms on one page
     if request.method == "POST":
         if not user.can("alerts.decide"):
             raise Http404
@@ -233,7 +238,8 @@ def tier_edit(request: HttpRequest, project_pk: int) -> HttpResponse:
                 if form is tier_form:
                     services.tier_set(actor=user, project=project, **form.cleaned_data)
                 else:
-                    services.opinion_save(actor=user, project=project, data=form.cleaned_data)
+                    data = form.cleaned_data
+                    services.opinion_save(actor=user, project=project, data=data, lock_token=data.get("lock_token"))
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
@@ -253,12 +259,14 @@ def rule_list(request: HttpRequest) -> HttpResponse:
     year = _year(request)
     region = user.active_membership.region
     setting, in_force = selectors.rules_in_force(region, year)
+    profile_form = ProfileForm(initial={"profile": setting.profile})
+    add_lock_token(profile_form, selectors.settings_visible(user))
     context = {
         "rules": selectors.rules_visible(user),
         "in_force": {r.pk for r in in_force},
         "setting": setting,
         "settings": selectors.settings_visible(user),
-        "profile_form": ProfileForm(initial={"profile": setting.profile}),
+        "profile_form": profile_form,
         "sweep_form": SweepForm(initial={"fiscal_year": year, "as_of": timezone.localdate()}),
         "year": year,
     }
@@ -267,13 +275,16 @@ def rule_list(request: HttpRequest) -> HttpResponse:
 
 @capability_required("alerts.configure")
 def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    rule = selectors.rule_get(request.user, pk)
+    user: Any = request.user
+    rule = selectors.rule_get(user, pk)
     form = RuleForm(request.POST or None, initial=RuleForm.initial_for(rule))
+    add_lock_token(form, services.rule_lock_rows(rule, user.active_membership.region, selectors.rules_visible(user)))
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         version = data.pop("version")
+        token = data.pop("lock_token")
         try:
-            services.rule_update(actor=request.user, rule=rule, data=data, expected_version=version)
+            services.rule_update(actor=user, rule=rule, data=data, expected_version=version, lock_token=token)
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
@@ -297,6 +308,7 @@ def profile_save(request: HttpRequest) -> HttpResponse:
             region=user.active_membership.region,
             fiscal_year=form.cleaned_data["fiscal_year"],
             profile=form.cleaned_data["profile"],
+            lock_token=posted_lock_token(request.POST),
         )
     except DomainError as exc:
         messages.error(request, exc.message)
@@ -328,17 +340,30 @@ def sweep_now(request: HttpRequest) -> HttpResponse:
 def calendar_view(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     region = user.active_membership.region
+    year = _year(request)
+    days = list(selectors.calendar_days(region, year))
     form = CalendarForm(request.POST or None)
+    add_lock_token(form, services.calendar_lock_rows(days))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        services.calendar_day_save(
-            actor=user, region=region, day=data["date"], is_working=data["is_working"], name=data["name"]
-        )
-        messages.success(request, "工作日历已保存")
-        return redirect("alerts:calendar")
-    year = _year(request)
+        # The token covers the year shown; a date of another year was not on the page, so nothing there is stale.
+        shown = data["lock_token"] if data["date"].year == year else None
+        try:
+            services.calendar_day_save(
+                actor=user,
+                region=region,
+                day=data["date"],
+                is_working=data["is_working"],
+                name=data["name"],
+                lock_token=shown,
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "工作日历已保存")
+            return redirect("alerts:calendar")
     status = 400 if request.method == "POST" else 200
-    context = {"form": form, "days": selectors.calendar_days(region, year), "year": year, "region": region}
+    context = {"form": form, "days": days, "year": year, "region": region, "lock_token": form.initial["lock_token"]}
     return render(request, "alerts/calendar.html", context, status=status)
 
 
@@ -347,8 +372,13 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
 def calendar_delete(request: HttpRequest, pk: int) -> HttpResponse:
     user: Any = request.user
     try:
-        services.calendar_day_delete(actor=user, region=user.active_membership.region, pk=pk)
+        services.calendar_day_delete(
+            actor=user, region=user.active_membership.region, pk=pk, lock_token=posted_lock_token(request.POST)
+        )
     except NotFoundError as exc:
         raise Http404 from exc
-    messages.success(request, "已删除")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已删除")
     return redirect("alerts:calendar")

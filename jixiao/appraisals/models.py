@@ -362,6 +362,9 @@ class AppraisalScore(models.Model):
         "accounts.User", verbose_name=_("评分人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     scored_at = models.DateTimeField(_("评分时间"), null=True, blank=True)
+    # Bumped by every save of the row: the score grids' lock tokens are made of the rows a scorer may change, so
+    # two business sections scoring their own items of one examinee do not conflict.
+    version = models.PositiveIntegerField(_("版本"), default=1)
 
     class Meta:
         verbose_name = _("考核得分")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +36,11 @@ from jixiao.organizations.models import BudgetUnit, Department, FiscalRegion
 def settings_for(region: Any, fiscal_year: int) -> AppraisalSettings:
     rows = list(applicable(AppraisalSettings.objects.select_related("region"), region, fiscal_year))
     return most_specific(rows, region, fiscal_year) or AppraisalSettings()
+
+
+def settings_of_region(region: Any) -> list[AppraisalSettings]:
+    """The region's own rows (every year): what the settings form can change, hence its lock token."""
+    return list(AppraisalSettings.objects.filter(region=region).order_by("fiscal_year", "pk"))
 
 
 def settings_visible(user: Any) -> list[AppraisalSettings]:
@@ -165,6 +171,18 @@ def can_section_score(user: Any, node: AppraisalNode) -> bool:
     if not membership.can("appraisal.section_score") or membership.section_id is None:
         return False
     return bool(node.responsible_section) and node.responsible_section == membership.section.name
+
+
+def eval_lock_rows(
+    user: Any, appraisal: Appraisal, scores: Iterable[tuple[AppraisalNode, AppraisalScore | None]]
+) -> list[Any]:
+    """What a finance scorer's grid covers for optimistic locking: the score rows the user may score, and for the
+    performance section the appraisal too (its problems and opinion are on the same form). Used by the page and,
+    on the locked rows, by the save, so both compute the same token."""
+    rows: list[Any] = [score for node, score in scores if score is not None and can_section_score(user, node)]
+    if user.active_membership.can("appraisal.final"):
+        rows.append(appraisal)
+    return rows
 
 
 @dataclass(frozen=True)

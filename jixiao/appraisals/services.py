@@ -50,6 +50,7 @@ from jixiao.appraisals.workflow import (
 )
 from jixiao.core import audit
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
+from jixiao.core.locking import check_lock_token
 from jixiao.core.permissions import require
 from jixiao.core.uploads import check_upload
 from jixiao.organizations.models import BudgetUnit, Department, FiscalRegion
@@ -152,12 +153,15 @@ def node_save(
     data: dict[str, Any],
     node: AppraisalNode | None = None,
     parent: AppraisalNode | None = None,
+    lock_token: str | None = None,
 ) -> AppraisalNode:
-    """Add a node (under `parent`) or change one. The tree may be unbalanced while edited; tasks need it balanced."""
+    """Add a node (under `parent`) or change one. The tree may be unbalanced while edited; tasks need it balanced.
+    `lock_token` is the template's as the editor page showed it (every node change bumps the template's version)."""
     cleaned = _clean_node(data)
     with transaction.atomic():
         locked = AppraisalTemplate.objects.select_for_update().get(pk=template.pk)
         _editable_template(actor, locked)
+        check_lock_token(locked, lock_token)
         if parent is not None and parent.template_id != locked.pk:
             raise NotFoundError("上级指标不存在")
         clash = locked.nodes.filter(code=cleaned["code"])
@@ -188,10 +192,11 @@ def node_save(
     return node
 
 
-def node_delete(*, actor: Any, node: AppraisalNode) -> None:
+def node_delete(*, actor: Any, node: AppraisalNode, lock_token: str | None = None) -> None:
     with transaction.atomic():
         locked = AppraisalTemplate.objects.select_for_update().get(pk=node.template_id)
         _editable_template(actor, locked)
+        check_lock_token(locked, lock_token)
         label = f"{node.code} {node.name}"
         node.delete()
         locked.version += 1
@@ -276,7 +281,11 @@ def _check_bands(bands: Any) -> list[dict[str, str]]:
     return sorted(cleaned, key=lambda b: Decimal(b["min"]), reverse=True)
 
 
-def settings_save(*, actor: Any, fiscal_year: int | None, data: dict[str, Any]) -> AppraisalSettings:
+def settings_save(
+    *, actor: Any, fiscal_year: int | None, data: dict[str, Any], lock_token: str | None = None
+) -> AppraisalSettings:
+    """Create or update the actor's region's row for a year. `lock_token` is that of the region's rows the page
+    showed: a row saved or added since is a conflict."""
     require(actor, "appraisal.manage")
     region = actor.active_membership.region
     cleaned = {k: data.get(k) for k in SETTING_FIELDS}
@@ -286,6 +295,7 @@ def settings_save(*, actor: Any, fiscal_year: int | None, data: dict[str, Any]) 
         if weight is None or weight < 0:
             raise DomainError("折算权重应为不小于0的数字")
     with transaction.atomic():
+        check_lock_token(AppraisalSettings.objects.select_for_update().filter(region=region), lock_token)
         row, created = AppraisalSettings.objects.select_for_update().get_or_create(
             region=region, fiscal_year=fiscal_year
         )
@@ -448,14 +458,18 @@ def _node_rows(appraisal: Appraisal) -> list[Any]:
     return selectors.node_rows(selectors.template_nodes(appraisal.task.template))
 
 
-def appraisal_save_self(*, actor: Any, appraisal: Appraisal, scores: dict[int, tuple[Any, str]]) -> Appraisal:
-    """Save self scores {node id: (score, note)} of leaves. Saving the first time starts self-scoring."""
+def appraisal_save_self(
+    *, actor: Any, appraisal: Appraisal, scores: dict[int, tuple[Any, str]], lock_token: str | None = None
+) -> Appraisal:
+    """Save self scores {node id: (score, note)} of leaves. Saving the first time starts self-scoring.
+    `lock_token` covers the appraisal's score rows as the grid showed them."""
     with transaction.atomic():
         locked = _lock(actor, appraisal)
         _may_self_score(actor, locked)
         if locked.status not in SELF_EDITABLE:
             raise ConflictError(f"考核当前状态为“{locked.get_status_display()}”，不能修改自评")
         rows = {s.node_id: s for s in locked.scores.select_related("node").select_for_update(of=("self",))}
+        check_lock_token(rows.values(), lock_token)
         changed: dict[str, Any] = {}
         for node_id, (value, note) in scores.items():
             row = rows.get(int(node_id))
@@ -466,7 +480,8 @@ def appraisal_save_self(*, actor: Any, appraisal: Appraisal, scores: dict[int, t
             if row.ind_score != score or row.ind_note != note:
                 changed[row.node.code] = [audit.jsonable(row.ind_score), audit.jsonable(score)]
                 row.ind_score, row.ind_note = score, note
-                row.save(update_fields=["ind_score", "ind_note"])
+                row.version += 1
+                row.save(update_fields=["ind_score", "ind_note", "version"])
         source = locked.status
         locked.self_total = total_of({k: v.ind_score for k, v in rows.items()}, _node_rows(locked))
         if locked.status == S.TASK_ISSUED:
@@ -485,9 +500,11 @@ def appraisal_save_eval(
     appraisal: Appraisal,
     scores: dict[int, tuple[Any, str]],
     texts: dict[str, str] | None = None,
+    lock_token: str | None = None,
 ) -> Appraisal:
     """Finance scores: a business section its own items while sections score; the performance section any item
-    (and the problems, suggestion and opinion) until ranking."""
+    (and the problems, suggestion and opinion) until ranking. `lock_token` covers what the scorer's grid showed
+    (selectors.eval_lock_rows)."""
     require(actor, "appraisal.section_score")
     is_final = actor.can("appraisal.final")
     with transaction.atomic():
@@ -496,6 +513,7 @@ def appraisal_save_eval(
         if locked.status not in editable:
             raise ConflictError(f"考核当前状态为“{locked.get_status_display()}”，不能评分")
         rows = {s.node_id: s for s in locked.scores.select_related("node").select_for_update(of=("self",))}
+        check_lock_token(selectors.eval_lock_rows(actor, locked, ((s.node, s) for s in rows.values())), lock_token)
         changed: dict[str, Any] = {}
         now = timezone.now()
         for node_id, (value, note) in scores.items():
@@ -509,7 +527,8 @@ def appraisal_save_eval(
             if row.eval_score != score or row.eval_note != note:
                 changed[row.node.code] = [audit.jsonable(row.eval_score), audit.jsonable(score)]
                 row.eval_score, row.eval_note, row.scored_by, row.scored_at = score, note, actor, now
-                row.save(update_fields=["eval_score", "eval_note", "scored_by", "scored_at"])
+                row.version += 1
+                row.save(update_fields=["eval_score", "eval_note", "scored_by", "scored_at", "version"])
         fields = ["total", "version", "updated_at"]
         if texts and is_final:
             for key in ("exist_problems", "rectify_step", "mof_aud_opinion"):
@@ -570,17 +589,21 @@ def appraisal_transition(*, actor: Any, appraisal: Appraisal, action: str, comme
 # ---- ranking and outcomes -------------------------------------------------------------------------------------------
 
 
-def _lock_task(actor: Any, task: AppraisalTask) -> AppraisalTask:
+def _lock_task(actor: Any, task: AppraisalTask, lock_token: str | None = None) -> AppraisalTask:
+    """The task row locked; `lock_token` is the task's as the task page showed it (rank, reopen and issue each bump
+    its version, so an action from a page the task has moved on from is refused)."""
     require(actor, "appraisal.final")
     if not AppraisalTask.objects.visible_to(actor).filter(pk=task.pk).exists():
         raise NotFoundError("考核任务不存在")
-    return AppraisalTask.objects.select_for_update(of=("self",)).select_related("template", "region").get(pk=task.pk)
+    locked = AppraisalTask.objects.select_for_update(of=("self",)).select_related("template", "region").get(pk=task.pk)
+    check_lock_token(locked, lock_token)
+    return locked
 
 
-def task_rank(*, actor: Any, task: AppraisalTask) -> AppraisalTask:
+def task_rank(*, actor: Any, task: AppraisalTask, lock_token: str | None = None) -> AppraisalTask:
     """Check every finance score, then total, rank within examinee type, grade, outcome and external points."""
     with transaction.atomic():
-        locked = _lock_task(actor, task)
+        locked = _lock_task(actor, task, lock_token)
         if locked.status == TaskStatus.OUTCOMES_ISSUED:
             raise ConflictError("考核结果已通报，不能重新排名")
         appraisals = list(Appraisal.objects.select_for_update().filter(task=locked).order_by("id"))
@@ -638,7 +661,9 @@ def task_rank(*, actor: Any, task: AppraisalTask) -> AppraisalTask:
     return locked
 
 
-def appraisal_set_outcome(*, actor: Any, appraisal: Appraisal, outcome: str, reason: str) -> Appraisal:
+def appraisal_set_outcome(
+    *, actor: Any, appraisal: Appraisal, outcome: str, reason: str, lock_token: str | None = None
+) -> Appraisal:
     """Decide an outcome by hand (thresholds left null, or an override with a reason)."""
     require(actor, "appraisal.final")
     if outcome not in Outcome.values:
@@ -648,6 +673,7 @@ def appraisal_set_outcome(*, actor: Any, appraisal: Appraisal, outcome: str, rea
         raise DomainError("请填写确定结果的理由")
     with transaction.atomic():
         locked = _lock(actor, appraisal)
+        check_lock_token(locked, lock_token)
         if locked.status != S.RANKED:
             raise ConflictError("只能在排名后、通报前确定考核结果运用")
         before = locked.outcome
@@ -667,12 +693,12 @@ def appraisal_set_outcome(*, actor: Any, appraisal: Appraisal, outcome: str, rea
     return locked
 
 
-def task_reopen(*, actor: Any, task: AppraisalTask, comment: str) -> AppraisalTask:
+def task_reopen(*, actor: Any, task: AppraisalTask, comment: str, lock_token: str | None = None) -> AppraisalTask:
     comment = comment.strip()
     if not comment:
         raise DomainError("请填写意见")
     with transaction.atomic():
-        locked = _lock_task(actor, task)
+        locked = _lock_task(actor, task, lock_token)
         if locked.status != TaskStatus.RANKED:
             raise ConflictError("只有已排名、未通报的任务可以撤销排名")
         for a in Appraisal.objects.select_for_update().filter(task=locked, status=S.RANKED):
@@ -687,9 +713,9 @@ def task_reopen(*, actor: Any, task: AppraisalTask, comment: str) -> AppraisalTa
     return locked
 
 
-def task_issue_outcomes(*, actor: Any, task: AppraisalTask) -> AppraisalTask:
+def task_issue_outcomes(*, actor: Any, task: AppraisalTask, lock_token: str | None = None) -> AppraisalTask:
     with transaction.atomic():
-        locked = _lock_task(actor, task)
+        locked = _lock_task(actor, task, lock_token)
         if locked.status != TaskStatus.RANKED:
             raise ConflictError("请先审定并排名")
         for a in Appraisal.objects.select_for_update().filter(task=locked, status=S.RANKED):

@@ -11,7 +11,8 @@ from jixiao.appraisals import exports, selectors, services
 from jixiao.appraisals.forms import EvidenceForm, InterviewForm, OutcomeForm, TaskForm, TransitionForm, YearForm
 from jixiao.appraisals.models import Appraisal, AppraisalStatus, ExamineeType, Outcome, TaskStatus
 from jixiao.appraisals.workflow import APPRAISAL_WORKFLOW, FINAL_EDITABLE, SECTION_EDITABLE, SELF_EDITABLE, TASK_ACTIONS
-from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.errors import ConflictError, DomainError, NotFoundError
+from jixiao.core.locking import add_lock_token, lock_token, posted_lock_token
 from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
 from jixiao.organizations.selectors import current_fiscal_year
 
@@ -76,7 +77,10 @@ def task_create(request: HttpRequest) -> HttpResponse:
 
 @capability_required("appraisal.view")
 def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    task = selectors.task_get(request.user, pk)
+    return _task_page(request, selectors.task_get(request.user, pk))
+
+
+def _task_page(request: HttpRequest, task: Any, status: int = 200) -> HttpResponse:
     appraisals = list(selectors.task_appraisals(request.user, task))
     user: Any = request.user
     is_final = user.can("appraisal.final")
@@ -92,8 +96,9 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_reopen": is_final and task.status == TaskStatus.RANKED,
         "can_issue": is_final and task.status == TaskStatus.RANKED,
         "settings": selectors.settings_for(task.region, task.fiscal_year),
+        "lock_token": lock_token(task),
     }
-    return render(request, "appraisals/task.html", context)
+    return render(request, "appraisals/task.html", context, status=status)
 
 
 @require_POST
@@ -101,15 +106,17 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def task_action(request: HttpRequest, pk: int) -> HttpResponse:
     task = selectors.task_get(request.user, pk)
     action = request.POST.get("action", "")
+    token = posted_lock_token(request.POST)
     try:
         if action == "rank":
-            services.task_rank(actor=request.user, task=task)
+            services.task_rank(actor=request.user, task=task, lock_token=token)
             messages.success(request, "已审定并排名")
         elif action == "reopen":
-            services.task_reopen(actor=request.user, task=task, comment=request.POST.get("comment", ""))
+            comment = request.POST.get("comment", "")
+            services.task_reopen(actor=request.user, task=task, comment=comment, lock_token=token)
             messages.success(request, "已撤销排名")
         elif action == "issue_outcomes":
-            services.task_issue_outcomes(actor=request.user, task=task)
+            services.task_issue_outcomes(actor=request.user, task=task, lock_token=token)
             messages.success(request, "考核结果已通报")
         else:
             messages.error(request, "操作无效")
@@ -117,6 +124,8 @@ def task_action(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404 from exc
     except DomainError as exc:
         messages.error(request, exc.message)
+        if isinstance(exc, ConflictError):
+            return _task_page(request, selectors.task_get(request.user, pk), exc.status_code)
     return redirect("appraisals:task", pk=pk)
 
 
@@ -141,7 +150,17 @@ def _may_self(user: Any, appraisal: Appraisal) -> bool:
 
 @capability_required("appraisal.view")
 def appraisal_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    appraisal = selectors.appraisal_get(request.user, pk)
+    return _detail(request, selectors.appraisal_get(request.user, pk))
+
+
+def _outcome_form(appraisal: Appraisal, data: Any = None) -> OutcomeForm:
+    form = OutcomeForm(data, initial={"outcome": appraisal.outcome})
+    add_lock_token(form, appraisal)
+    return form
+
+
+def _detail(request: HttpRequest, appraisal: Appraisal, status: int = 200) -> HttpResponse:
+    """The score sheet page. Each grid and form carries the lock token of what it shows (SECURITY.md I05)."""
     user: Any = request.user
     capabilities = user.active_membership.capabilities
     is_final = user.can("appraisal.final")
@@ -159,10 +178,13 @@ def appraisal_detail(request: HttpRequest, pk: int) -> HttpResponse:
         for t in APPRAISAL_WORKFLOW.available(appraisal.status, capabilities)
         if t.action not in TASK_ACTIONS and (t.capability != "appraisal.self_score" or may_self)
     ]
+    sheet = selectors.score_sheet(user, appraisal, with_metrics=show_eval)
     context = {
         "appraisal": appraisal,
         "task": appraisal.task,
-        "sheet": selectors.score_sheet(user, appraisal, with_metrics=show_eval),
+        "sheet": sheet,
+        "self_token": lock_token([r.score for r in sheet if r.score is not None]),
+        "eval_token": lock_token(selectors.eval_lock_rows(user, appraisal, ((r.node, r.score) for r in sheet))),
         "may_self": may_self,
         "may_eval": may_eval,
         "show_eval": show_eval,
@@ -170,9 +192,7 @@ def appraisal_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "actions": [t for t in actions if t.action != "start"],
         "evidence": selectors.appraisal_evidence(appraisal),
         "events": selectors.appraisal_events(appraisal)[:100],
-        "outcome_form": OutcomeForm(initial={"outcome": appraisal.outcome})
-        if is_final and appraisal.status == AppraisalStatus.RANKED
-        else None,
+        "outcome_form": _outcome_form(appraisal) if is_final and appraisal.status == AppraisalStatus.RANKED else None,
         "interview_form": InterviewForm()
         if is_final
         and appraisal.outcome == Outcome.INTERVIEW
@@ -181,7 +201,16 @@ def appraisal_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else None,
         "evidence_form": EvidenceForm(),
     }
-    return render(request, "appraisals/detail.html", context)
+    return render(request, "appraisals/detail.html", context, status=status)
+
+
+def _refused(request: HttpRequest, pk: int, exc: DomainError) -> HttpResponse:
+    """A refused save: the message on the page. A conflict (a stale page) shows the current data with a 409;
+    other refusals go back to the page as before."""
+    messages.error(request, exc.message)
+    if isinstance(exc, ConflictError):
+        return _detail(request, selectors.appraisal_get(request.user, pk), exc.status_code)
+    return redirect("appraisals:detail", pk=pk)
 
 
 def _posted_scores(request: HttpRequest, prefix: str) -> dict[int, tuple[Any, str]]:
@@ -198,11 +227,16 @@ def _posted_scores(request: HttpRequest, prefix: str) -> dict[int, tuple[Any, st
 def self_save(request: HttpRequest, pk: int) -> HttpResponse:
     appraisal = selectors.appraisal_get(request.user, pk)
     try:
-        services.appraisal_save_self(actor=request.user, appraisal=appraisal, scores=_posted_scores(request, "ind"))
+        services.appraisal_save_self(
+            actor=request.user,
+            appraisal=appraisal,
+            scores=_posted_scores(request, "ind"),
+            lock_token=posted_lock_token(request.POST),
+        )
     except NotFoundError as exc:
         raise Http404 from exc
     except DomainError as exc:
-        messages.error(request, exc.message)
+        return _refused(request, pk, exc)
     else:
         messages.success(request, "自评得分已保存")
     return redirect("appraisals:detail", pk=pk)
@@ -215,12 +249,16 @@ def eval_save(request: HttpRequest, pk: int) -> HttpResponse:
     texts = {k: request.POST[k] for k in ("exist_problems", "rectify_step", "mof_aud_opinion") if k in request.POST}
     try:
         services.appraisal_save_eval(
-            actor=request.user, appraisal=appraisal, scores=_posted_scores(request, "eval"), texts=texts
+            actor=request.user,
+            appraisal=appraisal,
+            scores=_posted_scores(request, "eval"),
+            texts=texts,
+            lock_token=posted_lock_token(request.POST),
         )
     except NotFoundError as exc:
         raise Http404 from exc
     except DomainError as exc:
-        messages.error(request, exc.message)
+        return _refused(request, pk, exc)
     else:
         messages.success(request, "评定得分已保存")
     return redirect("appraisals:detail", pk=pk)
@@ -254,7 +292,7 @@ def transition(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required("appraisal.final")
 def set_outcome(request: HttpRequest, pk: int) -> HttpResponse:
     appraisal = selectors.appraisal_get(request.user, pk)
-    form = OutcomeForm(request.POST)
+    form = _outcome_form(appraisal, request.POST)
     if not form.is_valid():
         messages.error(request, "请选择结果并填写理由")
         return redirect("appraisals:detail", pk=pk)
@@ -264,9 +302,10 @@ def set_outcome(request: HttpRequest, pk: int) -> HttpResponse:
             appraisal=appraisal,
             outcome=form.cleaned_data["outcome"],
             reason=form.cleaned_data["reason"],
+            lock_token=form.cleaned_data.get("lock_token"),
         )
     except DomainError as exc:
-        messages.error(request, exc.message)
+        return _refused(request, pk, exc)
     else:
         messages.success(request, "考核结果运用已确定")
     return redirect("appraisals:detail", pk=pk)

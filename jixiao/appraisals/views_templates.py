@@ -12,7 +12,8 @@ from django.views.decorators.http import require_POST
 from jixiao.appraisals import exports, selectors, services
 from jixiao.appraisals.forms import CopyForm, ImportForm, NodeForm, SettingsForm
 from jixiao.appraisals.imports import TEMPLATE_HEADERS, parse_score_sheet
-from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.errors import ConflictError, DomainError, NotFoundError
+from jixiao.core.locking import add_lock_token, lock_token, posted_lock_token
 from jixiao.core.spreadsheets import write_workbook
 from jixiao.core.views_helpers import capability_required, import_errors_download, keep_import_errors, xlsx_response
 
@@ -27,7 +28,10 @@ def template_list(request: HttpRequest) -> HttpResponse:
 
 @capability_required("appraisal.view")
 def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    template = selectors.template_get(request.user, pk)
+    return _template_page(request, selectors.template_get(request.user, pk))
+
+
+def _template_page(request: HttpRequest, template: Any, status: int = 200) -> HttpResponse:
     nodes = selectors.template_nodes(template)
     user: Any = request.user
     editable = (
@@ -43,8 +47,18 @@ def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "editable": editable,
         "node_form": NodeForm(),
         "copy_form": CopyForm(),
+        # Every node change bumps the template's version: the editor's forms carry its token (SECURITY.md I05).
+        "lock_token": lock_token(template),
     }
-    return render(request, "appraisals/template.html", context)
+    return render(request, "appraisals/template.html", context, status=status)
+
+
+def _node_refused(request: HttpRequest, pk: int, exc: DomainError) -> HttpResponse:
+    """A conflict (a stale editor page) shows the current table with a 409; other refusals go back as before."""
+    messages.error(request, exc.message)
+    if isinstance(exc, ConflictError):
+        return _template_page(request, selectors.template_get(request.user, pk), exc.status_code)
+    return redirect("appraisals:template", pk=pk)
 
 
 @require_POST
@@ -82,11 +96,18 @@ def node_save(request: HttpRequest, pk: int, node_pk: int | None = None) -> Http
     data = dict(form.cleaned_data)
     parent = _node_of(template, data.pop("parent")) if data.get("parent") else None
     try:
-        services.node_save(actor=request.user, template=template, data=data, node=node, parent=parent)
+        services.node_save(
+            actor=request.user,
+            template=template,
+            data=data,
+            node=node,
+            parent=parent,
+            lock_token=posted_lock_token(request.POST),
+        )
     except NotFoundError as exc:
         raise Http404 from exc
     except DomainError as exc:
-        messages.error(request, exc.message)
+        return _node_refused(request, pk, exc)
     else:
         messages.success(request, "指标已保存")
     return redirect("appraisals:template", pk=pk)
@@ -98,9 +119,9 @@ def node_delete(request: HttpRequest, pk: int, node_pk: int) -> HttpResponse:
     template = selectors.template_get(request.user, pk)
     node = _node_of(template, node_pk)
     try:
-        services.node_delete(actor=request.user, node=node)
+        services.node_delete(actor=request.user, node=node, lock_token=posted_lock_token(request.POST))
     except DomainError as exc:
-        messages.error(request, exc.message)
+        return _node_refused(request, pk, exc)
     else:
         messages.success(request, "指标已删除")
     return redirect("appraisals:template", pk=pk)
@@ -178,16 +199,20 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         "grade_bands": _bands_text(current.grade_bands),
     }
     form = SettingsForm(request.POST or None, initial=initial)
+    # The form creates or updates one of the region's rows: the token covers all of them (a row added counts too).
+    add_lock_token(form, selectors.settings_of_region(user.active_membership.region))
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         year = data.pop("fiscal_year")
+        token = data.pop("lock_token", None)
         try:
-            services.settings_save(actor=user, fiscal_year=year, data=data)
+            services.settings_save(actor=user, fiscal_year=year, data=data, lock_token=token)
         except DomainError as exc:
             form.add_error(None, exc.message)
+            status = exc.status_code
         else:
             messages.success(request, "考核参数已保存")
             return redirect("appraisals:settings")
-    status = 400 if request.method == "POST" else 200
     rows = [(row, _bands_text(row.grade_bands)) for row in selectors.settings_visible(user)]
     return render(request, "appraisals/settings.html", {"form": form, "rows": rows}, status=status)

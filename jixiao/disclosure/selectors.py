@@ -48,6 +48,11 @@ def days_after_approval(region: Any, fiscal_year: int) -> int:
     return row.days_after_approval if row is not None else DEFAULT_DAYS_AFTER_APPROVAL
 
 
+def settings_of_region(region: Any) -> list[DisclosureSettings]:
+    """The region's own rows (every year): what the settings form can change, hence its lock token."""
+    return list(DisclosureSettings.objects.filter(region=region).order_by("fiscal_year", "pk"))
+
+
 def settings_rows(region: Any) -> list[DisclosureSettings]:
     """The rows that may apply in the region (national and its own or its ancestors'), least specific first."""
     rows = config_rows.applicable(DisclosureSettings.objects.select_related("region"), region, None, year_field="")

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from jixiao.core import audit
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
+from jixiao.core.locking import check_lock_token
 from jixiao.core.permissions import require
 from jixiao.disclosure import selectors, snapshots
 from jixiao.disclosure.models import (
@@ -248,7 +249,13 @@ def _apply(actor: Any, item: Disclosure, action: str, comment: str, exemption: s
 
 
 def disclosure_transition(
-    *, actor: Any, item: Disclosure, action: str, comment: str = "", exemption: str = ""
+    *,
+    actor: Any,
+    item: Disclosure,
+    action: str,
+    comment: str = "",
+    exemption: str = "",
+    lock_token: str | None = None,
 ) -> Disclosure:
     transition = WORKFLOW.get(item.status, action)
     require(actor, transition.capability)
@@ -263,6 +270,8 @@ def disclosure_transition(
             .select_related("region", "department", "unit")
             .get(pk=item.pk)
         )
+        # The page's token first: an item withdrawn and proposed again is back in the same state.
+        check_lock_token(locked, lock_token)
         if locked.status != transition.source:
             raise ConflictError("公开事项状态已变化，请刷新后重试")
         before = audit.snapshot(locked, TRACKED)
@@ -350,16 +359,23 @@ def disclosure_bulk_transition(*, actor: Any, ids: list[int], action: str) -> in
 
 
 def disclosure_settings_save(
-    *, actor: Any, region: FiscalRegion, fiscal_year: int | None, days_after_approval: int
+    *,
+    actor: Any,
+    region: FiscalRegion,
+    fiscal_year: int | None,
+    days_after_approval: int,
+    lock_token: str | None = None,
 ) -> DisclosureSettings:
     """Set the region's disclosure deadline (for one year, or every year when `fiscal_year` is None). It applies to
-    items generated afterwards; existing items keep their due date."""
+    items generated afterwards; existing items keep their due date. `lock_token` is that of the region's rows the
+    page showed: a row saved or added since is a conflict."""
     require(actor, "disclosure.generate")
     if not region.path.startswith(actor.active_membership.region.path):
         raise NotFoundError("财政区划不存在")
     if not 1 <= days_after_approval <= 365:
         raise DomainError("公开期限应在1至365日之间")
     with transaction.atomic():
+        check_lock_token(DisclosureSettings.objects.select_for_update().filter(region=region), lock_token)
         row, created = DisclosureSettings.objects.select_for_update().get_or_create(
             region=region, fiscal_year=fiscal_year, defaults={"days_after_approval": days_after_approval}
         )

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.locking import add_lock_token, lock_token
 from jixiao.core.views_helpers import capability_required, paginate
 from jixiao.disclosure import selectors, services
 from jixiao.disclosure.forms import GenerateForm, ListFilterForm, SettingsForm, TransitionForm
@@ -66,6 +67,7 @@ def _detail_context(request: HttpRequest, item: Disclosure) -> dict[str, Any]:
         "can_propose_exempt": any(t.action == PROPOSE_EXEMPT for t in actions),
         "exemptions": Exemption.choices,
         "events": selectors.disclosure_events(item)[:100],
+        "lock_token": lock_token(item),
     }
 
 
@@ -80,6 +82,7 @@ def disclosure_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def disclosure_transition(request: HttpRequest, pk: int) -> HttpResponse:
     item = selectors.disclosure_get(request.user, pk)
     form = TransitionForm(request.POST)
+    add_lock_token(form, item)
     if not form.is_valid():
         messages.error(request, "操作无效")
         return render(request, "disclosure/detail.html", _detail_context(request, item), status=400)
@@ -91,6 +94,7 @@ def disclosure_transition(request: HttpRequest, pk: int) -> HttpResponse:
             action=data["action"],
             comment=data["comment"],
             exemption=data["exemption"],
+            lock_token=data.get("lock_token"),
         )
     except NotFoundError as exc:
         raise Http404 from exc
@@ -154,6 +158,8 @@ def statistics(request: HttpRequest) -> HttpResponse:
 def settings_page(request: HttpRequest) -> HttpResponse:
     region = selectors.user_region(request.user)
     form = SettingsForm(request.POST or None)
+    # The form creates or updates one of the region's rows: the token covers all of them (a row added counts too).
+    add_lock_token(form, selectors.settings_of_region(region))
     status = 200
     if request.method == "POST":
         status = 400
@@ -164,9 +170,11 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                     region=region,
                     fiscal_year=form.cleaned_data["fiscal_year"],
                     days_after_approval=form.cleaned_data["days_after_approval"],
+                    lock_token=form.cleaned_data.get("lock_token"),
                 )
             except DomainError as exc:
                 form.add_error(None, exc.message)
+                status = exc.status_code
             else:
                 messages.success(request, "公开期限已保存，对此后生成的公开事项生效")
                 return redirect("disclosure:settings")

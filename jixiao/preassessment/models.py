@@ -365,6 +365,8 @@ class ScoringTemplate(models.Model):
     )
     fiscal_year = models.PositiveSmallIntegerField(_("年度"), null=True, blank=True, help_text=_("为空表示各年度"))
     is_active = models.BooleanField(_("启用"), default=True)
+    # Optimistic lock (I05): bumped by every edit of the template's items, so a page opened before refuses to save.
+    version = models.PositiveIntegerField(_("版本"), default=1)
 
     class Meta:
         verbose_name = _("评分模板")

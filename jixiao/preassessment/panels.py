@@ -12,13 +12,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
 from jixiao.core import audit, signatures
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
+from jixiao.core.locking import check_lock_token
 from jixiao.core.permissions import require
 from jixiao.core.todos import TodoItem
 from jixiao.core.uploads import check_upload
@@ -114,6 +115,15 @@ def _check_tree(tree: list[Dimension], names: Mapping[int, str], points: Mapping
         raise DomainError(f"各维度分值合计为{total.normalize():f}分，应为100分")
 
 
+def template_lock_rows(user: Any, template: ScoringTemplate) -> list[ScoringTemplate]:
+    """What a save from the template page depends on (I05): the template and the region's own templates of its
+    kind, since saving a template of another level adds a copy for the region."""
+    region_id = user.active_membership.region.pk
+    return [
+        t for t in templates_visible(user) if t.pk == template.pk or (t.region_id, t.kind) == (region_id, template.kind)
+    ]
+
+
 def template_update(
     *,
     actor: Any,
@@ -121,8 +131,12 @@ def template_update(
     names: Mapping[int, str],
     points: Mapping[int, Decimal],
     fiscal_year: int | None = None,
+    lock_token: str | None = None,
 ) -> ScoringTemplate:
-    """Edit names and points. A national template is not edited in place: the region gets its own copy."""
+    """Edit names and points. A national template is not edited in place: the region gets its own copy.
+
+    `lock_token` is the token of `template_lock_rows` when the page was shown; a save over a newer edit or copy is
+    refused with ConflictError."""
     require(actor, "preassessment.configure")
     template_get(actor, template.pk)
     tree = template_tree(template)
@@ -132,10 +146,20 @@ def template_update(
     _check_tree(tree, names, points)
     region = actor.active_membership.region
     with transaction.atomic():
+        # Ordered by pk: the default ordering joins the region, which PostgreSQL cannot lock on the nullable side.
+        locked = list(
+            ScoringTemplate.objects.select_for_update()
+            .filter(Q(pk=template.pk) | Q(region=region, kind=template.kind))
+            .order_by("pk")
+        )
+        check_lock_token(locked, lock_token)
         if template.region_id is None or template.region_id != region.pk:
             template = _copy(template, region, fiscal_year)
             mapping = {old.pk: new for old, new in _pairs(tree, template)}
         else:
+            template = next(t for t in locked if t.pk == template.pk)
+            template.version += 1
+            template.save(update_fields=["version"])
             mapping = {i.pk: i for i in template.items.all()}
         for old_pk, item in mapping.items():
             item.name = names.get(old_pk, item.name).strip()[:200]

@@ -363,6 +363,11 @@ def assessable_projects(user: Any) -> list[Any]:
     return projects_to_assess(user, projects)
 
 
-def rules_visible(user: Any) -> list[PreAssessmentRuleSet]:
+def rules_shown(user: Any) -> QuerySet[PreAssessmentRuleSet]:
+    """The rule rows of the rules page: the national rows and those of the user's region and below."""
     region_path = user.active_membership.region.path
-    return [r for r in rules_all() if r.region_id is None or r.region.path.startswith(region_path)]  # type: ignore[union-attr]
+    return PreAssessmentRuleSet.objects.filter(Q(region__isnull=True) | Q(region__path__startswith=region_path))
+
+
+def rules_visible(user: Any) -> list[PreAssessmentRuleSet]:
+    return list(rules_shown(user).select_related("region"))

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from jixiao.core import audit
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
+from jixiao.core.locking import check_lock_token
 from jixiao.core.money import format_wan
 from jixiao.core.permissions import require
 from jixiao.core.uploads import check_upload
@@ -373,14 +374,20 @@ RULE_FIELDS = [
 ]
 
 
-def rule_save(*, actor: Any, region: Any, fiscal_year: int | None, data: dict[str, Any]) -> PreAssessmentRuleSet:
-    """Create or update the rule row of a region (the actor's own region or below) and a year."""
+def rule_save(
+    *, actor: Any, region: Any, fiscal_year: int | None, data: dict[str, Any], lock_token: str | None = None
+) -> PreAssessmentRuleSet:
+    """Create or update the rule row of a region (the actor's own region or below) and a year.
+
+    `lock_token` is the token of the rule rows the page showed (`selectors.rules_visible`): a row changed or added
+    since then refuses the save (I05), so the second of two concurrent saves does not overwrite the first."""
     require(actor, "preassessment.configure")
     if region is None or not region.path.startswith(actor.active_membership.region.path):
         raise NotFoundError("财政区划不存在或不在您的管理范围内")
     if data["adjust_min_score"] > data["support_min_score"]:
         raise DomainError("“调整后支持”最低分不能高于“予以支持”最低分")
     with transaction.atomic():
+        check_lock_token(list(selectors.rules_shown(actor).select_for_update(of=("self",))), lock_token)
         rule, created = PreAssessmentRuleSet.objects.select_for_update().get_or_create(
             region=region, fiscal_year=fiscal_year
         )

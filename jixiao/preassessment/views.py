@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.locking import add_lock_token
 from jixiao.core.views_helpers import capability_required, paginate
 from jixiao.organizations.selectors import current_fiscal_year
 from jixiao.preassessment import panels, selectors, services
@@ -239,12 +240,18 @@ def statistics(request: HttpRequest) -> HttpResponse:
 @capability_required("preassessment.configure")
 def rules(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
+    shown = selectors.rules_visible(user)
     form = RuleForm(request.POST or None)
+    add_lock_token(form, shown)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             services.rule_save(
-                actor=user, region=user.active_membership.region, fiscal_year=data["fiscal_year"], data=data
+                actor=user,
+                region=user.active_membership.region,
+                fiscal_year=data["fiscal_year"],
+                data=data,
+                lock_token=data.get("lock_token"),
             )
         except DomainError as exc:
             form.add_error(None, exc.message)
@@ -252,5 +259,5 @@ def rules(request: HttpRequest) -> HttpResponse:
             messages.success(request, "评估规则已保存")
             return redirect("preassessment:rules")
     status = 400 if request.method == "POST" else 200
-    context = {"form": form, "rules": selectors.rules_visible(user)}
+    context = {"form": form, "rules": shown}
     return render(request, "preassessment/rules.html", context, status=status)

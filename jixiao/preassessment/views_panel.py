@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
+from jixiao.core.locking import lock_token, posted_lock_token
 from jixiao.core.views_helpers import capability_required
 from jixiao.experts.models import Agency
 from jixiao.experts.selectors import expert_fields
@@ -81,6 +82,7 @@ def scoring_template(request: HttpRequest, pk: int) -> HttpResponse:
                     names=names,
                     points=points,
                     fiscal_year=int(year_raw) if year_raw.isdigit() else None,
+                    lock_token=posted_lock_token(request.POST),
                 )
             except DomainError as exc:
                 error = exc.message
@@ -88,10 +90,12 @@ def scoring_template(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, "评分模板已保存")
                 return redirect("preassessment:scoring_template", pk=saved.pk)
     current = current_fiscal_year()
+    # The page always shows the stored items (also after a refused save), so its token is always the current one.
     context = {
         "template": template,
         "tree": tree,
         "error": error,
+        "lock_token": lock_token(panels.template_lock_rows(request.user, template)),
         "year": current.year if current else "",
         "is_national": template.region_id is None,
     }

@@ -55,6 +55,11 @@ def settings_visible(user: Any) -> list[RectificationSettings]:
     return list(rows.order_by("region__path", "fiscal_year"))
 
 
+def settings_of_region(region: Any) -> list[RectificationSettings]:
+    """The region's own rule rows (every year): what the settings form can change, hence its lock token."""
+    return list(RectificationSettings.objects.filter(region=region).order_by("fiscal_year", "pk"))
+
+
 def _scoped(user: Any) -> RectificationQuerySet:
     return cast(RectificationQuerySet, Rectification.objects.visible_to(user))
 

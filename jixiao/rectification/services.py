@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from jixiao.core import audit
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
+from jixiao.core.locking import check_lock_token
 from jixiao.core.permissions import require
 from jixiao.core.uploads import check_upload
 from jixiao.organizations.calendar import add_working_days, overrides_for
@@ -192,11 +193,13 @@ def _addressee(actor: Any, data: dict[str, Any]) -> tuple[Department, BudgetUnit
 # ---- the flow ----------------------------------------------------------------------------------------------------
 
 
-def _locked(actor: Any, rect: Rectification, action: str) -> tuple[Rectification, Any]:
+def _locked(actor: Any, rect: Rectification, action: str, lock_token: str | None = None) -> tuple[Rectification, Any]:
     transition = RECTIFICATION_WORKFLOW.get(rect.status, action)
     require(actor, transition.capability)
     _visible(actor, rect)
     locked = Rectification.objects.select_for_update(of=("self",)).get(pk=rect.pk)
+    # The page's token first: a case that went round (returned, answered again) is back in the same state.
+    check_lock_token(locked, lock_token)
     if locked.status != transition.source:
         raise ConflictError("整改事项状态已变化，请刷新后重试")
     return locked, transition
@@ -218,7 +221,13 @@ def _move(actor: Any, locked: Rectification, transition: Any, fields: list[str],
 
 
 def rectification_issue(
-    *, actor: Any, rectification: Rectification, requirements: str, deadline: date | None = None, title: str = ""
+    *,
+    actor: Any,
+    rectification: Rectification,
+    requirements: str,
+    deadline: date | None = None,
+    title: str = "",
+    lock_token: str | None = None,
 ) -> Rectification:
     """下达: requirements and a deadline (default from the region's rule); issues the 整改通知书."""
     requirements = (requirements or "").strip()
@@ -228,7 +237,7 @@ def rectification_issue(
     if deadline is not None and deadline <= today:
         raise DomainError("整改期限应晚于今天")
     with transaction.atomic():
-        locked, transition = _locked(actor, rectification, ISSUE)
+        locked, transition = _locked(actor, rectification, ISSUE, lock_token)
         if not locked.findings.filter(is_deleted=False).exists():
             raise DomainError("整改事项没有问题清单，不能下达")
         locked.requirements = requirements[:4000]
@@ -261,7 +270,7 @@ def _issue_letter(actor: Any, rect: Rectification, kind: str, today: date) -> Re
 
 
 def rectification_submit_feedback(
-    *, actor: Any, rectification: Rectification, measures: str, files: list[Any]
+    *, actor: Any, rectification: Rectification, measures: str, files: list[Any], lock_token: str | None = None
 ) -> Rectification:
     """The unit's answer: measures and at least one 问题整改报告 (checked before anything is stored)."""
     measures = (measures or "").strip()
@@ -274,7 +283,7 @@ def rectification_submit_feedback(
         raise DomainError(f"一次最多上传{MAX_FILES}个文件")
     names = [check_upload(f) for f in files]
     with transaction.atomic():
-        locked, transition = _locked(actor, rectification, FEEDBACK)
+        locked, transition = _locked(actor, rectification, FEEDBACK, lock_token)
         for upload, name in zip(files, names, strict=True):
             row = FeedbackFile(rectification=locked, original_name=name, size=upload.size, uploaded_by=actor)
             row.file.save(name, upload, save=False)
@@ -286,12 +295,17 @@ def rectification_submit_feedback(
 
 
 def rectification_close(
-    *, actor: Any, rectification: Rectification, opinion: str, fin_adjust_advice: str = ""
+    *,
+    actor: Any,
+    rectification: Rectification,
+    opinion: str,
+    fin_adjust_advice: str = "",
+    lock_token: str | None = None,
 ) -> Rectification:
     """审核通过: the case is closed (rectify_end) with the section's 预算调整意见."""
     opinion = (opinion or "").strip() or "整改到位，同意销号"
     with transaction.atomic():
-        locked, transition = _locked(actor, rectification, CLOSE)
+        locked, transition = _locked(actor, rectification, CLOSE, lock_token)
         locked.review_opinion = opinion[:2000]
         locked.fin_adjust_advice = (fin_adjust_advice or "").strip()[:2000]
         locked.closed_at = timezone.now()
@@ -307,13 +321,15 @@ def rectification_close(
     return locked
 
 
-def rectification_return(*, actor: Any, rectification: Rectification, reason: str) -> Rectification:
+def rectification_return(
+    *, actor: Any, rectification: Rectification, reason: str, lock_token: str | None = None
+) -> Rectification:
     """退回: back to the unit with a reason; the deadline stays."""
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("请填写退回理由")
     with transaction.atomic():
-        locked, transition = _locked(actor, rectification, RETURN)
+        locked, transition = _locked(actor, rectification, RETURN, lock_token)
         locked.review_opinion = reason[:2000]
         locked.returned_count += 1
         _move(actor, locked, transition, ["review_opinion", "returned_count"], reason)
@@ -454,14 +470,18 @@ SETTINGS_FIELDS = [
 ]
 
 
-def settings_save(*, actor: Any, region: Any, fiscal_year: int | None, data: dict[str, Any]) -> RectificationSettings:
-    """Create or update the deadline and escalation row of a region (the actor's own region or below) and a year."""
+def settings_save(
+    *, actor: Any, region: Any, fiscal_year: int | None, data: dict[str, Any], lock_token: str | None = None
+) -> RectificationSettings:
+    """Create or update the deadline and escalation row of a region (the actor's own region or below) and a year.
+    `lock_token` is that of the region's rows the page showed: a row saved or added since is a conflict."""
     require(actor, "rectification.configure")
     if region is None or not region.path.startswith(actor.active_membership.region.path):
         raise NotFoundError("财政区划不存在或不在您的管理范围内")
     if not 1 <= int(data["deadline_days"]) <= 365:
         raise DomainError("默认整改期限应在1至365天之间")
     with transaction.atomic():
+        check_lock_token(RectificationSettings.objects.select_for_update().filter(region=region), lock_token)
         row, created = RectificationSettings.objects.select_for_update().get_or_create(
             region=region, fiscal_year=fiscal_year
         )

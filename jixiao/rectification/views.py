@@ -11,6 +11,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.locking import add_lock_token
 from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
 from jixiao.organizations.selectors import current_fiscal_year
 from jixiao.rectification import exports, letters, selectors, services
@@ -112,6 +113,11 @@ def finding_create(request: HttpRequest) -> HttpResponse:
     return render(request, "rectification/finding_form.html", {"form": form}, status=status)
 
 
+def _with_token(form: Any, rect: Any) -> Any:
+    add_lock_token(form, rect)
+    return form
+
+
 def _detail(request: HttpRequest, rect: Any, status: int = 200, **forms: Any) -> HttpResponse:
     actions = {t.action: t for t in selectors.available_actions(request.user, rect)}
     context = {
@@ -123,10 +129,12 @@ def _detail(request: HttpRequest, rect: Any, status: int = 200, **forms: Any) ->
         "can_issue": ISSUE in actions,
         "can_feedback": FEEDBACK in actions,
         "can_review": CLOSE in actions and RETURN in actions,
-        "issue_form": IssueForm(initial={"title": rect.title, "requirements": rect.requirements}),
-        "feedback_form": FeedbackForm(initial={"measures": rect.feedback_measures}),
-        "close_form": CloseForm(),
-        "return_form": ReturnForm(),
+        # Each step's form carries the case's lock token: a step taken from a page the case has moved on from
+        # (even one back in the same state, e.g. returned and answered again) is refused.
+        "issue_form": _with_token(IssueForm(initial={"title": rect.title, "requirements": rect.requirements}), rect),
+        "feedback_form": _with_token(FeedbackForm(initial={"measures": rect.feedback_measures}), rect),
+        "close_form": _with_token(CloseForm(), rect),
+        "return_form": _with_token(ReturnForm(), rect),
         "today": timezone.localdate(),
     }
     context.update(forms)
@@ -145,7 +153,9 @@ def _act(request: HttpRequest, pk: int, form_class: type, run: Any) -> HttpRespo
     """Run one step; bad input shows the page again with the Chinese message and a 400, nothing stored."""
     rect = selectors.rectification_get(request.user, pk)
     form = form_class(request.POST, request.FILES)
+    add_lock_token(form, rect)
     name = FORM_NAMES.get(form_class.__name__, "return_form")
+    status = 400
     if form.is_valid():
         try:
             run(rect, form.cleaned_data)
@@ -153,12 +163,13 @@ def _act(request: HttpRequest, pk: int, form_class: type, run: Any) -> HttpRespo
             raise Http404 from exc
         except DomainError as exc:
             form.add_error(None, exc.message)
+            status = exc.status_code
         else:
             messages.success(request, "操作成功")
             return redirect("rectification:detail", pk=pk)
     errors = "；".join(str(e) for errs in form.errors.values() for e in errs)
     messages.error(request, errors or "请检查填写内容")
-    return _detail(request, selectors.rectification_get(request.user, pk), 400, **{name: form})
+    return _detail(request, selectors.rectification_get(request.user, pk), status, **{name: form})
 
 
 @require_POST
@@ -171,6 +182,7 @@ def rectification_issue(request: HttpRequest, pk: int) -> HttpResponse:
             requirements=data["requirements"],
             deadline=data["deadline"],
             title=data["title"],
+            lock_token=data.get("lock_token"),
         )
 
     return _act(request, pk, IssueForm, run)
@@ -181,7 +193,11 @@ def rectification_issue(request: HttpRequest, pk: int) -> HttpResponse:
 def rectification_feedback(request: HttpRequest, pk: int) -> HttpResponse:
     def run(rect: Any, data: dict[str, Any]) -> None:
         services.rectification_submit_feedback(
-            actor=request.user, rectification=rect, measures=data["measures"], files=data["reports"]
+            actor=request.user,
+            rectification=rect,
+            measures=data["measures"],
+            files=data["reports"],
+            lock_token=data.get("lock_token"),
         )
 
     return _act(request, pk, FeedbackForm, run)
@@ -196,6 +212,7 @@ def rectification_close(request: HttpRequest, pk: int) -> HttpResponse:
             rectification=rect,
             opinion=data["opinion"],
             fin_adjust_advice=data["fin_adjust_advice"],
+            lock_token=data.get("lock_token"),
         )
 
     return _act(request, pk, CloseForm, run)
@@ -205,7 +222,9 @@ def rectification_close(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required("rectification.review")
 def rectification_return(request: HttpRequest, pk: int) -> HttpResponse:
     def run(rect: Any, data: dict[str, Any]) -> None:
-        services.rectification_return(actor=request.user, rectification=rect, reason=data["reason"])
+        services.rectification_return(
+            actor=request.user, rectification=rect, reason=data["reason"], lock_token=data.get("lock_token")
+        )
 
     return _act(request, pk, ReturnForm, run)
 
@@ -249,20 +268,28 @@ def statistics(request: HttpRequest) -> HttpResponse:
 @capability_required("rectification.configure")
 def settings_page(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
+    region = user.active_membership.region
     form = SettingsForm(request.POST or None)
+    # The form creates or updates one of the region's rows: the token covers all of them (a row added counts too).
+    add_lock_token(form, selectors.settings_of_region(region))
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             services.settings_save(
-                actor=user, region=user.active_membership.region, fiscal_year=data["fiscal_year"], data=data
+                actor=user,
+                region=region,
+                fiscal_year=data["fiscal_year"],
+                data=data,
+                lock_token=data.get("lock_token"),
             )
         except NotFoundError as exc:
             raise Http404 from exc
         except DomainError as exc:
             form.add_error(None, exc.message)
+            status = exc.status_code
         else:
             messages.success(request, "整改期限规则已保存")
             return redirect("rectification:settings")
-    status = 400 if request.method == "POST" else 200
     context = {"form": form, "rows": selectors.settings_visible(user)}
     return render(request, "rectification/settings.html", context, status=status)

@@ -1,0 +1,205 @@
+"""Optimistic locking (SECURITY.md I05) on the 预警 configuration pages: rule bands and thresholds, the warning
+profile, a project's monitoring tier and finance opinion, and the working-day calendar.
+
+Each page test opens the edit page as the 绩效股, saves once with the token the page carried, then saves again with
+that same (now stale) token and other data: the second save is refused with the conflict message and nothing of it
+is written."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+import pytest
+
+from jixiao.alerts import selectors, services
+from jixiao.alerts.models import FinanceOpinion, ProjectMonitoringTier, WarningRule, WarningSetting
+from jixiao.core.errors import ConflictError
+from jixiao.core.locking import STALE_MESSAGE, lock_token
+from jixiao.organizations.models import CalendarDay
+
+TOKEN = re.compile(r'name="lock_token" value="([0-9a-f]+)"')
+
+
+def _tokens(html: str) -> list[str]:
+    found = TOKEN.findall(html)
+    assert found, "the page carries a lock token"
+    return found
+
+
+# ---- rule bands and thresholds -------------------------------------------------------------------------------------
+
+
+def _rule_data(rule: WarningRule, token: str, red_below: int) -> dict[str, Any]:
+    return {
+        "lock_token": token,
+        "version": rule.version,
+        "name": rule.name,
+        "enabled": "on",
+        "bands": f'[{{"color": "RED", "op": "<", "value": {red_below}}}, {{"color": "GREEN", "op": ">=", "value": 0}}]',
+        "requires_explanation": ["RED"],
+        "sla_working_days": 10,
+        "on_timeout": "NONE",
+    }
+
+
+def test_second_save_from_a_stale_national_rule_page_does_not_overwrite_the_county_copy(library: Any) -> None:
+    w = library
+    national = WarningRule.objects.get(code="W-EXEC-RATIO", profile="national_default", region=None)
+    client = w.login("performance")
+    url = f"/alerts/rules/{national.pk}/"
+    [token] = _tokens(client.get(url).content.decode())
+
+    assert client.post(url, _rule_data(national, token, 50)).status_code == 302
+    # The national row is unchanged (same version), but the page did not show the county copy the save goes to.
+    stale = client.post(url, _rule_data(national, token, 40))
+    assert stale.status_code == 400
+    assert STALE_MESSAGE in stale.content.decode() and 'data-testid="form-error"' in stale.content.decode()
+    own = WarningRule.objects.get(code="W-EXEC-RATIO", profile="national_default", region=w.region)
+    assert own.bands[0]["value"] == 50 and own.version == 2
+
+
+def test_second_save_from_a_stale_county_rule_page_is_refused_and_the_first_kept(library: Any) -> None:
+    w = library
+    national = WarningRule.objects.get(code="W-EXEC-RATIO", profile="national_default", region=None)
+    own = services.rule_update(actor=w.users["performance"], rule=national, data={"name": "执行率（县）"})
+    client = w.login("performance")
+    url = f"/alerts/rules/{own.pk}/"
+    [token] = _tokens(client.get(url).content.decode())
+
+    assert client.post(url, _rule_data(own, token, 55)).status_code == 302
+    stale = client.post(url, {**_rule_data(own, token, 45), "version": ""})  # a page without the old version field
+    assert stale.status_code == 400 and STALE_MESSAGE in stale.content.decode()
+    own.refresh_from_db()
+    assert own.bands[0]["value"] == 55
+
+
+def test_rule_update_service_checks_the_token(library: Any) -> None:
+    w = library
+    actor = w.users["performance"]
+    rule = WarningRule.objects.get(code="W-EXEC-RATIO", profile="national_default", region=None)
+    token = lock_token(services.rule_lock_rows(rule, w.region, selectors.rules_visible(actor)))
+    services.rule_update(actor=actor, rule=rule, data={"name": "甲"}, lock_token=token)
+    with pytest.raises(ConflictError):
+        services.rule_update(actor=actor, rule=rule, data={"name": "乙"}, lock_token=token)
+    assert WarningRule.objects.get(code="W-EXEC-RATIO", profile="national_default", region=w.region).name == "甲"
+
+
+# ---- warning profile (预警方案) -------------------------------------------------------------------------------------
+
+
+def test_second_profile_switch_from_a_stale_rules_page_is_refused_and_the_first_kept(library: Any) -> None:
+    w = library
+    client = w.login("performance")
+    [token] = _tokens(client.get("/alerts/rules/").content.decode())
+
+    first = client.post("/alerts/rules/profile/", {"profile": "sichuan_2025", "lock_token": token})
+    assert first.status_code == 302
+    stale = client.post("/alerts/rules/profile/", {"profile": "national_default", "lock_token": token}, follow=True)
+    assert STALE_MESSAGE in stale.content.decode()
+    assert WarningSetting.objects.get(region=w.region, fiscal_year=None).profile == "sichuan_2025"
+
+
+# ---- a project's tier and finance opinion ------------------------------------------------------------------------
+
+
+def test_second_tier_save_from_a_stale_page_is_refused_and_the_first_kept(library: Any) -> None:
+    w = library
+    client = w.login("performance")
+    url = f"/alerts/tiers/project/{w.school_project.pk}/"
+    tier_token, _opinion_token = _tokens(client.get(url).content.decode())
+
+    first = client.post(url, {"form": "tier", "tier": "KEY", "reason": "社会关注度高", "lock_token": tier_token})
+    assert first.status_code == 302
+    stale = client.post(url, {"form": "tier", "tier": "MAJOR", "reason": "资金量大", "lock_token": tier_token})
+    assert stale.status_code == 400 and STALE_MESSAGE in stale.content.decode()
+    row = ProjectMonitoringTier.objects.get(project=w.school_project)
+    assert (row.tier, row.reason) == ("KEY", "社会关注度高")
+
+    # A second change of an existing row (same primary key) also moves the token.
+    tier_token = _tokens(client.get(url).content.decode())[0]
+    assert (
+        client.post(url, {"form": "tier", "tier": "MAJOR", "reason": "改为重大", "lock_token": tier_token}).status_code
+        == 302
+    )
+    again = client.post(url, {"form": "tier", "tier": "KEY", "reason": "改回重点", "lock_token": tier_token})
+    assert again.status_code == 400
+    assert ProjectMonitoringTier.objects.get(project=w.school_project).tier == "MAJOR"
+
+
+def test_second_opinion_save_from_a_stale_page_is_refused_and_the_first_kept(library: Any) -> None:
+    w = library
+    client = w.login("performance")
+    url = f"/alerts/tiers/project/{w.school_project.pk}/"
+    _tier_token, token = _tokens(client.get(url).content.decode())
+    data = {"form": "opinion", "needs_rectify": "on", "advice": "加快招标", "budget_action": "REDUCE"}
+
+    assert client.post(url, {**data, "lock_token": token}).status_code == 302
+    stale = client.post(url, {**data, "advice": "暂缓", "budget_action": "NONE", "lock_token": token})
+    assert stale.status_code == 400 and STALE_MESSAGE in stale.content.decode()
+    opinion = FinanceOpinion.objects.get(project=w.school_project)
+    assert (opinion.advice, opinion.budget_action) == ("加快招标", "REDUCE")
+
+    _tier_token, token = _tokens(client.get(url).content.decode())
+    assert client.post(url, {**data, "advice": "暂缓", "lock_token": token}).status_code == 302
+    assert client.post(url, {**data, "advice": "再改", "lock_token": token}).status_code == 400
+    assert FinanceOpinion.objects.get(project=w.school_project).advice == "暂缓"
+
+
+# ---- the working-day calendar (工作日历) --------------------------------------------------------------------------
+
+
+def test_second_calendar_save_from_a_stale_page_is_refused_and_the_first_kept(library: Any) -> None:
+    w = library
+    client = w.login("performance")
+    url = "/alerts/calendar/?fiscal_year=2026"
+    [token] = _tokens(client.get(url).content.decode())
+
+    first = client.post(url, {"date": "2026-10-01", "name": "国庆节", "lock_token": token})
+    assert first.status_code == 302
+    stale = client.post(url, {"date": "2026-10-01", "is_working": "on", "name": "调休", "lock_token": token})
+    assert stale.status_code == 400
+    assert STALE_MESSAGE in stale.content.decode() and 'data-testid="form-error"' in stale.content.decode()
+    day = CalendarDay.objects.get(region=w.region, date=date(2026, 10, 1))
+    assert (day.is_working, day.name) == (False, "国庆节")
+
+    # Editing an existing day (no version column: its content is the stamp) moves the token as well.
+    page_tokens = set(_tokens(client.get(url).content.decode()))
+    assert len(page_tokens) == 1  # the add form and each row's delete button carry the same token
+    [token] = page_tokens
+    assert client.post(url, {"date": "2026-10-01", "name": "国庆节假期", "lock_token": token}).status_code == 302
+    assert client.post(url, {"date": "2026-10-01", "name": "又改", "lock_token": token}).status_code == 400
+    assert CalendarDay.objects.get(region=w.region, date=date(2026, 10, 1)).name == "国庆节假期"
+
+
+def test_delete_from_a_stale_calendar_page_is_refused(library: Any) -> None:
+    w = library
+    actor = w.users["performance"]
+    day = services.calendar_day_save(actor=actor, region=w.region, day=date(2026, 10, 1), is_working=False, name="国庆")
+    client = w.login("performance")
+    [token] = set(_tokens(client.get("/alerts/calendar/?fiscal_year=2026").content.decode()))
+    services.calendar_day_save(actor=actor, region=w.region, day=date(2026, 10, 1), is_working=True, name="调休")
+
+    stale = client.post(f"/alerts/calendar/{day.pk}/delete/", {"lock_token": token}, follow=True)
+    assert STALE_MESSAGE in stale.content.decode()
+    assert CalendarDay.objects.filter(pk=day.pk, is_working=True).exists()
+
+    [token] = set(_tokens(client.get("/alerts/calendar/?fiscal_year=2026").content.decode()))
+    assert client.post(f"/alerts/calendar/{day.pk}/delete/", {"lock_token": token}).status_code == 302
+    assert not CalendarDay.objects.filter(pk=day.pk).exists()
+
+
+def test_calendar_save_for_a_year_not_shown_is_not_checked_against_the_page(library: Any) -> None:
+    w = library
+    client = w.login("performance")
+    [token] = _tokens(client.get("/alerts/calendar/?fiscal_year=2026").content.decode())
+    services.calendar_day_save(
+        actor=w.users["performance"], region=w.region, day=date(2026, 5, 1), is_working=False, name="劳动节"
+    )
+    # The page showed 2026; a 2027 day was not on it, so the 2026 change is no conflict for it.
+    response = client.post(
+        "/alerts/calendar/?fiscal_year=2026", {"date": "2027-01-01", "name": "元旦", "lock_token": token}
+    )
+    assert response.status_code == 302
+    assert CalendarDay.objects.filter(region=w.region, date=date(2027, 1, 1)).exists()

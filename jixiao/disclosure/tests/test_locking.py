@@ -1,0 +1,93 @@
+"""Optimistic locking (SECURITY.md I05): a save from a page the data has moved on from is refused with 409 and the
+newer data is kept — the disclosure deadline settings page and an item's action forms (propose, exempt, review)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from conftest import World
+from jixiao.disclosure.models import Disclosure, DisclosureSettings, ItemType
+from jixiao.disclosure.tests.helpers import YEAR, Sources, generate, item_of, make_sources
+
+pytestmark = pytest.mark.django_db
+
+S = Disclosure.Status
+TOKEN = re.compile(r'name="lock_token" value="([0-9a-f]+)"')
+
+
+@pytest.fixture(autouse=True)
+def _media(settings: Any, tmp_path: Any) -> None:
+    settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture
+def sources(world: World) -> Sources:
+    return make_sources(world)
+
+
+def _token(client: Any, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200
+    found = TOKEN.findall(response.content.decode())
+    assert found, "the page renders a lock token"
+    assert len(set(found)) == 1
+    return found[0]
+
+
+def test_settings_saved_from_a_stale_page_is_refused_and_keeps_the_first_save(world: World) -> None:
+    client = world.login("performance")
+    url = reverse("disclosure:settings")
+    token = _token(client, url)
+    assert client.post(url, {"fiscal_year": YEAR, "days_after_approval": 15, "lock_token": token}).status_code == 302
+    response = client.post(url, {"fiscal_year": YEAR, "days_after_approval": 30, "lock_token": token})
+    assert response.status_code == 409 and "已被他人修改" in response.content.decode()
+    assert DisclosureSettings.objects.get(region=world.region, fiscal_year=YEAR).days_after_approval == 15
+    # Adding another year's row also changes the token of the page.
+    fresh = _token(client, url)
+    assert client.post(url, {"fiscal_year": "", "days_after_approval": 25, "lock_token": fresh}).status_code == 302
+    assert client.post(url, {"fiscal_year": YEAR, "days_after_approval": 30, "lock_token": fresh}).status_code == 409
+    assert DisclosureSettings.objects.get(region=world.region, fiscal_year=YEAR).days_after_approval == 15
+
+
+def test_publish_from_a_page_opened_before_a_return_is_refused(world: World, sources: Sources) -> None:
+    """Returned and proposed again, the item is back under review: only the token tells the page is stale."""
+    generate(world)
+    item = item_of(ItemType.TARGET_TABLE, sources.target)
+    detail = reverse("disclosure:detail", args=[item.pk])
+    action = reverse("disclosure:transition", args=[item.pk])
+    unit = world.login("unit_user")
+    assert unit.post(action, {"action": "propose", "lock_token": _token(unit, detail)}).status_code == 302
+    perf = world.login("performance")
+    stale = _token(perf, detail)
+    assert perf.post(action, {"action": "return", "comment": "请补充说明", "lock_token": stale}).status_code == 302
+    exempt = {"action": "propose_exempt", "comment": "含个人信息", "exemption": "sensitive"}
+    assert unit.post(action, {**exempt, "lock_token": _token(unit, detail)}).status_code == 302
+    assert Disclosure.objects.get(pk=item.pk).status == S.REVIEW
+    # The reviewer's first tab still shows the proposal to publish; publishing from it is refused.
+    response = perf.post(action, {"action": "publish", "lock_token": stale})
+    assert response.status_code == 409 and "已被他人修改" in response.content.decode()
+    item.refresh_from_db()
+    assert item.status == S.REVIEW and item.requested_exemption == "sensitive" and not item.snapshot
+
+
+def test_proposal_from_a_stale_page_is_refused(world: World, sources: Sources) -> None:
+    generate(world)
+    item = item_of(ItemType.SELF_EVAL_REPORT)
+    detail = reverse("disclosure:detail", args=[item.pk])
+    action = reverse("disclosure:transition", args=[item.pk])
+    unit = world.login("unit_user")
+    token = _token(unit, detail)
+    exempt = {"action": "propose_exempt", "comment": "含个人信息", "exemption": "sensitive", "lock_token": token}
+    assert unit.post(action, exempt).status_code == 302
+    perf = world.login("performance")
+    back = {"action": "return", "comment": "不属于敏感信息", "lock_token": _token(perf, detail)}
+    assert perf.post(action, back).status_code == 302
+    response = unit.post(action, {**exempt, "comment": "旧页面的理由", "exemption": "other"})
+    assert response.status_code == 409
+    item.refresh_from_db()
+    assert item.status == S.PENDING
+    assert [e.action for e in item.events.order_by("id")] == ["generate", "propose_exempt", "return"]
