@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterator
 from typing import Any
 
 from jixiao.core.money import wan_from_yuan
-from jixiao.core.spreadsheets import write_workbook
 
 HEADERS = [
     "年度",
@@ -23,9 +22,11 @@ HEADERS = [
 ]
 
 
-def warnings_workbook(warnings: Iterable[Any]) -> bytes:
-    rows = (
-        [
+def warning_rows(warnings: Any) -> Iterator[list[Any]]:
+    """Export rows in HEADERS order, read in chunks with the project, department, unit and rule joined."""
+    w: Any
+    for w in warnings.select_related("project__department", "project__unit", "rule").iterator(chunk_size=2_000):
+        yield [
             w.fiscal_year,
             w.project.code,
             w.project.name,
@@ -38,6 +39,3 @@ def warnings_workbook(warnings: Iterable[Any]) -> bytes:
             w.reason,
             w.as_of.isoformat(),
         ]
-        for w in warnings
-    )
-    return write_workbook([("预警列表", HEADERS, rows)], title="预警列表")

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from jixiao.alerts import selectors, services
 from jixiao.alerts.bulletins import bulletin_docx, round_figures
-from jixiao.alerts.exports import warnings_workbook
+from jixiao.alerts.exports import HEADERS, warning_rows
 from jixiao.alerts.forms import (
     CalendarForm,
     CaseFilterForm,
@@ -28,8 +28,10 @@ from jixiao.alerts.forms import (
 from jixiao.alerts.models import ANSWERABLE_STATES, CaseStatus, Tier
 from jixiao.core import audit
 from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
 from jixiao.core.locking import add_lock_token, posted_lock_token
-from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
+from jixiao.core.models import Job
+from jixiao.core.views_helpers import capability_required, paginate
 from jixiao.organizations.calendar import working_days_between
 from jixiao.organizations.selectors import current_fiscal_year
 
@@ -53,10 +55,14 @@ def _errors(form: Any) -> str:
 
 
 def _warning_params(request: HttpRequest) -> tuple[WarningFilterForm, dict[str, Any]]:
-    data = request.GET.copy()
-    data.setdefault("fiscal_year", str(_year(request)))
-    form = WarningFilterForm(data, user=request.user)
-    return form, (form.cleaned_data if form.is_valid() else {"fiscal_year": _year(request)})
+    return _warning_params_of(request.GET, request.user, _year(request))
+
+
+def _warning_params_of(query: QueryDict, user: Any, year: int) -> tuple[WarningFilterForm, dict[str, Any]]:
+    data = query.copy()
+    data.setdefault("fiscal_year", str(year))
+    form = WarningFilterForm(data, user=user)
+    return form, (form.cleaned_data if form.is_valid() else {"fiscal_year": year})
 
 
 @capability_required("alerts.view")
@@ -90,11 +96,33 @@ def bulletin(request: HttpRequest, task_pk: int) -> HttpResponse:
     return response
 
 
+WARNING_EXPORT = ListExport(
+    kind="alerts.export", title="预警列表", header=HEADERS, job="jixiao.alerts.views.warning_export_job"
+)
+
+
 @capability_required("alerts.view")
 def warning_export(request: HttpRequest) -> HttpResponse:
+    """导出: streamed when short, a background job with a progress bar when long (core.list_exports)."""
     _form, params = _warning_params(request)
-    rows = selectors.warnings_filtered(request.user, params)[:MAX_EXPORT_ROWS]
-    return xlsx_response(warnings_workbook(rows), "预警列表.xlsx")
+    warnings = selectors.warnings_filtered(request.user, params)
+    return export_list(
+        request,
+        WARNING_EXPORT,
+        rows=lambda: warning_rows(warnings[:MAX_EXPORT_ROWS]),
+        count=lambda: min(warnings.count(), MAX_EXPORT_ROWS),
+        back=reverse("alerts:list"),
+    )
+
+
+def warning_export_job(job: Job, *, query: str, fmt: str, membership_id: int | None) -> None:
+    """The background half of `warning_export`: the same scoped, filtered warnings for the job's owner."""
+    user = job_identity(job, membership_id)
+    current = current_fiscal_year()
+    _form, params = _warning_params_of(QueryDict(query), user, current.year if current else timezone.localdate().year)
+    warnings = selectors.warnings_filtered(user, params)
+    total = min(warnings.count(), MAX_EXPORT_ROWS)
+    run_list_export(job, WARNING_EXPORT, rows=warning_rows(warnings[:MAX_EXPORT_ROWS]), total=total, fmt=fmt)
 
 
 # ---- cases ------------------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from jixiao.alerts.selectors import rules_in_force
 from jixiao.alerts.services import select_tiers
 from jixiao.alerts.sweep import sweep_region
 from jixiao.alerts.tests.conftest import in_library, pay
-from jixiao.core.models import AuditEvent
+from jixiao.core.models import AuditEvent, Job
 from jixiao.organizations.models import CalendarDay
 from jixiao.projects.tests.factories import ProjectFactory
 
@@ -46,12 +46,26 @@ def test_export_xlsx(library: Any) -> None:
     _swept(w)
     response = w.login("performance").get("/alerts/export/?fiscal_year=2026&color=YELLOW")
     assert response.status_code == 200
-    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     rows = list(book.active.iter_rows(values_only=True))
-    assert rows[0][0] == "预警列表"
-    assert rows[1][0] == "年度" and rows[1][7] == "颜色"
-    assert [r[2] for r in rows[2:]] == [w.school_project.name]
-    assert rows[2][7] == "黄灯" and rows[2][5] == 50
+    assert rows[0][0] == "年度" and rows[0][7] == "颜色"
+    assert [r[2] for r in rows[1:]] == [w.school_project.name]
+    assert rows[1][7] == "黄灯" and rows[1][5] == 50
+
+
+def test_long_export_is_a_job_with_the_same_filter(library: Any, settings: Any) -> None:
+    w = library
+    _swept(w)
+    settings.JIXIAO_EXPORT_SYNC_ROWS = 0
+    client = w.login("performance")
+    response = client.get("/alerts/export/?fiscal_year=2026&color=YELLOW")
+    job = Job.objects.get(kind="alerts.export")
+    assert response.status_code == 302 and job.status == Job.Status.DONE, job.message
+    download = client.get(f"/jobs/{job.pk}/download/result/")
+    rows = list(
+        openpyxl.load_workbook(io.BytesIO(b"".join(download.streaming_content))).active.iter_rows(values_only=True)
+    )
+    assert [r[2] for r in rows[1:]] == [w.school_project.name]
 
 
 def test_rule_edit_validates_and_audits(library: Any) -> None:
