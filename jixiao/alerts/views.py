@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -28,6 +29,7 @@ from jixiao.alerts.forms import (
 from jixiao.alerts.models import ANSWERABLE_STATES, CaseStatus, Tier
 from jixiao.core import audit
 from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.jobs import job_progress, job_start, job_summarize
 from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
 from jixiao.core.locking import add_lock_token, posted_lock_token
 from jixiao.core.models import Job
@@ -354,14 +356,33 @@ def sweep_now(request: HttpRequest) -> HttpResponse:
         messages.error(request, _errors(form))
         return redirect("alerts:rules")
     data = form.cleaned_data
+    region = user.active_membership.region
+    job = job_start(
+        user,
+        "alerts.sweep",
+        "jixiao.alerts.views.sweep_job",
+        title=f"计算预警：{region.name}{data['fiscal_year']}年度（截至{data['as_of']:%Y-%m-%d}）",
+        region_code=region.mof_div_code,
+        fiscal_year=data["fiscal_year"],
+        as_of=data["as_of"].isoformat(),
+        membership_id=user.active_membership.pk,
+    )
+    return redirect(f"{reverse('core:job_detail', args=[job.pk])}?back={reverse('alerts:list')}")
+
+
+def sweep_job(job: Job, *, fiscal_year: int, as_of: str, membership_id: int) -> None:
+    """The background half of 立即计算: one region's full sweep (all rules, lights, cases), then its summary."""
+    user = job_identity(job, membership_id)
+    job_progress(job, 0, 1, "正在计算预警…")
     result = services.sweep(
-        actor=user, region=user.active_membership.region, fiscal_year=data["fiscal_year"], as_of=data["as_of"]
+        actor=user, region=user.active_membership.region, fiscal_year=fiscal_year, as_of=date.fromisoformat(as_of)
     )
-    messages.success(
-        request,
+    job_progress(job, 1, 1)
+    job_summarize(
+        job,
         f"已计算{result.projects}个项目：预警{result.warnings}条，其中红灯{result.red}条，新开处置{result.cases_opened}件",
+        [("项目", result.projects), ("预警", result.warnings), ("红灯", result.red), ("新开处置", result.cases_opened)],
     )
-    return redirect("alerts:list")
 
 
 @capability_required("alerts.configure")

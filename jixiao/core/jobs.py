@@ -103,6 +103,16 @@ def _finish(job: Job, status: str, message: str) -> None:
         delete_stored(stored)
 
 
+def job_identity(job: Job, membership_id: int | None) -> Any:
+    """The job's owner acting under the membership the job was started with (refused if no longer active)."""
+    user: Any = job.owner
+    membership = user.memberships.filter(pk=membership_id, is_active=True).first() if membership_id else None
+    if membership is None:
+        raise DomainError("发起任务的身份已失效，请重新登录后再试")
+    user.set_active_membership(membership)
+    return user
+
+
 def job_progress(job: Job, done: int, total: int | None = None, message: str = "") -> None:
     """Record progress (visible to the page at once when called outside a transaction) and honour cancel."""
     fields: dict[str, Any] = {"progress_done": done}

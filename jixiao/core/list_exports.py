@@ -29,9 +29,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from jixiao.core import audit
-from jixiao.core.errors import DomainError
-from jixiao.core.jobs import PROGRESS_EVERY, job_progress, job_start, job_summarize
+from jixiao.core.jobs import PROGRESS_EVERY, job_identity, job_progress, job_start, job_summarize
 from jixiao.core.models import Job
+
+__all__ = ["ListExport", "export_list", "job_identity", "run_list_export"]
 from jixiao.core.streaming import Row, stream_csv, stream_xlsx, write_csv, write_xlsx
 
 
@@ -86,16 +87,6 @@ def export_list(
     )
     target = reverse("core:job_detail", args=[job.pk])
     return redirect(f"{target}?back={back}" if back.startswith("/") else target)
-
-
-def job_identity(job: Job, membership_id: int | None) -> Any:
-    """The job's owner acting under the membership the export was asked for (refused if it is no longer active)."""
-    user: Any = job.owner
-    membership = user.memberships.filter(pk=membership_id, is_active=True).first() if membership_id else None
-    if membership is None:
-        raise DomainError("发起导出的身份已失效，请重新登录后再导出")
-    user.set_active_membership(membership)
-    return user
 
 
 def _with_progress(job: Job, rows: Iterable[Row], total: int) -> Iterator[Row]:

@@ -115,7 +115,10 @@ def test_profile_switch_and_sweep_pages(library: Any) -> None:
     assert WarningSetting.objects.get(region=w.region).profile == "sichuan_2025"
     assert AuditEvent.objects.filter(event_type="alerts.setting_save").exists()
     response = client.post("/alerts/rules/sweep/", {"fiscal_year": 2026, "as_of": "2026-06-15"}, follow=True)
-    assert "已计算3个项目" in response.content.decode()
+    assert "已计算3个项目" in response.content.decode()  # the job page, reached by the redirect
+    job = Job.objects.get(kind="alerts.sweep")
+    assert job.status == Job.Status.DONE and job.owner == w.users["performance"]
+    assert Warning.objects.filter(project__region=w.region).exists()
     assert client.post("/alerts/rules/profile/", {"profile": "bogus"}).status_code == 302
     assert WarningSetting.objects.get(region=w.region).profile == "sichuan_2025"
 
