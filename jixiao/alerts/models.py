@@ -235,6 +235,7 @@ class ProjectLight(models.Model):
         verbose_name = _("项目预警灯")
         verbose_name_plural = _("项目预警灯")
         constraints = [models.UniqueConstraint(fields=["project", "fiscal_year"], name="uniq_project_light")]
+        indexes = [models.Index(fields=["fiscal_year", "color"], name="alerts_light_year_color")]  # light counts
 
     def __str__(self) -> str:
         return f"{self.project_id} {self.fiscal_year} {self.color}"

@@ -248,6 +248,7 @@ class Finding(TimeStampedModel):
                 name="uniq_finding_source",
             )
         ]
+        indexes = [models.Index(fields=["region", "fiscal_year"], name="rect_finding_region_year")]
 
     def __str__(self) -> str:
         return self.description[:60]
