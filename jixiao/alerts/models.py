@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from jixiao.core.scoping import ScopedQuerySet
+from jixiao.organizations.models import RegionYearSettings
 from jixiao.projects.models import Project
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
@@ -99,23 +100,13 @@ class ProjectScopedQuerySet(ScopedQuerySet[Any]):
         return self.filter(project__in=Project.objects.scope(membership).values("pk"))
 
 
-class WarningSetting(models.Model):
+class WarningSetting(RegionYearSettings):
     """Which rule profile is in force: the switchable provincial set. (Time progress MONTH/DAY is the monitoring
     app's setting, `MonitoringSettings.time_progress_mode`, shared with the monitoring form.)
 
     Most specific row wins (region nearest first, then the given year before “every year”), like the
     pre-assessment rule rows. Without any row: national_default."""
 
-    region = models.ForeignKey(
-        "organizations.FiscalRegion",
-        verbose_name=_("财政区划"),
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="+",
-        help_text=_("为空表示全国默认"),
-    )
-    fiscal_year = models.PositiveSmallIntegerField(_("年度"), null=True, blank=True, help_text=_("为空表示各年度"))
     profile = models.CharField(_("预警方案"), max_length=20, choices=Profile.choices, default=Profile.NATIONAL)
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
 
@@ -128,10 +119,6 @@ class WarningSetting(models.Model):
                 fields=["region", "fiscal_year"], name="uniq_warning_setting_region_year", nulls_distinct=False
             )
         ]
-
-    def __str__(self) -> str:
-        where = self.region.name if self.region_id else "全国默认"  # type: ignore[union-attr]
-        return f"{where} {self.fiscal_year or '各'}年度"
 
 
 class WarningRule(models.Model):

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jixiao.core.models import TimeStampedModel
 from jixiao.core.scoping import ScopedQuerySet, ScopeLevel
+from jixiao.organizations.models import RegionYearSettings
 
 
 class TemplateKind(models.TextChoices):
@@ -135,21 +136,11 @@ def _default_bands() -> list[dict[str, Any]]:
     ]
 
 
-class AppraisalSettings(models.Model):
+class AppraisalSettings(RegionYearSettings):
     """Weights, grade bands and 表扬/约谈 thresholds (one row per region and year; most specific wins).
 
     A null threshold means the outcome is decided by hand (DOMAIN.md §6.11 `appraisal.commend_top_k` …)."""
 
-    region = models.ForeignKey(
-        "organizations.FiscalRegion",
-        verbose_name=_("财政区划"),
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="+",
-        help_text=_("为空表示全国默认"),
-    )
-    fiscal_year = models.PositiveSmallIntegerField(_("年度"), null=True, blank=True, help_text=_("为空表示各年度"))
     weight_town = models.DecimalField(_("镇 折算权重"), max_digits=6, decimal_places=3, default=Decimal("0.6"))
     weight_street = models.DecimalField(_("街道 折算权重"), max_digits=6, decimal_places=3, default=Decimal("0.5"))
     weight_dev_zone = models.DecimalField(_("高新区 折算权重"), max_digits=6, decimal_places=3, default=Decimal("0.4"))
@@ -174,10 +165,6 @@ class AppraisalSettings(models.Model):
                 fields=["region", "fiscal_year"], name="uniq_appraisal_settings_region_year", nulls_distinct=False
             )
         ]
-
-    def __str__(self) -> str:
-        where = self.region.name if self.region_id else "全国默认"  # type: ignore[union-attr]
-        return f"{where} {self.fiscal_year or '各'}年度"
 
     def weight_for(self, kind: str) -> Decimal:
         weights: dict[str, Decimal] = {

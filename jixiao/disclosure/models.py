@@ -21,21 +21,12 @@ from django.utils.translation import gettext_lazy as _
 
 from jixiao.core.models import TimeStampedModel
 from jixiao.core.scoping import BusinessRowQuerySet, ScopedQuerySet, ScopeLevel
+from jixiao.organizations.models import RegionYearSettings
 
 
-class DisclosureSettings(models.Model):
+class DisclosureSettings(RegionYearSettings):
     """Disclosure deadline per region and year (most specific row wins; the national default is a data row)."""
 
-    region = models.ForeignKey(
-        "organizations.FiscalRegion",
-        verbose_name=_("财政区划"),
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="+",
-        help_text=_("为空表示全国默认"),
-    )
-    fiscal_year = models.PositiveSmallIntegerField(_("年度"), null=True, blank=True, help_text=_("为空表示各年度"))
     days_after_approval = models.PositiveSmallIntegerField(
         _("批复（审定）后公开期限（日）"), default=20, validators=[MaxValueValidator(365)]
     )
@@ -50,10 +41,6 @@ class DisclosureSettings(models.Model):
                 fields=["region", "fiscal_year"], name="uniq_disclosure_settings_region_year", nulls_distinct=False
             )
         ]
-
-    def __str__(self) -> str:
-        where = self.region.name if self.region_id else "全国默认"  # type: ignore[union-attr]
-        return f"{where} {self.fiscal_year or '各'}年度"
 
 
 class ItemType(models.TextChoices):

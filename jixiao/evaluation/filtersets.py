@@ -7,7 +7,7 @@ from typing import Any
 import django_filters
 from django.db.models import Q, QuerySet
 
-from jixiao.core.filters import FilterSet
+from jixiao.core.filters import FilterSet, ScopedIdFilter
 from jixiao.evaluation.models import SelfEvalStatus, SelfEvaluation
 from jixiao.organizations.models import Department
 
@@ -16,7 +16,7 @@ GRADES = [("优", "优"), ("良", "良"), ("中", "中"), ("差", "差")]
 
 class SelfEvaluationFilterSet(FilterSet):
     fiscal_year = django_filters.NumberFilter(label="年度")
-    department = django_filters.ModelChoiceFilter(label="主管部门", queryset=Department.objects.none())
+    department = ScopedIdFilter(label="主管部门", url_name="organizations:department_autocomplete")
     status = django_filters.ChoiceFilter(label="状态", choices=SelfEvalStatus.choices)
     grade = django_filters.ChoiceFilter(label="计算等级", field_name="grade_computed", choices=GRADES)
     flagged = django_filters.BooleanFilter(label="有错误或提示", method="filter_flagged")

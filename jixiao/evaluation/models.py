@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from jixiao.core.models import TimeStampedModel
 from jixiao.core.scoping import BusinessRowQuerySet, ScopedQuerySet, ScopeLevel
 from jixiao.evaluation.scoring.config import ScoringConfig
+from jixiao.organizations.models import RegionYearSettings
 
 
 def _dec(label: str, default: str, *, digits: int = 7, places: int = 2, help_text: Any = "") -> models.DecimalField:
@@ -28,7 +29,7 @@ def _dec(label: str, default: str, *, digits: int = 7, places: int = 2, help_tex
     )
 
 
-class ScoringSettings(models.Model):
+class ScoringSettings(RegionYearSettings):
     """The numbers of the self-evaluation rules for a region and year (national default: 财预〔2020〕10号).
 
     A row with no region is the national default, a row with no year applies to every year; the most specific row
@@ -39,16 +40,6 @@ class ScoringSettings(models.Model):
         ZERO = "ZERO", _("逾期得0分")
         PER_MONTH = "PER_MONTH", _("按逾期月数扣分")
 
-    region = models.ForeignKey(
-        "organizations.FiscalRegion",
-        verbose_name=_("财政区划"),
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="+",
-        help_text=_("为空表示全国默认"),
-    )
-    fiscal_year = models.PositiveSmallIntegerField(_("年度"), null=True, blank=True, help_text=_("为空表示各年度"))
     exec_weight = _dec("预算执行率分值", "10")
     cap_exec_rate = models.BooleanField(_("执行率超过100%按100%计"), default=True)
     weight_output = _dec("产出指标分值", "50")
@@ -85,10 +76,6 @@ class ScoringSettings(models.Model):
                 name="scoring_settings_grade_order",
             ),
         ]
-
-    def __str__(self) -> str:
-        where = self.region.name if self.region_id else "全国默认"  # type: ignore[union-attr]
-        return f"{where} {self.fiscal_year or '各'}年度"
 
     def to_config(self) -> ScoringConfig:
         return ScoringConfig(

@@ -7,7 +7,7 @@ from typing import Any
 import django_filters
 from django.db.models import Q, QuerySet
 
-from jixiao.core.filters import FilterSet
+from jixiao.core.filters import FilterSet, ScopedIdFilter
 from jixiao.core.forms import bootstrapify
 from jixiao.execution.models import Payment
 from jixiao.organizations.models import BudgetUnit, Department
@@ -17,8 +17,8 @@ class PaymentFilterSet(FilterSet):
     q = django_filters.CharFilter(label="项目或凭证号", method="filter_q")
     fiscal_year = django_filters.NumberFilter(label="年度")
     project = django_filters.NumberFilter(label="项目ID", field_name="project_id")
-    department = django_filters.ModelChoiceFilter(label="主管部门", queryset=Department.objects.none())
-    unit = django_filters.ModelChoiceFilter(label="预算单位", queryset=BudgetUnit.objects.none())
+    department = ScopedIdFilter(label="主管部门", url_name="organizations:department_autocomplete")
+    unit = ScopedIdFilter(label="预算单位", url_name="organizations:unit_autocomplete")
     date_from = django_filters.DateFilter(label="支付日期从", field_name="pay_date", lookup_expr="gte")
     date_to = django_filters.DateFilter(label="支付日期至", field_name="pay_date", lookup_expr="lte")
     refunds = django_filters.BooleanFilter(label="仅冲销（退款）", method="filter_refunds")
@@ -31,8 +31,6 @@ class PaymentFilterSet(FilterSet):
         super().__init__(*args, **kwargs)
         self.filters["department"].queryset = Department.objects.visible_to(user)
         self.filters["unit"].queryset = BudgetUnit.objects.visible_to(user)
-        for name in ("department", "unit"):
-            self.filters[name].extra["empty_label"] = "全部"
 
     @property
     def form(self) -> Any:

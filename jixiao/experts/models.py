@@ -17,6 +17,7 @@ from jixiao.core import crypto
 from jixiao.core.fields import EncryptedTextField
 from jixiao.core.models import TimeStampedModel
 from jixiao.core.scoping import ScopedQuerySet, ScopeLevel
+from jixiao.organizations.models import RegionYearSettings
 
 # 居民身份证号码 (GB 11643-1999): 17 digits and a check digit or X.
 ID_NUMBER_VALIDATOR = RegexValidator(r"^[0-9]{17}[0-9X]$", _("身份证号应为18位，最后一位可为数字或X"))
@@ -345,19 +346,9 @@ QUALITY_ASPECTS: tuple[tuple[str, str], ...] = (
 )
 
 
-class QualityReviewSetting(models.Model):
+class QualityReviewSetting(RegionYearSettings):
     """Aspect weights and grade bands of the quality review (one row per region and year; most specific wins)."""
 
-    region = models.ForeignKey(
-        "organizations.FiscalRegion",
-        verbose_name=_("财政区划"),
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="+",
-        help_text=_("为空表示全国默认"),
-    )
-    fiscal_year = models.PositiveSmallIntegerField(_("年度"), null=True, blank=True, help_text=_("为空表示各年度"))
     weights = models.JSONField(_("各方面权重"), default=dict, help_text=_("方面编码 → 权重，缺省为等权"))
     excellent_min = models.DecimalField(_("优秀最低分"), max_digits=5, decimal_places=2, default=Decimal(90))
     good_min = models.DecimalField(_("良好最低分"), max_digits=5, decimal_places=2, default=Decimal(80))
@@ -373,10 +364,6 @@ class QualityReviewSetting(models.Model):
                 fields=["region", "fiscal_year"], name="uniq_qr_setting_region_year", nulls_distinct=False
             )
         ]
-
-    def __str__(self) -> str:
-        where = self.region.name if self.region_id else "全国默认"  # type: ignore[union-attr]
-        return f"{where} {self.fiscal_year or '各'}年度"
 
 
 class QualityGrade(models.TextChoices):

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jixiao.core.models import TimeStampedModel
 from jixiao.core.scoping import BusinessRowQuerySet, ScopedQuerySet, ScopeLevel
+from jixiao.organizations.models import RegionYearSettings
 
 MONEY = {"max_digits": 18, "decimal_places": 2, "default": Decimal("0.00")}
 
@@ -30,20 +31,10 @@ class TimeProgressMode(models.TextChoices):
     DAY = "day", _("按日（已过天数/全年天数）")
 
 
-class MonitoringSettings(models.Model):
+class MonitoringSettings(RegionYearSettings):
     """Monitoring parameters per region and year (DOMAIN.md §6.11). Most specific row wins; national default row
     (no region, no year) is created by a data migration."""
 
-    region = models.ForeignKey(
-        "organizations.FiscalRegion",
-        verbose_name=_("财政区划"),
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="+",
-        help_text=_("为空表示全国默认"),
-    )
-    fiscal_year = models.PositiveSmallIntegerField(_("年度"), null=True, blank=True, help_text=_("为空表示各年度"))
     time_progress_mode = models.CharField(
         _("序时进度计算方式"), max_length=10, choices=TimeProgressMode.choices, default=TimeProgressMode.MONTH
     )
@@ -67,10 +58,6 @@ class MonitoringSettings(models.Model):
                 fields=["region", "fiscal_year"], name="uniq_monitoring_settings_region_year", nulls_distinct=False
             )
         ]
-
-    def __str__(self) -> str:
-        where = self.region.name if self.region_id else "全国默认"  # type: ignore[union-attr]
-        return f"{where} {self.fiscal_year or '各'}年度"
 
 
 class TaskStatus(models.TextChoices):

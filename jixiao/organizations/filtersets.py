@@ -8,7 +8,7 @@ import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
 
-from jixiao.core.filters import FilterSet
+from jixiao.core.filters import FilterSet, ScopedIdFilter
 from jixiao.core.forms import bootstrapify
 from jixiao.organizations import selectors
 from jixiao.organizations.models import BudgetUnit, Department, FinanceSection
@@ -47,9 +47,8 @@ class DepartmentFilterSet(FilterSet):
 
 class UnitFilterSet(FilterSet):
     q = django_filters.CharFilter(label="关键字", method="filter_q")
-    department = django_filters.ModelChoiceFilter(
-        label="主管部门", queryset=Department.objects.none(), empty_label="全部"
-    )
+    # 20,000 主管部门 for a province user: search as you type, never one <option> each.
+    department = ScopedIdFilter(label="主管部门", url_name="organizations:department_autocomplete")
     level = django_filters.ChoiceFilter(label="单位级次", choices=BudgetUnit.Level.choices, empty_label="全部")
     kind = django_filters.ChoiceFilter(label="单位类型", choices=BudgetUnit.Kind.choices, empty_label="全部")
     is_active = django_filters.BooleanFilter(label="状态", widget=forms.Select(choices=ACTIVE_CHOICES))

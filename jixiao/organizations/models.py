@@ -204,6 +204,30 @@ class BudgetUnit(TimeStampedModel):
         return f"{prefix}{self.agency_code}/"
 
 
+class RegionYearSettings(models.Model):
+    """A configuration row that differs by region and year (core.config_rows): null region = the national default,
+    null year = every year. Concrete settings models add their fields and a unique (region, fiscal_year) constraint
+    with `nulls_distinct=False`; `core.config_rows.most_specific` picks the row that applies."""
+
+    region = models.ForeignKey(
+        "organizations.FiscalRegion",
+        verbose_name=_("财政区划"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("为空表示全国默认"),
+    )
+    fiscal_year = models.PositiveSmallIntegerField(_("年度"), null=True, blank=True, help_text=_("为空表示各年度"))
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        where = self.region.name if self.region_id else "全国默认"  # type: ignore[attr-defined,union-attr]
+        return f"{where} {self.fiscal_year or '各'}年度"
+
+
 class CalendarDay(models.Model):
     """A day that breaks the weekday rule of the working-day calendar (`WorkCalendar`, DOMAIN.md §5.4).
 

@@ -234,3 +234,32 @@ def unit_tree(user: Any, query: str = "") -> list[DepartmentNode]:
                 continue
         result.append(DepartmentNode(department, nodes, counts.get(department.pk, 0), matched))
     return result
+
+
+# ---------------------------------------------------------------- search-as-you-type for list filters
+
+AUTOCOMPLETE_LIMIT = 20
+
+
+def departments_search(user: Any, query: str, *, limit: int = AUTOCOMPLETE_LIMIT) -> list[dict[str, Any]]:
+    """The first visible 主管部门 whose name contains, or whose code starts with, the query."""
+    qs = Department.objects.visible_to(user)
+    query = query.strip()
+    if query:
+        qs = qs.filter(Q(name__icontains=query) | Q(dept_code__startswith=query))
+    rows = qs.order_by("region__path", "dept_code").values_list("pk", "name", "dept_code", "region__name")[:limit]
+    return [{"id": pk, "text": name, "hint": f"{code} · {region}"} for pk, name, code, region in rows]
+
+
+def units_search(
+    user: Any, query: str, *, department_id: int | None = None, limit: int = AUTOCOMPLETE_LIMIT
+) -> list[dict[str, Any]]:
+    """The first visible 预算单位 whose name contains, or whose code starts with, the query."""
+    qs = BudgetUnit.objects.visible_to(user)
+    query = query.strip()
+    if query:
+        qs = qs.filter(Q(name__icontains=query) | Q(agency_code__startswith=query))
+    if department_id:
+        qs = qs.filter(department_id=department_id)
+    rows = qs.order_by("region__path", "path").values_list("pk", "name", "agency_code", "department__name")[:limit]
+    return [{"id": pk, "text": name, "hint": f"{code} · {dept}"} for pk, name, code, dept in rows]

@@ -6,6 +6,8 @@ app_name = "organizations"
 
 urlpatterns = [
     path("tree/", views.unit_tree, name="tree"),
+    path("autocomplete/departments/", views.department_autocomplete, name="department_autocomplete"),
+    path("autocomplete/units/", views.unit_autocomplete, name="unit_autocomplete"),
     path("regions/", views.region_list, name="region_list"),
     path("regions/new/", views.region_create, name="region_create"),
     path("regions/<int:pk>/edit/", views.region_edit, name="region_edit"),

@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -404,3 +404,26 @@ def year_save(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"已新增{fiscal_year.year}年度")
             return redirect("organizations:year_list")
     return _year_page(request, form, status=400)
+
+
+# ---------------------------------------------------------------- search-as-you-type for list filters
+
+
+def _autocomplete_response(results: list[dict[str, Any]]) -> JsonResponse:
+    return JsonResponse({"results": results}, json_dumps_params={"ensure_ascii": False})
+
+
+@login_required
+def department_autocomplete(request: HttpRequest) -> JsonResponse:
+    """The first 20 visible 主管部门 matching `q` (any list filter; the scope decides what is found)."""
+    return _autocomplete_response(selectors.departments_search(request.user, request.GET.get("q", "")[:50]))
+
+
+@login_required
+def unit_autocomplete(request: HttpRequest) -> JsonResponse:
+    """The first 20 visible 预算单位 matching `q`, optionally within one `department`."""
+    raw = request.GET.get("department", "")
+    department_id = int(raw) if raw.isdigit() else None
+    return _autocomplete_response(
+        selectors.units_search(request.user, request.GET.get("q", "")[:50], department_id=department_id)
+    )

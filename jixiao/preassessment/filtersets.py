@@ -6,14 +6,14 @@ from typing import Any
 
 import django_filters
 
-from jixiao.core.filters import FilterSet
+from jixiao.core.filters import FilterSet, ScopedIdFilter
 from jixiao.organizations.models import Department
 from jixiao.preassessment.models import Conclusion, PreAssessment, PreAssessmentStatus
 
 
 class PreAssessmentFilterSet(FilterSet):
     fiscal_year = django_filters.NumberFilter(label="年度")
-    department = django_filters.ModelChoiceFilter(label="主管部门", queryset=Department.objects.none())
+    department = ScopedIdFilter(label="主管部门", url_name="organizations:department_autocomplete")
     status = django_filters.ChoiceFilter(label="状态", choices=PreAssessmentStatus.choices)
     conclusion = django_filters.ChoiceFilter(label="评估结论", choices=Conclusion.choices)
     kind = django_filters.ChoiceFilter(label="评估类型", choices=PreAssessment.Kind.choices)
@@ -24,5 +24,5 @@ class PreAssessmentFilterSet(FilterSet):
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Choices come from the user's own scope; a tampered id simply matches nothing.
+        # Ids are checked against the user's own scope; a tampered id simply matches nothing.
         self.filters["department"].queryset = Department.objects.visible_to(user)

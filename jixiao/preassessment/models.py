@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from jixiao.accounts.capabilities import Role
 from jixiao.core.models import TimeStampedModel
 from jixiao.core.scoping import BusinessRowQuerySet, ScopedQuerySet
+from jixiao.organizations.models import RegionYearSettings
 
 MONEY = {"max_digits": 18, "decimal_places": 2, "validators": [MinValueValidator(0)]}
 
@@ -23,23 +24,13 @@ def _budget_book_default() -> list[str]:
     return []
 
 
-class PreAssessmentRuleSet(models.Model):
+class PreAssessmentRuleSet(RegionYearSettings):
     """When an assessment is required, and the score → conclusion thresholds (one row per region and year).
 
     A row with no region is the national default; a row with no year applies to every year. The most specific row
     wins: region (nearest ancestor first) beats national, a given year beats “every year”.
     """
 
-    region = models.ForeignKey(
-        "organizations.FiscalRegion",
-        verbose_name=_("财政区划"),
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="+",
-        help_text=_("为空表示全国默认"),
-    )
-    fiscal_year = models.PositiveSmallIntegerField(_("年度"), null=True, blank=True, help_text=_("为空表示各年度"))
     min_amount_wan = models.DecimalField(
         _("金额起点（万元）"), max_digits=12, decimal_places=2, default=Decimal(30), validators=[MinValueValidator(0)]
     )
@@ -87,10 +78,6 @@ class PreAssessmentRuleSet(models.Model):
                 condition=models.Q(adjust_min_score__lte=models.F("support_min_score")), name="pa_rule_thresholds"
             ),
         ]
-
-    def __str__(self) -> str:
-        where = self.region.name if self.region_id else "全国默认"  # type: ignore[union-attr]
-        return f"{where} {self.fiscal_year or '各'}年度"
 
     @property
     def min_amount_yuan(self) -> Decimal:

@@ -8,7 +8,7 @@ import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
 
-from jixiao.core.filters import FilterSet
+from jixiao.core.filters import FilterSet, ScopedIdFilter
 from jixiao.core.forms import bootstrapify
 from jixiao.core.money import MoneyError, yuan_from_wan
 from jixiao.organizations.models import BudgetUnit, Department
@@ -31,8 +31,8 @@ class WanFilter(django_filters.NumberFilter):
 class ProjectFilterSet(FilterSet):
     q = django_filters.CharFilter(label="关键字", method="filter_q")
     fiscal_year = django_filters.NumberFilter(label="年度")
-    department = django_filters.ModelChoiceFilter(label="主管部门", queryset=Department.objects.none())
-    unit = django_filters.ModelChoiceFilter(label="实施单位", queryset=BudgetUnit.objects.none())
+    department = ScopedIdFilter(label="主管部门", url_name="organizations:department_autocomplete")
+    unit = ScopedIdFilter(label="实施单位", url_name="organizations:unit_autocomplete")
     category = django_filters.ChoiceFilter(label="项目类别", choices=Project.Category.choices)
     budget_book = django_filters.ChoiceFilter(label="预算类型", choices=Project.BudgetBook.choices)
     status = django_filters.ChoiceFilter(label="状态", choices=Project.Status.choices)
@@ -66,10 +66,10 @@ class ProjectFilterSet(FilterSet):
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Choices come from the user's own scope; a tampered id simply matches nothing.
+        # Ids are checked against the user's own scope; a tampered id simply matches nothing.
         self.filters["department"].queryset = Department.objects.visible_to(user)
         self.filters["unit"].queryset = BudgetUnit.objects.visible_to(user)
-        for name in ("department", "unit", "category", "budget_book", "status", "tier"):
+        for name in ("category", "budget_book", "status", "tier"):
             self.filters[name].extra["empty_label"] = "全部"
         self.filters["ordering"].extra["empty_label"] = "默认"
 

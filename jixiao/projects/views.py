@@ -5,6 +5,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -13,10 +14,10 @@ from jixiao.core import audit
 from jixiao.core.errors import DomainError, NotFoundError
 from jixiao.core.spreadsheets import CellError, ImportRejectedError, SpreadsheetError
 from jixiao.core.views_helpers import (
+    PAGE_SIZE,
     capability_required,
     import_errors_download,
     keep_import_errors,
-    paginate,
     xlsx_response,
 )
 from jixiao.projects import selectors, services
@@ -37,11 +38,10 @@ def _filtered(request: HttpRequest) -> ProjectFilterSet:
 def project_list(request: HttpRequest) -> HttpResponse:
     filterset = _filtered(request)
     queryset = filterset.qs
-    context = {
-        "filter": filterset,
-        "page": paginate(request, queryset),
-        "totals": selectors.project_totals(queryset),
-    }
+    totals = selectors.project_totals(queryset)
+    paginator = Paginator(queryset, PAGE_SIZE)
+    paginator.count = totals["count"]  # the totals already counted the rows: no second COUNT(*)
+    context = {"filter": filterset, "page": paginator.get_page(request.GET.get("page")), "totals": totals}
     template = "projects/_table.html" if request.htmx else "projects/list.html"  # type: ignore[attr-defined]
     return render(request, template, context)
 

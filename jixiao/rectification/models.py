@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jixiao.core.models import TimeStampedModel
 from jixiao.core.scoping import BusinessRowQuerySet
+from jixiao.organizations.models import RegionYearSettings
 
 
 class SourceType(models.TextChoices):
@@ -55,22 +56,12 @@ class Severity(models.TextChoices):
     LOW = "LOW", _("轻微")
 
 
-class RectificationSettings(models.Model):
+class RectificationSettings(RegionYearSettings):
     """Deadline and escalation rules (one row per region and year; the national default is a data migration).
 
     The most specific row wins (core.config_rows): the nearest region first, then a row for the year.
     """
 
-    region = models.ForeignKey(
-        "organizations.FiscalRegion",
-        verbose_name=_("财政区划"),
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="+",
-        help_text=_("为空表示全国默认"),
-    )
-    fiscal_year = models.PositiveSmallIntegerField(_("年度"), null=True, blank=True, help_text=_("为空表示各年度"))
     deadline_days = models.PositiveSmallIntegerField(
         _("默认整改期限（天）"), default=20, validators=[MinValueValidator(1), MaxValueValidator(365)]
     )
@@ -93,10 +84,6 @@ class RectificationSettings(models.Model):
                 fields=["region", "fiscal_year"], name="uniq_rect_settings_region_year", nulls_distinct=False
             )
         ]
-
-    def __str__(self) -> str:
-        where = self.region.name if self.region_id else "全国默认"  # type: ignore[union-attr]
-        return f"{where} {self.fiscal_year or '各'}年度"
 
 
 class RectificationStatus(models.TextChoices):

@@ -7,7 +7,7 @@ from typing import Any
 import django_filters
 from django.db.models import Q, QuerySet
 
-from jixiao.core.filters import FilterSet
+from jixiao.core.filters import FilterSet, ScopedIdFilter
 from jixiao.core.forms import bootstrapify
 from jixiao.organizations.models import BudgetUnit, Department
 from jixiao.targets.models import Grade, PerformanceTarget, TargetStatus
@@ -16,8 +16,8 @@ from jixiao.targets.models import Grade, PerformanceTarget, TargetStatus
 class TargetFilterSet(FilterSet):
     q = django_filters.CharFilter(label="关键字", method="filter_q")
     fiscal_year = django_filters.NumberFilter(label="年度")
-    department = django_filters.ModelChoiceFilter(label="主管部门", queryset=Department.objects.none())
-    unit = django_filters.ModelChoiceFilter(label="填报单位", queryset=BudgetUnit.objects.none())
+    department = ScopedIdFilter(label="主管部门", url_name="organizations:department_autocomplete")
+    unit = ScopedIdFilter(label="填报单位", url_name="organizations:unit_autocomplete")
     status = django_filters.ChoiceFilter(label="状态", choices=TargetStatus.choices)
     review_grade = django_filters.ChoiceFilter(label="审核等级", choices=Grade.choices)
     subject_type = django_filters.ChoiceFilter(label="目标类型", choices=PerformanceTarget.Subject.choices)
@@ -28,10 +28,10 @@ class TargetFilterSet(FilterSet):
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Choices come from the user's own scope; a tampered id simply matches nothing.
+        # Ids are checked against the user's own scope; a tampered id simply matches nothing.
         self.filters["department"].queryset = Department.objects.visible_to(user)
         self.filters["unit"].queryset = BudgetUnit.objects.visible_to(user)
-        for name in ("department", "unit", "status", "review_grade", "subject_type"):
+        for name in ("status", "review_grade", "subject_type"):
             self.filters[name].extra["empty_label"] = "全部"
 
     @property
