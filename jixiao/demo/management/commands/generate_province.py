@@ -1,6 +1,7 @@
-"""`manage.py generate_province --regions N --seed S [--payments-csv PATH] [--database-url URL]`: scale data (issue 8).
+"""`manage.py generate_province --regions N [--workers W] [--payments-csv PATH] [--database-url URL]`: scale data.
 
-Builds N counties of a synthetic province (jixiao/demo/province.py) in an empty database; demo/testing only.
+Builds N counties of a synthetic province (jixiao/demo/province/, issue 8) in an empty database, W processes at a
+time on PostgreSQL; demo/testing only.
 """
 
 from __future__ import annotations
@@ -32,6 +33,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--payments-per-region", type=int, default=PAYMENTS_PER_REGION, help="每县支付笔数（默认 50000）"
         )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help="并行生成的进程数（默认：PostgreSQL 为 min(4, CPU 数)，SQLite 为 1）",
+        )
         parser.add_argument("--database-url", default="", help="写入此数据库（默认使用 DATABASE_URL）")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -50,6 +57,7 @@ class Command(BaseCommand):
                 scale=options["scale"],
                 payments_csv=options["payments_csv"],
                 payments_per_region=options["payments_per_region"],
+                workers=options["workers"],
                 progress=(lambda message: self.stdout.write(f"  {message}")) if options["verbosity"] > 1 else None,
             )
         except DemoDataError as exc:
