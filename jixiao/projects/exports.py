@@ -43,11 +43,10 @@ def _row(p: Project) -> list[Any]:
     ]
 
 
-def export_projects(queryset: QuerySet[Project]) -> bytes:
-    rows: Iterator[list[Any]] = (
-        _row(p) for p in queryset.select_related("department", "unit").iterator(chunk_size=2000)
-    )
-    return write_workbook([("项目库", EXPORT_HEADERS, rows)])
+def project_rows(queryset: QuerySet[Project]) -> Iterator[list[Any]]:
+    """Export rows (EXPORT_HEADERS order; an exported file re-imports unchanged), read in chunks."""
+    for project in queryset.select_related("department", "unit").iterator(chunk_size=2000):
+        yield _row(project)
 
 
 def template_workbook() -> bytes:

@@ -6,12 +6,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from jixiao.core import audit
 from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
+from jixiao.core.models import Job
 from jixiao.core.spreadsheets import CellError, ImportRejectedError, SpreadsheetError
 from jixiao.core.views_helpers import (
     PAGE_SIZE,
@@ -21,7 +23,7 @@ from jixiao.core.views_helpers import (
     xlsx_response,
 )
 from jixiao.projects import selectors, services
-from jixiao.projects.exports import export_projects, template_workbook
+from jixiao.projects.exports import EXPORT_HEADERS, project_rows, template_workbook
 from jixiao.projects.filtersets import ProjectFilterSet
 from jixiao.projects.forms import ImportForm, ProjectForm, TransitionForm
 from jixiao.projects.imports import parse_project_workbook
@@ -46,17 +48,31 @@ def project_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+PROJECT_EXPORT = ListExport(
+    kind="project.export", title="项目库", header=EXPORT_HEADERS, job="jixiao.projects.views.project_export_job"
+)
+
+
 @capability_required("project.export")
 def project_export(request: HttpRequest) -> HttpResponse:
-    filterset = _filtered(request)
-    content = export_projects(filterset.qs)
-    audit.record(
-        actor=request.user,
-        event_type="project.export",
-        object_type="projects.project",
-        reason=request.GET.urlencode()[:500],
+    """导出: the filtered rows, streamed when short, a background job with a progress bar when long."""
+    queryset = _filtered(request).qs
+    return export_list(
+        request,
+        PROJECT_EXPORT,
+        rows=lambda: project_rows(queryset),
+        count=queryset.count,
+        back=reverse("projects:list"),
     )
-    return xlsx_response(content, "项目库.xlsx")
+
+
+def project_export_job(job: Job, *, query: str, fmt: str, membership_id: int | None) -> None:
+    """The background half of `project_export`: the same scoped, filtered projects for the job's owner."""
+    user = job_identity(job, membership_id)
+    if not user.can("project.export"):
+        raise DomainError("您没有导出项目库的权限")
+    queryset = ProjectFilterSet(QueryDict(query), queryset=selectors.projects_visible(user), user=user).qs
+    run_list_export(job, PROJECT_EXPORT, rows=project_rows(queryset), total=queryset.count(), fmt=fmt)
 
 
 @capability_required("project.view")

@@ -10,7 +10,7 @@ import openpyxl
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from conftest import World
-from jixiao.core.models import AuditEvent
+from jixiao.core.models import AuditEvent, Job
 from jixiao.projects.columns import IMPORT_COLUMNS
 from jixiao.projects.models import Project
 
@@ -123,7 +123,7 @@ def test_formula_text_is_imported_as_literal_text_and_exported_as_a_string(world
     assert response.status_code == 302
     assert Project.objects.get(code="F-1").description == payload
     exported = client.get("/projects/export/?q=F-1")
-    sheet = openpyxl.load_workbook(io.BytesIO(exported.content)).active
+    sheet = openpyxl.load_workbook(io.BytesIO(exported.getvalue())).active
     cell = sheet.cell(row=2, column=HEADERS.index("项目概述") + 1)
     assert cell.value == payload
     assert cell.data_type == "s"
@@ -134,10 +134,10 @@ def test_export_contains_exactly_the_filtered_visible_rows(world: World) -> None
     response = client.get(f"/projects/export/?unit={world.school_branch.pk}")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    sheet = openpyxl.load_workbook(io.BytesIO(response.getvalue())).active
     codes = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert codes == ["P-BRANCH"]
-    everything = openpyxl.load_workbook(io.BytesIO(client.get("/projects/export/").content)).active
+    everything = openpyxl.load_workbook(io.BytesIO(client.get("/projects/export/").getvalue())).active
     assert sorted(r[0] for r in everything.iter_rows(min_row=2, values_only=True)) == ["P-BRANCH", "P-SCHOOL"]
     assert AuditEvent.objects.filter(event_type="project.export", actor_name="p_dept").count() == 2
 
@@ -145,7 +145,7 @@ def test_export_contains_exactly_the_filtered_visible_rows(world: World) -> None
 def test_exported_file_imports_back_unchanged(world: World) -> None:
     client = world.login("unit_user")
     before = list(Project.objects.order_by("code").values_list("code", "total_amount_yuan", "version"))
-    exported = client.get("/projects/export/").content
+    exported = client.get("/projects/export/").getvalue()
     response = client.post("/projects/import/", {"fiscal_year": 2026, "file": SimpleUploadedFile("x.xlsx", exported)})
     assert response.status_code == 302
     after = list(Project.objects.order_by("code").values_list("code", "total_amount_yuan", "version"))
@@ -158,7 +158,7 @@ def test_the_assessment_trigger_columns_import_and_export(world: World) -> None:
     assert client.post("/projects/import/", {"fiscal_year": 2026, "file": _xlsx([row])}).status_code == 302
     project = Project.objects.get(code="T-1")
     assert (project.is_policy, project.is_revised, project.is_special_bond) == (True, False, True)
-    sheet = openpyxl.load_workbook(io.BytesIO(client.get("/projects/export/?q=T-1").content)).active
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get("/projects/export/?q=T-1").getvalue())).active
     header = [c.value for c in sheet[1]]
     values = dict(zip(header, [c.value for c in sheet[2]], strict=True))
     assert (values["政策类项目"], values["修订的政策或项目"], values["专项债券项目"]) == ("是", "否", "是")
@@ -181,3 +181,17 @@ def test_an_older_template_without_the_trigger_columns_still_imports_and_keeps_t
     assert world.school_project.is_policy and world.school_project.is_special_bond  # untouched by an old file
     created = Project.objects.get(code="OLD-1")
     assert not (created.is_policy or created.is_revised or created.is_special_bond)
+
+
+def test_long_export_is_a_job_with_the_same_scoped_rows(world: World, settings: Any) -> None:
+    """Above JIXIAO_EXPORT_SYNC_ROWS the export runs in the background; the file re-imports like the direct one."""
+    settings.JIXIAO_EXPORT_SYNC_ROWS = 1
+    client = world.login("dept_admin")
+    response = client.get("/projects/export/")
+    job = Job.objects.get(kind="project.export")
+    assert response.status_code == 302 and job.status == Job.Status.DONE, job.message
+    assert job.progress_done == job.progress_total == 2
+    download = client.get(f"/jobs/{job.pk}/download/result/")
+    sheet = openpyxl.load_workbook(io.BytesIO(download.getvalue())).active
+    assert sorted(r[0] for r in sheet.iter_rows(min_row=2, values_only=True)) == ["P-BRANCH", "P-SCHOOL"]
+    assert world.login("unit_user").get(f"/jobs/{job.pk}/").status_code == 404
