@@ -1,10 +1,12 @@
 """The set-based sweep: recompute every warning and light of a region's year in a fixed number of queries.
 
-One query reads the region's in-library projects with `executed_yuan` (execution.selectors.annotate_execution);
-two more read the latest filled monitoring record per project and its indicator rows. Enabled rules are evaluated
-in Python over those rows (engine functions), and the warnings of the region-year are replaced atomically
-(delete + bulk_create), lights upserted in bulk, and a disposition case opened for each new red warning whose rule
-has a disposition (one open case per project-year and rule).
+One query reads the region's in-library projects with `executed_yuan` (execution.selectors.annotate_execution_fast:
+the project × month rollup plus the current month's payments); two more read the latest filled monitoring record
+per project and its indicator rows. Enabled rules are evaluated in Python over those rows (engine functions). The
+result is compared with the stored warnings and lights of the swept projects and only the difference is written
+(`alerts.sweep_writes`), in one transaction: changed or vanished warnings deleted, new or changed ones inserted,
+changed lights upserted, the rest re-dated to `as_of` by one UPDATE each; a disposition case is opened for each red
+warning whose rule has a disposition and no open case (one open case per project-year and rule).
 """
 
 from __future__ import annotations
@@ -14,16 +16,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from jixiao.alerts import engine, selectors
-from jixiao.alerts.models import Color, ProjectLight, Warning, WarningCase, WarningRule
+from jixiao.alerts.models import Color, WarningCase, WarningRule
+from jixiao.alerts.sweep_writes import LightData, WarningData, write_lights, write_warnings
 from jixiao.core import audit
-from jixiao.execution.selectors import annotate_execution
+from jixiao.execution.selectors import annotate_execution_fast
 from jixiao.monitoring.models import MonitoringIndicatorRow, MonitoringRecord, MonitoringSettings, RecordStatus
 from jixiao.organizations.calendar import add_working_days, overrides_for
 from jixiao.projects.models import Project, ProjectStatus
@@ -31,6 +34,27 @@ from jixiao.projects.models import Project, ProjectStatus
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 REVERSE_OPERATORS = {"≤", "<=", "<", "＜"}
 LABELS = {"RED": "红灯", "YELLOW": "黄灯", "GREEN": "绿灯"}
+
+
+class RecordData(NamedTuple):
+    """The fields of a monitoring record the rules read."""
+
+    pk: int
+    likelihood: str
+    current_budget_yuan: Decimal | None
+    expected_annual_yuan: Decimal | None
+
+
+class IndicatorData(NamedTuple):
+    """The fields of a monitoring indicator row the rules read."""
+
+    name: str
+    operator: str
+    is_qualitative: bool
+    target_value: str
+    completion_to_date: str
+    expected_annual: str
+    qualitative_level: str
 
 
 @dataclass
@@ -87,8 +111,11 @@ class Context:
     progress: Decimal  # time progress, %
 
 
+TWO_PLACES = Decimal("0.01")
+
+
 def _pct(value: Decimal) -> str:
-    return f"{engine.q4(value).quantize(Decimal('0.01'))}%"
+    return f"{engine.q4(value).quantize(TWO_PLACES)}%"
 
 
 def _exec_ratio(rule: WarningRule, row: Row, ctx: Context) -> Result:
@@ -244,107 +271,111 @@ def evaluate(rules: list[WarningRule], row: Row, ctx: Context) -> list[tuple[War
 # ---- reading --------------------------------------------------------------------------------------------------------
 
 
-def _rows(region: Any, fiscal_year: int, as_of: date, project_ids: list[int] | None) -> list[Row]:
+def _projects(region: Any, fiscal_year: int, project_ids: list[int] | None) -> QuerySet[Any]:
     projects = Project.objects.filter(
         region=region, fiscal_year=fiscal_year, status=ProjectStatus.IN_LIBRARY, is_deleted=False
     )
     if project_ids is not None:
         projects = projects.filter(pk__in=project_ids)
-    values = annotate_execution(projects.order_by(), as_of).values_list("pk", "total_amount_yuan", "executed_yuan")
-    rows = {pk: Row(pk, budget or Decimal(0), executed or Decimal(0)) for pk, budget, executed in values}
+    return projects.order_by()
+
+
+def _rows(projects: QuerySet[Any], region: Any, fiscal_year: int, as_of: date) -> list[Row]:
+    values = annotate_execution_fast(projects, as_of).values_list("pk", "total_amount_yuan", "executed_yuan")
+    # Cents: SQLite sums decimals in floating point, and the rollup and raw sums must band alike.
+    rows = {
+        pk: Row(pk, budget or Decimal(0), (executed or Decimal(0)).quantize(TWO_PLACES))
+        for pk, budget, executed in values
+    }
     if not rows:
         return []
-    # Latest filled record per project (records of later rounds and later saves win); one query.
+    # Latest filled record per project (records of later rounds and later saves win); one query. Plain tuples, not
+    # model instances: the rules read a handful of fields of every record and indicator row of the region.
     records = (
         MonitoringRecord.objects.filter(
             project__region=region, fiscal_year=fiscal_year, project__isnull=False, is_deleted=False
         )
         .exclude(status=RecordStatus.PENDING)
         .order_by("project_id", "-task__period_end_month", "-id")
-        .only(
-            "id",
-            "project_id",
-            "likelihood",
-            "current_budget_yuan",
-            "expected_annual_yuan",
-            "task__period_end_month",
-        )
-        .select_related("task")
+        .values_list("id", "project_id", "likelihood", "current_budget_yuan", "expected_annual_yuan")
     )
-    latest: dict[int, Any] = {}
-    for record in records:
-        pid = record.project_id
-        if pid is not None and pid in rows and pid not in latest:
-            latest[pid] = record
-            rows[pid].record = record
+    latest: dict[int, int] = {}
+    for pk, project_id, likelihood, budget, expected in records:
+        if project_id in rows and rows[project_id].record is None:
+            latest[pk] = project_id
+            rows[project_id].record = RecordData(pk, likelihood, budget, expected)
     if latest:
-        by_record = {r.pk: r.project_id for r in latest.values()}
-        for ind in MonitoringIndicatorRow.objects.filter(record_id__in=list(by_record)).order_by("record_id", "seq"):
-            rows[by_record[ind.record_id]].indicators.append(ind)
+        indicators = (
+            MonitoringIndicatorRow.objects.filter(record_id__in=list(latest))
+            .order_by("record_id", "seq")
+            .values_list("record_id", *IndicatorData._fields)
+        )
+        for record_id, *fields in indicators:
+            rows[latest[record_id]].indicators.append(IndicatorData(*fields))
     return list(rows.values())
 
 
-# ---- writing --------------------------------------------------------------------------------------------------------
+# ---- computing ------------------------------------------------------------------------------------------------------
 
 
-def sweep_region(
-    region: Any, fiscal_year: int, as_of: date, *, actor: Any = None, project_ids: list[int] | None = None
-) -> SweepResult:
-    """Recompute the warnings, lights and new cases of a region's year at `as_of` (all projects, or some)."""
-    _setting, rules = selectors.rules_in_force(region, fiscal_year)
-    mode = time_progress_mode(region, fiscal_year)
-    ctx = Context(as_of, fiscal_year, engine.time_progress(as_of, fiscal_year, mode))
-    rows = _rows(region, fiscal_year, as_of, project_ids)
-    result = SweepResult(projects=len(rows))
-    warnings: list[Warning] = []
-    lights: list[ProjectLight] = []
-    reds: list[Warning] = []
+@dataclass
+class Computed:
+    warnings: dict[tuple[int, int], WarningData] = field(default_factory=dict)
+    lights: dict[int, LightData] = field(default_factory=dict)
+    reds: list[tuple[int, WarningRule, Decimal | None, str]] = field(default_factory=list)
+
+
+def _compute(rules: list[WarningRule], rows: list[Row], ctx: Context) -> Computed:
+    out = Computed()
     for row in rows:
         colors = []
         reasons = []
         for rule, color, (value, text, reason, record_id) in evaluate(rules, row, ctx):
             number = engine.q4(Decimal(value)) if value is not None and not isinstance(value, str) else None
-            warning = Warning(
-                project_id=row.project_id,
-                fiscal_year=fiscal_year,
-                rule=rule,
-                value=number,
-                value_text=text[:60],
-                color=color,
-                reason=reason[:300],
-                as_of=as_of,
-                record_id=record_id,
-            )
-            warnings.append(warning)
+            reason = reason[:300]
+            out.warnings[(row.project_id, rule.pk)] = (number, text[:60], color, reason, record_id)
             colors.append(color)
             if color != Color.GREEN:
                 reasons.append(f"{rule.name}：{LABELS[color]}，{reason}"[:300])
             if color == Color.RED and rule.has_disposition:
-                reds.append(warning)
-        lights.append(
-            ProjectLight(
-                project_id=row.project_id,
-                fiscal_year=fiscal_year,
-                color=engine.worst(colors),
-                executed_yuan=row.executed,
-                reasons=reasons,
-                as_of=as_of,
-            )
-        )
-    result.warnings = len(warnings)
-    result.red = sum(1 for w in warnings if w.color == Color.RED)
-    ids = [row.project_id for row in rows]
+                out.reds.append((row.project_id, rule, number, reason))
+        out.lights[row.project_id] = (engine.worst(colors), row.executed, reasons)
+    return out
+
+
+# pg_advisory_xact_lock(SWEEP_LOCK, region id): the first key names the sweep among the application's advisory locks.
+SWEEP_LOCK = 0x4A58  # "JX"
+
+
+def _lock_region(region: Any) -> None:
+    """Two sweeps of one region (a record saved during the nightly sweep) take turns between reading the stored rows
+    and writing the difference, so neither inserts a warning the other has just inserted. PostgreSQL only: SQLite
+    runs one writing transaction at a time. Not the region row lock, which an import holds for minutes."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [SWEEP_LOCK, region.pk])
+
+
+def sweep_region(
+    region: Any, fiscal_year: int, as_of: date, *, actor: Any = None, project_ids: list[int] | None = None
+) -> SweepResult:
+    """Recompute the warnings, lights and new cases of a region's year at `as_of` (all projects, or some).
+
+    Only changed rows are written: a sweep over unchanged data re-dates the rows and writes nothing else."""
+    _setting, rules = selectors.rules_in_force(region, fiscal_year)
+    mode = time_progress_mode(region, fiscal_year)
+    ctx = Context(as_of, fiscal_year, engine.time_progress(as_of, fiscal_year, mode))
+    scope = _projects(region, fiscal_year, project_ids)
+    rows = _rows(scope, region, fiscal_year, as_of)
+    computed = _compute(rules, rows, ctx)
+    result = SweepResult(projects=len(rows), warnings=len(computed.warnings))
+    result.red = sum(1 for data in computed.warnings.values() if data[2] == Color.RED)
+    scope_ids = scope.values("pk")
     with transaction.atomic():
-        Warning.objects.filter(project_id__in=ids, fiscal_year=fiscal_year).delete()
-        Warning.objects.bulk_create(warnings, batch_size=1000)
-        ProjectLight.objects.bulk_create(
-            lights,
-            batch_size=1000,
-            update_conflicts=True,
-            unique_fields=["project", "fiscal_year"],
-            update_fields=["color", "executed_yuan", "reasons", "as_of", "computed_at"],
-        )
-        result.cases_opened = _open_cases(reds, region, fiscal_year, as_of)
+        _lock_region(region)
+        warnings_written = write_warnings(scope_ids, fiscal_year, as_of, computed.warnings)
+        lights_written = write_lights(scope_ids, fiscal_year, as_of, computed.lights)
+        result.cases_opened = _open_cases(computed.reds, region, fiscal_year, as_of)
         audit.record(
             actor=actor or "系统",
             event_type="alerts.sweep",
@@ -357,36 +388,42 @@ def sweep_region(
                 "warnings": result.warnings,
                 "red": result.red,
                 "cases_opened": result.cases_opened,
+                "warnings_written": warnings_written,
+                "lights_written": lights_written,
             },
         )
     return result
 
 
-def _open_cases(reds: list[Warning], region: Any, fiscal_year: int, as_of: date) -> int:
+def _open_cases(
+    reds: list[tuple[int, WarningRule, Decimal | None, str]], region: Any, fiscal_year: int, as_of: date
+) -> int:
     if not reds:
         return 0
-    existing = selectors.open_case_keys({w.project_id for w in reds}, fiscal_year)
+    existing = selectors.open_case_keys({project_id for project_id, *_rest in reds}, fiscal_year)
+    due: list[tuple[int, WarningRule, Decimal | None, str]] = []
+    for red in reds:
+        key = (red[0], red[1].code)
+        if key not in existing:
+            existing.add(key)
+            due.append(red)
+    if not due:
+        return 0
     overrides = overrides_for(region, as_of, date(as_of.year + 1, 12, 31))
-    cases = []
-    for w in reds:
-        key = (w.project_id, w.rule.code)
-        if key in existing:
-            continue
-        existing.add(key)
-        cases.append(
-            WarningCase(
-                project_id=w.project_id,
-                fiscal_year=fiscal_year,
-                rule=w.rule,
-                rule_code=w.rule.code,
-                value=w.value,
-                reason=w.reason,
-                opened_on=as_of,
-                due_date=add_working_days(as_of, w.rule.sla_working_days, overrides),
-            )
+    WarningCase.objects.bulk_create(
+        WarningCase(
+            project_id=project_id,
+            fiscal_year=fiscal_year,
+            rule=rule,
+            rule_code=rule.code,
+            value=value,
+            reason=reason,
+            opened_on=as_of,
+            due_date=add_working_days(as_of, rule.sla_working_days, overrides),
         )
-    WarningCase.objects.bulk_create(cases)
-    return len(cases)
+        for project_id, rule, value, reason in due
+    )
+    return len(due)
 
 
 def default_as_of(fiscal_year: int, today: date | None = None) -> date:

@@ -8,10 +8,13 @@ projects and the checks that need stored data are the import service's job.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import datetime as dt
 import hashlib
 import io
+import operator
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -29,7 +32,7 @@ from jixiao.core.spreadsheets import (
     error_report,
     read_rows,
 )
-from jixiao.execution import services
+from jixiao.execution import pg_import, services
 from jixiao.execution.columns import ALIASES, COLUMNS, HEADERS, MAX_LENGTH, TITLE_OF
 from jixiao.execution.models import PaymentImport
 from jixiao.execution.services import ParsedRow, PaymentRow
@@ -56,6 +59,17 @@ def detect_encoding(head: bytes) -> str:
 
 def csv_rows(handle: IO[bytes]) -> tuple[list[str], Iterator[tuple[int, dict[str, Any]]]]:
     """Header and a lazy row iterator for a CSV byte stream."""
+    header, records = csv_records(handle)
+
+    def iterate() -> Iterator[tuple[int, dict[str, Any]]]:
+        for number, values in records:
+            yield number, {name: values[i] if i < len(values) else None for i, name in enumerate(header) if name}
+
+    return header, iterate()
+
+
+def csv_records(handle: IO[bytes]) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """Header and a lazy iterator of (record number, field list) for a CSV byte stream; blank records skipped."""
     head = handle.read(SNIFF_BYTES)
     encoding = detect_encoding(head)
     handle.seek(0)
@@ -66,12 +80,12 @@ def csv_rows(handle: IO[bytes]) -> tuple[list[str], Iterator[tuple[int, dict[str
     except (UnicodeDecodeError, csv.Error) as exc:
         raise SpreadsheetError("文件编码或格式无法识别，请保存为 UTF-8 或 GBK 编码的 CSV 文件") from exc
 
-    def iterate() -> Iterator[tuple[int, dict[str, Any]]]:
+    def iterate() -> Iterator[tuple[int, list[str]]]:
         try:
             for number, values in enumerate(reader, start=2):
                 if not any(v.strip() for v in values):
                     continue
-                yield number, {name: values[i] if i < len(values) else None for i, name in enumerate(header) if name}
+                yield number, values
         except (UnicodeDecodeError, csv.Error) as exc:
             raise SpreadsheetError("文件编码或格式无法识别，请保存为 UTF-8 或 GBK 编码的 CSV 文件") from exc
 
@@ -143,8 +157,56 @@ def missing_headers(header: list[str]) -> list[CellError]:
     ]
 
 
+PLAIN_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+PLAIN_AMOUNT = re.compile(r"-?[0-9]{1,16}(?:\.[0-9]{1,2})?")
+_TITLES = [title for title, _key, _required in COLUMNS]
+_REQUIRED = operator.itemgetter(*[i for i, (_t, _k, required) in enumerate(COLUMNS) if required])
+_LIMITED = [(i, MAX_LENGTH[key]) for i, (_t, key, _r) in enumerate(COLUMNS) if key in MAX_LENGTH]
+_DATE_AT = [key for _t, key, _r in COLUMNS].index("pay_date")
+_AMOUNT_AT = [key for _t, key, _r in COLUMNS].index("amount_yuan")
+_REVERSES_AT = [key for _t, key, _r in COLUMNS].index("reverses_voucher_no")
+_VOUCHER_AT = [key for _t, key, _r in COLUMNS].index("voucher_no")
+
+
 def parse_payment_row(number: int, cells: Mapping[str, Any]) -> tuple[PaymentRow | None, list[CellError]]:
     """Typed row or the cell errors of this row (no database access)."""
+    row = _plain_row(number, cells)
+    if row is not None:
+        return row, []
+    return _parse_row_cell_by_cell(number, cells)
+
+
+def _plain_row(number: int, cells: Mapping[str, Any]) -> PaymentRow | None:
+    """The common row in one pass: text cells, an ISO date, plain digits with at most 2 decimals, nothing wrong.
+    Anything else (None) goes through the cell-by-cell rules, which give the same row or the errors."""
+    try:
+        texts = [raw.strip() if raw is not None else "" for raw in map(cells.get, _TITLES)]
+    except AttributeError:
+        return None  # a typed spreadsheet cell (number, date)
+    if "" in _REQUIRED(texts) or "=" in [text[:1] for text in texts]:
+        return None
+    for at, limit in _LIMITED:
+        if len(texts[at]) > limit:
+            return None
+    day_text, amount_text, reverses = texts[_DATE_AT], texts[_AMOUNT_AT], texts[_REVERSES_AT]
+    if not PLAIN_DATE.fullmatch(day_text) or not PLAIN_AMOUNT.fullmatch(amount_text):
+        return None
+    try:
+        day = dt.date.fromisoformat(day_text)
+    except ValueError:
+        return None
+    amount = Decimal(amount_text)
+    if not 2000 <= day.year <= 2100 or amount == 0 or (amount < 0) != bool(reverses):
+        return None
+    if reverses and reverses == texts[_VOUCHER_AT]:
+        return None
+    values: list[Any] = texts
+    values[_DATE_AT], values[_AMOUNT_AT] = day, amount.quantize(CENT)
+    # PaymentRow's fields after `row` are the columns in COLUMNS order.
+    return PaymentRow(number, *values)
+
+
+def _parse_row_cell_by_cell(number: int, cells: Mapping[str, Any]) -> tuple[PaymentRow | None, list[CellError]]:
     errors: list[CellError] = []
     values: dict[str, Any] = {}
     for title, key, required in COLUMNS:
@@ -251,19 +313,39 @@ def import_payment_file(
     source: str = PaymentImport.Source.FILE,
     job: Job | None = None,
     system: bool = False,
+    use_copy: bool | None = None,
 ) -> PaymentImport:
+    """Import one stored file. CSV on PostgreSQL takes the COPY path (`pg_import`) unless `use_copy=False`."""
     total = count_data_lines(path, file_name)
 
     def progress(done: int, expected: int | None, message: str) -> None:
         if job is not None:
             job_progress(job, done, expected, message)
 
-    header, rows, handle = open_rows(path, file_name)
-    with handle:
+    if use_copy is None:
+        use_copy = pg_import.available(file_name)
+    stager: services.Stager | None = None
+    handle: IO[bytes]
+    if use_copy and file_name.lower().endswith((".csv", ".txt")):
+        handle = path.open("rb")
+        try:
+            header, records = csv_records(handle)
+        except BaseException:
+            handle.close()
+            raise
+        rows: Iterator[tuple[int, dict[str, Any]]] = iter(())  # parse_stream then reports only missing columns
+        if not missing_headers(header):
+            stager = pg_import.CopyStager(header, records, parse_payment_row)
+    else:
+        header, rows, handle = open_rows(path, file_name)
+    with handle, contextlib.ExitStack() as cleanup:
+        if stager is not None:
+            cleanup.callback(pg_import.release)
         return services.payments_import(
             actor=actor,
             region=region,
             parsed=parse_stream(header, rows),
+            stager=stager,
             source=source,
             file_name=file_name,
             sha256=file_sha256(path),

@@ -21,8 +21,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, Min, OuterRef, Sum
-from django.db.models.functions import ExtractMonth
+from django.db.models import Count, Exists, Min, OuterRef, Q, Sum
+from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils import timezone
 
 from jixiao.core import audit
@@ -50,6 +50,8 @@ COMPARED_FIELDS = (
 )
 
 Progress = Callable[[int, "int | None", str], None]
+# Step 1 of an import: fill the staging rows of the batch, set batch.rows_read, collect the row errors.
+Stager = Callable[[PaymentImport, "RowErrors", "int | None", Progress], None]
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,7 @@ class PaymentImportRejectedError(ImportRejectedError):
         self.args = (self.message,)
 
 
-class _Errors:
+class RowErrors:
     """Counts every error, keeps the first MAX_ERRORS_KEPT for the report."""
 
     def __init__(self) -> None:
@@ -93,11 +95,15 @@ class _Errors:
             self.kept.append(error)
 
 
+_Errors = RowErrors
+
+
 def payments_import(
     *,
     actor: Any,
     region: FiscalRegion,
-    parsed: Iterable[ParsedRow],
+    parsed: Iterable[ParsedRow] = (),
+    stager: Stager | None = None,
     source: str = PaymentImport.Source.FILE,
     file_name: str = "",
     sha256: str = "",
@@ -109,6 +115,7 @@ def payments_import(
     """Import parsed payment rows for `region`, all or nothing. Raises PaymentImportRejectedError with the report.
 
     `system=True` is for the server-side command only (no user to check); every other caller passes its user.
+    `stager` replaces step 1 (e.g. `pg_import.CopyStager`, COPY + SQL on PostgreSQL); default: stage `parsed`.
     """
     if not system:
         require(actor, "execution.import")
@@ -122,7 +129,10 @@ def payments_import(
     report = progress or (lambda done, total, message: None)
     try:
         errors = _Errors()
-        _stage(batch, parsed, errors, total, report)
+        if stager is None:
+            _stage(batch, parsed, errors, total, report)
+        else:
+            stager(batch, errors, total, report)
         report(batch.rows_read, batch.rows_read, "正在校验重复凭证和冲销关系…")
         _check_file_duplicates(batch, errors)
         _mark_existing(batch)
@@ -277,12 +287,18 @@ def _flush_stage(batch: PaymentImport, rows: list[tuple[Any, ...]]) -> None:
     table = connection.ops.quote_name(PaymentStagingRow._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(c) for c in ("batch_id", "is_existing", *STAGE_COLUMNS))
     marks = ", ".join(["%s"] * (len(STAGE_COLUMNS) + 2))
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:  # type: ignore[attr-defined]
-                for row in rows:
-                    copy.write_row((batch.pk, False, *row))
-            return
+    if connection.vendor == "postgresql":
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(  # type: ignore[attr-defined]
+                f"COPY {table} ({columns}) FROM STDIN"
+            ) as copy,
+        ):
+            for row in rows:
+                copy.write_row((batch.pk, False, *row))
+        return
+    # One transaction per chunk: in autocommit mode SQLite would commit (and sync the WAL) after every row.
+    with transaction.atomic(), connection.cursor() as cursor:
         cursor.executemany(
             f"INSERT INTO {table} ({columns}) VALUES ({marks})",  # noqa: S608 - names from model metadata
             [(batch.pk, False, *row) for row in rows],
@@ -467,23 +483,51 @@ def _write_batch(batch: PaymentImport, low: int, high: int) -> int:
 
 
 def rollup_rebuild(*, project_ids: Iterable[int]) -> None:
-    """Recompute the monthly rollup of some projects from their payments (demo data, repairs)."""
-    ids = list(project_ids)
+    """Recompute the monthly rollup of some projects from all their payments (demo data, repairs)."""
+    rollup_refresh(project_ids=project_ids)
+
+
+def rollup_refresh(*, project_ids: Iterable[int], months: Iterable[tuple[int, int]] | None = None) -> None:
+    """Recompute the rollup rows of some projects for some calendar months (`(year, month)` pairs; all months when
+    None) from their payments, for any path that writes, changes or deletes `Payment` rows outside the import
+    (which adds to the rollup in its own transaction). Rows are keyed by the payment date's calendar year and
+    month, as the import keys them, so `annotate_execution` and `annotate_execution_fast` agree for every date.
+
+    Takes the regions' row locks, like the import, so a refresh and an import of the same region never interleave."""
+    ids = sorted(set(project_ids))
+    if not ids:
+        return
+    wanted = sorted(set(months)) if months is not None else None
     with transaction.atomic():
-        ProjectMonthExecution.objects.filter(project_id__in=ids).delete()
+        regions = Project.objects.filter(pk__in=ids).values("region_id")
+        list(FiscalRegion.objects.select_for_update().filter(pk__in=regions).order_by("pk").values_list("pk"))
+        stale = ProjectMonthExecution.objects.filter(project_id__in=ids)
+        payments = Payment.objects.filter(project_id__in=ids)
+        if wanted is not None:
+            if not wanted:
+                return
+            stale = stale.filter(_months_q("fiscal_year", "month", wanted))
+            payments = payments.filter(_months_q("pay_date__year", "pay_date__month", wanted))
+        stale.delete()
         sums = (
-            Payment.objects.filter(project_id__in=ids)
-            .annotate(month=ExtractMonth("pay_date"))
-            .values("project_id", "fiscal_year", "month")
+            payments.annotate(year=ExtractYear("pay_date"), month=ExtractMonth("pay_date"))
+            .values("project_id", "year", "month")
             .annotate(total=Sum("amount_yuan"))
             .order_by()
         )
         ProjectMonthExecution.objects.bulk_create(
             (
                 ProjectMonthExecution(
-                    project_id=s["project_id"], fiscal_year=s["fiscal_year"], month=s["month"], amount_yuan=s["total"]
+                    project_id=s["project_id"], fiscal_year=s["year"], month=s["month"], amount_yuan=s["total"]
                 )
                 for s in sums.iterator()
             ),
             batch_size=2_000,
         )
+
+
+def _months_q(year_field: str, month_field: str, months: list[tuple[int, int]]) -> Q:
+    condition = Q()
+    for year, month in months:
+        condition |= Q(**{year_field: year, month_field: month})
+    return condition

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from itertools import count
 from typing import Any
 
@@ -9,22 +8,14 @@ import pytest
 
 from jixiao.alerts.models import Profile, WarningRule, WarningSetting
 from jixiao.execution.models import Payment
+from jixiao.execution.tests.factories import payment_create
 from jixiao.projects.models import Project
 
 _vouchers = count(1)
 
 
 def pay(project: Project, amount: str, on: date) -> Payment:
-    return Payment.objects.create(
-        region=project.region,
-        fiscal_year=project.fiscal_year,
-        voucher_no=f"V{next(_vouchers):08d}",
-        pay_date=on,
-        unit=project.unit,
-        department=project.department,
-        project=project,
-        amount_yuan=Decimal(amount),
-    )
+    return payment_create(project, amount, on, voucher_no=f"V{next(_vouchers):08d}")
 
 
 def in_library(*projects: Project) -> None:

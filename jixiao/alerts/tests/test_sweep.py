@@ -81,6 +81,10 @@ def test_resweep_replaces_warnings(library: Any) -> None:
 def test_query_count_does_not_grow_with_projects(library: Any) -> None:
     w = library
     sweep_region(w.region, 2026, JUNE)
+    # Only changes are written, so both measured sweeps must have some: one new project, then twenty.
+    first = ProjectFactory(unit=w.hospital, code="P-MANY-FIRST")
+    in_library(first)
+    pay(first, "1000", date(2026, 2, 1))
     with CaptureQueriesContext(connection) as few:
         sweep_region(w.region, 2026, JUNE)
     for i in range(20):

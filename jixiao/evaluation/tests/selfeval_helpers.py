@@ -10,6 +10,7 @@ from conftest import World
 from jixiao.evaluation import services
 from jixiao.evaluation.models import SelfEvaluation
 from jixiao.execution.models import Payment
+from jixiao.execution.tests.factories import payment_create
 from jixiao.indicators.models import FrameworkNode
 from jixiao.projects.models import Project
 from jixiao.targets.models import PerformanceTarget, TargetIndicator
@@ -77,16 +78,7 @@ _voucher = {"n": 0}
 
 def pay(project: Project, amount: str, on: date) -> Payment:
     _voucher["n"] += 1
-    return Payment.objects.create(
-        region=project.region,
-        fiscal_year=project.fiscal_year,
-        voucher_no=f"SE{_voucher['n']:06d}",
-        pay_date=on,
-        unit=project.unit,
-        department=project.department,
-        project=project,
-        amount_yuan=Decimal(amount),
-    )
+    return payment_create(project, amount, on, voucher_no=f"SE{_voucher['n']:06d}")
 
 
 def set_amounts(project: Project, fiscal: str = "100000", carryover: str = "0", other: str = "0") -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from conftest import World
 from jixiao.execution.models import Payment
+from jixiao.execution.tests.factories import payment_create
 from jixiao.indicators.models import FrameworkNode
 from jixiao.monitoring import services
 from jixiao.monitoring.models import MonitoringRecord, MonitoringTask
@@ -78,17 +79,7 @@ _voucher = {"n": 0}
 
 def pay(project: Project, amount: str, on: date, reverses: str = "") -> Payment:
     _voucher["n"] += 1
-    return Payment.objects.create(
-        region=project.region,
-        fiscal_year=project.fiscal_year,
-        voucher_no=f"V{_voucher['n']:06d}",
-        pay_date=on,
-        unit=project.unit,
-        department=project.department,
-        project=project,
-        amount_yuan=Decimal(amount),
-        reverses_voucher_no=reverses,
-    )
+    return payment_create(project, amount, on, voucher_no=f"V{_voucher['n']:06d}", reverses=reverses)
 
 
 def round_data(**overrides: Any) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from jixiao.evaluation.models import (
     SelfEvaluation,
 )
 from jixiao.execution.models import Payment
+from jixiao.execution.tests.factories import payment_create
 from jixiao.keyeval.models import EvalTemplate, KeyEvalStatus, KeyEvaluation
 from jixiao.projects.models import Project
 from jixiao.rectification.models import Rectification, RectificationStatus
@@ -138,16 +139,7 @@ _voucher = {"n": 0}
 
 def pay(project: Project, amount: str, on: date = date(2026, 6, 30)) -> Payment:
     _voucher["n"] += 1
-    return Payment.objects.create(
-        region=project.region,
-        fiscal_year=project.fiscal_year,
-        voucher_no=f"RS{_voucher['n']:06d}",
-        pay_date=on,
-        unit=project.unit,
-        department=project.department,
-        project=project,
-        amount_yuan=Decimal(amount),
-    )
+    return payment_create(project, amount, on, voucher_no=f"RS{_voucher['n']:06d}")
 
 
 def falsified(project: Project) -> AuthenticityItem:

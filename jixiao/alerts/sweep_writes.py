@@ -1,0 +1,123 @@
+"""The sweep's writes (alerts.sweep): compare the computed warnings and lights of the swept projects with the stored
+ones and write only the difference, with multi-row INSERTs of plain tuples (no model instance per row)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from jixiao.alerts.models import ProjectLight, Warning
+
+# What a stored warning is compared on: (value, value_text, color, reason, record_id); keyed by (project, rule).
+WarningData = tuple[Decimal | None, str, str, str, int | None]
+# A light: (color, executed_yuan, reasons); keyed by project.
+LightData = tuple[str, Decimal, list[str]]
+
+
+CHUNK = 2_000
+
+
+def _chunks(items: list[Any]) -> Any:
+    for i in range(0, len(items), CHUNK):
+        yield items[i : i + CHUNK]
+
+
+WARNING_COLUMNS = (
+    "project",
+    "fiscal_year",
+    "rule",
+    "value",
+    "value_text",
+    "color",
+    "reason",
+    "as_of",
+    "record_id",
+    "created_at",
+)
+LIGHT_COLUMNS = ("project", "fiscal_year", "color", "executed_yuan", "reasons", "as_of", "computed_at")
+
+
+def _insert(
+    model: Any, names: tuple[str, ...], rows: list[tuple[Any, ...]], conflict: tuple[str, ...] | None = None
+) -> None:
+    """Multi-row INSERT (or upsert on `conflict`) of plain tuples: the values are prepared by each field's own
+    `get_db_prep_save`, as bulk_create does, but without building a model instance per row."""
+    if not rows:
+        return
+    fields = [model._meta.get_field(name) for name in names]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    row_marks = f"({', '.join(['%s'] * len(fields))})"
+    suffix = ""
+    if conflict:
+        updates = ", ".join(
+            f"{quote(f.column)} = excluded.{quote(f.column)}" for f in fields if f.column not in conflict
+        )
+        suffix = f" ON CONFLICT ({', '.join(quote(c) for c in conflict)}) DO UPDATE SET {updates}"
+    size = max(1, min(500, connection.ops.bulk_batch_size(fields, rows)))
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), size):
+            batch = rows[start : start + size]
+            params = [f.get_db_prep_save(v, connection) for row in batch for f, v in zip(fields, row, strict=True)]
+            cursor.execute(
+                f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "  # noqa: S608 - names from model metadata
+                f"VALUES {', '.join([row_marks] * len(batch))}{suffix}",
+                params,
+            )
+
+
+def write_warnings(
+    scope: QuerySet[Any], fiscal_year: int, as_of: date, wanted: dict[tuple[int, int], WarningData]
+) -> int:
+    """Write only what changed: delete stored warnings that are gone or differ, insert new or changed ones, and
+    move the date of the unchanged ones to `as_of` in one UPDATE. Returns the rows deleted + inserted."""
+    stored = Warning.objects.filter(project__in=scope, fiscal_year=fiscal_year).values_list(
+        "id", "project_id", "rule_id", "value", "value_text", "color", "reason", "record_id"
+    )
+    kept: set[tuple[int, int]] = set()
+    gone: list[int] = []
+    for pk, project_id, rule_id, *data in stored:
+        key = (project_id, rule_id)
+        if key not in kept and wanted.get(key) == tuple(data):
+            kept.add(key)
+        else:
+            gone.append(pk)
+    for ids in _chunks(gone):
+        Warning.objects.filter(pk__in=ids).delete()
+    now = timezone.now()
+    new = [
+        (project_id, fiscal_year, rule_id, value, text, color, reason, as_of, record_id, now)
+        for (project_id, rule_id), (value, text, color, reason, record_id) in wanted.items()
+        if (project_id, rule_id) not in kept
+    ]
+    _insert(Warning, WARNING_COLUMNS, new)
+    if kept:
+        Warning.objects.filter(project__in=scope, fiscal_year=fiscal_year).exclude(as_of=as_of).update(as_of=as_of)
+    return len(gone) + len(new)
+
+
+def write_lights(scope: QuerySet[Any], fiscal_year: int, as_of: date, lights: dict[int, LightData]) -> int:
+    """Upsert only the lights whose colour, execution or reasons changed; re-date the others in one UPDATE."""
+    stored = {
+        project_id: (color, executed, reasons)
+        for project_id, color, executed, reasons in ProjectLight.objects.filter(
+            project__in=scope, fiscal_year=fiscal_year
+        ).values_list("project_id", "color", "executed_yuan", "reasons")
+    }
+    now = timezone.now()
+    changed = [
+        (project_id, fiscal_year, color, executed, reasons, as_of, now)
+        for project_id, (color, executed, reasons) in lights.items()
+        if stored.get(project_id) != (color, executed, reasons)
+    ]
+    _insert(ProjectLight, LIGHT_COLUMNS, changed, conflict=("project_id", "fiscal_year"))
+    if stored:  # re-date the unchanged ones (the upserted rows already carry `as_of`)
+        ProjectLight.objects.filter(project__in=scope, fiscal_year=fiscal_year).exclude(as_of=as_of).update(
+            as_of=as_of, computed_at=timezone.now()
+        )
+    return len(changed)

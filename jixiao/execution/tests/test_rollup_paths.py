@@ -1,0 +1,132 @@
+"""The rollup read (`annotate_execution_fast`, used by the warning sweep) equals the raw read (`annotate_execution`)
+for any date, after every path that writes payments: the import (payments and refunds), the test factory,
+deletions followed by `rollup_refresh`, and `rollup_rebuild` (which the demo seed calls after its bulk insert; the
+import linter keeps jixiao.demo out of this app's tests)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from jixiao.execution import imports
+from jixiao.execution.models import Payment, ProjectMonthExecution
+from jixiao.execution.selectors import annotate_execution, annotate_execution_fast, execution_by_department
+from jixiao.execution.services import rollup_rebuild, rollup_refresh
+from jixiao.execution.tests.factories import payment_create
+from jixiao.execution.tests.helpers import csv_bytes, row, write
+from jixiao.projects.models import Project
+from jixiao.projects.tests.factories import ProjectFactory
+
+# Month ends and mid-month days, the first and last day of the year, a day before any payment, the next year.
+DATES = [
+    dt.date(2025, 12, 31),
+    dt.date(2026, 1, 1),
+    dt.date(2026, 1, 15),
+    dt.date(2026, 2, 28),
+    dt.date(2026, 3, 14),
+    dt.date(2026, 3, 15),
+    dt.date(2026, 3, 31),
+    dt.date(2026, 4, 1),
+    dt.date(2026, 4, 2),
+    dt.date(2026, 6, 30),
+    dt.date(2026, 9, 10),
+    dt.date(2026, 12, 31),
+    dt.date(2027, 1, 20),
+]
+
+
+def figures(projects: Any, day: dt.date, fast: bool) -> dict[int, Decimal]:
+    annotate = annotate_execution_fast if fast else annotate_execution
+    return dict(annotate(projects.order_by(), day).values_list("pk", "executed_yuan"))
+
+
+def assert_equal_for_every_date(projects: Any) -> None:
+    assert projects.exists()
+    for day in DATES:
+        raw, fast = figures(projects, day, False), figures(projects, day, True)
+        assert raw == fast, f"{day}: raw {raw} != rollup {fast}"
+
+
+def test_import_with_refunds_keeps_the_rollup_equal_to_raw_payments(world: Any, tmp_path: Path) -> None:
+    content = csv_bytes(
+        [
+            row("V1", "1000.00", pay_date="2026-03-15"),
+            row("V2", "250.50", pay_date="2026-04-02"),
+            row("V3", "99", project="P-BRANCH", unit="101002", pay_date="2026-01-01"),
+            row("V4", "-200", reverses="V1", pay_date="2026-03-31"),
+            row("V5", "-50.25", reverses="V2", pay_date="2026-09-10"),
+        ]
+    )
+    imports.import_payment_file(
+        actor=world.users["budget"], region=world.region, path=write(tmp_path, "a.csv", content), file_name="a.csv"
+    )
+    projects = Project.objects.filter(region=world.region, fiscal_year=2026)
+    assert_equal_for_every_date(projects)
+    at_day = figures(projects, dt.date(2026, 3, 31), True)
+    assert at_day[world.school_project.pk] == Decimal("800.00")
+    assert figures(projects, dt.date(2026, 4, 1), True)[world.school_project.pk] == Decimal("800.00")
+    assert figures(projects, dt.date(2026, 4, 2), True)[world.school_project.pk] == Decimal("1050.50")
+
+
+def test_factory_payments_deletions_and_rebuild_keep_the_rollup_equal(world: Any) -> None:
+    school, hospital = world.school_project, world.hospital_project
+    payment_create(school, "300.00", dt.date(2026, 1, 31))
+    payment_create(school, "700.10", dt.date(2026, 3, 14))
+    payment_create(hospital, "5000", dt.date(2026, 6, 30))
+    late = payment_create(hospital, "-1200", dt.date(2026, 12, 31))
+    projects = Project.objects.filter(pk__in=[school.pk, hospital.pk])
+    assert_equal_for_every_date(projects)
+    assert figures(projects, dt.date(2026, 12, 31), True)[hospital.pk] == Decimal("3800.00")
+
+    # A deletion outside the import: the writer refreshes the months it touched.
+    Payment.objects.filter(pk=late.pk).delete()
+    rollup_refresh(project_ids=[hospital.pk], months=[(2026, 12)])
+    assert_equal_for_every_date(projects)
+    assert figures(projects, dt.date(2026, 12, 31), True)[hospital.pk] == Decimal("5000.00")
+
+    # A damaged rollup is repaired by a rebuild (and only the named projects' rows are touched).
+    ProjectMonthExecution.objects.filter(project=school).update(amount_yuan=Decimal("1"))
+    rollup_rebuild(project_ids=[school.pk])
+    assert_equal_for_every_date(projects)
+
+
+def test_rollup_refresh_of_some_months_leaves_other_months_alone(world: Any) -> None:
+    school = world.school_project
+    payment_create(school, "100", dt.date(2026, 2, 10))
+    payment_create(school, "200", dt.date(2026, 5, 10))
+    ProjectMonthExecution.objects.filter(project=school, month=2).update(amount_yuan=Decimal("999"))
+    rollup_refresh(project_ids=[school.pk], months=[(2026, 5)])
+    months = dict(ProjectMonthExecution.objects.filter(project=school).values_list("month", "amount_yuan"))
+    assert months == {2: Decimal("999.00"), 5: Decimal("200.00")}  # month 2 was not asked for
+    rollup_refresh(project_ids=[school.pk], months=[(2026, 2)])
+    assert_equal_for_every_date(Project.objects.filter(pk=school.pk))
+
+
+def test_many_projects_with_scattered_payments_and_refunds_agree_on_every_date(world: Any) -> None:
+    rng = random.Random(11)
+    projects = [
+        ProjectFactory(unit=world.school, code=f"R-{n:03d}", fiscal_amount_yuan=Decimal("800000")) for n in range(8)
+    ]
+    for project in projects:
+        for _ in range(rng.randint(0, 6)):
+            day = dt.date(rng.choice([2025, 2026, 2026, 2026]), rng.randint(1, 12), rng.randint(1, 28))
+            payment_create(project, f"{rng.randint(-500, 5000)}.{rng.randint(0, 99):02d}", day)
+    assert_equal_for_every_date(Project.objects.filter(code__startswith="R-"))
+
+
+def test_execution_by_department_equals_the_per_project_sum(world: Any) -> None:
+    payment_create(world.school_project, "1000", dt.date(2026, 3, 1))
+    payment_create(world.branch_project, "500", dt.date(2026, 7, 1))
+    payment_create(world.hospital_project, "2500", dt.date(2026, 2, 1))
+    projects = Project.objects.filter(region=world.region)
+    rows = {r["department_id"]: r for r in execution_by_department(projects, 2026, 6)}
+    expected: dict[int, Decimal] = {}
+    for project in annotate_execution(projects.filter(fiscal_year=2026), dt.date(2026, 6, 30)):
+        expected[project.department_id] = expected.get(project.department_id, Decimal(0)) + project.executed_yuan
+    assert {pk: r["executed"] for pk, r in rows.items()} == expected
+    assert rows[world.school_project.department_id]["executed"] == Decimal("1000.00")  # July is after June
+    budgets = [r["budget"] for r in execution_by_department(projects, 2026, 6)]
+    assert budgets == sorted(budgets, reverse=True)
