@@ -126,7 +126,7 @@ def task_start(*, actor: Any, fiscal_year: int, deadline: date, title: str = "")
             created_by=actor,
             updated_by=actor,
         )
-        seeds = _seeds(task, targets)
+        seeds = task_record_seeds(task, targets)
         for seed in seeds:
             seed.record.created_by = actor
             seed.record.updated_by = actor
@@ -167,7 +167,7 @@ def task_start(*, actor: Any, fiscal_year: int, deadline: date, title: str = "")
     return task
 
 
-def _seeds(task: SelfEvalTask, targets: list[PerformanceTarget]) -> list[_Seed]:
+def task_record_seeds(task: SelfEvalTask, targets: list[PerformanceTarget]) -> list[_Seed]:
     year_end = date(task.fiscal_year, 12, 31)
     project_ids = [t.project_id for t in targets if t.project_id]
     dept_ids = [t.department_id for t in targets if t.subject_type == PerformanceTarget.Subject.DEPT_OVERALL]

@@ -206,11 +206,11 @@ def task_issue(*, actor: Any, task: MonitoringTask) -> int:
         settings_row = selectors.settings_for(locked.region, locked.fiscal_year)
         progress = selectors.time_progress(locked.fiscal_year, locked.period_end_month, settings_row.time_progress_mode)
         as_of = selectors.month_end(locked.fiscal_year, locked.period_end_month)
-        projects = _projects_in_scope(locked, as_of)
+        projects = task_projects_in_scope(locked, as_of)
         if locked.kind == MonitoringTask.Kind.DEPT_OVERALL:
             seeds = _dept_seeds(locked, projects, progress)
         else:
-            seeds = _project_seeds(locked, projects, progress)
+            seeds = task_project_seeds(locked, projects, progress)
         if not seeds:
             raise DomainError("监控范围内没有已入库的项目，不能下达")
         now = timezone.now()
@@ -268,7 +268,7 @@ def task_issue(*, actor: Any, task: MonitoringTask) -> int:
     return len(records)
 
 
-def _projects_in_scope(task: MonitoringTask, as_of: date) -> list[Project]:
+def task_projects_in_scope(task: MonitoringTask, as_of: date) -> list[Project]:
     qs = Project.objects.filter(
         is_deleted=False,
         status=ProjectStatus.IN_LIBRARY,
@@ -351,7 +351,7 @@ def _base_record(task: MonitoringTask, progress: Decimal) -> dict[str, Any]:
     return {"task": task, "region_id": task.region_id, "fiscal_year": task.fiscal_year, "time_progress": progress}
 
 
-def _project_seeds(task: MonitoringTask, projects: list[Project], progress: Decimal) -> list[_Seed]:
+def task_project_seeds(task: MonitoringTask, projects: list[Project], progress: Decimal) -> list[_Seed]:
     targets = {t.project_id: t for t in _approved_targets(task, Q(project_id__in=[p.pk for p in projects]))}
     rows = _indicator_rows(list(targets.values()))
     seeds: list[_Seed] = []

@@ -2,7 +2,8 @@
 
 `monitoring.services.task_issue` and `evaluation.services.task_start` spend most of a generated county's time in
 `bulk_create` of their records, indicator rows, fund rows and events. Here the same seed builders of those services
-(`_projects_in_scope`/`_project_seeds`, `_seeds`: the pre-filled amounts, indicators and scores) make the rows and
+(`task_projects_in_scope`/`task_project_seeds`, `task_record_seeds`: the pre-filled amounts, indicators and
+scores) make the rows and
 `bulk.insert_objects` writes them; the task rows, events and audit rows are the services'. The result is the same
 rows (`jixiao/demo/tests/test_province.py` compares both paths); a county that is not freshly generated, or any
 other caller, must use the services.
@@ -38,7 +39,7 @@ def issue_round(*, actor: Any, task: MonitoringTask) -> int:
             locked.fiscal_year, locked.period_end_month, settings_row.time_progress_mode
         )
         as_of = monitoring_selectors.month_end(locked.fiscal_year, locked.period_end_month)
-        seeds = monitoring._project_seeds(locked, monitoring._projects_in_scope(locked, as_of), progress)
+        seeds = monitoring.task_project_seeds(locked, monitoring.task_projects_in_scope(locked, as_of), progress)
         now = timezone.now()
         records = [seed.record for seed in seeds]
         for record in records:
@@ -121,7 +122,7 @@ def start_self_evaluation(*, actor: Any, fiscal_year: int, deadline: date) -> in
             created_by=actor,
             updated_by=actor,
         )
-        seeds = evaluation._seeds(task, targets)
+        seeds = evaluation.task_record_seeds(task, targets)
         records = [seed.record for seed in seeds]
         for record in records:
             record.created_by = actor
