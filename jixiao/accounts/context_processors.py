@@ -4,6 +4,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
 from jixiao.accounts.navigation import menu_for
 
@@ -13,13 +14,18 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {"demo_mode": settings.DEMO_MODE}
     membership = user.active_membership  # type: ignore[union-attr]
-    return {
-        "demo_mode": settings.DEMO_MODE,
-        "active_membership": membership,
-        "memberships": list(
+
+    def memberships() -> list[Any]:
+        return list(
             user.memberships.filter(is_active=True).select_related(  # type: ignore[union-attr]
                 "region", "section", "department", "unit"
             )
-        ),
-        "menu": menu_for(membership, request.path),
+        )
+
+    return {
+        "demo_mode": settings.DEMO_MODE,
+        "active_membership": membership,
+        # Lazy: queried only when a template shows the identity switcher (not by htmx partials).
+        "memberships": SimpleLazyObject(memberships),
+        "menu": SimpleLazyObject(lambda: menu_for(membership, request.path)),
     }

@@ -281,15 +281,27 @@ def appraisal_todos(user: Any) -> list[TodoItem]:
     qs = Appraisal.objects.visible_to(user)
     items: list[TodoItem] = []
     url = reverse("appraisals:list")
-    if membership.can("appraisal.self_score"):
+    self_score = membership.can("appraisal.self_score")
+    final = membership.can("appraisal.final")
+    # The self-scoring and final counts come from one query with conditional aggregates.
+    counts: dict[str, Any] = {}
+    if self_score:
         self_q = Q(status__in=(AppraisalStatus.TASK_ISSUED, AppraisalStatus.SELF_SCORING))
-        if not membership.can("appraisal.final"):
+        if not final:
             self_q &= Q(examinee_type=ExamineeType.DEPARTMENT)
         else:
             self_q &= ~Q(examinee_type=ExamineeType.DEPARTMENT)
-        count = qs.filter(self_q).count()
-        items.append(TodoItem("绩效考核", "考核自评待填报", count, url, "请在自评截止日期前填报并提交"))
-    if membership.can("appraisal.section_score") and not membership.can("appraisal.final"):
+        counts["self_scoring"] = Count("pk", filter=self_q)
+    if final:
+        counts["final_review"] = Count(
+            "pk", filter=Q(status__in=(AppraisalStatus.SECTION_SCORING, AppraisalStatus.PERF_FINAL))
+        )
+    totals = qs.aggregate(**counts) if counts else {}
+    if self_score:
+        items.append(
+            TodoItem("绩效考核", "考核自评待填报", totals["self_scoring"], url, "请在自评截止日期前填报并提交")
+        )
+    if membership.can("appraisal.section_score") and not final:
         count = 0
         if membership.section_id:
             count = (
@@ -299,7 +311,6 @@ def appraisal_todos(user: Any) -> list[TodoItem]:
                 .count()
             )
         items.append(TodoItem("绩效考核", "考核股室评分待完成", count, url, "请对本股室负责的考核指标评分"))
-    if membership.can("appraisal.final"):
-        count = qs.filter(status__in=(AppraisalStatus.SECTION_SCORING, AppraisalStatus.PERF_FINAL)).count()
-        items.append(TodoItem("绩效考核", "考核评分待审定", count, url))
+    if final:
+        items.append(TodoItem("绩效考核", "考核评分待审定", totals["final_review"], url))
     return items

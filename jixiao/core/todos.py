@@ -6,6 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import QuerySet
+
 
 @dataclass(frozen=True)
 class TodoItem:
@@ -35,3 +39,36 @@ def for_user(user: Any) -> list[TodoItem]:
     for provider in _providers:
         items.extend(item for item in provider(user) if item.count > 0)
     return items
+
+
+def counts(**querysets: QuerySet[Any]) -> dict[str, int]:
+    """Row counts of several querysets (of any models, on one database) in one query: ``SELECT (count 1), (count 2)…``.
+
+    For providers whose counts come from different tables; counts over one table are cheaper as conditional
+    aggregates (``Count("pk", filter=Q(...))``). Each count equals ``queryset.count()``.
+    """
+    result = dict.fromkeys(querysets, 0)
+    selects: list[str] = []
+    params: list[Any] = []
+    names: list[str] = []
+    alias = None
+    for name, qs in querysets.items():
+        if alias is not None and qs.db != alias:
+            raise ValueError("todos.counts: every queryset must use the same database")
+        alias = qs.db
+        inner = qs.order_by().values("pk")
+        try:
+            sql, inner_params = inner.query.get_compiler(using=qs.db).as_sql()
+        except EmptyResultSet:  # e.g. .none(): nothing to count
+            continue
+        # Only Django-compiled SQL is composed here; every value stays a bound parameter.
+        selects.append(f"(SELECT COUNT(*) FROM ({sql}) todo_{len(names)})")  # noqa: S608
+        params.extend(inner_params)
+        names.append(name)
+    if not names or alias is None:
+        return result
+    with connections[alias].cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(selects), params)
+        row = cursor.fetchone()
+    result.update(zip(names, (int(n) for n in row), strict=True))
+    return result

@@ -161,16 +161,22 @@ def disclosure_todos(user: Any) -> list[TodoItem]:
     items: list[TodoItem] = []
     if not user.can("disclosure.view"):
         return items
-    qs = Disclosure.objects.visible_to(user)
+    review = user.can("disclosure.review")
+    propose = user.can("disclosure.propose")
+    if not (review or propose):
+        return items
+    # The three counts in one query with conditional aggregates.
+    totals = Disclosure.objects.visible_to(user).aggregate(
+        review=Count("pk", filter=Q(status=DisclosureStatus.REVIEW)),
+        pending=Count("pk", filter=Q(status=DisclosureStatus.PENDING)),
+        overdue=Count("pk", filter=overdue_q()),
+    )
     url = reverse("disclosure:list")
-    if user.can("disclosure.review"):
-        count = qs.filter(status=DisclosureStatus.REVIEW).count()
-        items.append(TodoItem("信息公开", "待审核的公开事项", count, f"{url}?status=review"))
-    if user.can("disclosure.propose"):
-        count = qs.filter(status=DisclosureStatus.PENDING).count()
-        items.append(TodoItem("信息公开", "待提交的公开事项", count, f"{url}?status=pending"))
-        overdue = qs.filter(overdue_q()).count()
-        items.append(TodoItem("信息公开", "已超过公开期限的事项", overdue, f"{url}?overdue=1", "请尽快办理"))
+    if review:
+        items.append(TodoItem("信息公开", "待审核的公开事项", totals["review"], f"{url}?status=review"))
+    if propose:
+        items.append(TodoItem("信息公开", "待提交的公开事项", totals["pending"], f"{url}?status=pending"))
+        items.append(TodoItem("信息公开", "已超过公开期限的事项", totals["overdue"], f"{url}?overdue=1", "请尽快办理"))
     return items
 
 

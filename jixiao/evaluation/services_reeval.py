@@ -19,7 +19,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from jixiao.core import audit, sampling
+from jixiao.core import audit, sampling, todos
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.money import format_wan
 from jixiao.core.permissions import require
@@ -758,26 +758,30 @@ def statistics(user: Any, fiscal_year: int | None) -> dict[str, Any]:
 
 def reeval_todos(user: Any) -> list[TodoItem]:
     """Agency staff (and the performance section): samples to re-score; the performance section: batches to finish
-    and authenticity checks in progress."""
+    and authenticity checks in progress (all the counts in one query)."""
     membership = user.active_membership
     if membership is None:
         return []
-    items: list[TodoItem] = []
+    wanted: dict[str, QuerySet[Any]] = {}
     if membership.can("evaluation.rescore"):
         open_samples = ReEvaluationSample.objects.visible_to(user).filter(
             batch__status=ReEvaluationBatch.Status.DRAWN, re_score__isnull=True
         )
         if membership.role != "agency":
             open_samples = open_samples.filter(agency__isnull=True)
-        items.append(
-            TodoItem("再评价", "待评分的再评价样本", open_samples.count(), reverse("evaluation:reeval_samples"))
-        )
+        wanted["samples"] = open_samples
     if membership.can("evaluation.reevaluate"):
-        batches = ReEvaluationBatch.objects.visible_to(user).exclude(status=ReEvaluationBatch.Status.FINISHED)
-        items.append(TodoItem("再评价", "未办结的再评价批次", batches.count(), reverse("evaluation:reeval_list")))
+        wanted["batches"] = ReEvaluationBatch.objects.visible_to(user).exclude(status=ReEvaluationBatch.Status.FINISHED)
     if membership.can("evaluation.authenticity"):
-        checks = AuthenticityCheck.objects.visible_to(user).exclude(status=AuthenticityCheck.Status.FINISHED)
+        wanted["checks"] = AuthenticityCheck.objects.visible_to(user).exclude(status=AuthenticityCheck.Status.FINISHED)
+    totals = todos.counts(**wanted)
+    items: list[TodoItem] = []
+    if "samples" in wanted:
+        items.append(TodoItem("再评价", "待评分的再评价样本", totals["samples"], reverse("evaluation:reeval_samples")))
+    if "batches" in wanted:
+        items.append(TodoItem("再评价", "未办结的再评价批次", totals["batches"], reverse("evaluation:reeval_list")))
+    if "checks" in wanted:
         items.append(
-            TodoItem("真实性核查", "未办结的真实性核查", checks.count(), reverse("evaluation:authenticity_list"))
+            TodoItem("真实性核查", "未办结的真实性核查", totals["checks"], reverse("evaluation:authenticity_list"))
         )
     return items

@@ -42,6 +42,21 @@ def rules_all() -> list[PreAssessmentRuleSet]:
     return list(PreAssessmentRuleSet.objects.select_related("region"))
 
 
+def rules_for(regions: Iterable[Any], fiscal_years: Iterable[int]) -> list[PreAssessmentRuleSet]:
+    """The rows `pick_rule` can choose for these regions and years: national or an ancestor region (or the region
+    itself), every year or one of these years. A page of projects needs these, not every county's rows."""
+    ancestors: set[str] = set()
+    for region in regions:
+        parts = region.path.split("/")[:-1]  # "510000000/511700000/511725000/" → its three ancestor paths
+        ancestors.update("/".join(parts[: i + 1]) + "/" for i in range(len(parts)))
+    return list(
+        PreAssessmentRuleSet.objects.filter(
+            Q(region__isnull=True) | Q(region__path__in=sorted(ancestors)),
+            Q(fiscal_year__isnull=True) | Q(fiscal_year__in=sorted(set(fiscal_years))),
+        ).select_related("region")
+    )
+
+
 def pick_rule(rules: Iterable[PreAssessmentRuleSet], region: Any, fiscal_year: int) -> PreAssessmentRuleSet:
     """The most specific row: nearest region (national last), then the given year before “every year”.
 
@@ -228,7 +243,7 @@ def assessment_overviews(projects: Iterable[Any]) -> dict[int, Overview]:
     projects = list(projects)
     if not projects:
         return {}
-    rules = rules_all()
+    rules = rules_for({p.region for p in projects}, {p.fiscal_year for p in projects})
     latest: dict[int, PreAssessment] = {}
     rows = PreAssessment.objects.filter(project_id__in=[p.pk for p in projects], is_deleted=False).order_by("-id")
     for pa in rows:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -179,36 +179,43 @@ def rectification_todos(user: Any) -> list[TodoItem]:
     if membership is None or not membership.can("rectification.view"):
         return []
     today = timezone.localdate()
-    qs = _scoped(user)
     url = reverse("rectification:list")
+    respond = membership.can("rectification.respond")
+    review = membership.can("rectification.review")
+    manage = membership.can("rectification.manage")
+    sweep = membership.can("rectification.sweep")
+    if not (respond or review or manage or sweep):
+        return []
+    # Every count (and the nearest deadline) in one query with conditional aggregates.
+    awaiting = Q(status__in=AWAITING_UNIT)
+    totals = _scoped(user).aggregate(
+        waiting=Count("pk", filter=awaiting),
+        first_deadline=Min("deadline", filter=awaiting),
+        feedback=Count("pk", filter=Q(status=RectificationStatus.FEEDBACK_SUBMITTED)),
+        draft=Count("pk", filter=Q(status=RectificationStatus.DRAFT)),
+        overdue=Count("pk", filter=awaiting & Q(deadline__lt=today)),
+    )
     items: list[TodoItem] = []
-    if membership.can("rectification.respond"):
-        waiting = qs.filter(status__in=AWAITING_UNIT).order_by("deadline")
-        first = waiting.exclude(deadline__isnull=True).values_list("deadline", flat=True).first()
+    if respond:
+        first = totals["first_deadline"]
         hint = ""
         if first is not None:
             days = (first - today).days
             hint = f"最近一件还剩{days}天" if days >= 0 else f"最早一件已逾期{-days}天"
-        items.append(TodoItem("问题整改", "整改通知待反馈", waiting.count(), f"{url}?tab=todo", hint))
-    if membership.can("rectification.review"):
+        items.append(TodoItem("问题整改", "整改通知待反馈", totals["waiting"], f"{url}?tab=todo", hint))
+    if review:
         items.append(
             TodoItem(
                 "问题整改",
                 "整改反馈待审核",
-                qs.filter(status=RectificationStatus.FEEDBACK_SUBMITTED).count(),
+                totals["feedback"],
                 f"{url}?status={RectificationStatus.FEEDBACK_SUBMITTED}",
             )
         )
-    if membership.can("rectification.manage"):
-        items.append(
-            TodoItem(
-                "问题整改", "整改通知待下达", qs.filter(status=RectificationStatus.DRAFT).count(), f"{url}?tab=draft"
-            )
-        )
-    if membership.can("rectification.sweep"):
-        items.append(
-            TodoItem("问题整改", "整改逾期", qs.overdue(today).count(), f"{url}?overdue=1", "请督促或运行逾期处理")
-        )
+    if manage:
+        items.append(TodoItem("问题整改", "整改通知待下达", totals["draft"], f"{url}?tab=draft"))
+    if sweep:
+        items.append(TodoItem("问题整改", "整改逾期", totals["overdue"], f"{url}?overdue=1", "请督促或运行逾期处理"))
     return items
 
 

@@ -349,14 +349,26 @@ def applications_for_next_year(projects: Iterable[Any]) -> dict[int, ResultAppli
     projects = list(projects)
     if not projects:
         return {}
-    keys = Q()
-    for p in projects:
-        keys |= Q(budget_year=p.fiscal_year, unit_id=p.unit_id, project__code=p.code, region_id=p.region_id)
-    wanted = Q(next_year_project_id__in=[p.pk for p in projects]) | (keys & Q(next_year_project__isnull=True))
     by_key = {(p.fiscal_year, p.unit_id, p.code, p.region_id): p.pk for p in projects}
+    # Each field pre-filtered with IN (one plain query, no OR of per-project keys); the exact
+    # (year, unit, code, region) match is done below in Python.
+    keyed_filter = Q(
+        next_year_project__isnull=True,
+        budget_year__in=list({k[0] for k in by_key}),
+        unit_id__in=list({k[1] for k in by_key}),
+        project__code__in=list({k[2] for k in by_key}),
+        region_id__in=list({k[3] for k in by_key}),
+    )
+    wanted = Q(next_year_project_id__in=[p.pk for p in projects]) | keyed_filter
     linked: dict[int, ResultApplication] = {}
     keyed: dict[int, ResultApplication] = {}
-    for app in ResultApplication.objects.filter(wanted, is_deleted=False).select_related("project", "rule"):
+    # Ordered on the columns themselves (not through the department and unit tables): same tie-break, no joins.
+    matches = (
+        ResultApplication.objects.filter(wanted, is_deleted=False)
+        .select_related("project", "rule")
+        .order_by("-fiscal_year", "department_id", "unit_id", "project_id")
+    )
+    for app in matches:
         if app.next_year_project_id is not None:
             linked[app.next_year_project_id] = app
         else:
