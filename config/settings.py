@@ -229,7 +229,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+# Not on every request: SessionPolicyMiddleware refreshes LAST_SEEN (and so saves the session and slides its expiry)
+# at most once a minute of activity, which keeps an active session alive and lets parallel requests run unserialised.
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SECURE_SSL = env_bool("SECURE_SSL", not (DEBUG or DEMO_MODE or TESTING))

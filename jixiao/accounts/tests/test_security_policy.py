@@ -138,6 +138,25 @@ def test_idle_session_ends_on_the_next_request(world: World) -> None:
     assert AuditEvent.objects.filter(event_type="auth.session_expired").exists()
 
 
+def test_an_active_session_is_saved_once_a_minute_and_its_expiry_slides(world: World) -> None:
+    """Pages do not write the session row on every request (parallel requests would queue on it), yet activity keeps
+    the session alive: LAST_SEEN moves, and the stored expiry with it, at most once a minute."""
+    client = world.login("unit_user")
+    client.get("/")
+    key = client.session.session_key
+    before = Session.objects.get(session_key=key)
+    client.get("/projects/")
+    assert Session.objects.get(session_key=key).expire_date == before.expire_date  # no write within the minute
+    session = client.session
+    session[LAST_SEEN] = int(time.time()) - 61
+    session.save()
+    aged = Session.objects.get(session_key=key).expire_date
+    time.sleep(0.01)
+    assert client.get("/projects/").status_code == 200
+    assert Session.objects.get(session_key=key).expire_date > aged
+    assert abs(client.session[LAST_SEEN] - int(time.time())) <= 2
+
+
 def test_absolute_lifetime(world: World) -> None:
     client = world.login("unit_user")
     client.get("/")
