@@ -22,7 +22,7 @@ def test_rules_for_a_page_choose_what_all_rules_choose(world: World) -> None:
     FiscalRegion.objects.filter(pk=county.pk).update(path=f"{city.path}{county.mof_div_code}/")
     county.refresh_from_db()
     town = FiscalRegionFactory(mof_div_code="511725101", name="某镇", path=f"{county.path}511725101/")
-    sibling = FiscalRegionFactory(mof_div_code="511725000x", name="渠县X", path=f"{city.path}511725000x/")
+    sibling = FiscalRegionFactory(mof_div_code="511799000", name="邻县", path=f"{city.path}511799000/")
     amounts = iter(range(10, 100, 5))
     for region, year in (
         (None, None),
