@@ -7,14 +7,26 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from jixiao.bulletins import documents, selectors, services
 from jixiao.bulletins.forms import EditForm, GenerateForm, ListFilterForm
+from jixiao.bulletins.models import KINDS_WITH_SOURCE, BulletinKind
 from jixiao.bulletins.workflow import BULLETIN_WORKFLOW
 from jixiao.core import audit
 from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.jobs import (
+    job_attach_page,
+    job_attach_result,
+    job_identity,
+    job_progress,
+    job_start_as_current,
+    job_summarize,
+    redirect_to_job,
+)
+from jixiao.core.models import Job
 from jixiao.core.views_helpers import capability_required, paginate
 from jixiao.organizations.selectors import current_fiscal_year
 
@@ -47,21 +59,64 @@ def bulletin_list(request: HttpRequest) -> HttpResponse:
     return render(request, "bulletins/list.html", context)
 
 
+GENERATE_JOB = "jixiao.bulletins.views.bulletin_generate_job"
+
+
 @require_POST
 @capability_required("bulletins.manage")
 def bulletin_generate(request: HttpRequest) -> HttpResponse:
+    """The form is checked here; the figures (every project of the year in scope) are computed by a background job
+    whose page shows the progress and links to the draft when it is ready."""
     year = _year(request)
     form = GenerateForm(request.POST, sources=selectors.source_choices(request.user, year))
     if not form.is_valid():
         messages.error(request, "请选择通报类型、年度和数据来源")
         return redirect("bulletins:list")
-    try:
-        bulletin = services.bulletin_generate(actor=request.user, **form.cleaned_data)
-    except DomainError as exc:
-        messages.error(request, exc.message)
+    data = form.cleaned_data
+    if data["kind"] in KINDS_WITH_SOURCE and not data.get("source_id"):
+        messages.error(request, "请选择再评价批次或监控轮次")
         return redirect("bulletins:list")
-    messages.success(request, "通报已按数据生成，请核对正文后印发")
-    return redirect("bulletins:detail", pk=bulletin.pk)
+    job = job_start_as_current(
+        request,
+        "bulletins.generate",
+        GENERATE_JOB,
+        title=f"生成通报：{data['fiscal_year']}年度{BulletinKind(data['kind']).label}",
+        bulletin_kind=data["kind"],
+        fiscal_year=data["fiscal_year"],
+        source_id=data.get("source_id") or "",
+    )
+    return redirect_to_job(job, reverse("bulletins:list"))
+
+
+def bulletin_generate_job(
+    job: Job, *, membership_id: int | None, bulletin_kind: str, fiscal_year: int, source_id: str = ""
+) -> None:
+    """The background half of `bulletin_generate`: compute the figures as the job's owner, then the Word file."""
+    user = job_identity(job, membership_id)
+    job_progress(job, 0, 2, "正在汇总通报数据…")
+    bulletin = services.bulletin_generate(actor=user, kind=bulletin_kind, fiscal_year=fiscal_year, source_id=source_id)
+    job_progress(job, 1, 2, "正在生成Word文档…")
+    job_attach_result(job, documents.bulletin_docx(bulletin), _docx_name(bulletin))
+    job_attach_page(job, reverse("bulletins:detail", args=[bulletin.pk]), "打开通报草稿")
+    job_progress(job, 2, 2)
+    job_summarize(job, "通报已按数据生成，请核对正文后印发", [("通报", bulletin.title)])
+
+
+REFRESH_JOB = "jixiao.bulletins.views.bulletin_refresh_job"
+
+
+def bulletin_refresh_job(job: Job, *, membership_id: int | None, bulletin_id: int) -> None:
+    """The background half of 重新生成: recompute a draft's figures as the job's owner."""
+    user = job_identity(job, membership_id)
+    job_progress(job, 0, 1, "正在按最新数据重新汇总…")
+    bulletin = services.bulletin_refresh(actor=user, bulletin=selectors.bulletin_get(user, bulletin_id))
+    job_attach_page(job, reverse("bulletins:detail", args=[bulletin.pk]), "打开通报草稿")
+    job_progress(job, 1, 1)
+    job_summarize(job, "已按最新数据重新生成", [("通报", bulletin.title)])
+
+
+def _docx_name(bulletin: Any) -> str:
+    return f"{bulletin.title[:60]}.docx".replace("/", "_")
 
 
 @capability_required("bulletins.view")
@@ -108,8 +163,14 @@ def bulletin_transition(request: HttpRequest, pk: int) -> HttpResponse:
             bulletin = services.bulletin_issue(actor=request.user, bulletin=bulletin)
             messages.success(request, f"通报已印发，文号：{bulletin.document.doc_no if bulletin.document else ''}")
         elif action == "refresh":
-            services.bulletin_refresh(actor=request.user, bulletin=bulletin)
-            messages.success(request, "已按最新数据重新生成")
+            job = job_start_as_current(
+                request,
+                "bulletins.refresh",
+                REFRESH_JOB,
+                title=f"重新生成通报：{bulletin.title}",
+                bulletin_id=bulletin.pk,
+            )
+            return redirect_to_job(job, reverse("bulletins:detail", args=[pk]))
         else:
             messages.error(request, "操作无效")
     except NotFoundError as exc:
@@ -123,7 +184,7 @@ def bulletin_transition(request: HttpRequest, pk: int) -> HttpResponse:
 def bulletin_docx(request: HttpRequest, pk: int) -> HttpResponse:
     bulletin = selectors.bulletin_get(request.user, pk)
     content = documents.bulletin_docx(bulletin)
-    filename = f"{bulletin.title[:60]}.docx".replace("/", "_")
+    filename = _docx_name(bulletin)
     audit.record(actor=request.user, event_type="bulletins.docx_download", obj=bulletin, reason=filename)
     response = HttpResponse(content, content_type=DOCX_CONTENT_TYPE)
     response["Content-Disposition"] = content_disposition_header(True, filename) or "attachment"

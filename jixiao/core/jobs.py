@@ -24,7 +24,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.module_loading import import_string
@@ -113,6 +113,27 @@ def job_identity(job: Job, membership_id: int | None) -> Any:
     return user
 
 
+def job_start_as_current(request: HttpRequest, kind: str, callable_path: str, *, title: str, **params: Any) -> Job:
+    """Start a job for the requesting user under their current identity: the function receives `membership_id`
+    and restores it with `job_identity`, so the work is scoped as the page was."""
+    membership: Any = request.user.active_membership  # type: ignore[union-attr]
+    return job_start(
+        request.user,
+        kind,
+        callable_path,
+        title=title,
+        region_code=getattr(getattr(membership, "region", None), "mof_div_code", "") or "",
+        membership_id=membership.pk if membership is not None else None,
+        **params,
+    )
+
+
+def redirect_to_job(job: Job, back: str = "") -> HttpResponse:
+    """The job's page (with a way back to the page that started it)."""
+    target = reverse("core:job_detail", args=[job.pk])
+    return redirect(f"{target}?back={back}" if back.startswith("/") and not back.startswith("//") else target)
+
+
 def job_progress(job: Job, done: int, total: int | None = None, message: str = "") -> None:
     """Record progress (visible to the page at once when called outside a transaction) and honour cancel."""
     fields: dict[str, Any] = {"progress_done": done}
@@ -138,6 +159,15 @@ def job_attach_result(job: Job, content: bytes, filename: str) -> None:
     job.result_file.save(filename, ContentFile(content), save=False)
     job.result_name = filename[:200]
     job.save(update_fields=["result_file", "result_name"])
+
+
+def job_attach_page(job: Job, url: str, label: str) -> None:
+    """A page the job made (the generated bulletin or report), linked from the job page. Site-relative only."""
+    if not url.startswith("/") or url.startswith("//"):
+        raise ValueError("result_url must be a site-relative path")
+    job.result_url = url[:200]
+    job.result_label = label[:60]
+    job.save(update_fields=["result_url", "result_label"])
 
 
 def job_attach_errors(job: Job, content: bytes, filename: str) -> None:

@@ -19,17 +19,21 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 from django.core.files import File
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
-from django.urls import reverse
 from django.utils import timezone
 
 from jixiao.core import audit
-from jixiao.core.jobs import PROGRESS_EVERY, job_identity, job_progress, job_start, job_summarize
+from jixiao.core.jobs import (
+    PROGRESS_EVERY,
+    job_identity,
+    job_progress,
+    job_start_as_current,
+    job_summarize,
+    redirect_to_job,
+)
 from jixiao.core.models import Job
 
 __all__ = ["ListExport", "export_list", "job_identity", "run_list_export"]
@@ -67,26 +71,18 @@ def export_list(
     fmt = requested_format(request)
     query = request.GET.copy()
     query.pop("format", None)
-    total = count()
-    if fmt == "csv" or total <= sync_limit():
+    # CSV always streams (flat memory at any length): no count needed. Xlsx streams when short, else a job.
+    total = None if fmt == "csv" else count()
+    if total is None or total <= sync_limit():
         audit.record(actor=request.user, event_type=spec.kind, object_type=spec.kind, reason=query.urlencode()[:500])
         # A streamed file is still a response to the views that return it.
         if fmt == "csv":
             return stream_csv(rows(), spec.header, spec.filename("csv"))  # type: ignore[return-value]
         return stream_xlsx(rows(), spec.header, spec.filename("xlsx"))  # type: ignore[return-value]
-    membership: Any = request.user.active_membership  # type: ignore[union-attr]
-    job = job_start(
-        request.user,
-        spec.kind,
-        spec.job,
-        title=f"导出{spec.title}（{total:,} 行）",
-        region_code=getattr(getattr(membership, "region", None), "mof_div_code", "") or "",
-        query=query.urlencode(),
-        fmt=fmt,
-        membership_id=membership.pk if membership is not None else None,
+    job = job_start_as_current(
+        request, spec.kind, spec.job, title=f"导出{spec.title}（{total:,} 行）", query=query.urlencode(), fmt=fmt
     )
-    target = reverse("core:job_detail", args=[job.pk])
-    return redirect(f"{target}?back={back}" if back.startswith("/") else target)
+    return redirect_to_job(job, back)
 
 
 def _with_progress(job: Job, rows: Iterable[Row], total: int) -> Iterator[Row]:

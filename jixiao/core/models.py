@@ -190,6 +190,9 @@ class Job(models.Model):
     result_file = models.FileField(_("结果文件"), upload_to=job_file_path, max_length=200, blank=True)
     result_name = models.CharField(_("结果文件名"), max_length=200, blank=True)
     error_file = models.FileField(_("错误报告"), upload_to=job_file_path, max_length=200, blank=True)
+    # A page the job made (a generated bulletin or report): a site-relative URL the job page links to.
+    result_url = models.CharField(_("结果页面"), max_length=200, blank=True)
+    result_label = models.CharField(_("结果页面名称"), max_length=60, blank=True)
     error_name = models.CharField(_("错误报告文件名"), max_length=200, blank=True)
     cancel_requested = models.BooleanField(_("已请求取消"), default=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)

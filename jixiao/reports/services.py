@@ -59,6 +59,19 @@ def _check_year(year: Any, label: str) -> int:
     return year
 
 
+def annual_report_check_generate(*, actor: Any, work_year: int, kind: str) -> None:
+    """What can be refused before the figures are computed (a finalised report is never regenerated)."""
+    require(actor, "reports.annual")
+    _check_year(work_year, "工作年度")
+    if kind not in AnnualReport.Kind.values:
+        raise DomainError("报告类型不正确")
+    final = AnnualReport.objects.filter(
+        region=_region(actor), work_year=work_year, kind=kind, is_deleted=False, status=AnnualReport.Status.FINAL
+    )
+    if final.exists():
+        raise ConflictError("报告已定稿，不能重新生成")
+
+
 def annual_report_generate(
     *,
     actor: Any,

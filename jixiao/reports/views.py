@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import escape_uri_path
 from django.views.decorators.http import require_POST
 
 from jixiao.core.db_router import reads_from_replica
 from jixiao.core.errors import DomainError
+from jixiao.core.jobs import (
+    job_attach_page,
+    job_identity,
+    job_progress,
+    job_start_as_current,
+    job_summarize,
+    redirect_to_job,
+)
+from jixiao.core.models import Job
 from jixiao.core.views_helpers import capability_required
 from jixiao.reports import selectors, services
 from jixiao.reports.forms import EditForm, GenerateForm
@@ -67,20 +78,53 @@ def annual_generate(request: HttpRequest) -> HttpResponse:
         return render(request, "reports/annual_list.html", context, status=400)
     data = form.cleaned_data
     try:
-        report = services.annual_report_generate(
-            actor=user,
-            work_year=data["work_year"],
-            fiscal_year=data.get("fiscal_year"),
-            kind=data["kind"],
-            self_score=data.get("self_score"),
-            overwrite=bool(data.get("overwrite")),
-        )
+        services.annual_report_check_generate(actor=user, work_year=data["work_year"], kind=data["kind"])
     except DomainError as exc:
         messages.error(request, exc.message)
         context = {"reports": selectors.annual_reports_visible(user), "form": form, "can_generate": True}
         return render(request, "reports/annual_list.html", context, status=exc.status_code)
-    messages.success(request, "已根据系统数据生成报告草稿")
-    return redirect("reports:annual_detail", pk=report.pk)
+    self_score = data.get("self_score")
+    job = job_start_as_current(
+        request,
+        "reports.annual_generate",
+        GENERATE_JOB,
+        title=f"生成{data['work_year']}年度{AnnualReport.Kind(data['kind']).label}",
+        work_year=data["work_year"],
+        fiscal_year=data.get("fiscal_year"),
+        report_kind=data["kind"],
+        self_score=str(self_score) if self_score is not None else None,
+        overwrite=bool(data.get("overwrite")),
+    )
+    return redirect_to_job(job, reverse("reports:annual_list"))
+
+
+GENERATE_JOB = "jixiao.reports.views.annual_generate_job"
+
+
+def annual_generate_job(
+    job: Job,
+    *,
+    membership_id: int | None,
+    work_year: int,
+    fiscal_year: int | None,
+    report_kind: str,
+    self_score: str | None,
+    overwrite: bool,
+) -> None:
+    """The background half of `annual_generate`: every §2.9 figure of the region, computed as the job's owner."""
+    user = job_identity(job, membership_id)
+    job_progress(job, 0, 1, "正在汇总全年数据、生成报告草稿…")
+    report = services.annual_report_generate(
+        actor=user,
+        work_year=work_year,
+        fiscal_year=fiscal_year,
+        kind=report_kind,
+        self_score=Decimal(self_score) if self_score is not None else None,
+        overwrite=overwrite,
+    )
+    job_attach_page(job, reverse("reports:annual_detail", args=[report.pk]), "打开报告草稿")
+    job_progress(job, 1, 1)
+    job_summarize(job, "已根据系统数据生成报告草稿", [("报告", report.title), ("版本", report.version)])
 
 
 @capability_required("reports.view_annual")

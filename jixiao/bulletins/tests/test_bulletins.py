@@ -241,3 +241,66 @@ def test_appraisal_bulletin_lists_the_ranking_commendations_and_interviews(world
     assert bulletin.document is not None and bulletin.document.doc_type == DocType.CIRCULAR_APPRAISAL
     text = _docx_text(world.login("performance").get(f"/bulletins/{bulletin.pk}/docx/").content)
     assert bulletin.document.doc_no in text and "通报表扬名单" in text and interviewed[0] in text
+
+
+def test_generate_runs_as_a_job_that_links_the_draft_and_its_word_file(world: Any) -> None:
+    """通报 generation is background work (issue 8): the page starts a job; the job page links the draft and
+    offers the Word file; the job belongs to its owner only."""
+    import io
+
+    from docx import Document
+
+    from jixiao.core.models import Job
+
+    client = world.login("performance")
+    response = client.post("/bulletins/generate/", {"kind": "KEY_EVAL", "fiscal_year": 2026})
+    job = Job.objects.get(kind="bulletins.generate")
+    assert response.status_code == 302 and response["Location"].startswith(f"/jobs/{job.pk}/")
+    assert job.status == Job.Status.DONE and job.owner == world.users["performance"]
+    bulletin = Bulletin.objects.get()
+    assert job.result_url == f"/bulletins/{bulletin.pk}/" and bulletin.region == world.region
+    page = client.get(f"/jobs/{job.pk}/")
+    assert f'href="/bulletins/{bulletin.pk}/"' in page.content.decode() and "打开通报草稿" in page.content.decode()
+    download = client.get(f"/jobs/{job.pk}/download/result/")
+    text = "\n".join(p.text for p in Document(io.BytesIO(b"".join(download.streaming_content))).paragraphs)
+    assert bulletin.title in text
+    assert world.login("leader").get(f"/jobs/{job.pk}/").status_code == 404
+
+
+def test_generate_job_failure_keeps_nothing_and_says_why(world: Any) -> None:
+    """A source of another region: the job fails with the reason and no bulletin is written."""
+    from jixiao.core.models import Job
+
+    client = world.login("performance")
+    response = client.post("/bulletins/generate/", {"kind": "MONITORING", "fiscal_year": 2026})
+    assert response.status_code == 302 and not Job.objects.exists()  # checked in the request: no job at all
+    from jixiao.bulletins.views import bulletin_generate_job
+    from jixiao.core.jobs import job_start
+
+    perf = world.users["performance"]
+    job = job_start(
+        perf,
+        "bulletins.generate",
+        "jixiao.bulletins.views.bulletin_generate_job",
+        title="t",
+        membership_id=perf.memberships.first().pk,
+        bulletin_kind="MONITORING",
+        fiscal_year=2026,
+        source_id="999999",
+    )
+    job.refresh_from_db()
+    assert bulletin_generate_job and job.status == Job.Status.FAILED and not Bulletin.objects.exists()
+    assert job.result_url == ""
+
+
+def test_refresh_runs_as_a_job_and_bumps_the_draft(world: Any) -> None:
+    from jixiao.core.models import Job
+
+    bulletin = services.bulletin_generate(actor=world.users["performance"], kind="KEY_EVAL", fiscal_year=2026)
+    Bulletin.objects.filter(pk=bulletin.pk).update(narrative="旧正文")
+    response = world.login("performance").post(f"/bulletins/{bulletin.pk}/transition/", {"action": "refresh"})
+    job = Job.objects.get(kind="bulletins.refresh")
+    assert response["Location"].startswith(f"/jobs/{job.pk}/") and job.status == Job.Status.DONE
+    bulletin.refresh_from_db()
+    assert bulletin.version == 2 and bulletin.narrative != "旧正文"
+    assert job.result_url == f"/bulletins/{bulletin.pk}/"

@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from conftest import World
 from jixiao.accounts.models import User
-from jixiao.core.models import AuditEvent
+from jixiao.core.models import AuditEvent, Job
 from jixiao.reports import services
 from jixiao.reports.models import AnnualReport
 from jixiao.reports.tests.helpers import YEAR, arrange
@@ -29,9 +29,16 @@ GENERATE = reverse("reports:annual_generate")
 
 def _generate(world: World, **extra: Any) -> AnnualReport:
     data = {"work_year": YEAR, "kind": "UPWARD", **extra}
-    response = world.login("performance").post(GENERATE, data)
+    client = world.login("performance")
+    response = client.post(GENERATE, data)
     assert response.status_code == 302, response.content.decode()[:500]
-    return AnnualReport.objects.get(region=world.region, work_year=YEAR, kind="UPWARD")
+    # Generation is a background job (issue 8); the job page links the draft once it is done.
+    job = Job.objects.filter(kind="reports.annual_generate").latest("pk")
+    assert response["Location"].startswith(f"/jobs/{job.pk}/") and job.status == Job.Status.DONE, job.message
+    report = AnnualReport.objects.get(region=world.region, work_year=YEAR, kind="UPWARD")
+    assert job.result_url == reverse("reports:annual_detail", args=[report.pk])
+    assert job.result_url in client.get(f"/jobs/{job.pk}/").content.decode()
+    return report
 
 
 def _word_text(content: bytes) -> tuple[str, list[list[str]]]:
