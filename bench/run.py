@@ -42,6 +42,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -494,10 +495,13 @@ def bench_dashboards(tmp: Path, repeat: int) -> None:
     from jixiao.alerts.models import ProjectLight
     from jixiao.execution import selectors
     from jixiao.execution.models import ProjectMonthExecution
-    from jixiao.projects.models import Project
+    from jixiao.organizations.models import Department
+    from jixiao.projects.models import Project, ProjectStatus
 
     log("3. dashboard panels")
-    projects = Project.objects.filter(fiscal_year=YEAR)
+    # What the 执行进度分析 page of a province-wide user reads: every in-library project of the year, all departments.
+    projects = Project.objects.filter(fiscal_year=YEAR, status=ProjectStatus.IN_LIBRARY, is_deleted=False)
+    departments = Department.objects.all()
     duck = _duckdb(tmp)
 
     def sql(text: str, params: list[Any]) -> Callable[[], Any]:
@@ -510,28 +514,30 @@ def bench_dashboards(tmp: Path, repeat: int) -> None:
 
     from django.db.models import Count
 
+    in_library = "p.status = 'in_library' AND NOT p.is_deleted"
     panels: list[tuple[str, Callable[[], Any], Callable[[], Any], str]] = [
         (
             "execution by month",
-            lambda: selectors.execution_by_month(projects, YEAR),
+            lambda: selectors.execution_by_month_of_departments(departments, YEAR),
             sql(
-                "SELECT r.month, SUM(r.amount_yuan) FROM execution_projectmonthexecution r "
-                "JOIN projects_project p ON p.id = r.project_id WHERE p.fiscal_year = %s AND r.fiscal_year = %s "
-                "GROUP BY r.month ORDER BY r.month",
+                "SELECT r.month, SUM(r.amount_yuan) FROM execution_projectmonthexecution r "  # noqa: S608 - constants
+                f"JOIN projects_project p ON p.id = r.project_id WHERE p.fiscal_year = %s AND {in_library} "
+                "AND r.fiscal_year = %s GROUP BY r.month ORDER BY r.month",
                 [YEAR, YEAR],
             ),
             "SELECT r.month, SUM(r.amount_yuan) FROM rollup r JOIN project p ON p.id = r.project_id "  # noqa: S608 - constants
-            f"WHERE p.fiscal_year = {YEAR} AND r.fiscal_year = {YEAR} GROUP BY r.month ORDER BY r.month",
+            f"WHERE p.fiscal_year = {YEAR} AND {in_library} AND r.fiscal_year = {YEAR} "
+            "GROUP BY r.month ORDER BY r.month",
         ),
         (
             "execution by department",
-            lambda: selectors.execution_by_department(projects, YEAR, AS_OF.month),
+            lambda: selectors.execution_by_department_of_departments(projects, departments, YEAR, AS_OF.month),
             sql(
-                "SELECT p.department_id, d.name, SUM(p.total_amount_yuan) AS budget, SUM(COALESCE(x.e, 0)) "
+                "SELECT p.department_id, d.name, SUM(p.total_amount_yuan) AS budget, SUM(COALESCE(x.e, 0)) "  # noqa: S608
                 "FROM projects_project p JOIN organizations_department d ON d.id = p.department_id "
                 "LEFT JOIN (SELECT project_id, SUM(amount_yuan) AS e FROM execution_projectmonthexecution "
                 "WHERE fiscal_year < %s OR (fiscal_year = %s AND month <= %s) GROUP BY project_id) x "
-                "ON x.project_id = p.id WHERE p.fiscal_year = %s GROUP BY p.department_id, d.name "
+                f"ON x.project_id = p.id WHERE p.fiscal_year = %s AND {in_library} GROUP BY p.department_id, d.name "
                 "ORDER BY budget DESC, d.name",
                 [YEAR, YEAR, AS_OF.month, YEAR],
             ),
@@ -539,7 +545,7 @@ def bench_dashboards(tmp: Path, repeat: int) -> None:
             "FROM project p JOIN department d ON d.id = p.department_id LEFT JOIN (SELECT project_id, "
             f"SUM(amount_yuan) AS e FROM rollup WHERE fiscal_year < {YEAR} OR (fiscal_year = {YEAR} AND "
             f"month <= {AS_OF.month}) GROUP BY project_id) x ON x.project_id = p.id WHERE p.fiscal_year = {YEAR} "
-            "GROUP BY p.department_id, d.name ORDER BY budget DESC, d.name",
+            f"AND {in_library} GROUP BY p.department_id, d.name ORDER BY budget DESC, d.name",
         ),
         (
             "light counts by colour",
@@ -553,6 +559,14 @@ def bench_dashboards(tmp: Path, repeat: int) -> None:
             f"SELECT color, COUNT(*) FROM light WHERE fiscal_year = {YEAR} GROUP BY color ORDER BY color",  # noqa: S608 - constants
         ),
     ]
+    # The department rollup's answers must be the hand SQL's (same figures, to the cent).
+    by_month = {row["month"]: row["amount"] for row in panels[0][1]() if row["amount"]}
+    hand_month = {month: Decimal(str(amount)).quantize(Decimal("0.01")) for month, amount in panels[0][2]()}
+    by_department = {row["department_id"]: row["executed"] for row in panels[1][1]()}
+    hand_department = {pk: Decimal(str(e)).quantize(Decimal("0.01")) for pk, _n, _b, e in panels[1][2]()}
+    RESULTS["dashboard_figures_match"] = by_month == hand_month and by_department == hand_department
+    if not RESULTS["dashboard_figures_match"]:
+        RESULTS["notes"].append("dashboard figures differ from the hand SQL on the project rollup")
     RESULTS["rollup_rows"] = ProjectMonthExecution.objects.count()
     for name, jixiao, hand, duck_sql in panels:
         seconds = median_time(jixiao, repeat)
@@ -583,13 +597,16 @@ def _duckdb(tmp: Path) -> Any:
 
     tables = {
         "rollup": ProjectMonthExecution.objects.values_list("project_id", "fiscal_year", "month", "amount_yuan"),
-        "project": Project.objects.values_list("id", "department_id", "fiscal_year", "total_amount_yuan"),
+        "project": Project.objects.values_list(
+            "id", "department_id", "fiscal_year", "total_amount_yuan", "status", "is_deleted"
+        ),
         "department": Department.objects.values_list("id", "name"),
         "light": ProjectLight.objects.values_list("project_id", "fiscal_year", "color"),
     }
     columns = {
         "rollup": "project_id BIGINT, fiscal_year INT, month INT, amount_yuan DECIMAL(18,2)",
-        "project": "id BIGINT, department_id BIGINT, fiscal_year INT, total_amount_yuan DECIMAL(18,2)",
+        "project": "id BIGINT, department_id BIGINT, fiscal_year INT, total_amount_yuan DECIMAL(18,2), status VARCHAR, "
+        "is_deleted BOOLEAN",
         "department": "id BIGINT, name VARCHAR",
         "light": "project_id BIGINT, fiscal_year INT, color VARCHAR",
     }

@@ -169,3 +169,30 @@ class ProjectMonthExecution(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project_id} {self.fiscal_year}-{self.month:02d}"
+
+
+class DepartmentMonthExecution(models.Model):
+    """Read model over `ProjectMonthExecution`: the signed payment sum per 主管部门, project year and calendar month
+    of the department's in-library projects, so that region- and province-wide dashboards read thousands of rows,
+    not millions. Rebuilt per department (`execution.services.department_rollup_refresh`) by every path that
+    changes the project rollup (the import, `rollup_refresh`) and by every change of a project's status, year or
+    department; `execution.selectors` checks it against the project rollup in the tests."""
+
+    department = models.ForeignKey("organizations.Department", on_delete=models.CASCADE, related_name="+")
+    project_year = models.PositiveSmallIntegerField(_("项目年度"))
+    fiscal_year = models.PositiveSmallIntegerField(_("支付年度"))
+    month = models.PositiveSmallIntegerField(_("月份"))
+    amount_yuan = models.DecimalField(_("支付金额（元）"), default=0, **MONEY)
+
+    class Meta:
+        verbose_name = _("部门月度执行")
+        verbose_name_plural = _("部门月度执行")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department", "project_year", "fiscal_year", "month"], name="uniq_department_month_execution"
+            )
+        ]
+        indexes = [models.Index(fields=["project_year", "fiscal_year", "month"])]
+
+    def __str__(self) -> str:
+        return f"{self.department_id} {self.project_year}: {self.fiscal_year}-{self.month:02d}"

@@ -8,10 +8,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from jixiao.execution.models import Payment, PaymentImport, ProjectMonthExecution
+from jixiao.core.scoping import ScopeLevel
+from jixiao.execution.models import DepartmentMonthExecution, Payment, PaymentImport, ProjectMonthExecution
 from jixiao.organizations.models import Department
 from jixiao.projects.models import Project, ProjectStatus
 
@@ -147,6 +148,80 @@ def execution_by_department(projects: QuerySet[Any], fiscal_year: int, month: in
     return rows
 
 
+def whole_departments(user: Any) -> QuerySet[Department] | None:
+    """The 主管部门 whose projects the user sees in full, mirroring the projects' row scope
+    (core.scoping.BusinessRowQuerySet): the region subtree, the 对口 section's departments or the user's own
+    department. None for unit-level users, who see part of a department (they read the project rollup)."""
+    membership = getattr(user, "active_membership", None)
+    if membership is None:
+        return None
+    departments = Department.objects.filter(region__path__startswith=membership.region.path)
+    level = membership.scope_level
+    if level == ScopeLevel.REGION:
+        return departments
+    if level == ScopeLevel.SECTION and membership.section_id:
+        return departments.filter(finance_section_id=membership.section_id)
+    if level == ScopeLevel.DEPARTMENT and membership.department_id:
+        return departments.filter(pk=membership.department_id)
+    return None
+
+
+def department_months(departments: QuerySet[Department], project_year: int) -> QuerySet[Any]:
+    return DepartmentMonthExecution.objects.filter(department__in=departments.values("pk"), project_year=project_year)
+
+
+def execution_by_month_of_departments(departments: QuerySet[Department], fiscal_year: int) -> list[dict[str, Any]]:
+    """`execution_by_month` for all in-library projects of whole departments, from the department × month rollup
+    (tens of rows per department instead of twelve per project)."""
+    sums = dict(
+        department_months(departments, fiscal_year)
+        .filter(fiscal_year=fiscal_year)
+        .values("month")
+        .annotate(total=Sum("amount_yuan"))
+        .values_list("month", "total")
+        .order_by()
+    )
+    return [{"month": m, "amount": sums.get(m) or Decimal("0.00")} for m in range(1, 13)]
+
+
+def execution_by_department_of_departments(
+    projects: QuerySet[Any], departments: QuerySet[Department], fiscal_year: int, month: int = 12
+) -> list[dict[str, Any]]:
+    """`execution_by_department` when `projects` are all in-library projects of whole `departments`: budgets
+    grouped from the projects, execution from the department × month rollup."""
+    budgets = dict(
+        projects.filter(fiscal_year=fiscal_year)
+        .order_by()
+        .values("department_id")
+        .annotate(budget=Sum("total_amount_yuan"))
+        .values_list("department_id", "budget")
+    )
+    executed = dict(
+        department_months(departments, fiscal_year)
+        .filter(Q(fiscal_year__lt=fiscal_year) | Q(fiscal_year=fiscal_year, month__lte=month))
+        .values("department_id")
+        .annotate(total=Sum("amount_yuan"))
+        .values_list("department_id", "total")
+        .order_by()
+    )
+    names = dict(Department.objects.filter(pk__in=list(budgets)).values_list("pk", "name"))
+    rows = []
+    for department_id, budget_sum in budgets.items():
+        budget = Decimal(str(budget_sum or 0)).quantize(CENT)
+        spent = Decimal(str(executed.get(department_id) or 0)).quantize(CENT)
+        rows.append(
+            {
+                "department_id": department_id,
+                "department": names.get(department_id),
+                "budget": budget,
+                "executed": spent,
+                "rate": spent / budget if budget else Decimal(0),
+            }
+        )
+    rows.sort(key=lambda row: (-row["budget"], row["department"] or ""))
+    return rows
+
+
 def cumulative(rows: list[dict[str, Any]]) -> list[Decimal]:
     total = Decimal(0)
     series = []
@@ -216,10 +291,16 @@ def execution_analysis(user: Any, fiscal_year: int, month: int) -> dict[str, Any
     """Execution against 序时进度 for the projects the user sees: the monthly cumulative series and per 主管部门
     to the end of `month` (time progress m/12, the national default). All sums are computed in the database."""
     projects = Project.objects.visible_to(user).filter(fiscal_year=fiscal_year, status=ProjectStatus.IN_LIBRARY)
-    budget = projects.aggregate(total=Coalesce(Sum("total_amount_yuan"), ZERO))["total"]
-    monthly = execution_by_month(projects, fiscal_year)
+    totals = projects.aggregate(total=Coalesce(Sum("total_amount_yuan"), ZERO), count=Count("pk"))
+    budget = totals["total"]
+    whole = whole_departments(user)
+    if whole is not None:  # region, section and department users: the department × month rollup
+        monthly = execution_by_month_of_departments(whole, fiscal_year)
+        departments = execution_by_department_of_departments(projects, whole, fiscal_year, month)
+    else:
+        monthly = execution_by_month(projects, fiscal_year)
+        departments = execution_by_department(projects, fiscal_year, month)
     series = cumulative(monthly)
-    departments = execution_by_department(projects, fiscal_year, month)
     progress = Decimal(month) / Decimal(12)
     for row in departments:
         row["gap"] = row["rate"] - progress
@@ -232,5 +313,5 @@ def execution_analysis(user: Any, fiscal_year: int, month: int) -> dict[str, Any
         "months": [f"{m}月" for m in range(1, 13)],
         "cumulative": series,
         "departments": departments,
-        "project_count": projects.count(),
+        "project_count": totals["count"],
     }

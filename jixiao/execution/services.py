@@ -31,9 +31,15 @@ from jixiao.core.models import AuditEvent
 from jixiao.core.permissions import require
 from jixiao.core.spreadsheets import CellError, ImportRejectedError
 from jixiao.execution import hooks
-from jixiao.execution.models import Payment, PaymentImport, PaymentStagingRow, ProjectMonthExecution
+from jixiao.execution.models import (
+    DepartmentMonthExecution,
+    Payment,
+    PaymentImport,
+    PaymentStagingRow,
+    ProjectMonthExecution,
+)
 from jixiao.organizations.models import BudgetUnit, FiscalRegion
-from jixiao.projects.models import Project
+from jixiao.projects.models import Project, ProjectStatus
 
 STAGE_CHUNK = 5_000
 WRITE_BATCH = 50_000
@@ -413,6 +419,12 @@ def _write(batch: PaymentImport, actor: Any) -> None:
             # No progress writes in here: they would lock the job row (and, on SQLite, the database) until commit.
             written += _write_batch(batch, start, start + WRITE_BATCH - 1)
         new_rows = _staged(batch).filter(is_existing=False)
+        department_rollup_refresh(
+            department_ids=Project.objects.filter(pk__in=new_rows.values("project_id"))
+            .values_list("department_id", flat=True)
+            .distinct()
+            .order_by()
+        )
         totals = new_rows.aggregate(amount=Sum("amount_yuan"))
         years = sorted(set(new_rows.values_list("fiscal_year", flat=True).distinct().order_by()))
         batch.rows_imported = written
@@ -524,6 +536,42 @@ def rollup_refresh(*, project_ids: Iterable[int], months: Iterable[tuple[int, in
             ),
             batch_size=2_000,
         )
+        department_rollup_refresh(
+            department_ids=Project.objects.filter(pk__in=ids).values_list("department_id", flat=True)
+        )
+
+
+def department_rollup_refresh(*, department_ids: Iterable[int | None]) -> None:
+    """Rebuild the department × month rollup of some departments from the project × month rollup of their
+    in-library projects (a department has a few hundred projects: a handful of grouped rows each)."""
+    ids = sorted({d for d in department_ids if d})
+    with transaction.atomic():
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            DepartmentMonthExecution.objects.filter(department_id__in=chunk).delete()
+            sums = (
+                ProjectMonthExecution.objects.filter(
+                    project__department_id__in=chunk,
+                    project__status=ProjectStatus.IN_LIBRARY,
+                    project__is_deleted=False,
+                )
+                .values("project__department_id", "project__fiscal_year", "fiscal_year", "month")
+                .annotate(total=Sum("amount_yuan"))
+                .order_by()
+            )
+            DepartmentMonthExecution.objects.bulk_create(
+                (
+                    DepartmentMonthExecution(
+                        department_id=s["project__department_id"],
+                        project_year=s["project__fiscal_year"],
+                        fiscal_year=s["fiscal_year"],
+                        month=s["month"],
+                        amount_yuan=s["total"],
+                    )
+                    for s in sums.iterator()
+                ),
+                batch_size=2_000,
+            )
 
 
 def _months_q(year_field: str, month_field: str, months: list[tuple[int, int]]) -> Q:

@@ -12,8 +12,16 @@ from pathlib import Path
 from typing import Any
 
 from jixiao.execution import imports
-from jixiao.execution.models import Payment, ProjectMonthExecution
-from jixiao.execution.selectors import annotate_execution, annotate_execution_fast, execution_by_department
+from jixiao.execution.models import DepartmentMonthExecution, Payment, ProjectMonthExecution
+from jixiao.execution.selectors import (
+    annotate_execution,
+    annotate_execution_fast,
+    cumulative,
+    execution_analysis,
+    execution_by_department,
+    execution_by_month,
+    whole_departments,
+)
 from jixiao.execution.services import rollup_rebuild, rollup_refresh
 from jixiao.execution.tests.factories import payment_create
 from jixiao.execution.tests.helpers import csv_bytes, row, write
@@ -130,3 +138,82 @@ def test_execution_by_department_equals_the_per_project_sum(world: Any) -> None:
     assert rows[world.school_project.department_id]["executed"] == Decimal("1000.00")  # July is after June
     budgets = [r["budget"] for r in execution_by_department(projects, 2026, 6)]
     assert budgets == sorted(budgets, reverse=True)
+
+
+# ---- the department × month rollup (province-wide dashboards) ---------------------------------------------------
+
+
+def _department_rollup_expected() -> dict[tuple[int, int, int, int], Decimal]:
+    """The department rollup recomputed by hand from the project rollup of in-library, undeleted projects."""
+    expected: dict[tuple[int, int, int, int], Decimal] = {}
+    rows = ProjectMonthExecution.objects.filter(
+        project__status=Project.Status.IN_LIBRARY, project__is_deleted=False
+    ).values_list("project__department_id", "project__fiscal_year", "fiscal_year", "month", "amount_yuan")
+    for department, project_year, year, month, amount in rows:
+        key = (department, project_year, year, month)
+        expected[key] = expected.get(key, Decimal(0)) + amount
+    return expected
+
+
+def _department_rollup_stored() -> dict[tuple[int, int, int, int], Decimal]:
+    return {
+        (d, py, y, m): a
+        for d, py, y, m, a in DepartmentMonthExecution.objects.values_list(
+            "department_id", "project_year", "fiscal_year", "month", "amount_yuan"
+        )
+    }
+
+
+def _assert_analysis_paths_agree(world: Any) -> None:
+    """execution_analysis reads the department rollup for region, section and department users; the per-project
+    rollup over the same visible projects must give the same months and departments."""
+    for persona in ("performance", "business", "dept_admin", "leader"):
+        user = world.users[persona]
+        user.set_active_membership(user.memberships.first())
+        assert whole_departments(user) is not None, persona
+        data = execution_analysis(user, 2026, 6)
+        projects = Project.objects.visible_to(user).filter(fiscal_year=2026, status=Project.Status.IN_LIBRARY)
+        assert data["cumulative"] == cumulative(execution_by_month(projects, 2026)), persona
+        got = [{k: v for k, v in row.items() if k != "gap"} for row in data["departments"]]
+        assert got == execution_by_department(projects, 2026, 6), persona
+    unit_user = world.users["unit_user"]
+    unit_user.set_active_membership(unit_user.memberships.first())
+    assert whole_departments(unit_user) is None  # a unit sees part of its department: the project rollup
+
+
+def test_department_rollup_follows_payments_imports_status_moves_and_deletions(world: Any, tmp_path: Path) -> None:
+    school, branch, hospital = world.school_project, world.branch_project, world.hospital_project
+    for project in (school, branch, hospital):
+        project.status = Project.Status.IN_LIBRARY
+        project.save(update_fields=["status"])
+    payment_create(school, "1000", dt.date(2026, 3, 1))
+    payment_create(branch, "500.55", dt.date(2026, 7, 1))
+    payment_create(hospital, "2500", dt.date(2026, 2, 1))
+    payment_create(hospital, "-300", dt.date(2026, 5, 9))
+    stored = _department_rollup_stored()
+    assert stored == _department_rollup_expected()
+    assert stored[(world.edu.pk, 2026, 2026, 3)] == Decimal("1000.00")
+    _assert_analysis_paths_agree(world)
+
+    content = csv_bytes([row("V1", "88.10", pay_date="2026-04-02"), row("V2", "11", pay_date="2026-06-30")])
+    imports.import_payment_file(
+        actor=world.users["budget"], region=world.region, path=write(tmp_path, "a.csv", content), file_name="a.csv"
+    )
+    assert _department_rollup_stored() == _department_rollup_expected()
+    _assert_analysis_paths_agree(world)
+
+    branch.status = Project.Status.SUBMITTED  # out of the library: its payments leave the department's rows
+    branch.save(update_fields=["status", "updated_at"])
+    assert (world.edu.pk, 2026, 2026, 7) not in _department_rollup_stored()
+    assert _department_rollup_stored() == _department_rollup_expected()
+
+    hospital.department = world.edu  # moved to another department: both departments are rebuilt
+    hospital.save()
+    stored = _department_rollup_stored()
+    assert stored == _department_rollup_expected() and not any(key[0] == world.health.pk for key in stored)
+    _assert_analysis_paths_agree(world)
+
+    school.is_deleted = True
+    school.save(update_fields=["is_deleted"])
+    assert _department_rollup_stored() == _department_rollup_expected()
+    _assert_analysis_paths_agree(world)
