@@ -3,6 +3,7 @@ escalation. Every function re-checks capability and row scope, locks what it cha
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -232,11 +233,14 @@ def calendar_day_delete(*, actor: Any, region: Any, pk: Any, lock_token: str | N
 # ---- sweeping (the engine lives in alerts.sweep) ---------------------------------------------------------------
 
 
-def sweep(*, actor: Any, region: Any, fiscal_year: int, as_of: date) -> Any:
-    from jixiao.alerts.sweep import sweep_region
+def sweep(
+    *, actor: Any, region: Any, fiscal_year: int, as_of: date, progress: Callable[[int, int], None] | None = None
+) -> Any:
+    """立即计算: the actor's region and every region under it (a city or province bureau sweeps its counties)."""
+    from jixiao.alerts.sweep import sweep_subtree
 
     require(actor, "alerts.configure")
-    return sweep_region(region, fiscal_year, as_of, actor=actor)
+    return sweep_subtree(region, fiscal_year, as_of, actor=actor, progress=progress)
 
 
 # ---- tiers --------------------------------------------------------------------------------------------------------

@@ -373,11 +373,14 @@ def sweep_now(request: HttpRequest) -> HttpResponse:
 def sweep_job(job: Job, *, fiscal_year: int, as_of: str, membership_id: int) -> None:
     """The background half of 立即计算: one region's full sweep (all rules, lights, cases), then its summary."""
     user = job_identity(job, membership_id)
-    job_progress(job, 0, 1, "正在计算预警…")
+    job_progress(job, 0, None, "正在计算预警…")
     result = services.sweep(
-        actor=user, region=user.active_membership.region, fiscal_year=fiscal_year, as_of=date.fromisoformat(as_of)
+        actor=user,
+        region=user.active_membership.region,
+        fiscal_year=fiscal_year,
+        as_of=date.fromisoformat(as_of),
+        progress=lambda done, total: job_progress(job, done, total, f"已计算{done}/{total}个财政区划"),
     )
-    job_progress(job, 1, 1)
     job_summarize(
         job,
         f"已计算{result.projects}个项目：预警{result.warnings}条，其中红灯{result.red}条，新开处置{result.cases_opened}件",

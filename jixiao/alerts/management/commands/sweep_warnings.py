@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from jixiao.alerts.sweep import default_as_of, sweep_region
+from jixiao.alerts.sweep import REGIONS_PER_PASS, default_as_of, sweep_regions
 from jixiao.organizations.models import FiscalRegion
 from jixiao.organizations.selectors import current_fiscal_year
 from jixiao.projects.models import Project
@@ -36,10 +36,14 @@ class Command(BaseCommand):
                 raise CommandError(f"财政区划 {options['region']} 不存在")
         else:
             ids = Project.objects.filter(fiscal_year=year).values("region_id").distinct()
-            regions = list(FiscalRegion.objects.filter(pk__in=ids))
-        for region in regions:
-            result = sweep_region(region, year, as_of)
-            self.stdout.write(
-                f"{region.name} {year}年度（{as_of}）：项目{result.projects}个，预警{result.warnings}条，"
-                f"红灯{result.red}条，新开处置{result.cases_opened}件"
-            )
+            regions = list(FiscalRegion.objects.filter(pk__in=ids).order_by("pk"))
+        # Passes of several regions: the same handful of queries for twenty counties as for one.
+        for start in range(0, len(regions), REGIONS_PER_PASS):
+            batch = regions[start : start + REGIONS_PER_PASS]
+            results = sweep_regions(batch, year, as_of)
+            for region in batch:
+                result = results[region.pk]
+                self.stdout.write(
+                    f"{region.name} {year}年度（{as_of}）：项目{result.projects}个，预警{result.warnings}条，"
+                    f"红灯{result.red}条，新开处置{result.cases_opened}件"
+                )

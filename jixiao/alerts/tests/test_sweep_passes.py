@@ -1,0 +1,86 @@
+"""Several regions swept in one pass give exactly what sweeping each region alone gives; a city (or province)
+bureau's 立即计算 sweeps every county under it."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from jixiao.accounts.models import Membership
+from jixiao.accounts.tests.factories import UserFactory
+from jixiao.alerts import services
+from jixiao.alerts.models import ProjectLight, Warning
+from jixiao.alerts.sweep import regions_to_sweep, sweep_region, sweep_regions
+from jixiao.alerts.tests.conftest import pay
+from jixiao.core.models import AuditEvent
+from jixiao.organizations.models import FiscalRegion
+from jixiao.organizations.tests.factories import FiscalRegionFactory
+
+AUGUST = date(2026, 8, 20)
+
+
+def _state() -> tuple[dict[Any, Any], dict[Any, Any]]:
+    warnings = {
+        (w.project_id, w.rule_id): (w.color, w.value, w.value_text, w.reason, w.record_id, w.as_of)
+        for w in Warning.objects.filter(fiscal_year=2026)
+    }
+    lights = {
+        light.project_id: (light.color, light.executed_yuan, light.reasons, light.as_of)
+        for light in ProjectLight.objects.filter(fiscal_year=2026)
+    }
+    return warnings, lights
+
+
+def _payments(w: Any) -> None:
+    pay(w.school_project, "150000", date(2026, 3, 10))
+    pay(w.hospital_project, "900000", date(2026, 8, 2))
+    pay(w.far_project, "20000", date(2026, 7, 1))
+
+
+def test_one_pass_over_two_regions_equals_two_single_sweeps(library: Any) -> None:
+    w = library
+    _payments(w)
+    results = sweep_regions([w.other_region, w.region], 2026, AUGUST)
+    together = _state()
+    assert results[w.region.pk].projects == 3 and results[w.other_region.pk].projects == 1
+    assert together[0] and len(together[1]) == 4
+    audits = AuditEvent.objects.filter(event_type="alerts.sweep")
+    assert sorted(a.object_id for a in audits) == sorted([str(w.region.pk), str(w.other_region.pk)])
+
+    Warning.objects.all().delete()
+    ProjectLight.objects.all().delete()
+    sweep_region(w.region, 2026, AUGUST)
+    sweep_region(w.other_region, 2026, AUGUST)
+    assert _state() == together
+
+    # And a second pass over unchanged data writes nothing.
+    sweep_regions([w.region, w.other_region], 2026, AUGUST)
+    assert _state() == together
+    assert AuditEvent.objects.filter(event_type="alerts.sweep").order_by("-id").first().changes["warnings_written"] == 0  # type: ignore[union-attr]
+
+
+def test_a_city_bureau_sweeps_its_counties(library: Any) -> None:
+    w = library
+    _payments(w)
+    city = FiscalRegionFactory(mof_div_code="511700000", name="达州市", level=FiscalRegion.Level.CITY)
+    for county in (w.region, w.other_region):
+        county.parent = city
+        county.save()
+        county.path = county.build_path()
+        county.save(update_fields=["path"])
+    assert [r.pk for r in regions_to_sweep(city, 2026)] == sorted([w.region.pk, w.other_region.pk])
+    assert [r.pk for r in regions_to_sweep(w.region, 2026)] == [w.region.pk]
+    officer = UserFactory(username="city_perf")
+    Membership.objects.create(user=officer, role="performance", region=city)
+    officer.set_active_membership(officer.memberships.get())
+    seen: list[tuple[int, int]] = []
+    result = services.sweep(
+        actor=officer, region=city, fiscal_year=2026, as_of=AUGUST, progress=lambda d, t: seen.append((d, t))
+    )
+    assert result.projects == 4 and seen == [(2, 2)]
+    assert set(ProjectLight.objects.values_list("project_id", flat=True)) == {
+        w.school_project.pk,
+        w.branch_project.pk,
+        w.hospital_project.pk,
+        w.far_project.pk,
+    }
