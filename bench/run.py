@@ -194,6 +194,29 @@ def build(args: argparse.Namespace, tmp: Path) -> dict[str, Path]:
     return {code: tmp / f"{code}.csv" for code in files}
 
 
+def reuse(args: argparse.Namespace) -> None:
+    """Use the province an earlier run built in the same database: migrate (a newer read model fills itself from
+    the rows there) and describe the data, without generating or importing anything."""
+    from django.core.management import call_command
+
+    from jixiao.execution.models import Payment
+    from jixiao.organizations.models import FiscalRegion
+    from jixiao.projects.models import Project
+
+    call_command("migrate", verbosity=0)
+    regions = FiscalRegion.objects.filter(level=FiscalRegion.Level.COUNTY, mof_div_code__startswith="99").count()
+    if not regions:
+        raise SystemExit("--reuse: no generated province in this database; run once without --reuse")
+    args.regions = regions
+    RESULTS["data"] = {
+        "regions": regions,
+        "projects": Project.objects.count(),
+        "payments": Payment.objects.count(),
+        "reused": True,
+    }
+    log(f"  reusing the data in the database: {RESULTS['data']}")
+
+
 # ---- 1. import ----------------------------------------------------------------------------------------------------
 
 
@@ -948,6 +971,11 @@ def main() -> None:
     parser.add_argument("--load-seconds", type=float, default=None, help="seconds per page and level")
     parser.add_argument("--quick", action="store_true", help="fewer repeats and shorter load runs (a smoke run)")
     parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure on the data an earlier run left in DATABASE_URL (no generation or import; not with import)",
+    )
+    parser.add_argument(
         "--only",
         default="",
         help="comma-separated parts to run (import,sweep,dashboards,pages,deadline,export); default: all",
@@ -956,6 +984,8 @@ def main() -> None:
     parts = {p.strip() for p in args.only.split(",") if p.strip()} or set(PARTS)
     if unknown := parts - set(PARTS):
         parser.error(f"unknown --only part(s): {', '.join(sorted(unknown))}")
+    if args.reuse and ("import" in parts or not os.environ.get("DATABASE_URL", "").startswith("postgres")):
+        parser.error("--reuse needs a PostgreSQL DATABASE_URL and --only without import")
     args.regions = args.regions or (1 if args.scale == "county" else 20)
     repeat = 3 if args.quick else 7
     load_seconds = args.load_seconds or (2.0 if args.quick else 6.0)
@@ -975,11 +1005,14 @@ def main() -> None:
             django_setup(url)
             RESULTS["machine"] = machine(url)
             log(f"  machine: {RESULTS['machine']}")
-            files = build(args, tmp)
-            if "import" in parts:
-                bench_import(files, tmp)
-            else:  # the other parts need the payments loaded (not timed)
-                load_payments(files)
+            if args.reuse:
+                reuse(args)
+            else:
+                files = build(args, tmp)
+                if "import" in parts:
+                    bench_import(files, tmp)
+                else:  # the other parts need the payments loaded (not timed)
+                    load_payments(files)
             if "sweep" in parts:
                 bench_sweep(max(1, repeat // 2))
             if "dashboards" in parts:
