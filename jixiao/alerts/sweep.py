@@ -23,7 +23,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from jixiao.alerts import engine, selectors
-from jixiao.alerts.models import Color, WarningCase, WarningRule
+from jixiao.alerts.models import Color, WarningCase, WarningRule, WarningSetting
 from jixiao.alerts.sweep_writes import LightData, WarningData, write_lights, write_warnings
 from jixiao.core import audit
 from jixiao.execution.selectors import annotate_execution_fast
@@ -87,12 +87,16 @@ def _number(text: str) -> Decimal | None:
         return None
 
 
-def time_progress_mode(region: Any, fiscal_year: int) -> str:
-    """MONTH or DAY from the monitoring settings rows (most specific wins; MONTH without any)."""
+def _monitoring_settings(fiscal_year: int) -> list[MonitoringSettings]:
     rows = MonitoringSettings.objects.filter(Q(fiscal_year__isnull=True) | Q(fiscal_year=fiscal_year))
+    return list(rows.select_related("region"))
+
+
+def time_progress_mode(region: Any, fiscal_year: int, rows: list[MonitoringSettings] | None = None) -> str:
+    """MONTH or DAY from the monitoring settings rows (most specific wins; MONTH without any)."""
     best: tuple[int, int] | None = None
     mode = "MONTH"
-    for row in rows.select_related("region"):
+    for row in _monitoring_settings(fiscal_year) if rows is None else rows:
         rank = selectors._rank(row, region)
         if rank is not None and (best is None or rank > best):
             best, mode = rank, row.time_progress_mode.upper()
@@ -188,10 +192,12 @@ def _worst_indicator(
     rule: WarningRule, row: Row, compute: Callable[[Any], Any], describe: Callable[[Any, Any], str]
 ) -> Result:
     """Indicator rules: the indicator with the worst colour speaks for the project."""
+    if row.record is None or not row.indicators:
+        return NONE
     best: tuple[int, Any, Any] | None = None
     for ind in row.indicators:
         value = compute(ind)
-        color = engine.band(value, rule.bands)
+        color = engine.band_compiled(value, _bands(rule))
         if color is None:
             continue
         rank = engine.WORST_FIRST[color]
@@ -256,6 +262,15 @@ EVALUATORS: dict[str, Callable[[WarningRule, Row, Context], Result]] = {
 }
 
 
+def _bands(rule: WarningRule) -> engine.CompiledBands:
+    """The rule's bands compiled once per rule instance (a sweep pass loads each rule once for all its regions)."""
+    compiled = getattr(rule, "_compiled_bands", None)
+    if compiled is None or compiled[0] is not rule.bands:
+        compiled = (rule.bands, engine.compile_bands(rule.bands))
+        rule._compiled_bands = compiled  # type: ignore[attr-defined]
+    return compiled[1]
+
+
 def evaluate(rules: list[WarningRule], row: Row, ctx: Context) -> list[tuple[WarningRule, str, Result]]:
     found = []
     for rule in rules:
@@ -263,7 +278,7 @@ def evaluate(rules: list[WarningRule], row: Row, ctx: Context) -> list[tuple[War
         if evaluator is None:
             continue
         result = evaluator(rule, row, ctx)
-        color = engine.band(result[0], rule.bands)
+        color = engine.band_compiled(result[0], _bands(rule))
         if color is not None:
             found.append((rule, color, result))
     return found
@@ -389,9 +404,14 @@ def sweep_regions(
     rows = _rows(scope, fiscal_year, as_of)
     computed: dict[int, Computed] = {}
     results: dict[int, SweepResult] = {}
+    # The configuration rows once per pass; each region picks its own from them.
+    settings_rows = list(WarningSetting.objects.select_related("region"))
+    rule_rows = list(WarningRule.objects.select_related("region"))
+    monitoring_rows = _monitoring_settings(fiscal_year)
     for region in regions:
-        _setting, rules = selectors.rules_in_force(region, fiscal_year)
-        mode = time_progress_mode(region, fiscal_year)
+        setting = selectors.pick_setting(settings_rows, region, fiscal_year)
+        rules = selectors.pick_rules(rule_rows, region, fiscal_year, setting.profile)
+        mode = time_progress_mode(region, fiscal_year, monitoring_rows)
         ctx = Context(as_of, fiscal_year, engine.time_progress(as_of, fiscal_year, mode))
         region_rows = rows.get(region.pk, [])
         computed[region.pk] = out = _compute(rules, region_rows, ctx)

@@ -6,6 +6,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from jixiao.alerts import engine
 
@@ -148,3 +150,35 @@ def test_stored_values_are_clamped_to_the_column() -> None:
     assert engine.q4(Decimal("1e15")) == Decimal("9999999999.9999")
     assert engine.q4(Decimal("-1e15")) == Decimal("-9999999999.9999")
     assert engine.q4(Decimal("60.00004")) == Decimal("60.0000")
+
+
+BANDS_OF_EVERY_KIND = [
+    STANDARD,
+    [{"color": "RED", "op": "==", "value": "完全不可能"}, {"color": "GREEN", "op": "!=", "value": "完全不可能"}],
+    [{"color": "RED", "op": ">", "value": 0.3}, {"color": "YELLOW", "op": ">=", "value": "0.1"}],
+    [{"color": "GREEN", "op": "==", "value": 100}, {"color": "RED", "op": "!=", "value": 100}],
+    [{"color": "YELLOW", "op": "<=", "value": -5.5}],
+]
+
+
+@given(
+    st.one_of(
+        st.none(),
+        st.decimals(min_value=-1000, max_value=1000, places=4),
+        st.integers(min_value=-200, max_value=200),
+        st.floats(min_value=-500, max_value=500, allow_nan=False),
+        st.sampled_from(["完全不可能", "确定能", "0.1", ""]),
+    ),
+    st.sampled_from(BANDS_OF_EVERY_KIND),
+)
+def test_compiled_bands_band_exactly_like_the_bands(value: object, bands: list[dict[str, object]]) -> None:
+    """The sweep bands with bounds compiled once per rule; the colour must be `band`'s for any value."""
+    assert engine.band_compiled(value, engine.compile_bands(bands)) == engine.band(value, bands)
+
+
+def test_compiled_bands_at_the_boundaries() -> None:
+    compiled = engine.compile_bands(STANDARD)
+    for value in (D("59.9999"), D(60), D("79.99"), D(80), D(250), D(-10), None, 60, 80.0):
+        assert engine.band_compiled(value, compiled) == engine.band(value, STANDARD)
+    with pytest.raises(ValueError, match="unknown operator"):
+        engine.compile_bands([{"color": "RED", "op": "=>", "value": 1}])
