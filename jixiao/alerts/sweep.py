@@ -11,14 +11,16 @@ warning whose rule has a disposition and no open case (one open case per project
 
 from __future__ import annotations
 
+import multiprocessing
 import re
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -459,6 +461,33 @@ def regions_to_sweep(root: Any, fiscal_year: int) -> list[Any]:
     ).values("region_id")
     regions = FiscalRegion.objects.filter(path__startswith=root.path, pk__in=with_projects)
     return list(regions.order_by("pk"))
+
+
+def _sweep_passes(region_ids: list[int], fiscal_year: int, as_of: date) -> dict[int, SweepResult]:
+    """One worker's share: its regions in passes of `REGIONS_PER_PASS` (a worker process opens its own connection)."""
+    regions = list(FiscalRegion.objects.filter(pk__in=region_ids).order_by("pk"))
+    results: dict[int, SweepResult] = {}
+    for start in range(0, len(regions), REGIONS_PER_PASS):
+        results.update(sweep_regions(regions[start : start + REGIONS_PER_PASS], fiscal_year, as_of))
+    connection.close()
+    return results
+
+
+def sweep_in_parallel(regions: list[Any], fiscal_year: int, as_of: date, *, workers: int = 1) -> dict[int, SweepResult]:
+    """The nightly sweep of many regions by `workers` processes, each taking every `workers`-th pass (PostgreSQL:
+    the regions' advisory locks keep overlapping sweeps apart; SQLite takes one writer, so one process)."""
+    ids = [region.pk for region in sorted(regions, key=lambda region: region.pk)]
+    if workers <= 1 or connection.vendor != "postgresql" or len(ids) <= REGIONS_PER_PASS:
+        return _sweep_passes(ids, fiscal_year, as_of)
+    passes = [ids[start : start + REGIONS_PER_PASS] for start in range(0, len(ids), REGIONS_PER_PASS)]
+    shares = [[pk for chunk in passes[n::workers] for pk in chunk] for n in range(workers)]
+    connections.close_all()  # each forked worker opens its own connection
+    results: dict[int, SweepResult] = {}
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for part in pool.map(_sweep_passes, shares, [fiscal_year] * workers, [as_of] * workers):
+            results.update(part)
+    return results
 
 
 def sweep_subtree(

@@ -1,4 +1,4 @@
-"""Recompute warnings and lights: `sweep_warnings [--region CODE] [--year Y] [--as-of DATE]`."""
+"""Recompute warnings and lights: `sweep_warnings [--region CODE] [--year Y] [--as-of DATE] [--workers N]`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from jixiao.alerts.sweep import REGIONS_PER_PASS, default_as_of, sweep_regions
+from jixiao.alerts.sweep import default_as_of, sweep_in_parallel
 from jixiao.organizations.models import FiscalRegion
 from jixiao.organizations.selectors import current_fiscal_year
 from jixiao.projects.models import Project
@@ -20,6 +20,9 @@ class Command(BaseCommand):
         parser.add_argument("--region", help="财政区划编码（mof_div_code）")
         parser.add_argument("--year", type=int, help="预算年度")
         parser.add_argument("--as-of", dest="as_of", help="计算日期 YYYY-MM-DD")
+        parser.add_argument(
+            "--workers", type=int, default=1, help="并行进程数（PostgreSQL；每个进程计算一部分财政区划）"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         year = options["year"]
@@ -37,13 +40,13 @@ class Command(BaseCommand):
         else:
             ids = Project.objects.filter(fiscal_year=year).values("region_id").distinct()
             regions = list(FiscalRegion.objects.filter(pk__in=ids).order_by("pk"))
-        # Passes of several regions: the same handful of queries for twenty counties as for one.
-        for start in range(0, len(regions), REGIONS_PER_PASS):
-            batch = regions[start : start + REGIONS_PER_PASS]
-            results = sweep_regions(batch, year, as_of)
-            for region in batch:
-                result = results[region.pk]
-                self.stdout.write(
-                    f"{region.name} {year}年度（{as_of}）：项目{result.projects}个，预警{result.warnings}条，"
-                    f"红灯{result.red}条，新开处置{result.cases_opened}件"
-                )
+        if options["workers"] < 1:
+            raise CommandError("--workers 应为正整数")
+        # Passes of several regions (the same handful of queries for twenty counties as for one), shared by workers.
+        results = sweep_in_parallel(regions, year, as_of, workers=options["workers"])
+        for region in regions:
+            result = results[region.pk]
+            self.stdout.write(
+                f"{region.name} {year}年度（{as_of}）：项目{result.projects}个，预警{result.warnings}条，"
+                f"红灯{result.red}条，新开处置{result.cases_opened}件"
+            )
