@@ -16,6 +16,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     membership = user.active_membership  # type: ignore[union-attr]
 
     def memberships() -> list[Any]:
+        loaded = getattr(user, "active_memberships", None)  # read once per request by ActiveMembershipMiddleware
+        if loaded is not None:
+            return list(loaded)
         return list(
             user.memberships.filter(is_active=True).select_related(  # type: ignore[union-attr]
                 "region", "section", "department", "unit"

@@ -26,18 +26,18 @@ class ActiveMembershipMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
         if user.is_authenticated:
-            membership = None
+            # All the user's active memberships in one query: the active one is picked from them and the identity
+            # switcher in the page header shows them (accounts.context_processors), so no page asks twice.
+            memberships = list(
+                user.memberships.filter(is_active=True)  # type: ignore[union-attr]
+                .select_related("region", "section", "department", "unit")
+                .order_by("id")
+            )
+            user.active_memberships = memberships  # type: ignore[union-attr]
             chosen = request.session.get(SESSION_KEY)
-            if chosen:
-                membership = (
-                    user.memberships.filter(pk=chosen, is_active=True)  # type: ignore[union-attr]
-                    .select_related("region", "section", "department", "unit")
-                    .first()
-                )
-            if membership is not None:
-                user.set_active_membership(membership)  # type: ignore[union-attr]
-            else:
-                membership = user.active_membership  # type: ignore[union-attr]
+            membership = next((m for m in memberships if m.pk == chosen), None) if chosen else None
+            membership = membership or (memberships[0] if memberships else None)
+            user.set_active_membership(membership)  # type: ignore[union-attr]
             ctx = context.current()
             if membership is not None:
                 ctx.role = membership.role
