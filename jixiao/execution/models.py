@@ -196,3 +196,27 @@ class DepartmentMonthExecution(models.Model):
 
     def __str__(self) -> str:
         return f"{self.department_id} {self.project_year}: {self.fiscal_year}-{self.month:02d}"
+
+
+class RegionMonthExecution(models.Model):
+    """Read model over `DepartmentMonthExecution`: the same sums per fiscal region (county), so a city's or the
+    province's monthly execution reads a few thousand rows. Rebuilt with the departments' rows
+    (`execution.services.department_rollup_refresh`)."""
+
+    region = models.ForeignKey("organizations.FiscalRegion", on_delete=models.CASCADE, related_name="+")
+    project_year = models.PositiveSmallIntegerField(_("项目年度"))
+    fiscal_year = models.PositiveSmallIntegerField(_("支付年度"))
+    month = models.PositiveSmallIntegerField(_("月份"))
+    amount_yuan = models.DecimalField(_("支付金额（元）"), default=0, **MONEY)
+
+    class Meta:
+        verbose_name = _("区划月度执行")
+        verbose_name_plural = _("区划月度执行")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "project_year", "fiscal_year", "month"], name="uniq_region_month_execution"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.project_year}: {self.fiscal_year}-{self.month:02d}"

@@ -12,8 +12,14 @@ from django.db.models import Count, DecimalField, OuterRef, Q, QuerySet, Subquer
 from django.db.models.functions import Coalesce
 
 from jixiao.core.scoping import ScopeLevel
-from jixiao.execution.models import DepartmentMonthExecution, Payment, PaymentImport, ProjectMonthExecution
-from jixiao.organizations.models import Department
+from jixiao.execution.models import (
+    DepartmentMonthExecution,
+    Payment,
+    PaymentImport,
+    ProjectMonthExecution,
+    RegionMonthExecution,
+)
+from jixiao.organizations.models import Department, FiscalRegion
 from jixiao.projects.models import Project, ProjectStatus
 
 MONEY_FIELD: Any = DecimalField(max_digits=18, decimal_places=2)
@@ -166,6 +172,30 @@ def whole_departments(user: Any) -> QuerySet[Department] | None:
     return None
 
 
+def whole_regions(user: Any) -> QuerySet[FiscalRegion] | None:
+    """The fiscal regions whose projects the user sees in full: the region subtree of region-level users (the
+    bureau's sections, leaders, oversight); None for every narrower scope."""
+    membership = getattr(user, "active_membership", None)
+    if membership is None or membership.scope_level != ScopeLevel.REGION:
+        return None
+    return FiscalRegion.objects.filter(path__startswith=membership.region.path)
+
+
+def execution_by_month_of_regions(regions: QuerySet[FiscalRegion], fiscal_year: int) -> list[dict[str, Any]]:
+    """`execution_by_month` for all in-library projects of whole regions, from the region × month rollup (a few
+    thousand rows for a province)."""
+    sums = dict(
+        RegionMonthExecution.objects.filter(
+            region__in=regions.values("pk"), project_year=fiscal_year, fiscal_year=fiscal_year
+        )
+        .values("month")
+        .annotate(total=Sum("amount_yuan"))
+        .values_list("month", "total")
+        .order_by()
+    )
+    return [{"month": m, "amount": sums.get(m) or Decimal("0.00")} for m in range(1, 13)]
+
+
 def department_months(departments: QuerySet[Department], project_year: int) -> QuerySet[Any]:
     return DepartmentMonthExecution.objects.filter(department__in=departments.values("pk"), project_year=project_year)
 
@@ -188,15 +218,17 @@ def execution_by_department_of_departments(
     projects: QuerySet[Any], departments: QuerySet[Department], fiscal_year: int, month: int = 12
 ) -> list[dict[str, Any]]:
     """`execution_by_department` when `projects` are all in-library projects of whole `departments`: budgets
-    grouped from the projects, execution from the department × month rollup."""
-    budgets = dict(
+    grouped from the projects (an index-only scan on PostgreSQL), execution from the department × month rollup,
+    joined with the names in one statement composed of the compiled querysets (every filter, scope included, stays
+    in their SQL; values stay bound parameters)."""
+    budgets = (
         projects.filter(fiscal_year=fiscal_year)
         .order_by()
         .values("department_id")
         .annotate(budget=Sum("total_amount_yuan"))
         .values_list("department_id", "budget")
     )
-    executed = dict(
+    executed = (
         department_months(departments, fiscal_year)
         .filter(Q(fiscal_year__lt=fiscal_year) | Q(fiscal_year=fiscal_year, month__lte=month))
         .values("department_id")
@@ -204,15 +236,25 @@ def execution_by_department_of_departments(
         .values_list("department_id", "total")
         .order_by()
     )
-    names = dict(Department.objects.filter(pk__in=list(budgets)).values_list("pk", "name"))
+    budget_sql, budget_params = budgets.query.sql_with_params()
+    executed_sql, executed_params = executed.query.sql_with_params()
+    department = connection.ops.quote_name(Department._meta.db_table)
+    text = (
+        f"SELECT b.department_id, d.name, b.budget, e.total FROM ({budget_sql}) b "  # noqa: S608 - compiled querysets
+        f"JOIN {department} d ON d.id = b.department_id "
+        f"LEFT JOIN ({executed_sql}) e ON e.department_id = b.department_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(text, [*budget_params, *executed_params])
+        fetched = cursor.fetchall()
     rows = []
-    for department_id, budget_sum in budgets.items():
-        budget = Decimal(str(budget_sum or 0)).quantize(CENT)
-        spent = Decimal(str(executed.get(department_id) or 0)).quantize(CENT)
+    for department_id, name, budget_sum, executed_sum in fetched:
+        budget = _cents(budget_sum)
+        spent = _cents(executed_sum)
         rows.append(
             {
                 "department_id": department_id,
-                "department": names.get(department_id),
+                "department": name,
                 "budget": budget,
                 "executed": spent,
                 "rate": spent / budget if budget else Decimal(0),
@@ -220,6 +262,13 @@ def execution_by_department_of_departments(
         )
     rows.sort(key=lambda row: (-row["budget"], row["department"] or ""))
     return rows
+
+
+def _cents(value: Any) -> Decimal:
+    """Money in cents (SQLite sums decimals in floating point)."""
+    if value is None:
+        return Decimal("0.00")
+    return (value if isinstance(value, Decimal) else Decimal(str(value))).quantize(CENT)
 
 
 def cumulative(rows: list[dict[str, Any]]) -> list[Decimal]:
@@ -294,8 +343,12 @@ def execution_analysis(user: Any, fiscal_year: int, month: int) -> dict[str, Any
     totals = projects.aggregate(total=Coalesce(Sum("total_amount_yuan"), ZERO), count=Count("pk"))
     budget = totals["total"]
     whole = whole_departments(user)
-    if whole is not None:  # region, section and department users: the department × month rollup
-        monthly = execution_by_month_of_departments(whole, fiscal_year)
+    regions = whole_regions(user)
+    if whole is not None:  # region, section and department users: the region and department × month rollups
+        if regions is not None:
+            monthly = execution_by_month_of_regions(regions, fiscal_year)
+        else:
+            monthly = execution_by_month_of_departments(whole, fiscal_year)
         departments = execution_by_department_of_departments(projects, whole, fiscal_year, month)
     else:
         monthly = execution_by_month(projects, fiscal_year)

@@ -37,8 +37,9 @@ from jixiao.execution.models import (
     PaymentImport,
     PaymentStagingRow,
     ProjectMonthExecution,
+    RegionMonthExecution,
 )
-from jixiao.organizations.models import BudgetUnit, FiscalRegion
+from jixiao.organizations.models import BudgetUnit, Department, FiscalRegion
 from jixiao.projects.models import Project, ProjectStatus
 
 STAGE_CHUNK = 5_000
@@ -572,6 +573,34 @@ def department_rollup_refresh(*, department_ids: Iterable[int | None]) -> None:
                 ),
                 batch_size=2_000,
             )
+        _region_rollup_refresh(Department.objects.filter(pk__in=ids).values_list("region_id", flat=True).distinct())
+
+
+def _region_rollup_refresh(region_ids: Iterable[int]) -> None:
+    """Rebuild the region × month rows of some regions from their departments' rows."""
+    ids = sorted(set(region_ids))
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        RegionMonthExecution.objects.filter(region_id__in=chunk).delete()
+        sums = (
+            DepartmentMonthExecution.objects.filter(department__region_id__in=chunk)
+            .values("department__region_id", "project_year", "fiscal_year", "month")
+            .annotate(total=Sum("amount_yuan"))
+            .order_by()
+        )
+        RegionMonthExecution.objects.bulk_create(
+            (
+                RegionMonthExecution(
+                    region_id=s["department__region_id"],
+                    project_year=s["project_year"],
+                    fiscal_year=s["fiscal_year"],
+                    month=s["month"],
+                    amount_yuan=s["total"],
+                )
+                for s in sums.iterator()
+            ),
+            batch_size=2_000,
+        )
 
 
 def _months_q(year_field: str, month_field: str, months: list[tuple[int, int]]) -> Q:

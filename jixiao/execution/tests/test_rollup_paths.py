@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from jixiao.execution import imports
-from jixiao.execution.models import DepartmentMonthExecution, Payment, ProjectMonthExecution
+from jixiao.execution.models import DepartmentMonthExecution, Payment, ProjectMonthExecution, RegionMonthExecution
 from jixiao.execution.selectors import (
     annotate_execution,
     annotate_execution_fast,
@@ -25,6 +25,7 @@ from jixiao.execution.selectors import (
 from jixiao.execution.services import rollup_rebuild, rollup_refresh
 from jixiao.execution.tests.factories import payment_create
 from jixiao.execution.tests.helpers import csv_bytes, row, write
+from jixiao.organizations.models import Department
 from jixiao.projects.models import Project
 from jixiao.projects.tests.factories import ProjectFactory
 
@@ -165,8 +166,17 @@ def _department_rollup_stored() -> dict[tuple[int, int, int, int], Decimal]:
 
 
 def _assert_analysis_paths_agree(world: Any) -> None:
-    """execution_analysis reads the department rollup for region, section and department users; the per-project
-    rollup over the same visible projects must give the same months and departments."""
+    """execution_analysis reads the region and department rollups for region, section and department users; the
+    per-project rollup over the same visible projects must give the same months and departments."""
+    by_region: dict[tuple[int, int, int, int], Decimal] = {}
+    for (department, project_year, year, month), amount in _department_rollup_stored().items():
+        region = Department.objects.get(pk=department).region_id
+        key = (region, project_year, year, month)
+        by_region[key] = by_region.get(key, Decimal(0)) + amount
+    stored = RegionMonthExecution.objects.values_list(
+        "region_id", "project_year", "fiscal_year", "month", "amount_yuan"
+    )
+    assert {(r, py, y, m): a for r, py, y, m, a in stored} == by_region
     for persona in ("performance", "business", "dept_admin", "leader"):
         user = world.users[persona]
         user.set_active_membership(user.memberships.first())
