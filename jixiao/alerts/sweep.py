@@ -20,6 +20,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
+from django.conf import settings
 from django.db import connection, connections, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -450,8 +451,11 @@ def sweep_regions(
     return results
 
 
-# Regions swept together in one pass: bounded memory (a county has ~1,500 projects) and a short write transaction.
-REGIONS_PER_PASS = 20
+def regions_per_pass() -> int:
+    """Regions swept together in one pass (`JIXIAO_SWEEP_REGIONS_PER_PASS`, default 50): each pass reads the year's
+    stored warnings and lights once, so fewer, larger passes scan less; memory grows with the pass (~180 MB peak
+    for 50 counties of ~600 in-library projects each). Measured at 200 counties in docs/scale.md."""
+    return max(1, int(getattr(settings, "JIXIAO_SWEEP_REGIONS_PER_PASS", 50)))
 
 
 def regions_to_sweep(root: Any, fiscal_year: int) -> list[Any]:
@@ -464,11 +468,12 @@ def regions_to_sweep(root: Any, fiscal_year: int) -> list[Any]:
 
 
 def _sweep_passes(region_ids: list[int], fiscal_year: int, as_of: date) -> dict[int, SweepResult]:
-    """One worker's share: its regions in passes of `REGIONS_PER_PASS` (a worker process opens its own connection)."""
+    """One worker's share: its regions in passes (a worker process opens its own connection)."""
     regions = list(FiscalRegion.objects.filter(pk__in=region_ids).order_by("pk"))
     results: dict[int, SweepResult] = {}
-    for start in range(0, len(regions), REGIONS_PER_PASS):
-        results.update(sweep_regions(regions[start : start + REGIONS_PER_PASS], fiscal_year, as_of))
+    size = regions_per_pass()
+    for start in range(0, len(regions), size):
+        results.update(sweep_regions(regions[start : start + size], fiscal_year, as_of))
     connection.close()
     return results
 
@@ -477,9 +482,10 @@ def sweep_in_parallel(regions: list[Any], fiscal_year: int, as_of: date, *, work
     """The nightly sweep of many regions by `workers` processes, each taking every `workers`-th pass (PostgreSQL:
     the regions' advisory locks keep overlapping sweeps apart; SQLite takes one writer, so one process)."""
     ids = [region.pk for region in sorted(regions, key=lambda region: region.pk)]
-    if workers <= 1 or connection.vendor != "postgresql" or len(ids) <= REGIONS_PER_PASS:
+    size = regions_per_pass()
+    if workers <= 1 or connection.vendor != "postgresql" or len(ids) <= size:
         return _sweep_passes(ids, fiscal_year, as_of)
-    passes = [ids[start : start + REGIONS_PER_PASS] for start in range(0, len(ids), REGIONS_PER_PASS)]
+    passes = [ids[start : start + size] for start in range(0, len(ids), size)]
     shares = [[pk for chunk in passes[n::workers] for pk in chunk] for n in range(workers)]
     connections.close_all()  # each forked worker opens its own connection
     results: dict[int, SweepResult] = {}
@@ -498,12 +504,13 @@ def sweep_subtree(
     actor: Any = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> SweepResult:
-    """Sweep every region under `root` (a county, a city or the province) in passes of `REGIONS_PER_PASS`; the
+    """Sweep every region under `root` (a county, a city or the province) in passes (`regions_per_pass`); the
     totals of all regions. `progress(done, total)` after each pass (regions)."""
     regions = regions_to_sweep(root, fiscal_year)
     total = SweepResult()
-    for start in range(0, len(regions), REGIONS_PER_PASS):
-        batch = regions[start : start + REGIONS_PER_PASS]
+    size = regions_per_pass()
+    for start in range(0, len(regions), size):
+        batch = regions[start : start + size]
         for result in sweep_regions(batch, fiscal_year, as_of, actor=actor).values():
             total.projects += result.projects
             total.warnings += result.warnings
