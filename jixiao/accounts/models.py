@@ -33,6 +33,9 @@ class User(AbstractUser):
         verbose_name_plural = _("用户")
         ordering = ["username"]
 
+    # The user's active memberships, read once per request by ActiveMembershipMiddleware (None outside requests).
+    active_memberships: list[Membership] | None = None
+
     def __str__(self) -> str:
         return self.display_name or self.username
 
