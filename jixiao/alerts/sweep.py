@@ -468,14 +468,21 @@ def regions_to_sweep(root: Any, fiscal_year: int) -> list[Any]:
 
 
 def _sweep_passes(region_ids: list[int], fiscal_year: int, as_of: date) -> dict[int, SweepResult]:
-    """One worker's share: its regions in passes (a worker process opens its own connection)."""
+    """Some regions in passes, in this process."""
     regions = list(FiscalRegion.objects.filter(pk__in=region_ids).order_by("pk"))
     results: dict[int, SweepResult] = {}
     size = regions_per_pass()
     for start in range(0, len(regions), size):
         results.update(sweep_regions(regions[start : start + size], fiscal_year, as_of))
-    connection.close()
     return results
+
+
+def _worker(region_ids: list[int], fiscal_year: int, as_of: date) -> dict[int, SweepResult]:
+    """A forked worker's share; the worker closes the connection it opened before it exits."""
+    try:
+        return _sweep_passes(region_ids, fiscal_year, as_of)
+    finally:
+        connection.close()
 
 
 def sweep_in_parallel(regions: list[Any], fiscal_year: int, as_of: date, *, workers: int = 1) -> dict[int, SweepResult]:
@@ -483,7 +490,8 @@ def sweep_in_parallel(regions: list[Any], fiscal_year: int, as_of: date, *, work
     the regions' advisory locks keep overlapping sweeps apart; SQLite takes one writer, so one process)."""
     ids = [region.pk for region in sorted(regions, key=lambda region: region.pk)]
     size = regions_per_pass()
-    if workers <= 1 or connection.vendor != "postgresql" or len(ids) <= size:
+    # Forked workers need their own connections: not from inside a transaction (they would not see its rows).
+    if workers <= 1 or connection.vendor != "postgresql" or len(ids) <= size or connection.in_atomic_block:
         return _sweep_passes(ids, fiscal_year, as_of)
     passes = [ids[start : start + size] for start in range(0, len(ids), size)]
     shares = [[pk for chunk in passes[n::workers] for pk in chunk] for n in range(workers)]
@@ -491,7 +499,7 @@ def sweep_in_parallel(regions: list[Any], fiscal_year: int, as_of: date, *, work
     results: dict[int, SweepResult] = {}
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for part in pool.map(_sweep_passes, shares, [fiscal_year] * workers, [as_of] * workers):
+        for part in pool.map(_worker, shares, [fiscal_year] * workers, [as_of] * workers):
             results.update(part)
     return results
 
