@@ -542,11 +542,31 @@ def rollup_refresh(*, project_ids: Iterable[int], months: Iterable[tuple[int, in
         )
 
 
+# pg_advisory_xact_lock(key, id) keys of the department and region rollups ("JY", "JZ"; the sweep uses "JX").
+ROLLUP_DEPARTMENT_LOCK = 0x4A59
+ROLLUP_REGION_LOCK = 0x4A5A
+
+
+def _lock_rollups(key: int, ids: list[int]) -> None:
+    """Two refreshes of one department (an import and a project moved out of the library at the same moment) take
+    turns: each deletes and re-inserts the department's and its region's rows, which would otherwise collide on the
+    unique keys. Taken in id order, departments before regions, so refreshes never deadlock; taken late in an
+    import (after its payments), so a project row locked by a user's transition is never waited on while holding
+    them. PostgreSQL only: SQLite runs one writing transaction at a time."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for pk in ids:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [key, pk])
+
+
 def department_rollup_refresh(*, department_ids: Iterable[int | None]) -> None:
     """Rebuild the department × month rollup of some departments from the project × month rollup of their
     in-library projects (a department has a few hundred projects: a handful of grouped rows each)."""
     ids = sorted({d for d in department_ids if d})
     with transaction.atomic():
+        regions = sorted(set(Department.objects.filter(pk__in=ids).values_list("region_id", flat=True)))
+        _lock_rollups(ROLLUP_DEPARTMENT_LOCK, ids)
+        _lock_rollups(ROLLUP_REGION_LOCK, regions)
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             DepartmentMonthExecution.objects.filter(department_id__in=chunk).delete()
@@ -573,7 +593,7 @@ def department_rollup_refresh(*, department_ids: Iterable[int | None]) -> None:
                 ),
                 batch_size=2_000,
             )
-        _region_rollup_refresh(Department.objects.filter(pk__in=ids).values_list("region_id", flat=True).distinct())
+        _region_rollup_refresh(regions)
 
 
 def _region_rollup_refresh(region_ids: Iterable[int]) -> None:

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import threading
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from jixiao.execution import imports
 from jixiao.execution.models import DepartmentMonthExecution, Payment, ProjectMonthExecution, RegionMonthExecution
@@ -22,7 +25,7 @@ from jixiao.execution.selectors import (
     execution_by_month,
     whole_departments,
 )
-from jixiao.execution.services import rollup_rebuild, rollup_refresh
+from jixiao.execution.services import department_rollup_refresh, rollup_rebuild, rollup_refresh
 from jixiao.execution.tests.factories import payment_create
 from jixiao.execution.tests.helpers import csv_bytes, row, write
 from jixiao.organizations.models import Department
@@ -225,5 +228,41 @@ def test_department_rollup_follows_payments_imports_status_moves_and_deletions(w
 
     school.is_deleted = True
     school.save(update_fields=["is_deleted"])
+    assert _department_rollup_stored() == _department_rollup_expected()
+    _assert_analysis_paths_agree(world)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_refreshes_of_one_department_take_turns(world: Any) -> None:
+    """An import and a project change refreshing the same department at the same moment: both succeed (advisory
+    locks per department and region), and the rows are right afterwards. PostgreSQL only (SQLite has one writer)."""
+    from django.db import connection, connections, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers: PostgreSQL only")
+    for project in (world.school_project, world.branch_project):
+        project.status = Project.Status.IN_LIBRARY
+        project.save(update_fields=["status"])
+    payment_create(world.school_project, "1000", dt.date(2026, 3, 1))
+    payment_create(world.branch_project, "250", dt.date(2026, 4, 1))
+    barrier = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def refresh() -> None:
+        try:
+            barrier.wait(timeout=30)
+            with transaction.atomic():
+                department_rollup_refresh(department_ids=[world.edu.pk, world.health.pk])
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=refresh) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
     assert _department_rollup_stored() == _department_rollup_expected()
     _assert_analysis_paths_agree(world)
