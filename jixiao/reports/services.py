@@ -59,12 +59,17 @@ def _check_year(year: Any, label: str) -> int:
     return year
 
 
-def annual_report_check_generate(*, actor: Any, work_year: int, kind: str) -> None:
-    """What can be refused before the figures are computed (a finalised report is never regenerated)."""
+def _check_generate(actor: Any, work_year: int, kind: str) -> None:
     require(actor, "reports.annual")
     _check_year(work_year, "工作年度")
     if kind not in AnnualReport.Kind.values:
         raise DomainError("报告类型不正确")
+
+
+def annual_report_check_generate(*, actor: Any, work_year: int, kind: str) -> None:
+    """What can be refused before the figures are computed, in the request that starts the generation job (a
+    finalised report is never regenerated; `annual_report_generate` checks again under the row lock)."""
+    _check_generate(actor, work_year, kind)
     final = AnnualReport.objects.filter(
         region=_region(actor), work_year=work_year, kind=kind, is_deleted=False, status=AnnualReport.Status.FINAL
     )
@@ -83,11 +88,8 @@ def annual_report_generate(
 ) -> AnnualReport:
     """One click: compute every §2.9 figure for the actor's region and (re)build the draft. Text a person edited
     survives regeneration unless `overwrite` is given."""
-    require(actor, "reports.annual")
-    _check_year(work_year, "工作年度")
+    _check_generate(actor, work_year, kind)
     fiscal_year = _check_year(fiscal_year, "评价对象年度") if fiscal_year is not None else work_year
-    if kind not in AnnualReport.Kind.values:
-        raise DomainError("报告类型不正确")
     region = _region(actor)
     with transaction.atomic():
         report = (
