@@ -171,18 +171,26 @@ class ProjectMonthExecution(models.Model):
         return f"{self.project_id} {self.fiscal_year}-{self.month:02d}"
 
 
-class DepartmentMonthExecution(models.Model):
-    """Read model over `ProjectMonthExecution`: the signed payment sum per 主管部门, project year and calendar month
-    of the department's in-library projects, so that region- and province-wide dashboards read thousands of rows,
-    not millions. Rebuilt per department (`execution.services.department_rollup_refresh`) by every path that
-    changes the project rollup (the import, `rollup_refresh`) and by every change of a project's status, year or
-    department; `execution.selectors` checks it against the project rollup in the tests."""
+class MonthExecution(models.Model):
+    """The payment sum of a group's in-library projects of one project year in one calendar month (read models)."""
 
-    department = models.ForeignKey("organizations.Department", on_delete=models.CASCADE, related_name="+")
     project_year = models.PositiveSmallIntegerField(_("项目年度"))
     fiscal_year = models.PositiveSmallIntegerField(_("支付年度"))
     month = models.PositiveSmallIntegerField(_("月份"))
     amount_yuan = models.DecimalField(_("支付金额（元）"), default=0, **MONEY)
+
+    class Meta:
+        abstract = True
+
+
+class DepartmentMonthExecution(MonthExecution):
+    """Read model over `ProjectMonthExecution`: the signed payment sum per 主管部门, project year and calendar month
+    of the department's in-library projects, so that region- and province-wide dashboards read thousands of rows,
+    not millions. Rebuilt per department (`execution.services.department_rollup_refresh`) by every path that
+    changes the project rollup (the import, `rollup_refresh`) and by every change of a project's status, year or
+    department; `execution/tests/test_rollup_paths.py` checks it against the project rollup."""
+
+    department = models.ForeignKey("organizations.Department", on_delete=models.CASCADE, related_name="+")
 
     class Meta:
         verbose_name = _("部门月度执行")
@@ -198,16 +206,12 @@ class DepartmentMonthExecution(models.Model):
         return f"{self.department_id} {self.project_year}: {self.fiscal_year}-{self.month:02d}"
 
 
-class RegionMonthExecution(models.Model):
+class RegionMonthExecution(MonthExecution):
     """Read model over `DepartmentMonthExecution`: the same sums per fiscal region (county), so a city's or the
     province's monthly execution reads a few thousand rows. Rebuilt with the departments' rows
     (`execution.services.department_rollup_refresh`)."""
 
     region = models.ForeignKey("organizations.FiscalRegion", on_delete=models.CASCADE, related_name="+")
-    project_year = models.PositiveSmallIntegerField(_("项目年度"))
-    fiscal_year = models.PositiveSmallIntegerField(_("支付年度"))
-    month = models.PositiveSmallIntegerField(_("月份"))
-    amount_yuan = models.DecimalField(_("支付金额（元）"), default=0, **MONEY)
 
     class Meta:
         verbose_name = _("区划月度执行")

@@ -136,11 +136,15 @@ def execution_by_department(projects: QuerySet[Any], fiscal_year: int, month: in
     with connection.cursor() as cursor:
         cursor.execute(text, [*params, *params, fiscal_year, fiscal_year, month])
         fetched = cursor.fetchall()
+    return _department_rows(fetched)
+
+
+def _department_rows(fetched: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    """(department id, name, budget sum, executed sum) rows as the panel's dicts, largest budget first."""
     rows = []
     for department_id, name, budget_sum, executed_sum in fetched:
-        # SQLite sums decimals in floating point (and returns floats here): money is kept in cents.
-        budget = Decimal(str(budget_sum or 0)).quantize(CENT)
-        spent = Decimal(str(executed_sum or 0)).quantize(CENT)
+        budget = _cents(budget_sum)
+        spent = _cents(executed_sum)
         rows.append(
             {
                 "department_id": department_id,
@@ -247,25 +251,11 @@ def execution_by_department_of_departments(
     with connection.cursor() as cursor:
         cursor.execute(text, [*budget_params, *executed_params])
         fetched = cursor.fetchall()
-    rows = []
-    for department_id, name, budget_sum, executed_sum in fetched:
-        budget = _cents(budget_sum)
-        spent = _cents(executed_sum)
-        rows.append(
-            {
-                "department_id": department_id,
-                "department": name,
-                "budget": budget,
-                "executed": spent,
-                "rate": spent / budget if budget else Decimal(0),
-            }
-        )
-    rows.sort(key=lambda row: (-row["budget"], row["department"] or ""))
-    return rows
+    return _department_rows(fetched)
 
 
 def _cents(value: Any) -> Decimal:
-    """Money in cents (SQLite sums decimals in floating point)."""
+    """Money in cents (SQLite sums decimals in floating point and returns floats from raw SQL)."""
     if value is None:
         return Decimal("0.00")
     return (value if isinstance(value, Decimal) else Decimal(str(value))).quantize(CENT)

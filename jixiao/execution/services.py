@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, Min, OuterRef, Q, Sum
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils import timezone
 
@@ -570,57 +570,37 @@ def department_rollup_refresh(*, department_ids: Iterable[int | None]) -> None:
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             DepartmentMonthExecution.objects.filter(department_id__in=chunk).delete()
-            sums = (
-                ProjectMonthExecution.objects.filter(
-                    project__department_id__in=chunk,
-                    project__status=ProjectStatus.IN_LIBRARY,
-                    project__is_deleted=False,
-                )
-                .values("project__department_id", "project__fiscal_year", "fiscal_year", "month")
-                .annotate(total=Sum("amount_yuan"))
-                .order_by()
+            sums = ProjectMonthExecution.objects.filter(
+                project__department_id__in=chunk, project__status=ProjectStatus.IN_LIBRARY, project__is_deleted=False
             )
-            DepartmentMonthExecution.objects.bulk_create(
-                (
-                    DepartmentMonthExecution(
-                        department_id=s["project__department_id"],
-                        project_year=s["project__fiscal_year"],
-                        fiscal_year=s["fiscal_year"],
-                        month=s["month"],
-                        amount_yuan=s["total"],
-                    )
-                    for s in sums.iterator()
-                ),
-                batch_size=2_000,
+            _insert_sums(
+                DepartmentMonthExecution, "department_id", sums, "project__department_id", "project__fiscal_year"
             )
-        _region_rollup_refresh(regions)
+        for start in range(0, len(regions), 500):
+            chunk = regions[start : start + 500]
+            RegionMonthExecution.objects.filter(region_id__in=chunk).delete()
+            rows = DepartmentMonthExecution.objects.filter(department__region_id__in=chunk)
+            _insert_sums(RegionMonthExecution, "region_id", rows, "department__region_id", "project_year")
 
 
-def _region_rollup_refresh(region_ids: Iterable[int]) -> None:
-    """Rebuild the region × month rows of some regions from their departments' rows."""
-    ids = sorted(set(region_ids))
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        RegionMonthExecution.objects.filter(region_id__in=chunk).delete()
-        sums = (
-            DepartmentMonthExecution.objects.filter(department__region_id__in=chunk)
-            .values("department__region_id", "project_year", "fiscal_year", "month")
-            .annotate(total=Sum("amount_yuan"))
-            .order_by()
-        )
-        RegionMonthExecution.objects.bulk_create(
-            (
-                RegionMonthExecution(
-                    region_id=s["department__region_id"],
-                    project_year=s["project_year"],
-                    fiscal_year=s["fiscal_year"],
-                    month=s["month"],
-                    amount_yuan=s["total"],
-                )
-                for s in sums.iterator()
-            ),
-            batch_size=2_000,
-        )
+def _insert_sums(model: Any, owner: str, rows: QuerySet[Any], owner_path: str, project_year_path: str) -> None:
+    """Insert `rows` summed per owner (department or region), project year and calendar month into `model`."""
+    sums = (
+        rows.values(owner_path, project_year_path, "fiscal_year", "month").annotate(total=Sum("amount_yuan")).order_by()
+    )
+    model.objects.bulk_create(
+        (
+            model(
+                **{owner: s[owner_path]},
+                project_year=s[project_year_path],
+                fiscal_year=s["fiscal_year"],
+                month=s["month"],
+                amount_yuan=s["total"],
+            )
+            for s in sums.iterator()
+        ),
+        batch_size=2_000,
+    )
 
 
 def _months_q(year_field: str, month_field: str, months: list[tuple[int, int]]) -> Q:
