@@ -90,7 +90,7 @@ def test_a_city_bureau_sweeps_its_counties(library: Any) -> None:
     }
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_nightly_command_with_two_workers_writes_what_one_process_writes(world: Any, settings: Any) -> None:
     """`sweep_warnings --workers 2`: on PostgreSQL two forked processes share the passes (one region per pass
     here); on SQLite the command sweeps in-process. Either way the rows equal a one-process sweep's."""

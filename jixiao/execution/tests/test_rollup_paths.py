@@ -232,7 +232,7 @@ def test_department_rollup_follows_payments_imports_status_moves_and_deletions(w
     _assert_analysis_paths_agree(world)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_refreshes_of_one_department_take_turns(world: Any) -> None:
     """An import and a project change refreshing the same department at the same moment: both succeed (advisory
     locks per department and region), and the rows are right afterwards. PostgreSQL only (SQLite has one writer)."""
