@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -93,12 +94,15 @@ def bulletin_generate_job(
 ) -> None:
     """The background half of `bulletin_generate`: compute the figures as the job's owner, then the Word file."""
     user = job_identity(job, membership_id)
-    job_progress(job, 0, 2, "正在汇总通报数据…")
-    bulletin = services.bulletin_generate(actor=user, kind=bulletin_kind, fiscal_year=fiscal_year, source_id=source_id)
-    job_progress(job, 1, 2, "正在生成Word文档…")
-    job_attach_result(job, documents.bulletin_docx(bulletin), _docx_name(bulletin))
+    job_progress(job, 0, 1, "正在汇总通报数据、生成Word文档…")
+    with transaction.atomic():  # the draft and its Word file stand or fall together
+        bulletin = services.bulletin_generate(
+            actor=user, kind=bulletin_kind, fiscal_year=fiscal_year, source_id=source_id
+        )
+        content = documents.bulletin_docx(bulletin)
+    job_attach_result(job, content, _docx_name(bulletin))
     job_attach_page(job, reverse("bulletins:detail", args=[bulletin.pk]), "打开通报草稿")
-    job_progress(job, 2, 2)
+    job_progress(job, 1, 1)
     job_summarize(job, "通报已按数据生成，请核对正文后印发", [("通报", bulletin.title)])
 
 

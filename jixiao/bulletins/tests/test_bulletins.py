@@ -304,3 +304,17 @@ def test_refresh_runs_as_a_job_and_bumps_the_draft(world: Any) -> None:
     bulletin.refresh_from_db()
     assert bulletin.version == 2 and bulletin.narrative != "旧正文"
     assert job.result_url == f"/bulletins/{bulletin.pk}/"
+
+
+def test_generate_job_keeps_no_draft_when_the_word_file_fails(world: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from jixiao.bulletins import documents
+    from jixiao.core.models import Job
+
+    def broken(bulletin: Any) -> bytes:
+        raise RuntimeError("docx writer failed")
+
+    monkeypatch.setattr(documents, "bulletin_docx", broken)
+    world.login("performance").post("/bulletins/generate/", {"kind": "KEY_EVAL", "fiscal_year": 2026})
+    job = Job.objects.get(kind="bulletins.generate")
+    assert job.status == Job.Status.FAILED and "未保存任何数据" in job.message
+    assert not Bulletin.objects.exists() and not job.result_file and job.result_url == ""
