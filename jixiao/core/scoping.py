@@ -11,6 +11,7 @@ from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
+from django.db.models import Q
 from django.http import Http404
 
 M = TypeVar("M", bound=models.Model)
@@ -45,20 +46,33 @@ class ScopeLevel:
     NONE = "none"  # no business rows (三员, experts and agencies until assigned)
 
 
+def whole_departments_q(membership: Any, department: str) -> Q | None:
+    """The part of the business-row scope that takes whole 主管部门, as a filter on `department` (a path to the
+    department: "department" on business rows, "" on departments themselves): everything for REGION (the region
+    filter comes with the rows), the 对口 departments for SECTION, one department for DEPARTMENT; None for a narrower
+    scope (UNIT sees part of a department) or an incomplete membership. The one statement of these rules, shared by
+    `BusinessRowQuerySet` and the department × month read models (execution.selectors)."""
+    prefix = f"{department}__" if department else ""
+    level = membership.scope_level
+    if level == ScopeLevel.REGION:
+        return Q()
+    if level == ScopeLevel.SECTION and membership.section_id:
+        return Q(**{f"{prefix}finance_section_id": membership.section_id})
+    if level == ScopeLevel.DEPARTMENT and membership.department_id:
+        return Q(**{f"{prefix}id": membership.department_id})
+    return None
+
+
 class BusinessRowQuerySet(ScopedQuerySet[M], Generic[M]):
     """The scope rule shared by business rows that carry `region`, `department` and `unit` (projects, targets,
     pre-assessments …): REGION sees the subtree, SECTION its 对口 departments, DEPARTMENT its own, UNIT its unit
     and the units below it. Models with other audiences extend `scope` and fall back to this."""
 
     def scope(self, membership: Any) -> ScopedQuerySet[M]:
-        level = membership.scope_level
         qs = self.filter(is_deleted=False, region__path__startswith=membership.region.path)
-        if level == ScopeLevel.REGION:
-            return qs
-        if level == ScopeLevel.SECTION and membership.section_id:
-            return qs.filter(department__finance_section_id=membership.section_id)
-        if level == ScopeLevel.DEPARTMENT and membership.department_id:
-            return qs.filter(department_id=membership.department_id)
-        if level == ScopeLevel.UNIT and membership.unit_id:
+        whole = whole_departments_q(membership, "department")
+        if whole is not None:
+            return qs.filter(whole)
+        if membership.scope_level == ScopeLevel.UNIT and membership.unit_id:
             return qs.filter(unit__path__startswith=membership.unit.path)
         return self.none()

@@ -11,7 +11,7 @@ from django.db import connection
 from django.db.models import Count, DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from jixiao.core.scoping import ScopeLevel
+from jixiao.core.scoping import ScopeLevel, whole_departments_q
 from jixiao.execution.models import (
     DepartmentMonthExecution,
     Payment,
@@ -101,13 +101,14 @@ def annotate_execution_fast(projects: QuerySet[Any], as_of: date) -> QuerySet[An
 
 def execution_by_month(projects: QuerySet[Any], fiscal_year: int) -> list[dict[str, Any]]:
     """Rows {month, amount} (1..12, 0 where nothing was paid) for the given projects, from the rollup."""
-    sums = dict(
+    return _twelve_months(
         ProjectMonthExecution.objects.filter(project__in=projects.values("pk"), fiscal_year=fiscal_year)
-        .values("month")
-        .annotate(total=Sum("amount_yuan"))
-        .values_list("month", "total")
-        .order_by()
     )
+
+
+def _twelve_months(rollup_rows: QuerySet[Any]) -> list[dict[str, Any]]:
+    """Rollup rows (project, department or region × month) summed per month: {month, amount} for 1..12."""
+    sums = dict(rollup_rows.values("month").annotate(total=Sum("amount_yuan")).values_list("month", "total").order_by())
     return [{"month": m, "amount": sums.get(m) or Decimal("0.00")} for m in range(1, 13)]
 
 
@@ -159,21 +160,16 @@ def _department_rows(fetched: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
 
 
 def whole_departments(user: Any) -> QuerySet[Department] | None:
-    """The 主管部门 whose projects the user sees in full, mirroring the projects' row scope
-    (core.scoping.BusinessRowQuerySet): the region subtree, the 对口 section's departments or the user's own
+    """The 主管部门 whose projects the user sees in full, by the projects' own row scope
+    (`core.scoping.whole_departments_q`): the region subtree, the 对口 section's departments or the user's own
     department. None for unit-level users, who see part of a department (they read the project rollup)."""
     membership = getattr(user, "active_membership", None)
     if membership is None:
         return None
-    departments = Department.objects.filter(region__path__startswith=membership.region.path)
-    level = membership.scope_level
-    if level == ScopeLevel.REGION:
-        return departments
-    if level == ScopeLevel.SECTION and membership.section_id:
-        return departments.filter(finance_section_id=membership.section_id)
-    if level == ScopeLevel.DEPARTMENT and membership.department_id:
-        return departments.filter(pk=membership.department_id)
-    return None
+    whole = whole_departments_q(membership, "")
+    if whole is None:
+        return None
+    return Department.objects.filter(whole, region__path__startswith=membership.region.path)
 
 
 def whole_regions(user: Any) -> QuerySet[FiscalRegion] | None:
@@ -188,16 +184,11 @@ def whole_regions(user: Any) -> QuerySet[FiscalRegion] | None:
 def execution_by_month_of_regions(regions: QuerySet[FiscalRegion], fiscal_year: int) -> list[dict[str, Any]]:
     """`execution_by_month` for all in-library projects of whole regions, from the region × month rollup (a few
     thousand rows for a province)."""
-    sums = dict(
+    return _twelve_months(
         RegionMonthExecution.objects.filter(
             region__in=regions.values("pk"), project_year=fiscal_year, fiscal_year=fiscal_year
         )
-        .values("month")
-        .annotate(total=Sum("amount_yuan"))
-        .values_list("month", "total")
-        .order_by()
     )
-    return [{"month": m, "amount": sums.get(m) or Decimal("0.00")} for m in range(1, 13)]
 
 
 def department_months(departments: QuerySet[Department], project_year: int) -> QuerySet[Any]:
@@ -207,15 +198,7 @@ def department_months(departments: QuerySet[Department], project_year: int) -> Q
 def execution_by_month_of_departments(departments: QuerySet[Department], fiscal_year: int) -> list[dict[str, Any]]:
     """`execution_by_month` for all in-library projects of whole departments, from the department × month rollup
     (tens of rows per department instead of twelve per project)."""
-    sums = dict(
-        department_months(departments, fiscal_year)
-        .filter(fiscal_year=fiscal_year)
-        .values("month")
-        .annotate(total=Sum("amount_yuan"))
-        .values_list("month", "total")
-        .order_by()
-    )
-    return [{"month": m, "amount": sums.get(m) or Decimal("0.00")} for m in range(1, 13)]
+    return _twelve_months(department_months(departments, fiscal_year).filter(fiscal_year=fiscal_year))
 
 
 def execution_by_department_of_departments(
