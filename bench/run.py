@@ -521,13 +521,14 @@ def _count(values: Any) -> list[tuple[str, int]]:
 def bench_dashboards(tmp: Path, repeat: int) -> None:
     from django.db import connection
 
-    from jixiao.alerts.models import ProjectLight
+    from jixiao.alerts import selectors as alert_selectors
     from jixiao.execution import selectors
     from jixiao.execution.models import ProjectMonthExecution
     from jixiao.organizations.models import Department, FiscalRegion
     from jixiao.projects.models import Project, ProjectStatus
 
     log("3. dashboard panels")
+    province_user = _province_user()
     # What the 执行进度分析 page of a province-wide user reads: every in-library project of the year, all departments.
     projects = Project.objects.filter(fiscal_year=YEAR, status=ProjectStatus.IN_LIBRARY, is_deleted=False)
     departments = Department.objects.all()
@@ -540,8 +541,6 @@ def bench_dashboards(tmp: Path, repeat: int) -> None:
                 return cursor.fetchall()
 
         return run
-
-    from django.db.models import Count
 
     in_library = "p.status = 'in_library' AND NOT p.is_deleted"
     panels: list[tuple[str, Callable[[], Any], Callable[[], Any], str]] = [
@@ -578,14 +577,15 @@ def bench_dashboards(tmp: Path, repeat: int) -> None:
         ),
         (
             "light counts by colour",
-            lambda: list(
-                ProjectLight.objects.filter(fiscal_year=YEAR).values("color").annotate(n=Count("id")).order_by("color")
-            ),
+            lambda: alert_selectors.dashboard(province_user, YEAR),
             sql(
-                "SELECT color, COUNT(*) FROM alerts_projectlight WHERE fiscal_year = %s GROUP BY color ORDER BY color",
+                "SELECT l.color, COUNT(*), SUM(p.total_amount_yuan) FROM alerts_projectlight l "
+                "JOIN projects_project p ON p.id = l.project_id WHERE l.fiscal_year = %s AND NOT p.is_deleted "
+                "GROUP BY l.color ORDER BY l.color",
                 [YEAR],
             ),
-            f"SELECT color, COUNT(*) FROM light WHERE fiscal_year = {YEAR} GROUP BY color ORDER BY color",  # noqa: S608 - constants
+            "SELECT l.color, COUNT(*), SUM(p.total_amount_yuan) FROM light l JOIN project p ON p.id = l.project_id "  # noqa: S608 - constants
+            f"WHERE l.fiscal_year = {YEAR} AND NOT p.is_deleted GROUP BY l.color ORDER BY l.color",
         ),
     ]
     # The department rollup's answers must be the hand SQL's (same figures, to the cent).
@@ -593,7 +593,12 @@ def bench_dashboards(tmp: Path, repeat: int) -> None:
     hand_month = {month: Decimal(str(amount)).quantize(Decimal("0.01")) for month, amount in panels[0][2]()}
     by_department = {row["department_id"]: row["executed"] for row in panels[1][1]()}
     hand_department = {pk: Decimal(str(e)).quantize(Decimal("0.01")) for pk, _n, _b, e in panels[1][2]()}
+    card = {c["color"]: (c["count"], c["amount"]) for c in panels[2][1]() if c["count"]}
+    hand_card = {color: (n, Decimal(str(a)).quantize(Decimal("0.01"))) for color, n, a in panels[2][2]()}
     RESULTS["dashboard_figures_match"] = by_month == hand_month and by_department == hand_department
+    RESULTS["light_card_matches"] = card == hand_card
+    if card != hand_card:
+        RESULTS["notes"].append(f"light card differs from the hand SQL: {card} vs {hand_card}")
     if not RESULTS["dashboard_figures_match"]:
         RESULTS["notes"].append("dashboard figures differ from the hand SQL on the project rollup")
     RESULTS["rollup_rows"] = ProjectMonthExecution.objects.count()
@@ -611,6 +616,18 @@ def bench_dashboards(tmp: Path, repeat: int) -> None:
         record(f"dashboard: {name}", seconds, baseline, "hand SQL on rollup", **extra)
         if duck is not None:
             log(f"  {'':<34} DuckDB {extra['duckdb_s'] * 1000:10.1f} ms   Jixiao ×{extra['ratio_to_duckdb']:6.2f}")
+
+
+def _province_user() -> Any:
+    """A 绩效处 officer of the province (the root of the generated regions): the dashboard card's widest reader."""
+    from jixiao.accounts.models import Membership, User
+    from jixiao.organizations.models import FiscalRegion
+
+    root = FiscalRegion.objects.filter(parent__isnull=True).order_by("path").first()
+    user, _created = User.objects.get_or_create(username="bench_province", defaults={"display_name": "省绩效处"})
+    membership, _created = Membership.objects.get_or_create(user=user, role="performance", region=root)
+    user.set_active_membership(membership)
+    return user
 
 
 def _duckdb(tmp: Path) -> Any:

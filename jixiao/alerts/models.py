@@ -228,6 +228,30 @@ class ProjectLight(models.Model):
         return f"{self.project_id} {self.fiscal_year} {self.color}"
 
 
+class RegionLightCount(models.Model):
+    """Read model over `ProjectLight`: per fiscal region (county) and year, the number of lit projects of each
+    colour and their budget, so a region-wide dashboard card reads a few rows per county instead of the year's
+    lights. Counts the lights of undeleted projects by the project's region, as the card did live. Rebuilt per
+    region by the sweep, which writes the lights (`alerts.sweep_writes.light_counts_refresh`), and by every saved
+    or deleted project that has a light (its budget, region or deletion may have changed)."""
+
+    region = models.ForeignKey("organizations.FiscalRegion", on_delete=models.CASCADE, related_name="+")
+    fiscal_year = models.PositiveSmallIntegerField(_("年度"))
+    color = models.CharField(_("颜色"), max_length=6, choices=Color.choices, blank=True)
+    projects = models.PositiveIntegerField(_("项目数"), default=0)
+    amount_yuan = models.DecimalField(_("预算金额（元）"), default=Decimal(0), **MONEY)  # type: ignore[arg-type]
+
+    class Meta:
+        verbose_name = _("区划预警灯统计")
+        verbose_name_plural = _("区划预警灯统计")
+        constraints = [
+            models.UniqueConstraint(fields=["region", "fiscal_year", "color"], name="uniq_region_light_count")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.fiscal_year} {self.color}: {self.projects}"
+
+
 class Tier(models.TextChoices):
     MAJOR = "MAJOR", _("重大")
     KEY = "KEY", _("重点")

@@ -36,12 +36,14 @@ from jixiao.alerts.models import (
     ProjectLight,
     ProjectMonitoringTier,
     ProjectYearFlag,
+    RegionLightCount,
     TierRule,
     Warning,
     WarningCase,
     WarningRule,
     WarningSetting,
 )
+from jixiao.core.scoping import ScopeLevel
 from jixiao.core.todos import TodoItem
 from jixiao.organizations.models import CalendarDay
 from jixiao.projects.models import Project, ProjectStatus
@@ -216,13 +218,25 @@ def lights_for(projects: Iterable[Any]) -> dict[int, Light]:
 
 
 def dashboard(user: Any, fiscal_year: int) -> list[dict[str, Any]]:
-    """Counts and budget amounts of visible projects by light colour (the dashboard card)."""
-    rows = (
-        ProjectLight.objects.visible_to(user)  # type: ignore[attr-defined]
-        .filter(fiscal_year=fiscal_year)
-        .values("color")
-        .annotate(n=Count("id"), amount=Coalesce(Sum("project__total_amount_yuan"), ZERO_YUAN))
-    )
+    """Counts and budget amounts of visible projects by light colour (the dashboard card). Region-level users see
+    whole regions: their card sums the per-region counts the sweep keeps (`RegionLightCount`, a few rows per
+    county); narrower scopes count their own lights."""
+    membership = getattr(user, "active_membership", None)
+    rows: Any
+    if membership is not None and membership.scope_level == ScopeLevel.REGION:
+        rows = (
+            RegionLightCount.objects.filter(region__path__startswith=membership.region.path, fiscal_year=fiscal_year)
+            .values("color")
+            .annotate(n=Sum("projects"), amount=Coalesce(Sum("amount_yuan"), ZERO_YUAN))
+            .order_by()
+        )
+    else:
+        rows = (
+            ProjectLight.objects.visible_to(user)  # type: ignore[attr-defined]
+            .filter(fiscal_year=fiscal_year)
+            .values("color")
+            .annotate(n=Count("id"), amount=Coalesce(Sum("project__total_amount_yuan"), ZERO_YUAN))
+        )
     by_color = {r["color"]: r for r in rows}
     return [
         {

@@ -27,7 +27,14 @@ from django.utils import timezone
 
 from jixiao.alerts import engine, selectors
 from jixiao.alerts.models import Color, WarningCase, WarningRule, WarningSetting
-from jixiao.alerts.sweep_writes import LightData, WarningData, write_lights, write_warnings
+from jixiao.alerts.sweep_writes import (
+    LightData,
+    WarningData,
+    light_counts_refresh,
+    lock_regions,
+    write_lights,
+    write_warnings,
+)
 from jixiao.core import audit
 from jixiao.execution.selectors import annotate_execution_fast
 from jixiao.monitoring.models import MonitoringIndicatorRow, MonitoringRecord, MonitoringSettings, RecordStatus
@@ -372,21 +379,6 @@ def _compute(rules: list[WarningRule], rows: list[Row], ctx: Context) -> Compute
     return out
 
 
-# pg_advisory_xact_lock(SWEEP_LOCK, region id): the first key names the sweep among the application's advisory locks.
-SWEEP_LOCK = 0x4A58  # "JX"
-
-
-def _lock_regions(region_ids: list[int]) -> None:
-    """Two sweeps of one region (a record saved during the nightly sweep) take turns between reading the stored rows
-    and writing the difference, so neither inserts a warning the other has just inserted. Locks are taken in id
-    order, so sweeps of overlapping sets of regions never deadlock. PostgreSQL only: SQLite runs one writing
-    transaction at a time. Not the region row lock, which an import holds for minutes."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            for region_id in sorted(region_ids):
-                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [SWEEP_LOCK, region_id])
-
-
 def sweep_region(
     region: Any, fiscal_year: int, as_of: date, *, actor: Any = None, project_ids: list[int] | None = None
 ) -> SweepResult:
@@ -424,9 +416,10 @@ def sweep_regions(
     lights = {key: data for out in computed.values() for key, data in out.lights.items()}
     scope_ids = scope.values("pk")
     with transaction.atomic():
-        _lock_regions(region_ids)
+        lock_regions(region_ids)
         warnings_written = write_warnings(scope_ids, fiscal_year, as_of, warnings)
         lights_written = write_lights(scope_ids, fiscal_year, as_of, lights)
+        light_counts_refresh(region_ids, [fiscal_year])
         for region in regions:
             result = results[region.pk]
             result.cases_opened = _open_cases(computed[region.pk].reds, region, fiscal_year, as_of)

@@ -3,15 +3,16 @@ ones and write only the difference, with multi-row INSERTs of plain tuples (no m
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
-from jixiao.alerts.models import ProjectLight, Warning
+from jixiao.alerts.models import ProjectLight, RegionLightCount, Warning
 
 # What a stored warning is compared on: (value, value_text, color, reason, record_id); keyed by (project, rule).
 WarningData = tuple[Decimal | None, str, str, str, int | None]
@@ -20,6 +21,21 @@ LightData = tuple[str, Decimal, list[str]]
 
 
 CHUNK = 2_000
+
+# pg_advisory_xact_lock(SWEEP_LOCK, region id): the first key names the sweep among the application's advisory locks.
+SWEEP_LOCK = 0x4A58  # "JX"
+
+
+def lock_regions(region_ids: Iterable[int]) -> None:
+    """Two writers of one region's lights (two sweeps, or a sweep and a saved project rebuilding the light counts)
+    take turns between reading the stored rows and writing the difference, so neither inserts a row the other has
+    just inserted. Locks are taken in id order, so overlapping sets of regions never deadlock; they are re-entrant
+    within a transaction. PostgreSQL only: SQLite runs one writing transaction at a time. Not the region row lock,
+    which an import holds for minutes."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for region_id in sorted(set(region_ids)):
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [SWEEP_LOCK, region_id])
 
 
 def _chunks(items: list[Any]) -> Any:
@@ -121,3 +137,28 @@ def write_lights(scope: QuerySet[Any], fiscal_year: int, as_of: date, lights: di
             as_of=as_of, computed_at=timezone.now()
         )
     return len(changed)
+
+
+def light_counts_refresh(region_ids: Iterable[int], fiscal_years: Iterable[int]) -> None:
+    """Rebuild the regions' light counts of some years (`RegionLightCount`) from the lights of their undeleted
+    projects. Callers hold the regions' sweep locks (`lock_regions`) inside a transaction."""
+    ids, years = sorted(set(region_ids)), sorted(set(fiscal_years))
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        RegionLightCount.objects.filter(region_id__in=chunk, fiscal_year__in=years).delete()
+        counts = (
+            ProjectLight.objects.filter(project__region_id__in=chunk, project__is_deleted=False, fiscal_year__in=years)
+            .values("project__region_id", "fiscal_year", "color")
+            .annotate(n=Count("id"), amount=Sum("project__total_amount_yuan"))
+            .order_by()
+        )
+        RegionLightCount.objects.bulk_create(
+            RegionLightCount(
+                region_id=c["project__region_id"],
+                fiscal_year=c["fiscal_year"],
+                color=c["color"],
+                projects=c["n"],
+                amount_yuan=c["amount"] or Decimal(0),
+            )
+            for c in counts
+        )

@@ -224,3 +224,28 @@ class RegionMonthExecution(MonthExecution):
 
     def __str__(self) -> str:
         return f"{self.region_id} {self.project_year}: {self.fiscal_year}-{self.month:02d}"
+
+
+class DepartmentCumulativeExecution(models.Model):
+    """Read model over `DepartmentMonthExecution`: per 主管部门 and project year, the payments of its in-library
+    projects through the end of each month 1–12 of the project year (earlier years' payments included), one row
+    for every month, so the by-department panel at month m reads one row per department instead of grouping the
+    monthly rows. Rebuilt with the departments' rows (`execution.services.department_rollup_refresh`)."""
+
+    department = models.ForeignKey("organizations.Department", on_delete=models.CASCADE, related_name="+")
+    project_year = models.PositiveSmallIntegerField(_("项目年度"))
+    month = models.PositiveSmallIntegerField(_("截至月份"))
+    executed_yuan = models.DecimalField(_("累计支付（元）"), default=0, **MONEY)
+
+    class Meta:
+        verbose_name = _("部门累计执行")
+        verbose_name_plural = _("部门累计执行")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department", "project_year", "month"], name="uniq_department_cumulative_execution"
+            )
+        ]
+        indexes = [models.Index(fields=["project_year", "month"], name="exec_cumulative_year_month")]
+
+    def __str__(self) -> str:
+        return f"{self.department_id} {self.project_year}: 1–{self.month}月"

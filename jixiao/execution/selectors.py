@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce
 
 from jixiao.core.scoping import ScopeLevel, whole_departments_q
 from jixiao.execution.models import (
+    DepartmentCumulativeExecution,
     DepartmentMonthExecution,
     Payment,
     PaymentImport,
@@ -205,9 +206,10 @@ def execution_by_department_of_departments(
     projects: QuerySet[Any], departments: QuerySet[Department], fiscal_year: int, month: int = 12
 ) -> list[dict[str, Any]]:
     """`execution_by_department` when `projects` are all in-library projects of whole `departments`: budgets
-    grouped from the projects (an index-only scan on PostgreSQL), execution from the department × month rollup,
-    joined with the names in one statement composed of the compiled querysets (every filter, scope included, stays
-    in their SQL; values stay bound parameters)."""
+    grouped from the projects (an index-only scan on PostgreSQL), execution through `month` (1–12) read from the
+    dense cumulative department rollup (one row per department), joined with the names in one statement composed
+    of the compiled querysets (every filter, scope included, stays in their SQL; values stay bound parameters)
+    and sorted there, so the final sort in Python only confirms the order."""
     budgets = (
         projects.filter(fiscal_year=fiscal_year)
         .order_by()
@@ -215,21 +217,17 @@ def execution_by_department_of_departments(
         .annotate(budget=Sum("total_amount_yuan"))
         .values_list("department_id", "budget")
     )
-    executed = (
-        department_months(departments, fiscal_year)
-        .filter(Q(fiscal_year__lt=fiscal_year) | Q(fiscal_year=fiscal_year, month__lte=month))
-        .values("department_id")
-        .annotate(total=Sum("amount_yuan"))
-        .values_list("department_id", "total")
-        .order_by()
-    )
+    executed = DepartmentCumulativeExecution.objects.filter(
+        department__in=departments.values("pk"), project_year=fiscal_year, month=month
+    ).values_list("department_id", "executed_yuan")
     budget_sql, budget_params = budgets.query.sql_with_params()
     executed_sql, executed_params = executed.query.sql_with_params()
     department = connection.ops.quote_name(Department._meta.db_table)
     text = (
-        f"SELECT b.department_id, d.name, b.budget, e.total FROM ({budget_sql}) b "  # noqa: S608 - compiled querysets
+        f"SELECT b.department_id, d.name, b.budget, e.executed_yuan FROM ({budget_sql}) b "  # noqa: S608 - compiled querysets
         f"JOIN {department} d ON d.id = b.department_id "
-        f"LEFT JOIN ({executed_sql}) e ON e.department_id = b.department_id"
+        f"LEFT JOIN ({executed_sql}) e ON e.department_id = b.department_id "
+        "ORDER BY COALESCE(b.budget, 0) DESC, d.name"
     )
     with connection.cursor() as cursor:
         cursor.execute(text, [*budget_params, *executed_params])

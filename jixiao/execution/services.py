@@ -32,6 +32,7 @@ from jixiao.core.permissions import require
 from jixiao.core.spreadsheets import CellError, ImportRejectedError
 from jixiao.execution import hooks
 from jixiao.execution.models import (
+    DepartmentCumulativeExecution,
     DepartmentMonthExecution,
     Payment,
     PaymentImport,
@@ -39,6 +40,7 @@ from jixiao.execution.models import (
     ProjectMonthExecution,
     RegionMonthExecution,
 )
+from jixiao.execution.rollup_sql import insert_cumulative
 from jixiao.organizations.models import BudgetUnit, Department, FiscalRegion
 from jixiao.projects.models import Project, ProjectStatus
 
@@ -561,7 +563,8 @@ def _lock_rollups(key: int, ids: list[int]) -> None:
 
 def department_rollup_refresh(*, department_ids: Iterable[int | None]) -> None:
     """Rebuild the department × month rollup of some departments from the project × month rollup of their
-    in-library projects (a department has a few hundred projects: a handful of grouped rows each)."""
+    in-library projects (a department has a few hundred projects: a handful of grouped rows each), their dense
+    cumulative rows and their regions' rollup."""
     ids = sorted({d for d in department_ids if d})
     with transaction.atomic():
         regions = sorted(set(Department.objects.filter(pk__in=ids).values_list("region_id", flat=True)))
@@ -575,6 +578,10 @@ def department_rollup_refresh(*, department_ids: Iterable[int | None]) -> None:
             )
             _insert_sums(
                 DepartmentMonthExecution, "department_id", sums, "project__department_id", "project__fiscal_year"
+            )
+            DepartmentCumulativeExecution.objects.filter(department_id__in=chunk).delete()
+            insert_cumulative(
+                chunk, DepartmentMonthExecution._meta.db_table, DepartmentCumulativeExecution._meta.db_table
             )
         for start in range(0, len(regions), 500):
             chunk = regions[start : start + 500]

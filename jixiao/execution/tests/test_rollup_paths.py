@@ -15,7 +15,13 @@ from typing import Any
 import pytest
 
 from jixiao.execution import imports
-from jixiao.execution.models import DepartmentMonthExecution, Payment, ProjectMonthExecution, RegionMonthExecution
+from jixiao.execution.models import (
+    DepartmentCumulativeExecution,
+    DepartmentMonthExecution,
+    Payment,
+    ProjectMonthExecution,
+    RegionMonthExecution,
+)
 from jixiao.execution.selectors import (
     annotate_execution,
     annotate_execution_fast,
@@ -168,6 +174,27 @@ def _department_rollup_stored() -> dict[tuple[int, int, int, int], Decimal]:
     }
 
 
+def _assert_cumulative_matches_the_monthly_rows() -> None:
+    """Every department and project year with monthly rows has twelve cumulative rows: the payments through the
+    end of month m of the project year, earlier years included, later years not."""
+    expected: dict[tuple[int, int, int], Decimal] = {}
+    monthly = _department_rollup_stored()
+    for department, project_year in {(d, py) for d, py, _y, _m in monthly}:
+        for month in range(1, 13):
+            expected[(department, project_year, month)] = sum(
+                (
+                    amount
+                    for (d, py, y, m), amount in monthly.items()
+                    if (d, py) == (department, project_year) and (y < py or (y == py and m <= month))
+                ),
+                Decimal("0.00"),
+            )
+    stored = DepartmentCumulativeExecution.objects.values_list(
+        "department_id", "project_year", "month", "executed_yuan"
+    )
+    assert {(d, py, m): a for d, py, m, a in stored} == expected
+
+
 def _assert_analysis_paths_agree(world: Any) -> None:
     """execution_analysis reads the region and department rollups for region, section and department users; the
     per-project rollup over the same visible projects must give the same months and departments."""
@@ -180,15 +207,17 @@ def _assert_analysis_paths_agree(world: Any) -> None:
         "region_id", "project_year", "fiscal_year", "month", "amount_yuan"
     )
     assert {(r, py, y, m): a for r, py, y, m, a in stored} == by_region
+    _assert_cumulative_matches_the_monthly_rows()
     for persona in ("performance", "business", "dept_admin", "leader"):
         user = world.users[persona]
         user.set_active_membership(user.memberships.first())
         assert whole_departments(user) is not None, persona
-        data = execution_analysis(user, 2026, 6)
         projects = Project.objects.visible_to(user).filter(fiscal_year=2026, status=Project.Status.IN_LIBRARY)
-        assert data["cumulative"] == cumulative(execution_by_month(projects, 2026)), persona
-        got = [{k: v for k, v in row.items() if k != "gap"} for row in data["departments"]]
-        assert got == execution_by_department(projects, 2026, 6), persona
+        for month in (1, 6, 12):
+            data = execution_analysis(user, 2026, month)
+            assert data["cumulative"] == cumulative(execution_by_month(projects, 2026)), persona
+            got = [{k: v for k, v in row.items() if k != "gap"} for row in data["departments"]]
+            assert got == execution_by_department(projects, 2026, month), (persona, month)
     unit_user = world.users["unit_user"]
     unit_user.set_active_membership(unit_user.memberships.first())
     assert whole_departments(unit_user) is None  # a unit sees part of its department: the project rollup
@@ -203,6 +232,8 @@ def test_department_rollup_follows_payments_imports_status_moves_and_deletions(w
     payment_create(branch, "500.55", dt.date(2026, 7, 1))
     payment_create(hospital, "2500", dt.date(2026, 2, 1))
     payment_create(hospital, "-300", dt.date(2026, 5, 9))
+    payment_create(school, "40", dt.date(2025, 12, 20))  # paid before the project year: in every month's total
+    payment_create(school, "7", dt.date(2027, 1, 20))  # paid after it: in none
     stored = _department_rollup_stored()
     assert stored == _department_rollup_expected()
     assert stored[(world.edu.pk, 2026, 2026, 3)] == Decimal("1000.00")

@@ -1,0 +1,58 @@
+"""Keep the region light counts (`RegionLightCount`) true when a lit project changes outside the sweep: its budget,
+region or deletion changes what the dashboard card counts. Connected in `AlertsConfig.ready`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+# A project change that moves it in or out of a region's light counts, or changes the counted budget.
+COUNTED_FIELDS = {"region", "region_id", "is_deleted", "total_amount_yuan"}
+
+
+def _touches_counts(update_fields: Any) -> bool:
+    return update_fields is None or bool(COUNTED_FIELDS & set(update_fields))
+
+
+def _light_years(project_id: int) -> list[int]:
+    from jixiao.alerts.models import ProjectLight
+
+    return list(ProjectLight.objects.filter(project_id=project_id).values_list("fiscal_year", flat=True))
+
+
+def remember_region(sender: Any, instance: Any, raw: bool = False, update_fields: Any = None, **_: Any) -> None:
+    if raw or instance.pk is None or not _touches_counts(update_fields):
+        return
+    instance._light_regions_before = set(sender.objects.filter(pk=instance.pk).values_list("region_id", flat=True))
+
+
+def refresh_after_save(
+    sender: Any, instance: Any, created: bool = False, raw: bool = False, update_fields: Any = None, **_: Any
+) -> None:
+    """A saved project with lights: rebuild the counts of its region (and of the region it left)."""
+    if raw or created or not _touches_counts(update_fields):
+        return
+    years = _light_years(instance.pk)
+    if years:
+        _refresh({*getattr(instance, "_light_regions_before", set()), instance.region_id}, years)
+
+
+def remember_lights(sender: Any, instance: Any, **_: Any) -> None:
+    """Before a project is deleted (its lights go with it): the years whose counts must be rebuilt."""
+    instance._light_years_before_delete = _light_years(instance.pk)
+
+
+def refresh_after_delete(sender: Any, instance: Any, **_: Any) -> None:
+    years = getattr(instance, "_light_years_before_delete", [])
+    if years:
+        _refresh({instance.region_id}, years)
+
+
+def _refresh(region_ids: set[int], years: list[int]) -> None:
+    from jixiao.alerts.sweep_writes import light_counts_refresh, lock_regions
+
+    ids = {pk for pk in region_ids if pk}
+    with transaction.atomic():
+        lock_regions(ids)
+        light_counts_refresh(ids, years)
