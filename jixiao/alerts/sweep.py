@@ -11,6 +11,7 @@ warning whose rule has a disposition and no open case (one open case per project
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import re
 from collections.abc import Callable
@@ -77,6 +78,7 @@ class Row:
     executed: Decimal
     record: Any = None
     indicators: list[Any] = field(default_factory=list)
+    rate: tuple[Decimal, str] | None = None  # execution rate to date and its text (`_rate`)
 
 
 @dataclass
@@ -87,7 +89,10 @@ class SweepResult:
     cases_opened: int = 0
 
 
+@functools.lru_cache(maxsize=8192)
 def _number(text: str) -> Decimal | None:
+    """The first number in an indicator value ("≥95%" → 95); cached: a pass parses the same few values thousands
+    of times (Decimals are immutable)."""
     match = NUMBER.search(text or "")
     if not match:
         return None
@@ -125,6 +130,10 @@ class Context:
     fiscal_year: int
     progress: Decimal  # time progress, %
 
+    @functools.cached_property
+    def progress_text(self) -> str:
+        return _pct(self.progress)
+
 
 TWO_PLACES = Decimal("0.01")
 
@@ -133,27 +142,45 @@ def _pct(value: Decimal) -> str:
     return f"{engine.q4(value).quantize(TWO_PLACES)}%"
 
 
+def _rate(row: Row) -> tuple[Decimal, str]:
+    """The project's execution rate to date and its text, computed once for the three execution rules."""
+    if row.rate is None:
+        rate = engine.exec_rate_to_date(row.executed, row.budget)
+        row.rate = (rate, _pct(rate))
+    return row.rate
+
+
 def _exec_ratio(rule: WarningRule, row: Row, ctx: Context) -> Result:
-    rate = engine.exec_rate_to_date(row.executed, row.budget)
+    rate, rate_text = _rate(row)
     ratio = engine.exec_ratio(rate, ctx.progress)
     if ratio is None:
         return NONE
-    reason = f"执行率{_pct(rate)}，序时进度{_pct(ctx.progress)}，执行进度为序时进度的{_pct(ratio)}"
+    reason = f"执行率{rate_text}，序时进度{ctx.progress_text}，执行进度为序时进度的{_pct(ratio)}"
     return ratio, "", reason, None
 
 
+def _threshold(rule: WarningRule, ctx: Context) -> Decimal | None:
+    """The rule's checkpoint requirement at the sweep date, once per rule and pass."""
+    cached = getattr(rule, "_threshold", None)
+    if cached is None or cached[0] is not ctx:
+        checkpoints = (rule.params or {}).get("checkpoints", {})
+        cached = (ctx, engine.checkpoint_threshold(ctx.as_of, ctx.fiscal_year, checkpoints))
+        rule._threshold = cached  # type: ignore[attr-defined]
+    return cached[1]
+
+
 def _exec_checkpoint(rule: WarningRule, row: Row, ctx: Context) -> Result:
-    threshold = engine.checkpoint_threshold(ctx.as_of, ctx.fiscal_year, (rule.params or {}).get("checkpoints", {}))
-    rate = engine.exec_rate_to_date(row.executed, row.budget)
+    threshold = _threshold(rule, ctx)
+    rate, rate_text = _rate(row)
     gap = engine.exec_checkpoint(rate, threshold)
     if gap is None:
         return NONE
-    return gap, "", f"执行率{_pct(rate)}，节点要求不低于{_pct(threshold or Decimal(0))}", None
+    return gap, "", f"执行率{rate_text}，节点要求不低于{_pct(threshold or Decimal(0))}", None
 
 
 def _exec_rate(rule: WarningRule, row: Row, ctx: Context) -> Result:
-    rate = engine.exec_rate_to_date(row.executed, row.budget)
-    return rate, "", f"执行率{_pct(rate)}", None
+    rate, rate_text = _rate(row)
+    return rate, "", f"执行率{rate_text}", None
 
 
 def _likelihood(rule: WarningRule, row: Row, ctx: Context) -> Result:

@@ -3,13 +3,15 @@ ones and write only the difference, with multi-row INSERTs of plain tuples (no m
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum, TextField, Value
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from jixiao.alerts.models import ProjectLight, RegionLightCount, Warning
@@ -117,19 +119,37 @@ def write_warnings(
     return len(gone) + len(new)
 
 
+def _json_text(reasons: list[str]) -> str:
+    """The reasons as PostgreSQL prints jsonb (", " between items, characters unescaped); SQLite keeps Django's
+    own text (json.dumps with ASCII escapes)."""
+    if connection.vendor == "postgresql":
+        return json.dumps(reasons, ensure_ascii=False)
+    return json.dumps(reasons)
+
+
+def _same_light(stored: tuple[str, Decimal, str] | None, color: str, executed: Decimal, reasons: list[str]) -> bool:
+    if stored is None or stored[0] != color or stored[1] != executed:
+        return False
+    return stored[2] == _json_text(reasons) or json.loads(stored[2]) == reasons
+
+
 def write_lights(scope: QuerySet[Any], fiscal_year: int, as_of: date, lights: dict[int, LightData]) -> int:
     """Upsert only the lights whose colour, execution or reasons changed; re-date the others in one UPDATE."""
+    # The reasons as the database's own JSON text: most lights keep their reasons, and comparing texts spares
+    # decoding them; only a text that differs (or is spelled differently by the database) is decoded.
     stored = {
-        project_id: (color, executed, reasons)
-        for project_id, color, executed, reasons in ProjectLight.objects.filter(
+        project_id: (color, executed, reasons_text)
+        for project_id, color, executed, reasons_text in ProjectLight.objects.filter(
             project__in=scope, fiscal_year=fiscal_year
-        ).values_list("project_id", "color", "executed_yuan", "reasons")
+        )
+        .annotate(reasons_text=Cast("reasons", TextField()))
+        .values_list("project_id", "color", "executed_yuan", "reasons_text")
     }
     now = timezone.now()
     changed = [
         (project_id, fiscal_year, color, executed, reasons, as_of, now)
         for project_id, (color, executed, reasons) in lights.items()
-        if stored.get(project_id) != (color, executed, reasons)
+        if not _same_light(stored.get(project_id), color, executed, reasons)
     ]
     _insert(ProjectLight, LIGHT_COLUMNS, changed, conflict=("project_id", "fiscal_year"))
     if stored:  # re-date the unchanged ones (the upserted rows already carry `as_of`)
@@ -141,24 +161,25 @@ def write_lights(scope: QuerySet[Any], fiscal_year: int, as_of: date, lights: di
 
 def light_counts_refresh(region_ids: Iterable[int], fiscal_years: Iterable[int]) -> None:
     """Rebuild the regions' light counts of some years (`RegionLightCount`) from the lights of their undeleted
-    projects. Callers hold the regions' sweep locks (`lock_regions`) inside a transaction."""
+    projects, with one INSERT … SELECT of the compiled grouped queryset per 500 regions. Callers hold the regions'
+    sweep locks (`lock_regions`) inside a transaction."""
     ids, years = sorted(set(region_ids)), sorted(set(fiscal_years))
+    quote = connection.ops.quote_name
+    names = [RegionLightCount._meta.get_field(name).column for name in ("region", "fiscal_year", "color")]
+    columns = ", ".join(quote(name) for name in [*names, "projects", "amount_yuan"])
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         RegionLightCount.objects.filter(region_id__in=chunk, fiscal_year__in=years).delete()
         counts = (
             ProjectLight.objects.filter(project__region_id__in=chunk, project__is_deleted=False, fiscal_year__in=years)
             .values("project__region_id", "fiscal_year", "color")
-            .annotate(n=Count("id"), amount=Sum("project__total_amount_yuan"))
+            .annotate(n=Count("id"), amount=Coalesce(Sum("project__total_amount_yuan"), Value(Decimal(0))))
+            .values_list("project__region_id", "fiscal_year", "color", "n", "amount")
             .order_by()
         )
-        RegionLightCount.objects.bulk_create(
-            RegionLightCount(
-                region_id=c["project__region_id"],
-                fiscal_year=c["fiscal_year"],
-                color=c["color"],
-                projects=c["n"],
-                amount_yuan=c["amount"] or Decimal(0),
+        select, params = counts.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {quote(RegionLightCount._meta.db_table)} ({columns}) {select}",
+                params,
             )
-            for c in counts
-        )

@@ -4,7 +4,9 @@ bureau's 立即计算 sweeps every county under it."""
 from __future__ import annotations
 
 import io
+import json
 from datetime import date
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -12,7 +14,7 @@ from django.core.management import CommandError, call_command
 
 from jixiao.accounts.models import Membership
 from jixiao.accounts.tests.factories import UserFactory
-from jixiao.alerts import services
+from jixiao.alerts import services, sweep_writes
 from jixiao.alerts.models import ProjectLight, Warning
 from jixiao.alerts.sweep import regions_to_sweep, sweep_region, sweep_regions
 from jixiao.alerts.tests.conftest import pay
@@ -41,7 +43,7 @@ def _payments(w: Any) -> None:
     pay(w.far_project, "20000", date(2026, 7, 1))
 
 
-def test_one_pass_over_two_regions_equals_two_single_sweeps(library: Any) -> None:
+def test_one_pass_over_two_regions_equals_two_single_sweeps(library: Any, monkeypatch: Any) -> None:
     w = library
     _payments(w)
     results = sweep_regions([w.other_region, w.region], 2026, AUGUST)
@@ -57,10 +59,17 @@ def test_one_pass_over_two_regions_equals_two_single_sweeps(library: Any) -> Non
     sweep_region(w.other_region, 2026, AUGUST)
     assert _state() == together
 
-    # And a second pass over unchanged data writes nothing.
+    # And a second pass over unchanged data writes nothing, and compares the lights' reasons as the database's
+    # JSON text without decoding them.
+    assert any(reasons for _c, _e, reasons, _d in together[1].values())
+    decoded: list[str] = []
+    counting = SimpleNamespace(dumps=json.dumps, loads=lambda text: decoded.append(text))
+    monkeypatch.setattr(sweep_writes, "json", counting)
     sweep_regions([w.region, w.other_region], 2026, AUGUST)
+    monkeypatch.undo()
     assert _state() == together
-    assert AuditEvent.objects.filter(event_type="alerts.sweep").order_by("-id").first().changes["warnings_written"] == 0  # type: ignore[union-attr]
+    changes = AuditEvent.objects.filter(event_type="alerts.sweep").order_by("-id").first().changes  # type: ignore[union-attr]
+    assert changes["warnings_written"] == 0 and changes["lights_written"] == 0 and decoded == []
 
 
 def test_a_city_bureau_sweeps_its_counties(library: Any) -> None:
