@@ -165,8 +165,8 @@ def light_counts_refresh(region_ids: Iterable[int], fiscal_years: Iterable[int])
     sweep locks (`lock_regions`) inside a transaction."""
     ids, years = sorted(set(region_ids)), sorted(set(fiscal_years))
     quote = connection.ops.quote_name
-    names = [RegionLightCount._meta.get_field(name).column for name in ("region", "fiscal_year", "color")]
-    columns = ", ".join(quote(name) for name in [*names, "projects", "amount_yuan"])
+    fields = ("region", "fiscal_year", "color", "projects", "amount_yuan")
+    columns = ", ".join(quote(RegionLightCount._meta.get_field(name).column) for name in fields)  # type: ignore[union-attr, arg-type]
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         RegionLightCount.objects.filter(region_id__in=chunk, fiscal_year__in=years).delete()
