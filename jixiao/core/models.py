@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from typing import Any
 
 from django.conf import settings
 from django.db import models, router, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from jixiao.core import audit_chain
 from jixiao.core.fields import EncryptedTextField
+
+
+@functools.lru_cache(maxsize=512)
+def _choice_labels(field: models.Field[Any, Any], language: str | None) -> dict[Any, str]:
+    """A field's choices as value → label text in one language (Django rebuilds this dict on every call)."""
+    return {value: str(label) for value, label in field.flatchoices}
 
 
 class TimeStampedModel(models.Model):
@@ -40,6 +47,15 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+    def _get_FIELD_display(self, field: Any) -> Any:  # noqa: N802 - Django's name, behind every get_<field>_display
+        """`get_<field>_display` from a label dict built once per field and language: a list page calls it for
+        every row and column, and Django's own version rebuilds the choices dict and translates it each time."""
+        value = getattr(self, field.attname)
+        try:
+            return _choice_labels(field, translation.get_language()).get(value, value)
+        except TypeError:  # an unhashable value: Django's own path
+            return super()._get_FIELD_display(field)  # type: ignore[misc]
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):

@@ -69,7 +69,7 @@ class BusinessRowQuerySet(ScopedQuerySet[M], Generic[M]):
     and the units below it. Models with other audiences extend `scope` and fall back to this."""
 
     def scope(self, membership: Any) -> ScopedQuerySet[M]:
-        qs = self.filter(is_deleted=False, region__path__startswith=membership.region.path)
+        qs = self.filter(is_deleted=False, region_id__in=membership.region.subtree_ids)
         whole = whole_departments_q(membership, "department")
         if whole is not None:
             return qs.filter(whole)

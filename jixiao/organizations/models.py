@@ -7,6 +7,7 @@ from typing import Any
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from jixiao.core.models import TimeStampedModel
@@ -64,6 +65,15 @@ class FiscalRegion(TimeStampedModel):
     def build_path(self) -> str:
         prefix = self.parent.path if self.parent_id and self.parent else ""
         return f"{prefix}{self.mof_div_code}/"
+
+    @cached_property
+    def subtree_ids(self) -> list[int]:
+        """Ids of this region and every region under it (the same prefix match on `path`), read once per instance
+        (a membership's region lives for one request): scoped querysets filter `region_id IN (…)`, which PostgreSQL
+        plans as an index lookup on the rows' own region column, where a join on `path LIKE 'x%'` leaves it to
+        walk the sort index of every region's rows and filter."""
+        rows = FiscalRegion.objects.filter(path__startswith=self.path).order_by("pk")
+        return list(rows.values_list("pk", flat=True))
 
 
 class FinanceSection(TimeStampedModel):
