@@ -108,6 +108,9 @@ class Project(TimeStampedModel):
             models.Index(fields=["unit", "fiscal_year"]),
             # Matches the default list ordering, so the first page walks the index instead of sorting.
             models.Index(F("fiscal_year").desc(), "code", name="project_year_desc_code"),
+            # The same order within one region: the list of a county user (scoped by `region_id IN (…)`, see
+            # core.scoping) walks it for the first page.
+            models.Index("region", F("fiscal_year").desc(), "code", name="project_region_year_desc_code"),
             models.Index(fields=["total_amount_yuan"]),
             # Budgets per 主管部门 of a year (province-wide 执行进度分析) as an index-only scan on PostgreSQL.
             models.Index(
