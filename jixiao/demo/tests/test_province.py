@@ -172,3 +172,15 @@ def test_one_and_two_workers_give_the_same_rows_and_the_same_csv(tmp_path: Path)
     assert csv_two == csv_one
     assert digest(rows_two) == digest(rows_one)  # readable difference first: which table, how many rows
     assert rows_two == rows_one
+
+
+@pytest.mark.django_db
+def test_the_generated_tables_leave_with_planner_statistics(tmp_path: Path) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("planner statistics are PostgreSQL's (SQLite plans without them)")
+    summary, _text = _generate(tmp_path, "payments.csv", regions=1, workers=1)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [Project._meta.db_table])
+        (estimate,) = cursor.fetchone()
+    # Never analysed, PostgreSQL says -1; analysed, the row count it sampled (all of them at this size).
+    assert estimate == summary.projects > 0
