@@ -53,7 +53,9 @@ def rules_for(regions: Iterable[Any], fiscal_years: Iterable[int]) -> list[PreAs
         PreAssessmentRuleSet.objects.filter(
             Q(region__isnull=True) | Q(region__path__in=sorted(ancestors)),
             Q(fiscal_year__isnull=True) | Q(fiscal_year__in=sorted(set(fiscal_years))),
-        ).select_related("region")
+        )
+        .select_related("region")
+        .order_by()  # pick_rule ranks them; no ORDER BY to compile or run
     )
 
 
@@ -245,9 +247,10 @@ def assessment_overviews(projects: Iterable[Any]) -> dict[int, Overview]:
         return {}
     rules = rules_for({p.region for p in projects}, {p.fiscal_year for p in projects})
     latest: dict[int, PreAssessment] = {}
-    rows = PreAssessment.objects.filter(project_id__in=[p.pk for p in projects], is_deleted=False).order_by("-id")
-    for pa in rows:
-        latest.setdefault(pa.project_id, pa)
+    rows = PreAssessment.objects.filter(project_id__in=[p.pk for p in projects], is_deleted=False).order_by()
+    for pa in rows:  # the newest (highest id) per project, chosen here rather than by an ORDER BY
+        if pa.project_id not in latest or pa.pk > latest[pa.project_id].pk:
+            latest[pa.project_id] = pa
     result: dict[int, Overview] = {}
     for project in projects:
         required, reason = assessment_required(project, pick_rule(rules, project.region, project.fiscal_year))

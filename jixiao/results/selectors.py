@@ -362,12 +362,10 @@ def applications_for_next_year(projects: Iterable[Any]) -> dict[int, ResultAppli
     wanted = Q(next_year_project_id__in=[p.pk for p in projects]) | keyed_filter
     linked: dict[int, ResultApplication] = {}
     keyed: dict[int, ResultApplication] = {}
-    # Ordered on the columns themselves (not through the department and unit tables): same tie-break, no joins.
-    matches = (
-        ResultApplication.objects.filter(wanted, is_deleted=False)
-        .select_related("project", "rule")
-        .order_by("-fiscal_year", "department_id", "unit_id", "project_id")
-    )
+    matches = list(ResultApplication.objects.filter(wanted, is_deleted=False).select_related("project").order_by())
+    # The tie-break (later rows win below) on the columns themselves, sorted here: a page has a handful of matches,
+    # and an ORDER BY costs the ORM more to compile than the query takes to run.
+    matches.sort(key=lambda a: (-a.fiscal_year, a.department_id, a.unit_id, a.project_id))
     for app in matches:
         if app.next_year_project_id is not None:
             linked[app.next_year_project_id] = app

@@ -260,3 +260,5 @@ def test_a_deferred_project_may_be_filed_again(world: World) -> None:
     PreAssessmentFactory(project=world.school_project, status="concluded", conclusion="defer")
     again = services.preassessment_create(actor=world.users["unit_user"], project=world.school_project, data=SECTIONS)
     assert selectors.latest_assessment(world.school_project) == again
+    # A list page's badge shows the same, newest assessment (chosen in Python there, not by an ORDER BY).
+    assert selectors.assessment_overviews([world.school_project])[world.school_project.pk].assessment == again
