@@ -141,6 +141,8 @@ def test_assessment_gates_the_project_and_cuts_its_amount(demo: None, live_serve
 
 def score_sheet(page: Any, share: float, comment: str) -> Decimal:
     """Fill every checkpoint with `share` of its full points (one decimal) and submit; return the total."""
+    # The caller clicked a link: wait for the sheet, or the inputs would be counted on the page being left.
+    page.wait_for_selector("[data-testid=score-submit]")
     inputs = page.locator("[data-testid=score-form] input[id^=points-]")
     total = Decimal(0)
     for i in range(inputs.count()):
