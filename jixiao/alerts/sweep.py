@@ -18,7 +18,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
 from django.conf import settings
@@ -69,7 +69,7 @@ class IndicatorData(NamedTuple):
     qualitative_level: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """What the rules see of one project."""
 
@@ -139,7 +139,13 @@ TWO_PLACES = Decimal("0.01")
 
 
 def _pct(value: Decimal) -> str:
-    return f"{engine.q4(value).quantize(TWO_PLACES)}%"
+    """A percentage's text: `q4` (half up to four places, clamped), then two places. Inline: a sweep writes two of
+    these for every project."""
+    if -engine.VALUE_LIMIT <= value <= engine.VALUE_LIMIT:
+        value = value.quantize(engine.FOUR_PLACES, rounding=ROUND_HALF_UP)
+    else:
+        value = engine.q4(value)
+    return f"{value.quantize(TWO_PLACES)}%"
 
 
 def _rate(row: Row) -> tuple[Decimal, str]:
@@ -308,14 +314,25 @@ def _bands(rule: WarningRule) -> engine.CompiledBands:
     return compiled[1]
 
 
+Plan = list[tuple[WarningRule, Callable[[WarningRule, Row, Context], Result], engine.CompiledBands]]
+
+
+def plan(rules: list[WarningRule]) -> Plan:
+    """The rules this sweep evaluates, each with its evaluator and compiled bands (looked up once, not per project)."""
+    return [(rule, EVALUATORS[rule.metric], _bands(rule)) for rule in rules if rule.metric in EVALUATORS]
+
+
 def evaluate(rules: list[WarningRule], row: Row, ctx: Context) -> list[tuple[WarningRule, str, Result]]:
+    return _evaluate(plan(rules), row, ctx)
+
+
+def _evaluate(planned: Plan, row: Row, ctx: Context) -> list[tuple[WarningRule, str, Result]]:
     found = []
-    for rule in rules:
-        evaluator = EVALUATORS.get(rule.metric)
-        if evaluator is None:
-            continue
+    for rule, evaluator, bands in planned:
         result = evaluator(rule, row, ctx)
-        color = engine.band_compiled(result[0], _bands(rule))
+        if result[0] is None:
+            continue
+        color = engine.band_compiled(result[0], bands)
         if color is not None:
             found.append((rule, color, result))
     return found
@@ -390,19 +407,28 @@ class Computed:
 
 def _compute(rules: list[WarningRule], rows: list[Row], ctx: Context) -> Computed:
     out = Computed()
+    planned = plan(rules)
+    warnings, lights, reds = out.warnings, out.lights, out.reds
+    worst_rank = engine.WORST_FIRST
     for row in rows:
-        colors = []
+        worst = ""
         reasons = []
-        for rule, color, (value, text, reason, record_id) in evaluate(rules, row, ctx):
-            number = engine.q4(Decimal(value)) if value is not None and not isinstance(value, str) else None
-            reason = reason[:300]
-            out.warnings[(row.project_id, rule.pk)] = (number, text[:60], color, reason, record_id)
-            colors.append(color)
+        project_id = row.project_id
+        for rule, color, (value, text, reason, record_id) in _evaluate(planned, row, ctx):
+            if value is None or isinstance(value, str):
+                number = None
+            else:
+                number = engine.q4(value if isinstance(value, Decimal) else Decimal(value))
+            if len(reason) > 300:
+                reason = reason[:300]
+            warnings[(project_id, rule.pk)] = (number, text[:60], color, reason, record_id)
+            if not worst or worst_rank.get(color, 0) > worst_rank.get(worst, 0):
+                worst = color
             if color != Color.GREEN:
                 reasons.append(f"{rule.name}：{LABELS[color]}，{reason}"[:300])
-            if color == Color.RED and rule.has_disposition:
-                out.reds.append((row.project_id, rule, number, reason))
-        out.lights[row.project_id] = (engine.worst(colors), row.executed, reasons)
+                if color == Color.RED and rule.has_disposition:
+                    reds.append((project_id, rule, number, reason))
+        lights[project_id] = (worst, row.executed, reasons)
     return out
 
 
@@ -447,27 +473,31 @@ def sweep_regions(
         warnings_written = write_warnings(scope_ids, fiscal_year, as_of, warnings)
         lights_written = write_lights(scope_ids, fiscal_year, as_of, lights)
         light_counts_refresh(region_ids, [fiscal_year])
+        events = []
         for region in regions:
             result = results[region.pk]
             result.cases_opened = _open_cases(computed[region.pk].reds, region, fiscal_year, as_of)
-            audit.record(
-                actor=actor or "系统",
-                event_type="alerts.sweep",
-                object_type="organizations.fiscalregion",
-                object_id=str(region.pk),
-                object_repr=f"{region.name} {fiscal_year}年度预警计算",
-                changes={
-                    "as_of": as_of.isoformat(),
-                    "projects": result.projects,
-                    "warnings": result.warnings,
-                    "red": result.red,
-                    "cases_opened": result.cases_opened,
-                    # Rows written by the pass this region was swept in (all its regions together).
-                    "warnings_written": warnings_written,
-                    "lights_written": lights_written,
-                    "regions_in_pass": len(regions),
-                },
+            events.append(
+                audit.event_for(
+                    actor=actor or "系统",
+                    event_type="alerts.sweep",
+                    object_type="organizations.fiscalregion",
+                    object_id=str(region.pk),
+                    object_repr=f"{region.name} {fiscal_year}年度预警计算",
+                    changes={
+                        "as_of": as_of.isoformat(),
+                        "projects": result.projects,
+                        "warnings": result.warnings,
+                        "red": result.red,
+                        "cases_opened": result.cases_opened,
+                        # Rows written by the pass this region was swept in (all its regions together).
+                        "warnings_written": warnings_written,
+                        "lights_written": lights_written,
+                        "regions_in_pass": len(regions),
+                    },
+                )
             )
+        audit.record_all(events)
     return results
 
 

@@ -119,18 +119,20 @@ def write_warnings(
     return len(gone) + len(new)
 
 
-def _json_text(reasons: list[str]) -> str:
+def _json_text(reasons: list[str], postgresql: bool) -> str:
     """The reasons as PostgreSQL prints jsonb (", " between items, characters unescaped); SQLite keeps Django's
     own text (json.dumps with ASCII escapes)."""
-    if connection.vendor == "postgresql":
-        return json.dumps(reasons, ensure_ascii=False)
-    return json.dumps(reasons)
+    if not reasons:
+        return "[]"
+    return json.dumps(reasons, ensure_ascii=not postgresql)
 
 
-def _same_light(stored: tuple[str, Decimal, str] | None, color: str, executed: Decimal, reasons: list[str]) -> bool:
+def _same_light(
+    stored: tuple[str, Decimal, str] | None, color: str, executed: Decimal, reasons: list[str], postgresql: bool
+) -> bool:
     if stored is None or stored[0] != color or stored[1] != executed:
         return False
-    return stored[2] == _json_text(reasons) or json.loads(stored[2]) == reasons
+    return stored[2] == _json_text(reasons, postgresql) or json.loads(stored[2]) == reasons
 
 
 def write_lights(scope: QuerySet[Any], fiscal_year: int, as_of: date, lights: dict[int, LightData]) -> int:
@@ -146,10 +148,11 @@ def write_lights(scope: QuerySet[Any], fiscal_year: int, as_of: date, lights: di
         .values_list("project_id", "color", "executed_yuan", "reasons_text")
     }
     now = timezone.now()
+    postgresql = connection.vendor == "postgresql"
     changed = [
         (project_id, fiscal_year, color, executed, reasons, as_of, now)
         for project_id, (color, executed, reasons) in lights.items()
-        if not _same_light(stored.get(project_id), color, executed, reasons)
+        if not _same_light(stored.get(project_id), color, executed, reasons, postgresql)
     ]
     _insert(ProjectLight, LIGHT_COLUMNS, changed, conflict=("project_id", "fiscal_year"))
     if stored:  # re-date the unchanged ones (the upserted rows already carry `as_of`)

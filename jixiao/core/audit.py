@@ -69,13 +69,41 @@ def record(
     outcome: str = AuditEvent.Outcome.SUCCESS,
     reason: str = "",
 ) -> AuditEvent:
+    event = event_for(
+        actor=actor,
+        event_type=event_type,
+        obj=obj,
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=object_repr,
+        changes=changes,
+        outcome=outcome,
+        reason=reason,
+    )
+    event.save()
+    return event
+
+
+def event_for(
+    *,
+    actor: Any,
+    event_type: str,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    object_repr: str = "",
+    changes: dict[str, Any] | None = None,
+    outcome: str = AuditEvent.Outcome.SUCCESS,
+    reason: str = "",
+) -> AuditEvent:
+    """The unsaved record `record` writes; several of them go into the chain at once with `record_all`."""
     ctx = context.current()
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
         object_repr = object_repr or str(obj)[:300]
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
-    return AuditEvent.objects.create(
+    return AuditEvent(
         actor_id=actor.pk if is_user else None,
         actor_name=(actor.get_username() if is_user else str(actor or ""))[:150],
         role=ctx.role,
@@ -90,6 +118,11 @@ def record(
         outcome=outcome,
         reason=reason[:500],
     )
+
+
+def record_all(events: list[AuditEvent]) -> None:
+    """Append records built by `event_for`, in order, with one lock of the chain head and one INSERT."""
+    AuditEvent.append_all(events)
 
 
 def verify_table(using: str = "default") -> audit_chain.VerifyResult:

@@ -66,7 +66,7 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
         raise PermissionError("audit events are append-only")
 
     def bulk_create(self, *args: Any, **kwargs: Any) -> list[AuditEvent]:
-        raise PermissionError("audit events are chained one by one (AuditEvent.save)")
+        raise PermissionError("audit events are chained as they are added (AuditEvent.save, AuditEvent.append_all)")
 
 
 class AuditChainHead(models.Model):
@@ -153,14 +153,34 @@ class AuditEvent(models.Model):
         using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
         with transaction.atomic(using=using):
             head = AuditChainHead.locked(using)
-            if self.occurred_at is None:
-                self.occurred_at = timezone.now()
-            self.changes = audit_chain.normalize_json(self.changes or {})
-            self.seq, self.prev_mac = head.seq + 1, head.mac
-            self.key_id, self.mac = audit_chain.sign(self.chain_fields(), self.prev_mac)
+            self._chain_after(head)
             super().save(*args, **kwargs)
-            head.seq, head.mac = self.seq, self.mac
             head.save(using=using, update_fields=["seq", "mac"])
+
+    @classmethod
+    def append_all(cls, events: list[AuditEvent], using: str = "default") -> None:
+        """Append new records in order, as `save` does one by one, under one lock of the chain head and with one
+        multi-row INSERT (a nightly sweep records one event per county)."""
+        if any(event.pk is not None for event in events):
+            raise PermissionError("audit events are append-only")
+        if not events:
+            return
+        with transaction.atomic(using=using):
+            head = AuditChainHead.locked(using)
+            for event in events:
+                event._chain_after(head)
+            # The queryset refuses bulk_create for anyone else: these records were just chained above.
+            models.QuerySet.bulk_create(cls.objects.using(using), events)
+            head.save(using=using, update_fields=["seq", "mac"])
+
+    def _chain_after(self, head: AuditChainHead) -> None:
+        """Number and sign this record as the successor of `head`, and move `head` (in memory) to it."""
+        if self.occurred_at is None:
+            self.occurred_at = timezone.now()
+        self.changes = audit_chain.normalize_json(self.changes or {})
+        self.seq, self.prev_mac = head.seq + 1, head.mac
+        self.key_id, self.mac = audit_chain.sign(self.chain_fields(), self.prev_mac)
+        head.seq, head.mac = self.seq, self.mac
 
     def chain_fields(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in audit_chain.RECORD_FIELDS}

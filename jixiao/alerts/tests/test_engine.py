@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from jixiao.alerts import engine
+from jixiao.alerts.sweep import _pct
 
 STANDARD = [
     {"color": "RED", "op": "<", "value": 60},
@@ -182,3 +183,11 @@ def test_compiled_bands_at_the_boundaries() -> None:
         assert engine.band_compiled(value, compiled) == engine.band(value, STANDARD)
     with pytest.raises(ValueError, match="unknown operator"):
         engine.compile_bands([{"color": "RED", "op": "=>", "value": 1}])
+
+
+@given(
+    st.decimals(allow_nan=False, allow_infinity=False, min_value=Decimal("-1e12"), max_value=Decimal("1e12"), places=8)
+    | st.sampled_from([Decimal("0.00005"), Decimal("-0.00005"), Decimal("0.0050"), Decimal("9999999999.99995")])
+)
+def test_the_sweeps_percentage_text_is_q4_then_two_places(value: Decimal) -> None:
+    assert _pct(value) == f"{engine.q4(value).quantize(Decimal('0.01'))}%"

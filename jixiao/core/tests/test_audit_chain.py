@@ -132,6 +132,22 @@ def test_d02_the_orm_refuses_to_change_or_bulk_write_audit_rows() -> None:
 
 
 @pytest.mark.django_db
+def test_a_batch_is_chained_in_order_between_single_records() -> None:
+    _events(2)
+    batch = [audit.event_for(actor=None, event_type="test.batch", object_repr=f"批量{i}") for i in range(3)]
+    audit.record_all(batch)
+    (last,) = _events(1)
+    rows = list(AuditEvent.objects.order_by("seq").values_list("seq", "prev_mac", "mac", "event_type"))
+    assert [row[0] for row in rows] == list(range(rows[0][0], rows[0][0] + 6))
+    assert [row[3] for row in rows[2:5]] == ["test.batch"] * 3
+    assert all(rows[i][1] == rows[i - 1][2] for i in range(1, len(rows)))  # each record signs after the one before
+    assert last.seq == rows[-1][0] and AuditChainHead.objects.get().mac == last.mac
+    assert _verify().startswith("OK")
+    with pytest.raises(PermissionError):
+        audit.record_all(batch)  # records are added once
+
+
+@pytest.mark.django_db
 def test_d06_hostile_text_is_signed_verbatim() -> None:
     audit.record(actor="evil\n\x1b[31m<script>alert(1)</script>", event_type="test.event", reason="a\r\nb")
     assert _verify().startswith("OK")
