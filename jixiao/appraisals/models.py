@@ -16,7 +16,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jixiao.core.models import TimeStampedModel
+from jixiao.core.models import TimeStampedModel, WorkflowEvent
 from jixiao.core.scoping import ScopedQuerySet, ScopeLevel
 from jixiao.organizations.models import RegionYearSettings
 
@@ -363,21 +363,15 @@ class AppraisalScore(models.Model):
         return f"{self.appraisal_id} {self.node_id}"
 
 
-class AppraisalEvent(models.Model):
+class AppraisalEvent(WorkflowEvent):
     appraisal = models.ForeignKey(Appraisal, on_delete=models.CASCADE, related_name="events")
-    occurred_at = models.DateTimeField(_("时间"), default=timezone.now)
-    actor = models.ForeignKey(
-        "accounts.User", verbose_name=_("操作人"), null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    action = models.CharField(_("操作"), max_length=30)
-    action_label = models.CharField(_("操作名称"), max_length=50, blank=True)
     from_status = models.CharField(_("原状态"), max_length=20, choices=AppraisalStatus.choices, blank=True)
     to_status = models.CharField(_("新状态"), max_length=20, choices=AppraisalStatus.choices)
-    comment = models.CharField(_("意见"), max_length=2000, blank=True)
 
-    class Meta:
+    actor_role = None  # type: ignore[assignment]  # this timeline has no role column
+
+    class Meta(WorkflowEvent.Meta):
         verbose_name = _("考核流转记录")
-        ordering = ["-occurred_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.appraisal_id} {self.action}"

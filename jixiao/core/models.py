@@ -58,6 +58,25 @@ class TimeStampedModel(models.Model):
             return super()._get_FIELD_display(field)  # type: ignore[misc]
 
 
+class WorkflowEvent(models.Model):
+    """One step of a case's workflow: who did what and when, from which status to which, with what comment (the
+    timeline on the case's page; the audit trail keeps its own record). Each app adds the key to its case and the
+    status fields with its own choices, and overrides a field where its own differs."""
+
+    occurred_at = models.DateTimeField(_("时间"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_role = models.CharField(_("角色"), max_length=20, blank=True)
+    action = models.CharField(_("操作"), max_length=30)
+    action_label = models.CharField(_("操作名称"), max_length=50, blank=True)
+    comment = models.CharField(_("意见"), max_length=2000, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-occurred_at", "-id"]
+
+
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
     def update(self, **kwargs: Any) -> int:
         raise PermissionError("audit events are append-only")

@@ -19,7 +19,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jixiao.core.models import TimeStampedModel
+from jixiao.core.models import TimeStampedModel, WorkflowEvent
 from jixiao.core.scoping import BusinessRowQuerySet, ScopedQuerySet, ScopeLevel
 from jixiao.organizations.models import RegionYearSettings
 
@@ -187,24 +187,15 @@ class Disclosure(TimeStampedModel):
         return self.status in OPEN_STATUSES and self.due_date is not None and self.due_date < timezone.localdate()
 
 
-class DisclosureEvent(models.Model):
+class DisclosureEvent(WorkflowEvent):
     """A transition: the history shown on the item page (and part of the audit trail)."""
 
     disclosure = models.ForeignKey(Disclosure, on_delete=models.CASCADE, related_name="events")
-    occurred_at = models.DateTimeField(_("时间"), default=timezone.now)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    actor_role = models.CharField(_("角色"), max_length=20, blank=True)
-    action = models.CharField(_("操作"), max_length=30)
-    action_label = models.CharField(_("操作名称"), max_length=50, blank=True)
     from_status = models.CharField(_("原状态"), max_length=20, choices=DisclosureStatus.choices, blank=True)
     to_status = models.CharField(_("新状态"), max_length=20, choices=DisclosureStatus.choices)
-    comment = models.CharField(_("意见"), max_length=2000, blank=True)
 
-    class Meta:
+    class Meta(WorkflowEvent.Meta):
         verbose_name = _("信息公开流转记录")
-        ordering = ["-occurred_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.disclosure_id} {self.action}"

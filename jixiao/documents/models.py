@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jixiao.core.models import TimeStampedModel
+from jixiao.core.models import TimeStampedModel, WorkflowEvent
 from jixiao.core.scoping import ScopedQuerySet, ScopeLevel
 
 
@@ -276,25 +276,20 @@ class DocumentRecipient(models.Model):
         return self.name
 
 
-class DocumentEvent(models.Model):
+class DocumentEvent(WorkflowEvent):
     """A status transition or receipt: the timeline on the document page (and part of the audit trail)."""
 
     document = models.ForeignKey(OfficialDocument, on_delete=models.CASCADE, related_name="events")
-    occurred_at = models.DateTimeField(_("时间"), default=timezone.now)
-    actor = models.ForeignKey(
-        "accounts.User", verbose_name=_("操作人"), null=True, on_delete=models.SET_NULL, related_name="+"
-    )
     actor_name = models.CharField(_("操作人"), max_length=150, blank=True)
-    action = models.CharField(_("操作"), max_length=30)
-    action_label = models.CharField(_("操作名称"), max_length=50, blank=True)
     from_status = models.CharField(_("原状态"), max_length=20, choices=DocumentStatus.choices, blank=True)
     to_status = models.CharField(_("新状态"), max_length=20, choices=DocumentStatus.choices)
     comment = models.CharField(_("说明"), max_length=2000, blank=True)
 
-    class Meta:
+    actor_role = None  # type: ignore[assignment]  # this timeline has no role column
+
+    class Meta(WorkflowEvent.Meta):
         verbose_name = _("文书流转记录")
         verbose_name_plural = _("文书流转记录")
-        ordering = ["-occurred_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.document_id} {self.action}"

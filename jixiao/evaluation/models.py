@@ -12,7 +12,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jixiao.core.models import TimeStampedModel
+from jixiao.core.models import TimeStampedModel, WorkflowEvent
 from jixiao.core.scoping import BusinessRowQuerySet, ScopedQuerySet, ScopeLevel
 from jixiao.evaluation.scoring.config import ScoringConfig
 from jixiao.organizations.models import RegionYearSettings
@@ -308,24 +308,15 @@ class SelfEvalIndicator(models.Model):
         return self.name
 
 
-class SelfEvalEvent(models.Model):
+class SelfEvalEvent(WorkflowEvent):
     """A transition, review opinion or score override: the timeline on the self-evaluation page."""
 
     self_eval = models.ForeignKey(SelfEvaluation, on_delete=models.CASCADE, related_name="events")
-    occurred_at = models.DateTimeField(_("时间"), default=timezone.now)
-    actor = models.ForeignKey(
-        "accounts.User", verbose_name=_("操作人"), null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    actor_role = models.CharField(_("角色"), max_length=20, blank=True)
-    action = models.CharField(_("操作"), max_length=30)
-    action_label = models.CharField(_("操作名称"), max_length=50, blank=True)
     from_status = models.CharField(_("原状态"), max_length=20, choices=SelfEvalStatus.choices, blank=True)
     to_status = models.CharField(_("新状态"), max_length=20, choices=SelfEvalStatus.choices, blank=True)
-    comment = models.CharField(_("意见"), max_length=2000, blank=True)
 
-    class Meta:
+    class Meta(WorkflowEvent.Meta):
         verbose_name = _("自评流转记录")
-        ordering = ["-occurred_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.self_eval_id} {self.action}"

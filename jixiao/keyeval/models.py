@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jixiao.core.models import TimeStampedModel
+from jixiao.core.models import TimeStampedModel, WorkflowEvent
 from jixiao.core.scoping import ScopedQuerySet, ScopeLevel
 
 MONEY = {"max_digits": 18, "decimal_places": 2, "validators": [MinValueValidator(0)]}
@@ -230,22 +230,13 @@ class KeyEvaluation(TimeStampedModel):
         return f"{self.fiscal_year}年 {self.title}"
 
 
-class KeyEvaluationEvent(models.Model):
+class KeyEvaluationEvent(WorkflowEvent):
     evaluation = models.ForeignKey(KeyEvaluation, on_delete=models.CASCADE, related_name="events")
-    occurred_at = models.DateTimeField(_("时间"), default=timezone.now)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    actor_role = models.CharField(_("角色"), max_length=20, blank=True)
-    action = models.CharField(_("操作"), max_length=30)
-    action_label = models.CharField(_("操作名称"), max_length=50, blank=True)
     from_status = models.CharField(_("原状态"), max_length=20, choices=KeyEvalStatus.choices, blank=True)
     to_status = models.CharField(_("新状态"), max_length=20, choices=KeyEvalStatus.choices)
-    comment = models.CharField(_("意见"), max_length=2000, blank=True)
 
-    class Meta:
+    class Meta(WorkflowEvent.Meta):
         verbose_name = _("重点评价流转记录")
-        ordering = ["-occurred_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.evaluation_id} {self.action}"

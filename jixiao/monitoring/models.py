@@ -15,7 +15,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jixiao.core.models import TimeStampedModel
+from jixiao.core.models import TimeStampedModel, WorkflowEvent
 from jixiao.core.scoping import BusinessRowQuerySet, ScopedQuerySet, ScopeLevel
 from jixiao.organizations.models import RegionYearSettings
 
@@ -333,26 +333,17 @@ class MonitoringIndicatorRow(models.Model):
         return self.name
 
 
-class MonitoringEvent(models.Model):
+class MonitoringEvent(WorkflowEvent):
     """A transition or opinion: the timeline on the record page (round events have no record)."""
 
     task = models.ForeignKey(MonitoringTask, on_delete=models.CASCADE, related_name="events")
     record = models.ForeignKey(MonitoringRecord, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
-    occurred_at = models.DateTimeField(_("时间"), default=timezone.now)
-    actor = models.ForeignKey(
-        "accounts.User", verbose_name=_("操作人"), null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    actor_role = models.CharField(_("角色"), max_length=20, blank=True)
-    action = models.CharField(_("操作"), max_length=30)
-    action_label = models.CharField(_("操作名称"), max_length=50, blank=True)
     from_status = models.CharField(_("原状态"), max_length=20, blank=True)
     to_status = models.CharField(_("新状态"), max_length=20, blank=True)
-    comment = models.CharField(_("意见"), max_length=2000, blank=True)
 
-    class Meta:
+    class Meta(WorkflowEvent.Meta):
         verbose_name = _("监控流转记录")
         verbose_name_plural = _("监控流转记录")
-        ordering = ["-occurred_at", "-id"]
         indexes = [models.Index(fields=["record", "-occurred_at"])]
 
     def __str__(self) -> str:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jixiao.accounts.capabilities import Role
-from jixiao.core.models import TimeStampedModel
+from jixiao.core.models import TimeStampedModel, WorkflowEvent
 from jixiao.core.scoping import BusinessRowQuerySet, ScopedQuerySet
 from jixiao.organizations.models import RegionYearSettings
 
@@ -276,24 +276,15 @@ class PreAssessment(TimeStampedModel):
         return not self.awaits_revision
 
 
-class PreAssessmentEvent(models.Model):
+class PreAssessmentEvent(WorkflowEvent):
     """A status transition: the timeline on the assessment page (and part of the audit trail)."""
 
     assessment = models.ForeignKey(PreAssessment, on_delete=models.CASCADE, related_name="events")
-    occurred_at = models.DateTimeField(_("时间"), default=timezone.now)
-    actor = models.ForeignKey(
-        "accounts.User", verbose_name=_("操作人"), null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    actor_role = models.CharField(_("角色"), max_length=20, blank=True)
-    action = models.CharField(_("操作"), max_length=30)
-    action_label = models.CharField(_("操作名称"), max_length=50, blank=True)
     from_status = models.CharField(_("原状态"), max_length=20, choices=PreAssessmentStatus.choices, blank=True)
     to_status = models.CharField(_("新状态"), max_length=20, choices=PreAssessmentStatus.choices)
-    comment = models.CharField(_("意见"), max_length=2000, blank=True)
 
-    class Meta:
+    class Meta(WorkflowEvent.Meta):
         verbose_name = _("事前评估流转记录")
-        ordering = ["-occurred_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.assessment_id} {self.action}"

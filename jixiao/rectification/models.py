@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jixiao.core.models import TimeStampedModel
+from jixiao.core.models import TimeStampedModel, WorkflowEvent
 from jixiao.core.scoping import BusinessRowQuerySet
 from jixiao.organizations.models import RegionYearSettings
 
@@ -241,22 +241,18 @@ class Finding(TimeStampedModel):
         return self.description[:60]
 
 
-class RectificationEvent(models.Model):
+class RectificationEvent(WorkflowEvent):
     """One step of a case (who, when, from, to, comment): the timeline on the page."""
 
     rectification = models.ForeignKey(Rectification, on_delete=models.CASCADE, related_name="events")
-    occurred_at = models.DateTimeField(_("时间"), default=timezone.now)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    actor_role = models.CharField(_("角色"), max_length=20, blank=True)
-    action = models.CharField(_("操作"), max_length=30)
     action_label = models.CharField(_("操作名称"), max_length=60)
     from_status = models.CharField(_("原状态"), max_length=20, choices=RectificationStatus.choices, blank=True)
     to_status = models.CharField(_("新状态"), max_length=20, choices=RectificationStatus.choices, blank=True)
-    comment = models.CharField(_("意见"), max_length=2000, blank=True)
 
-    class Meta:
+    class Meta(WorkflowEvent.Meta):
         verbose_name = _("整改记录")
         verbose_name_plural = _("整改记录")
         ordering = ["occurred_at", "id"]
