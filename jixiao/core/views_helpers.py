@@ -10,11 +10,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.http import content_disposition_header
 
-from jixiao.core.spreadsheets import XLSX_CONTENT_TYPE, CellError, error_report
+from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.spreadsheets import XLSX_CONTENT_TYPE, CellError, ImportRejectedError, SpreadsheetError, error_report
 
 PAGE_SIZE = 20
+# Cell errors listed on an import page; the downloadable report keeps up to MAX_IMPORT_ERRORS_KEPT.
+MAX_ERRORS_SHOWN = 500
 
 
 def capability_required(capability: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
@@ -59,3 +63,39 @@ def import_errors_download(request: HttpRequest, key: str, filename: str) -> Htt
     if not stored:
         raise Http404
     return xlsx_response(error_report([CellError(*e) for e in stored]), filename)
+
+
+def workbook_import(
+    request: HttpRequest,
+    form: Any,
+    *,
+    template: str,
+    errors_key: str,
+    parse: Callable[[Any], tuple[list[Any], list[CellError]]],
+    apply: Callable[[list[Any]], HttpResponse],
+) -> HttpResponse:
+    """The upload page of an Excel import. GET shows the form. A POST parses the uploaded workbook (`parse`: rows
+    and cell errors); with no errors `apply` writes the rows (a service, all or nothing) and returns its response,
+    usually a redirect with a message. Otherwise the page is shown again with status 400: the first cell errors
+    listed, all of them kept for the error-report download, or the form's own error (not a workbook, a service
+    refusal)."""
+    if request.method != "POST":
+        return render(request, template, {"form": form})
+    errors: list[CellError] = []
+    request.session.pop(errors_key, None)  # a report always belongs to the latest upload
+    if form.is_valid():
+        try:
+            rows, errors = parse(form.cleaned_data["file"])
+            if not errors:
+                return apply(rows)
+        except ImportRejectedError as exc:
+            errors = exc.errors
+        except SpreadsheetError as exc:
+            form.add_error("file", exc.message)
+        except NotFoundError as exc:
+            raise Http404 from exc
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+    keep_import_errors(request, errors_key, errors)
+    context = {"form": form, "errors": errors[:MAX_ERRORS_SHOWN], "error_count": len(errors)}
+    return render(request, template, context, status=400)

@@ -13,12 +13,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import DomainError, NotFoundError, PermissionDeniedError
-from jixiao.core.spreadsheets import CellError, ImportRejectedError, SpreadsheetError
 from jixiao.core.views_helpers import (
     capability_required,
     import_errors_download,
-    keep_import_errors,
     paginate,
+    workbook_import,
     xlsx_response,
 )
 from jixiao.experts import selectors, services
@@ -37,7 +36,6 @@ from jixiao.experts.imports import parse_expert_workbook
 from jixiao.experts.models import QUALITY_ASPECTS, Engagement
 
 IMPORT_ERRORS_KEY = "jixiao_expert_import_errors"
-MAX_ERRORS_SHOWN = 500
 
 
 def _can(request: HttpRequest, capability: str) -> bool:
@@ -157,33 +155,23 @@ def expert_export(request: HttpRequest) -> HttpResponse:
 
 @capability_required("expert.manage")
 def expert_import(request: HttpRequest) -> HttpResponse:
+    def apply(rows: list[Any]) -> HttpResponse:
+        result = services.experts_import(actor=request.user, rows=rows)
+        messages.success(
+            request,
+            f"导入成功：新增{result['created']}名专家，更新{result['updated']}名，{result['unchanged']}名无变化",
+        )
+        return redirect("experts:list")
+
     form = ExpertImportForm(request.POST or None, request.FILES or None)
-    errors: list[CellError] = []
-    if request.method != "POST":
-        return render(request, "experts/expert_import.html", {"form": form})
-    request.session.pop(IMPORT_ERRORS_KEY, None)  # a report always belongs to the latest upload
-    if form.is_valid():
-        try:
-            rows, errors = parse_expert_workbook(form.cleaned_data["file"])
-            if not errors:
-                result = services.experts_import(actor=request.user, rows=rows)
-                messages.success(
-                    request,
-                    f"导入成功：新增{result['created']}名专家，更新{result['updated']}名，{result['unchanged']}名无变化",
-                )
-                return redirect("experts:list")
-        except ImportRejectedError as exc:
-            errors = exc.errors
-        except SpreadsheetError as exc:
-            form.add_error("file", exc.message)
-        except NotFoundError as exc:
-            raise Http404 from exc
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-    if errors:
-        keep_import_errors(request, IMPORT_ERRORS_KEY, errors)
-    context = {"form": form, "errors": errors[:MAX_ERRORS_SHOWN], "error_count": len(errors)}
-    return render(request, "experts/expert_import.html", context, status=400)
+    return workbook_import(
+        request,
+        form,
+        template="experts/expert_import.html",
+        errors_key=IMPORT_ERRORS_KEY,
+        parse=parse_expert_workbook,
+        apply=apply,
+    )
 
 
 @capability_required("expert.manage")

@@ -14,12 +14,11 @@ from django.views.decorators.http import require_POST
 
 from jixiao.core import audit
 from jixiao.core.errors import DomainError, NotFoundError, PermissionDeniedError
-from jixiao.core.spreadsheets import CellError, ImportRejectedError, SpreadsheetError
 from jixiao.core.views_helpers import (
     capability_required,
     import_errors_download,
-    keep_import_errors,
     paginate,
+    workbook_import,
     xlsx_response,
 )
 from jixiao.indicators import selectors, services
@@ -37,7 +36,6 @@ from jixiao.indicators.imports import parse_indicator_workbook
 from jixiao.indicators.models import IndicatorLibraryItem
 
 IMPORT_ERRORS_KEY = "jixiao_indicator_import_errors"
-MAX_ERRORS_SHOWN = 500
 
 
 def _filtered(request: HttpRequest) -> IndicatorItemFilterSet:
@@ -257,27 +255,20 @@ def frameworks(request: HttpRequest) -> HttpResponse:
 
 @capability_required("indicator.import")
 def library_import(request: HttpRequest) -> HttpResponse:
+    def apply(rows: list[Any]) -> HttpResponse:
+        result = services.indicator_items_import(actor=request.user, rows=rows)
+        messages.success(request, f"导入成功：新增{result['created']}条指标，更新{result['updated']}条指标")
+        return redirect("indicators:library_list")
+
     form = ImportForm(request.POST or None, request.FILES or None)
-    errors: list[CellError] = []
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                rows, errors = parse_indicator_workbook(form.cleaned_data["file"])
-                if not errors:
-                    result = services.indicator_items_import(actor=request.user, rows=rows)
-                    messages.success(request, f"导入成功：新增{result['created']}条指标，更新{result['updated']}条指标")
-                    return redirect("indicators:library_list")
-            except ImportRejectedError as exc:
-                errors = exc.errors
-            except SpreadsheetError as exc:
-                form.add_error("file", exc.message)
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-            keep_import_errors(request, IMPORT_ERRORS_KEY, errors)
-    context = {"form": form, "errors": errors[:MAX_ERRORS_SHOWN], "error_count": len(errors)}
-    return render(request, "indicators/import.html", context, status=status)
+    return workbook_import(
+        request,
+        form,
+        template="indicators/import.html",
+        errors_key=IMPORT_ERRORS_KEY,
+        parse=parse_indicator_workbook,
+        apply=apply,
+    )
 
 
 @capability_required("indicator.import")

@@ -15,12 +15,11 @@ from django.views.decorators.http import require_POST
 
 from jixiao.core import audit
 from jixiao.core.errors import DomainError, NotFoundError, PermissionDeniedError
-from jixiao.core.spreadsheets import CellError, ImportRejectedError, SpreadsheetError
 from jixiao.core.views_helpers import (
     capability_required,
     import_errors_download,
-    keep_import_errors,
     paginate,
+    workbook_import,
     xlsx_response,
 )
 from jixiao.organizations import selectors, services
@@ -39,7 +38,6 @@ from jixiao.organizations.forms import (
 from jixiao.organizations.imports import parse_unit_workbook
 
 IMPORT_ERRORS_KEY = "jixiao_unit_import_errors"
-MAX_ERRORS_SHOWN = 500
 
 
 def _can(request: HttpRequest, capability: str) -> bool:
@@ -321,35 +319,24 @@ def unit_export(request: HttpRequest) -> HttpResponse:
 
 @capability_required("org.import")
 def unit_import(request: HttpRequest) -> HttpResponse:
+    def apply(rows: list[Any]) -> HttpResponse:
+        region = selectors.actor_region(request.user)
+        result = services.units_import(actor=request.user, region=region, rows=rows)  # type: ignore[arg-type]
+        messages.success(
+            request,
+            f"导入成功：新增{result['created']}个单位，更新{result['updated']}个单位，{result['unchanged']}个单位无变化",
+        )
+        return redirect("organizations:unit_list")
+
     form = UnitImportForm(request.POST or None, request.FILES or None)
-    errors: list[CellError] = []
-    if request.method != "POST":
-        return render(request, "organizations/unit_import.html", {"form": form})
-    request.session.pop(IMPORT_ERRORS_KEY, None)  # a report always belongs to the latest upload
-    if form.is_valid():
-        try:
-            rows, errors = parse_unit_workbook(form.cleaned_data["file"])
-            if not errors:
-                region = selectors.actor_region(request.user)
-                result = services.units_import(actor=request.user, region=region, rows=rows)  # type: ignore[arg-type]
-                messages.success(
-                    request,
-                    f"导入成功：新增{result['created']}个单位，更新{result['updated']}个单位，"
-                    f"{result['unchanged']}个单位无变化",
-                )
-                return redirect("organizations:unit_list")
-        except ImportRejectedError as exc:
-            errors = exc.errors
-        except SpreadsheetError as exc:
-            form.add_error("file", exc.message)
-        except NotFoundError as exc:
-            raise Http404 from exc
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-    if errors:
-        keep_import_errors(request, IMPORT_ERRORS_KEY, errors)
-    context = {"form": form, "errors": errors[:MAX_ERRORS_SHOWN], "error_count": len(errors)}
-    return render(request, "organizations/unit_import.html", context, status=400)
+    return workbook_import(
+        request,
+        form,
+        template="organizations/unit_import.html",
+        errors_key=IMPORT_ERRORS_KEY,
+        parse=parse_unit_workbook,
+        apply=apply,
+    )
 
 
 @capability_required("org.import")

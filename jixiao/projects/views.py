@@ -14,12 +14,11 @@ from django.views.decorators.http import require_POST
 from jixiao.core.errors import DomainError, NotFoundError
 from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
 from jixiao.core.models import Job
-from jixiao.core.spreadsheets import CellError, ImportRejectedError, SpreadsheetError
 from jixiao.core.views_helpers import (
     PAGE_SIZE,
     capability_required,
     import_errors_download,
-    keep_import_errors,
+    workbook_import,
     xlsx_response,
 )
 from jixiao.projects import selectors, services
@@ -166,31 +165,19 @@ def project_transition(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required("project.import")
 def project_import(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
-    errors: list[CellError] = []
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                rows, errors = parse_project_workbook(form.cleaned_data["file"])
-                if not errors:
-                    result = services.projects_import(
-                        actor=request.user, fiscal_year=form.cleaned_data["fiscal_year"], rows=rows
-                    )
-                    messages.success(request, f"导入成功：新增{result['created']}个项目，更新{result['updated']}个项目")
-                    return redirect("projects:list")
-            except ImportRejectedError as exc:
-                errors = exc.errors
-            except SpreadsheetError as exc:
-                form.add_error("file", exc.message)
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-            keep_import_errors(request, IMPORT_ERRORS_KEY, errors)
-    return render(
+
+    def apply(rows: list[Any]) -> HttpResponse:
+        result = services.projects_import(actor=request.user, fiscal_year=form.cleaned_data["fiscal_year"], rows=rows)
+        messages.success(request, f"导入成功：新增{result['created']}个项目，更新{result['updated']}个项目")
+        return redirect("projects:list")
+
+    return workbook_import(
         request,
-        "projects/import.html",
-        {"form": form, "errors": errors[:500], "error_count": len(errors)},
-        status=status,
+        form,
+        template="projects/import.html",
+        errors_key=IMPORT_ERRORS_KEY,
+        parse=parse_project_workbook,
+        apply=apply,
     )
 
 
