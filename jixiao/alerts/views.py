@@ -8,7 +8,6 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from jixiao.alerts import selectors, services
@@ -33,12 +32,11 @@ from jixiao.core.jobs import job_progress, job_start, job_summarize
 from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
 from jixiao.core.locking import add_lock_token, posted_lock_token
 from jixiao.core.models import Job
-from jixiao.core.views_helpers import capability_required, paginate
+from jixiao.core.views_helpers import capability_required, docx_response, paginate
 from jixiao.organizations.calendar import working_days_between
 from jixiao.organizations.selectors import current_fiscal_year
 
 MAX_EXPORT_ROWS = 50000
-DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _year(request: HttpRequest) -> int:
@@ -92,10 +90,7 @@ def bulletin(request: HttpRequest, task_pk: int) -> HttpResponse:
     content = bulletin_docx(round_figures(user, task), issuer)
     filename = f"{task.period_label}绩效运行监控结果通报.docx"
     audit.record(actor=user, event_type="alerts.bulletin", obj=task, reason=filename)
-    response = HttpResponse(content, content_type=DOCX_CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, filename) or "attachment"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return docx_response(content, filename)
 
 
 WARNING_EXPORT = ListExport(

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -13,7 +13,7 @@ from jixiao.appraisals.models import Appraisal, AppraisalStatus, ExamineeType, O
 from jixiao.appraisals.workflow import APPRAISAL_WORKFLOW, FINAL_EDITABLE, SECTION_EDITABLE, SELF_EDITABLE, TASK_ACTIONS
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.locking import add_lock_token, lock_token, posted_lock_token
-from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
+from jixiao.core.views_helpers import capability_required, paginate, stored_file_response, xlsx_response
 from jixiao.organizations.selectors import current_fiscal_year
 
 
@@ -385,11 +385,8 @@ def evidence_delete(request: HttpRequest, pk: int, evidence_pk: int) -> HttpResp
 @capability_required("appraisal.view")
 def evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> HttpResponse:
     evidence = selectors.evidence_get(request.user, pk, evidence_pk)
-    try:
-        handle = evidence.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    services.evidence_opened(actor=request.user, evidence=evidence)
-    response = FileResponse(handle, as_attachment=True, filename=evidence.original_name)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response  # type: ignore[return-value]
+    return stored_file_response(
+        evidence.file,
+        evidence.original_name,
+        opened=lambda: services.evidence_opened(actor=request.user, evidence=evidence),
+    )

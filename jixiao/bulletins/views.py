@@ -9,7 +9,6 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from jixiao.bulletins import documents, selectors, services
@@ -28,10 +27,8 @@ from jixiao.core.jobs import (
     redirect_to_job,
 )
 from jixiao.core.models import Job
-from jixiao.core.views_helpers import capability_required, paginate
+from jixiao.core.views_helpers import capability_required, docx_response, paginate
 from jixiao.organizations.selectors import current_fiscal_year
-
-DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _year(request: HttpRequest) -> int:
@@ -190,7 +187,4 @@ def bulletin_docx(request: HttpRequest, pk: int) -> HttpResponse:
     content = documents.bulletin_docx(bulletin)
     filename = _docx_name(bulletin)
     audit.record(actor=request.user, event_type="bulletins.docx_download", obj=bulletin, reason=filename)
-    response = HttpResponse(content, content_type=DOCX_CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, filename) or "attachment"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return docx_response(content, filename)

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -34,6 +34,7 @@ from django_tasks import task
 from jixiao.core import audit
 from jixiao.core.errors import DomainError
 from jixiao.core.models import Job
+from jixiao.core.views_helpers import stored_file_response
 
 logger = logging.getLogger(__name__)
 
@@ -244,14 +245,11 @@ def job_download(request: HttpRequest, pk: int, which: str) -> HttpResponse:
     field, name = (job.result_file, job.result_name) if which == "result" else (job.error_file, job.error_name)
     if which not in {"result", "errors"} or not field:
         raise Http404
-    try:
-        handle = field.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    audit.record(actor=request.user, event_type="job.download", obj=job, changes={"file": which})
-    response = FileResponse(handle, as_attachment=True, filename=name or "result")
-    response["X-Content-Type-Options"] = "nosniff"
-    return response  # type: ignore[return-value]  # a streamed file is still a response
+    return stored_file_response(
+        field,
+        name or "result",
+        opened=lambda: audit.record(actor=request.user, event_type="job.download", obj=job, changes={"file": which}),
+    )
 
 
 urlpatterns = [

@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import content_disposition_header
 
@@ -38,6 +38,33 @@ def capability_required(capability: str) -> Callable[[Callable[..., HttpResponse
 def paginate(request: HttpRequest, queryset: Any, per_page: int = PAGE_SIZE) -> Any:
     paginator = Paginator(queryset, per_page)
     return paginator.get_page(request.GET.get("page"))
+
+
+DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def docx_response(content: bytes, filename: str) -> HttpResponse:
+    """A generated Word document as a download, never sniffed into something else."""
+    response = HttpResponse(content, content_type=DOCX_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, filename) or "attachment"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def stored_file_response(file: Any, filename: str, opened: Callable[[], object] | None = None) -> HttpResponse:
+    """A stored file (an upload, a frozen report) as a download under `filename`: 404 when the row has no file or
+    the file has gone from storage. `opened` (the service that records the download) runs once the file is open."""
+    if not file:
+        raise Http404
+    try:
+        handle = file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    if opened is not None:
+        opened()
+    response = FileResponse(handle, as_attachment=True, filename=filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response  # type: ignore[return-value]  # a streamed file is still a response
 
 
 def xlsx_response(content: bytes, filename: str) -> HttpResponse:

@@ -11,12 +11,13 @@ from functools import wraps
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
+from jixiao.core.views_helpers import stored_file_response
 from jixiao.disclosure import exports, selectors
 from jixiao.disclosure.columns import DATASETS, SCHEMA_VERSION
 from jixiao.disclosure.models import Disclosure, ItemType
@@ -108,15 +109,7 @@ def item_detail(request: HttpRequest, region_code: str, year: int, public_id: st
 def item_file(request: HttpRequest, region_code: str, year: int, public_id: str) -> HttpResponse:
     region = selectors.public_region(region_code)
     item = selectors.public_item(region, year, public_id)
-    if not item.snapshot_file:
-        raise Http404
-    try:
-        handle = item.snapshot_file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    response = FileResponse(handle, as_attachment=True, filename=item.snapshot_file_name or "report")
-    response["X-Content-Type-Options"] = "nosniff"
-    return response  # type: ignore[return-value]
+    return stored_file_response(item.snapshot_file, item.snapshot_file_name or "report")
 
 
 def _file_url(region_code: str, year: int) -> Callable[[Disclosure], str]:

@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import DomainError, NotFoundError
 from jixiao.core.locking import add_lock_token, lock_token
-from jixiao.core.views_helpers import capability_required, paginate
+from jixiao.core.views_helpers import capability_required, paginate, stored_file_response
 from jixiao.disclosure import selectors, services
 from jixiao.disclosure.forms import GenerateForm, ListFilterForm, SettingsForm, TransitionForm
 from jixiao.disclosure.models import Disclosure, Exemption
@@ -131,15 +131,7 @@ def disclosure_generate(request: HttpRequest) -> HttpResponse:
 def snapshot_download(request: HttpRequest, pk: int) -> HttpResponse:
     """The frozen file of a published (or withdrawn) item, for internal readers."""
     item = selectors.disclosure_get(request.user, pk)
-    if not item.snapshot_file:
-        raise Http404
-    try:
-        handle = item.snapshot_file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    response = FileResponse(handle, as_attachment=True, filename=item.snapshot_file_name or "report")
-    response["X-Content-Type-Options"] = "nosniff"
-    return response  # type: ignore[return-value]
+    return stored_file_response(item.snapshot_file, item.snapshot_file_name or "report")
 
 
 @capability_required("disclosure.view")

@@ -7,14 +7,13 @@ import re
 from typing import Any
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from jixiao.core import audit
 from jixiao.core.errors import DomainError, NotFoundError
-from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
+from jixiao.core.views_helpers import capability_required, docx_response, paginate, stored_file_response, xlsx_response
 from jixiao.documents import documents, exports, rendering, selectors, services
 from jixiao.documents.forms import (
     CommentForm,
@@ -29,7 +28,6 @@ from jixiao.documents.models import PLACEHOLDERS, DocType, OfficialDocument
 from jixiao.documents.workflow import AUTOMATIC_ACTIONS, DOCUMENT_WORKFLOW, EDITABLE_STATES, FEEDBACK_STATES
 from jixiao.organizations.selectors import current_fiscal_year
 
-DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 _UNSAFE_IN_FILENAME = re.compile(r'[\\/:*?"<>|\s]+')
 
 
@@ -219,16 +217,11 @@ def document_feedback(request: HttpRequest, pk: int) -> HttpResponse:
 def feedback_download(request: HttpRequest, pk: int, recipient_pk: int) -> HttpResponse:
     doc = selectors.document_get(request.user, pk)
     row = selectors.recipient_get(request.user, doc, recipient_pk)
-    if not row.feedback_file:
-        raise Http404
-    try:
-        handle = row.feedback_file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    services.feedback_opened(actor=request.user, recipient=row)
-    response = FileResponse(handle, as_attachment=True, filename=row.feedback_file_name)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response  # type: ignore[return-value]  # a streamed file is still a response
+    return stored_file_response(
+        row.feedback_file,
+        row.feedback_file_name,
+        opened=lambda: services.feedback_opened(actor=request.user, recipient=row),
+    )
 
 
 @capability_required("documents.view")
@@ -237,10 +230,7 @@ def document_docx(request: HttpRequest, pk: int) -> HttpResponse:
     _sign(request, doc)
     content = documents.render_docx(doc)
     services.document_downloaded(actor=request.user, document=doc, kind="docx_download")
-    response = HttpResponse(content, content_type=DOCX_CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, _filename(doc, "docx")) or "attachment"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return docx_response(content, _filename(doc, "docx"))
 
 
 @capability_required("documents.view")

@@ -6,13 +6,13 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import DomainError, NotFoundError
-from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
+from jixiao.core.views_helpers import capability_required, paginate, stored_file_response, xlsx_response
 from jixiao.evaluation import reeval_documents
 from jixiao.evaluation import services_reeval as svc
 from jixiao.evaluation.forms_reeval import AssignForm, BatchForm, CheckForm, FindingForm, ResultFileForm
@@ -206,17 +206,10 @@ def sample_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def sample_result_download(request: HttpRequest, pk: int) -> HttpResponse:
     """The uploaded result file of a sample, to those who may see the sample (404 otherwise), audited."""
     sample = get_object_or_404(ReEvaluationSample.objects.visible_to(request.user), pk=pk)
-    if not sample.result_file:
-        raise Http404
-    try:
-        handle = sample.result_file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    svc.sample_result_opened(actor=request.user, sample=sample)
-    name = sample.result_file_name or f"再评价结果{PurePosixPath(sample.result_file.name).suffix}"
-    response = FileResponse(handle, as_attachment=True, filename=name)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response  # type: ignore[return-value]  # a streamed file is still a response
+    name = sample.result_file_name or f"再评价结果{PurePosixPath(sample.result_file.name or '').suffix}"
+    return stored_file_response(
+        sample.result_file, name, opened=lambda: svc.sample_result_opened(actor=request.user, sample=sample)
+    )
 
 
 # ---- 真实性核查 ------------------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -17,6 +17,7 @@ from jixiao.core.views_helpers import (
     capability_required,
     import_errors_download,
     paginate,
+    stored_file_response,
     workbook_import,
     xlsx_response,
 )
@@ -395,14 +396,9 @@ def deliverable_download(request: HttpRequest, pk: int, item_pk: int) -> HttpRes
     item = engagement.deliverables.filter(pk=item_pk).first()
     if item is None:
         raise Http404
-    try:
-        handle = item.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    services.deliverable_opened(actor=request.user, item=item)
-    response = FileResponse(handle, as_attachment=True, filename=item.original_name)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response  # type: ignore[return-value]
+    return stored_file_response(
+        item.file, item.original_name, opened=lambda: services.deliverable_opened(actor=request.user, item=item)
+    )
 
 
 # ---------------------------------------------------------------- quality reviews (执业质量核查)

@@ -8,20 +8,18 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from jixiao.core import audit
 from jixiao.core.errors import DomainError, NotFoundError
-from jixiao.core.views_helpers import capability_required, paginate
+from jixiao.core.views_helpers import capability_required, docx_response, paginate, stored_file_response
 from jixiao.keyeval import documents, selectors, services
 from jixiao.keyeval.forms import DocumentForm, EvaluationForm, ExpertDrawForm, ListFilterForm, StaffScorerForm
 from jixiao.keyeval.workflow import EDITABLE_STATES, KEYEVAL_WORKFLOW
 from jixiao.organizations.selectors import current_fiscal_year
 
-DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 _UNSAFE_IN_FILENAME = re.compile(r'[\\/:*?"<>|\s]+')
 
 
@@ -148,14 +146,9 @@ def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required("keyeval.view")
 def document_download(request: HttpRequest, pk: int, doc_pk: int) -> HttpResponse:
     doc = selectors.document_get(request.user, pk, doc_pk)
-    try:
-        handle = doc.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    services.document_opened(actor=request.user, document=doc)
-    response = FileResponse(handle, as_attachment=True, filename=doc.original_name)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response  # type: ignore[return-value]
+    return stored_file_response(
+        doc.file, doc.original_name, opened=lambda: services.document_opened(actor=request.user, document=doc)
+    )
 
 
 @require_POST
@@ -270,10 +263,7 @@ def report_docx(request: HttpRequest, pk: int) -> HttpResponse:
     filename = (_UNSAFE_IN_FILENAME.sub("_", documents.clean_text(title)).strip("_")[:80] or str(ev.pk)) + ".docx"
     content = documents.evaluation_report_docx(ev)
     audit.record(actor=request.user, event_type="keyeval.report_download", obj=ev, reason=filename)
-    response = HttpResponse(content, content_type=DOCX_CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, filename) or "attachment"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return docx_response(content, filename)
 
 
 @capability_required("keyeval.view")

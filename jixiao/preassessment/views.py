@@ -3,13 +3,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import DomainError, NotFoundError
 from jixiao.core.locking import add_lock_token
-from jixiao.core.views_helpers import capability_required, paginate
+from jixiao.core.views_helpers import capability_required, paginate, stored_file_response
 from jixiao.organizations.selectors import current_fiscal_year
 from jixiao.preassessment import panels, selectors, services
 from jixiao.preassessment.forms import (
@@ -220,14 +220,11 @@ def attachment_delete(request: HttpRequest, pk: int, attachment_pk: int) -> Http
 @capability_required("preassessment.view")
 def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
     attachment = selectors.attachment_get(request.user, pk, attachment_pk)
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    services.attachment_opened(actor=request.user, attachment=attachment)
-    response = FileResponse(handle, as_attachment=True, filename=attachment.original_name)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response  # type: ignore[return-value]  # a streamed file is still a response
+    return stored_file_response(
+        attachment.file,
+        attachment.original_name,
+        opened=lambda: services.attachment_opened(actor=request.user, attachment=attachment),
+    )
 
 
 @capability_required("preassessment.view")

@@ -6,28 +6,19 @@ import re
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.http import content_disposition_header
 
 from jixiao.core import audit
-from jixiao.core.views_helpers import capability_required, xlsx_response
+from jixiao.core.views_helpers import capability_required, docx_response, xlsx_response
 from jixiao.preassessment import documents, selectors
 from jixiao.preassessment.forms import ListFilterForm
 from jixiao.preassessment.models import PreAssessment, PreAssessmentStatus
 
-DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 _UNSAFE_IN_FILENAME = re.compile(r'[\\/:*?"<>|\s]+')
 
 
 def _filename(pa: PreAssessment, kind: str) -> str:
     name = _UNSAFE_IN_FILENAME.sub("_", documents.clean_text(pa.project.name)).strip("_")[:60]
     return f"{pa.fiscal_year}年度{kind}_{name or pa.pk}.docx"
-
-
-def _docx_response(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=DOCX_CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, filename) or "attachment"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 def _audit(request: HttpRequest, pa: PreAssessment, event_type: str, filename: str) -> None:
@@ -40,7 +31,7 @@ def report_docx(request: HttpRequest, pk: int) -> HttpResponse:
     filename = _filename(pa, "事前绩效评估报告")
     content = documents.assessment_report_docx(pa, selectors.draft_target(pa))
     _audit(request, pa, "preassessment.report_download", filename)
-    return _docx_response(content, filename)
+    return docx_response(content, filename)
 
 
 @capability_required("preassessment.view")
@@ -56,7 +47,7 @@ def opinion_docx(request: HttpRequest, pk: int) -> HttpResponse:
     filename = _filename(pa, "事前绩效评估审核意见")
     content = documents.review_opinion_docx(pa)
     _audit(request, pa, "preassessment.opinion_download", filename)
-    return _docx_response(content, filename)
+    return docx_response(content, filename)
 
 
 @capability_required("preassessment.view")

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import DomainError, NotFoundError
 from jixiao.core.locking import add_lock_token
-from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
+from jixiao.core.views_helpers import capability_required, paginate, stored_file_response, xlsx_response
 from jixiao.organizations.selectors import current_fiscal_year
 from jixiao.rectification import exports, letters, selectors, services
 from jixiao.rectification.forms import (
@@ -233,13 +233,7 @@ def rectification_return(request: HttpRequest, pk: int) -> HttpResponse:
 def file_download(request: HttpRequest, pk: int, file_id: int) -> HttpResponse:
     rect = selectors.rectification_get(request.user, pk)
     row = selectors.file_get(rect, file_id)
-    try:
-        handle = row.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    response = FileResponse(handle, as_attachment=True, filename=row.original_name)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response  # type: ignore[return-value]
+    return stored_file_response(row.file, row.original_name)
 
 
 @capability_required("rectification.view")

@@ -11,7 +11,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.encoding import escape_uri_path
 from django.views.decorators.http import require_POST
 
 from jixiao.core.db_router import reads_from_replica
@@ -25,12 +24,10 @@ from jixiao.core.jobs import (
     redirect_to_job,
 )
 from jixiao.core.models import Job
-from jixiao.core.views_helpers import capability_required
+from jixiao.core.views_helpers import capability_required, docx_response
 from jixiao.reports import selectors, services
 from jixiao.reports.forms import EditForm, GenerateForm
 from jixiao.reports.models import AnnualReport
-
-DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _year(request: HttpRequest) -> int:
@@ -193,8 +190,5 @@ def annual_finalize(request: HttpRequest, pk: int) -> HttpResponse:
 def annual_export(request: HttpRequest, pk: int) -> HttpResponse:
     report = selectors.annual_report_get(request.user, pk)
     content = services.annual_report_export(actor=request.user, report=report)
-    response = HttpResponse(content, content_type=DOCX_CONTENT_TYPE)
     filename = f"{report.title}.docx"
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{escape_uri_path(filename)}"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return docx_response(content, filename)

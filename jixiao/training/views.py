@@ -3,12 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import DomainError, NotFoundError
-from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
+from jixiao.core.views_helpers import capability_required, paginate, stored_file_response, xlsx_response
 from jixiao.organizations.selectors import current_fiscal_year
 from jixiao.training import selectors, services
 from jixiao.training.exports import sessions_xlsx
@@ -159,11 +159,8 @@ def material_delete(request: HttpRequest, pk: int, material_pk: int) -> HttpResp
 @capability_required("training.view")
 def material_download(request: HttpRequest, pk: int, material_pk: int) -> HttpResponse:
     material = selectors.material_get(request.user, pk, material_pk)
-    try:
-        handle = material.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    services.material_opened(actor=request.user, material=material)
-    response = FileResponse(handle, as_attachment=True, filename=material.original_name)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response  # type: ignore[return-value]
+    return stored_file_response(
+        material.file,
+        material.original_name,
+        opened=lambda: services.material_opened(actor=request.user, material=material),
+    )
