@@ -54,6 +54,8 @@ def test_anonymous_visitor_reads_a_published_report_and_downloads_open_data(
     page.click("[data-testid=action-propose]")
     page.wait_for_selector("text=操作成功")
     page.click("[data-testid=action-publish]")
+    # 操作成功 is still on the page from 提交: wait for the link only a published item has.
+    page.wait_for_selector("[data-testid=public-link]")
     page.wait_for_selector("text=操作成功")
     assert "已公开" in page.inner_text("[data-testid=disclosure-status]")
     report = Disclosure.objects.get(pk=report.pk)

@@ -53,6 +53,7 @@ def test_upload_payments_follow_job_and_see_the_chart(demo: None, live_server: A
     page.wait_for_selector("[data-testid=job-summary]")
     assert page.inner_text("[data-testid=job-status]") == "已完成"
     assert "导入成功" in page.inner_text("[data-testid=job-message]")
+    page.wait_for_load_state()  # jobs.js sizes the bar on DOMContentLoaded; the summary can be parsed before that
     assert page.eval_on_selector(".jx-job-bar", "bar => bar.style.width") == "100%"
     summary = page.inner_text("[data-testid=job-summary]")
     assert "新增导入\t3" in summary and "其中冲销（退款）\t1" in summary
@@ -62,6 +63,7 @@ def test_upload_payments_follow_job_and_see_the_chart(demo: None, live_server: A
     page.click("aside >> text=支付数据")
     page.fill("#id_q", project.code)
     page.click("button[type=submit] >> text=查询")
+    page.wait_for_url(f"**q={project.code}**")  # the unfiltered list may show BT-3 and totals too
     page.wait_for_selector("text=BT-3")
     total = sum(p.amount_yuan for p in Payment.objects.filter(project=project))
     assert format_wan(total) in page.inner_text("[data-testid=payment-totals]")

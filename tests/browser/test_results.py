@@ -66,7 +66,7 @@ def test_budget_section_cuts_and_next_year_submission_is_refused(live_server: An
     panel = page.inner_text("[data-testid=result-decision]")
     assert "2026年度绩效结果应用决定" in panel and "下年度安排不超过15.00万元" in panel
     page.click("button[value=submit]")
-    page.wait_for_selector(".alert-danger")
+    page.wait_for_selector(".alert-danger[role=alert]")  # the message: the decision panel is an .alert-danger too
     assert "下年度安排不超过15.00万元" in page.inner_text("body")
     shot(page, "results-next-year-refused")
     assert Project.objects.get(pk=following.pk).status == "draft"

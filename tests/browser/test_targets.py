@@ -80,6 +80,8 @@ def test_target_goes_from_unit_to_approval_and_locks(demo: None, live_server: An
     page.wait_for_load_state("networkidle")  # the name's library search may still be answering
     page.click("[data-testid=save-target]")
     page.wait_for_selector("text=绩效目标已保存")
+    # The message is still there from the first save: wait for the page the second save rendered.
+    page.wait_for_selector("[data-testid=findings]:not(:has-text('缺少效益指标'))")
     assert "缺少效益指标" not in page.inner_text("[data-testid=findings]")
     shot(page, "target-edit")
     page.goto(target_url)

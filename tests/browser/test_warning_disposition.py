@@ -95,7 +95,7 @@ def test_department_proposes_cut_finance_decides_and_bulletin_reports_it(
     respond.locator("select[name=option]").select_option("ADJUST_DOWN")
     respond.locator("input[name=amount_yuan]").fill("20")
     respond.locator("button[type=submit]").click()
-    page.wait_for_selector("[data-testid=case-status]")
+    page.wait_for_selector("text=说明已报送财政")  # case-status is on the page before the answer too
     assert page.inner_text("[data-testid=case-status]") != "待单位说明"
     shot(page, "warning-case-proposed")
 
@@ -105,7 +105,7 @@ def test_department_proposes_cut_finance_decides_and_bulletin_reports_it(
     decide.locator("select[name=option]").select_option("ADJUST_DOWN")
     decide.locator("input[name=amount_yuan]").fill("20")
     decide.locator("button[type=submit]").click()
-    page.wait_for_selector("[data-testid=case-decision]")
+    page.wait_for_selector("text=处置决定已保存")  # case-decision is on the page before the decision too
     assert "20.00万元" in page.inner_text("[data-testid=case-decision]")
     shot(page, "warning-case-decided")
 
