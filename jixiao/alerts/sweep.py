@@ -405,16 +405,22 @@ class Computed:
     reds: list[tuple[int, WarningRule, Decimal | None, str]] = field(default_factory=list)
 
 
+# Metrics that read the project's latest monitoring record (none without one): skipped for projects without a record.
+RECORD_METRICS = frozenset(EVALUATORS) - {"exec_ratio", "exec_checkpoint", "exec_rate_to_date"}
+
+
 def _compute(rules: list[WarningRule], rows: list[Row], ctx: Context) -> Computed:
     out = Computed()
     planned = plan(rules)
+    without_record = [step for step in planned if step[0].metric not in RECORD_METRICS]
     warnings, lights, reds = out.warnings, out.lights, out.reds
     worst_rank = engine.WORST_FIRST
     for row in rows:
         worst = ""
         reasons = []
         project_id = row.project_id
-        for rule, color, (value, text, reason, record_id) in _evaluate(planned, row, ctx):
+        steps = planned if row.record is not None else without_record
+        for rule, color, (value, text, reason, record_id) in _evaluate(steps, row, ctx):
             if value is None or isinstance(value, str):
                 number = None
             else:

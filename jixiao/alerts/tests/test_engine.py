@@ -10,7 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from jixiao.alerts import engine
-from jixiao.alerts.sweep import _pct
+from jixiao.alerts.models import WarningRule
+from jixiao.alerts.sweep import EVALUATORS, RECORD_METRICS, Context, Row, _pct
 
 STANDARD = [
     {"color": "RED", "op": "<", "value": 60},
@@ -191,3 +192,13 @@ def test_compiled_bands_at_the_boundaries() -> None:
 )
 def test_the_sweeps_percentage_text_is_q4_then_two_places(value: Decimal) -> None:
     assert _pct(value) == f"{engine.q4(value).quantize(Decimal('0.01'))}%"
+
+
+def test_the_record_metrics_say_nothing_without_a_monitoring_record() -> None:
+    """The sweep skips RECORD_METRICS for projects without a record: each must indeed give no value then."""
+    row = Row(project_id=1, budget=Decimal(100), executed=Decimal(30), indicators=[])
+    ctx = Context(date(2026, 8, 31), 2026, Decimal("66.67"))
+    rule = WarningRule(metric="", bands=[{"op": ">=", "value": 0, "color": "GREEN"}], params={})
+    for metric in RECORD_METRICS:
+        assert EVALUATORS[metric](rule, row, ctx)[0] is None, metric
+    assert set(EVALUATORS) > RECORD_METRICS and "exec_ratio" not in RECORD_METRICS
