@@ -99,12 +99,12 @@ def write_warnings(
     )
     kept: set[tuple[int, int]] = set()
     gone: list[int] = []
-    for pk, project_id, rule_id, *data in stored:
-        key = (project_id, rule_id)
-        if key not in kept and wanted.get(key) == tuple(data):
+    for row in stored:  # (id, project, rule, *WarningData)
+        key = (row[1], row[2])
+        if key not in kept and wanted.get(key) == row[3:]:
             kept.add(key)
         else:
-            gone.append(pk)
+            gone.append(row[0])
     for ids in _chunks(gone):
         Warning.objects.filter(pk__in=ids).delete()
     now = timezone.now()
