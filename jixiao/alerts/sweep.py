@@ -239,9 +239,12 @@ def _worst_indicator(
     if row.record is None or not row.indicators:
         return NONE
     best: tuple[int, Any, Any] | None = None
+    bands = _bands(rule)
     for ind in row.indicators:
         value = compute(ind)
-        color = engine.band_compiled(value, _bands(rule))
+        if value is None:
+            continue
+        color = engine.band_compiled(value, bands)
         if color is None:
             continue
         rank = engine.WORST_FIRST[color]
