@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec
 
 from django.db import models
 from django.utils import timezone
@@ -20,6 +21,8 @@ from django.utils import timezone
 from jixiao.core import audit_chain, context
 from jixiao.core.crypto import hmac_sm3
 from jixiao.core.models import AuditChainHead, AuditEvent
+
+P = ParamSpec("P")
 
 REDACTED_FIELDS = {"password", "secret", "token", "otp"}
 
@@ -57,33 +60,6 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     return changed
 
 
-def record(
-    *,
-    actor: Any,
-    event_type: str,
-    obj: models.Model | None = None,
-    object_type: str = "",
-    object_id: str = "",
-    object_repr: str = "",
-    changes: dict[str, Any] | None = None,
-    outcome: str = AuditEvent.Outcome.SUCCESS,
-    reason: str = "",
-) -> AuditEvent:
-    event = event_for(
-        actor=actor,
-        event_type=event_type,
-        obj=obj,
-        object_type=object_type,
-        object_id=object_id,
-        object_repr=object_repr,
-        changes=changes,
-        outcome=outcome,
-        reason=reason,
-    )
-    event.save()
-    return event
-
-
 def event_for(
     *,
     actor: Any,
@@ -96,7 +72,7 @@ def event_for(
     outcome: str = AuditEvent.Outcome.SUCCESS,
     reason: str = "",
 ) -> AuditEvent:
-    """The unsaved record `record` writes; several of them go into the chain at once with `record_all`."""
+    """The unsaved record of an event: `record` appends one at once, `record_all` several together."""
     ctx = context.current()
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
@@ -118,6 +94,19 @@ def event_for(
         outcome=outcome,
         reason=reason[:500],
     )
+
+
+def _saved(build: Callable[P, AuditEvent]) -> Callable[P, AuditEvent]:
+    def record(*args: P.args, **kwargs: P.kwargs) -> AuditEvent:
+        event = build(*args, **kwargs)
+        event.save()
+        return event
+
+    return record
+
+
+record = _saved(event_for)
+record.__doc__ = """Append one record to the chain, inside the caller's transaction (the arguments of `event_for`)."""
 
 
 def record_all(events: list[AuditEvent]) -> None:
