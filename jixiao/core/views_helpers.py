@@ -13,7 +13,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import content_disposition_header
 
-from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.errors import DomainError
 from jixiao.core.spreadsheets import XLSX_CONTENT_TYPE, CellError, ImportRejectedError, SpreadsheetError, error_report
 
 PAGE_SIZE = 20
@@ -119,9 +119,7 @@ def workbook_import(
             errors = exc.errors
         except SpreadsheetError as exc:
             form.add_error("file", exc.message)
-        except NotFoundError as exc:
-            raise Http404 from exc
-        except DomainError as exc:
+        except DomainError as exc:  # a refusal of the service (a unit gone meanwhile, …): said on the form
             form.add_error(None, exc.message)
     keep_import_errors(request, errors_key, errors)
     context = {"form": form, "errors": errors[:MAX_ERRORS_SHOWN], "error_count": len(errors)}
