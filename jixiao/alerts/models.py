@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from jixiao.core.scoping import ScopedQuerySet
-from jixiao.organizations.models import RegionYearSettings
+from jixiao.organizations.models import RegionYearRow, RegionYearSettings
 from jixiao.projects.models import Project
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
@@ -121,7 +121,7 @@ class WarningSetting(RegionYearSettings):
         ]
 
 
-class WarningRule(models.Model):
+class WarningRule(RegionYearRow):
     """One warning rule (DOMAIN.md §5.2). Bands are checked top-down; the first match gives the colour."""
 
     code = models.CharField(_("规则编码"), max_length=40)
@@ -139,16 +139,6 @@ class WarningRule(models.Model):
         _("逾期处理"), max_length=20, choices=OnTimeout.choices, default=OnTimeout.SUSPEND_PAYMENT
     )
     profile = models.CharField(_("方案"), max_length=20, choices=Profile.choices, default=Profile.NATIONAL)
-    region = models.ForeignKey(
-        "organizations.FiscalRegion",
-        verbose_name=_("财政区划"),
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="+",
-        help_text=_("为空表示全国"),
-    )
-    fiscal_year = models.PositiveSmallIntegerField(_("年度"), null=True, blank=True, help_text=_("为空表示各年度"))
     enabled = models.BooleanField(_("启用"), default=True)
     sort = models.PositiveSmallIntegerField(_("排序"), default=0)
     version = models.PositiveIntegerField(_("版本"), default=1)
@@ -260,7 +250,7 @@ class Tier(models.TextChoices):
 TIER_RANK = {Tier.MAJOR.value: 1, Tier.KEY.value: 2}
 
 
-class TierRule(models.Model):
+class TierRule(RegionYearRow):
     """Selects 重大/重点 projects (DOMAIN.md §2.3, §5.3 note): amount at least a floor and, optionally, execution at
     the end of a month below a rate. National defaults: 重点 ≥ 200万元 and < 60% at end of August; 重大 ≥ 100万元."""
 
@@ -271,10 +261,6 @@ class TierRule(models.Model):
     )
     checkpoint_month = models.PositiveSmallIntegerField(_("节点月份"), null=True, blank=True)
     max_exec_rate_pct = models.DecimalField(_("执行率低于（%）"), max_digits=6, decimal_places=2, null=True, blank=True)
-    region = models.ForeignKey(
-        "organizations.FiscalRegion", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
-    fiscal_year = models.PositiveSmallIntegerField(_("年度"), null=True, blank=True)
     enabled = models.BooleanField(_("启用"), default=True)
 
     class Meta:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jixiao.core.models import TimeStampedModel, WorkflowEvent
 from jixiao.core.scoping import ScopedQuerySet, ScopeLevel
-from jixiao.organizations.models import RegionYearSettings
+from jixiao.organizations.models import RegionYearRow, RegionYearSettings
 
 
 class TemplateKind(models.TextChoices):
@@ -64,23 +64,13 @@ class NodeKind(models.TextChoices):
     PENALTY = "PENALTY", _("扣分项")
 
 
-class AppraisalTemplate(models.Model):
+class AppraisalTemplate(RegionYearRow):
     """A score table. No region = national default; a region's copy is editable until a task uses it."""
 
     name = models.CharField(_("名称"), max_length=150)
     kind = models.CharField(_("考核类型"), max_length=20, choices=TemplateKind.choices)
     examinee_type = models.PositiveSmallIntegerField(_("考核对象类型"), choices=ExamineeType.choices)
     dept_class = models.CharField(_("部门类别"), max_length=10, choices=DeptClass.choices, blank=True)
-    region = models.ForeignKey(
-        "organizations.FiscalRegion",
-        verbose_name=_("财政区划"),
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="+",
-        help_text=_("为空表示全国默认"),
-    )
-    fiscal_year = models.PositiveSmallIntegerField(_("年度"), null=True, blank=True, help_text=_("为空表示各年度"))
     total_points = models.DecimalField(_("总分"), default=Decimal(100), max_digits=7, decimal_places=2)
     source = models.CharField(
         _("来源"), max_length=200, blank=True, help_text=_("如：复制自全国默认、导入自省级评分表")

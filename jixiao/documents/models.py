@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jixiao.core.models import TimeStampedModel, WorkflowEvent
 from jixiao.core.scoping import ScopedQuerySet, ScopeLevel
+from jixiao.organizations.models import RegionalRow
 
 
 class DocType(models.TextChoices):
@@ -65,19 +66,10 @@ PLACEHOLDERS: dict[str, str] = {
 }
 
 
-class DocumentTemplate(models.Model):
+class DocumentTemplate(RegionalRow):
     """The body of one document type. A row with no region is the national default; the region's copy wins."""
 
     doc_type = models.CharField(_("文书类型"), max_length=30, choices=DocType.choices)
-    region = models.ForeignKey(
-        "organizations.FiscalRegion",
-        verbose_name=_("财政区划"),
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="+",
-        help_text=_("为空表示全国默认"),
-    )
     title_pattern = models.CharField(_("标题格式"), max_length=200)
     body = models.TextField(_("正文模板"), max_length=20000)
     is_active = models.BooleanField(_("启用"), default=True)

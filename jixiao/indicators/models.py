@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jixiao.core.models import TimeStampedModel
 from jixiao.core.scoping import ScopedQuerySet, ScopeLevel
+from jixiao.organizations.models import RegionalRow
 
 # The national default when no region or year chose another framework (still common in counties).
 DEFAULT_FRAMEWORK_CODE = "2015_88"
@@ -68,20 +69,11 @@ class FrameworkNode(models.Model):
         return self.name
 
 
-class FrameworkChoice(models.Model):
+class FrameworkChoice(RegionalRow):
     """Which framework a region uses from a fiscal year on (region empty = every region)."""
 
     framework = models.ForeignKey(
         IndicatorFramework, verbose_name=_("指标体系"), on_delete=models.PROTECT, related_name="choices"
-    )
-    region = models.ForeignKey(
-        "organizations.FiscalRegion",
-        verbose_name=_("财政区划"),
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="+",
-        help_text=_("为空表示全部区划的默认设置"),
     )
     effective_from_year = models.PositiveSmallIntegerField(_("起始年度"), help_text=_("自该年度起适用"))
     created_at = models.DateTimeField(_("设置时间"), auto_now_add=True)

@@ -17,12 +17,13 @@ from django.utils.translation import gettext_lazy as _
 
 from jixiao.core.models import TimeStampedModel, WorkflowEvent
 from jixiao.core.scoping import ScopedQuerySet, ScopeLevel
+from jixiao.organizations.models import RegionYearRow
 
 MONEY = {"max_digits": 18, "decimal_places": 2, "validators": [MinValueValidator(0)]}
 SCORE = {"max_digits": 6, "decimal_places": 2, "validators": [MinValueValidator(0), MaxValueValidator(100)]}
 
 
-class EvalTemplate(models.Model):
+class EvalTemplate(RegionYearRow):
     """An evaluation framework: a tree of 一级/二级/三级 indicators with weights. Most specific region/year wins;
     editing a national (or another region's) template copies it for the editor's region and year."""
 
@@ -33,16 +34,6 @@ class EvalTemplate(models.Model):
 
     name = models.CharField(_("名称"), max_length=100)
     kind = models.CharField(_("模板类型"), max_length=20, choices=Kind.choices)
-    region = models.ForeignKey(
-        "organizations.FiscalRegion",
-        verbose_name=_("财政区划"),
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="+",
-        help_text=_("为空表示全国默认"),
-    )
-    fiscal_year = models.PositiveSmallIntegerField(_("年度"), null=True, blank=True, help_text=_("为空表示各年度"))
     is_active = models.BooleanField(_("启用"), default=True)
     # Grade bands of this template's results (DOMAIN.md §4.7 national defaults), editable with the template.
     grade_excellent = models.DecimalField(_("“优”最低分"), max_digits=5, decimal_places=2, default=Decimal(90))

@@ -214,10 +214,9 @@ class BudgetUnit(TimeStampedModel):
         return f"{prefix}{self.agency_code}/"
 
 
-class RegionYearSettings(models.Model):
-    """A configuration row that differs by region and year (core.config_rows): null region = the national default,
-    null year = every year. Concrete settings models add their fields and a unique (region, fiscal_year) constraint
-    with `nulls_distinct=False`; `core.config_rows.most_specific` picks the row that applies."""
+class RegionalRow(models.Model):
+    """A row that applies in one region or, without a region, everywhere (the national default): templates, rules
+    and settings. The most specific row wins (core.config_rows)."""
 
     region = models.ForeignKey(
         "organizations.FiscalRegion",
@@ -228,7 +227,24 @@ class RegionYearSettings(models.Model):
         related_name="+",
         help_text=_("为空表示全国默认"),
     )
+
+    class Meta:
+        abstract = True
+
+
+class RegionYearRow(RegionalRow):
+    """A regional row that may also be limited to one fiscal year (null year = every year)."""
+
     fiscal_year = models.PositiveSmallIntegerField(_("年度"), null=True, blank=True, help_text=_("为空表示各年度"))
+
+    class Meta:
+        abstract = True
+
+
+class RegionYearSettings(RegionYearRow):
+    """A configuration row that differs by region and year (core.config_rows): null region = the national default,
+    null year = every year. Concrete settings models add their fields and a unique (region, fiscal_year) constraint
+    with `nulls_distinct=False`; `core.config_rows.most_specific` picks the row that applies."""
 
     class Meta:
         abstract = True

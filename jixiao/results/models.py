@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jixiao.core.models import TimeStampedModel
 from jixiao.core.scoping import BusinessRowQuerySet
+from jixiao.organizations.models import RegionalRow
 
 MONEY: dict[str, Any] = {"max_digits": 18, "decimal_places": 2, "validators": [MinValueValidator(0)]}
 PCT: dict[str, Any] = {
@@ -81,7 +82,7 @@ def _empty_list() -> list[Any]:
     return []
 
 
-class ResultApplicationRule(models.Model):
+class ResultApplicationRule(RegionalRow):
     """One rule: when `source` meets `condition`, propose `action` for the project's next-year budget.
 
     Rows with the same `code` are versions of one rule: the national default (no region, no year) and any
@@ -90,15 +91,6 @@ class ResultApplicationRule(models.Model):
 
     code = models.CharField(_("规则编码"), max_length=40)
     name = models.CharField(_("规则名称"), max_length=200)
-    region = models.ForeignKey(
-        "organizations.FiscalRegion",
-        verbose_name=_("财政区划"),
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="+",
-        help_text=_("为空表示全国默认"),
-    )
     fiscal_year = models.PositiveSmallIntegerField(_("评价年度"), null=True, blank=True, help_text=_("为空表示各年度"))
     source = models.CharField(_("来源环节"), max_length=20, choices=Source.choices)
     condition = models.CharField(_("条件"), max_length=20, choices=Condition.choices)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from jixiao.core.models import TimeStampedModel
 from jixiao.core.scoping import BusinessRowQuerySet, ScopeLevel
 from jixiao.indicators.models import Operator, ValueBasis
+from jixiao.organizations.models import RegionYearRow
 
 MONEY = {"max_digits": 18, "decimal_places": 2, "default": 0}
 
@@ -257,7 +258,7 @@ class CheckSeverity(models.TextChoices):
     INFO = "info", _("提示")
 
 
-class SmartCheckRule(models.Model):
+class SmartCheckRule(RegionYearRow):
     """One smart check (智能审核) setting. A row without region and year is the national default; a row for a
     region and/or year overrides it there (the most specific row wins, DOMAIN.md §6.11, ARCHITECTURE rule 14)."""
 
@@ -268,16 +269,6 @@ class SmartCheckRule(models.Model):
     severity = models.CharField(_("严重程度"), max_length=10, choices=CheckSeverity.choices)
     is_enabled = models.BooleanField(_("启用"), default=True)
     params = models.JSONField(_("参数"), default=dict, blank=True, help_text=_("阈值、词表等，未填写的按全国默认值"))
-    region = models.ForeignKey(
-        "organizations.FiscalRegion",
-        verbose_name=_("财政区划"),
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="+",
-        help_text=_("为空表示全部区划的默认设置"),
-    )
-    fiscal_year = models.PositiveSmallIntegerField(_("年度"), null=True, blank=True, help_text=_("为空表示各年度"))
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
 
     class Meta:
