@@ -17,7 +17,8 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 
-from jixiao.alerts.models import Color, FundAdjustment, Warning
+from jixiao.alerts.models import Color, FundAdjustment, ProjectLight
+from jixiao.alerts.selectors import dashboard as light_card
 from jixiao.evaluation.models import SelfEvalFund, SelfEvaluation
 from jixiao.execution.selectors import execution_analysis
 from jixiao.keyeval.models import KeyEvalGrade, KeyEvalStatus, KeyEvaluation
@@ -31,6 +32,10 @@ from jixiao.targets.models import Grade, PerformanceTarget, TargetStatus
 ZERO = Decimal("0.00")
 SELF_GRADES = ("优", "良", "中", "差")
 APPROVED_TARGET = (TargetStatus.APPROVED, TargetStatus.ADJUSTING)
+# Rows of the department tables on the dashboard (a province has thousands of departments; the lists behind the
+# links have them all) and bars of the execution-rate chart.
+DEPARTMENTS_SHOWN = 20
+CHART_DEPARTMENTS = 15
 
 
 def link(url_name: str, **params: Any) -> str:
@@ -188,36 +193,47 @@ def execution_panel(user: Any, year: int, today: date) -> Panel:
             f"1—{month}月支付", None, data["executed"], link("execution:payment_list", fiscal_year=year), key="executed"
         ),
     ]
-    for row in data["departments"]:
+    departments = data["departments"]  # largest budget first
+    for row in departments:
         row["url"] = link("execution:payment_list", fiscal_year=year, department=row["department_id"])
-    return Panel("execution", "预算执行与序时进度", cells, extra={**data, "month": month})
+    extra = {
+        **data,
+        "month": month,
+        "departments": departments[:DEPARTMENTS_SHOWN],
+        "department_count": len(departments),
+        # The chart: the departments furthest behind, lowest execution rate first.
+        "lagging": sorted(departments, key=lambda row: (row["rate"], row["department"]))[:CHART_DEPARTMENTS],
+        "more_url": link("execution:analysis", year=year, month=month),
+    }
+    return Panel("execution", "预算执行与序时进度", cells, extra=extra)
 
 
 # ---- 预警 --------------------------------------------------------------------------------------------------------
 
 
 def warning_panel(user: Any, year: int) -> Panel:
-    warnings = Warning.objects.visible_to(user).filter(fiscal_year=year)  # type: ignore[attr-defined]
-    by_color = dict(warnings.order_by().values("color").annotate(n=Count("id")).values_list("color", "n"))
+    """Projects by their light (a project's worst colour, as on the warning list's card: alerts.selectors.dashboard),
+    and the departments with the most red-light projects."""
     cells = [
         Cell(
-            str(c.label),
-            by_color.get(c.value, 0),
-            None,
-            link("alerts:list", fiscal_year=year, color=c.value),
-            key=c.value,
+            f"{row['label']}项目",
+            row["count"],
+            row["amount"],
+            link("alerts:list", fiscal_year=year, color=row["color"]),
+            key=row["color"],
         )
-        for c in (Color.RED, Color.YELLOW, Color.GREEN)
+        for row in light_card(user, year)
     ]
+    lights = ProjectLight.objects.visible_to(user).filter(fiscal_year=year)  # type: ignore[attr-defined]
     rows = list(
-        warnings.order_by()
+        lights.order_by()
         .values("project__department_id", "project__department__name")
         .annotate(
             red=Count("id", filter=Q(color=Color.RED)),
             yellow=Count("id", filter=Q(color=Color.YELLOW)),
             total=Count("id"),
         )
-        .order_by("-red", "-yellow", "project__department__name")
+        .order_by("-red", "-yellow", "project__department__name")[:DEPARTMENTS_SHOWN]
     )
     departments = [
         {
@@ -230,7 +246,12 @@ def warning_panel(user: Any, year: int) -> Panel:
         }
         for r in rows
     ]
-    return Panel("warnings", "预警（按颜色、主管部门）", cells, extra={"departments": departments})
+    return Panel(
+        "warnings",
+        "预警（项目红黄绿灯）",
+        cells,
+        extra={"departments": departments, "more_url": link("alerts:list", fiscal_year=year)},
+    )
 
 
 # ---- 等级分布 ----------------------------------------------------------------------------------------------------
@@ -467,9 +488,9 @@ def chart_data(panels: list[Panel]) -> dict[str, Any]:
         "months": execution["months"],
         "cumulative": [str(v) for v in execution["cumulative"]],
         "budget": str(execution["budget"]),
-        "departments": [r["department"] for r in execution["departments"]],
-        "rates": [str((r["rate"] * 100).quantize(Decimal("0.01"))) for r in execution["departments"]],
-        "department_urls": [r["url"] for r in execution["departments"]],
+        "departments": [r["department"] for r in execution["lagging"]],
+        "rates": [str((r["rate"] * 100).quantize(Decimal("0.01"))) for r in execution["lagging"]],
+        "department_urls": [r["url"] for r in execution["lagging"]],
         "time_progress": str((execution["time_progress"] * 100).quantize(Decimal("0.01"))),
         "warnings": [{"label": c.label, "key": c.key, "count": c.count, "url": c.url} for c in warnings.cells],
         "grades": dict(grades),

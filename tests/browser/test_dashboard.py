@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from jixiao.accounts.demo_logins import DEMO_PASSWORD
 from jixiao.accounts.models import User
-from jixiao.alerts.models import Color, Warning
+from jixiao.alerts.models import Color, ProjectLight, Warning
 from jixiao.alerts.sweep import sweep_region
 from jixiao.execution.models import Payment, ProjectMonthExecution
 from jixiao.projects.models import Project
@@ -61,7 +61,7 @@ def test_leader_drills_from_the_dashboard_into_red_warnings(demo: None, live_ser
     year = timezone.localdate().year
     project = _arrange_red_warning(year)
     leader = User.objects.get(username="leader")
-    red_count = Warning.objects.visible_to(leader).filter(fiscal_year=year, color=Color.RED).count()  # type: ignore[attr-defined]
+    red_count = ProjectLight.objects.visible_to(leader).filter(fiscal_year=year, color=Color.RED).count()  # type: ignore[attr-defined]
 
     login(page, base, "leader")
     page.click("a[href='/reports/']")

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from conftest import World
 from jixiao.alerts.models import Color, FundAdjustment, ProjectLight, Warning, WarningRule
+from jixiao.alerts.sweep_writes import light_counts_refresh
 from jixiao.preassessment.models import Conclusion
 from jixiao.preassessment.tests.factories import concluded
 from jixiao.projects.models import Project
@@ -69,6 +70,8 @@ def arrange(world: World) -> dict[str, Any]:
     ):
         Warning.objects.create(project=project, fiscal_year=YEAR, rule=rule, color=color, as_of=as_of)
         ProjectLight.objects.create(project=project, fiscal_year=YEAR, color=color, as_of=as_of)
+    # The regions' light counts, as the sweep leaves them (a region's users read their card from them).
+    light_counts_refresh([world.school_project.region_id, world.far_project.region_id], [YEAR])
     FundAdjustment.objects.create(
         project=world.school_project,
         fiscal_year=YEAR,

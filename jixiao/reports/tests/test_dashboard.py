@@ -95,6 +95,39 @@ def test_the_red_number_opens_the_warning_list_filtered_to_red(world: World) -> 
     assert listed[0].project_id == world.school_project.pk
 
 
+def test_the_light_card_counts_projects_not_warnings_and_matches_the_warning_list(world: World) -> None:
+    """A project red on two rules is one red-light project: the same figure as the warning list's own card."""
+    arrange(world)
+    second = WarningRule.objects.filter(profile="national_default").order_by("-sort", "-code").first()
+    assert second is not None
+    Warning.objects.create(
+        project=world.school_project, fiscal_year=YEAR, rule=second, color=Color.RED, as_of=date(YEAR, 9, 30)
+    )
+    client = world.login("leader")
+    red = _cells(client.get(URL, {"year": YEAR}).context["panels"]["warnings"])["RED"]
+    assert (red.count, red.amount) == (1, world.school_project.total_amount_yuan)
+    card = {row["color"]: row["count"] for row in client.get(red.url).context["card"]}
+    assert card["RED"] == red.count
+
+
+def test_department_tables_and_the_rate_chart_are_bounded(world: World, monkeypatch: Any) -> None:
+    """A province has thousands of departments: the page shows the first rows and links to the full lists."""
+    from jixiao.reports import selectors
+
+    arrange(world)
+    monkeypatch.setattr(selectors, "DEPARTMENTS_SHOWN", 1)
+    monkeypatch.setattr(selectors, "CHART_DEPARTMENTS", 1)
+    response = world.login("leader").get(URL, {"year": YEAR})
+    execution = response.context["panels"]["execution"].extra
+    assert len(execution["departments"]) == 1 and execution["department_count"] == 2
+    assert execution["lagging"][0]["rate"] == min(r["rate"] for r in execution["departments"] + execution["lagging"])
+    assert len(response.context["chart"]["departments"]) == 1
+    assert len(response.context["panels"]["warnings"].extra["departments"]) == 1
+    body = response.content.decode()
+    assert 'data-testid="execution-more"' in body and "共2个" in body
+    assert world.login("leader").get(execution["more_url"]).status_code == 200
+
+
 def test_grade_links_filter_the_target_list(world: World) -> None:
     arrange(world)
     client = world.login("leader")
