@@ -307,6 +307,11 @@ def project_execution_panel(project: Any, today: date) -> dict[str, Any]:
     }
 
 
+def lagging_departments(departments: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`execution_analysis` department rows, lowest execution rate first (the departments furthest behind)."""
+    return sorted(departments, key=lambda row: (row["rate"], row["department"]))
+
+
 def execution_analysis(user: Any, fiscal_year: int, month: int) -> dict[str, Any]:
     """Execution against 序时进度 for the projects the user sees: the monthly cumulative series and per 主管部门
     to the end of `month` (time progress m/12, the national default). All sums are computed in the database."""

@@ -8,10 +8,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from jixiao.core import audit
 from jixiao.core.jobs import job_start, store_upload
 from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
 from jixiao.core.models import Job
 from jixiao.core.money import CENT
+from jixiao.core.streaming import stream_xlsx
 from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
 from jixiao.execution import selectors
 from jixiao.execution.exports import EXPORT_HEADERS, MAX_EXPORT_ROWS, payment_rows, template_workbook
@@ -97,23 +99,57 @@ def payment_import_template(request: HttpRequest) -> HttpResponse:
     return xlsx_response(template_workbook(region.mof_div_code), "支付数据导入模板.xlsx")
 
 
+ANALYSIS_SORTS = {"budget": "资金规模", "rate": "执行率由低到高"}
+ANALYSIS_HEADER = ["主管部门", "预算（万元）", "已支付（万元）", "执行率（%）", "与序时进度差（百分点）"]
+
+
 @capability_required("execution.view")
 def analysis(request: HttpRequest) -> HttpResponse:
-    """执行进度分析: execution by month and by 主管部门 against 序时进度, with drill-down to the payments."""
+    """执行进度分析: execution by month and by 主管部门 against 序时进度, with drill-down to the payments. The
+    department table is paged (a province has thousands) and sortable; `?format=xlsx` downloads all of it."""
     today = timezone.localdate()
     year = _int(request.GET.get("year"), today.year, 2000, 2100)
     month = _int(request.GET.get("month"), today.month if year == today.year else 12, 1, 12)
+    sort = request.GET.get("sort") if request.GET.get("sort") in ANALYSIS_SORTS else "budget"
     data = selectors.execution_analysis(request.user, year, month)
+    departments = data["departments"]  # largest budget first
+    if request.GET.get("format") == "xlsx":
+        audit.record(actor=request.user, event_type="execution.analysis_export", reason=f"{year}年1—{month}月")
+        rows = (
+            (r["department"], _wan(r["budget"]), _wan(r["executed"]), _percent(r["rate"]), _percent(r["gap"]))
+            for r in (selectors.lagging_departments(departments) if sort == "rate" else departments)
+        )
+        filename = f"{year}年1—{month}月预算执行进度分析.xlsx"
+        return stream_xlsx(rows, ANALYSIS_HEADER, filename, sheet_name="执行进度")  # type: ignore[return-value]
+    lagging = selectors.lagging_departments(departments)
     chart = {
         "months": data["months"],
         "cumulative": [str(v) for v in data["cumulative"]],
         "budget": str(data["budget"]),
-        "departments": [r["department"] for r in data["departments"]],
-        "rates": [str(_percent(r["rate"])) for r in data["departments"]],
+        "departments": [r["department"] for r in lagging[:CHART_DEPARTMENTS]],
+        "rates": [str(_percent(r["rate"])) for r in lagging[:CHART_DEPARTMENTS]],
         "time_progress": str(_percent(data["time_progress"])),
     }
-    context = {"data": data, "chart": chart, "year": year, "month": month, "month_choices": range(1, 13)}
+    context = {
+        "data": data,
+        "chart": chart,
+        "chart_count": len(chart["departments"]),
+        "page": paginate(request, lagging if sort == "rate" else departments, per_page=50),
+        "sort": sort,
+        "sorts": ANALYSIS_SORTS,
+        "year": year,
+        "month": month,
+        "month_choices": range(1, 13),
+    }
     return render(request, "execution/analysis.html", context)
+
+
+# Bars in the execution-rate chart: the departments furthest behind.
+CHART_DEPARTMENTS = 15
+
+
+def _wan(yuan: Decimal) -> Decimal:
+    return (yuan / 10000).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def _percent(rate: Decimal) -> Decimal:

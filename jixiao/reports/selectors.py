@@ -20,7 +20,7 @@ from django.urls import NoReverseMatch, reverse
 from jixiao.alerts.models import Color, FundAdjustment, ProjectLight
 from jixiao.alerts.selectors import dashboard as light_card
 from jixiao.evaluation.models import SelfEvalFund, SelfEvaluation
-from jixiao.execution.selectors import execution_analysis
+from jixiao.execution.selectors import execution_analysis, lagging_departments
 from jixiao.keyeval.models import KeyEvalGrade, KeyEvalStatus, KeyEvaluation
 from jixiao.monitoring.models import MonitoringRecord, TaskStatus
 from jixiao.preassessment.models import SUPPORTIVE, PreAssessment, PreAssessmentStatus
@@ -202,7 +202,7 @@ def execution_panel(user: Any, year: int, today: date) -> Panel:
         "departments": departments[:DEPARTMENTS_SHOWN],
         "department_count": len(departments),
         # The chart: the departments furthest behind, lowest execution rate first.
-        "lagging": sorted(departments, key=lambda row: (row["rate"], row["department"]))[:CHART_DEPARTMENTS],
+        "lagging": lagging_departments(departments)[:CHART_DEPARTMENTS],
         "more_url": link("execution:analysis", year=year, month=month),
     }
     return Panel("execution", "预算执行与序时进度", cells, extra=extra)

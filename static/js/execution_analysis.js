@@ -31,7 +31,7 @@
       tooltip: { trigger: "axis" },
       grid: { left: 120, right: 30, top: 20, bottom: 30 },
       xAxis: { type: "value", name: "%", max: function (v) { return Math.max(100, Math.ceil(v.max)); } },
-      yAxis: { type: "category", data: data.departments, inverse: true },
+      yAxis: { type: "category", data: data.departments, inverse: true, axisLabel: { interval: 0, fontSize: 11 } },
       series: [{
         name: "执行率",
         type: "bar",

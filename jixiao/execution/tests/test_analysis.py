@@ -49,3 +49,47 @@ def test_bad_parameters_fall_back_and_admins_are_refused(world: Any) -> None:
     client = world.login("performance")
     assert client.get("/execution/analysis/", {"year": "abc", "month": 99}).status_code == 200
     assert world.login("sys_admin").get("/execution/analysis/").status_code == 403
+
+
+def test_the_table_sorts_by_rate_pages_and_the_chart_shows_the_lagging_departments(
+    world: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    from jixiao.execution import views
+
+    _import(world, tmp_path)
+    client = world.login("performance")
+    by_budget = client.get("/execution/analysis/", {"year": 2026, "month": 6})
+    budgets = [r["budget"] for r in by_budget.context["page"]]
+    assert budgets == sorted(budgets, reverse=True) and len(budgets) == 2
+    by_rate = client.get("/execution/analysis/", {"year": 2026, "month": 6, "sort": "rate"})
+    rates = [r["rate"] for r in by_rate.context["page"]]
+    assert rates == sorted(rates) and len(rates) == 2
+    assert by_rate.context["chart"]["departments"] == [r["department"] for r in by_rate.context["page"]]
+
+    monkeypatch.setattr(views, "CHART_DEPARTMENTS", 1)
+    one = client.get("/execution/analysis/", {"year": 2026, "month": 6, "page": 2, "sort": "nonsense"})
+    assert one.status_code == 200 and one.context["sort"] == "budget"
+    assert one.context["chart"]["departments"] == [by_rate.context["page"][0]["department"]]
+    assert "共 2 个主管部门" in one.content.decode()
+
+
+def test_the_whole_table_downloads_as_excel_and_the_download_is_audited(world: Any, tmp_path: Path) -> None:
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from jixiao.core.models import AuditEvent
+
+    _import(world, tmp_path)
+    response = world.login("performance").get(
+        "/execution/analysis/", {"year": 2026, "month": 6, "sort": "rate", "format": "xlsx"}
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(BytesIO(b"".join(response.streaming_content))).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "主管部门" and len(rows) == 3
+    assert [r[3] for r in rows[1:]] == sorted(r[3] for r in rows[1:])  # lowest rate first
+    by_name = {r[0]: r for r in rows[1:]}
+    assert by_name[world.edu.name][2] == 15  # 15万元 paid in 1—6月
+    assert AuditEvent.objects.filter(event_type="execution.analysis_export").exists()
