@@ -71,6 +71,22 @@ class AutocompleteWidget(forms.TextInput):
         )
 
 
+class AutocompleteModelChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """A `ModelChoiceField` over many rows (a province's 主管部门 or 预算单位): the page renders the search box of
+    `AutocompleteWidget` instead of one `<option>` per row, and the chosen id is still validated against `queryset`
+    (an id outside it is a form error, as with a select)."""
+
+    def __init__(self, *args: Any, url_name: str, **kwargs: Any) -> None:
+        kwargs["widget"] = AutocompleteWidget(url_name)
+        super().__init__(*args, **kwargs)
+
+    def _set_queryset(self, queryset: Any) -> None:
+        super()._set_queryset(queryset)  # type: ignore[misc]
+        self.widget.queryset = self.queryset  # type: ignore[attr-defined]  # the chosen row's name on the page
+
+    queryset = property(forms.ModelChoiceField._get_queryset, _set_queryset)  # type: ignore[attr-defined]
+
+
 class ScopedIdField(forms.IntegerField):
     widget = AutocompleteWidget
 

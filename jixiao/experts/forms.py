@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 
+from jixiao.core.filters import AutocompleteModelChoiceField
 from jixiao.core.forms import WanField, bootstrapify, limit_choices
 from jixiao.experts import selectors
 from jixiao.experts.models import QUALITY_ASPECTS, Agency, Engagement, Expert
@@ -100,8 +101,11 @@ class PanelDrawForm(forms.Form):
     purpose = forms.CharField(label="抽取事由", max_length=200)
     field = forms.ChoiceField(label="专业领域", required=False)
     size = forms.IntegerField(label="抽取人数", min_value=1, max_value=MAX_PANEL_SIZE, initial=3)
-    avoid_department = forms.ModelChoiceField(
-        label="回避部门", queryset=Department.objects.none(), required=False, empty_label="（不回避）"
+    avoid_department = AutocompleteModelChoiceField(
+        label="回避部门（不填为不回避）",
+        queryset=Department.objects.none(),
+        required=False,
+        url_name="organizations:department_autocomplete",
     )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:

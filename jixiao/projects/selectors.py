@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.urls import reverse
 
 from jixiao.core.models import AuditEvent
 from jixiao.core.todos import TodoItem
+from jixiao.organizations.selectors import AUTOCOMPLETE_LIMIT
 from jixiao.projects.models import Project, ProjectEvent, ProjectStatus
 from jixiao.projects.workflow import PROJECT_WORKFLOW
 
@@ -64,3 +65,15 @@ def project_todos(user: Any) -> list[TodoItem]:
                     )
                 )
     return items
+
+
+def projects_search(user: Any, query: str, *, limit: int = AUTOCOMPLETE_LIMIT) -> list[dict[str, Any]]:
+    """The first visible projects whose code starts with, or whose name contains, the query (newest year first):
+    the search box of a project field (`core.filters.AutocompleteModelChoiceField`)."""
+    qs = Project.objects.visible_to(user)  # type: ignore[attr-defined]
+    query = query.strip()
+    if query:
+        qs = qs.filter(Q(code__startswith=query) | Q(name__icontains=query))
+    rows = qs.order_by("-fiscal_year", "code").values_list("pk", "name", "code", "fiscal_year")[:limit]
+    # The text is the project's own str() ("code name"): the same as the box shows for a chosen project.
+    return [{"id": pk, "text": f"{code} {name}", "hint": f"{year}年度"} for pk, name, code, year in rows]

@@ -7,6 +7,7 @@ app_name = "projects"
 urlpatterns = [
     path("", views.project_list, name="list"),
     path("new/", views.project_create, name="create"),
+    path("autocomplete/", views.project_autocomplete, name="autocomplete"),
     path("export/", views.project_export, name="export"),
     path("import/", views.project_import, name="import"),
     path("import/errors.xlsx", views.project_import_errors, name="import_errors"),

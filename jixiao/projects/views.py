@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -33,6 +33,13 @@ IMPORT_ERRORS_KEY = "jixiao_project_import_errors"
 
 def _filtered(request: HttpRequest) -> ProjectFilterSet:
     return ProjectFilterSet(request.GET or None, queryset=selectors.projects_visible(request.user), user=request.user)
+
+
+@capability_required("project.view")
+def project_autocomplete(request: HttpRequest) -> JsonResponse:
+    """The first 20 visible projects matching `q` (code or name); the scope decides what is found."""
+    results = selectors.projects_search(request.user, request.GET.get("q", "")[:50])
+    return JsonResponse({"results": results}, json_dumps_params={"ensure_ascii": False})
 
 
 @capability_required("project.view")

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 
+from jixiao.core.filters import AutocompleteModelChoiceField
 from jixiao.core.forms import bootstrapify, limit_choices
 from jixiao.organizations.models import BudgetUnit, Department
 from jixiao.projects.models import Project
@@ -21,7 +22,12 @@ class ListFilterForm(forms.Form):
     year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)
     status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部"), *RectificationStatus.choices])
     source = forms.ChoiceField(label="问题来源", required=False, choices=[("", "全部"), *SourceType.choices])
-    department = forms.ModelChoiceField(label="主管部门", required=False, queryset=Department.objects.none())
+    department = AutocompleteModelChoiceField(
+        label="主管部门",
+        required=False,
+        queryset=Department.objects.none(),
+        url_name="organizations:department_autocomplete",
+    )
     overdue = forms.BooleanField(label="仅逾期", required=False)
     q = forms.CharField(label="关键字", required=False, max_length=50)
 
@@ -47,9 +53,24 @@ class ManualFindingForm(forms.Form):
     source_label = forms.CharField(
         label="来源说明", required=False, max_length=300, help_text="如：2025年度部门绩效管理考核"
     )
-    department = forms.ModelChoiceField(label="主管部门", required=False, queryset=Department.objects.none())
-    unit = forms.ModelChoiceField(label="预算单位", required=False, queryset=BudgetUnit.objects.none())
-    project = forms.ModelChoiceField(label="项目", required=False, queryset=Project.objects.none())
+    department = AutocompleteModelChoiceField(
+        label="主管部门",
+        required=False,
+        queryset=Department.objects.none(),
+        url_name="organizations:department_autocomplete",
+    )
+    unit = AutocompleteModelChoiceField(
+        label="预算单位",
+        required=False,
+        queryset=BudgetUnit.objects.none(),
+        url_name="organizations:unit_autocomplete",
+    )
+    project = AutocompleteModelChoiceField(
+        label="项目",
+        required=False,
+        queryset=Project.objects.none(),
+        url_name="projects:autocomplete",
+    )
     category = forms.ChoiceField(label="问题类别", choices=Category.choices)
     severity = forms.ChoiceField(label="严重程度", choices=Severity.choices, initial=Severity.MEDIUM)
     description = forms.CharField(label="问题描述", max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))

@@ -93,7 +93,12 @@ def candidate_list(request: HttpRequest) -> HttpResponse:
             return redirect(f"{reverse('rectification:list')}?tab=draft")
     items = selectors.candidates(request.user, year, params.get("source") or "")
     status = 400 if request.method == "POST" else 200
-    return render(request, "rectification/candidates.html", {"form": form, "items": items, "year": year}, status=status)
+    # A province has tens of thousands of open problems: the page shows them 100 at a time.
+    context = {"form": form, "page": paginate(request, items, per_page=CANDIDATES_PER_PAGE), "year": year}
+    return render(request, "rectification/candidates.html", context, status=status)
+
+
+CANDIDATES_PER_PAGE = 100
 
 
 @capability_required("rectification.manage")

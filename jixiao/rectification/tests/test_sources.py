@@ -169,3 +169,18 @@ def test_candidates_follow_the_viewers_scope_and_page_turns_a_selection_into_a_c
     with pytest.raises(DomainError, match="请选择"):
         services.findings_from_candidates(actor=world.users["business"], fiscal_year=YEAR, keys=[])
     assert world.login("unit_user").get("/rectification/candidates/").status_code == 403
+
+
+def test_the_candidate_page_shows_the_problems_a_page_at_a_time(world: World, monkeypatch: Any) -> None:
+    from jixiao.rectification import views
+
+    concluded(world.school_project, Conclusion.DEFER, None)
+    concluded(world.hospital_project, Conclusion.SUPPORT_AFTER_ADJUSTMENT, None)
+    monkeypatch.setattr(views, "CANDIDATES_PER_PAGE", 1)
+    client = world.login("performance")
+    first = client.get("/rectification/candidates/", {"year": YEAR})
+    second = client.get("/rectification/candidates/", {"year": YEAR, "page": 2})
+    shown = [c.subject for c in first.context["page"]] + [c.subject for c in second.context["page"]]
+    assert sorted(shown) == ["P-HOSP 医院信息化建设", "P-SCHOOL 一中教学设备购置"]
+    body = first.content.decode()
+    assert "共 2 个问题" in body and "第 1 / 2 页" in body and body.count('name="key"') == 1

@@ -1,0 +1,53 @@
+"""Fields over many rows (a province's 200,000 projects, 20,000 主管部门): a search box, never one <option> per row."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+
+from conftest import World
+from jixiao.rectification.forms import ManualFindingForm
+
+PROJECTS = reverse("projects:autocomplete")
+
+
+def _names(response: Any) -> list[str]:
+    assert response.status_code == 200
+    return [row["text"] for row in response.json()["results"]]
+
+
+def test_project_search_finds_by_code_or_name_within_the_users_scope(world: World) -> None:
+    perf = world.login("performance")
+    assert _names(perf.get(PROJECTS, {"q": "P-SCHOOL"})) == ["P-SCHOOL 一中教学设备购置"]
+    assert _names(perf.get(PROJECTS, {"q": "教学设备"})) == ["P-SCHOOL 一中教学设备购置"]
+    row = perf.get(PROJECTS, {"q": "P-SCHOOL"}).json()["results"][0]
+    assert row["id"] == world.school_project.pk and "年度" in row["hint"]
+    assert _names(perf.get(PROJECTS, {"q": "外县"})) == []  # another county's project
+    assert "P-FAR 外县项目" not in _names(world.login("unit_user").get(PROJECTS, {"q": ""}))
+    assert world.login("expert").get(PROJECTS, {"q": ""}).status_code == 403
+
+
+def test_a_search_field_renders_no_options_and_still_refuses_rows_outside_the_scope(world: World) -> None:
+    user = world.users["performance"]
+    html = str(ManualFindingForm(user=user)["project"])
+    assert "<option" not in html and 'data-jx-autocomplete="/projects/autocomplete/"' in html
+
+    data = {"fiscal_year": 2026, "source_type": "other", "category": "other", "severity": "medium", "description": "x"}
+    foreign = ManualFindingForm({**data, "project": world.far_project.pk}, user=user)
+    assert not foreign.is_valid() and "project" in foreign.errors
+
+    own = ManualFindingForm({**data, "project": world.school_project.pk, "department": world.edu.pk}, user=user)
+    own.is_valid()
+    assert "project" not in own.errors and "department" not in own.errors
+    assert own.cleaned_data["project"] == world.school_project
+    # A redisplayed form shows the chosen rows' names in the search boxes.
+    assert 'value="P-SCHOOL 一中教学设备购置"' in str(own["project"]) and f'value="{world.edu.name}"' in str(own["department"])
+
+
+def test_list_filters_search_departments_instead_of_listing_them(world: World) -> None:
+    client = world.login("performance")
+    for url in ("/alerts/", "/results/", "/rectification/", "/monitoring/records/", "/evaluation/self/"):
+        page = client.get(url).content.decode()
+        assert '<select name="department"' not in page, url
+        assert 'data-jx-autocomplete="/org/autocomplete/departments/"' in page, url
