@@ -9,12 +9,13 @@ scope inside the same SQL statement, so a tampered or foreign id matches nothing
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import django_filters
 from django import forms
 from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 
 class FilterSet(django_filters.FilterSet):
@@ -37,10 +38,17 @@ class AutocompleteWidget(forms.TextInput):
     Without JavaScript the chosen id still round-trips; with it, typing asks `url` (`?q=…`) for
     `{"results": [{"id", "text"}]}` and a click fills both inputs."""
 
-    def __init__(self, url_name: str, attrs: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, url_name: str, attrs: dict[str, Any] | None = None, params: dict[str, str] | None = None
+    ) -> None:
         super().__init__(attrs)
         self.url_name = url_name
+        self.params = params or {}  # narrows the search (e.g. {"status": "in_library"})
         self.queryset: QuerySet[Any] | None = None
+
+    def search_url(self) -> str:
+        url = reverse(self.url_name)
+        return f"{url}?{urlencode(self.params)}" if self.params else url
 
     def label_for(self, value: Any) -> str:
         if value in (None, "") or self.queryset is None:
@@ -62,7 +70,7 @@ class AutocompleteWidget(forms.TextInput):
             ' autocomplete="off" role="combobox" aria-autocomplete="list" aria-expanded="false" data-jx-ac-input>'
             '<div class="list-group position-absolute w-100 shadow-sm d-none z-3 overflow-auto jx-ac-list"'
             ' role="listbox" data-jx-ac-list></div></div>',
-            url=reverse(self.url_name),
+            url=self.search_url(),
             name=name,
             value=value,
             id=final.get("id", f"id_{name}"),
@@ -71,20 +79,74 @@ class AutocompleteWidget(forms.TextInput):
         )
 
 
-class AutocompleteModelChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
-    """A `ModelChoiceField` over many rows (a province's 主管部门 or 预算单位): the page renders the search box of
-    `AutocompleteWidget` instead of one `<option>` per row, and the chosen id is still validated against `queryset`
-    (an id outside it is a form error, as with a select)."""
+class AutocompleteMultipleWidget(AutocompleteWidget):
+    """Several rows: each chosen row is a badge carrying a hidden id (a button removes it), and the search box adds
+    more. Without JavaScript the chosen ids still round-trip."""
 
-    def __init__(self, *args: Any, url_name: str, **kwargs: Any) -> None:
-        kwargs["widget"] = AutocompleteWidget(url_name)
-        super().__init__(*args, **kwargs)
+    allow_multiple_selected = True
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        return data.getlist(name) if hasattr(data, "getlist") else data.get(name)
+
+    def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
+        return False  # no id at all is an empty choice, not a missing field
+
+    def chosen(self, values: Any) -> list[tuple[int, str]]:
+        ids = [int(v) for v in values if str(v).isdigit()]
+        if not ids or self.queryset is None:
+            return []
+        names = {row.pk: str(row) for row in self.queryset.filter(pk__in=ids)}
+        return [(pk, names[pk]) for pk in dict.fromkeys(ids) if pk in names]
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> Any:
+        final = self.build_attrs(self.attrs, attrs)
+        values = value if isinstance(value, (list, tuple)) else ([] if value in (None, "") else [value])
+        chips = format_html_join(
+            "",
+            '<span class="badge text-bg-light border fw-normal me-1 mb-1" data-jx-ac-chip>{}'
+            '<input type="hidden" name="{}" value="{}">'
+            '<button type="button" class="btn-close ms-1 align-middle" aria-label="移除" data-jx-ac-remove></button>'
+            "</span>",
+            ((label, name, pk) for pk, label in self.chosen(values)),
+        )
+        return format_html(
+            '<div class="jx-autocomplete position-relative" data-jx-autocomplete="{url}" data-jx-ac-multiple'
+            ' data-jx-ac-name="{name}"><div data-jx-ac-chosen>{chips}</div>'
+            '<input type="search" id="{id}" class="{css}" placeholder="输入名称或编码搜索，可选多个"'
+            ' autocomplete="off" role="combobox" aria-autocomplete="list" aria-expanded="false" data-jx-ac-input>'
+            '<div class="list-group position-absolute w-100 shadow-sm d-none z-3 overflow-auto jx-ac-list"'
+            ' role="listbox" data-jx-ac-list></div></div>',
+            url=self.search_url(),
+            name=name,
+            chips=chips,
+            id=final.get("id", f"id_{name}"),
+            css=final.get("class", "form-control"),
+        )
+
+
+class _SearchBoxField:
+    """A model choice field over many rows (a province's 主管部门, 预算单位 or projects): the page renders a search box
+    instead of one `<option>` per row, and the chosen ids are still validated against `queryset` (an id outside it
+    is a form error, as with a select)."""
+
+    widget_class: type[AutocompleteWidget] = AutocompleteWidget
+
+    def __init__(self, *args: Any, url_name: str, params: dict[str, str] | None = None, **kwargs: Any) -> None:
+        kwargs["widget"] = self.widget_class(url_name, params=params)
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
 
     def _set_queryset(self, queryset: Any) -> None:
-        super()._set_queryset(queryset)  # type: ignore[misc]
-        self.widget.queryset = self.queryset  # type: ignore[attr-defined]  # the chosen row's name on the page
+        forms.ModelChoiceField._set_queryset(self, queryset)  # type: ignore[attr-defined]
+        self.widget.queryset = self.queryset  # type: ignore[attr-defined]  # the chosen rows' names on the page
 
-    queryset = property(forms.ModelChoiceField._get_queryset, _set_queryset)  # type: ignore[attr-defined]
+
+class AutocompleteModelChoiceField(_SearchBoxField, forms.ModelChoiceField):  # type: ignore[type-arg]
+    queryset = property(forms.ModelChoiceField._get_queryset, _SearchBoxField._set_queryset)  # type: ignore[attr-defined]
+
+
+class AutocompleteModelMultipleChoiceField(_SearchBoxField, forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    widget_class = AutocompleteMultipleWidget
+    queryset = property(forms.ModelChoiceField._get_queryset, _SearchBoxField._set_queryset)  # type: ignore[attr-defined]
 
 
 class ScopedIdField(forms.IntegerField):

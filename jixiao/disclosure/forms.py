@@ -4,21 +4,29 @@ from typing import Any
 
 from django import forms
 
-from jixiao.core.forms import bootstrapify
+from jixiao.core.filters import AutocompleteModelChoiceField
+from jixiao.core.forms import bootstrapify, limit_choices
 from jixiao.disclosure.models import DisclosureStatus, Exemption, ItemType
+from jixiao.organizations.models import Department
 
 
 class ListFilterForm(forms.Form):
     fiscal_year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)
     item_type = forms.ChoiceField(label="公开事项", required=False, choices=[("", "全部"), *ItemType.choices])
     status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部"), *DisclosureStatus.choices])
-    department = forms.TypedChoiceField(label="主管部门", required=False, coerce=int, empty_value=None)
+    department = AutocompleteModelChoiceField(
+        label="主管部门",
+        required=False,
+        queryset=Department.objects.none(),
+        url_name="organizations:department_autocomplete",
+    )
     overdue = forms.BooleanField(label="仅看逾期", required=False)
     q = forms.CharField(label="名称", required=False, max_length=100)
 
-    def __init__(self, *args: Any, departments: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["department"].choices = [("", "全部"), *(departments or [])]  # type: ignore[attr-defined]
+        if user is not None:
+            limit_choices(self, "department", Department.objects.visible_to(user))
         bootstrapify(self, small=True)
 
 

@@ -20,7 +20,7 @@ from jixiao.disclosure.models import (
     ItemType,
 )
 from jixiao.disclosure.workflow import DISCLOSURE_WORKFLOW
-from jixiao.organizations.models import Department, FiscalRegion
+from jixiao.organizations.models import FiscalRegion
 
 DEFAULT_DAYS_AFTER_APPROVAL = 20
 PUBLIC_FIELDS = (
@@ -243,10 +243,6 @@ def withheld_count(region: FiscalRegion, year: int) -> int:
         is_deleted=False,
         status__in=(DisclosureStatus.EXEMPT_SECRET, DisclosureStatus.EXEMPT_SENSITIVE),
     ).count()
-
-
-def department_choices(user: Any) -> list[tuple[int, str]]:
-    return list(Department.objects.visible_to(user).order_by("dept_code").values_list("pk", "name"))
 
 
 def user_region(user: Any) -> FiscalRegion:

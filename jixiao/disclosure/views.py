@@ -30,7 +30,7 @@ def _year(request: HttpRequest) -> int:
 
 @capability_required("disclosure.view")
 def disclosure_list(request: HttpRequest) -> HttpResponse:
-    form = ListFilterForm(request.GET or None, departments=selectors.department_choices(request.user))
+    form = ListFilterForm(request.GET or None, user=request.user)
     params = form.cleaned_data if form.is_valid() else {}
     queryset = selectors.disclosures_filtered(request.user, params)
     context = {
@@ -46,7 +46,7 @@ def disclosure_list(request: HttpRequest) -> HttpResponse:
 @capability_required("disclosure.review")
 def review_queue(request: HttpRequest) -> HttpResponse:
     params = {"status": Disclosure.Status.REVIEW}
-    form = ListFilterForm(params, departments=selectors.department_choices(request.user))
+    form = ListFilterForm(params, user=request.user)
     form.is_valid()
     queryset = selectors.disclosures_filtered(request.user, params)
     context = {

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 
+from jixiao.core.filters import AutocompleteModelMultipleChoiceField
 from jixiao.core.forms import bootstrapify
 from jixiao.documents.models import PLACEHOLDERS, DocType, DocumentStatus
 
@@ -22,11 +23,12 @@ class ListFilterForm(forms.Form):
 
 
 class RecipientsMixin(forms.Form):
-    departments: forms.ModelMultipleChoiceField[Any] = forms.ModelMultipleChoiceField(
-        label="主送主管部门", required=False, queryset=None
+    # A province has 20,000 主管部门 and 80,000 预算单位: search boxes, not lists.
+    departments = AutocompleteModelMultipleChoiceField(
+        label="主送主管部门", required=False, queryset=None, url_name="organizations:department_autocomplete"
     )
-    units: forms.ModelMultipleChoiceField[Any] = forms.ModelMultipleChoiceField(
-        label="主送预算单位", required=False, queryset=None
+    units = AutocompleteModelMultipleChoiceField(
+        label="主送预算单位", required=False, queryset=None, url_name="organizations:unit_autocomplete"
     )
     regions: forms.ModelMultipleChoiceField[Any] = forms.ModelMultipleChoiceField(
         label="主送下级财政", required=False, queryset=None
@@ -36,8 +38,7 @@ class RecipientsMixin(forms.Form):
         self.fields["departments"].queryset = departments  # type: ignore[attr-defined]
         self.fields["units"].queryset = units  # type: ignore[attr-defined]
         self.fields["regions"].queryset = regions  # type: ignore[attr-defined]
-        for name in ("departments", "units", "regions"):
-            self.fields[name].widget.attrs["size"] = 6
+        self.fields["regions"].widget.attrs["size"] = 6
 
     def recipients(self) -> list[Any]:
         data = self.cleaned_data

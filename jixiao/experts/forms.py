@@ -7,23 +7,13 @@ from typing import Any
 
 from django import forms
 
-from jixiao.core.filters import AutocompleteModelChoiceField
+from jixiao.core.filters import AutocompleteModelChoiceField, AutocompleteModelMultipleChoiceField
 from jixiao.core.forms import WanField, bootstrapify, limit_choices
 from jixiao.experts import selectors
 from jixiao.experts.models import QUALITY_ASPECTS, Agency, Engagement, Expert
 from jixiao.experts.services import MAX_PANEL_SIZE
 from jixiao.organizations.forms import VersionedForm
 from jixiao.organizations.models import Department
-
-
-def _dept_text(department: Any) -> str:
-    return f"{department.dept_code} {department.name}"
-
-
-def _dept_label(field: forms.Field) -> None:
-    assert isinstance(field, forms.ModelChoiceField)
-    field.label_from_instance = _dept_text  # type: ignore[method-assign,assignment]
-
 
 PERSONAL_FIELDS = ("phone", "id_number", "bank_account")
 
@@ -41,19 +31,27 @@ class ExpertForm(VersionedForm):
             "name", "kind", "field", "title", "affiliation", "department", "phone", "id_number", "bank_name",
             "bank_account", "is_active", "conflict_departments",
         ]  # fmt: skip
-        widgets = {"conflict_departments": forms.SelectMultiple(attrs={"size": 8})}
+
+    # Search boxes: a province's pool sees 20,000 departments.
+    department = AutocompleteModelChoiceField(
+        label="所属部门（不在本级部门任职的不填）",
+        required=False,
+        queryset=None,
+        url_name="organizations:department_autocomplete",
+    )
+    conflict_departments = AutocompleteModelMultipleChoiceField(
+        label="声明回避的部门",
+        required=False,
+        queryset=None,
+        url_name="organizations:department_autocomplete",
+        help_text="专家声明需回避的部门：抽取评审该部门事项的专家时将排除（可选多个）",
+    )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         departments = selectors.department_choices(user)
         limit_choices(self, "department", departments)
         limit_choices(self, "conflict_departments", departments)
-        _dept_label(self.fields["department"])
-        _dept_label(self.fields["conflict_departments"])
-        self.fields["department"].empty_label = "（不在本县部门任职）"  # type: ignore[attr-defined]
-        self.fields[
-            "conflict_departments"
-        ].help_text = "专家声明需回避的部门：抽取评审该部门事项的专家时将排除（可多选）"
         for name, masked in (("phone", "phone_masked"), ("id_number", "id_number_masked"),
                              ("bank_account", "bank_account_masked")):  # fmt: skip
             self.initial[name] = ""
@@ -112,7 +110,6 @@ class PanelDrawForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["field"].choices = [("", "（不限领域）")] + [(f, f) for f in selectors.expert_fields(user)]  # type: ignore[attr-defined]
         limit_choices(self, "avoid_department", selectors.department_choices(user))
-        _dept_label(self.fields["avoid_department"])
         self.fields["avoid_department"].help_text = "申报单位所属主管部门：该部门任职及声明回避该部门的专家不参加抽取"
         bootstrapify(self)
 

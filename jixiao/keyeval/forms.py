@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 
+from jixiao.core.filters import AutocompleteModelChoiceField, AutocompleteModelMultipleChoiceField
 from jixiao.core.forms import WanField, bootstrapify, limit_choices
 from jixiao.experts.selectors import engagement_choices
 from jixiao.keyeval import selectors
@@ -14,6 +15,13 @@ TEXT_FIELDS = ("basic_situation", "work_summary", "analysis", "experience", "sug
 
 class EvaluationForm(forms.ModelForm):
     amount_yuan = WanField(label="评价资金（万元）", required=False, help_text="留空时按所选项目的财政拨款合计")
+    # Search boxes: a province has 20,000 departments and 200,000 projects.
+    department = AutocompleteModelChoiceField(
+        label="被评价部门", required=False, queryset=None, url_name="organizations:department_autocomplete"
+    )
+    projects = AutocompleteModelMultipleChoiceField(
+        label="评价项目", required=False, queryset=None, url_name="projects:autocomplete"
+    )
 
     class Meta:
         model = KeyEvaluation

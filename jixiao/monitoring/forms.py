@@ -6,7 +6,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from jixiao.core.filters import AutocompleteModelChoiceField
+from jixiao.core.filters import AutocompleteModelChoiceField, AutocompleteModelMultipleChoiceField
 from jixiao.core.forms import WanField, bootstrapify, limit_choices
 from jixiao.monitoring.models import (
     DeviationReason,
@@ -41,11 +41,12 @@ class TaskForm(forms.Form):
         required=False,
         url_name="organizations:department_autocomplete",
     )
-    selected_projects = forms.ModelMultipleChoiceField(
+    selected_projects = AutocompleteModelMultipleChoiceField(
         label="选定项目（监控范围为“选定项目”时）",
         queryset=Project.objects.none(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 8}),
+        url_name="projects:autocomplete",
+        params={"status": "in_library"},
     )
     description = forms.CharField(
         label="任务说明", required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
@@ -62,9 +63,6 @@ class TaskForm(forms.Form):
         if fiscal_year:
             projects = projects.filter(fiscal_year=fiscal_year)
         limit_choices(self, "selected_projects", projects.order_by("code"))
-        field = self.fields["selected_projects"]
-        assert isinstance(field, forms.ModelMultipleChoiceField)
-        field.label_from_instance = lambda obj: f"{obj.code} {obj.name}"  # type: ignore[method-assign]
         bootstrapify(self)
 
     def clean(self) -> dict[str, Any]:

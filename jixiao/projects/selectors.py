@@ -67,10 +67,14 @@ def project_todos(user: Any) -> list[TodoItem]:
     return items
 
 
-def projects_search(user: Any, query: str, *, limit: int = AUTOCOMPLETE_LIMIT) -> list[dict[str, Any]]:
+def projects_search(
+    user: Any, query: str, *, status: str = "", limit: int = AUTOCOMPLETE_LIMIT
+) -> list[dict[str, Any]]:
     """The first visible projects whose code starts with, or whose name contains, the query (newest year first):
     the search box of a project field (`core.filters.AutocompleteModelChoiceField`)."""
     qs = Project.objects.visible_to(user)  # type: ignore[attr-defined]
+    if status:
+        qs = qs.filter(status=status)
     query = query.strip()
     if query:
         qs = qs.filter(Q(code__startswith=query) | Q(name__icontains=query))

@@ -26,6 +26,7 @@ from jixiao.projects.exports import EXPORT_HEADERS, project_rows, template_workb
 from jixiao.projects.filtersets import ProjectFilterSet
 from jixiao.projects.forms import ImportForm, ProjectForm, TransitionForm
 from jixiao.projects.imports import parse_project_workbook
+from jixiao.projects.models import ProjectStatus
 from jixiao.projects.workflow import EDITABLE_STATES, PROJECT_WORKFLOW
 
 IMPORT_ERRORS_KEY = "jixiao_project_import_errors"
@@ -37,8 +38,12 @@ def _filtered(request: HttpRequest) -> ProjectFilterSet:
 
 @capability_required("project.view")
 def project_autocomplete(request: HttpRequest) -> JsonResponse:
-    """The first 20 visible projects matching `q` (code or name); the scope decides what is found."""
-    results = selectors.projects_search(request.user, request.GET.get("q", "")[:50])
+    """The first 20 visible projects matching `q` (code or name), optionally of one `status`; the scope decides what
+    is found."""
+    status = request.GET.get("status", "")
+    results = selectors.projects_search(
+        request.user, request.GET.get("q", "")[:50], status=status if status in ProjectStatus.values else ""
+    )
     return JsonResponse({"results": results}, json_dumps_params={"ensure_ascii": False})
 
 

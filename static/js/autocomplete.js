@@ -1,6 +1,8 @@
 // Search-as-you-type for list filters with many possible rows (主管部门, 预算单位): see jixiao/core/filters.py.
 // Markup: .jx-autocomplete[data-jx-autocomplete=url] > input[type=hidden][data-jx-ac-value] +
 // input[data-jx-ac-input] + div[data-jx-ac-list]. The endpoint answers {"results": [{id, text, hint}]}.
+// Several rows (.jx-autocomplete[data-jx-ac-multiple][data-jx-ac-name=field]): each choice becomes a badge in
+// div[data-jx-ac-chosen] carrying a hidden input named after the field; its button removes it.
 (function () {
   "use strict";
   var DELAY_MS = 200;
@@ -11,6 +13,7 @@
     return {
       box: box,
       value: box.querySelector("[data-jx-ac-value]"),
+      chosen: box.querySelector("[data-jx-ac-chosen]"),
       input: box.querySelector("[data-jx-ac-input]"),
       list: box.querySelector("[data-jx-ac-list]")
     };
@@ -22,7 +25,36 @@
     p.input.setAttribute("aria-expanded", "false");
   }
 
+  function addChip(p, id, text) {
+    var name = p.box.getAttribute("data-jx-ac-name");
+    var taken = Array.prototype.some.call(p.chosen.querySelectorAll("input[type=hidden]"), function (i) { return i.value === id; });
+    if (taken) { return; }
+    var chip = document.createElement("span");
+    chip.className = "badge text-bg-light border fw-normal me-1 mb-1";
+    chip.setAttribute("data-jx-ac-chip", "");
+    chip.appendChild(document.createTextNode(text));
+    var hidden = document.createElement("input");
+    hidden.type = "hidden";
+    hidden.name = name;
+    hidden.value = id;
+    chip.appendChild(hidden);
+    var remove = document.createElement("button");
+    remove.type = "button";
+    remove.className = "btn-close ms-1 align-middle";
+    remove.setAttribute("aria-label", "移除");
+    remove.setAttribute("data-jx-ac-remove", "");
+    chip.appendChild(remove);
+    p.chosen.appendChild(chip);
+  }
+
   function choose(p, item) {
+    if (p.chosen) {  // several rows: add a badge and clear the box for the next search
+      addChip(p, item.getAttribute("data-id"), item.getAttribute("data-text"));
+      p.input.value = "";
+      p.input.classList.remove("is-invalid");
+      close(p);
+      return;
+    }
     p.value.value = item.getAttribute("data-id");
     p.input.value = item.getAttribute("data-text");
     p.input.classList.remove("is-invalid");
@@ -60,7 +92,8 @@
   }
 
   function search(p) {
-    var url = p.box.getAttribute("data-jx-autocomplete") + "?q=" + encodeURIComponent(p.input.value.trim());
+    var base = p.box.getAttribute("data-jx-autocomplete");
+    var url = base + (base.indexOf("?") >= 0 ? "&" : "?") + "q=" + encodeURIComponent(p.input.value.trim());
     var asked = p.input.value;
     fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) { return response.ok ? response.json() : { results: [] }; })
@@ -73,14 +106,14 @@
     var p = event.target.matches && event.target.matches("[data-jx-ac-input]") ? parts(event.target) : null;
     if (!p) { return; }
     // The typed text no longer names the chosen row: forget the id until a suggestion is picked.
-    p.value.value = "";
+    if (p.value) { p.value.value = ""; }
     clearTimeout(timer);
     timer = setTimeout(function () { search(p); }, DELAY_MS);
   });
 
   document.addEventListener("focusin", function (event) {
     var p = event.target.matches && event.target.matches("[data-jx-ac-input]") ? parts(event.target) : null;
-    if (p && !p.value.value) { search(p); }
+    if (p && !(p.value && p.value.value)) { search(p); }
   });
 
   document.addEventListener("keydown", function (event) {
@@ -102,6 +135,11 @@
     }
   });
 
+  document.addEventListener("click", function (event) {
+    var remove = event.target.closest && event.target.closest("[data-jx-ac-remove]");
+    if (remove) { remove.closest("[data-jx-ac-chip]").remove(); }
+  });
+
   document.addEventListener("mousedown", function (event) {
     var item = event.target.closest && event.target.closest("[data-jx-ac-list] [data-id]");
     if (item) {
@@ -118,7 +156,7 @@
     var p = event.target.matches && event.target.matches("[data-jx-ac-input]") ? parts(event.target) : null;
     if (!p) { return; }
     // Text typed but nothing picked: flag it, the filter would otherwise be silently ignored.
-    p.input.classList.toggle("is-invalid", p.input.value.trim() !== "" && !p.value.value);
+    p.input.classList.toggle("is-invalid", p.input.value.trim() !== "" && !(p.value && p.value.value));
     setTimeout(function () { if (document.activeElement !== p.input) { close(p); } }, 150);
   });
 })();

@@ -33,7 +33,10 @@ def test_draft_issue_receive_and_answer_a_notice(live_server: Any, page: Any, sh
     login(page, base, "p_perf")
     page.goto(f"{base}/documents/new/")
     page.select_option("#id_doc_type", "RECTIFICATION_NOTICE")
-    page.select_option("#id_units", str(world.school.pk))
+    # 主送预算单位 is a search box (a province has 80,000 units): type, pick the suggestion, a badge appears.
+    page.fill("#id_units", "第一中学")
+    page.click(f"[data-jx-ac-list] [data-id='{world.school.pk}']")
+    page.wait_for_selector(f"[data-jx-ac-chip] input[name=units][value='{world.school.pk}']", state="attached")
     page.fill("#id_subject", "教学设备购置项目")
     page.fill("#id_problems", "1.设备验收资料不完整")
     page.fill("#id_requirements", "补齐验收资料")

@@ -41,7 +41,11 @@ def test_issue_fill_red_record_and_return(demo: None, live_server: Any, page: An
     page.select_option("#id_period_end_month", "5")
     page.fill("#id_start_date", "2026-06-01")
     page.fill("#id_deadline", "2099-06-20")
-    page.select_option("#id_department", label=edu_unit.department.name)
+    # 限定主管部门 is a search box (a province has 20,000 departments): type, pick the suggestion.
+    department = edu_unit.department
+    page.fill("#id_department", department.name)
+    page.click(f"[data-jx-ac-list] [data-id='{department.pk}']")
+    assert page.input_value("input[type=hidden][name=department]") == str(department.pk)
     page.click("[data-testid=mon-task-save]")
     page.wait_for_selector("text=已保存为草稿")
     page.click("[data-testid=mon-task-issue]")

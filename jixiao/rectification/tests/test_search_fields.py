@@ -52,3 +52,46 @@ def test_list_filters_search_departments_instead_of_listing_them(world: World) -
         page = client.get(url).content.decode()
         assert '<select name="department"' not in page, url
         assert 'data-jx-autocomplete="/org/autocomplete/departments/"' in page, url
+
+
+def test_a_multiple_search_field_shows_the_chosen_rows_as_badges_and_refuses_foreign_ids(world: World) -> None:
+    from jixiao.monitoring.forms import TaskForm
+    from jixiao.projects.models import Project
+
+    Project.objects.filter(pk__in=[world.school_project.pk, world.far_project.pk]).update(
+        status=Project.Status.IN_LIBRARY
+    )
+    user = world.users["performance"]
+    data = {
+        "title": "选定项目监控",
+        "fiscal_year": world.school_project.fiscal_year,
+        "period_end_month": 8,
+        "start_date": "2026-09-01",
+        "deadline": "2026-09-15",
+        "warn_days": 3,
+        "scope": "selected",
+    }
+    html = str(TaskForm(user=user)["selected_projects"])
+    assert "<option" not in html and "data-jx-ac-multiple" in html and "status=in_library" in html
+
+    chosen = TaskForm({**data, "selected_projects": [str(world.school_project.pk)]}, user=user)
+    assert chosen.is_valid(), chosen.errors
+    assert list(chosen.cleaned_data["selected_projects"]) == [world.school_project]
+    badge = str(chosen["selected_projects"])
+    assert "P-SCHOOL 一中教学设备购置" in badge
+    assert f'name="selected_projects" value="{world.school_project.pk}"' in badge
+
+    foreign = TaskForm({**data, "selected_projects": [str(world.far_project.pk)]}, user=user)
+    assert not foreign.is_valid() and "selected_projects" in foreign.errors
+    empty = TaskForm(data, user=user)
+    assert not empty.is_valid() and "selected_projects" in empty.errors  # “选定项目” needs at least one
+
+
+def test_project_search_can_be_narrowed_to_one_status(world: World) -> None:
+    from jixiao.projects.models import Project
+
+    Project.objects.filter(pk=world.school_project.pk).update(status=Project.Status.IN_LIBRARY)
+    perf = world.login("performance")
+    in_library = _names(perf.get(PROJECTS, {"q": "P-", "status": "in_library"}))
+    assert in_library == ["P-SCHOOL 一中教学设备购置"]
+    assert len(_names(perf.get(PROJECTS, {"q": "P-", "status": "nonsense"}))) > 1  # an unknown status is ignored
