@@ -201,12 +201,22 @@ def _prune(node: UnitNode, query: str) -> UnitNode | None:
     return UnitNode(unit=node.unit, children=kept, matched=matched)
 
 
-def unit_tree(user: Any, query: str = "") -> list[DepartmentNode]:
-    """Departments with their units nested by parent, optionally filtered by name/code: two queries, no N+1."""
-    departments = list(
-        Department.objects.visible_to(user).select_related("finance_section").order_by("region__path", "dept_code")
-    )
-    units = list(BudgetUnit.objects.visible_to(user).order_by("path"))
+def tree_regions(user: Any) -> list[FiscalRegion]:
+    """The regions whose 主管部门 the user sees (one for county users; a city's or province's counties)."""
+    with_departments = Department.objects.visible_to(user).values("region_id")
+    return list(FiscalRegion.objects.filter(pk__in=with_departments).order_by("path"))
+
+
+def unit_tree(user: Any, query: str = "", region: FiscalRegion | None = None) -> list[DepartmentNode]:
+    """Departments with their units nested by parent, optionally of one region and filtered by name/code: two
+    queries, no N+1. A province user's tree is drawn one county at a time (`tree_regions`): 80,000 units on one
+    page would be 20 MB of HTML."""
+    departments_qs = Department.objects.visible_to(user)
+    units_qs = BudgetUnit.objects.visible_to(user)
+    if region is not None:
+        departments_qs, units_qs = departments_qs.filter(region=region), units_qs.filter(region=region)
+    departments = list(departments_qs.select_related("finance_section").order_by("region__path", "dept_code"))
+    units = list(units_qs.order_by("path"))
     children: dict[int | None, list[BudgetUnit]] = {}
     for unit in units:
         children.setdefault(unit.parent_id, []).append(unit)

@@ -91,13 +91,20 @@ def _form_page(
 @capability_required("org.view")
 def unit_tree(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
-    tree = selectors.unit_tree(request.user, query)
+    regions = selectors.tree_regions(request.user)
+    region = None
+    if len(regions) > 1:  # one county at a time (a province has 80,000 units)
+        wanted = request.GET.get("region", "")
+        region = next((r for r in regions if str(r.pk) == wanted), regions[0])
+    tree = selectors.unit_tree(request.user, query, region)
     return render(
         request,
         "organizations/tree.html",
         {
             "tree": tree,
             "q": query,
+            "regions": regions if region is not None else [],
+            "region": region,
             "department_total": len(tree),
             "unit_total": sum(1 + node.descendant_count for d in tree for node in d.units),
             "expand": bool(query) or len(tree) == 1,

@@ -142,3 +142,38 @@ def test_unit_list_paginates(world: World) -> None:
     assert len(first.context["page"]) == 20
     second = client.get(reverse("organizations:unit_list"), {"page": 2})
     assert len(second.context["page"]) == 8
+
+
+def test_a_city_user_sees_the_unit_tree_one_county_at_a_time(world: World) -> None:
+    """A province has 80,000 units: the tree of a user above county level shows one county, chosen from a list."""
+    from jixiao.accounts.models import Membership
+    from jixiao.organizations.models import FiscalRegion
+    from jixiao.organizations.tests.factories import DepartmentFactory, FinanceSectionFactory, FiscalRegionFactory
+
+    city = FiscalRegionFactory(mof_div_code="511700000", name="达州市", level=FiscalRegion.Level.CITY)
+    counties = [
+        FiscalRegionFactory(
+            mof_div_code=code, name=name, parent=city, path=f"{city.path}{code}/", level=FiscalRegion.Level.COUNTY
+        )
+        for code, name in (("511781000", "万源市"), ("511723000", "开江县"))
+    ]
+    for county, unit_name in zip(counties, ("万源中学", "开江中学"), strict=True):
+        department = DepartmentFactory(region=county, dept_code="101", name=f"{county.name}教育局")
+        BudgetUnitFactory(department=department, agency_code="101001", name=unit_name)
+    user = get_user_model().objects.create_user(username="city_perf", password="x")
+    section = FinanceSectionFactory(region=city, code="JX", name="绩效科")
+    Membership.objects.create(user=user, role="performance", region=city, section=section)
+    client = Client()
+    client.force_login(user)
+
+    url = reverse("organizations:tree")
+    first = client.get(url)
+    assert [r.name for r in first.context["regions"]] == ["开江县", "万源市"]  # by path (code)
+    assert first.context["region"].name == "开江县"
+    assert "开江中学" in first.content.decode() and "万源中学" not in first.content.decode()
+    other = client.get(url, {"region": counties[0].pk, "q": "中学"}).content.decode()
+    assert "万源中学" in other and "开江中学" not in other
+    # A region outside the user's scope is never shown: the first county is.
+    assert client.get(url, {"region": world.region.pk}).context["region"].name == "开江县"
+    # A county user sees its own tree, without a region list.
+    assert world.login("performance").get(url).context["regions"] == []
