@@ -4,6 +4,9 @@
 the page renders a hidden id plus a search box (`static/js/autocomplete.js` asks a JSON endpoint for the first
 matches as the user types) instead of one `<option>` per row, and the id is checked against the user's own
 scope inside the same SQL statement, so a tampered or foreign id matches nothing.
+
+On forms, `AutocompleteModelChoiceField` and `AutocompleteModelMultipleChoiceField` do the same for one or several
+rows (the chosen ones shown as removable badges); the ids are validated against the field's scoped queryset.
 """
 
 from __future__ import annotations

@@ -307,6 +307,10 @@ def project_execution_panel(project: Any, today: date) -> dict[str, Any]:
     }
 
 
+# Bars of an execution-rate chart (执行进度分析, 领导驾驶舱): the departments furthest behind.
+CHART_DEPARTMENTS = 15
+
+
 def lagging_departments(departments: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """`execution_analysis` department rows, lowest execution rate first (the departments furthest behind)."""
     return sorted(departments, key=lambda row: (row["rate"], row["department"]))

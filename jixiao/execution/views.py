@@ -126,8 +126,8 @@ def analysis(request: HttpRequest) -> HttpResponse:
         "months": data["months"],
         "cumulative": [str(v) for v in data["cumulative"]],
         "budget": str(data["budget"]),
-        "departments": [r["department"] for r in lagging[:CHART_DEPARTMENTS]],
-        "rates": [str(_percent(r["rate"])) for r in lagging[:CHART_DEPARTMENTS]],
+        "departments": [r["department"] for r in lagging[: selectors.CHART_DEPARTMENTS]],
+        "rates": [str(_percent(r["rate"])) for r in lagging[: selectors.CHART_DEPARTMENTS]],
         "time_progress": str(_percent(data["time_progress"])),
     }
     context = {
@@ -142,10 +142,6 @@ def analysis(request: HttpRequest) -> HttpResponse:
         "month_choices": range(1, 13),
     }
     return render(request, "execution/analysis.html", context)
-
-
-# Bars in the execution-rate chart: the departments furthest behind.
-CHART_DEPARTMENTS = 15
 
 
 def _wan(yuan: Decimal) -> Decimal:

@@ -20,6 +20,7 @@ from django.urls import NoReverseMatch, reverse
 from jixiao.alerts.models import Color, FundAdjustment, ProjectLight
 from jixiao.alerts.selectors import dashboard as light_card
 from jixiao.evaluation.models import SelfEvalFund, SelfEvaluation
+from jixiao.execution import selectors as execution_selectors
 from jixiao.execution.selectors import execution_analysis, lagging_departments
 from jixiao.keyeval.models import KeyEvalGrade, KeyEvalStatus, KeyEvaluation
 from jixiao.monitoring.models import MonitoringRecord, TaskStatus
@@ -33,9 +34,8 @@ ZERO = Decimal("0.00")
 SELF_GRADES = ("优", "良", "中", "差")
 APPROVED_TARGET = (TargetStatus.APPROVED, TargetStatus.ADJUSTING)
 # Rows of the department tables on the dashboard (a province has thousands of departments; the lists behind the
-# links have them all) and bars of the execution-rate chart.
+# links have them all).
 DEPARTMENTS_SHOWN = 20
-CHART_DEPARTMENTS = 15
 
 
 def link(url_name: str, **params: Any) -> str:
@@ -202,7 +202,7 @@ def execution_panel(user: Any, year: int, today: date) -> Panel:
         "departments": departments[:DEPARTMENTS_SHOWN],
         "department_count": len(departments),
         # The chart: the departments furthest behind, lowest execution rate first.
-        "lagging": lagging_departments(departments)[:CHART_DEPARTMENTS],
+        "lagging": lagging_departments(departments)[: execution_selectors.CHART_DEPARTMENTS],
         "more_url": link("execution:analysis", year=year, month=month),
     }
     return Panel("execution", "预算执行与序时进度", cells, extra=extra)

@@ -54,7 +54,7 @@ def test_bad_parameters_fall_back_and_admins_are_refused(world: Any) -> None:
 def test_the_table_sorts_by_rate_pages_and_the_chart_shows_the_lagging_departments(
     world: Any, tmp_path: Path, monkeypatch: Any
 ) -> None:
-    from jixiao.execution import views
+    from jixiao.execution import selectors
 
     _import(world, tmp_path)
     client = world.login("performance")
@@ -66,7 +66,7 @@ def test_the_table_sorts_by_rate_pages_and_the_chart_shows_the_lagging_departmen
     assert rates == sorted(rates) and len(rates) == 2
     assert by_rate.context["chart"]["departments"] == [r["department"] for r in by_rate.context["page"]]
 
-    monkeypatch.setattr(views, "CHART_DEPARTMENTS", 1)
+    monkeypatch.setattr(selectors, "CHART_DEPARTMENTS", 1)
     one = client.get("/execution/analysis/", {"year": 2026, "month": 6, "page": 2, "sort": "nonsense"})
     assert one.status_code == 200 and one.context["sort"] == "budget"
     assert one.context["chart"]["departments"] == [by_rate.context["page"][0]["department"]]

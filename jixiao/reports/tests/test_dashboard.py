@@ -112,11 +112,12 @@ def test_the_light_card_counts_projects_not_warnings_and_matches_the_warning_lis
 
 def test_department_tables_and_the_rate_chart_are_bounded(world: World, monkeypatch: Any) -> None:
     """A province has thousands of departments: the page shows the first rows and links to the full lists."""
+    from jixiao.execution import selectors as execution_selectors
     from jixiao.reports import selectors
 
     arrange(world)
     monkeypatch.setattr(selectors, "DEPARTMENTS_SHOWN", 1)
-    monkeypatch.setattr(selectors, "CHART_DEPARTMENTS", 1)
+    monkeypatch.setattr(execution_selectors, "CHART_DEPARTMENTS", 1)
     response = world.login("leader").get(URL, {"year": YEAR})
     execution = response.context["panels"]["execution"].extra
     assert len(execution["departments"]) == 1 and execution["department_count"] == 2
