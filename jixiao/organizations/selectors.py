@@ -201,15 +201,24 @@ def _prune(node: UnitNode, query: str) -> UnitNode | None:
     return UnitNode(unit=node.unit, children=kept, matched=matched)
 
 
-def tree_regions(user: Any) -> list[FiscalRegion]:
-    """The regions whose 主管部门 the user sees (one for county users; a city's or province's counties)."""
+def department_regions(user: Any) -> list[FiscalRegion]:
+    """The regions whose 主管部门 the user sees (one for county users; a city's or province's counties). Pages that
+    list departments show a user above county level one county at a time, chosen from these (`pick_region`)."""
     with_departments = Department.objects.visible_to(user).values("region_id")
     return list(FiscalRegion.objects.filter(pk__in=with_departments).order_by("path"))
 
 
+def pick_region(regions: list[FiscalRegion], wanted: str) -> FiscalRegion | None:
+    """The region a department page shows: None when the user sees one region (all of it), else the requested one
+    of `regions` (an id outside them falls back to the first)."""
+    if len(regions) <= 1:
+        return None
+    return next((region for region in regions if str(region.pk) == wanted), regions[0])
+
+
 def unit_tree(user: Any, query: str = "", region: FiscalRegion | None = None) -> list[DepartmentNode]:
     """Departments with their units nested by parent, optionally of one region and filtered by name/code: two
-    queries, no N+1. A province user's tree is drawn one county at a time (`tree_regions`): 80,000 units on one
+    queries, no N+1. A province user's tree is drawn one county at a time (`department_regions`): 80,000 units on one
     page would be 20 MB of HTML."""
     departments_qs = Department.objects.visible_to(user)
     units_qs = BudgetUnit.objects.visible_to(user)

@@ -91,11 +91,8 @@ def _form_page(
 @capability_required("org.view")
 def unit_tree(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
-    regions = selectors.tree_regions(request.user)
-    region = None
-    if len(regions) > 1:  # one county at a time (a province has 80,000 units)
-        wanted = request.GET.get("region", "")
-        region = next((r for r in regions if str(r.pk) == wanted), regions[0])
+    regions = selectors.department_regions(request.user)
+    region = selectors.pick_region(regions, request.GET.get("region", ""))  # a province has 80,000 units
     tree = selectors.unit_tree(request.user, query, region)
     return render(
         request,

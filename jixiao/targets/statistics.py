@@ -31,14 +31,16 @@ def _opinion_count() -> Subquery:
     return Subquery(counted, output_field=IntegerField())
 
 
-def target_statistics(user: Any, fiscal_year: int) -> list[dict[str, Any]]:
-    """One row per department the user may see: targets in total, submitted, ever returned, graded 优/良/中/差,
-    modification opinions, rejected (评为“差”) targets and the annual funds they carried, in yuan."""
+def target_statistics(user: Any, fiscal_year: int, region: Any = None) -> list[dict[str, Any]]:
+    """One row per department the user may see (of one region if given): targets in total, submitted, ever
+    returned, graded 优/良/中/差, modification opinions, rejected (评为“差”) targets and the annual funds they
+    carried, in yuan."""
     rejected = Q(status=TargetStatus.REJECTED)
+    targets = PerformanceTarget.objects.visible_to(user).filter(fiscal_year=fiscal_year)
+    if region is not None:
+        targets = targets.filter(region=region)
     rows = (
-        PerformanceTarget.objects.visible_to(user)
-        .filter(fiscal_year=fiscal_year)
-        .annotate(n_opinions=Coalesce(_opinion_count(), 0))
+        targets.annotate(n_opinions=Coalesce(_opinion_count(), 0))
         .values("department_id")
         .annotate(
             dept_code=Coalesce("department__dept_code", Value("")),

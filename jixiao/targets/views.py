@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from jixiao.core.errors import DomainError, NotFoundError
 from jixiao.core.numbers import is_digits
 from jixiao.core.views_helpers import capability_required, paginate
-from jixiao.organizations.selectors import current_fiscal_year
+from jixiao.organizations.selectors import current_fiscal_year, department_regions, pick_region
 from jixiao.targets import checks, selectors, services, similarity, snapshots, statistics
 from jixiao.targets.filtersets import TargetFilterSet
 from jixiao.targets.forms import (
@@ -320,5 +320,8 @@ def statistics_table(rows: list[dict[str, Any]]) -> tuple[list[str], list[list[t
 @capability_required("target.view")
 def target_statistics(request: HttpRequest) -> HttpResponse:
     year = _year(request)
-    headers, body = statistics_table(statistics.target_statistics(request.user, year))
-    return render(request, "targets/statistics.html", {"headers": headers, "body": body, "year": year})
+    regions = department_regions(request.user)
+    region = pick_region(regions, request.GET.get("region", ""))  # a province has 20,000 departments
+    headers, body = statistics_table(statistics.target_statistics(request.user, year, region))
+    context = {"headers": headers, "body": body, "year": year, "regions": regions if region else [], "region": region}
+    return render(request, "targets/statistics.html", context)

@@ -146,7 +146,7 @@ def test_unit_list_paginates(world: World) -> None:
 
 def test_a_city_user_sees_the_unit_tree_one_county_at_a_time(world: World) -> None:
     """A province has 80,000 units: the tree of a user above county level shows one county, chosen from a list."""
-    from jixiao.accounts.models import Membership
+    from conftest import _member
     from jixiao.organizations.models import FiscalRegion
     from jixiao.organizations.tests.factories import DepartmentFactory, FinanceSectionFactory, FiscalRegionFactory
 
@@ -160,9 +160,8 @@ def test_a_city_user_sees_the_unit_tree_one_county_at_a_time(world: World) -> No
     for county, unit_name in zip(counties, ("万源中学", "开江中学"), strict=True):
         department = DepartmentFactory(region=county, dept_code="101", name=f"{county.name}教育局")
         BudgetUnitFactory(department=department, agency_code="101001", name=unit_name)
-    user = get_user_model().objects.create_user(username="city_perf", password="x")
     section = FinanceSectionFactory(region=city, code="JX", name="绩效科")
-    Membership.objects.create(user=user, role="performance", region=city, section=section)
+    user = _member("city_perf", "performance", city, section=section)
     client = Client()
     client.force_login(user)
 

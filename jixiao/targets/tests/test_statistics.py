@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.test import Client
 
 from conftest import World
 from jixiao.indicators.models import FrameworkNode
@@ -122,3 +123,27 @@ def test_statistics_are_one_query(small_world: World, django_assert_num_queries:
     user.active_membership  # noqa: B018 (load the membership outside the counted block)
     with django_assert_num_queries(1):
         target_statistics(user, 2026)
+
+
+def test_the_region_narrows_the_rows_and_the_page_offers_the_counties_of_a_wider_user(small_world: World) -> None:
+    """A province has 20,000 departments: a user above county level picks a county (the page's list); a county user
+    sees its own departments, without a list."""
+    assert target_statistics(small_world.users["performance"], 2026, small_world.other_region) == []
+    assert len(target_statistics(small_world.users["performance"], 2026, small_world.region)) == 2
+
+    from conftest import _member
+    from jixiao.organizations.models import FiscalRegion
+    from jixiao.organizations.tests.factories import FinanceSectionFactory, FiscalRegionFactory
+
+    city = FiscalRegionFactory(mof_div_code="511700000", name="达州市", level=FiscalRegion.Level.CITY)
+    for county in (small_world.region, small_world.other_region):  # both counties become the city's
+        FiscalRegion.objects.filter(pk=county.pk).update(parent=city, path=f"{city.path}{county.mof_div_code}/")
+    user = _member("city_perf", "performance", city, section=FinanceSectionFactory(region=city, code="JX"))
+    client = Client()
+    client.force_login(user)
+    page = client.get("/targets/statistics/", {"fiscal_year": 2026})
+    assert [r.name for r in page.context["regions"]] == ["宣汉县", "渠县"]  # by code
+    chosen = client.get("/targets/statistics/", {"fiscal_year": 2026, "region": small_world.region.pk})
+    assert chosen.context["region"] == small_world.region
+    assert [row[0][1] for row in chosen.context["body"]] == ["县教育局", "县卫健局"]
+    assert small_world.login("performance").get("/targets/statistics/").context["regions"] == []
