@@ -63,6 +63,9 @@ class TaskForm(forms.Form):
         if fiscal_year:
             projects = projects.filter(fiscal_year=fiscal_year)
         limit_choices(self, "selected_projects", projects.order_by("code"))
+        # The search box offers in-library projects of the round's year (a new dict: the class's is shared).
+        widget = self.fields["selected_projects"].widget
+        widget.params = {**widget.params, "fiscal_year": str(fiscal_year or today.year)}  # type: ignore[attr-defined]
         bootstrapify(self)
 
     def clean(self) -> dict[str, Any]:

@@ -38,11 +38,15 @@ def _filtered(request: HttpRequest) -> ProjectFilterSet:
 
 @capability_required("project.view")
 def project_autocomplete(request: HttpRequest) -> JsonResponse:
-    """The first 20 visible projects matching `q` (code or name), optionally of one `status`; the scope decides what
-    is found."""
+    """The first 20 visible projects matching `q` (code or name), optionally of one `status` and `fiscal_year`; the
+    scope decides what is found."""
     status = request.GET.get("status", "")
+    year = request.GET.get("fiscal_year", "")
     results = selectors.projects_search(
-        request.user, request.GET.get("q", "")[:50], status=status if status in ProjectStatus.values else ""
+        request.user,
+        request.GET.get("q", "")[:50],
+        status=status if status in ProjectStatus.values else "",
+        fiscal_year=int(year) if year.isdigit() and len(year) == 4 else None,
     )
     return JsonResponse({"results": results}, json_dumps_params={"ensure_ascii": False})
 

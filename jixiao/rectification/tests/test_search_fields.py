@@ -73,6 +73,7 @@ def test_a_multiple_search_field_shows_the_chosen_rows_as_badges_and_refuses_for
     }
     html = str(TaskForm(user=user)["selected_projects"])
     assert "<option" not in html and "data-jx-ac-multiple" in html and "status=in_library" in html
+    assert "fiscal_year=" in html
 
     chosen = TaskForm({**data, "selected_projects": [str(world.school_project.pk)]}, user=user)
     assert chosen.is_valid(), chosen.errors
@@ -95,3 +96,7 @@ def test_project_search_can_be_narrowed_to_one_status(world: World) -> None:
     in_library = _names(perf.get(PROJECTS, {"q": "P-", "status": "in_library"}))
     assert in_library == ["P-SCHOOL 一中教学设备购置"]
     assert len(_names(perf.get(PROJECTS, {"q": "P-", "status": "nonsense"}))) > 1  # an unknown status is ignored
+    year = world.school_project.fiscal_year
+    assert "P-SCHOOL 一中教学设备购置" in _names(perf.get(PROJECTS, {"q": "P-", "fiscal_year": year}))
+    assert _names(perf.get(PROJECTS, {"q": "P-", "fiscal_year": year + 5})) == []
+    assert len(_names(perf.get(PROJECTS, {"q": "P-", "fiscal_year": "20x6"}))) > 1  # not a year: ignored
