@@ -64,21 +64,26 @@ class AutocompleteWidget(forms.TextInput):
         return str(row) if row is not None else ""
 
     def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> Any:
-        final = self.build_attrs(self.attrs, attrs)
         value = "" if value in (None, "") else str(value)
+        chosen = format_html('<input type="hidden" name="{}" value="{}" data-jx-ac-value>', name, value)
+        return self._box(name, attrs, chosen, label=self.label_for(value), placeholder="输入名称或编码搜索")
+
+    def _box(self, name: str, attrs: Any, chosen: Any, *, label: str, placeholder: str, multiple: bool = False) -> Any:
+        """The search box and its suggestion list after `chosen` (the hidden id, or the badges of several rows)."""
+        final = self.build_attrs(self.attrs, attrs)
         return format_html(
-            '<div class="jx-autocomplete position-relative" data-jx-autocomplete="{url}">'
-            '<input type="hidden" name="{name}" value="{value}" data-jx-ac-value>'
-            '<input type="search" id="{id}" class="{css}" value="{label}" placeholder="输入名称或编码搜索"'
+            '<div class="jx-autocomplete position-relative" data-jx-autocomplete="{url}"{multiple}>{chosen}'
+            '<input type="search" id="{id}" class="{css}" value="{label}" placeholder="{placeholder}"'
             ' autocomplete="off" role="combobox" aria-autocomplete="list" aria-expanded="false" data-jx-ac-input>'
             '<div class="list-group position-absolute w-100 shadow-sm d-none z-3 overflow-auto jx-ac-list"'
             ' role="listbox" data-jx-ac-list></div></div>',
             url=self.search_url(),
-            name=name,
-            value=value,
+            multiple=format_html(' data-jx-ac-multiple data-jx-ac-name="{}"', name) if multiple else "",
+            chosen=chosen,
             id=final.get("id", f"id_{name}"),
             css=final.get("class", "form-control"),
-            label=self.label_for(value),
+            label=label,
+            placeholder=placeholder,
         )
 
 
@@ -102,7 +107,6 @@ class AutocompleteMultipleWidget(AutocompleteWidget):
         return [(pk, names[pk]) for pk in dict.fromkeys(ids) if pk in names]
 
     def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> Any:
-        final = self.build_attrs(self.attrs, attrs)
         values = value if isinstance(value, (list, tuple)) else ([] if value in (None, "") else [value])
         chips = format_html_join(
             "",
@@ -112,19 +116,8 @@ class AutocompleteMultipleWidget(AutocompleteWidget):
             "</span>",
             ((label, name, pk) for pk, label in self.chosen(values)),
         )
-        return format_html(
-            '<div class="jx-autocomplete position-relative" data-jx-autocomplete="{url}" data-jx-ac-multiple'
-            ' data-jx-ac-name="{name}"><div data-jx-ac-chosen>{chips}</div>'
-            '<input type="search" id="{id}" class="{css}" placeholder="输入名称或编码搜索，可选多个"'
-            ' autocomplete="off" role="combobox" aria-autocomplete="list" aria-expanded="false" data-jx-ac-input>'
-            '<div class="list-group position-absolute w-100 shadow-sm d-none z-3 overflow-auto jx-ac-list"'
-            ' role="listbox" data-jx-ac-list></div></div>',
-            url=self.search_url(),
-            name=name,
-            chips=chips,
-            id=final.get("id", f"id_{name}"),
-            css=final.get("class", "form-control"),
-        )
+        chosen = format_html("<div data-jx-ac-chosen>{}</div>", chips)
+        return self._box(name, attrs, chosen, label="", placeholder="输入名称或编码搜索，可选多个", multiple=True)
 
 
 class _SearchBoxField:

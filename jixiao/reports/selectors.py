@@ -21,7 +21,6 @@ from jixiao.alerts.models import Color, FundAdjustment, ProjectLight
 from jixiao.alerts.selectors import dashboard as light_card
 from jixiao.evaluation.models import SelfEvalFund, SelfEvaluation
 from jixiao.execution import selectors as execution_selectors
-from jixiao.execution.selectors import execution_analysis, lagging_departments
 from jixiao.keyeval.models import KeyEvalGrade, KeyEvalStatus, KeyEvaluation
 from jixiao.monitoring.models import MonitoringRecord, TaskStatus
 from jixiao.preassessment.models import SUPPORTIVE, PreAssessment, PreAssessmentStatus
@@ -180,7 +179,7 @@ def _monitoring_records(user: Any, year: int) -> QuerySet[MonitoringRecord]:
 def execution_panel(user: Any, year: int, today: date) -> Panel:
     """From the project × month rollup (execution.selectors.execution_analysis), never from raw payments."""
     month = today.month if year == today.year else 12
-    data = execution_analysis(user, year, month)
+    data = execution_selectors.execution_analysis(user, year, month)
     cells = [
         Cell(
             "预算（已入库项目）",
@@ -202,7 +201,7 @@ def execution_panel(user: Any, year: int, today: date) -> Panel:
         "departments": departments[:DEPARTMENTS_SHOWN],
         "department_count": len(departments),
         # The chart: the departments furthest behind, lowest execution rate first.
-        "lagging": lagging_departments(departments)[: execution_selectors.CHART_DEPARTMENTS],
+        "lagging": execution_selectors.lagging_departments(departments)[: execution_selectors.CHART_DEPARTMENTS],
         "more_url": link("execution:analysis", year=year, month=month),
     }
     return Panel("execution", "预算执行与序时进度", cells, extra=extra)
