@@ -7,6 +7,7 @@ app_name = "organizations"
 urlpatterns = [
     path("tree/", views.unit_tree, name="tree"),
     path("autocomplete/departments/", views.department_autocomplete, name="department_autocomplete"),
+    path("autocomplete/sections/", views.section_autocomplete, name="section_autocomplete"),
     path("autocomplete/units/", views.unit_autocomplete, name="unit_autocomplete"),
     path("regions/", views.region_list, name="region_list"),
     path("regions/new/", views.region_create, name="region_create"),

@@ -115,7 +115,9 @@ def unit_tree(request: HttpRequest) -> HttpResponse:
 
 @capability_required("org.view")
 def region_list(request: HttpRequest) -> HttpResponse:
-    sections = list(selectors.sections_with_departments(request.user))
+    regions = selectors.section_regions(request.user)
+    region = selectors.pick_region(regions, request.GET.get("region", ""))  # one finance bureau at a time
+    sections = list(selectors.sections_with_departments(request.user, region))
     rows = selectors.region_rows(request.user)
     by_region: dict[int, list[Any]] = {}
     for section in sections:
@@ -126,6 +128,8 @@ def region_list(request: HttpRequest) -> HttpResponse:
         {
             "region_rows": rows,
             "section_groups": [(r["region"], by_region[r["region"].pk]) for r in rows if r["region"].pk in by_region],
+            "section_region_ids": {r.pk for r in regions} if region is not None else set(),
+            "region": region,
             "can_manage": _can(request, "org.manage"),
         },
     )
@@ -408,6 +412,12 @@ def _autocomplete_response(results: list[dict[str, Any]]) -> JsonResponse:
 def department_autocomplete(request: HttpRequest) -> JsonResponse:
     """The first 20 visible 主管部门 matching `q` (any list filter; the scope decides what is found)."""
     return _autocomplete_response(selectors.departments_search(request.user, request.GET.get("q", "")[:50]))
+
+
+@login_required
+def section_autocomplete(request: HttpRequest) -> JsonResponse:
+    """The first 20 visible 业务股室 matching `q` (the 主管部门 list's 对口股室 filter; none without `org.view`)."""
+    return _autocomplete_response(selectors.sections_search(request.user, request.GET.get("q", "")[:50]))
 
 
 @login_required

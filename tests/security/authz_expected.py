@@ -134,6 +134,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "organizations:region_list": STAFF_AND_SYS_SEC,
     "organizations:section_create": BUDGET_AND_SYS,
     "organizations:tree": STAFF_AND_SYS_SEC,
+    "organizations:section_autocomplete": EVERYONE,  # results need org.view
     "organizations:unit_autocomplete": EVERYONE,
     "organizations:unit_create": BUDGET_AND_SYS,
     "organizations:unit_export": frozenset({"performance", "budget", "sys_admin"}),

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import factory
 
 from jixiao.organizations.models import BudgetUnit, Department, FinanceSection, FiscalRegion, FiscalYear
@@ -24,6 +26,24 @@ class FiscalRegionFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"测试县{n}")
     level = FiscalRegion.Level.COUNTY
     path = factory.LazyAttribute(lambda o: f"{o.mof_div_code}/")
+
+
+def city_with_counties(
+    *counties: FiscalRegion | tuple[str, str], code: str = "511700000", name: str = "达州市"
+) -> tuple[FiscalRegion, list[FiscalRegion]]:
+    """A city with counties below it, for the pages that show a user above county level one county at a time:
+    an existing region is moved under the city, a (code, name) pair is created there."""
+    city = FiscalRegionFactory(mof_div_code=code, name=name, level=FiscalRegion.Level.CITY)
+    placed: list[FiscalRegion] = []
+    for county in counties:
+        region: Any = county
+        if isinstance(county, tuple):
+            region = FiscalRegionFactory(mof_div_code=county[0], name=county[1])
+        region.parent = city
+        region.path = region.build_path()
+        region.save(update_fields=["parent", "path"])
+        placed.append(region)
+    return city, placed
 
 
 class FinanceSectionFactory(factory.django.DjangoModelFactory):

@@ -8,10 +8,11 @@ from django.urls import reverse
 
 from conftest import World
 from jixiao.organizations import selectors
-from jixiao.organizations.tests.factories import BudgetUnitFactory
+from jixiao.organizations.tests.factories import BudgetUnitFactory, FinanceSectionFactory
 
 UNITS = reverse("organizations:unit_autocomplete")
 DEPARTMENTS = reverse("organizations:department_autocomplete")
+SECTIONS = reverse("organizations:section_autocomplete")
 
 
 def _names(response: Any) -> list[str]:
@@ -55,6 +56,26 @@ def test_search_returns_at_most_twenty_rows(world: World) -> None:
 
 
 def test_anonymous_users_are_sent_to_the_login_page(world: World, anonymous_client: Any) -> None:
-    for url in (UNITS, DEPARTMENTS):
+    for url in (UNITS, DEPARTMENTS, SECTIONS):
         response = anonymous_client.get(url, {"q": "县"})
         assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_section_search_finds_business_sections_of_the_users_bureaus(world: World) -> None:
+    """The 主管部门 list's 对口股室 filter: a province has 1,000 business sections, most named alike."""
+    FinanceSectionFactory(region=world.other_region, code="SB", name="社保股")  # another county's bureau
+    perf = world.login("performance")
+    assert _names(perf.get(SECTIONS, {"q": ""})) == ["教科文股", "社保股"]  # 绩效股 and 预算股 are not 对口 sections
+    row = perf.get(SECTIONS, {"q": "SB"}).json()["results"]
+    assert row == [{"id": world.health_section.pk, "text": "社保股", "hint": "SB · 渠县财政局"}]
+    assert _names(perf.get(SECTIONS, {"q": "渠县"})) == ["教科文股", "社保股"]
+    assert _names(world.login("expert").get(SECTIONS, {"q": ""})) == []  # no org.view
+
+
+def test_department_list_ignores_a_section_outside_the_scope(world: World) -> None:
+    foreign = FinanceSectionFactory(region=world.other_region, code="SB", name="社保股")
+    client = world.login("budget")
+    url = reverse("organizations:department_list")
+    assert list(client.get(url, {"finance_section": foreign.pk}).context["page"]) == []
+    page = client.get(url, {"finance_section": world.health_section.pk}).content.decode()
+    assert 'data-jx-autocomplete="/org/autocomplete/sections/"' in page and "社保股" in page

@@ -147,16 +147,9 @@ def test_unit_list_paginates(world: World) -> None:
 def test_a_city_user_sees_the_unit_tree_one_county_at_a_time(world: World) -> None:
     """A province has 80,000 units: the tree of a user above county level shows one county, chosen from a list."""
     from conftest import _member
-    from jixiao.organizations.models import FiscalRegion
-    from jixiao.organizations.tests.factories import DepartmentFactory, FinanceSectionFactory, FiscalRegionFactory
+    from jixiao.organizations.tests.factories import DepartmentFactory, FinanceSectionFactory, city_with_counties
 
-    city = FiscalRegionFactory(mof_div_code="511700000", name="达州市", level=FiscalRegion.Level.CITY)
-    counties = [
-        FiscalRegionFactory(
-            mof_div_code=code, name=name, parent=city, path=f"{city.path}{code}/", level=FiscalRegion.Level.COUNTY
-        )
-        for code, name in (("511781000", "万源市"), ("511723000", "开江县"))
-    ]
+    city, counties = city_with_counties(("511781000", "万源市"), ("511723000", "开江县"))
     for county, unit_name in zip(counties, ("万源中学", "开江中学"), strict=True):
         department = DepartmentFactory(region=county, dept_code="101", name=f"{county.name}教育局")
         BudgetUnitFactory(department=department, agency_code="101001", name=unit_name)
@@ -176,3 +169,31 @@ def test_a_city_user_sees_the_unit_tree_one_county_at_a_time(world: World) -> No
     assert client.get(url, {"region": world.region.pk}).context["region"].name == "开江县"
     # A county user sees its own tree, without a region list.
     assert world.login("performance").get(url).context["regions"] == []
+
+
+def test_a_city_user_sees_the_sections_of_one_finance_bureau_at_a_time(world: World) -> None:
+    """A province has 200 finance bureaus with 1,000 sections and 20,000 对口 departments: 财政区划与股室 shows the
+    sections of one bureau, chosen by clicking a region; a county user sees its own bureau as before."""
+    from conftest import _member
+    from jixiao.organizations.tests.factories import DepartmentFactory, FinanceSectionFactory, city_with_counties
+
+    city, (wanyuan, kaijiang) = city_with_counties(("511781000", "万源市"), ("511723000", "开江县"))
+    own = FinanceSectionFactory(region=city, code="JX", name="绩效科", kind="performance")
+    for county in (wanyuan, kaijiang):
+        section = FinanceSectionFactory(region=county, code="KW", name=f"{county.name}教科文股")
+        DepartmentFactory(region=county, dept_code="101", name=f"{county.name}教育局", finance_section=section)
+    client = Client()
+    client.force_login(_member("city_perf", "performance", city, section=own))
+    url = reverse("organizations:region_list")
+
+    first = client.get(url)
+    page = first.content.decode()
+    assert first.context["region"] == city  # the user's own bureau first (path order)
+    assert "绩效科" in page and "教科文股" not in page
+    assert page.count('data-testid="region-sections-link"') == 3
+    chosen = client.get(url, {"region": kaijiang.pk}).content.decode()
+    assert "开江县教科文股" in chosen and "开江县教育局" in chosen and "万源市教科文股" not in chosen
+    assert client.get(url, {"region": world.region.pk}).context["region"] == city  # outside the scope: the first
+    county = world.login("performance").get(url)
+    assert county.context["region"] is None and 'data-testid="region-sections-link"' not in county.content.decode()
+    assert "教科文股" in county.content.decode() and "社保股" in county.content.decode()

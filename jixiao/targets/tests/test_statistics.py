@@ -132,12 +132,9 @@ def test_the_region_narrows_the_rows_and_the_page_offers_the_counties_of_a_wider
     assert len(target_statistics(small_world.users["performance"], 2026, small_world.region)) == 2
 
     from conftest import _member
-    from jixiao.organizations.models import FiscalRegion
-    from jixiao.organizations.tests.factories import FinanceSectionFactory, FiscalRegionFactory
+    from jixiao.organizations.tests.factories import FinanceSectionFactory, city_with_counties
 
-    city = FiscalRegionFactory(mof_div_code="511700000", name="达州市", level=FiscalRegion.Level.CITY)
-    for county in (small_world.region, small_world.other_region):  # both counties become the city's
-        FiscalRegion.objects.filter(pk=county.pk).update(parent=city, path=f"{city.path}{county.mof_div_code}/")
+    city, _counties = city_with_counties(small_world.region, small_world.other_region)  # both become the city's
     user = _member("city_perf", "performance", city, section=FinanceSectionFactory(region=city, code="JX"))
     client = Client()
     client.force_login(user)
