@@ -35,8 +35,12 @@ def capability_required(capability: str) -> Callable[[Callable[..., HttpResponse
     return decorator
 
 
-def paginate(request: HttpRequest, queryset: Any, per_page: int = PAGE_SIZE) -> Any:
+def paginate(request: HttpRequest, queryset: Any, per_page: int = PAGE_SIZE, *, count: int | None = None) -> Any:
+    """One page of the queryset; `count`, when the view has already counted the rows (with its totals), spares the
+    paginator its own COUNT(*)."""
     paginator = Paginator(queryset, per_page)
+    if count is not None:
+        paginator.count = count
     return paginator.get_page(request.GET.get("page"))
 
 

@@ -275,7 +275,10 @@ def payment_list(user: Any, filters: dict[str, Any] | None = None) -> QuerySet[P
 
 
 def payment_totals(payments: QuerySet[Payment]) -> dict[str, Any]:
+    """Count, signed sum and refunds of the listed payments in one pass (a province: one scan of 10 million rows
+    instead of two; the list page hands the count to its paginator)."""
     return payments.order_by().aggregate(
+        count=Count("*"),
         total=Coalesce(Sum("amount_yuan"), ZERO),
         refunds=Coalesce(Sum("amount_yuan", filter=Q(amount_yuan__lt=0)), ZERO),
     )

@@ -31,10 +31,11 @@ def _filtered(request: HttpRequest) -> tuple[PaymentFilterSet, Any]:
 @capability_required("execution.view")
 def payment_list(request: HttpRequest) -> HttpResponse:
     filterset, payments = _filtered(request)
+    totals = selectors.payment_totals(payments)
     context = {
         "filter": filterset,
-        "page": paginate(request, payments),
-        "totals": selectors.payment_totals(payments),
+        "page": paginate(request, payments, count=totals["count"]),
+        "totals": totals,
         "query": request.GET.urlencode(),
     }
     return render(request, "execution/payment_list.html", context)

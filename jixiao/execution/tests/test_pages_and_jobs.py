@@ -8,6 +8,8 @@ from typing import Any
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from jixiao.core.jobs import job_progress, job_start
@@ -118,6 +120,21 @@ def test_payment_list_is_scoped_and_totals_match(world: Any) -> None:
     assert world.login("expert").get(reverse("execution:payment_list")).status_code == 403
     filtered = client.get(reverse("execution:payment_list"), {"q": "P-HOSP"}).content.decode()
     assert ">V2<" in filtered and ">V1<" not in filtered
+
+
+def test_payment_list_counts_and_sums_in_one_statement(world: Any) -> None:
+    """A province lists 10 million payments: the count, the sum and the refunds come from one scan, and the
+    paginator takes that count instead of running its own COUNT(*)."""
+    client = world.login("budget")
+    upload(client, "p.csv", csv_bytes([row(f"V{n}", "100") for n in range(25)] + [row("R1", "-50", reverses="V0")]))
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("execution:payment_list"), {"page": 2})
+    page = response.context["page"]
+    assert page.paginator.count == 26 and page.number == 2 and len(page) == 6
+    assert response.context["totals"] == {"count": 26, "total": Decimal("2450.00"), "refunds": Decimal("-50.00")}
+    over_payments = [q["sql"] for q in queries.captured_queries if 'FROM "execution_payment"' in q["sql"]]
+    assert len(over_payments) == 2  # the totals and the page's rows
+    assert "共 <strong>26</strong> 笔" in response.content.decode()
 
 
 def test_export_is_scoped_and_escapes_text(world: Any) -> None:
