@@ -23,10 +23,10 @@ from jixiao.rectification.models import (
     RectificationStatus,
     SourceType,
 )
-from jixiao.rectification.sources import Candidate, candidates
+from jixiao.rectification.sources import Candidate, CandidateList, candidates, candidates_by_key
 from jixiao.rectification.workflow import RECTIFICATION_WORKFLOW
 
-__all__ = ["Candidate", "candidates"]
+__all__ = ["Candidate", "CandidateList", "candidates", "candidates_by_key"]
 
 
 # List tabs: 待下达 / 被退回 for the sections, 待反馈 for units.

@@ -93,7 +93,7 @@ def findings_from_candidates(*, actor: Any, fiscal_year: int, keys: list[str]) -
     wanted = {k for k in keys if k}
     if not wanted:
         raise DomainError("请选择要整改的问题")
-    offered = {c.key: c for c in selectors.candidates(actor, fiscal_year)}
+    offered = selectors.candidates_by_key(actor, fiscal_year, wanted)
     missing = wanted - offered.keys()
     if missing:
         raise ConflictError("所选问题已被转为整改事项或不存在，请刷新后重试")

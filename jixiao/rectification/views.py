@@ -91,9 +91,9 @@ def candidate_list(request: HttpRequest) -> HttpResponse:
             if len(created) == 1:
                 return redirect("rectification:detail", pk=created[0].pk)
             return redirect(f"{reverse('rectification:list')}?tab=draft")
-    items = selectors.candidates(request.user, year, params.get("source") or "")
+    items = selectors.CandidateList(request.user, year, params.get("source") or "")
     status = 400 if request.method == "POST" else 200
-    # A province has tens of thousands of open problems: the page shows them 100 at a time.
+    # A province has tens of thousands of open problems: the page counts them and reads only its 100 rows.
     context = {"form": form, "page": paginate(request, items, per_page=CANDIDATES_PER_PAGE), "year": year}
     return render(request, "rectification/candidates.html", context, status=status)
 

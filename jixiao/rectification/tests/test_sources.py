@@ -184,3 +184,50 @@ def test_the_candidate_page_shows_the_problems_a_page_at_a_time(world: World, mo
     assert sorted(shown) == ["P-HOSP 医院信息化建设", "P-SCHOOL 一中教学设备购置"]
     body = first.content.decode()
     assert "共 2 个问题" in body and "第 1 / 2 页" in body and body.count('name="key"') == 1
+
+
+def test_the_candidate_list_counts_and_slices_in_the_database_like_the_whole_list(world: World) -> None:
+    """The page's `CandidateList` reads only the rows of the page it shows (a province has 43,000 red lights); every
+    slice across the source boundaries equals the same slice of the whole list."""
+    _arrange_every_source(world)
+    perf = world.users["performance"]
+    whole = selectors.candidates(perf, YEAR)
+    lazy = selectors.CandidateList(perf, YEAR)
+    assert len(lazy) == len(whole) >= 8 and list(lazy) == whole
+    for start in range(len(whole) + 1):
+        for stop in range(start, len(whole) + 2):
+            assert lazy[start:stop] == whole[start:stop], (start, stop)
+    assert lazy[0] == whole[0] and lazy[-1] == whole[-1]
+    with pytest.raises(IndexError):
+        lazy[len(whole)]
+    monitoring = selectors.CandidateList(perf, YEAR, "MONITORING")
+    assert [c.key for c in monitoring] == [c.key for c in whole if c.source_type == "MONITORING"]
+
+    # Taking one up removes it from the count and from every slice.
+    services.findings_from_candidates(actor=perf, fiscal_year=YEAR, keys=[whole[2].key])
+    assert selectors.CandidateList(perf, YEAR)[:] == whole[:2] + whole[3:]
+
+
+def test_a_page_of_candidates_reads_only_its_own_rows(world: World) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _arrange_every_source(world)
+    client = world.login("performance")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/rectification/candidates/", {"year": YEAR, "source": "MONITORING"})
+    assert [c.label for c in response.context["page"]][:1] == ["运行监控红灯预警"]
+    lights = [q["sql"] for q in queries.captured_queries if 'FROM "alerts_projectlight"' in q["sql"]]
+    assert any("COUNT(" in sql for sql in lights) and any("LIMIT" in sql for sql in lights)
+    assert all("COUNT(" in sql or "LIMIT" in sql for sql in lights)
+
+
+def test_only_open_candidates_in_scope_can_be_taken_up_by_key(world: World) -> None:
+    _arrange_every_source(world)
+    perf, business = world.users["performance"], world.users["business"]
+    keys = [c.key for c in selectors.candidates(perf, YEAR)]
+    assert set(selectors.candidates_by_key(perf, YEAR, keys)) == set(keys)
+    mine = {c.key for c in selectors.candidates(business, YEAR)}
+    assert set(selectors.candidates_by_key(business, YEAR, keys)) == mine < set(keys)
+    junk = ["alerts.projectlight:x", "auth.user:1", "nonsense", "alerts.projectlight:999999"]
+    assert selectors.candidates_by_key(perf, YEAR, junk) == {}
