@@ -222,8 +222,9 @@ class RegionLightCount(models.Model):
     """Read model over `ProjectLight`: per fiscal region (county) and year, the number of lit projects of each
     colour and their budget, so a region-wide dashboard card reads a few rows per county instead of the year's
     lights. Counts the lights of undeleted projects by the project's region, as the card did live. Rebuilt per
-    region by the sweep, which writes the lights (`alerts.sweep_writes.light_counts_refresh`), and by every saved
-    or deleted project that has a light (its budget, region or deletion may have changed)."""
+    region by every sweep pass that writes lights (`alerts.sweep_writes.light_counts_refresh`; a pass that changes
+    no light leaves them), and by every saved or deleted project that has a light (its budget, region or deletion
+    may have changed)."""
 
     region = models.ForeignKey("organizations.FiscalRegion", on_delete=models.CASCADE, related_name="+")
     fiscal_year = models.PositiveSmallIntegerField(_("年度"))

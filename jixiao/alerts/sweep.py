@@ -495,7 +495,8 @@ def sweep_regions(
         lock_regions(region_ids)
         warnings_written = write_warnings(scope_ids, fiscal_year, as_of, warnings)
         lights_written = write_lights(scope_ids, fiscal_year, as_of, lights)
-        light_counts_refresh(region_ids, [fiscal_year])
+        if lights_written:  # the counts derive from the lights: a pass that changed none leaves them as they are
+            light_counts_refresh(region_ids, [fiscal_year])
         events = []
         for region in regions:
             result = results[region.pk]

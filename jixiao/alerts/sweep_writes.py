@@ -119,12 +119,17 @@ def write_warnings(
     return len(gone) + len(new)
 
 
+# Built once: `json.dumps` with arguments builds an encoder per call, a third of the lights' comparison.
+_JSONB_TEXT = json.JSONEncoder(ensure_ascii=False).encode
+_DJANGO_TEXT = json.JSONEncoder().encode
+
+
 def _json_text(reasons: list[str], postgresql: bool) -> str:
     """The reasons as PostgreSQL prints jsonb (", " between items, characters unescaped); SQLite keeps Django's
     own text (json.dumps with ASCII escapes)."""
     if not reasons:
         return "[]"
-    return json.dumps(reasons, ensure_ascii=not postgresql)
+    return _JSONB_TEXT(reasons) if postgresql else _DJANGO_TEXT(reasons)
 
 
 def _same_light(

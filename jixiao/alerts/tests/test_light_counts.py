@@ -88,7 +88,12 @@ def test_region_counts_follow_the_sweep_and_every_change_of_a_lit_project(librar
     assert_cards_agree(users)
     assert sum(n for n, _a in card(city_user).values()) == 2
 
-    # The next sweep rebuilds the counts from the lights it writes.
-    RegionLightCount.objects.all().delete()
+    # A sweep that changes no light leaves the counts; one that changes lights rebuilds its regions' counts.
+    stored = list(RegionLightCount.objects.order_by("pk").values_list("pk", "color", "projects", "amount_yuan"))
     sweep_regions([w.region, w.other_region], 2026, AUGUST)
+    assert list(RegionLightCount.objects.order_by("pk").values_list("pk", "color", "projects", "amount_yuan")) == stored
+    RegionLightCount.objects.all().delete()
+    pay(w.far_project, "1", date(2026, 8, 3))  # the one project still in the library: its light changes
+    sweep_regions([w.region, w.other_region], 2026, AUGUST)
+    assert RegionLightCount.objects.exists()
     assert_cards_agree(users)
