@@ -94,8 +94,10 @@ def write_warnings(
 ) -> int:
     """Write only what changed: delete stored warnings that are gone or differ, insert new or changed ones, and
     move the date of the unchanged ones to `as_of` in one UPDATE. Returns the rows deleted + inserted."""
-    stored = Warning.objects.filter(project__in=scope, fiscal_year=fiscal_year).values_list(
-        "id", "project_id", "rule_id", "value", "value_text", "color", "reason", "record_id"
+    stored = (
+        Warning.objects.filter(project__in=scope, fiscal_year=fiscal_year)
+        .order_by()  # any order: not the model's (a sort of every stored warning of the pass)
+        .values_list("id", "project_id", "rule_id", "value", "value_text", "color", "reason", "record_id")
     )
     kept: set[tuple[int, int]] = set()
     gone: list[int] = []
