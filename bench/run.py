@@ -34,6 +34,7 @@ import os
 import platform
 import resource
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -994,6 +995,8 @@ def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         child_main(sys.argv[2:])
         return
+    # A stopped run (kill, Ctrl-C) still stops the PostgreSQL it started and removes its temp dir (the `finally`s).
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(143))
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scale", choices=["county", "province"], default="county")
     parser.add_argument("--regions", type=int, default=None, help="counties (county: 1, province: 20)")
