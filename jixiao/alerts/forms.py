@@ -6,8 +6,8 @@ from typing import Any
 from django import forms
 
 from jixiao.alerts.models import BudgetAction, CaseStatus, Color, OnTimeout, Option, Profile, Tier, WarningRule
-from jixiao.core.filters import AutocompleteModelChoiceField
 from jixiao.core.forms import WanField, bootstrapify
+from jixiao.organizations.forms import DepartmentSearchField
 from jixiao.organizations.models import Department
 
 
@@ -15,12 +15,7 @@ class WarningFilterForm(forms.Form):
     fiscal_year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)
     color = forms.ChoiceField(label="颜色", required=False, choices=[("", "全部"), *Color.choices])
     rule = forms.ChoiceField(label="规则", required=False)
-    department = AutocompleteModelChoiceField(
-        label="主管部门",
-        required=False,
-        queryset=Department.objects.none(),
-        url_name="organizations:department_autocomplete",
-    )
+    department = DepartmentSearchField()
     q = forms.CharField(label="项目", required=False, max_length=100)
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:

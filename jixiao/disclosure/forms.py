@@ -4,9 +4,9 @@ from typing import Any
 
 from django import forms
 
-from jixiao.core.filters import AutocompleteModelChoiceField
 from jixiao.core.forms import bootstrapify, limit_choices
 from jixiao.disclosure.models import DisclosureStatus, Exemption, ItemType
+from jixiao.organizations.forms import DepartmentSearchField
 from jixiao.organizations.models import Department
 
 
@@ -14,12 +14,7 @@ class ListFilterForm(forms.Form):
     fiscal_year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)
     item_type = forms.ChoiceField(label="公开事项", required=False, choices=[("", "全部"), *ItemType.choices])
     status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部"), *DisclosureStatus.choices])
-    department = AutocompleteModelChoiceField(
-        label="主管部门",
-        required=False,
-        queryset=Department.objects.none(),
-        url_name="organizations:department_autocomplete",
-    )
+    department = DepartmentSearchField()
     overdue = forms.BooleanField(label="仅看逾期", required=False)
     q = forms.CharField(label="名称", required=False, max_length=100)
 

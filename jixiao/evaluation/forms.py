@@ -7,9 +7,9 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from jixiao.core.filters import AutocompleteModelChoiceField
 from jixiao.core.forms import WanField, bootstrapify, limit_choices
 from jixiao.evaluation.models import QualLevel, SelfEvalFund, SelfEvalIndicator, SelfEvalStatus, SelfEvaluation
+from jixiao.organizations.forms import DepartmentSearchField
 from jixiao.organizations.models import Department
 
 
@@ -49,12 +49,7 @@ class TaskStartForm(forms.Form):
 
 class SelfEvalFilterForm(forms.Form):
     fiscal_year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)
-    department = AutocompleteModelChoiceField(
-        label="主管部门",
-        queryset=Department.objects.none(),
-        required=False,
-        url_name="organizations:department_autocomplete",
-    )
+    department = DepartmentSearchField()
     status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部"), *SelfEvalStatus.choices])
     grade = forms.ChoiceField(label="计算等级", required=False, choices=[("", "全部"), *GRADE_CHOICES[1:]])
     flagged = forms.ChoiceField(

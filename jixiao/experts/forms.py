@@ -7,13 +7,12 @@ from typing import Any
 
 from django import forms
 
-from jixiao.core.filters import AutocompleteModelChoiceField, AutocompleteModelMultipleChoiceField
+from jixiao.core.filters import AutocompleteModelMultipleChoiceField
 from jixiao.core.forms import WanField, bootstrapify, limit_choices
 from jixiao.experts import selectors
 from jixiao.experts.models import QUALITY_ASPECTS, Agency, Engagement, Expert
 from jixiao.experts.services import MAX_PANEL_SIZE
-from jixiao.organizations.forms import VersionedForm
-from jixiao.organizations.models import Department
+from jixiao.organizations.forms import DepartmentSearchField, VersionedForm
 
 PERSONAL_FIELDS = ("phone", "id_number", "bank_account")
 
@@ -33,12 +32,7 @@ class ExpertForm(VersionedForm):
         ]  # fmt: skip
 
     # Search boxes: a province's pool sees 20,000 departments.
-    department = AutocompleteModelChoiceField(
-        label="所属部门（不在本级部门任职的不填）",
-        required=False,
-        queryset=None,
-        url_name="organizations:department_autocomplete",
-    )
+    department = DepartmentSearchField(label="所属部门（不在本级部门任职的不填）")
     conflict_departments = AutocompleteModelMultipleChoiceField(
         label="声明回避的部门",
         required=False,
@@ -99,12 +93,7 @@ class PanelDrawForm(forms.Form):
     purpose = forms.CharField(label="抽取事由", max_length=200)
     field = forms.ChoiceField(label="专业领域", required=False)
     size = forms.IntegerField(label="抽取人数", min_value=1, max_value=MAX_PANEL_SIZE, initial=3)
-    avoid_department = AutocompleteModelChoiceField(
-        label="回避部门（不填为不回避）",
-        queryset=Department.objects.none(),
-        required=False,
-        url_name="organizations:department_autocomplete",
-    )
+    avoid_department = DepartmentSearchField(label="回避部门（不填为不回避）")
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

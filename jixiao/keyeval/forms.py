@@ -4,11 +4,12 @@ from typing import Any
 
 from django import forms
 
-from jixiao.core.filters import AutocompleteModelChoiceField, AutocompleteModelMultipleChoiceField
+from jixiao.core.filters import AutocompleteModelMultipleChoiceField
 from jixiao.core.forms import WanField, bootstrapify, limit_choices
 from jixiao.experts.selectors import engagement_choices
 from jixiao.keyeval import selectors
 from jixiao.keyeval.models import EvalTemplate, KeyEvalDocument, KeyEvalStatus, KeyEvaluation
+from jixiao.organizations.forms import DepartmentSearchField
 
 TEXT_FIELDS = ("basic_situation", "work_summary", "analysis", "experience", "suggestions", "other")
 
@@ -16,9 +17,7 @@ TEXT_FIELDS = ("basic_situation", "work_summary", "analysis", "experience", "sug
 class EvaluationForm(forms.ModelForm):
     amount_yuan = WanField(label="评价资金（万元）", required=False, help_text="留空时按所选项目的财政拨款合计")
     # Search boxes: a province has 20,000 departments and 200,000 projects.
-    department = AutocompleteModelChoiceField(
-        label="被评价部门", required=False, queryset=None, url_name="organizations:department_autocomplete"
-    )
+    department = DepartmentSearchField(label="被评价部门")
     projects = AutocompleteModelMultipleChoiceField(
         label="评价项目", required=False, queryset=None, url_name="projects:autocomplete"
     )

@@ -6,7 +6,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from jixiao.core.filters import AutocompleteModelChoiceField, AutocompleteModelMultipleChoiceField
+from jixiao.core.filters import AutocompleteModelMultipleChoiceField
 from jixiao.core.forms import WanField, bootstrapify, limit_choices
 from jixiao.monitoring.models import (
     DeviationReason,
@@ -18,6 +18,7 @@ from jixiao.monitoring.models import (
     RecordStatus,
     TaskStatus,
 )
+from jixiao.organizations.forms import DepartmentSearchField
 from jixiao.organizations.models import Department
 from jixiao.projects.models import Project
 
@@ -35,12 +36,7 @@ class TaskForm(forms.Form):
     deadline = forms.DateField(label="填报截止日期", widget=DATE)
     warn_days = forms.IntegerField(label="提前提醒天数", min_value=0, max_value=60, initial=3)
     scope = forms.ChoiceField(label="监控范围", choices=MonitoringTask.Scope.choices, initial=MonitoringTask.Scope.ALL)
-    department = AutocompleteModelChoiceField(
-        label="限定主管部门（不填为全部）",
-        queryset=Department.objects.none(),
-        required=False,
-        url_name="organizations:department_autocomplete",
-    )
+    department = DepartmentSearchField(label="限定主管部门（不填为全部）")
     selected_projects = AutocompleteModelMultipleChoiceField(
         label="选定项目（监控范围为“选定项目”时）",
         queryset=Project.objects.none(),
@@ -91,12 +87,7 @@ class RecordFilterForm(forms.Form):
     task = forms.ModelChoiceField(label="监控任务", queryset=MonitoringTask.objects.none(), required=False)
     fiscal_year = forms.IntegerField(label="年度", required=False)
     status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部"), *RecordStatus.choices])
-    department = AutocompleteModelChoiceField(
-        label="主管部门",
-        queryset=Department.objects.none(),
-        required=False,
-        url_name="organizations:department_autocomplete",
-    )
+    department = DepartmentSearchField()
     likelihood = forms.ChoiceField(label="完成目标可能性", required=False, choices=[("", "全部"), *Likelihood.choices])
     q = forms.CharField(label="名称、编码或单位", required=False, max_length=100)
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from jixiao.core.filters import AutocompleteModelChoiceField
 from jixiao.core.forms import bootstrapify, limit_choices
 from jixiao.organizations import selectors
 from jixiao.organizations.models import (
@@ -16,6 +17,15 @@ from jixiao.organizations.models import (
     code_validator,
     mof_div_validator,
 )
+
+
+class DepartmentSearchField(AutocompleteModelChoiceField):
+    """An optional 主管部门 field as a search box (a province has 20,000 of them); the form narrows `queryset` to the
+    user's scope in its `__init__` (`limit_choices`), so a foreign id is a form error."""
+
+    def __init__(self, *, label: str = "主管部门", required: bool = False, **kwargs: Any) -> None:
+        kwargs.setdefault("queryset", Department.objects.none())
+        super().__init__(label=label, required=required, url_name="organizations:department_autocomplete", **kwargs)
 
 
 def _label(field: forms.Field, fn: Any) -> None:

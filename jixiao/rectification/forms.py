@@ -6,6 +6,7 @@ from django import forms
 
 from jixiao.core.filters import AutocompleteModelChoiceField
 from jixiao.core.forms import bootstrapify, limit_choices
+from jixiao.organizations.forms import DepartmentSearchField
 from jixiao.organizations.models import BudgetUnit, Department
 from jixiao.projects.models import Project
 from jixiao.rectification.models import (
@@ -22,12 +23,7 @@ class ListFilterForm(forms.Form):
     year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)
     status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部"), *RectificationStatus.choices])
     source = forms.ChoiceField(label="问题来源", required=False, choices=[("", "全部"), *SourceType.choices])
-    department = AutocompleteModelChoiceField(
-        label="主管部门",
-        required=False,
-        queryset=Department.objects.none(),
-        url_name="organizations:department_autocomplete",
-    )
+    department = DepartmentSearchField()
     overdue = forms.BooleanField(label="仅逾期", required=False)
     q = forms.CharField(label="关键字", required=False, max_length=50)
 
@@ -53,12 +49,7 @@ class ManualFindingForm(forms.Form):
     source_label = forms.CharField(
         label="来源说明", required=False, max_length=300, help_text="如：2025年度部门绩效管理考核"
     )
-    department = AutocompleteModelChoiceField(
-        label="主管部门",
-        required=False,
-        queryset=Department.objects.none(),
-        url_name="organizations:department_autocomplete",
-    )
+    department = DepartmentSearchField()
     unit = AutocompleteModelChoiceField(
         label="预算单位",
         required=False,

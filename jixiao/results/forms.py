@@ -5,9 +5,8 @@ from typing import Any, cast
 
 from django import forms
 
-from jixiao.core.filters import AutocompleteModelChoiceField
 from jixiao.core.forms import WanField, bootstrapify
-from jixiao.organizations.models import Department
+from jixiao.organizations.forms import DepartmentSearchField
 from jixiao.projects.models import Project
 from jixiao.results.models import Action, ApplicationStatus
 
@@ -15,12 +14,7 @@ from jixiao.results.models import Action, ApplicationStatus
 class ListFilterForm(forms.Form):
     fiscal_year = forms.IntegerField(label="评价年度", required=False, min_value=2000, max_value=2100)
     action = forms.ChoiceField(label="应用方式", required=False, choices=[("", "全部"), *Action.choices])
-    department = AutocompleteModelChoiceField(
-        label="主管部门",
-        required=False,
-        queryset=Department.objects.none(),
-        url_name="organizations:department_autocomplete",
-    )
+    department = DepartmentSearchField()
     status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部"), *ApplicationStatus.choices])
     q = forms.CharField(label="项目", required=False, max_length=100)
 
