@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.http import content_disposition_header
 
@@ -69,6 +69,11 @@ def stored_file_response(file: Any, filename: str, opened: Callable[[], object] 
     response = FileResponse(handle, as_attachment=True, filename=filename)
     response["X-Content-Type-Options"] = "nosniff"
     return response  # type: ignore[return-value]  # a streamed file is still a response
+
+
+def search_response(results: list[dict[str, Any]]) -> JsonResponse:
+    """The answer of a search box's endpoint (`static/js/autocomplete.js`): {"results": [{id, text, hint}]}."""
+    return JsonResponse({"results": results}, json_dumps_params={"ensure_ascii": False})
 
 
 def xlsx_response(content: bytes, filename: str) -> HttpResponse:

@@ -18,6 +18,7 @@ from jixiao.core.views_helpers import (
     capability_required,
     import_errors_download,
     paginate,
+    search_response,
     workbook_import,
     xlsx_response,
 )
@@ -204,7 +205,7 @@ def search_json(request: HttpRequest) -> JsonResponse:
         lv2=params.get("lv2", "")[:50],
         framework=params.get("framework", "")[:20],
     )
-    return JsonResponse({"results": [_search_row(item) for item in items]}, json_dumps_params={"ensure_ascii": False})
+    return search_response([_search_row(item) for item in items])
 
 
 def _search_row(item: IndicatorLibraryItem) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from jixiao.core.views_helpers import (
     capability_required,
     import_errors_download,
     paginate,
+    search_response,
     workbook_import,
     xlsx_response,
 )
@@ -404,20 +405,16 @@ def year_save(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------- search-as-you-type for list filters
 
 
-def _autocomplete_response(results: list[dict[str, Any]]) -> JsonResponse:
-    return JsonResponse({"results": results}, json_dumps_params={"ensure_ascii": False})
-
-
 @login_required
 def department_autocomplete(request: HttpRequest) -> JsonResponse:
     """The first 20 visible 主管部门 matching `q` (any list filter; the scope decides what is found)."""
-    return _autocomplete_response(selectors.departments_search(request.user, request.GET.get("q", "")[:50]))
+    return search_response(selectors.departments_search(request.user, request.GET.get("q", "")[:50]))
 
 
 @login_required
 def section_autocomplete(request: HttpRequest) -> JsonResponse:
     """The first 20 visible 业务股室 matching `q` (the 主管部门 list's 对口股室 filter; none without `org.view`)."""
-    return _autocomplete_response(selectors.sections_search(request.user, request.GET.get("q", "")[:50]))
+    return search_response(selectors.sections_search(request.user, request.GET.get("q", "")[:50]))
 
 
 @login_required
@@ -425,6 +422,6 @@ def unit_autocomplete(request: HttpRequest) -> JsonResponse:
     """The first 20 visible 预算单位 matching `q`, optionally within one `department`."""
     raw = request.GET.get("department", "")
     department_id = int(raw) if raw.isdigit() else None
-    return _autocomplete_response(
+    return search_response(
         selectors.units_search(request.user, request.GET.get("q", "")[:50], department_id=department_id)
     )

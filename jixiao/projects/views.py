@@ -18,6 +18,7 @@ from jixiao.core.views_helpers import (
     PAGE_SIZE,
     capability_required,
     import_errors_download,
+    search_response,
     workbook_import,
     xlsx_response,
 )
@@ -48,7 +49,7 @@ def project_autocomplete(request: HttpRequest) -> JsonResponse:
         status=status if status in ProjectStatus.values else "",
         fiscal_year=int(year) if year.isdigit() and len(year) == 4 else None,
     )
-    return JsonResponse({"results": results}, json_dumps_params={"ensure_ascii": False})
+    return search_response(results)
 
 
 @capability_required("project.view")
