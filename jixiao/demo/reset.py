@@ -14,7 +14,7 @@ from jixiao.demo.experts import NEW_LOGINS
 from jixiao.disclosure.models import Disclosure
 from jixiao.documents.models import DocumentSeries, DocumentTemplate, OfficialDocument
 from jixiao.evaluation.models import AuthenticityCheck, ReEvaluationBatch, SelfEvalTask
-from jixiao.execution.models import Payment, PaymentImport
+from jixiao.execution.models import Payment, PaymentImport, PaymentTotal
 from jixiao.experts.models import Engagement, Expert, PanelDraw
 from jixiao.keyeval.models import KeyEvaluation
 from jixiao.monitoring.models import MonitoringTask
@@ -56,6 +56,7 @@ def _delete_county(county: FiscalRegion, usernames: list[str], parent_codes: tup
     only_here = Q(pk__in=memberships.values("user_id")) & ~Q(pk__in=elsewhere)
     user_ids = list(User.objects.filter(Q(username__in=usernames) | only_here).values_list("pk", flat=True))
     Payment.objects.filter(region__path__startswith=prefix).delete()  # payments protect projects and units
+    PaymentTotal.objects.filter(region__path__startswith=prefix).delete()  # derived from the payments
     PaymentImport.objects.filter(region__path__startswith=prefix).delete()
     Disclosure.objects.filter(region__path__startswith=prefix).delete()  # items protect regions and departments
     AppraisalTask.objects.filter(region__path__startswith=prefix).delete()  # appraisals protect departments, towns

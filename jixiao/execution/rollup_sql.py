@@ -1,10 +1,11 @@
-"""The one statement that builds the dense, cumulative department rollup (`DepartmentCumulativeExecution`) from the
-department × month rollup; shared by `execution.services.department_rollup_refresh` and the migration that fills
-it for existing data (which must not import the live models)."""
+"""Statements that build read models, shared by `execution.services` and the migrations that fill the read models
+for existing data (which must not import the live models): the dense, cumulative department rollup
+(`DepartmentCumulativeExecution`) from the department × month rollup, and the payment totals (`PaymentTotal`)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from django.db import connection
 
@@ -33,3 +34,37 @@ def insert_cumulative(
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, list(department_ids))
+
+
+PAYMENT_TOTALS = "execution_paymenttotal"
+TOTAL_COLUMNS = "region_id, department_id, unit_id, fiscal_year, payments, amount_yuan, refunds, refunds_yuan"
+
+
+def insert_payment_totals(
+    source: str, where: str, params: Sequence[Any], *, region_id: int | None = None, add: bool = False
+) -> None:
+    """Insert the payment totals of the `source` rows (the payment table, or the import's staging table with the
+    batch's `region_id`) matching `where`, grouped by region, department, unit and year. With `add`, totals of keys
+    that have a row already are added to it (the import's batches); without, the caller deleted the rows first."""
+    quote = connection.ops.quote_name
+    region = "region_id" if region_id is None else "%s"
+    keys = (
+        "department_id, unit_id, fiscal_year"
+        if region_id is not None
+        else "region_id, department_id, unit_id, fiscal_year"
+    )
+    sql = (
+        f"INSERT INTO {quote(PAYMENT_TOTALS)} ({TOTAL_COLUMNS}) "  # noqa: S608 - names from our own code, values bound
+        f"SELECT {region}, department_id, unit_id, fiscal_year, COUNT(*), SUM(amount_yuan), "
+        "SUM(CASE WHEN amount_yuan < 0 THEN 1 ELSE 0 END), SUM(CASE WHEN amount_yuan < 0 THEN amount_yuan ELSE 0 END) "
+        f"FROM {quote(source)} WHERE {where} GROUP BY {keys}"
+    )
+    if add:
+        table = quote(PAYMENT_TOTALS)
+        sums = ", ".join(
+            f"{c} = {table}.{c} + excluded.{c}" for c in ("payments", "amount_yuan", "refunds", "refunds_yuan")
+        )
+        sql += f" ON CONFLICT (region_id, fiscal_year, department_id, unit_id) DO UPDATE SET {sums}"
+    with connection.cursor() as cursor:
+        bound: list[Any] = [region_id] if region_id is not None else []
+        cursor.execute(sql, [*bound, *params])

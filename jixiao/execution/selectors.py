@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -17,10 +18,11 @@ from jixiao.execution.models import (
     DepartmentMonthExecution,
     Payment,
     PaymentImport,
+    PaymentTotal,
     ProjectMonthExecution,
     RegionMonthExecution,
 )
-from jixiao.organizations.models import Department, FiscalRegion
+from jixiao.organizations.models import BudgetUnit, Department, FiscalRegion
 from jixiao.projects.models import Project, ProjectStatus
 
 MONEY_FIELD: Any = DecimalField(max_digits=18, decimal_places=2)
@@ -282,6 +284,38 @@ def payment_totals(payments: QuerySet[Payment]) -> dict[str, Any]:
         total=Coalesce(Sum("amount_yuan"), ZERO),
         refunds=Coalesce(Sum("amount_yuan", filter=Q(amount_yuan__lt=0)), ZERO),
     )
+
+
+# The payment list's filters the totals read model answers; any other (search, dates, project) counts the rows.
+TOTALS_FILTERS = frozenset({"fiscal_year", "department", "unit", "refunds"})
+
+
+def payment_list_totals(user: Any, payments: QuerySet[Payment], filters: Mapping[str, Any]) -> dict[str, Any]:
+    """The payment list's count, signed sum and refunds. Filtered by nothing but the year, the department, the unit
+    or refunds, they come from `PaymentTotal`, scoped like the payments and keyed by the payments' own columns, so
+    they are the listed rows' figures (a province user: ~80,000 rows summed instead of 10 million payments);
+    otherwise `payment_totals` over the listed payments. `filters` are the list's cleaned filter values."""
+    if any(value not in (None, "", False) for name, value in filters.items() if name not in TOTALS_FILTERS):
+        return payment_totals(payments)
+    rows = PaymentTotal.objects.visible_to(user)  # type: ignore[attr-defined]
+    if filters.get("fiscal_year"):
+        rows = rows.filter(fiscal_year=filters["fiscal_year"])
+    # As the list's ScopedIdFilter does it: an id outside the user's scope matches nothing.
+    if filters.get("department"):
+        rows = rows.filter(
+            department__in=Department.objects.visible_to(user).filter(pk=filters["department"]).values("pk")
+        )  # type: ignore[attr-defined]
+    if filters.get("unit"):
+        rows = rows.filter(unit__in=BudgetUnit.objects.visible_to(user).filter(pk=filters["unit"]).values("pk"))  # type: ignore[attr-defined]
+    sums = rows.order_by().aggregate(
+        count=Coalesce(Sum("payments"), 0),
+        total=Coalesce(Sum("amount_yuan"), ZERO),
+        refund_count=Coalesce(Sum("refunds"), 0),
+        refunds=Coalesce(Sum("refunds_yuan"), ZERO),
+    )
+    if filters.get("refunds"):  # the list shows only the negative vouchers
+        return {"count": sums["refund_count"], "total": sums["refunds"], "refunds": sums["refunds"]}
+    return {"count": sums["count"], "total": sums["total"], "refunds": sums["refunds"]}
 
 
 def import_history(user: Any) -> QuerySet[PaymentImport]:

@@ -37,10 +37,11 @@ from jixiao.execution.models import (
     Payment,
     PaymentImport,
     PaymentStagingRow,
+    PaymentTotal,
     ProjectMonthExecution,
     RegionMonthExecution,
 )
-from jixiao.execution.rollup_sql import insert_cumulative
+from jixiao.execution.rollup_sql import insert_cumulative, insert_payment_totals
 from jixiao.organizations.models import BudgetUnit, Department, FiscalRegion
 from jixiao.projects.models import Project, ProjectStatus
 
@@ -491,6 +492,7 @@ def _write_batch(batch: PaymentImport, low: int, high: int) -> int:
             f"{quote('amount_yuan')} = {rollup}.{quote('amount_yuan')} + excluded.{quote('amount_yuan')}",
             params,
         )
+    insert_payment_totals(PaymentStagingRow._meta.db_table, where, params, region_id=batch.region_id, add=True)
     return max(written, 0)
 
 
@@ -515,7 +517,9 @@ def rollup_refresh(*, project_ids: Iterable[int], months: Iterable[tuple[int, in
     wanted = sorted(set(months)) if months is not None else None
     with transaction.atomic():
         regions = Project.objects.filter(pk__in=ids).values("region_id")
-        list(FiscalRegion.objects.select_for_update().filter(pk__in=regions).order_by("pk").values_list("pk"))
+        region_ids = list(
+            FiscalRegion.objects.select_for_update().filter(pk__in=regions).order_by("pk").values_list("pk", flat=True)
+        )
         stale = ProjectMonthExecution.objects.filter(project_id__in=ids)
         payments = Payment.objects.filter(project_id__in=ids)
         if wanted is not None:
@@ -542,6 +546,20 @@ def rollup_refresh(*, project_ids: Iterable[int], months: Iterable[tuple[int, in
         department_rollup_refresh(
             department_ids=Project.objects.filter(pk__in=ids).values_list("department_id", flat=True)
         )
+        payment_totals_refresh(region_ids=region_ids)
+
+
+def payment_totals_refresh(*, region_ids: Iterable[int]) -> None:
+    """Rebuild the payment totals (`PaymentTotal`) of some regions from their payments (a county: a few tens of
+    thousands of rows grouped), for any path that writes, changes or deletes payments outside the import, which adds
+    its batches to the totals itself. The caller holds the regions' row locks, as `rollup_refresh` does."""
+    ids = sorted(set(region_ids))
+    with transaction.atomic():
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            PaymentTotal.objects.filter(region_id__in=chunk).delete()
+            marks = ", ".join(["%s"] * len(chunk))
+            insert_payment_totals(Payment._meta.db_table, f"region_id IN ({marks})", chunk)
 
 
 # pg_advisory_xact_lock(key, id) keys of the department and region rollups ("JY", "JZ"; the sweep uses "JX").

@@ -31,7 +31,9 @@ def _filtered(request: HttpRequest) -> tuple[PaymentFilterSet, Any]:
 @capability_required("execution.view")
 def payment_list(request: HttpRequest) -> HttpResponse:
     filterset, payments = _filtered(request)
-    totals = selectors.payment_totals(payments)
+    totals = selectors.payment_list_totals(
+        request.user, payments, filterset.form.cleaned_data if filterset.is_bound else {}
+    )
     context = {
         "filter": filterset,
         "page": paginate(request, payments, count=totals["count"]),

@@ -122,9 +122,10 @@ def test_payment_list_is_scoped_and_totals_match(world: Any) -> None:
     assert ">V2<" in filtered and ">V1<" not in filtered
 
 
-def test_payment_list_counts_and_sums_in_one_statement(world: Any) -> None:
-    """A province lists 10 million payments: the count, the sum and the refunds come from one scan, and the
-    paginator takes that count instead of running its own COUNT(*)."""
+def test_payment_list_counts_and_sums_from_the_totals_read_model(world: Any) -> None:
+    """A province lists 10 million payments: unfiltered (or by year, department, unit, refunds) the count, the sum
+    and the refunds come from `PaymentTotal` and the paginator takes that count, so the only statement over the
+    payments is the page's own rows; any other filter counts and sums the listed rows in one statement."""
     client = world.login("budget")
     upload(client, "p.csv", csv_bytes([row(f"V{n}", "100") for n in range(25)] + [row("R1", "-50", reverses="V0")]))
     with CaptureQueriesContext(connection) as queries:
@@ -133,8 +134,58 @@ def test_payment_list_counts_and_sums_in_one_statement(world: Any) -> None:
     assert page.paginator.count == 26 and page.number == 2 and len(page) == 6
     assert response.context["totals"] == {"count": 26, "total": Decimal("2450.00"), "refunds": Decimal("-50.00")}
     over_payments = [q["sql"] for q in queries.captured_queries if 'FROM "execution_payment"' in q["sql"]]
-    assert len(over_payments) == 2  # the totals and the page's rows
+    assert len(over_payments) == 1 and "COUNT(" not in over_payments[0]  # the page's rows only
     assert "共 <strong>26</strong> 笔" in response.content.decode()
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("execution:payment_list"), {"q": "V1"})
+    over_payments = [q["sql"] for q in queries.captured_queries if 'FROM "execution_payment"' in q["sql"]]
+    assert len(over_payments) == 2  # the totals of the searched rows, and the page's rows
+    assert response.context["totals"]["count"] == 1
+
+
+@pytest.mark.parametrize("persona", ["budget", "performance", "business", "dept_admin", "unit_user", "other_unit_user"])
+def test_payment_list_totals_equal_the_listed_rows_for_every_scope_and_filter(world: Any, persona: str) -> None:
+    """The read model's figures are the listed rows' figures: for each role's scope, and filtered by year,
+    department (its own, another's), unit and refunds; an id outside the scope matches nothing, as in the list."""
+    from jixiao.execution.selectors import payment_totals
+
+    upload(
+        world.login("budget"),
+        "p.csv",
+        csv_bytes(
+            [
+                row("V1", "1000"),
+                row("V2", "2000", project="P-HOSP", unit="102001"),
+                row("V3", "300.25", project="P-BRANCH", unit="101002"),
+                row("R1", "-100", reverses="V1"),
+                row("R2", "-20.05", reverses="V3", project="P-BRANCH", unit="101002"),
+            ]
+        ),
+    )
+    client = world.login(persona)
+    cases = [
+        {},
+        {"fiscal_year": 2026},
+        {"fiscal_year": 2025},
+        {"department": world.edu.pk},
+        {"department": world.health.pk},
+        {"unit": world.school.pk},
+        {"refunds": True},
+        {"refunds": True, "department": world.edu.pk},
+    ]
+    seen_any = False
+    for params in cases:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("execution:payment_list"), params)
+        assert response.status_code == 200, (persona, params)
+        scans = [q["sql"] for q in queries.captured_queries if 'FROM "execution_payment"' in q["sql"]]
+        assert not any("COUNT(" in sql for sql in scans), (persona, params)  # the read model answered
+        listed = response.context["page"].paginator.object_list
+        expected = payment_totals(listed)
+        assert response.context["totals"] == expected, (persona, params)
+        seen_any = seen_any or expected["count"] > 0
+    assert seen_any, persona
 
 
 def test_export_is_scoped_and_escapes_text(world: Any) -> None:

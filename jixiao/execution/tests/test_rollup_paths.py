@@ -1,7 +1,8 @@
 """The rollup read (`annotate_execution_fast`, used by the warning sweep) equals the raw read (`annotate_execution`)
 for any date, after every path that writes payments: the import (payments and refunds), the test factory,
 deletions followed by `rollup_refresh`, and `rollup_rebuild` (which the demo seed calls after its bulk insert; the
-import linter keeps jixiao.demo out of this app's tests)."""
+import linter keeps jixiao.demo out of this app's tests). The payment totals (`PaymentTotal`) equal the payments
+grouped after the same paths."""
 
 from __future__ import annotations
 
@@ -13,12 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db.models import Count, Q, Sum
 
 from jixiao.execution import imports
 from jixiao.execution.models import (
     DepartmentCumulativeExecution,
     DepartmentMonthExecution,
     Payment,
+    PaymentTotal,
     ProjectMonthExecution,
     RegionMonthExecution,
 )
@@ -68,6 +71,25 @@ def assert_equal_for_every_date(projects: Any) -> None:
         assert raw == fast, f"{day}: raw {raw} != rollup {fast}"
 
 
+def assert_payment_totals_equal_the_payments() -> None:
+    keys = ("region_id", "department_id", "unit_id", "fiscal_year")
+    refund = Q(amount_yuan__lt=0)
+    grouped = Payment.objects.values(*keys).annotate(
+        n=Count("*"),
+        amount=Sum("amount_yuan"),
+        refunds=Count("id", filter=refund),
+        refunds_yuan=Sum("amount_yuan", filter=refund),
+    )
+    expected = {
+        tuple(g[k] for k in keys): (g["n"], g["amount"], g["refunds"], g["refunds_yuan"] or Decimal("0.00"))
+        for g in grouped.order_by()
+    }
+    values = ("payments", "amount_yuan", "refunds", "refunds_yuan")
+    stored = {tuple(r[:4]): tuple(r[4:]) for r in PaymentTotal.objects.values_list(*keys, *values)}
+    assert expected, "no payments to compare"
+    assert stored == expected
+
+
 def test_import_with_refunds_keeps_the_rollup_equal_to_raw_payments(world: Any, tmp_path: Path) -> None:
     content = csv_bytes(
         [
@@ -83,6 +105,7 @@ def test_import_with_refunds_keeps_the_rollup_equal_to_raw_payments(world: Any, 
     )
     projects = Project.objects.filter(region=world.region, fiscal_year=2026)
     assert_equal_for_every_date(projects)
+    assert_payment_totals_equal_the_payments()
     at_day = figures(projects, dt.date(2026, 3, 31), True)
     assert at_day[world.school_project.pk] == Decimal("800.00")
     assert figures(projects, dt.date(2026, 4, 1), True)[world.school_project.pk] == Decimal("800.00")
@@ -103,12 +126,16 @@ def test_factory_payments_deletions_and_rebuild_keep_the_rollup_equal(world: Any
     Payment.objects.filter(pk=late.pk).delete()
     rollup_refresh(project_ids=[hospital.pk], months=[(2026, 12)])
     assert_equal_for_every_date(projects)
+    assert_payment_totals_equal_the_payments()
     assert figures(projects, dt.date(2026, 12, 31), True)[hospital.pk] == Decimal("5000.00")
 
     # A damaged rollup is repaired by a rebuild (and only the named projects' rows are touched).
     ProjectMonthExecution.objects.filter(project=school).update(amount_yuan=Decimal("1"))
     rollup_rebuild(project_ids=[school.pk])
     assert_equal_for_every_date(projects)
+    PaymentTotal.objects.update(payments=0)
+    rollup_rebuild(project_ids=[school.pk])  # the region's totals are rebuilt with it
+    assert_payment_totals_equal_the_payments()
 
 
 def test_rollup_refresh_of_some_months_leaves_other_months_alone(world: Any) -> None:
@@ -133,6 +160,7 @@ def test_many_projects_with_scattered_payments_and_refunds_agree_on_every_date(w
             day = dt.date(rng.choice([2025, 2026, 2026, 2026]), rng.randint(1, 12), rng.randint(1, 28))
             payment_create(project, f"{rng.randint(-500, 5000)}.{rng.randint(0, 99):02d}", day)
     assert_equal_for_every_date(Project.objects.filter(code__startswith="R-"))
+    assert_payment_totals_equal_the_payments()
 
 
 def test_execution_by_department_equals_the_per_project_sum(world: Any) -> None:
@@ -245,6 +273,7 @@ def test_department_rollup_follows_payments_imports_status_moves_and_deletions(w
     )
     assert _department_rollup_stored() == _department_rollup_expected()
     _assert_analysis_paths_agree(world)
+    assert_payment_totals_equal_the_payments()  # the import added to the totals the factory's payments built
 
     branch.status = Project.Status.SUBMITTED  # out of the library: its payments leave the department's rows
     branch.save(update_fields=["status", "updated_at"])
