@@ -55,6 +55,12 @@ def _reference_rows(django_db_setup: Any, django_db_blocker: Any) -> list[str]:
     from django.apps import apps
     from django.core import serializers
 
+    from django.db import connection
+
+    # When no collected test uses the database pytest-django sets none up, and the connection still names the
+    # development database: never read it (a run of database-free tests alone would have).
+    if connection.settings_dict["NAME"] != connection.creation._get_test_db_name():
+        return []
     with django_db_blocker.unblock():
         models = [
             model

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from functools import wraps
 from typing import Any
@@ -45,6 +46,17 @@ def paginate(request: HttpRequest, queryset: Any, per_page: int = PAGE_SIZE, *, 
 
 
 DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+# Path separators, what Windows refuses in a file name, whitespace, and what XML refuses (control characters, lone
+# surrogates, non-characters: the same text goes into the Word file).
+_UNSAFE_IN_FILENAME = re.compile(r'[\\/:*?"<>|\s\x00-\x1f\x7f\ud800-\udfff\ufffe\uffff]+')
+
+
+def filename_part(text: Any, limit: int) -> str:
+    """`text` as part of a download's file name: every run of unsafe characters becomes "_", at most `limit`
+    characters, "" when nothing is left (the caller falls back to the row's id)."""
+    return _UNSAFE_IN_FILENAME.sub("_", "" if text is None else str(text)).strip("_")[:limit]
 
 
 def docx_response(content: bytes, filename: str) -> HttpResponse:

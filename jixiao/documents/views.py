@@ -3,7 +3,6 @@ and the template and 文号 settings."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.contrib import messages
@@ -13,7 +12,14 @@ from django.views.decorators.http import require_POST
 
 from jixiao.core import audit
 from jixiao.core.errors import DomainError, NotFoundError
-from jixiao.core.views_helpers import capability_required, docx_response, paginate, stored_file_response, xlsx_response
+from jixiao.core.views_helpers import (
+    capability_required,
+    docx_response,
+    filename_part,
+    paginate,
+    stored_file_response,
+    xlsx_response,
+)
 from jixiao.documents import documents, exports, rendering, selectors, services
 from jixiao.documents.forms import (
     CommentForm,
@@ -28,11 +34,9 @@ from jixiao.documents.models import PLACEHOLDERS, DocType, OfficialDocument
 from jixiao.documents.workflow import AUTOMATIC_ACTIONS, DOCUMENT_WORKFLOW, EDITABLE_STATES, FEEDBACK_STATES
 from jixiao.organizations.selectors import current_fiscal_year
 
-_UNSAFE_IN_FILENAME = re.compile(r'[\\/:*?"<>|\s]+')
-
 
 def _filename(doc: OfficialDocument, suffix: str) -> str:
-    name = _UNSAFE_IN_FILENAME.sub("_", documents.clean_text(doc.doc_no or doc.title)).strip("_")[:60]
+    name = filename_part(doc.doc_no or doc.title, 60)
     return f"{name or doc.pk}.{suffix}"
 
 

@@ -3,7 +3,6 @@ framework templates and statistics."""
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -14,13 +13,11 @@ from django.views.decorators.http import require_POST
 
 from jixiao.core import audit
 from jixiao.core.errors import DomainError, NotFoundError
-from jixiao.core.views_helpers import capability_required, docx_response, paginate, stored_file_response
+from jixiao.core.views_helpers import capability_required, docx_response, filename_part, paginate, stored_file_response
 from jixiao.keyeval import documents, selectors, services
 from jixiao.keyeval.forms import DocumentForm, EvaluationForm, ExpertDrawForm, ListFilterForm, StaffScorerForm
 from jixiao.keyeval.workflow import EDITABLE_STATES, KEYEVAL_WORKFLOW
 from jixiao.organizations.selectors import current_fiscal_year
-
-_UNSAFE_IN_FILENAME = re.compile(r'[\\/:*?"<>|\s]+')
 
 
 def _year(request: HttpRequest) -> int:
@@ -260,7 +257,7 @@ def score_sheet(request: HttpRequest, pk: int) -> HttpResponse:
 def report_docx(request: HttpRequest, pk: int) -> HttpResponse:
     ev = selectors.evaluation_get(request.user, pk)
     title = documents.report_title(ev)
-    filename = (_UNSAFE_IN_FILENAME.sub("_", documents.clean_text(title)).strip("_")[:80] or str(ev.pk)) + ".docx"
+    filename = (filename_part(title, 80) or str(ev.pk)) + ".docx"
     content = documents.evaluation_report_docx(ev)
     audit.record(actor=request.user, event_type="keyeval.report_download", obj=ev, reason=filename)
     return docx_response(content, filename)

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import re
-
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from jixiao.core import audit
-from jixiao.core.views_helpers import capability_required, docx_response, xlsx_response
+from jixiao.core.views_helpers import capability_required, docx_response, filename_part, xlsx_response
 from jixiao.preassessment import documents, selectors
 from jixiao.preassessment.forms import ListFilterForm
 from jixiao.preassessment.models import PreAssessment, PreAssessmentStatus
 
-_UNSAFE_IN_FILENAME = re.compile(r'[\\/:*?"<>|\s]+')
-
 
 def _filename(pa: PreAssessment, kind: str) -> str:
-    name = _UNSAFE_IN_FILENAME.sub("_", documents.clean_text(pa.project.name)).strip("_")[:60]
+    name = filename_part(pa.project.name, 60)
     return f"{pa.fiscal_year}年度{kind}_{name or pa.pk}.docx"
 
 
