@@ -54,7 +54,6 @@ SKIPPED_MODELS = {"core.auditevent", "core.auditchainhead"}
 def _reference_rows(django_db_setup: Any, django_db_blocker: Any) -> list[str]:
     from django.apps import apps
     from django.core import serializers
-
     from django.db import connection
 
     # When no collected test uses the database pytest-django sets none up, and the connection still names the
