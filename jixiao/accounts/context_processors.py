@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from jixiao.accounts.navigation import menu_for
+from jixiao.organizations.selectors import spans_counties
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -31,4 +32,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         # Lazy: queried only when a template shows the identity switcher (not by htmx partials).
         "memberships": SimpleLazyObject(memberships),
         "menu": SimpleLazyObject(lambda: menu_for(membership, request.path)),
+        # Lists name each row's 财政区划 for users who see several counties (no query: the membership's region).
+        "spans_counties": spans_counties(user),
     }

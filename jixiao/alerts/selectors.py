@@ -167,7 +167,7 @@ def tier_rules_in_force(region: Any, fiscal_year: int) -> list[TierRule]:
 
 def warnings_visible(user: Any) -> QuerySet[Warning]:
     return Warning.objects.visible_to(user).select_related(  # type: ignore[attr-defined, no-any-return]
-        "project", "project__department", "project__unit", "rule"
+        "project", "project__department", "project__unit", "project__region", "rule"
     )
 
 
@@ -179,6 +179,8 @@ def warnings_filtered(user: Any, params: dict[str, Any]) -> QuerySet[Warning]:
         qs = qs.filter(color=params["color"])
     if params.get("rule"):
         qs = qs.filter(rule__code=params["rule"])
+    if params.get("region"):  # one of the user's own cities or counties (the form's choices)
+        qs = qs.filter(project__region__path__startswith=params["region"].path)
     if params.get("department"):
         qs = qs.filter(project__department=params["department"])
     if params.get("q"):
@@ -295,7 +297,7 @@ def adjustments_total(project_ids: Iterable[int] | None, fiscal_year: int, regio
 
 def cases_visible(user: Any) -> QuerySet[WarningCase]:
     return WarningCase.objects.visible_to(user).select_related(  # type: ignore[attr-defined, no-any-return]
-        "project", "project__department", "project__unit", "rule"
+        "project", "project__department", "project__unit", "project__region", "rule"
     )
 
 

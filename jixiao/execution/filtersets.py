@@ -10,12 +10,14 @@ from django.db.models import Q, QuerySet
 from jixiao.core.filters import FilterSet, ScopedIdFilter
 from jixiao.core.forms import bootstrapify
 from jixiao.execution.models import Payment
+from jixiao.organizations.filters import RegionFilter, limit_region_filter
 from jixiao.organizations.models import BudgetUnit, Department
 
 
 class PaymentFilterSet(FilterSet):
     q = django_filters.CharFilter(label="项目或凭证号", method="filter_q")
     fiscal_year = django_filters.NumberFilter(label="年度")
+    region = RegionFilter()  # city and province users only
     project = django_filters.NumberFilter(label="项目ID", field_name="project_id")
     department = ScopedIdFilter(label="主管部门", url_name="organizations:department_autocomplete")
     unit = ScopedIdFilter(label="预算单位", url_name="organizations:unit_autocomplete")
@@ -31,6 +33,7 @@ class PaymentFilterSet(FilterSet):
         super().__init__(*args, **kwargs)
         self.filters["department"].queryset = Department.objects.visible_to(user)
         self.filters["unit"].queryset = BudgetUnit.objects.visible_to(user)
+        limit_region_filter(self, user)
 
     @property
     def form(self) -> Any:

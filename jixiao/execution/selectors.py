@@ -23,6 +23,7 @@ from jixiao.execution.models import (
     RegionMonthExecution,
 )
 from jixiao.organizations.models import BudgetUnit, Department, FiscalRegion
+from jixiao.organizations.selectors import spans_counties
 from jixiao.projects.models import Project, ProjectStatus
 
 MONEY_FIELD: Any = DecimalField(max_digits=18, decimal_places=2)
@@ -129,13 +130,15 @@ def execution_by_department(projects: QuerySet[Any], fiscal_year: int, month: in
     quote = connection.ops.quote_name
     rollup = quote(ProjectMonthExecution._meta.db_table)
     department = quote(Department._meta.db_table)
+    region = quote(FiscalRegion._meta.db_table)
     text = (
-        f"SELECT p.department_id, d.name, SUM(p.total_amount_yuan) AS budget, SUM(COALESCE(x.executed, 0)) "  # noqa: S608
-        f"FROM ({sql}) p JOIN {department} d ON d.id = p.department_id "
+        f"SELECT p.department_id, d.name, g.name, SUM(p.total_amount_yuan) AS budget, "  # noqa: S608
+        f"SUM(COALESCE(x.executed, 0)) FROM ({sql}) p JOIN {department} d ON d.id = p.department_id "
+        f"JOIN {region} g ON g.id = d.region_id "
         f"LEFT JOIN (SELECT r.project_id, SUM(r.amount_yuan) AS executed FROM {rollup} r "
         f"WHERE r.project_id IN (SELECT q.pk FROM ({sql}) q) AND r.fiscal_year <= %s "
         f"AND NOT (r.fiscal_year = %s AND r.month > %s) GROUP BY r.project_id) x ON x.project_id = p.pk "
-        f"GROUP BY p.department_id, d.name"
+        f"GROUP BY p.department_id, d.name, g.name"
     )
     with connection.cursor() as cursor:
         cursor.execute(text, [*params, *params, fiscal_year, fiscal_year, month])
@@ -144,15 +147,17 @@ def execution_by_department(projects: QuerySet[Any], fiscal_year: int, month: in
 
 
 def _department_rows(fetched: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
-    """(department id, name, budget sum, executed sum) rows as the panel's dicts, largest budget first."""
+    """(department id, name, region name, budget sum, executed sum) rows as the panel's dicts, largest budget
+    first."""
     rows = []
-    for department_id, name, budget_sum, executed_sum in fetched:
+    for department_id, name, region_name, budget_sum, executed_sum in fetched:
         budget = _cents(budget_sum)
         spent = _cents(executed_sum)
         rows.append(
             {
                 "department_id": department_id,
                 "department": name,
+                "region": region_name,
                 "budget": budget,
                 "executed": spent,
                 "rate": spent / budget if budget else Decimal(0),
@@ -225,9 +230,10 @@ def execution_by_department_of_departments(
     budget_sql, budget_params = budgets.query.sql_with_params()
     executed_sql, executed_params = executed.query.sql_with_params()
     department = connection.ops.quote_name(Department._meta.db_table)
+    region = connection.ops.quote_name(FiscalRegion._meta.db_table)
     text = (
-        f"SELECT b.department_id, d.name, b.budget, e.executed_yuan FROM ({budget_sql}) b "  # noqa: S608 - compiled querysets
-        f"JOIN {department} d ON d.id = b.department_id "
+        f"SELECT b.department_id, d.name, g.name, b.budget, e.executed_yuan FROM ({budget_sql}) b "  # noqa: S608 - compiled querysets
+        f"JOIN {department} d ON d.id = b.department_id JOIN {region} g ON g.id = d.region_id "
         f"LEFT JOIN ({executed_sql}) e ON e.department_id = b.department_id "
         "ORDER BY COALESCE(b.budget, 0) DESC, d.name"
     )
@@ -256,7 +262,7 @@ def cumulative(rows: list[dict[str, Any]]) -> list[Decimal]:
 def payment_list(user: Any, filters: dict[str, Any] | None = None) -> QuerySet[Payment]:
     """Payments the user may see, filtered (project code/name, unit, date range, year), newest first."""
     filters = filters or {}
-    qs = Payment.objects.visible_to(user).select_related("project", "unit")
+    qs = Payment.objects.visible_to(user).select_related("project", "unit", "region")
     if filters.get("project"):
         qs = qs.filter(Q(project__code__icontains=filters["project"]) | Q(project__name__icontains=filters["project"]))
     if filters.get("project_id"):
@@ -287,19 +293,22 @@ def payment_totals(payments: QuerySet[Payment]) -> dict[str, Any]:
 
 
 # The payment list's filters the totals read model answers; any other (search, dates, project) counts the rows.
-TOTALS_FILTERS = frozenset({"fiscal_year", "department", "unit", "refunds"})
+TOTALS_FILTERS = frozenset({"fiscal_year", "region", "department", "unit", "refunds"})
 
 
 def payment_list_totals(user: Any, payments: QuerySet[Payment], filters: Mapping[str, Any]) -> dict[str, Any]:
-    """The payment list's count, signed sum and refunds. Filtered by nothing but the year, the department, the unit
-    or refunds, they come from `PaymentTotal`, scoped like the payments and keyed by the payments' own columns, so
-    they are the listed rows' figures (a province user: ~80,000 rows summed instead of 10 million payments);
-    otherwise `payment_totals` over the listed payments. `filters` are the list's cleaned filter values."""
+    """The payment list's count, signed sum and refunds. Filtered by nothing but the year, the region, the
+    department, the unit or refunds, they come from `PaymentTotal`, scoped like the payments and keyed by the
+    payments' own columns, so they are the listed rows' figures (a province user: ~80,000 rows summed instead of
+    10 million payments); otherwise `payment_totals` over the listed payments. `filters` are the list's cleaned
+    filter values."""
     if any(value not in (None, "", False) for name, value in filters.items() if name not in TOTALS_FILTERS):
         return payment_totals(payments)
     rows = PaymentTotal.objects.visible_to(user)  # type: ignore[attr-defined]
     if filters.get("fiscal_year"):
         rows = rows.filter(fiscal_year=filters["fiscal_year"])
+    if filters.get("region"):  # a city or county of a multi-county user's own (the filter's choices)
+        rows = rows.filter(region__path__startswith=filters["region"].path)
     # As the list's ScopedIdFilter does it: an id outside the user's scope matches nothing.
     if filters.get("department"):
         rows = rows.filter(
@@ -372,8 +381,11 @@ def execution_analysis(user: Any, fiscal_year: int, month: int) -> dict[str, Any
         departments = execution_by_department(projects, fiscal_year, month)
     series = cumulative(monthly)
     progress = Decimal(month) / Decimal(12)
+    several_counties = spans_counties(user)  # every county has its 教育局: name the region too
     for row in departments:
         row["gap"] = row["rate"] - progress
+        if several_counties:
+            row["department"] = f"{row['region']}·{row['department']}"
     executed = series[month - 1] if series else Decimal(0)
     return {
         "budget": budget,

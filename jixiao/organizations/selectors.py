@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
+from jixiao.core.scoping import ScopeLevel
 from jixiao.organizations.models import BudgetUnit, Department, FinanceSection, FiscalRegion, FiscalYear
 
 # ---------------------------------------------------------------- regions and sections
@@ -34,6 +35,31 @@ def region_rows(user: Any) -> list[dict[str, Any]]:
         return []
     top = min(r.path.count("/") for r in regions)
     return [{"region": r, "depth": r.path.count("/") - top} for r in regions]
+
+
+def spans_counties(user: Any) -> bool:
+    """Whether the user sees the rows of several counties (a city's or the province's bureau, leaders and readers):
+    their lists then name each row's 财政区划 and can be filtered by it; a county's users see one region."""
+    membership = getattr(user, "active_membership", None)
+    return (
+        membership is not None
+        and membership.scope_level == ScopeLevel.REGION
+        and membership.region.level in (FiscalRegion.Level.PROVINCE, FiscalRegion.Level.CITY)
+    )
+
+
+def region_filter_choices(user: Any) -> QuerySet[FiscalRegion]:
+    """The cities and counties under a multi-county user's own region, in tree order (a province: ~200 rows)."""
+    membership = getattr(user, "active_membership", None)
+    if membership is None or not spans_counties(user):
+        return FiscalRegion.objects.none()
+    return (
+        FiscalRegion.objects.filter(
+            path__startswith=membership.region.path, level__in=(FiscalRegion.Level.CITY, FiscalRegion.Level.COUNTY)
+        )
+        .exclude(pk=membership.region.pk)
+        .order_by("path")
+    )
 
 
 def region_subtree(region: FiscalRegion) -> QuerySet[FiscalRegion]:

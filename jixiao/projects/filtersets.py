@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 from jixiao.core.filters import FilterSet, ScopedIdFilter
 from jixiao.core.forms import bootstrapify
 from jixiao.core.money import MoneyError, yuan_from_wan
+from jixiao.organizations.filters import RegionFilter, limit_region_filter
 from jixiao.organizations.models import BudgetUnit, Department
 from jixiao.projects.models import Project
 
@@ -31,6 +32,7 @@ class WanFilter(django_filters.NumberFilter):
 class ProjectFilterSet(FilterSet):
     q = django_filters.CharFilter(label="关键字", method="filter_q")
     fiscal_year = django_filters.NumberFilter(label="年度")
+    region = RegionFilter()  # city and province users only
     department = ScopedIdFilter(label="主管部门", url_name="organizations:department_autocomplete")
     unit = ScopedIdFilter(label="实施单位", url_name="organizations:unit_autocomplete")
     category = django_filters.ChoiceFilter(label="项目类别", choices=Project.Category.choices)
@@ -69,6 +71,7 @@ class ProjectFilterSet(FilterSet):
         # Ids are checked against the user's own scope; a tampered id simply matches nothing.
         self.filters["department"].queryset = Department.objects.visible_to(user)
         self.filters["unit"].queryset = BudgetUnit.objects.visible_to(user)
+        limit_region_filter(self, user)
         for name in ("category", "budget_book", "status", "tier"):
             self.filters[name].extra["empty_label"] = "全部"
         self.filters["ordering"].extra["empty_label"] = "默认"

@@ -23,6 +23,7 @@ from jixiao.evaluation.models import SelfEvalFund, SelfEvaluation
 from jixiao.execution import selectors as execution_selectors
 from jixiao.keyeval.models import KeyEvalGrade, KeyEvalStatus, KeyEvaluation
 from jixiao.monitoring.models import MonitoringRecord, TaskStatus
+from jixiao.organizations.selectors import spans_counties
 from jixiao.preassessment.models import SUPPORTIVE, PreAssessment, PreAssessmentStatus
 from jixiao.projects.models import Project, ProjectStatus
 from jixiao.reports import sources
@@ -226,7 +227,7 @@ def warning_panel(user: Any, year: int) -> Panel:
     lights = ProjectLight.objects.visible_to(user).filter(fiscal_year=year)  # type: ignore[attr-defined]
     rows = list(
         lights.order_by()
-        .values("project__department_id", "project__department__name")
+        .values("project__department_id", "project__department__name", "project__department__region__name")
         .annotate(
             red=Count("id", filter=Q(color=Color.RED)),
             yellow=Count("id", filter=Q(color=Color.YELLOW)),
@@ -234,9 +235,14 @@ def warning_panel(user: Any, year: int) -> Panel:
         )
         .order_by("-red", "-yellow", "project__department__name")[:DEPARTMENTS_SHOWN]
     )
+    several_counties = spans_counties(user)  # every county has its 教育局: name the region too
     departments = [
         {
-            "department": r["project__department__name"],
+            "department": (
+                f"{r['project__department__region__name']}·{r['project__department__name']}"
+                if several_counties
+                else r["project__department__name"]
+            ),
             "red": r["red"],
             "yellow": r["yellow"],
             "total": r["total"],

@@ -1,0 +1,47 @@
+"""The 财政区划 filter of the lists a city or province user reads (projects, payments): a county, or a city with
+its counties, chosen from the user's own subtree."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db.models import QuerySet
+
+from jixiao.organizations import selectors
+from jixiao.organizations.models import FiscalRegion
+
+
+class RegionChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: FiscalRegion) -> str:
+        # Counties indented under their city in a province user's list.
+        return f"\u3000{obj.name}" if obj.level == FiscalRegion.Level.COUNTY and obj.path.count("/") > 2 else obj.name
+
+
+class RegionFilter(django_filters.ModelChoiceFilter):
+    """Rows of the chosen region and every region under it (`<path_field>__startswith`). Call `limit_to(user)` in
+    the FilterSet's __init__: the choices are the user's own cities and counties, so a region outside the scope is
+    not a valid choice; for a county's users (one region) the filter is removed from the FilterSet."""
+
+    field_class = RegionChoiceField
+
+    def __init__(self, *args: Any, path_field: str = "region__path", **kwargs: Any) -> None:
+        kwargs.setdefault("label", "财政区划")
+        kwargs.setdefault("empty_label", "全部")
+        kwargs.setdefault("queryset", FiscalRegion.objects.none())
+        super().__init__(*args, **kwargs)
+        self.path_field = path_field
+
+    def filter(self, qs: QuerySet[Any], value: Any) -> QuerySet[Any]:
+        if not value:
+            return qs
+        return qs.filter(**{f"{self.path_field}__startswith": value.path})
+
+
+def limit_region_filter(filterset: Any, user: Any, name: str = "region") -> None:
+    """Offer `filterset.filters[name]` to multi-county users with their own regions; drop it for everyone else."""
+    if selectors.spans_counties(user):
+        filterset.filters[name].queryset = selectors.region_filter_choices(user)
+    else:
+        del filterset.filters[name]

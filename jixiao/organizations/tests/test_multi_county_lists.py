@@ -1,0 +1,131 @@
+"""A city or province user reads the rows of many counties, and every county has its 县教育局 and projects coded
+alike: the project, warning and payment lists name each row's 财政区划 and can be filtered by it, and the
+dashboard and 执行进度分析 name the county with the department. A county's users see their pages as before."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from conftest import World, _member
+from jixiao.alerts.models import Color, ProjectLight, Warning, WarningRule
+from jixiao.execution.selectors import payment_totals
+from jixiao.execution.tests.factories import payment_create
+from jixiao.organizations.models import FinanceSection, FiscalRegion
+from jixiao.organizations.tests.factories import FinanceSectionFactory, FiscalRegionFactory, city_with_counties
+from jixiao.projects.models import Project
+from jixiao.projects.tests.factories import ProjectFactory
+
+
+@dataclass
+class City:
+    city: FiscalRegion
+    perf: Client
+    leader: Client
+    outside: Project  # a project of a county outside the city
+
+
+@pytest.fixture
+def city(world: World) -> City:
+    region, _counties = city_with_counties(world.region, world.other_region)  # 渠县 and 宣汉县 under 达州市
+    world.far_unit.department.name = "县教育局"  # as in every county: the name alone tells them apart no more
+    world.far_unit.department.save(update_fields=["name"])
+    for project in (world.school_project, world.hospital_project, world.far_project):
+        project.status = Project.Status.IN_LIBRARY
+        project.save(update_fields=["status"])
+    elsewhere = FiscalRegionFactory(mof_div_code="510100000", name="成都市")
+    section = FinanceSectionFactory(region=region, code="JX", name="绩效科", kind=FinanceSection.Kind.PERFORMANCE)
+    perf, leader = Client(), Client()
+    perf.force_login(_member("city_perf", "performance", region, section=section))
+    leader.force_login(_member("city_leader", "leader", region))
+    outside = ProjectFactory(unit__department__region=elsewhere, code="P-OUT", name="外市项目")
+    return City(region, perf, leader, outside)
+
+
+def test_the_project_list_names_and_filters_the_county(world: World, city: City) -> None:
+    url = reverse("projects:list")
+    page = city.perf.get(url)
+    html = page.content.decode()
+    assert "<th>财政区划</th>" in html
+    assert ">渠县<" in html and ">宣汉县<" in html
+    region_field = page.context["filter"].form.fields["region"]
+    assert [r.name for r in region_field.queryset] == ["宣汉县", "渠县"]  # own counties, by code; not the city
+    only = city.perf.get(url, {"region": world.other_region.pk})
+    assert [p.code for p in only.context["page"]] == ["P-FAR"]
+    assert only.context["totals"]["count"] == 1
+    # A region outside the city is no choice: the filter is refused and no row of it is ever listed.
+    foreign = city.perf.get(url, {"region": city.outside.region_id})
+    assert foreign.status_code == 200 and "region" in foreign.context["filter"].form.errors
+    assert "P-OUT" not in foreign.content.decode()
+    # A county's users: no region column, no region filter.
+    county = world.login("performance").get(url)
+    assert "<th>财政区划</th>" not in county.content.decode()
+    assert "region" not in county.context["filter"].form.fields
+
+
+def test_the_warning_list_names_and_filters_the_county(world: World, city: City) -> None:
+    rule = WarningRule.objects.filter(metric="exec_ratio").first()
+    assert rule is not None
+    for project in (world.school_project, world.far_project):
+        Warning.objects.create(
+            project=project,
+            fiscal_year=2026,
+            rule=rule,
+            value=Decimal("40"),
+            color=Color.RED,
+            as_of=dt.date(2026, 8, 31),
+        )
+    url = reverse("alerts:list")
+    html = city.perf.get(url, {"fiscal_year": 2026}).content.decode()
+    assert "<th>财政区划</th>" in html and ">渠县<" in html and ">宣汉县<" in html
+    chosen = city.perf.get(url, {"fiscal_year": 2026, "region": world.region.pk})
+    assert [w.project.code for w in chosen.context["page"]] == ["P-SCHOOL"]
+    assert "region" in city.perf.get(url, {"region": city.outside.region_id}).context["form"].errors
+    county = world.login("performance").get(url, {"fiscal_year": 2026})
+    assert "<th>财政区划</th>" not in county.content.decode() and "region" not in county.context["form"].fields
+
+
+def test_the_payment_list_names_and_filters_the_county_with_totals_from_the_read_model(
+    world: World, city: City
+) -> None:
+    payment_create(world.school_project, "1000", dt.date(2026, 3, 1))
+    payment_create(world.far_project, "300", dt.date(2026, 4, 1))
+    payment_create(world.far_project, "-50", dt.date(2026, 5, 1))
+    url = reverse("execution:payment_list")
+    html = city.perf.get(url).content.decode()
+    assert "<th>财政区划</th>" in html and ">渠县<" in html and ">宣汉县<" in html
+    for params, count in (({}, 3), ({"region": world.other_region.pk}, 2), ({"region": city.city.pk}, 3)):
+        with CaptureQueriesContext(connection) as queries:
+            response = city.perf.get(url, params)
+        listed = response.context["page"].paginator.object_list
+        assert response.context["totals"] == payment_totals(listed) and response.context["totals"]["count"] == count
+        scans = [q["sql"] for q in queries.captured_queries if 'FROM "execution_payment"' in q["sql"]]
+        assert not any("COUNT(" in sql for sql in scans)  # the totals came from PaymentTotal
+    assert "<th>财政区划</th>" not in world.login("budget").get(url).content.decode()
+
+
+def _department_labels(rows: list[dict[str, Any]]) -> set[str]:
+    return {row["department"] for row in rows}
+
+
+def test_the_dashboard_and_the_analysis_name_the_county_with_the_department(world: World, city: City) -> None:
+    for project in (world.school_project, world.far_project):
+        ProjectLight.objects.create(project=project, fiscal_year=2026, color=Color.RED, as_of=dt.date(2026, 8, 31))
+    dashboard = city.leader.get(reverse("reports:dashboard"), {"year": 2026})
+    panels = dashboard.context["panels"]
+    assert _department_labels(panels["warnings"].extra["departments"]) == {"渠县·县教育局", "宣汉县·县教育局"}
+    assert {"渠县·县教育局", "宣汉县·县教育局"} <= _department_labels(panels["execution"].extra["departments"])
+    assert "宣汉县·县教育局" in dashboard.context["chart"]["departments"]
+    analysis = city.perf.get(reverse("execution:analysis"), {"fiscal_year": 2026})
+    assert {"渠县·县教育局", "宣汉县·县教育局"} <= _department_labels(analysis.context["data"]["departments"])
+    # A county's leader sees the department names alone, as before.
+    county = world.login("leader").get(reverse("reports:dashboard"), {"year": 2026}).context["panels"]
+    assert _department_labels(county["warnings"].extra["departments"]) == {"县教育局"}
