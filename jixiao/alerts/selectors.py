@@ -46,6 +46,7 @@ from jixiao.alerts.models import (
 from jixiao.core.scoping import ScopeLevel
 from jixiao.core.todos import TodoItem
 from jixiao.organizations.models import CalendarDay
+from jixiao.organizations.selectors import spans_counties
 from jixiao.projects.models import Project, ProjectStatus
 
 ZERO_YUAN = Value(Decimal(0), output_field=DecimalField(max_digits=18, decimal_places=2))
@@ -219,15 +220,17 @@ def lights_for(projects: Iterable[Any]) -> dict[int, Light]:
     }
 
 
-def dashboard(user: Any, fiscal_year: int) -> list[dict[str, Any]]:
+def dashboard(user: Any, fiscal_year: int, region: Any = None) -> list[dict[str, Any]]:
     """Counts and budget amounts of visible projects by light colour (the dashboard card). Region-level users see
     whole regions: their card sums the per-region counts the sweep keeps (`RegionLightCount`, a few rows per
-    county); narrower scopes count their own lights."""
+    county), of the region the warning list is filtered by if any (one of their own: the filter's choices);
+    narrower scopes count their own lights."""
     membership = getattr(user, "active_membership", None)
     rows: Any
     if membership is not None and membership.scope_level == ScopeLevel.REGION:
+        path = (region or membership.region).path
         rows = (
-            RegionLightCount.objects.filter(region__path__startswith=membership.region.path, fiscal_year=fiscal_year)
+            RegionLightCount.objects.filter(region__path__startswith=path, fiscal_year=fiscal_year)
             .values("color")
             .annotate(n=Sum("projects"), amount=Coalesce(Sum("amount_yuan"), ZERO_YUAN))
             .order_by()
@@ -361,17 +364,24 @@ def calendar_days(region: Any, year: int) -> QuerySet[CalendarDay]:
     )
 
 
-def rounds_for_bulletin(user: Any, fiscal_year: int) -> QuerySet[Any]:
-    """Issued project monitoring rounds the user sees (one 通报 each)."""
+def rounds_for_bulletin(user: Any, fiscal_year: int, region: Any = None) -> QuerySet[Any]:
+    """Issued project monitoring rounds the user sees (one 通报 each). Each county issues its own rounds: a city
+    or province user is offered the rounds of their own bureau, or of the region the list is filtered by, not
+    those of every county under them (a province: 200 rounds of the same title)."""
     from jixiao.monitoring.models import MonitoringTask
 
-    return (
+    rounds = (
         MonitoringTask.objects.visible_to(user)
         .filter(fiscal_year=fiscal_year, kind=MonitoringTask.Kind.PROJECT)
         .exclude(status=MonitoringTask.Status.DRAFT)
         .select_related("region")
-        .order_by("period_end_month", "id")
+        .order_by("region__path", "period_end_month", "id")
     )
+    if region is not None:
+        return rounds.filter(region__path__startswith=region.path)
+    if spans_counties(user):
+        return rounds.filter(region=user.active_membership.region)
+    return rounds
 
 
 def round_get(user: Any, pk: Any) -> Any:

@@ -74,10 +74,10 @@ def warning_list(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "page": paginate(request, selectors.warnings_filtered(request.user, params)),
-        "card": selectors.dashboard(request.user, year),
+        "card": selectors.dashboard(request.user, year, params.get("region")),
         "year": year,
         "query": request.GET.urlencode(),
-        "rounds": selectors.rounds_for_bulletin(request.user, year),
+        "rounds": selectors.rounds_for_bulletin(request.user, year, params.get("region")),
     }
     return render(request, "alerts/list.html", context)
 

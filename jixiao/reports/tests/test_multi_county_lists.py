@@ -16,9 +16,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from conftest import World, _member
-from jixiao.alerts.models import Color, ProjectLight, Warning, WarningRule
+from jixiao.alerts.models import Color, ProjectLight, RegionLightCount, Warning, WarningRule
 from jixiao.execution.selectors import payment_totals
 from jixiao.execution.tests.factories import payment_create
+from jixiao.monitoring.models import MonitoringTask
 from jixiao.organizations.models import FinanceSection, FiscalRegion
 from jixiao.organizations.tests.factories import FinanceSectionFactory, FiscalRegionFactory, city_with_counties
 from jixiao.projects.models import Project
@@ -83,14 +84,34 @@ def test_the_warning_list_names_and_filters_the_county(world: World, city: City)
             color=Color.RED,
             as_of=dt.date(2026, 8, 31),
         )
+    for county in (world.region, world.other_region):  # each county issues its own monitoring round
+        MonitoringTask.objects.create(
+            task_no=f"JK-{county.pk}",
+            title="2026年1—8月项目支出绩效运行监控",
+            fiscal_year=2026,
+            region=county,
+            period_end_month=8,
+            start_date=dt.date(2026, 9, 1),
+            deadline=dt.date(2026, 9, 20),
+            status=MonitoringTask.Status.ISSUED,
+        )
+    for county, red in ((world.region, 1), (world.other_region, 2)):  # the counts the sweep keeps per county
+        RegionLightCount.objects.create(region=county, fiscal_year=2026, color=Color.RED, projects=red)
     url = reverse("alerts:list")
-    html = city.perf.get(url, {"fiscal_year": 2026}).content.decode()
+    listed = city.perf.get(url, {"fiscal_year": 2026})
+    assert listed.context["card"][0]["count"] == 3  # the card: the whole city
+    html = listed.content.decode()
     assert "<th>财政区划</th>" in html and ">渠县<" in html and ">宣汉县<" in html
+    assert list(listed.context["rounds"]) == []  # the city issued none; its counties' rounds are theirs
     chosen = city.perf.get(url, {"fiscal_year": 2026, "region": world.region.pk})
     assert [w.project.code for w in chosen.context["page"]] == ["P-SCHOOL"]
+    assert chosen.context["card"][0]["count"] == 1  # the card follows the chosen county
+    assert [t.region for t in chosen.context["rounds"]] == [world.region]  # the chosen county's round, named
+    assert "渠县 2026年1—8月项目支出绩效运行监控" in chosen.content.decode()
     assert "region" in city.perf.get(url, {"region": city.outside.region_id}).context["form"].errors
     county = world.login("performance").get(url, {"fiscal_year": 2026})
     assert "<th>财政区划</th>" not in county.content.decode() and "region" not in county.context["form"].fields
+    assert [t.region for t in county.context["rounds"]] == [world.region]
 
 
 def test_the_payment_list_names_and_filters_the_county_with_totals_from_the_read_model(
