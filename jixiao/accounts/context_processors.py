@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from jixiao.accounts.navigation import menu_for
-from jixiao.organizations.selectors import spans_counties
+from jixiao.organizations.selectors import region_names, spans_counties
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -34,4 +34,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "menu": SimpleLazyObject(lambda: menu_for(membership, request.path)),
         # Lists name each row's 财政区划 for users who see several counties (no query: the membership's region).
         "spans_counties": spans_counties(user),
+        "region_names": SimpleLazyObject(lambda: region_names(user)),  # one query, when a list shows the column
     }

@@ -62,6 +62,15 @@ def region_filter_choices(user: Any) -> QuerySet[FiscalRegion]:
     )
 
 
+def region_names(user: Any) -> dict[int, str]:
+    """Id → name of the regions of a multi-county user's subtree (a province: ~200), for the lists' 财政区划 column;
+    empty for everyone else."""
+    membership = getattr(user, "active_membership", None)
+    if membership is None or not spans_counties(user):
+        return {}
+    return dict(FiscalRegion.objects.filter(path__startswith=membership.region.path).values_list("pk", "name"))
+
+
 def region_subtree(region: FiscalRegion) -> QuerySet[FiscalRegion]:
     return FiscalRegion.objects.filter(path__startswith=region.path)
 

@@ -150,3 +150,38 @@ def test_the_dashboard_and_the_analysis_name_the_county_with_the_department(worl
     # A county's leader sees the department names alone, as before.
     county = world.login("leader").get(reverse("reports:dashboard"), {"year": 2026}).context["panels"]
     assert _department_labels(county["warnings"].extra["departments"]) == {"县教育局"}
+
+
+LISTS = [
+    "targets:list",
+    "monitoring:record_list",
+    "evaluation:selfeval_list",
+    "preassessment:list",
+    "rectification:list",
+    "results:list",
+    "alerts:cases",
+    "organizations:department_list",
+    "organizations:unit_list",
+]
+
+
+@pytest.mark.parametrize("name", LISTS)
+def test_every_daily_list_has_the_region_column_for_a_city_user_only(world: World, city: City, name: str) -> None:
+    """The column's names come from one dict of the user's regions per request (`{% region_name %}`)."""
+    html = city.perf.get(reverse(name)).content.decode()
+    assert "<th>财政区划</th>" in html
+    assert "<th>财政区划</th>" not in world.login("performance").get(reverse(name)).content.decode()
+
+
+def test_the_department_and_unit_lists_name_each_rows_county(world: World, city: City) -> None:
+    """Both counties have a 县教育局 coded 101 and a unit coded 101001: the region cell tells them apart."""
+    with CaptureQueriesContext(connection) as queries:
+        departments = city.perf.get(reverse("organizations:department_list"), {"q": "县教育局"})
+    html = departments.content.decode()
+    assert (
+        html.count('<td class="text-nowrap">渠县</td>') == 1 and html.count('<td class="text-nowrap">宣汉县</td>') == 1
+    )
+    region_reads = [q for q in queries.captured_queries if 'FROM "organizations_fiscalregion"' in q["sql"]]
+    assert len(region_reads) == 1  # the names of the user's regions, once: not one read per row
+    units = city.perf.get(reverse("organizations:unit_list"), {"q": "101001"}).content.decode()
+    assert '<td class="text-nowrap">渠县</td>' in units and '<td class="text-nowrap">宣汉县</td>' in units
