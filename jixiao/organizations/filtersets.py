@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 from jixiao.core.filters import FilterSet, ScopedIdFilter
 from jixiao.core.forms import bootstrapify
 from jixiao.organizations import selectors
+from jixiao.organizations.filters import RegionFilter, limit_region_filter
 from jixiao.organizations.models import BudgetUnit, Department
 
 ACTIVE_CHOICES = [("", "全部"), ("true", "启用"), ("false", "停用")]
@@ -25,6 +26,7 @@ def _search(queryset: QuerySet[Any], code_field: str, value: str) -> QuerySet[An
 
 class DepartmentFilterSet(FilterSet):
     q = django_filters.CharFilter(label="关键字", method="filter_q")
+    region = RegionFilter()  # city and province users only
     # A province's 1,000 business sections: search as you type, like the 主管部门 filters.
     finance_section = ScopedIdFilter(label="对口股室", url_name="organizations:section_autocomplete")
     is_active = django_filters.BooleanFilter(label="状态", widget=forms.Select(choices=ACTIVE_CHOICES))
@@ -37,6 +39,7 @@ class DepartmentFilterSet(FilterSet):
         super().__init__(*args, **kwargs)
         # Choices come from the user's own scope; a tampered id is not a valid choice.
         self.filters["finance_section"].queryset = selectors.section_choices_for_filter(user)
+        limit_region_filter(self, user)
         self.form.fields["q"].widget.attrs["placeholder"] = "部门名称或编码"
         bootstrapify(self.form)
 
@@ -46,6 +49,7 @@ class DepartmentFilterSet(FilterSet):
 
 class UnitFilterSet(FilterSet):
     q = django_filters.CharFilter(label="关键字", method="filter_q")
+    region = RegionFilter()  # city and province users only
     # 20,000 主管部门 for a province user: search as you type, never one <option> each.
     department = ScopedIdFilter(label="主管部门", url_name="organizations:department_autocomplete")
     level = django_filters.ChoiceFilter(label="单位级次", choices=BudgetUnit.Level.choices, empty_label="全部")
@@ -59,6 +63,7 @@ class UnitFilterSet(FilterSet):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.filters["department"].queryset = selectors.department_choices(user)
+        limit_region_filter(self, user)
         self.form.fields["q"].widget.attrs["placeholder"] = "单位名称或编码"
         bootstrapify(self.form)
 

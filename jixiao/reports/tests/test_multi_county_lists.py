@@ -182,6 +182,14 @@ def test_the_department_and_unit_lists_name_each_rows_county(world: World, city:
         html.count('<td class="text-nowrap">渠县</td>') == 1 and html.count('<td class="text-nowrap">宣汉县</td>') == 1
     )
     region_reads = [q for q in queries.captured_queries if 'FROM "organizations_fiscalregion"' in q["sql"]]
-    assert len(region_reads) == 1  # the names of the user's regions, once: not one read per row
+    assert len(region_reads) == 2  # the filter's choices and the names of the user's regions: not one per row
     units = city.perf.get(reverse("organizations:unit_list"), {"q": "101001"}).content.decode()
     assert '<td class="text-nowrap">渠县</td>' in units and '<td class="text-nowrap">宣汉县</td>' in units
+    # And filtered to one county.
+    one = city.perf.get(reverse("organizations:department_list"), {"q": "县教育局", "region": world.other_region.pk})
+    assert [d.region for d in one.context["page"]] == [world.other_region]
+    one_unit = city.perf.get(reverse("organizations:unit_list"), {"q": "101001", "region": world.region.pk})
+    assert {u.region for u in one_unit.context["page"]} == {world.region}
+    assert (
+        "region" not in world.login("performance").get(reverse("organizations:unit_list")).context["filter"].form.fields
+    )
