@@ -17,7 +17,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 
-from jixiao.alerts.models import Color, FundAdjustment, ProjectLight
+from jixiao.alerts.models import Color, FundAdjustment, ProjectLight, RegionLightCount
 from jixiao.alerts.selectors import dashboard as light_card
 from jixiao.evaluation.models import SelfEvalFund, SelfEvaluation
 from jixiao.execution import selectors as execution_selectors
@@ -213,7 +213,7 @@ def execution_panel(user: Any, year: int, today: date) -> Panel:
 
 def warning_panel(user: Any, year: int) -> Panel:
     """Projects by their light (a project's worst colour, as on the warning list's card: alerts.selectors.dashboard),
-    and the departments with the most red-light projects."""
+    and the departments (a county's users) or the counties (city and province users) with the most red lights."""
     cells = [
         Cell(
             f"{row['label']}项目",
@@ -224,10 +224,24 @@ def warning_panel(user: Any, year: int) -> Panel:
         )
         for row in light_card(user, year)
     ]
+    if spans_counties(user):
+        rows, group = _red_light_regions(user, year), "财政区划"
+    else:
+        rows, group = _red_light_departments(user, year), "主管部门"
+    return Panel(
+        "warnings",
+        "预警（项目红黄绿灯）",
+        cells,
+        extra={"rows": rows, "group": group, "more_url": link("alerts:list", fiscal_year=year)},
+    )
+
+
+def _red_light_departments(user: Any, year: int) -> list[dict[str, Any]]:
+    """The departments with the most red-light projects (then yellow), counted over the visible lights."""
     lights = ProjectLight.objects.visible_to(user).filter(fiscal_year=year)  # type: ignore[attr-defined]
-    rows = list(
+    rows = (
         lights.order_by()
-        .values("project__department_id", "project__department__name", "project__department__region__name")
+        .values("project__department_id", "project__department__name")
         .annotate(
             red=Count("id", filter=Q(color=Color.RED)),
             yellow=Count("id", filter=Q(color=Color.YELLOW)),
@@ -235,14 +249,9 @@ def warning_panel(user: Any, year: int) -> Panel:
         )
         .order_by("-red", "-yellow", "project__department__name")[:DEPARTMENTS_SHOWN]
     )
-    several_counties = spans_counties(user)  # every county has its 教育局: name the region too
-    departments = [
+    return [
         {
-            "department": (
-                f"{r['project__department__region__name']}·{r['project__department__name']}"
-                if several_counties
-                else r["project__department__name"]
-            ),
+            "name": r["project__department__name"],
             "red": r["red"],
             "yellow": r["yellow"],
             "total": r["total"],
@@ -251,12 +260,33 @@ def warning_panel(user: Any, year: int) -> Panel:
         }
         for r in rows
     ]
-    return Panel(
-        "warnings",
-        "预警（项目红黄绿灯）",
-        cells,
-        extra={"departments": departments, "more_url": link("alerts:list", fiscal_year=year)},
+
+
+def _red_light_regions(user: Any, year: int) -> list[dict[str, Any]]:
+    """For a city or province user, the counties with the most red-light projects (then yellow): every county has
+    its 县教育局, so departments are no way to read a province. From the per-county counts the sweep keeps
+    (`RegionLightCount`, a few rows per county), as the light card."""
+    counts = (
+        RegionLightCount.objects.filter(region__path__startswith=user.active_membership.region.path, fiscal_year=year)
+        .values("region_id", "region__name")
+        .annotate(
+            red=Coalesce(Sum("projects", filter=Q(color=Color.RED)), 0),
+            yellow=Coalesce(Sum("projects", filter=Q(color=Color.YELLOW)), 0),
+            total=Coalesce(Sum("projects"), 0),
+        )
+        .order_by("-red", "-yellow", "region__name")[:DEPARTMENTS_SHOWN]
     )
+    return [
+        {
+            "name": r["region__name"],
+            "red": r["red"],
+            "yellow": r["yellow"],
+            "total": r["total"],
+            "red_url": link("alerts:list", fiscal_year=year, color=Color.RED, region=r["region_id"]),
+            "url": link("alerts:list", fiscal_year=year, region=r["region_id"]),
+        }
+        for r in counts
+    ]
 
 
 # ---- 等级分布 ----------------------------------------------------------------------------------------------------

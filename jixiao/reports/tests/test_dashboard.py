@@ -54,7 +54,7 @@ def test_a_department_sees_only_its_own_figures(world: World) -> None:
 
     warnings = _cells(panels["warnings"])
     assert (warnings["RED"].count, warnings["YELLOW"].count) == (1, 0)
-    assert [r["department"] for r in panels["warnings"].extra["departments"]] == ["县教育局"]
+    assert [r["name"] for r in panels["warnings"].extra["rows"]] == ["县教育局"]
     stages = _cells(panels["stages"])
     assert stages["projects"].count == 2
     assert stages["preassessment"].count == 1
@@ -76,7 +76,7 @@ def test_every_number_links_to_a_list_that_opens_for_the_viewer(world: World) ->
     client = world.login("leader")
     panels = client.get(URL, {"year": YEAR}).context["panels"]
     urls = [c.url for p in panels.values() for c in p.cells if c.url]
-    urls += [r["red_url"] for r in panels["warnings"].extra["departments"]]
+    urls += [r["red_url"] for r in panels["warnings"].extra["rows"]]
     urls += [g["url"] for series in panels["grades"].extra.values() for g in series]
     assert len(urls) > 10
     for url in urls:
@@ -123,7 +123,7 @@ def test_department_tables_and_the_rate_chart_are_bounded(world: World, monkeypa
     assert len(execution["departments"]) == 1 and execution["department_count"] == 2
     assert execution["lagging"][0]["rate"] == min(r["rate"] for r in execution["departments"] + execution["lagging"])
     assert len(response.context["chart"]["departments"]) == 1
-    assert len(response.context["panels"]["warnings"].extra["departments"]) == 1
+    assert len(response.context["panels"]["warnings"].extra["rows"]) == 1
     body = response.content.decode()
     assert 'data-testid="execution-more"' in body and "共2个" in body
     assert world.login("leader").get(execution["more_url"]).status_code == 200

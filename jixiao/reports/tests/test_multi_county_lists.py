@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from conftest import World, _member
 from jixiao.alerts.models import Color, ProjectLight, RegionLightCount, Warning, WarningRule
+from jixiao.alerts.sweep_writes import light_counts_refresh
 from jixiao.execution.selectors import payment_totals
 from jixiao.execution.tests.factories import payment_create
 from jixiao.monitoring.models import MonitoringTask
@@ -138,18 +139,29 @@ def _department_labels(rows: list[dict[str, Any]]) -> set[str]:
 
 
 def test_the_dashboard_and_the_analysis_name_the_county_with_the_department(world: World, city: City) -> None:
-    for project in (world.school_project, world.far_project):
-        ProjectLight.objects.create(project=project, fiscal_year=2026, color=Color.RED, as_of=dt.date(2026, 8, 31))
+    for project, color in ((world.school_project, Color.RED), (world.hospital_project, Color.RED)):
+        ProjectLight.objects.create(project=project, fiscal_year=2026, color=color, as_of=dt.date(2026, 8, 31))
+    ProjectLight.objects.create(
+        project=world.far_project, fiscal_year=2026, color=Color.YELLOW, as_of=dt.date(2026, 8, 31)
+    )
+    light_counts_refresh([world.region.pk, world.other_region.pk], [2026])  # as the sweep keeps them
     dashboard = city.leader.get(reverse("reports:dashboard"), {"year": 2026})
     panels = dashboard.context["panels"]
-    assert _department_labels(panels["warnings"].extra["departments"]) == {"渠县·县教育局", "宣汉县·县教育局"}
+    # Above a county the red lights are counted by county (a province has 200 县教育局), each linking to its list.
+    rows = panels["warnings"].extra["rows"]
+    assert panels["warnings"].extra["group"] == "财政区划"
+    assert [(r["name"], r["red"], r["yellow"], r["total"]) for r in rows] == [("渠县", 2, 0, 2), ("宣汉县", 0, 1, 1)]
+    assert f"region={world.region.pk}" in rows[0]["red_url"] and "color=RED" in rows[0]["red_url"]
+    assert city.leader.get(rows[0]["red_url"]).context["page"].paginator.count == 0  # no warning rows were made
+    assert "红灯项目最多的财政区划" in dashboard.content.decode()
     assert {"渠县·县教育局", "宣汉县·县教育局"} <= _department_labels(panels["execution"].extra["departments"])
     assert "宣汉县·县教育局" in dashboard.context["chart"]["departments"]
     analysis = city.perf.get(reverse("execution:analysis"), {"fiscal_year": 2026})
     assert {"渠县·县教育局", "宣汉县·县教育局"} <= _department_labels(analysis.context["data"]["departments"])
-    # A county's leader sees the department names alone, as before.
+    # A county's leader sees the departments, by name alone, as before.
     county = world.login("leader").get(reverse("reports:dashboard"), {"year": 2026}).context["panels"]
-    assert _department_labels(county["warnings"].extra["departments"]) == {"县教育局"}
+    assert county["warnings"].extra["group"] == "主管部门"
+    assert sorted((r["name"], r["red"]) for r in county["warnings"].extra["rows"]) == [("县卫健局", 1), ("县教育局", 1)]
 
 
 LISTS = [
