@@ -19,13 +19,15 @@ HEADERS = [
     "指标值",
     "说明",
     "计算日期",
+    "财政区划",  # last, so the columns before it keep their places in the users' sheets
 ]
 
 
 def warning_rows(warnings: Any) -> Iterator[list[Any]]:
-    """Export rows in HEADERS order, read in chunks with the project, department, unit and rule joined."""
+    """Export rows in HEADERS order, read in chunks with the project, department, unit, region and rule joined."""
     w: Any
-    for w in warnings.select_related("project__department", "project__unit", "rule").iterator(chunk_size=2_000):
+    rows = warnings.select_related("project__department", "project__unit", "project__region", "rule")
+    for w in rows.iterator(chunk_size=2_000):
         yield [
             w.fiscal_year,
             w.project.code,
@@ -38,4 +40,5 @@ def warning_rows(warnings: Any) -> Iterator[list[Any]]:
             w.value_text or (str(w.value) if w.value is not None else ""),
             w.reason,
             w.as_of.isoformat(),
+            w.project.region.name,
         ]

@@ -51,6 +51,7 @@ def test_export_xlsx(library: Any) -> None:
     assert rows[0][0] == "年度" and rows[0][7] == "颜色"
     assert [r[2] for r in rows[1:]] == [w.school_project.name]
     assert rows[1][7] == "黄灯" and rows[1][5] == 50
+    assert rows[0][-1] == "财政区划" and rows[1][-1] == w.region.name  # a city's file tells its counties apart
 
 
 def test_long_export_is_a_job_with_the_same_filter(library: Any, settings: Any) -> None:
