@@ -300,7 +300,7 @@ def adjustments_total(project_ids: Iterable[int] | None, fiscal_year: int, regio
 
 def cases_visible(user: Any) -> QuerySet[WarningCase]:
     return WarningCase.objects.visible_to(user).select_related(  # type: ignore[attr-defined, no-any-return]
-        "project", "project__department", "project__unit", "project__region", "rule"
+        "project", "project__department", "project__unit", "rule"
     )
 
 

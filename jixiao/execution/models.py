@@ -260,7 +260,8 @@ class PaymentTotal(models.Model):
     """Read model over `Payment`: the count, signed sum and refunds (count and sum of the negative vouchers) per
     财政区划, 主管部门, 预算单位 and year, keyed by the payment's own columns, so it is scoped exactly like the
     payments (`RegionRowQuerySet`). The payment list's totals and page count read it when the list is filtered by
-    nothing but the year, the department, the unit or refunds (a province: ~80,000 rows instead of 10 million).
+    nothing but the year, the region, the department, the unit or refunds (a province: ~56,000 rows instead of 10
+    million payments).
     Added to by the import in its own transaction (`execution.services._write_batch`) and rebuilt per region by
     `execution.services.payment_totals_refresh` on every other write path (`rollup_refresh`)."""
 

@@ -1,5 +1,5 @@
-"""The 财政区划 filter of the lists a city or province user reads (projects, payments): a county, or a city with
-its counties, chosen from the user's own subtree."""
+"""The 财政区划 filter of the lists a city or province user reads (projects, warnings, payments, departments, units):
+a county, or a city with its counties, chosen from the user's own subtree."""
 
 from __future__ import annotations
 
@@ -20,9 +20,9 @@ class RegionChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
 
 
 class RegionFilter(django_filters.ModelChoiceFilter):
-    """Rows of the chosen region and every region under it (`<path_field>__startswith`). Call `limit_to(user)` in
-    the FilterSet's __init__: the choices are the user's own cities and counties, so a region outside the scope is
-    not a valid choice; for a county's users (one region) the filter is removed from the FilterSet."""
+    """Rows of the chosen region and every region under it (`<path_field>__startswith`). Call
+    `limit_region_filter(self, user)` in the FilterSet's __init__: the choices are the user's own cities and
+    counties, so a region outside the scope is not a valid choice; for a county's users the filter is removed."""
 
     field_class = RegionChoiceField
 
