@@ -249,17 +249,7 @@ def _red_light_departments(user: Any, year: int) -> list[dict[str, Any]]:
         )
         .order_by("-red", "-yellow", "project__department__name")[:DEPARTMENTS_SHOWN]
     )
-    return [
-        {
-            "name": r["project__department__name"],
-            "red": r["red"],
-            "yellow": r["yellow"],
-            "total": r["total"],
-            "red_url": link("alerts:list", fiscal_year=year, color=Color.RED, department=r["project__department_id"]),
-            "url": link("alerts:list", fiscal_year=year, department=r["project__department_id"]),
-        }
-        for r in rows
-    ]
+    return [_light_row(r["project__department__name"], r, year, department=r["project__department_id"]) for r in rows]
 
 
 def _red_light_regions(user: Any, year: int) -> list[dict[str, Any]]:
@@ -276,17 +266,19 @@ def _red_light_regions(user: Any, year: int) -> list[dict[str, Any]]:
         )
         .order_by("-red", "-yellow", "region__name")[:DEPARTMENTS_SHOWN]
     )
-    return [
-        {
-            "name": r["region__name"],
-            "red": r["red"],
-            "yellow": r["yellow"],
-            "total": r["total"],
-            "red_url": link("alerts:list", fiscal_year=year, color=Color.RED, region=r["region_id"]),
-            "url": link("alerts:list", fiscal_year=year, region=r["region_id"]),
-        }
-        for r in counts
-    ]
+    return [_light_row(r["region__name"], r, year, region=r["region_id"]) for r in counts]
+
+
+def _light_row(name: str, counts: dict[str, Any], year: int, **list_filter: Any) -> dict[str, Any]:
+    """A row of the red-light table: its counts and the warning list of its department or county."""
+    return {
+        "name": name,
+        "red": counts["red"],
+        "yellow": counts["yellow"],
+        "total": counts["total"],
+        "red_url": link("alerts:list", fiscal_year=year, color=Color.RED, **list_filter),
+        "url": link("alerts:list", fiscal_year=year, **list_filter),
+    }
 
 
 # ---- 等级分布 ----------------------------------------------------------------------------------------------------
