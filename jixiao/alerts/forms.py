@@ -7,10 +7,10 @@ from django import forms
 
 from jixiao.alerts.models import BudgetAction, CaseStatus, Color, OnTimeout, Option, Profile, Tier, WarningRule
 from jixiao.core.forms import WanField, bootstrapify
-from jixiao.organizations.filters import RegionChoiceField
+from jixiao.organizations.filters import RegionChoiceField, limit_region_field
 from jixiao.organizations.forms import DepartmentSearchField
 from jixiao.organizations.models import Department, FiscalRegion
-from jixiao.organizations.selectors import region_filter_choices, spans_counties
+from jixiao.organizations.selectors import spans_counties
 
 
 class WarningFilterForm(forms.Form):
@@ -31,7 +31,7 @@ class WarningFilterForm(forms.Form):
         if user is not None:
             self.fields["department"].queryset = Department.objects.visible_to(user)  # type: ignore[attr-defined]
         if user is not None and spans_counties(user):
-            self.fields["region"].queryset = region_filter_choices(user)  # type: ignore[attr-defined]
+            limit_region_field(self.fields["region"], user)  # type: ignore[arg-type]
         else:
             del self.fields["region"]
         bootstrapify(self, small=True)

@@ -14,9 +14,21 @@ from jixiao.organizations.models import FiscalRegion
 
 
 class RegionChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """Regions below the user's own (`top`, set by `limit_region_field` or `RegionFilter`), each indented by its
+    depth under it: a province user's counties under their cities, a city user's counties flush."""
+
+    top: FiscalRegion | None = None
+
     def label_from_instance(self, obj: FiscalRegion) -> str:
-        # Counties indented under their city in a province user's list.
-        return f"\u3000{obj.name}" if obj.level == FiscalRegion.Level.COUNTY and obj.path.count("/") > 2 else obj.name
+        depth = obj.path.count("/") - (self.top.path.count("/") + 1 if self.top is not None else 1)
+        return "\u3000" * max(depth, 0) + obj.name
+
+
+def limit_region_field(field: RegionChoiceField, user: Any) -> None:
+    """The choices of a multi-county user's region field: their own cities and counties, indented under their
+    region."""
+    field.queryset = selectors.region_filter_choices(user)
+    field.top = user.active_membership.region
 
 
 class RegionFilter(django_filters.ModelChoiceFilter):
@@ -25,6 +37,7 @@ class RegionFilter(django_filters.ModelChoiceFilter):
     counties, so a region outside the scope is not a valid choice; for a county's users the filter is removed."""
 
     field_class = RegionChoiceField
+    top: FiscalRegion | None = None  # the user's own region, set by `limit_region_filter`
 
     def __init__(self, *args: Any, path_field: str = "region__path", **kwargs: Any) -> None:
         kwargs.setdefault("label", "财政区划")
@@ -32,6 +45,12 @@ class RegionFilter(django_filters.ModelChoiceFilter):
         kwargs.setdefault("queryset", FiscalRegion.objects.none())
         super().__init__(*args, **kwargs)
         self.path_field = path_field
+
+    @property
+    def field(self) -> Any:
+        field = super().field
+        field.top = self.top
+        return field
 
     def filter(self, qs: QuerySet[Any], value: Any) -> QuerySet[Any]:
         if not value:
@@ -42,6 +61,8 @@ class RegionFilter(django_filters.ModelChoiceFilter):
 def limit_region_filter(filterset: Any, user: Any, name: str = "region") -> None:
     """Offer `filterset.filters[name]` to multi-county users with their own regions; drop it for everyone else."""
     if selectors.spans_counties(user):
-        filterset.filters[name].queryset = selectors.region_filter_choices(user)
+        region_filter = filterset.filters[name]
+        region_filter.queryset = selectors.region_filter_choices(user)
+        region_filter.top = user.active_membership.region
     else:
         del filterset.filters[name]

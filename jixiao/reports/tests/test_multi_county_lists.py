@@ -60,6 +60,7 @@ def test_the_project_list_names_and_filters_the_county(world: World, city: City)
     assert ">渠县<" in html and ">宣汉县<" in html
     region_field = page.context["filter"].form.fields["region"]
     assert [r.name for r in region_field.queryset] == ["宣汉县", "渠县"]  # own counties, by code; not the city
+    assert [label for _value, label in region_field.choices] == ["全部", "宣汉县", "渠县"]
     only = city.perf.get(url, {"region": world.other_region.pk})
     assert [p.code for p in only.context["page"]] == ["P-FAR"]
     assert only.context["totals"]["count"] == 1
@@ -205,3 +206,17 @@ def test_the_department_and_unit_lists_name_each_rows_county(world: World, city:
     assert (
         "region" not in world.login("performance").get(reverse("organizations:unit_list")).context["filter"].form.fields
     )
+
+
+def test_region_choices_are_indented_under_the_users_own_region() -> None:
+    """A province user's counties sit under their cities; a city user's counties are flush."""
+    from jixiao.organizations.filters import RegionChoiceField
+
+    province = FiscalRegion(path="990000000/", name="演示省")
+    city_region = FiscalRegion(path="990000000/990100000/", name="第1市")
+    county = FiscalRegion(path="990000000/990100000/990101000/", name="东安县")
+    field = RegionChoiceField(queryset=FiscalRegion.objects.none())
+    field.top = province
+    assert [field.label_from_instance(r) for r in (city_region, county)] == ["第1市", "\u3000东安县"]
+    field.top = city_region
+    assert field.label_from_instance(county) == "东安县"
