@@ -7,20 +7,15 @@ from django import forms
 
 from jixiao.alerts.models import BudgetAction, CaseStatus, Color, OnTimeout, Option, Profile, Tier, WarningRule
 from jixiao.core.forms import WanField, bootstrapify
-from jixiao.organizations.filters import RegionChoiceField, limit_region_field
+from jixiao.organizations.filters import add_region_field
 from jixiao.organizations.forms import DepartmentSearchField
-from jixiao.organizations.models import Department, FiscalRegion
-from jixiao.organizations.selectors import spans_counties
+from jixiao.organizations.models import Department
 
 
 class WarningFilterForm(forms.Form):
     fiscal_year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)
     color = forms.ChoiceField(label="颜色", required=False, choices=[("", "全部"), *Color.choices])
     rule = forms.ChoiceField(label="规则", required=False)
-    # City and province users only: a county, or a city with its counties, of their own subtree.
-    region = RegionChoiceField(
-        label="财政区划", required=False, empty_label="全部", queryset=FiscalRegion.objects.none()
-    )
     department = DepartmentSearchField()
     q = forms.CharField(label="项目", required=False, max_length=100)
 
@@ -30,10 +25,7 @@ class WarningFilterForm(forms.Form):
         self.fields["rule"].choices = [("", "全部"), *dict(codes).items()]  # type: ignore[attr-defined]
         if user is not None:
             self.fields["department"].queryset = Department.objects.visible_to(user)  # type: ignore[attr-defined]
-        if user is not None and spans_counties(user):
-            limit_region_field(self.fields["region"], user)  # type: ignore[arg-type]
-        else:
-            del self.fields["region"]
+            add_region_field(self, user, after="rule")  # city and province users only
         bootstrapify(self, small=True)
 
 

@@ -46,7 +46,7 @@ from jixiao.alerts.models import (
 from jixiao.core.scoping import ScopeLevel
 from jixiao.core.todos import TodoItem
 from jixiao.organizations.models import CalendarDay
-from jixiao.organizations.selectors import spans_counties
+from jixiao.organizations.selectors import in_region, spans_counties
 from jixiao.projects.models import Project, ProjectStatus
 
 ZERO_YUAN = Value(Decimal(0), output_field=DecimalField(max_digits=18, decimal_places=2))
@@ -180,8 +180,7 @@ def warnings_filtered(user: Any, params: dict[str, Any]) -> QuerySet[Warning]:
         qs = qs.filter(color=params["color"])
     if params.get("rule"):
         qs = qs.filter(rule__code=params["rule"])
-    if params.get("region"):  # one of the user's own cities or counties (the form's choices)
-        qs = qs.filter(project__region__path__startswith=params["region"].path)
+    qs = in_region(qs, params.get("region"), "project__region__path")  # one of the user's own (the form's choices)
     if params.get("department"):
         qs = qs.filter(project__department=params["department"])
     if params.get("q"):

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from jixiao.core.forms import WanField, bootstrapify, limit_choices
 from jixiao.evaluation.models import QualLevel, SelfEvalFund, SelfEvalIndicator, SelfEvalStatus, SelfEvaluation
+from jixiao.organizations.filters import add_region_field
 from jixiao.organizations.forms import DepartmentSearchField
 from jixiao.organizations.models import Department
 
@@ -62,6 +63,7 @@ class SelfEvalFilterForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         limit_choices(self, "department", Department.objects.visible_to(user).order_by("dept_code"))
+        add_region_field(self, user, after="fiscal_year")  # city and province users only
         bootstrapify(self, small=True)
 
 

@@ -18,6 +18,7 @@ from jixiao.evaluation.models import (
     SelfEvaluation,
 )
 from jixiao.evaluation.scoring import NATIONAL_DEFAULT, ScoringConfig
+from jixiao.organizations.selectors import in_region
 from jixiao.targets.models import PerformanceTarget, TargetStatus
 
 
@@ -53,6 +54,7 @@ def records_filtered(user: Any, params: dict[str, Any]) -> QuerySet[SelfEvaluati
     qs = records_visible(user)
     if params.get("fiscal_year"):
         qs = qs.filter(fiscal_year=params["fiscal_year"])
+    qs = in_region(qs, params.get("region"))
     if params.get("department"):
         qs = qs.filter(department=params["department"])
     if params.get("status"):

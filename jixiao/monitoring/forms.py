@@ -18,6 +18,7 @@ from jixiao.monitoring.models import (
     RecordStatus,
     TaskStatus,
 )
+from jixiao.organizations.filters import add_region_field
 from jixiao.organizations.forms import DepartmentSearchField
 from jixiao.organizations.models import Department
 from jixiao.projects.models import Project
@@ -95,6 +96,7 @@ class RecordFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         limit_choices(self, "task", MonitoringTask.objects.visible_to(user).order_by("-fiscal_year", "-id"))
         limit_choices(self, "department", Department.objects.visible_to(user).order_by("dept_code"))
+        add_region_field(self, user, after="fiscal_year")  # city and province users only
         bootstrapify(self, small=True)
 
 

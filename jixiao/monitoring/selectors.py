@@ -33,6 +33,7 @@ from jixiao.monitoring.models import (
     TimeProgressMode,
 )
 from jixiao.monitoring.workflow import MONITORING_WORKFLOW
+from jixiao.organizations.selectors import in_region
 
 ZERO_YUAN = Value(Decimal("0.00"), output_field=DecimalField(max_digits=18, decimal_places=2))
 FOUR = Decimal("0.0001")
@@ -235,6 +236,7 @@ def records_filtered(user: Any, params: dict[str, Any]) -> QuerySet[MonitoringRe
         qs = qs.filter(fiscal_year=params["fiscal_year"])
     if params.get("status"):
         qs = qs.filter(status=params["status"])
+    qs = in_region(qs, params.get("region"))
     if params.get("department"):
         qs = qs.filter(department_id=params["department"])
     if params.get("likelihood"):

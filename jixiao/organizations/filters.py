@@ -31,6 +31,21 @@ def limit_region_field(field: RegionChoiceField, user: Any) -> None:
     field.top = user.active_membership.region
 
 
+def add_region_field(form: forms.Form, user: Any, *, after: str) -> None:
+    """A list filter form's 财政区划 field, placed after the field `after`, for a multi-county user (their own cities
+    and counties; anything else is an invalid choice); nothing for anyone else. The list's selector narrows by
+    `params["region"]` with `organizations.selectors.in_region`. Call it before the form is styled."""
+    if not selectors.spans_counties(user):
+        return
+    field = RegionChoiceField(
+        label="财政区划", required=False, empty_label="全部", queryset=FiscalRegion.objects.none()
+    )
+    limit_region_field(field, user)
+    fields = list(form.fields.items())
+    position = next(i for i, (name, _field) in enumerate(fields) if name == after) + 1
+    form.fields = dict([*fields[:position], ("region", field), *fields[position:]])
+
+
 class RegionFilter(django_filters.ModelChoiceFilter):
     """Rows of the chosen region and every region under it (`<path_field>__startswith`). Call
     `limit_region_filter(self, user)` in the FilterSet's __init__: the choices are the user's own cities and

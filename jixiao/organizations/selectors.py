@@ -62,6 +62,11 @@ def region_filter_choices(user: Any) -> QuerySet[FiscalRegion]:
     )
 
 
+def in_region(rows: QuerySet[Any], region: FiscalRegion | None, path_field: str = "region__path") -> QuerySet[Any]:
+    """`rows` of `region` and every region under it (a list's 财政区划 filter; None: all)."""
+    return rows.filter(**{f"{path_field}__startswith": region.path}) if region is not None else rows
+
+
 def region_names(user: Any) -> dict[int, str]:
     """Id → name of the regions of a multi-county user's subtree (a province: ~200), for the lists' 财政区划 column;
     empty for everyone else."""

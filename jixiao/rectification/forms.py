@@ -6,6 +6,7 @@ from django import forms
 
 from jixiao.core.filters import AutocompleteModelChoiceField
 from jixiao.core.forms import bootstrapify, limit_choices
+from jixiao.organizations.filters import add_region_field
 from jixiao.organizations.forms import DepartmentSearchField
 from jixiao.organizations.models import BudgetUnit, Department
 from jixiao.projects.models import Project
@@ -31,6 +32,8 @@ class ListFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         # A tampered id simply matches nothing: the choices are the user's own scope.
         limit_choices(self, "department", Department.objects.visible_to(user))
+        if user is not None:
+            add_region_field(self, user, after="source")  # city and province users only
         bootstrapify(self)
 
 

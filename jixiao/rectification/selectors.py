@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from jixiao.core import config_rows
 from jixiao.core.todos import TodoItem
+from jixiao.organizations.selectors import in_region
 from jixiao.rectification.models import (
     AWAITING_UNIT,
     FeedbackFile,
@@ -86,6 +87,7 @@ def rectifications_filtered(user: Any, params: dict[str, Any]) -> QuerySet[Recti
         qs = qs.filter(status__in=TABS[params["tab"]])
     if params.get("source"):
         qs = qs.filter(source_type=params["source"])
+    qs = in_region(qs, params.get("region"))
     if params.get("department"):
         qs = qs.filter(department_id=params["department"])
     if params.get("overdue"):

@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 
 from jixiao.core.filters import FilterSet, ScopedIdFilter
 from jixiao.core.forms import bootstrapify
+from jixiao.organizations.filters import RegionFilter, limit_region_filter
 from jixiao.organizations.models import BudgetUnit, Department
 from jixiao.targets.models import Grade, PerformanceTarget, TargetStatus
 
@@ -16,6 +17,7 @@ from jixiao.targets.models import Grade, PerformanceTarget, TargetStatus
 class TargetFilterSet(FilterSet):
     q = django_filters.CharFilter(label="关键字", method="filter_q")
     fiscal_year = django_filters.NumberFilter(label="年度")
+    region = RegionFilter()  # city and province users only
     department = ScopedIdFilter(label="主管部门", url_name="organizations:department_autocomplete")
     unit = ScopedIdFilter(label="填报单位", url_name="organizations:unit_autocomplete")
     status = django_filters.ChoiceFilter(label="状态", choices=TargetStatus.choices)
@@ -31,6 +33,7 @@ class TargetFilterSet(FilterSet):
         # Ids are checked against the user's own scope; a tampered id simply matches nothing.
         self.filters["department"].queryset = Department.objects.visible_to(user)
         self.filters["unit"].queryset = BudgetUnit.objects.visible_to(user)
+        limit_region_filter(self, user)
         for name in ("status", "review_grade", "subject_type"):
             self.filters[name].extra["empty_label"] = "全部"
 

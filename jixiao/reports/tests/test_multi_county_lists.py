@@ -220,3 +220,32 @@ def test_region_choices_are_indented_under_the_users_own_region() -> None:
     assert [field.label_from_instance(r) for r in (city_region, county)] == ["第1市", "\u3000东安县"]
     field.top = city_region
     assert field.label_from_instance(county) == "东安县"
+
+
+FILTERED_LISTS = ["targets:list", "monitoring:record_list", "evaluation:selfeval_list", "rectification:list"]
+
+
+def _filter_form(response: Any) -> Any:
+    context = response.context
+    return context["filter"].form if "filter" in context else context["form"]
+
+
+@pytest.mark.parametrize("name", FILTERED_LISTS)
+def test_more_lists_filter_by_the_county(world: World, city: City, name: str) -> None:
+    """The 财政区划 filter on the target, monitoring record, self-evaluation and rectification lists: the user's own
+    counties, a region outside them refused, narrowed by `organizations.selectors.in_region`; none for a county."""
+    url = reverse(name)
+    field = _filter_form(city.perf.get(url)).fields["region"]
+    assert [label for _value, label in field.choices] == ["全部", "宣汉县", "渠县"]
+    assert city.perf.get(url, {"region": world.other_region.pk}).status_code == 200
+    assert "region" in _filter_form(city.perf.get(url, {"region": city.outside.region_id})).errors
+    assert "region" not in _filter_form(world.login("performance").get(url)).fields
+
+
+def test_in_region_takes_the_region_and_everything_under_it(world: World, city: City) -> None:
+    from jixiao.organizations.selectors import in_region
+
+    projects = Project.objects.exclude(pk=city.outside.pk)
+    assert set(in_region(projects, world.other_region).values_list("code", flat=True)) == {"P-FAR"}
+    assert in_region(projects, city.city).count() == projects.count()
+    assert in_region(projects, None).count() == projects.count()
