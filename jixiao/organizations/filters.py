@@ -1,5 +1,6 @@
-"""The 财政区划 filter of the lists a city or province user reads (projects, warnings, payments, departments, units):
-a county, or a city with its counties, chosen from the user's own subtree."""
+"""The 财政区划 filter of the lists a city or province user reads: a county, or a city with its counties, chosen
+from the user's own subtree. `RegionFilter` in a FilterSet (projects, targets, payments, departments, units),
+`add_region_field` in a list's filter form (warnings, monitoring records, self-evaluations, rectifications)."""
 
 from __future__ import annotations
 
@@ -68,9 +69,7 @@ class RegionFilter(django_filters.ModelChoiceFilter):
         return field
 
     def filter(self, qs: QuerySet[Any], value: Any) -> QuerySet[Any]:
-        if not value:
-            return qs
-        return qs.filter(**{f"{self.path_field}__startswith": value.path})
+        return selectors.in_region(qs, value or None, self.path_field)
 
 
 def limit_region_filter(filterset: Any, user: Any, name: str = "region") -> None:
