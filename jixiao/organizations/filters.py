@@ -1,6 +1,7 @@
 """The 财政区划 filter of the lists a city or province user reads: a county, or a city with its counties, chosen
 from the user's own subtree. `RegionFilter` in a FilterSet (projects, targets, payments, departments, units),
-`add_region_field` in a list's filter form (warnings, monitoring records, self-evaluations, rectifications)."""
+`add_region_field` in a list's filter form (warnings, monitoring records, self-evaluations, pre-assessments,
+rectifications, result applications)."""
 
 from __future__ import annotations
 

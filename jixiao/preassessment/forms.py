@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 
 from jixiao.core.forms import WanField, bootstrapify
+from jixiao.organizations.filters import add_region_field
 from jixiao.preassessment.models import (
     Attachment,
     Conclusion,
@@ -129,8 +130,10 @@ class ListFilterForm(forms.Form):
     conclusion = forms.ChoiceField(label="结论", required=False, choices=[("", "全部"), *Conclusion.choices])
     q = forms.CharField(label="项目名称或编码", required=False, max_length=100)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if user is not None:
+            add_region_field(self, user, after="fiscal_year")  # city and province users only
         bootstrapify(self, small=True)
 
 

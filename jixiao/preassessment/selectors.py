@@ -16,6 +16,7 @@ from jixiao.core.errors import DomainError
 from jixiao.core.models import AuditEvent
 from jixiao.core.money import format_wan, wan_from_yuan
 from jixiao.core.todos import TodoItem
+from jixiao.organizations.selectors import in_region
 from jixiao.preassessment.models import (
     SUPPORTIVE,
     Attachment,
@@ -361,6 +362,7 @@ def assessments_filtered(user: Any, params: dict[str, Any]) -> QuerySet[PreAsses
     qs = assessments_visible(user)
     if params.get("fiscal_year"):
         qs = qs.filter(fiscal_year=params["fiscal_year"])
+    qs = in_region(qs, params.get("region"))
     if params.get("status"):
         qs = qs.filter(status=params["status"])
     if params.get("conclusion"):

@@ -41,7 +41,7 @@ def _year(request: HttpRequest) -> int:
 
 @capability_required("preassessment.view")
 def assessment_list(request: HttpRequest) -> HttpResponse:
-    form = ListFilterForm(request.GET or None)
+    form = ListFilterForm(request.GET or None, user=request.user)
     params = form.cleaned_data if form.is_valid() else {}
     queryset = selectors.assessments_filtered(request.user, params)
     return render(request, "preassessment/list.html", {"form": form, "page": paginate(request, queryset)})

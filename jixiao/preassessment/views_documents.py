@@ -48,7 +48,7 @@ def opinion_docx(request: HttpRequest, pk: int) -> HttpResponse:
 
 @capability_required("preassessment.view")
 def assessments_export(request: HttpRequest) -> HttpResponse:
-    form = ListFilterForm(request.GET or None)
+    form = ListFilterForm(request.GET or None, user=request.user)
     params = form.cleaned_data if form.is_valid() else {}
     queryset = selectors.assessments_filtered(request.user, params)
     content = documents.assessments_workbook(queryset.iterator(chunk_size=2000))

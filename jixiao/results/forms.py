@@ -6,6 +6,7 @@ from typing import Any, cast
 from django import forms
 
 from jixiao.core.forms import WanField, bootstrapify
+from jixiao.organizations.filters import add_region_field
 from jixiao.organizations.forms import DepartmentSearchField
 from jixiao.projects.models import Project
 from jixiao.results.models import Action, ApplicationStatus
@@ -18,10 +19,12 @@ class ListFilterForm(forms.Form):
     status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部"), *ApplicationStatus.choices])
     q = forms.CharField(label="项目", required=False, max_length=100)
 
-    def __init__(self, *args: Any, departments: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, departments: Any = None, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if departments is not None:
             cast(forms.ModelChoiceField, self.fields["department"]).queryset = departments
+        if user is not None:
+            add_region_field(self, user, after="fiscal_year")  # city and province users only
         bootstrapify(self, small=True)
 
 

@@ -23,6 +23,7 @@ from jixiao.core.todos import TodoItem
 from jixiao.evaluation.models import AuthenticityItem, ReEvaluationSample, SelfEvalStatus, SelfEvaluation
 from jixiao.execution.selectors import annotate_execution
 from jixiao.keyeval.models import KeyEvalStatus, KeyEvaluation
+from jixiao.organizations.selectors import in_region
 from jixiao.preassessment.models import Conclusion, PreAssessment, PreAssessmentStatus
 from jixiao.projects.models import Project, ProjectStatus
 from jixiao.rectification.selectors import open_rectification_project_ids
@@ -189,6 +190,7 @@ def applications_filtered(user: Any, params: dict[str, Any]) -> QuerySet[ResultA
     qs = applications_visible(user)
     if params.get("fiscal_year"):
         qs = qs.filter(fiscal_year=params["fiscal_year"])
+    qs = in_region(qs, params.get("region"))
     if params.get("action"):
         action = params["action"]
         qs = qs.filter(

@@ -26,7 +26,7 @@ def _default_year() -> int:
 
 
 def _filters(request: HttpRequest) -> tuple[ListFilterForm, dict[str, Any]]:
-    form = ListFilterForm(request.GET or None, departments=department_choices(request.user))
+    form = ListFilterForm(request.GET or None, departments=department_choices(request.user), user=request.user)
     params = dict(form.cleaned_data) if form.is_valid() else {}
     return form, params
 

@@ -222,7 +222,14 @@ def test_region_choices_are_indented_under_the_users_own_region() -> None:
     assert field.label_from_instance(county) == "东安县"
 
 
-FILTERED_LISTS = ["targets:list", "monitoring:record_list", "evaluation:selfeval_list", "rectification:list"]
+FILTERED_LISTS = [
+    "targets:list",
+    "monitoring:record_list",
+    "evaluation:selfeval_list",
+    "preassessment:list",
+    "rectification:list",
+    "results:list",
+]
 
 
 def _filter_form(response: Any) -> Any:
@@ -232,8 +239,9 @@ def _filter_form(response: Any) -> Any:
 
 @pytest.mark.parametrize("name", FILTERED_LISTS)
 def test_more_lists_filter_by_the_county(world: World, city: City, name: str) -> None:
-    """The 财政区划 filter on the target, monitoring record, self-evaluation and rectification lists: the user's own
-    counties, a region outside them refused, narrowed by `organizations.selectors.in_region`; none for a county."""
+    """The 财政区划 filter on the target, monitoring record, self-evaluation, pre-assessment, rectification and
+    result-application lists: the user's own counties, a region outside them refused, narrowed by
+    `organizations.selectors.in_region`; none for a county."""
     url = reverse(name)
     field = _filter_form(city.perf.get(url)).fields["region"]
     assert [label for _value, label in field.choices] == ["全部", "宣汉县", "渠县"]
