@@ -168,7 +168,7 @@ def tier_rules_in_force(region: Any, fiscal_year: int) -> list[TierRule]:
 
 def warnings_visible(user: Any) -> QuerySet[Warning]:
     return Warning.objects.visible_to(user).select_related(  # type: ignore[attr-defined, no-any-return]
-        "project", "project__department", "project__unit", "project__region", "rule"
+        "project", "project__department", "project__unit", "rule"
     )
 
 

@@ -262,7 +262,7 @@ def cumulative(rows: list[dict[str, Any]]) -> list[Decimal]:
 def payment_list(user: Any, filters: dict[str, Any] | None = None) -> QuerySet[Payment]:
     """Payments the user may see, filtered (project code/name, unit, date range, year), newest first."""
     filters = filters or {}
-    qs = Payment.objects.visible_to(user).select_related("project", "unit", "region")
+    qs = Payment.objects.visible_to(user).select_related("project", "unit")
     if filters.get("project"):
         qs = qs.filter(Q(project__code__icontains=filters["project"]) | Q(project__name__icontains=filters["project"]))
     if filters.get("project_id"):
