@@ -62,8 +62,9 @@
     p.value.dispatchEvent(new Event("change", { bubbles: true }));
   }
 
-  function show(p, results) {
+  function show(p, results, asked) {
     p.list.innerHTML = "";
+    p.list.setAttribute("data-jx-ac-q", asked);  // which search these rows answer (an earlier one may still be shown)
     if (!results.length) {
       var none = document.createElement("div");
       none.className = "list-group-item small text-muted py-1";
@@ -97,7 +98,7 @@
     var asked = p.input.value;
     fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) { return response.ok ? response.json() : { results: [] }; })
-      .then(function (data) { if (p.input.value === asked && document.activeElement === p.input) { show(p, data.results || []); } })
+      .then(function (data) { if (p.input.value === asked && document.activeElement === p.input) { show(p, data.results || [], asked.trim()); } })
       .catch(function () { close(p); });
   }
 

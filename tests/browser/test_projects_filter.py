@@ -38,7 +38,8 @@ def test_unit_filter_searches_as_you_type_and_filters_the_list(
     assert page.locator("select[name=unit]").count() == 0
 
     page.fill("#id_unit", "医院")
-    suggestion = page.locator("[data-jx-ac-list] [data-id]").first
+    # Focusing the box already lists every unit; wait for the rows that answer the typed text.
+    suggestion = page.locator("[data-jx-ac-list][data-jx-ac-q='医院'] [data-id]").first
     suggestion.wait_for()
     assert page.locator("[data-jx-ac-list] [data-id]").count() <= 20
     chosen_name = suggestion.get_attribute("data-text") or ""
