@@ -38,6 +38,7 @@ from jixiao.alerts.sweep_writes import (
     write_warnings,
 )
 from jixiao.core import audit
+from jixiao.core.gcpause import freeze_inherited, gc_paused
 from jixiao.execution.selectors import annotate_execution_fast
 from jixiao.monitoring.models import MonitoringIndicatorRow, MonitoringRecord, MonitoringSettings, RecordStatus
 from jixiao.organizations.calendar import add_working_days, overrides_for
@@ -469,6 +470,13 @@ def sweep_regions(
 ) -> dict[int, SweepResult]:
     """`sweep_region` for several regions in one pass: the same number of queries for twenty counties as for one
     (each region keeps its own rules, time progress, calendar and audit record), one transaction for the writes."""
+    with gc_paused():  # hundreds of thousands of short-lived acyclic objects per pass: see core.gcpause
+        return _sweep_regions(regions, fiscal_year, as_of, actor=actor, project_ids=project_ids)
+
+
+def _sweep_regions(
+    regions: list[Any], fiscal_year: int, as_of: date, *, actor: Any, project_ids: list[int] | None
+) -> dict[int, SweepResult]:
     regions = sorted(regions, key=lambda region: region.pk)
     region_ids = [region.pk for region in regions]
     scope = _projects(region_ids, fiscal_year, project_ids)
@@ -553,6 +561,7 @@ def _sweep_passes(region_ids: list[int], fiscal_year: int, as_of: date) -> dict[
 
 def _worker(region_ids: list[int], fiscal_year: int, as_of: date) -> dict[int, SweepResult]:
     """A forked worker's share; the worker closes the connection it opened before it exits."""
+    freeze_inherited()
     try:
         return _sweep_passes(region_ids, fiscal_year, as_of)
     finally:

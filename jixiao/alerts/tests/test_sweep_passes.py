@@ -119,3 +119,23 @@ def test_the_nightly_command_with_two_workers_writes_what_one_process_writes(wor
     assert _state() == parallel
     with pytest.raises(CommandError, match="正整数"):
         call_command("sweep_warnings", "--workers", "0")
+
+
+def test_a_pass_runs_without_the_cyclic_collector(library: Any, monkeypatch: Any) -> None:
+    """core.gcpause: the collector is off while the pass computes, and on again after it."""
+    import gc
+
+    from jixiao.alerts import sweep
+
+    seen: list[bool] = []
+    compute = sweep._compute
+
+    def spy(*args: Any) -> Any:
+        seen.append(gc.isenabled())
+        return compute(*args)
+
+    monkeypatch.setattr(sweep, "_compute", spy)
+    gc.enable()
+    sweep_regions([library.region], 2026, AUGUST)
+    assert seen == [False]
+    assert gc.isenabled()
