@@ -38,6 +38,7 @@ EXPORT_HEADERS = [
     "支持金额（万元）",
     "压减金额（万元）",
     "得分",
+    "财政区划",  # last, so the columns before it keep their places in the users' sheets
 ]
 
 # The five dimensions in the report's order; their wording depends on the kind (project or policy).
@@ -265,6 +266,7 @@ def _export_row(pa: PreAssessment) -> list[Any]:
         _wan(pa.supported_amount_yuan),
         _wan(pa.reduction_amount_yuan),
         None if pa.score is None else float(pa.score),
+        clean_text(pa.region.name),
     ]
 
 

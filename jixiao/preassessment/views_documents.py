@@ -51,7 +51,8 @@ def assessments_export(request: HttpRequest) -> HttpResponse:
     form = ListFilterForm(request.GET or None, user=request.user)
     params = form.cleaned_data if form.is_valid() else {}
     queryset = selectors.assessments_filtered(request.user, params)
-    content = documents.assessments_workbook(queryset.iterator(chunk_size=2000))
+    rows = queryset.select_related("project", "department", "unit", "region")
+    content = documents.assessments_workbook(rows.iterator(chunk_size=2000))
     audit.record(
         actor=request.user,
         event_type="preassessment.export",

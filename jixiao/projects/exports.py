@@ -12,7 +12,16 @@ from jixiao.core.spreadsheets import write_workbook
 from jixiao.projects.columns import IMPORT_COLUMNS
 from jixiao.projects.models import Project
 
-EXPORT_HEADERS = [h for h, _k, _r in IMPORT_COLUMNS] + ["年度", "主管部门", "实施单位", "资金总额（万元）", "状态"]
+# The import columns (an exported file re-imports: the import reads columns by title and ignores the rest), then
+# what the list shows; 财政区划 last, so the columns before it keep their places in the users' sheets.
+EXPORT_HEADERS = [h for h, _k, _r in IMPORT_COLUMNS] + [
+    "年度",
+    "主管部门",
+    "实施单位",
+    "资金总额（万元）",
+    "状态",
+    "财政区划",
+]
 
 
 def _row(p: Project) -> list[Any]:
@@ -40,12 +49,13 @@ def _row(p: Project) -> list[Any]:
         p.unit.name,
         float(wan_from_yuan(p.total_amount_yuan)),
         p.get_status_display(),
+        p.region.name,
     ]
 
 
 def project_rows(queryset: QuerySet[Project]) -> Iterator[list[Any]]:
     """Export rows (EXPORT_HEADERS order; an exported file re-imports unchanged), read in chunks."""
-    for project in queryset.select_related("department", "unit").iterator(chunk_size=2000):
+    for project in queryset.select_related("department", "unit", "region").iterator(chunk_size=2000):
         yield _row(project)
 
 

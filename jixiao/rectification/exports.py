@@ -32,6 +32,7 @@ HEADERS = [
     "业务股室预算调整意见",
     "完成时间",
     "按期完成",
+    "财政区划",  # last, so the columns before it keep their places in the users' sheets
 ]
 ESCALATION = {0: "", 1: "已发提醒敦促函", 2: "已发约谈通知书"}
 
@@ -60,11 +61,14 @@ def _row(rect: Rectification, findings: list[Finding], notice_no: str) -> list[A
         rect.fin_adjust_advice,
         closed,
         ("是" if rect.closed_on_time else "否") if rect.closed_at else "",
+        rect.region.name,
     ]
 
 
 def ledger_workbook(rows: Iterable[Rectification]) -> bytes:
-    rects = list(rows.prefetch_related("findings", "letters") if hasattr(rows, "prefetch_related") else rows)
+    if hasattr(rows, "prefetch_related"):
+        rows = rows.select_related("region").prefetch_related("findings", "letters")
+    rects = list(rows)
     body = []
     for rect in rects:
         findings = [f for f in rect.findings.all() if not f.is_deleted]

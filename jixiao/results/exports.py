@@ -21,6 +21,7 @@ HEADERS = [
     "决定",
     "决定金额（万元）",
     "理由",
+    "财政区划",  # last, so the columns before it keep their places in the users' sheets
 ]
 
 
@@ -48,8 +49,11 @@ def _row(app: ResultApplication) -> list[Any]:
         decided,
         _wan(app.decided_amount_yuan) if decided else None,
         app.decision_reason,
+        app.region.name,
     ]
 
 
 def export_applications(applications: Iterable[ResultApplication], *, title: str) -> bytes:
+    if hasattr(applications, "select_related"):
+        applications = applications.select_related("project", "unit", "region")
     return write_workbook([("结果应用", HEADERS, (_row(a) for a in applications))], title=title)

@@ -141,8 +141,9 @@ def test_export_holds_exactly_the_visible_rows_as_numbers(world: World) -> None:
         60,
         20,
         72.5,
+        world.region.name,
     )
-    assert by_code["P-FORMULA"][7:] == (None, None, None, None)
+    assert by_code["P-FORMULA"][7:] == (None, None, None, None, world.region.name)
     formula_row = next(r for r in sheet.iter_rows(min_row=2) if r[1].value == "P-FORMULA")
     assert formula_row[2].value == "=HYPERLINK(1)" and formula_row[2].data_type == "s"
     assert AuditEvent.objects.filter(event_type="preassessment.export").count() == 1

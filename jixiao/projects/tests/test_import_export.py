@@ -137,6 +137,9 @@ def test_export_contains_exactly_the_filtered_visible_rows(world: World) -> None
     sheet = openpyxl.load_workbook(io.BytesIO(response.getvalue())).active
     codes = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert codes == ["P-BRANCH"]
+    # 财政区划 last (a city or province user's file names each row's county)
+    assert sheet.cell(1, sheet.max_column).value == "财政区划"
+    assert sheet.cell(2, sheet.max_column).value == world.school_branch.region.name
     everything = openpyxl.load_workbook(io.BytesIO(client.get("/projects/export/").getvalue())).active
     assert sorted(r[0] for r in everything.iter_rows(min_row=2, values_only=True)) == ["P-BRANCH", "P-SCHOOL"]
     assert AuditEvent.objects.filter(event_type="project.export", actor_name="p_dept").count() == 2

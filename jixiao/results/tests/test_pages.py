@@ -65,8 +65,10 @@ def test_export_has_the_budget_section_layout(world: World) -> None:
         "决定",
         "决定金额（万元）",
         "理由",
+        "财政区划",
     ]
     by_code = {r[0]: r for r in rows[2:]}
+    assert by_code["P-SCHOOL"][-1] == world.region.name
     assert by_code["P-SCHOOL"][1:9] == (
         "一中教学设备购置",
         "县第一中学",
