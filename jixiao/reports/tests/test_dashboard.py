@@ -127,6 +127,13 @@ def test_department_tables_and_the_rate_chart_are_bounded(world: World, monkeypa
     body = response.content.decode()
     assert 'data-testid="execution-more"' in body and "共2个" in body
     assert world.login("leader").get(execution["more_url"]).status_code == 200
+    # Each drawn row links to its department's payments (only the drawn rows get a link: a province has ~20,000).
+    row = execution["departments"][0]
+    assert row["url"] == f"/execution/payments/?fiscal_year={YEAR}&department={row['department_id']}"
+    assert f'href="{row["url"].replace("&", "&amp;")}"' in body
+    payments = world.login("leader").get(row["url"])
+    assert payments.status_code == 200
+    assert payments.context["filter"].form.cleaned_data["department"] == row["department_id"]
 
 
 def test_grade_links_filter_the_target_list(world: World) -> None:
