@@ -73,7 +73,7 @@ def warning_list(request: HttpRequest) -> HttpResponse:
     year = params.get("fiscal_year") or _year(request)
     context = {
         "form": form,
-        "page": paginate(request, selectors.warnings_filtered(request.user, params)),
+        "page": paginate(request, selectors.warnings_filtered(request.user, params), by_ids=True),
         "card": selectors.dashboard(request.user, year, params.get("region")),
         "year": year,
         "query": request.GET.urlencode(),

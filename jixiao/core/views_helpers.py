@@ -36,13 +36,25 @@ def capability_required(capability: str) -> Callable[[Callable[..., HttpResponse
     return decorator
 
 
-def paginate(request: HttpRequest, queryset: Any, per_page: int = PAGE_SIZE, *, count: int | None = None) -> Any:
+def paginate(
+    request: HttpRequest, queryset: Any, per_page: int = PAGE_SIZE, *, count: int | None = None, by_ids: bool = False
+) -> Any:
     """One page of the queryset; `count`, when the view has already counted the rows (with its totals), spares the
-    paginator its own COUNT(*)."""
-    paginator = Paginator(queryset, per_page)
-    if count is not None:
-        paginator.count = count
-    return paginator.get_page(request.GET.get("page"))
+    paginator its own COUNT(*).
+
+    `by_ids`: sort only the ids (with the joins the ordering needs), then load the page's rows with everything the
+    queryset selects. For long lists with wide joined rows: the province's warning list sorted 165,000 rows of
+    ~1 KB each (0.54 s, spilling to disk) where their ids sort in 0.19 s."""
+    if not by_ids:
+        paginator = Paginator(queryset, per_page)
+        if count is not None:
+            paginator.count = count
+        return paginator.get_page(request.GET.get("page"))
+    page = paginate(request, queryset.select_related(None).values_list("pk", flat=True), per_page, count=count)
+    ids = list(page.object_list)
+    rows = {row.pk: row for row in queryset.order_by().filter(pk__in=ids)}
+    page.object_list = [rows[pk] for pk in ids if pk in rows]
+    return page
 
 
 DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

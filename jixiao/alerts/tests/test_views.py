@@ -181,6 +181,44 @@ def test_calendar_page(library: Any) -> None:
     assert w.login("unit_user").get("/alerts/calendar/").status_code == 403
 
 
+def test_warning_list_pages_by_sorted_ids_like_the_plain_sort(library: Any) -> None:
+    """core.views_helpers.paginate(by_ids=True), as the warning list uses it: every page holds the rows, in the
+    order and with the count, of the plain paginator, and the rows come with their joined objects."""
+    from django.db import connection
+    from django.test import RequestFactory
+    from django.test.utils import CaptureQueriesContext
+
+    from jixiao.alerts.selectors import warnings_filtered
+    from jixiao.core.views_helpers import paginate
+
+    w = library
+    for i in range(6):
+        in_library(ProjectFactory(unit=w.hospital, code=f"P-W-{i}"))
+    _swept(w)
+    user = w.users["performance"]
+    warnings = warnings_filtered(user, {"fiscal_year": 2026})
+    total = warnings.count()
+    assert total > 6
+    pages = -(-total // 3)
+    seen = []
+    for number in [*range(1, pages + 1), pages + 5, "x"]:
+        request = RequestFactory().get("/alerts/", {"page": number})
+        plain = paginate(request, warnings, 3)
+        by_ids = paginate(request, warnings, 3, by_ids=True)
+        assert [row.pk for row in by_ids] == [row.pk for row in plain]
+        assert (by_ids.number, by_ids.paginator.count, by_ids.paginator.num_pages) == (
+            plain.number,
+            total,
+            pages,
+        )
+        seen += [row.pk for row in by_ids] if number in range(1, pages + 1) else []
+        with CaptureQueriesContext(connection) as reads:
+            names = [(row.project.department.name, row.project.unit.name, row.rule.name) for row in by_ids]
+        assert names and not reads.captured_queries
+    assert sorted(seen) == sorted(warnings.values_list("pk", flat=True))
+    assert paginate(RequestFactory().get("/"), warnings, 3, by_ids=True)[0].color == "RED"
+
+
 def test_lights_on_project_library_and_menu(library: Any) -> None:
     w = library
     _swept(w)
