@@ -69,7 +69,7 @@ def target_list(request: HttpRequest) -> HttpResponse:
     filterset = TargetFilterSet(
         request.GET or None, queryset=selectors.targets_visible(request.user), user=request.user
     )
-    context = {"filter": filterset, "page": paginate(request, filterset.qs)}
+    context = {"filter": filterset, "page": paginate(request, filterset.qs, by_ids=True)}  # ids sorted, not wide rows
     template = "targets/_table.html" if request.htmx else "targets/list.html"  # type: ignore[attr-defined]
     return render(request, template, context)
 
