@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from jixiao.core.spreadsheets import write_workbook
@@ -65,10 +65,8 @@ def _row(rect: Rectification, findings: list[Finding], notice_no: str) -> list[A
     ]
 
 
-def ledger_workbook(rows: Iterable[Rectification]) -> bytes:
-    if hasattr(rows, "prefetch_related"):
-        rows = rows.select_related("region").prefetch_related("findings", "letters")
-    rects = list(rows)
+def ledger_workbook(rows: QuerySet[Rectification]) -> bytes:
+    rects = list(rows.select_related("region").prefetch_related("findings", "letters"))
     body = []
     for rect in rects:
         findings = [f for f in rect.findings.all() if not f.is_deleted]

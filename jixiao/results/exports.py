@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
+
+from django.db.models import QuerySet
 
 from jixiao.core.money import wan_from_yuan
 from jixiao.core.spreadsheets import write_workbook
@@ -53,7 +54,6 @@ def _row(app: ResultApplication) -> list[Any]:
     ]
 
 
-def export_applications(applications: Iterable[ResultApplication], *, title: str) -> bytes:
-    if hasattr(applications, "select_related"):
-        applications = applications.select_related("project", "unit", "region")
-    return write_workbook([("结果应用", HEADERS, (_row(a) for a in applications))], title=title)
+def export_applications(applications: QuerySet[ResultApplication], *, title: str) -> bytes:
+    rows = (_row(a) for a in applications.select_related("project", "unit", "region"))
+    return write_workbook([("结果应用", HEADERS, rows)], title=title)

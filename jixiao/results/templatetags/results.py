@@ -19,7 +19,7 @@ from jixiao.results.selectors import applications_for_next_year, gate_reason
 register = template.Library()
 
 # Badge colour by action: cuts and stops red or yellow, conditional arrangements grey, the rest green.
-ACTION_CSS = {
+ACTION_CSS: dict[str, str] = {
     Action.CANCEL: "danger",
     Action.SUSPEND: "danger",
     Action.REDUCE_PCT: "warning",
