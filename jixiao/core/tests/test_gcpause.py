@@ -4,6 +4,7 @@ included; the warning sweep's passes run inside such a block."""
 from __future__ import annotations
 
 import gc
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -47,7 +48,7 @@ def test_left_off_when_it_was_off_before() -> None:
     assert not gc.isenabled()
 
 
-def test_cycles_made_inside_are_collected_after() -> None:
+def test_cycles_made_inside_wait_for_the_collector_and_are_collected_after() -> None:
     gc.enable()
 
     class Node:
@@ -56,8 +57,13 @@ def test_cycles_made_inside_are_collected_after() -> None:
     with gc_paused():
         a, b = Node(), Node()
         a.other, b.other = b, a
+        alive = weakref.ref(a)
         del a, b
-    assert gc.collect() >= 2
+        for _ in range(10_000):  # allocations that would have triggered collections
+            _ = [[]]
+        assert alive() is not None  # unreachable, but reference counting cannot free a cycle
+    gc.collect()
+    assert alive() is None
 
 
 def test_freeze_moves_existing_objects_out_of_reach() -> None:
