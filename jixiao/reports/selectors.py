@@ -197,9 +197,8 @@ def execution_panel(user: Any, year: int, today: date) -> Panel:
     shown = departments[:DEPARTMENTS_SHOWN]
     # The chart: the departments furthest behind, lowest execution rate first.
     lagging = execution_selectors.lagging_departments(departments)[: execution_selectors.CHART_DEPARTMENTS]
-    base = link("execution:payment_list", fiscal_year=year)
     for row in (*shown, *lagging):  # links for the rows drawn only: a province has ~20,000 departments
-        row["url"] = f"{base}&{urlencode({'department': row['department_id']})}"
+        row["url"] = link("execution:payment_list", fiscal_year=year, department=row["department_id"])
     extra = {
         **data,
         "month": month,

@@ -55,5 +55,5 @@ def _row(app: ResultApplication) -> list[Any]:
 
 
 def export_applications(applications: QuerySet[ResultApplication], *, title: str) -> bytes:
-    rows = (_row(a) for a in applications.select_related("project", "unit", "region"))
+    rows = (_row(a) for a in applications.select_related("region"))
     return write_workbook([("结果应用", HEADERS, rows)], title=title)
