@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, FilteredRelation, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 
@@ -25,7 +25,7 @@ from jixiao.keyeval.models import KeyEvalGrade, KeyEvalStatus, KeyEvaluation
 from jixiao.monitoring.models import MonitoringRecord, TaskStatus
 from jixiao.organizations.selectors import spans_counties
 from jixiao.preassessment.models import SUPPORTIVE, PreAssessment, PreAssessmentStatus
-from jixiao.projects.models import Project, ProjectStatus
+from jixiao.projects.models import ProjectStatus
 from jixiao.reports import sources
 from jixiao.reports.models import AnnualReport
 from jixiao.targets.models import Grade, PerformanceTarget, TargetStatus
@@ -74,15 +74,29 @@ def _money(name: str, **filters: Any) -> Any:
 # ---- 各阶段项目与资金 ------------------------------------------------------------------------------------------------
 
 
-def stage_panel(user: Any, year: int) -> Panel:
-    projects = (
-        Project.objects.visible_to(user)
-        .filter(fiscal_year=year)
-        .aggregate(
-            n=Count("id", filter=Q(status=ProjectStatus.IN_LIBRARY)),
-            amount=_money("total_amount_yuan", status=ProjectStatus.IN_LIBRARY),
-        )
+@dataclass
+class Shared:
+    """Figures more than one panel shows, read once per dashboard: the execution analysis (its in-library project
+    count and budget are also the stage panel's 项目库 cell), and the results and rectification summaries."""
+
+    month: int
+    execution: dict[str, Any]
+    results: Any
+    rectification: Any
+
+
+def shared_figures(user: Any, year: int, today: date) -> Shared:
+    month = today.month if year == today.year else 12
+    return Shared(
+        month=month,
+        execution=execution_selectors.execution_analysis(user, year, month),
+        results=sources.call("result_application_summary", user, year),
+        rectification=sources.call("rectification_summary", user, year),
     )
+
+
+def stage_panel(user: Any, year: int, shared: Shared) -> Panel:
+    library = shared.execution  # the year's in-library projects the user sees
     assessments = (
         PreAssessment.objects.visible_to(user)
         .filter(fiscal_year=year)
@@ -100,11 +114,13 @@ def stage_panel(user: Any, year: int) -> Panel:
         )
     )
     records = _monitoring_records(user, year).aggregate(n=Count("id"), amount=_money("current_budget_yuan"))
-    self_evals = SelfEvaluation.objects.visible_to(user).filter(fiscal_year=year)
-    self_count = self_evals.count()
-    self_amount = SelfEvalFund.objects.filter(
-        self_eval__in=self_evals.values("pk"), fund_source=SelfEvalFund.Source.TOTAL
-    ).aggregate(total=_money("annual_yuan"))["total"]
+    # One row per self-evaluation: its 资金总额 fund row, if any (one per source: uniq_selfeval_fund).
+    self_evals = (
+        SelfEvaluation.objects.visible_to(user)
+        .filter(fiscal_year=year)
+        .annotate(total_fund=FilteredRelation("funds", condition=Q(funds__fund_source=SelfEvalFund.Source.TOTAL)))
+        .aggregate(n=Count("id"), amount=_money("total_fund__annual_yuan"))
+    )
     key = (
         KeyEvaluation.objects.visible_to(user)
         .filter(fiscal_year=year)
@@ -113,8 +129,8 @@ def stage_panel(user: Any, year: int) -> Panel:
     cells = [
         Cell(
             "项目库（已入库）",
-            projects["n"],
-            projects["amount"],
+            library["project_count"],
+            library["budget"],
             link("projects:list", fiscal_year=year, status=ProjectStatus.IN_LIBRARY),
             key="projects",
         ),
@@ -144,12 +160,17 @@ def stage_panel(user: Any, year: int) -> Panel:
             link("monitoring:record_list", fiscal_year=year),
             key="monitoring",
         ),
-        Cell("单位自评", self_count, self_amount, link("evaluation:selfeval_list", fiscal_year=year), key="selfeval"),
+        Cell(
+            "单位自评",
+            self_evals["n"],
+            self_evals["amount"],
+            link("evaluation:selfeval_list", fiscal_year=year),
+            key="selfeval",
+        ),
         Cell("重点评价", key["n"], key["amount"], link("keyeval:list", fiscal_year=year), key="keyeval"),
     ]
-    results = sources.call("result_application_summary", user, year)
-    cells.append(_results_cell(results, year))
-    rect = sources.call("rectification_summary", user, year)
+    cells.append(_results_cell(shared.results, year))
+    rect = shared.rectification
     cells.append(
         Cell(
             "整改（全部）", int(rect.get("total", 0)), None, link("rectification:list", year=year), key="rectification"
@@ -177,10 +198,9 @@ def _monitoring_records(user: Any, year: int) -> QuerySet[MonitoringRecord]:
 # ---- 执行与序时进度 --------------------------------------------------------------------------------------------------
 
 
-def execution_panel(user: Any, year: int, today: date) -> Panel:
+def execution_panel(year: int, shared: Shared) -> Panel:
     """From the project × month rollup (execution.selectors.execution_analysis), never from raw payments."""
-    month = today.month if year == today.year else 12
-    data = execution_selectors.execution_analysis(user, year, month)
+    month, data = shared.month, shared.execution
     cells = [
         Cell(
             "预算（已入库项目）",
@@ -340,7 +360,7 @@ def grade_panel(user: Any, year: int) -> Panel:
 # ---- 各环节压减资金 ------------------------------------------------------------------------------------------------
 
 
-def cut_panel(user: Any, year: int) -> Panel:
+def cut_panel(user: Any, year: int, shared: Shared) -> Panel:
     concluded = PreAssessment.objects.visible_to(user).filter(fiscal_year=year, status=PreAssessmentStatus.CONCLUDED)
     pa = concluded.aggregate(
         n=Count("id"),
@@ -376,7 +396,7 @@ def cut_panel(user: Any, year: int) -> Panel:
                     key=kind,
                 )
             )
-    results = sources.call("result_application_summary", user, year)
+    results = shared.results
     if isinstance(results, dict):
         decided = results.get("decided_cut_yuan") or results.get("decided_cut") or ZERO
         proposed = results.get("proposed_cut_yuan") or results.get("proposed_cut") or ZERO
@@ -418,8 +438,8 @@ RECTIFICATION_CELLS: tuple[tuple[str, str, dict[str, Any]], ...] = (
 )
 
 
-def rectification_panel(user: Any, year: int) -> Panel:
-    summary = sources.call("rectification_summary", user, year)
+def rectification_panel(year: int, shared: Shared) -> Panel:
+    summary = shared.rectification
     if not isinstance(summary, dict):
         return Panel("rectification", "整改情况", [], available=False)
     cells = [
@@ -491,13 +511,14 @@ def activity_panel(user: Any, year: int) -> Panel:
 
 
 def dashboard(user: Any, year: int, today: date) -> list[Panel]:
+    shared = shared_figures(user, year, today)
     return [
-        stage_panel(user, year),
-        execution_panel(user, year, today),
+        stage_panel(user, year, shared),
+        execution_panel(year, shared),
         warning_panel(user, year),
         grade_panel(user, year),
-        cut_panel(user, year),
-        rectification_panel(user, year),
+        cut_panel(user, year, shared),
+        rectification_panel(year, shared),
         appraisal_panel(user, year),
         activity_panel(user, year),
     ]

@@ -177,3 +177,29 @@ def test_missing_stages_show_no_data_instead_of_failing(world: World) -> None:
     response = world.login("performance").get(URL, {"year": YEAR})
     assert response.status_code == 200
     assert "暂无数据" in response.content.decode() or response.context["panels"]["rectification"].available
+
+
+def test_the_self_evaluation_cell_counts_each_record_once_and_sums_its_total_fund_row(world: World) -> None:
+    """The count and the 资金总额 come from one join with each record's TOTAL fund row: the other fund rows neither
+    multiply the count nor add to the amount, and a record without fund rows still counts."""
+    from jixiao.evaluation.models import SelfEvalFund, SelfEvaluation
+    from jixiao.evaluation.tests.selfeval_helpers import set_amounts, start
+
+    arrange(world)
+    set_amounts(world.school_project, fiscal="300000", carryover="50000", other="20000")
+    set_amounts(world.hospital_project, fiscal="100000")
+    start(world)
+    records = SelfEvaluation.objects.filter(fiscal_year=YEAR, region=world.school_project.region)
+    assert records.count() == 2  # the school and the hospital (the projects with approved targets)
+    assert SelfEvalFund.objects.filter(self_eval__in=records).exclude(fund_source="TOTAL").exists()
+    bare = records.get(project=world.hospital_project)
+    bare.funds.all().delete()
+    expected = sum(
+        (f.annual_yuan for f in SelfEvalFund.objects.filter(self_eval__in=records, fund_source="TOTAL")),
+        Decimal("0.00"),
+    )
+    assert expected > 0
+
+    cell = _cells(_panels(world, "leader")["stages"])["selfeval"]
+    assert cell.count == records.count()
+    assert cell.amount == expected
