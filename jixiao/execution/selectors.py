@@ -133,7 +133,7 @@ def execution_by_department(projects: QuerySet[Any], fiscal_year: int, month: in
     region = quote(FiscalRegion._meta.db_table)
     text = (
         f"SELECT p.department_id, d.name, g.name, SUM(p.total_amount_yuan) AS budget, "  # noqa: S608
-        f"SUM(COALESCE(x.executed, 0)) FROM ({sql}) p JOIN {department} d ON d.id = p.department_id "
+        f"SUM(COALESCE(x.executed, 0)), COUNT(*) FROM ({sql}) p JOIN {department} d ON d.id = p.department_id "
         f"JOIN {region} g ON g.id = d.region_id "
         f"LEFT JOIN (SELECT r.project_id, SUM(r.amount_yuan) AS executed FROM {rollup} r "
         f"WHERE r.project_id IN (SELECT q.pk FROM ({sql}) q) AND r.fiscal_year <= %s "
@@ -147,10 +147,10 @@ def execution_by_department(projects: QuerySet[Any], fiscal_year: int, month: in
 
 
 def _department_rows(fetched: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
-    """(department id, name, region name, budget sum, executed sum) rows as the panel's dicts, largest budget
-    first."""
+    """(department id, name, region name, budget sum, executed sum, project count) rows as the panel's dicts,
+    largest budget first."""
     rows = []
-    for department_id, name, region_name, budget_sum, executed_sum in fetched:
+    for department_id, name, region_name, budget_sum, executed_sum, count in fetched:
         budget = _cents(budget_sum)
         spent = _cents(executed_sum)
         rows.append(
@@ -161,6 +161,7 @@ def _department_rows(fetched: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
                 "budget": budget,
                 "executed": spent,
                 "rate": spent / budget if budget else Decimal(0),
+                "projects": count,
             }
         )
     rows.sort(key=lambda row: (-row["budget"], row["department"] or ""))
@@ -221,8 +222,8 @@ def execution_by_department_of_departments(
         projects.filter(fiscal_year=fiscal_year)
         .order_by()
         .values("department_id")
-        .annotate(budget=Sum("total_amount_yuan"))
-        .values_list("department_id", "budget")
+        .annotate(budget=Sum("total_amount_yuan"), n=Count("pk"))
+        .values_list("department_id", "budget", "n")
     )
     executed = DepartmentCumulativeExecution.objects.filter(
         department__in=departments.values("pk"), project_year=fiscal_year, month=month
@@ -232,7 +233,7 @@ def execution_by_department_of_departments(
     department = connection.ops.quote_name(Department._meta.db_table)
     region = connection.ops.quote_name(FiscalRegion._meta.db_table)
     text = (
-        f"SELECT b.department_id, d.name, g.name, b.budget, e.executed_yuan FROM ({budget_sql}) b "  # noqa: S608 - compiled querysets
+        f"SELECT b.department_id, d.name, g.name, b.budget, e.executed_yuan, b.n FROM ({budget_sql}) b "  # noqa: S608 - compiled querysets
         f"JOIN {department} d ON d.id = b.department_id JOIN {region} g ON g.id = d.region_id "
         f"LEFT JOIN ({executed_sql}) e ON e.department_id = b.department_id "
         "ORDER BY COALESCE(b.budget, 0) DESC, d.name"
@@ -366,8 +367,6 @@ def execution_analysis(user: Any, fiscal_year: int, month: int) -> dict[str, Any
     """Execution against 序时进度 for the projects the user sees: the monthly cumulative series and per 主管部门
     to the end of `month` (time progress m/12, the national default). All sums are computed in the database."""
     projects = Project.objects.visible_to(user).filter(fiscal_year=fiscal_year, status=ProjectStatus.IN_LIBRARY)
-    totals = projects.aggregate(total=Coalesce(Sum("total_amount_yuan"), ZERO), count=Count("pk"))
-    budget = totals["total"]
     whole = whole_departments(user)
     regions = whole_regions(user)
     if whole is not None:  # region, section and department users: the region and department × month rollups
@@ -379,6 +378,8 @@ def execution_analysis(user: Any, fiscal_year: int, month: int) -> dict[str, Any
     else:
         monthly = execution_by_month(projects, fiscal_year)
         departments = execution_by_department(projects, fiscal_year, month)
+    # Every project has its 主管部门: the departments' budgets and counts add up to the whole.
+    budget = sum((row["budget"] for row in departments), Decimal("0.00"))
     series = cumulative(monthly)
     progress = Decimal(month) / Decimal(12)
     several_counties = spans_counties(user)  # every county has its 教育局: name the region too
@@ -395,5 +396,5 @@ def execution_analysis(user: Any, fiscal_year: int, month: int) -> dict[str, Any
         "months": [f"{m}月" for m in range(1, 13)],
         "cumulative": series,
         "departments": departments,
-        "project_count": totals["count"],
+        "project_count": sum(row["projects"] for row in departments),
     }

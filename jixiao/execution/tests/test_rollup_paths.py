@@ -246,9 +246,18 @@ def _assert_analysis_paths_agree(world: Any) -> None:
             assert data["cumulative"] == cumulative(execution_by_month(projects, 2026)), persona
             got = [{k: v for k, v in row.items() if k != "gap"} for row in data["departments"]]
             assert got == execution_by_department(projects, 2026, month), (persona, month)
+            _assert_totals_are_the_projects(data, projects)
     unit_user = world.users["unit_user"]
     unit_user.set_active_membership(unit_user.memberships.first())
     assert whole_departments(unit_user) is None  # a unit sees part of its department: the project rollup
+    projects = Project.objects.visible_to(unit_user).filter(fiscal_year=2026, status=Project.Status.IN_LIBRARY)
+    _assert_totals_are_the_projects(execution_analysis(unit_user, 2026, 12), projects)
+
+
+def _assert_totals_are_the_projects(data: dict[str, Any], projects: Any) -> None:
+    """The budget and project count (summed from the department rows) are those of the visible projects."""
+    assert data["project_count"] == len(projects)
+    assert data["budget"] == sum((p.total_amount_yuan for p in projects), Decimal("0.00"))
 
 
 def test_department_rollup_follows_payments_imports_status_moves_and_deletions(world: Any, tmp_path: Path) -> None:
