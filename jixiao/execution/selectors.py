@@ -222,7 +222,9 @@ def execution_by_department_of_departments(
         projects.filter(fiscal_year=fiscal_year)
         .order_by()
         .values("department_id")
-        .annotate(budget=Sum("total_amount_yuan"), n=Count("pk"))
+        # COUNT(*), not COUNT(id): the id is not in the covering index, and reading it lost the index-only scan
+        # (the bench's department panel went from 1.5× to 2.3× DuckDB).
+        .annotate(budget=Sum("total_amount_yuan"), n=Count("*"))
         .values_list("department_id", "budget", "n")
     )
     executed = DepartmentCumulativeExecution.objects.filter(
