@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections import Counter
 from decimal import Decimal
 from typing import Any
 
@@ -114,13 +115,22 @@ def statistics(user: Any, fiscal_year: int | None) -> dict[str, Any]:
     if fiscal_year:
         records = records.filter(fiscal_year=fiscal_year)
         targets = targets.filter(fiscal_year=fiscal_year)
-    by_grade = dict(
-        records.order_by().values("grade_computed").annotate(n=Count("id")).values_list("grade_computed", "n")
-    )
-    by_status = dict(records.order_by().values("status").annotate(n=Count("id")).values_list("status", "n"))
+    # One scan for every count but the departments': grouped by status and computed grade.
+    by_status: Counter[str] = Counter()
+    by_grade: Counter[str] = Counter()
+    flagged = 0
+    for status, grade, n, n_flagged in (
+        records.order_by()
+        .values("status", "grade_computed")
+        .annotate(n=Count("id"), flagged=Count("id", filter=Q(error_count__gt=0) | Q(warn_count__gt=0)))
+        .values_list("status", "grade_computed", "n", "flagged")
+    ):
+        by_status[status] += n
+        by_grade[grade] += n
+        flagged += n_flagged
     total = sum(by_status.values())
     approved = targets.count()
-    evaluated = records.exclude(status__in=(SelfEvalStatus.FILLING, SelfEvalStatus.RETURNED)).count()
+    evaluated = total - by_status[SelfEvalStatus.FILLING] - by_status[SelfEvalStatus.RETURNED]
     return {
         "total": total,
         "approved_targets": approved,
@@ -129,7 +139,7 @@ def statistics(user: Any, fiscal_year: int | None) -> dict[str, Any]:
         "generated_coverage": (Decimal(total) / Decimal(approved)) if approved else None,
         "grades": [(g, by_grade.get(g, 0)) for g in ("优", "良", "中", "差")],
         "statuses": [(value, label, by_status.get(value, 0)) for value, label in SelfEvalStatus.choices],
-        "flagged": records.filter(Q(error_count__gt=0) | Q(warn_count__gt=0)).count(),
+        "flagged": flagged,
         "by_department": list(
             records.order_by()
             .values("department__name")

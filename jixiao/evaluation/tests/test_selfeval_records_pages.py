@@ -189,6 +189,44 @@ def test_statistics(world: World, record: SelfEvaluation) -> None:
     assert world.login("leader").get(BASE + "statistics/").status_code == 200
 
 
+def test_statistics_counts_match_a_plain_recount(world: World) -> None:
+    """Statuses, grades, flags, the evaluated count and the departments come from grouped queries; each figure is
+    what counting the visible records one by one gives, whatever the mix."""
+    from jixiao.evaluation.selectors import records_visible, statistics
+
+    for project in (world.school_project, world.branch_project, world.hospital_project):
+        set_amounts(project, fiscal="100000")
+        approved_target(world, project)
+    start(world)
+    records = list(SelfEvaluation.objects.filter(fiscal_year=YEAR).order_by("pk"))
+    assert len(records) == 3
+    arranged = [
+        (SelfEvalStatus.SUBMITTED, "优", 1, 0),
+        (SelfEvalStatus.FIN_REVIEWED, "差", 0, 2),
+        (SelfEvalStatus.RETURNED, "", 0, 0),
+    ]
+    for rec, (status, grade, errors, warns) in zip(records, arranged, strict=True):
+        SelfEvaluation.objects.filter(pk=rec.pk).update(
+            status=status, grade_computed=grade, error_count=errors, warn_count=warns
+        )
+    user = world.users["performance"]
+    user.set_active_membership(user.memberships.first())
+    stats = statistics(user, YEAR)
+
+    visible = list(records_visible(user).filter(fiscal_year=YEAR))
+    assert stats["total"] == len(visible) == 3
+    assert stats["evaluated"] == len(
+        [r for r in visible if r.status not in (SelfEvalStatus.FILLING, SelfEvalStatus.RETURNED)]
+    )
+    assert stats["evaluated"] == 2
+    assert stats["flagged"] == len([r for r in visible if r.error_count or r.warn_count]) == 2
+    assert dict(stats["grades"]) == {g: len([r for r in visible if r.grade_computed == g]) for g in "优良中差"}
+    assert {v: n for v, _label, n in stats["statuses"]} == {
+        v: len([r for r in visible if r.status == v]) for v in SelfEvalStatus.values
+    }
+    assert stats["approved_targets"] == 3
+
+
 def test_api_lists_scoped_records_with_scores_and_flags(world: World, record: SelfEvaluation) -> None:
     fill_clean(world, record)
     unit = world.login("unit_user")
