@@ -100,6 +100,24 @@ def test_unit_count_on_the_department_list_counts_only_visible_units(world: Worl
     assert department.unit_count == 2  # the school and its branch, not 县第二中学
 
 
+def test_unit_counts_on_the_department_list_for_the_bureau(world: World) -> None:
+    """Every department of the page with its own units counted, 0 for one without units, on every page."""
+    from jixiao.organizations.models import BudgetUnit
+    from jixiao.organizations.tests.factories import DepartmentFactory
+
+    empty = DepartmentFactory(region=world.region, dept_code="999", name="县新设局")
+    client = world.login("performance")
+    shown = {}
+    for number in (1, 2, 3):
+        response = client.get(reverse("organizations:department_list"), {"page": number})
+        shown |= {d.pk: d.unit_count for d in response.context["page"]}
+    assert shown[empty.pk] == 0
+    assert world.far_unit.department_id not in shown
+    assert (
+        shown == {pk: BudgetUnit.objects.filter(department_id=pk).count() for pk in shown} and sum(shown.values()) > 0
+    )
+
+
 def test_tree_search_matches_names_and_codes(world: World) -> None:
     client = world.login("performance")
     by_name = client.get(reverse("organizations:tree"), {"q": "医院"})
