@@ -19,6 +19,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 
 class FilterSet(django_filters.FilterSet):
@@ -78,13 +79,22 @@ class AutocompleteWidget(forms.TextInput):
             '<div class="list-group position-absolute w-100 shadow-sm d-none z-3 overflow-auto jx-ac-list"'
             ' role="listbox" data-jx-ac-list></div></div>',
             url=self.search_url(),
-            multiple=format_html(' data-jx-ac-multiple data-jx-ac-name="{}"', name) if multiple else "",
+            multiple=SafeString(" data-jx-ac-multiple") if multiple else "",
             chosen=chosen,
             id=final.get("id", f"id_{name}"),
             css=final.get("class", "form-control"),
             label=label,
             placeholder=placeholder,
         )
+
+
+# A chosen row of a several-rows search box: its name, its id for the form, a button removing it.
+CHIP = (
+    '<span class="badge text-bg-light border fw-normal me-1 mb-1" data-jx-ac-chip>{}'
+    '<input type="hidden" name="{}" value="{}">'
+    '<button type="button" class="btn-close ms-1 align-middle" aria-label="移除" data-jx-ac-remove></button>'
+    "</span>"
+)
 
 
 class AutocompleteMultipleWidget(AutocompleteWidget):
@@ -108,15 +118,10 @@ class AutocompleteMultipleWidget(AutocompleteWidget):
 
     def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> Any:
         values = value if isinstance(value, (list, tuple)) else ([] if value in (None, "") else [value])
-        chips = format_html_join(
-            "",
-            '<span class="badge text-bg-light border fw-normal me-1 mb-1" data-jx-ac-chip>{}'
-            '<input type="hidden" name="{}" value="{}">'
-            '<button type="button" class="btn-close ms-1 align-middle" aria-label="移除" data-jx-ac-remove></button>'
-            "</span>",
-            ((label, name, pk) for pk, label in self.chosen(values)),
-        )
-        chosen = format_html("<div data-jx-ac-chosen>{}</div>", chips)
+        chips = format_html_join("", CHIP, ((label, name, pk) for pk, label in self.chosen(values)))
+        # The script clones this empty badge for each row chosen in the page: the markup lives here only.
+        blank = format_html("<template data-jx-ac-chip-template>{}</template>", format_html(CHIP, "", name, ""))
+        chosen = format_html("<div data-jx-ac-chosen>{}</div>{}", chips, blank)
         return self._box(name, attrs, chosen, label="", placeholder="输入名称或编码搜索，可选多个", multiple=True)
 
 

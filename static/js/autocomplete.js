@@ -1,8 +1,8 @@
 // Search-as-you-type for list filters with many possible rows (主管部门, 预算单位): see jixiao/core/filters.py.
 // Markup: .jx-autocomplete[data-jx-autocomplete=url] > input[type=hidden][data-jx-ac-value] +
 // input[data-jx-ac-input] + div[data-jx-ac-list]. The endpoint answers {"results": [{id, text, hint}]}.
-// Several rows (.jx-autocomplete[data-jx-ac-multiple][data-jx-ac-name=field]): each choice becomes a badge in
-// div[data-jx-ac-chosen] carrying a hidden input named after the field; its button removes it.
+// Several rows (.jx-autocomplete[data-jx-ac-multiple]): each choice becomes a badge in div[data-jx-ac-chosen],
+// a copy of template[data-jx-ac-chip-template] carrying a hidden input named after the field; its button removes it.
 (function () {
   "use strict";
   var DELAY_MS = 200;
@@ -26,24 +26,12 @@
   }
 
   function addChip(p, id, text) {
-    var name = p.box.getAttribute("data-jx-ac-name");
     var taken = Array.prototype.some.call(p.chosen.querySelectorAll("input[type=hidden]"), function (i) { return i.value === id; });
     if (taken) { return; }
-    var chip = document.createElement("span");
-    chip.className = "badge text-bg-light border fw-normal me-1 mb-1";
-    chip.setAttribute("data-jx-ac-chip", "");
-    chip.appendChild(document.createTextNode(text));
-    var hidden = document.createElement("input");
-    hidden.type = "hidden";
-    hidden.name = name;
-    hidden.value = id;
-    chip.appendChild(hidden);
-    var remove = document.createElement("button");
-    remove.type = "button";
-    remove.className = "btn-close ms-1 align-middle";
-    remove.setAttribute("aria-label", "移除");
-    remove.setAttribute("data-jx-ac-remove", "");
-    chip.appendChild(remove);
+    // A copy of the empty badge the page rendered (jixiao/core/filters.py CHIP), filled with the row.
+    var chip = p.box.querySelector("template[data-jx-ac-chip-template]").content.firstElementChild.cloneNode(true);
+    chip.insertBefore(document.createTextNode(text), chip.firstChild);
+    chip.querySelector("input[type=hidden]").value = id;
     p.chosen.appendChild(chip);
   }
 

@@ -37,6 +37,16 @@ def test_draft_issue_receive_and_answer_a_notice(live_server: Any, page: Any, sh
     page.fill("#id_units", "第一中学")
     page.click(f"[data-jx-ac-list] [data-id='{world.school.pk}']")
     page.wait_for_selector(f"[data-jx-ac-chip] input[name=units][value='{world.school.pk}']", state="attached")
+    # A second badge, the first one again (no duplicate), then the second removed: only the school is sent.
+    page.fill("#id_units", "人民医院")
+    page.click(f"[data-jx-ac-list] [data-id='{world.hospital.pk}']")
+    page.wait_for_selector(f"[data-jx-ac-chip] input[name=units][value='{world.hospital.pk}']", state="attached")
+    page.fill("#id_units", "第一中学")
+    page.click(f"[data-jx-ac-list] [data-id='{world.school.pk}']")
+    chips = page.locator("[data-jx-ac-chosen] [data-jx-ac-chip]")
+    assert chips.all_inner_texts() == ["县第一中学", "县人民医院"]
+    chips.nth(1).locator("[data-jx-ac-remove]").click()
+    assert chips.all_inner_texts() == ["县第一中学"]
     page.fill("#id_subject", "教学设备购置项目")
     page.fill("#id_problems", "1.设备验收资料不完整")
     page.fill("#id_requirements", "补齐验收资料")
@@ -68,6 +78,7 @@ def test_draft_issue_receive_and_answer_a_notice(live_server: Any, page: Any, sh
     page.goto(f"{base}/documents/{doc.pk}/")
     recipients = page.inner_text("[data-testid=recipients]")
     assert "县第一中学" in recipients and "已补齐验收资料并登记固定资产" in recipients
+    assert "县人民医院" not in recipients
     doc.refresh_from_db()
     assert doc.status == DocumentStatus.FEEDBACK_RECEIVED
     shot(page, "documents-feedback")

@@ -81,6 +81,10 @@ def test_a_multiple_search_field_shows_the_chosen_rows_as_badges_and_refuses_for
     badge = str(chosen["selected_projects"])
     assert "P-SCHOOL 一中教学设备购置" in badge
     assert f'name="selected_projects" value="{world.school_project.pk}"' in badge
+    # The empty badge the script copies for rows chosen in the page: inert (a <template>), named for the field.
+    blank = badge.split("<template data-jx-ac-chip-template>", 1)[1].split("</template>", 1)[0]
+    assert 'data-jx-ac-chip><input type="hidden" name="selected_projects" value="">' in blank
+    assert badge.count("data-jx-ac-chip>") == 2  # the chosen row's badge and the template's
 
     foreign = TaskForm({**data, "selected_projects": [str(world.far_project.pk)]}, user=user)
     assert not foreign.is_valid() and "selected_projects" in foreign.errors
