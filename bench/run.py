@@ -345,7 +345,7 @@ def bench_import(files: dict[str, Path], tmp: Path) -> None:
     settle_database()
     label = "raw COPY" if connection.vendor == "postgresql" else "raw executemany"
     record(
-        "payment import (rows/s)",
+        "payment import (whole run)",
         seconds,
         baseline,
         label,
@@ -942,7 +942,7 @@ def write_results(args: argparse.Namespace) -> Path:
         "",
         "## Operations",
         "",
-        "| operation | Jixiao ms | baseline | baseline ms | ratio | DuckDB ms |",
+        "| operation | Jixiao ms | baseline | baseline ms | × baseline time | DuckDB ms |",
         "|---|---:|---|---:|---:|---:|",
     ]
     for op in RESULTS["operations"]:
@@ -951,6 +951,13 @@ def write_results(args: argparse.Namespace) -> Path:
             f"| {op['name']} | {op['jixiao_s'] * 1000:.1f} | {op['baseline']} | "
             f"{op['baseline_s'] * 1000:.1f} | {op['ratio']:.2f} | {duck} |"
         )
+    # The table holds times (its ratio: Jixiao's time ÷ the baseline's); the import's target is about throughput.
+    lines += [""] + [
+        f"- {op['name']} throughput: Jixiao {op['jixiao_rows_per_s']:,.0f} rows/s, {op['baseline']} "
+        f"{op['baseline_rows_per_s']:,.0f} rows/s → **{op['throughput_ratio']:.2f}×** ({op['rows']:,} rows)"
+        for op in RESULTS["operations"]
+        if "throughput_ratio" in op
+    ]
     lines += [
         "",
         "## Pages under load",
