@@ -4,11 +4,14 @@
    through services (ARCHITECTURE.md). `.objects.none()` is allowed as a schema placeholder.
 2. No CDN links in templates: government intranets cannot reach one.
 3. Python's banker's-rounding `round(` is not used on money (DOMAIN.md §0.3).
-4. Projects are not changed by `Project.objects….update()` or `bulk_update()` outside tests and migrations: the
-   read models that follow a project's status, year, department, region, budget and deletion (the department
-   execution rollup, the region light counts) are kept by its save and delete signals (`execution/apps.py`,
-   `alerts/receivers.py`), which a bulk write skips. Save the rows, or call `department_rollup_refresh` and
-   `light_counts_refresh` and mark the line `# read models refreshed`.
+4. Read models are not bypassed (outside tests and migrations):
+   - projects are not changed by `Project.objects….update()` or `bulk_update()`: the read models that follow a
+     project's status, year, department, region, budget and deletion (the department execution rollup, the region
+     light counts) are kept by its save and delete signals (`execution/apps.py`, `alerts/receivers.py`), which a
+     bulk write skips. Save the rows, or call `department_rollup_refresh` and `light_counts_refresh`;
+   - payments are written by `jixiao.execution` (imports and services, which keep the project × month rollup and
+     the payment totals: `rollup_refresh`) and the demo builders (which rebuild them), nowhere else.
+   A call that refreshes the read models itself is marked `# read models refreshed`.
 """
 
 from __future__ import annotations
@@ -24,16 +27,21 @@ CDN = re.compile(r"""(src|href)=["']https?://""")
 ROUND = re.compile(r"(?<![\w.])round\(")
 
 
-BULK_WRITES = {"update", "bulk_update"}
+# Model → (manager methods that write around the model's read models, the apps allowed to call them).
+GUARDED_WRITES: dict[str, tuple[set[str], set[str]]] = {
+    "Project": ({"update", "bulk_update"}, set()),
+    "Payment": ({"create", "bulk_create", "update", "bulk_update", "delete"}, {"execution", "demo"}),
+}
 REFRESHED = "# read models refreshed"
 
 
-def project_bulk_writes(text: str) -> list[int]:
-    """Lines of `Project.objects….update(…)` / `.bulk_update(…)` calls, however the chain is wrapped."""
+def guarded_writes(text: str, app: str = "") -> list[tuple[int, str]]:
+    """(line, model) of `Model.objects….method(…)` calls of GUARDED_WRITES outside the model's allowed apps, however
+    the chain is wrapped, unless marked REFRESHED."""
     lines = text.splitlines()
     found = []
     for node in ast.walk(ast.parse(text)):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in BULK_WRITES):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
             continue
         receiver: ast.expr = node.func.value
         while isinstance(receiver, (ast.Call, ast.Attribute)):
@@ -41,10 +49,11 @@ def project_bulk_writes(text: str) -> list[int]:
                 isinstance(receiver, ast.Attribute)
                 and receiver.attr == "objects"
                 and isinstance(receiver.value, ast.Name)
-                and receiver.value.id == "Project"
             ):
-                if not any(REFRESHED in line for line in lines[node.lineno - 1 : node.end_lineno]):
-                    found.append(node.lineno)
+                methods, apps = GUARDED_WRITES.get(receiver.value.id, (set(), set()))
+                marked = any(REFRESHED in line for line in lines[node.lineno - 1 : node.end_lineno])
+                if node.func.attr in methods and app not in apps and not marked:
+                    found.append((node.lineno, receiver.value.id))
                 break
             receiver = receiver.func if isinstance(receiver, ast.Call) else receiver.value
     return found
@@ -57,10 +66,11 @@ def main() -> int:
         text = path.read_text(encoding="utf-8")
         is_view = path.name == "views.py" or (path.parent.name == "api" and path.name == "views.py")
         if "tests" not in rel.parts and "migrations" not in rel.parts:
-            for number in project_bulk_writes(text):
+            app = rel.parts[1] if len(rel.parts) > 2 else ""
+            for number, model in guarded_writes(text, app):
                 problems.append(
-                    f"{rel}:{number}: Project bulk writes skip the read models' signals: save the rows, or refresh "
-                    f"them and mark the call '{REFRESHED}'"
+                    f"{rel}:{number}: this {model} write skips the read models kept beside it (rule 4): write through "
+                    f"the model's services, or refresh them and mark the call '{REFRESHED}'"
                 )
         for number, line in enumerate(text.splitlines(), start=1):
             if is_view and OBJECTS.search(line):

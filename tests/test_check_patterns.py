@@ -1,5 +1,5 @@
-"""The house-style check for bulk writes to projects (scripts/check_patterns.py, rule 4) finds them however the
-call is wrapped, and lets through other models and calls marked as refreshing the read models."""
+"""The house-style check for writes that skip read models (scripts/check_patterns.py, rule 4) finds them however
+the call is wrapped, and lets through other models, the apps that keep the read models, and marked calls."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def _checker() -> ModuleType:
     return module
 
 
-def test_project_bulk_writes_are_found_on_any_line_of_the_chain() -> None:
+def test_guarded_writes_are_found_on_any_line_of_the_chain() -> None:
     code = """
 Project.objects.filter(pk=1).update(status="in_library")
 Project.objects.filter(
@@ -31,7 +31,20 @@ Target.objects.filter(pk=1).update(status="approved")
 Project.objects.filter(pk=1).update(tier="key")  # read models refreshed
 values.update({"a": 1})
 """
-    assert _checker().project_bulk_writes(code) == [2, 3, 8]
+    found = [(2, "Project"), (3, "Project"), (8, "Project")]
+    assert _checker().guarded_writes(code) == found
+    assert _checker().guarded_writes(code, "execution") == found  # no app may bulk-write projects
+
+
+def test_payments_are_written_only_where_their_rollups_are_kept() -> None:
+    code = """
+Payment.objects.bulk_create(rows)
+Payment.objects.filter(project=p).delete()
+Payment.objects.filter(pk=1).exists()
+"""
+    assert _checker().guarded_writes(code, "results") == [(2, "Payment"), (3, "Payment")]
+    assert _checker().guarded_writes(code, "execution") == []
+    assert _checker().guarded_writes(code, "demo") == []
 
 
 def test_the_repository_passes_its_own_checks() -> None:
