@@ -15,6 +15,7 @@ from conftest import World
 from jixiao.core import todos
 from jixiao.core.models import AuditEvent
 from jixiao.evaluation.models import SelfEvalStatus, SelfEvaluation
+from jixiao.evaluation.selectors import records_visible, statistics
 from jixiao.evaluation.selfeval_xlsx import read_selfevaluations, write_selfevaluations
 from jixiao.evaluation.tests.selfeval_helpers import (
     YEAR,
@@ -192,8 +193,6 @@ def test_statistics(world: World, record: SelfEvaluation) -> None:
 def test_statistics_counts_match_a_plain_recount(world: World) -> None:
     """Statuses, grades, flags, the evaluated count and the departments come from grouped queries; each figure is
     what counting the visible records one by one gives, whatever the mix."""
-    from jixiao.evaluation.selectors import records_visible, statistics
-
     for project in (world.school_project, world.branch_project, world.hospital_project):
         set_amounts(project, fiscal="100000")
         approved_target(world, project)

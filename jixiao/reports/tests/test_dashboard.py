@@ -13,6 +13,8 @@ from django.urls import reverse
 
 from conftest import World
 from jixiao.alerts.models import Color, FundAdjustment, Warning, WarningRule
+from jixiao.evaluation.models import SelfEvalFund, SelfEvaluation
+from jixiao.evaluation.tests.selfeval_helpers import set_amounts, start
 from jixiao.projects.tests.factories import ProjectFactory
 from jixiao.reports.tests.helpers import YEAR, arrange
 
@@ -182,9 +184,6 @@ def test_missing_stages_show_no_data_instead_of_failing(world: World) -> None:
 def test_the_self_evaluation_cell_counts_each_record_once_and_sums_its_total_fund_row(world: World) -> None:
     """The count and the 资金总额 come from one join with each record's TOTAL fund row: the other fund rows neither
     multiply the count nor add to the amount, and a record without fund rows still counts."""
-    from jixiao.evaluation.models import SelfEvalFund, SelfEvaluation
-    from jixiao.evaluation.tests.selfeval_helpers import set_amounts, start
-
     arrange(world)
     set_amounts(world.school_project, fiscal="300000", carryover="50000", other="20000")
     set_amounts(world.hospital_project, fiscal="100000")
