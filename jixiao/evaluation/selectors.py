@@ -8,7 +8,7 @@ from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 
 from jixiao.core import config_rows
-from jixiao.core.todos import TodoItem
+from jixiao.core.todos import TodoItem, status_counts
 from jixiao.evaluation.models import (
     ScoringSettings,
     SelfEvalEvent,
@@ -158,18 +158,19 @@ def selfeval_todos(user: Any) -> list[TodoItem]:
     membership = user.active_membership
     if membership is None or not membership.can("evaluation.view"):
         return []
-    stats = dict(records_visible(user).order_by().values("status").annotate(n=Count("id")).values_list("status", "n"))
+    shown = [
+        (title, statuses)
+        for title, capability, statuses in (
+            ("待填报的单位自评", "evaluation.fill", [SelfEvalStatus.FILLING, SelfEvalStatus.RETURNED]),
+            ("待主管部门审核的单位自评", "evaluation.review_dept", [SelfEvalStatus.SUBMITTED]),
+            ("待业务股室审核的单位自评", "evaluation.review_section", [SelfEvalStatus.DEPT_REVIEWED]),
+            ("待绩效股审定的单位自评", "evaluation.review_final", [SelfEvalStatus.SECTION_REVIEWED]),
+        )
+        if membership.can(capability)
+    ]
+    stats = status_counts(records_visible(user), (s for _title, statuses in shown for s in statuses))
     url = reverse("evaluation:selfeval_list")
-    items: list[TodoItem] = []
-    for title, capability, statuses in (
-        ("待填报的单位自评", "evaluation.fill", [SelfEvalStatus.FILLING, SelfEvalStatus.RETURNED]),
-        ("待主管部门审核的单位自评", "evaluation.review_dept", [SelfEvalStatus.SUBMITTED]),
-        ("待业务股室审核的单位自评", "evaluation.review_section", [SelfEvalStatus.DEPT_REVIEWED]),
-        ("待绩效股审定的单位自评", "evaluation.review_final", [SelfEvalStatus.SECTION_REVIEWED]),
-    ):
-        if not membership.can(capability):
-            continue
-        count = sum(stats.get(s, 0) for s in statuses)
-        query = "&".join(f"status={s}" for s in statuses[:1])
-        items.append(TodoItem("单位自评", title, count, f"{url}?{query}"))
-    return items
+    return [
+        TodoItem("单位自评", title, sum(stats.get(s, 0) for s in statuses), f"{url}?status={statuses[0]}")
+        for title, statuses in shown
+    ]

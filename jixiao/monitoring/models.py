@@ -267,6 +267,14 @@ class MonitoringRecord(TimeStampedModel):
             models.Index(fields=["region", "fiscal_year", "status"]),
             models.Index(fields=["task", "status"]),
             models.Index(fields=["department", "fiscal_year"]),
+            # 待办 counts (core.todos.status_counts): the rows in working states, not years of finished ones,
+            # with the task whose status they join on.
+            models.Index(
+                fields=["status", "region"],
+                include=["task"],
+                condition=models.Q(is_deleted=False),
+                name="record_live_status_region",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -282,27 +282,44 @@ def monitoring_todos(user: Any) -> list[TodoItem]:
     membership = user.active_membership
     if membership is None or not membership.can("monitoring.view"):
         return []
-    open_records = records_visible(user).filter(task__status=TaskStatus.ISSUED)
-    rows = open_records.values("status").annotate(n=Count("id"), deadline=Min("task__deadline")).order_by()
-    stats = {row["status"]: row for row in rows}
+    filling = membership.can("monitoring.fill")
+    # (title, statuses, query) of the record counts: the unit's own lines, then the reviewers'.
+    own = [
+        ("监控表待填报", [RecordStatus.PENDING, RecordStatus.FILLING], "todo=fill"),
+        ("监控表被退回", [RecordStatus.RETURNED], f"status={RecordStatus.RETURNED}"),
+    ]
+    reviews = [
+        (f"监控表{RecordStatus(status).label}", [status], f"status={status}")
+        for capability, status in REVIEW_TODO
+        if membership.can(capability) and status in MONITORING_WORKFLOW.states_awaiting(capability)
+    ]
+    shown = (own if filling else []) + reviews
+    wanted = sorted({s for _title, statuses, _query in shown for s in statuses})
+    stats: dict[str, dict[str, Any]] = {}
+    if wanted:
+        rows = (
+            records_visible(user)
+            .filter(task__status=TaskStatus.ISSUED, status__in=wanted)
+            .values("status")
+            .annotate(n=Count("*"), deadline=Min("task__deadline"))
+            .order_by()
+        )
+        stats = {row["status"]: row for row in rows}
     url = reverse("monitoring:record_list")
-    items: list[TodoItem] = []
 
-    def add(title: str, statuses: list[str], query: str, hint: str = "") -> None:
+    def item(title: str, statuses: list[str], query: str) -> TodoItem:
         count = sum(stats[s]["n"] for s in statuses if s in stats)
         deadlines = [stats[s]["deadline"] for s in statuses if s in stats]
-        if deadlines and not hint:
-            hint = f"最近截止{min(deadlines):%Y-%m-%d}，{countdown(min(deadlines))[1]}"
-        items.append(TodoItem("绩效运行监控", title, count, f"{url}?{query}", hint))
+        hint = f"最近截止{min(deadlines):%Y-%m-%d}，{countdown(min(deadlines))[1]}" if deadlines else ""
+        return TodoItem("绩效运行监控", title, count, f"{url}?{query}", hint)
 
-    if membership.can("monitoring.fill"):
-        add("监控表待填报", [RecordStatus.PENDING, RecordStatus.FILLING], "todo=fill")
-        add("监控表被退回", [RecordStatus.RETURNED], f"status={RecordStatus.RETURNED}")
+    items: list[TodoItem] = []
+    if filling:
+        items.extend(item(*line) for line in own)
         today = timezone.localdate()
         reminders = reminders_visible(user).filter(sent_on=today, record__status__in=EDITABLE_STATUSES).count()
-        hint = "临近或已过填报截止日期"
-        items.append(TodoItem("绩效运行监控", "监控填报截止提醒", reminders, f"{url}?todo=fill", hint))
-    for capability, status in REVIEW_TODO:
-        if membership.can(capability) and status in MONITORING_WORKFLOW.states_awaiting(capability):
-            add(f"监控表{RecordStatus(status).label}", [status], f"status={status}")
+        items.append(
+            TodoItem("绩效运行监控", "监控填报截止提醒", reminders, f"{url}?todo=fill", "临近或已过填报截止日期")
+        )
+    items.extend(item(*line) for line in reviews)
     return items

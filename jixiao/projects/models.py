@@ -118,6 +118,10 @@ class Project(TimeStampedModel):
                 include=["total_amount_yuan", "is_deleted"],
                 name="project_year_status_dept",
             ),
+            # 待办 counts (core.todos.status_counts): the rows in working states, not years of finished ones.
+            models.Index(
+                fields=["status", "region"], condition=models.Q(is_deleted=False), name="project_live_status_region"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -6,7 +6,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.urls import reverse
 
 from jixiao.core.models import AuditEvent
-from jixiao.core.todos import TodoItem
+from jixiao.core.todos import TodoItem, status_counts
 from jixiao.organizations.selectors import AUTOCOMPLETE_LIMIT
 from jixiao.projects.models import Project, ProjectEvent, ProjectStatus
 from jixiao.projects.workflow import PROJECT_WORKFLOW
@@ -37,34 +37,20 @@ def project_todos(user: Any) -> list[TodoItem]:
     membership = user.active_membership
     if membership is None or not membership.can("project.view"):
         return []
-    visible = Project.objects.visible_to(user)
-    counts = dict(visible.values_list("status").annotate(n=Count("id")).order_by())
-    items: list[TodoItem] = []
-    url = reverse("projects:list")
+    wanted: list[tuple[str, str, str]] = []  # (status, title, hint) in the order shown
     if membership.can("project.submit"):
-        for draft_status, hint in ((ProjectStatus.DRAFT.value, "未送审"), (ProjectStatus.RETURNED.value, "被退回")):
-            items.append(
-                TodoItem(
-                    "项目库",
-                    f"项目{hint}",
-                    counts.get(draft_status, 0),
-                    f"{url}?status={draft_status}",
-                    "请完善后提交审核",
-                )
-            )
+        for draft_status, label in ((ProjectStatus.DRAFT.value, "未送审"), (ProjectStatus.RETURNED.value, "被退回")):
+            wanted.append((draft_status, f"项目{label}", "请完善后提交审核"))
     for capability in ("project.review_dept", "project.review_section"):
         if membership.can(capability):
             for status in PROJECT_WORKFLOW.states_awaiting(capability):
-                items.append(
-                    TodoItem(
-                        "项目库",
-                        f"项目{ProjectStatus(status).label}",
-                        counts.get(status, 0),
-                        f"{url}?status={status}",
-                        "待审核",
-                    )
-                )
-    return items
+                wanted.append((status, f"项目{ProjectStatus(status).label}", "待审核"))
+    counts = status_counts(Project.objects.visible_to(user), (status for status, _title, _hint in wanted))
+    url = reverse("projects:list")
+    return [
+        TodoItem("项目库", title, counts.get(status, 0), f"{url}?status={status}", hint)
+        for status, title, hint in wanted
+    ]
 
 
 def projects_search(

@@ -124,6 +124,10 @@ class PerformanceTarget(TimeStampedModel):
         indexes = [
             models.Index(fields=["region", "fiscal_year", "status"]),
             models.Index(fields=["department", "fiscal_year"]),
+            # 待办 counts (core.todos.status_counts): the rows in working states, not years of finished ones.
+            models.Index(
+                fields=["status", "region"], condition=models.Q(is_deleted=False), name="target_live_status_region"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -5,7 +5,7 @@ from typing import Any
 from django.db.models import Count, Prefetch, QuerySet, Sum
 from django.urls import reverse
 
-from jixiao.core.todos import TodoItem
+from jixiao.core.todos import TodoItem, status_counts
 from jixiao.targets.checks import DEFAULT_RULES, effective_rules
 from jixiao.targets.models import (
     PerformanceTarget,
@@ -47,9 +47,7 @@ def target_todos(user: Any) -> list[TodoItem]:
     membership = user.active_membership
     if membership is None or not membership.can("target.view"):
         return []
-    counts = dict(PerformanceTarget.objects.visible_to(user).values_list("status").annotate(n=Count("id")).order_by())
-    url = reverse("targets:list")
-    items: list[TodoItem] = []
+    wanted: list[str] = []
     for capability in (
         "target.submit",
         "target.review_dept",
@@ -62,9 +60,13 @@ def target_todos(user: Any) -> list[TodoItem]:
         for status in TARGET_WORKFLOW.states_awaiting(capability):
             if capability == "target.submit" and status in {TargetStatus.UNIT_SUBMITTED, TargetStatus.APPROVED}:
                 continue
-            label = TargetStatus(status).label
-            items.append(TodoItem("绩效目标", f"绩效目标{label}", counts.get(status, 0), f"{url}?status={status}"))
-    return items
+            wanted.append(status)
+    counts = status_counts(PerformanceTarget.objects.visible_to(user), wanted)
+    url = reverse("targets:list")
+    return [
+        TodoItem("绩效目标", f"绩效目标{TargetStatus(status).label}", counts.get(status, 0), f"{url}?status={status}")
+        for status in wanted
+    ]
 
 
 # ---------------------------------------------------------------- pages (list, detail, edit, approval)
