@@ -6,12 +6,14 @@ import re
 from collections.abc import Callable, Sequence
 from functools import wraps
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import Resolver404, resolve
 from django.utils.http import content_disposition_header
 
 from jixiao.core.errors import DomainError
@@ -31,9 +33,21 @@ def capability_required(capability: str) -> Callable[[Callable[..., HttpResponse
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 
+        wrapper.required_capability = capability  # type: ignore[attr-defined]  # read by may_open
         return wrapper
 
     return decorator
+
+
+def may_open(user: Any, url: str) -> bool:
+    """Whether `user` may open this page of Jixiao: False when its view needs a capability the user lacks (a page
+    should not offer a link that answers 403). Unknown paths are not judged here (True)."""
+    try:
+        match = resolve(urlsplit(url).path)
+    except Resolver404:
+        return True
+    capability = getattr(match.func, "required_capability", None)
+    return capability is None or bool(user.can(capability))
 
 
 def paginate(

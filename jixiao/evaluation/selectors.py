@@ -106,6 +106,9 @@ def record_messages(record: SelfEvaluation) -> list[dict[str, str]]:
     return [*flags.get("messages", []), *flags.get("exec", {}).get("messages", [])]
 
 
+UNSUBMITTED = (SelfEvalStatus.FILLING, SelfEvalStatus.RETURNED)
+
+
 def statistics(user: Any, fiscal_year: int | None) -> dict[str, Any]:
     """Counts by status and computed grade, and coverage = records ÷ approved targets of the year."""
     records = records_visible(user)
@@ -115,7 +118,9 @@ def statistics(user: Any, fiscal_year: int | None) -> dict[str, Any]:
     if fiscal_year:
         records = records.filter(fiscal_year=fiscal_year)
         targets = targets.filter(fiscal_year=fiscal_year)
-    # One scan for every count but the departments': grouped by status and computed grade.
+    # One scan for every count but the departments': grouped by status and computed grade. A record still being
+    # filled in (or returned to its unit) has a provisional computed grade (an empty form scores 差): the grade
+    # counts are of the submitted records only.
     by_status: Counter[str] = Counter()
     by_grade: Counter[str] = Counter()
     flagged = 0
@@ -126,11 +131,13 @@ def statistics(user: Any, fiscal_year: int | None) -> dict[str, Any]:
         .values_list("status", "grade_computed", "n", "flagged")
     ):
         by_status[status] += n
-        by_grade[grade] += n
+        if status not in UNSUBMITTED:
+            by_grade[grade] += n
         flagged += n_flagged
     total = sum(by_status.values())
     approved = targets.count()
-    evaluated = total - by_status[SelfEvalStatus.FILLING] - by_status[SelfEvalStatus.RETURNED]
+    evaluated = total - sum(by_status[s] for s in UNSUBMITTED)
+    submitted = ~Q(status__in=UNSUBMITTED)
     return {
         "total": total,
         "approved_targets": approved,
@@ -146,8 +153,8 @@ def statistics(user: Any, fiscal_year: int | None) -> dict[str, Any]:
             .annotate(
                 n=Count("id"),
                 done=Count("id", filter=Q(status=SelfEvalStatus.FIN_REVIEWED)),
-                excellent=Count("id", filter=Q(grade_computed="优")),
-                poor=Count("id", filter=Q(grade_computed="差")),
+                excellent=Count("id", filter=submitted & Q(grade_computed="优")),
+                poor=Count("id", filter=submitted & Q(grade_computed="差")),
             )
             .order_by("department__name")
         ),

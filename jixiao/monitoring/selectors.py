@@ -284,11 +284,11 @@ def monitoring_todos(user: Any) -> list[TodoItem]:
         return []
     filling = membership.can("monitoring.fill")
     # (title, statuses, query) of the record counts: the unit's own lines, then the reviewers'.
-    own = [
+    own: list[tuple[str, list[str], str]] = [
         ("监控表待填报", [RecordStatus.PENDING, RecordStatus.FILLING], "todo=fill"),
         ("监控表被退回", [RecordStatus.RETURNED], f"status={RecordStatus.RETURNED}"),
     ]
-    reviews = [
+    reviews: list[tuple[str, list[str], str]] = [
         (f"监控表{RecordStatus(status).label}", [status], f"status={status}")
         for capability, status in REVIEW_TODO
         if membership.can(capability) and status in MONITORING_WORKFLOW.states_awaiting(capability)

@@ -24,7 +24,7 @@ from jixiao.core.jobs import (
     redirect_to_job,
 )
 from jixiao.core.models import Job
-from jixiao.core.views_helpers import capability_required, docx_response
+from jixiao.core.views_helpers import capability_required, docx_response, may_open
 from jixiao.reports import selectors, services
 from jixiao.reports.forms import EditForm, GenerateForm
 from jixiao.reports.models import AnnualReport
@@ -44,6 +44,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     year = _year(request)
     panels = selectors.dashboard(request.user, year, today)
+    _drop_closed_links(request.user, panels)
     context = {
         "year": year,
         "years": selectors.year_choices(today),
@@ -51,6 +52,26 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "chart": selectors.chart_data(panels),
     }
     return render(request, "reports/dashboard.html", context)
+
+
+def _drop_closed_links(user: Any, panels: list[selectors.Panel]) -> None:
+    """Blank the links of the panels (cells, and the URLs of their rows) that this viewer may not open: a 主管部门
+    sees the year's training count but has no training list, so the number is shown without a link."""
+
+    def keep(url: Any) -> Any:
+        return url if not isinstance(url, str) or not url or may_open(user, url) else ""
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: keep(v) if k.endswith("url") else walk(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        return value
+
+    for panel in panels:
+        for cell in panel.cells:
+            cell.url = keep(cell.url)
+        panel.extra = walk(panel.extra)
 
 
 @capability_required("reports.view_annual")

@@ -15,6 +15,7 @@ from django.utils.safestring import mark_safe
 from django_filters.widgets import BaseCSVWidget
 
 from jixiao.core.money import format_wan
+from jixiao.core.views_helpers import may_open
 
 register = template.Library()
 
@@ -65,6 +66,23 @@ def cn_date(value: Any) -> str:
 def status_badge(value: str, label: str) -> str:
     css = BADGE_CLASSES.get(value, "secondary")
     return format_html('<span class="badge text-bg-{}">{}</span>', css, label)
+
+
+@register.filter
+def if_open(url: str, user: Any) -> str:
+    """`url` when `user` may open it, else "": for `{% link_or_text %}` (`core.views_helpers.may_open`)."""
+    return url if url and may_open(user, url) else ""
+
+
+@register.simple_tag
+def link_or_text(url: str, text: Any, css: str = "", testid: str = "") -> str:
+    """A link to `url`, or the bare text when there is none (the page does not exist, or the viewer may not open it:
+    `core.views_helpers.may_open`), so that a page never offers a link that answers 403."""
+    attrs = format_html(' class="{}"', css) if css else ""
+    attrs += format_html(' data-testid="{}"', testid) if testid else ""
+    if url:
+        return format_html('<a href="{}"{}>{}</a>', url, attrs, text)
+    return format_html("<span{}>{}</span>", attrs, text)
 
 
 @register.simple_tag(takes_context=True)

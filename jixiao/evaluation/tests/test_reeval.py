@@ -209,6 +209,10 @@ def test_results_export_and_circular(world: World) -> None:
     assert "结果与原样本一致" in verify
     stats = client.get(f"/evaluation/self/statistics/?fiscal_year={YEAR}").content.decode()
     assert "3 of 3 = 100.00%" in stats and "450.00" in stats
+    assert f'href="/evaluation/reeval/{batch.pk}/"' in stats
+    # A leader reads the statistics but has no re-evaluation pages: the batch is named, not linked.
+    leader = world.login("leader").get(f"/evaluation/self/statistics/?fiscal_year={YEAR}").content.decode()
+    assert batch.title in leader and f'href="/evaluation/reeval/{batch.pk}/"' not in leader
 
 
 def test_batch_pages_create_and_draw(world: World) -> None:

@@ -202,7 +202,7 @@ def test_statistics_counts_match_a_plain_recount(world: World) -> None:
     arranged = [
         (SelfEvalStatus.SUBMITTED, "优", 1, 0),
         (SelfEvalStatus.FIN_REVIEWED, "差", 0, 2),
-        (SelfEvalStatus.RETURNED, "", 0, 0),
+        (SelfEvalStatus.RETURNED, "差", 0, 0),  # a returned draft's provisional grade is not counted
     ]
     for rec, (status, grade, errors, warns) in zip(records, arranged, strict=True):
         SelfEvaluation.objects.filter(pk=rec.pk).update(
@@ -219,7 +219,17 @@ def test_statistics_counts_match_a_plain_recount(world: World) -> None:
     )
     assert stats["evaluated"] == 2
     assert stats["flagged"] == len([r for r in visible if r.error_count or r.warn_count]) == 2
-    assert dict(stats["grades"]) == {g: len([r for r in visible if r.grade_computed == g]) for g in "优良中差"}
+    submitted = [r for r in visible if r.status not in (SelfEvalStatus.FILLING, SelfEvalStatus.RETURNED)]
+    assert dict(stats["grades"]) == {g: len([r for r in submitted if r.grade_computed == g]) for g in "优良中差"}
+    assert dict(stats["grades"]) == {"优": 1, "良": 0, "中": 0, "差": 1}
+    by_department = {d["department__name"]: d for d in stats["by_department"]}
+    for name, d in by_department.items():
+        mine = [r for r in submitted if r.department.name == name]
+        assert (d["excellent"], d["poor"]) == (
+            len([r for r in mine if r.grade_computed == "优"]),
+            len([r for r in mine if r.grade_computed == "差"]),
+        )
+    assert sum(d["poor"] for d in by_department.values()) == 1
     assert {v: n for v, _label, n in stats["statuses"]} == {
         v: len([r for r in visible if r.status == v]) for v in SelfEvalStatus.values
     }

@@ -102,6 +102,10 @@ def test_expert_sees_the_todo_opens_the_target_and_submits_an_opinion(world: Wor
     assert "一中教学设备购置" in client.get("/targets/").content.decode()
     detail = client.get(f"/targets/{target.pk}/").content.decode()
     assert "提交会审意见" in detail and "审核操作" not in detail
+    # The expert has no project pages: the project is named, not linked (the link would answer 403).
+    project_link = f'href="/projects/{target.project_id}/"'
+    assert target.project.name in detail and project_link not in detail
+    assert project_link in world.login("unit_user").get(f"/targets/{target.pk}/").content.decode()
     response = client.post(
         f"/targets/panel/{rows[0].pk}/submit/", {"conclusion": "revise", "opinion": "满意度指标应量化"}
     )
