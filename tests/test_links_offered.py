@@ -32,6 +32,9 @@ def test_link_or_text_escapes_and_drops_the_link_without_a_url() -> None:
     linked = template.render(Context({"url": "/projects/?a=1&b=2", "text": "<b>3</b>"}))
     assert linked == '<a href="/projects/?a=1&amp;b=2" class="fs-5" data-testid="cell-1">&lt;b&gt;3&lt;/b&gt;</a>'
     assert template.render(Context({"url": "", "text": 3})) == '<span class="fs-5" data-testid="cell-1">3</span>'
+    only_testid = Template('{% link_or_text "/p/" "查看全部" testid="more" %}').render(Context())
+    assert only_testid == '<a href="/p/" data-testid="more">查看全部</a>'
+    assert Template('{% link_or_text "" "x" %}').render(Context()) == "<span>x</span>"
 
 
 @pytest.mark.parametrize("persona", VIEWERS)

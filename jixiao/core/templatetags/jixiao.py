@@ -78,8 +78,11 @@ def if_open(url: str, user: Any) -> str:
 def link_or_text(url: str, text: Any, css: str = "", testid: str = "") -> str:
     """A link to `url`, or the bare text when there is none (the page does not exist, or the viewer may not open it:
     `core.views_helpers.may_open`), so that a page never offers a link that answers 403."""
-    attrs = format_html(' class="{}"', css) if css else ""
-    attrs += format_html(' data-testid="{}"', testid) if testid else ""
+    attrs = format_html(
+        "{}{}",
+        format_html(' class="{}"', css) if css else "",
+        format_html(' data-testid="{}"', testid) if testid else "",
+    )
     if url:
         return format_html('<a href="{}"{}>{}</a>', url, attrs, text)
     return format_html("<span{}>{}</span>", attrs, text)
