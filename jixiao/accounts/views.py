@@ -27,7 +27,7 @@ from jixiao.accounts.forms import (
     UserCreateForm,
 )
 from jixiao.accounts.middleware import SESSION_KEY
-from jixiao.accounts.models import Membership, User
+from jixiao.accounts.models import Membership, Role, User
 from jixiao.core import audit
 from jixiao.core.errors import DomainError
 from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
@@ -302,7 +302,11 @@ def audit_list(request: HttpRequest) -> HttpResponse:
             back=reverse("accounts:audit_list"),
         )
     audit.record(actor=request.user, event_type="audit.query", object_type="core.auditevent", reason=str(filters)[:500])
-    return render(request, "accounts/audit_list.html", {"page": paginate(request, events, 50), "form": form})
+    page = paginate(request, events, 50)
+    roles = dict(Role.choices)
+    for event in page:
+        event.role_label = roles.get(event.role, event.role)
+    return render(request, "accounts/audit_list.html", {"page": page, "form": form})
 
 
 def audit_export_job(job: Job, *, query: str, fmt: str, membership_id: int | None) -> None:

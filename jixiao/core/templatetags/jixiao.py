@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django_filters.widgets import BaseCSVWidget
 
+from jixiao.core import audit_labels
 from jixiao.core.money import format_wan
 from jixiao.core.views_helpers import may_open
 
@@ -66,6 +67,29 @@ def cn_date(value: Any) -> str:
 def status_badge(value: str, label: str) -> str:
     css = BADGE_CLASSES.get(value, "secondary")
     return format_html('<span class="badge text-bg-{}">{}</span>', css, label)
+
+
+@register.filter
+def event_label(code: str) -> str:
+    """An audit event code in Chinese ("项目库：提交审核"), `core.audit_labels`."""
+    return audit_labels.event_label(code)
+
+
+@register.filter
+def action_label(action: str, module: str) -> str:
+    """A workflow action of `module` in Chinese: `{{ e.action|action_label:"project" }}` → "提交审核"."""
+    return audit_labels.action_label(module, action)
+
+
+@register.filter
+def object_label(object_type: str) -> str:
+    return audit_labels.object_label(object_type)
+
+
+@register.filter
+def change_rows(changes: Any, object_type: str) -> list[tuple[str, str, str, str]]:
+    """`{% for name, code, old, new in a.changes|change_rows:a.object_type %}`: the fields in Chinese."""
+    return audit_labels.change_rows(object_type, changes)
 
 
 @register.filter

@@ -101,7 +101,7 @@ def test_decision_form_requires_a_reason_when_changed(world: World) -> None:
     school_app.refresh_from_db()
     assert school_app.decided_action == "KEEP" and school_app.decided_amount_yuan == Decimal("180000.00")
     page = client.get(url).content.decode()
-    assert "教育优先" in page and "results.change" in page
+    assert "教育优先" in page and "结果应用：调整建议" in page and "results.change" not in page
     assert world.login("performance").post(url, {"action": "KEEP"}).status_code == 404
 
 

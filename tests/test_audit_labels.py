@@ -1,0 +1,101 @@
+"""Audit trails in Chinese (`core.audit_labels`): every event code the services write has a name, the changes of an
+event show field names and values a finance clerk reads, and the pages use them."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import World
+from jixiao.accounts.models import Role
+from jixiao.core import audit
+from jixiao.core.audit_labels import MODULES, SUBJECTS, _workflow_actions, action_label, change_rows, event_label
+from jixiao.core.models import AuditEvent
+from jixiao.projects.models import Project
+
+SOURCE = Path(__file__).resolve().parent.parent / "jixiao"
+# event_type="x.y", event = "x.y" (… else "x.y"), and the pre-assessment download helper's codes
+STATIC = re.compile(r'(?:event_type=|event = |else |_audit\(request, \w+, )"([a-z_]+\.[a-z_]+)"')
+CODE_WORD = re.compile(r"[a-z]+_|\.[a-z]")  # what is left of a code: "foo_", ".bar"
+
+
+def _static_codes() -> set[str]:
+    codes: set[str] = set()
+    for path in SOURCE.rglob("*.py"):
+        if "tests" in path.parts or "migrations" in path.parts:
+            continue
+        codes.update(STATIC.findall(path.read_text(encoding="utf-8")))
+    return codes
+
+
+def test_every_event_code_written_in_the_source_has_a_chinese_name() -> None:
+    codes = _static_codes()
+    assert len(codes) > 150 and {"project.create", "region.create", "preassessment.opinion_download"} <= codes
+    unnamed = sorted(code for code in codes if event_label(code) == code or CODE_WORD.search(event_label(code)))
+    assert unnamed == []
+
+
+def test_every_workflow_action_has_a_chinese_name_in_its_module() -> None:
+    actions = _workflow_actions()
+    checked = 0
+    for prefix, (_module, app) in MODULES.items():
+        for (workflow_app, action), label in actions.items():
+            if workflow_app == app:
+                assert event_label(f"{prefix}.{action}").endswith(f"：{label}")
+                assert action_label(prefix, action) == label
+                checked += 1
+    assert checked > 60
+    for (prefix, head), subject in SUBJECTS.items():
+        assert event_label(f"{prefix}.{head}submit") == f"{subject}：提交自评"
+
+
+def test_unknown_codes_are_shown_as_they_are() -> None:
+    assert event_label("nobody.knows") == "nobody.knows"
+    assert event_label("project.no_such_action") == "project.no_such_action"
+    assert event_label("") == ""
+    assert action_label("project", "no_such_action") == "no_such_action"
+
+
+def test_changes_are_shown_with_field_names_choice_labels_and_local_times() -> None:
+    rows = change_rows(
+        "projects.project",
+        {
+            "status": ["draft", "submitted"],
+            "is_key": [False, True],
+            "name": [None, "新名称"],
+            "updated_at": [None, "2026-12-05T05:59:10.513113+00:00"],
+            "no_such_field": [1, 2],
+        },
+    )
+    assert rows == [
+        ("状态", "status", "草稿", "待主管部门审核"),
+        ("重点项目", "is_key", "否", "是"),
+        ("项目名称", "name", "（空）", "新名称"),
+        (str(Project._meta.get_field("updated_at").verbose_name), "updated_at", "（空）", "2026-12-05 13:59"),
+        ("no_such_field", "no_such_field", "1", "2"),
+    ]
+    assert change_rows("no.model", {"a": [None, "b"]}) == [("a", "a", "（空）", "b")]
+    assert change_rows("projects.project", None) == []
+
+
+@pytest.mark.django_db
+def test_the_project_page_and_the_audit_console_read_in_chinese(world: World) -> None:
+    project = world.school_project
+    project.is_new, project.start_year = False, 2025
+    project.save(update_fields=["is_new", "start_year"])
+    assert world.login("unit_user").post(f"/projects/{project.pk}/transition/", {"action": "submit"}).status_code == 302
+    audit.record(
+        actor=world.users["performance"], event_type="project.update", obj=project, changes={"is_key": [False, True]}
+    )
+    page = world.login("performance").get(f"/projects/{project.pk}/").content.decode()
+    assert "<td>提交审核</td>" in page and "<td>submit</td>" not in page
+    assert "项目库：提交审核" in page and "project.submit" not in page
+    assert "重点项目：否 → 是" in page and "is_key" not in page
+
+    console = world.login("audit_admin").get("/accounts/console/audit/", {"event_type": "project."}).content.decode()
+    assert "项目库：修改" in console and "<td>项目 " in console
+    assert f"<td>{Role.UNIT_USER.label}</td>" in console and "<td>unit_user</td>" not in console
+    assert 'class="form-select form-select-sm"' in console
+    assert AuditEvent.objects.filter(event_type="project.submit", object_id=str(project.pk)).exists()
