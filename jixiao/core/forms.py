@@ -51,3 +51,23 @@ def limit_choices(form: forms.BaseForm, name: str, queryset: Any) -> None:
     field = form.fields[name]
     assert isinstance(field, forms.ModelChoiceField)
     field.queryset = queryset
+
+
+class RowFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
+    """A grid whose rows the page numbers itself: the row count it posts (TOTAL_FORMS) must cover every row it posts.
+
+    A count below the rows sent (a tampered or broken page: "-1" reads as no rows at all) would otherwise drop the
+    rows beyond it, and a service that replaces the grid would delete them; it is refused as a whole instead."""
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        if not self.is_bound or not self.management_form.is_valid():
+            return
+        total = self.management_form.cleaned_data["TOTAL_FORMS"]
+        head = f"{self.prefix}-"
+        sent = {key[len(head) :].split("-", 1)[0] for key in self.data if key.startswith(head)}
+        rows = {int(index) for index in sent if index.isdigit()}
+        if total < 0 or any(index >= total for index in rows):
+            self._non_form_errors.append(  # type: ignore[union-attr]
+                forms.ValidationError("表格的行数与提交的内容不一致，未保存任何内容，请刷新页面后重新填写")
+            )

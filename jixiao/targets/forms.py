@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from jixiao.core.forms import WanField, bootstrapify
+from jixiao.core.forms import RowFormSet, WanField, bootstrapify
 from jixiao.core.money import wan_from_yuan
 from jixiao.indicators.models import FrameworkNode, IndicatorLibraryItem, Operator, ValueBasis
 from jixiao.indicators.selectors import items_visible
@@ -109,7 +109,7 @@ class IndicatorRowForm(forms.Form):
         return data
 
 
-class BaseIndicatorFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
+class BaseIndicatorFormSet(RowFormSet):
     def clean(self) -> None:
         if any(self.errors):
             return

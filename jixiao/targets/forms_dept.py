@@ -8,7 +8,7 @@ from typing import Any
 
 from django import forms
 
-from jixiao.core.forms import WanField, bootstrapify
+from jixiao.core.forms import RowFormSet, WanField, bootstrapify
 from jixiao.core.money import wan_from_yuan
 from jixiao.targets.models import AnnualTask, PerformanceTarget
 
@@ -52,7 +52,7 @@ class TaskRowForm(forms.Form):
         bootstrapify(self, small=True)
 
 
-class BaseTaskFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
+class BaseTaskFormSet(RowFormSet):
     def _kept(self) -> list[forms.Form]:
         return [f for f in self.forms if f.has_changed() and f.cleaned_data and not f.cleaned_data.get("DELETE", False)]
 

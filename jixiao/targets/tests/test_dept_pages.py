@@ -114,6 +114,20 @@ def test_invalid_edit_is_400_and_saves_nothing(
     assert not dept_target.tasks.exists() and not dept_target.indicators.exists()
 
 
+@pytest.mark.parametrize("grid", ["task", "ind"])
+def test_a_row_count_below_the_rows_sent_keeps_the_saved_rows(
+    world: World, dept_target: PerformanceTarget, grid: str
+) -> None:
+    client = world.login("dept_admin")
+    assert client.post(f"/targets/{dept_target.pk}/dept-edit/", form_data(dept_target)).status_code == 302
+    tampered = {**form_data(dept_target, annual_goal="不应保存"), f"{grid}-TOTAL_FORMS": "-1"}
+    response = client.post(f"/targets/{dept_target.pk}/dept-edit/", tampered)
+    assert response.status_code == 400 and "表格的行数与提交的内容不一致" in response.content.decode()
+    dept_target.refresh_from_db()
+    assert dept_target.tasks.count() == 2 and dept_target.indicators.count() == 2
+    assert dept_target.annual_goal != "不应保存"
+
+
 def test_a_project_target_is_sent_to_its_own_edit_page(world: World) -> None:
     from jixiao.targets.tests.pages_helpers import make_target
 

@@ -126,6 +126,24 @@ def test_an_invalid_row_returns_400_with_chinese_errors_and_saves_nothing(
     assert target.indicators.count() == 2
 
 
+@pytest.mark.parametrize("count", ["-1", "0", "1"])
+def test_a_row_count_below_the_rows_sent_is_refused_and_deletes_nothing(
+    world: World, target: PerformanceTarget, count: str
+) -> None:
+    """A tampered or broken page posting TOTAL_FORMS=-1 (read as no rows) must not wipe the target's indicators."""
+    before = list(target.indicators.order_by("seq").values_list("name", flat=True))
+    rows = [
+        _row(target, "产出指标", "数量指标", "购置教学设备数量", "≥150台", "台"),
+        _row(target, "效益指标", "社会效益指标", "学生满意度", "≥90%", "%"),
+    ]
+    data = {**_grid_post(target, rows, annual_goal="不应保存"), "ind-TOTAL_FORMS": count}
+    response = world.login("unit_user").post(f"/targets/{target.pk}/edit/", data)
+    assert response.status_code == 400 and "表格的行数与提交的内容不一致" in response.content.decode()
+    target.refresh_from_db()
+    assert list(target.indicators.order_by("seq").values_list("name", flat=True)) == before and len(before) >= 2
+    assert target.annual_goal != "不应保存"
+
+
 def test_duplicate_indicator_names_are_rejected(world: World, target: PerformanceTarget) -> None:
     rows = [_row(target, "产出指标", "数量指标", "同名指标", "≥1", "个")] * 2
     response = world.login("unit_user").post(f"/targets/{target.pk}/edit/", _grid_post(target, rows))
