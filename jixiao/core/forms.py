@@ -63,7 +63,7 @@ class RowFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
         super().full_clean()
         if not self.is_bound or not self.management_form.is_valid():
             return
-        total = self.management_form.cleaned_data["TOTAL_FORMS"]
+        total = int(self.management_form.cleaned_data["TOTAL_FORMS"] or 0)
         head = f"{self.prefix}-"
         sent = {key[len(head) :].split("-", 1)[0] for key in self.data if key.startswith(head)}
         rows = {int(index) for index in sent if index.isdigit()}
