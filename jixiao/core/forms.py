@@ -68,6 +68,6 @@ class RowFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
         sent = {key[len(head) :].split("-", 1)[0] for key in self.data if key.startswith(head)}
         rows = {int(index) for index in sent if index.isdigit()}
         if total < 0 or any(index >= total for index in rows):
-            self._non_form_errors.append(  # type: ignore[union-attr]
+            self._non_form_errors.append(  # type: ignore[attr-defined]
                 forms.ValidationError("表格的行数与提交的内容不一致，未保存任何内容，请刷新页面后重新填写")
             )
