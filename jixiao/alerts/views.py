@@ -32,6 +32,7 @@ from jixiao.core.jobs import job_progress, job_start, job_summarize
 from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
 from jixiao.core.locking import add_lock_token, posted_lock_token
 from jixiao.core.models import Job
+from jixiao.core.numbers import year_or_none
 from jixiao.core.views_helpers import capability_required, docx_response, paginate
 from jixiao.organizations.calendar import working_days_between
 from jixiao.organizations.selectors import current_fiscal_year
@@ -40,9 +41,9 @@ MAX_EXPORT_ROWS = 50000
 
 
 def _year(request: HttpRequest) -> int:
-    raw = request.GET.get("fiscal_year", "") or request.POST.get("fiscal_year", "")
-    if str(raw).isdigit():
-        return int(raw)
+    year = year_or_none(request.GET.get("fiscal_year", "") or request.POST.get("fiscal_year", ""))
+    if year is not None:
+        return year
     current = current_fiscal_year()
     return current.year if current else timezone.localdate().year
 

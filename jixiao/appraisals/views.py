@@ -13,14 +13,15 @@ from jixiao.appraisals.models import Appraisal, AppraisalStatus, ExamineeType, O
 from jixiao.appraisals.workflow import APPRAISAL_WORKFLOW, FINAL_EDITABLE, SECTION_EDITABLE, SELF_EDITABLE, TASK_ACTIONS
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.locking import add_lock_token, lock_token, posted_lock_token
+from jixiao.core.numbers import year_or_none
 from jixiao.core.views_helpers import capability_required, paginate, stored_file_response, xlsx_response
 from jixiao.organizations.selectors import current_fiscal_year
 
 
 def _year(request: HttpRequest) -> int:
-    raw = request.GET.get("fiscal_year", "")
-    if raw.isdigit():
-        return int(raw)
+    year = year_or_none(request.GET.get("fiscal_year", ""))
+    if year is not None:
+        return year
     current = current_fiscal_year()
     return current.year if current else 0
 

@@ -27,14 +27,15 @@ from jixiao.core.jobs import (
     redirect_to_job,
 )
 from jixiao.core.models import Job
+from jixiao.core.numbers import year_or_none
 from jixiao.core.views_helpers import capability_required, docx_response, paginate
 from jixiao.organizations.selectors import current_fiscal_year
 
 
 def _year(request: HttpRequest) -> int:
-    raw = request.GET.get("fiscal_year") or request.POST.get("fiscal_year") or ""
-    if raw.isdigit() and 2000 <= int(raw) <= 2100:
-        return int(raw)
+    year = year_or_none(request.GET.get("fiscal_year") or request.POST.get("fiscal_year"))
+    if year is not None:
+        return year
     current = current_fiscal_year()
     return current.year if current else 0
 

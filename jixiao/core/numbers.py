@@ -6,3 +6,17 @@ from __future__ import annotations
 def is_digits(text: str) -> bool:
     """True only for ASCII digits: str.isdigit() also accepts "²" and "①", which int() then rejects (a 500)."""
     return text.isascii() and text.isdigit()
+
+
+# The years a fiscal year may be (organizations.services refuses others when a year is created).
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def year_or_none(text: object) -> int | None:
+    """A year typed into a filter or a link ("2026"), or None when it is not one: not digits, or outside
+    FIRST_YEAR–LAST_YEAR (a year such as 999999 would fail later in date arithmetic, a 500)."""
+    raw = str(text or "").strip()
+    if not is_digits(raw) or len(raw) > 4:
+        return None
+    year = int(raw)
+    return year if FIRST_YEAR <= year <= LAST_YEAR else None

@@ -12,6 +12,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.numbers import is_digits
 from jixiao.core.views_helpers import capability_required, paginate, stored_file_response, xlsx_response
 from jixiao.evaluation import reeval_documents
 from jixiao.evaluation import services_reeval as svc
@@ -105,7 +106,7 @@ def reeval_verify(request: HttpRequest, pk: int) -> HttpResponse:
 def reeval_assign(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch(request, pk)
     form = AssignForm(request.POST, user=request.user)
-    ids = [int(v) for v in request.POST.getlist("sample") if v.isdigit()]
+    ids = [int(v) for v in request.POST.getlist("sample") if is_digits(v)]
     if not form.is_valid():
         messages.error(request, "请选择有效的第三方机构")
         return redirect("evaluation:reeval_detail", pk=pk)

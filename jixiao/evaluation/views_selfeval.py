@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.numbers import year_or_none
 from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
 from jixiao.evaluation import exports, selectors, services, services_reeval
 from jixiao.evaluation.forms import (
@@ -210,8 +211,7 @@ def selfeval_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 @capability_required("evaluation.view")
 def selfeval_statistics(request: HttpRequest) -> HttpResponse:
-    raw = request.GET.get("fiscal_year", "")
-    year = int(raw) if raw.isdigit() else None
+    year = year_or_none(request.GET.get("fiscal_year", ""))
     if year is None:
         latest = selectors.records_visible(request.user).order_by("-fiscal_year").values_list("fiscal_year", flat=True)
         year = latest.first()

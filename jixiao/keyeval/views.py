@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from jixiao.core import audit
 from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.numbers import year_or_none
 from jixiao.core.views_helpers import capability_required, docx_response, filename_part, paginate, stored_file_response
 from jixiao.keyeval import documents, selectors, services
 from jixiao.keyeval.forms import DocumentForm, EvaluationForm, ExpertDrawForm, ListFilterForm, StaffScorerForm
@@ -21,9 +22,9 @@ from jixiao.organizations.selectors import current_fiscal_year
 
 
 def _year(request: HttpRequest) -> int:
-    raw = request.GET.get("fiscal_year", "")
-    if raw.isdigit():
-        return int(raw)
+    year = year_or_none(request.GET.get("fiscal_year", ""))
+    if year is not None:
+        return year
     current = current_fiscal_year()
     return current.year if current else 0
 

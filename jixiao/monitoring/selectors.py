@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from jixiao.core import config_rows
 from jixiao.core.models import AuditEvent
+from jixiao.core.numbers import is_digits
 from jixiao.core.todos import TodoItem
 from jixiao.monitoring import hooks
 from jixiao.monitoring.models import (
@@ -222,7 +223,7 @@ def records_visible(user: Any) -> QuerySet[MonitoringRecord]:
 
 
 def record_get(user: Any, pk: Any) -> MonitoringRecord:
-    found = records_visible(user).filter(pk=pk).values_list("pk", flat=True).first() if str(pk).isdigit() else None
+    found = records_visible(user).filter(pk=pk).values_list("pk", flat=True).first() if is_digits(str(pk)) else None
     if found is None:
         raise Http404
     return MonitoringRecord.objects.select_related("task", "project", "department", "unit", "region").get(pk=found)

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.numbers import year_or_none
 from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
 from jixiao.monitoring import exports, selectors, services
 from jixiao.monitoring.forms import (
@@ -41,8 +42,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
 
 @capability_required("monitoring.manage")
 def task_create(request: HttpRequest) -> HttpResponse:
-    year_raw = request.POST.get("fiscal_year") or request.GET.get("fiscal_year") or ""
-    year = int(year_raw) if str(year_raw).isdigit() else _current_year()
+    year = year_or_none(request.POST.get("fiscal_year") or request.GET.get("fiscal_year")) or _current_year()
     form = TaskForm(request.POST or None, user=request.user, fiscal_year=year)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)

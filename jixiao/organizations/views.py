@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from jixiao.core import audit
 from jixiao.core.errors import DomainError, NotFoundError, PermissionDeniedError
+from jixiao.core.numbers import is_digits
 from jixiao.core.views_helpers import (
     capability_required,
     import_errors_download,
@@ -421,7 +422,7 @@ def section_autocomplete(request: HttpRequest) -> JsonResponse:
 def unit_autocomplete(request: HttpRequest) -> JsonResponse:
     """The first 20 visible 预算单位 matching `q`, optionally within one `department`."""
     raw = request.GET.get("department", "")
-    department_id = int(raw) if raw.isdigit() else None
+    department_id = int(raw) if is_digits(raw) else None
     return search_response(
         selectors.units_search(request.user, request.GET.get("q", "")[:50], department_id=department_id)
     )

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import DomainError, NotFoundError
 from jixiao.core.locking import add_lock_token
+from jixiao.core.numbers import year_or_none
 from jixiao.core.views_helpers import capability_required, paginate, stored_file_response
 from jixiao.organizations.selectors import current_fiscal_year
 from jixiao.preassessment import panels, selectors, services
@@ -32,9 +33,9 @@ def _filing(cleaned: dict[str, Any]) -> dict[str, Any]:
 
 
 def _year(request: HttpRequest) -> int:
-    raw = request.GET.get("fiscal_year", "")
-    if raw.isdigit():
-        return int(raw)
+    year = year_or_none(request.GET.get("fiscal_year", ""))
+    if year is not None:
+        return year
     current = current_fiscal_year()
     return current.year if current else 0
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from jixiao.core.errors import DomainError, NotFoundError
 from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
 from jixiao.core.models import Job
+from jixiao.core.numbers import year_or_none
 from jixiao.core.views_helpers import (
     PAGE_SIZE,
     capability_required,
@@ -47,7 +48,7 @@ def project_autocomplete(request: HttpRequest) -> JsonResponse:
         request.user,
         request.GET.get("q", "")[:50],
         status=status if status in ProjectStatus.values else "",
-        fiscal_year=int(year) if year.isdigit() and len(year) == 4 else None,
+        fiscal_year=year_or_none(year),
     )
     return search_response(results)
 

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import DomainError, NotFoundError
 from jixiao.core.locking import add_lock_token
+from jixiao.core.numbers import year_or_none
 from jixiao.core.views_helpers import capability_required, paginate, stored_file_response, xlsx_response
 from jixiao.organizations.selectors import current_fiscal_year
 from jixiao.rectification import exports, letters, selectors, services
@@ -78,8 +79,7 @@ def candidate_list(request: HttpRequest) -> HttpResponse:
     params = form.cleaned_data if form.is_valid() else {}
     year = params.get("year") or _current_year()
     if request.method == "POST":
-        raw_year = request.POST.get("year", "")
-        year = int(raw_year) if raw_year.isdigit() else year
+        year = year_or_none(request.POST.get("year", "")) or year
         try:
             created = services.findings_from_candidates(
                 actor=request.user, fiscal_year=year, keys=request.POST.getlist("key")
@@ -258,8 +258,7 @@ def letter_download(request: HttpRequest, pk: int, letter_id: int) -> HttpRespon
 
 @capability_required("rectification.view")
 def statistics(request: HttpRequest) -> HttpResponse:
-    raw = request.GET.get("year", "")
-    year = int(raw) if raw.isdigit() else _current_year()
+    year = year_or_none(request.GET.get("year", "")) or _current_year()
     context = {"year": year, "stats": selectors.rectification_statistics(request.user, year)}
     return render(request, "rectification/statistics.html", context)
 

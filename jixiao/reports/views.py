@@ -24,6 +24,7 @@ from jixiao.core.jobs import (
     redirect_to_job,
 )
 from jixiao.core.models import Job
+from jixiao.core.numbers import year_or_none
 from jixiao.core.views_helpers import capability_required, docx_response, may_open
 from jixiao.reports import selectors, services
 from jixiao.reports.forms import EditForm, GenerateForm
@@ -31,10 +32,8 @@ from jixiao.reports.models import AnnualReport
 
 
 def _year(request: HttpRequest) -> int:
-    raw = request.GET.get("year", "")
-    if raw.isdigit() and 2000 <= int(raw) <= 2100:
-        return int(raw)
-    return timezone.localdate().year
+    year = year_or_none(request.GET.get("year", ""))
+    return year if year is not None else timezone.localdate().year
 
 
 @capability_required("reports.view")

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.numbers import is_digits, year_or_none
 from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
 from jixiao.organizations.selectors import current_fiscal_year, department_choices
 from jixiao.results import selectors, services
@@ -83,7 +84,7 @@ def application_generate(request: HttpRequest) -> HttpResponse:
 @require_POST
 @capability_required("results.decide")
 def application_batch_accept(request: HttpRequest) -> HttpResponse:
-    ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit()]
+    ids = [int(v) for v in request.POST.getlist("ids") if is_digits(v)]
     if not ids:
         messages.error(request, "请先勾选要采纳的建议")
     else:
@@ -165,8 +166,7 @@ def application_link(request: HttpRequest, pk: int) -> HttpResponse:
 
 @capability_required("results.view")
 def four_links(request: HttpRequest) -> HttpResponse:
-    raw = request.GET.get("fiscal_year", "")
-    year = int(raw) if raw.isdigit() else _default_year()
+    year = year_or_none(request.GET.get("fiscal_year", "")) or _default_year()
     rows = selectors.four_links(request.user, year)
     context = {
         "rows": rows,

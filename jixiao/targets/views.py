@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import DomainError, NotFoundError
-from jixiao.core.numbers import is_digits
+from jixiao.core.numbers import is_digits, year_or_none
 from jixiao.core.views_helpers import capability_required, paginate
 from jixiao.organizations.selectors import current_fiscal_year, department_regions, pick_region
 from jixiao.targets import checks, selectors, services, similarity, snapshots, statistics
@@ -50,9 +50,9 @@ HIDDEN_STATISTICS_KEYS = {"department__dept_code", "department_id", "department_
 
 
 def _year(request: HttpRequest) -> int:
-    raw = request.GET.get("fiscal_year") or request.POST.get("fiscal_year") or ""
-    if is_digits(raw) and 2000 <= int(raw) <= 2100:
-        return int(raw)
+    year = year_or_none(request.GET.get("fiscal_year") or request.POST.get("fiscal_year"))
+    if year is not None:
+        return year
     current = current_fiscal_year()
     return current.year if current else 0
 

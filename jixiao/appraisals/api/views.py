@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from jixiao.appraisals import selectors
+from jixiao.core.numbers import year_or_none
 
 
 def _plain(row: dict[str, Any]) -> dict[str, Any]:
@@ -30,7 +31,7 @@ class AppraisalRankingView(APIView):
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if not request.user.can("appraisal.view"):  # type: ignore[union-attr]
             raise PermissionDenied("您没有查看绩效考核的权限")
-        year = request.query_params.get("fiscal_year", "")
-        if not year.isdigit():
-            raise ValidationError({"fiscal_year": "请指定考核年度"})
-        return Response([_plain(row) for row in selectors.appraisal_ranking(request.user, int(year))])
+        year = year_or_none(request.query_params.get("fiscal_year", ""))
+        if year is None:
+            raise ValidationError({"fiscal_year": "请指定考核年度（2000至2100年）"})
+        return Response([_plain(row) for row in selectors.appraisal_ranking(request.user, year)])

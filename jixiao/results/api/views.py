@@ -7,6 +7,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.exceptions import PermissionDenied
 
+from jixiao.core.numbers import is_digits, year_or_none
 from jixiao.results import selectors
 from jixiao.results.api.serializers import ResultApplicationSerializer
 from jixiao.results.models import ResultApplication
@@ -33,9 +34,10 @@ class ResultApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
             raise PermissionDenied("您没有查看结果应用的权限")
         params: dict[str, Any] = {}
         raw = self.request.query_params
-        if raw.get("fiscal_year", "").isdigit():
-            params["fiscal_year"] = int(raw["fiscal_year"])
-        if raw.get("department", "").isdigit():
+        year = year_or_none(raw.get("fiscal_year", ""))
+        if year is not None:
+            params["fiscal_year"] = year
+        if is_digits(raw.get("department", "")):
             params["department"] = int(raw["department"])
         for key in ("action", "status"):
             if raw.get(key):

@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from jixiao.core.numbers import year_or_none
 from jixiao.training import selectors
 
 
@@ -22,7 +23,7 @@ class TrainingTotalsView(APIView):
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if not request.user.can("training.view"):  # type: ignore[union-attr]
             raise PermissionDenied("您没有查看培训记录的权限")
-        year = request.query_params.get("year", "")
-        if not year.isdigit():
-            raise ValidationError({"year": "请指定年度"})
-        return Response(selectors.training_totals(request.user, int(year)))
+        year = year_or_none(request.query_params.get("year", ""))
+        if year is None:
+            raise ValidationError({"year": "请指定年度（2000至2100年）"})
+        return Response(selectors.training_totals(request.user, year))

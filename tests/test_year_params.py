@@ -1,0 +1,45 @@
+"""A year typed into a link or a filter is a year (2000–2100) or ignored: never a 500 (`core.numbers.year_or_none`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import World
+from jixiao.core.numbers import year_or_none
+
+PAGES = [
+    ("/alerts/", "fiscal_year"),
+    ("/alerts/calendar/", "fiscal_year"),
+    ("/alerts/tiers/", "fiscal_year"),
+    ("/keyeval/", "fiscal_year"),
+    ("/appraisals/", "fiscal_year"),
+    ("/preassessment/", "fiscal_year"),
+    ("/disclosure/", "fiscal_year"),
+    ("/targets/", "fiscal_year"),
+    ("/bulletins/", "fiscal_year"),
+    ("/reports/", "year"),
+    ("/evaluation/self/statistics/", "fiscal_year"),
+    ("/rectification/statistics/", "year"),
+    ("/results/links/", "fiscal_year"),
+    ("/monitoring/new/", "fiscal_year"),
+    ("/projects/autocomplete/", "fiscal_year"),
+]
+BAD = ["99999999999", "999999", "1999", "２０２６", "²", "-1", "20 26"]
+
+
+def test_year_or_none_takes_only_years_in_range() -> None:
+    assert year_or_none("2026") == 2026 and year_or_none(" 2000 ") == 2000 and year_or_none(2100) == 2100
+    assert [year_or_none(raw) for raw in [*BAD, "", None, "2101", "02026"]] == [None] * (len(BAD) + 4)
+
+
+@pytest.mark.parametrize(("path", "name"), PAGES)
+def test_pages_ignore_a_year_that_is_not_one(world: World, path: str, name: str) -> None:
+    client = world.login("performance")
+    assert client.get(path, {name: "2026"}).status_code == 200
+    for raw in BAD:
+        assert client.get(path, {name: raw}).status_code == 200, raw
+
+
+def test_a_tier_selection_for_an_impossible_year_is_not_an_error(world: World) -> None:
+    response = world.login("performance").post("/alerts/tiers/select/", {"fiscal_year": "999999"})
+    assert response.status_code < 500
