@@ -29,8 +29,8 @@ class BatchForm(forms.Form):
     rate_pct = forms.DecimalField(
         label="抽取比例（%）", min_value=Decimal("0.01"), max_value=Decimal(100), decimal_places=2, required=False
     )
-    count = forms.IntegerField(label="或抽取数量", min_value=1, required=False)
-    n_min = forms.IntegerField(label="最少抽取数", min_value=1, initial=1)
+    count = forms.IntegerField(label="或抽取数量", min_value=1, max_value=100000, required=False)
+    n_min = forms.IntegerField(label="最少抽取数", min_value=1, max_value=100000, initial=1)
     must_include_over_yuan = WanField(label="全年预算数 ≥ 此数必抽（万元）", required=False)
     must_include_errors = forms.BooleanField(label="有错误提示的必抽", required=False, initial=True)
     stratified = forms.BooleanField(label="按主管部门分层抽取", required=False)

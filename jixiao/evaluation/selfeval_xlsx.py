@@ -43,6 +43,9 @@ FUND_ROW_LABELS = {
 }
 MAX_ROWS = 2000
 WAN = Decimal(10000)
+# The largest number a cell may hold: an amount in 万元 that still fits a yuan column (core.money.MAX_YUAN); scores and
+# weights are far smaller.
+LARGEST = Decimal("999999999999")
 
 
 class SelfEvalFormatError(DomainError):
@@ -136,6 +139,10 @@ class _Grid:
             raise SelfEvalFormatError(f"工作表“{self.name}”单元格{address}（{label}）应为数字")
         if value is None and norm(self.cell(address).value) not in ("", "—", "-", "/", "——"):
             raise SelfEvalFormatError(f"工作表“{self.name}”单元格{address}（{label}）不是数字：“{self.text(address)}”")
+        if value is not None and (not value.is_finite() or abs(value) > LARGEST):
+            raise SelfEvalFormatError(
+                f"工作表“{self.name}”单元格{address}（{label}）数值超出范围：“{self.text(address)}”"
+            )
         return value
 
 

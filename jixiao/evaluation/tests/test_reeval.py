@@ -220,6 +220,10 @@ def test_batch_pages_create_and_draw(world: World) -> None:
     client = world.login("performance")
     bad = client.post("/evaluation/reeval/", {"fiscal_year": YEAR, "subject": "project", "n_min": 1})
     assert bad.status_code == 400 and "二选一" in bad.content.decode()
+    huge = {"fiscal_year": YEAR, "subject": "project", "n_min": "11111111111111"}
+    for extra in ({"rate_pct": "10"}, {"count": "11111111111111", "n_min": "1"}):
+        response = client.post("/evaluation/reeval/", {**huge, **extra})
+        assert response.status_code == 400 and "100000" in response.content.decode()
     assert not ReEvaluationBatch.objects.exists()
     response = client.post(
         "/evaluation/reeval/", {"fiscal_year": YEAR, "subject": "project", "rate_pct": "10", "n_min": 1}

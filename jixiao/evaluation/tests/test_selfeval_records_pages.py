@@ -275,3 +275,19 @@ def test_todos_on_the_home_page(world: World, record: SelfEvaluation) -> None:
     world.login("unit_user").post(f"{BASE}{record.pk}/transition/", {"action": "submit"})
     assert "待主管部门审核的单位自评" in world.login("dept_admin").get("/").content.decode()
     assert "单位自评" in world.login("performance").get(BASE).content.decode()
+
+
+def test_import_refuses_numbers_out_of_range_and_saves_nothing(world: World, record: SelfEvaluation) -> None:
+    client = world.login("unit_user")
+    exported = client.get(f"{BASE}{record.pk}/export/").content
+    for cell, value in (("C6", 1e20), ("H13", "1E+30"), ("H13", "NaN"), ("H13", "-Infinity")):
+        workbook = openpyxl.load_workbook(io.BytesIO(exported))
+        workbook.worksheets[0]["F11"] = "不应保存"
+        workbook.worksheets[0][cell] = value
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        response = client.post(f"{BASE}{record.pk}/import/", {"file": _upload(buffer.getvalue())})
+        assert response.status_code == 400, (cell, value)
+        assert f"单元格{cell}" in response.content.decode()
+        record.refresh_from_db()
+        assert record.goal_actual == ""
