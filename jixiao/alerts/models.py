@@ -163,6 +163,20 @@ class WarningRule(RegionYearRow):
         return f"{self.code} {self.name}"
 
     @property
+    def params_text(self) -> str:
+        """The parameters as a clerk reads them: "执行率节点：4月底≥25%、6月底≥40%", "提前3天提醒"."""
+        parts: list[str] = []
+        for key, value in (self.params or {}).items():
+            if key == "checkpoints" and isinstance(value, dict):
+                nodes = sorted(value.items(), key=lambda item: int(item[0]) if str(item[0]).isdigit() else 99)
+                parts.append("执行率节点：" + "、".join(f"{month}月底≥{rate}%" for month, rate in nodes))
+            elif key == "warndays":
+                parts.append(f"提前{value}天提醒")
+            else:
+                parts.append(f"{key}：{value}")
+        return "；".join(parts)
+
+    @property
     def has_disposition(self) -> bool:
         return bool(self.disposition_options)
 

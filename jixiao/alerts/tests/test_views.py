@@ -109,6 +109,16 @@ def test_rule_edit_validates_and_audits(library: Any) -> None:
     assert not Warning.objects.filter(rule__code="W-EXEC-RATIO").exists()
 
 
+def test_rule_parameters_read_as_text_not_as_a_python_dict(library: Any) -> None:
+    rule = WarningRule.objects.filter(code="W-EXEC-CHECKPOINT").first()
+    assert rule is not None and rule.params
+    page = library.login("performance").get(f"/alerts/rules/{rule.pk}/").content.decode()
+    assert "执行率节点：4月底≥25%、6月底≥40%、8月底≥60%、10月底≥80%" in page
+    assert "{&#x27;checkpoints" not in page and "checkpoints" not in page
+    assert WarningRule(params={"warndays": 3, "other": 1}).params_text == "提前3天提醒；other：1"
+    assert WarningRule(params={}).params_text == ""
+
+
 def test_profile_switch_and_sweep_pages(library: Any) -> None:
     w = library
     client = w.login("performance")
