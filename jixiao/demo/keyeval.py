@@ -16,6 +16,7 @@ from django.core.files.base import ContentFile
 from jixiao.accounts.models import User
 from jixiao.core.errors import DomainError
 from jixiao.demo.experts import AGENCY
+from jixiao.demo.pdf import demo_pdf
 from jixiao.experts import services as expert_services
 from jixiao.experts.models import Agency
 from jixiao.keyeval import selectors, services
@@ -24,7 +25,7 @@ from jixiao.keyeval.models import EvalTemplate, KeyEvalDocument, KeyEvaluation
 from jixiao.projects.models import Project
 
 DEPARTMENT = "县教育局"
-PDF = b"%PDF-1.4\n%jixiao demo\n"
+PDF = demo_pdf("Jixiao demo: key evaluation document")
 
 
 def _pdf(name: str) -> ContentFile[bytes]:

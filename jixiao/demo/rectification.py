@@ -15,11 +15,12 @@ from django.utils import timezone
 
 from jixiao.accounts.models import User
 from jixiao.core.errors import DomainError
+from jixiao.demo.pdf import demo_pdf
 from jixiao.projects.models import Project
 from jixiao.rectification import selectors, services
 from jixiao.rectification.models import Rectification
 
-PDF = b"%PDF-1.4\n%jixiao demo rectification report\n"
+PDF = demo_pdf("Jixiao demo: rectification report")
 UNIT = "县第一中学"
 AUDIT_PROBLEMS = [
     ("FUNDS", "HIGH", "项目资金未按合同约定进度支付，年末结余资金未及时上缴"),
