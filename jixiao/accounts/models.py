@@ -111,7 +111,10 @@ class Membership(models.Model):
         indexes = [models.Index(fields=["user", "is_active"])]
 
     def __str__(self) -> str:
-        return f"{self.get_role_display()} · {self.organization_label}"
+        role, organization = self.get_role_display(), self.organization_label
+        if organization == role:  # 绩效股 of 绩效股: name the region instead ("绩效股 · 渠县")
+            organization = str(self.region)
+        return f"{role} · {organization}"
 
     @property
     def organization_label(self) -> str:

@@ -188,3 +188,17 @@ def test_admin_consoles_only_show_their_own_region(world: World) -> None:
     assert world.login("sys_admin").post(f"/accounts/console/users/{outsider.pk}/toggle/").status_code == 404
     outsider.refresh_from_db()
     assert outsider.is_active
+
+
+def test_the_identity_names_the_region_when_the_section_is_named_like_the_role(world: World) -> None:
+    perf = world.users["performance"].memberships.get()
+    assert perf.organization_label == "绩效股" and str(perf) == "绩效股 · 渠县"
+    assert str(world.users["unit_user"].memberships.get()) == "预算单位 · 县第一中学"
+    body = world.login("performance").get("/").content.decode()
+    assert "绩效股 · 渠县" in body and "绩效股 · 绩效股" not in body
+
+
+def test_a_leader_without_todos_is_pointed_to_the_dashboard(world: World) -> None:
+    body = world.login("leader").get("/").content.decode()
+    assert "暂无待办事项" in body and 'data-testid="home-dashboard"' in body
+    assert 'data-testid="home-dashboard"' not in world.login("sys_admin").get("/").content.decode()
