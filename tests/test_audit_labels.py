@@ -77,6 +77,7 @@ def test_changes_are_shown_with_field_names_choice_labels_and_local_times() -> N
         ("no_such_field", "no_such_field", "1", "2"),
     ]
     assert change_rows("no.model", {"a": [None, "b"]}) == [("a", "a", "（空）", "b")]
+    assert change_rows("no.model", {"a": ["2026-13-45T00:00", "x"]}) == [("a", "a", "2026-13-45T00:00", "x")]
     assert change_rows("projects.project", None) == []
 
 

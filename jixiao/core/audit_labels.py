@@ -94,9 +94,9 @@ ACTIONS: dict[str, str] = {
     "contact_view": "查看联系方式",
     "create": "新建",
     "delete": "删除",
-    "disable": "停用",
     "deliverable_add": "上传成果",
     "deliverable_download": "下载成果",
+    "disable": "停用",
     "document_add": "上传文档",
     "document_download": "下载文档",
     "docx_download": "下载Word",
@@ -110,6 +110,8 @@ ACTIONS: dict[str, str] = {
     "expert_draw": "抽取专家",
     "expert_score": "专家评分",
     "export": "导出",
+    "export_declaration": "导出申报表",
+    "export_flat": "导出目标明细",
     "feedback": "反馈",
     "feedback_download": "下载反馈材料",
     "finding_create": "登记问题",
@@ -123,8 +125,6 @@ ACTIONS: dict[str, str] = {
     "interview_issue": "下达约谈",
     "issue": "下达",
     "issue_outcomes": "下达考核结果",
-    "export_declaration": "导出申报表",
-    "export_flat": "导出目标明细",
     "letter_interview": "生成约谈通知书",
     "letter_notice": "生成整改通知书",
     "letter_reminder": "生成提醒敦促函",
@@ -250,7 +250,7 @@ def _named(prefix: str, action: str) -> tuple[str, str | None]:
 
 
 def event_label(code: str) -> str:
-    """ "项目库：提交审核" for "project.submit"; the code itself when it is not known (never an empty cell)."""
+    """The name of an event code, "项目库：提交审核" for "project.submit"; the code itself when it is not known."""
     prefix, _, action = str(code).partition(".")
     if prefix not in MODULES or not action:
         return str(code)
@@ -273,7 +273,7 @@ def _model(object_type: str) -> Any:
 
 
 def object_label(object_type: str) -> str:
-    """The model's Chinese name ("正式文书" for "documents.officialdocument"); the code when it is not a model."""
+    """The model's Chinese name ("文书" for "documents.officialdocument"); the code when it is not a model."""
     model = _model(object_type)
     return str(model._meta.verbose_name) if model is not None else str(object_type)
 
@@ -287,7 +287,10 @@ def _value(field: Any, value: Any) -> str:
         label = dict(field.flatchoices).get(value)
         if label is not None:
             return str(label)
-    moment = parse_datetime(value) if isinstance(value, str) and ISO_MOMENT.match(value) else None
+    try:
+        moment = parse_datetime(value) if isinstance(value, str) and ISO_MOMENT.match(value) else None
+    except ValueError:  # shaped like a moment, yet not one ("2026-13-45T…")
+        moment = None
     if moment is not None:
         return f"{timezone.localtime(moment) if timezone.is_aware(moment) else moment:%Y-%m-%d %H:%M}"
     return str(value)
