@@ -126,6 +126,13 @@ def _default_bands() -> list[dict[str, Any]]:
     ]
 
 
+# The ranges the settings columns hold: scores are out of 100, weights `max_digits=6, decimal_places=3`, counts a
+# PositiveSmallIntegerField. Forms and `services.settings_save` check them so nothing unreadable is stored.
+SCORE_MAX = Decimal(100)
+WEIGHT_MAX = Decimal("999.999")
+COUNT_MAX = 32767
+
+
 class AppraisalSettings(RegionYearSettings):
     """Weights, grade bands and 表扬/约谈 thresholds (one row per region and year; most specific wins).
 
