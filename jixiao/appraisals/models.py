@@ -216,6 +216,15 @@ class AppraisalTask(TimeStampedModel):
         verbose_name = _("考核任务")
         verbose_name_plural = _("考核任务")
         ordering = ["-fiscal_year", "-id"]
+        constraints = [
+            # One task per region, year and kind: the kind decides the examinees (every department, town, unit or
+            # the bureau), so a second task would appraise and rank them twice (a double submit did exactly that).
+            models.UniqueConstraint(
+                fields=["region", "fiscal_year", "kind"],
+                condition=models.Q(is_deleted=False),
+                name="uniq_appraisal_task_region_year_kind",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

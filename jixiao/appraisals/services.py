@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from jixiao.appraisals import selectors
@@ -408,9 +408,51 @@ def task_create(
     if section_score_deadline is not None and section_score_deadline < self_score_deadline:
         raise DomainError("股室评分截止日期不能早于自评截止日期")
     region = actor.active_membership.region
+    _refuse_second_task(region, fiscal_year, template.kind)
     people = _examinees(template, region, examinees)
     if not people:
         raise DomainError("没有可考核的对象")
+    try:
+        task = _task_insert(
+            actor=actor,
+            region=region,
+            template=template,
+            name=name,
+            fiscal_year=fiscal_year,
+            self_score_deadline=self_score_deadline,
+            section_score_deadline=section_score_deadline,
+            target_deadline=target_deadline,
+            people=people,
+            nodes=nodes,
+        )
+    except IntegrityError:
+        # The same task issued twice at once (a double submit): the first one wins, nothing of the second is kept.
+        _refuse_second_task(region, fiscal_year, template.kind)
+        raise
+    return task
+
+
+def _refuse_second_task(region: FiscalRegion, fiscal_year: int, kind: str) -> None:
+    existing = AppraisalTask.objects.filter(region=region, fiscal_year=fiscal_year, kind=kind, is_deleted=False).first()
+    if existing is not None:
+        raise ConflictError(
+            f"{fiscal_year}年度的{TemplateKind(kind).label}任务已存在（“{existing.name}”），请勿重复下达"
+        )
+
+
+def _task_insert(
+    *,
+    actor: Any,
+    region: FiscalRegion,
+    template: AppraisalTemplate,
+    name: str,
+    fiscal_year: int,
+    self_score_deadline: dt.date,
+    section_score_deadline: dt.date | None,
+    target_deadline: dt.date | None,
+    people: list[dict[str, Any]],
+    nodes: list[AppraisalNode],
+) -> AppraisalTask:
     with transaction.atomic():
         task = AppraisalTask.objects.create(
             region=region,
