@@ -10,7 +10,8 @@ from django.apps import apps
 from django.urls import reverse
 
 from conftest import World
-from jixiao.appraisals.models import AppraisalTemplate
+from jixiao.appraisals import metrics
+from jixiao.appraisals.models import AppraisalNode, AppraisalTemplate
 from jixiao.appraisals.tests.helpers import default_template
 
 pytestmark = pytest.mark.django_db
@@ -41,3 +42,21 @@ def test_the_source_migration_rewrites_only_the_shipped_texts(world: World) -> N
     migration.rename_back(apps, None)
     dept.refresh_from_db()
     assert dept.source == "全国默认（DOMAIN.md §2.7）"
+
+
+def test_the_auto_metric_column_shows_chinese_names_not_codes(world: World) -> None:
+    page = world.login("performance").get(reverse("appraisals:template", args=[default_template().pk]))
+    html = page.content.decode()
+    column = html[html.index('data-testid="template-tree"') :]
+    column = column[: column.index("</table>")]
+    for code, label in metrics.METRIC_LABELS.items():
+        assert f">{code}<" not in column
+        if AppraisalNode.objects.filter(template=default_template(), auto_metric=code).exists():
+            assert f">{label}<" in column, code
+    assert ">事前评估覆盖率<" in column and ">整改按期完成率<" in column
+
+
+def test_an_unknown_metric_key_is_shown_as_stored_and_none_as_a_dash() -> None:
+    assert metrics.metric_label("preassessment_coverage") == "事前评估覆盖率"
+    assert metrics.metric_label("provincial_x") == "provincial_x"
+    assert metrics.metric_label("") == ""
