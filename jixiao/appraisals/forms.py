@@ -6,7 +6,15 @@ from typing import Any
 from django import forms
 
 from jixiao.appraisals.metrics import METRIC_CHOICES
-from jixiao.appraisals.models import AppraisalTemplate, NodeKind, Outcome, TemplateKind
+from jixiao.appraisals.models import (
+    COUNT_MAX,
+    SCORE_MAX,
+    WEIGHT_MAX,
+    AppraisalTemplate,
+    NodeKind,
+    Outcome,
+    TemplateKind,
+)
 from jixiao.core.forms import bootstrapify
 
 
@@ -107,20 +115,73 @@ class NodeForm(forms.Form):
         bootstrapify(self, small=True)
 
 
+def _weight_field(label: str) -> forms.DecimalField:
+    message = f"{label}应为0至{WEIGHT_MAX}之间的数字"
+    return forms.DecimalField(
+        label=label,
+        min_value=Decimal(0),
+        max_value=WEIGHT_MAX,
+        decimal_places=3,
+        error_messages={
+            "required": f"请填写{label}",
+            "invalid": message,
+            "min_value": message,
+            "max_value": message,
+            "max_decimal_places": f"{label}最多保留三位小数",
+        },
+    )
+
+
+def _score_field(label: str, name: str) -> forms.DecimalField:
+    message = f"{name}应为0至{SCORE_MAX}之间的分数"
+    return forms.DecimalField(
+        label=label,
+        required=False,
+        min_value=Decimal(0),
+        max_value=SCORE_MAX,
+        decimal_places=2,
+        error_messages={
+            "invalid": message,
+            "min_value": message,
+            "max_value": message,
+            "max_decimal_places": f"{name}最多保留两位小数",
+        },
+    )
+
+
+def _count_field(label: str, name: str) -> forms.IntegerField:
+    message = f"{name}应为0至{COUNT_MAX}之间的整数"
+    return forms.IntegerField(
+        label=label,
+        required=False,
+        min_value=0,
+        max_value=COUNT_MAX,
+        error_messages={"invalid": message, "min_value": message, "max_value": message},
+    )
+
+
 class SettingsForm(forms.Form):
-    fiscal_year = forms.IntegerField(label="年度（留空为各年度）", required=False, min_value=2000, max_value=2100)
-    weight_town = forms.DecimalField(label="镇 折算权重", min_value=Decimal(0), max_digits=6, decimal_places=3)
-    weight_street = forms.DecimalField(label="街道 折算权重", min_value=Decimal(0), max_digits=6, decimal_places=3)
-    weight_dev_zone = forms.DecimalField(label="高新区 折算权重", min_value=Decimal(0), max_digits=6, decimal_places=3)
-    weight_department = forms.DecimalField(label="部门 折算权重", min_value=Decimal(0), max_digits=6, decimal_places=3)
-    commend_top_k = forms.IntegerField(label="表扬：排名前几名（留空为人工确定）", required=False, min_value=0)
-    commend_min_score = forms.DecimalField(
-        label="表扬：最低得分", required=False, min_value=Decimal(0), decimal_places=2
+    """Every number is checked against its model column (`AppraisalSettings`), so nothing out of range is stored."""
+
+    fiscal_year = forms.IntegerField(
+        label="年度（留空为各年度）",
+        required=False,
+        min_value=2000,
+        max_value=2100,
+        error_messages={
+            "invalid": "年度应为2000至2100之间的整数",
+            "min_value": "年度应为2000至2100之间的整数",
+            "max_value": "年度应为2000至2100之间的整数",
+        },
     )
-    interview_bottom_k = forms.IntegerField(label="约谈：排名后几名（留空为人工确定）", required=False, min_value=0)
-    interview_max_score = forms.DecimalField(
-        label="约谈：最高得分", required=False, min_value=Decimal(0), decimal_places=2
-    )
+    weight_town = _weight_field("镇 折算权重")
+    weight_street = _weight_field("街道 折算权重")
+    weight_dev_zone = _weight_field("高新区 折算权重")
+    weight_department = _weight_field("部门 折算权重")
+    commend_top_k = _count_field("表扬：排名前几名（留空为人工确定）", "表扬名次")
+    commend_min_score = _score_field("表扬：最低得分", "表扬最低得分")
+    interview_bottom_k = _count_field("约谈：排名后几名（留空为人工确定）", "约谈名次")
+    interview_max_score = _score_field("约谈：最高得分", "约谈最高得分")
     grade_bands = forms.CharField(label="等级划分", max_length=200, help_text="格式：优秀:90,良好:80,合格:60,不合格:0")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

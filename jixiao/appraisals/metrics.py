@@ -305,6 +305,12 @@ METRICS: dict[str, Metric] = {
     )
 }
 METRIC_CHOICES = [("", "（手工评分）"), *((k, m.label) for k, m in METRICS.items())]
+METRIC_LABELS: dict[str, str] = {k: m.label for k, m in METRICS.items()}
+
+
+def metric_label(key: str) -> str:
+    """The Chinese name of an auto metric for pages ("" for none; an unknown key, e.g. an imported one, as is)."""
+    return METRIC_LABELS.get(key, key)
 
 
 def _url(metric: Metric, ctx: Context, department_id: Key) -> str:

@@ -126,6 +126,13 @@ def _default_bands() -> list[dict[str, Any]]:
     ]
 
 
+# The ranges the settings columns hold: scores are out of 100, weights `max_digits=6, decimal_places=3`, counts a
+# PositiveSmallIntegerField. Forms and `services.settings_save` check them so nothing unreadable is stored.
+SCORE_MAX = Decimal(100)
+WEIGHT_MAX = Decimal("999.999")
+COUNT_MAX = 32767
+
+
 class AppraisalSettings(RegionYearSettings):
     """Weights, grade bands and 表扬/约谈 thresholds (one row per region and year; most specific wins).
 
@@ -209,6 +216,15 @@ class AppraisalTask(TimeStampedModel):
         verbose_name = _("考核任务")
         verbose_name_plural = _("考核任务")
         ordering = ["-fiscal_year", "-id"]
+        constraints = [
+            # One task per region, year and kind: the kind decides the examinees (every department, town, unit or
+            # the bureau), so a second task would appraise and rank them twice (a double submit did exactly that).
+            models.UniqueConstraint(
+                fields=["region", "fiscal_year", "kind"],
+                condition=models.Q(is_deleted=False),
+                name="uniq_appraisal_task_region_year_kind",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

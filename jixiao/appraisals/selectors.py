@@ -87,6 +87,10 @@ class TreeRow:
     depth: int
     is_leaf: bool
 
+    @property
+    def metric_label(self) -> str:
+        return metrics.metric_label(self.node.auto_metric)
+
 
 def tree(nodes: list[AppraisalNode]) -> list[TreeRow]:
     """Depth-first order with depth, for the indented table."""

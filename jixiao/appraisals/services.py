@@ -6,12 +6,15 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from jixiao.appraisals import selectors
 from jixiao.appraisals.models import (
+    COUNT_MAX,
     KIND_EXAMINEE_TYPE,
+    SCORE_MAX,
+    WEIGHT_MAX,
     Appraisal,
     AppraisalEvent,
     AppraisalEvidence,
@@ -277,8 +280,39 @@ def _check_bands(bands: Any) -> list[dict[str, str]]:
             raise DomainError("等级划分格式应为“等级名称:最低分”") from exc
         if not label or not minimum.is_finite() or minimum < 0:
             raise DomainError("等级划分格式应为“等级名称:最低分”")
-        cleaned.append({"label": label[:20], "min": str(minimum)})
+        if minimum > SCORE_MAX or _places(minimum) > 2:
+            raise DomainError(f"等级“{label}”的最低分应为0至{SCORE_MAX}之间、最多两位小数的分数")
+        cleaned.append({"label": label[:20], "min": format(minimum, "f")})
     return sorted(cleaned, key=lambda b: Decimal(b["min"]), reverse=True)
+
+
+def _places(value: Decimal) -> int:
+    exponent = value.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def _check_setting_numbers(cleaned: dict[str, Any]) -> None:
+    """The ranges of the `AppraisalSettings` columns: a value outside them would be stored unreadable (SQLite) or
+    fail the write (PostgreSQL), so it is refused here whoever calls (the form checks the same)."""
+    for key in ("weight_town", "weight_street", "weight_dev_zone", "weight_department"):
+        weight = cleaned[key]
+        if (
+            not isinstance(weight, Decimal)
+            or not weight.is_finite()
+            or not 0 <= weight <= WEIGHT_MAX
+            or _places(weight) > 3
+        ):
+            raise DomainError(f"折算权重应为0至{WEIGHT_MAX}之间、最多三位小数的数字")
+    for key in ("commend_min_score", "interview_max_score"):
+        score = cleaned[key]
+        if score is not None and (
+            not isinstance(score, Decimal) or not score.is_finite() or not 0 <= score <= SCORE_MAX or _places(score) > 2
+        ):
+            raise DomainError(f"表扬最低得分、约谈最高得分应为0至{SCORE_MAX}之间、最多两位小数的分数")
+    for key in ("commend_top_k", "interview_bottom_k"):
+        count = cleaned[key]
+        if count is not None and (isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= COUNT_MAX):
+            raise DomainError(f"表扬、约谈名次应为0至{COUNT_MAX}之间的整数")
 
 
 def settings_save(
@@ -290,10 +324,7 @@ def settings_save(
     region = actor.active_membership.region
     cleaned = {k: data.get(k) for k in SETTING_FIELDS}
     cleaned["grade_bands"] = _check_bands(cleaned["grade_bands"])
-    for key in ("weight_town", "weight_street", "weight_dev_zone", "weight_department"):
-        weight = cleaned[key]
-        if weight is None or weight < 0:
-            raise DomainError("折算权重应为不小于0的数字")
+    _check_setting_numbers(cleaned)
     with transaction.atomic():
         check_lock_token(AppraisalSettings.objects.select_for_update().filter(region=region), lock_token)
         row, created = AppraisalSettings.objects.select_for_update().get_or_create(
@@ -377,9 +408,51 @@ def task_create(
     if section_score_deadline is not None and section_score_deadline < self_score_deadline:
         raise DomainError("股室评分截止日期不能早于自评截止日期")
     region = actor.active_membership.region
+    _refuse_second_task(region, fiscal_year, template.kind)
     people = _examinees(template, region, examinees)
     if not people:
         raise DomainError("没有可考核的对象")
+    try:
+        task = _task_insert(
+            actor=actor,
+            region=region,
+            template=template,
+            name=name,
+            fiscal_year=fiscal_year,
+            self_score_deadline=self_score_deadline,
+            section_score_deadline=section_score_deadline,
+            target_deadline=target_deadline,
+            people=people,
+            nodes=nodes,
+        )
+    except IntegrityError:
+        # The same task issued twice at once (a double submit): the first one wins, nothing of the second is kept.
+        _refuse_second_task(region, fiscal_year, template.kind)
+        raise
+    return task
+
+
+def _refuse_second_task(region: FiscalRegion, fiscal_year: int, kind: str) -> None:
+    existing = AppraisalTask.objects.filter(region=region, fiscal_year=fiscal_year, kind=kind, is_deleted=False).first()
+    if existing is not None:
+        raise ConflictError(
+            f"{fiscal_year}年度的{TemplateKind(kind).label}任务已存在（“{existing.name}”），请勿重复下达"
+        )
+
+
+def _task_insert(
+    *,
+    actor: Any,
+    region: FiscalRegion,
+    template: AppraisalTemplate,
+    name: str,
+    fiscal_year: int,
+    self_score_deadline: dt.date,
+    section_score_deadline: dt.date | None,
+    target_deadline: dt.date | None,
+    people: list[dict[str, Any]],
+    nodes: list[AppraisalNode],
+) -> AppraisalTask:
     with transaction.atomic():
         task = AppraisalTask.objects.create(
             region=region,

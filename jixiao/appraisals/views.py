@@ -53,6 +53,7 @@ def task_create(request: HttpRequest) -> HttpResponse:
     current = current_fiscal_year()
     initial = {"fiscal_year": current.year if current else None}
     form = TaskForm(request.POST or None, templates=templates, initial=initial)
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -69,10 +70,10 @@ def task_create(request: HttpRequest) -> HttpResponse:
             raise Http404 from exc
         except DomainError as exc:
             form.add_error(None, exc.message)
+            status = exc.status_code
         else:
             messages.success(request, "考核任务已下达")
             return redirect("appraisals:task", pk=task.pk)
-    status = 400 if request.method == "POST" else 200
     return render(request, "appraisals/task_form.html", {"form": form}, status=status)
 
 

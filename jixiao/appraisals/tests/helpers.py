@@ -21,12 +21,14 @@ def local_copy(world: World, kind: str = "DEPT") -> AppraisalTemplate:
     return services.template_copy(actor=world.users["performance"], source=default_template(kind), fiscal_year=YEAR)
 
 
-def dept_task(world: World, template: AppraisalTemplate | None = None, **kwargs: Any) -> AppraisalTask:
+def dept_task(
+    world: World, template: AppraisalTemplate | None = None, fiscal_year: int = YEAR, **kwargs: Any
+) -> AppraisalTask:
     return services.task_create(
         actor=world.users["performance"],
         template=template or default_template(),
-        name="2026年度部门预算绩效管理工作考核",
-        fiscal_year=YEAR,
+        name=f"{fiscal_year}年度部门预算绩效管理工作考核",
+        fiscal_year=fiscal_year,
         self_score_deadline=dt.date(2027, 1, 31),
         **kwargs,
     )

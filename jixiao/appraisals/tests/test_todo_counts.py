@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from conftest import PERSONAS, World
 from jixiao.appraisals.models import Appraisal, AppraisalStatus, ExamineeType
 from jixiao.appraisals.selectors import appraisal_todos
-from jixiao.appraisals.tests.helpers import dept_task
+from jixiao.appraisals.tests.helpers import YEAR, dept_task
 
 pytestmark = pytest.mark.django_db
 
@@ -54,8 +54,9 @@ def test_merged_counts_equal_the_separate_counts_for_every_persona(world: World)
     edu = Appraisal.objects.get(task=task, department=world.edu)
     health = Appraisal.objects.get(task=task, department=world.health)
     Appraisal.objects.filter(pk=health.pk).update(status=AppraisalStatus.SECTION_SCORING)
-    # A second task whose appraisals are of a non-department examinee type (finance self-scores them).
-    other = dept_task(world)
+    # A second task (next year's: one per year and kind) whose appraisals are of a non-department examinee type
+    # (finance self-scores them).
+    other = dept_task(world, fiscal_year=YEAR + 1)
     Appraisal.objects.filter(task=other, department=world.edu).update(
         examinee_type=ExamineeType.LOWER_FINANCE, status=AppraisalStatus.SELF_SCORING
     )
