@@ -109,7 +109,10 @@ def template_update(
     check_tree(template.kind, build_tree(rows), weights, names)
     region = actor.active_membership.region
     with transaction.atomic():
+        # Locking the edited template serialises two saves of it, so the second sees the copy the first made.
+        list(EvalTemplate.objects.select_for_update().filter(pk=template.pk).order_by("pk"))
         if template.region_id != region.pk or template.fiscal_year != fiscal_year:
+            _refuse_second_copy(region, template.kind, fiscal_year)
             template, mapping = _copy(template, rows, region, fiscal_year)
         else:
             mapping = {row.pk: row for row in rows}
@@ -125,6 +128,19 @@ def template_update(
             reason=f"修改评价指标体系：{template.name}"[:500],
         )
     return template
+
+
+def _refuse_second_copy(region: Any, kind: str, fiscal_year: int | None) -> None:
+    """Copy-on-write makes the region's template for a year once: a later save of the national (or another
+    region's) page would add a second copy that never applies (the first one wins), so it is refused."""
+    own = (
+        EvalTemplate.objects.filter(region=region, kind=kind, fiscal_year=fiscal_year, is_active=True)
+        .order_by("pk")
+        .first()
+    )
+    if own is not None:
+        year = f"{fiscal_year}年度" if fiscal_year else "各年度"
+        raise ConflictError(f"{region.name}已有{year}的本区划模板“{own.name}”，请打开该模板修改，不再另存副本")
 
 
 def _copy(

@@ -154,6 +154,7 @@ def template_update(
         )
         check_lock_token(locked, lock_token)
         if template.region_id is None or template.region_id != region.pk:
+            _refuse_second_copy(region, template.kind, fiscal_year)
             template = _copy(template, region, fiscal_year)
             mapping = {old.pk: new for old, new in _pairs(tree, template)}
         else:
@@ -173,6 +174,20 @@ def template_update(
             reason=f"修改评分模板：{template.name}"[:500],
         )
     return template
+
+
+def _refuse_second_copy(region: Any, kind: str, fiscal_year: int | None) -> None:
+    """Copy-on-write makes the region's template for a year once: a later save of the national (or another
+    region's) page would add a second copy that never applies (the first one wins), so it is refused. A separate
+    query after the row locks above, so it also sees a copy committed while this save waited for them."""
+    own = (
+        ScoringTemplate.objects.filter(region=region, kind=kind, fiscal_year=fiscal_year, is_active=True)
+        .order_by("pk")
+        .first()
+    )
+    if own is not None:
+        year = f"{fiscal_year}年度" if fiscal_year else "各年度"
+        raise ConflictError(f"{region.name}已有{year}的本区划评分模板“{own.name}”，请打开该模板修改，不再另存副本")
 
 
 def _copy(template: ScoringTemplate, region: Any, fiscal_year: int | None) -> ScoringTemplate:
