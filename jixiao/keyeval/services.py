@@ -7,10 +7,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from jixiao.core import audit, signatures
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
+from jixiao.core.locking import check_lock_token
 from jixiao.core.permissions import require
 from jixiao.core.uploads import check_upload
 from jixiao.experts.models import Engagement, Expert
@@ -96,9 +98,13 @@ def template_update(
     weights: Mapping[int, Decimal],
     names: Mapping[int, str] | None = None,
     fiscal_year: int | None = None,
+    lock_token: str | None = None,
 ) -> EvalTemplate:
     """Edit node weights and names. A template of another region (or the national one) is not edited in place: the
-    actor's region gets its own copy for `fiscal_year` (copy-on-write); the tree check runs before any write."""
+    actor's region gets its own copy for `fiscal_year` (copy-on-write); the tree check runs before any write.
+
+    `lock_token` is the token of `selectors.template_lock_rows` when the page was shown; a save over a newer edit or
+    copy is refused with ConflictError."""
     require(actor, "keyeval.manage")
     selectors.template_get(actor, template.pk)
     names = names or {}
@@ -110,11 +116,20 @@ def template_update(
     region = actor.active_membership.region
     with transaction.atomic():
         # Locking the edited template serialises two saves of it, so the second sees the copy the first made.
-        list(EvalTemplate.objects.select_for_update().filter(pk=template.pk).order_by("pk"))
+        # Ordered by pk: the default ordering joins the region, which PostgreSQL cannot lock on the nullable side.
+        locked = list(
+            EvalTemplate.objects.select_for_update()
+            .filter(Q(pk=template.pk) | Q(region=region, kind=template.kind))
+            .order_by("pk")
+        )
+        check_lock_token(locked, lock_token)
         if template.region_id != region.pk or template.fiscal_year != fiscal_year:
             _refuse_second_copy(region, template.kind, fiscal_year)
             template, mapping = _copy(template, rows, region, fiscal_year)
         else:
+            template = next(t for t in locked if t.pk == template.pk)
+            template.version += 1
+            template.save(update_fields=["version"])
             mapping = {row.pk: row for row in rows}
         for old_pk, node in mapping.items():
             node.name = names.get(old_pk, node.name).strip()[:200]

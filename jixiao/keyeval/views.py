@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from jixiao.core import audit
 from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.locking import lock_token, posted_lock_token
 from jixiao.core.views_helpers import capability_required, docx_response, filename_part, paginate, stored_file_response
 from jixiao.keyeval import documents, selectors, services
 from jixiao.keyeval.forms import DocumentForm, EvaluationForm, ExpertDrawForm, ListFilterForm, StaffScorerForm
@@ -304,7 +305,12 @@ def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
             raw_year = request.POST.get("fiscal_year", "").strip()
             year = int(raw_year) if raw_year.isdigit() else None
             saved = services.template_update(
-                actor=request.user, template=template, weights=weights, names=names, fiscal_year=year
+                actor=request.user,
+                template=template,
+                weights=weights,
+                names=names,
+                fiscal_year=year,
+                lock_token=posted_lock_token(request.POST),
             )
         except DomainError as exc:
             error = exc.message
@@ -316,5 +322,12 @@ def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
         for root in selectors.template_tree(template)
         for node, depth in _flatten(root, 0)
     ]
-    context = {"template": template, "rows": rows, "error": error, "region": request.user.active_membership.region}  # type: ignore[union-attr]
+    # The page always shows the stored nodes (also after a refused save), so its token is always the current one.
+    context = {
+        "template": template,
+        "rows": rows,
+        "error": error,
+        "region": request.user.active_membership.region,  # type: ignore[union-attr]
+        "lock_token": lock_token(selectors.template_lock_rows(request.user, template)),
+    }
     return render(request, "keyeval/template_edit.html", context, status=400 if error else 200)

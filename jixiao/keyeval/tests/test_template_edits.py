@@ -3,9 +3,15 @@ or control-character names."""
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import pytest
 
 from conftest import World
+from jixiao.core.errors import ConflictError
+from jixiao.core.locking import STALE_MESSAGE, lock_token
+from jixiao.keyeval import selectors, services
 from jixiao.keyeval.models import EvalTemplate
 
 pytestmark = pytest.mark.django_db
@@ -51,3 +57,65 @@ def test_saving_the_national_template_again_makes_no_second_copy(world: World) -
     assert client.post(url, _page_data(national, fiscal_year="2027")).status_code == 302
     assert sorted(t.fiscal_year or 0 for t in _own(world)) == [2026, 2027]
     assert len(_own(world)) == 2
+
+
+# ---- optimistic lock ---------------------------------------------------------------------------------------------
+
+TOKEN = re.compile(r'name="lock_token" value="([0-9a-f]+)"')
+
+
+def _token(client: Any, template: EvalTemplate) -> str:
+    [token] = TOKEN.findall(client.get(f"/keyeval/templates/{template.pk}/").content.decode())
+    return token
+
+
+def test_second_save_from_a_stale_own_template_page_is_refused_and_the_first_kept(world: World) -> None:
+    national = _national()
+    client = world.login("performance")
+    assert client.post(f"/keyeval/templates/{national.pk}/", _page_data(national)).status_code == 302
+    [own] = _own(world)
+    url = f"/keyeval/templates/{own.pk}/"
+    token = _token(client, own)
+    first_code = own.nodes.order_by("order", "pk").first().code  # type: ignore[union-attr]
+
+    first = client.post(url, {**_page_data(own, **{first_code: "投入（甲）"}), "lock_token": token})
+    assert first.status_code == 302
+    stale = client.post(url, {**_page_data(own, **{first_code: "投入（乙）"}), "lock_token": token})
+    assert stale.status_code == 400
+    assert STALE_MESSAGE in stale.content.decode()
+    assert own.nodes.get(code=first_code).name == "投入（甲）"
+    own.refresh_from_db()
+    assert own.version == 2
+    # Reloading the page gives the current token, and the save goes through.
+    fresh = _token(client, own)
+    assert fresh != token
+    assert client.post(url, {**_page_data(own, **{first_code: "投入（乙）"}), "lock_token": fresh}).status_code == 302
+    assert own.nodes.get(code=first_code).name == "投入（乙）"
+
+
+def test_double_submit_of_the_national_page_is_refused_as_stale(world: World) -> None:
+    national = _national()
+    client = world.login("performance")
+    token = _token(client, national)
+    url = f"/keyeval/templates/{national.pk}/"
+    assert client.post(url, {**_page_data(national), "lock_token": token}).status_code == 302
+    again = client.post(url, {**_page_data(national), "lock_token": token})
+    assert again.status_code == 400 and STALE_MESSAGE in again.content.decode()
+    assert len(_own(world)) == 1
+
+
+def test_template_update_service_refuses_a_stale_token(world: World) -> None:
+    actor = world.users["performance"]
+    own = services.template_update(actor=actor, template=_national(), weights={}, fiscal_year=2026)
+    node = own.nodes.order_by("order", "pk").first()
+    assert node is not None
+    token = lock_token(selectors.template_lock_rows(actor, own))
+    services.template_update(
+        actor=actor, template=own, weights={}, names={node.pk: "甲"}, fiscal_year=2026, lock_token=token
+    )
+    with pytest.raises(ConflictError):
+        services.template_update(
+            actor=actor, template=own, weights={}, names={node.pk: "乙"}, fiscal_year=2026, lock_token=token
+        )
+    node.refresh_from_db()
+    assert node.name == "甲"
