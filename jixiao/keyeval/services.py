@@ -113,6 +113,8 @@ def template_update(
     if set(weights) - known or set(names) - known:
         raise DomainError("评价指标不属于该模板")
     check_tree(template.kind, build_tree(rows), weights, names)
+    if fiscal_year is not None and not 2000 <= fiscal_year <= 2100:
+        raise DomainError("适用年度应在2000至2100之间")
     region = actor.active_membership.region
     with transaction.atomic():
         # Locking the edited template serialises two saves of it, so the second sees the copy the first made.
@@ -132,7 +134,7 @@ def template_update(
             template.save(update_fields=["version"])
             mapping = {row.pk: row for row in rows}
         for old_pk, node in mapping.items():
-            node.name = names.get(old_pk, node.name).strip()[:200]
+            node.name = names.get(old_pk, node.name).strip()  # check_tree refused names over the column's length
             node.weight = weights.get(old_pk, node.weight)
             node.save(update_fields=["name", "weight"])
         audit.record(

@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 
 from conftest import World
-from jixiao.core.errors import ConflictError
+from jixiao.core.errors import ConflictError, DomainError
 from jixiao.core.locking import STALE_MESSAGE, lock_token
 from jixiao.keyeval import selectors, services
+from jixiao.keyeval.checks import walk
 from jixiao.keyeval.models import EvalTemplate
 
 pytestmark = pytest.mark.django_db
@@ -119,3 +120,69 @@ def test_template_update_service_refuses_a_stale_token(world: World) -> None:
         )
     node.refresh_from_db()
     assert node.name == "甲"
+
+
+# ---- names: refused, never cut short or stored with a control character ------------------------------------------
+
+
+def _third_row(template: EvalTemplate) -> Any:
+    """The node on the page's third row (the page lists nodes in tree order)."""
+    return list(walk(selectors.template_tree(template)))[2].row
+
+
+@pytest.mark.parametrize(
+    ("bad_name", "message"),
+    [
+        ("长" * 10_000, "第3行名称不能超过200个字"),
+        ("长" * 201, "第3行名称不能超过200个字"),
+        ("投入\x00管理", "第3行名称不能包含控制字符"),
+        ("投入\x1b[0m", "第3行名称不能包含控制字符"),
+    ],
+)
+def test_a_bad_name_is_refused_naming_its_row_and_nothing_is_saved(world: World, bad_name: str, message: str) -> None:
+    national = _national()
+    client = world.login("performance")
+    url = f"/keyeval/templates/{national.pk}/"
+    node = _third_row(national)
+    first_code = next(iter(walk(selectors.template_tree(national)))).row.code
+    data = _page_data(national, **{first_code: "改过的名称"})
+    data[f"name_{node.pk}"] = bad_name
+    response = client.post(url, data)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert message in html
+    assert "改过的名称" in html  # the user's input is shown again
+    assert _own(world) == []  # no copy, nothing half-written
+    assert national.nodes.get(pk=node.pk).name == node.name
+
+
+def test_a_name_of_exactly_200_characters_is_saved_whole(world: World) -> None:
+    national = _national()
+    node = _third_row(national)
+    data = _page_data(national)
+    data[f"name_{node.pk}"] = "长" * 200
+    assert world.login("performance").post(f"/keyeval/templates/{national.pk}/", data).status_code == 302
+    [own] = _own(world)
+    assert own.nodes.get(code=node.code).name == "长" * 200
+
+
+def test_a_refused_save_keeps_the_token_of_the_page_it_came_from(world: World) -> None:
+    """The re-shown input carries the old token: another user's save in between still makes it stale."""
+    actor = world.users["performance"]
+    own = services.template_update(actor=actor, template=_national(), weights={}, fiscal_year=2026)
+    client = world.login("performance")
+    url = f"/keyeval/templates/{own.pk}/"
+    token = _token(client, own)
+    node = _third_row(own)
+    services.template_update(actor=actor, template=own, weights={}, names={node.pk: "他人修改"}, fiscal_year=2026)
+    bad = client.post(url, {**_page_data(own), f"name_{node.pk}": "x\x00", "lock_token": token})
+    assert bad.status_code == 400 and TOKEN.findall(bad.content.decode()) == [token]
+    retry = client.post(url, {**_page_data(own), f"name_{node.pk}": "我的修改", "lock_token": token})
+    assert retry.status_code == 400 and STALE_MESSAGE in retry.content.decode()
+    assert own.nodes.get(pk=node.pk).name == "他人修改"
+
+
+def test_service_refuses_a_year_out_of_range(world: World) -> None:
+    with pytest.raises(DomainError, match="适用年度"):
+        services.template_update(actor=world.users["performance"], template=_national(), weights={}, fiscal_year=99999)
+    assert _own(world) == []
