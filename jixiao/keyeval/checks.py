@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from jixiao.core.errors import DomainError
-from jixiao.keyeval.models import EvalTemplate, KeyEvalGrade
+from jixiao.keyeval.models import EvalTemplate, EvalTemplateNode, KeyEvalGrade
 
 CENT = Decimal("0.01")
 TOTAL_POINTS = Decimal(100)
@@ -17,6 +18,9 @@ OUTPUT_BENEFIT_NAMES = ("产出", "效益")
 OUTPUT_BENEFIT_MIN = Decimal(60)
 # Grade bands (DOMAIN.md §4.7) default: 优 ≥ 90, 良 ≥ 80, 中 ≥ 60, 差 < 60; each template carries its own.
 DEFAULT_BANDS = (Decimal(90), Decimal(80), Decimal(60))
+NAME_MAX = EvalTemplateNode._meta.get_field("name").max_length or 200
+# C0 and C1 control characters (NUL among them: PostgreSQL cannot store it in text).
+CONTROL_CHARS = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass
@@ -55,6 +59,19 @@ def _fmt(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
+def check_names(roots: Sequence[Node], names: Mapping[int, str]) -> None:
+    """Raise DomainError naming the first row (as the page numbers them, in tree order) whose new name is too long
+    or holds a control character: names are refused, never cut short or stored with a NUL."""
+    for number, node in enumerate(walk(roots), start=1):
+        name = names.get(node.row.pk)
+        if name is None:
+            continue
+        if len(name.strip()) > NAME_MAX:
+            raise DomainError(f"第{number}行名称不能超过{NAME_MAX}个字")
+        if CONTROL_CHARS.search(name):
+            raise DomainError(f"第{number}行名称不能包含控制字符")
+
+
 def check_tree(
     kind: str,
     roots: Sequence[Node],
@@ -65,6 +82,7 @@ def check_tree(
     it, no negative weight or empty name, and for project frameworks 产出 + 效益 ≥ 60."""
     weights = weights or {}
     names = names or {}
+    check_names(roots, names)
 
     def weight(node: Node) -> Decimal:
         return weights.get(node.row.pk, node.row.weight)

@@ -39,6 +39,8 @@ class EvalTemplate(RegionYearRow):
     grade_excellent = models.DecimalField(_("“优”最低分"), max_digits=5, decimal_places=2, default=Decimal(90))
     grade_good = models.DecimalField(_("“良”最低分"), max_digits=5, decimal_places=2, default=Decimal(80))
     grade_pass = models.DecimalField(_("“中”最低分"), max_digits=5, decimal_places=2, default=Decimal(60))
+    # Optimistic lock (I05): bumped by every edit of the template's nodes, so a page opened before refuses to save.
+    version = models.PositiveIntegerField(_("版本"), default=1)
 
     class Meta:
         verbose_name = _("评价指标体系模板")

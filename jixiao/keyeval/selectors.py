@@ -57,6 +57,15 @@ def template_get(user: Any, pk: Any) -> EvalTemplate:
     raise Http404
 
 
+def template_lock_rows(user: Any, template: EvalTemplate) -> list[EvalTemplate]:
+    """What a save from the template page depends on (I05): the template and the region's own templates of its
+    kind, since saving a template of another region or year adds a copy for the region."""
+    region_id = user.active_membership.region.pk
+    return [
+        t for t in templates_visible(user) if t.pk == template.pk or (t.region_id, t.kind) == (region_id, template.kind)
+    ]
+
+
 def template_choices(user: Any) -> list[EvalTemplate]:
     return [t for t in templates_visible(user) if t.is_active]
 

@@ -7,10 +7,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from jixiao.core import audit, signatures
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
+from jixiao.core.locking import check_lock_token
 from jixiao.core.permissions import require
 from jixiao.core.uploads import check_upload
 from jixiao.experts.models import Engagement, Expert
@@ -96,9 +98,13 @@ def template_update(
     weights: Mapping[int, Decimal],
     names: Mapping[int, str] | None = None,
     fiscal_year: int | None = None,
+    lock_token: str | None = None,
 ) -> EvalTemplate:
     """Edit node weights and names. A template of another region (or the national one) is not edited in place: the
-    actor's region gets its own copy for `fiscal_year` (copy-on-write); the tree check runs before any write."""
+    actor's region gets its own copy for `fiscal_year` (copy-on-write); the tree check runs before any write.
+
+    `lock_token` is the token of `selectors.template_lock_rows` when the page was shown; a save over a newer edit or
+    copy is refused with ConflictError."""
     require(actor, "keyeval.manage")
     selectors.template_get(actor, template.pk)
     names = names or {}
@@ -107,14 +113,28 @@ def template_update(
     if set(weights) - known or set(names) - known:
         raise DomainError("评价指标不属于该模板")
     check_tree(template.kind, build_tree(rows), weights, names)
+    if fiscal_year is not None and not 2000 <= fiscal_year <= 2100:
+        raise DomainError("适用年度应在2000至2100之间")
     region = actor.active_membership.region
     with transaction.atomic():
+        # Locking the edited template serialises two saves of it, so the second sees the copy the first made.
+        # Ordered by pk: the default ordering joins the region, which PostgreSQL cannot lock on the nullable side.
+        locked = list(
+            EvalTemplate.objects.select_for_update()
+            .filter(Q(pk=template.pk) | Q(region=region, kind=template.kind))
+            .order_by("pk")
+        )
+        check_lock_token(locked, lock_token)
         if template.region_id != region.pk or template.fiscal_year != fiscal_year:
+            _refuse_second_copy(region, template.kind, fiscal_year)
             template, mapping = _copy(template, rows, region, fiscal_year)
         else:
+            template = next(t for t in locked if t.pk == template.pk)
+            template.version += 1
+            template.save(update_fields=["version"])
             mapping = {row.pk: row for row in rows}
         for old_pk, node in mapping.items():
-            node.name = names.get(old_pk, node.name).strip()[:200]
+            node.name = names.get(old_pk, node.name).strip()  # check_tree refused names over the column's length
             node.weight = weights.get(old_pk, node.weight)
             node.save(update_fields=["name", "weight"])
         audit.record(
@@ -125,6 +145,19 @@ def template_update(
             reason=f"修改评价指标体系：{template.name}"[:500],
         )
     return template
+
+
+def _refuse_second_copy(region: Any, kind: str, fiscal_year: int | None) -> None:
+    """Copy-on-write makes the region's template for a year once: a later save of the national (or another
+    region's) page would add a second copy that never applies (the first one wins), so it is refused."""
+    own = (
+        EvalTemplate.objects.filter(region=region, kind=kind, fiscal_year=fiscal_year, is_active=True)
+        .order_by("pk")
+        .first()
+    )
+    if own is not None:
+        year = f"{fiscal_year}年度" if fiscal_year else "各年度"
+        raise ConflictError(f"{region.name}已有{year}的本区划模板“{own.name}”，请打开该模板修改，不再另存副本")
 
 
 def _copy(

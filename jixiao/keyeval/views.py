@@ -12,7 +12,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from jixiao.core import audit
-from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.errors import ConflictError, DomainError, NotFoundError
+from jixiao.core.locking import lock_token, posted_lock_token
 from jixiao.core.numbers import year_or_none
 from jixiao.core.views_helpers import capability_required, docx_response, filename_part, paginate, stored_file_response
 from jixiao.keyeval import documents, selectors, services
@@ -288,10 +289,25 @@ def _flatten(node: Any, depth: int) -> list[tuple[Any, int]]:
     return out
 
 
+def _template_rows(template: Any, posted: Any) -> list[dict[str, Any]]:
+    """The page's rows in tree order; with `posted` (a refused save) the names and weights the user typed."""
+    rows = []
+    for root in selectors.template_tree(template):
+        for node, depth in _flatten(root, 0):
+            row = node.row
+            name, weight = row.name, row.weight
+            if posted is not None:
+                name = posted.get(f"name_{row.pk}", name)
+                weight = posted.get(f"weight_{row.pk}", weight)
+            rows.append({"node": row, "depth": depth, "name": name, "weight": weight})
+    return rows
+
+
 @capability_required("keyeval.manage")
 def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
     template = selectors.template_get(request.user, pk)
     error = ""
+    stale = False
     if request.method == "POST":
         try:
             weights: dict[int, Decimal] = {}
@@ -305,17 +321,30 @@ def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
             raw_year = request.POST.get("fiscal_year", "").strip()
             year = int(raw_year) if raw_year.isdigit() else None
             saved = services.template_update(
-                actor=request.user, template=template, weights=weights, names=names, fiscal_year=year
+                actor=request.user,
+                template=template,
+                weights=weights,
+                names=names,
+                fiscal_year=year,
+                lock_token=posted_lock_token(request.POST),
             )
         except DomainError as exc:
-            error = exc.message
+            error, stale = exc.message, isinstance(exc, ConflictError)
         else:
             messages.success(request, f"已保存：{saved.name}")
             return redirect("keyeval:template_edit", pk=saved.pk)
-    rows = [
-        {"node": node.row, "depth": depth}
-        for root in selectors.template_tree(template)
-        for node, depth in _flatten(root, 0)
-    ]
-    context = {"template": template, "rows": rows, "error": error, "region": request.user.active_membership.region}  # type: ignore[union-attr]
+    # A refused save shows what the user typed with the token the page was opened with, so saving it again is still
+    # checked against that state; a conflict shows the stored nodes with the current token.
+    shown_input = bool(error) and not stale
+    token = (posted_lock_token(request.POST) if shown_input else None) or lock_token(
+        selectors.template_lock_rows(request.user, template)
+    )
+    context = {
+        "template": template,
+        "rows": _template_rows(template, request.POST if shown_input else None),
+        "error": error,
+        "region": request.user.active_membership.region,  # type: ignore[union-attr]
+        "lock_token": token,
+        "fiscal_year": request.POST.get("fiscal_year", "") if shown_input else template.fiscal_year or "",
+    }
     return render(request, "keyeval/template_edit.html", context, status=400 if error else 200)

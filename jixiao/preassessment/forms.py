@@ -145,6 +145,22 @@ class RuleForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
     )
     fiscal_year = forms.IntegerField(label="年度（留空表示各年度）", required=False, min_value=2000, max_value=2100)
+    # Declared with their ranges: `_post_clean` below skips the model's validators, so the form checks them.
+    min_amount_wan = forms.DecimalField(label="金额起点（万元）", min_value=Decimal(0), max_digits=12, decimal_places=2)
+    support_min_score = forms.DecimalField(
+        label="“予以支持”最低分", min_value=Decimal(0), max_value=Decimal(100), max_digits=5, decimal_places=2
+    )
+    adjust_min_score = forms.DecimalField(
+        label="“调整后支持”最低分", min_value=Decimal(0), max_value=Decimal(100), max_digits=5, decimal_places=2
+    )
+    outlier_points = forms.DecimalField(
+        label="专家评分偏离提示（分）",
+        min_value=Decimal(0),
+        max_value=Decimal(100),
+        max_digits=5,
+        decimal_places=2,
+        help_text="某位专家的总分与其他专家平均分相差超过此分值时提示",
+    )
 
     class Meta:
         model = PreAssessmentRuleSet
@@ -169,7 +185,16 @@ class RuleForm(forms.ModelForm):
         books = self.fields["budget_books"].widget
         books.attrs["class"] = "list-unstyled"
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        support, adjust = cleaned.get("support_min_score"), cleaned.get("adjust_min_score")
+        if support is not None and adjust is not None and adjust > support:
+            self.add_error("adjust_min_score", "“调整后支持”最低分不能高于“予以支持”最低分")
+        return cleaned
+
     def _post_clean(self) -> None:
+        # The instance has no region yet, so the model's unique (region, year) check would test the wrong row; the
+        # service picks the row and the fields above carry the value ranges.
         pass
 
 

@@ -6,6 +6,7 @@ Writes re-check capability and scope like services.py. Experts reach only their 
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -98,7 +99,30 @@ def template_tree(template: ScoringTemplate) -> list[Dimension]:
     return [Dimension(item, children.get(item.pk, [])) for item in items if item.parent_id is None]
 
 
+def template_rows(tree: list[Dimension]) -> list[ScoringItem]:
+    """The items in the order the template page lists them (each dimension, then its checkpoints)."""
+    return [item for dim in tree for item in (dim.item, *dim.children)]
+
+
+NAME_MAX = ScoringItem._meta.get_field("name").max_length or 200
+# C0 and C1 control characters (NUL among them: PostgreSQL cannot store it in text).
+CONTROL_CHARS = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def _check_names(tree: list[Dimension], names: Mapping[int, str]) -> None:
+    """Names are refused, never cut short or stored with a NUL; the message names the page's row."""
+    for number, item in enumerate(template_rows(tree), start=1):
+        name = names.get(item.pk)
+        if name is None:
+            continue
+        if len(name.strip()) > NAME_MAX:
+            raise DomainError(f"第{number}行名称不能超过{NAME_MAX}个字")
+        if CONTROL_CHARS.search(name):
+            raise DomainError(f"第{number}行名称不能包含控制字符")
+
+
 def _check_tree(tree: list[Dimension], names: Mapping[int, str], points: Mapping[int, Decimal]) -> None:
+    _check_names(tree, names)
     if any(value < 0 for value in points.values()):
         raise DomainError("分值不能为负数")
     if any(not name.strip() for name in names.values()):
@@ -144,6 +168,8 @@ def template_update(
     if set(names) - known or set(points) - known:
         raise DomainError("评分指标不属于该模板")
     _check_tree(tree, names, points)
+    if fiscal_year is not None and not 2000 <= fiscal_year <= 2100:
+        raise DomainError("年度应在2000至2100之间")
     region = actor.active_membership.region
     with transaction.atomic():
         # Ordered by pk: the default ordering joins the region, which PostgreSQL cannot lock on the nullable side.
@@ -154,6 +180,7 @@ def template_update(
         )
         check_lock_token(locked, lock_token)
         if template.region_id is None or template.region_id != region.pk:
+            _refuse_second_copy(region, template.kind, fiscal_year)
             template = _copy(template, region, fiscal_year)
             mapping = {old.pk: new for old, new in _pairs(tree, template)}
         else:
@@ -162,7 +189,7 @@ def template_update(
             template.save(update_fields=["version"])
             mapping = {i.pk: i for i in template.items.all()}
         for old_pk, item in mapping.items():
-            item.name = names.get(old_pk, item.name).strip()[:200]
+            item.name = names.get(old_pk, item.name).strip()  # _check_names refused names over the length
             item.points = points.get(old_pk, item.points)
             item.save(update_fields=["name", "points"])
         audit.record(
@@ -173,6 +200,20 @@ def template_update(
             reason=f"修改评分模板：{template.name}"[:500],
         )
     return template
+
+
+def _refuse_second_copy(region: Any, kind: str, fiscal_year: int | None) -> None:
+    """Copy-on-write makes the region's template for a year once: a later save of the national (or another
+    region's) page would add a second copy that never applies (the first one wins), so it is refused. A separate
+    query after the row locks above, so it also sees a copy committed while this save waited for them."""
+    own = (
+        ScoringTemplate.objects.filter(region=region, kind=kind, fiscal_year=fiscal_year, is_active=True)
+        .order_by("pk")
+        .first()
+    )
+    if own is not None:
+        year = f"{fiscal_year}年度" if fiscal_year else "各年度"
+        raise ConflictError(f"{region.name}已有{year}的本区划评分模板“{own.name}”，请打开该模板修改，不再另存副本")
 
 
 def _copy(template: ScoringTemplate, region: Any, fiscal_year: int | None) -> ScoringTemplate:

@@ -373,6 +373,14 @@ RULE_FIELDS = [
     "outlier_points",
 ]
 
+# Value ranges of the rule fields (the model's validators are not run by the rules page's form).
+RULE_LIMITS: dict[str, tuple[Decimal, Decimal | None, str]] = {
+    "min_amount_wan": (Decimal(0), None, "金额起点（万元）"),
+    "support_min_score": (Decimal(0), Decimal(100), "“予以支持”最低分"),
+    "adjust_min_score": (Decimal(0), Decimal(100), "“调整后支持”最低分"),
+    "outlier_points": (Decimal(0), Decimal(100), "专家评分偏离提示分值"),
+}
+
 
 def rule_save(
     *, actor: Any, region: Any, fiscal_year: int | None, data: dict[str, Any], lock_token: str | None = None
@@ -384,6 +392,11 @@ def rule_save(
     require(actor, "preassessment.configure")
     if region is None or not region.path.startswith(actor.active_membership.region.path):
         raise NotFoundError("财政区划不存在或不在您的管理范围内")
+    for field, (low, high, label) in RULE_LIMITS.items():
+        value = data[field]
+        if value < low or (high is not None and value > high):
+            bound = f"在{low}至{high}之间" if high is not None else f"不能小于{low}"
+            raise DomainError(f"{label}应{bound}")
     if data["adjust_min_score"] > data["support_min_score"]:
         raise DomainError("“调整后支持”最低分不能高于“予以支持”最低分")
     with transaction.atomic():

@@ -58,15 +58,28 @@ def scoring_templates(request: HttpRequest) -> HttpResponse:
     return render(request, "preassessment/scoring_templates.html", context)
 
 
+def _template_rows(tree: list[panels.Dimension], posted: Any) -> list[dict[str, Any]]:
+    """The page's rows; with `posted` (a refused save) the names and points the user typed."""
+    rows = []
+    for item in panels.template_rows(tree):
+        name, points = item.name, item.points
+        if posted is not None:
+            name = posted.get(f"name-{item.pk}", name)
+            points = posted.get(f"points-{item.pk}", points)
+        rows.append({"item": item, "is_dimension": item.parent_id is None, "name": name, "points": points})
+    return rows
+
+
 @capability_required("preassessment.configure")
 def scoring_template(request: HttpRequest, pk: int) -> HttpResponse:
     template = panels.template_get(request.user, pk)
     tree = panels.template_tree(template)
     error = ""
+    stale = False
     if request.method == "POST":
         names: dict[int, str] = {}
         points: dict[int, Decimal] = {}
-        for item in [d.item for d in tree] + [c for d in tree for c in d.children]:
+        for item in panels.template_rows(tree):
             names[item.pk] = request.POST.get(f"name-{item.pk}", item.name)
             value = _decimal(request.POST.get(f"points-{item.pk}", ""))
             if value is None:
@@ -85,18 +98,23 @@ def scoring_template(request: HttpRequest, pk: int) -> HttpResponse:
                     lock_token=posted_lock_token(request.POST),
                 )
             except DomainError as exc:
-                error = exc.message
+                error, stale = exc.message, isinstance(exc, ConflictError)
             else:
                 messages.success(request, "评分模板已保存")
                 return redirect("preassessment:scoring_template", pk=saved.pk)
     current = current_fiscal_year()
-    # The page always shows the stored items (also after a refused save), so its token is always the current one.
+    # A refused save shows what the user typed with the token the page was opened with, so saving it again is still
+    # checked against that state; a conflict shows the stored items with the current token.
+    shown_input = bool(error) and not stale
+    token = (posted_lock_token(request.POST) if shown_input else None) or lock_token(
+        panels.template_lock_rows(request.user, template)
+    )
     context = {
         "template": template,
-        "tree": tree,
+        "rows": _template_rows(tree, request.POST if shown_input else None),
         "error": error,
-        "lock_token": lock_token(panels.template_lock_rows(request.user, template)),
-        "year": current.year if current else "",
+        "lock_token": token,
+        "year": request.POST.get("fiscal_year", "") if shown_input else (current.year if current else ""),
         "is_national": template.region_id is None,
     }
     return render(request, "preassessment/scoring_template.html", context, status=400 if error else 200)
