@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import World
-from jixiao.core.numbers import year_or_none
+from jixiao.core.numbers import is_year, year_or_none
 
 PAGES = [
     ("/alerts/", "fiscal_year"),
@@ -30,6 +30,8 @@ BAD = ["99999999999", "999999", "1999", "２０２６", "²", "-1", "20 26"]
 def test_year_or_none_takes_only_years_in_range() -> None:
     assert year_or_none("2026") == 2026 and year_or_none(" 2000 ") == 2000 and year_or_none(2100) == 2100
     assert [year_or_none(raw) for raw in [*BAD, "", None, "2101", "02026"]] == [None] * (len(BAD) + 4)
+    assert is_year(2026) and is_year(2000) and is_year(2100)
+    assert not any(is_year(v) for v in (1999, 2101, True, "2026", 2026.0, None))
 
 
 @pytest.mark.parametrize(("path", "name"), PAGES)

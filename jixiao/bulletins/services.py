@@ -14,6 +14,7 @@ from jixiao.bulletins.models import KINDS_WITH_SOURCE, Bulletin, BulletinKind, B
 from jixiao.bulletins.workflow import BULLETIN_WORKFLOW, ISSUE, REFRESH
 from jixiao.core import audit
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
+from jixiao.core.numbers import is_year
 from jixiao.core.permissions import require
 from jixiao.documents.services import document_issue
 from jixiao.organizations.models import Department
@@ -38,7 +39,7 @@ def bulletin_generate(*, actor: Any, kind: str, fiscal_year: int, source_id: str
     require(actor, "bulletins.manage")
     if kind not in BulletinKind.values:
         raise DomainError("请选择通报类型")
-    if not isinstance(fiscal_year, int) or not 2000 <= fiscal_year <= 2100:
+    if not is_year(fiscal_year):
         raise DomainError("请填写有效的年度")
     source_id = str(source_id or "").strip()
     if kind in KINDS_WITH_SOURCE and not source_id:

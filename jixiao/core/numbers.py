@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # for the checker only: the annotation is never evaluated at run time
+    from typing_extensions import TypeIs
+
 
 def is_digits(text: str) -> bool:
     """True only for ASCII digits: str.isdigit() also accepts "²" and "①", which int() then rejects (a 500)."""
@@ -20,3 +25,8 @@ def year_or_none(text: object) -> int | None:
         return None
     year = int(raw)
     return year if FIRST_YEAR <= year <= LAST_YEAR else None
+
+
+def is_year(value: object) -> TypeIs[int]:
+    """A year a service accepts: an int (not a bool) from FIRST_YEAR to LAST_YEAR."""
+    return isinstance(value, int) and not isinstance(value, bool) and FIRST_YEAR <= value <= LAST_YEAR

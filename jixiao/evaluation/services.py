@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from jixiao.core import audit, signatures
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
+from jixiao.core.numbers import is_year
 from jixiao.core.permissions import require
 from jixiao.evaluation import selectors
 from jixiao.evaluation.models import (
@@ -95,7 +96,7 @@ def task_start(*, actor: Any, fiscal_year: int, deadline: date, title: str = "")
     region. Set-based: one query for the targets, one for the projects with their execution to 31 December, one for
     the indicators (plus version snapshots of targets under adjustment), one for the monitoring hints, bulk inserts."""
     require(actor, "evaluation.manage")
-    if not isinstance(fiscal_year, int) or not 2000 <= fiscal_year <= 2100:
+    if not is_year(fiscal_year):
         raise DomainError("请填写有效的评价年度")
     if not isinstance(deadline, date):
         raise DomainError("请填写填报截止日期")

@@ -22,6 +22,7 @@ from django.utils import timezone
 from jixiao.core import audit, sampling, todos
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.money import format_wan
+from jixiao.core.numbers import is_year
 from jixiao.core.permissions import require
 from jixiao.core.todos import TodoItem
 from jixiao.core.uploads import check_upload
@@ -147,7 +148,7 @@ def batch_preview(actor: Any, batch: ReEvaluationBatch) -> dict[str, Any]:
 def _clean_batch(data: dict[str, Any]) -> dict[str, Any]:
     cleaned = {k: v for k, v in data.items() if k in BATCH_FIELDS}
     year = cleaned.get("fiscal_year")
-    if not isinstance(year, int) or not 2000 <= year <= 2100:
+    if not is_year(year):
         raise DomainError("请填写有效的评价年度")
     rate, count = cleaned.get("rate"), cleaned.get("count")
     if (rate is None) == (count is None):
@@ -545,7 +546,7 @@ def check_create(
     *, actor: Any, fiscal_year: int, title: str = "", sample_size: int | None = None, upper_level_request: bool = False
 ) -> AuthenticityCheck:
     require(actor, "evaluation.authenticity")
-    if not isinstance(fiscal_year, int) or not 2000 <= fiscal_year <= 2100:
+    if not is_year(fiscal_year):
         raise DomainError("请填写有效的评价年度")
     membership = actor.active_membership
     if sample_size is None:

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from jixiao.core import audit
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
+from jixiao.core.numbers import is_year
 from jixiao.core.permissions import require
 from jixiao.core.spreadsheets import CellError, ImportRejectedError
 from jixiao.indicators import selectors
@@ -257,7 +258,7 @@ def historical_value_record(
     value = value.strip()
     if not value:
         raise DomainError("请填写实际完成值")
-    if not 2000 <= fiscal_year <= 2100:
+    if not is_year(fiscal_year):
         raise DomainError("年度应为4位数字，如 2025")
     region = actor.active_membership.region
     with transaction.atomic():
@@ -288,7 +289,7 @@ def framework_choice_set(*, actor: Any, framework: IndicatorFramework, effective
     require(actor, "indicator.manage")
     if not framework.is_active:
         raise DomainError("该指标体系已停用")
-    if not 2000 <= effective_from_year <= 2100:
+    if not is_year(effective_from_year):
         raise DomainError("年度应为4位数字，如 2026")
     region = actor.active_membership.region
     with transaction.atomic():

@@ -13,6 +13,7 @@ from django.utils import timezone
 from jixiao.core import audit, signatures
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.locking import check_lock_token
+from jixiao.core.numbers import is_year
 from jixiao.core.permissions import require
 from jixiao.core.uploads import check_upload
 from jixiao.experts.models import Engagement, Expert
@@ -113,7 +114,7 @@ def template_update(
     if set(weights) - known or set(names) - known:
         raise DomainError("评价指标不属于该模板")
     check_tree(template.kind, build_tree(rows), weights, names)
-    if fiscal_year is not None and not 2000 <= fiscal_year <= 2100:
+    if fiscal_year is not None and not is_year(fiscal_year):
         raise DomainError("适用年度应在2000至2100之间")
     region = actor.active_membership.region
     with transaction.atomic():

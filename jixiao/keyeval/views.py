@@ -319,7 +319,9 @@ def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 if f"name_{node.pk}" in request.POST:
                     names[node.pk] = request.POST[f"name_{node.pk}"]
             raw_year = request.POST.get("fiscal_year", "").strip()
-            year = int(raw_year) if raw_year.isdigit() else None
+            year = year_or_none(raw_year)
+            if raw_year and year is None:
+                raise DomainError("适用年度应在2000至2100之间")
             saved = services.template_update(
                 actor=request.user,
                 template=template,

@@ -20,6 +20,7 @@ from django.utils import timezone
 from jixiao.core import audit
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.money import format_wan
+from jixiao.core.numbers import is_year
 from jixiao.core.permissions import require
 from jixiao.execution.selectors import annotate_execution
 from jixiao.indicators.models import FrameworkNode, Operator
@@ -138,7 +139,7 @@ def task_create(*, actor: Any, data: dict[str, Any], selected_projects: list[Pro
     cleaned = _clean_task(actor, data)
     region = actor.active_membership.region
     year = cleaned.get("fiscal_year")
-    if not isinstance(year, int) or not 2000 <= year <= 2100:
+    if not is_year(year):
         raise DomainError("请填写有效的年度")
     selected = list(selected_projects or [])
     if cleaned["scope"] == MonitoringTask.Scope.SELECTED:

@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from jixiao.core import audit
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.models import AuditEvent
+from jixiao.core.numbers import is_year
 from jixiao.core.permissions import require
 from jixiao.core.spreadsheets import CellError, ImportRejectedError
 from jixiao.organizations import selectors
@@ -414,7 +415,7 @@ def units_import(*, actor: Any, region: FiscalRegion, rows: list[UnitImportRow])
 
 
 def _year_in_range(year: int) -> None:
-    if not 2000 <= year <= 2100:
+    if not is_year(year):
         raise _field_error("year", "年度应在2000至2100之间")
 
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 from jixiao.core import audit, signatures
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.locking import check_lock_token
+from jixiao.core.numbers import is_year
 from jixiao.core.permissions import require
 from jixiao.core.todos import TodoItem
 from jixiao.core.uploads import check_upload
@@ -168,7 +169,7 @@ def template_update(
     if set(names) - known or set(points) - known:
         raise DomainError("评分指标不属于该模板")
     _check_tree(tree, names, points)
-    if fiscal_year is not None and not 2000 <= fiscal_year <= 2100:
+    if fiscal_year is not None and not is_year(fiscal_year):
         raise DomainError("年度应在2000至2100之间")
     region = actor.active_membership.region
     with transaction.atomic():

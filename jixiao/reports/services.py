@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from jixiao.core import audit
 from jixiao.core.errors import ConflictError, DomainError
+from jixiao.core.numbers import is_year
 from jixiao.core.permissions import require
 from jixiao.reports.documents import render_annual_report
 from jixiao.reports.models import AnnualReport
@@ -54,7 +55,7 @@ def _region(actor: Any) -> Any:
 
 
 def _check_year(year: Any, label: str) -> int:
-    if not isinstance(year, int) or not 2000 <= year <= 2100:
+    if not is_year(year):
         raise DomainError(f"{label}应为2000至2100之间的年份")
     return year
 
