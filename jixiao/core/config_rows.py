@@ -13,6 +13,8 @@ from typing import Any, TypeVar
 
 from django.db.models import Q, QuerySet
 
+from jixiao.core.errors import ConflictError
+
 R = TypeVar("R")
 
 
@@ -74,3 +76,14 @@ def most_specific(
 def layered(rows: Iterable[R], *, year_field: str = "fiscal_year") -> list[R]:
     """Applicable rows from the least to the most specific, for settings that layer overrides over defaults."""
     return sorted(rows, key=lambda row: row_specificity(row, year_field=year_field))
+
+
+def refuse_second_copy(rows: QuerySet[Any], region: Any, fiscal_year: int | None, noun: str) -> None:
+    """Copy-on-write makes a region's own row for a year once (the first save of the national or another region's
+    page): a later save of that page would add a second copy that never applies (the most specific, first row
+    wins), so it is refused, naming the copy to open. `rows` are the candidates of the same kind; run it after the
+    save's row locks, so it also sees a copy committed while this save waited for them."""
+    own = rows.filter(region=region, fiscal_year=fiscal_year, is_active=True).order_by("pk").first()
+    if own is not None:
+        year = f"{fiscal_year}年度" if fiscal_year else "各年度"
+        raise ConflictError(f"{region.name}已有{year}的本区划{noun}“{own.name}”，请打开该模板修改，不再另存副本")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from jixiao.core.errors import DomainError
+from jixiao.core.text import check_row_names
 from jixiao.keyeval.models import EvalTemplate, EvalTemplateNode, KeyEvalGrade
 
 CENT = Decimal("0.01")
@@ -20,7 +20,6 @@ OUTPUT_BENEFIT_MIN = Decimal(60)
 DEFAULT_BANDS = (Decimal(90), Decimal(80), Decimal(60))
 NAME_MAX = EvalTemplateNode._meta.get_field("name").max_length or 200
 # C0 and C1 control characters (NUL among them: PostgreSQL cannot store it in text).
-CONTROL_CHARS = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass
@@ -60,16 +59,8 @@ def _fmt(value: Decimal) -> str:
 
 
 def check_names(roots: Sequence[Node], names: Mapping[int, str]) -> None:
-    """Raise DomainError naming the first row (as the page numbers them, in tree order) whose new name is too long
-    or holds a control character: names are refused, never cut short or stored with a NUL."""
-    for number, node in enumerate(walk(roots), start=1):
-        name = names.get(node.row.pk)
-        if name is None:
-            continue
-        if len(name.strip()) > NAME_MAX:
-            raise DomainError(f"第{number}行名称不能超过{NAME_MAX}个字")
-        if CONTROL_CHARS.search(name):
-            raise DomainError(f"第{number}行名称不能包含控制字符")
+    """Refuse, naming the page's row (tree order), a new name too long or holding a control character."""
+    check_row_names(((number, names.get(node.row.pk)) for number, node in enumerate(walk(roots), start=1)), NAME_MAX)
 
 
 def check_tree(

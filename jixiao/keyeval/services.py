@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from jixiao.core import audit, signatures
+from jixiao.core.config_rows import refuse_second_copy
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.locking import check_lock_token
 from jixiao.core.numbers import is_year
@@ -127,7 +128,7 @@ def template_update(
         )
         check_lock_token(locked, lock_token)
         if template.region_id != region.pk or template.fiscal_year != fiscal_year:
-            _refuse_second_copy(region, template.kind, fiscal_year)
+            refuse_second_copy(EvalTemplate.objects.filter(kind=template.kind), region, fiscal_year, "模板")
             template, mapping = _copy(template, rows, region, fiscal_year)
         else:
             template = next(t for t in locked if t.pk == template.pk)
@@ -146,19 +147,6 @@ def template_update(
             reason=f"修改评价指标体系：{template.name}"[:500],
         )
     return template
-
-
-def _refuse_second_copy(region: Any, kind: str, fiscal_year: int | None) -> None:
-    """Copy-on-write makes the region's template for a year once: a later save of the national (or another
-    region's) page would add a second copy that never applies (the first one wins), so it is refused."""
-    own = (
-        EvalTemplate.objects.filter(region=region, kind=kind, fiscal_year=fiscal_year, is_active=True)
-        .order_by("pk")
-        .first()
-    )
-    if own is not None:
-        year = f"{fiscal_year}年度" if fiscal_year else "各年度"
-        raise ConflictError(f"{region.name}已有{year}的本区划模板“{own.name}”，请打开该模板修改，不再另存副本")
 
 
 def _copy(

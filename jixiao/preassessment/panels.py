@@ -6,7 +6,6 @@ Writes re-check capability and scope like services.py. Experts reach only their 
 from __future__ import annotations
 
 import datetime
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -19,10 +18,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from jixiao.core import audit, signatures
+from jixiao.core.config_rows import refuse_second_copy
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.locking import check_lock_token
 from jixiao.core.numbers import is_year
 from jixiao.core.permissions import require
+from jixiao.core.text import check_row_names
 from jixiao.core.todos import TodoItem
 from jixiao.core.uploads import check_upload
 from jixiao.experts.models import Agency, Expert
@@ -107,19 +108,13 @@ def template_rows(tree: list[Dimension]) -> list[ScoringItem]:
 
 NAME_MAX = ScoringItem._meta.get_field("name").max_length or 200
 # C0 and C1 control characters (NUL among them: PostgreSQL cannot store it in text).
-CONTROL_CHARS = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 def _check_names(tree: list[Dimension], names: Mapping[int, str]) -> None:
-    """Names are refused, never cut short or stored with a NUL; the message names the page's row."""
-    for number, item in enumerate(template_rows(tree), start=1):
-        name = names.get(item.pk)
-        if name is None:
-            continue
-        if len(name.strip()) > NAME_MAX:
-            raise DomainError(f"第{number}行名称不能超过{NAME_MAX}个字")
-        if CONTROL_CHARS.search(name):
-            raise DomainError(f"第{number}行名称不能包含控制字符")
+    """Refuse, naming the page's row, a new name too long or holding a control character."""
+    check_row_names(
+        ((number, names.get(item.pk)) for number, item in enumerate(template_rows(tree), start=1)), NAME_MAX
+    )
 
 
 def _check_tree(tree: list[Dimension], names: Mapping[int, str], points: Mapping[int, Decimal]) -> None:
@@ -181,7 +176,7 @@ def template_update(
         )
         check_lock_token(locked, lock_token)
         if template.region_id is None or template.region_id != region.pk:
-            _refuse_second_copy(region, template.kind, fiscal_year)
+            refuse_second_copy(ScoringTemplate.objects.filter(kind=template.kind), region, fiscal_year, "评分模板")
             template = _copy(template, region, fiscal_year)
             mapping = {old.pk: new for old, new in _pairs(tree, template)}
         else:
@@ -201,20 +196,6 @@ def template_update(
             reason=f"修改评分模板：{template.name}"[:500],
         )
     return template
-
-
-def _refuse_second_copy(region: Any, kind: str, fiscal_year: int | None) -> None:
-    """Copy-on-write makes the region's template for a year once: a later save of the national (or another
-    region's) page would add a second copy that never applies (the first one wins), so it is refused. A separate
-    query after the row locks above, so it also sees a copy committed while this save waited for them."""
-    own = (
-        ScoringTemplate.objects.filter(region=region, kind=kind, fiscal_year=fiscal_year, is_active=True)
-        .order_by("pk")
-        .first()
-    )
-    if own is not None:
-        year = f"{fiscal_year}年度" if fiscal_year else "各年度"
-        raise ConflictError(f"{region.name}已有{year}的本区划评分模板“{own.name}”，请打开该模板修改，不再另存副本")
 
 
 def _copy(template: ScoringTemplate, region: Any, fiscal_year: int | None) -> ScoringTemplate:
