@@ -33,6 +33,7 @@ from jixiao.demo.experts import seed_experts
 from jixiao.demo.keyeval import seed_keyeval
 from jixiao.demo.monitoring import seed_monitoring
 from jixiao.demo.names import DeptSpec, T
+from jixiao.demo.preassessment import seed_preassessments
 from jixiao.demo.rectification import seed_rectification
 from jixiao.demo.reports import seed_reports
 from jixiao.demo.reset import DemoDataError, reset_demo
@@ -82,6 +83,7 @@ class SeedSummary:
     projects: dict[int, int] = field(default_factory=dict)
     users: int = 0
     targets: int = 0
+    preassessments: int = 0
 
 
 @dataclass
@@ -211,6 +213,10 @@ class _Builder:
         self._projects(plans)
         self._users(county, sections, plans)
         self.summary.users += seed_experts(county)
+        # Stage 1 before the stages that read the library: a 核减后支持 cuts its project's amount first.
+        self.summary.preassessments = seed_preassessments(self.rng, county, CURRENT_YEAR)
+        # Where the county had too few, 县第一中学 and 县人民医院 filed new projects for it.
+        self.summary.projects[CURRENT_YEAR] = Project.objects.filter(region=county, fiscal_year=CURRENT_YEAR).count()
         self.summary.targets = seed_targets(self.rng, county.path, CURRENT_YEAR)
         seed_payments(self.rng, county, CURRENT_YEAR)
         seed_monitoring(self.rng, county, CURRENT_YEAR)

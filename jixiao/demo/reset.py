@@ -19,7 +19,7 @@ from jixiao.experts.models import Engagement, Expert, PanelDraw
 from jixiao.keyeval.models import KeyEvaluation
 from jixiao.monitoring.models import MonitoringTask
 from jixiao.organizations.models import BudgetUnit, Department, FinanceSection, FiscalRegion
-from jixiao.preassessment.models import AssessmentPanelMember
+from jixiao.preassessment.models import AssessmentPanelMember, PreAssessment
 from jixiao.projects.models import Project
 from jixiao.rectification.models import Rectification
 from jixiao.targets.models import PerformanceTarget
@@ -76,6 +76,8 @@ def _delete_county(county: FiscalRegion, usernames: list[str], parent_codes: tup
     Engagement.objects.filter(region__path__startswith=prefix).delete()
     # Targets first: panel assignments protect their experts' accounts.
     PerformanceTarget.objects.filter(region__path__startswith=prefix).delete()
+    # Pre-assessments protect their projects and agency (their panels, events and attachments go with them).
+    PreAssessment.objects.filter(region__path__startswith=prefix).delete()
     # Expert panels next: panel rows protect the experts and draws, draws protect the avoided departments.
     AssessmentPanelMember.objects.filter(expert__region__path__startswith=prefix).delete()
     Expert.objects.filter(region__path__startswith=prefix).delete()

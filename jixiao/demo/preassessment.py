@@ -1,0 +1,369 @@
+"""Demo 事前绩效评估 (stage 1, DOMAIN.md §2.1): a handful of the demo county's new projects above the threshold of
+the rule in force, filed by the unit (or the department), reviewed by 县教育局 and 教科文股 and concluded by the
+performance section, in every conclusion and in progress:
+
+- 予以支持 after an expert panel (expert1–3) scored all five dimensions;
+- 核减后支持 after the demo agency (agency1) reviewed it, the project's amount cut to the supported amount;
+- 调整后支持 still awaiting the revised plan, 暂缓支持 (with the reason for departing from the score), 不予支持;
+- one under expert scoring (expert1 has it in its 待办, jxg has it to conclude), one waiting for 县教育局's review,
+  and one 县人民医院 draft (health_unit's 待办).
+
+Supportive conclusions go to projects already on their way into (or in) the library, since the project gate lets a
+new project above the threshold in only with one; the others go to draft or returned projects, which stay out of
+the library. Where the county has too few such projects (small scales), 县第一中学 files new ones through the project
+services, and a supported one is then walked into the library through the project workflow (the gate passes).
+
+Everything goes through the services, as the personas would do it; deterministic for a seed."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import ROUND_DOWN, Decimal
+from importlib import import_module
+from typing import Any
+
+from django.apps import apps
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from jixiao.accounts.models import User
+from jixiao.demo.experts import AGENCY
+from jixiao.demo.pdf import demo_pdf
+from jixiao.experts.models import Agency
+from jixiao.organizations.models import BudgetUnit
+from jixiao.preassessment import panels, selectors, services
+from jixiao.preassessment.models import Attachment, Conclusion, PreAssessment, ScoringTemplate
+from jixiao.projects import services as project_services
+from jixiao.projects.models import Project, ProjectStatus
+
+DEPARTMENT = "县教育局"
+SCHOOL = "县第一中学"
+HOSPITAL = "县人民医院"
+EXPERT_FIELD = "教育"
+PANEL_SIZE = 3
+SCORING_DAYS = 14
+PDF = demo_pdf("Jixiao demo: pre-assessment document")
+WAN = Decimal(10000)
+PERSONAS = ("jxg", "jkw", "edu_admin", "edu_unit", "health_unit", "agency1", "expert1", "expert2", "expert3")
+
+S = ProjectStatus
+# Projects a supportive conclusion may go to: on their way into the library or in it (the gate let them pass).
+SUPPORTIVE_STATUSES = (S.SUBMITTED, S.DEPT_APPROVED, S.IN_LIBRARY)
+# Projects the other cases go to: not in the library, and kept out of it by the gate.
+OPEN_STATUSES = (S.DRAFT, S.RETURNED)
+
+# New projects 县第一中学 files when the county has too few (name, amount range in 万元).
+NEW_PROJECTS = (
+    ("县第一中学学生宿舍楼新建工程", 220, 300),
+    ("县第一中学智慧校园建设", 90, 180),
+    ("县第一中学标准化考点建设", 45, 90),
+    ("县第一中学学生食堂提升改造", 60, 120),
+    ("县第一中学图书馆数字化建设", 40, 80),
+    ("县第一中学理化生实验室改造", 50, 100),
+    ("县第一中学运动场改造", 70, 150),
+)
+HOSPITAL_PROJECT = ("县人民医院急诊急救能力提升建设", 150, 300)
+
+# Report text (DOMAIN.md §2.1 outline); {name} is the project, {unit} the filing unit.
+SECTIONS = {
+    "basic_situation": "{name}由{unit}实施，拟申请县级财政资金{amount}万元，实施期为{start}—{end}年。",
+    "necessity": "项目符合县“十四五”规划和单位职能，现有设施不能满足需求，群众反映迫切，与现有项目不重复。",
+    "economy": "预算按现行定额标准和近期市场询价测算，明细清晰；已通过方案比选压减非必要支出。",
+    "target_reasonableness": "设定了数量、质量、时效、社会效益和满意度指标，指标值已细化量化，与资金规模相匹配。",
+    "implementation_feasibility": "实施方案明确了组织分工、进度安排和验收方式，招标采购按规定程序开展，风险已评估。",
+    "funding_compliance": "资金来源为县级一般公共预算，不涉及举债融资，财政承受能力经论证可行。",
+}
+OPINIONS = {
+    Conclusion.SUPPORT: "项目立项依据充分，预算测算合理，绩效目标明确，实施方案可行，同意予以支持。",
+    Conclusion.SUPPORT_REDUCED: "项目必要，但部分设备购置单价偏高、预备费比例偏大，按第三方评审意见核减后予以支持。",
+    Conclusion.SUPPORT_AFTER_ADJUSTMENT: "绩效指标量化不足，实施进度安排过于集中，请细化指标、调整实施方案后再行确认。",
+    Conclusion.DEFER: "项目必要，但用地和规划手续尚未办结，暂缓支持，手续完备后重新申报。",
+    Conclusion.REJECT: "项目与已安排的项目内容交叉重复，测算依据不足，绩效目标不明确，不予支持。",
+}
+DEFER_REASON = "评分对应“调整后支持”，但项目用地和规划手续尚未办结，本年度不具备实施条件，改为暂缓支持"
+
+
+@dataclass
+class Cast:
+    perf: User
+    section: User
+    dept: User
+    unit: User
+    health: User
+    agency_user: User
+    experts: dict[str, User]
+
+
+def seed_preassessments(rng: random.Random, county: Any, year: int) -> int:
+    """Seed the demo pre-assessments of `year`; return how many were created."""
+    users = {u.username: u for u in User.objects.filter(username__in=PERSONAS)}
+    agency = Agency.objects.filter(region=county, credit_code=AGENCY["credit_code"]).first()
+    if any(name not in users for name in PERSONAS) or agency is None:
+        return 0
+    cast = Cast(
+        perf=users["jxg"],
+        section=users["jkw"],
+        dept=users["edu_admin"],
+        unit=users["edu_unit"],
+        health=users["health_unit"],
+        agency_user=users["agency1"],
+        experts={name: users[name] for name in ("expert1", "expert2", "expert3")},
+    )
+    _ensure_templates(county, year)
+    school = BudgetUnit.objects.filter(region=county, name=SCHOOL).first()
+    hospital = BudgetUnit.objects.filter(region=county, name=HOSPITAL).first()
+    if school is None or hospital is None:
+        return 0
+    builder = _Builder(rng, county, year, cast, school)
+    supportive = builder.candidates(DEPARTMENT, SUPPORTIVE_STATUSES)
+    open_projects = builder.candidates(DEPARTMENT, OPEN_STATUSES)
+
+    builder.supported(builder.take(supportive), agency=None)
+    builder.supported(builder.take(supportive), agency=agency)
+    builder.concluded(builder.take(open_projects), Conclusion.SUPPORT_AFTER_ADJUSTMENT, low=64, high=76)
+    builder.concluded(builder.take(open_projects), Conclusion.DEFER, low=66, high=78, reason=DEFER_REASON)
+    builder.concluded(builder.take(open_projects), Conclusion.REJECT, low=45, high=58)
+    builder.under_scoring(builder.take(open_projects))
+    builder.submitted(builder.take(open_projects))
+    health = builder.candidates(hospital.department.name, OPEN_STATUSES, under=hospital)
+    builder.draft(builder.take(health, unit=hospital, template=HOSPITAL_PROJECT, filer=cast.health), cast.health)
+    return builder.created
+
+
+def _ensure_templates(county: Any, year: int) -> None:
+    """The national scoring templates normally arrive with the migrations; a flushed test database needs them back."""
+    if panels.template_for(county, year, ScoringTemplate.Kind.PROJECT) is None:
+        import_module("jixiao.preassessment.migrations.0004_default_scoring_templates").install(apps, None)
+
+
+def _pdf(name: str) -> ContentFile[bytes]:
+    return ContentFile(PDF, name=name)
+
+
+def _wan(yuan: Decimal) -> Decimal:
+    return (yuan / WAN).quantize(Decimal("0.01"))
+
+
+class _Builder:
+    def __init__(self, rng: random.Random, county: Any, year: int, cast: Cast, school: BudgetUnit) -> None:
+        self.rng = rng
+        self.county = county
+        self.year = year
+        self.cast = cast
+        self.school = school
+        self.rule = selectors.rule_for(county, year)
+        self.used: set[int] = set()
+        self.new_names = iter(NEW_PROJECTS)
+        self.created = 0
+
+    # -- projects
+
+    def candidates(self, department: str, statuses: tuple[str, ...], under: BudgetUnit | None = None) -> list[Project]:
+        """The department's new specific-purpose projects that need an assessment under the rule in force, the
+        given unit's (or 县第一中学's) first, then by code."""
+        unit = under or self.school
+        projects = (
+            Project.objects.filter(
+                region=self.county,
+                fiscal_year=self.year,
+                department__name=department,
+                category=Project.Category.SPECIFIC,
+                is_new=True,
+                is_policy=False,
+                status__in=statuses,
+                fiscal_amount_yuan__gte=self.rule.min_amount_yuan,
+            )
+            .select_related("region", "unit")
+            .order_by("code")
+        )
+        required = [p for p in projects if selectors.assessment_required(p, self.rule)[0]]
+        if under is not None:
+            required = [p for p in required if p.unit.path.startswith(unit.path)]
+        return sorted(required, key=lambda p: not p.unit.path.startswith(unit.path))
+
+    def take(
+        self,
+        projects: list[Project],
+        *,
+        unit: BudgetUnit | None = None,
+        template: tuple[str, int, int] | None = None,
+        filer: User | None = None,
+    ) -> Project:
+        """The first project not used yet, or a new one the unit files (a draft) when none is left."""
+        for project in projects:
+            if project.pk not in self.used:
+                self.used.add(project.pk)
+                return project
+        unit = unit or self.school
+        name, low, high = template or next(self.new_names)
+        amount = Decimal(self.rng.randint(low, high)) * WAN
+        project = self._new_project(filer or self.cast.unit, unit, name, amount)
+        self.used.add(project.pk)
+        return project
+
+    def _new_project(self, filer: User, unit: BudgetUnit, name: str, amount: Decimal) -> Project:
+        dept_code = unit.department.dept_code
+        codes = Project.objects.filter(region=self.county, fiscal_year=self.year, department=unit.department)
+        serial = max((int(code.rsplit("-", 1)[-1]) for code in codes.values_list("code", flat=True)), default=0) + 1
+        function_code = (
+            Project.objects.filter(
+                department=unit.department, fiscal_year=self.year, category=Project.Category.SPECIFIC
+            )
+            .order_by("unit__level", "code")
+            .values_list("function_code", flat=True)
+            .first()
+        )
+        return project_services.project_create(
+            actor=filer,
+            data={
+                "fiscal_year": self.year,
+                "code": f"{self.year}-{dept_code}-{serial:04d}",
+                "name": name,
+                "unit": unit,
+                "category": Project.Category.SPECIFIC,
+                "is_new": True,
+                "budget_book": Project.BudgetBook.GENERAL,
+                "function_code": function_code or "2050203",
+                "fiscal_amount_yuan": amount,
+                "start_year": self.year,
+                "end_year": self.year,
+                "tier": Project.Tier.A if amount >= 100 * WAN else Project.Tier.B,
+                "description": f"{unit.name}拟于{self.year}年新增实施{name}，已完成前期论证。",
+            },
+        )
+
+    def _into_library(self, project: Project) -> None:
+        """A new draft project, once supported, goes through the project workflow into the library."""
+        if project.status != S.DRAFT or project.created_by_id is None:
+            return
+        project.refresh_from_db()
+        project = project_services.project_transition(actor=self._filer(project), project=project, action="submit")
+        project = project_services.project_transition(actor=self.cast.dept, project=project, action="dept_approve")
+        project_services.project_transition(actor=self.cast.section, project=project, action="section_approve")
+
+    # -- assessments
+
+    def _filer(self, project: Project) -> User:
+        if project.unit.path.startswith(self.school.path):
+            return self.cast.unit
+        return self.cast.dept
+
+    def _file(self, project: Project, filer: User | None = None) -> PreAssessment:
+        filer = filer or self._filer(project)
+        values = {
+            "name": project.name,
+            "unit": project.unit.name,
+            "amount": f"{_wan(project.fiscal_amount_yuan).normalize():f}",
+            "start": project.start_year,
+            "end": project.end_year,
+        }
+        data = {field: text.format(**values) for field, text in SECTIONS.items()}
+        pa = services.preassessment_create(actor=filer, project=project, data={"kind": "project", **data})
+        services.attachment_add(
+            actor=filer, assessment=pa, kind=Attachment.Kind.FEASIBILITY, upload=_pdf("可行性研究报告.pdf")
+        )
+        self.created += 1
+        return pa
+
+    def _to_review(self, pa: PreAssessment, filer: User | None = None) -> PreAssessment:
+        """Submitted by the filer, passed by 县教育局 and 教科文股: waiting for the performance section."""
+        pa = services.preassessment_transition(actor=filer or self._filer(pa.project), assessment=pa, action="submit")
+        pa = services.preassessment_transition(
+            actor=self.cast.dept, assessment=pa, action="dept_approve", comment="材料齐全，同意报送。"
+        )
+        return services.preassessment_transition(
+            actor=self.cast.section, assessment=pa, action="section_pass", comment="符合评估范围，提请绩效股评审。"
+        )
+
+    def _panel(self, pa: PreAssessment) -> PreAssessment:
+        deadline = timezone.localdate() + timedelta(days=SCORING_DAYS)
+        panels.panel_create(
+            actor=self.cast.perf,
+            assessment=pa,
+            field=EXPERT_FIELD,
+            size=PANEL_SIZE,
+            deadline=deadline,
+            seed=self.rng.randrange(2**31),
+        )
+        return pa
+
+    def _score(self, pa: PreAssessment, experts: list[str], low: float, high: float) -> None:
+        """The listed experts score every checkpoint (share `low`..`high` of its points, in half points)."""
+        for member in panels.panel_members(pa):
+            user = member.expert.user
+            if user is None or user.username not in experts:
+                continue
+            points = {
+                item.pk: (item.points * Decimal(str(self.rng.uniform(low, high))) * 2).quantize(
+                    Decimal(1), rounding=ROUND_DOWN
+                )
+                / 2
+                for dimension in panels.sheet_items(member)
+                for item in dimension.children
+            }
+            panels.score_submit(actor=user, member=member, points=points, comment="同意专家组意见。")
+
+    def supported(self, project: Project, agency: Agency | None) -> PreAssessment:
+        """予以支持 by an expert panel, or (commissioned to the agency) 核减后支持 at about 85–90% of the request."""
+        pa = self._to_review(self._file(project))
+        if agency is None:
+            self._panel(pa)
+            self._score(pa, list(self.cast.experts), 0.82, 0.97)
+            pa = panels.panel_confirm(actor=self.cast.perf, assessment=pa)
+            pa = services.preassessment_conclude(
+                actor=self.cast.perf,
+                assessment=pa,
+                conclusion=Conclusion.SUPPORT,
+                score=pa.score,
+                opinion=OPINIONS[Conclusion.SUPPORT],
+            )
+        else:
+            pa = panels.agency_assign(actor=self.cast.perf, assessment=pa, agency=agency)
+            score = Decimal(self.rng.randint(7000, 7800)) / 100
+            pa = panels.agency_review_submit(
+                actor=self.cast.agency_user,
+                assessment=pa,
+                score=score,
+                opinion="项目实施必要，方案基本可行；设备购置单价高于市场询价，预备费比例偏高，建议核减后支持。",
+                report=_pdf("第三方机构事前评估报告.pdf"),
+            )
+            share = Decimal(self.rng.randint(85, 90)) / 100
+            supported = (pa.requested_amount_yuan * share / WAN).quantize(Decimal(1), rounding=ROUND_DOWN) * WAN
+            pa = services.preassessment_conclude(
+                actor=self.cast.perf,
+                assessment=pa,
+                conclusion=Conclusion.SUPPORT_REDUCED,
+                supported_amount_yuan=supported,
+                score=score,
+                opinion=OPINIONS[Conclusion.SUPPORT_REDUCED],
+            )
+        self._into_library(project)
+        return pa
+
+    def concluded(self, project: Project, conclusion: str, *, low: int, high: int, reason: str = "") -> PreAssessment:
+        """Concluded by the performance section after its own review (集中会审), with a score in `low`..`high`."""
+        pa = self._to_review(self._file(project))
+        return services.preassessment_conclude(
+            actor=self.cast.perf,
+            assessment=pa,
+            conclusion=conclusion,
+            score=Decimal(self.rng.randint(low * 100, high * 100)) / 100,
+            override_reason=reason,
+            opinion=OPINIONS[Conclusion(conclusion)],
+        )
+
+    def under_scoring(self, project: Project) -> PreAssessment:
+        """With the expert panel: one expert has scored, expert1 and another still have it in their 待办."""
+        pa = self._panel(self._to_review(self._file(project)))
+        self._score(pa, ["expert2"], 0.75, 0.92)
+        return pa
+
+    def submitted(self, project: Project) -> PreAssessment:
+        """Submitted by the unit, waiting for 县教育局's review."""
+        pa = self._file(project)
+        return services.preassessment_transition(actor=self._filer(project), assessment=pa, action="submit")
+
+    def draft(self, project: Project, filer: User) -> PreAssessment:
+        return self._file(project, filer)
