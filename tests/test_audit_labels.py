@@ -79,6 +79,8 @@ def test_changes_are_shown_with_field_names_choice_labels_and_local_times() -> N
     assert change_rows("no.model", {"a": [None, "b"]}) == [("a", "a", "（空）", "b")]
     assert change_rows("no.model", {"a": ["2026-13-45T00:00", "x"]}) == [("a", "a", "2026-13-45T00:00", "x")]
     assert change_rows("projects.project", None) == []
+    grouped = change_rows("no.model", {"before": [{"title": "报告", "doc_no": "", "sent": True}, ["a", None]]})
+    assert grouped == [("before", "before", "title：报告；doc_no：（空）；sent：是", "a、（空）")]
 
 
 @pytest.mark.django_db

@@ -301,7 +301,9 @@ def audit_list(request: HttpRequest) -> HttpResponse:
             count=events.count,
             back=reverse("accounts:audit_list"),
         )
-    audit.record(actor=request.user, event_type="audit.query", object_type="core.auditevent", reason=str(filters)[:500])
+    labels = {name: str(field.label) for name, field in form.fields.items()}
+    reason = "；".join(f"{labels.get(k, k)}={v}" for k, v in filters.items()) or "全部（无查询条件）"
+    audit.record(actor=request.user, event_type="audit.query", object_type="core.auditevent", reason=reason[:500])
     page = paginate(request, events, 50)
     roles = dict(Role.choices)
     for event in page:

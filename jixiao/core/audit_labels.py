@@ -283,6 +283,10 @@ def _value(field: Any, value: Any) -> str:
         return "（空）"
     if isinstance(value, bool):
         return "是" if value else "否"
+    if isinstance(value, dict):  # a group of fields recorded together ("before": {...})
+        return "；".join(f"{key}：{_value(None, item)}" for key, item in value.items()) or "（空）"
+    if isinstance(value, list):
+        return "、".join(_value(None, item) for item in value) or "（空）"
     if field is not None and getattr(field, "flatchoices", None):
         label = dict(field.flatchoices).get(value)
         if label is not None:
