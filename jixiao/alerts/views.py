@@ -27,7 +27,7 @@ from jixiao.alerts.forms import (
 )
 from jixiao.alerts.models import ANSWERABLE_STATES, CaseStatus, Tier
 from jixiao.core import audit
-from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.jobs import job_progress, job_start, job_summarize
 from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
 from jixiao.core.locking import add_lock_token, posted_lock_token
@@ -138,22 +138,36 @@ def case_list(request: HttpRequest) -> HttpResponse:
     return render(request, "alerts/cases.html", {"form": form, "page": page})
 
 
-@capability_required("alerts.view")
-def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    case = selectors.case_get(request.user, pk)
+def _case_page(
+    request: HttpRequest,
+    case: Any,
+    *,
+    respond_form: RespondForm | None = None,
+    decide_form: DecideForm | None = None,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    """The case page; after a refused answer or decision, with the user's input and the reason (nothing is lost)."""
     user: Any = request.user
     initial = {"option": case.proposed_option, "amount_yuan": case.proposed_amount_yuan}
+    if error:
+        messages.error(request, error)
     context = {
         "case": case,
         "can_respond": user.can("alerts.respond") and case.status in ANSWERABLE_STATES,
         "can_decide": user.can("alerts.decide") and case.status == CaseStatus.PROPOSED,
-        "respond_form": RespondForm(options=case.rule.disposition_options),
-        "decide_form": DecideForm(initial=initial),
+        "respond_form": respond_form or RespondForm(options=case.rule.disposition_options),
+        "decide_form": decide_form or DecideForm(initial=initial),
         "adjustments": case.adjustments.all(),
         "letters": case.letters.all(),
         "days_left": working_days_between(timezone.localdate(), case.due_date),
     }
-    return render(request, "alerts/case_detail.html", context)
+    return render(request, "alerts/case_detail.html", context, status=status)
+
+
+@capability_required("alerts.view")
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _case_page(request, selectors.case_get(request.user, pk))
 
 
 @require_POST
@@ -162,8 +176,7 @@ def case_respond(request: HttpRequest, pk: int) -> HttpResponse:
     case = selectors.case_get(request.user, pk)
     form = RespondForm(request.POST, options=case.rule.disposition_options)
     if not form.is_valid():
-        messages.error(request, _errors(form))
-        return redirect("alerts:case_detail", pk=pk)
+        return _case_page(request, case, respond_form=form, error="请按提示修改后重新报送", status=400)
     data = form.cleaned_data
     try:
         services.case_respond(
@@ -176,8 +189,8 @@ def case_respond(request: HttpRequest, pk: int) -> HttpResponse:
     except NotFoundError as exc:
         raise Http404 from exc
     except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("alerts:case_detail", pk=pk)
+        status = 409 if isinstance(exc, ConflictError) else 400
+        return _case_page(request, case, respond_form=form, error=exc.message, status=status)
     messages.success(request, "说明已报送财政")
     return redirect("alerts:case_detail", pk=pk)
 
@@ -188,8 +201,7 @@ def case_decide(request: HttpRequest, pk: int) -> HttpResponse:
     case = selectors.case_get(request.user, pk)
     form = DecideForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _errors(form))
-        return redirect("alerts:case_detail", pk=pk)
+        return _case_page(request, case, decide_form=form, error="请按提示修改后重新确定", status=400)
     data = form.cleaned_data
     try:
         services.case_decide(
@@ -202,8 +214,8 @@ def case_decide(request: HttpRequest, pk: int) -> HttpResponse:
     except NotFoundError as exc:
         raise Http404 from exc
     except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("alerts:case_detail", pk=pk)
+        status = 409 if isinstance(exc, ConflictError) else 400
+        return _case_page(request, case, decide_form=form, error=exc.message, status=status)
     messages.success(request, "处置决定已保存")
     return redirect("alerts:case_detail", pk=pk)
 

@@ -57,6 +57,40 @@ def test_unit_responds_and_finance_decides_adjust_down(library: Any, case: Warni
     assert 'data-testid="fund-adjustments"' in page and "调减" in page and "20.00" in page
 
 
+def test_a_refused_answer_or_decision_keeps_what_was_typed(library: Any, case: WarningCase) -> None:
+    unit = library.login("unit_user")
+    explanation = "设备招标延后，已重新挂网"
+    bad = unit.post(
+        f"/alerts/cases/{case.pk}/respond/", {"explanation": explanation, "option": "ADJUST_DOWN", "amount_yuan": "abc"}
+    )
+    page = bad.content.decode()
+    assert bad.status_code == 400 and explanation in page and "请按提示修改后重新报送" in page
+    assert "invalid-feedback" in page  # the error stands under the amount field, not in a banner alone
+    case.refresh_from_db()
+    assert case.status == CaseStatus.OPEN and case.proposed_option == ""
+    refused = unit.post(
+        f"/alerts/cases/{case.pk}/respond/", {"explanation": explanation, "option": "RECOVER", "amount_yuan": "46"}
+    )
+    assert refused.status_code == 400 and explanation in refused.content.decode()
+    case.refresh_from_db()
+    assert case.status == CaseStatus.OPEN
+    assert (
+        unit.post(
+            f"/alerts/cases/{case.pk}/respond/",
+            {"explanation": explanation, "option": "ADJUST_DOWN", "amount_yuan": "15"},
+        ).status_code
+        == 302
+    )
+    finance = library.login("performance")
+    reason = "按执行进度核定"
+    bad = finance.post(
+        f"/alerts/cases/{case.pk}/decide/", {"option": "ADJUST_DOWN", "amount_yuan": "x", "reason": reason}
+    )
+    assert bad.status_code == 400 and reason in bad.content.decode()
+    case.refresh_from_db()
+    assert case.status == CaseStatus.PROPOSED
+
+
 def test_decision_changing_the_proposal_needs_a_reason(library: Any, case: WarningCase) -> None:
     w = library
     services.case_respond(
