@@ -6,7 +6,7 @@ from typing import Any
 from django import forms
 
 from jixiao.alerts.models import BudgetAction, CaseStatus, Color, OnTimeout, Option, Profile, Tier, WarningRule
-from jixiao.core.forms import WanField, bootstrapify
+from jixiao.core.forms import HiddenErrorsMixin, WanField, bootstrapify
 from jixiao.organizations.filters import add_region_field
 from jixiao.organizations.forms import DepartmentSearchField
 from jixiao.organizations.models import Department
@@ -62,7 +62,7 @@ class DecideForm(forms.Form):
         bootstrapify(self)
 
 
-class RuleForm(forms.Form):
+class RuleForm(HiddenErrorsMixin, forms.Form):
     # The page also carries a lock token (I05) covering the region's own copy; the version stays for older pages.
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     name = forms.CharField(label="规则名称", max_length=100)

@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 
 from jixiao.bulletins.models import BulletinKind, BulletinStatus
-from jixiao.core.forms import bootstrapify
+from jixiao.core.forms import HiddenErrorsMixin, bootstrapify
 
 YEAR = {"min_value": 2000, "max_value": 2100}
 
@@ -35,7 +35,7 @@ class GenerateForm(forms.Form):
         bootstrapify(self, small=True)
 
 
-class EditForm(forms.Form):
+class EditForm(HiddenErrorsMixin, forms.Form):
     title = forms.CharField(label="标题", max_length=200)
     narrative = forms.CharField(label="通报正文", max_length=20000, widget=forms.Textarea(attrs={"rows": 10}))
     version = forms.IntegerField(widget=forms.HiddenInput)

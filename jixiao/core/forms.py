@@ -71,3 +71,17 @@ class RowFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
             self._non_form_errors.append(  # type: ignore[attr-defined]
                 forms.ValidationError("表格的行数与提交的内容不一致，未保存任何内容，请刷新页面后重新填写")
             )
+
+
+class HiddenErrorsMixin:
+    """Errors of hidden fields (the `version` or lock token the page carries) shown as the form's own error: pages
+    draw hidden fields without an error slot, so a broken or tampered value would answer 400 with no message.
+    Put it first among a form's bases."""
+
+    fields: dict[str, forms.Field]
+
+    def full_clean(self) -> None:
+        super().full_clean()  # type: ignore[misc]
+        errors = self.errors  # type: ignore[attr-defined]
+        if any(isinstance(field.widget, forms.HiddenInput) and name in errors for name, field in self.fields.items()):
+            self.add_error(None, "页面信息已失效，请刷新页面后重新填写")  # type: ignore[attr-defined]

@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 
 from jixiao.core.filters import AutocompleteModelMultipleChoiceField
-from jixiao.core.forms import bootstrapify
+from jixiao.core.forms import HiddenErrorsMixin, bootstrapify
 from jixiao.documents.models import PLACEHOLDERS, DocType, DocumentStatus
 
 YEAR = {"min_value": 2000, "max_value": 2100}
@@ -77,7 +77,7 @@ class DraftForm(RecipientsMixin):
         return {name: self.cleaned_data[name] for name in CONTEXT_FIELDS if self.cleaned_data.get(name)}
 
 
-class EditForm(RecipientsMixin):
+class EditForm(HiddenErrorsMixin, RecipientsMixin):
     title = forms.CharField(label="标题", max_length=200)
     body = forms.CharField(label="正文", max_length=50000, widget=forms.Textarea(attrs={"rows": 18}))
     feedback_deadline = forms.DateField(

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from jixiao.core.forms import WanField, bootstrapify, limit_choices
+from jixiao.core.forms import HiddenErrorsMixin, WanField, bootstrapify, limit_choices
 from jixiao.evaluation.models import QualLevel, SelfEvalFund, SelfEvalIndicator, SelfEvalStatus, SelfEvaluation
 from jixiao.organizations.filters import add_region_field
 from jixiao.organizations.forms import DepartmentSearchField
@@ -67,7 +67,7 @@ class SelfEvalFilterForm(forms.Form):
         bootstrapify(self, small=True)
 
 
-class SelfEvalForm(forms.Form):
+class SelfEvalForm(HiddenErrorsMixin, forms.Form):
     """The unit's record-level entries; funds budget and the approved targets are shown, not edited."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)

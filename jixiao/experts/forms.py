@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 
 from jixiao.core.filters import AutocompleteModelMultipleChoiceField
-from jixiao.core.forms import WanField, bootstrapify, limit_choices
+from jixiao.core.forms import HiddenErrorsMixin, WanField, bootstrapify, limit_choices
 from jixiao.experts import selectors
 from jixiao.experts.models import QUALITY_ASPECTS, Agency, Engagement, Expert
 from jixiao.experts.services import MAX_PANEL_SIZE
@@ -140,7 +140,7 @@ class AgencyForm(VersionedForm):
         return data
 
 
-class EngagementForm(forms.ModelForm):
+class EngagementForm(HiddenErrorsMixin, forms.ModelForm):
     fee_yuan = WanField(label="委托费用（万元）", required=False)
     # Optimistic locking like VersionedForm, keeping the model form's own validation.
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)

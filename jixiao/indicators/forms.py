@@ -4,7 +4,7 @@ from typing import Any
 
 from django import forms
 
-from jixiao.core.forms import bootstrapify
+from jixiao.core.forms import HiddenErrorsMixin, bootstrapify
 from jixiao.indicators import selectors
 from jixiao.indicators.models import FrameworkNode, IndicatorFramework, IndicatorLibraryItem
 from jixiao.indicators.services import MANAGER_FIELDS, PROPOSER_FIELDS
@@ -19,7 +19,7 @@ def _lv2_label(node: FrameworkNode) -> str:
     return f"{parent} / {node.name}（{node.framework.code}）"
 
 
-class IndicatorItemForm(forms.ModelForm):
+class IndicatorItemForm(HiddenErrorsMixin, forms.ModelForm):
     """Create/edit an indicator. Which fields show depends on who edits (proposer or performance section)."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)

@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 
 from jixiao.core.filters import AutocompleteModelMultipleChoiceField
-from jixiao.core.forms import WanField, bootstrapify, limit_choices
+from jixiao.core.forms import HiddenErrorsMixin, WanField, bootstrapify, limit_choices
 from jixiao.experts.selectors import engagement_choices
 from jixiao.keyeval import selectors
 from jixiao.keyeval.models import EvalTemplate, KeyEvalDocument, KeyEvalStatus, KeyEvaluation
@@ -14,7 +14,7 @@ from jixiao.organizations.forms import DepartmentSearchField
 TEXT_FIELDS = ("basic_situation", "work_summary", "analysis", "experience", "suggestions", "other")
 
 
-class EvaluationForm(forms.ModelForm):
+class EvaluationForm(HiddenErrorsMixin, forms.ModelForm):
     amount_yuan = WanField(label="评价资金（万元）", required=False, help_text="留空时按所选项目的财政拨款合计")
     # Search boxes: a province has 20,000 departments and 200,000 projects.
     department = DepartmentSearchField(label="被评价部门")

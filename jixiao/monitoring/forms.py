@@ -7,7 +7,7 @@ from django import forms
 from django.utils import timezone
 
 from jixiao.core.filters import AutocompleteModelMultipleChoiceField
-from jixiao.core.forms import WanField, bootstrapify, limit_choices
+from jixiao.core.forms import HiddenErrorsMixin, WanField, bootstrapify, limit_choices
 from jixiao.monitoring.models import (
     DeviationReason,
     Likelihood,
@@ -110,7 +110,7 @@ REASONS = forms.MultipleChoiceField(
 )
 
 
-class RecordForm(forms.Form):
+class RecordForm(HiddenErrorsMixin, forms.Form):
     """The unit's entries; budget figures and payments are shown, not edited."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)

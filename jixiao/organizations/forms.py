@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 
 from jixiao.core.filters import AutocompleteModelChoiceField
-from jixiao.core.forms import bootstrapify, limit_choices
+from jixiao.core.forms import HiddenErrorsMixin, bootstrapify, limit_choices
 from jixiao.organizations import selectors
 from jixiao.organizations.models import (
     BudgetUnit,
@@ -33,7 +33,7 @@ def _label(field: forms.Field, fn: Any) -> None:
     field.label_from_instance = fn  # type: ignore[method-assign]
 
 
-class VersionedForm(forms.ModelForm):
+class VersionedForm(HiddenErrorsMixin, forms.ModelForm):
     """A model form whose instance is left untouched: the service applies the changes and checks the version."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)

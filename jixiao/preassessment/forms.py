@@ -5,7 +5,7 @@ from typing import Any
 
 from django import forms
 
-from jixiao.core.forms import WanField, bootstrapify
+from jixiao.core.forms import HiddenErrorsMixin, WanField, bootstrapify
 from jixiao.organizations.filters import add_region_field
 from jixiao.preassessment.models import (
     Attachment,
@@ -18,7 +18,7 @@ from jixiao.preassessment.models import (
 from jixiao.projects.models import Project
 
 
-class AssessmentForm(forms.ModelForm):
+class AssessmentForm(HiddenErrorsMixin, forms.ModelForm):
     requested_amount_yuan = WanField(label="申请金额（万元）", required=False)
 
     class Meta:

@@ -4,7 +4,7 @@ from typing import Any
 
 from django import forms
 
-from jixiao.core.forms import WanField, bootstrapify, limit_choices
+from jixiao.core.forms import HiddenErrorsMixin, WanField, bootstrapify, limit_choices
 from jixiao.organizations.models import BudgetUnit
 from jixiao.organizations.selectors import current_fiscal_year, fiscal_years
 from jixiao.projects.models import Project
@@ -14,7 +14,7 @@ def _open_year_choices() -> list[tuple[int, str]]:
     return [(y.year, f"{y.year}年度") for y in fiscal_years() if y.is_open]
 
 
-class ProjectForm(forms.ModelForm):
+class ProjectForm(HiddenErrorsMixin, forms.ModelForm):
     fiscal_amount_yuan = WanField(label="财政拨款（万元）", required=False)
     carryover_amount_yuan = WanField(label="上年结转（万元）", required=False)
     other_amount_yuan = WanField(label="其他资金（万元）", required=False)

@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from jixiao.core.forms import bootstrapify
+from jixiao.core.forms import HiddenErrorsMixin, bootstrapify
 from jixiao.reports.models import AnnualReport
 from jixiao.reports.narrative import EDITABLE
 from jixiao.reports.services import MAX_SECTION_CHARS
@@ -33,7 +33,7 @@ class GenerateForm(forms.Form):
         bootstrapify(self)
 
 
-class EditForm(forms.Form):
+class EditForm(HiddenErrorsMixin, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     title = forms.CharField(label="标题", max_length=200)
     doc_no = forms.CharField(label="文号", max_length=50, required=False)

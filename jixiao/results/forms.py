@@ -5,7 +5,7 @@ from typing import Any, cast
 
 from django import forms
 
-from jixiao.core.forms import WanField, bootstrapify
+from jixiao.core.forms import HiddenErrorsMixin, WanField, bootstrapify
 from jixiao.organizations.filters import add_region_field
 from jixiao.organizations.forms import DepartmentSearchField
 from jixiao.projects.models import Project
@@ -32,7 +32,7 @@ class GenerateForm(forms.Form):
     fiscal_year = forms.IntegerField(label="评价年度", min_value=2000, max_value=2100)
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(HiddenErrorsMixin, forms.Form):
     action = forms.ChoiceField(label="决定", choices=Action.choices)
     amount_yuan = WanField(label="决定金额（万元）", required=False, help_text="留空：采纳建议金额")
     reason = forms.CharField(

@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from jixiao.core.forms import RowFormSet, WanField, bootstrapify
+from jixiao.core.forms import HiddenErrorsMixin, RowFormSet, WanField, bootstrapify
 from jixiao.core.money import wan_from_yuan
 from jixiao.indicators.models import FrameworkNode, IndicatorLibraryItem, Operator, ValueBasis
 from jixiao.indicators.selectors import items_visible
@@ -18,7 +18,7 @@ ASPECT_CHOICES = [("", "—"), ("符合", "符合"), ("基本符合", "基本符
 ASPECT_FIELDS = {f"aspect_{i}": name for i, name in enumerate(REVIEW_ASPECTS, start=1)}
 
 
-class GoalsForm(forms.Form):
+class GoalsForm(HiddenErrorsMixin, forms.Form):
     """Goal texts and funds; amounts are entered in 万元 and cleaned to yuan."""
 
     annual_goal = forms.CharField(label="年度目标", max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))

@@ -8,7 +8,7 @@ from typing import Any
 
 from django import forms
 
-from jixiao.core.forms import RowFormSet, WanField, bootstrapify
+from jixiao.core.forms import HiddenErrorsMixin, RowFormSet, WanField, bootstrapify
 from jixiao.core.money import wan_from_yuan
 from jixiao.targets.models import AnnualTask, PerformanceTarget
 
@@ -18,7 +18,7 @@ def _wan_initial(yuan: Decimal) -> str:
     return format(wan_from_yuan(yuan).normalize(), "f")
 
 
-class DeptGoalsForm(forms.Form):
+class DeptGoalsForm(HiddenErrorsMixin, forms.Form):
     """年度总体目标 and the budget block; amounts entered in 万元 and cleaned to yuan. The sums are
     checked by the service, so the page and the import give the same messages."""
 

@@ -4,7 +4,7 @@ from typing import Any
 
 from django import forms
 
-from jixiao.core.forms import bootstrapify
+from jixiao.core.forms import HiddenErrorsMixin, bootstrapify
 from jixiao.organizations.models import BudgetUnit
 from jixiao.training.models import Audience, TrainerType, TrainingKind
 
@@ -19,7 +19,7 @@ class FilterForm(forms.Form):
         bootstrapify(self, small=True)
 
 
-class SessionForm(forms.Form):
+class SessionForm(HiddenErrorsMixin, forms.Form):
     held_on = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
     topic = forms.CharField(label="主题", max_length=200)
     organiser = forms.CharField(label="组织单位", max_length=150)
