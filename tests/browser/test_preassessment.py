@@ -6,6 +6,7 @@ three-expert panel (expert1..expert3 of the demo pool's 教育 field) whose aver
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from importlib import import_module
 from typing import Any
@@ -104,8 +105,21 @@ def conclude_adjusted(page: Any, score: str) -> None:
     assert page.inner_text("[data-testid=pa-library]") == "可以入库"
 
 
-def enter_library_and_check_cut(page: Any, base: str, project_url: str, code: str, shot: Any) -> None:
-    """The project goes through with 60万元, and the statistics show the 20万元 cut."""
+def statistics_figures(page: Any, base: str) -> tuple[Decimal, Decimal]:
+    """(支持金额, 压减支出) in 万元 on 评估统计 for the performance section (the demo holds assessments too)."""
+    login(page, base, "jxg")
+    page.click("aside >> text=评估统计")
+    sentence = page.inner_text("[data-testid=pa-sentence]")
+    supported = re.search(r"支持金额([\d,.]+)万元", sentence)
+    cut = re.search(r"压减支出([\d,.]+)万元", sentence)
+    assert supported and cut, sentence
+    return Decimal(supported.group(1).replace(",", "")), Decimal(cut.group(1).replace(",", ""))
+
+
+def enter_library_and_check_cut(
+    page: Any, base: str, project_url: str, code: str, shot: Any, before: tuple[Decimal, Decimal]
+) -> None:
+    """The project goes through with 60万元, and the statistics grow by its 60万元 supported and 20万元 cut."""
     login(page, base, "edu_unit")
     page.goto(project_url)
     assert page.inner_text("[data-testid=project-total]") == "60.00"
@@ -120,15 +134,14 @@ def enter_library_and_check_cut(page: Any, base: str, project_url: str, code: st
     project = Project.objects.get(code=code)
     assert project.status == "in_library" and str(project.fiscal_amount_yuan) == "600000.00"
 
-    login(page, base, "jxg")
-    page.click("aside >> text=评估统计")
-    sentence = page.inner_text("[data-testid=pa-sentence]")
-    assert "压减支出20.00万元" in sentence and "支持金额60.00万元" in sentence
+    supported, cut = statistics_figures(page, base)
+    assert (supported - before[0], cut - before[1]) == (Decimal("60.00"), Decimal("20.00"))
     shot(page, "preassessment-statistics")
 
 
 def test_assessment_gates_the_project_and_cuts_its_amount(demo: None, live_server: Any, page: Any, shot: Any) -> None:
     base = live_server.url
+    before = statistics_figures(page, base)
     project_url, assessment_url = file_assessment(page, base, "2026-E2E-PA1", "浏览器测试：学校运动场改造")
 
     login(page, base, "jxg")
@@ -136,7 +149,7 @@ def test_assessment_gates_the_project_and_cuts_its_amount(demo: None, live_serve
     conclude_adjusted(page, "72")
     shot(page, "preassessment-concluded")
 
-    enter_library_and_check_cut(page, base, project_url, "2026-E2E-PA1", shot)
+    enter_library_and_check_cut(page, base, project_url, "2026-E2E-PA1", shot, before)
 
 
 def score_sheet(page: Any, share: float, comment: str) -> Decimal:
@@ -162,6 +175,7 @@ def test_expert_panel_scores_the_assessment_before_the_cut(
 ) -> None:
     base = live_server.url
     code, name = "2026-E2E-PA2", "浏览器测试：学校运动场改造（专家评审）"
+    before = statistics_figures(page, base)
     project_url, assessment_url = file_assessment(page, base, code, name)
 
     # The performance section draws three 教育 experts; 县教育局's own staff would be avoided.
@@ -198,4 +212,4 @@ def test_expert_panel_scores_the_assessment_before_the_cut(
     conclude_adjusted(page, average)
     shot(page, "preassessment-panel-concluded")
 
-    enter_library_and_check_cut(page, base, project_url, code, shot)
+    enter_library_and_check_cut(page, base, project_url, code, shot, before)
