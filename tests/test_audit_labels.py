@@ -11,7 +11,15 @@ import pytest
 from conftest import World
 from jixiao.accounts.models import Role
 from jixiao.core import audit
-from jixiao.core.audit_labels import MODULES, SUBJECTS, _workflow_actions, action_label, change_rows, event_label
+from jixiao.core.audit_labels import (
+    MODULES,
+    PREFIXED,
+    _workflow_actions,
+    action_label,
+    change_rows,
+    event_label,
+    object_label,
+)
 from jixiao.core.models import AuditEvent
 from jixiao.projects.models import Project
 
@@ -47,8 +55,11 @@ def test_every_workflow_action_has_a_chinese_name_in_its_module() -> None:
                 assert action_label(prefix, action) == label
                 checked += 1
     assert checked > 60
-    for (prefix, head), subject in SUBJECTS.items():
-        assert event_label(f"{prefix}.{head}submit") == f"{subject}：提交自评"
+    assert set(PREFIXED) == {("evaluation", "selfeval_"), ("disclosure", "bulk_")}
+    assert event_label("evaluation.selfeval_submit") == "单位自评：提交自评"
+    assert event_label("disclosure.bulk_publish").startswith("信息公开：批量")
+    assert object_label("projects.project") == "项目" and object_label("project.export") == "项目库"
+    assert object_label("nobody.knows") == "nobody.knows"
 
 
 def test_unknown_codes_are_shown_as_they_are() -> None:

@@ -219,8 +219,10 @@ ACTIONS: dict[str, str] = {
     "upload_virus": "上传文件被拦截",
 }
 
-# 单位自评's transitions are written as "evaluation.selfeval_<action>": named "单位自评：<the action's label>".
-SUBJECTS = {("evaluation", "selfeval_"): "单位自评"}
+# Transitions written with a head before the workflow's action: (prefix, head) → (the module's name instead, if
+# any; words before the action's label). "evaluation.selfeval_submit" is "单位自评：提交自评",
+# "disclosure.bulk_publish" is "信息公开：批量公开".
+PREFIXED = {("evaluation", "selfeval_"): ("单位自评", ""), ("disclosure", "bulk_"): ("", "批量")}
 
 
 @cache
@@ -242,10 +244,11 @@ def _named(prefix: str, action: str) -> tuple[str, str | None]:
     module, app = MODULES[prefix]
     workflow = _workflow_actions()
     label = workflow.get((app, action)) if app else None
-    for (subject_prefix, head), subject in SUBJECTS.items():
-        if label is None and prefix == subject_prefix and action.startswith(head):
-            label = workflow.get((app, action.removeprefix(head)))
-            module = subject if label else module
+    for (head_prefix, head), (subject, words) in PREFIXED.items():
+        if label is None and prefix == head_prefix and action.startswith(head):
+            inner = workflow.get((app, action.removeprefix(head)))
+            if inner:
+                label, module = f"{words}{inner}", subject or module
     return module, label or ACTIONS.get(action)
 
 
@@ -275,7 +278,10 @@ def _model(object_type: str) -> Any:
 def object_label(object_type: str) -> str:
     """The model's Chinese name ("文书" for "documents.officialdocument"); the code when it is not a model."""
     model = _model(object_type)
-    return str(model._meta.verbose_name) if model is not None else str(object_type)
+    if model is not None:
+        return str(model._meta.verbose_name)
+    prefix = str(object_type).partition(".")[0]  # not a model ("project.export" of a list export): its module
+    return MODULES[prefix][0] if prefix in MODULES else str(object_type)
 
 
 def _value(field: Any, value: Any) -> str:

@@ -102,11 +102,11 @@ def _appendix(doc: Any, report: AnnualReport) -> None:
     table.autofit = False
     for column, width in zip(table.columns, APPENDIX_WIDTHS, strict=True):
         column.width = width
-    for cell, text, width in zip(table.rows[0].cells, ("编码", "统计项", "指标", "数值"), APPENDIX_WIDTHS, strict=True):
+    for cell, text, width in zip(table.rows[0].cells, ("序号", "统计项", "指标", "数值"), APPENDIX_WIDTHS, strict=True):
         _cell(cell, text, width, bold=True)
-    for code, figure in report.statistics.items():
+    for number, figure in enumerate(report.statistics.values(), start=1):
         for label, value in figure.get("table") or [("—", "暂无数据")]:
-            texts = (code, figure.get("label", ""), label, value)
+            texts = (number, figure.get("label", ""), label, value)
             for cell, text, width in zip(table.add_row().cells, texts, APPENDIX_WIDTHS, strict=True):
                 _cell(cell, str(text), width)
 

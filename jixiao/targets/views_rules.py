@@ -25,6 +25,7 @@ def rule_list(request: HttpRequest) -> HttpResponse:
     rows = check_rules_overview(user.active_membership.region, year.year if year else None)
     for row in rows:
         row["params_text"] = json.dumps(row["params"], ensure_ascii=False)
+        row["default_params_text"] = json.dumps(row["default_params"], ensure_ascii=False)
     return render(
         request,
         "targets/rules.html",

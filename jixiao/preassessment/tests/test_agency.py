@@ -41,7 +41,13 @@ def test_agency_staff_see_only_the_assessments_commissioned_to_their_agency(worl
     mine = _assigned(world, agency)
     other = PreAssessmentFactory(project=ProjectFactory(unit=world.school), fin_review=True)
     client = world.login("agency")
-    assert client.get(f"/preassessment/{mine.pk}/").status_code == 200
+    page = client.get(f"/preassessment/{mine.pk}/")
+    assert page.status_code == 200 and f'href="/projects/{mine.project_id}/"' not in page.content.decode()
+    assert client.get(f"/projects/{mine.project_id}/").status_code == 403  # so the page offers no link to it
+    assert (
+        f'href="/projects/{mine.project_id}/"'
+        in world.login("performance").get(f"/preassessment/{mine.pk}/").content.decode()
+    )
     assert client.get(f"/preassessment/{other.pk}/").status_code == 404
     assert client.get(f"/api/v1/preassessments/{other.pk}/").status_code == 404
     assert [r["id"] for r in client.get("/api/v1/preassessments/").json()["results"]] == [mine.pk]

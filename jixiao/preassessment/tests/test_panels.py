@@ -13,6 +13,7 @@ from conftest import World
 from jixiao.accounts.models import Membership, User
 from jixiao.accounts.tests.factories import TEST_PASSWORD, UserFactory
 from jixiao.core.errors import ConflictError, DomainError, PermissionDeniedError
+from jixiao.core.money import format_wan
 from jixiao.experts.models import Agency, Expert
 from jixiao.experts.services import panel_draw_verify
 from jixiao.experts.tests.factories import ExpertFactory
@@ -126,6 +127,8 @@ def test_scoring_after_the_deadline_is_409(panel_world: tuple[World, PreAssessme
     AssessmentPanelMember.objects.filter(pk=member.pk).update(
         deadline=timezone.localdate() - datetime.timedelta(days=1)
     )
+    sheet = world.login("expert").get(f"/preassessment/reviews/{member.pk}/").content.decode()
+    assert f"申请金额{format_wan(pa.requested_amount_yuan)}万元" in sheet  # 万元, as everywhere else
     data = {f"points-{k}": str(v) for k, v in _points_for(member, 80).items()}
     response = world.login("expert").post(f"/preassessment/reviews/{member.pk}/", data)
     assert response.status_code == 409
