@@ -134,6 +134,27 @@ def _basics(pa: PreAssessment) -> list[tuple[str, str]]:
     ]
 
 
+def _progress(pa: PreAssessment, aspects: str) -> str:
+    """How far the assessment has come, as its status says: a draft's report does not claim reviews not yet held."""
+    subject = f"本次评估对象为{pa.unit.name}申报的{pa.project.name}。"
+    if pa.status == PreAssessmentStatus.DRAFT or not pa.submitted_at:
+        return f"{subject}申报单位尚未提交评估材料，以下为填报中的内容。"
+    submitted = f"申报单位于{_cn_date(pa.submitted_at)}提交评估材料"
+    steps: dict[str, str] = {
+        PreAssessmentStatus.SUBMITTED: f"，目前待主管部门{pa.department.name}审核。",
+        PreAssessmentStatus.DEPT_APPROVED: f"，经主管部门{pa.department.name}审核，目前待财政业务股室审核。",
+        PreAssessmentStatus.FIN_REVIEW: (
+            f"，经主管部门{pa.department.name}审核、财政业务股室审核后，由财政绩效管理机构组织评审，"
+            f"从{aspects}五个方面进行评估，评审正在进行中。"
+        ),
+    }
+    done = (
+        f"，经主管部门{pa.department.name}审核、财政业务股室审核后，由财政绩效管理机构组织评审，"
+        f"从{aspects}五个方面进行评估。"
+    )
+    return subject + submitted + steps.get(pa.status, done)
+
+
 def _overall(pa: PreAssessment) -> str:
     if not _is_concluded(pa):
         return "尚未作出评估结论。"
@@ -184,14 +205,7 @@ def assessment_report_docx(assessment: PreAssessment, draft: DraftTarget | None 
     _paragraphs(doc, pa.basic_situation)
     _draft_targets(doc, draft)
     doc.add_heading("二、评估工作开展情况", level=1)
-    submitted = f"于{_cn_date(pa.submitted_at)}" if pa.submitted_at else ""
-    aspects = "、".join(labels[f][0] for f in DIMENSION_FIELDS)
-    _paragraphs(
-        doc,
-        f"本次评估对象为{pa.unit.name}申报的{pa.project.name}。申报单位{submitted}提交评估材料，"
-        f"经主管部门{pa.department.name}审核、财政业务股室审核后，由财政绩效管理机构组织评审，"
-        f"从{aspects}五个方面进行评估。",
-    )
+    _paragraphs(doc, _progress(pa, "、".join(labels[f][0] for f in DIMENSION_FIELDS)))
     doc.add_heading("三、综合评估情况与评估结论", level=1)
     for heading, field in dimensions(pa.kind):
         doc.add_heading(heading, level=2)

@@ -9,11 +9,12 @@ from urllib.parse import unquote
 import docx
 import openpyxl
 import pytest
+from django.utils import timezone
 
 from conftest import World
 from jixiao.core.models import AuditEvent
 from jixiao.preassessment.documents import EXPORT_HEADERS, assessment_report_docx, review_opinion_docx
-from jixiao.preassessment.models import Conclusion, PreAssessment
+from jixiao.preassessment.models import Conclusion, PreAssessment, PreAssessmentStatus
 from jixiao.preassessment.tests.factories import PreAssessmentFactory, concluded
 from jixiao.projects.tests.factories import ProjectFactory
 
@@ -147,3 +148,16 @@ def test_export_holds_exactly_the_visible_rows_as_numbers(world: World) -> None:
     formula_row = next(r for r in sheet.iter_rows(min_row=2) if r[1].value == "P-FORMULA")
     assert formula_row[2].value == "=HYPERLINK(1)" and formula_row[2].data_type == "s"
     assert AuditEvent.objects.filter(event_type="preassessment.export").count() == 1
+
+
+def test_the_report_tells_how_far_the_assessment_has_come(world: World) -> None:
+    pa = _reduced(world)
+    done = "\n".join(_texts(assessment_report_docx(pa)))
+    assert "由财政绩效管理机构组织评审" in done and "评审正在进行中" not in done
+    pa.status, pa.submitted_at = PreAssessmentStatus.DRAFT, None
+    draft = "\n".join(_texts(assessment_report_docx(pa)))
+    assert "申报单位尚未提交评估材料" in draft and "审核" not in draft.split("二、评估工作开展情况")[1].split("三、")[0]
+    pa.status, pa.submitted_at = PreAssessmentStatus.SUBMITTED, timezone.now()
+    assert f"目前待主管部门{pa.department.name}审核" in "\n".join(_texts(assessment_report_docx(pa)))
+    pa.status = PreAssessmentStatus.FIN_REVIEW
+    assert "评审正在进行中" in "\n".join(_texts(assessment_report_docx(pa)))
