@@ -11,7 +11,7 @@ from django.apps import apps
 
 from jixiao.accounts.models import User
 from jixiao.indicators.library_data import load_starter_library
-from jixiao.indicators.models import FrameworkNode, IndicatorLibraryItem
+from jixiao.indicators.models import FrameworkNode, IndicatorCategory, IndicatorLibraryItem
 from jixiao.indicators.selectors import framework_for
 from jixiao.indicators.valueparse import Kind, parse_value
 from jixiao.projects.models import Project
@@ -57,9 +57,10 @@ def seed_targets(rng: random.Random, county_path: str, fiscal_year: int) -> int:
     targets = PerformanceTarget.objects.bulk_create(
         _target(p, framework.pk, status) for p, status in zip(chosen, _statuses(rng, len(chosen)), strict=True)
     )
+    categories: list[Category] = list(IndicatorCategory.objects.values_list("pk", "name", "parent_id"))
     rows: list[TargetIndicator] = []
     for target in targets:
-        rows.extend(_indicators(rng, target, library))
+        rows.extend(_indicators(rng, target, library, categories))
     TargetIndicator.objects.bulk_create(rows)
     TargetEvent.objects.bulk_create(
         TargetEvent(target=t, action="seed", to_status=t.status, comment="演示数据") for t in targets
@@ -115,16 +116,33 @@ def _library_by_slot(framework_id: int) -> dict[tuple[str, str], list[IndicatorL
     return slots
 
 
+Category = tuple[int, str, int | None]  # (pk, name, parent id)
+
+
+def _sector_of(department_name: str, categories: list[Category]) -> set[int]:
+    """The 行业领域 categories (a top-level one named in the department's name, and its children) whose indicators
+    suit the department's projects: 县教育局 → 教育 and 学前教育, 义务教育 …; none for a department of no sector."""
+    tops = {pk for pk, name, parent in categories if parent is None and name in department_name}
+    return tops | {pk for pk, _name, parent in categories if parent in tops}
+
+
 def _indicators(
-    rng: random.Random, target: PerformanceTarget, library: dict[tuple[str, str], list[IndicatorLibraryItem]]
+    rng: random.Random,
+    target: PerformanceTarget,
+    library: dict[tuple[str, str], list[IndicatorLibraryItem]],
+    categories: list[Category],
 ) -> list[TargetIndicator]:
     rows = []
     weights = [Decimal(30), Decimal(20), Decimal(10), Decimal(30), Decimal(10)]
+    sector = _sector_of(target.department.name, categories)
     for seq, (slot, weight) in enumerate(zip(SLOTS, weights, strict=True), start=1):
-        candidates = library.get(slot)
-        if not candidates:
+        candidates = library.get(slot) or []
+        # The department's own sector first, else the indicators common to every sector, else the whole slot: a
+        # school's target does not measure 孕产妇死亡率.
+        suited = [i for i in candidates if i.category_id in sector] or [i for i in candidates if i.is_common]
+        if not (suited or candidates):
             continue
-        item = rng.choice(candidates)
+        item = rng.choice(suited or candidates)
         text = item.typical_value or "达到预期"
         parsed = parse_value(text, fiscal_year=target.fiscal_year)
         rows.append(

@@ -14,8 +14,10 @@ from django.core.management import CommandError, call_command
 from jixiao.accounts.demo_logins import DEMO_PASSWORD, DEMO_USERS
 from jixiao.accounts.models import Membership, User
 from jixiao.core.models import AuditEvent
+from jixiao.indicators.models import IndicatorCategory
 from jixiao.organizations.models import BudgetUnit, Department, FinanceSection, FiscalRegion, FiscalYear
 from jixiao.projects.models import Project, ProjectEvent
+from jixiao.targets.models import TargetIndicator
 
 SMALL = 0.1
 COUNTY_CODE = "511725000"
@@ -219,3 +221,17 @@ def test_seed_demo_refuses_to_run_outside_demo_mode(settings: Any) -> None:
     settings.TESTING = False
     with pytest.raises(CommandError, match="演示模式"):
         call_command("seed_demo", scale=0.1)
+
+
+@pytest.mark.django_db
+def test_demo_targets_measure_their_own_sector() -> None:
+    """A school's target takes 教育 (or common) indicators from the library, never 孕产妇死亡率."""
+    seed(scale=SMALL)
+    education = IndicatorCategory.objects.get(name="教育", parent__isnull=True)
+    health = IndicatorCategory.objects.get(name="卫生健康", parent__isnull=True)
+    rows = TargetIndicator.objects.filter(target__department__name="县教育局", library_item__isnull=False)
+    assert rows.count() >= 10
+    for item in (row.library_item for row in rows.select_related("library_item__category")):
+        category = item.category
+        assert item.is_common or education.pk in (category.pk, category.parent_id), item.name
+        assert health.pk not in (category.pk, category.parent_id), item.name
