@@ -16,6 +16,7 @@ from docx.shared import Cm, Pt, RGBColor
 
 from jixiao.reports.models import AnnualReport
 from jixiao.reports.narrative import SECTIONS
+from jixiao.reports.statistics import in_catalogue_order
 
 BODY_FONT = "仿宋_GB2312"
 HEADING_FONT = "黑体"
@@ -104,7 +105,7 @@ def _appendix(doc: Any, report: AnnualReport) -> None:
         column.width = width
     for cell, text, width in zip(table.rows[0].cells, ("序号", "统计项", "指标", "数值"), APPENDIX_WIDTHS, strict=True):
         _cell(cell, text, width, bold=True)
-    for number, figure in enumerate(report.statistics.values(), start=1):
+    for number, (_code, figure) in enumerate(in_catalogue_order(report.statistics), start=1):
         for label, value in figure.get("table") or [("—", "暂无数据")]:
             texts = (number, figure.get("label", ""), label, value)
             for cell, text, width in zip(table.add_row().cells, texts, APPENDIX_WIDTHS, strict=True):

@@ -29,6 +29,7 @@ from jixiao.core.views_helpers import capability_required, docx_response, may_op
 from jixiao.reports import selectors, services
 from jixiao.reports.forms import EditForm, GenerateForm
 from jixiao.reports.models import AnnualReport
+from jixiao.reports.statistics import in_catalogue_order
 
 
 def _year(request: HttpRequest) -> int:
@@ -188,7 +189,7 @@ def annual_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "report": report,
         "form": form,
         "can_edit": user.can("reports.annual") and report.status == AnnualReport.Status.DRAFT,
-        "statistics": report.statistics,
+        "statistics": in_catalogue_order(report.statistics),
     }
     return render(request, "reports/annual_detail.html", context, status=status)
 

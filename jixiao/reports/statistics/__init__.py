@@ -9,6 +9,7 @@ database (aggregate / GROUP BY); nothing loops over projects in Python. docs/rep
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from jixiao.reports.statistics.base import Figure, Scope, wan
 from jixiao.reports.statistics.closing import ap_1, dis_1, doc_1, ra_1, tp_1, tr_1
@@ -30,7 +31,7 @@ from jixiao.reports.statistics.stages import (
     tg_4,
 )
 
-__all__ = ["CATALOGUE", "Figure", "Scope", "compute_all", "wan"]
+__all__ = ["CATALOGUE", "Figure", "Scope", "compute_all", "in_catalogue_order", "wan"]
 
 CATALOGUE: dict[str, Callable[[Scope], Figure]] = {
     "PA-1": pa_1,
@@ -59,3 +60,10 @@ CATALOGUE: dict[str, Callable[[Scope], Figure]] = {
 
 def compute_all(scope: Scope) -> dict[str, Figure]:
     return {code: function(scope) for code, function in CATALOGUE.items()}
+
+
+def in_catalogue_order(statistics: dict[str, Any]) -> list[tuple[str, Any]]:
+    """A stored snapshot's figures in the catalogue's order (PA, TG, MON, EV, then the later stages), whatever order
+    the database kept its keys in (PostgreSQL's jsonb sorts them), so the appendix numbers them the same way."""
+    rank = {code: index for index, code in enumerate(CATALOGUE)}
+    return sorted((statistics or {}).items(), key=lambda item: (rank.get(item[0], len(rank)), item[0]))

@@ -21,6 +21,7 @@ from jixiao.accounts.models import User
 from jixiao.core.models import AuditEvent, Job
 from jixiao.reports import services
 from jixiao.reports.models import AnnualReport
+from jixiao.reports.statistics import CATALOGUE, in_catalogue_order
 from jixiao.reports.tests.helpers import YEAR, arrange
 from jixiao.reports.tests.recompute import assert_figures_match
 
@@ -236,3 +237,9 @@ def test_every_figure_of_the_demo_county_report_matches_the_database() -> None:
     text, rows = _word_text(services.annual_report_export(actor=perf, report=report))
     assert str(stats["TG-1"]["values"]["projects"]) in text
     assert len(rows) > len(stats)
+
+
+def test_the_appendix_follows_the_catalogue_whatever_order_the_snapshot_keeps() -> None:
+    shuffled = {code: {"label": code} for code in reversed(list(CATALOGUE))}
+    assert [code for code, _figure in in_catalogue_order(shuffled)] == list(CATALOGUE)
+    assert [code for code, _ in in_catalogue_order({"ZZ-9": {}, "TG-1": {}, "PA-1": {}})] == ["PA-1", "TG-1", "ZZ-9"]
