@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.template import Context, Template
 
 from conftest import World
@@ -25,6 +26,7 @@ def test_may_open_follows_the_capability_of_the_view(world: World) -> None:
     assert may_open(perf, "/training/?year=2026")
     assert may_open(dept, "/projects/?status=draft")
     assert may_open(dept, "/no/such/page/")  # not a view of Jixiao: not judged here
+    assert not may_open(AnonymousUser(), "/training/") and may_open(AnonymousUser(), "/no/such/page/")
 
 
 def test_link_or_text_escapes_and_drops_the_link_without_a_url() -> None:

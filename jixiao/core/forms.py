@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 
 from jixiao.core.money import MoneyError, wan_from_yuan, yuan_from_wan
+from jixiao.core.numbers import is_digits
 
 
 class WanField(forms.DecimalField):
@@ -66,7 +67,7 @@ class RowFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
         total = int(self.management_form.cleaned_data["TOTAL_FORMS"] or 0)
         head = f"{self.prefix}-"
         sent = {key[len(head) :].split("-", 1)[0] for key in self.data if key.startswith(head)}
-        rows = {int(index) for index in sent if index.isdigit()}
+        rows = {int(index) for index in sent if is_digits(index)}
         if total < 0 or any(index >= total for index in rows):
             self._non_form_errors.append(  # type: ignore[attr-defined]
                 forms.ValidationError("表格的行数与提交的内容不一致，未保存任何内容，请刷新页面后重新填写")

@@ -47,7 +47,8 @@ def may_open(user: Any, url: str) -> bool:
     except Resolver404:
         return True
     capability = getattr(match.func, "required_capability", None)
-    return capability is None or bool(user.can(capability))
+    can = getattr(user, "can", None)  # an anonymous visitor has no capabilities
+    return capability is None or (can is not None and bool(can(capability)))
 
 
 def paginate(
