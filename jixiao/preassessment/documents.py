@@ -139,20 +139,14 @@ def _progress(pa: PreAssessment, aspects: str) -> str:
     subject = f"本次评估对象为{pa.unit.name}申报的{pa.project.name}。"
     if pa.status == PreAssessmentStatus.DRAFT or not pa.submitted_at:
         return f"{subject}申报单位尚未提交评估材料，以下为填报中的内容。"
-    submitted = f"申报单位于{_cn_date(pa.submitted_at)}提交评估材料"
-    steps: dict[str, str] = {
-        PreAssessmentStatus.SUBMITTED: f"，目前待主管部门{pa.department.name}审核。",
-        PreAssessmentStatus.DEPT_APPROVED: f"，经主管部门{pa.department.name}审核，目前待财政业务股室审核。",
-        PreAssessmentStatus.FIN_REVIEW: (
-            f"，经主管部门{pa.department.name}审核、财政业务股室审核后，由财政绩效管理机构组织评审，"
-            f"从{aspects}五个方面进行评估，评审正在进行中。"
-        ),
-    }
-    done = (
-        f"，经主管部门{pa.department.name}审核、财政业务股室审核后，由财政绩效管理机构组织评审，"
-        f"从{aspects}五个方面进行评估。"
-    )
-    return subject + submitted + steps.get(pa.status, done)
+    submitted = f"{subject}申报单位于{_cn_date(pa.submitted_at)}提交评估材料，"
+    dept = f"主管部门{pa.department.name}"
+    if pa.status == PreAssessmentStatus.SUBMITTED:
+        return f"{submitted}目前待{dept}审核。"
+    if pa.status == PreAssessmentStatus.DEPT_APPROVED:
+        return f"{submitted}经{dept}审核，目前待财政业务股室审核。"
+    reviewed = f"{submitted}经{dept}审核、财政业务股室审核后，由财政绩效管理机构组织评审，从{aspects}五个方面进行评估"
+    return reviewed + ("，评审正在进行中。" if pa.status == PreAssessmentStatus.FIN_REVIEW else "。")
 
 
 def _overall(pa: PreAssessment) -> str:

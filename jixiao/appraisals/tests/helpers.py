@@ -68,3 +68,20 @@ def finance_score(world: World, appraisal: Appraisal, scores: dict[str, str]) ->
         default = str(node.points) if node.kind == "SCORE" else "0"
         data[node.pk] = (scores.get(node.code, default), "")
     return services.appraisal_save_eval(actor=world.users["performance"], appraisal=appraisal, scores=data)
+
+
+def settings_form(**overrides: str) -> dict[str, str]:
+    """A valid post of the 考核参数 page (every year), with some fields replaced."""
+    form = {
+        "fiscal_year": "",
+        "weight_town": "0.6",
+        "weight_street": "0.5",
+        "weight_dev_zone": "0.4",
+        "weight_department": "1",
+        "commend_top_k": "3",
+        "commend_min_score": "90",
+        "interview_bottom_k": "",
+        "interview_max_score": "",
+        "grade_bands": "优秀:90,良好:80,合格:60,不合格:0",
+    }
+    return {**form, **overrides}

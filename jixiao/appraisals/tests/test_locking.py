@@ -14,7 +14,15 @@ from django.urls import reverse
 from conftest import World
 from jixiao.appraisals import selectors, services
 from jixiao.appraisals.models import Appraisal, AppraisalScore, AppraisalSettings, AppraisalStatus, TaskStatus
-from jixiao.appraisals.tests.helpers import YEAR, dept_task, finance_score, leaves, local_copy, to_perf_final
+from jixiao.appraisals.tests.helpers import (
+    YEAR,
+    dept_task,
+    finance_score,
+    leaves,
+    local_copy,
+    settings_form,
+    to_perf_final,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -44,19 +52,7 @@ def test_settings_saved_from_a_stale_page_is_refused_and_keeps_the_first_save(wo
     client = world.login("performance")
     url = reverse("appraisals:settings")
     token = _token(client, url)
-    form = {
-        "fiscal_year": str(YEAR),
-        "weight_town": "0.6",
-        "weight_street": "0.5",
-        "weight_dev_zone": "0.4",
-        "weight_department": "1",
-        "commend_top_k": "3",
-        "commend_min_score": "90",
-        "interview_bottom_k": "",
-        "interview_max_score": "",
-        "grade_bands": "优秀:90,良好:80,合格:60,不合格:0",
-        "lock_token": token,
-    }
+    form = settings_form(fiscal_year=str(YEAR), lock_token=token)
     assert client.post(url, form).status_code == 302
     response = client.post(url, {**form, "commend_top_k": "5", "grade_bands": "优秀:95,合格:60,不合格:0"})
     assert response.status_code == 409 and STALE in response.content.decode()

@@ -15,24 +15,13 @@ from django.urls import reverse
 from conftest import World
 from jixiao.appraisals import selectors, services
 from jixiao.appraisals.models import AppraisalSettings
-from jixiao.appraisals.tests.helpers import dept_task
+from jixiao.appraisals.tests.helpers import dept_task, settings_form
 from jixiao.core.errors import DomainError
 
 pytestmark = pytest.mark.django_db
 
 URL = "appraisals:settings"
-FORM = {
-    "fiscal_year": "",
-    "weight_town": "0.6",
-    "weight_street": "0.5",
-    "weight_dev_zone": "0.4",
-    "weight_department": "1",
-    "commend_top_k": "3",
-    "commend_min_score": "90",
-    "interview_bottom_k": "",
-    "interview_max_score": "",
-    "grade_bands": "优秀:90,良好:80,合格:60,不合格:0",
-}
+FORM = settings_form()
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from jixiao.appraisals import selectors, services
 from jixiao.appraisals.imports import parse_score_sheet
 from jixiao.appraisals.models import AppraisalNode, AppraisalSettings, AppraisalTemplate
 from jixiao.appraisals.ranking import NodeRow, tree_errors
-from jixiao.appraisals.tests.helpers import default_template, dept_task, local_copy
+from jixiao.appraisals.tests.helpers import default_template, dept_task, local_copy, settings_form
 from jixiao.core.errors import ConflictError, DomainError
 from jixiao.core.models import AuditEvent
 
@@ -171,18 +171,7 @@ def test_other_regions_tables_are_404(world: World) -> None:
 def test_settings_are_saved_per_region_and_year_and_checked(world: World) -> None:
     client = world.login("performance")
     assert client.get(reverse("appraisals:settings")).status_code == 200
-    form = {
-        "fiscal_year": "2026",
-        "weight_town": "0.6",
-        "weight_street": "0.5",
-        "weight_dev_zone": "0.4",
-        "weight_department": "1",
-        "commend_top_k": "3",
-        "commend_min_score": "90",
-        "interview_bottom_k": "",
-        "interview_max_score": "",
-        "grade_bands": "优秀:90，良好:80,合格:60,不合格:0",
-    }
+    form = settings_form(fiscal_year="2026", grade_bands="优秀:90，良好:80,合格:60,不合格:0")  # a full-width comma too
     assert client.post(reverse("appraisals:settings"), form).status_code == 302
     row = selectors.settings_for(world.region, 2026)
     assert row.region == world.region and row.commend_top_k == 3 and row.interview_bottom_k is None
