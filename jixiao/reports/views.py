@@ -58,8 +58,15 @@ def _drop_closed_links(user: Any, panels: list[selectors.Panel]) -> None:
     """Blank the links of the panels (cells, and the URLs of their rows) that this viewer may not open: a 主管部门
     sees the year's training count but has no training list, so the number is shown without a link."""
 
+    opens: dict[str, bool] = {}  # a dozen list pages behind ~60 links: each path resolved once
+
     def keep(url: Any) -> Any:
-        return url if not isinstance(url, str) or not url or may_open(user, url) else ""
+        if not isinstance(url, str) or not url:
+            return url
+        path = url.split("?", 1)[0]
+        if path not in opens:
+            opens[path] = may_open(user, path)
+        return url if opens[path] else ""
 
     def walk(value: Any) -> Any:
         if isinstance(value, dict):
