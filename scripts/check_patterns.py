@@ -10,7 +10,9 @@
      light counts) are kept by its save and delete signals (`execution/apps.py`, `alerts/receivers.py`), which a
      bulk write skips. Save the rows, or call `department_rollup_refresh` and `light_counts_refresh`;
    - payments are written by `jixiao.execution` (imports and services, which keep the project × month rollup and
-     the payment totals: `rollup_refresh`) and the demo builders (which rebuild them), nowhere else.
+     the payment totals: `rollup_refresh`) and the demo builders (which rebuild them), nowhere else;
+   - warning lights are written by `jixiao.alerts` (the sweep, which keeps the region light counts that the
+     dashboard card and the 待整改问题 count read: `light_counts_refresh`), nowhere else.
    A call that refreshes the read models itself is marked `# read models refreshed`.
 """
 
@@ -31,6 +33,7 @@ ROUND = re.compile(r"(?<![\w.])round\(")
 GUARDED_WRITES: dict[str, tuple[set[str], set[str]]] = {
     "Project": ({"update", "bulk_update"}, set()),
     "Payment": ({"create", "bulk_create", "update", "bulk_update", "delete"}, {"execution", "demo"}),
+    "ProjectLight": ({"create", "bulk_create", "update", "bulk_update", "delete", "update_or_create"}, {"alerts"}),
 }
 REFRESHED = "# read models refreshed"
 

@@ -47,5 +47,15 @@ Payment.objects.filter(pk=1).exists()
     assert _checker().guarded_writes(code, "demo") == []
 
 
+def test_lights_are_written_only_by_the_sweep_that_keeps_their_region_counts() -> None:
+    code = """
+ProjectLight.objects.create(project=p, fiscal_year=2026, color="RED")
+ProjectLight.objects.filter(project=p).update(color="GREEN")
+ProjectLight.objects.filter(color="RED").count()
+"""
+    assert _checker().guarded_writes(code, "rectification") == [(2, "ProjectLight"), (3, "ProjectLight")]
+    assert _checker().guarded_writes(code, "alerts") == []
+
+
 def test_the_repository_passes_its_own_checks() -> None:
     assert _checker().main() == 0

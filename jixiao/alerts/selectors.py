@@ -219,15 +219,34 @@ def lights_for(projects: Iterable[Any]) -> dict[int, Light]:
     }
 
 
+def _whole_region_path(user: Any) -> str | None:
+    """The region path of a user who sees whole regions (the read models' scope), else None."""
+    membership = getattr(user, "active_membership", None)
+    if membership is None or membership.scope_level != ScopeLevel.REGION:
+        return None
+    return str(membership.region.path)
+
+
+def region_light_count(user: Any, fiscal_year: int, color: str) -> int | None:
+    """How many visible projects have a light of `color` in the year, from the per-region counts the sweep keeps
+    (`RegionLightCount`), for users who see whole regions; None for narrower scopes (count their lights instead).
+    Equal to `ProjectLight.objects.visible_to(user).filter(fiscal_year=…, color=…).count()`."""
+    path = _whole_region_path(user)
+    if path is None:
+        return None
+    found = RegionLightCount.objects.filter(region__path__startswith=path, fiscal_year=fiscal_year, color=color)
+    return int(found.aggregate(n=Coalesce(Sum("projects"), 0))["n"])
+
+
 def dashboard(user: Any, fiscal_year: int, region: Any = None) -> list[dict[str, Any]]:
     """Counts and budget amounts of visible projects by light colour (the dashboard card). Region-level users see
     whole regions: their card sums the per-region counts the sweep keeps (`RegionLightCount`, a few rows per
     county), of the region the warning list is filtered by if any (one of their own: the filter's choices);
     narrower scopes count their own lights."""
-    membership = getattr(user, "active_membership", None)
+    whole_region = _whole_region_path(user)
     rows: Any
-    if membership is not None and membership.scope_level == ScopeLevel.REGION:
-        path = (region or membership.region).path
+    if whole_region is not None:
+        path = region.path if region is not None else whole_region
         rows = (
             RegionLightCount.objects.filter(region__path__startswith=path, fiscal_year=fiscal_year)
             .values("color")

@@ -20,6 +20,7 @@ from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from jixiao.alerts.models import CaseStatus, Color, ProjectLight, WarningCase
+from jixiao.alerts.selectors import region_light_count
 from jixiao.evaluation.models import AuthenticityItem, ReEvaluationSample, SelfEvalStatus, SelfEvaluation
 from jixiao.keyeval.models import KeyEvalGrade, KeyEvaluation
 from jixiao.preassessment.models import Conclusion, PreAssessment, PreAssessmentStatus
@@ -135,6 +136,10 @@ def _target(target: Any) -> Candidate:
 
 def _red_light_rows(user: Any, year: int) -> QuerySet[Any]:
     return ProjectLight.objects.visible_to(user).filter(fiscal_year=year, color=Color.RED).select_related("project")
+
+
+def _red_light_count(user: Any, year: int) -> int | None:
+    return region_light_count(user, year, Color.RED)
 
 
 def _red_light(light: Any) -> Candidate:
@@ -325,19 +330,32 @@ class Source:
     source_type: str
     rows: Callable[[Any, int], QuerySet[Any]]
     candidate: Callable[[Any], Candidate]
+    # The number of `rows` from a read model when the user's scope allows it (None: count the rows).
+    read_count: Callable[[Any, int], int | None] | None = None
 
     def open_rows(self, user: Any, year: int) -> QuerySet[Any]:
         """The problem records not yet taken up as a Finding, in a stable order (pages slice it)."""
         rows = self.rows(user, year)
-        content_type = ContentType.objects.get_for_model(rows.model)
-        taken = Finding.objects.filter(source_content_type=content_type, source_object_id=OuterRef("pk"))
-        return rows.filter(~Exists(taken)).order_by("pk")
+        return rows.filter(~Exists(self._taken(rows).filter(source_object_id=OuterRef("pk")))).order_by("pk")
+
+    def open_count(self, user: Any, year: int, open_rows: QuerySet[Any]) -> int:
+        """`open_rows(…).count()`; with a read model, its count less the records taken up (read from the few
+        Findings of this source, not by scanning a province's problem records)."""
+        total = self.read_count(user, year) if self.read_count is not None else None
+        if total is None:
+            return open_rows.count()
+        rows = self.rows(user, year)
+        return max(total - rows.filter(pk__in=self._taken(rows).values("source_object_id")).count(), 0)
+
+    @staticmethod
+    def _taken(rows: QuerySet[Any]) -> QuerySet[Finding]:
+        return Finding.objects.filter(source_content_type=ContentType.objects.get_for_model(rows.model))
 
 
 SOURCES: tuple[Source, ...] = (
     Source(SourceType.PRE_ASSESSMENT, _preassessment_rows, _preassessment),
     Source(SourceType.TARGET_REVIEW, _target_rows, _target),
-    Source(SourceType.MONITORING, _red_light_rows, _red_light),
+    Source(SourceType.MONITORING, _red_light_rows, _red_light, _red_light_count),
     Source(SourceType.MONITORING, _overdue_case_rows, _overdue_case),
     Source(SourceType.SELF_EVAL, _self_eval_rows, _self_eval),
     Source(SourceType.RE_EVAL, _re_eval_rows, _re_eval),
@@ -351,6 +369,7 @@ class CandidateList(Sequence[Candidate]):
     per source and a slice reads only the rows it covers, so the paginator never builds the whole list."""
 
     def __init__(self, user: Any, year: int, source_type: str = "") -> None:
+        self._user, self._year = user, year
         self._parts = [
             (source, source.open_rows(user, year))
             for source in SOURCES
@@ -360,7 +379,7 @@ class CandidateList(Sequence[Candidate]):
 
     def _sizes(self) -> list[int]:
         if self._counts is None:
-            self._counts = [rows.count() for _source, rows in self._parts]
+            self._counts = [source.open_count(self._user, self._year, rows) for source, rows in self._parts]
         return self._counts
 
     def __len__(self) -> int:

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from conftest import World
 from jixiao.alerts.models import CaseStatus, Color, ProjectLight, WarningCase, WarningRule
+from jixiao.alerts.sweep_writes import light_counts_refresh
 from jixiao.core.errors import ConflictError, DomainError
 from jixiao.core.models import AuditEvent
 from jixiao.evaluation import services_reeval
@@ -22,7 +23,7 @@ from jixiao.keyeval.models import EvalTemplate, KeyEvalGrade, KeyEvaluation
 from jixiao.preassessment.models import Conclusion
 from jixiao.preassessment.tests.factories import concluded
 from jixiao.projects.tests.factories import ProjectFactory
-from jixiao.rectification import selectors, services
+from jixiao.rectification import selectors, services, sources
 from jixiao.rectification.models import Finding, Rectification
 from jixiao.targets.models import PerformanceTarget, TargetIndicator
 
@@ -90,6 +91,7 @@ def _arrange_every_source(world: World) -> dict[str, Any]:
     approved_target(world, extra, status=PerformanceTarget.Status.RETURNED)
     today = timezone.localdate()
     ProjectLight.objects.create(project=world.hospital_project, fiscal_year=YEAR, color=Color.RED, as_of=today)
+    light_counts_refresh([world.region.pk], [YEAR])  # as the sweep keeps them
     rule = WarningRule.objects.filter(region__isnull=True).first()
     assert rule is not None
     WarningCase.objects.create(
@@ -206,6 +208,31 @@ def test_the_candidate_list_counts_and_slices_in_the_database_like_the_whole_lis
     # Taking one up removes it from the count and from every slice.
     services.findings_from_candidates(actor=perf, fiscal_year=YEAR, keys=[whole[2].key])
     assert selectors.CandidateList(perf, YEAR)[:] == whole[:2] + whole[3:]
+
+
+def test_red_lights_are_counted_from_the_region_counts_less_those_taken_up(world: World) -> None:
+    """Users who see whole regions count the red-light candidates from the sweep's region counts (a province has
+    43,000 red lights) less the lights already taken up; narrower scopes count their lights. Both equal counting the
+    open rows."""
+    _arrange_every_source(world)
+    red = ProjectLight.objects.create(
+        project=world.school_project, fiscal_year=YEAR, color=Color.RED, as_of=timezone.localdate()
+    )
+    light_counts_refresh([world.region.pk], [YEAR])
+    lights = next(s for s in sources.SOURCES if s.rows is sources._red_light_rows)
+    perf, dept = world.users["performance"], world.users["dept_admin"]
+    dept.set_active_membership(dept.memberships.first())
+    assert lights.read_count is not None and lights.read_count(perf, YEAR) == 2
+    assert lights.read_count(dept, YEAR) is None
+
+    def counted(user: Any) -> tuple[int, int]:
+        return lights.open_count(user, YEAR, lights.open_rows(user, YEAR)), lights.open_rows(user, YEAR).count()
+
+    assert counted(perf) == (2, 2)
+    services.findings_from_candidates(actor=perf, fiscal_year=YEAR, keys=[f"alerts.projectlight:{red.pk}"])
+    assert counted(perf) == (1, 1)
+    assert counted(dept)[0] == counted(dept)[1]
+    assert len(selectors.CandidateList(perf, YEAR, "MONITORING")) == len(selectors.candidates(perf, YEAR, "MONITORING"))
 
 
 def test_a_page_of_candidates_reads_only_its_own_rows(world: World) -> None:

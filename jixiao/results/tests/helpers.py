@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from conftest import World
 from jixiao.alerts.models import CaseStatus, ProjectLight, WarningCase, WarningRule
+from jixiao.alerts.sweep_writes import light_counts_refresh
 from jixiao.evaluation.models import (
     AuthenticityCheck,
     AuthenticityItem,
@@ -114,9 +115,11 @@ def key_eval(project: Project, grade: str, kind: str = KeyEvaluation.Kind.FINANC
 
 
 def light(project: Project, color: str) -> ProjectLight:
-    return ProjectLight.objects.create(
+    created = ProjectLight.objects.create(
         project=project, fiscal_year=project.fiscal_year, color=color, as_of=date(2026, 9, 30)
     )
+    light_counts_refresh([project.region_id], [project.fiscal_year])  # as the sweep keeps them
+    return created
 
 
 def disposition(project: Project, option: str) -> WarningCase:
