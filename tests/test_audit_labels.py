@@ -92,6 +92,9 @@ def test_changes_are_shown_with_field_names_choice_labels_and_local_times() -> N
     assert change_rows("projects.project", None) == []
     grouped = change_rows("no.model", {"before": [{"title": "报告", "doc_no": "", "sent": True}, ["a", None]]})
     assert grouped == [("before", "before", "title：报告；doc_no：（空）；sent：是", "a、（空）")]
+    # A group of the model's own fields recorded together reads with their names and labels too.
+    grouped = change_rows("projects.project", {"before": [{"status": "draft", "is_key": True, "x": 1}, None]})
+    assert grouped == [("before", "before", "状态：草稿；重点项目：是；x：1", "（空）")]
 
 
 @pytest.mark.django_db

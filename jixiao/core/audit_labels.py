@@ -284,15 +284,32 @@ def object_label(object_type: str) -> str:
     return MODULES[prefix][0] if prefix in MODULES else str(object_type)
 
 
-def _value(field: Any, value: Any) -> str:
+def _field(model: Any, code: Any) -> Any:
+    if model is None:
+        return None
+    try:
+        return model._meta.get_field(str(code))
+    except FieldDoesNotExist:
+        return None
+
+
+def _field_name(field: Any, code: Any) -> str:
+    return str(getattr(field, "verbose_name", "") or code)
+
+
+def _value(field: Any, value: Any, model: Any = None) -> str:
     if value is None or value == "":
         return "（空）"
     if isinstance(value, bool):
         return "是" if value else "否"
-    if isinstance(value, dict):  # a group of fields recorded together ("before": {...})
-        return "；".join(f"{key}：{_value(None, item)}" for key, item in value.items()) or "（空）"
+    if isinstance(value, dict):  # a group of the model's fields recorded together ("before": {...})
+        parts = []
+        for key, item in value.items():
+            inner = _field(model, key)
+            parts.append(f"{_field_name(inner, key)}：{_value(inner, item)}")
+        return "；".join(parts) or "（空）"
     if isinstance(value, list):
-        return "、".join(_value(None, item) for item in value) or "（空）"
+        return "、".join(_value(None, item, model) for item in value) or "（空）"
     if field is not None and getattr(field, "flatchoices", None):
         label = dict(field.flatchoices).get(value)
         if label is not None:
@@ -317,13 +334,7 @@ def change_rows(object_type: str, changes: Any) -> list[tuple[str, str, str, str
     model = _model(object_type)
     rows = []
     for code, pair in changes.items():
-        field = None
-        if model is not None:
-            try:
-                field = model._meta.get_field(code)
-            except FieldDoesNotExist:
-                field = None
-        name = str(getattr(field, "verbose_name", "") or code)
+        field = _field(model, code)
         old, new = [*pair, None, None][:2] if isinstance(pair, list | tuple) else (None, pair)
-        rows.append((name, str(code), _value(field, old), _value(field, new)))
+        rows.append((_field_name(field, code), str(code), _value(field, old, model), _value(field, new, model)))
     return rows
