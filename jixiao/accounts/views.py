@@ -32,7 +32,7 @@ from jixiao.core import audit
 from jixiao.core.errors import DomainError
 from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
 from jixiao.core.models import Job
-from jixiao.core.views_helpers import capability_required, paginate
+from jixiao.core.views_helpers import capability_required, paginate, refusal_status
 
 PENDING = "jixiao_2fa_pending"
 PENDING_SECONDS = 300
@@ -324,6 +324,7 @@ def audit_export_job(job: Job, *, query: str, fmt: str, membership_id: int | Non
 def security_policy(request: HttpRequest) -> HttpResponse:
     """安全管理员: password, lockout and session rules, and the accounts locked right now."""
     form = SecurityPolicyForm(request.POST or None, instance=security.policy())
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         try:
             security.policy_update(
@@ -331,10 +332,10 @@ def security_policy(request: HttpRequest) -> HttpResponse:
             )
         except DomainError as exc:
             form.add_error(None, exc.message)
+            status = refusal_status(exc)
         else:
             messages.success(request, "安全策略已保存")
             return redirect("accounts:security_policy")
-    status = 400 if request.method == "POST" else 200
     context = {"form": form, "locks": security.locks_active()}
     return render(request, "accounts/security_policy.html", context, status=status)
 

@@ -27,13 +27,13 @@ from jixiao.alerts.forms import (
 )
 from jixiao.alerts.models import ANSWERABLE_STATES, CaseStatus, Tier
 from jixiao.core import audit
-from jixiao.core.errors import ConflictError, DomainError, NotFoundError
+from jixiao.core.errors import DomainError, NotFoundError
 from jixiao.core.jobs import job_progress, job_start, job_summarize
 from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
 from jixiao.core.locking import add_lock_token, posted_lock_token
 from jixiao.core.models import Job
 from jixiao.core.numbers import year_or_none
-from jixiao.core.views_helpers import capability_required, docx_response, paginate
+from jixiao.core.views_helpers import capability_required, docx_response, paginate, refusal_status
 from jixiao.organizations.calendar import working_days_between
 from jixiao.organizations.selectors import current_fiscal_year
 
@@ -189,8 +189,7 @@ def case_respond(request: HttpRequest, pk: int) -> HttpResponse:
     except NotFoundError as exc:
         raise Http404 from exc
     except DomainError as exc:
-        status = 409 if isinstance(exc, ConflictError) else 400
-        return _case_page(request, case, respond_form=form, error=exc.message, status=status)
+        return _case_page(request, case, respond_form=form, error=exc.message, status=refusal_status(exc))
     messages.success(request, "说明已报送财政")
     return redirect("alerts:case_detail", pk=pk)
 
@@ -214,8 +213,7 @@ def case_decide(request: HttpRequest, pk: int) -> HttpResponse:
     except NotFoundError as exc:
         raise Http404 from exc
     except DomainError as exc:
-        status = 409 if isinstance(exc, ConflictError) else 400
-        return _case_page(request, case, decide_form=form, error=exc.message, status=status)
+        return _case_page(request, case, decide_form=form, error=exc.message, status=refusal_status(exc))
     messages.success(request, "处置决定已保存")
     return redirect("alerts:case_detail", pk=pk)
 
@@ -267,10 +265,12 @@ def tier_edit(request: HttpRequest, project_pk: int) -> HttpResponse:
     add_lock_token(opinion_form, opinion)
     for prefix, shown_form in (("tier", tier_form), ("opinion", opinion_form)):
         shown_form.fields["lock_token"].widget.attrs["id"] = f"id_{prefix}_lock_token"  # two forms on one page
+    status = 200
     if request.method == "POST":
         if not user.can("alerts.decide"):
             raise Http404
         form = tier_form if request.POST.get("form") == "tier" else opinion_form
+        status = 400
         if form.is_valid():
             try:
                 if form is tier_form:
@@ -280,10 +280,10 @@ def tier_edit(request: HttpRequest, project_pk: int) -> HttpResponse:
                     services.opinion_save(actor=user, project=project, data=data, lock_token=data.get("lock_token"))
             except DomainError as exc:
                 form.add_error(None, exc.message)
+                status = refusal_status(exc)
             else:
                 messages.success(request, "已保存")
                 return redirect("alerts:tier_edit", project_pk=project.pk)
-    status = 400 if request.method == "POST" else 200
     context = {"project": project, "info": info, "tier_form": tier_form, "opinion_form": opinion_form}
     return render(request, "alerts/tier_edit.html", context, status=status)
 
@@ -317,6 +317,7 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
     rule = selectors.rule_get(user, pk)
     form = RuleForm(request.POST or None, initial=RuleForm.initial_for(rule))
     add_lock_token(form, services.rule_lock_rows(rule, user.active_membership.region, selectors.rules_visible(user)))
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         version = data.pop("version")
@@ -325,10 +326,10 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
             services.rule_update(actor=user, rule=rule, data=data, expected_version=version, lock_token=token)
         except DomainError as exc:
             form.add_error(None, exc.message)
+            status = refusal_status(exc)
         else:
             messages.success(request, "规则已保存")
             return redirect("alerts:rules")
-    status = 400 if request.method == "POST" else 200
     return render(request, "alerts/rule_form.html", {"form": form, "rule": rule}, status=status)
 
 
@@ -404,6 +405,7 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
     days = list(selectors.calendar_days(region, year))
     form = CalendarForm(request.POST or None)
     add_lock_token(form, services.calendar_lock_rows(days))
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         # The token covers the year shown; a date of another year was not on the page, so nothing there is stale.
@@ -419,10 +421,10 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
             )
         except DomainError as exc:
             form.add_error(None, exc.message)
+            status = refusal_status(exc)
         else:
             messages.success(request, "工作日历已保存")
             return redirect("alerts:calendar")
-    status = 400 if request.method == "POST" else 200
     context = {"form": form, "days": days, "year": year, "region": region, "lock_token": form.initial["lock_token"]}
     return render(request, "alerts/calendar.html", context, status=status)
 

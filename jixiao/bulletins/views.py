@@ -28,7 +28,7 @@ from jixiao.core.jobs import (
 )
 from jixiao.core.models import Job
 from jixiao.core.numbers import year_or_none
-from jixiao.core.views_helpers import capability_required, docx_response, paginate
+from jixiao.core.views_helpers import capability_required, docx_response, paginate, refusal_status
 from jixiao.organizations.selectors import current_fiscal_year
 
 
@@ -121,13 +121,13 @@ def _docx_name(bulletin: Any) -> str:
     return f"{bulletin.title[:60]}.docx".replace("/", "_")
 
 
-@capability_required("bulletins.view")
-def bulletin_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    bulletin = selectors.bulletin_get(request.user, pk)
+def _detail(request: HttpRequest, bulletin: Any, form: EditForm | None = None, status: int = 200) -> HttpResponse:
+    """The bulletin page; `form`, a refused edit, shows again what the user typed."""
     user: Any = request.user
     actions = BULLETIN_WORKFLOW.available(bulletin.status, user.active_membership.capabilities)
     editable = user.can("bulletins.manage") and bulletin.status == "draft"
-    form = EditForm(initial={"title": bulletin.title, "narrative": bulletin.narrative, "version": bulletin.version})
+    if form is None:
+        form = EditForm(initial={"title": bulletin.title, "narrative": bulletin.narrative, "version": bulletin.version})
     context = {
         "bulletin": bulletin,
         "snapshot": bulletin.snapshot or {},
@@ -135,7 +135,12 @@ def bulletin_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "actions": actions,
         "form": form if editable else None,
     }
-    return render(request, "bulletins/detail.html", context)
+    return render(request, "bulletins/detail.html", context, status=status)
+
+
+@capability_required("bulletins.view")
+def bulletin_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail(request, selectors.bulletin_get(request.user, pk))
 
 
 @require_POST
@@ -149,9 +154,10 @@ def bulletin_edit(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.bulletin_update(actor=request.user, bulletin=bulletin, **form.cleaned_data)
     except DomainError as exc:
+        # The page again with the typed title and text (a 409 when someone saved or issued it meanwhile).
         messages.error(request, exc.message)
-    else:
-        messages.success(request, "通报正文已保存")
+        return _detail(request, selectors.bulletin_get(request.user, pk), form, refusal_status(exc))
+    messages.success(request, "通报正文已保存")
     return redirect("bulletins:detail", pk=pk)
 
 

@@ -16,7 +16,7 @@ from django.shortcuts import render
 from django.urls import Resolver404, resolve
 from django.utils.http import content_disposition_header
 
-from jixiao.core.errors import DomainError
+from jixiao.core.errors import ConflictError, DomainError
 from jixiao.core.spreadsheets import XLSX_CONTENT_TYPE, CellError, ImportRejectedError, SpreadsheetError, error_report
 
 PAGE_SIZE = 20
@@ -49,6 +49,12 @@ def may_open(user: Any, url: str) -> bool:
     capability = getattr(match.func, "required_capability", None)
     can = getattr(user, "can", None)  # an anonymous visitor has no capabilities
     return capability is None or (can is not None and bool(can(capability)))
+
+
+def refusal_status(exc: DomainError) -> int:
+    """The status of a page shown again with a service's refusal of its save: 409 for a `ConflictError` (the row or
+    rows changed since the page was shown: a stale version or lock token, a state moved on), else 400."""
+    return ConflictError.status_code if isinstance(exc, ConflictError) else 400
 
 
 def paginate(

@@ -17,6 +17,7 @@ from jixiao.core.views_helpers import (
     docx_response,
     filename_part,
     paginate,
+    refusal_status,
     stored_file_response,
     xlsx_response,
 )
@@ -112,6 +113,7 @@ def document_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "regions": [r.region_id for r in rows if r.region_id],
     }
     form = _recipient_form(EditForm(request.POST or None, initial=initial), request.user)
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         try:
             services.document_update(
@@ -127,10 +129,10 @@ def document_edit(request: HttpRequest, pk: int) -> HttpResponse:
             raise Http404 from exc
         except DomainError as exc:
             form.add_error(None, exc.message)
+            status = refusal_status(exc)
         else:
             messages.success(request, "修改已保存")
             return redirect("documents:detail", pk=pk)
-    status = 400 if request.method == "POST" else 200
     context = {"form": form, "document": doc, "title": f"修改文书：{doc.title}", "placeholders": PLACEHOLDERS}
     return render(request, "documents/form.html", context, status=status)
 

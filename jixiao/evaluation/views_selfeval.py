@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import DomainError, NotFoundError
 from jixiao.core.numbers import year_or_none
-from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
+from jixiao.core.views_helpers import capability_required, paginate, refusal_status, xlsx_response
 from jixiao.evaluation import exports, selectors, services, services_reeval
 from jixiao.evaluation.forms import (
     OverrideForm,
@@ -91,6 +91,7 @@ def selfeval_fill(request: HttpRequest, pk: int) -> HttpResponse:
     rows = selectors.record_rows(record)
     form = SelfEvalForm(data, record=record, funds=funds)
     row_forms = [SelfEvalRowForm(data, row=row) for row in rows]
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid() and all(f.is_valid() for f in row_forms):
         values, executed, version = form.split()
         row_data = {f.row.pk: f.cleaned_data for f in row_forms}
@@ -108,6 +109,7 @@ def selfeval_fill(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.warning(request, "填报内容已保存，但未能提交：" + exc.message)
                 return redirect("evaluation:selfeval_fill", pk=pk)
             form.add_error(None, exc.message)
+            status = refusal_status(exc)
         else:
             messages.success(request, "自评已提交" if request.POST.get("then") == "submit" else "已保存并重新校验")
             return redirect("evaluation:selfeval_detail", pk=pk)
@@ -119,7 +121,6 @@ def selfeval_fill(request: HttpRequest, pk: int) -> HttpResponse:
         "row_forms": [(f, flagged[f.row.pk]) for f in row_forms],
         "record_messages": selectors.record_messages(record),
     }
-    status = 400 if request.method == "POST" else 200
     return render(request, "evaluation/selfeval_form.html", context, status=status)
 
 

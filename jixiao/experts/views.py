@@ -17,6 +17,7 @@ from jixiao.core.views_helpers import (
     capability_required,
     import_errors_download,
     paginate,
+    refusal_status,
     stored_file_response,
     workbook_import,
     xlsx_response,
@@ -110,6 +111,7 @@ def _expert_form(request: HttpRequest, expert: Any) -> HttpResponse:
     context = {"title": f"修改专家：{expert.name}" if expert else "新增专家", "expert": expert}
     if request.method != "POST":
         return render(request, "experts/expert_form.html", {**context, "form": form})
+    status = 400
     if form.is_valid():
         try:
             saved = services.expert_save(
@@ -121,10 +123,11 @@ def _expert_form(request: HttpRequest, expert: Any) -> HttpResponse:
             raise PermissionDenied from exc
         except DomainError as exc:
             _add_service_error(form, exc)
+            status = refusal_status(exc)
         else:
             messages.success(request, f"专家“{saved.name}”已保存")
             return redirect("experts:detail", pk=saved.pk)
-    return render(request, "experts/expert_form.html", {**context, "form": form}, status=400)
+    return render(request, "experts/expert_form.html", {**context, "form": form}, status=status)
 
 
 @capability_required("expert.manage")
@@ -255,6 +258,7 @@ def _agency_form(request: HttpRequest, agency: Any) -> HttpResponse:
     context = {"title": f"修改第三方机构：{agency.name}" if agency else "新增第三方机构", "agency": agency}
     if request.method != "POST":
         return render(request, "experts/agency_form.html", {**context, "form": form})
+    status = 400
     if form.is_valid():
         try:
             saved = services.agency_save(
@@ -266,10 +270,11 @@ def _agency_form(request: HttpRequest, agency: Any) -> HttpResponse:
             raise PermissionDenied from exc
         except DomainError as exc:
             _add_service_error(form, exc)
+            status = refusal_status(exc)
         else:
             messages.success(request, f"第三方机构“{saved.name}”已保存")
             return redirect("experts:agency_list")
-    return render(request, "experts/agency_form.html", {**context, "form": form}, status=400)
+    return render(request, "experts/agency_form.html", {**context, "form": form}, status=status)
 
 
 @capability_required("expert.manage")
@@ -311,6 +316,7 @@ def engagement_list(request: HttpRequest) -> HttpResponse:
 def _engagement_form(request: HttpRequest, engagement: Engagement | None) -> HttpResponse:
     form = EngagementForm(request.POST or None, instance=engagement, user=request.user)
     title = f"修改委托：{engagement.title}" if engagement else "新增第三方委托"
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         try:
             saved = services.engagement_save(
@@ -323,10 +329,10 @@ def _engagement_form(request: HttpRequest, engagement: Engagement | None) -> Htt
             raise Http404 from exc
         except DomainError as exc:
             form.add_error(None, exc.message)
+            status = refusal_status(exc)
         else:
             messages.success(request, "委托已保存")
             return redirect("experts:engagement_detail", pk=saved.pk)
-    status = 400 if request.method == "POST" else 200
     return render(request, "experts/engagement_form.html", {"form": form, "title": title}, status=status)
 
 

@@ -18,6 +18,7 @@ from jixiao.core.views_helpers import (
     capability_required,
     import_errors_download,
     paginate,
+    refusal_status,
     search_response,
     workbook_import,
     xlsx_response,
@@ -86,50 +87,52 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "indicators/detail.html", context)
 
 
-def _save_form(request: HttpRequest, form: IndicatorItemForm, save: Any, success_message: str) -> HttpResponse | None:
-    """POST: save through the service; on success redirect to the item, else leave errors on the form."""
-    if request.method != "POST" or not form.is_valid():
-        return None
-    try:
-        item = save(form.service_data, form.cleaned_data.get("version"))
-    except NotFoundError as exc:
-        raise Http404 from exc
-    except PermissionDeniedError as exc:
-        raise PermissionDenied from exc
-    except DomainError as exc:
-        form.add_error(None, exc.message)
-        return None
-    messages.success(request, success_message)
-    return redirect("indicators:item_detail", pk=item.pk)
-
-
-def _form_page(request: HttpRequest, form: IndicatorItemForm, title: str, item: Any = None) -> HttpResponse:
-    status = 400 if request.method == "POST" else 200
+def _form_page(
+    request: HttpRequest, form: IndicatorItemForm, save: Any, success_message: str, title: str, item: Any = None
+) -> HttpResponse:
+    """The item form. POST: save through the service; on success redirect to the item, else show the form again
+    with its errors (400, or 409 when the service found the item changed since the page was shown)."""
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                saved = save(form.service_data, form.cleaned_data.get("version"))
+            except NotFoundError as exc:
+                raise Http404 from exc
+            except PermissionDeniedError as exc:
+                raise PermissionDenied from exc
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+                status = refusal_status(exc)
+            else:
+                messages.success(request, success_message)
+                return redirect("indicators:item_detail", pk=saved.pk)
     return render(request, "indicators/form.html", {"form": form, "title": title, "item": item}, status=status)
 
 
 @capability_required("indicator.manage")
 def item_create(request: HttpRequest) -> HttpResponse:
     form = IndicatorItemForm(request.POST or None, allowed=services.MANAGER_FIELDS)
-    saved = _save_form(
+    return _form_page(
         request,
         form,
         lambda data, _v: services.indicator_item_create(actor=request.user, data=data),
         "指标已加入指标库",
+        "新增指标",
     )
-    return saved or _form_page(request, form, "新增指标")
 
 
 @capability_required("indicator.propose")
 def item_propose(request: HttpRequest) -> HttpResponse:
     form = proposer_form(request.POST or None)
-    saved = _save_form(
+    return _form_page(
         request,
         form,
         lambda data, _v: services.indicator_item_propose(actor=request.user, data=data),
         "指标申报已保存为草稿，请核对后提交审核",
+        "申报新指标",
     )
-    return saved or _form_page(request, form, "申报新指标")
 
 
 @login_required
@@ -139,15 +142,16 @@ def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not allowed:
         raise PermissionDenied
     form = IndicatorItemForm(request.POST or None, instance=item, allowed=allowed)
-    saved = _save_form(
+    return _form_page(
         request,
         form,
         lambda data, version: services.indicator_item_update(
             actor=request.user, item=item, data=data, expected_version=version
         ),
         "修改已保存",
+        f"修改指标：{item.name}",
+        item,
     )
-    return saved or _form_page(request, form, f"修改指标：{item.name}", item)
 
 
 @require_POST

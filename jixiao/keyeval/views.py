@@ -15,7 +15,14 @@ from jixiao.core import audit
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.locking import lock_token, posted_lock_token
 from jixiao.core.numbers import year_or_none
-from jixiao.core.views_helpers import capability_required, docx_response, filename_part, paginate, stored_file_response
+from jixiao.core.views_helpers import (
+    capability_required,
+    docx_response,
+    filename_part,
+    paginate,
+    refusal_status,
+    stored_file_response,
+)
 from jixiao.keyeval import documents, selectors, services
 from jixiao.keyeval.forms import DocumentForm, EvaluationForm, ExpertDrawForm, ListFilterForm, StaffScorerForm
 from jixiao.keyeval.workflow import EDITABLE_STATES, KEYEVAL_WORKFLOW
@@ -42,6 +49,7 @@ def evaluation_list(request: HttpRequest) -> HttpResponse:
 def _save_form(request: HttpRequest, evaluation: Any) -> HttpResponse:
     initial = None if evaluation else {"fiscal_year": _year(request) or None}
     form = EvaluationForm(request.POST or None, instance=evaluation, user=request.user, initial=initial)
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         projects = list(form.cleaned_data.get("projects") or [])
         try:
@@ -59,11 +67,11 @@ def _save_form(request: HttpRequest, evaluation: Any) -> HttpResponse:
             raise Http404 from exc
         except DomainError as exc:
             form.add_error(None, exc.message)
+            status = refusal_status(exc)
         else:
             messages.success(request, "重点评价已保存")
             return redirect("keyeval:detail", pk=saved.pk)
     title = f"修改重点评价：{evaluation.title}" if evaluation else "新建重点绩效评价"
-    status = 400 if request.method == "POST" else 200
     return render(request, "keyeval/form.html", {"form": form, "title": title, "evaluation": evaluation}, status=status)
 
 
@@ -308,6 +316,7 @@ def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
     template = selectors.template_get(request.user, pk)
     error = ""
     stale = False
+    status = 200
     if request.method == "POST":
         try:
             weights: dict[int, Decimal] = {}
@@ -331,7 +340,8 @@ def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 lock_token=posted_lock_token(request.POST),
             )
         except DomainError as exc:
-            error, stale = exc.message, isinstance(exc, ConflictError)
+            error, status = exc.message, refusal_status(exc)
+            stale = status == ConflictError.status_code
         else:
             messages.success(request, f"已保存：{saved.name}")
             return redirect("keyeval:template_edit", pk=saved.pk)
@@ -349,4 +359,4 @@ def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "lock_token": token,
         "fiscal_year": request.POST.get("fiscal_year", "") if shown_input else template.fiscal_year or "",
     }
-    return render(request, "keyeval/template_edit.html", context, status=400 if error else 200)
+    return render(request, "keyeval/template_edit.html", context, status=status)

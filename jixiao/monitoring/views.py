@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import DomainError, NotFoundError
 from jixiao.core.numbers import year_or_none
-from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
+from jixiao.core.views_helpers import capability_required, paginate, refusal_status, xlsx_response
 from jixiao.monitoring import exports, selectors, services
 from jixiao.monitoring.forms import (
     IndicatorRowForm,
@@ -159,6 +159,7 @@ def record_fill(request: HttpRequest, pk: int) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     form = RecordForm(data, record=record)
     row_forms = _row_forms(record, data)
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid() and all(f.is_valid() for f in row_forms):
         cleaned = dict(form.cleaned_data)
         version = cleaned.pop("version")
@@ -175,6 +176,7 @@ def record_fill(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.warning(request, "填报内容已保存，但未能报送：" + exc.message)
                 return redirect("monitoring:record_fill", pk=pk)
             form.add_error(None, exc.message)
+            status = refusal_status(exc)
         else:
             messages.success(request, "监控表已报送" if request.POST.get("then") == "submit" else "填报内容已保存")
             return redirect("monitoring:record_detail", pk=pk)
@@ -187,7 +189,6 @@ def record_fill(request: HttpRequest, pk: int) -> HttpResponse:
         "red_ratio_pct": settings_row.red_ratio_pct,
         "countdown": selectors.countdown(record.task.deadline),
     }
-    status = 400 if request.method == "POST" else 200
     return render(request, "monitoring/record_form.html", context, status=status)
 
 

@@ -20,6 +20,7 @@ from jixiao.core.views_helpers import (
     capability_required,
     import_errors_download,
     paginate,
+    refusal_status,
     search_response,
     workbook_import,
     xlsx_response,
@@ -68,8 +69,10 @@ def _form_page(
     context: dict[str, Any],
     success: Callable[[Any], tuple[str, HttpResponse]],
 ) -> HttpResponse:
-    """GET shows the form; POST saves through the service or re-renders with Chinese errors (HTTP 400)."""
+    """GET shows the form; POST saves through the service or re-renders with Chinese errors (HTTP 400, or 409 when
+    the row changed since the page was shown)."""
     if request.method == "POST":
+        status = 400
         if form.is_valid():
             try:
                 saved = save(form.service_data, form.expected_version)
@@ -79,11 +82,12 @@ def _form_page(
                 raise PermissionDenied from exc
             except DomainError as exc:
                 _add_service_error(form, exc)
+                status = refusal_status(exc)
             else:
                 message, response = success(saved)
                 messages.success(request, message)
                 return response
-        return render(request, template, {**context, "form": form}, status=400)
+        return render(request, template, {**context, "form": form}, status=status)
     return render(request, template, {**context, "form": form})
 
 

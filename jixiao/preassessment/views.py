@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from jixiao.core.errors import DomainError, NotFoundError
 from jixiao.core.locking import add_lock_token
 from jixiao.core.numbers import year_or_none
-from jixiao.core.views_helpers import capability_required, paginate, stored_file_response
+from jixiao.core.views_helpers import capability_required, paginate, refusal_status, stored_file_response
 from jixiao.organizations.selectors import current_fiscal_year
 from jixiao.preassessment import panels, selectors, services
 from jixiao.preassessment.forms import (
@@ -78,6 +78,7 @@ def assessment_start(request: HttpRequest) -> HttpResponse:
 def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
     pa = selectors.assessment_get(request.user, pk)
     form = AssessmentForm(request.POST or None, instance=pa)
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         try:
             services.preassessment_update(
@@ -88,10 +89,10 @@ def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except DomainError as exc:
             form.add_error(None, exc.message)
+            status = refusal_status(exc)
         else:
             messages.success(request, "修改已保存")
             return redirect("preassessment:detail", pk=pa.pk)
-    status = 400 if request.method == "POST" else 200
     context = {"form": form, "assessment": pa, "title": f"修改评估申报：{pa.project.name}"}
     return render(request, "preassessment/form.html", context, status=status)
 
@@ -241,6 +242,7 @@ def rules(request: HttpRequest) -> HttpResponse:
     shown = selectors.rules_visible(user)
     form = RuleForm(request.POST or None)
     add_lock_token(form, shown)
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -253,9 +255,9 @@ def rules(request: HttpRequest) -> HttpResponse:
             )
         except DomainError as exc:
             form.add_error(None, exc.message)
+            status = refusal_status(exc)
         else:
             messages.success(request, "评估规则已保存")
             return redirect("preassessment:rules")
-    status = 400 if request.method == "POST" else 200
     context = {"form": form, "rules": shown}
     return render(request, "preassessment/rules.html", context, status=status)

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.locking import lock_token, posted_lock_token
-from jixiao.core.views_helpers import capability_required
+from jixiao.core.views_helpers import capability_required, refusal_status
 from jixiao.experts.models import Agency
 from jixiao.experts.selectors import expert_fields
 from jixiao.organizations.selectors import current_fiscal_year
@@ -76,6 +76,7 @@ def scoring_template(request: HttpRequest, pk: int) -> HttpResponse:
     tree = panels.template_tree(template)
     error = ""
     stale = False
+    status = 200
     if request.method == "POST":
         names: dict[int, str] = {}
         points: dict[int, Decimal] = {}
@@ -83,7 +84,7 @@ def scoring_template(request: HttpRequest, pk: int) -> HttpResponse:
             names[item.pk] = request.POST.get(f"name-{item.pk}", item.name)
             value = _decimal(request.POST.get(f"points-{item.pk}", ""))
             if value is None:
-                error = f"“{item.name}”的分值无效"
+                error, status = f"“{item.name}”的分值无效", 400
                 break
             points[item.pk] = value
         year_raw = request.POST.get("fiscal_year", "")
@@ -98,7 +99,8 @@ def scoring_template(request: HttpRequest, pk: int) -> HttpResponse:
                     lock_token=posted_lock_token(request.POST),
                 )
             except DomainError as exc:
-                error, stale = exc.message, isinstance(exc, ConflictError)
+                error, status = exc.message, refusal_status(exc)
+                stale = status == ConflictError.status_code
             else:
                 messages.success(request, "评分模板已保存")
                 return redirect("preassessment:scoring_template", pk=saved.pk)
@@ -117,7 +119,7 @@ def scoring_template(request: HttpRequest, pk: int) -> HttpResponse:
         "year": request.POST.get("fiscal_year", "") if shown_input else (current.year if current else ""),
         "is_national": template.region_id is None,
     }
-    return render(request, "preassessment/scoring_template.html", context, status=400 if error else 200)
+    return render(request, "preassessment/scoring_template.html", context, status=status)
 
 
 @capability_required("preassessment.conclude")
@@ -235,10 +237,8 @@ def score_sheet(request: HttpRequest, member_pk: int) -> HttpResponse:
             panels.score_submit(actor=request.user, member=member, points=points, comment=comment)
         except NotFoundError as exc:
             raise Http404 from exc
-        except ConflictError as exc:
-            error, status = exc.message, 409
         except DomainError as exc:
-            error, status = exc.message, 400
+            error, status = exc.message, refusal_status(exc)
         else:
             messages.success(request, "评分已提交")
             return redirect("preassessment:my_reviews")

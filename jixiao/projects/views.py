@@ -19,6 +19,7 @@ from jixiao.core.views_helpers import (
     PAGE_SIZE,
     capability_required,
     import_errors_download,
+    refusal_status,
     search_response,
     workbook_import,
     xlsx_response,
@@ -133,6 +134,7 @@ def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not (request.user.can("project.edit") or request.user.can("project.edit_any")):  # type: ignore[union-attr]
         raise PermissionDenied
     form = ProjectForm(request.POST or None, instance=project, user=request.user)
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
         try:
@@ -143,10 +145,10 @@ def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
             raise Http404 from exc
         except DomainError as exc:
             form.add_error(None, exc.message)
+            status = refusal_status(exc)
         else:
             messages.success(request, "修改已保存")
             return redirect("projects:detail", pk=project.pk)
-    status = 400 if request.method == "POST" else 200
     return render(
         request,
         "projects/form.html",

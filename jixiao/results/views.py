@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import DomainError, NotFoundError
 from jixiao.core.numbers import is_digits, year_or_none
-from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
+from jixiao.core.views_helpers import capability_required, paginate, refusal_status, xlsx_response
 from jixiao.organizations.selectors import current_fiscal_year, department_choices
 from jixiao.results import selectors, services
 from jixiao.results.exports import export_applications
@@ -113,6 +113,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if form is None:
             raise Http404
+        status = 400
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -128,10 +129,10 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 raise Http404 from exc
             except DomainError as exc:
                 form.add_error(None, exc.message)
+                status = refusal_status(exc)
             else:
                 messages.success(request, "决定已保存")
                 return redirect("results:detail", pk=pk)
-        status = 400
     next_project = selectors.next_year_project_for(app)
     context = {
         "app": app,

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import DomainError, NotFoundError
 from jixiao.core.numbers import is_digits, year_or_none
-from jixiao.core.views_helpers import capability_required, paginate
+from jixiao.core.views_helpers import capability_required, paginate, refusal_status
 from jixiao.organizations.selectors import current_fiscal_year, department_regions, pick_region
 from jixiao.targets import checks, selectors, services, similarity, snapshots, statistics
 from jixiao.targets.filtersets import TargetFilterSet
@@ -228,8 +228,8 @@ def _edit_forms(request: HttpRequest, target: PerformanceTarget) -> tuple[GoalsF
     return goals, grid
 
 
-def _save(request: HttpRequest, target: PerformanceTarget, goals: GoalsForm, grid: Any) -> str | None:
-    """Goals and grid in one transaction: an error in either leaves both unchanged. Returns the error."""
+def _save(request: HttpRequest, target: PerformanceTarget, goals: GoalsForm, grid: Any) -> DomainError | None:
+    """Goals and grid in one transaction: an error in either leaves both unchanged. Returns the service's refusal."""
     try:
         services.target_save(
             actor=request.user,
@@ -241,7 +241,7 @@ def _save(request: HttpRequest, target: PerformanceTarget, goals: GoalsForm, gri
     except NotFoundError as exc:
         raise Http404 from exc
     except DomainError as exc:
-        return exc.message
+        return exc
     return None
 
 
@@ -256,13 +256,13 @@ def target_edit(request: HttpRequest, pk: int) -> HttpResponse:
     goals, grid = _edit_forms(request, target)
     status, error = 200, ""
     if request.method == "POST":
+        status, error = 400, "填写有误，请按提示修改后再保存"
         if goals.is_valid() and grid.is_valid():
-            error = _save(request, target, goals, grid) or ""
-            if not error:
+            refused = _save(request, target, goals, grid)
+            if refused is None:
                 messages.success(request, "绩效目标已保存，请查看右侧智能审核结果")
                 return redirect("targets:edit", pk=pk)
-        status = 400
-        error = error or "填写有误，请按提示修改后再保存"
+            status, error = refusal_status(refused), refused.message
     context = {
         "target": target,
         "goals": goals,

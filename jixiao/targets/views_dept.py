@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from jixiao.core.errors import DomainError, NotFoundError
-from jixiao.core.views_helpers import capability_required
+from jixiao.core.views_helpers import capability_required, refusal_status
 from jixiao.targets import selectors, selectors_dept, services_dept
 from jixiao.targets.forms import IndicatorFormSet, indicator_initial
 from jixiao.targets.forms_dept import DeptGoalsForm, DeptStartForm, TaskFormSet, task_initial
@@ -60,7 +60,10 @@ def _forms(request: HttpRequest, target: PerformanceTarget) -> tuple[DeptGoalsFo
     return goals, tasks, grid
 
 
-def _save(request: HttpRequest, target: PerformanceTarget, goals: DeptGoalsForm, tasks: Any, grid: Any) -> str:
+def _save(
+    request: HttpRequest, target: PerformanceTarget, goals: DeptGoalsForm, tasks: Any, grid: Any
+) -> DomainError | None:
+    """Everything in one transaction; returns the service's refusal, if any."""
     try:
         services_dept.target_save_dept(
             actor=request.user,
@@ -73,8 +76,8 @@ def _save(request: HttpRequest, target: PerformanceTarget, goals: DeptGoalsForm,
     except NotFoundError as exc:
         raise Http404 from exc
     except DomainError as exc:
-        return exc.message
-    return ""
+        return exc
+    return None
 
 
 @capability_required("target.edit")
@@ -88,13 +91,13 @@ def dept_target_edit(request: HttpRequest, pk: int) -> HttpResponse:
     goals, tasks, grid = _forms(request, target)
     status, error = 200, ""
     if request.method == "POST":
+        status, error = 400, "填写有误，请按提示修改后再保存"
         if goals.is_valid() and tasks.is_valid() and grid.is_valid():
-            error = _save(request, target, goals, tasks, grid)
-            if not error:
+            refused = _save(request, target, goals, tasks, grid)
+            if refused is None:
                 messages.success(request, "部门整体绩效目标已保存，请查看右侧智能审核结果")
                 return redirect("targets:dept_edit", pk=pk)
-        status = 400
-        error = error or "填写有误，请按提示修改后再保存"
+            status, error = refusal_status(refused), refused.message
     context = {
         "target": target,
         "goals": goals,

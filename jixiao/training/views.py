@@ -8,7 +8,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import DomainError, NotFoundError
-from jixiao.core.views_helpers import capability_required, paginate, stored_file_response, xlsx_response
+from jixiao.core.views_helpers import (
+    capability_required,
+    paginate,
+    refusal_status,
+    stored_file_response,
+    xlsx_response,
+)
 from jixiao.organizations.selectors import current_fiscal_year
 from jixiao.training import selectors, services
 from jixiao.training.exports import sessions_xlsx
@@ -84,6 +90,7 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = SessionForm(
         request.POST or None, initial=_initial(session), units=selectors.participant_unit_choices(request.user)
     )
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         version = form.cleaned_data.get("version")
         data, units = _form_data(form)
@@ -95,10 +102,10 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
             raise Http404 from exc
         except DomainError as exc:
             form.add_error(None, exc.message)
+            status = refusal_status(exc)
         else:
             messages.success(request, "修改已保存")
             return redirect("training:detail", pk=session.pk)
-    status = 400 if request.method == "POST" else 200
     context = {"form": form, "session": session, "title": f"修改培训记录：{session.topic}"}
     return render(request, "training/form.html", context, status=status)
 

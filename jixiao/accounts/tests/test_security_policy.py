@@ -15,6 +15,7 @@ from jixiao.accounts.middleware import LAST_SEEN, LOGIN_AT
 from jixiao.accounts.models import LoginLock, SecurityPolicy
 from jixiao.accounts.tests.factories import TEST_PASSWORD
 from jixiao.core.models import AuditEvent
+from jixiao.core.tests.helpers import shown_form_data
 
 LOGIN = "/accounts/login/"
 
@@ -219,3 +220,15 @@ def test_policy_page_only_for_the_security_admin(world: World) -> None:
     bad = client.post("/accounts/console/security/", data | {"admin_min_length": 9})
     assert bad.status_code == 400 and "三员密码最小长度" in bad.content.decode()
     assert security.policy().admin_min_length == 14
+
+
+def test_a_policy_saved_from_a_stale_page_is_a_409_and_keeps_the_newer_policy(world: World) -> None:
+    client = world.login("sec_admin")
+    shown = shown_form_data(client.get("/accounts/console/security/").context["form"])
+    assert shown["loaded_at"]  # the page carries the policy's timestamp
+    _set_policy(min_length=12)  # another security admin saves after the page was opened
+    response = client.post("/accounts/console/security/", shown | {"lockout_threshold": 17})
+    body = response.content.decode()
+    assert response.status_code == 409 and "安全策略已被他人修改，请刷新页面后重新设置" in body and 'value="17"' in body
+    policy = SecurityPolicy.objects.get(pk=1)
+    assert policy.min_length == 12 and policy.lockout_threshold != 17

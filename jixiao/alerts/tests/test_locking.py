@@ -2,8 +2,8 @@
 profile, a project's monitoring tier and finance opinion, and the working-day calendar.
 
 Each page test opens the edit page as the 绩效股, saves once with the token the page carried, then saves again with
-that same (now stale) token and other data: the second save is refused with the conflict message and nothing of it
-is written."""
+that same (now stale) token and other data: the second save is refused with a 409 and the conflict message, the
+typed input shown again, and nothing of it is written."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ def test_second_save_from_a_stale_national_rule_page_does_not_overwrite_the_coun
     assert client.post(url, _rule_data(national, token, 50)).status_code == 302
     # The national row is unchanged (same version), but the page did not show the county copy the save goes to.
     stale = client.post(url, _rule_data(national, token, 40))
-    assert stale.status_code == 400
+    assert stale.status_code == 409
     assert STALE_MESSAGE in stale.content.decode() and 'data-testid="form-error"' in stale.content.decode()
     own = WarningRule.objects.get(code="W-EXEC-RATIO", profile="national_default", region=w.region)
     assert own.bands[0]["value"] == 50 and own.version == 2
@@ -70,7 +70,7 @@ def test_second_save_from_a_stale_county_rule_page_is_refused_and_the_first_kept
 
     assert client.post(url, _rule_data(own, token, 55)).status_code == 302
     stale = client.post(url, {**_rule_data(own, token, 45), "version": ""})  # a page without the old version field
-    assert stale.status_code == 400 and STALE_MESSAGE in stale.content.decode()
+    assert stale.status_code == 409 and STALE_MESSAGE in stale.content.decode()
     own.refresh_from_db()
     assert own.bands[0]["value"] == 55
 
@@ -113,7 +113,7 @@ def test_second_tier_save_from_a_stale_page_is_refused_and_the_first_kept(librar
     first = client.post(url, {"form": "tier", "tier": "KEY", "reason": "社会关注度高", "lock_token": tier_token})
     assert first.status_code == 302
     stale = client.post(url, {"form": "tier", "tier": "MAJOR", "reason": "资金量大", "lock_token": tier_token})
-    assert stale.status_code == 400 and STALE_MESSAGE in stale.content.decode()
+    assert stale.status_code == 409 and STALE_MESSAGE in stale.content.decode() and "资金量大" in stale.content.decode()
     row = ProjectMonitoringTier.objects.get(project=w.school_project)
     assert (row.tier, row.reason) == ("KEY", "社会关注度高")
 
@@ -124,7 +124,7 @@ def test_second_tier_save_from_a_stale_page_is_refused_and_the_first_kept(librar
         == 302
     )
     again = client.post(url, {"form": "tier", "tier": "KEY", "reason": "改回重点", "lock_token": tier_token})
-    assert again.status_code == 400
+    assert again.status_code == 409
     assert ProjectMonitoringTier.objects.get(project=w.school_project).tier == "MAJOR"
 
 
@@ -137,13 +137,13 @@ def test_second_opinion_save_from_a_stale_page_is_refused_and_the_first_kept(lib
 
     assert client.post(url, {**data, "lock_token": token}).status_code == 302
     stale = client.post(url, {**data, "advice": "暂缓", "budget_action": "NONE", "lock_token": token})
-    assert stale.status_code == 400 and STALE_MESSAGE in stale.content.decode()
+    assert stale.status_code == 409 and STALE_MESSAGE in stale.content.decode() and "暂缓" in stale.content.decode()
     opinion = FinanceOpinion.objects.get(project=w.school_project)
     assert (opinion.advice, opinion.budget_action) == ("加快招标", "REDUCE")
 
     _tier_token, token = _tokens(client.get(url).content.decode())
     assert client.post(url, {**data, "advice": "暂缓", "lock_token": token}).status_code == 302
-    assert client.post(url, {**data, "advice": "再改", "lock_token": token}).status_code == 400
+    assert client.post(url, {**data, "advice": "再改", "lock_token": token}).status_code == 409
     assert FinanceOpinion.objects.get(project=w.school_project).advice == "暂缓"
 
 
@@ -159,7 +159,7 @@ def test_second_calendar_save_from_a_stale_page_is_refused_and_the_first_kept(li
     first = client.post(url, {"date": "2026-10-01", "name": "国庆节", "lock_token": token})
     assert first.status_code == 302
     stale = client.post(url, {"date": "2026-10-01", "is_working": "on", "name": "调休", "lock_token": token})
-    assert stale.status_code == 400
+    assert stale.status_code == 409 and 'value="调休"' in stale.content.decode()
     assert STALE_MESSAGE in stale.content.decode() and 'data-testid="form-error"' in stale.content.decode()
     day = CalendarDay.objects.get(region=w.region, date=date(2026, 10, 1))
     assert (day.is_working, day.name) == (False, "国庆节")
@@ -169,7 +169,7 @@ def test_second_calendar_save_from_a_stale_page_is_refused_and_the_first_kept(li
     assert len(page_tokens) == 1  # the add form and each row's delete button carry the same token
     [token] = page_tokens
     assert client.post(url, {"date": "2026-10-01", "name": "国庆节假期", "lock_token": token}).status_code == 302
-    assert client.post(url, {"date": "2026-10-01", "name": "又改", "lock_token": token}).status_code == 400
+    assert client.post(url, {"date": "2026-10-01", "name": "又改", "lock_token": token}).status_code == 409
     assert CalendarDay.objects.get(region=w.region, date=date(2026, 10, 1)).name == "国庆节假期"
 
 

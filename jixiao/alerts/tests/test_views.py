@@ -99,7 +99,7 @@ def test_rule_edit_validates_and_audits(library: Any) -> None:
     assert by_code["W-EXEC-RATIO"].pk == own.pk
     assert {r.code: r for r in rules_in_force(w.other_region, 2026)[1]}["W-EXEC-RATIO"].pk == rule.pk
     stale = client.post(f"/alerts/rules/{own.pk}/", {**data, "version": 1, "name": "改名"})
-    assert stale.status_code == 400 and "已被他人修改" in stale.content.decode()
+    assert stale.status_code == 409 and "已被他人修改" in stale.content.decode()
     assert w.login("unit_user").get(f"/alerts/rules/{rule.pk}/").status_code == 403
     # Switch off: the sweep no longer produces it.
     client.post(f"/alerts/rules/{own.pk}/", {**data, "version": 2, "enabled": ""})

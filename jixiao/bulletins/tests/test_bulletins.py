@@ -217,6 +217,21 @@ def test_scoping_and_access(world: Any, anonymous_client: Any) -> None:
     assert client.get(f"/bulletins/{bulletin.pk}/docx/").status_code == 404
 
 
+def test_an_edit_from_a_stale_page_is_a_409_with_the_typed_text_kept(world: Any) -> None:
+    bulletin = services.bulletin_generate(actor=world.users["performance"], kind="KEY_EVAL", fiscal_year=2026)
+    client = world.login("performance")
+    url = f"/bulletins/{bulletin.pk}/edit/"
+    shown = {"title": bulletin.title, "narrative": bulletin.narrative, "version": bulletin.version}
+    assert client.post(url, shown | {"narrative": "第一次修改的正文"}).status_code == 302
+    stale = client.post(url, shown | {"narrative": "旧页面上修改的正文"})
+    body = stale.content.decode()
+    assert stale.status_code == 409 and "通报已被他人修改，请刷新后重试" in body and "旧页面上修改的正文" in body
+    bad = client.post(url, shown | {"narrative": "含{占位符}的正文", "version": bulletin.version + 1})
+    assert bad.status_code == 400 and "不能包含花括号占位符" in bad.content.decode()
+    bulletin.refresh_from_db()
+    assert bulletin.narrative == "第一次修改的正文" and bulletin.version == shown["version"] + 1
+
+
 def test_appraisal_bulletin_lists_the_ranking_commendations_and_interviews(world: Any) -> None:
     from jixiao.appraisals import selectors as appraisal_selectors
     from jixiao.appraisals import services as appraisal_services

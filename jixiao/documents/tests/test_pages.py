@@ -143,6 +143,13 @@ def test_draft_create_edit_and_issue_through_pages(world: Any) -> None:
     doc.refresh_from_db()
     assert doc.body.startswith("县教育局、县人民医院：") or doc.body.startswith("{recipient}")
     assert doc.recipients.count() == 2
+    # A save from the page shown before that edit (the version before it): 409, the typed text kept, nothing saved.
+    shown = {"title": "旧页面的标题", "body": "旧页面的正文", "version": doc.version - 1, "departments": [world.edu.pk]}
+    stale = client.post(f"/documents/{doc.pk}/edit/", shown)
+    body = stale.content.decode()
+    assert stale.status_code == 409 and "文书已被他人修改，请刷新后重试" in body and "旧页面的正文" in body
+    doc.refresh_from_db()
+    assert doc.title != "旧页面的标题" and doc.recipients.count() == 2
     client.post(f"/documents/{doc.pk}/transition/", {"action": "issue"})
     doc.refresh_from_db()
     assert doc.status == DocumentStatus.ISSUED and doc.doc_no.endswith("1号")

@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from conftest import World
 from jixiao.core import todos
 from jixiao.core.models import AuditEvent
+from jixiao.core.tests.helpers import shown_form_data
 from jixiao.evaluation.models import SelfEvalStatus, SelfEvaluation
 from jixiao.evaluation.selectors import records_visible, statistics
 from jixiao.evaluation.selfeval_xlsx import read_selfevaluations, write_selfevaluations
@@ -110,6 +111,20 @@ def test_fill_form_shows_computed_beside_claimed_and_submit(world: World, record
     # 待办 for the 主管部门.
     items = [i for i in todos.for_user(world.users["dept_admin"]) if i.stage == "单位自评"]
     assert items and items[0].count == 1
+
+
+def test_a_fill_saved_from_a_stale_page_is_a_409_and_keeps_the_newer_save(world: World, record: SelfEvaluation) -> None:
+    client = world.login("unit_user")
+    page = client.get(f"{BASE}{record.pk}/fill/").context
+    fill_clean(world, record)  # another user saves after the page was shown
+    data = shown_form_data(page["form"], goal_actual="旧页面的完成情况")
+    for row_form, _row in page["row_forms"]:
+        data.update(shown_form_data(row_form))
+    response = client.post(f"{BASE}{record.pk}/fill/", data)
+    body = response.content.decode()
+    assert response.status_code == 409 and "自评已被他人修改，请刷新后重试" in body and "旧页面的完成情况" in body
+    record.refresh_from_db()
+    assert record.goal_actual == "已购置教学设备120台，教学条件明显改善"
 
 
 def test_review_and_override_through_pages(world: World, record: SelfEvaluation) -> None:

@@ -62,6 +62,12 @@ def test_create_and_edit_through_the_pages_with_a_masked_phone(world: World) -> 
     assert client.post(f"/experts/agencies/{agency.pk}/edit/", post).status_code == 302
     agency.refresh_from_db()
     assert agency.contact_person == "李敏" and agency.phone == PHONE  # an empty phone keeps the stored number
+    # The same page posted again carries the version it was shown with: a conflict, the input kept.
+    stale = client.post(f"/experts/agencies/{agency.pk}/edit/", {**post, "contact_person": "王强"})
+    body = stale.content.decode()
+    assert stale.status_code == 409 and "该记录已被他人修改，请刷新后重试" in body and "王强" in body
+    agency.refresh_from_db()
+    assert agency.contact_person == "李敏"
 
 
 @pytest.mark.parametrize(

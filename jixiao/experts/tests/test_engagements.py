@@ -175,4 +175,12 @@ def test_engagement_pages_for_the_performance_section(world: World) -> None:
     assert client.post("/experts/engagements/new/", post).status_code == 302
     engagement = Engagement.objects.get()
     assert engagement.fee_yuan == Decimal("25000.00")
+    edit = f"/experts/engagements/{engagement.pk}/edit/"
+    shown = {**post, "version": engagement.version}
+    assert client.post(edit, {**shown, "title": "绩效管理培训（一）"}).status_code == 302
+    stale = client.post(edit, {**shown, "title": "绩效管理培训（旧页面）"})
+    body = stale.content.decode()
+    assert stale.status_code == 409 and "该委托已被他人修改，请刷新后重试" in body and "绩效管理培训（旧页面）" in body
+    engagement.refresh_from_db()
+    assert engagement.title == "绩效管理培训（一）"
     assert "绩效管理培训" in client.get(f"/experts/agencies/{agency.pk}/").content.decode()

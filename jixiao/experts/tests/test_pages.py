@@ -166,6 +166,19 @@ def test_editing_with_an_empty_phone_keeps_the_stored_number(world: World, pool:
     assert AuditEvent.objects.filter(event_type="expert.update", object_id=str(expert.pk)).exists()
 
 
+def test_a_save_from_a_stale_page_is_a_409_with_the_input_kept(world: World, pool: dict[str, Expert]) -> None:
+    expert = pool["zhao"]
+    services.expert_save(actor=world.users["performance"], expert=expert, data={"field": "卫生"})
+    response = world.login("performance").post(
+        reverse("experts:edit", args=[expert.pk]),
+        {"name": "赵老师（旧页面）", "kind": "expert", "field": "教育", "version": expert.version},
+    )
+    body = response.content.decode()
+    assert response.status_code == 409 and "该记录已被他人修改，请刷新后重试" in body and "赵老师（旧页面）" in body
+    expert.refresh_from_db()
+    assert (expert.name, expert.field, expert.version) == ("赵老师", "卫生", 2)
+
+
 def test_an_invalid_form_is_shown_again_with_errors(world: World) -> None:
     response = world.login("performance").post(reverse("experts:create"), {"name": "", "kind": "expert"})
     assert response.status_code == 400

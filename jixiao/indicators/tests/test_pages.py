@@ -84,7 +84,11 @@ def test_the_performance_section_creates_edits_and_approves_through_the_pages(wo
         "county",
     )
     stale = client.post(f"/indicators/{item.pk}/edit/", _form("过期版本", version=1))
-    assert stale.status_code == 400 and "已被他人修改" in stale.content.decode()
+    assert (
+        stale.status_code == 409 and "已被他人修改" in stale.content.decode() and "过期版本" in stale.content.decode()
+    )
+    item.refresh_from_db()
+    assert (item.name, item.version) == ("县级共性样例指标（修订）", 2)
 
 
 def test_review_buttons_follow_the_role_and_department(world: World) -> None:

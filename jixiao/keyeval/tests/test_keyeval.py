@@ -321,7 +321,7 @@ def test_pages_create_list_detail_and_transition(world: World) -> None:
     # A save from a page rendered before that change (version 2) is refused: no silent overwrite.
     stale = {**edited, "title": "旧页面的标题", "expected_version": 2}
     response = client.post(f"/keyeval/{ev.pk}/edit/", stale)
-    assert response.status_code == 400 and "已被他人修改" in response.content.decode()
+    assert response.status_code == 409 and "已被他人修改" in response.content.decode()
     ev.refresh_from_db()
     assert ev.title == "县教育局2026年部门整体支出" and ev.version == 3
     assert AuditEvent.objects.filter(event_type="keyeval.update", object_id=str(ev.pk)).exists()

@@ -50,7 +50,7 @@ def test_saving_the_national_template_again_makes_no_second_copy(world: World) -
     for _ in range(3):  # a double submit, then saves from the national page reloaded
         client.get(url)
         again = client.post(url, _page_data(national))
-        assert again.status_code == 400
+        assert again.status_code == 409
         assert f"已有2026年度的本区划模板“{copy.name}”" in again.content.decode()
     assert _own(world) == [copy]
     # The region's copy itself stays editable, and another year still gets its own copy.
@@ -82,7 +82,7 @@ def test_second_save_from_a_stale_own_template_page_is_refused_and_the_first_kep
     first = client.post(url, {**_page_data(own, **{first_code: "投入（甲）"}), "lock_token": token})
     assert first.status_code == 302
     stale = client.post(url, {**_page_data(own, **{first_code: "投入（乙）"}), "lock_token": token})
-    assert stale.status_code == 400
+    assert stale.status_code == 409
     assert STALE_MESSAGE in stale.content.decode()
     assert own.nodes.get(code=first_code).name == "投入（甲）"
     own.refresh_from_db()
@@ -101,7 +101,7 @@ def test_double_submit_of_the_national_page_is_refused_as_stale(world: World) ->
     url = f"/keyeval/templates/{national.pk}/"
     assert client.post(url, {**_page_data(national), "lock_token": token}).status_code == 302
     again = client.post(url, {**_page_data(national), "lock_token": token})
-    assert again.status_code == 400 and STALE_MESSAGE in again.content.decode()
+    assert again.status_code == 409 and STALE_MESSAGE in again.content.decode()
     assert len(_own(world)) == 1
 
 
@@ -178,7 +178,7 @@ def test_a_refused_save_keeps_the_token_of_the_page_it_came_from(world: World) -
     bad = client.post(url, {**_page_data(own), f"name_{node.pk}": "x\x00", "lock_token": token})
     assert bad.status_code == 400 and TOKEN.findall(bad.content.decode()) == [token]
     retry = client.post(url, {**_page_data(own), f"name_{node.pk}": "我的修改", "lock_token": token})
-    assert retry.status_code == 400 and STALE_MESSAGE in retry.content.decode()
+    assert retry.status_code == 409 and STALE_MESSAGE in retry.content.decode()
     assert own.nodes.get(pk=node.pk).name == "他人修改"
 
 

@@ -169,12 +169,15 @@ def test_fill_form_shows_chinese_errors_and_saves_nothing(ready: World) -> None:
 
 def test_stale_version_is_a_conflict_message(ready: World) -> None:
     record = school_record(issued_round(ready), ready)
+    before = (record.version, record.executed_to_date_yuan)
     client = ready.login("unit_user")
     response = client.post(
         reverse("monitoring:record_fill", args=[record.pk]),
         {"version": "99", "executed_to_date_yuan": "33", "then": "save"},
     )
-    assert response.status_code == 400 and "已被他人修改" in response.content.decode()
+    assert response.status_code == 409 and "已被他人修改" in response.content.decode()
+    record.refresh_from_db()
+    assert (record.version, record.executed_to_date_yuan) == before
 
 
 def test_red_submit_from_the_form_keeps_the_entries_and_explains(ready: World) -> None:

@@ -123,7 +123,7 @@ def test_a_stale_version_is_rejected(world: World) -> None:
         reverse("organizations:unit_edit", args=[world.hospital.pk]),
         _unit_data(world, agency_code="102001", name="改名", department=world.health.pk, version=1),
     )
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "已被他人修改" in response.content.decode()
     world.hospital.refresh_from_db()
     assert world.hospital.name == "县人民医院"

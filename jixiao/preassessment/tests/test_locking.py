@@ -51,7 +51,7 @@ def test_second_save_from_a_stale_rules_page_is_refused_and_the_first_kept(world
     assert first.status_code == 302
 
     stale = client.post("/preassessment/rules/", _rule_data(token, "80"))
-    assert stale.status_code == 400
+    assert stale.status_code == 409
     assert STALE_MESSAGE in stale.content.decode()
     assert PreAssessmentRuleSet.objects.get(region=world.region, fiscal_year=2026).min_amount_wan == Decimal(50)
 
@@ -68,7 +68,7 @@ def test_a_rule_row_added_for_another_year_also_makes_the_rules_page_stale(world
     assert client.post("/preassessment/rules/", _rule_data(token, "40", fiscal_year="2027")).status_code == 302
     # The other user's page still shows the table without the 2027 row: its 2026 save is refused too.
     stale = client.post("/preassessment/rules/", _rule_data(token, "45"))
-    assert stale.status_code == 400 and STALE_MESSAGE in stale.content.decode()
+    assert stale.status_code == 409 and STALE_MESSAGE in stale.content.decode()
     assert not PreAssessmentRuleSet.objects.filter(region=world.region, fiscal_year=2026).exists()
 
 
@@ -109,7 +109,7 @@ def test_second_save_from_a_stale_national_template_page_adds_no_second_copy(wor
 
     assert client.post(url, _template_data(national, token, "立项必要性（甲）")).status_code == 302
     stale = client.post(url, _template_data(national, token, "立项必要性（乙）"))
-    assert stale.status_code == 400
+    assert stale.status_code == 409
     assert STALE_MESSAGE in stale.content.decode()
 
     copies = ScoringTemplate.objects.filter(region=world.region, kind="project")
@@ -133,7 +133,7 @@ def test_second_save_from_a_stale_own_template_page_is_refused_and_the_first_kep
     assert own.version == 2
 
     stale = client.post(url, _template_data(own, token, "必要性（乙）"))
-    assert stale.status_code == 400
+    assert stale.status_code == 409
     assert 'data-testid="template-error"' in stale.content.decode()
     assert STALE_MESSAGE in stale.content.decode()
     assert panels.template_tree(own)[0].item.name == "必要性（甲）"

@@ -140,6 +140,7 @@ def test_a_filing_saved_from_a_stale_page_is_refused_and_nothing_changes(world: 
     services.preassessment_update(actor=world.users["unit_user"], assessment=pa, data={**SECTIONS, "other": "新版"})
     stale = {**SECTIONS, "kind": pa.kind, "other": "旧页面", "expected_version": pa.version}
     response = client.post(f"/preassessment/{pa.pk}/edit/", stale)
-    assert response.status_code == 400 and "已被他人修改" in response.content.decode()
+    body = response.content.decode()
+    assert response.status_code == 409 and "已被他人修改" in body and "旧页面" in body
     pa.refresh_from_db()
     assert pa.other == "新版"

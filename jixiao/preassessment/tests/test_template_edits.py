@@ -49,7 +49,7 @@ def test_saving_the_national_template_again_makes_no_second_copy(world: World) -
         token = TOKEN.findall(client.get(url).content.decode())[0]
         for data in (_page_data(national, token), _page_data(national)):
             again = client.post(url, data)
-            assert again.status_code == 400
+            assert again.status_code == 409
             assert f"已有2026年度的本区划评分模板“{copy.name}”" in again.content.decode()
     assert _own(world) == [copy]
     assert client.post(f"/preassessment/templates/{copy.pk}/", _page_data(copy)).status_code == 302
@@ -104,7 +104,7 @@ def test_a_refused_save_keeps_the_token_of_the_page_it_came_from(world: World) -
     bad = client.post(url, {**_page_data(own, token), f"name-{item.pk}": "x\x00"})
     assert bad.status_code == 400 and TOKEN.findall(bad.content.decode()) == [token]
     retry = client.post(url, {**_page_data(own, token), f"name-{item.pk}": "我的修改"})
-    assert retry.status_code == 400 and STALE_MESSAGE in retry.content.decode()
+    assert retry.status_code == 409 and STALE_MESSAGE in retry.content.decode()
     assert own.items.get(pk=item.pk).name == "他人修改"
 
 

@@ -9,6 +9,7 @@ import pytest
 from conftest import World
 from jixiao.core.errors import ConflictError, DomainError, PermissionDeniedError
 from jixiao.core.models import AuditEvent
+from jixiao.core.tests.helpers import shown_form_data
 from jixiao.projects import services
 from jixiao.projects.models import Project
 from jixiao.projects.workflow import PROJECT_WORKFLOW
@@ -75,6 +76,18 @@ def test_concurrent_edit_with_a_stale_version_is_a_conflict(world: World) -> Non
     project.refresh_from_db()
     assert project.name == "第一次修改"
     assert project.version == 2
+
+
+def test_the_edit_page_answers_a_stale_save_with_409_and_keeps_the_input(world: World) -> None:
+    project = world.school_project
+    client = world.login("unit_user")
+    shown = client.get(f"/projects/{project.pk}/edit/").context["form"]
+    services.project_update(actor=world.users["unit_user"], project=project, data={"name": "他人的修改"})
+    response = client.post(f"/projects/{project.pk}/edit/", shown_form_data(shown, name="旧页面的名称"))
+    body = response.content.decode()
+    assert response.status_code == 409 and "该项目已被他人修改，请刷新后重试" in body and "旧页面的名称" in body
+    project.refresh_from_db()
+    assert (project.name, project.version) == ("他人的修改", 2)
 
 
 def test_update_records_a_before_after_diff(world: World) -> None:

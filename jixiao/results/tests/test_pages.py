@@ -94,12 +94,17 @@ def test_decision_form_requires_a_reason_when_changed(world: World) -> None:
     assert response.status_code == 400 and "调整建议时须填写理由" in response.content.decode()
     school_app.refresh_from_db()
     assert school_app.status == "proposed"
-    response = client.post(
-        url, {"action": "KEEP", "amount_yuan": "18", "reason": "教育优先", "version": school_app.version}
-    )
+    shown = school_app.version
+    response = client.post(url, {"action": "KEEP", "amount_yuan": "18", "reason": "教育优先", "version": shown})
     assert response.status_code == 302
     school_app.refresh_from_db()
     assert school_app.decided_action == "KEEP" and school_app.decided_amount_yuan == Decimal("180000.00")
+    # The same page posted again (the version it was shown with): a conflict, the typed reason kept, nothing saved.
+    stale = client.post(url, {"action": "KEEP", "amount_yuan": "15", "reason": "旧页面的理由", "version": shown})
+    body = stale.content.decode()
+    assert stale.status_code == 409 and "该建议已被他人修改，请刷新后重试" in body and "旧页面的理由" in body
+    school_app.refresh_from_db()
+    assert school_app.decided_amount_yuan == Decimal("180000.00") and school_app.decision_reason == "教育优先"
     page = client.get(url).content.decode()
     assert "教育优先" in page and "结果应用：调整建议" in page and "results.change" not in page
     assert world.login("performance").post(url, {"action": "KEEP"}).status_code == 404

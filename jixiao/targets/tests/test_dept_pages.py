@@ -114,6 +114,18 @@ def test_invalid_edit_is_400_and_saves_nothing(
     assert not dept_target.tasks.exists() and not dept_target.indicators.exists()
 
 
+def test_a_save_from_a_stale_page_is_409_and_keeps_the_newer_save(world: World, dept_target: PerformanceTarget) -> None:
+    client = world.login("dept_admin")
+    shown = dept_target.version
+    assert client.post(f"/targets/{dept_target.pk}/dept-edit/", form_data(dept_target)).status_code == 302
+    stale = {**form_data(dept_target, annual_goal="旧页面的目标"), "goal-version": str(shown)}
+    response = client.post(f"/targets/{dept_target.pk}/dept-edit/", stale)
+    body = response.content.decode()
+    assert response.status_code == 409 and "该绩效目标已被他人修改，请刷新后重试" in body and "旧页面的目标" in body
+    dept_target.refresh_from_db()
+    assert dept_target.annual_goal == "保障全县义务教育均衡发展" and dept_target.tasks.count() == 2
+
+
 @pytest.mark.parametrize("grid", ["task", "ind"])
 def test_a_row_count_below_the_rows_sent_keeps_the_saved_rows(
     world: World, dept_target: PerformanceTarget, grid: str

@@ -331,6 +331,7 @@ def test_a_grid_saved_from_a_stale_page_is_refused_and_keeps_the_newer_goals(
     assert client.post(f"/targets/{target.pk}/edit/", fresh).status_code == 302
     stale = {**_grid_post(target, rows, annual_goal="旧页面的目标"), "goal-version": str(rendered_version)}
     response = client.post(f"/targets/{target.pk}/edit/", stale)
-    assert response.status_code == 400 and "已被他人修改" in response.content.decode()
+    body = response.content.decode()
+    assert response.status_code == 409 and "已被他人修改" in body and "旧页面的目标" in body
     target.refresh_from_db()
     assert target.annual_goal == "新的目标"

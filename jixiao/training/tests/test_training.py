@@ -104,6 +104,12 @@ def test_create_edit_and_audit_through_the_pages(world: World) -> None:
     bad = client.post(reverse("training:create"), {**form, "attendance": "-1"})
     assert bad.status_code == 400
     assert TrainingSession.objects.count() == 1
+    # A save from the page shown before that edit (version 1) is a conflict: 409, the input kept, nothing saved.
+    stale = client.post(reverse("training:edit", args=[session.pk]), {**form, "attendance": "99", "version": "1"})
+    body = stale.content.decode()
+    assert stale.status_code == 409 and "培训记录已被他人修改，请刷新后重试" in body and 'value="99"' in body
+    session.refresh_from_db()
+    assert session.attendance == 85 and session.version == 2
 
 
 def test_a_unit_outside_the_region_cannot_be_a_participant(world: World) -> None:
