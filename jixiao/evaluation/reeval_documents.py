@@ -10,7 +10,7 @@ from django.utils import timezone
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
-from docx.shared import Pt
+from docx.shared import Cm, Pt
 
 from jixiao.core.money import format_wan
 from jixiao.core.spreadsheets import write_workbook
@@ -92,6 +92,11 @@ def results_xlsx(results: BatchResults) -> bytes:
     )
 
 
+def _cn_date(day: Any) -> str:
+    """2026年1月5日: the 成文日期 of an official document has no leading zeros."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 def _fonts(style: Any, east_asia: str, size: float) -> None:
     style.font.name = "Times New Roman"
     style.font.size = Pt(size)
@@ -104,6 +109,8 @@ def _fonts(style: Any, east_asia: str, size: float) -> None:
 def circular_docx(results: BatchResults, issuer: str) -> bytes:
     b = results.batch
     doc = Document()
+    section = doc.sections[0]
+    section.page_height, section.page_width = Cm(29.7), Cm(21.0)  # A4, not python-docx's US Letter
     _fonts(doc.styles["Normal"], "仿宋_GB2312", 14)
     _fonts(doc.styles["Title"], "宋体", 22)
     _fonts(doc.styles["Heading 1"], "黑体", 16)
@@ -153,7 +160,7 @@ def circular_docx(results: BatchResults, issuer: str) -> bytes:
         "各预算部门（单位）要对再评价发现的问题认真整改，提高自评质量，确保自评结果真实、准确；"
         "再评价结果将纳入部门预算绩效管理工作考核。"
     )
-    sign = doc.add_paragraph(f"{_clean(issuer)}\n{timezone.localdate():%Y年%m月%d日}")
+    sign = doc.add_paragraph(f"{_clean(issuer)}\n{_cn_date(timezone.localdate())}")
     sign.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     out = io.BytesIO()
     doc.save(out)
