@@ -12,7 +12,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
-from jixiao.core.money import format_wan
+from jixiao.core.money import format_wan, wan_from_yuan
 from jixiao.core.spreadsheets import write_workbook
 from jixiao.evaluation.services_reeval import BatchResults, circular_sentence, rule_text
 
@@ -33,6 +33,8 @@ SAMPLE_HEADERS = [
     "分差提示",
 ]
 DEPT_HEADERS = ["主管部门", "样本数", "已评分", "平均绝对分差", "等级变化数", "等级变化占比"]
+# The §4.8 R_GAP flag in the export's 分差提示 column, in the words of the detail page's badge title.
+GAP_FLAG = "分差达到提示线或等级变化"
 GAP_TABLE_HEADERS = ["序号", "项目名称", "主管部门", "自评得分", "再评价得分", "分差", "等级变化"]
 
 
@@ -55,21 +57,21 @@ def results_xlsx(results: BatchResults) -> bytes:
             s.self_eval.name,
             s.self_eval.department.name,
             s.self_eval.unit.name,
-            format_wan(s.amount_yuan),
+            wan_from_yuan(s.amount_yuan),
             s.get_selected_by_display(),
             s.agency_name or "绩效股",
-            _num(s.self_score),
+            s.self_score,
             s.self_grade,
-            _num(s.re_score),
+            s.re_score,
             s.re_grade,
-            _num(s.gap),
-            "R_GAP" if s.flagged else "",
+            s.gap,
+            GAP_FLAG if s.flagged else "",
         ]
         for s in results.samples
     ]
-    grades = [[g, n, format_wan(a)] for g, n, a in results.grades]
+    grades = [[g, n, wan_from_yuan(a)] for g, n, a in results.grades]
     depts = [
-        [d["name"], d["samples"], d["scored"], _num(d["mean_abs_gap"]), d["grade_changes"], _pct(d["change_share"])]
+        [d["name"], d["samples"], d["scored"], d["mean_abs_gap"], d["grade_changes"], _pct(d["change_share"])]
         for d in results.departments
     ]
     b = results.batch

@@ -202,6 +202,10 @@ def test_results_export_and_circular(world: World, monkeypatch: Any) -> None:
     workbook = openpyxl.load_workbook(io.BytesIO(client.get(f"/evaluation/reeval/{batch.pk}/export/").content))
     codes = [row[0] for row in workbook["样本"].iter_rows(min_row=2, values_only=True)]
     assert sorted(codes) == ["P-BRANCH", "P-HOSP", "P-SCHOOL"]
+    school = next(r for r in workbook["样本"].iter_rows(min_row=2) if r[0].value == "P-SCHOOL")
+    assert isinstance(school[4].value, (int, float)) and school[4].number_format == "#,##0.00"  # 万元
+    assert all(isinstance(school[i].value, (int, float)) for i in (7, 9, 11))  # scores and gap are numbers
+    assert school[11].value == -30 and school[12].value == "分差达到提示线或等级变化"  # no raw R_GAP code
     info = dict(workbook["抽样说明"].iter_rows(min_row=2, values_only=True))
     assert info["抽样种子"] == batch.seed
     monkeypatch.setattr(reeval_documents, "timezone", SimpleNamespace(localdate=lambda: date(2026, 9, 3)))
