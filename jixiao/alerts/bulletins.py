@@ -18,7 +18,7 @@ from django.utils import timezone
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
-from docx.shared import Pt
+from docx.shared import Cm, Pt
 
 from jixiao.alerts import engine, selectors
 from jixiao.alerts.models import FundAdjustment
@@ -126,6 +126,11 @@ def _clean(value: Any) -> str:
     return _NOT_XML.sub("", "" if value is None else str(value))
 
 
+def _cn_date(day: Any) -> str:
+    """2026年1月5日: the 成文日期 of an official document has no leading zeros."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 def _fonts(style: Any, east_asia: str, size: float) -> None:
     style.font.name = "Times New Roman"
     style.font.size = Pt(size)
@@ -137,6 +142,8 @@ def _fonts(style: Any, east_asia: str, size: float) -> None:
 
 def bulletin_docx(figures: Figures, issuer: str) -> bytes:
     doc = Document()
+    section = doc.sections[0]
+    section.page_height, section.page_width = Cm(29.7), Cm(21.0)  # A4, not python-docx's US Letter
     _fonts(doc.styles["Normal"], "仿宋_GB2312", 14)
     _fonts(doc.styles["Title"], "宋体", 22)
     _fonts(doc.styles["Heading 1"], "黑体", 16)
@@ -174,7 +181,7 @@ def bulletin_docx(figures: Figures, issuer: str) -> bytes:
         "各预算部门（单位）要对红灯、黄灯预警项目认真分析原因，制定整改措施，加快预算执行，确保绩效目标如期实现。"
         "对逾期未说明原因的项目，将按规定暂停拨付资金。"
     )
-    sign = doc.add_paragraph(f"{_clean(issuer)}\n{timezone.localdate():%Y年%m月%d日}")
+    sign = doc.add_paragraph(f"{_clean(issuer)}\n{_cn_date(timezone.localdate())}")
     sign.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     out = io.BytesIO()
     doc.save(out)

@@ -10,6 +10,7 @@ import io
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import IO, Any
 
 import openpyxl
@@ -23,6 +24,14 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 MAX_ENTRIES = 10_000
 MAX_UNCOMPRESSED = 100 * 1024 * 1024
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+WAN_FORMAT = "#,##0.00"
+
+
+def money_format(header: Any, value: Any) -> str | None:
+    """DOMAIN.md §3.0: a 万元 cell holds the exact value and displays two decimals (`#,##0.00`)."""
+    if "万元" in str(header) and isinstance(value, (Decimal, float)):
+        return WAN_FORMAT
+    return None
 
 
 class SpreadsheetError(DomainError):
@@ -148,6 +157,8 @@ def write_workbook(
                     widths[col - 1] = min(60, max(widths[col - 1], len(value) + 4))
                 else:
                     cell.value = value
+                    if col <= len(headers) and (number_format := money_format(headers[col - 1], value)):
+                        cell.number_format = number_format
         for col, width in enumerate(widths, start=1):
             sheet.column_dimensions[get_column_letter(col)].width = width
         sheet.freeze_panes = sheet.cell(row=start + 1, column=1)

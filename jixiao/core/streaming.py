@@ -31,7 +31,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font, PatternFill
 
-from jixiao.core.spreadsheets import DANGEROUS_PREFIXES, XLSX_CONTENT_TYPE
+from jixiao.core.spreadsheets import DANGEROUS_PREFIXES, XLSX_CONTENT_TYPE, money_format
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 BOM = "\ufeff"
@@ -136,14 +136,18 @@ def write_xlsx(
         count += 1
         if count > MAX_SHEET_ROWS:
             raise ValueError("超过 Excel 单表行数上限，请改用 CSV 导出")
-        sheet.append([_cell(sheet, value) for value in row])
+        sheet.append([_cell(sheet, value, title) for value, title in zip(row, header, strict=False)])
     workbook.save(target)
     return count
 
 
-def _cell(sheet: Any, value: Any) -> Any:
+def _cell(sheet: Any, value: Any, title: Any = "") -> Any:
     value = _xlsx_value(value)
     if not isinstance(value, str):
+        if number_format := money_format(title, value):
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.number_format = number_format
+            return cell
         return value
     value = ILLEGAL_CHARACTERS_RE.sub("", value)
     if not value.startswith(DANGEROUS_PREFIXES):

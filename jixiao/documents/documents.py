@@ -16,7 +16,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from jixiao.documents.models import OfficialDocument
+from jixiao.documents.models import PLACEHOLDERS, OfficialDocument
+from jixiao.documents.rendering import LATE_PLACEHOLDERS
 
 BODY_FONT = "Noto Serif CJK SC"
 TITLE_FONT = "Noto Serif CJK SC"
@@ -67,15 +68,25 @@ def red_rule(paragraph: Any) -> None:
 
 
 def body_lines(document: OfficialDocument) -> list[tuple[str, str]]:
-    """(kind, text) of the body: `salutation` (称谓), `text`, `sign` (落款 and date, right-aligned)."""
-    lines = [line.strip() for line in clean_text(document.body).split("\n")]
+    """(kind, text) of the body: `salutation` (称谓), `text`, `sign` (落款 and date, right-aligned).
+
+    A draft still holds `{doc_no}` and `{date}` (filled when it is issued): they read as a 【印发时生成：…】 marker.
+    """
+    body = clean_text(document.body)
+    for name in LATE_PLACEHOLDERS:
+        body = body.replace("{" + name + "}", f"【印发时生成：{PLACEHOLDERS[name]}】")
+    lines = [line.strip() for line in body.split("\n")]
     lines = [line for line in lines if line]
     kinds = ["text"] * len(lines)
     if lines and lines[0].endswith(("：", ":")):
         kinds[0] = "salutation"
     issuer = (document.issuer_name or "").strip()
     for index in range(len(lines) - 1, max(len(lines) - 3, -1), -1):
-        if _DATE_LINE.match(lines[index]) or (issuer and lines[index] == issuer) or lines[index].startswith("【待填写"):
+        if (
+            _DATE_LINE.match(lines[index])
+            or (issuer and lines[index] == issuer)
+            or lines[index].startswith(("【待填写", "【印发时生成"))
+        ):
             kinds[index] = "sign"
         else:
             break

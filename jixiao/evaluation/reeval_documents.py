@@ -10,9 +10,9 @@ from django.utils import timezone
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
-from docx.shared import Pt
+from docx.shared import Cm, Pt
 
-from jixiao.core.money import format_wan
+from jixiao.core.money import format_wan, wan_from_yuan
 from jixiao.core.spreadsheets import write_workbook
 from jixiao.evaluation.services_reeval import BatchResults, circular_sentence, rule_text
 
@@ -33,6 +33,8 @@ SAMPLE_HEADERS = [
     "分差提示",
 ]
 DEPT_HEADERS = ["主管部门", "样本数", "已评分", "平均绝对分差", "等级变化数", "等级变化占比"]
+# The §4.8 R_GAP flag in the export's 分差提示 column, in the words of the detail page's badge title.
+GAP_FLAG = "分差达到提示线或等级变化"
 GAP_TABLE_HEADERS = ["序号", "项目名称", "主管部门", "自评得分", "再评价得分", "分差", "等级变化"]
 
 
@@ -55,21 +57,21 @@ def results_xlsx(results: BatchResults) -> bytes:
             s.self_eval.name,
             s.self_eval.department.name,
             s.self_eval.unit.name,
-            format_wan(s.amount_yuan),
+            wan_from_yuan(s.amount_yuan),
             s.get_selected_by_display(),
             s.agency_name or "绩效股",
-            _num(s.self_score),
+            s.self_score,
             s.self_grade,
-            _num(s.re_score),
+            s.re_score,
             s.re_grade,
-            _num(s.gap),
-            "R_GAP" if s.flagged else "",
+            s.gap,
+            GAP_FLAG if s.flagged else "",
         ]
         for s in results.samples
     ]
-    grades = [[g, n, format_wan(a)] for g, n, a in results.grades]
+    grades = [[g, n, wan_from_yuan(a)] for g, n, a in results.grades]
     depts = [
-        [d["name"], d["samples"], d["scored"], _num(d["mean_abs_gap"]), d["grade_changes"], _pct(d["change_share"])]
+        [d["name"], d["samples"], d["scored"], d["mean_abs_gap"], d["grade_changes"], _pct(d["change_share"])]
         for d in results.departments
     ]
     b = results.batch
@@ -92,6 +94,11 @@ def results_xlsx(results: BatchResults) -> bytes:
     )
 
 
+def _cn_date(day: Any) -> str:
+    """2026年1月5日: the 成文日期 of an official document has no leading zeros."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 def _fonts(style: Any, east_asia: str, size: float) -> None:
     style.font.name = "Times New Roman"
     style.font.size = Pt(size)
@@ -104,6 +111,8 @@ def _fonts(style: Any, east_asia: str, size: float) -> None:
 def circular_docx(results: BatchResults, issuer: str) -> bytes:
     b = results.batch
     doc = Document()
+    section = doc.sections[0]
+    section.page_height, section.page_width = Cm(29.7), Cm(21.0)  # A4, not python-docx's US Letter
     _fonts(doc.styles["Normal"], "仿宋_GB2312", 14)
     _fonts(doc.styles["Title"], "宋体", 22)
     _fonts(doc.styles["Heading 1"], "黑体", 16)
@@ -153,7 +162,7 @@ def circular_docx(results: BatchResults, issuer: str) -> bytes:
         "各预算部门（单位）要对再评价发现的问题认真整改，提高自评质量，确保自评结果真实、准确；"
         "再评价结果将纳入部门预算绩效管理工作考核。"
     )
-    sign = doc.add_paragraph(f"{_clean(issuer)}\n{timezone.localdate():%Y年%m月%d日}")
+    sign = doc.add_paragraph(f"{_clean(issuer)}\n{_cn_date(timezone.localdate())}")
     sign.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     out = io.BytesIO()
     doc.save(out)

@@ -13,7 +13,7 @@ from typing import Any
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
-from docx.shared import Pt, RGBColor
+from docx.shared import Cm, Pt, RGBColor
 
 from jixiao.core.money import format_wan
 from jixiao.keyeval import selectors
@@ -88,6 +88,8 @@ def _basics(ev: KeyEvaluation) -> list[tuple[str, str]]:
 def evaluation_report_docx(ev: KeyEvaluation) -> bytes:
     summary = selectors.score_summary(ev)
     doc = Document()
+    section = doc.sections[0]
+    section.page_height, section.page_width = Cm(29.7), Cm(21.0)  # A4, not python-docx's US Letter
     _fonts(doc.styles["Normal"], BODY_FONT, 14)
     _fonts(doc.styles["Title"], TITLE_FONT, 22)
     _fonts(doc.styles["Heading 1"], HEADING_FONT, 16)

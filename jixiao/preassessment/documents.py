@@ -12,7 +12,7 @@ from django.utils import timezone
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
-from docx.shared import Pt, RGBColor
+from docx.shared import Cm, Pt, RGBColor
 
 from jixiao.core.money import format_wan, wan_from_yuan
 from jixiao.core.spreadsheets import write_workbook
@@ -74,6 +74,8 @@ def _set_fonts(style: Any, east_asia: str, size: float | None = None) -> None:
 
 def _new_document() -> Any:
     doc = Document()
+    section = doc.sections[0]
+    section.page_height, section.page_width = Cm(29.7), Cm(21.0)  # A4, not python-docx's US Letter
     # Word and WPS substitute a similar installed font when 仿宋_GB2312 / 黑体 are missing, so the names are safe.
     _set_fonts(doc.styles["Normal"], BODY_FONT, 14)
     _set_fonts(doc.styles["Title"], TITLE_FONT, 22)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import io
 from datetime import date
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import docx
 
-from jixiao.alerts import services
+from jixiao.alerts import bulletins, services
 from jixiao.alerts.models import WarningCase
 from jixiao.alerts.sweep import sweep_region
 from jixiao.alerts.tests.conftest import pay, use_sichuan
@@ -51,7 +52,7 @@ def _text(content: bytes) -> str:
     return "\n".join([p.text for p in document.paragraphs] + cells)
 
 
-def test_bulletin_shows_the_round_figures_and_the_cut(library: Any) -> None:
+def test_bulletin_shows_the_round_figures_and_the_cut(library: Any, monkeypatch: Any) -> None:
     w = library
     use_sichuan(w.region)
     pay(w.school_project, "100000", date(2026, 8, 1))
@@ -79,6 +80,11 @@ def test_bulletin_shows_the_round_figures_and_the_cut(library: Any) -> None:
     assert "调减或收回预算1个项目、20.00万元" in text
     assert w.school_project.name in text
     assert AuditEvent.objects.filter(event_type="alerts.bulletin", object_id=str(task.pk)).exists()
+    # An A4 official document, its 成文日期 without leading zeros.
+    monkeypatch.setattr(bulletins, "timezone", SimpleNamespace(localdate=lambda: date(2026, 9, 3)))
+    word = docx.Document(io.BytesIO(client.get(f"/alerts/bulletin/{task.pk}/").content))
+    assert (round(word.sections[0].page_width.cm, 1), round(word.sections[0].page_height.cm, 1)) == (21.0, 29.7)
+    assert word.paragraphs[-1].text.endswith("\n2026年9月3日")
 
 
 def test_bulletin_scope(library: Any) -> None:

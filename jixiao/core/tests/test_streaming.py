@@ -16,6 +16,7 @@ import pytest
 from django.utils import timezone
 
 from jixiao.core import streaming
+from jixiao.core.spreadsheets import write_workbook
 
 # Closing a response sends request_finished, which touches the database connection.
 pytestmark = pytest.mark.django_db
@@ -140,3 +141,16 @@ def test_xlsx_of_200k_rows_written_in_write_only_mode(tmp_path: Path) -> None:
     escaped = next(workbook.worksheets[0].iter_rows(min_row=9, max_row=9))[5]
     assert escaped.data_type == "s"
     workbook.close()
+
+
+def test_money_in_wan_keeps_the_exact_value_and_shows_two_decimals(tmp_path: Path) -> None:
+    """DOMAIN.md §3.0: a 万元 cell is numeric, exact, displayed `#,##0.00`; other numbers keep General."""
+    path = tmp_path / "money.xlsx"
+    streaming.write_xlsx([["A", Decimal("16.742221"), 2026, 0.5]], ["编码", "财政拨款（万元）", "年度", "比例"], path)
+    row = openpyxl.load_workbook(path).active[2]
+    assert row[1].value == pytest.approx(16.742221) and row[1].number_format == "#,##0.00"
+    assert [c.number_format for c in (row[2], row[3])] == ["General", "General"]
+    content = write_workbook([("数据", ["项目", "金额（万元）", "个数"], [["x", Decimal("3.402"), 3]])])
+    cells = openpyxl.load_workbook(io.BytesIO(content)).active[2]
+    assert cells[1].value == pytest.approx(3.402) and cells[1].number_format == "#,##0.00"
+    assert cells[2].number_format == "General"

@@ -248,3 +248,24 @@ def test_list_and_inbox_have_a_query_bound(world: Any, issue_notice: Any, django
         assert perf.get("/documents/").status_code == 200
     with django_assert_max_num_queries(25):
         assert unit.get("/documents/inbox/").status_code == 200
+
+
+def test_a_draft_shows_no_raw_placeholder_and_signs_right_aligned(world: Any) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    draft = services.document_draft(
+        actor=world.users["performance"],
+        doc_type=DocType.REMINDER_LETTER,
+        region=world.region,
+        recipients=[world.school],
+        context={"problems": "监控表逾期未报送"},
+    )
+    assert "{date}" in draft.body  # filled when issued
+    client = world.login("performance")
+    word = Document(io.BytesIO(client.get(f"/documents/{draft.pk}/docx/").content))
+    last = word.paragraphs[-1]
+    assert last.text == "【印发时生成：成文日期】"
+    assert last.alignment == WD_ALIGN_PARAGRAPH.RIGHT
+    for url in (f"/documents/{draft.pk}/", f"/documents/{draft.pk}/print/"):
+        page = client.get(url).content.decode()
+        assert "{date}" not in page and "【印发时生成：成文日期】" in page

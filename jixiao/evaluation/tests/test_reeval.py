@@ -4,7 +4,9 @@ results, the Excel export and the Word circular, authenticity findings and recti
 from __future__ import annotations
 
 import io
+from datetime import date
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import openpyxl
@@ -16,7 +18,7 @@ from conftest import World
 from jixiao.core import sampling
 from jixiao.core.errors import ConflictError, DomainError
 from jixiao.core.models import AuditEvent
-from jixiao.evaluation import services, services_reeval
+from jixiao.evaluation import reeval_documents, services, services_reeval
 from jixiao.evaluation.models import (
     AuthenticityCheck,
     AuthenticityItem,
@@ -182,7 +184,7 @@ def test_agency_sees_only_assigned_samples(world: World) -> None:
     assert world.login("unit_user").get(f"/evaluation/reeval/samples/{mine.pk}/").status_code == 403
 
 
-def test_results_export_and_circular(world: World) -> None:
+def test_results_export_and_circular(world: World, monkeypatch: Any) -> None:
     batch = _drawn(world)
     perf = world.users["performance"]
     for sample in batch.samples.all():
@@ -200,10 +202,19 @@ def test_results_export_and_circular(world: World) -> None:
     workbook = openpyxl.load_workbook(io.BytesIO(client.get(f"/evaluation/reeval/{batch.pk}/export/").content))
     codes = [row[0] for row in workbook["样本"].iter_rows(min_row=2, values_only=True)]
     assert sorted(codes) == ["P-BRANCH", "P-HOSP", "P-SCHOOL"]
+    school = next(r for r in workbook["样本"].iter_rows(min_row=2) if r[0].value == "P-SCHOOL")
+    assert isinstance(school[4].value, (int, float)) and school[4].number_format == "#,##0.00"  # 万元
+    assert all(isinstance(school[i].value, (int, float)) for i in (7, 9, 11))  # scores and gap are numbers
+    assert school[11].value == -30 and school[12].value == "分差达到提示线或等级变化"  # no raw R_GAP code
     info = dict(workbook["抽样说明"].iter_rows(min_row=2, values_only=True))
     assert info["抽样种子"] == batch.seed
+    monkeypatch.setattr(reeval_documents, "timezone", SimpleNamespace(localdate=lambda: date(2026, 9, 3)))
     response = client.get(f"/evaluation/reeval/{batch.pk}/circular/")
-    text = "\n".join(p.text for p in Document(io.BytesIO(response.content)).paragraphs)
+    word = Document(io.BytesIO(response.content))
+    text = "\n".join(p.text for p in word.paragraphs)
+    # An A4 official document, its 成文日期 without leading zeros.
+    assert (round(word.sections[0].page_width.cm, 1), round(word.sections[0].page_height.cm, 1)) == (21.0, 29.7)
+    assert text.endswith("\n2026年9月3日")
     assert "部门自评财政再评价结果的通报" in text and batch.seed in text and "“中”1个" in text
     verify = client.post(f"/evaluation/reeval/{batch.pk}/verify/").content.decode()
     assert "结果与原样本一致" in verify

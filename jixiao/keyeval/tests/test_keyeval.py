@@ -352,6 +352,7 @@ def test_word_report_follows_the_national_outline_with_the_score_table(world: Wo
     assert response.status_code == 200
     doc, text = _text(response.content)
     assert doc.paragraphs[0].text == "2026年县教育局一中教学设备购置重点项目绩效评价报告"
+    assert (round(doc.sections[0].page_width.cm, 1), round(doc.sections[0].page_height.cm, 1)) == (21.0, 29.7)
     for heading in (
         "一、基本情况",
         "二、绩效评价工作开展情况",

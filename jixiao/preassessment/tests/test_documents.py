@@ -90,6 +90,8 @@ def test_downloads_are_word_files_with_a_chinese_name_and_an_audit_event(
     disposition = unquote(response["Content-Disposition"])
     assert disposition.startswith("attachment") and name in disposition and "一中教学设备购置" in disposition
     assert _texts(response.content)[0] == name
+    section = docx.Document(io.BytesIO(response.content)).sections[0]
+    assert (round(section.page_width.cm, 1), round(section.page_height.cm, 1)) == (21.0, 29.7)  # A4
     assert AuditEvent.objects.filter(event_type=event, object_id=str(pa.pk)).count() == 1
 
 
