@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from jixiao.core.money import wan_from_yuan
+
+TWO_PLACES = Decimal("0.01")
 
 HEADERS = [
     "年度",
@@ -37,8 +40,13 @@ def warning_rows(warnings: Any) -> Iterator[list[Any]]:
             wan_from_yuan(w.project.total_amount_yuan),
             w.rule.name,
             w.get_color_display(),
-            w.value_text or (str(w.value) if w.value is not None else ""),
+            w.value_text or (_shown(w.value) if w.value is not None else ""),
             w.reason,
             w.as_of.isoformat(),
             w.project.region.name,
         ]
+
+
+def _shown(value: Decimal) -> Decimal:
+    """The value as the list shows it (two places), a number in the sheet rather than text."""
+    return value.quantize(TWO_PLACES, rounding=ROUND_HALF_UP)

@@ -25,10 +25,18 @@ MAX_ENTRIES = 10_000
 MAX_UNCOMPRESSED = 100 * 1024 * 1024
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 WAN_FORMAT = "#,##0.00"
+RATE_FORMAT = "0.00%"
 
 
-def money_format(header: Any, value: Any) -> str | None:
-    """DOMAIN.md §3.0: a 万元 cell holds the exact value and displays two decimals (`#,##0.00`)."""
+class Rate(float):
+    """A fraction written as a number and shown as a percentage (0.5833 shows 58.33%; a sum or chart reads 0.5833)."""
+
+
+def number_format(header: Any, value: Any) -> str | None:
+    """The display format of a number cell: a `Rate` shows as a percentage; DOMAIN.md §3.0, a 万元 cell holds the
+    exact value and displays two decimals (`#,##0.00`)."""
+    if isinstance(value, Rate):
+        return RATE_FORMAT
     if "万元" in str(header) and isinstance(value, (Decimal, float)):
         return WAN_FORMAT
     return None
@@ -157,8 +165,8 @@ def write_workbook(
                     widths[col - 1] = min(60, max(widths[col - 1], len(value) + 4))
                 else:
                     cell.value = value
-                    if col <= len(headers) and (number_format := money_format(headers[col - 1], value)):
-                        cell.number_format = number_format
+                    if col <= len(headers) and (shown := number_format(headers[col - 1], value)):
+                        cell.number_format = shown
         for col, width in enumerate(widths, start=1):
             sheet.column_dimensions[get_column_letter(col)].width = width
         sheet.freeze_panes = sheet.cell(row=start + 1, column=1)

@@ -31,7 +31,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font, PatternFill
 
-from jixiao.core.spreadsheets import DANGEROUS_PREFIXES, XLSX_CONTENT_TYPE, money_format
+from jixiao.core.spreadsheets import DANGEROUS_PREFIXES, XLSX_CONTENT_TYPE, number_format
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 BOM = "\ufeff"
@@ -144,9 +144,9 @@ def write_xlsx(
 def _cell(sheet: Any, value: Any, title: Any = "") -> Any:
     value = _xlsx_value(value)
     if not isinstance(value, str):
-        if number_format := money_format(title, value):
+        if shown := number_format(title, value):
             cell = WriteOnlyCell(sheet, value=value)
-            cell.number_format = number_format
+            cell.number_format = shown
             return cell
         return value
     value = ILLEGAL_CHARACTERS_RE.sub("", value)

@@ -16,7 +16,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
 from jixiao.core.money import wan_from_yuan
-from jixiao.core.spreadsheets import DANGEROUS_PREFIXES, write_workbook
+from jixiao.core.spreadsheets import DANGEROUS_PREFIXES, Rate, write_workbook
 from jixiao.monitoring import selectors
 from jixiao.monitoring.models import Likelihood, MonitoringRecord, MonitoringTask, QualitativeLevel
 
@@ -226,7 +226,7 @@ ROUND_HEADERS = [
 
 
 def export_round(task: MonitoringTask, records: Iterable[MonitoringRecord]) -> bytes:
-    """One row per record the user sees; money in 万元, rates as numbers (0.4567 = 45.67%)."""
+    """One row per record the user sees; money in 万元, rates as numbers shown as percentages (0.4567 shows 45.67%)."""
     n = task.period_end_month
     labels = dict(Likelihood.choices)
 
@@ -244,8 +244,8 @@ def export_round(task: MonitoringTask, records: Iterable[MonitoringRecord]) -> b
                 wan(r.current_budget_yuan),
                 wan(r.executed_to_date_yuan),
                 wan(r.executed_from_payments_yuan),
-                float(r.exec_rate.quantize(Decimal("0.0001"))),
-                float(r.time_progress),
+                Rate(r.exec_rate.quantize(Decimal("0.0001"))),
+                Rate(r.time_progress),
                 float(ratio) if ratio is not None else "",
                 wan(r.expected_annual_yuan),
                 str(labels.get(r.likelihood, "")),
@@ -257,4 +257,5 @@ def export_round(task: MonitoringTask, records: Iterable[MonitoringRecord]) -> b
             ]
 
     headers = [_n(h, n) for h in ROUND_HEADERS]
-    return write_workbook([("监控填报汇总", headers, rows())], title=f"{task.title}（{task.period_label}）")
+    title = task.title if task.period_label in task.title else f"{task.title}（{task.period_label}）"
+    return write_workbook([("监控填报汇总", headers, rows())], title=title)

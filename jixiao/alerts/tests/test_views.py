@@ -51,6 +51,9 @@ def test_export_xlsx(library: Any) -> None:
     assert rows[0][0] == "年度" and rows[0][7] == "颜色"
     assert [r[2] for r in rows[1:]] == [w.school_project.name]
     assert rows[1][7] == "黄灯" and rows[1][5] == 50
+    shown = Warning.objects.get(project=w.school_project, color="YELLOW")
+    assert not shown.value_text and shown.value is not None
+    assert rows[1][8] == round(float(shown.value), 2)  # the value as the list shows it, a number, not text
     assert rows[0][-1] == "财政区划" and rows[1][-1] == w.region.name  # a city's file tells its counties apart
 
 

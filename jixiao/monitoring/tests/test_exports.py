@@ -188,7 +188,7 @@ def test_round_export_is_a_flat_list_of_visible_records(ready: World) -> None:
     services.record_transition(actor=ready.users["unit_user"], record=record, action="submit")
     content = ready.login("performance").get(reverse("monitoring:task_export", args=[task.pk])).content
     ws = _open(content)["监控填报汇总"]
-    assert ws["A1"].value == "2026年1—8月绩效运行监控（2026年1—8月）"
+    assert ws["A1"].value == "2026年1—8月绩效运行监控"  # the period once
     headers = [c.value for c in ws[2]]
     assert headers[:6] == ["任务编号", "监控期间", "主管部门", "实施单位", "项目编码", "项目（部门）名称"]
     assert "1—8月执行数（万元）" in headers and "执行率÷序时进度（%）" in headers
@@ -201,6 +201,12 @@ def test_round_export_is_a_flat_list_of_visible_records(ready: World) -> None:
     assert school[col["状态"]] == "待主管部门审核"
     hospital = next(r for r in rows if r[4] == "P-HOSP")
     assert hospital[col["执行率÷序时进度（%）"]] == pytest.approx(30.0)
+    # Rates are numbers shown as percentages; money in 万元 shows two decimals.
+    school_row = next(row for row in ws.iter_rows(min_row=3) if row[4].value == "P-SCHOOL")
+    rate, progress = school_row[col["执行率"]], school_row[col["序时进度"]]
+    assert isinstance(rate.value, float) and rate.value == pytest.approx(0.66)
+    assert rate.number_format == progress.number_format == "0.00%"
+    assert school_row[col["1—8月执行数（万元）"]].number_format == "#,##0.00"
     # A unit's export holds only its own records.
     own = _open(ready.login("unit_user").get(reverse("monitoring:task_export", args=[task.pk])).content)
     codes = {row[4].value for row in own["监控填报汇总"].iter_rows(min_row=3)}
