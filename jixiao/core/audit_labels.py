@@ -185,6 +185,7 @@ ACTIONS: dict[str, str] = {
     "selfeval_override": "调整自评结果",
     "selfeval_save": "保存自评表",
     "selfeval_start": "启动单位自评",
+    "selfeval_supplement": "补充生成自评表",
     "series_save": "保存文号规则",
     "session_expired": "会话超时",
     "session_replaced": "会话被新登录替代",
