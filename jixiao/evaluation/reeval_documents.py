@@ -63,7 +63,7 @@ def results_xlsx(results: BatchResults) -> bytes:
             _num(s.re_score),
             s.re_grade,
             _num(s.gap),
-            "R_GAP" if s.flagged else "",
+            "分差超限" if s.flagged else "",
         ]
         for s in results.samples
     ]
