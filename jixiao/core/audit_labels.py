@@ -185,6 +185,7 @@ ACTIONS: dict[str, str] = {
     "selfeval_override": "调整自评结果",
     "selfeval_save": "保存自评表",
     "selfeval_start": "启动单位自评",
+    "selfeval_supplement": "补充生成自评表",
     "series_save": "保存文号规则",
     "session_expired": "会话超时",
     "session_replaced": "会话被新登录替代",
@@ -314,6 +315,11 @@ def _value(field: Any, value: Any, model: Any = None) -> str:
         label = dict(field.flatchoices).get(value)
         if label is not None:
             return str(label)
+    if field is not None and getattr(field, "many_to_one", False) and str(value).isdigit():
+        # A foreign key is recorded as its id ("实施单位：（空） → 142"): show the row's name, the id if it is gone.
+        related = field.related_model._default_manager.filter(pk=int(value)).first()
+        if related is not None:
+            return str(related)
     try:
         moment = parse_datetime(value) if isinstance(value, str) and ISO_MOMENT.match(value) else None
     except ValueError:  # shaped like a moment, yet not one ("2026-13-45T…")

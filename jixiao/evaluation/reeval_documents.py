@@ -33,8 +33,8 @@ SAMPLE_HEADERS = [
     "分差提示",
 ]
 DEPT_HEADERS = ["主管部门", "样本数", "已评分", "平均绝对分差", "等级变化数", "等级变化占比"]
-# The §4.8 R_GAP flag in the export's 分差提示 column, in the words of the detail page's badge title.
-GAP_FLAG = "分差达到提示线或等级变化"
+# The §4.8 R_GAP flag in the export's 分差提示 column, named as the pages' badge names it (its title: 分差达到提示线或等级变化).
+GAP_FLAG = "分差超限"
 GAP_TABLE_HEADERS = ["序号", "项目名称", "主管部门", "自评得分", "再评价得分", "分差", "等级变化"]
 
 

@@ -104,17 +104,11 @@ def task_start(*, actor: Any, fiscal_year: int, deadline: date, title: str = "")
     title = (title or "").strip()[:200] or f"{fiscal_year}年度单位自评"
     with transaction.atomic():
         if SelfEvalTask.objects.select_for_update().filter(region=region, fiscal_year=fiscal_year).exists():
-            raise ConflictError(f"{fiscal_year}年度的单位自评已经发起")
-        targets = list(
-            PerformanceTarget.objects.filter(
-                is_deleted=False,
-                fiscal_year=fiscal_year,
-                status__in=APPROVED_TARGET,
-                region__path__startswith=region.path,
+            raise ConflictError(
+                f"{fiscal_year}年度的单位自评已经发起；发起后才批复的绩效目标，"
+                "请在下方“已发起的自评任务”中点击“补充生成”"
             )
-            .select_related("region", "department", "unit")
-            .order_by("department_id", "unit_id", "id")
-        )
+        targets = list(_approved_targets(region, fiscal_year))
         if not targets:
             raise DomainError(f"{fiscal_year}年度没有已批复的绩效目标，不能发起自评")
         task = SelfEvalTask.objects.create(
@@ -127,38 +121,7 @@ def task_start(*, actor: Any, fiscal_year: int, deadline: date, title: str = "")
             created_by=actor,
             updated_by=actor,
         )
-        seeds = task_record_seeds(task, targets)
-        for seed in seeds:
-            seed.record.created_by = actor
-            seed.record.updated_by = actor
-        records = SelfEvaluation.objects.bulk_create([s.record for s in seeds], batch_size=500)
-        funds: list[SelfEvalFund] = []
-        rows: list[SelfEvalIndicator] = []
-        for seed, record in zip(seeds, records, strict=True):
-            for fund in seed.funds:
-                fund.self_eval = record
-                funds.append(fund)
-            for row in seed.rows:
-                row.self_eval = record
-                rows.append(row)
-        SelfEvalFund.objects.bulk_create(funds, batch_size=1000)
-        SelfEvalIndicator.objects.bulk_create(rows, batch_size=1000)
-        now = timezone.now()
-        SelfEvalEvent.objects.bulk_create(
-            [
-                SelfEvalEvent(
-                    self_eval=r,
-                    actor=actor,
-                    actor_role=_role(actor),
-                    action="start",
-                    action_label="发起自评",
-                    to_status=r.status,
-                    occurred_at=now,
-                )
-                for r in records
-            ],
-            batch_size=1000,
-        )
+        records = _create_records(actor, task, targets)
         audit.record(
             actor=actor,
             event_type="evaluation.selfeval_start",
@@ -166,6 +129,79 @@ def task_start(*, actor: Any, fiscal_year: int, deadline: date, title: str = "")
             changes={"fiscal_year": [None, fiscal_year], "records": [0, len(records)]},
         )
     return task
+
+
+def task_supplement(*, actor: Any, task: SelfEvalTask) -> int:
+    """补充生成: a record for each target of the task's year approved after the round started (a late 追加 project),
+    which would otherwise never be self-evaluated; returns how many were added."""
+    require(actor, "evaluation.manage")
+    with transaction.atomic():
+        task = SelfEvalTask.objects.select_for_update().get(pk=task.pk)
+        targets = list(
+            _approved_targets(task.region, task.fiscal_year).exclude(
+                pk__in=SelfEvaluation.objects.filter(task=task).values("target_id")
+            )
+        )
+        if not targets:
+            raise ConflictError(f"{task.fiscal_year}年度已批复的绩效目标都已生成自评表，没有需要补充的")
+        records = _create_records(actor, task, targets)
+        audit.record(
+            actor=actor,
+            event_type="evaluation.selfeval_supplement",
+            obj=task,
+            changes={"records_added": [0, len(records)]},
+        )
+    return len(records)
+
+
+def _approved_targets(region: Any, fiscal_year: int) -> Any:
+    return (
+        PerformanceTarget.objects.filter(
+            is_deleted=False,
+            fiscal_year=fiscal_year,
+            status__in=APPROVED_TARGET,
+            region__path__startswith=region.path,
+        )
+        .select_related("region", "department", "unit")
+        .order_by("department_id", "unit_id", "id")
+    )
+
+
+def _create_records(actor: Any, task: SelfEvalTask, targets: list[PerformanceTarget]) -> list[SelfEvaluation]:
+    """The records of `targets` with their funds, indicators and 发起自评 events, in bulk."""
+    seeds = task_record_seeds(task, targets)
+    for seed in seeds:
+        seed.record.created_by = actor
+        seed.record.updated_by = actor
+    records = SelfEvaluation.objects.bulk_create([s.record for s in seeds], batch_size=500)
+    funds: list[SelfEvalFund] = []
+    rows: list[SelfEvalIndicator] = []
+    for seed, record in zip(seeds, records, strict=True):
+        for fund in seed.funds:
+            fund.self_eval = record
+            funds.append(fund)
+        for row in seed.rows:
+            row.self_eval = record
+            rows.append(row)
+    SelfEvalFund.objects.bulk_create(funds, batch_size=1000)
+    SelfEvalIndicator.objects.bulk_create(rows, batch_size=1000)
+    now = timezone.now()
+    SelfEvalEvent.objects.bulk_create(
+        [
+            SelfEvalEvent(
+                self_eval=r,
+                actor=actor,
+                actor_role=_role(actor),
+                action="start",
+                action_label="发起自评",
+                to_status=r.status,
+                occurred_at=now,
+            )
+            for r in records
+        ],
+        batch_size=1000,
+    )
+    return records
 
 
 def task_record_seeds(task: SelfEvalTask, targets: list[PerformanceTarget]) -> list[_Seed]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -42,6 +42,20 @@ def task_start(request: HttpRequest) -> HttpResponse:
     tasks = selectors.tasks_visible(request.user)[:20]
     status = 400 if request.method == "POST" else 200
     return render(request, "evaluation/selfeval_start.html", {"form": form, "tasks": tasks}, status=status)
+
+
+@capability_required("evaluation.manage")
+@require_POST
+def task_supplement(request: HttpRequest, pk: int) -> HttpResponse:
+    """补充生成: records for the targets approved after the year's round started."""
+    task = get_object_or_404(selectors.tasks_visible(request.user), pk=pk)
+    try:
+        added = services.task_supplement(actor=request.user, task=task)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("evaluation:selfeval_start")
+    messages.success(request, f"已为{added}个新批复的绩效目标补充生成自评表")
+    return redirect(f"{_list_url()}?fiscal_year={task.fiscal_year}")
 
 
 def _list_url() -> str:

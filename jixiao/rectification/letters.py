@@ -111,3 +111,25 @@ def render_letter(letter: RectificationLetter) -> bytes:
         raise OfficialDocument.DoesNotExist
     document = OfficialDocument.objects.get(pk=letter.document_id)
     return render_docx(document)
+
+
+def answer_notice(*, actor: Any, rect: Rectification, text: str) -> None:
+    """The unit's 整改反馈 also answers the 整改通知书 it was sent, so that the notice does not stay 待反馈 in
+    我收到的文书 after the unit has answered the case: one obligation, answered once. Nothing happens when the
+    responder is not an addressee, has answered already, or the document was closed."""
+    from jixiao.core.errors import ConflictError
+    from jixiao.documents.models import OfficialDocument
+    from jixiao.documents.selectors import my_recipient_row
+    from jixiao.documents.services import document_feedback
+
+    letter = rect.letters.filter(kind=RectificationLetter.Kind.NOTICE).first()
+    if letter is None or letter.document_id is None or not actor.can("documents.receive"):
+        return
+    document = OfficialDocument.objects.filter(pk=letter.document_id).first()
+    row = my_recipient_row(actor, document) if document is not None else None
+    if document is None or row is None or row.feedback_at is not None:
+        return
+    try:
+        document_feedback(actor=actor, document=document, text=f"已在问题整改中提交整改反馈：{text}"[:8000])
+    except ConflictError:  # the document was closed meanwhile: the case feedback stands on its own
+        return

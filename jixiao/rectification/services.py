@@ -291,6 +291,7 @@ def rectification_submit_feedback(
         locked.feedback_measures = measures[:8000]
         locked.feedback_at = timezone.now()
         _move(actor, locked, transition, ["feedback_measures", "feedback_at"], "，".join(names))
+        letters.answer_notice(actor=actor, rect=locked, text=locked.feedback_measures)
     return locked
 
 

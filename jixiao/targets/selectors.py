@@ -86,6 +86,15 @@ def projects_without_target(user: Any, fiscal_year: int) -> QuerySet[Any]:
     )
 
 
+def target_of_project(project: Any) -> PerformanceTarget | None:
+    """The project's live target of its own year (the project page's 绩效目标 card)."""
+    return (
+        PerformanceTarget.objects.filter(project=project, fiscal_year=project.fiscal_year, is_deleted=False)
+        .order_by("-id")
+        .first()
+    )
+
+
 def project_for_target(user: Any, pk: Any) -> Any:
     from jixiao.projects.models import Project
 

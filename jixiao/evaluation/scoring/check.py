@@ -125,9 +125,10 @@ def _exec(sheet: SelfEvalSheet, cfg: ScoringConfig) -> ExecResult:
 
 
 def _compute(
-    target: ParsedValue, actual: ParsedValue, w: Decimal, cfg: ScoringConfig
+    target: ParsedValue, actual: ParsedValue, w: Decimal, cfg: ScoringConfig, level_claimed: str | None = None
 ) -> tuple[Score, list[Issue], str | None]:
-    """The computed score of one row, the comparison issues, and the level suggested for qualitative rows."""
+    """The computed score of one row, the comparison issues, and the level suggested for qualitative rows: from the
+    wording of the actual value, else the 定性完成档次 the unit chose (a text such as “已达成” names no level)."""
     if actual.kind is Kind.EMPTY:
         return rules.manual("E_ACTUAL_MISSING", "实际完成值为空"), [], None
     if target.kind is Kind.NUM or target.kind is Kind.RANGE:
@@ -152,8 +153,8 @@ def _compute(
     if target.kind is Kind.QUAL:
         hint = suggest_level(actual, target)
         level = rules.LEVEL_FROM_HINT.get(str(hint)) if hint is not None else None
-        if level is None and actual.kind is Kind.NUM:
-            level = None
+        if level is None and level_claimed in rules.LEVEL_LABELS:
+            level = level_claimed
         return rules.score_qualitative(level, w, cfg), [], level
     return rules.manual("P_UNPARSED", f"目标值“{target.normalized}”无法识别"), [], None
 
@@ -176,7 +177,7 @@ def _indicator(row: IndicatorRow, fiscal_year: int, cfg: ScoringConfig) -> Indic
         computed = Score(None, "分值无效，无法评分")
         level = None
     else:
-        computed, more, level = _compute(target, actual, w, cfg)
+        computed, more, level = _compute(target, actual, w, cfg, row.level_claimed)
         issues.extend(more)
     issues.extend(computed.issues)
     issues.extend(_claimed_issues(row, w, target, computed, level, cfg))

@@ -160,6 +160,27 @@ def test_rescore_gap_grade_and_flag(world: World) -> None:
         services_reeval.batch_finish(actor=perf, batch=batch)
 
 
+def test_sample_page_links_back_to_its_batch_and_names_the_flag_in_chinese(world: World) -> None:
+    """The performance section scores a sample from its batch: the page leads back to that batch (an agency, which
+    may not open batches, goes back to its own 再评价任务), and a large gap reads 分差超限, not the code R_GAP."""
+    batch = _drawn(world)
+    sample = batch.samples.get(code="P-SCHOOL")
+    services_reeval.sample_rescore(
+        actor=world.users["performance"], sample=sample, scores=_scores(sample, 购置教学设备数量="35")
+    )
+    page = world.login("performance").get(f"/evaluation/reeval/samples/{sample.pk}/").content.decode()
+    assert f'href="/evaluation/reeval/{batch.pk}/" data-testid="reeval-sample-batch"' in page
+    assert "分差超限" in page and "R_GAP" not in page
+    listing = world.login("performance").get(f"/evaluation/reeval/{batch.pk}/").content.decode()
+    assert "分差超限" in listing and "R_GAP" not in listing
+    agency = Agency.objects.create(region=world.region, name="四川某某会计师事务所", credit_code="91511700MA62D4L83R")
+    agency.users.add(world.users["agency"])
+    other = batch.samples.get(code="P-HOSP")
+    services_reeval.sample_assign(actor=world.users["performance"], batch=batch, sample_ids=[other.pk], agency=agency)
+    agency_page = world.login("agency").get(f"/evaluation/reeval/samples/{other.pk}/").content.decode()
+    assert f"/evaluation/reeval/{batch.pk}/" not in agency_page and 'href="/evaluation/reeval/samples/"' in agency_page
+
+
 def test_agency_sees_only_assigned_samples(world: World) -> None:
     batch = _drawn(world)
     perf, agency_user = world.users["performance"], world.users["agency"]
@@ -205,7 +226,7 @@ def test_results_export_and_circular(world: World, monkeypatch: Any) -> None:
     school = next(r for r in workbook["样本"].iter_rows(min_row=2) if r[0].value == "P-SCHOOL")
     assert isinstance(school[4].value, (int, float)) and school[4].number_format == "#,##0.00"  # 万元
     assert all(isinstance(school[i].value, (int, float)) for i in (7, 9, 11))  # scores and gap are numbers
-    assert school[11].value == -30 and school[12].value == "分差达到提示线或等级变化"  # no raw R_GAP code
+    assert school[11].value == -30 and school[12].value == "分差超限"  # no raw R_GAP code, the pages' name
     info = dict(workbook["抽样说明"].iter_rows(min_row=2, values_only=True))
     assert info["抽样种子"] == batch.seed
     monkeypatch.setattr(reeval_documents, "timezone", SimpleNamespace(localdate=lambda: date(2026, 9, 3)))

@@ -8,7 +8,8 @@ from decimal import Decimal as D  # noqa: N817
 import pytest
 
 from jixiao.evaluation.scoring import NATIONAL_DEFAULT as CFG
-from jixiao.evaluation.scoring import ScoringConfig, rules
+from jixiao.evaluation.scoring import FundRow, IndicatorRow, ScoringConfig, SelfEvalSheet, evaluate, rules
+from jixiao.evaluation.scoring.check import IndicatorResult
 from jixiao.indicators.valueparse import Op, parse_value
 
 
@@ -114,3 +115,34 @@ def test_target_weights_become_self_evaluation_points_per_group() -> None:
         rules.check_weights(list(zip([g for g, _ in rows], rules.allocate_weights(rows, CFG), strict=True)), D(10), CFG)
         == []
     )  # type: ignore[arg-type]
+
+
+def _qualitative_row(actual_text: str, level: str | None) -> IndicatorRow:
+    return IndicatorRow(
+        row=1,
+        lv1="效益指标",
+        lv2="社会效益指标",
+        name="义务教育优质均衡发展水平",
+        target_text="持续提升",
+        actual_text=actual_text,
+        weight=D(30),
+        claimed=D(30),
+        level_claimed=level,
+    )
+
+
+def _scored(row: IndicatorRow) -> IndicatorResult:
+    sheet = SelfEvalSheet(fiscal_year=2026, funds={"TOTAL": FundRow(initial_yuan=D(100), annual_yuan=D(100))})
+    sheet.rows = [row]
+    return evaluate(sheet).indicators[0]
+
+
+def test_qualitative_row_takes_the_chosen_level_when_the_text_names_none() -> None:
+    """“已达成” with 定性完成档次 达成年度指标 chosen: scored from that level, not “需人工评分：无法判断等级”."""
+    result = _scored(_qualitative_row("已达成", "ACHIEVED"))
+    assert result.computed.value == D("30.00") and result.level_suggested == "ACHIEVED"
+    assert "E_ACTUAL_NOT_NUMERIC" not in [i.code for i in result.issues]
+    # Without a chosen level the row still needs a person; wording that names a level still wins.
+    assert _scored(_qualitative_row("已达成", None)).computed.value is None
+    worded = _scored(_qualitative_row("部分完成", "ACHIEVED"))
+    assert worded.level_suggested == "PARTIAL" and "D_QUAL_LEVEL_TEXT" in [i.code for i in worded.issues]

@@ -74,6 +74,32 @@ def test_start_page(world: World) -> None:
     assert world.login("unit_user").get(BASE + "start/").status_code == 403
 
 
+def test_a_target_approved_after_the_round_started_is_added_by_supplement(world: World) -> None:
+    """Starting the year again is refused; the refusal names 补充生成, which gives the late target its record."""
+    approved_target(world)
+    client = world.login("performance")
+    client.post(BASE + "start/", {"fiscal_year": YEAR, "deadline": "2027-03-31"})
+    task = SelfEvaluation.objects.get().task
+    approved_target(world, world.hospital_project)  # a 追加 project, approved after the round started
+    again = client.post(BASE + "start/", {"fiscal_year": YEAR, "deadline": "2027-03-31"})
+    assert again.status_code == 400 and "补充生成" in again.content.decode()
+    page = client.get(BASE + "start/").content.decode()
+    assert f"/evaluation/self/tasks/{task.pk}/supplement/" in page
+    response = client.post(f"{BASE}tasks/{task.pk}/supplement/")
+    assert response.status_code == 302 and response["Location"] == f"{BASE}?fiscal_year={YEAR}"
+    assert sorted(SelfEvaluation.objects.values_list("name", flat=True)) == sorted(
+        [world.school_project.name, world.hospital_project.name]
+    )
+    added = SelfEvaluation.objects.get(project=world.hospital_project)
+    assert added.task == task and added.indicators.exists()
+    # Nothing new: said in Chinese, nothing added twice.
+    client.post(f"{BASE}tasks/{task.pk}/supplement/")
+    assert SelfEvaluation.objects.count() == 2
+    follow = client.get(BASE + "start/")
+    assert "都已生成自评表" in " ".join(str(m) for m in follow.context["messages"])
+    assert world.login("unit_user").post(f"{BASE}tasks/{task.pk}/supplement/").status_code == 403
+
+
 def test_fill_form_shows_computed_beside_claimed_and_submit(world: World, record: SelfEvaluation) -> None:
     client = world.login("unit_user")
     assert client.get(f"{BASE}{record.pk}/fill/").status_code == 200

@@ -177,3 +177,25 @@ def test_department_level_finding_is_addressed_to_the_department(world: World) -
     services.rectification_issue(actor=world.users["performance"], rectification=rect, requirements="提高覆盖率")
     document = OfficialDocument.objects.get(pk=RectificationLetter.objects.get(rectification=rect).document_id)
     assert list(document.recipients.values_list("department_id", flat=True)) == [world.edu.pk]
+
+
+def test_the_unit_answers_the_notice_once_through_the_case(world: World) -> None:
+    """The 整改通知书 asks for feedback by the deadline; the unit's 整改反馈 on the case is that answer, so the
+    notice leaves 我收到的文书 → 待反馈 instead of asking the unit to answer the same thing a second time."""
+    rect = issued_case(world)
+    notice = RectificationLetter.objects.get(rectification=rect, kind="NOTICE")
+    unit = world.login("unit_user")
+    assert notice.doc_no in unit.get("/documents/inbox/?feedback=1").content.decode()
+    response = unit.post(f"/rectification/{rect.pk}/feedback/", {"measures": "已规范支付", "reports": pdf()})
+    assert response.status_code == 302
+    document = OfficialDocument.objects.get(pk=notice.document_id)
+    row = document.recipients.get()
+    assert row.feedback_at is not None and row.read_at is not None and "已规范支付" in row.feedback_text
+    assert document.status == "feedback_received"
+    assert notice.doc_no not in unit.get("/documents/inbox/?feedback=1").content.decode()
+    # Returned and answered again: the notice keeps its first answer, the case takes the new one.
+    world.login("business").post(f"/rectification/{rect.pk}/return/", {"reason": "凭证缺失"})
+    response = unit.post(f"/rectification/{rect.pk}/feedback/", {"measures": "补充凭证", "reports": pdf("凭证.pdf")})
+    assert response.status_code == 302
+    rect.refresh_from_db()
+    assert rect.status == "feedback_submitted" and document.recipients.get().feedback_text == row.feedback_text
