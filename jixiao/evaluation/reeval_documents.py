@@ -13,7 +13,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 from jixiao.core.money import format_wan, wan_from_yuan
-from jixiao.core.spreadsheets import write_workbook
+from jixiao.core.spreadsheets import Rate, write_workbook
 from jixiao.evaluation.services_reeval import BatchResults, circular_sentence, rule_text
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
@@ -33,7 +33,7 @@ SAMPLE_HEADERS = [
     "分差提示",
 ]
 DEPT_HEADERS = ["主管部门", "样本数", "已评分", "平均绝对分差", "等级变化数", "等级变化占比"]
-# The §4.8 R_GAP flag in the export's 分差提示 column, named as the pages' badge names it (its title: 分差达到提示线或等级变化).
+# The §4.8 R_GAP flag in the export's 分差提示 column, named as the pages' badge (its title: 分差达到提示线或等级变化).
 GAP_FLAG = "分差超限"
 GAP_TABLE_HEADERS = ["序号", "项目名称", "主管部门", "自评得分", "再评价得分", "分差", "等级变化"]
 
@@ -46,8 +46,8 @@ def _num(value: Any) -> str:
     return "" if value is None else f"{value:.2f}"
 
 
-def _pct(value: Any) -> str:
-    return "" if value is None else f"{value * 100:.2f}%"
+def _rate(value: Any) -> Rate | str:
+    return "" if value is None else Rate(value)
 
 
 def results_xlsx(results: BatchResults) -> bytes:
@@ -71,7 +71,7 @@ def results_xlsx(results: BatchResults) -> bytes:
     ]
     grades = [[g, n, wan_from_yuan(a)] for g, n, a in results.grades]
     depts = [
-        [d["name"], d["samples"], d["scored"], d["mean_abs_gap"], d["grade_changes"], _pct(d["change_share"])]
+        [d["name"], d["samples"], d["scored"], d["mean_abs_gap"], d["grade_changes"], _rate(d["change_share"])]
         for d in results.departments
     ]
     b = results.batch

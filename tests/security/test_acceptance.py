@@ -367,5 +367,5 @@ def test_i05_security_policy_saved_over_a_newer_one_is_a_conflict(world: World) 
     first = client.post(reverse("accounts:security_policy"), {**data, "min_length": 10})
     assert first.status_code == 302
     stale = client.post(reverse("accounts:security_policy"), {**data, "min_length": 9})  # the page opened before
-    assert stale.status_code == 400 and "已被他人修改" in stale.content.decode()
+    assert stale.status_code == 409 and "已被他人修改" in stale.content.decode()
     assert SecurityPolicy.objects.get(pk=1).min_length == 10 == security.policy().min_length

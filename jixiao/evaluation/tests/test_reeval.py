@@ -227,6 +227,8 @@ def test_results_export_and_circular(world: World, monkeypatch: Any) -> None:
     assert isinstance(school[4].value, (int, float)) and school[4].number_format == "#,##0.00"  # 万元
     assert all(isinstance(school[i].value, (int, float)) for i in (7, 9, 11))  # scores and gap are numbers
     assert school[11].value == -30 and school[12].value == "分差超限"  # no raw R_GAP code, the pages' name
+    edu_row = next(r for r in workbook["部门自评质量"].iter_rows(min_row=2) if r[0].value == "县教育局")
+    assert isinstance(edu_row[5].value, float) and edu_row[5].number_format == "0.00%"  # 等级变化占比, a number
     info = dict(workbook["抽样说明"].iter_rows(min_row=2, values_only=True))
     assert info["抽样种子"] == batch.seed
     monkeypatch.setattr(reeval_documents, "timezone", SimpleNamespace(localdate=lambda: date(2026, 9, 3)))
