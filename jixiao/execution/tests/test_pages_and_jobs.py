@@ -84,6 +84,7 @@ def test_template_download_is_a_workbook_with_the_headers(world: Any) -> None:
     header = [c.value for c in sheet[1]]
     assert header[:6] == ["支付凭证号", "支付日期", "财政区划", "单位编码", "项目编码", "金额（元）"]
     assert sheet.cell(row=2, column=3).value == "511725000"
+    assert sheet.cell(row=2, column=5).value == "2026-101-0001"  # shaped like a project code (year-department-serial)
 
 
 def _seed(world: Any) -> None:
