@@ -286,7 +286,7 @@ def transition(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, "操作成功")
+        messages.success(request, f"操作成功：{APPRAISAL_WORKFLOW.action_label(form.cleaned_data['action'])}")
     return redirect("appraisals:detail", pk=pk)
 
 

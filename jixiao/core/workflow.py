@@ -49,6 +49,10 @@ class Workflow:
         caps = set(capabilities)
         return [t for t in self.transitions if t.source == state and t.capability in caps]
 
+    def action_label(self, action: str) -> str:
+        """The Chinese name of an action (its transitions share one), the code itself when none has it."""
+        return next((t.label for t in self.transitions if t.action == action), action)
+
     def states_awaiting(self, capability: str) -> list[str]:
         """States in which a holder of `capability` has something to do (for the 待办 list)."""
         return sorted({t.source for t in self.transitions if t.capability == capability})

@@ -159,7 +159,7 @@ def selfeval_transition(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("evaluation:selfeval_detail", pk=pk)
-    messages.success(request, "操作成功")
+    messages.success(request, f"操作成功：{SELFEVAL_WORKFLOW.action_label(form.cleaned_data['action'])}")
     return redirect("evaluation:selfeval_detail", pk=pk)
 
 

@@ -125,7 +125,7 @@ def evaluation_transition(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("keyeval:detail", pk=ev.pk)
-    messages.success(request, "操作成功")
+    messages.success(request, f"操作成功：{KEYEVAL_WORKFLOW.action_label(request.POST.get('action', ''))}")
     return redirect("keyeval:detail", pk=ev.pk)
 
 

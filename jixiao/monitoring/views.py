@@ -236,7 +236,7 @@ def record_transition(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("monitoring:record_detail", pk=pk)
-    messages.success(request, "操作成功")
+    messages.success(request, f"操作成功：{MONITORING_WORKFLOW.action_label(form.cleaned_data['action'])}")
     return redirect("monitoring:record_detail", pk=pk)
 
 

@@ -152,7 +152,7 @@ def assessment_transition(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("preassessment:detail", pk=pk)
-    messages.success(request, "操作成功")
+    messages.success(request, f"操作成功：{PREASSESSMENT_WORKFLOW.action_label(form.cleaned_data['action'])}")
     return redirect("preassessment:detail", pk=pk)
 
 

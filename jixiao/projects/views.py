@@ -178,7 +178,7 @@ def project_transition(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.message)
         response = redirect("projects:detail", pk=pk)
         return response
-    messages.success(request, "操作成功")
+    messages.success(request, f"操作成功：{PROJECT_WORKFLOW.action_label(form.cleaned_data['action'])}")
     return redirect("projects:detail", pk=pk)
 
 

@@ -43,6 +43,14 @@ def test_project_goes_through_unit_department_and_section_into_the_library(world
     )
 
 
+def test_the_page_says_which_action_was_done(world: World) -> None:
+    client = world.login("unit_user")
+    url = f"/projects/{world.school_project.pk}/transition/"
+    page = client.post(url, {"action": "submit", "comment": ""}, follow=True).content.decode()
+    assert "操作成功：" + PROJECT_WORKFLOW.action_label("submit") in page
+    assert PROJECT_WORKFLOW.action_label("submit") != "submit" and PROJECT_WORKFLOW.action_label("nope") == "nope"
+
+
 def test_return_requires_an_opinion_and_sends_the_project_back_to_the_unit(world: World) -> None:
     project = _post(world, "unit_user", world.school_project, "submit")
     assert _post(world, "dept_admin", project, "dept_return").status == "submitted"
