@@ -71,7 +71,15 @@
   function show(row, results) {
     var box = row.querySelector(".jx-ind-suggest");
     box.innerHTML = "";
-    if (!results.length) { box.classList.add("d-none"); return; }
+    if (!results.length) {
+      // Say so rather than show nothing: the user may keep the typed name as a 自定义 indicator.
+      var none = document.createElement("div");
+      none.className = "list-group-item small text-muted jx-ind-none";
+      none.textContent = "指标库中未找到匹配的指标，可继续填写为自定义指标";
+      box.appendChild(none);
+      box.classList.remove("d-none");
+      return;
+    }
     results.forEach(function (item) {
       var button = document.createElement("button");
       button.type = "button";

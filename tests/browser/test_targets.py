@@ -73,6 +73,8 @@ def test_target_goes_from_unit_to_approval_and_locks(demo: None, live_server: An
     page.click("[data-testid=add-indicator]")
     page.select_option("#id_ind-1-lv1", label="效益指标")
     page.select_option("#id_ind-1-lv2", label="社会效益指标")
+    page.fill("#id_ind-1-name", "库中没有的指标名称")  # no match: the box says so instead of staying empty
+    page.wait_for_selector("text=指标库中未找到匹配的指标，可继续填写为自定义指标")
     page.fill("#id_ind-1-name", "适龄幼儿入园率")
     page.locator("#id_ind-1-name").press("Escape")
     page.fill("#id_ind-1-target_text", "≥90%")
