@@ -28,7 +28,7 @@ class ExpertForm(VersionedForm):
         model = Expert
         fields = [
             "name", "kind", "field", "title", "affiliation", "department", "phone", "id_number", "bank_name",
-            "bank_account", "is_active", "conflict_departments",
+            "bank_account", "is_active", "conflict_departments", "user",
         ]  # fmt: skip
 
     # Search boxes: a province's pool sees 20,000 departments.
@@ -46,6 +46,11 @@ class ExpertForm(VersionedForm):
         departments = selectors.department_choices(user)
         limit_choices(self, "department", departments)
         limit_choices(self, "conflict_departments", departments)
+        limit_choices(self, "user", selectors.expert_user_choices(user, self.instance))
+        logins = self.fields["user"]
+        logins.label = "登录账号"
+        logins.empty_label = "（不关联：无法在线评分）"  # type: ignore[attr-defined]
+        logins.help_text = "专家用此账号登录，在“我的评审任务”中在线评分；可选本区划角色为评审专家、尚未关联的账号"
         for name, masked in (("phone", "phone_masked"), ("id_number", "id_number_masked"),
                              ("bank_account", "bank_account_masked")):  # fmt: skip
             self.initial[name] = ""

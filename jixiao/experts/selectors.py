@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from jixiao.accounts.models import User
 from jixiao.core.config_rows import most_specific
@@ -30,7 +30,7 @@ def experts_visible(user: Any) -> QuerySet[Expert]:
 
 
 def expert_get(user: Any, pk: Any) -> Expert:
-    return Expert.objects.select_related("region", "department").get_visible_or_404(user, pk=pk)
+    return Expert.objects.select_related("region", "department", "user").get_visible_or_404(user, pk=pk)
 
 
 def expert_conflicts(expert: Expert) -> QuerySet[Department]:
@@ -108,6 +108,22 @@ def agency_user_choices(user: Any) -> QuerySet[User]:
         .distinct()
         .order_by("username")
     )
+
+
+def expert_user_choices(user: Any, expert: Any = None) -> QuerySet[User]:
+    """Logins with the role 评审专家 in the actor's region subtree that no other expert uses: the accounts an expert
+    may be linked to (the expert then scores online under 我的评审任务)."""
+    region = actor_region(user)
+    if region is None:
+        return User.objects.none()
+    taken = Expert.objects.filter(user__isnull=False)
+    current = Q(pk__in=[])
+    if expert is not None and expert.pk:
+        taken = taken.exclude(pk=expert.pk)
+        current = Q(pk=expert.user_id)  # the expert's own login stays a choice, whatever became of its roles
+    offered = Q(is_active=True, memberships__role="expert", memberships__region__path__startswith=region.path)
+    free = User.objects.filter(offered | current).exclude(pk__in=taken.values("user_id"))
+    return free.distinct().order_by("username")
 
 
 # ---- engagements and quality reviews ------------------------------------------------------------------------------

@@ -120,6 +120,12 @@ def _write(actor: Any, expert: Expert | None, data: dict[str, Any], expected_ver
     return row
 
 
+def _check_user(actor: Any, expert: Expert | None, data: dict[str, Any]) -> None:
+    login = data.get("user")
+    if login is not None and not selectors.expert_user_choices(actor, expert).filter(pk=login.pk).exists():
+        raise InvalidDataError({"user": ["所选账号不是本区划的评审专家账号，或已关联其他专家"]})
+
+
 def expert_save(
     *, actor: Any, expert: Expert | None, data: dict[str, Any], expected_version: int | None = None
 ) -> Expert:
@@ -128,6 +134,7 @@ def expert_save(
         raise NotFoundError("专家不存在或不在您的管理范围内")
     _check_departments(actor, data)
     with transaction.atomic():
+        _check_user(actor, expert, data)
         return _write(actor, expert, data, expected_version)
 
 

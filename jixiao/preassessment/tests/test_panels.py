@@ -89,6 +89,11 @@ def test_panel_draw_page_and_agency(panel_world: tuple[World, PreAssessment, lis
     response = client.post(f"/preassessment/{pa.pk}/panel/draw/", {"field": "教育", "size": 3, "deadline": deadline})
     assert response.status_code == 302
     assert AssessmentPanelMember.objects.filter(assessment=pa).count() == 3
+    page = client.get(f"/preassessment/{pa.pk}/panel/").content.decode()
+    assert 'data-testid="no-login"' not in page
+    Expert.objects.filter(pk=AssessmentPanelMember.objects.filter(assessment=pa).first().expert_id).update(user=None)
+    page = client.get(f"/preassessment/{pa.pk}/panel/").content.decode()
+    assert page.count('data-testid="no-login"') == 1  # that expert cannot score online: the panel says so
     agency = Agency.objects.create(region=world.region, name="四川某某会计师事务所", credit_code="91511700MA62D4L83R")
     client.post(f"/preassessment/{pa.pk}/panel/agency/", {"agency": agency.pk})
     pa.refresh_from_db()
