@@ -116,3 +116,40 @@ def test_the_project_page_and_the_audit_console_read_in_chinese(world: World) ->
     assert f"<td>{Role.UNIT_USER.label}</td>" in console and "<td>unit_user</td>" not in console
     assert 'class="form-select form-select-sm"' in console
     assert AuditEvent.objects.filter(event_type="project.submit", object_id=str(project.pk)).exists()
+
+
+@pytest.mark.django_db
+def test_the_audit_console_names_linked_rows_with_one_query_per_model_for_the_page(world: World) -> None:
+    """Foreign keys in `changes` are ids; the page names them reading each linked model once, however many events."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def events(n: int) -> None:
+        for i in range(n):
+            AuditEvent.objects.create(
+                actor_name="x",
+                event_type="project.update",
+                object_type="projects.project",
+                object_id=str(i),
+                changes={"unit": [world.school.pk, world.hospital.pk], "department": [world.edu.pk, world.edu.pk]},
+            )
+
+    def page_queries() -> tuple[int, str]:
+        client = world.login("audit_admin")
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get("/accounts/console/audit/?event_type=project.update")
+        assert response.status_code == 200
+        return len(queries.captured_queries), response.content.decode()
+
+    events(1)
+    one, body = page_queries()
+    assert f"{world.school.name} → {world.hospital.name}" in body
+    events(20)
+    many, body = page_queries()
+    assert many == one and body.count(f"{world.school.name} → {world.hospital.name}") == 21
+
+
+def test_a_json_fields_own_keys_are_not_read_as_the_models_fields() -> None:
+    # WarningRule.params is a JSON field: its keys are its own, even one named like a rule column ("name").
+    rows = change_rows("alerts.warningrule", {"params": [{"name": 1}, {"name": 2}]})
+    assert rows[0][2:] == ("name：1", "name：2")

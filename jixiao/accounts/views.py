@@ -28,7 +28,7 @@ from jixiao.accounts.forms import (
 )
 from jixiao.accounts.middleware import SESSION_KEY
 from jixiao.accounts.models import Membership, Role, User
-from jixiao.core import audit
+from jixiao.core import audit, audit_labels
 from jixiao.core.errors import DomainError
 from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
 from jixiao.core.models import Job
@@ -306,7 +306,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     audit.record(actor=request.user, event_type="audit.query", object_type="core.auditevent", reason=reason[:500])
     page = paginate(request, events, 50)
     roles = dict(Role.choices)
-    for event in page:
+    for event in audit_labels.with_change_rows(page):  # linked rows named with one query per model
         event.role_label = roles.get(event.role, event.role)
     return render(request, "accounts/audit_list.html", {"page": page, "form": form})
 

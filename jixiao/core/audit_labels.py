@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import re
+from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
@@ -298,28 +299,32 @@ def _field_name(field: Any, code: Any) -> str:
     return str(getattr(field, "verbose_name", "") or code)
 
 
-def _value(field: Any, value: Any, model: Any = None) -> str:
+Names = dict[tuple[Any, str], str]  # (related model, id) → the row's name, read for a whole page at once
+
+
+def _value(field: Any, value: Any, model: Any = None, names: Names | None = None) -> str:
     if value is None or value == "":
         return "（空）"
     if isinstance(value, bool):
         return "是" if value else "否"
-    if isinstance(value, dict):  # a group of the model's fields recorded together ("before": {...})
-        parts = []
-        for key, item in value.items():
-            inner = _field(model, key)
-            parts.append(f"{_field_name(inner, key)}：{_value(inner, item)}")
+    if isinstance(value, dict):
+        if field is None:  # a group of the model's fields recorded together ("before": {...})
+            parts = []
+            for key, item in value.items():
+                inner = _field(model, key)
+                parts.append(f"{_field_name(inner, key)}：{_value(inner, item, names=names)}")
+        else:  # a JSON field's own value (a rule's parameters): its keys as they are
+            parts = [f"{key}：{_value(None, item)}" for key, item in value.items()]
         return "；".join(parts) or "（空）"
     if isinstance(value, list):
-        return "、".join(_value(None, item, model) for item in value) or "（空）"
+        return "、".join(_value(None, item, model, names) for item in value) or "（空）"
     if field is not None and getattr(field, "flatchoices", None):
         label = dict(field.flatchoices).get(value)
         if label is not None:
             return str(label)
-    if field is not None and getattr(field, "many_to_one", False) and str(value).isdigit():
-        # A foreign key is recorded as its id ("实施单位：（空） → 142"): show the row's name, the id if it is gone.
-        related = field.related_model._default_manager.filter(pk=int(value)).first()
-        if related is not None:
-            return str(related)
+    if names and _is_foreign_key(field) and (field.related_model, str(value)) in names:
+        # A foreign key is recorded as its id ("实施单位：（空） → 142"): the row's name, the id when it is gone.
+        return names[(field.related_model, str(value))]
     try:
         moment = parse_datetime(value) if isinstance(value, str) and ISO_MOMENT.match(value) else None
     except ValueError:  # shaped like a moment, yet not one ("2026-13-45T…")
@@ -329,18 +334,54 @@ def _value(field: Any, value: Any, model: Any = None) -> str:
     return str(value)
 
 
+def _is_foreign_key(field: Any) -> bool:
+    return field is not None and bool(getattr(field, "many_to_one", False))
+
+
 ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
 
-def change_rows(object_type: str, changes: Any) -> list[tuple[str, str, str, str]]:
-    """(field name, field code, old, new) of an event's `changes` ({field: [old, new]}), in Chinese where the model
-    knows the field: its verbose name, choice labels, 是/否, （空） for nothing, minutes for moments."""
+def _pairs(changes: Any) -> list[tuple[str, Any, Any]]:
     if not isinstance(changes, dict):
         return []
+    return [
+        (str(code), *([*pair, None, None][:2] if isinstance(pair, list | tuple) else (None, pair)))
+        for code, pair in changes.items()
+    ]
+
+
+def change_rows(object_type: str, changes: Any, names: Names | None = None) -> list[tuple[str, str, str, str]]:
+    """(field name, field code, old, new) of an event's `changes` ({field: [old, new]}), in Chinese where the model
+    knows the field: its verbose name, choice labels, 是/否, （空） for nothing, minutes for moments, and the names
+    of linked rows when `names` holds them (`with_change_rows`)."""
     model = _model(object_type)
     rows = []
-    for code, pair in changes.items():
+    for code, old, new in _pairs(changes):
         field = _field(model, code)
-        old, new = [*pair, None, None][:2] if isinstance(pair, list | tuple) else (None, pair)
-        rows.append((_field_name(field, code), str(code), _value(field, old, model), _value(field, new, model)))
+        rows.append(
+            (_field_name(field, code), code, _value(field, old, model, names), _value(field, new, model, names))
+        )
     return rows
+
+
+def with_change_rows(events: Iterable[Any]) -> list[Any]:
+    """The events with `change_list`, their `change_rows` with linked rows named: one query per linked model for the
+    whole page, not one per value."""
+    events = list(events)
+    wanted: dict[Any, set[str]] = {}
+    for event in events:
+        model = _model(event.object_type)
+        for code, old, new in _pairs(event.changes):
+            fields = [(_field(model, code), value) for value in (old, new)]
+            groups = [value for _f, value in fields if _f is None and isinstance(value, dict)]
+            fields += [(_field(model, key), item) for group in groups for key, item in group.items()]
+            for field, value in fields:
+                if _is_foreign_key(field) and str(value).isdigit():
+                    wanted.setdefault(field.related_model, set()).add(str(value))
+    names: Names = {}
+    for related, ids in wanted.items():
+        for pk, row in related._default_manager.in_bulk([int(i) for i in ids]).items():
+            names[(related, str(pk))] = str(row)
+    for event in events:
+        event.change_list = change_rows(event.object_type, event.changes, names)
+    return events

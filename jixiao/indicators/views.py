@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from jixiao.core import audit
+from jixiao.core import audit, audit_labels
 from jixiao.core.errors import DomainError, NotFoundError, PermissionDeniedError
 from jixiao.core.views_helpers import (
     capability_required,
@@ -82,7 +82,7 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "history": selectors.historical_values(request.user, item)[:50],
         "history_form": HistoricalValueForm(initial={"fiscal_year": timezone.localdate().year - 1}),
         "events": selectors.item_events(item)[:50],
-        "trail": selectors.item_audit_trail(item)[:50],
+        "trail": audit_labels.with_change_rows(selectors.item_audit_trail(item)[:50]),
     }
     return render(request, "indicators/detail.html", context)
 

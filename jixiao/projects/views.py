@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from jixiao.core import audit_labels
 from jixiao.core.errors import DomainError, NotFoundError
 from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
 from jixiao.core.models import Job
@@ -107,7 +108,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "actions": actions,
             "can_edit": can_edit,
             "events": selectors.project_events(project)[:50],
-            "trail": selectors.project_audit_trail(project)[:50],
+            "trail": audit_labels.with_change_rows(selectors.project_audit_trail(project)[:50]),
         },
     )
 
