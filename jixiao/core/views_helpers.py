@@ -16,7 +16,7 @@ from django.shortcuts import render
 from django.urls import Resolver404, resolve
 from django.utils.http import content_disposition_header
 
-from jixiao.core.errors import ConflictError, DomainError
+from jixiao.core.errors import DomainError
 from jixiao.core.spreadsheets import XLSX_CONTENT_TYPE, CellError, ImportRejectedError, SpreadsheetError, error_report
 
 PAGE_SIZE = 20
@@ -52,9 +52,10 @@ def may_open(user: Any, url: str) -> bool:
 
 
 def refusal_status(exc: DomainError) -> int:
-    """The status of a page shown again with a service's refusal of its save: 409 for a `ConflictError` (the row or
-    rows changed since the page was shown: a stale version or lock token, a state moved on), else 400."""
-    return ConflictError.status_code if isinstance(exc, ConflictError) else 400
+    """The status of a page shown again with a service's refusal of its save: the refusal's own, so 409 for a
+    `ConflictError` (the row or rows changed since the page was shown: a stale version or lock token, a state moved
+    on), 403 for a `PermissionDeniedError`, 400 for bad input."""
+    return exc.status_code
 
 
 def paginate(

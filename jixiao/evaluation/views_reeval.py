@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import DomainError, NotFoundError
 from jixiao.core.numbers import is_digits
-from jixiao.core.views_helpers import capability_required, paginate, stored_file_response, xlsx_response
+from jixiao.core.views_helpers import capability_required, paginate, refusal_status, stored_file_response, xlsx_response
 from jixiao.evaluation import reeval_documents
 from jixiao.evaluation import services_reeval as svc
 from jixiao.evaluation.forms_reeval import AssignForm, BatchForm, CheckForm, FindingForm, ResultFileForm
@@ -179,6 +179,7 @@ def sample_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     form = ResultFileForm(request.POST or None, request.FILES or None, initial={"opinion": sample.opinion})
     error = ""
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         scores = {r["key"]: request.POST.get(f"score-{r['key']}", "") for r in sample.rows}
         comments = {r["key"]: request.POST.get(f"comment-{r['key']}", "") for r in sample.rows}
@@ -194,11 +195,10 @@ def sample_detail(request: HttpRequest, pk: int) -> HttpResponse:
         except NotFoundError as exc:
             raise Http404 from exc
         except DomainError as exc:
-            error = exc.message
+            error, status = exc.message, refusal_status(exc)
         else:
             messages.success(request, "再评价得分已保存")
             return redirect("evaluation:reeval_sample", pk=pk)
-    status = 400 if request.method == "POST" else 200
     context = {"sample": sample, "form": form, "error": error, "posted": request.POST if error else None}
     return render(request, "evaluation/reeval_sample.html", context, status=status)
 

@@ -31,16 +31,17 @@ from jixiao.evaluation.workflow import EDITABLE_STATES, REVIEWER_OF_STATE, SELFE
 @capability_required("evaluation.manage")
 def task_start(request: HttpRequest) -> HttpResponse:
     form = TaskStartForm(request.POST or None)
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         try:
             task = services.task_start(actor=request.user, **form.cleaned_data)
         except DomainError as exc:
             form.add_error(None, exc.message)
+            status = refusal_status(exc)
         else:
             messages.success(request, f"已发起{task.fiscal_year}年度单位自评，生成自评表{task.records.count()}张")
             return redirect(f"{_list_url()}?fiscal_year={task.fiscal_year}")
     tasks = selectors.tasks_visible(request.user)[:20]
-    status = 400 if request.method == "POST" else 200
     return render(request, "evaluation/selfeval_start.html", {"form": form, "tasks": tasks}, status=status)
 
 

@@ -219,7 +219,7 @@ def score_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     ev = scorer.evaluation
     leaves = selectors.all_leaves(ev)
     existing = selectors.scorer_scores(scorer)
-    error = ""
+    error, status = "", 200
     if request.method == "POST":
         try:
             scores: dict[int, Decimal] = {}
@@ -237,7 +237,7 @@ def score_sheet(request: HttpRequest, pk: int) -> HttpResponse:
                 comment=request.POST.get("comment", ""),
             )
         except DomainError as exc:
-            error = exc.message
+            error, status = exc.message, refusal_status(exc)
         else:
             messages.success(request, "评分已提交")
             return redirect("keyeval:my_scoring")
@@ -260,7 +260,7 @@ def score_sheet(request: HttpRequest, pk: int) -> HttpResponse:
         "error": error,
         "can_submit": selectors.can_score(request.user, ev),
     }
-    return render(request, "keyeval/score_sheet.html", context, status=400 if error else 200)
+    return render(request, "keyeval/score_sheet.html", context, status=status)
 
 
 @capability_required("keyeval.view")

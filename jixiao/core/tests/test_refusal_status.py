@@ -1,5 +1,6 @@
 """A page shown again after a service refused its save answers 409 when the rows changed since it was shown
-(`ConflictError`, e.g. a stale version or lock token) and 400 for any other refusal (docs/architecture.md)."""
+(`ConflictError`, e.g. a stale version or lock token), 403 for a refusal of the user's rights and 400 for bad
+input (docs/architecture.md)."""
 
 from __future__ import annotations
 
@@ -12,4 +13,4 @@ def test_a_conflict_is_409_and_any_other_refusal_400() -> None:
     assert refusal_status(ConflictError(STALE_MESSAGE)) == 409
     assert refusal_status(TransitionNotAllowedError("已提交", "修改")) == 409
     assert refusal_status(DomainError("金额不能为负数")) == 400
-    assert refusal_status(PermissionDeniedError("无权限")) == 400
+    assert refusal_status(PermissionDeniedError("无权限")) == 403

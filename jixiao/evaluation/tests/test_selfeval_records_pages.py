@@ -70,7 +70,7 @@ def test_start_page(world: World) -> None:
     assert response.status_code == 302
     assert SelfEvaluation.objects.count() == 1
     again = client.post(BASE + "start/", {"fiscal_year": YEAR, "deadline": "2027-03-31"})
-    assert again.status_code == 400 and "已经发起" in again.content.decode()
+    assert again.status_code == 409 and "已经发起" in again.content.decode()
     assert world.login("unit_user").get(BASE + "start/").status_code == 403
 
 
@@ -82,7 +82,7 @@ def test_a_target_approved_after_the_round_started_is_added_by_supplement(world:
     task = SelfEvaluation.objects.get().task
     approved_target(world, world.hospital_project)  # a 追加 project, approved after the round started
     again = client.post(BASE + "start/", {"fiscal_year": YEAR, "deadline": "2027-03-31"})
-    assert again.status_code == 400 and "补充生成" in again.content.decode()
+    assert again.status_code == 409 and "补充生成" in again.content.decode()
     page = client.get(BASE + "start/").content.decode()
     assert f"/evaluation/self/tasks/{task.pk}/supplement/" in page
     response = client.post(f"{BASE}tasks/{task.pk}/supplement/")
