@@ -270,6 +270,7 @@ def eval_save(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required("appraisal.view")
 def transition(request: HttpRequest, pk: int) -> HttpResponse:
     appraisal = selectors.appraisal_get(request.user, pk)
+    shown_in = appraisal.status  # the state whose button was pressed
     form = TransitionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "操作无效")
@@ -286,7 +287,7 @@ def transition(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"操作成功：{APPRAISAL_WORKFLOW.action_label(form.cleaned_data['action'])}")
+        messages.success(request, f"操作成功：{APPRAISAL_WORKFLOW.action_label(form.cleaned_data['action'], shown_in)}")
     return redirect("appraisals:detail", pk=pk)
 
 

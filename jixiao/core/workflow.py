@@ -49,9 +49,12 @@ class Workflow:
         caps = set(capabilities)
         return [t for t in self.transitions if t.source == state and t.capability in caps]
 
-    def action_label(self, action: str) -> str:
-        """The Chinese name of an action (its transitions share one), the code itself when none has it."""
-        return next((t.label for t in self.transitions if t.action == action), action)
+    def action_label(self, action: str, state: str | None = None) -> str:
+        """The Chinese name of an action as its button read in `state` (提交审核, or 重新提交 from 已退回); the first
+        transition's name without a state; the code itself when no transition has it."""
+        named = [t for t in self.transitions if t.action == action]
+        chosen = next((t for t in named if t.source == state), named[0] if named else None)
+        return chosen.label if chosen is not None else action
 
     def states_awaiting(self, capability: str) -> list[str]:
         """States in which a holder of `capability` has something to do (for the 待办 list)."""

@@ -143,6 +143,7 @@ def selfeval_fill(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required("evaluation.view")
 def selfeval_transition(request: HttpRequest, pk: int) -> HttpResponse:
     record = selectors.record_get(request.user, pk)
+    shown_in = record.status  # the state whose button was pressed
     form = SelfEvalTransitionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "操作无效：" + "；".join(str(e) for errors in form.errors.values() for e in errors))
@@ -160,7 +161,7 @@ def selfeval_transition(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("evaluation:selfeval_detail", pk=pk)
-    messages.success(request, f"操作成功：{SELFEVAL_WORKFLOW.action_label(form.cleaned_data['action'])}")
+    messages.success(request, f"操作成功：{SELFEVAL_WORKFLOW.action_label(form.cleaned_data['action'], shown_in)}")
     return redirect("evaluation:selfeval_detail", pk=pk)
 
 

@@ -36,6 +36,7 @@ from jixiao.indicators.forms import (
 )
 from jixiao.indicators.imports import parse_indicator_workbook
 from jixiao.indicators.models import IndicatorLibraryItem
+from jixiao.indicators.workflow import INDICATOR_WORKFLOW
 
 IMPORT_ERRORS_KEY = "jixiao_indicator_import_errors"
 
@@ -158,6 +159,7 @@ def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def item_transition(request: HttpRequest, pk: int) -> HttpResponse:
     item = selectors.item_get(request.user, pk)
+    shown_in = item.status  # the state whose button was pressed
     form = TransitionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "操作无效")
@@ -171,7 +173,7 @@ def item_transition(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("indicators:item_detail", pk=pk)
-    messages.success(request, "操作成功")
+    messages.success(request, f"操作成功：{INDICATOR_WORKFLOW.action_label(form.cleaned_data['action'], shown_in)}")
     return redirect("indicators:item_detail", pk=pk)
 
 

@@ -113,6 +113,7 @@ def evaluation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required("keyeval.view")
 def evaluation_transition(request: HttpRequest, pk: int) -> HttpResponse:
     ev = selectors.evaluation_get(request.user, pk)
+    shown_in = ev.status  # the state whose button was pressed
     try:
         services.evaluation_transition(
             actor=request.user,
@@ -125,7 +126,7 @@ def evaluation_transition(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("keyeval:detail", pk=ev.pk)
-    messages.success(request, f"操作成功：{KEYEVAL_WORKFLOW.action_label(request.POST.get('action', ''))}")
+    messages.success(request, f"操作成功：{KEYEVAL_WORKFLOW.action_label(request.POST.get('action', ''), shown_in)}")
     return redirect("keyeval:detail", pk=ev.pk)
 
 

@@ -220,6 +220,7 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required("monitoring.view")
 def record_transition(request: HttpRequest, pk: int) -> HttpResponse:
     record = selectors.record_get(request.user, pk)
+    shown_in = record.status  # the state whose button was pressed
     form = TransitionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "操作无效")
@@ -236,7 +237,7 @@ def record_transition(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("monitoring:record_detail", pk=pk)
-    messages.success(request, f"操作成功：{MONITORING_WORKFLOW.action_label(form.cleaned_data['action'])}")
+    messages.success(request, f"操作成功：{MONITORING_WORKFLOW.action_label(form.cleaned_data['action'], shown_in)}")
     return redirect("monitoring:record_detail", pk=pk)
 
 

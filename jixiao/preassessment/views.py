@@ -131,6 +131,7 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required("preassessment.view")
 def assessment_transition(request: HttpRequest, pk: int) -> HttpResponse:
     pa = selectors.assessment_get(request.user, pk)
+    shown_in = pa.status  # the state whose button was pressed
     form = TransitionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "操作无效")
@@ -152,7 +153,7 @@ def assessment_transition(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("preassessment:detail", pk=pk)
-    messages.success(request, f"操作成功：{PREASSESSMENT_WORKFLOW.action_label(form.cleaned_data['action'])}")
+    messages.success(request, f"操作成功：{PREASSESSMENT_WORKFLOW.action_label(form.cleaned_data['action'], shown_in)}")
     return redirect("preassessment:detail", pk=pk)
 
 

@@ -162,6 +162,7 @@ def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def project_transition(request: HttpRequest, pk: int) -> HttpResponse:
     project = selectors.project_get(request.user, pk)
+    shown_in = project.status  # the state whose button was pressed
     form = TransitionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "操作无效")
@@ -179,7 +180,7 @@ def project_transition(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.message)
         response = redirect("projects:detail", pk=pk)
         return response
-    messages.success(request, f"操作成功：{PROJECT_WORKFLOW.action_label(form.cleaned_data['action'])}")
+    messages.success(request, f"操作成功：{PROJECT_WORKFLOW.action_label(form.cleaned_data['action'], shown_in)}")
     return redirect("projects:detail", pk=pk)
 
 

@@ -176,6 +176,7 @@ def target_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def target_transition(request: HttpRequest, pk: int) -> HttpResponse:
     target = selectors.target_get(request.user, pk)
+    shown_in = target.status  # the state whose button was pressed
     form = TransitionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "操作无效")
@@ -191,7 +192,7 @@ def target_transition(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
         return _detail(request, selectors.target_get(request.user, pk), status=exc.status_code, transition_form=form)
-    messages.success(request, f"操作成功：{ACTION_LABELS.get(action, action)}")
+    messages.success(request, f"操作成功：{TARGET_WORKFLOW.action_label(action, shown_in)}")
     return redirect("targets:detail", pk=pk)
 
 

@@ -49,6 +49,11 @@ def test_the_page_says_which_action_was_done(world: World) -> None:
     page = client.post(url, {"action": "submit", "comment": ""}, follow=True).content.decode()
     assert "操作成功：" + PROJECT_WORKFLOW.action_label("submit") in page
     assert PROJECT_WORKFLOW.action_label("submit") != "submit" and PROJECT_WORKFLOW.action_label("nope") == "nope"
+    # A returned project is submitted again: the message names the button pressed there (重新提交).
+    world.login("dept_admin").post(url, {"action": "dept_return", "comment": "请补充测算依据"})
+    again = client.post(url, {"action": "submit", "comment": ""}, follow=True).content.decode()
+    resubmit = PROJECT_WORKFLOW.action_label("submit", "returned")
+    assert resubmit != PROJECT_WORKFLOW.action_label("submit", "draft") and "操作成功：" + resubmit in again
 
 
 def test_return_requires_an_opinion_and_sends_the_project_back_to_the_unit(world: World) -> None:
