@@ -127,8 +127,8 @@ def _exec(sheet: SelfEvalSheet, cfg: ScoringConfig) -> ExecResult:
 def _compute(
     target: ParsedValue, actual: ParsedValue, w: Decimal, cfg: ScoringConfig, level_claimed: str | None = None
 ) -> tuple[Score, list[Issue], str | None]:
-    """The computed score of one row, the comparison issues, and the level suggested for qualitative rows: from the
-    wording of the actual value, else the 定性完成档次 the unit chose (a text such as “已达成” names no level)."""
+    """The computed score of one row, the comparison issues, and the level the wording of a qualitative row's actual
+    value suggests; a wording that names no level (“已达成”) is scored at the 定性完成档次 the unit chose."""
     if actual.kind is Kind.EMPTY:
         return rules.manual("E_ACTUAL_MISSING", "实际完成值为空"), [], None
     if target.kind is Kind.NUM or target.kind is Kind.RANGE:
@@ -153,9 +153,10 @@ def _compute(
     if target.kind is Kind.QUAL:
         hint = suggest_level(actual, target)
         level = rules.LEVEL_FROM_HINT.get(str(hint)) if hint is not None else None
-        if level is None and level_claimed in rules.LEVEL_LABELS:
-            level = level_claimed
-        return rules.score_qualitative(level, w, cfg), [], level
+        # The score follows the wording's level, else the chosen one (DOMAIN.md §4.6 prefill); only the wording's
+        # level is a suggestion to compare with the claim (D_QUAL_LEVEL_TEXT).
+        scored = level if level is not None or level_claimed not in rules.LEVEL_LABELS else level_claimed
+        return rules.score_qualitative(scored, w, cfg), [], level
     return rules.manual("P_UNPARSED", f"目标值“{target.normalized}”无法识别"), [], None
 
 

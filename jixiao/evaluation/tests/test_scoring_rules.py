@@ -140,7 +140,9 @@ def _scored(row: IndicatorRow) -> IndicatorResult:
 def test_qualitative_row_takes_the_chosen_level_when_the_text_names_none() -> None:
     """“已达成” with 定性完成档次 达成年度指标 chosen: scored from that level, not “需人工评分：无法判断等级”."""
     result = _scored(_qualitative_row("已达成", "ACHIEVED"))
-    assert result.computed.value == D("30.00") and result.level_suggested == "ACHIEVED"
+    assert (
+        result.computed.value == D("30.00") and result.level_suggested is None
+    )  # the claim is scored, not suggested back
     assert "E_ACTUAL_NOT_NUMERIC" not in [i.code for i in result.issues]
     # Without a chosen level the row still needs a person; wording that names a level still wins.
     assert _scored(_qualitative_row("已达成", None)).computed.value is None
