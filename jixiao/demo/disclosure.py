@@ -1,6 +1,6 @@
 """Demo 信息公开: the performance section (jxg) generates the year's items and publishes most of them through the
-services; one report is withheld as 涉密 and one as 敏感 (with reasons), a few target tables stay pending and one
-waits in the review queue. Deterministic from `rng`."""
+services; one self-evaluation report is withheld as 涉密 and one as 敏感 (with reasons; the key evaluation's report is
+always published), a few target tables stay pending and one waits in the review queue. Deterministic from `rng`."""
 
 from __future__ import annotations
 
@@ -29,7 +29,8 @@ def seed_disclosure(rng: random.Random, county: Any, year: int) -> None:
     rng.shuffle(targets)
     left = {i.pk for i in targets[:PENDING_LEFT]}
     in_review = targets[PENDING_LEFT] if len(targets) > PENDING_LEFT else None
-    reports = [i for i in pending if i.item_type in (ItemType.SELF_EVAL_REPORT, ItemType.KEY_EVAL_REPORT)]
+    reports = [i for i in pending if i.item_type == ItemType.SELF_EVAL_REPORT]
+    reports = reports or [i for i in pending if i.item_type == ItemType.KEY_EVAL_REPORT]
     exempt = {i.pk: EXEMPTIONS[n] for n, i in enumerate(rng.sample(reports, min(len(EXEMPTIONS), len(reports))))}
     proposed = [i.pk for i in pending if i.pk not in left]
     if not proposed:

@@ -55,6 +55,9 @@ COPY_CODE_STEP = 1000  # department codes of the 2nd, 3rd... copy at scale > 1: 
 TOWN_OWN_UNIT_CHANCE = 0.7
 ZERO = Decimal("0.00")
 WAN = Decimal(10000)
+# 人员类 and 运转类 projects are 常年性: in the library since the county moved onto 预算管理一体化, renewed every year
+# inside that period, so the 事前评估 rule never sees them as new or as expiring continuations (DOMAIN.md §2.1).
+RECURRING_SINCE = 2022
 
 S = ProjectStatus
 C = Project.Category
@@ -458,7 +461,7 @@ class _Builder:
 
     def _period(self, category: str, is_new: bool) -> tuple[int, int]:
         if category != C.SPECIFIC:
-            return CURRENT_YEAR, CURRENT_YEAR
+            return RECURRING_SINCE, CURRENT_YEAR
         end = CURRENT_YEAR + self.rng.choice((0, 0, 1, 2))
         start = CURRENT_YEAR if is_new else CURRENT_YEAR - self.rng.choice((1, 1, 2, 3))
         return start, end
@@ -468,7 +471,7 @@ class _Builder:
         cents = int(project.fiscal_amount_yuan * 100 * Decimal(str(self.rng.uniform(0.85, 1.15))))
         fiscal = _yuan(cents, _step(cents, project.category))
         recurring = project.category != C.SPECIFIC
-        start = PREVIOUS_YEAR if recurring else project.start_year
+        start = project.start_year
         copied = {name: getattr(project, name) for name in COPIED_FIELDS}
         return Project(
             **copied,

@@ -13,28 +13,46 @@ new project above the threshold in only with one; the others go to draft or retu
 the library. Where the county has too few such projects (small scales), 县第一中学 files new ones through the project
 services, and a supported one is then walked into the library through the project workflow (the gate passes).
 
-Everything goes through the services, as the personas would do it; deterministic for a seed."""
+This round goes through the services, as the personas would do it. Every other project of this year or last that
+the rule sends to assessment and that is in the library or on its way there got through the same gate in an earlier
+round: it holds a concluded 予以支持 or 核减后支持 from the autumn before its budget year, with its filing, reviews and
+feasibility study (written in bulk: a few queries), so no project past the gate shows “须评估·未申报”. Deterministic
+for a seed."""
 
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
-from decimal import ROUND_DOWN, Decimal
+from datetime import datetime, timedelta
+from decimal import ROUND_DOWN, ROUND_UP, Decimal
 from importlib import import_module
 from typing import Any
 
 from django.apps import apps
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db.models import F, Q
 from django.utils import timezone
 
+from jixiao.accounts.capabilities import Role
 from jixiao.accounts.models import User
 from jixiao.demo.experts import AGENCY
 from jixiao.demo.pdf import demo_pdf
 from jixiao.experts.models import Agency
 from jixiao.organizations.models import BudgetUnit
 from jixiao.preassessment import panels, selectors, services
-from jixiao.preassessment.models import Attachment, Conclusion, PreAssessment, ScoringTemplate
+from jixiao.preassessment.models import (
+    Attachment,
+    Conclusion,
+    PreAssessment,
+    PreAssessmentEvent,
+    PreAssessmentRuleSet,
+    PreAssessmentStatus,
+    ScoringTemplate,
+    attachment_path,
+)
+from jixiao.preassessment.workflow import CONCLUDE, PREASSESSMENT_WORKFLOW
 from jixiao.projects import services as project_services
 from jixiao.projects.models import Project, ProjectStatus
 
@@ -84,6 +102,24 @@ OPINIONS = {
 }
 DEFER_REASON = "评分对应“调整后支持”，但项目用地和规划手续尚未办结，本年度不具备实施条件，改为暂缓支持"
 
+# The earlier rounds' conclusions (weights) for the projects that went in: most 予以支持 at 80–95 points, the rest
+# 核减后支持 at 66–79.5 points (the score's 调整后支持, acted on by a cut) to 80–92% of the request; seed 000: 63 of 68
+# supported, 8% of the money asked for cut.
+ARCHIVE_CONCLUSIONS = {Conclusion.SUPPORT: 65, Conclusion.SUPPORT_REDUCED: 35}
+ARCHIVE_SCORES = {Conclusion.SUPPORT: (8000, 9500), Conclusion.SUPPORT_REDUCED: (6600, 7950)}  # in 0.01 points
+ARCHIVE_SHARE = (80, 92)  # % of the request a 核减后支持 keeps
+ARCHIVE_OPINIONS = {
+    Conclusion.SUPPORT: OPINIONS[Conclusion.SUPPORT],
+    Conclusion.SUPPORT_REDUCED: "项目必要，实施方案基本可行，但部分支出测算标准偏高、预备费比例偏大，核减后予以支持。",
+}
+# Each step of an earlier round: (action, the role that took it, its comment); the conclusion follows.
+ARCHIVE_STEPS = (
+    ("submit", Role.UNIT_USER, ""),
+    ("dept_approve", Role.DEPT_ADMIN, "材料齐全，同意报送。"),
+    ("section_pass", Role.BUSINESS, "符合评估范围，提请绩效股评审。"),
+)
+FEASIBILITY = "可行性研究报告.pdf"
+
 
 @dataclass
 class Cast:
@@ -119,6 +155,9 @@ def seed_preassessments(rng: random.Random, county: Any, year: int) -> int:
     builder = _Builder(rng, county, year, cast, school)
     supportive = builder.candidates(DEPARTMENT, SUPPORTIVE_STATUSES)
     open_projects = builder.candidates(DEPARTMENT, OPEN_STATUSES)
+    # The earlier rounds first (lower ids: the list shows this round's work on top), leaving the two projects this
+    # round's supportive conclusions go to.
+    builder.archived((year - 1, year), keep=supportive[:2])
 
     builder.supported(builder.take(supportive), agency=None)
     builder.supported(builder.take(supportive), agency=agency)
@@ -367,3 +406,138 @@ class _Builder:
 
     def draft(self, project: Project, filer: User) -> PreAssessment:
         return self._file(project, filer)
+
+    # -- the earlier rounds
+
+    def archived(self, years: Iterable[int], keep: list[Project]) -> None:
+        """A concluded 予以支持 or 核减后支持 for every project of `years` in the library or on its way there that the
+        rule in force requires an assessment for (the gate let it pass): written in bulk, a handful of queries."""
+        years = sorted(years)
+        rules = selectors.rules_for([self.county], years)
+        rule = {y: selectors.pick_rule(rules, self.county, y) for y in years}
+        # The rule decides (below); this only leaves out what no rule of these years could send to assessment.
+        maybe = (
+            Q(fiscal_amount_yuan__gte=min(r.min_amount_yuan for r in rule.values()))
+            | Q(is_special_bond=True)
+            | Q(budget_book__in=[book for r in rule.values() for book in r.budget_books or []])
+        )
+        projects = (
+            Project.objects.filter(maybe, region=self.county, fiscal_year__in=years, status__in=SUPPORTIVE_STATUSES)
+            .exclude(pk__in=[p.pk for p in keep])
+            .exclude(preassessments__isnull=False)
+            .select_related("unit")
+            .order_by("fiscal_year", "code")
+        )
+        required = [p for p in projects if selectors.assessment_required(p, rule[p.fiscal_year])[0]]
+        if not required:
+            return
+        rows = [self._archive_row(p, rule[p.fiscal_year]) for p in required]
+        created = PreAssessment.objects.bulk_create(pa for pa, _ in rows)
+        events = [
+            event for (_, steps), pa in zip(rows, created, strict=True) for event in self._archive_events(pa, steps)
+        ]
+        PreAssessmentEvent.objects.bulk_create(events)
+        # One stored feasibility study: the filed copies of the earlier rounds are the same document.
+        stored = default_storage.save(attachment_path(None, FEASIBILITY), ContentFile(PDF))  # type: ignore[arg-type]
+        Attachment.objects.bulk_create(
+            Attachment(
+                assessment=pa,
+                kind=Attachment.Kind.FEASIBILITY,
+                file=stored,
+                original_name=FEASIBILITY,
+                size_bytes=len(PDF),
+            )
+            for pa in created
+        )
+        # Filed and concluded in the autumn before the budget year, not today.
+        PreAssessment.objects.filter(pk__in=[pa.pk for pa in created]).update(
+            created_at=F("submitted_at"), updated_at=F("concluded_at")
+        )
+        self.created += len(created)
+
+    def _archive_row(self, project: Project, rule: PreAssessmentRuleSet) -> tuple[PreAssessment, list[datetime]]:
+        """The concluded assessment of `project` and the times of its steps (filing, the two reviews, conclusion)."""
+        rng = self.rng
+        conclusion = rng.choices(list(ARCHIVE_CONCLUSIONS), weights=list(ARCHIVE_CONCLUSIONS.values()))[0]
+        low, high = ARCHIVE_SCORES[conclusion]
+        score = Decimal(rng.randint(low, high)) / 100
+        supported = project.fiscal_amount_yuan  # the project asks for what was supported
+        requested = supported
+        if conclusion == Conclusion.SUPPORT_REDUCED:
+            share = Decimal(rng.randint(*ARCHIVE_SHARE)) / 100
+            requested = (supported / share / WAN).quantize(Decimal(1), rounding=ROUND_UP) * WAN
+        # Filed (and submitted) in August or September before the budget year, each review a few days later.
+        filed = datetime(project.fiscal_year - 1, 8, 1, 9, tzinfo=timezone.get_current_timezone())
+        steps = [filed + timedelta(days=rng.randint(0, 40), minutes=rng.randint(0, 480))]
+        for _ in (*ARCHIVE_STEPS[1:], CONCLUDE):
+            steps.append(steps[-1] + timedelta(days=rng.randint(2, 12), minutes=rng.randint(0, 480)))
+        values = {
+            "name": project.name,
+            "unit": project.unit.name,
+            "amount": f"{_wan(requested).normalize():f}",
+            "start": project.start_year,
+            "end": project.end_year,
+        }
+        pa = PreAssessment(
+            project=project,
+            fiscal_year=project.fiscal_year,
+            region_id=project.region_id,
+            department_id=project.department_id,
+            unit_id=project.unit_id,
+            kind=PreAssessment.Kind.POLICY if project.is_policy else PreAssessment.Kind.PROJECT,
+            requested_amount_yuan=requested,
+            status=PreAssessmentStatus.CONCLUDED,
+            submitted_at=steps[0],
+            score=score,
+            suggested_conclusion=selectors.suggested_conclusion(score, rule),
+            conclusion=conclusion,
+            conclusion_opinion=ARCHIVE_OPINIONS[conclusion],
+            supported_amount_yuan=supported,
+            reduction_amount_yuan=requested - supported,
+            concluded_at=steps[-1],
+            **{field: text.format(**values) for field, text in SECTIONS.items()},
+        )
+        return pa, steps
+
+    def _archive_events(self, pa: PreAssessment, times: list[datetime]) -> list[PreAssessmentEvent]:
+        """Filed and submitted at `times[0]`, then each review and the conclusion at the next time."""
+        events = [
+            PreAssessmentEvent(
+                assessment=pa,
+                occurred_at=times[0],
+                actor_role=Role.UNIT_USER,
+                action="create",
+                action_label="创建评估申报",
+                to_status=PreAssessmentStatus.DRAFT,
+            )
+        ]
+        status: str = PreAssessmentStatus.DRAFT
+        for (action, role, comment), when in zip(ARCHIVE_STEPS, times[:-1], strict=True):
+            transition = PREASSESSMENT_WORKFLOW.get(status, action)
+            events.append(
+                PreAssessmentEvent(
+                    assessment=pa,
+                    occurred_at=when,
+                    actor_role=role,
+                    action=action,
+                    action_label=transition.label,
+                    from_status=status,
+                    to_status=transition.target,
+                    comment=comment,
+                )
+            )
+            status = transition.target
+        events.append(
+            PreAssessmentEvent(
+                assessment=pa,
+                occurred_at=times[-1],
+                actor=self.cast.perf,
+                actor_role=Role.PERFORMANCE,
+                action=CONCLUDE,
+                action_label=f"评估结论：{Conclusion(pa.conclusion).label}",
+                from_status=status,
+                to_status=PreAssessmentStatus.CONCLUDED,
+                comment=pa.conclusion_opinion,
+            )
+        )
+        return events

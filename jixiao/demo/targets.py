@@ -1,33 +1,42 @@
-"""Demo 绩效目标: targets with library indicators for part of the demo county's projects, in every review state,
-so each demo role finds something in its 待办 list."""
+"""Demo 绩效目标: targets with library indicators for part of the demo county's projects, each as far along the
+review chain as its project's own state allows, so the two tell one story and each demo role finds something in its
+待办 list."""
 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable
 from decimal import Decimal
 
 from django.apps import apps
 
 from jixiao.accounts.models import User
+from jixiao.demo.names import ANCHOR_STATUSES
 from jixiao.indicators.library_data import load_starter_library
 from jixiao.indicators.models import FrameworkNode, IndicatorCategory, IndicatorLibraryItem
 from jixiao.indicators.selectors import framework_for
 from jixiao.indicators.valueparse import Kind, parse_value
-from jixiao.projects.models import Project
+from jixiao.projects.models import Project, ProjectEvent, ProjectStatus
 from jixiao.targets.models import PanelAssignment, PerformanceTarget, TargetEvent, TargetIndicator, TargetStatus
 
-# Status mix of demo targets (weights); the first units of 县教育局 get one of each review state.
-STATUS_WEIGHTS = {
-    TargetStatus.APPROVED: 50,
-    TargetStatus.DRAFT: 12,
-    TargetStatus.UNIT_SUBMITTED: 8,
-    TargetStatus.SECTION_REVIEW: 8,
-    TargetStatus.PERF_REVIEW: 8,
-    TargetStatus.PANEL_REVIEW: 3,
-    TargetStatus.READY_FOR_BUDGET: 6,
-    TargetStatus.RETURNED: 6,
+P = ProjectStatus
+T = TargetStatus
+# A target travels with its project (DOMAIN.md §2.2, §6.9): the unit files both, 主管部门 reviews both, the
+# business section's 初审 of the target goes with its approval of the project into the library, and only a project in
+# the library reaches 绩效股复审, 集中会审 and 批复 with the budget. So a project waiting for 主管部门 has its target
+# waiting there too, a returned project's target came back from the same review, and an in-library project's target
+# is past 初审: with 绩效股, on a panel, passed, approved, or returned by 绩效股 for revision (weights: the demo's mix).
+TARGET_WEIGHTS: dict[str, dict[str, int]] = {
+    P.DRAFT: {T.DRAFT: 1},
+    P.RETURNED: {T.RETURNED: 1},
+    P.SUBMITTED: {T.UNIT_SUBMITTED: 1},
+    P.DEPT_APPROVED: {T.SECTION_REVIEW: 1},
+    P.IN_LIBRARY: {T.APPROVED: 50, T.READY_FOR_BUDGET: 6, T.PERF_REVIEW: 8, T.PANEL_REVIEW: 3, T.RETURNED: 6},
 }
+# The review a returned project (and so its target) came back from: projects' return action → the target's stage.
+RETURNED_FROM = {"dept_return": T.UNIT_SUBMITTED, "section_return": T.SECTION_REVIEW}
+# Every state shows up in 县教育局 (its unit 县第一中学 first), the department the demo personas work in.
+PERSONA_DEPARTMENT = "县教育局"
+PERSONA_UNIT = "县第一中学"
 SHARE_WITH_TARGETS = 0.6
 SLOTS = [
     ("产出指标", "数量指标"),
@@ -53,9 +62,16 @@ def seed_targets(rng: random.Random, county_path: str, fiscal_year: int) -> int:
     load_starter_library(apps.get_model)
     framework = framework_for(projects[0].region, fiscal_year)
     library = _library_by_slot(framework.pk)
-    chosen = [p for p in projects if p.department.name == "县教育局" or rng.random() < SHARE_WITH_TARGETS]
+    # The persona units' projects (their anchored ones in every project state) always have a target.
+    chosen = [p for p in projects if _is_persona(p) or rng.random() < SHARE_WITH_TARGETS]
+    returns = dict(
+        ProjectEvent.objects.filter(project__in=[p.pk for p in chosen if p.status == P.RETURNED])
+        .filter(action__in=RETURNED_FROM)
+        .values_list("project_id", "action")
+    )
     targets = PerformanceTarget.objects.bulk_create(
-        _target(p, framework.pk, status) for p, status in zip(chosen, _statuses(rng, len(chosen)), strict=True)
+        _target(p, framework.pk, status, _returned_from(p, status, returns))
+        for p, status in zip(chosen, _statuses(rng, chosen), strict=True)
     )
     categories: list[Category] = list(IndicatorCategory.objects.values_list("pk", "name", "parent_id"))
     rows: list[TargetIndicator] = []
@@ -77,16 +93,40 @@ def _panels(targets: list[PerformanceTarget]) -> None:
     PanelAssignment.objects.bulk_create(PanelAssignment(target=t, expert=expert) for t in targets)
 
 
-def _statuses(rng: random.Random, count: int) -> Iterable[str]:
-    guaranteed = list(STATUS_WEIGHTS)
-    for index in range(count):
-        if index < len(guaranteed):
-            yield guaranteed[index]
-        else:
-            yield rng.choices(list(STATUS_WEIGHTS), weights=list(STATUS_WEIGHTS.values()))[0]
+def _is_persona(project: Project) -> bool:
+    return project.department.name == PERSONA_DEPARTMENT or project.unit.name in ANCHOR_STATUSES
 
 
-def _target(project: Project, framework_id: int, status: str) -> PerformanceTarget:
+def _statuses(rng: random.Random, projects: list[Project]) -> list[str]:
+    """Each project's target status, drawn from what its project's state allows. First, 县教育局's projects (those of
+    县第一中学 first) take each review state once where their project allows it, so every persona has work waiting."""
+    statuses: dict[int, str] = {}
+    wanted = [T.DRAFT, T.RETURNED, T.UNIT_SUBMITTED, T.SECTION_REVIEW, T.PERF_REVIEW, T.READY_FOR_BUDGET]
+    wanted += [T.PANEL_REVIEW, T.APPROVED]
+    persona = [i for i, p in enumerate(projects) if p.department.name == PERSONA_DEPARTMENT]
+    for index in sorted(persona, key=lambda i: projects[i].unit.name != PERSONA_UNIT):
+        allowed = TARGET_WEIGHTS[projects[index].status]
+        status = next((s for s in wanted if s in allowed), None)
+        if status is not None:
+            statuses[index] = status
+            wanted.remove(status)
+    for index, project in enumerate(projects):
+        if index not in statuses:
+            weights = TARGET_WEIGHTS[project.status]
+            statuses[index] = rng.choices(list(weights), weights=list(weights.values()))[0]
+    return [statuses[index] for index in range(len(projects))]
+
+
+def _returned_from(project: Project, status: str, returns: dict[int, str]) -> str:
+    """The stage a returned target came back from: its project's return, or 绩效股复审 in the library."""
+    if status != T.RETURNED:
+        return ""
+    if project.status == P.IN_LIBRARY:
+        return T.PERF_REVIEW
+    return RETURNED_FROM.get(returns.get(project.pk, ""), T.UNIT_SUBMITTED)
+
+
+def _target(project: Project, framework_id: int, status: str, returned_from: str = "") -> PerformanceTarget:
     return PerformanceTarget(
         fiscal_year=project.fiscal_year,
         region=project.region,
@@ -102,7 +142,7 @@ def _target(project: Project, framework_id: int, status: str) -> PerformanceTarg
         annual_fiscal_yuan=project.fiscal_amount_yuan,
         mid_total_yuan=project.total_amount_yuan,
         mid_fiscal_yuan=project.fiscal_amount_yuan,
-        returned_from=TargetStatus.SECTION_REVIEW if status == TargetStatus.RETURNED else "",
+        returned_from=returned_from or (TargetStatus.SECTION_REVIEW if status == TargetStatus.RETURNED else ""),
         review_grade="good" if status in {TargetStatus.APPROVED, TargetStatus.READY_FOR_BUDGET} else "",
     )
 

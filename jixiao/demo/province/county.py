@@ -44,7 +44,8 @@ from jixiao.targets.models import PerformanceTarget, TargetIndicator, TargetStat
 
 COUNTIES_PER_CITY = 20
 TARGET_SHARE = 0.8
-TARGET_STATUSES = {TargetStatus.APPROVED: 85, TargetStatus.DRAFT: 5, TargetStatus.UNIT_SUBMITTED: 5}
+# Targets of in-library projects only, so past the business section's 初审 (jixiao/demo/targets.py TARGET_WEIGHTS).
+TARGET_STATUSES = {TargetStatus.APPROVED: 85, TargetStatus.READY_FOR_BUDGET: 5, TargetStatus.PERF_REVIEW: 5}
 INDICATOR_WEIGHTS = (Decimal(30), Decimal(20), Decimal(10), Decimal(30), Decimal(10))
 MONITORING_MONTH = 8
 FILLED_SHARE = 0.4
