@@ -86,7 +86,7 @@ HOSPITAL_PROJECT = ("县人民医院急诊急救能力提升建设", 150, 300)
 
 # Report text (DOMAIN.md §2.1 outline); {name} is the project, {unit} the filing unit.
 SECTIONS = {
-    "basic_situation": "{name}由{unit}实施，拟申请县级财政资金{amount}万元，实施期为{start}—{end}年。",
+    "basic_situation": "{name}由{unit}实施，拟申请县级财政资金{amount}万元，实施期为{period}。",
     "necessity": "项目符合县“十四五”规划和单位职能，现有设施不能满足需求，群众反映迫切，与现有项目不重复。",
     "economy": "预算按现行定额标准和近期市场询价测算，明细清晰；已通过方案比选压减非必要支出。",
     "target_reasonableness": "设定了数量、质量、时效、社会效益和满意度指标，指标值已细化量化，与资金规模相匹配。",
@@ -295,8 +295,7 @@ class _Builder:
             "name": project.name,
             "unit": project.unit.name,
             "amount": f"{_wan(project.fiscal_amount_yuan).normalize():f}",
-            "start": project.start_year,
-            "end": project.end_year,
+            "period": project.period_text,
         }
         data = {field: text.format(**values) for field, text in SECTIONS.items()}
         pa = services.preassessment_create(actor=filer, project=project, data={"kind": "project", **data})
@@ -475,8 +474,7 @@ class _Builder:
             "name": project.name,
             "unit": project.unit.name,
             "amount": f"{_wan(requested).normalize():f}",
-            "start": project.start_year,
-            "end": project.end_year,
+            "period": project.period_text,
         }
         pa = PreAssessment(
             project=project,

@@ -137,7 +137,7 @@ def _target(project: Project, framework_id: int, status: str, returned_from: str
         name=project.name,
         status=status,
         annual_goal=f"按期完成“{project.name}”各项任务，资金使用规范，服务对象满意度不低于90%。",
-        midterm_goal=f"{project.start_year}—{project.end_year}年持续发挥项目效益。",
+        midterm_goal=f"{project.period_text}持续发挥项目效益。",
         annual_total_yuan=project.total_amount_yuan,
         annual_fiscal_yuan=project.fiscal_amount_yuan,
         mid_total_yuan=project.total_amount_yuan,

@@ -127,6 +127,13 @@ class Project(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
+    @property
+    def period_text(self) -> str:
+        """实施期 as a sentence says it: 2026年 for one year, 2026—2028年 for several."""
+        if self.start_year == self.end_year:
+            return f"{self.start_year}年"
+        return f"{self.start_year}—{self.end_year}年"
+
 
 class ProjectEvent(models.Model):
     """A status transition: the history shown on the project page (and part of the audit trail)."""
