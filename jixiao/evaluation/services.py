@@ -136,7 +136,11 @@ def task_supplement(*, actor: Any, task: SelfEvalTask) -> int:
     which would otherwise never be self-evaluated; returns how many were added."""
     require(actor, "evaluation.manage")
     with transaction.atomic():
-        task = SelfEvalTask.objects.select_for_update().get(pk=task.pk)
+        # The round of the actor's own region, as 发起 makes it (a city's 绩效股 does not fill a county's round).
+        own = SelfEvalTask.objects.visible_to(actor).filter(pk=task.pk, region_id=actor.active_membership.region_id)
+        task = own.select_for_update().first()  # type: ignore[assignment]
+        if task is None:
+            raise NotFoundError("自评任务不存在或不属于本级")
         targets = list(
             _approved_targets(task.region, task.fiscal_year).exclude(
                 pk__in=SelfEvaluation.objects.filter(task=task).values("target_id")

@@ -11,10 +11,12 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from conftest import World
+from conftest import World, _member
 from jixiao.core import todos
+from jixiao.core.errors import NotFoundError
 from jixiao.core.models import AuditEvent
 from jixiao.core.tests.helpers import shown_form_data
+from jixiao.evaluation import services
 from jixiao.evaluation.models import SelfEvalStatus, SelfEvaluation
 from jixiao.evaluation.selectors import records_visible, statistics
 from jixiao.evaluation.selfeval_xlsx import read_selfevaluations, write_selfevaluations
@@ -98,6 +100,11 @@ def test_a_target_approved_after_the_round_started_is_added_by_supplement(world:
     follow = client.get(BASE + "start/")
     assert "都已生成自评表" in " ".join(str(m) for m in follow.context["messages"])
     assert world.login("unit_user").post(f"{BASE}tasks/{task.pk}/supplement/").status_code == 403
+    # The service itself fills only a round of the actor's own region.
+    stranger = _member("far_perf", "performance", world.other_region)
+    stranger.set_active_membership(stranger.memberships.get())
+    with pytest.raises(NotFoundError):
+        services.task_supplement(actor=stranger, task=task)
 
 
 def test_fill_form_shows_computed_beside_claimed_and_submit(world: World, record: SelfEvaluation) -> None:
