@@ -86,13 +86,20 @@ def projects_without_target(user: Any, fiscal_year: int) -> QuerySet[Any]:
     )
 
 
-def target_of_project(project: Any) -> PerformanceTarget | None:
-    """The project's live target of its own year (the project page's 绩效目标 card)."""
+def target_of_project(user: Any, project: Any) -> PerformanceTarget | None:
+    """The project's live target of its own year that `user` may open (the project page's 绩效目标 card)."""
     return (
-        PerformanceTarget.objects.filter(project=project, fiscal_year=project.fiscal_year, is_deleted=False)
+        PerformanceTarget.objects.visible_to(user)
+        .filter(project=project, fiscal_year=project.fiscal_year, is_deleted=False)
         .order_by("-id")
         .first()
     )
+
+
+def project_has_target(project: Any) -> bool:
+    """Whether the project has a target of its year at all, a deleted one included (one per project and year: the
+    same test as `projects_without_target`)."""
+    return PerformanceTarget.objects.filter(project=project, fiscal_year=project.fiscal_year).exists()
 
 
 def project_for_target(user: Any, pk: Any) -> Any:

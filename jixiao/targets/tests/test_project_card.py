@@ -37,3 +37,11 @@ def test_cancelled_project_has_no_target_card(world: World) -> None:
     Project.objects.filter(pk=world.school_project.pk).update(status=Project.Status.CANCELLED)
     page = world.login("unit_user").get(f"/projects/{world.school_project.pk}/").content.decode()
     assert 'data-testid="project-target-card"' not in page
+
+
+def test_a_deleted_target_is_neither_shown_nor_offered_again(world: World) -> None:
+    """One target per project and year, a deleted one included: the card offers no 填报 that could not work."""
+    target = make_target(world)
+    PerformanceTarget.objects.filter(pk=target.pk).update(is_deleted=True)
+    page = world.login("unit_user").get(f"/projects/{world.school_project.pk}/").content.decode()
+    assert f'href="/targets/{target.pk}/"' not in page and 'data-testid="project-target-start"' not in page
