@@ -33,7 +33,10 @@ ROUND = re.compile(r"(?<![\w.])round\(")
 GUARDED_WRITES: dict[str, tuple[set[str], set[str]]] = {
     "Project": ({"update", "bulk_update"}, set()),
     "Payment": ({"create", "bulk_create", "update", "bulk_update", "delete"}, {"execution", "demo"}),
-    "ProjectLight": ({"create", "bulk_create", "update", "bulk_update", "delete", "update_or_create"}, {"alerts"}),
+    "ProjectLight": (
+        {"create", "bulk_create", "update", "bulk_update", "delete", "update_or_create", "get_or_create"},
+        {"alerts"},
+    ),
 }
 REFRESHED = "# read models refreshed"
 
