@@ -15,15 +15,13 @@ from typing import Any
 from django.db.models import Count, DecimalField, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
-from docx.shared import Cm, Pt
 
 from jixiao.alerts import engine, selectors
 from jixiao.alerts.models import FundAdjustment
 from jixiao.alerts.sweep import Context, Row, evaluate, time_progress_mode
 from jixiao.core.money import format_wan
+from jixiao.core.word import a4_document, official_date, set_fonts
 from jixiao.monitoring.models import MonitoringRecord
 
 ZERO = Decimal(0)
@@ -126,27 +124,11 @@ def _clean(value: Any) -> str:
     return _NOT_XML.sub("", "" if value is None else str(value))
 
 
-def _cn_date(day: Any) -> str:
-    """2026年1月5日: the 成文日期 of an official document has no leading zeros."""
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-def _fonts(style: Any, east_asia: str, size: float) -> None:
-    style.font.name = "Times New Roman"
-    style.font.size = Pt(size)
-    rfonts = style.element.get_or_add_rPr().get_or_add_rFonts()
-    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
-        rfonts.attrib.pop(qn(attr), None)
-    rfonts.set(qn("w:eastAsia"), east_asia)
-
-
 def bulletin_docx(figures: Figures, issuer: str) -> bytes:
-    doc = Document()
-    section = doc.sections[0]
-    section.page_height, section.page_width = Cm(29.7), Cm(21.0)  # A4, not python-docx's US Letter
-    _fonts(doc.styles["Normal"], "仿宋_GB2312", 14)
-    _fonts(doc.styles["Title"], "宋体", 22)
-    _fonts(doc.styles["Heading 1"], "黑体", 16)
+    doc = a4_document()
+    set_fonts(doc.styles["Normal"], "仿宋_GB2312", 14)
+    set_fonts(doc.styles["Title"], "宋体", 22)
+    set_fonts(doc.styles["Heading 1"], "黑体", 16)
     title = doc.add_paragraph(_clean(figures.title), style="Title")
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     doc.add_paragraph("各预算部门（单位）：")
@@ -181,7 +163,7 @@ def bulletin_docx(figures: Figures, issuer: str) -> bytes:
         "各预算部门（单位）要对红灯、黄灯预警项目认真分析原因，制定整改措施，加快预算执行，确保绩效目标如期实现。"
         "对逾期未说明原因的项目，将按规定暂停拨付资金。"
     )
-    sign = doc.add_paragraph(f"{_clean(issuer)}\n{_cn_date(timezone.localdate())}")
+    sign = doc.add_paragraph(f"{_clean(issuer)}\n{official_date(timezone.localdate())}")
     sign.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     out = io.BytesIO()
     doc.save(out)

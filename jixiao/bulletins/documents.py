@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils import timezone
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
 
 from jixiao.bulletins.models import Bulletin
 from jixiao.bulletins.selectors import snapshot_lines
+from jixiao.core.word import official_date
 from jixiao.documents.documents import HEADING_FONT, add_line, add_table, official_document, to_bytes
 from jixiao.documents.selectors import default_issuer
 
@@ -27,7 +27,6 @@ def bulletin_docx(bulletin: Bulletin) -> bytes:
         add_line(doc, f"附表{number}：{table['title']}", size=14, font=HEADING_FONT, bold=True)
         add_table(doc, list(table["headers"]), [list(r) for r in table["rows"]])
         doc.add_paragraph()
-    day = timezone.localtime(document.issued_at).date() if document and document.issued_at else timezone.localdate()
     add_line(doc, issuer, align=WD_ALIGN_PARAGRAPH.RIGHT)
-    add_line(doc, f"{day.year}年{day.month}月{day.day}日", align=WD_ALIGN_PARAGRAPH.RIGHT)
+    add_line(doc, official_date(document.issued_at if document else None), align=WD_ALIGN_PARAGRAPH.RIGHT)
     return to_bytes(doc)

@@ -10,19 +10,18 @@ import io
 import re
 from typing import Any
 
-from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
+from jixiao.core.word import a4_document, set_fonts
 from jixiao.documents.models import PLACEHOLDERS, OfficialDocument
 from jixiao.documents.rendering import LATE_PLACEHOLDERS
 
 BODY_FONT = "Noto Serif CJK SC"
 TITLE_FONT = "Noto Serif CJK SC"
 HEADING_FONT = "Noto Sans CJK SC"
-LATIN_FONT = "Times New Roman"
 RED = RGBColor(0xC0, 0x00, 0x00)
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 _DATE_LINE = re.compile(r"^\s*\d{4}年\d{1,2}月\d{1,2}日\s*$")
@@ -31,21 +30,6 @@ _DATE_LINE = re.compile(r"^\s*\d{4}年\d{1,2}月\d{1,2}日\s*$")
 def clean_text(value: Any) -> str:
     text = "" if value is None else str(value)
     return _NOT_XML.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-
-
-def set_fonts(
-    run_or_style: Any, east_asia: str, size: float, *, bold: bool = False, color: RGBColor | None = None
-) -> None:
-    font = run_or_style.font
-    font.name = LATIN_FONT
-    font.size = Pt(size)
-    font.bold = bold
-    font.color.rgb = color or RGBColor(0, 0, 0)
-    rpr = run_or_style.element.get_or_add_rPr()
-    rfonts = rpr.get_or_add_rFonts()
-    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
-        rfonts.attrib.pop(qn(attr), None)
-    rfonts.set(qn("w:eastAsia"), east_asia)
 
 
 def add_line(doc: Any, text: str, *, size: float = 16, font: str = BODY_FONT, align: Any = None, **kw: Any) -> Any:
@@ -95,9 +79,8 @@ def body_lines(document: OfficialDocument) -> list[tuple[str, str]]:
 
 def official_document(issuer: str, doc_no: str, title: str) -> Any:
     """A new A4 Word document with the 红头 (issuer line in red), the 文号 under it, a red rule and the title."""
-    doc = Document()
+    doc = a4_document()
     section = doc.sections[0]
-    section.page_height, section.page_width = Cm(29.7), Cm(21.0)
     section.top_margin, section.bottom_margin = Cm(3.7), Cm(3.5)
     section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
     set_fonts(doc.styles["Normal"], BODY_FONT, 16)

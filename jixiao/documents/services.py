@@ -20,6 +20,7 @@ from jixiao.core import audit
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.permissions import require
 from jixiao.core.uploads import check_upload
+from jixiao.core.word import official_date
 from jixiao.documents import rendering, selectors
 from jixiao.documents.models import (
     DocType,
@@ -35,10 +36,6 @@ from jixiao.organizations.models import BudgetUnit, Department, FiscalRegion, Fi
 
 Recipient = Department | BudgetUnit | FiscalRegion
 FALLBACK_BODY = "{recipient}：\n{content}\n{issuer}\n{date}"
-
-
-def _cn_date(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def _actor_name(actor: Any) -> str:
@@ -248,7 +245,7 @@ def _issue_locked(actor: Any, doc: OfficialDocument) -> OfficialDocument:
     doc.doc_seq = (last or 0) + 1
     doc.doc_no = series.number(today.year, doc.doc_seq)
     doc.issuer_name = series.issuer_name
-    late = {**doc.context, "doc_no": doc.doc_no, "date": _cn_date(today), "issuer": series.issuer_name}
+    late = {**doc.context, "doc_no": doc.doc_no, "date": official_date(today), "issuer": series.issuer_name}
     doc.body = rendering.fill(doc.body, late)
     doc.title = rendering.fill(doc.title, late)[:200]
     doc.status = transition.target

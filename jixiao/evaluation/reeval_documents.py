@@ -7,13 +7,11 @@ import re
 from typing import Any
 
 from django.utils import timezone
-from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
-from docx.shared import Cm, Pt
 
 from jixiao.core.money import format_wan, wan_from_yuan
 from jixiao.core.spreadsheets import Rate, write_workbook
+from jixiao.core.word import a4_document, official_date, set_fonts
 from jixiao.evaluation.services_reeval import BatchResults, circular_sentence, rule_text
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
@@ -94,28 +92,12 @@ def results_xlsx(results: BatchResults) -> bytes:
     )
 
 
-def _cn_date(day: Any) -> str:
-    """2026年1月5日: the 成文日期 of an official document has no leading zeros."""
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-def _fonts(style: Any, east_asia: str, size: float) -> None:
-    style.font.name = "Times New Roman"
-    style.font.size = Pt(size)
-    rfonts = style.element.get_or_add_rPr().get_or_add_rFonts()
-    for attr in ("w:asciiTheme", "w:eastAsiaTheme", "w:hAnsiTheme", "w:cstheme"):
-        rfonts.attrib.pop(qn(attr), None)
-    rfonts.set(qn("w:eastAsia"), east_asia)
-
-
 def circular_docx(results: BatchResults, issuer: str) -> bytes:
     b = results.batch
-    doc = Document()
-    section = doc.sections[0]
-    section.page_height, section.page_width = Cm(29.7), Cm(21.0)  # A4, not python-docx's US Letter
-    _fonts(doc.styles["Normal"], "仿宋_GB2312", 14)
-    _fonts(doc.styles["Title"], "宋体", 22)
-    _fonts(doc.styles["Heading 1"], "黑体", 16)
+    doc = a4_document()
+    set_fonts(doc.styles["Normal"], "仿宋_GB2312", 14)
+    set_fonts(doc.styles["Title"], "宋体", 22)
+    set_fonts(doc.styles["Heading 1"], "黑体", 16)
     title = doc.add_paragraph(f"关于{b.fiscal_year}年度部门自评财政再评价结果的通报", style="Title")
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     doc.add_paragraph("各预算部门（单位）：")
@@ -162,7 +144,7 @@ def circular_docx(results: BatchResults, issuer: str) -> bytes:
         "各预算部门（单位）要对再评价发现的问题认真整改，提高自评质量，确保自评结果真实、准确；"
         "再评价结果将纳入部门预算绩效管理工作考核。"
     )
-    sign = doc.add_paragraph(f"{_clean(issuer)}\n{_cn_date(timezone.localdate())}")
+    sign = doc.add_paragraph(f"{_clean(issuer)}\n{official_date(timezone.localdate())}")
     sign.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     out = io.BytesIO()
     doc.save(out)

@@ -10,12 +10,11 @@ import io
 from decimal import Decimal
 from typing import Any
 
-from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
-from docx.shared import Cm, Pt, RGBColor
+from docx.shared import Pt
 
 from jixiao.core.money import format_wan
+from jixiao.core.word import a4_document, set_fonts
 from jixiao.keyeval import selectors
 from jixiao.keyeval.models import KeyEvalGrade, KeyEvaluation
 from jixiao.preassessment.documents import clean_text
@@ -23,7 +22,6 @@ from jixiao.preassessment.documents import clean_text
 BODY_FONT = "仿宋_GB2312"
 HEADING_FONT = "黑体"
 TITLE_FONT = "宋体"
-LATIN_FONT = "Times New Roman"
 SCORE_HEADERS = ["一级指标", "二级指标", "三级指标", "分值", "得分"]
 SECTIONS = [
     "一、基本情况",
@@ -44,16 +42,6 @@ def report_title(ev: KeyEvaluation) -> str:
     if ev.object_type == KeyEvaluation.ObjectType.POLICY:
         return f"{ev.fiscal_year}年{department}{ev.title}政策绩效评价报告"
     return f"{ev.fiscal_year}年{department}{ev.title}重点项目绩效评价报告"
-
-
-def _fonts(style: Any, east_asia: str, size: float) -> None:
-    style.font.name = LATIN_FONT
-    style.font.size = Pt(size)
-    style.font.color.rgb = RGBColor(0, 0, 0)
-    rfonts = style.element.get_or_add_rPr().get_or_add_rFonts()
-    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
-        rfonts.attrib.pop(qn(attr), None)
-    rfonts.set(qn("w:eastAsia"), east_asia)
 
 
 def _paragraphs(doc: Any, text: Any, empty: str = "无。") -> None:
@@ -87,13 +75,11 @@ def _basics(ev: KeyEvaluation) -> list[tuple[str, str]]:
 
 def evaluation_report_docx(ev: KeyEvaluation) -> bytes:
     summary = selectors.score_summary(ev)
-    doc = Document()
-    section = doc.sections[0]
-    section.page_height, section.page_width = Cm(29.7), Cm(21.0)  # A4, not python-docx's US Letter
-    _fonts(doc.styles["Normal"], BODY_FONT, 14)
-    _fonts(doc.styles["Title"], TITLE_FONT, 22)
-    _fonts(doc.styles["Heading 1"], HEADING_FONT, 16)
-    _fonts(doc.styles["Heading 2"], BODY_FONT, 14)
+    doc = a4_document()
+    set_fonts(doc.styles["Normal"], BODY_FONT, 14)
+    set_fonts(doc.styles["Title"], TITLE_FONT, 22)
+    set_fonts(doc.styles["Heading 1"], HEADING_FONT, 16)
+    set_fonts(doc.styles["Heading 2"], BODY_FONT, 14)
     heading = doc.add_heading(clean_text(report_title(ev)), level=0)
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
 

@@ -8,21 +8,18 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
-from django.utils import timezone
-from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
-from docx.shared import Cm, Pt, RGBColor
+from docx.shared import Pt
 
 from jixiao.core.money import format_wan, wan_from_yuan
 from jixiao.core.spreadsheets import write_workbook
+from jixiao.core.word import a4_document, official_date, set_fonts
 from jixiao.preassessment.models import SUPPORTIVE, Conclusion, PreAssessment, PreAssessmentStatus, section_labels
 from jixiao.preassessment.selectors import DraftTarget
 
 BODY_FONT = "仿宋_GB2312"
 HEADING_FONT = "黑体"
 TITLE_FONT = "宋体"
-LATIN_FONT = "Times New Roman"
 # XML 1.0 cannot hold C0 controls (other than tab and newline) or lone surrogates; lxml refuses them.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
@@ -61,26 +58,13 @@ def clean_text(value: Any) -> str:
     return _NOT_XML.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
-def _set_fonts(style: Any, east_asia: str, size: float | None = None) -> None:
-    style.font.name = LATIN_FONT
-    if size:
-        style.font.size = Pt(size)
-    style.font.color.rgb = RGBColor(0, 0, 0)
-    rfonts = style.element.get_or_add_rPr().get_or_add_rFonts()
-    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
-        rfonts.attrib.pop(qn(attr), None)  # a theme font would win over the named one
-    rfonts.set(qn("w:eastAsia"), east_asia)
-
-
 def _new_document() -> Any:
-    doc = Document()
-    section = doc.sections[0]
-    section.page_height, section.page_width = Cm(29.7), Cm(21.0)  # A4, not python-docx's US Letter
+    doc = a4_document()
     # Word and WPS substitute a similar installed font when 仿宋_GB2312 / 黑体 are missing, so the names are safe.
-    _set_fonts(doc.styles["Normal"], BODY_FONT, 14)
-    _set_fonts(doc.styles["Title"], TITLE_FONT, 22)
-    _set_fonts(doc.styles["Heading 1"], HEADING_FONT, 16)
-    _set_fonts(doc.styles["Heading 2"], BODY_FONT, 14)
+    set_fonts(doc.styles["Normal"], BODY_FONT, 14)
+    set_fonts(doc.styles["Title"], TITLE_FONT, 22)
+    set_fonts(doc.styles["Heading 1"], HEADING_FONT, 16)
+    set_fonts(doc.styles["Heading 2"], BODY_FONT, 14)
     return doc
 
 
@@ -102,11 +86,6 @@ def _table(doc: Any, rows: Iterable[tuple[str, str]]) -> None:
         cells = table.add_row().cells
         cells[0].text = clean_text(label)
         cells[1].text = clean_text(value)
-
-
-def _cn_date(value: Any) -> str:
-    moment = timezone.localtime(value) if value else timezone.localtime()
-    return f"{moment.year}年{moment.month}月{moment.day}日"
 
 
 def _is_concluded(pa: PreAssessment) -> bool:
@@ -141,7 +120,7 @@ def _progress(pa: PreAssessment, aspects: str) -> str:
     subject = f"本次评估对象为{pa.unit.name}申报的{pa.project.name}。"
     if pa.status == PreAssessmentStatus.DRAFT or not pa.submitted_at:
         return f"{subject}申报单位尚未提交评估材料，以下为填报中的内容。"
-    submitted = f"{subject}申报单位于{_cn_date(pa.submitted_at)}提交评估材料，"
+    submitted = f"{subject}申报单位于{official_date(pa.submitted_at)}提交评估材料，"
     dept = f"主管部门{pa.department.name}"
     if pa.status == PreAssessmentStatus.SUBMITTED:
         return f"{submitted}目前待{dept}审核。"
@@ -254,7 +233,7 @@ def review_opinion_docx(assessment: PreAssessment) -> bytes:
     _paragraphs(doc, "\n".join(t for t in (pa.conclusion_opinion, pa.override_reason) if t))
     doc.add_heading("三、有关要求", level=1)
     _paragraphs(doc, _closing(pa))
-    for line in (f"{pa.region.name}财政局", _cn_date(pa.concluded_at)):
+    for line in (f"{pa.region.name}财政局", official_date(pa.concluded_at)):
         doc.add_paragraph(clean_text(line)).alignment = WD_ALIGN_PARAGRAPH.RIGHT
     return _save(doc)
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from jixiao.core.word import official_date
 from jixiao.rectification.models import Rectification, RectificationLetter
 
 DOC_TYPES: dict[str, str] = {
@@ -31,10 +32,6 @@ class IssuedDocument:
     title: str
 
 
-def _cn(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
 # An escalation letter gives the unit a short new time limit (calendar days) to answer.
 FOLLOWUP_DAYS = 5
 
@@ -44,7 +41,7 @@ def _context(rect: Rectification, kind: str, today: date) -> dict[str, str]:
     addressee = str(rect.addressee)
     findings = "\n".join(f"{i}. {f.description}" for i, f in enumerate(rect.findings.filter(is_deleted=False), 1))
     findings = findings or rect.title
-    deadline = _cn(rect.deadline) if rect.deadline else "另行通知"
+    deadline = official_date(rect.deadline) if rect.deadline else "另行通知"
     context = {
         "recipient": addressee,
         "subject": rect.title,
@@ -65,7 +62,7 @@ def _context(rect: Rectification, kind: str, today: date) -> dict[str, str]:
         f"{rect.title}：我局{'以' + notice if notice else ''}下达整改通知，要求于{deadline}前完成整改，"
         f"你单位至今已逾期{overdue_days}天未反馈整改情况。"
     )
-    followup = _cn(today + timedelta(days=FOLLOWUP_DAYS))
+    followup = official_date(today + timedelta(days=FOLLOWUP_DAYS))
     if kind == RectificationLetter.Kind.REMINDER:
         context.update(problems=f"{overdue}\n存在的问题：\n{findings}", deadline=followup)
         context["requirements"] = "完成整改并通过预算绩效管理信息系统报送问题整改报告"

@@ -8,12 +8,10 @@ import io
 import re
 from typing import Any
 
-from django.utils import timezone
-from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
-from docx.shared import Cm, Pt, RGBColor
+from docx.shared import Cm, Pt
 
+from jixiao.core.word import a4_document, official_date, set_fonts
 from jixiao.reports.models import AnnualReport
 from jixiao.reports.narrative import SECTIONS
 from jixiao.reports.statistics import in_catalogue_order
@@ -22,25 +20,12 @@ BODY_FONT = "仿宋_GB2312"
 HEADING_FONT = "黑体"
 SUBHEADING_FONT = "楷体_GB2312"
 TITLE_FONT = "方正小标宋简体"
-LATIN_FONT = "Times New Roman"
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 
 def clean_text(value: Any) -> str:
     text = "" if value is None else str(value)
     return _NOT_XML.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-
-
-def _font(run_or_style: Any, east_asia: str, size: float, bold: bool = False) -> None:
-    font = run_or_style.font
-    font.name = LATIN_FONT
-    font.size = Pt(size)
-    font.bold = bold
-    font.color.rgb = RGBColor(0, 0, 0)
-    rfonts = run_or_style.element.get_or_add_rPr().get_or_add_rFonts()
-    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
-        rfonts.attrib.pop(qn(attr), None)
-    rfonts.set(qn("w:eastAsia"), east_asia)
 
 
 def _paragraph(
@@ -55,7 +40,7 @@ def _paragraph(
 ) -> Any:
     paragraph = doc.add_paragraph()
     run = paragraph.add_run(clean_text(text))
-    _font(run, font, size, bold)
+    set_fonts(run, font, size, bold=bold)
     paragraph.paragraph_format.line_spacing = Pt(28)
     if indent:
         paragraph.paragraph_format.first_line_indent = Pt(size * 2)
@@ -72,10 +57,9 @@ def _body(doc: Any, text: str) -> None:
 
 def _page(doc: Any) -> None:
     section = doc.sections[0]
-    section.page_height, section.page_width = Cm(29.7), Cm(21.0)
     section.top_margin, section.bottom_margin = Cm(3.7), Cm(3.5)
     section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
-    _font(doc.styles["Normal"], BODY_FONT, 16)
+    set_fonts(doc.styles["Normal"], BODY_FONT, 16)
 
 
 APPENDIX_WIDTHS = (Cm(2.0), Cm(4.0), Cm(6.6), Cm(3.0))
@@ -85,7 +69,7 @@ def _cell(cell: Any, text: str, width: Any, bold: bool = False) -> None:
     cell.width = width
     paragraph = cell.paragraphs[0]
     run = paragraph.add_run(clean_text(text))
-    _font(run, BODY_FONT, 10.5, bold)
+    set_fonts(run, BODY_FONT, 10.5, bold=bold)
 
 
 def _appendix(doc: Any, report: AnnualReport) -> None:
@@ -113,7 +97,7 @@ def _appendix(doc: Any, report: AnnualReport) -> None:
 
 
 def render_annual_report(report: AnnualReport, issuer: str) -> bytes:
-    doc = Document()
+    doc = a4_document()
     _page(doc)
     if report.doc_no:
         _paragraph(doc, report.doc_no, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
@@ -130,9 +114,8 @@ def render_annual_report(report: AnnualReport, issuer: str) -> bytes:
             _body(doc, sections[section.key].get("text", ""))
     if report.kind == AnnualReport.Kind.UPWARD:
         _paragraph(doc, "附件：预算绩效管理工作考核评分表", indent=True)
-    moment = timezone.localtime(report.generated_at) if report.generated_at else timezone.localtime()
     _paragraph(doc, issuer, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
-    _paragraph(doc, f"{moment.year}年{moment.month}月{moment.day}日", align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
+    _paragraph(doc, official_date(report.generated_at), align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
     _appendix(doc, report)
     buffer = io.BytesIO()
     doc.save(buffer)

@@ -1,0 +1,28 @@
+"""The shared Word building blocks (core.word) every generated document uses."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+from docx.oxml.ns import qn
+
+from jixiao.core.word import a4_document, official_date, set_fonts
+
+
+def test_a_document_starts_on_a4_and_fonts_name_the_chinese_face() -> None:
+    doc = a4_document()
+    section = doc.sections[0]
+    assert (round(section.page_width.cm, 1), round(section.page_height.cm, 1)) == (21.0, 29.7)
+    style = doc.styles["Heading 1"]
+    set_fonts(style, "黑体", 16)
+    rfonts = style.element.rPr.rFonts
+    assert rfonts.get(qn("w:eastAsia")) == "黑体" and rfonts.get(qn("w:eastAsiaTheme")) is None
+    assert style.font.name == "Times New Roman" and style.font.size.pt == 16 and style.font.bold is not False
+
+
+def test_the_date_of_an_official_document_has_no_leading_zeros() -> None:
+    assert official_date(dt.date(2026, 9, 3)) == "2026年9月3日"
+    late_evening_utc = dt.datetime(2026, 1, 4, 17, 30, tzinfo=dt.UTC)  # 5 January in Beijing
+    assert official_date(late_evening_utc) == "2026年1月5日"
+    assert official_date() == official_date(timezone.localdate())

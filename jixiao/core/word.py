@@ -1,0 +1,56 @@
+"""Word (.docx) building blocks shared by every generated document: an A4 page, fonts that Word and WPS show in
+Chinese, and the 成文日期 as official documents write it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils import timezone
+from docx import Document
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+
+LATIN_FONT = "Times New Roman"
+BLACK = RGBColor(0, 0, 0)
+
+
+def a4_document() -> Any:
+    """A new document on A4 (python-docx starts on US Letter)."""
+    doc = Document()
+    section = doc.sections[0]
+    section.page_height, section.page_width = Cm(29.7), Cm(21.0)
+    return doc
+
+
+def set_fonts(
+    run_or_style: Any,
+    east_asia: str,
+    size: float | None = None,
+    *,
+    bold: bool | None = None,
+    color: RGBColor | None = None,
+) -> None:
+    """Latin text in Times New Roman and Chinese in `east_asia`, in black; `size` and `bold` when given. A theme
+    font would win over the named one, so the theme attributes are dropped."""
+    font = run_or_style.font
+    font.name = LATIN_FONT
+    if size:
+        font.size = Pt(size)
+    if bold is not None:
+        font.bold = bold
+    font.color.rgb = color or BLACK
+    rfonts = run_or_style.element.get_or_add_rPr().get_or_add_rFonts()
+    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        rfonts.attrib.pop(qn(attr), None)
+    rfonts.set(qn("w:eastAsia"), east_asia)
+
+
+def official_date(value: dt.date | dt.datetime | None = None) -> str:
+    """2026年1月5日: the 成文日期 of an official document, without leading zeros; a moment in local time; today when
+    nothing is given."""
+    if value is None:
+        value = timezone.localdate()
+    elif isinstance(value, dt.datetime):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+    return f"{value.year}年{value.month}月{value.day}日"
