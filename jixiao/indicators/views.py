@@ -83,7 +83,7 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "history": selectors.historical_values(request.user, item)[:50],
         "history_form": HistoricalValueForm(initial={"fiscal_year": timezone.localdate().year - 1}),
         "events": selectors.item_events(item)[:50],
-        "trail": audit_labels.with_change_rows(selectors.item_audit_trail(item)[:50]),
+        "trail": audit_labels.for_trail(selectors.item_audit_trail(item)[:50]),
     }
     return render(request, "indicators/detail.html", context)
 
