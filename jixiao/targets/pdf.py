@@ -39,7 +39,9 @@ def print_context(target: PerformanceTarget) -> dict[str, Any]:
         cells = indicator_cells(row)
         cells["weight"] = f"{row.weight:.2f}" if row.weight is not None else ""
         rows.append([cells[f] for _h, f in columns])
-    period = f"{project.start_year}年—{project.end_year}年" if project else f"{target.fiscal_year}年"
+    period = f"{project.start_year if project else target.fiscal_year}年"  # one year: 2026年, not 2026年—2026年
+    if project and project.start_year != project.end_year:
+        period = f"{project.start_year}年—{project.end_year}年"
     return {
         "target": target,
         "title": DEPT_TITLE if dept else PROJECT_TITLE,

@@ -349,6 +349,14 @@ def test_print_view_and_pdf_for_a_visible_target_and_404_for_a_foreign_one(
     html = page.content.decode()
     assert "项目支出绩效目标申报表" in html and "一中教学设备购置" in html and "@media print" in html
     assert "Noto Sans CJK SC" in html and "A4 landscape" in html
+    # The block label spans the header and every indicator row (no empty first cell per row), as in the Excel form.
+    rows = target.indicators.count()
+    assert rows and f'<th rowspan="{rows + 1}" data-testid="indicator-block">绩效指标</th>' in html
+    assert "<tr><td></td>" not in html
+    project = target.project
+    assert project is not None
+    single = f"{project.start_year}年—{project.start_year}年"
+    assert (single not in html) if project.start_year == project.end_year else (f"{project.start_year}年—" in html)
     pdf = client.get(f"/targets/{target.pk}/declaration.pdf")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
