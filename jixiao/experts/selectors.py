@@ -111,17 +111,18 @@ def agency_user_choices(user: Any) -> QuerySet[User]:
 
 
 def expert_user_choices(user: Any, expert: Any = None) -> QuerySet[User]:
-    """Logins with the role 评审专家 in the actor's region subtree that no other expert uses: the accounts an expert
-    may be linked to (the expert then scores online under 我的评审任务)."""
-    region = actor_region(user)
+    """Logins with an active 评审专家 membership of the expert's region (a new expert's: the actor's, which it is
+    given) that no other expert uses: the accounts an expert may be linked to (the expert then scores online under
+    我的评审任务). The expert's own login stays a choice, whatever became of its roles."""
+    region = expert.region if expert is not None and expert.pk else actor_region(user)
     if region is None:
         return User.objects.none()
     taken = Expert.objects.filter(user__isnull=False)
     current = Q(pk__in=[])
     if expert is not None and expert.pk:
         taken = taken.exclude(pk=expert.pk)
-        current = Q(pk=expert.user_id)  # the expert's own login stays a choice, whatever became of its roles
-    offered = Q(is_active=True, memberships__role="expert", memberships__region__path__startswith=region.path)
+        current = Q(pk=expert.user_id)
+    offered = Q(is_active=True, memberships__role="expert", memberships__is_active=True, memberships__region=region)
     free = User.objects.filter(offered | current).exclude(pk__in=taken.values("user_id"))
     return free.distinct().order_by("username")
 

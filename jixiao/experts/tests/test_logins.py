@@ -7,11 +7,13 @@ import pytest
 from django.urls import reverse
 
 from conftest import World, _member
+from jixiao.accounts.models import Membership
 from jixiao.core.models import AuditEvent
 from jixiao.experts import selectors, services
 from jixiao.experts.models import Expert
 from jixiao.experts.services import InvalidDataError
 from jixiao.experts.tests.factories import ExpertFactory
+from jixiao.organizations.tests.factories import city_with_counties
 
 pytestmark = pytest.mark.django_db
 
@@ -54,3 +56,20 @@ def test_only_free_expert_logins_of_the_region_may_be_linked(world: World) -> No
             services.expert_save(actor=world.users["performance"], expert=expert, data={"user": login})
     expert.refresh_from_db()
     assert expert.user is None
+
+
+def test_a_city_user_links_only_logins_of_the_experts_own_county(world: World) -> None:
+    """The choices follow the expert's region, not the actor's: a city's 绩效股 editing a county's expert cannot give
+    it another county's login (that login would then open the county's assessments in 我的评审任务)."""
+    city, _ = city_with_counties(world.region, world.other_region)
+    city_perf = _member("city_perf", "performance", city)
+    city_perf.set_active_membership(city_perf.memberships.get())
+    expert = ExpertFactory(region=world.region, name="钱老师", field="教育")
+    far_login = _member("far_expert2", "expert", world.other_region)
+    offered = set(selectors.expert_user_choices(city_perf, expert))
+    assert world.users["expert"] in offered and far_login not in offered
+    with pytest.raises(InvalidDataError):
+        services.expert_save(actor=city_perf, expert=expert, data={"user": far_login})
+    # A login whose 评审专家 membership was ended is not offered either.
+    Membership.objects.filter(user=world.users["expert"]).update(is_active=False)
+    assert world.users["expert"] not in set(selectors.expert_user_choices(city_perf, expert))
