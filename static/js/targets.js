@@ -108,8 +108,12 @@
     var lv2 = row.querySelector(".jx-lv2").value;
     if (lv2) { params.set("lv2", lv2); } else if (lv1) { params.set("lv1", lv1); }
     fetch(searchUrl + "?" + params.toString(), { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (response) { return response.ok ? response.json() : { results: [] }; })
-      .then(function (data) { if (input.value.trim() === query) { show(row, data.results || []); } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) {
+        // A failed search (rate limit, error) shows nothing rather than claim the library has no such indicator.
+        if (data === null) { hide(row); return; }
+        if (input.value.trim() === query) { show(row, data.results || []); }
+      })
       .catch(function () { hide(row); });
   }
 

@@ -56,6 +56,11 @@ def test_unit_filter_searches_as_you_type_and_filters_the_list(
     expected = BudgetUnit.objects.get(pk=chosen_id).name
     assert unit_cells and set(unit_cells) == {expected}
 
+    # The export link takes the filter shown now (the list was filtered in place), not the first page load's.
+    with page.expect_download() as download:
+        page.click("[data-testid=export-link]")
+    assert f"unit={chosen_id}" in download.value.url
+
     # A reload (or a shared link) shows the chosen unit's name again; clearing the box drops the filter.
     page.reload()
     assert page.input_value("#id_unit") == chosen_name
