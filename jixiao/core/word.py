@@ -31,8 +31,9 @@ def set_fonts(
     bold: bool | None = None,
     color: RGBColor | None = None,
 ) -> None:
-    """Latin text in Times New Roman and Chinese in `east_asia`, in black; `size` and `bold` when given. A theme
-    font would win over the named one, so the theme attributes are dropped."""
+    """Latin text in Times New Roman and Chinese in `east_asia`, in black (python-docx's Title and Heading styles are
+    blue; an official document prints black); `size` and `bold` when given. A theme font would win over the named
+    one, so the theme attributes are dropped."""
     font = run_or_style.font
     font.name = LATIN_FONT
     if size:

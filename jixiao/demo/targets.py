@@ -67,6 +67,7 @@ def seed_targets(rng: random.Random, county_path: str, fiscal_year: int) -> int:
     returns = dict(
         ProjectEvent.objects.filter(project__in=[p.pk for p in chosen if p.status == P.RETURNED])
         .filter(action__in=RETURNED_FROM)
+        .order_by("occurred_at", "id")  # the latest return of a project wins in the dict
         .values_list("project_id", "action")
     )
     targets = PerformanceTarget.objects.bulk_create(

@@ -108,9 +108,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "actions": actions,
             "can_edit": can_edit,
             "events": selectors.project_events(project)[:50],
-            "trail": audit_labels.with_actor_names(
-                audit_labels.with_change_rows(selectors.project_audit_trail(project)[:50])
-            ),
+            "trail": audit_labels.for_trail(selectors.project_audit_trail(project)[:50]),
         },
     )
 

@@ -87,12 +87,6 @@ def object_label(object_type: str) -> str:
 
 
 @register.filter
-def change_rows(changes: Any, object_type: str) -> list[tuple[str, str, str, str]]:
-    """`{% for name, code, old, new in a.changes|change_rows:a.object_type %}`: the fields in Chinese."""
-    return audit_labels.change_rows(object_type, changes)
-
-
-@register.filter
 def if_open(url: str, user: Any) -> str:
     """`url` when `user` may open it, else "": for `{% link_or_text %}` (`core.views_helpers.may_open`)."""
     return url if url and may_open(user, url) else ""

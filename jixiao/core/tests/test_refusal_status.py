@@ -4,13 +4,20 @@ input (docs/architecture.md)."""
 
 from __future__ import annotations
 
-from jixiao.core.errors import ConflictError, DomainError, PermissionDeniedError, TransitionNotAllowedError
+from jixiao.core.errors import (
+    ConflictError,
+    DomainError,
+    NotFoundError,
+    PermissionDeniedError,
+    TransitionNotAllowedError,
+)
 from jixiao.core.locking import STALE_MESSAGE
 from jixiao.core.views_helpers import refusal_status
 
 
-def test_a_conflict_is_409_and_any_other_refusal_400() -> None:
+def test_a_refusal_answers_its_own_status() -> None:
     assert refusal_status(ConflictError(STALE_MESSAGE)) == 409
     assert refusal_status(TransitionNotAllowedError("已提交", "修改")) == 409
     assert refusal_status(DomainError("金额不能为负数")) == 400
     assert refusal_status(PermissionDeniedError("无权限")) == 403
+    assert refusal_status(NotFoundError("记录不存在")) == 404

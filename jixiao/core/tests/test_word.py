@@ -19,6 +19,7 @@ def test_a_document_starts_on_a4_and_fonts_name_the_chinese_face() -> None:
     rfonts = style.element.rPr.rFonts
     assert rfonts.get(qn("w:eastAsia")) == "黑体" and rfonts.get(qn("w:eastAsiaTheme")) is None
     assert style.font.name == "Times New Roman" and style.font.size.pt == 16 and style.font.bold is not False
+    assert str(style.font.color.rgb) == "000000"  # official documents print in black, headings included
 
 
 def test_the_date_of_an_official_document_has_no_leading_zeros() -> None:

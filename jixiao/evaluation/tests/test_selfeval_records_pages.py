@@ -29,6 +29,7 @@ from jixiao.evaluation.tests.selfeval_helpers import (
     set_amounts,
     start,
 )
+from jixiao.organizations.tests.factories import city_with_counties
 
 pytestmark = pytest.mark.django_db
 BASE = "/evaluation/self/"
@@ -105,6 +106,12 @@ def test_a_target_approved_after_the_round_started_is_added_by_supplement(world:
     stranger.set_active_membership(stranger.memberships.get())
     with pytest.raises(NotFoundError):
         services.task_supplement(actor=stranger, task=task)
+    # Nor a city's 绩效股, who sees the county's round but did not start it.
+    city, _ = city_with_counties(world.region)
+    city_perf = _member("city_perf", "performance", city)
+    city_perf.set_active_membership(city_perf.memberships.get())
+    with pytest.raises(NotFoundError):
+        services.task_supplement(actor=city_perf, task=task)
 
 
 def test_fill_form_shows_computed_beside_claimed_and_submit(world: World, record: SelfEvaluation) -> None:

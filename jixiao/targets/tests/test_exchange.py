@@ -354,7 +354,7 @@ def test_print_view_and_pdf_for_a_visible_target_and_404_for_a_foreign_one(
     assert rows and '<th class="block-head" data-testid="indicator-block">绩效指标</th>' in html
     assert f'<td class="label block-body" rowspan="{rows}"></td>' in html and "<tr><td></td>" not in html
     assert "{#" not in html and "#}" not in html  # no template comment printed as text
-    assert html.index("<thead><tr><th class=\"block-head\"") < html.index("<tbody>")  # headers repeat per page
+    assert html.index('<thead><tr><th class="block-head"') < html.index("<tbody>")  # headers repeat per page
     project = target.project
     assert project is not None
     single = f"{project.start_year}年—{project.start_year}年"
