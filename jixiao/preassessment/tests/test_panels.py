@@ -157,8 +157,12 @@ def test_scoring_page_checks_max_points(panel_world: tuple[World, PreAssessment,
 def test_average_outlier_and_confirm(panel_world: tuple[World, PreAssessment, list[Expert]]) -> None:
     world, pa, _ = panel_world
     members = _draw(world, pa)
-    for member, total in zip(members, [85, 88, 60], strict=True):
+    client = world.login("performance")
+    for count, (member, total) in enumerate(zip(members, [85, 88, 60], strict=True), start=1):
         panels.score_submit(actor=member.expert.user, member=member, points=_points_for(member, total))
+        # Confirming before every expert has scored asks first (n/m submitted); once all have, it does not.
+        partial = 'data-testid="panel-confirm-partial"' in client.get(f"/preassessment/{pa.pk}/panel/").content.decode()
+        assert partial == (count < len(members))
     view = panels.panel_summary(pa)
     assert view.threshold == Decimal(15)
     assert view.average == Decimal("77.67")
