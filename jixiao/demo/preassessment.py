@@ -185,6 +185,17 @@ def _wan(yuan: Decimal) -> Decimal:
     return (yuan / WAN).quantize(Decimal("0.01"))
 
 
+def _sections(project: Project, amount_yuan: Decimal) -> dict[str, str]:
+    """The filing's section texts (SECTIONS) for a project and the amount it asks for."""
+    values = {
+        "name": project.name,
+        "unit": project.unit.name,
+        "amount": f"{_wan(amount_yuan).normalize():f}",
+        "period": project.period_text,
+    }
+    return {field: text.format(**values) for field, text in SECTIONS.items()}
+
+
 class _Builder:
     def __init__(self, rng: random.Random, county: Any, year: int, cast: Cast, school: BudgetUnit) -> None:
         self.rng = rng
@@ -291,13 +302,7 @@ class _Builder:
 
     def _file(self, project: Project, filer: User | None = None) -> PreAssessment:
         filer = filer or self._filer(project)
-        values = {
-            "name": project.name,
-            "unit": project.unit.name,
-            "amount": f"{_wan(project.fiscal_amount_yuan).normalize():f}",
-            "period": project.period_text,
-        }
-        data = {field: text.format(**values) for field, text in SECTIONS.items()}
+        data = _sections(project, project.fiscal_amount_yuan)
         pa = services.preassessment_create(actor=filer, project=project, data={"kind": "project", **data})
         services.attachment_add(
             actor=filer, assessment=pa, kind=Attachment.Kind.FEASIBILITY, upload=_pdf("可行性研究报告.pdf")
@@ -470,12 +475,6 @@ class _Builder:
         steps = [filed + timedelta(days=rng.randint(0, 40), minutes=rng.randint(0, 480))]
         for _ in (*ARCHIVE_STEPS[1:], CONCLUDE):
             steps.append(steps[-1] + timedelta(days=rng.randint(2, 12), minutes=rng.randint(0, 480)))
-        values = {
-            "name": project.name,
-            "unit": project.unit.name,
-            "amount": f"{_wan(requested).normalize():f}",
-            "period": project.period_text,
-        }
         pa = PreAssessment(
             project=project,
             fiscal_year=project.fiscal_year,
@@ -493,7 +492,7 @@ class _Builder:
             supported_amount_yuan=supported,
             reduction_amount_yuan=requested - supported,
             concluded_at=steps[-1],
-            **{field: text.format(**values) for field, text in SECTIONS.items()},
+            **_sections(project, requested),
         )
         return pa, steps
 
