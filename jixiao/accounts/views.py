@@ -32,7 +32,7 @@ from jixiao.core import audit, audit_labels
 from jixiao.core.errors import DomainError
 from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
 from jixiao.core.models import Job
-from jixiao.core.views_helpers import capability_required, paginate, refusal_status
+from jixiao.core.views_helpers import capability_required, paginate
 
 PENDING = "jixiao_2fa_pending"
 PENDING_SECONDS = 300
@@ -332,7 +332,7 @@ def security_policy(request: HttpRequest) -> HttpResponse:
             )
         except DomainError as exc:
             form.add_error(None, exc.message)
-            status = refusal_status(exc)
+            status = exc.status_code
         else:
             messages.success(request, "安全策略已保存")
             return redirect("accounts:security_policy")

@@ -33,7 +33,7 @@ from jixiao.core.list_exports import ListExport, export_list, job_identity, run_
 from jixiao.core.locking import add_lock_token, posted_lock_token
 from jixiao.core.models import Job
 from jixiao.core.numbers import year_or_none
-from jixiao.core.views_helpers import capability_required, docx_response, paginate, refusal_status
+from jixiao.core.views_helpers import capability_required, docx_response, paginate
 from jixiao.organizations.calendar import working_days_between
 from jixiao.organizations.selectors import current_fiscal_year
 
@@ -189,7 +189,7 @@ def case_respond(request: HttpRequest, pk: int) -> HttpResponse:
     except NotFoundError as exc:
         raise Http404 from exc
     except DomainError as exc:
-        return _case_page(request, case, respond_form=form, error=exc.message, status=refusal_status(exc))
+        return _case_page(request, case, respond_form=form, error=exc.message, status=exc.status_code)
     messages.success(request, "说明已报送财政")
     return redirect("alerts:case_detail", pk=pk)
 
@@ -213,7 +213,7 @@ def case_decide(request: HttpRequest, pk: int) -> HttpResponse:
     except NotFoundError as exc:
         raise Http404 from exc
     except DomainError as exc:
-        return _case_page(request, case, decide_form=form, error=exc.message, status=refusal_status(exc))
+        return _case_page(request, case, decide_form=form, error=exc.message, status=exc.status_code)
     messages.success(request, "处置决定已保存")
     return redirect("alerts:case_detail", pk=pk)
 
@@ -280,7 +280,7 @@ def tier_edit(request: HttpRequest, project_pk: int) -> HttpResponse:
                     services.opinion_save(actor=user, project=project, data=data, lock_token=data.get("lock_token"))
             except DomainError as exc:
                 form.add_error(None, exc.message)
-                status = refusal_status(exc)
+                status = exc.status_code
             else:
                 messages.success(request, "已保存")
                 return redirect("alerts:tier_edit", project_pk=project.pk)
@@ -326,7 +326,7 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
             services.rule_update(actor=user, rule=rule, data=data, expected_version=version, lock_token=token)
         except DomainError as exc:
             form.add_error(None, exc.message)
-            status = refusal_status(exc)
+            status = exc.status_code
         else:
             messages.success(request, "规则已保存")
             return redirect("alerts:rules")
@@ -421,7 +421,7 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
             )
         except DomainError as exc:
             form.add_error(None, exc.message)
-            status = refusal_status(exc)
+            status = exc.status_code
         else:
             messages.success(request, "工作日历已保存")
             return redirect("alerts:calendar")

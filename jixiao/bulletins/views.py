@@ -28,7 +28,7 @@ from jixiao.core.jobs import (
 )
 from jixiao.core.models import Job
 from jixiao.core.numbers import year_or_none
-from jixiao.core.views_helpers import capability_required, docx_response, paginate, refusal_status
+from jixiao.core.views_helpers import capability_required, docx_response, paginate
 from jixiao.organizations.selectors import current_fiscal_year
 
 
@@ -156,7 +156,7 @@ def bulletin_edit(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         # The page again with the typed title and text (a 409 when someone saved or issued it meanwhile).
         messages.error(request, exc.message)
-        return _detail(request, selectors.bulletin_get(request.user, pk), form, refusal_status(exc))
+        return _detail(request, selectors.bulletin_get(request.user, pk), form, exc.status_code)
     messages.success(request, "通报正文已保存")
     return redirect("bulletins:detail", pk=pk)
 

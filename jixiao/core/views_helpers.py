@@ -51,13 +51,6 @@ def may_open(user: Any, url: str) -> bool:
     return capability is None or (can is not None and bool(can(capability)))
 
 
-def refusal_status(exc: DomainError) -> int:
-    """The status of a page shown again with a service's refusal of its save: the refusal's own, so 409 for a
-    `ConflictError` (the row or rows changed since the page was shown: a stale version or lock token, a state moved
-    on), 403 for a `PermissionDeniedError`, 400 for bad input."""
-    return exc.status_code
-
-
 def paginate(
     request: HttpRequest, queryset: Any, per_page: int = PAGE_SIZE, *, count: int | None = None, by_ids: bool = False
 ) -> Any:

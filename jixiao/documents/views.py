@@ -17,7 +17,6 @@ from jixiao.core.views_helpers import (
     docx_response,
     filename_part,
     paginate,
-    refusal_status,
     stored_file_response,
     xlsx_response,
 )
@@ -129,7 +128,7 @@ def document_edit(request: HttpRequest, pk: int) -> HttpResponse:
             raise Http404 from exc
         except DomainError as exc:
             form.add_error(None, exc.message)
-            status = refusal_status(exc)
+            status = exc.status_code
         else:
             messages.success(request, "修改已保存")
             return redirect("documents:detail", pk=pk)

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import DomainError, NotFoundError
 from jixiao.core.numbers import is_digits
-from jixiao.core.views_helpers import capability_required, paginate, refusal_status, stored_file_response, xlsx_response
+from jixiao.core.views_helpers import capability_required, paginate, stored_file_response, xlsx_response
 from jixiao.evaluation import reeval_documents
 from jixiao.evaluation import services_reeval as svc
 from jixiao.evaluation.forms_reeval import AssignForm, BatchForm, CheckForm, FindingForm, ResultFileForm
@@ -195,7 +195,7 @@ def sample_detail(request: HttpRequest, pk: int) -> HttpResponse:
         except NotFoundError as exc:
             raise Http404 from exc
         except DomainError as exc:
-            error, status = exc.message, refusal_status(exc)
+            error, status = exc.message, exc.status_code
         else:
             messages.success(request, "再评价得分已保存")
             return redirect("evaluation:reeval_sample", pk=pk)

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import DomainError, NotFoundError
 from jixiao.core.numbers import year_or_none
-from jixiao.core.views_helpers import capability_required, paginate, refusal_status, xlsx_response
+from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
 from jixiao.evaluation import exports, selectors, services, services_reeval
 from jixiao.evaluation.forms import (
     OverrideForm,
@@ -37,7 +37,7 @@ def task_start(request: HttpRequest) -> HttpResponse:
             task = services.task_start(actor=request.user, **form.cleaned_data)
         except DomainError as exc:
             form.add_error(None, exc.message)
-            status = refusal_status(exc)
+            status = exc.status_code
         else:
             messages.success(request, f"已发起{task.fiscal_year}年度单位自评，生成自评表{task.records.count()}张")
             return redirect(f"{_list_url()}?fiscal_year={task.fiscal_year}")
@@ -124,7 +124,7 @@ def selfeval_fill(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.warning(request, "填报内容已保存，但未能提交：" + exc.message)
                 return redirect("evaluation:selfeval_fill", pk=pk)
             form.add_error(None, exc.message)
-            status = refusal_status(exc)
+            status = exc.status_code
         else:
             messages.success(request, "自评已提交" if request.POST.get("then") == "submit" else "已保存并重新校验")
             return redirect("evaluation:selfeval_detail", pk=pk)

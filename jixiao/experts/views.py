@@ -17,7 +17,6 @@ from jixiao.core.views_helpers import (
     capability_required,
     import_errors_download,
     paginate,
-    refusal_status,
     stored_file_response,
     workbook_import,
     xlsx_response,
@@ -123,7 +122,7 @@ def _expert_form(request: HttpRequest, expert: Any) -> HttpResponse:
             raise PermissionDenied from exc
         except DomainError as exc:
             _add_service_error(form, exc)
-            status = refusal_status(exc)
+            status = exc.status_code
         else:
             messages.success(request, f"专家“{saved.name}”已保存")
             return redirect("experts:detail", pk=saved.pk)
@@ -270,7 +269,7 @@ def _agency_form(request: HttpRequest, agency: Any) -> HttpResponse:
             raise PermissionDenied from exc
         except DomainError as exc:
             _add_service_error(form, exc)
-            status = refusal_status(exc)
+            status = exc.status_code
         else:
             messages.success(request, f"第三方机构“{saved.name}”已保存")
             return redirect("experts:agency_list")
@@ -329,7 +328,7 @@ def _engagement_form(request: HttpRequest, engagement: Engagement | None) -> Htt
             raise Http404 from exc
         except DomainError as exc:
             form.add_error(None, exc.message)
-            status = refusal_status(exc)
+            status = exc.status_code
         else:
             messages.success(request, "委托已保存")
             return redirect("experts:engagement_detail", pk=saved.pk)

@@ -18,7 +18,6 @@ from jixiao.core.views_helpers import (
     capability_required,
     import_errors_download,
     paginate,
-    refusal_status,
     search_response,
     workbook_import,
     xlsx_response,
@@ -105,7 +104,7 @@ def _form_page(
                 raise PermissionDenied from exc
             except DomainError as exc:
                 form.add_error(None, exc.message)
-                status = refusal_status(exc)
+                status = exc.status_code
             else:
                 messages.success(request, success_message)
                 return redirect("indicators:item_detail", pk=saved.pk)

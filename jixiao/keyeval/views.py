@@ -20,7 +20,6 @@ from jixiao.core.views_helpers import (
     docx_response,
     filename_part,
     paginate,
-    refusal_status,
     stored_file_response,
 )
 from jixiao.keyeval import documents, selectors, services
@@ -67,7 +66,7 @@ def _save_form(request: HttpRequest, evaluation: Any) -> HttpResponse:
             raise Http404 from exc
         except DomainError as exc:
             form.add_error(None, exc.message)
-            status = refusal_status(exc)
+            status = exc.status_code
         else:
             messages.success(request, "重点评价已保存")
             return redirect("keyeval:detail", pk=saved.pk)
@@ -238,7 +237,7 @@ def score_sheet(request: HttpRequest, pk: int) -> HttpResponse:
                 comment=request.POST.get("comment", ""),
             )
         except DomainError as exc:
-            error, status = exc.message, refusal_status(exc)
+            error, status = exc.message, exc.status_code
         else:
             messages.success(request, "评分已提交")
             return redirect("keyeval:my_scoring")
@@ -341,7 +340,7 @@ def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 lock_token=posted_lock_token(request.POST),
             )
         except DomainError as exc:
-            error, status = exc.message, refusal_status(exc)
+            error, status = exc.message, exc.status_code
             stale = status == ConflictError.status_code
         else:
             messages.success(request, f"已保存：{saved.name}")

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import DomainError, NotFoundError
 from jixiao.core.numbers import year_or_none
-from jixiao.core.views_helpers import capability_required, paginate, refusal_status, xlsx_response
+from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
 from jixiao.monitoring import exports, selectors, services
 from jixiao.monitoring.forms import (
     IndicatorRowForm,
@@ -176,7 +176,7 @@ def record_fill(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.warning(request, "填报内容已保存，但未能报送：" + exc.message)
                 return redirect("monitoring:record_fill", pk=pk)
             form.add_error(None, exc.message)
-            status = refusal_status(exc)
+            status = exc.status_code
         else:
             messages.success(request, "监控表已报送" if request.POST.get("then") == "submit" else "填报内容已保存")
             return redirect("monitoring:record_detail", pk=pk)

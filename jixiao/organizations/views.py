@@ -20,7 +20,6 @@ from jixiao.core.views_helpers import (
     capability_required,
     import_errors_download,
     paginate,
-    refusal_status,
     search_response,
     workbook_import,
     xlsx_response,
@@ -82,7 +81,7 @@ def _form_page(
                 raise PermissionDenied from exc
             except DomainError as exc:
                 _add_service_error(form, exc)
-                status = refusal_status(exc)
+                status = exc.status_code
             else:
                 message, response = success(saved)
                 messages.success(request, message)

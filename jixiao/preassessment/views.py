@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from jixiao.core.errors import DomainError, NotFoundError
 from jixiao.core.locking import add_lock_token
 from jixiao.core.numbers import year_or_none
-from jixiao.core.views_helpers import capability_required, paginate, refusal_status, stored_file_response
+from jixiao.core.views_helpers import capability_required, paginate, stored_file_response
 from jixiao.organizations.selectors import current_fiscal_year
 from jixiao.preassessment import panels, selectors, services
 from jixiao.preassessment.forms import (
@@ -89,7 +89,7 @@ def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except DomainError as exc:
             form.add_error(None, exc.message)
-            status = refusal_status(exc)
+            status = exc.status_code
         else:
             messages.success(request, "修改已保存")
             return redirect("preassessment:detail", pk=pa.pk)
@@ -256,7 +256,7 @@ def rules(request: HttpRequest) -> HttpResponse:
             )
         except DomainError as exc:
             form.add_error(None, exc.message)
-            status = refusal_status(exc)
+            status = exc.status_code
         else:
             messages.success(request, "评估规则已保存")
             return redirect("preassessment:rules")

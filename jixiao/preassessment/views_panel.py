@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.locking import lock_token, posted_lock_token
-from jixiao.core.views_helpers import capability_required, refusal_status
+from jixiao.core.views_helpers import capability_required
 from jixiao.experts.models import Agency
 from jixiao.experts.selectors import expert_fields
 from jixiao.organizations.selectors import current_fiscal_year
@@ -99,7 +99,7 @@ def scoring_template(request: HttpRequest, pk: int) -> HttpResponse:
                     lock_token=posted_lock_token(request.POST),
                 )
             except DomainError as exc:
-                error, status = exc.message, refusal_status(exc)
+                error, status = exc.message, exc.status_code
                 stale = status == ConflictError.status_code
             else:
                 messages.success(request, "评分模板已保存")
@@ -238,7 +238,7 @@ def score_sheet(request: HttpRequest, member_pk: int) -> HttpResponse:
         except NotFoundError as exc:
             raise Http404 from exc
         except DomainError as exc:
-            error, status = exc.message, refusal_status(exc)
+            error, status = exc.message, exc.status_code
         else:
             messages.success(request, "评分已提交")
             return redirect("preassessment:my_reviews")

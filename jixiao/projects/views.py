@@ -20,7 +20,6 @@ from jixiao.core.views_helpers import (
     PAGE_SIZE,
     capability_required,
     import_errors_download,
-    refusal_status,
     search_response,
     workbook_import,
     xlsx_response,
@@ -146,7 +145,7 @@ def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
             raise Http404 from exc
         except DomainError as exc:
             form.add_error(None, exc.message)
-            status = refusal_status(exc)
+            status = exc.status_code
         else:
             messages.success(request, "修改已保存")
             return redirect("projects:detail", pk=project.pk)

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import DomainError, NotFoundError
 from jixiao.core.numbers import is_digits, year_or_none
-from jixiao.core.views_helpers import capability_required, paginate, refusal_status, xlsx_response
+from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
 from jixiao.organizations.selectors import current_fiscal_year, department_choices
 from jixiao.results import selectors, services
 from jixiao.results.exports import export_applications
@@ -129,7 +129,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 raise Http404 from exc
             except DomainError as exc:
                 form.add_error(None, exc.message)
-                status = refusal_status(exc)
+                status = exc.status_code
             else:
                 messages.success(request, "决定已保存")
                 return redirect("results:detail", pk=pk)

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import DomainError, NotFoundError
 from jixiao.core.numbers import is_digits, year_or_none
-from jixiao.core.views_helpers import capability_required, paginate, refusal_status
+from jixiao.core.views_helpers import capability_required, paginate
 from jixiao.organizations.selectors import current_fiscal_year, department_regions, pick_region
 from jixiao.targets import checks, selectors, services, similarity, snapshots, statistics
 from jixiao.targets.filtersets import TargetFilterSet
@@ -263,7 +263,7 @@ def target_edit(request: HttpRequest, pk: int) -> HttpResponse:
             if refused is None:
                 messages.success(request, "绩效目标已保存，请查看右侧智能审核结果")
                 return redirect("targets:edit", pk=pk)
-            status, error = refusal_status(refused), refused.message
+            status, error = refused.status_code, refused.message
     context = {
         "target": target,
         "goals": goals,

@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from jixiao.core.errors import DomainError, NotFoundError
-from jixiao.core.views_helpers import capability_required, refusal_status
+from jixiao.core.views_helpers import capability_required
 from jixiao.targets import selectors, selectors_dept, services_dept
 from jixiao.targets.forms import IndicatorFormSet, indicator_initial
 from jixiao.targets.forms_dept import DeptGoalsForm, DeptStartForm, TaskFormSet, task_initial
@@ -97,7 +97,7 @@ def dept_target_edit(request: HttpRequest, pk: int) -> HttpResponse:
             if refused is None:
                 messages.success(request, "部门整体绩效目标已保存，请查看右侧智能审核结果")
                 return redirect("targets:dept_edit", pk=pk)
-            status, error = refusal_status(refused), refused.message
+            status, error = refused.status_code, refused.message
     context = {
         "target": target,
         "goals": goals,

@@ -11,7 +11,6 @@ from jixiao.core.errors import DomainError, NotFoundError
 from jixiao.core.views_helpers import (
     capability_required,
     paginate,
-    refusal_status,
     stored_file_response,
     xlsx_response,
 )
@@ -102,7 +101,7 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
             raise Http404 from exc
         except DomainError as exc:
             form.add_error(None, exc.message)
-            status = refusal_status(exc)
+            status = exc.status_code
         else:
             messages.success(request, "修改已保存")
             return redirect("training:detail", pk=session.pk)

@@ -12,12 +12,12 @@ from jixiao.core.errors import (
     TransitionNotAllowedError,
 )
 from jixiao.core.locking import STALE_MESSAGE
-from jixiao.core.views_helpers import refusal_status
 
 
 def test_a_refusal_answers_its_own_status() -> None:
-    assert refusal_status(ConflictError(STALE_MESSAGE)) == 409
-    assert refusal_status(TransitionNotAllowedError("已提交", "修改")) == 409
-    assert refusal_status(DomainError("金额不能为负数")) == 400
-    assert refusal_status(PermissionDeniedError("无权限")) == 403
-    assert refusal_status(NotFoundError("记录不存在")) == 404
+    """Pages shown again with a refusal answer `exc.status_code`."""
+    assert ConflictError(STALE_MESSAGE).status_code == 409
+    assert TransitionNotAllowedError("已提交", "修改").status_code == 409
+    assert DomainError("金额不能为负数").status_code == 400
+    assert PermissionDeniedError("无权限").status_code == 403
+    assert NotFoundError("记录不存在").status_code == 404
