@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "jixiao.accounts.middleware.SessionPolicyMiddleware",
     "jixiao.accounts.middleware.ForcePasswordChangeMiddleware",
     "jixiao.core.middleware.SecurityHeadersMiddleware",
+    "jixiao.core.middleware.NotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

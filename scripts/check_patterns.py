@@ -14,6 +14,9 @@
    - warning lights are written by `jixiao.alerts` (the sweep, which keeps the region light counts that the
      dashboard card and the 待整改问题 count read: `light_counts_refresh`), nowhere else.
    A call that refreshes the read models itself is marked `# read models refreshed`.
+5. Views do not catch `NotFoundError`: a service's "not found" is answered 404 by one place
+   (`core.middleware.NotFoundMiddleware` for pages, `core.api.exception_handler` for the API), and a view's
+   `except DomainError` does not see it (core/errors.py).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 OBJECTS = re.compile(r"\.objects\.(?!none\(\))")
 CDN = re.compile(r"""(src|href)=["']https?://""")
 ROUND = re.compile(r"(?<![\w.])round\(")
+NOT_FOUND = re.compile(r"except\b.*\bNotFoundError\b|isinstance\(.*\bNotFoundError\b")
 
 
 # Model → (manager methods that write around the model's read models, the apps allowed to call them).
@@ -81,6 +85,8 @@ def main() -> int:
         for number, line in enumerate(text.splitlines(), start=1):
             if is_view and OBJECTS.search(line):
                 problems.append(f"{rel}:{number}: views must read through selectors, not Model.objects")
+            if path.name.startswith("views") and NOT_FOUND.search(line):
+                problems.append(f"{rel}:{number}: views leave NotFoundError to NotFoundMiddleware (rule 5)")
             if ROUND.search(line) and "tests" not in rel.parts:
                 problems.append(f"{rel}:{number}: use Decimal.quantize(ROUND_HALF_UP), not round()")
     for path in ROOT.glob("templates/**/*.html"):

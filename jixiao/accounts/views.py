@@ -164,7 +164,7 @@ def switch_membership(request: HttpRequest) -> HttpResponse:
             user=request.user,  # type: ignore[arg-type]
             membership_id=int(request.POST.get("membership", "0")),
         )
-    except (DomainError, ValueError) as exc:
+    except ValueError as exc:  # not a number; a membership that is not the user's answers 404 from the service
         raise Http404 from exc
     request.session[SESSION_KEY] = membership.pk
     messages.success(request, f"已切换为：{membership}")

@@ -27,7 +27,7 @@ from jixiao.alerts.forms import (
 )
 from jixiao.alerts.models import ANSWERABLE_STATES, CaseStatus, Tier
 from jixiao.core import audit
-from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.errors import DomainError
 from jixiao.core.jobs import job_progress, job_start, job_summarize
 from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
 from jixiao.core.locking import add_lock_token, posted_lock_token
@@ -186,8 +186,6 @@ def case_respond(request: HttpRequest, pk: int) -> HttpResponse:
             option=data["option"],
             amount_yuan=data["amount_yuan"] or None,
         )
-    except NotFoundError as exc:
-        raise Http404 from exc
     except DomainError as exc:
         return _case_page(request, case, respond_form=form, error=exc.message, status=exc.status_code)
     messages.success(request, "说明已报送财政")
@@ -210,8 +208,6 @@ def case_decide(request: HttpRequest, pk: int) -> HttpResponse:
             amount_yuan=data["amount_yuan"] or None,
             reason=data["reason"],
         )
-    except NotFoundError as exc:
-        raise Http404 from exc
     except DomainError as exc:
         return _case_page(request, case, decide_form=form, error=exc.message, status=exc.status_code)
     messages.success(request, "处置决定已保存")
@@ -437,8 +433,6 @@ def calendar_delete(request: HttpRequest, pk: int) -> HttpResponse:
         services.calendar_day_delete(
             actor=user, region=user.active_membership.region, pk=pk, lock_token=posted_lock_token(request.POST)
         )
-    except NotFoundError as exc:
-        raise Http404 from exc
     except DomainError as exc:
         messages.error(request, exc.message)
     else:

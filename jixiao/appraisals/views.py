@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -11,7 +11,7 @@ from jixiao.appraisals import exports, selectors, services
 from jixiao.appraisals.forms import EvidenceForm, InterviewForm, OutcomeForm, TaskForm, TransitionForm, YearForm
 from jixiao.appraisals.models import Appraisal, AppraisalStatus, ExamineeType, Outcome, TaskStatus
 from jixiao.appraisals.workflow import APPRAISAL_WORKFLOW, FINAL_EDITABLE, SECTION_EDITABLE, SELF_EDITABLE, TASK_ACTIONS
-from jixiao.core.errors import ConflictError, DomainError, NotFoundError
+from jixiao.core.errors import ConflictError, DomainError
 from jixiao.core.locking import add_lock_token, lock_token, posted_lock_token
 from jixiao.core.numbers import year_or_none
 from jixiao.core.views_helpers import capability_required, paginate, stored_file_response, xlsx_response
@@ -66,8 +66,6 @@ def task_create(request: HttpRequest) -> HttpResponse:
                 section_score_deadline=data["section_score_deadline"],
                 target_deadline=data["target_deadline"],
             )
-        except NotFoundError as exc:
-            raise Http404 from exc
         except DomainError as exc:
             form.add_error(None, exc.message)
             status = exc.status_code
@@ -122,8 +120,6 @@ def task_action(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "考核结果已通报")
         else:
             messages.error(request, "操作无效")
-    except NotFoundError as exc:
-        raise Http404 from exc
     except DomainError as exc:
         messages.error(request, exc.message)
         if isinstance(exc, ConflictError):
@@ -235,8 +231,6 @@ def self_save(request: HttpRequest, pk: int) -> HttpResponse:
             scores=_posted_scores(request, "ind"),
             lock_token=posted_lock_token(request.POST),
         )
-    except NotFoundError as exc:
-        raise Http404 from exc
     except DomainError as exc:
         return _refused(request, pk, exc)
     else:
@@ -257,8 +251,6 @@ def eval_save(request: HttpRequest, pk: int) -> HttpResponse:
             texts=texts,
             lock_token=posted_lock_token(request.POST),
         )
-    except NotFoundError as exc:
-        raise Http404 from exc
     except DomainError as exc:
         return _refused(request, pk, exc)
     else:
@@ -282,8 +274,6 @@ def transition(request: HttpRequest, pk: int) -> HttpResponse:
             action=form.cleaned_data["action"],
             comment=form.cleaned_data["comment"],
         )
-    except NotFoundError as exc:
-        raise Http404 from exc
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -361,8 +351,6 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
         )  # fmt: skip
     try:
         services.evidence_add(actor=request.user, appraisal=appraisal, upload=form.cleaned_data["file"], node=node)
-    except NotFoundError as exc:
-        raise Http404 from exc
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -376,8 +364,6 @@ def evidence_delete(request: HttpRequest, pk: int, evidence_pk: int) -> HttpResp
     evidence = selectors.evidence_get(request.user, pk, evidence_pk)
     try:
         services.evidence_delete(actor=request.user, evidence=evidence)
-    except NotFoundError as exc:
-        raise Http404 from exc
     except DomainError as exc:
         messages.error(request, exc.message)
     else:

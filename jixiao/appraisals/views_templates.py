@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from jixiao.appraisals import exports, selectors, services
 from jixiao.appraisals.forms import CopyForm, ImportForm, NodeForm, SettingsForm
 from jixiao.appraisals.imports import TEMPLATE_HEADERS, parse_score_sheet
-from jixiao.core.errors import ConflictError, DomainError, NotFoundError
+from jixiao.core.errors import ConflictError, DomainError
 from jixiao.core.locking import add_lock_token, lock_token, posted_lock_token
 from jixiao.core.spreadsheets import write_workbook
 from jixiao.core.views_helpers import capability_required, import_errors_download, keep_import_errors, xlsx_response
@@ -104,8 +104,6 @@ def node_save(request: HttpRequest, pk: int, node_pk: int | None = None) -> Http
             parent=parent,
             lock_token=posted_lock_token(request.POST),
         )
-    except NotFoundError as exc:
-        raise Http404 from exc
     except DomainError as exc:
         return _node_refused(request, pk, exc)
     else:

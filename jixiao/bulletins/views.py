@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -16,7 +16,7 @@ from jixiao.bulletins.forms import EditForm, GenerateForm, ListFilterForm
 from jixiao.bulletins.models import KINDS_WITH_SOURCE, BulletinKind
 from jixiao.bulletins.workflow import BULLETIN_WORKFLOW
 from jixiao.core import audit
-from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.errors import DomainError
 from jixiao.core.jobs import (
     job_attach_page,
     job_attach_result,
@@ -181,8 +181,6 @@ def bulletin_transition(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect_to_job(job, reverse("bulletins:detail", args=[pk]))
         else:
             messages.error(request, "操作无效")
-    except NotFoundError as exc:
-        raise Http404 from exc
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("bulletins:detail", pk=pk)

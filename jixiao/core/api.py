@@ -5,11 +5,11 @@ from typing import Any
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from jixiao.core.errors import DomainError
+from jixiao.core.errors import ServiceError
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    if isinstance(exc, DomainError):
+    if isinstance(exc, ServiceError):
         return Response({"detail": exc.message}, status=exc.status_code)
     return drf_exception_handler(exc, context)
 

@@ -32,7 +32,7 @@ from django.views.decorators.http import require_POST
 from django_tasks import task
 
 from jixiao.core import audit
-from jixiao.core.errors import DomainError
+from jixiao.core.errors import DomainError, ServiceError
 from jixiao.core.models import Job
 from jixiao.core.views_helpers import stored_file_response
 
@@ -83,7 +83,7 @@ def run_job(job_id: int) -> str:
         function(job, **job.params)
     except Cancelled:
         _finish(job, Job.Status.CANCELLED, "任务已按要求取消，未保存任何数据")
-    except DomainError as exc:
+    except ServiceError as exc:
         _finish(job, Job.Status.FAILED, exc.message)
     except Exception:
         logger.exception("job %s (%s) failed", job.pk, job.kind)

@@ -3,9 +3,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 
 from jixiao.core import context
+from jixiao.core.errors import NotFoundError
 
 # Fonts, scripts and styles are all served by the app itself: no CDN is allowed on an intranet.
 CSP = (
@@ -46,3 +47,23 @@ class SecurityHeadersMiddleware:
         if getattr(request, "user", None) is not None and request.user.is_authenticated:
             response["Cache-Control"] = "no-store"
         return response
+
+
+class NotFoundMiddleware:
+    """A service's ``NotFoundError`` anywhere in a page is that page's 404, the same as a selector's ``Http404``.
+
+    Views do not catch it (``scripts/check_patterns.py`` refuses ``except NotFoundError`` in views): an object
+    outside the actor's scope answers 404 from this one place, and a view's ``except DomainError`` shows only
+    refusals.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, NotFoundError):
+            raise Http404(exception.message) from exception
+        return None

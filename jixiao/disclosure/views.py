@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.errors import DomainError
 from jixiao.core.locking import add_lock_token, lock_token
 from jixiao.core.numbers import year_or_none
 from jixiao.core.views_helpers import capability_required, paginate, stored_file_response
@@ -97,8 +97,6 @@ def disclosure_transition(request: HttpRequest, pk: int) -> HttpResponse:
             exemption=data["exemption"],
             lock_token=data.get("lock_token"),
         )
-    except NotFoundError as exc:
-        raise Http404 from exc
     except DomainError as exc:
         messages.error(request, exc.message)
         item = selectors.disclosure_get(request.user, pk)
@@ -184,8 +182,6 @@ def disclosure_bulk(request: HttpRequest) -> HttpResponse:
     back = "disclosure:review" if action == "publish" else "disclosure:list"
     try:
         count = services.disclosure_bulk_transition(actor=request.user, ids=ids, action=action)
-    except NotFoundError as exc:
-        raise Http404 from exc
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect(back)

@@ -478,7 +478,7 @@ def template_reset(*, actor: Any, doc_type: str) -> None:
     with transaction.atomic():
         own = DocumentTemplate.objects.select_for_update().filter(doc_type=doc_type, region=region).first()
         if own is None:
-            raise NotFoundError("本区划没有自定义模板")
+            raise ConflictError("本区划没有自定义模板，已在使用上级（全国默认）模板")
         audit.record(actor=actor, event_type="documents.template_reset", obj=own)
         own.delete()
 

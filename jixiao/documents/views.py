@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from jixiao.core import audit
-from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.errors import DomainError
 from jixiao.core.views_helpers import (
     capability_required,
     docx_response,
@@ -124,8 +124,6 @@ def document_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 recipients=form.recipients(),
                 version=form.cleaned_data["version"],
             )
-        except NotFoundError as exc:
-            raise Http404 from exc
         except DomainError as exc:
             form.add_error(None, exc.message)
             status = exc.status_code
@@ -138,10 +136,7 @@ def document_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _sign(request: HttpRequest, doc: OfficialDocument) -> None:
     """Opening an issued document signs the viewer's organisation's receipt (once, audited)."""
-    try:
-        services.document_mark_read(actor=request.user, document=doc)
-    except NotFoundError as exc:
-        raise Http404 from exc
+    services.document_mark_read(actor=request.user, document=doc)
 
 
 @capability_required("documents.view")
@@ -190,8 +185,6 @@ def document_transition(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "文书已办结")
         else:
             messages.error(request, "操作无效")
-    except NotFoundError as exc:
-        raise Http404 from exc
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("documents:detail", pk=pk)
@@ -207,8 +200,6 @@ def document_feedback(request: HttpRequest, pk: int) -> HttpResponse:
             services.document_feedback(
                 actor=request.user, document=doc, text=form.cleaned_data["text"], upload=form.cleaned_data["file"]
             )
-        except NotFoundError as exc:
-            raise Http404 from exc
         except DomainError as exc:
             messages.error(request, exc.message)
             return redirect("documents:detail", pk=pk)

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
-from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.errors import DomainError
 from jixiao.core.numbers import is_digits
 from jixiao.core.views_helpers import capability_required, paginate, stored_file_response, xlsx_response
 from jixiao.evaluation import reeval_documents
@@ -192,8 +192,6 @@ def sample_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 opinion=form.cleaned_data["opinion"],
                 upload=form.cleaned_data["result_file"],
             )
-        except NotFoundError as exc:
-            raise Http404 from exc
         except DomainError as exc:
             error, status = exc.message, exc.status_code
         else:
@@ -267,8 +265,6 @@ def authenticity_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     evidence_note=form.cleaned_data["evidence_note"],
                 )
                 messages.success(request, f"已记录“{item.indicator_name}”的核查结论")
-        except NotFoundError as exc:
-            raise Http404 from exc
         except DomainError as exc:
             messages.error(request, exc.message)
         return redirect("evaluation:authenticity_detail", pk=pk)

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.errors import DomainError
 from jixiao.core.numbers import year_or_none
 from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
 from jixiao.evaluation import exports, selectors, services, services_reeval
@@ -117,8 +117,6 @@ def selfeval_fill(request: HttpRequest, pk: int) -> HttpResponse:
             )
             if request.POST.get("then") == "submit":
                 services.selfeval_transition(actor=request.user, record=saved, action="submit")
-        except NotFoundError as exc:
-            raise Http404 from exc
         except DomainError as exc:
             if saved is not None:
                 messages.warning(request, "填报内容已保存，但未能提交：" + exc.message)
@@ -156,8 +154,6 @@ def selfeval_transition(request: HttpRequest, pk: int) -> HttpResponse:
             comment=form.cleaned_data["comment"],
             dept_score=form.cleaned_data["dept_score"],
         )
-    except NotFoundError as exc:
-        raise Http404 from exc
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("evaluation:selfeval_detail", pk=pk)
@@ -184,8 +180,6 @@ def selfeval_override(request: HttpRequest, pk: int) -> HttpResponse:
             score=form.cleaned_data["final_score"],
             reason=form.cleaned_data["reason"],
         )
-    except NotFoundError as exc:
-        raise Http404 from exc
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -207,8 +201,6 @@ def selfeval_import(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         try:
             services.selfeval_import(actor=request.user, record=record, upload=form.cleaned_data["file"])
-        except NotFoundError as exc:
-            raise Http404 from exc
         except DomainError as exc:
             error = exc.message
     if error:

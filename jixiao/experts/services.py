@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from jixiao.core import audit
-from jixiao.core.errors import ConflictError, DomainError, NotFoundError
+from jixiao.core.errors import ConflictError, DomainError, NotFoundError, ServiceError
 from jixiao.core.models import AuditEvent
 from jixiao.core.permissions import require
 from jixiao.core.spreadsheets import CellError, ImportRejectedError
@@ -242,7 +242,7 @@ def experts_import(*, actor: Any, rows: list[ExpertImportRow]) -> dict[str, int]
                 current = existing.get(row.expert_id) if row.expert_id is not None else None
                 try:
                     saved = _write(actor, current, _import_data(row, departments), None)
-                except DomainError as exc:
+                except ServiceError as exc:
                     raise ImportRejectedError([CellError(row.row, "", row.name, exc.message)]) from exc
                 if current is None:
                     counts["created"] += 1

@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from jixiao.core.errors import DomainError, NotFoundError, PermissionDeniedError
+from jixiao.core.errors import DomainError, PermissionDeniedError
 from jixiao.core.views_helpers import (
     capability_required,
     import_errors_download,
@@ -116,8 +116,6 @@ def _expert_form(request: HttpRequest, expert: Any) -> HttpResponse:
             saved = services.expert_save(
                 actor=request.user, expert=expert, data=form.service_data, expected_version=form.expected_version
             )
-        except NotFoundError as exc:
-            raise Http404 from exc
         except PermissionDeniedError as exc:
             raise PermissionDenied from exc
         except DomainError as exc:
@@ -217,8 +215,6 @@ def draw_create(request: HttpRequest) -> HttpResponse:
                 size=data["size"],
                 avoid_department=data["avoid_department"],
             )
-        except NotFoundError as exc:
-            raise Http404 from exc
         except PermissionDeniedError as exc:
             raise PermissionDenied from exc
         except DomainError as exc:
@@ -263,8 +259,6 @@ def _agency_form(request: HttpRequest, agency: Any) -> HttpResponse:
             saved = services.agency_save(
                 actor=request.user, agency=agency, data=form.service_data, expected_version=form.expected_version
             )
-        except NotFoundError as exc:
-            raise Http404 from exc
         except PermissionDeniedError as exc:
             raise PermissionDenied from exc
         except DomainError as exc:
@@ -324,8 +318,6 @@ def _engagement_form(request: HttpRequest, engagement: Engagement | None) -> Htt
                 data=form.service_data,
                 expected_version=form.expected_version,
             )
-        except NotFoundError as exc:
-            raise Http404 from exc
         except DomainError as exc:
             form.add_error(None, exc.message)
             status = exc.status_code
@@ -373,8 +365,6 @@ def engagement_deliver(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("experts:engagement_detail", pk=pk)
     try:
         services.deliverable_add(actor=request.user, engagement=engagement, upload=form.cleaned_data["file"])
-    except NotFoundError as exc:
-        raise Http404 from exc
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -431,8 +421,6 @@ def review_create(request: HttpRequest, pk: int) -> HttpResponse:
                 scores=form.scores,
                 note=form.cleaned_data["note"],
             )
-        except NotFoundError as exc:
-            raise Http404 from exc
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:

@@ -7,13 +7,13 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from jixiao.core import audit, audit_labels
-from jixiao.core.errors import DomainError, NotFoundError, PermissionDeniedError
+from jixiao.core.errors import DomainError, PermissionDeniedError
 from jixiao.core.views_helpers import (
     capability_required,
     import_errors_download,
@@ -98,8 +98,6 @@ def _form_page(
         if form.is_valid():
             try:
                 saved = save(form.service_data, form.cleaned_data.get("version"))
-            except NotFoundError as exc:
-                raise Http404 from exc
             except PermissionDeniedError as exc:
                 raise PermissionDenied from exc
             except DomainError as exc:
@@ -167,8 +165,6 @@ def item_transition(request: HttpRequest, pk: int) -> HttpResponse:
         services.indicator_item_transition(
             actor=request.user, item=item, action=form.cleaned_data["action"], comment=form.cleaned_data["comment"]
         )
-    except NotFoundError as exc:
-        raise Http404 from exc
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("indicators:item_detail", pk=pk)

@@ -7,12 +7,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from jixiao.core import audit
-from jixiao.core.errors import ConflictError, DomainError, NotFoundError
+from jixiao.core.errors import ConflictError, DomainError
 from jixiao.core.locking import lock_token, posted_lock_token
 from jixiao.core.numbers import year_or_none
 from jixiao.core.views_helpers import (
@@ -62,8 +62,6 @@ def _save_form(request: HttpRequest, evaluation: Any) -> HttpResponse:
                     projects=projects,
                     expected_version=form.cleaned_data.get("expected_version"),
                 )
-        except NotFoundError as exc:
-            raise Http404 from exc
         except DomainError as exc:
             form.add_error(None, exc.message)
             status = exc.status_code
@@ -120,8 +118,6 @@ def evaluation_transition(request: HttpRequest, pk: int) -> HttpResponse:
             action=request.POST.get("action", ""),
             comment=request.POST.get("comment", ""),
         )
-    except NotFoundError as exc:
-        raise Http404 from exc
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("keyeval:detail", pk=ev.pk)
@@ -141,8 +137,6 @@ def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
         services.document_add(
             actor=request.user, evaluation=ev, kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"]
         )
-    except NotFoundError as exc:
-        raise Http404 from exc
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -184,8 +178,6 @@ def scorer_add(request: HttpRequest, pk: int) -> HttpResponse:
             services.scorers_from_engagement(actor=request.user, evaluation=ev)
         else:
             raise DomainError("请选择评分人来源")
-    except NotFoundError as exc:
-        raise Http404 from exc
     except DomainError as exc:
         messages.error(request, exc.message)
     else:

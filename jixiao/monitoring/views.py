@@ -3,11 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.errors import DomainError
 from jixiao.core.numbers import year_or_none
 from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
 from jixiao.monitoring import exports, selectors, services
@@ -84,8 +84,6 @@ def task_issue(request: HttpRequest, pk: int) -> HttpResponse:
     task = selectors.task_get(request.user, pk)
     try:
         count = services.task_issue(actor=request.user, task=task)
-    except NotFoundError as exc:
-        raise Http404 from exc
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -169,8 +167,6 @@ def record_fill(request: HttpRequest, pk: int) -> HttpResponse:
             saved = services.record_save(actor=request.user, record=record, data=cleaned, rows=rows, version=version)
             if request.POST.get("then") == "submit":
                 services.record_transition(actor=request.user, record=saved, action="submit")
-        except NotFoundError as exc:
-            raise Http404 from exc
         except DomainError as exc:
             if saved is not None:
                 messages.warning(request, "填报内容已保存，但未能报送：" + exc.message)
@@ -232,8 +228,6 @@ def record_transition(request: HttpRequest, pk: int) -> HttpResponse:
             action=form.cleaned_data["action"],
             comment=form.cleaned_data["comment"],
         )
-    except NotFoundError as exc:
-        raise Http404 from exc
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("monitoring:record_detail", pk=pk)

@@ -13,7 +13,7 @@ from django.db import models, transaction
 from django.db.models import QuerySet
 
 from jixiao.core import audit
-from jixiao.core.errors import ConflictError, DomainError, NotFoundError
+from jixiao.core.errors import ConflictError, DomainError, NotFoundError, ServiceError
 from jixiao.core.models import AuditEvent
 from jixiao.core.numbers import is_year
 from jixiao.core.permissions import require
@@ -392,7 +392,7 @@ def units_import(*, actor: Any, region: FiscalRegion, rows: list[UnitImportRow])
                     data["is_active"] = row.is_active
                 try:
                     saved = _unit_write(actor, current, {**data, "region": region}, None)
-                except DomainError as exc:
+                except ServiceError as exc:
                     raise ImportRejectedError([CellError(row.row, "", row.agency_code, exc.message)]) from exc
                 version_before = current.version if current is not None else None
                 key = "created" if current is None else ("unchanged" if saved.version == version_before else "updated")

@@ -9,12 +9,12 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from jixiao.core import audit
-from jixiao.core.errors import DomainError, NotFoundError, PermissionDeniedError
+from jixiao.core.errors import DomainError, PermissionDeniedError
 from jixiao.core.numbers import is_digits
 from jixiao.core.views_helpers import (
     capability_required,
@@ -75,8 +75,6 @@ def _form_page(
         if form.is_valid():
             try:
                 saved = save(form.service_data, form.expected_version)
-            except NotFoundError as exc:
-                raise Http404 from exc
             except PermissionDeniedError as exc:
                 raise PermissionDenied from exc
             except DomainError as exc:

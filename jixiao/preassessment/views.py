@@ -3,11 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.errors import DomainError
 from jixiao.core.locking import add_lock_token
 from jixiao.core.numbers import year_or_none
 from jixiao.core.views_helpers import capability_required, paginate, stored_file_response
@@ -62,8 +62,6 @@ def assessment_start(request: HttpRequest) -> HttpResponse:
             pa = services.preassessment_create(
                 actor=request.user, project=start.cleaned_data["project"], data=_filing(form.cleaned_data)
             )
-        except NotFoundError as exc:
-            raise Http404 from exc
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
@@ -148,8 +146,6 @@ def assessment_transition(request: HttpRequest, pk: int) -> HttpResponse:
                 action=form.cleaned_data["action"],
                 comment=form.cleaned_data["comment"],
             )
-    except NotFoundError as exc:
-        raise Http404 from exc
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("preassessment:detail", pk=pk)
@@ -177,8 +173,6 @@ def assessment_conclude(request: HttpRequest, pk: int) -> HttpResponse:
             override_reason=data["override_reason"],
             opinion=data["opinion"],
         )
-    except NotFoundError as exc:
-        raise Http404 from exc
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("preassessment:detail", pk=pk)
@@ -198,8 +192,6 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
         services.attachment_add(
             actor=request.user, assessment=pa, kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"]
         )
-    except NotFoundError as exc:
-        raise Http404 from exc
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("preassessment:detail", pk=pk)

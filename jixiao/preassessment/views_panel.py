@@ -8,12 +8,12 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from jixiao.core.errors import ConflictError, DomainError, NotFoundError
+from jixiao.core.errors import ConflictError, DomainError
 from jixiao.core.locking import lock_token, posted_lock_token
 from jixiao.core.views_helpers import capability_required
 from jixiao.experts.models import Agency
@@ -136,8 +136,6 @@ def panel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _fail(request: HttpRequest, pk: int, exc: DomainError) -> HttpResponse:
-    if isinstance(exc, NotFoundError):
-        raise Http404 from exc
     messages.error(request, exc.message)
     return redirect("preassessment:panel", pk=pk)
 
@@ -192,8 +190,6 @@ def agency_review(request: HttpRequest, pk: int) -> HttpResponse:
         panels.agency_review_submit(
             actor=request.user, assessment=pa, score=data["score"], opinion=data["opinion"], report=data["report"]
         )
-    except NotFoundError as exc:
-        raise Http404 from exc
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("preassessment:detail", pk=pk)
@@ -235,8 +231,6 @@ def score_sheet(request: HttpRequest, member_pk: int) -> HttpResponse:
         comment = request.POST.get("comment", "")
         try:
             panels.score_submit(actor=request.user, member=member, points=points, comment=comment)
-        except NotFoundError as exc:
-            raise Http404 from exc
         except DomainError as exc:
             error, status = exc.message, exc.status_code
         else:

@@ -6,13 +6,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from jixiao.core import audit_labels
-from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.errors import DomainError
 from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
 from jixiao.core.models import Job
 from jixiao.core.numbers import year_or_none
@@ -141,8 +141,6 @@ def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
             services.project_update(
                 actor=request.user, project=project, data=data, expected_version=form.cleaned_data.get("version")
             )
-        except NotFoundError as exc:
-            raise Http404 from exc
         except DomainError as exc:
             form.add_error(None, exc.message)
             status = exc.status_code
@@ -173,8 +171,6 @@ def project_transition(request: HttpRequest, pk: int) -> HttpResponse:
             action=form.cleaned_data["action"],
             comment=form.cleaned_data["comment"],
         )
-    except NotFoundError as exc:
-        raise Http404 from exc
     except DomainError as exc:
         messages.error(request, exc.message)
         response = redirect("projects:detail", pk=pk)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
-from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.errors import DomainError
 from jixiao.core.locking import add_lock_token
 from jixiao.core.numbers import year_or_none
 from jixiao.core.views_helpers import capability_required, paginate, stored_file_response, xlsx_response
@@ -107,8 +107,6 @@ def finding_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             rect = services.finding_create_manual(actor=request.user, data=form.cleaned_data)
-        except NotFoundError as exc:
-            raise Http404 from exc
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
@@ -164,8 +162,6 @@ def _act(request: HttpRequest, pk: int, form_class: type, run: Any) -> HttpRespo
     if form.is_valid():
         try:
             run(rect, form.cleaned_data)
-        except NotFoundError as exc:
-            raise Http404 from exc
         except DomainError as exc:
             form.add_error(None, exc.message)
             status = exc.status_code
@@ -281,8 +277,6 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                 data=data,
                 lock_token=data.get("lock_token"),
             )
-        except NotFoundError as exc:
-            raise Http404 from exc
         except DomainError as exc:
             form.add_error(None, exc.message)
             status = exc.status_code

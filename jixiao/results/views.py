@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.errors import DomainError
 from jixiao.core.numbers import is_digits, year_or_none
 from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
 from jixiao.organizations.selectors import current_fiscal_year, department_choices
@@ -125,8 +125,6 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     reason=data["reason"],
                     version=data["version"],
                 )
-            except NotFoundError as exc:
-                raise Http404 from exc
             except DomainError as exc:
                 form.add_error(None, exc.message)
                 status = exc.status_code

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 
 from jixiao.core import audit
-from jixiao.core.errors import DomainError
+from jixiao.core.errors import DomainError, ServiceError
 from jixiao.core.numbers import is_digits
 from jixiao.core.permissions import require
 from jixiao.indicators.models import FrameworkNode
@@ -162,7 +162,7 @@ def targets_import(*, actor: Any, items: list[ParsedTarget]) -> list[Performance
             )
     except DeclarationImportRejectedError:
         raise
-    except DomainError as exc:
+    except ServiceError as exc:
         raise DeclarationImportRejectedError(
             [SheetCellError(current[0], current[1], "", current[2], exc.message)]
         ) from exc

@@ -8,11 +8,11 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.errors import DomainError
 from jixiao.core.numbers import is_digits, year_or_none
 from jixiao.core.views_helpers import capability_required, paginate
 from jixiao.organizations.selectors import current_fiscal_year, department_regions, pick_region
@@ -86,8 +86,6 @@ def target_start(request: HttpRequest) -> HttpResponse:
         project = selectors.project_for_target(request.user, form.cleaned_data["project"])
         try:
             target = services.target_create_for_project(actor=request.user, project=project)
-        except NotFoundError as exc:
-            raise Http404 from exc
         except DomainError as exc:
             messages.error(request, exc.message)
             return redirect("targets:start")
@@ -187,8 +185,6 @@ def target_transition(request: HttpRequest, pk: int) -> HttpResponse:
         services.target_transition(
             actor=request.user, target=target, action=action, comment=form.cleaned_data["comment"], aspects=aspects
         )
-    except NotFoundError as exc:
-        raise Http404 from exc
     except DomainError as exc:
         messages.error(request, exc.message)
         return _detail(request, selectors.target_get(request.user, pk), status=exc.status_code, transition_form=form)
@@ -208,8 +204,6 @@ def target_comment(request: HttpRequest, pk: int) -> HttpResponse:
         services.target_comment(
             actor=request.user, target=target, text=form.cleaned_data["text"], indicator=form.cleaned_data["indicator"]
         )
-    except NotFoundError as exc:
-        raise Http404 from exc
     except DomainError as exc:
         messages.error(request, exc.message)
         return _detail(request, target, status=exc.status_code, comment_form=form)
@@ -239,8 +233,6 @@ def _save(request: HttpRequest, target: PerformanceTarget, goals: GoalsForm, gri
             rows=grid.rows(),
             expected_version=goals.cleaned_data.get("version"),
         )
-    except NotFoundError as exc:
-        raise Http404 from exc
     except DomainError as exc:
         return exc
     return None

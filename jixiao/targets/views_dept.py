@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.errors import DomainError
 from jixiao.core.views_helpers import capability_required
 from jixiao.targets import selectors, selectors_dept, services_dept
 from jixiao.targets.forms import IndicatorFormSet, indicator_initial
@@ -33,8 +33,6 @@ def dept_target_start(request: HttpRequest) -> HttpResponse:
             target = services_dept.target_create_dept_overall(
                 actor=request.user, department=department, fiscal_year=form.cleaned_data["fiscal_year"]
             )
-        except NotFoundError as exc:
-            raise Http404 from exc
         except DomainError as exc:
             messages.error(request, exc.message)
             return redirect(f"{request.path}?fiscal_year={form.cleaned_data['fiscal_year']}")
@@ -73,8 +71,6 @@ def _save(
             rows=grid.rows(),
             expected_version=goals.cleaned_data.get("version"),
         )
-    except NotFoundError as exc:
-        raise Http404 from exc
     except DomainError as exc:
         return exc
     return None

@@ -7,11 +7,11 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.errors import DomainError
 from jixiao.core.views_helpers import capability_required, paginate
 from jixiao.targets import selectors, services_panel
 from jixiao.targets.models import PanelAssignment, PerformanceTarget, TargetStatus
@@ -69,8 +69,6 @@ def _manage(request: HttpRequest, target: PerformanceTarget, status: int = 200, 
 
 
 def _failed(request: HttpRequest, exc: DomainError, target_pk: int, **forms_: Any) -> HttpResponse:
-    if isinstance(exc, NotFoundError):
-        raise Http404 from exc
     messages.error(request, exc.message)
     return _manage(request, selectors.target_get(request.user, target_pk), status=exc.status_code, **forms_)
 
@@ -162,8 +160,6 @@ def _own(request: HttpRequest, assignment: PanelAssignment, status: int = 200, *
 
 
 def _own_failed(request: HttpRequest, exc: DomainError, pk: int, **forms_: Any) -> HttpResponse:
-    if isinstance(exc, NotFoundError):
-        raise Http404 from exc
     messages.error(request, exc.message)
     return _own(request, selectors.panel_own_assignment_get(request.user, pk), status=exc.status_code, **forms_)
 

@@ -3,11 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.errors import DomainError
 from jixiao.core.views_helpers import (
     capability_required,
     paginate,
@@ -97,8 +97,6 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
             services.training_update(
                 actor=request.user, session=session, data=data, participant_units=units, version=version
             )
-        except NotFoundError as exc:
-            raise Http404 from exc
         except DomainError as exc:
             form.add_error(None, exc.message)
             status = exc.status_code
@@ -126,10 +124,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required("training.manage")
 def session_delete(request: HttpRequest, pk: int) -> HttpResponse:
     session = selectors.session_get(request.user, pk)
-    try:
-        services.training_delete(actor=request.user, session=session)
-    except NotFoundError as exc:
-        raise Http404 from exc
+    services.training_delete(actor=request.user, session=session)
     messages.success(request, "培训记录已删除")
     return redirect("training:list")
 
@@ -144,8 +139,6 @@ def material_upload(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("training:detail", pk=pk)
     try:
         services.material_add(actor=request.user, session=session, upload=form.cleaned_data["file"])
-    except NotFoundError as exc:
-        raise Http404 from exc
     except DomainError as exc:
         messages.error(request, exc.message)
     else:

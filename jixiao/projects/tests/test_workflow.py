@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from conftest import World
-from jixiao.core.errors import ConflictError, DomainError, PermissionDeniedError
+from jixiao.core.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
 from jixiao.core.models import AuditEvent
 from jixiao.core.tests.helpers import shown_form_data
 from jixiao.projects import services
@@ -122,7 +122,7 @@ def test_service_refuses_a_unit_outside_the_actors_scope(world: World) -> None:
         "start_year": 2026,
         "end_year": 2026,
     }
-    with pytest.raises(DomainError):
+    with pytest.raises(NotFoundError):
         services.project_create(actor=world.users["unit_user"], data=data)
     assert not Project.objects.filter(code="X-1").exists()
 

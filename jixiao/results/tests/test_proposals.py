@@ -8,7 +8,7 @@ import pytest
 
 from conftest import World
 from jixiao.core.audit import AuditEvent
-from jixiao.core.errors import DomainError
+from jixiao.core.errors import DomainError, NotFoundError
 from jixiao.preassessment.tests.factories import concluded
 from jixiao.rectification.models import RectificationStatus
 from jixiao.results import services
@@ -248,5 +248,5 @@ def test_other_years_and_regions_and_unarranged_projects_are_left_alone(world: W
 def test_generation_needs_the_capability(world: World) -> None:
     with pytest.raises(DomainError):
         services.applications_generate(actor=world.users["unit_user"], region=world.region, fiscal_year=2026)
-    with pytest.raises(DomainError):
+    with pytest.raises(NotFoundError):
         services.applications_generate(actor=world.users["performance"], region=world.other_region, fiscal_year=2026)

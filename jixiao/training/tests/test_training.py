@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from conftest import World
-from jixiao.core.errors import DomainError, PermissionDeniedError
+from jixiao.core.errors import DomainError, NotFoundError, PermissionDeniedError
 from jixiao.core.models import AuditEvent
 from jixiao.training import selectors, services
 from jixiao.training.models import TrainingSession
@@ -113,7 +113,7 @@ def test_create_edit_and_audit_through_the_pages(world: World) -> None:
 
 
 def test_a_unit_outside_the_region_cannot_be_a_participant(world: World) -> None:
-    with pytest.raises(DomainError, match="参训单位"):
+    with pytest.raises(NotFoundError, match="参训单位"):
         services.training_create(actor=world.users["performance"], data=_data(), participant_units=[world.far_unit])
 
 

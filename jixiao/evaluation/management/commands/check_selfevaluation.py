@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from jixiao.core.errors import DomainError
+from jixiao.core.errors import ServiceError
 from jixiao.evaluation.scoring import NATIONAL_DEFAULT, ScoringConfig, as_dict, evaluate
 from jixiao.evaluation.selectors import scoring_config
 from jixiao.evaluation.selfeval_xlsx import read_selfevaluations
@@ -51,7 +51,7 @@ class Command(BaseCommand):
             raise CommandError(f"文件不存在：{path}")
         try:
             sheets = read_selfevaluations(path.read_bytes())
-        except DomainError as exc:
+        except ServiceError as exc:
             raise CommandError(str(exc)) from exc
         results = [as_dict(evaluate(sheet, self._config(options.get("region"), sheet.fiscal_year))) for sheet in sheets]
         if options["json"]:

@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from jixiao.core.errors import DomainError
+from jixiao.core.errors import ServiceError
 from jixiao.core.spreadsheets import error_report
 from jixiao.execution.imports import import_payment_file, summary_of
 from jixiao.execution.models import PaymentImport
@@ -52,7 +52,7 @@ class Command(BaseCommand):
             for error in exc.errors[:20]:
                 self.stderr.write(f"第{error.row}行 {error.column}：{error.message}（{error.value}）")
             raise CommandError(exc.message) from exc
-        except DomainError as exc:
+        except ServiceError as exc:
             raise CommandError(exc.message) from exc
         for label, value in summary_of(batch):
             self.stdout.write(f"{label}：{value}")
