@@ -1,4 +1,5 @@
-"""批量办理: the one shape of every bulk transition (信息公开's 批量提交 / 批量公开; 批量审核 of 绩效目标, 监控表, 单位自评).
+"""批量办理: the one shape of every bulk transition (信息公开's 批量提交 / 批量公开; 批量审核 of 绩效目标, 监控表 and
+单位自评).
 
 A batch is all or nothing. It runs in one transaction; the ticked rows are re-read under a row lock through the
 actor's scope, and an id the actor cannot see fails the whole batch as not found (404, as for one row); every row
@@ -64,9 +65,7 @@ def lock_batch(
     transaction. Any id missing or out of scope: NotFoundError; any row no longer in `state`: ConflictError."""
     manager = visible.model._default_manager
     in_scope = visible.filter(pk__in=ids).values("pk")
-    rows = list(
-        manager.select_for_update(of=("self",)).select_related(*related).filter(pk__in=in_scope).order_by("pk")
-    )
+    rows = list(manager.select_for_update(of=("self",)).select_related(*related).filter(pk__in=in_scope).order_by("pk"))
     if len(rows) != len(ids):
         raise NotFoundError(f"{noun}不存在")
     if any(row.status != state for row in rows):  # type: ignore[attr-defined]
@@ -143,6 +142,7 @@ class Panel:
     reject: Transition | None = None
     state_label: str = ""
     url: str = ""
+    list_url: str = ""
     eligible: set[int] = field(default_factory=set)
     checked: set[int] = field(default_factory=set)
     comment: str = ""
@@ -157,6 +157,10 @@ class Panel:
     @property
     def max_batch(self) -> int:
         return MAX_BATCH
+
+    @property
+    def max_comment(self) -> int:
+        return MAX_COMMENT
 
 
 def per_page(request: HttpRequest) -> int:
@@ -192,10 +196,10 @@ def panel(
     mine = [t for t in workflow.transitions if t.action in offered and t.capability in capabilities]
     state = request.GET.get("status", "")
     here = [t for t in mine if t.source == state]
-    result = Panel(per_page=per_page(request))
-    sources = list(dict.fromkeys(t.source for t in mine))
-    result.states = [(workflow.labels.get(s, s), f"{list_url}?{_with(request.GET, status=s)}") for s in sources]
+    result = Panel(per_page=per_page(request), list_url=list_url)
     if not here:
+        sources = list(dict.fromkeys(t.source for t in mine))
+        result.states = [(workflow.labels.get(s, s), f"{list_url}?{_with(request.GET, status=s)}") for s in sources]
         return result
     result.approve = next((t for t in here if not t.needs_comment), None)
     result.reject = next((t for t in here if t.needs_comment), None)
