@@ -132,6 +132,10 @@ class BulkForm(forms.Form):
     action = forms.CharField(max_length=40)
     comment = forms.CharField(max_length=MAX_COMMENT, required=False)
 
+    def refusal(self) -> str:
+        """The Chinese message of an invalid form."""
+        return f"意见不能超过{MAX_COMMENT}字" if "comment" in self.errors else "操作无效，请刷新后重试"
+
 
 @dataclass
 class Panel:
@@ -186,10 +190,11 @@ def panel(
     url: str,
     list_url: str,
     can_tick: Callable[[Any], bool] = lambda row: True,
-    form: BulkForm | None = None,
+    refused: bool = False,
 ) -> Panel:
     """The 批量审核 bar of a list filtered (by `?status=`) to a state where the user has bulk actions. `url` is the
-    bulk view; the list's query string goes with it, so a refusal shows the same list again."""
+    bulk view; the list's query string goes with it, so a refusal shows the same list again (`refused`: with the
+    ticks and the typed text of the batch sent)."""
     user: Any = request.user
     membership = getattr(user, "active_membership", None)
     capabilities = set(membership.capabilities) if membership is not None else set()
@@ -206,7 +211,7 @@ def panel(
     result.state_label = workflow.labels.get(state, state)
     result.url = f"{url}?{request.GET.urlencode()}" if request.GET else url
     result.eligible = {row.pk for row in rows if getattr(row, "status", None) == state and can_tick(row)}
-    if form is not None and form.is_bound:
-        result.checked = {int(v) for v in form.data.getlist("ids") if v.isdigit()} & result.eligible
-        result.comment = str(form.data.get("comment", ""))[:MAX_COMMENT]
+    if refused:
+        result.checked = {int(v) for v in request.POST.getlist("ids") if v.isdigit()} & result.eligible
+        result.comment = request.POST.get("comment", "")[:MAX_COMMENT]
     return result

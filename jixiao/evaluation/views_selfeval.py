@@ -69,7 +69,7 @@ def selfeval_list(request: HttpRequest) -> HttpResponse:
     return _list(request)
 
 
-def _list(request: HttpRequest, *, status: int = 200, bulk_form: bulk.BulkForm | None = None) -> HttpResponse:
+def _list(request: HttpRequest, *, status: int = 200, refused: bool = False) -> HttpResponse:
     """The list, filtered by the query string (also that of a refused 批量审核, shown again with its ticks and text)."""
     form = SelfEvalFilterForm(request.GET or None, user=request.user)
     params = form.cleaned_data if form.is_valid() else {}
@@ -83,7 +83,7 @@ def _list(request: HttpRequest, *, status: int = 200, bulk_form: bulk.BulkForm |
         rows=page,
         url=reverse("evaluation:selfeval_bulk"),
         list_url=_list_url(),
-        form=bulk_form,
+        refused=refused,
     )
     context = {"form": form, "page": page, "bulk": panel}
     return render(request, "evaluation/selfeval_list.html", context, status=status)
@@ -95,8 +95,8 @@ def selfeval_bulk(request: HttpRequest) -> HttpResponse:
     """批量通过 / 批量退回 of the ticked self-evaluations; a refusal shows the list again, ticks and text kept."""
     form = bulk.BulkForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "操作无效：意见不能超过2000字")
-        return _list(request, status=400, bulk_form=form)
+        messages.error(request, form.refusal())
+        return _list(request, status=400, refused=True)
     action = form.cleaned_data["action"]
     try:
         count = services.selfeval_bulk_transition(
@@ -106,7 +106,7 @@ def selfeval_bulk(request: HttpRequest) -> HttpResponse:
         raise Http404 from exc
     except DomainError as exc:
         messages.error(request, exc.message)
-        return _list(request, status=exc.status_code, bulk_form=form)
+        return _list(request, status=exc.status_code, refused=True)
     messages.success(request, bulk.done_message(SELFEVAL_WORKFLOW, action, count))
     return redirect(f"{_list_url()}?{request.GET.urlencode()}")
 

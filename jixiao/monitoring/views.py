@@ -137,7 +137,7 @@ def record_list(request: HttpRequest) -> HttpResponse:
     return _record_list(request)
 
 
-def _record_list(request: HttpRequest, *, status: int = 200, bulk_form: bulk.BulkForm | None = None) -> HttpResponse:
+def _record_list(request: HttpRequest, *, status: int = 200, refused: bool = False) -> HttpResponse:
     """The list, filtered by the query string (also that of a refused 批量审核, shown again with its ticks and text)."""
     form = RecordFilterForm(request.GET or None, user=request.user)
     params = form.cleaned_data if form.is_valid() else {}
@@ -158,7 +158,7 @@ def _record_list(request: HttpRequest, *, status: int = 200, bulk_form: bulk.Bul
         url=reverse("monitoring:record_bulk"),
         list_url=reverse("monitoring:record_list"),
         can_tick=lambda record: record.task.status == TaskStatus.ISSUED,  # a closed round's records are frozen
-        form=bulk_form,
+        refused=refused,
     )
     context = {"form": form, "page": page, "reminders": reminders, "bulk": panel}
     return render(request, "monitoring/record_list.html", context, status=status)
@@ -170,8 +170,8 @@ def record_bulk(request: HttpRequest) -> HttpResponse:
     """批量通过 / 批量退回 of the ticked records; a refusal shows the list again, ticks and typed opinion kept."""
     form = bulk.BulkForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "操作无效：意见不能超过2000字")
-        return _record_list(request, status=400, bulk_form=form)
+        messages.error(request, form.refusal())
+        return _record_list(request, status=400, refused=True)
     action = form.cleaned_data["action"]
     try:
         count = services.record_bulk_transition(
@@ -181,7 +181,7 @@ def record_bulk(request: HttpRequest) -> HttpResponse:
         raise Http404 from exc
     except DomainError as exc:
         messages.error(request, exc.message)
-        return _record_list(request, status=exc.status_code, bulk_form=form)
+        return _record_list(request, status=exc.status_code, refused=True)
     messages.success(request, bulk.done_message(MONITORING_WORKFLOW, action, count))
     return redirect(f"{reverse('monitoring:record_list')}?{request.GET.urlencode()}")
 

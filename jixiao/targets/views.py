@@ -71,7 +71,7 @@ def target_list(request: HttpRequest) -> HttpResponse:
     return _list(request)
 
 
-def _list(request: HttpRequest, *, status: int = 200, bulk_form: bulk.BulkForm | None = None) -> HttpResponse:
+def _list(request: HttpRequest, *, status: int = 200, refused: bool = False) -> HttpResponse:
     """The list, filtered by the query string (also that of a refused 批量审核, shown again with its ticks and text)."""
     filterset = TargetFilterSet(
         request.GET or None, queryset=selectors.targets_visible(request.user), user=request.user
@@ -84,7 +84,7 @@ def _list(request: HttpRequest, *, status: int = 200, bulk_form: bulk.BulkForm |
         rows=page,
         url=reverse("targets:bulk"),
         list_url=reverse("targets:list"),
-        form=bulk_form,
+        refused=refused,
     )
     context = {"filter": filterset, "page": page, "bulk": panel}
     template = "targets/_table.html" if request.htmx else "targets/list.html"  # type: ignore[attr-defined]
@@ -97,8 +97,8 @@ def target_bulk(request: HttpRequest) -> HttpResponse:
     """批量通过 / 批量退回 of the ticked targets; a refusal shows the list again, ticks and typed opinion kept."""
     form = bulk.BulkForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "操作无效：意见不能超过2000字")
-        return _list(request, status=400, bulk_form=form)
+        messages.error(request, form.refusal())
+        return _list(request, status=400, refused=True)
     action = form.cleaned_data["action"]
     try:
         count = services.target_bulk_transition(
@@ -108,7 +108,7 @@ def target_bulk(request: HttpRequest) -> HttpResponse:
         raise Http404 from exc
     except DomainError as exc:
         messages.error(request, exc.message)
-        return _list(request, status=exc.status_code, bulk_form=form)
+        return _list(request, status=exc.status_code, refused=True)
     messages.success(request, bulk.done_message(TARGET_WORKFLOW, action, count))
     return redirect(f"{reverse('targets:list')}?{request.GET.urlencode()}")
 

@@ -88,6 +88,8 @@ def test_bulk_return_needs_a_reason_and_records_it_on_every_target(world: World,
     response = dept.post(f"{BULK}?status=unit_submitted", {"ids": ids, "action": "dept_return", "comment": "  "})
     assert response.status_code == 400
     assert "请填写退回原因" in response.content.decode()
+    response = dept.post(BULK, {"ids": ids, "action": "dept_return", "comment": "长" * 2001})
+    assert response.status_code == 400 and "意见不能超过2000字" in response.content.decode()
     assert {s for s, _v in states(four[:2])} == {TargetStatus.UNIT_SUBMITTED}
 
     response = dept.post(
