@@ -8,6 +8,7 @@ import random
 from typing import Any
 
 from jixiao.accounts.models import User
+from jixiao.core.bulk import MAX_BATCH
 from jixiao.disclosure import services
 from jixiao.disclosure.models import Disclosure, DisclosureStatus, ItemType
 
@@ -35,11 +36,17 @@ def seed_disclosure(rng: random.Random, county: Any, year: int) -> None:
     proposed = [i.pk for i in pending if i.pk not in left]
     if not proposed:
         return
-    services.disclosure_bulk_transition(actor=perf, ids=proposed, action="propose")
+    _in_batches(perf, proposed, "propose")
     waiting = {in_review.pk} if in_review is not None else set()
     for pk, (action, reason) in exempt.items():
         item = Disclosure.objects.get(pk=pk)
         services.disclosure_transition(actor=perf, item=item, action=action, comment=reason)
     to_publish = [pk for pk in proposed if pk not in waiting and pk not in exempt]
     if to_publish:
-        services.disclosure_bulk_transition(actor=perf, ids=to_publish, action="publish")
+        _in_batches(perf, to_publish, "publish")
+
+
+def _in_batches(actor: Any, ids: list[int], action: str) -> None:
+    """As the page does it: a batch holds at most MAX_BATCH items."""
+    for start in range(0, len(ids), MAX_BATCH):
+        services.disclosure_bulk_transition(actor=actor, ids=ids[start : start + MAX_BATCH], action=action)

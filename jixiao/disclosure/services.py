@@ -15,7 +15,7 @@ from django.db import models, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
-from jixiao.core import audit
+from jixiao.core import audit, bulk
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.locking import check_lock_token
 from jixiao.core.permissions import require
@@ -296,26 +296,20 @@ BULK_ACTIONS = (PROPOSE, PUBLISH)
 
 def disclosure_bulk_transition(*, actor: Any, ids: list[int], action: str) -> int:
     """批量提交 / 批量公开: one transaction, an event per item and one audit record listing them. Only the actions
-    that need no reason; an item in another state or outside the actor's scope fails the whole batch."""
-    if action not in BULK_ACTIONS:
-        raise DomainError("该操作不能批量办理")
-    transition = next(t for t in WORKFLOW.transitions if t.action == action)
+    that need no reason; an item in another state or outside the actor's scope fails the whole batch (core.bulk).
+    Unlike the review lists' batches the items are moved by set-based writes here: publishing snapshots them all at
+    once (snapshots.build_many)."""
+    transition = bulk.transition_of(WORKFLOW, BULK_ACTIONS, action)
     require(actor, transition.capability)
-    ids = sorted(set(ids))
-    if not ids:
-        raise DomainError("请选择公开事项")
+    ids = bulk.clean_ids(ids, noun="公开事项")
     with transaction.atomic():
-        visible = Disclosure.objects.visible_to(actor).filter(pk__in=ids).values("pk")
-        items = list(
-            Disclosure.objects.select_for_update(of=("self",))
-            .select_related("region", "department", "unit")
-            .filter(pk__in=visible)
-            .order_by("pk")
+        items = bulk.lock_batch(
+            Disclosure.objects.visible_to(actor),
+            ids,
+            state=transition.source,
+            noun="公开事项",
+            related=("region", "department", "unit"),
         )
-        if len(items) != len(ids):
-            raise NotFoundError("公开事项不存在")
-        if any(item.status != transition.source for item in items):
-            raise ConflictError("所选事项中有状态已变化的，请刷新后重试")
         try:
             snaps = snapshots.build_many(items) if action == PUBLISH else {}
         except SOURCE_MISSING as exc:

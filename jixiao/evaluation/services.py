@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from jixiao.core import audit, signatures
+from jixiao.core import audit, bulk, signatures
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.numbers import is_year
 from jixiao.core.permissions import require
@@ -34,7 +34,7 @@ from jixiao.evaluation.models import (
 from jixiao.evaluation.scoring import FundRow, IndicatorRow, Issue, ScoringConfig, SelfEvalSheet, as_dict, evaluate
 from jixiao.evaluation.scoring.rules import GROUP_OF_LV1, allocate_weights, fmt
 from jixiao.evaluation.selfeval_xlsx import norm, read_selfevaluations
-from jixiao.evaluation.workflow import EDITABLE_STATES, REVIEWER_OF_STATE
+from jixiao.evaluation.workflow import BULK_ACTIONS, EDITABLE_STATES, REVIEWER_OF_STATE
 from jixiao.evaluation.workflow import SELFEVAL_WORKFLOW as WORKFLOW
 from jixiao.execution.selectors import annotate_execution
 from jixiao.indicators.models import FrameworkNode, Operator
@@ -793,6 +793,24 @@ def selfeval_transition(
             changes={"status": [transition.source, transition.target]},
         )
     return locked
+
+
+def selfeval_bulk_transition(*, actor: Any, ids: list[Any], action: str, comment: str = "") -> int:
+    """批量审核 of the ticked self-evaluations: each goes through `selfeval_transition` (opinion, event, audit record),
+    all in one transaction; a record out of scope or no longer in the button's state fails the whole batch. A batch
+    gives no 主管部门评分."""
+    return bulk.run(
+        actor=actor,
+        workflow=WORKFLOW,
+        offered=BULK_ACTIONS,
+        action=action,
+        ids=ids,
+        comment=comment,
+        visible=SelfEvaluation.objects.visible_to(actor),
+        noun="单位自评",
+        event_prefix="evaluation.selfeval",
+        apply=lambda record, text: selfeval_transition(actor=actor, record=record, action=action, comment=text),
+    )
 
 
 def _check_submit(record: SelfEvaluation, comment: str) -> None:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("selfeval-check/sample.xlsx", views.selfeval_sample, name="selfeval_sample"),
     path("self/", views_selfeval.selfeval_list, name="selfeval_list"),
     path("self/start/", views_selfeval.task_start, name="selfeval_start"),
+    path("self/bulk/", views_selfeval.selfeval_bulk, name="selfeval_bulk"),
     path("self/tasks/<int:pk>/supplement/", views_selfeval.task_supplement, name="selfeval_supplement"),
     path("self/statistics/", views_selfeval.selfeval_statistics, name="selfeval_statistics"),
     path("self/<int:pk>/", views_selfeval.selfeval_detail, name="selfeval_detail"),

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from jixiao.core import bulk
 from jixiao.core.errors import DomainError
 from jixiao.core.numbers import year_or_none
 from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
@@ -25,7 +26,7 @@ from jixiao.evaluation.forms import (
     TaskStartForm,
 )
 from jixiao.evaluation.models import SelfEvaluation
-from jixiao.evaluation.workflow import EDITABLE_STATES, REVIEWER_OF_STATE, SELFEVAL_WORKFLOW
+from jixiao.evaluation.workflow import BULK_ACTIONS, EDITABLE_STATES, REVIEWER_OF_STATE, SELFEVAL_WORKFLOW
 
 
 @capability_required("evaluation.manage")
@@ -65,11 +66,47 @@ def _list_url() -> str:
 
 @capability_required("evaluation.view")
 def selfeval_list(request: HttpRequest) -> HttpResponse:
+    return _list(request)
+
+
+def _list(request: HttpRequest, *, status: int = 200, refused: bool = False) -> HttpResponse:
+    """The list, filtered by the query string (also that of a refused 批量审核, shown again with its ticks and text)."""
     form = SelfEvalFilterForm(request.GET or None, user=request.user)
     params = form.cleaned_data if form.is_valid() else {}
     records = selectors.records_filtered(request.user, params)
-    page = paginate(request, records, by_ids=True)  # a province sorts ~70,000 self-evaluations: ids, not wide rows
-    return render(request, "evaluation/selfeval_list.html", {"form": form, "page": page})
+    # A province sorts ~70,000 self-evaluations: ids, not wide rows.
+    page = paginate(request, records, bulk.per_page(request), by_ids=True)
+    panel = bulk.panel(
+        request,
+        workflow=SELFEVAL_WORKFLOW,
+        offered=BULK_ACTIONS,
+        rows=page,
+        url=reverse("evaluation:selfeval_bulk"),
+        list_url=_list_url(),
+        refused=refused,
+    )
+    context = {"form": form, "page": page, "bulk": panel}
+    return render(request, "evaluation/selfeval_list.html", context, status=status)
+
+
+@require_POST
+@capability_required("evaluation.view")
+def selfeval_bulk(request: HttpRequest) -> HttpResponse:
+    """批量通过 / 批量退回 of the ticked self-evaluations; a refusal shows the list again, ticks and text kept."""
+    form = bulk.BulkForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.refusal())
+        return _list(request, status=400, refused=True)
+    action = form.cleaned_data["action"]
+    try:
+        count = services.selfeval_bulk_transition(
+            actor=request.user, ids=request.POST.getlist("ids"), action=action, comment=form.cleaned_data["comment"]
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return _list(request, status=exc.status_code, refused=True)
+    messages.success(request, bulk.done_message(SELFEVAL_WORKFLOW, action, count))
+    return redirect(f"{_list_url()}?{request.GET.urlencode()}")
 
 
 def _context(request: HttpRequest, record: SelfEvaluation) -> dict[str, Any]:

@@ -37,3 +37,7 @@ SELFEVAL_WORKFLOW = Workflow(
 EDITABLE_STATES = {S.FILLING, S.RETURNED}
 # The capability that reviews a record in each review state (and may override row scores there).
 REVIEWER_OF_STATE = {S.SUBMITTED: REVIEW_DEPT, S.DEPT_REVIEWED: REVIEW_SECTION, S.SECTION_REVIEWED: REVIEW_FINAL}
+
+# 批量审核 (core.bulk): every review stage's approval and return (one reason for all). The single-item form asks for
+# nothing else except the 主管部门's optional 主管部门评分, which a batch leaves blank (a score is given one by one).
+BULK_ACTIONS = ("dept_approve", "dept_return", "section_approve", "section_return", "final_approve", "final_return")

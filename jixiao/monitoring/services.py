@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from jixiao.core import audit
+from jixiao.core import audit, bulk
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.money import format_wan
 from jixiao.core.numbers import is_year
@@ -37,7 +37,7 @@ from jixiao.monitoring.models import (
     Reminder,
     TaskStatus,
 )
-from jixiao.monitoring.workflow import EDITABLE_STATES
+from jixiao.monitoring.workflow import BULK_ACTIONS, EDITABLE_STATES
 from jixiao.monitoring.workflow import MONITORING_WORKFLOW as WORKFLOW
 from jixiao.organizations.models import BudgetUnit, Department
 from jixiao.projects.models import Project, ProjectStatus
@@ -714,6 +714,23 @@ def record_transition(*, actor: Any, record: MonitoringRecord, action: str, comm
         )
     hooks.record_saved(locked)
     return locked
+
+
+def record_bulk_transition(*, actor: Any, ids: list[Any], action: str, comment: str = "") -> int:
+    """批量审核 of the ticked records: each goes through `record_transition` (event, audit record, warning sweep), all
+    in one transaction; a record out of scope, no longer in the button's state or of a closed round fails the batch."""
+    return bulk.run(
+        actor=actor,
+        workflow=WORKFLOW,
+        offered=BULK_ACTIONS,
+        action=action,
+        ids=ids,
+        comment=comment,
+        visible=selectors.records_visible(actor),
+        noun="监控表",
+        event_prefix="monitoring",
+        apply=lambda record, text: record_transition(actor=actor, record=record, action=action, comment=text),
+    )
 
 
 # ---- reminders -----------------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/delete/", views.task_delete, name="task_delete"),
     path("<int:pk>/export/", views.task_export, name="task_export"),
     path("records/", views.record_list, name="record_list"),
+    path("records/bulk/", views.record_bulk, name="record_bulk"),
     path("records/<int:pk>/", views.record_detail, name="record_detail"),
     path("records/<int:pk>/fill/", views.record_fill, name="record_fill"),
     path("records/<int:pk>/transition/", views.record_transition, name="record_transition"),

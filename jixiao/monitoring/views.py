@@ -5,8 +5,10 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from jixiao.core import bulk
 from jixiao.core.errors import DomainError
 from jixiao.core.numbers import year_or_none
 from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
@@ -20,7 +22,7 @@ from jixiao.monitoring.forms import (
     TransitionForm,
 )
 from jixiao.monitoring.models import EDITABLE_STATUSES, MonitoringRecord, RecordStatus, TaskStatus
-from jixiao.monitoring.workflow import MONITORING_WORKFLOW
+from jixiao.monitoring.workflow import BULK_ACTIONS, MONITORING_WORKFLOW
 from jixiao.organizations.selectors import current_fiscal_year
 
 
@@ -130,18 +132,54 @@ def task_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 @capability_required("monitoring.view")
 def record_list(request: HttpRequest) -> HttpResponse:
+    return _record_list(request)
+
+
+def _record_list(request: HttpRequest, *, status: int = 200, refused: bool = False) -> HttpResponse:
+    """The list, filtered by the query string (also that of a refused 批量审核, shown again with its ticks and text)."""
     form = RecordFilterForm(request.GET or None, user=request.user)
     params = form.cleaned_data if form.is_valid() else {}
     records = selectors.records_filtered(request.user, params)
     if request.GET.get("todo") == "fill":
         records = records.filter(status__in=EDITABLE_STATUSES, task__status=TaskStatus.ISSUED)
-    page = paginate(request, records, by_ids=True)  # a province sorts ~120,000 records: their ids, not wide rows
+    # A province sorts ~120,000 records: their ids, not wide rows.
+    page = paginate(request, records, bulk.per_page(request), by_ids=True)
     for record in page:
         record.countdown = selectors.countdown(record.task.deadline)  # type: ignore[attr-defined]
         record.ratio = selectors.record_ratio(record)  # type: ignore[attr-defined]
     reminders = selectors.reminders_visible(request.user).order_by("-sent_on", "-id")[:5]
-    context = {"form": form, "page": page, "reminders": reminders}
-    return render(request, "monitoring/record_list.html", context)
+    panel = bulk.panel(
+        request,
+        workflow=MONITORING_WORKFLOW,
+        offered=BULK_ACTIONS,
+        rows=page,
+        url=reverse("monitoring:record_bulk"),
+        list_url=reverse("monitoring:record_list"),
+        can_tick=lambda record: record.task.status == TaskStatus.ISSUED,  # a closed round's records are frozen
+        refused=refused,
+    )
+    context = {"form": form, "page": page, "reminders": reminders, "bulk": panel}
+    return render(request, "monitoring/record_list.html", context, status=status)
+
+
+@require_POST
+@capability_required("monitoring.view")
+def record_bulk(request: HttpRequest) -> HttpResponse:
+    """批量通过 / 批量退回 of the ticked records; a refusal shows the list again, ticks and typed opinion kept."""
+    form = bulk.BulkForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.refusal())
+        return _record_list(request, status=400, refused=True)
+    action = form.cleaned_data["action"]
+    try:
+        count = services.record_bulk_transition(
+            actor=request.user, ids=request.POST.getlist("ids"), action=action, comment=form.cleaned_data["comment"]
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return _record_list(request, status=exc.status_code, refused=True)
+    messages.success(request, bulk.done_message(MONITORING_WORKFLOW, action, count))
+    return redirect(f"{reverse('monitoring:record_list')}?{request.GET.urlencode()}")
 
 
 def _row_forms(record: MonitoringRecord, data: Any = None) -> list[IndicatorRowForm]:

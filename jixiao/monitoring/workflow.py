@@ -34,3 +34,6 @@ MONITORING_WORKFLOW = Workflow(
 
 EDITABLE_STATES = {S.PENDING, S.FILLING, S.RETURNED}
 REVIEW_CAPABILITIES = (REVIEW_DEPT, REVIEW_SECTION, MANAGE)
+
+# 批量审核 (core.bulk): every review stage's approval (an optional opinion only) and return (one reason for all).
+BULK_ACTIONS = ("dept_approve", "dept_return", "section_approve", "section_return", "perf_approve", "perf_return")

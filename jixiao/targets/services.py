@@ -9,7 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from jixiao.core import audit
+from jixiao.core import audit, bulk
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.permissions import require
 from jixiao.indicators.models import FrameworkNode
@@ -27,7 +27,13 @@ from jixiao.targets.models import (
     TargetStatus,
     TargetVersion,
 )
-from jixiao.targets.workflow import EDITABLE_STATES, GRADE_OF_ACTION, RETURNING_STAGE, TARGET_WORKFLOW
+from jixiao.targets.workflow import (
+    BULK_ACTIONS,
+    EDITABLE_STATES,
+    GRADE_OF_ACTION,
+    RETURNING_STAGE,
+    TARGET_WORKFLOW,
+)
 
 GOAL_FIELDS = [
     "midterm_goal",
@@ -361,6 +367,23 @@ def target_transition(
                 changes={"pending": pending},
             )
     return locked
+
+
+def target_bulk_transition(*, actor: Any, ids: list[Any], action: str, comment: str = "") -> int:
+    """批量审核 of the ticked targets: each goes through `target_transition` (events, review opinions, audit records),
+    all in one transaction; a target out of scope or no longer in the button's state fails the whole batch."""
+    return bulk.run(
+        actor=actor,
+        workflow=TARGET_WORKFLOW,
+        offered=BULK_ACTIONS,
+        action=action,
+        ids=ids,
+        comment=comment,
+        visible=PerformanceTarget.objects.visible_to(actor),
+        noun="绩效目标",
+        event_prefix="target",
+        apply=lambda target, text: target_transition(actor=actor, target=target, action=action, comment=text),
+    )
 
 
 def target_comment(

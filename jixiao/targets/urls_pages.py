@@ -5,6 +5,7 @@ from jixiao.targets import views
 urlpatterns = [
     path("", views.target_list, name="list"),
     path("start/", views.target_start, name="start"),
+    path("bulk/", views.target_bulk, name="bulk"),
     path("approve/", views.target_approve_batch, name="approve_batch"),
     path("statistics/", views.target_statistics, name="statistics"),
     path("<int:pk>/", views.target_detail, name="detail"),

@@ -10,8 +10,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from jixiao.core import bulk
 from jixiao.core.errors import DomainError
 from jixiao.core.numbers import is_digits, year_or_none
 from jixiao.core.views_helpers import capability_required, paginate
@@ -28,7 +30,7 @@ from jixiao.targets.forms import (
     indicator_initial,
 )
 from jixiao.targets.models import PerformanceTarget
-from jixiao.targets.workflow import EDITABLE_STATES, GRADE_OF_ACTION, TARGET_WORKFLOW
+from jixiao.targets.workflow import BULK_ACTIONS, EDITABLE_STATES, GRADE_OF_ACTION, TARGET_WORKFLOW
 
 ACTION_LABELS = {"create": "创建", **{t.action: t.label for t in TARGET_WORKFLOW.transitions}}
 SEVERITY_LABELS = {"error": ("错误", "danger"), "warning": ("警告", "warning"), "info": ("提示", "info")}
@@ -66,12 +68,47 @@ def _user(request: HttpRequest) -> Any:
 
 @capability_required("target.view")
 def target_list(request: HttpRequest) -> HttpResponse:
+    return _list(request)
+
+
+def _list(request: HttpRequest, *, status: int = 200, refused: bool = False) -> HttpResponse:
+    """The list, filtered by the query string (also that of a refused 批量审核, shown again with its ticks and text)."""
     filterset = TargetFilterSet(
         request.GET or None, queryset=selectors.targets_visible(request.user), user=request.user
     )
-    context = {"filter": filterset, "page": paginate(request, filterset.qs, by_ids=True)}  # ids sorted, not wide rows
+    page = paginate(request, filterset.qs, bulk.per_page(request), by_ids=True)  # ids sorted, not wide rows
+    panel = bulk.panel(
+        request,
+        workflow=TARGET_WORKFLOW,
+        offered=BULK_ACTIONS,
+        rows=page,
+        url=reverse("targets:bulk"),
+        list_url=reverse("targets:list"),
+        refused=refused,
+    )
+    context = {"filter": filterset, "page": page, "bulk": panel}
     template = "targets/_table.html" if request.htmx else "targets/list.html"  # type: ignore[attr-defined]
-    return render(request, template, context)
+    return render(request, template, context, status=status)
+
+
+@require_POST
+@capability_required("target.view")
+def target_bulk(request: HttpRequest) -> HttpResponse:
+    """批量通过 / 批量退回 of the ticked targets; a refusal shows the list again, ticks and typed opinion kept."""
+    form = bulk.BulkForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.refusal())
+        return _list(request, status=400, refused=True)
+    action = form.cleaned_data["action"]
+    try:
+        count = services.target_bulk_transition(
+            actor=request.user, ids=request.POST.getlist("ids"), action=action, comment=form.cleaned_data["comment"]
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return _list(request, status=exc.status_code, refused=True)
+    messages.success(request, bulk.done_message(TARGET_WORKFLOW, action, count))
+    return redirect(f"{reverse('targets:list')}?{request.GET.urlencode()}")
 
 
 @capability_required("target.edit")

@@ -49,3 +49,8 @@ GRADE_OF_ACTION = {
 EDITABLE_STATES = {S.DRAFT, S.RETURNED, S.ADJUSTING}
 # Review stages that may return a target, and the stage a resubmission goes back to.
 REVIEW_STATES = {S.UNIT_SUBMITTED, S.SECTION_REVIEW, S.PERF_REVIEW}
+
+# 批量审核 (core.bulk): the 主管部门's and the 业务股室's approval (an optional opinion only) and every review stage's
+# return (one reason for all). The 绩效股's 复审 is not offered: it grades each target (优/良/中/差 with the four aspect
+# ratings), a judgement per target; 批复 has its own page by department, and an adjustment is judged on its changes.
+BULK_ACTIONS = ("dept_pass", "dept_return", "section_pass", "section_return", "perf_return")
