@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from jixiao.accounts.capabilities import THREE_ADMINS
 from jixiao.accounts.models import Membership, User
 from jixiao.core.models import AuditEvent
 
@@ -13,7 +14,13 @@ def users_for_admin(*, actor: Any, search: str = "") -> QuerySet[User]:
     accounts not yet given any role (just created, waiting for the security administrator)."""
     path = actor.active_membership.region.path
     in_region = Membership.objects.filter(region__path__startswith=path).values("user_id")
-    qs = User.objects.filter(Q(pk__in=in_region) | Q(memberships__isnull=True)).distinct().order_by("username")
+    admin_roles = Membership.objects.filter(user=OuterRef("pk"), is_active=True, role__in=list(THREE_ADMINS))
+    qs = (
+        User.objects.filter(Q(pk__in=in_region) | Q(memberships__isnull=True))
+        .distinct()
+        .annotate(holds_admin_role=Exists(admin_roles))
+        .order_by("username")
+    )
     if search:
         qs = qs.filter(username__icontains=search) | qs.filter(display_name__icontains=search)
     return qs

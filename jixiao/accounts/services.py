@@ -1,4 +1,5 @@
-"""Account writes: creating users, granting and revoking roles, switching the acting membership."""
+"""Account writes: creating users, resetting passwords, granting and revoking roles, switching the acting
+membership."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 from django.db import transaction
 
+from jixiao.accounts import security, selectors
 from jixiao.accounts.capabilities import ROLE_REQUIRES, THREE_ADMINS, Role
 from jixiao.accounts.models import Membership, User
 from jixiao.core import audit
@@ -53,6 +55,42 @@ def user_create(*, actor: Any, username: str, display_name: str) -> tuple[User, 
             changes={"username": [None, username], "display_name": [None, user.display_name]},
         )
     return user, password
+
+
+def user_password_reset(*, actor: Any, user: User) -> str:
+    """重置密码: a new random single-use password (changed at the next login), the login lock lifted and the
+    user's sessions ended. Returns the password for the one response that shows it."""
+    require(actor, "users.manage")
+    if user.pk == actor.pk:
+        raise DomainError("不能重置自己的密码，请使用“修改密码”")
+    if not selectors.users_for_admin(actor=actor).filter(pk=user.pk).exists():
+        raise NotFoundError("用户不存在")
+    if user.is_three_admin:
+        # Whoever learns the new password can act as that administrator: one admin must not take over another.
+        raise DomainError("三员分立：不能在此重置系统管理员、安全管理员、审计管理员账号的密码")
+    password = generate_password()
+    before = user.must_change_password
+    user.set_password(password)
+    user.must_change_password = True
+    with transaction.atomic():
+        user.save(update_fields=["password", "password_changed_at", "must_change_password"])
+        unlocked = security.clear_failures(user.get_username())
+        # Other sessions also fail Django's session hash check once the password changed; the tracked one is
+        # deleted outright so its row does not linger.
+        ended = security.end_session(user.current_session_key)
+        notes = [
+            "首次登录须修改密码",
+            *(["已解除登录锁定"] if unlocked else []),
+            *(["已结束登录会话"] if ended else []),
+        ]
+        audit.record(
+            actor=actor,
+            event_type="user.password_reset",
+            obj=user,
+            changes={"must_change_password": [before, True]},
+            reason="；".join(notes),
+        )
+    return password
 
 
 def user_set_active(*, actor: Any, user: User, is_active: bool) -> User:

@@ -15,6 +15,7 @@ urlpatterns = [
     path("console/users/", views.user_list, name="user_list"),
     path("console/users/new/", views.user_create, name="user_create"),
     path("console/users/<int:pk>/toggle/", views.user_toggle, name="user_toggle"),
+    path("console/users/<int:pk>/reset-password/", views.user_password_reset, name="user_password_reset"),
     path("console/memberships/", views.membership_list, name="membership_list"),
     path("console/memberships/<int:pk>/revoke/", views.membership_revoke, name="membership_revoke"),
     path("console/audit/", views.audit_list, name="audit_list"),
