@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Lower
 
 from jixiao.accounts.capabilities import THREE_ADMINS
 from jixiao.accounts.models import Membership, User
@@ -58,3 +60,13 @@ def audit_events(*, actor: Any, filters: dict[str, str]) -> QuerySet[AuditEvent]
 
 def user_for_admin(*, actor: Any, pk: int) -> User:
     return users_for_admin(actor=actor).get(pk=pk)
+
+
+def taken_usernames(usernames: Iterable[str]) -> set[str]:
+    """Which of these names (any case) an account already has, lower-cased: user names are unique regardless of
+    case, across every region."""
+    wanted = {name.lower() for name in usernames if name}
+    if not wanted:
+        return set()
+    rows = User.objects.annotate(lower=Lower("username")).filter(lower__in=wanted).values_list("lower", flat=True)
+    return set(rows)

@@ -1,5 +1,5 @@
-"""Account writes: creating users, resetting passwords, granting and revoking roles, switching the acting
-membership."""
+"""Account writes: creating users (one by one or from a workbook), resetting passwords, granting and revoking
+roles, switching the acting membership."""
 
 from __future__ import annotations
 
@@ -7,14 +7,18 @@ import secrets
 import string
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from jixiao.accounts import security, selectors
 from jixiao.accounts.capabilities import ROLE_REQUIRES, THREE_ADMINS, Role
+from jixiao.accounts.columns import UserImportRow
 from jixiao.accounts.models import Membership, User
 from jixiao.core import audit
 from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.models import AuditEvent
 from jixiao.core.permissions import require
+from jixiao.core.spreadsheets import CellError, ImportRejectedError
 
 PASSWORD_ALPHABET = string.ascii_letters + string.digits + "!@#$%^&*"
 
@@ -33,28 +37,118 @@ def generate_password(length: int = 14) -> str:
             return password
 
 
+RESERVED_USERNAMES = frozenset({"admin", "root", "test"})
+USERNAME_MAX = 150
+DISPLAY_NAME_MAX = 50
+TAKEN = "用户名已存在（不区分大小写）"
+
+
+def username_problem(username: str) -> str:
+    """Why this (stripped) user name cannot be given to a new account, in Chinese; "" when it can (apart from being
+    taken already, which needs the database)."""
+    if not username:
+        return "用户名不能为空"
+    if len(username) > USERNAME_MAX:
+        return f"用户名不能超过{USERNAME_MAX}个字符"
+    if username.lower() in RESERVED_USERNAMES:
+        return "不允许使用 admin、root、test 等默认账号名"
+    try:
+        User.username_validator(username)
+    except ValidationError:
+        return "用户名只能包含字母、数字和 @ . + - _"
+    return ""
+
+
+def _new_user(username: str, display_name: str) -> tuple[User, str]:
+    """An unsaved account with a random single-use password (hashed here, outside any transaction: a slow hasher
+    must not hold the database's write lock)."""
+    password = generate_password()
+    user = User(username=username, display_name=display_name, must_change_password=True)
+    user.set_password(password)
+    return user, password
+
+
+def _save_new_user(actor: Any, user: User, reason: str = "") -> None:
+    user.save()
+    audit.record(
+        actor=actor,
+        event_type="user.create",
+        obj=user,
+        changes={"username": [None, user.username], "display_name": [None, user.display_name]},
+        reason=reason,
+    )
+
+
 def user_create(*, actor: Any, username: str, display_name: str) -> tuple[User, str]:
     """Create an account with a random single-use initial password (the user must change it at first login)."""
     require(actor, "users.manage")
     username = username.strip()
-    if not username:
-        raise DomainError("用户名不能为空")
-    if username.lower() in {"admin", "root", "test"}:
-        raise DomainError("不允许使用 admin、root、test 等默认账号名")
+    problem = username_problem(username)
+    if problem:
+        raise DomainError(problem)
     if User.objects.filter(username__iexact=username).exists():
         raise DomainError(f"用户名“{username}”已存在")
-    password = generate_password()
+    user, password = _new_user(username, display_name.strip())
     with transaction.atomic():
-        user = User(username=username, display_name=display_name.strip(), must_change_password=True)
-        user.set_password(password)
-        user.save()
-        audit.record(
-            actor=actor,
-            event_type="user.create",
-            obj=user,
-            changes={"username": [None, username], "display_name": [None, user.display_name]},
-        )
+        _save_new_user(actor, user)
     return user, password
+
+
+def users_import(*, actor: Any, rows: list[UserImportRow]) -> list[tuple[User, str]]:
+    """批量开通账号: every row becomes an account with its own random single-use password, all or nothing.
+
+    Returns (user, initial password) pairs for the one response that hands them over; the passwords are not kept
+    anywhere else. Raises ImportRejectedError with per-cell errors (nothing written)."""
+    require(actor, "users.manage")
+    errors = _user_import_errors(rows)
+    if errors:
+        _record_import_failure(actor, "user.import", "accounts.user", "批量开通账号", errors)
+        raise ImportRejectedError(errors)
+    created = [_new_user(row.username, row.display_name) for row in rows]
+    try:
+        with transaction.atomic():
+            # Re-checked under the transaction: a name taken since the check above refuses the whole file.
+            taken = selectors.taken_usernames([row.username for row in rows])
+            if taken:
+                raise ImportRejectedError(_user_import_errors(rows))
+            for user, _password in created:
+                _save_new_user(actor, user, reason="批量开通账号")
+            audit.record(
+                actor=actor,
+                event_type="user.import",
+                object_type="accounts.user",
+                reason=f"批量开通账号{len(created)}个",
+            )
+    except ImportRejectedError as exc:
+        _record_import_failure(actor, "user.import", "accounts.user", "批量开通账号", exc.errors)
+        raise
+    return created
+
+
+def users_import_errors(*, actor: Any, rows: list[UserImportRow]) -> list[CellError]:
+    """The rows' errors that need the database (names taken), without writing: reported together with the parser's
+    errors, so a file is not corrected in two rounds."""
+    require(actor, "users.manage")
+    return _user_import_errors(rows)
+
+
+def _user_import_errors(rows: list[UserImportRow]) -> list[CellError]:
+    taken = selectors.taken_usernames([row.username for row in rows])
+    return [
+        CellError(row.row, "用户名", row.username, TAKEN)
+        for row in rows
+        if row.username and row.username.lower() in taken
+    ]
+
+
+def _record_import_failure(actor: Any, event_type: str, object_type: str, what: str, errors: list[CellError]) -> None:
+    audit.record(
+        actor=actor,
+        event_type=event_type,
+        object_type=object_type,
+        outcome=AuditEvent.Outcome.FAILURE,
+        reason=f"{what}未完成：发现{len(errors)}处错误，所有数据均未写入",
+    )
 
 
 def user_password_reset(*, actor: Any, user: User) -> str:
