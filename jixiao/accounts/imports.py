@@ -1,6 +1,7 @@
-"""Parsing the account workbook: a pure function, file in → typed rows + per-cell errors out.
+"""Parsing the account workbooks: pure functions, file in → typed rows + per-cell errors out.
 
-Whether a user name is taken already is the service's question (users_import).
+Whether a user name is taken, a user exists or an organisation is in the actor's region is the services' question
+(users_import, memberships_import).
 """
 
 from __future__ import annotations
@@ -8,9 +9,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import IO, TypeVar
 
-from jixiao.accounts.columns import MAX_USER_ROWS, USER_COLUMNS, UserImportRow
+from jixiao.accounts.columns import (
+    GRANT_COLUMNS,
+    MAX_GRANT_ROWS,
+    MAX_USER_ROWS,
+    ROLE_BY_LABEL,
+    USER_COLUMNS,
+    GrantImportRow,
+    UserImportRow,
+)
+from jixiao.accounts.models import Role
 from jixiao.accounts.services import DISPLAY_NAME_MAX, username_problem
 from jixiao.core.spreadsheets import CellError, cell_text, read_rows
+
+GRANT_MAX_LENGTHS = {"section": 100, "department": 20, "unit": 30, "region": 9}
 
 Row = TypeVar("Row")
 
@@ -71,3 +83,27 @@ def parse_user_workbook(upload: IO[bytes] | bytes) -> tuple[list[UserImportRow],
         return UserImportRow(row=number, username=username, display_name=display_name)
 
     return _parse(upload, USER_COLUMNS, MAX_USER_ROWS, build)
+
+
+def _role(text: str) -> str:
+    """The role of a cell: its Chinese label as shown on the pages (the code is accepted too)."""
+    if text in ROLE_BY_LABEL:
+        return ROLE_BY_LABEL[text]
+    return text if text in Role.values else ""
+
+
+def parse_grant_workbook(upload: IO[bytes] | bytes) -> tuple[list[GrantImportRow], list[CellError]]:
+    """批量授权: 用户名, 角色 (Chinese label), 股室 / 主管部门编码 / 预算单位编码 as the role needs, 财政区划编码."""
+    titles = {key: title for title, key, _required in GRANT_COLUMNS}
+
+    def build(number: int, values: dict[str, str], errors: list[CellError]) -> GrantImportRow:
+        role = _role(values["role"]) if values["role"] else ""
+        if values["role"] and not role:
+            choices = "、".join(ROLE_BY_LABEL)
+            errors.append(CellError(number, "角色", values["role"][:100], f"角色无效，可选值：{choices}"))
+        for key, limit in GRANT_MAX_LENGTHS.items():
+            if len(values[key]) > limit:
+                errors.append(CellError(number, titles[key], values[key][:100], f"长度不能超过{limit}个字符"))
+        return GrantImportRow(row=number, role=role, **{k: v for k, v in values.items() if k != "role"})
+
+    return _parse(upload, GRANT_COLUMNS, MAX_GRANT_ROWS, build)

@@ -1,5 +1,5 @@
-"""Account writes: creating users (one by one or from a workbook), resetting passwords, granting and revoking
-roles, switching the acting membership."""
+"""Account writes: creating users (one by one or from a workbook), resetting passwords, granting (likewise) and
+revoking roles, switching the acting membership."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.db import transaction
 
 from jixiao.accounts import security, selectors
 from jixiao.accounts.capabilities import ROLE_REQUIRES, THREE_ADMINS, Role
-from jixiao.accounts.columns import UserImportRow
+from jixiao.accounts.columns import GRANT_HEADER, ORG_KEYS, GrantImportRow, UserImportRow
 from jixiao.accounts.models import Membership, User
 from jixiao.core import audit
 from jixiao.core.errors import DomainError, NotFoundError
@@ -204,18 +204,29 @@ def user_set_active(*, actor: Any, user: User, is_active: bool) -> User:
     return user
 
 
-def _validate_membership(user: User, role: str, orgs: dict[str, Any]) -> None:
+ORG_LABELS = {"section": "股室", "department": "主管部门", "unit": "预算单位"}
+
+
+def membership_problem(role: str, orgs: dict[str, Any], held: set[str]) -> str:
+    """Why `role` with these organisations cannot be granted to an account already holding the roles `held`, in
+    Chinese; "" when it can. The one rule set of 授予角色 and 批量授权."""
     if role not in Role.values:
-        raise DomainError("角色无效")
+        return "角色无效"
     needed = ROLE_REQUIRES.get(role)
     if needed and orgs.get(needed) is None:
-        labels = {"section": "股室", "department": "主管部门", "unit": "预算单位"}
-        raise DomainError(f"“{Role(role).label}”角色必须指定{labels[needed]}")
-    held = set(user.memberships.filter(is_active=True).values_list("role", flat=True))
+        return f"“{Role(role).label}”角色必须指定{ORG_LABELS[needed]}"
     if role in THREE_ADMINS and (held - {role}):
-        raise DomainError("三员分立：系统管理员、安全管理员、审计管理员不能与其他角色由同一账号兼任")
+        return "三员分立：系统管理员、安全管理员、审计管理员不能与其他角色由同一账号兼任"
     if role not in THREE_ADMINS and held & THREE_ADMINS:
-        raise DomainError("三员分立：该账号已是管理员账号，不能再授予业务角色")
+        return "三员分立：该账号已是管理员账号，不能再授予业务角色"
+    return ""
+
+
+def _validate_membership(user: User, role: str, orgs: dict[str, Any]) -> None:
+    held = set(user.memberships.filter(is_active=True).values_list("role", flat=True))
+    problem = membership_problem(role, orgs, held)
+    if problem:
+        raise DomainError(problem)
 
 
 def user_password_changed(*, user: User) -> User:
@@ -254,6 +265,115 @@ def membership_grant(
             },
         )
     return membership
+
+
+def memberships_import(*, actor: Any, rows: list[GrantImportRow]) -> dict[str, int]:
+    """批量授权, all or nothing: every row is checked first (user, organisations in the actor's region, 三员分立 with
+    the roles held and those granted by earlier rows), then each grant goes through membership_grant, audited.
+    A grant the user already holds is left as it is (a corrected file can be uploaded again)."""
+    require(actor, "roles.grant")
+    grants, existing, errors = _grant_plan(actor, rows)
+    if errors:
+        _record_import_failure(actor, "membership.import", "accounts.membership", "批量授权", errors)
+        raise ImportRejectedError(errors)
+    try:
+        with transaction.atomic():
+            for row, fields in grants:
+                try:
+                    membership_grant(actor=actor, **fields)
+                except DomainError as exc:
+                    raise ImportRejectedError([CellError(row.row, "", row.username, exc.message)]) from exc
+            audit.record(
+                actor=actor,
+                event_type="membership.import",
+                object_type="accounts.membership",
+                reason=f"批量授权：新授权{len(grants)}项，已有授权{existing}项",
+            )
+    except ImportRejectedError as exc:
+        _record_import_failure(actor, "membership.import", "accounts.membership", "批量授权", exc.errors)
+        raise
+    return {"granted": len(grants), "existing": existing}
+
+
+def memberships_import_errors(*, actor: Any, rows: list[GrantImportRow]) -> list[CellError]:
+    """The rows' errors that need the database (users, organisations, 三员分立), without writing: reported together
+    with the parser's errors."""
+    require(actor, "roles.grant")
+    return _grant_plan(actor, rows)[2]
+
+
+def _grant_plan(
+    actor: Any, rows: list[GrantImportRow]
+) -> tuple[list[tuple[GrantImportRow, dict[str, Any]]], int, list[CellError]]:
+    refs = selectors.grant_references(actor=actor, rows=rows)
+    held = {user_id: set(roles) for user_id, roles in refs.held.items()}  # grows with the file's own grants
+    seen: dict[tuple[Any, ...], int] = {}
+    grants: list[tuple[GrantImportRow, dict[str, Any]]] = []
+    errors: list[CellError] = []
+    existing = 0
+    for row in rows:
+        fields, row_errors = _grant_row(actor, row, refs)
+        errors.extend(row_errors)
+        if fields is None:
+            continue
+        user, role = fields["user"], fields["role"]
+        key = (user.pk, role, fields["region"].pk, *(getattr(fields[k], "pk", None) for k in ORG_KEYS))
+        if key in seen:
+            errors.append(CellError(row.row, "用户名", row.username, f"与第{seen[key]}行的授权相同"))
+            continue
+        seen[key] = row.row
+        if key in refs.granted:
+            existing += 1
+            continue
+        problem = membership_problem(role, fields, held.setdefault(user.pk, set()))
+        if problem:
+            errors.append(CellError(row.row, "角色", str(Role(role).label), problem))
+            continue
+        held[user.pk].add(role)
+        grants.append((row, fields))
+    return grants, existing, errors
+
+
+def _grant_row(
+    actor: Any, row: GrantImportRow, refs: selectors.GrantReferences
+) -> tuple[dict[str, Any] | None, list[CellError]]:
+    """The membership_grant arguments of one row, or None and the row's errors."""
+    errors: list[CellError] = []
+    user = refs.users.get(row.username.lower()) if row.username else None
+    if row.username and user is None:
+        errors.append(CellError(row.row, "用户名", row.username[:100], "用户不存在或已停用"))
+    elif user is not None and user.pk == actor.pk:
+        errors.append(CellError(row.row, "用户名", row.username, "不能给自己授权"))
+    region = refs.regions.get(row.region) if row.region else refs.default_region
+    if region is None:
+        errors.append(CellError(row.row, GRANT_HEADER["region"], row.region, "财政区划不存在"))
+    orgs: dict[str, Any] = dict.fromkeys(ORG_KEYS)
+    if row.role and region is not None:
+        orgs = _grant_orgs(row, region, refs, errors)
+    if errors or user is None or not row.role or region is None:
+        return None, errors
+    return {"user": user, "role": row.role, "region": region, **orgs}, errors
+
+
+def _grant_orgs(
+    row: GrantImportRow, region: Any, refs: selectors.GrantReferences, errors: list[CellError]
+) -> dict[str, Any]:
+    """The row's organisations: the one its role needs, found in `region`; the others must be left empty."""
+    needed = ROLE_REQUIRES.get(row.role)
+    orgs: dict[str, Any] = dict.fromkeys(ORG_KEYS)
+    for key in ORG_KEYS:
+        text, title = row.org_text(key), GRANT_HEADER[key]
+        if key != needed:
+            if text:
+                message = f"“{Role(row.role).label}”角色不填写{title}，请留空"
+                errors.append(CellError(row.row, title, text[:100], message))
+        elif not text:
+            errors.append(CellError(row.row, title, "", membership_problem(row.role, orgs, set())))
+        else:
+            orgs[key], problem = refs.org(key, region, text)
+            if problem:
+                errors.append(CellError(row.row, title, text[:100], problem))
+    return orgs
 
 
 def membership_revoke(*, actor: Any, membership: Membership) -> Membership:

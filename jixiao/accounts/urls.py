@@ -21,6 +21,15 @@ urlpatterns = [
     path("console/users/import/template.xlsx", views_bulk.user_import_template, name="user_import_template"),
     path("console/memberships/", views.membership_list, name="membership_list"),
     path("console/memberships/<int:pk>/revoke/", views.membership_revoke, name="membership_revoke"),
+    path("console/memberships/import/", views_bulk.membership_import, name="membership_import"),
+    path(
+        "console/memberships/import/errors.xlsx", views_bulk.membership_import_errors, name="membership_import_errors"
+    ),
+    path(
+        "console/memberships/import/template.xlsx",
+        views_bulk.membership_import_template,
+        name="membership_import_template",
+    ),
     path("console/audit/", views.audit_list, name="audit_list"),
     path("console/security/", views.security_policy, name="security_policy"),
     path("console/security/locks/<int:pk>/unlock/", views.security_unlock, name="security_unlock"),
