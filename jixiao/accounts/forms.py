@@ -41,6 +41,22 @@ class UserCreateForm(forms.Form):
     display_name = forms.CharField(label="姓名", max_length=50)
 
 
+class WorkbookUploadForm(forms.Form):
+    """The upload of an account workbook; its content is checked when it is read (core.spreadsheets)."""
+
+    file = forms.FileField(label="Excel 文件（.xlsx）", error_messages={"required": "请选择要上传的文件"})
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bootstrapify(self)
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".xlsx"):
+            raise forms.ValidationError("请上传 .xlsx 格式的 Excel 文件（可先下载导入模板）")
+        return upload
+
+
 class MembershipGrantForm(forms.Form):
     user = forms.ModelChoiceField(label="用户", queryset=User.objects.filter(is_active=True))
     role = forms.ChoiceField(label="角色", choices=Role.choices)

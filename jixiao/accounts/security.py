@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from django.contrib.auth.hashers import check_password
+from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
@@ -152,8 +153,18 @@ def register_failure(username: str, *, now: datetime.datetime | None = None) -> 
     return locked
 
 
-def clear_failures(username: str) -> None:
-    LoginLock.objects.filter(username=_key(username)).delete()
+def clear_failures(username: str) -> bool:
+    """Forget the username's failed logins and lift its lock; True when there was something to clear."""
+    deleted, _ = LoginLock.objects.filter(username=_key(username)).delete()
+    return bool(deleted)
+
+
+def end_session(session_key: str) -> bool:
+    """Delete one server-side session (the user's tracked one); True when it existed."""
+    if not session_key:
+        return False
+    deleted, _ = Session.objects.filter(session_key=session_key).delete()
+    return bool(deleted)
 
 
 def lock_get(pk: Any) -> LoginLock | None:

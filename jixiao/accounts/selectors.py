@@ -1,11 +1,17 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Lower
 
+from jixiao.accounts.capabilities import THREE_ADMINS
+from jixiao.accounts.columns import GrantImportRow
 from jixiao.accounts.models import Membership, User
 from jixiao.core.models import AuditEvent
+from jixiao.organizations.models import BudgetUnit, Department, FinanceSection, FiscalRegion
 
 
 def users_for_admin(*, actor: Any, search: str = "") -> QuerySet[User]:
@@ -13,7 +19,13 @@ def users_for_admin(*, actor: Any, search: str = "") -> QuerySet[User]:
     accounts not yet given any role (just created, waiting for the security administrator)."""
     path = actor.active_membership.region.path
     in_region = Membership.objects.filter(region__path__startswith=path).values("user_id")
-    qs = User.objects.filter(Q(pk__in=in_region) | Q(memberships__isnull=True)).distinct().order_by("username")
+    admin_roles = Membership.objects.filter(user=OuterRef("pk"), is_active=True, role__in=list(THREE_ADMINS))
+    qs = (
+        User.objects.filter(Q(pk__in=in_region) | Q(memberships__isnull=True))
+        .distinct()
+        .annotate(holds_admin_role=Exists(admin_roles))
+        .order_by("username")
+    )
     if search:
         qs = qs.filter(username__icontains=search) | qs.filter(display_name__icontains=search)
     return qs
@@ -51,3 +63,81 @@ def audit_events(*, actor: Any, filters: dict[str, str]) -> QuerySet[AuditEvent]
 
 def user_for_admin(*, actor: Any, pk: int) -> User:
     return users_for_admin(actor=actor).get(pk=pk)
+
+
+def taken_usernames(usernames: Iterable[str]) -> set[str]:
+    """Which of these names (any case) an account already has, lower-cased: user names are unique regardless of
+    case, across every region."""
+    wanted = {name.lower() for name in usernames if name}
+    if not wanted:
+        return set()
+    rows = User.objects.annotate(lower=Lower("username")).filter(lower__in=wanted).values_list("lower", flat=True)
+    return set(rows)
+
+
+ORG_NAMES = {"section": "股室", "department": "主管部门", "unit": "预算单位"}
+
+
+@dataclass
+class GrantReferences:
+    """What the rows of a 批量授权 workbook name, looked up at once within the security administrator's region."""
+
+    default_region: FiscalRegion
+    users: dict[str, User] = field(default_factory=dict)  # lower-cased user name → active user the admin manages
+    held: dict[int, set[str]] = field(default_factory=dict)  # user id → roles of active memberships
+    granted: set[tuple[Any, ...]] = field(default_factory=set)  # active (user, role, region, section, dept, unit)
+    regions: dict[str, FiscalRegion] = field(default_factory=dict)  # code → region in the admin's subtree
+    orgs: dict[tuple[str, int, str], Any] = field(default_factory=dict)  # (kind, region id, code) → organisation
+    section_names: dict[tuple[int, str], list[FinanceSection]] = field(default_factory=dict)
+
+    def org(self, key: str, region: FiscalRegion, text: str) -> tuple[Any, str]:
+        """The organisation a cell names in `region` (a 股室 by code, or by its name when that is unique), or None
+        and why. Organisations outside the admin's region are not found, like missing ones."""
+        found = self.orgs.get((key, region.pk, text))
+        if found is not None:
+            return found, ""
+        named = self.section_names.get((region.pk, text), []) if key == "section" else []
+        if len(named) == 1:
+            return named[0], ""
+        if len(named) > 1:
+            return None, "有多个同名股室，请填写股室编码"
+        return None, f"{ORG_NAMES[key]}不存在（财政区划：{region.name}）"
+
+
+def grant_references(*, actor: Any, rows: list[GrantImportRow]) -> GrantReferences:
+    membership = actor.active_membership
+    refs = GrantReferences(default_region=membership.region)
+    names = {r.username.lower() for r in rows if r.username}
+    users = users_for_admin(actor=actor).filter(is_active=True).annotate(lower=Lower("username"))
+    refs.users = {u.lower: u for u in users.filter(lower__in=names)}
+    held = Membership.objects.filter(user__in=list(refs.users.values()), is_active=True)
+    for user_id, role, *orgs in held.values_list(
+        "user_id", "role", "region_id", "section_id", "department_id", "unit_id"
+    ):
+        refs.held.setdefault(user_id, set()).add(role)
+        refs.granted.add((user_id, role, *orgs))
+    codes = {r.region for r in rows if r.region}
+    refs.regions = {r.mof_div_code: r for r in FiscalRegion.objects.visible_to(actor).filter(mof_div_code__in=codes)}
+    regions = [refs.default_region, *refs.regions.values()]
+    texts = {key: {r.org_text(key) for r in rows if r.org_text(key)} for key in ORG_NAMES}
+    named = Q(code__in=texts["section"]) | Q(name__in=texts["section"])
+    for section in FinanceSection.objects.filter(named, region__in=regions).select_related("region"):
+        refs.orgs[("section", section.region_id, section.code)] = section
+        refs.section_names.setdefault((section.region_id, section.name), []).append(section)
+    departments = Department.objects.visible_to(actor).filter(region__in=regions, dept_code__in=texts["department"])
+    for department in departments.select_related("region"):
+        refs.orgs[("department", department.region_id, department.dept_code)] = department
+    units = BudgetUnit.objects.visible_to(actor).filter(region__in=regions, agency_code__in=texts["unit"])
+    for unit in units.select_related("region"):
+        refs.orgs[("unit", unit.region_id, unit.agency_code)] = unit
+    return refs
+
+
+def sections_for_admin(*, actor: Any) -> QuerySet[FinanceSection]:
+    """The 股室 of the administrator's region and the regions below it (named in the 批量授权 template)."""
+    path = actor.active_membership.region.path
+    return (
+        FinanceSection.objects.filter(region__path__startswith=path)
+        .select_related("region")
+        .order_by("region__path", "sort", "code")
+    )

@@ -1,4 +1,5 @@
-"""Account writes: creating users, granting and revoking roles, switching the acting membership."""
+"""Account writes: creating users (one by one or from a workbook), resetting passwords, granting (likewise) and
+revoking roles, switching the acting membership."""
 
 from __future__ import annotations
 
@@ -6,13 +7,18 @@ import secrets
 import string
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from jixiao.accounts import security, selectors
 from jixiao.accounts.capabilities import ROLE_REQUIRES, THREE_ADMINS, Role
+from jixiao.accounts.columns import GRANT_HEADER, ORG_KEYS, GrantImportRow, UserImportRow
 from jixiao.accounts.models import Membership, User
 from jixiao.core import audit
 from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.models import AuditEvent
 from jixiao.core.permissions import require
+from jixiao.core.spreadsheets import CellError, ImportRejectedError
 
 PASSWORD_ALPHABET = string.ascii_letters + string.digits + "!@#$%^&*"
 
@@ -31,28 +37,154 @@ def generate_password(length: int = 14) -> str:
             return password
 
 
+RESERVED_USERNAMES = frozenset({"admin", "root", "test"})
+USERNAME_MAX = 150
+DISPLAY_NAME_MAX = 50
+TAKEN = "用户名已存在（不区分大小写）"
+
+
+def username_problem(username: str) -> str:
+    """Why this (stripped) user name cannot be given to a new account, in Chinese; "" when it can (apart from being
+    taken already, which needs the database)."""
+    if not username:
+        return "用户名不能为空"
+    if len(username) > USERNAME_MAX:
+        return f"用户名不能超过{USERNAME_MAX}个字符"
+    if username.lower() in RESERVED_USERNAMES:
+        return "不允许使用 admin、root、test 等默认账号名"
+    try:
+        User.username_validator(username)
+    except ValidationError:
+        return "用户名只能包含字母、数字和 @ . + - _"
+    return ""
+
+
+def _new_user(username: str, display_name: str) -> tuple[User, str]:
+    """An unsaved account with a random single-use password (hashed here, outside any transaction: a slow hasher
+    must not hold the database's write lock)."""
+    password = generate_password()
+    user = User(username=username, display_name=display_name, must_change_password=True)
+    user.set_password(password)
+    return user, password
+
+
+def _save_new_user(actor: Any, user: User, reason: str = "") -> None:
+    user.save()
+    audit.record(
+        actor=actor,
+        event_type="user.create",
+        obj=user,
+        changes={"username": [None, user.username], "display_name": [None, user.display_name]},
+        reason=reason,
+    )
+
+
 def user_create(*, actor: Any, username: str, display_name: str) -> tuple[User, str]:
     """Create an account with a random single-use initial password (the user must change it at first login)."""
     require(actor, "users.manage")
     username = username.strip()
-    if not username:
-        raise DomainError("用户名不能为空")
-    if username.lower() in {"admin", "root", "test"}:
-        raise DomainError("不允许使用 admin、root、test 等默认账号名")
+    problem = username_problem(username)
+    if problem:
+        raise DomainError(problem)
     if User.objects.filter(username__iexact=username).exists():
         raise DomainError(f"用户名“{username}”已存在")
-    password = generate_password()
+    user, password = _new_user(username, display_name.strip())
     with transaction.atomic():
-        user = User(username=username, display_name=display_name.strip(), must_change_password=True)
-        user.set_password(password)
-        user.save()
+        _save_new_user(actor, user)
+    return user, password
+
+
+def users_import(*, actor: Any, rows: list[UserImportRow]) -> list[tuple[User, str]]:
+    """批量开通账号: every row becomes an account with its own random single-use password, all or nothing.
+
+    Returns (user, initial password) pairs for the one response that hands them over; the passwords are not kept
+    anywhere else. Raises ImportRejectedError with per-cell errors (nothing written)."""
+    require(actor, "users.manage")
+    errors = _user_import_errors(rows)
+    if errors:
+        _record_import_failure(actor, "user.import", "accounts.user", "批量开通账号", errors)
+        raise ImportRejectedError(errors)
+    created = [_new_user(row.username, row.display_name) for row in rows]
+    try:
+        with transaction.atomic():
+            # Re-checked under the transaction: a name taken since the check above refuses the whole file.
+            taken = selectors.taken_usernames([row.username for row in rows])
+            if taken:
+                raise ImportRejectedError(_user_import_errors(rows))
+            for user, _password in created:
+                _save_new_user(actor, user, reason="批量开通账号")
+            audit.record(
+                actor=actor,
+                event_type="user.import",
+                object_type="accounts.user",
+                reason=f"批量开通账号{len(created)}个",
+            )
+    except ImportRejectedError as exc:
+        _record_import_failure(actor, "user.import", "accounts.user", "批量开通账号", exc.errors)
+        raise
+    return created
+
+
+def users_import_errors(*, actor: Any, rows: list[UserImportRow]) -> list[CellError]:
+    """The rows' errors that need the database (names taken), without writing: reported together with the parser's
+    errors, so a file is not corrected in two rounds."""
+    require(actor, "users.manage")
+    return _user_import_errors(rows)
+
+
+def _user_import_errors(rows: list[UserImportRow]) -> list[CellError]:
+    taken = selectors.taken_usernames([row.username for row in rows])
+    return [
+        CellError(row.row, "用户名", row.username, TAKEN)
+        for row in rows
+        if row.username and row.username.lower() in taken
+    ]
+
+
+def _record_import_failure(actor: Any, event_type: str, object_type: str, what: str, errors: list[CellError]) -> None:
+    audit.record(
+        actor=actor,
+        event_type=event_type,
+        object_type=object_type,
+        outcome=AuditEvent.Outcome.FAILURE,
+        reason=f"{what}未完成：发现{len(errors)}处错误，所有数据均未写入",
+    )
+
+
+def user_password_reset(*, actor: Any, user: User) -> str:
+    """重置密码: a new random single-use password (changed at the next login), the login lock lifted and the
+    user's sessions ended. Returns the password for the one response that shows it."""
+    require(actor, "users.manage")
+    if user.pk == actor.pk:
+        raise DomainError("不能重置自己的密码，请使用“修改密码”")
+    if not selectors.users_for_admin(actor=actor).filter(pk=user.pk).exists():
+        raise NotFoundError("用户不存在")
+    if user.is_three_admin:
+        # Whoever learns the new password can act as that administrator: one admin must not take over another.
+        raise DomainError("三员分立：不能在此重置系统管理员、安全管理员、审计管理员账号的密码")
+    password = generate_password()
+    before = user.must_change_password
+    user.set_password(password)
+    user.must_change_password = True
+    with transaction.atomic():
+        user.save(update_fields=["password", "password_changed_at", "must_change_password"])
+        unlocked = security.clear_failures(user.get_username())
+        # Other sessions also fail Django's session hash check once the password changed; the tracked one is
+        # deleted outright so its row does not linger.
+        ended = security.end_session(user.current_session_key)
+        notes = [
+            "首次登录须修改密码",
+            *(["已解除登录锁定"] if unlocked else []),
+            *(["已结束登录会话"] if ended else []),
+        ]
         audit.record(
             actor=actor,
-            event_type="user.create",
+            event_type="user.password_reset",
             obj=user,
-            changes={"username": [None, username], "display_name": [None, user.display_name]},
+            changes={"must_change_password": [before, True]},
+            reason="；".join(notes),
         )
-    return user, password
+    return password
 
 
 def user_set_active(*, actor: Any, user: User, is_active: bool) -> User:
@@ -72,18 +204,29 @@ def user_set_active(*, actor: Any, user: User, is_active: bool) -> User:
     return user
 
 
-def _validate_membership(user: User, role: str, orgs: dict[str, Any]) -> None:
+ORG_LABELS = {"section": "股室", "department": "主管部门", "unit": "预算单位"}
+
+
+def membership_problem(role: str, orgs: dict[str, Any], held: set[str]) -> str:
+    """Why `role` with these organisations cannot be granted to an account already holding the roles `held`, in
+    Chinese; "" when it can. The one rule set of 授予角色 and 批量授权."""
     if role not in Role.values:
-        raise DomainError("角色无效")
+        return "角色无效"
     needed = ROLE_REQUIRES.get(role)
     if needed and orgs.get(needed) is None:
-        labels = {"section": "股室", "department": "主管部门", "unit": "预算单位"}
-        raise DomainError(f"“{Role(role).label}”角色必须指定{labels[needed]}")
-    held = set(user.memberships.filter(is_active=True).values_list("role", flat=True))
+        return f"“{Role(role).label}”角色必须指定{ORG_LABELS[needed]}"
     if role in THREE_ADMINS and (held - {role}):
-        raise DomainError("三员分立：系统管理员、安全管理员、审计管理员不能与其他角色由同一账号兼任")
+        return "三员分立：系统管理员、安全管理员、审计管理员不能与其他角色由同一账号兼任"
     if role not in THREE_ADMINS and held & THREE_ADMINS:
-        raise DomainError("三员分立：该账号已是管理员账号，不能再授予业务角色")
+        return "三员分立：该账号已是管理员账号，不能再授予业务角色"
+    return ""
+
+
+def _validate_membership(user: User, role: str, orgs: dict[str, Any]) -> None:
+    held = set(user.memberships.filter(is_active=True).values_list("role", flat=True))
+    problem = membership_problem(role, orgs, held)
+    if problem:
+        raise DomainError(problem)
 
 
 def user_password_changed(*, user: User) -> User:
@@ -122,6 +265,115 @@ def membership_grant(
             },
         )
     return membership
+
+
+def memberships_import(*, actor: Any, rows: list[GrantImportRow]) -> dict[str, int]:
+    """批量授权, all or nothing: every row is checked first (user, organisations in the actor's region, 三员分立 with
+    the roles held and those granted by earlier rows), then each grant goes through membership_grant, audited.
+    A grant the user already holds is left as it is (a corrected file can be uploaded again)."""
+    require(actor, "roles.grant")
+    grants, existing, errors = _grant_plan(actor, rows)
+    if errors:
+        _record_import_failure(actor, "membership.import", "accounts.membership", "批量授权", errors)
+        raise ImportRejectedError(errors)
+    try:
+        with transaction.atomic():
+            for row, fields in grants:
+                try:
+                    membership_grant(actor=actor, **fields)
+                except DomainError as exc:
+                    raise ImportRejectedError([CellError(row.row, "", row.username, exc.message)]) from exc
+            audit.record(
+                actor=actor,
+                event_type="membership.import",
+                object_type="accounts.membership",
+                reason=f"批量授权：新授权{len(grants)}项，已有授权{existing}项",
+            )
+    except ImportRejectedError as exc:
+        _record_import_failure(actor, "membership.import", "accounts.membership", "批量授权", exc.errors)
+        raise
+    return {"granted": len(grants), "existing": existing}
+
+
+def memberships_import_errors(*, actor: Any, rows: list[GrantImportRow]) -> list[CellError]:
+    """The rows' errors that need the database (users, organisations, 三员分立), without writing: reported together
+    with the parser's errors."""
+    require(actor, "roles.grant")
+    return _grant_plan(actor, rows)[2]
+
+
+def _grant_plan(
+    actor: Any, rows: list[GrantImportRow]
+) -> tuple[list[tuple[GrantImportRow, dict[str, Any]]], int, list[CellError]]:
+    refs = selectors.grant_references(actor=actor, rows=rows)
+    held = {user_id: set(roles) for user_id, roles in refs.held.items()}  # grows with the file's own grants
+    seen: dict[tuple[Any, ...], int] = {}
+    grants: list[tuple[GrantImportRow, dict[str, Any]]] = []
+    errors: list[CellError] = []
+    existing = 0
+    for row in rows:
+        fields, row_errors = _grant_row(actor, row, refs)
+        errors.extend(row_errors)
+        if fields is None:
+            continue
+        user, role = fields["user"], fields["role"]
+        key = (user.pk, role, fields["region"].pk, *(getattr(fields[k], "pk", None) for k in ORG_KEYS))
+        if key in seen:
+            errors.append(CellError(row.row, "用户名", row.username, f"与第{seen[key]}行的授权相同"))
+            continue
+        seen[key] = row.row
+        if key in refs.granted:
+            existing += 1
+            continue
+        problem = membership_problem(role, fields, held.setdefault(user.pk, set()))
+        if problem:
+            errors.append(CellError(row.row, "角色", str(Role(role).label), problem))
+            continue
+        held[user.pk].add(role)
+        grants.append((row, fields))
+    return grants, existing, errors
+
+
+def _grant_row(
+    actor: Any, row: GrantImportRow, refs: selectors.GrantReferences
+) -> tuple[dict[str, Any] | None, list[CellError]]:
+    """The membership_grant arguments of one row, or None and the row's errors."""
+    errors: list[CellError] = []
+    user = refs.users.get(row.username.lower()) if row.username else None
+    if row.username and user is None:
+        errors.append(CellError(row.row, "用户名", row.username[:100], "用户不存在或已停用"))
+    elif user is not None and user.pk == actor.pk:
+        errors.append(CellError(row.row, "用户名", row.username, "不能给自己授权"))
+    region = refs.regions.get(row.region) if row.region else refs.default_region
+    if region is None:
+        errors.append(CellError(row.row, GRANT_HEADER["region"], row.region, "财政区划不存在"))
+    orgs: dict[str, Any] = dict.fromkeys(ORG_KEYS)
+    if row.role and region is not None:
+        orgs = _grant_orgs(row, region, refs, errors)
+    if errors or user is None or not row.role or region is None:
+        return None, errors
+    return {"user": user, "role": row.role, "region": region, **orgs}, errors
+
+
+def _grant_orgs(
+    row: GrantImportRow, region: Any, refs: selectors.GrantReferences, errors: list[CellError]
+) -> dict[str, Any]:
+    """The row's organisations: the one its role needs, found in `region`; the others must be left empty."""
+    needed = ROLE_REQUIRES.get(row.role)
+    orgs: dict[str, Any] = dict.fromkeys(ORG_KEYS)
+    for key in ORG_KEYS:
+        text, title = row.org_text(key), GRANT_HEADER[key]
+        if key != needed:
+            if text:
+                message = f"“{Role(row.role).label}”角色不填写{title}，请留空"
+                errors.append(CellError(row.row, title, text[:100], message))
+        elif not text:
+            errors.append(CellError(row.row, title, "", membership_problem(row.role, orgs, set())))
+        else:
+            orgs[key], problem = refs.org(key, region, text)
+            if problem:
+                errors.append(CellError(row.row, title, text[:100], problem))
+    return orgs
 
 
 def membership_revoke(*, actor: Any, membership: Membership) -> Membership:

@@ -29,7 +29,7 @@ from jixiao.accounts.forms import (
 from jixiao.accounts.middleware import SESSION_KEY
 from jixiao.accounts.models import Membership, Role, User
 from jixiao.core import audit, audit_labels
-from jixiao.core.errors import DomainError
+from jixiao.core.errors import DomainError, NotFoundError
 from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
 from jixiao.core.models import Job
 from jixiao.core.views_helpers import capability_required, paginate
@@ -174,11 +174,15 @@ def switch_membership(request: HttpRequest) -> HttpResponse:
     return redirect(target)
 
 
+def _user_page(request: HttpRequest, extra: dict[str, Any] | None = None, search: str = "") -> HttpResponse:
+    page = paginate(request, selectors.users_for_admin(actor=request.user, search=search))
+    context = {"page": page, "q": search, "form": UserCreateForm(), **(extra or {})}
+    return render(request, "accounts/user_list.html", context)
+
+
 @capability_required("users.manage")
 def user_list(request: HttpRequest) -> HttpResponse:
-    search = request.GET.get("q", "").strip()
-    page = paginate(request, selectors.users_for_admin(actor=request.user, search=search))
-    return render(request, "accounts/user_list.html", {"page": page, "q": search, "form": UserCreateForm()})
+    return _user_page(request, search=request.GET.get("q", "").strip())
 
 
 @require_POST
@@ -194,9 +198,23 @@ def user_create(request: HttpRequest) -> HttpResponse:
         messages.error(request, exc.message)
         return redirect("accounts:user_list")
     # The one-time password goes into this response only, never into the session-stored messages.
-    page = paginate(request, selectors.users_for_admin(actor=request.user))
-    context = {"page": page, "q": "", "form": UserCreateForm(), "created": user, "created_password": password}
-    return render(request, "accounts/user_list.html", context)
+    return _user_page(request, {"created": user, "created_password": password})
+
+
+@require_POST
+@capability_required("users.manage")
+def user_password_reset(request: HttpRequest, pk: int) -> HttpResponse:
+    """重置密码: the new one-time password is shown in this response only (not in messages, which live in the
+    session)."""
+    try:
+        user = selectors.user_for_admin(actor=request.user, pk=pk)
+        password = services.user_password_reset(actor=request.user, user=user)
+    except (User.DoesNotExist, NotFoundError) as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("accounts:user_list")
+    return _user_page(request, {"reset": user, "reset_password": password})
 
 
 @require_POST

@@ -153,6 +153,7 @@ ACTIONS: dict[str, str] = {
     "panel_remove": "移除会审专家",
     "panel_submit": "提交会审意见",
     "password_change": "修改密码",
+    "password_reset": "重置密码",
     "perf_approve": "绩效股审核通过",
     "policy_update": "修改安全策略",
     "print": "打印",

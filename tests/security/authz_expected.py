@@ -58,10 +58,16 @@ UNIT_SIDE: frozenset[str] = frozenset({"dept_admin", "unit_user", "other_unit_us
 # their consoles, organizations (system admin) and their own account pages; business roles see their stages.
 ALLOWED: dict[str, frozenset[str]] = {
     "accounts:audit_list": frozenset({"audit_admin"}),
+    "accounts:membership_import": frozenset({"sec_admin"}),
+    "accounts:membership_import_errors": NOBODY,
+    "accounts:membership_import_template": frozenset({"sec_admin"}),
     "accounts:membership_list": frozenset({"sec_admin"}),
     "accounts:password_change": EVERYONE,
     "accounts:security_policy": frozenset({"sec_admin"}),
     "accounts:two_factor": EVERYONE,
+    "accounts:user_import": frozenset({"sys_admin"}),
+    "accounts:user_import_errors": NOBODY,
+    "accounts:user_import_template": frozenset({"sys_admin"}),
     "accounts:user_list": frozenset({"sys_admin"}),
     "alerts:calendar": PERFORMANCE_SECTION,
     "alerts:cases": STAFF,
