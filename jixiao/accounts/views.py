@@ -29,7 +29,7 @@ from jixiao.accounts.forms import (
 from jixiao.accounts.middleware import SESSION_KEY
 from jixiao.accounts.models import Membership, Role, User
 from jixiao.core import audit, audit_labels
-from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.errors import DomainError
 from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
 from jixiao.core.models import Job
 from jixiao.core.views_helpers import capability_required, paginate
@@ -209,7 +209,7 @@ def user_password_reset(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         user = selectors.user_for_admin(actor=request.user, pk=pk)
         password = services.user_password_reset(actor=request.user, user=user)
-    except (User.DoesNotExist, NotFoundError) as exc:
+    except User.DoesNotExist as exc:
         raise Http404 from exc
     except DomainError as exc:
         messages.error(request, exc.message)
