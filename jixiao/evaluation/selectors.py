@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.http import Http404
 from django.urls import reverse
 
 from jixiao.core import config_rows
@@ -12,6 +13,7 @@ from jixiao.core.todos import TodoItem, status_counts
 from jixiao.evaluation.models import (
     ScoringSettings,
     SelfEvalEvent,
+    SelfEvalEvidence,
     SelfEvalFund,
     SelfEvalIndicator,
     SelfEvalStatus,
@@ -84,6 +86,29 @@ def record_funds(record: SelfEvaluation) -> list[SelfEvalFund]:
 
 def record_events(record: SelfEvaluation) -> QuerySet[SelfEvalEvent]:
     return record.events.select_related("actor").order_by("-occurred_at", "-id")
+
+
+# ---- 佐证资料 --------------------------------------------------------------------------------------------------------
+
+
+def record_evidence(record: SelfEvaluation) -> list[SelfEvalEvidence]:
+    return list(record.evidence.select_related("row", "uploaded_by").order_by("uploaded_at", "id"))
+
+
+def evidence_get(user: Any, pk: Any, evidence_pk: Any) -> SelfEvalEvidence:
+    """A file of a record the user sees; another record's (or unit's) file is missing all the same (404)."""
+    record = record_get(user, pk)
+    evidence = record.evidence.select_related("row").filter(pk=evidence_pk).first()
+    if evidence is None:
+        raise Http404
+    evidence.self_eval = record
+    return evidence
+
+
+def evidence_row_choices(rows: list[SelfEvalIndicator]) -> list[tuple[int, str]]:
+    """The upload form's 对应指标 options: the record's rows in their order."""
+    ordered = sorted(rows, key=lambda r: (r.seq, r.pk))
+    return [(row.pk, f"{row.name}（{row.lv1}{'／' + row.lv2 if row.lv2 else ''}）") for row in ordered]
 
 
 SEVERITY_ORDER = {"ERROR": 0, "WARN": 1, "INFO": 2}
