@@ -11,6 +11,7 @@ from django.urls import reverse
 from jixiao.core import config_rows
 from jixiao.core.todos import TodoItem, status_counts
 from jixiao.evaluation.models import (
+    AuthenticityItem,
     ScoringSettings,
     SelfEvalEvent,
     SelfEvalEvidence,
@@ -109,6 +110,27 @@ def evidence_row_choices(rows: list[SelfEvalIndicator]) -> list[tuple[int, str]]
     """The upload form's 对应指标 options: the record's rows in their order."""
     ordered = sorted(rows, key=lambda r: (r.seq, r.pk))
     return [(row.pk, f"{row.name}（{row.lv1}{'／' + row.lv2 if row.lv2 else ''}）") for row in ordered]
+
+
+def items_with_evidence(items: list[AuthenticityItem]) -> list[AuthenticityItem]:
+    """Sets each item's `evidence` (the files of its self-evaluation tied to its indicator row) and, on the first
+    item of each self-evaluation, `untied_evidence` (the files tied to no row, or to a row that is not checked)."""
+    files = SelfEvalEvidence.objects.filter(self_eval_id__in={i.self_eval_id for i in items}).order_by(
+        "uploaded_at", "id"
+    )
+    checked = {(i.self_eval_id, i.row_id) for i in items if i.row_id is not None}
+    by_row: dict[tuple[int, int | None], list[SelfEvalEvidence]] = {}
+    for f in files:
+        key = (f.self_eval_id, f.row_id) if (f.self_eval_id, f.row_id) in checked else (f.self_eval_id, None)
+        by_row.setdefault(key, []).append(f)
+    seen: set[int] = set()
+    for item in items:
+        item.evidence = by_row.get((item.self_eval_id, item.row_id), []) if item.row_id else []  # type: ignore[attr-defined]
+        first = item.self_eval_id not in seen
+        item.untied_evidence = by_row.get((item.self_eval_id, None), []) if first else []  # type: ignore[attr-defined]
+        item.first_of_project = first  # type: ignore[attr-defined]
+        seen.add(item.self_eval_id)
+    return items
 
 
 SEVERITY_ORDER = {"ERROR": 0, "WARN": 1, "INFO": 2}

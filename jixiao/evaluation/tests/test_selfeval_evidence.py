@@ -16,7 +16,7 @@ from conftest import World
 from jixiao.core import audit
 from jixiao.core.errors import ConflictError
 from jixiao.core.models import AuditEvent
-from jixiao.evaluation import services, services_evidence
+from jixiao.evaluation import services, services_evidence, services_reeval
 from jixiao.evaluation.models import SelfEvalEvidence, SelfEvalStatus, SelfEvaluation
 from jixiao.evaluation.tests.selfeval_helpers import (
     YEAR,
@@ -28,6 +28,7 @@ from jixiao.evaluation.tests.selfeval_helpers import (
     set_amounts,
     start,
 )
+from jixiao.targets.models import TargetIndicator
 
 pytestmark = pytest.mark.django_db
 BASE = "/evaluation/self/"
@@ -202,3 +203,49 @@ def test_a_failure_after_the_first_file_is_written_leaves_nothing(
             actor=world.users["unit_user"], record=record, files=[_file("a.pdf", PDF), _file("b.xlsx", XLSX)]
         )
     assert not SelfEvalEvidence.objects.exists() and _stored(media) == []
+
+
+def test_authenticity_page_lists_files_under_their_indicator(world: World, media: Path) -> None:
+    set_amounts(world.school_project, "1000000")
+    approved_target(world)
+    TargetIndicator.objects.filter(target__project=world.school_project, name="购置教学设备数量").update(is_core=True)
+    TargetIndicator.objects.filter(target__project=world.school_project, name="师生满意度").update(is_core=True)
+    start(world)
+    record = school_record(world)
+    ids = row_ids(record)
+    unit_user = world.users["unit_user"]
+    add = services_evidence.selfeval_evidence_add
+    add(actor=unit_user, record=record, files=[_file("设备验收单.pdf", PDF)], row_id=ids["购置教学设备数量"])
+    add(actor=unit_user, record=record, files=[_file("问卷统计表.xlsx", XLSX)], row_id=ids["师生满意度"])
+    add(actor=unit_user, record=record, files=[_file("项目总结.pdf", PDF)], note="年度总结")
+    # Tied to a row that is not a core indicator: shown with the project's other files.
+    add(actor=unit_user, record=record, files=[_file("现场照片.pdf", PDF)], row_id=ids["教学条件改善情况"])
+    fill_clean(world, record)
+    SelfEvaluation.objects.filter(pk=record.pk).update(status=SelfEvalStatus.FIN_REVIEWED, is_final=True)
+    business = world.users["business"]
+    check = services_reeval.check_create(actor=business, fiscal_year=YEAR)
+    check = services_reeval.check_draw(actor=business, check=check)
+    assert sorted(check.items.values_list("indicator_name", flat=True)) == ["师生满意度", "购置教学设备数量"]
+
+    client = world.login("business")
+    response = client.get(f"/evaluation/authenticity/{check.pk}/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    rows = {
+        name: chunk
+        for chunk in html.split('data-testid="auth-item"')[1:]
+        for name in ("购置教学设备数量", "师生满意度")
+        if f"<td>{name}</td>" in chunk
+    }
+    tied = {name: chunk.split('data-testid="auth-evidence"')[1].split("</td>")[0] for name, chunk in rows.items()}
+    assert "设备验收单.pdf" in tied["购置教学设备数量"] and "问卷统计表.xlsx" not in tied["购置教学设备数量"]
+    assert "问卷统计表.xlsx" in tied["师生满意度"] and "设备验收单.pdf" not in tied["师生满意度"]
+    assert html.count('data-testid="auth-untied-evidence"') == 1
+    untied = html.split('data-testid="auth-untied-evidence"')[1].split("</td>")[0]
+    assert "项目总结.pdf" in untied and "年度总结" in untied and "现场照片.pdf" in untied
+    assert "设备验收单.pdf" not in untied
+    # The checker downloads from the page.
+    evidence = SelfEvalEvidence.objects.get(original_name="设备验收单.pdf")
+    link = f"{BASE}{record.pk}/evidence/{evidence.pk}/"
+    assert link in tied["购置教学设备数量"]
+    assert b"".join(client.get(link).streaming_content) == PDF
