@@ -126,9 +126,29 @@ def removed_on_failure() -> Iterator[list[FieldFile]]:
         raise
 
 
-def store_files(written: list[FieldFile], rows: Sequence[tuple[StoredFile, Any, str]], *, actor: Any) -> None:
+def file_changes(stored: StoredFile, *, added: bool, **extra: str) -> dict[str, list[Any]]:
+    """The audit diff of a file added (None → values) or removed (values → None)."""
+    values: dict[str, Any] = {
+        "file": stored.original_name,
+        "sha256": stored.sha256,
+        "size_bytes": stored.size_bytes,
+        **extra,
+    }
+    return {key: [None, value] if added else [value, None] for key, value in values.items()}
+
+
+def store_files(
+    written: list[FieldFile],
+    rows: Sequence[tuple[StoredFile, Any, str]],
+    *,
+    actor: Any,
+    event_type: str,
+    obj: Any,
+    extra: dict[str, str] | None = None,
+) -> None:
     """Save each checked upload under its unsaved row (generated name on disk, original name, size, SHA-256,
-    uploader) and insert the row; each file written is added to `written` (`removed_on_failure`)."""
+    uploader), insert the row and audit it (`event_type` on `obj`, the case the files belong to). Call inside the
+    transaction wrapped by `removed_on_failure(written)`."""
     for row, upload, name in rows:
         row.original_name = name
         row.size_bytes = upload.size
@@ -137,6 +157,38 @@ def store_files(written: list[FieldFile], rows: Sequence[tuple[StoredFile, Any, 
         row.file.save(name, upload, save=False)
         written.append(row.file)
         row.save()
+    events = [
+        audit.event_for(
+            actor=actor,
+            event_type=event_type,
+            obj=obj,
+            reason=row.original_name,
+            changes=file_changes(row, added=True, **(extra or {})),
+        )
+        for row, _upload, _name in rows
+    ]
+    audit.record_all(events)
+
+
+def stored_file_delete(
+    stored: StoredFile, *, actor: Any, event_type: str, obj: Any, extra: dict[str, str] | None = None
+) -> None:
+    """Delete the row and audit it, inside the caller's transaction; the file goes from disk once it commits."""
+    changes = file_changes(stored, added=False, **(extra or {}))
+    stored.delete()
+    audit.record(actor=actor, event_type=event_type, obj=obj, reason=stored.original_name, changes=changes)
+    delete_on_commit(stored.file)
+
+
+def stored_file_opened(stored: StoredFile, *, actor: Any, event_type: str, obj: Any) -> None:
+    """A download (SECURITY.md §1.4: file downloads are audited), with the SHA-256 of the file handed out."""
+    audit.record(
+        actor=actor,
+        event_type=event_type,
+        obj=obj,
+        reason=stored.original_name,
+        changes={"sha256": [None, stored.sha256]},
+    )
 
 
 def delete_on_commit(stored: FieldFile) -> None:

@@ -108,8 +108,11 @@ def evidence_get(user: Any, pk: Any, evidence_pk: Any) -> SelfEvalEvidence:
 
 def evidence_row_choices(rows: list[SelfEvalIndicator]) -> list[tuple[int, str]]:
     """The upload form's 对应指标 options: the record's rows in their order."""
-    ordered = sorted(rows, key=lambda r: (r.seq, r.pk))
-    return [(row.pk, f"{row.name}（{row.lv1}{'／' + row.lv2 if row.lv2 else ''}）") for row in ordered]
+    choices = []
+    for row in sorted(rows, key=lambda r: (r.seq, r.pk)):
+        levels = "／".join(n for n in (row.lv1, row.lv2) if n)
+        choices.append((row.pk, f"{row.name}（{levels}）" if levels else row.name))
+    return choices
 
 
 def items_with_evidence(items: list[AuthenticityItem]) -> list[AuthenticityItem]:

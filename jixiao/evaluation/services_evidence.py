@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db import transaction
 
-from jixiao.core import audit, uploads
+from jixiao.core import uploads
 from jixiao.core.errors import ConflictError, NotFoundError
 from jixiao.core.permissions import require
 from jixiao.evaluation.models import SelfEvalEvidence, SelfEvalIndicator, SelfEvaluation
@@ -25,16 +25,6 @@ def _locked_editable(record: SelfEvaluation, verb: str) -> SelfEvaluation:
     if locked.status not in EDITABLE_STATES:
         raise ConflictError(f"自评当前状态为“{locked.get_status_display()}”，不能{verb}佐证资料")
     return locked
-
-
-def _changes(evidence: SelfEvalEvidence, *, added: bool) -> dict[str, Any]:
-    values = {
-        "file": evidence.original_name,
-        "sha256": evidence.sha256,
-        "size_bytes": evidence.size_bytes,
-        "row": evidence.row.name if evidence.row is not None else "",
-    }
-    return {key: [None, value] if added else [value, None] for key, value in values.items()}
 
 
 def selfeval_evidence_add(
@@ -55,49 +45,30 @@ def selfeval_evidence_add(
             if row is None:
                 raise NotFoundError("绩效指标不存在")
         rows = [SelfEvalEvidence(self_eval=locked, row=row, note=note) for _name in names]
-        uploads.store_files(written, list(zip(rows, files, names, strict=True)), actor=actor)
-        audit.record_all(
-            [
-                audit.event_for(
-                    actor=actor,
-                    event_type="evaluation.evidence_add",
-                    obj=locked,
-                    reason=evidence.original_name,
-                    changes=_changes(evidence, added=True),
-                )
-                for evidence in rows
-            ]
+        uploads.store_files(
+            written,
+            list(zip(rows, files, names, strict=True)),
+            actor=actor,
+            event_type="evaluation.evidence_add",
+            obj=locked,
+            extra={"row": row.name if row is not None else ""},
         )
     return rows
 
 
 def selfeval_evidence_delete(*, actor: Any, evidence: SelfEvalEvidence) -> None:
     require(actor, FILL)
-    record = evidence.self_eval
-    _visible(actor, record)
+    _visible(actor, evidence.self_eval)
     with transaction.atomic():
-        locked = _locked_editable(record, "删除")
+        locked = _locked_editable(evidence.self_eval, "删除")
         current = SelfEvalEvidence.objects.select_related("row").filter(pk=evidence.pk, self_eval=locked).first()
         if current is None:
             raise NotFoundError("佐证资料不存在")
-        changes = _changes(current, added=False)
-        current.delete()
-        audit.record(
-            actor=actor,
-            event_type="evaluation.evidence_delete",
-            obj=locked,
-            reason=current.original_name,
-            changes=changes,
+        row_name = current.row.name if current.row is not None else ""
+        uploads.stored_file_delete(
+            current, actor=actor, event_type="evaluation.evidence_delete", obj=locked, extra={"row": row_name}
         )
-        uploads.delete_on_commit(current.file)
 
 
 def selfeval_evidence_opened(*, actor: Any, evidence: SelfEvalEvidence) -> None:
-    """A download (SECURITY.md §1.4: file downloads are audited)."""
-    audit.record(
-        actor=actor,
-        event_type="evaluation.evidence_download",
-        obj=evidence.self_eval,
-        reason=evidence.original_name,
-        changes={"sha256": [None, evidence.sha256]},
-    )
+    uploads.stored_file_opened(evidence, actor=actor, event_type="evaluation.evidence_download", obj=evidence.self_eval)
