@@ -4,9 +4,11 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.conf import settings
 
 from jixiao.core.money import MoneyError, wan_from_yuan, yuan_from_wan
 from jixiao.core.numbers import is_digits
+from jixiao.core.uploads import MAX_FILES
 
 
 class WanField(forms.DecimalField):
@@ -86,3 +88,53 @@ class HiddenErrorsMixin:
         errors = self.errors  # type: ignore[attr-defined]
         if any(isinstance(field.widget, forms.HiddenInput) and name in errors for name, field in self.fields.items()):
             self.add_error(None, "页面信息已失效，请刷新页面后重新填写")  # type: ignore[attr-defined]
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """A file input that takes several files; cleans to a list (empty when none was chosen and none is required)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            if data:
+                return [single(d, initial) for d in data]
+            data = None
+        return [single(data, initial)] if data or self.required else []
+
+
+EVIDENCE_ACCEPT = ".pdf,.doc,.docx,.xls,.xlsx,.jpg,.jpeg,.png"
+
+
+class EvidenceUploadForm(forms.Form):
+    """佐证资料 upload of a record: files, optionally the indicator row they support (`rows`: (id, label) of the
+    record's rows only, so another record's row id is refused here), and a 说明. (`uploads`: a form's `files` is
+    the request's files.)"""
+
+    # Empty files pass here so that the service's check names the file (core.uploads.check_uploads).
+    uploads = MultipleFileField(
+        label="佐证资料",
+        allow_empty_file=True,
+        error_messages={"required": "请选择要上传的文件"},
+        widget=MultipleFileInput(attrs={"accept": EVIDENCE_ACCEPT}),
+    )
+    row = forms.TypedChoiceField(label="对应指标", required=False, coerce=int, empty_value=None)
+    note = forms.CharField(label="说明", required=False, max_length=500)
+
+    def __init__(self, *args: Any, rows: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["row"].choices = [("", "（不对应具体指标）"), *rows]  # type: ignore[attr-defined]
+        self.fields["note"].widget.attrs["placeholder"] = "如：验收单、调查问卷统计表"
+        limit_mb = settings.JIXIAO_MAX_UPLOAD_BYTES // (1024 * 1024)
+        self.limits = f"PDF、Word、Excel、JPG 或 PNG，单个文件不超过{limit_mb}MB，一次最多{MAX_FILES}个"
+        bootstrapify(self, small=True)
+
+    def error_text(self) -> str:
+        return "；".join(str(e) for errors in self.errors.values() for e in errors)

@@ -331,3 +331,34 @@ class Signature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.signer_name} {self.purpose} {self.signed_at:%Y-%m-%d %H:%M}"
+
+
+def stored_file_path(instance: StoredFile, filename: str) -> str:
+    # Never the uploaded name on disk (SECURITY.md F06): a generated name under the model's folder.
+    suffix = "".join(c for c in filename.rsplit(".", 1)[-1].lower() if c.isalnum())[:8] if "." in filename else ""
+    return f"{instance.storage_folder}/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{'.' + suffix if suffix else ''}"
+
+
+class StoredFile(models.Model):
+    """An uploaded file kept under a generated name, with the name the uploader gave it, its size, its SHA-256 (so
+    whoever checks it later can tell it is the very file that was submitted) and the uploader's 说明. Each app adds
+    the key to its case (and, for evidence, the row the file supports); `core.uploads.store_files` fills the rest."""
+
+    storage_folder = "files"
+
+    file = models.FileField(_("文件"), upload_to=stored_file_path, max_length=200)
+    original_name = models.CharField(_("文件名"), max_length=200)
+    size_bytes = models.PositiveBigIntegerField(_("大小（字节）"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    note = models.CharField(_("说明"), max_length=500, blank=True)
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name

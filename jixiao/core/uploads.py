@@ -10,12 +10,14 @@ logged once per process as a warning (docs/security.md).
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import logging
 import socket
 import struct
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import PurePosixPath
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.conf import settings
 from django.db import transaction
@@ -23,6 +25,11 @@ from django.utils.module_loading import import_string
 
 from jixiao.core import audit
 from jixiao.core.errors import DomainError
+
+if TYPE_CHECKING:
+    from django.db.models.fields.files import FieldFile
+
+    from jixiao.core.models import StoredFile
 
 logger = logging.getLogger("jixiao.security")
 
@@ -49,10 +56,14 @@ def _allowed_text(allowed: Iterable[str]) -> str:
     return "、".join(names[:-1]) + f"或{names[-1]}" if len(names) > 1 else names[0]
 
 
+def _base_name(upload: Any) -> str:
+    return PurePosixPath(str(upload.name or "").replace("\\", "/")).name
+
+
 def check_upload(upload: Any, *, allowed: Iterable[str] = DOCUMENTS) -> str:
     """The safe original file name (no path, at most 200 characters), or DomainError in Chinese."""
     allowed = frozenset(allowed)
-    name = PurePosixPath(str(upload.name or "").replace("\\", "/")).name
+    name = _base_name(upload)
     suffix = PurePosixPath(name).suffix.lower()
     if suffix not in allowed or suffix not in MAGIC:
         raise DomainError(f"只能上传 {_allowed_text(allowed)} 文件")
@@ -68,6 +79,124 @@ def check_upload(upload: Any, *, allowed: Iterable[str] = DOCUMENTS) -> str:
         raise DomainError("文件内容与扩展名不符，请上传真实的文件")
     scan_upload(upload, name=name)
     return name[-200:]
+
+
+# ---- several files at once, kept with their size and SHA-256 (core.models.StoredFile) ----------------------------
+
+MAX_FILES = 10
+
+
+def check_uploads(files: Iterable[Any], *, allowed: Iterable[str] = DOCUMENTS, max_files: int = MAX_FILES) -> list[str]:
+    """`check_upload` for every file of a multiple upload, all of them before any is stored: the safe names, or
+    DomainError naming the first refused file."""
+    files = [f for f in files if f]
+    if not files:
+        raise DomainError("请选择要上传的文件")
+    if len(files) > max_files:
+        raise DomainError(f"一次最多上传{max_files}个文件")
+    names = []
+    for upload in files:
+        try:
+            names.append(check_upload(upload, allowed=allowed))
+        except DomainError as exc:
+            shown = _base_name(upload)[-100:]
+            raise DomainError(f"“{shown}”：{exc.message}" if shown else exc.message) from exc
+    return names
+
+
+def sha256_of(upload: Any) -> str:
+    digest = hashlib.sha256()
+    for chunk in _chunks(upload):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+@contextlib.contextmanager
+def removed_on_failure() -> Iterator[list[FieldFile]]:
+    """Wrap the transaction that stores files: a file written inside it is deleted again when the block fails (a
+    refusal after the first file, a failed audit write), so a rolled-back upload leaves nothing on disk."""
+    written: list[FieldFile] = []
+    try:
+        yield written
+    except BaseException:
+        for stored in written:
+            if stored.name:
+                with contextlib.suppress(Exception):
+                    stored.storage.delete(stored.name)
+        raise
+
+
+def file_changes(stored: StoredFile, *, added: bool, **extra: str) -> dict[str, list[Any]]:
+    """The audit diff of a file added (None → values) or removed (values → None)."""
+    values: dict[str, Any] = {
+        "file": stored.original_name,
+        "sha256": stored.sha256,
+        "size_bytes": stored.size_bytes,
+        **extra,
+    }
+    return {key: [None, value] if added else [value, None] for key, value in values.items()}
+
+
+def store_files(
+    written: list[FieldFile],
+    rows: Sequence[tuple[StoredFile, Any, str]],
+    *,
+    actor: Any,
+    event_type: str,
+    obj: Any,
+    extra: dict[str, str] | None = None,
+) -> None:
+    """Save each checked upload under its unsaved row (generated name on disk, original name, size, SHA-256,
+    uploader), insert the row and audit it (`event_type` on `obj`, the case the files belong to). Call inside the
+    transaction wrapped by `removed_on_failure(written)`."""
+    for row, upload, name in rows:
+        row.original_name = name
+        row.size_bytes = upload.size
+        row.sha256 = sha256_of(upload)
+        row.uploaded_by = actor if getattr(actor, "is_authenticated", False) else None
+        row.file.save(name, upload, save=False)
+        written.append(row.file)
+        row.save()
+    events = [
+        audit.event_for(
+            actor=actor,
+            event_type=event_type,
+            obj=obj,
+            reason=row.original_name,
+            changes=file_changes(row, added=True, **(extra or {})),
+        )
+        for row, _upload, _name in rows
+    ]
+    audit.record_all(events)
+
+
+def stored_file_delete(
+    stored: StoredFile, *, actor: Any, event_type: str, obj: Any, extra: dict[str, str] | None = None
+) -> None:
+    """Delete the row and audit it, inside the caller's transaction; the file goes from disk once it commits."""
+    changes = file_changes(stored, added=False, **(extra or {}))
+    stored.delete()
+    audit.record(actor=actor, event_type=event_type, obj=obj, reason=stored.original_name, changes=changes)
+    delete_on_commit(stored.file)
+
+
+def stored_file_opened(stored: StoredFile, *, actor: Any, event_type: str, obj: Any) -> None:
+    """A download (SECURITY.md §1.4: file downloads are audited), with the SHA-256 of the file handed out."""
+    audit.record(
+        actor=actor,
+        event_type=event_type,
+        obj=obj,
+        reason=stored.original_name,
+        changes={"sha256": [None, stored.sha256]},
+    )
+
+
+def delete_on_commit(stored: FieldFile) -> None:
+    """Remove a stored file from disk once the deletion of its row is committed (never before: a rollback keeps
+    both)."""
+    name, storage = stored.name, stored.storage
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
 
 
 # ---- antivirus -----------------------------------------------------------------------------------------------------

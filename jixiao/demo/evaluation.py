@@ -1,20 +1,28 @@
 """Demo 单位自评: the year's self-evaluation of the demo county, started by the performance section from the approved
-targets. 县教育局's records are filled (a few with overclaimed scores, so the discrepancy flags show) and moved
-through the review chain; one is returned; the rest wait to be filled, their flags listing what is missing.
+targets. 县教育局's records are filled (a few with overclaimed scores, so the discrepancy flags show), given their
+佐证资料 (a small PDF tied to a core indicator, a satisfaction survey workbook, a summary) and moved through the review
+chain; one is returned; the rest wait to be filled, their flags listing what is missing. 教科文股 then draws a
+真实性核查 of the finance-reviewed projects, so its page shows each core indicator beside its evidence.
 
 The demo only has current-year targets, so the round is for `year` (the current year) rather than the previous one.
 """
 
 from __future__ import annotations
 
+import io
 import random
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 from typing import Any
+
+import openpyxl
+from django.core.files.base import ContentFile
 
 from jixiao.accounts.models import User
 from jixiao.core.errors import DomainError
-from jixiao.evaluation import services, services_reeval
+from jixiao.demo.pdf import demo_pdf
+from jixiao.evaluation import services, services_evidence, services_reeval
 from jixiao.evaluation.models import SelfEvalIndicator, SelfEvaluation
 from jixiao.evaluation.scoring.rules import GROUP_OF_LV1, grade
 from jixiao.evaluation.selectors import records_visible, scoring_config
@@ -66,14 +74,66 @@ def seed_selfevaluations(rng: random.Random, county: Any, year: int) -> int:
     for size, actions, overclaim in PLAN:
         for record in processing[:size]:
             filled = _fill(rng, dept, record, overclaim)
+            _attach_evidence(dept, filled)
             _walk(rng, {**users, "unit": dept}, filled, actions)
         processing = processing[size:]
     if returned is not None and unit_user is not None and _fits(returned):
         record = _fill(rng, unit_user, returned, overclaim=False)
+        _attach_evidence(unit_user, record)
         record = services.selfeval_transition(actor=unit_user, record=record, action="submit", comment=EXPLANATION)
         services.selfeval_transition(actor=dept, record=record, action="dept_return", comment=RETURN_OPINION)
     _seed_reevaluation(perf, year)
+    _seed_authenticity(users["section"], year)
     return task.records.count()
+
+
+@cache
+def _survey_xlsx() -> bytes:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "满意度调查统计"
+    for line in (
+        ["调查对象", "发放问卷（份）", "回收问卷（份）", "满意及基本满意（份）", "满意度"],
+        ["师生", 200, 192, 181, "94.27%"],
+        ["家长", 100, 95, 88, "92.63%"],
+    ):
+        sheet.append(line)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _attach_evidence(actor: User, record: SelfEvaluation) -> None:
+    """A 验收资料 PDF tied to the first core indicator (the first row if none is core), a survey workbook tied to a
+    satisfaction row, a summary tied to none: what the 真实性核查 checks the actuals against."""
+    rows = list(record.indicators.select_related("indicator").order_by("seq", "id"))
+    if not rows:
+        return
+    core = next((r for r in rows if r.indicator is not None and r.indicator.is_core), rows[0])
+    add = services_evidence.selfeval_evidence_add
+    code = record.project.code if record.project is not None else record.department.dept_code
+    pdf = demo_pdf(f"Jixiao demo evidence: acceptance record of {code}")
+    add(
+        actor=actor, record=record, files=[ContentFile(pdf, name="验收单及入库单.pdf")], row_id=core.pk, note="验收资料"
+    )
+    satisfaction = next((r for r in rows if "满意" in r.name), None)
+    if satisfaction is not None:
+        survey = ContentFile(_survey_xlsx(), name="满意度调查统计表.xlsx")
+        add(actor=actor, record=record, files=[survey], row_id=satisfaction.pk, note="问卷回收及统计")
+    summary = ContentFile(demo_pdf("Jixiao demo evidence: annual implementation summary"), name="项目实施情况总结.pdf")
+    add(actor=actor, record=record, files=[summary], note="年度实施情况总结")
+
+
+def _seed_authenticity(section: User | None, year: int) -> None:
+    """教科文股's 真实性核查 of its finance-reviewed projects, drawn and waiting for its findings."""
+    if section is None:
+        return
+    check = services_reeval.check_create(actor=section, fiscal_year=year, title=f"{year}年度预算绩效真实性核查（演示）")
+    try:
+        services_reeval.check_draw(actor=section, check=check)
+    except DomainError:
+        return
 
 
 def _seed_reevaluation(perf: User, year: int) -> None:

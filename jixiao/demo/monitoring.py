@@ -1,5 +1,6 @@
 """Demo 绩效运行监控: one issued August round (1—8月) of the demo county, with 县教育局's records in every review
-state (filled, submitted, at each review step, approved, one returned) so each demo role finds work in its 待办."""
+state (filled, submitted, at each review step, approved, one returned) so each demo role finds work in its 待办; each
+filled record carries a 佐证资料 PDF tied to its first indicator."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from jixiao.accounts.models import User
 from jixiao.core.errors import DomainError
-from jixiao.monitoring import services
+from jixiao.demo.pdf import demo_pdf
+from jixiao.monitoring import services, services_evidence
 from jixiao.monitoring.models import DeviationReason, MonitoringRecord, MonitoringTask, RecordStatus
 from jixiao.monitoring.selectors import needs_explanation, records_visible, settings_for
 
@@ -81,14 +84,30 @@ def seed_monitoring(rng: random.Random, county: Any, year: int) -> int:
         returned, processing = processing[-1], processing[:-1]
     for size, actions in PLAN:
         for record in processing[:size]:
-            _walk(rng, users, _fill(rng, dept, record), actions)
+            filled = _fill(rng, dept, record)
+            _attach_evidence(dept, filled)
+            _walk(rng, users, filled, actions)
         processing = processing[size:]
     if returned is not None:
         filler = unit_user if unit_user is not None and returned.pk in own else dept
         record = _fill(rng, filler, returned)
+        _attach_evidence(filler, record)
         record = services.record_transition(actor=filler, record=record, action="submit")
         services.record_transition(actor=dept, record=record, action="dept_return", comment=RETURN_OPINION)
     return count
+
+
+def _attach_evidence(actor: User, record: MonitoringRecord) -> None:
+    row = record.indicator_rows.order_by("seq", "id").first()
+    code = record.project.code if record.project is not None else record.department.dept_code
+    pdf = demo_pdf(f"Jixiao demo evidence: progress of {code} to the end of month {PERIOD_MONTH}")
+    services_evidence.record_evidence_add(
+        actor=actor,
+        record=record,
+        files=[ContentFile(pdf, name=f"1—{PERIOD_MONTH}月实施进度材料.pdf")],
+        row_id=row.pk if row is not None else None,
+        note="进度台账及现场照片",
+    )
 
 
 def _walk(rng: random.Random, users: dict[str, User | None], record: MonitoringRecord, actions: list[Any]) -> None:

@@ -12,7 +12,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jixiao.core.models import TimeStampedModel, WorkflowEvent
+from jixiao.core.models import StoredFile, TimeStampedModel, WorkflowEvent
 from jixiao.core.scoping import BusinessRowQuerySet, ScopedQuerySet, ScopeLevel
 from jixiao.evaluation.scoring.config import ScoringConfig
 from jixiao.organizations.models import RegionYearSettings
@@ -324,6 +324,28 @@ class SelfEvalEvent(WorkflowEvent):
 
     def __str__(self) -> str:
         return f"{self.self_eval_id} {self.action}"
+
+
+class SelfEvalEvidence(StoredFile):
+    """A 佐证资料 file of a self-evaluation, optionally tied to the indicator row whose actual it supports: what the
+    真实性核查 checks the reported actuals against (DOMAIN.md §2.4.6)."""
+
+    storage_folder = "selfeval"
+
+    self_eval = models.ForeignKey(SelfEvaluation, on_delete=models.CASCADE, related_name="evidence")
+    # A row that disappears leaves its files with the record, untied.
+    row = models.ForeignKey(
+        SelfEvalIndicator,
+        verbose_name=_("对应指标"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="evidence",
+    )
+
+    class Meta(StoredFile.Meta):
+        verbose_name = _("自评佐证资料")
+        verbose_name_plural = _("自评佐证资料")
 
 
 # ---- 抽评/再评价 and 真实性核查 (DOMAIN.md §2.4.5, §2.4.6, §6.5) -----------------------------------------------------

@@ -5,13 +5,16 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.http import Http404
 from django.urls import reverse
 
 from jixiao.core import config_rows
 from jixiao.core.todos import TodoItem, status_counts
 from jixiao.evaluation.models import (
+    AuthenticityItem,
     ScoringSettings,
     SelfEvalEvent,
+    SelfEvalEvidence,
     SelfEvalFund,
     SelfEvalIndicator,
     SelfEvalStatus,
@@ -84,6 +87,53 @@ def record_funds(record: SelfEvaluation) -> list[SelfEvalFund]:
 
 def record_events(record: SelfEvaluation) -> QuerySet[SelfEvalEvent]:
     return record.events.select_related("actor").order_by("-occurred_at", "-id")
+
+
+# ---- 佐证资料 --------------------------------------------------------------------------------------------------------
+
+
+def record_evidence(record: SelfEvaluation) -> list[SelfEvalEvidence]:
+    return list(record.evidence.select_related("row", "uploaded_by").order_by("uploaded_at", "id"))
+
+
+def evidence_get(user: Any, pk: Any, evidence_pk: Any) -> SelfEvalEvidence:
+    """A file of a record the user sees; another record's (or unit's) file is missing all the same (404)."""
+    record = record_get(user, pk)
+    evidence = record.evidence.select_related("row").filter(pk=evidence_pk).first()
+    if evidence is None:
+        raise Http404
+    evidence.self_eval = record
+    return evidence
+
+
+def evidence_row_choices(rows: list[SelfEvalIndicator]) -> list[tuple[int, str]]:
+    """The upload form's 对应指标 options: the record's rows in their order."""
+    choices = []
+    for row in sorted(rows, key=lambda r: (r.seq, r.pk)):
+        levels = "／".join(n for n in (row.lv1, row.lv2) if n)
+        choices.append((row.pk, f"{row.name}（{levels}）" if levels else row.name))
+    return choices
+
+
+def items_with_evidence(items: list[AuthenticityItem]) -> list[AuthenticityItem]:
+    """Sets each item's `evidence` (the files of its self-evaluation tied to its indicator row) and, on the first
+    item of each self-evaluation, `untied_evidence` (the files tied to no row, or to a row that is not checked)."""
+    files = SelfEvalEvidence.objects.filter(self_eval_id__in={i.self_eval_id for i in items}).order_by(
+        "uploaded_at", "id"
+    )
+    checked = {(i.self_eval_id, i.row_id) for i in items if i.row_id is not None}
+    by_row: dict[tuple[int, int | None], list[SelfEvalEvidence]] = {}
+    for f in files:
+        key = (f.self_eval_id, f.row_id) if (f.self_eval_id, f.row_id) in checked else (f.self_eval_id, None)
+        by_row.setdefault(key, []).append(f)
+    seen: set[int] = set()
+    for item in items:
+        item.evidence = by_row.get((item.self_eval_id, item.row_id), []) if item.row_id else []  # type: ignore[attr-defined]
+        first = item.self_eval_id not in seen
+        item.untied_evidence = by_row.get((item.self_eval_id, None), []) if first else []  # type: ignore[attr-defined]
+        item.first_of_project = first  # type: ignore[attr-defined]
+        seen.add(item.self_eval_id)
+    return items
 
 
 SEVERITY_ORDER = {"ERROR": 0, "WARN": 1, "INFO": 2}

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from jixiao.evaluation import urls_reeval, views, views_selfeval
+from jixiao.evaluation import urls_reeval, views, views_evidence, views_selfeval
 
 app_name = "evaluation"
 
@@ -18,5 +18,16 @@ urlpatterns = [
     path("self/<int:pk>/override/", views_selfeval.selfeval_override, name="selfeval_override"),
     path("self/<int:pk>/import/", views_selfeval.selfeval_import, name="selfeval_import"),
     path("self/<int:pk>/export/", views_selfeval.selfeval_export, name="selfeval_export"),
+    path("self/<int:pk>/evidence/", views_evidence.evidence_add, name="selfeval_evidence_add"),
+    path(
+        "self/<int:pk>/evidence/<int:evidence_pk>/",
+        views_evidence.evidence_download,
+        name="selfeval_evidence_download",
+    ),
+    path(
+        "self/<int:pk>/evidence/<int:evidence_pk>/delete/",
+        views_evidence.evidence_delete,
+        name="selfeval_evidence_delete",
+    ),
     path("", include(urls_reeval)),
 ]

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from jixiao.core.errors import DomainError
 from jixiao.core.numbers import is_digits
 from jixiao.core.views_helpers import capability_required, paginate, stored_file_response, xlsx_response
-from jixiao.evaluation import reeval_documents
+from jixiao.evaluation import reeval_documents, selectors
 from jixiao.evaluation import services_reeval as svc
 from jixiao.evaluation.forms_reeval import AssignForm, BatchForm, CheckForm, FindingForm, ResultFileForm
 from jixiao.evaluation.models import AuthenticityCheck, AuthenticityItem, ReEvaluationBatch, ReEvaluationSample
@@ -269,6 +269,7 @@ def authenticity_detail(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, exc.message)
         return redirect("evaluation:authenticity_detail", pk=pk)
     items = list(check.items.select_related("self_eval", "self_eval__unit").order_by("code", "id"))
+    items = selectors.items_with_evidence(items)
     context = {
         "check": check,
         "items": items,

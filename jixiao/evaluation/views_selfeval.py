@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from jixiao.core import bulk
 from jixiao.core.errors import DomainError
+from jixiao.core.forms import EvidenceUploadForm
 from jixiao.core.numbers import year_or_none
 from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
 from jixiao.evaluation import exports, selectors, services, services_reeval
@@ -113,16 +114,19 @@ def _context(request: HttpRequest, record: SelfEvaluation) -> dict[str, Any]:
     user: Any = request.user
     capabilities = user.active_membership.capabilities
     reviewer = REVIEWER_OF_STATE.get(record.status)  # type: ignore[call-overload]
+    rows = selectors.record_rows(record)
     return {
         "record": record,
         "funds": selectors.record_funds(record),
-        "rows": selectors.rows_flagged_first(selectors.record_rows(record)),
+        "rows": selectors.rows_flagged_first(rows),
         "record_messages": selectors.record_messages(record),
         "actions": SELFEVAL_WORKFLOW.available(record.status, capabilities),
         "can_fill": user.can("evaluation.fill") and record.status in EDITABLE_STATES,
         "can_override": reviewer is not None and user.can(reviewer),
         "import_form": SelfEvalImportForm(),
         "events": selectors.record_events(record)[:100],
+        "evidence": selectors.record_evidence(record),
+        "evidence_form": EvidenceUploadForm(rows=selectors.evidence_row_choices(rows)),
     }
 
 

@@ -15,7 +15,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jixiao.core.models import TimeStampedModel, WorkflowEvent
+from jixiao.core.models import StoredFile, TimeStampedModel, WorkflowEvent
 from jixiao.core.scoping import BusinessRowQuerySet, ScopedQuerySet, ScopeLevel
 from jixiao.organizations.models import RegionYearSettings
 
@@ -339,6 +339,27 @@ class MonitoringIndicatorRow(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class MonitoringEvidence(StoredFile):
+    """A 佐证资料 file of a monitoring record, optionally tied to the indicator row whose progress it supports."""
+
+    storage_folder = "monitoring"
+
+    record = models.ForeignKey(MonitoringRecord, on_delete=models.CASCADE, related_name="evidence")
+    # A row that disappears leaves its files with the record, untied.
+    row = models.ForeignKey(
+        MonitoringIndicatorRow,
+        verbose_name=_("对应指标"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="evidence",
+    )
+
+    class Meta(StoredFile.Meta):
+        verbose_name = _("监控佐证资料")
+        verbose_name_plural = _("监控佐证资料")
 
 
 class MonitoringEvent(WorkflowEvent):

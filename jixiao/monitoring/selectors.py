@@ -24,6 +24,7 @@ from jixiao.monitoring.models import (
     DeviationReason,
     Likelihood,
     MonitoringEvent,
+    MonitoringEvidence,
     MonitoringRecord,
     MonitoringSettings,
     MonitoringTask,
@@ -258,6 +259,29 @@ def record_events(record: MonitoringRecord) -> QuerySet[MonitoringEvent]:
 
 def record_audit_trail(record: MonitoringRecord) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(object_type="monitoring.monitoringrecord", object_id=str(record.pk))
+
+
+def record_evidence(record: MonitoringRecord) -> list[MonitoringEvidence]:
+    return list(record.evidence.select_related("row", "uploaded_by").order_by("uploaded_at", "id"))
+
+
+def evidence_get(user: Any, pk: Any, evidence_pk: Any) -> MonitoringEvidence:
+    """A file of a record the user sees; another record's (or unit's) file is missing all the same (404)."""
+    record = record_get(user, pk)
+    evidence = record.evidence.select_related("row").filter(pk=evidence_pk).first()
+    if evidence is None:
+        raise Http404
+    evidence.record = record
+    return evidence
+
+
+def evidence_row_choices(rows: Any) -> list[tuple[int, str]]:
+    """The upload form's 对应指标 options: the record's rows in their order."""
+    choices = []
+    for row in sorted(rows, key=lambda r: (r.seq, r.pk)):
+        levels = "／".join(n for n in (row.level1_name, row.level2_name) if n)
+        choices.append((row.pk, f"{row.name}（{levels}）" if levels else row.name))
+    return choices
 
 
 def records_for_export(records: QuerySet[MonitoringRecord]) -> QuerySet[MonitoringRecord]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jixiao.monitoring import views
+from jixiao.monitoring import views, views_evidence
 
 app_name = "monitoring"
 
@@ -18,4 +18,15 @@ urlpatterns = [
     path("records/<int:pk>/fill/", views.record_fill, name="record_fill"),
     path("records/<int:pk>/transition/", views.record_transition, name="record_transition"),
     path("records/<int:pk>/export/", views.record_export, name="record_export"),
+    path("records/<int:pk>/evidence/", views_evidence.evidence_add, name="record_evidence_add"),
+    path(
+        "records/<int:pk>/evidence/<int:evidence_pk>/",
+        views_evidence.evidence_download,
+        name="record_evidence_download",
+    ),
+    path(
+        "records/<int:pk>/evidence/<int:evidence_pk>/delete/",
+        views_evidence.evidence_delete,
+        name="record_evidence_delete",
+    ),
 ]

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from jixiao.core import bulk
 from jixiao.core.errors import DomainError
+from jixiao.core.forms import EvidenceUploadForm
 from jixiao.core.numbers import year_or_none
 from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
 from jixiao.monitoring import exports, selectors, services
@@ -229,14 +230,19 @@ def record_fill(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required("monitoring.view")
 def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
     record = selectors.record_get(request.user, pk)
+    return render(request, "monitoring/record_detail.html", detail_context(request, record))
+
+
+def detail_context(request: HttpRequest, record: MonitoringRecord) -> dict[str, Any]:
     user: Any = request.user
     capabilities = user.active_membership.capabilities
     task_open = record.task.status == TaskStatus.ISSUED
     actions = MONITORING_WORKFLOW.available(record.status, capabilities) if task_open else []
     settings_row = selectors.settings_for(record.region, record.fiscal_year)
-    context = {
+    rows = list(selectors.record_rows(record))
+    return {
         "record": record,
-        "rows": selectors.record_rows(record),
+        "rows": rows,
         "actions": actions,
         "can_fill": task_open and user.can("monitoring.fill") and record.status in EDITABLE_STATUSES,
         "ratio": selectors.record_ratio(record),
@@ -246,8 +252,9 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "reasons": selectors.reason_labels(record.deviation_reasons),
         "events": selectors.record_events(record)[:100],
         "trail": selectors.record_audit_trail(record)[:50],
+        "evidence": selectors.record_evidence(record),
+        "evidence_form": EvidenceUploadForm(rows=selectors.evidence_row_choices(rows)),
     }
-    return render(request, "monitoring/record_detail.html", context)
 
 
 @require_POST

@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 
 from jixiao.core.filters import AutocompleteModelChoiceField
-from jixiao.core.forms import bootstrapify, limit_choices
+from jixiao.core.forms import MultipleFileField, bootstrapify, limit_choices
 from jixiao.organizations.filters import add_region_field
 from jixiao.organizations.forms import DepartmentSearchField
 from jixiao.organizations.models import BudgetUnit, Department
@@ -90,22 +90,6 @@ class IssueForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         bootstrapify(self)
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", MultipleFileInput())
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data: Any, initial: Any = None) -> Any:
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(d, initial) for d in data]
-        return [single(data, initial)] if data else []
 
 
 class FeedbackForm(forms.Form):

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+from typing import Any
+
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from jixiao.core.errors import DomainError
-from jixiao.core.uploads import check_upload
+from jixiao.core.uploads import check_upload, check_uploads, removed_on_failure, sha256_of
 
 
 def test_real_documents_pass_with_a_clean_name() -> None:
@@ -37,3 +42,28 @@ def test_size_limit(settings: object) -> None:
 
 def test_callers_may_allow_zip() -> None:
     assert check_upload(SimpleUploadedFile("成果.zip", b"PK\x03\x04..."), allowed={".zip", ".pdf"}) == "成果.zip"
+
+
+def test_several_files_are_all_checked_before_any_is_stored_and_the_refused_one_is_named() -> None:
+    good = SimpleUploadedFile("验收单.pdf", b"%PDF-1.7")
+    assert check_uploads([good, SimpleUploadedFile("表.xlsx", b"PK\x03\x04..")]) == ["验收单.pdf", "表.xlsx"]
+    with pytest.raises(DomainError, match=r"“照片\.exe”：只能上传"):
+        check_uploads([good, SimpleUploadedFile("照片.exe", b"MZ")])
+    with pytest.raises(DomainError, match="请选择要上传的文件"):
+        check_uploads([])
+    with pytest.raises(DomainError, match="一次最多上传2个文件"):
+        check_uploads([good, good, good], max_files=2)
+
+
+def test_a_file_written_in_a_failed_block_is_removed(tmp_path: Any) -> None:
+    storage = FileSystemStorage(location=str(tmp_path))
+    stored = SimpleNamespace(name=storage.save("a.pdf", ContentFile(b"%PDF-")), storage=storage)
+    with pytest.raises(RuntimeError), removed_on_failure() as written:
+        written.append(stored)  # type: ignore[arg-type]
+        raise RuntimeError("audit store unavailable")
+    assert list(tmp_path.iterdir()) == []
+    kept = SimpleNamespace(name=storage.save("b.pdf", ContentFile(b"%PDF-")), storage=storage)
+    with removed_on_failure() as written:
+        written.append(kept)  # type: ignore[arg-type]
+    assert [p.name for p in tmp_path.iterdir()] == ["b.pdf"]
+    assert sha256_of(ContentFile(b"abc")) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
