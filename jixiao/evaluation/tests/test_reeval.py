@@ -303,6 +303,8 @@ def test_authenticity_check_findings_and_rectification(world: World) -> None:
     services_reeval.check_finish(actor=business, check=check)
     page = world.login("business").get(f"/evaluation/authenticity/{check.pk}/").content.decode()
     assert check.seed in page and "验收单仅80台" in page
+    # Two projects in range for a sample of 20: the page says all were drawn, not that 20 were.
+    assert "计划抽取 20 个项目，抽样范围仅 2 个，已全部抽取" in page
     # Others: a unit has no access, a section that did not organise it gets 404 (performance sees the region).
     assert world.login("unit_user").get(f"/evaluation/authenticity/{check.pk}/").status_code == 403
     assert world.login("performance").get(f"/evaluation/authenticity/{check.pk}/").status_code == 200
