@@ -661,8 +661,18 @@ def check_submittable(record: MonitoringRecord) -> None:
         raise DomainError("；".join(problems))
 
 
-def record_transition(*, actor: Any, record: MonitoringRecord, action: str, comment: str = "") -> MonitoringRecord:
-    """Submit, withdraw, review and return. Submitting checks completeness and the RED explanation rule."""
+def record_transition(
+    *,
+    actor: Any,
+    record: MonitoringRecord,
+    action: str,
+    comment: str = "",
+    saved: list[MonitoringRecord] | None = None,
+) -> MonitoringRecord:
+    """Submit, withdraw, review and return. Submitting checks completeness and the RED explanation rule.
+
+    The saved-record hooks (the warning sweep) run after the transaction; `saved`: a caller running this inside its
+    own transaction (a batch) collects the record there and runs them itself once that transaction commits."""
     transition = WORKFLOW.get(record.status, action)
     require(actor, transition.capability)
     _visible_record(actor, record)
@@ -712,14 +722,21 @@ def record_transition(*, actor: Any, record: MonitoringRecord, action: str, comm
             reason=comment[:500],
             changes={"status": [transition.source, transition.target]},
         )
-    hooks.record_saved(locked)
+    if saved is None:
+        hooks.record_saved(locked)
+    else:
+        saved.append(locked)
     return locked
 
 
 def record_bulk_transition(*, actor: Any, ids: list[Any], action: str, comment: str = "") -> int:
     """批量审核 of the ticked records: each goes through `record_transition` (event, audit record, warning sweep), all
-    in one transaction; a record out of scope, no longer in the button's state or of a closed round fails the batch."""
-    return bulk.run(
+    in one transaction; a record out of scope, no longer in the button's state or of a closed round fails the batch.
+    The saved-record hooks run once the batch has committed, as they do after a single transition: never for a
+    refused batch, and the warning sweep's region locks are not held across the batch (in record order, which could
+    deadlock against a sweep taking them in region order)."""
+    saved: list[MonitoringRecord] = []
+    count = bulk.run(
         actor=actor,
         workflow=WORKFLOW,
         offered=BULK_ACTIONS,
@@ -729,8 +746,13 @@ def record_bulk_transition(*, actor: Any, ids: list[Any], action: str, comment: 
         visible=selectors.records_visible(actor),
         noun="监控表",
         event_prefix="monitoring",
-        apply=lambda record, text: record_transition(actor=actor, record=record, action=action, comment=text),
+        apply=lambda record, text: record_transition(
+            actor=actor, record=record, action=action, comment=text, saved=saved
+        ),
     )
+    for record in saved:
+        hooks.record_saved(record)
+    return count
 
 
 # ---- reminders -----------------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from conftest import World
 from jixiao.accounts.tests.factories import TEST_PASSWORD
 from jixiao.core.errors import ConflictError
 from jixiao.core.models import AuditEvent
-from jixiao.monitoring import services
+from jixiao.monitoring import hooks, services
 from jixiao.monitoring.models import MonitoringRecord, MonitoringTask, RecordStatus
 from jixiao.monitoring.tests.helpers import fill_complete, issued_round, put_in_library
 from jixiao.projects.models import Project
@@ -156,4 +156,45 @@ def test_get_is_not_allowed_and_csrf_is_enforced(world: World, four: list[Monito
     strict = Client(enforce_csrf_checks=True)
     assert strict.login(username=world.users["dept_admin"].username, password=TEST_PASSWORD)
     assert strict.post(BULK, {"ids": [four[0].pk], "action": "dept_approve"}).status_code == 403
+    assert {s for s, _v in states(four)} == {RecordStatus.SUBMITTED}
+
+
+def test_saved_hooks_run_once_the_batch_has_moved_every_record(world: World, four: list[MonitoringRecord]) -> None:
+    """As after a single transition, the saved-record hooks (the warning sweep) see the batch's outcome: they run after
+    the batch, not between its rows (where they would also hold the sweep's region locks until it ends)."""
+    seen: list[list[str]] = []
+
+    def listener(record: Any) -> None:
+        seen.append([status for status, _v in states(four)])
+
+    hooks.on_record_saved(listener)
+    try:
+        services.record_bulk_transition(
+            actor=world.users["dept_admin"], ids=[r.pk for r in four], action="dept_approve"
+        )
+    finally:
+        hooks._saved.remove(listener)
+    assert seen == [[RecordStatus.DEPT_APPROVED] * 4] * 4
+
+
+def test_a_refused_batch_runs_no_saved_hooks(world: World, four: list[MonitoringRecord], monkeypatch: Any) -> None:
+    seen: list[int] = []
+    real = services.record_transition
+
+    def refuse_the_last(**kwargs: Any) -> MonitoringRecord:
+        if kwargs["record"].pk == four[-1].pk:
+            raise ConflictError("监控表状态已变化，请刷新后重试")
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "record_transition", refuse_the_last)
+    hooks.on_record_saved(lambda record: seen.append(record.pk))
+    listener = hooks._saved[-1]
+    try:
+        with pytest.raises(ConflictError):
+            services.record_bulk_transition(
+                actor=world.users["dept_admin"], ids=[r.pk for r in four], action="dept_approve"
+            )
+    finally:
+        hooks._saved.remove(listener)
+    assert seen == []
     assert {s for s, _v in states(four)} == {RecordStatus.SUBMITTED}
