@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.project_list, name="list"),
     path("new/", views.project_create, name="create"),
     path("autocomplete/", views.project_autocomplete, name="autocomplete"),
+    path("bulk/", views.project_bulk, name="bulk"),
     path("export/", views.project_export, name="export"),
     path("import/", views.project_import, name="import"),
     path("import/errors.xlsx", views.project_import_errors, name="import_errors"),

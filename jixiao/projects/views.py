@@ -11,13 +11,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from jixiao.core import audit_labels
+from jixiao.core import audit_labels, bulk
 from jixiao.core.errors import DomainError
 from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
 from jixiao.core.models import Job
 from jixiao.core.numbers import year_or_none
 from jixiao.core.views_helpers import (
-    PAGE_SIZE,
     capability_required,
     import_errors_download,
     search_response,
@@ -30,7 +29,7 @@ from jixiao.projects.filtersets import ProjectFilterSet
 from jixiao.projects.forms import ImportForm, ProjectForm, TransitionForm
 from jixiao.projects.imports import parse_project_workbook
 from jixiao.projects.models import ProjectStatus
-from jixiao.projects.workflow import EDITABLE_STATES, PROJECT_WORKFLOW
+from jixiao.projects.workflow import BULK_ACTIONS, EDITABLE_STATES, PROJECT_WORKFLOW
 
 IMPORT_ERRORS_KEY = "jixiao_project_import_errors"
 
@@ -56,14 +55,49 @@ def project_autocomplete(request: HttpRequest) -> JsonResponse:
 
 @capability_required("project.view")
 def project_list(request: HttpRequest) -> HttpResponse:
+    return _list(request)
+
+
+def _list(request: HttpRequest, *, status: int = 200, refused: bool = False) -> HttpResponse:
+    """The list, filtered by the query string (also that of a refused 批量审核, shown again with its ticks and text)."""
     filterset = _filtered(request)
     queryset = filterset.qs
     totals = selectors.project_totals(queryset)
-    paginator = Paginator(queryset, PAGE_SIZE)
+    paginator = Paginator(queryset, bulk.per_page(request))
     paginator.count = totals["count"]  # the totals already counted the rows: no second COUNT(*)
-    context = {"filter": filterset, "page": paginator.get_page(request.GET.get("page")), "totals": totals}
+    page = paginator.get_page(request.GET.get("page"))
+    panel = bulk.panel(
+        request,
+        workflow=PROJECT_WORKFLOW,
+        offered=BULK_ACTIONS,
+        rows=page,
+        url=reverse("projects:bulk"),
+        list_url=reverse("projects:list"),
+        refused=refused,
+    )
+    context = {"filter": filterset, "page": page, "totals": totals, "bulk": panel}
     template = "projects/_table.html" if request.htmx else "projects/list.html"  # type: ignore[attr-defined]
-    return render(request, template, context)
+    return render(request, template, context, status=status)
+
+
+@require_POST
+@capability_required("project.view")
+def project_bulk(request: HttpRequest) -> HttpResponse:
+    """批量通过 / 批量退回 of the ticked projects; a refusal shows the list again, ticks and typed opinion kept."""
+    form = bulk.BulkForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.refusal())
+        return _list(request, status=400, refused=True)
+    action = form.cleaned_data["action"]
+    try:
+        count = services.project_bulk_transition(
+            actor=request.user, ids=request.POST.getlist("ids"), action=action, comment=form.cleaned_data["comment"]
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return _list(request, status=exc.status_code, refused=True)
+    messages.success(request, bulk.done_message(PROJECT_WORKFLOW, action, count))
+    return redirect(f"{reverse('projects:list')}?{request.GET.urlencode()}")
 
 
 PROJECT_EXPORT = ListExport(

@@ -36,3 +36,8 @@ PROJECT_WORKFLOW = Workflow(
 )
 
 EDITABLE_STATES = {S.DRAFT, S.RETURNED}
+
+# 批量审核 (core.bulk): the 主管部门's and the 对口业务股室's approval and return. 入库 still passes the 事前评估 gate
+# row by row (gates.check): a project that needs a supportive conclusion fails the batch and is named. Submitting,
+# withdrawing and cancelling are the unit's own acts on its own projects, not a review queue.
+BULK_ACTIONS = ("dept_approve", "dept_return", "section_approve", "section_return")
