@@ -15,7 +15,7 @@ from jixiao.accounts.capabilities import ROLE_REQUIRES, THREE_ADMINS, Role
 from jixiao.accounts.columns import GRANT_HEADER, ORG_KEYS, GrantImportRow, UserImportRow
 from jixiao.accounts.models import Membership, User
 from jixiao.core import audit
-from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.errors import DomainError, NotFoundError, PermissionDeniedError
 from jixiao.core.models import AuditEvent
 from jixiao.core.permissions import require
 from jixiao.core.spreadsheets import CellError, ImportRejectedError
@@ -162,6 +162,13 @@ def user_password_reset(*, actor: Any, user: User) -> str:
     if user.is_three_admin:
         # Whoever learns the new password can act as that administrator: one admin must not take over another.
         raise DomainError("三员分立：不能在此重置系统管理员、安全管理员、审计管理员账号的密码")
+    scope = actor.active_membership.region.path
+    if user.memberships.filter(is_active=True).exclude(region__path__startswith=scope).exists():
+        # The account is listed here for a role in (or once in) this region, but whoever learns the new password
+        # also acts in the other region: only an administrator over every region the user works in resets it.
+        raise PermissionDeniedError(
+            "该账号在您管理范围以外的财政区划也有角色，不能在此重置密码，请由上级系统管理员办理"
+        )
     password = generate_password()
     before = user.must_change_password
     user.set_password(password)

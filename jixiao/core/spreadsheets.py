@@ -120,8 +120,15 @@ def read_rows(
         raise SpreadsheetError("第一行应为表头，但文件为空")
 
     def iterate() -> Iterator[tuple[int, dict[str, Any]]]:
+        numbered = enumerate(rows, start=header_row + 1)
         try:
-            for number, values in enumerate(rows, start=header_row + 1):
+            while True:
+                try:
+                    number, values = next(numbered)
+                except StopIteration:
+                    return
+                except Exception as exc:  # damage past the header only shows while the rows are read
+                    raise SpreadsheetError("文件无法解析，请确认是 Excel（.xlsx）格式") from exc
                 if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
                     continue
                 yield number, {name: values[i] if i < len(values) else None for i, name in enumerate(header) if name}

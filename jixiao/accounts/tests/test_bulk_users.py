@@ -7,6 +7,7 @@ import base64
 import html
 import io
 import re
+import zipfile
 from typing import Any
 
 import openpyxl
@@ -151,6 +152,26 @@ def test_a_file_that_is_not_xlsx_or_too_large_gets_a_chinese_error_not_a_500(wor
         big = _upload(client, _xlsx([[f"user{i}", "x" * 40] for i in range(200)]))
     assert big.status_code == 400 and "文件过大" in big.content.decode()
     assert not User.objects.filter(username__startswith="user").exists()
+
+
+def _damaged_xlsx() -> bytes:
+    """A real .xlsx whose second data row points at a shared string that is not there: the header reads fine, the
+    damage shows only while the rows are read."""
+    source = zipfile.ZipFile(io.BytesIO(_xlsx([["zhang", "张三"]])))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"</sheetData>", b'<row r="3"><c r="A3" t="s"><v>99</v></c></row></sheetData>')
+            target.writestr(item, data)
+    return out.getvalue()
+
+
+def test_a_workbook_damaged_inside_its_rows_gets_a_chinese_error_not_a_500(world: World) -> None:
+    response = _upload(world.login("sys_admin"), _damaged_xlsx())
+    assert response.status_code == 400 and "文件无法解析" in response.content.decode()
+    assert not User.objects.filter(username="zhang").exists()
 
 
 def test_the_template_opens_with_its_notes_and_no_example_rows(world: World) -> None:

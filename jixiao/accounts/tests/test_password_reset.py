@@ -86,6 +86,24 @@ def test_a_user_outside_the_admins_region_is_not_found(world: World) -> None:
     assert stranger.password == before and not AuditEvent.objects.filter(event_type="user.password_reset").exists()
 
 
+@pytest.mark.parametrize("still_here", [True, False])
+def test_a_user_who_also_acts_in_another_region_is_not_reset_here(world: World, still_here: bool) -> None:
+    """The admin's region lists the account (a role here, or one revoked here), but the user also acts in a region
+    the admin does not manage: a reset there would hand its password, and with it that region's role, to this
+    admin."""
+    user = UserFactory(username="two_regions")
+    Membership.objects.create(user=user, role="unit_user", region=world.region, unit=world.school, is_active=still_here)
+    Membership.objects.create(user=user, role="unit_user", region=world.other_region, unit=world.far_unit)
+    before = user.password
+    with pytest.raises(DomainError, match="管理范围以外"):
+        services.user_password_reset(actor=world.users["sys_admin"], user=user)
+    response = world.login("sys_admin").post(_reset_url(user), follow=True)
+    assert response.status_code == 200 and "管理范围以外" in response.content.decode()
+    assert 'data-testid="reset-password"' not in response.content.decode()
+    user.refresh_from_db()
+    assert user.password == before and not AuditEvent.objects.filter(event_type="user.password_reset").exists()
+
+
 def test_the_admin_cannot_reset_their_own_or_another_administrators_password(world: World) -> None:
     sys_admin = world.users["sys_admin"]
     with pytest.raises(DomainError, match="不能重置自己的密码"):
