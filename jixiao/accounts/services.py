@@ -15,7 +15,7 @@ from jixiao.accounts.capabilities import ROLE_REQUIRES, THREE_ADMINS, Role
 from jixiao.accounts.columns import GRANT_HEADER, ORG_KEYS, GrantImportRow, UserImportRow
 from jixiao.accounts.models import Membership, User
 from jixiao.core import audit
-from jixiao.core.errors import DomainError, NotFoundError, PermissionDeniedError
+from jixiao.core.errors import DomainError, NotFoundError, PermissionDeniedError, ServiceError
 from jixiao.core.models import AuditEvent
 from jixiao.core.permissions import require
 from jixiao.core.spreadsheets import CellError, ImportRejectedError
@@ -288,7 +288,7 @@ def memberships_import(*, actor: Any, rows: list[GrantImportRow]) -> dict[str, i
             for row, fields in grants:
                 try:
                     membership_grant(actor=actor, **fields)
-                except DomainError as exc:
+                except ServiceError as exc:
                     raise ImportRejectedError([CellError(row.row, "", row.username, exc.message)]) from exc
             audit.record(
                 actor=actor,
