@@ -14,10 +14,13 @@ from jixiao.evaluation.workflow import BULK_ACTIONS as SELFEVAL_BULK
 from jixiao.evaluation.workflow import SELFEVAL_WORKFLOW
 from jixiao.monitoring.workflow import BULK_ACTIONS as MONITORING_BULK
 from jixiao.monitoring.workflow import MONITORING_WORKFLOW
+from jixiao.projects.workflow import BULK_ACTIONS as PROJECT_BULK
+from jixiao.projects.workflow import PROJECT_WORKFLOW
 from jixiao.targets.workflow import BULK_ACTIONS as TARGET_BULK
 from jixiao.targets.workflow import GRADE_OF_ACTION, TARGET_WORKFLOW
 
 REVIEW_LISTS = [
+    (PROJECT_WORKFLOW, PROJECT_BULK),
     (TARGET_WORKFLOW, TARGET_BULK),
     (MONITORING_WORKFLOW, MONITORING_BULK),
     (SELFEVAL_WORKFLOW, SELFEVAL_BULK),
@@ -41,7 +44,7 @@ def test_review_lists_offer_approvals_and_returns_of_review_stages_only(
     assert {t.label for t in returns} == {"退回修改"}
     # Every stage with a bulk approval also has its bulk return; no submitting, withdrawing or adjusting.
     assert {t.source for t in approvals} <= {t.source for t in returns}
-    assert not {"submit", "resubmit", "withdraw", "request_adjustment", "approve_adjustment"} & set(offered)
+    assert not {"submit", "resubmit", "withdraw", "cancel", "request_adjustment", "approve_adjustment"} & set(offered)
 
 
 def test_grading_a_target_is_not_offered_in_bulk() -> None:
