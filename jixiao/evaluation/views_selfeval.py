@@ -94,20 +94,13 @@ def _list(request: HttpRequest, *, status: int = 200, refused: bool = False) -> 
 @capability_required("evaluation.view")
 def selfeval_bulk(request: HttpRequest) -> HttpResponse:
     """批量通过 / 批量退回 of the ticked self-evaluations; a refusal shows the list again, ticks and text kept."""
-    form = bulk.BulkForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, form.refusal())
-        return _list(request, status=400, refused=True)
-    action = form.cleaned_data["action"]
-    try:
-        count = services.selfeval_bulk_transition(
-            actor=request.user, ids=request.POST.getlist("ids"), action=action, comment=form.cleaned_data["comment"]
-        )
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return _list(request, status=exc.status_code, refused=True)
-    messages.success(request, bulk.done_message(SELFEVAL_WORKFLOW, action, count))
-    return redirect(f"{_list_url()}?{request.GET.urlencode()}")
+    return bulk.answer(
+        request,
+        workflow=SELFEVAL_WORKFLOW,
+        transition=services.selfeval_bulk_transition,
+        show_list=_list,
+        list_url=_list_url(),
+    )
 
 
 def _context(request: HttpRequest, record: SelfEvaluation) -> dict[str, Any]:

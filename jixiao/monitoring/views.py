@@ -167,20 +167,13 @@ def _record_list(request: HttpRequest, *, status: int = 200, refused: bool = Fal
 @capability_required("monitoring.view")
 def record_bulk(request: HttpRequest) -> HttpResponse:
     """批量通过 / 批量退回 of the ticked records; a refusal shows the list again, ticks and typed opinion kept."""
-    form = bulk.BulkForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, form.refusal())
-        return _record_list(request, status=400, refused=True)
-    action = form.cleaned_data["action"]
-    try:
-        count = services.record_bulk_transition(
-            actor=request.user, ids=request.POST.getlist("ids"), action=action, comment=form.cleaned_data["comment"]
-        )
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return _record_list(request, status=exc.status_code, refused=True)
-    messages.success(request, bulk.done_message(MONITORING_WORKFLOW, action, count))
-    return redirect(f"{reverse('monitoring:record_list')}?{request.GET.urlencode()}")
+    return bulk.answer(
+        request,
+        workflow=MONITORING_WORKFLOW,
+        transition=services.record_bulk_transition,
+        show_list=_record_list,
+        list_url=reverse("monitoring:record_list"),
+    )
 
 
 def _row_forms(record: MonitoringRecord, data: Any = None) -> list[IndicatorRowForm]:

@@ -84,20 +84,13 @@ def _list(request: HttpRequest, *, status: int = 200, refused: bool = False) -> 
 @capability_required("project.view")
 def project_bulk(request: HttpRequest) -> HttpResponse:
     """批量通过 / 批量退回 of the ticked projects; a refusal shows the list again, ticks and typed opinion kept."""
-    form = bulk.BulkForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, form.refusal())
-        return _list(request, status=400, refused=True)
-    action = form.cleaned_data["action"]
-    try:
-        count = services.project_bulk_transition(
-            actor=request.user, ids=request.POST.getlist("ids"), action=action, comment=form.cleaned_data["comment"]
-        )
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return _list(request, status=exc.status_code, refused=True)
-    messages.success(request, bulk.done_message(PROJECT_WORKFLOW, action, count))
-    return redirect(f"{reverse('projects:list')}?{request.GET.urlencode()}")
+    return bulk.answer(
+        request,
+        workflow=PROJECT_WORKFLOW,
+        transition=services.project_bulk_transition,
+        show_list=_list,
+        list_url=reverse("projects:list"),
+    )
 
 
 PROJECT_EXPORT = ListExport(
