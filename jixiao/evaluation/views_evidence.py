@@ -13,7 +13,7 @@ PAGES = EvidencePages(
     record_get=selectors.record_get,
     evidence_get=selectors.evidence_get,
     row_choices=lambda record: selectors.evidence_row_choices(selectors.record_rows(record)),
-    context=views_selfeval._context,
+    context=views_selfeval.detail_context,
 )
 
 evidence_add, evidence_download, evidence_delete = PAGES.views()

@@ -103,7 +103,7 @@ def selfeval_bulk(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _context(request: HttpRequest, record: SelfEvaluation) -> dict[str, Any]:
+def detail_context(request: HttpRequest, record: SelfEvaluation) -> dict[str, Any]:
     user: Any = request.user
     capabilities = user.active_membership.capabilities
     reviewer = REVIEWER_OF_STATE.get(record.status)  # type: ignore[call-overload]
@@ -126,7 +126,7 @@ def _context(request: HttpRequest, record: SelfEvaluation) -> dict[str, Any]:
 @capability_required("evaluation.view")
 def selfeval_detail(request: HttpRequest, pk: int) -> HttpResponse:
     record = selectors.record_get(request.user, pk)
-    return render(request, "evaluation/selfeval_detail.html", _context(request, record))
+    return render(request, "evaluation/selfeval_detail.html", detail_context(request, record))
 
 
 @capability_required("evaluation.fill")
@@ -238,7 +238,7 @@ def selfeval_import(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             error = exc.message
     if error:
-        context = _context(request, record)
+        context = detail_context(request, record)
         context["import_error"] = error
         return render(request, "evaluation/selfeval_detail.html", context, status=400)
     record.refresh_from_db()
