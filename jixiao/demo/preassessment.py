@@ -416,34 +416,46 @@ class _Builder:
     def archived(self, years: Iterable[int], keep: list[Project]) -> None:
         """A concluded 予以支持 or 核减后支持 for every project of `years` in the library or on its way there that the
         rule in force requires an assessment for (the gate let it pass): written in bulk, a handful of queries."""
-        years = sorted(years)
-        rules = selectors.rules_for([self.county], years)
-        rule = {y: selectors.pick_rule(rules, self.county, y) for y in years}
-        # The rule decides (below); this only leaves out what no rule of these years could send to assessment.
-        maybe = (
-            Q(fiscal_amount_yuan__gte=min(r.min_amount_yuan for r in rule.values()))
-            | Q(is_special_bond=True)
-            | Q(budget_book__in=[book for r in rule.values() for book in r.budget_books or []])
-        )
+        rounds = EarlierRounds(self.rng, self.county, years, perf=self.cast.perf)
         projects = (
-            Project.objects.filter(maybe, region=self.county, fiscal_year__in=years, status__in=SUPPORTIVE_STATUSES)
+            Project.objects.filter(
+                rounds.maybe(), region=self.county, fiscal_year__in=rounds.years, status__in=SUPPORTIVE_STATUSES
+            )
             .exclude(pk__in=[p.pk for p in keep])
             .exclude(preassessments__isnull=False)
             .select_related("unit")
             .order_by("fiscal_year", "code")
         )
-        required = [p for p in projects if selectors.assessment_required(p, rule[p.fiscal_year])[0]]
-        if not required:
+        built = rounds.build(projects)
+        if not built.assessments:
             return
-        rows = [self._archive_row(p, rule[p.fiscal_year]) for p in required]
-        created = PreAssessment.objects.bulk_create(pa for pa, _ in rows)
-        events = [
-            event for (_, steps), pa in zip(rows, created, strict=True) for event in self._archive_events(pa, steps)
+        created = PreAssessment.objects.bulk_create(built.assessments)
+        PreAssessmentEvent.objects.bulk_create(built.events())
+        Attachment.objects.bulk_create(built.attachments(rounds.feasibility_study()))
+        built.backdate([pa.pk for pa in created])
+        self.created += len(created)
+
+
+@dataclass
+class EarlierRoundRows:
+    """The unsaved rows of the earlier rounds: each assessment with the times of its steps."""
+
+    assessments: list[PreAssessment]
+    times: list[list[datetime]]
+    perf: User | None
+
+    def events(self) -> list[PreAssessmentEvent]:
+        """Each assessment filed and submitted at its first time, then each review and the conclusion at the next
+        (call once the assessments have their ids)."""
+        return [
+            event
+            for pa, times in zip(self.assessments, self.times, strict=True)
+            for event in _archive_events(pa, times, self.perf)
         ]
-        PreAssessmentEvent.objects.bulk_create(events)
-        # One stored feasibility study: the filed copies of the earlier rounds are the same document.
-        stored = default_storage.save(attachment_path(None, FEASIBILITY), ContentFile(PDF))  # type: ignore[arg-type]
-        Attachment.objects.bulk_create(
+
+    def attachments(self, stored: str) -> list[Attachment]:
+        """The feasibility study each filing carries: one stored document, the same for all of them."""
+        return [
             Attachment(
                 assessment=pa,
                 kind=Attachment.Kind.FEASIBILITY,
@@ -451,15 +463,55 @@ class _Builder:
                 original_name=FEASIBILITY,
                 size_bytes=len(PDF),
             )
-            for pa in created
-        )
-        # Filed and concluded in the autumn before the budget year, not today.
-        PreAssessment.objects.filter(pk__in=[pa.pk for pa in created]).update(
-            created_at=F("submitted_at"), updated_at=F("concluded_at")
-        )
-        self.created += len(created)
+            for pa in self.assessments
+        ]
 
-    def _archive_row(self, project: Project, rule: PreAssessmentRuleSet) -> tuple[PreAssessment, list[datetime]]:
+    @staticmethod
+    def backdate(ids: list[int]) -> None:
+        """Filed and concluded in the autumn before the budget year, not today."""
+        PreAssessment.objects.filter(pk__in=ids).update(created_at=F("submitted_at"), updated_at=F("concluded_at"))
+
+
+class EarlierRounds:
+    """The 事前评估 of the rounds before this one, for the projects the gate let into the library (or on their way
+    there): a concluded 予以支持 or 核减后支持 from the autumn before the budget year, with its filing, the two
+    reviews and the conclusion as events and a feasibility study. Built in memory, so that the demo county writes
+    them with bulk_create and the province generator (jixiao/demo/province) with its fast inserts."""
+
+    def __init__(self, rng: random.Random, county: Any, years: Iterable[int], *, perf: User | None) -> None:
+        self.rng = rng
+        self.perf = perf
+        self.years = sorted(years)
+        rules = selectors.rules_for([county], self.years)
+        self.rule = {y: selectors.pick_rule(rules, county, y) for y in self.years}
+
+    def maybe(self) -> Q:
+        """A filter that leaves out only what no rule of these years could send to assessment (the rule decides)."""
+        rules = self.rule.values()
+        return (
+            Q(fiscal_amount_yuan__gte=min(r.min_amount_yuan for r in rules))
+            | Q(is_special_bond=True)
+            | Q(budget_book__in=[book for r in rules for book in r.budget_books or []])
+        )
+
+    def build(self, projects: Iterable[Project]) -> EarlierRoundRows:
+        """The rows for those of `projects` (in the order given, which the random draws follow) that are in the
+        library or on their way there and that the rule of their year sends to assessment. Each project's `unit`
+        must be loaded."""
+        required = [
+            p
+            for p in projects
+            if p.status in SUPPORTIVE_STATUSES and selectors.assessment_required(p, self.rule[p.fiscal_year])[0]
+        ]
+        rows = [self._row(p, self.rule[p.fiscal_year]) for p in required]
+        return EarlierRoundRows([pa for pa, _ in rows], [times for _, times in rows], self.perf)
+
+    @staticmethod
+    def feasibility_study() -> str:
+        """One stored feasibility study: the filed copies of the earlier rounds are the same document."""
+        return default_storage.save(attachment_path(None, FEASIBILITY), ContentFile(PDF))  # type: ignore[arg-type]
+
+    def _row(self, project: Project, rule: PreAssessmentRuleSet) -> tuple[PreAssessment, list[datetime]]:
         """The concluded assessment of `project` and the times of its steps (filing, the two reviews, conclusion)."""
         rng = self.rng
         conclusion = rng.choices(list(ARCHIVE_CONCLUSIONS), weights=list(ARCHIVE_CONCLUSIONS.values()))[0]
@@ -496,45 +548,46 @@ class _Builder:
         )
         return pa, steps
 
-    def _archive_events(self, pa: PreAssessment, times: list[datetime]) -> list[PreAssessmentEvent]:
-        """Filed and submitted at `times[0]`, then each review and the conclusion at the next time."""
-        events = [
-            PreAssessmentEvent(
-                assessment=pa,
-                occurred_at=times[0],
-                actor_role=Role.UNIT_USER,
-                action="create",
-                action_label="创建评估申报",
-                to_status=PreAssessmentStatus.DRAFT,
-            )
-        ]
-        status: str = PreAssessmentStatus.DRAFT
-        for (action, role, comment), when in zip(ARCHIVE_STEPS, times[:-1], strict=True):
-            transition = PREASSESSMENT_WORKFLOW.get(status, action)
-            events.append(
-                PreAssessmentEvent(
-                    assessment=pa,
-                    occurred_at=when,
-                    actor_role=role,
-                    action=action,
-                    action_label=transition.label,
-                    from_status=status,
-                    to_status=transition.target,
-                    comment=comment,
-                )
-            )
-            status = transition.target
+
+def _archive_events(pa: PreAssessment, times: list[datetime], perf: User | None) -> list[PreAssessmentEvent]:
+    """Filed and submitted at `times[0]`, then each review and the conclusion at the next time."""
+    events = [
+        PreAssessmentEvent(
+            assessment=pa,
+            occurred_at=times[0],
+            actor_role=Role.UNIT_USER,
+            action="create",
+            action_label="创建评估申报",
+            to_status=PreAssessmentStatus.DRAFT,
+        )
+    ]
+    status: str = PreAssessmentStatus.DRAFT
+    for (action, role, comment), when in zip(ARCHIVE_STEPS, times[:-1], strict=True):
+        transition = PREASSESSMENT_WORKFLOW.get(status, action)
         events.append(
             PreAssessmentEvent(
                 assessment=pa,
-                occurred_at=times[-1],
-                actor=self.cast.perf,
-                actor_role=Role.PERFORMANCE,
-                action=CONCLUDE,
-                action_label=f"评估结论：{Conclusion(pa.conclusion).label}",
+                occurred_at=when,
+                actor_role=role,
+                action=action,
+                action_label=transition.label,
                 from_status=status,
-                to_status=PreAssessmentStatus.CONCLUDED,
-                comment=pa.conclusion_opinion,
+                to_status=transition.target,
+                comment=comment,
             )
         )
-        return events
+        status = transition.target
+    events.append(
+        PreAssessmentEvent(
+            assessment=pa,
+            occurred_at=times[-1],
+            actor=perf,
+            actor_role=Role.PERFORMANCE,
+            action=CONCLUDE,
+            action_label=f"评估结论：{Conclusion(pa.conclusion).label}",
+            from_status=status,
+            to_status=PreAssessmentStatus.CONCLUDED,
+            comment=pa.conclusion_opinion,
+        )
+    )
+    return events

@@ -9,6 +9,7 @@ amounts from jixiao/demo/names.py) but without its slow, story-telling paths (no
 - targets with 5 library indicators for most current specific-purpose projects;
 - one issued monitoring round (1—8月) through monitoring.services.task_issue (set-based), part of it filled;
 - the year's self-evaluation started through evaluation.services.task_start (set-based);
+- the concluded 事前评估 of the earlier rounds for the projects the gate let into the library (the demo's);
 - payments: not stored, written as a CSV stream in the treasury file layout (execution.columns), so that the import
   service (or a raw COPY baseline) can load them; ~50,000 per county at scale 1 (10M for 200 counties).
 
@@ -89,6 +90,7 @@ class ProvinceSummary:
     indicators: int = 0
     monitoring_records: int = 0
     self_evaluations: int = 0
+    preassessments: int = 0
     payments: int = 0
     region_codes: list[str] = field(default_factory=list)
 
@@ -104,6 +106,7 @@ class ProvinceSummary:
             "indicators",
             "monitoring_records",
             "self_evaluations",
+            "preassessments",
             "payments",
         ):
             setattr(self, name, getattr(self, name) + getattr(counts, name))

@@ -31,6 +31,7 @@ from jixiao.demo.generator import (
     _numeral,
     _scaled,
 )
+from jixiao.demo.preassessment import EarlierRounds
 from jixiao.demo.province import rounds
 from jixiao.demo.province.bulk import assign_ids, insert_objects, update_rows
 from jixiao.demo.targets import SLOTS, _library_by_slot, _target
@@ -71,6 +72,7 @@ class CountyCounts:
     indicators: int = 0
     monitoring_records: int = 0
     self_evaluations: int = 0
+    preassessments: int = 0
     payments: int = 0
 
 
@@ -135,6 +137,7 @@ class CountyBuilder(_Builder):
         # Outside the county's transaction: the services take the audit chain's row lock only for their own work.
         self._monitoring(perf)
         self._self_evaluation(perf)
+        self._preassessments(county, perf)
         self.counts.code, self.counts.name = county.mof_div_code, county.name
         return county, self.counts
 
@@ -352,6 +355,23 @@ class CountyBuilder(_Builder):
             self.counts.self_evaluations = rounds.start_self_evaluation(
                 actor=perf, fiscal_year=CURRENT_YEAR, deadline=deadline
             )
+
+    # -- 事前评估 (after the rounds, so that the draws before it are the same as without it)
+
+    def _preassessments(self, county: FiscalRegion, perf: User) -> None:
+        """The concluded 事前评估 of the earlier rounds for every project the gate let into the library or on its
+        way there (the demo county's, jixiao/demo/preassessment.py `EarlierRounds`), so that no such project shows
+        “须评估·未申报”."""
+        rounds = EarlierRounds(self.rng, county, (PREVIOUS_YEAR, CURRENT_YEAR), perf=perf)
+        built = rounds.build(sorted(self.current + self.previous, key=lambda p: (p.fiscal_year, p.code)))
+        if not built.assessments:
+            return
+        with transaction.atomic():
+            insert_objects(built.assessments)
+            insert_objects(built.events())
+            insert_objects(built.attachments(rounds.feasibility_study()))
+            built.backdate([pa.pk for pa in built.assessments])
+        self.counts.preassessments = len(built.assessments)
 
 
 @lru_cache(maxsize=8)

@@ -28,6 +28,7 @@ NATURAL_KEYS: dict[str, tuple[str, ...]] = {
     "monitoring.monitoringrecord": ("task", "project", "department"),
     "evaluation.selfevaltask": ("region", "fiscal_year"),
     "evaluation.selfevaluation": ("task", "target"),
+    "preassessment.preassessment": ("project",),
 }
 ROWS_ONLY = (
     "accounts.membership",
@@ -37,8 +38,11 @@ ROWS_ONLY = (
     "evaluation.selfevalfund",
     "evaluation.selfevalindicator",
     "evaluation.selfevalevent",
+    "preassessment.preassessmentevent",
+    "preassessment.attachment",
 )
-SKIPPED_FIELDS = {"path", "password", "last_login", "date_joined"}
+# `file`: the stored name of a document (a random suffix per run).
+SKIPPED_FIELDS = {"path", "password", "last_login", "date_joined", "file"}
 
 
 class _Resolver:

@@ -13,6 +13,8 @@ from django.db import connection
 
 from jixiao.accounts.models import Membership, User
 from jixiao.core.models import AuditEvent
+from jixiao.demo.generator import CURRENT_YEAR, PREVIOUS_YEAR
+from jixiao.demo.preassessment import SUPPORTIVE_STATUSES
 from jixiao.demo.province import PROVINCE, ProvinceSummary, generate_province
 from jixiao.demo.reset import DemoDataError, reset_demo
 from jixiao.demo.tests.fingerprint import digest, fingerprint
@@ -20,6 +22,8 @@ from jixiao.evaluation.models import SelfEvaluation
 from jixiao.execution.columns import HEADERS
 from jixiao.monitoring.models import MonitoringRecord, RecordStatus
 from jixiao.organizations.models import BudgetUnit, Department, FiscalRegion
+from jixiao.preassessment import selectors
+from jixiao.preassessment.models import Attachment, Conclusion, PreAssessment, PreAssessmentEvent, PreAssessmentStatus
 from jixiao.projects.models import Project
 from jixiao.targets.models import PerformanceTarget, TargetIndicator
 
@@ -54,6 +58,21 @@ def test_one_county_has_every_part_and_its_payments_in_the_import_layout(tmp_pat
     assert summary.monitoring_records == MonitoringRecord.objects.filter(region=county).count() > 0
     assert MonitoringRecord.objects.filter(region=county, status=RecordStatus.FILLING).exists()
     assert summary.self_evaluations == SelfEvaluation.objects.filter(region=county).count() > 0
+    # Every project past the 事前评估 gate holds the concluded assessment of an earlier round, as in the demo county.
+    rules = selectors.rules_for([county], (PREVIOUS_YEAR, CURRENT_YEAR))
+    gated = [
+        p
+        for p in Project.objects.filter(region=county, status__in=SUPPORTIVE_STATUSES)
+        if selectors.assessment_required(p, selectors.pick_rule(rules, county, p.fiscal_year))[0]
+    ]
+    assessed = PreAssessment.objects.filter(region=county, status=PreAssessmentStatus.CONCLUDED)
+    assert summary.preassessments == assessed.count() == len(gated) > 0
+    assert set(assessed.values_list("project_id", flat=True)) == {p.pk for p in gated}
+    assert not assessed.exclude(conclusion__in=(Conclusion.SUPPORT, Conclusion.SUPPORT_REDUCED)).exists()
+    first = assessed.order_by("pk").first()
+    assert first is not None and first.created_at.year == first.fiscal_year - 1  # filed the autumn before
+    assert PreAssessmentEvent.objects.filter(assessment=first).count() == 5
+    assert Attachment.objects.filter(assessment=first, kind=Attachment.Kind.FEASIBILITY).count() == 1
     # Unit paths name their parents (ids are taken before the insert): a second-level unit's path holds its parent's.
     child = BudgetUnit.objects.filter(region=county, level=2).select_related("parent").first()
     assert child is not None and child.path == f"{child.parent.path}{child.agency_code}/"

@@ -70,7 +70,8 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"  项目 {summary.projects} 个，绩效目标 {summary.targets} 个（指标 {summary.indicators} 条），"
-            f"监控记录 {summary.monitoring_records} 条，单位自评 {summary.self_evaluations} 条"
+            f"监控记录 {summary.monitoring_records} 条，单位自评 {summary.self_evaluations} 条，"
+            f"事前评估 {summary.preassessments} 个"
         )
         if options["payments_csv"]:
             self.stdout.write(f"  支付数据 {summary.payments} 笔 → {options['payments_csv']}")
