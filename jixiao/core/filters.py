@@ -150,6 +150,23 @@ class AutocompleteModelMultipleChoiceField(_SearchBoxField, forms.ModelMultipleC
     queryset = property(forms.ModelChoiceField._get_queryset, _SearchBoxField._set_queryset)  # type: ignore[attr-defined]
 
 
+# The largest id a BigAutoField holds (PostgreSQL bigint, SQLite INTEGER): a larger number in a query string is not an
+# id, and the database driver would refuse to bind it (a 500) where a foreign key is compared.
+MAX_ID = 2**63 - 1
+
+
+class IdFilter(django_filters.NumberFilter):
+    """Filter by a row's id carried in a link (`?project=<id>`): a whole number from 1 to MAX_ID; anything else is
+    an invalid filter value and is left out, like any other filter's bad value."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
 class ScopedIdField(forms.IntegerField):
     widget = AutocompleteWidget
 
@@ -165,6 +182,7 @@ class ScopedIdFilter(django_filters.Filter):
 
     def __init__(self, *args: Any, url_name: str, queryset: QuerySet[Any] | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
         super().__init__(*args, **kwargs)
         self.url_name = url_name
         self.queryset = queryset

@@ -7,7 +7,7 @@ from typing import Any
 import django_filters
 from django.db.models import Q, QuerySet
 
-from jixiao.core.filters import FilterSet, ScopedIdFilter
+from jixiao.core.filters import FilterSet, IdFilter, ScopedIdFilter
 from jixiao.core.forms import bootstrapify
 from jixiao.execution.models import Payment
 from jixiao.organizations.filters import RegionFilter, limit_region_filter
@@ -18,7 +18,7 @@ class PaymentFilterSet(FilterSet):
     q = django_filters.CharFilter(label="项目或凭证号", method="filter_q")
     fiscal_year = django_filters.NumberFilter(label="年度")
     region = RegionFilter()  # city and province users only
-    project = django_filters.NumberFilter(label="项目ID", field_name="project_id")
+    project = IdFilter(label="项目ID", field_name="project_id")
     department = ScopedIdFilter(label="主管部门", url_name="organizations:department_autocomplete")
     unit = ScopedIdFilter(label="预算单位", url_name="organizations:unit_autocomplete")
     date_from = django_filters.DateFilter(label="支付日期从", field_name="pay_date", lookup_expr="gte")

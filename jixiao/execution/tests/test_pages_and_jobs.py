@@ -123,6 +123,22 @@ def test_payment_list_is_scoped_and_totals_match(world: Any) -> None:
     assert ">V2<" in filtered and ">V1<" not in filtered
 
 
+@pytest.mark.parametrize("value", ["99999999999999999999", "-1", "0", "abc", "1.5"])
+def test_payment_list_and_export_leave_out_a_project_id_that_is_not_one(world: Any, value: str) -> None:
+    """`?project=` comes from the project page's link; a number no id can be (the database driver refuses to bind
+    it) or a non-number is a bad filter value, left out like any other, not a 500."""
+    client = world.login("budget")
+    upload(client, "p.csv", csv_bytes([row("V1", "1000"), row("V2", "2000", project="P-HOSP", unit="102001")]))
+    page = client.get(reverse("execution:payment_list"), {"project": value})
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert ">V1<" in text and ">V2<" in text
+    assert client.get(reverse("execution:payment_export"), {"project": value, "fmt": "csv"}).status_code == 200
+    hospital = Payment.objects.get(voucher_no="V2").project_id
+    only = client.get(reverse("execution:payment_list"), {"project": hospital}).content.decode()
+    assert ">V2<" in only and ">V1<" not in only
+
+
 def test_payment_list_counts_and_sums_from_the_totals_read_model(world: Any) -> None:
     """A province lists 10 million payments: unfiltered (or by year, department, unit, refunds) the count, the sum
     and the refunds come from `PaymentTotal` and the paginator takes that count, so the only statement over the
