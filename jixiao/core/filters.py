@@ -21,6 +21,9 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from jixiao.core.forms import ModelMultipleChoiceField
+from jixiao.core.numbers import MAX_ID, is_digits
+
 
 class FilterSet(django_filters.FilterSet):
     """django-filter caches a filter's form field on first use. Schema generation (drf-spectacular) builds those
@@ -110,7 +113,7 @@ class AutocompleteMultipleWidget(AutocompleteWidget):
         return False  # no id at all is an empty choice, not a missing field
 
     def chosen(self, values: Any) -> list[tuple[int, str]]:
-        ids = [int(v) for v in values if str(v).isdigit()]
+        ids = [int(v) for v in map(str, values) if is_digits(v) and int(v) <= MAX_ID]  # others name no row
         if not ids or self.queryset is None:
             return []
         names = {row.pk: str(row) for row in self.queryset.filter(pk__in=ids)}
@@ -145,14 +148,9 @@ class AutocompleteModelChoiceField(_SearchBoxField, forms.ModelChoiceField):  # 
     queryset = property(forms.ModelChoiceField._get_queryset, _SearchBoxField._set_queryset)  # type: ignore[attr-defined]
 
 
-class AutocompleteModelMultipleChoiceField(_SearchBoxField, forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+class AutocompleteModelMultipleChoiceField(_SearchBoxField, ModelMultipleChoiceField):  # type: ignore[type-arg]
     widget_class = AutocompleteMultipleWidget
     queryset = property(forms.ModelChoiceField._get_queryset, _SearchBoxField._set_queryset)  # type: ignore[attr-defined]
-
-
-# The largest id a BigAutoField holds (PostgreSQL bigint, SQLite INTEGER): a larger number in a query string is not an
-# id, and the database driver would refuse to bind it (a 500) where a foreign key is compared.
-MAX_ID = 2**63 - 1
 
 
 class IdFilter(django_filters.NumberFilter):

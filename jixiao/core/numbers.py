@@ -13,6 +13,12 @@ def is_digits(text: str) -> bool:
     return text.isascii() and text.isdigit()
 
 
+# The largest id a BigAutoField holds (PostgreSQL bigint, SQLite INTEGER). A larger number from a form or a link is
+# not an id, and SQLite's driver refuses to bind it where Django does not screen it (an `__in` lookup, a foreign
+# key compared with `exact`): an OverflowError, a 500.
+MAX_ID = 2**63 - 1
+
+
 # The years a fiscal year may be (organizations.services refuses others when a year is created).
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
