@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
-from jixiao.accounts import security
+from jixiao.accounts import security, selectors
 from jixiao.accounts.capabilities import Role
 from jixiao.accounts.models import SecurityPolicy, User
 from jixiao.core.forms import bootstrapify, limit_choices
@@ -58,7 +58,11 @@ class WorkbookUploadForm(forms.Form):
 
 
 class MembershipGrantForm(forms.Form):
-    user = forms.ModelChoiceField(label="用户", queryset=User.objects.filter(is_active=True))
+    user = forms.ModelChoiceField(
+        label="用户",
+        queryset=User.objects.none(),
+        error_messages={"invalid_choice": "用户不存在或不在您的管理范围内"},
+    )
     role = forms.ChoiceField(label="角色", choices=Role.choices)
     region = forms.ModelChoiceField(label="财政区划", queryset=FiscalRegion.objects.all())
     section = forms.ModelChoiceField(label="股室", queryset=FinanceSection.objects.all(), required=False)
@@ -67,6 +71,9 @@ class MembershipGrantForm(forms.Form):
 
     def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Only the accounts this administrator manages: another region's user is not offered, and a forged POST
+        # naming one fails as an invalid choice, like a region or unit outside the administrator's scope.
+        limit_choices(self, "user", selectors.users_for_admin(actor=actor).filter(is_active=True))
         limit_choices(self, "region", FiscalRegion.objects.visible_to(actor))
         limit_choices(self, "department", Department.objects.visible_to(actor))
         limit_choices(self, "unit", BudgetUnit.objects.visible_to(actor).select_related("department"))

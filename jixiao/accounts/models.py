@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -27,11 +28,33 @@ class User(AbstractUser):
     password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
     # The one live session of an account limited to a single session (三员, SECURITY.md §1.2).
     current_session_key = models.CharField(_("当前会话"), max_length=64, blank=True, editable=False)
+    # The region of the administrator who opened the account (docs/security.md §Accounts): while the account holds
+    # no role it is managed there (and above); once it holds one, its memberships decide. Empty for accounts opened
+    # outside the console (manage.py shell) or whose opening cannot be traced: only top-level administrators see
+    # those while they hold no role.
+    home_region = models.ForeignKey(
+        "organizations.FiscalRegion",
+        verbose_name=_("开户区划"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
 
     class Meta:
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
         ordering = ["username"]
+        constraints = [
+            # AbstractUser's `unique` is case-sensitive (PostgreSQL, SQLite): "Zhang" beside "zhang" would be two
+            # accounts that look alike and share one login lock (security.py counts failures per lower-cased name).
+            models.UniqueConstraint(
+                Lower("username"),
+                name="accounts_user_username_ci_unique",
+                violation_error_message=_("用户名已存在（不区分大小写）"),
+            ),
+        ]
 
     # The user's active memberships, read once per request by ActiveMembershipMiddleware (None outside requests).
     active_memberships: list[Membership] | None = None

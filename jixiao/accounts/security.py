@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from jixiao.accounts import totp
+from jixiao.accounts import selectors, totp
 from jixiao.accounts.capabilities import THREE_ADMINS, Role
 from jixiao.accounts.models import LoginLock, PasswordHistory, SecurityPolicy, TOTPDevice, User
 from jixiao.core import audit
@@ -167,8 +167,9 @@ def end_session(session_key: str) -> bool:
     return bool(deleted)
 
 
-def lock_get(pk: Any) -> LoginLock | None:
-    return LoginLock.objects.filter(pk=pk).first()
+def lock_get(*, actor: Any, pk: Any) -> LoginLock | None:
+    """A lock the security administrator may lift (selectors.login_locks_for_admin), or None."""
+    return selectors.login_locks_for_admin(actor=actor).filter(pk=pk).first()
 
 
 def unlock(*, actor: Any, lock: LoginLock) -> None:
@@ -180,8 +181,10 @@ def unlock(*, actor: Any, lock: LoginLock) -> None:
         audit.record(actor=actor, event_type="auth.unlock", object_type="accounts.user", object_repr=username)
 
 
-def locks_active(*, now: datetime.datetime | None = None) -> list[LoginLock]:
-    return list(LoginLock.objects.filter(locked_until__gt=now or timezone.now()).order_by("-locked_until"))
+def locks_active(*, actor: Any, now: datetime.datetime | None = None) -> list[LoginLock]:
+    """The locks in force that the security administrator sees: their own accounts' and unknown names'."""
+    locks = selectors.login_locks_for_admin(actor=actor).filter(locked_until__gt=now or timezone.now())
+    return list(locks.order_by("-locked_until"))
 
 
 # ---- the policy itself ---------------------------------------------------------------------------------------------

@@ -9,26 +9,42 @@ from django.db.models.functions import Lower
 
 from jixiao.accounts.capabilities import THREE_ADMINS
 from jixiao.accounts.columns import GrantImportRow
-from jixiao.accounts.models import Membership, User
+from jixiao.accounts.models import LoginLock, Membership, User
 from jixiao.core.models import AuditEvent
 from jixiao.organizations.models import BudgetUnit, Department, FinanceSection, FiscalRegion
 
 
 def users_for_admin(*, actor: Any, search: str = "") -> QuerySet[User]:
-    """Accounts an administrator manages: those with a role in the administrator's region subtree, and
-    accounts not yet given any role (just created, waiting for the security administrator)."""
-    path = actor.active_membership.region.path
-    in_region = Membership.objects.filter(region__path__startswith=path).values("user_id")
+    """Accounts an administrator manages: those with a role (held or revoked) in the administrator's region subtree,
+    and accounts without any role yet that were opened in that subtree (`User.home_region`). A top-level
+    administrator (a region without a parent) also manages role-less accounts whose opening is not recorded.
+
+    The one definition of "the administrator's users": the user list, 重置密码, 停用/启用, the 授予角色 form's
+    choices, 批量授权 and the login locks all read it, so a user outside it is a 404 everywhere."""
+    region = actor.active_membership.region
+    any_role = Membership.objects.filter(user=OuterRef("pk"))
+    in_region = Membership.objects.filter(region__path__startswith=region.path).values("user_id")
+    opened_here = Q(home_region__path__startswith=region.path)
+    if region.parent_id is None:
+        opened_here |= Q(home_region__isnull=True)
     admin_roles = Membership.objects.filter(user=OuterRef("pk"), is_active=True, role__in=list(THREE_ADMINS))
     qs = (
-        User.objects.filter(Q(pk__in=in_region) | Q(memberships__isnull=True))
-        .distinct()
+        User.objects.filter(Q(pk__in=in_region) | (~Exists(any_role) & opened_here))
         .annotate(holds_admin_role=Exists(admin_roles))
         .order_by("username")
     )
     if search:
-        qs = qs.filter(username__icontains=search) | qs.filter(display_name__icontains=search)
+        qs = qs.filter(Q(username__icontains=search) | Q(display_name__icontains=search))
     return qs
+
+
+def login_locks_for_admin(*, actor: Any) -> QuerySet[LoginLock]:
+    """Login locks a security administrator sees and lifts: those of the accounts they manage, and those of names
+    no account has (failed logins under a mistyped or made-up name: they name nobody). The lock of another region's
+    account is not theirs (404), like the account itself. Locks are keyed by the lower-cased name."""
+    managed = users_for_admin(actor=actor).annotate(lower=Lower("username")).values("lower")
+    accounts = User.objects.annotate(lower=Lower("username")).values("lower")
+    return LoginLock.objects.filter(Q(username__in=managed) | ~Q(username__in=accounts))
 
 
 def memberships_for_admin(*, actor: Any, search: str = "") -> QuerySet[Membership]:

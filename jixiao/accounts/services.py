@@ -8,7 +8,7 @@ import string
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from jixiao.accounts import security, selectors
 from jixiao.accounts.capabilities import ROLE_REQUIRES, THREE_ADMINS, Role
@@ -43,6 +43,10 @@ DISPLAY_NAME_MAX = 50
 TAKEN = "用户名已存在（不区分大小写）"
 
 
+def taken_message(username: str) -> str:
+    return f"用户名“{username}”已存在（用户名不区分大小写，不能只改大小写重复开通）"
+
+
 def username_problem(username: str) -> str:
     """Why this (stripped) user name cannot be given to a new account, in Chinese; "" when it can (apart from being
     taken already, which needs the database)."""
@@ -59,11 +63,11 @@ def username_problem(username: str) -> str:
     return ""
 
 
-def _new_user(username: str, display_name: str) -> tuple[User, str]:
+def _new_user(username: str, display_name: str, home_region: Any) -> tuple[User, str]:
     """An unsaved account with a random single-use password (hashed here, outside any transaction: a slow hasher
-    must not hold the database's write lock)."""
+    must not hold the database's write lock), opened in `home_region` (the administrator's region)."""
     password = generate_password()
-    user = User(username=username, display_name=display_name, must_change_password=True)
+    user = User(username=username, display_name=display_name, must_change_password=True, home_region=home_region)
     user.set_password(password)
     return user, password
 
@@ -74,28 +78,42 @@ def _save_new_user(actor: Any, user: User, reason: str = "") -> None:
         actor=actor,
         event_type="user.create",
         obj=user,
-        changes={"username": [None, user.username], "display_name": [None, user.display_name]},
+        changes={
+            "username": [None, user.username],
+            "display_name": [None, user.display_name],
+            "home_region": [None, user.home_region_id],
+        },
         reason=reason,
     )
 
 
 def user_create(*, actor: Any, username: str, display_name: str) -> tuple[User, str]:
-    """Create an account with a random single-use initial password (the user must change it at first login)."""
+    """Create an account with a random single-use initial password (the user must change it at first login). It is
+    opened in the administrator's region: until the 安全管理员 grants it a role, only that region's administrators
+    (and those above) manage it."""
     require(actor, "users.manage")
     username = username.strip()
     problem = username_problem(username)
     if problem:
         raise DomainError(problem)
-    if User.objects.filter(username__iexact=username).exists():
-        raise DomainError(f"用户名“{username}”已存在")
-    user, password = _new_user(username, display_name.strip())
-    with transaction.atomic():
-        _save_new_user(actor, user)
+    if selectors.taken_usernames([username]):
+        raise DomainError(taken_message(username))
+    user, password = _new_user(username, display_name.strip(), actor.active_membership.region)
+    try:
+        with transaction.atomic():
+            _save_new_user(actor, user)
+    except IntegrityError:
+        # Taken between the check and the insert (two administrators, one name): the database's case-insensitive
+        # unique constraint refuses it, and the administrator gets the same answer as above, not a server error.
+        if selectors.taken_usernames([username]):
+            raise DomainError(taken_message(username)) from None
+        raise
     return user, password
 
 
 def users_import(*, actor: Any, rows: list[UserImportRow]) -> list[tuple[User, str]]:
-    """批量开通账号: every row becomes an account with its own random single-use password, all or nothing.
+    """批量开通账号: every row becomes an account with its own random single-use password, all or nothing, opened
+    in the administrator's region (like one account).
 
     Returns (user, initial password) pairs for the one response that hands them over; the passwords are not kept
     anywhere else. Raises ImportRejectedError with per-cell errors (nothing written)."""
@@ -104,21 +122,30 @@ def users_import(*, actor: Any, rows: list[UserImportRow]) -> list[tuple[User, s
     if errors:
         _record_import_failure(actor, "user.import", "accounts.user", "批量开通账号", errors)
         raise ImportRejectedError(errors)
-    created = [_new_user(row.username, row.display_name) for row in rows]
+    region = actor.active_membership.region
+    created = [_new_user(row.username, row.display_name, region) for row in rows]
     try:
-        with transaction.atomic():
-            # Re-checked under the transaction: a name taken since the check above refuses the whole file.
-            taken = selectors.taken_usernames([row.username for row in rows])
-            if taken:
-                raise ImportRejectedError(_user_import_errors(rows))
-            for user, _password in created:
-                _save_new_user(actor, user, reason="批量开通账号")
-            audit.record(
-                actor=actor,
-                event_type="user.import",
-                object_type="accounts.user",
-                reason=f"批量开通账号{len(created)}个",
-            )
+        try:
+            with transaction.atomic():
+                # Re-checked under the transaction: a name taken since the check above refuses the whole file.
+                taken = selectors.taken_usernames([row.username for row in rows])
+                if taken:
+                    raise ImportRejectedError(_user_import_errors(rows))
+                for user, _password in created:
+                    _save_new_user(actor, user, reason="批量开通账号")
+                audit.record(
+                    actor=actor,
+                    event_type="user.import",
+                    object_type="accounts.user",
+                    reason=f"批量开通账号{len(created)}个",
+                )
+        except IntegrityError:
+            # A name taken by a concurrent creation after the re-check: the unique constraint refused the insert and
+            # the transaction rolled back; the rows are reported like any other taken name.
+            errors = _user_import_errors(rows)
+            if not errors:
+                raise
+            raise ImportRejectedError(errors) from None
     except ImportRejectedError as exc:
         _record_import_failure(actor, "user.import", "accounts.user", "批量开通账号", exc.errors)
         raise
@@ -252,6 +279,10 @@ def membership_grant(
     require(actor, "roles.grant")
     if user.pk == actor.pk:
         raise DomainError("不能给自己授权")
+    if not selectors.users_for_admin(actor=actor).filter(pk=user.pk).exists():
+        # Another region's account (or one opened there and still without a role): not this administrator's to
+        # grant, and answered like any other object outside the scope (the form does not even offer it).
+        raise NotFoundError("用户不存在")
     orgs = {"section": section, "department": department, "unit": unit}
     scope = actor.active_membership.region.path
     if not region.path.startswith(scope) or any(

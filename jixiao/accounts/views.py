@@ -174,10 +174,12 @@ def switch_membership(request: HttpRequest) -> HttpResponse:
     return redirect(target)
 
 
-def _user_page(request: HttpRequest, extra: dict[str, Any] | None = None, search: str = "") -> HttpResponse:
+def _user_page(
+    request: HttpRequest, extra: dict[str, Any] | None = None, search: str = "", status: int = 200
+) -> HttpResponse:
     page = paginate(request, selectors.users_for_admin(actor=request.user, search=search))
     context = {"page": page, "q": search, "form": UserCreateForm(), **(extra or {})}
-    return render(request, "accounts/user_list.html", context)
+    return render(request, "accounts/user_list.html", context, status=status)
 
 
 @capability_required("users.manage")
@@ -190,13 +192,13 @@ def user_list(request: HttpRequest) -> HttpResponse:
 def user_create(request: HttpRequest) -> HttpResponse:
     form = UserCreateForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "请填写用户名和姓名")
-        return redirect("accounts:user_list")
+        return _user_page(request, {"form": form}, status=400)
     try:
         user, password = services.user_create(actor=request.user, **form.cleaned_data)
     except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("accounts:user_list")
+        # Shown at the field with what was typed kept (a name taken in another case: “用户名“Zhang”已存在…”).
+        form.add_error("username", exc.message)
+        return _user_page(request, {"form": form}, status=exc.status_code)
     # The one-time password goes into this response only, never into the session-stored messages.
     return _user_page(request, {"created": user, "created_password": password})
 
@@ -354,14 +356,14 @@ def security_policy(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "安全策略已保存")
             return redirect("accounts:security_policy")
-    context = {"form": form, "locks": security.locks_active()}
+    context = {"form": form, "locks": security.locks_active(actor=request.user)}
     return render(request, "accounts/security_policy.html", context, status=status)
 
 
 @require_POST
 @capability_required("security.manage")
 def security_unlock(request: HttpRequest, pk: int) -> HttpResponse:
-    lock = security.lock_get(pk)
+    lock = security.lock_get(actor=request.user, pk=pk)
     if lock is None:
         raise Http404
     security.unlock(actor=request.user, lock=lock)

@@ -54,7 +54,11 @@ def _delete_county(county: FiscalRegion, usernames: list[str], parent_codes: tup
     memberships = Membership.objects.filter(in_county)
     elsewhere = Membership.objects.exclude(pk__in=memberships.values("pk")).values("user_id")
     only_here = Q(pk__in=memberships.values("user_id")) & ~Q(pk__in=elsewhere)
-    user_ids = list(User.objects.filter(Q(username__in=usernames) | only_here).values_list("pk", flat=True))
+    # Accounts opened in the county that were never given a role (用户管理 → 新建用户 on the demo) go with it.
+    opened_here = Q(home_region__path__startswith=prefix) & ~Q(pk__in=Membership.objects.values("user_id"))
+    user_ids = list(
+        User.objects.filter(Q(username__in=usernames) | only_here | opened_here).values_list("pk", flat=True)
+    )
     Payment.objects.filter(region__path__startswith=prefix).delete()  # payments protect projects and units
     PaymentTotal.objects.filter(region__path__startswith=prefix).delete()  # derived from the payments
     PaymentImport.objects.filter(region__path__startswith=prefix).delete()

@@ -176,11 +176,17 @@ def test_reset_keeps_audit_events_and_users_who_work_elsewhere() -> None:
     other_county = FiscalRegion.objects.create(mof_div_code="511722000", name="宣汉县", level="county", path="x/")
     colleague = User.objects.create(username="colleague")
     Membership.objects.create(user=colleague, role="leader", region=other_county)
-    Membership.objects.create(user=colleague, role="leader", region=FiscalRegion.objects.get(mof_div_code=COUNTY_CODE))
+    county = FiscalRegion.objects.get(mof_div_code=COUNTY_CODE)
+    Membership.objects.create(user=colleague, role="leader", region=county)
+    User.objects.create(username="opened_on_the_demo", home_region=county)  # 新建用户 on the demo, never granted
+    moved = User.objects.create(username="opened_here_works_there", home_region=county)
+    Membership.objects.create(user=moved, role="leader", region=other_county)
 
     seed(scale=SMALL, reset=True)
 
     assert AuditEvent.objects.filter(event_type="demo.test").exists()
+    assert not User.objects.filter(username="opened_on_the_demo").exists()
+    assert User.objects.get(username="opened_here_works_there").home_region is None  # the old county is gone
     assert list(Membership.objects.filter(user__username="colleague").values_list("region__name", flat=True)) == [
         "宣汉县"
     ]
