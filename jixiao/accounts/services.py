@@ -178,24 +178,27 @@ def _record_import_failure(actor: Any, event_type: str, object_type: str, what: 
     )
 
 
+def _require_managed_here(actor: Any, user: User, what: str) -> None:
+    """Refuse `what` (重置密码, 停用或启用) on an account this administrator may list but not take over: one outside
+    their accounts (404), one of the 三员 (three-admin separation: they are handled on the server), or one that also
+    holds a role in a region outside theirs (only an administrator over every region the user works in may)."""
+    if not selectors.users_for_admin(actor=actor).filter(pk=user.pk).exists():
+        raise NotFoundError("用户不存在")
+    if user.is_three_admin:
+        raise DomainError(f"三员分立：系统管理员、安全管理员、审计管理员账号不能在此{what}")
+    scope = actor.active_membership.region.path
+    if user.memberships.filter(is_active=True).exclude(region__path__startswith=scope).exists():
+        raise PermissionDeniedError(f"该账号在您管理范围以外的财政区划也有角色，不能在此{what}，请由上级系统管理员办理")
+
+
 def user_password_reset(*, actor: Any, user: User) -> str:
     """重置密码: a new random single-use password (changed at the next login), the login lock lifted and the
     user's sessions ended. Returns the password for the one response that shows it."""
     require(actor, "users.manage")
     if user.pk == actor.pk:
         raise DomainError("不能重置自己的密码，请使用“修改密码”")
-    if not selectors.users_for_admin(actor=actor).filter(pk=user.pk).exists():
-        raise NotFoundError("用户不存在")
-    if user.is_three_admin:
-        # Whoever learns the new password can act as that administrator: one admin must not take over another.
-        raise DomainError("三员分立：不能在此重置系统管理员、安全管理员、审计管理员账号的密码")
-    scope = actor.active_membership.region.path
-    if user.memberships.filter(is_active=True).exclude(region__path__startswith=scope).exists():
-        # The account is listed here for a role in (or once in) this region, but whoever learns the new password
-        # also acts in the other region: only an administrator over every region the user works in resets it.
-        raise PermissionDeniedError(
-            "该账号在您管理范围以外的财政区划也有角色，不能在此重置密码，请由上级系统管理员办理"
-        )
+    # Whoever learns the new password can act as that account: as another of the 三员, or in the other region.
+    _require_managed_here(actor, user, "重置密码")
     password = generate_password()
     before = user.must_change_password
     user.set_password(password)
@@ -225,6 +228,9 @@ def user_set_active(*, actor: Any, user: User, is_active: bool) -> User:
     require(actor, "users.manage")
     if user.pk == actor.pk:
         raise DomainError("不能停用自己的账号")
+    # Disabling another of the 三员 would let one administrator shut out the one who oversees them; disabling an
+    # account that also works in another region stops that region's work.
+    _require_managed_here(actor, user, "停用或启用")
     with transaction.atomic():
         before = user.is_active
         user.is_active = is_active

@@ -137,3 +137,36 @@ def test_user_list_shows_who_must_change_the_password(world: World) -> None:
     services.user_create(actor=world.users["sys_admin"], username="fresh", display_name="新账号")
     body = world.login("sys_admin").get(reverse("accounts:user_list"), {"q": "fresh"}).content.decode()
     assert "须修改密码" in body
+
+
+def test_enable_and_disable_are_refused_like_a_reset_for_admins_and_users_of_other_regions(world: World) -> None:
+    """停用/启用 checks what 重置密码 checks: one of the 三员 cannot shut out another (the 审计管理员 oversees the
+    others), and an account that also works in another region is not stopped from here."""
+    sys_admin = world.users["sys_admin"]
+    client = world.login("sys_admin")
+    toggle = lambda user: reverse("accounts:user_toggle", args=[user.pk])  # noqa: E731
+    for admin in ("sec_admin", "audit_admin"):
+        target = world.users[admin]
+        with pytest.raises(DomainError, match="三员分立"):
+            services.user_set_active(actor=sys_admin, user=target, is_active=False)
+        response = client.post(toggle(target), follow=True)
+        assert "三员分立" in response.content.decode()
+        assert User.objects.get(pk=target.pk).is_active
+    two = UserFactory(username="two_regions")
+    Membership.objects.create(user=two, role="unit_user", region=world.region, unit=world.school)
+    Membership.objects.create(user=two, role="unit_user", region=world.other_region, unit=world.far_unit)
+    with pytest.raises(PermissionDeniedError, match="管理范围以外"):
+        services.user_set_active(actor=sys_admin, user=two, is_active=False)
+    assert "管理范围以外" in client.post(toggle(two), follow=True).content.decode()
+    assert User.objects.get(pk=two.pk).is_active
+    assert not AuditEvent.objects.filter(event_type__in=("user.disable", "user.enable")).exists()
+    # The list offers neither button on those rows; an ordinary account of the region is still disabled and enabled.
+    page = client.get(reverse("accounts:user_list")).content.decode()
+    assert toggle(world.users["sec_admin"]) not in page and toggle(sys_admin) not in page
+    unit_user = world.users["unit_user"]
+    assert toggle(unit_user) in page
+    client.post(toggle(unit_user))
+    assert not User.objects.get(pk=unit_user.pk).is_active
+    client.post(toggle(unit_user))
+    assert User.objects.get(pk=unit_user.pk).is_active
+    assert AuditEvent.objects.filter(event_type="user.disable", object_id=str(unit_user.pk)).count() == 1
