@@ -190,9 +190,21 @@ def locks_active(*, actor: Any, now: datetime.datetime | None = None) -> list[Lo
 # ---- the policy itself ---------------------------------------------------------------------------------------------
 
 
+POLICY_READ_ONLY = "安全策略对本系统所有财政区划生效，由最上级财政区划的安全管理员设置；您可以查看，不能修改"
+
+
+def policy_editable(actor: Any) -> bool:
+    """The policy is one row for the whole deployment (a province's counties included): only a security
+    administrator of a top-level region (one without a parent) sets it; a county's sees it."""
+    membership = actor.active_membership
+    return membership is not None and membership.region.parent_id is None
+
+
 def policy_update(*, actor: Any, data: dict[str, Any], loaded_at: str | None = None) -> SecurityPolicy:
     if not actor.can("security.manage"):
         raise PermissionDeniedError("只有安全管理员可以设置安全策略")
+    if not policy_editable(actor):
+        raise PermissionDeniedError(POLICY_READ_ONLY)
     if data.get("admin_min_length", 0) < data.get("min_length", 0):
         raise DomainError("三员密码最小长度不能小于普通用户的最小长度")
     with transaction.atomic():

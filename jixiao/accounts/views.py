@@ -343,7 +343,11 @@ def audit_export_job(job: Job, *, query: str, fmt: str, membership_id: int | Non
 @capability_required("security.manage")
 def security_policy(request: HttpRequest) -> HttpResponse:
     """安全管理员: password, lockout and session rules, and the accounts locked right now."""
+    editable = security.policy_editable(request.user)
     form = SecurityPolicyForm(request.POST or None, instance=security.policy())
+    if not editable:
+        for field in form.fields.values():
+            field.disabled = True
     status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         try:
@@ -356,7 +360,7 @@ def security_policy(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "安全策略已保存")
             return redirect("accounts:security_policy")
-    context = {"form": form, "locks": security.locks_active(actor=request.user)}
+    context = {"form": form, "editable": editable, "locks": security.locks_active(actor=request.user)}
     return render(request, "accounts/security_policy.html", context, status=status)
 
 

@@ -12,10 +12,12 @@ from django.utils import timezone
 from conftest import World
 from jixiao.accounts import security
 from jixiao.accounts.middleware import LAST_SEEN, LOGIN_AT
-from jixiao.accounts.models import LoginLock, SecurityPolicy
-from jixiao.accounts.tests.factories import TEST_PASSWORD
+from jixiao.accounts.capabilities import Role
+from jixiao.accounts.models import LoginLock, Membership, SecurityPolicy
+from jixiao.accounts.tests.factories import TEST_PASSWORD, UserFactory
 from jixiao.core.models import AuditEvent
 from jixiao.core.tests.helpers import shown_form_data
+from jixiao.organizations.tests.factories import city_with_counties
 
 LOGIN = "/accounts/login/"
 
@@ -232,3 +234,28 @@ def test_a_policy_saved_from_a_stale_page_is_a_409_and_keeps_the_newer_policy(wo
     assert response.status_code == 409 and "安全策略已被他人修改，请刷新页面后重新设置" in body and 'value="17"' in body
     policy = SecurityPolicy.objects.get(pk=1)
     assert policy.min_length == 12 and policy.lockout_threshold != 17
+
+
+def test_only_a_top_level_security_admin_sets_the_policy_a_countys_sees_it(world: World) -> None:
+    """One policy row serves the whole deployment: once the county sits under a city, the county's 安全管理员 sees
+    the policy read-only and a forged POST is refused; the city's sets it."""
+    city, _ = city_with_counties(world.region)
+    county_admin = world.login("sec_admin")
+    page = county_admin.get("/accounts/console/security/")
+    body = page.content.decode()
+    assert page.status_code == 200 and 'data-testid="policy-read-only"' in body and ">保存</button>" not in body
+    assert all(field.disabled for field in page.context["form"].fields.values())
+    shown = shown_form_data(page.context["form"])
+    response = county_admin.post("/accounts/console/security/", shown | {"lockout_threshold": 17})
+    assert response.status_code == 403 and "由最上级财政区划的安全管理员设置" in response.content.decode()
+    assert SecurityPolicy.objects.get(pk=1).lockout_threshold != 17
+    assert not AuditEvent.objects.filter(event_type="security.policy_update").exists()
+
+    city_admin = UserFactory(username="city_sec")
+    Membership.objects.create(user=city_admin, role=Role.SEC_ADMIN, region=city)
+    client = Client()
+    client.force_login(city_admin)
+    page = client.get("/accounts/console/security/")
+    assert 'data-testid="policy-read-only"' not in page.content.decode()
+    response = client.post("/accounts/console/security/", shown_form_data(page.context["form"], lockout_threshold=17))
+    assert response.status_code == 302 and SecurityPolicy.objects.get(pk=1).lockout_threshold == 17
