@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from conftest import World
 from jixiao.accounts import security
-from jixiao.accounts.middleware import LAST_SEEN, LOGIN_AT
 from jixiao.accounts.capabilities import Role
+from jixiao.accounts.middleware import LAST_SEEN, LOGIN_AT
 from jixiao.accounts.models import LoginLock, Membership, SecurityPolicy
 from jixiao.accounts.tests.factories import TEST_PASSWORD, UserFactory
 from jixiao.core.models import AuditEvent
