@@ -110,6 +110,7 @@ MENU: tuple[MenuGroup, ...] = (
             MenuItem("再评价（抽评）", "evaluation:reeval_list", "evaluation.reevaluate"),
             MenuItem("再评价任务", "evaluation:reeval_samples", "evaluation.rescore"),
             MenuItem("真实性核查", "evaluation:authenticity_list", "evaluation.authenticity"),
+            MenuItem("上级核查印证资料", "evaluation:upper_list", "evaluation.fill"),
             MenuItem("重点绩效评价", "keyeval:list", "keyeval.view"),
             MenuItem("我的评价评分", "keyeval:my_scoring", "keyeval.score"),
             MenuItem("重点评价统计", "keyeval:statistics", "keyeval.view"),

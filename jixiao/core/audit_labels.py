@@ -220,6 +220,11 @@ ACTIONS: dict[str, str] = {
     "totp_failed": "双因素认证失败",
     "unlock": "解锁账号",
     "update": "修改",
+    "upper_check_download": "下载上级核查资料包",
+    "upper_check_forward": "报送上级",
+    "upper_evidence_add": "上传印证资料",
+    "upper_evidence_delete": "删除印证资料",
+    "upper_evidence_download": "下载印证资料",
     "upload_virus": "上传文件被拦截",
 }
 

@@ -23,7 +23,8 @@ from jixiao.core.permissions import require
 class EvidenceKind:
     """One record type's evidence: its file model and row model, the foreign keys that tie them to the record, who
     may write, how a record is seen (`visible(actor)`) and locked for a change (`lock_editable(record, verb)`, which
-    refuses with a ConflictError once the record may no longer be saved), and the audit events' prefix."""
+    refuses with a ConflictError once the record may no longer be saved), and the audit events' names:
+    "{event_prefix}.{event_noun}_add" / "_delete" / "_download"."""
 
     model: type[Any]
     record_field: str
@@ -34,6 +35,10 @@ class EvidenceKind:
     record_missing: str
     visible: Callable[[Any], models.QuerySet[Any]]
     lock_editable: Callable[[Any, str], Any]
+    event_noun: str = "evidence"
+
+    def event(self, verb: str) -> str:
+        return f"{self.event_prefix}.{self.event_noun}_{verb}"
 
     def record_of(self, evidence: Any) -> Any:
         return getattr(evidence, self.record_field)
@@ -62,7 +67,7 @@ class EvidenceKind:
                 written,
                 list(zip(rows, files, names, strict=True)),
                 actor=actor,
-                event_type=f"{self.event_prefix}.evidence_add",
+                event_type=self.event("add"),
                 obj=locked,
                 extra={"row": row.name if row is not None else ""},  # type: ignore[attr-defined]
             )
@@ -84,12 +89,12 @@ class EvidenceKind:
             uploads.stored_file_delete(
                 current,
                 actor=actor,
-                event_type=f"{self.event_prefix}.evidence_delete",
+                event_type=self.event("delete"),
                 obj=locked,
                 extra={"row": row_name},
             )
 
     def opened(self, *, actor: Any, evidence: Any) -> None:
         uploads.stored_file_opened(
-            evidence, actor=actor, event_type=f"{self.event_prefix}.evidence_download", obj=self.record_of(evidence)
+            evidence, actor=actor, event_type=self.event("download"), obj=self.record_of(evidence)
         )

@@ -27,7 +27,8 @@ View = Callable[..., HttpResponse]
 class EvidencePages:
     """One record type's evidence pages. `record_get(user, pk)` and `evidence_get(user, pk, evidence_pk)` are its
     scoped selectors (404 outside the user's scope), `row_choices(record)` the upload form's 对应指标 options,
-    `context(request, record)` the record page's context, shown again with a refusal in `template`."""
+    `context(request, record)` the record page's context, shown again with a refusal in `template`; `noun` names
+    the files in the messages."""
 
     kind: EvidenceKind
     detail: str
@@ -37,6 +38,7 @@ class EvidencePages:
     evidence_get: Callable[[Any, Any, Any], Any]
     row_choices: Callable[[Any], list[tuple[int, str]]]
     context: Callable[[HttpRequest, Any], dict[str, Any]]
+    noun: str = "佐证资料"
 
     def _back(self, pk: int) -> HttpResponse:
         return redirect(reverse(self.detail, args=[pk]) + "#evidence")
@@ -70,7 +72,7 @@ class EvidencePages:
                 )
             except DomainError as exc:
                 return self._refused(request, record, exc.message, exc.status_code, form)
-            messages.success(request, f"已上传佐证资料{len(added)}个")
+            messages.success(request, f"已上传{self.noun}{len(added)}个")
             return self._back(pk)
 
         @capability_required(self.view_capability)
@@ -90,7 +92,7 @@ class EvidencePages:
                 self.kind.delete(actor=request.user, evidence=evidence)
             except DomainError as exc:
                 return self._refused(request, self.kind.record_of(evidence), exc.message, exc.status_code)
-            messages.success(request, f"已删除佐证资料“{evidence.original_name}”")
+            messages.success(request, f"已删除{self.noun}“{evidence.original_name}”")
             return self._back(pk)
 
         return add, download, delete

@@ -16,10 +16,11 @@ import logging
 import socket
 import struct
 from collections.abc import Iterable, Iterator, Sequence
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Protocol
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
 from django.db import transaction
 from django.utils.module_loading import import_string
 
@@ -189,6 +190,59 @@ def stored_file_opened(stored: StoredFile, *, actor: Any, event_type: str, obj: 
         reason=stored.original_name,
         changes={"sha256": [None, stored.sha256]},
     )
+
+
+@contextlib.contextmanager
+def stored_files_removed_with_rows() -> Iterator[None]:
+    """Within the block, every `StoredFile` row deleted — directly or by a cascade (a whole county, a round, a
+    check) — has its file removed from disk once the transaction commits, unless another row of the same table
+    still names it. Only files of rows deleted here go, and only under MEDIA_ROOT (`remove_under_media_root`). A
+    block that fails removes nothing; a rollback after it keeps the rows and so the files."""
+    from django.apps import apps
+    from django.db.models.signals import post_delete
+
+    from jixiao.core.models import StoredFile
+
+    gone: list[tuple[type[StoredFile], Any, str]] = []
+
+    def collect(sender: type[StoredFile], instance: StoredFile, **kwargs: Any) -> None:
+        if instance.file.name:
+            gone.append((sender, instance.file.storage, instance.file.name))
+
+    senders = [m for m in apps.get_models() if issubclass(m, StoredFile)]
+    for model in senders:
+        post_delete.connect(collect, sender=model, weak=False)
+    try:
+        yield
+    finally:
+        for model in senders:
+            post_delete.disconnect(collect, sender=model)
+
+    def remove() -> None:
+        for model, storage, name in gone:
+            if not model._default_manager.filter(file=name).exists():
+                remove_under_media_root(storage, name)
+
+    if gone:
+        transaction.on_commit(remove)
+
+
+def remove_under_media_root(storage: Any, name: str) -> bool:
+    """Delete a stored file when it resolves (symbolic links followed) to a file inside MEDIA_ROOT; anything else —
+    a path that climbs out, an absolute path, a storage without local paths — is left alone. True when removed."""
+    root = Path(settings.MEDIA_ROOT).resolve()
+    try:
+        path = Path(storage.path(name)).resolve()
+    except (NotImplementedError, SuspiciousFileOperation, ValueError, OSError):
+        return False
+    if path == root or not path.is_relative_to(root) or not path.is_file():
+        return False
+    try:
+        path.unlink()
+    except OSError:
+        logger.warning("Stored file %s could not be removed", name)
+        return False
+    return True
 
 
 def delete_on_commit(stored: FieldFile) -> None:

@@ -2,7 +2,8 @@
 targets. 县教育局's records are filled (a few with overclaimed scores, so the discrepancy flags show), given their
 佐证资料 (a small PDF tied to a core indicator, a satisfaction survey workbook, a summary) and moved through the review
 chain; one is returned; the rest wait to be filled, their flags listing what is missing. 教科文股 then draws a
-真实性核查 of the finance-reviewed projects, so its page shows each core indicator beside its evidence.
+真实性核查 of the finance-reviewed projects, so its page shows each core indicator beside its evidence, and the 绩效股
+runs an upper-level one whose 印证资料 县教育局 has uploaded, one passed, one returned, one waiting for review.
 
 The demo only has current-year targets, so the round is for `year` (the current year) rather than the previous one.
 """
@@ -11,18 +12,19 @@ from __future__ import annotations
 
 import io
 import random
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from typing import Any
 
 import openpyxl
 from django.core.files.base import ContentFile
+from django.utils import timezone
 
 from jixiao.accounts.models import User
 from jixiao.core.errors import DomainError
 from jixiao.demo.pdf import demo_pdf
-from jixiao.evaluation import services, services_evidence, services_reeval
+from jixiao.evaluation import services, services_evidence, services_reeval, services_upper
 from jixiao.evaluation.models import SelfEvalIndicator, SelfEvaluation
 from jixiao.evaluation.scoring.rules import GROUP_OF_LV1, grade
 from jixiao.evaluation.selectors import records_visible, scoring_config
@@ -44,6 +46,9 @@ PLAN: list[tuple[int, list[tuple[str, str]], bool]] = [
 OPINIONS = ["同意", "审核通过", "自评情况属实"]
 EXPLANATION = "部分指标填报得分高于系统计算得分：实际完成量按验收单统计，相关佐证材料已上传，请审核。"
 RETURN_OPINION = "满意度调查样本量不足，请补充问卷统计表后重新提交"
+UPPER_NOTE = "已按核心指标上传验收单、支付凭证和项目合同"
+UPPER_RETURN = "缺少设备入库单，请补充后重新提交"
+UPPER_APPROVED = "资料齐全，与填报完成值一致"
 
 
 def _users() -> dict[str, User | None]:
@@ -84,6 +89,7 @@ def seed_selfevaluations(rng: random.Random, county: Any, year: int) -> int:
         services.selfeval_transition(actor=dept, record=record, action="dept_return", comment=RETURN_OPINION)
     _seed_reevaluation(perf, year)
     _seed_authenticity(users["section"], year)
+    _seed_upper_check(perf, dept, year)
     return task.records.count()
 
 
@@ -134,6 +140,38 @@ def _seed_authenticity(section: User | None, year: int) -> None:
         services_reeval.check_draw(actor=section, check=check)
     except DomainError:
         return
+
+
+def _seed_upper_check(perf: User, dept: User, year: int) -> None:
+    """The 绩效股's 上级核查 (seed 001: the region's check of 4 projects, the county supplying 印证资料), drawn.
+    县教育局 has uploaded the 印证资料 of its projects: the first waits for the 绩效股's review, the second was returned
+    for more, the third passed (further ones are not uploaded yet): jxg and edu_admin each find it in 我的待办."""
+    check = services_reeval.check_create(
+        actor=perf,
+        fiscal_year=year,
+        title=f"{year}年度上级财政预算绩效真实性核查（演示）",
+        sample_size=4,
+        upper_level_request=True,
+        materials_deadline=timezone.localdate() + timedelta(days=20),
+    )
+    try:
+        check = services_reeval.check_draw(actor=perf, check=check)
+    except DomainError:
+        return
+    entries = list(check.upper_projects.select_related("self_eval").order_by("code", "id"))
+    reviews = [None, ("upper_return", UPPER_RETURN), ("upper_approve", UPPER_APPROVED)]
+    for entry, review in zip(entries, reviews, strict=False):
+        for item in list(check.items.filter(self_eval=entry.self_eval).order_by("id"))[:2]:
+            pdf = demo_pdf(f"Jixiao demo: supporting record of {entry.code}, indicator {item.row_id}")
+            upload = ContentFile(pdf, name=f"{item.indicator_name[:40]}印证资料.pdf")
+            services_upper.upper_evidence_add(
+                actor=dept, entry=entry, files=[upload], row_id=item.row_id, note="验收单及支付凭证"
+            )
+        contract = ContentFile(demo_pdf(f"Jixiao demo: contract of {entry.code}"), name="项目合同.pdf")
+        services_upper.upper_evidence_add(actor=dept, entry=entry, files=[contract], note="项目合同")
+        entry = services_upper.entry_transition(actor=dept, entry=entry, action="upper_submit", comment=UPPER_NOTE)
+        if review is not None:
+            services_upper.entry_transition(actor=perf, entry=entry, action=review[0], comment=review[1])
 
 
 def _seed_reevaluation(perf: User, year: int) -> None:

@@ -10,6 +10,7 @@ from jixiao.accounts.demo_logins import DEMO_USERS
 from jixiao.accounts.models import Membership, User
 from jixiao.appraisals.models import AppraisalTask
 from jixiao.bulletins.models import Bulletin
+from jixiao.core import uploads
 from jixiao.demo.experts import NEW_LOGINS
 from jixiao.disclosure.models import Disclosure
 from jixiao.documents.models import DocumentSeries, DocumentTemplate, OfficialDocument
@@ -31,14 +32,16 @@ class DemoDataError(Exception):
 
 
 def reset_demo(*, county_code: str, parent_codes: tuple[str, ...]) -> None:
-    """Delete the demo county with everything in it and the demo logins. Audit events stay (append-only)."""
+    """Delete the demo county with everything in it and the demo logins. Audit events stay (append-only). The
+    files of the evidence rows deleted with it (core.models.StoredFile) leave the disk once the reset commits."""
     usernames = [username for username, _ in DEMO_USERS] + list(NEW_LOGINS)
     county = FiscalRegion.objects.filter(mof_div_code=county_code).first()
     try:
         if county is None:
             User.objects.filter(username__in=usernames).delete()
         else:
-            _delete_county(county, usernames, parent_codes)
+            with uploads.stored_files_removed_with_rows():
+                _delete_county(county, usernames, parent_codes)
     except ProtectedError as exc:
         raise DemoDataError(f"无法重置演示数据：仍有其他数据引用演示县（{exc.args[0]}）") from exc
 

@@ -8,7 +8,8 @@ from typing import Any
 from django import forms
 
 from jixiao.core.forms import WanField
-from jixiao.evaluation.models import AuthenticityItem, SelfEvaluation
+from jixiao.evaluation.forms import DATE
+from jixiao.evaluation.models import AuthenticityItem, SelfEvaluation, UpperCheckStatus
 from jixiao.experts.models import Agency
 from jixiao.organizations.models import Department
 from jixiao.projects.models import Project
@@ -80,6 +81,7 @@ class CheckForm(forms.Form):
     title = forms.CharField(label="核查名称", max_length=200, required=False)
     sample_size = forms.IntegerField(label="抽取项目数", min_value=1, max_value=1000, required=False)
     upper_level_request = forms.BooleanField(label="上级财政核查（本级提供印证资料）", required=False)
+    materials_deadline = forms.DateField(label="印证资料报送截止日期（上级核查）", required=False, widget=DATE)
 
 
 class FindingForm(forms.Form):
@@ -87,3 +89,20 @@ class FindingForm(forms.Form):
     verified_value = forms.CharField(label="核实值", max_length=1000, required=False)
     finding = forms.ChoiceField(label="核查结论", choices=AuthenticityItem.Finding.choices)
     evidence_note = forms.CharField(label="佐证资料说明", max_length=2000, required=False)
+
+
+class UpperTransitionForm(forms.Form):
+    action = forms.ChoiceField(choices=[(a, a) for a in ("upper_submit", "upper_approve", "upper_return")])
+    comment = forms.CharField(label="意见", max_length=2000, required=False)
+
+
+class UpperFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label="状态",
+        required=False,
+        choices=[("", "全部"), ("todo", "待上传或被退回"), *UpperCheckStatus.choices],
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+    mine = forms.BooleanField(
+        label="仅本股室组织的核查", required=False, widget=forms.CheckboxInput(attrs={"class": "form-check-input"})
+    )

@@ -521,6 +521,12 @@ class AuthenticityCheck(TimeStampedModel):
         related_name="+",
     )
     upper_level_request = models.BooleanField(_("上级核查"), default=False)
+    # 上级核查 (DOMAIN.md §2.4.6 "upper-level requests"): the units upload 印证资料, the section reviews and forwards.
+    materials_deadline = models.DateField(_("印证资料报送截止日期"), null=True, blank=True)
+    forwarded_at = models.DateTimeField(_("报送上级时间"), null=True, blank=True)
+    forwarded_by = models.ForeignKey(
+        "accounts.User", verbose_name=_("报送人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     sample_size = models.PositiveIntegerField(_("抽取数量"), default=20)
     seed = models.CharField(_("抽样种子"), max_length=64, blank=True)
     population = models.JSONField(_("抽样范围快照"), default=list, blank=True)
@@ -574,3 +580,107 @@ class AuthenticityItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.indicator_name}"
+
+
+# ---- 上级核查 印证资料 (DOMAIN.md §2.4.6: "a task listing the projects; the units upload 印证资料; the section reviews
+# and forwards") ---------------------------------------------------------------------------------------------------
+
+
+class UpperCheckStatus(models.TextChoices):
+    PENDING = "pending", _("待上传")
+    SUBMITTED = "submitted", _("待审核")
+    RETURNED = "returned", _("被退回")
+    APPROVED = "approved", _("已通过")
+
+
+class UpperCheckProjectQuerySet(ScopedQuerySet["UpperCheckProject"]):
+    """The organising side (`evaluation.authenticity`) sees the projects of the upper-level checks it sees; the unit
+    side (`evaluation.fill`: units, 主管部门) the projects whose self-evaluation it sees — its own, nobody else's."""
+
+    def scope(self, membership: Any) -> ScopedQuerySet[UpperCheckProject]:
+        qs = self.filter(
+            check_batch__is_deleted=False,
+            check_batch__upper_level_request=True,
+            check_batch__region__path__startswith=membership.region.path,
+        )
+        if membership.can("evaluation.authenticity"):
+            return qs.filter(check_batch__in=AuthenticityCheck.objects.scope(membership).values("pk"))  # type: ignore[return-value]
+        if membership.can("evaluation.fill"):
+            return qs.filter(self_eval__in=SelfEvaluation.objects.scope(membership).values("pk"))  # type: ignore[return-value]
+        return self.none()
+
+
+class UpperCheckProject(TimeStampedModel):
+    """One project of an upper-level 真实性核查: the unit's 印证资料 for it (UpperCheckEvidence), submitted to the
+    organising section, which returns it with a reason or passes it; when every project has passed, the section
+    forwards the check to the upper level (AuthenticityCheck.forwarded_at)."""
+
+    Status = UpperCheckStatus
+
+    check_batch = models.ForeignKey(
+        AuthenticityCheck, verbose_name=_("真实性核查"), on_delete=models.CASCADE, related_name="upper_projects"
+    )
+    self_eval = models.ForeignKey(
+        SelfEvaluation, verbose_name=_("单位自评"), on_delete=models.PROTECT, related_name="upper_check_entries"
+    )
+    code = models.CharField(_("项目编码"), max_length=64)
+    status = models.CharField(
+        _("状态"), max_length=12, choices=UpperCheckStatus.choices, default=UpperCheckStatus.PENDING, db_index=True
+    )
+    unit_note = models.CharField(_("报送说明"), max_length=2000, blank=True)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        "accounts.User", verbose_name=_("提交人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    review_opinion = models.CharField(_("审核意见"), max_length=2000, blank=True)
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        "accounts.User", verbose_name=_("审核人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    returned_count = models.PositiveSmallIntegerField(_("退回次数"), default=0)
+
+    objects = UpperCheckProjectQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("上级核查印证资料")
+        verbose_name_plural = _("上级核查印证资料")
+        ordering = ["check_batch", "code", "id"]
+        constraints = [models.UniqueConstraint(fields=["check_batch", "self_eval"], name="uniq_upper_check_project")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.self_eval.name}" if self.self_eval_id else self.code
+
+
+class UpperCheckEvent(WorkflowEvent):
+    """A submission, return or pass of a project's 印证资料: the timeline on its page."""
+
+    entry = models.ForeignKey(UpperCheckProject, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(_("原状态"), max_length=12, choices=UpperCheckStatus.choices, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=12, choices=UpperCheckStatus.choices, blank=True)
+
+    class Meta(WorkflowEvent.Meta):
+        verbose_name = _("印证资料流转记录")
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} {self.action}"
+
+
+class UpperCheckEvidence(StoredFile):
+    """A 印证资料 file of a project in an upper-level check, optionally tied to the indicator row (of the project's
+    self-evaluation) whose reported actual it supports."""
+
+    storage_folder = "uppercheck"
+
+    entry = models.ForeignKey(UpperCheckProject, on_delete=models.CASCADE, related_name="evidence")
+    row = models.ForeignKey(
+        SelfEvalIndicator,
+        verbose_name=_("对应指标"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="upper_evidence",
+    )
+
+    class Meta(StoredFile.Meta):
+        verbose_name = _("上级核查印证资料文件")
+        verbose_name_plural = _("上级核查印证资料文件")

@@ -4,13 +4,14 @@ from collections import Counter
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 
 from jixiao.core import config_rows
-from jixiao.core.todos import TodoItem, status_counts
+from jixiao.core.todos import TodoItem, counts, status_counts
 from jixiao.evaluation.models import (
+    AuthenticityCheck,
     AuthenticityItem,
     ScoringSettings,
     SelfEvalEvent,
@@ -20,8 +21,13 @@ from jixiao.evaluation.models import (
     SelfEvalStatus,
     SelfEvalTask,
     SelfEvaluation,
+    UpperCheckEvent,
+    UpperCheckEvidence,
+    UpperCheckProject,
+    UpperCheckStatus,
 )
 from jixiao.evaluation.scoring import NATIONAL_DEFAULT, ScoringConfig
+from jixiao.monitoring.models import MonitoringEvidence
 from jixiao.organizations.selectors import in_region
 from jixiao.targets.models import PerformanceTarget, TargetStatus
 
@@ -133,6 +139,160 @@ def items_with_evidence(items: list[AuthenticityItem]) -> list[AuthenticityItem]
         item.untied_evidence = by_row.get((item.self_eval_id, None), []) if first else []  # type: ignore[attr-defined]
         item.first_of_project = first  # type: ignore[attr-defined]
         seen.add(item.self_eval_id)
+    return items
+
+
+# ---- 上级核查 印证资料 ----------------------------------------------------------------------------------------------
+
+
+def upper_entries_visible(user: Any) -> QuerySet[UpperCheckProject]:
+    """The projects of upper-level checks the user works on: the organising side its checks' projects, a unit (or
+    主管部门) its own projects' (UpperCheckProjectQuerySet)."""
+    return (
+        UpperCheckProject.objects.visible_to(user)
+        .select_related("check_batch", "check_batch__organiser", "self_eval__unit", "self_eval__department")
+        .annotate(file_count=Count("evidence"))
+    )
+
+
+def upper_entry_get(user: Any, pk: Any) -> UpperCheckProject:
+    return UpperCheckProject.objects.select_related(
+        "check_batch",
+        "check_batch__organiser",
+        "check_batch__forwarded_by",
+        "self_eval",
+        "self_eval__unit",
+        "self_eval__department",
+        "reviewed_by",
+        "submitted_by",
+    ).get_visible_or_404(user, pk=pk)
+
+
+def upper_evidence_get(user: Any, pk: Any, evidence_pk: Any) -> UpperCheckEvidence:
+    """A file of a project the user sees; another project's (or unit's) file is missing all the same (404)."""
+    entry = upper_entry_get(user, pk)
+    evidence = entry.evidence.select_related("row").filter(pk=evidence_pk).first()
+    if evidence is None:
+        raise Http404
+    evidence.entry = entry
+    return evidence
+
+
+def upper_entry_evidence(entry: UpperCheckProject) -> list[UpperCheckEvidence]:
+    return list(entry.evidence.select_related("row", "uploaded_by").order_by("uploaded_at", "id"))
+
+
+def upper_entry_items(entry: UpperCheckProject) -> list[AuthenticityItem]:
+    """The project's indicators under check (its core indicators, all when it marks none), in the check's order."""
+    return list(
+        AuthenticityItem.objects.filter(check_batch_id=entry.check_batch_id, self_eval_id=entry.self_eval_id)
+        .select_related("row")
+        .order_by("id")
+    )
+
+
+def upper_row_choices(items: list[AuthenticityItem]) -> list[tuple[int, str]]:
+    """The upload form's 对应指标 options: the indicators under check."""
+    return evidence_row_choices([i.row for i in items if i.row is not None])
+
+
+def upper_items_with_files(items: list[AuthenticityItem], files: list[UpperCheckEvidence]) -> list[UpperCheckEvidence]:
+    """Sets each item's `files` (the 印证资料 tied to its row); returns the other files (tied to no row under check)."""
+    checked = {i.row_id for i in items if i.row_id is not None}
+    for item in items:
+        item.files = [f for f in files if item.row_id is not None and f.row_id == item.row_id]  # type: ignore[attr-defined]
+    return [f for f in files if f.row_id not in checked]
+
+
+def upper_entry_events(entry: UpperCheckProject) -> QuerySet[UpperCheckEvent]:
+    return entry.events.select_related("actor").order_by("-occurred_at", "-id")
+
+
+def upper_check_entries(check: AuthenticityCheck) -> list[UpperCheckProject]:
+    return list(
+        check.upper_projects.select_related("self_eval", "self_eval__unit", "reviewed_by")
+        .annotate(file_count=Count("evidence"))
+        .order_by("code", "id")
+    )
+
+
+def upper_check_counts(check: AuthenticityCheck) -> dict[str, int]:
+    return check.upper_projects.aggregate(
+        total=Count("pk"), approved=Count("pk", filter=Q(status=UpperCheckStatus.APPROVED))
+    )
+
+
+def upper_todos(user: Any) -> list[TodoItem]:
+    """Units and 主管部门: 印证资料 to upload (待上传, 被退回); the organising section: 印证资料 to review, and checks
+    whose projects have all passed, to forward. Only checks not yet forwarded; a section counts its own checks (the
+    performance section, which sees every check, is not asked to review a business section's)."""
+    membership = user.active_membership
+    if membership is None:
+        return []
+    open_entries = UpperCheckProject.objects.visible_to(user).filter(check_batch__forwarded_at__isnull=True)
+    url = reverse("evaluation:upper_list")
+    if membership.can("evaluation.fill"):
+        statuses = [UpperCheckStatus.PENDING, UpperCheckStatus.RETURNED]
+        waiting = open_entries.filter(status__in=statuses).aggregate(
+            n=Count("pk"), deadline=Min("check_batch__materials_deadline")
+        )
+        hint = f"最早截止日期 {waiting['deadline']:%Y-%m-%d}" if waiting["deadline"] else ""
+        return [TodoItem("真实性核查", "待报送的上级核查印证资料", waiting["n"], f"{url}?status=todo", hint)]
+    if not membership.can("evaluation.authenticity"):
+        return []
+    own = Q(check_batch__organiser_id=membership.section_id)
+    checks = AuthenticityCheck.objects.visible_to(user).filter(
+        upper_level_request=True, forwarded_at__isnull=True, organiser_id=membership.section_id
+    )
+    ready = checks.filter(pk__in=UpperCheckProject.objects.values("check_batch")).exclude(
+        pk__in=UpperCheckProject.objects.exclude(status=UpperCheckStatus.APPROVED).values("check_batch")
+    )
+    totals = counts(review=open_entries.filter(own, status=UpperCheckStatus.SUBMITTED), forward=ready)
+    review_url = f"{url}?status={UpperCheckStatus.SUBMITTED}&mine=on"
+    return [
+        TodoItem("真实性核查", "待审核的上级核查印证资料", totals["review"], review_url),
+        TodoItem("真实性核查", "待报送上级的真实性核查", totals["forward"], reverse("evaluation:authenticity_list")),
+    ]
+
+
+def items_with_monitoring_evidence(items: list[AuthenticityItem], fiscal_year: int) -> list[AuthenticityItem]:
+    """Sets each item's `monitoring_evidence` (佐证资料 of the project's 监控表 of the same year tied to the same
+    indicator: the same target indicator, or one of the same name — an adjusted target keeps the name, not the row)
+    and, on the first item of each project, `monitoring_untied` (that year's other monitoring files of the project).
+    Each file carries its record and round (`f.record.task.period_label`)."""
+    projects: dict[int, list[AuthenticityItem]] = {}
+    for item in items:
+        item.monitoring_evidence = []  # type: ignore[attr-defined]
+        item.monitoring_untied = []  # type: ignore[attr-defined]
+        project_id = item.self_eval.project_id
+        if project_id is not None:
+            projects.setdefault(project_id, []).append(item)
+    if not projects:
+        return items
+    files = (
+        MonitoringEvidence.objects.filter(
+            record__project_id__in=projects,
+            record__fiscal_year=fiscal_year,
+            record__is_deleted=False,
+            record__task__is_deleted=False,
+        )
+        .select_related("record", "record__task", "row")
+        .order_by("record__task__period_end_month", "uploaded_at", "id")
+    )
+    for f in files:
+        checked = projects[f.record.project_id]  # type: ignore[index]
+        row = f.row
+        tied = [
+            i
+            for i in checked
+            if row is not None
+            and i.row is not None
+            and ((row.indicator_id is not None and row.indicator_id == i.row.indicator_id) or row.name == i.row.name)
+        ]
+        for item in tied:
+            item.monitoring_evidence.append(f)  # type: ignore[attr-defined]
+        if not tied:
+            checked[0].monitoring_untied.append(f)  # type: ignore[attr-defined]
     return items
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -26,7 +27,7 @@ from jixiao.core.numbers import is_year
 from jixiao.core.permissions import require
 from jixiao.core.todos import TodoItem
 from jixiao.core.uploads import check_upload
-from jixiao.evaluation import selectors
+from jixiao.evaluation import selectors, services_upper
 from jixiao.evaluation.models import (
     AuthenticityCheck,
     AuthenticityItem,
@@ -543,11 +544,23 @@ def circular_sentence(results: BatchResults) -> str:
 
 
 def check_create(
-    *, actor: Any, fiscal_year: int, title: str = "", sample_size: int | None = None, upper_level_request: bool = False
+    *,
+    actor: Any,
+    fiscal_year: int,
+    title: str = "",
+    sample_size: int | None = None,
+    upper_level_request: bool = False,
+    materials_deadline: date | None = None,
 ) -> AuthenticityCheck:
+    """A check of the organiser's section; an upper-level one (`upper_level_request`) also asks the sampled
+    projects' units for 印证资料, by `materials_deadline` when given (services_upper)."""
     require(actor, "evaluation.authenticity")
     if not is_year(fiscal_year):
         raise DomainError("请填写有效的评价年度")
+    if not upper_level_request:
+        materials_deadline = None
+    elif materials_deadline is not None and materials_deadline < timezone.localdate():
+        raise DomainError("印证资料报送截止日期不能早于今天")
     membership = actor.active_membership
     if sample_size is None:
         settings_row = selectors.scoring_settings_for(membership.region, fiscal_year)
@@ -561,6 +574,7 @@ def check_create(
             title=(title or "").strip()[:200] or f"{fiscal_year}年度预算绩效真实性核查",
             organiser=membership.section,
             upper_level_request=upper_level_request,
+            materials_deadline=materials_deadline,
             sample_size=sample_size,
             created_by=actor,
             updated_by=actor,
@@ -617,6 +631,8 @@ def check_draw(*, actor: Any, check: AuthenticityCheck) -> AuthenticityCheck:
                 for row in core
             ]
         AuthenticityItem.objects.bulk_create(items)
+        # An upper-level check asks each sampled project's unit for 印证资料.
+        services_upper.entries_create(locked)
         locked.status = AuthenticityCheck.Status.CHECKING
         locked.drawn_at = timezone.now()
         locked.version += 1

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from jixiao.evaluation import views_reeval as v
+from jixiao.evaluation import views_upper as u
 
 urlpatterns = [
     path("reeval/", v.reeval_list, name="reeval_list"),
@@ -16,4 +17,12 @@ urlpatterns = [
     path("reeval/<int:pk>/circular/", v.reeval_circular, name="reeval_circular"),
     path("authenticity/", v.authenticity_list, name="authenticity_list"),
     path("authenticity/<int:pk>/", v.authenticity_detail, name="authenticity_detail"),
+    path("authenticity/<int:pk>/forward/", u.upper_forward, name="upper_forward"),
+    path("authenticity/<int:pk>/package/", u.upper_package, name="upper_package_download"),
+    path("upper/", u.upper_list, name="upper_list"),
+    path("upper/<int:pk>/", u.upper_detail, name="upper_detail"),
+    path("upper/<int:pk>/transition/", u.upper_transition, name="upper_transition"),
+    path("upper/<int:pk>/evidence/", u.evidence_add, name="upper_evidence_add"),
+    path("upper/<int:pk>/evidence/<int:evidence_pk>/", u.evidence_download, name="upper_evidence_download"),
+    path("upper/<int:pk>/evidence/<int:evidence_pk>/delete/", u.evidence_delete, name="upper_evidence_delete"),
 ]

@@ -17,7 +17,13 @@ from jixiao.core.views_helpers import capability_required, paginate, stored_file
 from jixiao.evaluation import reeval_documents, selectors
 from jixiao.evaluation import services_reeval as svc
 from jixiao.evaluation.forms_reeval import AssignForm, BatchForm, CheckForm, FindingForm, ResultFileForm
-from jixiao.evaluation.models import AuthenticityCheck, AuthenticityItem, ReEvaluationBatch, ReEvaluationSample
+from jixiao.evaluation.models import (
+    AuthenticityCheck,
+    AuthenticityItem,
+    ReEvaluationBatch,
+    ReEvaluationSample,
+    UpperCheckStatus,
+)
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -268,8 +274,9 @@ def authenticity_detail(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             messages.error(request, exc.message)
         return redirect("evaluation:authenticity_detail", pk=pk)
-    items = list(check.items.select_related("self_eval", "self_eval__unit").order_by("code", "id"))
+    items = list(check.items.select_related("self_eval", "self_eval__unit", "row").order_by("code", "id"))
     items = selectors.items_with_evidence(items)
+    items = selectors.items_with_monitoring_evidence(items, check.fiscal_year)
     context = {
         "check": check,
         "items": items,
@@ -277,4 +284,8 @@ def authenticity_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "rectifications": svc.rectification_items(check),
         "population_count": svc.check_population(request.user, check).count() if not check.seed else None,
     }
+    if check.upper_level_request and check.seed:
+        entries = selectors.upper_check_entries(check)
+        context["upper_entries"] = entries
+        context["upper_ready"] = bool(entries) and all(e.status == UpperCheckStatus.APPROVED for e in entries)
     return render(request, "evaluation/authenticity_detail.html", context)

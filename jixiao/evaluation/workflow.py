@@ -6,13 +6,15 @@ Every return sends the record back to the unit with an opinion.
 """
 
 from jixiao.core.workflow import Transition, Workflow
-from jixiao.evaluation.models import SelfEvalStatus
+from jixiao.evaluation.models import SelfEvalStatus, UpperCheckStatus
 from jixiao.evaluation.models import SelfEvalStatus as S
+from jixiao.evaluation.models import UpperCheckStatus as U
 
 FILL = "evaluation.fill"
 REVIEW_DEPT = "evaluation.review_dept"
 REVIEW_SECTION = "evaluation.review_section"
 REVIEW_FINAL = "evaluation.review_final"
+AUTHENTICITY = "evaluation.authenticity"
 
 SELFEVAL_WORKFLOW = Workflow(
     "单位自评审核",
@@ -41,3 +43,20 @@ REVIEWER_OF_STATE = {S.SUBMITTED: REVIEW_DEPT, S.DEPT_REVIEWED: REVIEW_SECTION, 
 # 批量审核 (core.bulk): every review stage's approval and return (one reason for all). The single-item form asks for
 # nothing else except the 主管部门's optional 主管部门评分, which a batch leaves blank (a score is given one by one).
 BULK_ACTIONS = ("dept_approve", "dept_return", "section_approve", "section_return", "final_approve", "final_return")
+
+
+# 上级核查 印证资料 (DOMAIN.md §2.4.6): the project's unit (or its 主管部门) uploads and submits, the organising section
+# (业务股室 / 绩效股) passes it or returns it with a reason — a passed one too, until the check is forwarded.
+UPPER_CHECK_WORKFLOW = Workflow(
+    "上级核查印证资料",
+    [
+        Transition(U.PENDING, "upper_submit", U.SUBMITTED, FILL, "提交印证资料"),
+        Transition(U.RETURNED, "upper_submit", U.SUBMITTED, FILL, "补充后重新提交"),
+        Transition(U.SUBMITTED, "upper_approve", U.APPROVED, AUTHENTICITY, "印证资料审核通过", style="success"),
+        Transition(U.SUBMITTED, "upper_return", U.RETURNED, AUTHENTICITY, "退回补充", True, "warning"),
+        Transition(U.APPROVED, "upper_return", U.RETURNED, AUTHENTICITY, "退回补充", True, "warning"),
+    ],
+    labels={value: str(label) for value, label in UpperCheckStatus.choices},
+)
+
+UPPER_EDITABLE_STATES = {U.PENDING, U.RETURNED}

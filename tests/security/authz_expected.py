@@ -97,6 +97,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "evaluation:selfeval_sample": STAFF_AND_AGENCIES,
     "evaluation:selfeval_start": PERFORMANCE_SECTION,
     "evaluation:selfeval_statistics": STAFF,
+    # 上级核查印证资料: units and 主管部门 upload, the checking sections review; other readers have no such work.
+    "evaluation:upper_list": frozenset({"performance", "business"}) | UNIT_SIDE,
     "execution:analysis": STAFF,
     "execution:import": frozenset({"performance", "budget"}),
     "execution:import_template": frozenset({"performance", "budget"}),

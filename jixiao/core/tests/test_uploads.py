@@ -11,7 +11,7 @@ from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from jixiao.core.errors import DomainError
-from jixiao.core.uploads import check_upload, check_uploads, removed_on_failure, sha256_of
+from jixiao.core.uploads import check_upload, check_uploads, remove_under_media_root, removed_on_failure, sha256_of
 
 
 def test_real_documents_pass_with_a_clean_name() -> None:
@@ -67,3 +67,26 @@ def test_a_file_written_in_a_failed_block_is_removed(tmp_path: Any) -> None:
         written.append(kept)  # type: ignore[arg-type]
     assert [p.name for p in tmp_path.iterdir()] == ["b.pdf"]
     assert sha256_of(ContentFile(b"abc")) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+
+
+def test_only_files_inside_the_media_root_are_removed(settings: Any, tmp_path: Any) -> None:
+    """`remove_under_media_root` (seed_demo --reset and other bulk removals): a stored file under MEDIA_ROOT goes;
+    a name that climbs out, an absolute path, a link out of the root and the root itself stay."""
+    media = tmp_path / "media"
+    (media / "selfeval").mkdir(parents=True)
+    settings.MEDIA_ROOT = str(media)
+    storage = FileSystemStorage(location=str(media))
+    inside = media / "selfeval" / "a.pdf"
+    inside.write_bytes(b"%PDF-")
+    outside = tmp_path / "outside.pdf"
+    outside.write_bytes(b"%PDF-")
+    (media / "selfeval" / "link.pdf").symlink_to(outside)
+    assert not remove_under_media_root(storage, "../outside.pdf")
+    assert not remove_under_media_root(storage, str(outside))
+    assert not remove_under_media_root(storage, "selfeval/link.pdf")
+    assert not remove_under_media_root(storage, "")
+    assert not remove_under_media_root(storage, "selfeval/missing.pdf")
+    # A storage rooted elsewhere is not the media root either.
+    assert not remove_under_media_root(FileSystemStorage(location=str(tmp_path)), "outside.pdf")
+    assert outside.exists() and (media / "selfeval" / "link.pdf").is_symlink()
+    assert remove_under_media_root(storage, "selfeval/a.pdf") and not inside.exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 from io import StringIO
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +15,9 @@ from django.core.management import CommandError, call_command
 from jixiao.accounts.demo_logins import DEMO_PASSWORD, DEMO_USERS
 from jixiao.accounts.models import Membership, User
 from jixiao.core.models import AuditEvent
+from jixiao.evaluation.models import SelfEvalEvidence, UpperCheckEvidence
 from jixiao.indicators.models import IndicatorCategory
+from jixiao.monitoring.models import MonitoringEvidence
 from jixiao.organizations.models import BudgetUnit, Department, FinanceSection, FiscalRegion, FiscalYear
 from jixiao.projects.models import Project, ProjectEvent
 from jixiao.targets.models import TargetIndicator
@@ -241,3 +244,35 @@ def test_demo_targets_measure_their_own_sector() -> None:
         category = item.category
         assert item.is_common or education.pk in (category.pk, category.parent_id), item.name
         assert health.pk not in (category.pk, category.parent_id), item.name
+
+
+@pytest.mark.django_db
+def test_reset_removes_the_files_of_the_evidence_it_deletes_and_nothing_else(
+    settings: Any, tmp_path: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The demo's 佐证资料 and 印证资料 files go with their rows on --reset, once it commits; a file no deleted row
+    names stays, and so does one outside the media root even if a (tampered) row names it."""
+    media = tmp_path / "media"
+    settings.MEDIA_ROOT = str(media)
+    seed(scale=SMALL)
+    models = (SelfEvalEvidence, MonitoringEvidence, UpperCheckEvidence)
+    first = {str(name) for model in models for name in model.objects.values_list("file", flat=True)}
+    assert all(model.objects.exists() for model in models)
+    assert first and all((media / name).is_file() for name in first)
+    stray = media / "selfeval" / "kept.pdf"
+    stray.write_bytes(b"%PDF-")
+    outside = tmp_path / "outside.pdf"
+    outside.write_bytes(b"%PDF-")
+    tampered = SelfEvalEvidence.objects.order_by("id").first()
+    assert tampered is not None
+    SelfEvalEvidence.objects.filter(pk=tampered.pk).update(file="../outside.pdf")
+    first.discard(str(tampered.file))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        seed(scale=SMALL, reset=True)
+
+    second = {str(name) for model in models for name in model.objects.values_list("file", flat=True)}
+    assert second and not first & second
+    assert not any((media / name).exists() for name in first)
+    assert all((media / name).is_file() for name in second)
+    assert stray.exists() and outside.exists()

@@ -28,6 +28,9 @@ from jixiao.evaluation.tests.selfeval_helpers import (
     set_amounts,
     start,
 )
+from jixiao.monitoring import services_evidence as monitoring_evidence
+from jixiao.monitoring.models import MonitoringRecord
+from jixiao.monitoring.tests.helpers import issued_round, put_in_library
 from jixiao.targets.models import TargetIndicator
 
 pytestmark = pytest.mark.django_db
@@ -249,3 +252,59 @@ def test_authenticity_page_lists_files_under_their_indicator(world: World, media
     link = f"{BASE}{record.pk}/evidence/{evidence.pk}/"
     assert link in tied["购置教学设备数量"]
     assert b"".join(client.get(link).streaming_content) == PDF
+
+
+def test_authenticity_page_lists_the_projects_monitoring_evidence_of_the_year(world: World, media: Path) -> None:
+    """Beside each core indicator, the files of the project's 监控表 (same year) tied to that indicator; the others
+    (tied to no row, or to a row not checked) under the project, each with its round."""
+    put_in_library(world)
+    set_amounts(world.school_project, "1000000")
+    approved_target(world)
+    TargetIndicator.objects.filter(target__project=world.school_project, name="购置教学设备数量").update(is_core=True)
+    TargetIndicator.objects.filter(target__project=world.school_project, name="师生满意度").update(is_core=True)
+    august = MonitoringRecord.objects.get(task=issued_round(world), project=world.school_project)
+    rows = {r.name: r.pk for r in august.indicator_rows.all()}
+    unit_user = world.users["unit_user"]
+    add = monitoring_evidence.record_evidence_add
+    add(actor=unit_user, record=august, files=[_file("到货验收单.pdf", PDF)], row_id=rows["购置教学设备数量"])
+    add(actor=unit_user, record=august, files=[_file("改善情况照片.pdf", PDF)], row_id=rows["教学条件改善情况"])
+    add(actor=unit_user, record=august, files=[_file("进度说明.pdf", PDF)], note="1—8月进度")
+    june = MonitoringRecord.objects.get(
+        task=issued_round(world, period_end_month=6, title="2026年1—6月绩效运行监控"), project=world.school_project
+    )
+    june_row = june.indicator_rows.get(name="购置教学设备数量").pk
+    add(actor=unit_user, record=june, files=[_file("六月到货单.pdf", PDF)], row_id=june_row)
+    start(world)
+    record = school_record(world)
+    fill_clean(world, record)
+    SelfEvaluation.objects.filter(pk=record.pk).update(status=SelfEvalStatus.FIN_REVIEWED, is_final=True)
+    business = world.users["business"]
+    check = services_reeval.check_draw(
+        actor=business, check=services_reeval.check_create(actor=business, fiscal_year=YEAR)
+    )
+
+    client = world.login("business")
+    html = client.get(f"/evaluation/authenticity/{check.pk}/").content.decode()
+    chunks = {
+        name: chunk
+        for chunk in html.split('data-testid="auth-item"')[1:]
+        for name in ("购置教学设备数量", "师生满意度")
+        if f"<td>{name}</td>" in chunk
+    }
+    cells = {name: chunk.split('data-testid="auth-evidence"')[1].split("</td>")[0] for name, chunk in chunks.items()}
+    assert 'data-testid="auth-monitoring-evidence"' in cells["购置教学设备数量"]
+    assert "到货验收单.pdf" in cells["购置教学设备数量"] and "2026年1—8月" in cells["购置教学设备数量"]
+    assert "auth-monitoring-evidence" not in cells["师生满意度"]
+    assert html.count('data-testid="auth-monitoring-untied"') == 1
+    untied = html.split('data-testid="auth-monitoring-untied"')[1].split("</td>")[0]
+    assert "改善情况照片.pdf" in untied and "进度说明.pdf" in untied and "1—8月进度" in untied
+    assert "到货验收单.pdf" not in untied
+    assert "六月到货单.pdf" in cells["购置教学设备数量"] and "2026年1—6月" in cells["购置教学设备数量"]
+    # The checker downloads it through the monitoring record's own (scoped, audited) link.
+    evidence = august.evidence.get(original_name="到货验收单.pdf")
+    link = f"/monitoring/records/{august.pk}/evidence/{evidence.pk}/"
+    assert link in cells["购置教学设备数量"]
+    assert b"".join(client.get(link).streaming_content) == PDF
+    # Only the check's year: a record of another year is not listed.
+    MonitoringRecord.objects.filter(pk=june.pk).update(fiscal_year=YEAR - 1)
+    assert "六月到货单.pdf" not in client.get(f"/evaluation/authenticity/{check.pk}/").content.decode()
