@@ -21,7 +21,6 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from jixiao.core.forms import ModelMultipleChoiceField
 from jixiao.core.numbers import MAX_ID, is_digits
 
 
@@ -148,7 +147,7 @@ class AutocompleteModelChoiceField(_SearchBoxField, forms.ModelChoiceField):  # 
     queryset = property(forms.ModelChoiceField._get_queryset, _SearchBoxField._set_queryset)  # type: ignore[attr-defined]
 
 
-class AutocompleteModelMultipleChoiceField(_SearchBoxField, ModelMultipleChoiceField):  # type: ignore[type-arg]
+class AutocompleteModelMultipleChoiceField(_SearchBoxField, forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
     widget_class = AutocompleteMultipleWidget
     queryset = property(forms.ModelChoiceField._get_queryset, _SearchBoxField._set_queryset)  # type: ignore[attr-defined]
 

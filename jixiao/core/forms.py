@@ -5,11 +5,9 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.db import models
 
 from jixiao.core.money import MoneyError, wan_from_yuan, yuan_from_wan
-from jixiao.core.numbers import MAX_ID, is_digits
+from jixiao.core.numbers import is_digits
 from jixiao.core.uploads import MAX_FILES
 
 
@@ -37,25 +35,6 @@ class WanField(forms.DecimalField):
             return yuan_from_wan(wan)
         except MoneyError as exc:
             raise forms.ValidationError(str(exc)) from exc
-
-
-class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
-    """Django's field, with keys an integer key column cannot hold refused as invalid before any query: Django
-    builds an `__in` lookup from them, which SQLite's driver refuses to bind (an OverflowError, a 500, for a tampered
-    20-digit id). Use it instead of `forms.ModelMultipleChoiceField` (scripts/check_patterns.py rule 6)."""
-
-    def _check_values(self, value: Any) -> Any:
-        model = self.queryset.model  # type: ignore[union-attr]
-        key = model._meta.pk if self.to_field_name in (None, "pk") else model._meta.get_field(self.to_field_name)
-        if isinstance(key, models.IntegerField):
-            for pk in value if isinstance(value, list | tuple) else []:
-                text = str(pk).strip()
-                number = int(text) if text.lstrip("-").isdigit() and text.isascii() else None
-                if number is not None and not -MAX_ID - 1 <= number <= MAX_ID:
-                    raise ValidationError(
-                        self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
-                    )
-        return super()._check_values(value)  # type: ignore[misc]
 
 
 def bootstrapify(form: forms.BaseForm, *, small: bool = False) -> None:

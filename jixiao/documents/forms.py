@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 
 from jixiao.core.filters import AutocompleteModelMultipleChoiceField
-from jixiao.core.forms import HiddenErrorsMixin, ModelMultipleChoiceField, bootstrapify
+from jixiao.core.forms import HiddenErrorsMixin, bootstrapify
 from jixiao.documents.models import PLACEHOLDERS, DocType, DocumentStatus
 
 YEAR = {"min_value": 2000, "max_value": 2100}
@@ -30,7 +30,9 @@ class RecipientsMixin(forms.Form):
     units = AutocompleteModelMultipleChoiceField(
         label="主送预算单位", required=False, queryset=None, url_name="organizations:unit_autocomplete"
     )
-    regions: ModelMultipleChoiceField = ModelMultipleChoiceField(label="主送下级财政", required=False, queryset=None)
+    regions: forms.ModelMultipleChoiceField[Any] = forms.ModelMultipleChoiceField(
+        label="主送下级财政", required=False, queryset=None
+    )
 
     def set_recipient_choices(self, departments: Any, units: Any, regions: Any) -> None:
         self.fields["departments"].queryset = departments  # type: ignore[attr-defined]

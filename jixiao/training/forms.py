@@ -4,7 +4,7 @@ from typing import Any
 
 from django import forms
 
-from jixiao.core.forms import HiddenErrorsMixin, ModelMultipleChoiceField, bootstrapify
+from jixiao.core.forms import HiddenErrorsMixin, bootstrapify
 from jixiao.organizations.models import BudgetUnit
 from jixiao.training.models import Audience, TrainerType, TrainingKind
 
@@ -31,7 +31,7 @@ class SessionForm(HiddenErrorsMixin, forms.Form):
     )
     session_count = forms.IntegerField(label="期数", min_value=1, max_value=999, initial=1)
     attendance = forms.IntegerField(label="参训人次", min_value=0, max_value=1_000_000, initial=0)
-    participant_units = ModelMultipleChoiceField(
+    participant_units = forms.ModelMultipleChoiceField(
         label="参训单位（可选）", queryset=BudgetUnit.objects.none(), required=False
     )
     note = forms.CharField(label="说明", max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 3}))

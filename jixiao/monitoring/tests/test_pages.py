@@ -81,11 +81,15 @@ def test_a_round_of_selected_projects_from_the_form(ready: World) -> None:
     )
     assert response.status_code == 400 and MonitoringTask.objects.count() == 1
     # Nor is a number no id can be (SQLite's driver refused to bind it: a 500), nor text.
-    for value in ("99999999999999999999", "-99999999999999999999", "abc"):
+    for value, error in (
+        ("99999999999999999999", "不在可用的选项中"),
+        ("-99999999999999999999", "不在可用的选项中"),
+        ("abc", "不是一个有效的值"),
+    ):
         data = {"title": "篡改", "fiscal_year": "2026", "period_end_month": "6", "start_date": "2026-07-01"}
         data |= {"deadline": "2026-07-15", "warn_days": "2", "scope": "selected", "selected_projects": [value]}
         response = client.post(reverse("monitoring:task_create"), data)
-        assert response.status_code == 400 and "不是一个有效的值" in response.content.decode()
+        assert response.status_code == 400 and error in response.content.decode(), value
     assert MonitoringTask.objects.count() == 1
 
 
