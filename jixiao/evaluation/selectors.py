@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import Count, Min, Q, QuerySet
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
 from jixiao.core import config_rows
@@ -13,6 +14,8 @@ from jixiao.core.todos import TodoItem, counts, status_counts
 from jixiao.evaluation.models import (
     AuthenticityCheck,
     AuthenticityItem,
+    ReEvaluationBatch,
+    ReEvaluationSample,
     ScoringSettings,
     SelfEvalEvent,
     SelfEvalEvidence,
@@ -391,3 +394,39 @@ def selfeval_todos(user: Any) -> list[TodoItem]:
         TodoItem("单位自评", title, sum(stats.get(s, 0) for s in statuses), f"{url}?status={statuses[0]}")
         for title, statuses in shown
     ]
+
+
+# ---- 再评价 and 真实性核查 (views_reeval, views_upper) ------------------------------------------------------------
+
+
+def reeval_batch_get(user: Any, pk: Any) -> ReEvaluationBatch:
+    return ReEvaluationBatch.objects.select_related("region", "department").get_visible_or_404(user, pk=pk)
+
+
+def reeval_batches(user: Any) -> QuerySet[ReEvaluationBatch]:
+    return ReEvaluationBatch.objects.visible_to(user).select_related("department").order_by("-id")
+
+
+def reeval_samples_open(user: Any) -> QuerySet[ReEvaluationSample]:
+    """The samples of drawn batches the user re-scores, the unscored first."""
+    return (
+        ReEvaluationSample.objects.visible_to(user)
+        .filter(batch__status=ReEvaluationBatch.Status.DRAWN)
+        .select_related("batch", "self_eval", "self_eval__department", "self_eval__unit")
+        .order_by("re_score", "batch_id", "code")
+    )
+
+
+def reeval_sample_get(user: Any, pk: Any) -> ReEvaluationSample:
+    samples = ReEvaluationSample.objects.visible_to(user).select_related(
+        "batch", "self_eval", "self_eval__department", "self_eval__unit", "agency"
+    )
+    return get_object_or_404(samples, pk=pk)
+
+
+def authenticity_check_get(user: Any, pk: Any) -> AuthenticityCheck:
+    return AuthenticityCheck.objects.select_related("organiser").get_visible_or_404(user, pk=pk)
+
+
+def authenticity_checks(user: Any) -> QuerySet[AuthenticityCheck]:
+    return AuthenticityCheck.objects.visible_to(user).select_related("organiser").order_by("-id")

@@ -21,7 +21,6 @@ from jixiao.evaluation.models import (
     AuthenticityCheck,
     AuthenticityItem,
     ReEvaluationBatch,
-    ReEvaluationSample,
     UpperCheckStatus,
 )
 
@@ -33,7 +32,7 @@ def _region(request: HttpRequest) -> Any:
 
 
 def _batch(request: HttpRequest, pk: int) -> ReEvaluationBatch:
-    return ReEvaluationBatch.objects.select_related("region", "department").get_visible_or_404(request.user, pk=pk)
+    return selectors.reeval_batch_get(request.user, pk)
 
 
 # ---- 再评价 batches --------------------------------------------------------------------------------------------------
@@ -50,7 +49,7 @@ def reeval_list(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "再评价批次已保存，请核对抽样范围后抽取")
             return redirect("evaluation:reeval_detail", pk=batch.pk)
-    batches = ReEvaluationBatch.objects.visible_to(request.user).select_related("department").order_by("-id")
+    batches = selectors.reeval_batches(request.user)
     status = 400 if request.method == "POST" else 200
     return render(
         request, "evaluation/reeval_list.html", {"form": form, "page": paginate(request, batches)}, status=status
@@ -166,23 +165,13 @@ def reeval_circular(request: HttpRequest, pk: int) -> HttpResponse:
 
 @capability_required("evaluation.rescore")
 def reeval_samples(request: HttpRequest) -> HttpResponse:
-    samples = (
-        ReEvaluationSample.objects.visible_to(request.user)
-        .filter(batch__status=ReEvaluationBatch.Status.DRAWN)
-        .select_related("batch", "self_eval", "self_eval__department", "self_eval__unit")
-        .order_by("re_score", "batch_id", "code")
-    )
+    samples = selectors.reeval_samples_open(request.user)
     return render(request, "evaluation/reeval_samples.html", {"page": paginate(request, samples)})
 
 
 @capability_required("evaluation.rescore")
 def sample_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    sample = get_object_or_404(
-        ReEvaluationSample.objects.visible_to(request.user).select_related(
-            "batch", "self_eval", "self_eval__department", "self_eval__unit", "agency"
-        ),
-        pk=pk,
-    )
+    sample = selectors.reeval_sample_get(request.user, pk)
     form = ResultFileForm(request.POST or None, request.FILES or None, initial={"opinion": sample.opinion})
     error = ""
     status = 400 if request.method == "POST" else 200
@@ -210,7 +199,7 @@ def sample_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required("evaluation.rescore")
 def sample_result_download(request: HttpRequest, pk: int) -> HttpResponse:
     """The uploaded result file of a sample, to those who may see the sample (404 otherwise), audited."""
-    sample = get_object_or_404(ReEvaluationSample.objects.visible_to(request.user), pk=pk)
+    sample = selectors.reeval_sample_get(request.user, pk)
     name = sample.result_file_name or f"再评价结果{PurePosixPath(sample.result_file.name or '').suffix}"
     return stored_file_response(
         sample.result_file, name, opened=lambda: svc.sample_result_opened(actor=request.user, sample=sample)
@@ -221,7 +210,7 @@ def sample_result_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _check(request: HttpRequest, pk: int) -> AuthenticityCheck:
-    return AuthenticityCheck.objects.select_related("organiser").get_visible_or_404(request.user, pk=pk)
+    return selectors.authenticity_check_get(request.user, pk)
 
 
 @capability_required("evaluation.authenticity")
@@ -234,7 +223,7 @@ def authenticity_list(request: HttpRequest) -> HttpResponse:
             form.add_error(None, exc.message)
         else:
             return redirect("evaluation:authenticity_detail", pk=check.pk)
-    checks = AuthenticityCheck.objects.visible_to(request.user).select_related("organiser").order_by("-id")
+    checks = selectors.authenticity_checks(request.user)
     status = 400 if request.method == "POST" else 200
     return render(
         request, "evaluation/authenticity_list.html", {"form": form, "page": paginate(request, checks)}, status=status

@@ -116,7 +116,7 @@ evidence_add, evidence_download, evidence_delete = PAGES.views()
 
 
 def _check(request: HttpRequest, pk: int) -> AuthenticityCheck:
-    return AuthenticityCheck.objects.select_related("organiser").get_visible_or_404(request.user, pk=pk)
+    return selectors.authenticity_check_get(request.user, pk)
 
 
 @require_POST
