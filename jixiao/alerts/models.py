@@ -13,10 +13,10 @@ from typing import Any
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
-from jixiao.core.scoping import ScopedQuerySet
+from jixiao.core.scoping import ScopedQuerySet, ScopeLevel
 from jixiao.organizations.models import RegionYearRow, RegionYearSettings
 from jixiao.projects.models import Project
 
@@ -181,31 +181,97 @@ class WarningRule(RegionYearRow):
         return bool(self.disposition_options)
 
 
-class Warning(models.Model):
-    """One computed warning: a rule's colour for a project at a date. Replaced as a whole by each sweep."""
+# The list order of colours, worst first (预警列表: red, then yellow, then green).
+SEVERITY = {Color.RED.value: 0, Color.YELLOW.value: 1, Color.GREEN.value: 2}
 
-    project = models.ForeignKey(Project, verbose_name=_("项目"), on_delete=models.CASCADE, related_name="+")
+
+class WarningQuerySet(ProjectScopedQuerySet):
+    """Users who see whole regions are scoped by the warning's own region (its project's, kept on the row: a deleted
+    project has no warnings, see `Warning`), without reading projects; narrower scopes by the project's scope, like
+    every row hanging off a project."""
+
+    def scope(self, membership: Any) -> ScopedQuerySet[Any]:
+        if membership.scope_level == ScopeLevel.REGION:
+            return self.filter(region_id__in=membership.region.subtree_ids)
+        return super().scope(membership)
+
+
+class Warning(models.Model):
+    """One computed warning: a rule's colour for a project at a date. Replaced as a whole by each sweep.
+
+    `region` and `project_code` copy the project's region and code, and `severity` orders the colours (0 red, 1
+    yellow, 2 green; computed by the database from `color`), so that a region's 预警列表 is filtered, counted and
+    ordered from the warning rows alone: its page is read from an index (`alerts_warning_year_order`,
+    `alerts_warning_region_order`), not sorted out of the year's warnings, and its count joins no project. The
+    sweep writes the copies with every warning and rewrites a warning whose copies differ from its project; a
+    saved project updates its warnings at once, and a project marked deleted loses them (the sweep computes none
+    for it; were it restored, the next sweep would compute them again): `alerts.receivers.warnings_follow_project`.
+    A change made around `save()` (a queryset `update()` of projects) is not followed until the project's next
+    sweep, as for the light counts."""
+
+    # Every index costs the sweep, which writes the warnings: no index of its own, (project, fiscal_year) serves.
+    project = models.ForeignKey(
+        Project, verbose_name=_("项目"), on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     fiscal_year = models.PositiveSmallIntegerField(_("年度"))
+    # No index of its own: `alerts_warning_region_order` starts with it.
+    region = models.ForeignKey(
+        "organizations.FiscalRegion",
+        verbose_name=_("财政区划"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    project_code = models.CharField(_("项目编码"), max_length=40, default="")
     rule = models.ForeignKey(WarningRule, verbose_name=_("规则"), on_delete=models.CASCADE, related_name="+")
     value = models.DecimalField(_("指标值"), max_digits=14, decimal_places=4, null=True, blank=True)
     value_text = models.CharField(_("指标值（文字）"), max_length=60, blank=True)
-    color = models.CharField(_("颜色"), max_length=6, choices=Color.choices, db_index=True)
+    # No index of its own: (fiscal_year, color) serves the counts, `severity` the list's colour filter.
+    color = models.CharField(_("颜色"), max_length=6, choices=Color.choices)
+    severity = models.GeneratedField(
+        expression=Case(
+            When(color=Color.RED.value, then=Value(SEVERITY[Color.RED.value])),
+            When(color=Color.YELLOW.value, then=Value(SEVERITY[Color.YELLOW.value])),
+            default=Value(SEVERITY[Color.GREEN.value]),
+        ),
+        output_field=models.PositiveSmallIntegerField(),
+        db_persist=True,
+        verbose_name=_("严重程度"),
+    )
     reason = models.CharField(_("说明"), max_length=300, blank=True)
     as_of = models.DateField(_("计算日期"))
     # The monitoring record the value came from (None: computed from payments alone).
     record_id = models.BigIntegerField(_("监控记录"), null=True, blank=True)
     created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
 
-    objects = ProjectScopedQuerySet.as_manager()
+    objects = WarningQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("预警")
         verbose_name_plural = _("预警")
         ordering = ["-as_of", "project_id", "rule_id"]
-        indexes = [models.Index(fields=["project", "fiscal_year"]), models.Index(fields=["fiscal_year", "color"])]
+        indexes = [
+            models.Index(fields=["project", "fiscal_year"]),
+            models.Index(fields=["fiscal_year", "color"]),
+            # 预警列表's order (alerts.selectors.LIST_ORDER) within a year: a city or province user's first page
+            # walks the first, a county user's the second (`region_id IN (one county)`).
+            models.Index(
+                fields=["fiscal_year", "severity", "project_code", "project"], name="alerts_warning_year_order"
+            ),
+            models.Index(
+                fields=["region", "fiscal_year", "severity", "project_code", "project"],
+                name="alerts_warning_region_order",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.project_id} {self.rule_id} {self.color}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """A warning made outside the sweep (tests, the shell) takes its project's region and code."""
+        if self.region_id is None:
+            self.region_id, self.project_code = Project.objects.values_list("region_id", "code").get(pk=self.project_id)
+        super().save(*args, **kwargs)
 
 
 class ProjectLight(models.Model):

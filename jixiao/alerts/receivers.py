@@ -1,5 +1,7 @@
-"""Keep the region light counts (`RegionLightCount`) true when a lit project changes outside the sweep: its budget,
-region or deletion changes what the dashboard card counts. Connected in `AlertsConfig.ready`."""
+"""Keep what the sweep copies from a project true when the project changes outside the sweep: the region light
+counts (`RegionLightCount`: its budget, region or deletion changes what the dashboard card counts) and its warnings'
+region and code (`Warning.region`, `Warning.project_code`: the 预警列表's scope and order). Connected in
+`AlertsConfig.ready`."""
 
 from __future__ import annotations
 
@@ -9,6 +11,10 @@ from django.db import transaction
 
 # A project change that moves it in or out of a region's light counts, or changes the counted budget.
 COUNTED_FIELDS = {"region", "region_id", "is_deleted", "total_amount_yuan"}
+
+
+# A project change that its warnings follow (their copies of its region and code; a deleted project has none).
+WARNING_FIELDS = {"region", "region_id", "code", "is_deleted"}
 
 
 def _touches_counts(update_fields: Any) -> bool:
@@ -56,3 +62,23 @@ def _refresh(region_ids: set[int], years: list[int]) -> None:
     with transaction.atomic():
         lock_regions(ids)
         light_counts_refresh(ids, years)
+
+
+def warnings_follow_project(
+    sender: Any, instance: Any, created: bool = False, raw: bool = False, update_fields: Any = None, **_: Any
+) -> None:
+    """A saved project that may have moved to another region, changed its code or been marked deleted: its warnings
+    (every year's) take the new region and code, in one UPDATE of the rows that differ, or go with the deletion (the
+    sweep computes none for a deleted project; the 预警列表 of a region no longer reads projects to leave them out).
+    Nothing for a new project, which has no warnings."""
+    if raw or created or not (update_fields is None or WARNING_FIELDS & set(update_fields)):
+        return
+    from jixiao.alerts.models import Warning
+
+    warnings = Warning.objects.filter(project_id=instance.pk)
+    if instance.is_deleted:
+        warnings.delete()
+        return
+    warnings.exclude(region_id=instance.region_id, project_code=instance.code).update(
+        region_id=instance.region_id, project_code=instance.code
+    )

@@ -81,6 +81,7 @@ class Row:
     record: Any = None
     indicators: list[Any] = field(default_factory=list)
     rate: tuple[Decimal, str] | None = None  # execution rate to date and its text (`_rate`)
+    code: str = ""  # the project's code, copied onto its warnings (the 预警列表's order)
 
 
 @dataclass
@@ -364,16 +365,16 @@ def _rows(projects: QuerySet[Any], fiscal_year: int, as_of: date) -> dict[int, l
     monitoring records and one per 10,000 of those records for their indicator rows, whatever the number of
     regions."""
     values = annotate_execution_fast(projects, as_of).values_list(
-        "pk", "region_id", "total_amount_yuan", "executed_yuan"
+        "pk", "region_id", "total_amount_yuan", "executed_yuan", "code"
     )
     rows: dict[int, Row] = {}
     by_region: dict[int, list[Row]] = {}
     # Cents: SQLite sums decimals in floating point, and the rollup and raw sums must band alike (PostgreSQL's
     # numeric sums of cents are exact already).
     to_cents = connection.vendor != "postgresql"
-    for pk, region_id, budget, executed in values:
+    for pk, region_id, budget, executed, code in values:
         executed = executed or Decimal(0)
-        row = Row(pk, budget or Decimal(0), executed.quantize(TWO_PLACES) if to_cents else executed)
+        row = Row(pk, budget or Decimal(0), executed.quantize(TWO_PLACES) if to_cents else executed, code=code)
         rows[pk] = row
         by_region.setdefault(region_id, []).append(row)
     if not rows:
@@ -498,10 +499,11 @@ def _sweep_regions(
         result.red = sum(1 for data in out.warnings.values() if data[2] == Color.RED)
     warnings = {key: data for out in computed.values() for key, data in out.warnings.items()}
     lights = {key: data for out in computed.values() for key, data in out.lights.items()}
+    places = {row.project_id: (region_id, row.code) for region_id, region_rows in rows.items() for row in region_rows}
     scope_ids = scope.values("pk")
     with transaction.atomic():
         lock_regions(region_ids)
-        warnings_written = write_warnings(scope_ids, fiscal_year, as_of, warnings)
+        warnings_written = write_warnings(scope_ids, fiscal_year, as_of, warnings, places)
         lights_written = write_lights(scope_ids, fiscal_year, as_of, lights)
         if lights_written:  # the counts derive from the lights: a pass that changed none leaves them as they are
             light_counts_refresh(region_ids, [fiscal_year])
@@ -655,13 +657,44 @@ def on_payments_imported(region: Any, fiscal_years: Any) -> None:
         sweep_region(region, int(year), default_as_of(int(year)))
 
 
+def record_as_of(record: Any) -> date:
+    """The date a saved record's project is recomputed at: the end of the round's period (today at the latest)."""
+    return min(engine.month_end(record.fiscal_year, record.task.period_end_month), default_as_of(record.fiscal_year))
+
+
+def on_records_saved(records: Any) -> None:
+    """monitoring.hooks callback for records saved together (one record, or a 批量审核 batch after its commit):
+    recompute each record's project at the end of its round's period, in one pass (`sweep_regions`) over the
+    records' regions and projects per year and date — one pass for a batch of one round, however many records.
+
+    The same warnings, lights and cases as recomputing the records one by one in the batch's order (`sweep_region`
+    of the record's region and project): a project's rows depend on its own data only, and every project goes
+    through the same recomputations in the same order — a project with records of several rounds in the batch is
+    recomputed once per record, its first records' dates in an earlier pass than its later ones (a case opened at
+    an earlier date stays open, as one by one). What differs is the audit trail: one `alerts.sweep` record per
+    region and pass instead of one per record. (A project moved to another county since its round was issued is
+    recomputed only if its new county is among the batch's records' counties; one by one, a record's recomputation
+    looks for its project in the record's county and never finds it.)"""
+    passes: list[dict[tuple[int, date], tuple[dict[int, Any], list[int]]]] = []
+    seen: dict[int, int] = {}
+    for record in records:
+        if record.project_id is None:
+            continue
+        # The n-th record of a project goes into the n-th round of passes.
+        nth = seen[record.project_id] = seen.get(record.project_id, -1) + 1
+        if nth == len(passes):
+            passes.append({})
+        regions, project_ids = passes[nth].setdefault((record.fiscal_year, record_as_of(record)), ({}, []))
+        regions.setdefault(record.region_id, record.region)
+        project_ids.append(record.project_id)
+    for batch in passes:
+        for (fiscal_year, as_of), (regions, project_ids) in batch.items():
+            sweep_regions(list(regions.values()), fiscal_year, as_of, project_ids=project_ids)
+
+
 def on_record_saved(record: Any) -> None:
-    """monitoring.hooks callback: recompute the record's project at the end of the round's period."""
-    if record.project_id is None:
-        return
-    task = record.task
-    as_of = min(engine.month_end(record.fiscal_year, task.period_end_month), default_as_of(record.fiscal_year))
-    sweep_region(record.region, record.fiscal_year, as_of, project_ids=[record.project_id])
+    """Recompute one saved record's project (`on_records_saved` of that record)."""
+    on_records_saved([record])
 
 
 FUNDS_TARGETS = {"PROJECT_YEAR", "RECORD_FUNDS"}

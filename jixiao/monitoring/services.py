@@ -734,7 +734,8 @@ def record_bulk_transition(*, actor: Any, ids: list[Any], action: str, comment: 
     in one transaction; a record out of scope, no longer in the button's state or of a closed round fails the batch.
     The saved-record hooks run once the batch has committed, as they do after a single transition: never for a
     refused batch, and the warning sweep's region locks are not held across the batch (in record order, which could
-    deadlock against a sweep taking them in region order)."""
+    deadlock against a sweep taking them in region order). They run for the batch's records together
+    (`hooks.records_saved`): the warning sweep recomputes the batch's projects in one pass, not one per record."""
     saved: list[MonitoringRecord] = []
     count = bulk.run(
         actor=actor,
@@ -750,8 +751,7 @@ def record_bulk_transition(*, actor: Any, ids: list[Any], action: str, comment: 
             actor=actor, record=record, action=action, comment=text, saved=saved
         ),
     )
-    for record in saved:
-        hooks.record_saved(record)
+    hooks.records_saved(saved)  # once for the batch: the warning sweep makes one pass over its projects
     return count
 
 

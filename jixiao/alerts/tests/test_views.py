@@ -14,7 +14,7 @@ from jixiao.alerts.models import FinanceOpinion, ProjectMonitoringTier, Warning,
 from jixiao.alerts.selectors import rules_in_force
 from jixiao.alerts.services import select_tiers
 from jixiao.alerts.sweep import sweep_region
-from jixiao.alerts.tests.conftest import in_library, pay
+from jixiao.alerts.tests.conftest import in_library, pay, use_sichuan
 from jixiao.core.models import AuditEvent, Job
 from jixiao.organizations.models import CalendarDay
 from jixiao.projects.tests.factories import ProjectFactory
@@ -194,42 +194,99 @@ def test_calendar_page(library: Any) -> None:
     assert w.login("unit_user").get("/alerts/calendar/").status_code == 403
 
 
+def _list_as_before(user: Any, params: dict[str, Any]) -> list[int]:
+    """The warning list's rows as the page read them before the warnings carried their region and code (session 17):
+    scoped through the project, ordered by colour, project code and rule, with the project and the rule's id as the
+    ties' order (which the old order left to the database)."""
+    from django.db.models import Case, IntegerField, When
+
+    from jixiao.projects.models import Project
+
+    qs = Warning.objects.filter(project__in=Project.objects.visible_to(user).values("pk"), fiscal_year=2026)
+    if params.get("color"):
+        qs = qs.filter(color=params["color"])
+    if params.get("region"):
+        qs = qs.filter(project__region__path__startswith=params["region"].path)
+    if params.get("department"):
+        qs = qs.filter(project__department=params["department"])
+    severity = Case(When(color="RED", then=0), When(color="YELLOW", then=1), default=2, output_field=IntegerField())
+    ordered = qs.order_by(severity, "project__code", "project_id", "rule__sort", "rule_id")
+    return list(ordered.values_list("pk", flat=True))
+
+
 def test_warning_list_pages_by_sorted_ids_like_the_plain_sort(library: Any) -> None:
     """core.views_helpers.paginate(by_ids=True), as the warning list uses it: every page holds the rows, in the
-    order and with the count, of the plain paginator, and the rows come with their joined objects."""
+    order and with the count, of the plain paginator, and the rows come with their joined objects. The rows and their
+    order are those of the list before its order was read from the warnings' own columns (colour, project code and
+    project, then rule), for a city user over two counties whose projects share codes, a county's 绩效股, a business
+    section, a department and a unit, with the list's filters."""
     from django.db import connection
     from django.test import RequestFactory
     from django.test.utils import CaptureQueriesContext
 
+    from conftest import _member
     from jixiao.alerts.selectors import warnings_filtered
+    from jixiao.alerts.sweep import sweep_regions
     from jixiao.core.views_helpers import paginate
+    from jixiao.organizations.models import FinanceSection
+    from jixiao.organizations.tests.factories import FinanceSectionFactory, city_with_counties
 
     w = library
     for i in range(6):
         in_library(ProjectFactory(unit=w.hospital, code=f"P-W-{i}"))
-    _swept(w)
-    user = w.users["performance"]
-    warnings = warnings_filtered(user, {"fiscal_year": 2026})
-    total = warnings.count()
-    assert total > 6
-    pages = -(-total // 3)
-    seen = []
-    for number in [*range(1, pages + 1), pages + 5, "x"]:
-        request = RequestFactory().get("/alerts/", {"page": number})
-        plain = paginate(request, warnings, 3)
-        by_ids = paginate(request, warnings, 3, by_ids=True)
-        assert [row.pk for row in by_ids] == [row.pk for row in plain]
-        assert (by_ids.number, by_ids.paginator.count, by_ids.paginator.num_pages) == (
-            plain.number,
-            total,
-            pages,
-        )
-        seen += [row.pk for row in by_ids] if number in range(1, pages + 1) else []
-        with CaptureQueriesContext(connection) as reads:
-            names = [(row.project.department.name, row.project.unit.name, row.rule.name) for row in by_ids]
-        assert names and not reads.captured_queries
-    assert sorted(seen) == sorted(warnings.values_list("pk", flat=True))
-    assert paginate(RequestFactory().get("/"), warnings, 3, by_ids=True)[0].color == "RED"
+    for code in ("P-W-1", "P-W-4", "P-SCHOOL"):  # the other county codes its projects alike
+        in_library(ProjectFactory(unit=w.far_unit, code=code))
+    pay(w.school_project, "150000", date(2026, 6, 10))
+    pay(w.hospital_project, "400000", date(2026, 6, 10))
+    for county in (w.region, w.other_region):  # more rules: several warnings of one colour per project
+        use_sichuan(county)
+    sweep_regions([w.region, w.other_region], 2026, date(2026, 6, 15))
+    city, _counties = city_with_counties(w.region, w.other_region)
+    section = FinanceSectionFactory(region=city, code="JX", name="绩效科", kind=FinanceSection.Kind.PERFORMANCE)
+    city_user = _member("city_perf", "performance", city, section=section)
+    assert set(Warning.objects.values_list("color", flat=True)) == {"RED", "YELLOW", "GREEN"}
+
+    cases: list[tuple[Any, dict[str, Any]]] = [
+        (city_user, {}),
+        (city_user, {"color": "YELLOW"}),
+        (city_user, {"color": "GREEN"}),
+        (city_user, {"region": w.other_region}),
+        (city_user, {"department": w.health}),
+        (w.users["performance"], {}),
+        (w.users["performance"], {"color": "RED"}),
+        (w.users["business"], {}),
+        (w.users["dept_admin"], {}),
+        (w.users["unit_user"], {}),
+        (w.users["other_unit_user"], {}),
+    ]
+    for user, filters in cases:
+        listed = list(warnings_filtered(user, {"fiscal_year": 2026, **filters}).values_list("pk", flat=True))
+        assert listed == _list_as_before(user, filters), (user.username, filters)
+        assert listed or filters.get("color") == "GREEN", (user.username, filters)
+    assert len(_list_as_before(city_user, {})) > len(_list_as_before(w.users["performance"], {}))
+
+    for user in (city_user, w.users["performance"]):
+        warnings = warnings_filtered(user, {"fiscal_year": 2026})
+        total = warnings.count()
+        assert total > 6
+        pages = -(-total // 3)
+        seen = []
+        for number in [*range(1, pages + 1), pages + 5, "x"]:
+            request = RequestFactory().get("/alerts/", {"page": number})
+            plain = paginate(request, warnings, 3)
+            by_ids = paginate(request, warnings, 3, by_ids=True)
+            assert [row.pk for row in by_ids] == [row.pk for row in plain]
+            assert (by_ids.number, by_ids.paginator.count, by_ids.paginator.num_pages) == (
+                plain.number,
+                total,
+                pages,
+            )
+            seen += [row.pk for row in by_ids] if number in range(1, pages + 1) else []
+            with CaptureQueriesContext(connection) as reads:
+                names = [(row.project.department.name, row.project.unit.name, row.rule.name) for row in by_ids]
+            assert names and not reads.captured_queries
+        assert seen == _list_as_before(user, {})
+        assert paginate(RequestFactory().get("/"), warnings, 3, by_ids=True)[0].color == "RED"
 
 
 def test_lights_on_project_library_and_menu(library: Any) -> None:
