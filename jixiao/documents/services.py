@@ -264,8 +264,15 @@ def _issue_locked(actor: Any, doc: OfficialDocument) -> OfficialDocument:
     return doc
 
 
+def unfilled_markers(document: OfficialDocument) -> list[str]:
+    """The 【待填写：…】 markers still in the title or body (a value the template asks for was not given)."""
+    text = f"{document.title}\n{document.body}"
+    return list(dict.fromkeys(rendering.MARKER.findall(text)))
+
+
 def document_issue_draft(*, actor: Any, document: OfficialDocument) -> OfficialDocument:
-    """Issue an existing draft: it takes the next number of its series."""
+    """Issue an existing draft: it takes the next number of its series. A draft that still holds 【待填写：…】
+    markers is refused: once numbered and sent it can no longer be corrected."""
     transition = DOCUMENT_WORKFLOW.get(document.status, ISSUE)
     _check_actor(actor, transition.capability, document.region)
     _visible(actor, document)
@@ -273,6 +280,9 @@ def document_issue_draft(*, actor: Any, document: OfficialDocument) -> OfficialD
         locked = OfficialDocument.objects.select_for_update().get(pk=document.pk)
         if locked.status != transition.source:
             raise ConflictError("文书状态已变化，请刷新后重试")
+        markers = unfilled_markers(locked)
+        if markers:
+            raise DomainError(f"正文中还有未填写的内容（{'、'.join(markers)}），请点“修改”补全后再印发")
         return _issue_locked(actor, locked)
 
 

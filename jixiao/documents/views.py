@@ -164,7 +164,7 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "mine": mine,
         "feedback_form": FeedbackForm() if can_answer else None,
         "events": selectors.document_events(doc)[:100],
-        "markers": "【待填写" in doc.body or "【待填写" in doc.title,
+        "markers": services.unfilled_markers(doc) if doc.status in EDITABLE_STATES else [],
     }
     return render(request, "documents/detail.html", context)
 

@@ -1,0 +1,44 @@
+"""Drafting and issuing from the pages: a numbered document never goes out with a 【待填写：…】 hole in it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from jixiao.documents import services
+from jixiao.documents.models import DocType, DocumentStatus, OfficialDocument
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_draft_with_unfilled_markers_is_not_issued(world: Any) -> None:
+    draft = services.document_draft(
+        actor=world.users["performance"],
+        doc_type=DocType.INTERVIEW_SUMMONS,
+        region=world.region,
+        recipients=[world.edu],
+        context={"subject": "县教育局预算绩效管理工作", "problems": "整改逾期未反馈", "deadline": "2026年12月31日"},
+    )
+    assert "【待填写：时间】" in draft.body
+    client = world.login("performance")
+    page = client.get(f"/documents/{draft.pk}/").content.decode()
+    assert "【待填写：时间】" in page.split('data-testid="doc-markers"')[1].split("</div>")[0]
+    response = client.post(f"/documents/{draft.pk}/transition/", {"action": "issue"}, follow=True)
+    assert "请点“修改”补全后再印发" in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.status == DocumentStatus.DRAFT and not draft.doc_no
+    # Completed on the edit page, it is issued with the next number.
+    body = draft.body.replace("【待填写：情况概述】", "你单位整改逾期未反馈。")
+    body = body.replace("【待填写：时间】", "2026年12月15日上午9时").replace("【待填写：地点】", "县财政局会议室")
+    body = body.replace("【待填写：联系人及电话】", "绩效股 0818-7200000")
+    edited = client.post(
+        f"/documents/{draft.pk}/edit/",
+        {"title": draft.title, "body": body, "version": draft.version, "departments": [world.edu.pk]},
+    )
+    assert edited.status_code == 302
+    client.post(f"/documents/{draft.pk}/transition/", {"action": "issue"})
+    draft.refresh_from_db()
+    assert draft.status == DocumentStatus.ISSUED and draft.doc_no
+    assert "【待填写" not in draft.body
+    assert OfficialDocument.objects.filter(status=DocumentStatus.ISSUED).count() == 1
