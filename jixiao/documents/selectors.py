@@ -22,6 +22,7 @@ from jixiao.documents.models import (
     DocumentTemplate,
     OfficialDocument,
 )
+from jixiao.documents.rendering import placeholders_in
 
 OBJECT_TYPE = "documents.officialdocument"
 
@@ -62,6 +63,16 @@ def templates_for_region(region: Any) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def placeholders_by_type(region: Any) -> dict[str, list[str]]:
+    """Per document type, the placeholders the template in force for `region` uses (title and body)."""
+    result: dict[str, list[str]] = {}
+    for row in templates_for_region(region):
+        template = row["template"]
+        text = f"{template.title_pattern}\n{template.body}" if template else "{content}"
+        result[row["doc_type"]] = placeholders_in(text)
+    return result
 
 
 def series_list(region: Any) -> QuerySet[DocumentSeries]:

@@ -73,13 +73,15 @@ def _recipient_form(form: Any, user: Any) -> Any:
 def document_create(request: HttpRequest) -> HttpResponse:
     current = current_fiscal_year()
     initial = {"fiscal_year": current.year if current else None, "doc_type": request.GET.get("doc_type", "")}
-    form = _recipient_form(DraftForm(request.POST or None, initial=initial), request.user)
+    region = request.user.active_membership.region  # type: ignore[union-attr]
+    used = selectors.placeholders_by_type(region)
+    form = _recipient_form(DraftForm(request.POST or None, initial=initial, used=used), request.user)
     if request.method == "POST" and form.is_valid():
         try:
             doc = services.document_draft(
                 actor=request.user,
                 doc_type=form.cleaned_data["doc_type"],
-                region=request.user.active_membership.region,  # type: ignore[union-attr]
+                region=region,
                 recipients=form.recipients(),
                 context=form.context(),
                 title=form.cleaned_data["title"],

@@ -42,3 +42,37 @@ def test_a_draft_with_unfilled_markers_is_not_issued(world: Any) -> None:
     assert draft.status == DocumentStatus.ISSUED and draft.doc_no
     assert "【待填写" not in draft.body
     assert OfficialDocument.objects.filter(status=DocumentStatus.ISSUED).count() == 1
+
+
+def test_the_draft_form_asks_for_what_each_template_uses(world: Any) -> None:
+    client = world.login("performance")
+    page = client.get("/documents/new/").content.decode()
+    # The 约谈通知书 asks for 约谈时间, 约谈地点 and 情况概述; the 评价结果反馈函 for 得分, 等级 and 评价结果.
+    for name in ("time", "place", "summary", "score", "grade", "result"):
+        assert f'name="{name}"' in page, name
+    assert "用于：约谈通知书" in page
+    assert 'name="amount"' not in page  # no default template uses {amount}
+    response = client.post(
+        "/documents/new/",
+        {
+            "doc_type": "INTERVIEW_SUMMONS",
+            "fiscal_year": 2026,
+            "departments": [world.edu.pk],
+            "feedback_deadline": "2026-12-31",
+            "subject": "县教育局预算绩效管理工作",
+            "summary": "你单位整改通知逾期未反馈。",
+            "time": "2026年12月15日上午9时",
+            "place": "县财政局三楼会议室",
+            "problems": "整改通知逾期未反馈",
+            "contact": "绩效股 0818-7200000",
+        },
+    )
+    assert response.status_code == 302
+    doc = OfficialDocument.objects.get()
+    assert "约谈时间：2026年12月15日上午9时" in doc.body and "约谈地点：县财政局三楼会议室" in doc.body
+    assert "你单位整改通知逾期未反馈。" in doc.body
+    assert "于2026年12月31日前报送我局" in doc.body  # 办理期限 left blank: the feedback deadline
+    assert "【待填写" not in doc.body
+    client.post(f"/documents/{doc.pk}/transition/", {"action": "issue"})
+    doc.refresh_from_db()
+    assert doc.status == DocumentStatus.ISSUED
