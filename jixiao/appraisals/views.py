@@ -157,7 +157,9 @@ def _outcome_form(appraisal: Appraisal, data: Any = None) -> OutcomeForm:
     return form
 
 
-def _detail(request: HttpRequest, appraisal: Appraisal, status: int = 200) -> HttpResponse:
+def _detail(
+    request: HttpRequest, appraisal: Appraisal, status: int = 200, interview_form: InterviewForm | None = None
+) -> HttpResponse:
     """The score sheet page. Each grid and form carries the lock token of what it shows (SECURITY.md I05)."""
     user: Any = request.user
     capabilities = user.active_membership.capabilities
@@ -191,7 +193,7 @@ def _detail(request: HttpRequest, appraisal: Appraisal, status: int = 200) -> Ht
         "evidence": selectors.appraisal_evidence(appraisal),
         "events": selectors.appraisal_events(appraisal)[:100],
         "outcome_form": _outcome_form(appraisal) if is_final and appraisal.status == AppraisalStatus.RANKED else None,
-        "interview_form": InterviewForm()
+        "interview_form": (interview_form or InterviewForm())
         if is_final
         and appraisal.outcome == Outcome.INTERVIEW
         and not appraisal.interview_document_id
@@ -309,16 +311,18 @@ def set_outcome(request: HttpRequest, pk: int) -> HttpResponse:
 def issue_interview(request: HttpRequest, pk: int) -> HttpResponse:
     appraisal = selectors.appraisal_get(request.user, pk)
     form = InterviewForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "请填写约谈时间和地点")
-        return redirect("appraisals:detail", pk=pk)
-    try:
-        document = services.appraisal_issue_interview(actor=request.user, appraisal=appraisal, **form.cleaned_data)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"约谈通知书已签发：{document.doc_no}")
-    return redirect("appraisals:detail", pk=pk)
+    if form.is_valid():
+        try:
+            document = services.appraisal_issue_interview(actor=request.user, appraisal=appraisal, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"约谈通知书已签发：{document.doc_no}")
+            return redirect("appraisals:detail", pk=pk)
+    # What was typed stays on the page with the reason (a 400), nothing is issued.
+    errors = [str(e) for e in form.non_field_errors()] or ["请填写约谈时间、地点和书面说明报送期限"]
+    messages.error(request, "；".join(errors))
+    return _detail(request, appraisal, 400, interview_form=form)
 
 
 @capability_required("appraisal.view")
