@@ -145,6 +145,12 @@ def _sign(request: HttpRequest, doc: OfficialDocument) -> None:
 def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
     doc = selectors.document_get(request.user, pk)
     _sign(request, doc)
+    return _detail(request, doc)
+
+
+def _detail(
+    request: HttpRequest, doc: OfficialDocument, status: int = 200, feedback_form: FeedbackForm | None = None
+) -> HttpResponse:
     user: Any = request.user
     capabilities = user.active_membership.capabilities
     actions = [t for t in DOCUMENT_WORKFLOW.available(doc.status, capabilities) if t.action not in AUTOMATIC_ACTIONS]
@@ -164,11 +170,11 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "actions": actions,
         "can_edit": user.can("documents.draft") and doc.status in EDITABLE_STATES,
         "mine": mine,
-        "feedback_form": FeedbackForm() if can_answer else None,
+        "feedback_form": (feedback_form or FeedbackForm()) if can_answer else None,
         "events": selectors.document_events(doc)[:100],
         "markers": services.unfilled_markers(doc) if doc.status in EDITABLE_STATES else [],
     }
-    return render(request, "documents/detail.html", context)
+    return render(request, "documents/detail.html", context, status=status)
 
 
 @require_POST
@@ -203,12 +209,17 @@ def document_feedback(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, document=doc, text=form.cleaned_data["text"], upload=form.cleaned_data["file"]
             )
         except DomainError as exc:
-            messages.error(request, exc.message)
+            form.add_error(None, exc.message)
+            status = exc.status_code
+        else:
+            messages.success(request, "反馈已提交")
             return redirect("documents:detail", pk=pk)
-        messages.success(request, "反馈已提交")
     else:
-        messages.error(request, "反馈内容无效")
-    return redirect("documents:detail", pk=pk)
+        status = 400
+    # The typed answer stays in the form with the reason; the file has to be chosen again (browsers do not keep it).
+    errors = [str(e) for errs in form.errors.values() for e in errs]
+    messages.error(request, "；".join(errors) or "反馈内容无效")
+    return _detail(request, selectors.document_get(request.user, pk), status, feedback_form=form)
 
 
 @capability_required("documents.view")
