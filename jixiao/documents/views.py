@@ -253,6 +253,8 @@ def document_print(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required("documents.receive")
 def inbox(request: HttpRequest) -> HttpResponse:
     rows = selectors.inbox(request.user)
+    if request.GET.get("unread") or request.GET.get("feedback"):
+        rows = selectors.inbox_own(request.user)  # what the viewer itself has to sign or answer
     if request.GET.get("unread"):
         rows = rows.filter(read_at__isnull=True)
     if request.GET.get("feedback"):

@@ -22,3 +22,20 @@ def test_a_refused_feedback_keeps_the_typed_answer(world: Any, issue_notice: Any
     assert "已逐项整改，详见附件" in form
     assert doc.recipients.get().feedback_at is None
 
+
+def test_a_department_is_reminded_only_of_what_it_signs_and_answers(world: Any, issue_notice: Any) -> None:
+    from jixiao.core import todos
+
+    issue_notice(world.school, feedback_deadline=timezone.localdate())  # the unit's: the unit signs and answers
+    own = issue_notice(world.edu, feedback_deadline=timezone.localdate())
+    dept = world.users["dept_admin"]
+    items = {i.title: i.count for i in todos.for_user(dept) if i.stage == "文书"}
+    assert items == {"收到的文书未签收": 1, "文书待反馈": 1}
+    client = world.login("dept_admin")
+    assert own.title in client.get("/documents/inbox/?unread=1").content.decode()
+    everything = client.get("/documents/inbox/").content.decode()
+    assert "县第一中学" in everything  # the units' documents stay listed (全部)
+    assert "县第一中学" not in client.get("/documents/inbox/?unread=1").content.decode()
+    client.get(f"/documents/{own.pk}/")  # opening signs its own receipt: nothing is left to sign
+    items = {i.title: i.count for i in todos.for_user(dept) if i.stage == "文书"}
+    assert items.get("收到的文书未签收", 0) == 0
