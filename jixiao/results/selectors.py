@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
+from django.db.models import Count, DecimalField, Max, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.urls import reverse
@@ -291,6 +291,12 @@ def result_application_summary(user: Any, fiscal_year: int) -> dict[str, Any]:
         "decided_cut_yuan": max(cuts["decided_base"] - cuts["decided_sum"], Decimal(0)),
         "labels": dict(Action.choices),
     }
+
+
+def latest_application_year(user: Any) -> int | None:
+    """The latest evaluated year with proposals the user sees (None without any)."""
+    year = ResultApplication.objects.visible_to(user).aggregate(m=Max("fiscal_year"))["m"]
+    return int(year) if year else None
 
 
 def four_links(user: Any, fiscal_year: int) -> list[dict[str, Any]]:

@@ -165,7 +165,12 @@ def application_link(request: HttpRequest, pk: int) -> HttpResponse:
 
 @capability_required("results.view")
 def four_links(request: HttpRequest) -> HttpResponse:
-    year = year_or_none(request.GET.get("fiscal_year", "")) or _default_year()
+    # Without a year: the latest year with proposals the viewer sees (the page is empty for a year never generated).
+    year = (
+        year_or_none(request.GET.get("fiscal_year", ""))
+        or selectors.latest_application_year(request.user)
+        or _default_year()
+    )
     rows = selectors.four_links(request.user, year)
     context = {
         "rows": rows,

@@ -176,3 +176,12 @@ def test_list_page_query_count_does_not_grow_with_rows(world: World, django_asse
     with django_assert_max_num_queries(25):
         response = client.get(reverse("results:list"))
     assert response.status_code == 200 and response.content.decode().count("results/") > 10
+
+
+def test_four_links_page_opens_on_the_latest_generated_year(world: World) -> None:
+    """The current budget year is 2026, so the default evaluated year is 2025; the proposals are for 2026: the page
+    opens on 2026, not on an empty 2025."""
+    _two(world)
+    page = world.login("leader").get(reverse("results:links")).content.decode()
+    assert "2026年度评价结果 → 2027年预算" in page and "县教育局" in page
+    assert "该年度尚无结果应用建议" not in page
