@@ -30,17 +30,15 @@ def _year(request: HttpRequest) -> int:
 def task_list(request: HttpRequest) -> HttpResponse:
     year = _year(request)
     form = YearForm({"fiscal_year": year})
-    tasks = (
-        selectors.tasks_visible(request.user).filter(fiscal_year=year)
-        if year
-        else selectors.tasks_visible(request.user)
-    )
+    # Without a year asked for (the page the 待办 links to), tasks still open in other years are listed too.
+    chosen = year_or_none(request.GET.get("fiscal_year", "")) is not None
+    tasks, mine = selectors.task_list_rows(request.user, year, with_open=not chosen)
     context = {
         "form": form,
         "year": year,
         "page": paginate(request, tasks.order_by("-fiscal_year", "-id")),
         "ranking": selectors.appraisal_ranking(request.user, year),
-        "mine": selectors.appraisals_visible(request.user).filter(task__fiscal_year=year).order_by("-id")[:50]
+        "mine": mine.order_by("-task__fiscal_year", "-id")[:50]
         if not request.user.can("appraisal.section_score")  # type: ignore[union-attr]
         else [],
     }
