@@ -156,7 +156,11 @@ def _outcome_form(appraisal: Appraisal, data: Any = None) -> OutcomeForm:
 
 
 def _detail(
-    request: HttpRequest, appraisal: Appraisal, status: int = 200, interview_form: InterviewForm | None = None
+    request: HttpRequest,
+    appraisal: Appraisal,
+    status: int = 200,
+    interview_form: InterviewForm | None = None,
+    posted: str = "",
 ) -> HttpResponse:
     """The score sheet page. Each grid and form carries the lock token of what it shows (SECURITY.md I05)."""
     user: Any = request.user
@@ -199,15 +203,36 @@ def _detail(
         else None,
         "evidence_form": EvidenceForm(),
     }
+    if posted:
+        _keep_posted(request, appraisal, sheet, posted)
     return render(request, "appraisals/detail.html", context, status=status)
 
 
-def _refused(request: HttpRequest, pk: int, exc: DomainError) -> HttpResponse:
-    """A refused save: the message on the page. A conflict (a stale page) shows the current data with a 409;
-    other refusals go back to the page as before."""
+def _keep_posted(request: HttpRequest, appraisal: Appraisal, sheet: list[Any], prefix: str) -> None:
+    """A refused save shows the grid with what was typed (on the unsaved rows in memory; the lock tokens above were
+    taken from the stored values, so the corrected save is not taken for a stale page)."""
+    fields = {"ind": ("ind_score", "ind_note"), "eval": ("eval_score", "eval_note")}[prefix]
+    scores = _posted_scores(request, prefix)
+    for row in sheet:
+        if row.score is not None and row.node.pk in scores:
+            value, note = scores[row.node.pk]
+            setattr(row.score, fields[0], value)
+            setattr(row.score, fields[1], note)
+    if prefix == "eval":
+        for key in ("exist_problems", "rectify_step", "mof_aud_opinion"):
+            if key in request.POST:
+                setattr(appraisal, key, request.POST[key])
+
+
+def _refused(request: HttpRequest, pk: int, exc: DomainError, posted: str = "") -> HttpResponse:
+    """A refused save: the message on the page. A conflict (a stale page) shows the current data with a 409; a
+    refused score grid (`posted` = its field prefix) shows the page again with what was typed (400); other refusals
+    go back to the page as before."""
     messages.error(request, exc.message)
     if isinstance(exc, ConflictError):
         return _detail(request, selectors.appraisal_get(request.user, pk), exc.status_code)
+    if posted:
+        return _detail(request, selectors.appraisal_get(request.user, pk), exc.status_code, posted=posted)
     return redirect("appraisals:detail", pk=pk)
 
 
@@ -232,7 +257,7 @@ def self_save(request: HttpRequest, pk: int) -> HttpResponse:
             lock_token=posted_lock_token(request.POST),
         )
     except DomainError as exc:
-        return _refused(request, pk, exc)
+        return _refused(request, pk, exc, posted="ind")
     else:
         messages.success(request, "自评得分已保存")
     return redirect("appraisals:detail", pk=pk)
@@ -252,7 +277,7 @@ def eval_save(request: HttpRequest, pk: int) -> HttpResponse:
             lock_token=posted_lock_token(request.POST),
         )
     except DomainError as exc:
-        return _refused(request, pk, exc)
+        return _refused(request, pk, exc, posted="eval")
     else:
         messages.success(request, "评定得分已保存")
     return redirect("appraisals:detail", pk=pk)
