@@ -1,22 +1,26 @@
-"""The bulletin as Word: the 红头 with its 文号 once issued, the body of the 通报 (the template's opening and closing
-around the narrative, exactly as the issued document reads), the figure tables as 附表, and the 落款."""
+"""The bulletin as Word: exactly the document it is issued as (the 红头 with its 文号, the template's opening and
+closing around the narrative, the 落款) with the figure tables as 附表; before issuing, what that document will be."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Pt
-
 from jixiao.bulletins.models import Bulletin
 from jixiao.bulletins.selectors import snapshot_lines
-from jixiao.documents.documents import HEADING_FONT, add_line, add_table, body_lines, official_document, to_bytes
+from jixiao.documents.documents import render_docx
 from jixiao.documents.models import OfficialDocument
 from jixiao.documents.rendering import LATE_PLACEHOLDERS, fill
 from jixiao.documents.selectors import default_issuer, series_for, template_for
+from jixiao.documents.services import clean_tables
 
 # Whom a bulletin is addressed to when it goes to every department of the region (the 称谓 of a 通报).
 ALL_DEPARTMENTS = "各部门（单位）"
+
+
+def annex_tables(bulletin: Bulletin) -> list[dict[str, Any]]:
+    """The snapshot's tables with rows, as the issued document's 附表."""
+    snapshot: dict[str, Any] = bulletin.snapshot or {}
+    return clean_tables(snapshot.get("tables", []))
 
 
 def _draft_document(bulletin: Bulletin) -> OfficialDocument:
@@ -36,25 +40,16 @@ def _draft_document(bulletin: Bulletin) -> OfficialDocument:
     else:
         body = template.body
     return OfficialDocument(
-        body=fill(body, context, keep=LATE_PLACEHOLDERS), issuer_name=issuer, region=bulletin.region
+        title=bulletin.title,
+        body=fill(body, context, keep=LATE_PLACEHOLDERS),
+        issuer_name=issuer,
+        region=bulletin.region,
+        tables=annex_tables(bulletin),
     )
 
 
 def bulletin_docx(bulletin: Bulletin) -> bytes:
     document = bulletin.document or _draft_document(bulletin)
-    doc = official_document(document.issuer_name, document.doc_no, bulletin.title)
-    lines = body_lines(document)
-    signs = [text for kind, text in lines if kind == "sign"]
-    for kind, text in lines:
-        if kind == "salutation":
-            add_line(doc, text)
-        elif kind == "text":
-            add_line(doc, text).paragraph_format.first_line_indent = Pt(32)
-    snapshot: dict[str, Any] = bulletin.snapshot or {}
-    for number, table in enumerate((t for t in snapshot.get("tables", []) if t.get("rows")), start=1):
-        add_line(doc, f"附表{number}：{table['title']}", size=14, font=HEADING_FONT, bold=True)
-        add_table(doc, list(table["headers"]), [list(r) for r in table["rows"]])
-        doc.add_paragraph()
-    for text in signs:
-        add_line(doc, text, align=WD_ALIGN_PARAGRAPH.RIGHT)
-    return to_bytes(doc)
+    if not document.tables:  # issued before documents kept their 附表
+        document.tables = annex_tables(bulletin)
+    return render_docx(document)

@@ -10,7 +10,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from jixiao.bulletins import selectors
-from jixiao.bulletins.documents import ALL_DEPARTMENTS
+from jixiao.bulletins.documents import ALL_DEPARTMENTS, annex_tables
 from jixiao.bulletins.models import KINDS_WITH_SOURCE, Bulletin, BulletinKind, BulletinStatus
 from jixiao.bulletins.workflow import BULLETIN_WORKFLOW, ISSUE, REFRESH
 from jixiao.core import audit
@@ -158,6 +158,7 @@ def bulletin_issue(*, actor: Any, bulletin: Bulletin, recipients: Iterable[Any] 
             title=locked.title,
             related=locked,
             fiscal_year=locked.fiscal_year,
+            tables=annex_tables(locked),  # the departments receive the lists with the text
         )
         locked.document = document
         locked.status = transition.target

@@ -99,6 +99,17 @@ def _resolve_recipients(region: FiscalRegion, recipients: Iterable[Any]) -> list
     return resolved
 
 
+def clean_tables(tables: Iterable[Mapping[str, Any]] | None) -> list[dict[str, Any]]:
+    """附表 as stored: each a title, its headers and rows of strings; tables without rows are left out."""
+    result: list[dict[str, Any]] = []
+    for table in tables or []:
+        headers = [str(h) for h in table.get("headers", [])]
+        rows = [["" if c is None else str(c) for c in row] for row in table.get("rows", [])]
+        if headers and rows:
+            result.append({"title": str(table.get("title", "")), "headers": headers, "rows": rows})
+    return result
+
+
 def _series_locked(region: FiscalRegion, doc_type: str) -> DocumentSeries:
     """The series for the number, locked until the transaction ends (created with the default abbreviation)."""
     series = selectors.series_for(region, doc_type)
@@ -127,6 +138,7 @@ def _build(
     related: models.Model | None,
     feedback_deadline: dt.date | None,
     fiscal_year: int | None,
+    tables: Iterable[Mapping[str, Any]] | None = None,
 ) -> OfficialDocument:
     if doc_type not in DocType.values:
         raise DomainError("请选择文书类型")
@@ -154,6 +166,7 @@ def _build(
         template_version=template.version if template else None,
         issuer_name=ctx["issuer"][:100],
         feedback_deadline=feedback_deadline,
+        tables=clean_tables(tables),
         created_by=user,
         updated_by=user,
     )
@@ -186,6 +199,7 @@ def document_draft(
     related: models.Model | None = None,
     feedback_deadline: dt.date | None = None,
     fiscal_year: int | None = None,
+    tables: Iterable[Mapping[str, Any]] | None = None,
 ) -> OfficialDocument:
     """A draft rendered from the region's template; the 文号 and date are filled when it is issued."""
     _check_actor(actor, "documents.draft", region)
@@ -200,6 +214,7 @@ def document_draft(
             related=related,
             feedback_deadline=feedback_deadline,
             fiscal_year=fiscal_year,
+            tables=tables,
         )
 
 
@@ -214,6 +229,7 @@ def document_issue(
     related: models.Model | None = None,
     feedback_deadline: dt.date | None = None,
     fiscal_year: int | None = None,
+    tables: Iterable[Mapping[str, Any]] | None = None,
 ) -> OfficialDocument:
     """Render, number and issue in one step; returns the issued document."""
     _check_actor(actor, "documents.issue", region)
@@ -228,6 +244,7 @@ def document_issue(
             related=related,
             feedback_deadline=feedback_deadline,
             fiscal_year=fiscal_year,
+            tables=tables,
         )
         return _issue_locked(actor, OfficialDocument.objects.select_for_update().get(pk=doc.pk))
 
