@@ -333,10 +333,16 @@ def document_update(
         locked.title, locked.body, locked.feedback_deadline = title[:200], body, feedback_deadline
         if recipients is not None:
             resolved = _resolve_recipients(locked.region, recipients)
+            before_rows = list(locked.recipients.order_by("order").values_list("department", "unit", "region"))
             locked.recipients.all().delete()
             for order, (kind, item) in enumerate(resolved):
                 DocumentRecipient.objects.create(document=locked, name=str(item)[:150], order=order, **{kind: item})
             names = "、".join(str(item) for _, item in resolved)
+            after_rows = list(locked.recipients.order_by("order").values_list("department", "unit", "region"))
+            salutation = f"{locked.context.get('recipient', '')}："
+            if after_rows != before_rows and len(salutation) > 1 and locked.body.startswith(salutation):
+                # The 称谓 still names the old addressees (the drafter changed them, not the line): it follows.
+                locked.body = f"{names}：{locked.body[len(salutation) :]}"
             locked.context = {**locked.context, "recipient": names}
         locked.version += 1
         locked.updated_by = actor

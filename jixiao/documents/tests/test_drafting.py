@@ -76,3 +76,25 @@ def test_the_draft_form_asks_for_what_each_template_uses(world: Any) -> None:
     client.post(f"/documents/{doc.pk}/transition/", {"action": "issue"})
     doc.refresh_from_db()
     assert doc.status == DocumentStatus.ISSUED
+
+
+def test_changing_the_addressees_of_a_draft_changes_its_salutation(world: Any) -> None:
+    draft = services.document_draft(
+        actor=world.users["performance"],
+        doc_type=DocType.OPINION_LETTER,
+        region=world.region,
+        recipients=[world.edu],
+        context={"subject": "目标设置", "problems": "指标未量化"},
+    )
+    assert draft.body.startswith("县教育局：")
+    client = world.login("performance")
+    data = {"title": draft.title, "body": draft.body, "version": draft.version}
+    client.post(f"/documents/{draft.pk}/edit/", {**data, "departments": [world.edu.pk, world.health.pk]})
+    draft.refresh_from_db()
+    assert draft.body.startswith("县教育局、县卫健局：") and draft.recipients.count() == 2
+    # A salutation the drafter wrote by hand is left alone.
+    custom = "各有关主管部门：" + draft.body.split("：", 1)[1]
+    data = {"title": draft.title, "body": custom, "version": draft.version}
+    client.post(f"/documents/{draft.pk}/edit/", {**data, "departments": [world.edu.pk]})
+    draft.refresh_from_db()
+    assert draft.body.startswith("各有关主管部门：") and draft.recipients.count() == 1
