@@ -197,10 +197,8 @@ def rules(request: HttpRequest) -> HttpResponse:
     status = 400 if request.method == "POST" else 200
     region = user.active_membership.region
     year = _default_year()
-    context = {
-        "form": form,
-        "rules": selectors.rules_visible(user),
-        "effective": selectors.effective_rules(region, year),
-        "year": year,
-    }
+    rows, effective = selectors.rules_visible(user), selectors.effective_rules(region, year)
+    for rule in [*rows, *effective]:
+        rule.values_label = selectors.values_label(rule)  # type: ignore[attr-defined]
+    context = {"form": form, "rules": rows, "effective": effective, "year": year}
     return render(request, "results/rules.html", context, status=status)
