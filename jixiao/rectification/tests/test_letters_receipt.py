@@ -30,3 +30,16 @@ def test_downloading_the_notice_from_the_case_signs_it(world: World) -> None:
     row.refresh_from_db()
     assert row.read_by == world.users["unit_user"]
     assert not [i for i in for_user(world.users["unit_user"]) if i.title == "收到的文书未签收"]
+
+
+def test_the_sweeps_steps_are_signed_by_the_system_in_chinese(world: World) -> None:
+    from django.utils import timezone
+
+    from jixiao.rectification import services
+    from jixiao.rectification.tests.helpers import overdue_by
+
+    rect = overdue_by(issued_case(world), 7)
+    assert services.rectification_sweep(today=timezone.localdate()).reminder_letters == 1
+    page = world.login("performance").get(f"/rectification/{rect.pk}/").content.decode()
+    events = page.split('data-testid="rect-events"')[1].split("</ul>")[0]
+    assert "系统" in events and "system" not in events
