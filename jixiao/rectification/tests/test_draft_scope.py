@@ -27,3 +27,11 @@ def test_departments_and_units_do_not_see_drafts(world: World) -> None:
         client = world.login(persona)
         assert client.get(f"/rectification/{draft.pk}/").status_code == 200, persona
     assert selectors.rectification_statistics(world.users["performance"], YEAR)["finding_count"] == 2
+
+
+def test_the_status_filter_offers_drafts_only_to_the_finance_side(world: World) -> None:
+    unit = world.login("unit_user").get("/rectification/").content.decode()
+    assert 'value="draft"' not in unit
+    for persona in ("performance", "leader"):
+        page = world.login(persona).get("/rectification/").content.decode()
+        assert 'value="draft"' in page, persona
