@@ -64,9 +64,23 @@ class OutcomeForm(forms.Form):
 
 
 class InterviewForm(forms.Form):
-    time = forms.CharField(label="约谈时间", max_length=100)
-    place = forms.CharField(label="约谈地点", max_length=200)
-    contact = forms.CharField(label="联系人及电话", max_length=100, required=False)
+    time = forms.CharField(
+        label="约谈时间", max_length=100, widget=forms.TextInput(attrs={"placeholder": "如：2027年1月8日上午9时"})
+    )
+    place = forms.CharField(
+        label="约谈地点", max_length=200, widget=forms.TextInput(attrs={"placeholder": "如：县财政局三楼会议室"})
+    )
+    deadline = forms.DateField(
+        label="书面说明报送期限",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="被约谈单位在此日期前报送问题原因、整改措施和完成时限的书面说明",
+    )
+    contact = forms.CharField(
+        label="联系人及电话",
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "如：绩效股 张晓燕 0818-7322000"}),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

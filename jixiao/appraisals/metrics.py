@@ -222,6 +222,7 @@ class Metric:
     compute: Callable[[Context], dict[Key, Count2] | str]
     describe: Callable[[Count2], str]
     url_name: str
+    year_param: str = "fiscal_year"  # the drill-down list's year filter
 
 
 def _pct(c: Count2) -> str:
@@ -294,6 +295,7 @@ METRICS: dict[str, Metric] = {
             rectification_on_time,
             lambda c: f"已下达整改{c.denominator}项，按期完成{c.numerator}项（{_pct(c)}）",
             "rectification:list",
+            year_param="year",
         ),
         Metric(
             "disclosure_on_time",
@@ -318,7 +320,7 @@ def _url(metric: Metric, ctx: Context, department_id: Key) -> str:
         base = reverse(metric.url_name)
     except NoReverseMatch:
         return ""
-    params: dict[str, Any] = {"fiscal_year": ctx.fiscal_year}
+    params: dict[str, Any] = {metric.year_param: ctx.fiscal_year}
     if department_id is not None:
         params["department"] = department_id
     return f"{base}?{urlencode(params)}"

@@ -23,6 +23,7 @@ from jixiao.appraisals.models import (
     AppraisalTemplate,
     ExamineeType,
     Outcome,
+    TaskStatus,
 )
 from jixiao.appraisals.ranking import NodeRow, tree_errors
 from jixiao.core.config_rows import applicable, most_specific
@@ -113,6 +114,21 @@ def tree(nodes: list[AppraisalNode]) -> list[TreeRow]:
 
 def tasks_visible(user: Any) -> QuerySet[AppraisalTask]:
     return AppraisalTask.objects.visible_to(user).select_related("template", "region")
+
+
+def task_list_rows(user: Any, year: int, *, with_open: bool) -> tuple[QuerySet[AppraisalTask], QuerySet[Appraisal]]:
+    """The tasks and the viewer's own appraisals of `year` (every year for 0); `with_open` adds those of tasks still
+    open in other years, so that an appraisal waiting for its self score (e.g. next year's task) is never out of
+    sight of the 待办 that counts it."""
+    tasks, mine = tasks_visible(user), appraisals_visible(user)
+    if not year:
+        return tasks, mine
+    if with_open:
+        return (
+            tasks.filter(Q(fiscal_year=year) | Q(status=TaskStatus.OPEN)),
+            mine.filter(Q(task__fiscal_year=year) | Q(task__status=TaskStatus.OPEN)),
+        )
+    return tasks.filter(fiscal_year=year), mine.filter(task__fiscal_year=year)
 
 
 def task_get(user: Any, pk: Any) -> AppraisalTask:

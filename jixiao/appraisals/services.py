@@ -804,14 +804,33 @@ def task_issue_outcomes(*, actor: Any, task: AppraisalTask, lock_token: str | No
     return locked
 
 
-def appraisal_issue_interview(*, actor: Any, appraisal: Appraisal, time: str, place: str, contact: str = "") -> Any:
-    """Issue a 约谈通知书 (documents app) to a department whose outcome is 约谈; remembers its number."""
+# Who the summons names as contact when the form leaves it blank (as the rectification letters do).
+DEFAULT_CONTACT = "财政局预算绩效管理股室"
+
+
+def appraisal_issue_interview(
+    *,
+    actor: Any,
+    appraisal: Appraisal,
+    time: str,
+    place: str,
+    contact: str = "",
+    deadline: dt.date | None = None,
+) -> Any:
+    """Issue a 约谈通知书 (documents app) to a department whose outcome is 约谈; remembers its number. `deadline` is the
+    date for the written explanation the summons asks for (also the document's feedback deadline); every value the
+    template uses is given, so no 【待填写】 marker goes out in a numbered document."""
+    from jixiao.core.word import official_date
     from jixiao.documents.models import DocType
     from jixiao.documents.services import document_issue
 
     require(actor, "appraisal.final")
     if not time.strip() or not place.strip():
         raise DomainError("请填写约谈时间和地点")
+    today = timezone.localdate()
+    if deadline is not None and deadline < today:
+        raise DomainError("书面说明报送期限不能早于今天")
+    deadline = deadline or today + dt.timedelta(days=10)
     with transaction.atomic():
         locked = _lock(actor, appraisal)
         if locked.outcome != Outcome.INTERVIEW or locked.status not in (S.RANKED, S.OUTCOMES_ISSUED):
@@ -822,6 +841,12 @@ def appraisal_issue_interview(*, actor: Any, appraisal: Appraisal, time: str, pl
         if recipient is None:
             raise DomainError("考核对象没有可送达的单位")
         task = locked.task
+        ranked = Appraisal.objects.filter(task=task, examinee_type=locked.examinee_type, rank__isnull=False).count()
+        summary = (
+            f"在{task.fiscal_year}年度预算绩效管理工作考核中，你单位考核得分{locked.total}分，"
+            f"在{ranked}个{locked.get_examinee_type_display()}考核对象中排名第{locked.rank}位，"
+            f"考核等级为“{locked.grade}”。"
+        )
         document = document_issue(
             actor=actor,
             doc_type=DocType.INTERVIEW_SUMMONS,
@@ -831,16 +856,17 @@ def appraisal_issue_interview(*, actor: Any, appraisal: Appraisal, time: str, pl
                 "recipient": locked.examinee_name,
                 "year": str(task.fiscal_year),
                 "subject": f"{task.fiscal_year}年度预算绩效管理工作考核",
-                "summary": f"考核得分{locked.total}分，排名第{locked.rank}位，等级“{locked.grade}”",
+                "summary": summary,
                 "problems": locked.exist_problems or "详见考核评分表",
                 "requirements": locked.rectify_step or "请按考核意见限期整改",
                 "time": time.strip(),
                 "place": place.strip(),
-                "contact": contact.strip(),
-                "deadline": "",
+                "contact": contact.strip() or DEFAULT_CONTACT,
+                "deadline": official_date(deadline),
             },
             title=f"关于约谈{locked.examinee_name}的通知",
             related=locked,
+            feedback_deadline=deadline,
             fiscal_year=task.fiscal_year,
         )
         locked.interview_document_id = document.pk

@@ -30,17 +30,15 @@ def _year(request: HttpRequest) -> int:
 def task_list(request: HttpRequest) -> HttpResponse:
     year = _year(request)
     form = YearForm({"fiscal_year": year})
-    tasks = (
-        selectors.tasks_visible(request.user).filter(fiscal_year=year)
-        if year
-        else selectors.tasks_visible(request.user)
-    )
+    # Without a year asked for (the page the 待办 links to), tasks still open in other years are listed too.
+    chosen = year_or_none(request.GET.get("fiscal_year", "")) is not None
+    tasks, mine = selectors.task_list_rows(request.user, year, with_open=not chosen)
     context = {
         "form": form,
         "year": year,
         "page": paginate(request, tasks.order_by("-fiscal_year", "-id")),
         "ranking": selectors.appraisal_ranking(request.user, year),
-        "mine": selectors.appraisals_visible(request.user).filter(task__fiscal_year=year).order_by("-id")[:50]
+        "mine": mine.order_by("-task__fiscal_year", "-id")[:50]
         if not request.user.can("appraisal.section_score")  # type: ignore[union-attr]
         else [],
     }
@@ -157,7 +155,13 @@ def _outcome_form(appraisal: Appraisal, data: Any = None) -> OutcomeForm:
     return form
 
 
-def _detail(request: HttpRequest, appraisal: Appraisal, status: int = 200) -> HttpResponse:
+def _detail(
+    request: HttpRequest,
+    appraisal: Appraisal,
+    status: int = 200,
+    interview_form: InterviewForm | None = None,
+    posted: str = "",
+) -> HttpResponse:
     """The score sheet page. Each grid and form carries the lock token of what it shows (SECURITY.md I05)."""
     user: Any = request.user
     capabilities = user.active_membership.capabilities
@@ -191,7 +195,7 @@ def _detail(request: HttpRequest, appraisal: Appraisal, status: int = 200) -> Ht
         "evidence": selectors.appraisal_evidence(appraisal),
         "events": selectors.appraisal_events(appraisal)[:100],
         "outcome_form": _outcome_form(appraisal) if is_final and appraisal.status == AppraisalStatus.RANKED else None,
-        "interview_form": InterviewForm()
+        "interview_form": (interview_form or InterviewForm())
         if is_final
         and appraisal.outcome == Outcome.INTERVIEW
         and not appraisal.interview_document_id
@@ -199,15 +203,36 @@ def _detail(request: HttpRequest, appraisal: Appraisal, status: int = 200) -> Ht
         else None,
         "evidence_form": EvidenceForm(),
     }
+    if posted:
+        _keep_posted(request, appraisal, sheet, posted)
     return render(request, "appraisals/detail.html", context, status=status)
 
 
-def _refused(request: HttpRequest, pk: int, exc: DomainError) -> HttpResponse:
-    """A refused save: the message on the page. A conflict (a stale page) shows the current data with a 409;
-    other refusals go back to the page as before."""
+def _keep_posted(request: HttpRequest, appraisal: Appraisal, sheet: list[Any], prefix: str) -> None:
+    """A refused save shows the grid with what was typed (on the unsaved rows in memory; the lock tokens above were
+    taken from the stored values, so the corrected save is not taken for a stale page)."""
+    fields = {"ind": ("ind_score", "ind_note"), "eval": ("eval_score", "eval_note")}[prefix]
+    scores = _posted_scores(request, prefix)
+    for row in sheet:
+        if row.score is not None and row.node.pk in scores:
+            value, note = scores[row.node.pk]
+            setattr(row.score, fields[0], value)
+            setattr(row.score, fields[1], note)
+    if prefix == "eval":
+        for key in ("exist_problems", "rectify_step", "mof_aud_opinion"):
+            if key in request.POST:
+                setattr(appraisal, key, request.POST[key])
+
+
+def _refused(request: HttpRequest, pk: int, exc: DomainError, posted: str = "") -> HttpResponse:
+    """A refused save: the message on the page. A conflict (a stale page) shows the current data with a 409; a
+    refused score grid (`posted` = its field prefix) shows the page again with what was typed (400); other refusals
+    go back to the page as before."""
     messages.error(request, exc.message)
     if isinstance(exc, ConflictError):
         return _detail(request, selectors.appraisal_get(request.user, pk), exc.status_code)
+    if posted:
+        return _detail(request, selectors.appraisal_get(request.user, pk), exc.status_code, posted=posted)
     return redirect("appraisals:detail", pk=pk)
 
 
@@ -232,7 +257,7 @@ def self_save(request: HttpRequest, pk: int) -> HttpResponse:
             lock_token=posted_lock_token(request.POST),
         )
     except DomainError as exc:
-        return _refused(request, pk, exc)
+        return _refused(request, pk, exc, posted="ind")
     else:
         messages.success(request, "自评得分已保存")
     return redirect("appraisals:detail", pk=pk)
@@ -252,7 +277,7 @@ def eval_save(request: HttpRequest, pk: int) -> HttpResponse:
             lock_token=posted_lock_token(request.POST),
         )
     except DomainError as exc:
-        return _refused(request, pk, exc)
+        return _refused(request, pk, exc, posted="eval")
     else:
         messages.success(request, "评定得分已保存")
     return redirect("appraisals:detail", pk=pk)
@@ -309,16 +334,18 @@ def set_outcome(request: HttpRequest, pk: int) -> HttpResponse:
 def issue_interview(request: HttpRequest, pk: int) -> HttpResponse:
     appraisal = selectors.appraisal_get(request.user, pk)
     form = InterviewForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "请填写约谈时间和地点")
-        return redirect("appraisals:detail", pk=pk)
-    try:
-        document = services.appraisal_issue_interview(actor=request.user, appraisal=appraisal, **form.cleaned_data)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"约谈通知书已签发：{document.doc_no}")
-    return redirect("appraisals:detail", pk=pk)
+    if form.is_valid():
+        try:
+            document = services.appraisal_issue_interview(actor=request.user, appraisal=appraisal, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"约谈通知书已签发：{document.doc_no}")
+            return redirect("appraisals:detail", pk=pk)
+    # What was typed stays on the page with the reason (a 400), nothing is issued.
+    errors = [str(e) for e in form.non_field_errors()] or ["请填写约谈时间、地点和书面说明报送期限"]
+    messages.error(request, "；".join(errors))
+    return _detail(request, appraisal, 400, interview_form=form)
 
 
 @capability_required("appraisal.view")

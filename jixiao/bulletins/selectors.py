@@ -303,6 +303,8 @@ def compute_snapshot(user: Any, kind: str, fiscal_year: int, source_id: str = ""
 def default_title(kind: str, fiscal_year: int, source_label: str) -> str:
     if kind == BulletinKind.MONITORING:
         return f"关于{source_label}结果的通报"
+    if kind == BulletinKind.APPRAISAL:  # what is appraised: the 预算绩效管理工作, as the template's title says
+        return f"关于{fiscal_year}年度预算绩效管理工作考核结果的通报"
     return f"关于{fiscal_year}年度{BulletinKind(kind).label.removesuffix('通报')}的通报"
 
 

@@ -10,6 +10,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from jixiao.bulletins import selectors
+from jixiao.bulletins.documents import ALL_DEPARTMENTS, annex_tables
 from jixiao.bulletins.models import KINDS_WITH_SOURCE, Bulletin, BulletinKind, BulletinStatus
 from jixiao.bulletins.workflow import BULLETIN_WORKFLOW, ISSUE, REFRESH
 from jixiao.core import audit
@@ -144,15 +145,20 @@ def bulletin_issue(*, actor: Any, bulletin: Bulletin, recipients: Iterable[Any] 
         addressees = list(recipients) if recipients is not None else _default_recipients(actor, locked)
         if not addressees:
             raise DomainError("本区划没有可主送的主管部门")
+        context = {"content": locked.narrative, "year": str(locked.fiscal_year)}
+        if recipients is None:
+            # Addressed to every department: the 称谓 says so, instead of listing a hundred names.
+            context["recipient"] = ALL_DEPARTMENTS
         document = document_issue(
             actor=actor,
             doc_type=locked.doc_type,
             region=locked.region,
             recipients=addressees,
-            context={"content": locked.narrative, "year": str(locked.fiscal_year)},
+            context=context,
             title=locked.title,
             related=locked,
             fiscal_year=locked.fiscal_year,
+            tables=annex_tables(locked),  # the departments receive the lists with the text
         )
         locked.document = document
         locked.status = transition.target

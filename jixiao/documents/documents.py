@@ -112,6 +112,14 @@ def to_bytes(doc: Any) -> bytes:
     return buffer.getvalue()
 
 
+def add_tables(doc: Any, tables: list[dict[str, Any]]) -> None:
+    """The 附表 after the 成文日期 (GB/T 9704: attachments follow the document), each titled 附表N：…"""
+    for number, table in enumerate((t for t in tables or [] if t.get("rows")), start=1):
+        doc.add_paragraph()
+        add_line(doc, f"附表{number}：{table.get('title', '')}", size=14, font=HEADING_FONT, bold=True)
+        add_table(doc, list(table["headers"]), [list(r) for r in table["rows"]])
+
+
 def render_docx(document: OfficialDocument) -> bytes:
     doc = official_document(document.issuer_name or str(document.region), document.doc_no, document.title)
     for kind, text in body_lines(document):
@@ -122,4 +130,5 @@ def render_docx(document: OfficialDocument) -> bytes:
         else:
             paragraph = add_line(doc, text)
             paragraph.paragraph_format.first_line_indent = Pt(32)
+    add_tables(doc, document.tables)
     return to_bytes(doc)

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django import forms
 
 from jixiao.core.filters import AutocompleteModelMultipleChoiceField
 from jixiao.core.forms import HiddenErrorsMixin, bootstrapify
+from jixiao.core.word import official_date
 from jixiao.documents.models import PLACEHOLDERS, DocType, DocumentStatus
 
 YEAR = {"min_value": 2000, "max_value": 2100}
@@ -45,7 +47,36 @@ class RecipientsMixin(forms.Form):
         return [*data.get("departments", []), *data.get("units", []), *data.get("regions", [])]
 
 
-CONTEXT_FIELDS = ["subject", "project", "problems", "requirements", "deadline", "contact", "content"]
+# The placeholders the drafter fills in, in the order of the form; the others are filled by the system (主送, 发文机关,
+# 年度, 标题, and 文号 and 成文日期 when issued).
+CONTEXT_FIELDS = [
+    "subject",
+    "project",
+    "department",
+    "unit",
+    "problems",
+    "requirements",
+    "deadline",
+    "contact",
+    "summary",
+    "time",
+    "place",
+    "score",
+    "grade",
+    "result",
+    "amount",
+    "content",
+]
+LONG_FIELDS = {"problems", "requirements", "summary", "result", "content"}
+FIELD_LABELS = {"time": "约谈时间", "place": "约谈地点", "score": "评价得分", "grade": "评价等级"}
+
+
+def _context_field(name: str) -> forms.CharField:
+    label = FIELD_LABELS.get(name, PLACEHOLDERS[name])
+    if name in LONG_FIELDS:
+        limit = 8000 if name == "content" else 4000
+        return forms.CharField(label=label, required=False, max_length=limit, widget=forms.Textarea(attrs={"rows": 3}))
+    return forms.CharField(label=label, required=False, max_length=200 if name in ("subject", "project") else 100)
 
 
 class DraftForm(RecipientsMixin):
@@ -55,26 +86,34 @@ class DraftForm(RecipientsMixin):
     feedback_deadline = forms.DateField(
         label="反馈期限", required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text="需要反馈时填写"
     )
-    subject = forms.CharField(label=PLACEHOLDERS["subject"], required=False, max_length=200)
-    project = forms.CharField(label=PLACEHOLDERS["project"], required=False, max_length=200)
-    problems = forms.CharField(label=PLACEHOLDERS["problems"], required=False, max_length=4000, widget=forms.Textarea)
-    requirements = forms.CharField(
-        label=PLACEHOLDERS["requirements"], required=False, max_length=4000, widget=forms.Textarea
-    )
-    deadline = forms.CharField(label=PLACEHOLDERS["deadline"], required=False, max_length=100)
-    contact = forms.CharField(label=PLACEHOLDERS["contact"], required=False, max_length=100)
-    content = forms.CharField(label=PLACEHOLDERS["content"], required=False, max_length=8000, widget=forms.Textarea)
 
     field_order = ["doc_type", "fiscal_year", "departments", "units", "regions", "title", "feedback_deadline"]
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, used: Mapping[str, Iterable[str]] | None = None, **kwargs: Any) -> None:
+        """`used`: per document type, the placeholders its template (the region's copy or the default) uses. Each
+        value field says which types use it; a field no template uses is left out."""
         super().__init__(*args, **kwargs)
-        for name in ("problems", "requirements", "content"):
-            self.fields[name].widget.attrs["rows"] = 3
+        labels = {value: str(label) for value, label in DocType.choices}
+        for name in CONTEXT_FIELDS:
+            self.fields[name] = _context_field(name)
+            if used is None:
+                continue
+            types = [labels[t] for t, names in used.items() if name in set(names)]
+            if not types:
+                del self.fields[name]
+            elif len(types) < len(used):
+                self.fields[name].help_text = "用于：" + "、".join(types)
+        if "deadline" in self.fields:
+            hint = self.fields["deadline"].help_text
+            self.fields["deadline"].help_text = f"{hint}；留空时取反馈期限" if hint else "留空时取反馈期限"
         bootstrapify(self)
 
     def context(self) -> dict[str, str]:
-        return {name: self.cleaned_data[name] for name in CONTEXT_FIELDS if self.cleaned_data.get(name)}
+        context = {name: self.cleaned_data[name] for name in CONTEXT_FIELDS if self.cleaned_data.get(name)}
+        deadline = self.cleaned_data.get("feedback_deadline")
+        if deadline and not context.get("deadline"):
+            context["deadline"] = official_date(deadline)  # the 办理期限 in the text is the feedback deadline
+        return context
 
 
 class EditForm(HiddenErrorsMixin, RecipientsMixin):

@@ -181,6 +181,8 @@ class OfficialDocument(TimeStampedModel):
     related_id = models.CharField(_("关联对象ID"), max_length=64, blank=True)
     related_repr = models.CharField(_("关联对象"), max_length=300, blank=True)
     related = GenericForeignKey("related_type", "related_id")
+    # 附表 that go with the body (a 通报's ranking or red-light list): [{"title", "headers", "rows"}], strings only.
+    tables = models.JSONField(_("附表"), default=list, blank=True)
 
     objects = DocumentQuerySet.as_manager()
 

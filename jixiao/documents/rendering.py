@@ -14,6 +14,10 @@ PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 LATE_PLACEHOLDERS = ("doc_no", "date")
 
 
+# A value the template asked for and the context did not give (see `fill`).
+MARKER = re.compile(r"【待填写：[^】]*】")
+
+
 def missing_marker(name: str) -> str:
     return f"【待填写：{PLACEHOLDERS.get(name, name)}】"
 

@@ -22,6 +22,7 @@ from jixiao.documents.models import (
     DocumentTemplate,
     OfficialDocument,
 )
+from jixiao.documents.rendering import placeholders_in
 
 OBJECT_TYPE = "documents.officialdocument"
 
@@ -62,6 +63,16 @@ def templates_for_region(region: Any) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def placeholders_by_type(region: Any) -> dict[str, list[str]]:
+    """Per document type, the placeholders the template in force for `region` uses (title and body)."""
+    result: dict[str, list[str]] = {}
+    for row in templates_for_region(region):
+        template = row["template"]
+        text = f"{template.title_pattern}\n{template.body}" if template else "{content}"
+        result[row["doc_type"]] = placeholders_in(text)
+    return result
 
 
 def series_list(region: Any) -> QuerySet[DocumentSeries]:
@@ -182,6 +193,13 @@ def inbox(user: Any) -> QuerySet[DocumentRecipient]:
     )
 
 
+def inbox_own(user: Any) -> QuerySet[DocumentRecipient]:
+    """The inbox rows the viewer itself signs and answers: a department's own, not its units' (which the units sign
+    and answer themselves). What the 待办 counts and the 未签收 / 待反馈 tabs list."""
+    own = recipient_filter(getattr(user, "active_membership", None))
+    return inbox(user).filter(own) if own is not None else DocumentRecipient.objects.none()
+
+
 def my_recipient_row(user: Any, document: OfficialDocument) -> DocumentRecipient | None:
     own = recipient_filter(getattr(user, "active_membership", None))
     if own is None or not document.is_issued:
@@ -216,7 +234,7 @@ def document_todos(user: Any) -> list[TodoItem]:
         return []
     items: list[TodoItem] = []
     if membership.can("documents.receive"):
-        rows = inbox(user)
+        rows = inbox_own(user)
         inbox_url = reverse("documents:inbox")
         unread = rows.filter(read_at__isnull=True).count()
         due = rows.filter(

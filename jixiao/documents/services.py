@@ -99,6 +99,17 @@ def _resolve_recipients(region: FiscalRegion, recipients: Iterable[Any]) -> list
     return resolved
 
 
+def clean_tables(tables: Iterable[Mapping[str, Any]] | None) -> list[dict[str, Any]]:
+    """附表 as stored: each a title, its headers and rows of strings; tables without rows are left out."""
+    result: list[dict[str, Any]] = []
+    for table in tables or []:
+        headers = [str(h) for h in table.get("headers", [])]
+        rows = [["" if c is None else str(c) for c in row] for row in table.get("rows", [])]
+        if headers and rows:
+            result.append({"title": str(table.get("title", "")), "headers": headers, "rows": rows})
+    return result
+
+
 def _series_locked(region: FiscalRegion, doc_type: str) -> DocumentSeries:
     """The series for the number, locked until the transaction ends (created with the default abbreviation)."""
     series = selectors.series_for(region, doc_type)
@@ -127,6 +138,7 @@ def _build(
     related: models.Model | None,
     feedback_deadline: dt.date | None,
     fiscal_year: int | None,
+    tables: Iterable[Mapping[str, Any]] | None = None,
 ) -> OfficialDocument:
     if doc_type not in DocType.values:
         raise DomainError("请选择文书类型")
@@ -154,6 +166,7 @@ def _build(
         template_version=template.version if template else None,
         issuer_name=ctx["issuer"][:100],
         feedback_deadline=feedback_deadline,
+        tables=clean_tables(tables),
         created_by=user,
         updated_by=user,
     )
@@ -186,6 +199,7 @@ def document_draft(
     related: models.Model | None = None,
     feedback_deadline: dt.date | None = None,
     fiscal_year: int | None = None,
+    tables: Iterable[Mapping[str, Any]] | None = None,
 ) -> OfficialDocument:
     """A draft rendered from the region's template; the 文号 and date are filled when it is issued."""
     _check_actor(actor, "documents.draft", region)
@@ -200,6 +214,7 @@ def document_draft(
             related=related,
             feedback_deadline=feedback_deadline,
             fiscal_year=fiscal_year,
+            tables=tables,
         )
 
 
@@ -214,6 +229,7 @@ def document_issue(
     related: models.Model | None = None,
     feedback_deadline: dt.date | None = None,
     fiscal_year: int | None = None,
+    tables: Iterable[Mapping[str, Any]] | None = None,
 ) -> OfficialDocument:
     """Render, number and issue in one step; returns the issued document."""
     _check_actor(actor, "documents.issue", region)
@@ -228,6 +244,7 @@ def document_issue(
             related=related,
             feedback_deadline=feedback_deadline,
             fiscal_year=fiscal_year,
+            tables=tables,
         )
         return _issue_locked(actor, OfficialDocument.objects.select_for_update().get(pk=doc.pk))
 
@@ -264,8 +281,15 @@ def _issue_locked(actor: Any, doc: OfficialDocument) -> OfficialDocument:
     return doc
 
 
+def unfilled_markers(document: OfficialDocument) -> list[str]:
+    """The 【待填写：…】 markers still in the title or body (a value the template asks for was not given)."""
+    text = f"{document.title}\n{document.body}"
+    return list(dict.fromkeys(rendering.MARKER.findall(text)))
+
+
 def document_issue_draft(*, actor: Any, document: OfficialDocument) -> OfficialDocument:
-    """Issue an existing draft: it takes the next number of its series."""
+    """Issue an existing draft: it takes the next number of its series. A draft that still holds 【待填写：…】
+    markers is refused: once numbered and sent it can no longer be corrected."""
     transition = DOCUMENT_WORKFLOW.get(document.status, ISSUE)
     _check_actor(actor, transition.capability, document.region)
     _visible(actor, document)
@@ -273,6 +297,9 @@ def document_issue_draft(*, actor: Any, document: OfficialDocument) -> OfficialD
         locked = OfficialDocument.objects.select_for_update().get(pk=document.pk)
         if locked.status != transition.source:
             raise ConflictError("文书状态已变化，请刷新后重试")
+        markers = unfilled_markers(locked)
+        if markers:
+            raise DomainError(f"正文中还有未填写的内容（{'、'.join(markers)}），请点“修改”补全后再印发")
         return _issue_locked(actor, locked)
 
 
@@ -306,10 +333,16 @@ def document_update(
         locked.title, locked.body, locked.feedback_deadline = title[:200], body, feedback_deadline
         if recipients is not None:
             resolved = _resolve_recipients(locked.region, recipients)
+            before_rows = list(locked.recipients.order_by("order").values_list("department", "unit", "region"))
             locked.recipients.all().delete()
             for order, (kind, item) in enumerate(resolved):
                 DocumentRecipient.objects.create(document=locked, name=str(item)[:150], order=order, **{kind: item})
             names = "、".join(str(item) for _, item in resolved)
+            after_rows = list(locked.recipients.order_by("order").values_list("department", "unit", "region"))
+            salutation = f"{locked.context.get('recipient', '')}："
+            if after_rows != before_rows and len(salutation) > 1 and locked.body.startswith(salutation):
+                # The 称谓 still names the old addressees (the drafter changed them, not the line): it follows.
+                locked.body = f"{names}：{locked.body[len(salutation) :]}"
             locked.context = {**locked.context, "recipient": names}
         locked.version += 1
         locked.updated_by = actor

@@ -73,13 +73,15 @@ def _recipient_form(form: Any, user: Any) -> Any:
 def document_create(request: HttpRequest) -> HttpResponse:
     current = current_fiscal_year()
     initial = {"fiscal_year": current.year if current else None, "doc_type": request.GET.get("doc_type", "")}
-    form = _recipient_form(DraftForm(request.POST or None, initial=initial), request.user)
+    region = request.user.active_membership.region  # type: ignore[union-attr]
+    used = selectors.placeholders_by_type(region)
+    form = _recipient_form(DraftForm(request.POST or None, initial=initial, used=used), request.user)
     if request.method == "POST" and form.is_valid():
         try:
             doc = services.document_draft(
                 actor=request.user,
                 doc_type=form.cleaned_data["doc_type"],
-                region=request.user.active_membership.region,  # type: ignore[union-attr]
+                region=region,
                 recipients=form.recipients(),
                 context=form.context(),
                 title=form.cleaned_data["title"],
@@ -143,6 +145,12 @@ def _sign(request: HttpRequest, doc: OfficialDocument) -> None:
 def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
     doc = selectors.document_get(request.user, pk)
     _sign(request, doc)
+    return _detail(request, doc)
+
+
+def _detail(
+    request: HttpRequest, doc: OfficialDocument, status: int = 200, feedback_form: FeedbackForm | None = None
+) -> HttpResponse:
     user: Any = request.user
     capabilities = user.active_membership.capabilities
     actions = [t for t in DOCUMENT_WORKFLOW.available(doc.status, capabilities) if t.action not in AUTOMATIC_ACTIONS]
@@ -162,11 +170,11 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "actions": actions,
         "can_edit": user.can("documents.draft") and doc.status in EDITABLE_STATES,
         "mine": mine,
-        "feedback_form": FeedbackForm() if can_answer else None,
+        "feedback_form": (feedback_form or FeedbackForm()) if can_answer else None,
         "events": selectors.document_events(doc)[:100],
-        "markers": "【待填写" in doc.body or "【待填写" in doc.title,
+        "markers": services.unfilled_markers(doc) if doc.status in EDITABLE_STATES else [],
     }
-    return render(request, "documents/detail.html", context)
+    return render(request, "documents/detail.html", context, status=status)
 
 
 @require_POST
@@ -201,12 +209,17 @@ def document_feedback(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, document=doc, text=form.cleaned_data["text"], upload=form.cleaned_data["file"]
             )
         except DomainError as exc:
-            messages.error(request, exc.message)
+            form.add_error(None, exc.message)
+            status = exc.status_code
+        else:
+            messages.success(request, "反馈已提交")
             return redirect("documents:detail", pk=pk)
-        messages.success(request, "反馈已提交")
     else:
-        messages.error(request, "反馈内容无效")
-    return redirect("documents:detail", pk=pk)
+        status = 400
+    # The typed answer stays in the form with the reason; the file has to be chosen again (browsers do not keep it).
+    errors = [str(e) for errs in form.errors.values() for e in errs]
+    messages.error(request, "；".join(errors) or "反馈内容无效")
+    return _detail(request, selectors.document_get(request.user, pk), status, feedback_form=form)
 
 
 @capability_required("documents.view")
@@ -240,6 +253,8 @@ def document_print(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required("documents.receive")
 def inbox(request: HttpRequest) -> HttpResponse:
     rows = selectors.inbox(request.user)
+    if request.GET.get("unread") or request.GET.get("feedback"):
+        rows = selectors.inbox_own(request.user)  # what the viewer itself has to sign or answer
     if request.GET.get("unread"):
         rows = rows.filter(read_at__isnull=True)
     if request.GET.get("feedback"):

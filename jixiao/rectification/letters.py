@@ -6,6 +6,7 @@ keeps recipients and read receipts.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -99,14 +100,21 @@ def issue_document(*, actor: Any, rect: Rectification, kind: str, today: date) -
     )
 
 
-def render_letter(letter: RectificationLetter) -> bytes:
-    """The letter as Word, rendered by the documents app."""
+def render_letter(letter: RectificationLetter, actor: Any = None) -> bytes:
+    """The letter as Word, rendered by the documents app. Downloading it is opening it: the viewer's organisation
+    signs its receipt, as from 我收到的文书 (otherwise the unit's 待办 keeps asking it to sign what it has read)."""
+    from jixiao.core.errors import NotFoundError
     from jixiao.documents.documents import render_docx
     from jixiao.documents.models import OfficialDocument
+    from jixiao.documents.services import document_mark_read
 
     if letter.document_id is None:
         raise OfficialDocument.DoesNotExist
     document = OfficialDocument.objects.get(pk=letter.document_id)
+    if actor is not None:
+        # A viewer of the case who does not see the document signs nothing.
+        with contextlib.suppress(NotFoundError):
+            document_mark_read(actor=actor, document=document)
     return render_docx(document)
 
 

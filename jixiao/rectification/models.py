@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jixiao.core.models import TimeStampedModel, WorkflowEvent
-from jixiao.core.scoping import BusinessRowQuerySet
+from jixiao.core.scoping import BusinessRowQuerySet, ScopedQuerySet, ScopeLevel
 from jixiao.organizations.models import RegionYearSettings
 
 
@@ -98,9 +98,22 @@ class RectificationStatus(models.TextChoices):
 AWAITING_UNIT = (RectificationStatus.ISSUED.value, RectificationStatus.RETURNED.value)
 
 
+def _finance_side(membership: Any) -> bool:
+    """Finance staff (region-wide roles and business sections) see cases being prepared (待下达); a department or a
+    unit sees a case only once it is issued to it."""
+    return membership.scope_level in (ScopeLevel.REGION, ScopeLevel.SECTION)
+
+
 class RectificationQuerySet(BusinessRowQuerySet["Rectification"]):
     """Scope: core.scoping.BusinessRowQuerySet (finance its region, a section its 对口 departments, a department its
-    units, a unit its own). A case addressed to a department as a whole (no unit) is not shown to unit users."""
+    units, a unit its own). A case addressed to a department as a whole (no unit) is not shown to unit users. A draft
+    (待下达) is the finance side's work in progress: departments and units do not see it until it is issued."""
+
+    def scope(self, membership: Any) -> ScopedQuerySet[Rectification]:
+        qs = super().scope(membership)
+        if _finance_side(membership):
+            return qs
+        return qs.exclude(status=RectificationStatus.DRAFT)
 
     def overdue(self, today: Any = None) -> RectificationQuerySet:
         today = today or timezone.localdate()
@@ -183,7 +196,13 @@ class Rectification(TimeStampedModel):
 
 
 class FindingQuerySet(BusinessRowQuerySet["Finding"]):
-    pass
+    """As for cases: a department or a unit sees the problems of the cases issued to it."""
+
+    def scope(self, membership: Any) -> ScopedQuerySet[Finding]:
+        qs = super().scope(membership)
+        if _finance_side(membership):
+            return qs
+        return qs.filter(rectification__isnull=False).exclude(rectification__status=RectificationStatus.DRAFT)
 
 
 class Finding(TimeStampedModel):

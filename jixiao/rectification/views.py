@@ -243,7 +243,7 @@ def letter_download(request: HttpRequest, pk: int, letter_id: int) -> HttpRespon
     letter = selectors.letter_get(rect, letter_id)
     if letter.document_id is None:
         raise Http404
-    content = letters.render_letter(letter)
+    content = letters.render_letter(letter, actor=request.user)
     response = HttpResponse(
         content, content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     )

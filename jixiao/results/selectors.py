@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
+from django.db.models import Count, DecimalField, Max, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.urls import reverse
@@ -27,10 +27,11 @@ from jixiao.organizations.selectors import in_region
 from jixiao.preassessment.models import Conclusion, PreAssessment, PreAssessmentStatus
 from jixiao.projects.models import Project, ProjectStatus
 from jixiao.rectification.selectors import open_rectification_project_ids
-from jixiao.results.checks import ProjectFacts
+from jixiao.results.checks import COLOR_LABELS, DISPOSITION_LABELS, ProjectFacts
 from jixiao.results.models import (
     Action,
     ApplicationStatus,
+    Condition,
     ResultApplication,
     ResultApplicationEvent,
     ResultApplicationRule,
@@ -67,6 +68,23 @@ def rules_visible(user: Any) -> list[ResultApplicationRule]:
     """National rows and the rows of the user's region and its ancestors, for the rules page."""
     region = user.active_membership.region
     return list(config_rows.applicable(rules_all(), region, None).order_by("priority", "code", "region__path"))
+
+
+def value_labels(condition: str) -> dict[str, str]:
+    """Code → Chinese label of a condition's values (colours, conclusions, dispositions); grades are Chinese already."""
+    if condition == Condition.WARNING_COLOR_IN:
+        return dict(COLOR_LABELS)
+    if condition == Condition.DISPOSITION_IN:
+        return dict(DISPOSITION_LABELS)
+    if condition == Condition.CONCLUSION_IN:
+        return {str(k): str(v) for k, v in [*Conclusion.choices, *AuthenticityItem.Finding.choices]}
+    return {}
+
+
+def values_label(rule: ResultApplicationRule) -> str:
+    """The rule's values as users read them: 红灯, 不予支持, 弄虚作假 — never RED, reject, FALSIFIED."""
+    labels = value_labels(rule.condition)
+    return "、".join(labels.get(v, v) for v in rule.values or [])
 
 
 def rule_codes() -> list[tuple[str, str]]:
@@ -291,6 +309,12 @@ def result_application_summary(user: Any, fiscal_year: int) -> dict[str, Any]:
         "decided_cut_yuan": max(cuts["decided_base"] - cuts["decided_sum"], Decimal(0)),
         "labels": dict(Action.choices),
     }
+
+
+def latest_application_year(user: Any) -> int | None:
+    """The latest evaluated year with proposals the user sees (None without any)."""
+    year = ResultApplication.objects.visible_to(user).aggregate(m=Max("fiscal_year"))["m"]
+    return int(year) if year else None
 
 
 def four_links(user: Any, fiscal_year: int) -> list[dict[str, Any]]:

@@ -280,6 +280,19 @@ def application_link(*, actor: Any, application: ResultApplication, project: Pro
     return locked
 
 
+def _value_codes(condition: str, values: list[str]) -> list[str]:
+    """Values typed as users read them (红灯, 不予支持) are stored as the codes the rules match; unknown: refused."""
+    labels = selectors.value_labels(condition)
+    if not labels:
+        return values
+    codes = {label: code for code, label in labels.items()}
+    unknown = [v for v in values if v not in labels and v not in codes]
+    if unknown:
+        allowed = "、".join(labels.values())
+        raise DomainError(f"条件取值“{'、'.join(unknown)}”无法识别，可填：{allowed}")
+    return [codes.get(v, v) for v in values]
+
+
 RULE_FIELDS = ["name", "values", "threshold", "action", "pct", "enforce", "is_active", "priority", "basis"]
 
 
@@ -299,6 +312,8 @@ def rule_save(*, actor: Any, code: str, fiscal_year: int | None, data: dict[str,
         raise DomainError("请选择应用方式")
     if national.condition == Condition.EXEC_RATE_BELOW and cleaned.get("threshold") is None:
         raise DomainError("执行率规则须设定阈值")
+    if cleaned.get("values"):
+        cleaned["values"] = _value_codes(national.condition, cleaned["values"])
     with transaction.atomic():
         rule = (
             ResultApplicationRule.objects.select_for_update()

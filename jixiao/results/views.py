@@ -165,7 +165,12 @@ def application_link(request: HttpRequest, pk: int) -> HttpResponse:
 
 @capability_required("results.view")
 def four_links(request: HttpRequest) -> HttpResponse:
-    year = year_or_none(request.GET.get("fiscal_year", "")) or _default_year()
+    # Without a year: the latest year with proposals the viewer sees (the page is empty for a year never generated).
+    year = (
+        year_or_none(request.GET.get("fiscal_year", ""))
+        or selectors.latest_application_year(request.user)
+        or _default_year()
+    )
     rows = selectors.four_links(request.user, year)
     context = {
         "rows": rows,
@@ -192,10 +197,8 @@ def rules(request: HttpRequest) -> HttpResponse:
     status = 400 if request.method == "POST" else 200
     region = user.active_membership.region
     year = _default_year()
-    context = {
-        "form": form,
-        "rules": selectors.rules_visible(user),
-        "effective": selectors.effective_rules(region, year),
-        "year": year,
-    }
+    rows, effective = selectors.rules_visible(user), selectors.effective_rules(region, year)
+    for rule in [*rows, *effective]:
+        rule.values_label = selectors.values_label(rule)  # type: ignore[attr-defined]
+    context = {"form": form, "rules": rows, "effective": effective, "year": year}
     return render(request, "results/rules.html", context, status=status)

@@ -48,6 +48,7 @@ def test_draft_issue_receive_and_answer_a_notice(live_server: Any, page: Any, sh
     chips.nth(1).locator("[data-jx-ac-remove]").click()
     assert chips.all_inner_texts() == ["县第一中学"]
     page.fill("#id_subject", "教学设备购置项目")
+    page.fill("#id_project", "县第一中学教学设备购置项目")
     page.fill("#id_problems", "1.设备验收资料不完整")
     page.fill("#id_requirements", "补齐验收资料")
     page.fill("#id_deadline", "2026年12月31日")

@@ -89,7 +89,7 @@ def test_overdue_rectification_escalates_to_a_reminder_letter(live_server: Any, 
     assert letter.doc_no in page.locator("[data-testid=letter-reminder]").inner_text()
     assert page.locator("[data-testid=feedback-form]").is_visible()
     with page.expect_download() as info:
-        page.click("[data-testid=rect-letters] li:has-text('提醒敦促函') a")
+        page.click("[data-testid=rect-letters] li:has-text('提醒敦促函') [data-testid=letter-download]")
     content = open(info.value.path(), "rb").read()  # noqa: SIM115 - the browser's download
     text = "\n".join(p.text for p in docx.Document(io.BytesIO(content)).paragraphs)
     assert letter.doc_no in text and "逾期6天" in text

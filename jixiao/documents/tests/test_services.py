@@ -58,8 +58,15 @@ def test_body_is_rendered_with_context_and_missing_values_are_marked(world: Any,
 
 def test_draft_has_no_number_until_issued(world: Any) -> None:
     perf = world.users["performance"]
+    context = {
+        "subject": "监控表报送",
+        "problems": "监控表逾期未报送",
+        "deadline": "2026年12月31日",
+        "requirements": "报送监控表",
+        "contact": "绩效股 0818-7200000",
+    }
     draft = services.document_draft(
-        actor=perf, doc_type=DocType.REMINDER_LETTER, region=world.region, recipients=[world.edu], context={}
+        actor=perf, doc_type=DocType.REMINDER_LETTER, region=world.region, recipients=[world.edu], context=context
     )
     assert draft.status == DocumentStatus.DRAFT and draft.doc_no == ""
     assert "{date}" in draft.body  # filled at issue

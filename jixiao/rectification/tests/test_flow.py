@@ -172,9 +172,10 @@ def test_department_level_finding_is_addressed_to_the_department(world: World) -
         },
     )
     assert rect.unit is None and rect.department == world.edu and rect.addressee == world.edu
+    assert world.login("dept_admin").get(f"/rectification/{rect.pk}/").status_code == 404  # not issued yet
+    services.rectification_issue(actor=world.users["performance"], rectification=rect, requirements="提高覆盖率")
     assert world.login("dept_admin").get(f"/rectification/{rect.pk}/").status_code == 200
     assert world.login("unit_user").get(f"/rectification/{rect.pk}/").status_code == 404
-    services.rectification_issue(actor=world.users["performance"], rectification=rect, requirements="提高覆盖率")
     document = OfficialDocument.objects.get(pk=RectificationLetter.objects.get(rectification=rect).document_id)
     assert list(document.recipients.values_list("department_id", flat=True)) == [world.edu.pk]
 

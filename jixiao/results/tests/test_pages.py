@@ -176,3 +176,26 @@ def test_list_page_query_count_does_not_grow_with_rows(world: World, django_asse
     with django_assert_max_num_queries(25):
         response = client.get(reverse("results:list"))
     assert response.status_code == 200 and response.content.decode().count("results/") > 10
+
+
+def test_four_links_page_opens_on_the_latest_generated_year(world: World) -> None:
+    """The current budget year is 2026, so the default evaluated year is 2025; the proposals are for 2026: the page
+    opens on 2026, not on an empty 2025."""
+    _two(world)
+    page = world.login("leader").get(reverse("results:links")).content.decode()
+    assert "2026年度评价结果 → 2027年预算" in page and "县教育局" in page
+    assert "该年度尚无结果应用建议" not in page
+
+
+def test_rules_page_shows_condition_values_in_chinese_and_takes_them_so(world: World) -> None:
+    client = world.login("performance")
+    page = client.get(reverse("results:rules")).content.decode()
+    assert "预警颜色属于 红灯" in page and "结论属于 不予支持" in page and "结论属于 弄虚作假" in page
+    for code in (">RED<", " RED<", "属于 RED", "属于 reject", "属于 FALSIFIED", ">reject<", ">FALSIFIED<"):
+        assert code not in page, code
+    data = {"code": "MON-RED", "values": "红灯、黄灯", "action": "TIGHT", "priority": "50"}
+    assert client.post(reverse("results:rules"), data).status_code == 302
+    row = ResultApplicationRule.objects.get(code="MON-RED", region=world.region)
+    assert row.values == ["RED", "YELLOW"]
+    bad = client.post(reverse("results:rules"), {**data, "values": "紫灯"})
+    assert bad.status_code == 400 and "条件取值“紫灯”无法识别" in bad.content.decode()

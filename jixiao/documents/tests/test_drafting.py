@@ -1,0 +1,100 @@
+"""Drafting and issuing from the pages: a numbered document never goes out with a 【待填写：…】 hole in it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from jixiao.documents import services
+from jixiao.documents.models import DocType, DocumentStatus, OfficialDocument
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_draft_with_unfilled_markers_is_not_issued(world: Any) -> None:
+    draft = services.document_draft(
+        actor=world.users["performance"],
+        doc_type=DocType.INTERVIEW_SUMMONS,
+        region=world.region,
+        recipients=[world.edu],
+        context={"subject": "县教育局预算绩效管理工作", "problems": "整改逾期未反馈", "deadline": "2026年12月31日"},
+    )
+    assert "【待填写：时间】" in draft.body
+    client = world.login("performance")
+    page = client.get(f"/documents/{draft.pk}/").content.decode()
+    assert "【待填写：时间】" in page.split('data-testid="doc-markers"')[1].split("</div>")[0]
+    response = client.post(f"/documents/{draft.pk}/transition/", {"action": "issue"}, follow=True)
+    assert "请点“修改”补全后再印发" in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.status == DocumentStatus.DRAFT and not draft.doc_no
+    # Completed on the edit page, it is issued with the next number.
+    body = draft.body.replace("【待填写：情况概述】", "你单位整改逾期未反馈。")
+    body = body.replace("【待填写：时间】", "2026年12月15日上午9时").replace("【待填写：地点】", "县财政局会议室")
+    body = body.replace("【待填写：联系人及电话】", "绩效股 0818-7200000")
+    edited = client.post(
+        f"/documents/{draft.pk}/edit/",
+        {"title": draft.title, "body": body, "version": draft.version, "departments": [world.edu.pk]},
+    )
+    assert edited.status_code == 302
+    client.post(f"/documents/{draft.pk}/transition/", {"action": "issue"})
+    draft.refresh_from_db()
+    assert draft.status == DocumentStatus.ISSUED and draft.doc_no
+    assert "【待填写" not in draft.body
+    assert OfficialDocument.objects.filter(status=DocumentStatus.ISSUED).count() == 1
+
+
+def test_the_draft_form_asks_for_what_each_template_uses(world: Any) -> None:
+    client = world.login("performance")
+    page = client.get("/documents/new/").content.decode()
+    # The 约谈通知书 asks for 约谈时间, 约谈地点 and 情况概述; the 评价结果反馈函 for 得分, 等级 and 评价结果.
+    for name in ("time", "place", "summary", "score", "grade", "result"):
+        assert f'name="{name}"' in page, name
+    assert "用于：约谈通知书" in page
+    assert 'name="amount"' not in page  # no default template uses {amount}
+    response = client.post(
+        "/documents/new/",
+        {
+            "doc_type": "INTERVIEW_SUMMONS",
+            "fiscal_year": 2026,
+            "departments": [world.edu.pk],
+            "feedback_deadline": "2026-12-31",
+            "subject": "县教育局预算绩效管理工作",
+            "summary": "你单位整改通知逾期未反馈。",
+            "time": "2026年12月15日上午9时",
+            "place": "县财政局三楼会议室",
+            "problems": "整改通知逾期未反馈",
+            "contact": "绩效股 0818-7200000",
+        },
+    )
+    assert response.status_code == 302
+    doc = OfficialDocument.objects.get()
+    assert "约谈时间：2026年12月15日上午9时" in doc.body and "约谈地点：县财政局三楼会议室" in doc.body
+    assert "你单位整改通知逾期未反馈。" in doc.body
+    assert "于2026年12月31日前报送我局" in doc.body  # 办理期限 left blank: the feedback deadline
+    assert "【待填写" not in doc.body
+    client.post(f"/documents/{doc.pk}/transition/", {"action": "issue"})
+    doc.refresh_from_db()
+    assert doc.status == DocumentStatus.ISSUED
+
+
+def test_changing_the_addressees_of_a_draft_changes_its_salutation(world: Any) -> None:
+    draft = services.document_draft(
+        actor=world.users["performance"],
+        doc_type=DocType.OPINION_LETTER,
+        region=world.region,
+        recipients=[world.edu],
+        context={"subject": "目标设置", "problems": "指标未量化"},
+    )
+    assert draft.body.startswith("县教育局：")
+    client = world.login("performance")
+    data = {"title": draft.title, "body": draft.body, "version": draft.version}
+    client.post(f"/documents/{draft.pk}/edit/", {**data, "departments": [world.edu.pk, world.health.pk]})
+    draft.refresh_from_db()
+    assert draft.body.startswith("县教育局、县卫健局：") and draft.recipients.count() == 2
+    # A salutation the drafter wrote by hand is left alone.
+    custom = "各有关主管部门：" + draft.body.split("：", 1)[1]
+    data = {"title": draft.title, "body": custom, "version": draft.version}
+    client.post(f"/documents/{draft.pk}/edit/", {**data, "departments": [world.edu.pk]})
+    draft.refresh_from_db()
+    assert draft.body.startswith("各有关主管部门：") and draft.recipients.count() == 1

@@ -1,0 +1,37 @@
+"""A case being prepared (待下达) is the finance side's: the department and the unit see it once it is issued."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import World
+from jixiao.rectification import selectors
+from jixiao.rectification.tests.helpers import YEAR, draft_case, issued_case
+
+pytestmark = pytest.mark.django_db
+
+
+def test_departments_and_units_do_not_see_drafts(world: World) -> None:
+    draft = draft_case(world)
+    issued = issued_case(world)
+    for persona in ("unit_user", "dept_admin"):
+        client = world.login(persona)
+        assert client.get(f"/rectification/{draft.pk}/").status_code == 404, persona
+        assert client.get(f"/rectification/{issued.pk}/").status_code == 200, persona
+        listing = client.get("/rectification/").content.decode()
+        assert f"/rectification/{draft.pk}/" not in listing and f"/rectification/{issued.pk}/" in listing
+        user = world.users[persona]
+        assert selectors.rectification_summary(user, YEAR)["draft"] == 0
+        assert selectors.rectification_statistics(user, YEAR)["finding_count"] == 1  # the issued case's problem
+    for persona in ("performance", "business"):
+        client = world.login(persona)
+        assert client.get(f"/rectification/{draft.pk}/").status_code == 200, persona
+    assert selectors.rectification_statistics(world.users["performance"], YEAR)["finding_count"] == 2
+
+
+def test_the_status_filter_offers_drafts_only_to_the_finance_side(world: World) -> None:
+    unit = world.login("unit_user").get("/rectification/").content.decode()
+    assert 'value="draft"' not in unit
+    for persona in ("performance", "leader"):
+        page = world.login(persona).get("/rectification/").content.decode()
+        assert 'value="draft"' in page, persona
