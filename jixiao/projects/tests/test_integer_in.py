@@ -1,5 +1,6 @@
-"""`core.lookups.IntegerFieldIn`: `__in` with numbers no integer column can hold matches no row instead of failing
-(SQLite's driver refuses to bind them: a tampered id in a several-rows form field was a 500)."""
+"""`core.lookups.IntegerFieldIn` (tested here, where there are rows to match): `__in` with numbers no integer column
+can hold matches no row instead of failing (SQLite's driver refuses to bind them: a tampered id in a several-rows
+form field was a 500)."""
 
 from __future__ import annotations
 
