@@ -282,8 +282,11 @@ def _issue_locked(actor: Any, doc: OfficialDocument) -> OfficialDocument:
 
 
 def unfilled_markers(document: OfficialDocument) -> list[str]:
-    """The 【待填写：…】 markers still in the title or body (a value the template asks for was not given)."""
-    text = f"{document.title}\n{document.body}"
+    """The 【待填写：…】 markers the issued title or body would hold: those still in the draft (a value the template
+    asked for was not given) and those a placeholder typed into the draft (`{contact}`) would become at issue, when
+    the draft's values do not include it (only the number, the date and the issuer are filled then)."""
+    late = {**document.context, **dict.fromkeys(rendering.LATE_PLACEHOLDERS, "-"), "issuer": "-"}
+    text = rendering.fill(f"{document.title}\n{document.body}", late)
     return list(dict.fromkeys(rendering.MARKER.findall(text)))
 
 

@@ -98,3 +98,35 @@ def test_changing_the_addressees_of_a_draft_changes_its_salutation(world: Any) -
     client.post(f"/documents/{draft.pk}/edit/", {**data, "departments": [world.edu.pk]})
     draft.refresh_from_db()
     assert draft.body.startswith("各有关主管部门：") and draft.recipients.count() == 1
+
+
+def test_a_placeholder_typed_into_a_draft_without_its_value_is_not_issued(world: Any) -> None:
+    """`{contact}` typed on the edit page is a known placeholder, so the edit is accepted; at issue it would become a
+    【待填写：联系人及电话】 hole in the numbered document, so the issue is refused like a marker left in the text."""
+    context = {"subject": "县教育局预算绩效管理工作", "problems": "整改逾期未反馈", "deadline": "2026年12月31日"}
+    context |= {"time": "2026年12月15日上午9时", "place": "县财政局会议室", "summary": "你单位整改逾期未反馈。"}
+    draft = services.document_draft(
+        actor=world.users["performance"],
+        doc_type=DocType.INTERVIEW_SUMMONS,
+        region=world.region,
+        recipients=[world.edu],
+        context=context,  # no 联系人及电话
+    )
+    client = world.login("performance")
+    body = draft.body.replace("【待填写：联系人及电话】", "{contact}")
+    assert "【待填写" not in body and "{contact}" in body
+    edited = client.post(
+        f"/documents/{draft.pk}/edit/",
+        {"title": draft.title, "body": body, "version": draft.version, "departments": [world.edu.pk]},
+    )
+    assert edited.status_code == 302
+    draft.refresh_from_db()
+    assert services.unfilled_markers(draft) == ["【待填写：联系人及电话】"]
+    response = client.post(f"/documents/{draft.pk}/transition/", {"action": "issue"}, follow=True)
+    assert "请点“修改”补全后再印发" in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.status == DocumentStatus.DRAFT and not draft.doc_no
+    # {doc_no} and {date}, filled at issue, are not holes.
+    draft.body = draft.body.replace("{contact}", "绩效股 0818-7200000") + "\n{doc_no} {date}"
+    draft.save()
+    assert services.unfilled_markers(draft) == []
