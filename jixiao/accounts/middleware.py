@@ -42,6 +42,7 @@ class ActiveMembershipMiddleware:
             if membership is not None:
                 ctx.role = membership.role
                 ctx.organization = membership.organization_label
+                ctx.region_path = membership.region.path
         return self.get_response(request)
 
 

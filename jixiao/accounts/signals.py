@@ -54,7 +54,20 @@ def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None,
         object_repr=username,
         outcome=AuditEvent.Outcome.FAILURE,
         reason="用户名或密码错误",
+        region_path=_account_region_path(username),
     )
+
+
+def _account_region_path(username: str) -> str:
+    """The region of the account a failed login names (so that region's 审计管理员 sees attempts on its accounts):
+    its first active role's, else the region that opened it; "" for a name no account has."""
+    user = User.objects.filter(username__iexact=username).select_related("home_region").first() if username else None
+    if user is None:
+        return ""
+    membership = user.active_membership
+    if membership is not None:
+        return membership.region.path
+    return user.home_region.path if user.home_region is not None else ""
 
 
 @receiver(pre_save, sender=User)

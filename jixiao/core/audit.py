@@ -71,8 +71,12 @@ def event_for(
     changes: dict[str, Any] | None = None,
     outcome: str = AuditEvent.Outcome.SUCCESS,
     reason: str = "",
+    region_path: str = "",
 ) -> AuditEvent:
-    """The unsaved record of an event: `record` appends one at once, `record_all` several together."""
+    """The unsaved record of an event: `record` appends one at once, `record_all` several together.
+
+    The record's region is, in this order: `region_path` if given, the region the request acts in, the region of the
+    actor's identity (a background job's), and for a step of the system the region of its object."""
     ctx = context.current()
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
@@ -84,6 +88,7 @@ def event_for(
         actor_name=(actor.get_username() if is_user else str(actor or ""))[:150],
         role=ctx.role,
         organization=ctx.organization[:200],
+        region_path=region_path or ctx.region_path or _region_path_of(actor if is_user else None, obj),
         ip=ctx.ip,
         request_id=ctx.request_id,
         event_type=event_type,
@@ -94,6 +99,18 @@ def event_for(
         outcome=outcome,
         reason=reason[:500],
     )
+
+
+def _region_path_of(actor: Any, obj: models.Model | None) -> str:
+    """The region path of the actor's active identity, or else of the object's `region` (a system step), or ""."""
+    membership = getattr(actor, "active_membership", None) if actor is not None else None
+    holder = membership if membership is not None else (obj if actor is None else None)
+    try:
+        region = getattr(holder, "region", None)
+    except models.ObjectDoesNotExist:
+        return ""
+    path = getattr(region, "path", "")
+    return path if isinstance(path, str) else ""
 
 
 def _saved(build: Callable[P, AuditEvent]) -> Callable[P, AuditEvent]:

@@ -44,8 +44,11 @@ SIGNED_FIELDS = (
     "reason",
     "changes",
 )
+# Signed only when set: records written before the field existed (and records of no region) keep their MAC, and
+# setting, changing or clearing the value of a signed record breaks it like any other field.
+SIGNED_IF_SET = ("region_path",)
 # Everything an archive line holds (and verification reads).
-RECORD_FIELDS = ("id", "seq", "occurred_at", *SIGNED_FIELDS, "key_id", "prev_mac", "mac")
+RECORD_FIELDS = ("id", "seq", "occurred_at", *SIGNED_FIELDS, *SIGNED_IF_SET, "key_id", "prev_mac", "mac")
 
 
 def parse_audit_keys(spec: str) -> list[tuple[str, bytes]]:
@@ -100,6 +103,7 @@ def utc_iso(value: dt.datetime | str) -> str:
 def canonical(record: Mapping[str, Any]) -> bytes:
     """A stable byte string of the signed fields: sorted keys, no whitespace, UTC ISO time."""
     data: dict[str, Any] = {name: record.get(name) for name in SIGNED_FIELDS}
+    data.update({name: record[name] for name in SIGNED_IF_SET if record.get(name)})
     data["changes"] = _integral_floats_as_int(data["changes"] or {})
     data["actor_id"] = None if data["actor_id"] is None else int(data["actor_id"])
     data["seq"] = int(record["seq"])

@@ -224,30 +224,43 @@ def inspect(target: dict[str, Any]) -> tuple[dict[str, int], audit_chain.VerifyR
 
     Read with plain driver connections, so it works on a database Django is not configured for.
     """
-    columns = ", ".join(audit_chain.RECORD_FIELDS)
     table, head_table = AuditEvent._meta.db_table, AuditChainHead._meta.db_table
-    rows_sql = f"SELECT {columns} FROM {table} ORDER BY seq"  # noqa: S608 - fixed names
     head_sql = f"SELECT seq, mac, anchor_seq, anchor_mac FROM {head_table} WHERE id = 1"  # noqa: S608
     if is_sqlite(target):
         conn = sqlite3.connect(f"file:{target['NAME']}?mode=ro", uri=True)
         try:
             counts = _sqlite_counts(conn)
             head = conn.execute(head_sql).fetchone()
-            result = _verify_rows((_sqlite_record(r) for r in conn.execute(rows_sql)), head)
+            present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+            fields = _record_fields(present)
+            rows = conn.execute(_rows_sql(table, fields))
+            result = _verify_rows((_sqlite_record(fields, r) for r in rows), head)
         finally:
             conn.close()
     else:
         with _pg_connect(target) as pg:
             counts = _pg_counts(pg)
             head = pg.execute(head_sql).fetchone()
+            columns_sql = "SELECT column_name FROM information_schema.columns WHERE table_name = %s"
+            fields = _record_fields({row[0] for row in pg.execute(columns_sql, [table])})
             with pg.cursor(name="audit_rows") as cursor:
-                cursor.execute(rows_sql)
-                result = _verify_rows((dict(zip(audit_chain.RECORD_FIELDS, r, strict=True)) for r in cursor), head)
+                cursor.execute(_rows_sql(table, fields))
+                result = _verify_rows((dict(zip(fields, r, strict=True)) for r in cursor), head)
     return counts, result
 
 
-def _sqlite_record(row: tuple[Any, ...]) -> dict[str, Any]:
-    record = dict(zip(audit_chain.RECORD_FIELDS, row, strict=True))
+def _record_fields(present: set[str]) -> tuple[str, ...]:
+    """The chained fields a database holds: a backup taken before a field signed only when set
+    (`audit_chain.SIGNED_IF_SET`) existed verifies without it."""
+    return tuple(name for name in audit_chain.RECORD_FIELDS if name in present or name not in audit_chain.SIGNED_IF_SET)
+
+
+def _rows_sql(table: str, fields: tuple[str, ...]) -> str:
+    return f"SELECT {', '.join(fields)} FROM {table} ORDER BY seq"  # noqa: S608 - fixed names
+
+
+def _sqlite_record(fields: tuple[str, ...], row: tuple[Any, ...]) -> dict[str, Any]:
+    record = dict(zip(fields, row, strict=True))
     # Django keeps SQLite timestamps as naive UTC text and JSON as text.
     record["occurred_at"] = dt.datetime.fromisoformat(record["occurred_at"]).replace(tzinfo=dt.UTC)
     record["changes"] = json.loads(record["changes"]) if record["changes"] else {}

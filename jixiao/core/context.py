@@ -12,6 +12,7 @@ class RequestContext:
     request_id: str = ""
     role: str = ""
     organization: str = ""
+    region_path: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
 

@@ -141,6 +141,9 @@ class AuditEvent(models.Model):
     actor_name = models.CharField(_("用户"), max_length=150, blank=True)
     role = models.CharField(_("角色"), max_length=40, blank=True)
     organization = models.CharField(_("单位"), max_length=200, blank=True)
+    # The materialised path of the fiscal region the actor acted in (a system step: its object's region), so an
+    # audit administrator reads only their own region's trail; blank on records written before it existed.
+    region_path = models.CharField(_("区划路径"), max_length=255, blank=True, db_index=True)
     ip = models.CharField(_("IP地址"), max_length=45, blank=True)
     request_id = models.CharField(_("请求ID"), max_length=40, blank=True)
     event_type = models.CharField(_("事件类型"), max_length=60, db_index=True)

@@ -22,7 +22,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.utils import timezone
 
-from jixiao.core import audit, audit_chain
+from jixiao.core import audit, audit_chain, backups
 from jixiao.core.models import AuditChainHead, AuditEvent
 
 
@@ -306,3 +306,23 @@ def test_d05_archive_with_delete_removes_only_verified_old_rows_and_the_rest_sti
     # A second archive run continues the chain where the first stopped.
     call_command("archive_audit", "--older-than-days", "365", "--output", str(tmp_path))
     assert _verify().startswith("OK")
+
+
+@pytest.mark.django_db
+def test_d05_an_archive_written_before_records_carried_a_region_still_verifies(tmp_path: Path) -> None:
+    _aged(400, 3)
+    call_command("archive_audit", "--older-than-days", "365", "--output", str(tmp_path))
+    (archive,) = tmp_path.glob("audit-*.jsonl.gz")
+    with gzip.open(archive, "rt", encoding="utf-8") as src:
+        header, *lines = [json.loads(line) for line in src]
+    assert all(line["region_path"] == "" for line in lines)
+    with gzip.open(archive, "wt", encoding="utf-8") as out:  # the earlier format had no such key
+        for line in [header, *({k: v for k, v in line.items() if k != "region_path"} for line in lines)]:
+            out.write(json.dumps(line, ensure_ascii=False) + "\n")
+    assert "OK：归档文件" in _verify("--archive", str(archive))
+
+
+def test_a_backup_taken_before_records_carried_a_region_is_read_without_the_column() -> None:
+    earlier = set(audit_chain.RECORD_FIELDS) - {"region_path"}
+    assert "region_path" not in backups._record_fields(earlier)
+    assert backups._record_fields(set(audit_chain.RECORD_FIELDS)) == audit_chain.RECORD_FIELDS
