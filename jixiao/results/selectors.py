@@ -172,7 +172,7 @@ def project_facts(projects: QuerySet[Project], fiscal_year: int) -> dict[int, Pr
         "pk", "total_amount_yuan", "executed_yuan"
     )
     facts = {pk: ProjectFacts(project_id=pk, budget_yuan=total, executed_yuan=executed) for pk, total, executed in rows}
-    labels = {str(k): str(v) for k, v in [*Conclusion.choices, *AuthenticityItem.Finding.choices]}
+    labels = value_labels(Condition.CONCLUSION_IN)  # as on the rules page: a hit reads 不予支持, never reject
     for f in facts.values():
         f.conclusion_labels.update(labels)
     ids = projects.values("pk")

@@ -91,6 +91,14 @@ def page(browser: Any, request: Any) -> Iterator[Any]:
 
 
 @pytest.fixture
+def demo(transactional_db: None) -> None:
+    """The demo data (seed_demo at a tenth of its size); the demo users sign in with DEMO_PASSWORD."""
+    from django.core.management import call_command
+
+    call_command("seed_demo", scale=0.1, verbosity=0)
+
+
+@pytest.fixture
 def shot() -> Any:
     ARTIFACTS.mkdir(exist_ok=True)
 

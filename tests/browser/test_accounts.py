@@ -14,15 +14,7 @@ from django.core.cache import cache
 from conftest import build_world
 from jixiao.accounts.models import SecurityPolicy, User
 from jixiao.accounts.tests.factories import TEST_PASSWORD
-
-
-def login(page: Any, base: str, username: str, password: str = TEST_PASSWORD) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+from tests.browser.helpers import login
 
 
 def workbook(tmp_path: Path, name: str, headers: list[str], rows: list[list[str]]) -> Path:
@@ -46,7 +38,7 @@ def test_open_accounts_hand_over_passwords_grant_roles_and_reset(
     base = live_server.url
     page.on("dialog", lambda dialog: dialog.accept())
 
-    login(page, base, "p_sys")
+    login(page, base, "p_sys", TEST_PASSWORD, wait_for=None)
     page.goto(f"{base}/accounts/console/users/")
     page.click("text=批量开通账号")
     with page.expect_download() as template:
@@ -76,7 +68,7 @@ def test_open_accounts_hand_over_passwords_grant_roles_and_reset(
     new_password = page.inner_text("[data-testid=reset-password] code")
     assert User.objects.get(username="p_unit").check_password(new_password)
 
-    login(page, base, "p_sec")
+    login(page, base, "p_sec", TEST_PASSWORD, wait_for=None)
     page.goto(f"{base}/accounts/console/memberships/")
     page.click("text=批量授权 >> nth=0")
     headers = ["用户名", "角色", "股室", "主管部门编码", "预算单位编码", "财政区划编码"]
@@ -86,7 +78,7 @@ def test_open_accounts_hand_over_passwords_grant_roles_and_reset(
     page.wait_for_selector("text=批量授权成功：新授权2项")
     assert User.objects.get(username="u101001").memberships.get().unit == world.school
 
-    login(page, base, "u101001", passwords["u101001"])
+    login(page, base, "u101001", passwords["u101001"], wait_for=None)
     page.goto(f"{base}/")
     page.wait_for_selector("#id_new_password1")
     assert page.url.endswith("/accounts/password/")

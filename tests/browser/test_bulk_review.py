@@ -15,15 +15,7 @@ from jixiao.projects.tests.factories import ProjectFactory
 from jixiao.targets import services
 from jixiao.targets.models import PerformanceTarget, TargetStatus
 from jixiao.targets.tests.pages_helpers import valid_rows
-
-
-def login(page: Any, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", TEST_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector("[data-testid=todo-list]")
+from tests.browser.helpers import login
 
 
 def test_department_passes_two_ticked_targets_in_one_go(live_server: Any, page: Any, shot: Any) -> None:
@@ -39,7 +31,7 @@ def test_department_passes_two_ticked_targets_in_one_go(live_server: Any, page: 
         targets.append(services.target_transition(actor=unit, target=target, action="submit"))
     base = live_server.url
 
-    login(page, base, world.users["dept_admin"].username)
+    login(page, base, world.users["dept_admin"].username, TEST_PASSWORD)
     page.click("[data-testid=todo-list] tr:has-text('绩效目标待主管部门审核') a")
     page.wait_for_selector("[data-testid=bulk-bar]")
     assert "status=unit_submitted" in page.url

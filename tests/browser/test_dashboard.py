@@ -6,8 +6,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from jixiao.accounts.demo_logins import DEMO_PASSWORD
@@ -16,20 +14,7 @@ from jixiao.alerts.models import Color, ProjectLight, Warning
 from jixiao.alerts.sweep import sweep_region
 from jixiao.execution.models import Payment, ProjectMonthExecution
 from jixiao.projects.models import Project
-
-
-@pytest.fixture
-def demo(transactional_db: None) -> None:
-    call_command("seed_demo", scale=0.1, verbosity=0)
-
-
-def login(page: Any, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector("[data-testid=todo-list]")
+from tests.browser.helpers import login
 
 
 def _arrange_red_warning(year: int) -> Project:
@@ -63,7 +48,7 @@ def test_leader_drills_from_the_dashboard_into_red_warnings(demo: None, live_ser
     leader = User.objects.get(username="leader")
     red_count = ProjectLight.objects.visible_to(leader).filter(fiscal_year=year, color=Color.RED).count()  # type: ignore[attr-defined]
 
-    login(page, base, "leader")
+    login(page, base, "leader", DEMO_PASSWORD)
     page.click("a[href='/reports/']")
     page.wait_for_selector("[data-testid=panel-warnings]")
     page.wait_for_selector("#chart-warnings canvas")  # ECharts drew from the json_script data (CSP allows it)

@@ -18,15 +18,7 @@ from jixiao.demo.security import relax_second_factor_for_demo
 from jixiao.disclosure import services
 from jixiao.disclosure.models import Disclosure, ItemType
 from jixiao.disclosure.tests.helpers import generate, item_of, make_sources, publish
-
-
-def login(page: Any, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", TEST_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector("[data-testid=todo-list]")
+from tests.browser.helpers import login
 
 
 def test_anonymous_visitor_reads_a_published_report_and_downloads_open_data(
@@ -49,7 +41,7 @@ def test_anonymous_visitor_reads_a_published_report_and_downloads_open_data(
     base = live_server.url
 
     # The performance section submits and publishes the report from its page.
-    login(page, base, "p_perf")
+    login(page, base, "p_perf", TEST_PASSWORD)
     page.goto(f"{base}/disclosure/{report.pk}/")
     page.click("[data-testid=action-propose]")
     page.wait_for_selector("text=操作成功")

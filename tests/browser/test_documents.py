@@ -12,15 +12,7 @@ from conftest import build_world
 from jixiao.accounts.models import SecurityPolicy
 from jixiao.accounts.tests.factories import TEST_PASSWORD
 from jixiao.documents.models import DocumentStatus, OfficialDocument
-
-
-def login(page: Any, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", TEST_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector("[data-testid=todo-list]")
+from tests.browser.helpers import login
 
 
 def test_draft_issue_receive_and_answer_a_notice(live_server: Any, page: Any, shot: Any) -> None:
@@ -30,7 +22,7 @@ def test_draft_issue_receive_and_answer_a_notice(live_server: Any, page: Any, sh
     cache.clear()
     base = live_server.url
 
-    login(page, base, "p_perf")
+    login(page, base, "p_perf", TEST_PASSWORD)
     page.goto(f"{base}/documents/new/")
     page.select_option("#id_doc_type", "RECTIFICATION_NOTICE")
     # 主送预算单位 is a search box (a province has 80,000 units): type, pick the suggestion, a badge appears.
@@ -65,7 +57,7 @@ def test_draft_issue_receive_and_answer_a_notice(live_server: Any, page: Any, sh
     assert doc.status == DocumentStatus.ISSUED and doc.doc_no in page.inner_text("[data-testid=doc-no]")
     shot(page, "documents-issued")
 
-    login(page, base, "p_unit")
+    login(page, base, "p_unit", TEST_PASSWORD)
     assert "收到的文书未签收" in page.inner_text("[data-testid=todo-list]")
     page.goto(f"{base}/documents/inbox/")
     page.click(f"text={doc.title}")
@@ -75,7 +67,7 @@ def test_draft_issue_receive_and_answer_a_notice(live_server: Any, page: Any, sh
     page.click("[data-testid=feedback-submit]")
     page.wait_for_selector("text=反馈已提交")
 
-    login(page, base, "p_perf")
+    login(page, base, "p_perf", TEST_PASSWORD)
     page.goto(f"{base}/documents/{doc.pk}/")
     recipients = page.inner_text("[data-testid=recipients]")
     assert "县第一中学" in recipients and "已补齐验收资料并登记固定资产" in recipients

@@ -7,27 +7,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-import pytest
-from django.core.management import call_command
-
 from jixiao.accounts.demo_logins import DEMO_PASSWORD
 from jixiao.accounts.models import User
 from jixiao.evaluation.models import ReEvaluationBatch, SelfEvalStatus, SelfEvaluation
 from jixiao.indicators.valueparse import Kind, Op, format_number, parse_value
-
-
-@pytest.fixture
-def demo(transactional_db: None) -> None:
-    call_command("seed_demo", scale=0.1, verbosity=0)
-
-
-def login(page: Any, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector("[data-testid=todo-list]")
+from tests.browser.helpers import login
 
 
 def test_selfeval_underachieved_then_reevaluation_gap(demo: None, live_server: Any, page: Any, shot: Any) -> None:
@@ -48,7 +32,7 @@ def test_selfeval_underachieved_then_reevaluation_gap(demo: None, live_server: A
     assert record is not None and target is not None
     assert short is not None and short.weight
 
-    login(page, base, "edu_unit")
+    login(page, base, "edu_unit", DEMO_PASSWORD)
     page.goto(f"{base}/evaluation/self/{record.pk}/")
     page.click("[data-testid=se-fill]")
     half = format_number(target.num / 2)  # type: ignore[operator]
@@ -64,7 +48,7 @@ def test_selfeval_underachieved_then_reevaluation_gap(demo: None, live_server: A
     assert str(short.auto_score) in page.inner_text("[data-testid=se-rows]")
     shot(page, "selfeval-underachieved")
 
-    login(page, base, "jxg")
+    login(page, base, "jxg", DEMO_PASSWORD)
     page.click("aside >> text=再评价（抽评）")
     page.fill("#id_fiscal_year", str(record.fiscal_year))
     page.fill("#id_rate_pct", "10")

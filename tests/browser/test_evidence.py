@@ -11,15 +11,7 @@ from jixiao.accounts.tests.factories import TEST_PASSWORD
 from jixiao.demo.pdf import demo_pdf
 from jixiao.evaluation.models import SelfEvalEvidence
 from jixiao.evaluation.tests.selfeval_helpers import approved_target, school_record, set_amounts, start
-
-
-def login(page: Any, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", TEST_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector("[data-testid=todo-list]")
+from tests.browser.helpers import login
 
 
 def test_unit_uploads_evidence_on_its_self_evaluation(
@@ -34,7 +26,7 @@ def test_unit_uploads_evidence_on_its_self_evaluation(
     row = record.indicators.get(name="购置教学设备数量")
     base = live_server.url
 
-    login(page, base, "p_unit")
+    login(page, base, "p_unit", TEST_PASSWORD)
     page.goto(f"{base}/evaluation/self/{record.pk}/")
     assert "暂无佐证资料" in page.inner_text("[data-testid=evidence-list]")
     pdf = demo_pdf("acceptance record")

@@ -14,21 +14,13 @@ from jixiao.core.money import format_wan
 from jixiao.execution.models import Payment
 from jixiao.execution.tests.helpers import csv_bytes, row
 from jixiao.projects.models import Project
+from tests.browser.helpers import login
 
 
 @pytest.fixture
 def demo(transactional_db: None, settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
     call_command("seed_demo", scale=0.1, verbosity=0)
-
-
-def login(page: Any, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector("[data-testid=todo-list]")
 
 
 def test_upload_payments_follow_job_and_see_the_chart(demo: None, live_server: Any, page: Any, shot: Any) -> None:
@@ -46,7 +38,7 @@ def test_upload_payments_follow_job_and_see_the_chart(demo: None, live_server: A
             row("BT-3", "-10000", reverses="BT-1", **codes),
         ]
     )
-    login(page, base, "ysg")
+    login(page, base, "ysg", DEMO_PASSWORD)
     page.click("aside >> text=导入支付数据")
     page.set_input_files("#id_file", files=[{"name": "支付明细.csv", "mimeType": "text/csv", "buffer": content}])
     page.click("button[type=submit] >> text=上传并导入")

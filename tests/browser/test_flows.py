@@ -7,12 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
-import pytest
-from django.core.management import call_command
 
 from jixiao.accounts.demo_logins import DEMO_PASSWORD
 from jixiao.projects.columns import IMPORT_COLUMNS
 from jixiao.projects.models import Project
+from tests.browser.helpers import login
 
 # Menu entries each demo role must (and must not) see, and a 待办 line where the demo data guarantees one.
 ROLE_EXPECTATIONS: dict[str, dict[str, Any]] = {
@@ -32,23 +31,10 @@ ROLE_EXPECTATIONS: dict[str, dict[str, Any]] = {
 }
 
 
-@pytest.fixture
-def demo(transactional_db: None) -> None:
-    call_command("seed_demo", scale=0.1, verbosity=0)
-
-
-def login(page: Any, base: str, username: str) -> None:
-    page.goto(f"{base}/")
-    assert "登录" in page.title()
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector("[data-testid=todo-list]")
-
-
 def test_each_demo_role_sees_its_menu_and_todo_list(demo: None, live_server: Any, page: Any, shot: Any) -> None:
     for username, expected in ROLE_EXPECTATIONS.items():
-        login(page, live_server.url, username)
+        # The cookies stay: after the 退出 below the login form must show because the session really ended.
+        login(page, live_server.url, username, DEMO_PASSWORD, clear_cookies=False)
         menu = page.inner_text("aside")
         for label in expected["menu"]:
             assert label in menu, (username, label)
@@ -63,7 +49,7 @@ def test_each_demo_role_sees_its_menu_and_todo_list(demo: None, live_server: Any
 
 
 def test_unit_user_creates_a_project_and_submits_it(demo: None, live_server: Any, page: Any, shot: Any) -> None:
-    login(page, live_server.url, "edu_unit")
+    login(page, live_server.url, "edu_unit", DEMO_PASSWORD)
     page.click("aside >> text=新增项目")
     page.fill("#id_code", "2026-E2E-001")
     page.fill("#id_name", "浏览器测试项目：校园安防设施改造")
@@ -129,7 +115,7 @@ def _workbook_with_an_error(path: Path, unit_code: str) -> Path:
 def test_import_with_an_error_shows_the_report_and_export_opens(
     demo: None, live_server: Any, page: Any, shot: Any, tmp_path: Path
 ) -> None:
-    login(page, live_server.url, "edu_unit")
+    login(page, live_server.url, "edu_unit", DEMO_PASSWORD)
     unit_code = Project.objects.filter(unit__name="县第一中学").values_list("unit__agency_code", flat=True).first()
     page.click("aside >> text=导入项目")
     page.set_input_files("#id_file", str(_workbook_with_an_error(tmp_path / "导入.xlsx", unit_code or "")))

@@ -6,27 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-from django.core.management import call_command
-
 from jixiao.accounts.demo_logins import DEMO_PASSWORD
 from jixiao.accounts.models import User
 from jixiao.core.money import format_wan
 from jixiao.monitoring.models import MonitoringRecord, MonitoringTask, RecordStatus
-
-
-@pytest.fixture
-def demo(transactional_db: None) -> None:
-    call_command("seed_demo", scale=0.1, verbosity=0)
-
-
-def login(page: Any, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector("[data-testid=todo-list]")
+from tests.browser.helpers import login
 
 
 def test_issue_fill_red_record_and_return(demo: None, live_server: Any, page: Any, shot: Any) -> None:
@@ -34,7 +18,7 @@ def test_issue_fill_red_record_and_return(demo: None, live_server: Any, page: An
     edu_unit = User.objects.get(username="edu_unit").active_membership.unit
     assert edu_unit is not None
 
-    login(page, base, "jxg")
+    login(page, base, "jxg", DEMO_PASSWORD)
     page.click("aside >> text=新建监控任务")
     page.fill("#id_title", "2026年1—5月教育项目运行监控")
     page.fill("#id_fiscal_year", "2026")
@@ -56,7 +40,7 @@ def test_issue_fill_red_record_and_return(demo: None, live_server: Any, page: An
     record = records.filter(indicator_rows__isnull=False).order_by("id").first() or records.order_by("id").first()
     assert record is not None
 
-    login(page, base, "edu_unit")
+    login(page, base, "edu_unit", DEMO_PASSWORD)
     assert "监控表待填报" in page.inner_text("[data-testid=todo-list]")
     page.goto(f"{base}/monitoring/records/?task={task.pk}&todo=fill")
     page.click(f"[data-testid=mon-record-table] >> a[href='/monitoring/records/{record.pk}/']")
@@ -87,13 +71,13 @@ def test_issue_fill_red_record_and_return(demo: None, live_server: Any, page: An
     record.refresh_from_db()
     assert record.status == RecordStatus.SUBMITTED and record.deviation_reasons == ["FUNDS", "HARDWARE"]
 
-    login(page, base, "edu_admin")
+    login(page, base, "edu_admin", DEMO_PASSWORD)
     page.goto(f"{base}/monitoring/records/{record.pk}/")
     page.fill("#id_comment", "请补充配套资金到位时间")
     page.click("[data-testid=actions] >> button:has-text('退回修改')")
     page.wait_for_selector("text=操作成功")
 
-    login(page, base, "edu_unit")
+    login(page, base, "edu_unit", DEMO_PASSWORD)
     page.goto(f"{base}/monitoring/records/{record.pk}/")
     assert "请补充配套资金到位时间" in page.inner_text("[data-testid=timeline]")
     assert "被退回" in page.content()

@@ -13,6 +13,7 @@ from jixiao.demo.security import relax_second_factor_for_demo
 from jixiao.organizations.models import FinanceSection
 from jixiao.organizations.tests.factories import FinanceSectionFactory, city_with_counties
 from jixiao.projects.tests.factories import ProjectFactory
+from tests.browser.helpers import login
 
 
 def test_a_city_user_reads_and_filters_the_project_list_by_county(live_server: Any, page: Any, shot: Any) -> None:
@@ -27,11 +28,7 @@ def test_a_city_user_reads_and_filters_the_project_list_by_county(live_server: A
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
 
-    page.goto(f"{live_server.url}/")
-    page.fill("#id_username", "city_perf")
-    page.fill("#id_password", TEST_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector("[data-testid=todo-list]")
+    login(page, live_server.url, "city_perf", TEST_PASSWORD)
     page.goto(f"{live_server.url}/projects/?ordering=code")
     headers = page.locator("[data-testid=project-table] thead th").all_inner_texts()
     column = headers.index("财政区划") + 1

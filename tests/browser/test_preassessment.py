@@ -13,16 +13,11 @@ from typing import Any
 
 import pytest
 from django.apps import apps
-from django.core.management import call_command
 
 from jixiao.accounts.demo_logins import DEMO_PASSWORD
 from jixiao.preassessment.models import PreAssessmentRuleSet, ScoringTemplate
 from jixiao.projects.models import Project
-
-
-@pytest.fixture
-def demo(transactional_db: None) -> None:
-    call_command("seed_demo", scale=0.1, verbosity=0)
+from tests.browser.helpers import login
 
 
 @pytest.fixture
@@ -34,15 +29,6 @@ def migration_data(transactional_db: None) -> None:
         import_module("jixiao.preassessment.migrations.0004_default_scoring_templates").install(apps, None)
 
 
-def login(page: Any, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector("[data-testid=todo-list]")
-
-
 def act(page: Any, label: str, comment: str = "") -> None:
     if comment:
         page.fill("#id_comment", comment)
@@ -52,7 +38,7 @@ def act(page: Any, label: str, comment: str = "") -> None:
 
 def file_assessment(page: Any, base: str, code: str, name: str) -> tuple[str, str]:
     """edu_unit files an 80万元 project and its assessment; the department and the business section pass it."""
-    login(page, base, "edu_unit")
+    login(page, base, "edu_unit", DEMO_PASSWORD)
     page.click("aside >> text=新增项目")
     page.fill("#id_code", code)
     page.fill("#id_name", name)
@@ -82,11 +68,11 @@ def file_assessment(page: Any, base: str, code: str, name: str) -> tuple[str, st
     assert page.inner_text("[data-testid=pa-requested]") == "80.00"
     act(page, "提交评估申报")
 
-    login(page, base, "edu_admin")
+    login(page, base, "edu_admin", DEMO_PASSWORD)
     page.goto(assessment_url)
     act(page, "主管部门审核通过")
 
-    login(page, base, "jkw")
+    login(page, base, "jkw", DEMO_PASSWORD)
     page.goto(assessment_url)
     act(page, "业务股室审核通过")
     return project_url, assessment_url
@@ -107,7 +93,7 @@ def conclude_adjusted(page: Any, score: str) -> None:
 
 def statistics_figures(page: Any, base: str) -> tuple[Decimal, Decimal]:
     """(支持金额, 压减支出) in 万元 on 评估统计 for the performance section (the demo holds assessments too)."""
-    login(page, base, "jxg")
+    login(page, base, "jxg", DEMO_PASSWORD)
     page.click("aside >> text=评估统计")
     sentence = page.inner_text("[data-testid=pa-sentence]")
     supported = re.search(r"支持金额([\d,.]+)万元", sentence)
@@ -120,15 +106,15 @@ def enter_library_and_check_cut(
     page: Any, base: str, project_url: str, code: str, shot: Any, before: tuple[Decimal, Decimal]
 ) -> None:
     """The project goes through with 60万元, and the statistics grow by its 60万元 supported and 20万元 cut."""
-    login(page, base, "edu_unit")
+    login(page, base, "edu_unit", DEMO_PASSWORD)
     page.goto(project_url)
     assert page.inner_text("[data-testid=project-total]") == "60.00"
     assert page.inner_text("[data-testid=pa-badge]") == "调整后支持"
     act(page, "提交审核")
-    login(page, base, "edu_admin")
+    login(page, base, "edu_admin", DEMO_PASSWORD)
     page.goto(project_url)
     act(page, "主管部门审核通过")
-    login(page, base, "jkw")
+    login(page, base, "jkw", DEMO_PASSWORD)
     page.goto(project_url)
     act(page, "审核通过并入库")
     project = Project.objects.get(code=code)
@@ -144,7 +130,7 @@ def test_assessment_gates_the_project_and_cuts_its_amount(demo: None, live_serve
     before = statistics_figures(page, base)
     project_url, assessment_url = file_assessment(page, base, "2026-E2E-PA1", "浏览器测试：学校运动场改造")
 
-    login(page, base, "jxg")
+    login(page, base, "jxg", DEMO_PASSWORD)
     page.goto(assessment_url)
     conclude_adjusted(page, "72")
     shot(page, "preassessment-concluded")
@@ -179,7 +165,7 @@ def test_expert_panel_scores_the_assessment_before_the_cut(
     project_url, assessment_url = file_assessment(page, base, code, name)
 
     # The performance section draws three 教育 experts; 县教育局's own staff would be avoided.
-    login(page, base, "jxg")
+    login(page, base, "jxg", DEMO_PASSWORD)
     page.goto(assessment_url)
     page.click("[data-testid=pa-panel-link] a")
     page.wait_for_selector("[data-testid=panel-draw-form]")
@@ -194,14 +180,14 @@ def test_expert_panel_scores_the_assessment_before_the_cut(
 
     totals = []
     for username, share in (("expert1", 0.7), ("expert2", 0.72), ("expert3", 0.68)):
-        login(page, base, username)
+        login(page, base, username, DEMO_PASSWORD)
         page.click("aside >> text=我的评审任务")
         page.click(f"[data-testid=my-reviews] >> text={name}")
         totals.append(score_sheet(page, share, f"{username}：测算依据基本充分，设备单价偏高"))
         assert "已提交" in page.inner_text("[data-testid=my-reviews]")
     assert all(Decimal(60) <= total < Decimal(80) for total in totals)
 
-    login(page, base, "jxg")
+    login(page, base, "jxg", DEMO_PASSWORD)
     page.goto(panel_url)
     average = page.inner_text("[data-testid=panel-average]").strip()
     assert Decimal(average) == (sum(totals) / 3).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)

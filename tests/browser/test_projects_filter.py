@@ -4,24 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-from django.core.management import call_command
-
 from jixiao.accounts.demo_logins import DEMO_PASSWORD
 from jixiao.organizations.models import BudgetUnit
-
-
-@pytest.fixture
-def demo(transactional_db: None) -> None:
-    call_command("seed_demo", scale=0.1, verbosity=0)
-
-
-def login(page: Any, base: str, username: str) -> None:
-    page.goto(f"{base}/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector("[data-testid=todo-list]")
+from tests.browser.helpers import login
 
 
 def test_unit_filter_searches_as_you_type_and_filters_the_list(
@@ -33,7 +18,7 @@ def test_unit_filter_searches_as_you_type_and_filters_the_list(
         "response",
         lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 and "favicon" not in r.url else None,
     )
-    login(page, live_server.url, "jxg")
+    login(page, live_server.url, "jxg", DEMO_PASSWORD)
     page.goto(f"{live_server.url}/projects/")
     assert page.locator("select[name=unit]").count() == 0
 

@@ -17,15 +17,7 @@ from jixiao.accounts.tests.factories import TEST_PASSWORD
 from jixiao.demo.security import relax_second_factor_for_demo
 from jixiao.rectification import services
 from jixiao.rectification.models import Category, Rectification, RectificationLetter, Severity
-
-
-def login(page: Any, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", TEST_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector("[data-testid=todo-list]")
+from tests.browser.helpers import login
 
 
 def _overdue_case() -> Rectification:
@@ -59,7 +51,7 @@ def test_overdue_rectification_escalates_to_a_reminder_letter(live_server: Any, 
     rect = _overdue_case()
     base = live_server.url
 
-    login(page, base, "p_perf")
+    login(page, base, "p_perf", TEST_PASSWORD)
     page.goto(f"{base}/rectification/?overdue=1")
     row = page.locator("[data-testid=rect-table] tbody tr", has_text="发现问题整改")
     assert row.count() == 1
@@ -82,7 +74,7 @@ def test_overdue_rectification_escalates_to_a_reminder_letter(live_server: Any, 
     page.wait_for_selector("text=发出提醒敦促函0份")
     assert RectificationLetter.objects.filter(rectification=rect, kind="REMINDER").count() == 1
 
-    login(page, base, "p_unit")
+    login(page, base, "p_unit", TEST_PASSWORD)
     todo = page.locator("[data-testid=todo-list]").inner_text()
     assert "整改通知待反馈" in todo and "已逾期6天" in todo
     page.goto(f"{base}/rectification/{rect.pk}/")

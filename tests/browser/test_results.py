@@ -13,15 +13,7 @@ from jixiao.projects.models import Project
 from jixiao.projects.tests.factories import ProjectFactory
 from jixiao.results.models import ResultApplication
 from jixiao.results.tests import helpers as h
-
-
-def login(page: Any, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", TEST_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector("[data-testid=todo-list]")
+from tests.browser.helpers import login
 
 
 def test_budget_section_cuts_and_next_year_submission_is_refused(live_server: Any, page: Any, shot: Any) -> None:
@@ -42,7 +34,7 @@ def test_budget_section_cuts_and_next_year_submission_is_refused(live_server: An
     )
     base = live_server.url
 
-    login(page, base, world.users["budget"].username)
+    login(page, base, world.users["budget"].username, TEST_PASSWORD)
     page.goto(f"{base}/results/?action=REDUCE_PCT")
     page.wait_for_selector("[data-testid=results-table]")
     assert "比例未设定" in page.inner_text("[data-testid=results-table]")
@@ -61,7 +53,7 @@ def test_budget_section_cuts_and_next_year_submission_is_refused(live_server: An
     app = ResultApplication.objects.get(project=school)
     assert app.decided_amount_yuan == Decimal("150000.00")
 
-    login(page, base, world.users["unit_user"].username)
+    login(page, base, world.users["unit_user"].username, TEST_PASSWORD)
     page.goto(f"{base}/projects/{following.pk}/")
     panel = page.inner_text("[data-testid=result-decision]")
     assert "2026年度绩效结果应用决定" in panel and "下年度安排不超过15.00万元" in panel

@@ -7,24 +7,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
-from django.core.management import call_command
-
 from jixiao.accounts.demo_logins import DEMO_PASSWORD
-
-
-@pytest.fixture
-def demo(transactional_db: None) -> None:
-    call_command("seed_demo", scale=0.1, verbosity=0)
-
-
-def login(page: Any, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector("[data-testid=todo-list]")
+from tests.browser.helpers import login
 
 
 def act(page: Any, label: str, comment: str = "") -> None:
@@ -36,7 +20,7 @@ def act(page: Any, label: str, comment: str = "") -> None:
 
 def test_target_goes_from_unit_to_approval_and_locks(demo: None, live_server: Any, page: Any, shot: Any) -> None:
     base = live_server.url
-    login(page, base, "edu_unit")
+    login(page, base, "edu_unit", DEMO_PASSWORD)
     # The demo already has a target for every project: the unit first enters a new project.
     page.click("aside >> text=新增项目")
     page.fill("#id_code", "2026-E2E-T01")
@@ -89,16 +73,16 @@ def test_target_goes_from_unit_to_approval_and_locks(demo: None, live_server: An
     page.goto(target_url)
     act(page, "提交审核")
 
-    login(page, base, "edu_admin")
+    login(page, base, "edu_admin", DEMO_PASSWORD)
     page.goto(target_url)
     act(page, "主管部门审核通过")
 
-    login(page, base, "jkw")
+    login(page, base, "jkw", DEMO_PASSWORD)
     page.goto(target_url)
     act(page, "退回修改", "入园率指标值偏低，请按上年实际值调整")
     assert "入园率指标值偏低" in page.inner_text("[data-testid=timeline]")
 
-    login(page, base, "edu_unit")
+    login(page, base, "edu_unit", DEMO_PASSWORD)
     page.goto(edit_url)
     page.fill("#id_ind-1-target_text", "≥95%")
     page.click("[data-testid=save-target]")
@@ -106,11 +90,11 @@ def test_target_goes_from_unit_to_approval_and_locks(demo: None, live_server: An
     page.goto(target_url)
     act(page, "修改后重新提交")
 
-    login(page, base, "jkw")
+    login(page, base, "jkw", DEMO_PASSWORD)
     page.goto(target_url)
     act(page, "初审通过")
 
-    login(page, base, "jxg")
+    login(page, base, "jxg", DEMO_PASSWORD)
     page.goto(target_url)
     for field in ("#id_aspect_1", "#id_aspect_2", "#id_aspect_4"):
         page.select_option(field, "符合")
@@ -121,14 +105,14 @@ def test_target_goes_from_unit_to_approval_and_locks(demo: None, live_server: An
     page.wait_for_selector("text=操作成功")
     assert page.inner_text("[data-testid=target-grade]") == "良"
 
-    login(page, base, "ysg")
+    login(page, base, "ysg", DEMO_PASSWORD)
     page.goto(f"{base}/targets/approve/")
     page.on("dialog", lambda dialog: dialog.accept())
     page.click("[data-testid=approve-table] tr:has-text('教育局') button:has-text('批复该部门目标')")
     page.wait_for_selector("text=已随预算批复")
     shot(page, "target-approve-batch")
 
-    login(page, base, "edu_unit")
+    login(page, base, "edu_unit", DEMO_PASSWORD)
     page.goto(target_url)
     assert "已批复" in page.inner_text("[data-testid=target-status]")
     assert page.locator("[data-testid=edit-target]").count() == 0

@@ -19,15 +19,7 @@ from jixiao.demo.security import relax_second_factor_for_demo
 from jixiao.evaluation import services_reeval, services_upper
 from jixiao.evaluation.models import SelfEvalStatus, SelfEvaluation, UpperCheckProject
 from jixiao.evaluation.tests.selfeval_helpers import YEAR, approved_target, set_amounts, start
-
-
-def login(page: Any, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", TEST_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector("[data-testid=todo-list]")
+from tests.browser.helpers import login
 
 
 def test_unit_supplies_materials_and_the_section_forwards_them(
@@ -60,7 +52,7 @@ def test_unit_supplies_materials_and_the_section_forwards_them(
     row = SelfEvaluation.objects.get(project=world.school_project).indicators.get(name="购置教学设备数量").pk
     base = live_server.url
 
-    login(page, base, "p_unit")
+    login(page, base, "p_unit", TEST_PASSWORD)
     page.locator("tr", has_text="待报送的上级核查印证资料").locator("a", has_text="去处理").click()
     page.click("text=一中教学设备购置")
     page.set_input_files(
@@ -75,7 +67,7 @@ def test_unit_supplies_materials_and_the_section_forwards_them(
     page.wait_for_selector("text=操作成功：提交印证资料")
     shot(page, "upper-submitted")
 
-    login(page, base, "p_perf")
+    login(page, base, "p_perf", TEST_PASSWORD)
     page.goto(f"{base}/evaluation/authenticity/{check.pk}/")
     page.locator("[data-testid=upper-entry]", has_text="P-SCHOOL").locator("a", has_text="审核").click()
     page.click("[data-testid=upper-upper_approve]")

@@ -10,8 +10,6 @@ from decimal import Decimal
 from typing import Any
 
 import docx
-import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from jixiao.accounts.demo_logins import DEMO_PASSWORD
@@ -22,20 +20,7 @@ from jixiao.alerts.sweep import sweep_region
 from jixiao.execution.models import Payment, ProjectMonthExecution
 from jixiao.monitoring.models import MonitoringTask
 from jixiao.projects.models import Project
-
-
-@pytest.fixture
-def demo(transactional_db: None) -> None:
-    call_command("seed_demo", scale=0.1, verbosity=0)
-
-
-def login(page: Any, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector("[data-testid=todo-list]")
+from tests.browser.helpers import login
 
 
 def _open_cases(dept_admin: User) -> list[WarningCase]:
@@ -87,7 +72,7 @@ def test_department_proposes_cut_finance_decides_and_bulletin_reports_it(
     base = live_server.url
     case = _open_case()
 
-    login(page, base, "edu_admin")
+    login(page, base, "edu_admin", DEMO_PASSWORD)
     page.goto(f"{base}/alerts/cases/")
     page.click(f"[data-testid=cases-table] a[href='/alerts/cases/{case.pk}/']")
     respond = page.locator(f"form[action='/alerts/cases/{case.pk}/respond/']")
@@ -99,7 +84,7 @@ def test_department_proposes_cut_finance_decides_and_bulletin_reports_it(
     assert page.inner_text("[data-testid=case-status]") != "待单位说明"
     shot(page, "warning-case-proposed")
 
-    login(page, base, "jxg")
+    login(page, base, "jxg", DEMO_PASSWORD)
     page.goto(f"{base}/alerts/cases/{case.pk}/")
     decide = page.locator(f"form[action='/alerts/cases/{case.pk}/decide/']")
     decide.locator("select[name=option]").select_option("ADJUST_DOWN")
