@@ -528,6 +528,8 @@ class AuthenticityCheck(TimeStampedModel):
         "accounts.User", verbose_name=_("报送人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     sample_size = models.PositiveIntegerField(_("抽取数量"), default=20)
+    # The projects were named by the upper level (entered by code), not drawn: no seed, nothing to re-draw.
+    designated = models.BooleanField(_("上级指定项目"), default=False)
     seed = models.CharField(_("抽样种子"), max_length=64, blank=True)
     population = models.JSONField(_("抽样范围快照"), default=list, blank=True)
     population_size = models.PositiveIntegerField(_("范围数"), default=0)

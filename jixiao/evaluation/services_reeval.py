@@ -7,7 +7,9 @@ so `batch_verify` (and anyone with the printed seed and list) re-runs the draw a
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -602,52 +604,104 @@ def check_draw(*, actor: Any, check: AuthenticityCheck) -> AuthenticityCheck:
     """Seed first, then the draw (core.sampling, fixed count); one item per core indicator (all rows if none)."""
     require(actor, "evaluation.authenticity")
     with transaction.atomic():
-        locked = AuthenticityCheck.objects.select_for_update().get(pk=check.pk)
-        if locked.status != AuthenticityCheck.Status.DRAFT:
-            raise ConflictError("该核查已经抽取")
-        records = {r.project.code: r for r in check_population(actor, locked).select_related("project")}  # type: ignore[union-attr]
-        if not records:
-            raise DomainError("没有可核查的已审定项目自评")
+        locked, records = _undrawn(actor, check)
         locked.seed = sampling.new_seed()
         locked.population = sorted(records)
         locked.population_size = len(records)
         locked.save(update_fields=["seed", "population", "population_size"])
         drawn = sampling.draw_sample(dict.fromkeys(locked.population), seed=locked.seed, count=locked.sample_size)
-        items: list[AuthenticityItem] = []
-        for code in drawn.selected:
-            record = records[code]
-            rows = list(record.indicators.select_related("indicator").order_by("seq", "id"))
-            core = [r for r in rows if r.indicator is not None and r.indicator.is_core] or rows
-            items += [
-                AuthenticityItem(
-                    check_batch=locked,
-                    self_eval=record,
-                    row=row,
-                    code=code,
-                    indicator_name=row.name,
-                    target_text=row.target_text,
-                    reported_value=row.actual_text,
-                )
-                for row in core
-            ]
-        AuthenticityItem.objects.bulk_create(items)
-        # An upper-level check asks each sampled project's unit for 印证资料.
-        services_upper.entries_create(locked)
-        locked.status = AuthenticityCheck.Status.CHECKING
-        locked.drawn_at = timezone.now()
-        locked.version += 1
-        locked.updated_by = actor
-        locked.save()
+        items = _take(actor, locked, records, drawn.selected)
         audit.record(
             actor=actor,
             event_type="evaluation.authenticity_draw",
             obj=locked,
-            changes={"seed": [None, locked.seed], "projects": [0, len(drawn.selected)], "items": [0, len(items)]},
+            changes={"seed": [None, locked.seed], "projects": [0, len(drawn.selected)], "items": [0, items]},
         )
     return locked
 
 
+MAX_DESIGNATED = 1000
+CODE_SEPARATORS = re.compile(r"[\s,，、;；]+")
+
+
+def check_designate(*, actor: Any, check: AuthenticityCheck, codes_text: str) -> AuthenticityCheck:
+    """The projects an upper-level check names (DOMAIN.md §2.4.6 "a task listing the projects"), entered by project
+    code instead of drawn: every code must be a finance-reviewed project self-evaluation the section sees, or nothing
+    is taken. The items and the 印证资料 requests are those of a draw; there is no seed and nothing to re-draw."""
+    require(actor, "evaluation.authenticity")
+    codes = list(dict.fromkeys(c for c in CODE_SEPARATORS.split(codes_text or "") if c))
+    if not codes:
+        raise DomainError("请填写上级指定的项目编码，每行一个或以逗号、顿号分隔")
+    if len(codes) > MAX_DESIGNATED:
+        raise DomainError(f"一次最多指定{MAX_DESIGNATED}个项目")
+    with transaction.atomic():
+        locked, records = _undrawn(actor, check)
+        if not locked.upper_level_request:
+            raise DomainError("只有上级财政核查可以按上级指定的项目确定核查范围；本级核查请抽取项目")
+        unknown = [c for c in codes if c not in records]
+        if unknown:
+            shown = "、".join(unknown[:20]) + (f"等{len(unknown)}个" if len(unknown) > 20 else "")
+            raise DomainError(f"以下项目编码不在可核查范围内（须为财政已审定的项目自评）：{shown}")
+        locked.designated = True
+        locked.population = sorted(records)
+        locked.population_size = len(records)
+        locked.sample_size = len(codes)
+        locked.save(update_fields=["designated", "population", "population_size", "sample_size"])
+        items = _take(actor, locked, records, sorted(codes))
+        audit.record(
+            actor=actor,
+            event_type="evaluation.authenticity_designate",
+            obj=locked,
+            changes={"projects": [0, len(codes)], "items": [0, items], "codes": [None, sorted(codes)]},
+        )
+    return locked
+
+
+def _undrawn(actor: Any, check: AuthenticityCheck) -> tuple[AuthenticityCheck, dict[str, SelfEvaluation]]:
+    """The check locked while nothing is taken yet, and the population it takes from (project code → record)."""
+    locked = AuthenticityCheck.objects.select_for_update().get(pk=check.pk)
+    if locked.status != AuthenticityCheck.Status.DRAFT:
+        raise ConflictError("该核查已经确定核查项目")
+    records = {r.project.code: r for r in check_population(actor, locked).select_related("project")}  # type: ignore[union-attr]
+    if not records:
+        raise DomainError("没有可核查的已审定项目自评")
+    return locked, records
+
+
+def _take(actor: Any, locked: AuthenticityCheck, records: dict[str, SelfEvaluation], codes: Iterable[str]) -> int:
+    """One item per core indicator of each chosen project (all rows if none), the upper-level 印证资料 requests,
+    and the check under way; the number of items."""
+    items: list[AuthenticityItem] = []
+    for code in codes:
+        record = records[code]
+        rows = list(record.indicators.select_related("indicator").order_by("seq", "id"))
+        core = [r for r in rows if r.indicator is not None and r.indicator.is_core] or rows
+        items += [
+            AuthenticityItem(
+                check_batch=locked,
+                self_eval=record,
+                row=row,
+                code=code,
+                indicator_name=row.name,
+                target_text=row.target_text,
+                reported_value=row.actual_text,
+            )
+            for row in core
+        ]
+    AuthenticityItem.objects.bulk_create(items)
+    # An upper-level check asks each chosen project's unit for 印证资料.
+    services_upper.entries_create(locked)
+    locked.status = AuthenticityCheck.Status.CHECKING
+    locked.drawn_at = timezone.now()
+    locked.version += 1
+    locked.updated_by = actor
+    locked.save()
+    return len(items)
+
+
 def check_verify(check: AuthenticityCheck) -> bool:
+    if check.designated:
+        raise DomainError("本核查的项目由上级指定，没有抽样可复核")
     if not check.seed:
         raise DomainError("该核查尚未抽取")
     again = sampling.draw_sample(dict.fromkeys(check.population), seed=check.seed, count=check.sample_size)

@@ -235,10 +235,14 @@ def authenticity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     check = _check(request, pk)
     if request.method == "POST":
         action = request.POST.get("action", "")
+        codes = request.POST.get("codes", "")[:100_000]
         try:
             if action == "draw":
                 check = svc.check_draw(actor=request.user, check=check)
                 messages.success(request, f"已抽取，抽样种子{check.seed}")
+            elif action == "designate":
+                check = svc.check_designate(actor=request.user, check=check, codes_text=codes)
+                messages.success(request, f"已按上级指定确定{check.sample_size}个核查项目")
             elif action == "finish":
                 svc.check_finish(actor=request.user, check=check)
                 messages.success(request, "真实性核查已办结")
@@ -262,7 +266,15 @@ def authenticity_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, f"已记录“{item.indicator_name}”的核查结论")
         except DomainError as exc:
             messages.error(request, exc.message)
+            if action == "designate":  # the page again with the codes as typed, so nothing is lost
+                return _authenticity_page(request, check, designated_codes=codes, status=400)
         return redirect("evaluation:authenticity_detail", pk=pk)
+    return _authenticity_page(request, check)
+
+
+def _authenticity_page(
+    request: HttpRequest, check: AuthenticityCheck, *, designated_codes: str = "", status: int = 200
+) -> HttpResponse:
     items = list(check.items.select_related("self_eval", "self_eval__unit", "row").order_by("code", "id"))
     items = selectors.items_with_evidence(items)
     items = selectors.items_with_monitoring_evidence(items, check.fiscal_year)
@@ -271,10 +283,11 @@ def authenticity_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "items": items,
         "findings": AuthenticityItem.Finding.choices,
         "rectifications": svc.rectification_items(check),
-        "population_count": svc.check_population(request.user, check).count() if not check.seed else None,
+        "population_count": svc.check_population(request.user, check).count() if check.drawn_at is None else None,
+        "designated_codes": designated_codes,
     }
-    if check.upper_level_request and check.seed:
+    if check.upper_level_request and check.drawn_at is not None:
         entries = selectors.upper_check_entries(check)
         context["upper_entries"] = entries
         context["upper_ready"] = bool(entries) and all(e.status == UpperCheckStatus.APPROVED for e in entries)
-    return render(request, "evaluation/authenticity_detail.html", context)
+    return render(request, "evaluation/authenticity_detail.html", context, status=status)
