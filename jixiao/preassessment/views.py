@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from jixiao.core import audit_labels
 from jixiao.core.errors import DomainError
 from jixiao.core.locking import add_lock_token
 from jixiao.core.numbers import year_or_none
@@ -131,7 +132,7 @@ def detail_page(
         "attachments": selectors.assessment_attachments(pa),
         "draft": selectors.draft_target(pa),
         "events": selectors.assessment_events(pa)[:100],
-        "trail": selectors.assessment_audit_trail(pa)[:50],
+        "trail": audit_labels.with_actor_names(selectors.assessment_audit_trail(pa)[:50]),
     }
     return render(request, "preassessment/detail.html", context, status=status)
 

@@ -64,3 +64,14 @@ def test_a_refused_agency_review_keeps_the_opinion(world: World) -> None:
     assert "测算依据基本充分，建议压减" in response.content.decode()
     pa.refresh_from_db()
     assert pa.agency_score is None
+
+
+def test_the_operation_log_names_the_person_beside_the_login(world: World) -> None:
+    pa = PreAssessmentFactory(project=world.school_project, fin_review=True)
+    user = world.users["performance"]
+    user.display_name = "张晓燕"
+    user.save(update_fields=["display_name"])
+    client = world.login("performance")
+    client.post(f"/preassessment/{pa.pk}/conclude/", {"conclusion": "support"})
+    page = client.get(f"/preassessment/{pa.pk}/").content.decode()
+    assert f"<td>张晓燕（{user.username}）</td>" in page
