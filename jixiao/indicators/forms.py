@@ -10,13 +10,18 @@ from jixiao.indicators.models import FrameworkNode, IndicatorFramework, Indicato
 from jixiao.indicators.services import MANAGER_FIELDS, PROPOSER_FIELDS
 
 
+def _framework_label(framework: IndicatorFramework) -> str:
+    """The framework as users know it: 2015版指标体系 rather than the code 2015_88 (the name before its basis)."""
+    return framework.name.split("（")[0].strip() or framework.name
+
+
 def _lv1_label(node: FrameworkNode) -> str:
-    return f"{node.name}（{node.framework.code}）"
+    return f"{node.name}（{_framework_label(node.framework)}）"
 
 
 def _lv2_label(node: FrameworkNode) -> str:
     parent = node.parent.name if node.parent else ""
-    return f"{parent} / {node.name}（{node.framework.code}）"
+    return f"{parent} / {node.name}（{_framework_label(node.framework)}）"
 
 
 class IndicatorItemForm(HiddenErrorsMixin, forms.ModelForm):

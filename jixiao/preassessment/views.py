@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from jixiao.core import audit_labels
 from jixiao.core.errors import DomainError
 from jixiao.core.locking import add_lock_token
 from jixiao.core.numbers import year_or_none
@@ -97,13 +98,26 @@ def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @capability_required("preassessment.view")
 def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    pa = selectors.assessment_get(request.user, pk)
+    return detail_page(request, selectors.assessment_get(request.user, pk))
+
+
+def detail_page(
+    request: HttpRequest,
+    pa: PreAssessment,
+    *,
+    conclude_form: ConcludeForm | None = None,
+    agency_form: AgencyReviewForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The assessment page; a refused conclusion or agency review comes back here with the input as typed."""
     user: Any = request.user
     capabilities = user.active_membership.capabilities
     available = PREASSESSMENT_WORKFLOW.available(pa.status, capabilities)
     can_file = user.can("preassessment.file") and pa.status in EDITABLE_STATES
     can_accept = any(t.action == "accept_revision" for t in available) and pa.awaits_revision
     can_agency_review = panels.is_agency_reviewer(user, pa)
+    if can_agency_review and agency_form is None:
+        agency_form = AgencyReviewForm(initial={"score": pa.agency_score, "opinion": pa.agency_opinion})
     context = {
         "assessment": pa,
         "overview": selectors.assessment_overview(pa.project),
@@ -111,18 +125,16 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_conclude": any(t.action == "conclude" for t in available),
         "can_accept": can_accept,
         "can_file": can_file,
-        "conclude_form": ConcludeForm(initial=selectors.conclude_initial(pa)),
+        "conclude_form": conclude_form or ConcludeForm(initial=selectors.conclude_initial(pa)),
         "can_agency_review": can_agency_review,
-        "agency_form": AgencyReviewForm(initial={"score": pa.agency_score, "opinion": pa.agency_opinion})
-        if can_agency_review
-        else None,
+        "agency_form": agency_form if can_agency_review else None,
         "attachment_form": AttachmentForm(),
         "attachments": selectors.assessment_attachments(pa),
         "draft": selectors.draft_target(pa),
         "events": selectors.assessment_events(pa)[:100],
-        "trail": selectors.assessment_audit_trail(pa)[:50],
+        "trail": audit_labels.with_actor_names(selectors.assessment_audit_trail(pa)[:50]),
     }
-    return render(request, "preassessment/detail.html", context)
+    return render(request, "preassessment/detail.html", context, status=status)
 
 
 @require_POST
@@ -161,7 +173,7 @@ def assessment_conclude(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         errors = "；".join(str(e) for errs in form.errors.values() for e in errs)
         messages.error(request, errors or "请检查评估结论")
-        return redirect("preassessment:detail", pk=pk)
+        return detail_page(request, pa, conclude_form=form, status=400)
     data = form.cleaned_data
     try:
         services.preassessment_conclude(
@@ -174,8 +186,10 @@ def assessment_conclude(request: HttpRequest, pk: int) -> HttpResponse:
             opinion=data["opinion"],
         )
     except DomainError as exc:
+        # Re-show the form as typed: a redirect would reset it to the score's conclusion and the full request,
+        # and a second click would then save a conclusion the user never chose.
         messages.error(request, exc.message)
-        return redirect("preassessment:detail", pk=pk)
+        return detail_page(request, pa, conclude_form=form, status=exc.status_code)
     messages.success(request, "评估结论已保存")
     return redirect("preassessment:detail", pk=pk)
 

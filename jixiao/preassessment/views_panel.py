@@ -21,6 +21,7 @@ from jixiao.experts.selectors import expert_fields
 from jixiao.organizations.selectors import current_fiscal_year
 from jixiao.preassessment import panels, selectors
 from jixiao.preassessment.forms import AgencyReviewForm
+from jixiao.preassessment.views import detail_page
 
 
 class DrawForm(forms.Form):
@@ -184,7 +185,7 @@ def agency_review(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         errors = "；".join(str(e) for errs in form.errors.values() for e in errs)
         messages.error(request, errors or "请填写机构评审得分和意见")
-        return redirect("preassessment:detail", pk=pk)
+        return detail_page(request, pa, agency_form=form, status=400)
     data = form.cleaned_data
     try:
         panels.agency_review_submit(
@@ -192,7 +193,7 @@ def agency_review(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except DomainError as exc:
         messages.error(request, exc.message)
-        return redirect("preassessment:detail", pk=pk)
+        return detail_page(request, pa, agency_form=form, status=exc.status_code)
     messages.success(request, "机构评审意见已提交，待绩效股确认")
     return redirect("preassessment:detail", pk=pk)
 

@@ -262,7 +262,12 @@ def projects_import(*, actor: Any, fiscal_year: int, rows: list[Any]) -> dict[st
         current = existing.get(values.get("code", ""))
         if current is not None and not _can_edit(actor, current):
             errors.append(
-                CellError(item.row, "项目编码", current.code, f"项目已{current.get_status_display()}，不能通过导入修改")
+                CellError(
+                    item.row,
+                    "项目编码",
+                    current.code,
+                    f"项目当前状态为“{current.get_status_display()}”，不能通过导入修改",
+                )
             )
         elif current is None and values.get("code") in taken:
             errors.append(CellError(item.row, "项目编码", values["code"], "该编码已被其他单位的项目使用"))

@@ -36,6 +36,9 @@ def target_statistics(user: Any, fiscal_year: int, region: Any = None) -> list[d
     returned, graded 优/良/中/差, modification opinions, rejected (评为“差”) targets and the annual funds they
     carried, in yuan."""
     rejected = Q(status=TargetStatus.REJECTED)
+    # Submitted: past the draft now, or ever submitted (a withdrawn target). Targets that arrive already under
+    # review or approved (seeded, migrated) carry no 提交 event and still count.
+    submitted = ~Q(status=TargetStatus.DRAFT) | Q(_ever(action="submit"))
     targets = PerformanceTarget.objects.visible_to(user).filter(fiscal_year=fiscal_year)
     if region is not None:
         targets = targets.filter(region=region)
@@ -46,7 +49,7 @@ def target_statistics(user: Any, fiscal_year: int, region: Any = None) -> list[d
             dept_code=Coalesce("department__dept_code", Value("")),
             department=Coalesce("department__name", Value("")),
             total=Count("id"),
-            submitted=Count("id", filter=_ever(action="submit")),
+            submitted=Count("id", filter=submitted),
             returned=Count("id", filter=_ever(to_status=TargetStatus.RETURNED)),
             excellent=Count("id", filter=Q(review_grade=Grade.EXCELLENT)),
             good=Count("id", filter=Q(review_grade=Grade.GOOD)),

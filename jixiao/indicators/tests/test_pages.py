@@ -118,3 +118,9 @@ def test_htmx_filtering_returns_only_the_table(world: World) -> None:
     response = world.login("leader").get("/indicators/?q=巩固率", HTTP_HX_REQUEST="true")
     body = response.content.decode()
     assert "<html" not in body and "九年义务教育巩固率" in body
+
+
+def test_the_level_choices_name_the_framework_in_chinese_not_by_its_code(world: World) -> None:
+    page = world.login("unit_user").get("/indicators/propose/").content.decode()
+    assert "产出指标（2015版指标体系）" in page and "产出指标 / 数量指标（2015版指标体系）" in page
+    assert "（2015_88）" not in page and "（2021_101）" not in page

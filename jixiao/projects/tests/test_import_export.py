@@ -198,3 +198,13 @@ def test_long_export_is_a_job_with_the_same_scoped_rows(world: World, settings: 
     sheet = openpyxl.load_workbook(io.BytesIO(download.getvalue())).active
     assert sorted(r[0] for r in sheet.iter_rows(min_row=2, values_only=True)) == ["P-BRANCH", "P-SCHOOL"]
     assert world.login("unit_user").get(f"/jobs/{job.pk}/").status_code == 404
+
+
+def test_a_project_past_draft_is_named_by_its_state_in_the_error_report(world: World) -> None:
+    """The refusal reads 项目当前状态为“已入库”, not 项目已已入库."""
+    Project.objects.filter(pk=world.school_project.pk).update(status="in_library")
+    row = _row(world.school_project.code, 开始年度=2026, 结束年度=2026)
+    response = world.login("unit_user").post("/projects/import/", {"fiscal_year": 2026, "file": _xlsx([row])})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "项目当前状态为“已入库”，不能通过导入修改" in body and "已已" not in body

@@ -144,3 +144,25 @@ def test_the_region_narrows_the_rows_and_the_page_offers_the_counties_of_a_wider
     assert chosen.context["region"] == small_world.region
     assert [row[0][1] for row in chosen.context["body"]] == ["县教育局", "县卫健局"]
     assert small_world.login("performance").get("/targets/statistics/").context["regions"] == []
+
+
+def test_targets_under_review_without_a_submit_event_count_as_submitted(small_world: World) -> None:
+    """Targets that arrive already past the draft (seeded or migrated, no 提交 event) are 已报送 too."""
+    school = PerformanceTarget.objects.get(project=small_world.school_project)
+    for status, name in (
+        ("approved", "已批复的迁入目标"),
+        ("section_review", "初审中的迁入目标"),
+        ("draft", "迁入草稿"),
+    ):
+        PerformanceTarget.objects.create(
+            fiscal_year=2026,
+            region=small_world.region,
+            project=ProjectFactory(unit=small_world.school, name=name),
+            department=small_world.edu,
+            unit=small_world.school,
+            framework=school.framework,
+            name=name,
+            status=status,
+        )
+    education = target_statistics(small_world.users["performance"], 2026)[0]
+    assert (education["total"], education["submitted"]) == (6, 4)
