@@ -9,7 +9,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from jixiao.evaluation import selectors
+from jixiao.core.api_bulk import BulkTransitionMixin
+from jixiao.evaluation import selectors, services
 from jixiao.evaluation.api.serializers import (
     SelfEvaluationDetailSerializer,
     SelfEvaluationSerializer,
@@ -40,11 +41,17 @@ class SelfEvaluationCheckView(APIView):
         return Response(as_dict(evaluate(sheet, scoring_config(region, sheet.fiscal_year))))
 
 
-class SelfEvaluationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
-    """单位自评（只读）。范围与页面一致，他人单位的自评返回 404。列表给出填报与计算的执行率得分、总分、等级和
-    问题数；详情另含资金、各指标的填报得分、计算得分（含计算过程）、审定得分和问题代码。
-    筛选：fiscal_year、department、status、grade（计算等级）、flagged。"""
+class SelfEvaluationViewSet(
+    BulkTransitionMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,  # type: ignore[type-arg]
+):
+    """单位自评（只读；批量审核：`POST bulk-transition/`）。范围与页面一致，他人单位的自评返回 404。
+    列表给出填报与计算的执行率得分、总分、等级和问题数；详情另含资金、各指标的填报得分、计算得分（含计算过程）、
+    审定得分和问题代码。筛选：fiscal_year、department、status、grade（计算等级）、flagged。"""
 
+    bulk_service = staticmethod(services.selfeval_bulk_transition)
     serializer_class = SelfEvaluationSerializer
     filterset_class = SelfEvaluationFilterSet
     queryset = SelfEvaluation.objects.none()

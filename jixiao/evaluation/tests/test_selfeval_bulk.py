@@ -145,3 +145,14 @@ def test_the_list_offers_ticks_to_the_stage_reviewer_only(world: World, four: li
     for persona in ("unit_user", "business", "performance"):
         page = world.login(persona).get("/evaluation/self/", {"status": "submitted"}).content.decode()
         assert 'name="ids"' not in page, persona
+
+
+def test_the_api_batch_approves_the_departments_records(world: World, four: list[SelfEvaluation]) -> None:
+    dept = world.login("dept_admin")
+    api = "/api/v1/selfevaluations/bulk-transition/"
+    payload = {"ids": [r.pk for r in four], "action": "dept_approve", "comment": "同意"}
+    response = dept.post(api, payload, content_type="application/json")
+    assert response.status_code == 200 and response.json() == {"count": 4}
+    assert {s for s, _v in states(four)} == {SelfEvalStatus.DEPT_REVIEWED}
+    other = world.login("other_unit_user").post(api, payload, content_type="application/json")
+    assert other.status_code in (403, 404)

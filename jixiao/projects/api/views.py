@@ -9,6 +9,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from jixiao.core.api_bulk import BulkTransitionMixin
 from jixiao.core.numbers import is_digits
 from jixiao.projects import selectors, services
 from jixiao.projects.api.serializers import ProjectSerializer, TransitionSerializer
@@ -17,14 +18,16 @@ from jixiao.projects.models import Project
 
 
 class ProjectViewSet(
+    BulkTransitionMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """项目库。列表与页面使用同一筛选条件；他人单位的项目返回 404。"""
+    """项目库。列表与页面使用同一筛选条件；他人单位的项目返回 404。批量审核：`POST bulk-transition/`。"""
 
+    bulk_service = staticmethod(services.project_bulk_transition)
     serializer_class = ProjectSerializer
     filterset_class = ProjectFilterSet
     queryset = Project.objects.none()

@@ -9,6 +9,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from jixiao.core.api_bulk import BulkTransitionMixin
 from jixiao.targets import selectors, services, services_exchange
 from jixiao.targets.api.serializers import (
     IndicatorGridSerializer,
@@ -20,9 +21,11 @@ from jixiao.targets.filtersets import TargetFilterSet
 from jixiao.targets.models import PerformanceTarget
 
 
-class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """绩效目标。列表按年度、主管部门、状态筛选，范围与页面一致；他人单位的目标返回 404。金额单位：元。"""
+class TargetViewSet(BulkTransitionMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """绩效目标。列表按年度、主管部门、状态筛选，范围与页面一致；他人单位的目标返回 404。金额单位：元。
+    批量审核：`POST bulk-transition/`。"""
 
+    bulk_service = staticmethod(services.target_bulk_transition)
     serializer_class = TargetSerializer
     filterset_class = TargetFilterSet
     queryset = PerformanceTarget.objects.none()

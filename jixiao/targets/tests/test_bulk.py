@@ -201,3 +201,13 @@ def test_the_list_offers_ticks_only_where_the_user_can_act_in_bulk(world: World,
     assert 'data-testid="bulk-return"' in queue and 'data-testid="bulk-approve"' not in queue
     # A page of up to one full batch.
     assert dept.get("/targets/", {"status": "unit_submitted", "per_page": "200"}).status_code == 200
+
+
+def test_the_api_batch_passes_the_departments_targets(world: World, four: list[PerformanceTarget]) -> None:
+    dept = world.login("dept_admin")
+    api = "/api/v1/targets/bulk-transition/"
+    response = dept.post(api, {"ids": [t.pk for t in four], "action": "dept_pass"}, content_type="application/json")
+    assert response.status_code == 200 and response.json() == {"count": 4}
+    assert {s for s, _v in states(four)} == {TargetStatus.SECTION_REVIEW}
+    again = dept.post(api, {"ids": [four[0].pk], "action": "dept_pass"}, content_type="application/json")
+    assert again.status_code == 409
