@@ -97,13 +97,29 @@ def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @capability_required("preassessment.view")
 def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    pa = selectors.assessment_get(request.user, pk)
+    return detail_page(request, selectors.assessment_get(request.user, pk))
+
+
+def detail_page(
+    request: HttpRequest,
+    pa: PreAssessment,
+    *,
+    status: int = 200,
+    attachment_form: AttachmentForm | None = None,
+    attachment_error: str = "",
+    agency_form: AgencyReviewForm | None = None,
+    agency_error: str = "",
+) -> HttpResponse:
+    """The assessment's page; a refused upload (an attachment, the agency's report) shows it again with the
+    refusal at its form, the choices kept, and a 4xx status."""
     user: Any = request.user
     capabilities = user.active_membership.capabilities
     available = PREASSESSMENT_WORKFLOW.available(pa.status, capabilities)
     can_file = user.can("preassessment.file") and pa.status in EDITABLE_STATES
     can_accept = any(t.action == "accept_revision" for t in available) and pa.awaits_revision
     can_agency_review = panels.is_agency_reviewer(user, pa)
+    if can_agency_review and agency_form is None:
+        agency_form = AgencyReviewForm(initial={"score": pa.agency_score, "opinion": pa.agency_opinion})
     context = {
         "assessment": pa,
         "overview": selectors.assessment_overview(pa.project),
@@ -113,16 +129,16 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_file": can_file,
         "conclude_form": ConcludeForm(initial=selectors.conclude_initial(pa)),
         "can_agency_review": can_agency_review,
-        "agency_form": AgencyReviewForm(initial={"score": pa.agency_score, "opinion": pa.agency_opinion})
-        if can_agency_review
-        else None,
-        "attachment_form": AttachmentForm(),
+        "agency_form": agency_form if can_agency_review else None,
+        "agency_error": agency_error,
+        "attachment_form": attachment_form or AttachmentForm(),
+        "attachment_error": attachment_error,
         "attachments": selectors.assessment_attachments(pa),
         "draft": selectors.draft_target(pa),
         "events": selectors.assessment_events(pa)[:100],
         "trail": selectors.assessment_audit_trail(pa)[:50],
     }
-    return render(request, "preassessment/detail.html", context)
+    return render(request, "preassessment/detail.html", context, status=status)
 
 
 @require_POST
@@ -186,15 +202,18 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
     pa = selectors.assessment_get(request.user, pk)
     form = AttachmentForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, "请选择附件类型和文件")
-        return redirect("preassessment:detail", pk=pk)
+        if "file" in form.errors:
+            error = "请选择要上传的文件"
+        else:
+            error = "请选择附件类型" if "kind" in form.errors else "说明不能超过500字"
+        return detail_page(request, pa, status=400, attachment_form=form, attachment_error=error)
+    data = form.cleaned_data
     try:
         services.attachment_add(
-            actor=request.user, assessment=pa, kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"]
+            actor=request.user, assessment=pa, kind=data["kind"], upload=data["file"], note=data["note"]
         )
     except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("preassessment:detail", pk=pk)
+        return detail_page(request, pa, status=exc.status_code, attachment_form=form, attachment_error=exc.message)
     messages.success(request, "附件已上传")
     return redirect("preassessment:detail", pk=pk)
 
