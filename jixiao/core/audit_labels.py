@@ -176,6 +176,8 @@ ACTIONS: dict[str, str] = {
     "reminders": "发送填报提醒",
     "reopen": "重新开启",
     "report_download": "下载报告",
+    "report_file_add": "上传整改报告",
+    "report_file_download": "下载整改报告",
     "revoke": "撤销身份",
     "rule_override": "修改本地预警规则",
     "rule_save": "保存规则",
