@@ -90,6 +90,14 @@ class InterviewForm(forms.Form):
 class EvidenceForm(forms.Form):
     file = forms.FileField(label="佐证材料")
     node = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    note = forms.CharField(
+        label="说明",
+        max_length=500,
+        required=False,
+        widget=forms.TextInput(
+            attrs={"class": "form-control form-control-sm", "placeholder": "说明（选填）", "aria-label": "说明"}
+        ),
+    )
 
 
 class CopyForm(forms.Form):

@@ -16,7 +16,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jixiao.core.models import TimeStampedModel, WorkflowEvent
+from jixiao.core.models import StoredFile, TimeStampedModel, WorkflowEvent
 from jixiao.core.scoping import ScopedQuerySet, ScopeLevel
 from jixiao.organizations.models import RegionYearRow, RegionYearSettings
 
@@ -384,27 +384,24 @@ class AppraisalEvent(WorkflowEvent):
 
 
 def evidence_path(instance: AppraisalEvidence, filename: str) -> str:
+    # Where evidence was stored before the table moved onto StoredFile (migration 0001 names it); new uploads go to
+    # `stored_file_path` under the same folder.
     suffix = PurePosixPath(filename).suffix.lower()
     return f"appraisals/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
 
 
-class AppraisalEvidence(models.Model):
+class AppraisalEvidence(StoredFile):
+    """A 考核佐证材料 of the examinee's self-scoring, optionally tied to one indicator of the score sheet: a
+    `StoredFile` (decision 0006) with its SHA-256 and 说明."""
+
+    storage_folder = "appraisals"
+
     appraisal = models.ForeignKey(Appraisal, on_delete=models.CASCADE, related_name="evidence")
     node = models.ForeignKey(
         AppraisalNode, verbose_name=_("指标"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    file = models.FileField(_("文件"), upload_to=evidence_path, max_length=200)
-    original_name = models.CharField(_("文件名"), max_length=200)
-    size_bytes = models.PositiveBigIntegerField(_("大小（字节）"))
-    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
-    uploaded_by = models.ForeignKey(
-        "accounts.User", verbose_name=_("上传人"), null=True, on_delete=models.SET_NULL, related_name="+"
-    )
 
-    class Meta:
+    class Meta(StoredFile.Meta):
         verbose_name = _("佐证材料")
         verbose_name_plural = _("佐证材料")
         ordering = ["id"]
-
-    def __str__(self) -> str:
-        return self.original_name

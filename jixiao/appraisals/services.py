@@ -51,11 +51,10 @@ from jixiao.appraisals.workflow import (
     SUBMIT,
     TASK_ACTIONS,
 )
-from jixiao.core import audit
+from jixiao.core import audit, uploads
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
 from jixiao.core.locking import check_lock_token
 from jixiao.core.permissions import require
-from jixiao.core.uploads import check_upload
 from jixiao.organizations.models import BudgetUnit, Department, FiscalRegion
 
 S = AppraisalStatus
@@ -884,22 +883,27 @@ def appraisal_issue_interview(
 
 
 def evidence_add(
-    *, actor: Any, appraisal: Appraisal, upload: Any, node: AppraisalNode | None = None
+    *, actor: Any, appraisal: Appraisal, upload: Any, node: AppraisalNode | None = None, note: str = ""
 ) -> AppraisalEvidence:
-    name = check_upload(upload)
-    with transaction.atomic():
+    """A 佐证材料 of the self-scoring, checked before it is stored (core.uploads: type, size, content), kept with its
+    SHA-256 and 说明, and removed again if the write fails."""
+    [name] = uploads.check_uploads([upload], max_files=1)
+    with uploads.removed_on_failure() as written, transaction.atomic():
         locked = _lock(actor, appraisal)
         _may_self_score(actor, locked)
         if locked.status not in SELF_EDITABLE:
             raise ConflictError("自评已提交，不能再上传佐证材料")
         if node is not None and node.template_id != locked.task.template_id:
             raise NotFoundError("考核指标不存在")
-        evidence = AppraisalEvidence(
-            appraisal=locked, node=node, original_name=name, size_bytes=upload.size, uploaded_by=actor
+        evidence = AppraisalEvidence(appraisal=locked, node=node, note=(note or "").strip()[:500])
+        uploads.store_files(
+            written,
+            [(evidence, upload, name)],
+            actor=actor,
+            event_type="appraisal.evidence_add",
+            obj=locked,
+            extra={"node": node.code if node is not None else ""},
         )
-        evidence.file.save(name, upload, save=False)
-        evidence.save()
-        audit.record(actor=actor, event_type="appraisal.evidence_add", obj=locked, reason=name[:500])
     return evidence
 
 
@@ -909,13 +913,17 @@ def evidence_delete(*, actor: Any, evidence: AppraisalEvidence) -> None:
         _may_self_score(actor, locked)
         if locked.status not in SELF_EDITABLE:
             raise ConflictError("自评已提交，不能删除佐证材料")
-        name, stored, storage = evidence.original_name, evidence.file.name, evidence.file.storage
-        evidence.delete()
-        audit.record(actor=actor, event_type="appraisal.evidence_delete", obj=locked, reason=name[:500])
-        transaction.on_commit(lambda: storage.delete(stored))
+        current = AppraisalEvidence.objects.select_related("node").filter(pk=evidence.pk, appraisal=locked).first()
+        if current is None:
+            raise NotFoundError("佐证材料不存在")
+        uploads.stored_file_delete(
+            current,
+            actor=actor,
+            event_type="appraisal.evidence_delete",
+            obj=locked,
+            extra={"node": current.node.code if current.node is not None else ""},
+        )
 
 
 def evidence_opened(*, actor: Any, evidence: AppraisalEvidence) -> None:
-    audit.record(
-        actor=actor, event_type="appraisal.evidence_download", obj=evidence.appraisal, reason=evidence.original_name
-    )
+    uploads.stored_file_opened(evidence, actor=actor, event_type="appraisal.evidence_download", obj=evidence.appraisal)

@@ -161,6 +161,8 @@ def _detail(
     status: int = 200,
     interview_form: InterviewForm | None = None,
     posted: str = "",
+    evidence_form: EvidenceForm | None = None,
+    evidence_error: str = "",
 ) -> HttpResponse:
     """The score sheet page. Each grid and form carries the lock token of what it shows (SECURITY.md I05)."""
     user: Any = request.user
@@ -201,7 +203,8 @@ def _detail(
         and not appraisal.interview_document_id
         and appraisal.status in (AppraisalStatus.RANKED, AppraisalStatus.OUTCOMES_ISSUED)
         else None,
-        "evidence_form": EvidenceForm(),
+        "evidence_form": evidence_form or EvidenceForm(),
+        "evidence_error": evidence_error,
     }
     if posted:
         _keep_posted(request, appraisal, sheet, posted)
@@ -367,8 +370,8 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
     appraisal = selectors.appraisal_get(request.user, pk)
     form = EvidenceForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, "请选择文件")
-        return redirect("appraisals:detail", pk=pk)
+        error = "请选择要上传的文件" if "file" in form.errors else "说明不能超过500字"
+        return _detail(request, appraisal, status=400, evidence_form=form, evidence_error=error)
     node = None
     if form.cleaned_data.get("node"):
         node = next(
@@ -377,11 +380,16 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
             None,
         )  # fmt: skip
     try:
-        services.evidence_add(actor=request.user, appraisal=appraisal, upload=form.cleaned_data["file"], node=node)
+        services.evidence_add(
+            actor=request.user,
+            appraisal=appraisal,
+            upload=form.cleaned_data["file"],
+            node=node,
+            note=form.cleaned_data["note"],
+        )
     except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "佐证材料已上传")
+        return _detail(request, appraisal, status=exc.status_code, evidence_form=form, evidence_error=exc.message)
+    messages.success(request, "佐证材料已上传")
     return redirect("appraisals:detail", pk=pk)
 
 

@@ -21,6 +21,7 @@ for a seed."""
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from django.utils import timezone
 
 from jixiao.accounts.capabilities import Role
 from jixiao.accounts.models import User
+from jixiao.core.models import stored_file_path
 from jixiao.demo.experts import AGENCY
 from jixiao.demo.pdf import demo_pdf
 from jixiao.experts.models import Agency
@@ -50,7 +52,6 @@ from jixiao.preassessment.models import (
     PreAssessmentRuleSet,
     PreAssessmentStatus,
     ScoringTemplate,
-    attachment_path,
 )
 from jixiao.preassessment.workflow import CONCLUDE, PREASSESSMENT_WORKFLOW
 from jixiao.projects import services as project_services
@@ -63,6 +64,7 @@ EXPERT_FIELD = "教育"
 PANEL_SIZE = 3
 SCORING_DAYS = 14
 PDF = demo_pdf("Jixiao demo: pre-assessment document")
+PDF_SHA256 = hashlib.sha256(PDF).hexdigest()
 WAN = Decimal(10000)
 PERSONAS = ("jxg", "jkw", "edu_admin", "edu_unit", "health_unit", "agency1", "expert1", "expert2", "expert3")
 
@@ -462,6 +464,7 @@ class EarlierRoundRows:
                 file=stored,
                 original_name=FEASIBILITY,
                 size_bytes=len(PDF),
+                sha256=PDF_SHA256,
             )
             for pa in self.assessments
         ]
@@ -509,7 +512,7 @@ class EarlierRounds:
     @staticmethod
     def feasibility_study() -> str:
         """One stored feasibility study: the filed copies of the earlier rounds are the same document."""
-        return default_storage.save(attachment_path(None, FEASIBILITY), ContentFile(PDF))  # type: ignore[arg-type]
+        return default_storage.save(stored_file_path(Attachment(), FEASIBILITY), ContentFile(PDF))
 
     def _row(self, project: Project, rule: PreAssessmentRuleSet) -> tuple[PreAssessment, list[datetime]]:
         """The concluded assessment of `project` and the times of its steps (filing, the two reviews, conclusion)."""

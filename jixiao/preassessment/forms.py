@@ -106,6 +106,12 @@ class AttachmentForm(forms.Form):
         label="附件类型", choices=[c for c in Attachment.Kind.choices if c[0] != Attachment.Kind.AGENCY_REPORT]
     )
     file = forms.FileField(label="文件（PDF、Word、Excel、JPG、PNG）")
+    note = forms.CharField(
+        label="说明",
+        max_length=500,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "说明（选填）", "aria-label": "说明"}),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jixiao.accounts.capabilities import Role
-from jixiao.core.models import TimeStampedModel, WorkflowEvent
+from jixiao.core.models import StoredFile, TimeStampedModel, WorkflowEvent
 from jixiao.core.scoping import BusinessRowQuerySet, ScopedQuerySet
 from jixiao.organizations.models import RegionYearSettings
 
@@ -290,13 +290,19 @@ class PreAssessmentEvent(WorkflowEvent):
         return f"{self.assessment_id} {self.action}"
 
 
-def attachment_path(instance: Attachment, filename: str) -> str:
-    # Never the uploaded name on disk: a generated name keeps paths safe and unguessable.
+def attachment_path(instance: Attachment | None, filename: str) -> str:
+    # Where attachments were stored before they moved onto StoredFile (migrations 0001-0006 name it); new uploads
+    # go to `stored_file_path` under the same folder.
     suffix = PurePosixPath(filename).suffix.lower()
     return f"preassessment/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
 
 
-class Attachment(models.Model):
+class Attachment(StoredFile):
+    """A document filed with an assessment (可行性研究报告, 预算测算, …) or the commissioned agency's report: a
+    `StoredFile` (decision 0006) with its SHA-256 and 说明."""
+
+    storage_folder = "preassessment"
+
     class Kind(models.TextChoices):
         FEASIBILITY = "feasibility", _("可行性研究报告")
         BUDGET_CALC = "budget_calc", _("预算测算")
@@ -306,20 +312,11 @@ class Attachment(models.Model):
 
     assessment = models.ForeignKey(PreAssessment, on_delete=models.CASCADE, related_name="attachments")
     kind = models.CharField(_("附件类型"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
-    file = models.FileField(_("文件"), upload_to=attachment_path, max_length=200)
-    original_name = models.CharField(_("文件名"), max_length=200)
-    size_bytes = models.PositiveBigIntegerField(_("大小（字节）"))
-    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
-    uploaded_by = models.ForeignKey(
-        "accounts.User", verbose_name=_("上传人"), null=True, on_delete=models.SET_NULL, related_name="+"
-    )
 
-    class Meta:
+    class Meta(StoredFile.Meta):
         verbose_name = _("事前评估附件")
+        verbose_name_plural = _("事前评估附件")
         ordering = ["kind", "id"]
-
-    def __str__(self) -> str:
-        return self.original_name
 
 
 # ---- scoring templates and expert panels (DOMAIN.md §2.1 “Scoring template”, §4.9) ---------------------------------

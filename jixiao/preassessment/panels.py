@@ -17,7 +17,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from jixiao.core import audit, signatures
+from jixiao.core import audit, signatures, uploads
 from jixiao.core.config_rows import refuse_second_copy
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.locking import check_lock_token
@@ -25,7 +25,6 @@ from jixiao.core.numbers import is_year
 from jixiao.core.permissions import require
 from jixiao.core.text import check_row_names
 from jixiao.core.todos import TodoItem
-from jixiao.core.uploads import check_upload
 from jixiao.experts.models import Agency, Expert
 from jixiao.experts.services import panel_draw
 from jixiao.preassessment import scoring, selectors
@@ -383,27 +382,30 @@ def agency_review_submit(
         raise DomainError("机构评审得分应在0到100之间")
     if not opinion:
         raise DomainError("请填写机构评审意见")
-    name = check_upload(report) if report is not None else ""
-    with transaction.atomic():
+    names = uploads.check_uploads([report], max_files=1) if report is not None else []
+    with uploads.removed_on_failure() as written, transaction.atomic():
         locked = _as_agency(actor, assessment)
         before = {"agency_score": str(locked.agency_score), "agency_opinion": locked.agency_opinion}
         locked.agency_score = score
         locked.agency_opinion = opinion[:4000]
         locked.agency_reviewed_at = timezone.now()
         locked.save(update_fields=["agency_score", "agency_opinion", "agency_reviewed_at", "updated_at"])
-        if report is not None:
-            attachment = Attachment(
-                assessment=locked, kind=Attachment.Kind.AGENCY_REPORT, original_name=name, size_bytes=report.size
+        if names:
+            attachment = Attachment(assessment=locked, kind=Attachment.Kind.AGENCY_REPORT)
+            uploads.store_files(
+                written,
+                [(attachment, report, names[0])],
+                actor=actor,
+                event_type="preassessment.attachment_add",
+                obj=locked,
+                extra={"kind": attachment.get_kind_display()},
             )
-            attachment.uploaded_by = actor
-            attachment.file.save(name, report, save=False)
-            attachment.save()
         _event(actor, locked, "agency_review", "第三方机构提交评审意见", f"得分{score}；{opinion}")
         audit.record(
             actor=actor,
             event_type="preassessment.agency_review",
             obj=locked,
-            reason=name[:500],
+            reason=names[0][:500] if names else "",
             changes={"before": before, "agency_score": str(score)},
         )
     return locked

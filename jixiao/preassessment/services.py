@@ -8,12 +8,11 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from jixiao.core import audit
+from jixiao.core import audit, uploads
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.locking import check_lock_token
 from jixiao.core.money import format_wan
 from jixiao.core.permissions import require
-from jixiao.core.uploads import check_upload
 from jixiao.preassessment import selectors
 from jixiao.preassessment.models import SECTION_FIELDS as MODEL_SECTION_FIELDS
 from jixiao.preassessment.models import (
@@ -308,52 +307,54 @@ def preassessment_accept_revision(*, actor: Any, assessment: PreAssessment, comm
 # ---- attachments ---------------------------------------------------------------------------------------------------
 
 
-def attachment_add(*, actor: Any, assessment: PreAssessment, kind: str, upload: Any) -> Attachment:
+def attachment_add(*, actor: Any, assessment: PreAssessment, kind: str, upload: Any, note: str = "") -> Attachment:
+    """A document filed with the assessment while it may still be edited: checked (type, size, content) before it
+    is stored, kept with its SHA-256 and 说明 (core.uploads), and removed again if the write fails."""
     require(actor, "preassessment.file")
     _visible(actor, assessment)
     if kind not in Attachment.Kind.values:
         raise DomainError("请选择附件类型")
     if kind == Attachment.Kind.AGENCY_REPORT:
         raise DomainError("第三方机构评估报告由受托机构上传")
-    name = check_upload(upload)
-    with transaction.atomic():
+    [name] = uploads.check_uploads([upload], max_files=1)
+    with uploads.removed_on_failure() as written, transaction.atomic():
         locked = PreAssessment.objects.select_for_update().get(pk=assessment.pk)
         if locked.status not in EDITABLE_STATES:
             raise ConflictError("评估申报已提交，不能再上传附件")
-        attachment = Attachment(assessment=locked, kind=kind, original_name=name, size_bytes=upload.size)
-        attachment.uploaded_by = actor
-        attachment.file.save(name, upload, save=False)
-        attachment.save()
-        audit.record(
+        attachment = Attachment(assessment=locked, kind=kind, note=(note or "").strip()[:500])
+        uploads.store_files(
+            written,
+            [(attachment, upload, name)],
             actor=actor,
             event_type="preassessment.attachment_add",
             obj=locked,
-            reason=f"{attachment.get_kind_display()}：{name}"[:500],
+            extra={"kind": attachment.get_kind_display()},
         )
     return attachment
 
 
 def attachment_delete(*, actor: Any, attachment: Attachment) -> None:
     require(actor, "preassessment.file")
-    assessment = attachment.assessment
-    _visible(actor, assessment)
-    if assessment.status not in EDITABLE_STATES:
-        raise ConflictError("评估申报已提交，不能删除附件")
-    name = attachment.original_name
-    stored = attachment.file.name
-    storage = attachment.file.storage
+    _visible(actor, attachment.assessment)
     with transaction.atomic():
-        attachment.delete()
-        audit.record(actor=actor, event_type="preassessment.attachment_delete", obj=assessment, reason=name[:500])
-        transaction.on_commit(lambda: storage.delete(stored))
+        locked = PreAssessment.objects.select_for_update().get(pk=attachment.assessment_id)
+        if locked.status not in EDITABLE_STATES:
+            raise ConflictError("评估申报已提交，不能删除附件")
+        current = Attachment.objects.filter(pk=attachment.pk, assessment=locked).first()
+        if current is None:
+            raise NotFoundError("附件不存在")
+        uploads.stored_file_delete(
+            current,
+            actor=actor,
+            event_type="preassessment.attachment_delete",
+            obj=locked,
+            extra={"kind": current.get_kind_display()},
+        )
 
 
 def attachment_opened(*, actor: Any, attachment: Attachment) -> None:
-    audit.record(
-        actor=actor,
-        event_type="preassessment.attachment_download",
-        obj=attachment.assessment,
-        reason=attachment.original_name[:500],
+    uploads.stored_file_opened(
+        attachment, actor=actor, event_type="preassessment.attachment_download", obj=attachment.assessment
     )
 
 

@@ -105,11 +105,15 @@ def detail_page(
     request: HttpRequest,
     pa: PreAssessment,
     *,
-    conclude_form: ConcludeForm | None = None,
-    agency_form: AgencyReviewForm | None = None,
     status: int = 200,
+    conclude_form: ConcludeForm | None = None,
+    attachment_form: AttachmentForm | None = None,
+    attachment_error: str = "",
+    agency_form: AgencyReviewForm | None = None,
+    agency_error: str = "",
 ) -> HttpResponse:
-    """The assessment page; a refused conclusion or agency review comes back here with the input as typed."""
+    """The assessment's page. A refused conclusion, upload (an attachment) or agency review (with its report) shows
+    it again with the input as typed, the refusal at its form (or as a message), and a 4xx status."""
     user: Any = request.user
     capabilities = user.active_membership.capabilities
     available = PREASSESSMENT_WORKFLOW.available(pa.status, capabilities)
@@ -128,7 +132,9 @@ def detail_page(
         "conclude_form": conclude_form or ConcludeForm(initial=selectors.conclude_initial(pa)),
         "can_agency_review": can_agency_review,
         "agency_form": agency_form if can_agency_review else None,
-        "attachment_form": AttachmentForm(),
+        "agency_error": agency_error,
+        "attachment_form": attachment_form or AttachmentForm(),
+        "attachment_error": attachment_error,
         "attachments": selectors.assessment_attachments(pa),
         "draft": selectors.draft_target(pa),
         "events": selectors.assessment_events(pa)[:100],
@@ -200,15 +206,18 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
     pa = selectors.assessment_get(request.user, pk)
     form = AttachmentForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, "请选择附件类型和文件")
-        return redirect("preassessment:detail", pk=pk)
+        if "file" in form.errors:
+            error = "请选择要上传的文件"
+        else:
+            error = "请选择附件类型" if "kind" in form.errors else "说明不能超过500字"
+        return detail_page(request, pa, status=400, attachment_form=form, attachment_error=error)
+    data = form.cleaned_data
     try:
         services.attachment_add(
-            actor=request.user, assessment=pa, kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"]
+            actor=request.user, assessment=pa, kind=data["kind"], upload=data["file"], note=data["note"]
         )
     except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("preassessment:detail", pk=pk)
+        return detail_page(request, pa, status=exc.status_code, attachment_form=form, attachment_error=exc.message)
     messages.success(request, "附件已上传")
     return redirect("preassessment:detail", pk=pk)
 

@@ -184,16 +184,14 @@ def agency_review(request: HttpRequest, pk: int) -> HttpResponse:
     form = AgencyReviewForm(request.POST, request.FILES)
     if not form.is_valid():
         errors = "；".join(str(e) for errs in form.errors.values() for e in errs)
-        messages.error(request, errors or "请填写机构评审得分和意见")
-        return detail_page(request, pa, agency_form=form, status=400)
+        return detail_page(request, pa, status=400, agency_form=form, agency_error=errors or "请填写机构评审得分和意见")
     data = form.cleaned_data
     try:
         panels.agency_review_submit(
             actor=request.user, assessment=pa, score=data["score"], opinion=data["opinion"], report=data["report"]
         )
     except DomainError as exc:
-        messages.error(request, exc.message)
-        return detail_page(request, pa, agency_form=form, status=exc.status_code)
+        return detail_page(request, pa, status=exc.status_code, agency_form=form, agency_error=exc.message)
     messages.success(request, "机构评审意见已提交，待绩效股确认")
     return redirect("preassessment:detail", pk=pk)
 

@@ -101,6 +101,9 @@ class IssueForm(forms.Form):
 class FeedbackForm(forms.Form):
     measures = forms.CharField(label="整改措施及成效", max_length=8000, widget=forms.Textarea(attrs={"rows": 5}))
     reports = MultipleFileField(label="问题整改报告", required=False, help_text="PDF、Word、Excel或图片，可多选")
+    report_note = forms.CharField(
+        label="报告说明", max_length=500, required=False, help_text="选填，随本次上传的报告保存"
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jixiao.core.models import TimeStampedModel, WorkflowEvent
+from jixiao.core.models import StoredFile, TimeStampedModel, WorkflowEvent
 from jixiao.core.scoping import BusinessRowQuerySet, ScopedQuerySet, ScopeLevel
 from jixiao.organizations.models import RegionYearSettings
 
@@ -311,26 +311,19 @@ class RectificationLetter(models.Model):
 
 
 def feedback_file_path(instance: FeedbackFile, filename: str) -> str:
-    # Never the uploaded name on disk (SECURITY.md F06).
+    # Where feedback files were stored before the table moved onto StoredFile (migration 0001 names it); new uploads
+    # go to `stored_file_path` under the same folder (SECURITY.md F06: never the uploaded name on disk).
     return f"rectification/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{PurePosixPath(filename).suffix.lower()}"
 
 
-class FeedbackFile(models.Model):
-    """A 问题整改报告 (or other evidence) uploaded with the unit's feedback."""
+class FeedbackFile(StoredFile):
+    """A 问题整改报告 (or other evidence) uploaded with the unit's feedback: a `StoredFile` (decision 0006) with its
+    SHA-256 and 说明."""
+
+    storage_folder = "rectification"
 
     rectification = models.ForeignKey(Rectification, on_delete=models.CASCADE, related_name="files")
-    file = models.FileField(_("文件"), upload_to=feedback_file_path, max_length=200)
-    original_name = models.CharField(_("文件名"), max_length=200)
-    size = models.PositiveBigIntegerField(_("大小"), default=0)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
-    class Meta:
+    class Meta(StoredFile.Meta):
         verbose_name = _("问题整改报告")
         verbose_name_plural = _("问题整改报告")
-        ordering = ["uploaded_at", "id"]
-
-    def __str__(self) -> str:
-        return self.original_name

@@ -11,11 +11,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from jixiao.core import audit
+from jixiao.core import audit, uploads
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.locking import check_lock_token
 from jixiao.core.permissions import require
-from jixiao.core.uploads import check_upload
 from jixiao.organizations.calendar import add_working_days, overrides_for
 from jixiao.organizations.models import BudgetUnit, Department
 from jixiao.projects.models import Project
@@ -38,7 +37,6 @@ from jixiao.rectification.sources import Candidate, source_object
 from jixiao.rectification.workflow import CLOSE, FEEDBACK, ISSUE, RECTIFICATION_WORKFLOW, RETURN
 
 S = RectificationStatus
-MAX_FILES = 10
 
 
 def _visible(actor: Any, rect: Rectification) -> None:
@@ -270,29 +268,45 @@ def _issue_letter(actor: Any, rect: Rectification, kind: str, today: date) -> Re
 
 
 def rectification_submit_feedback(
-    *, actor: Any, rectification: Rectification, measures: str, files: list[Any], lock_token: str | None = None
+    *,
+    actor: Any,
+    rectification: Rectification,
+    measures: str,
+    files: list[Any],
+    note: str = "",
+    lock_token: str | None = None,
 ) -> Rectification:
-    """The unit's answer: measures and at least one 问题整改报告 (checked before anything is stored)."""
+    """The unit's answer: measures and at least one 问题整改报告. The files are all checked before any is stored
+    (core.uploads: type, size, content), kept with their SHA-256 and the 说明 given, and removed again if the answer
+    is refused or fails."""
     measures = (measures or "").strip()
     if not measures:
         raise DomainError("请填写整改措施及成效")
     files = [f for f in files if f]
     if not files and not FeedbackFile.objects.filter(rectification=rectification).exists():
         raise DomainError("请上传问题整改报告")
-    if len(files) > MAX_FILES:
-        raise DomainError(f"一次最多上传{MAX_FILES}个文件")
-    names = [check_upload(f) for f in files]
-    with transaction.atomic():
+    names = uploads.check_uploads(files) if files else []
+    with uploads.removed_on_failure() as written, transaction.atomic():
         locked, transition = _locked(actor, rectification, FEEDBACK, lock_token)
-        for upload, name in zip(files, names, strict=True):
-            row = FeedbackFile(rectification=locked, original_name=name, size=upload.size, uploaded_by=actor)
-            row.file.save(name, upload, save=False)
-            row.save()
+        if files:
+            rows = [FeedbackFile(rectification=locked, note=(note or "").strip()[:500]) for _name in names]
+            uploads.store_files(
+                written,
+                list(zip(rows, files, names, strict=True)),
+                actor=actor,
+                event_type="rectification.report_file_add",
+                obj=locked,
+            )
         locked.feedback_measures = measures[:8000]
         locked.feedback_at = timezone.now()
         _move(actor, locked, transition, ["feedback_measures", "feedback_at"], "，".join(names))
         letters.answer_notice(actor=actor, rect=locked, text=locked.feedback_measures)
     return locked
+
+
+def feedback_file_opened(*, actor: Any, row: FeedbackFile) -> None:
+    """A 问题整改报告 downloaded: audited with the SHA-256 of the file handed out."""
+    uploads.stored_file_opened(row, actor=actor, event_type="rectification.report_file_download", obj=row.rectification)
 
 
 def rectification_close(

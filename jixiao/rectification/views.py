@@ -198,6 +198,7 @@ def rectification_feedback(request: HttpRequest, pk: int) -> HttpResponse:
             rectification=rect,
             measures=data["measures"],
             files=data["reports"],
+            note=data["report_note"],
             lock_token=data.get("lock_token"),
         )
 
@@ -234,7 +235,9 @@ def rectification_return(request: HttpRequest, pk: int) -> HttpResponse:
 def file_download(request: HttpRequest, pk: int, file_id: int) -> HttpResponse:
     rect = selectors.rectification_get(request.user, pk)
     row = selectors.file_get(rect, file_id)
-    return stored_file_response(row.file, row.original_name)
+    return stored_file_response(
+        row.file, row.original_name, opened=lambda: services.feedback_file_opened(actor=request.user, row=row)
+    )
 
 
 @capability_required("rectification.view")
