@@ -166,6 +166,8 @@ def scorer_add(request: HttpRequest, pk: int) -> HttpResponse:
         elif how == "experts":
             draw = ExpertDrawForm(request.POST)
             if not draw.is_valid():
+                if "seed" in draw.errors:
+                    raise DomainError(f"随机种子须为0至{2**63 - 1}之间的整数")
                 raise DomainError("请填写抽取人数（1至50名）")
             services.scorers_draw_experts(
                 actor=request.user,
