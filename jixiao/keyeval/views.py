@@ -251,6 +251,7 @@ def score_sheet(request: HttpRequest, pk: int) -> HttpResponse:
         "scorer": scorer,
         "evaluation": ev,
         "rows": rows,
+        "comment": request.POST.get("comment", "") if request.method == "POST" else scorer.comment,
         "error": error,
         "can_submit": selectors.can_score(request.user, ev),
     }
