@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from jixiao.alerts import engine, selectors
@@ -389,17 +389,37 @@ def opinion_save(
 # ---- disposition -----------------------------------------------------------------------------------------------
 
 
-def _check_amount(option: str, amount: Decimal | None, project: Project, executed: Decimal) -> Decimal | None:
+def _check_amount(
+    option: str, amount: Decimal | None, project: Project, executed: Decimal, fiscal_year: int
+) -> Decimal | None:
+    """The amount of a 调剂 / 调减 / 收回: at most the budget neither spent nor already cut or recovered by a decided
+    case of the project's year (a project red on two rules has two cases; together they cannot take more than the
+    unspent budget)."""
     if option not in Option.values:
         raise DomainError("处置方式无效")
     if option not in AMOUNT_OPTIONS:
         return None
     if amount is None or amount <= 0:
         raise DomainError(f"“{Option(option).label}”须填写大于0的金额")
-    available = project.total_amount_yuan - max(executed, Decimal(0))
+    cut = _already_cut(project, fiscal_year)
+    available = max(project.total_amount_yuan - max(executed, Decimal(0)) - cut, Decimal(0))
     if amount > available:
+        if cut:
+            raise DomainError(
+                f"金额不能超过尚未支出的预算{format_wan(available)}万元（已扣除本年度已决定调减、收回的{format_wan(cut)}万元）"
+            )
         raise DomainError(f"金额不能超过尚未支出的预算{format_wan(available)}万元")
     return amount
+
+
+def _already_cut(project: Project, fiscal_year: int) -> Decimal:
+    """调减 and 收回 already decided on the project's year (budget adjustment records)."""
+    total = FundAdjustment.objects.filter(
+        project=project,
+        fiscal_year=fiscal_year,
+        kind__in=[FundAdjustment.Kind.ADJUST_DOWN, FundAdjustment.Kind.RECOVER],
+    ).aggregate(total=Sum("amount_yuan"))["total"]
+    return total or Decimal(0)
 
 
 def _executed(project: Project) -> Decimal:
@@ -423,7 +443,7 @@ def case_respond(
         allowed = locked.rule.disposition_options or Option.values
         if option not in allowed:
             raise DomainError("该规则不允许此处置方式")
-        amount = _check_amount(option, amount_yuan, locked.project, _executed(locked.project))
+        amount = _check_amount(option, amount_yuan, locked.project, _executed(locked.project), locked.fiscal_year)
         before = audit.snapshot(locked, ["status", "explanation", "proposed_option", "proposed_amount_yuan"])
         locked.explanation = explanation.strip()[:2000]
         locked.proposed_option, locked.proposed_amount_yuan = option, amount
@@ -446,7 +466,10 @@ def case_decide(*, actor: Any, case: WarningCase, option: str, amount_yuan: Deci
         locked = WarningCase.objects.select_for_update(of=("self",)).select_related("project", "rule").get(pk=case.pk)
         if locked.status != CaseStatus.PROPOSED:
             raise ConflictError(f"预警处置当前状态为“{locked.get_status_display()}”，不能决定")
-        amount = _check_amount(option, amount_yuan, locked.project, _executed(locked.project))
+        # The project's row serialises the decisions on its cases: two cases decided at once cannot both take the
+        # same unspent budget.
+        list(Project.objects.select_for_update().filter(pk=locked.project_id).values_list("pk", flat=True))
+        amount = _check_amount(option, amount_yuan, locked.project, _executed(locked.project), locked.fiscal_year)
         changed = option != locked.proposed_option or amount != locked.proposed_amount_yuan
         if changed and not reason.strip():
             raise DomainError("改变单位建议的处置方式或金额时须填写理由")

@@ -458,25 +458,48 @@ def _compute(rules: list[WarningRule], rows: list[Row], ctx: Context) -> Compute
 
 
 def sweep_region(
-    region: Any, fiscal_year: int, as_of: date, *, actor: Any = None, project_ids: list[int] | None = None
+    region: Any,
+    fiscal_year: int,
+    as_of: date,
+    *,
+    actor: Any = None,
+    project_ids: list[int] | None = None,
+    opened_on: date | None = None,
 ) -> SweepResult:
     """Recompute the warnings, lights and new cases of a region's year at `as_of` (all projects, or some).
 
-    Only changed rows are written: a sweep over unchanged data re-dates the rows and writes nothing else."""
-    return sweep_regions([region], fiscal_year, as_of, actor=actor, project_ids=project_ids)[region.pk]
+    Only changed rows are written: a sweep over unchanged data re-dates the rows and writes nothing else. New cases
+    are opened on `opened_on` (default `as_of`), their deadline counted from it."""
+    return sweep_regions([region], fiscal_year, as_of, actor=actor, project_ids=project_ids, opened_on=opened_on)[
+        region.pk
+    ]
 
 
 def sweep_regions(
-    regions: list[Any], fiscal_year: int, as_of: date, *, actor: Any = None, project_ids: list[int] | None = None
+    regions: list[Any],
+    fiscal_year: int,
+    as_of: date,
+    *,
+    actor: Any = None,
+    project_ids: list[int] | None = None,
+    opened_on: date | None = None,
 ) -> dict[int, SweepResult]:
     """`sweep_region` for several regions in one pass: the same number of queries for twenty counties as for one
     (each region keeps its own rules, time progress, calendar and audit record), one transaction for the writes."""
     with gc_paused():  # hundreds of thousands of short-lived acyclic objects per pass: see core.gcpause
-        return _sweep_regions(regions, fiscal_year, as_of, actor=actor, project_ids=project_ids)
+        return _sweep_regions(
+            regions, fiscal_year, as_of, actor=actor, project_ids=project_ids, opened_on=opened_on or as_of
+        )
 
 
 def _sweep_regions(
-    regions: list[Any], fiscal_year: int, as_of: date, *, actor: Any, project_ids: list[int] | None
+    regions: list[Any],
+    fiscal_year: int,
+    as_of: date,
+    *,
+    actor: Any,
+    project_ids: list[int] | None,
+    opened_on: date | None = None,
 ) -> dict[int, SweepResult]:
     regions = sorted(regions, key=lambda region: region.pk)
     region_ids = [region.pk for region in regions]
@@ -510,7 +533,7 @@ def _sweep_regions(
         events = []
         for region in regions:
             result = results[region.pk]
-            result.cases_opened = _open_cases(computed[region.pk].reds, region, fiscal_year, as_of)
+            result.cases_opened = _open_cases(computed[region.pk].reds, region, fiscal_year, opened_on or as_of)
             events.append(
                 audit.event_for(
                     actor=actor or "系统",
@@ -615,7 +638,7 @@ def sweep_subtree(
 
 
 def _open_cases(
-    reds: list[tuple[int, WarningRule, Decimal | None, str]], region: Any, fiscal_year: int, as_of: date
+    reds: list[tuple[int, WarningRule, Decimal | None, str]], region: Any, fiscal_year: int, opened_on: date
 ) -> int:
     if not reds:
         return 0
@@ -628,7 +651,7 @@ def _open_cases(
             due.append(red)
     if not due:
         return 0
-    overrides = overrides_for(region, as_of, date(as_of.year + 1, 12, 31))
+    overrides = overrides_for(region, opened_on, date(opened_on.year + 1, 12, 31))
     WarningCase.objects.bulk_create(
         WarningCase(
             project_id=project_id,
@@ -637,8 +660,8 @@ def _open_cases(
             rule_code=rule.code,
             value=value,
             reason=reason,
-            opened_on=as_of,
-            due_date=add_working_days(as_of, rule.sla_working_days, overrides),
+            opened_on=opened_on,
+            due_date=add_working_days(opened_on, rule.sla_working_days, overrides),
         )
         for project_id, rule, value, reason in due
     )
@@ -651,10 +674,18 @@ def default_as_of(fiscal_year: int, today: date | None = None) -> date:
     return min(today, date(fiscal_year, 12, 31))
 
 
+def opening_day(as_of: date, today: date | None = None) -> date:
+    """The day a case found by a recomputation triggered now is opened: today, never before `as_of`. A sweep at the
+    end of a past period (a 1—8月 record saved in December, a past year's payments imported in January) must not
+    open a case dated back then, its deadline already passed (escalated and payments suspended on the next look)."""
+    return max(as_of, today or timezone.localdate())
+
+
 def on_payments_imported(region: Any, fiscal_years: Any) -> None:
     """execution.hooks callback: recompute the imported years of the region."""
     for year in fiscal_years:
-        sweep_region(region, int(year), default_as_of(int(year)))
+        as_of = default_as_of(int(year))
+        sweep_region(region, int(year), as_of, opened_on=opening_day(as_of))
 
 
 def record_as_of(record: Any) -> date:
@@ -689,7 +720,9 @@ def on_records_saved(records: Any) -> None:
         project_ids.append(record.project_id)
     for batch in passes:
         for (fiscal_year, as_of), (regions, project_ids) in batch.items():
-            sweep_regions(list(regions.values()), fiscal_year, as_of, project_ids=project_ids)
+            sweep_regions(
+                list(regions.values()), fiscal_year, as_of, project_ids=project_ids, opened_on=opening_day(as_of)
+            )
 
 
 def on_record_saved(record: Any) -> None:

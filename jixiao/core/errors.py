@@ -39,7 +39,11 @@ class ConflictError(DomainError):
 
 
 class TransitionNotAllowedError(ConflictError):
-    def __init__(self, state: str, action: str) -> None:
-        super().__init__(f"当前状态（{state}）不允许执行“{action}”操作")
+    def __init__(self, state: str, action: str, *, known: bool = True) -> None:
+        if known:
+            message = f"当前状态为“{state}”，不允许执行“{action}”操作，请刷新页面后重试"
+        else:
+            message = "无效的操作，请刷新页面后重试"
+        super().__init__(message)
         self.state = state
         self.action = action

@@ -43,7 +43,12 @@ class Workflow:
         try:
             return self._index[(state, action)]
         except KeyError as exc:
-            raise TransitionNotAllowedError(state, action) from exc
+            # The user reads the message (a stale page, a second tab): the state and the action in Chinese, never
+            # the codes; an action no transition knows is named as invalid rather than echoed.
+            known = any(t.action == action for t in self.transitions)
+            raise TransitionNotAllowedError(
+                self.labels.get(state, state), self.action_label(action) if known else "", known=known
+            ) from exc
 
     def available(self, state: str, capabilities: Iterable[str]) -> list[Transition]:
         caps = set(capabilities)

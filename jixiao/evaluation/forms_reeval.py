@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from jixiao.core.forms import WanField
+from jixiao.core.forms import WanField, bootstrapify
 from jixiao.evaluation.forms import DATE
 from jixiao.evaluation.models import AuthenticityItem, SelfEvaluation, UpperCheckStatus
 from jixiao.experts.models import Agency
@@ -42,6 +42,7 @@ class BatchForm(forms.Form):
             self.fields["department"].queryset = Department.objects.filter(  # type: ignore[attr-defined]
                 region=region, is_deleted=False
             ).order_by("dept_code")
+        bootstrapify(self)
 
     def clean_amount_min_yuan(self) -> Decimal | None:
         return self.cleaned_data["amount_min_yuan"] if self.data.get(self.add_prefix("amount_min_yuan")) else None
@@ -67,6 +68,7 @@ class AssignForm(forms.Form):
         super().__init__(*args, **kwargs)
         if user is not None:
             self.fields["agency"].queryset = Agency.objects.visible_to(user).filter(is_active=True)  # type: ignore[attr-defined]
+        self.fields["agency"].widget.attrs["class"] = "form-select form-select-sm w-auto"
 
 
 class ResultFileForm(forms.Form):
@@ -75,6 +77,10 @@ class ResultFileForm(forms.Form):
     )
     result_file = forms.FileField(label="结果文件（可选）", required=False)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bootstrapify(self)
+
 
 class CheckForm(forms.Form):
     fiscal_year = forms.IntegerField(label="评价年度", min_value=2000, max_value=2100)
@@ -82,6 +88,10 @@ class CheckForm(forms.Form):
     sample_size = forms.IntegerField(label="抽取项目数", min_value=1, max_value=1000, required=False)
     upper_level_request = forms.BooleanField(label="上级财政核查（本级提供印证资料）", required=False)
     materials_deadline = forms.DateField(label="印证资料报送截止日期（上级核查）", required=False, widget=DATE)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bootstrapify(self)
 
 
 class FindingForm(forms.Form):

@@ -473,7 +473,7 @@ class BatchResults:
         b = self.batch
         if not b.population_size:
             return "—"
-        return f"{b.sample_size} of {b.population_size} = {Decimal(b.sample_size * 100) / b.population_size:.2f}%"
+        return f"{b.sample_size} / {b.population_size} = {Decimal(b.sample_size * 100) / b.population_size:.2f}%"
 
     @property
     def rate_text_zh(self) -> str:

@@ -106,7 +106,11 @@ class ExpertDrawForm(forms.Form):
     field = forms.CharField(label="专业领域", required=False, max_length=50, help_text="留空表示不限领域")
     size = forms.IntegerField(label="抽取人数", min_value=1, max_value=50, initial=3)
     seed = forms.IntegerField(
-        label="随机种子", required=False, min_value=0, help_text="留空自动生成；同一种子可复现抽取结果"
+        label="随机种子",
+        required=False,
+        min_value=0,
+        max_value=2**63 - 1,  # the stored BigIntegerField; a larger number was a 500
+        help_text="留空自动生成；同一种子可复现抽取结果",
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

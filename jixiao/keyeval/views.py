@@ -166,6 +166,8 @@ def scorer_add(request: HttpRequest, pk: int) -> HttpResponse:
         elif how == "experts":
             draw = ExpertDrawForm(request.POST)
             if not draw.is_valid():
+                if "seed" in draw.errors:
+                    raise DomainError(f"随机种子须为0至{2**63 - 1}之间的整数")
                 raise DomainError("请填写抽取人数（1至50名）")
             services.scorers_draw_experts(
                 actor=request.user,
@@ -249,6 +251,7 @@ def score_sheet(request: HttpRequest, pk: int) -> HttpResponse:
         "scorer": scorer,
         "evaluation": ev,
         "rows": rows,
+        "comment": request.POST.get("comment", "") if request.method == "POST" else scorer.comment,
         "error": error,
         "can_submit": selectors.can_score(request.user, ev),
     }

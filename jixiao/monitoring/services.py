@@ -500,7 +500,8 @@ def _verbose(model: Any, name: str) -> str:
 
 def _clean_record(record: MonitoringRecord, data: dict[str, Any]) -> dict[str, Any]:
     cleaned: dict[str, Any] = {}
-    labels = {f: _verbose(MonitoringRecord, f) for f in RECORD_FIELDS}
+    n = record.task.period_end_month
+    labels = {f: _verbose(MonitoringRecord, f).replace("1—N月", f"1—{n}月") for f in RECORD_FIELDS}
     for field in RECORD_FIELDS:
         if field not in data:
             continue
@@ -515,9 +516,9 @@ def _clean_record(record: MonitoringRecord, data: dict[str, Any]) -> dict[str, A
                 raise DomainError("完成目标可能性无效")
         elif field == "executed_to_date_yuan":
             if value is None:
-                raise DomainError("请填写1—N月执行数")
+                raise DomainError(f"请填写1—{n}月执行数")
             if value < 0:
-                raise DomainError("1—N月执行数不能为负数")
+                raise DomainError(f"1—{n}月执行数不能为负数")
         elif field == "expected_annual_yuan" and value is not None and value < 0:
             raise DomainError("全年预计执行数不能为负数")
         cleaned[field] = value
@@ -530,11 +531,13 @@ def _clean_record(record: MonitoringRecord, data: dict[str, Any]) -> dict[str, A
         )
     expected = cleaned.get("expected_annual_yuan", record.expected_annual_yuan)
     if expected is not None and expected < executed:
-        raise DomainError("全年预计执行数不能小于1—N月执行数")
+        raise DomainError(f"全年预计执行数不能小于1—{n}月执行数")
     return cleaned
 
 
-def _clean_rows(rows: dict[int, MonitoringIndicatorRow], data: dict[int, dict[str, Any]]) -> dict[int, dict[str, Any]]:
+def _clean_rows(
+    rows: dict[int, MonitoringIndicatorRow], data: dict[int, dict[str, Any]], month: int
+) -> dict[int, dict[str, Any]]:
     cleaned: dict[int, dict[str, Any]] = {}
     for pk, values in data.items():
         row = rows.get(pk)
@@ -547,7 +550,7 @@ def _clean_rows(rows: dict[int, MonitoringIndicatorRow], data: dict[int, dict[st
                 continue
             value = values[field]
             if field in ROW_MAX_TEXT:
-                label = _verbose(MonitoringIndicatorRow, field)
+                label = _verbose(MonitoringIndicatorRow, field).replace("1—N月", f"1—{month}月")
                 value = _text(value, ROW_MAX_TEXT[field], where + label)
             elif field == "deviation_reasons":
                 value = _codes(value, where)
@@ -583,7 +586,7 @@ def record_save(
             raise ConflictError("监控表已被他人修改，请刷新后重试")
         cleaned = _clean_record(locked, data)
         existing = {r.pk: r for r in locked.indicator_rows.all()}
-        row_data = _clean_rows(existing, rows or {})
+        row_data = _clean_rows(existing, rows or {}, locked.task.period_end_month)
         before = audit.snapshot(locked, [*RECORD_FIELDS, "status"])
         for field, value in cleaned.items():
             setattr(locked, field, value)
@@ -637,7 +640,7 @@ def check_submittable(record: MonitoringRecord) -> None:
     if not record.likelihood:
         problems.append("请选择完成目标可能性")
     if record.executed_to_date_yuan != record.executed_from_payments_yuan and not record.difference_explanation:
-        problems.append("1—N月执行数与支付数据不一致，请填写差异说明")
+        problems.append(f"1—{n}月执行数与支付数据不一致，请填写差异说明")
     for row in record.indicator_rows.order_by("seq", "id"):
         if row.is_qualitative:
             if not row.qualitative_level:

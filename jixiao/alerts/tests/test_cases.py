@@ -188,3 +188,26 @@ def test_escalation_command_and_page_load(library: Any, case: WarningCase) -> No
     library.login("performance").get("/alerts/cases/")
     case.refresh_from_db()
     assert case.status == CaseStatus.OVERDUE
+
+
+def test_two_cases_of_one_project_cannot_cut_more_than_the_unspent_budget(library: Any, case: WarningCase) -> None:
+    """The school project (50万, 5万 paid) is red on two rules: two cases. 30万 cut on one leaves 15万 for the other."""
+    w = library
+    unit, finance = w.users["unit_user"], w.users["performance"]
+    cut = Decimal(300000)
+    services.case_respond(actor=unit, case=case, explanation="招标延后", option="ADJUST_DOWN", amount_yuan=cut)
+    services.case_decide(actor=finance, case=case, option="ADJUST_DOWN", amount_yuan=Decimal(300000), reason="")
+    other = WarningCase.objects.get(project=w.school_project, rule_code="W-EXEC-CHECKPOINT")
+    page = w.login("unit_user").post(
+        f"/alerts/cases/{other.pk}/respond/", {"explanation": "同上", "option": "RECOVER", "amount_yuan": "20"}
+    )
+    body = page.content.decode()
+    assert page.status_code == 400 and "尚未支出的预算15.00万元" in body and "已决定调减、收回的30.00万元" in body
+    other.refresh_from_db()
+    assert other.status == CaseStatus.OPEN
+    services.case_respond(actor=unit, case=other, explanation="同上", option="RECOVER", amount_yuan=Decimal(100000))
+    with pytest.raises(DomainError, match=r"15\.00万元"):
+        services.case_decide(actor=finance, case=other, option="RECOVER", amount_yuan=Decimal(150001), reason="加收")
+    services.case_decide(actor=finance, case=other, option="RECOVER", amount_yuan=Decimal(150000), reason="全部收回")
+    total = sum(a.amount_yuan for a in FundAdjustment.objects.filter(project=w.school_project))
+    assert total == Decimal("450000.00")

@@ -219,3 +219,21 @@ def test_light_provider_colours_a_record_funds_from_its_own_figures(library: Any
     MonitoringRecord.objects.filter(pk=record.pk).update(executed_to_date_yuan=Decimal("100000"))
     record.refresh_from_db()
     assert monitoring_hooks.light_for(record) == "红灯"
+
+
+def test_a_record_saved_after_its_period_opens_cases_from_today_not_overdue(library: Any, monkeypatch: Any) -> None:
+    """A 1—6月 record saved in December is recomputed at the end of June, but the case it opens starts today: a
+    case dated back to June would be past its deadline at once (escalated, payments suspended on the next look)."""
+    from jixiao.alerts import services, sweep
+
+    w = library
+    use_sichuan(w.region)
+    monkeypatch.setattr(sweep.timezone, "localdate", lambda: date(2026, 12, 7))  # a Monday
+    record = _record(w, w.hospital_project, likelihood="impossible")
+    monitoring_hooks.record_saved(record)
+    assert _warning(w.hospital_project, "W-EXEC-RATIO").as_of == date(2026, 6, 30)  # the period's figures
+    cases = WarningCase.objects.filter(project=w.hospital_project)
+    assert cases and {c.opened_on for c in cases} == {date(2026, 12, 7)}
+    assert {c.due_date for c in cases} == {date(2026, 12, 21)}  # 10 working days from today
+    assert services.escalate_overdue(today=date(2026, 12, 8)) == 0
+    assert sweep.opening_day(date(2026, 6, 30), today=date(2026, 5, 1)) == date(2026, 6, 30)

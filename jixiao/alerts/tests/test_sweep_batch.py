@@ -145,7 +145,8 @@ def test_a_batch_over_two_rounds_recomputes_each_project_at_each_of_its_records_
     (one_by_one, sweeps_one_by_one) = _approve_one_by_one_then_undo(world, records)
     assert sweeps_one_by_one == 8
     assert {row[10] for row in one_by_one[0]} == {date(2026, 6, 30)}  # the last record's date, as_of
-    assert {row[6] for row in one_by_one[2]} == {date(2026, 8, 31)}  # cases opened at the first recomputation
+    # Cases opened at the first recomputation: on the day it ran (never before its date), not back on 31 August.
+    assert {row[6] for row in one_by_one[2]} == {sweep.opening_day(date(2026, 8, 31))}
 
     passes = _count_passes(monkeypatch)
     services.record_bulk_transition(actor=world.users["dept_admin"], ids=[r.pk for r in records], action="dept_approve")

@@ -4,6 +4,7 @@ results, the Excel export and the Word circular, authenticity findings and recti
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
@@ -213,13 +214,13 @@ def test_results_export_and_circular(world: World, monkeypatch: Any) -> None:
         services_reeval.sample_rescore(actor=perf, sample=sample, scores=_scores(sample, 购置教学设备数量=lower))
     batch = services_reeval.batch_finish(actor=perf, batch=batch)
     results = services_reeval.batch_results(batch)
-    assert results.rate_text == "3 of 3 = 100.00%"
+    assert results.rate_text == "3 / 3 = 100.00%"
     assert [(g, n) for g, n, _ in results.grades] == [("优", 2), ("良", 0), ("中", 1), ("差", 0)]
     edu = next(d for d in results.departments if d["name"] == "县教育局")
     assert edu["mean_abs_gap"] == Decimal("15.00") and edu["grade_changes"] == 1
     client = world.login("performance")
     page = client.get(f"/evaluation/reeval/{batch.pk}/").content.decode()
-    assert batch.seed in page and "3 of 3 = 100.00%" in page and "-30.00" in page
+    assert batch.seed in page and "3 / 3 = 100.00%" in page and "-30.00" in page
     workbook = openpyxl.load_workbook(io.BytesIO(client.get(f"/evaluation/reeval/{batch.pk}/export/").content))
     codes = [row[0] for row in workbook["样本"].iter_rows(min_row=2, values_only=True)]
     assert sorted(codes) == ["P-BRANCH", "P-HOSP", "P-SCHOOL"]
@@ -242,7 +243,7 @@ def test_results_export_and_circular(world: World, monkeypatch: Any) -> None:
     verify = client.post(f"/evaluation/reeval/{batch.pk}/verify/").content.decode()
     assert "结果与原样本一致" in verify
     stats = client.get(f"/evaluation/self/statistics/?fiscal_year={YEAR}").content.decode()
-    assert "3 of 3 = 100.00%" in stats and "450.00" in stats
+    assert "3 / 3 = 100.00%" in stats and "450.00" in stats
     assert f'href="/evaluation/reeval/{batch.pk}/"' in stats
     # A leader reads the statistics but has no re-evaluation pages: the batch is named, not linked.
     leader = world.login("leader").get(f"/evaluation/self/statistics/?fiscal_year={YEAR}").content.decode()
@@ -346,3 +347,15 @@ def test_result_file_upload(world: World, settings: Any, tmp_path: Any) -> None:
     assert "attachment" in response["Content-Disposition"]
     assert AuditEvent.objects.filter(event_type="evaluation.reeval_file_download").count() == 1
     assert world.login("unit_user").get(f"/evaluation/reeval/samples/{sample.pk}/result/").status_code in (403, 404)
+
+
+def test_new_batch_and_check_forms_are_styled_like_every_other_form(world: World) -> None:
+    """The 新建再评价批次 and 新建核查 forms rendered bare browser inputs and selects among the styled pages."""
+    client = world.login("performance")
+    page = client.get("/evaluation/reeval/").content.decode()
+    assert re.search(r'<input type="number" name="fiscal_year"[^>]* class="form-control"', page)
+    assert re.search(r'<select name="subject" class="form-select"', page)
+    assert re.search(r'<input type="checkbox" name="stratified" class="form-check-input"', page)
+    page = client.get("/evaluation/authenticity/").content.decode()
+    assert re.search(r'<input type="number" name="sample_size"[^>]* class="form-control"', page)
+    assert re.search(r'<input type="date" name="materials_deadline" class="form-control"', page)

@@ -268,8 +268,13 @@ def test_bad_scores_and_uploads_are_refused_in_chinese(world: World) -> None:
     first = next(iter(scores))
     post = {f"score_{pk}": str(v) for pk, v in scores.items()}
     post[f"score_{first}"] = "99"
+    post[f"evidence_{first}"] = "查阅会议纪要"
+    post["comment"] = "资金管理较规范，绩效目标细化不足"
     response = client.post(f"/keyeval/{ev.pk}/score/", post)
-    assert response.status_code == 400 and "得分应在0至" in response.content.decode()
+    page = response.content.decode()
+    assert response.status_code == 400 and "得分应在0至" in page
+    # Everything typed stands on the refused sheet: the scores, the 评分依据 and the 评价意见.
+    assert 'value="99"' in page and "查阅会议纪要" in page and "资金管理较规范，绩效目标细化不足</textarea>" in page
     post[f"score_{first}"] = "abc"
     assert "得分应为数字" in client.post(f"/keyeval/{ev.pk}/score/", post).content.decode()
     assert KeyEvalScore.objects.count() == 0
@@ -328,6 +333,11 @@ def test_pages_create_list_detail_and_transition(world: World) -> None:
     assert world.login("unit_user").get(f"/keyeval/{ev.pk}/edit/").status_code == 403
     # Experts drawn from the pool through the page (stored seed, avoidance of the evaluated department).
     ExpertFactory(region=world.region, user=world.users["expert"], field="教育")
+    # A seed beyond what is stored (64-bit) is refused in Chinese, nothing drawn (it was a 500).
+    huge = {"how": "experts", "field": "教育", "size": "1", "seed": "99999999999999999999"}
+    response = client.post(f"/keyeval/{ev.pk}/scorers/", huge, follow=True)
+    assert response.status_code == 200 and "随机种子须为0至9223372036854775807之间的整数" in response.content.decode()
+    assert not ev.scorers.exists()
     response = client.post(f"/keyeval/{ev.pk}/scorers/", {"how": "experts", "field": "教育", "size": "1", "seed": "3"})
     assert response.status_code == 302
     assert list(ev.scorers.values_list("user__username", flat=True)) == ["p_expert"]

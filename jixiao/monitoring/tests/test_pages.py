@@ -247,3 +247,32 @@ def test_menu_and_home_todo(ready: World) -> None:
     assert "监控表待填报" in home and "监控填报" in home
     perf_home = ready.login("performance").get(reverse("core:home")).content.decode()
     assert "新建监控任务" in perf_home
+
+
+def test_fill_errors_name_the_rounds_month_not_1_n(ready: World) -> None:
+    record = school_record(issued_round(ready), ready)
+    client = ready.login("unit_user")
+    response = client.post(
+        reverse("monitoring:record_fill", args=[record.pk]),
+        {"version": str(record.version), "executed_to_date_yuan": "33", "expected_annual_yuan": "10", "then": "save"},
+    )
+    body = response.content.decode()
+    assert response.status_code == 400 and "全年预计执行数不能小于1—8月执行数" in body and "1—N月" not in body
+
+
+def test_a_stale_review_button_explains_the_state_in_chinese(ready: World) -> None:
+    from jixiao.monitoring.tests.helpers import fill_complete
+
+    record = fill_complete(ready, school_record(issued_round(ready), ready))
+    services.record_transition(actor=ready.users["unit_user"], record=record, action="submit")
+    client = ready.login("dept_admin")
+    client.get(reverse("monitoring:record_detail", args=[record.pk]))
+    # The unit withdraws while the department still has the page with its buttons open.
+    record.refresh_from_db()
+    services.record_transition(actor=ready.users["unit_user"], record=record, action="withdraw")
+    url = reverse("monitoring:record_transition", args=[record.pk])
+    body = client.post(url, {"action": "dept_approve"}, follow=True).content.decode()
+    assert "当前状态为“填报中”，不允许执行“主管部门审核通过”操作" in body
+    assert "filling" not in body and "dept_approve”" not in body
+    body = client.post(url, {"action": "no_such_action"}, follow=True).content.decode()
+    assert "无效的操作" in body and "no_such_action" not in body
