@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from jixiao.core import bulk
+from jixiao.core import audit_labels, bulk
 from jixiao.core.errors import DomainError
 from jixiao.core.forms import EvidenceUploadForm
 from jixiao.core.numbers import year_or_none
@@ -244,7 +244,7 @@ def detail_context(request: HttpRequest, record: MonitoringRecord) -> dict[str, 
         "countdown": selectors.countdown(record.task.deadline),
         "reasons": selectors.reason_labels(record.deviation_reasons),
         "events": selectors.record_events(record)[:100],
-        "trail": selectors.record_audit_trail(record)[:50],
+        "trail": audit_labels.with_actor_names(selectors.record_audit_trail(record)[:50]),
         "evidence": selectors.record_evidence(record),
         "evidence_form": EvidenceUploadForm(rows=selectors.evidence_row_choices(rows)),
     }

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from jixiao.core import audit_labels
 from jixiao.core.errors import DomainError
 from jixiao.core.numbers import is_digits, year_or_none
 from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
@@ -141,7 +142,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "next_project": next_project,
         "gate_reason": selectors.gate_reason(next_project, app) if next_project else None,
         "events": selectors.application_events(app)[:100],
-        "trail": selectors.application_audit_trail(app)[:50],
+        "trail": audit_labels.with_actor_names(selectors.application_audit_trail(app)[:50]),
     }
     return render(request, "results/detail.html", context, status=status)
 

@@ -158,6 +158,12 @@ def test_unit_fills_and_submits_through_the_form(ready: World) -> None:
     assert record.indicator_rows.get(pk=qual.pk).qualitative_level == "achieved"
     detail = client.get(reverse("monitoring:record_detail", args=[record.pk])).content.decode()
     assert "报送" in detail and "确定能" in detail
+    # The 操作日志 names the person beside the login, as the 流转记录 does.
+    unit = ready.users["unit_user"]
+    unit.display_name = "刘芳"
+    unit.save(update_fields=["display_name"])
+    detail = client.get(reverse("monitoring:record_detail", args=[record.pk])).content.decode()
+    assert f"刘芳（{unit.username}）" in detail
 
 
 def test_fill_form_shows_chinese_errors_and_saves_nothing(ready: World) -> None:

@@ -199,3 +199,13 @@ def test_rules_page_shows_condition_values_in_chinese_and_takes_them_so(world: W
     assert row.values == ["RED", "YELLOW"]
     bad = client.post(reverse("results:rules"), {**data, "values": "紫灯"})
     assert bad.status_code == 400 and "条件取值“紫灯”无法识别" in bad.content.decode()
+
+
+def test_the_history_names_the_person_beside_the_login(world: World) -> None:
+    _, hospital_app = _two(world)
+    budget = world.users["budget"]
+    budget.display_name = "王会计"
+    budget.save(update_fields=["display_name"])
+    services.application_decide(actor=budget, application=hospital_app, action="KEEP", reason="保持")
+    page = world.login("budget").get(reverse("results:detail", args=[hospital_app.pk])).content.decode()
+    assert f"王会计（{budget.username}）" in page
