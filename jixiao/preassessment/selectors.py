@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
+from django.db.models import Count, DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.urls import reverse
@@ -26,7 +26,7 @@ from jixiao.preassessment.models import (
     PreAssessmentRuleSet,
     PreAssessmentStatus,
 )
-from jixiao.preassessment.workflow import PREASSESSMENT_WORKFLOW
+from jixiao.preassessment.workflow import PREASSESSMENT_WORKFLOW, RETURN_ACTIONS
 from jixiao.projects.selectors import projects_visible
 from jixiao.targets.models import PerformanceTarget, TargetIndicator
 from jixiao.targets.selectors import target_indicators
@@ -155,6 +155,19 @@ def latest_assessment(project: Any) -> PreAssessment | None:
 
 def assessment_events(assessment: PreAssessment) -> QuerySet[PreAssessmentEvent]:
     return assessment.events.select_related("actor")
+
+
+def _last_action() -> Subquery:
+    return Subquery(PreAssessmentEvent.objects.filter(assessment=OuterRef("pk")).order_by("-id").values("action")[:1])
+
+
+def pending_return(assessment: PreAssessment) -> PreAssessmentEvent | None:
+    """The return a draft filing is waiting to answer (its latest step sent it back), shown with its opinion on the
+    page; None for a filing never submitted, resubmitted since, or not a draft."""
+    if assessment.status != PreAssessmentStatus.DRAFT:
+        return None
+    last = assessment.events.select_related("actor").order_by("-id").first()
+    return last if last is not None and last.action in RETURN_ACTIONS else None
 
 
 def assessment_attachments(assessment: PreAssessment) -> QuerySet[Attachment]:
@@ -345,8 +358,19 @@ def preassessment_todos(user: Any) -> list[TodoItem]:
     url = reverse("preassessment:list")
     items: list[TodoItem] = []
     if membership.can("preassessment.file"):
+        drafts = PreAssessment.objects.visible_to(user).filter(status=PreAssessmentStatus.DRAFT)
+        returned = drafts.annotate(last_action=_last_action()).filter(last_action__in=RETURN_ACTIONS).count()
         items.append(
-            TodoItem("事前绩效评估", "评估申报未提交", counts.get("draft", 0), f"{url}?status=draft", "请完善后提交")
+            TodoItem("事前绩效评估", "评估申报被退回", returned, f"{url}?status=draft", "请按退回意见修改后重新提交")
+        )
+        items.append(
+            TodoItem(
+                "事前绩效评估",
+                "评估申报未提交",
+                counts.get("draft", 0) - returned,
+                f"{url}?status=draft",
+                "请完善后提交",
+            )
         )
     for capability in ("preassessment.review_dept", "preassessment.review_section", "preassessment.conclude"):
         if membership.can(capability):

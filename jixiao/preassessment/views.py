@@ -137,6 +137,7 @@ def detail_page(
         "attachment_error": attachment_error,
         "attachments": selectors.assessment_attachments(pa),
         "draft": selectors.draft_target(pa),
+        "pending_return": selectors.pending_return(pa),
         "events": selectors.assessment_events(pa)[:100],
         "trail": audit_labels.with_actor_names(selectors.assessment_audit_trail(pa)[:50]),
     }

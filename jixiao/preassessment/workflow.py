@@ -32,5 +32,7 @@ PREASSESSMENT_WORKFLOW = Workflow(
 )
 
 EDITABLE_STATES = {S.DRAFT}
+# The returns: each sends the filing back to the unit's draft with a required opinion.
+RETURN_ACTIONS = tuple(t.action for t in PREASSESSMENT_WORKFLOW.transitions if t.target == S.DRAFT and t.needs_comment)
 # Actions that need their own form (not the plain comment-and-button bar).
 FORM_ACTIONS = {CONCLUDE, ACCEPT_REVISION}
