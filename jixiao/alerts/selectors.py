@@ -42,7 +42,7 @@ from jixiao.alerts.models import (
     WarningSetting,
 )
 from jixiao.core.scoping import ScopeLevel
-from jixiao.core.todos import TodoItem
+from jixiao.core.todos import TodoItem, countdown
 from jixiao.organizations.models import CalendarDay
 from jixiao.organizations.selectors import spans_counties
 from jixiao.projects.models import Project, ProjectStatus
@@ -359,7 +359,8 @@ def alert_todos(user: Any) -> list[TodoItem]:
             .filter(status__in=ANSWERABLE_STATES)
             .aggregate(n=Count("id"), first=Min("due_date"))
         )
-        hint = f"最近期限 {stats['first']:%Y-%m-%d}" if stats["first"] else ""
+        first = stats["first"]
+        hint = f"最近期限 {first:%Y-%m-%d}，{countdown(first)[1]}" if first else ""
         url = reverse("alerts:cases") + "?status=OPEN"
         items.append(TodoItem("预警处置", "红灯预警待说明", stats["n"], url, hint))
     if membership.can("alerts.decide"):

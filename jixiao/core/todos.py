@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Count, QuerySet
+from django.utils import timezone
 
 
 @dataclass(frozen=True)
@@ -86,3 +88,13 @@ def status_counts(queryset: QuerySet[Any], statuses: Iterable[str]) -> dict[str,
         return {}
     rows = queryset.filter(status__in=wanted).order_by().values_list("status").annotate(n=Count("*"))
     return dict(rows)
+
+
+def countdown(deadline: date, today: date | None = None) -> tuple[int, str]:
+    """Days left and the Chinese label of a deadline, for 待办 hints and lists: 还剩3天 / 今天截止 / 已逾期2天."""
+    days = (deadline - (today or timezone.localdate())).days
+    if days > 0:
+        return days, f"还剩{days}天"
+    if days == 0:
+        return 0, "今天截止"
+    return days, f"已逾期{-days}天"

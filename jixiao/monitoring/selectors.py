@@ -17,7 +17,7 @@ from django.utils import timezone
 from jixiao.core import config_rows
 from jixiao.core.models import AuditEvent
 from jixiao.core.numbers import is_digits
-from jixiao.core.todos import TodoItem
+from jixiao.core.todos import TodoItem, countdown
 from jixiao.monitoring import hooks
 from jixiao.monitoring.models import (
     EDITABLE_STATUSES,
@@ -133,16 +133,6 @@ def progress_sentence(rate: Decimal, progress: Decimal | None) -> str:
         word = "高于" if diff > 0 else "低于"
         relation = ("略" if abs(diff) <= 5 else "") + f"{word}序时进度"
     return f"执行率{rate * 100:.2f}%，{relation}（{progress * 100:.2f}%）"
-
-
-def countdown(deadline: date, today: date | None = None) -> tuple[int, str]:
-    """Days left and the Chinese label: 还剩3天 / 今天截止 / 已逾期2天."""
-    days = (deadline - (today or timezone.localdate())).days
-    if days > 0:
-        return days, f"还剩{days}天"
-    if days == 0:
-        return 0, "今天截止"
-    return days, f"已逾期{-days}天"
 
 
 # ---- tasks ---------------------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from jixiao.alerts import services
 from jixiao.alerts.models import CaseStatus, FundAdjustment, ProjectYearFlag, ReminderLetter, WarningCase
@@ -17,7 +18,7 @@ from jixiao.alerts.sweep import sweep_region
 from jixiao.alerts.tests.conftest import pay, use_sichuan
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
 from jixiao.core.models import AuditEvent
-from jixiao.core.todos import for_user
+from jixiao.core.todos import countdown, for_user
 
 AS_OF = date(2026, 9, 4)
 
@@ -152,7 +153,13 @@ def test_todos_for_unit_and_finance(library: Any, case: WarningCase) -> None:
     w = library
     unit_items = {i.title: i for i in for_user(w.users["unit_user"])}
     assert unit_items["红灯预警待说明"].count == 4  # the school and its branch, two rules each
-    assert "最近期限" in unit_items["红灯预警待说明"].hint
+    visible = WarningCase.objects.visible_to(w.users["unit_user"])  # type: ignore[attr-defined]
+    first = min(visible.values_list("due_date", flat=True))
+    assert unit_items["红灯预警待说明"].hint == f"最近期限 {first:%Y-%m-%d}，{countdown(first)[1]}"
+    # A deadline passed reads so (已逾期n天), as the 监控表 and 整改 entries do.
+    WarningCase.objects.filter(due_date=first).update(due_date=timezone.localdate() - timedelta(days=3))
+    late = {i.title: i for i in for_user(w.users["unit_user"])}["红灯预警待说明"].hint
+    assert late.endswith("，已逾期3天")
     services.case_respond(actor=w.users["unit_user"], case=case, explanation="x", option="CONTINUE", amount_yuan=None)
     finance_items = {i.title: i for i in for_user(w.users["performance"])}
     assert finance_items["预警处置待决定"].count == 1
