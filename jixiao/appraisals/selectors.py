@@ -170,7 +170,10 @@ def scores_by_node(appraisal: Appraisal) -> dict[int, AppraisalScore]:
 
 
 def examinee_departments(region: FiscalRegion) -> QuerySet[Department]:
-    return Department.objects.filter(region=region, is_deleted=False, is_active=True).order_by("dept_code")
+    """The departments a 部门考核 appraises: not the town governments (`is_town`), appraised in the 乡镇（街道）考核."""
+    return Department.objects.filter(region=region, is_deleted=False, is_active=True, is_town=False).order_by(
+        "dept_code"
+    )
 
 
 def examinee_towns(region: FiscalRegion) -> QuerySet[FiscalRegion]:

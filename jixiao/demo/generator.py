@@ -280,6 +280,7 @@ class _Builder:
                 name=f"{spec.name}{suffix}",
                 finance_section=sections[spec.section],
                 is_key_focus=spec.key_focus,
+                is_town=town is not None,
             )
             plans.append(DeptPlan(department, spec, town, suffix))
         Department.objects.bulk_create([plan.department for plan in plans], batch_size=BATCH_SIZE)

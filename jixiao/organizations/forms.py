@@ -99,7 +99,7 @@ class SectionForm(VersionedForm):
 class DepartmentForm(VersionedForm):
     class Meta:
         model = Department
-        fields = ["dept_code", "name", "finance_section", "is_key_focus", "is_secret", "is_active"]
+        fields = ["dept_code", "name", "finance_section", "is_key_focus", "is_town", "is_secret", "is_active"]
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -137,6 +137,13 @@ class Department(TimeStampedModel):
         limit_choices_to={"kind": FinanceSection.Kind.BUSINESS},
     )
     is_key_focus = models.BooleanField(_("重点关注部门"), default=False)
+    # A 乡镇人民政府 or 街道办事处 budgets like a department but is appraised as a town (乡镇（街道）考核), not in the
+    # 部门考核 (appraisals.selectors.examinee_departments).
+    is_town = models.BooleanField(
+        _("乡镇（街道）政府"),
+        default=False,
+        help_text=_("乡镇人民政府或街道办事处：参加乡镇（街道）考核，不参加部门考核"),
+    )
     is_secret = models.BooleanField(_("涉密"), default=False)
     is_active = models.BooleanField(_("启用"), default=True)
 

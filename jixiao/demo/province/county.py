@@ -158,6 +158,7 @@ class CountyBuilder(_Builder):
                 name=f"{spec.name}{suffix}",
                 finance_section=sections[spec.section],
                 is_key_focus=spec.key_focus,
+                is_town=town is not None,
             )
             plans.append(DeptPlan(department, spec, town, suffix))
         insert_objects([plan.department for plan in plans])

@@ -17,7 +17,16 @@ class DepartmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Department
-        fields = ["id", "mof_div_code", "dept_code", "name", "finance_section_name", "is_key_focus", "is_active"]
+        fields = [
+            "id",
+            "mof_div_code",
+            "dept_code",
+            "name",
+            "finance_section_name",
+            "is_key_focus",
+            "is_town",
+            "is_active",
+        ]
 
 
 class BudgetUnitSerializer(serializers.ModelSerializer):
