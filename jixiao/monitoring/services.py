@@ -498,46 +498,55 @@ def _verbose(model: Any, name: str) -> str:
     return str(getattr(model._meta.get_field(name), "verbose_name", name))
 
 
-def _clean_record(record: MonitoringRecord, data: dict[str, Any]) -> dict[str, Any]:
+def _clean_record(record: MonitoringRecord, data: dict[str, Any], problems: list[str]) -> dict[str, Any]:
+    """The record's entries checked; every refusal is added to `problems` (all of them at once, in form order)."""
     cleaned: dict[str, Any] = {}
     n = record.task.period_end_month
     labels = {f: _verbose(MonitoringRecord, f).replace("1—N月", f"1—{n}月") for f in RECORD_FIELDS}
     for field in RECORD_FIELDS:
         if field not in data:
             continue
-        value = data[field]
-        if field in MAX_TEXT:
-            value = _text(value, MAX_TEXT[field], labels[field])
-        elif field == "deviation_reasons":
-            value = _codes(value, "")
-        elif field == "likelihood":
-            value = value or ""
-            if value and value not in Likelihood.values:
-                raise DomainError("完成目标可能性无效")
-        elif field == "executed_to_date_yuan":
-            if value is None:
-                raise DomainError(f"请填写1—{n}月执行数")
-            if value < 0:
-                raise DomainError(f"1—{n}月执行数不能为负数")
-        elif field == "expected_annual_yuan" and value is not None and value < 0:
-            raise DomainError("全年预计执行数不能为负数")
-        cleaned[field] = value
+        try:
+            cleaned[field] = _clean_value(field, data[field], labels[field], n)
+        except DomainError as exc:
+            problems.append(exc.message)
+    if "executed_to_date_yuan" in data and "executed_to_date_yuan" not in cleaned:
+        return cleaned  # the figures below compare against it
     executed = cleaned.get("executed_to_date_yuan", record.executed_to_date_yuan)
     explanation = cleaned.get("difference_explanation", record.difference_explanation)
     if executed != record.executed_from_payments_yuan and not explanation:
-        raise DomainError(
-            f"1—{record.task.period_end_month}月执行数与支付数据（{format_wan(record.executed_from_payments_yuan)}万元）"
-            "不一致，请填写差异说明"
+        problems.append(
+            f"1—{n}月执行数与支付数据（{format_wan(record.executed_from_payments_yuan)}万元）不一致，请填写差异说明"
         )
     expected = cleaned.get("expected_annual_yuan", record.expected_annual_yuan)
-    if expected is not None and expected < executed:
-        raise DomainError(f"全年预计执行数不能小于1—{n}月执行数")
+    if expected is not None and expected >= 0 and expected < executed:
+        problems.append(f"全年预计执行数不能小于1—{n}月执行数")
     return cleaned
 
 
+def _clean_value(field: str, value: Any, label: str, n: int) -> Any:
+    if field in MAX_TEXT:
+        return _text(value, MAX_TEXT[field], label)
+    if field == "deviation_reasons":
+        return _codes(value, "")
+    if field == "likelihood":
+        value = value or ""
+        if value and value not in Likelihood.values:
+            raise DomainError("完成目标可能性无效")
+    elif field == "executed_to_date_yuan":
+        if value is None:
+            raise DomainError(f"请填写1—{n}月执行数")
+        if value < 0:
+            raise DomainError(f"1—{n}月执行数不能为负数")
+    elif field == "expected_annual_yuan" and value is not None and value < 0:
+        raise DomainError("全年预计执行数不能为负数")
+    return value
+
+
 def _clean_rows(
-    rows: dict[int, MonitoringIndicatorRow], data: dict[int, dict[str, Any]], month: int
+    rows: dict[int, MonitoringIndicatorRow], data: dict[int, dict[str, Any]], month: int, problems: list[str]
 ) -> dict[int, dict[str, Any]]:
+    """The indicator rows' entries checked; every refusal is added to `problems`, named by its indicator."""
     cleaned: dict[int, dict[str, Any]] = {}
     for pk, values in data.items():
         row = rows.get(pk)
@@ -548,21 +557,27 @@ def _clean_rows(
         for field in ROW_FIELDS:
             if field not in values:
                 continue
-            value = values[field]
-            if field in ROW_MAX_TEXT:
-                label = _verbose(MonitoringIndicatorRow, field).replace("1—N月", f"1—{month}月")
-                value = _text(value, ROW_MAX_TEXT[field], where + label)
-            elif field == "deviation_reasons":
-                value = _codes(value, where)
-            elif field == "qualitative_level":
-                value = value or ""
-                if value and not row.is_qualitative:
-                    raise DomainError(where + "只有定性指标可以选择完成档次")
-                if value and value not in QualitativeLevel.values:
-                    raise DomainError(where + "定性完成档次无效")
-            out[field] = value
+            try:
+                out[field] = _clean_row_value(row, field, values[field], where, month)
+            except DomainError as exc:
+                problems.append(exc.message)
         cleaned[pk] = out
     return cleaned
+
+
+def _clean_row_value(row: MonitoringIndicatorRow, field: str, value: Any, where: str, month: int) -> Any:
+    if field in ROW_MAX_TEXT:
+        label = _verbose(MonitoringIndicatorRow, field).replace("1—N月", f"1—{month}月")
+        return _text(value, ROW_MAX_TEXT[field], where + label)
+    if field == "deviation_reasons":
+        return _codes(value, where)
+    if field == "qualitative_level":
+        value = value or ""
+        if value and not row.is_qualitative:
+            raise DomainError(where + "只有定性指标可以选择完成档次")
+        if value and value not in QualitativeLevel.values:
+            raise DomainError(where + "定性完成档次无效")
+    return value
 
 
 def record_save(
@@ -584,9 +599,12 @@ def record_save(
             raise ConflictError("监控任务已关闭，不能修改")
         if version is not None and version != locked.version:
             raise ConflictError("监控表已被他人修改，请刷新后重试")
-        cleaned = _clean_record(locked, data)
+        problems: list[str] = []
+        cleaned = _clean_record(locked, data, problems)
         existing = {r.pk: r for r in locked.indicator_rows.all()}
-        row_data = _clean_rows(existing, rows or {}, locked.task.period_end_month)
+        row_data = _clean_rows(existing, rows or {}, locked.task.period_end_month, problems)
+        if problems:  # every refusal at once, not the first one only
+            raise DomainError("；".join(problems))
         before = audit.snapshot(locked, [*RECORD_FIELDS, "status"])
         for field, value in cleaned.items():
             setattr(locked, field, value)

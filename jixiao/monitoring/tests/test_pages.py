@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from conftest import World
+from jixiao.core.errors import DomainError
 from jixiao.monitoring import services
 from jixiao.monitoring.models import MonitoringRecord, MonitoringTask, RecordStatus, TaskStatus
 from jixiao.monitoring.tests.helpers import approved_target, issued_round, pay, put_in_library, school_record
@@ -182,6 +183,31 @@ def test_fill_form_shows_chinese_errors_and_saves_nothing(ready: World) -> None:
     assert response.status_code == 400
     record.refresh_from_db()
     assert record.goal_execution == "" and record.status == RecordStatus.PENDING
+    # Every refusal at once, not the first only: the difference and the annual figure.
+    response = client.post(
+        reverse("monitoring:record_fill", args=[record.pk]),
+        {
+            "version": str(record.version),
+            "executed_to_date_yuan": "40",
+            "expected_annual_yuan": "30",
+            "then": "save",
+        },
+    )
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "不一致，请填写差异说明" in body and "全年预计执行数不能小于1—" in body
+    quant, _qual = record.indicator_rows.order_by("seq")
+    # And the service names an indicator row's refusal beside the record's (the API and imports call it directly).
+    with pytest.raises(DomainError) as caught:
+        services.record_save(
+            actor=ready.users["unit_user"],
+            record=record,
+            data={"executed_to_date_yuan": Decimal("-1")},
+            rows={quant.pk: {"qualitative_level": "achieved"}},
+        )
+    assert caught.value.message == "1—8月执行数不能为负数；指标“" + quant.name + "”：只有定性指标可以选择完成档次"
+    record.refresh_from_db()
+    assert record.executed_to_date_yuan != Decimal("400000.00") and record.status == RecordStatus.PENDING
 
 
 def test_stale_version_is_a_conflict_message(ready: World) -> None:
