@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.urls import reverse
 from rest_framework import serializers
 
 from jixiao.evaluation.scoring import FundRow, IndicatorRow, SelfEvalSheet
@@ -201,3 +202,24 @@ class SelfEvaluationDetailSerializer(SelfEvaluationSerializer):
     funds = SelfEvalFundReadSerializer(many=True, source="funds.all")
     indicators = SelfEvalIndicatorReadSerializer(many=True, source="indicators.all")
     flags = serializers.JSONField(help_text="校验结果（与 check_selfevaluation --json 相同的结构）")
+
+
+class SelfEvalEvidenceSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """A 佐证资料 file: its name, size, SHA-256 (to check a downloaded copy against), 说明, the indicator it supports
+    and the address that downloads it (the page's download, scoped and audited the same way)."""
+
+    id = serializers.IntegerField()
+    original_name = serializers.CharField()
+    size_bytes = serializers.IntegerField()
+    sha256 = serializers.CharField()
+    note = serializers.CharField()
+    row = serializers.IntegerField(source="row_id", allow_null=True)
+    indicator = serializers.SerializerMethodField()
+    uploaded_at = serializers.DateTimeField()
+    download_url = serializers.SerializerMethodField()
+
+    def get_indicator(self, obj: Any) -> str:
+        return obj.row.name if obj.row_id and obj.row is not None else ""
+
+    def get_download_url(self, obj: Any) -> str:
+        return reverse("evaluation:selfeval_evidence_download", args=[obj.self_eval_id, obj.pk])

@@ -4,6 +4,7 @@ from typing import Any
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -12,6 +13,7 @@ from rest_framework.views import APIView
 from jixiao.core.api_bulk import BulkTransitionMixin
 from jixiao.evaluation import selectors, services
 from jixiao.evaluation.api.serializers import (
+    SelfEvalEvidenceSerializer,
     SelfEvaluationDetailSerializer,
     SelfEvaluationSerializer,
     SelfEvaluationSheetSerializer,
@@ -67,3 +69,11 @@ class SelfEvaluationViewSet(
     def get_object(self) -> SelfEvaluation:
         self.get_queryset()
         return selectors.record_get(self.request.user, self.kwargs["pk"])
+
+    @extend_schema(responses=SelfEvalEvidenceSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def evidence(self, request: Request, pk: str | None = None) -> Response:
+        """佐证资料：该自评的文件清单（文件名、大小、SHA-256、说明、对应指标、下载地址）。"""
+        record = self.get_object()
+        files = selectors.record_evidence(record)
+        return Response(SelfEvalEvidenceSerializer(files, many=True).data)

@@ -308,3 +308,29 @@ def test_authenticity_page_lists_the_projects_monitoring_evidence_of_the_year(wo
     # Only the check's year: a record of another year is not listed.
     MonitoringRecord.objects.filter(pk=june.pk).update(fiscal_year=YEAR - 1)
     assert "六月到货单.pdf" not in client.get(f"/evaluation/authenticity/{check.pk}/").content.decode()
+
+
+def test_the_api_lists_a_records_files_with_their_hash_and_download_address(
+    world: World, record: SelfEvaluation, media: Path
+) -> None:
+    row = row_ids(record)["购置教学设备数量"]
+    world.login("unit_user").post(
+        f"{BASE}{record.pk}/evidence/", {"uploads": [_file("验收单.pdf", PDF)], "row": row, "note": "验收资料"}
+    )
+    evidence = SelfEvalEvidence.objects.get(self_eval=record)
+    api = f"/api/v1/selfevaluations/{record.pk}/evidence/"
+    listing = world.login("performance").get(api)
+    assert listing.status_code == 200
+    (item,) = listing.json()
+    assert item["original_name"] == "验收单.pdf" and item["sha256"] == hashlib.sha256(PDF).hexdigest()
+    assert (item["row"], item["indicator"], item["note"], item["size_bytes"]) == (
+        row,
+        "购置教学设备数量",
+        "验收资料",
+        len(PDF),
+    )
+    download = world.login("performance").get(item["download_url"])
+    assert download.status_code == 200 and b"".join(download.streaming_content) == PDF
+    assert item["download_url"] == f"{BASE}{record.pk}/evidence/{evidence.pk}/"
+    # Another unit's user: the record is not theirs, so neither is its list.
+    assert world.login("other_unit_user").get(api).status_code == 404
