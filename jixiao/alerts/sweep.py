@@ -541,6 +541,8 @@ def _sweep_regions(
                     object_type="organizations.fiscalregion",
                     object_id=str(region.pk),
                     object_repr=f"{region.name} {fiscal_year}年度预警计算",
+                    # The nightly pass (no user) is recorded in the county it computed, for that county's auditor.
+                    region_path="" if actor else region.path,
                     changes={
                         "as_of": as_of.isoformat(),
                         "projects": result.projects,

@@ -46,6 +46,7 @@ def test_sweep_colours_exec_ratio_on_boundaries(library: Any) -> None:
     assert ProjectLight.objects.get(project=w.hospital_project).executed_yuan == Decimal("200000.00")
     event = AuditEvent.objects.get(event_type="alerts.sweep")
     assert event.changes["projects"] == 3
+    assert event.region_path == w.region.path  # the nightly pass is read by the county's 审计管理员
 
 
 def test_refund_makes_execution_negative_and_red(library: Any) -> None:
