@@ -61,7 +61,7 @@ def memberships_for_admin(*, actor: Any, search: str = "") -> QuerySet[Membershi
 def audit_events(*, actor: Any, filters: dict[str, str]) -> QuerySet[AuditEvent]:
     """The audit trail an audit administrator reads: a top-level region's (a region without a parent) reads all of
     it; a lower region's reads what was done in its region subtree, and of the records that name no region (written
-    before records carried one, or failed logins) those of the accounts it manages (`users_for_admin`)."""
+    before records carried one) those of the accounts it manages (`users_for_admin`)."""
     qs = AuditEvent.objects.all()
     region = actor.active_membership.region
     if region.parent_id is not None:
