@@ -424,6 +424,24 @@ def reeval_sample_get(user: Any, pk: Any) -> ReEvaluationSample:
     return get_object_or_404(samples, pk=pk)
 
 
+def sample_record(sample: ReEvaluationSample) -> tuple[list[SelfEvalIndicator], list[SelfEvalEvidence]]:
+    """What the re-scorer reads of the sampled self-evaluation: its indicator rows (year target, reported actual,
+    deviation analysis) and its 佐证资料. An agency sees no self-evaluation otherwise (its scope is its samples)."""
+    record = sample.self_eval
+    rows = list(record.indicators.order_by("seq", "id"))
+    return rows, record_evidence(record)
+
+
+def sample_evidence_get(user: Any, pk: Any, evidence_pk: Any) -> SelfEvalEvidence:
+    """A 佐证资料 file of a sample the user re-scores (or oversees); a file of another record is 404."""
+    sample = reeval_sample_get(user, pk)
+    evidence = sample.self_eval.evidence.filter(pk=evidence_pk).first()
+    if evidence is None:
+        raise Http404
+    evidence.self_eval = sample.self_eval
+    return evidence
+
+
 def authenticity_check_get(user: Any, pk: Any) -> AuthenticityCheck:
     return AuthenticityCheck.objects.select_related("organiser").get_visible_or_404(user, pk=pk)
 

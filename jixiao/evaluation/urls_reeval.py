@@ -8,6 +8,11 @@ urlpatterns = [
     path("reeval/samples/", v.reeval_samples, name="reeval_samples"),
     path("reeval/samples/<int:pk>/", v.sample_detail, name="reeval_sample"),
     path("reeval/samples/<int:pk>/result/", v.sample_result_download, name="reeval_sample_result"),
+    path(
+        "reeval/samples/<int:pk>/evidence/<int:evidence_pk>/",
+        v.sample_evidence_download,
+        name="reeval_sample_evidence",
+    ),
     path("reeval/<int:pk>/", v.reeval_detail, name="reeval_detail"),
     path("reeval/<int:pk>/draw/", v.reeval_draw, name="reeval_draw"),
     path("reeval/<int:pk>/verify/", v.reeval_verify, name="reeval_verify"),

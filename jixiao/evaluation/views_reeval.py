@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from jixiao.core.errors import DomainError
 from jixiao.core.numbers import is_digits
 from jixiao.core.views_helpers import capability_required, paginate, stored_file_response, xlsx_response
-from jixiao.evaluation import reeval_documents, selectors
+from jixiao.evaluation import reeval_documents, selectors, services_evidence
 from jixiao.evaluation import services_reeval as svc
 from jixiao.evaluation.forms_reeval import AssignForm, BatchForm, CheckForm, FindingForm, ResultFileForm
 from jixiao.evaluation.models import (
@@ -192,8 +192,28 @@ def sample_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "再评价得分已保存")
             return redirect("evaluation:reeval_sample", pk=pk)
-    context = {"sample": sample, "form": form, "error": error, "posted": request.POST if error else None}
+    rows, evidence = selectors.sample_record(sample)
+    context = {
+        "sample": sample,
+        "form": form,
+        "error": error,
+        "posted": request.POST if error else None,
+        "record_rows": rows,
+        "evidence": evidence,
+    }
     return render(request, "evaluation/reeval_sample.html", context, status=status)
+
+
+@capability_required("evaluation.rescore")
+def sample_evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> HttpResponse:
+    """A 佐证资料 file of the sampled self-evaluation, for whoever re-scores the sample (a third-party agency has no
+    access to self-evaluations otherwise); audited as the record page's download is."""
+    evidence = selectors.sample_evidence_get(request.user, pk, evidence_pk)
+    return stored_file_response(
+        evidence.file,
+        evidence.original_name,
+        opened=lambda: services_evidence.selfeval_evidence_opened(actor=request.user, evidence=evidence),
+    )
 
 
 @capability_required("evaluation.rescore")

@@ -3,6 +3,7 @@ results, the Excel export and the Word circular, authenticity findings and recti
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 from datetime import date
@@ -12,6 +13,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from docx import Document
 
@@ -25,6 +27,7 @@ from jixiao.evaluation.models import (
     AuthenticityItem,
     ReEvaluationBatch,
     ReEvaluationSample,
+    SelfEvalEvidence,
     SelfEvalStatus,
     SelfEvaluation,
 )
@@ -359,3 +362,34 @@ def test_new_batch_and_check_forms_are_styled_like_every_other_form(world: World
     page = client.get("/evaluation/authenticity/").content.decode()
     assert re.search(r'<input type="number" name="sample_size"[^>]* class="form-control"', page)
     assert re.search(r'<input type="date" name="materials_deadline" class="form-control"', page)
+
+
+def test_an_agency_reads_the_sampled_self_evaluation_and_downloads_its_evidence(
+    world: World, settings: Any, tmp_path: Any
+) -> None:
+    """A third-party agency re-scoring a sample sees the record's reported actuals and its 佐证资料 on the sample page
+    (it has no access to self-evaluations otherwise); files of other records stay 404, every download is audited."""
+    settings.MEDIA_ROOT = str(tmp_path)
+    batch = _drawn(world)
+    agency = Agency.objects.create(region=world.region, name="四川某某会计师事务所", credit_code="91511700MA62D4L83R")
+    agency.users.add(world.users["agency"])
+    mine, other = batch.samples.get(code="P-HOSP"), batch.samples.get(code="P-SCHOOL")
+    services_reeval.sample_assign(actor=world.users["performance"], batch=batch, sample_ids=[mine.pk], agency=agency)
+    pdf = b"%PDF-1.4\n1 0 obj <<>> endobj\n%%EOF\n"
+    row = row_ids(mine.self_eval)["购置教学设备数量"]
+    tied = SelfEvalEvidence(self_eval=mine.self_eval, row_id=row, original_name="验收单.pdf", size_bytes=len(pdf))
+    tied.sha256 = hashlib.sha256(pdf).hexdigest()
+    tied.file.save("check.pdf", ContentFile(pdf))
+    foreign = SelfEvalEvidence(self_eval=other.self_eval, original_name="别人的.pdf", size_bytes=len(pdf), sha256="0")
+    foreign.file.save("other.pdf", ContentFile(pdf))
+
+    client = world.login("agency")
+    page = client.get(f"/evaluation/reeval/samples/{mine.pk}/").content.decode()
+    assert 'data-testid="reeval-record"' in page and "120台" in page and "验收单.pdf" in page
+    download = client.get(f"/evaluation/reeval/samples/{mine.pk}/evidence/{tied.pk}/")
+    assert download.status_code == 200 and b"".join(download.streaming_content) == pdf
+    assert AuditEvent.objects.filter(event_type="evaluation.evidence_download", actor_id=world.users["agency"].pk)
+    assert client.get(f"/evaluation/reeval/samples/{mine.pk}/evidence/{foreign.pk}/").status_code == 404
+    assert client.get(f"/evaluation/reeval/samples/{other.pk}/evidence/{foreign.pk}/").status_code == 404
+    # The record page itself stays closed to the agency.
+    assert client.get(f"/evaluation/self/{mine.self_eval_id}/").status_code in (403, 404)
