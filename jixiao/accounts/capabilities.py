@@ -229,12 +229,19 @@ for _role, _caps in KEYEVAL_CAPABILITIES.items():
 # 文书 (DOMAIN.md §2.5, §6.10): the performance and business sections draft and issue (the performance section also
 # edits templates and 文号 series); departments and units receive, sign and answer what is addressed to them.
 DOCUMENTS_CAPABILITIES: dict[str, set[str]] = {
-    Role.PERFORMANCE: {"documents.view", "documents.draft", "documents.issue", "documents.configure"},
-    Role.BUSINESS: {"documents.view", "documents.draft", "documents.issue"},
-    Role.BUDGET: {"documents.view"},
+    Role.PERFORMANCE: {
+        "documents.view",
+        "documents.drafts",
+        "documents.draft",
+        "documents.issue",
+        "documents.configure",
+    },
+    Role.BUSINESS: {"documents.view", "documents.drafts", "documents.draft", "documents.issue"},
+    Role.BUDGET: {"documents.view", "documents.drafts"},
     Role.DEPT_ADMIN: {"documents.view", "documents.receive"},
     Role.UNIT_USER: {"documents.view", "documents.receive"},
-    Role.LEADER: {"documents.view"},
+    Role.LEADER: {"documents.view", "documents.drafts"},
+    # Oversight reads issued documents only (see `*.drafts` above).
     Role.OVERSIGHT: {"documents.view"},
 }
 for _role, _caps in DOCUMENTS_CAPABILITIES.items():
@@ -255,19 +262,23 @@ for _role, _caps in TRAINING_CAPABILITIES.items():
 # 问题整改 (DOMAIN.md §2.5, §6.10): the performance and business sections turn problems into findings, issue notices
 # and review feedback (the business section for its 对口 departments); departments and units answer; finance runs the
 # overdue sweep; leaders and oversight read.
+# `*.drafts`: the bureau's own staff (and its leaders) read cases and documents still being prepared (待下达, 草稿);
+# the external read-only oversight (人大, 审计, 纪检: DOMAIN.md §1.3 "receive reports and disclosures") reads them
+# once issued, as departments and units do (decision 0008).
 RECTIFICATION_CAPABILITIES: dict[str, set[str]] = {
     Role.PERFORMANCE: {
         "rectification.view",
+        "rectification.drafts",
         "rectification.manage",
         "rectification.review",
         "rectification.sweep",
         "rectification.configure",
     },
-    Role.BUSINESS: {"rectification.view", "rectification.manage", "rectification.review"},
-    Role.BUDGET: {"rectification.view"},
+    Role.BUSINESS: {"rectification.view", "rectification.drafts", "rectification.manage", "rectification.review"},
+    Role.BUDGET: {"rectification.view", "rectification.drafts"},
     Role.DEPT_ADMIN: {"rectification.view", "rectification.respond"},
     Role.UNIT_USER: {"rectification.view", "rectification.respond"},
-    Role.LEADER: {"rectification.view"},
+    Role.LEADER: {"rectification.view", "rectification.drafts"},
     Role.OVERSIGHT: {"rectification.view"},
 }
 for _role, _caps in RECTIFICATION_CAPABILITIES.items():

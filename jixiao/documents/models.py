@@ -121,8 +121,9 @@ class DocumentSeries(models.Model):
 
 
 class DocumentQuerySet(ScopedQuerySet["OfficialDocument"]):
-    """Finance staff see their region's documents; a department, unit or lower region sees only issued documents
-    addressed to it (a department also those addressed to its units)."""
+    """Finance staff and leaders see their region's documents, drafts included; the read-only oversight (人大, 审计)
+    only the issued ones (`documents.drafts`, decision 0008); a department, unit or lower region sees only issued
+    documents addressed to it (a department also those addressed to its units)."""
 
     def scope(self, membership: Any) -> DocumentQuerySet:
         level = membership.scope_level
@@ -130,6 +131,8 @@ class DocumentQuerySet(ScopedQuerySet["OfficialDocument"]):
         received = Q(status__in=ISSUED_STATES)
         if level in (ScopeLevel.REGION, ScopeLevel.SECTION):
             own = Q(region__path__startswith=membership.region.path)
+            if not membership.can("documents.drafts"):  # the read-only oversight: issued documents only
+                own &= received
             addressed = DocumentRecipient.objects.filter(region=membership.region_id).values("document_id")
             return live.filter(own | (received & Q(pk__in=addressed)))  # type: ignore[return-value]
         if level == ScopeLevel.DEPARTMENT and membership.department_id:

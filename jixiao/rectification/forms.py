@@ -6,7 +6,6 @@ from django import forms
 
 from jixiao.core.filters import AutocompleteModelChoiceField
 from jixiao.core.forms import MultipleFileField, bootstrapify, limit_choices
-from jixiao.core.scoping import ScopeLevel
 from jixiao.organizations.filters import add_region_field
 from jixiao.organizations.forms import DepartmentSearchField
 from jixiao.organizations.models import BudgetUnit, Department
@@ -18,6 +17,7 @@ from jixiao.rectification.models import (
     RectificationStatus,
     Severity,
     SourceType,
+    sees_drafts,
 )
 
 
@@ -36,8 +36,8 @@ class ListFilterForm(forms.Form):
         if user is not None:
             add_region_field(self, user, after="source")  # city and province users only
             membership = getattr(user, "active_membership", None)
-            if membership is not None and membership.scope_level not in (ScopeLevel.REGION, ScopeLevel.SECTION):
-                # Cases being prepared are the finance side's: a department or unit never sees one (models scope).
+            if membership is not None and not sees_drafts(membership):
+                # Cases being prepared are the bureau's: a department, unit or oversight never sees one (models scope).
                 status = self.fields["status"]
                 status.choices = [c for c in status.choices if c[0] != RectificationStatus.DRAFT]  # type: ignore[attr-defined]
         bootstrapify(self)

@@ -98,10 +98,11 @@ class RectificationStatus(models.TextChoices):
 AWAITING_UNIT = (RectificationStatus.ISSUED.value, RectificationStatus.RETURNED.value)
 
 
-def _finance_side(membership: Any) -> bool:
-    """Finance staff (region-wide roles and business sections) see cases being prepared (待下达); a department or a
-    unit sees a case only once it is issued to it."""
-    return membership.scope_level in (ScopeLevel.REGION, ScopeLevel.SECTION)
+def sees_drafts(membership: Any) -> bool:
+    """Finance staff (region-wide roles and business sections) and leaders see cases being prepared (待下达); a
+    department, a unit or the read-only oversight (人大, 审计) sees a case only once it is issued
+    (`rectification.drafts`, decision 0008)."""
+    return membership.scope_level in (ScopeLevel.REGION, ScopeLevel.SECTION) and membership.can("rectification.drafts")
 
 
 class RectificationQuerySet(BusinessRowQuerySet["Rectification"]):
@@ -111,7 +112,7 @@ class RectificationQuerySet(BusinessRowQuerySet["Rectification"]):
 
     def scope(self, membership: Any) -> ScopedQuerySet[Rectification]:
         qs = super().scope(membership)
-        if _finance_side(membership):
+        if sees_drafts(membership):
             return qs
         return qs.exclude(status=RectificationStatus.DRAFT)
 
@@ -200,7 +201,7 @@ class FindingQuerySet(BusinessRowQuerySet["Finding"]):
 
     def scope(self, membership: Any) -> ScopedQuerySet[Finding]:
         qs = super().scope(membership)
-        if _finance_side(membership):
+        if sees_drafts(membership):
             return qs
         return qs.filter(rectification__isnull=False).exclude(rectification__status=RectificationStatus.DRAFT)
 

@@ -35,3 +35,18 @@ def test_the_status_filter_offers_drafts_only_to_the_finance_side(world: World) 
     for persona in ("performance", "leader"):
         page = world.login(persona).get("/rectification/").content.decode()
         assert 'value="draft"' in page, persona
+
+
+def test_the_read_only_oversight_sees_cases_once_issued_and_leaders_see_drafts(world: World) -> None:
+    """人大/审计 (oversight) receive what is issued, as departments do; the bureau's leaders read its drafts too
+    (decision 0008)."""
+    draft = draft_case(world)
+    issued = issued_case(world)
+    oversight = world.login("oversight")
+    assert oversight.get(f"/rectification/{draft.pk}/").status_code == 404
+    assert oversight.get(f"/rectification/{issued.pk}/").status_code == 200
+    listing = oversight.get("/rectification/").content.decode()
+    assert f"/rectification/{draft.pk}/" not in listing and f"/rectification/{issued.pk}/" in listing
+    assert 'value="draft"' not in listing
+    assert selectors.rectification_summary(world.users["oversight"], YEAR)["draft"] == 0
+    assert world.login("leader").get(f"/rectification/{draft.pk}/").status_code == 200
