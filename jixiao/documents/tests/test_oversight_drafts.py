@@ -1,5 +1,5 @@
-"""The read-only oversight (人大, 审计) reads the bureau's documents once issued; drafts stay with the bureau's staff and
-leaders (`documents.drafts`, decision 0008)."""
+"""The read-only oversight (人大, 审计) reads the bureau's documents once issued; drafts stay with the bureau's staff
+and leaders (`documents.drafts`, decision 0008)."""
 
 from __future__ import annotations
 
