@@ -87,6 +87,7 @@ class ListFilterForm(forms.Form):
 class DocumentForm(forms.Form):
     kind = forms.ChoiceField(label="文件类型", choices=KeyEvalDocument.Kind.choices)
     file = forms.FileField(label="文件", help_text="PDF、Word、Excel、JPG 或 PNG")
+    note = forms.CharField(label="说明", max_length=500, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jixiao.core.models import TimeStampedModel, WorkflowEvent
+from jixiao.core.models import StoredFile, TimeStampedModel, WorkflowEvent
 from jixiao.core.scoping import ScopedQuerySet, ScopeLevel
 from jixiao.organizations.models import RegionYearRow
 
@@ -236,11 +236,18 @@ class KeyEvaluationEvent(WorkflowEvent):
 
 
 def document_path(instance: KeyEvalDocument, filename: str) -> str:
+    # Where documents were stored before the table moved onto StoredFile (migration 0001 names it); new uploads go to
+    # `stored_file_path` under the same folder.
     suffix = PurePosixPath(filename).suffix.lower()
     return f"keyeval/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
 
 
-class KeyEvalDocument(models.Model):
+class KeyEvalDocument(StoredFile):
+    """A 重点评价文件 (the notice, the work plan, the agency's draft and final reports, the evaluated party's feedback):
+    a `StoredFile` (decision 0006) with its SHA-256 and 说明."""
+
+    storage_folder = "keyeval"
+
     class Kind(models.TextChoices):
         NOTICE = "notice", _("评价通知")
         WORK_PLAN = "work_plan", _("评价工作方案")
@@ -251,20 +258,10 @@ class KeyEvalDocument(models.Model):
 
     evaluation = models.ForeignKey(KeyEvaluation, on_delete=models.CASCADE, related_name="documents")
     kind = models.CharField(_("文件类型"), max_length=20, choices=Kind.choices)
-    file = models.FileField(_("文件"), upload_to=document_path, max_length=200)
-    original_name = models.CharField(_("文件名"), max_length=200)
-    size_bytes = models.PositiveBigIntegerField(_("大小（字节）"))
-    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), null=True, on_delete=models.SET_NULL, related_name="+"
-    )
 
-    class Meta:
+    class Meta(StoredFile.Meta):
         verbose_name = _("重点评价文件")
         ordering = ["kind", "id"]
-
-    def __str__(self) -> str:
-        return self.original_name
 
 
 class KeyEvalScorer(models.Model):

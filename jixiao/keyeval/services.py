@@ -10,13 +10,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from jixiao.core import audit, signatures
+from jixiao.core import audit, signatures, uploads
 from jixiao.core.config_rows import refuse_second_copy
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.locking import check_lock_token
 from jixiao.core.numbers import is_year
 from jixiao.core.permissions import require
-from jixiao.core.uploads import check_upload
 from jixiao.experts.models import Engagement, Expert
 from jixiao.experts.services import panel_draw
 from jixiao.keyeval import selectors
@@ -368,9 +367,10 @@ def evaluation_transition(*, actor: Any, evaluation: KeyEvaluation, action: str,
 # ---- documents ---------------------------------------------------------------------------------------------------
 
 
-def document_add(*, actor: Any, evaluation: KeyEvaluation, kind: str, upload: Any) -> KeyEvalDocument:
+def document_add(*, actor: Any, evaluation: KeyEvaluation, kind: str, upload: Any, note: str = "") -> KeyEvalDocument:
     """Upload a document. The performance section uploads any kind; the evaluated party its feedback; a scorer of the
-    commissioned agency the draft and final reports."""
+    commissioned agency the draft and final reports. Checked before it is stored (core.uploads: type, size, content),
+    kept with its SHA-256 and 说明, and removed again if the write fails."""
     _visible(actor, evaluation)
     if kind not in KeyEvalDocument.Kind.values:
         raise DomainError("请选择文件类型")
@@ -386,30 +386,25 @@ def document_add(*, actor: Any, evaluation: KeyEvaluation, kind: str, upload: An
                 raise NotFoundError("重点评价不存在")
         elif not (kind in agency_kinds and is_scorer and actor.can("keyeval.score")):
             raise DomainError("您不能上传该类文件")
-    name = check_upload(upload)
-    with transaction.atomic():
+    [name] = uploads.check_uploads([upload], max_files=1)
+    with uploads.removed_on_failure() as written, transaction.atomic():
         ev = KeyEvaluation.objects.select_for_update().get(pk=evaluation.pk)
         if ev.status == KeyEvalStatus.ISSUED:
             raise ConflictError("评价结果已下达，不能再上传文件")
-        doc = KeyEvalDocument(evaluation=ev, kind=kind, original_name=name, size_bytes=upload.size, uploaded_by=actor)
-        doc.file.save(name, upload, save=False)
-        doc.save()
-        audit.record(
+        doc = KeyEvalDocument(evaluation=ev, kind=kind, note=(note or "").strip()[:500])
+        uploads.store_files(
+            written,
+            [(doc, upload, name)],
             actor=actor,
             event_type="keyeval.document_add",
             obj=ev,
-            reason=f"{doc.get_kind_display()}：{name}"[:500],
+            extra={"kind": doc.get_kind_display()},
         )
     return doc
 
 
 def document_opened(*, actor: Any, document: KeyEvalDocument) -> None:
-    audit.record(
-        actor=actor,
-        event_type="keyeval.document_download",
-        obj=document.evaluation,
-        reason=document.original_name[:500],
-    )
+    uploads.stored_file_opened(document, actor=actor, event_type="keyeval.document_download", obj=document.evaluation)
 
 
 # ---- scorers and scores ------------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from jixiao.core.views_helpers import (
 )
 from jixiao.keyeval import documents, selectors, services
 from jixiao.keyeval.forms import DocumentForm, EvaluationForm, ExpertDrawForm, ListFilterForm, StaffScorerForm
+from jixiao.keyeval.models import KeyEvaluation
 from jixiao.keyeval.workflow import EDITABLE_STATES, KEYEVAL_WORKFLOW
 from jixiao.organizations.selectors import current_fiscal_year
 
@@ -84,7 +85,17 @@ def evaluation_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @capability_required("keyeval.view")
 def evaluation_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    ev = selectors.evaluation_get(request.user, pk)
+    return _detail(request, selectors.evaluation_get(request.user, pk))
+
+
+def _detail(
+    request: HttpRequest,
+    ev: KeyEvaluation,
+    *,
+    status: int = 200,
+    document_form: DocumentForm | None = None,
+    document_error: str = "",
+) -> HttpResponse:
     user: Any = request.user
     available = KEYEVAL_WORKFLOW.available(ev.status, user.active_membership.capabilities)
     can_manage = user.can("keyeval.manage")
@@ -97,13 +108,14 @@ def evaluation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "summary": selectors.score_summary(ev) if can_manage or ev.status == "issued" else None,
         "projects": selectors.evaluation_projects(ev),
         "documents": selectors.evaluation_documents(ev),
-        "document_form": DocumentForm(),
+        "document_form": document_form or DocumentForm(),
+        "document_error": document_error,
         "staff_form": StaffScorerForm(user=user) if can_manage else None,
         "draw_form": ExpertDrawForm() if can_manage else None,
         "scorers": selectors.scorers(ev),
         "events": ev.events.select_related("actor")[:100],
     }
-    return render(request, "keyeval/detail.html", context)
+    return render(request, "keyeval/detail.html", context, status=status)
 
 
 @require_POST
@@ -131,16 +143,24 @@ def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
     ev = selectors.evaluation_get(request.user, pk)
     form = DocumentForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, "请选择文件类型和文件")
-        return redirect("keyeval:detail", pk=ev.pk)
+        if "file" in form.errors:
+            error = "请选择要上传的文件"
+        elif "kind" in form.errors:
+            error = "请选择文件类型"
+        else:
+            error = "说明不能超过500字"
+        return _detail(request, ev, status=400, document_form=form, document_error=error)
     try:
         services.document_add(
-            actor=request.user, evaluation=ev, kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"]
+            actor=request.user,
+            evaluation=ev,
+            kind=form.cleaned_data["kind"],
+            upload=form.cleaned_data["file"],
+            note=form.cleaned_data["note"],
         )
     except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "文件已上传")
+        return _detail(request, ev, status=exc.status_code, document_form=form, document_error=exc.message)
+    messages.success(request, "文件已上传")
     return redirect("keyeval:detail", pk=ev.pk)
 
 

@@ -50,3 +50,11 @@ class SessionForm(HiddenErrorsMixin, forms.Form):
 
 class MaterialForm(forms.Form):
     file = forms.FileField(label="培训材料")
+    note = forms.CharField(
+        label="说明",
+        max_length=500,
+        required=False,
+        widget=forms.TextInput(
+            attrs={"class": "form-control form-control-sm", "placeholder": "说明（选填）", "aria-label": "说明"}
+        ),
+    )

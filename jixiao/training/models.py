@@ -11,7 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jixiao.core.models import TimeStampedModel
+from jixiao.core.models import StoredFile, TimeStampedModel
 from jixiao.core.scoping import ScopedQuerySet, ScopeLevel
 
 
@@ -92,25 +92,21 @@ class TrainingSession(TimeStampedModel):
 
 
 def material_path(instance: TrainingMaterial, filename: str) -> str:
-    # A generated name on disk, never the uploaded one (SECURITY.md F01).
+    # Where materials were stored before the table moved onto StoredFile (migration 0001 names it); new uploads go to
+    # `stored_file_path` under the same folder.
     suffix = PurePosixPath(filename).suffix.lower()
     return f"training/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
 
 
-class TrainingMaterial(models.Model):
-    session = models.ForeignKey(TrainingSession, on_delete=models.CASCADE, related_name="materials")
-    file = models.FileField(_("文件"), upload_to=material_path, max_length=200)
-    original_name = models.CharField(_("文件名"), max_length=200)
-    size_bytes = models.PositiveBigIntegerField(_("大小（字节）"))
-    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
-    uploaded_by = models.ForeignKey(
-        "accounts.User", verbose_name=_("上传人"), null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+class TrainingMaterial(StoredFile):
+    """A 培训材料 of a training session (课件, 签到表, 通知): a `StoredFile` (decision 0006) with its SHA-256 and
+    说明."""
 
-    class Meta:
+    storage_folder = "training"
+
+    session = models.ForeignKey(TrainingSession, on_delete=models.CASCADE, related_name="materials")
+
+    class Meta(StoredFile.Meta):
         verbose_name = _("培训材料")
         verbose_name_plural = _("培训材料")
         ordering = ["id"]
-
-    def __str__(self) -> str:
-        return self.original_name

@@ -7,10 +7,9 @@ from typing import Any
 
 from django.db import transaction
 
-from jixiao.core import audit
+from jixiao.core import audit, uploads
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.permissions import require
-from jixiao.core.uploads import check_upload
 from jixiao.organizations.models import BudgetUnit
 from jixiao.training.models import Audience, TrainerType, TrainingKind, TrainingMaterial, TrainingSession
 
@@ -137,33 +136,33 @@ def training_delete(*, actor: Any, session: TrainingSession) -> None:
         audit.record(actor=actor, event_type="training.delete", obj=locked)
 
 
-def material_add(*, actor: Any, session: TrainingSession, upload: Any) -> TrainingMaterial:
+def material_add(*, actor: Any, session: TrainingSession, upload: Any, note: str = "") -> TrainingMaterial:
+    """A 培训材料 of the session, checked before it is stored (core.uploads: type, size, content), kept with its
+    SHA-256 and 说明, and removed again if the write fails."""
     require(actor, "training.manage")
     if not TrainingSession.objects.visible_to(actor).filter(pk=session.pk).exists():
         raise NotFoundError("培训记录不存在")
-    name = check_upload(upload)
-    with transaction.atomic():
+    [name] = uploads.check_uploads([upload], max_files=1)
+    with uploads.removed_on_failure() as written, transaction.atomic():
         locked = TrainingSession.objects.select_for_update().get(pk=session.pk)
-        material = TrainingMaterial(session=locked, original_name=name, size_bytes=upload.size, uploaded_by=actor)
-        material.file.save(name, upload, save=False)
-        material.save()
-        audit.record(actor=actor, event_type="training.material_add", obj=locked, reason=name[:500])
+        material = TrainingMaterial(session=locked, note=(note or "").strip()[:500])
+        uploads.store_files(
+            written, [(material, upload, name)], actor=actor, event_type="training.material_add", obj=locked
+        )
     return material
 
 
 def material_delete(*, actor: Any, material: TrainingMaterial) -> None:
     require(actor, "training.manage")
-    session = material.session
-    if not TrainingSession.objects.visible_to(actor).filter(pk=session.pk).exists():
+    if not TrainingSession.objects.visible_to(actor).filter(pk=material.session_id).exists():
         raise NotFoundError("培训记录不存在")
-    name, stored, storage = material.original_name, material.file.name, material.file.storage
     with transaction.atomic():
-        material.delete()
-        audit.record(actor=actor, event_type="training.material_delete", obj=session, reason=name[:500])
-        transaction.on_commit(lambda: storage.delete(stored))
+        locked = TrainingSession.objects.select_for_update().get(pk=material.session_id)
+        current = TrainingMaterial.objects.filter(pk=material.pk, session=locked).first()
+        if current is None:
+            raise NotFoundError("培训材料不存在")
+        uploads.stored_file_delete(current, actor=actor, event_type="training.material_delete", obj=locked)
 
 
 def material_opened(*, actor: Any, material: TrainingMaterial) -> None:
-    audit.record(
-        actor=actor, event_type="training.material_download", obj=material.session, reason=material.original_name
-    )
+    uploads.stored_file_opened(material, actor=actor, event_type="training.material_download", obj=material.session)

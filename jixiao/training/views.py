@@ -107,17 +107,28 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "training/form.html", context, status=status)
 
 
-@capability_required("training.view")
-def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    session = selectors.session_get(request.user, pk)
+def _detail(
+    request: HttpRequest,
+    session: TrainingSession,
+    *,
+    status: int = 200,
+    material_form: MaterialForm | None = None,
+    material_error: str = "",
+) -> HttpResponse:
     context = {
         "session": session,
         "materials": selectors.session_materials(session),
         "units": session.participant_units.order_by("agency_code"),
-        "material_form": MaterialForm(),
+        "material_form": material_form or MaterialForm(),
+        "material_error": material_error,
         "can_manage": request.user.can("training.manage"),  # type: ignore[union-attr]
     }
-    return render(request, "training/detail.html", context)
+    return render(request, "training/detail.html", context, status=status)
+
+
+@capability_required("training.view")
+def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail(request, selectors.session_get(request.user, pk))
 
 
 @require_POST
@@ -135,14 +146,15 @@ def material_upload(request: HttpRequest, pk: int) -> HttpResponse:
     session = selectors.session_get(request.user, pk)
     form = MaterialForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, "请选择文件")
-        return redirect("training:detail", pk=pk)
+        error = "请选择要上传的文件" if "file" in form.errors else "说明不能超过500字"
+        return _detail(request, session, status=400, material_form=form, material_error=error)
     try:
-        services.material_add(actor=request.user, session=session, upload=form.cleaned_data["file"])
+        services.material_add(
+            actor=request.user, session=session, upload=form.cleaned_data["file"], note=form.cleaned_data["note"]
+        )
     except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "培训材料已上传")
+        return _detail(request, session, status=exc.status_code, material_form=form, material_error=exc.message)
+    messages.success(request, "培训材料已上传")
     return redirect("training:detail", pk=pk)
 
 

@@ -17,6 +17,7 @@ from jixiao.accounts.models import Membership, User
 from jixiao.core.models import AuditEvent
 from jixiao.evaluation.models import SelfEvalEvidence, UpperCheckEvidence
 from jixiao.indicators.models import IndicatorCategory
+from jixiao.keyeval.models import KeyEvalDocument
 from jixiao.monitoring.models import MonitoringEvidence
 from jixiao.organizations.models import BudgetUnit, Department, FinanceSection, FiscalRegion, FiscalYear
 from jixiao.preassessment.models import Attachment
@@ -253,13 +254,13 @@ def test_reset_removes_the_files_of_the_evidence_it_deletes_and_nothing_else(
     settings: Any, tmp_path: Path, django_capture_on_commit_callbacks: Any
 ) -> None:
     """The demo's 佐证资料, 印证资料, 事前评估附件 (one stored feasibility study named by many rows of the earlier
-    rounds) and 问题整改报告 files go with their rows on --reset, once it commits; a file no deleted row names stays,
-    and so does one outside the media root even if a (tampered) row names it."""
+    rounds), 问题整改报告 and 重点评价文件 files go with their rows on --reset, once it commits; a file no deleted row
+    names stays, and so does one outside the media root even if a (tampered) row names it."""
     media = tmp_path / "media"
     settings.MEDIA_ROOT = str(media)
     seed(scale=SMALL)
-    models = (SelfEvalEvidence, MonitoringEvidence, UpperCheckEvidence, Attachment, FeedbackFile)
-    assert all(row.sha256 for model in (Attachment, FeedbackFile) for row in model.objects.all())
+    models = (SelfEvalEvidence, MonitoringEvidence, UpperCheckEvidence, Attachment, FeedbackFile, KeyEvalDocument)
+    assert all(row.sha256 for model in (Attachment, FeedbackFile, KeyEvalDocument) for row in model.objects.all())
     first = {str(name) for model in models for name in model.objects.values_list("file", flat=True)}
     assert all(model.objects.exists() for model in models)
     assert first and all((media / name).is_file() for name in first)

@@ -1,0 +1,31 @@
+# KeyEvalDocument moves onto core.models.StoredFile (decision 0006): the SHA-256 and 说明 columns are added (filled
+# for the existing files by 0006). The files stay where they are.
+
+import jixiao.core.models
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('keyeval', '0004_eval_template_version'),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name='keyevaldocument',
+            name='note',
+            field=models.CharField(blank=True, max_length=500, verbose_name='说明'),
+        ),
+        migrations.AddField(
+            model_name='keyevaldocument',
+            name='sha256',
+            field=models.CharField(default='', max_length=64, verbose_name='SHA-256'),
+            preserve_default=False,
+        ),
+        migrations.AlterField(
+            model_name='keyevaldocument',
+            name='file',
+            field=models.FileField(max_length=200, upload_to=jixiao.core.models.stored_file_path, verbose_name='文件'),
+        ),
+    ]
