@@ -6,6 +6,7 @@ from django import forms
 
 from jixiao.core.forms import bootstrapify, limit_choices
 from jixiao.disclosure.models import DisclosureStatus, Exemption, ItemType
+from jixiao.disclosure.selectors import WITHHELD_FILTER
 from jixiao.organizations.forms import DepartmentSearchField
 from jixiao.organizations.models import Department
 
@@ -13,7 +14,11 @@ from jixiao.organizations.models import Department
 class ListFilterForm(forms.Form):
     fiscal_year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)
     item_type = forms.ChoiceField(label="公开事项", required=False, choices=[("", "全部"), *ItemType.choices])
-    status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部"), *DisclosureStatus.choices])
+    status = forms.ChoiceField(
+        label="状态",
+        required=False,
+        choices=[("", "全部"), *DisclosureStatus.choices, (WITHHELD_FILTER, "不予公开（涉密/敏感）")],
+    )
     department = DepartmentSearchField()
     overdue = forms.BooleanField(label="仅看逾期", required=False)
     q = forms.CharField(label="名称", required=False, max_length=100)

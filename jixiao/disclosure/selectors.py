@@ -23,6 +23,9 @@ from jixiao.disclosure.workflow import DISCLOSURE_WORKFLOW
 from jixiao.organizations.models import FiscalRegion
 
 DEFAULT_DAYS_AFTER_APPROVAL = 20
+# The list's status filter value for “不予公开（涉密/敏感）”: both statuses the withheld sentence counts.
+WITHHELD_FILTER = "withheld"
+WITHHELD_STATUSES = (DisclosureStatus.EXEMPT_SECRET, DisclosureStatus.EXEMPT_SENSITIVE)
 PUBLIC_FIELDS = (
     "id",
     "public_id",
@@ -76,7 +79,9 @@ def disclosures_filtered(user: Any, params: dict[str, Any]) -> QuerySet[Disclosu
         qs = qs.filter(fiscal_year=params["fiscal_year"])
     if params.get("item_type"):
         qs = qs.filter(item_type=params["item_type"])
-    if params.get("status"):
+    if params.get("status") == WITHHELD_FILTER:
+        qs = qs.filter(status__in=WITHHELD_STATUSES)
+    elif params.get("status"):
         qs = qs.filter(status=params["status"])
     if params.get("department"):
         qs = qs.filter(department=params["department"])
@@ -108,7 +113,11 @@ def year_choices(user: Any) -> list[int]:
 
 
 def disclosure_summary(user: Any, fiscal_year: int) -> dict[str, Any]:
-    """Contract for reports (DIS-1): published per item type, exempt counts (涉密, 敏感, other), open work."""
+    """Contract for reports (DIS-1): published per item type, exempt counts (涉密, 敏感, other), open work.
+
+    ``withheld_total`` counts 涉密 and 敏感 only: the “N项涉及涉密及敏感信息，不予公开” figure (the same rule as the
+    public site's withheld sentence, `withheld_count`); ``exempt_total`` adds the items withheld for other reasons.
+    """
     qs = Disclosure.objects.visible_to(user).filter(fiscal_year=fiscal_year)
     by_status = dict(qs.values_list("status").annotate(n=Count("id")).order_by())
     published = dict(
@@ -124,6 +133,7 @@ def disclosure_summary(user: Any, fiscal_year: int) -> dict[str, Any]:
         "published_total": sum(published.values()),
         "exempt": exempt,
         "exempt_total": sum(exempt.values()),
+        "withheld_total": exempt["secret"] + exempt["sensitive"],
         "pending": by_status.get(DisclosureStatus.PENDING, 0),
         "review": by_status.get(DisclosureStatus.REVIEW, 0),
         "withdrawn": by_status.get(DisclosureStatus.WITHDRAWN, 0),
@@ -241,7 +251,7 @@ def withheld_count(region: FiscalRegion, year: int) -> int:
         region=region,
         fiscal_year=year,
         is_deleted=False,
-        status__in=(DisclosureStatus.EXEMPT_SECRET, DisclosureStatus.EXEMPT_SENSITIVE),
+        status__in=WITHHELD_STATUSES,
     ).count()
 
 

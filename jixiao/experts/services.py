@@ -431,7 +431,16 @@ def engagement_save(
     agency = data.get("agency")
     if agency is not None and not Agency.objects.visible_to(actor).filter(pk=agency.pk).exists():
         raise NotFoundError("第三方机构不存在或不在您的管理范围内")
-    if agency is not None and engagement is None and not agency.is_active:
+    # A suspended agency gets no new commission, whether created here or moved to it from another agency; an
+    # existing commission of an agency suspended later stays editable. The stored agency is read from the database:
+    # an edit form has already written the new choice onto the instance.
+    stored_agency_id = (
+        None
+        if engagement is None
+        else Engagement.objects.filter(pk=engagement.pk).values_list("agency_id", flat=True).first()
+    )
+    moved = engagement is None or (agency is not None and agency.pk != stored_agency_id)
+    if agency is not None and moved and not agency.is_active:
         raise DomainError("该第三方机构已出库或被暂停委托，不能新增委托")
     if data.get("scope") is not None and data["scope"] not in Engagement.Scope.values:
         raise DomainError("请选择委托事项")

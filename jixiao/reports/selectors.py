@@ -490,9 +490,9 @@ def activity_panel(user: Any, year: int) -> Panel:
         cells.append(
             Cell(
                 "涉密/敏感不予公开",
-                int(disclosure.get("exempt_total") or 0),
+                int(disclosure.get("withheld_total") or 0),
                 None,
-                link("disclosure:list", fiscal_year=year),
+                link("disclosure:list", fiscal_year=year, status="withheld"),
                 key="exempt",
             )
         )

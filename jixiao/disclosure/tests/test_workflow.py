@@ -302,3 +302,11 @@ def test_bulk_propose_and_publish_in_one_go_with_events_and_one_audit_record(wor
     assert unit.post(reverse("disclosure:bulk"), {"ids": [hospital], "action": "propose"}).status_code == 404
     with pytest.raises(PermissionDeniedError):
         services.disclosure_bulk_transition(actor=world.users["unit_user"], ids=[hospital], action="publish")
+
+
+def test_the_statistics_year_filter_keeps_its_label_and_button_on_one_line(world: World) -> None:
+    """A flex row: without nowrap/w-auto the select took the width and 年度/查看 broke per character."""
+    body = world.login("performance").get(reverse("disclosure:statistics")).content.decode()
+    assert '<label class="small text-nowrap" for="year-select">年度</label>' in body
+    assert 'class="form-select form-select-sm w-auto" id="year-select"' in body
+    assert '<button class="btn btn-primary btn-sm text-nowrap" type="submit">查看</button>' in body

@@ -184,3 +184,26 @@ def test_engagement_pages_for_the_performance_section(world: World) -> None:
     engagement.refresh_from_db()
     assert engagement.title == "绩效管理培训（一）"
     assert "绩效管理培训" in client.get(f"/experts/agencies/{agency.pk}/").content.decode()
+
+
+def test_an_engagement_cannot_be_moved_to_a_suspended_agency_but_stays_editable(world: World) -> None:
+    """暂停委托 also holds on edit: moving a commission to a suspended agency is a new commission for it."""
+    agency = _agency(world)
+    suspended = _agency(world, name="暂停机构", code="91511700MA62D4L84R", users=[])
+    Agency.objects.filter(pk=suspended.pk).update(is_active=False, suspended_reason="2026年度执业质量核查不合格")
+    client = world.login("performance")
+    post = {"agency": agency.pk, "scope": "training", "fiscal_year": "2026", "title": "绩效管理培训"}
+    assert client.post("/experts/engagements/new/", post).status_code == 302
+    engagement = Engagement.objects.get()
+    edit = f"/experts/engagements/{engagement.pk}/edit/"
+    moved = client.post(edit, {**post, "agency": suspended.pk, "title": "改派", "version": engagement.version})
+    assert moved.status_code == 400
+    assert "该第三方机构已出库或被暂停委托，不能新增委托" in moved.content.decode()
+    engagement.refresh_from_db()
+    assert (engagement.agency_id, engagement.title) == (agency.pk, "绩效管理培训")
+    # An engagement whose own agency is suspended later can still be edited (e.g. to record its dates).
+    Agency.objects.filter(pk=agency.pk).update(is_active=False)
+    kept = client.post(edit, {**post, "title": "绩效管理培训（一）", "version": engagement.version})
+    assert kept.status_code == 302
+    engagement.refresh_from_db()
+    assert engagement.title == "绩效管理培训（一）"

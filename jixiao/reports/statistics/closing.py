@@ -82,15 +82,25 @@ def dis_1(scope: Scope) -> Figure:
     published = {k: int(v) for k, v in (summary.get("published") or {}).items()}
     exempt = {k: int(v) for k, v in (summary.get("exempt") or {}).items()}
     total, exempt_total = sum(published.values()), sum(exempt.values())
+    # “涉及涉密及敏感信息” counts those two exemptions only; items withheld for another reason get their own clause.
+    withheld = exempt.get("secret", 0) + exempt.get("sensitive", 0)
+    other = exempt.get("other", 0)
     parts = [f"{labels.get(k, k)}{n}项" for k, n in published.items() if n]
     return Figure(
         "DIS-1",
         "信息公开",
-        {"published": published, "published_total": total, "exempt": exempt, "exempt_total": exempt_total},
+        {
+            "published": published,
+            "published_total": total,
+            "exempt": exempt,
+            "exempt_total": exempt_total,
+            "withheld_total": withheld,
+        },
         {"contract": "disclosure.selectors.disclosure_summary", "fiscal_year": scope.work_year},
         f"公开绩效信息{total}项"
         + (f"（{'、'.join(parts)}）" if parts else "")
-        + f"，{exempt_total}项涉及涉密及敏感信息，不予公开",
+        + f"，{withheld}项涉及涉密及敏感信息，不予公开"
+        + (f"，{other}项因其他原因不予公开" if other else ""),
         table=[(f"公开：{labels.get(k, k)}（项）", str(n)) for k, n in published.items()]
         + [
             ("涉密不予公开（项）", str(exempt.get("secret", 0))),
