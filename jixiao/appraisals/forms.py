@@ -15,7 +15,7 @@ from jixiao.appraisals.models import (
     Outcome,
     TemplateKind,
 )
-from jixiao.core.forms import bootstrapify
+from jixiao.core.forms import bootstrapify, file_note_field
 
 
 class YearForm(forms.Form):
@@ -90,14 +90,7 @@ class InterviewForm(forms.Form):
 class EvidenceForm(forms.Form):
     file = forms.FileField(label="佐证材料")
     node = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    note = forms.CharField(
-        label="说明",
-        max_length=500,
-        required=False,
-        widget=forms.TextInput(
-            attrs={"class": "form-control form-control-sm", "placeholder": "说明（选填）", "aria-label": "说明"}
-        ),
-    )
+    note = file_note_field()
 
 
 class CopyForm(forms.Form):

@@ -113,6 +113,18 @@ class MultipleFileField(forms.FileField):
 EVIDENCE_ACCEPT = ".pdf,.doc,.docx,.xls,.xlsx,.jpg,.jpeg,.png"
 
 
+def file_note_field() -> forms.CharField:
+    """The optional 说明 of one uploaded file (`core.models.StoredFile.note`, at most 500 characters)."""
+    return forms.CharField(
+        label="说明",
+        max_length=500,
+        required=False,
+        widget=forms.TextInput(
+            attrs={"class": "form-control form-control-sm", "placeholder": "说明（选填）", "aria-label": "说明"}
+        ),
+    )
+
+
 class EvidenceUploadForm(forms.Form):
     """佐证资料 upload of a record: files, optionally the indicator row they support (`rows`: (id, label) of the
     record's rows only, so another record's row id is refused here), and a 说明. (`uploads`: a form's `files` is

@@ -5,7 +5,7 @@ from typing import Any
 
 from django import forms
 
-from jixiao.core.forms import HiddenErrorsMixin, WanField, bootstrapify
+from jixiao.core.forms import HiddenErrorsMixin, WanField, bootstrapify, file_note_field
 from jixiao.organizations.filters import add_region_field
 from jixiao.preassessment.models import (
     Attachment,
@@ -106,12 +106,7 @@ class AttachmentForm(forms.Form):
         label="附件类型", choices=[c for c in Attachment.Kind.choices if c[0] != Attachment.Kind.AGENCY_REPORT]
     )
     file = forms.FileField(label="文件（PDF、Word、Excel、JPG、PNG）")
-    note = forms.CharField(
-        label="说明",
-        max_length=500,
-        required=False,
-        widget=forms.TextInput(attrs={"placeholder": "说明（选填）", "aria-label": "说明"}),
-    )
+    note = file_note_field()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

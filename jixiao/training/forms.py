@@ -4,7 +4,7 @@ from typing import Any
 
 from django import forms
 
-from jixiao.core.forms import HiddenErrorsMixin, bootstrapify
+from jixiao.core.forms import HiddenErrorsMixin, bootstrapify, file_note_field
 from jixiao.organizations.models import BudgetUnit
 from jixiao.training.models import Audience, TrainerType, TrainingKind
 
@@ -50,11 +50,4 @@ class SessionForm(HiddenErrorsMixin, forms.Form):
 
 class MaterialForm(forms.Form):
     file = forms.FileField(label="培训材料")
-    note = forms.CharField(
-        label="说明",
-        max_length=500,
-        required=False,
-        widget=forms.TextInput(
-            attrs={"class": "form-control form-control-sm", "placeholder": "说明（选填）", "aria-label": "说明"}
-        ),
-    )
+    note = file_note_field()
