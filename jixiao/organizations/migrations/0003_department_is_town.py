@@ -9,10 +9,10 @@ TOWN_ENDINGS = ("镇人民政府", "乡人民政府", "街道办事处")
 
 def mark_towns(apps, schema_editor):
     Department = apps.get_model("organizations", "Department")
-    db = schema_editor.connection.alias
-    ids = [pk for pk, name in Department.objects.using(db).values_list("pk", "name") if name.endswith(TOWN_ENDINGS)]
-    for start in range(0, len(ids), 500):
-        Department.objects.using(db).filter(pk__in=ids[start : start + 500]).update(is_town=True)
+    named_as_town = models.Q()
+    for ending in TOWN_ENDINGS:
+        named_as_town |= models.Q(name__endswith=ending)
+    Department.objects.using(schema_editor.connection.alias).filter(named_as_town).update(is_town=True)
 
 
 class Migration(migrations.Migration):
