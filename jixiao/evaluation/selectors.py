@@ -426,10 +426,18 @@ def reeval_sample_get(user: Any, pk: Any) -> ReEvaluationSample:
 
 def sample_record(sample: ReEvaluationSample) -> tuple[list[SelfEvalIndicator], list[SelfEvalEvidence]]:
     """What the re-scorer reads of the sampled self-evaluation: its indicator rows (year target, reported actual,
-    deviation analysis) and its 佐证资料. An agency sees no self-evaluation otherwise (its scope is its samples)."""
+    deviation analysis), each with its 佐证资料 as `files`, and the files tied to no row. An agency sees no
+    self-evaluation otherwise (its scope is its samples)."""
     record = sample.self_eval
     rows = list(record.indicators.order_by("seq", "id"))
-    return rows, record_evidence(record)
+    by_row: dict[int | None, list[SelfEvalEvidence]] = {}
+    for evidence in record_evidence(record):
+        by_row.setdefault(evidence.row_id, []).append(evidence)
+    for row in rows:
+        row.files = by_row.pop(row.pk, [])  # type: ignore[attr-defined]
+    # Files of a row no longer among the rows count as untied, as on the record page.
+    untied = [f for files in by_row.values() for f in files]
+    return rows, untied
 
 
 def sample_evidence_get(user: Any, pk: Any, evidence_pk: Any) -> SelfEvalEvidence:

@@ -192,14 +192,14 @@ def sample_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "再评价得分已保存")
             return redirect("evaluation:reeval_sample", pk=pk)
-    rows, evidence = selectors.sample_record(sample)
+    rows, untied = selectors.sample_record(sample)
     context = {
         "sample": sample,
         "form": form,
         "error": error,
         "posted": request.POST if error else None,
         "record_rows": rows,
-        "evidence": evidence,
+        "untied": untied,
     }
     return render(request, "evaluation/reeval_sample.html", context, status=status)
 
