@@ -63,14 +63,14 @@ MAX_SCORE = Decimal("99999.99")
 
 
 def _event(actor: Any, appraisal: Appraisal, action: str, label: str, source: str, comment: str = "") -> None:
-    AppraisalEvent.objects.create(
-        appraisal=appraisal,
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+    AppraisalEvent.log(
+        actor,
         action=action,
-        action_label=label,
+        label=label,
+        comment=comment,
+        appraisal=appraisal,
         from_status=source,
         to_status=appraisal.status,
-        comment=comment[:2000],
     )
 
 

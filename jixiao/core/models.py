@@ -76,6 +76,21 @@ class WorkflowEvent(models.Model):
         abstract = True
         ordering = ["-occurred_at", "-id"]
 
+    @classmethod
+    def log(cls, actor: Any, *, action: str, label: str = "", comment: str = "", **fields: Any) -> Any:
+        """Append one step: the acting user and their active role (a system step, with no signed-in actor, has
+        neither), the label and the comment cut to the app's column length. `fields` are the app's own columns: the
+        case key and from_status/to_status (and any other column the app's timeline has)."""
+        person = actor if getattr(actor, "is_authenticated", False) else None
+        names = {field.name for field in cls._meta.concrete_fields}
+        if "actor_role" in names and "actor_role" not in fields:
+            membership = getattr(person, "active_membership", None)
+            fields["actor_role"] = membership.role if membership is not None else ""
+        limit = cls._meta.get_field("comment").max_length or 2000
+        return cls.objects.create(
+            actor=person, action=action, action_label=label[:50], comment=(comment or "")[:limit], **fields
+        )
+
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
     def update(self, **kwargs: Any) -> int:

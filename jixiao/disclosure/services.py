@@ -42,16 +42,8 @@ SNAPSHOT_FIELDS = ["snapshot", "snapshot_file", "snapshot_file_name", "published
 
 
 def _event(actor: Any, item: Disclosure, action: str, label: str, source: str, comment: str = "") -> None:
-    membership = getattr(actor, "active_membership", None)
-    DisclosureEvent.objects.create(
-        disclosure=item,
-        actor=actor,
-        actor_role=membership.role if membership is not None else "",
-        action=action,
-        action_label=label,
-        from_status=source,
-        to_status=item.status,
-        comment=comment[:2000],
+    DisclosureEvent.log(
+        actor, action=action, label=label, comment=comment, disclosure=item, from_status=source, to_status=item.status
     )
 
 

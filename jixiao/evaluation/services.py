@@ -64,15 +64,14 @@ def _role(actor: Any) -> str:
 
 
 def _event(actor: Any, record: SelfEvaluation, action: str, label: str, source: str = "", comment: str = "") -> None:
-    SelfEvalEvent.objects.create(
-        self_eval=record,
-        actor=actor,
-        actor_role=_role(actor),
+    SelfEvalEvent.log(
+        actor,
         action=action,
-        action_label=label,
+        label=label,
+        comment=comment,
+        self_eval=record,
         from_status=source,
         to_status=record.status,
-        comment=comment[:2000],
     )
 
 

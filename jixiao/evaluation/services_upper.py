@@ -129,16 +129,14 @@ def entry_transition(*, actor: Any, entry: UpperCheckProject, action: str, comme
         locked.version += 1
         locked.updated_by = actor
         locked.save(update_fields=fields)
-        membership = actor.active_membership
-        UpperCheckEvent.objects.create(
-            entry=locked,
-            actor=actor,
-            actor_role=membership.role if membership is not None else "",
+        UpperCheckEvent.log(
+            actor,
             action=transition.action,
-            action_label=transition.label,
+            label=transition.label,
+            comment=comment,
+            entry=locked,
             from_status=transition.source,
             to_status=transition.target,
-            comment=comment,
         )
         audit.record(
             actor=actor,

@@ -77,15 +77,8 @@ def _visible(actor: Any, evaluation: KeyEvaluation) -> None:
 
 
 def _event(actor: Any, ev: KeyEvaluation, action: str, label: str, source: str, comment: str = "") -> None:
-    KeyEvaluationEvent.objects.create(
-        evaluation=ev,
-        actor=actor,
-        actor_role=actor.active_membership.role,
-        action=action,
-        action_label=label,
-        from_status=source,
-        to_status=ev.status,
-        comment=comment[:2000],
+    KeyEvaluationEvent.log(
+        actor, action=action, label=label, comment=comment, evaluation=ev, from_status=source, to_status=ev.status
     )
 
 

@@ -163,12 +163,11 @@ def task_create(*, actor: Any, data: dict[str, Any], selected_projects: list[Pro
         task.save()
         if selected:
             task.selected_projects.set(selected)
-        MonitoringEvent.objects.create(
-            task=task,
-            actor=actor,
-            actor_role=_role(actor),
+        MonitoringEvent.log(
+            actor,
             action="create",
-            action_label="创建监控任务",
+            label="创建监控任务",
+            task=task,
             to_status=task.status,
         )
         audit.record(
@@ -250,15 +249,14 @@ def task_issue(*, actor: Any, task: MonitoringTask) -> int:
         locked.save(
             update_fields=["status", "issued_by", "issued_at", "time_progress", "version", "updated_by", "updated_at"]
         )
-        MonitoringEvent.objects.create(
-            task=locked,
-            actor=actor,
-            actor_role=_role(actor),
+        MonitoringEvent.log(
+            actor,
             action="issue",
-            action_label="下达监控任务",
+            label="下达监控任务",
+            comment=f"生成监控表{len(records)}张",
+            task=locked,
             from_status=TaskStatus.DRAFT,
             to_status=TaskStatus.ISSUED,
-            comment=f"生成监控表{len(records)}张",
         )
         audit.record(
             actor=actor,
@@ -439,15 +437,14 @@ def task_close(*, actor: Any, task: MonitoringTask, comment: str = "") -> Monito
         locked.version += 1
         locked.updated_by = actor
         locked.save(update_fields=["status", "version", "updated_by", "updated_at"])
-        MonitoringEvent.objects.create(
-            task=locked,
-            actor=actor,
-            actor_role=_role(actor),
+        MonitoringEvent.log(
+            actor,
             action="close",
-            action_label="关闭监控任务",
+            label="关闭监控任务",
+            comment=comment,
+            task=locked,
             from_status=TaskStatus.ISSUED,
             to_status=TaskStatus.CLOSED,
-            comment=comment[:2000],
         )
         audit.record(
             actor=actor,
@@ -632,13 +629,12 @@ def record_save(
         changes = audit.diff(before, audit.snapshot(locked, [*RECORD_FIELDS, "status"]))
         changes.update(row_changes)
         if source != locked.status:
-            MonitoringEvent.objects.create(
+            MonitoringEvent.log(
+                actor,
+                action="fill",
+                label="开始填报",
                 task=locked.task,
                 record=locked,
-                actor=actor,
-                actor_role=_role(actor),
-                action="fill",
-                action_label="开始填报",
                 from_status=source,
                 to_status=locked.status,
             )
@@ -725,16 +721,15 @@ def record_transition(
         locked.version += 1
         locked.updated_by = actor
         locked.save(update_fields=fields)
-        MonitoringEvent.objects.create(
+        MonitoringEvent.log(
+            actor,
+            action=action,
+            label=transition.label,
+            comment=comment,
             task=locked.task,
             record=locked,
-            actor=actor,
-            actor_role=_role(actor),
-            action=action,
-            action_label=transition.label,
             from_status=transition.source,
             to_status=transition.target,
-            comment=comment,
         )
         audit.record(
             actor=actor,

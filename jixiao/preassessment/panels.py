@@ -238,15 +238,8 @@ def panel_members(assessment: PreAssessment) -> list[AssessmentPanelMember]:
 
 
 def _event(actor: Any, pa: PreAssessment, action: str, label: str, comment: str = "") -> None:
-    PreAssessmentEvent.objects.create(
-        assessment=pa,
-        actor=actor,
-        actor_role=actor.active_membership.role,
-        action=action,
-        action_label=label,
-        from_status=pa.status,
-        to_status=pa.status,
-        comment=comment[:2000],
+    PreAssessmentEvent.log(
+        actor, action=action, label=label, comment=comment, assessment=pa, from_status=pa.status, to_status=pa.status
     )
 
 

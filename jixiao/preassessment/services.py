@@ -48,15 +48,8 @@ def _visible(actor: Any, assessment: PreAssessment) -> None:
 
 
 def _event(actor: Any, pa: PreAssessment, action: str, label: str, source: str, comment: str = "") -> None:
-    PreAssessmentEvent.objects.create(
-        assessment=pa,
-        actor=actor,
-        actor_role=actor.active_membership.role,
-        action=action,
-        action_label=label,
-        from_status=source,
-        to_status=pa.status,
-        comment=comment[:2000],
+    PreAssessmentEvent.log(
+        actor, action=action, label=label, comment=comment, assessment=pa, from_status=source, to_status=pa.status
     )
 
 

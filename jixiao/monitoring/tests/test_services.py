@@ -294,6 +294,19 @@ def test_closed_round_freezes_records(ready: World) -> None:
         services.record_save(actor=ready.users["unit_user"], record=school_record(task, ready), data={})
 
 
+def test_timeline_step_records_actor_role_label_and_cuts_the_comment(ready: World) -> None:
+    task = issued_round(ready)
+    performance = ready.users["performance"]
+    services.task_close(actor=performance, task=task, comment="关" * 2500)
+    step = MonitoringEvent.objects.get(task=task, action="close")
+    assert (step.actor, step.actor_role, step.action_label) == (performance, "performance", "关闭监控任务")
+    assert (step.from_status, step.to_status) == (TaskStatus.ISSUED, TaskStatus.CLOSED)
+    assert step.comment == "关" * 2000  # the column's length
+    # A system step (no signed-in actor) names neither a person nor a role.
+    system = MonitoringEvent.log(None, action="remind", label="系统提醒", task=task, to_status=task.status)
+    assert (system.actor, system.actor_role, system.action_label) == (None, "", "系统提醒")
+
+
 def test_saved_hook_receives_the_record(ready: World) -> None:
     seen: list[tuple[int, str]] = []
 
