@@ -86,8 +86,8 @@ class WorkflowEvent(models.Model):
         if "actor_role" in names and "actor_role" not in fields:
             membership = getattr(person, "active_membership", None)
             fields["actor_role"] = membership.role if membership is not None else ""
-        limit = cls._meta.get_field("comment").max_length or 2000
-        return cls.objects.create(
+        limit = getattr(cls._meta.get_field("comment"), "max_length", None) or 2000
+        return cls._default_manager.create(
             actor=person, action=action, action_label=label[:50], comment=(comment or "")[:limit], **fields
         )
 
