@@ -576,40 +576,45 @@ def regions_to_sweep(root: Any, fiscal_year: int) -> list[Any]:
     return list(regions.order_by("pk"))
 
 
-def _sweep_passes(region_ids: list[int], fiscal_year: int, as_of: date) -> dict[int, SweepResult]:
+def _sweep_passes(
+    region_ids: list[int], fiscal_year: int, as_of: date, opened_on: date | None = None
+) -> dict[int, SweepResult]:
     """Some regions in passes, in this process."""
     regions = list(FiscalRegion.objects.filter(pk__in=region_ids).order_by("pk"))
     results: dict[int, SweepResult] = {}
     size = regions_per_pass()
     for start in range(0, len(regions), size):
-        results.update(sweep_regions(regions[start : start + size], fiscal_year, as_of))
+        results.update(sweep_regions(regions[start : start + size], fiscal_year, as_of, opened_on=opened_on))
     return results
 
 
-def _worker(region_ids: list[int], fiscal_year: int, as_of: date) -> dict[int, SweepResult]:
+def _worker(region_ids: list[int], fiscal_year: int, as_of: date, opened_on: date | None) -> dict[int, SweepResult]:
     """A forked worker's share; the worker closes the connection it opened before it exits."""
     freeze_inherited()
     try:
-        return _sweep_passes(region_ids, fiscal_year, as_of)
+        return _sweep_passes(region_ids, fiscal_year, as_of, opened_on)
     finally:
         connection.close()
 
 
-def sweep_in_parallel(regions: list[Any], fiscal_year: int, as_of: date, *, workers: int = 1) -> dict[int, SweepResult]:
+def sweep_in_parallel(
+    regions: list[Any], fiscal_year: int, as_of: date, *, workers: int = 1, opened_on: date | None = None
+) -> dict[int, SweepResult]:
     """The nightly sweep of many regions by `workers` processes, each taking every `workers`-th pass (PostgreSQL:
-    the regions' advisory locks keep overlapping sweeps apart; SQLite takes one writer, so one process)."""
+    the regions' advisory locks keep overlapping sweeps apart; SQLite takes one writer, so one process). New cases
+    are opened on `opened_on` (default `as_of`)."""
     ids = [region.pk for region in sorted(regions, key=lambda region: region.pk)]
     size = regions_per_pass()
     # Forked workers need their own connections: not from inside a transaction (they would not see its rows).
     if workers <= 1 or connection.vendor != "postgresql" or len(ids) <= size or connection.in_atomic_block:
-        return _sweep_passes(ids, fiscal_year, as_of)
+        return _sweep_passes(ids, fiscal_year, as_of, opened_on)
     passes = [ids[start : start + size] for start in range(0, len(ids), size)]
     shares = [[pk for chunk in passes[n::workers] for pk in chunk] for n in range(workers)]
     connections.close_all()  # each forked worker opens its own connection
     results: dict[int, SweepResult] = {}
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for part in pool.map(_worker, shares, [fiscal_year] * workers, [as_of] * workers):
+        for part in pool.map(_worker, shares, [fiscal_year] * workers, [as_of] * workers, [opened_on] * workers):
             results.update(part)
     return results
 
@@ -623,13 +628,14 @@ def sweep_subtree(
     progress: Callable[[int, int], None] | None = None,
 ) -> SweepResult:
     """Sweep every region under `root` (a county, a city or the province) in passes (`regions_per_pass`); the
-    totals of all regions. `progress(done, total)` after each pass (regions)."""
+    totals of all regions. `progress(done, total)` after each pass (regions). Cases found are opened today even
+    when `as_of` is a past day (`opening_day`)."""
     regions = regions_to_sweep(root, fiscal_year)
     total = SweepResult()
     size = regions_per_pass()
     for start in range(0, len(regions), size):
         batch = regions[start : start + size]
-        for result in sweep_regions(batch, fiscal_year, as_of, actor=actor).values():
+        for result in sweep_regions(batch, fiscal_year, as_of, actor=actor, opened_on=opening_day(as_of)).values():
             total.projects += result.projects
             total.warnings += result.warnings
             total.red += result.red

@@ -238,3 +238,41 @@ def test_a_record_saved_after_its_period_opens_cases_from_today_not_overdue(libr
     assert {c.due_date for c in cases} == {date(2026, 12, 21)}  # 10 working days from today
     assert services.escalate_overdue(today=date(2026, 12, 8)) == 0
     assert sweep.opening_day(date(2026, 6, 30), today=date(2026, 5, 1)) == date(2026, 6, 30)
+
+
+def test_a_sweep_by_hand_for_a_past_day_opens_cases_today_unless_backdated(library: Any, monkeypatch: Any) -> None:
+    """`sweep_warnings --as-of <past day>` and the page's 立即计算 with a past 计算日期 open what they find today;
+    only `--backdate` (rebuilding a past year on purpose) opens cases on the day computed."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from jixiao.alerts import services, sweep
+
+    w = library
+    use_sichuan(w.region)
+    monkeypatch.setattr(sweep.timezone, "localdate", lambda: date(2026, 12, 7))  # a Monday
+    call_command(
+        "sweep_warnings", "--region", "511725000", "--year", "2026", "--as-of", "2026-06-30", stdout=StringIO()
+    )
+    cases = WarningCase.objects.filter(project__region=w.region)
+    assert cases.exists() and set(cases.values_list("opened_on", flat=True)) == {date(2026, 12, 7)}
+    assert services.escalate_overdue(today=date(2026, 12, 8)) == 0  # not born overdue
+
+    WarningCase.objects.all().delete()
+    services.sweep(actor=w.users["performance"], region=w.region, fiscal_year=2026, as_of=date(2026, 6, 30))
+    assert set(cases.values_list("opened_on", flat=True)) == {date(2026, 12, 7)}
+
+    WarningCase.objects.all().delete()
+    call_command(
+        "sweep_warnings",
+        "--region",
+        "511725000",
+        "--year",
+        "2026",
+        "--as-of",
+        "2026-06-30",
+        "--backdate",
+        stdout=StringIO(),
+    )
+    assert set(cases.values_list("opened_on", flat=True)) == {date(2026, 6, 30)}
