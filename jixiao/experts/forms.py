@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 
 from jixiao.core.filters import AutocompleteModelMultipleChoiceField
-from jixiao.core.forms import HiddenErrorsMixin, WanField, bootstrapify, limit_choices
+from jixiao.core.forms import HiddenErrorsMixin, WanField, bootstrapify, file_note_field, limit_choices
 from jixiao.experts import selectors
 from jixiao.experts.models import QUALITY_ASPECTS, Agency, Engagement, Expert
 from jixiao.experts.services import MAX_PANEL_SIZE
@@ -198,10 +198,26 @@ class EngagementForm(HiddenErrorsMixin, forms.ModelForm):
 
 class DeliverableForm(forms.Form):
     file = forms.FileField(label="委托成果", help_text="PDF、Word、Excel、JPG 或 PNG")
+    note = file_note_field()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         bootstrapify(self)
+
+    def error_text(self) -> str:
+        return "请选择要上传的文件" if "file" in self.errors else "说明不能超过500字"
+
+
+class EngagementFilterForm(forms.Form):
+    """第三方委托 list filters; `overdue` keeps the engagements past their 成果提交期限 still without deliverables
+    (the 待办 of the performance section links here)."""
+
+    status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部状态"), *Engagement.Status.choices])
+    overdue = forms.BooleanField(label="仅看逾期未提交成果", required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bootstrapify(self, small=True)
 
 
 class QualityReviewForm(forms.Form):

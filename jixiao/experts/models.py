@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jixiao.core import crypto
 from jixiao.core.fields import EncryptedTextField
-from jixiao.core.models import TimeStampedModel
+from jixiao.core.models import StoredFile, TimeStampedModel
 from jixiao.core.scoping import ScopedQuerySet, ScopeLevel
 from jixiao.organizations.models import RegionYearSettings
 
@@ -313,26 +313,23 @@ class Engagement(TimeStampedModel):
 
 
 def deliverable_path(instance: EngagementDeliverable, filename: str) -> str:
+    # Where deliverables were stored before the table moved onto StoredFile (migration 0004 names it); new uploads go
+    # to `stored_file_path` under the same folder.
     suffix = PurePosixPath(filename).suffix.lower()
     return f"engagements/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
 
 
-class EngagementDeliverable(models.Model):
-    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="deliverables")
-    file = models.FileField(_("文件"), upload_to=deliverable_path, max_length=200)
-    original_name = models.CharField(_("文件名"), max_length=200)
-    size_bytes = models.PositiveBigIntegerField(_("大小（字节）"))
-    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+class EngagementDeliverable(StoredFile):
+    """A 委托成果 the agency (or the performance section) submits for an engagement: a `StoredFile` (decision 0006)
+    with its SHA-256 and 说明."""
 
-    class Meta:
+    storage_folder = "engagements"
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="deliverables")
+
+    class Meta(StoredFile.Meta):
         verbose_name = _("委托成果")
         ordering = ["engagement", "id"]
-
-    def __str__(self) -> str:
-        return self.original_name
 
 
 # The six aspects of 执业质量核查 (财监〔2021〕4号; DOMAIN.md §2.8): (field, label).

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
 
 from jixiao.accounts.models import User
 from jixiao.core.config_rows import most_specific
+from jixiao.core.errors import NotFoundError
+from jixiao.core.todos import TodoItem, countdown
 from jixiao.experts.drawing import Candidate
 from jixiao.experts.models import (
     Agency,
     AgencyQualityReview,
     Engagement,
+    EngagementDeliverable,
     Expert,
     PanelDraw,
     QualityReviewSetting,
@@ -136,6 +141,61 @@ def engagements_visible(user: Any) -> QuerySet[Engagement]:
 
 def engagement_get(user: Any, pk: Any) -> Engagement:
     return Engagement.objects.select_related("agency", "region").get_visible_or_404(user, pk=pk)
+
+
+def overdue(engagements: QuerySet[Engagement], today: Any = None) -> QuerySet[Engagement]:
+    """The engagements still 履约中 (no deliverable submitted, not accepted or terminated) past their 成果提交期限."""
+    return engagements.filter(status=Engagement.Status.ACTIVE, deadline__lt=today or timezone.localdate())
+
+
+def engagements_filtered(user: Any, params: dict[str, Any]) -> QuerySet[Engagement]:
+    """The visible engagements by the list filters: `status`, and `overdue` (past the deadline, nothing submitted)."""
+    qs = engagements_visible(user)
+    if params.get("status"):
+        qs = qs.filter(status=params["status"])
+    if params.get("overdue"):
+        qs = overdue(qs)
+    return qs
+
+
+def engagement_deliverables(engagement: Engagement) -> QuerySet[EngagementDeliverable]:
+    return engagement.deliverables.select_related("uploaded_by")
+
+
+def deliverable_get(user: Any, engagement_pk: Any, pk: Any) -> EngagementDeliverable:
+    """A deliverable of an engagement the user may see; anything else is a 404."""
+    engagement = engagement_get(user, engagement_pk)
+    try:
+        return engagement.deliverables.select_related("engagement").get(pk=pk)
+    except (EngagementDeliverable.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFoundError("委托成果不存在") from exc
+
+
+def engagement_todos(user: Any) -> list[TodoItem]:
+    """待办 of 第三方委托: the performance section (who manages the region's engagements) is told of the engagements
+    past their 成果提交期限 with nothing submitted; an agency's login of its own engagements still awaiting their
+    deliverables, with the nearest deadline counted down. Counted over what the user may see."""
+    membership = getattr(user, "active_membership", None)
+    if membership is None:
+        return []
+    items: list[TodoItem] = []
+    url = reverse("experts:engagement_list")
+    if membership.can("engagement.manage"):
+        late = overdue(Engagement.objects.visible_to(user)).aggregate(n=Count("id"), first=Min("deadline"))
+        first = late["first"]
+        hint = f"最早期限 {first:%Y-%m-%d}，{countdown(first)[1]}" if first else ""
+        items.append(TodoItem("第三方委托", "第三方委托成果逾期未提交", late["n"], f"{url}?overdue=1", hint))
+    if membership.can("engagement.deliver"):
+        waiting = (
+            Engagement.objects.visible_to(user)
+            .filter(status=Engagement.Status.ACTIVE)
+            .aggregate(n=Count("id"), first=Min("deadline"))
+        )
+        first = waiting["first"]
+        hint = f"最近期限 {first:%Y-%m-%d}，{countdown(first)[1]}" if first else "请按合同约定提交委托成果"
+        status = Engagement.Status.ACTIVE
+        items.append(TodoItem("第三方委托", "委托成果待提交", waiting["n"], f"{url}?status={status}", hint))
+    return items
 
 
 def engagement_choices(user: Any, scope: str | None = None) -> QuerySet[Engagement]:

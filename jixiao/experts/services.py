@@ -10,12 +10,11 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from jixiao.core import audit
+from jixiao.core import audit, uploads
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError, ServiceError
 from jixiao.core.models import AuditEvent
 from jixiao.core.permissions import require
 from jixiao.core.spreadsheets import CellError, ImportRejectedError
-from jixiao.core.uploads import check_upload
 from jixiao.experts import selectors
 from jixiao.experts.checks import quality_grade, quality_total
 from jixiao.experts.columns import ExpertImportRow
@@ -503,33 +502,37 @@ def engagement_set_status(*, actor: Any, engagement: Engagement, status: str) ->
     return row
 
 
-def deliverable_add(*, actor: Any, engagement: Engagement, upload: Any) -> EngagementDeliverable:
-    """The agency (or the performance section) uploads a deliverable of an engagement still in progress."""
+def deliverable_add(*, actor: Any, engagement: Engagement, upload: Any, note: str = "") -> EngagementDeliverable:
+    """The agency (or the performance section) uploads a deliverable of an engagement still in progress. Checked
+    before it is stored (core.uploads: type, size, content), kept with its SHA-256 and 说明, and removed again if the
+    write fails."""
     if not Engagement.objects.visible_to(actor).filter(pk=engagement.pk).exists():
         raise NotFoundError("委托不存在")
     is_member = selectors.is_engagement_member(actor, engagement)
     if not (actor.can("engagement.manage") or (actor.can("engagement.deliver") and is_member)):
         raise NotFoundError("委托不存在")
-    name = check_upload(upload)
-    with transaction.atomic():
+    [name] = uploads.check_uploads([upload], max_files=1)
+    with uploads.removed_on_failure() as written, transaction.atomic():
         row = Engagement.objects.select_for_update().get(pk=engagement.pk)
         if row.status not in (Engagement.Status.ACTIVE, Engagement.Status.DELIVERED):
             raise ConflictError("该委托已验收或终止，不能再上传成果")
-        item = EngagementDeliverable(engagement=row, original_name=name, size_bytes=upload.size, uploaded_by=actor)
-        item.file.save(name, upload, save=False)
-        item.save()
-        if row.status == Engagement.Status.ACTIVE:
-            row.status = Engagement.Status.DELIVERED
+        item = EngagementDeliverable(engagement=row, note=(note or "").strip()[:500])
+        uploads.store_files(
+            written, [(item, upload, name)], actor=actor, event_type="engagement.deliverable_add", obj=row
+        )
+        before = row.status
+        row.status = Engagement.Status.DELIVERED
         row.delivered_at = row.delivered_at or timezone.now()
         row.save(update_fields=["status", "delivered_at", "updated_at"])
-        audit.record(actor=actor, event_type="engagement.deliverable_add", obj=row, reason=name[:500])
+        if before != row.status:
+            changes = {"status": [before, row.status]}
+            audit.record(actor=actor, event_type="engagement.status", obj=row, changes=changes, reason="提交委托成果")
     return item
 
 
 def deliverable_opened(*, actor: Any, item: EngagementDeliverable) -> None:
-    audit.record(
-        actor=actor, event_type="engagement.deliverable_download", obj=item.engagement, reason=item.original_name
-    )
+    """A download, audited with the SHA-256 of the file handed out."""
+    uploads.stored_file_opened(item, actor=actor, event_type="engagement.deliverable_download", obj=item.engagement)
 
 
 def quality_review_save(

@@ -8,11 +8,12 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import DomainError, PermissionDeniedError
+from jixiao.core.todos import countdown
 from jixiao.core.views_helpers import (
     capability_required,
     import_errors_download,
@@ -27,6 +28,7 @@ from jixiao.experts.filtersets import ExpertFilterSet
 from jixiao.experts.forms import (
     AgencyForm,
     DeliverableForm,
+    EngagementFilterForm,
     EngagementForm,
     ExpertForm,
     ExpertImportForm,
@@ -297,10 +299,24 @@ def agency_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # ---------------------------------------------------------------- engagements (委托)
 
 
+def _countdown(engagement: Engagement) -> tuple[int, str] | None:
+    """The deadline counted down while the agency still owes its deliverables (还剩3天 / 今天截止 / 已逾期2天)."""
+    if engagement.status != Engagement.Status.ACTIVE or engagement.deadline is None:
+        return None
+    return countdown(engagement.deadline)
+
+
 @capability_required("engagement.view")
 def engagement_list(request: HttpRequest) -> HttpResponse:
+    form = EngagementFilterForm(request.GET or None)
+    params = form.cleaned_data if form.is_valid() else {}
+    page = paginate(request, selectors.engagements_filtered(request.user, params))
+    for engagement in page:
+        engagement.countdown = _countdown(engagement)  # type: ignore[attr-defined]
     context = {
-        "page": paginate(request, selectors.engagements_visible(request.user)),
+        "form": form,
+        "page": page,
+        "overdue": bool(params.get("overdue")),
         "can_manage": _can(request, "engagement.manage"),
     }
     return render(request, "experts/engagement_list.html", context)
@@ -339,36 +355,50 @@ def engagement_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @capability_required("engagement.view")
 def engagement_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    engagement = selectors.engagement_get(request.user, pk)
+    return _engagement_detail(request, selectors.engagement_get(request.user, pk))
+
+
+def _engagement_detail(
+    request: HttpRequest,
+    engagement: Engagement,
+    *,
+    status: int = 200,
+    form: DeliverableForm | None = None,
+    deliverable_error: str = "",
+) -> HttpResponse:
     user: Any = request.user
     can_deliver = _can(request, "engagement.manage") or (
         _can(request, "engagement.deliver") and selectors.is_engagement_member(user, engagement)
     )
     context = {
         "engagement": engagement,
-        "deliverables": engagement.deliverables.select_related("uploaded_by"),
+        "deliverables": selectors.engagement_deliverables(engagement),
         "key_evaluations": engagement.key_evaluations.filter(is_deleted=False),
         "can_manage": _can(request, "engagement.manage"),
         "can_deliver": can_deliver and engagement.status in (Engagement.Status.ACTIVE, Engagement.Status.DELIVERED),
-        "form": DeliverableForm(),
+        "form": form or DeliverableForm(),
+        "deliverable_error": deliverable_error,
+        "deadline_countdown": _countdown(engagement),
     }
-    return render(request, "experts/engagement_detail.html", context)
+    return render(request, "experts/engagement_detail.html", context, status=status)
 
 
 @require_POST
 @capability_required("engagement.view")
 def engagement_deliver(request: HttpRequest, pk: int) -> HttpResponse:
+    """A refused upload (no file, a wrong type, a 说明 too long, a closed engagement) is shown on the page with its
+    4xx and the 说明 kept; nothing is stored."""
     engagement = selectors.engagement_get(request.user, pk)
     form = DeliverableForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, "请选择要上传的文件")
-        return redirect("experts:engagement_detail", pk=pk)
+        return _engagement_detail(request, engagement, status=400, form=form, deliverable_error=form.error_text())
     try:
-        services.deliverable_add(actor=request.user, engagement=engagement, upload=form.cleaned_data["file"])
+        services.deliverable_add(
+            actor=request.user, engagement=engagement, upload=form.cleaned_data["file"], note=form.cleaned_data["note"]
+        )
     except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "委托成果已上传")
+        return _engagement_detail(request, engagement, status=exc.status_code, form=form, deliverable_error=exc.message)
+    messages.success(request, "委托成果已上传")
     return redirect("experts:engagement_detail", pk=pk)
 
 
@@ -387,10 +417,7 @@ def engagement_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @capability_required("engagement.view")
 def deliverable_download(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
-    engagement = selectors.engagement_get(request.user, pk)
-    item = engagement.deliverables.filter(pk=item_pk).first()
-    if item is None:
-        raise Http404
+    item = selectors.deliverable_get(request.user, pk, item_pk)
     return stored_file_response(
         item.file, item.original_name, opened=lambda: services.deliverable_opened(actor=request.user, item=item)
     )
