@@ -45,11 +45,11 @@ INSTALLED_APPS = [
     "jixiao.core",
     "jixiao.accounts",
     "jixiao.organizations",
-    "jixiao.experts",
     "jixiao.indicators",
     "jixiao.projects",
     "jixiao.targets",
     "jixiao.preassessment",
+    "jixiao.experts",  # after 事前评估 and before 执行: the 待办 list follows the menu
     "jixiao.execution",
     "jixiao.monitoring",
     "jixiao.alerts",
