@@ -93,7 +93,8 @@ def _context(rect: Rectification, kind: str, today: date, interview: Interview |
         context.update(
             summary=(
                 f"我局在{rect.fiscal_year}年度预算绩效管理工作中发现，你单位存在较为严重的问题（见约谈事由）。"
-                f"整改要求：{requirements}。请于{deadline}前完成整改，并通过预算绩效管理信息系统反馈整改情况。"
+                f"整改要求：{requirements.rstrip('。；;，,. ')}。请于{deadline}前完成整改，并通过预算绩效管理信息系统"
+                "反馈整改情况。"
             ),
             time=interview.time,
             place=interview.place,

@@ -97,9 +97,11 @@ def candidate_list(request: HttpRequest) -> HttpResponse:
     items = selectors.CandidateList(request.user, year, params.get("source") or "")
     status = 400 if request.method == "POST" else 200
     # A province has tens of thousands of open problems: the page counts them and reads only its 100 rows.
+    page = paginate(request, items, per_page=CANDIDATES_PER_PAGE)
     context = {
         "form": form,
-        "page": paginate(request, items, per_page=CANDIDATES_PER_PAGE),
+        "page": page,
+        "rows": selectors.with_department_names(page),
         "year": year,
         "chosen": set(request.POST.getlist("key")),  # a refused choice is shown again ticked
     }

@@ -64,7 +64,7 @@ def _two_problem_case(world: World) -> Rectification:
 
 def _issue(client: Any, rect: Rectification, **data: Any) -> Any:
     deadline = timezone.localdate() + timedelta(days=15)
-    form = {"requirements": "完善绩效目标，规范资金支付", "deadline": deadline.isoformat(), **data}
+    form = {"requirements": "完善绩效目标，规范资金支付。", "deadline": deadline.isoformat(), **data}
     return client.post(f"/rectification/{rect.pk}/issue/", form)
 
 
@@ -101,7 +101,7 @@ def test_each_document_is_rendered_numbered_and_sent_with_the_cases_problems(wor
     assert list(document.recipients.values_list("unit_id", flat=True)) == [world.school.pk]
     body = document.body
     assert "1. 项目资金未按合同约定支付" in body and f"2. {SECOND_PROBLEM}" in body and words in body
-    assert "【待填写" not in body and "{" not in body
+    assert "【待填写" not in body and "{" not in body and "。。" not in body
     if kind == "INTERVIEW":
         assert "二、约谈地点：县财政局三楼会议室" in body and "整改要求：完善绩效目标，规范资金支付" in body
     else:
@@ -289,6 +289,7 @@ def test_a_mix_of_departments_is_refused_in_chinese_and_nothing_is_written(world
     assert response.status_code == 400
     page = response.content.decode()
     assert "所选问题属于不同的主管部门（县教育局、县卫健局），不能合并为一个整改事项" in page
+    assert '<td class="text-nowrap" data-testid="candidate-department">县卫健局</td>' in page
     for key in chosen:  # the choice is shown again, ticked
         assert f'value="{key}" id=' in page and page.split(f'value="{key}"')[1].split(">")[0].endswith("checked")
     assert not Rectification.objects.exists() and not Finding.objects.exists()
