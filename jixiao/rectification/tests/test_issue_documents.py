@@ -289,7 +289,7 @@ def test_a_mix_of_departments_is_refused_in_chinese_and_nothing_is_written(world
     assert response.status_code == 400
     page = response.content.decode()
     assert "所选问题属于不同的主管部门（县教育局、县卫健局），不能合并为一个整改事项" in page
-    assert '<td class="text-nowrap" data-testid="candidate-department">县卫健局</td>' in page
+    assert '<td class="small" data-testid="candidate-department">县卫健局</td>' in page
     for key in chosen:  # the choice is shown again, ticked
         assert f'value="{key}" id=' in page and page.split(f'value="{key}"')[1].split(">")[0].endswith("checked")
     assert not Rectification.objects.exists() and not Finding.objects.exists()
