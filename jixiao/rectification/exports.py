@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from jixiao.core.spreadsheets import write_workbook
-from jixiao.rectification.models import Finding, Rectification
+from jixiao.rectification.models import Finding, Rectification, RectificationLetter, issuing_letter
 
 HEADERS = [
     "编号",
@@ -26,18 +26,19 @@ HEADERS = [
     "状态",
     "是否逾期",
     "逾期处理",
-    "整改通知书文号",
+    "下达文书文号",
     "整改措施及成效",
     "反馈审核意见",
     "业务股室预算调整意见",
     "完成时间",
     "按期完成",
-    "财政区划",  # last, so the columns before it keep their places in the users' sheets
+    "财政区划",  # new columns go last, so the columns before them keep their places in the users' sheets
+    "下达文书",
 ]
 ESCALATION = {0: "", 1: "已发提醒敦促函", 2: "已发约谈通知书"}
 
 
-def _row(rect: Rectification, findings: list[Finding], notice_no: str) -> list[Any]:
+def _row(rect: Rectification, findings: list[Finding], issued_with: RectificationLetter | None) -> list[Any]:
     closed = timezone.localtime(rect.closed_at).strftime("%Y-%m-%d") if rect.closed_at else ""
     return [
         rect.pk,
@@ -55,13 +56,14 @@ def _row(rect: Rectification, findings: list[Finding], notice_no: str) -> list[A
         rect.get_status_display(),
         "是" if getattr(rect, "is_overdue", False) else "否",
         ESCALATION.get(rect.escalation_level, ""),
-        notice_no,
+        issued_with.doc_no if issued_with else "",
         rect.feedback_measures,
         rect.review_opinion,
         rect.fin_adjust_advice,
         closed,
         ("是" if rect.closed_on_time else "否") if rect.closed_at else "",
         rect.region.name,
+        issued_with.get_kind_display() if issued_with else "",
     ]
 
 
@@ -70,6 +72,5 @@ def ledger_workbook(rows: QuerySet[Rectification]) -> bytes:
     body = []
     for rect in rects:
         findings = [f for f in rect.findings.all() if not f.is_deleted]
-        notice = next((x.doc_no for x in rect.letters.all() if x.kind == "NOTICE"), "")
-        body.append(_row(rect, findings, notice))
+        body.append(_row(rect, findings, issuing_letter(rect)))
     return write_workbook([("整改台账", HEADERS, body)], title="问题整改台账")

@@ -11,8 +11,10 @@ from jixiao.organizations.forms import DepartmentSearchField
 from jixiao.organizations.models import BudgetUnit, Department
 from jixiao.projects.models import Project
 from jixiao.rectification.models import (
+    ISSUING_KINDS,
     MANUAL_SOURCES,
     Category,
+    RectificationLetter,
     RectificationSettings,
     RectificationStatus,
     Severity,
@@ -83,14 +85,32 @@ class ManualFindingForm(forms.Form):
         bootstrapify(self)
 
 
+ISSUE_DOCUMENTS = [(k, RectificationLetter.Kind(k).label) for k in ISSUING_KINDS]
+
+
 class IssueForm(forms.Form):
+    document = forms.ChoiceField(
+        label="下达文书",
+        choices=ISSUE_DOCUMENTS,
+        required=False,
+        initial=RectificationLetter.Kind.NOTICE,
+        help_text="绩效管理意见书提出整改建议；问题严重的可直接下达约谈通知书",
+    )
     title = forms.CharField(label="整改事项", max_length=200, required=False)
-    requirements = forms.CharField(label="整改要求", max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
+    requirements = forms.CharField(
+        label="整改要求（整改建议）", max_length=4000, widget=forms.Textarea(attrs={"rows": 4})
+    )
     deadline = forms.DateField(
         label="整改期限",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="不填则按整改期限规则计算",
+        help_text="不填则按整改期限规则计算；即文书的反馈期限",
+    )
+    interview_time = forms.CharField(
+        label="约谈时间", max_length=200, required=False, help_text="下达约谈通知书时必填，如：2026年12月10日上午9:00"
+    )
+    interview_place = forms.CharField(
+        label="约谈地点", max_length=200, required=False, help_text="下达约谈通知书时必填，如：县财政局三楼会议室"
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -282,14 +282,17 @@ class RectificationEvent(WorkflowEvent):
 
 
 class RectificationLetter(models.Model):
-    """An official document issued for a case: the 整改通知书, and the escalation 提醒敦促函 / 约谈通知书.
+    """An official document issued for a case: the issuing document chosen when the case is issued (整改通知书,
+    绩效管理意见书 or 约谈通知书), and the escalation 提醒敦促函 / 约谈通知书 of the sweep.
 
-    One per case and kind (the sweep can run any number of times). The document itself lives in jixiao.documents;
+    One per case and kind (the sweep can run any number of times). The issuing document is the case's first letter
+    (`issuing_letter`): the sweep only ever adds letters after it. The document itself lives in jixiao.documents;
     its id and 文号 are kept here so this app's tables do not depend on that app's migrations.
     """
 
     class Kind(models.TextChoices):
         NOTICE = "NOTICE", _("整改通知书")
+        OPINION = "OPINION", _("绩效管理意见书")
         REMINDER = "REMINDER", _("提醒敦促函")
         INTERVIEW = "INTERVIEW", _("约谈通知书")
 
@@ -309,6 +312,21 @@ class RectificationLetter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.doc_no}"
+
+
+# The documents a case can be issued with (下达); the 提醒敦促函 only ever follows one of them.
+ISSUING_KINDS: tuple[str, ...] = (
+    RectificationLetter.Kind.NOTICE,
+    RectificationLetter.Kind.OPINION,
+    RectificationLetter.Kind.INTERVIEW,
+)
+
+
+def issuing_letter(rect: Rectification) -> RectificationLetter | None:
+    """The document the case was issued with: its first letter of an issuing kind (read from the prefetched letters
+    when there are). A 约谈通知书 of the sweep always comes after the case's issuing document, so the first is it."""
+    rows = [x for x in rect.letters.all() if x.kind in ISSUING_KINDS]  # type: ignore[attr-defined]
+    return min(rows, key=lambda x: x.pk) if rows else None
 
 
 def feedback_file_path(instance: FeedbackFile, filename: str) -> str:

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from jixiao.core import config_rows
 from jixiao.core.todos import TodoItem
+from jixiao.organizations.models import Department
 from jixiao.organizations.selectors import in_region
 from jixiao.rectification.models import (
     AWAITING_UNIT,
@@ -144,6 +145,14 @@ def rectification_statistics(user: Any, fiscal_year: int) -> dict[str, Any]:
         "by_department": by_department,
         "finding_count": findings.count(),
     }
+
+
+def with_department_names(items: Any) -> list[tuple[Candidate, str]]:
+    """A page of candidates with each one's 主管部门 name (one query for the page), so that problems of one
+    department can be chosen together."""
+    rows = list(items)
+    names = dict(Department.objects.filter(pk__in={c.department_id for c in rows}).values_list("pk", "name"))
+    return [(c, names.get(c.department_id, "")) for c in rows]
 
 
 def findings_of(rect: Rectification) -> list[Finding]:

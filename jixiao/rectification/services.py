@@ -21,6 +21,7 @@ from jixiao.projects.models import Project
 from jixiao.rectification import letters, selectors
 from jixiao.rectification.models import (
     AWAITING_UNIT,
+    ISSUING_KINDS,
     MANUAL_SOURCES,
     Category,
     FeedbackFile,
@@ -68,13 +69,17 @@ def default_deadline(region: Any, fiscal_year: int, start: date) -> date:
 # ---- findings ----------------------------------------------------------------------------------------------------
 
 
-def _new_case(actor: Any, first: Candidate | Finding, source_type: str, title: str) -> Rectification:
+def _new_case(
+    actor: Any, first: Candidate | Finding, source_type: str, title: str, *, whole: tuple[Any, Any] | None = None
+) -> Rectification:
+    """A draft case addressed like `first`; `whole` = (unit_id, project_id) when it gathers several addressees."""
+    unit_id, project_id = whole if whole is not None else (first.unit_id, first.project_id)
     rect = Rectification.objects.create(
         fiscal_year=first.fiscal_year,
         region_id=first.region_id,
         department_id=first.department_id,
-        unit_id=first.unit_id,
-        project_id=first.project_id,
+        unit_id=unit_id,
+        project_id=project_id,
         source_type=source_type,
         title=title[:200],
         created_by=actor,
@@ -85,8 +90,38 @@ def _new_case(actor: Any, first: Candidate | Finding, source_type: str, title: s
     return rect
 
 
-def findings_from_candidates(*, actor: Any, fiscal_year: int, keys: list[str]) -> list[Rectification]:
-    """Turn the chosen candidates into Findings, one draft case per addressee, project and source."""
+def _one_case_group(chosen: list[Candidate]) -> tuple[tuple[Any, Any], str, str]:
+    """One case for problems chosen together: they must be one department's. It is addressed to their unit (to
+    their project) when they share it, else to the department as a whole; its source is the most frequent one."""
+    departments = {c.department_id for c in chosen}
+    if len(departments) > 1:
+        names = "、".join(
+            Department.objects.filter(pk__in=departments).order_by("dept_code").values_list("name", flat=True)
+        )
+        raise DomainError(f"所选问题属于不同的主管部门（{names}），不能合并为一个整改事项；请只勾选同一主管部门的问题")
+    units = {c.unit_id for c in chosen}
+    projects = {c.project_id for c in chosen}
+    unit_id = units.pop() if len(units) == 1 else None
+    project_id = projects.pop() if len(projects) == 1 and unit_id is not None else None
+    counts: dict[str, int] = defaultdict(int)
+    for c in chosen:
+        counts[c.source_type] += 1
+    source_type = max(counts, key=lambda s: counts[s])  # ties: the first source met
+    if project_id is not None:
+        subject = chosen[0].subject
+    elif unit_id is not None:
+        subject = BudgetUnit.objects.get(pk=unit_id).name
+    else:
+        subject = Department.objects.get(pk=chosen[0].department_id).name
+    label = SourceType(source_type).label if len(counts) == 1 else "预算绩效管理"
+    return (unit_id, project_id), source_type, f"{subject} {label}发现问题整改"
+
+
+def findings_from_candidates(
+    *, actor: Any, fiscal_year: int, keys: list[str], one_case: bool = False
+) -> list[Rectification]:
+    """Turn the chosen candidates into Findings, one draft case per addressee, project and source; with `one_case`
+    all of them into one draft case (they must belong to one department)."""
     require(actor, "rectification.manage")
     wanted = {k for k in keys if k}
     if not wanted:
@@ -98,13 +133,19 @@ def findings_from_candidates(*, actor: Any, fiscal_year: int, keys: list[str]) -
     groups: dict[tuple[Any, ...], list[Candidate]] = defaultdict(list)
     for key in sorted(wanted):
         c = offered[key]
-        groups[(c.source_type, c.department_id, c.unit_id, c.project_id)].append(c)
+        groups[("one",) if one_case else (c.source_type, c.department_id, c.unit_id, c.project_id)].append(c)
     created: list[Rectification] = []
     with transaction.atomic():
-        for (source_type, *_), items in groups.items():
+        for items in groups.values():
             first = items[0]
-            label = SourceType(source_type).label
-            rect = _new_case(actor, first, source_type, f"{first.subject} {label}发现问题整改")
+            if one_case:
+                whole, source_type, title = _one_case_group(items)
+                rect = _new_case(actor, first, source_type, title, whole=whole)
+            else:
+                source_type = first.source_type
+                rect = _new_case(
+                    actor, first, source_type, f"{first.subject} {SourceType(source_type).label}发现问题整改"
+                )
             for c in items:
                 ct, object_id = source_object(c.key)
                 if Finding.objects.filter(source_content_type=ct, source_object_id=object_id).exists():
@@ -218,6 +259,9 @@ def _move(actor: Any, locked: Rectification, transition: Any, fields: list[str],
     )
 
 
+ISSUE_DOCUMENT_REFUSED = "请选择下达的文书：整改通知书、绩效管理意见书或约谈通知书"
+
+
 def rectification_issue(
     *,
     actor: Any,
@@ -225,12 +269,26 @@ def rectification_issue(
     requirements: str,
     deadline: date | None = None,
     title: str = "",
+    document: str = RectificationLetter.Kind.NOTICE,
+    interview_time: str = "",
+    interview_place: str = "",
     lock_token: str | None = None,
 ) -> Rectification:
-    """下达: requirements and a deadline (default from the region's rule); issues the 整改通知书."""
+    """下达: requirements and a deadline (default from the region's rule); issues the chosen document (整改通知书 by
+    default, 绩效管理意见书, or 约谈通知书 with its 约谈时间 and 地点) with the case's findings as its 存在问题."""
     requirements = (requirements or "").strip()
     if not requirements:
         raise DomainError("请填写整改要求")
+    document = document or RectificationLetter.Kind.NOTICE
+    if document not in ISSUING_KINDS:
+        raise DomainError(ISSUE_DOCUMENT_REFUSED)
+    interview = None
+    if document == RectificationLetter.Kind.INTERVIEW:
+        interview = letters.Interview(
+            time=(interview_time or "").strip()[:200], place=(interview_place or "").strip()[:200]
+        )
+        if not interview.time or not interview.place:
+            raise DomainError("下达约谈通知书须填写约谈时间和约谈地点")
     today = timezone.localdate()
     if deadline is not None and deadline <= today:
         raise DomainError("整改期限应晚于今天")
@@ -243,13 +301,24 @@ def rectification_issue(
             locked.title = title.strip()[:200]
         locked.deadline = deadline or default_deadline(locked.region, locked.fiscal_year, today)
         locked.issued_at = timezone.now()
-        _move(actor, locked, transition, ["requirements", "title", "deadline", "issued_at"])
-        _issue_letter(actor, locked, RectificationLetter.Kind.NOTICE, today)
+        letter = _issue_letter(actor, locked, document, today, issuing=True, interview=interview)
+        comment = f"印发{letter.get_kind_display()} {letter.doc_no}".strip()
+        _move(actor, locked, transition, ["requirements", "title", "deadline", "issued_at"], comment)
     return locked
 
 
-def _issue_letter(actor: Any, rect: Rectification, kind: str, today: date) -> RectificationLetter:
-    issued = letters.issue_document(actor=actor, rect=rect, kind=kind, today=today)
+def _issue_letter(
+    actor: Any,
+    rect: Rectification,
+    kind: str,
+    today: date,
+    *,
+    issuing: bool = False,
+    interview: letters.Interview | None = None,
+) -> RectificationLetter:
+    issued = letters.issue_document(
+        actor=actor, rect=rect, kind=kind, today=today, issuing=issuing, interview=interview
+    )
     letter = RectificationLetter.objects.create(
         rectification=rect,
         kind=kind,
@@ -258,12 +327,10 @@ def _issue_letter(actor: Any, rect: Rectification, kind: str, today: date) -> Re
         title=issued.title,
         issued_on=today,
     )
-    audit.record(
-        actor=actor,
-        event_type=f"rectification.letter_{kind.lower()}",
-        obj=rect,
-        changes={"document": issued.document_id, "doc_no": issued.doc_no},
-    )
+    changes: dict[str, Any] = {"document": issued.document_id, "doc_no": issued.doc_no, "issuing": issuing}
+    if interview is not None:
+        changes.update(time=interview.time, place=interview.place)
+    audit.record(actor=actor, event_type=f"rectification.letter_{kind.lower()}", obj=rect, changes=changes)
     return letter
 
 
@@ -300,7 +367,7 @@ def rectification_submit_feedback(
         locked.feedback_measures = measures[:8000]
         locked.feedback_at = timezone.now()
         _move(actor, locked, transition, ["feedback_measures", "feedback_at"], "，".join(names))
-        letters.answer_notice(actor=actor, rect=locked, text=locked.feedback_measures)
+        letters.answer_issuing_document(actor=actor, rect=locked, text=locked.feedback_measures)
     return locked
 
 
@@ -367,7 +434,8 @@ class SweepResult:
 
 
 def rectification_sweep(*, actor: Any = None, today: date | None = None) -> SweepResult:
-    """Reminders before the deadline, then 提醒敦促函 after M days overdue and 约谈通知书 after K more.
+    """Reminders before the deadline, then 提醒敦促函 after M days overdue and 约谈通知书 after K more (not for a case
+    issued with a 约谈通知书: it is not summoned twice).
 
     Idempotent: a reminder is recorded once per case, each escalation document once per case and kind (the state
     on the case and a unique constraint on the letters). With an actor (the page) only the actor's cases are swept.
@@ -392,9 +460,10 @@ def rectification_sweep(*, actor: Any = None, today: date | None = None) -> Swee
             if _escalate(actor, pk, 0, RectificationLetter.Kind.REMINDER, today):
                 result.reminder_letters += 1
                 result.cases.append(pk)
+        # A case issued with a 约谈通知书 has had its interview: the 提醒敦促函 is its last escalation.
         second = scoped.filter(
             escalation_level=1, escalated_on__lte=today - timedelta(days=rule.second_escalate_after_days)
-        )
+        ).exclude(letters__kind=RectificationLetter.Kind.INTERVIEW)
         for pk in second.values_list("pk", flat=True):
             if _escalate(actor, pk, 1, RectificationLetter.Kind.INTERVIEW, today):
                 result.summons += 1

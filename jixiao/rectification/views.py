@@ -82,7 +82,10 @@ def candidate_list(request: HttpRequest) -> HttpResponse:
         year = year_or_none(request.POST.get("year", "")) or year
         try:
             created = services.findings_from_candidates(
-                actor=request.user, fiscal_year=year, keys=request.POST.getlist("key")
+                actor=request.user,
+                fiscal_year=year,
+                keys=request.POST.getlist("key"),
+                one_case=request.POST.get("merge") == "1",
             )
         except DomainError as exc:
             messages.error(request, exc.message)
@@ -94,7 +97,14 @@ def candidate_list(request: HttpRequest) -> HttpResponse:
     items = selectors.CandidateList(request.user, year, params.get("source") or "")
     status = 400 if request.method == "POST" else 200
     # A province has tens of thousands of open problems: the page counts them and reads only its 100 rows.
-    context = {"form": form, "page": paginate(request, items, per_page=CANDIDATES_PER_PAGE), "year": year}
+    page = paginate(request, items, per_page=CANDIDATES_PER_PAGE)
+    context = {
+        "form": form,
+        "page": page,
+        "rows": selectors.with_department_names(page),
+        "year": year,
+        "chosen": set(request.POST.getlist("key")),  # a refused choice is shown again ticked
+    }
     return render(request, "rectification/candidates.html", context, status=status)
 
 
@@ -183,6 +193,9 @@ def rectification_issue(request: HttpRequest, pk: int) -> HttpResponse:
             requirements=data["requirements"],
             deadline=data["deadline"],
             title=data["title"],
+            document=data["document"],
+            interview_time=data["interview_time"],
+            interview_place=data["interview_place"],
             lock_token=data.get("lock_token"),
         )
 

@@ -135,8 +135,8 @@ def test_ledger_export_opens_with_the_filtered_rows(world: World) -> None:
     assert header[:4] == ["编号", "年度", "问题来源", "整改事项"]
     assert len(rows) == 3
     assert rows[2][header.index("是否逾期")] == "是" and rows[2][header.index("整改单位")] == "县第一中学"
-    assert "〔" in rows[2][header.index("整改通知书文号")]
-    assert header[-1] == "财政区划" and rows[2][-1] == world.region.name
+    assert "〔" in rows[2][header.index("下达文书文号")] and rows[2][header.index("下达文书")] == "整改通知书"
+    assert header[-2:] == ["财政区划", "下达文书"] and rows[2][-2] == world.region.name
     listing = world.login("performance").get("/rectification/?overdue=1&status=issued&source=AUDIT").content.decode()
     assert listing.count('data-testid="rect-overdue"') == 1
     summary = selectors.rectification_summary(world.users["performance"], YEAR)
