@@ -213,7 +213,7 @@ def rectification_todos(user: Any) -> list[TodoItem]:
         if first is not None:
             days = (first - today).days
             hint = f"最近一件还剩{days}天" if days >= 0 else f"最早一件已逾期{-days}天"
-        items.append(TodoItem("问题整改", "整改通知待反馈", totals["waiting"], f"{url}?tab=todo", hint))
+        items.append(TodoItem("问题整改", "整改待反馈", totals["waiting"], f"{url}?tab=todo", hint))
     if review:
         items.append(
             TodoItem(
@@ -224,7 +224,7 @@ def rectification_todos(user: Any) -> list[TodoItem]:
             )
         )
     if manage:
-        items.append(TodoItem("问题整改", "整改通知待下达", totals["draft"], f"{url}?tab=draft"))
+        items.append(TodoItem("问题整改", "整改事项待下达", totals["draft"], f"{url}?tab=draft"))
     if sweep:
         items.append(TodoItem("问题整改", "整改逾期", totals["overdue"], f"{url}?overdue=1", "请督促或运行逾期处理"))
     return items

@@ -47,15 +47,15 @@ def _visible(actor: Any, rect: Rectification) -> None:
 
 def _event(actor: Any, rect: Rectification, action: str, label: str, source: str, comment: str = "") -> None:
     membership = getattr(actor, "active_membership", None) if actor is not None else None
-    RectificationEvent.objects.create(
-        rectification=rect,
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
-        actor_role=membership.role if membership is not None else "system",
+    RectificationEvent.log(
+        actor,
         action=action,
-        action_label=label,
+        label=label,
+        comment=comment,
+        rectification=rect,
         from_status=source,
         to_status=rect.status,
-        comment=comment[:2000],
+        actor_role=membership.role if membership is not None else "system",  # the timeline names 系统
     )
 
 

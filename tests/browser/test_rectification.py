@@ -76,7 +76,7 @@ def test_overdue_rectification_escalates_to_a_reminder_letter(live_server: Any, 
 
     login(page, base, "p_unit", TEST_PASSWORD)
     todo = page.locator("[data-testid=todo-list]").inner_text()
-    assert "整改通知待反馈" in todo and "已逾期6天" in todo
+    assert "整改待反馈" in todo and "已逾期6天" in todo
     page.goto(f"{base}/rectification/{rect.pk}/")
     assert letter.doc_no in page.locator("[data-testid=letter-reminder]").inner_text()
     assert page.locator("[data-testid=feedback-form]").is_visible()

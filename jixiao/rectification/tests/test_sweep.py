@@ -114,11 +114,11 @@ def _todo(user: Any, title: str) -> Any:
 def test_todos_for_unit_reviewer_and_finance(world: World) -> None:
     draft_case(world)
     rect = overdue_by(issued_case(world), 3)
-    unit_item = _todo(world.users["unit_user"], "整改通知待反馈")
+    unit_item = _todo(world.users["unit_user"], "整改待反馈")
     assert unit_item is not None and unit_item.count == 1 and "逾期3天" in unit_item.hint
-    assert _todo(world.users["other_unit_user"], "整改通知待反馈") is None
+    assert _todo(world.users["other_unit_user"], "整改待反馈") is None
     assert _todo(world.users["performance"], "整改逾期").count == 1
-    assert _todo(world.users["performance"], "整改通知待下达").count == 1
+    assert _todo(world.users["performance"], "整改事项待下达").count == 1
     Rectification.objects.filter(pk=rect.pk).update(status="feedback_submitted")
     assert _todo(world.users["business"], "整改反馈待审核").count == 1
 

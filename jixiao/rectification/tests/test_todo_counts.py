@@ -33,11 +33,11 @@ def _separate_counts(user: Any) -> dict[str, tuple[int, str]]:
         if first is not None:
             days = (first - today).days
             hint = f"最近一件还剩{days}天" if days >= 0 else f"最早一件已逾期{-days}天"
-        out["整改通知待反馈"] = (waiting.count(), hint)
+        out["整改待反馈"] = (waiting.count(), hint)
     if membership.can("rectification.review"):
         out["整改反馈待审核"] = (qs.filter(status=RectificationStatus.FEEDBACK_SUBMITTED).count(), "")
     if membership.can("rectification.manage"):
-        out["整改通知待下达"] = (qs.filter(status=RectificationStatus.DRAFT).count(), "")
+        out["整改事项待下达"] = (qs.filter(status=RectificationStatus.DRAFT).count(), "")
     if membership.can("rectification.sweep"):
         out["整改逾期"] = (qs.filter(status__in=AWAITING_UNIT, deadline__lt=today).count(), "请督促或运行逾期处理")
     return out
@@ -63,7 +63,7 @@ def test_merged_counts_equal_the_separate_counts_for_every_persona(world: World)
         nonzero += sum(1 for count, _ in got.values() if count)
     assert nonzero >= 4  # the data exercises the counts, not only zeros
     perf = {item.title: item.count for item in rectification_todos(world.users["performance"])}
-    assert perf["整改通知待下达"] == 2 and perf["整改逾期"] == 2
+    assert perf["整改事项待下达"] == 2 and perf["整改逾期"] == 2
 
 
 def test_one_query_for_all_counts(world: World) -> None:
@@ -73,4 +73,4 @@ def test_one_query_for_all_counts(world: World) -> None:
     with CaptureQueriesContext(connection) as captured:
         items = rectification_todos(user)
     assert len(captured) == 1
-    assert {item.title for item in items} >= {"整改逾期", "整改通知待下达"}
+    assert {item.title for item in items} >= {"整改逾期", "整改事项待下达"}
