@@ -239,8 +239,18 @@ def project_set_supported_amount(*, actor: Any, project: Project, amount_yuan: D
     return locked
 
 
+def _unchanged(project: Project, values: dict[str, Any], unit: BudgetUnit | None) -> bool:
+    """The row says what the project already holds (an exported row imported back untouched)."""
+    if unit is None or project.unit_id != unit.pk:
+        return False
+    return all(getattr(project, key) == value for key, value in values.items() if key != "unit_code")
+
+
 def projects_import(*, actor: Any, fiscal_year: int, rows: list[Any]) -> dict[str, int]:
-    """Persist parsed rows all-or-nothing. Raises ImportRejectedError with per-cell errors; upserts by project code."""
+    """Persist parsed rows all-or-nothing. Raises ImportRejectedError with per-cell errors; upserts by project code.
+
+    A row equal to its project is left alone, whatever the project's state: a re-imported export whose other rows
+    were edited does not fail on the 已入库 projects it merely lists. Only a change to a locked project is refused."""
     require(actor, "project.import")
     _check_year(fiscal_year)
     # Unit and project codes are unique per region only, so an import works in the importer's own region.
@@ -249,9 +259,14 @@ def projects_import(*, actor: Any, fiscal_year: int, rows: list[Any]) -> dict[st
     existing = {p.code: p for p in Project.objects.visible_to(actor).filter(fiscal_year=fiscal_year, region=region)}
     taken = set(Project.objects.filter(fiscal_year=fiscal_year, region=region).values_list("code", flat=True))
     errors: list[CellError] = []
+    unchanged: set[int] = set()
     for item in rows:
         values = item.values
         unit = units.get(values.get("unit_code", ""))
+        current = existing.get(values.get("code", ""))
+        if current is not None and _unchanged(current, values, unit):
+            unchanged.add(item.row)
+            continue
         if values.get("unit_code") and unit is None:
             errors.append(CellError(item.row, "实施单位编码", values["unit_code"], "单位不存在或不在您的管理范围内"))
         if "start_year" in values and "end_year" in values:
@@ -259,14 +274,13 @@ def projects_import(*, actor: Any, fiscal_year: int, rows: list[Any]) -> dict[st
                 _check_period({**values, "fiscal_year": fiscal_year})
             except DomainError as exc:
                 errors.append(CellError(item.row, "结束年度", str(values["end_year"]), exc.message))
-        current = existing.get(values.get("code", ""))
         if current is not None and not _can_edit(actor, current):
             errors.append(
                 CellError(
                     item.row,
                     "项目编码",
                     current.code,
-                    f"项目当前状态为“{current.get_status_display()}”，不能通过导入修改",
+                    f"项目当前状态为“{current.get_status_display()}”，不能通过导入修改（未修改的行会被跳过）",
                 )
             )
         elif current is None and values.get("code") in taken:
@@ -276,6 +290,8 @@ def projects_import(*, actor: Any, fiscal_year: int, rows: list[Any]) -> dict[st
     created = updated = 0
     with transaction.atomic():
         for item in rows:
+            if item.row in unchanged:
+                continue
             data = {k: v for k, v in item.values.items() if k != "unit_code"}
             data["unit"] = units[item.values["unit_code"]]
             data["fiscal_year"] = fiscal_year
@@ -290,6 +306,6 @@ def projects_import(*, actor: Any, fiscal_year: int, rows: list[Any]) -> dict[st
             actor=actor,
             event_type="project.import",
             object_type="projects.project",
-            reason=f"{fiscal_year}年度导入：新增{created}个，更新{updated}个",
+            reason=f"{fiscal_year}年度导入：新增{created}个，更新{updated}个，未变更{len(unchanged)}个",
         )
-    return {"created": created, "updated": updated}
+    return {"created": created, "updated": updated, "unchanged": len(unchanged)}

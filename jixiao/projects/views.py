@@ -212,7 +212,11 @@ def project_import(request: HttpRequest) -> HttpResponse:
 
     def apply(rows: list[Any]) -> HttpResponse:
         result = services.projects_import(actor=request.user, fiscal_year=form.cleaned_data["fiscal_year"], rows=rows)
-        messages.success(request, f"导入成功：新增{result['created']}个项目，更新{result['updated']}个项目")
+        messages.success(
+            request,
+            f"导入成功：新增{result['created']}个项目，更新{result['updated']}个项目，"
+            f"未变更{result['unchanged']}个项目",
+        )
         return redirect("projects:list")
 
     return workbook_import(

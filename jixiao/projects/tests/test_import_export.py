@@ -208,3 +208,39 @@ def test_a_project_past_draft_is_named_by_its_state_in_the_error_report(world: W
     assert response.status_code == 400
     body = response.content.decode()
     assert "项目当前状态为“已入库”，不能通过导入修改" in body and "已已" not in body
+
+
+def test_a_reimported_export_skips_the_locked_projects_it_lists_unchanged(world: World) -> None:
+    """A unit exports its list, edits a draft project's name and imports the file back: the 已入库 project the file
+    merely lists is skipped, not refused; changing that locked project is still refused, naming it."""
+    Project.objects.filter(pk=world.school_project.pk).update(status="in_library")
+    client = world.login("unit_user")
+    workbook = openpyxl.load_workbook(io.BytesIO(client.get("/projects/export/").getvalue()))
+    sheet = workbook.active
+    codes = [cell.value for cell in sheet["A"]]
+    name_col = next(cell.column for cell in sheet[1] if cell.value == "项目名称")
+    draft_row = codes.index(world.branch_project.code) + 1
+    sheet.cell(draft_row, name_col).value = "分校改名后的项目"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    locked_before = Project.objects.values_list("name", "version").get(pk=world.school_project.pk)
+
+    response = client.post(
+        "/projects/import/", {"fiscal_year": 2026, "file": SimpleUploadedFile("x.xlsx", buffer.getvalue())}, follow=True
+    )
+    assert response.status_code == 200
+    assert "新增0个项目，更新1个项目，未变更1个项目" in response.content.decode()
+    assert Project.objects.get(pk=world.branch_project.pk).name == "分校改名后的项目"
+    assert Project.objects.values_list("name", "version").get(pk=world.school_project.pk) == locked_before
+    assert "未变更1个" in AuditEvent.objects.filter(event_type="project.import").latest("id").reason
+
+    school_row = codes.index(world.school_project.code) + 1
+    sheet.cell(school_row, name_col).value = "改动已入库项目"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    refused = client.post(
+        "/projects/import/", {"fiscal_year": 2026, "file": SimpleUploadedFile("x.xlsx", buffer.getvalue())}
+    )
+    assert refused.status_code == 400
+    assert "项目当前状态为“已入库”，不能通过导入修改" in refused.content.decode()
+    assert Project.objects.values_list("name", "version").get(pk=world.school_project.pk) == locked_before
