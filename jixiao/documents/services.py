@@ -62,15 +62,15 @@ def _visible(actor: Any, document: OfficialDocument) -> None:
 
 
 def _event(actor: Any, doc: OfficialDocument, action: str, label: str, source: str, comment: str = "") -> None:
-    DocumentEvent.objects.create(
-        document=doc,
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
-        actor_name=_actor_name(actor)[:150],
+    DocumentEvent.log(
+        actor,
         action=action,
-        action_label=label[:50],
+        label=label,
+        comment=comment,
+        document=doc,
+        actor_name=_actor_name(actor)[:150],
         from_status=source,
         to_status=doc.status,
-        comment=comment[:2000],
     )
 
 
