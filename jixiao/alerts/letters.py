@@ -10,11 +10,14 @@ requirements, deadline.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from jixiao.alerts.models import OnTimeout, Option, ReminderLetter, WarningCase
+from jixiao.core.errors import ConflictError, NotFoundError
 from jixiao.core.word import official_date
-from jixiao.documents.models import DocType
-from jixiao.documents.services import document_draft
+from jixiao.documents.models import DocType, OfficialDocument
+from jixiao.documents.selectors import my_recipient_row
+from jixiao.documents.services import document_draft, document_feedback
 
 CONTACT = "财政局预算绩效管理股室"
 
@@ -86,3 +89,21 @@ def reminder_draft(*, case: WarningCase, today: date, feedback_days: int) -> Rem
         document_id=document.pk,
         feedback_deadline=deadline,
     )
+
+
+def reminder_answer(*, actor: Any, case: WarningCase, text: str) -> None:
+    """The unit's 说明 on the case also answers the issued 提醒敦促函 it was sent, so that the letter does not stay
+    待反馈 in 我收到的文书 after the unit has done what it asks: one obligation, answered once (as the rectification
+    stage's `answer_notice`). Nothing happens when there is no issued letter, the responder is not its addressee
+    (a 主管部门 answering for its unit), the addressee has answered already or the document was closed."""
+    letter = ReminderLetter.objects.filter(case=case, document_id__isnull=False).first()
+    if letter is None or not actor.can("documents.receive"):
+        return
+    document = OfficialDocument.objects.filter(pk=letter.document_id).first()
+    row = my_recipient_row(actor, document) if document is not None else None
+    if document is None or row is None or row.feedback_at is not None:
+        return
+    try:
+        document_feedback(actor=actor, document=document, text=f"已在预警处置中说明原因并提出处置建议：{text}"[:8000])
+    except (ConflictError, NotFoundError):  # closed or out of reach meanwhile: the case answer stands on its own
+        return

@@ -353,6 +353,7 @@ class LetterRow:
     feedback_deadline: date | None
     url: str
     is_draft: bool
+    awaits_feedback: bool = False
 
 
 def case_letters(user: Any, case: WarningCase) -> list[LetterRow]:
@@ -372,7 +373,10 @@ def case_letters(user: Any, case: WarningCase) -> list[LetterRow]:
         is_draft = document.status == DocumentStatus.DRAFT
         status = "待印发" if is_draft else document.get_status_display()
         url = reverse("documents:detail", args=[document.pk])
-        rows.append(LetterRow(document.title, status, document.doc_no, document.feedback_deadline, url, is_draft))
+        awaits = document.status in (DocumentStatus.ISSUED, DocumentStatus.READ)
+        rows.append(
+            LetterRow(document.title, status, document.doc_no, document.feedback_deadline, url, is_draft, awaits)
+        )
     return rows
 
 

@@ -467,6 +467,8 @@ def case_respond(
         locked.save()
         after = audit.snapshot(locked, ["status", "explanation", "proposed_option", "proposed_amount_yuan"])
         audit.record(actor=actor, event_type="alerts.case_respond", obj=locked, changes=audit.diff(before, after))
+        proposal = Option(option).label + (f"{format_wan(amount)}万元" if amount is not None else "")
+        letters.reminder_answer(actor=actor, case=locked, text=f"{locked.explanation}（建议：{proposal}）")
     return locked
 
 

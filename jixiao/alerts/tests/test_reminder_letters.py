@@ -131,21 +131,47 @@ def test_finance_issues_the_letter_and_the_unit_receives_it(library: Any, case: 
     assert document.status == DocumentStatus.ISSUED and document.doc_no
     page = unit.get(f"/alerts/cases/{case.pk}/").content.decode()
     assert f'data-testid="letter-status">已印发 {document.doc_no}<' in page and f'href="{doc_url}"' in page
-    assert "提交反馈" in page
+    assert "报送后即作为对提醒敦促函的反馈" in page
     assert letter.title in unit.get("/documents/inbox/").content.decode()
     unit_todos = {i.title: i for i in for_user(w.users["unit_user"])}
     assert unit_todos["文书待反馈"].count == 1
     assert unit.get(doc_url).status_code == 200  # opening signs the receipt
-    response = unit.post(f"{doc_url}feedback/", {"text": "已说明原因并报送处置建议"})
+    # Answering the case answers the letter: one obligation, answered once.
+    response = unit.post(
+        f"/alerts/cases/{case.pk}/respond/",
+        {"explanation": "设备招标延后", "option": "ADJUST_DOWN", "amount_yuan": "15"},
+    )
     assert response.status_code == 302
     document.refresh_from_db()
     assert document.status == DocumentStatus.FEEDBACK_RECEIVED
-    assert 'data-testid="letter-status">已反馈' in finance.get(f"/alerts/cases/{case.pk}/").content.decode()
+    row = document.recipients.get()
+    assert row.feedback_text == "已在预警处置中说明原因并提出处置建议：设备招标延后（建议：调减15.00万元）"
+    assert not [i for i in for_user(w.users["unit_user"]) if i.title == "文书待反馈" and i.count]
+    page = finance.get(f"/alerts/cases/{case.pk}/").content.decode()
+    assert 'data-testid="letter-status">已反馈' in page and 'data-testid="letter-hint"' not in page
 
     text = "\n".join(p.text for p in Document(io.BytesIO(render_docx(document))).paragraphs)
     assert document.doc_no in text and "县第一中学：" in text
     assert "一中教学设备购置（项目编码P-SCHOOL）在2026年度预算绩效运行监控中触发红灯预警" in text
     assert "请你单位于2026年9月24日前通过预算绩效管理信息系统说明红灯预警原因并提出处置建议" in text
+
+
+def test_a_letter_answered_in_documents_first_is_not_answered_twice(library: Any, case: WarningCase) -> None:
+    w = library
+    services.escalate_overdue(today=ESCALATED)
+    letter = ReminderLetter.objects.get(case=case)
+    w.login("performance").post(f"/documents/{letter.document_id}/transition/", {"action": "issue"})
+    unit = w.login("unit_user")
+    assert unit.post(f"/documents/{letter.document_id}/feedback/", {"text": "正在核实"}).status_code == 302
+    services.case_respond(actor=w.users["unit_user"], case=case, explanation="x", option="CONTINUE", amount_yuan=None)
+    row = OfficialDocument.objects.get(pk=letter.document_id).recipients.get()
+    assert row.feedback_text == "正在核实"
+    # A 主管部门 answering for its unit is not the letter's addressee: the letter waits for the unit.
+    other = WarningCase.objects.get(project=w.school_project, rule_code="W-EXEC-CHECKPOINT")
+    other_letter = ReminderLetter.objects.get(case=other)
+    w.login("performance").post(f"/documents/{other_letter.document_id}/transition/", {"action": "issue"})
+    services.case_respond(actor=w.users["dept_admin"], case=other, explanation="y", option="CONTINUE", amount_yuan=None)
+    assert OfficialDocument.objects.get(pk=other_letter.document_id).recipients.get().feedback_at is None
 
 
 def test_another_unit_sees_neither_the_case_nor_its_letter(library: Any, case: WarningCase) -> None:
