@@ -9,17 +9,19 @@ requirements, deadline.
 
 from __future__ import annotations
 
+import logging
 from datetime import date, timedelta
 from typing import Any
 
 from jixiao.alerts.models import OnTimeout, Option, ReminderLetter, WarningCase
-from jixiao.core.errors import ConflictError, NotFoundError
+from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.word import official_date
 from jixiao.documents.models import DocType, OfficialDocument
 from jixiao.documents.selectors import my_recipient_row
 from jixiao.documents.services import document_draft, document_feedback
 
 CONTACT = "财政局预算绩效管理股室"
+logger = logging.getLogger(__name__)
 
 
 def _problems(case: WarningCase, today: date) -> str:
@@ -70,16 +72,29 @@ def reminder_draft(*, case: WarningCase, today: date, feedback_days: int) -> Rem
     if existing is not None:
         return existing
     deadline = today + timedelta(days=feedback_days)
-    document = document_draft(
-        actor=None,
-        doc_type=DocType.REMINDER_LETTER,
-        region=case.project.region,
-        recipients=[case.project.unit],
-        context=reminder_context(case, today, deadline),
-        related=case,
-        feedback_deadline=deadline,
-        fiscal_year=case.fiscal_year,
-    )
+    try:
+        document = document_draft(
+            actor=None,
+            doc_type=DocType.REMINDER_LETTER,
+            region=case.project.region,
+            recipients=[case.project.unit],
+            context=reminder_context(case, today, deadline),
+            related=case,
+            feedback_deadline=deadline,
+            fiscal_year=case.fiscal_year,
+        )
+    except DomainError as exc:
+        # The escalation runs when a list page is opened: a letter that cannot be drafted (the project's unit outside
+        # the project's region) must not stop it. The case is escalated with a placeholder the 绩效股 sees on the
+        # case page, and drafts the letter by hand in 文书管理.
+        logger.warning("提醒敦促函未能起草（预警处置%s）：%s", case.pk, exc.message)
+        return ReminderLetter.objects.create(
+            project=case.project,
+            fiscal_year=case.fiscal_year,
+            case=case,
+            title=f"关于{case.project.name}预警处置逾期的提醒敦促函"[:200],
+            feedback_deadline=deadline,
+        )
     return ReminderLetter.objects.create(
         project=case.project,
         fiscal_year=case.fiscal_year,

@@ -21,6 +21,7 @@ from jixiao.core.models import AuditEvent
 from jixiao.core.todos import for_user
 from jixiao.documents.documents import render_docx
 from jixiao.documents.models import DocType, DocumentStatus, OfficialDocument
+from jixiao.projects.models import Project
 
 AS_OF = date(2026, 9, 4)
 DUE = date(2026, 9, 18)  # 10 working days after AS_OF
@@ -194,3 +195,14 @@ def test_a_placeholder_escalated_before_stays_shown_without_a_document(library: 
     assert 'data-testid="letter-status">待生成<' in page
     assert services.escalate_overdue(today=ESCALATED) == 6  # the case's letter exists: no second one
     assert ReminderLetter.objects.filter(case=case).count() == 1 and not _documents_of(case).exists()
+
+
+def test_a_letter_that_cannot_be_drafted_does_not_stop_the_escalation(library: Any, case: WarningCase) -> None:
+    """The project's unit outside the project's region (inconsistent data) cannot be addressed: the case is still
+    escalated, with a placeholder letter and no document."""
+    Project.objects.filter(pk=case.project_id).update(region=library.other_region)
+    assert services.escalate_overdue(today=ESCALATED, region=library.other_region) == 2
+    case.refresh_from_db()
+    letter = ReminderLetter.objects.get(case=case)
+    assert case.status == "OVERDUE" and letter.document_id is None and letter.status == ReminderLetter.Status.PENDING
+    assert not _documents_of(case).exists()
