@@ -111,6 +111,13 @@ class RuleForm(HiddenErrorsMixin, forms.Form):
 class ProfileForm(forms.Form):
     fiscal_year = forms.IntegerField(label="年度（空为各年度）", required=False, min_value=2000, max_value=2100)
     profile = forms.ChoiceField(label="预警方案", choices=Profile.choices)
+    reminder_feedback_days = forms.IntegerField(
+        label="提醒敦促函反馈期限（日）",
+        required=False,
+        min_value=1,
+        max_value=60,
+        help_text="预警处置逾期时起草的提醒敦促函，要求单位自逾期处理之日起若干日内反馈（全国默认5日）",
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

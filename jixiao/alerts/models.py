@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, Q, Value, When
 from django.utils.translation import gettext_lazy as _
@@ -100,14 +100,24 @@ class ProjectScopedQuerySet(ScopedQuerySet[Any]):
         return self.filter(project__in=Project.objects.scope(membership).values("pk"))
 
 
+# National default: an escalated case's 提醒敦促函 asks for an answer within 5 calendar days.
+REMINDER_FEEDBACK_DAYS = 5
+
+
 class WarningSetting(RegionYearSettings):
     """Which rule profile is in force: the switchable provincial set. (Time progress MONTH/DAY is the monitoring
     app's setting, `MonitoringSettings.time_progress_mode`, shared with the monitoring form.)
 
     Most specific row wins (region nearest first, then the given year before “every year”), like the
-    pre-assessment rule rows. Without any row: national_default."""
+    pre-assessment rule rows. Without any row: national_default, and 5 calendar days for a 提醒敦促函's answer."""
 
     profile = models.CharField(_("预警方案"), max_length=20, choices=Profile.choices, default=Profile.NATIONAL)
+    # The time an escalated case's 提醒敦促函 gives the unit to answer, counted from the day of escalation.
+    reminder_feedback_days = models.PositiveSmallIntegerField(
+        _("提醒敦促函反馈期限（日）"),
+        default=REMINDER_FEEDBACK_DAYS,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+    )
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
 
     class Meta:
@@ -510,7 +520,19 @@ class WarningCase(models.Model):
         indexes = [models.Index(fields=["status", "due_date"])]
 
     def __str__(self) -> str:
-        return f"预警处置 {self.project_id} {self.rule_code}"
+        # The project's name when it is loaded with the case (the label a 提醒敦促函 keeps of its case), never a query.
+        project = self.project if WarningCase.project.is_cached(self) else None  # type: ignore[attr-defined]
+        return (
+            f"预警处置：{project.name}（{self.rule_code}）"
+            if project
+            else f"预警处置 {self.project_id} {self.rule_code}"
+        )
+
+    def get_absolute_url(self) -> str:
+        """The case page: the 关联对象 link on its documents' pages (jixiao.documents.selectors.related_link)."""
+        from django.urls import reverse
+
+        return reverse("alerts:case_detail", args=[self.pk])
 
 
 class FundAdjustment(models.Model):
@@ -552,10 +574,16 @@ class FundAdjustment(models.Model):
 
 
 class ReminderLetter(models.Model):
-    """A 提醒敦促函 to be generated as Word by the documents stage (placeholder record)."""
+    """The 提醒敦促函 of an escalated case (one per case): drafted by the escalation in 文书管理 (jixiao.documents,
+    type REMINDER_LETTER, addressed to the project's unit) for the 绩效股 to review and issue. The document itself
+    lives in jixiao.documents; its id is kept here (like `rectification.RectificationLetter.document_id`) so this
+    app's tables do not depend on that app's migrations, and its status and 文号 are read from it.
+
+    Rows escalated before the letters became documents have no document: they stay 待生成 placeholders."""
 
     class Status(models.TextChoices):
         PENDING = "PENDING", _("待生成")
+        DRAFTED = "DRAFTED", _("已起草文书")
         ISSUED = "ISSUED", _("已发出")
 
     project = models.ForeignKey(Project, verbose_name=_("项目"), on_delete=models.CASCADE, related_name="+")
@@ -563,6 +591,8 @@ class ReminderLetter(models.Model):
     case = models.ForeignKey(WarningCase, on_delete=models.CASCADE, related_name="letters")
     title = models.CharField(_("标题"), max_length=200)
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    document_id = models.PositiveBigIntegerField(_("文书"), null=True, blank=True)
+    feedback_deadline = models.DateField(_("反馈期限"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     objects = ProjectScopedQuerySet.as_manager()
@@ -571,6 +601,7 @@ class ReminderLetter(models.Model):
         verbose_name = _("提醒敦促函")
         verbose_name_plural = _("提醒敦促函")
         ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["case"], name="uniq_reminder_letter_case")]
 
     def __str__(self) -> str:
         return self.title

@@ -43,6 +43,7 @@ from jixiao.alerts.models import (
 )
 from jixiao.core.scoping import ScopeLevel
 from jixiao.core.todos import TodoItem, countdown
+from jixiao.documents.models import DocumentStatus, OfficialDocument
 from jixiao.organizations.models import CalendarDay
 from jixiao.organizations.selectors import spans_counties
 from jixiao.projects.models import Project, ProjectStatus
@@ -339,6 +340,44 @@ def cases_filtered(user: Any, params: dict[str, Any]) -> QuerySet[WarningCase]:
 
 def case_get(user: Any, pk: Any) -> WarningCase:
     return WarningCase.objects.get_visible_or_404(user, pk=pk)  # type: ignore[attr-defined, no-any-return]
+
+
+@dataclass(frozen=True)
+class LetterRow:
+    """A case's 提醒敦促函 as the case page shows it. `status` is the document's (待印发 until the 绩效股 issues it);
+    `url` is the document's page, empty for a placeholder escalated before letters became documents."""
+
+    title: str
+    status: str
+    doc_no: str
+    feedback_deadline: date | None
+    url: str
+    is_draft: bool
+    awaits_feedback: bool = False
+
+
+def case_letters(user: Any, case: WarningCase) -> list[LetterRow]:
+    """The case's letters the viewer may see: a drafted letter only while its document is visible to the viewer
+    (the 绩效股 sees the draft; the addressed unit sees the letter once issued, as in 我收到的文书)."""
+    letters = list(case.letters.all())  # type: ignore[attr-defined]
+    ids = [letter.document_id for letter in letters if letter.document_id is not None]
+    documents = {d.pk: d for d in OfficialDocument.objects.visible_to(user).filter(pk__in=ids)} if ids else {}
+    rows = []
+    for letter in letters:
+        if letter.document_id is None:
+            rows.append(LetterRow(letter.title, letter.get_status_display(), "", None, "", False))
+            continue
+        document = documents.get(letter.document_id)
+        if document is None:
+            continue
+        is_draft = document.status == DocumentStatus.DRAFT
+        status = "待印发" if is_draft else document.get_status_display()
+        url = reverse("documents:detail", args=[document.pk])
+        awaits = document.status in (DocumentStatus.ISSUED, DocumentStatus.READ)
+        rows.append(
+            LetterRow(document.title, status, document.doc_no, document.feedback_deadline, url, is_draft, awaits)
+        )
+    return rows
 
 
 def overdue_cases(today: date, region: Any | None = None) -> QuerySet[WarningCase]:

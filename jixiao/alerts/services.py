@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-from jixiao.alerts import engine, selectors
+from jixiao.alerts import engine, letters, selectors
 from jixiao.alerts.models import (
     AMOUNT_OPTIONS,
     ANSWERABLE_STATES,
@@ -25,7 +25,6 @@ from jixiao.alerts.models import (
     ProjectLight,
     ProjectMonitoringTier,
     ProjectYearFlag,
-    ReminderLetter,
     Tier,
     WarningCase,
     WarningRule,
@@ -50,6 +49,7 @@ RULE_FIELDS = [
     "sla_working_days",
     "on_timeout",
 ]
+SETTING_FIELDS = ["profile", "reminder_feedback_days"]
 
 
 # ---- optimistic locking (I05) ----------------------------------------------------------------------------------
@@ -169,24 +169,38 @@ def _own_copy(actor: Any, rule: WarningRule, region: Any) -> WarningRule:
 
 
 def setting_save(
-    *, actor: Any, region: Any, fiscal_year: int | None, profile: str, lock_token: str | None = None
+    *,
+    actor: Any,
+    region: Any,
+    fiscal_year: int | None,
+    profile: str,
+    reminder_feedback_days: int | None = None,
+    lock_token: str | None = None,
 ) -> WarningSetting:
-    """Choose the rule profile in force for the actor's region (and a year, or every year).
+    """Choose the rule profile in force for the actor's region (and a year, or every year), and the calendar days a
+    提醒敦促函 gives the unit to answer (None keeps the row's value: a new row takes the national default).
 
     `lock_token` is the token of the settings the rules page showed (`selectors.settings_visible`)."""
     require(actor, "alerts.configure")
     if profile not in Profile.values:
         raise DomainError("预警方案无效")
+    if reminder_feedback_days is not None and not 1 <= int(reminder_feedback_days) <= 60:
+        raise DomainError("提醒敦促函反馈期限应在1至60日之间")
     with transaction.atomic():
         check_lock_token(list(selectors.settings_visible(actor).select_for_update(of=("self",))), lock_token)
         row = WarningSetting.objects.select_for_update().filter(region=region, fiscal_year=fiscal_year).first()
-        before = {"profile": row.profile} if row else {}
+        before = audit.snapshot(row, SETTING_FIELDS) if row else {}
         if row is None:
             row = WarningSetting(region=region, fiscal_year=fiscal_year)
         row.profile = profile
+        if reminder_feedback_days is not None:
+            row.reminder_feedback_days = int(reminder_feedback_days)
         row.save()
         audit.record(
-            actor=actor, event_type="alerts.setting_save", obj=row, changes=audit.diff(before, {"profile": profile})
+            actor=actor,
+            event_type="alerts.setting_save",
+            obj=row,
+            changes=audit.diff(before, audit.snapshot(row, SETTING_FIELDS)),
         )
     return row
 
@@ -453,6 +467,8 @@ def case_respond(
         locked.save()
         after = audit.snapshot(locked, ["status", "explanation", "proposed_option", "proposed_amount_yuan"])
         audit.record(actor=actor, event_type="alerts.case_respond", obj=locked, changes=audit.diff(before, after))
+        proposal = Option(option).label + (f"{format_wan(amount)}万元" if amount is not None else "")
+        letters.reminder_answer(actor=actor, case=locked, text=f"{locked.explanation}（建议：{proposal}）")
     return locked
 
 
@@ -515,11 +531,17 @@ def _suspend(case: WarningCase, reason: str) -> None:
 
 def escalate_overdue(*, today: date, region: Any | None = None) -> int:
     """Cases still unanswered after their deadline: OVERDUE, and the rule's on_timeout (暂停拨付 flag and/or a
-    提醒敦促函 entry). Idempotent: an escalated case is not escalated again."""
+    提醒敦促函 drafted in 文书管理 for the 绩效股 to issue, `alerts.letters`). Idempotent: an escalated case is not
+    escalated again, and a case has one letter."""
     count = 0
+    feedback_days: dict[tuple[int, int], int] = {}  # (region, year) → the setting in force, read once per pair
     for pk in list(selectors.overdue_cases(today, region).values_list("pk", flat=True)):
         with transaction.atomic():
-            case = WarningCase.objects.select_for_update(of=("self",)).select_related("project", "rule").get(pk=pk)
+            case = (
+                WarningCase.objects.select_for_update(of=("self",))
+                .select_related("project__region", "project__unit", "project__department", "rule")
+                .get(pk=pk)
+            )
             if case.status != CaseStatus.OPEN or case.due_date >= today:
                 continue
             case.status = CASE_WORKFLOW.get(case.status, ESCALATE).target
@@ -527,20 +549,19 @@ def escalate_overdue(*, today: date, region: Any | None = None) -> int:
             case.version += 1
             case.save()
             action = case.rule.on_timeout
+            changes: dict[str, Any] = {
+                "status": [CaseStatus.OPEN.value, CaseStatus.OVERDUE.value],
+                "on_timeout": [None, action],
+            }
             if action == OnTimeout.SUSPEND_PAYMENT:
                 _suspend(case, f"预警处置逾期（期限{case.due_date:%Y-%m-%d}）")
             if action in (OnTimeout.SUSPEND_PAYMENT, OnTimeout.REMINDER_LETTER):
-                ReminderLetter.objects.create(
-                    project=case.project,
-                    fiscal_year=case.fiscal_year,
-                    case=case,
-                    title=f"关于{case.project.name}预警处置逾期的提醒敦促函",
-                )
-            audit.record(
-                actor="系统",
-                event_type="alerts.case_escalate",
-                obj=case,
-                changes={"status": [CaseStatus.OPEN.value, CaseStatus.OVERDUE.value], "on_timeout": [None, action]},
-            )
+                key = (case.project.region_id, case.fiscal_year)
+                if key not in feedback_days:
+                    setting = selectors.setting_for(case.project.region, case.fiscal_year)
+                    feedback_days[key] = setting.reminder_feedback_days
+                letter = letters.reminder_draft(case=case, today=today, feedback_days=feedback_days[key])
+                changes["reminder_document"] = [None, letter.document_id]
+            audit.record(actor="系统", event_type="alerts.case_escalate", obj=case, changes=changes)
             count += 1
     return count

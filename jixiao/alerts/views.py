@@ -49,7 +49,12 @@ def _year(request: HttpRequest) -> int:
 
 
 def _errors(form: Any) -> str:
-    return "；".join(str(e) for errs in form.errors.values() for e in errs) or "请检查填写内容"
+    """The form's errors, each after its field's label (the page the user is sent back to does not show them)."""
+    parts = []
+    for name, errs in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        parts += [f"{label}：{e}" if label else str(e) for e in errs]
+    return "；".join(parts) or "请检查填写内容"
 
 
 # ---- warnings ---------------------------------------------------------------------------------------------------
@@ -159,7 +164,9 @@ def _case_page(
         "respond_form": respond_form or RespondForm(options=case.rule.disposition_options),
         "decide_form": decide_form or DecideForm(initial=initial),
         "adjustments": case.adjustments.all(),
-        "letters": case.letters.all(),
+        "letters": selectors.case_letters(user, case),
+        "can_issue_letters": user.can("documents.issue"),
+        "can_answer_letters": user.can("documents.receive"),
         "days_left": working_days_between(timezone.localdate(), case.due_date),
     }
     return render(request, "alerts/case_detail.html", context, status=status)
@@ -293,7 +300,9 @@ def rule_list(request: HttpRequest) -> HttpResponse:
     year = _year(request)
     region = user.active_membership.region
     setting, in_force = selectors.rules_in_force(region, year)
-    profile_form = ProfileForm(initial={"profile": setting.profile})
+    profile_form = ProfileForm(
+        initial={"profile": setting.profile, "reminder_feedback_days": setting.reminder_feedback_days}
+    )
     add_lock_token(profile_form, selectors.settings_visible(user))
     context = {
         "rules": selectors.rules_visible(user),
@@ -343,12 +352,13 @@ def profile_save(request: HttpRequest) -> HttpResponse:
             region=user.active_membership.region,
             fiscal_year=form.cleaned_data["fiscal_year"],
             profile=form.cleaned_data["profile"],
+            reminder_feedback_days=form.cleaned_data["reminder_feedback_days"],
             lock_token=posted_lock_token(request.POST),
         )
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, "预警方案已切换，请重新计算预警")
+        messages.success(request, "预警方案设置已保存，切换方案后请重新计算预警")
     return redirect("alerts:rules")
 
 

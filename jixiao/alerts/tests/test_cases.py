@@ -175,7 +175,7 @@ def test_escalation_with_explicit_today(library: Any, case: WarningCase) -> None
     assert case.status == CaseStatus.OVERDUE
     flag = ProjectYearFlag.objects.get(project=w.school_project, fiscal_year=2026)
     assert flag.payment_suspended
-    assert ReminderLetter.objects.filter(case=case, status="PENDING").count() == 1
+    assert ReminderLetter.objects.filter(case=case, status="DRAFTED", document_id__isnull=False).count() == 1
     assert AuditEvent.objects.filter(event_type="alerts.case_escalate", object_id=str(case.pk)).count() == 1
     assert services.escalate_overdue(today=case.due_date + timedelta(days=5)) == 0  # idempotent
     # An overdue case can still be answered.
