@@ -534,7 +534,6 @@ def escalate_overdue(*, today: date, region: Any | None = None) -> int:
     提醒敦促函 drafted in 文书管理 for the 绩效股 to issue, `alerts.letters`). Idempotent: an escalated case is not
     escalated again, and a case has one letter."""
     count = 0
-    feedback_days: dict[tuple[int, int], int] = {}  # (region, year) → the setting in force, read once per pair
     for pk in list(selectors.overdue_cases(today, region).values_list("pk", flat=True)):
         with transaction.atomic():
             case = (
@@ -555,13 +554,12 @@ def escalate_overdue(*, today: date, region: Any | None = None) -> int:
             }
             if action == OnTimeout.SUSPEND_PAYMENT:
                 _suspend(case, f"预警处置逾期（期限{case.due_date:%Y-%m-%d}）")
-            if action in (OnTimeout.SUSPEND_PAYMENT, OnTimeout.REMINDER_LETTER):
-                key = (case.project.region_id, case.fiscal_year)
-                if key not in feedback_days:
-                    setting = selectors.setting_for(case.project.region, case.fiscal_year)
-                    feedback_days[key] = setting.reminder_feedback_days
-                letter = letters.reminder_draft(case=case, today=today, feedback_days=feedback_days[key])
-                changes["reminder_document"] = [None, letter.document_id]
             audit.record(actor="系统", event_type="alerts.case_escalate", obj=case, changes=changes)
             count += 1
+    # The 提醒敦促函: one per unit for its cases escalated (now or by an earlier run that stopped short).
+    letters.draft_missing(
+        today=today,
+        region=region,
+        feedback_days=lambda where, year: selectors.setting_for(where, year).reminder_feedback_days,
+    )
     return count

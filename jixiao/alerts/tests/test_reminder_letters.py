@@ -13,7 +13,7 @@ from django.contrib.contenttypes.models import ContentType
 from docx import Document
 
 from jixiao.alerts import services
-from jixiao.alerts.letters import reminder_draft
+from jixiao.alerts.letters import draft_missing
 from jixiao.alerts.models import ReminderLetter, WarningCase, WarningSetting
 from jixiao.alerts.sweep import sweep_region
 from jixiao.alerts.tests.conftest import pay, use_sichuan
@@ -63,17 +63,20 @@ def test_escalation_drafts_one_reminder_letter_with_the_default_deadline(library
     )
     assert context["deadline"] == "2026年9月24日"
     assert "执行进度" in context["problems"] and "红灯" in context["problems"]
-    assert "要求你单位于2026年9月18日前说明预警原因并提出处置建议" in context["problems"]
+    assert "要求于2026年9月18日前说明预警原因并提出处置建议" in context["problems"]
     assert "截至2026年9月19日已逾期1天仍未报送" in context["problems"]
     assert "该项目已暂停拨付" in context["problems"]  # the rule's on_timeout is SUSPEND_PAYMENT
     assert "【待填写" not in document.body and "县第一中学：" in document.body
-    escalation = AuditEvent.objects.get(event_type="alerts.case_escalate", object_id=str(case.pk))
-    assert escalation.changes["reminder_document"] == [None, document.pk]
+    assert AuditEvent.objects.filter(event_type="alerts.case_escalate", object_id=str(case.pk)).exists()
     assert AuditEvent.objects.filter(event_type="documents.draft", object_id=str(document.pk)).exists()
+    # The project's two overdue cases share one letter: one document per unit, not one per case.
+    other = WarningCase.objects.get(project=library.school_project, rule_code="W-EXEC-CHECKPOINT")
+    assert ReminderLetter.objects.get(case=other).document_id == document.pk
+    assert context["problems"].count("预警规则：") == 2
 
-    # A second run escalates nothing and drafts nothing; drafting the case's letter again returns the same one.
+    # A second run escalates nothing and drafts nothing.
     assert services.escalate_overdue(today=ESCALATED + timedelta(days=3)) == 0
-    assert reminder_draft(case=case, today=ESCALATED + timedelta(days=3), feedback_days=5).pk == letter.pk
+    assert draft_missing(today=ESCALATED + timedelta(days=3), region=None, feedback_days=lambda *_: 5) == 0
     assert ReminderLetter.objects.filter(case=case).count() == 1
     assert _documents_of(case).count() == 1
 
@@ -137,7 +140,13 @@ def test_finance_issues_the_letter_and_the_unit_receives_it(library: Any, case: 
     unit_todos = {i.title: i for i in for_user(w.users["unit_user"])}
     assert unit_todos["文书待反馈"].count == 1
     assert unit.get(doc_url).status_code == 200  # opening signs the receipt
-    # Answering the case answers the letter: one obligation, answered once.
+    # Answering the letter's cases answers the letter, with the last of them: one obligation, answered once.
+    other = WarningCase.objects.get(project=w.school_project, rule_code="W-EXEC-CHECKPOINT")
+    services.case_respond(
+        actor=w.users["unit_user"], case=other, explanation="节点延后", option="CONTINUE", amount_yuan=None
+    )
+    document.refresh_from_db()
+    assert document.status == DocumentStatus.READ  # the letter's other case still waits
     response = unit.post(
         f"/alerts/cases/{case.pk}/respond/",
         {"explanation": "设备招标延后", "option": "ADJUST_DOWN", "amount_yuan": "15"},
@@ -146,15 +155,18 @@ def test_finance_issues_the_letter_and_the_unit_receives_it(library: Any, case: 
     document.refresh_from_db()
     assert document.status == DocumentStatus.FEEDBACK_RECEIVED
     row = document.recipients.get()
-    assert row.feedback_text == "已在预警处置中说明原因并提出处置建议：设备招标延后（建议：调减15.00万元）"
+    assert row.feedback_text == (
+        "已在预警处置中说明原因并提出处置建议：2项预警均已说明，最后一项：设备招标延后（建议：调减15.00万元）"
+    )
     assert not [i for i in for_user(w.users["unit_user"]) if i.title == "文书待反馈" and i.count]
     page = finance.get(f"/alerts/cases/{case.pk}/").content.decode()
     assert 'data-testid="letter-status">已反馈' in page and 'data-testid="letter-hint"' not in page
 
     text = "\n".join(p.text for p in Document(io.BytesIO(render_docx(document))).paragraphs)
     assert document.doc_no in text and "县第一中学：" in text
-    assert "一中教学设备购置（项目编码P-SCHOOL）在2026年度预算绩效运行监控中触发红灯预警" in text
-    assert "请你单位于2026年9月24日前通过预算绩效管理信息系统说明红灯预警原因并提出处置建议" in text
+    assert "你单位以下项目在2026年度预算绩效运行监控中触发红灯预警，逾期未报送处置说明" in text
+    assert "1. 一中教学设备购置（项目编码P-SCHOOL）：预警规则" in text and "\n2. 一中教学设备购置" in text
+    assert "请你单位于2026年9月24日前通过预算绩效管理信息系统逐项说明红灯预警原因并提出处置建议" in text
 
 
 def test_a_letter_answered_in_documents_first_is_not_answered_twice(library: Any, case: WarningCase) -> None:
@@ -167,12 +179,18 @@ def test_a_letter_answered_in_documents_first_is_not_answered_twice(library: Any
     services.case_respond(actor=w.users["unit_user"], case=case, explanation="x", option="CONTINUE", amount_yuan=None)
     row = OfficialDocument.objects.get(pk=letter.document_id).recipients.get()
     assert row.feedback_text == "正在核实"
-    # A 主管部门 answering for its unit is not the letter's addressee: the letter waits for the unit.
-    other = WarningCase.objects.get(project=w.school_project, rule_code="W-EXEC-CHECKPOINT")
-    other_letter = ReminderLetter.objects.get(case=other)
-    w.login("performance").post(f"/documents/{other_letter.document_id}/transition/", {"action": "issue"})
-    services.case_respond(actor=w.users["dept_admin"], case=other, explanation="y", option="CONTINUE", amount_yuan=None)
-    assert OfficialDocument.objects.get(pk=other_letter.document_id).recipients.get().feedback_at is None
+
+
+def test_a_department_answering_for_its_unit_does_not_answer_the_units_letter(library: Any, case: WarningCase) -> None:
+    w = library
+    services.escalate_overdue(today=ESCALATED)
+    letter = ReminderLetter.objects.get(case=case)
+    w.login("performance").post(f"/documents/{letter.document_id}/transition/", {"action": "issue"})
+    for item in ReminderLetter.objects.filter(document_id=letter.document_id).select_related("case"):
+        services.case_respond(
+            actor=w.users["dept_admin"], case=item.case, explanation="y", option="CONTINUE", amount_yuan=None
+        )
+    assert OfficialDocument.objects.get(pk=letter.document_id).recipients.get().feedback_at is None
 
 
 def test_another_unit_sees_neither_the_case_nor_its_letter(library: Any, case: WarningCase) -> None:
@@ -206,3 +224,17 @@ def test_a_letter_that_cannot_be_drafted_does_not_stop_the_escalation(library: A
     letter = ReminderLetter.objects.get(case=case)
     assert case.status == "OVERDUE" and letter.document_id is None and letter.status == ReminderLetter.Status.PENDING
     assert not _documents_of(case).exists()
+
+
+def test_a_single_overdue_case_gets_its_own_letter_point_by_point(library: Any, case: WarningCase) -> None:
+    WarningCase.objects.filter(project__unit=case.project.unit).exclude(pk=case.pk).delete()
+    services.escalate_overdue(today=ESCALATED)
+    letter = ReminderLetter.objects.get(case=case)
+    document = OfficialDocument.objects.get(pk=letter.document_id)
+    assert document.title == "关于一中教学设备购置预警处置逾期的提醒敦促函"
+    problems = document.context["problems"]
+    assert problems.startswith(
+        "一中教学设备购置（项目编码P-SCHOOL）在2026年度预算绩效运行监控中触发红灯预警：\n1. 预警规则"
+    )
+    assert "\n2. 2026年9月4日下达红灯预警处置" in problems and "逐项" not in document.context["requirements"]
+    assert ReminderLetter.objects.filter(document_id=document.pk).count() == 1
