@@ -37,7 +37,7 @@ from jixiao.monitoring.models import (
     Reminder,
     TaskStatus,
 )
-from jixiao.monitoring.record_xlsx import read_record
+from jixiao.monitoring.record_xlsx import MonitoringImportError, read_record
 from jixiao.monitoring.workflow import BULK_ACTIONS, EDITABLE_STATES
 from jixiao.monitoring.workflow import MONITORING_WORKFLOW as WORKFLOW
 from jixiao.organizations.models import BudgetUnit, Department
@@ -669,8 +669,8 @@ def record_import(*, actor: Any, record: MonitoringRecord, upload: IO[bytes] | b
             locked = record_save(actor=actor, record=record, data=parsed.data, rows=parsed.rows, saved=saved)
         except ConflictError:
             raise
-        except DomainError as exc:
-            raise DomainError(f"{exc.message}。未导入任何内容。") from exc
+        except DomainError as exc:  # the online form's checks, each problem on its line as the reader's
+            raise MonitoringImportError(exc.message.split("；")) from exc
         MonitoringEvent.log(
             actor,
             action="import",

@@ -290,6 +290,7 @@ def record_import(request: HttpRequest, pk: int) -> HttpResponse:
     record = selectors.record_get(request.user, pk)
     form = RecordImportForm(request.POST, request.FILES)
     error = ""
+    problems: list[str] = []
     if not form.is_valid():
         error = "；".join(str(e) for errors in form.errors.values() for e in errors)
     else:
@@ -297,10 +298,12 @@ def record_import(request: HttpRequest, pk: int) -> HttpResponse:
             services.record_import(actor=request.user, record=record, upload=form.cleaned_data["file"])
         except DomainError as exc:  # a state conflict too: the page is shown again with the reason, as a 400
             error = exc.message
+            problems = list(getattr(exc, "problems", []))
     if error:
         record.refresh_from_db()
         context = detail_context(request, record)
         context["import_error"] = error
+        context["import_problems"] = problems if len(problems) > 1 else []  # one per line, each with its cell
         return render(request, "monitoring/record_detail.html", context, status=400)
     messages.success(request, "监控表已导入")
     return redirect("monitoring:record_detail", pk=pk)

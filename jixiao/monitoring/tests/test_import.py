@@ -266,7 +266,8 @@ def test_every_bad_cell_is_named_at_once(ready: World) -> None:
         "单元格F14",
         "单元格J16（完成目标可能性）“大概能”无效",
     )
-    assert body.index("单元格E6") < body.index("单元格H13") < body.index("单元格J16")
+    assert "导入失败，发现5处问题，未导入任何内容" in body  # one line each, in the order of the form
+    assert body.index("单元格E6") < body.index("单元格G6") < body.index("单元格H13") < body.index("单元格J16")
 
 
 def test_a_figure_apart_from_payments_needs_the_difference_explanation(ready: World) -> None:
