@@ -318,7 +318,13 @@ def _identity(reader: _Reader, meta: dict[str, str] | None) -> None:
             reader.at("A2", f"：工作簿为{year}年的监控表，本监控表为{record.fiscal_year}年度")
         elif period != month:
             reader.at("A2", f"：工作簿的监控期间为1—{period}月，本监控表为1—{month}月")
-    if meta is None:
+    if meta is None:  # no record id to go by: the name on row 3 must be this record's
+        label = "部门名称" if record.is_dept_overall else "项目名称"
+        expected = record.department.name if record.is_dept_overall else record.name
+        if norm(reader.grid.value("A3")) != norm(label):
+            reader.at("A3", f"应为“{label}”，实际为“{reader.grid.text('A3')}”")
+        elif norm(reader.grid.value("B3")) != norm(expected):
+            reader.at("B3", f"：工作簿是“{reader.grid.text('B3')}”的监控表，本监控表为“{expected}”")
         return
     template = TEMPLATE_DEPT if record.is_dept_overall else TEMPLATE_PROJECT
     if meta.get("template", template) != template:

@@ -17,7 +17,7 @@ from django.urls import reverse
 from conftest import World
 from jixiao.core.models import AuditEvent
 from jixiao.monitoring import exports, services
-from jixiao.monitoring.models import MonitoringEvent, MonitoringRecord, RecordStatus
+from jixiao.monitoring.models import MonitoringEvent, MonitoringRecord, MonitoringTask, RecordStatus
 from jixiao.monitoring.tests.helpers import (
     approved_target,
     fill_complete,
@@ -198,6 +198,40 @@ def test_workbook_of_another_record_is_refused(ready: World) -> None:
     workbook = openpyxl.load_workbook(io.BytesIO(exports.export_record(other)))
     response = _upload(ready.login("unit_user"), record, _bytes(workbook))
     _assert_refused(ready, record, response, "另一张监控表", "未导入任何内容")
+
+
+def test_without_meta_a_workbook_of_another_project_is_refused_by_its_name(ready: World) -> None:
+    task = issued_round(ready)
+    record = school_record(task, ready)
+    other = MonitoringRecord.objects.get(task=task, project=ready.hospital_project)
+    workbook = openpyxl.load_workbook(io.BytesIO(exports.export_record(other)))
+    del workbook["_meta"]
+    response = _upload(ready.login("unit_user"), record, _bytes(workbook))
+    _assert_refused(ready, record, response, "单元格B3：工作簿是“医院信息化建设”的监控表，本监控表为“一中教学设备购置”")
+
+
+def test_dept_overall_record_round_trip(ready: World) -> None:
+    task = issued_round(ready, scope=MonitoringTask.Scope.DEPT_OVERALL)
+    record = MonitoringRecord.objects.get(task=task, department=ready.edu)
+    client = ready.login("dept_admin")
+    workbook = _exported(client, record)
+    meta = {row[1]: row[2] for row in workbook["_meta"].iter_rows(min_row=2, values_only=True)}
+    assert (meta["template"], meta["record_id"]) == ("jixiao.monitoring.dept", str(record.pk))
+    assert not meta["pro_code"]  # a department has no project code
+    ws = workbook["部门整体支出绩效目标执行监控表"]
+    ws["G6"] = "100"  # digits as text are read too
+    ws["G11"] = "两个项目均按进度推进"
+    r = next(r for r in range(13, 30) if ws[f"A{r}"].value == "偏差分析")
+    ws[f"J{r + 1}"] = "确定能"
+    assert _upload(client, record, _bytes(workbook)).status_code == 302
+    record.refresh_from_db()
+    assert (record.expected_annual_yuan, record.goal_execution) == (Decimal("1000000.00"), "两个项目均按进度推进")
+    assert record.likelihood == "certain" and record.status == RecordStatus.FILLING
+    # A project's form does not fill a department's record.
+    project_form = exports.export_record(school_record(issued_round(ready, title="另一轮"), ready))
+    response = _upload(client, record, project_form)
+    assert response.status_code == 400
+    assert "单元格A1应为“部门整体支出绩效目标执行监控表”" in response.content.decode()
 
 
 def test_workbook_of_another_year_or_period_is_refused(ready: World) -> None:
