@@ -165,6 +165,7 @@ ACTIONS: dict[str, str] = {
     "rank": "排名",
     "rate_limited": "请求过于频繁",
     "read": "签收",
+    "record_import": "导入监控表",
     "record_save": "保存监控表",
     "reeval_assign": "分配再评价任务",
     "reeval_create": "新建再评价批次",

@@ -19,9 +19,8 @@ from jixiao.core.money import wan_from_yuan
 from jixiao.core.spreadsheets import DANGEROUS_PREFIXES, Rate, write_workbook
 from jixiao.monitoring import selectors
 from jixiao.monitoring.models import Likelihood, MonitoringRecord, MonitoringTask, QualitativeLevel
+from jixiao.monitoring.record_xlsx import DEPT_SHEET, META_SHEET, PROJECT_SHEET, meta_rows
 
-PROJECT_SHEET = "项目支出绩效目标执行监控表"
-DEPT_SHEET = "部门整体支出绩效目标执行监控表"
 FUND_LABELS = ["年度资金总额", "其中：财政拨款", "上年结转资金", "其他资金"]
 DEPT_FUND_LABELS = ["年度资金总额", "其中：财政拨款", "其他资金", ""]
 INDICATOR_HEADERS = [
@@ -191,14 +190,29 @@ def _style(sheet: Worksheet, last: int) -> None:
 
 
 def export_record(record: MonitoringRecord) -> bytes:
+    """The record's 监控表 plus the hidden `_meta` sheet (DOMAIN.md §3.0): template, year, record id and each indicator
+    row's id, so that the filled workbook comes back to this record and its rows (`record_xlsx.read_record`)."""
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     assert sheet is not None
     sheet.title = DEPT_SHEET if record.is_dept_overall else PROJECT_SHEET
     write_record_sheet(sheet, record)
+    _write_meta(workbook, meta_rows(sheet.title, record, list(selectors.record_rows(record))))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _write_meta(workbook: openpyxl.Workbook, rows: list[tuple[str, str, str]]) -> None:
+    """`sheet | key | value`, text cells, hidden (the house layout of targets.exports)."""
+    meta = workbook.create_sheet(META_SHEET)
+    for r, values in enumerate([("sheet", "key", "value"), *rows], start=1):
+        for letter, value in zip("ABC", values, strict=True):
+            put(meta, f"{letter}{r}", value)
+    r = len(rows) + 2
+    put(meta, f"B{r}", "generated_at")
+    put(meta, f"C{r}", timezone.now().isoformat())
+    meta.sheet_state = "hidden"
 
 
 ROUND_HEADERS = [

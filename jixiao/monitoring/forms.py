@@ -187,3 +187,20 @@ class IndicatorRowForm(forms.Form):
             del self.fields["qualitative_level"]
         bootstrapify(self, small=True)
         self.fields["deviation_reasons"].widget.attrs["class"] = "list-unstyled small mb-0"
+
+
+class RecordImportForm(forms.Form):
+    """监控表导入: the record's own 监控表, exported and filled in Excel."""
+
+    file = forms.FileField(label="已填写的监控表（.xlsx）")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bootstrapify(self, small=True)
+        self.fields["file"].widget.attrs["accept"] = ".xlsx"
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".xlsx"):
+            raise forms.ValidationError("请上传 .xlsx 格式的监控表（先导出本表，在Excel中填写后导入）")
+        return upload

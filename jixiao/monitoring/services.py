@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import IO, Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -37,6 +37,7 @@ from jixiao.monitoring.models import (
     Reminder,
     TaskStatus,
 )
+from jixiao.monitoring.record_xlsx import MonitoringImportError, read_record
 from jixiao.monitoring.workflow import BULK_ACTIONS, EDITABLE_STATES
 from jixiao.monitoring.workflow import MONITORING_WORKFLOW as WORKFLOW
 from jixiao.organizations.models import BudgetUnit, Department
@@ -584,8 +585,12 @@ def record_save(
     data: dict[str, Any],
     rows: dict[int, dict[str, Any]] | None = None,
     version: int | None = None,
+    saved: list[MonitoringRecord] | None = None,
 ) -> MonitoringRecord:
-    """Save the unit's entries (record fields and indicator rows, by row id). All or nothing."""
+    """Save the unit's entries (record fields and indicator rows, by row id). All or nothing.
+
+    `saved`: a caller running this inside its own transaction (the import) collects the record there and runs the
+    saved-record hooks itself once that transaction commits, as `record_transition` does."""
     require(actor, "monitoring.fill")
     _visible_record(actor, record)
     with transaction.atomic():
@@ -639,7 +644,50 @@ def record_save(
                 to_status=locked.status,
             )
         audit.record(actor=actor, event_type="monitoring.record_save", obj=locked, changes=changes)
-    hooks.record_saved(locked)
+    if saved is None:
+        hooks.record_saved(locked)
+    else:
+        saved.append(locked)
+    return locked
+
+
+def record_import(*, actor: Any, record: MonitoringRecord, upload: IO[bytes] | bytes) -> MonitoringRecord:
+    """监控表导入: the unit's entries from a filled 监控表 workbook (the record's own export, filled offline), saved
+    through `record_save` with its checks. All or nothing: a workbook of another record, year or period, a changed
+    三级指标 or 年度指标值, a missing or extra row, or any bad cell refuses it (every problem named by its cell)."""
+    require(actor, "monitoring.fill")
+    _visible_record(actor, record)
+    record = MonitoringRecord.objects.select_related("task", "region", "department", "unit").get(pk=record.pk)
+    if record.status not in EDITABLE_STATES:
+        raise ConflictError(f"监控表当前状态为“{record.get_status_display()}”，不能导入")
+    if record.task.status != TaskStatus.ISSUED:
+        raise ConflictError("监控任务已关闭，不能导入")
+    parsed = read_record(upload, record, list(selectors.record_rows(record)))
+    saved: list[MonitoringRecord] = []
+    with transaction.atomic():
+        try:
+            locked = record_save(actor=actor, record=record, data=parsed.data, rows=parsed.rows, saved=saved)
+        except ConflictError:
+            raise
+        except DomainError as exc:  # the online form's checks, each problem on its line as the reader's
+            raise MonitoringImportError(exc.message.split("；")) from exc
+        MonitoringEvent.log(
+            actor,
+            action="import",
+            label="导入监控表",
+            comment=f"导入{len(parsed.rows)}个指标",
+            task=locked.task,
+            record=locked,
+            from_status=record.status,
+            to_status=locked.status,
+        )
+        audit.record(
+            actor=actor,
+            event_type="monitoring.record_import",
+            obj=locked,
+            changes={"rows": [0, len(parsed.rows)]},
+        )
+    hooks.records_saved(saved)
     return locked
 
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("records/<int:pk>/fill/", views.record_fill, name="record_fill"),
     path("records/<int:pk>/transition/", views.record_transition, name="record_transition"),
     path("records/<int:pk>/export/", views.record_export, name="record_export"),
+    path("records/<int:pk>/import/", views.record_import, name="record_import"),
     path("records/<int:pk>/evidence/", views_evidence.evidence_add, name="record_evidence_add"),
     path(
         "records/<int:pk>/evidence/<int:evidence_pk>/",

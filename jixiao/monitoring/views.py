@@ -18,6 +18,7 @@ from jixiao.monitoring.forms import (
     IndicatorRowForm,
     RecordFilterForm,
     RecordForm,
+    RecordImportForm,
     TaskFilterForm,
     TaskForm,
     TransitionForm,
@@ -247,6 +248,7 @@ def detail_context(request: HttpRequest, record: MonitoringRecord) -> dict[str, 
         "trail": audit_labels.with_actor_names(selectors.record_audit_trail(record)[:50]),
         "evidence": selectors.record_evidence(record),
         "evidence_form": EvidenceUploadForm(rows=selectors.evidence_row_choices(rows)),
+        "import_form": RecordImportForm(),
     }
 
 
@@ -278,3 +280,30 @@ def record_export(request: HttpRequest, pk: int) -> HttpResponse:
     record = selectors.record_get(request.user, pk)
     name = f"监控表_{record.project.code if record.project_id else record.department.dept_code}_{record.task.task_no}"  # type: ignore[union-attr]
     return xlsx_response(exports.export_record(record), f"{name}.xlsx")
+
+
+@require_POST
+@capability_required("monitoring.fill")
+def record_import(request: HttpRequest, pk: int) -> HttpResponse:
+    """监控表导入: the filled workbook through `services.record_import`; a refusal shows the record page again with
+    the message (400), nothing saved."""
+    record = selectors.record_get(request.user, pk)
+    form = RecordImportForm(request.POST, request.FILES)
+    error = ""
+    problems: list[str] = []
+    if not form.is_valid():
+        error = "；".join(str(e) for errors in form.errors.values() for e in errors)
+    else:
+        try:
+            services.record_import(actor=request.user, record=record, upload=form.cleaned_data["file"])
+        except DomainError as exc:  # a state conflict too: the page is shown again with the reason, as a 400
+            error = exc.message
+            problems = list(getattr(exc, "problems", []))
+    if error:
+        record.refresh_from_db()
+        context = detail_context(request, record)
+        context["import_error"] = error
+        context["import_problems"] = problems if len(problems) > 1 else []  # one per line, each with its cell
+        return render(request, "monitoring/record_detail.html", context, status=400)
+    messages.success(request, "监控表已导入")
+    return redirect("monitoring:record_detail", pk=pk)

@@ -65,7 +65,7 @@ def test_record_export_is_the_standard_monitoring_form_cell_by_cell(ready: World
     response = ready.login("unit_user").get(reverse("monitoring:record_export", args=[record.pk]))
     assert response.status_code == 200
     workbook = _open(response.content)
-    assert workbook.sheetnames == ["项目支出绩效目标执行监控表"]
+    assert workbook.sheetnames == ["项目支出绩效目标执行监控表", "_meta"]
     ws = workbook["项目支出绩效目标执行监控表"]
     assert ws["A1"].value == "项目支出绩效目标执行监控表"
     assert ws["A2"].value == "（2026年1—8月）"
