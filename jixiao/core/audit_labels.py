@@ -158,7 +158,7 @@ ACTIONS: dict[str, str] = {
     "perf_approve": "绩效股审核通过",
     "policy_update": "修改安全策略",
     "print": "打印",
-    "propose": "提出公开事项",
+    "propose": "申报新指标",
     "publish": "公开",
     "quality_review": "质量评价",
     "query": "查询",

@@ -124,3 +124,13 @@ def test_the_level_choices_name_the_framework_in_chinese_not_by_its_code(world: 
     page = world.login("unit_user").get("/indicators/propose/").content.decode()
     assert "产出指标（2015版指标体系）" in page and "产出指标 / 数量指标（2015版指标体系）" in page
     assert "（2015_88）" not in page and "（2021_101）" not in page
+
+
+def test_the_timeline_of_a_proposal_names_it_a_proposal_not_a_disclosure_item(world: World) -> None:
+    client = world.login("unit_user")
+    client.post("/indicators/propose/", _form("课后服务覆盖率"))
+    item = IndicatorLibraryItem.objects.get(name="课后服务覆盖率")
+    body = client.get(f"/indicators/{item.pk}/").content.decode()
+    assert "提出公开事项" not in body  # the 信息公开 wording once named every "propose" event
+    assert "指标库：申报新指标" in body  # 修改历史
+    assert "<td>申报新指标</td>" in body  # 流转记录
