@@ -93,14 +93,32 @@ class AuditFilterForm(forms.Form):
         required=False,
         choices=[("", "全部"), ("success", "成功"), ("failure", "失败"), ("denied", "拒绝")],
     )
-    date_from = forms.DateField(label="开始日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="结束日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(
+        label="开始日期",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "请输入正确的日期，如 2026-01-31"},
+    )
+    date_to = forms.DateField(
+        label="结束日期",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "请输入正确的日期，如 2026-01-31"},
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             css = "form-select" if isinstance(field, forms.ChoiceField) else "form-control"
             field.widget.attrs["class"] = f"{css} {css}-sm"
+        self.fields["outcome"].error_messages["invalid_choice"] = "请从列表中选择结果"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", "开始日期不能晚于结束日期")
+        return data
 
 
 class SecurityPolicyForm(forms.ModelForm):

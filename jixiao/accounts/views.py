@@ -287,8 +287,12 @@ AUDIT_EXPORT = ListExport(
 
 
 def _audit_query(actor: Any, data: Any) -> tuple[AuditFilterForm, dict[str, str], Any]:
+    """The filter form, its conditions and the events they select. A condition that is not valid (a date typed as
+    2026.13.01) selects nothing: the form shows the error rather than the whole trail under a filter it ignored."""
     form = AuditFilterForm(data or None)
-    filters = {k: str(v) for k, v in form.cleaned_data.items() if v} if form.is_valid() else {}
+    if form.is_bound and not form.is_valid():
+        return form, {}, selectors.audit_events(actor=actor, filters={}).none()
+    filters = {k: str(v) for k, v in form.cleaned_data.items() if v} if form.is_bound else {}
     return form, filters, selectors.audit_events(actor=actor, filters=filters)
 
 
@@ -313,6 +317,8 @@ def _audit_rows(events: Any) -> Iterator[tuple[Any, ...]]:
 @capability_required("audit.view")
 def audit_list(request: HttpRequest) -> HttpResponse:
     form, filters, events = _audit_query(request.user, request.GET)
+    if form.errors:
+        return render(request, "accounts/audit_list.html", {"page": paginate(request, events), "form": form}, status=400)
     if request.GET.get("export") == "xlsx" and request.user.can("audit.export"):  # type: ignore[union-attr]
         return export_list(
             request,

@@ -60,3 +60,18 @@ def test_no_endpoint_edits_audit_rows(world: World) -> None:
     client = world.login("audit_admin")
     assert client.post("/accounts/console/audit/", {"reason": "x"}).status_code in {403, 405, 200}
     assert AuditEvent.objects.filter(reason="x").count() == 0
+
+
+def test_an_audit_query_with_a_bad_date_says_so_instead_of_listing_everything(world: World) -> None:
+    audit.record(actor="someone", event_type="auth.login_failed", reason="登录失败的那条")
+    audit.record(actor="someone", event_type="project.update", reason="项目修改的那条")
+    client = world.login("audit_admin")
+    response = client.get("/accounts/console/audit/", {"event_type": "auth", "date_from": "2026.13.01"})
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "请输入正确的日期" in body and 'value="auth"' in body  # the error shown, what was typed kept
+    assert "项目修改的那条" not in body and "登录失败的那条" not in body  # not the whole trail unfiltered
+    export = client.get("/accounts/console/audit/", {"event_type": "auth", "date_from": "2026.13.01", "export": "xlsx"})
+    assert export.status_code == 400 and not AuditEvent.objects.filter(event_type="audit.export").exists()
+    backwards = client.get("/accounts/console/audit/", {"date_from": "2026-12-05", "date_to": "2026-12-01"})
+    assert backwards.status_code == 400 and "开始日期不能晚于结束日期" in backwards.content.decode()
