@@ -85,8 +85,17 @@ class MembershipGrantForm(forms.Form):
 
 class AuditFilterForm(forms.Form):
     actor = forms.CharField(label="用户", required=False)
-    event_type = forms.CharField(label="事件类型", required=False)
-    object_type = forms.CharField(label="对象类型", required=False)
+    # Codes, suggested by their Chinese names from the page's <datalist>s (accounts/audit_list.html).
+    event_type = forms.CharField(
+        label="事件类型",
+        required=False,
+        widget=forms.TextInput(attrs={"list": "audit-event-types", "placeholder": "如 auth（登录认证）"}),
+    )
+    object_type = forms.CharField(
+        label="对象类型",
+        required=False,
+        widget=forms.TextInput(attrs={"list": "audit-object-types", "placeholder": "如 accounts.user（用户）"}),
+    )
     object_id = forms.CharField(label="对象ID", required=False)
     outcome = forms.ChoiceField(
         label="结果",

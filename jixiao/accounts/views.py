@@ -317,8 +317,10 @@ def _audit_rows(events: Any) -> Iterator[tuple[Any, ...]]:
 @capability_required("audit.view")
 def audit_list(request: HttpRequest) -> HttpResponse:
     form, filters, events = _audit_query(request.user, request.GET)
+    options = {"event_options": audit_labels.module_options(), "object_options": audit_labels.object_type_options()}
     if form.errors:
-        return render(request, "accounts/audit_list.html", {"page": paginate(request, events), "form": form}, status=400)
+        context = {"page": paginate(request, events), "form": form, **options}
+        return render(request, "accounts/audit_list.html", context, status=400)
     if request.GET.get("export") == "xlsx" and request.user.can("audit.export"):  # type: ignore[union-attr]
         return export_list(
             request,
@@ -334,7 +336,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     roles = dict(Role.choices)
     for event in audit_labels.with_change_rows(page):  # linked rows named with one query per model
         event.role_label = roles.get(event.role, event.role)
-    return render(request, "accounts/audit_list.html", {"page": page, "form": form})
+    return render(request, "accounts/audit_list.html", {"page": page, "form": form, **options})
 
 
 def audit_export_job(job: Job, *, query: str, fmt: str, membership_id: int | None) -> None:

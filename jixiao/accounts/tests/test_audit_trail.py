@@ -75,3 +75,13 @@ def test_an_audit_query_with_a_bad_date_says_so_instead_of_listing_everything(wo
     assert export.status_code == 400 and not AuditEvent.objects.filter(event_type="audit.export").exists()
     backwards = client.get("/accounts/console/audit/", {"date_from": "2026-12-05", "date_to": "2026-12-01"})
     assert backwards.status_code == 400 and "开始日期不能晚于结束日期" in backwards.content.decode()
+
+
+def test_the_code_filters_suggest_the_codes_by_their_chinese_names(world: World) -> None:
+    """事件类型 and 对象类型 take codes (“auth”, “projects.project”); the boxes offer them by name, so an auditor who
+    types 登录 or 项目 finds the code to use."""
+    body = world.login("audit_admin").get("/accounts/console/audit/").content.decode()
+    assert 'list="audit-event-types"' in body and 'list="audit-object-types"' in body
+    assert '<option value="auth" label="登录认证">' in body
+    assert '<option value="projects.project" label="项目">' in body
+    assert '<option value="accounts.user" label="用户">' in body
