@@ -32,6 +32,9 @@ class LoginForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         self.fields["username"].label = "用户名"
         self.fields["password"].label = "密码"
+        # The page is `novalidate`: an empty box is named under it rather than the generic 该字段是必填项。
+        self.fields["username"].error_messages["required"] = "请输入用户名"
+        self.fields["password"].error_messages["required"] = "请输入密码"
         for field in self.fields.values():
             field.widget.attrs["class"] = "form-control"
 

@@ -215,3 +215,11 @@ def test_the_console_search_keeps_its_button_on_one_line_and_offers_a_reset(
     assert ">重置</a>" not in client.get(url).content.decode()
     searched = client.get(url, {"q": "p_"}).content.decode()
     assert 'value="p_"' in searched and f'href="{url}">重置</a>' in searched
+
+
+def test_an_empty_login_says_what_is_missing(world: World) -> None:
+    """The form is `novalidate` (no browser bubbles): an empty user name or password is named on the page."""
+    body = Client().post("/accounts/login/", {"username": "", "password": ""}).content.decode()
+    assert "请输入用户名" in body and "请输入密码" in body
+    typed = Client().post("/accounts/login/", {"username": "p_unit", "password": ""}).content.decode()
+    assert "请输入密码" in typed and "请输入用户名" not in typed and 'value="p_unit"' in typed
