@@ -278,6 +278,10 @@ AUDIT_HEADERS = [
     "结果",
     "说明",
     "变更内容",
+    # The codes above stay for filtering and scripts; these name them as the console does.
+    "角色名称",
+    "事件名称",
+    "对象类型名称",
 ]
 
 
@@ -297,6 +301,7 @@ def _audit_query(actor: Any, data: Any) -> tuple[AuditFilterForm, dict[str, str]
 
 
 def _audit_rows(events: Any) -> Iterator[tuple[Any, ...]]:
+    roles = dict(Role.choices)
     for e in events.iterator(chunk_size=2000):
         yield (
             timezone.localtime(e.occurred_at).strftime("%Y-%m-%d %H:%M:%S"),
@@ -311,6 +316,9 @@ def _audit_rows(events: Any) -> Iterator[tuple[Any, ...]]:
             e.get_outcome_display(),
             e.reason,
             str(e.changes) if e.changes else "",
+            str(roles.get(e.role, e.role or "")),
+            audit_labels.event_label(e.event_type),
+            audit_labels.object_label(e.object_type) if e.object_type else "",
         )
 
 

@@ -7,6 +7,7 @@ import openpyxl
 import pytest
 
 from conftest import World
+from jixiao.accounts.views import AUDIT_HEADERS
 from jixiao.core import audit
 from jixiao.core.models import AuditEvent, Job
 
@@ -85,3 +86,24 @@ def test_the_code_filters_suggest_the_codes_by_their_chinese_names(world: World)
     assert '<option value="auth" label="登录认证">' in body
     assert '<option value="projects.project" label="项目">' in body
     assert '<option value="accounts.user" label="用户">' in body
+
+
+def _exported(client: Any, event_type: str) -> list[dict[str, Any]]:
+    response = client.get("/accounts/console/audit/", {"event_type": event_type, "export": "xlsx"})
+    rows = list(
+        openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active.iter_rows(values_only=True)
+    )
+    assert list(rows[0][:12]) == AUDIT_HEADERS[:12]  # the code columns stay where they were
+    assert list(rows[0][12:]) == ["角色名称", "事件名称", "对象类型名称"]
+    return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+
+
+def test_the_export_names_role_event_and_object_type_in_chinese_beside_the_codes(world: World) -> None:
+    audit.record(actor="系统", event_type="project.submit", object_type="projects.project")
+    client = world.login("audit_admin")
+    [project] = _exported(client, "project")
+    assert (project["事件类型"], project["对象类型"]) == ("project.submit", "projects.project")
+    assert (project["角色名称"], project["事件名称"], project["对象类型名称"]) == (None, "项目库：提交审核", "项目")
+    client.get("/accounts/console/audit/")  # the 审计管理员's own query, recorded with the role
+    query = next(row for row in _exported(client, "audit.query"))
+    assert (query["角色"], query["角色名称"], query["事件名称"]) == ("audit_admin", "审计管理员", "审计日志：查询")
