@@ -32,6 +32,9 @@ class LoginForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         self.fields["username"].label = "用户名"
         self.fields["password"].label = "密码"
+        # The page is `novalidate`: an empty box is named under it rather than the generic 该字段是必填项。
+        self.fields["username"].error_messages["required"] = "请输入用户名"
+        self.fields["password"].error_messages["required"] = "请输入密码"
         for field in self.fields.values():
             field.widget.attrs["class"] = "form-control"
 
@@ -85,22 +88,49 @@ class MembershipGrantForm(forms.Form):
 
 class AuditFilterForm(forms.Form):
     actor = forms.CharField(label="用户", required=False)
-    event_type = forms.CharField(label="事件类型", required=False)
-    object_type = forms.CharField(label="对象类型", required=False)
+    # Codes, suggested by their Chinese names from the page's <datalist>s (accounts/audit_list.html).
+    event_type = forms.CharField(
+        label="事件类型",
+        required=False,
+        widget=forms.TextInput(attrs={"list": "audit-event-types", "placeholder": "如 auth（登录认证）"}),
+    )
+    object_type = forms.CharField(
+        label="对象类型",
+        required=False,
+        widget=forms.TextInput(attrs={"list": "audit-object-types", "placeholder": "如 accounts.user（用户）"}),
+    )
     object_id = forms.CharField(label="对象ID", required=False)
     outcome = forms.ChoiceField(
         label="结果",
         required=False,
         choices=[("", "全部"), ("success", "成功"), ("failure", "失败"), ("denied", "拒绝")],
     )
-    date_from = forms.DateField(label="开始日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="结束日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(
+        label="开始日期",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "请输入正确的日期，如 2026-01-31"},
+    )
+    date_to = forms.DateField(
+        label="结束日期",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "请输入正确的日期，如 2026-01-31"},
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             css = "form-select" if isinstance(field, forms.ChoiceField) else "form-control"
             field.widget.attrs["class"] = f"{css} {css}-sm"
+        self.fields["outcome"].error_messages["invalid_choice"] = "请从列表中选择结果"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", "开始日期不能晚于结束日期")
+        return data
 
 
 class SecurityPolicyForm(forms.ModelForm):

@@ -10,9 +10,12 @@ import hmac
 import secrets
 import struct
 import time
+import unicodedata
 from urllib.parse import quote
 
 import segno
+
+from jixiao.core.numbers import is_digits
 
 STEP = 30
 DIGITS = 6
@@ -45,9 +48,11 @@ def code_at(secret: str, timestamp: float) -> str:
 def verify(secret: str, code: str, *, last_step: int | None, now: float | None = None, window: int = 1) -> int | None:
     """The time step the code belongs to (±window steps for clock drift), or None.
 
-    A step at or before `last_step` is refused: a code can be used once (replay protection, ASVS 6.5.1)."""
-    code = (code or "").strip().replace(" ", "")
-    if not (code.isdigit() and len(code) == DIGITS):
+    A step at or before `last_step` is refused: a code can be used once (replay protection, ASVS 6.5.1). Full-width
+    digits (a Chinese input method in full-width mode types “１２３４５６”) read as the same code; any other non-ASCII
+    text is simply a wrong code (hmac.compare_digest refuses to compare it, which would be a server error)."""
+    code = unicodedata.normalize("NFKC", code or "").strip().replace(" ", "")
+    if not (is_digits(code) and len(code) == DIGITS):
         return None
     current = step_at(time.time() if now is None else now)
     key = _key(secret)

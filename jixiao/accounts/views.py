@@ -278,6 +278,10 @@ AUDIT_HEADERS = [
     "结果",
     "说明",
     "变更内容",
+    # The codes above stay for filtering and scripts; these name them as the console does.
+    "角色名称",
+    "事件名称",
+    "对象类型名称",
 ]
 
 
@@ -287,12 +291,17 @@ AUDIT_EXPORT = ListExport(
 
 
 def _audit_query(actor: Any, data: Any) -> tuple[AuditFilterForm, dict[str, str], Any]:
+    """The filter form, its conditions and the events they select. A condition that is not valid (a date typed as
+    2026.13.01) selects nothing: the form shows the error rather than the whole trail under a filter it ignored."""
     form = AuditFilterForm(data or None)
-    filters = {k: str(v) for k, v in form.cleaned_data.items() if v} if form.is_valid() else {}
+    if form.is_bound and not form.is_valid():
+        return form, {}, selectors.audit_events(actor=actor, filters={}).none()
+    filters = {k: str(v) for k, v in form.cleaned_data.items() if v} if form.is_bound else {}
     return form, filters, selectors.audit_events(actor=actor, filters=filters)
 
 
 def _audit_rows(events: Any) -> Iterator[tuple[Any, ...]]:
+    roles = dict(Role.choices)
     for e in events.iterator(chunk_size=2000):
         yield (
             timezone.localtime(e.occurred_at).strftime("%Y-%m-%d %H:%M:%S"),
@@ -307,12 +316,19 @@ def _audit_rows(events: Any) -> Iterator[tuple[Any, ...]]:
             e.get_outcome_display(),
             e.reason,
             str(e.changes) if e.changes else "",
+            str(roles.get(e.role, e.role or "")),
+            audit_labels.event_label(e.event_type),
+            audit_labels.object_label(e.object_type) if e.object_type else "",
         )
 
 
 @capability_required("audit.view")
 def audit_list(request: HttpRequest) -> HttpResponse:
     form, filters, events = _audit_query(request.user, request.GET)
+    options = {"event_options": audit_labels.module_options(), "object_options": audit_labels.object_type_options()}
+    if form.errors:
+        context = {"page": paginate(request, events), "form": form, **options}
+        return render(request, "accounts/audit_list.html", context, status=400)
     if request.GET.get("export") == "xlsx" and request.user.can("audit.export"):  # type: ignore[union-attr]
         return export_list(
             request,
@@ -328,7 +344,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     roles = dict(Role.choices)
     for event in audit_labels.with_change_rows(page):  # linked rows named with one query per model
         event.role_label = roles.get(event.role, event.role)
-    return render(request, "accounts/audit_list.html", {"page": page, "form": form})
+    return render(request, "accounts/audit_list.html", {"page": page, "form": form, **options})
 
 
 def audit_export_job(job: Job, *, query: str, fmt: str, membership_id: int | None) -> None:

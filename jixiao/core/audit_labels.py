@@ -158,7 +158,7 @@ ACTIONS: dict[str, str] = {
     "perf_approve": "绩效股审核通过",
     "policy_update": "修改安全策略",
     "print": "打印",
-    "propose": "提出公开事项",
+    "propose": "申报新指标",
     "publish": "公开",
     "quality_review": "质量评价",
     "query": "查询",
@@ -279,6 +279,24 @@ def action_label(prefix: str, action: str) -> str:
     module; the code itself when it is not known."""
     label = _named(prefix, action)[1] if prefix in MODULES else None
     return label or action
+
+
+def module_options() -> list[tuple[str, str]]:
+    """(prefix, module name) of every event module, by prefix: the audit console's 事件类型 box suggests them (its
+    filter matches codes starting with what is typed, so "auth" finds every 登录认证 event)."""
+    return sorted((prefix, name) for prefix, (name, _app) in MODULES.items())
+
+
+@cache
+def object_type_options() -> list[tuple[str, str]]:
+    """(object type, the model's Chinese name) of every Jixiao model, by code: the 对象类型 box suggests them."""
+    found = {
+        model._meta.label_lower: str(model._meta.verbose_name)
+        for model in apps.get_models()
+        if model.__module__.startswith("jixiao.")
+    }
+    found[get_user_model()._meta.label_lower] = str(get_user_model()._meta.verbose_name)
+    return sorted(found.items())
 
 
 def _model(object_type: str) -> Any:

@@ -25,6 +25,7 @@ from django.shortcuts import redirect
 
 from jixiao.core import audit
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
+from jixiao.core.numbers import is_digits
 from jixiao.core.permissions import require
 from jixiao.core.workflow import Transition, Workflow
 
@@ -242,6 +243,6 @@ def panel(
     result.url = f"{url}?{request.GET.urlencode()}" if request.GET else url
     result.eligible = {row.pk for row in rows if getattr(row, "status", None) == state and can_tick(row)}
     if refused:
-        result.checked = {int(v) for v in request.POST.getlist("ids") if v.isdigit()} & result.eligible
+        result.checked = {int(v) for v in request.POST.getlist("ids") if is_digits(v)} & result.eligible
         result.comment = request.POST.get("comment", "")[:MAX_COMMENT]
     return result

@@ -1,12 +1,38 @@
-"""Error pages in Chinese, without stack traces or internals (SECURITY E07)."""
+"""Error pages in Chinese, without stack traces or internals (SECURITY E07).
+
+A page of the public site (信息公开, no login, mounted at the `public` URL namespace) answers in that site's own
+layout, with wording for a visitor and a link back to the site's first page: the internal page's “不在您的管理范围内”
+and its “返回首页” (the login page) mean nothing to someone reading published information."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
+from django.urls import NoReverseMatch, reverse
+
+PUBLIC_MESSAGES = {
+    400: "请求的地址有误，请返回公开网站首页重新查找。",
+    403: "该页面不对外公开。",
+    404: "您访问的页面不存在，或相关信息尚未公开、已撤回。",
+    500: "网站处理时出现错误，请稍后重试。",
+}
+
+
+def _public_site_home(request: HttpRequest) -> str:
+    """The public site's first page when the request is for the public site, else ""."""
+    try:
+        home = reverse("public:index")
+    except NoReverseMatch:
+        return ""
+    return home if request.path.startswith(home) else ""
 
 
 def _render(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
+    home = _public_site_home(request)
+    if home:
+        context = {"status": status, "title": title, "message": PUBLIC_MESSAGES.get(status, message), "home": home}
+        template = loader.get_template("disclosure/public/error.html")
+        return HttpResponse(template.render(context, request), status=status)
     template = loader.get_template("core/error.html")
     return HttpResponse(template.render({"status": status, "title": title, "message": message}, request), status=status)
 

@@ -7,6 +7,7 @@ audit record. Publishing freezes what the public may see (snapshots.build); the 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -286,7 +287,7 @@ def disclosure_transition(
 BULK_ACTIONS = (PROPOSE, PUBLISH)
 
 
-def disclosure_bulk_transition(*, actor: Any, ids: list[int], action: str) -> int:
+def disclosure_bulk_transition(*, actor: Any, ids: Iterable[int | str], action: str) -> int:
     """批量提交 / 批量公开: one transaction, an event per item and one audit record listing them. Only the actions
     that need no reason; an item in another state or outside the actor's scope fails the whole batch (core.bulk).
     Unlike the review lists' batches the items are moved by set-based writes here: publishing snapshots them all at

@@ -113,12 +113,27 @@ class TransitionForm(forms.Form):
     comment = forms.CharField(max_length=1000, required=False)
 
 
+YEAR_MESSAGE = "年度应为2000至2100之间的4位数字，如 2025"
+
+
 class HistoricalValueForm(forms.Form):
     fiscal_year = forms.IntegerField(
-        label="年度", min_value=2000, max_value=2100, widget=forms.NumberInput(attrs={"placeholder": "年度"})
+        label="年度",
+        min_value=2000,
+        max_value=2100,
+        widget=forms.NumberInput(attrs={"placeholder": "年度"}),
+        error_messages={
+            "required": "请填写年度",
+            "invalid": YEAR_MESSAGE,
+            "min_value": YEAR_MESSAGE,
+            "max_value": YEAR_MESSAGE,
+        },
     )
     value = forms.CharField(
-        label="实际完成值", max_length=200, widget=forms.TextInput(attrs={"placeholder": "实际完成值"})
+        label="实际完成值",
+        max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": "实际完成值"}),
+        error_messages={"required": "请填写实际完成值", "max_length": "实际完成值最多200个字"},
     )
     note = forms.CharField(
         label="说明", max_length=500, required=False, widget=forms.TextInput(attrs={"placeholder": "说明（可选）"})

@@ -69,22 +69,27 @@ def library_export(request: HttpRequest) -> HttpResponse:
     return xlsx_response(content, "指标库.xlsx")
 
 
-@capability_required("indicator.view")
-def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    item = selectors.item_get(request.user, pk)
-    can_manage = selectors.manages_item(request.user, item)
+def _detail_page(
+    request: HttpRequest, item: IndicatorLibraryItem, history_form: HistoricalValueForm | None = None, status: int = 200
+) -> HttpResponse:
+    """The item page; `history_form` is a refused 历史值 entry, shown again with its errors and what was typed."""
     context = {
         "item": item,
         "actions": selectors.available_actions(request.user, item),
         "can_edit": bool(services.editable_fields(request.user, item)),
         "can_record_history": _can(request, "indicator.manage"),
-        "can_manage": can_manage,
+        "can_manage": selectors.manages_item(request.user, item),
         "history": selectors.historical_values(request.user, item)[:50],
-        "history_form": HistoricalValueForm(initial={"fiscal_year": timezone.localdate().year - 1}),
+        "history_form": history_form or HistoricalValueForm(initial={"fiscal_year": timezone.localdate().year - 1}),
         "events": selectors.item_events(item)[:50],
         "trail": audit_labels.for_trail(selectors.item_audit_trail(item)[:50]),
     }
-    return render(request, "indicators/detail.html", context)
+    return render(request, "indicators/detail.html", context, status=status)
+
+
+@capability_required("indicator.view")
+def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail_page(request, selectors.item_get(request.user, pk))
 
 
 def _form_page(
@@ -178,14 +183,13 @@ def history_add(request: HttpRequest, pk: int) -> HttpResponse:
     item = selectors.item_get(request.user, pk)
     form = HistoricalValueForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "请填写正确的年度和实际完成值")
-        return redirect("indicators:item_detail", pk=pk)
+        return _detail_page(request, item, form, status=400)
     try:
         services.historical_value_record(actor=request.user, item=item, **form.cleaned_data)
     except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "历史值已保存")
+        form.add_error(None, exc.message)
+        return _detail_page(request, item, form, status=exc.status_code)
+    messages.success(request, "历史值已保存")
     return redirect("indicators:item_detail", pk=pk)
 
 

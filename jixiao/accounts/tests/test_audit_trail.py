@@ -7,6 +7,7 @@ import openpyxl
 import pytest
 
 from conftest import World
+from jixiao.accounts.views import AUDIT_HEADERS
 from jixiao.core import audit
 from jixiao.core.models import AuditEvent, Job
 
@@ -60,3 +61,49 @@ def test_no_endpoint_edits_audit_rows(world: World) -> None:
     client = world.login("audit_admin")
     assert client.post("/accounts/console/audit/", {"reason": "x"}).status_code in {403, 405, 200}
     assert AuditEvent.objects.filter(reason="x").count() == 0
+
+
+def test_an_audit_query_with_a_bad_date_says_so_instead_of_listing_everything(world: World) -> None:
+    audit.record(actor="someone", event_type="auth.login_failed", reason="登录失败的那条")
+    audit.record(actor="someone", event_type="project.update", reason="项目修改的那条")
+    client = world.login("audit_admin")
+    response = client.get("/accounts/console/audit/", {"event_type": "auth", "date_from": "2026.13.01"})
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "请输入正确的日期" in body and 'value="auth"' in body  # the error shown, what was typed kept
+    assert "项目修改的那条" not in body and "登录失败的那条" not in body  # not the whole trail unfiltered
+    export = client.get("/accounts/console/audit/", {"event_type": "auth", "date_from": "2026.13.01", "export": "xlsx"})
+    assert export.status_code == 400 and not AuditEvent.objects.filter(event_type="audit.export").exists()
+    backwards = client.get("/accounts/console/audit/", {"date_from": "2026-12-05", "date_to": "2026-12-01"})
+    assert backwards.status_code == 400 and "开始日期不能晚于结束日期" in backwards.content.decode()
+
+
+def test_the_code_filters_suggest_the_codes_by_their_chinese_names(world: World) -> None:
+    """事件类型 and 对象类型 take codes (“auth”, “projects.project”); the boxes offer them by name, so an auditor who
+    types 登录 or 项目 finds the code to use."""
+    body = world.login("audit_admin").get("/accounts/console/audit/").content.decode()
+    assert 'list="audit-event-types"' in body and 'list="audit-object-types"' in body
+    assert '<option value="auth" label="登录认证">' in body
+    assert '<option value="projects.project" label="项目">' in body
+    assert '<option value="accounts.user" label="用户">' in body
+
+
+def _exported(client: Any, event_type: str) -> list[dict[str, Any]]:
+    response = client.get("/accounts/console/audit/", {"event_type": event_type, "export": "xlsx"})
+    rows = list(
+        openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active.iter_rows(values_only=True)
+    )
+    assert list(rows[0][:12]) == AUDIT_HEADERS[:12]  # the code columns stay where they were
+    assert list(rows[0][12:]) == ["角色名称", "事件名称", "对象类型名称"]
+    return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+
+
+def test_the_export_names_role_event_and_object_type_in_chinese_beside_the_codes(world: World) -> None:
+    audit.record(actor="系统", event_type="project.submit", object_type="projects.project")
+    client = world.login("audit_admin")
+    [project] = _exported(client, "project")
+    assert (project["事件类型"], project["对象类型"]) == ("project.submit", "projects.project")
+    assert (project["角色名称"], project["事件名称"], project["对象类型名称"]) == (None, "项目库：提交审核", "项目")
+    client.get("/accounts/console/audit/")  # the 审计管理员's own query, recorded with the role
+    query = next(row for row in _exported(client, "audit.query"))
+    assert (query["角色"], query["角色名称"], query["事件名称"]) == ("audit_admin", "审计管理员", "审计日志：查询")

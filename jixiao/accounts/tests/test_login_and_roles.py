@@ -202,3 +202,24 @@ def test_a_leader_without_todos_is_pointed_to_the_dashboard(world: World) -> Non
     body = world.login("leader").get("/").content.decode()
     assert "暂无待办事项" in body and 'data-testid="home-dashboard"' in body
     assert 'data-testid="home-dashboard"' not in world.login("sys_admin").get("/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("persona", "url"), [("sys_admin", "/accounts/console/users/"), ("sec_admin", "/accounts/console/memberships/")]
+)
+def test_the_console_search_keeps_its_button_on_one_line_and_offers_a_reset(
+    world: World, persona: str, url: str
+) -> None:
+    client = world.login(persona)
+    assert '<button class="btn btn-sm btn-primary text-nowrap">查询</button>' in client.get(url).content.decode()
+    assert ">重置</a>" not in client.get(url).content.decode()
+    searched = client.get(url, {"q": "p_"}).content.decode()
+    assert 'value="p_"' in searched and f'href="{url}">重置</a>' in searched
+
+
+def test_an_empty_login_says_what_is_missing(world: World) -> None:
+    """The form is `novalidate` (no browser bubbles): an empty user name or password is named on the page."""
+    body = Client().post("/accounts/login/", {"username": "", "password": ""}).content.decode()
+    assert "请输入用户名" in body and "请输入密码" in body
+    typed = Client().post("/accounts/login/", {"username": "p_unit", "password": ""}).content.decode()
+    assert "请输入密码" in typed and "请输入用户名" not in typed and 'value="p_unit"' in typed

@@ -126,3 +126,20 @@ def test_pending_login_expires(world: World) -> None:
     session["jixiao_2fa_pending"] = session["jixiao_2fa_pending"] | {"at": int(time.time()) - 301}
     session.save()
     assert client.get(VERIFY)["Location"].startswith("/accounts/login/")
+
+
+def test_a_code_typed_in_full_width_digits_is_read_as_the_same_code(world: World) -> None:
+    """A Chinese input method in full-width mode types “１２３４５６”: the same code, not a server error."""
+    secret = totp.new_secret()
+    now = 1_700_000_000.0
+    code = totp.code_at(secret, now)
+    full_width = "".join(chr(ord(c) + 0xFEE0) for c in code)
+    assert totp.verify(secret, full_width, last_step=None, now=now) == totp.step_at(now)
+    client = Client()
+    _password_step(client, "p_perf")
+    wrong = client.post(VERIFY, {"code": "０００٠٠٠"})  # full-width and Arabic-Indic digits: a wrong code, 400
+    assert wrong.status_code == 400 and "_auth_user_id" not in client.session
+    device = TOTPDevice.objects.get(user=world.users["performance"])
+    typed = "".join(chr(ord(c) + 0xFEE0) for c in totp.code_at(device.secret, time.time()))
+    assert client.post(VERIFY, {"code": typed}).status_code == 302
+    assert "_auth_user_id" in client.session

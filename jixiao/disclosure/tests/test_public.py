@@ -275,3 +275,13 @@ def test_public_pages_have_bounded_queries_and_no_internal_menu(
 def test_unknown_region_code_is_404(world: World) -> None:
     assert FiscalRegion.objects.filter(mof_div_code="999999999").count() == 0
     assert Client().get(reverse("public:year", args=["999999999", YEAR])).status_code == 404
+
+
+def test_a_missing_public_page_answers_in_the_public_sites_layout_with_a_way_back(world: World) -> None:
+    response = Client().get(reverse("public:year", args=["999999999", YEAR]))
+    body = response.content.decode()
+    assert response.status_code == 404
+    assert "尚未公开" in body and f'href="{reverse("public:index")}"' in body
+    assert "管理范围" not in body  # the internal page's wording is for staff, not for visitors
+    internal = world.login("performance").get("/projects/999999999/").content.decode()
+    assert "管理范围" in internal and "尚未公开" not in internal

@@ -310,3 +310,14 @@ def test_the_statistics_year_filter_keeps_its_label_and_button_on_one_line(world
     assert '<label class="small text-nowrap" for="year-select">年度</label>' in body
     assert 'class="form-select form-select-sm w-auto" id="year-select"' in body
     assert '<button class="btn btn-primary btn-sm text-nowrap" type="submit">查看</button>' in body
+
+
+@pytest.mark.parametrize("bad_id", ["²", "①", str(2**70)])
+def test_a_bulk_post_with_an_id_that_is_no_number_or_too_large_is_not_found_and_moves_nothing(
+    world: World, sources: Sources, bad_id: str
+) -> None:
+    generate(world)
+    ids = [str(pk) for pk in Disclosure.objects.filter(item_type=ItemType.TARGET_TABLE).values_list("pk", flat=True)]
+    response = world.login("performance").post(reverse("disclosure:bulk"), {"ids": [*ids, bad_id], "action": "propose"})
+    assert response.status_code == 404
+    assert set(Disclosure.objects.filter(pk__in=ids).values_list("status", flat=True)) == {S.PENDING}

@@ -6,7 +6,7 @@ from typing import Any
 
 from conftest import World
 from jixiao.indicators import services
-from jixiao.indicators.models import FrameworkNode, IndicatorCategory, IndicatorLibraryItem
+from jixiao.indicators.models import FrameworkNode, IndicatorCategory, IndicatorHistoricalValue, IndicatorLibraryItem
 from jixiao.indicators.tests.helpers import proposal_data
 
 SEES = ("business", "performance", "dept_admin")
@@ -124,3 +124,26 @@ def test_the_level_choices_name_the_framework_in_chinese_not_by_its_code(world: 
     page = world.login("unit_user").get("/indicators/propose/").content.decode()
     assert "产出指标（2015版指标体系）" in page and "产出指标 / 数量指标（2015版指标体系）" in page
     assert "（2015_88）" not in page and "（2021_101）" not in page
+
+
+def test_the_timeline_of_a_proposal_names_it_a_proposal_not_a_disclosure_item(world: World) -> None:
+    client = world.login("unit_user")
+    client.post("/indicators/propose/", _form("课后服务覆盖率"))
+    item = IndicatorLibraryItem.objects.get(name="课后服务覆盖率")
+    body = client.get(f"/indicators/{item.pk}/").content.decode()
+    assert "提出公开事项" not in body  # the 信息公开 wording once named every "propose" event
+    assert "指标库：申报新指标" in body  # 修改历史
+    assert "<td>申报新指标</td>" in body  # 流转记录
+
+
+def test_a_historical_value_with_a_bad_year_is_refused_on_the_item_page_keeping_what_was_typed(world: World) -> None:
+    item = IndicatorLibraryItem.objects.get(name="九年义务教育巩固率")
+    client = world.login("performance")
+    response = client.post(f"/indicators/{item.pk}/history/", {"fiscal_year": "205", "value": "97.3", "note": "快报"})
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "年度应为2000至2100之间的4位数字，如 2025" in body
+    assert 'value="205"' in body and 'value="97.3"' in body and 'value="快报"' in body
+    assert not IndicatorHistoricalValue.objects.filter(item=item).exists()
+    empty = client.post(f"/indicators/{item.pk}/history/", {"fiscal_year": "2025", "value": ""})
+    assert empty.status_code == 400 and "请填写实际完成值" in empty.content.decode()

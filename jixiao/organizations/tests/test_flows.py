@@ -361,6 +361,13 @@ def test_setting_the_current_year_leaves_exactly_one_current(world: World) -> No
     assert _audit("fiscal_year.set_current", FiscalYear.objects.get(pk=2027))
 
 
+def test_setting_the_current_year_asks_for_confirmation_naming_the_year(world: World) -> None:
+    """Every page's default year follows the current year, for everyone: the button asks first, as 关闭填报 does."""
+    page = world.login("budget").get(reverse("organizations:year_list")).content.decode()
+    form = page[: page.index('value="set_current"')].rsplit("<form", 1)[1]
+    assert 'data-confirm="确定将2027年度设为当前年度吗？' in form
+
+
 def test_closing_and_reopening_a_year(world: World) -> None:
     client = world.login("budget")
     client.post(reverse("organizations:year_save"), {"action": "close", "year": "2026"})
