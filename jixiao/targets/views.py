@@ -32,7 +32,8 @@ from jixiao.targets.forms import (
 from jixiao.targets.models import PerformanceTarget
 from jixiao.targets.workflow import BULK_ACTIONS, EDITABLE_STATES, GRADE_OF_ACTION, TARGET_WORKFLOW
 
-ACTION_LABELS = {"create": "创建", **{t.action: t.label for t in TARGET_WORKFLOW.transitions}}
+# "seed": rows loaded as initial data (the demo county, a migration from the old system) rather than entered here.
+ACTION_LABELS = {"create": "创建", "seed": "初始数据导入", **{t.action: t.label for t in TARGET_WORKFLOW.transitions}}
 SEVERITY_LABELS = {"error": ("错误", "danger"), "warning": ("警告", "warning"), "info": ("提示", "info")}
 # Statistics columns in display order; the function returns a subset (or aliases) of these keys.
 STATISTICS_COLUMNS = [
@@ -168,7 +169,8 @@ def _versions(target: PerformanceTarget) -> list[dict[str, Any]]:
 
 
 def _events(target: PerformanceTarget) -> list[dict[str, Any]]:
-    return [{"event": e, "label": ACTION_LABELS.get(e.action, e.action)} for e in selectors.target_events(target)[:100]]
+    events = selectors.target_events(target)[:100]
+    return [{"event": e, "label": ACTION_LABELS.get(e.action, "其他操作")} for e in events]
 
 
 def _detail(request: HttpRequest, target: PerformanceTarget, status: int = 200, **forms: Any) -> HttpResponse:
