@@ -153,6 +153,8 @@ def template_export(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required("appraisal.manage")
 def template_import(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        keep_import_errors(request, ERRORS_KEY, [])  # a new upload: the last file's report no longer applies
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
