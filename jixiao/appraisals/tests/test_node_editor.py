@@ -64,3 +64,12 @@ def test_an_existing_node_is_changed_from_its_edit_link(world: World) -> None:
     # An id that is not in this table is not found.
     other = local_copy(world).nodes.get(code="A1")
     assert client.get(f"{url}?edit={other.pk}").status_code == 404
+
+
+def test_the_editor_page_has_no_duplicate_ids(world: World) -> None:
+    """The copy form's 名称 and the node form's 指标名称 each have their own id (a label opens its own field)."""
+    copy = local_copy(world)
+    html = world.login("performance").get(reverse("appraisals:template", args=[copy.pk])).content.decode()
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert [i for i in set(ids) if ids.count(i) > 1] == []
+    assert 'for="node_name"' in html and 'id="node_name"' in html
