@@ -69,7 +69,8 @@ def bulletin_generate(request: HttpRequest) -> HttpResponse:
     year = _year(request)
     form = GenerateForm(request.POST, sources=selectors.source_choices(request.user, year))
     if not form.is_valid():
-        messages.error(request, "请选择通报类型、年度和数据来源")
+        reasons = form.errors.get("source_id") or ["请选择通报类型、年度和数据来源"]
+        messages.error(request, "；".join(str(r) for r in reasons))
         return redirect("bulletins:list")
     data = form.cleaned_data
     if data["kind"] in KINDS_WITH_SOURCE and not data.get("source_id"):
