@@ -31,6 +31,7 @@ class GenerateForm(forms.Form):
     )
 
     def __init__(self, *args: Any, sources: dict[str, list[tuple[str, str]]] | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "gen_%s")  # the list's filter form on the same page has id_kind, id_fiscal_year
         super().__init__(*args, **kwargs)
         # A batch and a round may have the same id: each option names its kind ("RE_EVAL:1"), so a 监控轮次 picked
         # for a 再评价 bulletin is refused instead of silently reading the 再评价批次 with that id.

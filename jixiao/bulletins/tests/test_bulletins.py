@@ -355,3 +355,13 @@ def test_a_source_of_the_other_kind_is_refused_not_read_by_its_id(world: Any) ->
     client.post("/bulletins/generate/", right)
     bulletin = Bulletin.objects.get()
     assert bulletin.kind == "MONITORING" and bulletin.source_id == str(task.pk)
+
+
+def test_the_list_page_has_no_duplicate_ids(world: Any) -> None:
+    """The generator and the filter both have 通报类型 and 年度: each label opens its own field."""
+    import re
+
+    html = world.login("performance").get("/bulletins/").content.decode()
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert [i for i in set(ids) if ids.count(i) > 1] == []
+    assert 'for="gen_kind"' in html and 'for="id_kind"' in html
