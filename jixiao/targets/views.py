@@ -342,11 +342,29 @@ def statistics_table(rows: list[dict[str, Any]]) -> tuple[list[str], list[list[t
     return headers, body
 
 
+def statistics_total(body: list[list[tuple[str, Any]]]) -> list[tuple[str, Any]]:
+    """The 合计 row: each count and amount column added up over the departments; text columns stay empty."""
+    if not body:
+        return []
+    total: list[tuple[str, Any]] = [("text", "合计")]
+    for index, (kind, _value) in enumerate(body[0][1:], start=1):
+        values = [row[index][1] for row in body if row[index][1] is not None]
+        total.append((kind, sum(values) if kind in ("int", "money") and values else None))
+    return total
+
+
 @capability_required("target.view")
 def target_statistics(request: HttpRequest) -> HttpResponse:
     year = _year(request)
     regions = department_regions(request.user)
     region = pick_region(regions, request.GET.get("region", ""))  # a province has 20,000 departments
     headers, body = statistics_table(statistics.target_statistics(request.user, year, region))
-    context = {"headers": headers, "body": body, "year": year, "regions": regions if region else [], "region": region}
+    context = {
+        "headers": headers,
+        "body": body,
+        "total": statistics_total(body),
+        "year": year,
+        "regions": regions if region else [],
+        "region": region,
+    }
     return render(request, "targets/statistics.html", context)
