@@ -270,7 +270,7 @@ SETTING_FIELDS = [
 def _check_bands(bands: Any) -> list[dict[str, str]]:
     if not isinstance(bands, list) or not bands:
         raise DomainError("请设置等级划分")
-    cleaned = []
+    cleaned: list[dict[str, str]] = []
     for band in bands:
         try:
             label = str(band["label"]).strip()

@@ -49,7 +49,7 @@ def _page(request: HttpRequest, status: int = 200, posted: dict[str, Any] | None
 @require_POST
 @capability_required("target.configure")
 def rule_save(request: HttpRequest, code: str) -> HttpResponse:
-    posted = {
+    posted: dict[str, Any] = {
         "code": code,
         "severity": request.POST.get("severity", ""),
         "is_enabled": request.POST.get("is_enabled") == "on",
