@@ -150,8 +150,9 @@ def bulletin_edit(request: HttpRequest, pk: int) -> HttpResponse:
     bulletin = selectors.bulletin_get(request.user, pk)
     form = EditForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "标题和正文不能为空")
-        return redirect("bulletins:detail", pk=pk)
+        # The page again with the typed title and text and each field's reason (an empty or too long one).
+        messages.error(request, "通报正文未保存，请按提示修改")
+        return _detail(request, bulletin, form, 400)
     try:
         services.bulletin_update(actor=request.user, bulletin=bulletin, **form.cleaned_data)
     except DomainError as exc:

@@ -365,3 +365,20 @@ def test_the_list_page_has_no_duplicate_ids(world: Any) -> None:
     ids = re.findall(r'\bid="([^"]+)"', html)
     assert [i for i in set(ids) if ids.count(i) > 1] == []
     assert 'for="gen_kind"' in html and 'for="id_kind"' in html
+
+
+def test_a_refused_edit_keeps_the_typed_text_and_says_which_field(world: Any) -> None:
+    """An emptied title or a text over the limit: the page again (400) with what was typed, not a redirect."""
+    bulletin = services.bulletin_generate(actor=world.users["performance"], kind="KEY_EVAL", fiscal_year=2026)
+    client = world.login("performance")
+    url = f"/bulletins/{bulletin.pk}/edit/"
+    typed = {"title": "", "narrative": "花了半小时改写的通报正文", "version": bulletin.version}
+    response = client.post(url, typed)
+    html = response.content.decode()
+    assert response.status_code == 400 and "花了半小时改写的通报正文" in html and "通报正文未保存" in html
+    too_long = client.post(url, {**typed, "title": "标题" * 101})
+    html = too_long.content.decode()
+    assert too_long.status_code == 400 and "确保该变量包含不超过 200 字符" in html
+    assert "花了半小时改写的通报正文" in html
+    bulletin.refresh_from_db()
+    assert bulletin.version == typed["version"] and bulletin.narrative != typed["narrative"]
