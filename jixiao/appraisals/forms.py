@@ -126,6 +126,8 @@ class NodeForm(forms.Form):
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Its own ids: the editor page also holds the copy form, whose 名称 would otherwise share id_name.
+        kwargs.setdefault("auto_id", "node_%s")
         super().__init__(*args, **kwargs)
         bootstrapify(self, small=True)
 

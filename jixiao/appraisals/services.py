@@ -270,7 +270,7 @@ SETTING_FIELDS = [
 def _check_bands(bands: Any) -> list[dict[str, str]]:
     if not isinstance(bands, list) or not bands:
         raise DomainError("请设置等级划分")
-    cleaned = []
+    cleaned: list[dict[str, str]] = []
     for band in bands:
         try:
             label = str(band["label"]).strip()
@@ -281,6 +281,12 @@ def _check_bands(bands: Any) -> list[dict[str, str]]:
             raise DomainError("等级划分格式应为“等级名称:最低分”")
         if minimum > SCORE_MAX or _places(minimum) > 2:
             raise DomainError(f"等级“{label}”的最低分应为0至{SCORE_MAX}之间、最多两位小数的分数")
+        same_label = next((b for b in cleaned if b["label"] == label[:20]), None)
+        if same_label is not None:
+            raise DomainError(f"等级“{label}”重复，每个等级只能设置一次")
+        same_min = next((b for b in cleaned if Decimal(b["min"]) == minimum), None)
+        if same_min is not None:  # the lower of the two would never be given
+            raise DomainError(f"等级“{label}”的最低分与“{same_min['label']}”相同，请设置不同的最低分")
         cleaned.append({"label": label[:20], "min": format(minimum, "f")})
     return sorted(cleaned, key=lambda b: Decimal(b["min"]), reverse=True)
 

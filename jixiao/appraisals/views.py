@@ -163,6 +163,7 @@ def _detail(
     posted: str = "",
     evidence_form: EvidenceForm | None = None,
     evidence_error: str = "",
+    outcome_form: OutcomeForm | None = None,
 ) -> HttpResponse:
     """The score sheet page. Each grid and form carries the lock token of what it shows (SECURITY.md I05)."""
     user: Any = request.user
@@ -196,7 +197,9 @@ def _detail(
         "actions": [t for t in actions if t.action != "start"],
         "evidence": selectors.appraisal_evidence(appraisal),
         "events": selectors.appraisal_events(appraisal)[:100],
-        "outcome_form": _outcome_form(appraisal) if is_final and appraisal.status == AppraisalStatus.RANKED else None,
+        "outcome_form": (outcome_form or _outcome_form(appraisal))
+        if is_final and appraisal.status == AppraisalStatus.RANKED
+        else None,
         "interview_form": (interview_form or InterviewForm())
         if is_final
         and appraisal.outcome == Outcome.INTERVIEW
@@ -315,8 +318,9 @@ def set_outcome(request: HttpRequest, pk: int) -> HttpResponse:
     appraisal = selectors.appraisal_get(request.user, pk)
     form = _outcome_form(appraisal, request.POST)
     if not form.is_valid():
-        messages.error(request, "请选择结果并填写理由")
-        return redirect("appraisals:detail", pk=pk)
+        # The page again with the chosen result and the typed reason, each field's reason beside it (400).
+        messages.error(request, "考核结果运用未保存，请按提示修改")
+        return _detail(request, appraisal, 400, outcome_form=form)
     try:
         services.appraisal_set_outcome(
             actor=request.user,
@@ -326,7 +330,10 @@ def set_outcome(request: HttpRequest, pk: int) -> HttpResponse:
             lock_token=form.cleaned_data.get("lock_token"),
         )
     except DomainError as exc:
-        return _refused(request, pk, exc)
+        if isinstance(exc, ConflictError):
+            return _refused(request, pk, exc)
+        messages.error(request, exc.message)
+        return _detail(request, selectors.appraisal_get(request.user, pk), exc.status_code, outcome_form=form)
     else:
         messages.success(request, "考核结果运用已确定")
     return redirect("appraisals:detail", pk=pk)

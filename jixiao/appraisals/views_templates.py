@@ -12,8 +12,10 @@ from django.views.decorators.http import require_POST
 from jixiao.appraisals import exports, selectors, services
 from jixiao.appraisals.forms import CopyForm, ImportForm, NodeForm, SettingsForm
 from jixiao.appraisals.imports import TEMPLATE_HEADERS, parse_score_sheet
+from jixiao.appraisals.services import NODE_FIELDS
 from jixiao.core.errors import ConflictError, DomainError
 from jixiao.core.locking import add_lock_token, lock_token, posted_lock_token
+from jixiao.core.numbers import is_digits
 from jixiao.core.spreadsheets import write_workbook
 from jixiao.core.views_helpers import capability_required, import_errors_download, keep_import_errors, xlsx_response
 
@@ -31,9 +33,17 @@ def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _template_page(request, selectors.template_get(request.user, pk))
 
 
-def _template_page(request: HttpRequest, template: Any, status: int = 200) -> HttpResponse:
+def _template_page(
+    request: HttpRequest, template: Any, status: int = 200, node_form: NodeForm | None = None, editing: Any = None
+) -> HttpResponse:
+    """The table and its editor. `node_form` is a refused node form shown again with what was typed; `editing` is
+    the node the form changes (picked with ?edit=<id>), None for a new one."""
     nodes = selectors.template_nodes(template)
     user: Any = request.user
+    if editing is None and node_form is None and is_digits(request.GET.get("edit", "")):
+        editing = _node_of(template, int(request.GET["edit"]))
+    if node_form is None:
+        node_form = NodeForm(initial={f: getattr(editing, f) for f in NODE_FIELDS}) if editing else NodeForm()
     editable = (
         user.can("appraisal.manage")
         and template.region_id is not None
@@ -45,7 +55,9 @@ def _template_page(request: HttpRequest, template: Any, status: int = 200) -> Ht
         "rows": selectors.tree(nodes),
         "errors": selectors.template_errors(template),
         "editable": editable,
-        "node_form": NodeForm(),
+        "node_form": node_form,
+        "editing": editing,
+        "parent_pick": request.POST.get("parent", "") if node_form.is_bound else "",
         "copy_form": CopyForm(),
         # Every node change bumps the template's version: the editor's forms carry its token (SECURITY.md I05).
         "lock_token": lock_token(template),
@@ -53,11 +65,17 @@ def _template_page(request: HttpRequest, template: Any, status: int = 200) -> Ht
     return render(request, "appraisals/template.html", context, status=status)
 
 
-def _node_refused(request: HttpRequest, pk: int, exc: DomainError) -> HttpResponse:
-    """A conflict (a stale editor page) shows the current table with a 409; other refusals go back as before."""
+def _node_refused(
+    request: HttpRequest, pk: int, exc: DomainError, form: NodeForm | None = None, editing: Any = None
+) -> HttpResponse:
+    """A conflict (a stale editor page) shows the current table with a 409; another refusal of a node form shows
+    the editor again with what was typed and the reason; a refused delete goes back to the table."""
     messages.error(request, exc.message)
     if isinstance(exc, ConflictError):
         return _template_page(request, selectors.template_get(request.user, pk), exc.status_code)
+    if form is not None:
+        template = selectors.template_get(request.user, pk)
+        return _template_page(request, template, exc.status_code, node_form=form, editing=editing)
     return redirect("appraisals:template", pk=pk)
 
 
@@ -90,9 +108,9 @@ def node_save(request: HttpRequest, pk: int, node_pk: int | None = None) -> Http
     node = _node_of(template, node_pk)
     form = NodeForm(request.POST)
     if not form.is_valid():
-        errors = "；".join(str(e) for errs in form.errors.values() for e in errs)
-        messages.error(request, errors or "请检查指标内容")
-        return redirect("appraisals:template", pk=pk)
+        # The editor again with what was typed and each field's reason (not a redirect that loses the input).
+        messages.error(request, "指标未保存，请按提示修改")
+        return _template_page(request, template, 400, node_form=form, editing=node)
     data = dict(form.cleaned_data)
     parent = _node_of(template, data.pop("parent")) if data.get("parent") else None
     try:
@@ -105,7 +123,7 @@ def node_save(request: HttpRequest, pk: int, node_pk: int | None = None) -> Http
             lock_token=posted_lock_token(request.POST),
         )
     except DomainError as exc:
-        return _node_refused(request, pk, exc)
+        return _node_refused(request, pk, exc, form=form, editing=node)
     else:
         messages.success(request, "指标已保存")
     return redirect("appraisals:template", pk=pk)
@@ -135,6 +153,8 @@ def template_export(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required("appraisal.manage")
 def template_import(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        keep_import_errors(request, ERRORS_KEY, [])  # a new upload: the last file's report no longer applies
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -69,7 +69,8 @@ def bulletin_generate(request: HttpRequest) -> HttpResponse:
     year = _year(request)
     form = GenerateForm(request.POST, sources=selectors.source_choices(request.user, year))
     if not form.is_valid():
-        messages.error(request, "请选择通报类型、年度和数据来源")
+        reasons = form.errors.get("source_id") or ["请选择通报类型、年度和数据来源"]
+        messages.error(request, "；".join(str(r) for r in reasons))
         return redirect("bulletins:list")
     data = form.cleaned_data
     if data["kind"] in KINDS_WITH_SOURCE and not data.get("source_id"):
@@ -149,8 +150,9 @@ def bulletin_edit(request: HttpRequest, pk: int) -> HttpResponse:
     bulletin = selectors.bulletin_get(request.user, pk)
     form = EditForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "标题和正文不能为空")
-        return redirect("bulletins:detail", pk=pk)
+        # The page again with the typed title and text and each field's reason (an empty or too long one).
+        messages.error(request, "通报正文未保存，请按提示修改")
+        return _detail(request, bulletin, form, 400)
     try:
         services.bulletin_update(actor=request.user, bulletin=bulletin, **form.cleaned_data)
     except DomainError as exc:

@@ -364,6 +364,18 @@ def four_links(user: Any, fiscal_year: int) -> list[dict[str, Any]]:
     return list(table.values())
 
 
+def four_links_totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The 合计 row of the “四挂钩” table: the departments' counts and amounts added up."""
+    counts = dict.fromkeys(Action.values, 0)
+    for row in rows:
+        for action, n in row["counts"].items():
+            counts[action] += n
+    total: dict[str, Any] = {"counts": counts, "projects": sum(row["projects"] for row in rows)}
+    for key in ("base_yuan", "proposed_change_yuan", "decided_change_yuan"):
+        total[key] = sum((row[key] for row in rows), Decimal(0))
+    return total
+
+
 # ---- next year: display and gate -------------------------------------------------------------------------------------
 
 

@@ -175,6 +175,7 @@ def four_links(request: HttpRequest) -> HttpResponse:
     rows = selectors.four_links(request.user, year)
     context = {
         "rows": rows,
+        "totals": selectors.four_links_totals(rows),
         "year": year,
         "actions": Action.choices,
         "summary": selectors.result_application_summary(request.user, year),

@@ -32,7 +32,8 @@ from jixiao.targets.forms import (
 from jixiao.targets.models import PerformanceTarget
 from jixiao.targets.workflow import BULK_ACTIONS, EDITABLE_STATES, GRADE_OF_ACTION, TARGET_WORKFLOW
 
-ACTION_LABELS = {"create": "创建", **{t.action: t.label for t in TARGET_WORKFLOW.transitions}}
+# "seed": rows loaded as initial data (the demo county, a migration from the old system) rather than entered here.
+ACTION_LABELS = {"create": "创建", "seed": "初始数据导入", **{t.action: t.label for t in TARGET_WORKFLOW.transitions}}
 SEVERITY_LABELS = {"error": ("错误", "danger"), "warning": ("警告", "warning"), "info": ("提示", "info")}
 # Statistics columns in display order; the function returns a subset (or aliases) of these keys.
 STATISTICS_COLUMNS = [
@@ -168,7 +169,8 @@ def _versions(target: PerformanceTarget) -> list[dict[str, Any]]:
 
 
 def _events(target: PerformanceTarget) -> list[dict[str, Any]]:
-    return [{"event": e, "label": ACTION_LABELS.get(e.action, e.action)} for e in selectors.target_events(target)[:100]]
+    events = selectors.target_events(target)[:100]
+    return [{"event": e, "label": ACTION_LABELS.get(e.action, "其他操作")} for e in events]
 
 
 def _detail(request: HttpRequest, target: PerformanceTarget, status: int = 200, **forms: Any) -> HttpResponse:
@@ -340,11 +342,29 @@ def statistics_table(rows: list[dict[str, Any]]) -> tuple[list[str], list[list[t
     return headers, body
 
 
+def statistics_total(body: list[list[tuple[str, Any]]]) -> list[tuple[str, Any]]:
+    """The 合计 row: each count and amount column added up over the departments; text columns stay empty."""
+    if not body:
+        return []
+    total: list[tuple[str, Any]] = [("text", "合计")]
+    for index, (kind, _value) in enumerate(body[0][1:], start=1):
+        values = [row[index][1] for row in body if row[index][1] is not None]
+        total.append((kind, sum(values) if kind in ("int", "money") and values else None))
+    return total
+
+
 @capability_required("target.view")
 def target_statistics(request: HttpRequest) -> HttpResponse:
     year = _year(request)
     regions = department_regions(request.user)
     region = pick_region(regions, request.GET.get("region", ""))  # a province has 20,000 departments
     headers, body = statistics_table(statistics.target_statistics(request.user, year, region))
-    context = {"headers": headers, "body": body, "year": year, "regions": regions if region else [], "region": region}
+    context = {
+        "headers": headers,
+        "body": body,
+        "total": statistics_total(body),
+        "year": year,
+        "regions": regions if region else [],
+        "region": region,
+    }
     return render(request, "targets/statistics.html", context)

@@ -20,32 +20,53 @@ from jixiao.targets.selectors import check_rules_overview
 
 @capability_required("target.configure")
 def rule_list(request: HttpRequest) -> HttpResponse:
+    return _page(request)
+
+
+def _page(request: HttpRequest, status: int = 200, posted: dict[str, Any] | None = None) -> HttpResponse:
+    """The rules and their forms; `posted` is a refused row's input, shown again in its form with the reason."""
     user: Any = request.user
     year = current_fiscal_year()
     rows = check_rules_overview(user.active_membership.region, year.year if year else None)
     for row in rows:
         row["params_text"] = json.dumps(row["params"], ensure_ascii=False)
         row["default_params_text"] = json.dumps(row["default_params"], ensure_ascii=False)
+        row["form"] = {
+            "severity": row["severity"],
+            "is_enabled": row["is_enabled"],
+            "params": row["params_text"] if row["has_override"] else "",
+        }
+        if posted is not None and posted["code"] == row["code"]:
+            row["form"] = posted
     return render(
         request,
         "targets/rules.html",
         {"rows": rows, "severities": CheckSeverity.choices, "region": user.active_membership.region},
+        status=status,
     )
 
 
 @require_POST
 @capability_required("target.configure")
 def rule_save(request: HttpRequest, code: str) -> HttpResponse:
+    posted: dict[str, Any] = {
+        "code": code,
+        "severity": request.POST.get("severity", ""),
+        "is_enabled": request.POST.get("is_enabled") == "on",
+        "params": request.POST.get("params", ""),
+    }
     try:
         services_rules.check_rule_set(
             actor=request.user,
             code=code,
-            severity=request.POST.get("severity", ""),
-            is_enabled=request.POST.get("is_enabled") == "on",
-            params=services_rules.parse_params(request.POST.get("params", "")),
+            severity=posted["severity"],
+            is_enabled=posted["is_enabled"],
+            params=services_rules.parse_params(posted["params"]),
         )
     except DomainError as exc:
+        # The page again with what was typed in that row (a JSON typo must not lose the text) and the reason.
         messages.error(request, f"{code}：{exc.message}")
-        return redirect("targets:rules")
+        posted["error"] = exc.message
+        return _page(request, status=400, posted=posted)
     messages.success(request, f"已保存规则 {code} 在本区划的设置")
     return redirect("targets:rules")

@@ -39,6 +39,8 @@ FORM = settings_form()
         ("weight_department", "1.0001", "部门 折算权重最多保留三位小数"),
         ("fiscal_year", "99999", "年度应为2000至2100之间的整数"),
         ("grade_bands", "优秀:1e20,不合格:0", "等级“优秀”的最低分应为0至100之间、最多两位小数的分数"),
+        ("grade_bands", "优秀:90,优秀:80,不合格:0", "等级“优秀”重复，每个等级只能设置一次"),
+        ("grade_bands", "优秀:90,良好:90,不合格:0", "等级“良好”的最低分与“优秀”相同，请设置不同的最低分"),
     ],
 )
 def test_out_of_range_settings_are_refused_with_a_chinese_message_and_nothing_is_stored(

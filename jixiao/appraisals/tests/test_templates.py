@@ -181,3 +181,24 @@ def test_settings_are_saved_per_region_and_year_and_checked(world: World) -> Non
     assert bad.status_code == 400 and "等级划分" in bad.content.decode()
     assert AuditEvent.objects.filter(event_type="appraisal.settings_save").count() == 1
     assert world.login("dept_admin").get(reverse("appraisals:settings")).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(b"not a workbook", "不是有效的 Excel"), (_xlsx([["代码", "名称"], ["A", "x"]]), "评分表缺少以下列")],
+)
+def test_a_refused_file_does_not_offer_the_previous_files_error_report(
+    world: World, content: bytes, message: str
+) -> None:
+    client = world.login("performance")
+    url = reverse("appraisals:template_import")
+    broken = [HEADER, ["01", "", "", "十分", ""]]
+    first = SimpleUploadedFile("坏表.xlsx", _xlsx(broken), content_type=XLSX)
+    response = client.post(url, {"name": "坏表", "kind": "DEPT", "file": first})
+    assert response.status_code == 400 and "下载错误报告" in response.content.decode()
+    second = SimpleUploadedFile("另一个.xlsx", content, content_type=XLSX)
+    response = client.post(url, {"name": "另一个", "kind": "DEPT", "file": second})
+    html = response.content.decode()
+    assert response.status_code == 400 and message in html
+    assert "下载错误报告" not in html
+    assert client.get(reverse("appraisals:import_errors")).status_code == 404

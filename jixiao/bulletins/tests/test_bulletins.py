@@ -333,3 +333,52 @@ def test_generate_job_keeps_no_draft_when_the_word_file_fails(world: Any, monkey
     job = Job.objects.get(kind="bulletins.generate")
     assert job.status == Job.Status.FAILED and "未保存任何数据" in job.message
     assert not Bulletin.objects.exists() and not job.result_file and job.result_url == ""
+
+
+def test_a_source_of_the_other_kind_is_refused_not_read_by_its_id(world: Any) -> None:
+    """The 再评价批次 and the 监控轮次 can share an id: the generator's options name their kind, and a 监控轮次 picked
+    for a 再评价 bulletin is refused (it used to generate from the 再评价批次 with the same id)."""
+    from jixiao.core.models import Job
+
+    batch = _finished_batch(world)
+    task = _round(world)
+    client = world.login("performance")
+    page = client.get("/bulletins/", {"fiscal_year": batch.fiscal_year}).content.decode()
+    assert f'value="RE_EVAL:{batch.pk}"' in page and f'value="MONITORING:{task.pk}"' in page
+    wrong = {"kind": "RE_EVAL", "fiscal_year": 2026, "source_id": f"MONITORING:{task.pk}"}
+    response = client.post("/bulletins/generate/", wrong, follow=True)
+    assert "所选数据来源与通报类型不符：部门自评财政再评价结果通报须选择再评价批次" in response.content.decode()
+    assert not Job.objects.exists() and not Bulletin.objects.exists()
+    stale = client.post("/bulletins/generate/", {**wrong, "source_id": str(task.pk)}, follow=True)
+    assert "请刷新页面后重新选择" in stale.content.decode() and not Bulletin.objects.exists()
+    right = {"kind": "MONITORING", "fiscal_year": 2026, "source_id": f"MONITORING:{task.pk}"}
+    client.post("/bulletins/generate/", right)
+    bulletin = Bulletin.objects.get()
+    assert bulletin.kind == "MONITORING" and bulletin.source_id == str(task.pk)
+
+
+def test_the_list_page_has_no_duplicate_ids(world: Any) -> None:
+    """The generator and the filter both have 通报类型 and 年度: each label opens its own field."""
+    import re
+
+    html = world.login("performance").get("/bulletins/").content.decode()
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert [i for i in set(ids) if ids.count(i) > 1] == []
+    assert 'for="gen_kind"' in html and 'for="id_kind"' in html
+
+
+def test_a_refused_edit_keeps_the_typed_text_and_says_which_field(world: Any) -> None:
+    """An emptied title or a text over the limit: the page again (400) with what was typed, not a redirect."""
+    bulletin = services.bulletin_generate(actor=world.users["performance"], kind="KEY_EVAL", fiscal_year=2026)
+    client = world.login("performance")
+    url = f"/bulletins/{bulletin.pk}/edit/"
+    typed = {"title": "", "narrative": "花了半小时改写的通报正文", "version": bulletin.version}
+    response = client.post(url, typed)
+    html = response.content.decode()
+    assert response.status_code == 400 and "花了半小时改写的通报正文" in html and "通报正文未保存" in html
+    too_long = client.post(url, {**typed, "title": "标题" * 101})
+    html = too_long.content.decode()
+    assert too_long.status_code == 400 and "确保该变量包含不超过 200 字符" in html
+    assert "花了半小时改写的通报正文" in html
+    bulletin.refresh_from_db()
+    assert bulletin.version == typed["version"] and bulletin.narrative != typed["narrative"]

@@ -202,3 +202,16 @@ def test_the_self_evaluation_cell_counts_each_record_once_and_sums_its_total_fun
     cell = _cells(_panels(world, "leader")["stages"])["selfeval"]
     assert cell.count == records.count()
     assert cell.amount == expected
+
+
+def test_keyeval_grade_counts_do_not_open_a_list_of_another_size(world: World) -> None:
+    """The 重点评价 list cannot filter by grade: its counts are plain numbers (a 优 of 0 must not open the year's
+    issued evaluations); the row title opens that list."""
+    arrange(world)
+    response = world.login("leader").get(URL, {"year": YEAR})
+    series = response.context["panels"]["grades"].extra["keyeval"]
+    assert [g["url"] for g in series] == ["", "", "", ""]
+    assert all("status=issued" in g["list_url"] for g in series)
+    page = response.content.decode()
+    assert 'data-testid="grade-keyeval-list">重点评价等级</a>' in page
+    assert world.login("leader").get(series[0]["list_url"]).status_code == 200

@@ -209,3 +209,25 @@ def test_the_history_names_the_person_beside_the_login(world: World) -> None:
     services.application_decide(actor=budget, application=hospital_app, action="KEEP", reason="保持")
     page = world.login("budget").get(reverse("results:detail", args=[hospital_app.pk])).content.decode()
     assert f"王会计（{budget.username}）" in page
+
+
+def test_four_links_page_has_a_total_row_that_adds_up_the_departments(world: World) -> None:
+    _, hospital_app = _two(world)
+    services.application_decide(
+        actor=world.users["budget"],
+        application=hospital_app,
+        action="KEEP",
+        amount_yuan=Decimal("80000.00"),
+        reason="压减",
+    )
+    response = world.login("leader").get(reverse("results:links"), {"fiscal_year": 2026})
+    rows, totals = response.context["rows"], response.context["totals"]
+    assert len(rows) == 2
+    assert totals["projects"] == 2 == sum(r["projects"] for r in rows)
+    assert totals["base_yuan"] == sum(r["base_yuan"] for r in rows)
+    assert totals["proposed_change_yuan"] == sum(r["proposed_change_yuan"] for r in rows)
+    assert totals["decided_change_yuan"] == Decimal("-20000.00")
+    assert totals["counts"]["CANCEL"] == 1 and totals["counts"]["KEEP"] == 1
+    page = response.content.decode()
+    assert 'data-testid="links-total"' in page and "<td>合计</td>" in page
+    assert '?fiscal_year=2026&amp;action=CANCEL">1</a>' in page  # the total drills down to the list for the year

@@ -9,7 +9,7 @@ from django.test import Client
 
 from conftest import World
 from jixiao.targets import services, services_panel
-from jixiao.targets.models import PerformanceTarget, ReviewComment
+from jixiao.targets.models import PerformanceTarget, ReviewComment, TargetEvent
 from jixiao.targets.tests.pages_helpers import TO_PERF_REVIEW, TO_READY, make_target, move, nodes
 
 
@@ -335,3 +335,13 @@ def test_a_grid_saved_from_a_stale_page_is_refused_and_keeps_the_newer_goals(
     assert response.status_code == 409 and "已被他人修改" in body and "旧页面的目标" in body
     target.refresh_from_db()
     assert target.annual_goal == "新的目标"
+
+
+def test_the_timeline_names_every_action_in_chinese(world: World, target: PerformanceTarget) -> None:
+    """Initial data (the demo county) is logged as "seed"; no code reaches the 流转记录."""
+    TargetEvent.objects.create(target=target, action="seed", to_status=target.status, comment="演示数据")
+    TargetEvent.objects.create(target=target, action="legacy_x", to_status=target.status)
+    page = world.login("unit_user").get(f"/targets/{target.pk}/").content.decode()
+    timeline = page[page.index('data-testid="timeline"') :]
+    assert "初始数据导入" in timeline and "其他操作" in timeline
+    assert ">seed<" not in timeline and "legacy_x" not in timeline

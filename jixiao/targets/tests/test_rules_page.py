@@ -80,3 +80,18 @@ def test_a_broken_rule_row_is_reported_not_a_500(world: World) -> None:
     codes = [(f.code, f.severity) for f in run_checks(target)]
     assert ("T-NO-OUTPUT", "info") in codes
     assert world.login("unit_user").get(f"/targets/{target.pk}/").status_code == 200
+
+
+def test_a_refused_row_keeps_what_was_typed_and_says_why(world: World) -> None:
+    client = world.login("performance")
+    typed = '{"ratio": "3倍"}'
+    response = client.post(
+        "/targets/rules/T-FAR-ABOVE-HISTORY/", {"severity": "error", "is_enabled": "on", "params": typed}
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'value="{&quot;ratio&quot;: &quot;3倍&quot;}"' in html
+    assert 'data-testid="rule-error"' in html and "参数 ratio 须为数值" in html
+    assert not SmartCheckRule.objects.filter(region=world.region).exists()
+    # The other rows still show their own settings, not the refused input.
+    assert html.count("3倍") == 1

@@ -166,3 +166,15 @@ def test_targets_under_review_without_a_submit_event_count_as_submitted(small_wo
         )
     education = target_statistics(small_world.users["performance"], 2026)[0]
     assert (education["total"], education["submitted"]) == (6, 4)
+
+
+def test_the_page_has_a_total_row_adding_up_the_departments(small_world: World) -> None:
+    response = small_world.login("performance").get("/targets/statistics/", {"fiscal_year": 2026})
+    rows = target_statistics(small_world.users["performance"], 2026)
+    total = dict(zip(response.context["headers"], (v for _, v in response.context["total"]), strict=True))
+    assert total["主管部门"] == "合计"
+    assert total["目标数"] == sum(r["total"] for r in rows) and total["已报送"] == sum(r["submitted"] for r in rows)
+    assert total["未通过金额（万元）"] == sum(r["rejected_amount_yuan"] for r in rows)
+    assert 'data-testid="statistics-total"' in response.content.decode()
+    empty = small_world.login("performance").get("/targets/statistics/", {"fiscal_year": 2027})
+    assert empty.context["total"] == [] and 'data-testid="statistics-total"' not in empty.content.decode()
