@@ -18,11 +18,10 @@ from typing import Any
 from django.db import transaction
 
 from jixiao.alerts.models import ANSWERABLE_STATES, CaseStatus, OnTimeout, Option, ReminderLetter, WarningCase
-from jixiao.core.errors import ConflictError, DomainError, NotFoundError
+from jixiao.core.errors import DomainError
 from jixiao.core.word import official_date
-from jixiao.documents.models import DocType, OfficialDocument
-from jixiao.documents.selectors import my_recipient_row
-from jixiao.documents.services import document_draft, document_feedback
+from jixiao.documents.models import DocType
+from jixiao.documents.services import document_draft, feedback_from_elsewhere
 
 CONTACT = "财政局预算绩效管理股室"
 # The rules' on_timeout actions that send a 提醒敦促函.
@@ -184,18 +183,13 @@ def reminder_answer(*, actor: Any, case: WarningCase, text: str) -> None:
     when there is no issued letter, the responder is not its addressee (a 主管部门 answering for its unit), the
     addressee has answered already or the document was closed."""
     letter = ReminderLetter.objects.filter(case=case, document_id__isnull=False).first()
-    if letter is None or not actor.can("documents.receive"):
+    if letter is None:
         return
     covered = ReminderLetter.objects.filter(document_id=letter.document_id)
     if covered.exclude(case=case).filter(case__status__in=ANSWERABLE_STATES).exists():
         return  # the letter's other projects still wait for their 说明
     if covered.count() > 1:
         text = f"{covered.count()}项预警均已说明，最后一项：{text}"
-    document = OfficialDocument.objects.filter(pk=letter.document_id).first()
-    row = my_recipient_row(actor, document) if document is not None else None
-    if document is None or row is None or row.feedback_at is not None:
-        return
-    try:
-        document_feedback(actor=actor, document=document, text=f"已在预警处置中说明原因并提出处置建议：{text}"[:8000])
-    except (ConflictError, NotFoundError):  # closed or out of reach meanwhile: the case answer stands on its own
-        return
+    feedback_from_elsewhere(
+        actor=actor, document_id=letter.document_id, text=f"已在预警处置中说明原因并提出处置建议：{text}"
+    )

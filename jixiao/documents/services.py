@@ -431,6 +431,24 @@ def document_feedback(*, actor: Any, document: OfficialDocument, text: str, uplo
     return locked
 
 
+def feedback_from_elsewhere(*, actor: Any, document_id: int | None, text: str) -> None:
+    """An answer the addressee gave in the stage that sent the document (the unit's 整改反馈 on the case a 整改通知书
+    issued, its 说明 on the 预警处置 cases a 提醒敦促函 chased) is also its feedback on the document, so that it does
+    not stay 待反馈 in 我收到的文书: one obligation, answered once. Nothing happens when there is no document, the
+    actor is not its addressee (a 主管部门 answering for its unit), the addressee has answered already, or the
+    document was closed or is out of reach meanwhile (the stage's answer stands on its own)."""
+    if document_id is None or not actor.can("documents.receive"):
+        return
+    document = OfficialDocument.objects.filter(pk=document_id).first()
+    row = selectors.my_recipient_row(actor, document) if document is not None else None
+    if document is None or row is None or row.feedback_at is not None:
+        return
+    try:
+        document_feedback(actor=actor, document=document, text=text[:8000])
+    except (ConflictError, NotFoundError):
+        return
+
+
 def feedback_opened(*, actor: Any, recipient: DocumentRecipient) -> None:
     audit.record(
         actor=actor,

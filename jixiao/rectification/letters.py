@@ -178,19 +178,8 @@ def answer_issuing_document(*, actor: Any, rect: Rectification, text: str) -> No
     约谈通知书), so that it does not stay 待反馈 in 我收到的文书 after the unit has answered the case: one
     obligation, answered once. Nothing happens when the responder is not an addressee, has answered already, or the
     document was closed."""
-    from jixiao.core.errors import ConflictError
-    from jixiao.documents.models import OfficialDocument
-    from jixiao.documents.selectors import my_recipient_row
-    from jixiao.documents.services import document_feedback
+    from jixiao.documents.services import feedback_from_elsewhere
 
     letter = issuing_letter(rect)
-    if letter is None or letter.document_id is None or not actor.can("documents.receive"):
-        return
-    document = OfficialDocument.objects.filter(pk=letter.document_id).first()
-    row = my_recipient_row(actor, document) if document is not None else None
-    if document is None or row is None or row.feedback_at is not None:
-        return
-    try:
-        document_feedback(actor=actor, document=document, text=f"已在问题整改中提交整改反馈：{text}"[:8000])
-    except ConflictError:  # the document was closed meanwhile: the case feedback stands on its own
-        return
+    if letter is not None:
+        feedback_from_elsewhere(actor=actor, document_id=letter.document_id, text=f"已在问题整改中提交整改反馈：{text}")
