@@ -8,7 +8,7 @@ from jixiao.core.filters import AutocompleteModelMultipleChoiceField
 from jixiao.core.forms import HiddenErrorsMixin, WanField, bootstrapify, limit_choices
 from jixiao.experts.selectors import engagement_choices
 from jixiao.keyeval import selectors
-from jixiao.keyeval.models import EvalTemplate, KeyEvalDocument, KeyEvalStatus, KeyEvaluation
+from jixiao.keyeval.models import EvalTemplate, KeyEvalDocument, KeyEvalGrade, KeyEvalStatus, KeyEvaluation
 from jixiao.organizations.forms import DepartmentSearchField
 
 TEXT_FIELDS = ("basic_situation", "work_summary", "analysis", "experience", "suggestions", "other")
@@ -77,6 +77,7 @@ class ListFilterForm(forms.Form):
         label="对象类型", required=False, choices=[("", "全部类型"), *KeyEvaluation.ObjectType.choices]
     )
     kind = forms.ChoiceField(label="评价类型", required=False, choices=[("", "全部"), *KeyEvaluation.Kind.choices])
+    grade = forms.ChoiceField(label="评价等级", required=False, choices=[("", "全部等级"), *KeyEvalGrade.choices])
     q = forms.CharField(label="关键字", required=False, max_length=100)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -345,13 +345,12 @@ def grade_panel(user: Any, year: int) -> Panel:
             }
             for g in SELF_GRADES
         ],
-        # The 重点评价 list has no grade filter: a count must not open a list of another size, so the counts are
-        # plain numbers and the row's title opens the year's issued evaluations.
+        # Each count opens the year's issued evaluations of that grade; the row's title opens all of them.
         "keyeval": [
             {
                 "label": str(label),
                 "count": key_counts.get(value, 0),
-                "url": "",
+                "url": link("keyeval:list", fiscal_year=year, status=KeyEvalStatus.ISSUED, grade=value),
                 "list_url": link("keyeval:list", fiscal_year=year, status=KeyEvalStatus.ISSUED),
             }
             for value, label in KeyEvalGrade.choices

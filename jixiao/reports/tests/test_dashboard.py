@@ -204,14 +204,24 @@ def test_the_self_evaluation_cell_counts_each_record_once_and_sums_its_total_fun
     assert cell.amount == expected
 
 
-def test_keyeval_grade_counts_do_not_open_a_list_of_another_size(world: World) -> None:
-    """The 重点评价 list cannot filter by grade: its counts are plain numbers (a 优 of 0 must not open the year's
-    issued evaluations); the row title opens that list."""
+def test_keyeval_grade_counts_open_the_list_of_that_grade(world: World) -> None:
+    """Each 重点评价 grade count opens the year's issued evaluations of that grade, a list of exactly that size (the
+    list filters by grade); the row title opens all of them."""
+    from jixiao.results.tests.helpers import key_eval
+
     arrange(world)
+    key_eval(world.school_project, "优")
+    key_eval(world.branch_project, "优")
+    key_eval(world.hospital_project, "中")
     response = world.login("leader").get(URL, {"year": YEAR})
     series = response.context["panels"]["grades"].extra["keyeval"]
-    assert [g["url"] for g in series] == ["", "", "", ""]
-    assert all("status=issued" in g["list_url"] for g in series)
+    assert [g["count"] for g in series][:3] == [2, 0, 1]
+    assert all("status=issued" in g["list_url"] and "grade=" not in g["list_url"] for g in series)
     page = response.content.decode()
     assert 'data-testid="grade-keyeval-list">重点评价等级</a>' in page
-    assert world.login("leader").get(series[0]["list_url"]).status_code == 200
+    client = world.login("leader")
+    for g in series:
+        assert "status=issued" in g["url"] and "grade=" in g["url"]
+        listed = client.get(g["url"])
+        assert listed.status_code == 200
+        assert listed.context["page"].paginator.count == g["count"]
