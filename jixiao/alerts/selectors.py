@@ -35,6 +35,7 @@ from jixiao.alerts.models import (
     ProjectMonitoringTier,
     ProjectYearFlag,
     RegionLightCount,
+    ReminderLetter,
     TierRule,
     Warning,
     WarningCase,
@@ -354,6 +355,7 @@ class LetterRow:
     url: str
     is_draft: bool
     awaits_feedback: bool = False
+    cases: int = 1  # the cases the letter covers (one letter per unit: `alerts.letters.draft_missing`)
 
 
 def case_letters(user: Any, case: WarningCase) -> list[LetterRow]:
@@ -362,6 +364,12 @@ def case_letters(user: Any, case: WarningCase) -> list[LetterRow]:
     letters = list(case.letters.all())  # type: ignore[attr-defined]
     ids = [letter.document_id for letter in letters if letter.document_id is not None]
     documents = {d.pk: d for d in OfficialDocument.objects.visible_to(user).filter(pk__in=ids)} if ids else {}
+    covered = dict(
+        ReminderLetter.objects.filter(document_id__in=list(documents))
+        .values("document_id")
+        .annotate(n=Count("id"))
+        .values_list("document_id", "n")
+    )
     rows = []
     for letter in letters:
         if letter.document_id is None:
@@ -375,7 +383,16 @@ def case_letters(user: Any, case: WarningCase) -> list[LetterRow]:
         url = reverse("documents:detail", args=[document.pk])
         awaits = document.status in (DocumentStatus.ISSUED, DocumentStatus.READ)
         rows.append(
-            LetterRow(document.title, status, document.doc_no, document.feedback_deadline, url, is_draft, awaits)
+            LetterRow(
+                document.title,
+                status,
+                document.doc_no,
+                document.feedback_deadline,
+                url,
+                is_draft,
+                awaits,
+                covered.get(document.pk, 1),
+            )
         )
     return rows
 

@@ -135,7 +135,7 @@ def test_finance_issues_the_letter_and_the_unit_receives_it(library: Any, case: 
     assert document.status == DocumentStatus.ISSUED and document.doc_no
     page = unit.get(f"/alerts/cases/{case.pk}/").content.decode()
     assert f'data-testid="letter-status">已印发 {document.doc_no}<' in page and f'href="{doc_url}"' in page
-    assert "报送后即作为对提醒敦促函的反馈" in page
+    assert "本函所列2项预警均说明后，即作为对提醒敦促函的反馈" in page  # the project's two cases share the letter
     assert letter.title in unit.get("/documents/inbox/").content.decode()
     unit_todos = {i.title: i for i in for_user(w.users["unit_user"])}
     assert unit_todos["文书待反馈"].count == 1
