@@ -7,6 +7,8 @@ macros). openpyxl parses XML through defusedxml when it is installed (checked at
 from __future__ import annotations
 
 import io
+import re
+import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -192,6 +194,14 @@ def error_report(errors: Sequence[CellError]) -> bytes:
             )
         ]
     )
+
+
+def norm(value: Any) -> str:
+    """DOMAIN.md §3.0 text matching of the standard forms: NFKC (full-width → half-width, so “（” = “(”), then no
+    whitespace at all (U+3000 included). Two labels match when their `norm` is equal."""
+    if value is None:
+        return ""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value)))
 
 
 def cell_text(value: Any) -> str:

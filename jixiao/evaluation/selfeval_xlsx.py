@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import re
-import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
@@ -18,7 +17,7 @@ import openpyxl
 from openpyxl.styles import Alignment, Border, Font, Side
 
 from jixiao.core.errors import DomainError
-from jixiao.core.spreadsheets import open_workbook
+from jixiao.core.spreadsheets import norm, open_workbook
 from jixiao.evaluation.scoring.sheet import FUND_KEYS, FundRow, IndicatorRow, SelfEvalSheet
 from jixiao.indicators.valueparse import format_number
 
@@ -56,13 +55,6 @@ class SelfEvalFormatError(DomainError):
 class Cell:
     value: Any
     number_format: str = "General"
-
-
-def norm(value: Any) -> str:
-    """NFKC, then no whitespace at all (DOMAIN.md §3.4 `norm`)."""
-    if value is None:
-        return ""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value)))
 
 
 def _decimal(value: Any) -> Decimal | None:

@@ -21,6 +21,7 @@ from jixiao.core import audit, bulk, signatures
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.numbers import is_year
 from jixiao.core.permissions import require
+from jixiao.core.spreadsheets import norm
 from jixiao.evaluation import selectors
 from jixiao.evaluation.models import (
     QualLevel,
@@ -33,7 +34,7 @@ from jixiao.evaluation.models import (
 )
 from jixiao.evaluation.scoring import FundRow, IndicatorRow, Issue, ScoringConfig, SelfEvalSheet, as_dict, evaluate
 from jixiao.evaluation.scoring.rules import GROUP_OF_LV1, allocate_weights, fmt
-from jixiao.evaluation.selfeval_xlsx import norm, read_selfevaluations
+from jixiao.evaluation.selfeval_xlsx import read_selfevaluations
 from jixiao.evaluation.workflow import BULK_ACTIONS, EDITABLE_STATES, REVIEWER_OF_STATE
 from jixiao.evaluation.workflow import SELFEVAL_WORKFLOW as WORKFLOW
 from jixiao.execution.selectors import annotate_execution

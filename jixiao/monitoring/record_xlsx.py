@@ -21,7 +21,7 @@ from typing import IO, Any
 
 from jixiao.core.errors import DomainError
 from jixiao.core.money import MoneyError, yuan_from_wan
-from jixiao.core.spreadsheets import open_workbook
+from jixiao.core.spreadsheets import norm, open_workbook
 from jixiao.indicators.valueparse.display import format_number
 from jixiao.monitoring.models import (
     DeviationReason,
@@ -70,13 +70,6 @@ class ParsedRecord:
 
     data: dict[str, Any] = field(default_factory=dict)
     rows: dict[int, dict[str, Any]] = field(default_factory=dict)
-
-
-def norm(value: Any) -> str:
-    """DOMAIN.md §3.0 text matching: NFKC, then no whitespace at all (U+3000 included)."""
-    if value is None:
-        return ""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value)))
 
 
 def period_norm(value: Any) -> str:

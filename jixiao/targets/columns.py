@@ -5,12 +5,11 @@ Also the parsed, still unresolved shapes that the pure parser hands to the impor
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 from jixiao.core.errors import DomainError
+from jixiao.core.spreadsheets import norm
 from jixiao.indicators.models import Operator, ValueBasis
 
 TEMPLATE_PROJECT = "jixiao.goal.project"
@@ -117,14 +116,6 @@ FLAT_NOTES = [
     "金额单位为万元；表单类型：GOAL_PROJECT（项目支出）、GOAL_DEPT（部门整体支出）。",
     "导入为“全部成功或全部不导入”：任何一处错误，所有数据都不会导入。",
 ]
-
-
-def norm(value: Any) -> str:
-    """NFKC, then drop every whitespace character (DOMAIN.md §3.0 text matching)."""
-    if value is None:
-        return ""
-    text = unicodedata.normalize("NFKC", str(value))
-    return re.sub(r"\s+", "", text)
 
 
 def is_blank(value: Any) -> bool:

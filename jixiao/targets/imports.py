@@ -19,6 +19,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from jixiao.core import spreadsheets
 from jixiao.core.money import MoneyError, yuan_from_wan
 from jixiao.core.numbers import is_digits
+from jixiao.core.spreadsheets import norm
 from jixiao.indicators.valueparse import Kind, parse_op, parse_value
 from jixiao.targets.columns import (
     DEPT_TITLE,
@@ -34,7 +35,6 @@ from jixiao.targets.columns import (
     ParsedTarget,
     SheetCellError,
     is_blank,
-    norm,
 )
 
 MAX_INDICATOR_ROWS = 20_000
