@@ -28,6 +28,7 @@ MAX_UNCOMPRESSED = 100 * 1024 * 1024
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 WAN_FORMAT = "#,##0.00"
 RATE_FORMAT = "0.00%"
+META_SHEET = "_meta"  # the hidden sheet of ids a standard form carries (DOMAIN.md §3.0)
 
 
 class Rate(float):
@@ -194,6 +195,32 @@ def error_report(errors: Sequence[CellError]) -> bytes:
             )
         ]
     )
+
+
+def put(sheet: Any, ref: str, value: Any, *, number_format: str | None = None) -> None:
+    """Write one cell of a standard form; strings are forced to text type (never a formula)."""
+    cell = sheet[ref]
+    if isinstance(value, str):
+        cell.value = value
+        cell.data_type = "s"
+        if value.startswith(DANGEROUS_PREFIXES):
+            cell.quotePrefix = True
+    else:
+        cell.value = value
+    if number_format:
+        cell.number_format = number_format
+
+
+def write_meta(workbook: Any, rows: Iterable[tuple[str, str, str]]) -> None:
+    """The hidden `_meta` sheet of a standard form (DOMAIN.md §3.0): `sheet | key | value` as text cells, then the
+    `generated_at` time; an import that finds it matches its sheets and rows by the ids it holds."""
+    from django.utils import timezone
+
+    meta = workbook.create_sheet(META_SHEET)
+    for r, values in enumerate([("sheet", "key", "value"), *rows, ("", "generated_at", timezone.now().isoformat())], 1):
+        for letter, value in zip("ABC", values, strict=True):
+            put(meta, f"{letter}{r}", value)
+    meta.sheet_state = "hidden"
 
 
 def norm(value: Any) -> str:

@@ -16,10 +16,10 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
 from jixiao.core.money import wan_from_yuan
-from jixiao.core.spreadsheets import DANGEROUS_PREFIXES, Rate, write_workbook
+from jixiao.core.spreadsheets import Rate, put, write_meta, write_workbook
 from jixiao.monitoring import selectors
 from jixiao.monitoring.models import Likelihood, MonitoringRecord, MonitoringTask, QualitativeLevel
-from jixiao.monitoring.record_xlsx import DEPT_SHEET, META_SHEET, PROJECT_SHEET, meta_rows
+from jixiao.monitoring.record_xlsx import DEPT_SHEET, PROJECT_SHEET, meta_rows
 
 FUND_LABELS = ["年度资金总额", "其中：财政拨款", "上年结转资金", "其他资金"]
 DEPT_FUND_LABELS = ["年度资金总额", "其中：财政拨款", "其他资金", ""]
@@ -44,20 +44,6 @@ BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 WRAP = Alignment(vertical="center", wrap_text=True)
 WIDTHS = {"A": 12, "B": 14, "C": 14, "D": 20, "E": 14, "F": 16, "G": 16, "H": 14, "I": 18, "J": 12, "K": 18}
-
-
-def put(sheet: Worksheet, ref: str, value: Any, *, number_format: str | None = None) -> None:
-    """Write one cell; strings are forced to text type (never a formula)."""
-    cell = sheet[ref]
-    if isinstance(value, str):
-        cell.value = value
-        cell.data_type = "s"
-        if value.startswith(DANGEROUS_PREFIXES):
-            cell.quotePrefix = True
-    else:
-        cell.value = value
-    if number_format:
-        cell.number_format = number_format
 
 
 def merged(sheet: Worksheet, ref: str, value: Any, **kwargs: Any) -> None:
@@ -197,22 +183,10 @@ def export_record(record: MonitoringRecord) -> bytes:
     assert sheet is not None
     sheet.title = DEPT_SHEET if record.is_dept_overall else PROJECT_SHEET
     write_record_sheet(sheet, record)
-    _write_meta(workbook, meta_rows(sheet.title, record, list(selectors.record_rows(record))))
+    write_meta(workbook, meta_rows(sheet.title, record, list(selectors.record_rows(record))))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-def _write_meta(workbook: openpyxl.Workbook, rows: list[tuple[str, str, str]]) -> None:
-    """`sheet | key | value`, text cells, hidden (the house layout of targets.exports)."""
-    meta = workbook.create_sheet(META_SHEET)
-    for r, values in enumerate([("sheet", "key", "value"), *rows], start=1):
-        for letter, value in zip("ABC", values, strict=True):
-            put(meta, f"{letter}{r}", value)
-    r = len(rows) + 2
-    put(meta, f"B{r}", "generated_at")
-    put(meta, f"C{r}", timezone.now().isoformat())
-    meta.sheet_state = "hidden"
 
 
 ROUND_HEADERS = [

@@ -21,7 +21,7 @@ from typing import IO, Any
 
 from jixiao.core.errors import DomainError
 from jixiao.core.money import MoneyError, yuan_from_wan
-from jixiao.core.spreadsheets import norm, open_workbook
+from jixiao.core.spreadsheets import META_SHEET, norm, open_workbook
 from jixiao.indicators.valueparse.display import format_number
 from jixiao.monitoring.models import (
     DeviationReason,
@@ -36,7 +36,6 @@ DEPT_SHEET = "部门整体支出绩效目标执行监控表"
 TEMPLATE_PROJECT = "jixiao.monitoring.project"
 TEMPLATE_DEPT = "jixiao.monitoring.dept"
 TEMPLATE_VERSION = "1"
-META_SHEET = "_meta"
 COLUMNS = "ABCDEFGHIJKLM"
 MAX_ROWS = 2000
 NOT_APPLICABLE = {"", "—", "-", "/", "——"}

@@ -16,7 +16,6 @@ TEMPLATE_PROJECT = "jixiao.goal.project"
 TEMPLATE_DEPT = "jixiao.goal.dept"
 TEMPLATE_FLAT = "jixiao.goal.flat"
 TEMPLATE_VERSION = "1"
-META_SHEET = "_meta"
 
 PROJECT_TITLE = "项目支出绩效目标申报表"
 DEPT_TITLE = "部门（单位）整体支出绩效目标申报表"

@@ -13,13 +13,12 @@ from typing import Any
 
 import openpyxl
 from django.db.models import Prefetch, QuerySet
-from django.utils import timezone
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from jixiao.core.money import wan_from_yuan
-from jixiao.core.spreadsheets import DANGEROUS_PREFIXES
+from jixiao.core.spreadsheets import put, write_meta
 from jixiao.targets.columns import (
     DEPT_SHEET,
     DEPT_TITLE,
@@ -30,7 +29,6 @@ from jixiao.targets.columns import (
     GRID_COLUMNS,
     INDICATOR_COLUMNS,
     MAIN_COLUMNS,
-    META_SHEET,
     OPERATOR_LABELS,
     PROJECT_TITLE,
     TEMPLATE_DEPT,
@@ -55,20 +53,6 @@ def for_export(queryset: QuerySet[PerformanceTarget]) -> QuerySet[PerformanceTar
         Prefetch("indicators", queryset=indicators),
         Prefetch("tasks", queryset=AnnualTask.objects.order_by("seq", "id")),
     )
-
-
-def put(sheet: Worksheet, ref: str, value: Any, *, number_format: str | None = None) -> None:
-    """Write one cell; strings are forced to text type (never a formula)."""
-    cell = sheet[ref]
-    if isinstance(value, str):
-        cell.value = value
-        cell.data_type = "s"
-        if value.startswith(DANGEROUS_PREFIXES):
-            cell.quotePrefix = True
-    else:
-        cell.value = value
-    if number_format:
-        cell.number_format = number_format
 
 
 def wan(yuan: Decimal | None) -> float:
@@ -252,16 +236,6 @@ def _meta_rows(sheet: str, target: PerformanceTarget, template: str) -> list[tup
     return rows
 
 
-def _write_meta(workbook: openpyxl.Workbook, rows: Iterable[tuple[str, str, str]]) -> None:
-    meta = workbook.create_sheet(META_SHEET)
-    meta.append(["sheet", "key", "value"])
-    for r, values in enumerate(rows, start=2):
-        for c, value in enumerate(values, start=1):
-            put(meta, f"{get_column_letter(c)}{r}", value)
-    meta.append(["", "generated_at", timezone.now().isoformat()])
-    meta.sheet_state = "hidden"
-
-
 def _save(workbook: openpyxl.Workbook) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -287,7 +261,7 @@ def export_declarations(targets: Iterable[PerformanceTarget]) -> bytes:
         meta += _meta_rows(name, target, TEMPLATE_DEPT if dept else TEMPLATE_PROJECT)
     if not items:
         put(workbook.create_sheet(PROJECT_TITLE), "A1", "没有符合条件的绩效目标")
-    _write_meta(workbook, meta)
+    write_meta(workbook, meta)
     return _save(workbook)
 
 
@@ -392,5 +366,5 @@ def export_flat(targets: Iterable[PerformanceTarget]) -> bytes:
     _flat_sheet(workbook, "主表", MAIN_COLUMNS, [_main_row(t) for t in items])
     _flat_sheet(workbook, "资金", FUND_COLUMNS, [r for t in items for r in _fund_rows(t)])
     _flat_sheet(workbook, "指标", INDICATOR_COLUMNS, [r for t in items for r in _indicator_rows(t)])
-    _write_meta(workbook, [("", "template", TEMPLATE_FLAT), ("", "template_version", TEMPLATE_VERSION)])
+    write_meta(workbook, [("", "template", TEMPLATE_FLAT), ("", "template_version", TEMPLATE_VERSION)])
     return _save(workbook)

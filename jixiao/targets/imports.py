@@ -19,14 +19,13 @@ from openpyxl.worksheet.worksheet import Worksheet
 from jixiao.core import spreadsheets
 from jixiao.core.money import MoneyError, yuan_from_wan
 from jixiao.core.numbers import is_digits
-from jixiao.core.spreadsheets import norm
+from jixiao.core.spreadsheets import META_SHEET, norm
 from jixiao.indicators.valueparse import Kind, parse_op, parse_value
 from jixiao.targets.columns import (
     DEPT_TITLE,
     FORM_DEPT,
     FORM_PROJECT,
     GRID_COLUMNS,
-    META_SHEET,
     PROJECT_TITLE,
     REQUIRED_CODES,
     TEXT_LIMITS,
