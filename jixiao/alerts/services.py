@@ -536,11 +536,7 @@ def escalate_overdue(*, today: date, region: Any | None = None) -> int:
     count = 0
     for pk in list(selectors.overdue_cases(today, region).values_list("pk", flat=True)):
         with transaction.atomic():
-            case = (
-                WarningCase.objects.select_for_update(of=("self",))
-                .select_related("project__region", "project__unit", "project__department", "rule")
-                .get(pk=pk)
-            )
+            case = WarningCase.objects.select_for_update(of=("self",)).select_related("project", "rule").get(pk=pk)
             if case.status != CaseStatus.OPEN or case.due_date >= today:
                 continue
             case.status = CASE_WORKFLOW.get(case.status, ESCALATE).target
