@@ -4,6 +4,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
 from jixiao.appraisals.metrics import METRIC_CHOICES
 from jixiao.appraisals.models import (
@@ -47,6 +48,18 @@ class TaskForm(forms.Form):
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = templates
         bootstrapify(self)
+
+    def clean(self) -> dict[str, Any]:
+        """The scoring deadlines of a new task lie ahead: one already past would make every examinee late on the day
+        the task is issued. The 绩效目标申报截止日期 is a past date by nature (it measures the year's filing) and is not
+        checked; nor does the service check any date, so the demo can build a past year's task."""
+        data = super().clean() or {}
+        today = timezone.localdate()
+        for name in ("self_score_deadline", "section_score_deadline"):
+            value = data.get(name)
+            if value is not None and value < today:
+                self.add_error(name, f"{self.fields[name].label}不能早于今天（{today:%Y-%m-%d}）")
+        return data
 
 
 class TransitionForm(forms.Form):

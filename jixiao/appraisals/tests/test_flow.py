@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from decimal import Decimal
@@ -10,10 +11,11 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from conftest import World
 from jixiao.appraisals import selectors, services
-from jixiao.appraisals.models import Appraisal, AppraisalScore, AppraisalSettings, AppraisalStatus
+from jixiao.appraisals.models import Appraisal, AppraisalScore, AppraisalSettings, AppraisalStatus, AppraisalTask
 from jixiao.appraisals.ranking import Thresholds, competition_ranks, external_points, outcome_for
 from jixiao.appraisals.tests.helpers import (
     YEAR,
@@ -116,8 +118,6 @@ def test_finance_enters_the_self_scores_of_towns(world: World) -> None:
 
 
 def task_deadline() -> object:
-    import datetime as dt
-
     return dt.date(2027, 1, 31)
 
 
@@ -316,16 +316,18 @@ def test_pages_have_a_query_bound(world: World, django_assert_max_num_queries: o
 def test_issuing_a_task_through_the_page(world: World) -> None:
     client = world.login("performance")
     assert client.get(reverse("appraisals:task_create")).status_code == 200
+    ahead = timezone.localdate() + dt.timedelta(days=30)
     form = {
         "template": str(default_template().pk),
         "name": "2026年度部门考核",
         "fiscal_year": "2026",
-        "self_score_deadline": "2027-01-31",
-        "section_score_deadline": "2027-01-10",
+        "self_score_deadline": ahead.isoformat(),
+        "section_score_deadline": (ahead - dt.timedelta(days=10)).isoformat(),
     }
     response = client.post(reverse("appraisals:task_create"), form)
     assert response.status_code == 400 and "股室评分截止日期不能早于自评截止日期" in response.content.decode()
-    response = client.post(reverse("appraisals:task_create"), {**form, "section_score_deadline": "2027-02-15"})
+    later = (ahead + dt.timedelta(days=15)).isoformat()
+    response = client.post(reverse("appraisals:task_create"), {**form, "section_score_deadline": later})
     assert response.status_code == 302
     assert Appraisal.objects.filter(task__name="2026年度部门考核").count() == 2
     assert world.login("dept_admin").get(reverse("appraisals:task_create")).status_code == 403
@@ -334,3 +336,30 @@ def test_issuing_a_task_through_the_page(world: World) -> None:
     sample = client.get(reverse("appraisals:import_sample"))
     rows = list(openpyxl.load_workbook(io.BytesIO(sample.content)).active.iter_rows(values_only=True))
     assert rows[0][0] == "指标代码" and rows[1][0] == "A"
+
+
+def test_a_new_task_with_a_scoring_deadline_already_past_is_refused_at_the_field(world: World) -> None:
+    """Every examinee would be late the day the task is issued; the 绩效目标申报截止日期 may lie in the past."""
+    client = world.login("performance")
+    today = timezone.localdate()
+    form = {
+        "template": str(default_template().pk),
+        "name": "2026年度部门考核",
+        "fiscal_year": "2026",
+        "self_score_deadline": (today - dt.timedelta(days=1)).isoformat(),
+        "section_score_deadline": (today - dt.timedelta(days=1)).isoformat(),
+        "target_deadline": "2026-03-31",
+    }
+    response = client.post(reverse("appraisals:task_create"), form)
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert f"自评截止日期不能早于今天（{today:%Y-%m-%d}）" in html
+    assert "股室评分截止日期不能早于今天" in html
+    assert 'value="2026年度部门考核"' in html  # what was typed is kept
+    assert not AppraisalTask.objects.exists()
+    ahead = (today + dt.timedelta(days=20)).isoformat()
+    response = client.post(
+        reverse("appraisals:task_create"), {**form, "self_score_deadline": ahead, "section_score_deadline": ahead}
+    )
+    assert response.status_code == 302
+    assert AppraisalTask.objects.get().target_deadline == dt.date(2026, 3, 31)
