@@ -52,7 +52,7 @@ class SelfEvalFilterForm(forms.Form):
     fiscal_year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)
     department = DepartmentSearchField()
     status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部"), *SelfEvalStatus.choices])
-    grade = forms.ChoiceField(label="计算等级", required=False, choices=[("", "全部"), *GRADE_CHOICES[1:]])
+    grade = forms.ChoiceField(label="计算等级（已提交）", required=False, choices=[("", "全部"), *GRADE_CHOICES[1:]])
     flagged = forms.ChoiceField(
         label="校验问题",
         required=False,

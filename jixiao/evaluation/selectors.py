@@ -72,8 +72,8 @@ def records_filtered(user: Any, params: dict[str, Any]) -> QuerySet[SelfEvaluati
         qs = qs.filter(department=params["department"])
     if params.get("status"):
         qs = qs.filter(status=params["status"])
-    if params.get("grade"):
-        qs = qs.filter(grade_computed=params["grade"])
+    if params.get("grade"):  # the grade of a submitted record: one still being filled in has a provisional grade
+        qs = qs.filter(grade_computed=params["grade"]).exclude(status__in=UNSUBMITTED)
     if params.get("flagged") == "errors":
         qs = qs.filter(error_count__gt=0)
     elif params.get("flagged") == "flagged":

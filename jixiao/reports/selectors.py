@@ -20,6 +20,7 @@ from django.urls import NoReverseMatch, reverse
 from jixiao.alerts.models import Color, FundAdjustment, ProjectLight, RegionLightCount
 from jixiao.alerts.selectors import dashboard as light_card
 from jixiao.evaluation.models import SelfEvalFund, SelfEvaluation
+from jixiao.evaluation.selectors import UNSUBMITTED
 from jixiao.execution import selectors as execution_selectors
 from jixiao.keyeval.models import KeyEvalGrade, KeyEvalStatus, KeyEvaluation
 from jixiao.monitoring.models import MonitoringRecord, TaskStatus
@@ -311,10 +312,13 @@ def grade_panel(user: Any, year: int) -> Panel:
     target_counts = dict(
         targets.order_by().values("review_grade").annotate(n=Count("id")).values_list("review_grade", "n")
     )
+    # A record still being filled in (or returned to its unit) has a provisional grade (an empty form scores 差):
+    # only submitted records are counted, as on the 自评统计 page and in the list the count opens.
     self_counts = dict(
         SelfEvaluation.objects.visible_to(user)
         .filter(fiscal_year=year)
         .exclude(grade_computed="")
+        .exclude(status__in=UNSUBMITTED)
         .order_by()
         .values("grade_computed")
         .annotate(n=Count("id"))

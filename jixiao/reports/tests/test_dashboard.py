@@ -225,3 +225,25 @@ def test_keyeval_grade_counts_open_the_list_of_that_grade(world: World) -> None:
         listed = client.get(g["url"])
         assert listed.status_code == 200
         assert listed.context["page"].paginator.count == g["count"]
+
+
+def test_self_evaluation_grades_count_submitted_records_only_and_open_a_list_of_that_size(world: World) -> None:
+    """A record still being filled in has a provisional computed grade (an empty form scores 差): the panel counts
+    the submitted records only, as the 自评统计 page does, and each count opens a list of exactly that size."""
+    arrange(world)
+    start(world)
+    records = SelfEvaluation.objects.filter(fiscal_year=YEAR, region=world.school_project.region)
+    assert records.count() == 2
+    records.update(grade_computed="差")  # what the pre-filled execution score alone gives
+    submitted = records.get(project=world.school_project)
+    SelfEvaluation.objects.filter(pk=submitted.pk).update(status="submitted", grade_computed="良")
+
+    response = world.login("leader").get(URL, {"year": YEAR})
+    series = {g["label"]: g for g in response.context["panels"]["grades"].extra["selfeval"]}
+    assert {label: g["count"] for label, g in series.items()} == {"优": 0, "良": 1, "中": 0, "差": 0}
+    client = world.login("leader")
+    for g in series.values():
+        listed = client.get(g["url"])
+        assert listed.status_code == 200
+        assert listed.context["page"].paginator.count == g["count"]
+    assert [r.pk for r in client.get(series["良"]["url"]).context["page"]] == [submitted.pk]
