@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Min, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 
 from jixiao.core.models import AuditEvent
 from jixiao.core.scoping import ScopeLevel
-from jixiao.core.todos import TodoItem
+from jixiao.core.todos import TodoItem, countdown
 from jixiao.documents.models import (
     ISSUED_STATES,
     DocType,
@@ -241,9 +241,11 @@ def document_todos(user: Any) -> list[TodoItem]:
             feedback_at__isnull=True,
             document__feedback_deadline__isnull=False,
             document__status__in=[DocumentStatus.ISSUED, DocumentStatus.READ],
-        ).count()
+        ).aggregate(n=Count("*"), first=Min("document__feedback_deadline"))
+        first = due["first"]
+        hint = f"最近反馈期限{first:%Y-%m-%d}，{countdown(first)[1]}" if first else "请在反馈期限内提交反馈"
         items.append(TodoItem("文书", "收到的文书未签收", unread, f"{inbox_url}?unread=1", "打开文书即签收"))
-        items.append(TodoItem("文书", "文书待反馈", due, f"{inbox_url}?feedback=1", "请在反馈期限内提交反馈"))
+        items.append(TodoItem("文书", "文书待反馈", due["n"], f"{inbox_url}?feedback=1", hint))
     if membership.can("documents.issue"):
         drafts = documents_visible(user).filter(status=DocumentStatus.DRAFT, region=membership.region_id).count()
         url = reverse("documents:list")

@@ -64,9 +64,23 @@ def target_todos(user: Any) -> list[TodoItem]:
     counts = status_counts(PerformanceTarget.objects.visible_to(user), wanted)
     url = reverse("targets:list")
     return [
-        TodoItem("绩效目标", f"绩效目标{TargetStatus(status).label}", counts.get(status, 0), f"{url}?status={status}")
+        TodoItem(
+            "绩效目标",
+            f"绩效目标{TargetStatus(status).label}",
+            counts.get(status, 0),
+            f"{url}?status={status}",
+            TODO_HINTS.get(status, "待审核"),
+        )
         for status in wanted
     ]
+
+
+# What the 待办 line asks of its reader; every other waiting state is a review.
+TODO_HINTS = {
+    TargetStatus.DRAFT: "请完善后提交审核",
+    TargetStatus.RETURNED: "请按审核意见修改后重新提交",
+    TargetStatus.READY_FOR_BUDGET: "待随预算批复",
+}
 
 
 # ---------------------------------------------------------------- pages (list, detail, edit, approval)

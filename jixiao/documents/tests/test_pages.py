@@ -214,8 +214,10 @@ def test_todos_for_receivers(world: Any, issue_notice: Any) -> None:
     from jixiao.core import todos
 
     issue_notice(world.school, feedback_deadline=timezone.localdate())
-    items = {i.title: i.count for i in todos.for_user(world.users["unit_user"]) if i.stage == "文书"}
-    assert items == {"收到的文书未签收": 1, "文书待反馈": 1}
+    mine = [i for i in todos.for_user(world.users["unit_user"]) if i.stage == "文书"]
+    assert {i.title: i.count for i in mine} == {"收到的文书未签收": 1, "文书待反馈": 1}
+    due = next(i for i in mine if i.title == "文书待反馈")
+    assert due.hint == f"最近反馈期限{timezone.localdate():%Y-%m-%d}，今天截止"  # the earliest deadline, counted down
     assert not [i for i in todos.for_user(world.users["other_unit_user"]) if i.stage == "文书"]
 
 
