@@ -53,6 +53,12 @@ class ProjectForm(HiddenErrorsMixin, forms.ModelForm):
         unit_field.label_from_instance = lambda obj: f"{obj.agency_code} {obj.name}"  # type: ignore[method-assign]
         self.fields["fiscal_year"].widget = forms.Select(choices=_open_year_choices())
         if not self.instance.pk:
+            code = self.fields["code"]
+            code.required = False
+            code.help_text = "留空则按“年度-部门编码-序号”自动编号"
+            own_unit = getattr(getattr(user, "active_membership", None), "unit_id", None)
+            if own_unit is not None:  # a 预算单位 files projects of its own unit
+                self.initial.setdefault("unit", own_unit)
             current = current_fiscal_year()
             if current:
                 self.initial.setdefault("fiscal_year", current.year)

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from jixiao.core import audit, bulk
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
@@ -53,6 +53,16 @@ def _full_clean(project: Project) -> None:
         raise DomainError("；".join(messages)) from exc
 
 
+def next_code(unit: BudgetUnit, fiscal_year: int) -> str:
+    """The next free code of the unit's department in the year, 年度-部门编码-序号 (2026-104-0003), as the demo and
+    the province generator number projects: a unit leaving 项目编码 empty gets one. The (region, year, code)
+    constraint settles two creations at once: the second is refused and can simply be saved again."""
+    prefix = f"{fiscal_year}-{unit.department.dept_code}-"
+    taken = Project.objects.filter(region_id=unit.region_id, fiscal_year=fiscal_year, code__startswith=prefix)
+    serials = [int(tail) for tail in (c[len(prefix) :] for c in taken.values_list("code", flat=True)) if tail.isdigit()]
+    return f"{prefix}{max(serials, default=0) + 1:04d}"
+
+
 def _check_unit(actor: Any, unit: BudgetUnit) -> BudgetUnit:
     if not BudgetUnit.objects.visible_to(actor).filter(pk=unit.pk).exists():
         raise NotFoundError("实施单位不存在或不在您的管理范围内")
@@ -80,6 +90,8 @@ def project_create(*, actor: Any, data: dict[str, Any]) -> Project:
     _check_year(data["fiscal_year"])
     _check_period(data)
     with transaction.atomic():
+        if not (data.get("code") or "").strip():
+            data = {**data, "code": next_code(unit, data["fiscal_year"])}
         if Project.objects.filter(region=unit.region, fiscal_year=data["fiscal_year"], code=data["code"]).exists():
             raise DomainError(f"{data['fiscal_year']}年度已存在项目编码“{data['code']}”")
         project = Project(**{k: v for k, v in data.items() if k in EDITABLE_FIELDS})
@@ -87,7 +99,11 @@ def project_create(*, actor: Any, data: dict[str, Any]) -> Project:
         project.department_id = unit.department_id
         project.created_by = project.updated_by = actor
         _full_clean(project)
-        project.save()
+        try:
+            with transaction.atomic():
+                project.save()
+        except IntegrityError as exc:  # the same code saved by someone else a moment ago
+            raise ConflictError(f"{data['fiscal_year']}年度已存在项目编码“{data['code']}”，请重新保存") from exc
         ProjectEvent.objects.create(
             project=project,
             actor=actor,
