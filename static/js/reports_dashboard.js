@@ -43,12 +43,12 @@
 
   make("chart-departments", {
     tooltip: { trigger: "axis" },
-    grid: { left: 120, right: 30, top: 20, bottom: 30 },
+    grid: { left: 120, right: 50, top: 30, bottom: 30 },
     xAxis: { type: "value", name: "%", max: function (v) { return Math.max(100, Math.ceil(v.max)); } },
     yAxis: { type: "category", data: data.departments, inverse: true, axisLabel: { interval: 0, fontSize: 11 } },
     series: [{
       name: "执行率", type: "bar", data: data.rates.map(Number),
-      markLine: { symbol: "none", data: [{ xAxis: Number(data.time_progress), name: "序时进度" }], label: { formatter: "序时进度" } }
+      markLine: { symbol: "none", data: [{ xAxis: Number(data.time_progress), name: "序时进度" }], label: { formatter: "序时进度 {c}%", position: "start" } }
     }]
   }, function (p) { return data.department_urls[p.dataIndex]; });
 
