@@ -284,7 +284,15 @@ def panel_todos(user: Any) -> list[TodoItem]:
         .filter(target__status=TargetStatus.PANEL_REVIEW, submitted_at__isnull=True, conflict_declared=False)
         .count()
     )
-    return [TodoItem("绩效目标", "待会审的绩效目标", count, reverse("targets:panel_mine"))]
+    return [
+        TodoItem(
+            "绩效目标",
+            "待会审的绩效目标",
+            count,
+            reverse("targets:panel_mine"),
+            "请提交会审意见，有利害关系的请声明回避",
+        )
+    ]
 
 
 def check_rules_overview(region: Any, fiscal_year: int | None) -> list[dict[str, Any]]:

@@ -28,3 +28,10 @@ def test_each_line_says_what_its_reader_is_asked_to_do(world: World) -> None:
     move(world, target, ("unit_user", "resubmit"))
     review = _lines(world, "dept_admin")["绩效目标待主管部门审核"]
     assert (review.count, review.hint) == (1, "待审核")
+
+
+def test_the_panel_line_asks_for_an_opinion_or_a_recusal(world: World) -> None:
+    from jixiao.targets.selectors import panel_todos
+
+    [line] = panel_todos(world.users["expert"])
+    assert (line.title, line.hint) == ("待会审的绩效目标", "请提交会审意见，有利害关系的请声明回避")
