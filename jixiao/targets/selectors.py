@@ -76,7 +76,7 @@ def target_todos(user: Any) -> list[TodoItem]:
 
 
 # What the 待办 line asks of its reader; every other waiting state is a review.
-TODO_HINTS = {
+TODO_HINTS: dict[str, str] = {
     TargetStatus.DRAFT: "请完善后提交审核",
     TargetStatus.RETURNED: "请按审核意见修改后重新提交",
     TargetStatus.READY_FOR_BUDGET: "待随预算批复",
