@@ -252,6 +252,20 @@ def assessment_overview(project: Any, rules: list[PreAssessmentRuleSet] | None =
     return Overview(required, reason, latest_assessment(project))
 
 
+NARRATIVE_FIELDS = (
+    "basic_situation",
+    "necessity",
+    "economy",
+    "target_reasonableness",
+    "implementation_feasibility",
+    "funding_compliance",
+    "other",
+    "override_reason",
+    "conclusion_opinion",
+    "agency_opinion",
+)
+
+
 def assessment_overviews(projects: Iterable[Any]) -> dict[int, Overview]:
     """Overviews for a page of projects in two queries (rules, latest assessments), whatever the page size.
 
@@ -261,7 +275,13 @@ def assessment_overviews(projects: Iterable[Any]) -> dict[int, Overview]:
         return {}
     rules = rules_for({p.region for p in projects}, {p.fiscal_year for p in projects})
     latest: dict[int, PreAssessment] = {}
-    rows = PreAssessment.objects.filter(project_id__in=[p.pk for p in projects], is_deleted=False).order_by()
+    # The badge reads the status and conclusion: the filing's narrative (seven texts of up to 8,000 characters each)
+    # and the opinions stay in the database, not on every list page.
+    rows = (
+        PreAssessment.objects.filter(project_id__in=[p.pk for p in projects], is_deleted=False)
+        .defer(*NARRATIVE_FIELDS)
+        .order_by()
+    )
     for pa in rows:  # the newest (highest id) per project, chosen here rather than by an ORDER BY
         if pa.project_id not in latest or pa.pk > latest[pa.project_id].pk:
             latest[pa.project_id] = pa
