@@ -18,6 +18,7 @@ from jixiao.core.money import format_wan, wan_from_yuan
 from jixiao.core.todos import TodoItem
 from jixiao.organizations.selectors import in_region
 from jixiao.preassessment.models import (
+    SECTION_FIELDS,
     SUPPORTIVE,
     Attachment,
     Conclusion,
@@ -252,18 +253,7 @@ def assessment_overview(project: Any, rules: list[PreAssessmentRuleSet] | None =
     return Overview(required, reason, latest_assessment(project))
 
 
-NARRATIVE_FIELDS = (
-    "basic_situation",
-    "necessity",
-    "economy",
-    "target_reasonableness",
-    "implementation_feasibility",
-    "funding_compliance",
-    "other",
-    "override_reason",
-    "conclusion_opinion",
-    "agency_opinion",
-)
+NARRATIVE_FIELDS = (*SECTION_FIELDS, "override_reason", "conclusion_opinion", "agency_opinion")
 
 
 def assessment_overviews(projects: Iterable[Any]) -> dict[int, Overview]:
