@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -157,6 +157,13 @@ class BandRowForm(forms.Form):
             data["bound"] = number
         return data
 
+    def full_clean(self) -> None:
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["class"] = widget.attrs.get("class", "") + " is-invalid"
+
     def band(self) -> dict[str, Any] | None:
         """The stored band ({color, op, value}); None for a blank row."""
         data = getattr(self, "cleaned_data", None) or {}
@@ -174,7 +181,7 @@ class BaseBandFormSet(RowFormSet):
 
     def bands(self) -> list[dict[str, Any]]:
         """The filled rows top-down, as the rule stores them."""
-        return [b for f in self.forms if (b := f.band()) is not None]  # type: ignore[attr-defined]
+        return [b for f in self.forms if (b := cast(BandRowForm, f).band()) is not None]
 
     def problems(self) -> list[str]:
         """Each row's errors as "第N档：…" (rows counted as on the page), then the table's own."""
@@ -226,11 +233,16 @@ class RuleForm(HiddenErrorsMixin, forms.Form):
         # A posted page is read as posted: with the rule's bands as initial data, a row left as it was would count
         # as unchanged and be dropped.
         initial = [{"color": b["color"], "op": b["op"], "value": _bound_text(b["value"])} for b in rule.bands]
-        self.bands = BandFormSet(
-            data, prefix="band", initial=None if data is not None else initial, form_kwargs={"words": words}
+        self.bands = cast(
+            BaseBandFormSet,
+            BandFormSet(
+                data, prefix="band", initial=None if data is not None else initial, form_kwargs={"words": words}
+            ),
         )
         self.text_values = words is not None
         bootstrapify(self)
+        for name in ("requires_explanation", "disposition_options"):  # boxes, not text inputs
+            self.fields[name].widget.attrs["class"] = "form-check-input"
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
