@@ -129,11 +129,11 @@ def _check_param(code: str, key: str, value: Any, default: Any) -> None:
             raise ParamError(f"{name}须为“是”或“否”", key)
         return
     if kind == WORDS:
-        if not (isinstance(value, list) and value and all(isinstance(v, str) and v.strip() for v in value)):
+        if not (isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)):
             raise ParamError(f"{name}须为词语列表，例如 显著提升、明显改善", key)
         return
     if kind == NUMBERS:
-        if not (isinstance(value, list) and value and all(_is_number(v) for v in value)):
+        if not (isinstance(value, list) and all(_is_number(v) for v in value)):
             raise ParamError(f"{name}须为数值列表，例如 1、2、3", key)
         return
     if kind == NUMBER:
