@@ -1,12 +1,23 @@
 from __future__ import annotations
 
-import json
-from typing import Any
+from decimal import Decimal, InvalidOperation
+from typing import Any, cast
 
 from django import forms
 
-from jixiao.alerts.models import BudgetAction, CaseStatus, Color, OnTimeout, Option, Profile, Tier, WarningRule
-from jixiao.core.forms import HiddenErrorsMixin, WanField, bootstrapify
+from jixiao.alerts import engine
+from jixiao.alerts.models import (
+    BudgetAction,
+    CaseStatus,
+    Color,
+    Metric,
+    OnTimeout,
+    Option,
+    Profile,
+    Tier,
+    WarningRule,
+)
+from jixiao.core.forms import HiddenErrorsMixin, RowFormSet, WanField, bootstrapify
 from jixiao.organizations.filters import add_region_field
 from jixiao.organizations.forms import DepartmentSearchField
 from jixiao.organizations.models import Department
@@ -62,16 +73,144 @@ class DecideForm(forms.Form):
         bootstrapify(self)
 
 
+# The comparisons a band may use (engine.OPS), as a clerk reads them.
+OP_LABELS = {"<": "小于", "<=": "小于等于", ">": "大于", ">=": "大于等于", "==": "等于", "!=": "不等于"}
+TEXT_OPS = ("==", "!=")
+# Metrics whose value is wording (DOMAIN.md §5.3): their bands compare it with 等于/不等于, chosen from the wording.
+TEXT_VALUES = {
+    Metric.QUALITATIVE_LEVEL.value: list(dict.fromkeys(engine.QUAL_LABELS.values())),
+    Metric.LIKELIHOOD.value: list(dict.fromkeys(engine.LIKELIHOOD_LABELS.values())),
+}
+MAX_BANDS = 20
+MAX_ROWS = 40  # rows a page may post, blank ones included
+EMPTY_ROWS = 2  # blank rows under a rule's bands, so that the page adds bands without scripts too
+
+
+def _number(text: str) -> int | float | None:
+    """A typed bound as the stored JSON number (60, 0.4), None if it is not a finite number."""
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return None
+    if not value.is_finite():
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _bound_text(value: Any) -> str:
+    return str(value) if value is not None else ""
+
+
+class BandRowForm(forms.Form):
+    """One band: 颜色, 比较 and 数值 (or the wording, for a metric whose value is text). A row left blank is no band."""
+
+    color = forms.ChoiceField(
+        label="颜色",
+        required=False,
+        choices=[("", "—"), *Color.choices],
+        error_messages={"invalid_choice": "颜色无效，请选择红灯、黄灯或绿灯"},
+    )
+    op = forms.ChoiceField(
+        label="比较",
+        required=False,
+        choices=[("", "—"), *OP_LABELS.items()],
+        error_messages={"invalid_choice": "比较方式无效，请从列表中选择"},
+    )
+    value = forms.CharField(label="数值", required=False, max_length=100)
+
+    def __init__(self, *args: Any, words: list[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.words = words
+        if words is not None:
+            self.fields["value"].label = "取值"
+            self.fields["value"].widget = forms.Select(choices=[("", "—"), *((w, w) for w in words)])
+            # Only 等于/不等于 offered; another posted op is refused with the reason in `clean`.
+            self.fields["op"].widget.choices = [("", "—"), *((op, OP_LABELS[op]) for op in TEXT_OPS)]  # type: ignore[attr-defined]
+        else:
+            self.fields["value"].widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
+        bootstrapify(self, small=True)
+        for name, field in self.fields.items():
+            field.widget.attrs["aria-label"] = field.label
+            field.widget.attrs["data-band-field"] = name
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        color, op, text = data.get("color"), data.get("op"), (data.get("value") or "").strip()
+        if self.errors or not (color or op or text):
+            return data
+        if not color:
+            self.add_error("color", "请选择颜色")
+        if not op:
+            self.add_error("op", "请选择比较方式")
+        if not text:
+            self.add_error("value", "请选择取值" if self.words is not None else "请填写数值")
+        elif self.words is not None:
+            if text not in self.words:
+                self.add_error("value", "取值无效，请从列表中选择")
+            elif op and op not in TEXT_OPS:
+                self.add_error("op", "文字取值只能用“等于”或“不等于”比较")
+            data["bound"] = text
+        else:
+            number = _number(text)
+            if number is None:
+                self.add_error("value", f"数值“{text}”不是数字，请填写如 60 或 0.4 的数字（不带单位）")
+            data["bound"] = number
+        return data
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["class"] = widget.attrs.get("class", "") + " is-invalid"
+
+    def band(self) -> dict[str, Any] | None:
+        """The stored band ({color, op, value}); None for a blank row."""
+        data = getattr(self, "cleaned_data", None) or {}
+        if not (data.get("color") or data.get("op") or "bound" in data):
+            return None
+        return {"color": data["color"], "op": data["op"], "value": data["bound"]}
+
+
+class BaseBandFormSet(RowFormSet):
+    default_error_messages = {
+        "missing_management_form": "页面信息已失效，请刷新页面后重新填写",
+        "too_many_forms": f"分档表最多{MAX_ROWS}行",
+        "too_few_forms": "请至少填写一档",
+    }
+
+    def bands(self) -> list[dict[str, Any]]:
+        """The filled rows top-down, as the rule stores them."""
+        return [b for f in self.forms if (b := cast(BandRowForm, f).band()) is not None]
+
+    def problems(self) -> list[str]:
+        """Each row's errors as "第N档：…" (rows counted as on the page), then the table's own."""
+        found = [
+            f"第{number}档：{e}"
+            for number, f in enumerate(self.forms, start=1)
+            for errors in f.errors.values()
+            for e in errors
+        ]
+        return [*self.non_form_errors(), *found]
+
+
+BandFormSet = forms.formset_factory(
+    BandRowForm,
+    formset=BaseBandFormSet,
+    extra=EMPTY_ROWS,
+    max_num=MAX_ROWS,
+    absolute_max=MAX_ROWS,
+    validate_max=True,
+)
+
+
 class RuleForm(HiddenErrorsMixin, forms.Form):
+    """A rule's settings; its bands are the row editor `self.bands` (band-N-color, band-N-op, band-N-value)."""
+
     # The page also carries a lock token (I05) covering the region's own copy; the version stays for older pages.
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     name = forms.CharField(label="规则名称", max_length=100)
     enabled = forms.BooleanField(label="启用", required=False)
-    bands = forms.CharField(
-        label="分档（JSON）",
-        widget=forms.Textarea(attrs={"rows": 5, "class": "font-monospace"}),
-        help_text='自上而下首个满足的档生效，如 [{"color": "RED", "op": "<", "value": 60}]',
-    )
     requires_explanation = forms.MultipleChoiceField(
         label="须说明原因的颜色", required=False, choices=Color.choices, widget=forms.CheckboxSelectMultiple
     )
@@ -84,15 +223,39 @@ class RuleForm(HiddenErrorsMixin, forms.Form):
     sla_working_days = forms.IntegerField(label="处置时限（工作日）", min_value=1, max_value=60)
     on_timeout = forms.ChoiceField(label="逾期处理", choices=OnTimeout.choices)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, data: Any = None, *, rule: WarningRule, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", self.initial_for(rule))
+        super().__init__(data, **kwargs)
+        words = TEXT_VALUES.get(rule.metric)
+        if words is not None:  # a stored wording outside the list stays selectable
+            words = [*words, *(b["value"] for b in rule.bands if isinstance(b.get("value"), str))]
+            words = list(dict.fromkeys(words))
+        # A posted page is read as posted: with the rule's bands as initial data, a row left as it was would count
+        # as unchanged and be dropped.
+        initial = [{"color": b["color"], "op": b["op"], "value": _bound_text(b["value"])} for b in rule.bands]
+        self.bands = cast(
+            BaseBandFormSet,
+            BandFormSet(
+                data, prefix="band", initial=None if data is not None else initial, form_kwargs={"words": words}
+            ),
+        )
+        self.text_values = words is not None
         bootstrapify(self)
+        for name in ("requires_explanation", "disposition_options"):  # boxes, not text inputs
+            self.fields[name].widget.attrs["class"] = "form-check-input"
 
-    def clean_bands(self) -> Any:
-        try:
-            return json.loads(self.cleaned_data["bands"])
-        except ValueError as exc:
-            raise forms.ValidationError("分档不是有效的JSON") from exc
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not self.bands.is_valid():
+            self.add_error(None, ["分档有误，未保存：", *self.bands.problems()])
+            return data
+        bands = self.bands.bands()
+        if not bands and data.get("enabled"):
+            self.add_error(None, "分档为空：请至少填写一档（停用的规则可以不填）")
+        elif len(bands) > MAX_BANDS:
+            self.add_error(None, f"分档最多{MAX_BANDS}档")
+        data["bands"] = bands
+        return data
 
     @staticmethod
     def initial_for(rule: WarningRule) -> dict[str, Any]:
@@ -100,7 +263,6 @@ class RuleForm(HiddenErrorsMixin, forms.Form):
             "version": rule.version,
             "name": rule.name,
             "enabled": rule.enabled,
-            "bands": json.dumps(rule.bands, ensure_ascii=False),
             "requires_explanation": rule.requires_explanation,
             "disposition_options": rule.disposition_options,
             "sla_working_days": rule.sla_working_days,

@@ -320,7 +320,7 @@ def rule_list(request: HttpRequest) -> HttpResponse:
 def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user: Any = request.user
     rule = selectors.rule_get(user, pk)
-    form = RuleForm(request.POST or None, initial=RuleForm.initial_for(rule))
+    form = RuleForm(request.POST or None, rule=rule)
     add_lock_token(form, services.rule_lock_rows(rule, user.active_membership.region, selectors.rules_visible(user)))
     status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():

@@ -56,6 +56,16 @@ DEFAULT_RULES: dict[str, tuple[str, str, dict[str, Any]]] = {
     "T-OP-CONFLICT": ("指标性质与指标值不一致", WARNING, {}),
     "T-GE-ZERO": ("“≥0”类无约束目标", WARNING, {}),
 }
+# The parameters' labels on the 智能审核规则 page (a key without one is shown as the key). A parameter is entered in
+# the type of its default above: a number (kept as text, "2"), a word, a list of words (typed with 、 or commas) or
+# a yes/no.
+PARAM_LABELS: dict[str, str] = {
+    "keyword": "识别关键词（指标名称含此词）",
+    "words": "模糊表述词语",
+    "total": "总分",
+    "tolerance": "允许误差（分）",
+    "ratio": "超过历史最好水平的倍数",
+}
 
 _DECLARED_OP = {"gte": "≥", "gt": ">", "eq": "=", "lte": "≤", "lt": "<"}
 _QUANTITATIVE = {Kind.NUM, Kind.RANGE}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -11,36 +13,135 @@ from django.db import transaction
 from jixiao.core import audit
 from jixiao.core.errors import DomainError
 from jixiao.core.permissions import require
-from jixiao.targets.checks import DEFAULT_RULES
+from jixiao.targets.checks import DEFAULT_RULES, PARAM_LABELS
 from jixiao.targets.models import CheckSeverity, SmartCheckRule
 
+NUMBER, TEXT, WORDS, NUMBERS, YES_NO = "number", "text", "words", "numbers", "yes_no"
+_SEPARATORS = re.compile(r"[,，、;；\r\n]+")
+_YES, _NO = "是", "否"
 
-def parse_params(text: str) -> dict[str, Any]:
-    """Rule parameters are entered as a JSON object; a clear Chinese error otherwise."""
-    text = text.strip()
-    if not text:
-        return {}
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DomainError(f'参数须为 JSON 对象，例如 {{"ratio": "3"}}（第{exc.lineno}行第{exc.colno}列有误）') from exc
-    if not isinstance(value, dict):
-        raise DomainError('参数须为 JSON 对象，例如 {"ratio": "3"}')
-    return value
+
+class ParamError(DomainError):
+    """A refused parameter; `key` names its field on the page."""
+
+    def __init__(self, message: str, key: str = "") -> None:
+        super().__init__(message)
+        self.key = key
+
+
+@dataclass(frozen=True)
+class ParamField:
+    """One parameter of a rule as the page edits it: typed like its national default."""
+
+    key: str
+    label: str
+    kind: str  # NUMBER | TEXT | WORDS | NUMBERS | YES_NO
+    default: Any
+
+    @property
+    def default_text(self) -> str:
+        return param_text(self.default)
+
+
+def _kind(default: Any) -> str:
+    if isinstance(default, bool):
+        return YES_NO
+    if isinstance(default, list):
+        return NUMBERS if default and all(_is_number(v) and not isinstance(v, str) for v in default) else WORDS
+    if isinstance(default, int | float) or (isinstance(default, str) and _is_number(default)):
+        return NUMBER
+    return TEXT
+
+
+def param_label(key: str) -> str:
+    return PARAM_LABELS.get(key, key)
+
+
+def param_fields(code: str) -> list[ParamField]:
+    """The parameters a rule has (its national default's keys), each typed like its default value."""
+    defaults = DEFAULT_RULES[code][2] if code in DEFAULT_RULES else {}
+    return [ParamField(key, param_label(key), _kind(value), value) for key, value in defaults.items()]
+
+
+def param_text(value: Any) -> str:
+    """A parameter value as the page shows and takes it: lists joined with 、, yes/no as 是/否."""
+    if isinstance(value, bool):
+        return _YES if value else _NO
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def params_text(params: Mapping[str, Any]) -> str:
+    """Parameters for reading: "超过历史最好水平的倍数：2；识别关键词（指标名称含此词）：产出"."""
+    return "；".join(f"{param_label(key)}：{param_text(value)}" for key, value in params.items())
+
+
+def _stored_number(text: str, default: Any) -> Any:
+    """A typed number in the shape of its default: text ("3") for a text default, a JSON number otherwise."""
+    if isinstance(default, str):
+        return text
+    value = Decimal(text)
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def parse_params(code: str, posted: Mapping[str, str]) -> dict[str, Any]:
+    """The parameters typed in a rule's fields (`posted`: key → text). A field left empty is no override: the rule
+    keeps the value of the rows above (at last the national default). Typed values are checked against the type of
+    their default; a clear Chinese `ParamError` names the field otherwise."""
+    params: dict[str, Any] = {}
+    for field in param_fields(code):
+        text = str(posted.get(field.key) or "").strip()
+        if not text:
+            continue
+        name = f"参数“{field.label}”"
+        if field.kind == YES_NO:
+            if text not in (_YES, _NO):
+                raise ParamError(f"{name}须为“是”或“否”", field.key)
+            params[field.key] = text == _YES
+        elif field.kind == NUMBER:
+            if not _is_number(text):
+                raise ParamError(f"{name}须为数值，例如 {field.default_text}（“{text}”不是数值）", field.key)
+            params[field.key] = _stored_number(text, field.default)
+        elif field.kind in (WORDS, NUMBERS):
+            items = list(dict.fromkeys(item.strip() for item in _SEPARATORS.split(text) if item.strip()))
+            if not items:
+                raise ParamError(f"{name}须填写至少一项，多项之间用“、”或逗号分隔", field.key)
+            if field.kind == NUMBERS:
+                bad = [item for item in items if not _is_number(item)]
+                if bad:
+                    raise ParamError(f"{name}各项须为数值（“{'、'.join(bad)}”不是数值）", field.key)
+                params[field.key] = [_stored_number(item, 0) for item in items]
+            else:
+                params[field.key] = items
+        else:
+            params[field.key] = text
+    return params
 
 
 def _check_param(code: str, key: str, value: Any, default: Any) -> None:
-    """A parameter must have the shape of its national default: a number, a word or a list of words."""
-    if isinstance(default, list):
-        if not (isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)):
-            raise DomainError(f'规则 {code} 的参数 {key} 须为词语列表，例如 ["显著提升", "明显改善"]')
+    """A parameter must have the shape of its national default: a number, a word, a list of words (or numbers), or a
+    yes/no."""
+    kind = _kind(default)
+    name = f"规则 {code} 的参数“{param_label(key)}”"
+    if kind == YES_NO:
+        if not isinstance(value, bool):
+            raise ParamError(f"{name}须为“是”或“否”", key)
         return
-    if isinstance(default, str) and _is_number(default):
+    if kind == WORDS:
+        if not (isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)):
+            raise ParamError(f"{name}须为词语列表，例如 显著提升、明显改善", key)
+        return
+    if kind == NUMBERS:
+        if not (isinstance(value, list) and all(_is_number(v) for v in value)):
+            raise ParamError(f"{name}须为数值列表，例如 1、2、3", key)
+        return
+    if kind == NUMBER:
         if not _is_number(value):
-            raise DomainError(f"规则 {code} 的参数 {key} 须为数值")
+            raise ParamError(f"{name}须为数值", key)
         return
     if not (isinstance(value, str) and value.strip()):
-        raise DomainError(f"规则 {code} 的参数 {key} 须为非空文字")
+        raise ParamError(f"{name}须为非空文字", key)
 
 
 def _is_number(value: Any) -> bool:

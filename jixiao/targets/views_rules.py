@@ -1,8 +1,10 @@
-"""智能审核规则: the performance section sees every rule as it applies in its region and overrides it there."""
+"""智能审核规则: the performance section sees every rule as it applies in its region and overrides it there.
+
+Each parameter is a field typed like its national default (a number, a word, a list of words, a yes/no), posted
+as `param-<key>`; a field left empty keeps the value from above (services_rules.parse_params)."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.contrib import messages
@@ -17,10 +19,28 @@ from jixiao.targets import services_rules
 from jixiao.targets.models import CheckSeverity
 from jixiao.targets.selectors import check_rules_overview
 
+PARAM_PREFIX = "param-"
+
 
 @capability_required("target.configure")
 def rule_list(request: HttpRequest) -> HttpResponse:
     return _page(request)
+
+
+def _fields(code: str, values: dict[str, str], error_key: str = "") -> list[dict[str, Any]]:
+    """A rule's parameter inputs: the typed text (or the region's own value), the default as the placeholder."""
+    return [
+        {
+            "key": f.key,
+            "name": PARAM_PREFIX + f.key,
+            "label": f.label,
+            "kind": f.kind,
+            "value": values.get(f.key, ""),
+            "default": f.default_text,
+            "invalid": f.key == error_key,
+        }
+        for f in services_rules.param_fields(code)
+    ]
 
 
 def _page(request: HttpRequest, status: int = 200, posted: dict[str, Any] | None = None) -> HttpResponse:
@@ -29,19 +49,26 @@ def _page(request: HttpRequest, status: int = 200, posted: dict[str, Any] | None
     year = current_fiscal_year()
     rows = check_rules_overview(user.active_membership.region, year.year if year else None)
     for row in rows:
-        row["params_text"] = json.dumps(row["params"], ensure_ascii=False)
-        row["default_params_text"] = json.dumps(row["default_params"], ensure_ascii=False)
+        row["params_text"] = services_rules.params_text(row["params"])
+        row["default_params_text"] = services_rules.params_text(row["default_params"])
+        own = {key: services_rules.param_text(value) for key, value in row["params"].items()}
         row["form"] = {
             "severity": row["severity"],
             "is_enabled": row["is_enabled"],
-            "params": row["params_text"] if row["has_override"] else "",
+            "fields": _fields(row["code"], own),
         }
         if posted is not None and posted["code"] == row["code"]:
-            row["form"] = posted
+            row["form"] = {**posted, "fields": _fields(row["code"], posted["params"], posted.get("error_key", ""))}
     return render(
         request,
         "targets/rules.html",
-        {"rows": rows, "severities": CheckSeverity.choices, "region": user.active_membership.region},
+        {
+            "rows": rows,
+            "severities": CheckSeverity.choices,
+            "region": user.active_membership.region,
+            "yes_no": services_rules.YES_NO,
+            "number_kind": services_rules.NUMBER,
+        },
         status=status,
     )
 
@@ -53,7 +80,7 @@ def rule_save(request: HttpRequest, code: str) -> HttpResponse:
         "code": code,
         "severity": request.POST.get("severity", ""),
         "is_enabled": request.POST.get("is_enabled") == "on",
-        "params": request.POST.get("params", ""),
+        "params": {f.key: request.POST.get(PARAM_PREFIX + f.key, "") for f in services_rules.param_fields(code)},
     }
     try:
         services_rules.check_rule_set(
@@ -61,12 +88,13 @@ def rule_save(request: HttpRequest, code: str) -> HttpResponse:
             code=code,
             severity=posted["severity"],
             is_enabled=posted["is_enabled"],
-            params=services_rules.parse_params(posted["params"]),
+            params=services_rules.parse_params(code, posted["params"]),
         )
     except DomainError as exc:
-        # The page again with what was typed in that row (a JSON typo must not lose the text) and the reason.
+        # The page again with what was typed in that row and the reason, the refused field marked.
         messages.error(request, f"{code}：{exc.message}")
         posted["error"] = exc.message
+        posted["error_key"] = getattr(exc, "key", "")
         return _page(request, status=400, posted=posted)
     messages.success(request, f"已保存规则 {code} 在本区划的设置")
     return redirect("targets:rules")

@@ -15,6 +15,7 @@ import pytest
 
 from jixiao.alerts import selectors, services
 from jixiao.alerts.models import FinanceOpinion, ProjectMonitoringTier, WarningRule, WarningSetting
+from jixiao.alerts.tests.test_rule_form import band_fields
 from jixiao.core.errors import ConflictError
 from jixiao.core.locking import STALE_MESSAGE, lock_token
 from jixiao.organizations.models import CalendarDay
@@ -37,7 +38,7 @@ def _rule_data(rule: WarningRule, token: str, red_below: int) -> dict[str, Any]:
         "version": rule.version,
         "name": rule.name,
         "enabled": "on",
-        "bands": f'[{{"color": "RED", "op": "<", "value": {red_below}}}, {{"color": "GREEN", "op": ">=", "value": 0}}]',
+        **band_fields(("RED", "<", str(red_below)), ("GREEN", ">=", "0")),
         "requires_explanation": ["RED"],
         "sla_working_days": 10,
         "on_timeout": "NONE",

@@ -15,6 +15,7 @@ from jixiao.alerts.selectors import rules_in_force
 from jixiao.alerts.services import select_tiers
 from jixiao.alerts.sweep import sweep_region
 from jixiao.alerts.tests.conftest import in_library, pay, use_sichuan
+from jixiao.alerts.tests.test_rule_form import band_fields
 from jixiao.core.models import AuditEvent, Job
 from jixiao.organizations.models import CalendarDay
 from jixiao.projects.tests.factories import ProjectFactory
@@ -81,15 +82,15 @@ def test_rule_edit_validates_and_audits(library: Any) -> None:
         "version": rule.version,
         "name": rule.name,
         "enabled": "on",
-        "bands": '[{"color": "RED", "op": "<", "value": 50}, {"color": "GREEN", "op": ">=", "value": 50}]',
+        **band_fields(("RED", "<", "50"), ("GREEN", ">=", "50")),
         "requires_explanation": ["RED"],
         "sla_working_days": 10,
         "on_timeout": "NONE",
     }
-    bad = client.post(f"/alerts/rules/{rule.pk}/", {**data, "bands": '[{"color": "BLUE", "op": "<", "value": 1}]'})
-    assert bad.status_code == 400 and "颜色应为" in bad.content.decode()
-    bad = client.post(f"/alerts/rules/{rule.pk}/", {**data, "bands": "not json"})
-    assert bad.status_code == 400 and "不是有效的JSON" in bad.content.decode()
+    bad = client.post(f"/alerts/rules/{rule.pk}/", {**data, **band_fields(("BLUE", "<", "1"))})
+    assert bad.status_code == 400 and "颜色无效" in bad.content.decode()
+    bad = client.post(f"/alerts/rules/{rule.pk}/", {**data, **band_fields(("RED", "<", "not a number"))})
+    assert bad.status_code == 400 and "不是数字" in bad.content.decode()
     assert client.post(f"/alerts/rules/{rule.pk}/", data).status_code == 302
     # The national row stays; the county gets its own row, which wins for it only.
     rule.refresh_from_db()
