@@ -18,6 +18,8 @@ ZERO = Decimal(0)
 EPSILON = Decimal("0.000001")
 FOUR_PLACES = Decimal("0.0001")
 OPS = ("<", "<=", ">", ">=", "==", "!=")
+# The comparisons as a clerk reads them (the 预警规则 editor and list).
+OP_LABELS = {"<": "小于", "<=": "小于等于", ">": "大于", ">=": "大于等于", "==": "等于", "!=": "不等于"}
 COLORS = ("RED", "YELLOW", "GREEN")
 WORST_FIRST = {"RED": 3, "YELLOW": 2, "GREEN": 1}
 

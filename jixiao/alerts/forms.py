@@ -73,8 +73,7 @@ class DecideForm(forms.Form):
         bootstrapify(self)
 
 
-# The comparisons a band may use (engine.OPS), as a clerk reads them.
-OP_LABELS = {"<": "小于", "<=": "小于等于", ">": "大于", ">=": "大于等于", "==": "等于", "!=": "不等于"}
+OP_LABELS = engine.OP_LABELS
 TEXT_OPS = ("==", "!=")
 # Metrics whose value is wording (DOMAIN.md §5.3): their bands compare it with 等于/不等于, chosen from the wording.
 TEXT_VALUES = {

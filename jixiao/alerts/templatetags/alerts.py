@@ -14,12 +14,21 @@ from django.template.loader import render_to_string
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString
 
+from jixiao.alerts.engine import OP_LABELS
+from jixiao.alerts.models import Color
 from jixiao.alerts.selectors import Light, lights_for, project_alerts
 
 register = template.Library()
 
 
 _LIGHT_CSS = {"RED": "text-danger", "YELLOW": "text-warning"}
+
+
+@register.filter
+def band_text(band: dict[str, Any]) -> str:
+    """A stored band in words: {"color": "RED", "op": "<", "value": 60} → 红灯：小于60."""
+    color = dict(Color.choices).get(band.get("color", ""), band.get("color", ""))
+    return f"{color}：{OP_LABELS.get(band.get('op', ''), band.get('op', ''))}{band.get('value', '')}"
 
 
 @register.simple_tag

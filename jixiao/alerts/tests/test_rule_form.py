@@ -180,3 +180,10 @@ def test_a_page_without_the_row_count_is_refused(library: Any) -> None:
     response = w.login("performance").post(f"/alerts/rules/{rule.pk}/", data)
     assert response.status_code == 400 and "页面信息已失效" in response.content.decode()
     assert _own(w, "W-EXEC-RATIO") is None
+
+
+def test_the_rules_list_states_each_band_in_words(world: Any) -> None:
+    """预警规则 reads 红灯：小于60, not the stored codes RED < 60."""
+    page = world.login("performance").get("/alerts/rules/").content.decode()
+    assert "红灯：小于" in page
+    assert "RED &lt;" not in page and "RED <" not in page
