@@ -23,12 +23,12 @@ from jixiao.core.uploads import check_upload
 from jixiao.core.word import official_date
 from jixiao.documents import rendering, selectors
 from jixiao.documents.models import (
+    PLACEHOLDER_DEFAULTS,
     DocType,
     DocumentEvent,
     DocumentRecipient,
     DocumentSeries,
     DocumentStatus,
-    PLACEHOLDER_DEFAULTS,
     DocumentTemplate,
     OfficialDocument,
 )

@@ -67,6 +67,7 @@ def test_escalation_drafts_one_reminder_letter_with_the_default_deadline(library
     assert "截至2026年9月19日已逾期1天仍未报送" in context["problems"]
     assert "该项目已暂停拨付" in context["problems"]  # the rule's on_timeout is SUSPEND_PAYMENT
     assert "【待填写" not in document.body and "县第一中学：" in document.body
+    assert "逾期仍未办理的，我局将按规定进行约谈，" in document.body  # the template's default consequence
     assert AuditEvent.objects.filter(event_type="alerts.case_escalate", object_id=str(case.pk)).exists()
     assert AuditEvent.objects.filter(event_type="documents.draft", object_id=str(document.pk)).exists()
     # The project's two overdue cases share one letter: one document per unit, not one per case.
