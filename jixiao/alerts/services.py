@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from jixiao.alerts import engine, letters, selectors
@@ -572,34 +572,88 @@ def _suspend(case: WarningCase, reason: str) -> None:
         flag.save()
 
 
+# Cases escalated per transaction: a province's mass deadline is a few statements per batch, not per case.
+ESCALATE_BATCH = 500
+
+
 def escalate_overdue(*, today: date, region: Any | None = None, draft_letters: bool = True) -> int:
     """Cases still unanswered after their deadline: OVERDUE, and the rule's on_timeout (暂停拨付 flag and/or a
     提醒敦促函 drafted in 文书管理 for the 绩效股 to issue, `alerts.letters`). Idempotent: an escalated case is not
-    escalated again, and a case has one letter. `draft_letters=False` changes the status only (the list pages'
-    lazy run, `escalate_on_page`): the letters are then drafted by a job or the nightly command."""
-    count = 0
-    for pk in list(selectors.overdue_cases(today, region).values_list("pk", flat=True)):
-        with transaction.atomic():
-            case = WarningCase.objects.select_for_update(of=("self",)).select_related("project", "rule").get(pk=pk)
-            if case.status != CaseStatus.OPEN or case.due_date >= today:
-                continue
-            case.status = CASE_WORKFLOW.get(case.status, ESCALATE).target
-            case.escalated_at = timezone.now()
-            case.version += 1
-            case.save()
-            action = case.rule.on_timeout
-            changes: dict[str, Any] = {
-                "status": [CaseStatus.OPEN.value, CaseStatus.OVERDUE.value],
-                "on_timeout": [None, action],
-            }
-            if action == OnTimeout.SUSPEND_PAYMENT:
-                _suspend(case, f"预警处置逾期（期限{case.due_date:%Y-%m-%d}）")
-            audit.record(actor="系统", event_type="alerts.case_escalate", obj=case, changes=changes)
-            count += 1
+    escalated again, and a case has one letter. Set-based, by batches of cases locked together: one UPDATE of their
+    status, the 暂停拨付 flags together, one append of their audit records. `draft_letters=False` changes the status
+    only (the list pages' lazy run, `escalate_on_page`): the letters are then drafted by a job or the nightly
+    command."""
+    pending = list(selectors.overdue_cases(today, region).order_by("pk").values_list("pk", flat=True))
+    count = sum(
+        _escalate_batch(pending[start : start + ESCALATE_BATCH], today)
+        for start in range(0, len(pending), ESCALATE_BATCH)
+    )
     if draft_letters:
         # The 提醒敦促函: one per unit for its cases escalated (now or by an earlier run that stopped short).
         draft_reminder_letters(today=today, region=region)
     return count
+
+
+def _escalate_batch(pks: list[int], today: date) -> int:
+    with transaction.atomic():
+        cases = list(
+            WarningCase.objects.select_for_update(of=("self",))
+            .filter(pk__in=pks, status=CaseStatus.OPEN, due_date__lt=today)  # not answered meanwhile
+            .select_related("project", "rule")
+            .order_by("pk")
+        )
+        if not cases:
+            return 0
+        target = CASE_WORKFLOW.get(CaseStatus.OPEN, ESCALATE).target
+        WarningCase.objects.filter(pk__in=[case.pk for case in cases]).update(
+            status=target, escalated_at=timezone.now(), version=F("version") + 1
+        )
+        _suspend_all([case for case in cases if case.rule.on_timeout == OnTimeout.SUSPEND_PAYMENT])
+        audit.record_all(
+            [
+                audit.event_for(
+                    actor="系统",
+                    event_type="alerts.case_escalate",
+                    obj=case,
+                    changes={
+                        "status": [CaseStatus.OPEN.value, target],
+                        "on_timeout": [None, case.rule.on_timeout],
+                    },
+                )
+                for case in cases
+            ]
+        )
+    return len(cases)
+
+
+def _suspend_all(cases: list[WarningCase]) -> None:
+    """`_suspend` for many cases at once: the flags of their project-years, created or switched on (a flag already
+    on keeps its time and reason), the reason naming the first case's deadline."""
+    if not cases:
+        return
+    reasons: dict[tuple[int, int], str] = {}
+    for case in cases:
+        reasons.setdefault((case.project_id, case.fiscal_year), f"预警处置逾期（期限{case.due_date:%Y-%m-%d}）")
+    now = timezone.now()
+    flags = ProjectYearFlag.objects.select_for_update().filter(
+        project_id__in={key[0] for key in reasons}, fiscal_year__in={key[1] for key in reasons}
+    )
+    existing = {(flag.project_id, flag.fiscal_year): flag for flag in flags}
+    off = [flag for key, flag in existing.items() if key in reasons and not flag.payment_suspended]
+    for flag in off:
+        flag.payment_suspended, flag.suspended_at = True, now
+        flag.reason = reasons[(flag.project_id, flag.fiscal_year)][:300]
+    ProjectYearFlag.objects.bulk_update(off, ["payment_suspended", "suspended_at", "reason"])
+    ProjectYearFlag.objects.bulk_create(
+        [
+            ProjectYearFlag(
+                project_id=project_id, fiscal_year=year, payment_suspended=True, suspended_at=now, reason=reason[:300]
+            )
+            for (project_id, year), reason in reasons.items()
+            if (project_id, year) not in existing
+        ],
+        ignore_conflicts=True,  # created meanwhile by a decision (暂停拨付), which suspends too
+    )
 
 
 def draft_reminder_letters(*, today: date, region: Any | None) -> int:

@@ -56,6 +56,7 @@ def test_the_list_escalates_and_leaves_the_letters_to_one_job(library: Any, over
     case = overdue[0]
     page = finance.get(f"/alerts/cases/{case.pk}/").content.decode()
     assert 'data-testid="letter-status">待生成<' in page and "提醒敦促函待生成：系统正在后台起草" in page
+    assert 'data-testid="case-countdown">已逾期<' in page and "剩余 -" not in page
     unit_page = library.login("unit_user").get(f"/alerts/cases/{case.pk}/").content.decode()
     assert 'data-testid="case-letters"' not in unit_page
 

@@ -17,6 +17,7 @@ from jixiao.alerts.letters import draft_missing
 from jixiao.alerts.models import ReminderLetter, WarningCase, WarningSetting
 from jixiao.alerts.sweep import sweep_region
 from jixiao.alerts.tests.conftest import pay, use_sichuan
+from jixiao.core.errors import ConflictError
 from jixiao.core.models import AuditEvent
 from jixiao.core.todos import for_user
 from jixiao.documents.documents import render_docx
@@ -177,7 +178,13 @@ def test_a_letter_answered_in_documents_first_is_not_answered_twice(library: Any
     w.login("performance").post(f"/documents/{letter.document_id}/transition/", {"action": "issue"})
     unit = w.login("unit_user")
     assert unit.post(f"/documents/{letter.document_id}/feedback/", {"text": "正在核实"}).status_code == 302
-    services.case_respond(actor=w.users["unit_user"], case=case, explanation="x", option="CONTINUE", amount_yuan=None)
+    # The letter's answer is the cases' 说明 (alerts.receivers.letter_answered): the case waits for finance now.
+    case.refresh_from_db()
+    assert (case.status, case.explanation) == ("PROPOSED", "正在核实")
+    with pytest.raises(ConflictError):
+        services.case_respond(
+            actor=w.users["unit_user"], case=case, explanation="x", option="CONTINUE", amount_yuan=None
+        )
     row = OfficialDocument.objects.get(pk=letter.document_id).recipients.get()
     assert row.feedback_text == "正在核实"
 
