@@ -12,6 +12,7 @@ class AlertsConfig(AppConfig):
         from jixiao.alerts.selectors import alert_todos
         from jixiao.alerts.sweep import on_payments_imported, on_records_saved, record_light
         from jixiao.core import todos
+        from jixiao.documents.signals import document_feedback_given
         from jixiao.execution import hooks as execution_hooks
         from jixiao.monitoring import hooks as monitoring_hooks
         from jixiao.projects.models import Project
@@ -26,3 +27,4 @@ class AlertsConfig(AppConfig):
         pre_delete.connect(receivers.remember_lights, sender=Project, dispatch_uid="alerts_light_counts_pre_delete")
         post_delete.connect(receivers.refresh_after_delete, sender=Project, dispatch_uid="alerts_light_counts_delete")
         post_save.connect(receivers.warnings_follow_project, sender=Project, dispatch_uid="alerts_warning_places")
+        document_feedback_given.connect(receivers.letter_answered, dispatch_uid="alerts_letter_answered")

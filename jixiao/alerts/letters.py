@@ -17,15 +17,21 @@ from typing import Any
 
 from django.db import transaction
 
-from jixiao.alerts.models import ANSWERABLE_STATES, CaseStatus, OnTimeout, Option, ReminderLetter, WarningCase
+from jixiao.alerts.models import (
+    ANSWERABLE_STATES,
+    LETTER_ACTIONS,
+    CaseStatus,
+    OnTimeout,
+    Option,
+    ReminderLetter,
+    WarningCase,
+)
 from jixiao.core.errors import DomainError
 from jixiao.core.word import official_date
 from jixiao.documents.models import DocType
 from jixiao.documents.services import document_draft, feedback_from_elsewhere
 
 CONTACT = "财政局预算绩效管理股室"
-# The rules' on_timeout actions that send a 提醒敦促函.
-LETTER_ACTIONS = (OnTimeout.SUSPEND_PAYMENT, OnTimeout.REMINDER_LETTER)
 logger = logging.getLogger(__name__)
 
 
@@ -143,17 +149,24 @@ def reminder_draft(*, cases: list[WarningCase], today: date, feedback_days: int)
     ]
 
 
+def missing(region: Any | None) -> Any:
+    """Escalated cases of `region` and the regions under it (all, for None) whose rule sends a 提醒敦促函 and that
+    have no letter row yet (drafted, or a placeholder that could not be drafted)."""
+    pending = WarningCase.objects.filter(
+        status=CaseStatus.OVERDUE, rule__on_timeout__in=LETTER_ACTIONS, letters__isnull=True
+    )
+    if region is not None:
+        pending = pending.filter(project__region__path__startswith=region.path)
+    return pending
+
+
 def draft_missing(*, today: date, region: Any | None, feedback_days: Callable[[Any, int], int]) -> int:
     """The letters of escalated cases that have none (their rule sends one on timeout): ONE letter per unit and
     year covering all its cases, so a unit late on several projects gets one 提醒敦促函, not one per project, and
     the 绩效股 issues one document per unit. `feedback_days(region, year)` is the setting in force. Idempotent: a
     case with a letter row is never drafted again (the rows are written with the document, under the cases' lock).
     Returns the number of documents drafted."""
-    pending = WarningCase.objects.filter(
-        status=CaseStatus.OVERDUE, rule__on_timeout__in=LETTER_ACTIONS, letters__isnull=True
-    )
-    if region is not None:
-        pending = pending.filter(project__region__path__startswith=region.path)
+    pending = missing(region)
     groups: dict[tuple[Any, ...], list[int]] = defaultdict(list)
     rows = pending.order_by("pk").values_list("pk", "project__unit_id", "project__region_id", "fiscal_year")
     for pk, unit_id, region_id, year in rows:

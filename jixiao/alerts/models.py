@@ -85,6 +85,10 @@ class OnTimeout(models.TextChoices):
     NONE = "NONE", _("仅标记逾期")
 
 
+# The rules' on_timeout actions that send a 提醒敦促函 (alerts.letters).
+LETTER_ACTIONS = (OnTimeout.SUSPEND_PAYMENT.value, OnTimeout.REMINDER_LETTER.value)
+
+
 def _empty_list() -> list[Any]:
     return []
 

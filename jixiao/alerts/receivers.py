@@ -82,3 +82,27 @@ def warnings_follow_project(
     warnings.exclude(region_id=instance.region_id, project_code=instance.code).update(
         region_id=instance.region_id, project_code=instance.code
     )
+
+
+def letter_answered(
+    sender: Any,
+    document: Any,
+    actor: Any,
+    text: str = "",
+    file_name: str = "",
+    from_elsewhere: bool = False,
+    **_: Any,
+) -> None:
+    """A unit answered a 提醒敦促函 in 文书管理 (`documents.signals.document_feedback_given`): the answer is also the
+    说明 of the letter's 预警处置 cases still unanswered (`services.cases_answer_from_letter`), one obligation
+    answered once, as the case page's 说明 answers the letter (`letters.reminder_answer`). An answer that came from
+    the case page itself (`from_elsewhere`) is left alone: the case is answered already, and answering back would
+    loop. Other documents (a 整改 stage's 提醒敦促函 has no case here) change nothing."""
+    from jixiao.alerts.services import cases_answer_from_letter
+    from jixiao.documents.models import DocType
+
+    if from_elsewhere or document.doc_type != DocType.REMINDER_LETTER:
+        return
+    if not text.strip() and file_name:
+        text = f"见提醒敦促函反馈附件《{file_name}》"
+    cases_answer_from_letter(actor=actor, document_id=document.pk, text=text)

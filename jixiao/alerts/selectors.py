@@ -24,6 +24,7 @@ from django.urls import reverse
 
 from jixiao.alerts.models import (
     ANSWERABLE_STATES,
+    LETTER_ACTIONS,
     OPEN_STATES,
     SEVERITY,
     CaseStatus,
@@ -346,7 +347,9 @@ def case_get(user: Any, pk: Any) -> WarningCase:
 @dataclass(frozen=True)
 class LetterRow:
     """A case's 提醒敦促函 as the case page shows it. `status` is the document's (待印发 until the 绩效股 issues it);
-    `url` is the document's page, empty for a placeholder escalated before letters became documents."""
+    `url` is the document's page, empty for a placeholder escalated before letters became documents. `waiting`: no
+    letter yet, the case escalated by a list page and its letter left to the background job or the nightly command
+    (`services.escalate_on_page`)."""
 
     title: str
     status: str
@@ -356,12 +359,20 @@ class LetterRow:
     is_draft: bool
     awaits_feedback: bool = False
     cases: int = 1  # the cases the letter covers (one letter per unit: `alerts.letters.draft_missing`)
+    waiting: bool = False
 
 
 def case_letters(user: Any, case: WarningCase) -> list[LetterRow]:
     """The case's letters the viewer may see: a drafted letter only while its document is visible to the viewer
-    (the 绩效股 sees the draft; the addressed unit sees the letter once issued, as in 我收到的文书)."""
+    (the 绩效股 sees the draft; the addressed unit sees the letter once issued, as in 我收到的文书). An escalated case
+    whose letter is not drafted yet shows it as 待生成 to those who will see the draft, rather than nothing."""
     letters = list(case.letters.all())  # type: ignore[attr-defined]
+    if not letters:
+        waiting = case.status == CaseStatus.OVERDUE and case.rule.on_timeout in LETTER_ACTIONS
+        if not (waiting and user.can("documents.issue")):
+            return []
+        title = f"关于{case.project.name}预警处置逾期的提醒敦促函"[:200]
+        return [LetterRow(title, "待生成", "", None, "", False, waiting=True)]
     ids = [letter.document_id for letter in letters if letter.document_id is not None]
     documents = {d.pk: d for d in OfficialDocument.objects.visible_to(user).filter(pk__in=ids)} if ids else {}
     covered = dict(

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from jixiao.alerts import engine, letters, selectors
@@ -25,6 +25,7 @@ from jixiao.alerts.models import (
     ProjectLight,
     ProjectMonitoringTier,
     ProjectYearFlag,
+    ReminderLetter,
     Tier,
     WarningCase,
     WarningRule,
@@ -33,11 +34,13 @@ from jixiao.alerts.models import (
 from jixiao.alerts.workflow import CASE_WORKFLOW, DECIDE, ESCALATE, RESPOND
 from jixiao.core import audit
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
+from jixiao.core.jobs import job_progress, job_start, job_summarize
 from jixiao.core.locking import check_lock_token
+from jixiao.core.models import Job
 from jixiao.core.money import format_wan
 from jixiao.core.permissions import require
 from jixiao.execution.selectors import annotate_execution
-from jixiao.organizations.models import CalendarDay
+from jixiao.organizations.models import CalendarDay, FiscalRegion
 from jixiao.projects.models import Project, ProjectStatus
 
 RULE_FIELDS = [
@@ -472,6 +475,43 @@ def case_respond(
     return locked
 
 
+def cases_answer_from_letter(*, actor: Any, document_id: int, text: str) -> int:
+    """The unit answered a 提醒敦促函 in 文书管理 (`receivers.letter_answered`): its feedback is the 说明 of each case
+    the letter covers that is still unanswered and that the unit may answer (as on the case page, `case_respond`),
+    without a proposed disposition (the letter asks for none in particular: finance decides, with no reason needed
+    for "changing" a proposal there is not). Cases answered already keep their own 说明. Runs inside the feedback's
+    transaction; returns the number of cases answered."""
+    if not actor.can("alerts.respond"):
+        return 0
+    case_ids = ReminderLetter.objects.filter(document_id=document_id).values_list("case_id", flat=True)
+    visible = WarningCase.objects.visible_to(actor).filter(pk__in=case_ids)  # type: ignore[attr-defined]
+    explanation = text.strip()[:2000] or "见提醒敦促函反馈附件"
+    answered = 0
+    with transaction.atomic():
+        for locked in (
+            WarningCase.objects.select_for_update(of=("self",))
+            .filter(pk__in=visible.values("pk"), status__in=ANSWERABLE_STATES)
+            .order_by("pk")
+        ):
+            fields = ["status", "explanation", "proposed_option", "proposed_amount_yuan"]
+            before = audit.snapshot(locked, fields)
+            locked.explanation = explanation
+            locked.proposed_option, locked.proposed_amount_yuan = "", None
+            locked.proposed_by, locked.proposed_at = actor, timezone.now()
+            locked.status = CASE_WORKFLOW.get(locked.status, RESPOND).target
+            locked.version += 1
+            locked.save()
+            audit.record(
+                actor=actor,
+                event_type="alerts.case_respond",
+                obj=locked,
+                changes=audit.diff(before, audit.snapshot(locked, fields)),
+                reason=f"在文书管理中反馈提醒敦促函（文书{document_id}）",
+            )
+            answered += 1
+    return answered
+
+
 def case_decide(*, actor: Any, case: WarningCase, option: str, amount_yuan: Decimal | None, reason: str) -> WarningCase:
     """Finance decides (it may change the option and the amount, with a reason). A decided 调减 or 收回 records a
     budget adjustment (`FundAdjustment`)."""
@@ -486,7 +526,10 @@ def case_decide(*, actor: Any, case: WarningCase, option: str, amount_yuan: Deci
         # same unspent budget.
         list(Project.objects.select_for_update().filter(pk=locked.project_id).values_list("pk", flat=True))
         amount = _check_amount(option, amount_yuan, locked.project, _executed(locked.project), locked.fiscal_year)
-        changed = option != locked.proposed_option or amount != locked.proposed_amount_yuan
+        # A unit that answered only the 提醒敦促函 proposed nothing: deciding then changes no proposal.
+        changed = bool(locked.proposed_option) and (
+            option != locked.proposed_option or amount != locked.proposed_amount_yuan
+        )
         if changed and not reason.strip():
             raise DomainError("改变单位建议的处置方式或金额时须填写理由")
         before = audit.snapshot(locked, ["status", "decided_option", "decided_amount_yuan", "decision_reason"])
@@ -529,33 +572,133 @@ def _suspend(case: WarningCase, reason: str) -> None:
         flag.save()
 
 
-def escalate_overdue(*, today: date, region: Any | None = None) -> int:
+# Cases escalated per transaction: a province's mass deadline is a few statements per batch, not per case.
+ESCALATE_BATCH = 500
+
+
+def escalate_overdue(*, today: date, region: Any | None = None, draft_letters: bool = True) -> int:
     """Cases still unanswered after their deadline: OVERDUE, and the rule's on_timeout (暂停拨付 flag and/or a
     提醒敦促函 drafted in 文书管理 for the 绩效股 to issue, `alerts.letters`). Idempotent: an escalated case is not
-    escalated again, and a case has one letter."""
-    count = 0
-    for pk in list(selectors.overdue_cases(today, region).values_list("pk", flat=True)):
-        with transaction.atomic():
-            case = WarningCase.objects.select_for_update(of=("self",)).select_related("project", "rule").get(pk=pk)
-            if case.status != CaseStatus.OPEN or case.due_date >= today:
-                continue
-            case.status = CASE_WORKFLOW.get(case.status, ESCALATE).target
-            case.escalated_at = timezone.now()
-            case.version += 1
-            case.save()
-            action = case.rule.on_timeout
-            changes: dict[str, Any] = {
-                "status": [CaseStatus.OPEN.value, CaseStatus.OVERDUE.value],
-                "on_timeout": [None, action],
-            }
-            if action == OnTimeout.SUSPEND_PAYMENT:
-                _suspend(case, f"预警处置逾期（期限{case.due_date:%Y-%m-%d}）")
-            audit.record(actor="系统", event_type="alerts.case_escalate", obj=case, changes=changes)
-            count += 1
-    # The 提醒敦促函: one per unit for its cases escalated (now or by an earlier run that stopped short).
-    letters.draft_missing(
+    escalated again, and a case has one letter. Set-based, by batches of cases locked together: one UPDATE of their
+    status, the 暂停拨付 flags together, one append of their audit records. `draft_letters=False` changes the status
+    only (the list pages' lazy run, `escalate_on_page`): the letters are then drafted by a job or the nightly
+    command."""
+    pending = list(selectors.overdue_cases(today, region).order_by("pk").values_list("pk", flat=True))
+    count = sum(
+        _escalate_batch(pending[start : start + ESCALATE_BATCH], today)
+        for start in range(0, len(pending), ESCALATE_BATCH)
+    )
+    if draft_letters:
+        # The 提醒敦促函: one per unit for its cases escalated (now or by an earlier run that stopped short).
+        draft_reminder_letters(today=today, region=region)
+    return count
+
+
+def _escalate_batch(pks: list[int], today: date) -> int:
+    with transaction.atomic():
+        cases = list(
+            WarningCase.objects.select_for_update(of=("self",))
+            .filter(pk__in=pks, status=CaseStatus.OPEN, due_date__lt=today)  # not answered meanwhile
+            .select_related("project", "rule")
+            .order_by("pk")
+        )
+        if not cases:
+            return 0
+        target = CASE_WORKFLOW.get(CaseStatus.OPEN, ESCALATE).target
+        WarningCase.objects.filter(pk__in=[case.pk for case in cases]).update(
+            status=target, escalated_at=timezone.now(), version=F("version") + 1
+        )
+        _suspend_all([case for case in cases if case.rule.on_timeout == OnTimeout.SUSPEND_PAYMENT])
+        audit.record_all(
+            [
+                audit.event_for(
+                    actor="系统",
+                    event_type="alerts.case_escalate",
+                    obj=case,
+                    changes={
+                        "status": [CaseStatus.OPEN.value, target],
+                        "on_timeout": [None, case.rule.on_timeout],
+                    },
+                )
+                for case in cases
+            ]
+        )
+    return len(cases)
+
+
+def _suspend_all(cases: list[WarningCase]) -> None:
+    """`_suspend` for many cases at once: the flags of their project-years, created or switched on (a flag already
+    on keeps its time and reason), the reason naming the first case's deadline."""
+    if not cases:
+        return
+    reasons: dict[tuple[int, int], str] = {}
+    for case in cases:
+        reasons.setdefault((case.project_id, case.fiscal_year), f"预警处置逾期（期限{case.due_date:%Y-%m-%d}）")
+    now = timezone.now()
+    flags = ProjectYearFlag.objects.select_for_update().filter(
+        project_id__in={key[0] for key in reasons}, fiscal_year__in={key[1] for key in reasons}
+    )
+    existing = {(flag.project_id, flag.fiscal_year): flag for flag in flags}
+    off = [flag for key, flag in existing.items() if key in reasons and not flag.payment_suspended]
+    for flag in off:
+        flag.payment_suspended, flag.suspended_at = True, now
+        flag.reason = reasons[(flag.project_id, flag.fiscal_year)][:300]
+    ProjectYearFlag.objects.bulk_update(off, ["payment_suspended", "suspended_at", "reason"])
+    ProjectYearFlag.objects.bulk_create(
+        [
+            ProjectYearFlag(
+                project_id=project_id, fiscal_year=year, payment_suspended=True, suspended_at=now, reason=reason[:300]
+            )
+            for (project_id, year), reason in reasons.items()
+            if (project_id, year) not in existing
+        ],
+        ignore_conflicts=True,  # created meanwhile by a decision (暂停拨付), which suspends too
+    )
+
+
+def draft_reminder_letters(*, today: date, region: Any | None) -> int:
+    """The 提醒敦促函 of escalated cases still without one (`letters.draft_missing`), with the feedback days in force
+    for each case's region and year. Returns the number of documents drafted."""
+    return letters.draft_missing(
         today=today,
         region=region,
         feedback_days=lambda where, year: selectors.setting_for(where, year).reminder_feedback_days,
     )
+
+
+LETTERS_JOB = "alerts.reminder_letters"
+UNFINISHED_JOB = (Job.Status.QUEUED, Job.Status.RUNNING)
+
+
+def escalate_on_page(*, actor: Any, today: date) -> int:
+    """The lazy escalation of the warnings and cases lists, over the actor's region and the regions under it: only
+    the status change (cheap, a few rows per case), never the letters, which cost some 30 queries per late unit
+    and are the nightly command's work. When this run escalated cases whose letters are missing, it enqueues one
+    background job drafting them, unless a job of the same region or of a region above it is still waiting or
+    running (it will draft them too: the job drafts every missing letter of its subtree). Returns the number of
+    cases escalated."""
+    region = actor.active_membership.region
+    count = escalate_overdue(today=today, region=region, draft_letters=False)
+    if count and letters.missing(region).exists():
+        codes = [code for code in region.path.split("/") if code]
+        waiting = Job.objects.filter(kind=LETTERS_JOB, status__in=UNFINISHED_JOB, region_code__in=codes)
+        if not waiting.exists():
+            job_start(
+                actor,
+                LETTERS_JOB,
+                "jixiao.alerts.services.reminder_letters_job",
+                title=f"起草预警处置逾期的提醒敦促函：{region.name}",
+                region_code=region.mof_div_code,
+                region_id=region.pk,
+                today=today.isoformat(),
+            )
     return count
+
+
+def reminder_letters_job(job: Job, *, region_id: int, today: str) -> None:
+    """The background half of `escalate_on_page`: the missing letters of the region and the regions under it,
+    dated the day the page escalated the cases. Drafted as the system, like the nightly command."""
+    region = FiscalRegion.objects.get(pk=region_id)
+    job_progress(job, 0, None, "正在起草提醒敦促函…")
+    drafted = draft_reminder_letters(today=date.fromisoformat(today), region=region)
+    job_summarize(job, f"已起草提醒敦促函{drafted}份，请在文书管理中审核印发", [("提醒敦促函", drafted)])

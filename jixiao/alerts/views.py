@@ -74,8 +74,9 @@ def _warning_params_of(query: QueryDict, user: Any, year: int) -> tuple[WarningF
 @capability_required("alerts.view")
 def warning_list(request: HttpRequest) -> HttpResponse:
     form, params = _warning_params(request)
-    # Escalation also runs when the list is opened (the nightly command is the main path).
-    services.escalate_overdue(today=timezone.localdate(), region=request.user.active_membership.region)  # type: ignore[union-attr]
+    # Escalation also runs when the list is opened (the nightly command is the main path): the status only, the
+    # letters by a background job (services.escalate_on_page).
+    services.escalate_on_page(actor=request.user, today=timezone.localdate())
     year = params.get("fiscal_year") or _year(request)
     context = {
         "form": form,
@@ -134,7 +135,7 @@ def warning_export_job(job: Job, *, query: str, fmt: str, membership_id: int | N
 @capability_required("alerts.view")
 def case_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    services.escalate_overdue(today=today, region=request.user.active_membership.region)  # type: ignore[union-attr]
+    services.escalate_on_page(actor=request.user, today=today)
     form = CaseFilterForm(request.GET or None)
     params = form.cleaned_data if form.is_valid() else {}
     page = paginate(request, selectors.cases_filtered(request.user, params))

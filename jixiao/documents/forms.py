@@ -8,7 +8,7 @@ from django import forms
 from jixiao.core.filters import AutocompleteModelMultipleChoiceField
 from jixiao.core.forms import HiddenErrorsMixin, bootstrapify
 from jixiao.core.word import official_date
-from jixiao.documents.models import PLACEHOLDERS, DocType, DocumentStatus
+from jixiao.documents.models import PLACEHOLDER_DEFAULTS, PLACEHOLDERS, DocType, DocumentStatus
 
 YEAR = {"min_value": 2000, "max_value": 2100}
 
@@ -66,9 +66,16 @@ CONTEXT_FIELDS = [
     "result",
     "amount",
     "content",
+    "consequence",
 ]
 LONG_FIELDS = {"problems", "requirements", "summary", "result", "content"}
-FIELD_LABELS = {"time": "约谈时间", "place": "约谈地点", "score": "评价得分", "grade": "评价等级"}
+FIELD_LABELS = {
+    "time": "约谈时间",
+    "place": "约谈地点",
+    "score": "评价得分",
+    "grade": "评价等级",
+    "consequence": "逾期仍未办理的后果",
+}
 
 
 def _context_field(name: str) -> forms.CharField:
@@ -103,6 +110,10 @@ class DraftForm(RecipientsMixin):
                 del self.fields[name]
             elif len(types) < len(used):
                 self.fields[name].help_text = "用于：" + "、".join(types)
+        if "consequence" in self.fields:
+            default = PLACEHOLDER_DEFAULTS["consequence"]
+            hint = self.fields["consequence"].help_text
+            self.fields["consequence"].help_text = f"{hint}；留空时为“{default}”" if hint else f"留空时为“{default}”"
         if "deadline" in self.fields:
             hint = self.fields["deadline"].help_text
             self.fields["deadline"].help_text = f"{hint}；留空时取反馈期限" if hint else "留空时取反馈期限"

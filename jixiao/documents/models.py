@@ -63,6 +63,14 @@ PLACEHOLDERS: dict[str, str] = {
     "contact": "联系人及电话",
     "content": "正文内容",
     "summary": "情况概述",
+    "consequence": "逾期后果",
+}
+
+# Values a placeholder takes when the drafter (or the stage drafting the document) gives none. The 提醒敦促函's
+# {consequence} is what the bureau will do if the unit still does not act: the stage that knows the case better
+# gives its own (a 整改 case already summoned with a 约谈通知书 is not threatened with a second 约谈).
+PLACEHOLDER_DEFAULTS: dict[str, str] = {
+    "consequence": "我局将按规定进行约谈",
 }
 
 

@@ -23,6 +23,7 @@ from jixiao.core.uploads import check_upload
 from jixiao.core.word import official_date
 from jixiao.documents import rendering, selectors
 from jixiao.documents.models import (
+    PLACEHOLDER_DEFAULTS,
     DocType,
     DocumentEvent,
     DocumentRecipient,
@@ -31,6 +32,7 @@ from jixiao.documents.models import (
     DocumentTemplate,
     OfficialDocument,
 )
+from jixiao.documents.signals import document_feedback_given
 from jixiao.documents.workflow import CLOSE, DOCUMENT_WORKFLOW, EDITABLE_STATES, FEEDBACK, FEEDBACK_STATES, ISSUE, READ
 from jixiao.organizations.models import BudgetUnit, Department, FiscalRegion, FiscalYear
 
@@ -151,9 +153,13 @@ def _build(
     ctx.setdefault("issuer", series.issuer_name if series else selectors.default_issuer(region))
     ctx.setdefault("year", str(year))
     pattern = template.title_pattern if template else str(DocType(doc_type).label)
+    template_body = template.body if template else FALLBACK_BODY
+    for name in rendering.placeholders_in(f"{pattern}\n{template_body}"):
+        if name in PLACEHOLDER_DEFAULTS and not ctx.get(name):
+            ctx[name] = PLACEHOLDER_DEFAULTS[name]
     title = (title or "").strip() or rendering.fill(pattern, ctx)
     ctx.setdefault("title", title)
-    body = rendering.fill(template.body if template else FALLBACK_BODY, ctx, keep=rendering.LATE_PLACEHOLDERS)
+    body = rendering.fill(template_body, ctx, keep=rendering.LATE_PLACEHOLDERS)
     user = actor if getattr(actor, "is_authenticated", False) else None
     doc = OfficialDocument(
         doc_type=doc_type,
@@ -397,8 +403,12 @@ def document_mark_read(*, actor: Any, document: OfficialDocument) -> DocumentRec
     return locked
 
 
-def document_feedback(*, actor: Any, document: OfficialDocument, text: str, upload: Any = None) -> DocumentRecipient:
-    """The addressee's answer: text and/or one file (checked like every upload)."""
+def document_feedback(
+    *, actor: Any, document: OfficialDocument, text: str, upload: Any = None, from_elsewhere: bool = False
+) -> DocumentRecipient:
+    """The addressee's answer: text and/or one file (checked like every upload). The stages above are told
+    (`signals.document_feedback_given`, in the same transaction): a 提醒敦促函 answered here also answers the
+    预警处置 cases it chased. `from_elsewhere`: the answer comes from such a stage (`feedback_from_elsewhere`)."""
     require(actor, "documents.receive")
     _visible(actor, document)
     row = selectors.my_recipient_row(actor, document)
@@ -428,6 +438,15 @@ def document_feedback(*, actor: Any, document: OfficialDocument, text: str, uplo
         _event(actor, doc, "feedback_submit", f"{locked.name}反馈", doc.status, text[:200])
         audit.record(actor=actor, event_type="documents.feedback", obj=doc, reason=f"{locked.name}：{name}"[:500])
         _advance(actor, doc)
+        document_feedback_given.send(
+            sender=OfficialDocument,
+            document=doc,
+            recipient=locked,
+            actor=actor,
+            text=text,
+            file_name=name,
+            from_elsewhere=from_elsewhere,
+        )
     return locked
 
 
@@ -444,7 +463,7 @@ def feedback_from_elsewhere(*, actor: Any, document_id: int | None, text: str) -
     if document is None or row is None or row.feedback_at is not None:
         return
     try:
-        document_feedback(actor=actor, document=document, text=text[:8000])
+        document_feedback(actor=actor, document=document, text=text[:8000], from_elsewhere=True)
     except (ConflictError, NotFoundError):
         return
 

@@ -51,6 +51,10 @@ class Interview:
     place: str
 
 
+# The 提醒敦促函's {consequence} for a case issued with a 约谈通知书 (it is not summoned twice): the measures on funds
+# of DOMAIN.md §5.4 and §2.5 (暂缓拨款; 核减 in later years' budgets, as the 整改通知书 says).
+SUMMONED_CONSEQUENCE = "我局将按规定采取暂缓拨付资金、在安排以后年度预算时予以核减等措施"
+
 # An escalation letter gives the unit a short new time limit (calendar days) to answer.
 FOLLOWUP_DAYS = 5
 
@@ -110,6 +114,10 @@ def _context(rect: Rectification, kind: str, today: date, interview: Interview |
     if kind == Kind.REMINDER:
         context.update(problems=f"{overdue}\n存在的问题：\n{findings}", deadline=followup)
         context["requirements"] = "完成整改并通过预算绩效管理信息系统报送问题整改报告"
+        if rect.letters.filter(kind=Kind.INTERVIEW).exists():
+            # Summoned already (issued with a 约谈通知书): the sweep sends no second one, so the letter does not
+            # threaten it; without this the template's default says 约谈 (documents.models.PLACEHOLDER_DEFAULTS).
+            context["consequence"] = SUMMONED_CONSEQUENCE
         return context
     reminder = rect.letters.filter(kind=Kind.REMINDER).values_list("doc_no", flat=True).first()
     context.update(

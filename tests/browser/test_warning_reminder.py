@@ -1,4 +1,5 @@
-"""An overdue 预警处置 case in a real Chromium: opening the case list escalates it and drafts a 提醒敦促函 in 文书管理;
+"""An overdue 预警处置 case in a real Chromium: opening the case list escalates it and enqueues the job that drafts its
+提醒敦促函 in 文书管理 (run at once by the tests' immediate task backend; a worker or the nightly command otherwise);
 the performance section sees the draft on the case page, opens it and issues it (文号); the 主管部门 then finds it on
 the case page and in 我收到的文书, and the Word file says what was late and by when to answer."""
 
@@ -28,7 +29,7 @@ def test_overdue_case_drafts_a_reminder_letter_finance_issues_it_and_the_departm
     WarningCase.objects.filter(pk=case.pk).update(due_date=today - timedelta(days=1))
 
     login(page, base, "jxg", DEMO_PASSWORD)
-    page.goto(f"{base}/alerts/cases/")  # opening the list escalates what is overdue
+    page.goto(f"{base}/alerts/cases/")  # opening the list escalates what is overdue (and its job drafts the letter)
     page.goto(f"{base}/alerts/cases/{case.pk}/")
     assert page.inner_text("[data-testid=case-status]") == "已逾期"
     assert page.inner_text("[data-testid=letter-status]") == "待印发"

@@ -17,6 +17,7 @@ from jixiao.alerts.letters import draft_missing
 from jixiao.alerts.models import ReminderLetter, WarningCase, WarningSetting
 from jixiao.alerts.sweep import sweep_region
 from jixiao.alerts.tests.conftest import pay, use_sichuan
+from jixiao.core.errors import ConflictError
 from jixiao.core.models import AuditEvent
 from jixiao.core.todos import for_user
 from jixiao.documents.documents import render_docx
@@ -67,6 +68,7 @@ def test_escalation_drafts_one_reminder_letter_with_the_default_deadline(library
     assert "截至2026年9月19日已逾期1天仍未报送" in context["problems"]
     assert "该项目已暂停拨付" in context["problems"]  # the rule's on_timeout is SUSPEND_PAYMENT
     assert "【待填写" not in document.body and "县第一中学：" in document.body
+    assert "逾期仍未办理的，我局将按规定进行约谈，" in document.body  # the template's default consequence
     assert AuditEvent.objects.filter(event_type="alerts.case_escalate", object_id=str(case.pk)).exists()
     assert AuditEvent.objects.filter(event_type="documents.draft", object_id=str(document.pk)).exists()
     # The project's two overdue cases share one letter: one document per unit, not one per case.
@@ -176,7 +178,13 @@ def test_a_letter_answered_in_documents_first_is_not_answered_twice(library: Any
     w.login("performance").post(f"/documents/{letter.document_id}/transition/", {"action": "issue"})
     unit = w.login("unit_user")
     assert unit.post(f"/documents/{letter.document_id}/feedback/", {"text": "正在核实"}).status_code == 302
-    services.case_respond(actor=w.users["unit_user"], case=case, explanation="x", option="CONTINUE", amount_yuan=None)
+    # The letter's answer is the cases' 说明 (alerts.receivers.letter_answered): the case waits for finance now.
+    case.refresh_from_db()
+    assert (case.status, case.explanation) == ("PROPOSED", "正在核实")
+    with pytest.raises(ConflictError):
+        services.case_respond(
+            actor=w.users["unit_user"], case=case, explanation="x", option="CONTINUE", amount_yuan=None
+        )
     row = OfficialDocument.objects.get(pk=letter.document_id).recipients.get()
     assert row.feedback_text == "正在核实"
 

@@ -176,6 +176,9 @@ def test_a_case_issued_with_a_summons_gets_a_reminder_naming_it_and_is_not_summo
     reminder = RectificationLetter.objects.get(rectification=rect, kind="REMINDER")
     body = OfficialDocument.objects.get(pk=reminder.document_id).body
     assert f"我局以《约谈通知书》（{summons.doc_no}）通知你单位" in body and "逾期6天" in body
+    # Summoned already: the letter does not threaten a second 约谈 but the measures on funds.
+    assert "逾期仍未办理的，我局将按规定采取暂缓拨付资金、在安排以后年度预算时予以核减等措施，" in body
+    assert "进行约谈" not in body
     # Long after the second period: no second 约谈通知书, however often the sweep runs.
     for days in (10, 11, 40):
         assert services.rectification_sweep(today=today + timedelta(days=days)).summons == 0
@@ -194,9 +197,9 @@ def test_a_case_issued_with_an_opinion_letter_escalates_as_a_notice_does(world: 
     today = timezone.localdate()
     assert services.rectification_sweep(today=today).reminder_letters == 1
     reminder = RectificationLetter.objects.get(rectification=rect, kind="REMINDER")
-    assert f"我局以《绩效管理意见书》（{opinion.doc_no}）通知你单位" in (
-        OfficialDocument.objects.get(pk=reminder.document_id).body
-    )
+    body = OfficialDocument.objects.get(pk=reminder.document_id).body
+    assert f"我局以《绩效管理意见书》（{opinion.doc_no}）通知你单位" in body
+    assert "逾期仍未办理的，我局将按规定进行约谈，" in body  # not summoned yet: the 约谈通知书 comes next
     assert services.rectification_sweep(today=today + timedelta(days=10)).summons == 1
     summons = OfficialDocument.objects.get(
         pk=RectificationLetter.objects.get(rectification=rect, kind="INTERVIEW").document_id
