@@ -36,17 +36,17 @@ HOLIDAYS_2026: list[tuple[date, int, str]] = [
 MAKE_UP_2026 = [date(2026, 1, 4), date(2026, 2, 14), date(2026, 2, 28), date(2026, 5, 9), date(2026, 9, 20)]
 # 2027: PROVISIONAL until the State Council (国务院办公厅) publishes the 2027 schedule — the statutory holidays by
 # their 2027 dates (春节: 除夕 is 2027-02-05, 正月初一 2027-02-06; 清明 04-05, 端午 06-09, 中秋 09-15), with the
-# weekends they touch, and no make-up working days (调休) yet. Once the schedule is out the 绩效股 corrects them on
-# the 工作日历 page (/alerts/calendar/: the county's own row for a date wins over the national one); the seed never
-# writes a year that already has national rows.
+# weekends they touch, and no make-up working days (调休) yet; their names say 暂定 on the calendar page. Once the
+# schedule is out the 绩效股 corrects them on the 工作日历 page (/alerts/calendar/: the county's own row for a date
+# wins over the national one); the seed never writes a year that already has national rows.
 HOLIDAYS_2027: list[tuple[date, int, str]] = [
-    (date(2027, 1, 1), 3, "元旦"),
-    (date(2027, 2, 5), 8, "春节"),
-    (date(2027, 4, 3), 3, "清明节"),
-    (date(2027, 5, 1), 5, "劳动节"),
-    (date(2027, 6, 9), 1, "端午节"),
-    (date(2027, 9, 15), 1, "中秋节"),
-    (date(2027, 10, 1), 7, "国庆节"),
+    (date(2027, 1, 1), 3, "元旦（暂定）"),
+    (date(2027, 2, 5), 8, "春节（暂定）"),
+    (date(2027, 4, 3), 3, "清明节（暂定）"),
+    (date(2027, 5, 1), 5, "劳动节（暂定）"),
+    (date(2027, 6, 9), 1, "端午节（暂定）"),
+    (date(2027, 9, 15), 1, "中秋节（暂定）"),
+    (date(2027, 10, 1), 7, "国庆节（暂定）"),
 ]
 MAKE_UP_2027: list[date] = []
 CALENDARS: dict[int, tuple[list[tuple[date, int, str]], list[date]]] = {
