@@ -1,7 +1,7 @@
-"""Demo 预警与处置: the county uses the switchable sichuan_2025 rule set, the 2026 holidays are in the working-day
-calendar, warnings are computed as of today (the end of August for another year), key projects selected, and a few
-cases are worked: one answered by 县第一中学 and decided by the performance section as 调减 20万元, one waiting
-for finance's decision.
+"""Demo 预警与处置: the county uses the switchable sichuan_2025 rule set, the 2026 holidays (and the provisional 2027
+ones) are in the working-day calendar, warnings are computed as of today (the end of August for another year), key
+projects selected, and a few cases are worked: one answered by 县第一中学 and decided by the performance section as
+调减 20万元, one waiting for finance's decision.
 
 Runs after the payment and monitoring seeds (it books no payments itself: payments are the execution stage's)."""
 
@@ -34,18 +34,41 @@ HOLIDAYS_2026: list[tuple[date, int, str]] = [
     (date(2026, 10, 1), 7, "国庆节"),
 ]
 MAKE_UP_2026 = [date(2026, 1, 4), date(2026, 2, 14), date(2026, 2, 28), date(2026, 5, 9), date(2026, 9, 20)]
+# 2027: PROVISIONAL until the State Council (国务院办公厅) publishes the 2027 schedule — the statutory holidays by
+# their 2027 dates (春节: 除夕 is 2027-02-05, 正月初一 2027-02-06; 清明 04-05, 端午 06-09, 中秋 09-15), with the
+# weekends they touch, and no make-up working days (调休) yet; their names say 暂定 on the calendar page. Once the
+# schedule is out the 绩效股 corrects them on the 工作日历 page (/alerts/calendar/: the county's own row for a date
+# wins over the national one); the seed never writes a year that already has national rows.
+HOLIDAYS_2027: list[tuple[date, int, str]] = [
+    (date(2027, 1, 1), 3, "元旦（暂定）"),
+    (date(2027, 2, 5), 8, "春节（暂定）"),
+    (date(2027, 4, 3), 3, "清明节（暂定）"),
+    (date(2027, 5, 1), 5, "劳动节（暂定）"),
+    (date(2027, 6, 9), 1, "端午节（暂定）"),
+    (date(2027, 9, 15), 1, "中秋节（暂定）"),
+    (date(2027, 10, 1), 7, "国庆节（暂定）"),
+]
+MAKE_UP_2027: list[date] = []
+CALENDARS: dict[int, tuple[list[tuple[date, int, str]], list[date]]] = {
+    2026: (HOLIDAYS_2026, MAKE_UP_2026),
+    2027: (HOLIDAYS_2027, MAKE_UP_2027),
+}
 
 
-def _calendar(year: int) -> None:
-    if year != 2026 or CalendarDay.objects.filter(region=None, date__year=year).exists():
-        return
-    rows = [
-        CalendarDay(region=None, date=start + timedelta(days=i), is_working=False, name=name)
-        for start, days, name in HOLIDAYS_2026
-        for i in range(days)
-    ]
-    rows += [CalendarDay(region=None, date=d, is_working=True, name="调休上班") for d in MAKE_UP_2026]
-    CalendarDay.objects.bulk_create(rows, ignore_conflicts=True)
+def seed_calendar(year: int) -> None:
+    """National holiday and make-up rows of the demo year and the next one (deadlines counted in working days from
+    late in the year run into the next): each year once, only if it has no national row yet."""
+    for one in (year, year + 1):
+        if one not in CALENDARS or CalendarDay.objects.filter(region=None, date__year=one).exists():
+            continue
+        holidays, make_up = CALENDARS[one]
+        rows = [
+            CalendarDay(region=None, date=start + timedelta(days=i), is_working=False, name=name)
+            for start, days, name in holidays
+            for i in range(days)
+        ]
+        rows += [CalendarDay(region=None, date=d, is_working=True, name="调休上班") for d in make_up]
+        CalendarDay.objects.bulk_create(rows, ignore_conflicts=True)
 
 
 def _refresh_planner_statistics() -> None:
@@ -60,7 +83,7 @@ def seed_alerts(county: Any, year: int) -> int:
     """Configure, sweep and work a few cases; returns the number of warnings."""
     _refresh_planner_statistics()
     perf = User.objects.filter(username="jxg").first()
-    _calendar(year)
+    seed_calendar(year)
     WarningSetting.objects.update_or_create(region=county, fiscal_year=year, defaults={"profile": Profile.SICHUAN_2025})
     WarningRule.objects.filter(profile=Profile.SICHUAN_2025).update(enabled=True)
     # Warnings as of today (the demo county is in its budget year), so open cases have deadlines still ahead;

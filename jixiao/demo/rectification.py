@@ -1,8 +1,9 @@
 """Demo 问题整改: findings taken from the demo's own sources (pre-assessment conclusions, returned targets, red
 lights, self-evaluations …) plus audit findings on 县第一中学's projects, with a case in every state — one left as a
 draft, issued, answered (待审核), returned, closed with a 预算调整意见, and one overdue that the sweep escalated to a
-提醒敦促函. Everything goes through the services, as the performance section (jxg), the business section (jkw) and
-the unit (edu_unit) would do it."""
+提醒敦促函. The cases are issued with each of the three issuing documents: 整改通知书 (most), one with a 绩效管理意见书
+and one with a 约谈通知书. Everything goes through the services, as the performance section (jxg), the business
+section (jkw) and the unit (edu_unit) would do it."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from jixiao.core.errors import DomainError
 from jixiao.demo.pdf import demo_pdf
 from jixiao.projects.models import Project
 from jixiao.rectification import selectors, services
-from jixiao.rectification.models import Rectification
+from jixiao.rectification.models import Rectification, RectificationLetter
 
 PDF = demo_pdf("Jixiao demo: rectification report")
 UNIT = "县第一中学"
@@ -51,11 +52,25 @@ def _audit_case(perf: User, project: Project, year: int, problem: tuple[str, str
     )
 
 
-def _issue(perf: User, rect: Rectification, days: int) -> Rectification:
+# Issued with a 绩效管理意见书: management problems (target setting, monitoring, self-evaluation), with advice.
+OPINION_PROBLEM = ("TARGET", "MEDIUM", "绩效目标与预算资金不匹配，绩效监控和项目自评流于形式，自评结果未用于改进管理")
+OPINION_REQUIREMENTS = "完善绩效目标设置，细化量化指标；建立监控台账，如实开展项目自评并将结果用于下年度预算编制"
+# Issued with a 约谈通知书: a serious problem, the unit's head is summoned.
+INTERVIEW_PROBLEM = ("FUNDS", "HIGH", "连续两年预算执行率低于50%，大额资金长期闲置")
+INTERVIEW_PLACE = "县财政局三楼会议室"
+
+
+def _issue(perf: User, rect: Rectification, days: int, **kwargs: Any) -> Rectification:
     deadline = timezone.localdate() + timedelta(days=days)
+    requirements = kwargs.pop("requirements", "逐项明确责任人和整改措施，限期整改到位")
     return services.rectification_issue(
-        actor=perf, rectification=rect, requirements="逐项明确责任人和整改措施，限期整改到位", deadline=deadline
+        actor=perf, rectification=rect, requirements=requirements, deadline=deadline, **kwargs
     )
+
+
+def _interview() -> dict[str, str]:
+    day = timezone.localdate() + timedelta(days=7)
+    return {"interview_time": f"{day.year}年{day.month}月{day.day}日上午9:30", "interview_place": INTERVIEW_PLACE}
 
 
 def _answer(unit_user: User, rect: Rectification) -> Rectification:
@@ -110,6 +125,21 @@ def _seed(rng: random.Random, perf: User, section: User, unit_user: User, projec
         rectification=_answer(unit_user, _issue(perf, closed, 20)),
         opinion="整改到位，同意销号",
         fin_adjust_advice="下年度预算按实际需求安排，核减结余部分",
+    )
+    # The other two issuing documents: a 绩效管理意见书 and a 约谈通知书 (both 已下达, waiting for the unit).
+    _issue(
+        perf,
+        _audit_case(perf, projects[1], year, OPINION_PROBLEM),
+        30,
+        document=RectificationLetter.Kind.OPINION,
+        requirements=OPINION_REQUIREMENTS,
+    )
+    _issue(
+        perf,
+        _audit_case(perf, projects[2], year, INTERVIEW_PROBLEM),
+        30,
+        document=RectificationLetter.Kind.INTERVIEW,
+        **_interview(),
     )
     # One case issued earlier and never answered: overdue, so the sweep sends a 提醒敦促函.
     overdue = _issue(perf, _audit_case(perf, projects[0], year, AUDIT_PROBLEMS[2]), 10)

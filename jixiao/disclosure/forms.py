@@ -51,3 +51,53 @@ class SettingsForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         bootstrapify(self, small=True)
+
+
+KEYWORD_MAX = 50
+
+
+class PublicSearchForm(forms.Form):
+    """The public lists' search (关键词, 年度, 主管部门): choices are what is published, nothing else is accepted."""
+
+    q = forms.CharField(
+        label="关键词",
+        required=False,
+        max_length=KEYWORD_MAX,
+        error_messages={"max_length": f"关键词不能超过{KEYWORD_MAX}个字，请缩短后再查询"},
+        widget=forms.TextInput(attrs={"placeholder": "项目名称、单位或主管部门"}),
+    )
+    year = forms.TypedChoiceField(
+        label="年度",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        error_messages={"invalid_choice": "所选年度没有公开信息，请从列表中选择年度"},
+    )
+    dept = forms.TypedChoiceField(
+        label="主管部门",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        error_messages={"invalid_choice": "所选主管部门在本年度没有公开信息，请从列表中选择"},
+    )
+
+    def __init__(self, data: Any, *, years: list[int], departments: list[tuple[int, str]], year: int) -> None:
+        # The year shown is the page's own (it is in the address) unless the visitor picked another one.
+        data = data.copy()
+        if not data.get("year"):
+            data["year"] = str(year)
+        super().__init__(data)
+        self.fields["year"].choices = [(y, f"{y}年度") for y in years]  # type: ignore[attr-defined]
+        self.fields["dept"].choices = [("", "全部主管部门"), *departments]  # type: ignore[attr-defined]
+        bootstrapify(self, small=True)
+
+    def clean_q(self) -> str:
+        q = str(self.cleaned_data.get("q") or "")
+        if any(ord(ch) < 32 for ch in q):
+            raise forms.ValidationError("关键词含有不能识别的字符，请重新输入")
+        return q
+
+    @property
+    def searching(self) -> bool:
+        data = self.cleaned_data if self.is_valid() else {}
+        return bool(data.get("q") or data.get("dept"))

@@ -64,6 +64,7 @@ class DisclosureStatus(models.TextChoices):
 
 EXEMPT_STATUSES = (DisclosureStatus.EXEMPT_SECRET, DisclosureStatus.EXEMPT_SENSITIVE, DisclosureStatus.EXEMPT_OTHER)
 OPEN_STATUSES = (DisclosureStatus.PENDING, DisclosureStatus.REVIEW)
+SEARCH_TEXT_MAX = 700
 
 
 class Exemption(models.TextChoices):
@@ -151,6 +152,9 @@ class Disclosure(TimeStampedModel):
     snapshot = models.JSONField(_("公开内容快照"), default=dict, blank=True)
     snapshot_file = models.FileField(_("公开文件"), upload_to=snapshot_path, max_length=200, blank=True)
     snapshot_file_name = models.CharField(_("公开文件名"), max_length=200, blank=True)
+    # What the public site's 关键词 matches: the snapshot's name, unit and 主管部门 (snapshots.search_text), written
+    # with the snapshot at publish time, so a search matches what is shown and never reads the snapshot JSON.
+    search_text = models.CharField(_("公开检索文本"), max_length=SEARCH_TEXT_MAX, blank=True, editable=False)
 
     objects = DisclosureQuerySet.as_manager()
 

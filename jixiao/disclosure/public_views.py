@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_safe
 from jixiao.core.views_helpers import stored_file_response
 from jixiao.disclosure import exports, selectors
 from jixiao.disclosure.columns import DATASETS, SCHEMA_VERSION
+from jixiao.disclosure.forms import PublicSearchForm
 from jixiao.disclosure.models import Disclosure, ItemType
 
 PUBLIC_MAX_AGE = 300
@@ -76,26 +77,68 @@ def year_home(request: HttpRequest, region_code: str, year: int) -> HttpResponse
     return render(request, "disclosure/public/year.html", context)
 
 
+def _search_list(
+    request: HttpRequest,
+    view: str,
+    region_code: str,
+    year: int,
+    item_types: tuple[str, ...],
+    extra: Callable[[Any, int], dict[str, Any]] | None = None,
+) -> HttpResponse:
+    """One public list with its search (关键词, 年度, 主管部门; the filters stay in the pager's links). Another 年度
+    redirects to that year's list with the same filters (a 主管部门 with nothing published there is dropped);
+    parameters that are not among the choices answer 400 with the reason in Chinese and an empty list."""
+    region = selectors.public_region(region_code)
+    years = selectors.public_years(region)
+    if year not in years:
+        raise Http404
+    departments = selectors.public_departments(region, year, item_types)
+    form = PublicSearchForm(request.GET, years=years, departments=departments, year=year)
+    status = 200
+    if not form.is_valid():
+        status = 400
+        page = _page(request, Disclosure.objects.none())
+    else:
+        data = form.cleaned_data
+        if data["year"] is not None and data["year"] != year:
+            return _other_year(request, view, region, data["year"], data["dept"], item_types)
+        items = selectors.public_search(region, year, item_types, q=data["q"], department_id=data["dept"])
+        page = _page(request, items)
+    context = {**_base(region, year), "form": form, "page": page, "searching": status == 400 or form.searching}
+    if extra is not None:
+        context.update(extra(region, year))
+    return render(request, f"disclosure/public/{view}.html", context, status=status)
+
+
+def _other_year(
+    request: HttpRequest, view: str, region: Any, year: int, dept: int | None, item_types: tuple[str, ...]
+) -> HttpResponse:
+    query = request.GET.copy()
+    for name in ("page", "year"):
+        query.pop(name, None)
+    if dept is not None and dept not in {pk for pk, _ in selectors.public_departments(region, year, item_types)}:
+        query.pop("dept", None)
+    url = reverse(f"public:{view}", args=[region.mof_div_code, year])
+    return redirect(f"{url}?{query.urlencode()}" if query else url)
+
+
 @public_page
 def targets(request: HttpRequest, region_code: str, year: int) -> HttpResponse:
-    region = _region_year(region_code, year)
-    page = _page(request, selectors.public_items(region, year, TARGET_TYPES))
-    return render(request, "disclosure/public/targets.html", {**_base(region, year), "page": page})
+    return _search_list(request, "targets", region_code, year, TARGET_TYPES)
 
 
 @public_page
 def self_evaluations(request: HttpRequest, region_code: str, year: int) -> HttpResponse:
-    region = _region_year(region_code, year)
-    page = _page(request, selectors.public_items(region, year, (ItemType.SELF_EVAL_REPORT,)))
-    return render(request, "disclosure/public/self_evaluations.html", {**_base(region, year), "page": page})
+    return _search_list(request, "self_evaluations", region_code, year, (ItemType.SELF_EVAL_REPORT,))
+
+
+def _withheld(region: Any, year: int) -> dict[str, Any]:
+    return {"withheld": selectors.withheld_count(region, year)}
 
 
 @public_page
 def reports(request: HttpRequest, region_code: str, year: int) -> HttpResponse:
-    region = _region_year(region_code, year)
-    page = _page(request, selectors.public_items(region, year, (ItemType.KEY_EVAL_REPORT,)))
-    context = {**_base(region, year), "page": page, "withheld": selectors.withheld_count(region, year)}
-    return render(request, "disclosure/public/reports.html", context)
+    return _search_list(request, "reports", region_code, year, (ItemType.KEY_EVAL_REPORT,), _withheld)
 
 
 @public_page

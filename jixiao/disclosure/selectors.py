@@ -20,7 +20,7 @@ from jixiao.disclosure.models import (
     ItemType,
 )
 from jixiao.disclosure.workflow import DISCLOSURE_WORKFLOW
-from jixiao.organizations.models import FiscalRegion
+from jixiao.organizations.models import Department, FiscalRegion
 
 DEFAULT_DAYS_AFTER_APPROVAL = 20
 # The list's status filter value for “不予公开（涉密/敏感）”: both statuses the withheld sentence counts.
@@ -231,6 +231,36 @@ def public_year_check(region: FiscalRegion, year: int) -> None:
 
 def public_items(region: FiscalRegion, year: int, item_types: tuple[str, ...]) -> QuerySet[Disclosure]:
     return public_year_items(region, year).filter(item_type__in=item_types).order_by("department_id", "title", "id")
+
+
+def public_search(
+    region: FiscalRegion, year: int, item_types: tuple[str, ...], *, q: str = "", department_id: int | None = None
+) -> QuerySet[Disclosure]:
+    """A public list with its filters: published items only (`public_items`), of one 主管部门, and/or whose name,
+    unit, 主管部门 or project code contains `q` (the `search_text` written at publish time; never the snapshot).
+
+    The rows are one index range of (region, fiscal_year, status, item_type): the filters narrow that range, they
+    never widen it, so a search costs what the plain list costs (the page and its count)."""
+    qs = public_items(region, year, item_types)
+    if department_id is not None:
+        qs = qs.filter(department_id=department_id)
+    if q:
+        qs = qs.filter(search_text__icontains=q)
+    return qs
+
+
+def public_years(region: FiscalRegion) -> list[int]:
+    """The region's years with anything published, newest first (the 年度 select; one query)."""
+    years = _published().filter(region=region).order_by("-fiscal_year").values_list("fiscal_year", flat=True)
+    return list(years.distinct())
+
+
+def public_departments(region: FiscalRegion, year: int, item_types: tuple[str, ...]) -> list[tuple[int, str]]:
+    """The 主管部门 with a published item of these types in the region and year (the 主管部门 select; one query),
+    not every department of the region."""
+    ids = public_year_items(region, year).filter(item_type__in=item_types, department__isnull=False)
+    departments = Department.objects.filter(pk__in=ids.values("department_id")).order_by("dept_code", "pk")
+    return list(departments.values_list("pk", "name"))
 
 
 def public_counts(region: FiscalRegion, year: int) -> dict[str, int]:

@@ -39,7 +39,7 @@ from jixiao.targets.models import PerformanceTarget, TargetStatus
 
 CLASSIFIED_SOURCE_REASON = "来源部门或单位标记为涉密，默认不予公开"
 TRACKED = ["status", "requested_exemption", "exempt_reason", "withdraw_reason", "published_at"]
-SNAPSHOT_FIELDS = ["snapshot", "snapshot_file", "snapshot_file_name", "published_by"]
+SNAPSHOT_FIELDS = ["snapshot", "snapshot_file", "snapshot_file_name", "search_text", "published_by"]
 
 
 def _event(actor: Any, item: Disclosure, action: str, label: str, source: str, comment: str = "") -> None:
@@ -214,6 +214,7 @@ def _publish(actor: Any, item: Disclosure, snap: snapshots.Snapshot | None = Non
         except SOURCE_MISSING as exc:
             raise DomainError("公开内容的来源已不存在，不能公开") from exc
     item.snapshot = snap.data
+    item.search_text = snapshots.search_text(snap.data)
     if snap.file_bytes is not None:
         item.snapshot_file.save(snap.file_name, ContentFile(snap.file_bytes), save=False)
         item.snapshot_file_name = snap.file_name[:200]
@@ -314,7 +315,7 @@ def disclosure_bulk_transition(*, actor: Any, ids: Iterable[int | str], action: 
             for item in items:
                 _publish(actor, item, snaps[item.pk])
                 # Each item's own snapshot; the fields all items share are set in one UPDATE below.
-                item.save(update_fields=["snapshot", "snapshot_file", "snapshot_file_name"])
+                item.save(update_fields=["snapshot", "snapshot_file", "snapshot_file_name", "search_text"])
         else:
             common.update(requested_exemption="")
         Disclosure.objects.filter(pk__in=ids).update(version=F("version") + 1, **common)

@@ -15,7 +15,7 @@ from typing import Any
 from django.db.models import Prefetch, Q
 
 from jixiao.core.errors import DomainError
-from jixiao.disclosure.models import Disclosure, ItemType
+from jixiao.disclosure.models import SEARCH_TEXT_MAX, Disclosure, ItemType
 from jixiao.evaluation.models import SelfEvaluation
 from jixiao.indicators.models import FrameworkNode, IndicatorLibraryItem, ItemStatus
 from jixiao.keyeval.documents import evaluation_report_docx, report_title
@@ -56,6 +56,15 @@ def _org(item: Disclosure) -> dict[str, str]:
         "unit_code": item.unit.agency_code if item.unit_id else "",  # type: ignore[union-attr]
         "unit_name": item.unit.name if item.unit_id else "",  # type: ignore[union-attr]
     }
+
+
+SEARCH_KEYS = ("name", "unit_name", "department_name", "project_code")
+
+
+def search_text(data: dict[str, Any]) -> str:
+    """The text the public 关键词 search matches: the published name, unit, 主管部门 and project code, one a line."""
+    parts = [str(data.get(key) or "").strip() for key in SEARCH_KEYS]
+    return "\n".join(p for p in parts if p)[:SEARCH_TEXT_MAX]
 
 
 def _targets() -> Any:
