@@ -183,9 +183,11 @@ def disclosure_todos(user: Any) -> list[TodoItem]:
     )
     url = reverse("disclosure:list")
     if review:
-        items.append(TodoItem("信息公开", "待审核的公开事项", totals["review"], f"{url}?status=review"))
+        hint = "审核通过并公开，或按涉密、敏感等理由不予公开"
+        items.append(TodoItem("信息公开", "待审核的公开事项", totals["review"], f"{url}?status=review", hint))
     if propose:
-        items.append(TodoItem("信息公开", "待提交的公开事项", totals["pending"], f"{url}?status=pending"))
+        hint = "核对公开内容后提交公开，不宜公开的请申请不予公开"
+        items.append(TodoItem("信息公开", "待提交的公开事项", totals["pending"], f"{url}?status=pending", hint))
         items.append(TodoItem("信息公开", "已超过公开期限的事项", totals["overdue"], f"{url}?overdue=1", "请尽快办理"))
     return items
 

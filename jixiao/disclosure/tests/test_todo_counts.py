@@ -59,6 +59,8 @@ def test_merged_counts_equal_the_separate_counts_for_every_persona(world: World)
         assert got == _separate_counts(user), persona
     perf = {item.title: item.count for item in disclosure_todos(world.users["performance"])}
     assert perf["待审核的公开事项"] == 1 and perf["已超过公开期限的事项"] == 2
+    hints = {item.title: item.hint for item in disclosure_todos(world.users["performance"])}
+    assert hints["待审核的公开事项"] == "审核通过并公开，或按涉密、敏感等理由不予公开"  # what the line asks
 
 
 def test_one_query_for_all_counts(world: World) -> None:
