@@ -249,7 +249,7 @@ def document_todos(user: Any) -> list[TodoItem]:
     if membership.can("documents.issue"):
         drafts = documents_visible(user).filter(status=DocumentStatus.DRAFT, region=membership.region_id).count()
         url = reverse("documents:list")
-        items.append(TodoItem("文书", "文书草稿待印发", drafts, f"{url}?status=draft"))
+        items.append(TodoItem("文书", "文书草稿待印发", drafts, f"{url}?status=draft", "核对文书内容后编号印发"))
     return items
 
 

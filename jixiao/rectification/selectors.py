@@ -185,6 +185,11 @@ def file_get(rect: Rectification, file_id: int) -> FeedbackFile:
     return row
 
 
+# What the 待办 lines ask of their reader.
+REVIEW_HINT = "审核整改报告，办结或退回重新整改"
+ISSUE_HINT = "选择下达文书（整改通知书、意见书或约谈通知书）后下达"
+
+
 def rectification_todos(user: Any) -> list[TodoItem]:
     membership = user.active_membership
     if membership is None or not membership.can("rectification.view"):
@@ -221,10 +226,11 @@ def rectification_todos(user: Any) -> list[TodoItem]:
                 "整改反馈待审核",
                 totals["feedback"],
                 f"{url}?status={RectificationStatus.FEEDBACK_SUBMITTED}",
+                REVIEW_HINT,
             )
         )
     if manage:
-        items.append(TodoItem("问题整改", "整改事项待下达", totals["draft"], f"{url}?tab=draft"))
+        items.append(TodoItem("问题整改", "整改事项待下达", totals["draft"], f"{url}?tab=draft", ISSUE_HINT))
     if sweep:
         items.append(TodoItem("问题整改", "整改逾期", totals["overdue"], f"{url}?overdue=1", "请督促或运行逾期处理"))
     return items

@@ -127,6 +127,7 @@ def test_finance_issues_the_letter_and_the_unit_receives_it(library: Any, case: 
     assert "请审核后" in page
     todos = {i.title: i for i in for_user(w.users["performance"])}
     assert todos["文书草稿待印发"].count >= 1
+    assert todos["文书草稿待印发"].hint == "核对文书内容后编号印发"
     # The draft is finance's: the unit sees neither it nor its line on the case page yet.
     unit = w.login("unit_user")
     assert unit.get(doc_url).status_code == 404

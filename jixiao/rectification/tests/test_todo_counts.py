@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from conftest import PERSONAS, World
 from jixiao.rectification.models import AWAITING_UNIT, Rectification, RectificationStatus
-from jixiao.rectification.selectors import rectification_todos
+from jixiao.rectification.selectors import ISSUE_HINT, REVIEW_HINT, rectification_todos
 from jixiao.rectification.tests.helpers import draft_case, issued_case, overdue_by
 
 pytestmark = pytest.mark.django_db
@@ -35,9 +35,9 @@ def _separate_counts(user: Any) -> dict[str, tuple[int, str]]:
             hint = f"最近一件还剩{days}天" if days >= 0 else f"最早一件已逾期{-days}天"
         out["整改待反馈"] = (waiting.count(), hint)
     if membership.can("rectification.review"):
-        out["整改反馈待审核"] = (qs.filter(status=RectificationStatus.FEEDBACK_SUBMITTED).count(), "")
+        out["整改反馈待审核"] = (qs.filter(status=RectificationStatus.FEEDBACK_SUBMITTED).count(), REVIEW_HINT)
     if membership.can("rectification.manage"):
-        out["整改事项待下达"] = (qs.filter(status=RectificationStatus.DRAFT).count(), "")
+        out["整改事项待下达"] = (qs.filter(status=RectificationStatus.DRAFT).count(), ISSUE_HINT)
     if membership.can("rectification.sweep"):
         out["整改逾期"] = (qs.filter(status__in=AWAITING_UNIT, deadline__lt=today).count(), "请督促或运行逾期处理")
     return out
