@@ -21,6 +21,7 @@ from jixiao.evaluation.models import (
     AuthenticityCheck,
     AuthenticityItem,
     ReEvaluationBatch,
+    ReEvaluationSample,
     UpperCheckStatus,
 )
 
@@ -197,11 +198,21 @@ def sample_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "sample": sample,
         "form": form,
         "error": error,
-        "posted": request.POST if error else None,
+        "score_rows": _score_rows(sample, request.POST if request.method == "POST" else None),
         "record_rows": rows,
         "untied": untied,
     }
     return render(request, "evaluation/reeval_sample.html", context, status=status)
+
+
+def _score_rows(sample: ReEvaluationSample, posted: Any) -> list[dict[str, Any]]:
+    """The rows of the 再评分 table: as stored, or — on a refused save — with the scores and 说明 just typed."""
+    if posted is None:
+        return list(sample.rows)
+    return [
+        {**r, "score": posted.get(f"score-{r['key']}", ""), "comment": posted.get(f"comment-{r['key']}", "")}
+        for r in sample.rows
+    ]
 
 
 @capability_required("evaluation.rescore")
