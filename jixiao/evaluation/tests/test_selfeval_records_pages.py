@@ -173,7 +173,7 @@ def test_review_and_override_through_pages(world: World, record: SelfEvaluation)
     dept = world.login("dept_admin")
     row = record.indicators.get(name="师生满意度")
     bad = dept.post(f"{BASE}{record.pk}/override/", {"row": row.pk, "final_score": "8"})
-    assert bad.status_code == 302
+    assert bad.status_code == 400 and "调整得分须填写审定得分和理由" in bad.content.decode()
     row.refresh_from_db()
     assert row.final_score is None
     dept.post(f"{BASE}{record.pk}/override/", {"row": row.pk, "final_score": "8", "reason": "问卷样本不足"})
@@ -182,6 +182,44 @@ def test_review_and_override_through_pages(world: World, record: SelfEvaluation)
     dept.post(f"{BASE}{record.pk}/transition/", {"action": "dept_approve", "dept_score": "96", "comment": "同意"})
     record.refresh_from_db()
     assert record.status == SelfEvalStatus.DEPT_REVIEWED and record.dept_score == Decimal("96")
+
+
+def test_a_refused_review_step_keeps_the_opinion_and_score_typed(world: World, record: SelfEvaluation) -> None:
+    """A 主管部门 that gives a score over 100, or returns without a reason, gets the page again (400) with the message
+    in Chinese and the opinion and score still in their boxes; nothing changes."""
+    fill_clean(world, record)
+    unit = world.login("unit_user")
+    assert 'placeholder="有提示事项时须逐项说明"' in unit.get(f"{BASE}{record.pk}/").content.decode()
+    unit.post(f"{BASE}{record.pk}/transition/", {"action": "submit"})
+    dept = world.login("dept_admin")
+    data = {"action": "dept_approve", "dept_score": "150", "comment": "资料齐全，佐证充分，同意上报"}
+    response = dept.post(f"{BASE}{record.pk}/transition/", data)
+    page = response.content.decode()
+    assert response.status_code == 400 and "操作无效" in page and "100" in page
+    assert 'value="150"' in page and 'value="资料齐全，佐证充分，同意上报"' in page
+    response = dept.post(f"{BASE}{record.pk}/transition/", {"action": "dept_return", "dept_score": "80"})
+    page = response.content.decode()
+    assert response.status_code == 400 and "请填写意见" in page and 'value="80"' in page
+    record.refresh_from_db()
+    assert record.status == SelfEvalStatus.SUBMITTED and record.dept_score is None
+    # A unit submitting sees what its comment box is for (the 提示事项说明), not a reviewer's hint.
+    assert "有提示事项时须逐项说明" not in page
+
+
+def test_a_refused_override_keeps_the_row_score_and_reason_typed(world: World, record: SelfEvaluation) -> None:
+    fill_clean(world, record)
+    world.login("unit_user").post(f"{BASE}{record.pk}/transition/", {"action": "submit"})
+    row = record.indicators.get(name="师生满意度")
+    other = record.indicators.get(name="购置教学设备数量")
+    dept = world.login("dept_admin")
+    data = {"row": row.pk, "final_score": "12", "reason": "问卷样本不足，酌减"}
+    response = dept.post(f"{BASE}{record.pk}/override/", data)
+    page = response.content.decode()
+    assert response.status_code == 400 and "审定得分应在0至分值10之间" in page
+    assert page.count('value="问卷样本不足，酌减"') == 1 and page.count('value="12"') == 1
+    assert f'name="row" value="{other.pk}"' in page
+    row.refresh_from_db()
+    assert row.final_score is None
 
 
 def test_export_then_import_round_trip(world: World, record: SelfEvaluation) -> None:
