@@ -254,6 +254,25 @@ def test_export_then_import_round_trip(world: World, record: SelfEvaluation) -> 
     assert exported["F13"].value == "100台" and exported["F11"].value == "导入的完成情况"
 
 
+def test_export_prints_the_execution_rate_of_a_record_filled_on_the_web(world: World, record: SelfEvaluation) -> None:
+    """The web form has no 执行率 box: the exported 自评表 prints 全年执行数 ÷ 全年预算数 (rounded as the engine rounds
+    it, 91,405 ÷ 100,000 = 91.41%) instead of “—” beside the 执行率得分, and reading the form back raises no
+    D_EXEC_RATE."""
+    fill_clean(world, record)
+    executed = {"TOTAL": "91405", "FISCAL": "91405", "CARRYOVER": "0", "OTHER": "0"}
+    data = {"exec_score_claimed": "9.14", "total_claimed": "99.14", "grade_claimed": "优"}
+    services.selfeval_save(actor=world.users["unit_user"], record=record, data=data, executed=executed)
+    client = world.login("unit_user")
+    content = client.get(f"{BASE}{record.pk}/export/").content
+    ws = openpyxl.load_workbook(io.BytesIO(content)).worksheets[0]
+    assert ws["G6"].value == 0.9141 and ws["G6"].number_format == "0.00%"
+    assert ws["G7"].value == 0.9141 and ws["G8"].value == "—"  # no budget from 上年结转: no rate
+    assert client.post(f"{BASE}{record.pk}/import/", {"file": _upload(content)}).status_code == 302
+    record.refresh_from_db()
+    assert "D_EXEC_RATE" not in [*record.flags["exec"]["flags"], *record.flags["flags"]]
+    assert record.funds.get(fund_source="TOTAL").exec_rate == Decimal("0.9141")
+
+
 def test_import_rejects_other_indicators_all_or_nothing(world: World, record: SelfEvaluation) -> None:
     client = world.login("unit_user")
     [sheet] = read_selfevaluations(client.get(f"{BASE}{record.pk}/export/").content)
