@@ -416,3 +416,26 @@ def test_a_refused_rescore_shows_the_page_again_with_every_score_and_note_typed(
     # The page read afresh shows what is stored, not what was refused.
     again = client.get(f"/evaluation/reeval/samples/{sample.pk}/").content.decode()
     assert 'value="60"' not in again and "验收单只有110台" not in again
+
+
+def test_a_refused_finding_shows_the_row_again_as_typed(world: World) -> None:
+    """A finding other than 属实 without its 说明 is refused (400, in Chinese); the row keeps the 核实值 and the 结论
+    just chosen, the other rows show what is stored, and nothing is recorded."""
+    final_records(world)
+    business = world.users["business"]
+    check = services_reeval.check_draw(
+        actor=business, check=services_reeval.check_create(actor=business, fiscal_year=YEAR)
+    )
+    item, other = list(check.items.order_by("code", "id"))[:2]
+    url = f"/evaluation/authenticity/{check.pk}/"
+    data = {"item": item.pk, "verified_value": "验收单仅有80台", "finding": "FALSIFIED", "evidence_note": ""}
+    response = world.login("business").post(url, data)
+    page = response.content.decode()
+    assert response.status_code == 400 and "核查结论不是“属实”时须说明问题" in page
+    assert page.count('value="验收单仅有80台"') == 1
+    row = page[page.index(f'name="item" value="{item.pk}"') : page.index(f'name="item" value="{other.pk}"')]
+    assert '<option value="FALSIFIED" selected>' in row
+    rest = page[page.index(f'name="item" value="{other.pk}"') :]
+    assert "selected>" not in rest.split("</form>")[0]
+    item.refresh_from_db()
+    assert item.finding == "" and item.verified_value == ""
