@@ -86,7 +86,8 @@ def _list(request: HttpRequest, *, status: int = 200, refused: bool = False) -> 
         list_url=_list_url(),
         refused=refused,
     )
-    context = {"form": form, "page": page, "bulk": panel}
+    filtered = any(value not in (None, "") for value in params.values())
+    context = {"form": form, "page": page, "bulk": panel, "filtered": filtered}
     return render(request, "evaluation/selfeval_list.html", context, status=status)
 
 

@@ -50,6 +50,18 @@ def _upload(content: bytes, name: str = "自评表.xlsx") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content, content_type="application/octet-stream")
 
 
+def test_the_empty_list_says_where_the_records_come_from(world: World) -> None:
+    """Before the round starts a unit's list is not “没有符合条件的自评” (no condition was given): it says the 绩效股
+    starts the round, and the 绩效股 gets the link to start it; a search that finds nothing says so."""
+    page = world.login("unit_user").get(BASE).content.decode()
+    assert "绩效股发起年度单位自评后" in page and "没有符合条件的自评" not in page
+    assert 'href="/evaluation/self/start/">发起年度自评</a>。' not in page
+    perf = world.login("performance")
+    assert 'href="/evaluation/self/start/">发起年度自评</a>。' in perf.get(BASE).content.decode()
+    searched = perf.get(BASE, {"q": "不存在的项目"}).content.decode()
+    assert "没有符合条件的自评" in searched and "绩效股发起年度单位自评后" not in searched
+
+
 def test_list_detail_and_scoping(world: World, record: SelfEvaluation) -> None:
     unit = world.login("unit_user")
     page = unit.get(BASE).content.decode()
