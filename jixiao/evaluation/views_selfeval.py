@@ -179,7 +179,7 @@ def selfeval_transition(request: HttpRequest, pk: int) -> HttpResponse:
     shown_in = record.status  # the state whose button was pressed
     form = SelfEvalTransitionForm(request.POST)
     if not form.is_valid():
-        error = "操作无效：" + "；".join(str(e) for errors in form.errors.values() for e in errors)
+        error = "操作无效：" + form.problems()
         return _refused(request, record, form, error, 400)
     try:
         services.selfeval_transition(

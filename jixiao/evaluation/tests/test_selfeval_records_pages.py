@@ -207,7 +207,7 @@ def test_a_refused_review_step_keeps_the_opinion_and_score_typed(world: World, r
     data = {"action": "dept_approve", "dept_score": "150", "comment": "资料齐全，佐证充分，同意上报"}
     response = dept.post(f"{BASE}{record.pk}/transition/", data)
     page = response.content.decode()
-    assert response.status_code == 400 and "操作无效" in page and "100" in page
+    assert response.status_code == 400 and "操作无效：主管部门评分：确保该值小于或等于100" in page
     assert 'value="150"' in page and 'value="资料齐全，佐证充分，同意上报"' in page
     response = dept.post(f"{BASE}{record.pk}/transition/", {"action": "dept_return", "dept_score": "80"})
     page = response.content.decode()
