@@ -66,7 +66,10 @@ def test_list_detail_and_scoping(world: World, record: SelfEvaluation) -> None:
     unit = world.login("unit_user")
     page = unit.get(BASE).content.decode()
     assert "一中教学设备购置" in page and "医院信息化建设" not in page
-    assert unit.get(f"{BASE}{record.pk}/").status_code == 200
+    detail = unit.get(f"{BASE}{record.pk}/")
+    assert detail.status_code == 200
+    # The 导入 button beside the wide file box keeps its two characters on one line.
+    assert 'class="btn btn-outline-primary btn-sm text-nowrap" type="submit">导入</button>' in detail.content.decode()
     other = world.login("other_unit_user")
     assert other.get(f"{BASE}{record.pk}/").status_code == 404
     assert other.get(f"{BASE}{record.pk}/fill/").status_code == 404
