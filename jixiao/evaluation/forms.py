@@ -121,9 +121,15 @@ class SelfEvalRowForm(forms.Form):
 
 
 class SelfEvalTransitionForm(forms.Form):
-    action = forms.CharField(max_length=30)
-    comment = forms.CharField(max_length=2000, required=False)
-    dept_score = forms.DecimalField(max_digits=5, decimal_places=2, required=False, min_value=0, max_value=100)
+    action = forms.CharField(label="操作", max_length=30)
+    comment = forms.CharField(label="意见", max_length=2000, required=False)
+    dept_score = forms.DecimalField(
+        label="主管部门评分", max_digits=5, decimal_places=2, required=False, min_value=0, max_value=100
+    )
+
+    def problems(self) -> str:
+        """The refusal in Chinese, each naming its box: “主管部门评分：确保该值小于或等于100。”."""
+        return "；".join(f"{self.fields[name].label}：{e}" for name, errors in self.errors.items() for e in errors)
 
 
 class OverrideForm(forms.Form):

@@ -21,6 +21,7 @@ from jixiao.evaluation.models import (
     AuthenticityCheck,
     AuthenticityItem,
     ReEvaluationBatch,
+    ReEvaluationSample,
     UpperCheckStatus,
 )
 
@@ -197,11 +198,21 @@ def sample_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "sample": sample,
         "form": form,
         "error": error,
-        "posted": request.POST if error else None,
+        "score_rows": _score_rows(sample, request.POST if request.method == "POST" else None),
         "record_rows": rows,
         "untied": untied,
     }
     return render(request, "evaluation/reeval_sample.html", context, status=status)
+
+
+def _score_rows(sample: ReEvaluationSample, posted: Any) -> list[dict[str, Any]]:
+    """The rows of the 再评分 table: as stored, or — on a refused save — with the scores and 说明 just typed."""
+    if posted is None:
+        return list(sample.rows)
+    return [
+        {**r, "score": posted.get(f"score-{r['key']}", ""), "comment": posted.get(f"comment-{r['key']}", "")}
+        for r in sample.rows
+    ]
 
 
 @capability_required("evaluation.rescore")
@@ -288,16 +299,28 @@ def authenticity_detail(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, exc.message)
             if action == "designate":  # the page again with the codes as typed, so nothing is lost
                 return _authenticity_page(request, check, designated_codes=codes, status=400)
+            if action not in {"draw", "finish", "verify"}:  # a refused finding: that row as typed
+                return _authenticity_page(request, check, typed=request.POST, status=exc.status_code)
         return redirect("evaluation:authenticity_detail", pk=pk)
     return _authenticity_page(request, check)
 
 
 def _authenticity_page(
-    request: HttpRequest, check: AuthenticityCheck, *, designated_codes: str = "", status: int = 200
+    request: HttpRequest,
+    check: AuthenticityCheck,
+    *,
+    designated_codes: str = "",
+    typed: Any = None,
+    status: int = 200,
 ) -> HttpResponse:
+    """The check's page; `typed` (a refused finding's POST) puts that row's 核实值, 结论 and 说明 back as typed."""
     items = list(check.items.select_related("self_eval", "self_eval__unit", "row").order_by("code", "id"))
     items = selectors.items_with_evidence(items)
     items = selectors.items_with_monitoring_evidence(items, check.fiscal_year)
+    fields = ("verified_value", "finding", "evidence_note")
+    for item in items:
+        mine = typed is not None and typed.get("item") == str(item.pk)
+        item.shown = {f: typed.get(f, "") if mine else getattr(item, f) for f in fields}  # type: ignore[attr-defined]
     context = {
         "check": check,
         "items": items,

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from jixiao.core import bulk
 from jixiao.core.errors import DomainError
 from jixiao.core.forms import EvidenceUploadForm
-from jixiao.core.numbers import year_or_none
+from jixiao.core.numbers import is_digits, year_or_none
 from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
 from jixiao.evaluation import exports, selectors, services, services_reeval
 from jixiao.evaluation.forms import (
@@ -86,7 +86,8 @@ def _list(request: HttpRequest, *, status: int = 200, refused: bool = False) -> 
         list_url=_list_url(),
         refused=refused,
     )
-    context = {"form": form, "page": page, "bulk": panel}
+    filtered = any(value not in (None, "") for value in params.values())
+    context = {"form": form, "page": page, "bulk": panel, "filtered": filtered}
     return render(request, "evaluation/selfeval_list.html", context, status=status)
 
 
@@ -178,8 +179,8 @@ def selfeval_transition(request: HttpRequest, pk: int) -> HttpResponse:
     shown_in = record.status  # the state whose button was pressed
     form = SelfEvalTransitionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "操作无效：" + "；".join(str(e) for errors in form.errors.values() for e in errors))
-        return redirect("evaluation:selfeval_detail", pk=pk)
+        error = "操作无效：" + form.problems()
+        return _refused(request, record, form, error, 400)
     try:
         services.selfeval_transition(
             actor=request.user,
@@ -189,10 +190,16 @@ def selfeval_transition(request: HttpRequest, pk: int) -> HttpResponse:
             dept_score=form.cleaned_data["dept_score"],
         )
     except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("evaluation:selfeval_detail", pk=pk)
+        return _refused(request, selectors.record_get(request.user, pk), form, exc.message, exc.status_code)
     messages.success(request, f"操作成功：{SELFEVAL_WORKFLOW.action_label(form.cleaned_data['action'], shown_in)}")
     return redirect("evaluation:selfeval_detail", pk=pk)
+
+
+def _refused(request: HttpRequest, record: SelfEvaluation, form: Any, error: str, status: int) -> HttpResponse:
+    """A refused review step: the record page again with the message, the opinion and score just typed kept."""
+    messages.error(request, error)
+    context = {**detail_context(request, record), "transition_form": form}
+    return render(request, "evaluation/selfeval_detail.html", context, status=status)
 
 
 @require_POST
@@ -201,8 +208,7 @@ def selfeval_override(request: HttpRequest, pk: int) -> HttpResponse:
     record = selectors.record_get(request.user, pk)
     form = OverrideForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "调整得分须填写审定得分和理由")
-        return redirect("evaluation:selfeval_detail", pk=pk)
+        return _override_refused(request, record, "调整得分须填写审定得分和理由", 400)
     row = record.indicators.filter(pk=form.cleaned_data["row"]).first()
     if row is None:
         raise Http404
@@ -215,10 +221,23 @@ def selfeval_override(request: HttpRequest, pk: int) -> HttpResponse:
             reason=form.cleaned_data["reason"],
         )
     except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"已调整“{row.name}”的审定得分")
+        return _override_refused(request, selectors.record_get(request.user, pk), exc.message, exc.status_code)
+    messages.success(request, f"已调整“{row.name}”的审定得分")
     return redirect("evaluation:selfeval_detail", pk=pk)
+
+
+def _override_refused(request: HttpRequest, record: SelfEvaluation, error: str, status: int) -> HttpResponse:
+    """A refused 审定得分: the record page again with the message; the row's score and reason just typed stay in its
+    boxes."""
+    messages.error(request, error)
+    row = request.POST.get("row", "")
+    typed = {
+        "row": int(row) if is_digits(row) else None,
+        "final_score": request.POST.get("final_score", ""),
+        "reason": request.POST.get("reason", ""),
+    }
+    context = {**detail_context(request, record), "override_typed": typed}
+    return render(request, "evaluation/selfeval_detail.html", context, status=status)
 
 
 @capability_required("evaluation.fill")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
 
 from jixiao.core.filters import FilterSet, IdFilter, ScopedIdFilter
@@ -23,7 +24,10 @@ class PaymentFilterSet(FilterSet):
     unit = ScopedIdFilter(label="预算单位", url_name="organizations:unit_autocomplete")
     date_from = django_filters.DateFilter(label="支付日期从", field_name="pay_date", lookup_expr="gte")
     date_to = django_filters.DateFilter(label="支付日期至", field_name="pay_date", lookup_expr="lte")
-    refunds = django_filters.BooleanFilter(label="仅冲销（退款）", method="filter_refunds")
+    # 全部 / 是: the default NullBooleanSelect offers “未知 / 是 / 否”, and “否” listed every payment as “未知” did.
+    refunds = django_filters.BooleanFilter(
+        label="仅冲销（退款）", method="filter_refunds", widget=forms.Select(choices=[("", "全部"), ("true", "是")])
+    )
 
     class Meta:
         model = Payment

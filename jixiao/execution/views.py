@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import calendar
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -142,6 +144,8 @@ def analysis(request: HttpRequest) -> HttpResponse:
         "sorts": ANALYSIS_SORTS,
         "year": year,
         "month": month,
+        # 支付明细 lists the department's payments to the same month end as the row's figure (December: the year).
+        "month_end": date(year, month, calendar.monthrange(year, month)[1]) if month < 12 else None,
         "month_choices": range(1, 13),
     }
     return render(request, "execution/analysis.html", context)

@@ -111,9 +111,11 @@ def detail_page(
     attachment_error: str = "",
     agency_form: AgencyReviewForm | None = None,
     agency_error: str = "",
+    comment: str = "",
 ) -> HttpResponse:
-    """The assessment's page. A refused conclusion, upload (an attachment) or agency review (with its report) shows
-    it again with the input as typed, the refusal at its form (or as a message), and a 4xx status."""
+    """The assessment's page. A refused review step, conclusion, upload (an attachment) or agency review (with its
+    report) shows it again with the input as typed (`comment`: the opinion of the review step), the refusal at its
+    form (or as a message), and a 4xx status."""
     user: Any = request.user
     capabilities = user.active_membership.capabilities
     available = PREASSESSMENT_WORKFLOW.available(pa.status, capabilities)
@@ -124,6 +126,7 @@ def detail_page(
         agency_form = AgencyReviewForm(initial={"score": pa.agency_score, "opinion": pa.agency_opinion})
     context = {
         "assessment": pa,
+        "comment": comment,
         "overview": selectors.assessment_overview(pa.project),
         "actions": [t for t in available if t.action not in FORM_ACTIONS],
         "can_conclude": any(t.action == "conclude" for t in available),
@@ -152,7 +155,7 @@ def assessment_transition(request: HttpRequest, pk: int) -> HttpResponse:
     form = TransitionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "操作无效")
-        return redirect("preassessment:detail", pk=pk)
+        return detail_page(request, pa, status=400, comment=request.POST.get("comment", ""))
     try:
         if form.cleaned_data["action"] == "accept_revision":
             services.preassessment_accept_revision(
@@ -167,7 +170,8 @@ def assessment_transition(request: HttpRequest, pk: int) -> HttpResponse:
             )
     except DomainError as exc:
         messages.error(request, exc.message)
-        return redirect("preassessment:detail", pk=pk)
+        fresh = selectors.assessment_get(request.user, pk)
+        return detail_page(request, fresh, status=exc.status_code, comment=form.cleaned_data["comment"])
     messages.success(request, f"操作成功：{PREASSESSMENT_WORKFLOW.action_label(form.cleaned_data['action'], shown_in)}")
     return redirect("preassessment:detail", pk=pk)
 

@@ -125,15 +125,20 @@ def scoring_template(request: HttpRequest, pk: int) -> HttpResponse:
 
 @capability_required("preassessment.conclude")
 def panel(request: HttpRequest, pk: int) -> HttpResponse:
-    pa = selectors.assessment_get(request.user, pk)
+    return _panel_page(request, selectors.assessment_get(request.user, pk))
+
+
+def _panel_page(request: HttpRequest, pa: Any, *, draw_form: DrawForm | None = None, status: int = 200) -> HttpResponse:
+    """The panel page; a refused draw shows it again with the 领域, 人数 and 截止日期 as typed."""
+    deadline = (timezone.localdate() + datetime.timedelta(days=7)).isoformat()
     context: dict[str, Any] = {
         "assessment": pa,
         "summary": panels.panel_summary(pa),
-        "draw_form": DrawForm(initial={"size": 3, "deadline": timezone.localdate() + datetime.timedelta(days=7)}),
+        "draw_form": draw_form or DrawForm(initial={"size": 3, "deadline": deadline}),
         "agency_form": AgencyForm(initial={"agency": pa.agency_id}, user=request.user),
         "fields": expert_fields(request.user),
     }
-    return render(request, "preassessment/panel.html", context)
+    return render(request, "preassessment/panel.html", context, status=status)
 
 
 def _fail(request: HttpRequest, pk: int, exc: DomainError) -> HttpResponse:
@@ -147,15 +152,17 @@ def panel_draw(request: HttpRequest, pk: int) -> HttpResponse:
     pa = selectors.assessment_get(request.user, pk)
     form = DrawForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "请填写抽取人数和评分截止日期")
-        return redirect("preassessment:panel", pk=pk)
+        problems = [f"{form.fields[name].label}：{e}" for name, errors in form.errors.items() for e in errors]
+        messages.error(request, "；".join(problems))
+        return _panel_page(request, pa, draw_form=form, status=400)
     data = form.cleaned_data
     try:
         members = panels.panel_create(
             actor=request.user, assessment=pa, field=data["field"], size=data["size"], deadline=data["deadline"]
         )
     except DomainError as exc:
-        return _fail(request, pk, exc)
+        messages.error(request, exc.message)
+        return _panel_page(request, selectors.assessment_get(request.user, pk), draw_form=form, status=exc.status_code)
     messages.success(request, f"已抽取{len(members)}名评审专家")
     return redirect("preassessment:panel", pk=pk)
 

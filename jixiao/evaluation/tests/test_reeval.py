@@ -393,3 +393,49 @@ def test_an_agency_reads_the_sampled_self_evaluation_and_downloads_its_evidence(
     assert client.get(f"/evaluation/reeval/samples/{other.pk}/evidence/{foreign.pk}/").status_code == 404
     # The record page itself stays closed to the agency.
     assert client.get(f"/evaluation/self/{mine.self_eval_id}/").status_code in (403, 404)
+
+
+def test_a_refused_rescore_shows_the_page_again_with_every_score_and_note_typed(world: World) -> None:
+    """A score out of range refuses the whole save (400, the message in Chinese); the scores and 说明 just typed — not
+    the stored ones — are in the boxes again, so the scorer corrects one figure instead of typing the sheet anew."""
+    batch = _drawn(world)
+    sample = batch.samples.get(code="P-SCHOOL")
+    scores = {f"score-{key}": value for key, value in _scores(sample, 购置教学设备数量="60", 师生满意度="7.5").items()}
+    keys = {r["name"]: r["key"] for r in sample.rows}
+    notes = {f"comment-{keys['购置教学设备数量']}": "验收单只有110台", f"comment-{keys['师生满意度']}": "问卷样本偏少"}
+    client = world.login("performance")
+    response = client.post(f"/evaluation/reeval/samples/{sample.pk}/", {**scores, **notes, "opinion": "佐证不足"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "0至分值50" in page
+    assert f'name="score-{keys["购置教学设备数量"]}" value="60"' in page
+    assert f'name="score-{keys["师生满意度"]}" value="7.5"' in page
+    assert 'value="验收单只有110台"' in page and 'value="问卷样本偏少"' in page and "佐证不足" in page
+    sample.refresh_from_db()
+    assert sample.re_score is None
+    # The page read afresh shows what is stored, not what was refused.
+    again = client.get(f"/evaluation/reeval/samples/{sample.pk}/").content.decode()
+    assert 'value="60"' not in again and "验收单只有110台" not in again
+
+
+def test_a_refused_finding_shows_the_row_again_as_typed(world: World) -> None:
+    """A finding other than 属实 without its 说明 is refused (400, in Chinese); the row keeps the 核实值 and the 结论
+    just chosen, the other rows show what is stored, and nothing is recorded."""
+    final_records(world)
+    business = world.users["business"]
+    check = services_reeval.check_draw(
+        actor=business, check=services_reeval.check_create(actor=business, fiscal_year=YEAR)
+    )
+    item, other = list(check.items.order_by("code", "id"))[:2]
+    url = f"/evaluation/authenticity/{check.pk}/"
+    data = {"item": item.pk, "verified_value": "验收单仅有80台", "finding": "FALSIFIED", "evidence_note": ""}
+    response = world.login("business").post(url, data)
+    page = response.content.decode()
+    assert response.status_code == 400 and "核查结论不是“属实”时须说明问题" in page
+    assert page.count('value="验收单仅有80台"') == 1
+    row = page[page.index(f'name="item" value="{item.pk}"') : page.index(f'name="item" value="{other.pk}"')]
+    assert '<option value="FALSIFIED" selected>' in row
+    rest = page[page.index(f'name="item" value="{other.pk}"') :]
+    assert "selected>" not in rest.split("</form>")[0]
+    item.refresh_from_db()
+    assert item.finding == "" and item.verified_value == ""

@@ -50,11 +50,26 @@ def _upload(content: bytes, name: str = "自评表.xlsx") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content, content_type="application/octet-stream")
 
 
+def test_the_empty_list_says_where_the_records_come_from(world: World) -> None:
+    """Before the round starts a unit's list is not “没有符合条件的自评” (no condition was given): it says the 绩效股
+    starts the round, and the 绩效股 gets the link to start it; a search that finds nothing says so."""
+    page = world.login("unit_user").get(BASE).content.decode()
+    assert "绩效股发起年度单位自评后" in page and "没有符合条件的自评" not in page
+    assert 'href="/evaluation/self/start/">发起年度自评</a>。' not in page
+    perf = world.login("performance")
+    assert 'href="/evaluation/self/start/">发起年度自评</a>。' in perf.get(BASE).content.decode()
+    searched = perf.get(BASE, {"q": "不存在的项目"}).content.decode()
+    assert "没有符合条件的自评" in searched and "绩效股发起年度单位自评后" not in searched
+
+
 def test_list_detail_and_scoping(world: World, record: SelfEvaluation) -> None:
     unit = world.login("unit_user")
     page = unit.get(BASE).content.decode()
     assert "一中教学设备购置" in page and "医院信息化建设" not in page
-    assert unit.get(f"{BASE}{record.pk}/").status_code == 200
+    detail = unit.get(f"{BASE}{record.pk}/")
+    assert detail.status_code == 200
+    # The 导入 button beside the wide file box keeps its two characters on one line.
+    assert 'class="btn btn-outline-primary btn-sm text-nowrap" type="submit">导入</button>' in detail.content.decode()
     other = world.login("other_unit_user")
     assert other.get(f"{BASE}{record.pk}/").status_code == 404
     assert other.get(f"{BASE}{record.pk}/fill/").status_code == 404
@@ -173,7 +188,7 @@ def test_review_and_override_through_pages(world: World, record: SelfEvaluation)
     dept = world.login("dept_admin")
     row = record.indicators.get(name="师生满意度")
     bad = dept.post(f"{BASE}{record.pk}/override/", {"row": row.pk, "final_score": "8"})
-    assert bad.status_code == 302
+    assert bad.status_code == 400 and "调整得分须填写审定得分和理由" in bad.content.decode()
     row.refresh_from_db()
     assert row.final_score is None
     dept.post(f"{BASE}{record.pk}/override/", {"row": row.pk, "final_score": "8", "reason": "问卷样本不足"})
@@ -182,6 +197,44 @@ def test_review_and_override_through_pages(world: World, record: SelfEvaluation)
     dept.post(f"{BASE}{record.pk}/transition/", {"action": "dept_approve", "dept_score": "96", "comment": "同意"})
     record.refresh_from_db()
     assert record.status == SelfEvalStatus.DEPT_REVIEWED and record.dept_score == Decimal("96")
+
+
+def test_a_refused_review_step_keeps_the_opinion_and_score_typed(world: World, record: SelfEvaluation) -> None:
+    """A 主管部门 that gives a score over 100, or returns without a reason, gets the page again (400) with the message
+    in Chinese and the opinion and score still in their boxes; nothing changes."""
+    fill_clean(world, record)
+    unit = world.login("unit_user")
+    assert 'placeholder="有提示事项时须逐项说明"' in unit.get(f"{BASE}{record.pk}/").content.decode()
+    unit.post(f"{BASE}{record.pk}/transition/", {"action": "submit"})
+    dept = world.login("dept_admin")
+    data = {"action": "dept_approve", "dept_score": "150", "comment": "资料齐全，佐证充分，同意上报"}
+    response = dept.post(f"{BASE}{record.pk}/transition/", data)
+    page = response.content.decode()
+    assert response.status_code == 400 and "操作无效：主管部门评分：确保该值小于或等于100" in page
+    assert 'value="150"' in page and 'value="资料齐全，佐证充分，同意上报"' in page
+    response = dept.post(f"{BASE}{record.pk}/transition/", {"action": "dept_return", "dept_score": "80"})
+    page = response.content.decode()
+    assert response.status_code == 400 and "请填写意见" in page and 'value="80"' in page
+    record.refresh_from_db()
+    assert record.status == SelfEvalStatus.SUBMITTED and record.dept_score is None
+    # A unit submitting sees what its comment box is for (the 提示事项说明), not a reviewer's hint.
+    assert "有提示事项时须逐项说明" not in page
+
+
+def test_a_refused_override_keeps_the_row_score_and_reason_typed(world: World, record: SelfEvaluation) -> None:
+    fill_clean(world, record)
+    world.login("unit_user").post(f"{BASE}{record.pk}/transition/", {"action": "submit"})
+    row = record.indicators.get(name="师生满意度")
+    other = record.indicators.get(name="购置教学设备数量")
+    dept = world.login("dept_admin")
+    data = {"row": row.pk, "final_score": "12", "reason": "问卷样本不足，酌减"}
+    response = dept.post(f"{BASE}{record.pk}/override/", data)
+    page = response.content.decode()
+    assert response.status_code == 400 and "审定得分应在0至分值10之间" in page
+    assert page.count('value="问卷样本不足，酌减"') == 1 and page.count('value="12"') == 1
+    assert f'name="row" value="{other.pk}"' in page
+    row.refresh_from_db()
+    assert row.final_score is None
 
 
 def test_export_then_import_round_trip(world: World, record: SelfEvaluation) -> None:
@@ -214,6 +267,25 @@ def test_export_then_import_round_trip(world: World, record: SelfEvaluation) -> 
     assert AuditEvent.objects.filter(event_type="evaluation.selfeval_import").exists()
     exported = openpyxl.load_workbook(io.BytesIO(client.get(f"{BASE}{record.pk}/export/").content)).worksheets[0]
     assert exported["F13"].value == "100台" and exported["F11"].value == "导入的完成情况"
+
+
+def test_export_prints_the_execution_rate_of_a_record_filled_on_the_web(world: World, record: SelfEvaluation) -> None:
+    """The web form has no 执行率 box: the exported 自评表 prints 全年执行数 ÷ 全年预算数 (rounded as the engine rounds
+    it, 91,405 ÷ 100,000 = 91.41%) instead of “—” beside the 执行率得分, and reading the form back raises no
+    D_EXEC_RATE."""
+    fill_clean(world, record)
+    executed = {"TOTAL": "91405", "FISCAL": "91405", "CARRYOVER": "0", "OTHER": "0"}
+    data = {"exec_score_claimed": "9.14", "total_claimed": "99.14", "grade_claimed": "优"}
+    services.selfeval_save(actor=world.users["unit_user"], record=record, data=data, executed=executed)
+    client = world.login("unit_user")
+    content = client.get(f"{BASE}{record.pk}/export/").content
+    ws = openpyxl.load_workbook(io.BytesIO(content)).worksheets[0]
+    assert ws["G6"].value == 0.9141 and ws["G6"].number_format == "0.00%"
+    assert ws["G7"].value == 0.9141 and ws["G8"].value == "—"  # no budget from 上年结转: no rate
+    assert client.post(f"{BASE}{record.pk}/import/", {"file": _upload(content)}).status_code == 302
+    record.refresh_from_db()
+    assert "D_EXEC_RATE" not in [*record.flags["exec"]["flags"], *record.flags["flags"]]
+    assert record.funds.get(fund_source="TOTAL").exec_rate == Decimal("0.9141")
 
 
 def test_import_rejects_other_indicators_all_or_nothing(world: World, record: SelfEvaluation) -> None:

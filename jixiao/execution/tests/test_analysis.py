@@ -93,3 +93,18 @@ def test_the_whole_table_downloads_as_excel_and_the_download_is_audited(world: A
     by_name = {r[0]: r for r in rows[1:]}
     assert by_name[world.edu.name][2] == 15  # 15万元 paid in 1—6月
     assert AuditEvent.objects.filter(event_type="execution.analysis_export").exists()
+
+
+def test_the_payments_link_lists_the_payments_of_the_rows_months(world: Any, tmp_path: Path) -> None:
+    """A department's 支付明细 opens the payment list to the end of the chosen month, so its total is the row's
+    “1—6月支付” (15.00 万元: V3 of July is left out); for December it lists the year."""
+    _import(world, tmp_path)
+    client = world.login("performance")
+    page = client.get("/execution/analysis/", {"year": 2026, "month": 6}).content.decode()
+    link = f"/execution/payments/?department={world.edu.pk}&amp;fiscal_year=2026&amp;date_to=2026-06-30"
+    assert f'href="{link}" data-testid="analysis-payments"' in page
+    listed = client.get(link.replace("&amp;", "&"))
+    assert sorted(p.voucher_no for p in listed.context["page"]) == ["V1", "V2"]
+    assert listed.context["totals"]["total"] == 150000
+    december = client.get("/execution/analysis/", {"year": 2026, "month": 12}).content.decode()
+    assert f'?department={world.edu.pk}&amp;fiscal_year=2026" data-testid="analysis-payments"' in december

@@ -322,3 +322,19 @@ def test_cancelling_a_queued_upload_removes_the_stored_file(world: Any, settings
     )
     world.login("budget").post(reverse("core:job_cancel", args=[job.pk]))
     assert not stored_path(stored).exists()
+
+
+def test_refunds_filter_reads_all_or_only_refunds(world: Any) -> None:
+    """The 仅冲销（退款） select offers 全部 and 是 — not Django's “未知 / 是 / 否”, whose “否” listed every payment."""
+    client = world.login("budget")
+    upload(client, "p.csv", csv_bytes([row("V1", "1000"), row("R1", "-100", reverses="V1")]))
+    page = client.get(reverse("execution:payment_list")).content.decode()
+    select = page[page.index('name="refunds"') : page.index("</select>", page.index('name="refunds"'))]
+    assert '<option value="" selected>全部</option>' in select and '<option value="true">是</option>' in select
+    assert "未知" not in select and "否" not in select
+    only = client.get(reverse("execution:payment_list"), {"refunds": "true"})
+    text = only.content.decode()
+    assert [p.voucher_no for p in only.context["page"]] == ["R1"]
+    assert '<option value="true" selected>是</option>' in text
+    everything = client.get(reverse("execution:payment_list"), {"refunds": ""})
+    assert sorted(p.voucher_no for p in everything.context["page"]) == ["R1", "V1"]

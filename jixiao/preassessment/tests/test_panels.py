@@ -101,6 +101,30 @@ def test_panel_draw_page_and_agency(panel_world: tuple[World, PreAssessment, lis
     assert "专家评审" in client.get(f"/preassessment/{pa.pk}/").content.decode()
 
 
+def test_a_refused_draw_names_the_problem_and_keeps_the_entries(
+    panel_world: tuple[World, PreAssessment, list[Expert]],
+) -> None:
+    """Too many experts, or a deadline already past, is refused (400) with what is wrong — not “请填写…” for a filled
+    form — and the 领域, 人数 and 截止日期 typed stay; nobody is drawn. The page read afresh offers a week ahead."""
+    world, pa, _ = panel_world
+    client = world.login("performance")
+    url = f"/preassessment/{pa.pk}/panel/draw/"
+    response = client.post(url, {"field": "教育", "size": 50, "deadline": "2026-12-31"})
+    page = response.content.decode()
+    assert response.status_code == 400 and "抽取人数：确保该值小于或等于15" in page
+    assert 'value="教育"' in page and 'name="size" type="number" min="1" max="15" value="50"' in page
+    assert 'value="2026-12-31"' in page
+    yesterday = (timezone.localdate() - datetime.timedelta(days=1)).isoformat()
+    response = client.post(url, {"field": "财务", "size": 2, "deadline": yesterday})
+    page = response.content.decode()
+    assert response.status_code == 400 and "评分截止日期不能早于今天" in page
+    assert 'value="财务"' in page and f'value="{yesterday}"' in page
+    assert not AssessmentPanelMember.objects.filter(assessment=pa).exists()
+    fresh = client.get(f"/preassessment/{pa.pk}/panel/").content.decode()
+    week = (timezone.localdate() + datetime.timedelta(days=7)).isoformat()
+    assert f'name="deadline" type="date" value="{week}"' in fresh and 'value="3"' in fresh
+
+
 def test_panel_needs_fin_review(world: World) -> None:
     pa = PreAssessmentFactory(project=world.school_project)
     with pytest.raises(ConflictError):
