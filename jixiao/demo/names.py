@@ -850,7 +850,8 @@ DEMO_PERSONAS: dict[str, tuple[str, str, str, str]] = {
 REQUIRED_DEPARTMENTS = ("县教育局", "县卫生健康局")
 # The personas must find work in their 待办: these units' first projects get these statuses.
 ANCHOR_STATUSES: dict[str, tuple[str, ...]] = {
-    "县第一中学": ("draft", "returned", "submitted", "dept_approved", "submitted"),
+    # One project in the library, so 县第一中学 has an approved target and with it a 单位自评 (jixiao.demo.evaluation).
+    "县第一中学": ("draft", "returned", "submitted", "dept_approved", "in_library"),
     "县人民医院": ("draft", "returned", "submitted", "dept_approved"),
 }
 

@@ -102,8 +102,9 @@ def _statuses(rng: random.Random, projects: list[Project]) -> list[str]:
     """Each project's target status, drawn from what its project's state allows. First, 县教育局's projects (those of
     县第一中学 first) take each review state once where their project allows it, so every persona has work waiting."""
     statuses: dict[int, str] = {}
-    wanted = [T.DRAFT, T.RETURNED, T.UNIT_SUBMITTED, T.SECTION_REVIEW, T.PERF_REVIEW, T.READY_FOR_BUDGET]
-    wanted += [T.PANEL_REVIEW, T.APPROVED]
+    # 已批复 before the 绩效股's states: 县第一中学's project in the library gets an approved target (its 单位自评).
+    wanted = [T.DRAFT, T.RETURNED, T.UNIT_SUBMITTED, T.SECTION_REVIEW, T.APPROVED, T.PERF_REVIEW]
+    wanted += [T.READY_FOR_BUDGET, T.PANEL_REVIEW]
     persona = [i for i, p in enumerate(projects) if p.department.name == PERSONA_DEPARTMENT]
     for index in sorted(persona, key=lambda i: projects[i].unit.name != PERSONA_UNIT):
         allowed = TARGET_WEIGHTS[projects[index].status]

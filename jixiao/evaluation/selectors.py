@@ -378,21 +378,23 @@ def selfeval_todos(user: Any) -> list[TodoItem]:
     membership = user.active_membership
     if membership is None or not membership.can("evaluation.view"):
         return []
+    # One status per line, so that each count opens the list of exactly its records.
     shown = [
-        (title, statuses)
-        for title, capability, statuses in (
-            ("待填报的单位自评", "evaluation.fill", [SelfEvalStatus.FILLING, SelfEvalStatus.RETURNED]),
-            ("待主管部门审核的单位自评", "evaluation.review_dept", [SelfEvalStatus.SUBMITTED]),
-            ("待业务股室审核的单位自评", "evaluation.review_section", [SelfEvalStatus.DEPT_REVIEWED]),
-            ("待绩效股审定的单位自评", "evaluation.review_final", [SelfEvalStatus.SECTION_REVIEWED]),
+        (title, status, hint)
+        for title, capability, status, hint in (
+            ("待填报的单位自评", "evaluation.fill", SelfEvalStatus.FILLING, "在截止日期前填报并提交"),
+            ("被退回的单位自评", "evaluation.fill", SelfEvalStatus.RETURNED, "请按审核意见修改后重新提交"),
+            ("待主管部门审核的单位自评", "evaluation.review_dept", SelfEvalStatus.SUBMITTED, "待审核"),
+            ("待业务股室审核的单位自评", "evaluation.review_section", SelfEvalStatus.DEPT_REVIEWED, "待审核"),
+            ("待绩效股审定的单位自评", "evaluation.review_final", SelfEvalStatus.SECTION_REVIEWED, "待审定"),
         )
         if membership.can(capability)
     ]
-    stats = status_counts(records_visible(user), (s for _title, statuses in shown for s in statuses))
+    stats = status_counts(records_visible(user), (status for _title, status, _hint in shown))
     url = reverse("evaluation:selfeval_list")
     return [
-        TodoItem("单位自评", title, sum(stats.get(s, 0) for s in statuses), f"{url}?status={statuses[0]}")
-        for title, statuses in shown
+        TodoItem("单位自评", title, stats.get(status, 0), f"{url}?status={status}", hint)
+        for title, status, hint in shown
     ]
 
 

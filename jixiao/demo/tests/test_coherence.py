@@ -82,6 +82,9 @@ def test_no_target_is_further_along_than_its_project_and_every_persona_has_targe
     assert "绩效目标待绩效股复审" in waiting("jxg")
     assert "绩效目标待批复" in waiting("ysg")
     assert "待会审的绩效目标" in waiting("expert1")
+    # 县第一中学 has a project in the library with an approved target: its 单位自评, returned by the department.
+    returned = [i for i in todos.for_user(users["edu_unit"]) if i.title == "被退回的单位自评"]
+    assert returned and returned[0].count == 1
 
 
 @pytest.mark.django_db

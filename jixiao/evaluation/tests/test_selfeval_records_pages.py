@@ -404,6 +404,22 @@ def test_todos_on_the_home_page(world: World, record: SelfEvaluation) -> None:
     assert "单位自评" in world.login("performance").get(BASE).content.decode()
 
 
+def test_each_todo_line_opens_a_list_of_exactly_its_count(world: World, record: SelfEvaluation) -> None:
+    """A returned record has its own line (被退回), not folded into 待填报 whose link opens the records being filled."""
+    from jixiao.core import todos
+
+    fill_clean(world, record)
+    unit = world.login("unit_user")
+    unit.post(f"{BASE}{record.pk}/transition/", {"action": "submit"})
+    world.login("dept_admin").post(f"{BASE}{record.pk}/transition/", {"action": "dept_return", "comment": "请补充"})
+    record.refresh_from_db()
+    assert record.status == "returned"
+    lines = {i.title: i for i in todos.for_user(world.users["unit_user"]) if i.stage == "单位自评"}
+    assert lines["被退回的单位自评"].count == 1 and lines["被退回的单位自评"].hint == "请按审核意见修改后重新提交"
+    for line in lines.values():
+        assert unit.get(line.url).context["page"].paginator.count == line.count, line.title
+
+
 def test_import_refuses_numbers_out_of_range_and_saves_nothing(world: World, record: SelfEvaluation) -> None:
     client = world.login("unit_user")
     exported = client.get(f"{BASE}{record.pk}/export/").content
