@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -24,7 +24,7 @@ from jixiao.core.locking import check_lock_token
 from jixiao.core.numbers import is_year
 from jixiao.core.permissions import require
 from jixiao.core.text import check_row_names
-from jixiao.core.todos import TodoItem
+from jixiao.core.todos import TodoItem, countdown
 from jixiao.experts.models import Agency, Expert
 from jixiao.experts.services import panel_draw
 from jixiao.preassessment import scoring, selectors
@@ -542,17 +542,15 @@ def expert_todos(user: Any) -> list[TodoItem]:
     membership = user.active_membership
     if membership is None or not membership.can("preassessment.score"):
         return []
-    open_count = (
+    waiting = (
         my_assignments(user)
         .filter(
             submitted_at__isnull=True,
             deadline__gte=timezone.localdate(),
             assessment__status=PreAssessmentStatus.FIN_REVIEW,
         )
-        .count()
+        .aggregate(n=Count("*"), first=Min("deadline"))
     )
-    return [
-        TodoItem(
-            "事前绩效评估", "专家评分待提交", open_count, reverse("preassessment:my_reviews"), "请在截止日期前提交"
-        )
-    ]
+    first = waiting["first"]
+    hint = f"最近截止{first:%Y-%m-%d}，{countdown(first)[1]}" if first else "请在截止日期前提交"
+    return [TodoItem("事前绩效评估", "专家评分待提交", waiting["n"], reverse("preassessment:my_reviews"), hint)]

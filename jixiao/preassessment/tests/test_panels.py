@@ -231,6 +231,7 @@ def test_experts_see_only_their_own(panel_world: tuple[World, PreAssessment, lis
         panels.score_submit(actor=world.users["expert"], member=other, points=_points_for(other, 80))
     todos = panels.expert_todos(world.users["expert"])
     assert todos[0].count == 1
+    assert todos[0].hint.startswith(f"最近截止{mine.deadline:%Y-%m-%d}，")  # the countdown to the nearest deadline
 
 
 @pytest.mark.parametrize("persona", ["unit_user", "dept_admin", "performance", "business"])
