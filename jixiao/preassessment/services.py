@@ -138,6 +138,13 @@ def _check_complete(pa: PreAssessment) -> None:
         raise DomainError("请填写评估报告的以下部分：" + "、".join(missing))
     if pa.requested_amount_yuan <= 0:
         raise DomainError("申请金额应大于0")
+    # The assessment is of the project's funds: a request above them would count the difference as 压减 later.
+    total = pa.project.total_amount_yuan if pa.project_id else None
+    if total is not None and pa.requested_amount_yuan > total:
+        raise DomainError(
+            f"申请金额{format_wan(pa.requested_amount_yuan)}万元超过项目资金总额{format_wan(total)}万元，"
+            "请核对申请金额或先修改项目"
+        )
 
 
 def preassessment_transition(*, actor: Any, assessment: PreAssessment, action: str, comment: str = "") -> PreAssessment:

@@ -55,6 +55,21 @@ def test_submit_requires_the_report_sections(world: World) -> None:
         services.preassessment_transition(actor=world.users["unit_user"], assessment=pa, action="submit")
 
 
+def test_a_request_above_the_projects_funds_is_refused_at_submit_and_the_draft_kept(world: World) -> None:
+    """A request above 项目资金总额 would later count the difference as 压减; equal to it is fine."""
+    project = world.school_project
+    unit = world.users["unit_user"]
+    data = {**SECTIONS, "requested_amount_yuan": project.total_amount_yuan + Decimal("0.01")}
+    pa = services.preassessment_create(actor=unit, project=project, data=data)
+    with pytest.raises(DomainError, match="超过项目资金总额"):
+        services.preassessment_transition(actor=unit, assessment=pa, action="submit")
+    pa.refresh_from_db()
+    assert pa.status == "draft"
+    PreAssessment.objects.filter(pk=pa.pk).update(requested_amount_yuan=project.total_amount_yuan)
+    pa.refresh_from_db()
+    assert services.preassessment_transition(actor=unit, assessment=pa, action="submit").status == "submitted"
+
+
 def test_returns_need_an_opinion_and_send_the_filing_back_to_draft(world: World) -> None:
     pa = _to_fin_review(world)
     with pytest.raises(DomainError, match="请填写意见"):
