@@ -15,7 +15,7 @@ import pytest
 
 from jixiao.alerts import selectors, services
 from jixiao.alerts.models import FinanceOpinion, ProjectMonitoringTier, WarningRule, WarningSetting
-from jixiao.alerts.tests.test_rule_form import band_fields
+from jixiao.alerts.tests.test_rule_form import rule_post
 from jixiao.core.errors import ConflictError
 from jixiao.core.locking import STALE_MESSAGE, lock_token
 from jixiao.organizations.models import CalendarDay
@@ -33,16 +33,7 @@ def _tokens(html: str) -> list[str]:
 
 
 def _rule_data(rule: WarningRule, token: str, red_below: int) -> dict[str, Any]:
-    return {
-        "lock_token": token,
-        "version": rule.version,
-        "name": rule.name,
-        "enabled": "on",
-        **band_fields(("RED", "<", str(red_below)), ("GREEN", ">=", "0")),
-        "requires_explanation": ["RED"],
-        "sla_working_days": 10,
-        "on_timeout": "NONE",
-    }
+    return rule_post(rule, ("RED", "<", str(red_below)), ("GREEN", ">=", "0"), lock_token=token)
 
 
 def test_second_save_from_a_stale_national_rule_page_does_not_overwrite_the_county_copy(library: Any) -> None:

@@ -21,7 +21,8 @@ def band_fields(*rows: tuple[str, str, str], blank: int = 0) -> dict[str, Any]:
     return data
 
 
-def _form(rule: WarningRule, *rows: tuple[str, str, str], **extra: Any) -> dict[str, Any]:
+def rule_post(rule: WarningRule, *rows: tuple[str, str, str], **extra: Any) -> dict[str, Any]:
+    """What the rule page posts: its settings, the bands as rows (and one blank row, as the page has)."""
     return {
         "version": rule.version,
         "name": rule.name,
@@ -63,7 +64,7 @@ def test_posted_rows_are_stored_as_the_same_json_top_down(library: Any) -> None:
     rule = _national("W-EXEC-RATIO")
     client = w.login("performance")
     rows = [("RED", "<", "50"), ("YELLOW", "<", "75.5"), ("GREEN", ">=", "75.5")]
-    response = client.post(f"/alerts/rules/{rule.pk}/", _form(rule, *rows))
+    response = client.post(f"/alerts/rules/{rule.pk}/", rule_post(rule, *rows))
     assert response.status_code == 302
     own = _own(w, "W-EXEC-RATIO")
     assert own is not None
@@ -85,9 +86,8 @@ def test_unchanged_rows_are_kept(library: Any) -> None:
     w = library
     rule = _national("W-EXEC-RATIO")
     rows = [(b["color"], b["op"], str(b["value"])) for b in rule.bands]
-    assert (
-        w.login("performance").post(f"/alerts/rules/{rule.pk}/", _form(rule, *rows, name="执行率")).status_code == 302
-    )
+    response = w.login("performance").post(f"/alerts/rules/{rule.pk}/", rule_post(rule, *rows, name="执行率"))
+    assert response.status_code == 302
     own = _own(w, "W-EXEC-RATIO")
     assert own is not None and own.bands == rule.bands and own.name == "执行率"
 
@@ -95,7 +95,7 @@ def test_unchanged_rows_are_kept(library: Any) -> None:
 def test_a_removed_row_and_blank_rows_in_between_are_no_band(library: Any) -> None:
     w = library
     rule = _national("W-EXEC-RATIO")
-    data = _form(rule, ("RED", "<", "40"), ("", "", ""), ("GREEN", ">=", "40"))
+    data = rule_post(rule, ("RED", "<", "40"), ("", "", ""), ("GREEN", ">=", "40"))
     assert w.login("performance").post(f"/alerts/rules/{rule.pk}/", data).status_code == 302
     own = _own(w, "W-EXEC-RATIO")
     assert own is not None and [b["value"] for b in own.bands] == [40, 40]
@@ -108,7 +108,7 @@ def test_text_bands_choose_the_wording_with_equal_or_not_equal(library: Any) -> 
     page = client.get(f"/alerts/rules/{rule.pk}/").content.decode()
     assert '<option value="完全不可能" selected>完全不可能</option>' in page and ">取值<" in page
     rows = [("RED", "==", "完全不可能"), ("YELLOW", "!=", "确定能")]
-    assert client.post(f"/alerts/rules/{rule.pk}/", _form(rule, *rows)).status_code == 302
+    assert client.post(f"/alerts/rules/{rule.pk}/", rule_post(rule, *rows)).status_code == 302
     own = _own(w, "W-LIKELIHOOD")
     assert own is not None
     assert own.bands == [
@@ -143,7 +143,7 @@ def test_bad_rows_are_refused_with_a_message_per_row_and_kept(
 ) -> None:
     w = library
     rule = _national(code)
-    response = w.login("performance").post(f"/alerts/rules/{rule.pk}/", _form(rule, *rows, name="新名称"))
+    response = w.login("performance").post(f"/alerts/rules/{rule.pk}/", rule_post(rule, *rows, name="新名称"))
     assert response.status_code == 400
     html = response.content.decode()
     assert 'data-testid="form-error"' in html
@@ -166,7 +166,7 @@ def test_a_switched_off_rule_may_be_saved_without_bands(library: Any) -> None:
     client = w.login("performance")
     page = client.get(f"/alerts/rules/{rule.pk}/").content.decode()
     assert page.count('data-testid="band-row"') == 2 + 1
-    data = _form(rule, enabled="", name="支出均衡性（暂不启用）")
+    data = rule_post(rule, enabled="", name="支出均衡性（暂不启用）")
     assert client.post(f"/alerts/rules/{rule.pk}/", data).status_code == 302
     own = WarningRule.objects.get(code="W-BALANCE", region=w.region)
     assert own.bands == [] and own.name == "支出均衡性（暂不启用）"
@@ -175,7 +175,7 @@ def test_a_switched_off_rule_may_be_saved_without_bands(library: Any) -> None:
 def test_a_page_without_the_row_count_is_refused(library: Any) -> None:
     w = library
     rule = _national("W-EXEC-RATIO")
-    data = {k: v for k, v in _form(rule, ("RED", "<", "1")).items() if not k.startswith("band-")}
+    data = {k: v for k, v in rule_post(rule, ("RED", "<", "1")).items() if not k.startswith("band-")}
     data["bands"] = '[{"color": "RED", "op": "<", "value": 1}]'  # the old JSON field
     response = w.login("performance").post(f"/alerts/rules/{rule.pk}/", data)
     assert response.status_code == 400 and "页面信息已失效" in response.content.decode()

@@ -15,7 +15,7 @@ from jixiao.alerts.selectors import rules_in_force
 from jixiao.alerts.services import select_tiers
 from jixiao.alerts.sweep import sweep_region
 from jixiao.alerts.tests.conftest import in_library, pay, use_sichuan
-from jixiao.alerts.tests.test_rule_form import band_fields
+from jixiao.alerts.tests.test_rule_form import band_fields, rule_post
 from jixiao.core.models import AuditEvent, Job
 from jixiao.organizations.models import CalendarDay
 from jixiao.projects.tests.factories import ProjectFactory
@@ -78,15 +78,7 @@ def test_rule_edit_validates_and_audits(library: Any) -> None:
     client = w.login("performance")
     rule = WarningRule.objects.get(code="W-EXEC-RATIO", profile="national_default")
     assert client.get("/alerts/rules/").status_code == 200
-    data = {
-        "version": rule.version,
-        "name": rule.name,
-        "enabled": "on",
-        **band_fields(("RED", "<", "50"), ("GREEN", ">=", "50")),
-        "requires_explanation": ["RED"],
-        "sla_working_days": 10,
-        "on_timeout": "NONE",
-    }
+    data = rule_post(rule, ("RED", "<", "50"), ("GREEN", ">=", "50"))
     bad = client.post(f"/alerts/rules/{rule.pk}/", {**data, **band_fields(("BLUE", "<", "1"))})
     assert bad.status_code == 400 and "颜色无效" in bad.content.decode()
     bad = client.post(f"/alerts/rules/{rule.pk}/", {**data, **band_fields(("RED", "<", "not a number"))})
