@@ -39,8 +39,11 @@ def project_todos(user: Any) -> list[TodoItem]:
         return []
     wanted: list[tuple[str, str, str]] = []  # (status, title, hint) in the order shown
     if membership.can("project.submit"):
-        for draft_status, label in ((ProjectStatus.DRAFT.value, "未送审"), (ProjectStatus.RETURNED.value, "被退回")):
-            wanted.append((draft_status, f"项目{label}", "请完善后提交审核"))
+        for draft_status, label, hint in (
+            (ProjectStatus.DRAFT.value, "未送审", "请完善后提交审核"),
+            (ProjectStatus.RETURNED.value, "被退回", "请按审核意见修改后重新提交"),
+        ):
+            wanted.append((draft_status, f"项目{label}", hint))
     for capability in ("project.review_dept", "project.review_section"):
         if membership.can(capability):
             for status in PROJECT_WORKFLOW.states_awaiting(capability):

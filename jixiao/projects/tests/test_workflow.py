@@ -142,3 +142,14 @@ def test_moving_a_project_to_a_closed_year_is_refused(world: World) -> None:
         )
     world.school_project.refresh_from_db()
     assert world.school_project.fiscal_year == 2026
+
+
+def test_the_units_todo_lines_say_what_is_asked(world: World) -> None:
+    """我的待办: a draft is to be completed and submitted; a returned project revised along the opinion."""
+    from jixiao.core import todos
+
+    _post(world, "unit_user", world.school_project, "submit")
+    _post(world, "dept_admin", world.school_project, "dept_return", "请补充测算依据")
+    lines = {i.title: i for i in todos.for_user(world.users["unit_user"]) if i.stage == "项目库"}
+    assert (lines["项目被退回"].count, lines["项目被退回"].hint) == (1, "请按审核意见修改后重新提交")
+    assert lines["项目未送审"].hint == "请完善后提交审核"
