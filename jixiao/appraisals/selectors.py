@@ -335,5 +335,6 @@ def appraisal_todos(user: Any) -> list[TodoItem]:
             )
         items.append(TodoItem("绩效考核", "考核股室评分待完成", count, url, "请对本股室负责的考核指标评分"))
     if final:
-        items.append(TodoItem("绩效考核", "考核评分待审定", totals["final_review"], url))
+        hint = "审定得分后排名并确定考核结果"
+        items.append(TodoItem("绩效考核", "考核评分待审定", totals["final_review"], url, hint))
     return items

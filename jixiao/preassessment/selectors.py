@@ -360,6 +360,14 @@ def statistics_sentence(totals: dict[str, Any]) -> str:
 # ---- 待办 ----------------------------------------------------------------------------------------------------------
 
 
+# What the reviewers' 待办 lines ask.
+REVIEW_HINTS = {
+    "preassessment.review_dept": "审核后通过，或填写意见退回",
+    "preassessment.review_section": "审核后通过，或填写意见退回",
+    "preassessment.conclude": "组织评审后作出评估结论",
+}
+
+
 def preassessment_todos(user: Any) -> list[TodoItem]:
     membership = user.active_membership
     if membership is None or not membership.can("preassessment.view"):
@@ -388,7 +396,12 @@ def preassessment_todos(user: Any) -> list[TodoItem]:
                 if status == PreAssessmentStatus.CONCLUDED:
                     continue
                 label = PreAssessmentStatus(status).label
-                items.append(TodoItem("事前绩效评估", f"评估{label}", counts.get(status, 0), f"{url}?status={status}"))
+                hint = (
+                    "组织评审后作出评估结论" if capability == "preassessment.conclude" else "审核后通过，或填写意见退回"
+                )
+                items.append(
+                    TodoItem("事前绩效评估", f"评估{label}", counts.get(status, 0), f"{url}?status={status}", hint)
+                )
     return items
 
 

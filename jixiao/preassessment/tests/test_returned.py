@@ -35,3 +35,16 @@ def test_a_returned_filing_reads_as_returned_until_it_is_submitted_again(world: 
     # A filing the unit withdrew itself is not a return.
     pa = services.preassessment_transition(actor=unit, assessment=pa, action="withdraw")
     assert _todo(world, "unit_user") == {"评估申报未提交": 2}
+
+
+def test_the_review_lines_say_what_is_asked(world: World) -> None:
+    """The department's line asks to pass or return with an opinion; the 绩效股's to review and conclude."""
+    unit = world.users["unit_user"]
+    other = ProjectFactory(unit=world.school, name="一中新建操场")
+    pa = services.preassessment_create(actor=unit, project=other, data=SECTIONS)
+    services.preassessment_transition(actor=unit, assessment=pa, action="submit")
+    lines = {i.title: i for i in todos.for_user(world.users["dept_admin"]) if i.stage == "事前绩效评估"}
+    assert (lines["评估待主管部门审核"].count, lines["评估待主管部门审核"].hint) == (1, "审核后通过，或填写意见退回")
+    _to_fin_review(world)
+    perf = {i.title: i for i in todos.for_user(world.users["performance"]) if i.stage == "事前绩效评估"}
+    assert (perf["评估待绩效股评审"].count, perf["评估待绩效股评审"].hint) == (1, "组织评审后作出评估结论")
