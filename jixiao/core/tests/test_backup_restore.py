@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from io import StringIO
@@ -71,8 +72,22 @@ def fresh_target(tmp_path: Path) -> Iterator[str]:
         host = db["HOST"] or "localhost"
         yield f"postgres://{quote(db['USER'])}:{quote(db['PASSWORD'])}@{host}:{db['PORT'] or 5432}/{name}"
     finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _drop(admin, name)
         admin.close()
+
+
+def _drop(admin: Any, name: str) -> None:
+    """Drop the scratch database. An autovacuum worker that has just connected to it is not ours to terminate
+    (InsufficientPrivilege without pg_signal_backend) and leaves within moments: try again, a bounded number of
+    times, then let the error show."""
+    for attempt in range(40):
+        try:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        except (psycopg.errors.InsufficientPrivilege, psycopg.errors.ObjectInUse):
+            if attempt == 39:
+                raise
+            time.sleep(0.25)
 
 
 def test_i03_backup_then_restore_into_a_fresh_database_keeps_every_row_and_the_audit_chain(
