@@ -461,15 +461,7 @@ def case_respond(
         if option not in allowed:
             raise DomainError("该规则不允许此处置方式")
         amount = _check_amount(option, amount_yuan, locked.project, _executed(locked.project), locked.fiscal_year)
-        before = audit.snapshot(locked, ["status", "explanation", "proposed_option", "proposed_amount_yuan"])
-        locked.explanation = explanation.strip()[:2000]
-        locked.proposed_option, locked.proposed_amount_yuan = option, amount
-        locked.proposed_by, locked.proposed_at = actor, timezone.now()
-        locked.status = CASE_WORKFLOW.get(locked.status, RESPOND).target
-        locked.version += 1
-        locked.save()
-        after = audit.snapshot(locked, ["status", "explanation", "proposed_option", "proposed_amount_yuan"])
-        audit.record(actor=actor, event_type="alerts.case_respond", obj=locked, changes=audit.diff(before, after))
+        _answer(actor, locked, explanation, option, amount)
         proposal = Option(option).label + (f"{format_wan(amount)}万元" if amount is not None else "")
         letters.reminder_answer(actor=actor, case=locked, text=f"{locked.explanation}（建议：{proposal}）")
     return locked
@@ -493,23 +485,27 @@ def cases_answer_from_letter(*, actor: Any, document_id: int, text: str) -> int:
             .filter(pk__in=visible.values("pk"), status__in=ANSWERABLE_STATES)
             .order_by("pk")
         ):
-            fields = ["status", "explanation", "proposed_option", "proposed_amount_yuan"]
-            before = audit.snapshot(locked, fields)
-            locked.explanation = explanation
-            locked.proposed_option, locked.proposed_amount_yuan = "", None
-            locked.proposed_by, locked.proposed_at = actor, timezone.now()
-            locked.status = CASE_WORKFLOW.get(locked.status, RESPOND).target
-            locked.version += 1
-            locked.save()
-            audit.record(
-                actor=actor,
-                event_type="alerts.case_respond",
-                obj=locked,
-                changes=audit.diff(before, audit.snapshot(locked, fields)),
-                reason=f"在文书管理中反馈提醒敦促函（文书{document_id}）",
-            )
+            _answer(actor, locked, explanation, "", None, reason=f"在文书管理中反馈提醒敦促函（文书{document_id}）")
             answered += 1
     return answered
+
+
+ANSWER_FIELDS = ["status", "explanation", "proposed_option", "proposed_amount_yuan"]
+
+
+def _answer(
+    actor: Any, locked: WarningCase, explanation: str, option: str, amount: Decimal | None, reason: str = ""
+) -> None:
+    """The unit's 说明 (and proposal, if any) on a locked, answerable case: on to 待财政决定, audited."""
+    before = audit.snapshot(locked, ANSWER_FIELDS)
+    locked.explanation = explanation.strip()[:2000]
+    locked.proposed_option, locked.proposed_amount_yuan = option, amount
+    locked.proposed_by, locked.proposed_at = actor, timezone.now()
+    locked.status = CASE_WORKFLOW.get(locked.status, RESPOND).target
+    locked.version += 1
+    locked.save()
+    changes = audit.diff(before, audit.snapshot(locked, ANSWER_FIELDS))
+    audit.record(actor=actor, event_type="alerts.case_respond", obj=locked, changes=changes, reason=reason)
 
 
 def case_decide(*, actor: Any, case: WarningCase, option: str, amount_yuan: Decimal | None, reason: str) -> WarningCase:
