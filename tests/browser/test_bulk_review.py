@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.cache import cache
+from playwright.sync_api import expect
 
 from conftest import build_world
 from jixiao.accounts.tests.factories import TEST_PASSWORD
@@ -35,7 +36,8 @@ def test_department_passes_two_ticked_targets_in_one_go(live_server: Any, page: 
     page.click("[data-testid=todo-list] tr:has-text('绩效目标待主管部门审核') a")
     page.wait_for_selector("[data-testid=bulk-bar]")
     assert "status=unit_submitted" in page.url
-    assert page.locator("[data-testid=bulk-approve]").is_disabled()  # nothing ticked yet
+    # bulk.js disables the buttons once the page has loaded (without JS they stay usable); nothing is ticked yet.
+    expect(page.locator("[data-testid=bulk-approve]")).to_be_disabled()
     for target in targets[:2]:
         page.check(f"input[name=ids][value='{target.pk}']")
     assert page.inner_text("[data-testid=bulk-count]") == "2"
@@ -58,7 +60,7 @@ def test_department_passes_two_ticked_targets_in_one_go(live_server: Any, page: 
     # A return without a reason is stopped in the page; with one it goes through.
     page.check("[data-testid=bulk-all]")
     page.click("[data-testid=bulk-return]")
-    assert page.locator("[data-testid=bulk-comment].is-invalid").is_visible()
+    expect(page.locator("[data-testid=bulk-comment].is-invalid")).to_be_visible()
     page.fill("[data-testid=bulk-comment]", "请补充满意度指标")
     page.click("[data-testid=bulk-return]")
     page.wait_for_selector("[data-testid=bulk-confirm].show")
