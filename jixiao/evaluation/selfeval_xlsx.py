@@ -18,6 +18,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 
 from jixiao.core.errors import DomainError
 from jixiao.core.spreadsheets import norm, open_workbook
+from jixiao.evaluation.scoring.rules import LEVEL_LABELS
 from jixiao.evaluation.scoring.sheet import FUND_KEYS, FundRow, IndicatorRow, SelfEvalSheet
 from jixiao.indicators.valueparse import format_number
 
@@ -45,6 +46,19 @@ WAN = Decimal(10000)
 # The largest number a cell may hold: an amount in 万元 that still fits a yuan column (core.money.MAX_YUAN); scores and
 # weights are far smaller.
 LARGEST = Decimal("999999999999")
+
+
+# A qualitative row's chosen 定性完成档次 travels in its 实际完成值 cell as a last line “（完成档次：达成年度指标）”:
+# the national layout has no column for it. The reader takes the line off the text and keeps the level, so an exported
+# form read back (or checked offline) is scored at the level the unit chose, and the text stays what the unit wrote.
+LEVEL_LINE = "（完成档次：{}）"
+_LEVEL_LINE_RE = re.compile(r"\s*[（(]\s*完成档次\s*[:：]\s*([^）)]*?)\s*[）)]\s*$")
+_LEVEL_OF_LABEL = {
+    **{label: code for code, label in LEVEL_LABELS.items()},
+    "达成": "ACHIEVED",
+    "部分达成": "PARTIAL",
+    "未达成": "NOT_ACHIEVED",
+}
 
 
 class SelfEvalFormatError(DomainError):
@@ -176,6 +190,7 @@ def _indicators(grid: _Grid, sheet: SelfEvalSheet) -> None:
             raise SelfEvalFormatError(f"工作表“{grid.name}”第{row}行：未找到“总分”行（E_NO_TOTAL_ROW）")
         lv1 = grid.text(f"B{row}") or lv1
         lv2 = grid.text(f"C{row}") or lv2
+        actual, level = _level_line(grid, f"F{row}")
         sheet.rows.append(
             IndicatorRow(
                 row=row,
@@ -183,10 +198,11 @@ def _indicators(grid: _Grid, sheet: SelfEvalSheet) -> None:
                 lv2=lv2,
                 name=grid.text(f"D{row}"),
                 target_text=value_text(grid.cell(f"E{row}")),
-                actual_text=value_text(grid.cell(f"F{row}")),
+                actual_text=actual,
                 weight=grid.number(f"G{row}", label="分值"),
                 claimed=grid.number(f"H{row}", label="得分"),
                 deviation=grid.text(f"I{row}"),
+                level_claimed=level,
             )
         )
         row += 1
@@ -196,6 +212,28 @@ def _indicators(grid: _Grid, sheet: SelfEvalSheet) -> None:
     sheet.total_claimed = grid.number(f"H{row}", label="总分")
     grade = norm(grid.cell(f"I{row}").value)
     sheet.grade_claimed = grade or None
+
+
+def _level_line(grid: _Grid, address: str) -> tuple[str, str | None]:
+    """The 实际完成值 text without its “（完成档次：…）” line, and the level that line names (None without one)."""
+    text = value_text(grid.cell(address))
+    match = _LEVEL_LINE_RE.search(text)
+    if match is None:
+        return text, None
+    level = _LEVEL_OF_LABEL.get(norm(match.group(1)))
+    if level is None:
+        choices = "、".join(LEVEL_LABELS.values())
+        raise SelfEvalFormatError(
+            f"工作表“{grid.name}”单元格{address}：完成档次“{match.group(1)}”无效，应为{choices}之一"
+        )
+    return text[: match.start()].rstrip(), level
+
+
+def _actual_cell(indicator: IndicatorRow) -> str:
+    if indicator.level_claimed not in LEVEL_LABELS:
+        return indicator.actual_text
+    line = LEVEL_LINE.format(LEVEL_LABELS[str(indicator.level_claimed)])
+    return f"{indicator.actual_text}\n{line}" if indicator.actual_text else line
 
 
 def _chosen_sheets(workbook: Any) -> list[Any]:
@@ -289,7 +327,7 @@ def _write_one(ws: Any, sheet: SelfEvalSheet) -> None:
         _put(ws, f"{column}12", header)
     for offset, indicator in enumerate(sheet.rows, start=13):
         i = indicator
-        values = [i.lv1, i.lv2, i.name, i.target_text, i.actual_text, i.weight, i.claimed, i.deviation]
+        values = [i.lv1, i.lv2, i.name, i.target_text, _actual_cell(i), i.weight, i.claimed, i.deviation]
         for column, value in zip("BCDEFGHI", values, strict=True):
             _put(ws, f"{column}{offset}", value)
     total = last + 1

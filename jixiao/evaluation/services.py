@@ -713,6 +713,8 @@ def selfeval_import(*, actor: Any, record: SelfEvaluation, upload: IO[bytes] | b
             "actual_text": other.actual_text,
             "claimed_score": other.claimed,
             "deviation_analysis": other.deviation,
+            # A “（完成档次：…）” line sets the qualitative level; without one the record keeps its own.
+            **({"qual_level": other.level_claimed} if other.level_claimed else {}),
         }
         for key, other in theirs.items()
     }

@@ -434,3 +434,51 @@ def test_import_refuses_numbers_out_of_range_and_saves_nothing(world: World, rec
         assert f"单元格{cell}" in response.content.decode()
         record.refresh_from_db()
         assert record.goal_actual == ""
+
+
+def test_a_qualitative_rows_chosen_level_travels_in_the_exported_form_and_back(
+    world: World, record: SelfEvaluation
+) -> None:
+    """The national layout has no 档次 column: the export writes the chosen 定性完成档次 as a last line of the row's
+    实际完成值. The offline check scores the row at that level (not “需人工评分”), and reading the form back onto the
+    record restores the level and keeps the text the unit wrote, without the line."""
+    fill_clean(world, record)
+    row = record.indicators.get(name="教学条件改善情况")
+    services.selfeval_save(
+        actor=world.users["unit_user"],
+        record=record,
+        data={},
+        rows={row.pk: {"actual_text": "按计划实施", "qual_level": "PARTIAL", "claimed_score": "20"}},
+    )
+    client = world.login("unit_user")
+    content = client.get(f"{BASE}{record.pk}/export/").content
+    ws = openpyxl.load_workbook(io.BytesIO(content)).worksheets[0]
+    assert ws["D14"].value == "教学条件改善情况"
+    assert ws["F14"].value == "按计划实施\n（完成档次：部分达成年度指标并具有一定效果）"
+    assert ws["F13"].value == "120台"  # a quantitative row carries no level line
+
+    [sheet] = read_selfevaluations(content)
+    qualitative = next(r for r in sheet.rows if r.name == "教学条件改善情况")
+    assert (qualitative.actual_text, qualitative.level_claimed) == ("按计划实施", "PARTIAL")
+    checked = world.login("performance").post("/evaluation/selfeval-check/", {"file": _upload(content)})
+    assert checked.status_code == 200
+    page = checked.content.decode()
+    assert "部分达成年度指标并具有一定效果" in page and "E_ACTUAL_NOT_NUMERIC" not in page
+
+    row.qual_level = "ACHIEVED"
+    row.save(update_fields=["qual_level"])
+    assert client.post(f"{BASE}{record.pk}/import/", {"file": _upload(content)}).status_code == 302
+    row.refresh_from_db()
+    assert (row.actual_text, row.qual_level) == ("按计划实施", "PARTIAL")
+
+
+def test_a_level_line_naming_no_level_is_refused_at_its_cell(world: World, record: SelfEvaluation) -> None:
+    fill_clean(world, record)
+    client = world.login("unit_user")
+    workbook = openpyxl.load_workbook(io.BytesIO(client.get(f"{BASE}{record.pk}/export/").content))
+    workbook.worksheets[0]["F14"] = "明显改善\n(完成档次: 很好)"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = client.post(f"{BASE}{record.pk}/import/", {"file": _upload(buffer.getvalue())}, follow=True)
+    assert "单元格F14：完成档次“很好”无效" in response.content.decode()
+    assert record.indicators.get(name="教学条件改善情况").actual_text == "教学条件明显改善，达到预期"
