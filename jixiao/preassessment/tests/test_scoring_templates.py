@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import importlib
 from decimal import Decimal
 
 import pytest
 
 from conftest import World
 from jixiao.core.errors import DomainError
+from jixiao.organizations.tests.factories import FiscalRegionFactory
 from jixiao.preassessment import panels
-from jixiao.preassessment.models import ScoringTemplate
+from jixiao.preassessment.models import ScoringItem, ScoringTemplate
 from jixiao.preassessment.scoring import mean, outliers, summarize
 
 PROJECT_DIMENSIONS = ["立项必要性", "投入经济性", "绩效目标合理性", "实施方案可行性", "筹资合规性"]
@@ -31,6 +33,28 @@ def test_national_defaults_are_five_dimensions_of_twenty(kind: str, names: list[
     if kind == "project":
         assert tree[0].children[0].name.startswith("明确相关性")
         assert tree[1].children[1].name.startswith("经济合理性")
+
+
+@pytest.mark.django_db
+def test_the_national_defaults_print_no_provenance_note_and_the_migration_takes_it_off() -> None:
+    """Sub-items not in the national source had “（来源未确认）” in their printed wording; 0009 strips it from the
+    national defaults' items still ending with it and leaves a bureau's own template alone."""
+    from django.apps import apps
+
+    migration = importlib.import_module("jixiao.preassessment.migrations.0009_default_template_item_wording")
+    strip_mark = migration.strip_mark
+    national = ScoringTemplate.objects.get(region=None, fiscal_year=None, kind="project")
+    assert not ScoringItem.objects.filter(name__contains="来源未确认").exists()
+    item = national.items.filter(parent__isnull=False).order_by("order").last()
+    assert item is not None
+    wording = item.name
+    ScoringItem.objects.filter(pk=item.pk).update(name=f"{wording}（来源未确认）")
+    own = ScoringTemplate.objects.create(name="本县模板", kind="project", region=FiscalRegionFactory())
+    kept = ScoringItem.objects.create(template=own, code="1", name="自定义（来源未确认）", points=Decimal(100), order=1)
+    strip_mark(apps, None)
+    item.refresh_from_db()
+    kept.refresh_from_db()
+    assert (item.name, kept.name) == (wording, "自定义（来源未确认）")
 
 
 def test_most_specific_template_wins(world: World) -> None:
