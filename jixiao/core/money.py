@@ -55,3 +55,10 @@ def format_wan(yuan: Decimal | None, places: int = 2) -> str:
     quant = Decimal(1).scaleb(-places)
     wan = wan_from_yuan(yuan).quantize(quant, rounding=ROUND_HALF_UP)
     return f"{wan:,.{places}f}"
+
+
+def format_yuan(yuan: Decimal | None) -> str:
+    """元 to the cent with thousands separators (“-1,234.50”): single payments, as on the treasury voucher."""
+    if yuan is None:
+        return "—"
+    return f"{yuan.quantize(CENT, rounding=ROUND_HALF_UP):,.2f}"

@@ -15,7 +15,7 @@ from django.utils.safestring import mark_safe
 from django_filters.widgets import BaseCSVWidget
 
 from jixiao.core import audit_labels
-from jixiao.core.money import format_wan
+from jixiao.core.money import format_wan, format_yuan
 from jixiao.core.views_helpers import may_open
 
 register = template.Library()
@@ -44,6 +44,12 @@ BADGE_CLASSES = {
 def wan(yuan: Decimal | None, places: int = 2) -> str:
     """元 → “1,234.56” (万元)."""
     return format_wan(yuan, int(places))
+
+
+@register.filter
+def yuan(amount: Decimal | None) -> str:
+    """元 → “1,234.56” (元, to the cent)."""
+    return format_yuan(amount)
 
 
 @register.filter

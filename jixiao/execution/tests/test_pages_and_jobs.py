@@ -114,6 +114,8 @@ def test_payment_list_is_scoped_and_totals_match(world: Any) -> None:
     page = client.get(reverse("execution:payment_list")).content.decode()
     # Vouchers as table cells (">V1<"): a bare "V1" may occur in the page's random CSRF token.
     assert ">V1<" in page and ">V2<" in page and "0.29" in page  # 2,900 yuan = 0.29 万元
+    # Single payments in 元 to the cent, as on the voucher (万元 to 4 places dropped the cents).
+    assert "金额（元）" in page and ">1,000.00<" in page and ">-100.00<" in page
     unit_page = world.login("unit_user").get(reverse("execution:payment_list")).content.decode()
     assert ">V1<" in unit_page and ">V2<" not in unit_page
     other_page = world.login("other_unit_user").get(reverse("execution:payment_list")).content.decode()
