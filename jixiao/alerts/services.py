@@ -455,7 +455,7 @@ def case_respond(
         raise DomainError("请说明预警原因")
     with transaction.atomic():
         locked = WarningCase.objects.select_for_update(of=("self",)).select_related("project", "rule").get(pk=case.pk)
-        if locked.status not in ANSWERABLE_STATES:
+        if locked.status not in ANSWERABLE_STATES and not may_supplement(locked):
             raise ConflictError(f"预警处置当前状态为“{locked.get_status_display()}”，不能再说明")
         allowed = locked.rule.disposition_options or Option.values
         if option not in allowed:
@@ -465,6 +465,12 @@ def case_respond(
         proposal = Option(option).label + (f"{format_wan(amount)}万元" if amount is not None else "")
         letters.reminder_answer(actor=actor, case=locked, text=f"{locked.explanation}（建议：{proposal}）")
     return locked
+
+
+def may_supplement(case: WarningCase) -> bool:
+    """A case answered through its 提醒敦促函 (a 说明, no proposal) still takes the unit's proposal until finance
+    decides: a holding reply to the letter (“正在核实”) does not cost the unit its say on the disposition."""
+    return case.status == CaseStatus.PROPOSED and not case.proposed_option
 
 
 def cases_answer_from_letter(*, actor: Any, document_id: int, text: str) -> int:

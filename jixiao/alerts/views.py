@@ -156,13 +156,18 @@ def _case_page(
     """The case page; after a refused answer or decision, with the user's input and the reason (nothing is lost)."""
     user: Any = request.user
     initial = {"option": case.proposed_option, "amount_yuan": case.proposed_amount_yuan}
+    supplement = services.may_supplement(case)
     if error:
         messages.error(request, error)
     context = {
         "case": case,
-        "can_respond": user.can("alerts.respond") and case.status in ANSWERABLE_STATES,
+        "can_respond": user.can("alerts.respond") and (case.status in ANSWERABLE_STATES or supplement),
+        "supplement": supplement,
         "can_decide": user.can("alerts.decide") and case.status == CaseStatus.PROPOSED,
-        "respond_form": respond_form or RespondForm(options=case.rule.disposition_options),
+        "respond_form": respond_form
+        or RespondForm(
+            options=case.rule.disposition_options, initial={"explanation": case.explanation} if supplement else None
+        ),
         "decide_form": decide_form or DecideForm(initial=initial),
         "adjustments": case.adjustments.all(),
         "letters": selectors.case_letters(user, case),

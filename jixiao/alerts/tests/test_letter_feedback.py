@@ -125,3 +125,44 @@ def test_another_letter_or_a_late_answer_changes_no_case(library: Any, letter: R
         == 0
     )
     assert ESCALATED + timedelta(days=5) == letter.feedback_deadline
+
+
+def test_after_a_holding_reply_to_the_letter_the_unit_may_still_propose_until_finance_decides(
+    library: Any, letter: ReminderLetter
+) -> None:
+    """A holding reply in 文书管理 (“正在核实”) becomes the cases' 说明 with no proposal; the case page then offers
+    补充说明并提出处置建议 (the reply prefilled). Once a proposal is made, or finance has decided, it is closed."""
+    unit = library.login("unit_user")
+    unit.post(f"/documents/{letter.document_id}/feedback/", {"text": "正在核实，稍后报送处置建议"})
+    case = WarningCase.objects.get(pk=letter.case_id)
+    assert (case.status, case.proposed_option) == (CaseStatus.PROPOSED, "")
+    page = unit.get(f"/alerts/cases/{case.pk}/").content.decode()
+    assert "补充说明并提出处置建议" in page and 'data-testid="supplement-hint"' in page
+    assert "正在核实，稍后报送处置建议</textarea>" in page
+    assert (
+        'data-testid="supplement-hint"'
+        not in library.login("performance").get(f"/alerts/cases/{case.pk}/").content.decode()
+    )
+
+    response = unit.post(
+        f"/alerts/cases/{case.pk}/respond/", {"explanation": "核实后：设备招标延后至9月", "option": "CONTINUE"}
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert (case.status, case.explanation, case.proposed_option) == (
+        CaseStatus.PROPOSED,
+        "核实后：设备招标延后至9月",
+        "CONTINUE",
+    )
+    assert _responses(case).count() == 2
+    document = OfficialDocument.objects.get(pk=letter.document_id)
+    assert document.recipients.get().feedback_text == "正在核实，稍后报送处置建议"  # the letter's answer stays
+    assert "补充说明并提出处置建议" not in unit.get(f"/alerts/cases/{case.pk}/").content.decode()
+    again = unit.post(f"/alerts/cases/{case.pk}/respond/", {"explanation": "再改", "option": "CONTINUE"})
+    assert again.status_code == 409
+    case.refresh_from_db()
+    assert case.explanation == "核实后：设备招标延后至9月"
+    # Finance now changes a proposal: a reason is asked for.
+    finance = library.login("performance")
+    refused = finance.post(f"/alerts/cases/{case.pk}/decide/", {"option": "SUSPEND", "reason": ""})
+    assert refused.status_code == 400

@@ -182,9 +182,11 @@ def test_a_letter_answered_in_documents_first_is_not_answered_twice(library: Any
     # The letter's answer is the cases' 说明 (alerts.receivers.letter_answered): the case waits for finance now.
     case.refresh_from_db()
     assert (case.status, case.explanation) == ("PROPOSED", "正在核实")
+    # The unit may still add its proposal (a holding reply does not cost it that), once; the letter keeps its answer.
+    services.case_respond(actor=w.users["unit_user"], case=case, explanation="x", option="CONTINUE", amount_yuan=None)
     with pytest.raises(ConflictError):
         services.case_respond(
-            actor=w.users["unit_user"], case=case, explanation="x", option="CONTINUE", amount_yuan=None
+            actor=w.users["unit_user"], case=case, explanation="y", option="CONTINUE", amount_yuan=None
         )
     row = OfficialDocument.objects.get(pk=letter.document_id).recipients.get()
     assert row.feedback_text == "正在核实"
