@@ -22,6 +22,9 @@ class Transition:
     label: str
     needs_comment: bool = False
     style: str = "primary"
+    # False for a step its holder may take but is not asked to (a withdrawal, a recall, an adjustment request): the
+    # state does not count in the holder's 待办 for it.
+    awaits: bool = True
 
 
 REGISTRY: list[Workflow] = []
@@ -63,7 +66,7 @@ class Workflow:
 
     def states_awaiting(self, capability: str) -> list[str]:
         """States in which a holder of `capability` has something to do (for the 待办 list)."""
-        return sorted({t.source for t in self.transitions if t.capability == capability})
+        return sorted({t.source for t in self.transitions if t.capability == capability and t.awaits})
 
 
 def as_markdown(workflow: Workflow) -> str:

@@ -57,10 +57,7 @@ def target_todos(user: Any) -> list[TodoItem]:
     ):
         if not membership.can(capability):
             continue
-        for status in TARGET_WORKFLOW.states_awaiting(capability):
-            if capability == "target.submit" and status in {TargetStatus.UNIT_SUBMITTED, TargetStatus.APPROVED}:
-                continue
-            wanted.append(status)
+        wanted.extend(TARGET_WORKFLOW.states_awaiting(capability))
     counts = status_counts(PerformanceTarget.objects.visible_to(user), wanted)
     url = reverse("targets:list")
     return [

@@ -340,6 +340,8 @@ def target_transition(
         if locked.status != transition.source:
             raise ConflictError("绩效目标状态已变化，请刷新后重试")
         source = locked.status
+        if action == "dept_recall":
+            _check_recall(locked)
         locked.status = _resolve_target_state(locked, transition.target)
         extra = _on_enter(actor, locked, action, source, comment)
         if aspects:
@@ -349,7 +351,8 @@ def target_transition(
         locked.updated_by = actor
         locked.save(update_fields=["status", "version", "updated_by", "updated_at", *extra])
         _event(actor, locked, action, source, comment, GRADE_OF_ACTION.get(action, ""))
-        if comment and source in STAGE_OF_STATE and transition.capability != "target.submit":
+        # A recall's reason is on the timeline; it is no opinion of the stage the target was in.
+        if comment and source in STAGE_OF_STATE and transition.capability != "target.submit" and transition.awaits:
             ReviewComment.objects.create(target=locked, stage=STAGE_OF_STATE[source], author=actor, text=comment)
         audit.record(
             actor=actor,
@@ -367,6 +370,18 @@ def target_transition(
                 changes={"pending": pending},
             )
     return locked
+
+
+def _check_recall(target: PerformanceTarget) -> None:
+    """A 主管部门 takes back its pass only while the 业务股室 has given no opinion on the target since."""
+    passed_at = (
+        target.events.filter(action="dept_pass").order_by("-occurred_at").values_list("occurred_at", flat=True).first()
+    )
+    opinions = ReviewComment.objects.filter(target=target, stage=ReviewStage.SECTION)
+    if passed_at is not None:
+        opinions = opinions.filter(created_at__gte=passed_at)
+    if opinions.exists():
+        raise ConflictError("业务股室已提出审核意见，不能撤回审核；如需修改，请联系业务股室退回")
 
 
 def target_bulk_transition(*, actor: Any, ids: list[Any], action: str, comment: str = "") -> int:

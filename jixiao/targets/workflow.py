@@ -15,9 +15,20 @@ TARGET_WORKFLOW = Workflow(
     [
         Transition(S.DRAFT, "submit", S.UNIT_SUBMITTED, "target.submit", "提交审核"),
         Transition(S.RETURNED, "resubmit", RETURNING_STAGE, "target.submit", "修改后重新提交"),
-        Transition(S.UNIT_SUBMITTED, "withdraw", S.DRAFT, "target.submit", "撤回", style="secondary"),
+        Transition(S.UNIT_SUBMITTED, "withdraw", S.DRAFT, "target.submit", "撤回", style="secondary", awaits=False),
         Transition(S.UNIT_SUBMITTED, "dept_pass", S.SECTION_REVIEW, "target.review_dept", "主管部门审核通过"),
         Transition(S.UNIT_SUBMITTED, "dept_return", S.RETURNED, "target.review_dept", "退回修改", True, "warning"),
+        # The 主管部门 takes back its pass while the 业务股室 has not acted on it (no opinion since the pass:
+        # `services.target_transition` refuses otherwise).
+        Transition(
+            S.SECTION_REVIEW,
+            "dept_recall",
+            S.UNIT_SUBMITTED,
+            "target.review_dept",
+            "撤回审核（业务股室办理前）",
+            style="secondary",
+            awaits=False,
+        ),
         Transition(S.SECTION_REVIEW, "section_pass", S.PERF_REVIEW, "target.review_section", "初审通过"),
         Transition(
             S.SECTION_REVIEW, "section_return", S.RETURNED, "target.review_section", "退回修改", True, "warning"
@@ -30,7 +41,9 @@ TARGET_WORKFLOW = Workflow(
         Transition(S.PERF_REVIEW, "grade_poor", S.REJECTED, "target.grade", "评为“差”，不予安排预算", True, "danger"),
         Transition(S.PERF_REVIEW, "perf_return", S.RETURNED, "target.grade", "退回修改", True, "warning"),
         Transition(S.READY_FOR_BUDGET, "approve", S.APPROVED, "target.approve", "随预算批复", style="success"),
-        Transition(S.APPROVED, "request_adjustment", S.ADJUSTING, "target.submit", "申请调整", True, "secondary"),
+        Transition(
+            S.APPROVED, "request_adjustment", S.ADJUSTING, "target.submit", "申请调整", True, "secondary", awaits=False
+        ),
         Transition(S.ADJUSTING, "approve_adjustment", S.APPROVED, "target.approve", "同意调整", style="success"),
         Transition(S.ADJUSTING, "reject_adjustment", S.APPROVED, "target.approve", "不同意调整", True, "warning"),
     ],

@@ -263,6 +263,39 @@ def test_withdraw_returns_the_target_to_draft(world: World, target: PerformanceT
     assert target.status == "draft"
 
 
+def test_the_department_recalls_its_pass_until_the_section_acts(world: World, target: PerformanceTarget) -> None:
+    """撤回审核: the 主管部门 takes its pass back while the target waits for the 业务股室 (back to 待主管部门审核, on
+    the timeline and in the audit trail, not as an opinion); not once the section has given an opinion, and the
+    recall is no 待办 of the department."""
+    from jixiao.core import todos
+    from jixiao.core.models import AuditEvent
+
+    move(world, target, ("unit_user", "submit"), ("dept_admin", "dept_pass"))
+    dept = world.login("dept_admin")
+    page = dept.get(f"/targets/{target.pk}/").content.decode()
+    assert "撤回审核（业务股室办理前）" in page
+    assert "撤回审核" not in world.login("business").get(f"/targets/{target.pk}/").content.decode()
+    titles = [item.title for item in todos.for_user(world.users["dept_admin"])]
+    assert not any("待业务股室初审" in title for title in titles)
+    assert _post(dept, target, "dept_recall", "附件有误，需重新审核").status_code == 302
+    target.refresh_from_db()
+    assert target.status == "unit_submitted"
+    event = TargetEvent.objects.filter(target=target).latest("occurred_at")
+    assert (event.action, event.comment) == ("dept_recall", "附件有误，需重新审核")
+    assert not ReviewComment.objects.filter(target=target, text="附件有误，需重新审核").exists()
+    assert AuditEvent.objects.filter(event_type="target.dept_recall", object_id=str(target.pk)).exists()
+    assert "撤回审核" in dept.get(f"/targets/{target.pk}/").content.decode()  # on the timeline
+
+    # Passed again, the section gives an opinion: the recall is refused and nothing moves.
+    target = move(world, target, ("dept_admin", "dept_pass"))
+    services.target_comment(actor=world.users["business"], target=target, text="请补充满意度指标")
+    response = _post(dept, target, "dept_recall")
+    assert response.status_code == 409
+    assert "业务股室已提出审核意见，不能撤回审核" in response.content.decode()
+    target.refresh_from_db()
+    assert target.status == "section_review"
+
+
 def test_reviewer_adds_an_opinion_on_an_indicator(world: World, target: PerformanceTarget) -> None:
     move(world, target, ("unit_user", "submit"))
     indicator = target.indicators.get(name="设备使用率")
