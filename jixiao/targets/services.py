@@ -407,6 +407,7 @@ def target_comment(
     """A reviewer's modification opinion on the target or one indicator, without moving the status."""
     require(actor, "target.comment")
     _visible(actor, target)
+    target.refresh_from_db(fields=["status"])  # the stage of the stored state, not of the caller's copy
     stage = STAGE_OF_STATE.get(TargetStatus(target.status))
     if stage is None:
         raise ConflictError("当前状态不在审核环节，不能提出修改意见")
