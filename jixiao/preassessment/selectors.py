@@ -393,8 +393,6 @@ def preassessment_todos(user: Any) -> list[TodoItem]:
     for capability in ("preassessment.review_dept", "preassessment.review_section", "preassessment.conclude"):
         if membership.can(capability):
             for status in PREASSESSMENT_WORKFLOW.states_awaiting(capability):
-                if status == PreAssessmentStatus.CONCLUDED:
-                    continue
                 label = PreAssessmentStatus(status).label
                 hint = (
                     "组织评审后作出评估结论" if capability == "preassessment.conclude" else "审核后通过，或填写意见退回"

@@ -24,8 +24,16 @@ PREASSESSMENT_WORKFLOW = Workflow(
         ),
         Transition(S.FIN_REVIEW, CONCLUDE, S.CONCLUDED, "preassessment.conclude", "作出评估结论", style="success"),
         Transition(S.FIN_REVIEW, "perf_return", S.DRAFT, "preassessment.conclude", "退回修改", True, "warning"),
+        # Taken on a conclusion whose plan the unit revised: not every concluded filing waits for it (no 待办 line).
         Transition(
-            S.CONCLUDED, ACCEPT_REVISION, S.CONCLUDED, "preassessment.conclude", "确认调整后方案", True, "success"
+            S.CONCLUDED,
+            ACCEPT_REVISION,
+            S.CONCLUDED,
+            "preassessment.conclude",
+            "确认调整后方案",
+            True,
+            "success",
+            awaits=False,
         ),
     ],
     labels={value: str(label) for value, label in PreAssessmentStatus.choices},
