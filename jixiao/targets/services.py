@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from jixiao.accounts.models import Membership, Role
 from jixiao.core import audit, bulk
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.permissions import require
@@ -373,11 +374,16 @@ def target_transition(
 
 
 def _check_recall(target: PerformanceTarget) -> None:
-    """A 主管部门 takes back its pass only while the 业务股室 has given no opinion on the target since."""
+    """A 主管部门 takes back its pass only while the 业务股室 (anyone but the department's own staff) has given no
+    opinion on the target since."""
     passed_at = (
         target.events.filter(action="dept_pass").order_by("-occurred_at").values_list("occurred_at", flat=True).first()
     )
-    opinions = ReviewComment.objects.filter(target=target, stage=ReviewStage.SECTION)
+    # Opinions the department's own staff wrote while the target sat with the section are not the section acting.
+    department_staff = Membership.objects.filter(role=Role.DEPT_ADMIN, department_id=target.department_id)
+    opinions = ReviewComment.objects.filter(target=target, stage=ReviewStage.SECTION).exclude(
+        author_id__in=department_staff.values("user_id")
+    )
     if passed_at is not None:
         opinions = opinions.filter(created_at__gte=passed_at)
     if opinions.exists():

@@ -286,7 +286,11 @@ def test_the_department_recalls_its_pass_until_the_section_acts(world: World, ta
     assert AuditEvent.objects.filter(event_type="target.dept_recall", object_id=str(target.pk)).exists()
     assert "撤回审核" in dept.get(f"/targets/{target.pk}/").content.decode()  # on the timeline
 
-    # Passed again, the section gives an opinion: the recall is refused and nothing moves.
+    # Passed again: the department's own opinion while the section holds it does not block the recall; the
+    # section's opinion does, and nothing moves.
+    target = move(world, target, ("dept_admin", "dept_pass"))
+    services.target_comment(actor=world.users["dept_admin"], target=target, text="补充说明：附件已更新")
+    assert _post(dept, target, "dept_recall").status_code == 302
     target = move(world, target, ("dept_admin", "dept_pass"))
     services.target_comment(actor=world.users["business"], target=target, text="请补充满意度指标")
     response = _post(dept, target, "dept_recall")
