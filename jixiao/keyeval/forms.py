@@ -90,8 +90,12 @@ class DocumentForm(forms.Form):
     file = forms.FileField(label="文件", help_text="PDF、Word、Excel、JPG 或 PNG")
     note = forms.CharField(label="说明", max_length=500, required=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, kinds: list[str] | None = None, **kwargs: Any) -> None:
+        """`kinds`: the document kinds this user may upload (selectors.uploadable_document_kinds); None offers all."""
         super().__init__(*args, **kwargs)
+        if kinds is not None:
+            field: Any = self.fields["kind"]
+            field.choices = [(value, label) for value, label in KeyEvalDocument.Kind.choices if value in kinds]
         bootstrapify(self)
 
 

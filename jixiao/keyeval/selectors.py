@@ -177,6 +177,39 @@ def can_score(user: Any, evaluation: KeyEvaluation) -> bool:
     )
 
 
+def is_evaluated_party(user: Any, evaluation: KeyEvaluation) -> bool:
+    """The evaluated party: the 主管部门 of the evaluated department, or a unit owning an evaluated project."""
+    membership = user.active_membership
+    if membership.department_id and membership.department_id == evaluation.department_id:
+        return True
+    if membership.unit_id:
+        return evaluation.projects.filter(unit__path__startswith=membership.unit.path).exists()
+    return (
+        membership.department_id is not None
+        and evaluation.projects.filter(department_id=membership.department_id).exists()
+    )
+
+
+# What an assigned scorer (the commissioned agency's team) may upload besides the performance section.
+SCORER_DOCUMENT_KINDS = frozenset(
+    {KeyEvalDocument.Kind.DRAFT_REPORT, KeyEvalDocument.Kind.FINAL_REPORT, KeyEvalDocument.Kind.OTHER}
+)
+
+
+def uploadable_document_kinds(user: Any, evaluation: KeyEvaluation) -> list[str]:
+    """The document kinds the user may upload on the evaluation, in the form's order (services.document_add refuses
+    the others): the performance section any kind; the evaluated party its feedback; an assigned scorer the draft
+    and final reports and other material. Empty for a read-only viewer (领导, 人大/审计), who gets no upload form."""
+    if user.can("keyeval.manage"):
+        return list(KeyEvalDocument.Kind.values)
+    allowed: set[str] = set()
+    if user.can("keyeval.respond") and is_evaluated_party(user, evaluation):
+        allowed.add(KeyEvalDocument.Kind.FEEDBACK)
+    if user.can("keyeval.score") and KeyEvalScorer.objects.filter(evaluation=evaluation, user_id=user.pk).exists():
+        allowed.update(SCORER_DOCUMENT_KINDS)
+    return [kind for kind in KeyEvalDocument.Kind.values if kind in allowed]
+
+
 @dataclass
 class NodeRow:
     node: Any

@@ -24,7 +24,7 @@ from jixiao.core.views_helpers import (
 )
 from jixiao.keyeval import documents, selectors, services
 from jixiao.keyeval.forms import DocumentForm, EvaluationForm, ExpertDrawForm, ListFilterForm, StaffScorerForm
-from jixiao.keyeval.models import KeyEvaluation
+from jixiao.keyeval.models import KeyEvalDocument, KeyEvalStatus, KeyEvaluation
 from jixiao.keyeval.workflow import EDITABLE_STATES, KEYEVAL_WORKFLOW
 from jixiao.organizations.selectors import current_fiscal_year
 
@@ -99,6 +99,7 @@ def _detail(
     user: Any = request.user
     available = KEYEVAL_WORKFLOW.available(ev.status, user.active_membership.capabilities)
     can_manage = user.can("keyeval.manage")
+    upload_kinds = selectors.uploadable_document_kinds(user, ev)
     context = {
         "evaluation": ev,
         "actions": available,
@@ -108,7 +109,8 @@ def _detail(
         "summary": selectors.score_summary(ev) if can_manage or ev.status == "issued" else None,
         "projects": selectors.evaluation_projects(ev),
         "documents": selectors.evaluation_documents(ev),
-        "document_form": document_form or DocumentForm(),
+        "document_form": document_form or DocumentForm(kinds=upload_kinds),
+        "can_upload": bool(upload_kinds) and ev.status != KeyEvalStatus.ISSUED,
         "document_error": document_error,
         "staff_form": StaffScorerForm(user=user) if can_manage else None,
         "draw_form": ExpertDrawForm() if can_manage else None,
@@ -141,12 +143,13 @@ def evaluation_transition(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required("keyeval.view")
 def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
     ev = selectors.evaluation_get(request.user, pk)
-    form = DocumentForm(request.POST, request.FILES)
+    form = DocumentForm(request.POST, request.FILES, kinds=selectors.uploadable_document_kinds(request.user, ev))
     if not form.is_valid():
         if "file" in form.errors:
             error = "请选择要上传的文件"
         elif "kind" in form.errors:
-            error = "请选择文件类型"
+            known = request.POST.get("kind") in KeyEvalDocument.Kind.values
+            error = "您不能上传该类文件" if known else "请选择文件类型"
         else:
             error = "说明不能超过500字"
         return _detail(request, ev, status=400, document_form=form, document_error=error)

@@ -8,6 +8,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
+import lxml.html
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import Http404
@@ -482,3 +483,37 @@ def test_grade_bands_come_from_the_template() -> None:
     strict = (Decimal(95), Decimal(85), Decimal(70))
     assert grade_for(Decimal(90), strict) == grade_for(Decimal(85))
     assert grade_for(Decimal(69), strict) == grade_for(Decimal(10))
+
+
+# ---- what each role is offered on the detail page ----------------------------------------------------------------
+
+
+def _upload_kinds(world: World, persona: str, ev: KeyEvaluation) -> list[str] | None:
+    """The kinds the detail page's upload form offers the persona; None when it shows no upload form."""
+    response = world.login(persona).get(f"/keyeval/{ev.pk}/")
+    assert response.status_code == 200
+    page = lxml.html.fromstring(response.content)
+    if not page.xpath('//form[@data-testid="document-form"]'):
+        return None
+    return [str(v) for v in page.xpath('//form[@data-testid="document-form"]//select[@name="kind"]/option/@value')]
+
+
+def test_the_upload_form_offers_only_the_kinds_the_user_may_upload(world: World) -> None:
+    ev = _to_fieldwork(world, _create(world))
+    assert _upload_kinds(world, "performance", ev) == list(KeyEvalDocument.Kind.values)
+    # The evaluated unit uploads its feedback; a read-only leader and a viewer not assigned to score upload nothing
+    # (the form was shown to them with 评价通知 preselected, and every upload was refused).
+    assert _upload_kinds(world, "unit_user", ev) == ["feedback"]
+    assert _upload_kinds(world, "leader", ev) is None
+    assert _upload_kinds(world, "budget", ev) is None
+    services.scorer_add_staff(actor=world.users["performance"], evaluation=ev, user=world.users["budget"])
+    assert _upload_kinds(world, "budget", ev) == ["draft_report", "final_report", "other"]
+    # A kind the user may not upload is refused at the field in Chinese, nothing stored.
+    response = world.login("budget").post(f"/keyeval/{ev.pk}/documents/", {"kind": "notice", "file": _pdf()})
+    assert response.status_code == 400 and "您不能上传该类文件" in response.content.decode()
+    response = world.login("leader").post(f"/keyeval/{ev.pk}/documents/", {"kind": "other", "file": _pdf()})
+    assert response.status_code == 400 and "您不能上传该类文件" in response.content.decode()
+    assert not ev.documents.exclude(kind__in=["notice", "work_plan"]).exists()
+    assert (
+        world.login("budget").post(f"/keyeval/{ev.pk}/documents/", {"kind": "other", "file": _pdf()}).status_code == 302
+    )
