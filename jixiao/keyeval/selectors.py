@@ -177,6 +177,17 @@ def can_score(user: Any, evaluation: KeyEvaluation) -> bool:
     )
 
 
+# Before the draft report the score is not settled: the report's score table would be the running mean of what the
+# scorers have submitted so far, which only the performance section sees (as in the detail page's 评分汇总).
+SCORE_OPEN_STATES = frozenset({KeyEvalStatus.PLANNED, KeyEvalStatus.NOTIFIED, *SCORING_STATES})
+
+
+def report_available(user: Any, evaluation: KeyEvaluation) -> bool:
+    """Whether the user may download the Word report: the performance section always, the others (scorers, the
+    evaluated party, read-only viewers) once the draft report has fixed the score."""
+    return bool(user.can("keyeval.manage")) or evaluation.status not in SCORE_OPEN_STATES
+
+
 def is_evaluated_party(user: Any, evaluation: KeyEvaluation) -> bool:
     """The evaluated party: the 主管部门 of the evaluated department, or a unit owning an evaluated project."""
     membership = user.active_membership

@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -111,6 +112,7 @@ def _detail(
         "documents": selectors.evaluation_documents(ev),
         "document_form": document_form or DocumentForm(kinds=upload_kinds),
         "can_upload": bool(upload_kinds) and ev.status != KeyEvalStatus.ISSUED,
+        "can_download_report": selectors.report_available(user, ev),
         "document_error": document_error,
         "staff_form": StaffScorerForm(user=user) if can_manage else None,
         "draw_form": ExpertDrawForm() if can_manage else None,
@@ -284,6 +286,9 @@ def score_sheet(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required("keyeval.view")
 def report_docx(request: HttpRequest, pk: int) -> HttpResponse:
     ev = selectors.evaluation_get(request.user, pk)
+    if not selectors.report_available(request.user, ev):
+        # Before the draft report the report's score table is the running mean of the scores submitted so far.
+        raise PermissionDenied("形成报告初稿后才能下载评价报告")
     title = documents.report_title(ev)
     filename = (filename_part(title, 80) or str(ev.pk)) + ".docx"
     content = documents.evaluation_report_docx(ev)

@@ -517,3 +517,25 @@ def test_the_upload_form_offers_only_the_kinds_the_user_may_upload(world: World)
     assert (
         world.login("budget").post(f"/keyeval/{ev.pk}/documents/", {"kind": "other", "file": _pdf()}).status_code == 302
     )
+
+
+def test_the_word_report_waits_for_the_draft_report_except_for_the_performance_section(world: World) -> None:
+    perf = world.users["performance"]
+    ev = _to_fieldwork(world, _create(world))
+    services.scorer_add_staff(actor=perf, evaluation=ev, user=world.users["budget"])
+    services.scorer_add_staff(actor=perf, evaluation=ev, user=world.users["business"])
+    services.score_submit(actor=world.users["budget"], evaluation=ev, scores=_scores(ev, Decimal("0.9")), evidence={})
+    # During the scoring the report's score table is the mean of what has been submitted so far: a scorer still to
+    # score (and any other viewer) must not get it, only the performance section.
+    for persona in ("business", "unit_user", "leader"):
+        client = world.login(persona)
+        assert 'data-testid="keyeval-report"' not in client.get(f"/keyeval/{ev.pk}/").content.decode()
+        assert client.get(f"/keyeval/{ev.pk}/report.docx").status_code == 403
+    assert world.login("performance").get(f"/keyeval/{ev.pk}/report.docx").status_code == 200
+    services.score_submit(actor=world.users["business"], evaluation=ev, scores=_scores(ev, Decimal("0.8")), evidence={})
+    ev = services.evaluation_transition(actor=perf, evaluation=ev, action="draft_report")
+    for persona in ("business", "unit_user", "leader"):
+        client = world.login(persona)
+        assert 'data-testid="keyeval-report"' in client.get(f"/keyeval/{ev.pk}/").content.decode()
+        _doc, text = _text(client.get(f"/keyeval/{ev.pk}/report.docx").content)
+        assert f"得分{ev.total_score:.2f}分" in text
