@@ -77,8 +77,16 @@ class ListFilterForm(forms.Form):
         label="对象类型", required=False, choices=[("", "全部类型"), *KeyEvaluation.ObjectType.choices]
     )
     kind = forms.ChoiceField(label="评价类型", required=False, choices=[("", "全部"), *KeyEvaluation.Kind.choices])
+    budget_book = forms.ChoiceField(
+        label="预算类型", required=False, choices=[("", "全部"), *KeyEvaluation.BudgetBook.choices]
+    )
     grade = forms.ChoiceField(label="评价等级", required=False, choices=[("", "全部等级"), *KeyEvalGrade.choices])
-    q = forms.CharField(label="关键字", required=False, max_length=100)
+    q = forms.CharField(
+        label="关键字",
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": "评价对象或被评价部门"}),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -539,3 +539,24 @@ def test_the_word_report_waits_for_the_draft_report_except_for_the_performance_s
         assert 'data-testid="keyeval-report"' in client.get(f"/keyeval/{ev.pk}/").content.decode()
         _doc, text = _text(client.get(f"/keyeval/{ev.pk}/report.docx").content)
         assert f"得分{ev.total_score:.2f}分" in text
+
+
+def test_the_list_filters_are_labelled_and_filter_by_budget_book(world: World) -> None:
+    _create(world, title="一中教学设备购置")
+    _create(world, title="污水处理专项债", budget_book=KeyEvaluation.BudgetBook.GOV_FUND)
+    client = world.login("performance")
+    page = lxml.html.fromstring(client.get("/keyeval/").content)
+    form = page.xpath('//form[@data-testid="keyeval-filter"]')[0]
+    # Every box says what it filters (the 年度 and 关键字 boxes were blank, 评价类型 read only “全部”).
+    labels = {label.get("for"): label.text_content() for label in form.xpath(".//label")}
+    assert labels == {
+        "id_fiscal_year": "年度",
+        "id_status": "状态",
+        "id_object_type": "对象类型",
+        "id_kind": "评价类型",
+        "id_budget_book": "预算类型",
+        "id_grade": "评价等级",
+        "id_q": "关键字",
+    }
+    listing = client.get("/keyeval/", {"budget_book": "gov_fund"}).content.decode()
+    assert "污水处理专项债" in listing and "一中教学设备购置" not in listing
