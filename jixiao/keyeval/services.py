@@ -30,7 +30,7 @@ from jixiao.keyeval.models import (
     KeyEvaluation,
     KeyEvaluationEvent,
 )
-from jixiao.keyeval.workflow import EDITABLE_STATES, KEYEVAL_WORKFLOW, SCORING_STATES
+from jixiao.keyeval.workflow import EDITABLE_STATES, KEYEVAL_WORKFLOW, SCORER_SETUP_STATES, SCORING_STATES
 from jixiao.projects.models import Project
 
 EDITABLE_FIELDS = [
@@ -394,7 +394,7 @@ def _for_scoring_setup(actor: Any, evaluation: KeyEvaluation) -> KeyEvaluation:
     require(actor, "keyeval.manage")
     _visible(actor, evaluation)
     ev = KeyEvaluation.objects.select_for_update(of=("self",)).select_related("engagement").get(pk=evaluation.pk)
-    if ev.status not in SCORING_STATES and ev.status not in (KeyEvalStatus.PLANNED, KeyEvalStatus.NOTIFIED):
+    if ev.status not in SCORER_SETUP_STATES:
         raise ConflictError("评价已形成报告，不能再调整评分人")
     return ev
 

@@ -26,7 +26,7 @@ from jixiao.core.views_helpers import (
 from jixiao.keyeval import documents, selectors, services
 from jixiao.keyeval.forms import DocumentForm, EvaluationForm, ExpertDrawForm, ListFilterForm, StaffScorerForm
 from jixiao.keyeval.models import KeyEvalDocument, KeyEvalStatus, KeyEvaluation
-from jixiao.keyeval.workflow import EDITABLE_STATES, KEYEVAL_WORKFLOW
+from jixiao.keyeval.workflow import EDITABLE_STATES, KEYEVAL_WORKFLOW, SCORER_SETUP_STATES
 from jixiao.organizations.selectors import current_fiscal_year
 
 
@@ -100,6 +100,8 @@ def _detail(
     user: Any = request.user
     available = KEYEVAL_WORKFLOW.available(ev.status, user.active_membership.capabilities)
     can_manage = user.can("keyeval.manage")
+    # The scorer forms only while scorers may still be arranged (services refuse it once the report is drafted).
+    can_arrange = can_manage and ev.status in SCORER_SETUP_STATES
     upload_kinds = selectors.uploadable_document_kinds(user, ev)
     context = {
         "evaluation": ev,
@@ -114,8 +116,8 @@ def _detail(
         "can_upload": bool(upload_kinds) and ev.status != KeyEvalStatus.ISSUED,
         "can_download_report": selectors.report_available(user, ev),
         "document_error": document_error,
-        "staff_form": StaffScorerForm(user=user) if can_manage else None,
-        "draw_form": ExpertDrawForm() if can_manage else None,
+        "staff_form": StaffScorerForm(user=user) if can_arrange else None,
+        "draw_form": ExpertDrawForm() if can_arrange else None,
         "scorers": selectors.scorers(ev),
         "events": ev.events.select_related("actor")[:100],
     }

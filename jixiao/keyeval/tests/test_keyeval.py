@@ -560,3 +560,22 @@ def test_the_list_filters_are_labelled_and_filter_by_budget_book(world: World) -
     }
     listing = client.get("/keyeval/", {"budget_book": "gov_fund"}).content.decode()
     assert "污水处理专项债" in listing and "一中教学设备购置" not in listing
+
+
+def test_the_scorer_forms_go_once_the_report_is_drafted(world: World) -> None:
+    perf = world.users["performance"]
+    ev = _to_fieldwork(world, _create(world))
+    client = world.login("performance")
+    assert 'value="staff"' in client.get(f"/keyeval/{ev.pk}/").content.decode()
+    services.scorer_add_staff(actor=perf, evaluation=ev, user=world.users["budget"])
+    services.score_submit(actor=world.users["budget"], evaluation=ev, scores=_scores(ev, Decimal("0.9")), evidence={})
+    ev = services.evaluation_transition(actor=perf, evaluation=ev, action="draft_report")
+    # After the draft report scorers can no longer be arranged: the forms were still shown and every press answered
+    # “评价已形成报告，不能再调整评分人”.
+    page = client.get(f"/keyeval/{ev.pk}/").content.decode()
+    assert 'value="staff"' not in page and 'value="experts"' not in page and "随机抽取专家" not in page
+    response = client.post(
+        f"/keyeval/{ev.pk}/scorers/", {"how": "staff", "user": world.users["business"].pk}, follow=True
+    )
+    assert "不能再调整评分人" in response.content.decode()
+    assert list(ev.scorers.values_list("user__username", flat=True)) == [world.users["budget"].username]
