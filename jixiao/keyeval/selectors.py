@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value, When
 from django.http import Http404
 from django.urls import reverse
 
@@ -103,7 +103,15 @@ def evaluation_projects(evaluation: KeyEvaluation) -> QuerySet[Project]:
 
 
 def evaluation_documents(evaluation: KeyEvaluation) -> QuerySet[KeyEvalDocument]:
-    return evaluation.documents.select_related("uploaded_by")
+    """The evaluation's documents grouped by kind in the order of the procedure (通知, 工作方案, 报告初稿, 反馈意见,
+    报告定稿, 其他), each kind's files in the order they were uploaded; the model's ordering sorts the kinds by their
+    codes, which put 评价报告初稿 above 评价通知."""
+    position = Case(
+        *(When(kind=kind, then=Value(number)) for number, kind in enumerate(KeyEvalDocument.Kind.values)),
+        default=Value(len(KeyEvalDocument.Kind.values)),
+        output_field=IntegerField(),
+    )
+    return evaluation.documents.select_related("uploaded_by").order_by(position, "id")
 
 
 def document_get(user: Any, evaluation_pk: Any, pk: Any) -> KeyEvalDocument:

@@ -579,3 +579,17 @@ def test_the_scorer_forms_go_once_the_report_is_drafted(world: World) -> None:
     )
     assert "不能再调整评分人" in response.content.decode()
     assert list(ev.scorers.values_list("user__username", flat=True)) == [world.users["budget"].username]
+
+
+def test_the_documents_are_listed_in_the_order_of_the_procedure(world: World) -> None:
+    perf = world.users["performance"]
+    ev = _to_fieldwork(world, _create(world))  # 评价通知, then 评价工作方案
+    services.document_add(actor=perf, evaluation=ev, kind=KeyEvalDocument.Kind.OTHER, upload=_pdf("问卷.pdf"))
+    services.document_add(actor=perf, evaluation=ev, kind=KeyEvalDocument.Kind.DRAFT_REPORT, upload=_pdf("初稿.pdf"))
+    page = lxml.html.fromstring(world.login("performance").get(f"/keyeval/{ev.pk}/").content)
+    kinds = [
+        row.xpath("string(.//span[contains(@class, 'badge')])")
+        for row in page.xpath('//li[@data-testid="document-row"]')
+    ]
+    # They were sorted by the kinds' codes: 评价报告初稿 (draft_report) above 评价通知 (notice).
+    assert kinds == ["评价通知", "评价工作方案", "评价报告初稿", "其他材料"]
