@@ -51,7 +51,7 @@ class EvaluationForm(HiddenErrorsMixin, forms.ModelForm):
             self.initial["expected_version"] = self.instance.version
         limit_choices(self, "department", selectors.department_choices(user))
         limit_choices(self, "projects", selectors.project_choices(user))
-        limit_choices(self, "engagement", engagement_choices(user))
+        limit_choices(self, "engagement", engagement_choices(user, keep=self.instance.engagement_id))
         ids = [t.pk for t in selectors.template_choices(user)]
         limit_choices(self, "template", EvalTemplate.objects.filter(pk__in=ids))
         self.fields["organiser_section"].disabled = True

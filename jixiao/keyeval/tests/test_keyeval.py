@@ -593,3 +593,37 @@ def test_the_documents_are_listed_in_the_order_of_the_procedure(world: World) ->
     ]
     # They were sorted by the kinds' codes: 评价报告初稿 (draft_report) above 评价通知 (notice).
     assert kinds == ["评价通知", "评价工作方案", "评价报告初稿", "其他材料"]
+
+
+def test_an_evaluation_stays_editable_after_its_agency_has_delivered(world: World) -> None:
+    from jixiao.experts.models import Agency, Engagement
+
+    agency = Agency.objects.create(region=world.region, name="明信咨询", credit_code="91511700MA62D4L83R")
+    engagement = Engagement.objects.create(
+        region=world.region, agency=agency, scope="key_evaluation", fiscal_year=2026, title="重点评价委托"
+    )
+    ev = _create(world, mode=KeyEvaluation.Mode.THIRD_PARTY, engagement=engagement)
+    Engagement.objects.filter(pk=engagement.pk).update(status=Engagement.Status.DELIVERED)
+    client = world.login("performance")
+    page = lxml.html.fromstring(client.get(f"/keyeval/{ev.pk}/edit/").content)
+    assert page.xpath('//select[@name="engagement"]/option[@selected]/@value') == [str(engagement.pk)]
+    post = {
+        "title": "一中教学设备购置（修改）",
+        "fiscal_year": "2026",
+        "kind": "finance",
+        "object_type": "project",
+        "budget_book": "general",
+        "department": world.edu.pk,
+        "mode": "third_party",
+        "engagement": engagement.pk,
+        "template": ev.template_id,
+        "expected_version": ev.version,
+    }
+    # The linked engagement was no choice once the agency had delivered: every save was refused (选择一个有效的选项).
+    response = client.post(f"/keyeval/{ev.pk}/edit/", post)
+    assert response.status_code == 302, response.content.decode()
+    ev.refresh_from_db()
+    assert ev.title == "一中教学设备购置（修改）" and ev.engagement_id == engagement.pk
+    # A new evaluation is still only linked to an engagement in force.
+    new_page = lxml.html.fromstring(client.get("/keyeval/new/").content)
+    assert str(engagement.pk) not in new_page.xpath('//select[@name="engagement"]/option/@value')
