@@ -208,3 +208,12 @@ def test_an_engagement_cannot_be_moved_to_a_suspended_agency_but_stays_editable(
     assert kept.status_code == 302
     engagement.refresh_from_db()
     assert engagement.title == "绩效管理培训（一）"
+
+
+def test_terminating_an_engagement_asks_first(world: World) -> None:
+    engagement = Engagement.objects.create(
+        region=world.region, agency=_agency(world), scope="key_evaluation", fiscal_year=2026, title="重点评价委托"
+    )
+    page = world.login("performance").get(f"/experts/engagements/{engagement.pk}/").content.decode()
+    # 终止委托 is final (no page reopens it) and was one click with no question.
+    assert 'data-confirm="确定终止委托“重点评价委托”吗？终止后不能恢复，机构也不能再上传成果。"' in page
