@@ -198,8 +198,12 @@ def engagement_todos(user: Any) -> list[TodoItem]:
     return items
 
 
-def engagement_choices(user: Any, scope: str | None = None) -> QuerySet[Engagement]:
-    qs = Engagement.objects.visible_to(user).filter(status=Engagement.Status.ACTIVE).select_related("agency")
+def engagement_choices(user: Any, scope: str | None = None, keep: int | None = None) -> QuerySet[Engagement]:
+    """The engagements in force (履约中) the user may link a piece of work to; `keep`: the one already linked, which
+    stays a choice after its agency has delivered (已提交成果) or it was accepted or ended, so the work can still be
+    saved without losing the link."""
+    in_force = Q(status=Engagement.Status.ACTIVE) | (Q(pk=keep) if keep else Q(pk__in=[]))
+    qs = Engagement.objects.visible_to(user).filter(in_force).select_related("agency")
     return qs.filter(scope=scope) if scope else qs
 
 

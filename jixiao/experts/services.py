@@ -483,7 +483,8 @@ def engagement_save(
 
 
 def engagement_set_status(*, actor: Any, engagement: Engagement, status: str) -> Engagement:
-    """The performance section accepts (验收) the deliverables or terminates the engagement."""
+    """The performance section accepts (验收) the deliverables or terminates the engagement; an accepted or terminated
+    engagement is closed (409), as its deliverables are."""
     require(actor, "engagement.manage")
     if not Engagement.objects.visible_to(actor).filter(pk=engagement.pk).exists():
         raise NotFoundError("委托不存在或不在您的管理范围内")
@@ -493,6 +494,9 @@ def engagement_set_status(*, actor: Any, engagement: Engagement, status: str) ->
         row = Engagement.objects.select_for_update().get(pk=engagement.pk)
         if status == Engagement.Status.ACCEPTED and not row.deliverables.exists():
             raise DomainError("机构尚未提交委托成果，不能验收")
+        if row.status in (Engagement.Status.ACCEPTED, Engagement.Status.TERMINATED):
+            # Closed: a second click or a page opened before another user closed it must not reopen or flip it.
+            raise ConflictError(f"委托{row.get_status_display()}，不能再变更状态")
         before = row.status
         row.status = status
         row.version += 1

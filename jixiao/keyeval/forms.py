@@ -51,7 +51,7 @@ class EvaluationForm(HiddenErrorsMixin, forms.ModelForm):
             self.initial["expected_version"] = self.instance.version
         limit_choices(self, "department", selectors.department_choices(user))
         limit_choices(self, "projects", selectors.project_choices(user))
-        limit_choices(self, "engagement", engagement_choices(user))
+        limit_choices(self, "engagement", engagement_choices(user, keep=self.instance.engagement_id))
         ids = [t.pk for t in selectors.template_choices(user)]
         limit_choices(self, "template", EvalTemplate.objects.filter(pk__in=ids))
         self.fields["organiser_section"].disabled = True
@@ -77,8 +77,16 @@ class ListFilterForm(forms.Form):
         label="对象类型", required=False, choices=[("", "全部类型"), *KeyEvaluation.ObjectType.choices]
     )
     kind = forms.ChoiceField(label="评价类型", required=False, choices=[("", "全部"), *KeyEvaluation.Kind.choices])
+    budget_book = forms.ChoiceField(
+        label="预算类型", required=False, choices=[("", "全部"), *KeyEvaluation.BudgetBook.choices]
+    )
     grade = forms.ChoiceField(label="评价等级", required=False, choices=[("", "全部等级"), *KeyEvalGrade.choices])
-    q = forms.CharField(label="关键字", required=False, max_length=100)
+    q = forms.CharField(
+        label="关键字",
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": "评价对象或被评价部门"}),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -90,8 +98,12 @@ class DocumentForm(forms.Form):
     file = forms.FileField(label="文件", help_text="PDF、Word、Excel、JPG 或 PNG")
     note = forms.CharField(label="说明", max_length=500, required=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, kinds: list[str] | None = None, **kwargs: Any) -> None:
+        """`kinds`: the document kinds this user may upload (selectors.uploadable_document_kinds); None offers all."""
         super().__init__(*args, **kwargs)
+        if kinds is not None:
+            field: Any = self.fields["kind"]
+            field.choices = [(value, label) for value, label in KeyEvalDocument.Kind.choices if value in kinds]
         bootstrapify(self)
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value, When
 from django.http import Http404
 from django.urls import reverse
 
@@ -103,7 +103,15 @@ def evaluation_projects(evaluation: KeyEvaluation) -> QuerySet[Project]:
 
 
 def evaluation_documents(evaluation: KeyEvaluation) -> QuerySet[KeyEvalDocument]:
-    return evaluation.documents.select_related("uploaded_by")
+    """The evaluation's documents grouped by kind in the order of the procedure (通知, 工作方案, 报告初稿, 反馈意见,
+    报告定稿, 其他), each kind's files in the order they were uploaded; the model's ordering sorts the kinds by their
+    codes, which put 评价报告初稿 above 评价通知."""
+    position = Case(
+        *(When(kind=kind, then=Value(number)) for number, kind in enumerate(KeyEvalDocument.Kind.values)),
+        default=Value(len(KeyEvalDocument.Kind.values)),
+        output_field=IntegerField(),
+    )
+    return evaluation.documents.select_related("uploaded_by").order_by(position, "id")
 
 
 def document_get(user: Any, evaluation_pk: Any, pk: Any) -> KeyEvalDocument:
@@ -175,6 +183,50 @@ def can_score(user: Any, evaluation: KeyEvaluation) -> bool:
         evaluation.status in SCORING_STATES
         and KeyEvalScorer.objects.filter(evaluation=evaluation, user_id=user.pk).exists()
     )
+
+
+# Before the draft report the score is not settled: the report's score table would be the running mean of what the
+# scorers have submitted so far, which only the performance section sees (as in the detail page's 评分汇总).
+SCORE_OPEN_STATES = frozenset({KeyEvalStatus.PLANNED, KeyEvalStatus.NOTIFIED, *SCORING_STATES})
+
+
+def report_available(user: Any, evaluation: KeyEvaluation) -> bool:
+    """Whether the user may download the Word report: the performance section always, the others (scorers, the
+    evaluated party, read-only viewers) once the draft report has fixed the score."""
+    return bool(user.can("keyeval.manage")) or evaluation.status not in SCORE_OPEN_STATES
+
+
+def is_evaluated_party(user: Any, evaluation: KeyEvaluation) -> bool:
+    """The evaluated party: the 主管部门 of the evaluated department, or a unit owning an evaluated project."""
+    membership = user.active_membership
+    if membership.department_id and membership.department_id == evaluation.department_id:
+        return True
+    if membership.unit_id:
+        return evaluation.projects.filter(unit__path__startswith=membership.unit.path).exists()
+    return (
+        membership.department_id is not None
+        and evaluation.projects.filter(department_id=membership.department_id).exists()
+    )
+
+
+# What an assigned scorer (the commissioned agency's team) may upload besides the performance section.
+SCORER_DOCUMENT_KINDS = frozenset(
+    {KeyEvalDocument.Kind.DRAFT_REPORT, KeyEvalDocument.Kind.FINAL_REPORT, KeyEvalDocument.Kind.OTHER}
+)
+
+
+def uploadable_document_kinds(user: Any, evaluation: KeyEvaluation) -> list[str]:
+    """The document kinds the user may upload on the evaluation, in the form's order (services.document_add refuses
+    the others): the performance section any kind; the evaluated party its feedback; an assigned scorer the draft
+    and final reports and other material. Empty for a read-only viewer (领导, 人大/审计), who gets no upload form."""
+    if user.can("keyeval.manage"):
+        return list(KeyEvalDocument.Kind.values)
+    allowed: set[str] = set()
+    if user.can("keyeval.respond") and is_evaluated_party(user, evaluation):
+        allowed.add(KeyEvalDocument.Kind.FEEDBACK)
+    if user.can("keyeval.score") and KeyEvalScorer.objects.filter(evaluation=evaluation, user_id=user.pk).exists():
+        allowed.update(SCORER_DOCUMENT_KINDS)
+    return [kind for kind in KeyEvalDocument.Kind.values if kind in allowed]
 
 
 @dataclass

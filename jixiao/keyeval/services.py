@@ -30,7 +30,7 @@ from jixiao.keyeval.models import (
     KeyEvaluation,
     KeyEvaluationEvent,
 )
-from jixiao.keyeval.workflow import EDITABLE_STATES, KEYEVAL_WORKFLOW, SCORING_STATES
+from jixiao.keyeval.workflow import EDITABLE_STATES, KEYEVAL_WORKFLOW, SCORER_SETUP_STATES, SCORING_STATES
 from jixiao.projects.models import Project
 
 EDITABLE_FIELDS = [
@@ -302,16 +302,6 @@ def evaluation_update(
     return ev
 
 
-def _responder_allowed(actor: Any, ev: KeyEvaluation) -> bool:
-    """The evaluated party: the 主管部门 of the evaluated department, or a unit owning an evaluated project."""
-    membership = actor.active_membership
-    if membership.department_id and membership.department_id == ev.department_id:
-        return True
-    if membership.unit_id:
-        return ev.projects.filter(unit__path__startswith=membership.unit.path).exists()
-    return membership.department_id is not None and ev.projects.filter(department_id=membership.department_id).exists()
-
-
 def evaluation_transition(*, actor: Any, evaluation: KeyEvaluation, action: str, comment: str = "") -> KeyEvaluation:
     transition = KEYEVAL_WORKFLOW.get(evaluation.status, action)
     require(actor, transition.capability)
@@ -323,7 +313,7 @@ def evaluation_transition(*, actor: Any, evaluation: KeyEvaluation, action: str,
         ev = KeyEvaluation.objects.select_for_update(of=("self",)).select_related("template").get(pk=evaluation.pk)
         if ev.status != transition.source:
             raise ConflictError("重点评价状态已变化，请刷新后重试")
-        if action == "respond" and not _responder_allowed(actor, ev):
+        if action == "respond" and not selectors.is_evaluated_party(actor, ev):
             raise NotFoundError("重点评价不存在")
         needed = REQUIRED_DOCUMENTS.get(action)
         if needed and not ev.documents.filter(kind=needed).exists():
@@ -368,16 +358,13 @@ def document_add(*, actor: Any, evaluation: KeyEvaluation, kind: str, upload: An
     if kind not in KeyEvalDocument.Kind.values:
         raise DomainError("请选择文件类型")
     if not actor.can("keyeval.manage"):
-        agency_kinds = {
-            KeyEvalDocument.Kind.DRAFT_REPORT,
-            KeyEvalDocument.Kind.FINAL_REPORT,
-            KeyEvalDocument.Kind.OTHER,
-        }
-        is_scorer = KeyEvalScorer.objects.filter(evaluation=evaluation, user_id=actor.pk).exists()
-        if kind == KeyEvalDocument.Kind.FEEDBACK and actor.can("keyeval.respond"):
-            if not _responder_allowed(actor, evaluation):
-                raise NotFoundError("重点评价不存在")
-        elif not (kind in agency_kinds and is_scorer and actor.can("keyeval.score")):
+        if (
+            kind == KeyEvalDocument.Kind.FEEDBACK
+            and actor.can("keyeval.respond")
+            and not selectors.is_evaluated_party(actor, evaluation)
+        ):
+            raise NotFoundError("重点评价不存在")
+        if kind not in selectors.uploadable_document_kinds(actor, evaluation):
             raise DomainError("您不能上传该类文件")
     [name] = uploads.check_uploads([upload], max_files=1)
     with uploads.removed_on_failure() as written, transaction.atomic():
@@ -407,7 +394,7 @@ def _for_scoring_setup(actor: Any, evaluation: KeyEvaluation) -> KeyEvaluation:
     require(actor, "keyeval.manage")
     _visible(actor, evaluation)
     ev = KeyEvaluation.objects.select_for_update(of=("self",)).select_related("engagement").get(pk=evaluation.pk)
-    if ev.status not in SCORING_STATES and ev.status not in (KeyEvalStatus.PLANNED, KeyEvalStatus.NOTIFIED):
+    if ev.status not in SCORER_SETUP_STATES:
         raise ConflictError("评价已形成报告，不能再调整评分人")
     return ev
 

@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -24,8 +25,8 @@ from jixiao.core.views_helpers import (
 )
 from jixiao.keyeval import documents, selectors, services
 from jixiao.keyeval.forms import DocumentForm, EvaluationForm, ExpertDrawForm, ListFilterForm, StaffScorerForm
-from jixiao.keyeval.models import KeyEvaluation
-from jixiao.keyeval.workflow import EDITABLE_STATES, KEYEVAL_WORKFLOW
+from jixiao.keyeval.models import KeyEvalDocument, KeyEvalStatus, KeyEvaluation
+from jixiao.keyeval.workflow import EDITABLE_STATES, KEYEVAL_WORKFLOW, SCORER_SETUP_STATES
 from jixiao.organizations.selectors import current_fiscal_year
 
 
@@ -99,6 +100,9 @@ def _detail(
     user: Any = request.user
     available = KEYEVAL_WORKFLOW.available(ev.status, user.active_membership.capabilities)
     can_manage = user.can("keyeval.manage")
+    # The scorer forms only while scorers may still be arranged (services refuse it once the report is drafted).
+    can_arrange = can_manage and ev.status in SCORER_SETUP_STATES
+    upload_kinds = selectors.uploadable_document_kinds(user, ev)
     context = {
         "evaluation": ev,
         "actions": available,
@@ -108,10 +112,12 @@ def _detail(
         "summary": selectors.score_summary(ev) if can_manage or ev.status == "issued" else None,
         "projects": selectors.evaluation_projects(ev),
         "documents": selectors.evaluation_documents(ev),
-        "document_form": document_form or DocumentForm(),
+        "document_form": document_form or DocumentForm(kinds=upload_kinds),
+        "can_upload": bool(upload_kinds) and ev.status != KeyEvalStatus.ISSUED,
+        "can_download_report": selectors.report_available(user, ev),
         "document_error": document_error,
-        "staff_form": StaffScorerForm(user=user) if can_manage else None,
-        "draw_form": ExpertDrawForm() if can_manage else None,
+        "staff_form": StaffScorerForm(user=user) if can_arrange else None,
+        "draw_form": ExpertDrawForm() if can_arrange else None,
         "scorers": selectors.scorers(ev),
         "events": ev.events.select_related("actor")[:100],
     }
@@ -141,12 +147,13 @@ def evaluation_transition(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required("keyeval.view")
 def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
     ev = selectors.evaluation_get(request.user, pk)
-    form = DocumentForm(request.POST, request.FILES)
+    form = DocumentForm(request.POST, request.FILES, kinds=selectors.uploadable_document_kinds(request.user, ev))
     if not form.is_valid():
         if "file" in form.errors:
             error = "请选择要上传的文件"
         elif "kind" in form.errors:
-            error = "请选择文件类型"
+            known = request.POST.get("kind") in KeyEvalDocument.Kind.values
+            error = "您不能上传该类文件" if known else "请选择文件类型"
         else:
             error = "说明不能超过500字"
         return _detail(request, ev, status=400, document_form=form, document_error=error)
@@ -281,6 +288,9 @@ def score_sheet(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required("keyeval.view")
 def report_docx(request: HttpRequest, pk: int) -> HttpResponse:
     ev = selectors.evaluation_get(request.user, pk)
+    if not selectors.report_available(request.user, ev):
+        # Before the draft report the report's score table is the running mean of the scores submitted so far.
+        raise PermissionDenied("形成报告初稿后才能下载评价报告")
     title = documents.report_title(ev)
     filename = (filename_part(title, 80) or str(ev.pk)) + ".docx"
     content = documents.evaluation_report_docx(ev)

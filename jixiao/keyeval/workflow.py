@@ -30,5 +30,7 @@ KEYEVAL_WORKFLOW = Workflow(
 
 # States in which scorers may enter or revise scores.
 SCORING_STATES = {S.WORK_PLAN, S.FIELDWORK}
+# States in which the performance section may still arrange scorers (before the draft report fixes the score).
+SCORER_SETUP_STATES = {S.PLANNED, S.NOTIFIED, *SCORING_STATES}
 # States in which the evaluation's basic data may be edited.
 EDITABLE_STATES = {S.PLANNED, S.NOTIFIED, S.WORK_PLAN, S.FIELDWORK, S.DRAFT_REPORT}

@@ -208,3 +208,37 @@ def test_an_engagement_cannot_be_moved_to_a_suspended_agency_but_stays_editable(
     assert kept.status_code == 302
     engagement.refresh_from_db()
     assert engagement.title == "绩效管理培训（一）"
+
+
+def test_terminating_an_engagement_asks_first(world: World) -> None:
+    engagement = Engagement.objects.create(
+        region=world.region, agency=_agency(world), scope="key_evaluation", fiscal_year=2026, title="重点评价委托"
+    )
+    page = world.login("performance").get(f"/experts/engagements/{engagement.pk}/").content.decode()
+    # 终止委托 is final (no page reopens it) and was one click with no question.
+    assert 'data-confirm="确定终止委托“重点评价委托”吗？终止后不能恢复，机构也不能再上传成果。"' in page
+
+
+def test_a_closed_engagement_keeps_its_status(world: World) -> None:
+    perf = world.users["performance"]
+    engagement = Engagement.objects.create(
+        region=world.region, agency=_agency(world), scope="key_evaluation", fiscal_year=2026, title="重点评价委托"
+    )
+    services.deliverable_add(
+        actor=world.users["agency"], engagement=engagement, upload=SimpleUploadedFile("成果.pdf", PDF)
+    )
+    client = world.login("performance")
+    assert client.post(f"/experts/engagements/{engagement.pk}/status/", {"status": "accepted"}).status_code == 302
+    # A 终止委托 pressed on a page opened before the acceptance turned the accepted engagement into a terminated one.
+    response = client.post(f"/experts/engagements/{engagement.pk}/status/", {"status": "terminated"}, follow=True)
+    assert "委托已验收，不能再变更状态" in response.content.decode()
+    engagement.refresh_from_db()
+    assert engagement.status == Engagement.Status.ACCEPTED
+    ended = Engagement.objects.create(
+        region=world.region, agency=engagement.agency, scope="training", fiscal_year=2026, title="培训委托"
+    )
+    services.engagement_set_status(actor=perf, engagement=ended, status="terminated")
+    with pytest.raises(DomainError, match="委托已终止，不能再变更状态"):
+        services.engagement_set_status(actor=perf, engagement=ended, status="active")
+    # The two real changes (accepted, terminated) are audited; the refused ones are not.
+    assert AuditEvent.objects.filter(event_type="engagement.status", actor_id=perf.pk).count() == 2

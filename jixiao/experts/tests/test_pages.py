@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import lxml.html
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -260,3 +261,16 @@ def test_list_and_export_queries_do_not_grow_with_the_pool(
         assert client.get(reverse("experts:list")).status_code == 200
     with django_assert_max_num_queries(15):
         assert client.get(reverse("experts:export")).status_code == 200
+
+
+def test_the_detail_grid_keeps_two_fields_a_row(world: World, pool: dict[str, Expert]) -> None:
+    page = lxml.html.fromstring(
+        world.login("performance").get(reverse("experts:detail", args=[pool["wang"].pk])).content
+    )
+    widths = [
+        int(next(c for c in el.get("class").split() if c.startswith("col-sm-")).removeprefix("col-sm-"))
+        for el in page.xpath("//dl[contains(@class, 'row')]/*")
+    ]
+    # Every label with its value takes half the row: 声明回避的部门 (col-sm-10 after a right-hand label) broke the
+    # grid, its label alone on the right and 无 wrapped to the next line on the left.
+    assert widths and all(label + value == 6 for label, value in zip(widths[::2], widths[1::2], strict=True))

@@ -8,6 +8,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
+import lxml.html
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import Http404
@@ -482,3 +483,147 @@ def test_grade_bands_come_from_the_template() -> None:
     strict = (Decimal(95), Decimal(85), Decimal(70))
     assert grade_for(Decimal(90), strict) == grade_for(Decimal(85))
     assert grade_for(Decimal(69), strict) == grade_for(Decimal(10))
+
+
+# ---- what each role is offered on the detail page ----------------------------------------------------------------
+
+
+def _upload_kinds(world: World, persona: str, ev: KeyEvaluation) -> list[str] | None:
+    """The kinds the detail page's upload form offers the persona; None when it shows no upload form."""
+    response = world.login(persona).get(f"/keyeval/{ev.pk}/")
+    assert response.status_code == 200
+    page = lxml.html.fromstring(response.content)
+    if not page.xpath('//form[@data-testid="document-form"]'):
+        return None
+    return [str(v) for v in page.xpath('//form[@data-testid="document-form"]//select[@name="kind"]/option/@value')]
+
+
+def test_the_upload_form_offers_only_the_kinds_the_user_may_upload(world: World) -> None:
+    ev = _to_fieldwork(world, _create(world))
+    assert _upload_kinds(world, "performance", ev) == list(KeyEvalDocument.Kind.values)
+    # The evaluated unit uploads its feedback; a read-only leader and a viewer not assigned to score upload nothing
+    # (the form was shown to them with 评价通知 preselected, and every upload was refused).
+    assert _upload_kinds(world, "unit_user", ev) == ["feedback"]
+    assert _upload_kinds(world, "leader", ev) is None
+    assert _upload_kinds(world, "budget", ev) is None
+    services.scorer_add_staff(actor=world.users["performance"], evaluation=ev, user=world.users["budget"])
+    assert _upload_kinds(world, "budget", ev) == ["draft_report", "final_report", "other"]
+    # A kind the user may not upload is refused at the field in Chinese, nothing stored.
+    response = world.login("budget").post(f"/keyeval/{ev.pk}/documents/", {"kind": "notice", "file": _pdf()})
+    assert response.status_code == 400 and "您不能上传该类文件" in response.content.decode()
+    response = world.login("leader").post(f"/keyeval/{ev.pk}/documents/", {"kind": "other", "file": _pdf()})
+    assert response.status_code == 400 and "您不能上传该类文件" in response.content.decode()
+    assert not ev.documents.exclude(kind__in=["notice", "work_plan"]).exists()
+    assert (
+        world.login("budget").post(f"/keyeval/{ev.pk}/documents/", {"kind": "other", "file": _pdf()}).status_code == 302
+    )
+
+
+def test_the_word_report_waits_for_the_draft_report_except_for_the_performance_section(world: World) -> None:
+    perf = world.users["performance"]
+    ev = _to_fieldwork(world, _create(world))
+    services.scorer_add_staff(actor=perf, evaluation=ev, user=world.users["budget"])
+    services.scorer_add_staff(actor=perf, evaluation=ev, user=world.users["business"])
+    services.score_submit(actor=world.users["budget"], evaluation=ev, scores=_scores(ev, Decimal("0.9")), evidence={})
+    # During the scoring the report's score table is the mean of what has been submitted so far: a scorer still to
+    # score (and any other viewer) must not get it, only the performance section.
+    for persona in ("business", "unit_user", "leader"):
+        client = world.login(persona)
+        assert 'data-testid="keyeval-report"' not in client.get(f"/keyeval/{ev.pk}/").content.decode()
+        assert client.get(f"/keyeval/{ev.pk}/report.docx").status_code == 403
+    assert world.login("performance").get(f"/keyeval/{ev.pk}/report.docx").status_code == 200
+    services.score_submit(actor=world.users["business"], evaluation=ev, scores=_scores(ev, Decimal("0.8")), evidence={})
+    ev = services.evaluation_transition(actor=perf, evaluation=ev, action="draft_report")
+    for persona in ("business", "unit_user", "leader"):
+        client = world.login(persona)
+        assert 'data-testid="keyeval-report"' in client.get(f"/keyeval/{ev.pk}/").content.decode()
+        _doc, text = _text(client.get(f"/keyeval/{ev.pk}/report.docx").content)
+        assert f"得分{ev.total_score:.2f}分" in text
+
+
+def test_the_list_filters_are_labelled_and_filter_by_budget_book(world: World) -> None:
+    _create(world, title="一中教学设备购置")
+    _create(world, title="污水处理专项债", budget_book=KeyEvaluation.BudgetBook.GOV_FUND)
+    client = world.login("performance")
+    page = lxml.html.fromstring(client.get("/keyeval/").content)
+    form = page.xpath('//form[@data-testid="keyeval-filter"]')[0]
+    # Every box says what it filters (the 年度 and 关键字 boxes were blank, 评价类型 read only “全部”).
+    labels = {label.get("for"): label.text_content() for label in form.xpath(".//label")}
+    assert labels == {
+        "id_fiscal_year": "年度",
+        "id_status": "状态",
+        "id_object_type": "对象类型",
+        "id_kind": "评价类型",
+        "id_budget_book": "预算类型",
+        "id_grade": "评价等级",
+        "id_q": "关键字",
+    }
+    listing = client.get("/keyeval/", {"budget_book": "gov_fund"}).content.decode()
+    assert "污水处理专项债" in listing and "一中教学设备购置" not in listing
+
+
+def test_the_scorer_forms_go_once_the_report_is_drafted(world: World) -> None:
+    perf = world.users["performance"]
+    ev = _to_fieldwork(world, _create(world))
+    client = world.login("performance")
+    assert 'value="staff"' in client.get(f"/keyeval/{ev.pk}/").content.decode()
+    services.scorer_add_staff(actor=perf, evaluation=ev, user=world.users["budget"])
+    services.score_submit(actor=world.users["budget"], evaluation=ev, scores=_scores(ev, Decimal("0.9")), evidence={})
+    ev = services.evaluation_transition(actor=perf, evaluation=ev, action="draft_report")
+    # After the draft report scorers can no longer be arranged: the forms were still shown and every press answered
+    # “评价已形成报告，不能再调整评分人”.
+    page = client.get(f"/keyeval/{ev.pk}/").content.decode()
+    assert 'value="staff"' not in page and 'value="experts"' not in page and "随机抽取专家" not in page
+    response = client.post(
+        f"/keyeval/{ev.pk}/scorers/", {"how": "staff", "user": world.users["business"].pk}, follow=True
+    )
+    assert "不能再调整评分人" in response.content.decode()
+    assert list(ev.scorers.values_list("user__username", flat=True)) == [world.users["budget"].username]
+
+
+def test_the_documents_are_listed_in_the_order_of_the_procedure(world: World) -> None:
+    perf = world.users["performance"]
+    ev = _to_fieldwork(world, _create(world))  # 评价通知, then 评价工作方案
+    services.document_add(actor=perf, evaluation=ev, kind=KeyEvalDocument.Kind.OTHER, upload=_pdf("问卷.pdf"))
+    services.document_add(actor=perf, evaluation=ev, kind=KeyEvalDocument.Kind.DRAFT_REPORT, upload=_pdf("初稿.pdf"))
+    page = lxml.html.fromstring(world.login("performance").get(f"/keyeval/{ev.pk}/").content)
+    kinds = [
+        row.xpath("string(.//span[contains(@class, 'badge')])")
+        for row in page.xpath('//li[@data-testid="document-row"]')
+    ]
+    # They were sorted by the kinds' codes: 评价报告初稿 (draft_report) above 评价通知 (notice).
+    assert kinds == ["评价通知", "评价工作方案", "评价报告初稿", "其他材料"]
+
+
+def test_an_evaluation_stays_editable_after_its_agency_has_delivered(world: World) -> None:
+    from jixiao.experts.models import Agency, Engagement
+
+    agency = Agency.objects.create(region=world.region, name="明信咨询", credit_code="91511700MA62D4L83R")
+    engagement = Engagement.objects.create(
+        region=world.region, agency=agency, scope="key_evaluation", fiscal_year=2026, title="重点评价委托"
+    )
+    ev = _create(world, mode=KeyEvaluation.Mode.THIRD_PARTY, engagement=engagement)
+    Engagement.objects.filter(pk=engagement.pk).update(status=Engagement.Status.DELIVERED)
+    client = world.login("performance")
+    page = lxml.html.fromstring(client.get(f"/keyeval/{ev.pk}/edit/").content)
+    assert page.xpath('//select[@name="engagement"]/option[@selected]/@value') == [str(engagement.pk)]
+    post = {
+        "title": "一中教学设备购置（修改）",
+        "fiscal_year": "2026",
+        "kind": "finance",
+        "object_type": "project",
+        "budget_book": "general",
+        "department": world.edu.pk,
+        "mode": "third_party",
+        "engagement": engagement.pk,
+        "template": ev.template_id,
+        "expected_version": ev.version,
+    }
+    # The linked engagement was no choice once the agency had delivered: every save was refused (选择一个有效的选项).
+    response = client.post(f"/keyeval/{ev.pk}/edit/", post)
+    assert response.status_code == 302, response.content.decode()
+    ev.refresh_from_db()
+    assert ev.title == "一中教学设备购置（修改）" and ev.engagement_id == engagement.pk
+    # A new evaluation is still only linked to an engagement in force.
+    new_page = lxml.html.fromstring(client.get("/keyeval/new/").content)
+    assert str(engagement.pk) not in new_page.xpath('//select[@name="engagement"]/option/@value')

@@ -182,3 +182,13 @@ def test_the_form_pages_render(world: World) -> None:
     assert "预算绩效管理业务培训" in client.get(reverse("training:detail", args=[session.pk])).content.decode()
     assert client.post(reverse("training:delete", args=[session.pk])).status_code == 302
     assert not selectors.sessions_filtered(world.users["performance"], {}).exists()
+
+
+def test_deleting_a_session_asks_first(world: World) -> None:
+    session = services.training_create(actor=world.users["performance"], data=_data())
+    page = world.login("performance").get(reverse("training:detail", args=[session.pk])).content.decode()
+    # The 删除 button of a whole training record (its materials with it) asked nothing; a material's did.
+    assert (
+        'data-confirm="确定删除培训记录“预算绩效管理业务培训”吗？删除后不能恢复。" data-testid="training-delete"'
+        in page
+    )
