@@ -322,7 +322,13 @@ def appraisal_todos(user: Any) -> list[TodoItem]:
     totals = qs.aggregate(**counts) if counts else {}
     if self_score:
         items.append(
-            TodoItem("绩效考核", "考核自评待填报", totals["self_scoring"], url, "请在自评截止日期前填报并提交")
+            TodoItem(
+                "绩效考核",
+                "考核自评待填报",
+                totals["self_scoring"],
+                url,
+                "按考核对象计；请在考核任务中逐个填报，自评截止日期前提交",
+            )
         )
     if membership.can("appraisal.section_score") and not final:
         count = 0
@@ -333,8 +339,10 @@ def appraisal_todos(user: Any) -> list[TodoItem]:
                 .distinct()
                 .count()
             )
-        items.append(TodoItem("绩效考核", "考核股室评分待完成", count, url, "请对本股室负责的考核指标评分"))
+        items.append(
+            TodoItem("绩效考核", "考核股室评分待完成", count, url, "按考核对象计；请对本股室负责的考核指标评分")
+        )
     if final:
-        hint = "审定得分后排名并确定考核结果"
+        hint = "按考核对象计；审定得分后排名并确定考核结果"
         items.append(TodoItem("绩效考核", "考核评分待审定", totals["final_review"], url, hint))
     return items

@@ -69,7 +69,8 @@ def test_merged_counts_equal_the_separate_counts_for_every_persona(world: World)
     perf = {item.title: item.count for item in appraisal_todos(world.users["performance"])}
     assert perf["考核评分待审定"] == 2
     hints = {item.title: item.hint for item in appraisal_todos(world.users["performance"])}
-    assert hints["考核评分待审定"] == "审定得分后排名并确定考核结果"
+    # The lines count 考核对象 while their link opens the list of 考核任务: the hint says so.
+    assert hints["考核评分待审定"] == "按考核对象计；审定得分后排名并确定考核结果"
     dept = {item.title: item.count for item in appraisal_todos(world.users["dept_admin"])}
     assert dept["考核自评待填报"] == 1  # the first task's 县教育局 appraisal (the second one is not a department's)
     assert edu.status in (AppraisalStatus.TASK_ISSUED, AppraisalStatus.SELF_SCORING)
