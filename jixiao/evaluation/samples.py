@@ -33,6 +33,7 @@ def example_sheet(fiscal_year: int) -> SelfEvalSheet:
             "明显提升",
             Decimal(30),
             Decimal(30),
+            level_claimed="ACHIEVED",  # printed as the cell's last line “（完成档次：达成年度指标）”
         ),
         IndicatorRow(18, "满意度指标", "服务对象满意度指标", "参训学员满意度", "≥90%", "93%", Decimal(10), Decimal(10)),
     ]
