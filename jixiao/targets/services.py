@@ -9,7 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from jixiao.accounts.models import Membership, Role
+from jixiao.accounts.capabilities import Role
 from jixiao.core import audit, bulk
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.permissions import require
@@ -374,16 +374,12 @@ def target_transition(
 
 
 def _check_recall(target: PerformanceTarget) -> None:
-    """A 主管部门 takes back its pass only while the 业务股室 (anyone but the department's own staff) has given no
-    opinion on the target since."""
+    """A 主管部门 takes back its pass only while the 业务股室 has given no opinion on the target since (the
+    department's own notes are of its own stage: `OWN_STAGE`)."""
     passed_at = (
         target.events.filter(action="dept_pass").order_by("-occurred_at").values_list("occurred_at", flat=True).first()
     )
-    # Opinions the department's own staff wrote while the target sat with the section are not the section acting.
-    department_staff = Membership.objects.filter(role=Role.DEPT_ADMIN, department_id=target.department_id)
-    opinions = ReviewComment.objects.filter(target=target, stage=ReviewStage.SECTION).exclude(
-        author_id__in=department_staff.values("user_id")
-    )
+    opinions = ReviewComment.objects.filter(target=target, stage=ReviewStage.SECTION)
     if passed_at is not None:
         opinions = opinions.filter(created_at__gte=passed_at)
     if opinions.exists():
@@ -407,6 +403,10 @@ def target_bulk_transition(*, actor: Any, ids: list[Any], action: str, comment: 
     )
 
 
+# The review stage of each reviewing role (a 绩效股 note during 集中会审 stays a 会审 note).
+OWN_STAGE = {Role.DEPT_ADMIN: ReviewStage.DEPT, Role.BUSINESS: ReviewStage.SECTION, Role.PERFORMANCE: ReviewStage.PERF}
+
+
 def target_comment(
     *, actor: Any, target: PerformanceTarget, text: str, indicator: TargetIndicator | None = None
 ) -> ReviewComment:
@@ -417,6 +417,11 @@ def target_comment(
     stage = STAGE_OF_STATE.get(TargetStatus(target.status))
     if stage is None:
         raise ConflictError("当前状态不在审核环节，不能提出修改意见")
+    # The opinion belongs to the reviewer's own stage: a 主管部门's note while the 业务股室 holds the target is the
+    # department's, not the section's (which would also stop the department's 撤回审核).
+    own = OWN_STAGE.get(actor.active_membership.role)
+    if own is not None and stage not in (own, ReviewStage.PANEL):
+        stage = own
     if not text.strip():
         raise DomainError("请填写意见内容")
     if indicator is not None and indicator.target_id != target.pk:

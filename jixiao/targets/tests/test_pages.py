@@ -289,7 +289,8 @@ def test_the_department_recalls_its_pass_until_the_section_acts(world: World, ta
     # Passed again: the department's own opinion while the section holds it does not block the recall; the
     # section's opinion does, and nothing moves.
     target = move(world, target, ("dept_admin", "dept_pass"))
-    services.target_comment(actor=world.users["dept_admin"], target=target, text="补充说明：附件已更新")
+    note = services.target_comment(actor=world.users["dept_admin"], target=target, text="补充说明：附件已更新")
+    assert note.stage == "dept"  # the department's own stage, though the section holds the target
     assert _post(dept, target, "dept_recall").status_code == 302
     target = move(world, target, ("dept_admin", "dept_pass"))
     services.target_comment(actor=world.users["business"], target=target, text="请补充满意度指标")
