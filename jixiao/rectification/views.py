@@ -26,6 +26,7 @@ from jixiao.rectification.forms import (
     ReturnForm,
     SettingsForm,
 )
+from jixiao.rectification.models import sees_drafts
 from jixiao.rectification.workflow import CLOSE, FEEDBACK, ISSUE, RETURN
 
 
@@ -271,7 +272,14 @@ def letter_download(request: HttpRequest, pk: int, letter_id: int) -> HttpRespon
 @capability_required("rectification.view")
 def statistics(request: HttpRequest) -> HttpResponse:
     year = year_or_none(request.GET.get("year", "")) or _current_year()
-    context = {"year": year, "stats": selectors.rectification_statistics(request.user, year)}
+    user: Any = request.user
+    context = {
+        "year": year,
+        "stats": selectors.rectification_statistics(user, year),
+        # A department, a unit or the oversight never sees a case being prepared: no 待下达 count (always 0) whose
+        # link would be a status the list does not offer them.
+        "sees_drafts": sees_drafts(user.active_membership),
+    }
     return render(request, "rectification/statistics.html", context)
 
 
