@@ -35,9 +35,18 @@ def _current_year() -> int:
     return current.year if current else timezone.localdate().year
 
 
+def valid_filters(form: Any) -> dict[str, Any]:
+    """The filter fields that passed: a bad one (a year typed wrong, a status not offered) is shown at its field with
+    the reason and left out, the others still filter (a single bad field used to drop every filter, silently)."""
+    if not form.is_bound:
+        return {}
+    form.is_valid()
+    return dict(form.cleaned_data)
+
+
 def _filters(request: HttpRequest) -> tuple[ListFilterForm, dict[str, Any]]:
     form = ListFilterForm(request.GET or None, user=request.user)
-    params: dict[str, Any] = dict(form.cleaned_data) if form.is_valid() else {}
+    params = valid_filters(form)
     params["tab"] = request.GET.get("tab", "")
     return form, params
 
@@ -77,7 +86,7 @@ def rectification_sweep(request: HttpRequest) -> HttpResponse:
 @capability_required("rectification.manage")
 def candidate_list(request: HttpRequest) -> HttpResponse:
     form = CandidateFilterForm(request.GET or None)
-    params = form.cleaned_data if form.is_valid() else {}
+    params = valid_filters(form)
     year = params.get("year") or _current_year()
     if request.method == "POST":
         year = year_or_none(request.POST.get("year", "")) or year
