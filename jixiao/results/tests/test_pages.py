@@ -231,3 +231,16 @@ def test_four_links_page_has_a_total_row_that_adds_up_the_departments(world: Wor
     page = response.content.decode()
     assert 'data-testid="links-total"' in page and "<td>合计</td>" in page
     assert '?fiscal_year=2026&amp;action=CANCEL">1</a>' in page  # the total drills down to the list for the year
+
+
+def test_a_bad_filter_is_shown_at_its_field_and_the_others_still_filter(world: World) -> None:
+    """A year typed wrong used to drop every filter silently: 应用方式 = 取消 listed every proposal, and so did the
+    export."""
+    _two(world)
+    client = world.login("budget")
+    page = client.get(reverse("results:list"), {"fiscal_year": "1999", "action": "CANCEL"}).content.decode()
+    assert "一中教学设备购置" in page and "医院信息化建设" not in page
+    assert 'data-testid="filter-error"' in page and 'value="1999"' in page
+    export = client.get(reverse("results:export"), {"fiscal_year": "1999", "action": "CANCEL"})
+    rows = list(openpyxl.load_workbook(io.BytesIO(export.content)).active.iter_rows(min_row=3, values_only=True))
+    assert [r[1] for r in rows if r[0]] == ["一中教学设备购置"]
