@@ -382,3 +382,13 @@ def test_a_refused_edit_keeps_the_typed_text_and_says_which_field(world: Any) ->
     assert "花了半小时改写的通报正文" in html
     bulletin.refresh_from_db()
     assert bulletin.version == typed["version"] and bulletin.narrative != typed["narrative"]
+
+
+def test_a_bad_filter_is_shown_at_its_field_and_the_others_still_filter(world: Any) -> None:
+    """A year typed wrong used to drop every filter silently (状态 = 草稿 listed the issued bulletins too)."""
+    draft = services.bulletin_generate(actor=world.users["performance"], kind="KEY_EVAL", fiscal_year=2026)
+    issued = services.bulletin_generate(actor=world.users["performance"], kind="KEY_EVAL", fiscal_year=2026)
+    Bulletin.objects.filter(pk=issued.pk).update(status=BulletinStatus.ISSUED)
+    page = world.login("performance").get("/bulletins/?status=draft&fiscal_year=abc").content.decode()
+    assert f"/bulletins/{draft.pk}/" in page and f"/bulletins/{issued.pk}/" not in page
+    assert 'data-testid="filter-error"' in page
