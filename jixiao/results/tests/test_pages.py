@@ -201,6 +201,19 @@ def test_rules_page_shows_condition_values_in_chinese_and_takes_them_so(world: W
     assert bad.status_code == 400 and "条件取值“紫灯”无法识别" in bad.content.decode()
 
 
+def test_a_grade_no_evaluation_gives_is_refused_in_a_rule(world: World) -> None:
+    """The rule form took any grade (很差, 优秀): the rule was saved and silently never matched a project."""
+    client = world.login("performance")
+    data = {"code": "SELF_EVAL-中", "values": "中、差", "action": "REDUCE_PCT", "pct": "10", "priority": "100"}
+    assert client.post(reverse("results:rules"), data).status_code == 302
+    assert ResultApplicationRule.objects.get(code="SELF_EVAL-中", region=world.region).values == ["中", "差"]
+    bad = client.post(reverse("results:rules"), {**data, "values": "中、很差", "pct": "20"})
+    assert bad.status_code == 400 and "条件取值“很差”无法识别，可填：优、良、中、差" in bad.content.decode()
+    assert ResultApplicationRule.objects.get(code="SELF_EVAL-中", region=world.region).pct == Decimal("10")
+    page = client.get(reverse("results:rules")).content.decode()
+    assert "评价等级属于 中" in page
+
+
 def test_the_history_names_the_person_beside_the_login(world: World) -> None:
     _, hospital_app = _two(world)
     budget = world.users["budget"]
