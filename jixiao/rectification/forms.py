@@ -152,6 +152,11 @@ class ReturnForm(forms.Form):
 
 
 class SettingsForm(forms.ModelForm):
+    # The model's year takes any small number: 20266 typed for 2026 saved a row for a year that never comes.
+    fiscal_year = forms.IntegerField(
+        label="年度", required=False, min_value=2000, max_value=2100, help_text="为空表示各年度"
+    )
+
     class Meta:
         model = RectificationSettings
         fields = [
