@@ -165,6 +165,18 @@ def test_next_year_project_page_shows_the_decision(world: World, persona: str) -
     assert "一中2027" in detail and "按相同单位和项目编码自动对应" in detail and "下年度不予安排" in detail
 
 
+def test_only_the_budget_section_is_told_it_can_link_another_next_year_project(world: World) -> None:
+    """The unit, the performance section and the oversight were told “也可在下方关联其他项目” with no form below."""
+    school_app, _ = _two(world)
+    url = reverse("results:detail", args=[school_app.pk])
+    budget = world.login("budget").get(url).content.decode()
+    assert "也可在下方关联其他项目" in budget and reverse("results:link", args=[school_app.pk]) in budget
+    for persona in ("unit_user", "performance", "oversight"):
+        page = world.login(persona).get(url).content.decode()
+        assert "2027年度尚无对应项目" in page and "也可在下方关联其他项目" not in page, persona
+        assert reverse("results:link", args=[school_app.pk]) not in page, persona
+
+
 def test_list_page_query_count_does_not_grow_with_rows(world: World, django_assert_max_num_queries: Any) -> None:
     _two(world)
     for n in range(8):
