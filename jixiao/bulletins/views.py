@@ -42,7 +42,7 @@ def _year(request: HttpRequest) -> int:
 
 @capability_required("bulletins.view")
 def bulletin_list(request: HttpRequest) -> HttpResponse:
-    form = ListFilterForm(request.GET or None)
+    form = ListFilterForm(request.GET or None, user=request.user)
     params: dict[str, Any] = {}
     if form.is_bound:
         # The fields that passed: a bad one (a year typed wrong) is shown at its field and left out, the others
