@@ -85,7 +85,8 @@ def rectification_sweep(request: HttpRequest) -> HttpResponse:
 
 @capability_required("rectification.manage")
 def candidate_list(request: HttpRequest) -> HttpResponse:
-    form = CandidateFilterForm(request.GET or None)
+    # The year box shows the year listed when none is chosen (it was empty above the current year's problems).
+    form = CandidateFilterForm(request.GET or None, initial={"year": _current_year()})
     params = valid_filters(form)
     year = params.get("year") or _current_year()
     if request.method == "POST":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 import openpyxl
@@ -62,3 +63,11 @@ def test_a_bad_filter_is_shown_at_its_field_and_the_others_still_filter(world: W
     # 待整改问题: a bad year falls back to the current year and keeps the chosen source.
     candidates = client.get("/rectification/candidates/?year=abc&source=MONITORING").content.decode()
     assert 'data-testid="filter-error"' in candidates
+
+
+def test_the_problem_list_names_the_year_it_lists(world: World) -> None:
+    """待整改问题 without a chosen year lists the current year's problems: its year box said nothing."""
+    client = world.login("performance")
+    page = client.get("/rectification/candidates/").content.decode()
+    year_box = re.search(r'<input type="number" name="year"[^>]*>', page)
+    assert year_box is not None and f'value="{YEAR}"' in year_box.group(0)
