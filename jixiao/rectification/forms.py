@@ -92,7 +92,7 @@ class ManualFindingForm(forms.Form):
         if project is not None and unit is not None and project.unit_id != unit.pk:
             self.add_error("project", f"所选项目属于{project.unit.name}，与所选预算单位{unit.name}不一致")
         elif department is not None and (project or unit) is not None:
-            owner = project.unit if project is not None else unit
+            owner: Any = project.unit if project is not None else unit
             if owner.department_id != department.pk:
                 field = "project" if project is not None else "unit"
                 what = "项目" if project is not None else "单位"
