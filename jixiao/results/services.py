@@ -316,6 +316,11 @@ def rule_save(*, actor: Any, code: str, fiscal_year: int | None, data: dict[str,
     action = cleaned.get("action", national.action)
     if action not in Action.values:
         raise DomainError("请选择应用方式")
+    if cleaned.get("pct") is not None and action not in {*PCT_ACTIONS, Action.RECOVER}:
+        # No proposal reads it: a 优先保障 row saved with 30 showed 30% on the rules page and changed nothing.
+        raise DomainError(
+            f"“{Action(action).label}”不按比例计算，比例请留空（只有压缩、按未执行额比例核减和收回统筹可设比例）"
+        )
     if national.condition == Condition.EXEC_RATE_BELOW and cleaned.get("threshold") is None:
         raise DomainError("执行率规则须设定阈值")
     if cleaned.get("values"):

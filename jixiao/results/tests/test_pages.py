@@ -226,6 +226,26 @@ def test_a_grade_no_evaluation_gives_is_refused_in_a_rule(world: World) -> None:
     assert "评价等级属于 中" in page
 
 
+def test_a_percentage_on_an_action_that_reads_none_is_refused(world: World) -> None:
+    """优先保障 saved with 30 showed “30” in the rules' 比例 column and no proposal ever read it."""
+    client = world.login("performance")
+    data = {
+        "code": "SELF_EVAL-优",
+        "values": "优",
+        "action": "PRIORITY",
+        "pct": "30",
+        "priority": "10",
+        "basis": "本县",
+    }
+    refused = client.post(reverse("results:rules"), data)
+    assert refused.status_code == 400 and "“优先保障”不按比例计算，比例请留空" in refused.content.decode()
+    assert 'value="本县"' in refused.content.decode()  # the typed form is shown again
+    assert not ResultApplicationRule.objects.filter(code="SELF_EVAL-优", region=world.region).exists()
+    assert client.post(reverse("results:rules"), {**data, "pct": ""}).status_code == 302
+    recover = {"code": "IDLE-FUNDS", "action": "RECOVER", "pct": "80", "priority": "10"}
+    assert client.post(reverse("results:rules"), recover).status_code == 302  # 收回统筹 takes a share
+
+
 def test_the_history_names_the_person_beside_the_login(world: World) -> None:
     _, hospital_app = _two(world)
     budget = world.users["budget"]
