@@ -15,8 +15,13 @@ class ListFilterForm(forms.Form):
     status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部"), *BulletinStatus.choices])
     fiscal_year = forms.IntegerField(label="年度", required=False, **YEAR)  # type: ignore[arg-type]
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        membership = getattr(user, "active_membership", None)
+        if membership is not None and not membership.can("documents.drafts"):
+            # The oversight reads issued bulletins only (models scope): no 草稿 to choose.
+            status = self.fields["status"]
+            status.choices = [c for c in status.choices if c[0] != BulletinStatus.DRAFT]  # type: ignore[attr-defined]
         bootstrapify(self, small=True)
 
 

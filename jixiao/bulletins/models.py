@@ -36,11 +36,16 @@ class BulletinStatus(models.TextChoices):
 
 
 class BulletinQuerySet(ScopedQuerySet["Bulletin"]):
-    """Finance staff and read-only roles of the region; departments and units receive the issued document."""
+    """Finance staff and read-only roles of the region; departments and units receive the issued document. A draft is
+    the bureau's document in the making: the read-only oversight (人大, 审计), without `documents.drafts`, reads a
+    bulletin once issued, as it reads the 文书 (decision 0008)."""
 
     def scope(self, membership: Any) -> BulletinQuerySet:
         if membership.scope_level in (ScopeLevel.REGION, ScopeLevel.SECTION):
-            return self.filter(is_deleted=False, region__path__startswith=membership.region.path)  # type: ignore[return-value]
+            rows = self.filter(is_deleted=False, region__path__startswith=membership.region.path)
+            if not membership.can("documents.drafts"):
+                rows = rows.filter(status=BulletinStatus.ISSUED)
+            return rows  # type: ignore[return-value]
         return self.none()  # type: ignore[return-value]
 
 

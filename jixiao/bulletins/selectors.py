@@ -53,6 +53,13 @@ def reeval_batches(user: Any, fiscal_year: int | None = None) -> QuerySet[ReEval
     return qs.order_by("-fiscal_year", "-id")
 
 
+def batch_label(batch: Any) -> str:
+    """A 再评价批次 as the list, the page and the generator name it: its title with the year in front, unless the title
+    already begins with it (“2026年度 2026年度部门自评财政再评价” said the year twice)."""
+    year = f"{batch.fiscal_year}年"
+    return batch.title if batch.title.startswith(year) else f"{batch.fiscal_year}年度 {batch.title}"
+
+
 def monitoring_rounds(user: Any, fiscal_year: int) -> Any:
     return alerts_selectors.rounds_for_bulletin(user, fiscal_year)
 
@@ -60,9 +67,7 @@ def monitoring_rounds(user: Any, fiscal_year: int) -> Any:
 def source_choices(user: Any, fiscal_year: int) -> dict[str, list[tuple[str, str]]]:
     """Per kind with a source: (id, label) of the batches / rounds the user may generate a bulletin from."""
     return {
-        BulletinKind.RE_EVAL: [
-            (str(b.pk), f"{b.fiscal_year}年度 {b.title}") for b in reeval_batches(user, fiscal_year)
-        ],
+        BulletinKind.RE_EVAL: [(str(b.pk), batch_label(b)) for b in reeval_batches(user, fiscal_year)],
         BulletinKind.MONITORING: [(str(t.pk), t.title) for t in monitoring_rounds(user, fiscal_year)],
     }
 
@@ -133,7 +138,7 @@ def reeval_snapshot(user: Any, source_id: str) -> tuple[str, dict[str, Any]]:
         },
     ]
     snapshot = {"figures": figures, "sentences": sentences, "tables": tables, "empty": ""}
-    return f"{batch.fiscal_year}年度 {batch.title}", snapshot
+    return batch_label(batch), snapshot
 
 
 # ---- monitoring ----------------------------------------------------------------------------------------------------

@@ -42,8 +42,13 @@ def _year(request: HttpRequest) -> int:
 
 @capability_required("bulletins.view")
 def bulletin_list(request: HttpRequest) -> HttpResponse:
-    form = ListFilterForm(request.GET or None)
-    params = form.cleaned_data if form.is_valid() else {}
+    form = ListFilterForm(request.GET or None, user=request.user)
+    params: dict[str, Any] = {}
+    if form.is_bound:
+        # The fields that passed: a bad one (a year typed wrong) is shown at its field and left out, the others
+        # still filter (a single bad field used to drop every filter, silently).
+        form.is_valid()
+        params = dict(form.cleaned_data)
     year = _year(request)
     user: Any = request.user
     generate = None

@@ -84,6 +84,21 @@ class ManualFindingForm(forms.Form):
         limit_choices(self, "project", Project.objects.visible_to(user).order_by("-fiscal_year", "code"))
         bootstrapify(self)
 
+    def clean(self) -> dict[str, Any]:
+        """The project decides who rectifies, then the unit: a unit or a department chosen beside it that is not its
+        own was silently replaced by the project's (a problem of 县第二中学 recorded for 县第一中学's choice)."""
+        data = super().clean() or {}
+        department, unit, project = data.get("department"), data.get("unit"), data.get("project")
+        if project is not None and unit is not None and project.unit_id != unit.pk:
+            self.add_error("project", f"所选项目属于{project.unit.name}，与所选预算单位{unit.name}不一致")
+        elif department is not None and (project or unit) is not None:
+            owner: Any = project.unit if project is not None else unit
+            if owner.department_id != department.pk:
+                field = "project" if project is not None else "unit"
+                what = "项目" if project is not None else "单位"
+                self.add_error(field, f"所选{what}属于{owner.department.name}，与所选主管部门{department.name}不一致")
+        return data
+
 
 ISSUE_DOCUMENTS = [(k, RectificationLetter.Kind(k).label) for k in ISSUING_KINDS]
 
@@ -152,6 +167,11 @@ class ReturnForm(forms.Form):
 
 
 class SettingsForm(forms.ModelForm):
+    # The model's year takes any small number: 20266 typed for 2026 saved a row for a year that never comes.
+    fiscal_year = forms.IntegerField(
+        label="年度", required=False, min_value=2000, max_value=2100, help_text="为空表示各年度"
+    )
+
     class Meta:
         model = RectificationSettings
         fields = [

@@ -26,6 +26,7 @@ from jixiao.rectification.forms import (
     ReturnForm,
     SettingsForm,
 )
+from jixiao.rectification.models import sees_drafts
 from jixiao.rectification.workflow import CLOSE, FEEDBACK, ISSUE, RETURN
 
 
@@ -34,9 +35,18 @@ def _current_year() -> int:
     return current.year if current else timezone.localdate().year
 
 
+def valid_filters(form: Any) -> dict[str, Any]:
+    """The filter fields that passed: a bad one (a year typed wrong, a status not offered) is shown at its field with
+    the reason and left out, the others still filter (a single bad field used to drop every filter, silently)."""
+    if not form.is_bound:
+        return {}
+    form.is_valid()
+    return dict(form.cleaned_data)
+
+
 def _filters(request: HttpRequest) -> tuple[ListFilterForm, dict[str, Any]]:
     form = ListFilterForm(request.GET or None, user=request.user)
-    params: dict[str, Any] = dict(form.cleaned_data) if form.is_valid() else {}
+    params = valid_filters(form)
     params["tab"] = request.GET.get("tab", "")
     return form, params
 
@@ -75,8 +85,9 @@ def rectification_sweep(request: HttpRequest) -> HttpResponse:
 
 @capability_required("rectification.manage")
 def candidate_list(request: HttpRequest) -> HttpResponse:
-    form = CandidateFilterForm(request.GET or None)
-    params = form.cleaned_data if form.is_valid() else {}
+    # The year box shows the year listed when none is chosen (it was empty above the current year's problems).
+    form = CandidateFilterForm(request.GET or None, initial={"year": _current_year()})
+    params = valid_filters(form)
     year = params.get("year") or _current_year()
     if request.method == "POST":
         year = year_or_none(request.POST.get("year", "")) or year
@@ -271,7 +282,14 @@ def letter_download(request: HttpRequest, pk: int, letter_id: int) -> HttpRespon
 @capability_required("rectification.view")
 def statistics(request: HttpRequest) -> HttpResponse:
     year = year_or_none(request.GET.get("year", "")) or _current_year()
-    context = {"year": year, "stats": selectors.rectification_statistics(request.user, year)}
+    user: Any = request.user
+    context = {
+        "year": year,
+        "stats": selectors.rectification_statistics(user, year),
+        # A department, a unit or the oversight never sees a case being prepared: no 待下达 count (always 0) whose
+        # link would be a status the list does not offer them.
+        "sees_drafts": sees_drafts(user.active_membership),
+    }
     return render(request, "rectification/statistics.html", context)
 
 

@@ -71,7 +71,11 @@ def rules_visible(user: Any) -> list[ResultApplicationRule]:
 
 
 def value_labels(condition: str) -> dict[str, str]:
-    """Code → Chinese label of a condition's values (colours, conclusions, dispositions); grades are Chinese already."""
+    """Code → Chinese label of a condition's values (colours, conclusions, dispositions); grades are Chinese already,
+    each its own label (a grade typed wrong, 很差 or 优秀, is refused: no source ever gives it, the rule would never
+    match)."""
+    if condition == Condition.GRADE_IN:
+        return {grade: grade for grade in GRADE_LABELS.values()}
     if condition == Condition.WARNING_COLOR_IN:
         return dict(COLOR_LABELS)
     if condition == Condition.DISPOSITION_IN:

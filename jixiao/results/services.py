@@ -13,11 +13,13 @@ from django.utils import timezone
 
 from jixiao.core import audit
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
+from jixiao.core.money import format_wan
 from jixiao.core.permissions import require
 from jixiao.projects.models import Project
 from jixiao.results import selectors
 from jixiao.results.checks import ProjectFacts, evaluate, q2
 from jixiao.results.models import (
+    CUT_ACTIONS,
     PCT_ACTIONS,
     ZERO_ACTIONS,
     Action,
@@ -192,6 +194,10 @@ def _clean_decision(app: ResultApplication, action: str, amount: Decimal | None,
             amount = app.base_amount_yuan
     if amount < 0:
         raise DomainError("决定金额不能为负数")
+    if action in CUT_ACTIONS and amount > app.base_amount_yuan:
+        # A cut that gives more than this year: the next-year gate (asked for more than decided) would never bite.
+        label = Action(action).label
+        raise DomainError(f"{label}后的决定金额不能高于本年预算{format_wan(app.base_amount_yuan)}万元")
     amount = q2(amount)
     changed = action != app.proposed_action or amount != app.proposed_amount_yuan
     if changed and not reason:
@@ -310,6 +316,11 @@ def rule_save(*, actor: Any, code: str, fiscal_year: int | None, data: dict[str,
     action = cleaned.get("action", national.action)
     if action not in Action.values:
         raise DomainError("请选择应用方式")
+    if cleaned.get("pct") is not None and action not in {*PCT_ACTIONS, Action.RECOVER}:
+        # No proposal reads it: a 优先保障 row saved with 30 showed 30% on the rules page and changed nothing.
+        raise DomainError(
+            f"“{Action(action).label}”不按比例计算，比例请留空（只有压缩、按未执行额比例核减和收回统筹可设比例）"
+        )
     if national.condition == Condition.EXEC_RATE_BELOW and cleaned.get("threshold") is None:
         raise DomainError("执行率规则须设定阈值")
     if cleaned.get("values"):

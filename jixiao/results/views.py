@@ -29,8 +29,12 @@ def _default_year() -> int:
 
 def _filters(request: HttpRequest) -> tuple[ListFilterForm, dict[str, Any]]:
     form = ListFilterForm(request.GET or None, departments=department_choices(request.user), user=request.user)
-    params = dict(form.cleaned_data) if form.is_valid() else {}
-    return form, params
+    if not form.is_bound:
+        return form, {}
+    # The fields that passed: a bad one (a year typed wrong) is shown at its field and left out, the others still
+    # filter the page and the export (a single bad field used to drop every filter, silently).
+    form.is_valid()
+    return form, dict(form.cleaned_data)
 
 
 @capability_required("results.view")

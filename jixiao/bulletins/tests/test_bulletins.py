@@ -382,3 +382,32 @@ def test_a_refused_edit_keeps_the_typed_text_and_says_which_field(world: Any) ->
     assert "花了半小时改写的通报正文" in html
     bulletin.refresh_from_db()
     assert bulletin.version == typed["version"] and bulletin.narrative != typed["narrative"]
+
+
+def test_a_bad_filter_is_shown_at_its_field_and_the_others_still_filter(world: Any) -> None:
+    """A year typed wrong used to drop every filter silently (状态 = 草稿 listed the issued bulletins too)."""
+    draft = services.bulletin_generate(actor=world.users["performance"], kind="KEY_EVAL", fiscal_year=2026)
+    issued = services.bulletin_generate(actor=world.users["performance"], kind="KEY_EVAL", fiscal_year=2026)
+    Bulletin.objects.filter(pk=issued.pk).update(status=BulletinStatus.ISSUED)
+    page = world.login("performance").get("/bulletins/?status=draft&fiscal_year=abc").content.decode()
+    assert f"/bulletins/{draft.pk}/" in page and f"/bulletins/{issued.pk}/" not in page
+    assert 'data-testid="filter-error"' in page
+
+
+def test_the_oversight_reads_a_bulletin_once_issued_and_leaders_read_drafts(world: Any) -> None:
+    """A draft 通报 is the bureau's document in the making (decision 0008): 人大/审计 read it once issued, as they read
+    the 文书; they could open the draft's narrative and tables before anyone had agreed them."""
+    draft = services.bulletin_generate(actor=world.users["performance"], kind="KEY_EVAL", fiscal_year=2026)
+    issued = services.bulletin_generate(actor=world.users["performance"], kind="KEY_EVAL", fiscal_year=2026)
+    Bulletin.objects.filter(pk=issued.pk).update(status=BulletinStatus.ISSUED)
+    oversight = world.login("oversight")
+    assert oversight.get(f"/bulletins/{draft.pk}/").status_code == 404
+    assert oversight.get(f"/bulletins/{draft.pk}/docx/").status_code == 404
+    assert oversight.get(f"/bulletins/{issued.pk}/").status_code == 200
+    listing = oversight.get("/bulletins/").content.decode()
+    assert f"/bulletins/{draft.pk}/" not in listing and f"/bulletins/{issued.pk}/" in listing
+    assert 'value="draft"' not in listing
+    for persona in ("leader", "performance", "business", "budget"):
+        client = world.login(persona)
+        assert client.get(f"/bulletins/{draft.pk}/").status_code == 200, persona
+        assert 'value="draft"' in client.get("/bulletins/").content.decode(), persona

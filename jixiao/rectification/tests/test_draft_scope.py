@@ -50,3 +50,17 @@ def test_the_read_only_oversight_sees_cases_once_issued_and_leaders_see_drafts(w
     assert 'value="draft"' not in listing
     assert selectors.rectification_summary(world.users["oversight"], YEAR)["draft"] == 0
     assert world.login("leader").get(f"/rectification/{draft.pk}/").status_code == 200
+
+
+def test_statistics_show_no_draft_count_to_those_who_never_see_drafts(world: World) -> None:
+    """整改统计's 待下达 card linked to ?status=draft, a status the list does not offer a department, a unit or the
+    oversight: the list dropped every filter (the year too) and showed all their cases under a 0."""
+    draft_case(world)
+    issued_case(world)
+    for persona in ("unit_user", "dept_admin", "oversight"):
+        page = world.login(persona).get(f"/rectification/statistics/?year={YEAR}").content.decode()
+        assert 'data-testid="rect-summary-draft"' not in page, persona
+        assert "status=draft" not in page, persona
+    for persona in ("performance", "business", "leader"):
+        page = world.login(persona).get(f"/rectification/statistics/?year={YEAR}").content.decode()
+        assert 'data-testid="rect-summary-draft"' in page and f"?year={YEAR}&status=draft" in page, persona

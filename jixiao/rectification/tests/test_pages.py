@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
+import re
 from typing import Any
 
+import openpyxl
 import pytest
 
 from conftest import World
@@ -43,3 +46,28 @@ def test_tabs_filters_statistics_and_menu(world: World) -> None:
     unit_home = world.login("unit_user").get("/").content.decode()
     assert "/rectification/" in unit_home and "/rectification/candidates/" not in unit_home
     assert world.login("unit_user").get("/rectification/findings/new/").status_code == 403
+
+
+def test_a_bad_filter_is_shown_at_its_field_and_the_others_still_filter(world: World) -> None:
+    """A year typed wrong used to drop every filter silently: the page listed every case under the chosen 状态."""
+    draft_case(world)
+    issued = issued_case(world, world.hospital_project)
+    client = world.login("performance")
+    page = client.get("/rectification/?year=1999&status=issued").content.decode()
+    assert f"/rectification/{issued.pk}/" in page and "一中教学设备购置" not in page  # 状态 still filters
+    assert 'data-testid="filter-error"' in page and "2000" in page  # the year's reason, at the field
+    assert 'name="year" value="1999"' in page  # what was typed stays
+    ledger = openpyxl.load_workbook(io.BytesIO(client.get("/rectification/export/?year=1999&status=issued").content))
+    ids = [row[0] for row in ledger.active.iter_rows(min_row=3, values_only=True) if row[0] is not None]
+    assert ids == [issued.pk]  # the export takes the same filters
+    # 待整改问题: a bad year falls back to the current year and keeps the chosen source.
+    candidates = client.get("/rectification/candidates/?year=abc&source=MONITORING").content.decode()
+    assert 'data-testid="filter-error"' in candidates
+
+
+def test_the_problem_list_names_the_year_it_lists(world: World) -> None:
+    """待整改问题 without a chosen year lists the current year's problems: its year box said nothing."""
+    client = world.login("performance")
+    page = client.get("/rectification/candidates/").content.decode()
+    year_box = re.search(r'<input type="number" name="year"[^>]*>', page)
+    assert year_box is not None and f'value="{YEAR}"' in year_box.group(0)

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from conftest import World
 from jixiao.rectification.forms import ManualFindingForm
+from jixiao.rectification.models import Rectification
 
 PROJECTS = reverse("projects:autocomplete")
 
@@ -104,3 +105,37 @@ def test_project_search_can_be_narrowed_to_one_status(world: World) -> None:
     assert "P-SCHOOL 一中教学设备购置" in _names(perf.get(PROJECTS, {"q": "P-", "fiscal_year": year}))
     assert _names(perf.get(PROJECTS, {"q": "P-", "fiscal_year": year + 5})) == []
     assert len(_names(perf.get(PROJECTS, {"q": "P-", "fiscal_year": "20x6"}))) > 1  # not a year: ignored
+
+
+def test_a_unit_or_department_beside_a_project_that_is_not_its_own_is_refused_at_the_field(world: World) -> None:
+    """The project decides who rectifies: a 县人民医院 project chosen with 县第一中学 (or 县教育局) as the addressee was
+    silently recorded for the hospital."""
+    client = world.login("performance")
+    data = {
+        "fiscal_year": 2026,
+        "source_type": "AUDIT",
+        "category": "FUNDS",
+        "severity": "MEDIUM",
+        "description": "审计发现的问题",
+    }
+    for extra, reason in (
+        (
+            {"unit": world.school.pk, "project": world.hospital_project.pk},
+            "所选项目属于县人民医院，与所选预算单位县第一中学不一致",
+        ),
+        (
+            {"department": world.edu.pk, "project": world.hospital_project.pk},
+            "所选项目属于县卫健局，与所选主管部门县教育局不一致",
+        ),
+        (
+            {"department": world.health.pk, "unit": world.school.pk},
+            "所选单位属于县教育局，与所选主管部门县卫健局不一致",
+        ),
+    ):
+        response = client.post("/rectification/findings/new/", {**data, **extra})
+        page = response.content.decode()
+        assert response.status_code == 400 and reason in page and "审计发现的问题" in page, extra
+    assert not Rectification.objects.exists()
+    matching = {"department": world.edu.pk, "unit": world.school.pk, "project": world.school_project.pk}
+    assert client.post("/rectification/findings/new/", {**data, **matching}).status_code == 302
+    assert Rectification.objects.get().unit == world.school

@@ -156,6 +156,8 @@ def test_settings_page_saves_the_regions_row_and_refuses_bad_input(world: World)
         "second_escalate_after_days": 7,
     }
     assert client.post("/rectification/settings/", {**data, "deadline_days": 0}).status_code == 400
+    typo = client.post("/rectification/settings/", {**data, "fiscal_year": 20266})
+    assert typo.status_code == 400 and "确保该值小于或等于2100" in typo.content.decode()
     assert not RectificationSettings.objects.filter(region=world.region).exists()
     assert client.post("/rectification/settings/", data).status_code == 302
     assert client.post("/rectification/settings/", {**data, "escalate_after_days": 4}).status_code == 302

@@ -5,11 +5,12 @@ from typing import Any
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 
-from jixiao.core.numbers import is_digits, year_or_none
+from jixiao.organizations.selectors import department_choices
 from jixiao.results import selectors
 from jixiao.results.api.serializers import ResultApplicationSerializer
+from jixiao.results.forms import ListFilterForm
 from jixiao.results.models import ResultApplication
 
 FILTERS = [
@@ -32,17 +33,12 @@ class ResultApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def get_queryset(self) -> Any:
         if not self.request.user.can("results.view"):  # type: ignore[union-attr]
             raise PermissionDenied("您没有查看结果应用的权限")
-        params: dict[str, Any] = {}
-        raw = self.request.query_params
-        year = year_or_none(raw.get("fiscal_year", ""))
-        if year is not None:
-            params["fiscal_year"] = year
-        if is_digits(raw.get("department", "")):
-            params["department"] = int(raw["department"])
-        for key in ("action", "status"):
-            if raw.get(key):
-                params[key] = raw[key]
-        return selectors.applications_filtered(self.request.user, params)
+        user = self.request.user
+        # The page's filter form: a bad filter (fiscal_year=2026x) is a 400 naming the field, not every year's rows.
+        form = ListFilterForm(self.request.query_params, departments=department_choices(user), user=user)
+        if not form.is_valid():
+            raise ValidationError({name: [str(e) for e in errors] for name, errors in form.errors.items()})
+        return selectors.applications_filtered(user, dict(form.cleaned_data))
 
     def get_object(self) -> ResultApplication:
         self.get_queryset()

@@ -28,3 +28,16 @@ def test_api_lists_filters_and_scopes(world: World) -> None:
     assert world.login("unit_user").get(f"{URL}{hospital_id}/").status_code == 404
     assert world.login("expert").get(URL).status_code == 403
     assert world.login("budget").get(f"{URL}{hospital_id}/").json()["proposed_action"] == "PRIORITY"
+
+
+def test_a_bad_filter_is_a_400_naming_the_field(world: World) -> None:
+    """fiscal_year=2026x was ignored and the client got every year's proposals (a status typed wrong got none)."""
+    h.arranged(world.school_project)
+    h.generate(world)
+    client = world.login("budget")
+    assert client.get(URL, {"fiscal_year": 2026}).json()["count"] == 1
+    for bad in ({"fiscal_year": "2026x"}, {"status": "zzz"}, {"action": "NOPE"}, {"department": "abc"}):
+        response = client.get(URL, bad)
+        assert response.status_code == 400 and list(response.json()) == list(bad), bad
+    assert "输入整数" in client.get(URL, {"fiscal_year": "2026x"}).json()["fiscal_year"][0]
+    assert client.get(URL, {"department": world.edu.pk, "status": "proposed"}).json()["count"] == 1

@@ -84,6 +84,33 @@ def test_a_cut_without_a_county_percentage_needs_an_amount(world: World) -> None
     assert app.decided_amount_yuan == Decimal("180000.00")
 
 
+def test_a_cut_above_this_years_budget_is_refused_and_nothing_is_saved(world: World) -> None:
+    """压缩 to 999999万元 of a 20万元 project was saved: the 四挂钩 showed the cut as an increase and the next-year
+    gate (asked for more than decided) could never bite."""
+    app = _proposed(world, grade="中")
+    budget = world.users["budget"]
+    for action in ("REDUCE_PCT", "REDUCE_UNSPENT", "RECOVER"):
+        with pytest.raises(DomainError, match=r"决定金额不能高于本年预算20\.00万元"):
+            services.application_decide(
+                actor=budget, application=app, action=action, amount_yuan=Decimal("200000.01"), reason="压缩"
+            )
+    page = world.login("budget").post(
+        f"/results/{app.pk}/",
+        {"action": "REDUCE_PCT", "amount_yuan": "999999", "reason": "压缩", "version": app.version},
+    )
+    assert page.status_code == 400 and "压缩后的决定金额不能高于本年预算20.00万元" in page.content.decode()
+    app.refresh_from_db()
+    assert app.status == "proposed" and app.decided_amount_yuan is None
+    kept = services.application_decide(
+        actor=budget, application=app, action="REDUCE_PCT", amount_yuan=Decimal("200000"), reason="暂按原额"
+    )
+    assert kept.decided_amount_yuan == Decimal("200000.00")
+    raised = services.application_decide(
+        actor=budget, application=kept, action="KEEP", amount_yuan=Decimal("250000"), reason="保障并增加"
+    )
+    assert raised.decided_amount_yuan == Decimal("250000.00")  # only a cut is bounded by this year's budget
+
+
 def test_stale_version_is_a_conflict(world: World) -> None:
     app = _proposed(world)
     with pytest.raises(ConflictError):

@@ -165,6 +165,18 @@ def test_next_year_project_page_shows_the_decision(world: World, persona: str) -
     assert "一中2027" in detail and "按相同单位和项目编码自动对应" in detail and "下年度不予安排" in detail
 
 
+def test_only_the_budget_section_is_told_it_can_link_another_next_year_project(world: World) -> None:
+    """The unit, the performance section and the oversight were told “也可在下方关联其他项目” with no form below."""
+    school_app, _ = _two(world)
+    url = reverse("results:detail", args=[school_app.pk])
+    budget = world.login("budget").get(url).content.decode()
+    assert "也可在下方关联其他项目" in budget and reverse("results:link", args=[school_app.pk]) in budget
+    for persona in ("unit_user", "performance", "oversight"):
+        page = world.login(persona).get(url).content.decode()
+        assert "2027年度尚无对应项目" in page and "也可在下方关联其他项目" not in page, persona
+        assert reverse("results:link", args=[school_app.pk]) not in page, persona
+
+
 def test_list_page_query_count_does_not_grow_with_rows(world: World, django_assert_max_num_queries: Any) -> None:
     _two(world)
     for n in range(8):
@@ -201,6 +213,39 @@ def test_rules_page_shows_condition_values_in_chinese_and_takes_them_so(world: W
     assert bad.status_code == 400 and "条件取值“紫灯”无法识别" in bad.content.decode()
 
 
+def test_a_grade_no_evaluation_gives_is_refused_in_a_rule(world: World) -> None:
+    """The rule form took any grade (很差, 优秀): the rule was saved and silently never matched a project."""
+    client = world.login("performance")
+    data = {"code": "SELF_EVAL-中", "values": "中、差", "action": "REDUCE_PCT", "pct": "10", "priority": "100"}
+    assert client.post(reverse("results:rules"), data).status_code == 302
+    assert ResultApplicationRule.objects.get(code="SELF_EVAL-中", region=world.region).values == ["中", "差"]
+    bad = client.post(reverse("results:rules"), {**data, "values": "中、很差", "pct": "20"})
+    assert bad.status_code == 400 and "条件取值“很差”无法识别，可填：优、良、中、差" in bad.content.decode()
+    assert ResultApplicationRule.objects.get(code="SELF_EVAL-中", region=world.region).pct == Decimal("10")
+    page = client.get(reverse("results:rules")).content.decode()
+    assert "评价等级属于 中" in page
+
+
+def test_a_percentage_on_an_action_that_reads_none_is_refused(world: World) -> None:
+    """优先保障 saved with 30 showed “30” in the rules' 比例 column and no proposal ever read it."""
+    client = world.login("performance")
+    data = {
+        "code": "SELF_EVAL-优",
+        "values": "优",
+        "action": "PRIORITY",
+        "pct": "30",
+        "priority": "10",
+        "basis": "本县",
+    }
+    refused = client.post(reverse("results:rules"), data)
+    assert refused.status_code == 400 and "“优先保障”不按比例计算，比例请留空" in refused.content.decode()
+    assert 'value="本县"' in refused.content.decode()  # the typed form is shown again
+    assert not ResultApplicationRule.objects.filter(code="SELF_EVAL-优", region=world.region).exists()
+    assert client.post(reverse("results:rules"), {**data, "pct": ""}).status_code == 302
+    recover = {"code": "IDLE-FUNDS", "action": "RECOVER", "pct": "80", "priority": "10"}
+    assert client.post(reverse("results:rules"), recover).status_code == 302  # 收回统筹 takes a share
+
+
 def test_the_history_names_the_person_beside_the_login(world: World) -> None:
     _, hospital_app = _two(world)
     budget = world.users["budget"]
@@ -231,3 +276,16 @@ def test_four_links_page_has_a_total_row_that_adds_up_the_departments(world: Wor
     page = response.content.decode()
     assert 'data-testid="links-total"' in page and "<td>合计</td>" in page
     assert '?fiscal_year=2026&amp;action=CANCEL">1</a>' in page  # the total drills down to the list for the year
+
+
+def test_a_bad_filter_is_shown_at_its_field_and_the_others_still_filter(world: World) -> None:
+    """A year typed wrong used to drop every filter silently: 应用方式 = 取消 listed every proposal, and so did the
+    export."""
+    _two(world)
+    client = world.login("budget")
+    page = client.get(reverse("results:list"), {"fiscal_year": "1999", "action": "CANCEL"}).content.decode()
+    assert "一中教学设备购置" in page and "医院信息化建设" not in page
+    assert 'data-testid="filter-error"' in page and 'value="1999"' in page
+    export = client.get(reverse("results:export"), {"fiscal_year": "1999", "action": "CANCEL"})
+    rows = list(openpyxl.load_workbook(io.BytesIO(export.content)).active.iter_rows(min_row=3, values_only=True))
+    assert [r[1] for r in rows if r[0]] == ["一中教学设备购置"]
