@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from jixiao.core import config_rows
-from jixiao.core.todos import TodoItem
+from jixiao.core.todos import TodoItem, countdown
 from jixiao.organizations.models import Department
 from jixiao.organizations.selectors import in_region
 from jixiao.rectification.models import (
@@ -214,10 +214,7 @@ def rectification_todos(user: Any) -> list[TodoItem]:
     items: list[TodoItem] = []
     if respond:
         first = totals["first_deadline"]
-        hint = ""
-        if first is not None:
-            days = (first - today).days
-            hint = f"最近一件还剩{days}天" if days >= 0 else f"最早一件已逾期{-days}天"
+        hint = f"最近截止{first:%Y-%m-%d}，{countdown(first, today)[1]}" if first is not None else ""
         items.append(TodoItem("问题整改", "整改待反馈", totals["waiting"], f"{url}?tab=todo", hint))
     if review:
         items.append(

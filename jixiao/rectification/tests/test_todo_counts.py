@@ -32,7 +32,8 @@ def _separate_counts(user: Any) -> dict[str, tuple[int, str]]:
         hint = ""
         if first is not None:
             days = (first - today).days
-            hint = f"最近一件还剩{days}天" if days >= 0 else f"最早一件已逾期{-days}天"
+            left = f"还剩{days}天" if days > 0 else "今天截止" if days == 0 else f"已逾期{-days}天"
+            hint = f"最近截止{first:%Y-%m-%d}，{left}"
         out["整改待反馈"] = (waiting.count(), hint)
     if membership.can("rectification.review"):
         out["整改反馈待审核"] = (qs.filter(status=RectificationStatus.FEEDBACK_SUBMITTED).count(), REVIEW_HINT)
