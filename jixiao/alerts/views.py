@@ -28,6 +28,7 @@ from jixiao.alerts.forms import (
 from jixiao.alerts.models import ANSWERABLE_STATES, CaseStatus, Tier
 from jixiao.core import audit
 from jixiao.core.errors import DomainError
+from jixiao.core.forms import valid_filters
 from jixiao.core.jobs import job_progress, job_start, job_summarize
 from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
 from jixiao.core.locking import add_lock_token, posted_lock_token
@@ -137,7 +138,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     services.escalate_on_page(actor=request.user, today=today)
     form = CaseFilterForm(request.GET or None)
-    params = form.cleaned_data if form.is_valid() else {}
+    params = valid_filters(form)
     page = paginate(request, selectors.cases_filtered(request.user, params))
     for case in page:
         case.days_left = working_days_between(today, case.due_date) if case.status in ANSWERABLE_STATES else None

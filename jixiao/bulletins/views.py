@@ -17,6 +17,7 @@ from jixiao.bulletins.models import KINDS_WITH_SOURCE, BulletinKind
 from jixiao.bulletins.workflow import BULLETIN_WORKFLOW
 from jixiao.core import audit
 from jixiao.core.errors import DomainError
+from jixiao.core.forms import valid_filters
 from jixiao.core.jobs import (
     job_attach_page,
     job_attach_result,
@@ -43,12 +44,7 @@ def _year(request: HttpRequest) -> int:
 @capability_required("bulletins.view")
 def bulletin_list(request: HttpRequest) -> HttpResponse:
     form = ListFilterForm(request.GET or None, user=request.user)
-    params: dict[str, Any] = {}
-    if form.is_bound:
-        # The fields that passed: a bad one (a year typed wrong) is shown at its field and left out, the others
-        # still filter (a single bad field used to drop every filter, silently).
-        form.is_valid()
-        params = dict(form.cleaned_data)
+    params = valid_filters(form)
     year = _year(request)
     user: Any = request.user
     generate = None

@@ -56,6 +56,16 @@ def limit_choices(form: forms.BaseForm, name: str, queryset: Any) -> None:
     field.queryset = queryset
 
 
+def valid_filters(form: forms.BaseForm) -> dict[str, Any]:
+    """A list's filter values that passed: a bad one (a year typed wrong, a status not offered) is shown at its field
+    with the reason and left out; the others still filter the page and its export (one bad field used to drop every
+    filter, silently, and list everything)."""
+    if not form.is_bound:
+        return {}
+    form.is_valid()
+    return dict(form.cleaned_data)
+
+
 class RowFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
     """A grid whose rows the page numbers itself: the row count it posts (TOTAL_FORMS) must cover every row it posts.
 

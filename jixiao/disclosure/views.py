@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import DomainError
+from jixiao.core.forms import valid_filters
 from jixiao.core.locking import add_lock_token, lock_token
 from jixiao.core.numbers import year_or_none
 from jixiao.core.views_helpers import capability_required, paginate, stored_file_response
@@ -32,7 +33,7 @@ def _year(request: HttpRequest) -> int:
 @capability_required("disclosure.view")
 def disclosure_list(request: HttpRequest) -> HttpResponse:
     form = ListFilterForm(request.GET or None, user=request.user)
-    params = form.cleaned_data if form.is_valid() else {}
+    params = valid_filters(form)
     queryset = selectors.disclosures_filtered(request.user, params)
     context = {
         "form": form,

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from jixiao.core import bulk
 from jixiao.core.errors import DomainError
-from jixiao.core.forms import EvidenceUploadForm
+from jixiao.core.forms import EvidenceUploadForm, valid_filters
 from jixiao.core.numbers import is_digits, year_or_none
 from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
 from jixiao.evaluation import exports, selectors, services, services_reeval
@@ -73,7 +73,7 @@ def selfeval_list(request: HttpRequest) -> HttpResponse:
 def _list(request: HttpRequest, *, status: int = 200, refused: bool = False) -> HttpResponse:
     """The list, filtered by the query string (also that of a refused 批量审核, shown again with its ticks and text)."""
     form = SelfEvalFilterForm(request.GET or None, user=request.user)
-    params = form.cleaned_data if form.is_valid() else {}
+    params = valid_filters(form)
     records = selectors.records_filtered(request.user, params)
     # A province sorts ~70,000 self-evaluations: ids, not wide rows.
     page = paginate(request, records, bulk.per_page(request), by_ids=True)

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import DomainError, PermissionDeniedError
+from jixiao.core.forms import valid_filters
 from jixiao.core.todos import countdown
 from jixiao.core.views_helpers import (
     capability_required,
@@ -309,7 +310,7 @@ def _countdown(engagement: Engagement) -> tuple[int, str] | None:
 @capability_required("engagement.view")
 def engagement_list(request: HttpRequest) -> HttpResponse:
     form = EngagementFilterForm(request.GET or None)
-    params = form.cleaned_data if form.is_valid() else {}
+    params = valid_filters(form)
     page = paginate(request, selectors.engagements_filtered(request.user, params))
     for engagement in page:
         engagement.countdown = _countdown(engagement)  # type: ignore[attr-defined]

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from jixiao.core import audit
 from jixiao.core.errors import ConflictError, DomainError
+from jixiao.core.forms import valid_filters
 from jixiao.core.locking import lock_token, posted_lock_token
 from jixiao.core.numbers import year_or_none
 from jixiao.core.views_helpers import (
@@ -41,7 +42,7 @@ def _year(request: HttpRequest) -> int:
 @capability_required("keyeval.view")
 def evaluation_list(request: HttpRequest) -> HttpResponse:
     form = ListFilterForm(request.GET or None)
-    params = form.cleaned_data if form.is_valid() else {}
+    params = valid_filters(form)
     queryset = selectors.evaluations_filtered(request.user, params)
     context = {"form": form, "page": paginate(request, queryset), "can_manage": request.user.can("keyeval.manage")}  # type: ignore[union-attr]
     return render(request, "keyeval/list.html", context)

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from jixiao.core import audit_labels
 from jixiao.core.errors import DomainError
+from jixiao.core.forms import valid_filters
 from jixiao.core.locking import add_lock_token
 from jixiao.core.numbers import year_or_none
 from jixiao.core.views_helpers import capability_required, paginate, stored_file_response
@@ -44,7 +45,7 @@ def _year(request: HttpRequest) -> int:
 @capability_required("preassessment.view")
 def assessment_list(request: HttpRequest) -> HttpResponse:
     form = ListFilterForm(request.GET or None, user=request.user)
-    params = form.cleaned_data if form.is_valid() else {}
+    params = valid_filters(form)
     queryset = selectors.assessments_filtered(request.user, params)
     return render(request, "preassessment/list.html", {"form": form, "page": paginate(request, queryset)})
 

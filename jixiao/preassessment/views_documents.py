@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from jixiao.core import audit
+from jixiao.core.forms import valid_filters
 from jixiao.core.views_helpers import capability_required, docx_response, filename_part, xlsx_response
 from jixiao.preassessment import documents, selectors
 from jixiao.preassessment.forms import ListFilterForm
@@ -49,7 +50,7 @@ def opinion_docx(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required("preassessment.view")
 def assessments_export(request: HttpRequest) -> HttpResponse:
     form = ListFilterForm(request.GET or None, user=request.user)
-    params = form.cleaned_data if form.is_valid() else {}
+    params = valid_filters(form)
     queryset = selectors.assessments_filtered(request.user, params)
     rows = queryset.select_related("region")  # the project, department and unit come with the visible rows
     content = documents.assessments_workbook(rows.iterator(chunk_size=2000))

@@ -11,6 +11,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import DomainError
+from jixiao.core.forms import valid_filters
 from jixiao.core.locking import add_lock_token
 from jixiao.core.numbers import year_or_none
 from jixiao.core.views_helpers import capability_required, paginate, stored_file_response, xlsx_response
@@ -33,15 +34,6 @@ from jixiao.rectification.workflow import CLOSE, FEEDBACK, ISSUE, RETURN
 def _current_year() -> int:
     current = current_fiscal_year()
     return current.year if current else timezone.localdate().year
-
-
-def valid_filters(form: Any) -> dict[str, Any]:
-    """The filter fields that passed: a bad one (a year typed wrong, a status not offered) is shown at its field with
-    the reason and left out, the others still filter (a single bad field used to drop every filter, silently)."""
-    if not form.is_bound:
-        return {}
-    form.is_valid()
-    return dict(form.cleaned_data)
 
 
 def _filters(request: HttpRequest) -> tuple[ListFilterForm, dict[str, Any]]:

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from jixiao.core import audit_labels
 from jixiao.core.errors import DomainError
+from jixiao.core.forms import valid_filters
 from jixiao.core.numbers import is_digits, year_or_none
 from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
 from jixiao.organizations.selectors import current_fiscal_year, department_choices
@@ -29,12 +30,7 @@ def _default_year() -> int:
 
 def _filters(request: HttpRequest) -> tuple[ListFilterForm, dict[str, Any]]:
     form = ListFilterForm(request.GET or None, departments=department_choices(request.user), user=request.user)
-    if not form.is_bound:
-        return form, {}
-    # The fields that passed: a bad one (a year typed wrong) is shown at its field and left out, the others still
-    # filter the page and the export (a single bad field used to drop every filter, silently).
-    form.is_valid()
-    return form, dict(form.cleaned_data)
+    return form, valid_filters(form)
 
 
 @capability_required("results.view")

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import DomainError
+from jixiao.core.forms import valid_filters
 from jixiao.core.views_helpers import (
     capability_required,
     paginate,
@@ -28,7 +29,7 @@ def _params(request: HttpRequest) -> tuple[FilterForm, dict[str, Any]]:
         if current is not None:
             data["year"] = str(current.year)
     form = FilterForm(data)
-    return form, (form.cleaned_data if form.is_valid() else {})
+    return form, (valid_filters(form))
 
 
 def _query(form: FilterForm) -> str:
