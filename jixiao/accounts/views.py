@@ -260,8 +260,12 @@ def membership_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         membership = selectors.memberships_for_admin(actor=request.user).get(pk=pk)
     except Membership.DoesNotExist as exc:
         raise Http404 from exc
-    services.membership_revoke(actor=request.user, membership=membership)
-    messages.success(request, "已撤销授权")
+    try:
+        services.membership_revoke(actor=request.user, membership=membership)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已撤销授权")
     return redirect("accounts:membership_list")
 
 
