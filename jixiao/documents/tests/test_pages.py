@@ -101,6 +101,8 @@ def test_word_has_the_number_title_addressee_and_body(world: Any, issue_notice: 
     assert AuditEvent.objects.filter(event_type="documents.docx_download", object_id=str(doc.pk)).exists()
     printed = world.login("performance").get(f"/documents/{doc.pk}/print/").content.decode()
     assert doc.doc_no in printed and "资产未入账" in printed
+    # Its own icon, as every page has (the browser's request for /favicon.ico answered 404: a console error).
+    assert 'rel="icon" href="/static/favicon.svg"' in printed
 
 
 def test_list_filters_and_excel_export(world: Any, issue_notice: Any) -> None:
