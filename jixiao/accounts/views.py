@@ -77,6 +77,11 @@ class PasswordChangeView(auth_views.PasswordChangeView):
             field.widget.attrs["class"] = "form-control"
         return form
 
+    def form_invalid(self, form: Any) -> HttpResponse:
+        response = super().form_invalid(form)
+        response.status_code = 400  # refused input is a 4xx, as on every other form
+        return response
+
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
         services.user_password_changed(user=form.user)
