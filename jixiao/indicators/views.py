@@ -195,10 +195,11 @@ def history_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @capability_required("indicator.propose")
 def proposals(request: HttpRequest) -> HttpResponse:
-    status = request.GET.get("status", "")
-    page = paginate(request, selectors.proposals_for(request.user, status))
     tabs = [("", "全部"), *((s, IndicatorLibraryItem.Status(s).label) for s in PROPOSER_TODO_STATES)]
-    context = {"page": page, "status": status if status in dict(tabs) else "", "tabs": tabs}
+    status = request.GET.get("status", "")
+    status = status if status in dict(tabs) else ""  # the tab shown is the filter applied
+    page = paginate(request, selectors.proposals_for(request.user, status))
+    context = {"page": page, "status": status, "tabs": tabs}
     return render(request, "indicators/proposals.html", context)
 
 

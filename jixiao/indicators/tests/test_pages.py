@@ -170,5 +170,6 @@ def test_the_proposers_todo_lines_say_what_is_asked_and_open_the_proposals_they_
     assert "课后服务学生参与率" in page and "课后服务满意度" not in page and "课后服务覆盖学校数" not in page
     page = client.get(lines["指标申报草稿"].url).content.decode()
     assert "课后服务覆盖学校数" in page and "课后服务学生参与率" not in page
-    everything = client.get("/indicators/proposals/").content.decode()
-    assert all(n in everything for n in ("课后服务学生参与率", "课后服务满意度", "课后服务覆盖学校数"))
+    for query in ("", "?status=submitted"):  # a status without a tab lists everything under 全部
+        everything = client.get(f"/indicators/proposals/{query}").content.decode()
+        assert all(n in everything for n in ("课后服务学生参与率", "课后服务满意度", "课后服务覆盖学校数"))
