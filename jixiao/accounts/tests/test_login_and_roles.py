@@ -246,6 +246,9 @@ def test_the_security_admin_cannot_revoke_their_own_role(world: World) -> None:
     """Revoking it would leave nobody to grant it back."""
     own = world.users["sec_admin"].memberships.get()
     client = world.login("sec_admin")
+    page = client.get("/accounts/console/memberships/").content.decode()
+    assert f"/accounts/console/memberships/{own.pk}/revoke/" not in page  # no 撤销 on one's own row
+    assert f"/accounts/console/memberships/{world.users['unit_user'].memberships.get().pk}/revoke/" in page
     response = client.post(f"/accounts/console/memberships/{own.pk}/revoke/", follow=True)
     assert "不能撤销自己的授权" in response.content.decode()
     own.refresh_from_db()
