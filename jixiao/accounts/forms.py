@@ -60,6 +60,10 @@ class WorkbookUploadForm(forms.Form):
         return upload
 
 
+def _user_label(user: User) -> str:
+    return f"{user.username}（{user.display_name}）" if user.display_name else user.username
+
+
 class MembershipGrantForm(forms.Form):
     user = forms.ModelChoiceField(
         label="用户",
@@ -77,6 +81,8 @@ class MembershipGrantForm(forms.Form):
         # Only the accounts this administrator manages: another region's user is not offered, and a forged POST
         # naming one fails as an invalid choice, like a region or unit outside the administrator's scope.
         limit_choices(self, "user", selectors.users_for_admin(actor=actor).filter(is_active=True))
+        # Named as on the list beside it (用户名（姓名）): two accounts may carry the same name.
+        self.fields["user"].label_from_instance = _user_label  # type: ignore[attr-defined]
         limit_choices(self, "region", FiscalRegion.objects.visible_to(actor))
         limit_choices(self, "department", Department.objects.visible_to(actor))
         limit_choices(self, "unit", BudgetUnit.objects.visible_to(actor).select_related("department"))

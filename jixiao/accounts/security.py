@@ -83,8 +83,12 @@ def password_problems(password: str, user: Any | None, rules: SecurityPolicy | N
     if username and username.lower() in password.lower():
         problems.append("密码不能包含用户名")
     if user is not None and getattr(user, "pk", None) and rules.history_count:
-        recent = PasswordHistory.objects.filter(user=user).values_list("password", flat=True)[: rules.history_count]
-        if any(check_password(password, encoded) for encoded in recent):
+        history = PasswordHistory.objects.filter(user=user).values_list("password", flat=True)
+        recent = list(history[: rules.history_count])
+        # The password in force is one of the recent ones even when no history row holds it (an account loaded in
+        # bulk, or set before the history was kept): read from the database, not the instance being changed.
+        recent.append(User.objects.filter(pk=user.pk).values_list("password", flat=True).first() or "")
+        if any(check_password(password, encoded) for encoded in recent if encoded):
             problems.append(f"新密码不能与最近{rules.history_count}次使用过的密码相同")
     return problems
 

@@ -15,7 +15,7 @@ from jixiao.accounts.capabilities import ROLE_REQUIRES, THREE_ADMINS, Role
 from jixiao.accounts.columns import GRANT_HEADER, ORG_KEYS, GrantImportRow, UserImportRow
 from jixiao.accounts.models import Membership, User
 from jixiao.core import audit
-from jixiao.core.errors import DomainError, NotFoundError, PermissionDeniedError, ServiceError
+from jixiao.core.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError, ServiceError
 from jixiao.core.models import AuditEvent
 from jixiao.core.permissions import require
 from jixiao.core.spreadsheets import CellError, ImportRejectedError
@@ -253,6 +253,10 @@ def membership_problem(role: str, orgs: dict[str, Any], held: set[str]) -> str:
     if role not in Role.values:
         return "角色无效"
     needed = ROLE_REQUIRES.get(role)
+    # A 主管部门 granted with a unit as well read “主管部门 · 县第一中学” in the top bar and on the list.
+    extra = [label for key, label in ORG_LABELS.items() if key != needed and orgs.get(key) is not None]
+    if extra:
+        return f"“{Role(role).label}”角色不填写{'、'.join(extra)}，请留空"
     if needed and orgs.get(needed) is None:
         return f"“{Role(role).label}”角色必须指定{ORG_LABELS[needed]}"
     if role in THREE_ADMINS and (held - {role}):
@@ -422,6 +426,11 @@ def _grant_orgs(
 
 def membership_revoke(*, actor: Any, membership: Membership) -> Membership:
     require(actor, "roles.grant")
+    if membership.user_id == actor.pk:
+        # The security administrator revoking their own role would leave nobody to grant it back.
+        raise DomainError("不能撤销自己的授权")
+    if not membership.is_active:
+        raise ConflictError("该授权已撤销")
     with transaction.atomic():
         membership.is_active = False
         membership.save(update_fields=["is_active"])

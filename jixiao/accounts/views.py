@@ -77,6 +77,11 @@ class PasswordChangeView(auth_views.PasswordChangeView):
             field.widget.attrs["class"] = "form-control"
         return form
 
+    def form_invalid(self, form: Any) -> HttpResponse:
+        response = super().form_invalid(form)
+        response.status_code = 400  # refused input is a 4xx, as on every other form
+        return response
+
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
         services.user_password_changed(user=form.user)
@@ -260,8 +265,12 @@ def membership_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         membership = selectors.memberships_for_admin(actor=request.user).get(pk=pk)
     except Membership.DoesNotExist as exc:
         raise Http404 from exc
-    services.membership_revoke(actor=request.user, membership=membership)
-    messages.success(request, "已撤销授权")
+    try:
+        services.membership_revoke(actor=request.user, membership=membership)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已撤销授权")
     return redirect("accounts:membership_list")
 
 

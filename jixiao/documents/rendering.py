@@ -35,6 +35,27 @@ def check_placeholders(*texts: str) -> None:
         raise DomainError(f"模板中有无法识别的占位符：{names}。可用的占位符：{allowed}")
 
 
+# What is left once the placeholders are taken out: `{项目名称}` or `｛project｝` (a full-width brace from the input
+# method) would otherwise print as typed in an official document, and so would a lone brace.
+BRACED = re.compile(r"[{｛][^{}｛｝\n]*[}｝]")
+BRACE = re.compile(r"[{}｛｝]")
+
+
+def check_template(*texts: str) -> None:
+    """`check_placeholders`, and no brace outside a placeholder: a template is refused on save (DomainError)."""
+    check_placeholders(*texts)
+    rest = [PLACEHOLDER.sub("", text or "") for text in texts]
+    odd = list(dict.fromkeys(match.group(0) for text in rest for match in BRACED.finditer(text)))
+    if odd:
+        allowed = "、".join("{" + k + "}" + v for k, v in PLACEHOLDERS.items())
+        raise DomainError(
+            f"模板中有无法识别的占位符：{'、'.join(odd)}。占位符用半角花括号和英文名称，如 {{subject}}；"
+            f"可用的占位符：{allowed}"
+        )
+    if any(BRACE.search(text) for text in rest):
+        raise DomainError("模板中有不成对的花括号，请删除多余的“{”或“}”，或补全占位符（如 {subject}）")
+
+
 def fill(text: str, context: Mapping[str, Any], *, keep: tuple[str, ...] = ()) -> str:
     """Replace known placeholders with the context's values; a missing or empty value becomes a visible
     【待填写：名称】 marker; names in `keep` stay as they are (filled later)."""

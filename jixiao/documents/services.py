@@ -522,7 +522,7 @@ def template_save(
     title_pattern, body = (title_pattern or "").strip(), (body or "").strip()
     if not title_pattern or not body:
         raise DomainError("标题格式和正文模板不能为空")
-    rendering.check_placeholders(title_pattern, body)
+    rendering.check_template(title_pattern, body)
     region = actor.active_membership.region
     with transaction.atomic():
         own = DocumentTemplate.objects.select_for_update().filter(doc_type=doc_type, region=region).first()

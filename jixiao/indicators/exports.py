@@ -50,7 +50,8 @@ def export_items(queryset: QuerySet[IndicatorLibraryItem]) -> bytes:
 
 
 def _guide_rows(categories: Iterable[IndicatorCategory], nodes: Iterable[FrameworkNode]) -> list[list[str]]:
-    rows = [["计算符号", OPERATOR_HINT, ""], ["共性/个性", "共性、个性", ""], ["核心指标", "是、否", ""]]
+    rows = [["示例", "见“示例”表", "请在“指标库”表中逐行填写，不要把示例行复制进去"]]
+    rows += [["计算符号", OPERATOR_HINT, ""], ["共性/个性", "共性、个性", ""], ["核心指标", "是、否", ""]]
     rows.append(["取值依据", "计划标准、行业标准、历史标准、预算支出标准、其他", "为空按计划标准"])
     rows.append(["指标编码", "为空时自动生成；填写已有编码则更新该指标", ""])
     rows.extend(["行业领域编码", c.code, c.name] for c in categories)
@@ -61,6 +62,8 @@ def _guide_rows(categories: Iterable[IndicatorCategory], nodes: Iterable[Framewo
 
 
 def template_workbook(categories: Iterable[IndicatorCategory], nodes: Iterable[FrameworkNode]) -> bytes:
+    """The 指标库 sheet with the headers only, the guide, and the example on its own 示例 sheet: an example row on
+    the sheet that is imported would enter the library as an approved indicator."""
     example = [
         "",
         "0102",
@@ -80,7 +83,8 @@ def template_workbook(categories: Iterable[IndicatorCategory], nodes: Iterable[F
     ]
     return write_workbook(
         [
-            ("指标库", IMPORT_HEADERS, [example]),
+            ("指标库", IMPORT_HEADERS, []),
             ("填写说明", ["项目", "可填写的值", "说明"], _guide_rows(categories, nodes)),
+            ("示例", IMPORT_HEADERS, [example]),
         ]
     )

@@ -83,13 +83,17 @@ def filter_by_node(qs: QuerySet[IndicatorLibraryItem], field: str, value: str) -
     return qs.filter(**{f"{field}__name": value})
 
 
-def proposals_for(user: Any) -> QuerySet[IndicatorLibraryItem]:
-    """Items proposed by the user's own department, newest first."""
+def proposals_for(user: Any, status: str = "") -> QuerySet[IndicatorLibraryItem]:
+    """Items proposed by the user's own department, newest first; `status` (a status value) keeps one status, as the
+    待办 line that links here counts it."""
     membership = user.active_membership
     department_id = _membership_department_id(membership)
     if department_id is None:
         return IndicatorLibraryItem.objects.none()
-    return items_visible(user).filter(department_id=department_id).order_by("-updated_at", "-id")
+    qs = items_visible(user).filter(department_id=department_id)
+    if status in ItemStatus.values:
+        qs = qs.filter(status=status)
+    return qs.order_by("-updated_at", "-id")
 
 
 def _membership_department_id(membership: Any) -> int | None:
@@ -273,6 +277,9 @@ def categories_by_code() -> dict[str, IndicatorCategory]:
 # --- home page to-do list ------------------------------------------------------------------------
 
 
+PROPOSER_TODO_HINTS = {ItemStatus.DRAFT: "请完善后提交审核", ItemStatus.RETURNED: "请按审核意见修改后重新提交"}
+
+
 def indicator_todos(user: Any) -> list[TodoItem]:
     membership = user.active_membership
     if membership is None or not membership.can("indicator.view"):
@@ -291,7 +298,9 @@ def indicator_todos(user: Any) -> list[TodoItem]:
         url = reverse("indicators:proposals")
         for draft_status in PROPOSER_TODO_STATES:
             label = ItemStatus(draft_status).label
-            items.append(TodoItem("指标库", f"指标申报{label}", counts.get(draft_status, 0), url, "请完善后提交审核"))
+            hint = PROPOSER_TODO_HINTS[draft_status]
+            link = f"{url}?status={draft_status}"  # the list of what the line counts
+            items.append(TodoItem("指标库", f"指标申报{label}", counts.get(draft_status, 0), link, hint))
     for capability in ("indicator.review", "indicator.approve"):
         if membership.can(capability):
             url = reverse("indicators:library_list")

@@ -35,7 +35,7 @@ from jixiao.indicators.forms import (
 )
 from jixiao.indicators.imports import parse_indicator_workbook
 from jixiao.indicators.models import IndicatorLibraryItem
-from jixiao.indicators.workflow import INDICATOR_WORKFLOW
+from jixiao.indicators.workflow import INDICATOR_WORKFLOW, PROPOSER_TODO_STATES
 
 IMPORT_ERRORS_KEY = "jixiao_indicator_import_errors"
 
@@ -195,8 +195,12 @@ def history_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @capability_required("indicator.propose")
 def proposals(request: HttpRequest) -> HttpResponse:
-    page = paginate(request, selectors.proposals_for(request.user))
-    return render(request, "indicators/proposals.html", {"page": page})
+    tabs = [("", "全部"), *((s, IndicatorLibraryItem.Status(s).label) for s in PROPOSER_TODO_STATES)]
+    status = request.GET.get("status", "")
+    status = status if status in dict(tabs) else ""  # the tab shown is the filter applied
+    page = paginate(request, selectors.proposals_for(request.user, status))
+    context = {"page": page, "status": status, "tabs": tabs}
+    return render(request, "indicators/proposals.html", context)
 
 
 @capability_required("indicator.view")

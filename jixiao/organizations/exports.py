@@ -37,6 +37,8 @@ def export_units(queryset: QuerySet[BudgetUnit]) -> bytes:
 
 
 def template_workbook() -> bytes:
+    """The 预算单位 sheet with the headers only, the notes, and the examples on their own 示例 sheet: an example row
+    on the sheet that is imported would be imported too (a real county's 101001 renamed 县教育局本级)."""
     examples = [
         ["101001", "县教育局本级", "101", "", "行政单位", "是"],
         ["101002", "县第一中学", "101", "101001", "事业单位", "是"],
@@ -49,5 +51,8 @@ def template_workbook() -> bytes:
         ["单位类型", "必填；可选值：" + "、".join(str(label) for _value, label in BudgetUnit.Kind.choices)],
         ["是否启用", "是/否；留空时新单位为“是”，已有单位保持不变"],
         ["", "导入为“全部成功或全部不导入”：任何一行有错误，所有数据都不会导入"],
+        ["示例", f"见“示例”表；请在“{SHEET_NAME}”表中填写本区划的单位，不要把示例行复制进去"],
     ]
-    return write_workbook([(SHEET_NAME, IMPORT_HEADERS, examples), ("填写说明", ["列", "说明"], notes)])
+    return write_workbook(
+        [(SHEET_NAME, IMPORT_HEADERS, []), ("填写说明", ["列", "说明"], notes), ("示例", IMPORT_HEADERS, examples)]
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -95,8 +95,13 @@ def sections_with_departments(user: Any, region: FiscalRegion | None = None) -> 
     sections = sections_visible(user)
     if region is not None:
         sections = sections.filter(region=region)
-    return sections.order_by("region__path", "sort", "code").prefetch_related(
-        Prefetch("departments", queryset=departments, to_attr="visible_departments")
+    # Whether the section is 对口 for any department at all: a department's user sees only its own, and a section
+    # serving only others is not 未分配.
+    assigned = Exists(Department.objects.filter(finance_section=OuterRef("pk")))
+    return (
+        sections.annotate(has_departments=assigned)
+        .order_by("region__path", "sort", "code")
+        .prefetch_related(Prefetch("departments", queryset=departments, to_attr="visible_departments"))
     )
 
 

@@ -107,3 +107,10 @@ def test_the_export_names_role_event_and_object_type_in_chinese_beside_the_codes
     client.get("/accounts/console/audit/")  # the 审计管理员's own query, recorded with the role
     query = next(row for row in _exported(client, "audit.query"))
     assert (query["角色"], query["角色名称"], query["事件名称"]) == ("audit_admin", "审计管理员", "审计日志：查询")
+
+
+def test_the_audit_log_keeps_a_role_on_one_line(world: World) -> None:
+    """At 1400px the 角色 column wrapped 业务股室 as 业务股 / 室 and 审计管理员 as 审计管 / 理员."""
+    assert world.login("business").get("/indicators/export/").status_code == 200  # audited with the actor's role
+    body = world.login("audit_admin").get("/accounts/console/audit/?event_type=indicator").content.decode()
+    assert '<td class="text-nowrap">业务股室</td>' in body

@@ -223,3 +223,46 @@ def test_an_empty_login_says_what_is_missing(world: World) -> None:
     assert "请输入用户名" in body and "请输入密码" in body
     typed = Client().post("/accounts/login/", {"username": "p_unit", "password": ""}).content.decode()
     assert "请输入密码" in typed and "请输入用户名" not in typed and 'value="p_unit"' in typed
+
+
+def test_a_role_granted_with_an_organisation_it_does_not_take_is_refused(world: World) -> None:
+    """A 主管部门 granted with a unit as well read “主管部门 · 县第一中学” in the top bar and on the list."""
+    user = UserFactory(username="someone")
+    client = world.login("sec_admin")
+    post = {"user": user.pk, "role": "dept_admin", "region": world.region.pk, "department": world.edu.pk}
+    response = client.post("/accounts/console/memberships/", {**post, "unit": world.school.pk})
+    assert response.status_code == 400
+    assert "“主管部门”角色不填写预算单位，请留空" in response.content.decode()
+    with pytest.raises(DomainError, match="不填写主管部门"):
+        services.membership_grant(
+            actor=world.users["sec_admin"], user=user, role="leader", region=world.region, department=world.edu
+        )
+    assert not user.memberships.exists()
+    assert client.post("/accounts/console/memberships/", post).status_code == 302
+    assert str(user.memberships.get()) == "主管部门 · 县教育局"
+
+
+def test_the_security_admin_cannot_revoke_their_own_role(world: World) -> None:
+    """Revoking it would leave nobody to grant it back."""
+    own = world.users["sec_admin"].memberships.get()
+    client = world.login("sec_admin")
+    page = client.get("/accounts/console/memberships/").content.decode()
+    assert f"/accounts/console/memberships/{own.pk}/revoke/" not in page  # no 撤销 on one's own row
+    assert f"/accounts/console/memberships/{world.users['unit_user'].memberships.get().pk}/revoke/" in page
+    response = client.post(f"/accounts/console/memberships/{own.pk}/revoke/", follow=True)
+    assert "不能撤销自己的授权" in response.content.decode()
+    own.refresh_from_db()
+    assert own.is_active
+    assert not AuditEvent.objects.filter(event_type="membership.revoke").exists()
+    other = world.users["unit_user"].memberships.get()
+    client.post(f"/accounts/console/memberships/{other.pk}/revoke/")
+    response = client.post(f"/accounts/console/memberships/{other.pk}/revoke/", follow=True)
+    assert "该授权已撤销" in response.content.decode()
+    assert AuditEvent.objects.filter(event_type="membership.revoke").count() == 1
+
+
+def test_the_grant_form_names_each_user_by_user_name_and_name(world: World) -> None:
+    UserFactory(username="wangmin1", display_name="王敏")
+    UserFactory(username="wangmin2", display_name="王敏")
+    page = world.login("sec_admin").get("/accounts/console/memberships/").content.decode()
+    assert "wangmin1（王敏）" in page and "wangmin2（王敏）" in page

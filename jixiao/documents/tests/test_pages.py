@@ -101,6 +101,8 @@ def test_word_has_the_number_title_addressee_and_body(world: Any, issue_notice: 
     assert AuditEvent.objects.filter(event_type="documents.docx_download", object_id=str(doc.pk)).exists()
     printed = world.login("performance").get(f"/documents/{doc.pk}/print/").content.decode()
     assert doc.doc_no in printed and "资产未入账" in printed
+    # Its own icon, as every page has (the browser's request for /favicon.ico answered 404: a console error).
+    assert 'rel="icon" href="/static/favicon.svg"' in printed
 
 
 def test_list_filters_and_excel_export(world: Any, issue_notice: Any) -> None:
@@ -155,6 +157,29 @@ def test_draft_create_edit_and_issue_through_pages(world: Any) -> None:
     assert doc.status == DocumentStatus.ISSUED and doc.doc_no.endswith("1号")
     assert "县教育局、县人民医院：" in doc.body
     assert world.login("unit_user").get("/documents/new/").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("title_pattern", "body", "shown"),
+    [
+        ("关于{项目名称}的提醒函", "{recipient}：请整改。", "{项目名称}"),
+        ("关于｛subject｝的提醒函", "{recipient}：请整改。", "｛subject｝"),
+        ("关于{subject}}的提醒函", "{recipient}：请整改。", "不成对的花括号"),
+        ("关于{subject}的提醒函", "{recipient：请整改。", "不成对的花括号"),
+    ],
+)
+def test_a_template_with_a_brace_outside_a_placeholder_is_refused(
+    world: Any, title_pattern: str, body: str, shown: str
+) -> None:
+    """{项目名称}, a full-width ｛subject｝ or a lone brace passed the placeholder check and printed as typed in the
+    official document (关于{subject}}的函)."""
+    response = world.login("performance").post(
+        "/documents/templates/REMINDER_LETTER/", {"title_pattern": title_pattern, "body": body, "is_active": "on"}
+    )
+    page = response.content.decode()
+    assert response.status_code == 400 and shown in page
+    assert body in page  # what was typed stays in the form
+    assert not DocumentTemplate.objects.filter(region=world.region).exists()
 
 
 def test_template_copy_on_write_and_placeholder_check(world: Any) -> None:

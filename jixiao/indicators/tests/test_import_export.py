@@ -142,15 +142,28 @@ def test_import_rejects_a_missing_required_column_and_non_xlsx_files(world: Worl
     assert "不是有效的 Excel" in client.post("/indicators/import/", {"file": fake}).content.decode()
 
 
-def test_template_opens_with_an_example_row_and_a_guide(world: World) -> None:
+def test_template_opens_with_a_guide_and_its_example_on_its_own_sheet(world: World) -> None:
     response = world.login("performance").get("/indicators/import/template.xlsx")
     workbook = openpyxl.load_workbook(io.BytesIO(response.content))
-    sheet, guide = workbook.worksheets
-    assert [c.value for c in sheet[1]] == IMPORT_HEADERS
-    assert sheet.cell(row=2, column=6).value == "课后服务覆盖学校数"
+    sheet, guide, example = workbook.worksheets
+    assert [c.value for c in sheet[1]] == IMPORT_HEADERS and sheet.max_row == 1
+    assert [c.value for c in example[1]] == IMPORT_HEADERS
+    assert example.cell(row=2, column=6).value == "课后服务覆盖学校数"
     guide_values = list(guide.iter_rows(min_row=2, values_only=True))
     assert ("行业领域编码", "0102", "义务教育") in guide_values
     assert any(r[0] == "指标体系/一级/二级" and r[1] == "2021_101" for r in guide_values)
+
+
+def test_uploading_the_template_unchanged_adds_no_indicator(world: World) -> None:
+    """The example row used to sit on the imported sheet: left in, it entered the library as an approved indicator."""
+    client = world.login("performance")
+    before = IndicatorLibraryItem.objects.count()
+    template = client.get("/indicators/import/template.xlsx").content
+    response = client.post("/indicators/import/", {"file": SimpleUploadedFile("指标.xlsx", template)})
+    assert response.status_code == 400
+    assert "文件中没有数据行" in response.content.decode()
+    assert IndicatorLibraryItem.objects.count() == before
+    assert not IndicatorLibraryItem.objects.filter(name="课后服务覆盖学校数").exists()
 
 
 def test_export_contains_exactly_the_filtered_visible_rows(world: World) -> None:

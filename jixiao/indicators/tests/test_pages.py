@@ -147,3 +147,29 @@ def test_a_historical_value_with_a_bad_year_is_refused_on_the_item_page_keeping_
     assert not IndicatorHistoricalValue.objects.filter(item=item).exists()
     empty = client.post(f"/indicators/{item.pk}/history/", {"fiscal_year": "2025", "value": ""})
     assert empty.status_code == 400 and "请填写实际完成值" in empty.content.decode()
+
+
+def test_the_proposers_todo_lines_say_what_is_asked_and_open_the_proposals_they_count(world: World) -> None:
+    """A returned proposal said 请完善后提交审核 and opened 我的指标申报 with every status (a draft and a pending one
+    beside the returned one)."""
+    from jixiao.core import todos
+
+    client = world.login("unit_user")
+    for name in ("课后服务学生参与率", "课后服务满意度", "课后服务覆盖学校数"):
+        client.post("/indicators/propose/", _form(name))
+    returned, pending = (IndicatorLibraryItem.objects.get(name=n) for n in ("课后服务学生参与率", "课后服务满意度"))
+    for item in (returned, pending):
+        client.post(f"/indicators/{item.pk}/transition/", {"action": "submit"})
+    world.login("performance").post(
+        f"/indicators/{returned.pk}/transition/", {"action": "return", "comment": "参考指标值请写明口径"}
+    )
+    lines = {i.title: i for i in todos.for_user(world.users["unit_user"]) if i.stage == "指标库"}
+    assert (lines["指标申报被退回"].count, lines["指标申报被退回"].hint) == (1, "请按审核意见修改后重新提交")
+    assert (lines["指标申报草稿"].count, lines["指标申报草稿"].hint) == (1, "请完善后提交审核")
+    page = client.get(lines["指标申报被退回"].url).content.decode()
+    assert "课后服务学生参与率" in page and "课后服务满意度" not in page and "课后服务覆盖学校数" not in page
+    page = client.get(lines["指标申报草稿"].url).content.decode()
+    assert "课后服务覆盖学校数" in page and "课后服务学生参与率" not in page
+    for query in ("", "?status=submitted"):  # a status without a tab lists everything under 全部
+        everything = client.get(f"/indicators/proposals/{query}").content.decode()
+        assert all(n in everything for n in ("课后服务学生参与率", "课后服务满意度", "课后服务覆盖学校数"))

@@ -12,7 +12,6 @@ from django.urls import reverse
 
 from conftest import World
 from jixiao.core.models import AuditEvent
-from jixiao.organizations.imports import parse_unit_workbook
 from jixiao.organizations.models import BudgetUnit
 from jixiao.organizations.tests.factories import BudgetUnitFactory
 
@@ -149,13 +148,26 @@ def test_missing_columns_and_non_excel_files_are_rejected(world: World) -> None:
     assert BudgetUnit.objects.count() == 4
 
 
-def test_the_template_downloads_and_parses(world: World) -> None:
+def test_the_template_downloads_with_its_examples_on_their_own_sheet(world: World) -> None:
     response = world.login("budget").get(reverse("organizations:unit_import_template"))
     assert response.status_code == 200
-    rows = _open(response.content)
-    assert list(rows[0]) == HEADERS
-    parsed, errors = parse_unit_workbook(response.content)
-    assert errors == [] and [r.agency_code for r in parsed] == ["101001", "101002"]
+    workbook = openpyxl.load_workbook(io.BytesIO(response.content))
+    assert workbook.sheetnames == ["预算单位", "填写说明", "示例"]
+    assert list(workbook["预算单位"].iter_rows(values_only=True)) == [tuple(HEADERS)]
+    examples = list(workbook["示例"].iter_rows(values_only=True))
+    assert examples[0] == tuple(HEADERS) and [r[0] for r in examples[1:]] == ["101001", "101002"]
+
+
+def test_uploading_the_template_unchanged_changes_no_unit(world: World) -> None:
+    """The examples name 101001 县教育局本级: uploaded as downloaded, they renamed the county's own unit 101001."""
+    client = world.login("budget")
+    names = dict(BudgetUnit.objects.values_list("agency_code", "name"))
+    assert "101001" in names
+    template = client.get(reverse("organizations:unit_import_template")).content
+    response = _upload(client, template)
+    assert response.status_code == 400
+    assert "文件中没有数据行" in response.content.decode()
+    assert dict(BudgetUnit.objects.values_list("agency_code", "name")) == names
 
 
 # ---------------------------------------------------------------- export

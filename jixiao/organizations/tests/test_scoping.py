@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
@@ -68,6 +70,25 @@ def test_business_section_user_sees_only_its_departments_on_the_sections_page(wo
     assert "社保股" in body  # every section of the bureau is listed
     assert "县教育局" in body
     assert "县卫健局" not in body  # but not the departments another section is 对口 for
+
+
+def test_a_section_serving_only_other_departments_is_not_shown_as_unassigned(world: World) -> None:
+    """A department's user sees its own department only: 社保股 serves 县卫健局, hidden from it, and read 未分配."""
+    from jixiao.organizations.tests.factories import FinanceSectionFactory
+
+    FinanceSectionFactory(region=world.region, code="NY", name="农业股")  # 对口 for no department at all
+    rows = _section_rows(_body(world.login("dept_admin"), reverse("organizations:region_list")))
+    assert "县教育局" in rows["教科文股"]
+    assert "县卫健局" not in rows["社保股"] and "未分配" not in rows["社保股"]
+    assert "未分配" in rows["农业股"]
+    rows = _section_rows(_body(world.login("performance"), reverse("organizations:region_list")))
+    assert "县卫健局" in rows["社保股"] and "未分配" in rows["农业股"]
+
+
+def _section_rows(body: str) -> dict[str, str]:
+    """Each section's table row, by the section's name."""
+    rows = re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    return {name: row for row in rows for name in re.findall(r"<td>([^<]*股)</td>", row)}
 
 
 def test_department_admin_sees_its_department_and_all_its_units(world: World) -> None:
