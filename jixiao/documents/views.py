@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from jixiao.core import audit
 from jixiao.core.errors import DomainError
+from jixiao.core.forms import valid_filters
 from jixiao.core.views_helpers import (
     capability_required,
     docx_response,
@@ -43,7 +44,7 @@ def _filename(doc: OfficialDocument, suffix: str) -> str:
 @capability_required("documents.view")
 def document_list(request: HttpRequest) -> HttpResponse:
     form = ListFilterForm(request.GET or None)
-    params = form.cleaned_data if form.is_valid() else {}
+    params = valid_filters(form)
     queryset = selectors.documents_filtered(request.user, params)
     return render(request, "documents/list.html", {"form": form, "page": paginate(request, queryset)})
 
@@ -51,7 +52,7 @@ def document_list(request: HttpRequest) -> HttpResponse:
 @capability_required("documents.view")
 def document_export(request: HttpRequest) -> HttpResponse:
     form = ListFilterForm(request.GET or None)
-    params = form.cleaned_data if form.is_valid() else {}
+    params = valid_filters(form)
     queryset = selectors.documents_filtered(request.user, params)
     content = exports.documents_workbook(queryset.iterator(chunk_size=2000))
     audit.record(
