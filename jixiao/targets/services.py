@@ -353,7 +353,8 @@ def target_transition(
         locked.save(update_fields=["status", "version", "updated_by", "updated_at", *extra])
         _event(actor, locked, action, source, comment, GRADE_OF_ACTION.get(action, ""))
         # A recall's reason is on the timeline; it is no opinion of the stage the target was in.
-        if comment and source in STAGE_OF_STATE and transition.capability != "target.submit" and transition.awaits:
+        opinion = transition.capability != "target.submit" and action != "dept_recall"
+        if comment and source in STAGE_OF_STATE and opinion:
             ReviewComment.objects.create(target=locked, stage=STAGE_OF_STATE[source], author=actor, text=comment)
         audit.record(
             actor=actor,
