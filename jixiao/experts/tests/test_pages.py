@@ -242,6 +242,8 @@ def test_only_managers_may_draw(world: World, pool: dict[str, Expert]) -> None:
 
 def test_draw_page_runs_a_draw_and_shows_the_verified_result(world: World, pool: dict[str, Expert]) -> None:
     client = world.login("performance")
+    form = client.get(reverse("experts:draw_create")).content.decode()
+    assert ">抽取</button>" in form and ">保存</button>" not in form  # the button says what it does
     response = client.post(reverse("experts:draw_create"), {"purpose": "事前评估", "field": "教育", "size": 2})
     assert response.status_code == 302
     draw = PanelDraw.objects.get()
