@@ -88,6 +88,11 @@ def test_changes_are_shown_with_field_names_choice_labels_and_local_times() -> N
         ("no_such_field", "no_such_field", "1", "2"),
     ]
     assert change_rows("no.model", {"a": [None, "b"]}) == [("a", "a", "（空）", "b")]
+    # Nothing both ways (NULL and "" as a record is created) is no change a reader sees: no “（空） → （空）” row.
+    assert change_rows("projects.project", {"name": [None, ""], "status": [None, "draft"]}) == [
+        ("状态", "status", "（空）", "草稿")
+    ]
+    assert audit.diff({"name": None, "code": "A"}, {"name": "", "code": "B"}) == {"code": ["A", "B"]}
     assert change_rows("no.model", {"a": ["2026-13-45T00:00", "x"]}) == [("a", "a", "2026-13-45T00:00", "x")]
     assert change_rows("projects.project", None) == []
     grouped = change_rows("no.model", {"before": [{"title": "报告", "doc_no": "", "sent": True}, ["a", None]]})
@@ -113,7 +118,7 @@ def test_the_project_page_and_the_audit_console_read_in_chinese(world: World) ->
 
     console = world.login("audit_admin").get("/accounts/console/audit/", {"event_type": "project."}).content.decode()
     assert "项目库：修改" in console and "<td>项目 " in console
-    assert f"<td>{Role.UNIT_USER.label}</td>" in console and "<td>unit_user</td>" not in console
+    assert f">{Role.UNIT_USER.label}</td>" in console and ">unit_user</td>" not in console
     assert 'class="form-select form-select-sm"' in console
     assert AuditEvent.objects.filter(event_type="project.submit", object_id=str(project.pk)).exists()
 

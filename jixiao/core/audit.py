@@ -49,12 +49,16 @@ def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict[st
     return data
 
 
+# NULL and "" are the same nothing to a reader: a field going from one to the other is no change.
+EMPTY = (None, "")
+
+
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     changed: dict[str, Any] = {}
     for key in sorted(set(before) | set(after)):
         if key in {"updated_at", "created_at", "version"}:
             continue
-        if before.get(key) != after.get(key):
+        if before.get(key) != after.get(key) and not (before.get(key) in EMPTY and after.get(key) in EMPTY):
             redact = any(word in key for word in REDACTED_FIELDS)
             changed[key] = ["***", "***"] if redact else [before.get(key), after.get(key)]
     return changed

@@ -387,9 +387,10 @@ def change_rows(object_type: str, changes: Any, names: Names | None = None) -> l
     rows = []
     for code, old, new in _pairs(changes):
         field = _field(model, code)
-        rows.append(
-            (_field_name(field, code), code, _value(field, old, model, names), _value(field, new, model, names))
-        )
+        before, after = _value(field, old, model, names), _value(field, new, model, names)
+        if before == after == "（空）":
+            continue  # nothing both ways (NULL and "" on a record's creation): no change a reader can see
+        rows.append((_field_name(field, code), code, before, after))
     return rows
 
 
