@@ -169,6 +169,8 @@ def _detail(
         "issuer_side": selectors.is_issuer_side(user, doc),
         "related": selectors.related_link(doc),
         "actions": actions,
+        # The 说明 box says which of the offered buttons need it (办结), or that it is optional.
+        "comment_needed": "、".join(f"“{t.label}”" for t in actions if t.needs_comment),
         "can_edit": user.can("documents.draft") and doc.status in EDITABLE_STATES,
         "mine": mine,
         "feedback_form": (feedback_form or FeedbackForm()) if can_answer else None,

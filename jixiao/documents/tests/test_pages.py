@@ -298,3 +298,19 @@ def test_a_draft_shows_no_raw_placeholder_and_signs_right_aligned(world: Any) ->
     for url in (f"/documents/{draft.pk}/", f"/documents/{draft.pk}/print/"):
         page = client.get(url).content.decode()
         assert "{date}" not in page and "【印发时生成：成文日期】" in page
+
+
+def test_the_comment_box_says_which_button_needs_it(world: Any, issue_notice: Any) -> None:
+    """A draft can only be issued (the 说明 is optional); an issued document offers 办结, which needs it."""
+    draft = services.document_draft(
+        actor=world.users["performance"],
+        doc_type=DocType.REMINDER_LETTER,
+        region=world.region,
+        recipients=[world.school],
+        context={},
+    )
+    client = world.login("performance")
+    assert 'placeholder="选填" data-testid="doc-comment"' in client.get(f"/documents/{draft.pk}/").content.decode()
+    issued = issue_notice(world.school)
+    page = client.get(f"/documents/{issued.pk}/").content.decode()
+    assert 'placeholder="“办结”时必须填写说明"' in page
