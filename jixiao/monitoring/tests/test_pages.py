@@ -308,3 +308,23 @@ def test_a_stale_review_button_explains_the_state_in_chinese(ready: World) -> No
     assert "filling" not in body and "dept_approve”" not in body
     body = client.post(url, {"action": "no_such_action"}, follow=True).content.decode()
     assert "无效的操作" in body and "no_such_action" not in body
+
+
+def test_list_marks_lagging_execution_at_the_regions_threshold_not_a_fixed_60(ready: World) -> None:
+    from jixiao.monitoring.models import MonitoringSettings
+    from jixiao.monitoring.selectors import record_ratio
+
+    task = issued_round(ready)
+    record = school_record(task, ready)
+    ratio = record_ratio(record)
+    assert ratio is not None and ratio >= 60  # not lagging by the national default
+    client = ready.login("performance")
+
+    def marked() -> bool:
+        page = client.get(reverse("monitoring:record_list") + f"?q={record.project.code}").content.decode()
+        cell = page.split("一中教学设备购置", 1)[1].split("</tr>", 1)[0]
+        return "text-danger fw-bold" in cell
+
+    assert not marked()
+    MonitoringSettings.objects.create(region=ready.region, fiscal_year=2026, red_ratio_pct=ratio + 10)
+    assert marked()  # the county's 须说明偏差的执行比 is the one the 监控表 and the 报送 check use
