@@ -328,3 +328,16 @@ def test_list_marks_lagging_execution_at_the_regions_threshold_not_a_fixed_60(re
     assert not marked()
     MonitoringSettings.objects.create(region=ready.region, fiscal_year=2026, red_ratio_pct=ratio + 10)
     assert marked()  # the county's 须说明偏差的执行比 is the one the 监控表 and the 报送 check use
+
+
+def test_a_refused_deviation_reason_is_explained_at_the_field(ready: World) -> None:
+    record = school_record(issued_round(ready), ready)
+    client = ready.login("unit_user")
+    response = client.post(
+        reverse("monitoring:record_fill", args=[record.pk]),
+        {"version": str(record.version), "executed_to_date_yuan": "33", "deviation_reasons": "NOPE", "then": "save"},
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    reasons = body.split('id="id_deviation_reasons_4"', 1)[1].split('id="id_deviation_text"', 1)[0]
+    assert "NOPE 不在可用的选项中" in reasons and "invalid-feedback" in reasons
