@@ -39,10 +39,14 @@ def test_performance_section_creates_and_issues_a_round(ready: World) -> None:
     )
     task = MonitoringTask.objects.get()
     assert response.status_code == 302 and task.status == TaskStatus.DRAFT and task.task_no == "JK202608-01"
+    draft = client.get(reverse("monitoring:task_detail", args=[task.pk])).content.decode()
+    assert 'data-testid="mon-task-issued">未下达</td>' in draft  # not “— —”
     response = client.post(reverse("monitoring:task_issue", args=[task.pk]), follow=True)
     assert "生成监控表3张" in response.content.decode()
     page = client.get(reverse("monitoring:task_detail", args=[task.pk])).content.decode()
     assert "序时进度" in page and "低于序时进度（66.67%）" in page
+    issued = page.split('data-testid="mon-task-issued">', 1)[1].split("</td>", 1)[0]
+    assert str(ready.users["performance"]) in issued and "未下达" not in issued
     assert client.get(reverse("monitoring:task_list")).status_code == 200
 
 
