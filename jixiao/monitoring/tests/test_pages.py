@@ -345,3 +345,14 @@ def test_a_refused_deviation_reason_is_explained_at_the_field(ready: World) -> N
     body = response.content.decode()
     reasons = body.split('id="id_deviation_reasons_4"', 1)[1].split('id="id_deviation_text"', 1)[0]
     assert "NOPE 不在可用的选项中" in reasons and "invalid-feedback" in reasons
+
+
+def test_list_says_how_many_records_the_filter_found(ready: World) -> None:
+    # The dashboard's 运行监控 figure links here: the list must show the number it can be checked against.
+    task = issued_round(ready)
+    client = ready.login("performance")
+    total = MonitoringRecord.objects.filter(task=task).count()
+    page = client.get(reverse("monitoring:record_list") + "?fiscal_year=2026").content.decode()
+    assert f'data-testid="mon-record-count">共 {total} 张监控表<' in page
+    page = client.get(reverse("monitoring:record_list") + "?q=一中教学设备购置").content.decode()
+    assert 'data-testid="mon-record-count">共 1 张监控表<' in page
