@@ -356,3 +356,10 @@ def test_list_says_how_many_records_the_filter_found(ready: World) -> None:
     assert f'data-testid="mon-record-count">共 {total} 张监控表<' in page
     page = client.get(reverse("monitoring:record_list") + "?q=一中教学设备购置").content.decode()
     assert 'data-testid="mon-record-count">共 1 张监控表<' in page
+
+
+def test_the_round_filter_says_all_not_dashes(ready: World) -> None:
+    issued_round(ready)
+    page = ready.login("performance").get(reverse("monitoring:record_list")).content.decode()
+    select = page.split('name="task"', 1)[1].split("</select>", 1)[0]
+    assert '<option value="" selected>全部</option>' in select and "---------" not in select
