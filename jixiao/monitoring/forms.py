@@ -85,7 +85,9 @@ class TaskFilterForm(forms.Form):
 
 
 class RecordFilterForm(forms.Form):
-    task = forms.ModelChoiceField(label="监控任务", queryset=MonitoringTask.objects.none(), required=False)
+    task = forms.ModelChoiceField(
+        label="监控任务", queryset=MonitoringTask.objects.none(), required=False, empty_label="全部"
+    )
     fiscal_year = forms.IntegerField(label="年度", required=False)
     status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部"), *RecordStatus.choices])
     department = DepartmentSearchField()

@@ -146,9 +146,14 @@ def _record_list(request: HttpRequest, *, status: int = 200, refused: bool = Fal
         records = records.filter(status__in=EDITABLE_STATUSES, task__status=TaskStatus.ISSUED)
     # A province sorts ~120,000 records: their ids, not wide rows.
     page = paginate(request, records, bulk.per_page(request), by_ids=True)
+    red_at: dict[tuple[int, int], Any] = {}  # the region's 须说明偏差的执行比, not a fixed 60%
     for record in page:
         record.countdown = selectors.countdown(record.task.deadline)  # type: ignore[attr-defined]
-        record.ratio = selectors.record_ratio(record)  # type: ignore[attr-defined]
+        record.ratio = ratio = selectors.record_ratio(record)  # type: ignore[attr-defined]
+        key = (record.region_id, record.fiscal_year)
+        if key not in red_at:
+            red_at[key] = selectors.settings_for(record.region, record.fiscal_year).red_ratio_pct
+        record.lagging = ratio is not None and ratio < red_at[key]  # type: ignore[attr-defined]
     reminders = selectors.reminders_visible(request.user).order_by("-sent_on", "-id")[:5]
     panel = bulk.panel(
         request,

@@ -51,6 +51,7 @@ class ProjectForm(HiddenErrorsMixin, forms.ModelForm):
         unit_field = self.fields["unit"]
         assert isinstance(unit_field, forms.ModelChoiceField)
         unit_field.label_from_instance = lambda obj: f"{obj.agency_code} {obj.name}"  # type: ignore[method-assign]
+        unit_field.empty_label = "请选择实施单位"
         self.fields["fiscal_year"].widget = forms.Select(choices=_open_year_choices())
         if not self.instance.pk:
             code = self.fields["code"]

@@ -56,7 +56,8 @@
   make("chart-warnings", {
     tooltip: { trigger: "item" },
     series: [{
-      type: "pie", radius: ["40%", "70%"],
+      // A year without warnings draws an empty ring, not three equal slices (ECharts' default for a zero sum).
+      type: "pie", radius: ["40%", "70%"], stillShowZeroSum: false,
       data: data.warnings.map(function (w) { return { name: w.label, value: w.count, itemStyle: { color: colours[w.key] } }; })
     }]
   }, function (p) { return data.warnings[p.dataIndex].url; });

@@ -64,3 +64,22 @@ def test_leader_drills_from_the_dashboard_into_red_warnings(demo: None, live_ser
     assert colours and all("红灯" in c for c in colours)
     assert project.name in page.inner_text("[data-testid=warnings-table]")
     shot(page, "dashboard-red-warnings")
+
+
+def test_a_year_without_warnings_draws_no_slices(demo: None, live_server: Any, page: Any) -> None:
+    year = timezone.localdate().year - 1  # the demo's earlier year: projects, no warnings
+    leader = User.objects.get(username="leader")
+    assert not ProjectLight.objects.visible_to(leader).filter(fiscal_year=year).exists()  # type: ignore[attr-defined]
+    login(page, live_server.url, "leader", DEMO_PASSWORD)
+    page.goto(f"{live_server.url}/reports/?year={year}")
+    page.wait_for_selector("#chart-warnings canvas")
+    assert page.locator("[data-testid=warnings-RED]").inner_text().strip() == "0"
+    # Each slice's angle as ECharts laid it out: all three 0, not a third of the ring each.
+    angles = page.evaluate(
+        """() => {
+            const data = window.echarts.getInstanceByDom(document.getElementById("chart-warnings"))
+                .getModel().getSeriesByIndex(0).getData();
+            return data.mapArray((i) => { const l = data.getItemLayout(i); return l.endAngle - l.startAngle; });
+        }"""
+    )
+    assert len(angles) == 3 and all(abs(a) < 1e-9 for a in angles)

@@ -166,6 +166,9 @@ def test_tier_selection_manual_override_and_opinion(library: Any) -> None:
     assert FinanceOpinion.objects.get(project=big).budget_action == "REDUCE"
     page = client.get("/alerts/tiers/?fiscal_year=2026").content.decode()
     assert 'data-testid="key-count">2<' in page and "调减/核减" in page
+    # A project code (“2026-102-0001”) and the 来源 stay on one line at 1400px instead of breaking at the hyphen.
+    assert '<td class="text-nowrap" data-testid="tier-code">P-BIG</td>' in page
+    assert '<td class="text-nowrap">规则筛选</td>' in page
     unit = w.login("unit_user")
     assert unit.get(f"/alerts/tiers/project/{big.pk}/").status_code == 200
     assert unit.post(f"/alerts/tiers/project/{big.pk}/", {"form": "tier", "tier": "", "reason": "x"}).status_code == 404

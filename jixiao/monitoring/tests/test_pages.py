@@ -39,10 +39,14 @@ def test_performance_section_creates_and_issues_a_round(ready: World) -> None:
     )
     task = MonitoringTask.objects.get()
     assert response.status_code == 302 and task.status == TaskStatus.DRAFT and task.task_no == "JK202608-01"
+    draft = client.get(reverse("monitoring:task_detail", args=[task.pk])).content.decode()
+    assert 'data-testid="mon-task-issued">未下达</td>' in draft  # not “— —”
     response = client.post(reverse("monitoring:task_issue", args=[task.pk]), follow=True)
     assert "生成监控表3张" in response.content.decode()
     page = client.get(reverse("monitoring:task_detail", args=[task.pk])).content.decode()
     assert "序时进度" in page and "低于序时进度（66.67%）" in page
+    issued = page.split('data-testid="mon-task-issued">', 1)[1].split("</td>", 1)[0]
+    assert str(ready.users["performance"]) in issued and "未下达" not in issued
     assert client.get(reverse("monitoring:task_list")).status_code == 200
 
 
@@ -308,3 +312,54 @@ def test_a_stale_review_button_explains_the_state_in_chinese(ready: World) -> No
     assert "filling" not in body and "dept_approve”" not in body
     body = client.post(url, {"action": "no_such_action"}, follow=True).content.decode()
     assert "无效的操作" in body and "no_such_action" not in body
+
+
+def test_list_marks_lagging_execution_at_the_regions_threshold_not_a_fixed_60(ready: World) -> None:
+    from jixiao.monitoring.models import MonitoringSettings
+    from jixiao.monitoring.selectors import record_ratio
+
+    task = issued_round(ready)
+    record = school_record(task, ready)
+    ratio = record_ratio(record)
+    assert ratio is not None and ratio >= 60  # not lagging by the national default
+    client = ready.login("performance")
+
+    def marked() -> bool:
+        page = client.get(reverse("monitoring:record_list") + f"?q={record.project.code}").content.decode()
+        cell = page.split("一中教学设备购置", 1)[1].split("</tr>", 1)[0]
+        return "text-danger fw-bold" in cell
+
+    assert not marked()
+    MonitoringSettings.objects.create(region=ready.region, fiscal_year=2026, red_ratio_pct=ratio + 10)
+    assert marked()  # the county's 须说明偏差的执行比 is the one the 监控表 and the 报送 check use
+
+
+def test_a_refused_deviation_reason_is_explained_at_the_field(ready: World) -> None:
+    record = school_record(issued_round(ready), ready)
+    client = ready.login("unit_user")
+    response = client.post(
+        reverse("monitoring:record_fill", args=[record.pk]),
+        {"version": str(record.version), "executed_to_date_yuan": "33", "deviation_reasons": "NOPE", "then": "save"},
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    reasons = body.split('id="id_deviation_reasons_4"', 1)[1].split('id="id_deviation_text"', 1)[0]
+    assert "NOPE 不在可用的选项中" in reasons and "invalid-feedback" in reasons
+
+
+def test_list_says_how_many_records_the_filter_found(ready: World) -> None:
+    # The dashboard's 运行监控 figure links here: the list must show the number it can be checked against.
+    task = issued_round(ready)
+    client = ready.login("performance")
+    total = MonitoringRecord.objects.filter(task=task).count()
+    page = client.get(reverse("monitoring:record_list") + "?fiscal_year=2026").content.decode()
+    assert f'data-testid="mon-record-count">共 {total} 张监控表<' in page
+    page = client.get(reverse("monitoring:record_list") + "?q=一中教学设备购置").content.decode()
+    assert 'data-testid="mon-record-count">共 1 张监控表<' in page
+
+
+def test_the_round_filter_says_all_not_dashes(ready: World) -> None:
+    issued_round(ready)
+    page = ready.login("performance").get(reverse("monitoring:record_list")).content.decode()
+    select = page.split('name="task"', 1)[1].split("</select>", 1)[0]
+    assert '<option value="" selected>全部</option>' in select and "---------" not in select

@@ -69,3 +69,9 @@ def _blind(real: object) -> object:
         return real(*args, **kwargs)  # type: ignore[operator]
 
     return filter
+
+
+def test_the_unit_select_offers_a_chinese_prompt_not_dashes(world: World) -> None:
+    page = world.login("budget").get("/projects/new/").content.decode()
+    select = page.split('name="unit"', 1)[1].split("</select>", 1)[0]
+    assert '<option value="" selected>请选择实施单位</option>' in select and "---------" not in select

@@ -247,3 +247,10 @@ def test_self_evaluation_grades_count_submitted_records_only_and_open_a_list_of_
         assert listed.status_code == 200
         assert listed.context["page"].paginator.count == g["count"]
     assert [r.pk for r in client.get(series["良"]["url"]).context["page"]] == [submitted.pk]
+
+
+def test_rectification_drafts_cell_only_for_those_who_see_drafts(world: World) -> None:
+    # A department never sees a 待下达 case and its list offers no such filter: a “0” linking to every case misleads.
+    assert "draft" in _cells(_panels(world, "performance")["rectification"])
+    department = _cells(_panels(world, "dept_admin")["rectification"])
+    assert "draft" not in department and "issued" in department
