@@ -293,6 +293,10 @@ REVIEW_TODO = (
 )
 
 
+# 监控表待填报: what the 待办 line counts and its list (`?todo=fill`) shows; a returned record has its own line.
+TO_FILL = (RecordStatus.PENDING, RecordStatus.FILLING)
+
+
 def monitoring_todos(user: Any) -> list[TodoItem]:
     membership = user.active_membership
     if membership is None or not membership.can("monitoring.view"):
@@ -300,7 +304,7 @@ def monitoring_todos(user: Any) -> list[TodoItem]:
     filling = membership.can("monitoring.fill")
     # (title, statuses, query) of the record counts: the unit's own lines, then the reviewers'.
     own: list[tuple[str, list[str], str]] = [
-        ("监控表待填报", [RecordStatus.PENDING, RecordStatus.FILLING], "todo=fill"),
+        ("监控表待填报", list(TO_FILL), "todo=fill"),
         ("监控表被退回", [RecordStatus.RETURNED], f"status={RecordStatus.RETURNED}"),
     ]
     reviews: list[tuple[str, list[str], str]] = [

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from jixiao.core import audit_labels, bulk
 from jixiao.core.errors import DomainError
-from jixiao.core.forms import EvidenceUploadForm
+from jixiao.core.forms import EvidenceUploadForm, valid_filters
 from jixiao.core.numbers import year_or_none
 from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
 from jixiao.monitoring import exports, selectors, services
@@ -39,7 +39,7 @@ def _current_year() -> int | None:
 @capability_required("monitoring.view")
 def task_list(request: HttpRequest) -> HttpResponse:
     form = TaskFilterForm(request.GET or None)
-    params = form.cleaned_data if form.is_valid() else {}
+    params = valid_filters(form)
     tasks = selectors.tasks_filtered(request.user, params)
     return render(request, "monitoring/task_list.html", {"form": form, "page": paginate(request, tasks)})
 
@@ -140,10 +140,10 @@ def record_list(request: HttpRequest) -> HttpResponse:
 def _record_list(request: HttpRequest, *, status: int = 200, refused: bool = False) -> HttpResponse:
     """The list, filtered by the query string (also that of a refused 批量审核, shown again with its ticks and text)."""
     form = RecordFilterForm(request.GET or None, user=request.user)
-    params = form.cleaned_data if form.is_valid() else {}
+    params = valid_filters(form)
     records = selectors.records_filtered(request.user, params)
     if request.GET.get("todo") == "fill":
-        records = records.filter(status__in=EDITABLE_STATUSES, task__status=TaskStatus.ISSUED)
+        records = records.filter(status__in=selectors.TO_FILL, task__status=TaskStatus.ISSUED)
     # A province sorts ~120,000 records: their ids, not wide rows.
     page = paginate(request, records, bulk.per_page(request), by_ids=True)
     red_at: dict[tuple[int, int], Any] = {}  # the region's 须说明偏差的执行比, not a fixed 60%

@@ -136,6 +136,24 @@ def test_unit_cannot_create_rounds_and_draft_rounds_are_hidden(ready: World) -> 
     assert client.post(reverse("monitoring:task_issue", args=[draft.pk])).status_code == 403
 
 
+def test_the_to_fill_list_shows_what_its_todo_line_counts(ready: World) -> None:
+    """监控表待填报 counts the records still to fill; its list (?todo=fill) shows exactly those. A returned record has
+    its own line, 监控表被退回, and list (it was in both lists, so 待填报 listed one more than it counted)."""
+    from jixiao.core import todos
+
+    task = issued_round(ready)
+    record = school_record(task, ready)
+    MonitoringRecord.objects.filter(pk=record.pk).update(status=RecordStatus.RETURNED)
+    client = ready.login("unit_user")
+    lines = {item.title: item.count for item in todos.for_user(ready.users["unit_user"])}
+    assert lines["监控表被退回"] == 1
+    to_fill = client.get(reverse("monitoring:record_list") + "?todo=fill").content.decode()
+    assert "一中教学设备购置" not in to_fill
+    assert f'data-testid="mon-record-count">共 {lines.get("监控表待填报", 0)} 张监控表' in to_fill
+    returned = client.get(reverse("monitoring:record_list"), {"status": RecordStatus.RETURNED}).content.decode()
+    assert "一中教学设备购置" in returned
+
+
 def test_unit_fills_and_submits_through_the_form(ready: World) -> None:
     task = issued_round(ready)
     record = school_record(task, ready)
