@@ -221,7 +221,7 @@ def record_get(user: Any, pk: Any) -> MonitoringRecord:
 
 
 def records_filtered(user: Any, params: dict[str, Any]) -> QuerySet[MonitoringRecord]:
-    qs = records_visible(user).select_related("task", "project", "department", "unit")
+    qs = records_visible(user).select_related("task", "project", "department", "unit", "region")
     if params.get("task"):
         qs = qs.filter(task_id=params["task"])
     if params.get("fiscal_year"):
