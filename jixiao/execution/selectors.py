@@ -400,3 +400,11 @@ def execution_analysis(user: Any, fiscal_year: int, month: int) -> dict[str, Any
         "departments": departments,
         "project_count": sum(row["projects"] for row in departments),
     }
+
+
+def filtered_project(user: Any, project_id: Any) -> Project | None:
+    """The project a payment list is filtered to (`?project=`, from the project page's 查看支付明细), named above the
+    list; None when the id is no project the user sees (the list is then empty, as the filter leaves it)."""
+    if not project_id:
+        return None
+    return Project.objects.visible_to(user).filter(pk=project_id).only("pk", "code", "name").first()

@@ -33,11 +33,16 @@ def _filtered(request: HttpRequest) -> tuple[PaymentFilterSet, Any]:
 @capability_required("execution.view")
 def payment_list(request: HttpRequest) -> HttpResponse:
     filterset, payments = _filtered(request)
-    totals = selectors.payment_list_totals(
-        request.user, payments, filterset.form.cleaned_data if filterset.is_bound else {}
-    )
+    cleaned = filterset.form.cleaned_data if filterset.is_bound else {}
+    totals = selectors.payment_list_totals(request.user, payments, cleaned)
+    project = selectors.filtered_project(request.user, cleaned.get("project"))
+    without_project = request.GET.copy()
+    without_project.pop("project", None)
+    without_project.pop("page", None)
     context = {
         "filter": filterset,
+        "project": project,
+        "without_project": without_project.urlencode(),
         "page": paginate(request, payments, count=totals["count"]),
         "totals": totals,
         "query": request.GET.urlencode(),

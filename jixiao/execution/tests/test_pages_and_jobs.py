@@ -125,6 +125,20 @@ def test_payment_list_is_scoped_and_totals_match(world: Any) -> None:
     assert ">V2<" in filtered and ">V1<" not in filtered
 
 
+def test_a_list_filtered_to_one_project_names_it_and_offers_the_whole_list(world: Any) -> None:
+    """查看支付明细 on a project page filters by a hidden ?project=: the list names the project and links back to
+    every project's payments (with the other filters kept)."""
+    client = world.login("budget")
+    upload(client, "p.csv", csv_bytes([row("V1", "1000"), row("V2", "2000", project="P-HOSP", unit="102001")]))
+    project = world.school_project
+    page = client.get(reverse("execution:payment_list"), {"project": project.pk, "q": "V1"}).content.decode()
+    assert 'data-testid="payment-project"' in page and f"{project.code} {project.name}" in page
+    assert ">V1<" in page and ">V2<" not in page
+    assert 'href="?q=V1" data-testid="payment-project-clear"' in page
+    plain = client.get(reverse("execution:payment_list")).content.decode()
+    assert 'data-testid="payment-project"' not in plain
+
+
 @pytest.mark.parametrize("value", ["99999999999999999999", "-1", "0", "abc", "1.5"])
 def test_payment_list_and_export_leave_out_a_project_id_that_is_not_one(world: Any, value: str) -> None:
     """`?project=` comes from the project page's link; a number no id can be (the database driver refuses to bind
