@@ -247,14 +247,14 @@ def region_light_count(user: Any, fiscal_year: int, color: str) -> int | None:
     return int(found.aggregate(n=Coalesce(Sum("projects"), 0))["n"])
 
 
-def dashboard(user: Any, fiscal_year: int, region: Any = None) -> list[dict[str, Any]]:
+def dashboard(user: Any, fiscal_year: int, region: Any = None, department: Any = None) -> list[dict[str, Any]]:
     """Counts and budget amounts of visible projects by light colour (the dashboard card). Region-level users see
     whole regions: their card sums the per-region counts the sweep keeps (`RegionLightCount`, a few rows per
     county), of the region the warning list is filtered by if any (one of their own: the filter's choices);
-    narrower scopes count their own lights."""
+    narrower scopes, and a list filtered by a 主管部门, count the lights themselves (the department's only)."""
     whole_region = _whole_region_path(user)
     rows: Any
-    if whole_region is not None:
+    if whole_region is not None and department is None:
         path = region.path if region is not None else whole_region
         rows = (
             RegionLightCount.objects.filter(region__path__startswith=path, fiscal_year=fiscal_year)
@@ -263,11 +263,11 @@ def dashboard(user: Any, fiscal_year: int, region: Any = None) -> list[dict[str,
             .order_by()
         )
     else:
-        rows = (
-            ProjectLight.objects.visible_to(user)  # type: ignore[attr-defined]
-            .filter(fiscal_year=fiscal_year)
-            .values("color")
-            .annotate(n=Count("id"), amount=Coalesce(Sum("project__total_amount_yuan"), ZERO_YUAN))
+        lights = ProjectLight.objects.visible_to(user).filter(fiscal_year=fiscal_year)  # type: ignore[attr-defined]
+        if department is not None:
+            lights = lights.filter(project__department=department)
+        rows = lights.values("color").annotate(
+            n=Count("id"), amount=Coalesce(Sum("project__total_amount_yuan"), ZERO_YUAN)
         )
     by_color = {r["color"]: r for r in rows}
     return [

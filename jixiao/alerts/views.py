@@ -69,7 +69,10 @@ def _warning_params_of(query: QueryDict, user: Any, year: int) -> tuple[WarningF
     data = query.copy()
     data.setdefault("fiscal_year", str(year))
     form = WarningFilterForm(data, user=user)
-    return form, (form.cleaned_data if form.is_valid() else {"fiscal_year": year})
+    params = valid_filters(form)
+    if not params.get("fiscal_year"):
+        params["fiscal_year"] = year  # a year typed wrong is shown at its field; the list keeps the current one
+    return form, params
 
 
 @capability_required("alerts.view")
@@ -82,7 +85,7 @@ def warning_list(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "page": paginate(request, selectors.warnings_filtered(request.user, params), by_ids=True),
-        "card": selectors.dashboard(request.user, year, params.get("region")),
+        "card": selectors.dashboard(request.user, year, params.get("region"), params.get("department")),
         "year": year,
         "query": request.GET.urlencode(),
         "rounds": selectors.rounds_for_bulletin(request.user, year, params.get("region")),

@@ -10,7 +10,14 @@ from typing import Any
 
 import openpyxl
 
-from jixiao.alerts.models import FinanceOpinion, ProjectMonitoringTier, Warning, WarningRule, WarningSetting
+from jixiao.alerts.models import (
+    FinanceOpinion,
+    ProjectLight,
+    ProjectMonitoringTier,
+    Warning,
+    WarningRule,
+    WarningSetting,
+)
 from jixiao.alerts.selectors import rules_in_force
 from jixiao.alerts.services import select_tiers
 from jixiao.alerts.sweep import sweep_region
@@ -37,6 +44,15 @@ def test_warning_list_filters_scope_and_card(library: Any) -> None:
     assert w.branch_project.name in page and w.school_project.name not in page
     page = w.login("performance").get(f"/alerts/?fiscal_year=2026&department={w.health.pk}").content.decode()
     assert w.hospital_project.name in page and w.school_project.name not in page
+    # The colour cards count the department's projects only, as the list beside them does.
+    card = w.login("performance").get("/alerts/", {"fiscal_year": 2026, "department": w.health.pk}).context["card"]
+    health = ProjectLight.objects.filter(fiscal_year=2026, project__department=w.health)
+    assert sum(c["count"] for c in card) == health.count() == 1
+    # A year typed wrong is shown at its field; the other filters still apply, to the current year.
+    response = w.login("performance").get("/alerts/", {"fiscal_year": "20266", "department": w.health.pk})
+    assert response.status_code == 200 and response.context["form"].errors.get("fiscal_year")
+    text = response.content.decode()
+    assert w.hospital_project.name in text and w.school_project.name not in text
     unit_page = w.login("other_unit_user").get("/alerts/?fiscal_year=2026").content.decode()
     assert w.hospital_project.name in unit_page and w.school_project.name not in unit_page
     assert w.login("sys_admin").get("/alerts/").status_code == 403
