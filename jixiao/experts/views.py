@@ -408,11 +408,13 @@ def engagement_deliver(request: HttpRequest, pk: int) -> HttpResponse:
 def engagement_status(request: HttpRequest, pk: int) -> HttpResponse:
     engagement = selectors.engagement_get(request.user, pk)
     try:
-        services.engagement_set_status(actor=request.user, engagement=engagement, status=request.POST.get("status", ""))
+        changed = services.engagement_set_status(
+            actor=request.user, engagement=engagement, status=request.POST.get("status", "")
+        )
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, "委托状态已更新")
+        messages.success(request, f"委托{changed.get_status_display()}")  # 委托已验收 / 委托已终止
     return redirect("experts:engagement_detail", pk=pk)
 
 
