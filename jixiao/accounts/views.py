@@ -271,7 +271,9 @@ def membership_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, "已撤销授权")
-    return redirect("accounts:membership_list")
+    # Back to the list as it was (the search and the page travel in the form's address).
+    back = request.GET.urlencode()
+    return redirect(reverse("accounts:membership_list") + (f"?{back}" if back else ""))
 
 
 AUDIT_HEADERS = [

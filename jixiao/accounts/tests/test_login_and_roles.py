@@ -266,3 +266,13 @@ def test_the_grant_form_names_each_user_by_user_name_and_name(world: World) -> N
     UserFactory(username="wangmin2", display_name="王敏")
     page = world.login("sec_admin").get("/accounts/console/memberships/").content.decode()
     assert "wangmin1（王敏）" in page and "wangmin2（王敏）" in page
+
+
+def test_revoking_returns_to_the_list_as_it_was(world: World) -> None:
+    """The search (and page) the administrator had typed travel in the revoke form's address and come back."""
+    other = world.users["unit_user"].memberships.get()
+    client = world.login("sec_admin")
+    page = client.get("/accounts/console/memberships/", {"q": "p_unit"}).content.decode()
+    assert f"/accounts/console/memberships/{other.pk}/revoke/?q=p_unit" in page
+    response = client.post(f"/accounts/console/memberships/{other.pk}/revoke/?q=p_unit")
+    assert response.status_code == 302 and response["Location"] == "/accounts/console/memberships/?q=p_unit"
