@@ -29,6 +29,7 @@ class ListFilterForm(forms.Form):
     source = forms.ChoiceField(label="问题来源", required=False, choices=[("", "全部"), *SourceType.choices])
     department = DepartmentSearchField()
     overdue = forms.BooleanField(label="仅逾期", required=False)
+    on_time = forms.BooleanField(label="仅按期办结", required=False)
     q = forms.CharField(label="关键字", required=False, max_length=50)
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:

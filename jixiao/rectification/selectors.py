@@ -93,6 +93,8 @@ def rectifications_filtered(user: Any, params: dict[str, Any]) -> QuerySet[Recti
         qs = qs.filter(department_id=params["department"])
     if params.get("overdue"):
         qs = qs.filter(Q(is_overdue=True))  # the annotation of rectifications_visible
+    if params.get("on_time"):
+        qs = qs.filter(status=RectificationStatus.CLOSED, closed_on_time=True)  # the dashboards' 其中按期办结
     if params.get("q"):
         q = params["q"]
         qs = qs.filter(Q(title__icontains=q) | Q(project__name__icontains=q) | Q(unit__name__icontains=q))

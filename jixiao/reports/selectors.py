@@ -441,7 +441,7 @@ RECTIFICATION_CELLS: tuple[tuple[str, str, dict[str, Any]], ...] = (
     ("returned", "被退回", {"status": "returned"}),
     ("closed", "已办结", {"status": "closed"}),
     ("overdue", "逾期未办结", {"overdue": 1}),
-    ("closed_on_time", "其中按期办结", {"status": "closed"}),
+    ("closed_on_time", "其中按期办结", {"status": "closed", "on_time": 1}),
 )
 
 

@@ -98,6 +98,15 @@ def test_full_flow_with_return_and_resubmit(world: World) -> None:
     summary = selectors.rectification_summary(world.users["performance"], YEAR)
     assert summary["total"] == 1 and summary["closed"] == 1 and summary["closed_on_time"] == 1
     assert selectors.open_rectification_project_ids(YEAR) == set()
+    # 其中按期办结 opens the cases closed on time (the list's 仅按期办结), from the statistics and the dashboard.
+    on_time = business.get("/rectification/", {"year": YEAR, "status": "closed", "on_time": "on"})
+    assert on_time.context["page"].paginator.count == 1
+    rect.closed_on_time = False
+    rect.save(update_fields=["closed_on_time"])
+    late = business.get("/rectification/", {"year": YEAR, "status": "closed", "on_time": "on"})
+    assert late.context["page"].paginator.count == 0
+    statistics = business.get("/rectification/statistics/", {"year": YEAR}).content.decode()
+    assert "status=closed&on_time=on" in statistics
 
 
 def test_bad_upload_is_refused_in_chinese_and_nothing_is_stored(world: World) -> None:
