@@ -8,8 +8,7 @@ in the database (docs/security.md).
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
-from typing import IO, Any
+from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -19,27 +18,11 @@ from django.utils import timezone
 from jixiao.accounts import exports, selectors, services
 from jixiao.accounts.forms import WorkbookUploadForm
 from jixiao.accounts.imports import parse_grant_workbook, parse_user_workbook
-from jixiao.core.spreadsheets import XLSX_CONTENT_TYPE, CellError
+from jixiao.core.spreadsheets import XLSX_CONTENT_TYPE
 from jixiao.core.views_helpers import capability_required, import_errors_download, workbook_import, xlsx_response
 
 USER_ERRORS_KEY = "jixiao_user_import_errors"
 GRANT_ERRORS_KEY = "jixiao_membership_import_errors"
-
-Parse = Callable[[IO[bytes]], tuple[list[Any], list[CellError]]]
-
-
-def _checked(parse: Parse, check: Callable[[list[Any]], list[CellError]]) -> Parse:
-    """`parse`, and when it found errors, the service's checks of the rows too (a name taken, a unit not there):
-    one report with everything, not one round of corrections after another. Without parse errors the service
-    checks the rows itself before writing."""
-
-    def run(upload: IO[bytes]) -> tuple[list[Any], list[CellError]]:
-        rows, errors = parse(upload)
-        if errors and rows:
-            errors = sorted([*errors, *check(rows)], key=lambda error: error.row)
-        return rows, errors
-
-    return run
 
 
 @capability_required("users.manage")
@@ -60,8 +43,9 @@ def user_import(request: HttpRequest) -> HttpResponse:
         form,
         template="accounts/user_import.html",
         errors_key=USER_ERRORS_KEY,
-        parse=_checked(parse_user_workbook, lambda rows: services.users_import_errors(actor=request.user, rows=rows)),
+        parse=parse_user_workbook,
         apply=apply,
+        check=lambda rows: services.users_import_errors(actor=request.user, rows=rows),
     )
 
 
@@ -91,10 +75,9 @@ def membership_import(request: HttpRequest) -> HttpResponse:
         form,
         template="accounts/membership_import.html",
         errors_key=GRANT_ERRORS_KEY,
-        parse=_checked(
-            parse_grant_workbook, lambda rows: services.memberships_import_errors(actor=request.user, rows=rows)
-        ),
+        parse=parse_grant_workbook,
         apply=apply,
+        check=lambda rows: services.memberships_import_errors(actor=request.user, rows=rows),
     )
 
 

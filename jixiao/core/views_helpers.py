@@ -140,6 +140,14 @@ def import_errors_download(request: HttpRequest, key: str, filename: str) -> Htt
     return xlsx_response(error_report([CellError(*e) for e in stored]), filename)
 
 
+def merged_errors(parsed: list[CellError], checked: list[CellError]) -> list[CellError]:
+    """The parser's cell errors and the service's, in row order (the parser's first within a row). A cell the parser
+    already refused is not reported again by the service, which saw it empty."""
+    refused = {(error.row, error.column) for error in parsed}
+    extra = [error for error in checked if (error.row, error.column) not in refused]
+    return sorted([*parsed, *extra], key=lambda error: error.row)
+
+
 def workbook_import(
     request: HttpRequest,
     form: Any,
@@ -148,12 +156,17 @@ def workbook_import(
     errors_key: str,
     parse: Callable[[Any], tuple[list[Any], list[CellError]]],
     apply: Callable[[list[Any]], HttpResponse],
+    check: Callable[[list[Any]], list[CellError]] | None = None,
 ) -> HttpResponse:
     """The upload page of an Excel import. GET shows the form. A POST parses the uploaded workbook (`parse`: rows
     and cell errors); with no errors `apply` writes the rows (a service, all or nothing) and returns its response,
     usually a redirect with a message. Otherwise the page is shown again with status 400: the first cell errors
     listed, all of them kept for the error-report download, or the form's own error (not a workbook, a service
-    refusal)."""
+    refusal).
+
+    `check` is the service's own checks of the rows that need the database (a unit not there, a code taken), run
+    without writing when the parser found errors: one report lists everything, so a file is not corrected in two
+    rounds. Without parse errors `apply`'s service checks the rows itself before writing."""
     if request.method != "POST":
         return render(request, template, {"form": form})
     errors: list[CellError] = []
@@ -163,6 +176,8 @@ def workbook_import(
             rows, errors = parse(form.cleaned_data["file"])
             if not errors:
                 return apply(rows)
+            if check is not None and rows:
+                errors = merged_errors(errors, check(rows))
         except ImportRejectedError as exc:
             errors = exc.errors
         except SpreadsheetError as exc:

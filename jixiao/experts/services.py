@@ -223,14 +223,30 @@ def _record_import_failure(actor: Any, errors: list[CellError]) -> None:
     )
 
 
-def experts_import(*, actor: Any, rows: list[ExpertImportRow]) -> dict[str, int]:
-    """Create or update experts (by 编号), all-or-nothing. Raises ImportRejectedError with per-cell errors."""
+def _import_lookups(actor: Any) -> tuple[dict[int, Expert], dict[str, Department]]:
     require(actor, "expert.manage")
     region = _actor_region(actor)
-    existing = selectors.experts_by_id(actor)
-    departments = selectors.departments_by_code(actor, region)
+    return selectors.experts_by_id(actor), selectors.departments_by_code(actor, region)
+
+
+def _all_row_errors(
+    rows: list[ExpertImportRow], existing: dict[int, Expert], departments: dict[str, Department]
+) -> list[CellError]:
     by_name_phone = {(e.name, e.phone): e for e in existing.values() if e.phone}
-    errors = [e for row in rows for e in _row_errors(row, existing, departments, by_name_phone)]
+    return [e for row in rows for e in _row_errors(row, existing, departments, by_name_phone)]
+
+
+def experts_import_errors(*, actor: Any, rows: list[ExpertImportRow]) -> list[CellError]:
+    """The rows' errors that need the database (an unknown 编号 or department, a twin), without writing: reported
+    together with the parser's errors, so a file is not corrected in two rounds."""
+    existing, departments = _import_lookups(actor)
+    return _all_row_errors(rows, existing, departments)
+
+
+def experts_import(*, actor: Any, rows: list[ExpertImportRow]) -> dict[str, int]:
+    """Create or update experts (by 编号), all-or-nothing. Raises ImportRejectedError with per-cell errors."""
+    existing, departments = _import_lookups(actor)
+    errors = _all_row_errors(rows, existing, departments)
     if errors:
         _record_import_failure(actor, errors)
         raise ImportRejectedError(errors)

@@ -175,6 +175,7 @@ def expert_import(request: HttpRequest) -> HttpResponse:
         errors_key=IMPORT_ERRORS_KEY,
         parse=parse_expert_workbook,
         apply=apply,
+        check=lambda rows: services.experts_import_errors(actor=request.user, rows=rows),
     )
 
 

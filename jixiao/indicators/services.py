@@ -357,8 +357,7 @@ def _resolve(actor: Any, row: Any, lookups: _Lookups) -> tuple[dict[str, Any], l
     return values, errors
 
 
-def indicator_items_import(*, actor: Any, rows: list[Any]) -> dict[str, int]:
-    """Persist parsed rows all-or-nothing (upsert by code). Raises ImportRejectedError with per-cell errors."""
+def _resolve_all(actor: Any, rows: list[Any]) -> tuple[_Lookups, list[dict[str, Any]], list[CellError]]:
     require(actor, "indicator.import")
     require(actor, "indicator.manage")
     lookups = _lookups(actor, rows)
@@ -368,6 +367,18 @@ def indicator_items_import(*, actor: Any, rows: list[Any]) -> dict[str, int]:
         values, row_errors = _resolve(actor, row, lookups)
         resolved.append(values)
         errors.extend(row_errors)
+    return lookups, resolved, errors
+
+
+def indicator_items_import_errors(*, actor: Any, rows: list[Any]) -> list[CellError]:
+    """The rows' errors that need the database (a category or 二级指标 not there, a name or code taken), without
+    writing: reported together with the parser's errors, so a file is not corrected in two rounds."""
+    return _resolve_all(actor, rows)[2]
+
+
+def indicator_items_import(*, actor: Any, rows: list[Any]) -> dict[str, int]:
+    """Persist parsed rows all-or-nothing (upsert by code). Raises ImportRejectedError with per-cell errors."""
+    lookups, resolved, errors = _resolve_all(actor, rows)
     if errors:
         raise ImportRejectedError(errors)
     created = updated = 0

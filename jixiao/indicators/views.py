@@ -278,6 +278,7 @@ def library_import(request: HttpRequest) -> HttpResponse:
         errors_key=IMPORT_ERRORS_KEY,
         parse=parse_indicator_workbook,
         apply=apply,
+        check=lambda rows: services.indicator_items_import_errors(actor=request.user, rows=rows),
     )
 
 

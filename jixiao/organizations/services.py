@@ -358,13 +358,25 @@ def _record_import_failure(actor: Any, errors: list[CellError]) -> None:
     )
 
 
-def units_import(*, actor: Any, region: FiscalRegion, rows: list[UnitImportRow]) -> dict[str, int]:
-    """Upsert units by code, all-or-nothing. Raises ImportRejectedError with per-cell errors."""
+def _import_lookups(actor: Any, region: FiscalRegion) -> tuple[dict[str, Department], dict[str, BudgetUnit], set[int]]:
     require(actor, "org.import")
     _require_visible(FiscalRegion.objects.visible_to(actor), region, "财政区划")
-    departments = selectors.departments_by_code(actor, region)
-    existing = selectors.units_in_region(region)
-    visible_ids = selectors.visible_unit_ids(actor, region)
+    return (
+        selectors.departments_by_code(actor, region),
+        selectors.units_in_region(region),
+        selectors.visible_unit_ids(actor, region),
+    )
+
+
+def units_import_errors(*, actor: Any, region: FiscalRegion, rows: list[UnitImportRow]) -> list[CellError]:
+    """The rows' errors that need the database (a department not there, a code taken, a parent missing), without
+    writing: reported together with the parser's errors, so a file is not corrected in two rounds."""
+    return _import_errors(rows, *_import_lookups(actor, region))
+
+
+def units_import(*, actor: Any, region: FiscalRegion, rows: list[UnitImportRow]) -> dict[str, int]:
+    """Upsert units by code, all-or-nothing. Raises ImportRejectedError with per-cell errors."""
+    departments, existing, visible_ids = _import_lookups(actor, region)
     errors = _import_errors(rows, departments, existing, visible_ids)
     if errors:
         _record_import_failure(actor, errors)

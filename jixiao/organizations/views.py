@@ -347,6 +347,11 @@ def unit_import(request: HttpRequest) -> HttpResponse:
         errors_key=IMPORT_ERRORS_KEY,
         parse=parse_unit_workbook,
         apply=apply,
+        check=lambda rows: services.units_import_errors(
+            actor=request.user,
+            region=selectors.actor_region(request.user),  # type: ignore[arg-type]
+            rows=rows,
+        ),
     )
 
 

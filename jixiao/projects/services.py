@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -262,11 +263,19 @@ def _unchanged(project: Project, values: dict[str, Any], unit: BudgetUnit | None
     return all(getattr(project, key) == value for key, value in values.items() if key != "unit_code")
 
 
-def projects_import(*, actor: Any, fiscal_year: int, rows: list[Any]) -> dict[str, int]:
-    """Persist parsed rows all-or-nothing. Raises ImportRejectedError with per-cell errors; upserts by project code.
+@dataclass
+class _ImportPlan:
+    """What an import would do: the importer's units and the year's projects by code, the rows left alone as
+    unchanged, and the rows' errors."""
 
-    A row equal to its project is left alone, whatever the project's state: a re-imported export whose other rows
-    were edited does not fail on the 已入库 projects it merely lists. Only a change to a locked project is refused."""
+    units: dict[str, BudgetUnit]
+    existing: dict[str, Project]
+    unchanged: set[int]
+    errors: list[CellError]
+
+
+def _import_plan(actor: Any, fiscal_year: int, rows: list[Any]) -> _ImportPlan:
+    """Check parsed rows against the database without writing. A row may lack values its parser refused."""
     require(actor, "project.import")
     _check_year(fiscal_year)
     # Unit and project codes are unique per region only, so an import works in the importer's own region.
@@ -301,6 +310,22 @@ def projects_import(*, actor: Any, fiscal_year: int, rows: list[Any]) -> dict[st
             )
         elif current is None and values.get("code") in taken:
             errors.append(CellError(item.row, "项目编码", values["code"], "该编码已被其他单位的项目使用"))
+    return _ImportPlan(units=units, existing=existing, unchanged=unchanged, errors=errors)
+
+
+def projects_import_errors(*, actor: Any, fiscal_year: int, rows: list[Any]) -> list[CellError]:
+    """The rows' errors that need the database (a unit not there, a code taken, a locked project), without
+    writing: reported together with the parser's errors, so a file is not corrected in two rounds."""
+    return _import_plan(actor, fiscal_year, rows).errors
+
+
+def projects_import(*, actor: Any, fiscal_year: int, rows: list[Any]) -> dict[str, int]:
+    """Persist parsed rows all-or-nothing. Raises ImportRejectedError with per-cell errors; upserts by project code.
+
+    A row equal to its project is left alone, whatever the project's state: a re-imported export whose other rows
+    were edited does not fail on the 已入库 projects it merely lists. Only a change to a locked project is refused."""
+    plan = _import_plan(actor, fiscal_year, rows)
+    units, existing, unchanged, errors = plan.units, plan.existing, plan.unchanged, plan.errors
     if errors:
         raise ImportRejectedError(errors)
     created = updated = 0

@@ -226,6 +226,9 @@ def project_import(request: HttpRequest) -> HttpResponse:
         errors_key=IMPORT_ERRORS_KEY,
         parse=parse_project_workbook,
         apply=apply,
+        check=lambda rows: services.projects_import_errors(
+            actor=request.user, fiscal_year=form.cleaned_data["fiscal_year"], rows=rows
+        ),
     )
 
 

@@ -171,3 +171,16 @@ def test_parser_reads_numbers_and_code_lists() -> None:
 def test_template_opens_with_the_import_headers(world: World) -> None:
     content = world.login("performance").get(reverse("experts:import_template")).content
     assert _open(content)[0] == tuple(HEADERS)
+
+
+def test_parse_errors_and_database_checks_come_in_one_report(world: World, wang: Expert) -> None:
+    rows = [
+        ["", "孙工", "专家", "农业", "", "", "", "13x", "", ""],
+        [99999, "无此人", "专家", "农业", "", "", "", "", "", ""],
+    ]
+    response = _upload(world.login("performance"), _xlsx(rows))
+    assert response.status_code == 400
+    messages = {(e.row, e.column): e.message for e in response.context["errors"]}
+    assert (2, "联系电话") in messages
+    assert "编号不存在" in messages[(3, "编号")]
+    assert Expert.objects.count() == 1

@@ -210,3 +210,14 @@ def test_an_exported_file_imports_back_unchanged(world: World) -> None:
     assert response.status_code == 302
     after = list(IndicatorLibraryItem.objects.order_by("code").values_list("code", "name", "version"))
     assert after == before
+
+
+def test_parse_errors_and_database_checks_come_in_one_report(world: World) -> None:
+    client = world.login("performance")
+    rows = [_row("格式错误", 计算符号="约等于"), _row("分类错误", 行业领域编码="99"), _row("", 行业领域编码="99")]
+    assert client.post("/indicators/import/", {"file": _xlsx(rows)}).status_code == 400
+    rows_out = list(_sheet(client.get("/indicators/import/errors.xlsx").content).iter_rows(min_row=2, values_only=True))
+    assert (2, "计算符号", "约等于", "可选值：≥、>、=、≤、<、定性") in rows_out
+    assert (3, "行业领域编码", "99", "分类编码不存在") in rows_out
+    assert (4, "三级指标名称", None, "必填") in rows_out
+    assert not IndicatorLibraryItem.objects.filter(name__in=["格式错误", "分类错误"]).exists()

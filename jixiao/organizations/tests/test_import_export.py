@@ -222,3 +222,18 @@ def test_export_then_import_changes_nothing(world: World) -> None:
     event = AuditEvent.objects.get(event_type="unit.import", outcome="success")
     assert "新增0个，更新0个，未变化4个" in event.reason
     assert not AuditEvent.objects.filter(event_type__in=["unit.create", "unit.update"]).exists()
+
+
+def test_parse_errors_and_database_checks_come_in_one_report(world: World) -> None:
+    rows = [
+        ["101201", "", "101", "", "行政单位", "是"],
+        ["101202", "无此部门", "999", "", "行政单位", "是"],
+        ["101203", "上级不存在", "101", "888888", "行政单位", "是"],
+    ]
+    response = _upload(world.login("budget"), _xlsx(rows))
+    assert response.status_code == 400
+    errors = {(e.row, e.column): e.message for e in response.context["errors"]}
+    assert errors[(2, "单位名称")] == "必填"
+    assert errors[(3, "主管部门编码")].startswith("主管部门不存在")
+    assert errors[(4, "上级单位编码")] == "上级单位不存在（文件和系统中均未找到）"
+    assert BudgetUnit.objects.count() == 4

@@ -244,3 +244,23 @@ def test_a_reimported_export_skips_the_locked_projects_it_lists_unchanged(world:
     assert refused.status_code == 400
     assert "项目当前状态为“已入库”，不能通过导入修改" in refused.content.decode()
     assert Project.objects.values_list("name", "version").get(pk=world.school_project.pk) == locked_before
+
+
+def test_one_report_lists_the_parse_errors_and_the_database_checks_together(world: World) -> None:
+    """A file with a bad amount in one row and a unit outside the importer's scope in another is corrected in one
+    round: the report names both, and a cell the parser refused is not named twice."""
+    client = world.login("unit_user")
+    rows = [
+        _row("R-1", **{"财政拨款（万元）": "-5"}),
+        _row("R-2", unit="102001"),
+        _row("R-3", unit="", **{"结束年度": 2020}),
+    ]
+    response = client.post("/projects/import/", {"fiscal_year": 2026, "file": _xlsx(rows)})
+    assert response.status_code == 400
+    errors = [(e.row, e.column, e.message) for e in response.context["errors"]]
+    assert (2, "财政拨款（万元）", "金额不能为负数") in errors
+    assert (3, "实施单位编码", "单位不存在或不在您的管理范围内") in errors
+    assert [e for e in errors if e[0] == 4 and e[1] == "实施单位编码"] == [(4, "实施单位编码", "必填")]
+    assert any(e[0] == 4 and e[1] == "结束年度" for e in errors)
+    assert [e[0] for e in errors] == sorted(e[0] for e in errors)
+    assert not Project.objects.filter(code__startswith="R-").exists()
