@@ -327,6 +327,24 @@ def _lookups(actor: Any, rows: list[Any]) -> _Lookups:
     )
 
 
+# Texts the national target table requires and the indicator form asks for (DOMAIN.md §2.2, indicator fields).
+REQUIRED_TEXTS = {"explanation": "指标解释", "scoring_standard": "评（扣）分标准"}
+
+
+def _missing_texts(row: int, values: dict[str, Any], current: IndicatorLibraryItem | None) -> list[CellError]:
+    """A new indicator needs its 指标解释 and 评（扣）分标准, as on the form. An existing one may come back without
+    them only if it has none stored (an older item exported and imported back), so an import never blanks them."""
+    errors: list[CellError] = []
+    for key, title in REQUIRED_TEXTS.items():
+        if str(values.get(key) or "").strip():
+            continue
+        if current is None:
+            errors.append(CellError(row, title, "", "新增指标必填（与新增指标表单一致）"))
+        elif getattr(current, key).strip():
+            errors.append(CellError(row, title, "", "不能清空已有内容"))
+    return errors
+
+
 def _resolve(actor: Any, row: Any, lookups: _Lookups) -> tuple[dict[str, Any], list[CellError]]:
     """Turn a parsed row's codes and names into model objects, or per-cell errors."""
     values = dict(row.values)
@@ -335,6 +353,7 @@ def _resolve(actor: Any, row: Any, lookups: _Lookups) -> tuple[dict[str, Any], l
     current = lookups.existing.get(code) if code else None
     if current is not None and not selectors.manages_item(actor, current):
         errors.append(CellError(row.row, "指标编码", code, "该编码已被其他区划或上级指标库使用"))
+    errors.extend(_missing_texts(row.row, values, current))
     values["category"] = lookups.categories.get(values.pop("category_code", ""))
     if values["category"] is None:
         errors.append(CellError(row.row, "行业领域编码", row.values.get("category_code", ""), "分类编码不存在"))

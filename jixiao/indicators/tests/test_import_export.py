@@ -221,3 +221,32 @@ def test_parse_errors_and_database_checks_come_in_one_report(world: World) -> No
     assert (3, "行业领域编码", "99", "分类编码不存在") in rows_out
     assert (4, "三级指标名称", None, "必填") in rows_out
     assert not IndicatorLibraryItem.objects.filter(name__in=["格式错误", "分类错误"]).exists()
+
+
+def test_a_new_indicator_needs_its_explanation_and_scoring_standard_as_on_the_form(world: World) -> None:
+    client = world.login("performance")
+    rows = [_row("缺解释", 指标解释=""), _row("缺标准", **{"评（扣）分标准": " "})]
+    assert client.post("/indicators/import/", {"file": _xlsx(rows)}).status_code == 400
+    rows_out = list(_sheet(client.get("/indicators/import/errors.xlsx").content).iter_rows(min_row=2, values_only=True))
+    assert rows_out == [
+        (2, "指标解释", None, "新增指标必填（与新增指标表单一致）"),
+        (3, "评（扣）分标准", None, "新增指标必填（与新增指标表单一致）"),
+    ]
+    assert not IndicatorLibraryItem.objects.filter(name__in=["缺解释", "缺标准"]).exists()
+
+
+def test_an_older_indicator_without_the_texts_reimports_but_an_import_never_blanks_them(world: World) -> None:
+    client = world.login("performance")
+    assert client.post("/indicators/import/", {"file": _xlsx([_row("旧指标")])}).status_code == 302
+    item = IndicatorLibraryItem.objects.get(name="旧指标")
+    IndicatorLibraryItem.objects.filter(pk=item.pk).update(explanation="")  # as an item from before the rule
+    again = [_row("旧指标", 指标编码=item.code, 指标解释="", 计量单位="个")]
+    assert client.post("/indicators/import/", {"file": _xlsx(again)}).status_code == 302
+    item.refresh_from_db()
+    assert item.unit == "个" and item.explanation == ""
+    blanked = [_row("旧指标", 指标编码=item.code, 指标解释="", **{"评（扣）分标准": ""})]
+    assert client.post("/indicators/import/", {"file": _xlsx(blanked)}).status_code == 400
+    rows_out = list(_sheet(client.get("/indicators/import/errors.xlsx").content).iter_rows(min_row=2, values_only=True))
+    assert rows_out == [(2, "评（扣）分标准", None, "不能清空已有内容")]
+    item.refresh_from_db()
+    assert item.scoring_standard == "完成目标值得满分。"
