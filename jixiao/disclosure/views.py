@@ -181,7 +181,9 @@ def disclosure_bulk(request: HttpRequest) -> HttpResponse:
     # The ticked ids as posted: the service (core.bulk.clean_ids) answers 404 for one that is not a number.
     ids = request.POST.getlist("ids")
     action = request.POST.get("action", "")
-    back = "disclosure:review" if action == "publish" else "disclosure:list"
+    # Back to the list as it was: its filters and page travel in the form's address (the 待提交 list stays filtered).
+    query = request.GET.urlencode()
+    back = reverse("disclosure:review" if action == "publish" else "disclosure:list") + (f"?{query}" if query else "")
     try:
         count = services.disclosure_bulk_transition(actor=request.user, ids=ids, action=action)
     except DomainError as exc:

@@ -321,3 +321,21 @@ def test_a_bulk_post_with_an_id_that_is_no_number_or_too_large_is_not_found_and_
     response = world.login("performance").post(reverse("disclosure:bulk"), {"ids": [*ids, bad_id], "action": "propose"})
     assert response.status_code == 404
     assert set(Disclosure.objects.filter(pk__in=ids).values_list("status", flat=True)) == {S.PENDING}
+
+
+def test_bulk_propose_returns_to_the_list_as_it_was(world: World, sources: Sources) -> None:
+    """The 待提交 list (the 待办 link ?status=pending) stays filtered after 批量提交: the form carries its address."""
+    generate(world)
+    perf = world.login("performance")
+    query = f"status=pending&item_type={ItemType.TARGET_TABLE}"
+    body = perf.get(f"{reverse('disclosure:list')}?{query}").content.decode()
+    assert f'action="{reverse("disclosure:bulk")}?status=pending&amp;item_type={ItemType.TARGET_TABLE}"' in body
+    ids = list(Disclosure.objects.filter(item_type=ItemType.TARGET_TABLE).values_list("pk", flat=True))
+    response = perf.post(f"{reverse('disclosure:bulk')}?{query}", {"ids": ids, "action": "propose"})
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('disclosure:list')}?{query}"
+    assert set(Disclosure.objects.filter(pk__in=ids).values_list("status", flat=True)) == {S.REVIEW}
+    # A refused batch goes back there too, with nothing moved.
+    response = perf.post(f"{reverse('disclosure:bulk')}?{query}", {"ids": ids, "action": "propose"})
+    assert response["Location"] == f"{reverse('disclosure:list')}?{query}"
+    assert set(Disclosure.objects.filter(pk__in=ids).values_list("status", flat=True)) == {S.REVIEW}
