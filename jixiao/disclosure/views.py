@@ -63,7 +63,12 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 
 def _detail_context(request: HttpRequest, item: Disclosure) -> dict[str, Any]:
     actions = selectors.available_actions(request.user, item)
+    # A refused action shows the page again with what was typed: the reason in the form it came from, the type.
+    posted = request.POST if request.method == "POST" else {}
     return {
+        "posted_action": posted.get("action", ""),
+        "posted_comment": posted.get("comment", ""),
+        "posted_exemption": posted.get("exemption", ""),
         "item": item,
         "actions": [t for t in actions if t.action != PROPOSE_EXEMPT],
         "can_propose_exempt": any(t.action == PROPOSE_EXEMPT for t in actions),
