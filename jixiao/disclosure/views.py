@@ -142,9 +142,12 @@ def snapshot_download(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required("disclosure.view")
 def statistics(request: HttpRequest) -> HttpResponse:
     year = _year(request)
+    # The year shown is always in the select (a year with no items yet, e.g. a new current year, or one typed in the
+    # address): otherwise the select showed another year than the figures and 查看 jumped to it.
+    years = sorted({*selectors.year_choices(request.user), *([year] if year else [])}, reverse=True)
     context = {
         "year": year,
-        "years": selectors.year_choices(request.user),
+        "years": years,
         "rows": selectors.statistics_rows(request.user, year),
         "summary": selectors.disclosure_summary(request.user, year),
     }

@@ -339,3 +339,16 @@ def test_bulk_propose_returns_to_the_list_as_it_was(world: World, sources: Sourc
     response = perf.post(f"{reverse('disclosure:bulk')}?{query}", {"ids": ids, "action": "propose"})
     assert response["Location"] == f"{reverse('disclosure:list')}?{query}"
     assert set(Disclosure.objects.filter(pk__in=ids).values_list("status", flat=True)) == {S.REVIEW}
+
+
+def test_the_statistics_year_select_shows_the_year_of_the_figures(world: World, sources: Sources) -> None:
+    """A year with no items yet (a new current year, or typed in the address) showed its figures under a select set
+    to another year; 查看 then jumped to that one."""
+    generate(world)
+    perf = world.login("performance")
+    body = perf.get(reverse("disclosure:statistics"), {"fiscal_year": YEAR + 1}).content.decode()
+    assert f"信息公开统计（{YEAR + 1}年度）" in body
+    assert f'<option value="{YEAR + 1}" selected>{YEAR + 1}</option>' in body
+    assert f'<option value="{YEAR}" >{YEAR}</option>' in body  # the year with items is still offered
+    body = perf.get(reverse("disclosure:statistics"), {"fiscal_year": YEAR}).content.decode()
+    assert f'<option value="{YEAR}" selected>{YEAR}</option>' in body
