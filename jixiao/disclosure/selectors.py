@@ -184,7 +184,8 @@ def disclosure_todos(user: Any) -> list[TodoItem]:
     url = reverse("disclosure:list")
     if review:
         hint = "审核通过并公开，或按涉密、敏感等理由不予公开"
-        items.append(TodoItem("信息公开", "待审核的公开事项", totals["review"], f"{url}?status=review", hint))
+        # The 公开审核 queue (its 批量审核通过并公开), not the list filtered to 待审核 (which offers 批量提交 only).
+        items.append(TodoItem("信息公开", "待审核的公开事项", totals["review"], reverse("disclosure:review"), hint))
     if propose:
         hint = "核对公开内容后提交公开，不宜公开的请申请不予公开"
         items.append(TodoItem("信息公开", "待提交的公开事项", totals["pending"], f"{url}?status=pending", hint))
