@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
 from jixiao.core import config_rows
+from jixiao.core.errors import DomainError
 from jixiao.core.todos import TodoItem
 from jixiao.disclosure.models import (
     OPEN_STATUSES,
@@ -19,6 +21,7 @@ from jixiao.disclosure.models import (
     DisclosureStatus,
     ItemType,
 )
+from jixiao.disclosure import snapshots
 from jixiao.disclosure.workflow import DISCLOSURE_WORKFLOW
 from jixiao.organizations.models import Department, FiscalRegion
 
@@ -98,6 +101,18 @@ def disclosure_get(user: Any, pk: Any) -> Disclosure:
 
 def disclosure_events(item: Disclosure) -> QuerySet[DisclosureEvent]:
     return item.events.select_related("actor")
+
+
+def snapshot_preview(item: Disclosure) -> dict[str, Any] | None:
+    """For an item to propose or review (待提交, 待审核): the content publishing would freeze, read from the source
+    now, so the proposer and the reviewer see what they decide on. None once a snapshot exists or when the source is
+    gone (publishing then fails with its own message)."""
+    if item.snapshot or item.status not in (DisclosureStatus.PENDING, DisclosureStatus.REVIEW):
+        return None
+    try:
+        return snapshots.preview(item)
+    except (ObjectDoesNotExist, DomainError):
+        return None
 
 
 def available_actions(user: Any, item: Disclosure) -> list[Any]:

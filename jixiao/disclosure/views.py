@@ -74,6 +74,7 @@ def _detail_context(request: HttpRequest, item: Disclosure) -> dict[str, Any]:
         "can_propose_exempt": any(t.action == PROPOSE_EXEMPT for t in actions),
         "exemptions": Exemption.choices,
         "events": selectors.disclosure_events(item)[:100],
+        "preview": selectors.snapshot_preview(item),
         "lock_token": lock_token(item),
     }
 

@@ -352,3 +352,27 @@ def test_the_statistics_year_select_shows_the_year_of_the_figures(world: World, 
     assert f'<option value="{YEAR}" >{YEAR}</option>' in body  # the year with items is still offered
     body = perf.get(reverse("disclosure:statistics"), {"fiscal_year": YEAR}).content.decode()
     assert f'<option value="{YEAR}" selected>{YEAR}</option>' in body
+
+
+def test_an_item_to_propose_or_review_shows_what_publishing_would_freeze(world: World, sources: Sources) -> None:
+    """The 待办 asks to 核对公开内容后提交 and the reviewer decides 公开 or 不予公开: the page showed only “审核通过公开时，
+    系统将冻结…”, nothing of the content. It now previews it from the source, without writing anything."""
+    generate(world)
+    item = item_of(ItemType.TARGET_TABLE, sources.target)
+    body = world.login("unit_user").get(reverse("disclosure:detail", args=[item.pk])).content.decode()
+    assert 'data-testid="snapshot-preview"' in body
+    assert sources.target.name in body and 'data-testid="indicator-table"' in body
+    report = item_of(ItemType.KEY_EVAL_REPORT)
+    perf = world.login("performance")
+    body = perf.get(reverse("disclosure:detail", args=[report.pk])).content.decode()
+    assert 'data-testid="snapshot-preview"' in body and 'data-testid="keyeval-table"' in body
+    report.refresh_from_db()
+    assert not report.snapshot and not report.snapshot_file  # a preview, nothing frozen or generated to a file
+    # Published: the frozen snapshot, no preview. A source that is gone: the page still opens, with the note.
+    publish(world, item)
+    body = perf.get(reverse("disclosure:detail", args=[item.pk])).content.decode()
+    assert 'data-testid="snapshot-preview"' not in body and "公开内容快照" in body
+    monitor = item_of(ItemType.MONITOR_SUMMARY)
+    Disclosure.objects.filter(pk=monitor.pk).update(subject_id=10**9)
+    response = perf.get(reverse("disclosure:detail", args=[monitor.pk]))
+    assert response.status_code == 200 and "审核通过公开时，系统将冻结" in response.content.decode()
