@@ -128,3 +128,14 @@ def test_a_batchs_ids_read_as_the_records_it_moved_on_the_console_and_in_the_exp
     assert "状态：待主管部门审核 → 待业务股室审核" in body
     [row] = _exported(client, "project")
     assert row["变更说明"] == "批量办理的记录ID：203、204、205（共3条）\n状态：待主管部门审核 → 待业务股室审核"
+
+
+def test_an_audit_query_with_no_match_says_so(world: World) -> None:
+    """The table and its footer were simply empty: no word that nothing matched (or that the filter was wrong)."""
+    client = world.login("audit_admin")
+    body = client.get("/accounts/console/audit/", {"actor": "没有这个用户"}).content.decode()
+    assert "没有符合查询条件的审计记录" in body
+    body = client.get("/accounts/console/audit/", {"date_from": "2026.13.01"}).content.decode()
+    assert "请按提示修改查询条件" in body and "没有符合查询条件的审计记录" not in body
+    body = client.get("/accounts/console/audit/").content.decode()
+    assert 'data-testid="audit-empty"' not in body
