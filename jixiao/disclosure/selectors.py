@@ -13,6 +13,7 @@ from django.utils import timezone
 from jixiao.core import config_rows
 from jixiao.core.errors import DomainError
 from jixiao.core.todos import TodoItem
+from jixiao.disclosure import snapshots
 from jixiao.disclosure.models import (
     OPEN_STATUSES,
     Disclosure,
@@ -21,7 +22,6 @@ from jixiao.disclosure.models import (
     DisclosureStatus,
     ItemType,
 )
-from jixiao.disclosure import snapshots
 from jixiao.disclosure.workflow import DISCLOSURE_WORKFLOW
 from jixiao.organizations.models import Department, FiscalRegion
 

@@ -355,8 +355,8 @@ def test_the_statistics_year_select_shows_the_year_of_the_figures(world: World, 
 
 
 def test_an_item_to_propose_or_review_shows_what_publishing_would_freeze(world: World, sources: Sources) -> None:
-    """The 待办 asks to 核对公开内容后提交 and the reviewer decides 公开 or 不予公开: the page showed only “审核通过公开时，
-    系统将冻结…”, nothing of the content. It now previews it from the source, without writing anything."""
+    """The 待办 asks to 核对公开内容后提交 and the reviewer decides 公开 or 不予公开: the page showed only
+    “审核通过公开时，系统将冻结…”, nothing of the content. It now previews it from the source, writing nothing."""
     generate(world)
     item = item_of(ItemType.TARGET_TABLE, sources.target)
     body = world.login("unit_user").get(reverse("disclosure:detail", args=[item.pk])).content.decode()
