@@ -49,6 +49,9 @@ def test_generator_creates_one_pending_item_per_source_and_is_idempotent(world: 
     assert Disclosure.objects.count() == 7
     event = AuditEvent.objects.filter(event_type="disclosure.generate").earliest("seq")
     assert event.changes["created"][ItemType.TARGET_TABLE] == 2
+    # The console reads it in Chinese (the change rows show the stored codes: TARGET_TABLE：2).
+    assert event.reason.startswith("生成7个公开事项（") and "项目绩效目标表2个" in event.reason
+    assert event.reason.endswith("，其中0个涉密默认不予公开")
     # Due date: approval + the national default of 20 days.
     assert item_of(ItemType.TARGET_TABLE, sources.target).due_date == dt.date(2026, 1, 30)
 
