@@ -379,3 +379,12 @@ def test_an_item_to_propose_or_review_shows_what_publishing_would_freeze(world: 
     Disclosure.objects.filter(pk=monitor.pk).update(subject_id=10**9)
     response = perf.get(reverse("disclosure:detail", args=[monitor.pk]))
     assert response.status_code == 200 and "审核通过公开时，系统将冻结" in response.content.decode()
+
+
+def test_a_printed_item_leaves_out_its_action_forms(world: World, sources: Sources) -> None:
+    """Printed (for the file of a 公开审批), the page carried the 审核/退回 buttons and the 申请不予公开 form."""
+    generate(world)
+    item = item_of(ItemType.SELF_EVAL_REPORT)
+    body = world.login("unit_user").get(reverse("disclosure:detail", args=[item.pk])).content.decode()
+    assert '<div class="card mb-3 no-print"><div class="card-body">' in body  # 提交公开
+    assert '<div class="card mb-3 border-warning no-print"><div class="card-header">申请不予公开</div>' in body
