@@ -35,12 +35,15 @@ def disclosure_list(request: HttpRequest) -> HttpResponse:
     form = ListFilterForm(request.GET or None, user=request.user)
     params = valid_filters(form)
     queryset = selectors.disclosures_filtered(request.user, params)
+    page = paginate(request, queryset)
+    # 批量提交 only above a page with an item to tick (待提交): it showed on every page, to tick nothing.
+    can_propose = request.user.can("disclosure.propose")  # type: ignore[union-attr]
     context = {
         "form": form,
-        "page": paginate(request, queryset),
+        "page": page,
         "generate_form": GenerateForm(initial={"fiscal_year": _year(request)}),
         "title": "信息公开事项",
-        "can_bulk_propose": request.user.can("disclosure.propose"),  # type: ignore[union-attr]
+        "can_bulk_propose": can_propose and any(item.status == Disclosure.Status.PENDING for item in page),
     }
     return render(request, "disclosure/list.html", context)
 

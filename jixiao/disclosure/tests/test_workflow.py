@@ -388,3 +388,15 @@ def test_a_printed_item_leaves_out_its_action_forms(world: World, sources: Sourc
     body = world.login("unit_user").get(reverse("disclosure:detail", args=[item.pk])).content.decode()
     assert '<div class="card mb-3 no-print"><div class="card-body">' in body  # 提交公开
     assert '<div class="card mb-3 border-warning no-print"><div class="card-header">申请不予公开</div>' in body
+
+
+def test_the_batch_button_shows_only_above_items_to_tick(world: World, sources: Sources) -> None:
+    """批量提交 showed on every page of the list, also to a 主管部门 with nothing 待提交 (nothing to tick)."""
+    generate(world)
+    perf = world.login("performance")
+    url = reverse("disclosure:list")
+    assert 'data-testid="bulk-propose"' in perf.get(url).content.decode()
+    assert 'data-testid="bulk-propose"' not in perf.get(url, {"status": "published"}).content.decode()
+    Disclosure.objects.update(status=S.REVIEW)
+    assert 'data-testid="bulk-propose"' not in perf.get(url).content.decode()
+    assert 'data-testid="bulk-propose"' not in world.login("budget").get(url).content.decode()  # views only
