@@ -105,9 +105,10 @@ def disclosure_events(item: Disclosure) -> QuerySet[DisclosureEvent]:
 
 def snapshot_preview(item: Disclosure) -> dict[str, Any] | None:
     """For an item to propose or review (待提交, 待审核): the content publishing would freeze, read from the source
-    now, so the proposer and the reviewer see what they decide on. None once a snapshot exists or when the source is
-    gone (publishing then fails with its own message)."""
-    if item.snapshot or item.status not in (DisclosureStatus.PENDING, DisclosureStatus.REVIEW):
+    now, so the proposer and the reviewer see what they decide on; also for an item reopened after a withdrawal, whose
+    old snapshot publishing replaces. None in the other states or when the source is gone (publishing then fails
+    with its own message)."""
+    if item.status not in (DisclosureStatus.PENDING, DisclosureStatus.REVIEW):
         return None
     try:
         return snapshots.preview(item)

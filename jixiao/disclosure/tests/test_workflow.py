@@ -400,3 +400,18 @@ def test_the_batch_button_shows_only_above_items_to_tick(world: World, sources: 
     Disclosure.objects.update(status=S.REVIEW)
     assert 'data-testid="bulk-propose"' not in perf.get(url).content.decode()
     assert 'data-testid="bulk-propose"' not in world.login("budget").get(url).content.decode()  # views only
+
+
+def test_a_reopened_item_previews_the_source_not_the_withdrawn_snapshot(world: World, sources: Sources) -> None:
+    """Withdrawn and reopened (待提交), the page still showed the old frozen snapshot as 公开内容快照, though
+    publishing builds a new one from the source: the preview shows what will be published."""
+    generate(world)
+    item = publish(world, item_of(ItemType.TARGET_TABLE, sources.target))
+    PerformanceTarget.objects.filter(pk=sources.target.pk).update(name="更正后的项目名称")
+    perf = world.users["performance"]
+    item = services.disclosure_transition(actor=perf, item=item, action="withdraw", comment="数据有误")
+    item = services.disclosure_transition(actor=perf, item=item, action="reopen", comment="已更正")
+    assert item.status == S.PENDING and item.snapshot  # the old snapshot is kept until publishing replaces it
+    body = world.login("performance").get(reverse("disclosure:detail", args=[item.pk])).content.decode()
+    assert 'data-testid="snapshot-preview"' in body and "更正后的项目名称" in body
+    assert "公开内容快照（公开时冻结" not in body
