@@ -95,6 +95,8 @@ def test_changes_are_shown_with_field_names_choice_labels_and_local_times() -> N
     assert audit.diff({"name": None, "code": "A"}, {"name": "", "code": "B"}) == {"code": ["A", "B"]}
     assert change_rows("no.model", {"a": ["2026-13-45T00:00", "x"]}) == [("a", "a", "2026-13-45T00:00", "x")]
     assert change_rows("projects.project", None) == []
+    # A batch's ids are the records it moved (no old value), not a change from the first id to the second.
+    assert change_rows("projects.project", {"ids": [7, 9]}) == [("批量办理的记录ID", "ids", "", "7、9（共2条）")]
     grouped = change_rows("no.model", {"before": [{"title": "报告", "doc_no": "", "sent": True}, ["a", None]]})
     assert grouped == [("before", "before", "title：报告；doc_no：（空）；sent：是", "a、（空）")]
     # A group of the model's own fields recorded together reads with their names and labels too.

@@ -293,6 +293,7 @@ AUDIT_HEADERS = [
     "角色名称",
     "事件名称",
     "对象类型名称",
+    "变更说明",  # the 变更内容 as the console reads it: 字段名：旧值 → 新值, a line each
 ]
 
 
@@ -311,9 +312,26 @@ def _audit_query(actor: Any, data: Any) -> tuple[AuditFilterForm, dict[str, str]
     return form, filters, selectors.audit_events(actor=actor, filters=filters)
 
 
+def _change_text(event: Any) -> str:
+    return "\n".join(
+        f"{name}：{old} → {new}" if old != "" else f"{name}：{new}" for name, _code, old, new in event.change_list
+    )
+
+
 def _audit_rows(events: Any) -> Iterator[tuple[Any, ...]]:
+    chunk: list[Any] = []
+    for event in events.iterator(chunk_size=2000):
+        chunk.append(event)
+        if len(chunk) == 2000:
+            yield from _audit_chunk_rows(chunk)
+            chunk = []
+    yield from _audit_chunk_rows(chunk)
+
+
+def _audit_chunk_rows(events: list[Any]) -> Iterator[tuple[Any, ...]]:
+    """Rows of a chunk of events; its changes named as on the console (linked rows: one query per model)."""
     roles = dict(Role.choices)
-    for e in events.iterator(chunk_size=2000):
+    for e in audit_labels.with_change_rows(events):
         yield (
             timezone.localtime(e.occurred_at).strftime("%Y-%m-%d %H:%M:%S"),
             e.actor_name,
@@ -330,6 +348,7 @@ def _audit_rows(events: Any) -> Iterator[tuple[Any, ...]]:
             str(roles.get(e.role, e.role or "")),
             audit_labels.event_label(e.event_type),
             audit_labels.object_label(e.object_type) if e.object_type else "",
+            _change_text(e),
         )
 
 

@@ -379,14 +379,24 @@ def _pairs(changes: Any) -> list[tuple[str, Any, Any]]:
     ]
 
 
+BATCH_IDS = "ids"
+
+
 def change_rows(object_type: str, changes: Any, names: Names | None = None) -> list[tuple[str, str, str, str]]:
     """(field name, field code, old, new) of an event's `changes` ({field: [old, new]}), in Chinese where the model
     knows the field: its verbose name, choice labels, 是/否, （空） for nothing, minutes for moments, and the names
-    of linked rows when `names` holds them (`with_change_rows`)."""
+    of linked rows when `names` holds them (`with_change_rows`). A batch's list of ids is one row with no old
+    value (old is "")."""
     model = _model(object_type)
     rows = []
     for code, old, new in _pairs(changes):
         field = _field(model, code)
+        if code == BATCH_IDS and field is None and isinstance(changes[code], list):
+            # A batch's ids (core.bulk: {"ids": [...], "status": [old, new]}): the records it moved, not a change
+            # from its first id to its second (“ids：203 → 204”). No old value: pages show “name：new”.
+            ids = changes[code]
+            rows.append(("批量办理的记录ID", code, "", f"{'、'.join(str(i) for i in ids)}（共{len(ids)}条）"))
+            continue
         before, after = _value(field, old, model, names), _value(field, new, model, names)
         if before == after == "（空）":
             continue  # nothing both ways (NULL and "" on a record's creation): no change a reader can see

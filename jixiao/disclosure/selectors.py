@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
 from jixiao.core import config_rows
+from jixiao.core.errors import DomainError
 from jixiao.core.todos import TodoItem
+from jixiao.disclosure import snapshots
 from jixiao.disclosure.models import (
     OPEN_STATUSES,
     Disclosure,
@@ -100,6 +103,19 @@ def disclosure_events(item: Disclosure) -> QuerySet[DisclosureEvent]:
     return item.events.select_related("actor")
 
 
+def snapshot_preview(item: Disclosure) -> dict[str, Any] | None:
+    """For an item to propose or review (待提交, 待审核): the content publishing would freeze, read from the source
+    now, so the proposer and the reviewer see what they decide on; also for an item reopened after a withdrawal, whose
+    old snapshot publishing replaces. None in the other states or when the source is gone (publishing then fails
+    with its own message)."""
+    if item.status not in (DisclosureStatus.PENDING, DisclosureStatus.REVIEW):
+        return None
+    try:
+        return snapshots.preview(item)
+    except (ObjectDoesNotExist, DomainError):
+        return None
+
+
 def available_actions(user: Any, item: Disclosure) -> list[Any]:
     membership = getattr(user, "active_membership", None)
     if membership is None:
@@ -184,7 +200,8 @@ def disclosure_todos(user: Any) -> list[TodoItem]:
     url = reverse("disclosure:list")
     if review:
         hint = "审核通过并公开，或按涉密、敏感等理由不予公开"
-        items.append(TodoItem("信息公开", "待审核的公开事项", totals["review"], f"{url}?status=review", hint))
+        # The 公开审核 queue (its 批量审核通过并公开), not the list filtered to 待审核 (which offers 批量提交 only).
+        items.append(TodoItem("信息公开", "待审核的公开事项", totals["review"], reverse("disclosure:review"), hint))
     if propose:
         hint = "核对公开内容后提交公开，不宜公开的请申请不予公开"
         items.append(TodoItem("信息公开", "待提交的公开事项", totals["pending"], f"{url}?status=pending", hint))

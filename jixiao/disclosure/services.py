@@ -186,11 +186,14 @@ def disclosure_generate(*, actor: Any, region: FiscalRegion, fiscal_year: int) -
         counts: dict[str, int] = {}
         for item in created:
             counts[item.item_type] = counts.get(item.item_type, 0) + 1
+        # The counts by type in Chinese for the audit console (its change rows show the stored codes as they are).
+        by_type = "、".join(f"{ItemType(t).label}{n}个" for t, n in counts.items())
         audit.record(
             actor=actor,
             event_type="disclosure.generate",
             object_type="disclosure.disclosure",
             object_repr=f"{region.name} {fiscal_year}年度",
+            reason=f"生成{len(created)}个公开事项{f'（{by_type}）' if by_type else ''}，其中{secret}个涉密默认不予公开",
             changes={"created": counts, "exempt_secret": secret},
         )
     return {"created": len(created), "exempt_secret": secret, **counts}

@@ -133,8 +133,9 @@ def self_eval_snapshot(item: Disclosure) -> Snapshot:
     return Snapshot(data)
 
 
-def key_eval_snapshot(item: Disclosure) -> Snapshot:
-    """The report's text and score, and the file: the uploaded final report if any, else the generated Word."""
+def key_eval_snapshot(item: Disclosure, *, with_file: bool = True) -> Snapshot:
+    """The report's text and score, and the file: the uploaded final report if any, else the generated Word
+    (`with_file=False`: the text only, for the preview of an item not yet published)."""
     ev = KeyEvaluation.objects.select_related("department", "template", "region").get(pk=_subject_id(item))
     data = {
         **_org(item),
@@ -155,6 +156,8 @@ def key_eval_snapshot(item: Disclosure) -> Snapshot:
             {"title": "有关建议", "text": ev.suggestions},
         ],
     }
+    if not with_file:
+        return Snapshot(data)
     final = ev.documents.filter(kind=KeyEvalDocument.Kind.FINAL_REPORT).order_by("-id").first()
     if final is not None:
         with final.file.open("rb") as handle:
@@ -228,6 +231,13 @@ BUILDERS: dict[str, Callable[[Disclosure], Snapshot]] = {
 
 def build(item: Disclosure) -> Snapshot:
     return BUILDERS[ItemType(item.item_type)](item)
+
+
+def preview(item: Disclosure) -> dict[str, Any]:
+    """What publishing would freeze if it happened now: the data of `build`, without generating a report file."""
+    if item.item_type == ItemType.KEY_EVAL_REPORT:
+        return key_eval_snapshot(item, with_file=False).data
+    return build(item).data
 
 
 TARGET_TYPES = (ItemType.TARGET_TABLE, ItemType.DEPT_OVERALL_TARGET)

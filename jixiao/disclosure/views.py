@@ -35,12 +35,15 @@ def disclosure_list(request: HttpRequest) -> HttpResponse:
     form = ListFilterForm(request.GET or None, user=request.user)
     params = valid_filters(form)
     queryset = selectors.disclosures_filtered(request.user, params)
+    page = paginate(request, queryset)
+    # 批量提交 only above a page with an item to tick (待提交): it showed on every page, to tick nothing.
+    can_propose = request.user.can("disclosure.propose")  # type: ignore[union-attr]
     context = {
         "form": form,
-        "page": paginate(request, queryset),
+        "page": page,
         "generate_form": GenerateForm(initial={"fiscal_year": _year(request)}),
         "title": "信息公开事项",
-        "can_bulk_propose": request.user.can("disclosure.propose"),  # type: ignore[union-attr]
+        "can_bulk_propose": can_propose and any(item.status == Disclosure.Status.PENDING for item in page),
     }
     return render(request, "disclosure/list.html", context)
 
@@ -63,12 +66,18 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 
 def _detail_context(request: HttpRequest, item: Disclosure) -> dict[str, Any]:
     actions = selectors.available_actions(request.user, item)
+    # A refused action shows the page again with what was typed: the reason in the form it came from, the type.
+    posted = request.POST if request.method == "POST" else {}
     return {
+        "posted_action": posted.get("action", ""),
+        "posted_comment": posted.get("comment", ""),
+        "posted_exemption": posted.get("exemption", ""),
         "item": item,
         "actions": [t for t in actions if t.action != PROPOSE_EXEMPT],
         "can_propose_exempt": any(t.action == PROPOSE_EXEMPT for t in actions),
         "exemptions": Exemption.choices,
         "events": selectors.disclosure_events(item)[:100],
+        "preview": selectors.snapshot_preview(item),
         "lock_token": lock_token(item),
     }
 
@@ -137,9 +146,12 @@ def snapshot_download(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required("disclosure.view")
 def statistics(request: HttpRequest) -> HttpResponse:
     year = _year(request)
+    # The year shown is always in the select (a year with no items yet, e.g. a new current year, or one typed in the
+    # address): otherwise the select showed another year than the figures and 查看 jumped to it.
+    years = sorted({*selectors.year_choices(request.user), *([year] if year else [])}, reverse=True)
     context = {
         "year": year,
-        "years": selectors.year_choices(request.user),
+        "years": years,
         "rows": selectors.statistics_rows(request.user, year),
         "summary": selectors.disclosure_summary(request.user, year),
     }
@@ -181,7 +193,9 @@ def disclosure_bulk(request: HttpRequest) -> HttpResponse:
     # The ticked ids as posted: the service (core.bulk.clean_ids) answers 404 for one that is not a number.
     ids = request.POST.getlist("ids")
     action = request.POST.get("action", "")
-    back = "disclosure:review" if action == "publish" else "disclosure:list"
+    # Back to the list as it was: its filters and page travel in the form's address (the 待提交 list stays filtered).
+    query = request.GET.urlencode()
+    back = reverse("disclosure:review" if action == "publish" else "disclosure:list") + (f"?{query}" if query else "")
     try:
         count = services.disclosure_bulk_transition(actor=request.user, ids=ids, action=action)
     except DomainError as exc:

@@ -94,7 +94,7 @@ def _exported(client: Any, event_type: str) -> list[dict[str, Any]]:
         openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active.iter_rows(values_only=True)
     )
     assert list(rows[0][:12]) == AUDIT_HEADERS[:12]  # the code columns stay where they were
-    assert list(rows[0][12:]) == ["角色名称", "事件名称", "对象类型名称"]
+    assert list(rows[0][12:]) == ["角色名称", "事件名称", "对象类型名称", "变更说明"]
     return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
 
 
@@ -114,3 +114,28 @@ def test_the_audit_log_keeps_a_role_on_one_line(world: World) -> None:
     assert world.login("business").get("/indicators/export/").status_code == 200  # audited with the actor's role
     body = world.login("audit_admin").get("/accounts/console/audit/?event_type=indicator").content.decode()
     assert '<td class="text-nowrap">业务股室</td>' in body
+
+
+def test_a_batchs_ids_read_as_the_records_it_moved_on_the_console_and_in_the_export(world: World) -> None:
+    """core.bulk records {"ids": [...], "status": [old, new]}: the console showed “ids：203 → 204” (the first two ids
+    as if one had changed into the other) and the export a Python repr with raw status codes."""
+    changes = {"ids": [203, 204, 205], "status": ["submitted", "dept_approved"]}
+    audit.record(actor="系统", event_type="project.bulk_approve", object_type="projects.project", changes=changes)
+    client = world.login("audit_admin")
+    body = client.get("/accounts/console/audit/", {"event_type": "project"}).content.decode()
+    assert "批量办理的记录ID：203、204、205（共3条）" in body
+    assert "203 → 204" not in body
+    assert "状态：待主管部门审核 → 待业务股室审核" in body
+    [row] = _exported(client, "project")
+    assert row["变更说明"] == "批量办理的记录ID：203、204、205（共3条）\n状态：待主管部门审核 → 待业务股室审核"
+
+
+def test_an_audit_query_with_no_match_says_so(world: World) -> None:
+    """The table and its footer were simply empty: no word that nothing matched (or that the filter was wrong)."""
+    client = world.login("audit_admin")
+    body = client.get("/accounts/console/audit/", {"actor": "没有这个用户"}).content.decode()
+    assert "没有符合查询条件的审计记录" in body
+    body = client.get("/accounts/console/audit/", {"date_from": "2026.13.01"}).content.decode()
+    assert "请按提示修改查询条件" in body and "没有符合查询条件的审计记录" not in body
+    body = client.get("/accounts/console/audit/").content.decode()
+    assert 'data-testid="audit-empty"' not in body

@@ -133,6 +133,14 @@ def test_password_change_needs_the_current_password(world: World) -> None:
     assert world.users["unit_user"].check_password(TEST_PASSWORD)
 
 
+def test_the_password_page_states_the_policy_in_force_not_a_fixed_eight(world: World) -> None:
+    """Under the policy's own rule the page also printed “密码至少8位…”, whatever the 安全管理员 had set."""
+    _set_policy(min_length=10, admin_min_length=14)
+    body = world.login("unit_user").get("/accounts/password/").content.decode()
+    assert "密码至少10位（三员账号至少14位）" in body
+    assert "密码至少8位" not in body
+
+
 def test_an_expired_password_allows_only_the_change_page(world: World) -> None:
     user = world.users["unit_user"]
     user.password_changed_at = timezone.now() - datetime.timedelta(days=91)

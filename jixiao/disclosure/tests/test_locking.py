@@ -91,3 +91,30 @@ def test_proposal_from_a_stale_page_is_refused(world: World, sources: Sources) -
     item.refresh_from_db()
     assert item.status == S.PENDING
     assert [e.action for e in item.events.order_by("id")] == ["generate", "propose_exempt", "return"]
+
+
+def test_a_refused_action_keeps_the_reason_typed_in_the_form_it_came_from(world: World, sources: Sources) -> None:
+    """A stale page's 退回 (409) or a 申请不予公开 refused shows the page again with the reason and type filled in."""
+    generate(world)
+    item = item_of(ItemType.SELF_EVAL_REPORT)
+    detail = reverse("disclosure:detail", args=[item.pk])
+    action = reverse("disclosure:transition", args=[item.pk])
+    unit = world.login("unit_user")
+    stale = _token(unit, detail)
+    assert unit.post(action, {"action": "propose", "lock_token": stale}).status_code == 302
+    perf = world.login("performance")
+    token = _token(perf, detail)
+    assert perf.post(action, {"action": "return", "comment": "请补充", "lock_token": token}).status_code == 302
+    response = perf.post(action, {"action": "return", "comment": "自评得分与附件不一致", "lock_token": token})
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert 'placeholder="不予公开、退回、撤回时必须填写理由" value="自评得分与附件不一致"' in body
+    # The unit's 申请不予公开 from its stale page: the reason and the chosen type are still there.
+    exempt = {"action": "propose_exempt", "comment": "含学生个人信息", "exemption": "sensitive", "lock_token": stale}
+    response = unit.post(action, exempt)
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert 'name="comment" maxlength="1000" required value="含学生个人信息"' in body
+    assert '<option value="sensitive" selected>' in body
+    assert 'placeholder="不予公开、退回、撤回时必须填写理由" value=' not in body
+    assert Disclosure.objects.get(pk=item.pk).status == S.PENDING

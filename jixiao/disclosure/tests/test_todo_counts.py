@@ -73,3 +73,18 @@ def test_one_query_for_all_counts(world: World) -> None:
         items = disclosure_todos(user)
     assert len(captured) == 1
     assert any(item.count for item in items)
+
+
+def test_the_review_todo_opens_the_review_queue_with_as_many_items(world: World) -> None:
+    """It opened the list filtered to 待审核, whose only batch button is 批量提交 (no ticks there): the reviewer had to
+    find 公开审核 in the menu to publish several at once."""
+    sources = make_sources(world)
+    generate(world)
+    services.disclosure_transition(
+        actor=world.users["unit_user"], item=item_of(ItemType.TARGET_TABLE, sources.target), action="propose"
+    )
+    [todo] = [t for t in disclosure_todos(world.users["performance"]) if t.title == "待审核的公开事项"]
+    assert todo.url == "/disclosure/review/" and todo.count == 1
+    response = world.login("performance").get(todo.url)
+    assert response.status_code == 200 and response.context["page"].paginator.count == 1
+    assert 'data-testid="bulk-publish"' in response.content.decode()

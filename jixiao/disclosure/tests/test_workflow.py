@@ -49,6 +49,9 @@ def test_generator_creates_one_pending_item_per_source_and_is_idempotent(world: 
     assert Disclosure.objects.count() == 7
     event = AuditEvent.objects.filter(event_type="disclosure.generate").earliest("seq")
     assert event.changes["created"][ItemType.TARGET_TABLE] == 2
+    # The console reads it in Chinese (the change rows show the stored codes: TARGET_TABLE：2).
+    assert event.reason.startswith("生成7个公开事项（") and "项目绩效目标表2个" in event.reason
+    assert event.reason.endswith("，其中0个涉密默认不予公开")
     # Due date: approval + the national default of 20 days.
     assert item_of(ItemType.TARGET_TABLE, sources.target).due_date == dt.date(2026, 1, 30)
 
@@ -321,3 +324,94 @@ def test_a_bulk_post_with_an_id_that_is_no_number_or_too_large_is_not_found_and_
     response = world.login("performance").post(reverse("disclosure:bulk"), {"ids": [*ids, bad_id], "action": "propose"})
     assert response.status_code == 404
     assert set(Disclosure.objects.filter(pk__in=ids).values_list("status", flat=True)) == {S.PENDING}
+
+
+def test_bulk_propose_returns_to_the_list_as_it_was(world: World, sources: Sources) -> None:
+    """The 待提交 list (the 待办 link ?status=pending) stays filtered after 批量提交: the form carries its address."""
+    generate(world)
+    perf = world.login("performance")
+    query = f"status=pending&item_type={ItemType.TARGET_TABLE}"
+    body = perf.get(f"{reverse('disclosure:list')}?{query}").content.decode()
+    assert f'action="{reverse("disclosure:bulk")}?status=pending&amp;item_type={ItemType.TARGET_TABLE}"' in body
+    ids = list(Disclosure.objects.filter(item_type=ItemType.TARGET_TABLE).values_list("pk", flat=True))
+    response = perf.post(f"{reverse('disclosure:bulk')}?{query}", {"ids": ids, "action": "propose"})
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('disclosure:list')}?{query}"
+    assert set(Disclosure.objects.filter(pk__in=ids).values_list("status", flat=True)) == {S.REVIEW}
+    # A refused batch goes back there too, with nothing moved.
+    response = perf.post(f"{reverse('disclosure:bulk')}?{query}", {"ids": ids, "action": "propose"})
+    assert response["Location"] == f"{reverse('disclosure:list')}?{query}"
+    assert set(Disclosure.objects.filter(pk__in=ids).values_list("status", flat=True)) == {S.REVIEW}
+
+
+def test_the_statistics_year_select_shows_the_year_of_the_figures(world: World, sources: Sources) -> None:
+    """A year with no items yet (a new current year, or typed in the address) showed its figures under a select set
+    to another year; 查看 then jumped to that one."""
+    generate(world)
+    perf = world.login("performance")
+    body = perf.get(reverse("disclosure:statistics"), {"fiscal_year": YEAR + 1}).content.decode()
+    assert f"信息公开统计（{YEAR + 1}年度）" in body
+    assert f'<option value="{YEAR + 1}" selected>{YEAR + 1}</option>' in body
+    assert f'<option value="{YEAR}" >{YEAR}</option>' in body  # the year with items is still offered
+    body = perf.get(reverse("disclosure:statistics"), {"fiscal_year": YEAR}).content.decode()
+    assert f'<option value="{YEAR}" selected>{YEAR}</option>' in body
+
+
+def test_an_item_to_propose_or_review_shows_what_publishing_would_freeze(world: World, sources: Sources) -> None:
+    """The 待办 asks to 核对公开内容后提交 and the reviewer decides 公开 or 不予公开: the page showed only
+    “审核通过公开时，系统将冻结…”, nothing of the content. It now previews it from the source, writing nothing."""
+    generate(world)
+    item = item_of(ItemType.TARGET_TABLE, sources.target)
+    body = world.login("unit_user").get(reverse("disclosure:detail", args=[item.pk])).content.decode()
+    assert 'data-testid="snapshot-preview"' in body
+    assert sources.target.name in body and 'data-testid="indicator-table"' in body
+    report = item_of(ItemType.KEY_EVAL_REPORT)
+    perf = world.login("performance")
+    body = perf.get(reverse("disclosure:detail", args=[report.pk])).content.decode()
+    assert 'data-testid="snapshot-preview"' in body and 'data-testid="keyeval-table"' in body
+    report.refresh_from_db()
+    assert not report.snapshot and not report.snapshot_file  # a preview, nothing frozen or generated to a file
+    # Published: the frozen snapshot, no preview. A source that is gone: the page still opens, with the note.
+    publish(world, item)
+    body = perf.get(reverse("disclosure:detail", args=[item.pk])).content.decode()
+    assert 'data-testid="snapshot-preview"' not in body and "公开内容快照" in body
+    monitor = item_of(ItemType.MONITOR_SUMMARY)
+    Disclosure.objects.filter(pk=monitor.pk).update(subject_id=10**9)
+    response = perf.get(reverse("disclosure:detail", args=[monitor.pk]))
+    assert response.status_code == 200 and "审核通过公开时，系统将冻结" in response.content.decode()
+
+
+def test_a_printed_item_leaves_out_its_action_forms(world: World, sources: Sources) -> None:
+    """Printed (for the file of a 公开审批), the page carried the 审核/退回 buttons and the 申请不予公开 form."""
+    generate(world)
+    item = item_of(ItemType.SELF_EVAL_REPORT)
+    body = world.login("unit_user").get(reverse("disclosure:detail", args=[item.pk])).content.decode()
+    assert '<div class="card mb-3 no-print"><div class="card-body">' in body  # 提交公开
+    assert '<div class="card mb-3 border-warning no-print"><div class="card-header">申请不予公开</div>' in body
+
+
+def test_the_batch_button_shows_only_above_items_to_tick(world: World, sources: Sources) -> None:
+    """批量提交 showed on every page of the list, also to a 主管部门 with nothing 待提交 (nothing to tick)."""
+    generate(world)
+    perf = world.login("performance")
+    url = reverse("disclosure:list")
+    assert 'data-testid="bulk-propose"' in perf.get(url).content.decode()
+    assert 'data-testid="bulk-propose"' not in perf.get(url, {"status": "published"}).content.decode()
+    Disclosure.objects.update(status=S.REVIEW)
+    assert 'data-testid="bulk-propose"' not in perf.get(url).content.decode()
+    assert 'data-testid="bulk-propose"' not in world.login("budget").get(url).content.decode()  # views only
+
+
+def test_a_reopened_item_previews_the_source_not_the_withdrawn_snapshot(world: World, sources: Sources) -> None:
+    """Withdrawn and reopened (待提交), the page still showed the old frozen snapshot as 公开内容快照, though
+    publishing builds a new one from the source: the preview shows what will be published."""
+    generate(world)
+    item = publish(world, item_of(ItemType.TARGET_TABLE, sources.target))
+    PerformanceTarget.objects.filter(pk=sources.target.pk).update(name="更正后的项目名称")
+    perf = world.users["performance"]
+    item = services.disclosure_transition(actor=perf, item=item, action="withdraw", comment="数据有误")
+    item = services.disclosure_transition(actor=perf, item=item, action="reopen", comment="已更正")
+    assert item.status == S.PENDING and item.snapshot  # the old snapshot is kept until publishing replaces it
+    body = world.login("performance").get(reverse("disclosure:detail", args=[item.pk])).content.decode()
+    assert 'data-testid="snapshot-preview"' in body and "更正后的项目名称" in body
+    assert "公开内容快照（公开时冻结" not in body
