@@ -56,6 +56,11 @@ class LoginView(auth_views.LoginView):
         }
         return redirect("accounts:login_second_factor")
 
+    def form_invalid(self, form: Any) -> HttpResponse:
+        response = super().form_invalid(form)
+        response.status_code = 400  # a refused login is a 4xx, as on the second-factor page and every other form
+        return response
+
     def get_context_data(self, **kwargs: object) -> dict[str, object]:
         context = super().get_context_data(**kwargs)
         if settings.DEMO_MODE:

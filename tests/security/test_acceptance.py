@@ -65,7 +65,7 @@ def test_a02_lock_expires_and_the_counter_resets(world: World) -> None:
 def test_a03_unknown_user_gets_the_same_answer(world: World) -> None:
     known = _login(Client(), "p_unit", "wrong")
     unknown = _login(Client(), "no_such_user", "wrong")
-    assert known.status_code == unknown.status_code == 200
+    assert known.status_code == unknown.status_code == 400
     strip = lambda r: r.content.decode().replace("p_unit", "").replace("no_such_user", "")  # noqa: E731
     assert "用户名或密码错误" in strip(known) and "用户名或密码错误" in strip(unknown)
 

@@ -110,7 +110,7 @@ def test_login_is_case_sensitive_as_before(world: World) -> None:
     (security.register_failure) still names one account."""
     assert Client().login(username="p_unit", password=TEST_PASSWORD)
     response = Client().post(reverse("accounts:login"), {"username": "P_UNIT", "password": TEST_PASSWORD})
-    assert response.status_code == 200 and "用户名或密码错误" in response.content.decode()
+    assert response.status_code == 400 and "用户名或密码错误" in response.content.decode()
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
