@@ -4,10 +4,12 @@ review chain as its project's own state allows, so the two tell one story and ea
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from decimal import Decimal
 
 from django.apps import apps
+from django.utils import timezone
 
 from jixiao.accounts.models import User
 from jixiao.demo.names import ANCHOR_STATUSES
@@ -128,6 +130,12 @@ def _returned_from(project: Project, status: str, returns: dict[int, str]) -> st
     return RETURNED_FROM.get(returns.get(project.pk, ""), T.UNIT_SUBMITTED)
 
 
+def _approved_at(fiscal_year: int) -> dt.datetime:
+    """The demo's budget is approved (批复) on 20 January of its year, with its targets: the date the 信息公开
+    deadline of a target table counts from (jixiao.disclosure)."""
+    return timezone.make_aware(dt.datetime(fiscal_year, 1, 20, 9, 30))
+
+
 def _target(project: Project, framework_id: int, status: str, returned_from: str = "") -> PerformanceTarget:
     return PerformanceTarget(
         fiscal_year=project.fiscal_year,
@@ -146,6 +154,7 @@ def _target(project: Project, framework_id: int, status: str, returned_from: str
         mid_fiscal_yuan=project.fiscal_amount_yuan,
         returned_from=returned_from or (TargetStatus.SECTION_REVIEW if status == TargetStatus.RETURNED else ""),
         review_grade="good" if status in {TargetStatus.APPROVED, TargetStatus.READY_FOR_BUDGET} else "",
+        approved_at=_approved_at(project.fiscal_year) if status == TargetStatus.APPROVED else None,
     )
 
 

@@ -68,6 +68,8 @@ def test_no_target_is_further_along_than_its_project_and_every_persona_has_targe
         t.status for t in targets
     }
     assert {"ready_for_budget", "approved"} <= {t.status for t in targets}
+    # An approved target carries its 批复 date, from which its 信息公开 deadline counts; no other target has one.
+    assert all((t.approved_at is not None) == (t.status == "approved") for t in targets)
 
     users = {u.username: u for u in User.objects.filter(username__in=["jxg", "ysg", "jkw", "edu_admin", "edu_unit"])}
     users.update({u.username: u for u in User.objects.filter(username__in=["health_unit", "expert1"])})
