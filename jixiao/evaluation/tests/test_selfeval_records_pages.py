@@ -288,6 +288,25 @@ def test_export_prints_the_execution_rate_of_a_record_filled_on_the_web(world: W
     assert record.funds.get(fund_source="TOTAL").exec_rate == Decimal("0.9141")
 
 
+def test_export_shows_the_funds_in_wan_to_two_decimals_and_keeps_the_cents(
+    world: World, record: SelfEvaluation
+) -> None:
+    """DOMAIN.md §3.0: the 项目资金 cells hold the exact 万元 (91,405.37 元 is 9.140537) and show two decimals, as the
+    page does (9.14), instead of Excel's General format printing 9.140537; the cents survive a round trip."""
+    fill_clean(world, record)
+    executed = {"TOTAL": "91405.37", "FISCAL": "91405.37", "CARRYOVER": "0", "OTHER": "0"}
+    data = {"exec_score_claimed": "9.14", "total_claimed": "99.14", "grade_claimed": "优"}
+    services.selfeval_save(actor=world.users["unit_user"], record=record, data=data, executed=executed)
+    client = world.login("unit_user")
+    content = client.get(f"{BASE}{record.pk}/export/").content
+    ws = openpyxl.load_workbook(io.BytesIO(content)).worksheets[0]
+    assert ws["E6"].value == 9.140537 and ws["E6"].number_format == "#,##0.00"
+    assert all(ws[f"{c}{r}"].number_format == "#,##0.00" for c in "CDE" for r in range(6, 10))
+    assert ws["G6"].number_format == "0.00%"
+    assert client.post(f"{BASE}{record.pk}/import/", {"file": _upload(content)}).status_code == 302
+    assert record.funds.get(fund_source="TOTAL").executed_yuan == Decimal("91405.37")
+
+
 def test_import_rejects_other_indicators_all_or_nothing(world: World, record: SelfEvaluation) -> None:
     client = world.login("unit_user")
     [sheet] = read_selfevaluations(client.get(f"{BASE}{record.pk}/export/").content)
