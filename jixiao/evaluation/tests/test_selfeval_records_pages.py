@@ -131,7 +131,10 @@ def test_a_target_approved_after_the_round_started_is_added_by_supplement(world:
 
 def test_fill_form_shows_computed_beside_claimed_and_submit(world: World, record: SelfEvaluation) -> None:
     client = world.login("unit_user")
-    assert client.get(f"{BASE}{record.pk}/fill/").status_code == 200
+    form = client.get(f"{BASE}{record.pk}/fill/")
+    assert form.status_code == 200
+    # The 提示事项说明 box is explained in Chinese, without the rule engine's severity code.
+    assert "存在提示事项时，提交前须逐项说明" in form.content.decode() and "WARN" not in form.content.decode()
     rows = {r.name: r.pk for r in record.indicators.all()}
     data: dict[str, Any] = {
         "version": record.version,
@@ -194,6 +197,9 @@ def test_review_and_override_through_pages(world: World, record: SelfEvaluation)
     dept.post(f"{BASE}{record.pk}/override/", {"row": row.pk, "final_score": "8", "reason": "问卷样本不足"})
     page = dept.get(f"{BASE}{record.pk}/").content.decode()
     assert "问卷样本不足" in page
+    # In the narrow 审定得分 column the 调整 button keeps its two characters on one line, the reason box its width.
+    assert 'class="btn btn-sm btn-outline-primary text-nowrap" type="submit">调整</button>' in page
+    assert 'style="min-width:6em" name="reason"' in page
     dept.post(f"{BASE}{record.pk}/transition/", {"action": "dept_approve", "dept_score": "96", "comment": "同意"})
     record.refresh_from_db()
     assert record.status == SelfEvalStatus.DEPT_REVIEWED and record.dept_score == Decimal("96")
