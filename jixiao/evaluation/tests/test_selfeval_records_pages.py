@@ -80,6 +80,16 @@ def test_list_detail_and_scoping(world: World, record: SelfEvaluation) -> None:
     assert "医院信息化建设" not in perf  # unfilled records have errors once saved; fresh ones are not scored yet
 
 
+def test_a_bad_filter_is_named_at_its_field_and_the_others_still_filter(world: World, record: SelfEvaluation) -> None:
+    """A year typed wrong is left out with the reason in Chinese under its box (it was dropped silently, the list
+    looking filtered by it); the name search beside it still applies."""
+    response = world.login("performance").get(BASE, {"fiscal_year": "abc", "grade": "甲", "q": "一中"})
+    page = response.content.decode()
+    assert response.status_code == 200 and page.count('data-testid="filter-error"') == 2
+    assert "输入整数。" in page and "选择一个有效的选项。" in page
+    assert "一中教学设备购置" in page and "医院信息化建设" not in page
+
+
 def test_start_page(world: World) -> None:
     approved_target(world)
     client = world.login("performance")
