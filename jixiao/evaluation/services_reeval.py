@@ -835,12 +835,7 @@ def reeval_todos(user: Any) -> list[TodoItem]:
         return []
     wanted: dict[str, QuerySet[Any]] = {}
     if membership.can("evaluation.rescore"):
-        open_samples = ReEvaluationSample.objects.visible_to(user).filter(
-            batch__status=ReEvaluationBatch.Status.DRAWN, re_score__isnull=True
-        )
-        if membership.role != "agency":
-            open_samples = open_samples.filter(agency__isnull=True)
-        wanted["samples"] = open_samples
+        wanted["samples"] = selectors.reeval_samples_to_score(user)
     if membership.can("evaluation.reevaluate"):
         wanted["batches"] = ReEvaluationBatch.objects.visible_to(user).exclude(status=ReEvaluationBatch.Status.FINISHED)
     if membership.can("evaluation.authenticity"):
@@ -848,7 +843,8 @@ def reeval_todos(user: Any) -> list[TodoItem]:
     totals = todos.counts(**wanted)
     items: list[TodoItem] = []
     if "samples" in wanted:
-        items.append(TodoItem("再评价", "待评分的再评价样本", totals["samples"], reverse("evaluation:reeval_samples")))
+        to_score = f"{reverse('evaluation:reeval_samples')}?todo=score"  # the list of exactly the counted samples
+        items.append(TodoItem("再评价", "待评分的再评价样本", totals["samples"], to_score))
     if "batches" in wanted:
         items.append(TodoItem("再评价", "未办结的再评价批次", totals["batches"], reverse("evaluation:reeval_list")))
     if "checks" in wanted:

@@ -166,8 +166,10 @@ def reeval_circular(request: HttpRequest, pk: int) -> HttpResponse:
 
 @capability_required("evaluation.rescore")
 def reeval_samples(request: HttpRequest) -> HttpResponse:
-    samples = selectors.reeval_samples_open(request.user)
-    return render(request, "evaluation/reeval_samples.html", {"page": paginate(request, samples)})
+    to_score = request.GET.get("todo") == "score"  # the 待办 line: only the samples it counts
+    samples = selectors.reeval_samples_open(request.user, to_score=to_score)
+    context = {"page": paginate(request, samples), "to_score": to_score}
+    return render(request, "evaluation/reeval_samples.html", context)
 
 
 @capability_required("evaluation.rescore")

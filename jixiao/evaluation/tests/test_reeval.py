@@ -21,7 +21,7 @@ from conftest import World
 from jixiao.core import sampling
 from jixiao.core.errors import ConflictError, DomainError
 from jixiao.core.models import AuditEvent
-from jixiao.evaluation import reeval_documents, services, services_reeval
+from jixiao.evaluation import reeval_documents, selectors, services, services_reeval
 from jixiao.evaluation.models import (
     AuthenticityCheck,
     AuthenticityItem,
@@ -323,6 +323,35 @@ def test_todos(world: World) -> None:
 
     items = {i.title: i.count for i in todos.for_user(world.users["performance"])}
     assert items["待评分的再评价样本"] == 3 and items["未办结的再评价批次"] == 1
+
+
+def test_the_samples_todo_opens_a_list_of_exactly_its_count(world: World) -> None:
+    """“待评分的再评价样本 N” opened every sample of the drawn batches (scored ones and those commissioned to an
+    agency too): it now opens ?todo=score, the N samples it counts; the whole list keeps the unscored first."""
+    batch = _drawn(world)
+    perf, agency_user = world.users["performance"], world.users["agency"]
+    agency = Agency.objects.create(region=world.region, name="四川某某会计师事务所", credit_code="91511700MA62D4L83R")
+    agency.users.add(agency_user)
+    commissioned = batch.samples.get(code="P-HOSP")
+    services_reeval.sample_assign(actor=perf, batch=batch, sample_ids=[commissioned.pk], agency=agency)
+    scored = batch.samples.get(code="P-SCHOOL")
+    services_reeval.sample_rescore(actor=perf, sample=scored, scores=_scores(scored))
+    [item] = [i for i in services_reeval.reeval_todos(perf) if i.title == "待评分的再评价样本"]
+    client = world.login("performance")
+    response = client.get(item.url)
+    assert item.count == 1 and response.status_code == 200
+    assert [s.pk for s in response.context["page"]] == list(
+        batch.samples.filter(re_score__isnull=True, agency__isnull=True).values_list("pk", flat=True)
+    )
+    assert "仅列出待评分的样本" in response.content.decode()
+    everything = client.get("/evaluation/reeval/samples/")
+    listed = list(everything.context["page"])
+    assert len(listed) == 3 and listed[-1].pk == scored.pk and "仅列出待评分的样本" not in everything.content.decode()
+    # PostgreSQL sorts NULL last by default: the unscored-first order says so.
+    assert "NULLS FIRST" in str(selectors.reeval_samples_open(perf).query).upper()
+    [agency_item] = [i for i in services_reeval.reeval_todos(agency_user) if i.title == "待评分的再评价样本"]
+    agency_page = world.login("agency").get(agency_item.url)
+    assert agency_item.count == 1 and [s.pk for s in agency_page.context["page"]] == [commissioned.pk]
 
 
 def test_result_file_upload(world: World, settings: Any, tmp_path: Any) -> None:
