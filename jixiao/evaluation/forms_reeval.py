@@ -102,7 +102,9 @@ class FindingForm(forms.Form):
 
 
 class UpperTransitionForm(forms.Form):
-    action = forms.ChoiceField(choices=[(a, a) for a in ("upper_submit", "upper_approve", "upper_return")])
+    action = forms.ChoiceField(
+        label="操作", choices=[(a, a) for a in ("upper_submit", "upper_approve", "upper_return")]
+    )
     comment = forms.CharField(label="意见", max_length=2000, required=False)
 
 

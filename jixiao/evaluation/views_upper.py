@@ -83,18 +83,29 @@ def upper_transition(request: HttpRequest, pk: int) -> HttpResponse:
     shown_in = entry.status
     form = UpperTransitionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "操作无效")
-        return redirect("evaluation:upper_detail", pk=pk)
+        problems = "；".join(f"{form.fields[name].label}：{errors[0]}" for name, errors in form.errors.items())
+        return _transition_refused(request, entry, form, f"操作无效：{problems}", 400)
     action = form.cleaned_data["action"]
     try:
         services_upper.entry_transition(
             actor=request.user, entry=entry, action=action, comment=form.cleaned_data["comment"]
         )
     except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"操作成功：{UPPER_CHECK_WORKFLOW.action_label(action, shown_in)}")
+        return _transition_refused(
+            request, selectors.upper_entry_get(request.user, pk), form, exc.message, exc.status_code
+        )
+    messages.success(request, f"操作成功：{UPPER_CHECK_WORKFLOW.action_label(action, shown_in)}")
     return redirect("evaluation:upper_detail", pk=pk)
+
+
+def _transition_refused(
+    request: HttpRequest, entry: UpperCheckProject, form: UpperTransitionForm, error: str, status: int
+) -> HttpResponse:
+    """A refused 提交 / 审核通过 / 退回 (no file yet, a return without a reason): the page again with the message and
+    the 报送说明 or 审核意见 just typed, not a redirect that dropped it."""
+    messages.error(request, error)
+    context = {**detail_context(request, entry), "typed_comment": form.data.get("comment", "")}
+    return render(request, "evaluation/upper_detail.html", context, status=status)
 
 
 PAGES = EvidencePages(
