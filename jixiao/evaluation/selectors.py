@@ -405,8 +405,12 @@ def reeval_batch_get(user: Any, pk: Any) -> ReEvaluationBatch:
     return ReEvaluationBatch.objects.select_related("region", "department").get_visible_or_404(user, pk=pk)
 
 
-def reeval_batches(user: Any) -> QuerySet[ReEvaluationBatch]:
-    return ReEvaluationBatch.objects.visible_to(user).select_related("department").order_by("-id")
+def reeval_batches(user: Any, *, open_only: bool = False) -> QuerySet[ReEvaluationBatch]:
+    """The user's batches, newest first; `open_only`: those not 已办结 (the 待办 “未办结的再评价批次”)."""
+    batches = ReEvaluationBatch.objects.visible_to(user)
+    if open_only:
+        batches = batches.exclude(status=ReEvaluationBatch.Status.FINISHED)
+    return batches.select_related("department").order_by("-id")  # type: ignore[no-any-return]
 
 
 def reeval_samples_open(user: Any, *, to_score: bool = False) -> QuerySet[ReEvaluationSample]:
@@ -469,5 +473,9 @@ def authenticity_check_get(user: Any, pk: Any) -> AuthenticityCheck:
     return AuthenticityCheck.objects.select_related("organiser").get_visible_or_404(user, pk=pk)
 
 
-def authenticity_checks(user: Any) -> QuerySet[AuthenticityCheck]:
-    return AuthenticityCheck.objects.visible_to(user).select_related("organiser").order_by("-id")
+def authenticity_checks(user: Any, *, open_only: bool = False) -> QuerySet[AuthenticityCheck]:
+    """The user's checks, newest first; `open_only`: those not 已办结 (the 待办 “未办结的真实性核查”)."""
+    checks = AuthenticityCheck.objects.visible_to(user)
+    if open_only:
+        checks = checks.exclude(status=AuthenticityCheck.Status.FINISHED)
+    return checks.select_related("organiser").order_by("-id")  # type: ignore[no-any-return]

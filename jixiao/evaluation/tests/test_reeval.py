@@ -354,6 +354,30 @@ def test_the_samples_todo_opens_a_list_of_exactly_its_count(world: World) -> Non
     assert agency_item.count == 1 and [s.pk for s in agency_page.context["page"]] == [commissioned.pk]
 
 
+def test_the_open_batches_and_checks_todos_open_lists_of_exactly_their_counts(world: World) -> None:
+    """“未办结的再评价批次 N” and “未办结的真实性核查 N” opened every batch and check, the 已办结 ones too: they open
+    ?open=1, the N counted, with a link to the whole list."""
+    finished = _drawn(world)
+    ReEvaluationBatch.objects.filter(pk=finished.pk).update(status=ReEvaluationBatch.Status.FINISHED)
+    open_batch = _batch(world, rate=Decimal("1"))
+    perf = world.users["performance"]
+    done = services_reeval.check_create(actor=perf, fiscal_year=YEAR, title="已办结的核查")
+    AuthenticityCheck.objects.filter(pk=done.pk).update(status=AuthenticityCheck.Status.FINISHED)
+    services_reeval.check_create(actor=perf, fiscal_year=YEAR, title="核查中的核查")
+    items = {i.title: i for i in services_reeval.reeval_todos(perf)}
+    client = world.login("performance")
+    batches = client.get(items["未办结的再评价批次"].url)
+    assert items["未办结的再评价批次"].count == 1 and [b.pk for b in batches.context["page"]] == [open_batch.pk]
+    assert "仅列出未办结的批次" in batches.content.decode()
+    checks = client.get(items["未办结的真实性核查"].url)
+    assert items["未办结的真实性核查"].count == 1
+    assert [c.title for c in checks.context["page"]] == [
+        "核查中的核查"
+    ] and "仅列出未办结的核查" in checks.content.decode()
+    assert len(client.get("/evaluation/reeval/").context["page"]) == 2
+    assert len(client.get("/evaluation/authenticity/").context["page"]) == 2
+
+
 def test_result_file_upload(world: World, settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = str(tmp_path)
     batch = _drawn(world)
