@@ -368,3 +368,14 @@ def test_a_bad_filter_is_named_at_its_field_and_the_others_still_filter(world: A
     assert response.status_code == 200 and text.count('data-testid="filter-error"') == 2
     assert "输入一个数字。" in text and "输入一个有效的日期。" in text
     assert [p.voucher_no for p in response.context["page"]] == ["R1"]
+
+
+def test_the_payment_date_keeps_to_one_line(world: Any) -> None:
+    """At 1,400 px the 支付日期 column broke “2026-03-15” after “2026-03-”, doubling every row's height."""
+    client = world.login("budget")
+    upload(client, "p.csv", csv_bytes([row("V1", "1000")]))
+    text = client.get(reverse("execution:payment_list")).content.decode()
+    assert (
+        '<td class="text-nowrap" data-testid="payment-date">' in text
+        and '<td class="text-nowrap">一般公共预算</td>' in text
+    )
