@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import DomainError
 from jixiao.core.evidence_pages import EvidencePages
-from jixiao.core.forms import EvidenceUploadForm
+from jixiao.core.forms import EvidenceUploadForm, valid_filters
 from jixiao.core.views_helpers import capability_required, paginate
 from jixiao.evaluation import selectors, services_upper
 from jixiao.evaluation.forms_reeval import UpperFilterForm, UpperTransitionForm
@@ -34,8 +34,8 @@ def _works_on_upper_checks(request: HttpRequest) -> None:
 def upper_list(request: HttpRequest) -> HttpResponse:
     _works_on_upper_checks(request)
     form = UpperFilterForm(request.GET or None)
-    valid = form.is_valid()
-    status = form.cleaned_data["status"] if valid else ""
+    filters = valid_filters(form)  # a bad status is named at its box; 仅本股室 still applies
+    status = filters.get("status", "")
     # Open checks first (newest first), then the forwarded ones.
     entries = selectors.upper_entries_visible(request.user).order_by(
         F("check_batch__forwarded_at").desc(nulls_first=True), "-check_batch_id", "code", "id"
@@ -45,7 +45,7 @@ def upper_list(request: HttpRequest) -> HttpResponse:
     elif status:
         entries = entries.filter(status=status)
     section = request.user.active_membership.section_id  # type: ignore[union-attr]
-    if valid and form.cleaned_data["mine"] and section:
+    if filters.get("mine") and section:
         entries = entries.filter(check_batch__organiser_id=section)
     return render(request, "evaluation/upper_list.html", {"form": form, "page": paginate(request, entries)})
 

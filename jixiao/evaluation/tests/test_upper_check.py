@@ -217,6 +217,19 @@ def test_a_refused_step_shows_the_page_again_with_the_text_typed(world: World, c
     assert entry.status == "pending" and entry.unit_note == ""
 
 
+def test_a_bad_status_filter_is_named_and_keeps_only_my_sections_checks(world: World, check: AuthenticityCheck) -> None:
+    """A status not offered dropped the 仅本股室组织的核查 tick with it, silently listing every check: the status is
+    named in Chinese under its box and the tick still filters."""
+    section = world.users["business"].active_membership.section  # type: ignore[union-attr]
+    AuthenticityCheck.objects.filter(pk=check.pk).update(organiser=section)
+    perf = world.login("performance")
+    assert perf.get("/evaluation/upper/").content.decode().count('data-testid="upper-row"') == 3
+    assert perf.get("/evaluation/upper/", {"mine": "on"}).content.decode().count('data-testid="upper-row"') == 0
+    page = perf.get("/evaluation/upper/", {"status": "已审核", "mine": "on"}).content.decode()
+    assert page.count('data-testid="upper-row"') == 0 and 'data-testid="filter-error"' in page
+    assert "选择一个有效的选项" in page
+
+
 def test_other_units_and_other_sections_get_404_and_readers_403(world: World, check: AuthenticityCheck) -> None:
     school = _entry(check, "P-SCHOOL")
     [evidence] = services_upper.upper_evidence_add(
