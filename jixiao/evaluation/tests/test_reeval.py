@@ -272,6 +272,9 @@ def test_batch_pages_create_and_draw(world: World) -> None:
     client.post(f"/evaluation/reeval/{batch.pk}/draw/")
     batch.refresh_from_db()
     assert batch.status == "drawn" and batch.sample_size == 1
+    # The 委托 select's empty choice says what it does (takes the samples back), not Django's “---------”.
+    drawn = client.get(f"/evaluation/reeval/{batch.pk}/").content.decode()
+    assert '<option value="" selected>绩效股自行评分（不委托）</option>' in drawn and "---------" not in drawn
     assert world.login("unit_user").get("/evaluation/reeval/").status_code == 403
     assert world.login("leader").get(f"/evaluation/reeval/{batch.pk}/").status_code == 403
 
