@@ -30,7 +30,7 @@ def _shown(value: dict[str, Any], *, with_op: bool = True) -> str:
     if kind not in ("NUM", "RANGE", "TIME"):
         return label
     op = value.get("op")
-    symbol = SYMBOL.get(Op(op), "") if with_op and op in Op.__members__ else ""
+    symbol = SYMBOL.get(Op(op), "") if with_op and isinstance(op, str) and op in Op.__members__ else ""
     unit = value.get("unit") or ""
     if kind == "TIME":
         return f"{label} {symbol}{value.get('deadline', '')}".rstrip()
