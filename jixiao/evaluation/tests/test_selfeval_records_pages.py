@@ -10,6 +10,7 @@ from typing import Any
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from conftest import World, _member
 from jixiao.core import todos
@@ -350,6 +351,14 @@ def test_statistics(world: World, record: SelfEvaluation) -> None:
     page = world.login("performance").get(BASE + "statistics/?fiscal_year=2026").content.decode()
     assert "1（50.00%）" in page  # 1 of 2 approved targets evaluated
     assert world.login("leader").get(BASE + "statistics/").status_code == 200
+
+
+def test_statistics_of_a_unit_with_no_self_evaluation_name_the_current_year(world: World) -> None:
+    """Before any self-evaluation of its own, a unit's statistics page said 单位自评统计 with no year and an empty
+    year box: it names the current year, as everyone else's page does."""
+    year = timezone.localdate().year
+    page = world.login("unit_user").get(BASE + "statistics/").content.decode()
+    assert f"单位自评统计（{year}年度）" in page and f'name="fiscal_year" type="number" value="{year}"' in page
 
 
 def test_statistics_counts_match_a_plain_recount(world: World) -> None:
