@@ -91,6 +91,19 @@ def test_a_bad_filter_is_named_at_its_field_and_the_others_still_filter(world: W
     assert "一中教学设备购置" in page and "医院信息化建设" not in page
 
 
+def test_a_grade_still_being_filled_in_is_marked_provisional(world: World, record: SelfEvaluation) -> None:
+    """The list printed the computed grade of a record still being filled in (an empty form scores 差) as final,
+    while the 计算等级 filter (submitted records only) could not find it: it reads “优（暂）” until submitted."""
+    fill_clean(world, record)
+    perf = world.login("performance")
+    page = perf.get(BASE, {"q": "一中"}).content.decode()
+    assert 'data-testid="se-grade-provisional">优（暂）</span>' in page
+    assert "一中教学设备购置" not in perf.get(BASE, {"grade": "优"}).content.decode()
+    world.login("unit_user").post(f"{BASE}{record.pk}/transition/", {"action": "submit"})
+    page = perf.get(BASE, {"q": "一中"}).content.decode()
+    assert "（暂）" not in page and "一中教学设备购置" in perf.get(BASE, {"grade": "优"}).content.decode()
+
+
 def test_start_page(world: World) -> None:
     approved_target(world)
     client = world.login("performance")
