@@ -86,7 +86,7 @@ class SelfEvalForm(HiddenErrorsMixin, forms.Form):
         required=False,
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="存在提示（WARN）事项时，提交前须逐项说明",
+        help_text="存在提示事项时，提交前须逐项说明",
     )
 
     def __init__(self, *args: Any, record: SelfEvaluation, funds: list[SelfEvalFund], **kwargs: Any) -> None:

@@ -62,7 +62,10 @@ class BatchForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    agency = forms.ModelChoiceField(label="委托第三方机构", queryset=Agency.objects.none(), required=False)
+    # The empty choice takes the samples back (services: 委托绩效股自行评分); Django's “---------” did not say so.
+    agency = forms.ModelChoiceField(
+        label="委托第三方机构", queryset=Agency.objects.none(), required=False, empty_label="绩效股自行评分（不委托）"
+    )
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -102,7 +105,9 @@ class FindingForm(forms.Form):
 
 
 class UpperTransitionForm(forms.Form):
-    action = forms.ChoiceField(choices=[(a, a) for a in ("upper_submit", "upper_approve", "upper_return")])
+    action = forms.ChoiceField(
+        label="操作", choices=[(a, a) for a in ("upper_submit", "upper_approve", "upper_return")]
+    )
     comment = forms.CharField(label="意见", max_length=2000, required=False)
 
 

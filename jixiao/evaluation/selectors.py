@@ -4,7 +4,7 @@ from collections import Counter
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Min, Q, QuerySet
+from django.db.models import Count, F, Min, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -405,18 +405,35 @@ def reeval_batch_get(user: Any, pk: Any) -> ReEvaluationBatch:
     return ReEvaluationBatch.objects.select_related("region", "department").get_visible_or_404(user, pk=pk)
 
 
-def reeval_batches(user: Any) -> QuerySet[ReEvaluationBatch]:
-    return ReEvaluationBatch.objects.visible_to(user).select_related("department").order_by("-id")
+def reeval_batches(user: Any, *, open_only: bool = False) -> QuerySet[ReEvaluationBatch]:
+    """The user's batches, newest first; `open_only`: those not 已办结 (the 待办 “未办结的再评价批次”)."""
+    batches = ReEvaluationBatch.objects.visible_to(user)
+    if open_only:
+        batches = batches.exclude(status=ReEvaluationBatch.Status.FINISHED)
+    return batches.select_related("department").order_by("-id")  # type: ignore[no-any-return]
 
 
-def reeval_samples_open(user: Any) -> QuerySet[ReEvaluationSample]:
-    """The samples of drawn batches the user re-scores, the unscored first."""
+def reeval_samples_open(user: Any, *, to_score: bool = False) -> QuerySet[ReEvaluationSample]:
+    """The samples of drawn batches the user re-scores, the unscored first (NULLS FIRST: PostgreSQL puts them last
+    otherwise). `to_score`: only those the 待办 line counts (`reeval_samples_to_score`)."""
+    samples = reeval_samples_to_score(user) if to_score else ReEvaluationSample.objects.visible_to(user)
     return (
-        ReEvaluationSample.objects.visible_to(user)
-        .filter(batch__status=ReEvaluationBatch.Status.DRAWN)
+        samples.filter(batch__status=ReEvaluationBatch.Status.DRAWN)
         .select_related("batch", "self_eval", "self_eval__department", "self_eval__unit")
-        .order_by("re_score", "batch_id", "code")
+        .order_by(F("re_score").asc(nulls_first=True), "batch_id", "code")
     )
+
+
+def reeval_samples_to_score(user: Any) -> QuerySet[ReEvaluationSample]:
+    """The 待办 “待评分的再评价样本”: unscored samples of drawn batches; the performance section's are those it scores
+    itself (not commissioned to an agency), an agency's are its own."""
+    samples = ReEvaluationSample.objects.visible_to(user).filter(
+        batch__status=ReEvaluationBatch.Status.DRAWN, re_score__isnull=True
+    )
+    membership = user.active_membership
+    if membership is None or membership.role != "agency":
+        samples = samples.filter(agency__isnull=True)
+    return samples  # type: ignore[no-any-return]
 
 
 def reeval_sample_get(user: Any, pk: Any) -> ReEvaluationSample:
@@ -456,5 +473,9 @@ def authenticity_check_get(user: Any, pk: Any) -> AuthenticityCheck:
     return AuthenticityCheck.objects.select_related("organiser").get_visible_or_404(user, pk=pk)
 
 
-def authenticity_checks(user: Any) -> QuerySet[AuthenticityCheck]:
-    return AuthenticityCheck.objects.visible_to(user).select_related("organiser").order_by("-id")
+def authenticity_checks(user: Any, *, open_only: bool = False) -> QuerySet[AuthenticityCheck]:
+    """The user's checks, newest first; `open_only`: those not 已办结 (the 待办 “未办结的真实性核查”)."""
+    checks = AuthenticityCheck.objects.visible_to(user)
+    if open_only:
+        checks = checks.exclude(status=AuthenticityCheck.Status.FINISHED)
+    return checks.select_related("organiser").order_by("-id")  # type: ignore[no-any-return]

@@ -17,7 +17,7 @@ import openpyxl
 from openpyxl.styles import Alignment, Border, Font, Side
 
 from jixiao.core.errors import DomainError
-from jixiao.core.spreadsheets import norm, open_workbook
+from jixiao.core.spreadsheets import WAN_FORMAT, norm, open_workbook
 from jixiao.evaluation.scoring.rules import LEVEL_LABELS
 from jixiao.evaluation.scoring.sheet import FUND_KEYS, FundRow, IndicatorRow, SelfEvalSheet
 from jixiao.indicators.valueparse import format_number
@@ -303,9 +303,10 @@ def _write_one(ws: Any, sheet: SelfEvalSheet) -> None:
     for row, key in zip(range(6, 10), FUND_KEYS, strict=True):
         fund = sheet.funds.get(key, FundRow())
         _put(ws, f"B{row}", labels[key])
-        _put(ws, f"C{row}", _wan(fund.initial_yuan))
-        _put(ws, f"D{row}", _wan(fund.annual_yuan))
-        _put(ws, f"E{row}", _wan(fund.executed_yuan))
+        for column, yuan in zip("CDE", (fund.initial_yuan, fund.annual_yuan, fund.executed_yuan), strict=True):
+            # DOMAIN.md §3.0: the cell holds the exact 万元 (cents survive a round trip) and shows two decimals.
+            _put(ws, f"{column}{row}", _wan(yuan))
+            ws[f"{column}{row}"].number_format = WAN_FORMAT
         if key == "TOTAL":
             _put(ws, "F6", sheet.exec_weight if sheet.exec_weight is not None else Decimal(10))
             _put(ws, "H6", sheet.exec_score_claimed, "I6")

@@ -835,24 +835,20 @@ def reeval_todos(user: Any) -> list[TodoItem]:
         return []
     wanted: dict[str, QuerySet[Any]] = {}
     if membership.can("evaluation.rescore"):
-        open_samples = ReEvaluationSample.objects.visible_to(user).filter(
-            batch__status=ReEvaluationBatch.Status.DRAWN, re_score__isnull=True
-        )
-        if membership.role != "agency":
-            open_samples = open_samples.filter(agency__isnull=True)
-        wanted["samples"] = open_samples
+        wanted["samples"] = selectors.reeval_samples_to_score(user)
     if membership.can("evaluation.reevaluate"):
-        wanted["batches"] = ReEvaluationBatch.objects.visible_to(user).exclude(status=ReEvaluationBatch.Status.FINISHED)
+        wanted["batches"] = selectors.reeval_batches(user, open_only=True).order_by()
     if membership.can("evaluation.authenticity"):
-        wanted["checks"] = AuthenticityCheck.objects.visible_to(user).exclude(status=AuthenticityCheck.Status.FINISHED)
+        wanted["checks"] = selectors.authenticity_checks(user, open_only=True).order_by()
     totals = todos.counts(**wanted)
     items: list[TodoItem] = []
     if "samples" in wanted:
-        items.append(TodoItem("再评价", "待评分的再评价样本", totals["samples"], reverse("evaluation:reeval_samples")))
+        to_score = f"{reverse('evaluation:reeval_samples')}?todo=score"  # the list of exactly the counted samples
+        items.append(TodoItem("再评价", "待评分的再评价样本", totals["samples"], to_score))
     if "batches" in wanted:
-        items.append(TodoItem("再评价", "未办结的再评价批次", totals["batches"], reverse("evaluation:reeval_list")))
+        open_batches = f"{reverse('evaluation:reeval_list')}?open=1"  # each line opens the list of its count
+        items.append(TodoItem("再评价", "未办结的再评价批次", totals["batches"], open_batches))
     if "checks" in wanted:
-        items.append(
-            TodoItem("真实性核查", "未办结的真实性核查", totals["checks"], reverse("evaluation:authenticity_list"))
-        )
+        open_checks = f"{reverse('evaluation:authenticity_list')}?open=1"
+        items.append(TodoItem("真实性核查", "未办结的真实性核查", totals["checks"], open_checks))
     return items

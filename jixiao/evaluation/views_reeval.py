@@ -50,11 +50,11 @@ def reeval_list(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "再评价批次已保存，请核对抽样范围后抽取")
             return redirect("evaluation:reeval_detail", pk=batch.pk)
-    batches = selectors.reeval_batches(request.user)
+    open_only = request.GET.get("open") == "1"  # the 待办 line: the batches not 已办结
+    batches = selectors.reeval_batches(request.user, open_only=open_only)
     status = 400 if request.method == "POST" else 200
-    return render(
-        request, "evaluation/reeval_list.html", {"form": form, "page": paginate(request, batches)}, status=status
-    )
+    context = {"form": form, "page": paginate(request, batches), "open_only": open_only}
+    return render(request, "evaluation/reeval_list.html", context, status=status)
 
 
 def _detail_context(request: HttpRequest, batch: ReEvaluationBatch, **extra: Any) -> dict[str, Any]:
@@ -166,8 +166,10 @@ def reeval_circular(request: HttpRequest, pk: int) -> HttpResponse:
 
 @capability_required("evaluation.rescore")
 def reeval_samples(request: HttpRequest) -> HttpResponse:
-    samples = selectors.reeval_samples_open(request.user)
-    return render(request, "evaluation/reeval_samples.html", {"page": paginate(request, samples)})
+    to_score = request.GET.get("todo") == "score"  # the 待办 line: only the samples it counts
+    samples = selectors.reeval_samples_open(request.user, to_score=to_score)
+    context = {"page": paginate(request, samples), "to_score": to_score}
+    return render(request, "evaluation/reeval_samples.html", context)
 
 
 @capability_required("evaluation.rescore")
@@ -254,11 +256,11 @@ def authenticity_list(request: HttpRequest) -> HttpResponse:
             form.add_error(None, exc.message)
         else:
             return redirect("evaluation:authenticity_detail", pk=check.pk)
-    checks = selectors.authenticity_checks(request.user)
+    open_only = request.GET.get("open") == "1"  # the 待办 line: the checks not 已办结
+    checks = selectors.authenticity_checks(request.user, open_only=open_only)
     status = 400 if request.method == "POST" else 200
-    return render(
-        request, "evaluation/authenticity_list.html", {"form": form, "page": paginate(request, checks)}, status=status
-    )
+    context = {"form": form, "page": paginate(request, checks), "open_only": open_only}
+    return render(request, "evaluation/authenticity_list.html", context, status=status)
 
 
 @capability_required("evaluation.authenticity")

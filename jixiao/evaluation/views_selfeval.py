@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from jixiao.core import bulk
@@ -276,7 +277,8 @@ def selfeval_statistics(request: HttpRequest) -> HttpResponse:
     year = year_or_none(request.GET.get("fiscal_year", ""))
     if year is None:
         latest = selectors.records_visible(request.user).order_by("-fiscal_year").values_list("fiscal_year", flat=True)
-        year = latest.first()
+        # A unit with no self-evaluation yet sees the current year named, not a title and year box left blank.
+        year = latest.first() or timezone.localdate().year
     stats = selectors.statistics(request.user, year)
     context = {"stats": stats, "year": year, "more": services_reeval.statistics(request.user, year)}
     return render(request, "evaluation/selfeval_statistics.html", context)

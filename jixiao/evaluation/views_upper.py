@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import DomainError
 from jixiao.core.evidence_pages import EvidencePages
-from jixiao.core.forms import EvidenceUploadForm
+from jixiao.core.forms import EvidenceUploadForm, valid_filters
 from jixiao.core.views_helpers import capability_required, paginate
 from jixiao.evaluation import selectors, services_upper
 from jixiao.evaluation.forms_reeval import UpperFilterForm, UpperTransitionForm
@@ -34,8 +34,8 @@ def _works_on_upper_checks(request: HttpRequest) -> None:
 def upper_list(request: HttpRequest) -> HttpResponse:
     _works_on_upper_checks(request)
     form = UpperFilterForm(request.GET or None)
-    valid = form.is_valid()
-    status = form.cleaned_data["status"] if valid else ""
+    filters = valid_filters(form)  # a bad status is named at its box; 仅本股室 still applies
+    status = filters.get("status", "")
     # Open checks first (newest first), then the forwarded ones.
     entries = selectors.upper_entries_visible(request.user).order_by(
         F("check_batch__forwarded_at").desc(nulls_first=True), "-check_batch_id", "code", "id"
@@ -45,7 +45,7 @@ def upper_list(request: HttpRequest) -> HttpResponse:
     elif status:
         entries = entries.filter(status=status)
     section = request.user.active_membership.section_id  # type: ignore[union-attr]
-    if valid and form.cleaned_data["mine"] and section:
+    if filters.get("mine") and section:
         entries = entries.filter(check_batch__organiser_id=section)
     return render(request, "evaluation/upper_list.html", {"form": form, "page": paginate(request, entries)})
 
@@ -83,18 +83,29 @@ def upper_transition(request: HttpRequest, pk: int) -> HttpResponse:
     shown_in = entry.status
     form = UpperTransitionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "操作无效")
-        return redirect("evaluation:upper_detail", pk=pk)
+        problems = "；".join(f"{form.fields[name].label}：{errors[0]}" for name, errors in form.errors.items())
+        return _transition_refused(request, entry, form, f"操作无效：{problems}", 400)
     action = form.cleaned_data["action"]
     try:
         services_upper.entry_transition(
             actor=request.user, entry=entry, action=action, comment=form.cleaned_data["comment"]
         )
     except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"操作成功：{UPPER_CHECK_WORKFLOW.action_label(action, shown_in)}")
+        return _transition_refused(
+            request, selectors.upper_entry_get(request.user, pk), form, exc.message, exc.status_code
+        )
+    messages.success(request, f"操作成功：{UPPER_CHECK_WORKFLOW.action_label(action, shown_in)}")
     return redirect("evaluation:upper_detail", pk=pk)
+
+
+def _transition_refused(
+    request: HttpRequest, entry: UpperCheckProject, form: UpperTransitionForm, error: str, status: int
+) -> HttpResponse:
+    """A refused 提交 / 审核通过 / 退回 (no file yet, a return without a reason): the page again with the message and
+    the 报送说明 or 审核意见 just typed, not a redirect that dropped it."""
+    messages.error(request, error)
+    context = {**detail_context(request, entry), "typed_comment": form.data.get("comment", "")}
+    return render(request, "evaluation/upper_detail.html", context, status=status)
 
 
 PAGES = EvidencePages(

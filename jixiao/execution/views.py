@@ -110,7 +110,11 @@ def payment_import_template(request: HttpRequest) -> HttpResponse:
 
 
 ANALYSIS_SORTS = {"budget": "资金规模", "rate": "执行率由低到高"}
-ANALYSIS_HEADER = ["主管部门", "预算（万元）", "已支付（万元）", "执行率（%）", "与序时进度差（百分点）"]
+
+
+def analysis_header(month: int) -> list[str]:
+    """The download's header, naming the months paid as the page does (“1—6月支付”, not a bare 已支付)."""
+    return ["主管部门", "预算（万元）", f"1—{month}月支付（万元）", "执行率（%）", "与序时进度差（百分点）"]
 
 
 @capability_required("execution.view")
@@ -130,7 +134,7 @@ def analysis(request: HttpRequest) -> HttpResponse:
             for r in (selectors.lagging_departments(departments) if sort == "rate" else departments)
         )
         filename = f"{year}年1—{month}月预算执行进度分析.xlsx"
-        return stream_xlsx(rows, ANALYSIS_HEADER, filename, sheet_name="执行进度")  # type: ignore[return-value]
+        return stream_xlsx(rows, analysis_header(month), filename, sheet_name="执行进度")  # type: ignore[return-value]
     lagging = selectors.lagging_departments(departments)
     chart = {
         "months": data["months"],

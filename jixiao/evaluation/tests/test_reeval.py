@@ -21,7 +21,7 @@ from conftest import World
 from jixiao.core import sampling
 from jixiao.core.errors import ConflictError, DomainError
 from jixiao.core.models import AuditEvent
-from jixiao.evaluation import reeval_documents, services, services_reeval
+from jixiao.evaluation import reeval_documents, selectors, services, services_reeval
 from jixiao.evaluation.models import (
     AuthenticityCheck,
     AuthenticityItem,
@@ -272,6 +272,9 @@ def test_batch_pages_create_and_draw(world: World) -> None:
     client.post(f"/evaluation/reeval/{batch.pk}/draw/")
     batch.refresh_from_db()
     assert batch.status == "drawn" and batch.sample_size == 1
+    # The 委托 select's empty choice says what it does (takes the samples back), not Django's “---------”.
+    drawn = client.get(f"/evaluation/reeval/{batch.pk}/").content.decode()
+    assert '<option value="" selected>绩效股自行评分（不委托）</option>' in drawn and "---------" not in drawn
     assert world.login("unit_user").get("/evaluation/reeval/").status_code == 403
     assert world.login("leader").get(f"/evaluation/reeval/{batch.pk}/").status_code == 403
 
@@ -323,6 +326,59 @@ def test_todos(world: World) -> None:
 
     items = {i.title: i.count for i in todos.for_user(world.users["performance"])}
     assert items["待评分的再评价样本"] == 3 and items["未办结的再评价批次"] == 1
+
+
+def test_the_samples_todo_opens_a_list_of_exactly_its_count(world: World) -> None:
+    """“待评分的再评价样本 N” opened every sample of the drawn batches (scored ones and those commissioned to an
+    agency too): it now opens ?todo=score, the N samples it counts; the whole list keeps the unscored first."""
+    batch = _drawn(world)
+    perf, agency_user = world.users["performance"], world.users["agency"]
+    agency = Agency.objects.create(region=world.region, name="四川某某会计师事务所", credit_code="91511700MA62D4L83R")
+    agency.users.add(agency_user)
+    commissioned = batch.samples.get(code="P-HOSP")
+    services_reeval.sample_assign(actor=perf, batch=batch, sample_ids=[commissioned.pk], agency=agency)
+    scored = batch.samples.get(code="P-SCHOOL")
+    services_reeval.sample_rescore(actor=perf, sample=scored, scores=_scores(scored))
+    [item] = [i for i in services_reeval.reeval_todos(perf) if i.title == "待评分的再评价样本"]
+    client = world.login("performance")
+    response = client.get(item.url)
+    assert item.count == 1 and response.status_code == 200
+    assert [s.pk for s in response.context["page"]] == list(
+        batch.samples.filter(re_score__isnull=True, agency__isnull=True).values_list("pk", flat=True)
+    )
+    assert "仅列出待评分的样本" in response.content.decode()
+    everything = client.get("/evaluation/reeval/samples/")
+    listed = list(everything.context["page"])
+    assert len(listed) == 3 and listed[-1].pk == scored.pk and "仅列出待评分的样本" not in everything.content.decode()
+    # PostgreSQL sorts NULL last by default: the unscored-first order says so.
+    assert "NULLS FIRST" in str(selectors.reeval_samples_open(perf).query).upper()
+    [agency_item] = [i for i in services_reeval.reeval_todos(agency_user) if i.title == "待评分的再评价样本"]
+    agency_page = world.login("agency").get(agency_item.url)
+    assert agency_item.count == 1 and [s.pk for s in agency_page.context["page"]] == [commissioned.pk]
+
+
+def test_the_open_batches_and_checks_todos_open_lists_of_exactly_their_counts(world: World) -> None:
+    """“未办结的再评价批次 N” and “未办结的真实性核查 N” opened every batch and check, the 已办结 ones too: they open
+    ?open=1, the N counted, with a link to the whole list."""
+    finished = _drawn(world)
+    ReEvaluationBatch.objects.filter(pk=finished.pk).update(status=ReEvaluationBatch.Status.FINISHED)
+    open_batch = _batch(world, rate=Decimal("1"))
+    perf = world.users["performance"]
+    done = services_reeval.check_create(actor=perf, fiscal_year=YEAR, title="已办结的核查")
+    AuthenticityCheck.objects.filter(pk=done.pk).update(status=AuthenticityCheck.Status.FINISHED)
+    services_reeval.check_create(actor=perf, fiscal_year=YEAR, title="核查中的核查")
+    items = {i.title: i for i in services_reeval.reeval_todos(perf)}
+    client = world.login("performance")
+    batches = client.get(items["未办结的再评价批次"].url)
+    assert items["未办结的再评价批次"].count == 1 and [b.pk for b in batches.context["page"]] == [open_batch.pk]
+    assert "仅列出未办结的批次" in batches.content.decode()
+    checks = client.get(items["未办结的真实性核查"].url)
+    assert items["未办结的真实性核查"].count == 1
+    assert [c.title for c in checks.context["page"]] == [
+        "核查中的核查"
+    ] and "仅列出未办结的核查" in checks.content.decode()
+    assert len(client.get("/evaluation/reeval/").context["page"]) == 2
+    assert len(client.get("/evaluation/authenticity/").context["page"]) == 2
 
 
 def test_result_file_upload(world: World, settings: Any, tmp_path: Any) -> None:

@@ -29,6 +29,11 @@ def test_unit_uploads_a_sheet_and_sees_computed_scores(world: Any) -> None:
     assert "D_SCORE_MISMATCH" in page and "D_FULL_BUT_UNMET" in page and "需人工评分" not in page
     assert "450 ÷ 目标值 500 × 分值 20 = 18" in page
     assert AuditEvent.objects.filter(event_type="evaluation.selfeval_check").count() == 1
+    # The parsed values are named in Chinese, not by the parser's codes (“NUM GE 500人”, “QUAL QUAL”).
+    parsed = page.split('data-testid="check-parsed">')[1:]
+    shown = [p.split("</div>")[0] for p in parsed]
+    assert "数值 ≥500人" in shown and "数值 450人" in shown and "时间 ≤2026-10-31" in shown and "定性" in shown
+    assert not any(code in text for text in shown for code in ("NUM", "QUAL", "TIME", " GE", " LE"))
 
 
 def test_sample_download_is_a_valid_standard_sheet(world: Any) -> None:

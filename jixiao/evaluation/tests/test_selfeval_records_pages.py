@@ -10,6 +10,7 @@ from typing import Any
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from conftest import World, _member
 from jixiao.core import todos
@@ -80,6 +81,29 @@ def test_list_detail_and_scoping(world: World, record: SelfEvaluation) -> None:
     assert "医院信息化建设" not in perf  # unfilled records have errors once saved; fresh ones are not scored yet
 
 
+def test_a_bad_filter_is_named_at_its_field_and_the_others_still_filter(world: World, record: SelfEvaluation) -> None:
+    """A year typed wrong is left out with the reason in Chinese under its box (it was dropped silently, the list
+    looking filtered by it); the name search beside it still applies."""
+    response = world.login("performance").get(BASE, {"fiscal_year": "abc", "grade": "甲", "q": "一中"})
+    page = response.content.decode()
+    assert response.status_code == 200 and page.count('data-testid="filter-error"') == 2
+    assert "输入整数。" in page and "选择一个有效的选项。" in page
+    assert "一中教学设备购置" in page and "医院信息化建设" not in page
+
+
+def test_a_grade_still_being_filled_in_is_marked_provisional(world: World, record: SelfEvaluation) -> None:
+    """The list printed the computed grade of a record still being filled in (an empty form scores 差) as final,
+    while the 计算等级 filter (submitted records only) could not find it: it reads “优（暂）” until submitted."""
+    fill_clean(world, record)
+    perf = world.login("performance")
+    page = perf.get(BASE, {"q": "一中"}).content.decode()
+    assert 'data-testid="se-grade-provisional">优（暂）</span>' in page
+    assert "一中教学设备购置" not in perf.get(BASE, {"grade": "优"}).content.decode()
+    world.login("unit_user").post(f"{BASE}{record.pk}/transition/", {"action": "submit"})
+    page = perf.get(BASE, {"q": "一中"}).content.decode()
+    assert "（暂）" not in page and "一中教学设备购置" in perf.get(BASE, {"grade": "优"}).content.decode()
+
+
 def test_start_page(world: World) -> None:
     approved_target(world)
     client = world.login("performance")
@@ -131,7 +155,10 @@ def test_a_target_approved_after_the_round_started_is_added_by_supplement(world:
 
 def test_fill_form_shows_computed_beside_claimed_and_submit(world: World, record: SelfEvaluation) -> None:
     client = world.login("unit_user")
-    assert client.get(f"{BASE}{record.pk}/fill/").status_code == 200
+    form = client.get(f"{BASE}{record.pk}/fill/")
+    assert form.status_code == 200
+    # The 提示事项说明 box is explained in Chinese, without the rule engine's severity code.
+    assert "存在提示事项时，提交前须逐项说明" in form.content.decode() and "WARN" not in form.content.decode()
     rows = {r.name: r.pk for r in record.indicators.all()}
     data: dict[str, Any] = {
         "version": record.version,
@@ -194,6 +221,9 @@ def test_review_and_override_through_pages(world: World, record: SelfEvaluation)
     dept.post(f"{BASE}{record.pk}/override/", {"row": row.pk, "final_score": "8", "reason": "问卷样本不足"})
     page = dept.get(f"{BASE}{record.pk}/").content.decode()
     assert "问卷样本不足" in page
+    # In the narrow 审定得分 column the 调整 button keeps its two characters on one line, the reason box its width.
+    assert 'class="btn btn-sm btn-outline-primary text-nowrap" type="submit">调整</button>' in page
+    assert 'style="min-width:6em" name="reason"' in page
     dept.post(f"{BASE}{record.pk}/transition/", {"action": "dept_approve", "dept_score": "96", "comment": "同意"})
     record.refresh_from_db()
     assert record.status == SelfEvalStatus.DEPT_REVIEWED and record.dept_score == Decimal("96")
@@ -288,6 +318,25 @@ def test_export_prints_the_execution_rate_of_a_record_filled_on_the_web(world: W
     assert record.funds.get(fund_source="TOTAL").exec_rate == Decimal("0.9141")
 
 
+def test_export_shows_the_funds_in_wan_to_two_decimals_and_keeps_the_cents(
+    world: World, record: SelfEvaluation
+) -> None:
+    """DOMAIN.md §3.0: the 项目资金 cells hold the exact 万元 (91,405.37 元 is 9.140537) and show two decimals, as the
+    page does (9.14), instead of Excel's General format printing 9.140537; the cents survive a round trip."""
+    fill_clean(world, record)
+    executed = {"TOTAL": "91405.37", "FISCAL": "91405.37", "CARRYOVER": "0", "OTHER": "0"}
+    data = {"exec_score_claimed": "9.14", "total_claimed": "99.14", "grade_claimed": "优"}
+    services.selfeval_save(actor=world.users["unit_user"], record=record, data=data, executed=executed)
+    client = world.login("unit_user")
+    content = client.get(f"{BASE}{record.pk}/export/").content
+    ws = openpyxl.load_workbook(io.BytesIO(content)).worksheets[0]
+    assert ws["E6"].value == 9.140537 and ws["E6"].number_format == "#,##0.00"
+    assert all(ws[f"{c}{r}"].number_format == "#,##0.00" for c in "CDE" for r in range(6, 10))
+    assert ws["G6"].number_format == "0.00%"
+    assert client.post(f"{BASE}{record.pk}/import/", {"file": _upload(content)}).status_code == 302
+    assert record.funds.get(fund_source="TOTAL").executed_yuan == Decimal("91405.37")
+
+
 def test_import_rejects_other_indicators_all_or_nothing(world: World, record: SelfEvaluation) -> None:
     client = world.login("unit_user")
     [sheet] = read_selfevaluations(client.get(f"{BASE}{record.pk}/export/").content)
@@ -315,6 +364,14 @@ def test_statistics(world: World, record: SelfEvaluation) -> None:
     page = world.login("performance").get(BASE + "statistics/?fiscal_year=2026").content.decode()
     assert "1（50.00%）" in page  # 1 of 2 approved targets evaluated
     assert world.login("leader").get(BASE + "statistics/").status_code == 200
+
+
+def test_statistics_of_a_unit_with_no_self_evaluation_name_the_current_year(world: World) -> None:
+    """Before any self-evaluation of its own, a unit's statistics page said 单位自评统计 with no year and an empty
+    year box: it names the current year, as everyone else's page does."""
+    year = timezone.localdate().year
+    page = world.login("unit_user").get(BASE + "statistics/").content.decode()
+    assert f"单位自评统计（{year}年度）" in page and f'name="fiscal_year" type="number" value="{year}"' in page
 
 
 def test_statistics_counts_match_a_plain_recount(world: World) -> None:

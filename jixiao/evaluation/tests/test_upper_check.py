@@ -200,6 +200,36 @@ def test_unit_uploads_submits_the_section_returns_with_a_reason_then_passes(
     assert added.changes["row"] == [None, "购置教学设备数量"]
 
 
+def test_a_refused_step_shows_the_page_again_with_the_text_typed(world: World, check: AuthenticityCheck) -> None:
+    """A 提交 before any file, or a 退回 refused, was a redirect that dropped the 报送说明 or 审核意见 typed: it is the
+    page again (400) with the message and the text still in its box; nothing changes."""
+    entry = _entry(check, "P-SCHOOL")
+    base = f"/evaluation/upper/{entry.pk}/"
+    unit = world.login("unit_user")
+    refused = unit.post(f"{base}transition/", {"action": "upper_submit", "comment": "已按指标上传验收单和合同"})
+    page = refused.content.decode()
+    assert refused.status_code == 400 and "请先上传印证资料再提交" in page
+    assert 'value="已按指标上传验收单和合同"' in page
+    bad = unit.post(f"{base}transition/", {"action": "提交", "comment": "报送说明"})
+    assert bad.status_code == 400 and "操作无效：操作：" in bad.content.decode()
+    assert 'value="报送说明"' in bad.content.decode()
+    entry.refresh_from_db()
+    assert entry.status == "pending" and entry.unit_note == ""
+
+
+def test_a_bad_status_filter_is_named_and_keeps_only_my_sections_checks(world: World, check: AuthenticityCheck) -> None:
+    """A status not offered dropped the 仅本股室组织的核查 tick with it, silently listing every check: the status is
+    named in Chinese under its box and the tick still filters."""
+    section = world.users["business"].active_membership.section  # type: ignore[union-attr]
+    AuthenticityCheck.objects.filter(pk=check.pk).update(organiser=section)
+    perf = world.login("performance")
+    assert perf.get("/evaluation/upper/").content.decode().count('data-testid="upper-row"') == 3
+    assert perf.get("/evaluation/upper/", {"mine": "on"}).content.decode().count('data-testid="upper-row"') == 0
+    page = perf.get("/evaluation/upper/", {"status": "已审核", "mine": "on"}).content.decode()
+    assert page.count('data-testid="upper-row"') == 0 and 'data-testid="filter-error"' in page
+    assert "选择一个有效的选项" in page
+
+
 def test_other_units_and_other_sections_get_404_and_readers_403(world: World, check: AuthenticityCheck) -> None:
     school = _entry(check, "P-SCHOOL")
     [evidence] = services_upper.upper_evidence_add(

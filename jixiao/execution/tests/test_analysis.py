@@ -89,6 +89,7 @@ def test_the_whole_table_downloads_as_excel_and_the_download_is_audited(world: A
     sheet = load_workbook(BytesIO(b"".join(response.streaming_content))).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "主管部门" and len(rows) == 3
+    assert rows[0][2] == "1—6月支付（万元）"  # the months paid, as the page's column says (it read 已支付)
     assert [r[3] for r in rows[1:]] == sorted(r[3] for r in rows[1:])  # lowest rate first
     by_name = {r[0]: r for r in rows[1:]}
     assert by_name[world.edu.name][2] == 15  # 15万元 paid in 1—6月

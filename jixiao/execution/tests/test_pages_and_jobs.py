@@ -354,3 +354,28 @@ def test_refunds_filter_reads_all_or_only_refunds(world: Any) -> None:
     assert '<option value="true" selected>是</option>' in text
     everything = client.get(reverse("execution:payment_list"), {"refunds": ""})
     assert sorted(p.voucher_no for p in everything.context["page"]) == ["R1", "V1"]
+
+
+def test_a_bad_filter_is_named_at_its_field_and_the_others_still_filter(world: Any) -> None:
+    """A year typed wrong or an impossible date is left out with the reason in Chinese under its box (it was dropped
+    silently, the list looking filtered); the 仅冲销 filter beside it still applies."""
+    client = world.login("budget")
+    upload(client, "p.csv", csv_bytes([row("V1", "1000"), row("R1", "-100", reverses="V1")]))
+    response = client.get(
+        reverse("execution:payment_list"), {"fiscal_year": "abc", "date_from": "2026-13-01", "refunds": "true"}
+    )
+    text = response.content.decode()
+    assert response.status_code == 200 and text.count('data-testid="filter-error"') == 2
+    assert "输入一个数字。" in text and "输入一个有效的日期。" in text
+    assert [p.voucher_no for p in response.context["page"]] == ["R1"]
+
+
+def test_the_payment_date_keeps_to_one_line(world: Any) -> None:
+    """At 1,400 px the 支付日期 column broke “2026-03-15” after “2026-03-”, doubling every row's height."""
+    client = world.login("budget")
+    upload(client, "p.csv", csv_bytes([row("V1", "1000")]))
+    text = client.get(reverse("execution:payment_list")).content.decode()
+    assert (
+        '<td class="text-nowrap" data-testid="payment-date">' in text
+        and '<td class="text-nowrap">一般公共预算</td>' in text
+    )
