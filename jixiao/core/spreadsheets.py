@@ -6,6 +6,7 @@ macros). openpyxl parses XML through defusedxml when it is installed (checked at
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import unicodedata
@@ -43,6 +44,24 @@ def number_format(header: Any, value: Any) -> str | None:
     if "万元" in str(header) and isinstance(value, (Decimal, float)):
         return WAN_FORMAT
     return None
+
+
+MAX_COLUMN_WIDTH = 60
+
+
+def column_width(value: Any) -> int:
+    """The Excel column width a cell needs to show whole: a date or number in a narrower column shows ########, and
+    a Chinese character takes two widths of a digit."""
+    if isinstance(value, dt.datetime):
+        return 20
+    if isinstance(value, dt.date):
+        return 12
+    if isinstance(value, bool) or value is None:
+        return 6
+    if isinstance(value, (int, float, Decimal)):
+        return len(f"{value:,.2f}") + 3
+    text = str(value)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text) + 3
 
 
 class SpreadsheetError(DomainError):
@@ -157,7 +176,7 @@ def write_workbook(
         if title:
             sheet.cell(row=1, column=1, value=title).font = Font(bold=True, size=14)
             start = 2
-        widths = [max(8, len(str(h)) * 2 + 2) for h in headers]
+        widths = [max(8, column_width(h)) for h in headers]
         for col, header in enumerate(headers, start=1):
             cell = sheet.cell(row=start, column=col, value=header)
             cell.font = header_font
@@ -172,11 +191,12 @@ def write_workbook(
                     cell.data_type = "s"
                     if value.startswith(DANGEROUS_PREFIXES):
                         cell.quotePrefix = True
-                    widths[col - 1] = min(60, max(widths[col - 1], len(value) + 4))
                 else:
                     cell.value = value
                     if col <= len(headers) and (shown := number_format(headers[col - 1], value)):
                         cell.number_format = shown
+                if col <= len(widths):
+                    widths[col - 1] = min(MAX_COLUMN_WIDTH, max(widths[col - 1], column_width(value)))
         for col, width in enumerate(widths, start=1):
             sheet.column_dimensions[get_column_letter(col)].width = width
         sheet.freeze_panes = sheet.cell(row=start + 1, column=1)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import itertools
 import os
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -30,8 +31,15 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
 
-from jixiao.core.spreadsheets import DANGEROUS_PREFIXES, XLSX_CONTENT_TYPE, number_format
+from jixiao.core.spreadsheets import (
+    DANGEROUS_PREFIXES,
+    MAX_COLUMN_WIDTH,
+    XLSX_CONTENT_TYPE,
+    column_width,
+    number_format,
+)
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 BOM = "\ufeff"
@@ -122,6 +130,14 @@ def write_xlsx(
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(sheet_name[:31])
     sheet.freeze_panes = "A2"
+    # A write-only sheet takes its column widths before the first row: from the header and the first data row, so
+    # a date is not shown as ######## in Excel's default width (the later rows are not held in memory to measure).
+    rows = iter(rows)
+    first = next(rows, None)
+    for index, title in enumerate(header):
+        sample = _xlsx_value(first[index]) if first is not None and index < len(first) else ""
+        width = max(8, column_width(title), min(MAX_COLUMN_WIDTH, column_width(sample)))
+        sheet.column_dimensions[get_column_letter(index + 1)].width = width
     bold = Font(bold=True, color="FFFFFF")
     fill = PatternFill("solid", fgColor="1F4E79")
     head = []
@@ -132,7 +148,7 @@ def write_xlsx(
         head.append(cell)
     sheet.append(head)
     count = 0
-    for row in rows:
+    for row in rows if first is None else itertools.chain((first,), rows):
         count += 1
         if count > MAX_SHEET_ROWS:
             raise ValueError("超过 Excel 单表行数上限，请改用 CSV 导出")

@@ -154,3 +154,33 @@ def test_money_in_wan_keeps_the_exact_value_and_shows_two_decimals(tmp_path: Pat
     cells = openpyxl.load_workbook(io.BytesIO(content)).active[2]
     assert cells[1].value == pytest.approx(3.402) and cells[1].number_format == "#,##0.00"
     assert cells[2].number_format == "General"
+
+
+def test_xlsx_columns_are_wide_enough_for_dates_numbers_and_chinese(tmp_path: Path) -> None:
+    """Excel shows a date or number in a too-narrow column as ########: both writers size the columns."""
+    rows = [
+        (dt.date(2026, 12, 6), Decimal("123456789.12"), "县第一中学课后服务经费项目", "A"),
+        (dt.date(2026, 1, 5), Decimal("1.00"), "短", "B"),
+    ]
+    header = ["支付日期", "支付金额（万元）", "项目名称", "码"]
+    path = tmp_path / "wide.xlsx"
+    assert streaming.write_xlsx(iter(rows), header, path) == 2
+    sheet = openpyxl.load_workbook(path).active
+    widths = {letter: sheet.column_dimensions[letter].width for letter in "ABCD"}
+    assert widths["A"] >= 12  # a date needs 10 digits and room
+    assert widths["B"] >= len("123,456,789.12") + 2
+    assert widths["C"] >= 2 * len("县第一中学课后服务经费项目")
+    assert 8 <= widths["D"] < 12
+    assert [c.value for c in sheet["A"]][1:] == [dt.datetime(2026, 12, 6), dt.datetime(2026, 1, 5)]
+
+    memory = openpyxl.load_workbook(io.BytesIO(write_workbook([("数据", header, rows)]))).active
+    assert memory.column_dimensions["A"].width >= 12
+    assert memory.column_dimensions["C"].width >= 2 * len("县第一中学课后服务经费项目")
+
+
+def test_an_empty_xlsx_export_has_its_header_and_widths(tmp_path: Path) -> None:
+    path = tmp_path / "empty.xlsx"
+    assert streaming.write_xlsx(iter([]), ["支付日期", "项目名称"], path) == 0
+    sheet = openpyxl.load_workbook(path).active
+    assert [c.value for c in sheet[1]] == ["支付日期", "项目名称"]
+    assert sheet.column_dimensions["A"].width >= 8
