@@ -33,7 +33,7 @@ from jixiao.core.spreadsheets import (
     read_rows,
 )
 from jixiao.execution import pg_import, services
-from jixiao.execution.columns import ALIASES, COLUMNS, HEADERS, MAX_LENGTH, TITLE_OF
+from jixiao.execution.columns import ALIASES, COLUMNS, DATE_ERROR, HEADERS, MAX_LENGTH, TITLE_OF
 from jixiao.execution.models import PaymentImport
 from jixiao.execution.services import ParsedRow, PaymentRow
 from jixiao.organizations.models import FiscalRegion
@@ -269,7 +269,7 @@ def parse_date(raw: Any, text: str) -> dt.date:
             continue
         if 2000 <= value.year <= 2100:
             return value
-    raise ValueError("日期格式应为 2026-03-15")
+    raise ValueError(DATE_ERROR)
 
 
 def parse_amount(raw: Any) -> Decimal:

@@ -34,7 +34,7 @@ from psycopg.copy import QueuedLibpqWriter
 from jixiao.core.money import MAX_YUAN
 from jixiao.core.spreadsheets import CellError
 from jixiao.execution import services
-from jixiao.execution.columns import COLUMNS, MAX_LENGTH
+from jixiao.execution.columns import COLUMNS, DATE_ERROR, MAX_LENGTH
 from jixiao.execution.models import PaymentImport, PaymentStagingRow
 from jixiao.execution.services import STAGE_COLUMNS, PaymentRow, Progress, RowErrors
 from jixiao.organizations.models import BudgetUnit
@@ -229,7 +229,7 @@ def _parse_sql() -> str:
         if key == "pay_date":
             checks.append(
                 "CASE WHEN left(pay_date, 1) = '=' THEN '不接受公式，请填写值' WHEN pay_date = '' THEN '必填' "
-                f"WHEN day_ok IS NOT TRUE THEN '日期格式应为 2026-03-15' END AS e{seq}"
+                f"WHEN day_ok IS NOT TRUE THEN '{DATE_ERROR}' END AS e{seq}"
             )
         elif key == "amount_yuan":
             checks.append(

@@ -13,6 +13,7 @@ import pytest
 from django.db import connection, transaction
 
 from jixiao.execution import imports, pg_import, services
+from jixiao.execution.columns import DATE_ERROR
 from jixiao.execution.models import Payment, PaymentImport, PaymentStagingRow, ProjectMonthExecution
 from jixiao.execution.tests.helpers import REGION, csv_bytes, row, write
 from jixiao.projects.tests.factories import ProjectFactory
@@ -147,7 +148,7 @@ def test_every_kind_of_cell_error_is_reported_the_same(world: Any, tmp_path: Pat
     assert outcome["batch"]["status"] == PaymentImport.Status.REJECTED
     assert outcome["batch"]["error_count"] == len(errors) >= 30
     messages = {message for _row, _col, _value, message in errors}
-    assert {"必填", "不接受公式，请填写值", "日期格式应为 2026-03-15", "金额不能为0", "单位编码不存在"} <= messages
+    assert {"必填", "不接受公式，请填写值", DATE_ERROR, "金额不能为0", "单位编码不存在"} <= messages
     assert "2026年度项目库中没有该项目" in messages and "该项目不属于所填单位" in messages
     assert "原凭证不存在（既未导入，也不在本文件中）" in messages and "与第2行的凭证号重复" in messages
 

@@ -10,6 +10,7 @@ import pytest
 from jixiao.core.models import AuditEvent
 from jixiao.core.spreadsheets import SpreadsheetError
 from jixiao.execution import hooks, imports, services
+from jixiao.execution.columns import DATE_ERROR
 from jixiao.execution.models import Payment, PaymentImport, PaymentStagingRow, ProjectMonthExecution
 from jixiao.execution.selectors import annotate_execution, annotate_execution_to_month, execution_by_month
 from jixiao.execution.tests.helpers import csv_bytes, row, write, xlsx_bytes
@@ -121,6 +122,9 @@ def test_malformed_rows_are_all_reported_and_nothing_is_written(world: Any, tmp_
         (12, "金额（元）"),
     } <= found
     assert not any(e.row == 2 for e in error.errors)
+    # A day that does not exist is named as such, not as a wrong format (the format was right).
+    assert [e.message for e in error.errors if (e.row, e.column) == (4, "支付日期")] == [DATE_ERROR]
+    assert "不是有效日期" in DATE_ERROR
     batch = PaymentImport.objects.get()
     assert batch.status == PaymentImport.Status.REJECTED and batch.error_count == len(error.errors)
     assert AuditEvent.objects.filter(event_type="payment.import", outcome="failure").exists()
