@@ -40,6 +40,8 @@ class GenerateForm(forms.Form):
     fiscal_year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Its own element ids: the list's filter form beside it has a 年度 box too (one id per page, labels work).
+        kwargs.setdefault("auto_id", "id_generate_%s")
         super().__init__(*args, **kwargs)
         bootstrapify(self, small=True)
 

@@ -219,6 +219,10 @@ def test_pages_list_detail_generate_and_transition(world: World, sources: Source
     listing = perf.get(reverse("disclosure:list"), {"fiscal_year": YEAR, "item_type": ItemType.TARGET_TABLE})
     assert listing.status_code == 200
     assert sources.target.name in listing.content.decode()
+    # The filter's 年度 and the generator's 年度 are two boxes with two ids, each label pointing at its own.
+    body = listing.content.decode()
+    assert body.count('id="id_fiscal_year"') == 1 and body.count('id="id_generate_fiscal_year"') == 1
+    assert 'for="id_generate_fiscal_year"' in body
     item = item_of(ItemType.TARGET_TABLE, sources.target)
     unit = world.login("unit_user")
     assert unit.get(reverse("disclosure:detail", args=[item.pk])).status_code == 200
