@@ -139,4 +139,6 @@ class OverrideForm(forms.Form):
 
 
 class SelfEvalImportForm(SelfEvalCheckForm):
-    pass
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["file"].widget.attrs["aria-label"] = self.fields["file"].label  # the record page shows no label

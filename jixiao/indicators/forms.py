@@ -121,7 +121,7 @@ class HistoricalValueForm(forms.Form):
         label="年度",
         min_value=2000,
         max_value=2100,
-        widget=forms.NumberInput(attrs={"placeholder": "年度"}),
+        widget=forms.NumberInput(attrs={"placeholder": "年度", "aria-label": "年度"}),
         error_messages={
             "required": "请填写年度",
             "invalid": YEAR_MESSAGE,
@@ -132,11 +132,11 @@ class HistoricalValueForm(forms.Form):
     value = forms.CharField(
         label="实际完成值",
         max_length=200,
-        widget=forms.TextInput(attrs={"placeholder": "实际完成值"}),
+        widget=forms.TextInput(attrs={"placeholder": "实际完成值", "aria-label": "实际完成值"}),
         error_messages={"required": "请填写实际完成值", "max_length": "实际完成值最多200个字"},
     )
     note = forms.CharField(
-        label="说明", max_length=500, required=False, widget=forms.TextInput(attrs={"placeholder": "说明（可选）"})
+        label="说明", max_length=500, required=False, widget=forms.TextInput(attrs={"placeholder": "说明（可选）", "aria-label": "说明"})
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -200,6 +200,7 @@ class RecordImportForm(forms.Form):
         super().__init__(*args, **kwargs)
         bootstrapify(self, small=True)
         self.fields["file"].widget.attrs["accept"] = ".xlsx"
+        self.fields["file"].widget.attrs["aria-label"] = self.fields["file"].label  # the page shows no label
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]

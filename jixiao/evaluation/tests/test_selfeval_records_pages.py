@@ -269,6 +269,8 @@ def test_a_refused_override_keeps_the_row_score_and_reason_typed(world: World, r
 
 def test_export_then_import_round_trip(world: World, record: SelfEvaluation) -> None:
     client = world.login("unit_user")
+    page = client.get(f"{BASE}{record.pk}/").content.decode()
+    assert 'aria-label="项目支出绩效自评表（.xlsx）"' in page  # the import box beside 导入 has no visible label
     response = client.get(f"{BASE}{record.pk}/export/")
     assert response.status_code == 200
     workbook = openpyxl.load_workbook(io.BytesIO(response.content))

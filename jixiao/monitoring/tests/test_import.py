@@ -351,6 +351,7 @@ def test_only_the_filler_sees_the_import_form(ready: World) -> None:
     url = reverse("monitoring:record_detail", args=[record.pk])
     page = ready.login("unit_user").get(url).content.decode()
     assert 'data-testid="mon-import"' in page and "先导出本表，在Excel中填写后导入" in page
+    assert 'aria-label="已填写的监控表（.xlsx）"' in page  # the file box has no visible label
     for persona in ("performance", "leader"):  # readers; the 主管部门 may fill (monitoring.fill) and sees it
         page = ready.login(persona).get(url).content.decode()
         assert 'data-testid="mon-export"' in page and 'data-testid="mon-import"' not in page, persona
