@@ -287,7 +287,9 @@ class ProfileForm(forms.Form):
 
 class SweepForm(forms.Form):
     fiscal_year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
-    as_of = forms.DateField(label="计算日期", widget=forms.DateInput(attrs={"type": "date"}))
+    # A date input takes only ISO dates: without the format, today's date (the initial) would show as 2026/12/06, which
+    # the browser drops, leaving 计算日期 blank.
+    as_of = forms.DateField(label="计算日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -316,7 +318,7 @@ class OpinionForm(forms.Form):
 
 
 class CalendarForm(forms.Form):
-    date = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     is_working = forms.BooleanField(label="调休上班（不勾选为放假）", required=False)
     name = forms.CharField(label="说明", max_length=60, required=False)
 

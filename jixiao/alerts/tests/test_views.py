@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import openpyxl
+from django.utils import timezone
 
 from jixiao.alerts.models import (
     FinanceOpinion,
@@ -353,3 +354,9 @@ def test_every_page_renders_for_the_performance_section(library: Any) -> None:
     page = client.get("/").content.decode()
     for label in ["预警列表", "预警处置", "重点监控", "预警规则", "工作日历"]:
         assert label in page
+
+
+def test_sweep_form_shows_today_as_the_calculation_date(library: Any) -> None:
+    """计算日期 starts at today, written as the date input reads it (2026-12-06, not 2026/12/06, which it drops)."""
+    page = library.login("performance").get("/alerts/rules/").content.decode()
+    assert f'name="as_of" value="{timezone.localdate():%Y-%m-%d}"' in page
