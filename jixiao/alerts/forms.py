@@ -40,8 +40,14 @@ class WarningFilterForm(forms.Form):
         bootstrapify(self, small=True)
 
 
+# The unit's 待办 “红灯预警待说明” counts the cases still to answer, overdue ones included: its link opens them all.
+ANSWERABLE = "ANSWERABLE"
+
+
 class CaseFilterForm(forms.Form):
-    status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部"), *CaseStatus.choices])
+    status = forms.ChoiceField(
+        label="状态", required=False, choices=[("", "全部"), (ANSWERABLE, "待说明（含已逾期）"), *CaseStatus.choices]
+    )
     fiscal_year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
