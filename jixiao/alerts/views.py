@@ -266,7 +266,9 @@ def tier_edit(request: HttpRequest, project_pk: int) -> HttpResponse:
     project = selectors.project_get(request.user, project_pk)
     user: Any = request.user
     info = selectors.project_alerts(project)
-    tier_form = TierForm(request.POST if request.POST.get("form") == "tier" else None)
+    # The 层级 starts at the project's current one: saving a new reason must not quietly put it back to 全面.
+    tier_initial = {"tier": info["tier"].tier} if info["tier"] else None
+    tier_form = TierForm(request.POST if request.POST.get("form") == "tier" else None, initial=tier_initial)
     opinion = info["opinion"]
     opinion_initial = (
         {"needs_rectify": opinion.needs_rectify, "advice": opinion.advice, "budget_action": opinion.budget_action}

@@ -168,6 +168,9 @@ def test_tier_selection_manual_override_and_opinion(library: Any) -> None:
         f"/alerts/tiers/project/{w.school_project.pk}/", {"form": "tier", "tier": "KEY", "reason": "社会关注度高"}
     )
     assert response.status_code == 302
+    # The page shows the tier set, chosen in its select (not 全面, which a save would quietly go back to).
+    tier_field = client.get(f"/alerts/tiers/project/{w.school_project.pk}/").context["tier_form"]["tier"]
+    assert tier_field.value() == "KEY" and '<option value="KEY" selected>' in str(tier_field)
     select_tiers(actor=w.users["performance"], region=w.region, fiscal_year=2026, today=date(2026, 9, 1))
     manual = ProjectMonitoringTier.objects.get(project=w.school_project)
     assert (manual.tier, manual.source) == ("KEY", "MANUAL")  # kept by a re-run
