@@ -202,3 +202,22 @@ def test_a_refused_file_does_not_offer_the_previous_files_error_report(
     assert response.status_code == 400 and message in html
     assert "下载错误报告" not in html
     assert client.get(reverse("appraisals:import_errors")).status_code == 404
+
+
+def test_copying_twice_is_refused_instead_of_listing_the_table_twice(world: World) -> None:
+    """A double click on 复制为本地评分表 (tables cannot be deleted): the second copy of a name is refused."""
+    client = world.login("performance")
+    url = reverse("appraisals:template_copy", args=[default_template().pk])
+    first = client.post(url, {"fiscal_year": "2027"})
+    assert first.status_code == 302
+    again = client.post(url, {"fiscal_year": "2027"}, follow=True)
+    assert AppraisalTemplate.objects.filter(region=world.region, fiscal_year=2027).count() == 1
+    assert "无需重复复制" in again.content.decode()
+    # Another name, or another year, is another table.
+    assert client.post(url, {"fiscal_year": "2027", "name": "部门考核评分表（试行）"}).status_code == 302
+    assert client.post(url, {"fiscal_year": "2028"}).status_code == 302
+    assert AppraisalTemplate.objects.filter(region=world.region).count() == 3
+    # A wrong year or a name too long is named at its field; nothing is copied.
+    wrong = client.post(url, {"fiscal_year": "20277", "name": "x" * 151}, follow=True).content.decode()
+    assert "适用年度（留空为各年度）：" in wrong and "名称：" in wrong
+    assert AppraisalTemplate.objects.filter(region=world.region).count() == 3
