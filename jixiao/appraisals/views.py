@@ -184,6 +184,8 @@ def _detail(
         if t.action not in TASK_ACTIONS and (t.capability != "appraisal.self_score" or may_self)
     ]
     sheet = selectors.score_sheet(user, appraisal, with_metrics=show_eval)
+    # A business section whose 股室 scores no item of this table has nothing to save: no 保存评定得分 button.
+    may_eval = may_eval and (is_final or any(r.can_eval for r in sheet))
     context = {
         "appraisal": appraisal,
         "task": appraisal.task,
