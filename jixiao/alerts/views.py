@@ -442,7 +442,8 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
             status = exc.status_code
         else:
             messages.success(request, "工作日历已保存")
-            return redirect("alerts:calendar")
+            # Back on the saved day's year: next year's holidays (entered in December) are listed there.
+            return redirect(f"{reverse('alerts:calendar')}?fiscal_year={data['date'].year}")
     context = {"form": form, "days": days, "year": year, "region": region, "lock_token": form.initial["lock_token"]}
     return render(request, "alerts/calendar.html", context, status=status)
 
@@ -459,4 +460,4 @@ def calendar_delete(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, "已删除")
-    return redirect("alerts:calendar")
+    return redirect(f"{reverse('alerts:calendar')}?fiscal_year={_year(request)}")  # the year the row was listed in

@@ -210,6 +210,22 @@ def test_calendar_page(library: Any) -> None:
     assert w.login("unit_user").get("/alerts/calendar/").status_code == 403
 
 
+def test_calendar_next_years_days_are_shown_after_saving(library: Any) -> None:
+    """Next year's holidays are entered in December: the page goes back to the saved day's year, which lists it, and
+    the years are reachable from the page; deleting stays on the year shown."""
+    client = library.login("performance")
+    response = client.post("/alerts/calendar/?fiscal_year=2026", {"date": "2027-01-01", "name": "元旦"})
+    assert response.status_code == 302 and response["Location"] == "/alerts/calendar/?fiscal_year=2027"
+    page = client.get(response["Location"]).content.decode()
+    assert "2027-01-01" in page and "元旦" in page
+    assert 'href="?fiscal_year=2026"' in page and 'href="?fiscal_year=2028"' in page
+    day = CalendarDay.objects.get(region=library.region, date=date(2027, 1, 1))
+    token = client.get("/alerts/calendar/?fiscal_year=2027").context["lock_token"]
+    response = client.post(f"/alerts/calendar/{day.pk}/delete/", {"lock_token": token, "fiscal_year": "2027"})
+    assert response["Location"] == "/alerts/calendar/?fiscal_year=2027"
+    assert not CalendarDay.objects.filter(pk=day.pk).exists()
+
+
 def _list_as_before(user: Any, params: dict[str, Any]) -> list[int]:
     """The warning list's rows as the page read them before the warnings carried their region and code (session 17):
     scoped through the project, ordered by colour, project code and rule, with the project and the rule's id as the
