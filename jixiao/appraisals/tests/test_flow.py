@@ -265,6 +265,12 @@ def test_exports_open_with_the_ranking_and_the_sheet(world: World) -> None:
     rows = list(openpyxl.load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True))
     a1 = next(r for r in rows if r[0] == "A1")
     assert a1[5] == 10 and a1[6] == 5
+    # The columns as on the page: 主管股室, a blank one read as the 绩效股 that scores it.
+    assert rows[1][4] == "主管股室"
+    task.template.nodes.filter(code="A1").update(responsible_section="")
+    sheet = client.get(reverse("appraisals:sheet_export", args=[edu.pk]))
+    rows = list(openpyxl.load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True))
+    assert next(r for r in rows if r[0] == "A1")[4] == "绩效股"
     assert rows[-1][0] == "合计" and rows[-1][6] == 95
     page = client.get(reverse("appraisals:task", args=[task.pk]))
     assert page.status_code == 200 and "县卫健局" in page.content.decode()
