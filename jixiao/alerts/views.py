@@ -322,7 +322,8 @@ def rule_list(request: HttpRequest) -> HttpResponse:
         "setting": setting,
         "settings": selectors.settings_visible(user),
         "profile_form": profile_form,
-        "sweep_form": SweepForm(initial={"fiscal_year": year, "as_of": timezone.localdate()}),
+        # Its own ids: the profile form beside it has a 年度 too (each label opens its own field).
+        "sweep_form": SweepForm(initial={"fiscal_year": year, "as_of": timezone.localdate()}, auto_id="sweep_%s"),
         "year": year,
     }
     return render(request, "alerts/rules.html", context)

@@ -4,6 +4,7 @@ the calendar; lights on the project library."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -379,3 +380,7 @@ def test_sweep_form_shows_today_as_the_calculation_date(library: Any) -> None:
     """计算日期 starts at today, written as the date input reads it (2026-12-06, not 2026/12/06, which it drops)."""
     page = library.login("performance").get("/alerts/rules/").content.decode()
     assert f'name="as_of" value="{timezone.localdate():%Y-%m-%d}"' in page
+    # The 预警方案 and 重新计算 forms each have a 年度: each label opens its own field (no id twice on the page).
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert [i for i in set(ids) if ids.count(i) > 1] == []
+    assert 'for="sweep_fiscal_year"' in page and 'for="sweep_as_of"' in page
