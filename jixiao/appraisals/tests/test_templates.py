@@ -132,6 +132,12 @@ def test_importing_a_provincial_sheet_builds_the_tree_from_code_prefixes(world: 
     # The exported table imports back unchanged.
     nodes, errors = parse_score_sheet(exported.content)
     assert errors == [] and [n.code for n in nodes] == ["01", "0101", "0102", "02", "0201", "0202"]
+    # The same sheet imported again under the same name and year is refused (it would be listed twice).
+    again = SimpleUploadedFile("省评分表.xlsx", _xlsx(PROVINCE), content_type=XLSX)
+    data = {"name": "四川省扩权县预算绩效管理工作考核评分表", "kind": "COUNTY_SELF", "fiscal_year": "2026"}
+    response = client.post(reverse("appraisals:template_import"), {**data, "file": again})
+    assert response.status_code == 400 and "无需重复导入" in response.content.decode()
+    assert AppraisalTemplate.objects.filter(name=data["name"]).count() == 1
 
 
 def test_an_unbalanced_or_broken_sheet_imports_nothing(world: World) -> None:
