@@ -301,6 +301,15 @@ class SweepForm(forms.Form):
         super().__init__(*args, **kwargs)
         bootstrapify(self)
 
+    def clean(self) -> dict[str, Any]:
+        """A date before the year began has no execution to measure: the sweep would replace the year's lights with
+        empty ones (no red left, the list emptied), so it is refused at its field."""
+        data = super().clean() or {}
+        year, as_of = data.get("fiscal_year"), data.get("as_of")
+        if year is not None and as_of is not None and as_of.year < year:
+            self.add_error("as_of", f"不能早于{year}年1月1日（所选年度的第一天）")
+        return data
+
 
 class TierForm(forms.Form):
     tier = forms.ChoiceField(label="监控层级", required=False, choices=[("", "全面（取消重大/重点）"), *Tier.choices])

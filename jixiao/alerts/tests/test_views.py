@@ -146,6 +146,13 @@ def test_profile_switch_and_sweep_pages(library: Any) -> None:
     assert Warning.objects.filter(project__region=w.region).exists()
     assert client.post("/alerts/rules/profile/", {"profile": "bogus"}).status_code == 302
     assert WarningSetting.objects.get(region=w.region).profile == "sichuan_2025"
+    # A 计算日期 before the year began is refused at its field: it would have replaced the year's lights with empty
+    # ones (no execution yet), emptying the warnings list.
+    before = set(Warning.objects.values_list("pk", "color"))
+    response = client.post("/alerts/rules/sweep/", {"fiscal_year": 2026, "as_of": "2025-03-01"}, follow=True)
+    assert "计算日期：不能早于2026年1月1日" in response.content.decode()
+    assert Job.objects.filter(kind="alerts.sweep").count() == 1
+    assert set(Warning.objects.values_list("pk", "color")) == before
 
 
 def test_tier_selection_manual_override_and_opinion(library: Any) -> None:
