@@ -333,12 +333,13 @@ def cases_visible(user: Any) -> QuerySet[WarningCase]:
 
 def cases_filtered(user: Any, params: dict[str, Any]) -> QuerySet[WarningCase]:
     qs = cases_visible(user)
-    if params.get("status") == "ANSWERABLE":  # forms.ANSWERABLE: 待说明 and 已逾期, as the unit's 待办 counts them
-        qs = qs.filter(status__in=ANSWERABLE_STATES)
-    elif params.get("status"):
-        qs = qs.filter(status=params["status"])
     if params.get("fiscal_year"):
         qs = qs.filter(fiscal_year=params["fiscal_year"])
+    if params.get("status") == "ANSWERABLE":  # forms.ANSWERABLE: 待说明 and 已逾期, as the unit's 待办 counts them
+        # The nearest deadline first: the overdue cases lead, not follow every 待单位说明 one (OPEN < OVERDUE).
+        return qs.filter(status__in=ANSWERABLE_STATES).order_by("due_date", "id")
+    if params.get("status"):
+        qs = qs.filter(status=params["status"])
     return qs.order_by("status", "due_date", "id")
 
 

@@ -168,6 +168,7 @@ def test_todos_for_unit_and_finance(library: Any, case: WarningCase) -> None:
     item = {i.title: i for i in for_user(w.users["unit_user"])}["红灯预警待说明"]
     listed = w.login("unit_user").get(item.url)
     assert listed.context["page"].paginator.count == item.count == 4
+    assert [c.status for c in listed.context["page"]] == ["OVERDUE"] * 3 + ["OPEN"]  # the late ones first
     assert "待说明（含已逾期）" in listed.content.decode()
     services.case_respond(actor=w.users["unit_user"], case=case, explanation="x", option="CONTINUE", amount_yuan=None)
     finance_items = {i.title: i for i in for_user(w.users["performance"])}
