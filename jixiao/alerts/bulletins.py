@@ -26,13 +26,18 @@ from jixiao.monitoring.models import MonitoringRecord
 
 ZERO = Decimal(0)
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
-RED_TABLE_HEADERS = ["序号", "项目名称", "实施单位", "全年预算数（万元）", "1—N月执行率", "预警原因"]
+
+
+def red_table_headers(month: int) -> list[str]:
+    """The red projects' table head, its rate column named after the round's months (1—8月执行率, never 1—N月)."""
+    return ["序号", "项目名称", "实施单位", "全年预算数（万元）", f"1—{month}月执行率", "预警原因"]
 
 
 @dataclass
 class Figures:
     title: str
     period: str
+    month: int = 12
     projects: int = 0
     budget: Decimal = ZERO
     executed: Decimal = ZERO
@@ -75,7 +80,11 @@ def round_figures(user: Any, task: Any) -> Figures:
         .prefetch_related("indicator_rows")
         .order_by("department_id", "unit_id", "id")
     )
-    figures = Figures(title=f"关于{task.period_label}项目支出绩效运行监控情况的通报", period=task.period_label)
+    figures = Figures(
+        title=f"关于{task.period_label}项目支出绩效运行监控情况的通报",
+        period=task.period_label,
+        month=task.period_end_month,
+    )
     as_of = engine.month_end(task.fiscal_year, task.period_end_month)
     mode = time_progress_mode(task.region, task.fiscal_year)
     figures.progress_pct = (
@@ -145,9 +154,10 @@ def bulletin_docx(figures: Figures, issuer: str) -> bytes:
         f"绿灯项目{figures.counts['GREEN']}个，涉及资金{format_wan(figures.amounts['GREEN'])}万元。"
     )
     if figures.red_rows:
-        table = doc.add_table(rows=1, cols=len(RED_TABLE_HEADERS))
+        headers = red_table_headers(figures.month)
+        table = doc.add_table(rows=1, cols=len(headers))
         table.style = "Table Grid"
-        for cell, text in zip(table.rows[0].cells, RED_TABLE_HEADERS, strict=True):
+        for cell, text in zip(table.rows[0].cells, headers, strict=True):
             cell.text = text
         for values in figures.red_rows:
             for cell, text in zip(table.add_row().cells, values, strict=True):

@@ -40,8 +40,14 @@ class WarningFilterForm(forms.Form):
         bootstrapify(self, small=True)
 
 
+# The unit's 待办 “红灯预警待说明” counts the cases still to answer, overdue ones included: its link opens them all.
+ANSWERABLE = "ANSWERABLE"
+
+
 class CaseFilterForm(forms.Form):
-    status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部"), *CaseStatus.choices])
+    status = forms.ChoiceField(
+        label="状态", required=False, choices=[("", "全部"), (ANSWERABLE, "待说明（含已逾期）"), *CaseStatus.choices]
+    )
     fiscal_year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -287,11 +293,22 @@ class ProfileForm(forms.Form):
 
 class SweepForm(forms.Form):
     fiscal_year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
-    as_of = forms.DateField(label="计算日期", widget=forms.DateInput(attrs={"type": "date"}))
+    # A date input takes only ISO dates: without the format, today's date (the initial) would show as 2026/12/06, which
+    # the browser drops, leaving 计算日期 blank.
+    as_of = forms.DateField(label="计算日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         bootstrapify(self)
+
+    def clean(self) -> dict[str, Any]:
+        """A date before the year began has no execution to measure: the sweep would replace the year's lights with
+        empty ones (no red left, the list emptied), so it is refused at its field."""
+        data = super().clean() or {}
+        year, as_of = data.get("fiscal_year"), data.get("as_of")
+        if year is not None and as_of is not None and as_of.year < year:
+            self.add_error("as_of", f"不能早于{year}年1月1日（所选年度的第一天）")
+        return data
 
 
 class TierForm(forms.Form):
@@ -316,7 +333,7 @@ class OpinionForm(forms.Form):
 
 
 class CalendarForm(forms.Form):
-    date = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     is_working = forms.BooleanField(label="调休上班（不勾选为放假）", required=False)
     name = forms.CharField(label="说明", max_length=60, required=False)
 

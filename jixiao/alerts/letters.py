@@ -40,7 +40,7 @@ def _case_lines(case: WarningCase, today: date) -> list[str]:
     rule = case.rule
     overdue_days = max((today - case.due_date).days, 0)
     lines = [
-        f"预警规则：{rule.name}（{rule.code}）；预警指标：{rule.get_metric_display()}；"
+        f"预警规则：{rule.name}；预警指标：{rule.get_metric_display()}；"
         f"预警灯：红灯，{case.reason or '指标值超出红灯标准'}；",
         f"{official_date(case.opened_on)}下达红灯预警处置，要求于{official_date(case.due_date)}前说明预警原因并提出"
         f"处置建议，截至{official_date(today)}已逾期{overdue_days}天仍未报送。",

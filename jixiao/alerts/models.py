@@ -524,13 +524,11 @@ class WarningCase(models.Model):
         indexes = [models.Index(fields=["status", "due_date"])]
 
     def __str__(self) -> str:
-        # The project's name when it is loaded with the case (the label a 提醒敦促函 keeps of its case), never a query.
+        # The project's name when it is loaded with the case (the label a 提醒敦促函 keeps of its case, shown to the
+        # unit on the document's page), never a query; the rule by its Chinese name when loaded too, not its code.
         project = self.project if WarningCase.project.is_cached(self) else None  # type: ignore[attr-defined]
-        return (
-            f"预警处置：{project.name}（{self.rule_code}）"
-            if project
-            else f"预警处置 {self.project_id} {self.rule_code}"
-        )
+        rule = self.rule.name if WarningCase.rule.is_cached(self) else self.rule_code  # type: ignore[attr-defined]
+        return f"预警处置：{project.name}（{rule}）" if project else f"预警处置 {self.project_id} {self.rule_code}"
 
     def get_absolute_url(self) -> str:
         """The case page: the 关联对象 link on its documents' pages (jixiao.documents.selectors.related_link)."""

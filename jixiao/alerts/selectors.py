@@ -333,10 +333,13 @@ def cases_visible(user: Any) -> QuerySet[WarningCase]:
 
 def cases_filtered(user: Any, params: dict[str, Any]) -> QuerySet[WarningCase]:
     qs = cases_visible(user)
-    if params.get("status"):
-        qs = qs.filter(status=params["status"])
     if params.get("fiscal_year"):
         qs = qs.filter(fiscal_year=params["fiscal_year"])
+    if params.get("status") == "ANSWERABLE":  # forms.ANSWERABLE: 待说明 and 已逾期, as the unit's 待办 counts them
+        # The nearest deadline first: the overdue cases lead, not follow every 待单位说明 one (OPEN < OVERDUE).
+        return qs.filter(status__in=ANSWERABLE_STATES).order_by("due_date", "id")
+    if params.get("status"):
+        qs = qs.filter(status=params["status"])
     return qs.order_by("status", "due_date", "id")
 
 
@@ -428,7 +431,7 @@ def alert_todos(user: Any) -> list[TodoItem]:
         )
         first = stats["first"]
         hint = f"最近期限 {first:%Y-%m-%d}，{countdown(first)[1]}" if first else ""
-        url = reverse("alerts:cases") + "?status=OPEN"
+        url = reverse("alerts:cases") + "?status=ANSWERABLE"  # the overdue cases too, as counted
         items.append(TodoItem("预警处置", "红灯预警待说明", stats["n"], url, hint))
     if membership.can("alerts.decide"):
         to_decide = cases_visible(user).filter(status=CaseStatus.PROPOSED).count()

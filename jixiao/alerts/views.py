@@ -266,7 +266,9 @@ def tier_edit(request: HttpRequest, project_pk: int) -> HttpResponse:
     project = selectors.project_get(request.user, project_pk)
     user: Any = request.user
     info = selectors.project_alerts(project)
-    tier_form = TierForm(request.POST if request.POST.get("form") == "tier" else None)
+    # The 层级 starts at the project's current one: saving a new reason must not quietly put it back to 全面.
+    tier_initial = {"tier": info["tier"].tier} if info["tier"] else None
+    tier_form = TierForm(request.POST if request.POST.get("form") == "tier" else None, initial=tier_initial)
     opinion = info["opinion"]
     opinion_initial = (
         {"needs_rectify": opinion.needs_rectify, "advice": opinion.advice, "budget_action": opinion.budget_action}
@@ -320,7 +322,8 @@ def rule_list(request: HttpRequest) -> HttpResponse:
         "setting": setting,
         "settings": selectors.settings_visible(user),
         "profile_form": profile_form,
-        "sweep_form": SweepForm(initial={"fiscal_year": year, "as_of": timezone.localdate()}),
+        # Its own ids: the profile form beside it has a 年度 too (each label opens its own field).
+        "sweep_form": SweepForm(initial={"fiscal_year": year, "as_of": timezone.localdate()}, auto_id="sweep_%s"),
         "year": year,
     }
     return render(request, "alerts/rules.html", context)
@@ -440,7 +443,8 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
             status = exc.status_code
         else:
             messages.success(request, "工作日历已保存")
-            return redirect("alerts:calendar")
+            # Back on the saved day's year: next year's holidays (entered in December) are listed there.
+            return redirect(f"{reverse('alerts:calendar')}?fiscal_year={data['date'].year}")
     context = {"form": form, "days": days, "year": year, "region": region, "lock_token": form.initial["lock_token"]}
     return render(request, "alerts/calendar.html", context, status=status)
 
@@ -457,4 +461,4 @@ def calendar_delete(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, "已删除")
-    return redirect("alerts:calendar")
+    return redirect(f"{reverse('alerts:calendar')}?fiscal_year={_year(request)}")  # the year the row was listed in

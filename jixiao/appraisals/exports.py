@@ -60,7 +60,7 @@ def sheet_xlsx(appraisal: Appraisal, sheet: list[SheetRow], *, show_eval: bool =
         "指标名称",
         "评（扣）分标准",
         "分值",
-        "主管处室",
+        "主管股室",
         "自评得分",
         "评定得分",
         "系统计算",
@@ -72,7 +72,7 @@ def sheet_xlsx(appraisal: Appraisal, sheet: list[SheetRow], *, show_eval: bool =
             "　" * r.depth + r.node.name,
             r.node.standard,
             _num(r.node.points),
-            r.node.responsible_section,
+            r.node.responsible_section or "绩效股",  # as the page: a blank 主管股室 is scored by the 绩效股
             _num(r.score.ind_score) if r.score else "",
             _num(r.score.eval_score) if r.score and show_eval else "",
             r.metric.text if r.metric else "",
@@ -95,7 +95,7 @@ def template_xlsx(template: AppraisalTemplate, tree: list[TreeRow]) -> bytes:
             r.node.description,
             r.node.standard,
             _num(r.node.points),
-            r.node.responsible_section,
+            r.node.responsible_section or "绩效股",  # as the page: a blank 主管股室 is scored by the 绩效股
             r.node.get_kind_display(),
         ]
         for r in tree

@@ -339,7 +339,10 @@ class Appraisal(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.examinee_name}（{self.task_id}）"
+        # The 关联 line its 约谈通知书 keeps and shows to the department: the task by its name when loaded (never its
+        # id, which meant nothing there: “县教育局（1）”), without a query.
+        task = self.task if Appraisal.task.is_cached(self) else None  # type: ignore[attr-defined]
+        return f"{self.examinee_name}（{task.name}）" if task else self.examinee_name
 
 
 class AppraisalScore(models.Model):

@@ -96,6 +96,14 @@ def _editable_template(actor: Any, template: AppraisalTemplate) -> AppraisalTemp
     return template
 
 
+def _refuse_taken_name(region: Any, fiscal_year: int | None, name: str, verb: str = "复制") -> None:
+    """A table's name is how the task form offers it, and a table cannot be deleted: a second copy or import of the
+    same name and year (a double click on 复制 or 导入) is refused rather than listed twice."""
+    if AppraisalTemplate.objects.filter(region=region, fiscal_year=fiscal_year, name=name).exists():
+        year = f"{fiscal_year}年度" if fiscal_year else "各年度"
+        raise ConflictError(f"本地已有{year}评分表“{name}”，无需重复{verb}；如需另一份，请填写不同的名称")
+
+
 def template_copy(
     *, actor: Any, source: AppraisalTemplate, fiscal_year: int | None, name: str = ""
 ) -> AppraisalTemplate:
@@ -105,9 +113,11 @@ def template_copy(
     if not selectors.templates_visible(actor).filter(pk=source.pk).exists():
         raise NotFoundError("评分表不存在")
     region = actor.active_membership.region
+    copy_name = (name.strip() or f"{region.name}{fiscal_year or ''}年度{source.name}")[:150]
     with transaction.atomic():
+        _refuse_taken_name(region, fiscal_year, copy_name)
         copy = AppraisalTemplate.objects.create(
-            name=(name.strip() or f"{region.name}{fiscal_year or ''}年度{source.name}")[:150],
+            name=copy_name,
             kind=source.kind,
             examinee_type=source.examinee_type,
             dept_class=source.dept_class,
@@ -216,9 +226,11 @@ def template_import(
     if not nodes:
         raise DomainError("评分表中没有指标")
     region = actor.active_membership.region
+    template_name = name.strip()[:150] or "导入的评分表"
     with transaction.atomic():
+        _refuse_taken_name(region, fiscal_year, template_name, verb="导入")
         template = AppraisalTemplate.objects.create(
-            name=name.strip()[:150] or "导入的评分表",
+            name=template_name,
             kind=kind,
             examinee_type=KIND_EXAMINEE_TYPE[TemplateKind(kind)],
             region=region,

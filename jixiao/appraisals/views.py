@@ -28,6 +28,7 @@ def _year(request: HttpRequest) -> int:
 
 @capability_required("appraisal.view")
 def task_list(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
     year = _year(request)
     form = YearForm({"fiscal_year": year})
     # Without a year asked for (the page the 待办 links to), tasks still open in other years are listed too.
@@ -38,8 +39,10 @@ def task_list(request: HttpRequest) -> HttpResponse:
         "year": year,
         "page": paginate(request, tasks.order_by("-fiscal_year", "-id")),
         "ranking": selectors.appraisal_ranking(request.user, year),
+        # 我的考核: the examinee's own (a department); finance scorers and read-only roles (局领导, 人大/审计, 预算股)
+        # are no examinee, and the appraisals they see are everyone's, listed by task.
         "mine": mine.order_by("-task__fiscal_year", "-id")[:50]
-        if not request.user.can("appraisal.section_score")  # type: ignore[union-attr]
+        if user.can("appraisal.self_score") and not user.can("appraisal.section_score")
         else [],
     }
     return render(request, "appraisals/list.html", context)
@@ -184,6 +187,8 @@ def _detail(
         if t.action not in TASK_ACTIONS and (t.capability != "appraisal.self_score" or may_self)
     ]
     sheet = selectors.score_sheet(user, appraisal, with_metrics=show_eval)
+    # A business section whose 股室 scores no item of this table has nothing to save: no 保存评定得分 button.
+    may_eval = may_eval and (is_final or any(r.can_eval for r in sheet))
     context = {
         "appraisal": appraisal,
         "task": appraisal.task,

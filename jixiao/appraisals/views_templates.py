@@ -85,11 +85,18 @@ def template_copy(request: HttpRequest, pk: int) -> HttpResponse:
     source = selectors.template_get(request.user, pk)
     form = CopyForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "年度不正确")
+        messages.error(request, "；".join(f"{form.fields[k].label}：{e[0]}" for k, e in form.errors.items()))
         return redirect("appraisals:template", pk=pk)
-    copy = services.template_copy(
-        actor=request.user, source=source, fiscal_year=form.cleaned_data["fiscal_year"], name=form.cleaned_data["name"]
-    )
+    try:
+        copy = services.template_copy(
+            actor=request.user,
+            source=source,
+            fiscal_year=form.cleaned_data["fiscal_year"],
+            name=form.cleaned_data["name"],
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("appraisals:template", pk=pk)
     messages.success(request, "已复制为本地评分表，可修改后用于考核任务")
     return redirect("appraisals:template", pk=copy.pk)
 

@@ -79,6 +79,9 @@ def test_bulletin_shows_the_round_figures_and_the_cut(library: Any, monkeypatch:
     assert "黄灯预警项目0个" in text
     assert "调减或收回预算1个项目、20.00万元" in text
     assert w.school_project.name in text
+    # The red projects' table names the round's months, not a placeholder.
+    head = [c.text for c in docx.Document(io.BytesIO(response.content)).tables[0].rows[0].cells]
+    assert head[4] == "1—8月执行率" and "1—N月" not in text
     assert AuditEvent.objects.filter(event_type="alerts.bulletin", object_id=str(task.pk)).exists()
     # An A4 official document, its 成文日期 without leading zeros.
     monkeypatch.setattr(bulletins, "timezone", SimpleNamespace(localdate=lambda: date(2026, 9, 3)))

@@ -160,6 +160,16 @@ def test_todos_for_unit_and_finance(library: Any, case: WarningCase) -> None:
     WarningCase.objects.filter(due_date=first).update(due_date=timezone.localdate() - timedelta(days=3))
     late = {i.title: i for i in for_user(w.users["unit_user"])}["红灯预警待说明"].hint
     assert late.endswith("，已逾期3天")
+    # The entry's link opens the cases it counts, the escalated (已逾期) ones too.
+    WarningCase.objects.filter(pk=case.pk).update(due_date=timezone.localdate() + timedelta(days=5))
+    services.escalate_overdue(today=timezone.localdate())  # the three others are late
+    statuses = set(WarningCase.objects.values_list("status", flat=True))
+    assert statuses == {CaseStatus.OPEN, CaseStatus.OVERDUE}
+    item = {i.title: i for i in for_user(w.users["unit_user"])}["红灯预警待说明"]
+    listed = w.login("unit_user").get(item.url)
+    assert listed.context["page"].paginator.count == item.count == 4
+    assert [c.status for c in listed.context["page"]] == ["OVERDUE"] * 3 + ["OPEN"]  # the late ones first
+    assert "待说明（含已逾期）" in listed.content.decode()
     services.case_respond(actor=w.users["unit_user"], case=case, explanation="x", option="CONTINUE", amount_yuan=None)
     finance_items = {i.title: i for i in for_user(w.users["performance"])}
     assert finance_items["预警处置待决定"].count == 1

@@ -75,6 +75,9 @@ def test_escalation_drafts_one_reminder_letter_with_the_default_deadline(library
     other = WarningCase.objects.get(project=library.school_project, rule_code="W-EXEC-CHECKPOINT")
     assert ReminderLetter.objects.get(case=other).document_id == document.pk
     assert context["problems"].count("预警规则：") == 2
+    # The unit reads the rules by their names, no codes: in the letter and in its 关联 line.
+    assert "预警规则：预算执行预警；" in context["problems"] and "W-EXEC" not in document.body
+    assert document.related_repr == "预警处置：一中教学设备购置（预算执行预警）"
 
     # A second run escalates nothing and drafts nothing.
     assert services.escalate_overdue(today=ESCALATED + timedelta(days=3)) == 0

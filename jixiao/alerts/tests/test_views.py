@@ -4,11 +4,13 @@ the calendar; lights on the project library."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import openpyxl
+from django.utils import timezone
 
 from jixiao.alerts.models import (
     FinanceOpinion,
@@ -144,6 +146,13 @@ def test_profile_switch_and_sweep_pages(library: Any) -> None:
     assert Warning.objects.filter(project__region=w.region).exists()
     assert client.post("/alerts/rules/profile/", {"profile": "bogus"}).status_code == 302
     assert WarningSetting.objects.get(region=w.region).profile == "sichuan_2025"
+    # A 计算日期 before the year began is refused at its field: it would have replaced the year's lights with empty
+    # ones (no execution yet), emptying the warnings list.
+    before = set(Warning.objects.values_list("pk", "color"))
+    response = client.post("/alerts/rules/sweep/", {"fiscal_year": 2026, "as_of": "2025-03-01"}, follow=True)
+    assert "计算日期：不能早于2026年1月1日" in response.content.decode()
+    assert Job.objects.filter(kind="alerts.sweep").count() == 1
+    assert set(Warning.objects.values_list("pk", "color")) == before
 
 
 def test_tier_selection_manual_override_and_opinion(library: Any) -> None:
@@ -167,6 +176,9 @@ def test_tier_selection_manual_override_and_opinion(library: Any) -> None:
         f"/alerts/tiers/project/{w.school_project.pk}/", {"form": "tier", "tier": "KEY", "reason": "社会关注度高"}
     )
     assert response.status_code == 302
+    # The page shows the tier set, chosen in its select (not 全面, which a save would quietly go back to).
+    tier_field = client.get(f"/alerts/tiers/project/{w.school_project.pk}/").context["tier_form"]["tier"]
+    assert tier_field.value() == "KEY" and '<option value="KEY" selected>' in str(tier_field)
     select_tiers(actor=w.users["performance"], region=w.region, fiscal_year=2026, today=date(2026, 9, 1))
     manual = ProjectMonitoringTier.objects.get(project=w.school_project)
     assert (manual.tier, manual.source) == ("KEY", "MANUAL")  # kept by a re-run
@@ -204,6 +216,22 @@ def test_calendar_page(library: Any) -> None:
     assert not CalendarDay.objects.exists()
     assert AuditEvent.objects.filter(event_type="alerts.calendar_delete").exists()
     assert w.login("unit_user").get("/alerts/calendar/").status_code == 403
+
+
+def test_calendar_next_years_days_are_shown_after_saving(library: Any) -> None:
+    """Next year's holidays are entered in December: the page goes back to the saved day's year, which lists it, and
+    the years are reachable from the page; deleting stays on the year shown."""
+    client = library.login("performance")
+    response = client.post("/alerts/calendar/?fiscal_year=2026", {"date": "2027-01-01", "name": "元旦"})
+    assert response.status_code == 302 and response["Location"] == "/alerts/calendar/?fiscal_year=2027"
+    page = client.get(response["Location"]).content.decode()
+    assert "2027-01-01" in page and "元旦" in page
+    assert 'href="?fiscal_year=2026"' in page and 'href="?fiscal_year=2028"' in page
+    day = CalendarDay.objects.get(region=library.region, date=date(2027, 1, 1))
+    token = client.get("/alerts/calendar/?fiscal_year=2027").context["lock_token"]
+    response = client.post(f"/alerts/calendar/{day.pk}/delete/", {"lock_token": token, "fiscal_year": "2027"})
+    assert response["Location"] == "/alerts/calendar/?fiscal_year=2027"
+    assert not CalendarDay.objects.filter(pk=day.pk).exists()
 
 
 def _list_as_before(user: Any, params: dict[str, Any]) -> list[int]:
@@ -353,3 +381,13 @@ def test_every_page_renders_for_the_performance_section(library: Any) -> None:
     page = client.get("/").content.decode()
     for label in ["预警列表", "预警处置", "重点监控", "预警规则", "工作日历"]:
         assert label in page
+
+
+def test_sweep_form_shows_today_as_the_calculation_date(library: Any) -> None:
+    """计算日期 starts at today, written as the date input reads it (2026-12-06, not 2026/12/06, which it drops)."""
+    page = library.login("performance").get("/alerts/rules/").content.decode()
+    assert f'name="as_of" value="{timezone.localdate():%Y-%m-%d}"' in page
+    # The 预警方案 and 重新计算 forms each have a 年度: each label opens its own field (no id twice on the page).
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert [i for i in set(ids) if ids.count(i) > 1] == []
+    assert 'for="sweep_fiscal_year"' in page and 'for="sweep_as_of"' in page

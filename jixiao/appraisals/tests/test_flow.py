@@ -146,6 +146,8 @@ def test_a_business_section_scores_only_its_own_items(world: World) -> None:
         actor=business, appraisal=appraisal, scores={nodes["E1"].pk: ("7", "仅开展1项")}
     )
     assert AppraisalScore.objects.get(appraisal=appraisal, node=nodes["E1"]).eval_score == Decimal(7)
+    page = world.login("business").get(reverse("appraisals:detail", args=[appraisal.pk])).content.decode()
+    assert 'data-testid="eval-save"' in page and f'name="eval_{nodes["E1"].pk}"' in page
     with pytest.raises(PermissionDeniedError, match="不由您所在股室评分"):
         services.appraisal_save_eval(actor=business, appraisal=appraisal, scores={nodes["A1"].pk: ("7", "")})
     todo_titles = {t.title for t in for_user(business)}
@@ -263,6 +265,12 @@ def test_exports_open_with_the_ranking_and_the_sheet(world: World) -> None:
     rows = list(openpyxl.load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True))
     a1 = next(r for r in rows if r[0] == "A1")
     assert a1[5] == 10 and a1[6] == 5
+    # The columns as on the page: 主管股室, a blank one read as the 绩效股 that scores it.
+    assert rows[1][4] == "主管股室"
+    task.template.nodes.filter(code="A1").update(responsible_section="")
+    sheet = client.get(reverse("appraisals:sheet_export", args=[edu.pk]))
+    rows = list(openpyxl.load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True))
+    assert next(r for r in rows if r[0] == "A1")[4] == "绩效股"
     assert rows[-1][0] == "合计" and rows[-1][6] == 95
     page = client.get(reverse("appraisals:task", args=[task.pk]))
     assert page.status_code == 200 and "县卫健局" in page.content.decode()
@@ -363,3 +371,18 @@ def test_a_new_task_with_a_scoring_deadline_already_past_is_refused_at_the_field
     )
     assert response.status_code == 302
     assert AppraisalTask.objects.get().target_deadline == dt.date(2026, 3, 31)
+
+
+def test_a_business_section_with_no_item_in_the_table_gets_no_save_button(world: World) -> None:
+    """Every item of the default table is the 绩效股's: the 教科文股 sees the sheet with nothing to score and no
+    保存评定得分 button (a button that could only save nothing)."""
+    task = dept_task(world)
+    appraisal = _appraisal(task, world)
+    dept = world.users["dept_admin"]
+    services.appraisal_save_self(actor=dept, appraisal=appraisal, scores=full_self_scores(appraisal))
+    appraisal = services.appraisal_transition(actor=dept, appraisal=appraisal, action="submit")
+    assert appraisal.status == AppraisalStatus.SECTION_SCORING
+    page = world.login("business").get(reverse("appraisals:detail", args=[appraisal.pk])).content.decode()
+    assert 'data-testid="eval-save"' not in page and 'name="eval_' not in page
+    page = world.login("performance").get(reverse("appraisals:detail", args=[appraisal.pk])).content.decode()
+    assert 'data-testid="eval-save"' in page

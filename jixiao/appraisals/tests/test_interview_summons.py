@@ -60,3 +60,5 @@ def test_the_issued_summons_has_no_unfilled_marker(world: World) -> None:
     assert f"在{appraisal.task.fiscal_year}年度预算绩效管理工作考核中，你单位考核得分" in document.body
     assert "在2个本级部门考核对象中排名第2位" in document.body
     assert document.feedback_deadline == deadline  # the department owes a written explanation
+    # Its 关联 line names the examinee and the task, not the task's id.
+    assert document.related_repr == f"{appraisal.examinee_name}（{appraisal.task.name}）"

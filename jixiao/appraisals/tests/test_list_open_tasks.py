@@ -25,3 +25,13 @@ def test_next_years_task_waiting_for_the_self_score_is_on_the_page(world: World)
     assert f"/appraisals/{mine.pk}/" in client.get("/appraisals/?fiscal_year=2027").content.decode()
     perf_page = world.login("performance").get(item.url).content.decode()
     assert f"/appraisals/tasks/{task.pk}/" in perf_page
+
+
+def test_my_appraisals_are_for_the_examinee_only(world: World) -> None:
+    """我的考核 lists a department's own appraisals; a read-only role (局领导, 人大/审计, 预算股) is no examinee and got
+    the first 50 appraisals of the region under that heading."""
+    dept_task(world)
+    assert "我的考核" in world.login("dept_admin").get("/appraisals/").content.decode()
+    for persona in ("leader", "oversight", "budget", "business", "performance"):
+        page = world.login(persona).get("/appraisals/")
+        assert page.status_code == 200 and "我的考核" not in page.content.decode(), persona

@@ -10,7 +10,8 @@ import pytest
 from django.urls import reverse
 
 from conftest import World
-from jixiao.appraisals.tests.helpers import local_copy
+from jixiao.appraisals import services
+from jixiao.appraisals.tests.helpers import default_template, local_copy
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +63,9 @@ def test_an_existing_node_is_changed_from_its_edit_link(world: World) -> None:
     assert a1.name == "事前评估开展情况" and a1.points == Decimal(a1.points)
     assert copy.nodes.filter(code="A1").count() == 1
     # An id that is not in this table is not found.
-    other = local_copy(world).nodes.get(code="A1")
+    other = services.template_copy(
+        actor=world.users["performance"], source=default_template(), fiscal_year=2026, name="另一份评分表"
+    ).nodes.get(code="A1")
     assert client.get(f"{url}?edit={other.pk}").status_code == 404
 
 

@@ -132,6 +132,12 @@ def test_importing_a_provincial_sheet_builds_the_tree_from_code_prefixes(world: 
     # The exported table imports back unchanged.
     nodes, errors = parse_score_sheet(exported.content)
     assert errors == [] and [n.code for n in nodes] == ["01", "0101", "0102", "02", "0201", "0202"]
+    # The same sheet imported again under the same name and year is refused (it would be listed twice).
+    again = SimpleUploadedFile("省评分表.xlsx", _xlsx(PROVINCE), content_type=XLSX)
+    data = {"name": "四川省扩权县预算绩效管理工作考核评分表", "kind": "COUNTY_SELF", "fiscal_year": "2026"}
+    response = client.post(reverse("appraisals:template_import"), {**data, "file": again})
+    assert response.status_code == 400 and "无需重复导入" in response.content.decode()
+    assert AppraisalTemplate.objects.filter(name=data["name"]).count() == 1
 
 
 def test_an_unbalanced_or_broken_sheet_imports_nothing(world: World) -> None:
@@ -202,3 +208,22 @@ def test_a_refused_file_does_not_offer_the_previous_files_error_report(
     assert response.status_code == 400 and message in html
     assert "下载错误报告" not in html
     assert client.get(reverse("appraisals:import_errors")).status_code == 404
+
+
+def test_copying_twice_is_refused_instead_of_listing_the_table_twice(world: World) -> None:
+    """A double click on 复制为本地评分表 (tables cannot be deleted): the second copy of a name is refused."""
+    client = world.login("performance")
+    url = reverse("appraisals:template_copy", args=[default_template().pk])
+    first = client.post(url, {"fiscal_year": "2027"})
+    assert first.status_code == 302
+    again = client.post(url, {"fiscal_year": "2027"}, follow=True)
+    assert AppraisalTemplate.objects.filter(region=world.region, fiscal_year=2027).count() == 1
+    assert "无需重复复制" in again.content.decode()
+    # Another name, or another year, is another table.
+    assert client.post(url, {"fiscal_year": "2027", "name": "部门考核评分表（试行）"}).status_code == 302
+    assert client.post(url, {"fiscal_year": "2028"}).status_code == 302
+    assert AppraisalTemplate.objects.filter(region=world.region).count() == 3
+    # A wrong year or a name too long is named at its field; nothing is copied.
+    wrong = client.post(url, {"fiscal_year": "20277", "name": "x" * 151}, follow=True).content.decode()
+    assert "适用年度（留空为各年度）：" in wrong and "名称：" in wrong
+    assert AppraisalTemplate.objects.filter(region=world.region).count() == 3
