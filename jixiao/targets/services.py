@@ -65,6 +65,9 @@ INDICATOR_INPUT_FIELDS = [
     "library_item",
     "is_core",
 ]
+# 资金总额 and its part 其中：财政拨款, by field prefix, with the period's name in messages (the 申报表's 其他资金 is
+# their difference, never negative).
+FUND_PAIRS = (("annual", "年度"), ("mid", "中期"))
 STAGE_OF_STATE: dict[str, ReviewStage] = {
     TargetStatus.UNIT_SUBMITTED: ReviewStage.DEPT,
     TargetStatus.SECTION_REVIEW: ReviewStage.SECTION,
@@ -146,6 +149,7 @@ def target_update(
         _still_editable(locked)
         if expected_version is not None and locked.version != expected_version:
             raise ConflictError("该绩效目标已被他人修改，请刷新后重试")
+        _check_funds(locked, data)
         before = audit.snapshot(locked, GOAL_FIELDS)
         changed = [f for f in GOAL_FIELDS if f in data and getattr(locked, f) != data[f]]
         if not changed:
@@ -162,6 +166,18 @@ def target_update(
             changes=audit.diff(before, audit.snapshot(locked, GOAL_FIELDS)),
         )
     return locked
+
+
+def _check_funds(target: PerformanceTarget, data: dict[str, Any]) -> None:
+    """其中：财政拨款 no higher than its 资金总额, for each pair the data touches (the other value as stored)."""
+    for prefix, label in FUND_PAIRS:
+        total_field, fiscal_field = f"{prefix}_total_yuan", f"{prefix}_fiscal_yuan"
+        if total_field not in data and fiscal_field not in data:
+            continue
+        total = data.get(total_field, getattr(target, total_field))
+        fiscal = data.get(fiscal_field, getattr(target, fiscal_field))
+        if total is not None and fiscal is not None and fiscal > total:
+            raise DomainError(f"其中：财政拨款不能大于{label}资金总额")
 
 
 def _parse_into(row: TargetIndicator, fiscal_year: int) -> None:
