@@ -262,7 +262,8 @@ def statistics(request: HttpRequest) -> HttpResponse:
 def rules(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     shown = selectors.rules_visible(user)
-    form = RuleForm(request.POST or None)
+    in_force = selectors.rule_in_force(user, _year(request))
+    form = RuleForm(request.POST or None, initial=RuleForm.initial_from(in_force, user.active_membership.region))
     add_lock_token(form, shown)
     status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
