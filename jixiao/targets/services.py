@@ -268,6 +268,16 @@ def _on_enter(actor: Any, target: PerformanceTarget, action: str, source: str, c
             snapshot=snapshots.snapshot(target),
             reason="随预算批复",
         )
+    if action == "request_adjustment" and not target.versions.filter(goal_version=target.goal_version).exists():
+        # An approved target loaded as initial data or migrated carries no copy of its approved version: take it
+        # before the unit edits, so the 预算股 sees the changes and 不同意调整 can put the approved version back.
+        TargetVersion.objects.create(
+            target=target,
+            goal_version=target.goal_version,
+            created_by=actor,
+            snapshot=snapshots.snapshot(target),
+            reason="批复版本（申请调整时留存）",
+        )
     if action == "approve_adjustment":
         target.goal_version += 1
         fields.append("goal_version")
