@@ -294,6 +294,7 @@ def target_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "grid": grid,
         "error": error,
         "findings": _findings(target),
+        "opinions": list(selectors.target_comments(target)),
         "framework_code": target.framework.code,
     }
     return render(request, "targets/edit.html", context, status=status)
