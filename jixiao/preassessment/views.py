@@ -93,7 +93,12 @@ def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "修改已保存")
             return redirect("preassessment:detail", pk=pa.pk)
-    context = {"form": form, "assessment": pa, "title": f"修改评估申报：{pa.project.name}"}
+    context = {
+        "form": form,
+        "assessment": pa,
+        "pending_return": selectors.pending_return(pa),
+        "title": f"修改评估申报：{pa.project.name}",
+    }
     return render(request, "preassessment/form.html", context, status=status)
 
 
