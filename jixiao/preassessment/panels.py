@@ -515,6 +515,8 @@ def score_submit(
                 raise DomainError(f"请为“{item.name}”打分")
             if value < 0 or value > item.points:
                 raise DomainError(f"“{item.name}”的得分应在0到{item.points.normalize():f}分之间")
+            if value != value.quantize(Decimal("0.01")):  # stored with 2 decimals: 9.999 would become 10.00
+                raise DomainError(f"“{item.name}”的得分最多保留两位小数")
             rows.append(ExpertScore(member=locked, item=item, points=value))
         ExpertScore.objects.filter(member=locked).delete()
         ExpertScore.objects.bulk_create(rows)
