@@ -109,21 +109,23 @@ def target_bulk(request: HttpRequest) -> HttpResponse:
 def target_start(request: HttpRequest) -> HttpResponse:
     """为项目填报绩效目标: the user's projects of the current year without a target; POST starts one."""
     year = _year(request)
+    again = f"{reverse('targets:start')}?fiscal_year={year}"  # the same year's list, with the message
     if request.method == "POST":
         form = StartForm(request.POST)
         if not form.is_valid():
             messages.error(request, "请选择项目")
-            return redirect("targets:start")
+            return redirect(again)
         project = selectors.project_for_target(request.user, form.cleaned_data["project"])
         try:
             target = services.target_create_for_project(actor=request.user, project=project)
         except DomainError as exc:
             messages.error(request, exc.message)
-            return redirect("targets:start")
+            return redirect(again)
         messages.success(request, f"已为项目“{project.name}”创建绩效目标，请填写绩效指标")
         return redirect("targets:edit", pk=target.pk)
     projects = selectors.projects_without_target(request.user, year)
-    return render(request, "targets/start.html", {"page": paginate(request, projects), "year": year})
+    context = {"page": paginate(request, projects), "year": year, "year_open": selectors.year_open(year)}
+    return render(request, "targets/start.html", context)
 
 
 # ---------------------------------------------------------------- detail and review actions
