@@ -175,12 +175,29 @@ def _events(target: PerformanceTarget) -> list[dict[str, Any]]:
     return [{"event": e, "label": ACTION_LABELS.get(e.action, "其他操作")} for e in events]
 
 
+def _comment_box(actions: list[Any]) -> tuple[str, str]:
+    """Label and hint of the opinion box for the user's own buttons: a unit's own steps take a 说明 (a reason for
+    申请调整), a reviewer's an 审核意见, required for the buttons named."""
+    reviewing = any(t.capability != "target.submit" for t in actions)
+    label = "审核意见" if reviewing else "说明"
+    needed = [t for t in actions if t.needs_comment]
+    if not needed:
+        return label, "选填"
+    if any(t.action in GRADE_OF_ACTION for t in needed):
+        return label, "退回、评级时必须填写意见"
+    names = "、".join(dict.fromkeys(t.label for t in needed))
+    return label, f"{names}时必须填写{'意见' if reviewing else '理由'}"
+
+
 def _detail(request: HttpRequest, target: PerformanceTarget, status: int = 200, **forms: Any) -> HttpResponse:
     user = _user(request)
     membership = user.active_membership
     actions = TARGET_WORKFLOW.available(target.status, membership.capabilities)
     can_comment = user.can("target.comment") and target.status in services.STAGE_OF_STATE
+    comment_label, comment_hint = _comment_box(actions)
     context = {
+        "comment_label": comment_label,
+        "comment_hint": comment_hint,
         "target": target,
         "actions": actions,
         "has_grade_actions": any(t.action in GRADE_OF_ACTION for t in actions),
