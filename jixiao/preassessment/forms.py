@@ -186,6 +186,15 @@ class RuleForm(forms.ModelForm):
         books = self.fields["budget_books"].widget
         books.attrs["class"] = "list-unstyled"
 
+    @classmethod
+    def initial_from(cls, rule: PreAssessmentRuleSet, region: Any) -> dict[str, Any]:
+        """The form filled with the rule in force, so saving one changed value keeps the other settings; the year
+        is the rule's own only when it is the region's row (saving then overwrites that row)."""
+        initial = {name: getattr(rule, name) for name in cls.Meta.fields}
+        initial["budget_books"] = list(rule.budget_books or [])
+        initial["fiscal_year"] = rule.fiscal_year if rule.region_id == region.pk else None
+        return initial
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         support, adjust = cleaned.get("support_min_score"), cleaned.get("adjust_min_score")

@@ -16,6 +16,7 @@ from jixiao.accounts.capabilities import Role
 from jixiao.core.models import StoredFile, TimeStampedModel, WorkflowEvent
 from jixiao.core.scoping import BusinessRowQuerySet, ScopedQuerySet
 from jixiao.organizations.models import RegionYearSettings
+from jixiao.projects.models import Project
 
 MONEY = {"max_digits": 18, "decimal_places": 2, "validators": [MinValueValidator(0)]}
 
@@ -65,6 +66,12 @@ class PreAssessmentRuleSet(RegionYearSettings):
         help_text=_("某位专家的总分与其他专家平均分相差超过此分值时提示"),
     )
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    @property
+    def budget_book_names(self) -> list[str]:
+        """The 预算类型 by their Chinese names (the stored codes are never shown)."""
+        names = dict(Project.BudgetBook.choices)
+        return [str(names.get(code, code)) for code in self.budget_books or []]
 
     class Meta:
         verbose_name = _("事前评估规则")

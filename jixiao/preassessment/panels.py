@@ -515,6 +515,8 @@ def score_submit(
                 raise DomainError(f"请为“{item.name}”打分")
             if value < 0 or value > item.points:
                 raise DomainError(f"“{item.name}”的得分应在0到{item.points.normalize():f}分之间")
+            if value != value.quantize(Decimal("0.01")):  # stored with 2 decimals: 9.999 would become 10.00
+                raise DomainError(f"“{item.name}”的得分最多保留两位小数")
             rows.append(ExpertScore(member=locked, item=item, points=value))
         ExpertScore.objects.filter(member=locked).delete()
         ExpertScore.objects.bulk_create(rows)
@@ -554,3 +556,23 @@ def expert_todos(user: Any) -> list[TodoItem]:
     first = waiting["first"]
     hint = f"最近截止{first:%Y-%m-%d}，{countdown(first)[1]}" if first else "请在截止日期前提交"
     return [TodoItem("事前绩效评估", "专家评分待提交", waiting["n"], reverse("preassessment:my_reviews"), hint)]
+
+
+def agency_todos(user: Any) -> list[TodoItem]:
+    """A third-party agency's staff: the assessments commissioned to their agency, in review, without its 机构评审意见
+    yet (the list shows every one in review; a review can be revised until the conclusion)."""
+    membership = user.active_membership
+    if membership is None or not membership.can("preassessment.agency_review"):
+        return []
+    waiting = (
+        PreAssessment.objects.visible_to(user)
+        .filter(
+            status=PreAssessmentStatus.FIN_REVIEW,
+            agency__users=user.pk,
+            agency__is_deleted=False,
+            agency_reviewed_at__isnull=True,
+        )
+        .count()
+    )
+    url = f"{reverse('preassessment:list')}?status={PreAssessmentStatus.FIN_REVIEW}"
+    return [TodoItem("事前绩效评估", "机构评审意见待提交", waiting, url, "上传评估报告，提交机构评审得分和意见")]

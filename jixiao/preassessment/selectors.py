@@ -436,3 +436,10 @@ def rules_shown(user: Any) -> QuerySet[PreAssessmentRuleSet]:
 
 def rules_visible(user: Any) -> list[PreAssessmentRuleSet]:
     return list(rules_shown(user).select_related("region"))
+
+
+def rule_in_force(user: Any, fiscal_year: int) -> PreAssessmentRuleSet:
+    """The row the user's region follows in the year (its own, an ancestor's or the national one): the rules page
+    starts its form from it."""
+    region = user.active_membership.region
+    return pick_rule(rules_for([region], [fiscal_year]), region, fiscal_year)

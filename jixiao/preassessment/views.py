@@ -93,13 +93,29 @@ def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "修改已保存")
             return redirect("preassessment:detail", pk=pa.pk)
-    context = {"form": form, "assessment": pa, "title": f"修改评估申报：{pa.project.name}"}
+    context = {
+        "form": form,
+        "assessment": pa,
+        "pending_return": selectors.pending_return(pa),
+        "title": f"修改评估申报：{pa.project.name}",
+    }
     return render(request, "preassessment/form.html", context, status=status)
 
 
 @capability_required("preassessment.view")
 def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return detail_page(request, selectors.assessment_get(request.user, pk))
+
+
+def _comment_box(actions: list[Any], can_accept: bool) -> tuple[str, str]:
+    """Label and hint of the opinion box for the user's own buttons: the unit's 提交/撤回 take an optional 说明, a
+    reviewer's steps an 审核意见, required for a return (and to confirm a revised plan)."""
+    reviewing = can_accept or any(t.capability != "preassessment.file" for t in actions)
+    label = "审核意见" if reviewing else "说明"
+    needed = [t for t in actions if t.needs_comment]
+    if can_accept:
+        return label, "确认调整后方案、退回时必须填写意见" if needed else "确认调整后方案时必须填写意见"
+    return label, "退回时必须填写意见" if needed else "选填"
 
 
 def detail_page(
@@ -125,11 +141,15 @@ def detail_page(
     can_agency_review = panels.is_agency_reviewer(user, pa)
     if can_agency_review and agency_form is None:
         agency_form = AgencyReviewForm(initial={"score": pa.agency_score, "opinion": pa.agency_opinion})
+    shown = [t for t in available if t.action not in FORM_ACTIONS]
+    comment_label, comment_hint = _comment_box(shown, can_accept)
     context = {
         "assessment": pa,
         "comment": comment,
+        "comment_label": comment_label,
+        "comment_hint": comment_hint,
         "overview": selectors.assessment_overview(pa.project),
-        "actions": [t for t in available if t.action not in FORM_ACTIONS],
+        "actions": shown,
         "can_conclude": any(t.action == "conclude" for t in available),
         "can_accept": can_accept,
         "can_file": can_file,
@@ -262,7 +282,8 @@ def statistics(request: HttpRequest) -> HttpResponse:
 def rules(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     shown = selectors.rules_visible(user)
-    form = RuleForm(request.POST or None)
+    in_force = selectors.rule_in_force(user, _year(request))
+    form = RuleForm(request.POST or None, initial=RuleForm.initial_from(in_force, user.active_membership.region))
     add_lock_token(form, shown)
     status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():

@@ -12,6 +12,7 @@ from jixiao.core.money import wan_from_yuan
 from jixiao.indicators.models import FrameworkNode, IndicatorLibraryItem, Operator, ValueBasis
 from jixiao.indicators.selectors import items_visible
 from jixiao.targets.models import PerformanceTarget, TargetIndicator
+from jixiao.targets.services import FUND_PAIRS
 
 REVIEW_ASPECTS = ["完整性", "相关性", "适当性", "可行性"]
 ASPECT_CHOICES = [("", "—"), ("符合", "符合"), ("基本符合", "基本符合"), ("不符合", "不符合")]
@@ -42,6 +43,14 @@ class GoalsForm(HiddenErrorsMixin, forms.Form):
         kwargs.setdefault("prefix", "goal")
         super().__init__(*args, **kwargs)
         bootstrapify(self, small=True)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for prefix, label in FUND_PAIRS:
+            total, fiscal = data.get(f"{prefix}_total_yuan"), data.get(f"{prefix}_fiscal_yuan")
+            if total is not None and fiscal is not None and fiscal > total:
+                self.add_error(f"{prefix}_fiscal_yuan", f"其中：财政拨款不能大于{label}资金总额")
+        return data
 
 
 class NodeSelect(forms.Select):

@@ -83,6 +83,13 @@ TODO_HINTS: dict[str, str] = {
 # ---------------------------------------------------------------- pages (list, detail, edit, approval)
 
 
+def year_open(fiscal_year: int) -> bool:
+    """Whether the year is set up and open for 填报 (a closed year takes no new target)."""
+    from jixiao.organizations.models import FiscalYear
+
+    return FiscalYear.objects.filter(year=fiscal_year, is_open=True).exists()
+
+
 def projects_without_target(user: Any, fiscal_year: int) -> QuerySet[Any]:
     """The user's visible, not cancelled projects of `fiscal_year` that have no target yet."""
     from jixiao.projects.models import Project

@@ -16,6 +16,7 @@ from jixiao.core.permissions import require
 from jixiao.indicators.models import FrameworkNode
 from jixiao.indicators.selectors import framework_for
 from jixiao.indicators.valueparse import Kind, parse_value
+from jixiao.organizations.models import FiscalYear
 from jixiao.projects.models import Project
 from jixiao.targets import checks, snapshots
 from jixiao.targets.models import (
@@ -65,6 +66,9 @@ INDICATOR_INPUT_FIELDS = [
     "library_item",
     "is_core",
 ]
+# 资金总额 and its part 其中：财政拨款, by field prefix, with the period's name in messages (the 申报表's 其他资金 is
+# their difference, never negative).
+FUND_PAIRS = (("annual", "年度"), ("mid", "中期"))
 STAGE_OF_STATE: dict[str, ReviewStage] = {
     TargetStatus.UNIT_SUBMITTED: ReviewStage.DEPT,
     TargetStatus.SECTION_REVIEW: ReviewStage.SECTION,
@@ -104,6 +108,8 @@ def target_create_for_project(*, actor: Any, project: Project) -> PerformanceTar
         existing = PerformanceTarget.objects.filter(project=project, fiscal_year=project.fiscal_year).first()
         if existing is not None:
             return existing
+        if not FiscalYear.objects.filter(year=project.fiscal_year, is_open=True).exists():
+            raise DomainError(f"{project.fiscal_year}年度未设置或已关闭填报，不能新填报绩效目标")
         target = PerformanceTarget.objects.create(
             fiscal_year=project.fiscal_year,
             region=project.region,
@@ -146,6 +152,7 @@ def target_update(
         _still_editable(locked)
         if expected_version is not None and locked.version != expected_version:
             raise ConflictError("该绩效目标已被他人修改，请刷新后重试")
+        _check_funds(locked, data)
         before = audit.snapshot(locked, GOAL_FIELDS)
         changed = [f for f in GOAL_FIELDS if f in data and getattr(locked, f) != data[f]]
         if not changed:
@@ -162,6 +169,18 @@ def target_update(
             changes=audit.diff(before, audit.snapshot(locked, GOAL_FIELDS)),
         )
     return locked
+
+
+def _check_funds(target: PerformanceTarget, data: dict[str, Any]) -> None:
+    """其中：财政拨款 no higher than its 资金总额, for each pair the data touches (the other value as stored)."""
+    for prefix, label in FUND_PAIRS:
+        total_field, fiscal_field = f"{prefix}_total_yuan", f"{prefix}_fiscal_yuan"
+        if total_field not in data and fiscal_field not in data:
+            continue
+        total = data.get(total_field, getattr(target, total_field))
+        fiscal = data.get(fiscal_field, getattr(target, fiscal_field))
+        if total is not None and fiscal is not None and fiscal > total:
+            raise DomainError(f"其中：财政拨款不能大于{label}资金总额")
 
 
 def _parse_into(row: TargetIndicator, fiscal_year: int) -> None:
@@ -251,6 +270,16 @@ def _on_enter(actor: Any, target: PerformanceTarget, action: str, source: str, c
             created_by=actor,
             snapshot=snapshots.snapshot(target),
             reason="随预算批复",
+        )
+    if action == "request_adjustment" and not target.versions.filter(goal_version=target.goal_version).exists():
+        # An approved target loaded as initial data or migrated carries no copy of its approved version: take it
+        # before the unit edits, so the 预算股 sees the changes and 不同意调整 can put the approved version back.
+        TargetVersion.objects.create(
+            target=target,
+            goal_version=target.goal_version,
+            created_by=actor,
+            snapshot=snapshots.snapshot(target),
+            reason="批复版本（申请调整时留存）",
         )
     if action == "approve_adjustment":
         target.goal_version += 1

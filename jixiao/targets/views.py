@@ -109,21 +109,23 @@ def target_bulk(request: HttpRequest) -> HttpResponse:
 def target_start(request: HttpRequest) -> HttpResponse:
     """为项目填报绩效目标: the user's projects of the current year without a target; POST starts one."""
     year = _year(request)
+    again = f"{reverse('targets:start')}?fiscal_year={year}"  # the same year's list, with the message
     if request.method == "POST":
         form = StartForm(request.POST)
         if not form.is_valid():
             messages.error(request, "请选择项目")
-            return redirect("targets:start")
+            return redirect(again)
         project = selectors.project_for_target(request.user, form.cleaned_data["project"])
         try:
             target = services.target_create_for_project(actor=request.user, project=project)
         except DomainError as exc:
             messages.error(request, exc.message)
-            return redirect("targets:start")
+            return redirect(again)
         messages.success(request, f"已为项目“{project.name}”创建绩效目标，请填写绩效指标")
         return redirect("targets:edit", pk=target.pk)
     projects = selectors.projects_without_target(request.user, year)
-    return render(request, "targets/start.html", {"page": paginate(request, projects), "year": year})
+    context = {"page": paginate(request, projects), "year": year, "year_open": selectors.year_open(year)}
+    return render(request, "targets/start.html", context)
 
 
 # ---------------------------------------------------------------- detail and review actions
@@ -173,12 +175,29 @@ def _events(target: PerformanceTarget) -> list[dict[str, Any]]:
     return [{"event": e, "label": ACTION_LABELS.get(e.action, "其他操作")} for e in events]
 
 
+def _comment_box(actions: list[Any]) -> tuple[str, str]:
+    """Label and hint of the opinion box for the user's own buttons: a unit's own steps take a 说明 (a reason for
+    申请调整), a reviewer's an 审核意见, required for the buttons named."""
+    reviewing = any(t.capability != "target.submit" for t in actions)
+    label = "审核意见" if reviewing else "说明"
+    needed = [t for t in actions if t.needs_comment]
+    if not needed:
+        return label, "选填"
+    if any(t.action in GRADE_OF_ACTION for t in needed):
+        return label, "退回、评级时必须填写意见"
+    names = "、".join(dict.fromkeys(t.label for t in needed))
+    return label, f"{names}时必须填写{'意见' if reviewing else '理由'}"
+
+
 def _detail(request: HttpRequest, target: PerformanceTarget, status: int = 200, **forms: Any) -> HttpResponse:
     user = _user(request)
     membership = user.active_membership
     actions = TARGET_WORKFLOW.available(target.status, membership.capabilities)
     can_comment = user.can("target.comment") and target.status in services.STAGE_OF_STATE
+    comment_label, comment_hint = _comment_box(actions)
     context = {
+        "comment_label": comment_label,
+        "comment_hint": comment_hint,
         "target": target,
         "actions": actions,
         "has_grade_actions": any(t.action in GRADE_OF_ACTION for t in actions),
@@ -294,6 +313,7 @@ def target_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "grid": grid,
         "error": error,
         "findings": _findings(target),
+        "opinions": list(selectors.target_comments(target)),
         "framework_code": target.framework.code,
     }
     return render(request, "targets/edit.html", context, status=status)

@@ -101,6 +101,7 @@ def dept_target_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "grid": grid,
         "error": error,
         "findings": _findings(target),
+        "opinions": list(selectors.target_comments(target)),
         "framework_code": target.framework.code,
     }
     return render(request, "targets/dept_edit.html", context, status=status)

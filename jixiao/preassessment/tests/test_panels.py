@@ -150,6 +150,23 @@ def test_scoring_validation(panel_world: tuple[World, PreAssessment, list[Expert
         panels.score_submit(actor=actor, member=member, points=points)
 
 
+def test_a_score_with_more_than_two_decimals_is_refused_not_rounded(
+    panel_world: tuple[World, PreAssessment, list[Expert]],
+) -> None:
+    """9.999 was stored as 10.00: the expert's typed score changed silently (and reached the limit of the item)."""
+    world, pa, _ = panel_world
+    member = next(m for m in _draw(world, pa) if m.expert.user == world.users["expert"])
+    first = _sub_items(member)[0]
+    points = {**_points_for(member, 80), first.pk: Decimal("9.999")}
+    response = world.login("expert").post(
+        f"/preassessment/reviews/{member.pk}/", {f"points-{pk}": str(value) for pk, value in points.items()}
+    )
+    assert response.status_code == 400
+    assert "最多保留两位小数" in response.content.decode() and 'value="9.999"' in response.content.decode()
+    member.refresh_from_db()
+    assert member.submitted_at is None and not member.scores.exists()
+
+
 def test_scoring_after_the_deadline_is_409(panel_world: tuple[World, PreAssessment, list[Expert]]) -> None:
     world, pa, _ = panel_world
     member = next(m for m in _draw(world, pa) if m.expert.user == world.users["expert"])

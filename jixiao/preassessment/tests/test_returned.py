@@ -48,3 +48,18 @@ def test_the_review_lines_say_what_is_asked(world: World) -> None:
     _to_fin_review(world)
     perf = {i.title: i for i in todos.for_user(world.users["performance"]) if i.stage == "事前绩效评估"}
     assert (perf["评估待绩效股评审"].count, perf["评估待绩效股评审"].hint) == (1, "组织评审后作出评估结论")
+
+
+def test_the_edit_page_shows_the_return_and_its_opinion(world: World) -> None:
+    """The unit revises the filing where it types: the return's opinion is above the form, not only on the page."""
+    pa = _to_fin_review(world)
+    pa = services.preassessment_transition(
+        actor=world.users["performance"], assessment=pa, action="perf_return", comment="测算依据不足，请补充报价"
+    )
+    client = world.login("unit_user")
+    page = client.get(reverse("preassessment:edit", args=[pa.pk])).content.decode()
+    assert 'data-testid="pa-returned"' in page and "测算依据不足，请补充报价" in page
+    pa = services.preassessment_transition(actor=world.users["unit_user"], assessment=pa, action="submit")
+    services.preassessment_transition(actor=world.users["unit_user"], assessment=pa, action="withdraw")
+    page = client.get(reverse("preassessment:edit", args=[pa.pk])).content.decode()
+    assert 'data-testid="pa-returned"' not in page  # a withdrawal is no return

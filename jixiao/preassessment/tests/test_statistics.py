@@ -56,3 +56,11 @@ def test_a_unit_sees_only_its_own_numbers(world: World) -> None:
     assert stats["totals"]["filed"] == 1 and stats["totals"]["requested"] == Decimal("500000.00")
     page = world.login("other_unit_user").get("/preassessment/statistics/?fiscal_year=2026").content.decode()
     assert "申报项目1个、涉及金额50.00万元" in page
+
+
+def test_the_page_keeps_each_department_name_on_one_line(world: World) -> None:
+    """At 1400px the long column headings squeezed 主管部门 to three lines a name (县文化广播电视和旅游局)."""
+    concluded(_project(world, world.school, "80"), "support", "800000.00")
+    page = world.login("performance").get("/preassessment/statistics/?fiscal_year=2026").content.decode()
+    assert '<th class="text-nowrap">主管部门</th>' in page
+    assert '<td class="text-nowrap">县教育局</td>' in page

@@ -11,6 +11,7 @@ from conftest import World
 from jixiao.core.errors import DomainError
 from jixiao.indicators.models import FrameworkNode, IndicatorHistoricalValue
 from jixiao.indicators.tests.factories import IndicatorItemFactory
+from jixiao.organizations.tests.factories import FiscalYearFactory
 from jixiao.projects.tests.factories import ProjectFactory
 from jixiao.targets import checks, services
 from jixiao.targets.models import PerformanceTarget, SmartCheckRule
@@ -174,6 +175,7 @@ def test_a_target_far_above_any_past_value_is_flagged(world: World, target: Perf
 
 
 def test_last_years_target_of_the_same_project_is_the_fallback(world: World, target: PerformanceTarget) -> None:
+    FiscalYearFactory(year=2025, is_current=False)  # last year's target was filed while 2025 was open
     last_project = ProjectFactory(unit=world.school, code="P-SCHOOL", name="一中教学设备购置", fiscal_year=2025)
     last = services.target_create_for_project(actor=world.users["unit_user"], project=last_project)
     last_rows = _good_rows(last)

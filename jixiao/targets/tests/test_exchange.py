@@ -446,3 +446,9 @@ def test_printed_dept_declaration_lists_the_annual_tasks(world: World, dept_targ
     )
     body = world.login("performance").get(f"/targets/{dept_target.pk}/print/").content.decode()
     assert "年度主要任务" in body and "义务教育均衡发展" in body and "123.45" in body
+
+
+def test_the_print_page_names_the_site_icon(world: World, target: PerformanceTarget) -> None:
+    """Without it the browser asks for /favicon.ico, a 404 in the console of every printed 申报表."""
+    html = world.login("unit_user").get(f"/targets/{target.pk}/print/").content.decode()
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in html

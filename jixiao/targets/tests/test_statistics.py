@@ -19,7 +19,8 @@ from jixiao.targets.statistics import target_statistics
 def _ready(world: World, project: Any, amount: str = "500000.00") -> PerformanceTarget:
     unit_user = world.users["unit_user"]
     target = services.target_create_for_project(actor=unit_user, project=project)
-    target = services.target_update(actor=unit_user, target=target, data={"annual_total_yuan": Decimal(amount)})
+    funds = {"annual_total_yuan": Decimal(amount), "annual_fiscal_yuan": Decimal(amount)}  # 财政拨款 ≤ 资金总额
+    target = services.target_update(actor=unit_user, target=target, data=funds)
     nodes = {n.name: n for n in FrameworkNode.objects.filter(framework=target.framework)}
     rows = [
         {"lv1": nodes["产出指标"], "lv2": nodes["数量指标"], "name": "数量", "target_text": "≥10台"},

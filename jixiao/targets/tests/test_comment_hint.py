@@ -1,0 +1,42 @@
+"""The opinion box of the target page says what the user's own buttons need: a unit submitting its draft was told
+“退回、评级时必须填写意见”, steps it cannot take; its 申请调整 needs a reason, which the box did not say."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import World
+from jixiao.targets.models import PerformanceTarget
+from jixiao.targets.tests.pages_helpers import TO_PERF_REVIEW, TO_READY, make_target, move
+
+
+@pytest.fixture
+def target(world: World) -> PerformanceTarget:
+    return make_target(world)
+
+
+def _box(world: World, persona: str, target: PerformanceTarget) -> tuple[str, str]:
+    page = world.login(persona).get(f"/targets/{target.pk}/").content.decode()
+    label = re.search(r'<label class="form-label small mb-0" for="id_comment">([^<]*)</label>', page)
+    placeholder = re.search(r'id="id_comment" name="comment"[^>]*placeholder="([^"]*)"', page)
+    assert label and placeholder
+    return label.group(1), placeholder.group(1)
+
+
+def test_the_unit_submitting_is_not_told_about_returns_and_grades(world: World, target: PerformanceTarget) -> None:
+    assert _box(world, "unit_user", target) == ("说明", "选填")
+
+
+def test_each_stage_names_the_buttons_that_need_an_opinion(world: World, target: PerformanceTarget) -> None:
+    target = move(world, target, ("unit_user", "submit"))
+    assert _box(world, "dept_admin", target) == ("审核意见", "退回修改时必须填写意见")
+    target = move(world, target, ("dept_admin", "dept_pass"), ("business", "section_pass"))
+    assert _box(world, "performance", target) == ("审核意见", "退回、评级时必须填写意见")
+
+
+def test_an_adjustment_request_asks_for_its_reason(world: World, target: PerformanceTarget) -> None:
+    assert TO_PERF_REVIEW[0][1] == "submit"
+    target = move(world, target, *TO_READY, ("budget", "approve"))
+    assert _box(world, "unit_user", target) == ("说明", "申请调整时必须填写理由")
