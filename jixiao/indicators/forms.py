@@ -136,7 +136,10 @@ class HistoricalValueForm(forms.Form):
         error_messages={"required": "请填写实际完成值", "max_length": "实际完成值最多200个字"},
     )
     note = forms.CharField(
-        label="说明", max_length=500, required=False, widget=forms.TextInput(attrs={"placeholder": "说明（可选）", "aria-label": "说明"})
+        label="说明",
+        max_length=500,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "说明（可选）", "aria-label": "说明"}),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

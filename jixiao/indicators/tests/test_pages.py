@@ -114,7 +114,7 @@ def test_historical_values_are_recorded_from_the_item_page(world: World) -> None
     assert world.login("unit_user").post(f"/indicators/{item.pk}/history/", {"value": "1"}).status_code == 403
     # The boxes of the 历史值 form have no visible label: each names itself to a screen reader.
     form_page = client.get(f"/indicators/{item.pk}/").content.decode()
-    assert 'aria-label="年度"' in form_page and 'aria-label="实际完成值"' in form_page and 'aria-label="说明"' in form_page
+    assert all(f'aria-label="{name}"' in form_page for name in ("年度", "实际完成值", "说明"))
 
 
 def test_htmx_filtering_returns_only_the_table(world: World) -> None:

@@ -253,7 +253,7 @@ def test_one_report_lists_the_parse_errors_and_the_database_checks_together(worl
     rows = [
         _row("R-1", **{"财政拨款（万元）": "-5"}),
         _row("R-2", unit="102001"),
-        _row("R-3", unit="", **{"结束年度": 2020}),
+        _row("R-3", unit="", 结束年度=2020),
     ]
     response = client.post("/projects/import/", {"fiscal_year": 2026, "file": _xlsx(rows)})
     assert response.status_code == 400
