@@ -190,6 +190,23 @@ def batch_create(*, actor: Any, data: dict[str, Any]) -> ReEvaluationBatch:
     return batch
 
 
+def batch_delete(*, actor: Any, batch: ReEvaluationBatch) -> None:
+    """A batch created by mistake, while it is 待抽取: deleted, with an audit record (it counted in the 待办
+    未办结的再评价批次 for good). A drawn batch has a seed and samples others may verify: it is never deleted."""
+    require(actor, "evaluation.reevaluate")
+    with transaction.atomic():
+        locked = ReEvaluationBatch.objects.select_for_update().get(pk=batch.pk)
+        if locked.status != ReEvaluationBatch.Status.DRAFT:
+            raise ConflictError("该批次已经抽取，不能删除")
+        audit.record(
+            actor=actor,
+            event_type="evaluation.reeval_delete",
+            obj=locked,
+            reason=f"删除未抽取的再评价批次“{locked.title}”",
+        )
+        locked.delete()
+
+
 def batch_draw(*, actor: Any, batch: ReEvaluationBatch) -> ReEvaluationBatch:
     """Store the seed and the population snapshot first, then draw and create the samples (one transaction)."""
     require(actor, "evaluation.reevaluate")
@@ -588,6 +605,23 @@ def check_create(
             changes={"sample_size": [None, sample_size]},
         )
     return check
+
+
+def check_delete(*, actor: Any, check: AuthenticityCheck) -> None:
+    """A check created by mistake, while it is 待抽取 (nothing drawn or designated, no item, no 印证资料 request):
+    deleted, with an audit record. A check under way is never deleted."""
+    require(actor, "evaluation.authenticity")
+    with transaction.atomic():
+        locked = AuthenticityCheck.objects.select_for_update().get(pk=check.pk)
+        if locked.status != AuthenticityCheck.Status.DRAFT:
+            raise ConflictError("该核查已经确定核查项目，不能删除")
+        audit.record(
+            actor=actor,
+            event_type="evaluation.authenticity_delete",
+            obj=locked,
+            reason=f"删除未抽取的真实性核查“{locked.title}”",
+        )
+        locked.delete()
 
 
 def check_population(actor: Any, check: AuthenticityCheck) -> QuerySet[SelfEvaluation]:

@@ -15,6 +15,7 @@ urlpatterns = [
     ),
     path("reeval/<int:pk>/", v.reeval_detail, name="reeval_detail"),
     path("reeval/<int:pk>/draw/", v.reeval_draw, name="reeval_draw"),
+    path("reeval/<int:pk>/delete/", v.reeval_delete, name="reeval_delete"),
     path("reeval/<int:pk>/verify/", v.reeval_verify, name="reeval_verify"),
     path("reeval/<int:pk>/assign/", v.reeval_assign, name="reeval_assign"),
     path("reeval/<int:pk>/finish/", v.reeval_finish, name="reeval_finish"),

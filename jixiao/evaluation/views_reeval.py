@@ -96,6 +96,19 @@ def reeval_draw(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @capability_required("evaluation.reevaluate")
+def reeval_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = _batch(request, pk)
+    try:
+        svc.batch_delete(actor=request.user, batch=batch)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("evaluation:reeval_detail", pk=pk)
+    messages.success(request, f"已删除再评价批次“{batch.title}”")
+    return redirect("evaluation:reeval_list")
+
+
+@require_POST
+@capability_required("evaluation.reevaluate")
 def reeval_verify(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch(request, pk)
     try:
@@ -276,6 +289,10 @@ def authenticity_detail(request: HttpRequest, pk: int) -> HttpResponse:
             elif action == "designate":
                 check = svc.check_designate(actor=request.user, check=check, codes_text=codes)
                 messages.success(request, f"已按上级指定确定{check.sample_size}个核查项目")
+            elif action == "delete":
+                svc.check_delete(actor=request.user, check=check)
+                messages.success(request, f"已删除真实性核查“{check.title}”")
+                return redirect("evaluation:authenticity_list")
             elif action == "finish":
                 svc.check_finish(actor=request.user, check=check)
                 messages.success(request, "真实性核查已办结")
@@ -301,7 +318,7 @@ def authenticity_detail(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, exc.message)
             if action == "designate":  # the page again with the codes as typed, so nothing is lost
                 return _authenticity_page(request, check, designated_codes=codes, status=400)
-            if action not in {"draw", "finish", "verify"}:  # a refused finding: that row as typed
+            if action not in {"draw", "finish", "verify", "delete"}:  # a refused finding: that row as typed
                 return _authenticity_page(request, check, typed=request.POST, status=exc.status_code)
         return redirect("evaluation:authenticity_detail", pk=pk)
     return _authenticity_page(request, check)
