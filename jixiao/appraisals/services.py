@@ -544,6 +544,14 @@ def _parse_score(value: Any, node: AppraisalNode, label: str) -> Decimal | None:
     return score
 
 
+def _check_reason(node: AppraisalNode, score: Decimal | None, note: str) -> None:
+    """A 加分 or 扣分 is given with its reason (the tables say 须说明理由): a points figure alone cannot be checked
+    by the sections, the ranking or an appeal."""
+    if score and node.kind in (NodeKind.BONUS, NodeKind.PENALTY) and not note:
+        what = "加分" if node.kind == NodeKind.BONUS else "扣分"
+        raise DomainError(f"“{node.code} {node.name}”{what}须说明理由，请在说明栏填写")
+
+
 def _node_rows(appraisal: Appraisal) -> list[Any]:
     return selectors.node_rows(selectors.template_nodes(appraisal.task.template))
 
@@ -567,6 +575,7 @@ def appraisal_save_self(
                 raise NotFoundError("考核指标不存在")
             score = _parse_score(value, row.node, "自评得分")
             note = (note or "").strip()[:2000]
+            _check_reason(row.node, score, note)
             if row.ind_score != score or row.ind_note != note:
                 changed[row.node.code] = [audit.jsonable(row.ind_score), audit.jsonable(score)]
                 row.ind_score, row.ind_note = score, note
@@ -614,6 +623,7 @@ def appraisal_save_eval(
                 raise PermissionDeniedError(f"“{row.node.code} {row.node.name}”不由您所在股室评分")
             score = _parse_score(value, row.node, "评定得分")
             note = (note or "").strip()[:2000]
+            _check_reason(row.node, score, note)
             if row.eval_score != score or row.eval_note != note:
                 changed[row.node.code] = [audit.jsonable(row.eval_score), audit.jsonable(score)]
                 row.eval_score, row.eval_note, row.scored_by, row.scored_at = score, note, actor, now

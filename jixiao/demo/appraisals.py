@@ -31,6 +31,10 @@ from jixiao.appraisals.ranking import total_of
 HALF = Decimal("0.5")
 
 
+# The reason the demo gives with a 加分 or 扣分 (the tables say 须说明理由).
+REASONS = {"BONUS": "绩效管理工作经验被市财政局推广", "PENALTY": "绩效自评材料报送不及时，被县财政局通报"}
+
+
 def _score(points: Decimal, fraction: float) -> Decimal:
     """A score on the half-point grid, within [0, points]."""
     raw = (points * Decimal(str(fraction)) / HALF).quantize(Decimal(1), rounding=ROUND_HALF_UP) * HALF
@@ -67,8 +71,11 @@ def _fill(rng: random.Random, task: Any) -> None:
             )
         else:
             row.ind_score = row.eval_score = Decimal(1) if rng.random() < 0.1 else Decimal(0)
+            if row.ind_score:  # a 加分/扣分 is given with its reason (services._check_reason)
+                row.ind_note = row.eval_note = REASONS[node.kind]
         row.scored_at = now
-    AppraisalScore.objects.bulk_update(scores, ["ind_score", "eval_score", "scored_at"], batch_size=500)
+    fields = ["ind_score", "eval_score", "ind_note", "eval_note", "scored_at"]
+    AppraisalScore.objects.bulk_update(scores, fields, batch_size=500)
     values: dict[int, dict[int, Decimal | None]] = {}
     for row in scores:
         values.setdefault(row.appraisal_id, {})[row.node_id] = row.ind_score

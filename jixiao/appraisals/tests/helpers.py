@@ -66,7 +66,8 @@ def finance_score(world: World, appraisal: Appraisal, scores: dict[str, str]) ->
     data: dict[int, tuple[Any, str]] = {}
     for node in leaves(appraisal):
         default = str(node.points) if node.kind == "SCORE" else "0"
-        data[node.pk] = (scores.get(node.code, default), "")
+        reason = "" if node.kind == "SCORE" else "上级通报表扬（示例理由）"  # a 加分/扣分 is given with its reason
+        data[node.pk] = (scores.get(node.code, default), reason)
     return services.appraisal_save_eval(actor=world.users["performance"], appraisal=appraisal, scores=data)
 
 

@@ -386,3 +386,26 @@ def test_a_business_section_with_no_item_in_the_table_gets_no_save_button(world:
     assert 'data-testid="eval-save"' not in page and 'name="eval_' not in page
     page = world.login("performance").get(reverse("appraisals:detail", args=[appraisal.pk])).content.decode()
     assert 'data-testid="eval-save"' in page
+
+
+def test_a_bonus_or_a_deduction_is_given_with_its_reason(world: World) -> None:
+    """The tables say 加分/扣分 须说明理由: a points figure without one is refused, for the department's own score and
+    the finance score alike; a zero needs none."""
+    task = dept_task(world)
+    appraisal = _appraisal(task, world)
+    dept = world.users["dept_admin"]
+    bonus = next(n for n in leaves(appraisal) if n.code == "H")
+    with pytest.raises(DomainError, match=re.escape("“H 加分项”加分须说明理由")):
+        services.appraisal_save_self(actor=dept, appraisal=appraisal, scores={bonus.pk: ("2", " ")})
+    assert AppraisalScore.objects.get(appraisal=appraisal, node=bonus).ind_score is None
+    services.appraisal_save_self(actor=dept, appraisal=appraisal, scores={bonus.pk: ("0", "")})
+    appraisal = services.appraisal_save_self(
+        actor=dept, appraisal=appraisal, scores={bonus.pk: ("2", "课后服务做法被省厅推广")}
+    )
+    assert AppraisalScore.objects.get(appraisal=appraisal, node=bonus).ind_note == "课后服务做法被省厅推广"
+    appraisal = to_perf_final(world, appraisal)
+    penalty = next(n for n in leaves(appraisal) if n.code == "I")
+    with pytest.raises(DomainError, match=re.escape("“I 扣分项”扣分须说明理由")):
+        services.appraisal_save_eval(
+            actor=world.users["performance"], appraisal=appraisal, scores={penalty.pk: ("3", "")}
+        )
