@@ -114,7 +114,7 @@ class AttachmentForm(forms.Form):
 
 
 class StartForm(forms.Form):
-    project = forms.ModelChoiceField(label="项目", queryset=Project.objects.none())
+    project = forms.ModelChoiceField(label="项目", queryset=Project.objects.none(), empty_label="请选择项目")
 
     def __init__(self, *args: Any, projects: list[Project], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -72,6 +72,8 @@ def test_unit_files_through_the_pages(world: World) -> None:
         "funding_compliance": "合规",
         "other": "",
     }
+    page = client.get("/preassessment/new/").content.decode()
+    assert "请选择项目" in page and "---------" not in page  # the project picker's empty choice says what to do
     response = client.post("/preassessment/new/", data)
     assert response.status_code == 302
     detail = response["Location"]
