@@ -168,6 +168,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "zh-hans"
+# Our zh_Hans input formats put the ISO date first, so an <input type="date"> shows a stored date (config/formats).
+FORMAT_MODULE_PATH = ["config.formats"]
 LANGUAGES = [("zh-hans", "简体中文")]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True

@@ -38,6 +38,22 @@ def test_locale_and_time_zone_are_chinese() -> None:
     assert settings.USE_TZ is True
 
 
+def test_a_date_box_shows_its_date_and_typed_dates_are_still_read() -> None:
+    """An <input type="date"> takes only YYYY-MM-DD: Django's zh_Hans first format (2026/12/06) left it empty, so an
+    edit form lost its stored dates. config/formats puts the ISO date first; the other ways of typing are still read."""
+    import datetime as dt
+
+    from django import forms
+    from django.utils import formats, translation
+
+    with translation.override("zh-hans"):
+        box = forms.DateInput(attrs={"type": "date"}).render("d", dt.date(2026, 12, 6))
+        assert 'value="2026-12-06"' in box
+        field = forms.DateField()
+        assert {field.clean(v) for v in ("2026-12-06", "2026/12/06", "2026年12月6日")} == {dt.date(2026, 12, 6)}
+        assert formats.date_format(dt.date(2026, 12, 6)) == "2026年12月6日"  # display dates are unchanged
+
+
 def _start(env_overrides: dict[str, str]) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JIXIAO_", "SECRET_KEY", "DEBUG", "PYTEST"))}
     env.update(env_overrides)

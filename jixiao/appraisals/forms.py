@@ -62,6 +62,47 @@ class TaskForm(forms.Form):
         return data
 
 
+class TaskDeadlinesForm(forms.Form):
+    """修改截止日期 of an issued task (a 延期, or a 绩效目标申报截止日期 left out when it was issued)."""
+
+    self_score_deadline = forms.DateField(label="自评截止日期", widget=forms.DateInput(attrs={"type": "date"}))
+    section_score_deadline = forms.DateField(
+        label="股室评分截止日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    target_deadline = forms.DateField(
+        label="绩效目标申报截止日期",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="用于自动计算“绩效目标按时申报率”",
+    )
+
+    def __init__(self, *args: Any, task: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "id_deadline_%s")
+        kwargs.setdefault(
+            "initial",
+            {
+                "self_score_deadline": task.self_score_deadline,
+                "section_score_deadline": task.section_score_deadline,
+                "target_deadline": task.target_deadline,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.task = task
+        bootstrapify(self, small=True)
+
+    def clean(self) -> dict[str, Any]:
+        """A scoring deadline moved is moved ahead: one moved into the past would make every examinee late at once.
+        A deadline left as it was is not checked (it may have passed), nor is the 绩效目标申报截止日期 (past by
+        nature)."""
+        data = super().clean() or {}
+        today = timezone.localdate()
+        for name in ("self_score_deadline", "section_score_deadline"):
+            value = data.get(name)
+            if value is not None and value != getattr(self.task, name) and value < today:
+                self.add_error(name, f"{self.fields[name].label}不能早于今天（{today:%Y-%m-%d}）")
+        return data
+
+
 class TransitionForm(forms.Form):
     action = forms.CharField(max_length=30)
     comment = forms.CharField(max_length=2000, required=False)

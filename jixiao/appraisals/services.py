@@ -689,6 +689,44 @@ def appraisal_transition(*, actor: Any, appraisal: Appraisal, action: str, comme
 # ---- ranking and outcomes -------------------------------------------------------------------------------------------
 
 
+DEADLINES = ("self_score_deadline", "section_score_deadline", "target_deadline")
+
+
+def task_deadlines_update(
+    *, actor: Any, task: AppraisalTask, deadlines: dict[str, dt.date | None], lock_token: str | None = None
+) -> AppraisalTask:
+    """修改截止日期 of a task still 考核中: a 延期 of the self or section scoring, or the 绩效目标申报截止日期 the
+    on-time metric needs. Audited with the dates before and after; a ranked task is refused (撤销排名 first)."""
+    require(actor, "appraisal.manage")
+    if not AppraisalTask.objects.visible_to(actor).filter(pk=task.pk).exists():
+        raise NotFoundError("考核任务不存在")
+    with transaction.atomic():
+        locked = AppraisalTask.objects.select_for_update().get(pk=task.pk)
+        check_lock_token(locked, lock_token)
+        if locked.status != TaskStatus.OPEN:
+            raise ConflictError(f"考核任务当前状态为“{locked.get_status_display()}”，不能修改截止日期")
+        values = {name: deadlines.get(name, getattr(locked, name)) for name in DEADLINES}
+        if values["self_score_deadline"] is None:
+            raise DomainError("请填写自评截止日期")
+        section = values["section_score_deadline"]
+        if section is not None and section < values["self_score_deadline"]:
+            raise DomainError("股室评分截止日期不能早于自评截止日期")
+        changes = {
+            name: [audit.jsonable(getattr(locked, name)), audit.jsonable(value)]
+            for name, value in values.items()
+            if getattr(locked, name) != value
+        }
+        if not changes:
+            return locked
+        for name, value in values.items():
+            setattr(locked, name, value)
+        locked.version += 1
+        locked.updated_by = actor
+        locked.save(update_fields=[*DEADLINES, "version", "updated_by", "updated_at"])
+        audit.record(actor=actor, event_type="appraisal.task_deadlines", obj=locked, changes=changes)
+    return locked
+
+
 def _lock_task(actor: Any, task: AppraisalTask, lock_token: str | None = None) -> AppraisalTask:
     """The task row locked; `lock_token` is the task's as the task page showed it (rank, reopen and issue each bump
     its version, so an action from a page the task has moved on from is refused)."""

@@ -11,6 +11,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("tasks/new/", views.task_create, name="task_create"),
     path("tasks/<int:pk>/", views.task_detail, name="task"),
     path("tasks/<int:pk>/action/", views.task_action, name="task_action"),
+    path("tasks/<int:pk>/deadlines/", views.task_deadlines, name="task_deadlines"),
     path("tasks/<int:pk>/export/", views.task_export, name="task_export"),
     path("<int:pk>/", views.appraisal_detail, name="detail"),
     path("<int:pk>/self/", views.self_save, name="self_save"),

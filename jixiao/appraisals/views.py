@@ -8,7 +8,15 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from jixiao.appraisals import exports, selectors, services
-from jixiao.appraisals.forms import EvidenceForm, InterviewForm, OutcomeForm, TaskForm, TransitionForm, YearForm
+from jixiao.appraisals.forms import (
+    EvidenceForm,
+    InterviewForm,
+    OutcomeForm,
+    TaskDeadlinesForm,
+    TaskForm,
+    TransitionForm,
+    YearForm,
+)
 from jixiao.appraisals.models import Appraisal, AppraisalStatus, ExamineeType, Outcome, TaskStatus
 from jixiao.appraisals.workflow import APPRAISAL_WORKFLOW, FINAL_EDITABLE, SECTION_EDITABLE, SELF_EDITABLE, TASK_ACTIONS
 from jixiao.core.errors import ConflictError, DomainError
@@ -81,10 +89,13 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _task_page(request, selectors.task_get(request.user, pk))
 
 
-def _task_page(request: HttpRequest, task: Any, status: int = 200) -> HttpResponse:
+def _task_page(
+    request: HttpRequest, task: Any, status: int = 200, deadlines_form: TaskDeadlinesForm | None = None
+) -> HttpResponse:
     appraisals = list(selectors.task_appraisals(request.user, task))
     user: Any = request.user
     is_final = user.can("appraisal.final")
+    may_reschedule = user.can("appraisal.manage") and task.status == TaskStatus.OPEN
     context = {
         "task": task,
         "appraisals": appraisals,
@@ -98,8 +109,28 @@ def _task_page(request: HttpRequest, task: Any, status: int = 200) -> HttpRespon
         "can_issue": is_final and task.status == TaskStatus.RANKED,
         "settings": selectors.settings_for(task.region, task.fiscal_year),
         "lock_token": lock_token(task),
+        "deadlines_form": (deadlines_form or TaskDeadlinesForm(task=task)) if may_reschedule else None,
     }
     return render(request, "appraisals/task.html", context, status=status)
+
+
+@require_POST
+@capability_required("appraisal.manage")
+def task_deadlines(request: HttpRequest, pk: int) -> HttpResponse:
+    """修改截止日期: refused input shows the task page again (400) with the dates typed and the error at its field."""
+    task = selectors.task_get(request.user, pk)
+    form = TaskDeadlinesForm(request.POST, task=task)
+    if form.is_valid():
+        try:
+            services.task_deadlines_update(
+                actor=request.user, task=task, deadlines=form.cleaned_data, lock_token=posted_lock_token(request.POST)
+            )
+        except DomainError as exc:  # said above the page: a ranked task no longer shows the form
+            messages.error(request, exc.message)
+            return _task_page(request, selectors.task_get(request.user, pk), exc.status_code, form)
+        messages.success(request, "截止日期已修改")
+        return redirect("appraisals:task", pk=pk)
+    return _task_page(request, task, 400, form)
 
 
 @require_POST

@@ -30,7 +30,7 @@ MODULES: dict[str, tuple[str, str]] = {
     "appraisal": ("绩效考核", "appraisals"),
     "audit": ("审计日志", ""),
     "auth": ("登录认证", ""),
-    "bulletins": ("监控通报", "bulletins"),
+    "bulletins": ("绩效通报", "bulletins"),
     "demo": ("演示数据", ""),
     "department": ("主管部门", ""),
     "disclosure": ("信息公开", "disclosure"),
@@ -237,7 +237,16 @@ ACTIONS: dict[str, str] = {
 # Transitions written with a head before the workflow's action: (prefix, head) → (the module's name instead, if
 # any; words before the action's label). "evaluation.selfeval_submit" is "单位自评：提交自评",
 # "disclosure.bulk_publish" is "信息公开：批量公开".
-PREFIXED = {("evaluation", "selfeval_"): ("单位自评", ""), ("disclosure", "bulk_"): ("", "批量")}
+PREFIXED = {
+    ("evaluation", "selfeval_"): ("单位自评", ""),
+    ("evaluation", "selfeval.bulk_"): ("单位自评", "批量"),  # core.bulk's event of the 单位自评 list
+    **{(prefix, "bulk_"): ("", "批量") for prefix in ("disclosure", "project", "target", "monitoring", "evaluation")},
+}
+# An action whose name one module uses for something else than the rest ("task_create" is a 监控任务 elsewhere).
+OWN_ACTIONS = {
+    ("appraisal", "task_create"): "下达考核任务",
+    ("appraisal", "task_deadlines"): "修改考核截止日期",
+}
 
 
 @cache
@@ -258,7 +267,7 @@ def _named(prefix: str, action: str) -> tuple[str, str | None]:
     """(the module's name, the action's name or None) of an event code's two parts."""
     module, app = MODULES[prefix]
     workflow = _workflow_actions()
-    label = workflow.get((app, action)) if app else None
+    label = OWN_ACTIONS.get((prefix, action)) or (workflow.get((app, action)) if app else None)
     for (head_prefix, head), (subject, words) in PREFIXED.items():
         if label is None and prefix == head_prefix and action.startswith(head):
             inner = workflow.get((app, action.removeprefix(head)))

@@ -409,3 +409,32 @@ def test_a_bonus_or_a_deduction_is_given_with_its_reason(world: World) -> None:
         services.appraisal_save_eval(
             actor=world.users["performance"], appraisal=appraisal, scores={penalty.pk: ("3", "")}
         )
+
+
+def test_the_deadlines_of_an_open_task_are_changed_on_its_page(world: World) -> None:
+    """A 延期, or the 绩效目标申报截止日期 left out at issue: changed while 考核中, audited, refused once ranked."""
+    task = dept_task(world)
+    client = world.login("performance")
+    page = client.get(reverse("appraisals:task", args=[task.pk])).content.decode()
+    assert 'data-testid="task-deadlines"' in page and 'value="2027-01-31"' in page  # the stored date in its box
+    url = reverse("appraisals:task_deadlines", args=[task.pk])
+    post = {"self_score_deadline": "2027-02-28", "section_score_deadline": "", "target_deadline": "2026-03-31"}
+    assert client.post(url, post).status_code == 302
+    task.refresh_from_db()
+    assert task.self_score_deadline == dt.date(2027, 2, 28) and task.target_deadline == dt.date(2026, 3, 31)
+    event = AuditEvent.objects.get(event_type="appraisal.task_deadlines", object_id=str(task.pk))
+    assert event.changes["self_score_deadline"] == ["2027-01-31", "2027-02-28"]
+    # Moved into the past: refused at the field, the dates typed kept; the section's before the self deadline too.
+    past = client.post(url, {**post, "self_score_deadline": "2020-01-01"})
+    assert past.status_code == 400 and "自评截止日期不能早于今天" in past.content.decode()
+    assert 'value="2020-01-01"' in past.content.decode()
+    early = client.post(url, {**post, "section_score_deadline": "2027-02-01"})
+    assert early.status_code == 400 and "股室评分截止日期不能早于自评截止日期" in early.content.decode()
+    task.refresh_from_db()
+    assert task.self_score_deadline == dt.date(2027, 2, 28) and task.section_score_deadline is None
+    # Only the performance section; and not once the task is ranked.
+    assert world.login("dept_admin").post(url, post).status_code == 403
+    AppraisalTask.objects.filter(pk=task.pk).update(status="ranked")
+    assert 'data-testid="task-deadlines"' not in client.get(reverse("appraisals:task", args=[task.pk])).content.decode()
+    ranked = client.post(url, post)
+    assert ranked.status_code == 409 and "不能修改截止日期" in ranked.content.decode()

@@ -177,6 +177,8 @@ def test_engagement_pages_for_the_performance_section(world: World) -> None:
     engagement = Engagement.objects.get()
     assert engagement.fee_yuan == Decimal("25000.00")
     edit = f"/experts/engagements/{engagement.pk}/edit/"
+    form = client.get(edit).content.decode()
+    assert 'value="2026-05-30"' in form  # the stored dates are in their boxes (a date box takes only YYYY-MM-DD)
     shown = {**post, "version": engagement.version}
     assert client.post(edit, {**shown, "title": "绩效管理培训（一）"}).status_code == 302
     stale = client.post(edit, {**shown, "title": "绩效管理培训（旧页面）"})
