@@ -35,6 +35,7 @@ from jixiao.evaluation.models import SelfEvalStatus, SelfEvaluation
 from jixiao.keyeval.models import KeyEvalStatus, KeyEvaluation
 from jixiao.monitoring.models import MonitoringTask, TaskStatus
 from jixiao.organizations.models import FiscalRegion
+from jixiao.organizations.selectors import current_fiscal_year
 from jixiao.targets.models import PerformanceTarget, TargetStatus
 
 CLASSIFIED_SOURCE_REASON = "来源部门或单位标记为涉密，默认不予公开"
@@ -141,6 +142,11 @@ def disclosure_generate(*, actor: Any, region: FiscalRegion, fiscal_year: int) -
         raise NotFoundError("财政区划不存在")
     if fiscal_year < 2000 or fiscal_year > 2100:
         raise DomainError("请输入正确的年度")
+    # Nothing of a year after the next budget year exists to publish: such a year is a typo (2062 for 2026) that
+    # would leave a 指标体系 item pending for good.
+    current = current_fiscal_year()
+    if current is not None and fiscal_year > current.year + 1:
+        raise DomainError(f"年度不能晚于{current.year + 1}年（当前财政年度{current.year}年的下一预算年度）")
     days = selectors.days_after_approval(region, fiscal_year)
     with transaction.atomic():
         FiscalRegion.objects.select_for_update().get(pk=region.pk)  # one generator per region at a time

@@ -172,6 +172,16 @@ def test_only_performance_generates_and_only_in_its_region(world: World, sources
     assert not Disclosure.objects.exists()
 
 
+def test_a_year_after_the_next_budget_year_is_refused(world: World, sources: Sources) -> None:
+    """2062 typed for 2026 would leave a 指标体系 item pending for good; the next budget year (2027) is allowed."""
+    perf = world.login("performance")
+    refused = perf.post(reverse("disclosure:generate"), {"fiscal_year": 2062}, follow=True)
+    assert "年度不能晚于2027年" in refused.content.decode()
+    assert not Disclosure.objects.filter(fiscal_year=2062).exists()
+    services.disclosure_generate(actor=world.users["performance"], region=world.region, fiscal_year=2027)
+    assert Disclosure.objects.filter(fiscal_year=2027, item_type=ItemType.INDICATOR_LIBRARY).exists()
+
+
 def test_summary_and_statistics_count_published_and_exempt(world: World, sources: Sources) -> None:
     generate(world)
     publish(world, item_of(ItemType.TARGET_TABLE, sources.target), proposer="unit_user")
