@@ -20,7 +20,11 @@ class FilterForm(forms.Form):
 
 
 class SessionForm(HiddenErrorsMixin, forms.Form):
-    held_on = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
+    held_on = forms.DateField(
+        # ISO format: a date box (type=date) shows nothing for the zh-hans default "2026/04/10".
+        label="日期",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
     topic = forms.CharField(label="主题", max_length=200)
     organiser = forms.CharField(label="组织单位", max_length=150)
     kind = forms.ChoiceField(label="形式", choices=TrainingKind.choices, initial=TrainingKind.TRAINING)

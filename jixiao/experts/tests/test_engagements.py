@@ -177,6 +177,9 @@ def test_engagement_pages_for_the_performance_section(world: World) -> None:
     engagement = Engagement.objects.get()
     assert engagement.fee_yuan == Decimal("25000.00")
     edit = f"/experts/engagements/{engagement.pk}/edit/"
+    # The edit page shows the saved dates in the date boxes (type=date takes only 2026-05-01, not 2026/05/01).
+    page = client.get(edit).content.decode()
+    assert 'value="2026-05-01"' in page and 'value="2026-05-30"' in page
     shown = {**post, "version": engagement.version}
     assert client.post(edit, {**shown, "title": "绩效管理培训（一）"}).status_code == 302
     stale = client.post(edit, {**shown, "title": "绩效管理培训（旧页面）"})

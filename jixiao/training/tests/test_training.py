@@ -90,6 +90,8 @@ def test_create_edit_and_audit_through_the_pages(world: World) -> None:
     assert response.status_code == 302
     session = TrainingSession.objects.get()
     assert session.year == 2026 and list(session.participant_units.all()) == [world.school]
+    # The edit page shows the saved date in the date box (type=date takes only 2026-06-01, not 2026/06/01).
+    assert 'value="2026-06-01"' in client.get(reverse("training:edit", args=[session.pk])).content.decode()
     form.update(attendance="85", version=str(session.version))
     assert client.post(reverse("training:edit", args=[session.pk]), form).status_code == 302
     session.refresh_from_db()
