@@ -66,6 +66,18 @@ def test_bad_input_is_refused_in_chinese_and_nothing_is_saved(world: World) -> N
     assert not TrainingSession.objects.exists()
 
 
+def test_a_date_outside_the_listed_years_is_refused(world: World) -> None:
+    """The list and the totals filter by a year from 2000 to 2100: a typo like 1900 saved a record no one could find."""
+    perf = world.users["performance"]
+    with pytest.raises(DomainError, match="日期应在2000年至2100年之间"):
+        services.training_create(actor=perf, data=_data(held_on=dt.date(1900, 4, 10)))
+    form = {**_data(held_on="1900-04-10", topic="年度写错的培训"), "session_count": "1", "attendance": "10"}
+    response = world.login("performance").post(reverse("training:create"), form)
+    body = response.content.decode()
+    assert response.status_code == 400 and "日期应在2000年至2100年之间" in body and "年度写错的培训" in body
+    assert not TrainingSession.objects.exists()
+
+
 def test_only_the_performance_section_records_training(world: World) -> None:
     with pytest.raises(PermissionDeniedError):
         services.training_create(actor=world.users["dept_admin"], data=_data())
