@@ -506,6 +506,9 @@ def score_submit(
             value = scores[node.pk]
             if not Decimal(0) <= value <= node.weight:
                 raise DomainError(f"“{node.name}”得分应在0至{node.weight.normalize():f}分之间")
+            if value != value.quantize(Decimal("0.01")):
+                # Stored to 0.01 per indicator: 2.555 became 2.56 while the total kept 2.555, so they disagreed.
+                raise DomainError(f"“{node.name}”得分最多保留两位小数")
         locked = KeyEvalScorer.objects.select_for_update().get(pk=scorer.pk)
         KeyEvalScore.objects.filter(scorer=locked).delete()
         KeyEvalScore.objects.bulk_create(

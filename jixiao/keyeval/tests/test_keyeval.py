@@ -278,6 +278,10 @@ def test_bad_scores_and_uploads_are_refused_in_chinese(world: World) -> None:
     assert 'value="99"' in page and "查阅会议纪要" in page and "资金管理较规范，绩效目标细化不足</textarea>" in page
     post[f"score_{first}"] = "abc"
     assert "得分应为数字" in client.post(f"/keyeval/{ev.pk}/score/", post).content.decode()
+    # Scores are kept to 0.01: a third decimal would be rounded per indicator but not in the total.
+    post[f"score_{first}"] = "1.555"
+    refused = client.post(f"/keyeval/{ev.pk}/score/", post)
+    assert refused.status_code == 400 and "得分最多保留两位小数" in refused.content.decode()
     assert KeyEvalScore.objects.count() == 0
     fake = SimpleUploadedFile("通知.pdf", b"MZ\x90\x00not a pdf")
     with pytest.raises(DomainError, match="文件内容与扩展名不符"):
