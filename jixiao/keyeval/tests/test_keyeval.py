@@ -130,6 +130,10 @@ def test_template_check_rejects_output_benefit_below_60_and_unbalanced_children(
     flat[0].weight = Decimal(26)
     with pytest.raises(DomainError, match="合计为101分"):
         check_tree(EvalTemplate.Kind.DEPT_OVERALL_A, build_tree(flat))
+    # Weights are stored to 0.01: 24.995 + 20.005 adds up here but would be saved as 25.00 + 20.00 (half-even).
+    flat[0].weight, flat[1].weight = Decimal("24.995"), Decimal("20.005")
+    with pytest.raises(DomainError, match="“决策”的分值最多保留两位小数"):
+        check_tree(EvalTemplate.Kind.DEPT_OVERALL_A, build_tree(flat))
     assert EvalTemplate.objects.count() == 3  # nothing half-written
 
 
