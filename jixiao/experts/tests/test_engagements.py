@@ -246,3 +246,9 @@ def test_a_closed_engagement_keeps_its_status(world: World) -> None:
         services.engagement_set_status(actor=perf, engagement=ended, status="active")
     # The two real changes (accepted, terminated) are audited; the refused ones are not.
     assert AuditEvent.objects.filter(event_type="engagement.status", actor_id=perf.pk).count() == 2
+
+
+def test_a_status_not_offered_is_explained_at_the_filter(world: World) -> None:
+    _agency(world)
+    page = world.login("performance").get("/experts/engagements/", {"status": "finished"}).content.decode()
+    assert 'data-testid="filter-error"' in page and "finished 不在可用的选项中" in page

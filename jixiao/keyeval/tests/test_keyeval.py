@@ -549,6 +549,16 @@ def test_the_word_report_waits_for_the_draft_report_except_for_the_performance_s
         assert f"得分{ev.total_score:.2f}分" in text
 
 
+def test_a_bad_list_filter_says_why_at_its_box_and_the_others_still_filter(world: World) -> None:
+    """A year typed wrong was dropped without a word, so the page listed every year as if it were that one."""
+    _create(world, title="一中教学设备购置")
+    _create(world, title="污水处理专项债", budget_book=KeyEvaluation.BudgetBook.GOV_FUND)
+    page = world.login("performance").get("/keyeval/", {"fiscal_year": "二〇二六", "budget_book": "gov_fund"})
+    tree = lxml.html.fromstring(page.content)
+    assert [e.text_content() for e in tree.xpath('//*[@data-testid="filter-error"]')] == ["输入整数。"]
+    assert "污水处理专项债" in page.content.decode() and "一中教学设备购置" not in page.content.decode()
+
+
 def test_the_list_filters_are_labelled_and_filter_by_budget_book(world: World) -> None:
     _create(world, title="一中教学设备购置")
     _create(world, title="污水处理专项债", budget_book=KeyEvaluation.BudgetBook.GOV_FUND)

@@ -78,6 +78,13 @@ def test_a_date_outside_the_listed_years_is_refused(world: World) -> None:
     assert not TrainingSession.objects.exists()
 
 
+def test_a_year_outside_the_filter_range_is_explained_at_the_box(world: World) -> None:
+    """年度 1999 was dropped without a word: the page listed every year with no totals and no reason."""
+    services.training_create(actor=world.users["performance"], data=_data())
+    page = world.login("performance").get(reverse("training:list"), {"year": "1999"}).content.decode()
+    assert 'data-testid="filter-error"' in page and "确保该值大于或等于2000" in page
+
+
 def test_only_the_performance_section_records_training(world: World) -> None:
     with pytest.raises(PermissionDeniedError):
         services.training_create(actor=world.users["dept_admin"], data=_data())
