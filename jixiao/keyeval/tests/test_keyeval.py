@@ -179,6 +179,9 @@ def test_full_workflow_with_two_scorers_mean_and_feedback(world: World) -> None:
     services.scorer_add_staff(actor=perf, evaluation=ev, user=world.users["budget"])
     drawn = services.scorers_draw_experts(actor=perf, evaluation=ev, field="教育", size=1, seed=7)
     assert [s.user for s in drawn] == [expert_user]
+    # The 流转记录 names the drawn experts once after the action (not "抽取评审专家：抽取专家：…").
+    timeline = world.login("performance").get(f"/keyeval/{ev.pk}/").content.decode()
+    assert f"抽取评审专家：{drawn[0].expert.name}" in timeline and "抽取专家：" not in timeline
     # Not yet scored: no conclusion possible.
     with pytest.raises(DomainError, match="没有评分人提交评分"):
         services.evaluation_transition(actor=perf, evaluation=ev, action="draft_report")
