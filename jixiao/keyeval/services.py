@@ -448,7 +448,7 @@ def scorers_draw_experts(
             if new:
                 created.append(scorer)
         names = "、".join(experts[pk].name for pk in draw.drawn_ids)
-        # The 流转记录 reads "抽取评审专家：孙立新、赵文博" (the note repeated "抽取专家：" after the action's own name).
+        # The 流转记录 reads "抽取评审专家：孙立新、赵文博" (the note used to repeat "抽取专家：").
         note = names + (f"；未开通账号：{'、'.join(no_login)}" if no_login else "")
         _event(actor, ev, "expert_draw", "抽取评审专家", ev.status, note)
         audit.record(
