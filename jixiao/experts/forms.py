@@ -15,6 +15,8 @@ from jixiao.experts.services import MAX_PANEL_SIZE
 from jixiao.organizations.forms import DepartmentSearchField, VersionedForm
 
 PERSONAL_FIELDS = ("phone", "id_number", "bank_account")
+# A date box (type=date); it shows the stored date as YYYY-MM-DD, the first input format (config/formats).
+DATE = forms.DateInput(attrs={"type": "date"})
 
 
 class ExpertForm(VersionedForm):
@@ -169,9 +171,9 @@ class EngagementForm(HiddenErrorsMixin, forms.ModelForm):
         widgets = {
             "team": forms.Textarea(attrs={"rows": 2}),
             "team_users": forms.SelectMultiple(attrs={"size": 4}),
-            "start_date": forms.DateInput(attrs={"type": "date"}),
-            "end_date": forms.DateInput(attrs={"type": "date"}),
-            "deadline": forms.DateInput(attrs={"type": "date"}),
+            "start_date": DATE,
+            "end_date": DATE,
+            "deadline": DATE,
         }
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:

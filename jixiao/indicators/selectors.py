@@ -159,8 +159,14 @@ def item_events(item: IndicatorLibraryItem) -> QuerySet[IndicatorItemEvent]:
     return item.events.select_related("actor")
 
 
-def item_audit_trail(item: IndicatorLibraryItem) -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.filter(object_type="indicators.indicatorlibraryitem", object_id=str(item.pk))
+def item_audit_trail(item: IndicatorLibraryItem, user: Any = None) -> QuerySet[AuditEvent]:
+    """The item's own events and, for `user`, those of the 历史值 rows it sees (each recorded on its row, so the trail
+    names their fields: 实际完成值, 说明)."""
+    own = Q(object_type="indicators.indicatorlibraryitem", object_id=str(item.pk))
+    if user is None:
+        return AuditEvent.objects.filter(own)
+    rows = [str(pk) for pk in historical_values(user, item).values_list("pk", flat=True)]
+    return AuditEvent.objects.filter(own | Q(object_type="indicators.indicatorhistoricalvalue", object_id__in=rows))
 
 
 def historical_values(user: Any, item: IndicatorLibraryItem) -> QuerySet[IndicatorHistoricalValue]:

@@ -268,7 +268,9 @@ def historical_value_record(
             region=region,
             defaults={"value": value[:200], "note": note[:500], "created_by": actor, "updated_by": actor},
         )
-        before = {} if created else audit.snapshot(row, ["value", "note", "is_deleted"])
+        # Recorded on the row (not the item), so the trail names its fields: 实际完成值, 说明 (not "value", "note").
+        fields = ["fiscal_year", "value", "note"] if created else ["value", "note", "is_deleted"]
+        before = {} if created else audit.snapshot(row, fields)
         if not created:
             row.value, row.note, row.is_deleted = value[:200], note[:500], False
             row.version += 1
@@ -277,9 +279,9 @@ def historical_value_record(
         audit.record(
             actor=actor,
             event_type="indicator.history_record",
-            obj=item,
+            obj=row,
             reason=f"{fiscal_year}年度 {region.name}",
-            changes=audit.diff(before, audit.snapshot(row, ["value", "note", "is_deleted"])),
+            changes=audit.diff(before, audit.snapshot(row, fields)),
         )
     return row
 

@@ -82,7 +82,7 @@ def _detail_page(
         "history": selectors.historical_values(request.user, item)[:50],
         "history_form": history_form or HistoricalValueForm(initial={"fiscal_year": timezone.localdate().year - 1}),
         "events": selectors.item_events(item)[:50],
-        "trail": audit_labels.for_trail(selectors.item_audit_trail(item)[:50]),
+        "trail": audit_labels.for_trail(selectors.item_audit_trail(item, request.user)[:50]),
     }
     return render(request, "indicators/detail.html", context, status=status)
 

@@ -86,6 +86,9 @@ def check_tree(
     for node in walk(roots):
         if weight(node) < 0:
             raise DomainError(f"“{name(node)}”的分值不能为负数")
+        if weight(node) != weight(node).quantize(Decimal("0.01")):
+            # Stored to 0.01: 1.005 + 1.005 + 2.99 = 5 passed here and was saved as 1.00 + 1.00 + 2.99 = 4.99.
+            raise DomainError(f"“{name(node)}”的分值最多保留两位小数")
         if not name(node).strip():
             raise DomainError("指标名称不能为空")
         if node.children:

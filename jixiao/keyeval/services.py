@@ -448,7 +448,8 @@ def scorers_draw_experts(
             if new:
                 created.append(scorer)
         names = "、".join(experts[pk].name for pk in draw.drawn_ids)
-        note = f"抽取专家：{names}" + (f"；未开通账号：{'、'.join(no_login)}" if no_login else "")
+        # The 流转记录 reads "抽取评审专家：孙立新、赵文博" (the note used to repeat "抽取专家：").
+        note = names + (f"；未开通账号：{'、'.join(no_login)}" if no_login else "")
         _event(actor, ev, "expert_draw", "抽取评审专家", ev.status, note)
         audit.record(
             actor=actor,
@@ -506,6 +507,9 @@ def score_submit(
             value = scores[node.pk]
             if not Decimal(0) <= value <= node.weight:
                 raise DomainError(f"“{node.name}”得分应在0至{node.weight.normalize():f}分之间")
+            if value != value.quantize(Decimal("0.01")):
+                # Stored to 0.01 per indicator: 2.555 became 2.56 while the total kept 2.555, so they disagreed.
+                raise DomainError(f"“{node.name}”得分最多保留两位小数")
         locked = KeyEvalScorer.objects.select_for_update().get(pk=scorer.pk)
         KeyEvalScore.objects.filter(scorer=locked).delete()
         KeyEvalScore.objects.bulk_create(

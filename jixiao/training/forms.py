@@ -7,10 +7,11 @@ from django import forms
 from jixiao.core.forms import HiddenErrorsMixin, bootstrapify, file_note_field
 from jixiao.organizations.models import BudgetUnit
 from jixiao.training.models import Audience, TrainerType, TrainingKind
+from jixiao.training.services import MAX_YEAR, MIN_YEAR
 
 
 class FilterForm(forms.Form):
-    year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)
+    year = forms.IntegerField(label="年度", required=False, min_value=MIN_YEAR, max_value=MAX_YEAR)
     kind = forms.ChoiceField(label="形式", required=False, choices=[("", "全部"), *TrainingKind.choices])
     q = forms.CharField(label="主题", required=False, max_length=100)
 
@@ -46,6 +47,12 @@ class SessionForm(HiddenErrorsMixin, forms.Form):
         self.fields["participant_units"].widget.attrs["size"] = 8
         bootstrapify(self)
         self.fields["audience"].widget.attrs.pop("class", None)
+
+    def clean_held_on(self) -> Any:
+        held_on = self.cleaned_data["held_on"]
+        if not MIN_YEAR <= held_on.year <= MAX_YEAR:
+            raise forms.ValidationError(f"日期应在{MIN_YEAR}年至{MAX_YEAR}年之间")
+        return held_on
 
 
 class MaterialForm(forms.Form):

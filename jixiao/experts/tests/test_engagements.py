@@ -177,8 +177,9 @@ def test_engagement_pages_for_the_performance_section(world: World) -> None:
     engagement = Engagement.objects.get()
     assert engagement.fee_yuan == Decimal("25000.00")
     edit = f"/experts/engagements/{engagement.pk}/edit/"
-    form = client.get(edit).content.decode()
-    assert 'value="2026-05-30"' in form  # the stored dates are in their boxes (a date box takes only YYYY-MM-DD)
+    # The edit page shows the saved dates in the date boxes (type=date takes only 2026-05-01, not 2026/05/01).
+    page = client.get(edit).content.decode()
+    assert 'value="2026-05-01"' in page and 'value="2026-05-30"' in page
     shown = {**post, "version": engagement.version}
     assert client.post(edit, {**shown, "title": "绩效管理培训（一）"}).status_code == 302
     stale = client.post(edit, {**shown, "title": "绩效管理培训（旧页面）"})
@@ -245,3 +246,9 @@ def test_a_closed_engagement_keeps_its_status(world: World) -> None:
         services.engagement_set_status(actor=perf, engagement=ended, status="active")
     # The two real changes (accepted, terminated) are audited; the refused ones are not.
     assert AuditEvent.objects.filter(event_type="engagement.status", actor_id=perf.pk).count() == 2
+
+
+def test_a_status_not_offered_is_explained_at_the_filter(world: World) -> None:
+    _agency(world)
+    page = world.login("performance").get("/experts/engagements/", {"status": "finished"}).content.decode()
+    assert 'data-testid="filter-error"' in page and "finished 不在可用的选项中" in page

@@ -176,3 +176,8 @@ def test_the_proposers_todo_lines_say_what_is_asked_and_open_the_proposals_they_
     for query in ("", "?status=submitted"):  # a status without a tab lists everything under 全部
         everything = client.get(f"/indicators/proposals/{query}").content.decode()
         assert all(n in everything for n in ("课后服务学生参与率", "课后服务满意度", "课后服务覆盖学校数"))
+
+
+def test_a_bad_filter_is_explained_at_its_box(world: World) -> None:
+    page = world.login("performance").get("/indicators/", {"operator": "about"}).content.decode()
+    assert 'data-testid="filter-error"' in page and "about 不在可用的选项中" in page

@@ -212,3 +212,7 @@ def test_historical_values_are_recorded_per_region_and_year(world: World) -> Non
         services.historical_value_record(actor=world.users["unit_user"], item=item, fiscal_year=2025, value="1")
     page = world.login("unit_user").get(f"/indicators/{item.pk}/").content.decode()
     assert "99.3" in page
+    # The 修改历史 names the fields in Chinese, with the year and region it was recorded for (was "value：…").
+    trail = world.login("performance").get(f"/indicators/{item.pk}/").content.decode()
+    assert "实际完成值：99.2 → 99.3" in trail and "2025年度" in trail
+    assert "value：" not in trail and "note：" not in trail

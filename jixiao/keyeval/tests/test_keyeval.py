@@ -130,6 +130,10 @@ def test_template_check_rejects_output_benefit_below_60_and_unbalanced_children(
     flat[0].weight = Decimal(26)
     with pytest.raises(DomainError, match="合计为101分"):
         check_tree(EvalTemplate.Kind.DEPT_OVERALL_A, build_tree(flat))
+    # Weights are stored to 0.01: 24.995 + 20.005 adds up here but would be saved as 25.00 + 20.00 (half-even).
+    flat[0].weight, flat[1].weight = Decimal("24.995"), Decimal("20.005")
+    with pytest.raises(DomainError, match="“决策”的分值最多保留两位小数"):
+        check_tree(EvalTemplate.Kind.DEPT_OVERALL_A, build_tree(flat))
     assert EvalTemplate.objects.count() == 3  # nothing half-written
 
 
@@ -175,6 +179,9 @@ def test_full_workflow_with_two_scorers_mean_and_feedback(world: World) -> None:
     services.scorer_add_staff(actor=perf, evaluation=ev, user=world.users["budget"])
     drawn = services.scorers_draw_experts(actor=perf, evaluation=ev, field="教育", size=1, seed=7)
     assert [s.user for s in drawn] == [expert_user]
+    # The 流转记录 names the drawn experts once after the action (not "抽取评审专家：抽取专家：…").
+    timeline = world.login("performance").get(f"/keyeval/{ev.pk}/").content.decode()
+    assert f"抽取评审专家：{drawn[0].expert.name}" in timeline and "抽取专家：" not in timeline
     # Not yet scored: no conclusion possible.
     with pytest.raises(DomainError, match="没有评分人提交评分"):
         services.evaluation_transition(actor=perf, evaluation=ev, action="draft_report")
@@ -278,6 +285,10 @@ def test_bad_scores_and_uploads_are_refused_in_chinese(world: World) -> None:
     assert 'value="99"' in page and "查阅会议纪要" in page and "资金管理较规范，绩效目标细化不足</textarea>" in page
     post[f"score_{first}"] = "abc"
     assert "得分应为数字" in client.post(f"/keyeval/{ev.pk}/score/", post).content.decode()
+    # Scores are kept to 0.01: a third decimal would be rounded per indicator but not in the total.
+    post[f"score_{first}"] = "1.555"
+    refused = client.post(f"/keyeval/{ev.pk}/score/", post)
+    assert refused.status_code == 400 and "得分最多保留两位小数" in refused.content.decode()
     assert KeyEvalScore.objects.count() == 0
     fake = SimpleUploadedFile("通知.pdf", b"MZ\x90\x00not a pdf")
     with pytest.raises(DomainError, match="文件内容与扩展名不符"):
@@ -539,6 +550,16 @@ def test_the_word_report_waits_for_the_draft_report_except_for_the_performance_s
         assert 'data-testid="keyeval-report"' in client.get(f"/keyeval/{ev.pk}/").content.decode()
         _doc, text = _text(client.get(f"/keyeval/{ev.pk}/report.docx").content)
         assert f"得分{ev.total_score:.2f}分" in text
+
+
+def test_a_bad_list_filter_says_why_at_its_box_and_the_others_still_filter(world: World) -> None:
+    """A year typed wrong was dropped without a word, so the page listed every year as if it were that one."""
+    _create(world, title="一中教学设备购置")
+    _create(world, title="污水处理专项债", budget_book=KeyEvaluation.BudgetBook.GOV_FUND)
+    page = world.login("performance").get("/keyeval/", {"fiscal_year": "二〇二六", "budget_book": "gov_fund"})
+    tree = lxml.html.fromstring(page.content)
+    assert [e.text_content() for e in tree.xpath('//*[@data-testid="filter-error"]')] == ["输入整数。"]
+    assert "污水处理专项债" in page.content.decode() and "一中教学设备购置" not in page.content.decode()
 
 
 def test_the_list_filters_are_labelled_and_filter_by_budget_book(world: World) -> None:

@@ -66,6 +66,25 @@ def test_bad_input_is_refused_in_chinese_and_nothing_is_saved(world: World) -> N
     assert not TrainingSession.objects.exists()
 
 
+def test_a_date_outside_the_listed_years_is_refused(world: World) -> None:
+    """The list and the totals filter by a year from 2000 to 2100: a typo like 1900 saved a record no one could find."""
+    perf = world.users["performance"]
+    with pytest.raises(DomainError, match="日期应在2000年至2100年之间"):
+        services.training_create(actor=perf, data=_data(held_on=dt.date(1900, 4, 10)))
+    form = {**_data(held_on="1900-04-10", topic="年度写错的培训"), "session_count": "1", "attendance": "10"}
+    response = world.login("performance").post(reverse("training:create"), form)
+    body = response.content.decode()
+    assert response.status_code == 400 and "日期应在2000年至2100年之间" in body and "年度写错的培训" in body
+    assert not TrainingSession.objects.exists()
+
+
+def test_a_year_outside_the_filter_range_is_explained_at_the_box(world: World) -> None:
+    """年度 1999 was dropped without a word: the page listed every year with no totals and no reason."""
+    services.training_create(actor=world.users["performance"], data=_data())
+    page = world.login("performance").get(reverse("training:list"), {"year": "1999"}).content.decode()
+    assert 'data-testid="filter-error"' in page and "确保该值大于或等于2000" in page
+
+
 def test_only_the_performance_section_records_training(world: World) -> None:
     with pytest.raises(PermissionDeniedError):
         services.training_create(actor=world.users["dept_admin"], data=_data())
@@ -90,6 +109,8 @@ def test_create_edit_and_audit_through_the_pages(world: World) -> None:
     assert response.status_code == 302
     session = TrainingSession.objects.get()
     assert session.year == 2026 and list(session.participant_units.all()) == [world.school]
+    # The edit page shows the saved date in the date box (type=date takes only 2026-06-01, not 2026/06/01).
+    assert 'value="2026-06-01"' in client.get(reverse("training:edit", args=[session.pk])).content.decode()
     form.update(attendance="85", version=str(session.version))
     assert client.post(reverse("training:edit", args=[session.pk]), form).status_code == 302
     session.refresh_from_db()
