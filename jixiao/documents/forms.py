@@ -4,6 +4,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
 from jixiao.core.filters import AutocompleteModelMultipleChoiceField
 from jixiao.core.forms import HiddenErrorsMixin, bootstrapify
@@ -78,6 +79,13 @@ FIELD_LABELS = {
 }
 
 
+def clean_deadline(value: Any) -> Any:
+    """A 反馈期限 already passed is refused at the field: the addressees would be overdue the day they receive it."""
+    if value is not None and value < timezone.localdate():
+        raise forms.ValidationError("反馈期限不能早于今天")
+    return value
+
+
 def _context_field(name: str) -> forms.CharField:
     label = FIELD_LABELS.get(name, PLACEHOLDERS[name])
     if name in LONG_FIELDS:
@@ -119,6 +127,9 @@ class DraftForm(RecipientsMixin):
             self.fields["deadline"].help_text = f"{hint}；留空时取反馈期限" if hint else "留空时取反馈期限"
         bootstrapify(self)
 
+    def clean_feedback_deadline(self) -> Any:
+        return clean_deadline(self.cleaned_data.get("feedback_deadline"))
+
     def context(self) -> dict[str, str]:
         context = {name: self.cleaned_data[name] for name in CONTEXT_FIELDS if self.cleaned_data.get(name)}
         deadline = self.cleaned_data.get("feedback_deadline")
@@ -138,6 +149,9 @@ class EditForm(HiddenErrorsMixin, RecipientsMixin):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         bootstrapify(self)
+
+    def clean_feedback_deadline(self) -> Any:
+        return clean_deadline(self.cleaned_data.get("feedback_deadline"))
 
 
 class FeedbackForm(forms.Form):

@@ -306,6 +306,10 @@ def document_issue_draft(*, actor: Any, document: OfficialDocument) -> OfficialD
         locked = OfficialDocument.objects.select_for_update().get(pk=document.pk)
         if locked.status != transition.source:
             raise ConflictError("文书状态已变化，请刷新后重试")
+        if locked.feedback_deadline is not None and locked.feedback_deadline < timezone.localdate():
+            # A draft kept past its 反馈期限 would be numbered and sent already overdue.
+            deadline = official_date(locked.feedback_deadline)
+            raise DomainError(f"反馈期限（{deadline}）已过，请点“修改”改定反馈期限后再印发")
         markers = unfilled_markers(locked)
         if markers:
             raise DomainError(f"正文中还有未填写的内容（{'、'.join(markers)}），请点“修改”补全后再印发")
