@@ -568,8 +568,10 @@ def series_save(*, actor: Any, doc_type: str, abbrev: str, issuer_name: str) -> 
     abbrev, issuer_name = (abbrev or "").strip(), (issuer_name or "").strip()
     if not abbrev or not issuer_name:
         raise DomainError("机关代字和发文机关不能为空")
-    if any(c in abbrev for c in "〔〕[]{}号"):
-        raise DomainError("机关代字只填代字本身，如“渠财绩”，不含年份和“号”")
+    # The year goes between 〔〕 by itself: a year or brackets typed the way 文号 are often written (渠财绩（2026）,
+    # 渠财绩(2026)) were taken and every number came out 渠财绩（2026）〔2026〕1号.
+    if any(c in abbrev for c in "〔〕[]{}（）()【】号") or any(c.isdigit() for c in abbrev):
+        raise DomainError("机关代字只填代字本身，如“渠财绩”，不含年份、括号和“号”")
     region = actor.active_membership.region
     with transaction.atomic():
         series = DocumentSeries.objects.select_for_update().filter(region=region, doc_type=doc_type).first()

@@ -13,7 +13,7 @@ from docx import Document
 
 from jixiao.core.models import AuditEvent
 from jixiao.documents import services
-from jixiao.documents.models import DocType, DocumentStatus, DocumentTemplate, OfficialDocument
+from jixiao.documents.models import DocType, DocumentSeries, DocumentStatus, DocumentTemplate, OfficialDocument
 
 pytestmark = pytest.mark.django_db
 
@@ -314,3 +314,13 @@ def test_the_comment_box_says_which_button_needs_it(world: Any, issue_notice: An
     issued = issue_notice(world.school)
     page = client.get(f"/documents/{issued.pk}/").content.decode()
     assert 'placeholder="“办结”时必须填写说明"' in page
+
+
+@pytest.mark.parametrize("abbrev", ["渠财绩（2026）", "渠财绩(2026)", "渠财绩2026", "渠财绩【2026】"])
+def test_the_series_abbreviation_takes_no_year_or_brackets(world: Any, abbrev: str) -> None:
+    """The year and 〔〕 are added at issue: 渠财绩（2026） was taken and numbered 渠财绩（2026）〔2026〕1号."""
+    client = world.login("performance")
+    response = client.post("/documents/series/", {"doc_type": "", "abbrev": abbrev, "issuer_name": "渠县财政局"})
+    assert response.status_code == 400
+    assert "机关代字只填代字本身，如“渠财绩”，不含年份、括号和“号”" in response.content.decode()
+    assert not DocumentSeries.objects.filter(abbrev=abbrev).exists()
