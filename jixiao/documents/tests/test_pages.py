@@ -324,3 +324,18 @@ def test_the_series_abbreviation_takes_no_year_or_brackets(world: Any, abbrev: s
     assert response.status_code == 400
     assert "机关代字只填代字本身，如“渠财绩”，不含年份、括号和“号”" in response.content.decode()
     assert not DocumentSeries.objects.filter(abbrev=abbrev).exists()
+
+
+def test_the_signature_never_stands_alone_on_a_page(world: Any, issue_notice: Any) -> None:
+    """发文机关署名 and 成文日期 went alone onto a second page when the text just filled the first (a 提醒敦促函 of
+    the demo printed so): in Word the last line of the text keeps with them, and so it does on the print page."""
+    doc = issue_notice()
+    response = world.login("performance").get(f"/documents/{doc.pk}/docx/")
+    paragraphs = [p for p in Document(io.BytesIO(response.content)).paragraphs if p.text.strip()]
+    date_line = next(i for i, p in enumerate(paragraphs) if p.text.strip().endswith("日") and "年" in p.text)
+    last_text, issuer = paragraphs[date_line - 2], paragraphs[date_line - 1]
+    assert issuer.text.strip() == "渠县财政局"
+    assert last_text.paragraph_format.keep_with_next and issuer.paragraph_format.keep_with_next
+    assert not paragraphs[date_line].paragraph_format.keep_with_next
+    printed = world.login("performance").get(f"/documents/{doc.pk}/print/").content.decode()
+    assert ".text:has(+ .sign) { break-after: avoid;" in printed and "break-before: avoid" in printed
