@@ -335,7 +335,8 @@ def document_update(
     title, body = (title or "").strip(), (body or "").strip()
     if not title or not body:
         raise DomainError("标题和正文不能为空")
-    rendering.check_placeholders(title, body)
+    # As a template: `{项目名称}`, a full-width ｛subject｝ or a lone brace typed into a draft printed as typed.
+    rendering.check_template(title, body, what="正文")
     with transaction.atomic():
         locked = OfficialDocument.objects.select_for_update().get(pk=document.pk)
         if locked.status not in EDITABLE_STATES:

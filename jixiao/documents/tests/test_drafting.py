@@ -172,3 +172,25 @@ def test_a_feedback_deadline_already_passed_is_refused_at_the_field_and_at_issue
     response = client.post(f"/documents/{draft.pk}/transition/", {"action": "issue"}, follow=True)
     draft.refresh_from_db()
     assert draft.status == DocumentStatus.ISSUED and draft.doc_no
+
+
+@pytest.mark.parametrize("typed", ["{联系人}", "｛contact｝", "请于{ 前反馈"])
+def test_a_brace_outside_a_placeholder_typed_into_a_draft_is_refused(world: Any, typed: str) -> None:
+    """A template refuses `{联系人}`, a full-width ｛contact｝ or a lone brace (they print as typed); a draft's text
+    took them on 修改 and issued them into the numbered document."""
+    draft = services.document_draft(
+        actor=world.users["performance"],
+        doc_type=DocType.REMINDER_LETTER,
+        region=world.region,
+        recipients=[world.edu],
+        context={"subject": "一中", "problems": "逾期", "deadline": "2026年12月31日", "contact": "绩效股"},
+    )
+    client = world.login("performance")
+    body = draft.body.replace("绩效股", typed)
+    data = {"title": draft.title, "body": body, "version": draft.version, "departments": [world.edu.pk]}
+    response = client.post(f"/documents/{draft.pk}/edit/", data)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "正文中" in page and ("无法识别的占位符" in page or "不成对的花括号" in page)
+    draft.refresh_from_db()
+    assert typed not in draft.body
