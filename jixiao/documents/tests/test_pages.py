@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 import openpyxl
@@ -339,3 +340,15 @@ def test_the_signature_never_stands_alone_on_a_page(world: Any, issue_notice: An
     assert not paragraphs[date_line].paragraph_format.keep_with_next
     printed = world.login("performance").get(f"/documents/{doc.pk}/print/").content.decode()
     assert ".text:has(+ .sign) { break-after: avoid;" in printed and "break-before: avoid" in printed
+
+
+def test_a_bad_list_filter_is_shown_at_its_field(world: Any, issue_notice: Any) -> None:
+    """A year typed wrong (20266) was left out silently: the ledger listed every year without saying why."""
+    notice = issue_notice()
+    issue_notice(doc_type=DocType.OPINION_LETTER)
+    page = world.login("performance").get("/documents/?fiscal_year=20266&doc_type=RECTIFICATION_NOTICE")
+    assert page.status_code == 200
+    html = page.content.decode()
+    errors = re.findall(r'data-testid="filter-error">([^<]*)<', html)
+    assert errors == ["确保该值小于或等于2100。"]
+    assert notice.title in html and "绩效管理意见书" not in html.split("<tbody")[1]  # the valid filter still applies
