@@ -9,7 +9,7 @@ from django.utils import timezone
 from jixiao.core.filters import AutocompleteModelMultipleChoiceField
 from jixiao.core.forms import HiddenErrorsMixin, bootstrapify
 from jixiao.core.word import official_date
-from jixiao.documents.models import PLACEHOLDER_DEFAULTS, PLACEHOLDERS, DocType, DocumentStatus
+from jixiao.documents.models import PLACEHOLDER_DEFAULTS, PLACEHOLDERS, DocType, DocumentStatus, sees_drafts
 
 YEAR = {"min_value": 2000, "max_value": 2100}
 
@@ -20,8 +20,12 @@ class ListFilterForm(forms.Form):
     fiscal_year = forms.IntegerField(label="年度", required=False, **YEAR)  # type: ignore[arg-type]
     q = forms.CharField(label="标题或文号", required=False, max_length=100)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if user is not None and not sees_drafts(getattr(user, "active_membership", None)):
+            # A department, a unit or the oversight never sees a draft (models scope): no 草稿 to choose.
+            status = self.fields["status"]
+            status.choices = [c for c in status.choices if c[0] != DocumentStatus.DRAFT]  # type: ignore[attr-defined]
         bootstrapify(self, small=True)
 
 

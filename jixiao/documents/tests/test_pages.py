@@ -352,3 +352,14 @@ def test_a_bad_list_filter_is_shown_at_its_field(world: Any, issue_notice: Any) 
     errors = re.findall(r'data-testid="filter-error">([^<]*)<', html)
     assert errors == ["确保该值小于或等于2100。"]
     assert notice.title in html and "绩效管理意见书" not in html.split("<tbody")[1]  # the valid filter still applies
+
+
+@pytest.mark.parametrize(
+    ("persona", "offered"),
+    [("performance", True), ("leader", True), ("oversight", False), ("dept_admin", False), ("unit_user", False)],
+)
+def test_the_status_filter_offers_drafts_only_to_who_sees_them(world: Any, persona: str, offered: bool) -> None:
+    """A department, a unit or the oversight never sees a draft: 草稿 in their status filter always listed nothing."""
+    page = world.login(persona).get("/documents/").content.decode()
+    status = page.split('name="status"')[1].split("</select>")[0]
+    assert ('value="draft"' in status) is offered and 'value="issued"' in status
