@@ -51,6 +51,8 @@ class GenerateForm(forms.Form):
         data = super().clean() or {}
         picked = data.get("source_id") or ""
         kind = data.get("kind")
+        if kind in KINDS_WITH_SOURCE and not picked and "source_id" not in self.errors:
+            self.add_error("source_id", "请选择再评价批次或监控轮次")
         if not picked or not kind:
             return data
         source_kind, _sep, pk = picked.partition(":")

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from jixiao.bulletins import documents, selectors, services
 from jixiao.bulletins.forms import EditForm, GenerateForm, ListFilterForm
-from jixiao.bulletins.models import KINDS_WITH_SOURCE, BulletinKind
+from jixiao.bulletins.models import BulletinKind
 from jixiao.bulletins.workflow import BULLETIN_WORKFLOW
 from jixiao.core import audit
 from jixiao.core.errors import DomainError
@@ -43,12 +43,16 @@ def _year(request: HttpRequest) -> int:
 
 @capability_required("bulletins.view")
 def bulletin_list(request: HttpRequest) -> HttpResponse:
+    return _list(request)
+
+
+def _list(request: HttpRequest, generate: GenerateForm | None = None, status: int = 200) -> HttpResponse:
+    """The list; `generate`, a refused generator, shows again what was chosen with each field's reason (400)."""
     form = ListFilterForm(request.GET or None, user=request.user)
     params = valid_filters(form)
     year = _year(request)
     user: Any = request.user
-    generate = None
-    if user.can("bulletins.manage"):
+    if generate is None and user.can("bulletins.manage"):
         generate = GenerateForm(initial={"fiscal_year": year}, sources=selectors.source_choices(user, year))
     context = {
         "form": form,
@@ -56,7 +60,7 @@ def bulletin_list(request: HttpRequest) -> HttpResponse:
         "page": paginate(request, selectors.bulletins_filtered(user, params)),
         "year": year,
     }
-    return render(request, "bulletins/list.html", context)
+    return render(request, "bulletins/list.html", context, status=status)
 
 
 GENERATE_JOB = "jixiao.bulletins.views.bulletin_generate_job"
@@ -70,13 +74,11 @@ def bulletin_generate(request: HttpRequest) -> HttpResponse:
     year = _year(request)
     form = GenerateForm(request.POST, sources=selectors.source_choices(request.user, year))
     if not form.is_valid():
-        reasons = form.errors.get("source_id") or ["请选择通报类型、年度和数据来源"]
-        messages.error(request, "；".join(str(r) for r in reasons))
-        return redirect("bulletins:list")
+        # The list again with the choices made and each field's reason (a year typed wrong was only told
+        # 请选择通报类型、年度和数据来源 after a redirect that dropped what was chosen).
+        messages.error(request, "通报未生成，请按提示修改")
+        return _list(request, form, 400)
     data = form.cleaned_data
-    if data["kind"] in KINDS_WITH_SOURCE and not data.get("source_id"):
-        messages.error(request, "请选择再评价批次或监控轮次")
-        return redirect("bulletins:list")
     job = job_start_as_current(
         request,
         "bulletins.generate",

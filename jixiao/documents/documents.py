@@ -122,13 +122,17 @@ def add_tables(doc: Any, tables: list[dict[str, Any]]) -> None:
 
 def render_docx(document: OfficialDocument) -> bytes:
     doc = official_document(document.issuer_name or str(document.region), document.doc_no, document.title)
-    for kind, text in body_lines(document):
+    lines = body_lines(document)
+    for index, (kind, text) in enumerate(lines):
         if kind == "salutation":
-            add_line(doc, text)
+            paragraph = add_line(doc, text)
         elif kind == "sign":
-            add_line(doc, text, align=WD_ALIGN_PARAGRAPH.RIGHT)
+            paragraph = add_line(doc, text, align=WD_ALIGN_PARAGRAPH.RIGHT)
         else:
             paragraph = add_line(doc, text)
             paragraph.paragraph_format.first_line_indent = Pt(32)
+        if index + 1 < len(lines) and lines[index + 1][0] == "sign":
+            # The 发文机关署名 and 成文日期 never stand alone on a page: they keep the last line of the text with them.
+            paragraph.paragraph_format.keep_with_next = True
     add_tables(doc, document.tables)
     return to_bytes(doc)

@@ -4,11 +4,12 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
 from jixiao.core.filters import AutocompleteModelMultipleChoiceField
 from jixiao.core.forms import HiddenErrorsMixin, bootstrapify
 from jixiao.core.word import official_date
-from jixiao.documents.models import PLACEHOLDER_DEFAULTS, PLACEHOLDERS, DocType, DocumentStatus
+from jixiao.documents.models import PLACEHOLDER_DEFAULTS, PLACEHOLDERS, DocType, DocumentStatus, sees_drafts
 
 YEAR = {"min_value": 2000, "max_value": 2100}
 
@@ -19,8 +20,12 @@ class ListFilterForm(forms.Form):
     fiscal_year = forms.IntegerField(label="年度", required=False, **YEAR)  # type: ignore[arg-type]
     q = forms.CharField(label="标题或文号", required=False, max_length=100)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if user is not None and not sees_drafts(getattr(user, "active_membership", None)):
+            # A department, a unit or the oversight never sees a draft (models scope): no 草稿 to choose.
+            status = self.fields["status"]
+            status.choices = [c for c in status.choices if c[0] != DocumentStatus.DRAFT]  # type: ignore[attr-defined]
         bootstrapify(self, small=True)
 
 
@@ -78,6 +83,13 @@ FIELD_LABELS = {
 }
 
 
+def clean_deadline(value: Any) -> Any:
+    """A 反馈期限 already passed is refused at the field: the addressees would be overdue the day they receive it."""
+    if value is not None and value < timezone.localdate():
+        raise forms.ValidationError("反馈期限不能早于今天")
+    return value
+
+
 def _context_field(name: str) -> forms.CharField:
     label = FIELD_LABELS.get(name, PLACEHOLDERS[name])
     if name in LONG_FIELDS:
@@ -119,6 +131,9 @@ class DraftForm(RecipientsMixin):
             self.fields["deadline"].help_text = f"{hint}；留空时取反馈期限" if hint else "留空时取反馈期限"
         bootstrapify(self)
 
+    def clean_feedback_deadline(self) -> Any:
+        return clean_deadline(self.cleaned_data.get("feedback_deadline"))
+
     def context(self) -> dict[str, str]:
         context = {name: self.cleaned_data[name] for name in CONTEXT_FIELDS if self.cleaned_data.get(name)}
         deadline = self.cleaned_data.get("feedback_deadline")
@@ -138,6 +153,9 @@ class EditForm(HiddenErrorsMixin, RecipientsMixin):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         bootstrapify(self)
+
+    def clean_feedback_deadline(self) -> Any:
+        return clean_deadline(self.cleaned_data.get("feedback_deadline"))
 
 
 class FeedbackForm(forms.Form):

@@ -128,6 +128,13 @@ class DocumentSeries(models.Model):
         return f"{self.abbrev}〔{year}〕{seq}号"
 
 
+def sees_drafts(membership: Any) -> bool:
+    """Whether the membership sees drafts (`DocumentQuerySet.scope`): finance staff and leaders of a region."""
+    if membership is None or membership.scope_level not in (ScopeLevel.REGION, ScopeLevel.SECTION):
+        return False
+    return bool(membership.can("documents.drafts"))
+
+
 class DocumentQuerySet(ScopedQuerySet["OfficialDocument"]):
     """Finance staff and leaders see their region's documents, drafts included; the read-only oversight (人大, 审计)
     only the issued ones (`documents.drafts`, decision 0008); a department, unit or lower region sees only issued
@@ -139,7 +146,7 @@ class DocumentQuerySet(ScopedQuerySet["OfficialDocument"]):
         received = Q(status__in=ISSUED_STATES)
         if level in (ScopeLevel.REGION, ScopeLevel.SECTION):
             own = Q(region__path__startswith=membership.region.path)
-            if not membership.can("documents.drafts"):  # the read-only oversight: issued documents only
+            if not sees_drafts(membership):  # the read-only oversight: issued documents only
                 own &= received
             addressed = DocumentRecipient.objects.filter(region=membership.region_id).values("document_id")
             return live.filter(own | (received & Q(pk__in=addressed)))  # type: ignore[return-value]

@@ -26,13 +26,14 @@ def placeholders_in(text: str) -> list[str]:
     return list(dict.fromkeys(PLACEHOLDER.findall(text or "")))
 
 
-def check_placeholders(*texts: str) -> None:
-    """DomainError in Chinese when a text uses a placeholder the system does not know."""
+def check_placeholders(*texts: str, what: str = "模板") -> None:
+    """DomainError in Chinese when a text uses a placeholder the system does not know (`what`: the text's name in
+    the message, 模板 or 正文)."""
     unknown = [name for text in texts for name in placeholders_in(text) if name not in PLACEHOLDERS]
     if unknown:
         names = "、".join("{" + n + "}" for n in dict.fromkeys(unknown))
         allowed = "、".join("{" + k + "}" + v for k, v in PLACEHOLDERS.items())
-        raise DomainError(f"模板中有无法识别的占位符：{names}。可用的占位符：{allowed}")
+        raise DomainError(f"{what}中有无法识别的占位符：{names}。可用的占位符：{allowed}")
 
 
 # What is left once the placeholders are taken out: `{项目名称}` or `｛project｝` (a full-width brace from the input
@@ -41,19 +42,20 @@ BRACED = re.compile(r"[{｛][^{}｛｝\n]*[}｝]")
 BRACE = re.compile(r"[{}｛｝]")
 
 
-def check_template(*texts: str) -> None:
-    """`check_placeholders`, and no brace outside a placeholder: a template is refused on save (DomainError)."""
-    check_placeholders(*texts)
+def check_template(*texts: str, what: str = "模板") -> None:
+    """`check_placeholders`, and no brace outside a placeholder: a template, or a draft's title and text, is refused
+    on save (DomainError)."""
+    check_placeholders(*texts, what=what)
     rest = [PLACEHOLDER.sub("", text or "") for text in texts]
     odd = list(dict.fromkeys(match.group(0) for text in rest for match in BRACED.finditer(text)))
     if odd:
         allowed = "、".join("{" + k + "}" + v for k, v in PLACEHOLDERS.items())
         raise DomainError(
-            f"模板中有无法识别的占位符：{'、'.join(odd)}。占位符用半角花括号和英文名称，如 {{subject}}；"
+            f"{what}中有无法识别的占位符：{'、'.join(odd)}。占位符用半角花括号和英文名称，如 {{subject}}；"
             f"可用的占位符：{allowed}"
         )
     if any(BRACE.search(text) for text in rest):
-        raise DomainError("模板中有不成对的花括号，请删除多余的“{”或“}”，或补全占位符（如 {subject}）")
+        raise DomainError(f"{what}中有不成对的花括号，请删除多余的“{{”或“}}”，或补全占位符（如 {{subject}}）")
 
 
 def fill(text: str, context: Mapping[str, Any], *, keep: tuple[str, ...] = ()) -> str:

@@ -306,6 +306,10 @@ def document_issue_draft(*, actor: Any, document: OfficialDocument) -> OfficialD
         locked = OfficialDocument.objects.select_for_update().get(pk=document.pk)
         if locked.status != transition.source:
             raise ConflictError("文书状态已变化，请刷新后重试")
+        if locked.feedback_deadline is not None and locked.feedback_deadline < timezone.localdate():
+            # A draft kept past its 反馈期限 would be numbered and sent already overdue.
+            deadline = official_date(locked.feedback_deadline)
+            raise DomainError(f"反馈期限（{deadline}）已过，请点“修改”改定反馈期限后再印发")
         markers = unfilled_markers(locked)
         if markers:
             raise DomainError(f"正文中还有未填写的内容（{'、'.join(markers)}），请点“修改”补全后再印发")
@@ -331,7 +335,8 @@ def document_update(
     title, body = (title or "").strip(), (body or "").strip()
     if not title or not body:
         raise DomainError("标题和正文不能为空")
-    rendering.check_placeholders(title, body)
+    # As a template: `{项目名称}`, a full-width ｛subject｝ or a lone brace typed into a draft printed as typed.
+    rendering.check_template(title, body, what="正文")
     with transaction.atomic():
         locked = OfficialDocument.objects.select_for_update().get(pk=document.pk)
         if locked.status not in EDITABLE_STATES:
@@ -564,8 +569,10 @@ def series_save(*, actor: Any, doc_type: str, abbrev: str, issuer_name: str) -> 
     abbrev, issuer_name = (abbrev or "").strip(), (issuer_name or "").strip()
     if not abbrev or not issuer_name:
         raise DomainError("机关代字和发文机关不能为空")
-    if any(c in abbrev for c in "〔〕[]{}号"):
-        raise DomainError("机关代字只填代字本身，如“渠财绩”，不含年份和“号”")
+    # The year goes between 〔〕 by itself: a year or brackets typed the way 文号 are often written (渠财绩（2026）,
+    # 渠财绩(2026)) were taken and every number came out 渠财绩（2026）〔2026〕1号.
+    if any(c in abbrev for c in "〔〕[]{}（）()【】号") or any(c.isdigit() for c in abbrev):
+        raise DomainError("机关代字只填代字本身，如“渠财绩”，不含年份、括号和“号”")
     region = actor.active_membership.region
     with transaction.atomic():
         series = DocumentSeries.objects.select_for_update().filter(region=region, doc_type=doc_type).first()

@@ -43,7 +43,7 @@ def _filename(doc: OfficialDocument, suffix: str) -> str:
 
 @capability_required("documents.view")
 def document_list(request: HttpRequest) -> HttpResponse:
-    form = ListFilterForm(request.GET or None)
+    form = ListFilterForm(request.GET or None, user=request.user)
     params = valid_filters(form)
     queryset = selectors.documents_filtered(request.user, params)
     return render(request, "documents/list.html", {"form": form, "page": paginate(request, queryset)})
@@ -51,7 +51,7 @@ def document_list(request: HttpRequest) -> HttpResponse:
 
 @capability_required("documents.view")
 def document_export(request: HttpRequest) -> HttpResponse:
-    form = ListFilterForm(request.GET or None)
+    form = ListFilterForm(request.GET or None, user=request.user)
     params = valid_filters(form)
     queryset = selectors.documents_filtered(request.user, params)
     content = exports.documents_workbook(queryset.iterator(chunk_size=2000))

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxValueValidator
 
 from jixiao.core.filters import AutocompleteModelChoiceField
 from jixiao.core.forms import MultipleFileField, bootstrapify, limit_choices
@@ -167,6 +168,9 @@ class ReturnForm(forms.Form):
         bootstrapify(self)
 
 
+DAY_COUNTS = ("remind_days_before", "escalate_after_days", "second_escalate_after_days")
+
+
 class SettingsForm(forms.ModelForm):
     # The model's year takes any small number: 20266 typed for 2026 saved a row for a year that never comes.
     fiscal_year = forms.IntegerField(
@@ -186,7 +190,20 @@ class SettingsForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # The day counts took any small number: 99999 typed for 9 saved a rule that never escalates.
+        for name in DAY_COUNTS:
+            field = self.fields[name]
+            field.validators.append(MaxValueValidator(365))
+            field.widget.attrs["max"] = 365
         bootstrapify(self)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        remind, deadline = data.get("remind_days_before"), data.get("deadline_days")
+        if remind is not None and deadline is not None and remind >= deadline:
+            # A reminder as many days before the deadline as the case is given comes the day it is issued.
+            self.add_error("remind_days_before", f"到期前提醒天数应小于默认整改期限（{deadline}天）")
+        return data
 
     def validate_unique(self) -> None:
         """Saving the same region and year again updates that row (services.settings_save)."""

@@ -186,6 +186,13 @@ class Rectification(TimeStampedModel):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        """The case page: the 关联 link on the pages of the documents it was issued and chased with (its 整改通知书,
+        提醒敦促函 …; jixiao.documents.selectors.related_link). Without it the issuer read the case's name only."""
+        from django.urls import reverse
+
+        return reverse("rectification:detail", args=[self.pk])
+
     @property
     def rectify_end(self) -> bool:
         """`RECTIFYEND` of the production system: the case is closed."""

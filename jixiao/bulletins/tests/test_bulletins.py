@@ -4,6 +4,7 @@ the narrative is editable before issuing, and issuing creates the numbered CIRCU
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -197,7 +198,8 @@ def test_generate_needs_a_source_of_the_users_region(world: Any) -> None:
         services.bulletin_generate(actor=perf, kind="MONITORING", fiscal_year=2026, source_id="999999")
     assert not Bulletin.objects.exists()
     response = world.login("performance").post("/bulletins/generate/", {"kind": "RE_EVAL", "fiscal_year": 2026})
-    assert response.status_code == 302 and not Bulletin.objects.exists()
+    assert response.status_code == 400 and not Bulletin.objects.exists()
+    assert "请选择再评价批次或监控轮次" in _generate_errors(response)
 
 
 def test_scoping_and_access(world: Any, anonymous_client: Any) -> None:
@@ -288,7 +290,7 @@ def test_generate_job_failure_keeps_nothing_and_says_why(world: Any) -> None:
 
     client = world.login("performance")
     response = client.post("/bulletins/generate/", {"kind": "MONITORING", "fiscal_year": 2026})
-    assert response.status_code == 302 and not Job.objects.exists()  # checked in the request: no job at all
+    assert response.status_code == 400 and not Job.objects.exists()  # checked in the request: no job at all
     from jixiao.bulletins.views import bulletin_generate_job
     from jixiao.core.jobs import job_start
 
@@ -411,3 +413,21 @@ def test_the_oversight_reads_a_bulletin_once_issued_and_leaders_read_drafts(worl
         client = world.login(persona)
         assert client.get(f"/bulletins/{draft.pk}/").status_code == 200, persona
         assert 'value="draft"' in client.get("/bulletins/").content.decode(), persona
+
+
+def _generate_errors(response: Any) -> list[str]:
+    return re.findall(r'data-testid="generate-error">([^<]*)<', response.content.decode())
+
+
+def test_a_refused_generator_shows_the_choices_again_with_the_reason_at_the_field(world: Any) -> None:
+    """A year typed wrong (20266) was redirected to the list with 请选择通报类型、年度和数据来源, the choices lost."""
+    from jixiao.core.models import Job
+
+    client = world.login("performance")
+    response = client.post("/bulletins/generate/", {"kind": "KEY_EVAL", "fiscal_year": "20266"})
+    assert response.status_code == 400
+    assert _generate_errors(response) == ["确保该值小于或等于2100。"]
+    page = response.content.decode()
+    generator = page.split('data-testid="bulletin-generate"')[1].split("</form>")[0]
+    assert 'value="20266"' in generator and 'value="KEY_EVAL" selected' in generator
+    assert not Job.objects.exists() and not Bulletin.objects.exists()

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from jixiao.documents import services
 from jixiao.documents.models import DocType, DocumentStatus, OfficialDocument
 
 pytestmark = pytest.mark.django_db
+
+DEADLINE = timezone.localdate() + dt.timedelta(days=25)
 
 
 def test_a_draft_with_unfilled_markers_is_not_issued(world: Any) -> None:
@@ -37,7 +41,7 @@ def test_a_draft_with_unfilled_markers_is_not_issued(world: Any) -> None:
         {"title": draft.title, "body": body, "version": draft.version, "departments": [world.edu.pk]},
     )
     assert edited.status_code == 302
-    client.post(f"/documents/{draft.pk}/transition/", {"action": "issue"})
+    response = client.post(f"/documents/{draft.pk}/transition/", {"action": "issue"}, follow=True)
     draft.refresh_from_db()
     assert draft.status == DocumentStatus.ISSUED and draft.doc_no
     assert "【待填写" not in draft.body
@@ -58,7 +62,7 @@ def test_the_draft_form_asks_for_what_each_template_uses(world: Any) -> None:
             "doc_type": "INTERVIEW_SUMMONS",
             "fiscal_year": 2026,
             "departments": [world.edu.pk],
-            "feedback_deadline": "2026-12-31",
+            "feedback_deadline": DEADLINE.isoformat(),
             "subject": "县教育局预算绩效管理工作",
             "summary": "你单位整改通知逾期未反馈。",
             "time": "2026年12月15日上午9时",
@@ -71,7 +75,8 @@ def test_the_draft_form_asks_for_what_each_template_uses(world: Any) -> None:
     doc = OfficialDocument.objects.get()
     assert "约谈时间：2026年12月15日上午9时" in doc.body and "约谈地点：县财政局三楼会议室" in doc.body
     assert "你单位整改通知逾期未反馈。" in doc.body
-    assert "于2026年12月31日前报送我局" in doc.body  # 办理期限 left blank: the feedback deadline
+    # 办理期限 left blank: the feedback deadline
+    assert f"于{DEADLINE.year}年{DEADLINE.month}月{DEADLINE.day}日前报送我局" in doc.body
     assert "【待填写" not in doc.body
     client.post(f"/documents/{doc.pk}/transition/", {"action": "issue"})
     doc.refresh_from_db()
@@ -130,3 +135,62 @@ def test_a_placeholder_typed_into_a_draft_without_its_value_is_not_issued(world:
     draft.body = draft.body.replace("{contact}", "绩效股 0818-7200000") + "\n{doc_no} {date}"
     draft.save()
     assert services.unfilled_markers(draft) == []
+
+
+def test_a_feedback_deadline_already_passed_is_refused_at_the_field_and_at_issue(world: Any) -> None:
+    """A 反馈期限 before today was taken: the document went out numbered with its addressees already overdue."""
+    client = world.login("performance")
+    yesterday = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
+    data = {
+        "doc_type": "RECTIFICATION_NOTICE",
+        "fiscal_year": 2026,
+        "units": [world.school.pk],
+        "subject": "一中",
+        "project": "一中设备购置",
+        "problems": "未细化",
+        "requirements": "细化",
+        "contact": "绩效股",
+    }
+    response = client.post("/documents/new/", {**data, "feedback_deadline": yesterday})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "反馈期限不能早于今天" in page and "未细化" in page  # at the field, the typed text kept
+    assert not OfficialDocument.objects.exists()
+    # Today is allowed; a draft that waited past its deadline is refused at issue until the date is changed.
+    today = timezone.localdate().isoformat()
+    assert client.post("/documents/new/", {**data, "feedback_deadline": today}).status_code == 302
+    draft = OfficialDocument.objects.get()
+    OfficialDocument.objects.filter(pk=draft.pk).update(feedback_deadline=timezone.localdate() - dt.timedelta(days=3))
+    response = client.post(f"/documents/{draft.pk}/transition/", {"action": "issue"}, follow=True)
+    assert "已过，请点“修改”改定反馈期限后再印发" in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.status == DocumentStatus.DRAFT and not draft.doc_no
+    edit = {"title": draft.title, "body": draft.body, "version": draft.version, "units": [world.school.pk]}
+    response = client.post(f"/documents/{draft.pk}/edit/", {**edit, "feedback_deadline": yesterday})
+    assert response.status_code == 400 and "反馈期限不能早于今天" in response.content.decode()
+    assert client.post(f"/documents/{draft.pk}/edit/", {**edit, "feedback_deadline": today}).status_code == 302
+    response = client.post(f"/documents/{draft.pk}/transition/", {"action": "issue"}, follow=True)
+    draft.refresh_from_db()
+    assert draft.status == DocumentStatus.ISSUED and draft.doc_no
+
+
+@pytest.mark.parametrize("typed", ["{联系人}", "｛contact｝", "请于{ 前反馈"])
+def test_a_brace_outside_a_placeholder_typed_into_a_draft_is_refused(world: Any, typed: str) -> None:
+    """A template refuses `{联系人}`, a full-width ｛contact｝ or a lone brace (they print as typed); a draft's text
+    took them on 修改 and issued them into the numbered document."""
+    draft = services.document_draft(
+        actor=world.users["performance"],
+        doc_type=DocType.REMINDER_LETTER,
+        region=world.region,
+        recipients=[world.edu],
+        context={"subject": "一中", "problems": "逾期", "deadline": "2026年12月31日", "contact": "绩效股"},
+    )
+    client = world.login("performance")
+    body = draft.body.replace("绩效股", typed)
+    data = {"title": draft.title, "body": body, "version": draft.version, "departments": [world.edu.pk]}
+    response = client.post(f"/documents/{draft.pk}/edit/", data)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "正文中" in page and ("无法识别的占位符" in page or "不成对的花括号" in page)
+    draft.refresh_from_db()
+    assert typed not in draft.body

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 import openpyxl
@@ -13,7 +14,7 @@ from docx import Document
 
 from jixiao.core.models import AuditEvent
 from jixiao.documents import services
-from jixiao.documents.models import DocType, DocumentStatus, DocumentTemplate, OfficialDocument
+from jixiao.documents.models import DocType, DocumentSeries, DocumentStatus, DocumentTemplate, OfficialDocument
 
 pytestmark = pytest.mark.django_db
 
@@ -314,3 +315,51 @@ def test_the_comment_box_says_which_button_needs_it(world: Any, issue_notice: An
     issued = issue_notice(world.school)
     page = client.get(f"/documents/{issued.pk}/").content.decode()
     assert 'placeholder="“办结”时必须填写说明"' in page
+
+
+@pytest.mark.parametrize("abbrev", ["渠财绩（2026）", "渠财绩(2026)", "渠财绩2026", "渠财绩【2026】"])
+def test_the_series_abbreviation_takes_no_year_or_brackets(world: Any, abbrev: str) -> None:
+    """The year and 〔〕 are added at issue: 渠财绩（2026） was taken and numbered 渠财绩（2026）〔2026〕1号."""
+    client = world.login("performance")
+    response = client.post("/documents/series/", {"doc_type": "", "abbrev": abbrev, "issuer_name": "渠县财政局"})
+    assert response.status_code == 400
+    assert "机关代字只填代字本身，如“渠财绩”，不含年份、括号和“号”" in response.content.decode()
+    assert not DocumentSeries.objects.filter(abbrev=abbrev).exists()
+
+
+def test_the_signature_never_stands_alone_on_a_page(world: Any, issue_notice: Any) -> None:
+    """发文机关署名 and 成文日期 went alone onto a second page when the text just filled the first (a 提醒敦促函 of
+    the demo printed so): in Word the last line of the text keeps with them, and so it does on the print page."""
+    doc = issue_notice()
+    response = world.login("performance").get(f"/documents/{doc.pk}/docx/")
+    paragraphs = [p for p in Document(io.BytesIO(response.content)).paragraphs if p.text.strip()]
+    date_line = next(i for i, p in enumerate(paragraphs) if p.text.strip().endswith("日") and "年" in p.text)
+    last_text, issuer = paragraphs[date_line - 2], paragraphs[date_line - 1]
+    assert issuer.text.strip() == "渠县财政局"
+    assert last_text.paragraph_format.keep_with_next and issuer.paragraph_format.keep_with_next
+    assert not paragraphs[date_line].paragraph_format.keep_with_next
+    printed = world.login("performance").get(f"/documents/{doc.pk}/print/").content.decode()
+    assert ".text:has(+ .sign) { break-after: avoid;" in printed and "break-before: avoid" in printed
+
+
+def test_a_bad_list_filter_is_shown_at_its_field(world: Any, issue_notice: Any) -> None:
+    """A year typed wrong (20266) was left out silently: the ledger listed every year without saying why."""
+    notice = issue_notice()
+    issue_notice(doc_type=DocType.OPINION_LETTER)
+    page = world.login("performance").get("/documents/?fiscal_year=20266&doc_type=RECTIFICATION_NOTICE")
+    assert page.status_code == 200
+    html = page.content.decode()
+    errors = re.findall(r'data-testid="filter-error">([^<]*)<', html)
+    assert errors == ["确保该值小于或等于2100。"]
+    assert notice.title in html and "绩效管理意见书" not in html.split("<tbody")[1]  # the valid filter still applies
+
+
+@pytest.mark.parametrize(
+    ("persona", "offered"),
+    [("performance", True), ("leader", True), ("oversight", False), ("dept_admin", False), ("unit_user", False)],
+)
+def test_the_status_filter_offers_drafts_only_to_who_sees_them(world: Any, persona: str, offered: bool) -> None:
+    """A department, a unit or the oversight never sees a draft: 草稿 in their status filter always listed nothing."""
+    page = world.login(persona).get("/documents/").content.decode()
+    status = page.split('name="status"')[1].split("</select>")[0]
+    assert ('value="draft"' in status) is offered and 'value="issued"' in status

@@ -32,7 +32,7 @@ from jixiao.rectification.models import (
     SourceType,
     issuing_letter,
 )
-from jixiao.rectification.tests.helpers import YEAR, draft_case, overdue_by, pdf
+from jixiao.rectification.tests.helpers import YEAR, draft_case, issued_case, overdue_by, pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -299,3 +299,14 @@ def test_a_mix_of_departments_is_refused_in_chinese_and_nothing_is_written(world
     # Without 合并 the same choice still makes one case per addressee, as before.
     assert client.post("/rectification/candidates/", {"year": YEAR, "key": chosen}).status_code == 302
     assert Rectification.objects.count() == 2
+
+
+def test_the_issued_documents_page_links_back_to_its_case(world: World) -> None:
+    """The 关联 line of a 整改通知书 names the case as a link to it for the issuer (it was plain text: the case has
+    no page of its own for documents.selectors.related_link)."""
+    rect = issued_case(world)
+    letter = issuing_letter(rect)
+    assert letter is not None and letter.document_id
+    page = world.login("performance").get(f"/documents/{letter.document_id}/").content.decode()
+    related = page.split('data-testid="doc-related"')[0].rsplit("<", 1)[1]
+    assert related.startswith("a ") and f'href="/rectification/{rect.pk}/"' in related

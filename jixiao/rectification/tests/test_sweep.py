@@ -158,6 +158,11 @@ def test_settings_page_saves_the_regions_row_and_refuses_bad_input(world: World)
     assert client.post("/rectification/settings/", {**data, "deadline_days": 0}).status_code == 400
     typo = client.post("/rectification/settings/", {**data, "fiscal_year": 20266})
     assert typo.status_code == 400 and "确保该值小于或等于2100" in typo.content.decode()
+    # Day counts no rule can mean: a typo of 99999 days, a reminder as early as the whole deadline.
+    huge = client.post("/rectification/settings/", {**data, "escalate_after_days": 99999})
+    assert huge.status_code == 400 and "确保该值小于或等于365" in huge.content.decode()
+    early = client.post("/rectification/settings/", {**data, "remind_days_before": 15})
+    assert early.status_code == 400 and "到期前提醒天数应小于默认整改期限（15天）" in early.content.decode()
     assert not RectificationSettings.objects.filter(region=world.region).exists()
     assert client.post("/rectification/settings/", data).status_code == 302
     assert client.post("/rectification/settings/", {**data, "escalate_after_days": 4}).status_code == 302
