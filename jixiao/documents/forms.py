@@ -9,14 +9,23 @@ from django.utils import timezone
 from jixiao.core.filters import AutocompleteModelMultipleChoiceField
 from jixiao.core.forms import HiddenErrorsMixin, bootstrapify
 from jixiao.core.word import official_date
-from jixiao.documents.models import PLACEHOLDER_DEFAULTS, PLACEHOLDERS, DocType, DocumentStatus, sees_drafts
+from jixiao.documents.models import (
+    ISSUED_ANY,
+    PLACEHOLDER_DEFAULTS,
+    PLACEHOLDERS,
+    DocType,
+    DocumentStatus,
+    sees_drafts,
+)
 
 YEAR = {"min_value": 2000, "max_value": 2100}
 
 
 class ListFilterForm(forms.Form):
     doc_type = forms.ChoiceField(label="文书类型", required=False, choices=[("", "全部"), *DocType.choices])
-    status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部"), *DocumentStatus.choices])
+    status = forms.ChoiceField(
+        label="状态", required=False, choices=[("", "全部"), (ISSUED_ANY, "已印发（全部）"), *DocumentStatus.choices]
+    )
     fiscal_year = forms.IntegerField(label="年度", required=False, **YEAR)  # type: ignore[arg-type]
     q = forms.CharField(label="标题或文号", required=False, max_length=100)
 

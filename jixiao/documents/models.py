@@ -234,6 +234,8 @@ ISSUED_STATES = (
     DocumentStatus.FEEDBACK_RECEIVED,
     DocumentStatus.CLOSED,
 )
+# The list filter's value for every issued state at once (已印发（全部）: what the 驾驶舱 counts as issued).
+ISSUED_ANY = "issued_any"
 
 
 def feedback_path(instance: DocumentRecipient, filename: str) -> str:

@@ -13,6 +13,7 @@ from jixiao.core.models import AuditEvent
 from jixiao.core.scoping import ScopeLevel
 from jixiao.core.todos import TodoItem, countdown
 from jixiao.documents.models import (
+    ISSUED_ANY,
     ISSUED_STATES,
     DocType,
     DocumentEvent,
@@ -105,7 +106,9 @@ def documents_filtered(user: Any, params: dict[str, Any]) -> QuerySet[OfficialDo
     qs = documents_visible(user)
     if params.get("doc_type"):
         qs = qs.filter(doc_type=params["doc_type"])
-    if params.get("status"):
+    if params.get("status") == ISSUED_ANY:  # 已印发 and every later state: what the 驾驶舱 counts as issued
+        qs = qs.filter(status__in=ISSUED_STATES)
+    elif params.get("status"):
         qs = qs.filter(status=params["status"])
     if params.get("fiscal_year"):
         qs = qs.filter(fiscal_year=params["fiscal_year"])

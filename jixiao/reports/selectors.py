@@ -19,6 +19,7 @@ from django.urls import NoReverseMatch, reverse
 
 from jixiao.alerts.models import Color, FundAdjustment, ProjectLight, RegionLightCount
 from jixiao.alerts.selectors import dashboard as light_card
+from jixiao.documents.models import ISSUED_ANY
 from jixiao.evaluation.models import SelfEvalFund, SelfEvaluation
 from jixiao.evaluation.selectors import UNSUBMITTED
 from jixiao.execution import selectors as execution_selectors
@@ -483,7 +484,7 @@ def activity_panel(user: Any, year: int) -> Panel:
                         labels.get(doc_type) or str(doc_type),
                         int(counts["issued"]),
                         None,
-                        link("documents:list", fiscal_year=year, doc_type=doc_type),
+                        link("documents:list", fiscal_year=year, doc_type=doc_type, status=ISSUED_ANY),
                         f"已反馈{counts.get('feedback_done', 0)}",
                         key=f"doc-{doc_type}",
                     )

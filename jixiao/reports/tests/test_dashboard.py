@@ -254,3 +254,21 @@ def test_rectification_drafts_cell_only_for_those_who_see_drafts(world: World) -
     assert "draft" in _cells(_panels(world, "performance")["rectification"])
     department = _cells(_panels(world, "dept_admin")["rectification"])
     assert "draft" not in department and "issued" in department
+
+
+def test_a_document_count_opens_the_issued_documents_of_that_type_not_the_drafts(world: World) -> None:
+    """The 文书 cells count issued documents (any later state too); the link opens exactly them, not a draft."""
+    from jixiao.documents import services as documents
+    from jixiao.documents.models import DocType
+
+    arrange(world)
+    context = {"subject": "一中教学设备购置", "project": "一中教学设备购置", "problems": "1.绩效目标未细化量化"}
+    kind = {"actor": world.users["performance"], "doc_type": DocType.RECTIFICATION_NOTICE, "region": world.region}
+    documents.document_issue(**kind, recipients=[world.school], context=context, fiscal_year=YEAR)
+    documents.document_draft(**kind, recipients=[world.school], context=context, fiscal_year=YEAR)
+    cell = _cells(_panels(world, "leader")["activity"])[f"doc-{DocType.RECTIFICATION_NOTICE}"]
+    assert cell.count == 1
+    listed = world.login("leader").get(cell.url)
+    assert listed.status_code == 200 and listed.context["page"].paginator.count == 1
+    drafts_too = world.login("performance").get(cell.url.replace("status=issued_any", "status="))
+    assert drafts_too.context["page"].paginator.count == 2
