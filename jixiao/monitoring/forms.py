@@ -76,7 +76,7 @@ class TaskForm(forms.Form):
 
 
 class TaskFilterForm(forms.Form):
-    fiscal_year = forms.IntegerField(label="年度", required=False)
+    fiscal_year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)
     status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部"), *TaskStatus.choices])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -88,7 +88,7 @@ class RecordFilterForm(forms.Form):
     task = forms.ModelChoiceField(
         label="监控任务", queryset=MonitoringTask.objects.none(), required=False, empty_label="全部"
     )
-    fiscal_year = forms.IntegerField(label="年度", required=False)
+    fiscal_year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)
     status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部"), *RecordStatus.choices])
     department = DepartmentSearchField()
     likelihood = forms.ChoiceField(label="完成目标可能性", required=False, choices=[("", "全部"), *Likelihood.choices])

@@ -381,3 +381,19 @@ def test_the_round_filter_says_all_not_dashes(ready: World) -> None:
     page = ready.login("performance").get(reverse("monitoring:record_list")).content.decode()
     select = page.split('name="task"', 1)[1].split("</select>", 1)[0]
     assert '<option value="" selected>全部</option>' in select and "---------" not in select
+
+
+def test_a_filter_typed_wrong_is_named_at_its_field_on_both_lists(ready: World) -> None:
+    """A year of 20266 listed nothing and said nothing on 监控任务 and 监控填报; it is now named at its field and left
+    out, the other filters still applying."""
+    task = issued_round(ready)
+    client = ready.login("performance")
+    error = '<div class="invalid-feedback d-block" data-testid="filter-error">确保该值小于或等于2100。</div>'
+    rounds = client.get(reverse("monitoring:task_list"), {"fiscal_year": "20266"}).content.decode()
+    assert error in rounds and task.title in rounds
+    total = MonitoringRecord.objects.filter(task=task, status=RecordStatus.PENDING).count()
+    records = client.get(reverse("monitoring:record_list"), {"fiscal_year": "20266", "status": "pending"})
+    page = records.content.decode()
+    assert error in page and f'data-testid="mon-record-count">共 {total} 张监控表<' in page and total > 0
+    bad_round = client.get(reverse("monitoring:record_list"), {"task": "99999999999999999999"}).content.decode()
+    assert 'data-testid="filter-error">选择一个有效的选项' in bad_round
