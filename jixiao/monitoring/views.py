@@ -24,7 +24,7 @@ from jixiao.monitoring.forms import (
     TransitionForm,
 )
 from jixiao.monitoring.models import EDITABLE_STATUSES, MonitoringRecord, RecordStatus, TaskStatus
-from jixiao.monitoring.workflow import BULK_ACTIONS, MONITORING_WORKFLOW
+from jixiao.monitoring.workflow import BULK_ACTIONS, FILL, MONITORING_WORKFLOW
 from jixiao.organizations.selectors import current_fiscal_year
 
 
@@ -232,6 +232,14 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "monitoring/record_detail.html", detail_context(request, record))
 
 
+def _comment_box(actions: list[Any]) -> tuple[str, str]:
+    """Label and hint of the opinion box for the user's own buttons: the unit's 报送/撤回 take an optional 说明, a
+    reviewer's steps an 审核意见, required for a return (the unit was asked for a review opinion it cannot give)."""
+    if not any(t.capability != FILL for t in actions):
+        return "说明", "选填"
+    return "审核意见", "退回时必须填写意见" if any(t.needs_comment for t in actions) else "选填"
+
+
 def detail_context(request: HttpRequest, record: MonitoringRecord) -> dict[str, Any]:
     user: Any = request.user
     capabilities = user.active_membership.capabilities
@@ -239,10 +247,13 @@ def detail_context(request: HttpRequest, record: MonitoringRecord) -> dict[str, 
     actions = MONITORING_WORKFLOW.available(record.status, capabilities) if task_open else []
     settings_row = selectors.settings_for(record.region, record.fiscal_year)
     rows = list(selectors.record_rows(record))
+    comment_label, comment_hint = _comment_box(actions)
     return {
         "record": record,
         "rows": rows,
         "actions": actions,
+        "comment_label": comment_label,
+        "comment_hint": comment_hint,
         "can_fill": task_open and user.can("monitoring.fill") and record.status in EDITABLE_STATUSES,
         "ratio": selectors.record_ratio(record),
         "light": selectors.record_light(record, settings_row.red_ratio_pct),

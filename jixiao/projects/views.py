@@ -120,18 +120,32 @@ def project_export_job(job: Job, *, query: str, fmt: str, membership_id: int | N
     run_list_export(job, PROJECT_EXPORT, rows=project_rows(queryset), total=queryset.count(), fmt=fmt)
 
 
+def _comment_box(actions: list[Any]) -> tuple[str, str]:
+    """Label and hint of the opinion box for the user's own buttons: a unit's own steps take a 说明 (a reason to
+    撤销项目), a reviewer's an 审核意见, required for the buttons named."""
+    reviewing = any(t.capability != "project.submit" for t in actions)
+    label = "审核意见" if reviewing else "说明"
+    needed = list(dict.fromkeys(t.label for t in actions if t.needs_comment))
+    if not needed:
+        return label, "选填"
+    return label, f"{'、'.join(needed)}时必须填写{'意见' if reviewing else '理由'}"
+
+
 @capability_required("project.view")
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     project = selectors.project_get(request.user, pk)
     user: Any = request.user
     actions = PROJECT_WORKFLOW.available(project.status, user.active_membership.capabilities)
     can_edit = user.can("project.edit_any") or (user.can("project.edit") and project.status in EDITABLE_STATES)
+    comment_label, comment_hint = _comment_box(actions)
     return render(
         request,
         "projects/detail.html",
         {
             "project": project,
             "actions": actions,
+            "comment_label": comment_label,
+            "comment_hint": comment_hint,
             "can_edit": can_edit,
             "events": selectors.project_events(project)[:50],
             "trail": audit_labels.for_trail(selectors.project_audit_trail(project)[:50]),

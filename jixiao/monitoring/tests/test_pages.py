@@ -397,3 +397,23 @@ def test_a_filter_typed_wrong_is_named_at_its_field_on_both_lists(ready: World) 
     assert error in page and f'data-testid="mon-record-count">共 {total} 张监控表<' in page and total > 0
     bad_round = client.get(reverse("monitoring:record_list"), {"task": "99999999999999999999"}).content.decode()
     assert 'data-testid="filter-error">选择一个有效的选项' in bad_round
+
+
+def test_the_units_submit_box_asks_for_a_note_not_a_review_opinion(ready: World) -> None:
+    """On a returned record the unit's 重新报送 box read 审核意见 “退回时必须填写意见”; a reviewer's still does."""
+    from jixiao.monitoring.tests.helpers import fill_complete
+
+    record = fill_complete(ready, school_record(issued_round(ready), ready))
+    url = reverse("monitoring:record_detail", args=[record.pk])
+
+    def box(persona: str) -> str:
+        return ready.login(persona).get(url).content.decode().split('for="id_comment">', 1)[1][:250]
+
+    assert box("unit_user").startswith("说明</label>") and 'placeholder="选填"' in box("unit_user")
+    services.record_transition(actor=ready.users["unit_user"], record=record, action="submit")
+    reviewer = box("dept_admin")
+    assert reviewer.startswith("审核意见</label>") and 'placeholder="退回时必须填写意见"' in reviewer
+    record.refresh_from_db()
+    services.record_transition(actor=ready.users["dept_admin"], record=record, action="dept_return", comment="补充")
+    returned = box("unit_user")
+    assert returned.startswith("说明</label>") and "退回时必须填写意见" not in returned
