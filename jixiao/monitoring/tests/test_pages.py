@@ -417,3 +417,25 @@ def test_the_units_submit_box_asks_for_a_note_not_a_review_opinion(ready: World)
     services.record_transition(actor=ready.users["dept_admin"], record=record, action="dept_return", comment="补充")
     returned = box("unit_user")
     assert returned.startswith("说明</label>") and "退回时必须填写意见" not in returned
+
+
+def test_issuing_deleting_and_closing_a_round_ask_for_confirmation(ready: World) -> None:
+    """下达 creates every record, 关闭 freezes them all: one stray click did either without a question."""
+    client = ready.login("performance")
+    draft = services.task_create(
+        actor=ready.users["performance"],
+        data={
+            "title": "草稿任务",
+            "fiscal_year": 2026,
+            "period_end_month": 6,
+            "start_date": date(2026, 7, 1),
+            "deadline": date(2026, 7, 20),
+            "scope": "all",
+        },
+    )
+    page = client.get(reverse("monitoring:task_detail", args=[draft.pk])).content.decode()
+    assert 'data-confirm="确定下达监控任务“草稿任务”吗？' in page and 'data-confirm="确定删除草稿任务“草稿任务”吗？' in page
+    task = issued_round(ready)
+    page = client.get(reverse("monitoring:task_detail", args=[task.pk])).content.decode()
+    close_form = page.split(reverse("monitoring:task_close", args=[task.pk]), 1)[1].split(">", 1)[0]
+    assert "data-confirm=" in close_form and "全部监控表不能再填报、报送或审核" in close_form
