@@ -439,3 +439,16 @@ def test_issuing_deleting_and_closing_a_round_ask_for_confirmation(ready: World)
     page = client.get(reverse("monitoring:task_detail", args=[task.pk])).content.decode()
     close_form = page.split(reverse("monitoring:task_close", args=[task.pk]), 1)[1].split(">", 1)[0]
     assert "data-confirm=" in close_form and "全部监控表不能再填报、报送或审核" in close_form
+
+
+def test_a_department_form_speaks_of_the_department_not_a_project(ready: World) -> None:
+    """The 部门整体 fill form was headed 项目资金 and said the “project” had no approved target."""
+    task = issued_round(ready, scope=MonitoringTask.Scope.DEPT_OVERALL)
+    record = MonitoringRecord.objects.get(task=task, department=ready.edu)
+    page = ready.login("dept_admin").get(reverse("monitoring:record_fill", args=[record.pk])).content.decode()
+    assert 'data-testid="mon-funds-title">部门资金（万元）</div>' in page
+    assert "无绩效指标（部门没有已批复的部门整体绩效目标）" in page and "项目资金" not in page
+    project_page = ready.login("unit_user").get(
+        reverse("monitoring:record_fill", args=[school_record(issued_round(ready, period_end_month=6), ready).pk])
+    )
+    assert 'data-testid="mon-funds-title">项目资金（万元）</div>' in project_page.content.decode()
