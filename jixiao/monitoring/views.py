@@ -285,8 +285,11 @@ def record_transition(request: HttpRequest, pk: int) -> HttpResponse:
             comment=form.cleaned_data["comment"],
         )
     except DomainError as exc:
+        # The page again, as it stands now, with the refusal and the opinion as typed (a redirect lost it).
         messages.error(request, exc.message)
-        return redirect("monitoring:record_detail", pk=pk)
+        context = detail_context(request, selectors.record_get(request.user, pk))
+        context["typed_comment"] = form.cleaned_data["comment"]
+        return render(request, "monitoring/record_detail.html", context, status=exc.status_code)
     messages.success(request, f"操作成功：{MONITORING_WORKFLOW.action_label(form.cleaned_data['action'], shown_in)}")
     return redirect("monitoring:record_detail", pk=pk)
 

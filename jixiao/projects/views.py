@@ -133,7 +133,11 @@ def _comment_box(actions: list[Any]) -> tuple[str, str]:
 
 @capability_required("project.view")
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    project = selectors.project_get(request.user, pk)
+    return _detail(request, selectors.project_get(request.user, pk))
+
+
+def _detail(request: HttpRequest, project: Any, *, status: int = 200, typed_comment: str = "") -> HttpResponse:
+    """The project page; a refused workflow step shows it again with its status and the opinion as typed."""
     user: Any = request.user
     actions = PROJECT_WORKFLOW.available(project.status, user.active_membership.capabilities)
     can_edit = user.can("project.edit_any") or (user.can("project.edit") and project.status in EDITABLE_STATES)
@@ -149,7 +153,9 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_edit": can_edit,
             "events": selectors.project_events(project)[:50],
             "trail": audit_labels.for_trail(selectors.project_audit_trail(project)[:50]),
+            "typed_comment": typed_comment,
         },
+        status=status,
     )
 
 
@@ -213,9 +219,10 @@ def project_transition(request: HttpRequest, pk: int) -> HttpResponse:
             comment=form.cleaned_data["comment"],
         )
     except DomainError as exc:
+        # The page again, as it stands now, with the refusal and the opinion as typed (a redirect lost it).
         messages.error(request, exc.message)
-        response = redirect("projects:detail", pk=pk)
-        return response
+        project = selectors.project_get(request.user, pk)
+        return _detail(request, project, status=exc.status_code, typed_comment=form.cleaned_data["comment"])
     messages.success(request, f"操作成功：{PROJECT_WORKFLOW.action_label(form.cleaned_data['action'], shown_in)}")
     return redirect("projects:detail", pk=pk)
 

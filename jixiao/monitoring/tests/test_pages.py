@@ -452,3 +452,22 @@ def test_a_department_form_speaks_of_the_department_not_a_project(ready: World) 
         reverse("monitoring:record_fill", args=[school_record(issued_round(ready, period_end_month=6), ready).pk])
     )
     assert 'data-testid="mon-funds-title">项目资金（万元）</div>' in project_page.content.decode()
+
+
+def test_a_refused_review_step_keeps_the_typed_opinion(ready: World) -> None:
+    """The unit withdrew while the department typed its return opinion: the refusal (409) shows the page again with
+    the opinion in its box, instead of a redirect that lost it."""
+    from jixiao.monitoring.tests.helpers import fill_complete
+
+    record = fill_complete(ready, school_record(issued_round(ready), ready))
+    services.record_transition(actor=ready.users["unit_user"], record=record, action="submit")
+    record.refresh_from_db()
+    services.record_transition(actor=ready.users["unit_user"], record=record, action="withdraw")
+    url = reverse("monitoring:record_transition", args=[record.pk])
+    response = ready.login("dept_admin").post(url, {"action": "dept_return", "comment": "第3项指标缺少佐证"})
+    body = response.content.decode()
+    assert response.status_code == 409
+    assert "当前状态为“填报中”，不允许执行“退回修改”操作" in body
+    assert 'value="第3项指标缺少佐证"' in body
+    record.refresh_from_db()
+    assert record.status == RecordStatus.FILLING

@@ -170,3 +170,18 @@ def test_the_comment_box_asks_the_unit_for_a_note_and_the_reviewer_for_an_opinio
     _post(world, "dept_admin", project, "dept_return", "请补充测算依据")
     returned_box = box("unit_user")
     assert returned_box.startswith("说明</label>") and 'placeholder="选填"' in returned_box
+
+
+def test_a_refused_review_step_keeps_the_typed_opinion(world: World) -> None:
+    """The unit withdrew while the department typed its opinion: the refusal (409) shows the page again with the
+    opinion in its box, instead of a redirect that lost it."""
+    project = _post(world, "unit_user", world.school_project, "submit")
+    _post(world, "unit_user", project, "withdraw")
+    response = world.login("dept_admin").post(
+        f"/projects/{project.pk}/transition/", {"action": "dept_return", "comment": "请补充测算依据"}
+    )
+    body = response.content.decode()
+    assert response.status_code == 409
+    assert "当前状态为“草稿”，不允许执行“退回修改”操作" in body and 'value="请补充测算依据"' in body
+    project.refresh_from_db()
+    assert project.status == "draft"
