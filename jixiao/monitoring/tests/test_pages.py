@@ -434,7 +434,10 @@ def test_issuing_deleting_and_closing_a_round_ask_for_confirmation(ready: World)
         },
     )
     page = client.get(reverse("monitoring:task_detail", args=[draft.pk])).content.decode()
-    assert 'data-confirm="确定下达监控任务“草稿任务”吗？' in page and 'data-confirm="确定删除草稿任务“草稿任务”吗？' in page
+    assert (
+        'data-confirm="确定下达监控任务“草稿任务”吗？' in page
+        and 'data-confirm="确定删除草稿任务“草稿任务”吗？' in page
+    )
     task = issued_round(ready)
     page = client.get(reverse("monitoring:task_detail", args=[task.pk])).content.decode()
     close_form = page.split(reverse("monitoring:task_close", args=[task.pk]), 1)[1].split(">", 1)[0]

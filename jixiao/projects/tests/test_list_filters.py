@@ -7,7 +7,6 @@ import re
 from typing import Any
 
 import openpyxl
-
 import pytest
 from django.test.html import parse_html
 
@@ -103,6 +102,7 @@ def test_a_year_typed_wrong_is_named_at_its_field_and_the_sort_choices_read_chin
     assert "descending" not in page
     assert '<option value="-code">项目编码（降序）</option>' in page
     assert '<option value="-amount">金额（从高到低）</option>' in page
+
     def rows(query: dict[str, str]) -> int:
         return openpyxl.load_workbook(io.BytesIO(client.get("/projects/export/", query).getvalue())).active.max_row
 
