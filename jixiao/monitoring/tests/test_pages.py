@@ -474,3 +474,18 @@ def test_a_refused_review_step_keeps_the_typed_opinion(ready: World) -> None:
     assert 'value="第3项指标缺少佐证"' in body
     record.refresh_from_db()
     assert record.status == RecordStatus.FILLING
+
+
+def test_the_payments_mismatch_names_both_figures_to_the_cent(ready: World) -> None:
+    """Payments of 33.027123万元 show as 33.03 in the budget table; a unit typing 33.03 was told its figure differed
+    from “支付数据（33.03万元）”, the very figure it typed. The refusal now names both to the cent."""
+    pay(ready.school_project, "271.23", date(2026, 7, 1))
+    record = school_record(issued_round(ready), ready)
+    assert record.executed_from_payments_yuan == Decimal("330271.23")
+    response = ready.login("unit_user").post(
+        reverse("monitoring:record_fill", args=[record.pk]),
+        {"version": str(record.version), "executed_to_date_yuan": "33.03", "then": "save"},
+    )
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "1—8月执行数（33.03万元）与支付数据（33.027123万元）不一致，请填写差异说明" in body
