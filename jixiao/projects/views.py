@@ -180,6 +180,11 @@ def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
     project = selectors.project_get(request.user, pk)
     if not (request.user.can("project.edit") or request.user.can("project.edit_any")):  # type: ignore[union-attr]
         raise PermissionDenied
+    editable = request.user.can("project.edit_any") or project.status in EDITABLE_STATES  # type: ignore[union-attr]
+    if request.method != "POST" and not editable:
+        # The page has no 修改 button then; a bookmarked or typed link says why instead of a form that cannot save.
+        messages.error(request, f"项目当前状态为“{project.get_status_display()}”，不能修改")
+        return redirect("projects:detail", pk=project.pk)
     form = ProjectForm(request.POST or None, instance=project, user=request.user)
     status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():

@@ -185,3 +185,13 @@ def test_a_refused_review_step_keeps_the_typed_opinion(world: World) -> None:
     assert "当前状态为“草稿”，不允许执行“退回修改”操作" in body and 'value="请补充测算依据"' in body
     project.refresh_from_db()
     assert project.status == "draft"
+
+
+def test_the_edit_link_of_a_project_under_review_says_why_instead_of_a_form(world: World) -> None:
+    """The page shows no 修改 button once submitted, but the typed or bookmarked link opened a form whose save could
+    only be refused; it now returns to the project with the reason. The finance sections still edit any state."""
+    project = _post(world, "unit_user", world.school_project, "submit")
+    response = world.login("unit_user").get(f"/projects/{project.pk}/edit/", follow=True)
+    assert response.redirect_chain == [(f"/projects/{project.pk}/", 302)]
+    assert "项目当前状态为“待主管部门审核”，不能修改" in response.content.decode()
+    assert world.login("budget").get(f"/projects/{project.pk}/edit/").status_code == 200
