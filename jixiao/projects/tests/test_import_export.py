@@ -276,7 +276,14 @@ def test_an_export_of_another_year_is_refused_not_imported_into_the_chosen_year(
     response = client.post("/projects/import/", {"fiscal_year": 2026, "file": SimpleUploadedFile("x.xlsx", exported)})
     assert response.status_code == 400
     errors = [(e.column, e.value, e.message) for e in response.context["errors"]]
-    assert errors == [("年度", "2027", "该行为2027年度的项目，与所选导入年度（2026年度）不一致，请按年度分别导入")]
+    assert errors == [
+        (
+            "年度",
+            "2027",
+            "该行为2027年度的项目，与所选导入年度（2026年度）不一致，请按年度分别导入；"
+            "确要导入为2026年度项目的，请将“年度”改为2026或删除该列",
+        )
+    ]
     assert Project.objects.count() == before
     assert not Project.objects.filter(fiscal_year=2026, code=world.branch_project.code).exists()
     # The same file under its own year re-imports unchanged; a 年度 that is not a year is named at its cell.
