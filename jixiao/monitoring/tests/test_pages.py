@@ -87,8 +87,8 @@ def test_a_round_of_selected_projects_from_the_form(ready: World) -> None:
     assert response.status_code == 400 and MonitoringTask.objects.count() == 1
     # Nor is a number no id can be (SQLite's driver refused to bind it: a 500), nor text.
     for value, error in (
-        ("99999999999999999999", "不在可用的选项中"),
-        ("-99999999999999999999", "不在可用的选项中"),
+        ("99999999999999999999", "所选项目中有不是2026年度已入库项目的"),
+        ("-99999999999999999999", "所选项目中有不是2026年度已入库项目的"),
         ("abc", "不是一个有效的值"),
     ):
         data = {"title": "篡改", "fiscal_year": "2026", "period_end_month": "6", "start_date": "2026-07-01"}
@@ -489,3 +489,17 @@ def test_the_payments_mismatch_names_both_figures_to_the_cent(ready: World) -> N
     body = response.content.decode()
     assert response.status_code == 400
     assert "1—8月执行数（33.03万元）与支付数据（33.027123万元）不一致，请填写差异说明" in body
+
+
+def test_projects_chosen_before_the_year_changed_are_refused_in_words(ready: World) -> None:
+    """2026 projects chosen, then the 年度 set to 2027: the refusal read “选择一个有效的选项。 <id> 不在可用的选项中。”
+    plus a needless “请至少选择一个项目”; it now says the projects are not of the chosen year."""
+    data = {"title": "选定", "fiscal_year": "2027", "period_end_month": "6", "start_date": "2026-07-01"}
+    data |= {"deadline": "2026-07-15", "warn_days": "2", "scope": "selected"}
+    data["selected_projects"] = [str(ready.school_project.pk)]
+    response = ready.login("performance").post(reverse("monitoring:task_create"), data)
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "所选项目中有不是2027年度已入库项目的，请按所选年度重新选择项目" in body
+    assert f"{ready.school_project.pk} 不在可用的选项中" not in body and "至少选择一个项目" not in body
+    assert not MonitoringTask.objects.exists()
