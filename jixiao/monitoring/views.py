@@ -189,7 +189,10 @@ def _row_forms(record: MonitoringRecord, data: Any = None) -> list[IndicatorRowF
 @capability_required("monitoring.fill")
 def record_fill(request: HttpRequest, pk: int) -> HttpResponse:
     record = selectors.record_get(request.user, pk)
-    if record.status not in EDITABLE_STATUSES or record.task.status != TaskStatus.ISSUED:
+    if record.task.status != TaskStatus.ISSUED:  # a closed round: the record's own state is not the reason
+        messages.error(request, "监控任务已关闭，监控表不能再修改")
+        return redirect("monitoring:record_detail", pk=pk)
+    if record.status not in EDITABLE_STATUSES:
         messages.error(request, f"监控表当前状态为“{record.get_status_display()}”，不能修改")
         return redirect("monitoring:record_detail", pk=pk)
     data = request.POST if request.method == "POST" else None

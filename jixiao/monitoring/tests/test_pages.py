@@ -503,3 +503,14 @@ def test_projects_chosen_before_the_year_changed_are_refused_in_words(ready: Wor
     assert "所选项目中有不是2027年度已入库项目的，请按所选年度重新选择项目" in body
     assert f"{ready.school_project.pk} 不在可用的选项中" not in body and "至少选择一个项目" not in body
     assert not MonitoringTask.objects.exists()
+
+
+def test_the_fill_link_of_a_closed_round_gives_the_rounds_reason(ready: World) -> None:
+    """A 待填报 record of a closed round said “监控表当前状态为“待填报”，不能修改”: the state it may be filled in."""
+    task = issued_round(ready)
+    services.task_close(actor=ready.users["performance"], task=task)
+    record = school_record(task, ready)
+    response = ready.login("unit_user").get(reverse("monitoring:record_fill", args=[record.pk]), follow=True)
+    body = response.content.decode()
+    assert response.redirect_chain == [(reverse("monitoring:record_detail", args=[record.pk]), 302)]
+    assert "监控任务已关闭，监控表不能再修改" in body and "当前状态为“待填报”，不能修改" not in body
