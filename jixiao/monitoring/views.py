@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from jixiao.core import audit_labels, bulk
-from jixiao.core.errors import DomainError
+from jixiao.core.errors import ConflictError, DomainError
 from jixiao.core.forms import EvidenceUploadForm, valid_filters
 from jixiao.core.numbers import year_or_none
 from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
@@ -54,10 +54,12 @@ def task_create(request: HttpRequest) -> HttpResponse:
         try:
             task = services.task_create(actor=request.user, data=data, selected_projects=selected)
         except DomainError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, "监控任务已保存为草稿，确认后请下达")
-            return redirect("monitoring:task_detail", pk=task.pk)
+            # A 任务编号 already taken (409) is said at its field, as every other refusal of the form is.
+            taken = isinstance(exc, ConflictError) and "任务编号" in exc.message
+            form.add_error("task_no" if taken else None, exc.message)
+            return render(request, "monitoring/task_form.html", {"form": form}, status=exc.status_code)
+        messages.success(request, "监控任务已保存为草稿，确认后请下达")
+        return redirect("monitoring:task_detail", pk=task.pk)
     status = 400 if request.method == "POST" else 200
     return render(request, "monitoring/task_form.html", {"form": form}, status=status)
 

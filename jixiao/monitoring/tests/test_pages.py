@@ -514,3 +514,15 @@ def test_the_fill_link_of_a_closed_round_gives_the_rounds_reason(ready: World) -
     body = response.content.decode()
     assert response.redirect_chain == [(reverse("monitoring:record_detail", args=[record.pk]), 302)]
     assert "监控任务已关闭，监控表不能再修改" in body and "当前状态为“待填报”，不能修改" not in body
+
+
+def test_a_task_number_already_taken_is_a_409_at_its_field(ready: World) -> None:
+    """The refusal was a 400 with the message above the form, away from the 任务编号 box it is about."""
+    task = issued_round(ready)
+    data = {"title": "重复编号", "task_no": task.task_no, "fiscal_year": "2026", "period_end_month": "8"}
+    data |= {"start_date": "2026-09-01", "deadline": "2026-09-20", "warn_days": "3", "scope": "all"}
+    response = ready.login("performance").post(reverse("monitoring:task_create"), data)
+    assert response.status_code == 409
+    assert response.context["form"].errors["task_no"] == [f"任务编号“{task.task_no}”已存在"]
+    assert 'value="重复编号"' in response.content.decode()  # the typed form is kept
+    assert MonitoringTask.objects.count() == 1
