@@ -173,6 +173,14 @@ def _style(sheet: Worksheet, last: int) -> None:
             cell.font = Font(bold=True)
     for letter, width in WIDTHS.items():
         sheet.column_dimensions[letter].width = width
+    # Thirteen columns: printed on A4 landscape, one page wide (as the 申报表 is printed), the title rows repeated.
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_options.horizontalCentered = True
+    sheet.print_title_rows = "1:2"
 
 
 def export_record(record: MonitoringRecord) -> bytes:

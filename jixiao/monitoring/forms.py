@@ -63,6 +63,10 @@ class TaskForm(forms.Form):
         # The search box offers in-library projects of the round's year (a new dict: the class's is shared).
         widget = self.fields["selected_projects"].widget
         widget.params = {**widget.params, "fiscal_year": str(fiscal_year or today.year)}  # type: ignore[attr-defined]
+        # Projects chosen, then the 年度 changed: name the reason, not the raw id (“220 不在可用的选项中”).
+        self.fields["selected_projects"].error_messages["invalid_choice"] = (
+            f"所选项目中有不是{fiscal_year or today.year}年度已入库项目的，请按所选年度重新选择项目"
+        )
         bootstrapify(self)
 
     def clean(self) -> dict[str, Any]:
@@ -70,13 +74,15 @@ class TaskForm(forms.Form):
         start, deadline = data.get("start_date"), data.get("deadline")
         if start and deadline and deadline < start:
             self.add_error("deadline", "填报截止日期不能早于开始日期")
-        if data.get("scope") == MonitoringTask.Scope.SELECTED and not data.get("selected_projects"):
+        # A refused choice was already told why; “请至少选择一个” would add nothing.
+        none_chosen = not data.get("selected_projects") and "selected_projects" not in self.errors
+        if data.get("scope") == MonitoringTask.Scope.SELECTED and none_chosen:
             self.add_error("selected_projects", "监控范围为“选定项目”时请至少选择一个项目")
         return data
 
 
 class TaskFilterForm(forms.Form):
-    fiscal_year = forms.IntegerField(label="年度", required=False)
+    fiscal_year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)
     status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部"), *TaskStatus.choices])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -88,7 +94,7 @@ class RecordFilterForm(forms.Form):
     task = forms.ModelChoiceField(
         label="监控任务", queryset=MonitoringTask.objects.none(), required=False, empty_label="全部"
     )
-    fiscal_year = forms.IntegerField(label="年度", required=False)
+    fiscal_year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)
     status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部"), *RecordStatus.choices])
     department = DepartmentSearchField()
     likelihood = forms.ChoiceField(label="完成目标可能性", required=False, choices=[("", "全部"), *Likelihood.choices])

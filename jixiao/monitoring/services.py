@@ -496,6 +496,14 @@ def _verbose(model: Any, name: str) -> str:
     return str(getattr(model._meta.get_field(name), "verbose_name", name))
 
 
+def _wan_exact(yuan: Decimal) -> str:
+    """万元 to the cent (up to 6 places, at least 2): a unit that typed the page's rounded 2,833.79 for payments of
+    2,833.788271万元 must see why the figures differ, not the same 2,833.79 twice."""
+    text = format_wan(yuan, places=6).rstrip("0")
+    whole, _, fraction = text.partition(".")
+    return f"{whole}.{fraction.ljust(2, '0')}"
+
+
 def _clean_record(record: MonitoringRecord, data: dict[str, Any], problems: list[str]) -> dict[str, Any]:
     """The record's entries checked; every refusal is added to `problems` (all of them at once, in form order)."""
     cleaned: dict[str, Any] = {}
@@ -514,7 +522,8 @@ def _clean_record(record: MonitoringRecord, data: dict[str, Any], problems: list
     explanation = cleaned.get("difference_explanation", record.difference_explanation)
     if executed != record.executed_from_payments_yuan and not explanation:
         problems.append(
-            f"1—{n}月执行数与支付数据（{format_wan(record.executed_from_payments_yuan)}万元）不一致，请填写差异说明"
+            f"1—{n}月执行数（{_wan_exact(executed)}万元）与支付数据（{_wan_exact(record.executed_from_payments_yuan)}"
+            "万元）不一致，请填写差异说明"
         )
     expected = cleaned.get("expected_annual_yuan", record.expected_annual_yuan)
     if expected is not None and expected >= 0 and expected < executed:

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from jixiao.core import audit_labels, bulk
-from jixiao.core.errors import DomainError
+from jixiao.core.errors import ConflictError, DomainError
 from jixiao.core.forms import EvidenceUploadForm, valid_filters
 from jixiao.core.numbers import year_or_none
 from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
@@ -24,7 +24,7 @@ from jixiao.monitoring.forms import (
     TransitionForm,
 )
 from jixiao.monitoring.models import EDITABLE_STATUSES, MonitoringRecord, RecordStatus, TaskStatus
-from jixiao.monitoring.workflow import BULK_ACTIONS, MONITORING_WORKFLOW
+from jixiao.monitoring.workflow import BULK_ACTIONS, FILL, MONITORING_WORKFLOW
 from jixiao.organizations.selectors import current_fiscal_year
 
 
@@ -54,10 +54,12 @@ def task_create(request: HttpRequest) -> HttpResponse:
         try:
             task = services.task_create(actor=request.user, data=data, selected_projects=selected)
         except DomainError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, "监控任务已保存为草稿，确认后请下达")
-            return redirect("monitoring:task_detail", pk=task.pk)
+            # A 任务编号 already taken (409) is said at its field, as every other refusal of the form is.
+            taken = isinstance(exc, ConflictError) and "任务编号" in exc.message
+            form.add_error("task_no" if taken else None, exc.message)
+            return render(request, "monitoring/task_form.html", {"form": form}, status=exc.status_code)
+        messages.success(request, "监控任务已保存为草稿，确认后请下达")
+        return redirect("monitoring:task_detail", pk=task.pk)
     status = 400 if request.method == "POST" else 200
     return render(request, "monitoring/task_form.html", {"form": form}, status=status)
 
@@ -189,7 +191,10 @@ def _row_forms(record: MonitoringRecord, data: Any = None) -> list[IndicatorRowF
 @capability_required("monitoring.fill")
 def record_fill(request: HttpRequest, pk: int) -> HttpResponse:
     record = selectors.record_get(request.user, pk)
-    if record.status not in EDITABLE_STATUSES or record.task.status != TaskStatus.ISSUED:
+    if record.task.status != TaskStatus.ISSUED:  # a closed round: the record's own state is not the reason
+        messages.error(request, "监控任务已关闭，监控表不能再修改")
+        return redirect("monitoring:record_detail", pk=pk)
+    if record.status not in EDITABLE_STATUSES:
         messages.error(request, f"监控表当前状态为“{record.get_status_display()}”，不能修改")
         return redirect("monitoring:record_detail", pk=pk)
     data = request.POST if request.method == "POST" else None
@@ -232,6 +237,14 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "monitoring/record_detail.html", detail_context(request, record))
 
 
+def _comment_box(actions: list[Any]) -> tuple[str, str]:
+    """Label and hint of the opinion box for the user's own buttons: the unit's 报送/撤回 take an optional 说明, a
+    reviewer's steps an 审核意见, required for a return (the unit was asked for a review opinion it cannot give)."""
+    if not any(t.capability != FILL for t in actions):
+        return "说明", "选填"
+    return "审核意见", "退回时必须填写意见" if any(t.needs_comment for t in actions) else "选填"
+
+
 def detail_context(request: HttpRequest, record: MonitoringRecord) -> dict[str, Any]:
     user: Any = request.user
     capabilities = user.active_membership.capabilities
@@ -239,10 +252,13 @@ def detail_context(request: HttpRequest, record: MonitoringRecord) -> dict[str, 
     actions = MONITORING_WORKFLOW.available(record.status, capabilities) if task_open else []
     settings_row = selectors.settings_for(record.region, record.fiscal_year)
     rows = list(selectors.record_rows(record))
+    comment_label, comment_hint = _comment_box(actions)
     return {
         "record": record,
         "rows": rows,
         "actions": actions,
+        "comment_label": comment_label,
+        "comment_hint": comment_hint,
         "can_fill": task_open and user.can("monitoring.fill") and record.status in EDITABLE_STATUSES,
         "ratio": selectors.record_ratio(record),
         "light": selectors.record_light(record, settings_row.red_ratio_pct),
@@ -274,8 +290,11 @@ def record_transition(request: HttpRequest, pk: int) -> HttpResponse:
             comment=form.cleaned_data["comment"],
         )
     except DomainError as exc:
+        # The page again, as it stands now, with the refusal and the opinion as typed (a redirect lost it).
         messages.error(request, exc.message)
-        return redirect("monitoring:record_detail", pk=pk)
+        context = detail_context(request, selectors.record_get(request.user, pk))
+        context["typed_comment"] = form.cleaned_data["comment"]
+        return render(request, "monitoring/record_detail.html", context, status=exc.status_code)
     messages.success(request, f"操作成功：{MONITORING_WORKFLOW.action_label(form.cleaned_data['action'], shown_in)}")
     return redirect("monitoring:record_detail", pk=pk)
 

@@ -31,7 +31,7 @@ class WanFilter(django_filters.NumberFilter):
 
 class ProjectFilterSet(FilterSet):
     q = django_filters.CharFilter(label="关键字", method="filter_q")
-    fiscal_year = django_filters.NumberFilter(label="年度")
+    fiscal_year = django_filters.NumberFilter(label="年度", min_value=2000, max_value=2100)
     region = RegionFilter()  # city and province users only
     department = ScopedIdFilter(label="主管部门", url_name="organizations:department_autocomplete")
     unit = ScopedIdFilter(label="实施单位", url_name="organizations:unit_autocomplete")
@@ -59,7 +59,15 @@ class ProjectFilterSet(FilterSet):
     ordering = django_filters.OrderingFilter(
         label="排序",
         fields=(("code", "code"), ("total_amount_yuan", "amount"), ("updated_at", "updated")),
-        field_labels={"code": "项目编码", "total_amount_yuan": "金额", "updated_at": "修改时间"},
+        # Descending labels too: django-filter's own “(descending)” has no zh-hans translation.
+        field_labels={
+            "code": "项目编码",
+            "-code": "项目编码（降序）",
+            "total_amount_yuan": "金额（从低到高）",
+            "-amount": "金额（从高到低）",
+            "updated_at": "修改时间（最早在前）",
+            "-updated": "修改时间（最近在前）",
+        },
     )
 
     class Meta:

@@ -14,10 +14,16 @@ from jixiao.projects.columns import BOOL_LABELS, CHOICE_LABELS, IMPORT_COLUMNS, 
 MAX_ROWS = 20_000
 
 
+# An exported file carries each row's 年度 (the export's extra columns); the import ignores the other extras.
+YEAR_COLUMN = "年度"
+
+
 @dataclass
 class ProjectRow:
     row: int
     values: dict[str, Any] = field(default_factory=dict)
+    # The row's own 年度 when the file says it (an export does): checked against the year chosen on the page.
+    fiscal_year: int | None = None
 
 
 def _parse_year(text: str) -> int:
@@ -81,6 +87,12 @@ def parse_project_workbook(upload: IO[bytes] | bytes) -> tuple[list[ProjectRow],
                 item.values[key] = _parse_cell(key, raw)
             except (ValueError, MoneyError) as exc:
                 errors.append(CellError(number, title, cell_text(raw)[:100], str(exc)))
+        if YEAR_COLUMN in header and cell_text(cells.get(YEAR_COLUMN)) != "":
+            raw_year = cells.get(YEAR_COLUMN)
+            try:
+                item.fiscal_year = _parse_year(cell_text(raw_year))
+            except ValueError as exc:
+                errors.append(CellError(number, YEAR_COLUMN, cell_text(raw_year)[:100], str(exc)))
         code = item.values.get("code")
         if code:
             if code in seen_codes:

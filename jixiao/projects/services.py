@@ -287,6 +287,15 @@ def _import_plan(actor: Any, fiscal_year: int, rows: list[Any]) -> _ImportPlan:
     unchanged: set[int] = set()
     for item in rows:
         values = item.values
+        row_year = getattr(item, "fiscal_year", None)
+        if row_year is not None and row_year != fiscal_year:
+            # An export of several years imported as one: the row would become a new project of the chosen year.
+            message = (
+                f"该行为{row_year}年度的项目，与所选导入年度（{fiscal_year}年度）不一致，请按年度分别导入；"
+                f"确要导入为{fiscal_year}年度项目的，请将“年度”改为{fiscal_year}或删除该列"
+            )
+            errors.append(CellError(item.row, "年度", str(row_year), message))
+            continue
         unit = units.get(values.get("unit_code", ""))
         current = existing.get(values.get("code", ""))
         if current is not None and _unchanged(current, values, unit):

@@ -120,22 +120,42 @@ def project_export_job(job: Job, *, query: str, fmt: str, membership_id: int | N
     run_list_export(job, PROJECT_EXPORT, rows=project_rows(queryset), total=queryset.count(), fmt=fmt)
 
 
+def _comment_box(actions: list[Any]) -> tuple[str, str]:
+    """Label and hint of the opinion box for the user's own buttons: a unit's own steps take a 说明 (a reason to
+    撤销项目), a reviewer's an 审核意见, required for the buttons named."""
+    reviewing = any(t.capability != "project.submit" for t in actions)
+    label = "审核意见" if reviewing else "说明"
+    needed = list(dict.fromkeys(t.label for t in actions if t.needs_comment))
+    if not needed:
+        return label, "选填"
+    return label, f"{'、'.join(needed)}时必须填写{'意见' if reviewing else '理由'}"
+
+
 @capability_required("project.view")
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    project = selectors.project_get(request.user, pk)
+    return _detail(request, selectors.project_get(request.user, pk))
+
+
+def _detail(request: HttpRequest, project: Any, *, status: int = 200, typed_comment: str = "") -> HttpResponse:
+    """The project page; a refused workflow step shows it again with its status and the opinion as typed."""
     user: Any = request.user
     actions = PROJECT_WORKFLOW.available(project.status, user.active_membership.capabilities)
     can_edit = user.can("project.edit_any") or (user.can("project.edit") and project.status in EDITABLE_STATES)
+    comment_label, comment_hint = _comment_box(actions)
     return render(
         request,
         "projects/detail.html",
         {
             "project": project,
             "actions": actions,
+            "comment_label": comment_label,
+            "comment_hint": comment_hint,
             "can_edit": can_edit,
             "events": selectors.project_events(project)[:50],
             "trail": audit_labels.for_trail(selectors.project_audit_trail(project)[:50]),
+            "typed_comment": typed_comment,
         },
+        status=status,
     )
 
 
@@ -160,6 +180,11 @@ def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
     project = selectors.project_get(request.user, pk)
     if not (request.user.can("project.edit") or request.user.can("project.edit_any")):  # type: ignore[union-attr]
         raise PermissionDenied
+    editable = request.user.can("project.edit_any") or project.status in EDITABLE_STATES  # type: ignore[union-attr]
+    if request.method != "POST" and not editable:
+        # The page has no 修改 button then; a bookmarked or typed link says why instead of a form that cannot save.
+        messages.error(request, f"项目当前状态为“{project.get_status_display()}”，不能修改")
+        return redirect("projects:detail", pk=project.pk)
     form = ProjectForm(request.POST or None, instance=project, user=request.user)
     status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
@@ -199,9 +224,10 @@ def project_transition(request: HttpRequest, pk: int) -> HttpResponse:
             comment=form.cleaned_data["comment"],
         )
     except DomainError as exc:
+        # The page again, as it stands now, with the refusal and the opinion as typed (a redirect lost it).
         messages.error(request, exc.message)
-        response = redirect("projects:detail", pk=pk)
-        return response
+        project = selectors.project_get(request.user, pk)
+        return _detail(request, project, status=exc.status_code, typed_comment=form.cleaned_data["comment"])
     messages.success(request, f"操作成功：{PROJECT_WORKFLOW.action_label(form.cleaned_data['action'], shown_in)}")
     return redirect("projects:detail", pk=pk)
 

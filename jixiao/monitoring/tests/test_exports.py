@@ -211,3 +211,14 @@ def test_round_export_is_a_flat_list_of_visible_records(ready: World) -> None:
     own = _open(ready.login("unit_user").get(reverse("monitoring:task_export", args=[task.pk])).content)
     codes = {row[4].value for row in own["监控填报汇总"].iter_rows(min_row=3)}
     assert codes == {"P-SCHOOL", "P-BRANCH"}
+
+
+def test_the_record_form_prints_on_a4_landscape_one_page_wide(ready: World) -> None:
+    """The 13-column 监控表 printed portrait at 100%, its right-hand columns spilling onto extra pages."""
+    record = school_record(issued_round(ready), ready)
+    content = ready.login("unit_user").get(reverse("monitoring:record_export", args=[record.pk])).content
+    ws = _open(content)["项目支出绩效目标执行监控表"]
+    setup = ws.page_setup
+    assert (setup.orientation, str(setup.paperSize), setup.fitToWidth, setup.fitToHeight) == ("landscape", "9", 1, 0)
+    assert ws.sheet_properties.pageSetUpPr.fitToPage is True
+    assert ws.print_title_rows == "$1:$2"

@@ -311,7 +311,7 @@ def test_a_figure_apart_from_payments_needs_the_difference_explanation(ready: Wo
         workbook.worksheets[0]["E6"] = 30
 
     response = _upload(ready.login("unit_user"), record, _filled(ready, record, lower))
-    _assert_refused(ready, record, response, "1—8月执行数与支付数据（33.00万元）不一致，请填写差异说明")
+    _assert_refused(ready, record, response, "1—8月执行数（30.00万元）与支付数据（33.00万元）不一致，请填写差异说明")
 
 
 def test_not_an_xlsx_or_a_workbook_of_another_form_is_refused(ready: World) -> None:

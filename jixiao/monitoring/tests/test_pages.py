@@ -87,8 +87,8 @@ def test_a_round_of_selected_projects_from_the_form(ready: World) -> None:
     assert response.status_code == 400 and MonitoringTask.objects.count() == 1
     # Nor is a number no id can be (SQLite's driver refused to bind it: a 500), nor text.
     for value, error in (
-        ("99999999999999999999", "不在可用的选项中"),
-        ("-99999999999999999999", "不在可用的选项中"),
+        ("99999999999999999999", "所选项目中有不是2026年度已入库项目的"),
+        ("-99999999999999999999", "所选项目中有不是2026年度已入库项目的"),
         ("abc", "不是一个有效的值"),
     ):
         data = {"title": "篡改", "fiscal_year": "2026", "period_end_month": "6", "start_date": "2026-07-01"}
@@ -381,3 +381,148 @@ def test_the_round_filter_says_all_not_dashes(ready: World) -> None:
     page = ready.login("performance").get(reverse("monitoring:record_list")).content.decode()
     select = page.split('name="task"', 1)[1].split("</select>", 1)[0]
     assert '<option value="" selected>全部</option>' in select and "---------" not in select
+
+
+def test_a_filter_typed_wrong_is_named_at_its_field_on_both_lists(ready: World) -> None:
+    """A year of 20266 listed nothing and said nothing on 监控任务 and 监控填报; it is now named at its field and left
+    out, the other filters still applying."""
+    task = issued_round(ready)
+    client = ready.login("performance")
+    error = '<div class="invalid-feedback d-block" data-testid="filter-error">确保该值小于或等于2100。</div>'
+    rounds = client.get(reverse("monitoring:task_list"), {"fiscal_year": "20266"}).content.decode()
+    assert error in rounds and task.title in rounds
+    total = MonitoringRecord.objects.filter(task=task, status=RecordStatus.PENDING).count()
+    records = client.get(reverse("monitoring:record_list"), {"fiscal_year": "20266", "status": "pending"})
+    page = records.content.decode()
+    assert error in page and f'data-testid="mon-record-count">共 {total} 张监控表<' in page and total > 0
+    bad_round = client.get(reverse("monitoring:record_list"), {"task": "99999999999999999999"}).content.decode()
+    assert 'data-testid="filter-error">选择一个有效的选项' in bad_round
+
+
+def test_the_units_submit_box_asks_for_a_note_not_a_review_opinion(ready: World) -> None:
+    """On a returned record the unit's 重新报送 box read 审核意见 “退回时必须填写意见”; a reviewer's still does."""
+    from jixiao.monitoring.tests.helpers import fill_complete
+
+    record = fill_complete(ready, school_record(issued_round(ready), ready))
+    url = reverse("monitoring:record_detail", args=[record.pk])
+
+    def box(persona: str) -> str:
+        return ready.login(persona).get(url).content.decode().split('for="id_comment">', 1)[1][:250]
+
+    assert box("unit_user").startswith("说明</label>") and 'placeholder="选填"' in box("unit_user")
+    services.record_transition(actor=ready.users["unit_user"], record=record, action="submit")
+    reviewer = box("dept_admin")
+    assert reviewer.startswith("审核意见</label>") and 'placeholder="退回时必须填写意见"' in reviewer
+    record.refresh_from_db()
+    services.record_transition(actor=ready.users["dept_admin"], record=record, action="dept_return", comment="补充")
+    returned = box("unit_user")
+    assert returned.startswith("说明</label>") and "退回时必须填写意见" not in returned
+
+
+def test_issuing_deleting_and_closing_a_round_ask_for_confirmation(ready: World) -> None:
+    """下达 creates every record, 关闭 freezes them all: one stray click did either without a question."""
+    client = ready.login("performance")
+    draft = services.task_create(
+        actor=ready.users["performance"],
+        data={
+            "title": "草稿任务",
+            "fiscal_year": 2026,
+            "period_end_month": 6,
+            "start_date": date(2026, 7, 1),
+            "deadline": date(2026, 7, 20),
+            "scope": "all",
+        },
+    )
+    page = client.get(reverse("monitoring:task_detail", args=[draft.pk])).content.decode()
+    assert (
+        'data-confirm="确定下达监控任务“草稿任务”吗？' in page
+        and 'data-confirm="确定删除草稿任务“草稿任务”吗？' in page
+    )
+    task = issued_round(ready)
+    page = client.get(reverse("monitoring:task_detail", args=[task.pk])).content.decode()
+    close_form = page.split(reverse("monitoring:task_close", args=[task.pk]), 1)[1].split(">", 1)[0]
+    assert "data-confirm=" in close_form and "全部监控表不能再填报、报送或审核" in close_form
+
+
+def test_a_department_form_speaks_of_the_department_not_a_project(ready: World) -> None:
+    """The 部门整体 fill form was headed 项目资金 and said the “project” had no approved target."""
+    task = issued_round(ready, scope=MonitoringTask.Scope.DEPT_OVERALL)
+    record = MonitoringRecord.objects.get(task=task, department=ready.edu)
+    page = ready.login("dept_admin").get(reverse("monitoring:record_fill", args=[record.pk])).content.decode()
+    assert 'data-testid="mon-funds-title">部门资金（万元）</div>' in page
+    assert "无绩效指标（部门没有已批复的部门整体绩效目标）" in page and "项目资金" not in page
+    project_page = ready.login("unit_user").get(
+        reverse("monitoring:record_fill", args=[school_record(issued_round(ready, period_end_month=6), ready).pk])
+    )
+    assert 'data-testid="mon-funds-title">项目资金（万元）</div>' in project_page.content.decode()
+
+
+def test_a_refused_review_step_keeps_the_typed_opinion(ready: World) -> None:
+    """The unit withdrew while the department typed its return opinion: the refusal (409) shows the page again with
+    the opinion in its box, instead of a redirect that lost it."""
+    from jixiao.monitoring.tests.helpers import fill_complete
+
+    record = fill_complete(ready, school_record(issued_round(ready), ready))
+    services.record_transition(actor=ready.users["unit_user"], record=record, action="submit")
+    record.refresh_from_db()
+    services.record_transition(actor=ready.users["unit_user"], record=record, action="withdraw")
+    url = reverse("monitoring:record_transition", args=[record.pk])
+    response = ready.login("dept_admin").post(url, {"action": "dept_return", "comment": "第3项指标缺少佐证"})
+    body = response.content.decode()
+    assert response.status_code == 409
+    assert "当前状态为“填报中”，不允许执行“退回修改”操作" in body
+    assert 'value="第3项指标缺少佐证"' in body
+    record.refresh_from_db()
+    assert record.status == RecordStatus.FILLING
+
+
+def test_the_payments_mismatch_names_both_figures_to_the_cent(ready: World) -> None:
+    """Payments of 33.027123万元 show as 33.03 in the budget table; a unit typing 33.03 was told its figure differed
+    from “支付数据（33.03万元）”, the very figure it typed. The refusal now names both to the cent."""
+    pay(ready.school_project, "271.23", date(2026, 7, 1))
+    record = school_record(issued_round(ready), ready)
+    assert record.executed_from_payments_yuan == Decimal("330271.23")
+    response = ready.login("unit_user").post(
+        reverse("monitoring:record_fill", args=[record.pk]),
+        {"version": str(record.version), "executed_to_date_yuan": "33.03", "then": "save"},
+    )
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "1—8月执行数（33.03万元）与支付数据（33.027123万元）不一致，请填写差异说明" in body
+
+
+def test_projects_chosen_before_the_year_changed_are_refused_in_words(ready: World) -> None:
+    """2026 projects chosen, then the 年度 set to 2027: the refusal read “选择一个有效的选项。 <id> 不在可用的选项中。”
+    plus a needless “请至少选择一个项目”; it now says the projects are not of the chosen year."""
+    data = {"title": "选定", "fiscal_year": "2027", "period_end_month": "6", "start_date": "2026-07-01"}
+    data |= {"deadline": "2026-07-15", "warn_days": "2", "scope": "selected"}
+    data["selected_projects"] = [str(ready.school_project.pk)]
+    response = ready.login("performance").post(reverse("monitoring:task_create"), data)
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "所选项目中有不是2027年度已入库项目的，请按所选年度重新选择项目" in body
+    assert f"{ready.school_project.pk} 不在可用的选项中" not in body and "至少选择一个项目" not in body
+    assert not MonitoringTask.objects.exists()
+
+
+def test_the_fill_link_of_a_closed_round_gives_the_rounds_reason(ready: World) -> None:
+    """A 待填报 record of a closed round said “监控表当前状态为“待填报”，不能修改”: the state it may be filled in."""
+    task = issued_round(ready)
+    services.task_close(actor=ready.users["performance"], task=task)
+    record = school_record(task, ready)
+    response = ready.login("unit_user").get(reverse("monitoring:record_fill", args=[record.pk]), follow=True)
+    body = response.content.decode()
+    assert response.redirect_chain == [(reverse("monitoring:record_detail", args=[record.pk]), 302)]
+    assert "监控任务已关闭，监控表不能再修改" in body and "当前状态为“待填报”，不能修改" not in body
+
+
+def test_a_task_number_already_taken_is_a_409_at_its_field(ready: World) -> None:
+    """The refusal was a 400 with the message above the form, away from the 任务编号 box it is about."""
+    task = issued_round(ready)
+    data = {"title": "重复编号", "task_no": task.task_no, "fiscal_year": "2026", "period_end_month": "8"}
+    data |= {"start_date": "2026-09-01", "deadline": "2026-09-20", "warn_days": "3", "scope": "all"}
+    response = ready.login("performance").post(reverse("monitoring:task_create"), data)
+    assert response.status_code == 409
+    assert response.context["form"].errors["task_no"] == [f"任务编号“{task.task_no}”已存在"]
+    assert 'value="重复编号"' in response.content.decode()  # the typed form is kept
+    assert MonitoringTask.objects.count() == 1

@@ -264,3 +264,32 @@ def test_one_report_lists_the_parse_errors_and_the_database_checks_together(worl
     assert any(e[0] == 4 and e[1] == "结束年度" for e in errors)
     assert [e[0] for e in errors] == sorted(e[0] for e in errors)
     assert not Project.objects.filter(code__startswith="R-").exists()
+
+
+def test_an_export_of_another_year_is_refused_not_imported_into_the_chosen_year(world: World) -> None:
+    """An exported file names each row's 年度: imported under another year, its rows would have become new projects
+    of that year carrying the other year's codes. Each such row is refused at its 年度 cell; nothing is written."""
+    Project.objects.filter(pk=world.branch_project.pk).update(fiscal_year=2027, start_year=2026, end_year=2027)
+    client = world.login("unit_user")
+    exported = client.get("/projects/export/?fiscal_year=2027").getvalue()
+    before = Project.objects.count()
+    response = client.post("/projects/import/", {"fiscal_year": 2026, "file": SimpleUploadedFile("x.xlsx", exported)})
+    assert response.status_code == 400
+    errors = [(e.column, e.value, e.message) for e in response.context["errors"]]
+    assert errors == [
+        (
+            "年度",
+            "2027",
+            "该行为2027年度的项目，与所选导入年度（2026年度）不一致，请按年度分别导入；"
+            "确要导入为2026年度项目的，请将“年度”改为2026或删除该列",
+        )
+    ]
+    assert Project.objects.count() == before
+    assert not Project.objects.filter(fiscal_year=2026, code=world.branch_project.code).exists()
+    # The same file under its own year re-imports unchanged; a 年度 that is not a year is named at its cell.
+    same = client.post("/projects/import/", {"fiscal_year": 2027, "file": SimpleUploadedFile("x.xlsx", exported)})
+    assert same.status_code == 302 and Project.objects.count() == before
+    typo = _xlsx([[*_row("Y-1"), "二〇二六"]], headers=[*HEADERS, "年度"])
+    refused = client.post("/projects/import/", {"fiscal_year": 2026, "file": typo})
+    assert refused.status_code == 400
+    assert [(e.column, e.message) for e in refused.context["errors"]] == [("年度", "年度应为4位数字，如 2026")]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any
 
+import openpyxl
 import pytest
 from django.test.html import parse_html
 
@@ -86,3 +88,22 @@ def test_fast_filter_markup_equals_djangos_widget_markup(world: World, data: dic
     form.is_valid()
     for field in form:
         assert parse_html(filter_field(field)) == parse_html(str(field)), field.name
+
+
+def test_a_year_typed_wrong_is_named_at_its_field_and_the_sort_choices_read_chinese(world: World) -> None:
+    """20266 typed for 2026 listed nothing and said nothing; now the 年度 box says why and the other filters still
+    apply. The 排序 choices no longer read “项目编码 (descending)”."""
+    client = world.login("performance")
+    response = client.get("/projects/", {"fiscal_year": "20266", "unit": world.school_branch.pk})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert _codes(page) == ["P-BRANCH"]
+    assert '<div class="invalid-feedback d-block" data-testid="filter-error">确保该值小于或等于2100。</div>' in page
+    assert "descending" not in page
+    assert '<option value="-code">项目编码（降序）</option>' in page
+    assert '<option value="-amount">金额（从高到低）</option>' in page
+
+    def rows(query: dict[str, str]) -> int:
+        return openpyxl.load_workbook(io.BytesIO(client.get("/projects/export/", query).getvalue())).active.max_row
+
+    assert rows({"fiscal_year": "20266"}) == rows({}) > 1  # the export leaves the bad year out too

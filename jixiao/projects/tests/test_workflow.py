@@ -153,3 +153,45 @@ def test_the_units_todo_lines_say_what_is_asked(world: World) -> None:
     lines = {i.title: i for i in todos.for_user(world.users["unit_user"]) if i.stage == "项目库"}
     assert (lines["项目被退回"].count, lines["项目被退回"].hint) == (1, "请按审核意见修改后重新提交")
     assert lines["项目未送审"].hint == "请完善后提交审核"
+
+
+def test_the_comment_box_asks_the_unit_for_a_note_and_the_reviewer_for_an_opinion(world: World) -> None:
+    """The unit's 提交审核 / 重新提交 box read 审核意见 “退回时必须填写意见”, an opinion it cannot give."""
+
+    def box(persona: str) -> str:
+        page = world.login(persona).get(f"/projects/{world.school_project.pk}/").content.decode()
+        return page.split('for="comment">', 1)[1][:200]
+
+    unit_box = box("unit_user")
+    assert unit_box.startswith("说明</label>") and 'placeholder="撤销项目时必须填写理由"' in unit_box
+    project = _post(world, "unit_user", world.school_project, "submit")
+    reviewer_box = box("dept_admin")
+    assert reviewer_box.startswith("审核意见</label>") and 'placeholder="退回修改时必须填写意见"' in reviewer_box
+    _post(world, "dept_admin", project, "dept_return", "请补充测算依据")
+    returned_box = box("unit_user")
+    assert returned_box.startswith("说明</label>") and 'placeholder="选填"' in returned_box
+
+
+def test_a_refused_review_step_keeps_the_typed_opinion(world: World) -> None:
+    """The unit withdrew while the department typed its opinion: the refusal (409) shows the page again with the
+    opinion in its box, instead of a redirect that lost it."""
+    project = _post(world, "unit_user", world.school_project, "submit")
+    _post(world, "unit_user", project, "withdraw")
+    response = world.login("dept_admin").post(
+        f"/projects/{project.pk}/transition/", {"action": "dept_return", "comment": "请补充测算依据"}
+    )
+    body = response.content.decode()
+    assert response.status_code == 409
+    assert "当前状态为“草稿”，不允许执行“退回修改”操作" in body and 'value="请补充测算依据"' in body
+    project.refresh_from_db()
+    assert project.status == "draft"
+
+
+def test_the_edit_link_of_a_project_under_review_says_why_instead_of_a_form(world: World) -> None:
+    """The page shows no 修改 button once submitted, but the typed or bookmarked link opened a form whose save could
+    only be refused; it now returns to the project with the reason. The finance sections still edit any state."""
+    project = _post(world, "unit_user", world.school_project, "submit")
+    response = world.login("unit_user").get(f"/projects/{project.pk}/edit/", follow=True)
+    assert response.redirect_chain == [(f"/projects/{project.pk}/", 302)]
+    assert "项目当前状态为“待主管部门审核”，不能修改" in response.content.decode()
+    assert world.login("budget").get(f"/projects/{project.pk}/edit/").status_code == 200
