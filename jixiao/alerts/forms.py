@@ -293,9 +293,8 @@ class ProfileForm(forms.Form):
 
 class SweepForm(forms.Form):
     fiscal_year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
-    # A date input takes only ISO dates: without the format, today's date (the initial) would show as 2026/12/06, which
-    # the browser drops, leaving 计算日期 blank.
-    as_of = forms.DateField(label="计算日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    # A date box shows today (the initial) as 2026-12-06: the first input format (config/formats).
+    as_of = forms.DateField(label="计算日期", widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -333,7 +332,7 @@ class OpinionForm(forms.Form):
 
 
 class CalendarForm(forms.Form):
-    date = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
     is_working = forms.BooleanField(label="调休上班（不勾选为放假）", required=False)
     name = forms.CharField(label="说明", max_length=60, required=False)
 
