@@ -27,10 +27,9 @@ class YearForm(forms.Form):
         bootstrapify(self, small=True)
 
 
-class TaskForm(forms.Form):
-    template: forms.ModelChoiceField = forms.ModelChoiceField(label="评分表", queryset=AppraisalTemplate.objects.none())
-    name = forms.CharField(label="任务名称", max_length=200)
-    fiscal_year = forms.IntegerField(label="考核年度", min_value=2000, max_value=2100)
+class DeadlineFields(forms.Form):
+    """A task's three dates, on 下达考核任务 and on 修改截止日期."""
+
     self_score_deadline = forms.DateField(label="自评截止日期", widget=forms.DateInput(attrs={"type": "date"}))
     section_score_deadline = forms.DateField(
         label="股室评分截止日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -41,6 +40,12 @@ class TaskForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="用于自动计算“绩效目标按时申报率”；留空则该指标显示无数据",
     )
+
+
+class TaskForm(DeadlineFields):
+    template: forms.ModelChoiceField = forms.ModelChoiceField(label="评分表", queryset=AppraisalTemplate.objects.none())
+    name = forms.CharField(label="任务名称", max_length=200)
+    fiscal_year = forms.IntegerField(label="考核年度", min_value=2000, max_value=2100)
 
     def __init__(self, *args: Any, templates: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -62,19 +67,8 @@ class TaskForm(forms.Form):
         return data
 
 
-class TaskDeadlinesForm(forms.Form):
+class TaskDeadlinesForm(DeadlineFields):
     """修改截止日期 of an issued task (a 延期, or a 绩效目标申报截止日期 left out when it was issued)."""
-
-    self_score_deadline = forms.DateField(label="自评截止日期", widget=forms.DateInput(attrs={"type": "date"}))
-    section_score_deadline = forms.DateField(
-        label="股室评分截止日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    target_deadline = forms.DateField(
-        label="绩效目标申报截止日期",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="用于自动计算“绩效目标按时申报率”",
-    )
 
     def __init__(self, *args: Any, task: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "id_deadline_%s")

@@ -194,16 +194,18 @@ def batch_delete(*, actor: Any, batch: ReEvaluationBatch) -> None:
     """A batch created by mistake, while it is 待抽取: deleted, with an audit record (it counted in the 待办
     未办结的再评价批次 for good). A drawn batch has a seed and samples others may verify: it is never deleted."""
     require(actor, "evaluation.reevaluate")
+    _delete_undrawn(actor, batch, "evaluation.reeval_delete", "再评价批次", "该批次已经抽取，不能删除")
+
+
+def _delete_undrawn(
+    actor: Any, obj: ReEvaluationBatch | AuthenticityCheck, event: str, noun: str, refusal: str
+) -> None:
+    """Delete a batch or check still 待抽取 (locked; 409 `refusal` otherwise), with its audit record."""
     with transaction.atomic():
-        locked = ReEvaluationBatch.objects.select_for_update().get(pk=batch.pk)
-        if locked.status != ReEvaluationBatch.Status.DRAFT:
-            raise ConflictError("该批次已经抽取，不能删除")
-        audit.record(
-            actor=actor,
-            event_type="evaluation.reeval_delete",
-            obj=locked,
-            reason=f"删除未抽取的再评价批次“{locked.title}”",
-        )
+        locked = type(obj).objects.select_for_update().get(pk=obj.pk)
+        if locked.status != type(obj).Status.DRAFT:
+            raise ConflictError(refusal)
+        audit.record(actor=actor, event_type=event, obj=locked, reason=f"删除未抽取的{noun}“{locked.title}”")
         locked.delete()
 
 
@@ -611,17 +613,7 @@ def check_delete(*, actor: Any, check: AuthenticityCheck) -> None:
     """A check created by mistake, while it is 待抽取 (nothing drawn or designated, no item, no 印证资料 request):
     deleted, with an audit record. A check under way is never deleted."""
     require(actor, "evaluation.authenticity")
-    with transaction.atomic():
-        locked = AuthenticityCheck.objects.select_for_update().get(pk=check.pk)
-        if locked.status != AuthenticityCheck.Status.DRAFT:
-            raise ConflictError("该核查已经确定核查项目，不能删除")
-        audit.record(
-            actor=actor,
-            event_type="evaluation.authenticity_delete",
-            obj=locked,
-            reason=f"删除未抽取的真实性核查“{locked.title}”",
-        )
-        locked.delete()
+    _delete_undrawn(actor, check, "evaluation.authenticity_delete", "真实性核查", "该核查已经确定核查项目，不能删除")
 
 
 def check_population(actor: Any, check: AuthenticityCheck) -> QuerySet[SelfEvaluation]:
