@@ -55,9 +55,16 @@ def test_every_workflow_action_has_a_chinese_name_in_its_module() -> None:
                 assert action_label(prefix, action) == label
                 checked += 1
     assert checked > 60
-    assert set(PREFIXED) == {("evaluation", "selfeval_"), ("disclosure", "bulk_")}
+    bulk = {(prefix, "bulk_") for prefix in ("disclosure", "project", "target", "monitoring", "evaluation")}
+    assert set(PREFIXED) == {("evaluation", "selfeval_"), ("evaluation", "selfeval.bulk_"), *bulk}
     assert event_label("evaluation.selfeval_submit") == "单位自评：提交自评"
     assert event_label("disclosure.bulk_publish").startswith("信息公开：批量")
+    # core.bulk's events (prefix.bulk_action) read as the batch of the workflow's step, not as codes.
+    assert event_label("project.bulk_dept_approve") == "项目库：批量主管部门审核通过"
+    assert event_label("evaluation.selfeval.bulk_dept_approve") == "单位自评：批量主管部门审核通过"
+    # A module's own name for an action another module uses otherwise.
+    assert event_label("appraisal.task_create") == "绩效考核：下达考核任务"
+    assert event_label("monitoring.task_create") == "绩效监控：新建监控任务"
     assert object_label("projects.project") == "项目" and object_label("project.export") == "项目库"
     assert object_label("nobody.knows") == "nobody.knows"
 

@@ -32,6 +32,7 @@ def test_issue_fill_red_record_and_return(demo: None, live_server: Any, page: An
     assert page.input_value("input[type=hidden][name=department]") == str(department.pk)
     page.click("[data-testid=mon-task-save]")
     page.wait_for_selector("text=已保存为草稿")
+    page.once("dialog", lambda dialog: dialog.accept())  # 确定下达监控任务…吗？
     page.click("[data-testid=mon-task-issue]")
     page.wait_for_selector("text=监控任务已下达")
     assert "序时进度" in page.inner_text("[data-testid=mon-overall]")

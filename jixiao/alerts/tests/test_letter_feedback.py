@@ -12,7 +12,7 @@ import pytest
 from jixiao.alerts import services
 from jixiao.alerts.models import CaseStatus, ReminderLetter, WarningCase
 from jixiao.alerts.sweep import sweep_region
-from jixiao.alerts.tests.conftest import pay, use_sichuan
+from jixiao.alerts.tests.conftest import issue_letter, pay, use_sichuan
 from jixiao.core.models import AuditEvent
 from jixiao.documents.models import DocumentStatus, OfficialDocument
 
@@ -28,8 +28,7 @@ def letter(library: Any) -> ReminderLetter:
     sweep_region(library.region, 2026, AS_OF)
     services.escalate_overdue(today=ESCALATED)
     found = ReminderLetter.objects.get(case__project=library.school_project, case__rule_code="W-EXEC-RATIO")
-    library.login("performance").post(f"/documents/{found.document_id}/transition/", {"action": "issue"})
-    assert OfficialDocument.objects.get(pk=found.document_id).status == DocumentStatus.ISSUED
+    issue_letter(library, found.document_id)
     return found
 
 

@@ -16,7 +16,7 @@ from jixiao.alerts import services
 from jixiao.alerts.letters import draft_missing
 from jixiao.alerts.models import ReminderLetter, WarningCase, WarningSetting
 from jixiao.alerts.sweep import sweep_region
-from jixiao.alerts.tests.conftest import pay, use_sichuan
+from jixiao.alerts.tests.conftest import issue_letter, pay, use_sichuan
 from jixiao.core.errors import ConflictError
 from jixiao.core.models import AuditEvent
 from jixiao.core.todos import for_user
@@ -136,7 +136,7 @@ def test_finance_issues_the_letter_and_the_unit_receives_it(library: Any, case: 
     assert unit.get(doc_url).status_code == 404
     assert 'data-testid="case-letters"' not in unit.get(f"/alerts/cases/{case.pk}/").content.decode()
 
-    finance.post(f"{doc_url}transition/", {"action": "issue"})
+    issue_letter(w, letter.document_id)
     document = OfficialDocument.objects.get(pk=letter.document_id)
     assert document.status == DocumentStatus.ISSUED and document.doc_no
     page = unit.get(f"/alerts/cases/{case.pk}/").content.decode()
@@ -179,7 +179,7 @@ def test_a_letter_answered_in_documents_first_is_not_answered_twice(library: Any
     w = library
     services.escalate_overdue(today=ESCALATED)
     letter = ReminderLetter.objects.get(case=case)
-    w.login("performance").post(f"/documents/{letter.document_id}/transition/", {"action": "issue"})
+    issue_letter(w, letter.document_id)
     unit = w.login("unit_user")
     assert unit.post(f"/documents/{letter.document_id}/feedback/", {"text": "正在核实"}).status_code == 302
     # The letter's answer is the cases' 说明 (alerts.receivers.letter_answered): the case waits for finance now.
@@ -199,7 +199,7 @@ def test_a_department_answering_for_its_unit_does_not_answer_the_units_letter(li
     w = library
     services.escalate_overdue(today=ESCALATED)
     letter = ReminderLetter.objects.get(case=case)
-    w.login("performance").post(f"/documents/{letter.document_id}/transition/", {"action": "issue"})
+    issue_letter(w, letter.document_id)
     for item in ReminderLetter.objects.filter(document_id=letter.document_id).select_related("case"):
         services.case_respond(
             actor=w.users["dept_admin"], case=item.case, explanation="y", option="CONTINUE", amount_yuan=None
@@ -211,7 +211,7 @@ def test_another_unit_sees_neither_the_case_nor_its_letter(library: Any, case: W
     w = library
     services.escalate_overdue(today=ESCALATED)
     letter = ReminderLetter.objects.get(case=case)
-    w.login("performance").post(f"/documents/{letter.document_id}/transition/", {"action": "issue"})
+    issue_letter(w, letter.document_id)
     other = w.login("other_unit_user")
     assert other.get(f"/documents/{letter.document_id}/").status_code == 404
     assert other.get(f"/documents/{letter.document_id}/docx/").status_code == 404
