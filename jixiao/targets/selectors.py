@@ -6,6 +6,7 @@ from django.db.models import Count, Prefetch, QuerySet, Sum
 from django.urls import reverse
 
 from jixiao.core.todos import TodoItem, status_counts
+from jixiao.organizations.models import FiscalYear
 from jixiao.targets.checks import DEFAULT_RULES, effective_rules
 from jixiao.targets.models import (
     PerformanceTarget,
@@ -84,9 +85,7 @@ TODO_HINTS: dict[str, str] = {
 
 
 def year_open(fiscal_year: int) -> bool:
-    """Whether the year is set up and open for 填报 (a closed year takes no new target)."""
-    from jixiao.organizations.models import FiscalYear
-
+    """Whether the year is set up and open for 填报 (a closed year takes no new target, project or 部门整体)."""
     return FiscalYear.objects.filter(year=fiscal_year, is_open=True).exists()
 
 

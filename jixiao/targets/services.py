@@ -16,9 +16,8 @@ from jixiao.core.permissions import require
 from jixiao.indicators.models import FrameworkNode
 from jixiao.indicators.selectors import framework_for
 from jixiao.indicators.valueparse import Kind, parse_value
-from jixiao.organizations.models import FiscalYear
 from jixiao.projects.models import Project
-from jixiao.targets import checks, snapshots
+from jixiao.targets import checks, selectors, snapshots
 from jixiao.targets.models import (
     AnnualTask,
     PerformanceTarget,
@@ -108,7 +107,7 @@ def target_create_for_project(*, actor: Any, project: Project) -> PerformanceTar
         existing = PerformanceTarget.objects.filter(project=project, fiscal_year=project.fiscal_year).first()
         if existing is not None:
             return existing
-        if not FiscalYear.objects.filter(year=project.fiscal_year, is_open=True).exists():
+        if not selectors.year_open(project.fiscal_year):
             raise DomainError(f"{project.fiscal_year}年度未设置或已关闭填报，不能新填报绩效目标")
         target = PerformanceTarget.objects.create(
             fiscal_year=project.fiscal_year,

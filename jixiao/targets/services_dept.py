@@ -13,8 +13,8 @@ from jixiao.core.errors import DomainError, NotFoundError
 from jixiao.core.money import CENT, MoneyError, to_decimal, wan_from_yuan
 from jixiao.core.permissions import require
 from jixiao.indicators.selectors import framework_for
-from jixiao.organizations.models import BudgetUnit, Department, FiscalYear
-from jixiao.targets import services
+from jixiao.organizations.models import BudgetUnit, Department
+from jixiao.targets import selectors, services
 from jixiao.targets.models import AnnualTask, PerformanceTarget
 from jixiao.targets.selectors_dept import departments_for_dept_target
 
@@ -51,7 +51,7 @@ def target_create_dept_overall(*, actor: Any, department: Department, fiscal_yea
     require(actor, "target.edit")
     if not departments_for_dept_target(actor).filter(pk=department.pk).exists():
         raise NotFoundError("主管部门不存在")
-    if not FiscalYear.objects.filter(year=fiscal_year, is_open=True).exists():
+    if not selectors.year_open(fiscal_year):
         raise DomainError(f"{fiscal_year}年度未设置或已关闭填报")
     existing = PerformanceTarget.objects.filter(
         department=department, fiscal_year=fiscal_year, subject_type=DEPT_OVERALL
