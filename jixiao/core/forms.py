@@ -7,7 +7,7 @@ from django import forms
 from django.conf import settings
 
 from jixiao.core.money import MoneyError, wan_from_yuan, yuan_from_wan
-from jixiao.core.numbers import is_digits
+from jixiao.core.numbers import FIRST_YEAR, LAST_YEAR, is_digits
 from jixiao.core.uploads import MAX_FILES
 
 
@@ -37,7 +37,16 @@ class WanField(forms.DecimalField):
             raise forms.ValidationError(str(exc)) from exc
 
 
+def _date_in_years(value: Any) -> None:
+    """A typed date lies in the years a fiscal year may be: 9999-12-31 is a valid date, but a deadline a day after it
+    is not (an OverflowError, a 500, wherever the day after a deadline is counted)."""
+    if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise forms.ValidationError(f"日期应在{FIRST_YEAR}年至{LAST_YEAR}年之间", code="date_out_of_range")
+
+
 def bootstrapify(form: forms.BaseForm, *, small: bool = False) -> None:
+    """Bootstrap classes on every widget; every date box also keeps to FIRST_YEAR–LAST_YEAR (in the browser's
+    picker and when cleaned)."""
     size = " form-select-sm" if small else ""
     for field in form.fields.values():
         widget = field.widget
@@ -47,6 +56,10 @@ def bootstrapify(form: forms.BaseForm, *, small: bool = False) -> None:
             widget.attrs.setdefault("class", "form-select" + size)
         else:
             widget.attrs.setdefault("class", "form-control" + size.replace("select", "control"))
+        if isinstance(field, forms.DateField) and _date_in_years not in field.validators:
+            field.validators = [*field.validators, _date_in_years]
+            widget.attrs.setdefault("min", f"{FIRST_YEAR}-01-01")
+            widget.attrs.setdefault("max", f"{LAST_YEAR}-12-31")
 
 
 def limit_choices(form: forms.BaseForm, name: str, queryset: Any) -> None:

@@ -48,12 +48,6 @@ class SessionForm(HiddenErrorsMixin, forms.Form):
         bootstrapify(self)
         self.fields["audience"].widget.attrs.pop("class", None)
 
-    def clean_held_on(self) -> Any:
-        held_on = self.cleaned_data["held_on"]
-        if not MIN_YEAR <= held_on.year <= MAX_YEAR:
-            raise forms.ValidationError(f"日期应在{MIN_YEAR}年至{MAX_YEAR}年之间")
-        return held_on
-
 
 class MaterialForm(forms.Form):
     file = forms.FileField(label="培训材料")

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from jixiao.core import audit, uploads
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
+from jixiao.core.numbers import FIRST_YEAR, LAST_YEAR
 from jixiao.core.permissions import require
 from jixiao.organizations.models import BudgetUnit
 from jixiao.training.models import Audience, TrainerType, TrainingKind, TrainingMaterial, TrainingSession
@@ -25,7 +26,7 @@ FIELDS = [
     "attendance",
     "note",
 ]
-MIN_YEAR, MAX_YEAR = 2000, 2100
+MIN_YEAR, MAX_YEAR = FIRST_YEAR, LAST_YEAR  # the years the list filters by; core.forms bounds the date box alike
 REQUIRED = {"held_on": "日期", "topic": "主题", "organiser": "组织单位", "trainer_type": "授课人类型"}
 
 

@@ -428,6 +428,11 @@ def test_the_deadlines_of_an_open_task_are_changed_on_its_page(world: World) -> 
     past = client.post(url, {**post, "self_score_deadline": "2020-01-01"})
     assert past.status_code == 400 and "自评截止日期不能早于今天" in past.content.decode()
     assert 'value="2020-01-01"' in past.content.decode()
+    # A date the years do not hold is refused at its field (9999-12-31 was saved; the task page then failed with a
+    # 500 counting the day after the 绩效目标申报截止日期).
+    far = client.post(url, {**post, "target_deadline": "9999-12-31"})
+    assert far.status_code == 400 and "日期应在2000年至2100年之间" in far.content.decode()
+    assert 'max="2100-12-31"' in far.content.decode()
     early = client.post(url, {**post, "section_score_deadline": "2027-02-01"})
     assert early.status_code == 400 and "股室评分截止日期不能早于自评截止日期" in early.content.decode()
     task.refresh_from_db()
