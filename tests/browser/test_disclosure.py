@@ -83,3 +83,12 @@ def test_anonymous_visitor_reads_a_published_report_and_downloads_open_data(
     assert [r["name"] for r in rows] == ["一中教学设备购置"]
     assert rows[0]["department_name"] == "县教育局" and rows[0]["annual_total_yuan"] != ""
     shot(page, "disclosure-public-year")
+
+    # The public reads on a phone: no page is wider than the screen (a wide table scrolls in its own box).
+    page.set_viewport_size({"width": 390, "height": 844})
+    target = item_of(ItemType.TARGET_TABLE, sources.target)
+    for path in ("/public/", "2026/targets/", f"2026/items/{target.public_id}/", "2026/reports/", "/public/data/schema/"):
+        page.goto(f"{base}{path}" if path.startswith("/") else f"{base}/public/511725000/{path}")
+        widths = page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        assert widths[0] <= widths[1], (path, widths)
+    shot(page, "disclosure-public-phone")
