@@ -17,6 +17,8 @@
 5. Views do not catch `NotFoundError`: a service's "not found" is answered 404 by one place
    (`core.middleware.NotFoundMiddleware` for pages, `core.api.exception_handler` for the API), and a view's
    `except DomainError` does not see it (core/errors.py).
+6. No merge-conflict markers left in a text file Python does not parse (docs, templates, styles, scripts): a
+   half-resolved merge of docs/architecture.md stood unseen for five sessions.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ OBJECTS = re.compile(r"\.objects\.(?!none\(\))")
 CDN = re.compile(r"""(src|href)=["']https?://""")
 ROUND = re.compile(r"(?<![\w.])round\(")
 NOT_FOUND = re.compile(r"except\b.*\bNotFoundError\b|isinstance\(.*\bNotFoundError\b")
+CONFLICT = re.compile(r"^(<{7}|>{7}) ")  # not ======= alone: a Markdown heading may be underlined so
+TEXT_FILES = ("README.md", "docs/**/*.md", "templates/**/*.html", "static/css/*.css", "static/js/*.js", "Makefile")
 
 
 # Model → (manager methods that write around the model's read models, the apps allowed to call them).
@@ -69,6 +73,17 @@ def guarded_writes(text: str, app: str = "") -> list[tuple[int, str]]:
     return found
 
 
+def conflict_markers(root: Path) -> list[str]:
+    """Lines a merge left behind (rule 6), in the text files no parser reads."""
+    found = []
+    for pattern in TEXT_FILES:
+        for path in sorted(root.glob(pattern)):
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+                if CONFLICT.match(line):
+                    found.append(f"{path.relative_to(root)}:{number}: a merge-conflict marker is left (rule 6)")
+    return found
+
+
 def main() -> int:
     problems: list[str] = []
     for path in ROOT.glob("jixiao/**/*.py"):
@@ -93,6 +108,7 @@ def main() -> int:
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             if CDN.search(line):
                 problems.append(f"{path.relative_to(ROOT)}:{number}: no CDN or external asset links")
+    problems.extend(conflict_markers(ROOT))
     for problem in problems:
         print(problem)
     return 1 if problems else 0

@@ -57,5 +57,16 @@ ProjectLight.objects.filter(color="RED").count()
     assert _checker().guarded_writes(code, "alerts") == []
 
 
+def test_merge_conflict_markers_are_found_in_docs_and_templates(tmp_path: Path) -> None:
+    (tmp_path / "docs").mkdir()
+    merged = "| a |\n<<<<<<< HEAD\n| b |\n=======\n| c |\n>>>>>>> s18\n"
+    (tmp_path / "docs" / "a.md").write_text(merged, encoding="utf-8")
+    (tmp_path / "README.md").write_text("标题\n=======\n\nSetext headings underline with = signs.\n", encoding="utf-8")
+    assert _checker().conflict_markers(tmp_path) == [
+        "docs/a.md:2: a merge-conflict marker is left (rule 6)",
+        "docs/a.md:6: a merge-conflict marker is left (rule 6)",
+    ]  # the README's underlined heading is not one
+
+
 def test_the_repository_passes_its_own_checks() -> None:
     assert _checker().main() == 0
