@@ -35,4 +35,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         # Lists name each row's 财政区划 for users who see several counties (no query: the membership's region).
         "spans_counties": spans_counties(user),
         "region_names": SimpleLazyObject(lambda: region_names(user)),  # one query, when a list shows the column
+        "idle_seconds": getattr(request, "idle_seconds", None),  # the idle warning's countdown (SessionPolicy)
     }

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 
@@ -7,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 
 from jixiao.accounts import security
 from jixiao.accounts.capabilities import THREE_ADMINS
@@ -49,6 +51,11 @@ class ActiveMembershipMiddleware:
 LAST_SEEN_RESOLUTION_SECONDS = 60
 
 
+@functools.cache
+def _keepalive_path() -> str:
+    return reverse("accounts:keepalive")
+
+
 class SessionPolicyMiddleware:
     """Idle timeout and absolute lifetime (shorter for 三员), and one live session for 三员 (SECURITY.md B01, B04).
 
@@ -63,6 +70,8 @@ class SessionPolicyMiddleware:
         if user.is_authenticated:
             # One read of the policy per request, shared with ForcePasswordChangeMiddleware.
             request.security_policy = security.policy()  # type: ignore[attr-defined]
+            # The page's idle warning counts down from this (base.html, static/js/jixiao.js).
+            request.idle_seconds = self._idle_seconds(request)  # type: ignore[attr-defined]
             reason = self._expired(request)
             if reason:
                 audit.record(actor=user, event_type="auth.session_expired", obj=user, reason=reason)
@@ -72,9 +81,18 @@ class SessionPolicyMiddleware:
             now = int(time.time())
             # Writing the session on every request serialises a user's parallel requests on the session row
             # (bench: the project list under load); a minute of slack on a 15–30 minute idle limit is harmless.
-            if now - int(request.session.get(LAST_SEEN) or 0) >= LAST_SEEN_RESOLUTION_SECONDS:
+            # The idle warning's own question (GET keepalive: how long is left?) is not activity and moves nothing.
+            asks_only = request.method == "GET" and request.path == _keepalive_path()
+            if not asks_only and now - int(request.session.get(LAST_SEEN) or 0) >= LAST_SEEN_RESOLUTION_SECONDS:
                 request.session[LAST_SEEN] = now
         return self.get_response(request)
+
+    @staticmethod
+    def _idle_seconds(request: HttpRequest) -> int:
+        membership = getattr(request.user, "active_membership", None)
+        rules = request.security_policy  # type: ignore[attr-defined]
+        admin = membership is not None and membership.role in THREE_ADMINS
+        return int((rules.admin_idle_minutes if admin else rules.idle_minutes) * 60)
 
     def _expired(self, request: HttpRequest) -> str:
         user = request.user
@@ -82,7 +100,7 @@ class SessionPolicyMiddleware:
         admin = membership is not None and membership.role in THREE_ADMINS
         rules = request.security_policy  # type: ignore[attr-defined]
         now = int(time.time())
-        idle = (rules.admin_idle_minutes if admin else rules.idle_minutes) * 60
+        idle = request.idle_seconds  # type: ignore[attr-defined]
         last_seen = request.session.get(LAST_SEEN)
         if last_seen is not None and now - int(last_seen) > idle:
             return "长时间未操作，会话已结束"

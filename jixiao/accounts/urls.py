@@ -11,6 +11,7 @@ urlpatterns = [
     path("two-factor/", views.two_factor, name="two_factor"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("switch/", views.switch_membership, name="switch"),
+    path("keepalive/", views.keepalive, name="keepalive"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("console/users/", views.user_list, name="user_list"),
     path("console/users/new/", views.user_create, name="user_create"),

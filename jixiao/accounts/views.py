@@ -9,12 +9,12 @@ from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from jixiao.accounts import security, selectors, services, totp
 from jixiao.accounts.forms import (
@@ -26,7 +26,7 @@ from jixiao.accounts.forms import (
     TOTPCodeForm,
     UserCreateForm,
 )
-from jixiao.accounts.middleware import SESSION_KEY
+from jixiao.accounts.middleware import LAST_SEEN, SESSION_KEY
 from jixiao.accounts.models import Membership, Role, User
 from jixiao.core import audit, audit_labels
 from jixiao.core.errors import DomainError
@@ -164,6 +164,22 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         "qr": totp.qr_data_uri(uri) if uri else "",
     }
     return render(request, "accounts/two_factor.html", context, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def keepalive(request: HttpRequest) -> JsonResponse:
+    """The page's idle warning (static/js/jixiao.js). GET asks how many seconds the session has left without moving
+    its idle clock (SessionPolicyMiddleware leaves this request out), so a page left open in another tab does not
+    keep the session alive. POST is 继续使用 on the warning, or typing in a long form: the user is at work, and the
+    idle clock starts again, exactly now. An ended session never gets here: the middleware sends it to the login
+    page, which the script takes as the end."""
+    idle = int(getattr(request, "idle_seconds", 0))
+    now = int(time.time())
+    if request.method == "POST":
+        request.session[LAST_SEEN] = now
+    last_seen = int(request.session.get(LAST_SEEN) or now)
+    return JsonResponse({"idle_seconds": idle, "remaining": max(0, idle - (now - last_seen))})
 
 
 @require_POST

@@ -183,6 +183,41 @@ def test_an_active_session_is_saved_once_a_minute_and_its_expiry_slides(world: W
     assert abs(client.session[LAST_SEEN] - int(time.time())) <= 2
 
 
+def _age(client: Client, seconds: int) -> None:
+    session = client.session
+    session[LAST_SEEN] = int(time.time()) - seconds
+    session.save()
+
+
+def test_the_idle_warning_asks_without_moving_the_clock_and_keepalive_moves_it(world: World) -> None:
+    """The page's idle warning: GET keepalive says how long is left and is not activity (a tab left open must not
+    keep the session alive); POST is 继续使用 and starts the idle clock again; an ended session is sent to log in."""
+    client = world.login("unit_user")
+    page = client.get("/").content.decode()
+    assert 'data-idle-seconds="1800"' in page and 'data-keepalive-url="/accounts/keepalive/"' in page
+    _age(client, 1700)
+    asked = client.get("/accounts/keepalive/")
+    assert asked.status_code == 200 and asked.json() == {"idle_seconds": 1800, "remaining": 100}
+    assert int(time.time()) - client.session[LAST_SEEN] >= 1700  # asking moved nothing
+    kept = client.post("/accounts/keepalive/")
+    assert kept.status_code == 200 and kept.json()["remaining"] >= 1798
+    assert abs(client.session[LAST_SEEN] - int(time.time())) <= 2
+    assert client.put("/accounts/keepalive/").status_code == 405
+    _age(client, 1801)
+    ended = client.get("/accounts/keepalive/")
+    assert ended.status_code == 302 and ended["Location"].startswith("/accounts/login/")
+    assert Client().get("/accounts/keepalive/").status_code == 302  # no session: the login page
+
+
+def test_keepalive_is_a_csrf_protected_post_and_three_admins_count_down_from_their_own_limit(world: World) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.users["sec_admin"])
+    assert 'data-idle-seconds="900"' in client.get("/accounts/console/security/").content.decode()
+    assert client.post("/accounts/keepalive/").status_code == 403
+    assert client.get("/accounts/keepalive/").json()["idle_seconds"] == 900
+    assert "data-idle-seconds" not in Client().get(LOGIN).content.decode()
+
+
 def test_absolute_lifetime(world: World) -> None:
     client = world.login("unit_user")
     client.get("/")
