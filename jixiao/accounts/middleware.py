@@ -117,7 +117,7 @@ class ForcePasswordChangeMiddleware:
     """An account created or reset by an administrator, or whose password is older than the policy allows, must
     change its password before anything else (SECURITY.md A05)."""
 
-    ALLOWED = ("/accounts/password/", "/accounts/logout/", "/static/")
+    ALLOWED = ("/accounts/password/", "/accounts/logout/", "/accounts/keepalive/", "/static/")  # the page idle warning
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
