@@ -147,6 +147,13 @@ def task_get(user: Any, pk: Any) -> MonitoringTask:
     return MonitoringTask.objects.select_related("region", "department", "issued_by").get(pk=found.pk)
 
 
+def task_selected_projects(user: Any, task: MonitoringTask, limit: int = 200) -> list[Any]:
+    """The 选定项目 of a round that the user sees: a unit sees its own, never the other units' chosen with them."""
+    if task.scope != MonitoringTask.Scope.SELECTED:
+        return []
+    return list(task.selected_projects.visible_to(user).order_by("code")[:limit])
+
+
 def tasks_filtered(user: Any, params: dict[str, Any]) -> QuerySet[MonitoringTask]:
     qs = tasks_visible(user)
     if params.get("fiscal_year"):

@@ -79,7 +79,7 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "status_rows": status_rows,
         "can_manage": user.can("monitoring.manage"),
         "events": selectors.task_events(task)[:50],
-        "selected": task.selected_projects.order_by("code")[:200] if task.scope == "selected" else [],
+        "selected": selectors.task_selected_projects(user, task),
     }
     return render(request, "monitoring/task_detail.html", context)
 

@@ -526,3 +526,18 @@ def test_a_task_number_already_taken_is_a_409_at_its_field(ready: World) -> None
     assert response.context["form"].errors["task_no"] == [f"任务编号“{task.task_no}”已存在"]
     assert 'value="重复编号"' in response.content.decode()  # the typed form is kept
     assert MonitoringTask.objects.count() == 1
+
+
+def test_a_unit_sees_only_its_own_projects_among_a_rounds_selected_projects(ready: World) -> None:
+    """The round page lists the 选定项目; a unit sees its own there, never another unit's chosen with it."""
+    task = issued_round(
+        ready, scope=MonitoringTask.Scope.SELECTED, selected_projects=[ready.school_project, ready.hospital_project]
+    )
+    url = reverse("monitoring:task_detail", args=[task.pk])
+    hospital_page = ready.login("other_unit_user").get(url).content.decode()
+    assert ready.hospital_project.name in hospital_page
+    assert ready.school_project.name not in hospital_page and ready.school_project.code not in hospital_page
+    school_page = ready.login("unit_user").get(url).content.decode()
+    assert ready.school_project.name in school_page and ready.hospital_project.name not in school_page
+    finance_page = ready.login("performance").get(url).content.decode()
+    assert ready.school_project.name in finance_page and ready.hospital_project.name in finance_page
