@@ -250,6 +250,19 @@ def record_rows(record: MonitoringRecord) -> QuerySet[Any]:
     return record.indicator_rows.order_by("seq", "id")
 
 
+RETURN_ACTIONS = frozenset(t.action for t in MONITORING_WORKFLOW.transitions if t.target == RecordStatus.RETURNED)
+
+
+def pending_return(record: MonitoringRecord) -> MonitoringEvent | None:
+    """The return a record is waiting to answer (its latest 报送, 撤回 or return step sent it back), shown with the
+    opinion on the record and fill pages until it is 报送 again; None otherwise."""
+    if record.status not in (RecordStatus.RETURNED, RecordStatus.FILLING):
+        return None
+    steps = record.events.filter(action__in=RETURN_ACTIONS | {"submit", "withdraw"})
+    last = steps.select_related("actor").order_by("-occurred_at", "-id").first()
+    return last if last is not None and last.action in RETURN_ACTIONS else None
+
+
 def record_events(record: MonitoringRecord) -> QuerySet[MonitoringEvent]:
     return record.events.select_related("actor")
 

@@ -541,3 +541,29 @@ def test_a_unit_sees_only_its_own_projects_among_a_rounds_selected_projects(read
     assert ready.school_project.name in school_page and ready.hospital_project.name not in school_page
     finance_page = ready.login("performance").get(url).content.decode()
     assert ready.school_project.name in finance_page and ready.hospital_project.name in finance_page
+
+
+def test_a_returned_record_shows_the_reviewers_opinion_on_its_page_and_its_fill_form(ready: World) -> None:
+    """Edit after return: the unit reads why the record came back at the top of the record page and of the form it
+    corrects, until it is 报送 again (the opinion stays in the 流转记录)."""
+    from jixiao.monitoring.tests.helpers import fill_complete
+
+    record = fill_complete(ready, school_record(issued_round(ready), ready))
+    unit = ready.login("unit_user")
+    unit.post(reverse("monitoring:record_transition", args=[record.pk]), {"action": "submit"})
+    ready.login("dept_admin").post(
+        reverse("monitoring:record_transition", args=[record.pk]),
+        {"action": "dept_return", "comment": "请补充设备采购合同进度"},
+    )
+    record.refresh_from_db()
+    assert record.status == RecordStatus.RETURNED
+    for name in ("monitoring:record_detail", "monitoring:record_fill"):
+        page = unit.get(reverse(name, args=[record.pk])).content.decode()
+        banner = page.split('data-testid="mon-returned"', 1)[1].split("</div></div>", 1)[0]
+        assert "监控表已被退回" in banner and "请补充设备采购合同进度" in banner and "p_dept" in banner
+    # Saved again (填报中), the opinion still shows until the record is 报送.
+    fill_complete(ready, MonitoringRecord.objects.get(pk=record.pk))
+    assert 'data-testid="mon-returned"' in unit.get(reverse("monitoring:record_fill", args=[record.pk])).content.decode()
+    unit.post(reverse("monitoring:record_transition", args=[record.pk]), {"action": "submit"})
+    page = unit.get(reverse("monitoring:record_detail", args=[record.pk])).content.decode()
+    assert 'data-testid="mon-returned"' not in page and "请补充设备采购合同进度" in page  # in the 流转记录
