@@ -567,3 +567,16 @@ def test_a_returned_record_shows_the_reviewers_opinion_on_its_page_and_its_fill_
     unit.post(reverse("monitoring:record_transition", args=[record.pk]), {"action": "submit"})
     page = unit.get(reverse("monitoring:record_detail", args=[record.pk])).content.decode()
     assert 'data-testid="mon-returned"' not in page and "请补充设备采购合同进度" in page  # in the 流转记录
+
+
+def test_the_record_page_of_a_closed_round_says_the_round_is_closed(ready: World) -> None:
+    """A 填报中 record of a closed round had no 填报 or 报送 button and nothing saying why: its header now says so."""
+    task = issued_round(ready)
+    record = school_record(task, ready)
+    url = reverse("monitoring:record_detail", args=[record.pk])
+    assert 'data-testid="mon-task-closed"' not in ready.login("unit_user").get(url).content.decode()
+    services.task_close(actor=ready.users["performance"], task=task)
+    page = ready.login("unit_user").get(url).content.decode()
+    closed = page.split('data-testid="mon-task-closed">', 1)[1].split("</span>", 1)[0]
+    assert closed == "监控任务已关闭，监控表不能再填报或审核"
+    assert reverse("monitoring:record_fill", args=[record.pk]) not in page
