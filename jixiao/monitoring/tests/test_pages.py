@@ -563,7 +563,9 @@ def test_a_returned_record_shows_the_reviewers_opinion_on_its_page_and_its_fill_
         assert "监控表已被退回" in banner and "请补充设备采购合同进度" in banner and "p_dept" in banner
     # Saved again (填报中), the opinion still shows until the record is 报送.
     fill_complete(ready, MonitoringRecord.objects.get(pk=record.pk))
-    assert 'data-testid="mon-returned"' in unit.get(reverse("monitoring:record_fill", args=[record.pk])).content.decode()
+    assert (
+        'data-testid="mon-returned"' in unit.get(reverse("monitoring:record_fill", args=[record.pk])).content.decode()
+    )
     unit.post(reverse("monitoring:record_transition", args=[record.pk]), {"action": "submit"})
     page = unit.get(reverse("monitoring:record_detail", args=[record.pk])).content.decode()
     assert 'data-testid="mon-returned"' not in page and "请补充设备采购合同进度" in page  # in the 流转记录
