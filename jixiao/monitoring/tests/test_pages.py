@@ -582,3 +582,14 @@ def test_the_record_page_of_a_closed_round_says_the_round_is_closed(ready: World
     closed = page.split('data-testid="mon-task-closed">', 1)[1].split("</span>", 1)[0]
     assert closed == "监控任务已关闭，监控表不能再填报或审核"
     assert reverse("monitoring:record_fill", args=[record.pk]) not in page
+
+
+def test_a_round_with_no_record_of_the_readers_says_so_instead_of_a_zero_rate(ready: World) -> None:
+    """A unit with no record in a round read “全年预算0.00万元，…执行率0.00%，低于序时进度”: a lag that is not there."""
+    task = issued_round(ready, scope=MonitoringTask.Scope.SELECTED, selected_projects=[ready.school_project])
+    url = reverse("monitoring:task_detail", args=[task.pk])
+    page = ready.login("other_unit_user").get(url).content.decode()
+    overall = page.split('data-testid="mon-overall">', 1)[1].split("</p>", 1)[0]
+    assert overall == "本任务中没有您可查看的监控表。"
+    page = ready.login("unit_user").get(url).content.decode()
+    assert "序时进度" in page.split('data-testid="mon-overall">', 1)[1].split("</p>", 1)[0]
