@@ -348,6 +348,45 @@ def case_get(user: Any, pk: Any) -> WarningCase:
 
 
 @dataclass(frozen=True)
+class ProjectFunds:
+    """A project-year's budget against what is spent (the figure of the latest sweep, dated `as_of`) and the 调减 /
+    收回 already decided on it: `available_yuan` is the most a 调剂 / 调减 / 收回 may take (a project red on two rules
+    has two cases; together they cannot take more than it has left). The services check the amounts against it and
+    the case page shows it."""
+
+    budget_yuan: Decimal
+    executed_yuan: Decimal
+    cut_yuan: Decimal
+    as_of: date | None
+
+    @property
+    def available_yuan(self) -> Decimal:
+        return max(self.budget_yuan - max(self.executed_yuan, Decimal(0)) - self.cut_yuan, Decimal(0))
+
+    @property
+    def rate(self) -> Decimal | None:
+        if not self.budget_yuan:
+            return None
+        return (self.executed_yuan * 100 / self.budget_yuan).quantize(Decimal("0.01"))
+
+
+def project_funds(project: Project, fiscal_year: int) -> ProjectFunds:
+    light = ProjectLight.objects.filter(project=project, fiscal_year=fiscal_year).values("executed_yuan", "as_of")
+    found = light.first()
+    cut = FundAdjustment.objects.filter(
+        project=project,
+        fiscal_year=fiscal_year,
+        kind__in=[FundAdjustment.Kind.ADJUST_DOWN, FundAdjustment.Kind.RECOVER],
+    ).aggregate(total=Sum("amount_yuan"))["total"]
+    return ProjectFunds(
+        budget_yuan=project.total_amount_yuan,
+        executed_yuan=found["executed_yuan"] if found else Decimal(0),
+        cut_yuan=cut or Decimal(0),
+        as_of=found["as_of"] if found else None,
+    )
+
+
+@dataclass(frozen=True)
 class LetterRow:
     """A case's 提醒敦促函 as the case page shows it. `status` is the document's (待印发 until the 绩效股 issues it);
     `url` is the document's page, empty for a placeholder escalated before letters became documents. `waiting`: no

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Q, Sum
+from django.db.models import F, Q
 from django.utils import timezone
 
 from jixiao.alerts import engine, letters, selectors
@@ -22,7 +22,6 @@ from jixiao.alerts.models import (
     OnTimeout,
     Option,
     Profile,
-    ProjectLight,
     ProjectMonitoringTier,
     ProjectYearFlag,
     ReminderLetter,
@@ -406,42 +405,24 @@ def opinion_save(
 # ---- disposition -----------------------------------------------------------------------------------------------
 
 
-def _check_amount(
-    option: str, amount: Decimal | None, project: Project, executed: Decimal, fiscal_year: int
-) -> Decimal | None:
+def _check_amount(option: str, amount: Decimal | None, funds: selectors.ProjectFunds) -> Decimal | None:
     """The amount of a 调剂 / 调减 / 收回: at most the budget neither spent nor already cut or recovered by a decided
-    case of the project's year (a project red on two rules has two cases; together they cannot take more than the
-    unspent budget)."""
+    case of the project's year (`selectors.ProjectFunds.available_yuan`)."""
     if option not in Option.values:
         raise DomainError("处置方式无效")
     if option not in AMOUNT_OPTIONS:
         return None
     if amount is None or amount <= 0:
         raise DomainError(f"“{Option(option).label}”须填写大于0的金额")
-    cut = _already_cut(project, fiscal_year)
-    available = max(project.total_amount_yuan - max(executed, Decimal(0)) - cut, Decimal(0))
+    available = funds.available_yuan
     if amount > available:
-        if cut:
+        if funds.cut_yuan:
             raise DomainError(
-                f"金额不能超过尚未支出的预算{format_wan(available)}万元（已扣除本年度已决定调减、收回的{format_wan(cut)}万元）"
+                f"金额不能超过尚未支出的预算{format_wan(available)}万元"
+                f"（已扣除本年度已决定调减、收回的{format_wan(funds.cut_yuan)}万元）"
             )
         raise DomainError(f"金额不能超过尚未支出的预算{format_wan(available)}万元")
     return amount
-
-
-def _already_cut(project: Project, fiscal_year: int) -> Decimal:
-    """调减 and 收回 already decided on the project's year (budget adjustment records)."""
-    total = FundAdjustment.objects.filter(
-        project=project,
-        fiscal_year=fiscal_year,
-        kind__in=[FundAdjustment.Kind.ADJUST_DOWN, FundAdjustment.Kind.RECOVER],
-    ).aggregate(total=Sum("amount_yuan"))["total"]
-    return total or Decimal(0)
-
-
-def _executed(project: Project) -> Decimal:
-    light = ProjectLight.objects.filter(project=project, fiscal_year=project.fiscal_year).first()
-    return light.executed_yuan if light else Decimal(0)
 
 
 def case_respond(
@@ -460,7 +441,8 @@ def case_respond(
         allowed = locked.rule.disposition_options or Option.values
         if option not in allowed:
             raise DomainError("该规则不允许此处置方式")
-        amount = _check_amount(option, amount_yuan, locked.project, _executed(locked.project), locked.fiscal_year)
+        funds = selectors.project_funds(locked.project, locked.fiscal_year)
+        amount = _check_amount(option, amount_yuan, funds)
         _answer(actor, locked, explanation, option, amount)
         proposal = Option(option).label + (f"{format_wan(amount)}万元" if amount is not None else "")
         letters.reminder_answer(actor=actor, case=locked, text=f"{locked.explanation}（建议：{proposal}）")
@@ -527,7 +509,8 @@ def case_decide(*, actor: Any, case: WarningCase, option: str, amount_yuan: Deci
         # The project's row serialises the decisions on its cases: two cases decided at once cannot both take the
         # same unspent budget.
         list(Project.objects.select_for_update().filter(pk=locked.project_id).values_list("pk", flat=True))
-        amount = _check_amount(option, amount_yuan, locked.project, _executed(locked.project), locked.fiscal_year)
+        funds = selectors.project_funds(locked.project, locked.fiscal_year)
+        amount = _check_amount(option, amount_yuan, funds)
         # A unit that answered only the 提醒敦促函 proposed nothing: deciding then changes no proposal.
         changed = bool(locked.proposed_option) and (
             option != locked.proposed_option or amount != locked.proposed_amount_yuan

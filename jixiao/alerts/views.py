@@ -174,6 +174,7 @@ def _case_page(
         ),
         "decide_form": decide_form or DecideForm(initial=initial),
         "adjustments": case.adjustments.all(),
+        "funds": selectors.project_funds(case.project, case.fiscal_year),
         "letters": selectors.case_letters(user, case),
         "can_issue_letters": user.can("documents.issue"),
         "can_answer_letters": user.can("documents.receive"),

@@ -176,6 +176,8 @@ def bulletin_transition(request: HttpRequest, pk: int) -> HttpResponse:
             bulletin = services.bulletin_issue(actor=request.user, bulletin=bulletin)
             messages.success(request, f"通报已印发，文号：{bulletin.document.doc_no if bulletin.document else ''}")
         elif action == "refresh":
+            # Refused here, not by a job that fails on its progress page: a draft issued meanwhile (a stale page).
+            BULLETIN_WORKFLOW.get(bulletin.status, action)
             job = job_start_as_current(
                 request,
                 "bulletins.refresh",

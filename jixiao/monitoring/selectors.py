@@ -147,6 +147,13 @@ def task_get(user: Any, pk: Any) -> MonitoringTask:
     return MonitoringTask.objects.select_related("region", "department", "issued_by").get(pk=found.pk)
 
 
+def task_selected_projects(user: Any, task: MonitoringTask, limit: int = 200) -> list[Any]:
+    """The 选定项目 of a round that the user sees: a unit sees its own, never the other units' chosen with them."""
+    if task.scope != MonitoringTask.Scope.SELECTED:
+        return []
+    return list(task.selected_projects.visible_to(user).order_by("code")[:limit])
+
+
 def tasks_filtered(user: Any, params: dict[str, Any]) -> QuerySet[MonitoringTask]:
     qs = tasks_visible(user)
     if params.get("fiscal_year"):
@@ -241,6 +248,19 @@ def records_filtered(user: Any, params: dict[str, Any]) -> QuerySet[MonitoringRe
 
 def record_rows(record: MonitoringRecord) -> QuerySet[Any]:
     return record.indicator_rows.order_by("seq", "id")
+
+
+RETURN_ACTIONS = frozenset(t.action for t in MONITORING_WORKFLOW.transitions if t.target == RecordStatus.RETURNED)
+
+
+def pending_return(record: MonitoringRecord) -> MonitoringEvent | None:
+    """The return a record is waiting to answer (its latest 报送, 撤回 or return step sent it back), shown with the
+    opinion on the record and fill pages until it is 报送 again; None otherwise."""
+    if record.status not in (RecordStatus.RETURNED, RecordStatus.FILLING):
+        return None
+    steps = record.events.filter(action__in=RETURN_ACTIONS | {"submit", "withdraw"})
+    last = steps.select_related("actor").order_by("-occurred_at", "-id").first()
+    return last if last is not None and last.action in RETURN_ACTIONS else None
 
 
 def record_events(record: MonitoringRecord) -> QuerySet[MonitoringEvent]:

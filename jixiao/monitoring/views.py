@@ -79,7 +79,7 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "status_rows": status_rows,
         "can_manage": user.can("monitoring.manage"),
         "events": selectors.task_events(task)[:50],
-        "selected": task.selected_projects.order_by("code")[:200] if task.scope == "selected" else [],
+        "selected": selectors.task_selected_projects(user, task),
     }
     return render(request, "monitoring/task_detail.html", context)
 
@@ -227,6 +227,7 @@ def record_fill(request: HttpRequest, pk: int) -> HttpResponse:
         "ratio": selectors.record_ratio(record),
         "red_ratio_pct": settings_row.red_ratio_pct,
         "countdown": selectors.countdown(record.task.deadline),
+        "pending_return": selectors.pending_return(record),
     }
     return render(request, "monitoring/record_form.html", context, status=status)
 
@@ -265,6 +266,7 @@ def detail_context(request: HttpRequest, record: MonitoringRecord) -> dict[str, 
         "red_ratio_pct": settings_row.red_ratio_pct,
         "countdown": selectors.countdown(record.task.deadline),
         "reasons": selectors.reason_labels(record.deviation_reasons),
+        "pending_return": selectors.pending_return(record),
         "events": selectors.record_events(record)[:100],
         "trail": audit_labels.with_actor_names(selectors.record_audit_trail(record)[:50]),
         "evidence": selectors.record_evidence(record),

@@ -183,11 +183,14 @@ def render_letter(letter: RectificationLetter, actor: Any = None) -> bytes:
 
 def answer_issuing_document(*, actor: Any, rect: Rectification, text: str) -> None:
     """The unit's 整改反馈 also answers the document the case was issued with (整改通知书, 绩效管理意见书 or
-    约谈通知书), so that it does not stay 待反馈 in 我收到的文书 after the unit has answered the case: one
-    obligation, answered once. Nothing happens when the responder is not an addressee, has answered already, or the
-    document was closed."""
+    约谈通知书) and the sweep's 提醒敦促函 that chased it (it asks for exactly that: the 问题整改报告 through the
+    system), so that they do not stay 待反馈 in 我收到的文书 after the unit has answered the case: one obligation,
+    answered once. The sweep's 约谈通知书 asks for a written statement at the 约谈 and is left to the unit. Nothing
+    happens when the responder is not an addressee, has answered already, or the document was closed."""
     from jixiao.documents.services import feedback_from_elsewhere
 
     letter = issuing_letter(rect)
-    if letter is not None:
-        feedback_from_elsewhere(actor=actor, document_id=letter.document_id, text=f"已在问题整改中提交整改反馈：{text}")
+    answered = [letter] if letter is not None else []
+    answered += [x for x in rect.letters.all() if x.kind == RectificationLetter.Kind.REMINDER]
+    for row in answered:
+        feedback_from_elsewhere(actor=actor, document_id=row.document_id, text=f"已在问题整改中提交整改反馈：{text}")

@@ -18,6 +18,7 @@ from jixiao.core.views_helpers import capability_required, paginate, stored_file
 from jixiao.organizations.selectors import current_fiscal_year
 from jixiao.rectification import exports, letters, selectors, services
 from jixiao.rectification.forms import (
+    ISSUE_DOCUMENTS,
     CandidateFilterForm,
     CloseForm,
     FeedbackForm,
@@ -27,7 +28,7 @@ from jixiao.rectification.forms import (
     ReturnForm,
     SettingsForm,
 )
-from jixiao.rectification.models import sees_drafts
+from jixiao.rectification.models import RectificationLetter, sees_drafts
 from jixiao.rectification.workflow import CLOSE, FEEDBACK, ISSUE, RETURN
 
 
@@ -163,6 +164,12 @@ def rectification_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 FORM_NAMES = {"IssueForm": "issue_form", "FeedbackForm": "feedback_form", "CloseForm": "close_form"}
+# What each step says once done (下达 names the document it issued: `run` returns that message).
+DONE = {
+    "FeedbackForm": "整改反馈已提交，待财政审核",
+    "CloseForm": "整改已审核通过，事项办结",
+    "ReturnForm": "已退回重新整改，单位可补充材料后重新提交反馈",
+}
 
 
 def _act(request: HttpRequest, pk: int, form_class: type, run: Any) -> HttpResponse:
@@ -174,12 +181,12 @@ def _act(request: HttpRequest, pk: int, form_class: type, run: Any) -> HttpRespo
     status = 400
     if form.is_valid():
         try:
-            run(rect, form.cleaned_data)
+            done = run(rect, form.cleaned_data)
         except DomainError as exc:
             form.add_error(None, exc.message)
             status = exc.status_code
         else:
-            messages.success(request, "操作成功")
+            messages.success(request, done or DONE.get(form_class.__name__, "已办理"))
             return redirect("rectification:detail", pk=pk)
     errors = "；".join(str(e) for errs in form.errors.values() for e in errs)
     messages.error(request, errors or "请检查填写内容")
@@ -189,7 +196,7 @@ def _act(request: HttpRequest, pk: int, form_class: type, run: Any) -> HttpRespo
 @require_POST
 @capability_required("rectification.manage")
 def rectification_issue(request: HttpRequest, pk: int) -> HttpResponse:
-    def run(rect: Any, data: dict[str, Any]) -> None:
+    def run(rect: Any, data: dict[str, Any]) -> str:
         services.rectification_issue(
             actor=request.user,
             rectification=rect,
@@ -201,6 +208,8 @@ def rectification_issue(request: HttpRequest, pk: int) -> HttpResponse:
             interview_place=data["interview_place"],
             lock_token=data.get("lock_token"),
         )
+        document = dict(ISSUE_DOCUMENTS).get(data["document"] or RectificationLetter.Kind.NOTICE, "整改通知书")
+        return f"整改事项已下达，{document}已印发"
 
     return _act(request, pk, IssueForm, run)
 

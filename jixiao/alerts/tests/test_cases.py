@@ -228,3 +228,29 @@ def test_two_cases_of_one_project_cannot_cut_more_than_the_unspent_budget(librar
     services.case_decide(actor=finance, case=other, option="RECOVER", amount_yuan=Decimal(150000), reason="全部收回")
     total = sum(a.amount_yuan for a in FundAdjustment.objects.filter(project=w.school_project))
     assert total == Decimal("450000.00")
+
+
+def test_the_case_page_shows_the_funds_a_proposal_may_take(library: Any, case: WarningCase) -> None:
+    """The unit proposing a 调减 / 收回 amount saw only the warning's figures of the day the case opened; the most it
+    may propose was told only by a refusal. The page now shows the budget, what is spent, what is already cut on
+    the project's year and what is left — the very bound the answer and the decision are checked against."""
+    w = library
+    unit, finance = w.users["unit_user"], w.users["performance"]
+    page = w.login("unit_user").get(f"/alerts/cases/{case.pk}/").content.decode()
+    funds = page.split('data-testid="case-funds">', 1)[1].split("</td>", 1)[0]
+    assert funds == "预算50.00万元，已支出5.00万元（执行率10.00%，截至2026-09-04），尚未支出45.00万元"
+    services.case_respond(
+        actor=unit, case=case, explanation="招标延后", option="ADJUST_DOWN", amount_yuan=Decimal(300000)
+    )
+    services.case_decide(actor=finance, case=case, option="ADJUST_DOWN", amount_yuan=Decimal(300000), reason="")
+    other = WarningCase.objects.get(project=w.school_project, rule_code="W-EXEC-CHECKPOINT")
+    page = w.login("unit_user").get(f"/alerts/cases/{other.pk}/").content.decode()
+    funds = page.split('data-testid="case-funds">', 1)[1].split("</td>", 1)[0]
+    assert funds == (
+        "预算50.00万元，已支出5.00万元（执行率10.00%，截至2026-09-04），已决定调减、收回30.00万元，"
+        "尚可调剂、调减或收回15.00万元"
+    )
+    with pytest.raises(DomainError, match=r"15\.00万元"):
+        services.case_respond(
+            actor=unit, case=other, explanation="同上", option="RECOVER", amount_yuan=Decimal("150000.01")
+        )

@@ -431,3 +431,18 @@ def test_a_refused_generator_shows_the_choices_again_with_the_reason_at_the_fiel
     generator = page.split('data-testid="bulletin-generate"')[1].split("</form>")[0]
     assert 'value="20266"' in generator and 'value="KEY_EVAL" selected' in generator
     assert not Job.objects.exists() and not Bulletin.objects.exists()
+
+
+def test_refreshing_a_bulletin_issued_meanwhile_is_refused_in_the_request(world: Any) -> None:
+    """A page out of date offers 按最新数据重新生成 on a bulletin issued meanwhile: the press started a background job
+    that failed on its progress page. It is refused on the bulletin's page, in words, and no job is started."""
+    from jixiao.core.models import Job
+
+    perf = world.users["performance"]
+    bulletin = services.bulletin_generate(actor=perf, kind="KEY_EVAL", fiscal_year=2026)
+    Bulletin.objects.filter(pk=bulletin.pk).update(status=BulletinStatus.ISSUED)  # in another tab, meanwhile
+    client = world.login("performance")
+    response = client.post(f"/bulletins/{bulletin.pk}/transition/", {"action": "refresh"}, follow=True)
+    assert response.redirect_chain == [(f"/bulletins/{bulletin.pk}/", 302)]
+    assert "当前状态为“已印发”，不允许执行“按最新数据重新生成”操作" in response.content.decode()
+    assert not Job.objects.filter(kind="bulletins.refresh").exists()

@@ -526,3 +526,70 @@ def test_a_task_number_already_taken_is_a_409_at_its_field(ready: World) -> None
     assert response.context["form"].errors["task_no"] == [f"任务编号“{task.task_no}”已存在"]
     assert 'value="重复编号"' in response.content.decode()  # the typed form is kept
     assert MonitoringTask.objects.count() == 1
+
+
+def test_a_unit_sees_only_its_own_projects_among_a_rounds_selected_projects(ready: World) -> None:
+    """The round page lists the 选定项目; a unit sees its own there, never another unit's chosen with it."""
+    task = issued_round(
+        ready, scope=MonitoringTask.Scope.SELECTED, selected_projects=[ready.school_project, ready.hospital_project]
+    )
+    url = reverse("monitoring:task_detail", args=[task.pk])
+    hospital_page = ready.login("other_unit_user").get(url).content.decode()
+    assert ready.hospital_project.name in hospital_page
+    assert ready.school_project.name not in hospital_page and ready.school_project.code not in hospital_page
+    school_page = ready.login("unit_user").get(url).content.decode()
+    assert ready.school_project.name in school_page and ready.hospital_project.name not in school_page
+    finance_page = ready.login("performance").get(url).content.decode()
+    assert ready.school_project.name in finance_page and ready.hospital_project.name in finance_page
+
+
+def test_a_returned_record_shows_the_reviewers_opinion_on_its_page_and_its_fill_form(ready: World) -> None:
+    """Edit after return: the unit reads why the record came back at the top of the record page and of the form it
+    corrects, until it is 报送 again (the opinion stays in the 流转记录)."""
+    from jixiao.monitoring.tests.helpers import fill_complete
+
+    record = fill_complete(ready, school_record(issued_round(ready), ready))
+    unit = ready.login("unit_user")
+    unit.post(reverse("monitoring:record_transition", args=[record.pk]), {"action": "submit"})
+    ready.login("dept_admin").post(
+        reverse("monitoring:record_transition", args=[record.pk]),
+        {"action": "dept_return", "comment": "请补充设备采购合同进度"},
+    )
+    record.refresh_from_db()
+    assert record.status == RecordStatus.RETURNED
+    for name in ("monitoring:record_detail", "monitoring:record_fill"):
+        page = unit.get(reverse(name, args=[record.pk])).content.decode()
+        banner = page.split('data-testid="mon-returned"', 1)[1].split("</div></div>", 1)[0]
+        assert "监控表已被退回" in banner and "请补充设备采购合同进度" in banner and "p_dept" in banner
+    # Saved again (填报中), the opinion still shows until the record is 报送.
+    fill_complete(ready, MonitoringRecord.objects.get(pk=record.pk))
+    assert (
+        'data-testid="mon-returned"' in unit.get(reverse("monitoring:record_fill", args=[record.pk])).content.decode()
+    )
+    unit.post(reverse("monitoring:record_transition", args=[record.pk]), {"action": "submit"})
+    page = unit.get(reverse("monitoring:record_detail", args=[record.pk])).content.decode()
+    assert 'data-testid="mon-returned"' not in page and "请补充设备采购合同进度" in page  # in the 流转记录
+
+
+def test_the_record_page_of_a_closed_round_says_the_round_is_closed(ready: World) -> None:
+    """A 填报中 record of a closed round had no 填报 or 报送 button and nothing saying why: its header now says so."""
+    task = issued_round(ready)
+    record = school_record(task, ready)
+    url = reverse("monitoring:record_detail", args=[record.pk])
+    assert 'data-testid="mon-task-closed"' not in ready.login("unit_user").get(url).content.decode()
+    services.task_close(actor=ready.users["performance"], task=task)
+    page = ready.login("unit_user").get(url).content.decode()
+    closed = page.split('data-testid="mon-task-closed">', 1)[1].split("</span>", 1)[0]
+    assert closed == "监控任务已关闭，监控表不能再填报或审核"
+    assert reverse("monitoring:record_fill", args=[record.pk]) not in page
+
+
+def test_a_round_with_no_record_of_the_readers_says_so_instead_of_a_zero_rate(ready: World) -> None:
+    """A unit with no record in a round read “全年预算0.00万元，…执行率0.00%，低于序时进度”: a lag that is not there."""
+    task = issued_round(ready, scope=MonitoringTask.Scope.SELECTED, selected_projects=[ready.school_project])
+    url = reverse("monitoring:task_detail", args=[task.pk])
+    page = ready.login("other_unit_user").get(url).content.decode()
+    overall = page.split('data-testid="mon-overall">', 1)[1].split("</p>", 1)[0]
+    assert overall == "本任务中没有您可查看的监控表。"
+    page = ready.login("unit_user").get(url).content.decode()
+    assert "序时进度" in page.split('data-testid="mon-overall">', 1)[1].split("</p>", 1)[0]

@@ -209,3 +209,23 @@ def test_the_unit_answers_the_notice_once_through_the_case(world: World) -> None
     assert response.status_code == 302
     rect.refresh_from_db()
     assert rect.status == "feedback_submitted" and document.recipients.get().feedback_text == row.feedback_text
+
+
+def test_each_step_says_what_was_done_not_a_generic_success(world: World) -> None:
+    """下达, 提交整改反馈, 退回 and 办结 all answered “操作成功”: the message now names the step taken."""
+    rect = draft_case(world)
+    finance, unit = world.login("performance"), world.login("unit_user")
+
+    def said(client: Any, step: str, data: dict[str, Any]) -> str:
+        response = client.post(f"/rectification/{rect.pk}/{step}/", data, follow=True)
+        assert response.status_code == 200
+        return response.content.decode()
+
+    deadline = (timezone.localdate() + timedelta(days=20)).isoformat()
+    page = said(finance, "issue", {"document": "NOTICE", "requirements": "规范资金支付", "deadline": deadline})
+    assert "整改事项已下达，整改通知书已印发" in page and "操作成功" not in page
+    page = said(unit, "feedback", {"measures": "已规范支付", "reports": pdf()})
+    assert "整改反馈已提交，待财政审核" in page
+    assert "已退回重新整改" in said(finance, "return", {"reason": "报告未附凭证"})
+    said(unit, "feedback", {"measures": "已补充凭证", "reports": pdf()})
+    assert "整改已审核通过，事项办结" in said(finance, "close", {"opinion": "整改到位"})

@@ -177,3 +177,24 @@ def test_settings_page_saves_the_regions_row_and_refuses_bad_input(world: World)
     services.rectification_issue(actor=world.users["performance"], rectification=rect, requirements="整改")
     rect.refresh_from_db()
     assert rect.deadline == timezone.localdate() + timedelta(days=15)
+
+
+def test_the_units_feedback_also_answers_the_reminder_letter_that_chased_it(world: World) -> None:
+    """The sweep's 提醒敦促函 asks the unit to 报送问题整改报告 through the system and report back; the 整改反馈 did
+    answer the issuing 整改通知书 but left the letter 未反馈 in 文书管理 for good. It now answers both; the 约谈通知书
+    (a written statement at the 约谈) stays the unit's own to answer."""
+    from jixiao.documents.models import DocumentRecipient
+    from jixiao.rectification.tests.helpers import pdf
+
+    today = timezone.localdate()
+    rect = overdue_by(issued_case(world), 6)
+    services.rectification_sweep(actor=world.users["performance"], today=today)
+    call_command("sweep_rectifications", today=(today + timedelta(days=10)).isoformat(), stdout=io.StringIO())
+    rect.refresh_from_db()
+    ids = dict(RectificationLetter.objects.filter(rectification=rect).values_list("kind", "document_id"))
+    services.rectification_submit_feedback(
+        actor=world.users["unit_user"], rectification=rect, measures="已收回结余资金12万元", files=[pdf()]
+    )
+    answered = dict(DocumentRecipient.objects.filter(unit=world.school).values_list("document_id", "feedback_text"))
+    assert answered[ids["NOTICE"]] == answered[ids["REMINDER"]] == "已在问题整改中提交整改反馈：已收回结余资金12万元"
+    assert answered[ids["INTERVIEW"]] == ""
