@@ -436,6 +436,16 @@ def reeval_samples_to_score(user: Any) -> QuerySet[ReEvaluationSample]:
     return samples  # type: ignore[no-any-return]
 
 
+def can_rescore(user: Any, sample: ReEvaluationSample) -> bool:
+    """Whether the sample page offers the 再评分 grid to the user: its batch is still being scored and the sample is
+    the user's to score (a sample commissioned to an agency is scored by the agency's staff only; the performance
+    section reads it). The same rule `services_reeval.sample_rescore` enforces."""
+    if sample.batch.status != ReEvaluationBatch.Status.DRAWN:
+        return False
+    membership = user.active_membership
+    return membership is not None and (membership.role == "agency" or sample.agency_id is None)
+
+
 def reeval_sample_get(user: Any, pk: Any) -> ReEvaluationSample:
     samples = ReEvaluationSample.objects.visible_to(user).select_related(
         "batch", "self_eval", "self_eval__department", "self_eval__unit", "agency"
