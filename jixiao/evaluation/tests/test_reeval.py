@@ -96,6 +96,16 @@ def test_draw_stores_seed_population_and_reproduces(world: World) -> None:
     assert sample.rows[0]["key"] == "exec" and len(sample.rows) == 4
     assert {r.pk for r in records.values()} >= set(batch.samples.values_list("self_eval_id", flat=True))
     assert AuditEvent.objects.filter(event_type="evaluation.reeval_draw", object_id=str(batch.pk)).exists()
+    # … and from the Excel export alone: its 抽样范围 sheet lists the population with each code's key.
+    workbook = openpyxl.load_workbook(
+        io.BytesIO(world.login("performance").get(f"/evaluation/reeval/{batch.pk}/export/").content)
+    )
+    seed = dict(workbook["抽样说明"].iter_rows(min_row=2, values_only=True))["抽样种子"]
+    listed = list(workbook["抽样范围"].iter_rows(min_row=2, values_only=True))
+    assert [r[0] for r in listed] == ["P-BRANCH", "P-HOSP", "P-SCHOOL"]
+    assert all(key == hashlib.sha256(f"{seed}:{code}".encode()).hexdigest() for code, _d, _a, _f, key, _s in listed)
+    assert sorted(r[0] for r in sorted(listed, key=lambda r: r[4])[:2]) == sorted(expected)
+    assert sorted(r[0] for r in listed if r[5] == "是") == sorted(expected)
     with pytest.raises(ConflictError):
         services_reeval.batch_draw(actor=perf, batch=batch)
 
@@ -271,6 +281,12 @@ def test_results_export_and_circular(world: World, monkeypatch: Any) -> None:
     assert isinstance(edu_row[5].value, float) and edu_row[5].number_format == "0.00%"  # 等级变化占比, a number
     info = dict(workbook["抽样说明"].iter_rows(min_row=2, values_only=True))
     assert info["抽样种子"] == batch.seed
+    # The population list with each code's key: the sample is re-drawn from the export and the printed seed alone.
+    population = list(workbook["抽样范围"].iter_rows(min_row=2, values_only=True))
+    assert [r[0] for r in population] == ["P-BRANCH", "P-HOSP", "P-SCHOOL"] and len(population) == batch.population_size
+    for code, _dept, amount, _forced, key, drawn in population:
+        assert key == hashlib.sha256(f"{info['抽样种子']}:{code}".encode()).hexdigest() and drawn == "是"
+        assert isinstance(amount, (int, float))
     monkeypatch.setattr(reeval_documents, "timezone", SimpleNamespace(localdate=lambda: date(2026, 9, 3)))
     response = client.get(f"/evaluation/reeval/{batch.pk}/circular/")
     word = Document(io.BytesIO(response.content))
