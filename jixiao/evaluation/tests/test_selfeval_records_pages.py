@@ -195,6 +195,28 @@ def test_fill_form_shows_computed_beside_claimed_and_submit(world: World, record
     assert items and items[0].count == 1
 
 
+def test_a_refused_row_is_named_at_its_box_and_at_the_top(world: World, record: SelfEvaluation) -> None:
+    """A 得分 that is not a number: the message stands under that 得分 box (not under 实际完成值), the row is named in
+    a summary at the top, everything typed stays, and nothing is saved."""
+    client = world.login("unit_user")
+    page = client.get(f"{BASE}{record.pk}/fill/").context
+    data = shown_form_data(page["form"], goal_actual="已完成")
+    for row_form, _row in page["row_forms"]:
+        data.update(shown_form_data(row_form))
+    row = record.indicators.get(name="购置教学设备数量")
+    data[f"row{row.pk}-actual_text"] = "120台"
+    data[f"row{row.pk}-claimed_score"] = "五十"
+    response = client.post(f"{BASE}{record.pk}/fill/", data)
+    body = response.content.decode()
+    assert response.status_code == 400 and 'value="五十"' in body and 'value="120台"' in body
+    assert "“购置教学设备数量”得分：输入一个数字。" in body
+    score_cell = body[body.index(f'name="row{row.pk}-claimed_score"') :].split("</td>", 1)[0]
+    actual_cell = body[body.index(f'name="row{row.pk}-actual_text"') :].split("</td>", 1)[0]
+    assert "输入一个数字。" in score_cell and "输入一个数字。" not in actual_cell
+    record.refresh_from_db()
+    assert record.goal_actual != "已完成"
+
+
 def test_a_fill_saved_from_a_stale_page_is_a_409_and_keeps_the_newer_save(world: World, record: SelfEvaluation) -> None:
     client = world.login("unit_user")
     page = client.get(f"{BASE}{record.pk}/fill/").context
