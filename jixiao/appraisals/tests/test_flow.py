@@ -30,6 +30,7 @@ from jixiao.appraisals.tests.helpers import (
 from jixiao.core.errors import ConflictError, DomainError, PermissionDeniedError
 from jixiao.core.models import AuditEvent
 from jixiao.core.todos import for_user
+from jixiao.organizations.tests.factories import DepartmentFactory
 
 PDF = b"%PDF-1.4\n%evidence\n"
 
@@ -201,6 +202,20 @@ def test_ranking_needs_every_finance_score(world: World) -> None:
     with pytest.raises(DomainError, match="评分未完成：县教育局：“A1 事前绩效评估覆盖率”尚未填写评定得分"):
         services.task_rank(actor=world.users["performance"], task=task)
     assert Appraisal.objects.get(pk=edu.pk).rank is None
+
+
+def test_a_long_list_of_pending_examinees_says_how_many(world: World) -> None:
+    """Ranking refused with more than 20 examinees still before 审定: the message gives their number and says the
+    list is cut (等N个), so the section does not take the 20 names for all of them."""
+    for n in range(22):
+        DepartmentFactory(region=world.region, dept_code=f"9{n:02d}", name=f"县测试局{n:02d}")
+    task = dept_task(world)
+    pending = Appraisal.objects.filter(task=task).count()
+    assert pending == 24
+    with pytest.raises(DomainError) as refused:
+        services.task_rank(actor=world.users["performance"], task=task)
+    assert refused.value.message.startswith("以下24个考核对象尚未进入绩效股审定环节：")
+    assert refused.value.message.endswith("等24个") and refused.value.message.count("、") == 19
 
 
 def test_pure_ranking_rules() -> None:
