@@ -182,6 +182,17 @@ def test_full_workflow_with_two_scorers_mean_and_feedback(world: World) -> None:
     # The 流转记录 names the drawn experts once after the action (not "抽取评审专家：抽取专家：…").
     timeline = world.login("performance").get(f"/keyeval/{ev.pk}/").content.decode()
     assert f"抽取评审专家：{drawn[0].expert.name}" in timeline and "抽取专家：" not in timeline
+    # The scorer list names an expert whose login carries the expert's own name once (not “钱淑芬（钱淑芬）”);
+    # a login under another name keeps the expert's name beside it.
+    expert_user.display_name = drawn[0].expert.name
+    expert_user.save(update_fields=["display_name"])
+    scorers = world.login("performance").get(f"/keyeval/{ev.pk}/").content.decode().split('data-testid="scorers"')[1]
+    name = drawn[0].expert.name
+    assert f"评审专家 · {name} ·" in scorers and f"{name}（{name}）" not in scorers
+    expert_user.display_name = "专家账号"
+    expert_user.save(update_fields=["display_name"])
+    scorers = world.login("performance").get(f"/keyeval/{ev.pk}/").content.decode().split('data-testid="scorers"')[1]
+    assert f"评审专家 · 专家账号（{name}） ·" in scorers
     # Not yet scored: no conclusion possible.
     with pytest.raises(DomainError, match="没有评分人提交评分"):
         services.evaluation_transition(actor=perf, evaluation=ev, action="draft_report")
