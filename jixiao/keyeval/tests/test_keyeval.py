@@ -470,6 +470,24 @@ def test_every_persona_gets_the_home_page_and_the_right_keyeval_access(world: Wo
     assert client.get("/keyeval/statistics/").status_code == (200 if can_view else 403)
 
 
+def test_the_scoring_todo_opens_exactly_the_evaluations_it_counts(world: World) -> None:
+    """A scorer with one evaluation scored and one not: 待办 “待评分的重点评价 1” opens a list of that one evaluation
+    (it used to open every assignment, scored or not, 2 rows under a count of 1), with a link to the whole list."""
+    perf, budget = world.users["performance"], world.users["budget"]
+    done = _to_fieldwork(world, _create(world, title="已评分的评价"))
+    waiting = _to_fieldwork(world, _create(world, title="待评分的评价"))
+    for ev in (done, waiting):
+        services.scorer_add_staff(actor=perf, evaluation=ev, user=budget)
+    services.score_submit(actor=budget, evaluation=done, scores=_scores(done, Decimal(1)), evidence={})
+    [item] = [t for t in selectors.keyeval_todos(budget) if t.title == "待评分的重点评价"]
+    client = world.login("budget")
+    page = client.get(item.url)
+    assert item.count == 1 and [s.evaluation_id for s in page.context["page"]] == [waiting.pk]
+    assert "仅列出待评分的评价" in page.content.decode() and "已评分的评价" not in page.content.decode()
+    everything = client.get("/keyeval/scoring/")
+    assert {s.evaluation_id for s in everything.context["page"]} == {done.pk, waiting.pk}
+
+
 def test_scorers_and_the_evaluated_party_get_todos(world: World) -> None:
     ev = _to_fieldwork(world, _create(world))
     services.scorer_add_staff(actor=world.users["performance"], evaluation=ev, user=world.users["budget"])
