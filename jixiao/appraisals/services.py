@@ -759,7 +759,9 @@ def task_rank(*, actor: Any, task: AppraisalTask, lock_token: str | None = None)
         for a in appraisals:
             errors += [f"{a.examinee_name}：{e}" for e in submission_errors(scores[a.pk], nodes, label="评定得分")]
         if errors:
-            raise DomainError("评分未完成：" + "；".join(errors[:30]) + (f"等{len(errors)}项" if len(errors) > 30 else ""))
+            raise DomainError(
+                "评分未完成：" + "；".join(errors[:30]) + (f"等{len(errors)}项" if len(errors) > 30 else "")
+            )
         config = selectors.settings_for(locked.region, locked.fiscal_year)
         rules = Thresholds(
             config.commend_top_k, config.commend_min_score, config.interview_bottom_k, config.interview_max_score

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import io
 import re
-from typing import Any
-
 from decimal import Decimal
+from typing import Any
 
 from django.utils import timezone
 from docx.enum.text import WD_ALIGN_PARAGRAPH

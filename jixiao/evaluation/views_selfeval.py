@@ -165,7 +165,9 @@ def selfeval_fill(request: HttpRequest, pk: int) -> HttpResponse:
     flagged = {r.pk: r for r in selectors.rows_flagged_first(rows)}
     # A refused row is named at the top too (the table is long): “免费教科书发放册数”得分：输入一个数字。
     row_problems = [
-        f"“{f.row.name}”{f.fields[name].label}：{error}" for f in row_forms for name, errors in f.errors.items()
+        f"“{f.row.name}”{f.fields[name].label}：{error}"
+        for f in row_forms
+        for name, errors in f.errors.items()
         for error in errors
     ]
     context = {

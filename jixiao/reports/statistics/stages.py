@@ -321,9 +321,9 @@ def mon_4(scope: Scope) -> Figure:
 def ev_1(scope: Scope) -> Figure:
     # Submitted as on the 自评统计 page and the dashboard: not 填报中 or 被退回 (a record withdrawn or returned to its
     # unit keeps the time of its earlier submission but is being filled in again).
-    records = SelfEvaluation.objects.filter(is_deleted=False, fiscal_year=scope.fiscal_year, **in_region(scope)).exclude(
-        status__in=UNSUBMITTED
-    )
+    records = SelfEvaluation.objects.filter(
+        is_deleted=False, fiscal_year=scope.fiscal_year, **in_region(scope)
+    ).exclude(status__in=UNSUBMITTED)
     subject = SelfEvaluation.Subject
     counts = records.aggregate(
         projects=Count("id", filter=Q(subject=subject.PROJECT)),

@@ -15,8 +15,8 @@ from jixiao.evaluation.models import SelfEvaluation
 from jixiao.evaluation.tests.selfeval_helpers import (
     YEAR,
     approved_target,
-    row_ids,
     pay,
+    row_ids,
     set_amounts,
     start,
 )
