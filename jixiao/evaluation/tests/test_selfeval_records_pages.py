@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -193,6 +193,27 @@ def test_fill_form_shows_computed_beside_claimed_and_submit(world: World, record
     # 待办 for the 主管部门.
     items = [i for i in todos.for_user(world.users["dept_admin"]) if i.stage == "单位自评"]
     assert items and items[0].count == 1
+
+
+def test_the_units_todo_names_the_deadline_and_says_when_it_has_passed(world: World, record: SelfEvaluation) -> None:
+    """待填报的单位自评 names the round's 填报截止 with its countdown; once the date has passed it reads 已逾期N天
+    (it used to say 在截止日期前填报并提交 whatever the date). A returned record keeps its reason and adds the date."""
+    today = timezone.localdate()
+    record.task.deadline = today + timedelta(days=3)
+    record.task.save(update_fields=["deadline"])
+    [line] = [i for i in todos.for_user(world.users["unit_user"]) if i.title == "待填报的单位自评"]
+    assert line.hint == f"最近截止{today + timedelta(days=3):%Y-%m-%d}，还剩3天"
+    record.task.deadline = today - timedelta(days=2)
+    record.task.save(update_fields=["deadline"])
+    [line] = [i for i in todos.for_user(world.users["unit_user"]) if i.title == "待填报的单位自评"]
+    assert line.hint.endswith("已逾期2天")
+    fill_clean(world, record)
+    record.refresh_from_db()
+    services.selfeval_transition(actor=world.users["unit_user"], record=record, action="submit")
+    record.refresh_from_db()
+    services.selfeval_transition(actor=world.users["dept_admin"], record=record, action="dept_return", comment="补充")
+    [line] = [i for i in todos.for_user(world.users["unit_user"]) if i.title == "被退回的单位自评"]
+    assert line.hint.startswith("请按审核意见修改后重新提交；最近截止") and line.hint.endswith("已逾期2天")
 
 
 def test_a_refused_row_is_named_at_its_box_and_at_the_top(world: World, record: SelfEvaluation) -> None:
