@@ -391,7 +391,7 @@ def selfeval_todos(user: Any) -> list[TodoItem]:
         if membership.can(capability)
     ]
     stats = status_counts(records_visible(user), (status for _title, status, _hint in shown))
-    # The unit's lines name the nearest 填报截止 of their records with its countdown (a deadline passed reads 已逾期N天).
+    # The unit's lines name the nearest 填报截止 of their records with its countdown (once passed: 已逾期N天).
     to_fill = [s for _t, s, _h in shown if s in (SelfEvalStatus.FILLING, SelfEvalStatus.RETURNED) and stats.get(s)]
     deadlines = (
         dict(
