@@ -349,6 +349,9 @@ def test_issuing_a_task_through_the_page(world: World) -> None:
     }
     response = client.post(reverse("appraisals:task_create"), form)
     assert response.status_code == 400 and "股室评分截止日期不能早于自评截止日期" in response.content.decode()
+    # … under the 股室评分截止日期 box, not only above the form.
+    box = response.content.decode().split('name="section_score_deadline"', 1)[1].split("</div>", 1)[0]
+    assert "股室评分截止日期不能早于自评截止日期" in box
     later = (ahead + dt.timedelta(days=15)).isoformat()
     response = client.post(reverse("appraisals:task_create"), {**form, "section_score_deadline": later})
     assert response.status_code == 302
@@ -445,6 +448,8 @@ def test_the_deadlines_of_an_open_task_are_changed_on_its_page(world: World) -> 
     assert 'value="2020-01-01"' in past.content.decode()
     early = client.post(url, {**post, "section_score_deadline": "2027-02-01"})
     assert early.status_code == 400 and "股室评分截止日期不能早于自评截止日期" in early.content.decode()
+    box = early.content.decode().split('name="section_score_deadline"', 1)[1].split("</div>", 1)[0]
+    assert "股室评分截止日期不能早于自评截止日期" in box
     task.refresh_from_db()
     assert task.self_score_deadline == dt.date(2027, 2, 28) and task.section_score_deadline is None
     # Only the performance section; and not once the task is ranked.
