@@ -41,6 +41,15 @@ class DeadlineFields(forms.Form):
         help_text="用于自动计算“绩效目标按时申报率”；留空则该指标显示无数据",
     )
 
+    def clean(self) -> dict[str, Any]:
+        """The sections score after the self scores are in: an earlier 股室评分截止日期 is named under its box (the
+        service refuses it too, as a message above the form)."""
+        data = super().clean() or {}
+        own, section = data.get("self_score_deadline"), data.get("section_score_deadline")
+        if own is not None and section is not None and section < own:
+            self.add_error("section_score_deadline", "股室评分截止日期不能早于自评截止日期")
+        return data
+
 
 class TaskForm(DeadlineFields):
     template: forms.ModelChoiceField = forms.ModelChoiceField(label="评分表", queryset=AppraisalTemplate.objects.none())

@@ -747,7 +747,8 @@ def task_rank(*, actor: Any, task: AppraisalTask, lock_token: str | None = None)
         appraisals = list(Appraisal.objects.select_for_update().filter(task=locked).order_by("id"))
         pending = [a.examinee_name for a in appraisals if a.status not in (S.PERF_FINAL, S.RANKED)]
         if pending:
-            raise DomainError("以下考核对象尚未进入绩效股审定环节：" + "、".join(pending[:20]))
+            more = f"等{len(pending)}个" if len(pending) > 20 else ""
+            raise DomainError(f"以下{len(pending)}个考核对象尚未进入绩效股审定环节：" + "、".join(pending[:20]) + more)
         nodes = selectors.node_rows(selectors.template_nodes(locked.template))
         scores: dict[int, dict[int, Decimal | None]] = {a.pk: {} for a in appraisals}
         for row in AppraisalScore.objects.filter(appraisal__task=locked).values(
@@ -758,7 +759,9 @@ def task_rank(*, actor: Any, task: AppraisalTask, lock_token: str | None = None)
         for a in appraisals:
             errors += [f"{a.examinee_name}：{e}" for e in submission_errors(scores[a.pk], nodes, label="评定得分")]
         if errors:
-            raise DomainError("评分未完成：" + "；".join(errors[:30]))
+            raise DomainError(
+                "评分未完成：" + "；".join(errors[:30]) + (f"等{len(errors)}项" if len(errors) > 30 else "")
+            )
         config = selectors.settings_for(locked.region, locked.fiscal_year)
         rules = Thresholds(
             config.commend_top_k, config.commend_min_score, config.interview_bottom_k, config.interview_max_score

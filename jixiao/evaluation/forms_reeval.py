@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
 from jixiao.core.forms import WanField, bootstrapify
 from jixiao.evaluation.forms import DATE
@@ -95,6 +96,14 @@ class CheckForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         bootstrapify(self)
+
+    def clean_materials_deadline(self) -> Any:
+        """A date already past is refused at its box (the service refuses it too, as a whole-form message)."""
+        deadline = self.cleaned_data.get("materials_deadline")
+        today = timezone.localdate()
+        if deadline is not None and self.cleaned_data.get("upper_level_request") and deadline < today:
+            raise forms.ValidationError(f"印证资料报送截止日期不能早于今天（{today:%Y-%m-%d}）")
+        return deadline
 
 
 class FindingForm(forms.Form):

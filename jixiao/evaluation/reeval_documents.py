@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 import re
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 
 from jixiao.core.money import format_wan, wan_from_yuan
+from jixiao.core.sampling import draw_key
 from jixiao.core.spreadsheets import Rate, write_workbook
 from jixiao.core.word import a4_document, official_date, set_fonts
 from jixiao.evaluation.services_reeval import BatchResults, circular_sentence, rule_text
@@ -33,6 +35,9 @@ SAMPLE_HEADERS = [
 DEPT_HEADERS = ["主管部门", "样本数", "已评分", "平均绝对分差", "等级变化数", "等级变化占比"]
 # The §4.8 R_GAP flag in the export's 分差提示 column, named as the pages' badge (its title: 分差达到提示线或等级变化).
 GAP_FLAG = "分差超限"
+# The population snapshot stored at the draw, with each code's sort key: with the seed of 抽样说明 anyone re-draws the
+# sample (must-include items first, then the smallest keys; stratified batches share places per 主管部门编码).
+POPULATION_HEADERS = ["编码", "主管部门编码", "全年预算数（万元）", "必抽", "排序键 SHA-256(种子:编码)", "入样"]
 GAP_TABLE_HEADERS = ["序号", "项目名称", "主管部门", "自评得分", "再评价得分", "分差", "等级变化"]
 
 
@@ -73,6 +78,19 @@ def results_xlsx(results: BatchResults) -> bytes:
         for d in results.departments
     ]
     b = results.batch
+    sampled = {s.code for s in results.samples}
+    forced = set(b.must_include or [])
+    population = [
+        [
+            str(code),
+            str(stratum),
+            wan_from_yuan(Decimal(str(amount))),
+            "是" if code in forced else "",
+            draw_key(b.seed, str(code)) if b.seed else "",
+            "是" if code in sampled else "",
+        ]
+        for code, stratum, _record, amount, *_rest in b.population
+    ]
     info = [
         ["批次", b.title],
         ["评价年度", str(b.fiscal_year)],
@@ -88,6 +106,7 @@ def results_xlsx(results: BatchResults) -> bytes:
             ("等级分布", ["等级", "个数", "金额（万元）"], grades),
             ("部门自评质量", DEPT_HEADERS, depts),
             ("抽样说明", ["项目", "内容"], info),
+            ("抽样范围", POPULATION_HEADERS, population),
         ],
     )
 

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
 from jixiao.core import config_rows
-from jixiao.core.todos import TodoItem, counts, status_counts
+from jixiao.core.todos import TodoItem, countdown, counts, status_counts
 from jixiao.evaluation.models import (
     AuthenticityCheck,
     AuthenticityItem,
@@ -391,9 +391,31 @@ def selfeval_todos(user: Any) -> list[TodoItem]:
         if membership.can(capability)
     ]
     stats = status_counts(records_visible(user), (status for _title, status, _hint in shown))
+    # The unit's lines name the nearest 填报截止 of their records with its countdown (once passed: 已逾期N天).
+    to_fill = [s for _t, s, _h in shown if s in (SelfEvalStatus.FILLING, SelfEvalStatus.RETURNED) and stats.get(s)]
+    deadlines = (
+        dict(
+            records_visible(user)
+            .filter(status__in=to_fill)
+            .order_by()
+            .values("status")
+            .annotate(nearest=Min("task__deadline"))
+            .values_list("status", "nearest")
+        )
+        if to_fill
+        else {}
+    )
+
+    def hint_of(status: str, hint: str) -> str:
+        nearest = deadlines.get(status)
+        if nearest is None:
+            return hint
+        due = f"最近截止{nearest:%Y-%m-%d}，{countdown(nearest)[1]}"
+        return due if status == SelfEvalStatus.FILLING else f"{hint}；{due}"
+
     url = reverse("evaluation:selfeval_list")
     return [
-        TodoItem("单位自评", title, stats.get(status, 0), f"{url}?status={status}", hint)
+        TodoItem("单位自评", title, stats.get(status, 0), f"{url}?status={status}", hint_of(status, hint))
         for title, status, hint in shown
     ]
 
@@ -434,6 +456,16 @@ def reeval_samples_to_score(user: Any) -> QuerySet[ReEvaluationSample]:
     if membership is None or membership.role != "agency":
         samples = samples.filter(agency__isnull=True)
     return samples  # type: ignore[no-any-return]
+
+
+def can_rescore(user: Any, sample: ReEvaluationSample) -> bool:
+    """Whether the sample page offers the 再评分 grid to the user: its batch is still being scored and the sample is
+    the user's to score (a sample commissioned to an agency is scored by the agency's staff only; the performance
+    section reads it). The same rule `services_reeval.sample_rescore` enforces."""
+    if sample.batch.status != ReEvaluationBatch.Status.DRAWN:
+        return False
+    membership = user.active_membership
+    return membership is not None and (membership.role == "agency" or sample.agency_id is None)
 
 
 def reeval_sample_get(user: Any, pk: Any) -> ReEvaluationSample:

@@ -214,6 +214,7 @@ def sample_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "form": form,
         "error": error,
         "score_rows": _score_rows(sample, request.POST if request.method == "POST" else None),
+        "can_score": selectors.can_rescore(request.user, sample),
         "record_rows": rows,
         "untied": untied,
     }

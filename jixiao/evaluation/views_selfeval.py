@@ -163,9 +163,17 @@ def selfeval_fill(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "自评已提交" if request.POST.get("then") == "submit" else "已保存并重新校验")
             return redirect("evaluation:selfeval_detail", pk=pk)
     flagged = {r.pk: r for r in selectors.rows_flagged_first(rows)}
+    # A refused row is named at the top too (the table is long): “免费教科书发放册数”得分：输入一个数字。
+    row_problems = [
+        f"“{f.row.name}”{f.fields[name].label}：{error}"
+        for f in row_forms
+        for name, errors in f.errors.items()
+        for error in errors
+    ]
     context = {
         "record": record,
         "form": form,
+        "row_problems": row_problems,
         "funds": funds,
         "row_forms": [(f, flagged[f.row.pk]) for f in row_forms],
         "record_messages": selectors.record_messages(record),

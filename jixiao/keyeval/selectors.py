@@ -165,6 +165,12 @@ def my_assignments(user: Any) -> QuerySet[KeyEvalScorer]:
     )
 
 
+def my_pending_assignments(user: Any) -> QuerySet[KeyEvalScorer]:
+    """What the 待办 “待评分的重点评价” counts and its link lists (`?todo=score`): the user's scorer rows not yet
+    submitted on evaluations still open for scoring."""
+    return my_assignments(user).filter(submitted_at__isnull=True, evaluation__status__in=SCORING_STATES)
+
+
 def assignment_get(user: Any, evaluation_pk: Any) -> KeyEvalScorer:
     """The user's own scorer row on an evaluation; 404 when they are not assigned to it."""
     evaluation = evaluation_get(user, evaluation_pk)
@@ -363,10 +369,7 @@ def keyeval_todos(user: Any) -> list[TodoItem]:
                     TodoItem("重点绩效评价", f"重点评价{label}", counts.get(status, 0), f"{url}?status={status}")
                 )
     if membership.can("keyeval.score"):
-        pending = my_assignments(user).filter(submitted_at__isnull=True, evaluation__status__in=SCORING_STATES)
-        items.append(
-            TodoItem(
-                "重点绩效评价", "待评分的重点评价", pending.count(), reverse("keyeval:my_scoring"), "请按指标逐项评分"
-            )
-        )
+        pending = my_pending_assignments(user)
+        url = f"{reverse('keyeval:my_scoring')}?todo=score"
+        items.append(TodoItem("重点绩效评价", "待评分的重点评价", pending.count(), url, "请按指标逐项评分"))
     return items

@@ -30,6 +30,7 @@ from jixiao.appraisals.tests.helpers import (
 from jixiao.core.errors import ConflictError, DomainError, PermissionDeniedError
 from jixiao.core.models import AuditEvent
 from jixiao.core.todos import for_user
+from jixiao.organizations.tests.factories import DepartmentFactory
 
 PDF = b"%PDF-1.4\n%evidence\n"
 
@@ -203,6 +204,20 @@ def test_ranking_needs_every_finance_score(world: World) -> None:
     assert Appraisal.objects.get(pk=edu.pk).rank is None
 
 
+def test_a_long_list_of_pending_examinees_says_how_many(world: World) -> None:
+    """Ranking refused with more than 20 examinees still before 审定: the message gives their number and says the
+    list is cut (等N个), so the section does not take the 20 names for all of them."""
+    for n in range(22):
+        DepartmentFactory(region=world.region, dept_code=f"9{n:02d}", name=f"县测试局{n:02d}")
+    task = dept_task(world)
+    pending = Appraisal.objects.filter(task=task).count()
+    assert pending == 24
+    with pytest.raises(DomainError) as refused:
+        services.task_rank(actor=world.users["performance"], task=task)
+    assert refused.value.message.startswith("以下24个考核对象尚未进入绩效股审定环节：")
+    assert refused.value.message.endswith("等24个") and refused.value.message.count("、") == 19
+
+
 def test_pure_ranking_rules() -> None:
     ranks = competition_ranks({"a": Decimal(90), "b": Decimal(95), "c": Decimal(90), "d": Decimal(80)})
     assert ranks == {"b": 1, "a": 2, "c": 2, "d": 4}
@@ -334,6 +349,9 @@ def test_issuing_a_task_through_the_page(world: World) -> None:
     }
     response = client.post(reverse("appraisals:task_create"), form)
     assert response.status_code == 400 and "股室评分截止日期不能早于自评截止日期" in response.content.decode()
+    # … under the 股室评分截止日期 box, not only above the form.
+    box = response.content.decode().split('name="section_score_deadline"', 1)[1].split("</div>", 1)[0]
+    assert "股室评分截止日期不能早于自评截止日期" in box
     later = (ahead + dt.timedelta(days=15)).isoformat()
     response = client.post(reverse("appraisals:task_create"), {**form, "section_score_deadline": later})
     assert response.status_code == 302
@@ -435,6 +453,8 @@ def test_the_deadlines_of_an_open_task_are_changed_on_its_page(world: World) -> 
     assert 'max="2100-12-31"' in far.content.decode()
     early = client.post(url, {**post, "section_score_deadline": "2027-02-01"})
     assert early.status_code == 400 and "股室评分截止日期不能早于自评截止日期" in early.content.decode()
+    box = early.content.decode().split('name="section_score_deadline"', 1)[1].split("</div>", 1)[0]
+    assert "股室评分截止日期不能早于自评截止日期" in box
     task.refresh_from_db()
     assert task.self_score_deadline == dt.date(2027, 2, 28) and task.section_score_deadline is None
     # Only the performance section; and not once the task is ranked.

@@ -96,6 +96,16 @@ def test_draw_stores_seed_population_and_reproduces(world: World) -> None:
     assert sample.rows[0]["key"] == "exec" and len(sample.rows) == 4
     assert {r.pk for r in records.values()} >= set(batch.samples.values_list("self_eval_id", flat=True))
     assert AuditEvent.objects.filter(event_type="evaluation.reeval_draw", object_id=str(batch.pk)).exists()
+    # … and from the Excel export alone: its 抽样范围 sheet lists the population with each code's key.
+    workbook = openpyxl.load_workbook(
+        io.BytesIO(world.login("performance").get(f"/evaluation/reeval/{batch.pk}/export/").content)
+    )
+    seed = dict(workbook["抽样说明"].iter_rows(min_row=2, values_only=True))["抽样种子"]
+    listed = list(workbook["抽样范围"].iter_rows(min_row=2, values_only=True))
+    assert [r[0] for r in listed] == ["P-BRANCH", "P-HOSP", "P-SCHOOL"]
+    assert all(key == hashlib.sha256(f"{seed}:{code}".encode()).hexdigest() for code, _d, _a, _f, key, _s in listed)
+    assert sorted(r[0] for r in sorted(listed, key=lambda r: r[4])[:2]) == sorted(expected)
+    assert sorted(r[0] for r in listed if r[5] == "是") == sorted(expected)
     with pytest.raises(ConflictError):
         services_reeval.batch_draw(actor=perf, batch=batch)
 
@@ -209,6 +219,42 @@ def test_agency_sees_only_assigned_samples(world: World) -> None:
     assert world.login("unit_user").get(f"/evaluation/reeval/samples/{mine.pk}/").status_code == 403
 
 
+def test_sample_page_offers_the_grid_only_to_its_scorer_and_shows_the_opinion(world: World) -> None:
+    """A sample commissioned to an agency: the performance section reads it (no enabled score boxes, no 保存再评分,
+    which its save would refuse) and reads the agency's 再评价意见; once the batch is finished nobody gets the grid
+    and the opinion stays on the page."""
+    batch = _drawn(world)
+    perf = world.users["performance"]
+    agency = Agency.objects.create(region=world.region, name="四川某某会计师事务所", credit_code="91511700MA62D4L83R")
+    agency.users.add(world.users["agency"])
+    commissioned = batch.samples.get(code="P-HOSP")
+    own = batch.samples.get(code="P-SCHOOL")
+    services_reeval.sample_assign(actor=perf, batch=batch, sample_ids=[commissioned.pk], agency=agency)
+    services_reeval.sample_rescore(
+        actor=world.users["agency"], sample=commissioned, scores=_scores(commissioned), opinion="佐证资料齐全，基本属实"
+    )
+    client = world.login("performance")
+
+    def score_boxes(page: str) -> list[str]:
+        return re.findall(r'<input[^>]*name="score-[^"]+"[^>]*>', page)
+
+    page = client.get(f"/evaluation/reeval/samples/{commissioned.pk}/").content.decode()
+    assert score_boxes(page) and all("disabled" in box for box in score_boxes(page))
+    assert "保存再评分" not in page and "佐证资料齐全，基本属实" in page and "由机构填写再评分" in page
+    # The agency still scores it; the performance section scores its own sample.
+    agency_page = world.login("agency").get(f"/evaluation/reeval/samples/{commissioned.pk}/").content.decode()
+    assert "保存再评分" in agency_page and not any("disabled" in box for box in score_boxes(agency_page))
+    own_page = client.get(f"/evaluation/reeval/samples/{own.pk}/").content.decode()
+    assert "保存再评分" in own_page and not any("disabled" in box for box in score_boxes(own_page))
+    services_reeval.sample_rescore(actor=perf, sample=own, scores=_scores(own), opinion="与自评一致")
+    for rest in batch.samples.filter(re_score__isnull=True):
+        services_reeval.sample_rescore(actor=perf, sample=rest, scores=_scores(rest))
+    services_reeval.batch_finish(actor=perf, batch=batch)
+    finished = client.get(f"/evaluation/reeval/samples/{own.pk}/").content.decode()
+    assert "保存再评分" not in finished and all("disabled" in box for box in score_boxes(finished))
+    assert "与自评一致" in finished
+
+
 def test_results_export_and_circular(world: World, monkeypatch: Any) -> None:
     batch = _drawn(world)
     perf = world.users["performance"]
@@ -235,6 +281,12 @@ def test_results_export_and_circular(world: World, monkeypatch: Any) -> None:
     assert isinstance(edu_row[5].value, float) and edu_row[5].number_format == "0.00%"  # 等级变化占比, a number
     info = dict(workbook["抽样说明"].iter_rows(min_row=2, values_only=True))
     assert info["抽样种子"] == batch.seed
+    # The population list with each code's key: the sample is re-drawn from the export and the printed seed alone.
+    population = list(workbook["抽样范围"].iter_rows(min_row=2, values_only=True))
+    assert [r[0] for r in population] == ["P-BRANCH", "P-HOSP", "P-SCHOOL"] and len(population) == batch.population_size
+    for code, _dept, amount, _forced, key, drawn in population:
+        assert key == hashlib.sha256(f"{info['抽样种子']}:{code}".encode()).hexdigest() and drawn == "是"
+        assert isinstance(amount, (int, float))
     monkeypatch.setattr(reeval_documents, "timezone", SimpleNamespace(localdate=lambda: date(2026, 9, 3)))
     response = client.get(f"/evaluation/reeval/{batch.pk}/circular/")
     word = Document(io.BytesIO(response.content))

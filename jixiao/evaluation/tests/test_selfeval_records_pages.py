@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -193,6 +193,49 @@ def test_fill_form_shows_computed_beside_claimed_and_submit(world: World, record
     # 待办 for the 主管部门.
     items = [i for i in todos.for_user(world.users["dept_admin"]) if i.stage == "单位自评"]
     assert items and items[0].count == 1
+
+
+def test_the_units_todo_names_the_deadline_and_says_when_it_has_passed(world: World, record: SelfEvaluation) -> None:
+    """待填报的单位自评 names the round's 填报截止 with its countdown; once the date has passed it reads 已逾期N天
+    (it used to say 在截止日期前填报并提交 whatever the date). A returned record keeps its reason and adds the date."""
+    today = timezone.localdate()
+    record.task.deadline = today + timedelta(days=3)
+    record.task.save(update_fields=["deadline"])
+    [line] = [i for i in todos.for_user(world.users["unit_user"]) if i.title == "待填报的单位自评"]
+    assert line.hint == f"最近截止{today + timedelta(days=3):%Y-%m-%d}，还剩3天"
+    record.task.deadline = today - timedelta(days=2)
+    record.task.save(update_fields=["deadline"])
+    [line] = [i for i in todos.for_user(world.users["unit_user"]) if i.title == "待填报的单位自评"]
+    assert line.hint.endswith("已逾期2天")
+    fill_clean(world, record)
+    record.refresh_from_db()
+    services.selfeval_transition(actor=world.users["unit_user"], record=record, action="submit")
+    record.refresh_from_db()
+    services.selfeval_transition(actor=world.users["dept_admin"], record=record, action="dept_return", comment="补充")
+    [line] = [i for i in todos.for_user(world.users["unit_user"]) if i.title == "被退回的单位自评"]
+    assert line.hint.startswith("请按审核意见修改后重新提交；最近截止") and line.hint.endswith("已逾期2天")
+
+
+def test_a_refused_row_is_named_at_its_box_and_at_the_top(world: World, record: SelfEvaluation) -> None:
+    """A 得分 that is not a number: the message stands under that 得分 box (not under 实际完成值), the row is named in
+    a summary at the top, everything typed stays, and nothing is saved."""
+    client = world.login("unit_user")
+    page = client.get(f"{BASE}{record.pk}/fill/").context
+    data = shown_form_data(page["form"], goal_actual="已完成")
+    for row_form, _row in page["row_forms"]:
+        data.update(shown_form_data(row_form))
+    row = record.indicators.get(name="购置教学设备数量")
+    data[f"row{row.pk}-actual_text"] = "120台"
+    data[f"row{row.pk}-claimed_score"] = "五十"
+    response = client.post(f"{BASE}{record.pk}/fill/", data)
+    body = response.content.decode()
+    assert response.status_code == 400 and 'value="五十"' in body and 'value="120台"' in body
+    assert "“购置教学设备数量”得分：输入一个数字。" in body
+    score_cell = body[body.index(f'name="row{row.pk}-claimed_score"') :].split("</td>", 1)[0]
+    actual_cell = body[body.index(f'name="row{row.pk}-actual_text"') :].split("</td>", 1)[0]
+    assert "输入一个数字。" in score_cell and "输入一个数字。" not in actual_cell
+    record.refresh_from_db()
+    assert record.goal_actual != "已完成"
 
 
 def test_a_fill_saved_from_a_stale_page_is_a_409_and_keeps_the_newer_save(world: World, record: SelfEvaluation) -> None:
@@ -474,7 +517,8 @@ def test_each_todo_line_opens_a_list_of_exactly_its_count(world: World, record: 
     record.refresh_from_db()
     assert record.status == "returned"
     lines = {i.title: i for i in todos.for_user(world.users["unit_user"]) if i.stage == "单位自评"}
-    assert lines["被退回的单位自评"].count == 1 and lines["被退回的单位自评"].hint == "请按审核意见修改后重新提交"
+    assert lines["被退回的单位自评"].count == 1
+    assert lines["被退回的单位自评"].hint.startswith("请按审核意见修改后重新提交；最近截止")
     for line in lines.values():
         assert unit.get(line.url).context["page"].paginator.count == line.count, line.title
 

@@ -409,3 +409,23 @@ def test_the_deadline_cannot_be_in_the_past(world: World) -> None:
             upper_level_request=True,
             materials_deadline=date(2000, 1, 1),
         )
+
+
+def test_a_past_deadline_on_the_page_is_named_at_its_box(world: World) -> None:
+    """The 新建核查 form refuses a 印证资料报送截止日期 already past under that box (400, what was typed kept), not only
+    in a message above the form; nothing is created."""
+    past = timezone.localdate() - timedelta(days=5)
+    response = world.login("performance").post(
+        "/evaluation/authenticity/",
+        {
+            "fiscal_year": YEAR,
+            "title": "上级核查",
+            "upper_level_request": "on",
+            "materials_deadline": f"{past:%Y-%m-%d}",
+        },
+    )
+    body = response.content.decode()
+    assert response.status_code == 400 and 'value="上级核查"' in body
+    box = body[body.index('name="materials_deadline"') :].split("</div>", 1)[0]
+    assert f"印证资料报送截止日期不能早于今天（{timezone.localdate():%Y-%m-%d}）" in box
+    assert not AuthenticityCheck.objects.exists()

@@ -182,6 +182,17 @@ def test_full_workflow_with_two_scorers_mean_and_feedback(world: World) -> None:
     # The 流转记录 names the drawn experts once after the action (not "抽取评审专家：抽取专家：…").
     timeline = world.login("performance").get(f"/keyeval/{ev.pk}/").content.decode()
     assert f"抽取评审专家：{drawn[0].expert.name}" in timeline and "抽取专家：" not in timeline
+    # The scorer list names an expert whose login carries the expert's own name once (not “钱淑芬（钱淑芬）”);
+    # a login under another name keeps the expert's name beside it.
+    expert_user.display_name = drawn[0].expert.name
+    expert_user.save(update_fields=["display_name"])
+    scorers = world.login("performance").get(f"/keyeval/{ev.pk}/").content.decode().split('data-testid="scorers"')[1]
+    name = drawn[0].expert.name
+    assert f"评审专家 · {name} ·" in scorers and f"{name}（{name}）" not in scorers
+    expert_user.display_name = "专家账号"
+    expert_user.save(update_fields=["display_name"])
+    scorers = world.login("performance").get(f"/keyeval/{ev.pk}/").content.decode().split('data-testid="scorers"')[1]
+    assert f"评审专家 · 专家账号（{name}） ·" in scorers
     # Not yet scored: no conclusion possible.
     with pytest.raises(DomainError, match="没有评分人提交评分"):
         services.evaluation_transition(actor=perf, evaluation=ev, action="draft_report")
@@ -457,6 +468,24 @@ def test_every_persona_gets_the_home_page_and_the_right_keyeval_access(world: Wo
     assert client.get("/keyeval/").status_code == (200 if can_view else 403)
     assert client.get("/keyeval/new/").status_code == (200 if persona == "performance" else 403)
     assert client.get("/keyeval/statistics/").status_code == (200 if can_view else 403)
+
+
+def test_the_scoring_todo_opens_exactly_the_evaluations_it_counts(world: World) -> None:
+    """A scorer with one evaluation scored and one not: 待办 “待评分的重点评价 1” opens a list of that one evaluation
+    (it used to open every assignment, scored or not, 2 rows under a count of 1), with a link to the whole list."""
+    perf, budget = world.users["performance"], world.users["budget"]
+    done = _to_fieldwork(world, _create(world, title="已评分的评价"))
+    waiting = _to_fieldwork(world, _create(world, title="待评分的评价"))
+    for ev in (done, waiting):
+        services.scorer_add_staff(actor=perf, evaluation=ev, user=budget)
+    services.score_submit(actor=budget, evaluation=done, scores=_scores(done, Decimal(1)), evidence={})
+    [item] = [t for t in selectors.keyeval_todos(budget) if t.title == "待评分的重点评价"]
+    client = world.login("budget")
+    page = client.get(item.url)
+    assert item.count == 1 and [s.evaluation_id for s in page.context["page"]] == [waiting.pk]
+    assert "仅列出待评分的评价" in page.content.decode() and "已评分的评价" not in page.content.decode()
+    everything = client.get("/keyeval/scoring/")
+    assert {s.evaluation_id for s in everything.context["page"]} == {done.pk, waiting.pk}
 
 
 def test_scorers_and_the_evaluated_party_get_todos(world: World) -> None:

@@ -17,6 +17,7 @@ from jixiao.evaluation.models import (
     SelfEvalFund,
     SelfEvaluation,
 )
+from jixiao.evaluation.selectors import UNSUBMITTED
 from jixiao.keyeval.models import KeyEvalGrade, KeyEvalStatus, KeyEvaluation
 from jixiao.monitoring.models import MonitoringRecord, TaskStatus
 from jixiao.organizations.models import BudgetUnit
@@ -318,9 +319,11 @@ def mon_4(scope: Scope) -> Figure:
 
 
 def ev_1(scope: Scope) -> Figure:
+    # Submitted as on the 自评统计 page and the dashboard: not 填报中 or 被退回 (a record withdrawn or returned to its
+    # unit keeps the time of its earlier submission but is being filled in again).
     records = SelfEvaluation.objects.filter(
-        is_deleted=False, fiscal_year=scope.fiscal_year, submitted_at__isnull=False, **in_region(scope)
-    )
+        is_deleted=False, fiscal_year=scope.fiscal_year, **in_region(scope)
+    ).exclude(status__in=UNSUBMITTED)
     subject = SelfEvaluation.Subject
     counts = records.aggregate(
         projects=Count("id", filter=Q(subject=subject.PROJECT)),
@@ -335,7 +338,7 @@ def ev_1(scope: Scope) -> Figure:
         "EV-1",
         "单位自评",
         values,
-        {"model": "SelfEvaluation", "fiscal_year": scope.fiscal_year, "submitted_at": "not null"},
+        {"model": "SelfEvaluation", "fiscal_year": scope.fiscal_year, "status__not_in": list(UNSUBMITTED)},
         f"{counts['departments']}个部门对{counts['projects']}个项目（涉及资金{wan(amount)}万元）开展绩效自评，"
         f"部门整体支出自评{counts['overall']}个",
         table=[

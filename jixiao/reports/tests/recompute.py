@@ -133,7 +133,7 @@ def recompute(path: str, wy: int, fy: int) -> dict[str, dict[str, Any]]:
     evals = [
         s
         for s in SelfEvaluation.objects.select_related("region")
-        if not s.is_deleted and s.fiscal_year == fy and s.submitted_at and _in(s.region, path)
+        if not s.is_deleted and s.fiscal_year == fy and s.status not in ("filling", "returned") and _in(s.region, path)
     ]
     project_eval_ids = {s.pk for s in evals if s.subject == "project"}
     out["EV-1"] = {
