@@ -79,6 +79,19 @@ class DecideForm(forms.Form):
         bootstrapify(self)
 
 
+class ResumeForm(forms.Form):
+    reason = forms.CharField(
+        label="恢复拨付理由",
+        max_length=280,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="如：单位已说明原因并完成整改",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bootstrapify(self)
+
+
 OP_LABELS = engine.OP_LABELS
 TEXT_OPS = ("==", "!=")
 # Metrics whose value is wording (DOMAIN.md §5.3): their bands compare it with 等于/不等于, chosen from the wording.

@@ -386,6 +386,11 @@ def project_funds(project: Project, fiscal_year: int) -> ProjectFunds:
     )
 
 
+def payment_suspension(project: Any, fiscal_year: int) -> ProjectYearFlag | None:
+    """The project-year's 暂停拨付 while it is on (when and why), else None."""
+    return ProjectYearFlag.objects.filter(project=project, fiscal_year=fiscal_year, payment_suspended=True).first()
+
+
 @dataclass(frozen=True)
 class LetterRow:
     """A case's 提醒敦促函 as the case page shows it. `status` is the document's (待印发 until the 绩效股 issues it);

@@ -550,6 +550,35 @@ def case_decide(*, actor: Any, case: WarningCase, option: str, amount_yuan: Deci
     return locked
 
 
+def payment_resume(*, actor: Any, case: WarningCase, reason: str) -> ProjectYearFlag:
+    """恢复拨付: finance lifts the project-year's 暂停拨付 (set by an overdue case or a decision) once the unit has
+    answered or corrected, with its reason. Nothing lifts it by itself: the flag is what the payment system is told
+    (DOMAIN.md §5.4), so it changes only by a finance decision, audited."""
+    require(actor, "alerts.decide")
+    if not WarningCase.objects.visible_to(actor).filter(pk=case.pk).exists():  # type: ignore[attr-defined]
+        raise NotFoundError("预警处置不存在")
+    if not reason.strip():
+        raise DomainError("请填写恢复拨付的理由")
+    with transaction.atomic():
+        flag = (
+            ProjectYearFlag.objects.select_for_update()
+            .filter(project_id=case.project_id, fiscal_year=case.fiscal_year, payment_suspended=True)
+            .first()
+        )
+        if flag is None:
+            raise ConflictError("该项目本年度未暂停拨付（可能已由他人恢复），请刷新页面")
+        before = {"payment_suspended": True, "reason": flag.reason}
+        flag.payment_suspended, flag.reason = False, f"恢复拨付：{reason.strip()}"[:300]
+        flag.save(update_fields=["payment_suspended", "reason"])
+        audit.record(
+            actor=actor,
+            event_type="alerts.payment_resume",
+            obj=case,
+            changes={"payment_suspended": [True, False], "reason": [before["reason"], flag.reason]},
+        )
+    return flag
+
+
 def _suspend(case: WarningCase, reason: str) -> None:
     flag, _created = ProjectYearFlag.objects.get_or_create(project=case.project, fiscal_year=case.fiscal_year)
     if not flag.payment_suspended:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),
     path("cases/<int:pk>/respond/", views.case_respond, name="case_respond"),
     path("cases/<int:pk>/decide/", views.case_decide, name="case_decide"),
+    path("cases/<int:pk>/resume-payment/", views.payment_resume, name="payment_resume"),
     path("tiers/", views.tier_list, name="tiers"),
     path("tiers/select/", views.tier_select, name="tier_select"),
     path("tiers/project/<int:project_pk>/", views.tier_edit, name="tier_edit"),

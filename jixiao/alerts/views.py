@@ -20,6 +20,7 @@ from jixiao.alerts.forms import (
     OpinionForm,
     ProfileForm,
     RespondForm,
+    ResumeForm,
     RuleForm,
     SweepForm,
     TierForm,
@@ -154,6 +155,7 @@ def _case_page(
     *,
     respond_form: RespondForm | None = None,
     decide_form: DecideForm | None = None,
+    resume_form: ResumeForm | None = None,
     error: str = "",
     status: int = 200,
 ) -> HttpResponse:
@@ -175,6 +177,9 @@ def _case_page(
         "decide_form": decide_form or DecideForm(initial=initial),
         "adjustments": case.adjustments.all(),
         "funds": selectors.project_funds(case.project, case.fiscal_year),
+        "suspension": selectors.payment_suspension(case.project, case.fiscal_year),
+        "can_resume": user.can("alerts.decide"),
+        "resume_form": resume_form or ResumeForm(),
         "letters": selectors.case_letters(user, case),
         "can_issue_letters": user.can("documents.issue"),
         "can_answer_letters": user.can("documents.receive"),
@@ -229,6 +234,22 @@ def case_decide(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         return _case_page(request, case, decide_form=form, error=exc.message, status=exc.status_code)
     messages.success(request, "处置决定已保存")
+    return redirect("alerts:case_detail", pk=pk)
+
+
+@require_POST
+@capability_required("alerts.decide")
+def payment_resume(request: HttpRequest, pk: int) -> HttpResponse:
+    """恢复拨付 of the case's project-year, with a reason (the case page's 暂停拨付 card)."""
+    case = selectors.case_get(request.user, pk)
+    form = ResumeForm(request.POST)
+    if not form.is_valid():
+        return _case_page(request, case, resume_form=form, error="请填写恢复拨付的理由", status=400)
+    try:
+        services.payment_resume(actor=request.user, case=case, reason=form.cleaned_data["reason"])
+    except DomainError as exc:
+        return _case_page(request, case, resume_form=form, error=exc.message, status=exc.status_code)
+    messages.success(request, "已恢复拨付")
     return redirect("alerts:case_detail", pk=pk)
 
 

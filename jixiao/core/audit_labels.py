@@ -156,6 +156,7 @@ ACTIONS: dict[str, str] = {
     "panel_submit": "提交会审意见",
     "password_change": "修改密码",
     "password_reset": "重置密码",
+    "payment_resume": "恢复拨付",
     "perf_approve": "绩效股审核通过",
     "policy_update": "修改安全策略",
     "print": "打印",

@@ -254,3 +254,37 @@ def test_the_case_page_shows_the_funds_a_proposal_may_take(library: Any, case: W
         services.case_respond(
             actor=unit, case=other, explanation="同上", option="RECOVER", amount_yuan=Decimal("150000.01")
         )
+
+
+def test_finance_lifts_a_suspension_with_a_reason_and_the_unit_cannot(library: Any, case: WarningCase) -> None:
+    """暂停拨付 stayed on for good: no page lifted it, whatever finance decided. 恢复拨付 is finance's, with a reason,
+    audited; a later overdue case or decision suspends again."""
+    w = library
+    services.escalate_overdue(today=case.due_date + timedelta(days=1))
+    flag = ProjectYearFlag.objects.get(project=w.school_project, fiscal_year=2026)
+    assert flag.payment_suspended
+    url = f"/alerts/cases/{case.pk}/resume-payment/"
+    unit = w.login("unit_user")
+    page = unit.get(f"/alerts/cases/{case.pk}/").content.decode()
+    assert 'data-testid="payment-suspension"' in page and 'data-testid="payment-resume"' not in page
+    assert unit.post(url, {"reason": "已整改"}).status_code == 403
+    finance = w.login("performance")
+    page = finance.get(f"/alerts/cases/{case.pk}/").content.decode()
+    assert "预警处置逾期（期限2026-09-18）" in page and 'data-testid="payment-resume"' in page
+    empty = finance.post(url, {"reason": "  "})
+    assert empty.status_code == 400 and "请填写恢复拨付的理由" in empty.content.decode()
+    assert finance.post(url, {"reason": "单位已说明原因并完成整改"}).status_code == 302
+    flag.refresh_from_db()
+    assert not flag.payment_suspended and flag.reason == "恢复拨付：单位已说明原因并完成整改"
+    event = AuditEvent.objects.get(event_type="alerts.payment_resume", object_id=str(case.pk))
+    assert event.changes["payment_suspended"] == [True, False]
+    assert 'data-testid="payment-suspended"' not in finance.get(f"/projects/{w.school_project.pk}/").content.decode()
+    again = finance.post(url, {"reason": "再次恢复"})
+    assert again.status_code == 409 and "未暂停拨付" in again.content.decode()
+    # A decision to suspend switches it on again, with its own time and reason.
+    other = WarningCase.objects.filter(project=w.school_project).exclude(pk=case.pk).get()
+    unit_user, finance_user = w.users["unit_user"], w.users["performance"]
+    services.case_respond(actor=unit_user, case=other, explanation="x", option="CONTINUE", amount_yuan=None)
+    services.case_decide(actor=finance_user, case=other, option="SUSPEND", amount_yuan=None, reason="仍未整改")
+    flag.refresh_from_db()
+    assert flag.payment_suspended and flag.reason == "财政决定暂停拨付"
