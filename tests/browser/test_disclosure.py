@@ -87,8 +87,11 @@ def test_anonymous_visitor_reads_a_published_report_and_downloads_open_data(
     # The public reads on a phone: no page is wider than the screen (a wide table scrolls in its own box).
     page.set_viewport_size({"width": 390, "height": 844})
     target = item_of(ItemType.TARGET_TABLE, sources.target)
-    for path in ("/public/", "2026/targets/", f"2026/items/{target.public_id}/", "2026/reports/", "/public/data/schema/"):
-        page.goto(f"{base}{path}" if path.startswith("/") else f"{base}/public/511725000/{path}")
+    year = "/public/511725000/2026"
+    for path in ("/public/", f"{year}/targets/", f"{year}/items/{target.public_id}/", f"{year}/reports/"):
+        page.goto(f"{base}{path}")
         widths = page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
         assert widths[0] <= widths[1], (path, widths)
+    page.goto(f"{base}/public/data/schema/")
+    assert page.evaluate("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth")
     shot(page, "disclosure-public-phone")
