@@ -101,6 +101,7 @@ ACTIONS: dict[str, str] = {
     "deliverable_add": "上传成果",
     "deliverable_download": "下载成果",
     "disable": "停用",
+    "discard": "删除草稿",
     "document_add": "上传文档",
     "document_download": "下载文档",
     "docx_download": "下载Word",

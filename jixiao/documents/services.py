@@ -507,6 +507,25 @@ def document_close(*, actor: Any, document: OfficialDocument, comment: str) -> O
     return locked
 
 
+def document_discard(*, actor: Any, document: OfficialDocument) -> None:
+    """删除草稿: a draft written by hand on 起草文书 and not wanted after all, which otherwise waited in 文书草稿待印发
+    for good. Only a draft that no case or bulletin drafted (those belong to their own flow and are issued or
+    superseded there) and that was never numbered; kept as a deleted row, audited."""
+    _check_actor(actor, "documents.draft", document.region)
+    _visible(actor, document)
+    with transaction.atomic():
+        locked = OfficialDocument.objects.select_for_update().get(pk=document.pk)
+        if locked.status != DocumentStatus.DRAFT or locked.is_deleted:
+            raise ConflictError("文书已印发，不能删除")
+        if locked.related_type_id is not None:
+            raise ConflictError(f"该草稿由“{locked.related_repr or '业务事项'}”生成，请在该事项中处理，不能在此删除")
+        locked.is_deleted = True
+        locked.version += 1
+        locked.updated_by = actor
+        locked.save(update_fields=["is_deleted", "version", "updated_by", "updated_at"])
+        audit.record(actor=actor, event_type="documents.discard", obj=locked, changes={"is_deleted": [False, True]})
+
+
 def document_downloaded(*, actor: Any, document: OfficialDocument, kind: str) -> None:
     audit.record(actor=actor, event_type=f"documents.{kind}", obj=document, reason=document.doc_no or document.title)
 

@@ -15,6 +15,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("series/", views.series_list, name="series"),
     path("<int:pk>/", views.document_detail, name="detail"),
     path("<int:pk>/edit/", views.document_edit, name="edit"),
+    path("<int:pk>/discard/", views.document_discard, name="discard"),
     path("<int:pk>/transition/", views.document_transition, name="transition"),
     path("<int:pk>/feedback/", views.document_feedback, name="feedback"),
     path("<int:pk>/feedback/<int:recipient_pk>/", views.feedback_download, name="feedback_download"),

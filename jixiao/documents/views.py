@@ -172,6 +172,8 @@ def _detail(
         # The 说明 box says which of the offered buttons need it (办结), or that it is optional.
         "comment_needed": "、".join(f"“{t.label}”" for t in actions if t.needs_comment),
         "can_edit": user.can("documents.draft") and doc.status in EDITABLE_STATES,
+        # A hand-written draft may be deleted; one a case or bulletin drafted is handled in its own flow.
+        "can_discard": user.can("documents.draft") and doc.status == doc.Status.DRAFT and doc.related_type_id is None,
         "mine": mine,
         "feedback_form": (feedback_form or FeedbackForm()) if can_answer else None,
         "events": selectors.document_events(doc)[:100],
@@ -196,9 +198,26 @@ def document_transition(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "文书已办结")
         else:
             messages.error(request, "操作无效")
+            return _detail(request, doc, 400)
+    except DomainError as exc:
+        # Refused (a marker left unfilled, a state changed meanwhile): the page again with the reason, and its status.
+        messages.error(request, exc.message)
+        return _detail(request, selectors.document_get(request.user, pk), exc.status_code)
+    return redirect("documents:detail", pk=pk)
+
+
+@require_POST
+@capability_required("documents.draft")
+def document_discard(request: HttpRequest, pk: int) -> HttpResponse:
+    """删除草稿 of a hand-written draft (the detail page's button, with a confirmation)."""
+    doc = selectors.document_get(request.user, pk)
+    try:
+        services.document_discard(actor=request.user, document=doc)
     except DomainError as exc:
         messages.error(request, exc.message)
-    return redirect("documents:detail", pk=pk)
+        return _detail(request, selectors.document_get(request.user, pk), exc.status_code)
+    messages.success(request, f"草稿“{doc.title}”已删除")
+    return redirect("documents:list")
 
 
 @require_POST

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from jixiao.core.models import AuditEvent
 from jixiao.documents import services
 from jixiao.documents.models import DocType, DocumentStatus, OfficialDocument
 
@@ -194,3 +195,41 @@ def test_a_brace_outside_a_placeholder_typed_into_a_draft_is_refused(world: Any,
     assert "正文中" in page and ("无法识别的占位符" in page or "不成对的花括号" in page)
     draft.refresh_from_db()
     assert typed not in draft.body
+
+
+def test_a_hand_written_draft_is_deleted_with_its_reason_kept_and_a_generated_one_is_not(world: Any) -> None:
+    """A draft not wanted after all waited in 文书草稿待印发 for good. 删除草稿: a hand-written draft only, never an
+    issued document nor one a case or bulletin drafted, audited; a refused issue answers with its status (was 302)."""
+    context = {"subject": "县教育局预算绩效管理工作", "problems": "整改逾期未反馈", "deadline": "2026年12月31日"}
+    draft = services.document_draft(
+        actor=world.users["performance"],
+        doc_type=DocType.INTERVIEW_SUMMONS,
+        region=world.region,
+        recipients=[world.edu],
+        context=context,
+    )
+    client = world.login("performance")
+    refused = client.post(f"/documents/{draft.pk}/transition/", {"action": "issue"})
+    assert refused.status_code == 400 and "请点“修改”补全后再印发" in refused.content.decode()
+    page = client.get(f"/documents/{draft.pk}/").content.decode()
+    assert 'data-testid="doc-discard"' in page and "删除后不能恢复" in page
+    assert world.login("budget").post(f"/documents/{draft.pk}/discard/").status_code == 403
+    gone = client.post(f"/documents/{draft.pk}/discard/")
+    assert gone.status_code == 302 and gone["Location"] == "/documents/"
+    assert OfficialDocument.objects.get(pk=draft.pk).is_deleted
+    assert client.get(f"/documents/{draft.pk}/").status_code == 404
+    assert draft.title not in client.get("/documents/").content.decode()
+    assert AuditEvent.objects.filter(event_type="documents.discard", object_id=str(draft.pk)).exists()
+    # A draft a case produced stays with its case.
+    generated = services.document_draft(
+        actor=world.users["performance"],
+        doc_type=DocType.INTERVIEW_SUMMONS,
+        region=world.region,
+        recipients=[world.edu],
+        context=context,
+        related=world.school_project,
+    )
+    assert 'data-testid="doc-discard"' not in client.get(f"/documents/{generated.pk}/").content.decode()
+    kept = client.post(f"/documents/{generated.pk}/discard/")
+    assert kept.status_code == 409 and "请在该事项中处理" in kept.content.decode()
+    assert not OfficialDocument.objects.get(pk=generated.pk).is_deleted
