@@ -457,7 +457,12 @@ def target_comment(
         raise NotFoundError("指标不存在")
     with transaction.atomic():
         comment = ReviewComment.objects.create(
-            target=target, indicator=indicator, stage=stage, author=actor, text=text.strip()[:2000]
+            target=target,
+            indicator=indicator,
+            indicator_name=indicator.name if indicator is not None else "",
+            stage=stage,
+            author=actor,
+            text=text.strip()[:2000],
         )
         audit.record(actor=actor, event_type="target.comment", obj=target, reason=text[:500])
     return comment
