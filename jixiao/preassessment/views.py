@@ -30,8 +30,10 @@ from jixiao.preassessment.workflow import EDITABLE_STATES, FORM_ACTIONS, PREASSE
 
 
 def _filing(cleaned: dict[str, Any]) -> dict[str, Any]:
-    """Form data for the service; an empty requested amount means “the project's fiscal amount”."""
-    return {k: v for k, v in cleaned.items() if k != "expected_version" and (k != "requested_amount_yuan" or v)}
+    """Form data for the service; an empty requested amount (None) means “the project's fiscal amount”."""
+    data = {k: v for k, v in cleaned.items() if k != "expected_version"}
+    data["requested_amount_yuan"] = data.get("requested_amount_yuan") or None
+    return data
 
 
 def _year(request: HttpRequest) -> int:
