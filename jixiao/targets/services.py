@@ -358,7 +358,10 @@ def target_transition(
     _visible(actor, target)
     comment = comment.strip()
     if transition.needs_comment and not comment:
-        raise DomainError("请填写审核意见")
+        # A unit's own step (申请调整) takes a reason in its 说明 box; a reviewer's an 审核意见 (views._comment_box).
+        raise DomainError(
+            f"{transition.label}须填写理由" if transition.capability == "target.submit" else "请填写审核意见"
+        )
     pending = _panel_guard(target, action, force)
     if action in {"submit", "resubmit"}:
         errors = checks.blocking(checks.run_checks(target))
