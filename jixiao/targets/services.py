@@ -364,6 +364,8 @@ def target_transition(
         )
     pending = _panel_guard(target, action, force)
     if action in {"submit", "resubmit"}:
+        if target.project_id is not None and target.project.status == Project.Status.CANCELLED:
+            raise DomainError("项目已撤销，不能提交绩效目标")
         errors = checks.blocking(checks.run_checks(target))
         if errors:
             raise DomainError("智能审核未通过：" + "；".join(f.message for f in errors))
