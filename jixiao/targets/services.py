@@ -364,7 +364,7 @@ def target_transition(
         )
     pending = _panel_guard(target, action, force)
     if action in {"submit", "resubmit"}:
-        if target.project_id is not None and target.project.status == Project.Status.CANCELLED:
+        if target.project is not None and target.project.status == Project.Status.CANCELLED:
             raise DomainError("项目已撤销，不能提交绩效目标")
         errors = checks.blocking(checks.run_checks(target))
         if errors:
