@@ -165,6 +165,8 @@ def preassessment_transition(*, actor: Any, assessment: PreAssessment, action: s
         if locked.status != transition.source:
             raise ConflictError("评估申报状态已变化，请刷新后重试")
         if action == "submit":
+            if locked.project.status == Project.Status.CANCELLED:
+                raise DomainError("项目已撤销，不能提交事前绩效评估")
             _check_complete(locked)
             locked.submitted_at = locked.submitted_at or timezone.now()
         locked.status = transition.target
