@@ -6,7 +6,7 @@ from django import forms
 
 from jixiao.core.forms import HiddenErrorsMixin, bootstrapify
 from jixiao.indicators import selectors
-from jixiao.indicators.models import FrameworkNode, IndicatorFramework, IndicatorLibraryItem
+from jixiao.indicators.models import FrameworkNode, IndicatorFramework, IndicatorLibraryItem, LibraryLevel
 from jixiao.indicators.services import MANAGER_FIELDS, PROPOSER_FIELDS
 
 
@@ -51,7 +51,7 @@ class IndicatorItemForm(HiddenErrorsMixin, forms.ModelForm):
                 self.fields[optional].required = False  # the service fills them in when left empty
         level = self.fields.get("library_level")
         if isinstance(level, forms.ChoiceField):
-            level.choices = [("", "按本级财政区划确定"), *[c for c in level.choices if c[0]]]
+            level.choices = [("", "按本级财政区划确定"), *LibraryLevel.choices]
         # The national target table requires both (DOMAIN.md §2.2).
         self.fields["explanation"].required = True
         self.fields["scoring_standard"].required = True
