@@ -6,7 +6,7 @@ from django import forms
 
 from jixiao.core.forms import HiddenErrorsMixin, bootstrapify
 from jixiao.indicators import selectors
-from jixiao.indicators.models import FrameworkNode, IndicatorFramework, IndicatorLibraryItem
+from jixiao.indicators.models import FrameworkNode, IndicatorFramework, IndicatorLibraryItem, LibraryLevel
 from jixiao.indicators.services import MANAGER_FIELDS, PROPOSER_FIELDS
 
 
@@ -49,6 +49,9 @@ class IndicatorItemForm(HiddenErrorsMixin, forms.ModelForm):
         for optional in ("code", "library_level"):
             if optional in self.fields:
                 self.fields[optional].required = False  # the service fills them in when left empty
+        level = self.fields.get("library_level")
+        if isinstance(level, forms.ChoiceField):
+            level.choices = [("", "按本级财政区划确定"), *LibraryLevel.choices]
         # The national target table requires both (DOMAIN.md §2.2).
         self.fields["explanation"].required = True
         self.fields["scoring_standard"].required = True
@@ -56,7 +59,7 @@ class IndicatorItemForm(HiddenErrorsMixin, forms.ModelForm):
         category = self.fields["category"]
         assert isinstance(category, forms.ModelChoiceField)
         options = selectors.category_tree()
-        category.choices = [("", "---------"), *((o.category.pk, o.label) for o in options)]
+        category.choices = [("", "请选择行业领域"), *((o.category.pk, o.label) for o in options)]
         if self.instance.pk:
             self.initial["version"] = self.instance.version
         bootstrapify(self)
@@ -69,6 +72,7 @@ class IndicatorItemForm(HiddenErrorsMixin, forms.ModelForm):
         lv1.label_from_instance = _lv1_label  # type: ignore[method-assign,assignment]
         lv2.queryset = selectors.lv2_nodes()
         lv2.label_from_instance = _lv2_label  # type: ignore[method-assign,assignment]
+        lv1.empty_label, lv2.empty_label = "请选择一级指标", "请选择二级指标"
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

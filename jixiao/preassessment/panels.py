@@ -475,6 +475,26 @@ def assignment_get(user: Any, pk: Any) -> AssessmentPanelMember:
     return member
 
 
+def closed_reason(member: AssessmentPanelMember) -> str:
+    """Why an unsubmitted task can no longer be scored ("" while it is open): what `score_submit` would refuse."""
+    if member.submitted_at is not None:
+        return ""
+    if timezone.localdate() > member.deadline:
+        return f"评分已于{member.deadline:%Y年%m月%d日}截止，不能再提交"
+    if member.assessment.status != PreAssessmentStatus.FIN_REVIEW:
+        return "该评估已不在专家评审阶段"
+    return ""
+
+
+def task_state(member: AssessmentPanelMember) -> str:
+    """The 状态 of a task in 我的评审任务."""
+    if member.submitted_at is not None:
+        return "已提交"
+    if timezone.localdate() > member.deadline:
+        return "已截止"
+    return "评审已结束" if member.assessment.status != PreAssessmentStatus.FIN_REVIEW else "待评分"
+
+
 def sheet_items(member: AssessmentPanelMember) -> list[Dimension]:
     return template_tree(member.template)
 

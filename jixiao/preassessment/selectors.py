@@ -34,6 +34,7 @@ from jixiao.targets.selectors import target_indicators
 
 # Project workflow actions that put a project into (or towards) the library.
 GATED_ACTIONS = {"submit", "section_approve"}
+IN_REVIEW = (PreAssessmentStatus.SUBMITTED, PreAssessmentStatus.DEPT_APPROVED, PreAssessmentStatus.FIN_REVIEW)
 ZERO_YUAN = Value(0, output_field=DecimalField(max_digits=18, decimal_places=2))
 
 
@@ -283,7 +284,15 @@ def assessment_overviews(projects: Iterable[Any]) -> dict[int, Overview]:
 
 
 def project_gate(project: Any, action: str) -> None:
-    """Registered with projects.gates: a project that needs an assessment enters the library only when supported."""
+    """Registered with projects.gates: a project that needs an assessment enters the library only when supported;
+    a project whose assessment is in review is not cancelled under it (the review would go on for nothing)."""
+    if action == "cancel":
+        pa = latest_assessment(project)
+        if pa is not None and pa.status in IN_REVIEW:
+            raise DomainError(
+                f"该项目的事前绩效评估“{pa.get_status_display()}”，不能撤销项目；请先撤回评估申报或待审核人退回后再撤销"
+            )
+        return
     if action not in GATED_ACTIONS:
         return
     rule = rule_for(project.region, project.fiscal_year)

@@ -84,7 +84,8 @@ def preassessment_create(*, actor: Any, project: Project, data: dict[str, Any]) 
             updated_by=actor,
         )
         for field, value in cleaned.items():
-            setattr(pa, field, value)
+            if value is not None or field != "requested_amount_yuan":
+                setattr(pa, field, value)
         if locked.is_policy:
             # A policy project is always assessed as a policy; any other project as the filer chose.
             pa.kind = PreAssessment.Kind.POLICY
@@ -113,6 +114,8 @@ def preassessment_update(
             raise ConflictError(f"评估申报当前状态为“{locked.get_status_display()}”，不能修改")
         if locked.project.is_policy:
             cleaned["kind"] = PreAssessment.Kind.POLICY
+        if "requested_amount_yuan" in cleaned and cleaned["requested_amount_yuan"] is None:
+            cleaned["requested_amount_yuan"] = locked.project.fiscal_amount_yuan  # emptied: the project's amount
         before = audit.snapshot(locked, EDITABLE_FIELDS)
         changed = [f for f, v in cleaned.items() if getattr(locked, f) != v]
         if not changed:
@@ -162,6 +165,8 @@ def preassessment_transition(*, actor: Any, assessment: PreAssessment, action: s
         if locked.status != transition.source:
             raise ConflictError("评估申报状态已变化，请刷新后重试")
         if action == "submit":
+            if locked.project.status == Project.Status.CANCELLED:
+                raise DomainError("项目已撤销，不能提交事前绩效评估")
             _check_complete(locked)
             locked.submitted_at = locked.submitted_at or timezone.now()
         locked.status = transition.target

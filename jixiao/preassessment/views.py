@@ -30,8 +30,10 @@ from jixiao.preassessment.workflow import EDITABLE_STATES, FORM_ACTIONS, PREASSE
 
 
 def _filing(cleaned: dict[str, Any]) -> dict[str, Any]:
-    """Form data for the service; an empty requested amount means “the project's fiscal amount”."""
-    return {k: v for k, v in cleaned.items() if k != "expected_version" and (k != "requested_amount_yuan" or v)}
+    """Form data for the service; an empty requested amount (None) means “the project's fiscal amount”."""
+    data = {k: v for k, v in cleaned.items() if k != "expected_version"}
+    data["requested_amount_yuan"] = data.get("requested_amount_yuan") or None
+    return data
 
 
 def _year(request: HttpRequest) -> int:
@@ -77,6 +79,11 @@ def assessment_start(request: HttpRequest) -> HttpResponse:
 @capability_required("preassessment.file")
 def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
     pa = selectors.assessment_get(request.user, pk)
+    if request.method != "POST" and pa.status not in EDITABLE_STATES:
+        # Say so before the user types, as the target and project forms do. A save from a page opened earlier is
+        # refused by the service (409) with the typed text kept on the form.
+        messages.error(request, f"评估申报当前状态为“{pa.get_status_display()}”，不能修改")
+        return redirect("preassessment:detail", pk=pa.pk)
     form = AssessmentForm(request.POST or None, instance=pa)
     status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():

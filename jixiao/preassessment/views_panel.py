@@ -217,7 +217,8 @@ def panel_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 @capability_required("preassessment.score")
 def my_reviews(request: HttpRequest) -> HttpResponse:
-    return render(request, "preassessment/my_reviews.html", {"members": panels.my_assignments(request.user)})
+    rows = [(member, panels.task_state(member)) for member in panels.my_assignments(request.user)]
+    return render(request, "preassessment/my_reviews.html", {"rows": rows})
 
 
 @capability_required("preassessment.score")
@@ -249,6 +250,7 @@ def score_sheet(request: HttpRequest, member_pk: int) -> HttpResponse:
         "rows": rows,
         "comment": comment,
         "error": error,
+        "closed": panels.closed_reason(member),
         "draft": selectors.draft_target(member.assessment),
     }
     return render(request, "preassessment/score_sheet.html", context, status=status)

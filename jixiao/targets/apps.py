@@ -7,7 +7,9 @@ class TargetsConfig(AppConfig):
 
     def ready(self) -> None:
         from jixiao.core import todos
-        from jixiao.targets.selectors import panel_todos, target_todos
+        from jixiao.projects import gates
+        from jixiao.targets.selectors import panel_todos, project_gate, target_todos
 
         todos.register(target_todos)
         todos.register(panel_todos)
+        gates.register(project_gate)

@@ -221,6 +221,9 @@ class ReviewComment(models.Model):
     indicator = models.ForeignKey(
         TargetIndicator, null=True, blank=True, on_delete=models.SET_NULL, related_name="comments"
     )
+    # The indicator's name when the opinion was written: saving the grid replaces the indicator rows (the link is
+    # cleared), and the opinion must still say which indicator it was about.
+    indicator_name = models.CharField(_("针对指标"), max_length=200, blank=True)
     stage = models.CharField(_("审核环节"), max_length=10, choices=ReviewStage.choices)
     author = models.ForeignKey(
         "accounts.User", verbose_name=_("提出人"), null=True, on_delete=models.SET_NULL, related_name="+"
@@ -235,6 +238,11 @@ class ReviewComment(models.Model):
 
     def __str__(self) -> str:
         return self.text[:50]
+
+    @property
+    def subject(self) -> str:
+        """What the opinion is about: the indicator it named, or the whole target."""
+        return self.indicator_name or "整体目标"
 
 
 class TargetVersion(models.Model):

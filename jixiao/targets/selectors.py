@@ -5,6 +5,7 @@ from typing import Any
 from django.db.models import Count, Prefetch, QuerySet, Sum
 from django.urls import reverse
 
+from jixiao.core.errors import DomainError
 from jixiao.core.todos import TodoItem, status_counts
 from jixiao.organizations.models import FiscalYear
 from jixiao.targets.checks import DEFAULT_RULES, effective_rules
@@ -321,3 +322,19 @@ def check_rules_overview(region: Any, fiscal_year: int | None) -> list[dict[str,
             }
         )
     return rows
+
+
+# A target in these states is no longer the unit's draft: its project stays until the target is withdrawn or returned.
+_CANCEL_FREE = (TargetStatus.DRAFT, TargetStatus.RETURNED, TargetStatus.REJECTED)
+
+
+def project_gate(project: Any, action: str) -> None:
+    """Registered with projects.gates: a project whose target is in review or approved is not cancelled under it
+    (the target would go on to be approved with the budget of a project that no longer exists)."""
+    if action != "cancel":
+        return
+    live = PerformanceTarget.objects.filter(project_id=project.pk).exclude(status__in=_CANCEL_FREE).first()
+    if live is not None:
+        raise DomainError(
+            f"该项目的绩效目标“{live.get_status_display()}”，不能撤销项目；请先撤回绩效目标或待审核人退回后再撤销"
+        )

@@ -358,9 +358,14 @@ def target_transition(
     _visible(actor, target)
     comment = comment.strip()
     if transition.needs_comment and not comment:
-        raise DomainError("请填写审核意见")
+        # A unit's own step (申请调整) takes a reason in its 说明 box; a reviewer's an 审核意见 (views._comment_box).
+        raise DomainError(
+            f"{transition.label}须填写理由" if transition.capability == "target.submit" else "请填写审核意见"
+        )
     pending = _panel_guard(target, action, force)
     if action in {"submit", "resubmit"}:
+        if target.project is not None and target.project.status == Project.Status.CANCELLED:
+            raise DomainError("项目已撤销，不能提交绩效目标")
         errors = checks.blocking(checks.run_checks(target))
         if errors:
             raise DomainError("智能审核未通过：" + "；".join(f.message for f in errors))
@@ -457,7 +462,12 @@ def target_comment(
         raise NotFoundError("指标不存在")
     with transaction.atomic():
         comment = ReviewComment.objects.create(
-            target=target, indicator=indicator, stage=stage, author=actor, text=text.strip()[:2000]
+            target=target,
+            indicator=indicator,
+            indicator_name=indicator.name if indicator is not None else "",
+            stage=stage,
+            author=actor,
+            text=text.strip()[:2000],
         )
         audit.record(actor=actor, event_type="target.comment", obj=target, reason=text[:500])
     return comment

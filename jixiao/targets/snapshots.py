@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from jixiao.core import audit
-from jixiao.targets.models import PerformanceTarget
+from jixiao.core.money import format_wan
+from jixiao.indicators.models import FrameworkNode, IndicatorLibraryItem, Operator, ValueBasis
+from jixiao.targets.models import PerformanceTarget, TargetIndicator
 
 TARGET_FIELDS = [
     "name",
@@ -54,6 +57,22 @@ FIELD_LABELS = {
     "midterm_text": "中期指标值",
     "explanation": "指标解释",
     "scoring_standard": "评（扣）分标准",
+    "year_flag": "年度/中期",
+    "lv1_id": "一级指标",
+    "lv2_id": "二级指标",
+    "value_basis": "取值依据",
+    "data_source": "数据来源",
+    "remark": "备注",
+    "is_core": "核心指标",
+    "library_item_id": "来自指标库",
+    "content": "主要内容",
+    "amount_yuan": "预算金额",
+}
+# Stored codes shown by their Chinese names in the diff.
+CHOICE_LABELS: dict[str, dict[str, str]] = {
+    "operator": {str(k): str(v) for k, v in Operator.choices},
+    "value_basis": {str(k): str(v) for k, v in ValueBasis.choices},
+    "year_flag": {str(k): str(v) for k, v in TargetIndicator.YearFlag.choices},
 }
 
 
@@ -71,57 +90,92 @@ def snapshot(target: PerformanceTarget) -> dict[str, Any]:
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, str]]:
-    """Changes as rows of (位置, 项目, 原内容, 新内容), for the adjustment page and the audit trail."""
-    rows: list[dict[str, str]] = []
+    """Changes as rows of (位置, 项目, 原内容, 新内容), for the adjustment page and the audit trail, in the page's
+    words: money in 万元, stored codes and linked rows (framework nodes, library items) by their names."""
+    rows: list[dict[str, Any]] = []
     for field in TARGET_FIELDS:
         if before.get(field) != after.get(field):
             rows.append(
                 {
                     "where": "目标",
-                    "field": FIELD_LABELS.get(field, field),
-                    "before": str(before.get(field) or ""),
-                    "after": str(after.get(field) or ""),
+                    "key": field,
+                    "before": before.get(field),
+                    "after": after.get(field),
                 }
             )
     old = {row["name"]: row for row in before.get("indicators", [])}
     new = {row["name"]: row for row in after.get("indicators", [])}
     for name in old.keys() - new.keys():
-        rows.append({"where": name, "field": "指标", "before": old[name]["target_text"], "after": "（删除）"})
+        rows.append({"where": name, "key": "指标", "before": old[name]["target_text"], "after": "（删除）"})
     for name in new.keys() - old.keys():
-        rows.append({"where": name, "field": "指标", "before": "（新增）", "after": new[name]["target_text"]})
+        rows.append({"where": name, "key": "指标", "before": "（新增）", "after": new[name]["target_text"]})
     for name in old.keys() & new.keys():
         for field in INDICATOR_FIELDS:
             if old[name].get(field) != new[name].get(field):
                 rows.append(
-                    {
-                        "where": name,
-                        "field": FIELD_LABELS.get(field, field),
-                        "before": str(old[name].get(field) or ""),
-                        "after": str(new[name].get(field) or ""),
-                    }
+                    {"where": name, "key": field, "before": old[name].get(field), "after": new[name].get(field)}
                 )
     rows.extend(_task_diff(before.get("tasks", []), after.get("tasks", [])))
-    return rows
+    return _shown(rows)
 
 
-def _task_diff(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> list[dict[str, str]]:
+def _shown(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
+    nodes = _names(FrameworkNode, rows, ("lv1_id", "lv2_id"), lambda node: node.name)
+    items = _names(IndicatorLibraryItem, rows, ("library_item_id",), lambda item: f"{item.code} {item.name}")
+    names = {"lv1_id": nodes, "lv2_id": nodes, "library_item_id": items}
+    return [
+        {
+            "where": row["where"],
+            "field": FIELD_LABELS.get(row["key"], row["key"]),
+            "before": _value(row["key"], row["before"], names),
+            "after": _value(row["key"], row["after"], names),
+        }
+        for row in rows
+    ]
+
+
+def _names(model: Any, rows: list[dict[str, Any]], keys: tuple[str, ...], name: Any) -> dict[Any, str]:
+    ids = {v for row in rows if row["key"] in keys for v in (row["before"], row["after"]) if v is not None}
+    return {obj.pk: name(obj) for obj in model.objects.filter(pk__in=ids)} if ids else {}
+
+
+def _value(key: str, value: Any, names: dict[str, dict[Any, str]]) -> str:
+    if value is None or value == "":
+        return ""
+    if key in names:
+        return names[key].get(value, str(value))
+    if key.endswith("_yuan"):
+        try:
+            return f"{_wan(Decimal(str(value)))}万元"
+        except InvalidOperation:
+            return str(value)
+    if key in CHOICE_LABELS:
+        return CHOICE_LABELS[key].get(str(value), str(value))
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return str(value)
+
+
+def _wan(yuan: Decimal) -> str:
+    """万元 with two places, or as many as a smaller change needs (150元 is 0.015万元, not 0.02)."""
+    exact = (yuan / 10000).normalize()
+    places = max(2, -int(exact.as_tuple().exponent))
+    return format_wan(yuan, places)
+
+
+def _task_diff(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> list[dict[str, Any]]:
     old = {task["name"]: task for task in before}
     new = {task["name"]: task for task in after}
     rows = [
-        {"where": name, "field": "年度主要任务", "before": "", "after": "（删除）"} for name in old.keys() - new.keys()
+        {"where": name, "key": "年度主要任务", "before": "", "after": "（删除）"} for name in old.keys() - new.keys()
     ]
     rows += [
-        {"where": name, "field": "年度主要任务", "before": "（新增）", "after": ""} for name in new.keys() - old.keys()
+        {"where": name, "key": "年度主要任务", "before": "（新增）", "after": ""} for name in new.keys() - old.keys()
     ]
     for name in old.keys() & new.keys():
-        for field, label in (("content", "主要内容"), ("amount_yuan", "预算金额")):
+        for field in ("content", "amount_yuan"):
             if old[name].get(field) != new[name].get(field):
                 rows.append(
-                    {
-                        "where": name,
-                        "field": label,
-                        "before": str(old[name].get(field) or ""),
-                        "after": str(new[name].get(field) or ""),
-                    }
+                    {"where": name, "key": field, "before": old[name].get(field), "after": new[name].get(field)}
                 )
     return rows

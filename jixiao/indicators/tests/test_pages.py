@@ -181,3 +181,13 @@ def test_the_proposers_todo_lines_say_what_is_asked_and_open_the_proposals_they_
 def test_a_bad_filter_is_explained_at_its_box(world: World) -> None:
     page = world.login("performance").get("/indicators/", {"operator": "about"}).content.decode()
     assert 'data-testid="filter-error"' in page and "about 不在可用的选项中" in page
+
+
+def test_the_empty_choices_of_the_indicator_form_say_what_to_choose(world: World) -> None:
+    # They read “---------”, Django's placeholder, where every other form says 请选择… (指标级次, left empty, is the
+    # region's own level).
+    for persona, url in (("unit_user", "/indicators/propose/"), ("performance", "/indicators/new/")):
+        page = world.login(persona).get(url).content.decode()
+        assert "---------" not in page, persona
+        for label in ("请选择行业领域", "请选择一级指标", "请选择二级指标"):
+            assert f'<option value="" selected>{label}</option>' in page, (persona, label)

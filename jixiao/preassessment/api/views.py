@@ -56,8 +56,12 @@ class PreAssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
 
     @staticmethod
     def _filing(validated: dict[str, Any]) -> dict[str, Any]:
-        # An absent or empty requested amount means “the project's fiscal amount”.
-        return {k: v for k, v in validated.items() if k != "project" and (k != "requested_amount_yuan" or v)}
+        # An absent requested amount is left as it is (a new filing takes the project's fiscal amount); an empty one
+        # (null or 0) means “the project's fiscal amount”, as on the form.
+        data = {k: v for k, v in validated.items() if k != "project"}
+        if "requested_amount_yuan" in data:
+            data["requested_amount_yuan"] = data["requested_amount_yuan"] or None
+        return data
 
     @extend_schema(request=FilingSerializer, responses=PreAssessmentDetailSerializer)
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:

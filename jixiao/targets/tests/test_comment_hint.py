@@ -40,3 +40,17 @@ def test_an_adjustment_request_asks_for_its_reason(world: World, target: Perform
     assert TO_PERF_REVIEW[0][1] == "submit"
     target = move(world, target, *TO_READY, ("budget", "approve"))
     assert _box(world, "unit_user", target) == ("说明", "申请调整时必须填写理由")
+
+
+def test_an_adjustment_request_without_a_reason_is_refused_in_the_boxs_words(
+    world: World, target: PerformanceTarget
+) -> None:
+    # The box asks the unit for a 说明/理由; the refusal told it to fill in an 审核意见, which it does not write.
+    target = move(world, target, *TO_READY, ("budget", "approve"))
+    response = world.login("unit_user").post(
+        f"/targets/{target.pk}/transition/", {"action": "request_adjustment", "comment": " "}
+    )
+    page = response.content.decode()
+    assert response.status_code == 400 and "申请调整须填写理由" in page and "请填写审核意见" not in page
+    target.refresh_from_db()
+    assert target.status == "approved"

@@ -179,5 +179,5 @@ def test_versions_record_annual_tasks_and_their_changes(world: World, target: Pe
     AnnualTask.objects.filter(target=target).update(amount_yuan=Decimal("150"))
     AnnualTask.objects.create(target=target, seq=2, name="设备购置", amount_yuan=Decimal("50"))
     changes = snapshots.diff(before, snapshots.snapshot(target))
-    assert {"where": "校舍维修", "field": "预算金额", "before": "100.00", "after": "150.00"} in changes
+    assert {"where": "校舍维修", "field": "预算金额", "before": "0.01万元", "after": "0.015万元"} in changes
     assert any(c["where"] == "设备购置" and c["before"] == "（新增）" for c in changes)
