@@ -81,6 +81,14 @@ def reeval_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "evaluation/reeval_detail.html", _detail_context(request, batch))
 
 
+def _refused(request: HttpRequest, pk: int, message: str, status: int) -> HttpResponse:
+    """A refused step on the batch page: the page again, as it stands now, with the reason and the refusal's status
+    (400, or 409 when the batch changed meanwhile), not a redirect that answers 302."""
+    messages.error(request, message)
+    context = _detail_context(request, _batch(request, pk))
+    return render(request, "evaluation/reeval_detail.html", context, status=status)
+
+
 @require_POST
 @capability_required("evaluation.reevaluate")
 def reeval_draw(request: HttpRequest, pk: int) -> HttpResponse:
@@ -88,9 +96,8 @@ def reeval_draw(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         batch = svc.batch_draw(actor=request.user, batch=batch)
     except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"已抽取{batch.sample_size}个样本，抽样种子{batch.seed}")
+        return _refused(request, pk, exc.message, exc.status_code)
+    messages.success(request, f"已抽取{batch.sample_size}个样本，抽样种子{batch.seed}")
     return redirect("evaluation:reeval_detail", pk=pk)
 
 
@@ -101,8 +108,7 @@ def reeval_delete(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         svc.batch_delete(actor=request.user, batch=batch)
     except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("evaluation:reeval_detail", pk=pk)
+        return _refused(request, pk, exc.message, exc.status_code)
     messages.success(request, f"已删除再评价批次“{batch.title}”")
     return redirect("evaluation:reeval_list")
 
@@ -114,8 +120,7 @@ def reeval_verify(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         matches, again = svc.batch_verify(batch)
     except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("evaluation:reeval_detail", pk=pk)
+        return _refused(request, pk, exc.message, exc.status_code)
     context = _detail_context(request, batch, verify={"matches": matches, "codes": again.selected})
     return render(request, "evaluation/reeval_detail.html", context)
 
@@ -127,15 +132,13 @@ def reeval_assign(request: HttpRequest, pk: int) -> HttpResponse:
     form = AssignForm(request.POST, user=request.user)
     ids = [int(v) for v in request.POST.getlist("sample") if is_digits(v)]
     if not form.is_valid():
-        messages.error(request, "请选择有效的第三方机构")
-        return redirect("evaluation:reeval_detail", pk=pk)
+        return _refused(request, pk, "请选择有效的第三方机构", 400)
     try:
         n = svc.sample_assign(actor=request.user, batch=batch, sample_ids=ids, agency=form.cleaned_data["agency"])
     except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        agency = form.cleaned_data["agency"]
-        messages.success(request, f"已将{n}个样本委托{agency.name if agency else '绩效股自行评分'}")
+        return _refused(request, pk, exc.message, exc.status_code)
+    agency = form.cleaned_data["agency"]
+    messages.success(request, f"已将{n}个样本委托{agency.name if agency else '绩效股自行评分'}")
     return redirect("evaluation:reeval_detail", pk=pk)
 
 
@@ -146,9 +149,8 @@ def reeval_finish(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         svc.batch_finish(actor=request.user, batch=batch)
     except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "再评价批次已办结")
+        return _refused(request, pk, exc.message, exc.status_code)
+    messages.success(request, "再评价批次已办结")
     return redirect("evaluation:reeval_detail", pk=pk)
 
 

@@ -413,9 +413,10 @@ def engagement_status(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user, engagement=engagement, status=request.POST.get("status", "")
         )
     except DomainError as exc:
+        # Refused (closed meanwhile on another page): the page again with the reason and the refusal's status (409).
         messages.error(request, exc.message)
-    else:
-        messages.success(request, f"委托{changed.get_status_display()}")  # 委托已验收 / 委托已终止
+        return _engagement_detail(request, selectors.engagement_get(request.user, pk), status=exc.status_code)
+    messages.success(request, f"委托{changed.get_status_display()}")  # 委托已验收 / 委托已终止
     return redirect("experts:engagement_detail", pk=pk)
 
 

@@ -335,12 +335,14 @@ def target_approve_batch(request: HttpRequest) -> HttpResponse:
                 actor=request.user, department_id=int(department_id), fiscal_year=year
             )
         except DomainError as exc:
+            # Refused (a department outside the scope, a year closed): the page again with the reason and status.
             messages.error(request, exc.message)
+            rows = selectors.targets_ready_by_department(request.user, year)
+            return render(request, "targets/approve_batch.html", {"rows": rows, "year": year}, status=exc.status_code)
+        if count:
+            messages.success(request, f"已随预算批复{count}个绩效目标")
         else:
-            if count:
-                messages.success(request, f"已随预算批复{count}个绩效目标")
-            else:
-                messages.warning(request, "该部门没有待批复的绩效目标")
+            messages.warning(request, "该部门没有待批复的绩效目标")
         return redirect(f"{request.path}?fiscal_year={year}")
     rows = selectors.targets_ready_by_department(request.user, year)
     return render(request, "targets/approve_batch.html", {"rows": rows, "year": year})

@@ -38,9 +38,12 @@ def test_a_drawn_batch_is_never_deleted(world: World) -> None:
     batch = services_reeval.batch_draw(actor=world.users["performance"], batch=_batch(world, rate=Decimal("1")))
     client = world.login("performance")
     assert 'data-testid="reeval-delete"' not in client.get(f"/evaluation/reeval/{batch.pk}/").content.decode()
-    response = client.post(f"/evaluation/reeval/{batch.pk}/delete/", follow=True)
-    assert "该批次已经抽取，不能删除" in response.content.decode()
+    response = client.post(f"/evaluation/reeval/{batch.pk}/delete/")
+    assert response.status_code == 409 and "该批次已经抽取，不能删除" in response.content.decode()  # was a 302
     assert ReEvaluationBatch.objects.filter(pk=batch.pk, sample_size=3).exists()
+    # Drawn twice (a second tab): refused with the page as it stands, not a redirect.
+    again = client.post(f"/evaluation/reeval/{batch.pk}/draw/")
+    assert again.status_code == 409 and batch.seed in again.content.decode()
     assert client.get(f"/evaluation/reeval/{batch.pk}/delete/").status_code == 405
 
 
