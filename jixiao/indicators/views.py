@@ -165,14 +165,15 @@ def item_transition(request: HttpRequest, pk: int) -> HttpResponse:
     form = TransitionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "操作无效")
-        return redirect("indicators:item_detail", pk=pk)
+        return _detail_page(request, item, status=400)
     try:
         services.indicator_item_transition(
             actor=request.user, item=item, action=form.cleaned_data["action"], comment=form.cleaned_data["comment"]
         )
     except DomainError as exc:
+        # Refused (a step taken meanwhile, a missing opinion): the page as it stands, the reason and its status.
         messages.error(request, exc.message)
-        return redirect("indicators:item_detail", pk=pk)
+        return _detail_page(request, selectors.item_get(request.user, pk), status=exc.status_code)
     messages.success(request, f"操作成功：{INDICATOR_WORKFLOW.action_label(form.cleaned_data['action'], shown_in)}")
     return redirect("indicators:item_detail", pk=pk)
 

@@ -138,8 +138,9 @@ def evaluation_transition(request: HttpRequest, pk: int) -> HttpResponse:
             comment=request.POST.get("comment", ""),
         )
     except DomainError as exc:
+        # Refused (a step taken meanwhile, a missing opinion): the page as it stands, the reason and its status.
         messages.error(request, exc.message)
-        return redirect("keyeval:detail", pk=ev.pk)
+        return _detail(request, selectors.evaluation_get(request.user, pk), status=exc.status_code)
     messages.success(request, f"操作成功：{KEYEVAL_WORKFLOW.action_label(request.POST.get('action', ''), shown_in)}")
     return redirect("keyeval:detail", pk=ev.pk)
 
