@@ -241,7 +241,7 @@ def user_password_reset(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404 from exc
     except DomainError as exc:
         messages.error(request, exc.message)
-        return redirect("accounts:user_list")
+        return _user_page(request, status=exc.status_code)  # the list again with the reason, not a 302
     return _user_page(request, {"reset": user, "reset_password": password})
 
 
@@ -255,6 +255,7 @@ def user_toggle(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404 from exc
     except DomainError as exc:
         messages.error(request, exc.message)
+        return _user_page(request, status=exc.status_code)  # the list again with the reason, not a 302
     return redirect("accounts:user_list")
 
 

@@ -109,23 +109,27 @@ def target_bulk(request: HttpRequest) -> HttpResponse:
 def target_start(request: HttpRequest) -> HttpResponse:
     """为项目填报绩效目标: the user's projects of the current year without a target; POST starts one."""
     year = _year(request)
-    again = f"{reverse('targets:start')}?fiscal_year={year}"  # the same year's list, with the message
+    status = 200
     if request.method == "POST":
+        # A refusal shows the same year's list again with the reason and its status (400, or 409 when a target was
+        # started meanwhile), not a redirect.
         form = StartForm(request.POST)
         if not form.is_valid():
             messages.error(request, "请选择项目")
-            return redirect(again)
-        project = selectors.project_for_target(request.user, form.cleaned_data["project"])
-        try:
-            target = services.target_create_for_project(actor=request.user, project=project)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-            return redirect(again)
-        messages.success(request, f"已为项目“{project.name}”创建绩效目标，请填写绩效指标")
-        return redirect("targets:edit", pk=target.pk)
+            status = 400
+        else:
+            project = selectors.project_for_target(request.user, form.cleaned_data["project"])
+            try:
+                target = services.target_create_for_project(actor=request.user, project=project)
+            except DomainError as exc:
+                messages.error(request, exc.message)
+                status = exc.status_code
+            else:
+                messages.success(request, f"已为项目“{project.name}”创建绩效目标，请填写绩效指标")
+                return redirect("targets:edit", pk=target.pk)
     projects = selectors.projects_without_target(request.user, year)
     context = {"page": paginate(request, projects), "year": year, "year_open": selectors.year_open(year)}
-    return render(request, "targets/start.html", context)
+    return render(request, "targets/start.html", context, status=status)
 
 
 # ---------------------------------------------------------------- detail and review actions

@@ -23,26 +23,31 @@ from jixiao.targets.workflow import EDITABLE_STATES
 def dept_target_start(request: HttpRequest) -> HttpResponse:
     """填报部门整体绩效目标: the departments in the user's scope with their target of the year; POST starts one."""
     year = _year(request)
+    status = 200
     if request.method == "POST":
+        # A refusal shows the year's departments again with the reason and its status, not a redirect.
         form = DeptStartForm(request.POST)
         if not form.is_valid():
             messages.error(request, "请选择主管部门和年度")
-            return redirect("targets:dept_start")
-        department = selectors_dept.department_get(request.user, form.cleaned_data["department"])
-        try:
-            target = services_dept.target_create_dept_overall(
-                actor=request.user, department=department, fiscal_year=form.cleaned_data["fiscal_year"]
-            )
-        except DomainError as exc:
-            messages.error(request, exc.message)
-            return redirect(f"{request.path}?fiscal_year={form.cleaned_data['fiscal_year']}")
-        return redirect("targets:dept_edit", pk=target.pk)
+            status = 400
+        else:
+            department = selectors_dept.department_get(request.user, form.cleaned_data["department"])
+            year = form.cleaned_data["fiscal_year"]
+            try:
+                target = services_dept.target_create_dept_overall(
+                    actor=request.user, department=department, fiscal_year=year
+                )
+            except DomainError as exc:
+                messages.error(request, exc.message)
+                status = exc.status_code
+            else:
+                return redirect("targets:dept_edit", pk=target.pk)
     existing = selectors_dept.dept_targets_of_year(request.user, year)
     rows = [
         {"department": d, "target": existing.get(d.pk)}
         for d in selectors_dept.departments_for_dept_target(request.user)
     ]
-    return render(request, "targets/dept_start.html", {"rows": rows, "year": year})
+    return render(request, "targets/dept_start.html", {"rows": rows, "year": year}, status=status)
 
 
 def _forms(request: HttpRequest, target: PerformanceTarget) -> tuple[DeptGoalsForm, Any, Any]:

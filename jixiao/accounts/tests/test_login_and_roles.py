@@ -188,6 +188,9 @@ def test_admin_consoles_only_show_their_own_region(world: World) -> None:
     assert world.login("sys_admin").post(f"/accounts/console/users/{outsider.pk}/toggle/").status_code == 404
     outsider.refresh_from_db()
     assert outsider.is_active
+    # Disabling oneself is refused on the list itself, with its status (was a redirect).
+    own = world.login("sys_admin").post(f"/accounts/console/users/{world.users['sys_admin'].pk}/toggle/")
+    assert own.status_code == 400 and "不能停用自己的账号" in own.content.decode()
 
 
 def test_the_identity_names_the_region_when_the_section_is_named_like_the_role(world: World) -> None:

@@ -22,8 +22,9 @@ def test_a_target_cannot_be_started_in_a_closed_year(world: World) -> None:
     page = client.get("/targets/start/?fiscal_year=2025").content.decode()
     assert "2025年度已关闭填报" in page and "一中去年的项目" in page
     assert 'name="project"' not in page  # no 填报绩效目标 button
-    response = client.post("/targets/start/?fiscal_year=2025", {"project": project.pk}, follow=True)
-    assert "2025年度未设置或已关闭填报" in response.content.decode()
+    response = client.post("/targets/start/?fiscal_year=2025", {"project": project.pk})
+    assert response.status_code == 400 and "2025年度未设置或已关闭填报" in response.content.decode()
+    assert "一中去年的项目" in response.content.decode()  # the same year's list again, not a 302
     assert not PerformanceTarget.objects.filter(project=project).exists()
 
 

@@ -59,6 +59,9 @@ def test_department_admin_starts_the_target_from_the_start_page(world: World) ->
     assert response.status_code == 302 and response["Location"] == f"/targets/{target.pk}/dept-edit/"
     again = client.post("/targets/dept/start/", {"department": world.edu.pk, "fiscal_year": YEAR})
     assert again["Location"] == response["Location"]
+    # A year closed for 填报: the year's departments again with the reason, 400 (was a redirect).
+    closed = client.post("/targets/dept/start/", {"department": world.edu.pk, "fiscal_year": 2019})
+    assert closed.status_code == 400 and "2019年度未设置或已关闭填报" in closed.content.decode()
     assert "查看" in client.get(f"/targets/dept/start/?fiscal_year={YEAR}").content.decode()
 
 
