@@ -86,7 +86,7 @@ def template_copy(request: HttpRequest, pk: int) -> HttpResponse:
     form = CopyForm(request.POST)
     if not form.is_valid():
         messages.error(request, "；".join(f"{form.fields[k].label}：{e[0]}" for k, e in form.errors.items()))
-        return redirect("appraisals:template", pk=pk)
+        return _template_page(request, source, 400)  # the sheet again with the reason, not a 302
     try:
         copy = services.template_copy(
             actor=request.user,
@@ -96,7 +96,7 @@ def template_copy(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except DomainError as exc:
         messages.error(request, exc.message)
-        return redirect("appraisals:template", pk=pk)
+        return _template_page(request, selectors.template_get(request.user, pk), exc.status_code)
     messages.success(request, "已复制为本地评分表，可修改后用于考核任务")
     return redirect("appraisals:template", pk=copy.pk)
 

@@ -32,6 +32,11 @@ def _year(request: HttpRequest) -> int:
 
 @capability_required("disclosure.view")
 def disclosure_list(request: HttpRequest) -> HttpResponse:
+    return _list_page(request)
+
+
+def _list_page(request: HttpRequest, *, status: int = 200, generate_form: GenerateForm | None = None) -> HttpResponse:
+    """The list as filtered by the address; after a refused 生成 or 批量提交 with the reason and its status."""
     form = ListFilterForm(request.GET or None, user=request.user)
     params = valid_filters(form)
     queryset = selectors.disclosures_filtered(request.user, params)
@@ -41,15 +46,19 @@ def disclosure_list(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "page": page,
-        "generate_form": GenerateForm(initial={"fiscal_year": _year(request)}),
+        "generate_form": generate_form or GenerateForm(initial={"fiscal_year": _year(request)}),
         "title": "信息公开事项",
         "can_bulk_propose": can_propose and any(item.status == Disclosure.Status.PENDING for item in page),
     }
-    return render(request, "disclosure/list.html", context)
+    return render(request, "disclosure/list.html", context, status=status)
 
 
 @capability_required("disclosure.review")
 def review_queue(request: HttpRequest) -> HttpResponse:
+    return _queue_page(request)
+
+
+def _queue_page(request: HttpRequest, *, status: int = 200) -> HttpResponse:
     params = {"status": Disclosure.Status.REVIEW}
     form = ListFilterForm(params, user=request.user)
     form.is_valid()
@@ -61,7 +70,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         "is_queue": True,
         "can_bulk_publish": True,
     }
-    return render(request, "disclosure/list.html", context)
+    return render(request, "disclosure/list.html", context, status=status)
 
 
 def _detail_context(request: HttpRequest, item: Disclosure) -> dict[str, Any]:
@@ -121,7 +130,7 @@ def disclosure_generate(request: HttpRequest) -> HttpResponse:
     form = GenerateForm(request.POST)
     if not form.is_valid():
         messages.error(request, "请输入正确的年度")
-        return redirect("disclosure:list")
+        return _list_page(request, status=400, generate_form=form)  # the year as typed, with its error
     year = form.cleaned_data["fiscal_year"]
     try:
         result = services.disclosure_generate(
@@ -129,7 +138,7 @@ def disclosure_generate(request: HttpRequest) -> HttpResponse:
         )
     except DomainError as exc:
         messages.error(request, exc.message)
-        return redirect("disclosure:list")
+        return _list_page(request, status=exc.status_code, generate_form=form)
     messages.success(
         request, f"已生成{result['created']}个{year}年度公开事项，其中{result['exempt_secret']}个涉密默认不予公开"
     )
@@ -199,7 +208,10 @@ def disclosure_bulk(request: HttpRequest) -> HttpResponse:
     try:
         count = services.disclosure_bulk_transition(actor=request.user, ids=ids, action=action)
     except DomainError as exc:
+        # The list as it was (its filters travel in this address) with the reason and its status, not a redirect.
         messages.error(request, exc.message)
-        return redirect(back)
+        if action == "publish" and request.user.can("disclosure.review"):  # type: ignore[union-attr]
+            return _queue_page(request, status=exc.status_code)
+        return _list_page(request, status=exc.status_code)
     messages.success(request, f"已办理{count}个公开事项")
     return redirect(back)

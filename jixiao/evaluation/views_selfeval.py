@@ -44,6 +44,11 @@ def task_start(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"已发起{task.fiscal_year}年度单位自评，生成自评表{task.records.count()}张")
             return redirect(f"{_list_url()}?fiscal_year={task.fiscal_year}")
+    return _start_page(request, form, status)
+
+
+def _start_page(request: HttpRequest, form: TaskStartForm, status: int = 200) -> HttpResponse:
+    """发起单位自评 with the rounds started (and their 补充生成); after a refusal with its status."""
     tasks = selectors.tasks_visible(request.user)[:20]
     return render(request, "evaluation/selfeval_start.html", {"form": form, "tasks": tasks}, status=status)
 
@@ -56,8 +61,9 @@ def task_supplement(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         added = services.task_supplement(actor=request.user, task=task)
     except DomainError as exc:
+        # The start page (where 补充生成 is) again with the reason and its status, not a 302.
         messages.error(request, exc.message)
-        return redirect("evaluation:selfeval_start")
+        return _start_page(request, TaskStartForm(), exc.status_code)
     messages.success(request, f"已为{added}个新批复的绩效目标补充生成自评表")
     return redirect(f"{_list_url()}?fiscal_year={task.fiscal_year}")
 

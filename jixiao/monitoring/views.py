@@ -66,6 +66,11 @@ def task_create(request: HttpRequest) -> HttpResponse:
 
 @capability_required("monitoring.view")
 def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _task_page(request, pk)
+
+
+def _task_page(request: HttpRequest, pk: int, status: int = 200) -> HttpResponse:
+    """The round's page, as it stands now; after a refused 下达/关闭/删除 with the reason and the refusal's status."""
     task = selectors.task_get(request.user, pk)
     user: Any = request.user
     progress = selectors.round_progress(user, task)
@@ -81,7 +86,7 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "events": selectors.task_events(task)[:50],
         "selected": selectors.task_selected_projects(user, task),
     }
-    return render(request, "monitoring/task_detail.html", context)
+    return render(request, "monitoring/task_detail.html", context, status=status)
 
 
 @require_POST
@@ -92,8 +97,8 @@ def task_issue(request: HttpRequest, pk: int) -> HttpResponse:
         count = services.task_issue(actor=request.user, task=task)
     except DomainError as exc:
         messages.error(request, exc.message)
-    else:
-        messages.success(request, f"监控任务已下达，生成监控表{count}张")
+        return _task_page(request, pk, exc.status_code)
+    messages.success(request, f"监控任务已下达，生成监控表{count}张")
     return redirect("monitoring:task_detail", pk=pk)
 
 
@@ -105,8 +110,8 @@ def task_close(request: HttpRequest, pk: int) -> HttpResponse:
         services.task_close(actor=request.user, task=task, comment=request.POST.get("comment", "")[:2000])
     except DomainError as exc:
         messages.error(request, exc.message)
-    else:
-        messages.success(request, "监控任务已关闭")
+        return _task_page(request, pk, exc.status_code)
+    messages.success(request, "监控任务已关闭")
     return redirect("monitoring:task_detail", pk=pk)
 
 
@@ -118,7 +123,7 @@ def task_delete(request: HttpRequest, pk: int) -> HttpResponse:
         services.task_delete(actor=request.user, task=task)
     except DomainError as exc:
         messages.error(request, exc.message)
-        return redirect("monitoring:task_detail", pk=pk)
+        return _task_page(request, pk, exc.status_code)
     messages.success(request, "草稿任务已删除")
     return redirect("monitoring:task_list")
 

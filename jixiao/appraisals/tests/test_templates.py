@@ -227,3 +227,12 @@ def test_copying_twice_is_refused_instead_of_listing_the_table_twice(world: Worl
     wrong = client.post(url, {"fiscal_year": "20277", "name": "x" * 151}, follow=True).content.decode()
     assert "适用年度（留空为各年度）：" in wrong and "名称：" in wrong
     assert AppraisalTemplate.objects.filter(region=world.region).count() == 3
+
+
+def test_a_refused_copy_shows_the_sheet_again_with_the_reason(world: World) -> None:
+    """复制为本地评分表 with a year out of range: the sheet's page again with the reason, 400 (was a redirect)."""
+    source = default_template()
+    client = world.login("performance")
+    refused = client.post(f"/appraisals/templates/{source.pk}/copy/", {"fiscal_year": "3000", "name": ""})
+    assert refused.status_code == 400 and "适用年度（留空为各年度）" in refused.content.decode()
+    assert source.name in refused.content.decode()

@@ -175,8 +175,9 @@ def test_only_performance_generates_and_only_in_its_region(world: World, sources
 def test_a_year_after_the_next_budget_year_is_refused(world: World, sources: Sources) -> None:
     """2062 typed for 2026 would leave a 指标体系 item pending for good; the next budget year (2027) is allowed."""
     perf = world.login("performance")
-    refused = perf.post(reverse("disclosure:generate"), {"fiscal_year": 2062}, follow=True)
-    assert "年度不能晚于2027年" in refused.content.decode()
+    refused = perf.post(reverse("disclosure:generate"), {"fiscal_year": 2062})
+    assert refused.status_code == 400 and "年度不能晚于2027年" in refused.content.decode()
+    assert 'value="2062"' in refused.content.decode()  # the list again with the year as typed, not a 302
     assert not Disclosure.objects.filter(fiscal_year=2062).exists()
     services.disclosure_generate(actor=world.users["performance"], region=world.region, fiscal_year=2027)
     assert Disclosure.objects.filter(fiscal_year=2027, item_type=ItemType.INDICATOR_LIBRARY).exists()
@@ -352,9 +353,10 @@ def test_bulk_propose_returns_to_the_list_as_it_was(world: World, sources: Sourc
     assert response.status_code == 302
     assert response["Location"] == f"{reverse('disclosure:list')}?{query}"
     assert set(Disclosure.objects.filter(pk__in=ids).values_list("status", flat=True)) == {S.REVIEW}
-    # A refused batch goes back there too, with nothing moved.
+    # A refused batch shows that list again (its filters travel in the address) with the reason, nothing moved.
     response = perf.post(f"{reverse('disclosure:bulk')}?{query}", {"ids": ids, "action": "propose"})
-    assert response["Location"] == f"{reverse('disclosure:list')}?{query}"
+    assert response.status_code == 409 and "所选公开事项中有状态已变化的" in response.content.decode()
+    assert response.context["form"].data.get("status") == "pending"
     assert set(Disclosure.objects.filter(pk__in=ids).values_list("status", flat=True)) == {S.REVIEW}
 
 

@@ -135,10 +135,10 @@ def test_a_target_approved_after_the_round_started_is_added_by_supplement(world:
     added = SelfEvaluation.objects.get(project=world.hospital_project)
     assert added.task == task and added.indicators.exists()
     # Nothing new: said in Chinese, nothing added twice.
-    client.post(f"{BASE}tasks/{task.pk}/supplement/")
+    nothing = client.post(f"{BASE}tasks/{task.pk}/supplement/")
     assert SelfEvaluation.objects.count() == 2
-    follow = client.get(BASE + "start/")
-    assert "都已生成自评表" in " ".join(str(m) for m in follow.context["messages"])
+    # Said on the start page itself, with the refusal's status (was a redirect).
+    assert nothing.status_code == 409 and "都已生成自评表" in nothing.content.decode()
     assert world.login("unit_user").post(f"{BASE}tasks/{task.pk}/supplement/").status_code == 403
     # The service itself fills only a round of the actor's own region.
     stranger = _member("far_perf", "performance", world.other_region)

@@ -43,6 +43,11 @@ def test_performance_section_creates_and_issues_a_round(ready: World) -> None:
     assert 'data-testid="mon-task-issued">未下达</td>' in draft  # not “— —”
     response = client.post(reverse("monitoring:task_issue", args=[task.pk]), follow=True)
     assert "生成监控表3张" in response.content.decode()
+    # Issued twice (a second tab) or deleted once issued: the round's page again with the reason, 409 (was a 302).
+    again = client.post(reverse("monitoring:task_issue", args=[task.pk]))
+    assert again.status_code == 409 and 'data-testid="mon-task-issued"' in again.content.decode()
+    deleted = client.post(reverse("monitoring:task_delete", args=[task.pk]))
+    assert deleted.status_code == 409 and "已下达的监控任务不能删除" in deleted.content.decode()
     page = client.get(reverse("monitoring:task_detail", args=[task.pk])).content.decode()
     assert "序时进度" in page and "低于序时进度（66.67%）" in page
     issued = page.split('data-testid="mon-task-issued">', 1)[1].split("</td>", 1)[0]
