@@ -204,7 +204,9 @@ def _user_page(
     request: HttpRequest, extra: dict[str, Any] | None = None, search: str = "", status: int = 200
 ) -> HttpResponse:
     page = paginate(request, selectors.users_for_admin(actor=request.user, search=search))
-    context = {"page": page, "q": search, "form": UserCreateForm(), **(extra or {})}
+    # The pager names the list's address: the page is also shown at a POST's (开通账号, 重置密码, 停用).
+    context = {"page": page, "q": search, "form": UserCreateForm(), "page_base": reverse("accounts:user_list")}
+    context.update(extra or {})
     return render(request, "accounts/user_list.html", context, status=status)
 
 

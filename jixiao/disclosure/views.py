@@ -47,6 +47,7 @@ def _list_page(request: HttpRequest, *, status: int = 200, generate_form: Genera
         "form": form,
         "page": page,
         "generate_form": generate_form or GenerateForm(initial={"fiscal_year": _year(request)}),
+        "page_base": reverse("disclosure:list"),  # its filter and pager, also when shown at a refused POST's address
         "title": "信息公开事项",
         "can_bulk_propose": can_propose and any(item.status == Disclosure.Status.PENDING for item in page),
     }
@@ -69,6 +70,7 @@ def _queue_page(request: HttpRequest, *, status: int = 200) -> HttpResponse:
         "title": "公开审核",
         "is_queue": True,
         "can_bulk_publish": True,
+        "page_base": reverse("disclosure:review"),
     }
     return render(request, "disclosure/list.html", context, status=status)
 

@@ -178,6 +178,7 @@ def test_a_year_after_the_next_budget_year_is_refused(world: World, sources: Sou
     refused = perf.post(reverse("disclosure:generate"), {"fiscal_year": 2062})
     assert refused.status_code == 400 and "年度不能晚于2027年" in refused.content.decode()
     assert 'value="2062"' in refused.content.decode()  # the list again with the year as typed, not a 302
+    assert f'<form method="get" action="{reverse("disclosure:list")}"' in refused.content.decode()  # filters still work
     assert not Disclosure.objects.filter(fiscal_year=2062).exists()
     services.disclosure_generate(actor=world.users["performance"], region=world.region, fiscal_year=2027)
     assert Disclosure.objects.filter(fiscal_year=2027, item_type=ItemType.INDICATOR_LIBRARY).exists()

@@ -139,6 +139,7 @@ def test_a_target_approved_after_the_round_started_is_added_by_supplement(world:
     assert SelfEvaluation.objects.count() == 2
     # Said on the start page itself, with the refusal's status (was a redirect).
     assert nothing.status_code == 409 and "都已生成自评表" in nothing.content.decode()
+    assert f'action="{BASE}start/"' in nothing.content.decode()  # its start form posts to the start page
     assert world.login("unit_user").post(f"{BASE}tasks/{task.pk}/supplement/").status_code == 403
     # The service itself fills only a round of the actor's own region.
     stranger = _member("far_perf", "performance", world.other_region)
