@@ -51,7 +51,7 @@ def test_an_existing_node_is_changed_from_its_edit_link(world: World) -> None:
     a1 = copy.nodes.get(code="A1")
     url = reverse("appraisals:template", args=[copy.pk])
     page = client.get(url).content.decode()
-    assert f'href="?edit={a1.pk}#node-form"' in page
+    assert f'href="{url}?edit={a1.pk}#node-form"' in page  # its own address: also right on a refused POST's page
     response = client.get(f"{url}?edit={a1.pk}")
     html = response.content.decode()
     edit_url = reverse("appraisals:node_edit", args=[copy.pk, a1.pk])
