@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
 from jixiao.core import config_rows
+from jixiao.core.errors import ConflictError, DomainError
 from jixiao.core.todos import TodoItem, countdown, counts, status_counts
 from jixiao.evaluation.models import (
     AuthenticityCheck,
@@ -458,14 +459,15 @@ def reeval_samples_to_score(user: Any) -> QuerySet[ReEvaluationSample]:
     return samples  # type: ignore[no-any-return]
 
 
-def can_rescore(user: Any, sample: ReEvaluationSample) -> bool:
-    """Whether the sample page offers the 再评分 grid to the user: its batch is still being scored and the sample is
-    the user's to score (a sample commissioned to an agency is scored by the agency's staff only; the performance
-    section reads it). The same rule `services_reeval.sample_rescore` enforces."""
+def rescore_refusal(user: Any, sample: ReEvaluationSample) -> DomainError | None:
+    """Why the user may not re-score the sample, None when they may: its batch is still being scored, and a sample
+    commissioned to an agency is scored by the agency's staff only (the performance section reads it). The sample
+    page offers the grid when None; `services_reeval.sample_rescore` raises the refusal on the locked row."""
     if sample.batch.status != ReEvaluationBatch.Status.DRAWN:
-        return False
-    membership = user.active_membership
-    return membership is not None and (membership.role == "agency" or sample.agency_id is None)
+        return ConflictError("批次已完成，不能再评分")
+    if getattr(user.active_membership, "role", "") != "agency" and sample.agency_id:
+        return DomainError(f"该样本已委托“{sample.agency_name}”评分")
+    return None
 
 
 def reeval_sample_get(user: Any, pk: Any) -> ReEvaluationSample:

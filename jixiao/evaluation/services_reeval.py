@@ -407,10 +407,9 @@ def sample_rescore(
             .select_related("batch", "self_eval")
             .get(pk=sample.pk)
         )
-        if locked.batch.status != ReEvaluationBatch.Status.DRAWN:
-            raise ConflictError("批次已完成，不能再评分")
-        if getattr(actor.active_membership, "role", "") != "agency" and locked.agency_id:
-            raise DomainError(f"该样本已委托“{locked.agency_name}”评分")
+        refusal = selectors.rescore_refusal(actor, locked)
+        if refusal is not None:
+            raise refusal
         rows = [dict(r) for r in locked.rows]
         missing = [r["name"] for r in rows if str(scores.get(r["key"], "")).strip() == ""]
         if missing:

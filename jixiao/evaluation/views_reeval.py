@@ -216,7 +216,7 @@ def sample_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "form": form,
         "error": error,
         "score_rows": _score_rows(sample, request.POST if request.method == "POST" else None),
-        "can_score": selectors.can_rescore(request.user, sample),
+        "can_score": selectors.rescore_refusal(request.user, sample) is None,
         "record_rows": rows,
         "untied": untied,
     }
