@@ -567,14 +567,14 @@ def payment_resume(*, actor: Any, case: WarningCase, reason: str) -> ProjectYear
         )
         if flag is None:
             raise ConflictError("该项目本年度未暂停拨付（可能已由他人恢复），请刷新页面")
-        before = {"payment_suspended": True, "reason": flag.reason}
+        suspended_for = flag.reason
         flag.payment_suspended, flag.reason = False, f"恢复拨付：{reason.strip()}"[:300]
         flag.save(update_fields=["payment_suspended", "reason"])
         audit.record(
             actor=actor,
             event_type="alerts.payment_resume",
             obj=case,
-            changes={"payment_suspended": [True, False], "reason": [before["reason"], flag.reason]},
+            changes={"payment_suspended": [True, False], "reason": [suspended_for, flag.reason]},
         )
     return flag
 

@@ -515,7 +515,9 @@ def document_discard(*, actor: Any, document: OfficialDocument) -> None:
     _visible(actor, document)
     with transaction.atomic():
         locked = OfficialDocument.objects.select_for_update().get(pk=document.pk)
-        if locked.status != DocumentStatus.DRAFT or locked.is_deleted:
+        if locked.is_deleted:
+            raise ConflictError("该草稿已被删除，请刷新页面")
+        if locked.status != DocumentStatus.DRAFT:
             raise ConflictError("文书已印发，不能删除")
         if locked.related_type_id is not None:
             raise ConflictError(f"该草稿由“{locked.related_repr or '业务事项'}”生成，请在该事项中处理，不能在此删除")

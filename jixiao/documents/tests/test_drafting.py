@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from jixiao.core.errors import ConflictError
 from jixiao.core.models import AuditEvent
 from jixiao.documents import services
 from jixiao.documents.models import DocType, DocumentStatus, OfficialDocument
@@ -233,3 +234,18 @@ def test_a_hand_written_draft_is_deleted_with_its_reason_kept_and_a_generated_on
     kept = client.post(f"/documents/{generated.pk}/discard/")
     assert kept.status_code == 409 and "请在该事项中处理" in kept.content.decode()
     assert not OfficialDocument.objects.get(pk=generated.pk).is_deleted
+
+
+def test_a_draft_deleted_meanwhile_says_so(world: Any) -> None:
+    """Deleted on another page first: the second 删除草稿 says it is gone, not that the draft was issued."""
+    draft = services.document_draft(
+        actor=world.users["performance"],
+        doc_type=DocType.INTERVIEW_SUMMONS,
+        region=world.region,
+        recipients=[world.edu],
+        context={"subject": "县教育局预算绩效管理工作", "problems": "整改逾期未反馈", "deadline": "2026年12月31日"},
+    )
+    stale = OfficialDocument.objects.get(pk=draft.pk)
+    services.document_discard(actor=world.users["performance"], document=draft)
+    with pytest.raises(ConflictError, match="该草稿已被删除"):  # the system actor: past the scope check to the row
+        services.document_discard(actor=None, document=stale)
