@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import ConflictError, DomainError
+from jixiao.core.forms import bootstrapify
 from jixiao.core.locking import lock_token, posted_lock_token
 from jixiao.core.views_helpers import capability_required
 from jixiao.experts.models import Agency
@@ -28,6 +29,10 @@ class DrawForm(forms.Form):
     field = forms.CharField(label="专业领域", max_length=50, required=False, help_text="留空表示不限领域")
     size = forms.IntegerField(label="抽取人数", min_value=1, max_value=15, initial=3)
     deadline = forms.DateField(label="评分截止日期", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bootstrapify(self)  # the page writes its own boxes; this keeps the deadline to 2000–2100 like every date box
 
 
 class AgencyForm(forms.Form):

@@ -119,6 +119,8 @@ def test_a_refused_draw_names_the_problem_and_keeps_the_entries(
     page = response.content.decode()
     assert response.status_code == 400 and "评分截止日期不能早于今天" in page
     assert 'value="财务"' in page and f'value="{yesterday}"' in page
+    far = client.post(url, {"field": "财务", "size": 2, "deadline": "9999-12-31"})
+    assert far.status_code == 400 and "日期应在2000年至2100年之间" in far.content.decode()
     assert not AssessmentPanelMember.objects.filter(assessment=pa).exists()
     fresh = client.get(f"/preassessment/{pa.pk}/panel/").content.decode()
     week = (timezone.localdate() + datetime.timedelta(days=7)).isoformat()
