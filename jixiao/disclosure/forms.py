@@ -21,6 +21,7 @@ class ListFilterForm(forms.Form):
     )
     department = DepartmentSearchField()
     overdue = forms.BooleanField(label="仅看逾期", required=False)
+    outdated = forms.BooleanField(label="仅看公开后目标已调整", required=False)
     q = forms.CharField(label="名称", required=False, max_length=100)
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:

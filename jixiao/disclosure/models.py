@@ -152,6 +152,9 @@ class Disclosure(TimeStampedModel):
     snapshot = models.JSONField(_("公开内容快照"), default=dict, blank=True)
     snapshot_file = models.FileField(_("公开文件"), upload_to=snapshot_path, max_length=200, blank=True)
     snapshot_file_name = models.CharField(_("公开文件名"), max_length=200, blank=True)
+    # Target tables only: the target's goal_version the snapshot froze. An adjustment approved after publication
+    # makes the published table outdated (selectors.outdated_q) until it is republished (更新公开内容).
+    source_version = models.PositiveSmallIntegerField(_("公开时的目标版本"), null=True, blank=True, editable=False)
     # What the public site's 关键词 matches: the snapshot's name, unit and 主管部门 (snapshots.search_text), written
     # with the snapshot at publish time, so a search matches what is shown and never reads the snapshot JSON.
     search_text = models.CharField(_("公开检索文本"), max_length=SEARCH_TEXT_MAX, blank=True, editable=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -24,6 +24,7 @@ from jixiao.disclosure.models import (
 )
 from jixiao.disclosure.workflow import DISCLOSURE_WORKFLOW
 from jixiao.organizations.models import Department, FiscalRegion
+from jixiao.targets.models import PerformanceTarget
 
 DEFAULT_DAYS_AFTER_APPROVAL = 20
 # The list's status filter value for “不予公开（涉密/敏感）”: both statuses the withheld sentence counts.
@@ -72,6 +73,26 @@ def overdue_q() -> Q:
     return Q(status__in=OPEN_STATUSES, due_date__lt=timezone.localdate())
 
 
+TARGET_TYPES = (ItemType.TARGET_TABLE, ItemType.DEPT_OVERALL_TARGET)
+
+
+def outdated_q() -> Q:
+    """Published target tables whose target had an adjustment approved after publication (its goal_version passed
+    the one the snapshot froze): the public still reads the version before the adjustment."""
+    adjusted = PerformanceTarget.objects.filter(pk=OuterRef("subject_id"), goal_version__gt=OuterRef("source_version"))
+    return Q(Exists(adjusted), item_type__in=TARGET_TYPES, status=DisclosureStatus.PUBLISHED)
+
+
+def target_version_now(item: Disclosure) -> int | None:
+    """The target's goal_version now, for a published target table whose snapshot froze an earlier one; else None."""
+    if item.status != DisclosureStatus.PUBLISHED or item.item_type not in TARGET_TYPES:
+        return None
+    if item.source_version is None or item.subject_id is None:
+        return None
+    version = PerformanceTarget.objects.filter(pk=item.subject_id).values_list("goal_version", flat=True).first()
+    return version if version is not None and version > item.source_version else None
+
+
 def disclosures_visible(user: Any) -> QuerySet[Disclosure]:
     return Disclosure.objects.visible_to(user).select_related("region", "department", "unit")
 
@@ -90,8 +111,11 @@ def disclosures_filtered(user: Any, params: dict[str, Any]) -> QuerySet[Disclosu
         qs = qs.filter(department=params["department"])
     if params.get("overdue"):
         qs = qs.filter(overdue_q())
+    if params.get("outdated"):
+        qs = qs.filter(outdated_q())
     if params.get("q"):
         qs = qs.filter(title__icontains=params["q"])
+    qs = qs.annotate(is_outdated=ExpressionWrapper(outdated_q(), output_field=BooleanField()))
     return qs.order_by("-fiscal_year", "item_type", "department__dept_code", "id")
 
 
@@ -101,6 +125,16 @@ def disclosure_get(user: Any, pk: Any) -> Disclosure:
 
 def disclosure_events(item: Disclosure) -> QuerySet[DisclosureEvent]:
     return item.events.select_related("actor")
+
+
+def update_preview(item: Disclosure) -> dict[str, Any] | None:
+    """For a published target table whose target was adjusted since: what 更新公开内容 would publish now."""
+    if target_version_now(item) is None:
+        return None
+    try:
+        return snapshots.preview(item)
+    except (ObjectDoesNotExist, DomainError):
+        return None
 
 
 def snapshot_preview(item: Disclosure) -> dict[str, Any] | None:
@@ -196,12 +230,15 @@ def disclosure_todos(user: Any) -> list[TodoItem]:
         review=Count("pk", filter=Q(status=DisclosureStatus.REVIEW)),
         pending=Count("pk", filter=Q(status=DisclosureStatus.PENDING)),
         overdue=Count("pk", filter=overdue_q()),
+        outdated=Count("pk", filter=outdated_q()),
     )
     url = reverse("disclosure:list")
     if review:
         hint = "审核通过并公开，或按涉密、敏感等理由不予公开"
         # The 公开审核 queue (its 批量审核通过并公开), not the list filtered to 待审核 (which offers 批量提交 only).
         items.append(TodoItem("信息公开", "待审核的公开事项", totals["review"], reverse("disclosure:review"), hint))
+        hint = "公开后绩效目标已调整，核对后“更新公开内容”"
+        items.append(TodoItem("信息公开", "目标已调整待更新的公开事项", totals["outdated"], f"{url}?outdated=1", hint))
     if propose:
         hint = "核对公开内容后提交公开，不宜公开的请申请不予公开"
         items.append(TodoItem("信息公开", "待提交的公开事项", totals["pending"], f"{url}?status=pending", hint))

@@ -30,7 +30,7 @@ from jixiao.disclosure.models import (
     ItemType,
 )
 from jixiao.disclosure.workflow import DISCLOSURE_WORKFLOW as WORKFLOW
-from jixiao.disclosure.workflow import EXEMPT_ACTIONS, PROPOSE, PROPOSE_EXEMPT, PUBLISH, WITHDRAW
+from jixiao.disclosure.workflow import EXEMPT_ACTIONS, PROPOSE, PROPOSE_EXEMPT, PUBLISH, REPUBLISH, WITHDRAW
 from jixiao.evaluation.models import SelfEvalStatus, SelfEvaluation
 from jixiao.keyeval.models import KeyEvalStatus, KeyEvaluation
 from jixiao.monitoring.models import MonitoringTask, TaskStatus
@@ -40,7 +40,7 @@ from jixiao.targets.models import PerformanceTarget, TargetStatus
 
 CLASSIFIED_SOURCE_REASON = "来源部门或单位标记为涉密，默认不予公开"
 TRACKED = ["status", "requested_exemption", "exempt_reason", "withdraw_reason", "published_at"]
-SNAPSHOT_FIELDS = ["snapshot", "snapshot_file", "snapshot_file_name", "search_text", "published_by"]
+SNAPSHOT_FIELDS = ["snapshot", "snapshot_file", "snapshot_file_name", "search_text", "source_version", "published_by"]
 
 
 def _event(actor: Any, item: Disclosure, action: str, label: str, source: str, comment: str = "") -> None:
@@ -223,6 +223,7 @@ def _publish(actor: Any, item: Disclosure, snap: snapshots.Snapshot | None = Non
         except SOURCE_MISSING as exc:
             raise DomainError("公开内容的来源已不存在，不能公开") from exc
     item.snapshot = snap.data
+    item.source_version = snap.source_version
     item.search_text = snapshots.search_text(snap.data)
     if snap.file_bytes is not None:
         item.snapshot_file.save(snap.file_name, ContentFile(snap.file_bytes), save=False)
@@ -243,7 +244,7 @@ def _apply(actor: Any, item: Disclosure, action: str, comment: str, exemption: s
             raise DomainError("请选择不予公开的类型（涉密、敏感或其他原因）")
         item.requested_exemption = exemption
         item.exempt_reason = comment[:1000]
-    elif action == PUBLISH:
+    elif action in (PUBLISH, REPUBLISH):
         _publish(actor, item)
     elif action in EXEMPT_ACTIONS:
         item.exempt_reason = comment[:1000]
@@ -324,7 +325,9 @@ def disclosure_bulk_transition(*, actor: Any, ids: Iterable[int | str], action: 
             for item in items:
                 _publish(actor, item, snaps[item.pk])
                 # Each item's own snapshot; the fields all items share are set in one UPDATE below.
-                item.save(update_fields=["snapshot", "snapshot_file", "snapshot_file_name", "search_text"])
+                item.save(
+                    update_fields=["snapshot", "snapshot_file", "snapshot_file_name", "search_text", "source_version"]
+                )
         else:
             common.update(requested_exemption="")
         Disclosure.objects.filter(pk__in=ids).update(version=F("version") + 1, **common)

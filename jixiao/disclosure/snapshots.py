@@ -31,6 +31,7 @@ class Snapshot:
     data: dict[str, Any]
     file_bytes: bytes | None = None
     file_name: str = ""
+    source_version: int | None = None  # a target's goal_version; kept beside the data, never published
 
 
 def _money(value: Decimal | None) -> str:
@@ -103,7 +104,7 @@ def target_snapshot(item: Disclosure, target: PerformanceTarget | None = None) -
             for row in target.indicators.all()
         ],
     }
-    return Snapshot(data)
+    return Snapshot(data, source_version=target.goal_version)
 
 
 def self_eval_snapshot(item: Disclosure) -> Snapshot:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from conftest import PERSONAS, World
 from jixiao.disclosure import services
 from jixiao.disclosure.models import Disclosure, DisclosureStatus, ItemType
-from jixiao.disclosure.selectors import disclosure_todos, overdue_q
+from jixiao.disclosure.selectors import disclosure_todos, outdated_q, overdue_q
 from jixiao.disclosure.tests.helpers import generate, item_of, make_sources
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +32,7 @@ def _separate_counts(user: Any) -> dict[str, int]:
     qs = Disclosure.objects.visible_to(user)
     if user.can("disclosure.review"):
         out["待审核的公开事项"] = qs.filter(status=DisclosureStatus.REVIEW).count()
+        out["目标已调整待更新的公开事项"] = qs.filter(outdated_q()).count()
     if user.can("disclosure.propose"):
         out["待提交的公开事项"] = qs.filter(status=DisclosureStatus.PENDING).count()
         out["已超过公开期限的事项"] = qs.filter(overdue_q()).count()
