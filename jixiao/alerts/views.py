@@ -330,14 +330,20 @@ def tier_edit(request: HttpRequest, project_pk: int) -> HttpResponse:
 
 @capability_required("alerts.configure")
 def rule_list(request: HttpRequest) -> HttpResponse:
+    return _rules_page(request)
+
+
+def _rules_page(request: HttpRequest, *, profile_form: ProfileForm | None = None, status: int = 200) -> HttpResponse:
+    """The rules page; after a refused 预警方案 save with the form as typed, the reason and the refusal's status."""
     user: Any = request.user
     year = _year(request)
     region = user.active_membership.region
     setting, in_force = selectors.rules_in_force(region, year)
-    profile_form = ProfileForm(
-        initial={"profile": setting.profile, "reminder_feedback_days": setting.reminder_feedback_days}
-    )
-    add_lock_token(profile_form, selectors.settings_visible(user))
+    if profile_form is None:
+        profile_form = ProfileForm(
+            initial={"profile": setting.profile, "reminder_feedback_days": setting.reminder_feedback_days}
+        )
+        add_lock_token(profile_form, selectors.settings_visible(user))
     context = {
         "rules": selectors.rules_visible(user),
         "in_force": {r.pk for r in in_force},
@@ -348,7 +354,7 @@ def rule_list(request: HttpRequest) -> HttpResponse:
         "sweep_form": SweepForm(initial={"fiscal_year": year, "as_of": timezone.localdate()}, auto_id="sweep_%s"),
         "year": year,
     }
-    return render(request, "alerts/rules.html", context)
+    return render(request, "alerts/rules.html", context, status=status)
 
 
 @capability_required("alerts.configure")
@@ -378,9 +384,10 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def profile_save(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     form = ProfileForm(request.POST)
+    add_lock_token(form, selectors.settings_visible(user))  # the posted token is shown again with the form
     if not form.is_valid():
         messages.error(request, _errors(form))
-        return redirect("alerts:rules")
+        return _rules_page(request, profile_form=form, status=400)
     try:
         services.setting_save(
             actor=user,
@@ -392,8 +399,8 @@ def profile_save(request: HttpRequest) -> HttpResponse:
         )
     except DomainError as exc:
         messages.error(request, exc.message)
-    else:
-        messages.success(request, "预警方案设置已保存，切换方案后请重新计算预警")
+        return _rules_page(request, profile_form=form, status=exc.status_code)
+    messages.success(request, "预警方案设置已保存，切换方案后请重新计算预警")
     return redirect("alerts:rules")
 
 
@@ -443,9 +450,8 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     region = user.active_membership.region
     year = _year(request)
-    days = list(selectors.calendar_days(region, year))
     form = CalendarForm(request.POST or None)
-    add_lock_token(form, services.calendar_lock_rows(days))
+    add_lock_token(form, services.calendar_lock_rows(selectors.calendar_days(region, year)))
     status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -467,6 +473,18 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
             messages.success(request, "工作日历已保存")
             # Back on the saved day's year: next year's holidays (entered in December) are listed there.
             return redirect(f"{reverse('alerts:calendar')}?fiscal_year={data['date'].year}")
+    return _calendar_page(request, form, status=status)
+
+
+def _calendar_page(request: HttpRequest, form: CalendarForm | None = None, *, status: int = 200) -> HttpResponse:
+    """The calendar of the year shown; also after a refused 删除, at the delete's address, with its status."""
+    user: Any = request.user
+    region = user.active_membership.region
+    year = _year(request)
+    days = list(selectors.calendar_days(region, year))
+    if form is None:
+        form = CalendarForm()
+        add_lock_token(form, services.calendar_lock_rows(days))
     context = {"form": form, "days": days, "year": year, "region": region, "lock_token": form.initial["lock_token"]}
     return render(request, "alerts/calendar.html", context, status=status)
 
@@ -481,6 +499,6 @@ def calendar_delete(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except DomainError as exc:
         messages.error(request, exc.message)
-    else:
-        messages.success(request, "已删除")
+        return _calendar_page(request, status=exc.status_code)
+    messages.success(request, "已删除")
     return redirect(f"{reverse('alerts:calendar')}?fiscal_year={_year(request)}")  # the year the row was listed in

@@ -188,8 +188,11 @@ def bulletin_transition(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect_to_job(job, reverse("bulletins:detail", args=[pk]))
         else:
             messages.error(request, "操作无效")
+            return _detail(request, bulletin, status=400)
     except DomainError as exc:
+        # The page again, as it stands now, with the reason and the refusal's status (409: issued meanwhile).
         messages.error(request, exc.message)
+        return _detail(request, selectors.bulletin_get(request.user, pk), status=exc.status_code)
     return redirect("bulletins:detail", pk=pk)
 
 

@@ -289,8 +289,13 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 @capability_required("documents.configure")
 def template_list(request: HttpRequest) -> HttpResponse:
+    return _template_list_page(request)
+
+
+def _template_list_page(request: HttpRequest, *, status: int = 200) -> HttpResponse:
+    """The region's templates; also after a refused 恢复默认, at its address, with the refusal's status."""
     region = request.user.active_membership.region  # type: ignore[union-attr]
-    return render(request, "documents/templates.html", {"rows": selectors.templates_for_region(region)})
+    return render(request, "documents/templates.html", {"rows": selectors.templates_for_region(region)}, status=status)
 
 
 @capability_required("documents.configure")
@@ -328,8 +333,8 @@ def template_reset(request: HttpRequest, doc_type: str) -> HttpResponse:
         services.template_reset(actor=request.user, doc_type=doc_type)
     except DomainError as exc:
         messages.error(request, exc.message)
-    else:
-        messages.success(request, "已恢复为上级（全国默认）模板")
+        return _template_list_page(request, status=exc.status_code)
+    messages.success(request, "已恢复为上级（全国默认）模板")
     return redirect("documents:templates")
 
 

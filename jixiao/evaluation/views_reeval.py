@@ -318,16 +318,19 @@ def authenticity_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 messages.success(request, f"已记录“{item.indicator_name}”的核查结论")
         except DomainError as exc:
+            # The page again with the reason and the refusal's status, as it stands now.
             messages.error(request, exc.message)
-            if action == "designate":  # the page again with the codes as typed, so nothing is lost
-                return _authenticity_page(request, check, designated_codes=codes, status=400)
+            check = _check(request, pk)
+            if action == "designate":  # the codes as typed, so nothing is lost
+                return authenticity_page(request, check, designated_codes=codes, status=400)
             if action not in {"draw", "finish", "verify", "delete"}:  # a refused finding: that row as typed
-                return _authenticity_page(request, check, typed=request.POST, status=exc.status_code)
+                return authenticity_page(request, check, typed=request.POST, status=exc.status_code)
+            return authenticity_page(request, check, status=exc.status_code)
         return redirect("evaluation:authenticity_detail", pk=pk)
-    return _authenticity_page(request, check)
+    return authenticity_page(request, check)
 
 
-def _authenticity_page(
+def authenticity_page(
     request: HttpRequest,
     check: AuthenticityCheck,
     *,

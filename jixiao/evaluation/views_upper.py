@@ -20,6 +20,7 @@ from jixiao.core.views_helpers import capability_required, paginate
 from jixiao.evaluation import selectors, services_upper
 from jixiao.evaluation.forms_reeval import UpperFilterForm, UpperTransitionForm
 from jixiao.evaluation.models import AuthenticityCheck, UpperCheckProject
+from jixiao.evaluation.views_reeval import authenticity_page
 from jixiao.evaluation.workflow import UPPER_CHECK_WORKFLOW, UPPER_EDITABLE_STATES
 
 
@@ -130,6 +131,13 @@ def _check(request: HttpRequest, pk: int) -> AuthenticityCheck:
     return selectors.authenticity_check_get(request.user, pk)
 
 
+def _check_refused(request: HttpRequest, pk: int, exc: DomainError) -> HttpResponse:
+    """A refused 报送上级 or 资料包 (a project's 印证资料 not yet passed): the check's page with the reason and the
+    refusal's status, not a redirect (its forms name the check's own address)."""
+    messages.error(request, exc.message)
+    return authenticity_page(request, _check(request, pk), status=exc.status_code)
+
+
 @require_POST
 @capability_required("evaluation.authenticity")
 def upper_forward(request: HttpRequest, pk: int) -> HttpResponse:
@@ -137,9 +145,8 @@ def upper_forward(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services_upper.check_forward(actor=request.user, check=check)
     except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "已标记为已报送上级，印证资料随之锁定")
+        return _check_refused(request, pk, exc)
+    messages.success(request, "已标记为已报送上级，印证资料随之锁定")
     return redirect("evaluation:authenticity_detail", pk=pk)
 
 
@@ -149,8 +156,7 @@ def upper_package(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         package = services_upper.check_package(actor=request.user, check=check)
     except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("evaluation:authenticity_detail", pk=pk)
+        return _check_refused(request, pk, exc)
     response = FileResponse(package.file, as_attachment=True, filename=package.filename, content_type="application/zip")
     response["X-Content-Type-Options"] = "nosniff"
     return response  # type: ignore[return-value]  # a streamed file is still a response

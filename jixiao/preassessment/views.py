@@ -262,9 +262,10 @@ def attachment_delete(request: HttpRequest, pk: int, attachment_pk: int) -> Http
     try:
         services.attachment_delete(actor=request.user, attachment=attachment)
     except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "附件已删除")
+        # The page again, as it stands now (submitted meanwhile: no 删除 offered), with the reason and its status.
+        pa = selectors.assessment_get(request.user, pk)
+        return detail_page(request, pa, status=exc.status_code, attachment_error=exc.message)
+    messages.success(request, "附件已删除")
     return redirect("preassessment:detail", pk=pk)
 
 

@@ -46,15 +46,22 @@ def _filters(request: HttpRequest) -> tuple[ListFilterForm, dict[str, Any]]:
 
 @capability_required("rectification.view")
 def rectification_list(request: HttpRequest) -> HttpResponse:
+    return _list_page(request)
+
+
+def _list_page(request: HttpRequest, *, status: int = 200) -> HttpResponse:
+    """The list as filtered by the address; also after a refused 逾期提醒与督办, at its address, with its status (the
+    tabs, filter form and pager name the list's own address)."""
     form, params = _filters(request)
     queryset = selectors.rectifications_filtered(request.user, params)
     context = {
         "form": form,
         "page": paginate(request, queryset),
+        "list_url": reverse("rectification:list"),
         "tab": params["tab"],
         "query": request.GET.urlencode(),
     }
-    return render(request, "rectification/list.html", context)
+    return render(request, "rectification/list.html", context, status=status)
 
 
 @capability_required("rectification.view")
@@ -71,8 +78,8 @@ def rectification_sweep(request: HttpRequest) -> HttpResponse:
         result = services.rectification_sweep(actor=request.user)
     except DomainError as exc:
         messages.error(request, exc.message)
-    else:
-        messages.success(request, f"逾期处理完成：{result.message}")
+        return _list_page(request, status=exc.status_code)
+    messages.success(request, f"逾期处理完成：{result.message}")
     return redirect("rectification:list")
 
 

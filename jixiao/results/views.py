@@ -35,20 +35,29 @@ def _filters(request: HttpRequest) -> tuple[ListFilterForm, dict[str, Any]]:
 
 @capability_required("results.view")
 def application_list(request: HttpRequest) -> HttpResponse:
+    return _list_page(request)
+
+
+def _list_page(request: HttpRequest, *, generate_form: GenerateForm | None = None, status: int = 200) -> HttpResponse:
+    """The list as filtered by the address; after a refused 生成建议 with the year as typed, the reason and the
+    refusal's status (its filter form and pager name the list's own address)."""
     form, params = _filters(request)
     queryset = selectors.applications_filtered(request.user, params)
     user: Any = request.user
+    if generate_form is None:
+        generate_form = GenerateForm(initial={"fiscal_year": params.get("fiscal_year") or _default_year()})
     context = {
         "form": form,
         "page": paginate(request, queryset),
+        "page_base": reverse("results:list"),
         "totals": selectors.list_totals(queryset),
-        "generate_form": GenerateForm(initial={"fiscal_year": params.get("fiscal_year") or _default_year()}),
+        "generate_form": generate_form,
         "can_decide": user.can("results.decide"),
         "can_generate": user.can("results.generate"),
         "can_export": user.can("results.export"),
         "query": request.GET.urlencode(),
     }
-    return render(request, "results/list.html", context)
+    return render(request, "results/list.html", context, status=status)
 
 
 @capability_required("results.export")
@@ -66,19 +75,19 @@ def application_generate(request: HttpRequest) -> HttpResponse:
     form = GenerateForm(request.POST)
     if not form.is_valid():
         messages.error(request, "请填写正确的评价年度")
-        return redirect("results:list")
+        return _list_page(request, generate_form=form, status=400)
     user: Any = request.user
     year = form.cleaned_data["fiscal_year"]
     try:
         counts = services.applications_generate(actor=user, region=user.active_membership.region, fiscal_year=year)
     except DomainError as exc:
         messages.error(request, exc.message)
-    else:
-        messages.success(
-            request,
-            f"已生成{year}年度结果应用建议：新增{counts['created']}条，更新{counts['updated']}条，"
-            f"未变{counts['unchanged']}条，移除{counts['removed']}条，已决定的{counts['kept_decided']}条保持不变",
-        )
+        return _list_page(request, generate_form=form, status=exc.status_code)
+    messages.success(
+        request,
+        f"已生成{year}年度结果应用建议：新增{counts['created']}条，更新{counts['updated']}条，"
+        f"未变{counts['unchanged']}条，移除{counts['removed']}条，已决定的{counts['kept_decided']}条保持不变",
+    )
     return redirect(f"{reverse('results:list')}?fiscal_year={year}")
 
 
@@ -100,16 +109,10 @@ def application_batch_accept(request: HttpRequest) -> HttpResponse:
 
 @capability_required("results.view")
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The proposal's page; the budget section's 决定 form posts here (a refusal: the form as typed and its status)."""
     app = selectors.application_get(request.user, pk)
     user: Any = request.user
-    can_decide = user.can("results.decide")
-    initial = {
-        "action": app.decided_action or app.proposed_action,
-        "amount_yuan": app.decided_amount_yuan if app.status == ApplicationStatus.DECIDED else app.proposed_amount_yuan,
-        "reason": app.decision_reason,
-        "version": app.version,
-    }
-    form = DecisionForm(request.POST or None, initial=initial) if can_decide else None
+    form = _decision_form(app, request.POST or None) if user.can("results.decide") else None
     status = 200
     if request.method == "POST":
         if form is None:
@@ -132,13 +135,37 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, "决定已保存")
                 return redirect("results:detail", pk=pk)
+    return _detail_page(request, app, form=form, status=status)
+
+
+def _decision_form(app: Any, data: Any = None) -> DecisionForm:
+    """The 决定 form: the decision taken, else the proposal."""
+    initial = {
+        "action": app.decided_action or app.proposed_action,
+        "amount_yuan": app.decided_amount_yuan if app.status == ApplicationStatus.DECIDED else app.proposed_amount_yuan,
+        "reason": app.decision_reason,
+        "version": app.version,
+    }
+    return DecisionForm(data, initial=initial)
+
+
+def _detail_page(
+    request: HttpRequest,
+    app: Any,
+    *,
+    form: DecisionForm | None = None,
+    link_form: LinkForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The page around the 决定 form; also after a refused 下年项目关联, at its address, with the choice as typed and
+    the refusal's status (the page's forms name their own addresses)."""
+    if link_form is None and form is not None:  # whoever may decide may link
+        link_form = LinkForm(candidates=selectors.link_candidates(app), initial={"project": app.next_year_project_id})
     next_project = selectors.next_year_project_for(app)
     context = {
         "app": app,
         "form": form,
-        "link_form": LinkForm(candidates=selectors.link_candidates(app), initial={"project": app.next_year_project_id})
-        if can_decide
-        else None,
+        "link_form": link_form,
         "next_project": next_project,
         "gate_reason": selectors.gate_reason(next_project, app) if next_project else None,
         "events": selectors.application_events(app)[:100],
@@ -154,13 +181,14 @@ def application_link(request: HttpRequest, pk: int) -> HttpResponse:
     form = LinkForm(request.POST, candidates=selectors.link_candidates(app))
     if not form.is_valid():
         messages.error(request, "请选择同一单位下一年度的项目")
-        return redirect("results:detail", pk=pk)
+        return _detail_page(request, app, form=_decision_form(app), link_form=form, status=400)
     try:
         services.application_link(actor=request.user, application=app, project=form.cleaned_data["project"])
     except DomainError as exc:
         messages.error(request, exc.message)
-    else:
-        messages.success(request, "下年项目关联已保存")
+        app = selectors.application_get(request.user, pk)
+        return _detail_page(request, app, form=_decision_form(app), link_form=form, status=exc.status_code)
+    messages.success(request, "下年项目关联已保存")
     return redirect("results:detail", pk=pk)
 
 

@@ -88,8 +88,10 @@ def test_second_profile_switch_from_a_stale_rules_page_is_refused_and_the_first_
 
     first = client.post("/alerts/rules/profile/", {"profile": "sichuan_2025", "lock_token": token})
     assert first.status_code == 302
-    stale = client.post("/alerts/rules/profile/", {"profile": "national_default", "lock_token": token}, follow=True)
-    assert STALE_MESSAGE in stale.content.decode()
+    stale = client.post("/alerts/rules/profile/", {"profile": "national_default", "lock_token": token})
+    # The rules page again with the reason and 409 (not a redirect), the choice as typed.
+    assert stale.status_code == 409 and STALE_MESSAGE in stale.content.decode()
+    assert '<option value="national_default" selected>' in stale.content.decode()
     assert WarningSetting.objects.get(region=w.region, fiscal_year=None).profile == "sichuan_2025"
 
 
@@ -173,8 +175,10 @@ def test_delete_from_a_stale_calendar_page_is_refused(library: Any) -> None:
     [token] = set(_tokens(client.get("/alerts/calendar/?fiscal_year=2026").content.decode()))
     services.calendar_day_save(actor=actor, region=w.region, day=date(2026, 10, 1), is_working=True, name="调休")
 
-    stale = client.post(f"/alerts/calendar/{day.pk}/delete/", {"lock_token": token}, follow=True)
-    assert STALE_MESSAGE in stale.content.decode()
+    stale = client.post(f"/alerts/calendar/{day.pk}/delete/", {"lock_token": token, "fiscal_year": "2026"})
+    # The calendar again with the reason and 409, not a redirect; its links and form name the calendar's address.
+    assert stale.status_code == 409 and STALE_MESSAGE in stale.content.decode()
+    assert '<form method="post" action="/alerts/calendar/?fiscal_year=2026"' in stale.content.decode()
     assert CalendarDay.objects.filter(pk=day.pk, is_working=True).exists()
 
     [token] = set(_tokens(client.get("/alerts/calendar/?fiscal_year=2026").content.decode()))

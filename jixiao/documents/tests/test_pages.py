@@ -216,8 +216,10 @@ def test_template_copy_on_write_and_placeholder_check(world: Any) -> None:
     assert AuditEvent.objects.filter(event_type="documents.template_save").exists()
     client.post("/documents/templates/REMINDER_LETTER/reset/")
     assert not DocumentTemplate.objects.filter(region=world.region).exists()
-    again = client.post("/documents/templates/REMINDER_LETTER/reset/", follow=True)  # a second click: nothing to drop
-    assert again.status_code == 200 and "本区划没有自定义模板，已在使用上级（全国默认）模板" in again.content.decode()
+    again = client.post("/documents/templates/REMINDER_LETTER/reset/")  # a second click: nothing to drop
+    # The template list again with the reason and 409, not a redirect.
+    assert again.status_code == 409 and "本区划没有自定义模板，已在使用上级（全国默认）模板" in again.content.decode()
+    assert 'data-testid="template-table"' in again.content.decode()
     assert world.login("business").get("/documents/templates/").status_code == 403
 
 

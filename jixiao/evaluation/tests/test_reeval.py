@@ -357,6 +357,11 @@ def test_authenticity_check_findings_and_rectification(world: World) -> None:
     assert len(rect) == 1 and "验收单仅80台" in rect[0]["problem"]
     with pytest.raises(DomainError, match="未核查"):
         services_reeval.check_finish(actor=business, check=check)
+    # Pressed on the page: the page again with the reason and the refusal's status, not a redirect.
+    detail = f"/evaluation/authenticity/{check.pk}/"
+    refused = world.login("business").post(detail, {"action": "finish"})
+    assert refused.status_code == 400 and "个指标未核查，不能办结" in refused.content.decode()
+    assert f'<form method="post" action="{detail}"' in refused.content.decode()
     for other in check.items.filter(finding=""):
         services_reeval.item_record(actor=business, item=other, verified_value="", finding="CONFIRMED")
     services_reeval.check_finish(actor=business, check=check)

@@ -330,9 +330,16 @@ def test_the_package_holds_every_file_and_the_list_and_forwarding_freezes_the_ch
 ) -> None:
     perf = world.login("performance")
     detail = f"/evaluation/authenticity/{check.pk}/"
-    # Not every project has passed: no package, no forwarding.
-    early = perf.get(f"{detail}package/", follow=True)
-    assert "还有3个项目的印证资料未审核通过" in early.content.decode()
+    # Not every project has passed: no package, no forwarding. Each refusal is the check's page with the reason and
+    # its status (400), not a redirect; the page's forms post to the check's own address.
+    for early in (perf.get(f"{detail}package/"), perf.post(f"{detail}forward/")):
+        assert early.status_code == 400
+        text = early.content.decode()
+        assert "还有3个项目的印证资料未审核通过" in text and 'data-testid="auth-designate-form"' not in text
+        assert text.count('<form method="post" action="/evaluation/authenticity/') >= 2
+        assert '<form method="post">' not in text and '<form method="post" class' not in text
+    check.refresh_from_db()
+    assert check.forwarded_at is None
     with pytest.raises(DomainError, match="未审核通过"):
         services_upper.check_forward(actor=world.users["performance"], check=check)
 

@@ -22,7 +22,7 @@ from jixiao.core import audit
 from jixiao.core.models import AuditEvent
 from jixiao.experts.models import Agency
 from jixiao.preassessment import panels
-from jixiao.preassessment.models import Attachment
+from jixiao.preassessment.models import Attachment, PreAssessment
 from jixiao.preassessment.tests.factories import PreAssessmentFactory
 
 pytestmark = pytest.mark.django_db
@@ -96,6 +96,19 @@ def test_deleting_removes_the_file_once_committed(world: World, django_capture_o
     assert not Attachment.objects.exists() and _stored() == []
     removed = AuditEvent.objects.get(event_type="preassessment.attachment_delete")
     assert removed.changes["sha256"] == [SHA, None]
+
+
+def test_deleting_from_a_page_of_before_the_submission_is_refused_on_the_page(world: World) -> None:
+    """The 删除 of a page opened before the filing was submitted: the page again with the reason and 409 (it
+    redirected with a message), the file kept."""
+    pa = PreAssessmentFactory(project=world.school_project)
+    client = world.login("unit_user")
+    _post(client, pa.pk, "可研报告.pdf", PDF)
+    row = Attachment.objects.get()
+    PreAssessment.objects.filter(pk=pa.pk).update(status="submitted")  # submitted in another tab, meanwhile
+    response = client.post(f"/preassessment/{pa.pk}/attachments/{row.pk}/delete/")
+    assert response.status_code == 409 and "评估申报已提交，不能删除附件" in response.content.decode()
+    assert Attachment.objects.filter(pk=row.pk).exists() and _stored() != []
 
 
 def test_the_agency_report_is_checked_the_same_way(world: World) -> None:

@@ -71,3 +71,21 @@ def test_the_problem_list_names_the_year_it_lists(world: World) -> None:
     page = client.get("/rectification/candidates/").content.decode()
     year_box = re.search(r'<input type="number" name="year"[^>]*>', page)
     assert year_box is not None and f'value="{YEAR}"' in year_box.group(0)
+
+
+def test_a_refused_sweep_shows_the_list_with_its_status(world: World, monkeypatch: Any) -> None:
+    """逾期提醒与督办 refused (here: another sweep at work): the list again with the reason and 409, not a redirect;
+    its tabs and filter form name the list's own address, not the sweep's."""
+    from jixiao.core.errors import ConflictError
+    from jixiao.rectification import services
+
+    def busy(**kwargs: Any) -> Any:
+        raise ConflictError("逾期处理正在进行，请稍后再试")
+
+    monkeypatch.setattr(services, "rectification_sweep", busy)
+    draft_case(world)
+    response = world.login("performance").post("/rectification/sweep/")
+    page = response.content.decode()
+    assert response.status_code == 409 and "逾期处理正在进行，请稍后再试" in page
+    assert 'href="/rectification/?tab=draft"' in page and 'action="/rectification/"' in page
+    assert "一中教学设备购置" in page

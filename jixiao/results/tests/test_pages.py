@@ -122,6 +122,23 @@ def test_batch_accept_and_generate_from_the_list(world: World) -> None:
     assert world.login("unit_user").post(reverse("results:generate"), {"fiscal_year": 2026}).status_code == 403
 
 
+def test_refused_generate_and_link_show_their_page_with_the_status(world: World) -> None:
+    """A year typed wrong for 生成建议, or no project chosen to link: the page again with the reason and 400 (they
+    redirected with a message); the pages' own forms still name their own addresses."""
+    school_app, _ = _two(world)
+    before = AuditEvent.objects.filter(event_type__startswith="results.").count()
+    response = world.login("performance").post(reverse("results:generate"), {"fiscal_year": "20266"})
+    page = response.content.decode()
+    assert response.status_code == 400 and "请填写正确的评价年度" in page and 'value="20266"' in page
+    assert f'<form method="get" action="{reverse("results:list")}"' in page
+    response = world.login("budget").post(reverse("results:link", args=[school_app.pk]), {"project": "abc"})
+    page = response.content.decode()
+    assert response.status_code == 400 and "请选择同一单位下一年度的项目" in page
+    detail = reverse("results:detail", args=[school_app.pk])
+    assert f'<form method="post" action="{detail}" novalidate data-testid="results-decide-form">' in page
+    assert AuditEvent.objects.filter(event_type__startswith="results.").count() == before
+
+
 def test_rules_page_shows_the_missing_percentage_and_saves_a_county_row(world: World) -> None:
     client = world.login("performance")
     page = client.get(reverse("results:rules")).content.decode()
