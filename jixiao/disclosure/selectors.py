@@ -127,14 +127,16 @@ def disclosure_events(item: Disclosure) -> QuerySet[DisclosureEvent]:
     return item.events.select_related("actor")
 
 
-def update_preview(item: Disclosure) -> dict[str, Any] | None:
-    """For a published target table whose target was adjusted since: what 更新公开内容 would publish now."""
+def pending_update(item: Disclosure) -> dict[str, Any] | None:
+    """For a published target table whose target was adjusted since: what 更新公开内容 would publish now
+    (`preview`) and how it differs from the published table (`changes`, snapshots.target_changes)."""
     if target_version_now(item) is None:
         return None
     try:
-        return snapshots.preview(item)
+        preview = snapshots.preview(item)
     except (ObjectDoesNotExist, DomainError):
         return None
+    return {"preview": preview, "changes": snapshots.target_changes(item.snapshot, preview)}
 
 
 def snapshot_preview(item: Disclosure) -> dict[str, Any] | None:

@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import Prefetch, Q
 
 from jixiao.core.errors import DomainError
+from jixiao.core.money import format_wan
 from jixiao.disclosure.models import SEARCH_TEXT_MAX, Disclosure, ItemType
 from jixiao.evaluation.models import SelfEvaluation
 from jixiao.indicators.models import FrameworkNode, IndicatorLibraryItem, ItemStatus
@@ -105,6 +106,65 @@ def target_snapshot(item: Disclosure, target: PerformanceTarget | None = None) -
         ],
     }
     return Snapshot(data, source_version=target.goal_version)
+
+
+TARGET_FIELDS = (
+    ("name", "名称"),
+    ("annual_goal", "年度总体目标"),
+    ("midterm_goal", "中期目标"),
+    ("annual_total_yuan", "年度资金总额（万元）"),
+    ("annual_fiscal_yuan", "其中：财政拨款（万元）"),
+)
+INDICATOR_FIELDS = (("operator", "指标性质"), ("target_value", "指标值"), ("unit", "计量单位"))
+
+
+def _wan(yuan: Any) -> str:
+    return "" if yuan in (None, "") else format_wan(Decimal(str(yuan)))
+
+
+def _indicator_key(row: dict[str, Any]) -> str:
+    return "／".join(str(row.get(k) or "") for k in ("lv1", "lv2", "name"))
+
+
+def _indicator_text(row: dict[str, Any]) -> str:
+    return f"{row.get('operator', '')}{row.get('target_value', '')}{row.get('unit', '')}"
+
+
+def target_changes(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, str]]:
+    """What differs between two target tables (a published snapshot and the adjusted target): the table's own fields,
+    tasks, and indicators matched by their 一级/二级/三级 names (one row per changed field, added or removed row)."""
+    changes: list[dict[str, str]] = []
+
+    def add(where: str, field: str, old: Any, new: Any) -> None:
+        changes.append({"where": where, "field": field, "before": str(old or ""), "after": str(new or "")})
+
+    for name, label in TARGET_FIELDS:
+        old_value, new_value = before.get(name) or "", after.get(name) or ""
+        if old_value != new_value:
+            if name.endswith("_yuan"):
+                old_value, new_value = _wan(old_value), _wan(new_value)
+            add("目标表", label, old_value, new_value)
+    old_tasks = {t["name"]: t for t in before.get("tasks", [])}
+    new_tasks = {t["name"]: t for t in after.get("tasks", [])}
+    for name in [*old_tasks, *(n for n in new_tasks if n not in old_tasks)]:
+        old_task, new_task = old_tasks.get(name), new_tasks.get(name)
+        if old_task != new_task:
+            field = "新增" if old_task is None else "删除" if new_task is None else "内容"
+            texts = [f"{t['content']}（{_wan(t['amount_yuan'])}万元）" if t else "" for t in (old_task, new_task)]
+            add(f"年度主要任务：{name}", field, *texts)
+    old_rows = {_indicator_key(r): r for r in before.get("indicators", [])}
+    new_rows = {_indicator_key(r): r for r in after.get("indicators", [])}
+    for where in [*old_rows, *(k for k in new_rows if k not in old_rows)]:
+        old_row, new_row = old_rows.get(where), new_rows.get(where)
+        if old_row is None and new_row is not None:
+            add(where, "新增指标", "", _indicator_text(new_row))
+        elif new_row is None and old_row is not None:
+            add(where, "删除指标", _indicator_text(old_row), "")
+        elif old_row is not None and new_row is not None:
+            for field, label in INDICATOR_FIELDS:
+                if (old_row.get(field) or "") != (new_row.get(field) or ""):
+                    add(where, label, old_row.get(field), new_row.get(field))
+    return changes
 
 
 def self_eval_snapshot(item: Disclosure) -> Snapshot:

@@ -90,7 +90,7 @@ def _detail_context(request: HttpRequest, item: Disclosure) -> dict[str, Any]:
         "events": selectors.disclosure_events(item)[:100],
         "preview": selectors.snapshot_preview(item),
         "version_now": selectors.target_version_now(item),
-        "update_preview": selectors.update_preview(item),
+        "pending_update": selectors.pending_update(item),
         "lock_token": lock_token(item),
     }
 

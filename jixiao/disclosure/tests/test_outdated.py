@@ -16,7 +16,7 @@ from conftest import World
 from jixiao.core.errors import ConflictError, PermissionDeniedError
 from jixiao.core.locking import lock_token
 from jixiao.core.models import AuditEvent
-from jixiao.disclosure import selectors, services
+from jixiao.disclosure import selectors, services, snapshots
 from jixiao.disclosure.models import Disclosure, ItemType
 from jixiao.disclosure.selectors import disclosure_todos
 from jixiao.disclosure.tests.helpers import Sources, generate, item_of, make_sources, publish
@@ -112,6 +112,8 @@ def test_the_pages_show_the_adjustment_and_offer_the_update(world: World, source
     assert "公开的是第1版，现为第2版" in page and "点击“更新公开内容”" in page
     preview = page.split('data-testid="update-preview"', 1)[1].split("公开内容快照", 1)[0]
     assert "≥150" in preview
+    changes = page.split('data-testid="update-changes"', 1)[1].split('data-testid="update-preview"', 1)[0]
+    assert "产出指标／数量指标／购置教学设备数量</td><td" in changes and "<td>≥120</td><td>≥150</td>" in changes
     assert 'data-testid="action-republish"' in page
 
     response = client.post(
@@ -145,3 +147,58 @@ def test_the_migration_records_the_version_each_published_table_froze(world: Wor
     migration.backfill(apps, None)
     assert Disclosure.objects.get(pk=item.pk).source_version == 1
     assert Disclosure.objects.get(pk=other.pk).source_version == 2
+
+
+def test_the_changes_name_each_field_task_and_indicator_that_differs() -> None:
+    before = {
+        "name": "一中教学设备购置",
+        "annual_goal": "购置设备120台",
+        "annual_total_yuan": "1200000.00",
+        "tasks": [{"name": "采购", "content": "设备采购", "amount_yuan": "1200000.00"}],
+        "indicators": [
+            {
+                "lv1": "产出指标",
+                "lv2": "数量指标",
+                "name": "设备数量",
+                "operator": "≥",
+                "target_value": "120",
+                "unit": "台",
+            },
+            {"lv1": "效益指标", "lv2": "社会效益指标", "name": "教学改善", "operator": "定性", "target_value": "明显"},
+        ],
+    }
+    after = {
+        **before,
+        "annual_total_yuan": "1500000.00",
+        "tasks": [{"name": "采购", "content": "设备采购", "amount_yuan": "1500000.00"}],
+        "indicators": [
+            {
+                "lv1": "产出指标",
+                "lv2": "数量指标",
+                "name": "设备数量",
+                "operator": "≥",
+                "target_value": "150",
+                "unit": "台",
+            },
+            {
+                "lv1": "满意度指标",
+                "lv2": "服务对象满意度指标",
+                "name": "师生满意度",
+                "operator": "≥",
+                "target_value": "90%",
+            },
+        ],
+    }
+    assert snapshots.target_changes(before, after) == [
+        {"where": "目标表", "field": "年度资金总额（万元）", "before": "120.00", "after": "150.00"},
+        {
+            "where": "年度主要任务：采购",
+            "field": "内容",
+            "before": "设备采购（120.00万元）",
+            "after": "设备采购（150.00万元）",
+        },
+        {"where": "产出指标／数量指标／设备数量", "field": "指标值", "before": "120", "after": "150"},
+        {"where": "效益指标／社会效益指标／教学改善", "field": "删除指标", "before": "定性明显", "after": ""},
+        {"where": "满意度指标／服务对象满意度指标／师生满意度", "field": "新增指标", "before": "", "after": "≥90%"},
+    ]
+    assert snapshots.target_changes(before, before) == []
