@@ -66,6 +66,8 @@ def sheet_xlsx(appraisal: Appraisal, sheet: list[SheetRow], *, show_eval: bool =
         "系统计算",
         "建议得分",
     ]
+        "自评说明",
+        "评分说明",
     rows = [
         [
             r.node.code,
@@ -78,10 +80,12 @@ def sheet_xlsx(appraisal: Appraisal, sheet: list[SheetRow], *, show_eval: bool =
             r.metric.text if r.metric else "",
             _num(r.metric.suggested) if r.metric and r.metric.suggested is not None else "",
         ]
+            r.score.ind_note if r.score else "",
+            r.score.eval_note if r.score and show_eval else "",
         for r in sheet
     ]
     total = _num(appraisal.total) if show_eval else ""
-    rows.append(["合计", "", "", "", "", _num(appraisal.self_total), total, "", ""])
+    rows.append(["合计", "", "", "", "", _num(appraisal.self_total), total, "", "", "", ""])
     return write_workbook([("考核评分表", headers, rows)], title=f"{appraisal.task.name}：{appraisal.examinee_name}")
 
 
