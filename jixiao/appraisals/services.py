@@ -249,6 +249,7 @@ def template_import(
                 points=parsed.points,
                 kind=parsed.kind,
                 responsible_section=parsed.section,
+                auto_metric=parsed.metric,
                 order=order,
             )
         errors = selectors.template_errors(template)
