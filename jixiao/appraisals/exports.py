@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from jixiao.appraisals.metrics import metric_label
 from jixiao.appraisals.models import Appraisal, AppraisalTemplate
 from jixiao.appraisals.ranking import TEMPLATE_HEADERS
 from jixiao.appraisals.selectors import SheetRow, TreeRow
@@ -65,6 +66,8 @@ def sheet_xlsx(appraisal: Appraisal, sheet: list[SheetRow], *, show_eval: bool =
         "评定得分",
         "系统计算",
         "建议得分",
+        "自评说明",
+        "评分说明",
     ]
     rows = [
         [
@@ -77,11 +80,13 @@ def sheet_xlsx(appraisal: Appraisal, sheet: list[SheetRow], *, show_eval: bool =
             _num(r.score.eval_score) if r.score and show_eval else "",
             r.metric.text if r.metric else "",
             _num(r.metric.suggested) if r.metric and r.metric.suggested is not None else "",
+            r.score.ind_note if r.score else "",
+            r.score.eval_note if r.score and show_eval else "",
         ]
         for r in sheet
     ]
     total = _num(appraisal.total) if show_eval else ""
-    rows.append(["合计", "", "", "", "", _num(appraisal.self_total), total, "", ""])
+    rows.append(["合计", "", "", "", "", _num(appraisal.self_total), total, "", "", "", ""])
     return write_workbook([("考核评分表", headers, rows)], title=f"{appraisal.task.name}：{appraisal.examinee_name}")
 
 
@@ -97,6 +102,7 @@ def template_xlsx(template: AppraisalTemplate, tree: list[TreeRow]) -> bytes:
             _num(r.node.points),
             r.node.responsible_section or "绩效股",  # as the page: a blank 主管股室 is scored by the 绩效股
             r.node.get_kind_display(),
+            metric_label(r.node.auto_metric),
         ]
         for r in tree
     ]

@@ -1,8 +1,8 @@
 """Reading a provincial score sheet (.xlsx): a pure function, file in → nodes + per-cell errors out.
 
 Columns (first row, names as in provincial sheets): 指标代码, 指标名称, 评（扣）分标准, 分值, 主管处室; optional
-上级代码, 指标说明, 类别 (计分项/加分项/扣分项). Without 上级代码 the parent is the longest other code that prefixes
-the row's code (A → A1 → A1-1, 01 → 0101).
+上级代码, 指标说明, 类别 (计分项/加分项/扣分项), 自动指标 (a metric's Chinese name, as the table export writes it).
+Without 上级代码 the parent is the longest other code that prefixes the row's code (A → A1 → A1-1, 01 → 0101).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
+from jixiao.appraisals.metrics import METRIC_LABELS
 from jixiao.appraisals.models import NodeKind
 from jixiao.appraisals.ranking import TEMPLATE_HEADERS, ParsedNode
 from jixiao.core.spreadsheets import CellError, SpreadsheetError, cell_text, read_rows
@@ -23,10 +24,12 @@ COLUMNS = {
     "parent": ("上级代码", "上级指标代码"),
     "description": ("指标说明", "说明"),
     "kind": ("类别", "指标类别"),
+    "metric": ("自动指标",),
 }
 REQUIRED = ("code", "name", "points")
 __all__ = ["TEMPLATE_HEADERS", "parse_score_sheet"]
 KINDS = {str(label): value for value, label in NodeKind.choices} | {"加分": "BONUS", "扣分": "PENALTY", "": "SCORE"}
+METRIC_KEYS = {label: key for key, label in METRIC_LABELS.items()} | {"": ""}
 
 
 def _columns(header: list[str]) -> dict[str, str]:
@@ -83,6 +86,11 @@ def parse_score_sheet(upload: IO[bytes] | bytes) -> tuple[list[ParsedNode], list
                 CellError(number, columns.get("kind", "类别"), v.get("kind", ""), "类别应为计分项、加分项或扣分项")
             )
             continue
+        metric = METRIC_KEYS.get(v.get("metric", ""))
+        if metric is None:
+            names = "、".join(METRIC_LABELS.values())
+            errors.append(CellError(number, columns["metric"], v["metric"], f"自动指标应为以下之一或留空：{names}"))
+            continue
         parent = v.get("parent", "") if "parent" in columns else _infer_parent(code, codes)
         if parent and parent not in codes:
             errors.append(CellError(number, columns.get("parent", "上级代码"), parent, "上级代码在表中不存在"))
@@ -96,6 +104,7 @@ def parse_score_sheet(upload: IO[bytes] | bytes) -> tuple[list[ParsedNode], list
                 standard=v.get("standard", "")[:2000],
                 section=v.get("section", "")[:100],
                 kind=kind,
+                metric=metric,
             )
         )
     order = {code: i for i, code in enumerate(codes)}

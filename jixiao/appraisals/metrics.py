@@ -238,7 +238,8 @@ METRICS: dict[str, Metric] = {
             "事前评估覆盖率",
             preassessment_coverage,
             lambda c: f"应评估项目{c.denominator}个，已出结论{c.numerator}个（{_pct(c)}）",
-            "preassessment:list",
+            # The department's projects with their 事前评估 column: the assessment list has no department filter.
+            "projects:list",
         ),
         Metric(
             "target_on_time",

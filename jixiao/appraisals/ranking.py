@@ -12,7 +12,17 @@ from typing import Any
 
 CENT = Decimal("0.01")
 # The layout of an importable score sheet (imports) and of the exported table (exports).
-TEMPLATE_HEADERS = ["指标代码", "上级代码", "指标名称", "指标说明", "评（扣）分标准", "分值", "主管处室", "类别"]
+TEMPLATE_HEADERS = [
+    "指标代码",
+    "上级代码",
+    "指标名称",
+    "指标说明",
+    "评（扣）分标准",
+    "分值",
+    "主管处室",
+    "类别",
+    "自动指标",
+]
 HUNDRED = Decimal(100)
 
 
@@ -144,3 +154,4 @@ class ParsedNode:
     standard: str = ""
     section: str = ""
     kind: str = "SCORE"
+    metric: str = ""  # an auto metric key (metrics.METRICS), blank for a manually scored item

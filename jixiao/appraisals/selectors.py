@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 
@@ -333,12 +333,15 @@ def appraisal_todos(user: Any) -> list[TodoItem]:
     if membership.can("appraisal.section_score") and not final:
         count = 0
         if membership.section_id:
-            count = (
-                qs.filter(status=AppraisalStatus.SECTION_SCORING)
-                .filter(task__template__nodes__responsible_section=membership.section.name)
-                .distinct()
-                .count()
+            # Appraisals where an item (a leaf) of this 股室 still has no score: once the section has scored
+            # them all, only the 绩效股 has the appraisal to move on.
+            unscored = AppraisalScore.objects.filter(
+                appraisal=OuterRef("pk"),
+                node__responsible_section=membership.section.name,
+                node__children__isnull=True,
+                eval_score__isnull=True,
             )
+            count = qs.filter(status=AppraisalStatus.SECTION_SCORING).filter(Exists(unscored)).count()
         items.append(
             TodoItem("绩效考核", "考核股室评分待完成", count, url, "按考核对象计；请对本股室负责的考核指标评分")
         )

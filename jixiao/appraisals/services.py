@@ -249,6 +249,7 @@ def template_import(
                 points=parsed.points,
                 kind=parsed.kind,
                 responsible_section=parsed.section,
+                auto_metric=parsed.metric,
                 order=order,
             )
         errors = selectors.template_errors(template)
@@ -419,6 +420,12 @@ def task_create(
     nodes = selectors.template_nodes(template)
     if not nodes:
         raise DomainError("评分表中没有指标，不能下达考核任务")
+    if template.fiscal_year is not None and template.fiscal_year != fiscal_year:
+        # A table made for one year (适用年度) does not appraise another; copy it again for that year.
+        raise DomainError(
+            f"评分表“{template.name}”适用于{template.fiscal_year}年度，不能用于{fiscal_year}年度的考核任务；"
+            "请选择该年度的评分表，或将其复制为该年度的本地评分表"
+        )
     errors = selectors.template_errors(template)
     if errors:
         raise DomainError("评分表分值不平衡：" + "；".join(errors))

@@ -18,7 +18,14 @@ from jixiao.appraisals.forms import (
     YearForm,
 )
 from jixiao.appraisals.models import Appraisal, AppraisalStatus, ExamineeType, Outcome, TaskStatus
-from jixiao.appraisals.workflow import APPRAISAL_WORKFLOW, FINAL_EDITABLE, SECTION_EDITABLE, SELF_EDITABLE, TASK_ACTIONS
+from jixiao.appraisals.workflow import (
+    APPRAISAL_WORKFLOW,
+    FINAL_EDITABLE,
+    SECTION_EDITABLE,
+    SELF_EDITABLE,
+    SUBMIT,
+    TASK_ACTIONS,
+)
 from jixiao.core.errors import ConflictError, DomainError
 from jixiao.core.locking import add_lock_token, lock_token, posted_lock_token
 from jixiao.core.numbers import year_or_none
@@ -217,6 +224,8 @@ def _detail(
         for t in APPRAISAL_WORKFLOW.available(appraisal.status, capabilities)
         if t.action not in TASK_ACTIONS and (t.capability != "appraisal.self_score" or may_self)
     ]
+    # 提交自评 belongs to the self-score grid's form: it saves the scores as typed, then submits (self_save).
+    self_submit = next((t for t in actions if t.action == SUBMIT), None) if may_self else None
     sheet = selectors.score_sheet(user, appraisal, with_metrics=show_eval)
     # A business section whose 股室 scores no item of this table has nothing to save: no 保存评定得分 button.
     may_eval = may_eval and (is_final or any(r.can_eval for r in sheet))
@@ -230,7 +239,8 @@ def _detail(
         "may_eval": may_eval,
         "show_eval": show_eval,
         "is_final": is_final,
-        "actions": [t for t in actions if t.action != "start"],
+        "actions": [t for t in actions if t.action not in ("start", SUBMIT)],
+        "self_submit": self_submit,
         "evidence": selectors.appraisal_evidence(appraisal),
         "events": selectors.appraisal_events(appraisal)[:100],
         "outcome_form": (outcome_form or _outcome_form(appraisal))
@@ -290,9 +300,11 @@ def _posted_scores(request: HttpRequest, prefix: str) -> dict[int, tuple[Any, st
 @require_POST
 @capability_required("appraisal.self_score")
 def self_save(request: HttpRequest, pk: int) -> HttpResponse:
+    """保存自评得分, or 提交自评（送审） (action=submit): the grid as typed is saved first, then submitted; a submission
+    refused by 送审校验 leaves the saved scores and names what is missing."""
     appraisal = selectors.appraisal_get(request.user, pk)
     try:
-        services.appraisal_save_self(
+        appraisal = services.appraisal_save_self(
             actor=request.user,
             appraisal=appraisal,
             scores=_posted_scores(request, "ind"),
@@ -300,8 +312,15 @@ def self_save(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except DomainError as exc:
         return _refused(request, pk, exc, posted="ind")
-    else:
+    if request.POST.get("action") != SUBMIT:
         messages.success(request, "自评得分已保存")
+        return redirect("appraisals:detail", pk=pk)
+    try:
+        services.appraisal_transition(actor=request.user, appraisal=appraisal, action=SUBMIT)
+    except DomainError as exc:
+        messages.error(request, f"自评得分已保存，但未提交。{exc.message}")
+    else:
+        messages.success(request, "自评得分已保存并提交（送审）")
     return redirect("appraisals:detail", pk=pk)
 
 

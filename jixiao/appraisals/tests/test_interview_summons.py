@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from conftest import World
@@ -62,3 +63,17 @@ def test_the_issued_summons_has_no_unfilled_marker(world: World) -> None:
     assert document.feedback_deadline == deadline  # the department owes a written explanation
     # Its 关联 line names the examinee and the task, not the task's id.
     assert document.related_repr == f"{appraisal.examinee_name}（{appraisal.task.name}）"
+
+
+def test_the_appraisal_page_opens_the_issued_summons(world: World) -> None:
+    """After 签发, the number on the score sheet opens the document (Word, print, the recipient's feedback)."""
+    appraisal = _interviewed(world)
+    deadline = timezone.localdate() + dt.timedelta(days=7)
+    client = world.login("performance")
+    data = {"time": "2027年1月8日上午9时", "place": "县财政局三楼会议室", "deadline": deadline.isoformat()}
+    client.post(f"/appraisals/{appraisal.pk}/interview/", data)
+    document = OfficialDocument.objects.get(doc_type="INTERVIEW_SUMMONS")
+    for persona in ("performance", "leader"):
+        page = world.login(persona).get(f"/appraisals/{appraisal.pk}/").content.decode()
+        assert f'href="{reverse("documents:detail", args=[document.pk])}"' in page, persona
+        assert world.login(persona).get(reverse("documents:detail", args=[document.pk])).status_code == 200

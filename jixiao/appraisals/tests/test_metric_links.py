@@ -19,3 +19,14 @@ def test_the_drill_down_keeps_the_year(world: World, key: str) -> None:
     page = world.login("performance").get(url)
     assert page.status_code == 200
     assert 'value="2031"' in page.content.decode(), url
+
+
+def test_the_preassessment_drill_down_lists_the_departments_projects_only(world: World) -> None:
+    """事前评估覆盖率 counts a department's projects that need an assessment: its 查看明细 opens that department's
+    projects with their 事前评估 column, not every department's assessments of the county."""
+    task = dept_task(world)
+    ctx = metrics.Context(world.region, 2026, task)
+    url = metrics._url(metrics.METRICS["preassessment_coverage"], ctx, world.edu.pk)
+    page = world.login("performance").get(url).content.decode()
+    assert world.school_project.name in page
+    assert world.hospital_project.name not in page

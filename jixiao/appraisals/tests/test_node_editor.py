@@ -76,3 +76,17 @@ def test_the_editor_page_has_no_duplicate_ids(world: World) -> None:
     ids = re.findall(r'\bid="([^"]+)"', html)
     assert [i for i in set(ids) if ids.count(i) > 1] == []
     assert 'for="node_name"' in html and 'id="node_name"' in html
+
+
+def test_deleting_an_item_asks_first_and_names_what_goes_with_it(world: World) -> None:
+    """删除 on the table page asks for confirmation (as deleting a file does); a heading's question says its
+    下级指标 go with it (the tree cascades)."""
+    copy = local_copy(world)
+    page = world.login("performance").get(reverse("appraisals:template", args=[copy.pk])).content.decode()
+    forms = {
+        m.group(1): m.group(0)
+        for m in re.finditer(r'<form[^>]*action="/appraisals/templates/\d+/nodes/(\d+)/delete/"[^>]*>', page)
+    }
+    a, a1 = copy.nodes.get(code="A"), copy.nodes.get(code="A1")
+    assert 'data-confirm="确定删除指标“A1 事前绩效评估覆盖率”吗？"' in forms[str(a1.pk)]
+    assert "其下级指标将一并删除" in forms[str(a.pk)]
