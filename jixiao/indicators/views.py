@@ -232,6 +232,7 @@ def _search_row(item: IndicatorLibraryItem) -> dict[str, Any]:
         "typical_value": item.typical_value,
         "explanation": item.explanation,
         "scoring_standard": item.scoring_standard,
+        "value_basis": item.value_basis,
         "is_common": item.is_common,
         "is_core": item.is_core,
         "category": item.category.name,
