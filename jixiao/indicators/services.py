@@ -139,6 +139,10 @@ def indicator_item_propose(*, actor: Any, data: dict[str, Any]) -> IndicatorLibr
     item.region = actor.active_membership.region
     item.department_id = department_id
     item.status = ItemStatus.DRAFT
+    # 保存 pressed twice, or the same indicator proposed again: the department works on the proposal it has.
+    pending = selectors.pending_proposal(department_id, item.name, item.lv2) if item.name and item.lv2_id else None
+    if pending is not None:
+        raise DomainError(f"本部门已申报过同名指标“{pending.name}”（{pending.code}），请在“我的指标申报”中修改或提交")
     return _save_new(item, actor, "propose")
 
 
