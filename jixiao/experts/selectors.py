@@ -88,6 +88,16 @@ def draw_experts(draw: PanelDraw) -> list[Expert]:
     return [by_id[i] for i in draw.drawn_ids if i in by_id]
 
 
+def draw_pool(draw: PanelDraw) -> tuple[list[tuple[int, str]], list[tuple[int, str, str]]]:
+    """The draw's candidates as (id, name) and its exclusions as (id, name, reason), named from the expert pool
+    (an expert deleted since keeps the bare id)."""
+    ids = [*draw.eligible_ids, *(item[0] for item in draw.excluded)]
+    names = dict(Expert.objects.filter(pk__in=ids).values_list("pk", "name"))
+    eligible = [(i, names.get(i, "")) for i in draw.eligible_ids]
+    excluded = [(item[0], names.get(item[0], ""), item[1]) for item in draw.excluded]
+    return eligible, excluded
+
+
 # ---------------------------------------------------------------- third-party agencies
 
 
