@@ -199,7 +199,8 @@ class EngagementForm(HiddenErrorsMixin, forms.ModelForm):
 
 
 class DeliverableForm(forms.Form):
-    file = forms.FileField(label="委托成果", help_text="PDF、Word、Excel、JPG 或 PNG")
+    # An empty file passes here so that the service's check names it (“报告.pdf”：文件为空), not 请选择要上传的文件.
+    file = forms.FileField(label="委托成果", help_text="PDF、Word、Excel、JPG 或 PNG", allow_empty_file=True)
     note = file_note_field()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

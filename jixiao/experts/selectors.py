@@ -88,6 +88,16 @@ def draw_experts(draw: PanelDraw) -> list[Expert]:
     return [by_id[i] for i in draw.drawn_ids if i in by_id]
 
 
+def draw_pool(draw: PanelDraw) -> tuple[list[tuple[int, str]], list[tuple[int, str, str]]]:
+    """The draw's candidates as (id, name) and its exclusions as (id, name, reason), named from the expert pool
+    (an expert deleted since keeps the bare id)."""
+    ids = [*draw.eligible_ids, *(item[0] for item in draw.excluded)]
+    names = dict(Expert.objects.filter(pk__in=ids).values_list("pk", "name"))
+    eligible = [(i, names.get(i, "")) for i in draw.eligible_ids]
+    excluded = [(item[0], names.get(item[0], ""), item[1]) for item in draw.excluded]
+    return eligible, excluded
+
+
 # ---------------------------------------------------------------- third-party agencies
 
 
@@ -173,18 +183,29 @@ def deliverable_get(user: Any, engagement_pk: Any, pk: Any) -> EngagementDeliver
 
 def engagement_todos(user: Any) -> list[TodoItem]:
     """待办 of 第三方委托: the performance section (who manages the region's engagements) is told of the engagements
-    past their 成果提交期限 with nothing submitted; an agency's login of its own engagements still awaiting their
-    deliverables, with the nearest deadline counted down. Counted over what the user may see."""
+    past their 成果提交期限 with nothing submitted and of those whose deliverables await its 验收; an agency's login
+    of its own engagements still awaiting their deliverables, with the nearest deadline counted down. Counted over
+    what the user may see."""
     membership = getattr(user, "active_membership", None)
     if membership is None:
         return []
     items: list[TodoItem] = []
     url = reverse("experts:engagement_list")
     if membership.can("engagement.manage"):
-        late = overdue(Engagement.objects.visible_to(user)).aggregate(n=Count("id"), first=Min("deadline"))
-        first = late["first"]
+        # One query: 履约中 past the deadline (as `overdue`), and 已提交成果 awaiting the section's 验收 or 终止.
+        late_q = Q(status=Engagement.Status.ACTIVE, deadline__lt=timezone.localdate())
+        counts = Engagement.objects.visible_to(user).aggregate(
+            late=Count("id", filter=late_q),
+            first=Min("deadline", filter=late_q),
+            delivered=Count("id", filter=Q(status=Engagement.Status.DELIVERED)),
+        )
+        first = counts["first"]
         hint = f"最早期限 {first:%Y-%m-%d}，{countdown(first)[1]}" if first else ""
-        items.append(TodoItem("第三方委托", "第三方委托成果逾期未提交", late["n"], f"{url}?overdue=1", hint))
+        items.append(TodoItem("第三方委托", "第三方委托成果逾期未提交", counts["late"], f"{url}?overdue=1", hint))
+        delivered = f"{url}?status={Engagement.Status.DELIVERED}"
+        items.append(
+            TodoItem("第三方委托", "委托成果待验收", counts["delivered"], delivered, "核对委托成果后验收，或终止委托")
+        )
     if membership.can("engagement.deliver"):
         waiting = (
             Engagement.objects.visible_to(user)

@@ -232,11 +232,14 @@ def draw_create(request: HttpRequest) -> HttpResponse:
 @capability_required("expert.view")
 def draw_detail(request: HttpRequest, pk: int) -> HttpResponse:
     draw = selectors.draw_get(request.user, pk)
+    eligible, excluded = selectors.draw_pool(draw)
     return render(
         request,
         "experts/draw_detail.html",
         {
             "draw": draw,
+            "eligible": eligible,
+            "excluded": excluded,
             "drawn": selectors.draw_experts(draw),
             "verified": services.panel_draw_verify(draw),
         },

@@ -148,6 +148,17 @@ def duplicate_name_exists(user: Any, name: str, lv2: FrameworkNode, exclude_pk: 
     return qs.exists()
 
 
+def pending_proposal(department_id: int, name: str, lv2: FrameworkNode) -> IndicatorLibraryItem | None:
+    """The department's proposal of the same name under the same 二级 indicator not yet approved (草稿, 待审核,
+    业务股室已初审 or 被退回), if any."""
+    pending = (ItemStatus.DRAFT, ItemStatus.SUBMITTED, ItemStatus.REVIEWED, ItemStatus.RETURNED)
+    return (
+        IndicatorLibraryItem.objects.filter(department_id=department_id, name=name.strip(), lv2=lv2, status__in=pending)
+        .order_by("pk")
+        .first()
+    )
+
+
 def code_taken(code: str, exclude_pk: int | None = None) -> bool:
     qs = IndicatorLibraryItem.objects.filter(code=code)
     if exclude_pk is not None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from jixiao.core import audit
@@ -139,6 +139,10 @@ def indicator_item_propose(*, actor: Any, data: dict[str, Any]) -> IndicatorLibr
     item.region = actor.active_membership.region
     item.department_id = department_id
     item.status = ItemStatus.DRAFT
+    # 保存 pressed twice, or the same indicator proposed again: the department works on the proposal it has.
+    pending = selectors.pending_proposal(department_id, item.name, item.lv2) if item.name and item.lv2_id else None
+    if pending is not None:
+        raise DomainError(f"本部门已申报过同名指标“{pending.name}”（{pending.code}），请在“我的指标申报”中修改或提交")
     return _save_new(item, actor, "propose")
 
 
@@ -353,8 +357,7 @@ def _resolve(actor: Any, row: Any, lookups: _Lookups) -> tuple[dict[str, Any], l
     errors: list[CellError] = []
     code = values.get("code", "")
     current = lookups.existing.get(code) if code else None
-    if current is not None and not selectors.manages_item(actor, current):
-        errors.append(CellError(row.row, "指标编码", code, "该编码已被其他区划或上级指标库使用"))
+    foreign = current is not None and not selectors.manages_item(actor, current)
     errors.extend(_missing_texts(row.row, values, current))
     values["category"] = lookups.categories.get(values.pop("category_code", ""))
     if values["category"] is None:
@@ -375,7 +378,27 @@ def _resolve(actor: Any, row: Any, lookups: _Lookups) -> tuple[dict[str, Any], l
         actor, values.get("name", ""), values["lv2"], exclude_pk=current.pk if current else None
     ):
         errors.append(CellError(row.row, "三级指标名称", values.get("name", ""), "指标库中已有同名指标"))
+    if foreign and current is not None and not _unchanged(current, values):
+        # Another region's or the upper level's indicator: an exported row that comes back as it is, is skipped.
+        errors.insert(0, CellError(row.row, "指标编码", code, "该编码已被其他区划或上级指标库使用"))
     return values, errors
+
+
+def _unchanged(current: IndicatorLibraryItem, values: dict[str, Any]) -> bool:
+    """The resolved row says what the stored indicator says (an exported row imported back as it is)."""
+    for key, value in values.items():
+        if key == "code":
+            continue
+        stored = getattr(current, key, None)
+        if isinstance(stored, models.Model) or isinstance(value, models.Model):
+            if getattr(stored, "pk", None) != getattr(value, "pk", None):
+                return False
+        elif isinstance(stored, bool) or isinstance(value, bool):
+            if bool(stored) != bool(value):
+                return False
+        elif str(stored or "").strip() != str(value or "").strip():
+            return False
+    return True
 
 
 def _resolve_all(actor: Any, rows: list[Any]) -> tuple[_Lookups, list[dict[str, Any]], list[CellError]]:
@@ -398,17 +421,20 @@ def indicator_items_import_errors(*, actor: Any, rows: list[Any]) -> list[CellEr
 
 
 def indicator_items_import(*, actor: Any, rows: list[Any]) -> dict[str, int]:
-    """Persist parsed rows all-or-nothing (upsert by code). Raises ImportRejectedError with per-cell errors."""
+    """Persist parsed rows all-or-nothing (upsert by code; a row equal to its stored indicator is left alone and
+    counted unchanged). Raises ImportRejectedError with per-cell errors."""
     lookups, resolved, errors = _resolve_all(actor, rows)
     if errors:
         raise ImportRejectedError(errors)
-    created = updated = 0
+    created = updated = unchanged = 0
     with transaction.atomic():
         for data in resolved:
             current = lookups.existing.get(data.get("code") or "")
             if current is None:
                 indicator_item_create(actor=actor, data=data)
                 created += 1
+            elif _unchanged(current, data):
+                unchanged += 1  # as exported (an upper-level one among them, which this section may not change)
             else:
                 indicator_item_update(actor=actor, item=current, data=data)
                 updated += 1
@@ -416,6 +442,6 @@ def indicator_items_import(*, actor: Any, rows: list[Any]) -> dict[str, int]:
             actor=actor,
             event_type="indicator.import",
             object_type="indicators.indicatorlibraryitem",
-            reason=f"导入指标：新增{created}条，更新{updated}条",
+            reason=f"导入指标：新增{created}条，更新{updated}条，{unchanged}条未变更",
         )
-    return {"created": created, "updated": updated}
+    return {"created": created, "updated": updated, "unchanged": unchanged}

@@ -232,6 +232,7 @@ def _search_row(item: IndicatorLibraryItem) -> dict[str, Any]:
         "typical_value": item.typical_value,
         "explanation": item.explanation,
         "scoring_standard": item.scoring_standard,
+        "value_basis": item.value_basis,
         "is_common": item.is_common,
         "is_core": item.is_core,
         "category": item.category.name,
@@ -268,7 +269,10 @@ def frameworks(request: HttpRequest) -> HttpResponse:
 def library_import(request: HttpRequest) -> HttpResponse:
     def apply(rows: list[Any]) -> HttpResponse:
         result = services.indicator_items_import(actor=request.user, rows=rows)
-        messages.success(request, f"导入成功：新增{result['created']}条指标，更新{result['updated']}条指标")
+        messages.success(
+            request,
+            f"导入成功：新增{result['created']}条指标，更新{result['updated']}条指标，{result['unchanged']}条未变更",
+        )
         return redirect("indicators:library_list")
 
     form = ImportForm(request.POST or None, request.FILES or None)

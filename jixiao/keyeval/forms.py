@@ -95,7 +95,8 @@ class ListFilterForm(forms.Form):
 
 class DocumentForm(forms.Form):
     kind = forms.ChoiceField(label="文件类型", choices=KeyEvalDocument.Kind.choices)
-    file = forms.FileField(label="文件", help_text="PDF、Word、Excel、JPG 或 PNG")
+    # An empty file passes here so that the service's check names it (“通知.pdf”：文件为空), not 请选择要上传的文件.
+    file = forms.FileField(label="文件", help_text="PDF、Word、Excel、JPG 或 PNG", allow_empty_file=True)
     note = forms.CharField(label="说明", max_length=500, required=False)
 
     def __init__(self, *args: Any, kinds: list[str] | None = None, **kwargs: Any) -> None:

@@ -223,16 +223,18 @@ def my_scoring(request: HttpRequest) -> HttpResponse:
     return render(request, "keyeval/my_scoring.html", {"page": paginate(request, rows), "to_score": to_score})
 
 
-def _decimal(raw: str) -> Decimal | None:
+def _decimal(raw: str, what: str) -> Decimal | None:
+    """The number typed in one box of a sheet; a refusal names the box (`what`: “资金到位率”得分), as the range
+    check does."""
     raw = raw.strip()
     if not raw:
         return None
     try:
         value = Decimal(raw)
     except InvalidOperation as exc:
-        raise DomainError("得分应为数字") from exc
+        raise DomainError(f"{what}应为数字") from exc
     if not value.is_finite():
-        raise DomainError("得分应为数字")
+        raise DomainError(f"{what}应为数字")
     return value
 
 
@@ -248,7 +250,7 @@ def score_sheet(request: HttpRequest, pk: int) -> HttpResponse:
             scores: dict[int, Decimal] = {}
             evidence: dict[int, str] = {}
             for leaf in leaves:
-                value = _decimal(request.POST.get(f"score_{leaf.row.pk}", ""))
+                value = _decimal(request.POST.get(f"score_{leaf.row.pk}", ""), f"“{leaf.row.name}”得分")
                 if value is not None:
                     scores[leaf.row.pk] = value
                 evidence[leaf.row.pk] = request.POST.get(f"evidence_{leaf.row.pk}", "")
@@ -349,7 +351,7 @@ def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
             weights: dict[int, Decimal] = {}
             names: dict[int, str] = {}
             for node in template.nodes.all():
-                value = _decimal(request.POST.get(f"weight_{node.pk}", ""))
+                value = _decimal(request.POST.get(f"weight_{node.pk}", ""), f"“{node.name}”分值")
                 if value is not None:
                     weights[node.pk] = value
                 if f"name_{node.pk}" in request.POST:

@@ -58,6 +58,9 @@
     field(row, "unit").value = item.unit || "";
     field(row, "explanation").value = item.explanation || "";
     field(row, "scoring_standard").value = item.scoring_standard || "";
+    // 取值依据: the row's select (no data-field of its own), set to the library's choice.
+    var basis = row.querySelector("select[name$='-value_basis']");
+    if (basis) { basis.value = item.value_basis || ""; }
     field(row, "library_item").value = String(item.id);
     hide(row);
   }

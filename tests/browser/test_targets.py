@@ -48,6 +48,7 @@ def test_target_goes_from_unit_to_approval_and_locks(demo: None, live_server: An
     page.click("[data-testid=indicator-suggestions] button >> nth=0")
     assert page.input_value("#id_ind-0-target_text") != ""
     assert page.input_value("#id_ind-0-library_item") != ""
+    assert page.input_value("#id_ind-0-value_basis") != ""  # the library's 取值依据 (it stayed —)
     assert page.eval_on_selector("#id_ind-0-lv1", "el => el.options[el.selectedIndex].text") == "产出指标"
     page.click("[data-testid=save-target]")
     page.wait_for_selector("text=绩效目标已保存")

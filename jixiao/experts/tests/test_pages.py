@@ -200,6 +200,10 @@ def test_panel_draw_stores_seed_and_result_and_verifies(world: World, pool: dict
     assert [pool["zhao"].pk, "已声明回避该部门"] in draw.excluded
     assert services.panel_draw_verify(draw)
     assert AuditEvent.objects.filter(event_type="expert.panel_draw", object_id=str(draw.pk)).exists()
+    # The record names whom it left out and why, and the candidates (it showed bare ids: 3（已声明回避该部门）).
+    page = world.login("performance").get(reverse("experts:draw_detail", args=[draw.pk])).content.decode()
+    assert f"赵老师（{pool['zhao'].pk}，已声明回避该部门）" in page
+    assert f"王教授（{pool['wang'].pk}）" in page
 
 
 def test_panel_draw_picks_a_seed_when_none_is_given(world: World, pool: dict[str, Expert]) -> None:

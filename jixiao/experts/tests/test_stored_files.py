@@ -84,6 +84,10 @@ def test_a_refused_upload_is_a_4xx_page_with_the_form_kept_and_nothing_stored(wo
     assert response.status_code == 400 and "文件内容与扩展名不符" in response.content.decode()
     response = client.post(url, {"note": "忘了选文件"})
     assert response.status_code == 400 and "请选择要上传的文件" in response.content.decode()
+    # A file was chosen but it is empty: the page names the file and says so (it said 请选择要上传的文件).
+    response = client.post(url, {"file": SimpleUploadedFile("评价报告.pdf", b"")})
+    page = response.content.decode()
+    assert response.status_code == 400 and "“评价报告.pdf”：文件为空" in page and "请选择要上传的文件" not in page
     response = client.post(url, {"file": SimpleUploadedFile("报告.pdf", PDF), "note": "长" * 501})
     assert response.status_code == 400 and "说明不能超过500字" in response.content.decode()
     assert not EngagementDeliverable.objects.exists() and _stored() == []

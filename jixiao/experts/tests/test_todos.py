@@ -71,7 +71,7 @@ def test_the_performance_section_sees_its_regions_overdue_engagements(
     url = reverse("experts:engagement_list") + "?overdue=1"
     # 逾期未交 and 他家逾期: the other region's, the delivered, accepted and terminated ones and those not yet due
     # do not count; the hint names the earliest deadline of those counted.
-    assert items == {"第三方委托成果逾期未提交": (2, f"最早期限 {first:%Y-%m-%d}，已逾期10天", url)}
+    assert items["第三方委托成果逾期未提交"] == (2, f"最早期限 {first:%Y-%m-%d}，已逾期10天", url)
     page = world.login("performance").get(url).content.decode()
     assert "逾期未交" in page and "他家逾期" in page and "已逾期10天" in page
     for name in ("三天后截止", "未定期限", "逾期但已提交", "逾期已验收", "外县逾期"):
@@ -82,7 +82,24 @@ def test_the_performance_section_sees_its_regions_overdue_engagements(
 
 def test_nothing_overdue_is_no_todo(world: World, engagements: dict[str, Engagement]) -> None:
     Engagement.objects.filter(pk__in=[engagements["late"].pk, engagements["late_theirs"].pk]).update(status="delivered")
+    assert "第三方委托成果逾期未提交" not in _items(world.users["performance"])
+    Engagement.objects.filter(status="delivered").update(status="accepted")
     assert _items(world.users["performance"]) == {}
+
+
+def test_the_performance_section_is_asked_to_accept_what_the_agency_delivered(
+    world: World, engagements: dict[str, Engagement]
+) -> None:
+    # The agency uploads its deliverables (已提交成果): the section that accepts or ends the engagement is told, with a
+    # link to exactly those engagements; the other county's delivered engagement does not count.
+    far = Agency.objects.get(name="外县机构")
+    _engagement(far, "外县已提交", -5, "delivered")
+    url = reverse("experts:engagement_list") + "?status=delivered"
+    items = _items(world.users["performance"])
+    assert items["委托成果待验收"] == (1, "核对委托成果后验收，或终止委托", url)
+    page = world.login("performance").get(url).content.decode()
+    assert "逾期但已提交" in page and "共 <strong>1</strong> 项委托" in page and "外县已提交" not in page
+    assert "委托成果待验收" not in _items(world.users["agency"])
 
 
 def test_the_agency_sees_its_own_engagements_awaiting_deliverables(

@@ -13,6 +13,7 @@ from jixiao.core.models import AuditEvent
 from jixiao.indicators.columns import IMPORT_HEADERS
 from jixiao.indicators.models import IndicatorLibraryItem
 from jixiao.indicators.tests.factories import IndicatorItemFactory
+from jixiao.organizations.models import FiscalRegion
 
 
 def _row(name: str, **overrides: Any) -> list[Any]:
@@ -250,3 +251,42 @@ def test_an_older_indicator_without_the_texts_reimports_but_an_import_never_blan
     assert rows_out == [(2, "评（扣）分标准", None, "不能清空已有内容")]
     item.refresh_from_db()
     assert item.scoring_standard == "完成目标值得满分。"
+
+
+def _under_a_city(world: World) -> None:
+    """The county under a city, as in the demo: the shared library belongs to the top region's section."""
+    city = FiscalRegion.objects.create(mof_div_code="511700000", name="达州市", path="511700000/")
+    world.region.parent = city
+    world.region.path = world.region.build_path()
+    world.region.save()
+
+
+def _download(response: Any) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def test_an_exported_list_with_shared_indicators_imports_back_unchanged(world: World) -> None:
+    _under_a_city(world)
+    own = IndicatorItemFactory(region=world.region, name="本县指标入学率")
+    client = world.login("performance")
+    exported = _download(client.get("/indicators/export/?q=入学率"))
+    sheet = _sheet(exported)
+    codes = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    shared = IndicatorLibraryItem.objects.get(name="适龄儿童入学率")
+    assert shared.code in codes and own.code in codes
+    # The county's 绩效股 exports, then imports the file back: the shared (upper-level) rows it may not change are
+    # left as they are and counted 未变更 (every one of them was refused: 该编码已被其他区划或上级指标库使用).
+    response = client.post("/indicators/import/", {"file": SimpleUploadedFile("指标.xlsx", exported)}, follow=True)
+    assert response.redirect_chain, response.content.decode()[-2000:]
+    assert f"{len(codes)}条未变更" in response.content.decode()
+    # A changed shared row is still refused at its code.
+    headers = [cell.value for cell in sheet[1]]
+    for row in sheet.iter_rows(min_row=2):
+        if row[0].value == shared.code:
+            row[headers.index("参考指标值")].value = "50"
+    buffer = io.BytesIO()
+    sheet.parent.save(buffer)
+    response = client.post("/indicators/import/", {"file": SimpleUploadedFile("指标.xlsx", buffer.getvalue())})
+    assert response.status_code == 400 and "该编码已被其他区划或上级指标库使用" in response.content.decode()
+    shared.refresh_from_db()
+    assert shared.typical_value != "50"

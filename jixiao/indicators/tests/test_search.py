@@ -13,6 +13,7 @@ from jixiao.indicators.tests.factories import IndicatorItemFactory
 
 SEARCH_KEYS = {
     "id",
+    "value_basis",
     "code",
     "name",
     "framework",
@@ -81,6 +82,9 @@ def test_search_endpoint_returns_what_the_target_form_needs(world: World) -> Non
     )
     assert (first["typical_value"], first["unit"]) == ("99", "%")
     assert first["explanation"] and first["scoring_standard"]
+    # The 取值依据 lands in the target row too (the row's select was left at —).
+    item = IndicatorLibraryItem.objects.get(pk=first["id"])
+    assert item.value_basis and first["value_basis"] == item.value_basis
 
 
 def test_search_endpoint_ranks_name_prefixes_first_and_stops_at_twenty(world: World) -> None:

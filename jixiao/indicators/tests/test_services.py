@@ -194,6 +194,21 @@ def test_a_name_already_in_the_library_under_the_same_level_is_refused(world: Wo
         services.indicator_item_update(actor=world.users["unit_user"], item=item, data={"lv1": benefit, "lv2": social})
 
 
+def test_a_second_proposal_of_the_same_name_by_the_department_is_refused(world: World) -> None:
+    # 保存 pressed twice, or the same indicator proposed again while the first is pending: one draft, and the
+    # department is sent to it (it made a second draft with the next code, and neither could be deleted).
+    first = services.indicator_item_propose(actor=world.users["unit_user"], data=proposal_data())
+    with pytest.raises(DomainError, match=f"已申报过同名指标“课后服务覆盖学校数”（{first.code}）"):
+        services.indicator_item_propose(actor=world.users["dept_admin"], data=proposal_data(" 课后服务覆盖学校数 "))
+    assert IndicatorLibraryItem.objects.filter(name="课后服务覆盖学校数").count() == 1
+    # Another department may propose the same words; and once returned the department edits the one it has.
+    other = services.indicator_item_propose(actor=world.users["other_unit_user"], data=proposal_data())
+    assert other.department_id != first.department_id
+    move(world, first, ("unit_user", "submit"), ("performance", "return"))
+    with pytest.raises(DomainError, match="已申报过同名指标"):
+        services.indicator_item_propose(actor=world.users["unit_user"], data=proposal_data())
+
+
 def test_creation_refuses_a_taken_code(world: World) -> None:
     taken = IndicatorLibraryItem.objects.get(name="适龄儿童入学率").code
     with pytest.raises(DomainError, match="已被使用"):

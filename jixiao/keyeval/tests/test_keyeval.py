@@ -295,7 +295,9 @@ def test_bad_scores_and_uploads_are_refused_in_chinese(world: World) -> None:
     # Everything typed stands on the refused sheet: the scores, the 评分依据 and the 评价意见.
     assert 'value="99"' in page and "查阅会议纪要" in page and "资金管理较规范，绩效目标细化不足</textarea>" in page
     post[f"score_{first}"] = "abc"
-    assert "得分应为数字" in client.post(f"/keyeval/{ev.pk}/score/", post).content.decode()
+    # The message names the indicator whose box holds the text: the sheet has twenty boxes.
+    name = ev.template.nodes.get(pk=first).name
+    assert f"“{name}”得分应为数字" in client.post(f"/keyeval/{ev.pk}/score/", post).content.decode()
     # Scores are kept to 0.01: a third decimal would be rounded per indicator but not in the total.
     post[f"score_{first}"] = "1.555"
     refused = client.post(f"/keyeval/{ev.pk}/score/", post)

@@ -78,6 +78,10 @@ def test_a_refused_type_is_a_400_in_chinese_and_nothing_is_stored(world: World, 
     page = response.content.decode()
     assert response.status_code == 400 and "“run.exe”：只能上传" in page and 'data-testid="document-error"' in page
     assert client.post(url, {"kind": "notice"}).status_code == 400
+    # A file was chosen but it is empty: the page names the file and says so (it said 请选择要上传的文件).
+    response = client.post(url, {"kind": "notice", "file": SimpleUploadedFile("通知.pdf", b"")})
+    page = response.content.decode()
+    assert response.status_code == 400 and "“通知.pdf”：文件为空" in page and "请选择要上传的文件" not in page
     response = client.post(url, {"kind": "nonsense", "file": SimpleUploadedFile("a.pdf", PDF)})
     assert response.status_code == 400 and "请选择文件类型" in response.content.decode()
     assert not KeyEvalDocument.objects.exists() and _stored() == []

@@ -156,6 +156,19 @@ def test_a_bad_name_is_refused_naming_its_row_and_nothing_is_saved(world: World,
     assert national.nodes.get(pk=node.pk).name == node.name
 
 
+def test_a_weight_that_is_not_a_number_is_refused_naming_its_row_as_a_weight(world: World) -> None:
+    national = _national()
+    client = world.login("performance")
+    node = _third_row(national)
+    data = _page_data(national)
+    data[f"weight_{node.pk}"] = "十分"
+    response = client.post(f"/keyeval/templates/{national.pk}/", data)
+    assert response.status_code == 400
+    # A 分值 box, not a score: the message names the row and says 分值 (it said 得分应为数字).
+    assert f"“{node.name}”分值应为数字" in response.content.decode()
+    assert _own(world) == []
+
+
 def test_a_name_of_exactly_200_characters_is_saved_whole(world: World) -> None:
     national = _national()
     node = _third_row(national)
