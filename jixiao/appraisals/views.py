@@ -277,15 +277,15 @@ def _keep_posted(request: HttpRequest, appraisal: Appraisal, sheet: list[Any], p
 
 
 def _refused(request: HttpRequest, pk: int, exc: DomainError, posted: str = "") -> HttpResponse:
-    """A refused save: the message on the page. A conflict (a stale page) shows the current data with a 409; a
-    refused score grid (`posted` = its field prefix) shows the page again with what was typed (400); other refusals
-    go back to the page as before."""
+    """A refused step: the message on the page, with the refusal's status. A conflict (a stale page) shows the current
+    data with a 409; a refused score grid (`posted` = its field prefix) shows the page again with what was typed
+    (400); other refusals show the page as it stands now."""
     messages.error(request, exc.message)
     if isinstance(exc, ConflictError):
         return _detail(request, selectors.appraisal_get(request.user, pk), exc.status_code)
     if posted:
         return _detail(request, selectors.appraisal_get(request.user, pk), exc.status_code, posted=posted)
-    return redirect("appraisals:detail", pk=pk)
+    return _detail(request, selectors.appraisal_get(request.user, pk), exc.status_code)
 
 
 def _posted_scores(request: HttpRequest, prefix: str) -> dict[int, tuple[Any, str]]:
@@ -317,7 +317,7 @@ def self_save(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("appraisals:detail", pk=pk)
     try:
         services.appraisal_transition(actor=request.user, appraisal=appraisal, action=SUBMIT)
-    except DomainError as exc:
+    except DomainError as exc:  # refusal redirects: the scores were saved; the page shows them and the reason
         messages.error(request, f"自评得分已保存，但未提交。{exc.message}")
     else:
         messages.success(request, "自评得分已保存并提交（送审）")
@@ -352,7 +352,7 @@ def transition(request: HttpRequest, pk: int) -> HttpResponse:
     form = TransitionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "操作无效")
-        return redirect("appraisals:detail", pk=pk)
+        return _detail(request, appraisal, 400)
     try:
         services.appraisal_transition(
             actor=request.user,
@@ -361,9 +361,8 @@ def transition(request: HttpRequest, pk: int) -> HttpResponse:
             comment=form.cleaned_data["comment"],
         )
     except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"操作成功：{APPRAISAL_WORKFLOW.action_label(form.cleaned_data['action'], shown_in)}")
+        return _refused(request, pk, exc)
+    messages.success(request, f"操作成功：{APPRAISAL_WORKFLOW.action_label(form.cleaned_data['action'], shown_in)}")
     return redirect("appraisals:detail", pk=pk)
 
 
@@ -462,9 +461,8 @@ def evidence_delete(request: HttpRequest, pk: int, evidence_pk: int) -> HttpResp
     try:
         services.evidence_delete(actor=request.user, evidence=evidence)
     except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "佐证材料已删除")
+        return _refused(request, pk, exc)
+    messages.success(request, "佐证材料已删除")
     return redirect("appraisals:detail", pk=pk)
 
 

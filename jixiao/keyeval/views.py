@@ -210,9 +210,10 @@ def scorer_add(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             raise DomainError("请选择评分人来源")
     except DomainError as exc:
+        # The evaluation's page again, as it stands now, with the reason and the refusal's status.
         messages.error(request, exc.message)
-    else:
-        messages.success(request, "评分人已安排")
+        return _detail(request, selectors.evaluation_get(request.user, pk), status=exc.status_code)
+    messages.success(request, "评分人已安排")
     return redirect("keyeval:detail", pk=ev.pk)
 
 

@@ -51,3 +51,21 @@ def test_a_grid_that_fails_the_check_is_kept_and_not_submitted(world: World) -> 
     assert edu.status == AppraisalStatus.SELF_SCORING
     assert AppraisalScore.objects.get(appraisal=edu, node=a1).ind_score == Decimal(8)  # what was typed is kept
     assert "送审校验未通过" in response.content.decode()
+
+
+def test_a_refused_step_or_evidence_delete_shows_the_page_with_its_status(world: World) -> None:
+    """A step pressed on a page out of date (the appraisal moved on meanwhile) and 删除 of a file once the self-scores
+    are submitted: the page again, as it stands now, with the reason and 409 (they redirected with a message)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    edu = Appraisal.objects.get(task=dept_task(world), department=world.edu)
+    client = world.login("dept_admin")
+    upload = SimpleUploadedFile("说明.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+    assert client.post(reverse("appraisals:evidence_upload", args=[edu.pk]), {"file": upload}).status_code == 302
+    evidence = edu.evidence.get()
+    Appraisal.objects.filter(pk=edu.pk).update(status=AppraisalStatus.SECTION_SCORING)  # submitted in another tab
+    response = client.post(reverse("appraisals:transition", args=[edu.pk]), {"action": "submit"})
+    assert response.status_code == 409 and 'data-testid="self-submit"' not in response.content.decode()
+    response = client.post(reverse("appraisals:evidence_delete", args=[edu.pk, evidence.pk]))
+    assert response.status_code == 409 and "自评已提交，不能删除佐证材料" in response.content.decode()
+    assert edu.evidence.filter(pk=evidence.pk).exists()
