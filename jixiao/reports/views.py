@@ -47,7 +47,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     _drop_closed_links(request.user, panels)
     context = {
         "year": year,
-        "years": selectors.year_choices(today),
+        "years": selectors.year_choices(today, year),
         "panels": {p.key: p for p in panels},
         "chart": selectors.chart_data(panels),
     }
