@@ -70,12 +70,20 @@
   }, function (p) { return data.department_urls[p.dataIndex]; });
 
   var colours = { RED: "#dc3545", YELLOW: "#ffc107", GREEN: "#198754" };
+  var lit = data.warnings.some(function (w) { return w.count; });
   make("chart-warnings", {
     tooltip: { trigger: "item" },
+    title: lit ? undefined : { text: "本年度暂无预警", left: "center", top: "middle", textStyle: { fontSize: 13, fontWeight: "normal", color: "#6c757d" } },
     series: [{
       // A year without warnings draws an empty ring, not three equal slices (ECharts' default for a zero sum).
       type: "pie", radius: ["40%", "70%"], stillShowZeroSum: false,
-      data: data.warnings.map(function (w) { return { name: w.label, value: w.count, itemStyle: { color: colours[w.key] } }; })
+      // A colour without projects has no slice to point at: its label is not drawn (a year without lights would
+      // otherwise show three labels pointing at nothing).
+      data: data.warnings.map(function (w) {
+        var item = { name: w.label, value: w.count, itemStyle: { color: colours[w.key] } };
+        if (!w.count) { item.label = { show: false }; item.labelLine = { show: false }; }
+        return item;
+      })
     }]
   }, function (p) { return data.warnings[p.dataIndex].url; });
 

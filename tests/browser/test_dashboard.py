@@ -102,6 +102,9 @@ def test_a_year_without_warnings_draws_no_slices(demo: None, live_server: Any, p
         }"""
     )
     assert len(angles) == 3 and all(abs(a) < 1e-9 for a in angles)
+    # No slice, so no slice label pointing at nothing: the ring says there is no warning instead.
+    assert page.evaluate(TEXT_BOXES, ["chart-warnings", ["红灯项目", "黄灯项目", "绿灯项目"]]) == []
+    assert page.evaluate(TEXT_BOXES, ["chart-warnings", ["本年度暂无预警"]])
 
 
 def test_the_stage_chart_names_every_stage_legibly_on_a_phone(
