@@ -272,3 +272,14 @@ def test_the_editors_page_prints_the_report_not_the_text_boxes(world: World) -> 
     report.refresh_from_db()
     assert report.sections["next_steps"]["text"].split("\n")[-1] in text
     assert 'class="d-print-none" data-testid="edit-form"' in html
+
+
+def test_finalising_asks_first_and_warns_that_unsaved_edits_are_not_kept(world: World) -> None:
+    """定稿 cannot be undone and sends only the version, not the text typed in the boxes below: the button asks
+    before it locks the report, naming both."""
+    report = _generate(world)
+    html = world.login("performance").get(reverse("reports:annual_detail", args=[report.pk])).content.decode()
+    action = reverse("reports:annual_finalize", args=[report.pk])
+    form = html[html.index(f'action="{action}"') :].split(">", 1)[0]
+    assert "data-confirm=" in form
+    assert "不能再修改" in form and "保存修改" in form
