@@ -97,6 +97,12 @@ def build_sections(
     return texts
 
 
+def outline(sections: dict[str, Any]) -> list[dict[str, Any]]:
+    """The summary as it reads, in the Word file's order: every heading (一、工作开展情况 has no text of its own) with
+    the current text of its section."""
+    return [{"title": s.title, "level": s.level, "text": (sections.get(s.key) or {}).get("text", "")} for s in SECTIONS]
+
+
 def merge_sections(old: dict[str, Any], generated: dict[str, str], *, overwrite: bool) -> dict[str, dict[str, Any]]:
     """Regeneration keeps the text a person edited, unless asked to overwrite it."""
     merged: dict[str, dict[str, Any]] = {}

@@ -570,5 +570,10 @@ def annual_report_get(user: Any, pk: Any) -> AnnualReport:
     return AnnualReport.objects.select_related("region").get_visible_or_404(user, pk=pk)  # type: ignore[attr-defined, no-any-return]
 
 
-def year_choices(today: date) -> list[int]:
-    return list(range(today.year + 1, today.year - 5, -1))
+def year_choices(today: date, chosen: int | None = None) -> list[int]:
+    """The selector's years: next year and the five before it, plus the year shown (a bookmarked ?year=2019 stays
+    chosen, so 查询 does not jump to another year)."""
+    years = set(range(today.year + 1, today.year - 5, -1))
+    if chosen is not None:
+        years.add(chosen)
+    return sorted(years, reverse=True)

@@ -29,6 +29,7 @@ from jixiao.core.views_helpers import capability_required, docx_response, may_op
 from jixiao.reports import selectors, services
 from jixiao.reports.forms import EditForm, GenerateForm
 from jixiao.reports.models import AnnualReport
+from jixiao.reports.narrative import outline
 from jixiao.reports.statistics import in_catalogue_order
 
 
@@ -47,7 +48,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     _drop_closed_links(request.user, panels)
     context = {
         "year": year,
-        "years": selectors.year_choices(today),
+        "years": selectors.year_choices(today, year),
         "panels": {p.key: p for p in panels},
         "chart": selectors.chart_data(panels),
     }
@@ -197,6 +198,7 @@ def annual_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "form": form,
         "can_edit": user.can("reports.annual") and report.status == AnnualReport.Status.DRAFT,
         "statistics": in_catalogue_order(report.statistics),
+        "outline": outline(report.sections or {}),
     }
     return render(request, "reports/annual_detail.html", context, status=status)
 

@@ -20,13 +20,30 @@
     charts.push(chart);
   }
 
-  make("chart-stages", {
-    tooltip: { trigger: "axis" },
-    grid: { left: 70, right: 20, top: 20, bottom: 40 },
-    xAxis: { type: "category", data: data.stages.map(function (s) { return s.label; }), axisLabel: { interval: 0, fontSize: 11 } },
-    yAxis: { type: "value", name: "万元" },
-    series: [{ name: "资金", type: "bar", data: data.stages.map(function (s) { return wan(s.amount); }) }]
-  }, function (p) { return data.stages[p.dataIndex].url; });
+  // The stages side by side while their labels fit under the bars; on a narrow screen (a phone) the labels would
+  // run into each other, so the bars lie down with the labels on their left, one per line.
+  function stageOption(node) {
+    var labels = data.stages.map(function (s) { return s.label; });
+    var longest = Math.max.apply(null, labels.map(function (l) { return l.length; }).concat([1]));
+    var fits = (node.clientWidth - 90) / Math.max(labels.length, 1) >= longest * 11 + 8;
+    var category = { type: "category", data: labels, axisLabel: { interval: 0, fontSize: 11 } };
+    var value = { type: "value", name: "万元" };
+    var series = [{ name: "资金", type: "bar", data: data.stages.map(function (s) { return wan(s.amount); }) }];
+    if (fits) {
+      return { tooltip: { trigger: "axis" }, grid: { left: 70, right: 20, top: 20, bottom: 40 }, xAxis: category, yAxis: value, series: series };
+    }
+    category.inverse = true;
+    value.axisLabel = { hideOverlap: true };
+    return {
+      tooltip: { trigger: "axis" },
+      grid: { left: 10, right: 40, top: 30, bottom: 10, containLabel: true },
+      xAxis: value, yAxis: category, series: series
+    };
+  }
+  var stagesNode = document.getElementById("chart-stages");
+  if (stagesNode) {
+    make("chart-stages", stageOption(stagesNode), function (p) { return data.stages[p.dataIndex].url; });
+  }
 
   var budget = wan(data.budget);
   make("chart-monthly", {
@@ -53,12 +70,20 @@
   }, function (p) { return data.department_urls[p.dataIndex]; });
 
   var colours = { RED: "#dc3545", YELLOW: "#ffc107", GREEN: "#198754" };
+  var lit = data.warnings.some(function (w) { return w.count; });
   make("chart-warnings", {
     tooltip: { trigger: "item" },
+    title: lit ? undefined : { text: "本年度暂无预警", left: "center", top: "middle", textStyle: { fontSize: 13, fontWeight: "normal", color: "#6c757d" } },
     series: [{
       // A year without warnings draws an empty ring, not three equal slices (ECharts' default for a zero sum).
       type: "pie", radius: ["40%", "70%"], stillShowZeroSum: false,
-      data: data.warnings.map(function (w) { return { name: w.label, value: w.count, itemStyle: { color: colours[w.key] } }; })
+      // A colour without projects has no slice to point at: its label is not drawn (a year without lights would
+      // otherwise show three labels pointing at nothing).
+      data: data.warnings.map(function (w) {
+        var item = { name: w.label, value: w.count, itemStyle: { color: colours[w.key] } };
+        if (!w.count) { item.label = { show: false }; item.labelLine = { show: false }; }
+        return item;
+      })
     }]
   }, function (p) { return data.warnings[p.dataIndex].url; });
 
@@ -75,5 +100,9 @@
     })
   }, function (p) { var row = data.grades[kinds[p.seriesIndex][0]]; return row && row[p.dataIndex] ? row[p.dataIndex].url : ""; });
 
-  window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+  window.addEventListener("resize", function () {
+    charts.forEach(function (c) { c.resize(); });
+    var stages = stagesNode && window.echarts.getInstanceByDom(stagesNode);
+    if (stages) { stages.setOption(stageOption(stagesNode), true); }
+  });
 })();

@@ -3,7 +3,9 @@ on the warning list filtered to red warnings — the same warnings the number co
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
+from itertools import combinations
 from typing import Any
 
 from django.utils import timezone
@@ -15,6 +17,23 @@ from jixiao.alerts.sweep import sweep_region
 from jixiao.execution.models import Payment, ProjectMonthExecution
 from jixiao.projects.models import Project
 from tests.browser.helpers import login
+
+# The boxes of a chart's texts as ECharts drew them (zrender's display list): [text, x, y, width, height].
+TEXT_BOXES = """([id, names]) => {
+    const chart = window.echarts.getInstanceByDom(document.getElementById(id));
+    return chart.getZr().storage.getDisplayList(true)
+        .filter((e) => e.style && names.includes(e.style.text) && !e.ignore && !e.invisible)
+        .map((e) => {
+            const r = e.getBoundingRect().clone();
+            const m = e.getComputedTransform();
+            if (m) { r.applyTransform(m); }
+            return [e.style.text, r.x, r.y, r.width, r.height];
+        });
+}"""
+
+
+def _overlap(a: list[Any], b: list[Any]) -> bool:
+    return a[1] < b[1] + b[3] and b[1] < a[1] + a[3] and a[2] < b[2] + b[4] and b[2] < a[2] + a[4]
 
 
 def _arrange_red_warning(year: int) -> Project:
@@ -83,3 +102,23 @@ def test_a_year_without_warnings_draws_no_slices(demo: None, live_server: Any, p
         }"""
     )
     assert len(angles) == 3 and all(abs(a) < 1e-9 for a in angles)
+    # No slice, so no slice label pointing at nothing: the ring says there is no warning instead.
+    assert page.evaluate(TEXT_BOXES, ["chart-warnings", ["红灯项目", "黄灯项目", "绿灯项目"]]) == []
+    assert page.evaluate(TEXT_BOXES, ["chart-warnings", ["本年度暂无预警"]])
+
+
+def test_the_stage_chart_names_every_stage_legibly_on_a_phone(
+    demo: None, live_server: Any, page: Any, shot: Any
+) -> None:
+    """At 390 px the eight stage names no longer fit under the bars: the bars lie down with the names on their left,
+    so no two names are drawn over each other."""
+    login(page, live_server.url, "leader", DEMO_PASSWORD)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/reports/")
+    page.wait_for_selector("#chart-stages canvas")
+    names = [s["label"] for s in json.loads(page.text_content("#dashboard-chart-data") or "{}")["stages"]]
+    boxes = page.evaluate(TEXT_BOXES, ["chart-stages", names])
+    assert sorted(b[0] for b in boxes) == sorted(names)
+    clashes = [(a[0], b[0]) for a, b in combinations(boxes, 2) if _overlap(a, b)]
+    assert not clashes, clashes
+    shot(page, "phone-dashboard-stages")

@@ -243,3 +243,43 @@ def test_the_appendix_follows_the_catalogue_whatever_order_the_snapshot_keeps() 
     shuffled = {code: {"label": code} for code in reversed(list(CATALOGUE))}
     assert [code for code, _figure in in_catalogue_order(shuffled)] == list(CATALOGUE)
     assert [code for code, _ in in_catalogue_order({"ZZ-9": {}, "TG-1": {}, "PA-1": {}})] == ["PA-1", "TG-1", "ZZ-9"]
+
+
+def _report_text(html: str) -> str:
+    """The read-only text block of the summary page (what a reader sees and what prints)."""
+    start = html.index('data-testid="report-text"')
+    return html[start : html.index("</div>\n<!-- /report-text -->", start)]
+
+
+def test_a_reader_sees_the_headings_the_word_file_has(world: World) -> None:
+    """一、工作开展情况 heads its seven parts on the page as in the Word file (it was missing on the page)."""
+    report = _generate(world)
+    html = world.login("leader").get(reverse("reports:annual_detail", args=[report.pk])).content.decode()
+    text = _report_text(html)
+    headings = ["一、工作开展情况", "（一）事前绩效评估", "二、自评得分情况", "三、存在的问题", "四、下一步工作打算"]
+    positions = [text.index(h) for h in headings]
+    assert positions == sorted(positions)
+    assert '<h2 class="h6 mt-3"></h2>' not in text  # the untitled opening has no empty heading
+
+
+def test_the_editors_page_prints_the_report_not_the_text_boxes(world: World) -> None:
+    """Printed from the 绩效股's page, the summary reads as text (a 6-line box cut off longer sections on paper):
+    the boxes and buttons are for the screen only."""
+    report = _generate(world)
+    html = world.login("performance").get(reverse("reports:annual_detail", args=[report.pk])).content.decode()
+    text = _report_text(html)
+    assert "d-none d-print-block" in html[html.rindex("<div", 0, html.index('data-testid="report-text"')) :][:200]
+    report.refresh_from_db()
+    assert report.sections["next_steps"]["text"].split("\n")[-1] in text
+    assert 'class="d-print-none" data-testid="edit-form"' in html
+
+
+def test_finalising_asks_first_and_warns_that_unsaved_edits_are_not_kept(world: World) -> None:
+    """定稿 cannot be undone and sends only the version, not the text typed in the boxes below: the button asks
+    before it locks the report, naming both."""
+    report = _generate(world)
+    html = world.login("performance").get(reverse("reports:annual_detail", args=[report.pk])).content.decode()
+    action = reverse("reports:annual_finalize", args=[report.pk])
+    form = html[html.index(f'action="{action}"') :].split(">", 1)[0]
+    assert "data-confirm=" in form
+    assert "不能再修改" in form and "保存修改" in form

@@ -272,3 +272,14 @@ def test_a_document_count_opens_the_issued_documents_of_that_type_not_the_drafts
     assert listed.status_code == 200 and listed.context["page"].paginator.count == 1
     drafts_too = world.login("performance").get(cell.url.replace("status=issued_any", "status="))
     assert drafts_too.context["page"].paginator.count == 2
+
+
+def test_a_year_outside_the_usual_range_stays_chosen_in_the_selector(world: World) -> None:
+    """A bookmarked or typed ?year=2019 shows 2019's figures: the selector names 2019, so 查询 does not jump to
+    another year."""
+    year = date.today().year - 7
+    response = world.login("leader").get(URL, {"year": year})
+    assert response.status_code == 200
+    assert response.context["year"] == year
+    assert year in response.context["years"]
+    assert f'<option value="{year}" selected>' in response.content.decode()

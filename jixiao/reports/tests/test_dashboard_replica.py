@@ -22,7 +22,7 @@ def test_dashboard_reads_run_in_the_replica_context(monkeypatch: pytest.MonkeyPa
         return []
 
     monkeypatch.setattr(views.selectors, "dashboard", fake_dashboard)
-    monkeypatch.setattr(views.selectors, "year_choices", lambda today: [])
+    monkeypatch.setattr(views.selectors, "year_choices", lambda today, chosen=None: [])
     monkeypatch.setattr(views.selectors, "chart_data", lambda panels: {})
     monkeypatch.setattr(views, "render", lambda request, template, context: HttpResponse("ok"))
     request = RequestFactory().get("/reports/")
