@@ -153,12 +153,9 @@ def annual_generate_job(
     job_summarize(job, "已根据系统数据生成报告草稿", [("报告", report.title), ("版本", report.version)])
 
 
-@capability_required("reports.view_annual")
-def annual_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user: Any = request.user
-    report = selectors.annual_report_get(user, pk)
-    form = EditForm(
-        request.POST or None,
+def _edit_form(report: AnnualReport, data: Any = None) -> EditForm:
+    return EditForm(
+        data,
         report=report,
         initial={
             "version": report.version,
@@ -168,6 +165,13 @@ def annual_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "self_score": report.self_score,
         },
     )
+
+
+@capability_required("reports.view_annual")
+def annual_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user: Any = request.user
+    report = selectors.annual_report_get(user, pk)
+    form = _edit_form(report, request.POST or None)
     status = 200
     if request.method == "POST":
         if not user.can("reports.annual"):
@@ -193,6 +197,13 @@ def annual_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("reports:annual_detail", pk=report.pk)
         else:
             status = 400
+    return _annual_page(request, report, form, status)
+
+
+def _annual_page(request: HttpRequest, report: AnnualReport, form: EditForm, status: int = 200) -> HttpResponse:
+    """The report's page around its edit form; also after a refused 定稿, at its address, with the refusal's status
+    (the edit form names the page's own address)."""
+    user: Any = request.user
     context = {
         "report": report,
         "form": form,
@@ -210,9 +221,11 @@ def annual_finalize(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.annual_report_finalize(actor=request.user, report=report, version=int(request.POST.get("version", 0)))
     except (DomainError, ValueError) as exc:
+        # The report as it stands now, with the reason and the refusal's status (409: changed since the page).
         messages.error(request, getattr(exc, "message", "操作无效"))
-    else:
-        messages.success(request, "报告已定稿")
+        report = selectors.annual_report_get(request.user, pk)
+        return _annual_page(request, report, _edit_form(report), getattr(exc, "status_code", 400))
+    messages.success(request, "报告已定稿")
     return redirect("reports:annual_detail", pk=report.pk)
 
 

@@ -192,6 +192,12 @@ def test_a_final_report_cannot_be_regenerated_or_edited(world: World) -> None:
     response = client.post(GENERATE, {"work_year": YEAR, "kind": "UPWARD"})
     assert response.status_code == 409
     assert "已定稿" in response.content.decode()
+    # 定稿 pressed again on a page of before: the report's page with the reason and 409, not a redirect; its edit
+    # form (none now: final) and links name the report's own address.
+    again = client.post(reverse("reports:annual_finalize", args=[report.pk]), {"version": report.version - 1})
+    assert again.status_code == 409 and 'data-testid="edit-form"' not in again.content.decode()
+    broken = client.post(reverse("reports:annual_finalize", args=[report.pk]), {"version": "x"})
+    assert broken.status_code == 400 and "操作无效" in broken.content.decode()
 
 
 @pytest.mark.parametrize("persona", ["dept_admin", "unit_user", "business", "expert"])
