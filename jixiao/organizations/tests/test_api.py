@@ -1,0 +1,18 @@
+"""The organisation endpoints of the REST API (`/api/v1/regions/`, `departments/`, `units/`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import World
+
+
+@pytest.mark.parametrize("endpoint", ["regions", "departments", "units"])
+def test_a_row_outside_the_scope_or_missing_is_a_404_in_chinese(world: World, endpoint: str) -> None:
+    # Django's Http404 carried its English text through DRF ("No BudgetUnit matches the given query.").
+    client = world.login("unit_user")
+    for pk in (world.hospital.pk if endpoint == "units" else 9_999_999, 9_999_999):
+        response = client.get(f"/api/v1/{endpoint}/{pk}/")
+        assert response.status_code == 404
+        detail = response.json()["detail"]
+        assert "matches" not in detail and detail == "未找到。"
