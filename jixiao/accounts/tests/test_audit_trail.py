@@ -7,6 +7,7 @@ import openpyxl
 import pytest
 
 from conftest import World
+from jixiao.accounts import services
 from jixiao.accounts.views import AUDIT_HEADERS
 from jixiao.core import audit
 from jixiao.core.models import AuditEvent, Job
@@ -139,3 +140,15 @@ def test_an_audit_query_with_no_match_says_so(world: World) -> None:
     assert "请按提示修改查询条件" in body and "没有符合查询条件的审计记录" not in body
     body = client.get("/accounts/console/audit/").content.decode()
     assert 'data-testid="audit-empty"' not in body
+
+
+def test_a_grant_names_the_region_and_the_unit_in_chinese_in_the_trail(world: World) -> None:
+    """The console read “organization：（空） → 县第一中学”: a field code, in English, instead of its name."""
+    user = world.users["unit_user"]
+    services.membership_grant(
+        actor=world.users["sec_admin"], user=user, role="unit_user", region=world.region, unit=world.hospital
+    )
+    body = world.login("audit_admin").get("/accounts/console/audit/", {"event_type": "membership"}).content.decode()
+    assert "organization：" not in body
+    assert f"财政区划：（空） → {world.region}" in body
+    assert "预算单位：（空） → 县人民医院" in body
