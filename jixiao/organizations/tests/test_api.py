@@ -16,3 +16,15 @@ def test_a_row_outside_the_scope_or_missing_is_a_404_in_chinese(world: World, en
         assert response.status_code == 404
         detail = response.json()["detail"]
         assert "matches" not in detail and detail == "未找到。"
+
+
+def test_an_api_address_that_does_not_exist_answers_json_in_chinese(world: World) -> None:
+    """/api/v1/payments/5/ (the payments have a list only) or a mistyped endpoint answered the HTML error page,
+    which an API client cannot read."""
+    client = world.login("performance")
+    for url in ("/api/v1/payments/5/", "/api/v1/unitz/"):
+        response = client.get(url)
+        assert response.status_code == 404
+        assert response["Content-Type"].startswith("application/json")
+        assert response.json() == {"detail": "未找到。"}
+    assert client.get("/no-such-page/")["Content-Type"].startswith("text/html")  # pages keep the Chinese page
