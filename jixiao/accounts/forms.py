@@ -93,7 +93,7 @@ class MembershipGrantForm(forms.Form):
 
 
 class AuditFilterForm(forms.Form):
-    actor = forms.CharField(label="用户", required=False)
+    actor = forms.CharField(label="用户", required=False, widget=forms.TextInput(attrs={"placeholder": "用户名或姓名"}))
     # Codes, suggested by their Chinese names from the page's <datalist>s (accounts/audit_list.html).
     event_type = forms.CharField(
         label="事件类型",

@@ -306,10 +306,12 @@ def membership_grant(
             actor=actor,
             event_type="membership.grant",
             obj=membership,
+            # Each under its field's name (财政区划, 股室, 主管部门, 预算单位), as the console reads them.
             changes={
                 "user": [None, user.username],
                 "role": [None, role],
-                "organization": [None, membership.organization_label],
+                "region": [None, str(region)],
+                **{key: [None, str(org)] for key, org in orgs.items() if org is not None},
             },
         )
     return membership

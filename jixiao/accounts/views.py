@@ -210,9 +210,13 @@ def _user_page(
     return render(request, "accounts/user_list.html", context, status=status)
 
 
+def _search(request: HttpRequest) -> str:
+    return request.GET.get("q", "").strip()
+
+
 @capability_required("users.manage")
 def user_list(request: HttpRequest) -> HttpResponse:
-    return _user_page(request, search=request.GET.get("q", "").strip())
+    return _user_page(request, search=_search(request))
 
 
 @require_POST
@@ -243,8 +247,8 @@ def user_password_reset(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404 from exc
     except DomainError as exc:
         messages.error(request, exc.message)
-        return _user_page(request, status=exc.status_code)  # the list again with the reason, not a 302
-    return _user_page(request, {"reset": user, "reset_password": password})
+        return _user_page(request, search=_search(request), status=exc.status_code)  # the list with the reason
+    return _user_page(request, {"reset": user, "reset_password": password}, search=_search(request))
 
 
 @require_POST
@@ -257,8 +261,11 @@ def user_toggle(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404 from exc
     except DomainError as exc:
         messages.error(request, exc.message)
-        return _user_page(request, status=exc.status_code)  # the list again with the reason, not a 302
-    return redirect("accounts:user_list")
+        return _user_page(request, search=_search(request), status=exc.status_code)  # the list with the reason
+    messages.success(request, f"已{'启用' if user.is_active else '停用'}账号 {user.username}（{user.display_name}）")
+    # Back to the list as it was: the search and the page travel in the form's address.
+    back = request.GET.urlencode()
+    return redirect(reverse("accounts:user_list") + (f"?{back}" if back else ""))
 
 
 @capability_required("roles.grant")
@@ -396,7 +403,8 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     audit.record(actor=request.user, event_type="audit.query", object_type="core.auditevent", reason=reason[:500])
     page = paginate(request, events, 50)
     roles = dict(Role.choices)
-    for event in audit_labels.with_change_rows(page):  # linked rows named with one query per model
+    # Linked rows named with one query per model; who did it by name beside the login (刘芳（edu_unit）).
+    for event in audit_labels.with_actor_names(audit_labels.with_change_rows(page)):
         event.role_label = roles.get(event.role, event.role)
     return render(request, "accounts/audit_list.html", {"page": page, "form": form, **options})
 

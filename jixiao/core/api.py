@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import Http404
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -11,6 +13,10 @@ from jixiao.core.errors import ServiceError
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ServiceError):
         return Response({"detail": exc.message}, status=exc.status_code)
+    if isinstance(exc, Http404):
+        # DRF passes Django's English text on ("No BudgetUnit matches the given query."): the client gets the
+        # same Chinese 404 as every other endpoint's, which also names no model.
+        exc = NotFound()
     return drf_exception_handler(exc, context)
 
 

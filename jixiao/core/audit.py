@@ -59,7 +59,9 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
         if key in {"updated_at", "created_at", "version"}:
             continue
         if before.get(key) != after.get(key) and not (before.get(key) in EMPTY and after.get(key) in EMPTY):
-            redact = any(word in key for word in REDACTED_FIELDS)
+            # A yes/no flag is never a secret: 涉密 (`is_secret`) of a unit must read 否 → 是 to the auditor.
+            flag = all(isinstance(value, bool) or value is None for value in (before.get(key), after.get(key)))
+            redact = any(word in key for word in REDACTED_FIELDS) and not flag
             changed[key] = ["***", "***"] if redact else [before.get(key), after.get(key)]
     return changed
 

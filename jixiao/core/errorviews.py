@@ -6,7 +6,7 @@ and its “返回首页” (the login page) mean nothing to someone reading publ
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 from django.urls import NoReverseMatch, reverse
 
@@ -46,6 +46,10 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        # An address the API does not have (a list-only endpoint's /5/, a mistyped name): JSON like every API
+        # answer, in the words of the endpoints' own 404, not the HTML page a client cannot read.
+        return JsonResponse({"detail": "未找到。"}, status=404, json_dumps_params={"ensure_ascii": False})
     return _render(request, 404, "页面不存在", "您访问的页面或数据不存在，或不在您的管理范围内。")
 
 

@@ -7,6 +7,8 @@ import openpyxl
 import pytest
 
 from conftest import World
+from jixiao.accounts import services
+from jixiao.accounts.models import User
 from jixiao.accounts.views import AUDIT_HEADERS
 from jixiao.core import audit
 from jixiao.core.models import AuditEvent, Job
@@ -88,8 +90,8 @@ def test_the_code_filters_suggest_the_codes_by_their_chinese_names(world: World)
     assert '<option value="accounts.user" label="用户">' in body
 
 
-def _exported(client: Any, event_type: str) -> list[dict[str, Any]]:
-    response = client.get("/accounts/console/audit/", {"event_type": event_type, "export": "xlsx"})
+def _exported(client: Any, event_type: str, **filters: str) -> list[dict[str, Any]]:
+    response = client.get("/accounts/console/audit/", {"event_type": event_type, "export": "xlsx", **filters})
     rows = list(
         openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active.iter_rows(values_only=True)
     )
@@ -139,3 +141,32 @@ def test_an_audit_query_with_no_match_says_so(world: World) -> None:
     assert "请按提示修改查询条件" in body and "没有符合查询条件的审计记录" not in body
     body = client.get("/accounts/console/audit/").content.decode()
     assert 'data-testid="audit-empty"' not in body
+
+
+def test_a_grant_names_the_region_and_the_unit_in_chinese_in_the_trail(world: World) -> None:
+    """The console read “organization：（空） → 县第一中学”: a field code, in English, instead of its name."""
+    user = world.users["unit_user"]
+    services.membership_grant(
+        actor=world.users["sec_admin"], user=user, role="unit_user", region=world.region, unit=world.hospital
+    )
+    body = world.login("audit_admin").get("/accounts/console/audit/", {"event_type": "membership"}).content.decode()
+    assert "organization：" not in body
+    assert f"财政区划：（空） → {world.region}" in body
+    assert "预算单位：（空） → 县人民医院" in body
+
+
+def test_the_auditor_finds_a_persons_records_by_their_name(world: World) -> None:
+    """The 用户 box matched the login only and the list showed the login only, while the 审计管理员 may not open
+    用户管理 (三员分立) to learn which login belongs to 张会计: searching the name found nothing."""
+    person = world.users["unit_user"]
+    User.objects.filter(pk=person.pk).update(display_name="张会计")
+    audit.record(actor=person, event_type="project.submit", object_type="projects.project", reason="x")
+    # A failed login: no account signed in, the login typed (recorded in the account's region, as signals.py does).
+    audit.record(actor=person.username, event_type="auth.login_failed", region_path=world.region.path)
+    client = world.login("audit_admin")
+    body = client.get("/accounts/console/audit/", {"actor": "张会计"}).content.decode()
+    assert f"张会计（{person.username}）" in body
+    assert "登录认证：登录失败" in body
+    assert "没有符合查询条件的审计记录" not in body
+    [row] = _exported(client, "project", actor="张会计")
+    assert row["用户"] == person.username

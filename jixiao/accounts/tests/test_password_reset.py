@@ -170,3 +170,21 @@ def test_enable_and_disable_are_refused_like_a_reset_for_admins_and_users_of_oth
     client.post(toggle(unit_user))
     assert User.objects.get(pk=unit_user.pk).is_active
     assert AuditEvent.objects.filter(event_type="user.disable", object_id=str(unit_user.pk)).count() == 1
+
+
+def test_disabling_a_searched_account_says_so_and_keeps_the_search(world: World) -> None:
+    """停用 answered with the whole list from its first page and no word: the administrator who had searched for the
+    account could not see that it was stopped, nor find it again without typing the search once more."""
+    client = world.login("sys_admin")
+    target = world.users["unit_user"]
+    page = client.get(reverse("accounts:user_list"), {"q": target.username}).content.decode()
+    toggle = reverse("accounts:user_toggle", args=[target.pk])
+    assert f'action="{toggle}?q={target.username}"' in page
+    response = client.post(f"{toggle}?q={target.username}", follow=True)
+    assert response.redirect_chain[-1][0] == f"{reverse('accounts:user_list')}?q={target.username}"
+    body = response.content.decode()
+    assert f"已停用账号 {target.username}（{target.display_name}）" in body
+    assert f'value="{target.username}"' in body  # the search box still holds the search
+    assert not User.objects.get(pk=target.pk).is_active
+    body = client.post(f"{toggle}?q={target.username}", follow=True).content.decode()
+    assert f"已启用账号 {target.username}（{target.display_name}）" in body

@@ -164,6 +164,21 @@ def test_idle_session_ends_on_the_next_request(world: World) -> None:
     assert AuditEvent.objects.filter(event_type="auth.session_expired").exists()
 
 
+def test_the_login_page_says_why_the_session_ended_and_the_next_login_does_not(world: World) -> None:
+    """The login page showed no messages: the reason (长时间未操作，会话已结束) waited for the next signed-in page, so
+    the user, just logged in again, was told on the home page to log in again."""
+    client = Client()
+    assert client.post("/accounts/login/", {"username": "p_unit", "password": TEST_PASSWORD}).status_code == 302
+    session = client.session
+    session[LAST_SEEN] = int(time.time()) - 31 * 60
+    session.save()
+    response = client.get("/projects/", follow=True)
+    assert response.request["PATH_INFO"] == "/accounts/login/"
+    assert "长时间未操作，会话已结束，请重新登录" in response.content.decode()
+    client.post("/accounts/login/", {"username": "p_unit", "password": TEST_PASSWORD})
+    assert "请重新登录" not in client.get("/").content.decode()
+
+
 def test_an_active_session_is_saved_once_a_minute_and_its_expiry_slides(world: World) -> None:
     """Pages do not write the session row on every request (parallel requests would queue on it), yet activity keeps
     the session alive: LAST_SEEN moves, and the stored expiry with it, at most once a minute."""

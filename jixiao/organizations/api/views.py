@@ -7,6 +7,7 @@ from rest_framework.exceptions import PermissionDenied
 
 from jixiao.organizations import selectors
 from jixiao.organizations.api.serializers import BudgetUnitSerializer, DepartmentSerializer, FiscalRegionSerializer
+from jixiao.organizations.filtersets import DepartmentFilterSet, UnitFilterSet
 from jixiao.organizations.models import BudgetUnit, Department, FiscalRegion
 
 
@@ -30,9 +31,10 @@ class FiscalRegionViewSet(_OrgViewSet):
 
 
 class DepartmentViewSet(_OrgViewSet):
-    """主管部门。"""
+    """主管部门（筛选同“主管部门”页面：关键字、财政区划、对口股室、状态）。"""
 
     serializer_class = DepartmentSerializer
+    filterset_class = DepartmentFilterSet
     queryset = Department.objects.none()
 
     def get_queryset(self) -> Any:
@@ -41,9 +43,10 @@ class DepartmentViewSet(_OrgViewSet):
 
 
 class BudgetUnitViewSet(_OrgViewSet):
-    """预算单位。"""
+    """预算单位（筛选同“预算单位”页面：关键字、财政区划、主管部门、级次、类型、状态）。"""
 
     serializer_class = BudgetUnitSerializer
+    filterset_class = UnitFilterSet
     queryset = BudgetUnit.objects.none()
 
     def get_queryset(self) -> Any:

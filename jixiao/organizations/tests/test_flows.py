@@ -381,3 +381,17 @@ def test_closing_and_reopening_a_year(world: World) -> None:
 def test_an_action_on_an_unknown_year_is_404(world: World) -> None:
     response = world.login("budget").post(reverse("organizations:year_save"), {"action": "close", "year": "2099"})
     assert response.status_code == 404
+
+
+def test_marking_a_unit_secret_reads_no_to_yes_in_the_audit_trail(world: World) -> None:
+    """涉密 (`is_secret`) was recorded as “***” both ways (its name holds “secret”): the auditor could not see that a
+    unit was marked 涉密 — and so hidden from 信息公开."""
+    client = world.login("budget")
+    url = reverse("organizations:unit_edit", args=[world.hospital.pk])
+    data = _unit_data(world, agency_code=world.hospital.agency_code, name=world.hospital.name, version=1)
+    response = client.post(url, {**data, "department": world.health.pk, "is_secret": "on"})
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(event_type="unit.update", object_id=str(world.hospital.pk))
+    assert event.changes["is_secret"] == [False, True]
+    body = world.login("audit_admin").get("/accounts/console/audit/", {"event_type": "unit"}).content.decode()
+    assert "涉密：否 → 是" in body and "***" not in body
