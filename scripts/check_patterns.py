@@ -19,6 +19,10 @@
    `except DomainError` does not see it (core/errors.py).
 6. No merge-conflict markers left in a text file Python does not parse (docs, templates, styles, scripts): a
    half-resolved merge of docs/architecture.md stood unseen for five sessions.
+7. A view's refusal answers with its page and the refusal's status (docs/architecture.md): an `except …Error`
+   handler that shows `messages.error` returns (the page again, status 4xx). One that falls through to the view's
+   `return redirect(…)` answers 302, and the page that follows says nothing of a refusal to anything but a person;
+   a deliberate one is marked `# refusal redirects: <why>` on its `except` line.
 """
 
 from __future__ import annotations
@@ -84,6 +88,43 @@ def conflict_markers(root: Path) -> list[str]:
     return found
 
 
+REDIRECT_MARK = "# refusal redirects:"
+
+
+def _calls(node: ast.AST, dotted: str) -> bool:
+    return any(isinstance(n, ast.Call) and ast.unparse(n.func) == dotted for n in ast.walk(node))
+
+
+def refusal_redirects(text: str) -> list[int]:
+    """Lines of `except …Error` handlers (rule 7) that call messages.error, neither return nor raise, and are
+    followed in their block by `return redirect(…)`."""
+    tree = ast.parse(text)
+    lines = text.splitlines()
+    found = []
+    for parent in ast.walk(tree):
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(parent, field, None)
+            if not isinstance(block, list):
+                continue
+            for index, statement in enumerate(block):
+                if not isinstance(statement, ast.Try):
+                    continue
+                later = block[index + 1 :]
+                redirects = any(
+                    isinstance(n, ast.Return) and n.value is not None and _calls(n.value, "redirect") for n in later
+                )
+                if not redirects:
+                    continue
+                for handler in statement.handlers:
+                    kind = ast.unparse(handler.type) if handler.type is not None else ""
+                    body = ast.Module(body=handler.body, type_ignores=[])
+                    leaves = any(isinstance(n, (ast.Return, ast.Raise)) for n in ast.walk(body))
+                    marked = REDIRECT_MARK in lines[handler.lineno - 1]
+                    if "Error" in kind and _calls(body, "messages.error") and not leaves and not marked:
+                        found.append(handler.lineno)
+    return sorted(found)
+
+
 def main() -> int:
     problems: list[str] = []
     for path in ROOT.glob("jixiao/**/*.py"):
@@ -96,6 +137,12 @@ def main() -> int:
                 problems.append(
                     f"{rel}:{number}: this {model} write skips the read models kept beside it (rule 4): write through "
                     f"the model's services, or refresh them and mark the call '{REFRESHED}'"
+                )
+        if is_view and "tests" not in rel.parts:
+            for number in refusal_redirects(text):
+                problems.append(
+                    f"{rel}:{number}: a refusal shows its page with its status, not a redirect (rule 7): return the "
+                    f"page with exc.status_code, or mark the except line '{REDIRECT_MARK} <why>'"
                 )
         for number, line in enumerate(text.splitlines(), start=1):
             if is_view and OBJECTS.search(line):

@@ -1,5 +1,6 @@
-"""The house-style check for writes that skip read models (scripts/check_patterns.py, rule 4) finds them however
-the call is wrapped, and lets through other models, the apps that keep the read models, and marked calls."""
+"""The house-style checks (scripts/check_patterns.py): writes that skip read models (rule 4) are found however the
+call is wrapped, and other models, the apps that keep the read models, and marked calls pass; merge-conflict markers
+(rule 6) and refusals that answer with a redirect (rule 7) are found."""
 
 from __future__ import annotations
 
@@ -66,6 +67,51 @@ def test_merge_conflict_markers_are_found_in_docs_and_templates(tmp_path: Path) 
         "docs/a.md:2: a merge-conflict marker is left (rule 6)",
         "docs/a.md:6: a merge-conflict marker is left (rule 6)",
     ]  # the README's underlined heading is not one
+
+
+REFUSALS = """
+def falls_through(request, pk):
+    try:
+        services.step(actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "操作成功")
+    return redirect("app:detail", pk=pk)
+
+
+def shows_the_page(request, pk):
+    try:
+        services.step(actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return _detail(request, pk, status=exc.status_code)
+    return redirect("app:detail", pk=pk)
+
+
+def renders_after(request, pk):
+    status = 200
+    try:
+        services.step(actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        status = exc.status_code
+    return render(request, "app/detail.html", {}, status=status)
+
+
+def marked(request, pk):
+    try:
+        services.step(actor=request.user)
+    except DomainError as exc:  # refusal redirects: saved first; the page shows what was saved
+        messages.error(request, exc.message)
+    return redirect("app:detail", pk=pk)
+"""
+
+
+def test_a_refusal_that_falls_through_to_a_redirect_is_found() -> None:
+    """Rule 7: the handler that shows its message and lets the view redirect (302) is found; one that returns the
+    page, a view that renders after the handler, and a marked handler are not."""
+    assert _checker().refusal_redirects(REFUSALS) == [REFUSALS.splitlines().index("    except DomainError as exc:") + 1]
 
 
 def test_the_repository_passes_its_own_checks() -> None:

@@ -142,15 +142,19 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     device = security.totp_device(user)
     form = TOTPCodeForm(request.POST or None)
     pending = None if device else security.totp_pending_device(user)
+    status = 200
     if request.method == "POST" and request.POST.get("action") == "disable":
         try:
             security.totp_disable(actor=user, user=user)
         except DomainError as exc:
+            # The page again with the reason and its status (the policy requires the authenticator: 400).
             messages.error(request, exc.message)
+            status = exc.status_code
+            form = TOTPCodeForm()
         else:
             messages.success(request, "已停用动态口令")
-        return redirect("accounts:two_factor")
-    if request.method == "POST" and pending is not None and form.is_valid():
+            return redirect("accounts:two_factor")
+    elif request.method == "POST" and pending is not None and form.is_valid():
         if security.totp_check(user, form.cleaned_data["code"]):
             messages.success(request, "动态口令已启用，下次登录时需要输入")
             return redirect("accounts:two_factor")
@@ -163,7 +167,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         "secret": pending.secret if pending else "",
         "qr": totp.qr_data_uri(uri) if uri else "",
     }
-    return render(request, "accounts/two_factor.html", context, status=400 if form.errors else 200)
+    return render(request, "accounts/two_factor.html", context, status=400 if form.errors else status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -270,23 +274,27 @@ def user_toggle(request: HttpRequest, pk: int) -> HttpResponse:
 
 @capability_required("roles.grant")
 def membership_list(request: HttpRequest) -> HttpResponse:
-    search = request.GET.get("q", "").strip()
     form = MembershipGrantForm(request.POST or None, actor=request.user)
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         try:
             services.membership_grant(actor=request.user, **form.cleaned_data)
         except DomainError as exc:
             messages.error(request, exc.message)
+            status = exc.status_code
         else:
             messages.success(request, "授权成功")
             return redirect("accounts:membership_list")
+    return _membership_page(request, form, status)
+
+
+def _membership_page(request: HttpRequest, form: MembershipGrantForm, status: int = 200) -> HttpResponse:
+    """The grants as searched; also after a refused 撤销, at its address, with the refusal's status (the search,
+    pager and grant form name the list's own address)."""
+    search = request.GET.get("q", "").strip()
     page = paginate(request, selectors.memberships_for_admin(actor=request.user, search=search))
-    return render(
-        request,
-        "accounts/membership_list.html",
-        {"page": page, "q": search, "form": form},
-        status=400 if request.method == "POST" else 200,
-    )
+    context = {"page": page, "q": search, "form": form, "page_base": reverse("accounts:membership_list")}
+    return render(request, "accounts/membership_list.html", context, status=status)
 
 
 @require_POST
@@ -300,8 +308,8 @@ def membership_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         services.membership_revoke(actor=request.user, membership=membership)
     except DomainError as exc:
         messages.error(request, exc.message)
-    else:
-        messages.success(request, "已撤销授权")
+        return _membership_page(request, MembershipGrantForm(actor=request.user), exc.status_code)
+    messages.success(request, "已撤销授权")
     # Back to the list as it was (the search and the page travel in the form's address).
     back = request.GET.urlencode()
     return redirect(reverse("accounts:membership_list") + (f"?{back}" if back else ""))

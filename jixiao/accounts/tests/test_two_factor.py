@@ -104,6 +104,9 @@ def test_mandatory_second_factor_cannot_be_disabled_and_the_switch_turns_it_off(
     user = world.users["performance"]
     with pytest.raises(Exception, match="必须使用动态口令"):
         security.totp_disable(actor=user, user=user)
+    # Pressed on the page: the page again with the reason and 400 (it redirected with a message).
+    response = world.login("performance").post("/accounts/two-factor/", {"action": "disable"})
+    assert response.status_code == 400 and "必须使用动态口令，不能停用" in response.content.decode()
     _set_policy(totp_required_finance=False)
     assert not security.needs_second_factor(user)
 
