@@ -45,3 +45,23 @@ def test_pages_ignore_a_year_that_is_not_one(world: World, path: str, name: str)
 def test_a_tier_selection_for_an_impossible_year_is_not_an_error(world: World) -> None:
     response = world.login("performance").post("/alerts/tiers/select/", {"fiscal_year": "999999"})
     assert response.status_code < 500
+
+
+@pytest.mark.parametrize(
+    "path", ["/targets/", "/evaluation/self/", "/execution/payments/", "/preassessment/", "/keyeval/"]
+)
+def test_a_list_names_a_year_out_of_range_at_its_box_and_leaves_it_out(world: World, path: str) -> None:
+    """20266 typed for 2026 on these lists silently listed nothing; now the 年度 box says why (as on 项目列表) and
+    the list shows what the other filters select (`core.filters.YearFilter`)."""
+    client = world.login("performance")
+    response = client.get(path, {"fiscal_year": "20266"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert '<div class="invalid-feedback d-block" data-testid="filter-error">确保该值小于或等于2100。</div>' in page
+    assert response.context["page"].paginator.count == client.get(path).context["page"].paginator.count
+
+
+@pytest.mark.parametrize("path", ["/api/v1/targets/", "/api/v1/selfevaluations/", "/api/v1/preassessments/"])
+def test_the_api_refuses_a_year_out_of_range_naming_the_field(world: World, path: str) -> None:
+    response = world.login("performance").get(path, {"fiscal_year": "20266"})
+    assert response.status_code == 400 and response.json() == {"fiscal_year": ["确保该值小于或等于2100。"]}

@@ -7,7 +7,7 @@ from typing import Any
 import django_filters
 from django.db.models import Q, QuerySet
 
-from jixiao.core.filters import FilterSet, ScopedIdFilter
+from jixiao.core.filters import FilterSet, ScopedIdFilter, YearFilter
 from jixiao.evaluation.models import SelfEvalStatus, SelfEvaluation
 from jixiao.organizations.models import Department
 
@@ -15,7 +15,7 @@ GRADES = [("优", "优"), ("良", "良"), ("中", "中"), ("差", "差")]
 
 
 class SelfEvaluationFilterSet(FilterSet):
-    fiscal_year = django_filters.NumberFilter(label="年度")
+    fiscal_year = YearFilter()
     department = ScopedIdFilter(label="主管部门", url_name="organizations:department_autocomplete")
     status = django_filters.ChoiceFilter(label="状态", choices=SelfEvalStatus.choices)
     grade = django_filters.ChoiceFilter(label="计算等级", field_name="grade_computed", choices=GRADES)

@@ -8,7 +8,7 @@ import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
 
-from jixiao.core.filters import FilterSet, IdFilter, ScopedIdFilter
+from jixiao.core.filters import FilterSet, IdFilter, ScopedIdFilter, YearFilter
 from jixiao.core.forms import bootstrapify
 from jixiao.execution.models import Payment
 from jixiao.organizations.filters import RegionFilter, limit_region_filter
@@ -17,7 +17,7 @@ from jixiao.organizations.models import BudgetUnit, Department
 
 class PaymentFilterSet(FilterSet):
     q = django_filters.CharFilter(label="项目或凭证号", method="filter_q")
-    fiscal_year = django_filters.NumberFilter(label="年度")
+    fiscal_year = YearFilter()
     region = RegionFilter()  # city and province users only
     project = IdFilter(label="项目ID", field_name="project_id")
     department = ScopedIdFilter(label="主管部门", url_name="organizations:department_autocomplete")

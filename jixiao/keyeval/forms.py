@@ -71,7 +71,7 @@ class EvaluationForm(HiddenErrorsMixin, forms.ModelForm):
 
 
 class ListFilterForm(forms.Form):
-    fiscal_year = forms.IntegerField(label="年度", required=False)
+    fiscal_year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)
     status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部状态"), *KeyEvalStatus.choices])
     object_type = forms.ChoiceField(
         label="对象类型", required=False, choices=[("", "全部类型"), *KeyEvaluation.ObjectType.choices]

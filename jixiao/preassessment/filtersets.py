@@ -6,13 +6,13 @@ from typing import Any
 
 import django_filters
 
-from jixiao.core.filters import FilterSet, ScopedIdFilter
+from jixiao.core.filters import FilterSet, ScopedIdFilter, YearFilter
 from jixiao.organizations.models import Department
 from jixiao.preassessment.models import Conclusion, PreAssessment, PreAssessmentStatus
 
 
 class PreAssessmentFilterSet(FilterSet):
-    fiscal_year = django_filters.NumberFilter(label="年度")
+    fiscal_year = YearFilter()
     department = ScopedIdFilter(label="主管部门", url_name="organizations:department_autocomplete")
     status = django_filters.ChoiceFilter(label="状态", choices=PreAssessmentStatus.choices)
     conclusion = django_filters.ChoiceFilter(label="评估结论", choices=Conclusion.choices)

@@ -126,7 +126,7 @@ class StartForm(forms.Form):
 
 
 class ListFilterForm(forms.Form):
-    fiscal_year = forms.IntegerField(label="年度", required=False)
+    fiscal_year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)
     status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部"), *PreAssessmentStatus.choices])
     conclusion = forms.ChoiceField(label="结论", required=False, choices=[("", "全部"), *Conclusion.choices])
     q = forms.CharField(label="项目名称或编码", required=False, max_length=100)

@@ -8,7 +8,7 @@ import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
 
-from jixiao.core.filters import FilterSet, ScopedIdFilter
+from jixiao.core.filters import FilterSet, ScopedIdFilter, YearFilter
 from jixiao.core.forms import bootstrapify
 from jixiao.core.money import MoneyError, yuan_from_wan
 from jixiao.organizations.filters import RegionFilter, limit_region_filter
@@ -31,7 +31,7 @@ class WanFilter(django_filters.NumberFilter):
 
 class ProjectFilterSet(FilterSet):
     q = django_filters.CharFilter(label="关键字", method="filter_q")
-    fiscal_year = django_filters.NumberFilter(label="年度", min_value=2000, max_value=2100)
+    fiscal_year = YearFilter()
     region = RegionFilter()  # city and province users only
     department = ScopedIdFilter(label="主管部门", url_name="organizations:department_autocomplete")
     unit = ScopedIdFilter(label="实施单位", url_name="organizations:unit_autocomplete")

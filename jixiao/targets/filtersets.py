@@ -7,7 +7,7 @@ from typing import Any
 import django_filters
 from django.db.models import Q, QuerySet
 
-from jixiao.core.filters import FilterSet, ScopedIdFilter
+from jixiao.core.filters import FilterSet, ScopedIdFilter, YearFilter
 from jixiao.core.forms import bootstrapify
 from jixiao.organizations.filters import RegionFilter, limit_region_filter
 from jixiao.organizations.models import BudgetUnit, Department
@@ -16,7 +16,7 @@ from jixiao.targets.models import Grade, PerformanceTarget, TargetStatus
 
 class TargetFilterSet(FilterSet):
     q = django_filters.CharFilter(label="关键字", method="filter_q")
-    fiscal_year = django_filters.NumberFilter(label="年度")
+    fiscal_year = YearFilter()
     region = RegionFilter()  # city and province users only
     department = ScopedIdFilter(label="主管部门", url_name="organizations:department_autocomplete")
     unit = ScopedIdFilter(label="填报单位", url_name="organizations:unit_autocomplete")
