@@ -109,10 +109,11 @@ def test_the_regions_setting_row_overrides_the_default_days(library: Any, case: 
 def test_a_wrong_number_of_days_is_refused_and_saves_nothing(library: Any) -> None:
     client = library.login("performance")
     response = client.post("/alerts/rules/profile/", {"profile": "sichuan_2025", "reminder_feedback_days": "0"})
-    assert response.status_code == 302
+    # The rules page again with the reason and 400 (not a redirect), the days as typed.
+    assert response.status_code == 400
     assert not WarningSetting.objects.filter(region=library.region).exists()
-    page = client.get("/alerts/rules/").content.decode()
-    assert "提醒敦促函反馈期限（日）：确保该值大于或等于" in page
+    page = response.content.decode()
+    assert "提醒敦促函反馈期限（日）：确保该值大于或等于" in page and 'name="reminder_feedback_days" value="0"' in page
     # Leaving the days empty keeps the row's value (a new row: the national default).
     client.post("/alerts/rules/profile/", {"profile": "sichuan_2025", "reminder_feedback_days": ""})
     assert WarningSetting.objects.get(region=library.region, fiscal_year=None).reminder_feedback_days == 5
