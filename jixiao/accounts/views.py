@@ -291,7 +291,7 @@ def membership_list(request: HttpRequest) -> HttpResponse:
 def _membership_page(request: HttpRequest, form: MembershipGrantForm, status: int = 200) -> HttpResponse:
     """The grants as searched; also after a refused 撤销, at its address, with the refusal's status (the search,
     pager and grant form name the list's own address)."""
-    search = request.GET.get("q", "").strip()
+    search = _search(request)
     page = paginate(request, selectors.memberships_for_admin(actor=request.user, search=search))
     context = {"page": page, "q": search, "form": form, "page_base": reverse("accounts:membership_list")}
     return render(request, "accounts/membership_list.html", context, status=status)

@@ -153,9 +153,13 @@ def engagement_get(user: Any, pk: Any) -> Engagement:
     return Engagement.objects.select_related("agency", "region").get_visible_or_404(user, pk=pk)
 
 
-def overdue(engagements: QuerySet[Engagement], today: Any = None) -> QuerySet[Engagement]:
+def overdue_q(today: Any = None) -> Q:
     """The engagements still 履约中 (no deliverable submitted, not accepted or terminated) past their 成果提交期限."""
-    return engagements.filter(status=Engagement.Status.ACTIVE, deadline__lt=today or timezone.localdate())
+    return Q(status=Engagement.Status.ACTIVE, deadline__lt=today or timezone.localdate())
+
+
+def overdue(engagements: QuerySet[Engagement], today: Any = None) -> QuerySet[Engagement]:
+    return engagements.filter(overdue_q(today))
 
 
 def engagements_filtered(user: Any, params: dict[str, Any]) -> QuerySet[Engagement]:
@@ -192,8 +196,8 @@ def engagement_todos(user: Any) -> list[TodoItem]:
     items: list[TodoItem] = []
     url = reverse("experts:engagement_list")
     if membership.can("engagement.manage"):
-        # One query: 履约中 past the deadline (as `overdue`), and 已提交成果 awaiting the section's 验收 or 终止.
-        late_q = Q(status=Engagement.Status.ACTIVE, deadline__lt=timezone.localdate())
+        # One query: 履约中 past the deadline (`overdue_q`), and 已提交成果 awaiting the section's 验收 or 终止.
+        late_q = overdue_q()
         counts = Engagement.objects.visible_to(user).aggregate(
             late=Count("id", filter=late_q),
             first=Min("deadline", filter=late_q),
