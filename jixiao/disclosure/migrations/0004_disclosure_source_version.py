@@ -1,21 +1,26 @@
 from django.db import migrations, models
-from django.db.models import Max
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
 
 def backfill(apps, schema_editor):
     """A published target table froze the target's goal_version as it stood when it was published: the highest
-    version recorded by then (an approval or an approved adjustment writes a TargetVersion row), else the first."""
+    version recorded by then (an approval or an approved adjustment writes a TargetVersion row), else the first.
+
+    Two UPDATE statements whatever the number of items (a province upgrading has ~200,000): one for the items with a
+    publication time (versions recorded by then), one for any without (the highest version recorded)."""
     Disclosure = apps.get_model("disclosure", "Disclosure")
     TargetVersion = apps.get_model("targets", "TargetVersion")
     items = Disclosure.objects.filter(
         item_type__in=("TARGET_TABLE", "DEPT_OVERALL_TARGET"), status="published", subject_id__isnull=False
     )
-    for item in items.iterator():
-        by_then = TargetVersion.objects.filter(target_id=item.subject_id)
-        if item.published_at is not None:
-            by_then = by_then.filter(created_at__lte=item.published_at)
-        version = by_then.aggregate(v=Max("goal_version"))["v"] or 1
-        Disclosure.objects.filter(pk=item.pk).update(source_version=version)
+    versions = TargetVersion.objects.filter(target_id=OuterRef("subject_id")).order_by("-goal_version")
+    by_then = versions.filter(created_at__lte=OuterRef("published_at"))
+    for rows, recorded in (
+        (items.filter(published_at__isnull=False), by_then),
+        (items.filter(published_at__isnull=True), versions),
+    ):
+        rows.update(source_version=Coalesce(Subquery(recorded.values("goal_version")[:1]), 1))
 
 
 class Migration(migrations.Migration):

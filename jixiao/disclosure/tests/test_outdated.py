@@ -127,26 +127,47 @@ def test_the_pages_show_the_adjustment_and_offer_the_update(world: World, source
     assert 'data-testid="outdated-note"' not in page
 
 
-def test_the_migration_records_the_version_each_published_table_froze(world: World, sources: Sources) -> None:
+def test_the_migration_records_the_version_each_published_table_froze(
+    world: World, sources: Sources, django_assert_num_queries: Any
+) -> None:
     generate(world)
     item = publish(world, item_of(ItemType.TARGET_TABLE, sources.target))
     other = publish(world, item_of(ItemType.TARGET_TABLE, sources.hospital_target))
+    undated = publish(world, item_of(ItemType.DEPT_OVERALL_TARGET, sources.dept_target))
     published = timezone.now() - dt.timedelta(days=10)
     Disclosure.objects.filter(pk__in=[item.pk, other.pk]).update(source_version=None, published_at=published)
+    Disclosure.objects.filter(pk=undated.pk).update(source_version=None, published_at=None)
     # The school's target: v1 approved before publication, v2 after it. The hospital's: v2 before publication.
+    # The department's table has no publication time: the highest version recorded counts.
     for target, created in (
         (sources.target, published - dt.timedelta(days=5)),
         (sources.target, published + dt.timedelta(days=1)),
         (sources.hospital_target, published - dt.timedelta(days=5)),
         (sources.hospital_target, published - dt.timedelta(days=2)),
+        (sources.dept_target, published + dt.timedelta(days=3)),
     ):
         version = TargetVersion.objects.filter(target=target).count() + 1
         row = TargetVersion.objects.create(target=target, goal_version=version, snapshot={})
         TargetVersion.objects.filter(pk=row.pk).update(created_at=created)
+    dept_latest = TargetVersion.objects.filter(target=sources.dept_target).count()
     migration = importlib.import_module("jixiao.disclosure.migrations.0004_disclosure_source_version")
-    migration.backfill(apps, None)
+    # One statement for dated items and one for undated ones, whatever their number (a province upgrading).
+    with django_assert_num_queries(2):
+        migration.backfill(apps, None)
     assert Disclosure.objects.get(pk=item.pk).source_version == 1
     assert Disclosure.objects.get(pk=other.pk).source_version == 2
+    assert Disclosure.objects.get(pk=undated.pk).source_version == dept_latest
+    # Items not published keep no version.
+    assert not Disclosure.objects.exclude(status=Disclosure.Status.PUBLISHED).exclude(source_version=None).exists()
+
+
+def test_the_migration_takes_the_first_version_for_a_table_with_none_recorded(world: World, sources: Sources) -> None:
+    generate(world)
+    item = publish(world, item_of(ItemType.TARGET_TABLE, sources.target))
+    TargetVersion.objects.filter(target=sources.target).delete()
+    Disclosure.objects.filter(pk=item.pk).update(source_version=None)
+    importlib.import_module("jixiao.disclosure.migrations.0004_disclosure_source_version").backfill(apps, None)
+    assert Disclosure.objects.get(pk=item.pk).source_version == 1
 
 
 def test_the_changes_name_each_field_task_and_indicator_that_differs() -> None:
