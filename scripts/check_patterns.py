@@ -23,13 +23,18 @@
    handler that shows `messages.error` returns (the page again, status 4xx). One that falls through to the view's
    `return redirect(…)` answers 302, and the page that follows says nothing of a refusal to anything but a person;
    a deliberate one is marked `# refusal redirects: <why>` on its `except` line.
+8. The years a 年度 may be (2000–2100) are `core.numbers.FIRST_YEAR`/`LAST_YEAR`, read through `core.forms.YearField`,
+   `core.filters.YearFilter` and `is_year`: no other code writes the number 2100 or a message "2000至2100"
+   (seventy restatements were folded in session 25).
 """
 
 from __future__ import annotations
 
 import ast
+import io
 import re
 import sys
+import tokenize
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -125,6 +130,21 @@ def refusal_redirects(text: str) -> list[int]:
     return sorted(found)
 
 
+YEAR_TEXT = re.compile(r"2000\s*[至到—–~-]\s*2100")
+
+
+def year_bounds(text: str) -> list[int]:
+    """Lines (rule 8) whose code holds the number 2100 or a string saying 2000至2100: comments and docstrings may
+    name the years; code reads them from core.numbers."""
+    found = []
+    for token in tokenize.generate_tokens(io.StringIO(text).readline):
+        if (token.type == tokenize.NUMBER and token.string == "2100") or (
+            token.type == tokenize.STRING and YEAR_TEXT.search(token.string) and not token.string.startswith('"""')
+        ):
+            found.append(token.start[0])
+    return sorted(set(found))
+
+
 def main() -> int:
     problems: list[str] = []
     for path in ROOT.glob("jixiao/**/*.py"):
@@ -137,6 +157,12 @@ def main() -> int:
                 problems.append(
                     f"{rel}:{number}: this {model} write skips the read models kept beside it (rule 4): write through "
                     f"the model's services, or refresh them and mark the call '{REFRESHED}'"
+                )
+        if "tests" not in rel.parts and "migrations" not in rel.parts and rel.as_posix() != "jixiao/core/numbers.py":
+            for number in year_bounds(text):
+                problems.append(
+                    f"{rel}:{number}: a year's bounds are core.numbers.FIRST_YEAR/LAST_YEAR (rule 8): use YearField, "
+                    "YearFilter or is_year, or an f-string of the constants"
                 )
         if is_view and "tests" not in rel.parts:
             for number in refusal_redirects(text):

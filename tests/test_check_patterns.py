@@ -114,5 +114,25 @@ def test_a_refusal_that_falls_through_to_a_redirect_is_found() -> None:
     assert _checker().refusal_redirects(REFUSALS) == [REFUSALS.splitlines().index("    except DomainError as exc:") + 1]
 
 
+YEARS = '''
+def f(year):
+    """A year from 2000 to 2100 (a docstring may say so)."""
+    # a comment may name 2100 too
+    if not 2000 <= year <= 2100:
+        raise DomainError("年度应在2000至2100之间")
+    return forms.IntegerField(min_value=FIRST_YEAR, max_value=LAST_YEAR, help_text=f"{FIRST_YEAR}至{LAST_YEAR}")
+'''
+
+
+def test_a_restated_year_bound_is_found_in_code_not_in_comments() -> None:
+    """Rule 8: the number 2100 and a message saying 2000至2100 are found; a docstring, a comment and the constants
+    are not."""
+    lines = YEARS.splitlines()
+    assert _checker().year_bounds(YEARS) == [
+        lines.index("    if not 2000 <= year <= 2100:") + 1,
+        lines.index('        raise DomainError("年度应在2000至2100之间")') + 1,
+    ]
+
+
 def test_the_repository_passes_its_own_checks() -> None:
     assert _checker().main() == 0

@@ -17,14 +17,14 @@ from jixiao.alerts.models import (
     Tier,
     WarningRule,
 )
-from jixiao.core.forms import HiddenErrorsMixin, RowFormSet, WanField, bootstrapify
+from jixiao.core.forms import HiddenErrorsMixin, RowFormSet, WanField, YearField, bootstrapify
 from jixiao.organizations.filters import add_region_field
 from jixiao.organizations.forms import DepartmentSearchField
 from jixiao.organizations.models import Department
 
 
 class WarningFilterForm(forms.Form):
-    fiscal_year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)
+    fiscal_year = YearField(label="年度", required=False)
     color = forms.ChoiceField(label="颜色", required=False, choices=[("", "全部"), *Color.choices])
     rule = forms.ChoiceField(label="规则", required=False)
     department = DepartmentSearchField()
@@ -48,7 +48,7 @@ class CaseFilterForm(forms.Form):
     status = forms.ChoiceField(
         label="状态", required=False, choices=[("", "全部"), (ANSWERABLE, "待说明（含已逾期）"), *CaseStatus.choices]
     )
-    fiscal_year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)
+    fiscal_year = YearField(label="年度", required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -289,7 +289,7 @@ class RuleForm(HiddenErrorsMixin, forms.Form):
 
 
 class ProfileForm(forms.Form):
-    fiscal_year = forms.IntegerField(label="年度（空为各年度）", required=False, min_value=2000, max_value=2100)
+    fiscal_year = YearField(label="年度（空为各年度）", required=False)
     profile = forms.ChoiceField(label="预警方案", choices=Profile.choices)
     reminder_feedback_days = forms.IntegerField(
         label="提醒敦促函反馈期限（日）",
@@ -305,7 +305,7 @@ class ProfileForm(forms.Form):
 
 
 class SweepForm(forms.Form):
-    fiscal_year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+    fiscal_year = YearField(label="年度")
     # A date box shows today (the initial) as 2026-12-06: the first input format (config/formats).
     as_of = forms.DateField(label="计算日期", widget=forms.DateInput(attrs={"type": "date"}))
 

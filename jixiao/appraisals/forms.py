@@ -16,11 +16,12 @@ from jixiao.appraisals.models import (
     Outcome,
     TemplateKind,
 )
-from jixiao.core.forms import bootstrapify, file_note_field
+from jixiao.core.forms import YearField, bootstrapify, file_note_field
+from jixiao.core.numbers import FIRST_YEAR, LAST_YEAR
 
 
 class YearForm(forms.Form):
-    fiscal_year = forms.IntegerField(label="考核年度", required=False, min_value=2000, max_value=2100)
+    fiscal_year = YearField(label="考核年度", required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -54,7 +55,7 @@ class DeadlineFields(forms.Form):
 class TaskForm(DeadlineFields):
     template: forms.ModelChoiceField = forms.ModelChoiceField(label="评分表", queryset=AppraisalTemplate.objects.none())
     name = forms.CharField(label="任务名称", max_length=200)
-    fiscal_year = forms.IntegerField(label="考核年度", min_value=2000, max_value=2100)
+    fiscal_year = YearField(label="考核年度")
 
     def __init__(self, *args: Any, templates: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -151,7 +152,7 @@ class EvidenceForm(forms.Form):
 
 
 class CopyForm(forms.Form):
-    fiscal_year = forms.IntegerField(label="适用年度（留空为各年度）", required=False, min_value=2000, max_value=2100)
+    fiscal_year = YearField(label="适用年度（留空为各年度）", required=False)
     name = forms.CharField(label="名称", max_length=150, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -162,7 +163,7 @@ class CopyForm(forms.Form):
 class ImportForm(forms.Form):
     name = forms.CharField(label="评分表名称", max_length=150)
     kind = forms.ChoiceField(label="考核类型", choices=TemplateKind.choices)
-    fiscal_year = forms.IntegerField(label="适用年度（留空为各年度）", required=False, min_value=2000, max_value=2100)
+    fiscal_year = YearField(label="适用年度（留空为各年度）", required=False)
     source = forms.CharField(label="来源（如：省财政厅评分表文号）", max_length=200, required=False)
     file = forms.FileField(label="评分表（.xlsx）")
 
@@ -237,15 +238,13 @@ def _count_field(label: str, name: str) -> forms.IntegerField:
 class SettingsForm(forms.Form):
     """Every number is checked against its model column (`AppraisalSettings`), so nothing out of range is stored."""
 
-    fiscal_year = forms.IntegerField(
+    fiscal_year = YearField(
         label="年度（留空为各年度）",
         required=False,
-        min_value=2000,
-        max_value=2100,
         error_messages={
-            "invalid": "年度应为2000至2100之间的整数",
-            "min_value": "年度应为2000至2100之间的整数",
-            "max_value": "年度应为2000至2100之间的整数",
+            "invalid": f"年度应为{FIRST_YEAR}至{LAST_YEAR}之间的整数",
+            "min_value": f"年度应为{FIRST_YEAR}至{LAST_YEAR}之间的整数",
+            "max_value": f"年度应为{FIRST_YEAR}至{LAST_YEAR}之间的整数",
         },
     )
     weight_town = _weight_field("镇 折算权重")

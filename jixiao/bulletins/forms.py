@@ -5,15 +5,13 @@ from typing import Any
 from django import forms
 
 from jixiao.bulletins.models import KINDS_WITH_SOURCE, BulletinKind, BulletinStatus
-from jixiao.core.forms import HiddenErrorsMixin, bootstrapify
-
-YEAR = {"min_value": 2000, "max_value": 2100}
+from jixiao.core.forms import HiddenErrorsMixin, YearField, bootstrapify
 
 
 class ListFilterForm(forms.Form):
     kind = forms.ChoiceField(label="通报类型", required=False, choices=[("", "全部"), *BulletinKind.choices])
     status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部"), *BulletinStatus.choices])
-    fiscal_year = forms.IntegerField(label="年度", required=False, **YEAR)  # type: ignore[arg-type]
+    fiscal_year = YearField(label="年度", required=False)
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -27,7 +25,7 @@ class ListFilterForm(forms.Form):
 
 class GenerateForm(forms.Form):
     kind = forms.ChoiceField(label="通报类型", choices=BulletinKind.choices)
-    fiscal_year = forms.IntegerField(label="年度", **YEAR)  # type: ignore[arg-type]
+    fiscal_year = YearField(label="年度")
     source_id = forms.ChoiceField(
         label="再评价批次或监控轮次",
         required=False,

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from jixiao.core.numbers import MAX_ID, is_digits
+from jixiao.core.numbers import FIRST_YEAR, LAST_YEAR, MAX_ID, is_digits
 
 
 class FilterSet(django_filters.FilterSet):
@@ -153,13 +153,14 @@ class AutocompleteModelMultipleChoiceField(_SearchBoxField, forms.ModelMultipleC
 
 
 class YearFilter(django_filters.NumberFilter):
-    """年度 of a list's filter: a year from 2000 to 2100. 20266 typed for 2026 is an invalid filter value, named at
-    its box (确保该值小于或等于2100) and left out, not a filter that silently lists nothing; the API answers 400."""
+    """年度 of a list's filter: a year from FIRST_YEAR to LAST_YEAR (2000–2100; `core.forms.YearField` is the plain
+    forms' twin). 20266 typed for 2026 is an invalid filter value, named at its box (确保该值小于或等于2100) and left
+    out, not a filter that silently lists nothing; the API answers 400."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label", "年度")
-        kwargs.setdefault("min_value", 2000)
-        kwargs.setdefault("max_value", 2100)
+        kwargs.setdefault("min_value", FIRST_YEAR)
+        kwargs.setdefault("max_value", LAST_YEAR)
         super().__init__(*args, **kwargs)
 
 

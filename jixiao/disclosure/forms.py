@@ -4,7 +4,7 @@ from typing import Any
 
 from django import forms
 
-from jixiao.core.forms import bootstrapify, limit_choices
+from jixiao.core.forms import YearField, bootstrapify, limit_choices
 from jixiao.disclosure.models import DisclosureStatus, Exemption, ItemType
 from jixiao.disclosure.selectors import WITHHELD_FILTER
 from jixiao.organizations.forms import DepartmentSearchField
@@ -12,7 +12,7 @@ from jixiao.organizations.models import Department
 
 
 class ListFilterForm(forms.Form):
-    fiscal_year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)
+    fiscal_year = YearField(label="年度", required=False)
     item_type = forms.ChoiceField(label="公开事项", required=False, choices=[("", "全部"), *ItemType.choices])
     status = forms.ChoiceField(
         label="状态",
@@ -38,7 +38,7 @@ class TransitionForm(forms.Form):
 
 
 class GenerateForm(forms.Form):
-    fiscal_year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+    fiscal_year = YearField(label="年度")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # Its own element ids: the list's filter form beside it has a 年度 box too (one id per page, labels work).
@@ -48,7 +48,7 @@ class GenerateForm(forms.Form):
 
 
 class SettingsForm(forms.Form):
-    fiscal_year = forms.IntegerField(label="年度（留空表示各年度）", required=False, min_value=2000, max_value=2100)
+    fiscal_year = YearField(label="年度（留空表示各年度）", required=False)
     days_after_approval = forms.IntegerField(label="批复（审定）后公开期限（日）", min_value=1, max_value=365)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from jixiao.core import audit, bulk
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.locking import check_lock_token
+from jixiao.core.numbers import FIRST_YEAR, LAST_YEAR
 from jixiao.core.permissions import require
 from jixiao.disclosure import selectors, snapshots
 from jixiao.disclosure.models import (
@@ -140,7 +141,7 @@ def disclosure_generate(*, actor: Any, region: FiscalRegion, fiscal_year: int) -
     require(actor, "disclosure.generate")
     if not actor.active_membership.region.path or not region.path.startswith(actor.active_membership.region.path):
         raise NotFoundError("财政区划不存在")
-    if fiscal_year < 2000 or fiscal_year > 2100:
+    if not FIRST_YEAR <= fiscal_year <= LAST_YEAR:
         raise DomainError("请输入正确的年度")
     # Nothing of a year after the next budget year exists to publish: such a year is a typo (2062 for 2026) that
     # would leave a 指标体系 item pending for good.

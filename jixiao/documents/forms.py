@@ -7,7 +7,7 @@ from django import forms
 from django.utils import timezone
 
 from jixiao.core.filters import AutocompleteModelMultipleChoiceField
-from jixiao.core.forms import HiddenErrorsMixin, bootstrapify
+from jixiao.core.forms import HiddenErrorsMixin, YearField, bootstrapify
 from jixiao.core.word import official_date
 from jixiao.documents.models import (
     ISSUED_ANY,
@@ -18,15 +18,13 @@ from jixiao.documents.models import (
     sees_drafts,
 )
 
-YEAR = {"min_value": 2000, "max_value": 2100}
-
 
 class ListFilterForm(forms.Form):
     doc_type = forms.ChoiceField(label="文书类型", required=False, choices=[("", "全部"), *DocType.choices])
     status = forms.ChoiceField(
         label="状态", required=False, choices=[("", "全部"), (ISSUED_ANY, "已印发（全部）"), *DocumentStatus.choices]
     )
-    fiscal_year = forms.IntegerField(label="年度", required=False, **YEAR)  # type: ignore[arg-type]
+    fiscal_year = YearField(label="年度", required=False)
     q = forms.CharField(label="标题或文号", required=False, max_length=100)
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
@@ -109,7 +107,7 @@ def _context_field(name: str) -> forms.CharField:
 
 class DraftForm(RecipientsMixin):
     doc_type = forms.ChoiceField(label="文书类型", choices=DocType.choices)
-    fiscal_year = forms.IntegerField(label="年度", **YEAR)  # type: ignore[arg-type]
+    fiscal_year = YearField(label="年度")
     title = forms.CharField(label="标题（留空按模板生成）", required=False, max_length=200)
     feedback_deadline = forms.DateField(
         label="反馈期限", required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text="需要反馈时填写"

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from jixiao.core.forms import HiddenErrorsMixin, WanField, bootstrapify, limit_choices
+from jixiao.core.forms import HiddenErrorsMixin, WanField, YearField, bootstrapify, limit_choices
 from jixiao.evaluation.models import QualLevel, SelfEvalFund, SelfEvalIndicator, SelfEvalStatus, SelfEvaluation
 from jixiao.organizations.filters import add_region_field
 from jixiao.organizations.forms import DepartmentSearchField
@@ -36,7 +36,7 @@ GRADE_CHOICES = [("", "—"), ("优", "优"), ("良", "良"), ("中", "中"), ("
 
 
 class TaskStartForm(forms.Form):
-    fiscal_year = forms.IntegerField(label="评价年度", min_value=2000, max_value=2100)
+    fiscal_year = YearField(label="评价年度")
     title = forms.CharField(label="任务名称", max_length=200, required=False, help_text="留空为“YYYY年度单位自评”")
     deadline = forms.DateField(label="填报截止日期", widget=DATE)
 
@@ -49,7 +49,7 @@ class TaskStartForm(forms.Form):
 
 
 class SelfEvalFilterForm(forms.Form):
-    fiscal_year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)
+    fiscal_year = YearField(label="年度", required=False)
     department = DepartmentSearchField()
     status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部"), *SelfEvalStatus.choices])
     grade = forms.ChoiceField(label="计算等级（已提交）", required=False, choices=[("", "全部"), *GRADE_CHOICES[1:]])

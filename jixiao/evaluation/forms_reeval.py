@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from jixiao.core.forms import WanField, bootstrapify
+from jixiao.core.forms import WanField, YearField, bootstrapify
 from jixiao.evaluation.forms import DATE
 from jixiao.evaluation.models import AuthenticityItem, SelfEvaluation, UpperCheckStatus
 from jixiao.experts.models import Agency
@@ -19,7 +19,7 @@ GRADE_CHOICES = [("", "全部"), ("优", "优"), ("良", "良"), ("中", "中"),
 
 
 class BatchForm(forms.Form):
-    fiscal_year = forms.IntegerField(label="评价年度", min_value=2000, max_value=2100)
+    fiscal_year = YearField(label="评价年度")
     title = forms.CharField(label="批次名称", max_length=200, required=False)
     subject = forms.ChoiceField(label="对象类型", choices=SelfEvaluation.Subject.choices)
     department = forms.ModelChoiceField(label="主管部门", queryset=Department.objects.none(), required=False)
@@ -87,7 +87,7 @@ class ResultFileForm(forms.Form):
 
 
 class CheckForm(forms.Form):
-    fiscal_year = forms.IntegerField(label="评价年度", min_value=2000, max_value=2100)
+    fiscal_year = YearField(label="评价年度")
     title = forms.CharField(label="核查名称", max_length=200, required=False)
     sample_size = forms.IntegerField(label="抽取项目数", min_value=1, max_value=1000, required=False)
     upper_level_request = forms.BooleanField(label="上级财政核查（本级提供印证资料）", required=False)

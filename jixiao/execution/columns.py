@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-# The message of a payment date that is not a real day of 2000—2100 (2026-02-30, 2026/13/01, 26-3-15): the same in
-# the Python and PostgreSQL import paths.
-DATE_ERROR = "不是有效日期，请填写2000—2100年间的日期，如 2026-03-15"
+from jixiao.core.numbers import FIRST_YEAR, LAST_YEAR
+
+# The message of a payment date that is not a real day of FIRST_YEAR—LAST_YEAR (2026-02-30, 2026/13/01, 26-3-15): the
+# same in the Python and PostgreSQL import paths.
+DATE_ERROR = f"不是有效日期，请填写{FIRST_YEAR}—{LAST_YEAR}年间的日期，如 2026-03-15"
 
 # (header, key, required). The order is the template's.
 COLUMNS: tuple[tuple[str, str, bool], ...] = (

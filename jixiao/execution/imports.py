@@ -24,6 +24,7 @@ from jixiao.core.errors import DomainError
 from jixiao.core.jobs import delete_stored, job_attach_errors, job_progress, job_summarize, stored_path
 from jixiao.core.models import Job
 from jixiao.core.money import CENT, MAX_YUAN, MoneyError, format_wan, to_decimal
+from jixiao.core.numbers import FIRST_YEAR, LAST_YEAR
 from jixiao.core.spreadsheets import (
     CellError,
     ImportRejectedError,
@@ -196,7 +197,7 @@ def _plain_row(number: int, cells: Mapping[str, Any]) -> PaymentRow | None:
     except ValueError:
         return None
     amount = Decimal(amount_text)
-    if not 2000 <= day.year <= 2100 or amount == 0 or (amount < 0) != bool(reverses):
+    if not FIRST_YEAR <= day.year <= LAST_YEAR or amount == 0 or (amount < 0) != bool(reverses):
         return None
     if reverses and reverses == texts[_VOUCHER_AT]:
         return None
@@ -259,7 +260,7 @@ def parse_date(raw: Any, text: str) -> dt.date:
             value = dt.date.fromisoformat(text)
         except ValueError:
             value = None
-        if value is not None and 2000 <= value.year <= 2100:
+        if value is not None and FIRST_YEAR <= value.year <= LAST_YEAR:
             return value
     cleaned = text.split(" ")[0].split("T")[0]
     for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d"):
@@ -267,7 +268,7 @@ def parse_date(raw: Any, text: str) -> dt.date:
             value = dt.datetime.strptime(cleaned, fmt).date()
         except ValueError:
             continue
-        if 2000 <= value.year <= 2100:
+        if FIRST_YEAR <= value.year <= LAST_YEAR:
             return value
     raise ValueError(DATE_ERROR)
 

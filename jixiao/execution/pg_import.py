@@ -32,6 +32,7 @@ from django.db import DatabaseError, connection, transaction
 from psycopg.copy import QueuedLibpqWriter
 
 from jixiao.core.money import MAX_YUAN
+from jixiao.core.numbers import FIRST_YEAR, LAST_YEAR
 from jixiao.core.spreadsheets import CellError
 from jixiao.execution import services
 from jixiao.execution.columns import COLUMNS, DATE_ERROR, MAX_LENGTH
@@ -252,7 +253,7 @@ def _parse_sql() -> str:
     """
     typed = f"""
         SELECT c.*,
-          coalesce(y BETWEEN 2000 AND 2100 AND m BETWEEN 1 AND 12 AND d >= 1 AND d <= CASE
+          coalesce(y BETWEEN {FIRST_YEAR} AND {LAST_YEAR} AND m BETWEEN 1 AND 12 AND d >= 1 AND d <= CASE
                  WHEN m = 2 THEN CASE WHEN mod(y, 4) = 0 AND (mod(y, 100) <> 0 OR mod(y, 400) = 0) THEN 29 ELSE 28 END
                  WHEN m IN (4, 6, 9, 11) THEN 30 ELSE 31 END, false) AS day_ok
         FROM ({cells}) c OFFSET 0

@@ -15,6 +15,7 @@ from jixiao.core.jobs import job_start, store_upload
 from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
 from jixiao.core.models import Job
 from jixiao.core.money import CENT
+from jixiao.core.numbers import FIRST_YEAR, LAST_YEAR
 from jixiao.core.streaming import stream_xlsx
 from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
 from jixiao.execution import selectors
@@ -122,7 +123,7 @@ def analysis(request: HttpRequest) -> HttpResponse:
     """执行进度分析: execution by month and by 主管部门 against 序时进度, with drill-down to the payments. The
     department table is paged (a province has thousands) and sortable; `?format=xlsx` downloads all of it."""
     today = timezone.localdate()
-    year = _int(request.GET.get("year"), today.year, 2000, 2100)
+    year = _int(request.GET.get("year"), today.year, FIRST_YEAR, LAST_YEAR)
     month = _int(request.GET.get("month"), today.month if year == today.year else 12, 1, 12)
     sort = request.GET.get("sort") if request.GET.get("sort") in ANALYSIS_SORTS else "budget"
     data = selectors.execution_analysis(request.user, year, month)

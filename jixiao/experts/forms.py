@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 
 from jixiao.core.filters import AutocompleteModelMultipleChoiceField
-from jixiao.core.forms import HiddenErrorsMixin, WanField, bootstrapify, file_note_field, limit_choices
+from jixiao.core.forms import HiddenErrorsMixin, WanField, YearField, bootstrapify, file_note_field, limit_choices
 from jixiao.experts import selectors
 from jixiao.experts.models import QUALITY_ASPECTS, Agency, Engagement, Expert
 from jixiao.experts.services import MAX_PANEL_SIZE
@@ -226,7 +226,7 @@ class EngagementFilterForm(forms.Form):
 class QualityReviewForm(forms.Form):
     """执业质量核查: six aspect scores (0–100), the year and an opinion."""
 
-    fiscal_year = forms.IntegerField(label="核查年度", min_value=2000, max_value=2100)
+    fiscal_year = YearField(label="核查年度")
     note = forms.CharField(label="核查意见", required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

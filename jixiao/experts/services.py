@@ -13,6 +13,7 @@ from django.utils import timezone
 from jixiao.core import audit, uploads
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError, ServiceError
 from jixiao.core.models import AuditEvent
+from jixiao.core.numbers import FIRST_YEAR, LAST_YEAR
 from jixiao.core.permissions import require
 from jixiao.core.spreadsheets import CellError, ImportRejectedError
 from jixiao.experts import selectors
@@ -568,7 +569,7 @@ def quality_review_save(
     require(actor, "engagement.manage")
     if not Agency.objects.visible_to(actor).filter(pk=agency.pk).exists():
         raise NotFoundError("第三方机构不存在或不在您的管理范围内")
-    if not 2000 <= int(fiscal_year) <= 2100:
+    if not FIRST_YEAR <= int(fiscal_year) <= LAST_YEAR:
         raise DomainError("请填写正确的年度")
     setting = selectors.quality_setting(agency.region, fiscal_year)
     total = quality_total(scores, setting.weights or {})

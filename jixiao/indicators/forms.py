@@ -4,7 +4,8 @@ from typing import Any
 
 from django import forms
 
-from jixiao.core.forms import HiddenErrorsMixin, bootstrapify
+from jixiao.core.forms import HiddenErrorsMixin, YearField, bootstrapify
+from jixiao.core.numbers import FIRST_YEAR, LAST_YEAR
 from jixiao.indicators import selectors
 from jixiao.indicators.models import FrameworkNode, IndicatorFramework, IndicatorLibraryItem, LibraryLevel
 from jixiao.indicators.services import MANAGER_FIELDS, PROPOSER_FIELDS
@@ -117,14 +118,12 @@ class TransitionForm(forms.Form):
     comment = forms.CharField(max_length=1000, required=False)
 
 
-YEAR_MESSAGE = "年度应为2000至2100之间的4位数字，如 2025"
+YEAR_MESSAGE = f"年度应为{FIRST_YEAR}至{LAST_YEAR}之间的4位数字，如 2025"
 
 
 class HistoricalValueForm(forms.Form):
-    fiscal_year = forms.IntegerField(
+    fiscal_year = YearField(
         label="年度",
-        min_value=2000,
-        max_value=2100,
         widget=forms.NumberInput(attrs={"placeholder": "年度", "aria-label": "年度"}),
         error_messages={
             "required": "请填写年度",
@@ -153,7 +152,7 @@ class HistoricalValueForm(forms.Form):
 
 class FrameworkChoiceForm(forms.Form):
     framework = forms.ModelChoiceField(label="指标体系", queryset=IndicatorFramework.objects.none())
-    effective_from_year = forms.IntegerField(label="起始年度", min_value=2000, max_value=2100)
+    effective_from_year = YearField(label="起始年度")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 
 from jixiao.core.filters import AutocompleteModelMultipleChoiceField
-from jixiao.core.forms import HiddenErrorsMixin, WanField, bootstrapify, limit_choices
+from jixiao.core.forms import HiddenErrorsMixin, WanField, YearField, bootstrapify, limit_choices
 from jixiao.experts.selectors import engagement_choices
 from jixiao.keyeval import selectors
 from jixiao.keyeval.models import EvalTemplate, KeyEvalDocument, KeyEvalGrade, KeyEvalStatus, KeyEvaluation
@@ -41,7 +41,7 @@ class EvaluationForm(HiddenErrorsMixin, forms.ModelForm):
         ]
         widgets = {name: forms.Textarea(attrs={"rows": 3}) for name in TEXT_FIELDS}
 
-    fiscal_year = forms.IntegerField(label="评价年度", min_value=2000, max_value=2100)
+    fiscal_year = YearField(label="评价年度")
     # Optimistic lock: the version the page was rendered with; a save over a newer version is refused.
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -71,7 +71,7 @@ class EvaluationForm(HiddenErrorsMixin, forms.ModelForm):
 
 
 class ListFilterForm(forms.Form):
-    fiscal_year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)
+    fiscal_year = YearField(label="年度", required=False)
     status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部状态"), *KeyEvalStatus.choices])
     object_type = forms.ChoiceField(
         label="对象类型", required=False, choices=[("", "全部类型"), *KeyEvaluation.ObjectType.choices]

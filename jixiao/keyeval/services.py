@@ -14,7 +14,7 @@ from jixiao.core import audit, signatures, uploads
 from jixiao.core.config_rows import refuse_second_copy
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.locking import check_lock_token
-from jixiao.core.numbers import is_year
+from jixiao.core.numbers import FIRST_YEAR, LAST_YEAR, is_year
 from jixiao.core.permissions import require
 from jixiao.experts.models import Engagement, Expert
 from jixiao.experts.services import panel_draw
@@ -108,7 +108,7 @@ def template_update(
         raise DomainError("评价指标不属于该模板")
     check_tree(template.kind, build_tree(rows), weights, names)
     if fiscal_year is not None and not is_year(fiscal_year):
-        raise DomainError("适用年度应在2000至2100之间")
+        raise DomainError(f"适用年度应在{FIRST_YEAR}至{LAST_YEAR}之间")
     region = actor.active_membership.region
     with transaction.atomic():
         # Locking the edited template serialises two saves of it, so the second sees the copy the first made.
@@ -233,7 +233,7 @@ def evaluation_create(*, actor: Any, data: dict[str, Any], projects: list[Projec
     cleaned = _clean(actor, data)
     membership = actor.active_membership
     year = data.get("fiscal_year")
-    if not year or not 2000 <= int(year) <= 2100:
+    if not year or not FIRST_YEAR <= int(year) <= LAST_YEAR:
         raise DomainError("请填写评价年度")
     if cleaned.get("template") is None:
         raise DomainError("请选择指标体系")

@@ -16,7 +16,7 @@ from jixiao.core import audit
 from jixiao.core.errors import ConflictError, DomainError
 from jixiao.core.forms import valid_filters
 from jixiao.core.locking import lock_token, posted_lock_token
-from jixiao.core.numbers import year_or_none
+from jixiao.core.numbers import FIRST_YEAR, LAST_YEAR, year_or_none
 from jixiao.core.views_helpers import (
     capability_required,
     docx_response,
@@ -360,7 +360,7 @@ def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
             raw_year = request.POST.get("fiscal_year", "").strip()
             year = year_or_none(raw_year)
             if raw_year and year is None:
-                raise DomainError("适用年度应在2000至2100之间")
+                raise DomainError(f"适用年度应在{FIRST_YEAR}至{LAST_YEAR}之间")
             saved = services.template_update(
                 actor=request.user,
                 template=template,

@@ -7,7 +7,7 @@ from django import forms
 from django.utils import timezone
 
 from jixiao.core.filters import AutocompleteModelMultipleChoiceField
-from jixiao.core.forms import HiddenErrorsMixin, WanField, bootstrapify, limit_choices
+from jixiao.core.forms import HiddenErrorsMixin, WanField, YearField, bootstrapify, limit_choices
 from jixiao.monitoring.models import (
     DeviationReason,
     Likelihood,
@@ -29,7 +29,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 class TaskForm(forms.Form):
     title = forms.CharField(label="任务名称", max_length=200)
     task_no = forms.CharField(label="任务编号", max_length=30, required=False, help_text="留空自动编号")
-    fiscal_year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+    fiscal_year = YearField(label="年度")
     period_end_month = forms.TypedChoiceField(
         label="监控期间", coerce=int, choices=[(m, f"1—{m}月") for m in range(1, 13)], initial=8
     )
@@ -82,7 +82,7 @@ class TaskForm(forms.Form):
 
 
 class TaskFilterForm(forms.Form):
-    fiscal_year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)
+    fiscal_year = YearField(label="年度", required=False)
     status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部"), *TaskStatus.choices])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -94,7 +94,7 @@ class RecordFilterForm(forms.Form):
     task = forms.ModelChoiceField(
         label="监控任务", queryset=MonitoringTask.objects.none(), required=False, empty_label="全部"
     )
-    fiscal_year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)
+    fiscal_year = YearField(label="年度", required=False)
     status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部"), *RecordStatus.choices])
     department = DepartmentSearchField()
     likelihood = forms.ChoiceField(label="完成目标可能性", required=False, choices=[("", "全部"), *Likelihood.choices])

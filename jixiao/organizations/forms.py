@@ -7,7 +7,8 @@ from typing import Any
 from django import forms
 
 from jixiao.core.filters import AutocompleteModelChoiceField
-from jixiao.core.forms import HiddenErrorsMixin, bootstrapify, limit_choices
+from jixiao.core.forms import HiddenErrorsMixin, YearField, bootstrapify, limit_choices
+from jixiao.core.numbers import FIRST_YEAR, LAST_YEAR
 from jixiao.organizations import selectors
 from jixiao.organizations.models import (
     BudgetUnit,
@@ -136,15 +137,13 @@ class UnitForm(VersionedForm):
 
 
 class FiscalYearForm(forms.Form):
-    year = forms.IntegerField(
+    year = YearField(
         label="年度",
-        min_value=2000,
-        max_value=2100,
         error_messages={
             "required": "请填写年度",
             "invalid": "年度应为4位数字，如 2027",
-            "min_value": "年度应在2000至2100之间",
-            "max_value": "年度应在2000至2100之间",
+            "min_value": f"年度应在{FIRST_YEAR}至{LAST_YEAR}之间",
+            "max_value": f"年度应在{FIRST_YEAR}至{LAST_YEAR}之间",
         },
     )
     is_current = forms.BooleanField(label="设为当前年度", required=False)

@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from jixiao.core import audit
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError, ServiceError
 from jixiao.core.models import AuditEvent
-from jixiao.core.numbers import is_year
+from jixiao.core.numbers import FIRST_YEAR, LAST_YEAR, is_year
 from jixiao.core.permissions import require
 from jixiao.core.spreadsheets import CellError, ImportRejectedError
 from jixiao.organizations import selectors
@@ -428,7 +428,7 @@ def units_import(*, actor: Any, region: FiscalRegion, rows: list[UnitImportRow])
 
 def _year_in_range(year: int) -> None:
     if not is_year(year):
-        raise _field_error("year", "年度应在2000至2100之间")
+        raise _field_error("year", f"年度应在{FIRST_YEAR}至{LAST_YEAR}之间")
 
 
 def fiscal_year_create(*, actor: Any, year: int, is_current: bool = False, is_open: bool = True) -> FiscalYear:

@@ -5,7 +5,7 @@ from typing import Any
 
 from django import forms
 
-from jixiao.core.forms import HiddenErrorsMixin, WanField, bootstrapify, file_note_field
+from jixiao.core.forms import HiddenErrorsMixin, WanField, YearField, bootstrapify, file_note_field
 from jixiao.organizations.filters import add_region_field
 from jixiao.preassessment.models import (
     Attachment,
@@ -126,7 +126,7 @@ class StartForm(forms.Form):
 
 
 class ListFilterForm(forms.Form):
-    fiscal_year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)
+    fiscal_year = YearField(label="年度", required=False)
     status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部"), *PreAssessmentStatus.choices])
     conclusion = forms.ChoiceField(label="结论", required=False, choices=[("", "全部"), *Conclusion.choices])
     q = forms.CharField(label="项目名称或编码", required=False, max_length=100)
@@ -145,7 +145,7 @@ class RuleForm(forms.ModelForm):
         choices=Project.BudgetBook.choices,
         widget=forms.CheckboxSelectMultiple,
     )
-    fiscal_year = forms.IntegerField(label="年度（留空表示各年度）", required=False, min_value=2000, max_value=2100)
+    fiscal_year = YearField(label="年度（留空表示各年度）", required=False)
     # Declared with their ranges: `_post_clean` below skips the model's validators, so the form checks them.
     min_amount_wan = forms.DecimalField(label="金额起点（万元）", min_value=Decimal(0), max_digits=12, decimal_places=2)
     support_min_score = forms.DecimalField(

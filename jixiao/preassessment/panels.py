@@ -21,7 +21,7 @@ from jixiao.core import audit, signatures, uploads
 from jixiao.core.config_rows import refuse_second_copy
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.locking import check_lock_token
-from jixiao.core.numbers import is_year
+from jixiao.core.numbers import FIRST_YEAR, LAST_YEAR, is_year
 from jixiao.core.permissions import require
 from jixiao.core.text import check_row_names
 from jixiao.core.todos import TodoItem, countdown
@@ -164,7 +164,7 @@ def template_update(
         raise DomainError("评分指标不属于该模板")
     _check_tree(tree, names, points)
     if fiscal_year is not None and not is_year(fiscal_year):
-        raise DomainError("年度应在2000至2100之间")
+        raise DomainError(f"年度应在{FIRST_YEAR}至{LAST_YEAR}之间")
     region = actor.active_membership.region
     with transaction.atomic():
         # Ordered by pk: the default ordering joins the region, which PostgreSQL cannot lock on the nullable side.

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import IO, Any
 
 from jixiao.core.money import MoneyError, yuan_from_wan
-from jixiao.core.numbers import is_digits
+from jixiao.core.numbers import FIRST_YEAR, LAST_YEAR, is_digits
 from jixiao.core.spreadsheets import CellError, cell_text, read_rows
 from jixiao.projects.columns import BOOL_LABELS, CHOICE_LABELS, IMPORT_COLUMNS, LATER_COLUMNS
 
@@ -27,7 +27,7 @@ class ProjectRow:
 
 
 def _parse_year(text: str) -> int:
-    if not is_digits(text) or not 2000 <= int(text) <= 2100:
+    if not is_digits(text) or not FIRST_YEAR <= int(text) <= LAST_YEAR:
         raise ValueError("年度应为4位数字，如 2026")
     return int(text)
 

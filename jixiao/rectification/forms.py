@@ -6,7 +6,7 @@ from django import forms
 from django.core.validators import MaxValueValidator
 
 from jixiao.core.filters import AutocompleteModelChoiceField
-from jixiao.core.forms import MultipleFileField, bootstrapify, limit_choices
+from jixiao.core.forms import MultipleFileField, YearField, bootstrapify, limit_choices
 from jixiao.organizations.filters import add_region_field
 from jixiao.organizations.forms import DepartmentSearchField
 from jixiao.organizations.models import BudgetUnit, Department
@@ -25,7 +25,7 @@ from jixiao.rectification.models import (
 
 
 class ListFilterForm(forms.Form):
-    year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)
+    year = YearField(label="年度", required=False)
     status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部"), *RectificationStatus.choices])
     source = forms.ChoiceField(label="问题来源", required=False, choices=[("", "全部"), *SourceType.choices])
     department = DepartmentSearchField()
@@ -48,7 +48,7 @@ class ListFilterForm(forms.Form):
 
 
 class CandidateFilterForm(forms.Form):
-    year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)
+    year = YearField(label="年度", required=False)
     source = forms.ChoiceField(label="问题来源", required=False, choices=[("", "全部"), *SourceType.choices])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -57,7 +57,7 @@ class CandidateFilterForm(forms.Form):
 
 
 class ManualFindingForm(forms.Form):
-    fiscal_year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+    fiscal_year = YearField(label="年度")
     source_type = forms.ChoiceField(label="问题来源", choices=[(s.value, s.label) for s in MANUAL_SOURCES])
     source_label = forms.CharField(
         label="来源说明", required=False, max_length=300, help_text="如：2025年度部门绩效管理考核"
@@ -173,9 +173,7 @@ DAY_COUNTS = ("remind_days_before", "escalate_after_days", "second_escalate_afte
 
 class SettingsForm(forms.ModelForm):
     # The model's year takes any small number: 20266 typed for 2026 saved a row for a year that never comes.
-    fiscal_year = forms.IntegerField(
-        label="年度", required=False, min_value=2000, max_value=2100, help_text="为空表示各年度"
-    )
+    fiscal_year = YearField(label="年度", required=False, help_text="为空表示各年度")
 
     class Meta:
         model = RectificationSettings

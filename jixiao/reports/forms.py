@@ -7,18 +7,16 @@ from typing import Any
 
 from django import forms
 
-from jixiao.core.forms import HiddenErrorsMixin, bootstrapify
+from jixiao.core.forms import HiddenErrorsMixin, YearField, bootstrapify
 from jixiao.reports.models import AnnualReport
 from jixiao.reports.narrative import EDITABLE
 from jixiao.reports.services import MAX_SECTION_CHARS
 
 
 class GenerateForm(forms.Form):
-    work_year = forms.IntegerField(label="工作年度", min_value=2000, max_value=2100)
-    fiscal_year = forms.IntegerField(
+    work_year = YearField(label="工作年度")
+    fiscal_year = YearField(
         label="评价对象年度",
-        min_value=2000,
-        max_value=2100,
         required=False,
         help_text="自评、再评价、重点评价等统计所取的年度，留空与工作年度相同",
     )

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from jixiao.core import audit
 from jixiao.core.errors import ConflictError, DomainError
-from jixiao.core.numbers import is_year
+from jixiao.core.numbers import FIRST_YEAR, LAST_YEAR, is_year
 from jixiao.core.permissions import require
 from jixiao.reports.documents import render_annual_report
 from jixiao.reports.models import AnnualReport
@@ -56,7 +56,7 @@ def _region(actor: Any) -> Any:
 
 def _check_year(year: Any, label: str) -> int:
     if not is_year(year):
-        raise DomainError(f"{label}应为2000至2100之间的年份")
+        raise DomainError(f"{label}应为{FIRST_YEAR}至{LAST_YEAR}之间的年份")
     return year
 
 

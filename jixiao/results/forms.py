@@ -5,7 +5,7 @@ from typing import Any, cast
 
 from django import forms
 
-from jixiao.core.forms import HiddenErrorsMixin, WanField, bootstrapify
+from jixiao.core.forms import HiddenErrorsMixin, WanField, YearField, bootstrapify
 from jixiao.organizations.filters import add_region_field
 from jixiao.organizations.forms import DepartmentSearchField
 from jixiao.projects.models import Project
@@ -13,7 +13,7 @@ from jixiao.results.models import Action, ApplicationStatus
 
 
 class ListFilterForm(forms.Form):
-    fiscal_year = forms.IntegerField(label="评价年度", required=False, min_value=2000, max_value=2100)
+    fiscal_year = YearField(label="评价年度", required=False)
     action = forms.ChoiceField(label="应用方式", required=False, choices=[("", "全部"), *Action.choices])
     department = DepartmentSearchField()
     status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部"), *ApplicationStatus.choices])
@@ -29,7 +29,7 @@ class ListFilterForm(forms.Form):
 
 
 class GenerateForm(forms.Form):
-    fiscal_year = forms.IntegerField(label="评价年度", min_value=2000, max_value=2100)
+    fiscal_year = YearField(label="评价年度")
 
 
 class DecisionForm(HiddenErrorsMixin, forms.Form):
@@ -66,7 +66,7 @@ class LinkForm(forms.Form):
 
 class RuleForm(forms.Form):
     code = forms.ChoiceField(label="规则", choices=[])
-    fiscal_year = forms.IntegerField(label="评价年度（留空表示各年度）", required=False, min_value=2000, max_value=2100)
+    fiscal_year = YearField(label="评价年度（留空表示各年度）", required=False)
     name = forms.CharField(label="规则名称", max_length=200, required=False, help_text="留空沿用全国默认名称")
     values = forms.CharField(
         label="条件取值", required=False, max_length=200, help_text="多个取值用顿号或逗号分隔，如：中、差；留空沿用默认"

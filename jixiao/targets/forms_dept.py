@@ -8,7 +8,7 @@ from typing import Any
 
 from django import forms
 
-from jixiao.core.forms import HiddenErrorsMixin, RowFormSet, WanField, bootstrapify
+from jixiao.core.forms import HiddenErrorsMixin, RowFormSet, WanField, YearField, bootstrapify
 from jixiao.core.money import wan_from_yuan
 from jixiao.targets.models import AnnualTask, PerformanceTarget
 
@@ -80,4 +80,4 @@ def task_initial(tasks: list[AnnualTask]) -> list[dict[str, Any]]:
 
 class DeptStartForm(forms.Form):
     department = forms.IntegerField(widget=forms.HiddenInput)
-    fiscal_year = forms.IntegerField(min_value=2000, max_value=2100, widget=forms.HiddenInput)
+    fiscal_year = YearField(widget=forms.HiddenInput)

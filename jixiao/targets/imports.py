@@ -18,7 +18,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from jixiao.core import spreadsheets
 from jixiao.core.money import MoneyError, yuan_from_wan
-from jixiao.core.numbers import is_digits
+from jixiao.core.numbers import FIRST_YEAR, LAST_YEAR, is_digits
 from jixiao.core.spreadsheets import META_SHEET, norm
 from jixiao.indicators.valueparse import Kind, parse_op, parse_value
 from jixiao.targets.columns import (
@@ -546,7 +546,7 @@ def _flat_key(title: str, row: int, cells: dict[str, Raw], errors: list[SheetCel
         errors.append(_err(title, row, cells["form_type"], f"可选值：{FORM_PROJECT}、{FORM_DEPT}"))
         return None
     year_text = text_of(cells["fiscal_year"][1])
-    if not (is_digits(year_text) and 2000 <= int(year_text) <= 2100):
+    if not (is_digits(year_text) and FIRST_YEAR <= int(year_text) <= LAST_YEAR):
         errors.append(_err(title, row, cells["fiscal_year"], "年度应为4位数字，如 2026"))
         return None
     pro_code = text_of(cells["pro_code"][1])

@@ -4,14 +4,13 @@ from typing import Any
 
 from django import forms
 
-from jixiao.core.forms import HiddenErrorsMixin, bootstrapify, file_note_field
+from jixiao.core.forms import HiddenErrorsMixin, YearField, bootstrapify, file_note_field
 from jixiao.organizations.models import BudgetUnit
 from jixiao.training.models import Audience, TrainerType, TrainingKind
-from jixiao.training.services import MAX_YEAR, MIN_YEAR
 
 
 class FilterForm(forms.Form):
-    year = forms.IntegerField(label="年度", required=False, min_value=MIN_YEAR, max_value=MAX_YEAR)
+    year = YearField(label="年度", required=False)
     kind = forms.ChoiceField(label="形式", required=False, choices=[("", "全部"), *TrainingKind.choices])
     q = forms.CharField(label="主题", required=False, max_length=100)
 

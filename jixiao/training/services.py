@@ -26,7 +26,6 @@ FIELDS = [
     "attendance",
     "note",
 ]
-MIN_YEAR, MAX_YEAR = FIRST_YEAR, LAST_YEAR  # the years the list filters by; core.forms bounds the date box alike
 REQUIRED = {"held_on": "日期", "topic": "主题", "organiser": "组织单位", "trainer_type": "授课人类型"}
 
 
@@ -40,9 +39,9 @@ def _clean(data: dict[str, Any]) -> dict[str, Any]:
         raise DomainError("请填写：" + "、".join(missing))
     if not isinstance(cleaned["held_on"], dt.date):
         raise DomainError("日期格式不正确")
-    if not MIN_YEAR <= cleaned["held_on"].year <= MAX_YEAR:
+    if not FIRST_YEAR <= cleaned["held_on"].year <= LAST_YEAR:
         # The list and totals filter by year (2000 to 2100): a record outside them could never be found again.
-        raise DomainError(f"日期应在{MIN_YEAR}年至{MAX_YEAR}年之间")
+        raise DomainError(f"日期应在{FIRST_YEAR}年至{LAST_YEAR}年之间")
     if cleaned["trainer_type"] not in TrainerType.values:
         raise DomainError("请选择授课人类型")
     if cleaned.get("kind", TrainingKind.TRAINING) not in TrainingKind.values:

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from jixiao.appraisals import selectors
-from jixiao.core.numbers import year_or_none
+from jixiao.core.numbers import FIRST_YEAR, LAST_YEAR, year_or_none
 
 
 def _plain(row: dict[str, Any]) -> dict[str, Any]:
@@ -33,5 +33,5 @@ class AppraisalRankingView(APIView):
             raise PermissionDenied("您没有查看绩效考核的权限")
         year = year_or_none(request.query_params.get("fiscal_year", ""))
         if year is None:
-            raise ValidationError({"fiscal_year": "请指定考核年度（2000至2100年）"})
+            raise ValidationError({"fiscal_year": f"请指定考核年度（{FIRST_YEAR}至{LAST_YEAR}年）"})
         return Response([_plain(row) for row in selectors.appraisal_ranking(request.user, year)])

@@ -8,6 +8,7 @@ from typing import Any
 from django.urls import reverse
 from rest_framework import serializers
 
+from jixiao.core.numbers import FIRST_YEAR, LAST_YEAR
 from jixiao.evaluation.scoring import FundRow, IndicatorRow, SelfEvalSheet
 from jixiao.evaluation.scoring.sheet import FUND_KEYS
 
@@ -62,7 +63,7 @@ class IndicatorSerializer(serializers.Serializer):
 
 
 class SelfEvaluationSheetSerializer(serializers.Serializer):
-    fiscal_year = serializers.IntegerField(label="年度", min_value=2000, max_value=2100)
+    fiscal_year = serializers.IntegerField(label="年度", min_value=FIRST_YEAR, max_value=LAST_YEAR)
     project = serializers.CharField(label="项目名称", max_length=200, required=False, default="", allow_blank=True)
     department = serializers.CharField(label="主管部门", max_length=200, required=False, default="", allow_blank=True)
     unit = serializers.CharField(label="实施单位", max_length=200, required=False, default="", allow_blank=True)

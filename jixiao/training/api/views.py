@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from jixiao.core.numbers import year_or_none
+from jixiao.core.numbers import FIRST_YEAR, LAST_YEAR, year_or_none
 from jixiao.training import selectors
 
 
@@ -25,5 +25,5 @@ class TrainingTotalsView(APIView):
             raise PermissionDenied("您没有查看培训记录的权限")
         year = year_or_none(request.query_params.get("year", ""))
         if year is None:
-            raise ValidationError({"year": "请指定年度（2000至2100年）"})
+            raise ValidationError({"year": f"请指定年度（{FIRST_YEAR}至{LAST_YEAR}年）"})
         return Response(selectors.training_totals(request.user, year))
