@@ -4,11 +4,12 @@ import functools
 import time
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from jixiao.accounts import security
 from jixiao.accounts.capabilities import THREE_ADMINS
@@ -52,8 +53,12 @@ LAST_SEEN_RESOLUTION_SECONDS = 60
 
 
 @functools.cache
-def _keepalive_path() -> str:
-    return reverse("accounts:keepalive")
+def _keepalive_path(urlconf: str) -> str:
+    """The idle warning's own address, once per URL configuration (a test's own urlconf has none)."""
+    try:
+        return reverse("accounts:keepalive", urlconf=urlconf)
+    except NoReverseMatch:
+        return ""
 
 
 class SessionPolicyMiddleware:
@@ -82,7 +87,7 @@ class SessionPolicyMiddleware:
             # Writing the session on every request serialises a user's parallel requests on the session row
             # (bench: the project list under load); a minute of slack on a 15–30 minute idle limit is harmless.
             # The idle warning's own question (GET keepalive: how long is left?) is not activity and moves nothing.
-            asks_only = request.method == "GET" and request.path == _keepalive_path()
+            asks_only = request.method == "GET" and request.path == _keepalive_path(settings.ROOT_URLCONF)
             if not asks_only and now - int(request.session.get(LAST_SEEN) or 0) >= LAST_SEEN_RESOLUTION_SECONDS:
                 request.session[LAST_SEEN] = now
         return self.get_response(request)
