@@ -164,6 +164,33 @@ class YearFilter(django_filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
+class _YesNoField(forms.NullBooleanField):
+    """是/否 of a filter: true/false (or 1/0) and empty for 全部. Anything else is an invalid value named at its box
+    (the API answers 400), not a filter that silently lists everything (NullBooleanField reads "maybe" as 全部)."""
+
+    def to_python(self, value: Any) -> bool | None:  # type: ignore[override]
+        if value in (None, "", "unknown"):
+            return None
+        if value in (True, "True", "true", "1"):
+            return True
+        if value in (False, "False", "false", "0"):
+            return False
+        raise forms.ValidationError("请选择“是”或“否”（true 或 false）", code="invalid")
+
+    def validate(self, value: Any) -> None:
+        pass
+
+
+class YesNoFilter(django_filters.BooleanFilter):
+    """A list's 是/否 filter, shown as a select of 全部 / `yes` / `no` (e.g. 启用 / 停用)."""
+
+    field_class = _YesNoField
+
+    def __init__(self, *args: Any, yes: str = "是", no: str = "否", **kwargs: Any) -> None:
+        kwargs.setdefault("widget", forms.Select(choices=[("", "全部"), ("true", yes), ("false", no)]))
+        super().__init__(*args, **kwargs)
+
+
 class IdFilter(django_filters.NumberFilter):
     """Filter by a row's id carried in a link (`?project=<id>`): a whole number from 1 to MAX_ID; anything else is
     an invalid filter value and is left out, like any other filter's bad value."""

@@ -7,7 +7,7 @@ from typing import Any
 import django_filters
 from django.db.models import Q, QuerySet
 
-from jixiao.core.filters import FilterSet, ScopedIdFilter, YearFilter
+from jixiao.core.filters import FilterSet, ScopedIdFilter, YearFilter, YesNoFilter
 from jixiao.evaluation.models import SelfEvalStatus, SelfEvaluation
 from jixiao.organizations.models import Department
 
@@ -19,7 +19,7 @@ class SelfEvaluationFilterSet(FilterSet):
     department = ScopedIdFilter(label="主管部门", url_name="organizations:department_autocomplete")
     status = django_filters.ChoiceFilter(label="状态", choices=SelfEvalStatus.choices)
     grade = django_filters.ChoiceFilter(label="计算等级", field_name="grade_computed", choices=GRADES)
-    flagged = django_filters.BooleanFilter(label="有错误或提示", method="filter_flagged")
+    flagged = YesNoFilter(label="有错误或提示", method="filter_flagged")
 
     class Meta:
         model = SelfEvaluation

@@ -8,7 +8,7 @@ import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
 
-from jixiao.core.filters import FilterSet, IdFilter, ScopedIdFilter, YearFilter
+from jixiao.core.filters import FilterSet, IdFilter, ScopedIdFilter, YearFilter, YesNoFilter
 from jixiao.core.forms import bootstrapify
 from jixiao.execution.models import Payment
 from jixiao.organizations.filters import RegionFilter, limit_region_filter
@@ -25,7 +25,7 @@ class PaymentFilterSet(FilterSet):
     date_from = django_filters.DateFilter(label="支付日期从", field_name="pay_date", lookup_expr="gte")
     date_to = django_filters.DateFilter(label="支付日期至", field_name="pay_date", lookup_expr="lte")
     # 全部 / 是: the default NullBooleanSelect offers “未知 / 是 / 否”, and “否” listed every payment as “未知” did.
-    refunds = django_filters.BooleanFilter(
+    refunds = YesNoFilter(
         label="仅冲销（退款）", method="filter_refunds", widget=forms.Select(choices=[("", "全部"), ("true", "是")])
     )
 

@@ -5,22 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django import forms
 from django.db.models import Q, QuerySet
 
-from jixiao.core.filters import FilterSet
+from jixiao.core.filters import FilterSet, YesNoFilter
 from jixiao.core.forms import bootstrapify
 from jixiao.experts import selectors
 from jixiao.experts.models import Expert, expert_index
-
-ACTIVE_CHOICES = [("", "全部"), ("true", "在库"), ("false", "已出库")]
 
 
 class ExpertFilterSet(FilterSet):
     q = django_filters.CharFilter(label="关键字", method="filter_q")
     field = django_filters.ChoiceFilter(label="专业领域", choices=[], empty_label="全部")
     kind = django_filters.ChoiceFilter(label="类别", choices=Expert.Kind.choices, empty_label="全部")
-    is_active = django_filters.BooleanFilter(label="状态", widget=forms.Select(choices=ACTIVE_CHOICES))
+    is_active = YesNoFilter(label="状态", yes="在库", no="已出库")
 
     class Meta:
         model = Expert

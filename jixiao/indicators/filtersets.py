@@ -8,13 +8,12 @@ import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
 
-from jixiao.core.filters import FilterSet
+from jixiao.core.filters import FilterSet, YesNoFilter
 from jixiao.core.forms import bootstrapify
 from jixiao.indicators import selectors
 from jixiao.indicators.models import IndicatorLibraryItem, ItemStatus, LibraryLevel, Operator
 
 ALL_STATUSES = "all"
-YES_NO = [("", "全部"), ("true", "是"), ("false", "否")]
 
 
 class IndicatorItemFilterSet(FilterSet):
@@ -22,11 +21,9 @@ class IndicatorItemFilterSet(FilterSet):
     category = django_filters.ChoiceFilter(label="行业领域", method="filter_category", choices=[])
     lv1 = django_filters.ChoiceFilter(label="一级指标", method="filter_node", choices=[])
     lv2 = django_filters.ChoiceFilter(label="二级指标", method="filter_node", choices=[])
-    is_common = django_filters.BooleanFilter(
-        label="共性/个性", widget=forms.Select(choices=[("", "全部"), ("true", "共性"), ("false", "个性")])
-    )
+    is_common = YesNoFilter(label="共性/个性", yes="共性", no="个性")
     operator = django_filters.ChoiceFilter(label="计算符号", choices=Operator.choices)
-    is_core = django_filters.BooleanFilter(label="核心指标", widget=forms.Select(choices=YES_NO))
+    is_core = YesNoFilter(label="核心指标")
     library_level = django_filters.ChoiceFilter(label="指标级次", choices=LibraryLevel.choices)
     framework = django_filters.CharFilter(label="指标体系", field_name="framework__code", widget=forms.HiddenInput)
     status = django_filters.ChoiceFilter(

@@ -5,16 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django import forms
 from django.db.models import Q, QuerySet
 
-from jixiao.core.filters import FilterSet, ScopedIdFilter
+from jixiao.core.filters import FilterSet, ScopedIdFilter, YesNoFilter
 from jixiao.core.forms import bootstrapify
 from jixiao.organizations import selectors
 from jixiao.organizations.filters import RegionFilter, limit_region_filter
 from jixiao.organizations.models import BudgetUnit, Department
-
-ACTIVE_CHOICES = [("", "全部"), ("true", "启用"), ("false", "停用")]
 
 
 def _search(queryset: QuerySet[Any], code_field: str, value: str) -> QuerySet[Any]:
@@ -29,7 +26,7 @@ class DepartmentFilterSet(FilterSet):
     region = RegionFilter()  # city and province users only
     # A province's 1,000 business sections: search as you type, like the 主管部门 filters.
     finance_section = ScopedIdFilter(label="对口股室", url_name="organizations:section_autocomplete")
-    is_active = django_filters.BooleanFilter(label="状态", widget=forms.Select(choices=ACTIVE_CHOICES))
+    is_active = YesNoFilter(label="状态", yes="启用", no="停用")
 
     class Meta:
         model = Department
@@ -54,7 +51,7 @@ class UnitFilterSet(FilterSet):
     department = ScopedIdFilter(label="主管部门", url_name="organizations:department_autocomplete")
     level = django_filters.ChoiceFilter(label="单位级次", choices=BudgetUnit.Level.choices, empty_label="全部")
     kind = django_filters.ChoiceFilter(label="单位类型", choices=BudgetUnit.Kind.choices, empty_label="全部")
-    is_active = django_filters.BooleanFilter(label="状态", widget=forms.Select(choices=ACTIVE_CHOICES))
+    is_active = YesNoFilter(label="状态", yes="启用", no="停用")
 
     class Meta:
         model = BudgetUnit

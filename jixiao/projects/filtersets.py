@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django import forms
 from django.db.models import Q, QuerySet
 
-from jixiao.core.filters import FilterSet, ScopedIdFilter, YearFilter
+from jixiao.core.filters import FilterSet, ScopedIdFilter, YearFilter, YesNoFilter
 from jixiao.core.forms import bootstrapify
 from jixiao.core.money import MoneyError, yuan_from_wan
 from jixiao.organizations.filters import RegionFilter, limit_region_filter
@@ -39,21 +38,11 @@ class ProjectFilterSet(FilterSet):
     budget_book = django_filters.ChoiceFilter(label="预算类型", choices=Project.BudgetBook.choices)
     status = django_filters.ChoiceFilter(label="状态", choices=Project.Status.choices)
     tier = django_filters.ChoiceFilter(label="重要性", choices=Project.Tier.choices)
-    is_new = django_filters.BooleanFilter(
-        label="新增项目", widget=forms.Select(choices=[("", "全部"), ("true", "新增"), ("false", "延续")])
-    )
-    is_key = django_filters.BooleanFilter(
-        label="重点项目", widget=forms.Select(choices=[("", "全部"), ("true", "是"), ("false", "否")])
-    )
-    is_policy = django_filters.BooleanFilter(
-        label="政策类项目", widget=forms.Select(choices=[("", "全部"), ("true", "是"), ("false", "否")])
-    )
-    is_revised = django_filters.BooleanFilter(
-        label="修订的政策或项目", widget=forms.Select(choices=[("", "全部"), ("true", "是"), ("false", "否")])
-    )
-    is_special_bond = django_filters.BooleanFilter(
-        label="专项债券项目", widget=forms.Select(choices=[("", "全部"), ("true", "是"), ("false", "否")])
-    )
+    is_new = YesNoFilter(label="新增项目", yes="新增", no="延续")
+    is_key = YesNoFilter(label="重点项目")
+    is_policy = YesNoFilter(label="政策类项目")
+    is_revised = YesNoFilter(label="修订的政策或项目")
+    is_special_bond = YesNoFilter(label="专项债券项目")
     min_amount_wan = WanFilter(label="金额不低于（万元）", field_name="total_amount_yuan", lookup_expr="gte")
     max_amount_wan = WanFilter(label="金额不高于（万元）", field_name="total_amount_yuan", lookup_expr="lte")
     ordering = django_filters.OrderingFilter(
