@@ -30,6 +30,7 @@ from jixiao.accounts.middleware import LAST_SEEN, SESSION_KEY
 from jixiao.accounts.models import Membership, Role, User
 from jixiao.core import audit, audit_labels
 from jixiao.core.errors import DomainError
+from jixiao.core.forms import conditions_text
 from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
 from jixiao.core.models import Job
 from jixiao.core.views_helpers import capability_required, paginate
@@ -341,14 +342,14 @@ AUDIT_EXPORT = ListExport(
 )
 
 
-def _audit_query(actor: Any, data: Any) -> tuple[AuditFilterForm, dict[str, str], Any]:
-    """The filter form, its conditions and the events they select. A condition that is not valid (a date typed as
+def _audit_query(actor: Any, data: Any) -> tuple[AuditFilterForm, Any]:
+    """The filter form and the events its conditions select. A condition that is not valid (a date typed as
     2026.13.01) selects nothing: the form shows the error rather than the whole trail under a filter it ignored."""
     form = AuditFilterForm(data or None)
     if form.is_bound and not form.is_valid():
-        return form, {}, selectors.audit_events(actor=actor, filters={}).none()
+        return form, selectors.audit_events(actor=actor, filters={}).none()
     filters = {k: str(v) for k, v in form.cleaned_data.items() if v} if form.is_bound else {}
-    return form, filters, selectors.audit_events(actor=actor, filters=filters)
+    return form, selectors.audit_events(actor=actor, filters=filters)
 
 
 def _change_text(event: Any) -> str:
@@ -393,7 +394,7 @@ def _audit_chunk_rows(events: list[Any]) -> Iterator[tuple[Any, ...]]:
 
 @capability_required("audit.view")
 def audit_list(request: HttpRequest) -> HttpResponse:
-    form, filters, events = _audit_query(request.user, request.GET)
+    form, events = _audit_query(request.user, request.GET)
     options = {"event_options": audit_labels.module_options(), "object_options": audit_labels.object_type_options()}
     if form.errors:
         context = {"page": paginate(request, events), "form": form, **options}
@@ -405,9 +406,9 @@ def audit_list(request: HttpRequest) -> HttpResponse:
             rows=lambda: _audit_rows(events),
             count=events.count,
             back=reverse("accounts:audit_list"),
+            form=form,
         )
-    labels = {name: str(field.label) for name, field in form.fields.items()}
-    reason = "；".join(f"{labels.get(k, k)}={v}" for k, v in filters.items()) or "全部（无查询条件）"
+    reason = conditions_text(request.GET, form)
     audit.record(actor=request.user, event_type="audit.query", object_type="core.auditevent", reason=reason[:500])
     page = paginate(request, events, 50)
     roles = dict(Role.choices)
@@ -422,7 +423,7 @@ def audit_export_job(job: Job, *, query: str, fmt: str, membership_id: int | Non
     user = job_identity(job, membership_id)
     if not user.can("audit.export"):
         raise DomainError("您没有导出审计日志的权限")
-    _form, _filters, events = _audit_query(user, QueryDict(query))
+    _form, events = _audit_query(user, QueryDict(query))
     run_list_export(job, AUDIT_EXPORT, rows=_audit_rows(events), total=events.count(), fmt=fmt)
 
 

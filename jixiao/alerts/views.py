@@ -113,7 +113,7 @@ WARNING_EXPORT = ListExport(
 @capability_required("alerts.view")
 def warning_export(request: HttpRequest) -> HttpResponse:
     """导出: streamed when short, a background job with a progress bar when long (core.list_exports)."""
-    _form, params = _warning_params(request)
+    form, params = _warning_params(request)
     warnings = selectors.warnings_filtered(request.user, params)
     return export_list(
         request,
@@ -121,6 +121,7 @@ def warning_export(request: HttpRequest) -> HttpResponse:
         rows=lambda: warning_rows(warnings[:MAX_EXPORT_ROWS]),
         count=lambda: min(warnings.count(), MAX_EXPORT_ROWS),
         back=reverse("alerts:list"),
+        form=form,
     )
 
 

@@ -89,6 +89,51 @@ def valid_filters(form: forms.BaseForm) -> dict[str, Any]:
     return dict(form.cleaned_data)
 
 
+NOT_CONDITIONS = frozenset({"format", "export", "page", "per_page", "csrfmiddlewaretoken"})
+
+
+def conditions_text(data: Any, form: forms.BaseForm | None = None) -> str:
+    """A list's query in words, for the 说明 of its export or query in the audit trail: 年度=2026；状态=已入库.
+    Each filled box by its label and what the page showed in it (a choice's label, a row's name, 是/否); a parameter
+    no form field knows is named as typed, decoded (never `status=in_library&q=%E4%B8%80`). 全部（无查询条件） when
+    nothing was asked."""
+    fields = form.fields if form is not None else {}
+    cleaned = getattr(form, "cleaned_data", None) or {}
+    parts = []
+    for name in data:
+        values = [value for value in data.getlist(name) if value != ""]
+        if name in NOT_CONDITIONS or not values:
+            continue
+        field = fields.get(name)
+        label = str(field.label) if field is not None and field.label else name
+        parts.append(f"{label}={_shown(field, cleaned.get(name), values)}")
+    return "；".join(parts) or "全部（无查询条件）"
+
+
+def _shown(field: forms.Field | None, value: Any, typed: list[str]) -> str:
+    if field is None or value in (None, "", []):
+        return "、".join(typed)
+    widget = field.widget
+    if hasattr(widget, "chosen"):  # several rows in a search box (core.filters): their names
+        return "、".join(label for _pk, label in widget.chosen(typed)) or "、".join(typed)
+    if hasattr(widget, "label_for"):  # one row in a search box: its name, not its id
+        return widget.label_for(value) or str(value)
+    choices = getattr(field, "choices", None) or getattr(widget, "choices", None)
+    if choices is not None and not hasattr(choices, "queryset"):  # a select's own options (not a table's rows)
+        labels: dict[str, str] = {}
+        for key, label in choices:
+            if isinstance(label, (list, tuple)):  # a group of choices
+                labels.update((str(k), str(v)) for k, v in label)
+            else:
+                labels[str(key)] = str(label)
+        return "、".join(labels.get(item, item) for item in typed)
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, (list, tuple)) or hasattr(value, "model"):
+        return "、".join(str(item) for item in value)
+    return str(value)
+
+
 class RowFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
     """A grid whose rows the page numbers itself: the row count it posts (TOTAL_FORMS) must cover every row it posts.
 

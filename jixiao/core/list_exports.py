@@ -9,7 +9,7 @@ A list page's export view describes the export once (`ListExport`) and calls `ex
   tampered query cannot widen it), writes the file with a progress bar and cancellation, and the user downloads it
   from the job page. Nothing is written when the job is cancelled or fails.
 
-Every export (direct or by job) leaves an audit record with its query string.
+Every export (direct or by job) leaves an audit record naming its conditions in words (年度=2026；状态=已入库).
 """
 
 from __future__ import annotations
@@ -20,12 +20,14 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from django import forms
 from django.conf import settings
 from django.core.files import File
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from jixiao.core import audit
+from jixiao.core.forms import conditions_text
 from jixiao.core.jobs import (
     PROGRESS_EVERY,
     job_identity,
@@ -66,15 +68,19 @@ def export_list(
     rows: Callable[[], Iterable[Row]],
     count: Callable[[], int],
     back: str = "",
+    form: forms.BaseForm | None = None,
 ) -> HttpResponse:
-    """The response of a list's export button: a streamed file, or a redirect to the job that writes it."""
+    """The response of a list's export button: a streamed file, or a redirect to the job that writes it. `form` is
+    the list's bound filter form: the audit record's 说明 names its conditions in words (core.forms.conditions_text)."""
     fmt = requested_format(request)
     query = request.GET.copy()
     query.pop("format", None)
     # CSV always streams (flat memory at any length): no count needed. Xlsx streams when short, else a job.
     total = None if fmt == "csv" else count()
     if total is None or total <= sync_limit():
-        audit.record(actor=request.user, event_type=spec.kind, object_type=spec.kind, reason=query.urlencode()[:500])
+        audit.record(
+            actor=request.user, event_type=spec.kind, object_type=spec.kind, reason=conditions_text(query, form)[:500]
+        )
         # A streamed file is still a response to the views that return it.
         if fmt == "csv":
             return stream_csv(rows(), spec.header, spec.filename("csv"))  # type: ignore[return-value]

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from jixiao.core import audit
 from jixiao.core.errors import DomainError
-from jixiao.core.forms import valid_filters
+from jixiao.core.forms import conditions_text, valid_filters
 from jixiao.core.views_helpers import (
     capability_required,
     docx_response,
@@ -59,7 +59,7 @@ def document_export(request: HttpRequest) -> HttpResponse:
         actor=request.user,
         event_type="documents.export",
         object_type=selectors.OBJECT_TYPE,
-        reason=request.GET.urlencode()[:500],
+        reason=conditions_text(request.GET, form)[:500],
     )
     return xlsx_response(content, "文书台账.xlsx")
 

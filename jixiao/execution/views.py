@@ -59,13 +59,14 @@ PAYMENT_EXPORT = ListExport(
 @capability_required("execution.view")
 def payment_export(request: HttpRequest) -> HttpResponse:
     """导出: streamed when short, a background job with a progress bar when long (core.list_exports)."""
-    _filterset, payments = _filtered(request)
+    filterset, payments = _filtered(request)
     return export_list(
         request,
         PAYMENT_EXPORT,
         rows=lambda: payment_rows(payments),
         count=lambda: min(payments.count(), MAX_EXPORT_ROWS),
         back=reverse("execution:payment_list"),
+        form=filterset.form,
     )
 
 

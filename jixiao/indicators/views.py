@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from jixiao.core import audit, audit_labels
 from jixiao.core.errors import DomainError, PermissionDeniedError
+from jixiao.core.forms import conditions_text
 from jixiao.core.views_helpers import (
     capability_required,
     import_errors_download,
@@ -59,12 +60,13 @@ def library_list(request: HttpRequest) -> HttpResponse:
 
 @capability_required("indicator.export")
 def library_export(request: HttpRequest) -> HttpResponse:
-    content = export_items(_filtered(request).qs)
+    filterset = _filtered(request)
+    content = export_items(filterset.qs)
     audit.record(
         actor=request.user,
         event_type="indicator.export",
         object_type="indicators.indicatorlibraryitem",
-        reason=request.GET.urlencode()[:500],
+        reason=conditions_text(request.GET, filterset.form)[:500],
     )
     return xlsx_response(content, "指标库.xlsx")
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from jixiao.core import audit
 from jixiao.core.errors import DomainError, PermissionDeniedError
+from jixiao.core.forms import conditions_text
 from jixiao.core.numbers import is_digits
 from jixiao.core.views_helpers import (
     capability_required,
@@ -317,13 +318,14 @@ def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @capability_required("org.export")
 def unit_export(request: HttpRequest) -> HttpResponse:
-    queryset = _unit_filter(request).qs
+    filterset = _unit_filter(request)
+    queryset = filterset.qs
     content = export_units(queryset)
     audit.record(
         actor=request.user,
         event_type="unit.export",
         object_type="organizations.budgetunit",
-        reason=f"导出预算单位 {queryset.count()} 个；条件：{request.GET.urlencode()}"[:500],
+        reason=f"导出预算单位 {queryset.count()} 个；条件：{conditions_text(request.GET, filterset.form)}"[:500],
     )
     return xlsx_response(content, "预算单位.xlsx")
 

@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from jixiao.core import audit
-from jixiao.core.forms import valid_filters
+from jixiao.core.forms import conditions_text, valid_filters
 from jixiao.core.views_helpers import capability_required, docx_response, filename_part, xlsx_response
 from jixiao.preassessment import documents, selectors
 from jixiao.preassessment.forms import ListFilterForm
@@ -58,7 +58,7 @@ def assessments_export(request: HttpRequest) -> HttpResponse:
         actor=request.user,
         event_type="preassessment.export",
         object_type="preassessment.preassessment",
-        reason=request.GET.urlencode()[:500],
+        reason=conditions_text(request.GET, form)[:500],
     )
     year = params.get("fiscal_year")
     return xlsx_response(content, f"{year}年度事前绩效评估.xlsx" if year else "事前绩效评估.xlsx")

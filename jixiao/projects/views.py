@@ -101,13 +101,15 @@ PROJECT_EXPORT = ListExport(
 @capability_required("project.export")
 def project_export(request: HttpRequest) -> HttpResponse:
     """导出: the filtered rows, streamed when short, a background job with a progress bar when long."""
-    queryset = _filtered(request).qs
+    filterset = _filtered(request)
+    queryset = filterset.qs
     return export_list(
         request,
         PROJECT_EXPORT,
         rows=lambda: project_rows(queryset),
         count=queryset.count,
         back=reverse("projects:list"),
+        form=filterset.form,
     )
 
 

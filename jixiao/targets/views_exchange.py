@@ -13,7 +13,7 @@ from django.utils.http import content_disposition_header
 
 from jixiao.core import audit
 from jixiao.core.errors import DomainError
-from jixiao.core.forms import bootstrapify
+from jixiao.core.forms import bootstrapify, conditions_text
 from jixiao.core.spreadsheets import SpreadsheetError, write_workbook
 from jixiao.core.views_helpers import capability_required, xlsx_response
 from jixiao.targets import selectors, services_exchange
@@ -41,19 +41,22 @@ class TargetImportForm(forms.Form):
         return upload
 
 
+def _filterset(request: HttpRequest) -> TargetFilterSet:
+    return TargetFilterSet(request.GET or None, queryset=selectors.targets_visible(request.user), user=request.user)
+
+
 def _filtered(request: HttpRequest) -> Any:
-    filterset = TargetFilterSet(
-        request.GET or None, queryset=selectors.targets_visible(request.user), user=request.user
-    )
-    return for_export(filterset.qs)
+    return for_export(_filterset(request).qs)
 
 
 def _audit_export(request: HttpRequest, kind: str) -> None:
+    form = _filterset(request).form
+    form.is_valid()
     audit.record(
         actor=request.user,
         event_type=f"target.export_{kind}",
         object_type="targets.performancetarget",
-        reason=request.GET.urlencode()[:500],
+        reason=conditions_text(request.GET, form)[:500],
     )
 
 

@@ -42,7 +42,7 @@ def test_audit_admin_searches_and_exports_with_escaped_values(world: World) -> N
     assert AuditEvent.objects.filter(event_type="audit.query", actor_name="p_audit").exists()
     world.login("audit_admin").get("/accounts/console/audit/", {"event_type": "auth", "outcome": "failure"})
     query = AuditEvent.objects.filter(event_type="audit.query").order_by("-seq").first()
-    assert query is not None and query.reason == "事件类型=auth；结果=failure"
+    assert query is not None and query.reason == "事件类型=auth；结果=失败"
 
 
 def test_long_audit_export_is_a_job_with_the_same_filter(world: World, settings: Any) -> None:

@@ -143,6 +143,9 @@ def test_export_contains_exactly_the_filtered_visible_rows(world: World) -> None
     everything = openpyxl.load_workbook(io.BytesIO(client.get("/projects/export/").getvalue())).active
     assert sorted(r[0] for r in everything.iter_rows(min_row=2, values_only=True)) == ["P-BRANCH", "P-SCHOOL"]
     assert AuditEvent.objects.filter(event_type="project.export", actor_name="p_dept").count() == 2
+    # The audit trail's 说明 names the conditions in words: the box's label and the unit's name, not unit=17.
+    reasons = AuditEvent.objects.filter(event_type="project.export").order_by("seq").values_list("reason", flat=True)
+    assert list(reasons) == [f"实施单位={world.school_branch.name}", "全部（无查询条件）"]
 
 
 def test_exported_file_imports_back_unchanged(world: World) -> None:
