@@ -235,8 +235,10 @@ def mon_1(scope: Scope) -> Figure:
 
 
 def mon_2(scope: Scope) -> Figure:
+    # Project records only: a 部门整体 round counts departments, not 监控项目 (MON-5, seed 001 keeps them apart).
     rows = list(
         _records(scope)
+        .filter(project__isnull=False)
         .values("task_id", "task__task_no", "task__title", "task__period_end_month")
         .annotate(n=Count("id"), budget=sum_yuan("current_budget_yuan"), executed=sum_yuan("executed_to_date_yuan"))
         .order_by("task__period_end_month", "task_id")
@@ -312,6 +314,28 @@ def mon_4(scope: Scope) -> Figure:
         {"model": "FundAdjustment", "fiscal_year": scope.work_year, "source": "预警处置（source_case 非空）"},
         "根据监控预警处置，" + adjustment_sentence(by_kind),
         table=[(f"{v['label']}（万元）", wan(v["amount_yuan"])) for v in by_kind.values() if v["count"]],
+    )
+
+
+def mon_5(scope: Scope) -> Figure:
+    overall = _records(scope).filter(project__isnull=True)
+    totals = overall.aggregate(
+        departments=Count("department", distinct=True),
+        reviewed=Count("department", distinct=True, filter=Q(status=MonitoringRecord.Status.APPROVED)),
+        budget=sum_yuan("current_budget_yuan"),
+    )
+    values = {"departments": totals["departments"], "reviewed": totals["reviewed"], "budget_yuan": totals["budget"]}
+    return Figure(
+        "MON-5",
+        "部门整体监控审核",
+        values,
+        {"model": "MonitoringRecord", "project": None, "reviewed": "status=approved", "count": "distinct department"},
+        f"完成{totals['reviewed']}个部门整体绩效监控审核工作（下达部门整体监控{totals['departments']}个）",
+        table=[
+            ("部门整体监控（个）", str(totals["departments"])),
+            ("其中审核通过（个）", str(totals["reviewed"])),
+            ("部门整体监控预算（万元）", wan(totals["budget"])),
+        ],
     )
 
 
