@@ -420,12 +420,16 @@ def ev_3(scope: Scope) -> Figure:
         .values_list("grade", "c")
     )
     by_grade = {str(label): grades.get(value, 0) for value, label in KeyEvalGrade.choices}
+    # The issued reports one by one, as seed 001 lists them (序号 / 评价报告) under its counts.
+    reports = list(
+        evaluations.filter(status=KeyEvalStatus.ISSUED).order_by("title", "pk").values_list("title", flat=True)
+    )
     type_text = "、".join(f"{k}{v}个" for k, v in by_type.items() if v)
     grade_text = "、".join(f"{k}{v}个" for k, v in by_grade.items() if v)
     return Figure(
         "EV-3",
         "重点绩效评价",
-        {**totals, "by_object_type": by_type, "by_grade": by_grade},
+        {**totals, "by_object_type": by_type, "by_grade": by_grade, "reports": reports},
         {"model": "KeyEvaluation", "fiscal_year": scope.fiscal_year, "grade": "status=issued"},
         f"开展财政重点绩效评价{totals['n']}个（{type_text or '无'}），涉及资金{wan(totals['amount'])}万元，"
         f"其中委托第三方机构{totals['third_party']}个；已下达结果的评价等级为{grade_text or '暂无'}",
@@ -434,8 +438,9 @@ def ev_3(scope: Scope) -> Figure:
             ("评价资金（万元）", wan(totals["amount"])),
             ("委托第三方（个）", str(totals["third_party"])),
         ]
-        + [(f"对象：{k}（个）", str(v)) for k, v in by_type.items() if v]
-        + [(f"等级：{k}（个）", str(v)) for k, v in by_grade.items()],
+        + [(f"对象：{k}（个）", str(v)) for k, v in by_type.items()]
+        + [(f"等级：{k}（个）", str(v)) for k, v in by_grade.items()]
+        + [(f"评价报告{i}", title) for i, title in enumerate(reports, 1)],
     )
 
 

@@ -184,6 +184,7 @@ def recompute(path: str, wy: int, fy: int) -> dict[str, dict[str, Any]]:
             str(label): len([k for k in keys if k.status == "issued" and k.grade == value])
             for value, label in KeyEvaluation._meta.get_field("grade").choices
         },
+        "reports": [k.title for k in sorted((k for k in keys if k.status == "issued"), key=lambda k: (k.title, k.pk))],
     }
     items = [
         i
