@@ -330,7 +330,9 @@ def mon_5(scope: Scope) -> Figure:
         "部门整体监控审核",
         values,
         {"model": "MonitoringRecord", "project": None, "reviewed": "status=approved", "count": "distinct department"},
-        f"完成{totals['reviewed']}个部门整体绩效监控审核工作（下达部门整体监控{totals['departments']}个）",
+        f"完成{totals['reviewed']}个部门整体绩效监控审核工作（下达部门整体监控{totals['departments']}个）"
+        if totals["departments"]
+        else "本年度未开展部门整体绩效监控",
         table=[
             ("部门整体监控（个）", str(totals["departments"])),
             ("其中审核通过（个）", str(totals["reviewed"])),

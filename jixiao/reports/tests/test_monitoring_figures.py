@@ -41,3 +41,9 @@ def test_department_overall_monitoring_reviews_are_counted(rounds: World) -> Non
     assert figure.values["reviewed"] == 1  # 县教育局's record passed review
     assert figure.sentence == "完成1个部门整体绩效监控审核工作（下达部门整体监控2个）"
     assert "MON-5" in CATALOGUE
+
+
+def test_a_year_without_department_overall_rounds_says_so(world: World) -> None:
+    figure = mon_5(Scope(region=world.region, work_year=2026, fiscal_year=2026))
+    assert figure.values["departments"] == 0
+    assert figure.sentence == "本年度未开展部门整体绩效监控"
