@@ -235,8 +235,10 @@ def mon_1(scope: Scope) -> Figure:
 
 
 def mon_2(scope: Scope) -> Figure:
+    # Project records only: a 部门整体 round counts departments, not 监控项目 (MON-5, seed 001 keeps them apart).
     rows = list(
         _records(scope)
+        .filter(project__isnull=False)
         .values("task_id", "task__task_no", "task__title", "task__period_end_month")
         .annotate(n=Count("id"), budget=sum_yuan("current_budget_yuan"), executed=sum_yuan("executed_to_date_yuan"))
         .order_by("task__period_end_month", "task_id")
@@ -312,6 +314,30 @@ def mon_4(scope: Scope) -> Figure:
         {"model": "FundAdjustment", "fiscal_year": scope.work_year, "source": "预警处置（source_case 非空）"},
         "根据监控预警处置，" + adjustment_sentence(by_kind),
         table=[(f"{v['label']}（万元）", wan(v["amount_yuan"])) for v in by_kind.values() if v["count"]],
+    )
+
+
+def mon_5(scope: Scope) -> Figure:
+    overall = _records(scope).filter(project__isnull=True)
+    totals = overall.aggregate(
+        departments=Count("department", distinct=True),
+        reviewed=Count("department", distinct=True, filter=Q(status=MonitoringRecord.Status.APPROVED)),
+        budget=sum_yuan("current_budget_yuan"),
+    )
+    values = {"departments": totals["departments"], "reviewed": totals["reviewed"], "budget_yuan": totals["budget"]}
+    return Figure(
+        "MON-5",
+        "部门整体监控审核",
+        values,
+        {"model": "MonitoringRecord", "project": None, "reviewed": "status=approved", "count": "distinct department"},
+        f"完成{totals['reviewed']}个部门整体绩效监控审核工作（下达部门整体监控{totals['departments']}个）"
+        if totals["departments"]
+        else "本年度未开展部门整体绩效监控",
+        table=[
+            ("部门整体监控（个）", str(totals["departments"])),
+            ("其中审核通过（个）", str(totals["reviewed"])),
+            ("部门整体监控预算（万元）", wan(totals["budget"])),
+        ],
     )
 
 
@@ -396,12 +422,16 @@ def ev_3(scope: Scope) -> Figure:
         .values_list("grade", "c")
     )
     by_grade = {str(label): grades.get(value, 0) for value, label in KeyEvalGrade.choices}
+    # The issued reports one by one, as seed 001 lists them (序号 / 评价报告) under its counts.
+    reports = list(
+        evaluations.filter(status=KeyEvalStatus.ISSUED).order_by("title", "pk").values_list("title", flat=True)
+    )
     type_text = "、".join(f"{k}{v}个" for k, v in by_type.items() if v)
     grade_text = "、".join(f"{k}{v}个" for k, v in by_grade.items() if v)
     return Figure(
         "EV-3",
         "重点绩效评价",
-        {**totals, "by_object_type": by_type, "by_grade": by_grade},
+        {**totals, "by_object_type": by_type, "by_grade": by_grade, "reports": reports},
         {"model": "KeyEvaluation", "fiscal_year": scope.fiscal_year, "grade": "status=issued"},
         f"开展财政重点绩效评价{totals['n']}个（{type_text or '无'}），涉及资金{wan(totals['amount'])}万元，"
         f"其中委托第三方机构{totals['third_party']}个；已下达结果的评价等级为{grade_text or '暂无'}",
@@ -410,8 +440,9 @@ def ev_3(scope: Scope) -> Figure:
             ("评价资金（万元）", wan(totals["amount"])),
             ("委托第三方（个）", str(totals["third_party"])),
         ]
-        + [(f"对象：{k}（个）", str(v)) for k, v in by_type.items() if v]
-        + [(f"等级：{k}（个）", str(v)) for k, v in by_grade.items()],
+        + [(f"对象：{k}（个）", str(v)) for k, v in by_type.items()]
+        + [(f"等级：{k}（个）", str(v)) for k, v in by_grade.items()]
+        + [(f"评价报告{i}", title) for i, title in enumerate(reports, 1)],
     )
 
 

@@ -106,7 +106,14 @@ def recompute(path: str, wy: int, fy: int) -> dict[str, dict[str, Any]]:
     }
     rounds: dict[int, list[Any]] = {}
     for r in records:
-        rounds.setdefault(r.task_id, []).append(r)
+        if r.project_id:
+            rounds.setdefault(r.task_id, []).append(r)
+    overall = [r for r in records if not r.project_id]
+    out["MON-5"] = {
+        "departments": len({r.department_id for r in overall}),
+        "reviewed": len({r.department_id for r in overall if r.status == "approved"}),
+        "budget_yuan": sum((r.current_budget_yuan for r in overall), D0),
+    }
     out["MON-2"] = {
         "rounds": sorted(
             (
@@ -177,6 +184,7 @@ def recompute(path: str, wy: int, fy: int) -> dict[str, dict[str, Any]]:
             str(label): len([k for k in keys if k.status == "issued" and k.grade == value])
             for value, label in KeyEvaluation._meta.get_field("grade").choices
         },
+        "reports": [k.title for k in sorted((k for k in keys if k.status == "issued"), key=lambda k: (k.title, k.pk))],
     }
     items = [
         i
