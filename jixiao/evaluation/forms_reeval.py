@@ -12,6 +12,7 @@ from jixiao.core.forms import WanField, YearField, bootstrapify
 from jixiao.evaluation.forms import DATE
 from jixiao.evaluation.models import AuthenticityItem, SelfEvaluation, UpperCheckStatus
 from jixiao.experts.models import Agency
+from jixiao.organizations.forms import DepartmentSearchField
 from jixiao.organizations.models import Department
 from jixiao.projects.models import Project
 
@@ -22,7 +23,7 @@ class BatchForm(forms.Form):
     fiscal_year = YearField(label="评价年度")
     title = forms.CharField(label="批次名称", max_length=200, required=False)
     subject = forms.ChoiceField(label="对象类型", choices=SelfEvaluation.Subject.choices)
-    department = forms.ModelChoiceField(label="主管部门", queryset=Department.objects.none(), required=False)
+    department = DepartmentSearchField()  # a county has ~100 主管部门: a search box, not one option each
     amount_min_yuan = WanField(label="全年预算数 ≥（万元）", required=False)
     amount_max_yuan = WanField(label="全年预算数 ≤（万元）", required=False)
     grade = forms.ChoiceField(label="自评等级", choices=GRADE_CHOICES, required=False)

@@ -113,6 +113,16 @@ class DepartmentForm(VersionedForm):
 
 
 class UnitForm(VersionedForm):
+    # A county has ~100 主管部门 and ~400 预算单位: search boxes, not one option each.
+    department = DepartmentSearchField(required=True)
+    parent = AutocompleteModelChoiceField(
+        label="上级单位",
+        queryset=BudgetUnit.objects.none(),
+        required=False,
+        url_name="organizations:unit_autocomplete",
+        help_text="二级、三级单位输入名称或编码选择上级单位（上级单位须属于同一主管部门）；一级预算单位留空",
+    )
+
     class Meta:
         model = BudgetUnit
         fields = ["agency_code", "name", "department", "parent", "kind", "is_secret", "is_active"]
@@ -121,11 +131,7 @@ class UnitForm(VersionedForm):
         super().__init__(*args, **kwargs)
         self.fields["agency_code"].validators.append(code_validator)
         limit_choices(self, "department", selectors.department_choices(user))
-        _label(self.fields["department"], lambda d: f"{d.dept_code} {d.name}")
         limit_choices(self, "parent", selectors.unit_parent_choices(user, self.instance))
-        _label(self.fields["parent"], lambda u: f"{u.department.name} / {u.agency_code} {u.name}")
-        self.fields["parent"].empty_label = "（无，一级预算单位）"  # type: ignore[attr-defined]
-        self.fields["parent"].help_text = "二级、三级单位选择上级单位；上级单位须属于同一主管部门"
         bootstrapify(self)
 
     def clean(self) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 
+from jixiao.core.filters import AutocompleteModelMultipleChoiceField
 from jixiao.core.forms import HiddenErrorsMixin, YearField, bootstrapify, file_note_field
 from jixiao.organizations.models import BudgetUnit
 from jixiao.training.models import Audience, TrainerType, TrainingKind
@@ -31,8 +32,12 @@ class SessionForm(HiddenErrorsMixin, forms.Form):
     )
     session_count = forms.IntegerField(label="期数", min_value=1, max_value=999, initial=1)
     attendance = forms.IntegerField(label="参训人次", min_value=0, max_value=1_000_000, initial=0)
-    participant_units = forms.ModelMultipleChoiceField(
-        label="参训单位（可选）", queryset=BudgetUnit.objects.none(), required=False
+    # A county has ~400 预算单位: a search box adding badges, not one option each.
+    participant_units = AutocompleteModelMultipleChoiceField(
+        label="参训单位（可选）",
+        queryset=BudgetUnit.objects.none(),
+        required=False,
+        url_name="organizations:unit_autocomplete",
     )
     note = forms.CharField(label="说明", max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
@@ -43,7 +48,6 @@ class SessionForm(HiddenErrorsMixin, forms.Form):
             field = self.fields["participant_units"]
             assert isinstance(field, forms.ModelMultipleChoiceField)
             field.queryset = units
-        self.fields["participant_units"].widget.attrs["size"] = 8
         bootstrapify(self)
         self.fields["audience"].widget.attrs.pop("class", None)
 

@@ -15,6 +15,7 @@ import openpyxl
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from docx import Document
 
 from conftest import World
@@ -552,3 +553,23 @@ def test_a_refused_finding_shows_the_row_again_as_typed(world: World) -> None:
     assert "selected>" not in rest.split("</form>")[0]
     item.refresh_from_db()
     assert item.finding == "" and item.verified_value == ""
+
+
+def test_the_batch_form_finds_its_department_by_search_not_a_list_of_every_department(world: World) -> None:
+    """A county has ~100 主管部门: the 新建再评价批次 form listed them all as one <select>; it is a search box now,
+    and an id outside the county is still refused at the box."""
+    final_records(world)
+    client = world.login("performance")
+    page = client.get("/evaluation/reeval/").content.decode()
+    assert '<select name="department"' not in page
+    assert f'data-jx-autocomplete="{reverse("organizations:department_autocomplete")}"' in page
+    far = world.far_unit.department
+    base = {"fiscal_year": YEAR, "subject": "project", "rate_pct": "10", "n_min": 1}
+    refused = client.post("/evaluation/reeval/", {**base, "department": str(far.pk)})
+    assert refused.status_code == 400 and not ReEvaluationBatch.objects.exists()
+    assert client.post("/evaluation/reeval/", {**base, "department": str(world.edu.pk)}).status_code == 302
+    batch = ReEvaluationBatch.objects.get()
+    assert batch.department == world.edu
+    # A refused form shows the chosen department's name in the box.
+    again = client.post("/evaluation/reeval/", {**base, "department": str(world.edu.pk), "n_min": "0"})
+    assert again.status_code == 400 and f'value="{world.edu.name}"' in again.content.decode()

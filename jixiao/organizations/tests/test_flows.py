@@ -395,3 +395,23 @@ def test_marking_a_unit_secret_reads_no_to_yes_in_the_audit_trail(world: World) 
     assert event.changes["is_secret"] == [False, True]
     body = world.login("audit_admin").get("/accounts/console/audit/", {"event_type": "unit"}).content.decode()
     assert "涉密：否 → 是" in body and "***" not in body
+
+
+def test_the_unit_form_finds_department_and_parent_by_search_not_lists_of_the_whole_county(world: World) -> None:
+    """A county has ~100 主管部门 and ~400 预算单位: 新增/编辑预算单位 listed every one in two <select>s; they are
+    search boxes now, an edited unit's department and parent shown by name, and foreign ids still refused."""
+    client = world.login("budget")
+    page = client.get(reverse("organizations:unit_create")).content.decode()
+    assert '<select name="department"' not in page and '<select name="parent"' not in page
+    assert f'data-jx-autocomplete="{reverse("organizations:department_autocomplete")}"' in page
+    assert f'data-jx-autocomplete="{reverse("organizations:unit_autocomplete")}"' in page
+    edit = client.get(reverse("organizations:unit_edit", args=[world.school_branch.pk])).content.decode()
+    parent = world.school_branch.parent
+    assert parent is not None
+    assert f'name="parent" value="{parent.pk}"' in edit and f'value="{parent.name}"' in edit
+    assert f'name="department" value="{world.edu.pk}"' in edit and f'value="{world.edu.name}"' in edit
+    far = _unit_data(world, parent=world.far_unit.pk)
+    assert client.post(reverse("organizations:unit_create"), far).status_code == 400
+    response = client.post(reverse("organizations:unit_create"), _unit_data(world, parent=world.school.pk))
+    assert response.status_code == 302
+    assert BudgetUnit.objects.get(region=world.region, agency_code="101003").parent == world.school

@@ -213,3 +213,29 @@ def test_deleting_a_session_asks_first(world: World) -> None:
         'data-confirm="确定删除培训记录“预算绩效管理业务培训”吗？删除后不能恢复。" data-testid="training-delete"'
         in page
     )
+
+
+def test_participant_units_are_chosen_by_search_not_a_list_of_every_unit(world: World) -> None:
+    """A county has ~400 预算单位: the 培训记录 form listed every one in a multiple <select>; it is a search box
+    now, the chosen units shown as badges, and a unit outside the county is still refused at the box."""
+    client = world.login("performance")
+    page = client.get(reverse("training:create")).content.decode()
+    assert '<select name="participant_units"' not in page
+    assert f'data-jx-autocomplete="{reverse("organizations:unit_autocomplete")}" data-jx-ac-multiple' in page
+    form = {
+        "held_on": "2026-06-01",
+        "topic": "绩效目标编报培训",
+        "organiser": "县财政局",
+        "kind": "training",
+        "trainer_type": "staff",
+        "session_count": "1",
+        "attendance": "80",
+    }
+    refused = client.post(reverse("training:create"), {**form, "participant_units": [str(world.far_unit.pk)]})
+    assert refused.status_code == 400 and not TrainingSession.objects.exists()
+    chosen = [str(world.school.pk), str(world.hospital.pk)]
+    assert client.post(reverse("training:create"), {**form, "participant_units": chosen}).status_code == 302
+    session = TrainingSession.objects.get()
+    assert set(session.participant_units.all()) == {world.school, world.hospital}
+    edit = client.get(reverse("training:edit", args=[session.pk])).content.decode()
+    assert world.school.name in edit and world.hospital.name in edit and "data-jx-ac-chip" in edit
