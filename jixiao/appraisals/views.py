@@ -327,10 +327,14 @@ def self_save(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @capability_required("appraisal.section_score")
 def eval_save(request: HttpRequest, pk: int) -> HttpResponse:
+    """保存评定得分, or a workflow step pressed while the grid is open (股室评分完成, 审定并排名, 退回…: `action`): the
+    scores and opinions as typed are saved first, then the step is taken (the buttons sat in another form, and
+    scores typed but not saved were dropped)."""
     appraisal = selectors.appraisal_get(request.user, pk)
+    shown_in = appraisal.status  # the state whose button was pressed
     texts = {k: request.POST[k] for k in ("exist_problems", "rectify_step", "mof_aud_opinion") if k in request.POST}
     try:
-        services.appraisal_save_eval(
+        appraisal = services.appraisal_save_eval(
             actor=request.user,
             appraisal=appraisal,
             scores=_posted_scores(request, "eval"),
@@ -339,8 +343,25 @@ def eval_save(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except DomainError as exc:
         return _refused(request, pk, exc, posted="eval")
-    else:
+    if not request.POST.get("action"):
         messages.success(request, "评定得分已保存")
+        return redirect("appraisals:detail", pk=pk)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "评定得分已保存，但操作无效")
+        return _detail(request, selectors.appraisal_get(request.user, pk), 400)
+    label = APPRAISAL_WORKFLOW.action_label(form.cleaned_data["action"], shown_in)
+    try:
+        services.appraisal_transition(
+            actor=request.user,
+            appraisal=appraisal,
+            action=form.cleaned_data["action"],
+            comment=form.cleaned_data["comment"],
+        )
+    except DomainError as exc:
+        messages.info(request, "评定得分已保存")
+        return _refused(request, pk, exc)
+    messages.success(request, f"评定得分已保存。操作成功：{label}")
     return redirect("appraisals:detail", pk=pk)
 
 
