@@ -537,8 +537,9 @@ def _escalate(actor: Any, pk: int, level: int, kind: str, today: date) -> bool:
         letter = _issue_letter(actor, locked, kind, today)
         locked.escalation_level = level + 1
         locked.escalated_on = today
-        locked.version += 1
-        locked.save(update_fields=["escalation_level", "escalated_on", "version", "updated_at"])
+        # No version bump (as the 到期提醒 above): the letter asks the unit for the feedback it may be typing on a
+        # page opened before the sweep, and nothing that page shows or posts has changed.
+        locked.save(update_fields=["escalation_level", "escalated_on", "updated_at"])
         _event(actor, locked, f"escalate_{kind.lower()}", ESCALATION_LABELS[kind], locked.status, letter.doc_no)
     return True
 
