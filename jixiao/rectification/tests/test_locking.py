@@ -141,3 +141,28 @@ def test_feedback_typed_while_the_sweep_escalates_is_accepted(world: World) -> N
     rect.refresh_from_db()
     assert rect.status == "feedback_submitted" and rect.feedback_measures == "已建立资金台账，按月对账"
     assert rect.files.count() == 1
+
+
+def test_the_same_finding_registered_twice_makes_one_case(world: World) -> None:
+    """登记问题 saved again after 返回 (or a double click) made a second draft case of the same problem."""
+    client = world.login("performance")
+    data = {
+        "fiscal_year": YEAR,
+        "source_type": "AUDIT",
+        "category": "FUNDS",
+        "severity": "MEDIUM",
+        "description": "审计发现结余资金未及时收回",
+        "department": world.edu.pk,
+        "unit": world.school.pk,
+    }
+    assert client.post("/rectification/findings/new/", data).status_code == 302
+    rect = Rectification.objects.get()
+    again = client.post("/rectification/findings/new/", data)
+    assert again.status_code == 409
+    text = again.content.decode()
+    assert "请勿重复登记" in text and rect.title in text and "审计发现结余资金未及时收回" in text
+    assert Rectification.objects.count() == 1
+    # Another problem of the same unit is registered as usual.
+    other = {**data, "description": "审计发现政府采购程序不规范"}
+    assert client.post("/rectification/findings/new/", other).status_code == 302
+    assert Rectification.objects.count() == 2
