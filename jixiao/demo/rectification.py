@@ -142,6 +142,8 @@ def _seed(rng: random.Random, perf: User, section: User, unit_user: User, projec
         **_interview(),
     )
     # One case issued earlier and never answered: overdue, so the sweep sends a 提醒敦促函.
-    overdue = _issue(perf, _audit_case(perf, projects[0], year, AUDIT_PROBLEMS[2]), 10)
+    # Not the problem of the draft on the same project (problems[0]): that one is registered already.
+    late = AUDIT_PROBLEMS[2] if problems[0] != AUDIT_PROBLEMS[2] else AUDIT_PROBLEMS[3]
+    overdue = _issue(perf, _audit_case(perf, projects[0], year, late), 10)
     Rectification.objects.filter(pk=overdue.pk).update(deadline=timezone.localdate() - timedelta(days=8))
     services.rectification_sweep(today=timezone.localdate())

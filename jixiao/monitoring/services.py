@@ -40,7 +40,7 @@ from jixiao.monitoring.models import (
 from jixiao.monitoring.record_xlsx import MonitoringImportError, read_record
 from jixiao.monitoring.workflow import BULK_ACTIONS, EDITABLE_STATES
 from jixiao.monitoring.workflow import MONITORING_WORKFLOW as WORKFLOW
-from jixiao.organizations.models import BudgetUnit, Department
+from jixiao.organizations.models import BudgetUnit, Department, FiscalRegion
 from jixiao.projects.models import Project, ProjectStatus
 from jixiao.targets.models import PerformanceTarget, TargetIndicator, TargetStatus, TargetVersion
 
@@ -134,6 +134,27 @@ def _clean_task(actor: Any, data: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
+def _refuse_twin_draft(region: Any, year: int, cleaned: dict[str, Any]) -> None:
+    """保存 pressed again after 返回 (or twice): the same round is already a draft, not to be created a second time."""
+    twin = (
+        MonitoringTask.objects.filter(
+            region=region,
+            fiscal_year=year,
+            period_end_month=cleaned["period_end_month"],
+            scope=cleaned["scope"],
+            department=cleaned.get("department"),
+            title=cleaned.get("title"),
+            status=TaskStatus.DRAFT,
+        )
+        .order_by("pk")
+        .first()
+    )
+    if twin is not None:
+        raise ConflictError(
+            f"已有同名的草稿监控任务“{twin.task_no}”，请勿重复创建；请在监控任务列表中打开该草稿下达，或删除后重新创建"
+        )
+
+
 def task_create(*, actor: Any, data: dict[str, Any], selected_projects: list[Project] | None = None) -> MonitoringTask:
     """A draft round. `data` holds TASK_FIELDS; SELECTED scope needs `selected_projects`."""
     require(actor, "monitoring.manage")
@@ -156,6 +177,9 @@ def task_create(*, actor: Any, data: dict[str, Any], selected_projects: list[Pro
     elif selected:
         selected = []
     with transaction.atomic():
+        # One new round per region at a time: the number and the duplicate check below see each other's rows.
+        FiscalRegion.objects.select_for_update().get(pk=region.pk)
+        _refuse_twin_draft(region, year, cleaned)
         task_no = (cleaned.get("task_no") or "").strip() or _next_task_no(region, year, cleaned["period_end_month"])
         if MonitoringTask.objects.filter(region=region, task_no=task_no).exists():
             raise ConflictError(f"任务编号“{task_no}”已存在")

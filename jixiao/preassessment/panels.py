@@ -20,7 +20,7 @@ from django.utils import timezone
 from jixiao.core import audit, signatures, uploads
 from jixiao.core.config_rows import refuse_second_copy
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
-from jixiao.core.locking import check_lock_token
+from jixiao.core.locking import check_lock_token, lock_token
 from jixiao.core.numbers import FIRST_YEAR, LAST_YEAR, is_year
 from jixiao.core.permissions import require
 from jixiao.core.text import check_row_names
@@ -419,6 +419,11 @@ class PanelView:
     threshold: Decimal
     submitted: int
 
+    @property
+    def lock_token(self) -> str:
+        """The submitted scores the page shows (an expert submits once): 确认 posts it back (panel_confirm)."""
+        return lock_token([row.member for row in self.rows if row.member.submitted_at is not None])
+
 
 def panel_summary(assessment: PreAssessment) -> PanelView:
     members = panel_members(assessment)
@@ -434,13 +439,23 @@ def panel_summary(assessment: PreAssessment) -> PanelView:
     return PanelView(rows, summary.average, dims, threshold, len(submitted))
 
 
-def panel_confirm(*, actor: Any, assessment: PreAssessment) -> PreAssessment:
-    """Copy the panel average into the assessment's score; the rule's mapping suggests the conclusion."""
+def panel_confirm(*, actor: Any, assessment: PreAssessment, lock_token: str | None = None) -> PreAssessment:
+    """Copy the panel average into the assessment's score; the rule's mapping suggests the conclusion.
+
+    `lock_token` is the panel page's (`PanelView.lock_token`): an expert who submitted since the page was shown
+    changes the average its 确认 button names, so the confirmation is refused (409) with the new figures."""
     with transaction.atomic():
         locked = _in_review(actor, assessment)
+        # A score submitted meanwhile waits on the members' rows (score_submit locks its own).
+        list(AssessmentPanelMember.objects.select_for_update().filter(assessment=locked).values_list("pk", flat=True))
         view = panel_summary(locked)
         if view.average is None:
             raise DomainError("尚无专家提交评分，不能确认")
+        if lock_token and lock_token != view.lock_token:
+            raise ConflictError(
+                f"页面打开后又有专家提交了评分（现{view.submitted}/{len(view.rows)}已提交，平均分{view.average}分），"
+                "请核对后再确认"
+            )
         rule = selectors.rule_for(locked.project.region, locked.fiscal_year)
         before = {"score": str(locked.score), "suggested_conclusion": locked.suggested_conclusion}
         locked.score = view.average

@@ -213,9 +213,11 @@ def agency_review(request: HttpRequest, pk: int) -> HttpResponse:
 def panel_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     pa = selectors.assessment_get(request.user, pk)
     try:
-        panels.panel_confirm(actor=request.user, assessment=pa)
+        panels.panel_confirm(actor=request.user, assessment=pa, lock_token=posted_lock_token(request.POST))
     except DomainError as exc:
-        return _fail(request, pk, exc)
+        # The panel page again with the scores as they are now, the reason and its status (409: scored meanwhile).
+        messages.error(request, exc.message)
+        return _panel_page(request, selectors.assessment_get(request.user, pk), status=exc.status_code)
     messages.success(request, "已确认专家评分，评审总分已写入评估")
     return redirect("preassessment:detail", pk=pk)
 

@@ -190,6 +190,24 @@ def finding_create_manual(*, actor: Any, data: dict[str, Any]) -> Rectification:
         raise DomainError("请选择问题类别和严重程度")
     department, unit, project = _addressee(actor, data)
     with transaction.atomic():
+        # 保存 pressed again after 返回 (or twice): the same problem already waits in a draft case.
+        Department.objects.select_for_update().get(pk=department.pk)
+        twin = (
+            Finding.objects.filter(
+                fiscal_year=int(data["fiscal_year"]),
+                department=department,
+                unit=unit,
+                project=project,
+                source_type=source_type,
+                category=data["category"],
+                description=description[:4000],
+                rectification__status=RectificationStatus.DRAFT,
+            )
+            .select_related("rectification")
+            .first()
+        )
+        if twin is not None and twin.rectification is not None:
+            raise ConflictError(f"该问题已登记，整改事项“{twin.rectification.title}”待下达，请勿重复登记")
         finding = Finding(
             fiscal_year=int(data["fiscal_year"]),
             region_id=department.region_id,
@@ -537,8 +555,9 @@ def _escalate(actor: Any, pk: int, level: int, kind: str, today: date) -> bool:
         letter = _issue_letter(actor, locked, kind, today)
         locked.escalation_level = level + 1
         locked.escalated_on = today
-        locked.version += 1
-        locked.save(update_fields=["escalation_level", "escalated_on", "version", "updated_at"])
+        # No version bump (as the 到期提醒 above): the letter asks the unit for the feedback it may be typing on a
+        # page opened before the sweep, and nothing that page shows or posts has changed.
+        locked.save(update_fields=["escalation_level", "escalated_on", "updated_at"])
         _event(actor, locked, f"escalate_{kind.lower()}", ESCALATION_LABELS[kind], locked.status, letter.doc_no)
     return True
 

@@ -125,15 +125,16 @@ CANDIDATES_PER_PAGE = 100
 @capability_required("rectification.manage")
 def finding_create(request: HttpRequest) -> HttpResponse:
     form = ManualFindingForm(request.POST or None, user=request.user, initial={"fiscal_year": _current_year()})
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         try:
             rect = services.finding_create_manual(actor=request.user, data=form.cleaned_data)
         except DomainError as exc:
             form.add_error(None, exc.message)
+            status = exc.status_code  # 409: registered already
         else:
             messages.success(request, "问题已登记，请编制整改要求后下达")
             return redirect("rectification:detail", pk=rect.pk)
-    status = 400 if request.method == "POST" else 200
     return render(request, "rectification/finding_form.html", {"form": form}, status=status)
 
 

@@ -598,3 +598,28 @@ def test_a_round_with_no_record_of_the_readers_says_so_instead_of_a_zero_rate(re
     assert overall == "本任务中没有您可查看的监控表。"
     page = ready.login("unit_user").get(url).content.decode()
     assert "序时进度" in page.split('data-testid="mon-overall">', 1)[1].split("</p>", 1)[0]
+
+
+def test_the_new_round_form_posted_twice_creates_one_draft(ready: World) -> None:
+    """保存 pressed again after 返回 (or a double click): a second draft JK202608-02 of the same round was created."""
+    client = ready.login("performance")
+    data = {
+        "title": "2026年1—8月绩效运行监控",
+        "fiscal_year": "2026",
+        "period_end_month": "8",
+        "start_date": "2026-09-01",
+        "deadline": "2026-09-20",
+        "warn_days": "3",
+        "scope": "all",
+    }
+    assert client.post(reverse("monitoring:task_create"), data).status_code == 302
+    again = client.post(reverse("monitoring:task_create"), data)
+    assert again.status_code == 409
+    text = again.content.decode()
+    assert "JK202608-01" in text and "请勿重复创建" in text and 'value="2026年1—8月绩效运行监控"' in text
+    assert MonitoringTask.objects.count() == 1
+    # Another round (another month) is no duplicate; neither is the same title once the first draft is issued.
+    assert client.post(reverse("monitoring:task_create"), {**data, "period_end_month": "9"}).status_code == 302
+    services.task_issue(actor=ready.users["performance"], task=MonitoringTask.objects.get(task_no="JK202608-01"))
+    assert client.post(reverse("monitoring:task_create"), data).status_code == 302
+    assert MonitoringTask.objects.count() == 3

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -263,3 +264,29 @@ def test_other_roles_cannot_score(panel_world: tuple[World, PreAssessment, list[
         panels.score_submit(actor=world.users[persona], member=member, points=_points_for(member, 80))
     if persona != "performance":
         assert world.login(persona).get(f"/preassessment/{pa.pk}/panel/").status_code in (403, 404)
+
+
+def test_confirm_from_a_page_shown_before_another_expert_submitted_is_refused(
+    panel_world: tuple[World, PreAssessment, list[Expert]],
+) -> None:
+    """The 绩效股 opens the panel page (1/3 submitted, 确认专家评分（平均分85分…）) while an expert is still typing;
+    the expert submits, then 确认 wrote the new average, not the one the button and its dialog named."""
+    world, pa, _ = panel_world
+    members = _draw(world, pa)
+    panels.score_submit(actor=members[0].expert.user, member=members[0], points=_points_for(members[0], 85))
+    client = world.login("performance")
+    page = client.get(f"/preassessment/{pa.pk}/panel/").content.decode()
+    token = re.search(r'name="lock_token" value="([0-9a-f]+)"', page)
+    assert token is not None and "平均分85" in page
+    panels.score_submit(actor=members[1].expert.user, member=members[1], points=_points_for(members[1], 60))
+    response = client.post(f"/preassessment/{pa.pk}/panel/confirm/", {"lock_token": token.group(1)})
+    assert response.status_code == 409
+    text = response.content.decode()
+    assert "又有专家提交了评分" in text and "2/3" in text and "72.5" in text  # the panel page with the new figures
+    pa.refresh_from_db()
+    assert pa.score is None
+    fresh = re.search(r'name="lock_token" value="([0-9a-f]+)"', text)
+    assert fresh is not None
+    assert client.post(f"/preassessment/{pa.pk}/panel/confirm/", {"lock_token": fresh.group(1)}).status_code == 302
+    pa.refresh_from_db()
+    assert pa.score == Decimal("72.50")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, timedelta
 from typing import Any
 
@@ -14,6 +15,7 @@ from jixiao.rectification.models import Category, Rectification, Severity, Sourc
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 YEAR = 2026
+_problem_no = itertools.count(1)
 
 
 def pdf(name: str = "问题整改报告.pdf") -> SimpleUploadedFile:
@@ -21,7 +23,8 @@ def pdf(name: str = "问题整改报告.pdf") -> SimpleUploadedFile:
 
 
 def draft_case(world: World, project: Any = None, source_type: str = SourceType.AUDIT) -> Rectification:
-    """A hand-entered audit finding on the school project and its draft case."""
+    """A hand-entered audit finding on the school project and its draft case (each call another problem: the same
+    problem registered again while its case is a draft is refused)."""
     return services.finding_create_manual(
         actor=world.users["performance"],
         data={
@@ -31,7 +34,7 @@ def draft_case(world: World, project: Any = None, source_type: str = SourceType.
             "project": project or world.school_project,
             "category": Category.FUNDS,
             "severity": Severity.HIGH,
-            "description": "项目资金未按合同约定支付，结余资金未及时上缴",
+            "description": f"项目资金未按合同约定支付，结余资金未及时上缴（审计问题{next(_problem_no)}）",
         },
     )
 

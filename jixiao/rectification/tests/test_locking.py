@@ -13,7 +13,7 @@ from django.utils import timezone
 from conftest import World
 from jixiao.rectification import selectors
 from jixiao.rectification.models import Rectification, RectificationSettings
-from jixiao.rectification.tests.helpers import YEAR, draft_case, issued_case, pdf
+from jixiao.rectification.tests.helpers import YEAR, draft_case, issued_case, overdue_by, pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -124,3 +124,45 @@ def test_review_from_a_stale_page_is_refused(world: World) -> None:
     assert rect.status == "feedback_submitted" and rect.feedback_measures == "补充佐证"
     assert rect.review_opinion == "佐证不全"
     assert Rectification.objects.get(pk=rect.pk).closed_at is None
+
+
+def test_feedback_typed_while_the_sweep_escalates_is_accepted(world: World) -> None:
+    """The unit types its 整改反馈 while the 绩效股 runs 逾期提醒与督办 and a 提醒敦促函 goes out: the letter asks for
+    exactly this feedback, which was refused as 该记录已被他人修改 (with the 问题整改报告 to choose again)."""
+    rect = overdue_by(issued_case(world), 30)
+    unit = world.login("unit_user")
+    token = _token(unit, f"/rectification/{rect.pk}/")
+    performance = world.login("performance")
+    assert performance.post("/rectification/sweep/").status_code == 302
+    rect.refresh_from_db()
+    assert rect.escalation_level == 1 and rect.letters.count() == 2
+    data = {"measures": "已建立资金台账，按月对账", "reports": pdf(), "lock_token": token}
+    assert unit.post(f"/rectification/{rect.pk}/feedback/", data).status_code == 302
+    rect.refresh_from_db()
+    assert rect.status == "feedback_submitted" and rect.feedback_measures == "已建立资金台账，按月对账"
+    assert rect.files.count() == 1
+
+
+def test_the_same_finding_registered_twice_makes_one_case(world: World) -> None:
+    """登记问题 saved again after 返回 (or a double click) made a second draft case of the same problem."""
+    client = world.login("performance")
+    data = {
+        "fiscal_year": YEAR,
+        "source_type": "AUDIT",
+        "category": "FUNDS",
+        "severity": "MEDIUM",
+        "description": "审计发现结余资金未及时收回",
+        "department": world.edu.pk,
+        "unit": world.school.pk,
+    }
+    assert client.post("/rectification/findings/new/", data).status_code == 302
+    rect = Rectification.objects.get()
+    again = client.post("/rectification/findings/new/", data)
+    assert again.status_code == 409
+    text = again.content.decode()
+    assert "请勿重复登记" in text and rect.title in text and "审计发现结余资金未及时收回" in text
+    assert Rectification.objects.count() == 1
+    # Another problem of the same unit is registered as usual.
+    other = {**data, "description": "审计发现政府采购程序不规范"}
+    assert client.post("/rectification/findings/new/", other).status_code == 302
+    assert Rectification.objects.count() == 2
