@@ -11,7 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from jixiao.accounts.models import Membership, User
+from jixiao.accounts.models import Membership, SecurityPolicy, User
 from jixiao.core.models import AuditEvent
 from jixiao.demo.generator import CURRENT_YEAR, PREVIOUS_YEAR
 from jixiao.demo.preassessment import SUPPORTIVE_STATUSES
@@ -171,6 +171,9 @@ def test_the_command_reports_what_it_built(tmp_path: Path) -> None:
     )
     text = out.getvalue()
     assert "模拟省级数据已生成" in text and "县级区划 1 个" in text
+    # Its logins work with the demo password alone, as seed_demo's (h98 had to switch TOTP off by hand).
+    policy = SecurityPolicy.objects.get(pk=1)
+    assert not policy.totp_required_finance and not policy.totp_required_admins and "无需动态口令" in text
     assert f"→ {path}" in text and path.exists()
     assert not any(p.name.endswith(".parts") for p in tmp_path.iterdir())  # the per-county parts are cleaned up
 

@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from jixiao.demo.province import PAYMENTS_PER_REGION, generate_province
 from jixiao.demo.reset import DemoDataError
+from jixiao.demo.security import relax_second_factor_for_demo
 
 
 class Command(BaseCommand):
@@ -62,6 +63,8 @@ class Command(BaseCommand):
             )
         except DemoDataError as exc:
             raise CommandError(str(exc)) from exc
+        # The generated logins share the published demo password, as seed_demo's do: no second factor either.
+        relax_second_factor_for_demo()
         elapsed = time.monotonic() - started
         self.stdout.write(self.style.SUCCESS(f"模拟省级数据已生成（种子 {options['seed']}，用时 {elapsed:.1f} 秒）："))
         self.stdout.write(
@@ -73,5 +76,6 @@ class Command(BaseCommand):
             f"监控记录 {summary.monitoring_records} 条，单位自评 {summary.self_evaluations} 条，"
             f"事前评估 {summary.preassessments} 个"
         )
+        self.stdout.write("  演示登录使用公开的演示口令，无需动态口令（与 seed_demo 相同；仅限演示与测试）")
         if options["payments_csv"]:
             self.stdout.write(f"  支付数据 {summary.payments} 笔 → {options['payments_csv']}")
