@@ -8,6 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 from docx import Document
+from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
@@ -45,6 +46,20 @@ def set_fonts(
     for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
         rfonts.attrib.pop(qn(attr), None)
     rfonts.set(qn("w:eastAsia"), east_asia)
+
+
+def keep_rows_whole(table: Any, header_rows: int = 1) -> None:
+    """No row of `table` breaks across a page (a name cell half on one page, half on the next), and its first
+    `header_rows` rows repeat at the top of every page the table runs onto."""
+    for index, row in enumerate(table.rows):
+        tr_pr = row._tr.get_or_add_trPr()
+        height = tr_pr.find(qn("w:trHeight"))  # the schema's order: cantSplit, trHeight, tblHeader
+        if height is not None:
+            height.addprevious(OxmlElement("w:cantSplit"))
+        else:
+            tr_pr.append(OxmlElement("w:cantSplit"))
+        if index < header_rows:
+            tr_pr.append(OxmlElement("w:tblHeader"))
 
 
 def official_date(value: dt.date | dt.datetime | None = None) -> str:

@@ -15,7 +15,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from jixiao.core.word import a4_document, set_fonts
+from jixiao.core.word import a4_document, keep_rows_whole, set_fonts
 from jixiao.documents.models import PLACEHOLDERS, OfficialDocument
 from jixiao.documents.rendering import LATE_PLACEHOLDERS
 
@@ -103,6 +103,7 @@ def add_table(doc: Any, headers: list[str], rows: list[list[Any]], *, size: floa
         for cell, text in zip(table.add_row().cells, row, strict=False):
             cell.text = ""
             set_fonts(cell.paragraphs[0].add_run(clean_text(text)), BODY_FONT, size)
+    keep_rows_whole(table)
     return table
 
 
@@ -116,7 +117,8 @@ def add_tables(doc: Any, tables: list[dict[str, Any]]) -> None:
     """The 附表 after the 成文日期 (GB/T 9704: attachments follow the document), each titled 附表N：…"""
     for number, table in enumerate((t for t in tables or [] if t.get("rows")), start=1):
         doc.add_paragraph()
-        add_line(doc, f"附表{number}：{table.get('title', '')}", size=14, font=HEADING_FONT, bold=True)
+        title = add_line(doc, f"附表{number}：{table.get('title', '')}", size=14, font=HEADING_FONT, bold=True)
+        title.paragraph_format.keep_with_next = True  # not left alone at the foot of a page, its table on the next
         add_table(doc, list(table["headers"]), [list(r) for r in table["rows"]])
 
 

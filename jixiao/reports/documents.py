@@ -11,7 +11,7 @@ from typing import Any
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt
 
-from jixiao.core.word import a4_document, official_date, set_fonts
+from jixiao.core.word import a4_document, keep_rows_whole, official_date, set_fonts
 from jixiao.reports.models import AnnualReport
 from jixiao.reports.narrative import SECTIONS
 from jixiao.reports.statistics import in_catalogue_order
@@ -94,6 +94,7 @@ def _appendix(doc: Any, report: AnnualReport) -> None:
             texts = (number, figure.get("label", ""), label, value)
             for cell, text, width in zip(table.add_row().cells, texts, APPENDIX_WIDTHS, strict=True):
                 _cell(cell, str(text), width)
+    keep_rows_whole(table)
 
 
 def render_annual_report(report: AnnualReport, issuer: str) -> bytes:

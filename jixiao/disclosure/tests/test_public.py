@@ -285,3 +285,27 @@ def test_a_missing_public_page_answers_in_the_public_sites_layout_with_a_way_bac
     assert "管理范围" not in body  # the internal page's wording is for staff, not for visitors
     internal = world.login("performance").get("/projects/999999999/").content.decode()
     assert "管理范围" in internal and "尚未公开" not in internal
+
+
+def _printed_controls(body: str) -> list[str]:
+    """The site's controls (栏目 links, the 查询 form, 分页, 下载 buttons) a printed page would carry."""
+    body = re.sub(r"<(nav|form)\b[^>]*d-print-none.*?</\1>", "", body, flags=re.S)
+    tags = re.findall(r"<(?:nav|form|a)\b[^>]*>", body)
+    controls = [t for t in tags if t.startswith(("<nav", "<form")) or 'class="btn' in t]
+    return [t for t in controls if "d-print-none" not in t]
+
+
+def test_a_printed_public_page_carries_the_table_not_the_sites_menu_search_or_buttons(
+    world: World, sources: Sources
+) -> None:
+    """A citizen printing a 绩效目标表 or a 评价报告 gets the table and text, not 概览/绩效目标/… links, the 查询
+    form or a 下载报告文件 button on the paper."""
+    for item in Disclosure.objects.filter(status=S.PENDING).order_by("id"):
+        publish(world, item)
+    client = Client()
+    pages = [reverse(name, args=[CODE, YEAR]) for name in ("public:year", "public:targets", "public:reports")]
+    pages += [_url(item) for item in Disclosure.objects.filter(status=S.PUBLISHED)]
+    for url in pages:
+        body = client.get(url).content.decode()
+        assert _printed_controls(body) == [], url
+    assert "下载报告文件" in client.get(_url(item_of(ItemType.KEY_EVAL_REPORT))).content.decode()

@@ -365,3 +365,24 @@ def test_the_status_filter_offers_drafts_only_to_who_sees_them(world: Any, perso
     page = world.login(persona).get("/documents/").content.decode()
     status = page.split('name="status"')[1].split("</select>")[0]
     assert ('value="draft"' in status) is offered and 'value="issued"' in status
+
+
+def test_a_word_annex_row_is_never_split_across_pages_and_its_head_repeats(world: Any, issue_notice: Any) -> None:
+    """A 通报's 附表 in Word broke a row in half at the page end (县第二中学消防安 | 全设施改造 on the next page, the
+    other cells empty there), the next page had no column heads, and a 附表 title could stand alone at a page foot."""
+    from docx.oxml.ns import qn
+
+    from jixiao.documents.documents import render_docx
+
+    doc = issue_notice(world.school)
+    rows_in = [[n, f"项目{n}"] for n in range(40)]
+    doc.tables = [{"title": "差异较大的项目", "headers": ["序号", "项目名称"], "rows": rows_in}]
+    word = Document(io.BytesIO(render_docx(doc)))
+    title = next(p for p in word.paragraphs if p.text.startswith("附表1："))
+    assert title.paragraph_format.keep_with_next  # the 附表 title is not left alone at the foot of a page
+    table = word.tables[-1]
+    rows = table.rows
+    assert len(rows) == 41
+    assert all(row._tr.trPr is not None and row._tr.trPr.find(qn("w:cantSplit")) is not None for row in rows)
+    assert rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+    assert rows[1]._tr.trPr.find(qn("w:tblHeader")) is None

@@ -289,3 +289,19 @@ def test_finalising_asks_first_and_warns_that_unsaved_edits_are_not_kept(world: 
     form = html[html.index(f'action="{action}"') :].split(">", 1)[0]
     assert "data-confirm=" in form
     assert "不能再修改" in form and "保存修改" in form
+
+
+def test_the_appendix_keeps_each_row_whole_and_repeats_its_head_on_every_page(world: World) -> None:
+    """The 附表 runs over several pages: its column heads (序号 统计项 指标 数值) were on the first page only."""
+    import io
+
+    from docx import Document
+    from docx.oxml.ns import qn
+
+    from jixiao.reports.documents import render_annual_report
+
+    arrange(world)
+    report = _generate(world)
+    table = Document(io.BytesIO(render_annual_report(report, "渠县财政局"))).tables[-1]
+    assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+    assert all(row._tr.trPr.find(qn("w:cantSplit")) is not None for row in table.rows)
