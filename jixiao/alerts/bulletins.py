@@ -21,7 +21,7 @@ from jixiao.alerts import engine, selectors
 from jixiao.alerts.models import FundAdjustment
 from jixiao.alerts.sweep import Context, Row, evaluate, time_progress_mode
 from jixiao.core.money import format_wan
-from jixiao.core.word import a4_document, official_date, set_fonts
+from jixiao.core.word import a4_document, keep_rows_whole, official_date, set_fonts
 from jixiao.monitoring.models import MonitoringRecord
 
 ZERO = Decimal(0)
@@ -162,6 +162,7 @@ def bulletin_docx(figures: Figures, issuer: str) -> bytes:
         for values in figures.red_rows:
             for cell, text in zip(table.add_row().cells, values, strict=True):
                 cell.text = _clean(text)
+        keep_rows_whole(table)
     doc.add_heading("三、处置情况", level=1)
     doc.add_paragraph(
         f"对红灯预警项目，已按程序调减或收回预算{figures.cuts}个项目、{format_wan(figures.cut_amount)}万元。"

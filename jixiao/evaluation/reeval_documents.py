@@ -13,7 +13,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from jixiao.core.money import format_wan, wan_from_yuan
 from jixiao.core.sampling import draw_key
 from jixiao.core.spreadsheets import Rate, write_workbook
-from jixiao.core.word import a4_document, official_date, set_fonts
+from jixiao.core.word import a4_document, keep_rows_whole, official_date, set_fonts
 from jixiao.evaluation.services_reeval import BatchResults, circular_sentence, rule_text
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
@@ -130,6 +130,7 @@ def circular_docx(results: BatchResults, issuer: str) -> bytes:
     for g, n, amount in results.grades:
         for cell, text in zip(table.add_row().cells, [g, str(n), format_wan(amount)], strict=True):
             cell.text = text
+    keep_rows_whole(table)
     flagged = [s for s in results.gaps if s.flagged]
     doc.add_heading("三、自评质量", level=1)
     doc.add_paragraph(
@@ -158,6 +159,7 @@ def circular_docx(results: BatchResults, issuer: str) -> bytes:
             ]
             for cell, text in zip(gaps.add_row().cells, values, strict=True):
                 cell.text = _clean(text)
+        keep_rows_whole(gaps)
     doc.add_heading("四、工作要求", level=1)
     doc.add_paragraph(
         "各预算部门（单位）要对再评价发现的问题认真整改，提高自评质量，确保自评结果真实、准确；"

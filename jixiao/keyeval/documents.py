@@ -14,7 +14,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
 
 from jixiao.core.money import format_wan
-from jixiao.core.word import a4_document, set_fonts
+from jixiao.core.word import a4_document, keep_rows_whole, set_fonts
 from jixiao.keyeval import selectors
 from jixiao.keyeval.models import KeyEvalGrade, KeyEvaluation
 from jixiao.preassessment.documents import clean_text
@@ -89,6 +89,7 @@ def evaluation_report_docx(ev: KeyEvaluation) -> bytes:
     for label, value in _basics(ev):
         cells = table.add_row().cells
         cells[0].text, cells[1].text = clean_text(label), clean_text(value)
+    keep_rows_whole(table, header_rows=0)
     _paragraphs(doc, ev.basic_situation)
 
     doc.add_heading(SECTIONS[1], level=1)
@@ -147,3 +148,4 @@ def _score_table(doc: Any, summary: selectors.ScoreSummary) -> None:
     total[0].text = "合计"
     total[3].text = "100.00"
     total[4].text = _score(summary.total)
+    keep_rows_whole(table)

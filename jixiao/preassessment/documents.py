@@ -13,7 +13,7 @@ from docx.shared import Pt
 
 from jixiao.core.money import format_wan, wan_from_yuan
 from jixiao.core.spreadsheets import write_workbook
-from jixiao.core.word import a4_document, official_date, set_fonts
+from jixiao.core.word import a4_document, keep_rows_whole, official_date, set_fonts
 from jixiao.preassessment.models import SUPPORTIVE, Conclusion, PreAssessment, PreAssessmentStatus, section_labels
 from jixiao.preassessment.selectors import DraftTarget
 
@@ -86,6 +86,7 @@ def _table(doc: Any, rows: Iterable[tuple[str, str]]) -> None:
         cells = table.add_row().cells
         cells[0].text = clean_text(label)
         cells[1].text = clean_text(value)
+    keep_rows_whole(table, header_rows=0)
 
 
 def _is_concluded(pa: PreAssessment) -> bool:
@@ -163,6 +164,7 @@ def _draft_targets(doc: Any, draft: DraftTarget | None) -> None:
         values = [item.lv1.name, item.lv2.name, item.name, f"{sign}{item.target_text}", item.unit]
         for cell, text in zip(table.add_row().cells, values, strict=True):
             cell.text = clean_text(text)
+    keep_rows_whole(table)
 
 
 def assessment_report_docx(assessment: PreAssessment, draft: DraftTarget | None = None) -> bytes:

@@ -15,6 +15,7 @@ from jixiao.alerts.models import WarningCase
 from jixiao.alerts.sweep import sweep_region
 from jixiao.alerts.tests.conftest import pay, use_sichuan
 from jixiao.core.models import AuditEvent
+from jixiao.core.tests.helpers import head_repeats, tables_kept_whole
 from jixiao.monitoring.models import MonitoringRecord, MonitoringTask
 
 
@@ -88,6 +89,7 @@ def test_bulletin_shows_the_round_figures_and_the_cut(library: Any, monkeypatch:
     word = docx.Document(io.BytesIO(client.get(f"/alerts/bulletin/{task.pk}/").content))
     assert (round(word.sections[0].page_width.cm, 1), round(word.sections[0].page_height.cm, 1)) == (21.0, 29.7)
     assert word.paragraphs[-1].text.endswith("\n2026年9月3日")
+    assert tables_kept_whole(word) and head_repeats(word.tables[0])
 
 
 def test_bulletin_scope(library: Any) -> None:

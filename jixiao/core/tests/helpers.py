@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from docx.oxml.ns import qn
 
 
 def shown_form_data(form: forms.BaseForm, **overrides: Any) -> dict[str, Any]:
@@ -22,3 +23,16 @@ def shown_form_data(form: forms.BaseForm, **overrides: Any) -> dict[str, Any]:
             data[bound.html_name] = getattr(value, "pk", value)
     data.update(overrides)
     return data
+
+
+def tables_kept_whole(document: Any) -> bool:
+    """Every row of every table of a Word document is kept from breaking across a page (`core.word.keep_rows_whole`)."""
+    rows = [row for table in document.tables for row in table.rows]
+    return bool(rows) and all(
+        row._tr.trPr is not None and row._tr.trPr.find(qn("w:cantSplit")) is not None for row in rows
+    )
+
+
+def head_repeats(table: Any) -> bool:
+    """The table's first row (its column heads) repeats at the top of every page it runs onto."""
+    return table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None

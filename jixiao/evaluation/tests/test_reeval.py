@@ -22,6 +22,7 @@ from conftest import World
 from jixiao.core import sampling
 from jixiao.core.errors import ConflictError, DomainError
 from jixiao.core.models import AuditEvent
+from jixiao.core.tests.helpers import head_repeats, tables_kept_whole
 from jixiao.evaluation import reeval_documents, selectors, services, services_reeval
 from jixiao.evaluation.models import (
     AuthenticityCheck,
@@ -295,6 +296,7 @@ def test_results_export_and_circular(world: World, monkeypatch: Any) -> None:
     # An A4 official document, its 成文日期 without leading zeros.
     assert (round(word.sections[0].page_width.cm, 1), round(word.sections[0].page_height.cm, 1)) == (21.0, 29.7)
     assert text.endswith("\n2026年9月3日")
+    assert tables_kept_whole(word) and all(head_repeats(table) for table in word.tables)
     assert "部门自评财政再评价结果的通报" in text and batch.seed in text and "“中”1个" in text
     verify = client.post(f"/evaluation/reeval/{batch.pk}/verify/").content.decode()
     assert "结果与原样本一致" in verify

@@ -17,6 +17,7 @@ from docx import Document
 from conftest import PERSONAS, World
 from jixiao.core.errors import DomainError, NotFoundError
 from jixiao.core.models import AuditEvent
+from jixiao.core.tests.helpers import head_repeats, tables_kept_whole
 from jixiao.experts.tests.factories import ExpertFactory
 from jixiao.keyeval import selectors, services
 from jixiao.keyeval.checks import build_tree, check_tree, grade_for, leaves, mean
@@ -387,6 +388,8 @@ def test_word_report_follows_the_national_outline_with_the_score_table(world: Wo
     assert response.status_code == 200
     doc, text = _text(response.content)
     assert doc.paragraphs[0].text == "2026年县教育局一中教学设备购置重点项目绩效评价报告"
+    # No table row breaks across a page; the score table's heads repeat on every page it runs onto.
+    assert tables_kept_whole(doc) and head_repeats(doc.tables[-1])
     assert (round(doc.sections[0].page_width.cm, 1), round(doc.sections[0].page_height.cm, 1)) == (21.0, 29.7)
     for heading in (
         "一、基本情况",

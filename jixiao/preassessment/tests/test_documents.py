@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from conftest import World
 from jixiao.core.models import AuditEvent
+from jixiao.core.tests.helpers import tables_kept_whole
 from jixiao.preassessment.documents import EXPORT_HEADERS, assessment_report_docx, review_opinion_docx
 from jixiao.preassessment.models import Conclusion, PreAssessment, PreAssessmentStatus
 from jixiao.preassessment.tests.factories import PreAssessmentFactory, concluded
@@ -70,6 +71,8 @@ def test_control_characters_do_not_break_the_documents(world: World) -> None:
         assert "\x00" not in joined and "\x07" not in joined
     report = _texts(assessment_report_docx(pa))
     assert "必要性充分" in report and "第二段" in report
+    for content in (assessment_report_docx(pa), review_opinion_docx(pa)):
+        assert tables_kept_whole(docx.Document(io.BytesIO(content)))
 
 
 @pytest.mark.parametrize("persona", ["unit_user", "performance"])
