@@ -67,12 +67,15 @@ class RespondForm(forms.Form):
         bootstrapify(self)
 
 
-class DecideForm(forms.Form):
+class DecideForm(HiddenErrorsMixin, forms.Form):
     option = forms.ChoiceField(label="处置决定", choices=Option.choices)
     amount_yuan = WanField(label="金额（万元）", required=False)
     reason = forms.CharField(
         label="理由（改变单位建议时必填）", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+    # The case as the page showed it (the unit may supplement its 说明 and proposal while it waits for a decision).
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

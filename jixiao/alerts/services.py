@@ -496,9 +496,18 @@ def _answer(
     audit.record(actor=actor, event_type="alerts.case_respond", obj=locked, changes=changes, reason=reason)
 
 
-def case_decide(*, actor: Any, case: WarningCase, option: str, amount_yuan: Decimal | None, reason: str) -> WarningCase:
+def case_decide(
+    *,
+    actor: Any,
+    case: WarningCase,
+    option: str,
+    amount_yuan: Decimal | None,
+    reason: str,
+    expected_version: int | None = None,
+) -> WarningCase:
     """Finance decides (it may change the option and the amount, with a reason). A decided 调减 or 收回 records a
-    budget adjustment (`FundAdjustment`)."""
+    budget adjustment (`FundAdjustment`). `expected_version` is the case as the decision page showed it: a unit that
+    supplemented its 说明 or proposal since is a conflict (409), not a decision on a proposal never shown."""
     require(actor, "alerts.decide")
     if not WarningCase.objects.visible_to(actor).filter(pk=case.pk).exists():  # type: ignore[attr-defined]
         raise NotFoundError("预警处置不存在")
@@ -506,6 +515,8 @@ def case_decide(*, actor: Any, case: WarningCase, option: str, amount_yuan: Deci
         locked = WarningCase.objects.select_for_update(of=("self",)).select_related("project", "rule").get(pk=case.pk)
         if locked.status != CaseStatus.PROPOSED:
             raise ConflictError(f"预警处置当前状态为“{locked.get_status_display()}”，不能决定")
+        if expected_version is not None and locked.version != expected_version:
+            raise ConflictError("页面打开后单位更新了情况说明或处置建议，请核对后再决定")
         # The project's row serialises the decisions on its cases: two cases decided at once cannot both take the
         # same unspent budget.
         list(Project.objects.select_for_update().filter(pk=locked.project_id).values_list("pk", flat=True))

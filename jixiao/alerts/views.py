@@ -28,7 +28,7 @@ from jixiao.alerts.forms import (
 )
 from jixiao.alerts.models import ANSWERABLE_STATES, CaseStatus, Tier
 from jixiao.core import audit
-from jixiao.core.errors import DomainError
+from jixiao.core.errors import ConflictError, DomainError
 from jixiao.core.forms import valid_filters
 from jixiao.core.jobs import job_progress, job_start, job_summarize
 from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
@@ -162,7 +162,7 @@ def _case_page(
 ) -> HttpResponse:
     """The case page; after a refused answer or decision, with the user's input and the reason (nothing is lost)."""
     user: Any = request.user
-    initial = {"option": case.proposed_option, "amount_yuan": case.proposed_amount_yuan}
+    initial = {"option": case.proposed_option, "amount_yuan": case.proposed_amount_yuan, "version": case.version}
     supplement = services.may_supplement(case)
     if error:
         messages.error(request, error)
@@ -231,8 +231,13 @@ def case_decide(request: HttpRequest, pk: int) -> HttpResponse:
             option=data["option"],
             amount_yuan=data["amount_yuan"] or None,
             reason=data["reason"],
+            expected_version=data["version"],
         )
     except DomainError as exc:
+        if isinstance(exc, ConflictError):  # the case as it is now; the choice as typed, to be checked again
+            case = selectors.case_get(request.user, pk)
+            form = DecideForm({**request.POST.dict(), "version": case.version})
+            form.is_valid()
         return _case_page(request, case, decide_form=form, error=exc.message, status=exc.status_code)
     messages.success(request, "处置决定已保存")
     return redirect("alerts:case_detail", pk=pk)

@@ -288,3 +288,33 @@ def test_finance_lifts_a_suspension_with_a_reason_and_the_unit_cannot(library: A
     services.case_decide(actor=finance_user, case=other, option="SUSPEND", amount_yuan=None, reason="仍未整改")
     flag.refresh_from_db()
     assert flag.payment_suspended and flag.reason == "财政决定暂停拨付"
+
+
+def test_a_decision_from_a_page_opened_before_the_unit_supplemented_its_proposal_is_a_conflict(
+    library: Any, case: WarningCase
+) -> None:
+    """Answered through its 提醒敦促函 (a 说明, no proposal), the case waits for finance; the unit may still add its
+    proposal. A decision posted from a page opened before that answered 400 about a proposal the page never showed
+    (改变单位建议…须填写理由); now it is 409 with the page as it stands, the proposal shown, the choice as typed."""
+    w = library
+    WarningCase.objects.filter(pk=case.pk).update(status=CaseStatus.PROPOSED, explanation="正在核实", version=3)
+    finance = w.login("performance")
+    shown = finance.get(f"/alerts/cases/{case.pk}/").content.decode()
+    assert 'name="version" value="3"' in shown
+    response = w.login("unit_user").post(
+        f"/alerts/cases/{case.pk}/respond/",
+        {"explanation": "设备招标延后", "option": "ADJUST_DOWN", "amount_yuan": "15"},
+    )
+    assert response.status_code == 302
+    decide = {"option": "CONTINUE", "amount_yuan": "", "reason": "", "version": "3"}
+    response = finance.post(f"/alerts/cases/{case.pk}/decide/", decide)
+    page = response.content.decode()
+    assert response.status_code == 409 and "页面打开后单位更新了情况说明或处置建议" in page
+    assert "设备招标延后" in page and 'name="version" value="4"' in page
+    case.refresh_from_db()
+    assert case.status == CaseStatus.PROPOSED and case.decided_option == ""
+    # Checked on that page, the decision goes through (changing the proposal takes a reason, as always).
+    response = finance.post(f"/alerts/cases/{case.pk}/decide/", {**decide, "version": "4", "reason": "已追加资金"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == CaseStatus.DECIDED and case.decided_option == "CONTINUE"
