@@ -8,6 +8,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from jixiao.accounts import security, selectors
 from jixiao.accounts.capabilities import Role
 from jixiao.accounts.models import SecurityPolicy, User
+from jixiao.core.filters import AutocompleteModelChoiceField
 from jixiao.core.forms import bootstrapify, limit_choices
 from jixiao.organizations.models import BudgetUnit, Department, FinanceSection, FiscalRegion
 
@@ -60,36 +61,41 @@ class WorkbookUploadForm(forms.Form):
         return upload
 
 
-def _user_label(user: User) -> str:
-    return f"{user.username}（{user.display_name}）" if user.display_name else user.username
-
-
 class MembershipGrantForm(forms.Form):
-    user = forms.ModelChoiceField(
+    # A county has hundreds of accounts, ~100 主管部门 and ~400 预算单位: search boxes, not one option each; the
+    # chosen ids are still checked against the administrator's scope.
+    user = AutocompleteModelChoiceField(
         label="用户",
         queryset=User.objects.none(),
+        url_name="accounts:user_autocomplete",
         error_messages={"invalid_choice": "用户不存在或不在您的管理范围内"},
     )
     role = forms.ChoiceField(label="角色", choices=Role.choices)
     region = forms.ModelChoiceField(label="财政区划", queryset=FiscalRegion.objects.all())
     section = forms.ModelChoiceField(label="股室", queryset=FinanceSection.objects.all(), required=False)
-    department = forms.ModelChoiceField(label="主管部门", queryset=Department.objects.all(), required=False)
-    unit = forms.ModelChoiceField(label="预算单位", queryset=BudgetUnit.objects.all(), required=False)
+    department = AutocompleteModelChoiceField(
+        label="主管部门",
+        queryset=Department.objects.none(),
+        required=False,
+        url_name="organizations:department_autocomplete",
+    )
+    unit = AutocompleteModelChoiceField(
+        label="预算单位", queryset=BudgetUnit.objects.none(), required=False, url_name="organizations:unit_autocomplete"
+    )
 
     def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Only the accounts this administrator manages: another region's user is not offered, and a forged POST
         # naming one fails as an invalid choice, like a region or unit outside the administrator's scope.
         limit_choices(self, "user", selectors.users_for_admin(actor=actor).filter(is_active=True))
-        # Named as on the list beside it (用户名（姓名）): two accounts may carry the same name.
-        self.fields["user"].label_from_instance = _user_label  # type: ignore[attr-defined]
         limit_choices(self, "region", FiscalRegion.objects.visible_to(actor))
         limit_choices(self, "department", Department.objects.visible_to(actor))
-        limit_choices(self, "unit", BudgetUnit.objects.visible_to(actor).select_related("department"))
+        limit_choices(self, "unit", BudgetUnit.objects.visible_to(actor))
         membership = actor.active_membership
         limit_choices(self, "section", FinanceSection.objects.filter(region__path__startswith=membership.region.path))
         for field in self.fields.values():
-            field.widget.attrs["class"] = "form-select" if isinstance(field, forms.ChoiceField) else "form-control"
+            search_box = isinstance(field.widget, forms.TextInput)
+            field.widget.attrs["class"] = "form-control" if search_box else "form-select"
 
 
 class AuditFilterForm(forms.Form):

@@ -38,6 +38,16 @@ def users_for_admin(*, actor: Any, search: str = "") -> QuerySet[User]:
     return qs
 
 
+def users_search(*, actor: Any, query: str, limit: int = 20) -> list[dict[str, Any]]:
+    """The first active accounts the administrator manages whose 用户名 or 姓名 contains the query: the search box of
+    角色授权's 用户 field."""
+    rows = users_for_admin(actor=actor, search=query.strip()).filter(is_active=True)
+    return [
+        {"id": pk, "text": name or username, "hint": username}
+        for pk, username, name in rows.values_list("pk", "username", "display_name")[:limit]
+    ]
+
+
 def login_locks_for_admin(*, actor: Any) -> QuerySet[LoginLock]:
     """Login locks a security administrator sees and lifts: those of the accounts they manage, and those of names
     no account has (failed logins under a mistyped or made-up name: they name nobody). The lock of another region's

@@ -20,6 +20,7 @@ urlpatterns = [
     path("console/users/import/", views_bulk.user_import, name="user_import"),
     path("console/users/import/errors.xlsx", views_bulk.user_import_errors, name="user_import_errors"),
     path("console/users/import/template.xlsx", views_bulk.user_import_template, name="user_import_template"),
+    path("console/users/autocomplete/", views.user_autocomplete, name="user_autocomplete"),
     path("console/memberships/", views.membership_list, name="membership_list"),
     path("console/memberships/<int:pk>/revoke/", views.membership_revoke, name="membership_revoke"),
     path("console/memberships/import/", views_bulk.membership_import, name="membership_import"),

@@ -33,7 +33,7 @@ from jixiao.core.errors import DomainError
 from jixiao.core.forms import conditions_text
 from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
 from jixiao.core.models import Job
-from jixiao.core.views_helpers import capability_required, paginate
+from jixiao.core.views_helpers import capability_required, paginate, search_response
 
 PENDING = "jixiao_2fa_pending"
 PENDING_SECONDS = 300
@@ -271,6 +271,12 @@ def user_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     # Back to the list as it was: the search and the page travel in the form's address.
     back = request.GET.urlencode()
     return redirect(reverse("accounts:user_list") + (f"?{back}" if back else ""))
+
+
+@capability_required("roles.grant")
+def user_autocomplete(request: HttpRequest) -> JsonResponse:
+    """The first 20 active accounts the administrator manages matching `q` (用户名 or 姓名)."""
+    return search_response(selectors.users_search(actor=request.user, query=request.GET.get("q", "")[:50]))
 
 
 @capability_required("roles.grant")

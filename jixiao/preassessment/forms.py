@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 
+from jixiao.core.filters import AutocompleteModelChoiceField
 from jixiao.core.forms import HiddenErrorsMixin, WanField, YearField, bootstrapify, file_note_field
 from jixiao.organizations.filters import add_region_field
 from jixiao.preassessment.models import (
@@ -114,14 +115,21 @@ class AttachmentForm(forms.Form):
 
 
 class StartForm(forms.Form):
-    project = forms.ModelChoiceField(label="项目", queryset=Project.objects.none(), empty_label="请选择项目")
+    # A county has ~1,000 projects: a search box over the draft ones, not one option each; the chosen id is still
+    # checked against the projects that may start an assessment.
+    project = AutocompleteModelChoiceField(
+        label="项目",
+        queryset=Project.objects.none(),
+        url_name="projects:autocomplete",
+        help_text="输入项目名称或编码搜索；须为草稿或退回状态的项目",
+        error_messages={"invalid_choice": "该项目不能申报事前评估：须为草稿或退回状态、尚无评估申报，且在您的范围内"},
+    )
 
     def __init__(self, *args: Any, projects: list[Project], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["project"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = Project.objects.filter(pk__in=[p.pk for p in projects])
-        field.label_from_instance = lambda obj: f"{obj.code} {obj.name}"  # type: ignore[method-assign]
         bootstrapify(self)
 
 

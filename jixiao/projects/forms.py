@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 
+from jixiao.core.filters import AutocompleteModelChoiceField
 from jixiao.core.forms import HiddenErrorsMixin, WanField, bootstrapify, limit_choices
 from jixiao.organizations.models import BudgetUnit
 from jixiao.organizations.selectors import current_fiscal_year, fiscal_years
@@ -19,6 +20,10 @@ class ProjectForm(HiddenErrorsMixin, forms.ModelForm):
     carryover_amount_yuan = WanField(label="上年结转（万元）", required=False)
     other_amount_yuan = WanField(label="其他资金（万元）", required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # A county has ~400 预算单位: a search box, not one option each.
+    unit = AutocompleteModelChoiceField(
+        label="实施单位", queryset=BudgetUnit.objects.none(), url_name="organizations:unit_autocomplete"
+    )
 
     class Meta:
         model = Project
@@ -48,10 +53,6 @@ class ProjectForm(HiddenErrorsMixin, forms.ModelForm):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         limit_choices(self, "unit", BudgetUnit.objects.visible_to(user).filter(is_active=True))
-        unit_field = self.fields["unit"]
-        assert isinstance(unit_field, forms.ModelChoiceField)
-        unit_field.label_from_instance = lambda obj: f"{obj.agency_code} {obj.name}"  # type: ignore[method-assign]
-        unit_field.empty_label = "请选择实施单位"
         self.fields["fiscal_year"].widget = forms.Select(choices=_open_year_choices())
         if not self.instance.pk:
             code = self.fields["code"]

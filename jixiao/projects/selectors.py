@@ -57,7 +57,13 @@ def project_todos(user: Any) -> list[TodoItem]:
 
 
 def projects_search(
-    user: Any, query: str, *, status: str = "", fiscal_year: int | None = None, limit: int = AUTOCOMPLETE_LIMIT
+    user: Any,
+    query: str,
+    *,
+    status: str = "",
+    fiscal_year: int | None = None,
+    unit_id: int | None = None,
+    limit: int = AUTOCOMPLETE_LIMIT,
 ) -> list[dict[str, Any]]:
     """The first visible projects whose code starts with, or whose name contains, the query (newest year first):
     the search box of a project field (`core.filters.AutocompleteModelChoiceField`)."""
@@ -66,6 +72,8 @@ def projects_search(
         qs = qs.filter(status=status)
     if fiscal_year is not None:
         qs = qs.filter(fiscal_year=fiscal_year)
+    if unit_id is not None:
+        qs = qs.filter(unit_id=unit_id)
     query = query.strip()
     if query:
         qs = qs.filter(Q(code__startswith=query) | Q(name__icontains=query))

@@ -15,7 +15,7 @@ from jixiao.core import audit_labels, bulk
 from jixiao.core.errors import DomainError
 from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
 from jixiao.core.models import Job
-from jixiao.core.numbers import year_or_none
+from jixiao.core.numbers import MAX_ID, is_digits, year_or_none
 from jixiao.core.views_helpers import (
     capability_required,
     import_errors_download,
@@ -40,15 +40,17 @@ def _filtered(request: HttpRequest) -> ProjectFilterSet:
 
 @capability_required("project.view")
 def project_autocomplete(request: HttpRequest) -> JsonResponse:
-    """The first 20 visible projects matching `q` (code or name), optionally of one `status` and `fiscal_year`; the
-    scope decides what is found."""
+    """The first 20 visible projects matching `q` (code or name), optionally of one `status`, `fiscal_year` and
+    `unit`; the scope decides what is found."""
     status = request.GET.get("status", "")
     year = request.GET.get("fiscal_year", "")
+    unit = request.GET.get("unit", "")
     results = selectors.projects_search(
         request.user,
         request.GET.get("q", "")[:50],
         status=status if status in ProjectStatus.values else "",
         fiscal_year=year_or_none(year),
+        unit_id=int(unit) if is_digits(unit) and int(unit) <= MAX_ID else None,
     )
     return search_response(results)
 

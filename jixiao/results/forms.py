@@ -5,6 +5,7 @@ from typing import Any, cast
 
 from django import forms
 
+from jixiao.core.filters import AutocompleteModelChoiceField
 from jixiao.core.forms import HiddenErrorsMixin, WanField, YearField, bootstrapify
 from jixiao.organizations.filters import add_region_field
 from jixiao.organizations.forms import DepartmentSearchField
@@ -54,13 +55,18 @@ class DecisionForm(HiddenErrorsMixin, forms.Form):
 
 
 class LinkForm(forms.Form):
-    project: forms.ModelChoiceField = forms.ModelChoiceField(
-        label="下年项目", required=False, queryset=Project.objects.none(), empty_label="（不关联）"
+    # A unit may have many projects a year: a search box over the unit's projects of the budget year, not one option
+    # each; the chosen id is still checked against `candidates`. An empty box unlinks.
+    project = AutocompleteModelChoiceField(
+        label="下年项目", required=False, queryset=Project.objects.none(), url_name="projects:autocomplete"
     )
 
-    def __init__(self, *args: Any, candidates: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, candidates: Any, application: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ModelChoiceField, self.fields["project"]).queryset = candidates
+        field = cast(AutocompleteModelChoiceField, self.fields["project"])
+        field.queryset = candidates
+        if application is not None:  # the search finds the candidates only
+            field.widget.params = {"fiscal_year": str(application.budget_year), "unit": str(application.unit_id)}  # type: ignore[attr-defined]
         bootstrapify(self, small=True)
 
 

@@ -160,7 +160,9 @@ def _detail_page(
     """The page around the 决定 form; also after a refused 下年项目关联, at its address, with the choice as typed and
     the refusal's status (the page's forms name their own addresses)."""
     if link_form is None and form is not None:  # whoever may decide may link
-        link_form = LinkForm(candidates=selectors.link_candidates(app), initial={"project": app.next_year_project_id})
+        link_form = LinkForm(
+            candidates=selectors.link_candidates(app), application=app, initial={"project": app.next_year_project_id}
+        )
     next_project = selectors.next_year_project_for(app)
     context = {
         "app": app,
@@ -178,7 +180,7 @@ def _detail_page(
 @capability_required("results.decide")
 def application_link(request: HttpRequest, pk: int) -> HttpResponse:
     app = selectors.application_get(request.user, pk)
-    form = LinkForm(request.POST, candidates=selectors.link_candidates(app))
+    form = LinkForm(request.POST, candidates=selectors.link_candidates(app), application=app)
     if not form.is_valid():
         messages.error(request, "请选择同一单位下一年度的项目")
         return _detail_page(request, app, form=_decision_form(app), link_form=form, status=400)

@@ -53,7 +53,10 @@ def test_unit_user_creates_a_project_and_submits_it(demo: None, live_server: Any
     page.click("aside >> text=新增项目")
     page.fill("#id_code", "2026-E2E-001")
     page.fill("#id_name", "浏览器测试项目：校园安防设施改造")
-    page.select_option("#id_unit", index=1)
+    # 实施单位 is a search box (a county has ~400 units): the unit's own one comes chosen; type and pick it again.
+    assert page.input_value("#id_unit") == "县第一中学"
+    page.fill("#id_unit", "第一中学")
+    page.locator("[data-jx-ac-list] [data-id]", has_text="县第一中学").first.click()
     page.select_option("#id_category", "specific")
     page.fill("#id_function_code", "2050202")
     page.fill("#id_fiscal_amount_yuan", "25.5")  # below the 30万元 事前绩效评估 threshold

@@ -42,7 +42,10 @@ def file_assessment(page: Any, base: str, code: str, name: str) -> tuple[str, st
     page.click("aside >> text=新增项目")
     page.fill("#id_code", code)
     page.fill("#id_name", name)
-    page.select_option("#id_unit", index=1)
+    # 实施单位 is a search box (a county has ~400 units): the unit's own one comes chosen; type and pick it again.
+    assert page.input_value("#id_unit") == "县第一中学"
+    page.fill("#id_unit", "第一中学")
+    page.locator("[data-jx-ac-list] [data-id]", has_text="县第一中学").first.click()
     page.select_option("#id_category", "specific")
     page.fill("#id_function_code", "2050202")
     page.fill("#id_fiscal_amount_yuan", "80")

@@ -25,7 +25,10 @@ def test_target_goes_from_unit_to_approval_and_locks(demo: None, live_server: An
     page.click("aside >> text=新增项目")
     page.fill("#id_code", "2026-E2E-T01")
     page.fill("#id_name", "浏览器测试：公办幼儿园扩容")
-    page.select_option("#id_unit", index=1)
+    # 实施单位 is a search box (a county has ~400 units): the unit's own one comes chosen; type and pick it again.
+    assert page.input_value("#id_unit") == "县第一中学"
+    page.fill("#id_unit", "第一中学")
+    page.locator("[data-jx-ac-list] [data-id]", has_text="县第一中学").first.click()
     page.select_option("#id_category", "specific")
     page.fill("#id_function_code", "2050201")
     page.fill("#id_fiscal_amount_yuan", "120")

@@ -84,9 +84,10 @@ def test_the_grant_form_offers_only_the_admins_own_users(world: World, far: dict
     offered = set(MembershipGrantForm(actor=world.users["sec_admin"]).fields["user"].queryset)  # type: ignore[attr-defined]
     assert {far["here_new"], world.users["unit_user"], world.users["sys_admin"]} <= offered
     assert far["unit"] not in offered and far["new"] not in offered and far["sec"] not in offered
-    page = world.login("sec_admin").get(MEMBERSHIPS).content.decode()
-    assert f'<option value="{far["here_new"].pk}"' in page
-    assert f'<option value="{far["new"].pk}"' not in page and f'<option value="{far["unit"].pk}"' not in page
+    # The 用户 box is a search (a county has hundreds of accounts): it finds the administrator's accounts only.
+    client = world.login("sec_admin")
+    found = {row["id"] for row in client.get(reverse("accounts:user_autocomplete")).json()["results"]}
+    assert far["here_new"].pk in found and far["new"].pk not in found and far["unit"].pk not in found
     # And the other way round: 宣汉县's security administrator is offered its own accounts, not 渠县's.
     theirs = set(MembershipGrantForm(actor=far["sec"]).fields["user"].queryset)  # type: ignore[attr-defined]
     assert {far["new"], far["unit"]} <= theirs and far["here_new"] not in theirs
@@ -204,3 +205,28 @@ def test_the_login_lock_of_another_regions_account_is_not_shown_or_lifted(world:
     theirs = _login(far["sec"])
     assert theirs.post(reverse("accounts:security_unlock", args=[far_lock.pk])).status_code == 302
     assert not security.is_locked("far_new")
+
+
+def test_the_grant_form_finds_user_department_and_unit_by_search_not_lists(world: World) -> None:
+    """角色授权 listed every account, 主管部门 (~100) and 预算单位 (~400) of the administrator's region in three
+    <select>s; they are search boxes now, a refused grant shows its choices again by name, and a unit outside the
+    region is still refused at the box."""
+    client = world.login("sec_admin")
+    page = client.get(MEMBERSHIPS).content.decode()
+    for name in ("user", "department", "unit"):
+        assert f'<select name="{name}"' not in page, name
+    for url in (
+        "accounts:user_autocomplete",
+        "organizations:department_autocomplete",
+        "organizations:unit_autocomplete",
+    ):
+        assert f'data-jx-autocomplete="{reverse(url)}"' in page, url
+    found = client.get(reverse("accounts:user_autocomplete"), {"q": "p_oth"}).json()["results"]
+    assert found == [{"id": world.users["other_unit_user"].pk, "text": "p_other", "hint": "p_other"}]
+    grant = {"user": world.users["other_unit_user"].pk, "role": "unit_user", "region": world.region.pk}
+    refused = client.post(MEMBERSHIPS, {**grant, "unit": world.far_unit.pk})
+    assert refused.status_code == 400 and not Membership.objects.filter(unit=world.far_unit).exists()
+    body = refused.content.decode()
+    assert f'name="user" value="{world.users["other_unit_user"].pk}"' in body and 'value="p_other"' in body
+    assert client.post(MEMBERSHIPS, {**grant, "unit": world.school.pk}).status_code == 302
+    assert Membership.objects.filter(user=world.users["other_unit_user"], unit=world.school).exists()

@@ -271,8 +271,9 @@ def test_the_security_admin_cannot_revoke_their_own_role(world: World) -> None:
 def test_the_grant_form_names_each_user_by_user_name_and_name(world: World) -> None:
     UserFactory(username="wangmin1", display_name="王敏")
     UserFactory(username="wangmin2", display_name="王敏")
-    page = world.login("sec_admin").get("/accounts/console/memberships/").content.decode()
-    assert "wangmin1（王敏）" in page and "wangmin2（王敏）" in page
+    # The 用户 box is a search: each suggestion carries the 用户名 beside the 姓名.
+    found = world.login("sec_admin").get("/accounts/console/users/autocomplete/", {"q": "王敏"}).json()["results"]
+    assert [(row["text"], row["hint"]) for row in found] == [("王敏", "wangmin1"), ("王敏", "wangmin2")]
 
 
 def test_revoking_returns_to_the_list_as_it_was(world: World) -> None:

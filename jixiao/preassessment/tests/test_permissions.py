@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from conftest import PERSONAS, World
-from jixiao.preassessment.models import Attachment
+from jixiao.preassessment.models import Attachment, PreAssessment
 from jixiao.preassessment.tests.factories import PreAssessmentFactory
 
 # Agencies view only what is commissioned to them (none here): the pages open, the school's assessment is a 404.
@@ -73,7 +73,7 @@ def test_unit_files_through_the_pages(world: World) -> None:
         "other": "",
     }
     page = client.get("/preassessment/new/").content.decode()
-    assert "请选择项目" in page and "---------" not in page  # the project picker's empty choice says what to do
+    assert "---------" not in page  # the project picker says what to do
     response = client.post("/preassessment/new/", data)
     assert response.status_code == 302
     detail = response["Location"]
@@ -123,3 +123,19 @@ def test_attachment_is_stored_under_a_generated_name_and_downloaded_only_in_scop
 def test_attachments_cannot_be_added_after_submission(world: World) -> None:
     pa = PreAssessmentFactory(project=world.school_project, fin_review=True)
     assert "不能再上传附件" in _upload(world.login("unit_user"), pa.pk, "a.png", b"\x89PNG\r\n\x1a\n0000")
+
+
+def test_the_project_is_chosen_by_search_not_a_list_of_every_project(world: World) -> None:
+    """A county has ~1,000 projects: 申报事前评估 listed every assessable one in a <select>; it is a search box now,
+    a project opened from its page comes chosen by name, and a project of another unit is refused at the box."""
+    client = world.login("unit_user")
+    page = client.get("/preassessment/new/").content.decode()
+    assert '<select name="start-project"' not in page
+    assert 'data-jx-autocomplete="/projects/autocomplete/"' in page
+    chosen = client.get(f"/preassessment/new/?project={world.school_project.pk}").content.decode()
+    assert f'name="start-project" value="{world.school_project.pk}"' in chosen
+    assert f'value="{world.school_project}"' in chosen
+    data = {"start-project": world.hospital_project.pk, "kind": "project", "basic_situation": "背景"}
+    refused = client.post("/preassessment/new/", data)
+    assert refused.status_code == 400 and "该项目不能申报事前评估" in refused.content.decode()
+    assert not PreAssessment.objects.filter(project=world.hospital_project).exists()

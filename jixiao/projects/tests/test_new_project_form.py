@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
 from conftest import World
 from jixiao.core.errors import ConflictError
@@ -71,7 +72,19 @@ def _blind(real: object) -> object:
     return filter
 
 
-def test_the_unit_select_offers_a_chinese_prompt_not_dashes(world: World) -> None:
-    page = world.login("budget").get("/projects/new/").content.decode()
-    select = page.split('name="unit"', 1)[1].split("</select>", 1)[0]
-    assert '<option value="" selected>请选择实施单位</option>' in select and "---------" not in select
+def test_the_unit_is_chosen_by_search_not_a_list_of_every_unit(world: World) -> None:
+    """A county has ~400 预算单位: 新增项目 listed every one in a <select> for 预算股/绩效股; it is a search box now, a
+    unit user's own unit still comes chosen by name, a foreign unit is refused at the box, an edit shows the unit."""
+    client = world.login("budget")
+    page = client.get(reverse("projects:create")).content.decode()
+    assert '<select name="unit"' not in page and "<option" not in page.split('name="unit"', 1)[1].split("</div>")[0]
+    assert f'data-jx-autocomplete="{reverse("organizations:unit_autocomplete")}"' in page
+    own = world.login("unit_user").get(reverse("projects:create")).content.decode()
+    assert f'name="unit" value="{world.school.pk}"' in own and f'value="{world.school.name}"' in own
+    refused = client.post(reverse("projects:create"), _post(world, unit=world.far_unit.pk, name="外县单位项目"))
+    assert refused.status_code == 400 and not Project.objects.filter(name="外县单位项目").exists()
+    assert client.post(reverse("projects:create"), _post(world, unit=world.hospital.pk)).status_code == 302
+    project = Project.objects.get(name="校园安防设施改造")
+    assert project.unit == world.hospital
+    edit = client.get(reverse("projects:edit", args=[project.pk])).content.decode()
+    assert f'name="unit" value="{world.hospital.pk}"' in edit and f'value="{world.hospital.name}"' in edit

@@ -306,3 +306,28 @@ def test_a_bad_filter_is_shown_at_its_field_and_the_others_still_filter(world: W
     export = client.get(reverse("results:export"), {"fiscal_year": "1999", "action": "CANCEL"})
     rows = list(openpyxl.load_workbook(io.BytesIO(export.content)).active.iter_rows(min_row=3, values_only=True))
     assert [r[1] for r in rows if r[0]] == ["一中教学设备购置"]
+
+
+def test_the_next_year_project_is_chosen_by_search_not_a_list(world: World) -> None:
+    """下年项目关联 listed every project of the unit's budget year in a <select>; it is a search box over those
+    projects now, another unit's project is refused at the box, and a linked project is shown by name."""
+    school_app, _ = _two(world)
+    renamed = ProjectFactory(unit=world.school, fiscal_year=2027, code="P-NEW", name="一中设备更新")
+    foreign = ProjectFactory(unit=world.hospital, fiscal_year=2027, code="P-H27", name="医院2027")
+    client = world.login("budget")
+    url = reverse("results:detail", args=[school_app.pk])
+    page = client.get(url).content.decode()
+    assert '<select name="project"' not in page and "一中设备更新" not in page
+    search = reverse("projects:autocomplete")
+    assert f'data-jx-autocomplete="{search}?fiscal_year=2027&amp;unit={world.school.pk}"' in page
+    link = reverse("results:link", args=[school_app.pk])
+    assert client.post(link, {"project": foreign.pk}).status_code == 400
+    assert client.post(link, {"project": renamed.pk}).status_code == 302
+    school_app.refresh_from_db()
+    assert school_app.next_year_project == renamed
+    page = client.get(url).content.decode()
+    assert f'name="project" value="{renamed.pk}"' in page and f'value="{renamed}"' in page
+    found = client.get(search, {"q": "2027", "fiscal_year": 2027, "unit": world.school.pk}).json()["results"]
+    assert found == []  # 医院2027 is another unit's project
+    found = client.get(search, {"q": "P-", "fiscal_year": 2027, "unit": world.school.pk}).json()["results"]
+    assert [row["id"] for row in found] == [renamed.pk]
