@@ -346,34 +346,24 @@ def eval_save(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.POST.get("action"):
         messages.success(request, "评定得分已保存")
         return redirect("appraisals:detail", pk=pk)
-    form = TransitionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "评定得分已保存，但操作无效")
-        return _detail(request, selectors.appraisal_get(request.user, pk), 400)
-    label = APPRAISAL_WORKFLOW.action_label(form.cleaned_data["action"], shown_in)
-    try:
-        services.appraisal_transition(
-            actor=request.user,
-            appraisal=appraisal,
-            action=form.cleaned_data["action"],
-            comment=form.cleaned_data["comment"],
-        )
-    except DomainError as exc:
-        messages.info(request, "评定得分已保存")
-        return _refused(request, pk, exc)
-    messages.success(request, f"评定得分已保存。操作成功：{label}")
-    return redirect("appraisals:detail", pk=pk)
+    return _step(request, appraisal, shown_in, saved="评定得分已保存")
 
 
 @require_POST
 @capability_required("appraisal.view")
 def transition(request: HttpRequest, pk: int) -> HttpResponse:
     appraisal = selectors.appraisal_get(request.user, pk)
-    shown_in = appraisal.status  # the state whose button was pressed
+    return _step(request, appraisal, appraisal.status)
+
+
+def _step(request: HttpRequest, appraisal: Appraisal, shown_in: str, saved: str = "") -> HttpResponse:
+    """The workflow step posted (`action`, `comment`) on the appraisal whose page showed `shown_in`; `saved` says
+    what was saved before it (the score grid), so a refused step does not read as if nothing went through."""
     form = TransitionForm(request.POST)
+    prefix = f"{saved}。" if saved else ""
     if not form.is_valid():
-        messages.error(request, "操作无效")
-        return _detail(request, appraisal, 400)
+        messages.error(request, f"{prefix}操作无效")
+        return _detail(request, selectors.appraisal_get(request.user, appraisal.pk), 400)
     try:
         services.appraisal_transition(
             actor=request.user,
@@ -382,9 +372,12 @@ def transition(request: HttpRequest, pk: int) -> HttpResponse:
             comment=form.cleaned_data["comment"],
         )
     except DomainError as exc:
-        return _refused(request, pk, exc)
-    messages.success(request, f"操作成功：{APPRAISAL_WORKFLOW.action_label(form.cleaned_data['action'], shown_in)}")
-    return redirect("appraisals:detail", pk=pk)
+        if saved:
+            messages.info(request, saved)
+        return _refused(request, appraisal.pk, exc)
+    label = APPRAISAL_WORKFLOW.action_label(form.cleaned_data["action"], shown_in)
+    messages.success(request, f"{prefix}操作成功：{label}")
+    return redirect("appraisals:detail", pk=appraisal.pk)
 
 
 @require_POST
