@@ -120,6 +120,7 @@ class UnitForm(VersionedForm):
         queryset=BudgetUnit.objects.none(),
         required=False,
         url_name="organizations:unit_autocomplete",
+        params={"parents": "1"},  # a third-level unit cannot be a parent: not suggested
         help_text="二级、三级单位输入名称或编码选择上级单位（上级单位须属于同一主管部门）；一级预算单位留空",
     )
 

@@ -188,11 +188,15 @@ def unit_children(user: Any, unit: BudgetUnit) -> QuerySet[BudgetUnit]:
     return BudgetUnit.objects.visible_to(user).filter(parent=unit).order_by("agency_code")
 
 
+# A unit that may be a parent: not third-level (a third-level unit has no units under it).
+MAY_BE_PARENT = Q(level__lt=BudgetUnit.Level.THIRD)
+
+
 def unit_parent_choices(user: Any, unit: BudgetUnit | None = None) -> QuerySet[BudgetUnit]:
     """Units that may be a parent: visible, not third-level, and not the unit itself or one of its descendants."""
     qs = (
         BudgetUnit.objects.visible_to(user)
-        .filter(level__lt=BudgetUnit.Level.THIRD)
+        .filter(MAY_BE_PARENT)
         .select_related("department")
         .order_by("department__dept_code", "path")
     )
@@ -348,10 +352,18 @@ def sections_search(user: Any, query: str, *, limit: int = AUTOCOMPLETE_LIMIT) -
 
 
 def units_search(
-    user: Any, query: str, *, department_id: int | None = None, limit: int = AUTOCOMPLETE_LIMIT
+    user: Any,
+    query: str,
+    *,
+    department_id: int | None = None,
+    parents_only: bool = False,
+    limit: int = AUTOCOMPLETE_LIMIT,
 ) -> list[dict[str, Any]]:
-    """The first visible 预算单位 whose name contains, or whose code starts with, the query."""
+    """The first visible 预算单位 whose name contains, or whose code starts with, the query; `parents_only`: those
+    that may be a parent (the 上级单位 box)."""
     qs = BudgetUnit.objects.visible_to(user)
+    if parents_only:
+        qs = qs.filter(MAY_BE_PARENT)
     query = query.strip()
     if query:
         qs = qs.filter(Q(name__icontains=query) | Q(agency_code__startswith=query))

@@ -428,9 +428,12 @@ def section_autocomplete(request: HttpRequest) -> JsonResponse:
 
 @login_required
 def unit_autocomplete(request: HttpRequest) -> JsonResponse:
-    """The first 20 visible 预算单位 matching `q`, optionally within one `department`."""
+    """The first 20 visible 预算单位 matching `q`, optionally within one `department`, or only those that may be a
+    parent (`parents=1`)."""
     raw = request.GET.get("department", "")
     department_id = int(raw) if is_digits(raw) else None
+    parents_only = request.GET.get("parents") == "1"
+    query = request.GET.get("q", "")[:50]
     return search_response(
-        selectors.units_search(request.user, request.GET.get("q", "")[:50], department_id=department_id)
+        selectors.units_search(request.user, query, department_id=department_id, parents_only=parents_only)
     )

@@ -47,6 +47,17 @@ def test_department_search_is_scoped_and_can_narrow_units(world: World) -> None:
     assert _names(perf.get(UNITS, {"q": "", "department": "x"})) == ["县第一中学", "县第一中学分校", "县人民医院"]
 
 
+def test_the_parent_box_suggests_no_third_level_unit(world: World) -> None:
+    """上级单位 searches with parents=1: a third-level unit cannot be a parent, so it is not offered (choosing one
+    was refused only when the form was saved)."""
+    third = BudgetUnitFactory(
+        department=world.edu, parent=world.school_branch, agency_code="101003", name="县第一中学分校食堂", level=3
+    )
+    perf = world.login("performance")
+    assert third.name in _names(perf.get(UNITS, {"q": "县第一中学"}))
+    assert _names(perf.get(UNITS, {"q": "县第一中学", "parents": "1"})) == ["县第一中学", "县第一中学分校"]
+
+
 def test_search_returns_at_most_twenty_rows(world: World) -> None:
     for i in range(25):
         BudgetUnitFactory(department=world.health, agency_code=f"102{i + 100:03d}", name=f"县卫生院{i}")

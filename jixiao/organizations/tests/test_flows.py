@@ -404,7 +404,7 @@ def test_the_unit_form_finds_department_and_parent_by_search_not_lists_of_the_wh
     page = client.get(reverse("organizations:unit_create")).content.decode()
     assert '<select name="department"' not in page and '<select name="parent"' not in page
     assert f'data-jx-autocomplete="{reverse("organizations:department_autocomplete")}"' in page
-    assert f'data-jx-autocomplete="{reverse("organizations:unit_autocomplete")}"' in page
+    assert f'data-jx-autocomplete="{reverse("organizations:unit_autocomplete")}?parents=1"' in page
     edit = client.get(reverse("organizations:unit_edit", args=[world.school_branch.pk])).content.decode()
     parent = world.school_branch.parent
     assert parent is not None
