@@ -125,3 +125,25 @@ def test_target_goes_from_unit_to_approval_and_locks(demo: None, live_server: An
     page.goto(edit_url)
     page.wait_for_selector("text=不能修改")
     assert page.url == target_url
+
+
+def test_the_printed_declaration_starts_its_indicator_table_on_the_first_page(
+    demo: None, live_server: Any, page: Any, tmp_path: Any
+) -> None:
+    """Printed from Chromium, the 申报表's indicator table moved whole to page 2 and left page 1 half empty: its
+    first row, holding the block label that spans every indicator row, was kept from breaking. Only that row may
+    break now; the others still stay whole and the column heads repeat."""
+    import subprocess
+
+    from jixiao.targets.models import PerformanceTarget
+
+    target = PerformanceTarget.objects.filter(project__isnull=False).order_by("pk").first()
+    assert target is not None and target.indicators.count() >= 5
+    login(page, live_server.url, "jxg", DEMO_PASSWORD)
+    page.goto(f"{live_server.url}/targets/{target.pk}/print/")
+    page.emulate_media(media="print")
+    pdf = tmp_path / "declaration.pdf"
+    page.pdf(path=str(pdf), prefer_css_page_size=True)
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    first = text.split("\f")[0]
+    assert "项目支出绩效目标申报表" in first and "一级指标" in first and "三级指标" in first
