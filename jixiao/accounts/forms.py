@@ -61,6 +61,11 @@ class WorkbookUploadForm(forms.Form):
         return upload
 
 
+def _user_label(user: User) -> str:
+    named = user.display_name and user.display_name != user.username
+    return f"{user.display_name}（{user.username}）" if named else user.username
+
+
 class MembershipGrantForm(forms.Form):
     # A county has hundreds of accounts, ~100 主管部门 and ~400 预算单位: search boxes, not one option each; the
     # chosen ids are still checked against the administrator's scope.
@@ -88,6 +93,8 @@ class MembershipGrantForm(forms.Form):
         # Only the accounts this administrator manages: another region's user is not offered, and a forged POST
         # naming one fails as an invalid choice, like a region or unit outside the administrator's scope.
         limit_choices(self, "user", selectors.users_for_admin(actor=actor).filter(is_active=True))
+        # A chosen account is named with its 用户名 (two accounts may carry the same 姓名), as its suggestion was.
+        self.fields["user"].widget.describe = _user_label  # type: ignore[attr-defined]
         limit_choices(self, "region", FiscalRegion.objects.visible_to(actor))
         limit_choices(self, "department", Department.objects.visible_to(actor))
         limit_choices(self, "unit", BudgetUnit.objects.visible_to(actor))

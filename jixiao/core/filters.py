@@ -51,6 +51,7 @@ class AutocompleteWidget(forms.TextInput):
         self.url_name = url_name
         self.params = params or {}  # narrows the search (e.g. {"status": "in_library"})
         self.queryset: QuerySet[Any] | None = None
+        self.describe: Any = str  # a chosen row's name in the box (a form may name its rows otherwise)
 
     def search_url(self) -> str:
         url = reverse(self.url_name)
@@ -64,7 +65,7 @@ class AutocompleteWidget(forms.TextInput):
         except (TypeError, ValueError):
             return ""
         row = self.queryset.filter(pk=pk).first()
-        return str(row) if row is not None else ""
+        return self.describe(row) if row is not None else ""
 
     def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> Any:
         value = "" if value in (None, "") else str(value)
@@ -115,7 +116,7 @@ class AutocompleteMultipleWidget(AutocompleteWidget):
         ids = [int(v) for v in map(str, values) if is_digits(v) and int(v) <= MAX_ID]  # others name no row
         if not ids or self.queryset is None:
             return []
-        names = {row.pk: str(row) for row in self.queryset.filter(pk__in=ids)}
+        names = {row.pk: self.describe(row) for row in self.queryset.filter(pk__in=ids)}
         return [(pk, names[pk]) for pk in dict.fromkeys(ids) if pk in names]
 
     def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> Any:

@@ -7,7 +7,7 @@ from django.test import Client
 
 from conftest import PERSONAS, World
 from jixiao.accounts import services
-from jixiao.accounts.models import Membership
+from jixiao.accounts.models import Membership, User
 from jixiao.accounts.tests.factories import TEST_PASSWORD, UserFactory
 from jixiao.core.errors import DomainError, NotFoundError, PermissionDeniedError
 from jixiao.core.models import AuditEvent
@@ -274,6 +274,12 @@ def test_the_grant_form_names_each_user_by_user_name_and_name(world: World) -> N
     # The 用户 box is a search: each suggestion carries the 用户名 beside the 姓名.
     found = world.login("sec_admin").get("/accounts/console/users/autocomplete/", {"q": "王敏"}).json()["results"]
     assert [(row["text"], row["hint"]) for row in found] == [("王敏", "wangmin1"), ("王敏", "wangmin2")]
+    # A refused grant shows the chosen account again with its 用户名, not a bare 王敏 like the other one.
+    chosen = User.objects.get(username="wangmin2")
+    page = world.login("sec_admin").post(
+        "/accounts/console/memberships/", {"user": chosen.pk, "role": "unit_user", "region": world.region.pk}
+    )
+    assert page.status_code == 400 and 'value="王敏（wangmin2）"' in page.content.decode()
 
 
 def test_revoking_returns_to_the_list_as_it_was(world: World) -> None:
