@@ -18,7 +18,15 @@ from jixiao.indicators.models import FrameworkNode, IndicatorCategory, Indicator
 from jixiao.indicators.selectors import framework_for
 from jixiao.indicators.valueparse import Kind, parse_value
 from jixiao.projects.models import Project, ProjectEvent, ProjectStatus
-from jixiao.targets.models import PanelAssignment, PerformanceTarget, TargetEvent, TargetIndicator, TargetStatus
+from jixiao.targets.models import (
+    PanelAssignment,
+    PerformanceTarget,
+    ReviewComment,
+    TargetEvent,
+    TargetIndicator,
+    TargetStatus,
+)
+from jixiao.targets.services import STAGE_OF_STATE
 
 P = ProjectStatus
 T = TargetStatus
@@ -84,8 +92,32 @@ def seed_targets(rng: random.Random, county_path: str, fiscal_year: int) -> int:
     TargetEvent.objects.bulk_create(
         TargetEvent(target=t, action="seed", to_status=t.status, comment="演示数据") for t in targets
     )
+    _return_opinions([t for t in targets if t.status == TargetStatus.RETURNED])
     _panels([t for t in targets if t.status == TargetStatus.PANEL_REVIEW])
     return len(targets)
+
+
+# What a reviewer writes when returning a target (DOMAIN.md §2.2: 完整性、相关性、细化程度).
+RETURN_OPINIONS = (
+    "产出指标未细化量化，请补充数量、质量指标的具体数值",
+    "效益指标与项目内容关联不紧密，请重新设置",
+    "满意度指标缺少取值依据，请补充调查方式",
+    "年度目标与资金规模不匹配，请核实预算与产出",
+)
+
+
+def _return_opinions(targets: list[PerformanceTarget]) -> None:
+    """A returned target came back with its reviewer's 修改意见, as a return through the pages leaves one (the 年度
+    工作总结's TG-2 counted none in the demo while TG-3 counted the returns). No draw from the seed's random stream:
+    the rest of the demo stays as it was."""
+    ReviewComment.objects.bulk_create(
+        ReviewComment(
+            target=t,
+            stage=STAGE_OF_STATE[TargetStatus(t.returned_from or TargetStatus.SECTION_REVIEW)],
+            text=RETURN_OPINIONS[index % len(RETURN_OPINIONS)],
+        )
+        for index, t in enumerate(targets)
+    )
 
 
 def _panels(targets: list[PerformanceTarget]) -> None:

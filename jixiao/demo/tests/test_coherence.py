@@ -20,6 +20,7 @@ from jixiao.preassessment.models import Conclusion, PreAssessmentStatus
 from jixiao.projects import gates
 from jixiao.projects.models import Project, ProjectEvent
 from jixiao.targets.models import PerformanceTarget
+from jixiao.targets.services import STAGE_OF_STATE
 
 SMALL = 0.1
 NOT_FILED = "须评估·未申报"
@@ -60,6 +61,9 @@ def test_no_target_is_further_along_than_its_project_and_every_persona_has_targe
             assert TARGET_STAGE[status] <= reached, label
         if status == "returned":  # came back from a review the project went through
             assert TARGET_STAGE[target.returned_from] <= max(reached, returned_at.get(project.pk, 0)), label
+            # ... with the reviewer's 修改意见 of that stage (the 年度工作总结's TG-2 counted none in the demo).
+            opinions = list(target.comments.values_list("stage", flat=True))
+            assert opinions == [STAGE_OF_STATE[target.returned_from]], label
         if project.status in ("draft", "returned"):  # back with the unit: so is its target
             assert status in ("draft", "returned"), label
         if project.status == "in_library":  # past the section's 初审 with it: with 绩效股, passed, or sent back by it
