@@ -178,9 +178,6 @@ class _YesNoField(forms.NullBooleanField):
             return False
         raise forms.ValidationError("请选择“是”或“否”（true 或 false）", code="invalid")
 
-    def validate(self, value: Any) -> None:
-        pass
-
 
 class YesNoFilter(django_filters.BooleanFilter):
     """A list's 是/否 filter, shown as a select of 全部 / `yes` / `no` (e.g. 启用 / 停用)."""

@@ -22,21 +22,22 @@ def ready(world: World) -> World:
     return world
 
 
+# The 新建监控任务 form as the performance section fills it for the 1—8月 round.
+ROUND = {
+    "title": "2026年1—8月绩效运行监控",
+    "fiscal_year": "2026",
+    "period_end_month": "8",
+    "start_date": "2026-09-01",
+    "deadline": "2026-09-20",
+    "warn_days": "3",
+    "scope": "all",
+}
+
+
 def test_performance_section_creates_and_issues_a_round(ready: World) -> None:
     client = ready.login("performance")
     assert client.get(reverse("monitoring:task_create")).status_code == 200
-    response = client.post(
-        reverse("monitoring:task_create"),
-        {
-            "title": "2026年1—8月绩效运行监控",
-            "fiscal_year": "2026",
-            "period_end_month": "8",
-            "start_date": "2026-09-01",
-            "deadline": "2026-09-20",
-            "warn_days": "3",
-            "scope": "all",
-        },
-    )
+    response = client.post(reverse("monitoring:task_create"), ROUND)
     task = MonitoringTask.objects.get()
     assert response.status_code == 302 and task.status == TaskStatus.DRAFT and task.task_no == "JK202608-01"
     draft = client.get(reverse("monitoring:task_detail", args=[task.pk])).content.decode()
@@ -603,15 +604,7 @@ def test_a_round_with_no_record_of_the_readers_says_so_instead_of_a_zero_rate(re
 def test_the_new_round_form_posted_twice_creates_one_draft(ready: World) -> None:
     """保存 pressed again after 返回 (or a double click): a second draft JK202608-02 of the same round was created."""
     client = ready.login("performance")
-    data = {
-        "title": "2026年1—8月绩效运行监控",
-        "fiscal_year": "2026",
-        "period_end_month": "8",
-        "start_date": "2026-09-01",
-        "deadline": "2026-09-20",
-        "warn_days": "3",
-        "scope": "all",
-    }
+    data = ROUND
     assert client.post(reverse("monitoring:task_create"), data).status_code == 302
     again = client.post(reverse("monitoring:task_create"), data)
     assert again.status_code == 409

@@ -92,19 +92,21 @@ def test_only_the_performance_section_records_training(world: World) -> None:
     assert world.login("leader").get(reverse("training:list")).status_code == 200
 
 
+# The 培训记录 form as the performance section fills it (participants and audience added where a test needs them).
+PAGE_FORM = {
+    "held_on": "2026-06-01",
+    "topic": "绩效目标编报培训",
+    "organiser": "县财政局",
+    "kind": "training",
+    "trainer_type": "staff",
+    "session_count": "1",
+    "attendance": "80",
+}
+
+
 def test_create_edit_and_audit_through_the_pages(world: World) -> None:
     client = world.login("performance")
-    form = {
-        "held_on": "2026-06-01",
-        "topic": "绩效目标编报培训",
-        "organiser": "县财政局",
-        "kind": "training",
-        "trainer_type": "staff",
-        "audience": ["finance_staff"],
-        "session_count": "1",
-        "attendance": "80",
-        "participant_units": [str(world.school.pk)],
-    }
+    form = {**PAGE_FORM, "audience": ["finance_staff"], "participant_units": [str(world.school.pk)]}
     response = client.post(reverse("training:create"), form)
     assert response.status_code == 302
     session = TrainingSession.objects.get()
@@ -222,15 +224,7 @@ def test_participant_units_are_chosen_by_search_not_a_list_of_every_unit(world: 
     page = client.get(reverse("training:create")).content.decode()
     assert '<select name="participant_units"' not in page
     assert f'data-jx-autocomplete="{reverse("organizations:unit_autocomplete")}" data-jx-ac-multiple' in page
-    form = {
-        "held_on": "2026-06-01",
-        "topic": "绩效目标编报培训",
-        "organiser": "县财政局",
-        "kind": "training",
-        "trainer_type": "staff",
-        "session_count": "1",
-        "attendance": "80",
-    }
+    form = PAGE_FORM
     refused = client.post(reverse("training:create"), {**form, "participant_units": [str(world.far_unit.pk)]})
     assert refused.status_code == 400 and not TrainingSession.objects.exists()
     chosen = [str(world.school.pk), str(world.hospital.pk)]
