@@ -141,10 +141,11 @@ for _role, _caps in MONITORING_CAPABILITIES.items():
 
 # 预警与处置 (DOMAIN.md §5, §2.3): every business role reads warnings and lights; units (and their 主管部门) explain
 # red warnings and propose a disposition; the performance section decides, selects 重点/重大 projects, and
-# configures rules, the rule profile and the working-day calendar.
+# configures rules, the rule profile and the working-day calendar. The performance and budget sections register
+# the budget adjustments decided at other stages (预算调整登记: 目标审核 核减, 事前评估 追减…).
 ALERTS_CAPABILITIES: dict[str, set[str]] = {
-    Role.PERFORMANCE: {"alerts.view", "alerts.decide", "alerts.configure"},
-    Role.BUDGET: {"alerts.view"},
+    Role.PERFORMANCE: {"alerts.view", "alerts.decide", "alerts.configure", "alerts.adjust"},
+    Role.BUDGET: {"alerts.view", "alerts.adjust"},
     Role.BUSINESS: {"alerts.view"},
     Role.DEPT_ADMIN: {"alerts.view", "alerts.respond"},
     Role.UNIT_USER: {"alerts.view", "alerts.respond"},

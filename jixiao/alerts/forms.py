@@ -10,6 +10,7 @@ from jixiao.alerts.models import (
     BudgetAction,
     CaseStatus,
     Color,
+    FundAdjustment,
     Metric,
     OnTimeout,
     Option,
@@ -17,10 +18,12 @@ from jixiao.alerts.models import (
     Tier,
     WarningRule,
 )
+from jixiao.core.filters import AutocompleteModelChoiceField
 from jixiao.core.forms import HiddenErrorsMixin, RowFormSet, WanField, YearField, bootstrapify
 from jixiao.organizations.filters import add_region_field
 from jixiao.organizations.forms import DepartmentSearchField
 from jixiao.organizations.models import Department
+from jixiao.projects.models import Project
 
 
 class WarningFilterForm(forms.Form):
@@ -38,6 +41,50 @@ class WarningFilterForm(forms.Form):
             self.fields["department"].queryset = Department.objects.visible_to(user)  # type: ignore[attr-defined]
             add_region_field(self, user, after="rule")  # city and province users only
         bootstrapify(self, small=True)
+
+
+class AdjustmentFilterForm(forms.Form):
+    fiscal_year = YearField(label="年度", required=False)
+    source = forms.ChoiceField(label="环节", required=False, choices=[("", "全部"), *FundAdjustment.Source.choices])
+    kind = forms.ChoiceField(label="类型", required=False, choices=[("", "全部"), *FundAdjustment.Kind.choices])
+    department = DepartmentSearchField()
+    q = forms.CharField(label="项目", required=False, max_length=100)
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            self.fields["department"].queryset = Department.objects.visible_to(user)  # type: ignore[attr-defined]
+        bootstrapify(self, small=True)
+
+
+class AdjustmentForm(forms.Form):
+    """登记预算调整 (a 目标审核 核减, a 事前评估 追减…): the project, its year, the stage that decided, the kind, the
+    amount in 万元 and the basis (文号 or meeting)."""
+
+    project = AutocompleteModelChoiceField(
+        label="项目", queryset=Project.objects.none(), url_name="projects:autocomplete"
+    )
+    fiscal_year = YearField(label="预算年度")
+    source = forms.ChoiceField(label="调整环节", choices=FundAdjustment.Source.choices)
+    kind = forms.ChoiceField(label="调整类型", choices=FundAdjustment.Kind.choices)
+    amount_yuan = WanField(label="调整金额（万元）", min_value=Decimal("0.000001"))
+    reason = forms.CharField(
+        label="调整依据或原因",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="如：绩效目标审核意见（X财绩〔2026〕X号），目标不明确且未按期修改，核减部分资金",
+    )
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = Project.objects.visible_to(user).filter(  # type: ignore[attr-defined]
+            is_deleted=False
+        )
+        bootstrapify(self)
+
+
+class AdjustmentDeleteForm(forms.Form):
+    reason = forms.CharField(label="撤销理由", max_length=500)
 
 
 # The unit's 待办 “红灯预警待说明” counts the cases still to answer, overdue ones included: its link opens them all.

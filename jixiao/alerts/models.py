@@ -550,8 +550,20 @@ class FundAdjustment(models.Model):
         TRIM_SPECIAL = "TRIM_SPECIAL", _("削减")
         INCREASE = "INCREASE", _("激励/追加")
 
+    class Source(models.TextChoices):
+        """The stage whose decision made the adjustment (DOMAIN.md §6 `FundAdjustment.source`): the 年度工作总结 counts
+        each apart (PA-3(b) 追减 of 事前评估, TG-4 目标审核, MON-4 监控, RA-1 by source)."""
+
+        PRE_ASSESSMENT = "PRE_ASSESSMENT", _("事前绩效评估")
+        TARGET_REVIEW = "TARGET_REVIEW", _("绩效目标审核")
+        MONITORING = "MONITORING", _("绩效运行监控")
+        EVALUATION = "EVALUATION", _("绩效评价")
+        RESULT_APPLICATION = "RESULT_APPLICATION", _("结果应用")
+        OTHER = "OTHER", _("其他")
+
     project = models.ForeignKey(Project, verbose_name=_("项目"), on_delete=models.CASCADE, related_name="+")
     fiscal_year = models.PositiveSmallIntegerField(_("年度"))
+    source = models.CharField(_("环节"), max_length=20, choices=Source.choices, default=Source.OTHER)
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
     amount_yuan = models.DecimalField(_("金额（元）"), validators=[MinValueValidator(0)], **MONEY)  # type: ignore[arg-type]
     reason = models.CharField(_("原因"), max_length=2000, blank=True)

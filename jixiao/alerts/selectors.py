@@ -343,6 +343,38 @@ def cases_filtered(user: Any, params: dict[str, Any]) -> QuerySet[WarningCase]:
     return qs.order_by("status", "due_date", "id")
 
 
+def adjustments_filtered(user: Any, params: dict[str, Any]) -> QuerySet[FundAdjustment]:
+    """预算调整登记: the adjustments of the projects the user sees, newest first, with what the list shows joined."""
+    qs = FundAdjustment.objects.visible_to(user).filter(project__is_deleted=False)  # type: ignore[attr-defined]
+    if params.get("fiscal_year"):
+        qs = qs.filter(fiscal_year=params["fiscal_year"])
+    if params.get("source"):
+        qs = qs.filter(source=params["source"])
+    if params.get("kind"):
+        qs = qs.filter(kind=params["kind"])
+    if params.get("department"):
+        qs = qs.filter(project__department=params["department"])
+    if params.get("q"):
+        qs = qs.filter(Q(project__name__icontains=params["q"]) | Q(project__code__icontains=params["q"]))
+    return qs.select_related("project__department", "project__unit", "created_by", "source_case").order_by(
+        "-created_at", "-id"
+    )
+
+
+def adjustment_totals(adjustments: QuerySet[FundAdjustment]) -> dict[str, Any]:
+    """The filtered list's count and amount (the list's 合计 line)."""
+    return adjustments.order_by().aggregate(count=Count("id"), amount_yuan=Sum("amount_yuan"))
+
+
+def adjustable_project(user: Any, pk: int) -> Project | None:
+    """The project a 登记预算调整 link names, when the user sees it (else the form starts empty)."""
+    return Project.objects.visible_to(user).filter(pk=pk, is_deleted=False).first()  # type: ignore[attr-defined, no-any-return]
+
+
+def adjustment_get(user: Any, pk: Any) -> FundAdjustment:
+    return FundAdjustment.objects.get_visible_or_404(user, pk=pk)  # type: ignore[attr-defined, no-any-return]
+
+
 def case_get(user: Any, pk: Any) -> WarningCase:
     return WarningCase.objects.get_visible_or_404(user, pk=pk)  # type: ignore[attr-defined, no-any-return]
 

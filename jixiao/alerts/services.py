@@ -37,6 +37,7 @@ from jixiao.core.jobs import job_progress, job_start, job_summarize
 from jixiao.core.locking import check_lock_token
 from jixiao.core.models import Job
 from jixiao.core.money import format_wan
+from jixiao.core.numbers import FIRST_YEAR, LAST_YEAR
 from jixiao.core.permissions import require
 from jixiao.execution.selectors import annotate_execution
 from jixiao.organizations.models import CalendarDay, FiscalRegion
@@ -547,6 +548,7 @@ def case_decide(
                 kind=kind,
                 amount_yuan=amount,
                 reason=(reason.strip() or locked.explanation)[:2000],
+                source=FundAdjustment.Source.MONITORING,
                 source_case=locked,
                 created_by=actor,
             )
@@ -588,6 +590,91 @@ def payment_resume(*, actor: Any, case: WarningCase, reason: str) -> ProjectYear
             changes={"payment_suspended": [True, False], "reason": [suspended_for, flag.reason]},
         )
     return flag
+
+
+# ---- 预算调整登记 (budget adjustments decided outside a warning case) --------------------------------------------
+
+
+def adjustment_record(
+    *,
+    actor: Any,
+    project: Project,
+    fiscal_year: int,
+    source: str,
+    kind: str,
+    amount_yuan: Decimal,
+    reason: str,
+) -> FundAdjustment:
+    """登记预算调整: a budget effect decided at a stage other than a warning case (a 目标审核 核减 or 核销, a 事前评估
+    追减, an evaluation's 削减, a 结果应用 调减…), recorded by the finance bureau so that the 年度工作总结 counts it
+    under its stage (TG-4, PA-3(b), MON-4, RA-1). The same record posted twice (a double click, 返回 then 保存) is
+    refused naming the first."""
+    require(actor, "alerts.adjust")
+    if not Project.objects.visible_to(actor).filter(pk=project.pk, is_deleted=False).exists():  # type: ignore[attr-defined]
+        raise NotFoundError("项目不存在")
+    if not FIRST_YEAR <= fiscal_year <= LAST_YEAR:
+        raise DomainError(f"年度须在{FIRST_YEAR}至{LAST_YEAR}之间")
+    if source not in FundAdjustment.Source.values:
+        raise DomainError("调整环节无效")
+    if kind not in FundAdjustment.Kind.values:
+        raise DomainError("调整类型无效")
+    if amount_yuan is None or amount_yuan <= 0:
+        raise DomainError("调整金额须大于0")
+    if not reason.strip():
+        raise DomainError("请填写调整依据或原因")
+    with transaction.atomic():
+        # The project's row serialises registrations (and warning decisions) of its budget.
+        list(Project.objects.select_for_update().filter(pk=project.pk).values_list("pk", flat=True))
+        same = FundAdjustment.objects.filter(
+            project=project, fiscal_year=fiscal_year, source=source, kind=kind, amount_yuan=amount_yuan
+        ).first()
+        if same is not None:
+            raise ConflictError(
+                f"该项目{fiscal_year}年度已于{timezone.localtime(same.created_at):%Y-%m-%d %H:%M}登记"
+                f"{same.get_source_display()}{same.get_kind_display()}{format_wan(amount_yuan)}万元，请勿重复登记"
+            )
+        adjustment = FundAdjustment.objects.create(
+            project=project,
+            fiscal_year=fiscal_year,
+            source=source,
+            kind=kind,
+            amount_yuan=amount_yuan,
+            reason=reason.strip()[:2000],
+            created_by=actor,
+        )
+        audit.record(
+            actor=actor,
+            event_type="alerts.fund_adjustment",
+            obj=adjustment,
+            changes={"source": [None, source], "kind": [None, kind], "amount_yuan": [None, str(amount_yuan)]},
+        )
+    return adjustment
+
+
+def adjustment_delete(*, actor: Any, adjustment: FundAdjustment, reason: str) -> None:
+    """撤销登记 of a wrongly registered adjustment, with a reason kept in the audit trail (the record itself goes: the
+    statistics count what stands). An adjustment made by a warning decision belongs to its case and is not undone
+    here."""
+    require(actor, "alerts.adjust")
+    if not FundAdjustment.objects.visible_to(actor).filter(pk=adjustment.pk).exists():  # type: ignore[attr-defined]
+        raise NotFoundError("预算调整记录不存在")
+    if not reason.strip():
+        raise DomainError("请填写撤销理由")
+    with transaction.atomic():
+        locked = FundAdjustment.objects.select_for_update().filter(pk=adjustment.pk).first()
+        if locked is None:
+            raise ConflictError("该记录已被他人撤销，请刷新页面")
+        if locked.source_case_id is not None:
+            raise DomainError("该调整由预警处置决定产生，不能在此撤销")
+        before = audit.snapshot(locked, ["project", "fiscal_year", "source", "kind", "amount_yuan", "reason"])
+        audit.record(
+            actor=actor,
+            event_type="alerts.fund_adjustment_delete",
+            obj=locked,
+            changes={k: [v, None] for k, v in before.items()},
+            reason=reason.strip()[:500],
+        )
+        locked.delete()
 
 
 def _suspend(case: WarningCase, reason: str) -> None:

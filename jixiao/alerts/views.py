@@ -12,8 +12,11 @@ from django.views.decorators.http import require_POST
 
 from jixiao.alerts import selectors, services
 from jixiao.alerts.bulletins import bulletin_docx, round_figures
-from jixiao.alerts.exports import HEADERS, warning_rows
+from jixiao.alerts.exports import ADJUSTMENT_HEADERS, HEADERS, adjustment_rows, warning_rows
 from jixiao.alerts.forms import (
+    AdjustmentDeleteForm,
+    AdjustmentFilterForm,
+    AdjustmentForm,
     CalendarForm,
     CaseFilterForm,
     DecideForm,
@@ -26,7 +29,7 @@ from jixiao.alerts.forms import (
     TierForm,
     WarningFilterForm,
 )
-from jixiao.alerts.models import ANSWERABLE_STATES, CaseStatus, Tier
+from jixiao.alerts.models import ANSWERABLE_STATES, CaseStatus, FundAdjustment, Tier
 from jixiao.core import audit
 from jixiao.core.errors import ConflictError, DomainError
 from jixiao.core.forms import valid_filters
@@ -34,6 +37,7 @@ from jixiao.core.jobs import job_progress, job_start, job_summarize
 from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
 from jixiao.core.locking import add_lock_token, posted_lock_token
 from jixiao.core.models import Job
+from jixiao.core.money import format_wan
 from jixiao.core.numbers import year_or_none
 from jixiao.core.views_helpers import capability_required, docx_response, paginate
 from jixiao.organizations.calendar import working_days_between
@@ -257,6 +261,142 @@ def payment_resume(request: HttpRequest, pk: int) -> HttpResponse:
         return _case_page(request, case, resume_form=form, error=exc.message, status=exc.status_code)
     messages.success(request, "已恢复拨付")
     return redirect("alerts:case_detail", pk=pk)
+
+
+# ---- 预算调整登记 -----------------------------------------------------------------------------------------------
+
+
+def _adjustment_params(query: QueryDict, user: Any) -> tuple[AdjustmentFilterForm, dict[str, Any]]:
+    form = AdjustmentFilterForm(query, user=user)
+    return form, valid_filters(form)
+
+
+@capability_required("alerts.view")
+def adjustment_list(request: HttpRequest) -> HttpResponse:
+    return _adjustment_page(request, request.GET)
+
+
+def _adjustment_page(request: HttpRequest, query: QueryDict, status: int = 200) -> HttpResponse:
+    """预算调整登记: every budget adjustment of the projects the user sees (decided on a warning case or registered
+    for another stage), filtered by year, stage, kind, department and project, with the filtered total."""
+    user: Any = request.user
+    form, params = _adjustment_params(query, user)
+    adjustments = selectors.adjustments_filtered(user, params)
+    context = {
+        "form": form,
+        "page": paginate(request, adjustments),
+        "totals": selectors.adjustment_totals(adjustments),
+        "query": query.urlencode(),
+        "can_adjust": user.can("alerts.adjust"),
+    }
+    return render(request, "alerts/adjustments.html", context, status=status)
+
+
+ADJUSTMENT_EXPORT = ListExport(
+    kind="alerts.adjustment_export",
+    title="预算调整登记",
+    header=ADJUSTMENT_HEADERS,
+    job="jixiao.alerts.views.adjustment_export_job",
+)
+
+
+@capability_required("alerts.view")
+def adjustment_export(request: HttpRequest) -> HttpResponse:
+    form, params = _adjustment_params(request.GET, request.user)
+    adjustments = selectors.adjustments_filtered(request.user, params)
+    return export_list(
+        request,
+        ADJUSTMENT_EXPORT,
+        rows=lambda: adjustment_rows(adjustments[:MAX_EXPORT_ROWS]),
+        count=lambda: min(adjustments.count(), MAX_EXPORT_ROWS),
+        back=reverse("alerts:adjustments"),
+        form=form,
+    )
+
+
+def adjustment_export_job(job: Job, *, query: str, fmt: str, membership_id: int | None) -> None:
+    """The background half of `adjustment_export`: the same scoped, filtered list for the job's owner."""
+    user = job_identity(job, membership_id)
+    _form, params = _adjustment_params(QueryDict(query), user)
+    adjustments = selectors.adjustments_filtered(user, params)
+    total = min(adjustments.count(), MAX_EXPORT_ROWS)
+    run_list_export(job, ADJUSTMENT_EXPORT, rows=adjustment_rows(adjustments[:MAX_EXPORT_ROWS]), total=total, fmt=fmt)
+
+
+# The kind a stage's link starts with (DOMAIN.md §2.5 “Typical stage”): 目标审核 核减, 事前评估 追减 (its 压减 is
+# PA-3(a), computed from the assessments' amounts).
+TYPICAL_KIND: dict[str, str] = {
+    FundAdjustment.Source.TARGET_REVIEW: FundAdjustment.Kind.REDUCE_ON_REVIEW,
+    FundAdjustment.Source.PRE_ASSESSMENT: FundAdjustment.Kind.RETRO_REDUCE,
+}
+
+
+def _adjustment_initial(request: HttpRequest) -> dict[str, Any]:
+    """A link from a target's or a 事前评估's page names the project, its year and the stage (?project=&source=)."""
+    initial: dict[str, Any] = {"fiscal_year": _year(request)}
+    source = request.GET.get("source", "")
+    if source in FundAdjustment.Source.values:
+        initial["source"] = source
+        initial["kind"] = TYPICAL_KIND.get(source, "")
+    project_id = request.GET.get("project", "")
+    if project_id.isdigit():
+        project = selectors.adjustable_project(request.user, int(project_id))
+        if project is not None:
+            initial["project"], initial["fiscal_year"] = project.pk, project.fiscal_year
+    return initial
+
+
+@capability_required("alerts.adjust")
+def adjustment_new(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    form = AdjustmentForm(
+        request.POST or None, user=user, initial=None if request.POST else _adjustment_initial(request)
+    )
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                adjustment = services.adjustment_record(
+                    actor=user,
+                    project=data["project"],
+                    fiscal_year=data["fiscal_year"],
+                    source=data["source"],
+                    kind=data["kind"],
+                    amount_yuan=data["amount_yuan"],
+                    reason=data["reason"],
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+                status = exc.status_code
+            else:
+                messages.success(
+                    request,
+                    f"已登记：{adjustment.project.name} {adjustment.get_source_display()}"
+                    f"{adjustment.get_kind_display()}{format_wan(adjustment.amount_yuan)}万元",
+                )
+                return redirect(f"{reverse('alerts:adjustments')}?fiscal_year={adjustment.fiscal_year}")
+    return render(request, "alerts/adjustment_form.html", {"form": form}, status=status)
+
+
+@require_POST
+@capability_required("alerts.adjust")
+def adjustment_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """撤销登记 from the list's row: a refusal shows the list of the record's year again with the reason (4xx)."""
+    adjustment = selectors.adjustment_get(request.user, pk)
+    form = AdjustmentDeleteForm(request.POST)
+    year = QueryDict(f"fiscal_year={adjustment.fiscal_year}")
+    if not form.is_valid():
+        messages.error(request, "请填写撤销理由（不超过500字）")
+        return _adjustment_page(request, year, status=400)
+    try:
+        services.adjustment_delete(actor=request.user, adjustment=adjustment, reason=form.cleaned_data["reason"])
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return _adjustment_page(request, year, status=exc.status_code)
+    messages.success(request, f"已撤销预算调整登记：{adjustment.project.name}")
+    return redirect(f"{reverse('alerts:adjustments')}?{year.urlencode()}")
 
 
 # ---- tiers ------------------------------------------------------------------------------------------------------

@@ -16,9 +16,19 @@ from django.utils import timezone
 
 from jixiao.accounts.models import User
 from jixiao.alerts import services
-from jixiao.alerts.models import CaseStatus, Option, Profile, WarningCase, WarningRule, WarningSetting
+from jixiao.alerts.models import (
+    CaseStatus,
+    FundAdjustment,
+    Option,
+    Profile,
+    WarningCase,
+    WarningRule,
+    WarningSetting,
+)
 from jixiao.alerts.sweep import sweep_region
 from jixiao.organizations.models import CalendarDay
+from jixiao.preassessment.models import Conclusion, PreAssessment
+from jixiao.targets.models import PerformanceTarget, TargetStatus
 
 PERIOD_MONTH = 8
 CUT_YUAN = Decimal("200000.00")
@@ -133,7 +143,65 @@ def seed_alerts(county: Any, year: int) -> int:
                     amount_yuan=None,
                 )
                 worked.append(case.pk)
+    seed_adjustments(perf, year)
     return result.warnings
+
+
+# 预算调整登记 of other stages (no draw from the seed's random stream): the goal review's 核减 on the largest
+# approved project targets and one 核销, and a 追减 after a 事前评估 不予支持, so that TG-4 and PA-3(b) of the
+# 年度工作总结 have figures.
+REVIEW_CUTS = (
+    (
+        FundAdjustment.Kind.REDUCE_ON_REVIEW,
+        Decimal("0.10"),
+        "绩效目标审核：部分指标未细化量化且支出测算偏高，按审核意见核减部分资金。",
+    ),
+    (
+        FundAdjustment.Kind.REDUCE_ON_REVIEW,
+        Decimal("0.05"),
+        "绩效目标审核：同类项目绩效目标雷同，建议整合，核减重复安排部分。",
+    ),
+    (FundAdjustment.Kind.WRITE_OFF, Decimal("1"), "绩效目标审核：目标不明确且逾期未按审核意见修改，核销该项目预算。"),
+)
+
+
+def seed_adjustments(perf: User, year: int) -> None:
+    targets = (
+        PerformanceTarget.objects.filter(
+            fiscal_year=year, subject_type=PerformanceTarget.Subject.PROJECT, status=TargetStatus.APPROVED
+        )
+        .select_related("project")
+        .order_by("-project__total_amount_yuan", "project__code")
+    )
+    for target, (kind, share, reason) in zip(targets, REVIEW_CUTS, strict=False):
+        project = target.project
+        amount = (project.total_amount_yuan * share).quantize(Decimal("0.01")) if project else Decimal(0)
+        if project is not None and amount > 0:
+            services.adjustment_record(
+                actor=perf,
+                project=project,
+                fiscal_year=year,
+                source=FundAdjustment.Source.TARGET_REVIEW,
+                kind=kind,
+                amount_yuan=amount,
+                reason=reason,
+            )
+    rejected = (
+        PreAssessment.objects.filter(conclusion=Conclusion.REJECT, is_deleted=False)
+        .select_related("project")
+        .order_by("-requested_amount_yuan", "pk")
+        .first()
+    )
+    if rejected is not None and rejected.requested_amount_yuan > 0:
+        services.adjustment_record(
+            actor=perf,
+            project=rejected.project,
+            fiscal_year=rejected.project.fiscal_year,
+            source=FundAdjustment.Source.PRE_ASSESSMENT,
+            kind=FundAdjustment.Kind.RETRO_REDUCE,
+            amount_yuan=rejected.requested_amount_yuan,
+            reason="事前绩效评估不予支持，追减已安排的预算。",
+        )
 
 
 def _executed(case: WarningCase) -> Decimal:

@@ -57,24 +57,40 @@ def in_region(scope: Scope, prefix: str = "") -> dict[str, Any]:
     return {f"{prefix}region__path__startswith": scope.path}
 
 
-def adjustments(scope: Scope, **filters: Any) -> dict[str, dict[str, Any]]:
+def _adjustments(scope: Scope, **filters: Any) -> Any:
+    return FundAdjustment.objects.filter(
+        fiscal_year=scope.work_year, project__is_deleted=False, **in_region(scope, "project__"), **filters
+    )
+
+
+def adjustments(scope: Scope, *, by: str = "kind", **filters: Any) -> dict[str, dict[str, Any]]:
+    """The work year's budget adjustments per `kind` (or per `source`, the stage that decided them): count, distinct
+    projects and amount, every choice listed (zeros included) in the model's order."""
     rows = {
-        r["kind"]: r
-        for r in FundAdjustment.objects.filter(
-            fiscal_year=scope.work_year, project__is_deleted=False, **in_region(scope, "project__"), **filters
-        )
-        .values("kind")
-        .annotate(n=Count("id"), amount=sum_yuan("amount_yuan"))
+        r[by]: r
+        for r in _adjustments(scope, **filters)
+        .values(by)
+        .annotate(n=Count("id"), projects=Count("project", distinct=True), amount=sum_yuan("amount_yuan"))
         .order_by()
     }
+    choices = FundAdjustment.Kind.choices if by == "kind" else FundAdjustment.Source.choices
     return {
-        kind: {
+        key: {
             "label": str(label),
-            "count": rows.get(kind, {}).get("n", 0),
-            "amount_yuan": rows.get(kind, {}).get("amount", ZERO),
+            "count": rows.get(key, {}).get("n", 0),
+            "projects": rows.get(key, {}).get("projects", 0),
+            "amount_yuan": rows.get(key, {}).get("amount", ZERO),
         }
-        for kind, label in FundAdjustment.Kind.choices
+        for key, label in choices
     }
+
+
+def adjustment_totals(scope: Scope, **filters: Any) -> dict[str, Any]:
+    """Records, distinct projects and amount of the work year's adjustments that match `filters`."""
+    totals = _adjustments(scope, **filters).aggregate(
+        count=Count("id"), projects=Count("project", distinct=True), amount=sum_yuan("amount_yuan")
+    )
+    return {"count": totals["count"], "projects": totals["projects"], "amount_yuan": totals["amount"]}
 
 
 def adjustment_sentence(by_kind: dict[str, dict[str, Any]]) -> str:

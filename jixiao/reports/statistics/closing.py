@@ -14,10 +14,16 @@ from jixiao.reports.statistics.base import ZERO, Figure, Scope, adjustment_sente
 
 def ra_1(scope: Scope) -> Figure:
     by_kind = adjustments(scope)
+    by_source = adjustments(scope, by="source")
     results = sources.call("result_application_summary", scope.actor, scope.work_year)
-    values: dict[str, Any] = {"by_kind": by_kind}
+    values: dict[str, Any] = {"by_kind": by_kind, "by_source": by_source}
     sentence = "全年运用绩效结果调整预算：" + adjustment_sentence(by_kind)
     table = [(f"{v['label']}（笔/万元）", f"{v['count']}/{wan(v['amount_yuan'])}") for v in by_kind.values()]
+    table += [
+        (f"其中{v['label']}环节（笔/万元）", f"{v['count']}/{wan(v['amount_yuan'])}")
+        for v in by_source.values()
+        if v["count"]
+    ]
     if isinstance(results, dict):
         values["applications"] = {
             "total": results.get("total", 0),
@@ -41,7 +47,7 @@ def ra_1(scope: Scope) -> Figure:
         {
             "model": "FundAdjustment",
             "fiscal_year": scope.work_year,
-            "group_by": "kind",
+            "group_by": "kind, source",
             "contract": "results.selectors.result_application_summary",
         },
         sentence,

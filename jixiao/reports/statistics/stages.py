@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 
-from jixiao.alerts.models import Color, ProjectLight, Warning
+from jixiao.alerts.models import Color, FundAdjustment, ProjectLight, Warning
 from jixiao.evaluation.models import (
     AuthenticityCheck,
     AuthenticityItem,
@@ -28,6 +28,7 @@ from jixiao.reports.statistics.base import (
     Figure,
     Scope,
     adjustment_sentence,
+    adjustment_totals,
     adjustments,
     in_region,
     pct,
@@ -101,13 +102,28 @@ def pa_3(scope: Scope) -> Figure:
         supported=sum_yuan("supported_amount_yuan", conclusion__in=SUPPORTIVE),
     )
     reduction = totals["requested"] - totals["supported"]
+    # (b) 追减: a 不予支持 of a project already budgeted takes back its arranged money (registered in 预算调整登记).
+    retro = adjustment_totals(scope, kind=FundAdjustment.Kind.RETRO_REDUCE, source=FundAdjustment.Source.PRE_ASSESSMENT)
+    values = {
+        "requested_yuan": totals["requested"],
+        "supported_yuan": totals["supported"],
+        "reduction_yuan": reduction,
+        "retro_reduce_projects": retro["projects"],
+        "retro_reduce_yuan": retro["amount_yuan"],
+    }
     return Figure(
         "PA-3",
         "事前评估压减",
-        {"requested_yuan": totals["requested"], "supported_yuan": totals["supported"], "reduction_yuan": reduction},
-        {"model": "PreAssessment", "formula": "Σ申报金额 − Σ支持金额（暂缓、不予支持按0计）", "region": scope.path},
-        f"压减支出{wan(reduction)}万元",
-        table=[("压减金额（万元）", wan(reduction))],
+        values,
+        {
+            "model": "PreAssessment",
+            "formula": "Σ申报金额 − Σ支持金额（暂缓、不予支持按0计）",
+            "region": scope.path,
+            "retro_reduce": {"model": "FundAdjustment", "kind": "RETRO_REDUCE", "source": "PRE_ASSESSMENT"},
+        },
+        f"压减支出{wan(reduction)}万元"
+        + (f"，对{retro['projects']}个项目追减预算{wan(retro['amount_yuan'])}万元" if retro["count"] else ""),
+        table=[("压减金额（万元）", wan(reduction)), ("追减预算（万元）", wan(retro["amount_yuan"]))],
     )
 
 
@@ -306,12 +322,12 @@ def mon_3(scope: Scope) -> Figure:
 
 
 def mon_4(scope: Scope) -> Figure:
-    by_kind = adjustments(scope, source_case__isnull=False)
+    by_kind = adjustments(scope, source=FundAdjustment.Source.MONITORING)
     return Figure(
         "MON-4",
         "监控预算调整",
         {"by_kind": by_kind},
-        {"model": "FundAdjustment", "fiscal_year": scope.work_year, "source": "预警处置（source_case 非空）"},
+        {"model": "FundAdjustment", "fiscal_year": scope.work_year, "source": "MONITORING（预警处置决定及登记）"},
         "根据监控预警处置，" + adjustment_sentence(by_kind),
         table=[(f"{v['label']}（万元）", wan(v["amount_yuan"])) for v in by_kind.values() if v["count"]],
     )
@@ -471,15 +487,27 @@ def ev_4(scope: Scope) -> Figure:
 
 
 def tg_4(scope: Scope) -> Figure:
-    # FundAdjustment records no stage for adjustments outside warning dispositions yet, so the goal-review effect
-    # cannot be told apart from other adjustments: the figure is reported as missing rather than guessed.
-    del scope
+    """The budget effect of goal review (seeds 002, 004: 核销18个、核减71个项目，压减1.02亿元): the adjustments
+    registered with the stage 绩效目标审核, per kind, with the distinct projects."""
+    by_kind = adjustments(scope, source=FundAdjustment.Source.TARGET_REVIEW)
+    totals = adjustment_totals(scope, source=FundAdjustment.Source.TARGET_REVIEW)
+    parts = "、".join(
+        f"{v['label']}{v['projects']}个项目{wan(v['amount_yuan'])}万元" for v in by_kind.values() if v["count"]
+    )
+    sentence = (
+        f"通过目标审核调整{totals['projects']}个项目预算{wan(totals['amount_yuan'])}万元（{parts}）"
+        if totals["count"]
+        else "目标审核未发生预算调整"
+    )
+    table = [("调整项目（个）", str(totals["projects"])), ("调整金额（万元）", wan(totals["amount_yuan"]))]
+    table += [
+        (f"{v['label']}（个/万元）", f"{v['projects']}/{wan(v['amount_yuan'])}") for v in by_kind.values() if v["count"]
+    ]
     return Figure(
         "TG-4",
         "目标审核预算效果",
-        {},
-        {"model": "FundAdjustment", "note": "预算调整未记录目标审核环节"},
-        "暂无数据",
-        available=False,
-        table=[("—", "暂无数据（预算调整未记录目标审核环节）")],
+        {"projects": totals["projects"], "amount_yuan": totals["amount_yuan"], "by_kind": by_kind},
+        {"model": "FundAdjustment", "fiscal_year": scope.work_year, "source": "TARGET_REVIEW"},
+        sentence,
+        table=table,
     )

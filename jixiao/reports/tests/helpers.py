@@ -75,8 +75,24 @@ def arrange(world: World) -> dict[str, Any]:
     FundAdjustment.objects.create(
         project=world.school_project,
         fiscal_year=YEAR,
+        source=FundAdjustment.Source.MONITORING,
         kind=FundAdjustment.Kind.ADJUST_DOWN,
         amount_yuan=Decimal("100000.00"),
+    )
+    # 登记 at other stages: a goal-review 核减 (TG-4) and a pre-assessment 追减 (PA-3(b)).
+    FundAdjustment.objects.create(
+        project=world.school_project,
+        fiscal_year=YEAR,
+        source=FundAdjustment.Source.TARGET_REVIEW,
+        kind=FundAdjustment.Kind.REDUCE_ON_REVIEW,
+        amount_yuan=Decimal("50000.00"),
+    )
+    FundAdjustment.objects.create(
+        project=world.school_project,
+        fiscal_year=YEAR,
+        source=FundAdjustment.Source.PRE_ASSESSMENT,
+        kind=FundAdjustment.Kind.RETRO_REDUCE,
+        amount_yuan=Decimal("30000.00"),
     )
     FundAdjustment.objects.create(
         project=world.far_project, fiscal_year=YEAR, kind=FundAdjustment.Kind.RECOVER, amount_yuan=Decimal("70000.00")

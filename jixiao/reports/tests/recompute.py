@@ -134,8 +134,17 @@ def recompute(path: str, wy: int, fy: int) -> dict[str, dict[str, Any]]:
         "monitored_yuan": sum((projects[i].total_amount_yuan for i in lit), D0),
     }
     adjustments = [a for a in FundAdjustment.objects.filter(fiscal_year=wy) if a.project_id in projects]
-    out["MON-4"] = {"by_kind": _by_kind([a for a in adjustments if a.source_case_id])}
-    out["RA-1"] = {"by_kind": _by_kind(adjustments)}
+    out["MON-4"] = {"by_kind": _by_kind([a for a in adjustments if a.source == "MONITORING"])}
+    out["RA-1"] = {"by_kind": _by_kind(adjustments), "by_source": _by_source(adjustments)}
+    reviewed = [a for a in adjustments if a.source == "TARGET_REVIEW"]
+    out["TG-4"] = {
+        "projects": len({a.project_id for a in reviewed}),
+        "amount_yuan": sum((a.amount_yuan for a in reviewed), D0),
+        "by_kind": _by_kind(reviewed),
+    }
+    retro = [a for a in adjustments if a.source == "PRE_ASSESSMENT" and a.kind == "RETRO_REDUCE"]
+    out["PA-3"]["retro_reduce_projects"] = len({a.project_id for a in retro})
+    out["PA-3"]["retro_reduce_yuan"] = sum((a.amount_yuan for a in retro), D0)
 
     evals = [
         s
@@ -261,12 +270,21 @@ def _later_stages(path: str, wy: int) -> dict[str, dict[str, Any]]:
     }
 
 
-def _by_kind(rows: list[Any]) -> dict[str, dict[str, Any]]:
+def _by_kind(rows: list[Any], attr: str = "kind") -> dict[str, dict[str, Any]]:
     result: dict[str, dict[str, Any]] = {}
-    for kind in FundAdjustment.Kind.values:
-        chosen = [a for a in rows if a.kind == kind]
-        result[kind] = {"count": len(chosen), "amount_yuan": sum((a.amount_yuan for a in chosen), D0)}
+    keys = FundAdjustment.Kind.values if attr == "kind" else FundAdjustment.Source.values
+    for key in keys:
+        chosen = [a for a in rows if getattr(a, attr) == key]
+        result[key] = {
+            "count": len(chosen),
+            "projects": len({a.project_id for a in chosen}),
+            "amount_yuan": sum((a.amount_yuan for a in chosen), D0),
+        }
     return result
+
+
+def _by_source(rows: list[Any]) -> dict[str, dict[str, Any]]:
+    return _by_kind(rows, "source")
 
 
 def matches(snapshot: Any, expected: Any) -> bool:

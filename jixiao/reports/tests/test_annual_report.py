@@ -63,10 +63,20 @@ def test_one_click_computes_the_figures_of_the_arranged_county(world: World) -> 
     assert stats["RA-1"]["values"]["by_kind"]["ADJUST_DOWN"] == {
         "label": "调减",
         "count": 1,
+        "projects": 1,
         "amount_yuan": "100000.00",
     }
     assert stats["RA-1"]["values"]["by_kind"]["RECOVER"]["count"] == 0
-    assert "压减支出40.00万元" in report.sections["work_pa"]["text"]
+    assert stats["RA-1"]["values"]["by_source"]["TARGET_REVIEW"]["amount_yuan"] == "50000.00"
+    # Each stage's adjustments are counted under it: 目标审核 核减 (TG-4), 事前评估 追减 (PA-3(b)), 监控 调减 (MON-4).
+    assert stats["TG-4"]["available"] is True
+    assert stats["TG-4"]["values"]["projects"] == 1
+    assert stats["TG-4"]["values"]["by_kind"]["REDUCE_ON_REVIEW"]["amount_yuan"] == "50000.00"
+    assert stats["PA-3"]["values"]["retro_reduce_yuan"] == "30000.00"
+    assert stats["MON-4"]["values"]["by_kind"]["ADJUST_DOWN"]["count"] == 1
+    assert stats["MON-4"]["values"]["by_kind"]["REDUCE_ON_REVIEW"]["count"] == 0
+    assert "压减支出40.00万元，对1个项目追减预算3.00万元" in report.sections["work_pa"]["text"]
+    assert "通过目标审核调整1个项目预算5.00万元（核减1个项目5.00万元）" in report.sections["work_tg"]["text"]
     assert "自评得分96.5分" in report.sections["self_score"]["text"]
     assert_figures_match(stats, world.region.path, YEAR, YEAR)
     assert AuditEvent.objects.filter(event_type="reports.annual_generate", object_id=str(report.pk)).exists()
