@@ -240,3 +240,22 @@ def case(library: Any) -> Any:
         opened_on=date(2026, 9, 4),
         due_date=date(2026, 9, 18),
     )
+
+
+def test_a_target_and_a_concluded_assessment_link_to_the_register_for_finance_only(library: Any) -> None:
+    from jixiao.monitoring.tests.helpers import approved_target
+    from jixiao.preassessment.tests.factories import concluded
+
+    w = library
+    target = approved_target(w)
+    assessment = concluded(w.school_project, "REJECT", None, requested="400000")
+    link = f"{NEW}?project={w.school_project.pk}&amp;source="
+    finance = w.login("performance")
+    assert link + "TARGET_REVIEW" in finance.get(f"/targets/{target.pk}/").content.decode()
+    assert link + "PRE_ASSESSMENT" in finance.get(f"/preassessment/{assessment.pk}/").content.decode()
+    unit = w.login("unit_user")
+    assert NEW not in unit.get(f"/targets/{target.pk}/").content.decode()
+    assert NEW not in unit.get(f"/preassessment/{assessment.pk}/").content.decode()
+    # The assessment's link starts the form on 事前绩效评估 and 追减.
+    form = finance.get(f"{NEW}?project={w.school_project.pk}&source=PRE_ASSESSMENT").content.decode()
+    assert 'value="PRE_ASSESSMENT" selected' in form and 'value="RETRO_REDUCE" selected' in form

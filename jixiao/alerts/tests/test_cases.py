@@ -55,7 +55,7 @@ def test_unit_responds_and_finance_decides_adjust_down(library: Any, case: Warni
     assert AuditEvent.objects.filter(event_type="alerts.fund_adjustment", object_id=str(adjustment.pk)).exists()
     assert AuditEvent.objects.filter(event_type="alerts.case_decide", object_id=str(case.pk)).exists()
     page = unit.get(f"/projects/{w.school_project.pk}/").content.decode()
-    assert 'data-testid="fund-adjustments"' in page and "调减" in page and "20.00" in page
+    assert 'data-testid="fund-adjustments"' in page and "调减" in page and "20.00" in page and "绩效运行监控" in page
 
 
 def test_a_refused_answer_or_decision_keeps_what_was_typed(library: Any, case: WarningCase) -> None:
