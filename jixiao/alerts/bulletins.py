@@ -7,7 +7,6 @@ The colours are the rules in force applied to each record's own figures (the rou
 from __future__ import annotations
 
 import io
-import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -21,11 +20,10 @@ from jixiao.alerts import engine, selectors
 from jixiao.alerts.models import FundAdjustment
 from jixiao.alerts.sweep import Context, Row, evaluate, time_progress_mode
 from jixiao.core.money import format_wan
-from jixiao.core.word import a4_document, keep_rows_whole, official_date, set_fonts
+from jixiao.core.word import a4_document, add_table, clean_text, official_date, set_fonts
 from jixiao.monitoring.models import MonitoringRecord
 
 ZERO = Decimal(0)
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 
 def red_table_headers(month: int) -> list[str]:
@@ -129,16 +127,12 @@ def round_figures(user: Any, task: Any) -> Figures:
     return figures
 
 
-def _clean(value: Any) -> str:
-    return _NOT_XML.sub("", "" if value is None else str(value))
-
-
 def bulletin_docx(figures: Figures, issuer: str) -> bytes:
     doc = a4_document()
     set_fonts(doc.styles["Normal"], "仿宋_GB2312", 14)
     set_fonts(doc.styles["Title"], "宋体", 22)
     set_fonts(doc.styles["Heading 1"], "黑体", 16)
-    title = doc.add_paragraph(_clean(figures.title), style="Title")
+    title = doc.add_paragraph(clean_text(figures.title), style="Title")
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     doc.add_paragraph("各预算部门（单位）：")
     doc.add_heading("一、总体情况", level=1)
@@ -154,15 +148,7 @@ def bulletin_docx(figures: Figures, issuer: str) -> bytes:
         f"绿灯项目{figures.counts['GREEN']}个，涉及资金{format_wan(figures.amounts['GREEN'])}万元。"
     )
     if figures.red_rows:
-        headers = red_table_headers(figures.month)
-        table = doc.add_table(rows=1, cols=len(headers))
-        table.style = "Table Grid"
-        for cell, text in zip(table.rows[0].cells, headers, strict=True):
-            cell.text = text
-        for values in figures.red_rows:
-            for cell, text in zip(table.add_row().cells, values, strict=True):
-                cell.text = _clean(text)
-        keep_rows_whole(table)
+        add_table(doc, red_table_headers(figures.month), figures.red_rows)
     doc.add_heading("三、处置情况", level=1)
     doc.add_paragraph(
         f"对红灯预警项目，已按程序调减或收回预算{figures.cuts}个项目、{format_wan(figures.cut_amount)}万元。"
@@ -174,7 +160,7 @@ def bulletin_docx(figures: Figures, issuer: str) -> bytes:
         "各预算部门（单位）要对红灯、黄灯预警项目认真分析原因，制定整改措施，加快预算执行，确保绩效目标如期实现。"
         "对逾期未说明原因的项目，将按规定暂停拨付资金。"
     )
-    sign = doc.add_paragraph(f"{_clean(issuer)}\n{official_date(timezone.localdate())}")
+    sign = doc.add_paragraph(f"{clean_text(issuer)}\n{official_date(timezone.localdate())}")
     sign.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     out = io.BytesIO()
     doc.save(out)

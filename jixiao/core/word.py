@@ -1,19 +1,23 @@
 """Word (.docx) building blocks shared by every generated document: an A4 page, fonts that Word and WPS show in
-Chinese, and the 成文日期 as official documents write it."""
+Chinese, text safe for the file, tables, and the 成文日期 as official documents write it."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.utils import timezone
 from docx import Document
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Pt, RGBColor
+from docx.shared import Cm, Length, Pt, RGBColor
 
 LATIN_FONT = "Times New Roman"
 BLACK = RGBColor(0, 0, 0)
+# XML 1.0 cannot hold C0 controls (other than tab and newline) or lone surrogates; lxml refuses them.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 
 def a4_document() -> Any:
@@ -46,6 +50,45 @@ def set_fonts(
     for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
         rfonts.attrib.pop(qn(attr), None)
     rfonts.set(qn("w:eastAsia"), east_asia)
+
+
+def clean_text(value: Any) -> str:
+    """Text safe for OOXML: control characters dropped, line endings unified (None is empty)."""
+    text = "" if value is None else str(value)
+    return _NOT_XML.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def add_table(
+    doc: Any,
+    headers: Sequence[Any],
+    rows: Iterable[Sequence[Any]],
+    *,
+    fonts: tuple[str, str] | None = None,
+    size: float = 11,
+    widths: Sequence[Length] | None = None,
+) -> Any:
+    """A "Table Grid" table: `headers` as its head row, repeated on every page the table runs onto (no head row when
+    empty: a label and value table), then one row per item of `rows` (a short row leaves its last cells empty); no row
+    breaks across a page. Every cell's text goes through `clean_text`.
+
+    `fonts` (head, body): the head bold in the first Chinese face and the rows in the second, both at `size` points;
+    without it every cell keeps the document's Normal style, as text typed into the cell in Word. `widths` fixes each
+    column's width, every cell's included (Word and WPS read the cells')."""
+    rows = [list(row) for row in rows]
+    table = doc.add_table(rows=0, cols=len(headers) or max((len(row) for row in rows), default=1))
+    table.style = "Table Grid"
+    if widths is not None:
+        table.autofit = False
+        for column, width in zip(table.columns, widths, strict=True):
+            column.width = width  # before any row: each row added takes its cells' widths from the columns
+    for index, values in enumerate([headers, *rows] if headers else rows):
+        head = bool(headers) and index == 0
+        for cell, value in zip(table.add_row().cells, values, strict=False):
+            run = cell.paragraphs[0].add_run(clean_text(value))
+            if fonts is not None:
+                set_fonts(run, fonts[0] if head else fonts[1], size, bold=head)
+    keep_rows_whole(table, header_rows=1 if headers else 0)
+    return table
 
 
 def keep_rows_whole(table: Any, header_rows: int = 1) -> None:

@@ -15,7 +15,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from jixiao.core.word import a4_document, keep_rows_whole, set_fonts
+from jixiao.core.word import a4_document, add_table, clean_text, set_fonts
 from jixiao.documents.models import PLACEHOLDERS, OfficialDocument
 from jixiao.documents.rendering import LATE_PLACEHOLDERS
 
@@ -23,13 +23,7 @@ BODY_FONT = "Noto Serif CJK SC"
 TITLE_FONT = "Noto Serif CJK SC"
 HEADING_FONT = "Noto Sans CJK SC"
 RED = RGBColor(0xC0, 0x00, 0x00)
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 _DATE_LINE = re.compile(r"^\s*\d{4}年\d{1,2}月\d{1,2}日\s*$")
-
-
-def clean_text(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return _NOT_XML.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def add_line(doc: Any, text: str, *, size: float = 16, font: str = BODY_FONT, align: Any = None, **kw: Any) -> Any:
@@ -93,20 +87,6 @@ def official_document(issuer: str, doc_no: str, title: str) -> Any:
     return doc
 
 
-def add_table(doc: Any, headers: list[str], rows: list[list[Any]], *, size: float = 11) -> Any:
-    table = doc.add_table(rows=1, cols=len(headers))
-    table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, headers, strict=True):
-        cell.text = ""
-        set_fonts(cell.paragraphs[0].add_run(clean_text(text)), HEADING_FONT, size, bold=True)
-    for row in rows:
-        for cell, text in zip(table.add_row().cells, row, strict=False):
-            cell.text = ""
-            set_fonts(cell.paragraphs[0].add_run(clean_text(text)), BODY_FONT, size)
-    keep_rows_whole(table)
-    return table
-
-
 def to_bytes(doc: Any) -> bytes:
     buffer = io.BytesIO()
     doc.save(buffer)
@@ -119,7 +99,7 @@ def add_tables(doc: Any, tables: list[dict[str, Any]]) -> None:
         doc.add_paragraph()
         title = add_line(doc, f"附表{number}：{table.get('title', '')}", size=14, font=HEADING_FONT, bold=True)
         title.paragraph_format.keep_with_next = True  # not left alone at the foot of a page, its table on the next
-        add_table(doc, list(table["headers"]), [list(r) for r in table["rows"]])
+        add_table(doc, list(table["headers"]), table["rows"], fonts=(HEADING_FONT, BODY_FONT))
 
 
 def render_docx(document: OfficialDocument) -> bytes:

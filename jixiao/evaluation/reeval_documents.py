@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 from decimal import Decimal
 from typing import Any
 
@@ -13,10 +12,9 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from jixiao.core.money import format_wan, wan_from_yuan
 from jixiao.core.sampling import draw_key
 from jixiao.core.spreadsheets import Rate, write_workbook
-from jixiao.core.word import a4_document, keep_rows_whole, official_date, set_fonts
+from jixiao.core.word import a4_document, add_table, clean_text, official_date, set_fonts
 from jixiao.evaluation.services_reeval import BatchResults, circular_sentence, rule_text
 
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 SAMPLE_HEADERS = [
     "编码",
     "名称",
@@ -38,11 +36,8 @@ GAP_FLAG = "分差超限"
 # The population snapshot stored at the draw, with each code's sort key: with the seed of 抽样说明 anyone re-draws the
 # sample (must-include items first, then the smallest keys; stratified batches share places per 主管部门编码).
 POPULATION_HEADERS = ["编码", "主管部门编码", "全年预算数（万元）", "必抽", "排序键 SHA-256(种子:编码)", "入样"]
+GRADE_TABLE_HEADERS = ["等级", "项目个数", "涉及资金（万元）"]
 GAP_TABLE_HEADERS = ["序号", "项目名称", "主管部门", "自评得分", "再评价得分", "分差", "等级变化"]
-
-
-def _clean(value: Any) -> str:
-    return _NOT_XML.sub("", str(value if value is not None else ""))
 
 
 def _num(value: Any) -> str:
@@ -121,35 +116,24 @@ def circular_docx(results: BatchResults, issuer: str) -> bytes:
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     doc.add_paragraph("各预算部门（单位）：")
     doc.add_heading("一、总体情况", level=1)
-    doc.add_paragraph(_clean(circular_sentence(results)))
+    doc.add_paragraph(clean_text(circular_sentence(results)))
     doc.add_heading("二、再评价结果", level=1)
-    table = doc.add_table(rows=1, cols=3)
-    table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, ["等级", "项目个数", "涉及资金（万元）"], strict=True):
-        cell.text = text
-    for g, n, amount in results.grades:
-        for cell, text in zip(table.add_row().cells, [g, str(n), format_wan(amount)], strict=True):
-            cell.text = text
-    keep_rows_whole(table)
+    add_table(doc, GRADE_TABLE_HEADERS, [[g, n, format_wan(amount)] for g, n, amount in results.grades])
     flagged = [s for s in results.gaps if s.flagged]
     doc.add_heading("三、自评质量", level=1)
     doc.add_paragraph(
         f"再评价得分与自评得分相差较大或等级发生变化的项目{len(flagged)}个。"
         + "；".join(
-            f"{_clean(d['name'])}平均绝对分差{_num(d['mean_abs_gap'])}分、等级变化{d['grade_changes']}个"
+            f"{clean_text(d['name'])}平均绝对分差{_num(d['mean_abs_gap'])}分、等级变化{d['grade_changes']}个"
             for d in results.departments
             if d["scored"]
         )
         + "。"
     )
     if flagged:
-        gaps = doc.add_table(rows=1, cols=len(GAP_TABLE_HEADERS))
-        gaps.style = "Table Grid"
-        for cell, text in zip(gaps.rows[0].cells, GAP_TABLE_HEADERS, strict=True):
-            cell.text = text
-        for index, s in enumerate(flagged, start=1):
-            values = [
-                str(index),
+        gaps = [
+            [
+                index,
                 s.self_eval.name,
                 s.self_eval.department.name,
                 _num(s.self_score),
@@ -157,15 +141,15 @@ def circular_docx(results: BatchResults, issuer: str) -> bytes:
                 _num(s.gap),
                 f"{s.self_grade}→{s.re_grade}" if s.self_grade != s.re_grade else "",
             ]
-            for cell, text in zip(gaps.add_row().cells, values, strict=True):
-                cell.text = _clean(text)
-        keep_rows_whole(gaps)
+            for index, s in enumerate(flagged, start=1)
+        ]
+        add_table(doc, GAP_TABLE_HEADERS, gaps)
     doc.add_heading("四、工作要求", level=1)
     doc.add_paragraph(
         "各预算部门（单位）要对再评价发现的问题认真整改，提高自评质量，确保自评结果真实、准确；"
         "再评价结果将纳入部门预算绩效管理工作考核。"
     )
-    sign = doc.add_paragraph(f"{_clean(issuer)}\n{official_date(timezone.localdate())}")
+    sign = doc.add_paragraph(f"{clean_text(issuer)}\n{official_date(timezone.localdate())}")
     sign.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     out = io.BytesIO()
     doc.save(out)

@@ -14,10 +14,9 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
 
 from jixiao.core.money import format_wan
-from jixiao.core.word import a4_document, keep_rows_whole, set_fonts
+from jixiao.core.word import a4_document, add_table, clean_text, set_fonts
 from jixiao.keyeval import selectors
 from jixiao.keyeval.models import KeyEvalGrade, KeyEvaluation
-from jixiao.preassessment.documents import clean_text
 
 BODY_FONT = "仿宋_GB2312"
 HEADING_FONT = "黑体"
@@ -84,12 +83,7 @@ def evaluation_report_docx(ev: KeyEvaluation) -> bytes:
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
     doc.add_heading(SECTIONS[0], level=1)
-    table = doc.add_table(rows=0, cols=2)
-    table.style = "Table Grid"
-    for label, value in _basics(ev):
-        cells = table.add_row().cells
-        cells[0].text, cells[1].text = clean_text(label), clean_text(value)
-    keep_rows_whole(table, header_rows=0)
+    add_table(doc, [], _basics(ev))
     _paragraphs(doc, ev.basic_situation)
 
     doc.add_heading(SECTIONS[1], level=1)
@@ -134,18 +128,10 @@ def _cn_number(n: int) -> str:
 
 
 def _score_table(doc: Any, summary: selectors.ScoreSummary) -> None:
-    table = doc.add_table(rows=1, cols=len(SCORE_HEADERS))
-    table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, SCORE_HEADERS, strict=True):
-        cell.text = text
+    rows = []
     for row in summary.rows:
         names = ["", "", ""]
         names[min(row.depth, 2)] = row.node.name
-        values = [*names, f"{row.node.weight:.2f}", _score(row.mean)]
-        for cell, text in zip(table.add_row().cells, values, strict=True):
-            cell.text = clean_text(text)
-    total = table.add_row().cells
-    total[0].text = "合计"
-    total[3].text = "100.00"
-    total[4].text = _score(summary.total)
-    keep_rows_whole(table)
+        rows.append([*names, f"{row.node.weight:.2f}", _score(row.mean)])
+    rows.append(["合计", "", "", "100.00", _score(summary.total)])
+    add_table(doc, SCORE_HEADERS, rows)

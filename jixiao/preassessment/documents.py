@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
@@ -13,15 +12,13 @@ from docx.shared import Pt
 
 from jixiao.core.money import format_wan, wan_from_yuan
 from jixiao.core.spreadsheets import write_workbook
-from jixiao.core.word import a4_document, keep_rows_whole, official_date, set_fonts
+from jixiao.core.word import a4_document, add_table, clean_text, official_date, set_fonts
 from jixiao.preassessment.models import SUPPORTIVE, Conclusion, PreAssessment, PreAssessmentStatus, section_labels
 from jixiao.preassessment.selectors import DraftTarget
 
 BODY_FONT = "仿宋_GB2312"
 HEADING_FONT = "黑体"
 TITLE_FONT = "宋体"
-# XML 1.0 cannot hold C0 controls (other than tab and newline) or lone surrogates; lxml refuses them.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 EXPORT_HEADERS = [
     "年度",
@@ -52,12 +49,6 @@ def dimensions(kind: str) -> list[tuple[str, str]]:
 DIMENSIONS = dimensions(PreAssessment.Kind.PROJECT)
 
 
-def clean_text(value: Any) -> str:
-    """Text safe for OOXML: control characters dropped, line endings unified."""
-    text = "" if value is None else str(value)
-    return _NOT_XML.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-
-
 def _new_document() -> Any:
     doc = a4_document()
     # Word and WPS substitute a similar installed font when 仿宋_GB2312 / 黑体 are missing, so the names are safe.
@@ -77,16 +68,6 @@ def _paragraphs(doc: Any, text: Any, empty: str = "无。") -> None:
     lines = [line.strip() for line in clean_text(text).split("\n") if line.strip()]
     for line in lines or [empty]:
         doc.add_paragraph(line).paragraph_format.first_line_indent = Pt(28)
-
-
-def _table(doc: Any, rows: Iterable[tuple[str, str]]) -> None:
-    table = doc.add_table(rows=0, cols=2)
-    table.style = "Table Grid"
-    for label, value in rows:
-        cells = table.add_row().cells
-        cells[0].text = clean_text(label)
-        cells[1].text = clean_text(value)
-    keep_rows_whole(table, header_rows=0)
 
 
 def _is_concluded(pa: PreAssessment) -> bool:
@@ -155,16 +136,11 @@ def _draft_targets(doc: Any, draft: DraftTarget | None) -> None:
     if target.midterm_goal:
         _paragraphs(doc, f"中期目标：{target.midterm_goal}")
     _paragraphs(doc, f"年度目标：{target.annual_goal or '未填写'}")
-    table = doc.add_table(rows=1, cols=len(INDICATOR_HEADERS))
-    table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, INDICATOR_HEADERS, strict=True):
-        cell.text = text
+    rows = []
     for item in draft.indicators:
         sign = "" if item.operator == "qual" else item.get_operator_display()
-        values = [item.lv1.name, item.lv2.name, item.name, f"{sign}{item.target_text}", item.unit]
-        for cell, text in zip(table.add_row().cells, values, strict=True):
-            cell.text = clean_text(text)
-    keep_rows_whole(table)
+        rows.append([item.lv1.name, item.lv2.name, item.name, f"{sign}{item.target_text}", item.unit])
+    add_table(doc, INDICATOR_HEADERS, rows)
 
 
 def assessment_report_docx(assessment: PreAssessment, draft: DraftTarget | None = None) -> bytes:
@@ -178,7 +154,7 @@ def assessment_report_docx(assessment: PreAssessment, draft: DraftTarget | None 
     subtitle = doc.add_paragraph(clean_text(f"{pa.project.name}（{pa.fiscal_year}年度）"))
     subtitle.alignment = WD_ALIGN_PARAGRAPH.CENTER
     doc.add_heading(f"一、{labels['basic_situation'][0]}", level=1)
-    _table(doc, _basics(pa))
+    add_table(doc, [], _basics(pa))
     _paragraphs(doc, pa.basic_situation)
     _draft_targets(doc, draft)
     doc.add_heading("二、评估工作开展情况", level=1)
@@ -219,8 +195,9 @@ def review_opinion_docx(assessment: PreAssessment) -> bytes:
         f"你单位申报的“{pa.project.name}”（项目编码{pa.project.code}）{pa.fiscal_year}年度事前绩效评估材料收悉。"
         "经评审，现将审核意见反馈如下：",
     )
-    _table(
+    add_table(
         doc,
+        [],
         [
             ("评估结论", pa.get_conclusion_display() or "尚未作出结论"),
             ("申报金额（万元）", format_wan(pa.requested_amount_yuan)),

@@ -5,13 +5,12 @@ Data in, bytes out."""
 from __future__ import annotations
 
 import io
-import re
 from typing import Any
 
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt
 
-from jixiao.core.word import a4_document, keep_rows_whole, official_date, set_fonts
+from jixiao.core.word import a4_document, add_table, clean_text, official_date, set_fonts
 from jixiao.reports.models import AnnualReport
 from jixiao.reports.narrative import SECTIONS
 from jixiao.reports.statistics import in_catalogue_order
@@ -20,12 +19,6 @@ BODY_FONT = "仿宋_GB2312"
 HEADING_FONT = "黑体"
 SUBHEADING_FONT = "楷体_GB2312"
 TITLE_FONT = "方正小标宋简体"
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
-
-
-def clean_text(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return _NOT_XML.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def _paragraph(
@@ -65,13 +58,6 @@ def _page(doc: Any) -> None:
 APPENDIX_WIDTHS = (Cm(2.0), Cm(4.0), Cm(6.6), Cm(3.0))
 
 
-def _cell(cell: Any, text: str, width: Any, bold: bool = False) -> None:
-    cell.width = width
-    paragraph = cell.paragraphs[0]
-    run = paragraph.add_run(clean_text(text))
-    set_fonts(run, BODY_FONT, 10.5, bold=bold)
-
-
 def _appendix(doc: Any, report: AnnualReport) -> None:
     doc.add_page_break()
     _paragraph(doc, "附表", font=HEADING_FONT, indent=False)
@@ -82,19 +68,13 @@ def _appendix(doc: Any, report: AnnualReport) -> None:
         align=WD_ALIGN_PARAGRAPH.CENTER,
         indent=False,
     )
-    table = doc.add_table(rows=1, cols=4)
-    table.style = "Table Grid"
-    table.autofit = False
-    for column, width in zip(table.columns, APPENDIX_WIDTHS, strict=True):
-        column.width = width
-    for cell, text, width in zip(table.rows[0].cells, ("序号", "统计项", "指标", "数值"), APPENDIX_WIDTHS, strict=True):
-        _cell(cell, text, width, bold=True)
-    for number, (_code, figure) in enumerate(in_catalogue_order(report.statistics), start=1):
-        for label, value in figure.get("table") or [("—", "暂无数据")]:
-            texts = (number, figure.get("label", ""), label, value)
-            for cell, text, width in zip(table.add_row().cells, texts, APPENDIX_WIDTHS, strict=True):
-                _cell(cell, str(text), width)
-    keep_rows_whole(table)
+    rows = [
+        [number, figure.get("label", ""), label, value]
+        for number, (_code, figure) in enumerate(in_catalogue_order(report.statistics), start=1)
+        for label, value in figure.get("table") or [("—", "暂无数据")]
+    ]
+    headers = ["序号", "统计项", "指标", "数值"]
+    add_table(doc, headers, rows, fonts=(BODY_FONT, BODY_FONT), size=10.5, widths=APPENDIX_WIDTHS)
 
 
 def render_annual_report(report: AnnualReport, issuer: str) -> bytes:

@@ -15,7 +15,7 @@ from jixiao.alerts.models import WarningCase
 from jixiao.alerts.sweep import sweep_region
 from jixiao.alerts.tests.conftest import pay, use_sichuan
 from jixiao.core.models import AuditEvent
-from jixiao.core.tests.helpers import head_repeats, tables_kept_whole
+from jixiao.core.tests.helpers import cell_look, head_repeats, tables_kept_whole
 from jixiao.monitoring.models import MonitoringRecord, MonitoringTask
 
 
@@ -113,3 +113,21 @@ def _round_draft(w: Any) -> MonitoringTask:
         start_date=date(2026, 6, 1),
         deadline=date(2026, 6, 20),
     )
+
+
+def test_the_red_projects_table_is_written_in_the_bulletins_own_style() -> None:
+    """The table's head and rows take the document's text style (仿宋_GB2312 14pt, as typed in Word); a control
+    character in a project name is dropped, the file still opens."""
+    figures = bulletins.Figures(title="关于2026年1—8月项目支出绩效运行监控情况的通报", period="2026年1—8月", month=8)
+    figures.red_rows = [["1", "一中教学\x01设备购置", "县第一中学", "50.00", "20.00%", "执行进度：偏慢"]]
+    word = docx.Document(io.BytesIO(bulletins.bulletin_docx(figures, "渠县财政局")))
+    (table,) = word.tables
+    assert [cell_look(c) for c in table.rows[0].cells[:2]] == [
+        ("序号", None, None, False),
+        ("项目名称", None, None, False),
+    ]
+    assert [cell_look(c) for c in table.rows[1].cells[:2]] == [
+        ("1", None, None, False),
+        ("一中教学设备购置", None, None, False),
+    ]
+    assert table.style.name == "Table Grid" and tables_kept_whole(word) and head_repeats(table)

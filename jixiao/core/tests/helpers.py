@@ -36,3 +36,15 @@ def tables_kept_whole(document: Any) -> bool:
 def head_repeats(table: Any) -> bool:
     """The table's first row (its column heads) repeats at the top of every page it runs onto."""
     return table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+
+
+def cell_look(cell: Any) -> tuple[str, str | None, float | None, bool]:
+    """A Word table cell's text and how its first run of text is set: Chinese face and size in points (None where the
+    run sets none, so the cell shows the document's Normal style, as text typed into the cell in Word) and bold."""
+    run = next((r for p in cell.paragraphs for r in p.runs if r.text), None)
+    if run is None:
+        return cell.text, None, None, False
+    rfonts = run.element.rPr.rFonts if run.element.rPr is not None else None
+    east_asia = rfonts.get(qn("w:eastAsia")) if rfonts is not None else None
+    size = run.font.size.pt if run.font.size is not None else None
+    return cell.text, east_asia, size, run.font.bold is True

@@ -386,3 +386,24 @@ def test_a_word_annex_row_is_never_split_across_pages_and_its_head_repeats(world
     assert all(row._tr.trPr is not None and row._tr.trPr.find(qn("w:cantSplit")) is not None for row in rows)
     assert rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
     assert rows[1]._tr.trPr.find(qn("w:tblHeader")) is None
+
+
+def test_a_word_annex_table_has_its_head_bold_in_the_heading_face_and_rows_in_the_body_face(
+    world: Any, issue_notice: Any
+) -> None:
+    from jixiao.core.tests.helpers import cell_look, tables_kept_whole
+    from jixiao.documents.documents import render_docx
+
+    doc = issue_notice(world.school)
+    doc.tables = [{"title": "差异较大的项目", "headers": ["序号", "项目名称"], "rows": [[1, "一中\x01教学设备"]]}]
+    word = Document(io.BytesIO(render_docx(doc)))
+    table = word.tables[-1]
+    assert [cell_look(c) for c in table.rows[0].cells] == [
+        ("序号", "Noto Sans CJK SC", 11, True),
+        ("项目名称", "Noto Sans CJK SC", 11, True),
+    ]
+    assert [cell_look(c) for c in table.rows[1].cells] == [
+        ("1", "Noto Serif CJK SC", 11, False),
+        ("一中教学设备", "Noto Serif CJK SC", 11, False),
+    ]
+    assert tables_kept_whole(word)

@@ -22,7 +22,7 @@ from conftest import World
 from jixiao.core import sampling
 from jixiao.core.errors import ConflictError, DomainError
 from jixiao.core.models import AuditEvent
-from jixiao.core.tests.helpers import head_repeats, tables_kept_whole
+from jixiao.core.tests.helpers import cell_look, head_repeats, tables_kept_whole
 from jixiao.evaluation import reeval_documents, selectors, services, services_reeval
 from jixiao.evaluation.models import (
     AuthenticityCheck,
@@ -257,13 +257,18 @@ def test_sample_page_offers_the_grid_only_to_its_scorer_and_shows_the_opinion(wo
     assert "与自评一致" in finished
 
 
-def test_results_export_and_circular(world: World, monkeypatch: Any) -> None:
+def _finished(world: World) -> ReEvaluationBatch:
+    """Every sample re-scored (the school's 购置教学设备数量 down to 20: 优 → 中, flagged) and the batch finished."""
     batch = _drawn(world)
     perf = world.users["performance"]
     for sample in batch.samples.all():
         lower = "20" if sample.code == "P-SCHOOL" else "50"
         services_reeval.sample_rescore(actor=perf, sample=sample, scores=_scores(sample, 购置教学设备数量=lower))
-    batch = services_reeval.batch_finish(actor=perf, batch=batch)
+    return services_reeval.batch_finish(actor=perf, batch=batch)
+
+
+def test_results_export_and_circular(world: World, monkeypatch: Any) -> None:
+    batch = _finished(world)
     results = services_reeval.batch_results(batch)
     assert results.rate_text == "3 / 3 = 100.00%"
     assert [(g, n) for g, n, _ in results.grades] == [("优", 2), ("良", 0), ("中", 1), ("差", 0)]
@@ -575,3 +580,22 @@ def test_the_batch_form_finds_its_department_by_search_not_a_list_of_every_depar
     # A refused form shows the chosen department's name in the box.
     again = client.post("/evaluation/reeval/", {**base, "department": str(world.edu.pk), "n_min": "0"})
     assert again.status_code == 400 and f'value="{world.edu.name}"' in again.content.decode()
+
+
+def test_the_circular_tables_are_written_in_the_circulars_own_style(world: World) -> None:
+    """The grade table and the 分差 table take the circular's text style (仿宋_GB2312 14pt, as typed in Word), their
+    heads repeated on every page."""
+    batch = _finished(world)
+    word = Document(io.BytesIO(reeval_documents.circular_docx(services_reeval.batch_results(batch), "渠县财政局")))
+    grades, gaps = word.tables
+    assert [cell_look(c) for c in grades.rows[0].cells] == [
+        ("等级", None, None, False),
+        ("项目个数", None, None, False),
+        ("涉及资金（万元）", None, None, False),
+    ]
+    assert [cell_look(c)[0] for c in grades.rows[1].cells] == ["优", "2", "350.00"]
+    assert cell_look(grades.rows[1].cells[0]) == ("优", None, None, False)
+    assert cell_look(gaps.rows[0].cells[1]) == ("项目名称", None, None, False)
+    assert [c.text for c in gaps.rows[1].cells][3:] == ["100.00", "70.00", "-30.00", "优→中"]
+    assert cell_look(gaps.rows[1].cells[3]) == ("100.00", None, None, False)
+    assert tables_kept_whole(word) and head_repeats(grades) and head_repeats(gaps)

@@ -17,9 +17,9 @@ from docx import Document
 from conftest import PERSONAS, World
 from jixiao.core.errors import DomainError, NotFoundError
 from jixiao.core.models import AuditEvent
-from jixiao.core.tests.helpers import head_repeats, tables_kept_whole
+from jixiao.core.tests.helpers import cell_look, head_repeats, tables_kept_whole
 from jixiao.experts.tests.factories import ExpertFactory
-from jixiao.keyeval import selectors, services
+from jixiao.keyeval import documents, selectors, services
 from jixiao.keyeval.checks import build_tree, check_tree, grade_for, leaves, mean
 from jixiao.keyeval.models import EvalTemplate, KeyEvalDocument, KeyEvalScore, KeyEvaluation
 
@@ -682,3 +682,20 @@ def test_an_evaluation_stays_editable_after_its_agency_has_delivered(world: Worl
     # A new evaluation is still only linked to an engagement in force.
     new_page = lxml.html.fromstring(client.get("/keyeval/new/").content)
     assert str(engagement.pk) not in new_page.xpath('//select[@name="engagement"]/option/@value')
+
+
+def test_the_report_tables_are_written_in_the_reports_own_style(world: World) -> None:
+    """Both tables take the report's text style (仿宋_GB2312 14pt, as typed in Word): 基本情况 a label table without a
+    head, the score sheet with its head repeated and the 合计 row last; a control character in a title is dropped."""
+    ev = _create(world, title="一中教学\x01设备购置")
+    doc = Document(io.BytesIO(documents.evaluation_report_docx(ev)))
+    basics, scores = doc.tables
+    assert [cell_look(c) for c in basics.rows[0].cells] == [
+        ("评价对象", None, None, False),
+        ("一中教学设备购置", None, None, False),
+    ]
+    assert not head_repeats(basics)
+    assert cell_look(scores.rows[0].cells[0]) == ("一级指标", None, None, False)
+    assert cell_look(scores.rows[1].cells[0]) == ("决策", None, None, False)
+    assert [c.text for c in scores.rows[-1].cells] == ["合计", "", "", "100.00", "—"]
+    assert tables_kept_whole(doc) and head_repeats(scores)

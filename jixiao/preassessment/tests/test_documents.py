@@ -166,3 +166,17 @@ def test_the_report_tells_how_far_the_assessment_has_come(world: World) -> None:
     assert f"目前待主管部门{pa.department.name}审核" in "\n".join(_texts(assessment_report_docx(pa)))
     pa.status = PreAssessmentStatus.FIN_REVIEW
     assert "评审正在进行中" in "\n".join(_texts(assessment_report_docx(pa)))
+
+
+def test_the_opinion_table_is_written_in_the_opinions_own_style(world: World) -> None:
+    """审核意见's figures table: label and value in the document's text style (仿宋_GB2312 14pt), no head row."""
+    from jixiao.core.tests.helpers import cell_look, head_repeats
+
+    word = docx.Document(io.BytesIO(review_opinion_docx(_reduced(world))))
+    (table,) = word.tables
+    assert [cell_look(c) for c in table.rows[0].cells] == [
+        ("评估结论", None, None, False),
+        ("调整后支持", None, None, False),
+    ]
+    assert cell_look(table.rows[4].cells[1]) == ("72.50分", None, None, False)
+    assert not head_repeats(table) and tables_kept_whole(word)

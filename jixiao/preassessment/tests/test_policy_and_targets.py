@@ -144,3 +144,27 @@ def test_a_filing_saved_from_a_stale_page_is_refused_and_nothing_changes(world: 
     assert response.status_code == 409 and "已被他人修改" in body and "旧页面" in body
     pa.refresh_from_db()
     assert pa.other == "新版"
+
+
+def test_the_report_tables_are_written_in_the_reports_own_style(world: World) -> None:
+    """The 基本情况 label table (no head) and the draft target's indicator table take the report's text style
+    (仿宋_GB2312 14pt, as typed in Word); the indicator table's head repeats on every page."""
+    from jixiao.core.tests.helpers import cell_look, head_repeats, tables_kept_whole
+
+    _target(world)
+    pa = PreAssessmentFactory(project=world.school_project, fin_review=True)
+    draft = selectors.draft_target(pa)
+    word = docx.Document(io.BytesIO(assessment_report_docx(pa, draft)))
+    basics, indicators = word.tables
+    assert [cell_look(c) for c in basics.rows[0].cells] == [
+        ("项目名称", None, None, False),
+        (world.school_project.name, None, None, False),
+    ]
+    assert not head_repeats(basics) and head_repeats(indicators) and tables_kept_whole(word)
+    assert [cell_look(c) for c in indicators.rows[0].cells][:3] == [
+        ("一级指标", None, None, False),
+        ("二级指标", None, None, False),
+        ("三级指标", None, None, False),
+    ]
+    first = draft.indicators[0]
+    assert cell_look(indicators.rows[1].cells[2]) == (first.name, None, None, False)

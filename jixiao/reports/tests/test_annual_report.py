@@ -315,3 +315,35 @@ def test_the_appendix_keeps_each_row_whole_and_repeats_its_head_on_every_page(wo
     table = Document(io.BytesIO(render_annual_report(report, "渠县财政局"))).tables[-1]
     assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
     assert all(row._tr.trPr.find(qn("w:cantSplit")) is not None for row in table.rows)
+
+
+def test_the_appendix_table_keeps_its_fonts_and_column_widths() -> None:
+    """序号 统计项 指标 数值 in 仿宋_GB2312 10.5pt (the head bold) at fixed widths, so 统计项 and 指标 fit; a control
+    character in a stored figure is dropped, the file still opens."""
+    import datetime as dt
+
+    from docx import Document
+
+    from jixiao.core.tests.helpers import cell_look, head_repeats, tables_kept_whole
+    from jixiao.reports.documents import render_annual_report
+
+    report = AnnualReport(
+        work_year=YEAR,
+        kind="UPWARD",
+        title="2026年度预算绩效管理工作总结",
+        sections={},
+        statistics={"PA-1": {"label": "事前\x01评估项目", "table": [["项目数", "12个"]]}},
+        generated_at=dt.datetime(2026, 12, 6, tzinfo=dt.UTC),
+    )
+    word = Document(io.BytesIO(render_annual_report(report, "渠县财政局")))
+    table = word.tables[-1]
+    assert [cell_look(c) for c in table.rows[0].cells] == [
+        (text, "仿宋_GB2312", 10.5, True) for text in ("序号", "统计项", "指标", "数值")
+    ]
+    assert [cell_look(c) for c in table.rows[1].cells] == [
+        (text, "仿宋_GB2312", 10.5, False) for text in ("1", "事前评估项目", "项目数", "12个")
+    ]
+    widths = [2.0, 4.0, 6.6, 3.0]  # cm
+    assert [round(c.width.cm, 2) for c in table.rows[1].cells] == widths
+    assert [round(c.width.cm, 2) for c in table.columns] == widths
+    assert not table.autofit and tables_kept_whole(word) and head_repeats(table)
