@@ -489,7 +489,9 @@ def test_department_overall_record_pages(world: World) -> None:
     record = SelfEvaluation.objects.get(subject=SelfEvaluation.Subject.DEPT_OVERALL)
     dept = world.login("dept_admin")
     page = dept.get(f"{BASE}{record.pk}/").content.decode()
-    assert "部门整体支出绩效自评" in page and "E_ACTUAL_MISSING" in page
+    assert "部门整体支出绩效自评" in page and "实际完成值为空" in page
+    # The unit reads the check in words; the rule's code is kept for support as a tooltip, not shown as text.
+    assert 'title="校验代码 E_ACTUAL_MISSING"' in page and "<code>E_ACTUAL_MISSING</code>" not in page
     assert dept.get(f"{BASE}{record.pk}/fill/").status_code == 200
     exported = dept.get(f"{BASE}{record.pk}/export/")
     assert exported.status_code == 200 and "101" in exported["Content-Disposition"]
