@@ -21,10 +21,15 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]
 
 
 def a4_document() -> Any:
-    """A new document on A4 (python-docx starts on US Letter)."""
+    """A new document on A4 (python-docx starts on US Letter), its Title style without the template's blue rule."""
     doc = Document()
     section = doc.sections[0]
     section.page_height, section.page_width = Cm(29.7), Cm(21.0)
+    # python-docx's Title style draws a blue rule under the title; an official document's title stands alone.
+    title_ppr = doc.styles["Title"].element.pPr
+    if title_ppr is not None:
+        for border in title_ppr.findall(qn("w:pBdr")):
+            title_ppr.remove(border)
     return doc
 
 

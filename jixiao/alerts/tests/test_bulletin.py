@@ -9,6 +9,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import docx
+from docx.oxml.ns import qn
 
 from jixiao.alerts import bulletins, services
 from jixiao.alerts.models import WarningCase
@@ -115,19 +116,23 @@ def _round_draft(w: Any) -> MonitoringTask:
     )
 
 
-def test_the_red_projects_table_is_written_in_the_bulletins_own_style() -> None:
-    """The table's head and rows take the document's text style (仿宋_GB2312 14pt, as typed in Word); a control
-    character in a project name is dropped, the file still opens."""
+def test_the_red_projects_table_is_set_to_be_read_and_printed() -> None:
+    """The table's head in 黑体 and rows in 仿宋_GB2312 at 五号 (10.5pt) in set column widths, the name and the reason
+    wide (six equal columns at the body's 四号 ran a round's ~400 red projects to 144 pages); a control character in
+    a project name is dropped, the file still opens; the title has no template rule under it."""
     figures = bulletins.Figures(title="关于2026年1—8月项目支出绩效运行监控情况的通报", period="2026年1—8月", month=8)
     figures.red_rows = [["1", "一中教学\x01设备购置", "县第一中学", "50.00", "20.00%", "执行进度：偏慢"]]
     word = docx.Document(io.BytesIO(bulletins.bulletin_docx(figures, "渠县财政局")))
     (table,) = word.tables
     assert [cell_look(c) for c in table.rows[0].cells[:2]] == [
-        ("序号", None, None, False),
-        ("项目名称", None, None, False),
+        ("序号", "黑体", 10.5, True),
+        ("项目名称", "黑体", 10.5, True),
     ]
     assert [cell_look(c) for c in table.rows[1].cells[:2]] == [
-        ("1", None, None, False),
-        ("一中教学设备购置", None, None, False),
+        ("1", "仿宋_GB2312", 10.5, False),
+        ("一中教学设备购置", "仿宋_GB2312", 10.5, False),
     ]
+    widths = [round(cell.width.cm, 1) for cell in table.rows[1].cells]
+    assert widths == [1.1, 4.6, 3.4, 2.2, 1.9, 2.7] and sum(widths) <= 15.92  # within the page's text width
     assert table.style.name == "Table Grid" and tables_kept_whole(word) and head_repeats(table)
+    assert word.styles["Title"].element.pPr.find(qn("w:pBdr")) is None
