@@ -140,9 +140,11 @@ def selfeval_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required("evaluation.fill")
 def selfeval_fill(request: HttpRequest, pk: int) -> HttpResponse:
     record = selectors.record_get(request.user, pk)
-    if record.status not in EDITABLE_STATES:
+    if record.status not in EDITABLE_STATES and request.method != "POST":
         messages.error(request, f"自评当前状态为“{record.get_status_display()}”，不能修改")
         return redirect("evaluation:selfeval_detail", pk=pk)
+    # A save posted from a tab opened before the record was submitted (or returned) elsewhere goes on to the service,
+    # whose 409 shows this form again with what was typed, so nothing typed is lost in a redirect.
     data = request.POST if request.method == "POST" else None
     funds = selectors.record_funds(record)
     rows = selectors.record_rows(record)
@@ -163,7 +165,10 @@ def selfeval_fill(request: HttpRequest, pk: int) -> HttpResponse:
             if saved is not None:
                 messages.warning(request, "填报内容已保存，但未能提交：" + exc.message)
                 return redirect("evaluation:selfeval_fill", pk=pk)
-            form.add_error(None, exc.message)
+            record = selectors.record_get(request.user, pk)
+            moved = _last_step(record) if record.status not in EDITABLE_STATES else ""
+            unsaved = "；本页填写的内容未保存" if exc.status_code == 409 else ""
+            form.add_error(None, exc.message + moved + unsaved)
             status = exc.status_code
         else:
             messages.success(request, "自评已提交" if request.POST.get("then") == "submit" else "已保存并重新校验")
@@ -185,6 +190,15 @@ def selfeval_fill(request: HttpRequest, pk: int) -> HttpResponse:
         "record_messages": selectors.record_messages(record),
     }
     return render(request, "evaluation/selfeval_form.html", context, status=status)
+
+
+def _last_step(record: SelfEvaluation) -> str:
+    """Who moved the record last and when, for a refusal of a page shown before it."""
+    event = selectors.record_events(record).first()
+    if event is None or event.actor is None:
+        return ""
+    when = timezone.localtime(event.occurred_at).strftime("%Y-%m-%d %H:%M")
+    return f"（{event.actor} 已于 {when} {event.action_label or '操作'}）"
 
 
 @require_POST
