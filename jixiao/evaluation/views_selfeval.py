@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from jixiao.core import bulk
-from jixiao.core.errors import DomainError
+from jixiao.core.errors import DomainError, TransitionNotAllowedError
 from jixiao.core.forms import EvidenceUploadForm, valid_filters
 from jixiao.core.numbers import is_digits, year_or_none
 from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
@@ -219,15 +219,23 @@ def selfeval_transition(request: HttpRequest, pk: int) -> HttpResponse:
             dept_score=form.cleaned_data["dept_score"],
         )
     except DomainError as exc:
-        return _refused(request, selectors.record_get(request.user, pk), form, exc.message, exc.status_code)
+        record = selectors.record_get(request.user, pk)
+        moved = _last_step(record) if record.status != shown_in or isinstance(exc, TransitionNotAllowedError) else ""
+        return _refused(request, record, form, exc.message + moved, exc.status_code)
     messages.success(request, f"操作成功：{SELFEVAL_WORKFLOW.action_label(form.cleaned_data['action'], shown_in)}")
     return redirect("evaluation:selfeval_detail", pk=pk)
 
 
 def _refused(request: HttpRequest, record: SelfEvaluation, form: Any, error: str, status: int) -> HttpResponse:
-    """A refused review step: the record page again with the message, the opinion and score just typed kept."""
+    """A refused review step: the record page again with the message, the opinion and score just typed kept in their
+    boxes; when the step's button is gone (a colleague moved the record meanwhile) they are shown apart, to copy,
+    rather than dropped or left in a box of another meaning (the unit's 提示事项说明)."""
     messages.error(request, error)
-    context = {**detail_context(request, record), "transition_form": form}
+    context = detail_context(request, record)
+    if request.POST.get("action") in {t.action for t in context["actions"]}:
+        context["transition_form"] = form
+    elif request.POST.get("comment", "").strip() or request.POST.get("dept_score", "").strip():
+        context["unsent"] = {"comment": request.POST.get("comment", ""), "dept_score": request.POST.get("dept_score")}
     return render(request, "evaluation/selfeval_detail.html", context, status=status)
 
 

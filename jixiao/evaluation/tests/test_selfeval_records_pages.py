@@ -318,6 +318,26 @@ def test_a_refused_review_step_keeps_the_opinion_and_score_typed(world: World, r
     assert "有提示事项时须逐项说明" not in page
 
 
+def test_a_review_step_from_a_tab_shown_before_a_colleague_returned_it_keeps_the_opinion(
+    world: World, record: SelfEvaluation
+) -> None:
+    """Two 主管部门 tabs: one returns the record, the other approves it with a score and an opinion. The second gets
+    409 naming who returned it; the score and opinion typed are shown under 您填写的内容未提交, not dropped, and not put
+    into a box of another meaning (the unit's 提示事项说明 beside 修改后重新提交)."""
+    record = fill_clean(world, record)
+    record = services.selfeval_transition(actor=world.users["unit_user"], record=record, action="submit")
+    services.selfeval_transition(actor=world.users["dept_admin"], record=record, action="dept_return", comment="补充")
+    data = {"action": "dept_approve", "dept_score": "88.5", "comment": "资料齐全，执行情况良好，同意上报"}
+    response = world.login("dept_admin").post(f"{BASE}{record.pk}/transition/", data)
+    page = response.content.decode()
+    assert response.status_code == 409 and "当前状态为“被退回”" in page
+    assert f"{world.users['dept_admin']} 已于" in page and "退回" in page
+    assert 'data-testid="unsent-comment"' in page and "88.5" in page and "资料齐全，执行情况良好，同意上报" in page
+    assert 'value="资料齐全，执行情况良好，同意上报"' not in page
+    record.refresh_from_db()
+    assert record.status == SelfEvalStatus.RETURNED and record.dept_score is None
+
+
 def test_a_refused_override_keeps_the_row_score_and_reason_typed(world: World, record: SelfEvaluation) -> None:
     fill_clean(world, record)
     world.login("unit_user").post(f"{BASE}{record.pk}/transition/", {"action": "submit"})
