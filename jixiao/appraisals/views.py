@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
@@ -205,8 +206,10 @@ def _detail(
     evidence_form: EvidenceForm | None = None,
     evidence_error: str = "",
     outcome_form: OutcomeForm | None = None,
+    unsent: str = "",
 ) -> HttpResponse:
-    """The score sheet page. Each grid and form carries the lock token of what it shows (SECURITY.md I05)."""
+    """The score sheet page. Each grid and form carries the lock token of what it shows (SECURITY.md I05). `unsent` (a
+    grid's field prefix) lists apart what a save refused as stale carried that differs from the stored values."""
     user: Any = request.user
     capabilities = user.active_membership.capabilities
     is_final = user.can("appraisal.final")
@@ -257,7 +260,49 @@ def _detail(
     }
     if posted:
         _keep_posted(request, appraisal, sheet, posted)
+    if unsent:
+        context["unsent"] = _unsent(request, appraisal, sheet, unsent)
     return render(request, "appraisals/detail.html", context, status=status)
+
+
+UNSENT_TEXTS = {
+    "exist_problems": "存在问题",
+    "rectify_step": "整改建议",
+    "mof_aud_opinion": "财政审核意见",
+    "comment": "意见",
+}
+
+
+def _same_score(typed: Any, stored: Any) -> bool:
+    typed = str(typed or "").strip()
+    if stored is None or not typed:
+        return stored is None and not typed
+    try:
+        return Decimal(typed) == stored
+    except InvalidOperation:
+        return False
+
+
+def _unsent(request: HttpRequest, appraisal: Appraisal, sheet: list[Any], prefix: str) -> list[dict[str, Any]]:
+    """The scores, notes and texts a stale save carried that differ from what is stored now (a colleague saved
+    meanwhile): the grid shows the stored values, these are listed apart so nothing typed is lost unseen."""
+    fields = {"ind": ("ind_score", "ind_note"), "eval": ("eval_score", "eval_note")}[prefix]
+    scores = _posted_scores(request, prefix)
+    rows: list[dict[str, Any]] = []
+    for row in sheet:
+        if row.node.pk not in scores:
+            continue
+        value, note = scores[row.node.pk]
+        stored = getattr(row.score, fields[0], None) if row.score is not None else None
+        stored_note = getattr(row.score, fields[1], "") if row.score is not None else ""
+        if not _same_score(value, stored) or note.strip() != (stored_note or "").strip():
+            rows.append({"name": f"{row.node.code} {row.node.name}", "score": value, "note": note})
+    if prefix == "eval":
+        for key, label in UNSENT_TEXTS.items():
+            text = request.POST.get(key, "").strip()
+            if text and text != (getattr(appraisal, key, "") or "").strip():
+                rows.append({"name": label, "score": "", "note": text})
+    return rows
 
 
 def _keep_posted(request: HttpRequest, appraisal: Appraisal, sheet: list[Any], prefix: str) -> None:
@@ -282,7 +327,7 @@ def _refused(request: HttpRequest, pk: int, exc: DomainError, posted: str = "") 
     (400); other refusals show the page as it stands now."""
     messages.error(request, exc.message)
     if isinstance(exc, ConflictError):
-        return _detail(request, selectors.appraisal_get(request.user, pk), exc.status_code)
+        return _detail(request, selectors.appraisal_get(request.user, pk), exc.status_code, unsent=posted)
     if posted:
         return _detail(request, selectors.appraisal_get(request.user, pk), exc.status_code, posted=posted)
     return _detail(request, selectors.appraisal_get(request.user, pk), exc.status_code)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from jixiao.core import bulk
-from jixiao.core.errors import DomainError
+from jixiao.core.errors import DomainError, TransitionNotAllowedError
 from jixiao.core.forms import EvidenceUploadForm, valid_filters
 from jixiao.core.numbers import is_digits, year_or_none
 from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
@@ -140,9 +140,11 @@ def selfeval_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required("evaluation.fill")
 def selfeval_fill(request: HttpRequest, pk: int) -> HttpResponse:
     record = selectors.record_get(request.user, pk)
-    if record.status not in EDITABLE_STATES:
+    if record.status not in EDITABLE_STATES and request.method != "POST":
         messages.error(request, f"自评当前状态为“{record.get_status_display()}”，不能修改")
         return redirect("evaluation:selfeval_detail", pk=pk)
+    # A save posted from a tab opened before the record was submitted (or returned) elsewhere goes on to the service,
+    # whose 409 shows this form again with what was typed, so nothing typed is lost in a redirect.
     data = request.POST if request.method == "POST" else None
     funds = selectors.record_funds(record)
     rows = selectors.record_rows(record)
@@ -163,7 +165,10 @@ def selfeval_fill(request: HttpRequest, pk: int) -> HttpResponse:
             if saved is not None:
                 messages.warning(request, "填报内容已保存，但未能提交：" + exc.message)
                 return redirect("evaluation:selfeval_fill", pk=pk)
-            form.add_error(None, exc.message)
+            record = selectors.record_get(request.user, pk)
+            moved = _last_step(record) if record.status not in EDITABLE_STATES else ""
+            unsaved = "；本页填写的内容未保存" if exc.status_code == 409 else ""
+            form.add_error(None, exc.message + moved + unsaved)
             status = exc.status_code
         else:
             messages.success(request, "自评已提交" if request.POST.get("then") == "submit" else "已保存并重新校验")
@@ -187,6 +192,15 @@ def selfeval_fill(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "evaluation/selfeval_form.html", context, status=status)
 
 
+def _last_step(record: SelfEvaluation) -> str:
+    """Who moved the record last and when, for a refusal of a page shown before it."""
+    event = selectors.record_events(record).first()
+    if event is None or event.actor is None:
+        return ""
+    when = timezone.localtime(event.occurred_at).strftime("%Y-%m-%d %H:%M")
+    return f"（{event.actor} 已于 {when} {event.action_label or '操作'}）"
+
+
 @require_POST
 @capability_required("evaluation.view")
 def selfeval_transition(request: HttpRequest, pk: int) -> HttpResponse:
@@ -205,15 +219,23 @@ def selfeval_transition(request: HttpRequest, pk: int) -> HttpResponse:
             dept_score=form.cleaned_data["dept_score"],
         )
     except DomainError as exc:
-        return _refused(request, selectors.record_get(request.user, pk), form, exc.message, exc.status_code)
+        record = selectors.record_get(request.user, pk)
+        moved = _last_step(record) if record.status != shown_in or isinstance(exc, TransitionNotAllowedError) else ""
+        return _refused(request, record, form, exc.message + moved, exc.status_code)
     messages.success(request, f"操作成功：{SELFEVAL_WORKFLOW.action_label(form.cleaned_data['action'], shown_in)}")
     return redirect("evaluation:selfeval_detail", pk=pk)
 
 
 def _refused(request: HttpRequest, record: SelfEvaluation, form: Any, error: str, status: int) -> HttpResponse:
-    """A refused review step: the record page again with the message, the opinion and score just typed kept."""
+    """A refused review step: the record page again with the message, the opinion and score just typed kept in their
+    boxes; when the step's button is gone (a colleague moved the record meanwhile) they are shown apart, to copy,
+    rather than dropped or left in a box of another meaning (the unit's 提示事项说明)."""
     messages.error(request, error)
-    context = {**detail_context(request, record), "transition_form": form}
+    context = detail_context(request, record)
+    if request.POST.get("action") in {t.action for t in context["actions"]}:
+        context["transition_form"] = form
+    elif request.POST.get("comment", "").strip() or request.POST.get("dept_score", "").strip():
+        context["unsent"] = {"comment": request.POST.get("comment", ""), "dept_score": request.POST.get("dept_score")}
     return render(request, "evaluation/selfeval_detail.html", context, status=status)
 
 

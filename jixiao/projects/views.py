@@ -9,10 +9,11 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from jixiao.core import audit_labels, bulk
-from jixiao.core.errors import DomainError
+from jixiao.core.errors import DomainError, TransitionNotAllowedError
 from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
 from jixiao.core.models import Job
 from jixiao.core.numbers import MAX_ID, is_digits, year_or_none
@@ -158,9 +159,21 @@ def _detail(request: HttpRequest, project: Any, *, status: int = 200, typed_comm
             "events": selectors.project_events(project)[:50],
             "trail": audit_labels.for_trail(selectors.project_audit_trail(project)[:50]),
             "typed_comment": typed_comment,
+            # No button left to post it again (a colleague took the step meanwhile): shown apart, to copy.
+            "unsent_comment": typed_comment if typed_comment and not actions else "",
         },
         status=status,
     )
+
+
+def _last_step(project: Any) -> str:
+    """Who moved the project last and when, for a refusal of a step taken from a page shown before it."""
+    event = selectors.project_events(project).first()
+    if event is None or event.actor is None:
+        return ""
+    when = timezone.localtime(event.occurred_at).strftime("%Y-%m-%d %H:%M")
+    label = PROJECT_WORKFLOW.action_label(event.action, event.from_status)
+    return f"（{event.actor} 已于 {when} {label}）"
 
 
 @capability_required("project.create")
@@ -229,8 +242,9 @@ def project_transition(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except DomainError as exc:
         # The page again, as it stands now, with the refusal and the opinion as typed (a redirect lost it).
-        messages.error(request, exc.message)
         project = selectors.project_get(request.user, pk)
+        moved = _last_step(project) if project.status != shown_in or isinstance(exc, TransitionNotAllowedError) else ""
+        messages.error(request, exc.message + moved)
         return _detail(request, project, status=exc.status_code, typed_comment=form.cleaned_data["comment"])
     messages.success(request, f"操作成功：{PROJECT_WORKFLOW.action_label(form.cleaned_data['action'], shown_in)}")
     return redirect("projects:detail", pk=pk)

@@ -11,10 +11,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from jixiao.core import bulk
-from jixiao.core.errors import DomainError
+from jixiao.core.errors import DomainError, TransitionNotAllowedError
 from jixiao.core.numbers import is_digits, year_or_none
 from jixiao.core.views_helpers import capability_required, paginate
 from jixiao.organizations.selectors import current_fiscal_year, department_regions, pick_region
@@ -193,7 +194,11 @@ def _comment_box(actions: list[Any]) -> tuple[str, str]:
     return label, f"{names}时必须填写{'意见' if reviewing else '理由'}"
 
 
-def _detail(request: HttpRequest, target: PerformanceTarget, status: int = 200, **forms: Any) -> HttpResponse:
+def _detail(
+    request: HttpRequest, target: PerformanceTarget, status: int = 200, typed_comment: str = "", **forms: Any
+) -> HttpResponse:
+    """The target page; `typed_comment` is an opinion a refused step did not record, shown where no button is left
+    to post it again (a colleague took the step meanwhile), so the reviewer can copy it rather than lose it."""
     user = _user(request)
     membership = user.active_membership
     actions = TARGET_WORKFLOW.available(target.status, membership.capabilities)
@@ -216,8 +221,18 @@ def _detail(request: HttpRequest, target: PerformanceTarget, status: int = 200, 
         "events": _events(target),
         "versions": _versions(target),
         "aspects": [(name, target.review_aspects.get(name, "")) for name in REVIEW_ASPECTS],
+        "unsent_comment": typed_comment if typed_comment and not actions else "",
     }
     return render(request, "targets/detail.html", context, status=status)
+
+
+def _last_step(target: PerformanceTarget) -> str:
+    """Who moved the target last and when, for a refusal of a step taken from a page shown before it."""
+    event = selectors.target_events(target).first()
+    if event is None or event.actor is None:
+        return ""
+    when = timezone.localtime(event.occurred_at).strftime("%Y-%m-%d %H:%M")
+    return f"（{event.actor} 已于 {when} {ACTION_LABELS.get(event.action, '操作')}）"
 
 
 @capability_required("target.view")
@@ -241,8 +256,16 @@ def target_transition(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user, target=target, action=action, comment=form.cleaned_data["comment"], aspects=aspects
         )
     except DomainError as exc:
-        messages.error(request, exc.message)
-        return _detail(request, selectors.target_get(request.user, pk), status=exc.status_code, transition_form=form)
+        target = selectors.target_get(request.user, pk)
+        moved = _last_step(target) if target.status != shown_in or isinstance(exc, TransitionNotAllowedError) else ""
+        messages.error(request, exc.message + moved)
+        return _detail(
+            request,
+            target,
+            status=exc.status_code,
+            typed_comment=form.cleaned_data["comment"],
+            transition_form=form,
+        )
     messages.success(request, f"操作成功：{TARGET_WORKFLOW.action_label(action, shown_in)}")
     return redirect("targets:detail", pk=pk)
 

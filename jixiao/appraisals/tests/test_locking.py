@@ -147,6 +147,42 @@ def test_final_scores_and_opinions_saved_from_a_stale_grid_are_refused(world: Wo
     assert edu.exist_problems == "事前评估覆盖不全" and _score(edu, "A1").eval_score == Decimal(6)
 
 
+def test_a_stale_grid_lists_apart_what_was_typed_and_not_saved(world: World) -> None:
+    """Two 绩效股 tabs on one score sheet: one saves, the other (typing meanwhile) saves and presses 审定并排名. The 409
+    page shows the stored scores in the grid and lists the other tab's typed scores, notes and opinions that differ
+    apart (您填写但未保存的内容), so they are not lost unseen; what equals the stored values is not listed."""
+    edu = to_perf_final(world, _appraisal(dept_task(world), world))
+    client = world.login("performance")
+    url = reverse("appraisals:detail", args=[edu.pk])
+    token = _token(client, url, 'id="eval-form">')
+    nodes = {n.code: n for n in leaves(edu)}
+    a1, b1 = nodes["A1"], nodes["B1"]
+    save = reverse("appraisals:eval_save", args=[edu.pk])
+    assert (
+        client.post(save, {f"eval_{a1.pk}": "6", "exist_problems": "事前评估覆盖不全", "lock_token": token}).status_code
+        == 302
+    )
+    stale = {
+        f"eval_{a1.pk}": "6.00",
+        f"eval_{b1.pk}": "3.5",
+        f"evalnote_{b1.pk}": "监控覆盖率不足",
+        "exist_problems": "旧标签页写的问题",
+        "comment": "同意排名",
+        "action": "rank",
+        "lock_token": token,
+    }
+    response = client.post(save, stale)
+    page = response.content.decode()
+    assert response.status_code == 409 and STALE in page and 'data-testid="unsent-scores"' in page
+    unsent = page.split('data-testid="unsent-scores"')[1].split("</table>")[0]
+    assert f"{b1.code} {b1.name}" in unsent and "3.5" in unsent and "监控覆盖率不足" in unsent
+    assert "旧标签页写的问题" in unsent and "同意排名" in unsent
+    assert f"{a1.code} {a1.name}" not in unsent  # the same score as stored
+    edu.refresh_from_db()
+    assert edu.status == AppraisalStatus.PERF_FINAL and edu.exist_problems == "事前评估覆盖不全"
+    assert _score(edu, "B1").eval_score is None
+
+
 def test_manual_outcome_and_task_actions_from_stale_pages_are_refused(world: World) -> None:
     task = dept_task(world)
     edu = finance_score(world, to_perf_final(world, _appraisal(task, world)), {"A1": "2"})

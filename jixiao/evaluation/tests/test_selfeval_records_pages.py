@@ -253,6 +253,29 @@ def test_a_fill_saved_from_a_stale_page_is_a_409_and_keeps_the_newer_save(world:
     assert record.goal_actual == "已购置教学设备120台，教学条件明显改善"
 
 
+def test_a_fill_saved_from_a_tab_shown_before_the_record_was_submitted_keeps_what_was_typed(
+    world: World, record: SelfEvaluation
+) -> None:
+    """Two tabs of the unit: one submits, the other (the fill page opened before) saves. It was a redirect to the
+    record page that dropped everything typed; now 409 with the form as typed, naming who submitted it and when."""
+    client = world.login("unit_user")
+    page = client.get(f"{BASE}{record.pk}/fill/").context
+    fill_clean(world, record)
+    services.selfeval_transition(actor=world.users["unit_user"], record=record, action="submit")
+    data = shown_form_data(page["form"], goal_actual="旧标签页的完成情况")
+    for row_form, _row in page["row_forms"]:
+        data.update(shown_form_data(row_form))
+    response = client.post(f"{BASE}{record.pk}/fill/", data)
+    body = response.content.decode()
+    assert response.status_code == 409
+    assert "不能修改" in body and f"{world.users['unit_user']} 已于" in body and "本页填写的内容未保存" in body
+    assert "旧标签页的完成情况" in body
+    record.refresh_from_db()
+    assert record.status == SelfEvalStatus.SUBMITTED and record.goal_actual == "已购置教学设备120台，教学条件明显改善"
+    # Opening the fill page of a submitted record still goes back to the record page with the reason.
+    assert client.get(f"{BASE}{record.pk}/fill/").status_code == 302
+
+
 def test_review_and_override_through_pages(world: World, record: SelfEvaluation) -> None:
     fill_clean(world, record)
     world.login("unit_user").post(f"{BASE}{record.pk}/transition/", {"action": "submit"})
@@ -293,6 +316,26 @@ def test_a_refused_review_step_keeps_the_opinion_and_score_typed(world: World, r
     assert record.status == SelfEvalStatus.SUBMITTED and record.dept_score is None
     # A unit submitting sees what its comment box is for (the 提示事项说明), not a reviewer's hint.
     assert "有提示事项时须逐项说明" not in page
+
+
+def test_a_review_step_from_a_tab_shown_before_a_colleague_returned_it_keeps_the_opinion(
+    world: World, record: SelfEvaluation
+) -> None:
+    """Two 主管部门 tabs: one returns the record, the other approves it with a score and an opinion. The second gets
+    409 naming who returned it; the score and opinion typed are shown under 您填写的内容未提交, not dropped, and not put
+    into a box of another meaning (the unit's 提示事项说明 beside 修改后重新提交)."""
+    record = fill_clean(world, record)
+    record = services.selfeval_transition(actor=world.users["unit_user"], record=record, action="submit")
+    services.selfeval_transition(actor=world.users["dept_admin"], record=record, action="dept_return", comment="补充")
+    data = {"action": "dept_approve", "dept_score": "88.5", "comment": "资料齐全，执行情况良好，同意上报"}
+    response = world.login("dept_admin").post(f"{BASE}{record.pk}/transition/", data)
+    page = response.content.decode()
+    assert response.status_code == 409 and "当前状态为“被退回”" in page
+    assert f"{world.users['dept_admin']} 已于" in page and "退回" in page
+    assert 'data-testid="unsent-comment"' in page and "88.5" in page and "资料齐全，执行情况良好，同意上报" in page
+    assert 'value="资料齐全，执行情况良好，同意上报"' not in page
+    record.refresh_from_db()
+    assert record.status == SelfEvalStatus.RETURNED and record.dept_score is None
 
 
 def test_a_refused_override_keeps_the_row_score_and_reason_typed(world: World, record: SelfEvaluation) -> None:

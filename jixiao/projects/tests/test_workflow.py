@@ -187,6 +187,20 @@ def test_a_refused_review_step_keeps_the_typed_opinion(world: World) -> None:
     assert project.status == "draft"
 
 
+def test_a_return_from_a_tab_shown_before_a_colleague_took_the_project_in_keeps_the_opinion(world: World) -> None:
+    """Two 业务股室 tabs: one takes the project into the library, the other returns it with an opinion. The second
+    gets 409 naming who acted and when; with no button left, the opinion is shown apart to copy, not lost."""
+    project = _post(world, "unit_user", world.school_project, "submit")
+    project = _post(world, "dept_admin", project, "dept_approve")
+    project = _post(world, "business", project, "section_approve")
+    response = world.login("business").post(
+        f"/projects/{project.pk}/transition/", {"action": "section_return", "comment": "请补充绩效目标测算依据"}
+    )
+    body = response.content.decode()
+    assert response.status_code == 409 and f"{world.users['business']} 已于" in body
+    assert 'data-testid="unsent-comment"' in body and "请补充绩效目标测算依据" in body
+
+
 def test_the_edit_link_of_a_project_under_review_says_why_instead_of_a_form(world: World) -> None:
     """The page shows no 修改 button once submitted, but the typed or bookmarked link opened a form whose save could
     only be refused; it now returns to the project with the reason. The finance sections still edit any state."""

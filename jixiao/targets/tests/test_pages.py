@@ -383,3 +383,19 @@ def test_the_timeline_names_every_action_in_chinese(world: World, target: Perfor
     timeline = page[page.index('data-testid="timeline"') :]
     assert "初始数据导入" in timeline and "其他操作" in timeline
     assert ">seed<" not in timeline and "legacy_x" not in timeline
+
+
+def test_a_return_from_a_tab_shown_before_a_colleague_passed_it_keeps_the_opinion(
+    world: World, target: PerformanceTarget
+) -> None:
+    """Two 业务股室 tabs on one target: one passes it, the other returns it with an opinion. The second gets 409
+    naming who moved the target, and the opinion typed (no button left to post it) is shown, not lost."""
+    move(world, target, ("unit_user", "submit"), ("dept_admin", "dept_pass"), ("business", "section_pass"))
+    response = _post(world.login("business"), target, "section_return", "请补充产出数量指标的测算依据")
+    body = response.content.decode()
+    assert response.status_code == 409
+    assert "当前状态为“待绩效股复审”" in body and f"{world.users['business']} 已于" in body and "初审通过" in body
+    assert 'data-testid="unsent-comment"' in body and "请补充产出数量指标的测算依据" in body
+    target.refresh_from_db()
+    assert target.status == "perf_review"
+    assert not ReviewComment.objects.filter(target=target, text="请补充产出数量指标的测算依据").exists()
