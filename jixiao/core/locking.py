@@ -19,11 +19,12 @@ does in the services written before this module.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django import forms
 from django.db import models
+from django.utils import timezone
 
 from jixiao.core.errors import ConflictError
 
@@ -64,3 +65,13 @@ def posted_lock_token(data: Any) -> str | None:
     """The token from a POST (for grids posted without a Django form)."""
     value = data.get(FIELD_NAME) if data is not None else None
     return str(value)[:64] if value else None
+
+
+def moved_by(event: Any, label_of: Callable[[Any], str]) -> str:
+    """“（王敏 已于 2026-12-07 01:50 初审通过）”: who took a record's last step (`event`, its newest workflow event with
+    `actor` and `occurred_at`) and when, added to the refusal of a step taken from a page shown before it. Empty
+    without an event or its actor (a system step)."""
+    if event is None or event.actor is None:
+        return ""
+    when = timezone.localtime(event.occurred_at).strftime("%Y-%m-%d %H:%M")
+    return f"（{event.actor} 已于 {when} {label_of(event) or '操作'}）"

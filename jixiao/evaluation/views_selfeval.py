@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from jixiao.core import bulk
 from jixiao.core.errors import DomainError, TransitionNotAllowedError
 from jixiao.core.forms import EvidenceUploadForm, valid_filters
+from jixiao.core.locking import moved_by
 from jixiao.core.numbers import is_digits, year_or_none
 from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
 from jixiao.evaluation import exports, selectors, services, services_reeval
@@ -194,11 +195,7 @@ def selfeval_fill(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _last_step(record: SelfEvaluation) -> str:
     """Who moved the record last and when, for a refusal of a page shown before it."""
-    event = selectors.record_events(record).first()
-    if event is None or event.actor is None:
-        return ""
-    when = timezone.localtime(event.occurred_at).strftime("%Y-%m-%d %H:%M")
-    return f"（{event.actor} 已于 {when} {event.action_label or '操作'}）"
+    return moved_by(selectors.record_events(record).first(), lambda e: e.action_label)
 
 
 @require_POST

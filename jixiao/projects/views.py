@@ -9,12 +9,12 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from jixiao.core import audit_labels, bulk
 from jixiao.core.errors import DomainError, TransitionNotAllowedError
 from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
+from jixiao.core.locking import moved_by
 from jixiao.core.models import Job
 from jixiao.core.numbers import MAX_ID, is_digits, year_or_none
 from jixiao.core.views_helpers import (
@@ -168,12 +168,9 @@ def _detail(request: HttpRequest, project: Any, *, status: int = 200, typed_comm
 
 def _last_step(project: Any) -> str:
     """Who moved the project last and when, for a refusal of a step taken from a page shown before it."""
-    event = selectors.project_events(project).first()
-    if event is None or event.actor is None:
-        return ""
-    when = timezone.localtime(event.occurred_at).strftime("%Y-%m-%d %H:%M")
-    label = PROJECT_WORKFLOW.action_label(event.action, event.from_status)
-    return f"（{event.actor} 已于 {when} {label}）"
+    return moved_by(
+        selectors.project_events(project).first(), lambda e: PROJECT_WORKFLOW.action_label(e.action, e.from_status)
+    )
 
 
 @capability_required("project.create")

@@ -11,11 +11,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from jixiao.core import bulk
 from jixiao.core.errors import DomainError, TransitionNotAllowedError
+from jixiao.core.locking import moved_by
 from jixiao.core.numbers import is_digits, year_or_none
 from jixiao.core.views_helpers import capability_required, paginate
 from jixiao.organizations.selectors import current_fiscal_year, department_regions, pick_region
@@ -228,11 +228,7 @@ def _detail(
 
 def _last_step(target: PerformanceTarget) -> str:
     """Who moved the target last and when, for a refusal of a step taken from a page shown before it."""
-    event = selectors.target_events(target).first()
-    if event is None or event.actor is None:
-        return ""
-    when = timezone.localtime(event.occurred_at).strftime("%Y-%m-%d %H:%M")
-    return f"（{event.actor} 已于 {when} {ACTION_LABELS.get(event.action, '操作')}）"
+    return moved_by(selectors.target_events(target).first(), lambda e: ACTION_LABELS.get(e.action, ""))
 
 
 @capability_required("target.view")
