@@ -31,3 +31,21 @@ def test_the_sheet_being_filled_keeps_its_score_boxes_wide(world: World) -> None
     edu = Appraisal.objects.get(task=dept_task(world), department=world.edu)
     page = world.login("dept_admin").get(reverse("appraisals:detail", args=[edu.pk])).content.decode()
     assert 'name="ind_' in page and '<th style="width:9rem">自评得分</th>' in page
+
+
+def _form_tags(page: str) -> list[str]:
+    return [tag.split(">", 1)[0] for tag in page.split("<form")[1:]]
+
+
+def test_the_printed_task_and_list_leave_out_their_forms(world: World) -> None:
+    """The printed ranking carried the empty 意见（撤销排名时必填） box of the 审定并排名 form (its buttons left out),
+    and the printed task list its 查询 boxes: the forms are no-print; the ranking rule line still prints."""
+    task = dept_task(world)
+    client = world.login("performance")
+    page = client.get(reverse("appraisals:task", args=[task.pk])).content.decode()
+    actions = [tag for tag in _form_tags(page) if 'data-testid="task-actions"' in tag]
+    assert actions and "no-print" in actions[0]
+    assert "排名规则" in page.split('data-testid="task-actions"', 1)[1].split("</form>", 1)[1]
+    listing = client.get(reverse("appraisals:list")).content.decode()
+    searches = [tag for tag in _form_tags(listing) if 'method="get"' in tag]
+    assert searches and all("no-print" in tag for tag in searches)
