@@ -348,3 +348,15 @@ def test_a_printed_list_leaves_out_its_generate_and_search_forms(world: World) -
     links = client.get(reverse("results:links")).content.decode()
     years = [tag.split(">", 1)[0] for tag in links.split("<form")[1:] if 'method="get"' in tag.split(">", 1)[0]]
     assert years and all("no-print" in tag for tag in years)
+
+
+def test_a_printed_list_keeps_the_decision_on_one_line(world: World) -> None:
+    """Printed on A4 the narrow 决定 column broke 待决定 into 待/决/定, one character a line, on every row."""
+    _two(world)
+    page = world.login("performance").get(reverse("results:list")).content.decode()
+    cells = [
+        cell.split(">", 1)[0]
+        for cell in page.split("<td")[1:]
+        if 'data-testid="results-decision"' in cell.split(">", 1)[0]
+    ]
+    assert len(cells) == 2 and all("text-nowrap" in cell for cell in cells)
