@@ -376,7 +376,8 @@ def adjustment_get(user: Any, pk: Any) -> FundAdjustment:
 
 
 def case_get(user: Any, pk: Any) -> WarningCase:
-    return WarningCase.objects.get_visible_or_404(user, pk=pk)  # type: ignore[attr-defined, no-any-return]
+    related = ("project__department", "project__unit", "rule", "proposed_by", "decided_by")
+    return WarningCase.objects.select_related(*related).get_visible_or_404(user, pk=pk)  # type: ignore[attr-defined, no-any-return]
 
 
 @dataclass(frozen=True)

@@ -318,3 +318,23 @@ def test_a_decision_from_a_page_opened_before_the_unit_supplemented_its_proposal
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.status == CaseStatus.DECIDED and case.decided_option == "CONTINUE"
+
+
+def test_a_printed_case_names_the_unit_and_who_explained_and_decided_when(library: Any, case: WarningCase) -> None:
+    """The 绩效股 prints a decided case for the file (归档): the sheet named the project only, without its code, its
+    department and unit, and without who explained and who decided it when (the code stood in the breadcrumb,
+    which is not printed). The page now states them under the title and beside the 单位说明 and 处置决定."""
+    w = library
+    unit = w.login("unit_user")
+    unit.post(f"/alerts/cases/{case.pk}/respond/", {"explanation": "设备招标延后", "option": "CONTINUE"})
+    w.login("performance").post(f"/alerts/cases/{case.pk}/decide/", {"option": "CONTINUE", "reason": "同意继续执行"})
+    case.refresh_from_db()
+    assert case.status == CaseStatus.DECIDED
+    page = w.login("performance").get(f"/alerts/cases/{case.pk}/").content.decode()
+    project = w.school_project
+    heading = page.split('data-testid="case-project"', 1)[1].split("</div>", 1)[0]
+    assert project.code in heading and project.department.name in heading and project.unit.name in heading
+    proposal = page.split('data-testid="case-proposed-by"', 1)[1].split("</", 1)[0]
+    assert "p_unit" in proposal and timezone.localtime(case.proposed_at).strftime("%Y-%m-%d %H:%M") in proposal
+    decision = page.split('data-testid="case-decided-by"', 1)[1].split("</", 1)[0]
+    assert "p_perf" in decision and timezone.localtime(case.decided_at).strftime("%Y-%m-%d %H:%M") in decision

@@ -392,3 +392,13 @@ def test_sweep_form_shows_today_as_the_calculation_date(library: Any) -> None:
     ids = re.findall(r'\bid="([^"]+)"', page)
     assert [i for i in set(ids) if ids.count(i) > 1] == []
     assert 'for="sweep_fiscal_year"' in page and 'for="sweep_as_of"' in page
+
+
+def test_the_printed_warning_and_case_lists_leave_out_their_search_forms(library: Any) -> None:
+    """县教育局's printed 预警列表 carried empty 查询 boxes (颜色 全部, 主管部门 输入名称或编码搜索 …) above its
+    table: the search forms of the warning and case lists are no-print."""
+    client = library.login("dept_admin")
+    for url in ("/alerts/", "/alerts/cases/"):
+        page = client.get(url).content.decode()
+        searches = [tag.split(">", 1)[0] for tag in page.split("<form")[1:] if 'method="get"' in tag.split(">", 1)[0]]
+        assert searches and all("no-print" in tag for tag in searches), url

@@ -24,4 +24,4 @@ def test_the_drill_down_link_is_on_its_own_line(world: World) -> None:
     edu = Appraisal.objects.get(task=dept_task(world), department=world.edu)
     page = world.login("performance").get(reverse("appraisals:detail", args=[edu.pk])).content.decode()
     assert "无数据</span><a" not in page
-    assert '<div><a href="/projects/?fiscal_year=2026&amp;department=' in page
+    assert '<div class="no-print"><a href="/projects/?fiscal_year=2026&amp;department=' in page

@@ -335,6 +335,9 @@ def test_batch_pages_create_and_draw(world: World) -> None:
     # The 委托 select's empty choice says what it does (takes the samples back), not Django's “---------”.
     drawn = client.get(f"/evaluation/reeval/{batch.pk}/").content.decode()
     assert '<option value="" selected>绩效股自行评分（不委托）</option>' in drawn and "---------" not in drawn
+    # The batch's results printed for the file carried this select (选中的样本委托 [绩效股自行评分（不委托）]).
+    assign = drawn.split('data-testid="reeval-assign"', 1)[0].rsplit("<span", 1)[1]
+    assert "no-print" in assign.split(">", 1)[0]
     assert world.login("unit_user").get("/evaluation/reeval/").status_code == 403
     assert world.login("leader").get(f"/evaluation/reeval/{batch.pk}/").status_code == 403
 

@@ -331,3 +331,32 @@ def test_the_next_year_project_is_chosen_by_search_not_a_list(world: World) -> N
     assert found == []  # 医院2027 is another unit's project
     found = client.get(search, {"q": "P-", "fiscal_year": 2027, "unit": world.school.pk}).json()["results"]
     assert [row["id"] for row in found] == [renamed.pk]
+
+
+def test_a_printed_list_leaves_out_its_generate_and_search_forms(world: World) -> None:
+    """The 绩效股's printed 结果应用建议 carried the 评价年度 box of 按规则生成 (its button left out) and five empty
+    查询 boxes, and the 四挂钩 sheet its year box: those forms are no-print; the table's form still prints."""
+    _two(world)
+    client = world.login("performance")
+    page = client.get(reverse("results:list")).content.decode()
+    tags = [tag.split(">", 1)[0] for tag in page.split("<form")[1:]]
+    generate = [tag for tag in tags if 'data-testid="results-generate"' in tag]
+    search = [tag for tag in tags if 'method="get"' in tag]
+    table = [tag for tag in tags if "batch_accept" in tag or "/results/accept/" in tag]
+    assert generate and "no-print" in generate[0] and search and "no-print" in search[0]
+    assert table and "no-print" not in table[0]
+    links = client.get(reverse("results:links")).content.decode()
+    years = [tag.split(">", 1)[0] for tag in links.split("<form")[1:] if 'method="get"' in tag.split(">", 1)[0]]
+    assert years and all("no-print" in tag for tag in years)
+
+
+def test_a_printed_list_keeps_the_decision_on_one_line(world: World) -> None:
+    """Printed on A4 the narrow 决定 column broke 待决定 into 待/决/定, one character a line, on every row."""
+    _two(world)
+    page = world.login("performance").get(reverse("results:list")).content.decode()
+    cells = [
+        cell.split(">", 1)[0]
+        for cell in page.split("<td")[1:]
+        if 'data-testid="results-decision"' in cell.split(">", 1)[0]
+    ]
+    assert len(cells) == 2 and all("text-nowrap" in cell for cell in cells)
