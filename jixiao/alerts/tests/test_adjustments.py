@@ -259,3 +259,24 @@ def test_a_target_and_a_concluded_assessment_link_to_the_register_for_finance_on
     # The assessment's link starts the form on 事前绩效评估 and 追减.
     form = finance.get(f"{NEW}?project={w.school_project.pk}&source=PRE_ASSESSMENT").content.decode()
     assert 'value="PRE_ASSESSMENT" selected' in form and 'value="RETRO_REDUCE" selected' in form
+
+
+def test_a_long_export_is_a_job_with_the_same_filter_and_scope(library: Any, settings: Any) -> None:
+    from jixiao.core.models import Job
+
+    w = library
+    for project in (w.school_project, w.hospital_project, w.far_project):
+        FundAdjustment.objects.create(
+            project=project, fiscal_year=2026, source="TARGET_REVIEW", kind="WRITE_OFF", amount_yuan=Decimal("8")
+        )
+    settings.JIXIAO_EXPORT_SYNC_ROWS = 0
+    client = w.login("dept_admin")  # 县教育局: its school's record only
+    response = client.get("/alerts/adjustments/export/?fiscal_year=2026&source=TARGET_REVIEW")
+    job = Job.objects.get(kind="alerts.adjustment_export")
+    assert response.status_code == 302 and job.status == Job.Status.DONE, job.message
+    download = client.get(f"/jobs/{job.pk}/download/result/")
+    rows = list(
+        openpyxl.load_workbook(io.BytesIO(b"".join(download.streaming_content))).active.iter_rows(values_only=True)
+    )
+    header = next(i for i, r in enumerate(rows) if r and r[0] == "预算年度")
+    assert [r[2] for r in rows[header + 1 :] if r[1]] == [w.school_project.name]
