@@ -465,7 +465,7 @@ def test_a_department_form_speaks_of_the_department_not_a_project(ready: World) 
 
 def test_a_refused_review_step_keeps_the_typed_opinion(ready: World) -> None:
     """The unit withdrew while the department typed its return opinion: the refusal (409) shows the page again with
-    the opinion in its box, instead of a redirect that lost it."""
+    the opinion, instead of a redirect that lost it."""
     from jixiao.monitoring.tests.helpers import fill_complete
 
     record = fill_complete(ready, school_record(issued_round(ready), ready))
@@ -477,7 +477,10 @@ def test_a_refused_review_step_keeps_the_typed_opinion(ready: World) -> None:
     body = response.content.decode()
     assert response.status_code == 409
     assert "当前状态为“填报中”，不允许执行“退回修改”操作" in body
-    assert 'value="第3项指标缺少佐证"' in body
+    # No 退回 button is left (the record is the unit's again): the opinion is shown apart, to copy, with who moved it.
+    assert 'data-testid="unsent-comment"' in body and "第3项指标缺少佐证" in body
+    assert 'value="第3项指标缺少佐证"' not in body  # not left in the box of another step
+    assert f"（{ready.users['unit_user']} 已于" in body and "撤回" in body
     record.refresh_from_db()
     assert record.status == RecordStatus.FILLING
 
