@@ -116,6 +116,13 @@ PERSONA_STATES = {"target": T.APPROVED, "monitoring": "dept_approved", "selfeval
 OPINIONS = ["同意", "审核通过", "情况属实，同意报送"]
 SUBMIT_NOTE = "已对照部门整体绩效目标逐项填报完成情况，偏差原因已在指标中说明"
 PERIOD_MONTH = 8
+# What a department writes of its year's work (the project wording of the demo's project records does not fit).
+DEPT_PROGRESS = (
+    "部门年度重点工作按计划推进，主要履职目标已完成约七成。",
+    "机关运转保障有序，重点项目正在组织实施，年底前可全面完成年度任务。",
+    "部门各项工作稳步推进，部分任务受季节影响安排在第四季度完成。",
+)
+DEPT_GOAL_ACTUAL = "部门年度总体目标基本完成，履职效能和公共服务水平稳步提升。"
 TASKS = ("保障机关正常运转", "履行部门主要职能", "重点项目实施")
 
 
@@ -410,7 +417,10 @@ def _monitoring(rng: random.Random, staff: _Staff, county: Any, year: int) -> No
         state = PERSONA_STATES["monitoring"] if persona else _weighted(rng, MONITORING_WEIGHTS)
         try:
             plans.append(
-                (_fill_monitoring(rng, staff.actor("dept", record.department), record), MONITORING_ACTIONS[state])
+                (
+                    _fill_monitoring(rng, staff.actor("dept", record.department), record, DEPT_PROGRESS),
+                    MONITORING_ACTIONS[state],
+                )
             )
         except DomainError:
             continue
@@ -457,7 +467,9 @@ def _selfevaluations(rng: random.Random, staff: _Staff, year: int) -> None:
         try:
             plans.append(
                 (
-                    _fill_selfevaluation(rng, staff.actor("dept", record.department), record, overclaim=False),
+                    _fill_selfevaluation(
+                        rng, staff.actor("dept", record.department), record, False, goal_actual=DEPT_GOAL_ACTUAL
+                    ),
                     SELFEVAL_ACTIONS[state],
                 )
             )

@@ -3,6 +3,7 @@ county and as far along as its workflow allows, 县教育局 holding one of each
 
 from __future__ import annotations
 
+import random
 from decimal import Decimal
 from io import StringIO
 
@@ -12,7 +13,8 @@ from django.core.management import call_command
 from jixiao.accounts.models import User
 from jixiao.core import audit
 from jixiao.demo import generator
-from jixiao.evaluation.models import SelfEvaluation
+from jixiao.demo.evaluation import _actual
+from jixiao.evaluation.models import SelfEvalIndicator, SelfEvaluation
 from jixiao.monitoring.models import MonitoringRecord, MonitoringTask
 from jixiao.organizations.models import FiscalRegion
 from jixiao.reports.statistics import compute_all
@@ -131,3 +133,13 @@ def test_the_overall_side_takes_no_draw_from_the_demos_stream(monkeypatch: pytes
     call_command("seed_demo", scale=SMALL, reset=True, stdout=StringIO())
     assert not PerformanceTarget.objects.filter(subject_type=OVERALL).exists()
     assert _project_side() == with_overall
+
+
+@pytest.mark.parametrize("short", [False, True])
+def test_a_counted_indicator_is_reported_in_whole_units(short: bool) -> None:
+    """The demo's 实际完成值 of “≥900人” read 968.24人 on a self-evaluation: people, schools and sessions are whole."""
+    for seed in range(20):
+        text = _actual(random.Random(seed), SelfEvalIndicator(target_text="≥900人"), 2026, short)
+        assert text.endswith("人") and "." not in text, text
+        share = _actual(random.Random(seed), SelfEvalIndicator(target_text="≥95%"), 2026, short)
+        assert share.endswith("%"), share  # a percentage keeps its two places
