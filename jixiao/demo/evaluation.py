@@ -46,6 +46,7 @@ PLAN: list[tuple[int, list[tuple[str, str]], bool]] = [
 OPINIONS = ["同意", "审核通过", "自评情况属实"]
 EXPLANATION = "部分指标填报得分高于系统计算得分：实际完成量按验收单统计，相关佐证材料已上传，请审核。"
 RETURN_OPINION = "满意度调查样本量不足，请补充问卷统计表后重新提交"
+GOAL_ACTUAL = "年度总体目标基本完成，项目效益逐步显现。"
 UPPER_NOTE = "已按核心指标上传验收单、支付凭证和项目合同"
 UPPER_RETURN = "缺少设备入库单，请补充后重新提交"
 UPPER_APPROVED = "资料齐全，与填报完成值一致"
@@ -217,8 +218,11 @@ def _actual(rng: random.Random, row: SelfEvalIndicator, year: int, short: bool) 
         factor = Decimal(str(rng.uniform(0.7, 0.85))) if short else Decimal(str(rng.uniform(1.0, 1.1)))
         if parsed.op in (Op.LE, Op.LT):
             factor = Decimal(1) / factor if short else Decimal(str(rng.uniform(0.9, 1.0)))
-        value = (parsed.num * factor).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-        if "%" in (parsed.unit_raw or "") and value > 100:
+        percent = "%" in (parsed.unit_raw or "")
+        # A count (人, 所, 次 …: an integral target in a unit that is no percentage) is reported whole.
+        places = Decimal("0.01") if percent or parsed.num != parsed.num.to_integral_value() else Decimal(1)
+        value = (parsed.num * factor).quantize(places, rounding=ROUND_HALF_UP)
+        if percent and value > 100:
             value = Decimal(100)
         return f"{format_number(value)}{parsed.unit_raw or ''}"
     if parsed.kind is Kind.TIME and parsed.deadline is not None:
@@ -226,7 +230,9 @@ def _actual(rng: random.Random, row: SelfEvalIndicator, year: int, short: bool) 
     return "达到预期目标，效果明显"
 
 
-def _fill(rng: random.Random, actor: User, record: SelfEvaluation, overclaim: bool) -> SelfEvaluation:
+def _fill(
+    rng: random.Random, actor: User, record: SelfEvaluation, overclaim: bool, goal_actual: str = GOAL_ACTUAL
+) -> SelfEvaluation:
     """Fill the actual values, then claim the computed scores (an overclaim claims full marks on a missed row)."""
     rows = list(record.indicators.all())
     short = rows[0].pk if overclaim and rows else None
@@ -236,9 +242,7 @@ def _fill(rng: random.Random, actor: User, record: SelfEvaluation, overclaim: bo
         if row.is_qualitative:
             entry["qual_level"] = "ACHIEVED"
         data[row.pk] = entry
-    record = services.selfeval_save(
-        actor=actor, record=record, data={"goal_actual": "年度总体目标基本完成，项目效益逐步显现。"}, rows=data
-    )
+    record = services.selfeval_save(actor=actor, record=record, data={"goal_actual": goal_actual}, rows=data)
     claims: dict[int, dict[str, Any]] = {}
     total = record.exec_score_computed or Decimal(0)
     for row in record.indicators.all():

@@ -33,6 +33,7 @@ from jixiao.demo.experts import seed_experts
 from jixiao.demo.keyeval import seed_keyeval
 from jixiao.demo.monitoring import seed_monitoring
 from jixiao.demo.names import DeptSpec, T
+from jixiao.demo.overall import seed_overall
 from jixiao.demo.preassessment import seed_preassessments
 from jixiao.demo.rectification import seed_rectification
 from jixiao.demo.reports import seed_reports
@@ -87,6 +88,7 @@ class SeedSummary:
     users: int = 0
     targets: int = 0
     preassessments: int = 0
+    overall_targets: int = 0
 
 
 @dataclass
@@ -130,7 +132,7 @@ def seed_demo(*, seed: int = DEFAULT_SEED, scale: float = 1.0, reset: bool = Fal
             reset_demo(county_code=names.COUNTY[0], parent_codes=(names.CITY[0], names.PROVINCE[0]))
         elif demo_exists():
             return None
-        summary = _Builder(random.Random(seed), scale).build()
+        summary = _Builder(random.Random(seed), scale, seed).build()
         relax_second_factor_for_demo()
         return summary
 
@@ -199,8 +201,9 @@ def _base_departments() -> list[DeptEntry]:
 
 
 class _Builder:
-    def __init__(self, rng: random.Random, scale: float) -> None:
+    def __init__(self, rng: random.Random, scale: float, seed: int = DEFAULT_SEED) -> None:
         self.rng = rng
+        self.seed = seed
         self.scale = scale
         self.summary = SeedSummary()
         self.current: list[Project] = []
@@ -234,6 +237,9 @@ class _Builder:
         seed_disclosure(self.rng, county, CURRENT_YEAR)
         seed_appraisals(self.rng, county, CURRENT_YEAR)
         seed_bulletins(self.rng, county, CURRENT_YEAR)
+        # 部门整体 (targets, monitoring, self-evaluation) from a stream of its own: the figures above stay as they were.
+        self.summary.overall_targets, opened = seed_overall(self.seed, county, CURRENT_YEAR)
+        self.summary.users += opened
         seed_reports(self.rng, county, CURRENT_YEAR)
         return self.summary
 

@@ -33,6 +33,11 @@ OPINIONS = ["同意", "审核通过", "情况属实，同意报送"]
 DESCRIPTION = (
     "请各单位对照已批复的绩效目标，填报1—8月预算执行和绩效目标完成情况，对偏离序时进度的项目分析原因、提出措施。"
 )
+PROGRESS = (
+    "项目按计划推进，主要产出已完成约七成。",
+    "已完成招标采购，正在组织实施，年底前可全面完成。",
+    "前期工作已完成，部分内容受季节影响安排在第四季度实施。",
+)
 RETURN_OPINION = "部分指标的1—8月执行情况缺少数据支撑，请补充后重新报送"
 
 
@@ -117,7 +122,9 @@ def _walk(rng: random.Random, users: dict[str, User | None], record: MonitoringR
         record = services.record_transition(actor=actor, record=record, action=action, comment=rng.choice(OPINIONS))
 
 
-def _fill(rng: random.Random, actor: User, record: MonitoringRecord) -> MonitoringRecord:
+def _fill(
+    rng: random.Random, actor: User, record: MonitoringRecord, progress: tuple[str, ...] = PROGRESS
+) -> MonitoringRecord:
     executed = record.executed_from_payments_yuan
     budget = record.current_budget_yuan
     share = Decimal(str(rng.uniform(0.85, 1.0)))
@@ -125,13 +132,7 @@ def _fill(rng: random.Random, actor: User, record: MonitoringRecord) -> Monitori
     data: dict[str, Any] = {
         "executed_to_date_yuan": executed,
         "expected_annual_yuan": expected,
-        "goal_execution": rng.choice(
-            [
-                "项目按计划推进，主要产出已完成约七成。",
-                "已完成招标采购，正在组织实施，年底前可全面完成。",
-                "前期工作已完成，部分内容受季节影响安排在第四季度实施。",
-            ]
-        ),
+        "goal_execution": rng.choice(progress),
         "likelihood": rng.choice(["certain", "certain", "possible"]),
     }
     record.likelihood = data["likelihood"]

@@ -51,7 +51,11 @@ def test_no_target_is_further_along_than_its_project_and_every_persona_has_targe
         pid: PROJECT_STAGE[status]
         for pid, status in ProjectEvent.objects.filter(to_status="returned").values_list("project_id", "from_status")
     }
-    targets = list(PerformanceTarget.objects.filter(fiscal_year=2026).select_related("project"))
+    targets = list(
+        PerformanceTarget.objects.filter(
+            fiscal_year=2026, subject_type=PerformanceTarget.Subject.PROJECT
+        ).select_related("project")
+    )
     assert targets
     for target in targets:
         project, status = target.project, target.status

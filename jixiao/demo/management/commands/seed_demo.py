@@ -53,6 +53,6 @@ def _summary_lines(summary: SeedSummary) -> list[str]:
         f"预算单位 {summary.units} 个",
         f"项目 {sum(summary.projects.values())} 个（{by_year}）",
         f"事前绩效评估 {summary.preassessments} 个",
-        f"绩效目标 {summary.targets} 个",
+        f"绩效目标 {summary.targets} 个（另有部门整体绩效目标 {summary.overall_targets} 个）",
         f"用户 {summary.users} 个（含演示账号 {len(DEMO_USERS)} 个）",
     ]
