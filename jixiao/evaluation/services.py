@@ -40,7 +40,7 @@ from jixiao.evaluation.workflow import SELFEVAL_WORKFLOW as WORKFLOW
 from jixiao.execution.selectors import annotate_execution
 from jixiao.indicators.models import FrameworkNode, Operator
 from jixiao.monitoring.models import MonitoringIndicatorRow
-from jixiao.projects.models import Project
+from jixiao.projects.models import Project, ProjectStatus
 from jixiao.targets.models import PerformanceTarget, TargetIndicator, TargetStatus, TargetVersion
 
 APPROVED_TARGET = (TargetStatus.APPROVED, TargetStatus.ADJUSTING)
@@ -212,19 +212,22 @@ def task_record_seeds(task: SelfEvalTask, targets: list[PerformanceTarget]) -> l
     year_end = date(task.fiscal_year, 12, 31)
     project_ids = [t.project_id for t in targets if t.project_id]
     dept_ids = [t.department_id for t in targets if t.subject_type == PerformanceTarget.Subject.DEPT_OVERALL]
-    # One query: the projects of project targets and of departments with a 部门整体 target, executed to 31 Dec.
-    projects = list(
-        annotate_execution(
-            Project.objects.filter(
-                Q(pk__in=project_ids) | Q(department_id__in=dept_ids, fiscal_year=task.fiscal_year, is_deleted=False)
-            ),
-            year_end,
-        )
+    # One query: the projects of project targets and of departments with a 部门整体 target, executed to 31 Dec. A
+    # department's budget is that of its in-library projects, as its 部门整体 monitoring record sums it (a draft,
+    # returned or cancelled project has no budget).
+    in_budget = Q(
+        department_id__in=dept_ids, fiscal_year=task.fiscal_year, is_deleted=False, status=ProjectStatus.IN_LIBRARY
     )
+    projects = list(annotate_execution(Project.objects.filter(Q(pk__in=project_ids) | in_budget), year_end))
     by_id = {p.pk: p for p in projects}
     dept_sums: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for p in projects:
-        if p.department_id in dept_ids and p.fiscal_year == task.fiscal_year and not p.is_deleted:
+        if (
+            p.department_id in dept_ids
+            and p.fiscal_year == task.fiscal_year
+            and not p.is_deleted
+            and p.status == ProjectStatus.IN_LIBRARY
+        ):
             s = dept_sums[p.department_id]
             s["FISCAL"] += p.fiscal_amount_yuan
             s["CARRYOVER"] += p.carryover_amount_yuan

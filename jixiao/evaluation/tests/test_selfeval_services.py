@@ -24,6 +24,7 @@ from jixiao.evaluation.tests.selfeval_helpers import (
     set_amounts,
     start,
 )
+from jixiao.projects.models import Project
 from jixiao.projects.tests.factories import ProjectFactory
 from jixiao.targets.models import PerformanceTarget
 
@@ -85,9 +86,16 @@ def test_generation_twice_or_without_targets_is_refused(world: World) -> None:
 
 
 def test_department_overall_record(world: World) -> None:
+    """A 部门整体 record's budget is its department's in-library projects (as its monitoring record sums them): a
+    draft or returned project of the department has no budget yet and is not counted."""
     set_amounts(world.school_project, fiscal="100000")
     set_amounts(world.branch_project, fiscal="50000")
     pay(world.branch_project, "30000", date(YEAR, 6, 1))
+    Project.objects.filter(pk__in=[world.school_project.pk, world.branch_project.pk]).update(
+        status=Project.Status.IN_LIBRARY
+    )
+    draft = ProjectFactory(unit=world.school, code="P-DRAFT", name="未入库项目", fiscal_amount_yuan=Decimal("20000000"))
+    assert draft.status != Project.Status.IN_LIBRARY
     approved_target(world, world.school_project, dept_overall=True, name="县教育局部门整体")
     start(world)
     record = SelfEvaluation.objects.get(subject=SelfEvaluation.Subject.DEPT_OVERALL)
