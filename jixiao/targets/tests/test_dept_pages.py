@@ -93,6 +93,8 @@ def test_edit_page_shows_budget_in_wan_and_saves_everything(world: World, dept_t
     assert 'value="5000"' in reloaded and 'value="义务教育保障"' in reloaded and 'value="1200"' in reloaded
     detail = client.get(f"/targets/{dept_target.pk}/").content.decode()
     assert 'data-testid="dept-block"' in detail and "义务教育保障" in detail and "500.00" in detail
+    # No medium-term rows: the 部门整体 form asks for none, so they would only read 0.00 万元 and —.
+    assert "中期资金总额" not in detail and "中期目标" not in detail
 
 
 @pytest.mark.parametrize(
