@@ -56,13 +56,13 @@ audit-deps: $(VENV)/.installed
 test: setup lint test-sqlite test-postgres
 
 test-sqlite:
-	$(VENV)/bin/pytest -q -n 2
+	$(VENV)/bin/pytest -q -n 2 --durations=25
 
 # PostgreSQL: set JIXIAO_TEST_PG_URL (e.g. postgres://user:pass@127.0.0.1:5432/jixiao). CI always sets it.
 test-postgres:
 	@if [ -n "$$JIXIAO_TEST_PG_URL" ]; then \
 		echo "== PostgreSQL suite =="; \
-		DATABASE_URL="$$JIXIAO_TEST_PG_URL" $(VENV)/bin/pytest -q -n 2 -m "not browser"; \
+		DATABASE_URL="$$JIXIAO_TEST_PG_URL" $(VENV)/bin/pytest -q -n 2 -m "not browser" --durations=25; \
 	elif [ "$$CI" = "true" ]; then \
 		echo "CI requires PostgreSQL: JIXIAO_TEST_PG_URL is not set" >&2; exit 1; \
 	else \

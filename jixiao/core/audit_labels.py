@@ -63,6 +63,7 @@ MODULES: dict[str, tuple[str, str]] = {
 ACTIONS: dict[str, str] = {
     "accept": "采纳建议",
     "accept_revision": "确认修改",
+    "adjustment_export": "导出预算调整登记",
     "agency_assign": "委托第三方机构",
     "agency_review": "第三方机构评审",
     "agency_scorers": "设置机构评分人",
@@ -122,6 +123,7 @@ ACTIONS: dict[str, str] = {
     "finding_create": "登记问题",
     "framework_choice": "选择指标体系",
     "fund_adjustment": "调整资金",
+    "fund_adjustment_delete": "撤销预算调整登记",
     "generate": "生成",
     "grant": "授予身份",
     "history_record": "记录历史值",
