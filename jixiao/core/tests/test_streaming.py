@@ -117,6 +117,7 @@ def test_stream_xlsx_leaves_no_temporary_file(tmp_path: Path, monkeypatch: pytes
 
 
 @pytest.mark.slow
+@pytest.mark.nodb  # a generator to a file: the same on either database, so run once
 def test_xlsx_of_200k_rows_written_in_write_only_mode(tmp_path: Path) -> None:
     response = streaming.stream_xlsx(_rows(ROWS), HEADER, "项目清单.xlsx")
     assert response["Content-Type"] == streaming.XLSX_CONTENT_TYPE
