@@ -96,36 +96,22 @@ def test_who_may_register_and_who_sees_what(library: Any) -> None:
     w = library
     assert w.login("unit_user").get(NEW).status_code == 403
     assert w.login("business").post(NEW, _form(w.school_project)).status_code == 403
-    with pytest.raises(PermissionDeniedError):
-        services.adjustment_record(
-            actor=w.users["dept_admin"],
-            project=w.school_project,
-            fiscal_year=2026,
-            source="TARGET_REVIEW",
-            kind="WRITE_OFF",
-            amount_yuan=Decimal("1"),
-            reason="x",
-        )
-    with pytest.raises(NotFoundError):
-        services.adjustment_record(
-            actor=w.users["performance"],
-            project=w.far_project,
-            fiscal_year=2026,
-            source="TARGET_REVIEW",
-            kind="WRITE_OFF",
-            amount_yuan=Decimal("1"),
-            reason="x",
-        )
-    with pytest.raises(DomainError, match="调整环节无效"):
-        services.adjustment_record(
-            actor=w.users["performance"],
-            project=w.school_project,
-            fiscal_year=2026,
-            source="AUDIT",
-            kind="WRITE_OFF",
-            amount_yuan=Decimal("1"),
-            reason="x",
-        )
+    for actor, project, source, refusal, message in (
+        ("dept_admin", w.school_project, "TARGET_REVIEW", PermissionDeniedError, None),
+        ("performance", w.far_project, "TARGET_REVIEW", NotFoundError, "项目不存在"),  # another county's project
+        ("performance", w.school_project, "AUDIT", DomainError, "调整环节无效"),
+    ):
+        with pytest.raises(refusal, match=message):
+            services.adjustment_record(
+                actor=w.users[actor],
+                project=project,
+                fiscal_year=2026,
+                source=source,
+                kind="WRITE_OFF",
+                amount_yuan=Decimal("1"),
+                reason="x",
+            )
+    assert not FundAdjustment.objects.exists()
     mine = FundAdjustment.objects.create(
         project=w.school_project, fiscal_year=2026, source="TARGET_REVIEW", kind="WRITE_OFF", amount_yuan=Decimal("9")
     )
