@@ -183,3 +183,59 @@ def world(db: Any) -> World:
 @pytest.fixture
 def anonymous_client() -> Client:
     return Client()
+
+
+# The demo county, seeded once per worker for the tests that only read it (about twenty of them used to seed it
+# each, some 12–30 s apiece: CI's time budget). The seed runs in a transaction that stays open to the end of
+# the session; each test using it runs in a savepoint inside it (pytest-django's `db`), so what a test writes is
+# rolled back and the next one sees the county as seeded. The tests asking for it are run last on each worker
+# (pytest_collection_modifyitems below), so no other test ever runs inside that transaction.
+DEMO_SCALE = 0.1
+
+
+@pytest.fixture(scope="session")
+def demo_county(django_db_setup: Any, django_db_blocker: Any, _reference_rows: list[str], tmp_path_factory: Any) -> Any:
+    """The output of `seed_demo --scale 0.1 --print-logins`; the data are in the database for the whole session.
+
+    A test seeding with other options (a reset, another seed or scale) calls the command itself."""
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.db import transaction
+    from django.test import override_settings
+
+    media = override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("demo_media")))
+    media.enable()
+    outer = transaction.atomic()
+    with django_db_blocker.unblock():
+        outer.__enter__()
+        restore_reference_rows(_reference_rows)  # a transactional test before may have flushed them
+        out = StringIO()
+        call_command("seed_demo", scale=DEMO_SCALE, print_logins=True, stdout=out)
+    yield out.getvalue()
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
+    media.disable()
+
+
+def restore_reference_rows(blobs: list[str]) -> None:
+    """Put back the rows the data migrations wrote (see `_reference_rows`) and the content types."""
+    from django.apps import apps
+    from django.core import serializers
+
+    for blob in blobs:
+        for obj in serializers.deserialize("json", blob):
+            obj.save()
+    # The flush after a transactional test also empties django_content_type, which migrate fills in production;
+    # generic links (documents, findings, disclosure, signatures) look their rows up by natural key.
+    ContentType.objects.clear_cache()
+    ContentType.objects.get_for_models(*apps.get_models())
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-django's own ordering (db, transactional, the rest)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests using the shared demo county go last, in their collection order (see `demo_county`), after every
+    transactional test (whose flush would end its transaction). The order is the same on every xdist worker, and
+    each worker is handed increasing runs of it."""
+    items.sort(key=lambda item: "demo_county" in getattr(item, "fixturenames", ()))

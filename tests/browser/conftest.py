@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from conftest import restore_reference_rows
+
 # Playwright's sync API runs an event loop in this thread; the ORM calls made by the tests themselves are
 # still synchronous, so Django's async-safety guard must be told this is intended.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -54,17 +56,7 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture(autouse=True)
 def _reference_data(_reference_rows: list[str], transactional_db: None) -> None:
-    from django.apps import apps
-    from django.contrib.contenttypes.models import ContentType
-    from django.core import serializers
-
-    for blob in _reference_rows:
-        for obj in serializers.deserialize("json", blob):
-            obj.save()
-    # The flush after a live-server test also empties django_content_type, which migrate fills in production;
-    # generic links (documents, findings, disclosure, signatures) look their rows up by natural key.
-    ContentType.objects.clear_cache()
-    ContentType.objects.get_for_models(*apps.get_models())
+    restore_reference_rows(_reference_rows)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

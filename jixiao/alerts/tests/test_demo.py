@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 
 from jixiao.alerts.models import CaseStatus, FundAdjustment, ProjectLight, WarningCase
 
 
 @pytest.mark.django_db
-def test_demo_seeds_warnings_and_a_decided_cut() -> None:
-    call_command("seed_demo", scale=0.1, stdout=StringIO())
+def test_demo_seeds_warnings_and_a_decided_cut(demo_county: str) -> None:
     assert ProjectLight.objects.exists()
     cut = FundAdjustment.objects.get(source=FundAdjustment.Source.MONITORING)
     assert (cut.kind, cut.amount_yuan) == ("ADJUST_DOWN", Decimal("200000.00"))

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
@@ -17,8 +14,7 @@ from jixiao.training.selectors import training_totals
 
 
 @pytest.mark.django_db
-def test_demo_ranks_the_departments_with_outcomes_and_records_the_training() -> None:
-    call_command("seed_demo", stdout=StringIO(), scale=0.1)
+def test_demo_ranks_the_departments_with_outcomes_and_records_the_training(demo_county: str) -> None:
     perf = User.objects.get(username="jxg")
     year = AppraisalTask.objects.filter(kind="DEPT").get().fiscal_year
     totals = training_totals(perf, year)

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 
 from jixiao.bulletins.models import Bulletin, BulletinStatus
 from jixiao.documents.models import DocType, DocumentRecipient, DocumentSeries, DocumentStatus, OfficialDocument
 
 
 @pytest.mark.django_db
-def test_demo_documents_and_bulletin() -> None:
-    call_command("seed_demo", stdout=StringIO(), scale=0.1)
+def test_demo_documents_and_bulletin(demo_county: str) -> None:
     series = DocumentSeries.objects.get(region__mof_div_code="511725000", doc_type="")
     assert series.abbrev == "渠财绩"
     issued = OfficialDocument.objects.exclude(status=DocumentStatus.DRAFT)

@@ -4,10 +4,8 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
@@ -22,7 +20,6 @@ from jixiao.projects.models import Project, ProjectEvent
 from jixiao.targets.models import PerformanceTarget
 from jixiao.targets.services import STAGE_OF_STATE
 
-SMALL = 0.1
 NOT_FILED = "须评估·未申报"
 # How far the review chain has gone: a project's state, and the review a target is in (or passed).
 PROJECT_STAGE = {"submitted": 1, "dept_approved": 2, "in_library": 3}
@@ -39,13 +36,8 @@ TARGET_STAGE = {
 PASSED = ("submitted", "dept_approved", "in_library")  # through the gate's `submit`, or into the library
 
 
-def _seed() -> None:
-    call_command("seed_demo", scale=SMALL, stdout=StringIO())
-
-
 @pytest.mark.django_db
-def test_no_target_is_further_along_than_its_project_and_every_persona_has_targets_waiting() -> None:
-    _seed()
+def test_no_target_is_further_along_than_its_project_and_every_persona_has_targets_waiting(demo_county: str) -> None:
     # The review a returned project came back from (主管部门 = 1, the business section = 2).
     returned_at = {
         pid: PROJECT_STAGE[status]
@@ -98,8 +90,7 @@ def test_no_target_is_further_along_than_its_project_and_every_persona_has_targe
 
 
 @pytest.mark.django_db
-def test_projects_past_the_gate_hold_a_supportive_pre_assessment_where_the_rule_asks_for_one() -> None:
-    _seed()
+def test_projects_past_the_gate_hold_a_supportive_pre_assessment_where_the_rule_asks_for_one(demo_county: str) -> None:
     projects = list(Project.objects.filter(status__in=PASSED).select_related("region", "unit"))
     overviews = selectors.assessment_overviews(projects)
     required = [p for p in projects if overviews[p.pk].required]

@@ -41,8 +41,9 @@ def _county() -> FiscalRegion:
 
 
 @pytest.mark.django_db
-def test_departments_file_overall_targets_monitoring_and_self_evaluations_through_the_workflow() -> None:
-    call_command("seed_demo", scale=SMALL, stdout=StringIO())
+def test_departments_file_overall_targets_monitoring_and_self_evaluations_through_the_workflow(
+    demo_county: str,
+) -> None:
     county = _county()
     targets = list(
         PerformanceTarget.objects.filter(subject_type=OVERALL).select_related("department", "unit", "region")
@@ -93,8 +94,7 @@ def test_departments_file_overall_targets_monitoring_and_self_evaluations_throug
 
 
 @pytest.mark.django_db
-def test_the_annual_report_counts_the_demo_departments_overall_work() -> None:
-    call_command("seed_demo", scale=SMALL, stdout=StringIO())
+def test_the_annual_report_counts_the_demo_departments_overall_work(demo_county: str) -> None:
     figures = compute_all(Scope(region=_county(), work_year=2026, fiscal_year=2026))
     assert figures["TG-1"].values["dept_overall_units"] > 0
     assert figures["MON-5"].values["reviewed"] > 0

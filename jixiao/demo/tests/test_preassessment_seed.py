@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
-from io import BytesIO, StringIO
+from io import BytesIO
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -25,8 +24,7 @@ SCHOOL = "县第一中学"
 HOSPITAL = "县人民医院"
 
 
-def _seed() -> dict[str, User]:
-    call_command("seed_demo", scale=0.1, stdout=StringIO())
+def _users() -> dict[str, User]:
     names = ["jxg", "edu_admin", "edu_unit", "health_unit", "jkw", "expert1", "agency1", "leader"]
     return {u.username: u for u in User.objects.filter(username__in=names)}
 
@@ -48,8 +46,8 @@ def _this_round(rows: list[PreAssessment]) -> list[PreAssessment]:
 
 
 @pytest.mark.django_db
-def test_demo_county_has_pre_assessments_in_every_conclusion_and_in_progress() -> None:
-    users = _seed()
+def test_demo_county_has_pre_assessments_in_every_conclusion_and_in_progress(demo_county: str) -> None:
+    users = _users()
     rows = list(PreAssessment.objects.filter(fiscal_year=YEAR).select_related("project", "unit"))
 
     this_round = _this_round(rows)
@@ -109,8 +107,8 @@ def test_demo_county_has_pre_assessments_in_every_conclusion_and_in_progress() -
 
 
 @pytest.mark.django_db
-def test_demo_pre_assessments_show_on_the_list_the_export_and_the_dashboard() -> None:
-    users = _seed()
+def test_demo_pre_assessments_show_on_the_list_the_export_and_the_dashboard(demo_county: str) -> None:
+    users = _users()
     rows = list(PreAssessment.objects.filter(fiscal_year=YEAR).select_related("project"))
     names = {pa.project.name for pa in rows}
 

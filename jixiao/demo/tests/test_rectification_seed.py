@@ -3,11 +3,7 @@
 
 from __future__ import annotations
 
-from io import StringIO
-from typing import Any
-
 import pytest
-from django.core.management import call_command
 from django.test import Client
 
 from jixiao.accounts.demo_logins import DEMO_PASSWORD
@@ -18,14 +14,8 @@ from jixiao.rectification.models import Rectification, RectificationLetter, Rect
 Kind = RectificationLetter.Kind
 
 
-@pytest.fixture(autouse=True)
-def _media(settings: Any, tmp_path: Any) -> None:
-    settings.MEDIA_ROOT = tmp_path
-
-
 @pytest.mark.django_db
-def test_demo_cases_are_issued_with_a_notice_an_opinion_letter_and_an_interview_notice() -> None:
-    call_command("seed_demo", stdout=StringIO(), scale=0.1)
+def test_demo_cases_are_issued_with_a_notice_an_opinion_letter_and_an_interview_notice(demo_county: str) -> None:
     cases = Rectification.objects.prefetch_related("letters", "findings").exclude(status=RectificationStatus.DRAFT)
     by_kind: dict[str, list[Rectification]] = {}
     for rect in cases:

@@ -15,9 +15,10 @@ from django.core.management import CommandError, call_command
 from jixiao.accounts.demo_logins import DEMO_PASSWORD, DEMO_USERS
 from jixiao.accounts.models import Membership, User
 from jixiao.core.models import AuditEvent
-from jixiao.evaluation.models import SelfEvalEvidence, UpperCheckEvidence
+from jixiao.evaluation.models import ReEvaluationBatch, SelfEvalEvidence, SelfEvaluation, UpperCheckEvidence
+from jixiao.experts.models import Engagement
 from jixiao.indicators.models import IndicatorCategory
-from jixiao.keyeval.models import KeyEvalDocument
+from jixiao.keyeval.models import KeyEvalDocument, KeyEvaluation
 from jixiao.monitoring.models import MonitoringEvidence
 from jixiao.organizations.models import BudgetUnit, Department, FinanceSection, FiscalRegion, FiscalYear
 from jixiao.preassessment.models import Attachment
@@ -62,8 +63,7 @@ def row_counts() -> dict[str, int]:
 
 
 @pytest.mark.django_db
-def test_every_demo_login_exists_can_log_in_and_has_its_role() -> None:
-    seed(scale=SMALL)
+def test_every_demo_login_exists_can_log_in_and_has_its_role(demo_county: str) -> None:
 
     assert {username for username, _ in DEMO_USERS} <= set(EXPECTED_LOGINS)
     for username, (role, organisation) in EXPECTED_LOGINS.items():
@@ -77,8 +77,7 @@ def test_every_demo_login_exists_can_log_in_and_has_its_role() -> None:
 
 
 @pytest.mark.django_db
-def test_demo_personas_find_projects_waiting_for_them() -> None:
-    seed(scale=SMALL)
+def test_demo_personas_find_projects_waiting_for_them(demo_county: str) -> None:
     users = {user.username: user for user in User.objects.filter(username__in=EXPECTED_LOGINS)}
 
     def statuses(username: str) -> set[str]:
@@ -107,8 +106,7 @@ def test_same_seed_gives_the_same_data_and_another_seed_different_data() -> None
 
 
 @pytest.mark.django_db
-def test_running_again_without_reset_changes_nothing() -> None:
-    seed(scale=SMALL)
+def test_running_again_without_reset_changes_nothing(demo_county: str) -> None:
     before = row_counts()
     rows = project_rows()
 
@@ -120,8 +118,7 @@ def test_running_again_without_reset_changes_nothing() -> None:
 
 
 @pytest.mark.django_db
-def test_units_and_regions_form_consistent_trees() -> None:
-    seed(scale=SMALL)
+def test_units_and_regions_form_consistent_trees(demo_county: str) -> None:
 
     for region in FiscalRegion.objects.select_related("parent"):
         assert region.path == region.build_path()
@@ -153,8 +150,7 @@ def test_every_department_answers_to_a_business_section_and_each_section_has_one
 
 
 @pytest.mark.django_db
-def test_projects_are_well_formed() -> None:
-    seed(scale=SMALL)
+def test_projects_are_well_formed(demo_county: str) -> None:
 
     projects = list(Project.objects.select_related("unit", "region"))
     # The 事前绩效评估 stage files and cuts a few projects through the services, which record who did it.
@@ -197,12 +193,14 @@ def test_reset_keeps_audit_events_and_users_who_work_elsewhere() -> None:
         "宣汉县"
     ]
     assert FiscalRegion.objects.filter(mof_div_code=COUNTY_CODE).count() == 1
+    # The county's rounds are removed with it and built again.
+    assert SelfEvaluation.objects.exists() and ReEvaluationBatch.objects.count() == 1
+    assert KeyEvaluation.objects.count() == 2 and Engagement.objects.count() == 1
 
 
 @pytest.mark.django_db
-def test_print_logins_lists_every_demo_login() -> None:
-    output = seed(scale=SMALL, print_logins=True)
-
+def test_print_logins_lists_every_demo_login(demo_county: str) -> None:
+    output = demo_county  # seed_demo --print-logins
     assert "演示数据已生成" in output
     for username, label in DEMO_USERS:
         assert username in output
@@ -236,9 +234,8 @@ def test_seed_demo_refuses_to_run_outside_demo_mode(settings: Any) -> None:
 
 
 @pytest.mark.django_db
-def test_demo_targets_measure_their_own_sector() -> None:
+def test_demo_targets_measure_their_own_sector(demo_county: str) -> None:
     """A school's target takes 教育 (or common) indicators from the library, never 孕产妇死亡率."""
-    seed(scale=SMALL)
     education = IndicatorCategory.objects.get(name="教育", parent__isnull=True)
     health = IndicatorCategory.objects.get(name="卫生健康", parent__isnull=True)
     rows = TargetIndicator.objects.filter(target__department__name="县教育局", library_item__isnull=False)

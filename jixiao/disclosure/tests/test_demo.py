@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from io import StringIO
-from typing import Any
-
 import pytest
-from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
@@ -15,14 +11,8 @@ from jixiao.disclosure.models import Disclosure, ItemType
 S = Disclosure.Status
 
 
-@pytest.fixture(autouse=True)
-def _media(settings: Any, tmp_path: Any) -> None:
-    settings.MEDIA_ROOT = tmp_path
-
-
 @pytest.mark.django_db
-def test_demo_publishes_most_items_withholds_two_and_leaves_some_pending() -> None:
-    call_command("seed_demo", stdout=StringIO(), scale=0.1)
+def test_demo_publishes_most_items_withholds_two_and_leaves_some_pending(demo_county: str) -> None:
     statuses = list(Disclosure.objects.values_list("status", flat=True))
     assert statuses.count(S.PUBLISHED) > 5
     assert statuses.count(S.PENDING) >= 3 and statuses.count(S.REVIEW) == 1

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 
 from jixiao.accounts.models import User
 from jixiao.core import todos
@@ -13,8 +10,7 @@ from jixiao.evaluation.models import ReEvaluationBatch, SelfEvalStatus, SelfEval
 
 
 @pytest.mark.django_db
-def test_demo_self_evaluations() -> None:
-    call_command("seed_demo", stdout=StringIO(), scale=0.1)
+def test_demo_self_evaluations(demo_county: str) -> None:
     records = SelfEvaluation.objects.all()
     assert records.exists()
     statuses = set(records.values_list("status", flat=True))
@@ -38,6 +34,3 @@ def test_demo_self_evaluations() -> None:
     batch = ReEvaluationBatch.objects.get()
     scored = batch.samples.exclude(re_score=None).get()
     assert batch.seed and scored.gap is not None and scored.gap < 0
-    # The reset removes the round (and the re-evaluation batch) with the county.
-    call_command("seed_demo", stdout=StringIO(), scale=0.1, reset=True)
-    assert SelfEvaluation.objects.exists()

@@ -11,12 +11,14 @@ from jixiao.execution.selectors import payment_totals
 from jixiao.projects.models import Project
 from jixiao.projects.tests.factories import ProjectFactory
 
-ROWS = 1_000_000
+# Many staging batches and progress steps; the 10-million-row import is measured by bench/ (docs/scale.md), not
+# here: a million rows cost CI over a minute on each engine and prove nothing more.
+ROWS = 200_000
 TAIL = "30201,2050201,一般公共预算,"
 
 
 def _write_file(path: Path, world: Any, projects: list[Project]) -> None:
-    """A million payments over 50 projects and twelve months, streamed to disk (never held in memory)."""
+    """ROWS payments over 50 projects and twelve months, streamed to disk (never held in memory)."""
     header = ",".join(imports.HEADERS) + "\n"
     with path.open("w", encoding="utf-8", newline="") as handle:
         handle.write(header)
@@ -34,12 +36,12 @@ def _write_file(path: Path, world: Any, projects: list[Project]) -> None:
 
 
 @pytest.mark.slow
-def test_a_million_row_csv_imports_in_one_streamed_pass(world: Any, tmp_path: Path) -> None:
+def test_a_large_csv_imports_in_one_streamed_pass(world: Any, tmp_path: Path) -> None:
     projects = [world.school_project] + [ProjectFactory(unit=world.school, code=f"BIG-{n:03d}") for n in range(49)]
-    path = tmp_path / "million.csv"
+    path = tmp_path / "large.csv"
     _write_file(path, world, projects)
     batch = imports.import_payment_file(
-        actor=world.users["budget"], region=world.region, path=path, file_name="million.csv"
+        actor=world.users["budget"], region=world.region, path=path, file_name="large.csv"
     )
     assert (batch.rows_read, batch.rows_imported, batch.rows_skipped) == (ROWS, ROWS, 0)
     assert Payment.objects.count() == ROWS and PaymentStagingRow.objects.count() == 0

@@ -1,24 +1,17 @@
-"""The demo county's key evaluations, engagement and quality review (seed_demo), and that a reset removes them."""
+"""The demo county's key evaluations, engagement and quality review (seed_demo); a reset builds them again
+(demo/tests/test_seed_demo.py)."""
 
 from __future__ import annotations
 
 import io
-from io import StringIO
-from typing import Any
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 from docx import Document
 
 from jixiao.accounts.demo_logins import DEMO_PASSWORD
 from jixiao.experts.models import AgencyQualityReview, Engagement
 from jixiao.keyeval.models import KeyEvaluation
-
-
-@pytest.fixture(autouse=True)
-def _media(settings: Any, tmp_path: Any) -> None:
-    settings.MEDIA_ROOT = tmp_path
 
 
 def _login(username: str) -> Client:
@@ -28,8 +21,7 @@ def _login(username: str) -> Client:
 
 
 @pytest.mark.django_db
-def test_demo_has_a_finished_and_an_ongoing_key_evaluation_and_survives_a_reset() -> None:
-    call_command("seed_demo", stdout=StringIO(), scale=0.1)
+def test_demo_has_a_finished_and_an_ongoing_key_evaluation(demo_county: str) -> None:
     finished = KeyEvaluation.objects.get(status="issued")
     ongoing = KeyEvaluation.objects.get(status="fieldwork")
     assert finished.total_score is not None and finished.grade and finished.feedback_opinion
@@ -44,5 +36,3 @@ def test_demo_has_a_finished_and_an_ongoing_key_evaluation_and_survives_a_reset(
     report = _login("jxg").get(f"/keyeval/{finished.pk}/report.docx")
     text = "\n".join(p.text for p in Document(io.BytesIO(report.content)).paragraphs)
     assert "重点项目绩效评价报告" in text and "七、其他需要说明的问题" in text
-    call_command("seed_demo", stdout=StringIO(), scale=0.1, reset=True)
-    assert KeyEvaluation.objects.count() == 2 and Engagement.objects.count() == 1

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 
 from jixiao.accounts.models import User
 from jixiao.core import todos
@@ -13,8 +10,7 @@ from jixiao.monitoring.models import MonitoringRecord, MonitoringTask, RecordSta
 
 
 @pytest.mark.django_db
-def test_demo_round_has_records_in_every_state_and_todos_for_each_role() -> None:
-    call_command("seed_demo", stdout=StringIO(), scale=0.1)
+def test_demo_round_has_records_in_every_state_and_todos_for_each_role(demo_county: str) -> None:
     task = MonitoringTask.objects.get(kind=MonitoringTask.Kind.PROJECT)  # beside it, the 部门整体 round (demo.overall)
     assert task.status == TaskStatus.ISSUED and task.period_end_month == 8
     statuses = set(MonitoringRecord.objects.filter(task=task).values_list("status", flat=True))

@@ -3,25 +3,15 @@ overdue case escalated to a 提醒敦促函 that the demo unit sees. (`--reset` 
 
 from __future__ import annotations
 
-from io import StringIO
-from typing import Any
-
 import pytest
-from django.core.management import call_command
 from django.test import Client
 
 from jixiao.accounts.demo_logins import DEMO_PASSWORD
 from jixiao.rectification.models import Finding, Rectification, RectificationLetter
 
 
-@pytest.fixture(autouse=True)
-def _media(settings: Any, tmp_path: Any) -> None:
-    settings.MEDIA_ROOT = tmp_path
-
-
 @pytest.mark.django_db
-def test_demo_has_a_case_in_every_state_and_an_escalated_overdue_case() -> None:
-    call_command("seed_demo", stdout=StringIO(), scale=0.1)
+def test_demo_has_a_case_in_every_state_and_an_escalated_overdue_case(demo_county: str) -> None:
     states = set(Rectification.objects.values_list("status", flat=True))
     assert states == {"draft", "issued", "feedback_submitted", "returned", "closed"}
     sources = set(Finding.objects.values_list("source_type", flat=True))

@@ -13,7 +13,6 @@ from typing import Any
 
 import docx
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from conftest import World
@@ -238,9 +237,8 @@ def test_another_regions_summary_is_not_found(world: World) -> None:
 
 
 @pytest.mark.django_db
-def test_every_figure_of_the_demo_county_report_matches_the_database() -> None:
+def test_every_figure_of_the_demo_county_report_matches_the_database(demo_county: str) -> None:
     """The issue's quality bar: the demo county's report, each figure recomputed with plain ORM reads."""
-    call_command("seed_demo", scale=0.1, verbosity=0)
     perf = User.objects.get(username="jxg")
     report = services.annual_report_generate(actor=perf, work_year=2026)
     stats = report.statistics

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 
 from jixiao.results.models import ResultApplication, ResultApplicationRule
 
 
 @pytest.mark.django_db
-def test_demo_seeds_rules_proposals_and_decisions() -> None:
-    call_command("seed_demo", scale=0.1, stdout=StringIO())
+def test_demo_seeds_rules_proposals_and_decisions(demo_county: str) -> None:
     assert ResultApplicationRule.objects.filter(region__isnull=False, code="SELF_EVAL-中").exists()
     apps = ResultApplication.objects.filter(fiscal_year=2026)
     assert apps.count() > 5
