@@ -26,7 +26,7 @@ from django import forms
 from django.db import models
 from django.utils import timezone
 
-from jixiao.core.errors import ConflictError
+from jixiao.core.errors import ConflictError, DomainError, TransitionNotAllowedError
 
 STALE_MESSAGE = "该记录已被他人修改，请刷新后重试"
 FIELD_NAME = "lock_token"
@@ -75,3 +75,29 @@ def moved_by(event: Any, label_of: Callable[[Any], str]) -> str:
         return ""
     when = timezone.localtime(event.occurred_at).strftime("%Y-%m-%d %H:%M")
     return f"（{event.actor} 已于 {when} {label_of(event) or '操作'}）"
+
+
+def step_refusal(
+    exc: DomainError, *, moved: bool, last_event: Callable[[], Any], label_of: Callable[[Any], str]
+) -> str:
+    """The message for a refused workflow step. When the record moved since the page was shown (`moved`: its status
+    is no longer the one whose button was pressed), or the step is not allowed from where it stands now, it names
+    who took the last step and when (`moved_by` of `last_event()`)."""
+    if moved or isinstance(exc, TransitionNotAllowedError):
+        return exc.message + moved_by(last_event(), label_of)
+    return exc.message
+
+
+def still_offered(pressed: str | None, actions: Iterable[Any]) -> bool:
+    """Whether the step whose button was pressed is among the steps the page offers now. If it is, what was typed for
+    it goes back in its box; if not (a colleague took a step meanwhile) it is shown apart, to copy, and never left
+    in the box of another step (templates/includes/unsent_comment.html)."""
+    return pressed is not None and pressed in {t.action for t in actions}
+
+
+def typed_opinion(typed: str, pressed: str | None, actions: Iterable[Any]) -> dict[str, str]:
+    """The page context for an opinion typed for a refused step: `typed_comment` (back in the box) or
+    `unsent_comment` (apart), by `still_offered`."""
+    if still_offered(pressed, actions):
+        return {"typed_comment": typed, "unsent_comment": ""}
+    return {"typed_comment": "", "unsent_comment": typed}

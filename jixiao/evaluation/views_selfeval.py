@@ -13,9 +13,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from jixiao.core import bulk
-from jixiao.core.errors import DomainError, TransitionNotAllowedError
+from jixiao.core.errors import DomainError
 from jixiao.core.forms import EvidenceUploadForm, valid_filters
-from jixiao.core.locking import moved_by
+from jixiao.core.locking import moved_by, step_refusal, still_offered
 from jixiao.core.numbers import is_digits, year_or_none
 from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
 from jixiao.evaluation import exports, selectors, services, services_reeval
@@ -193,9 +193,13 @@ def selfeval_fill(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "evaluation/selfeval_form.html", context, status=status)
 
 
+def _last_event(record: SelfEvaluation) -> Any:
+    return selectors.record_events(record).first()
+
+
 def _last_step(record: SelfEvaluation) -> str:
     """Who moved the record last and when, for a refusal of a page shown before it."""
-    return moved_by(selectors.record_events(record).first(), lambda e: e.action_label)
+    return moved_by(_last_event(record), lambda e: e.action_label)
 
 
 @require_POST
@@ -217,8 +221,13 @@ def selfeval_transition(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except DomainError as exc:
         record = selectors.record_get(request.user, pk)
-        moved = _last_step(record) if record.status != shown_in or isinstance(exc, TransitionNotAllowedError) else ""
-        return _refused(request, record, form, exc.message + moved, exc.status_code)
+        message = step_refusal(
+            exc,
+            moved=record.status != shown_in,
+            last_event=lambda: _last_event(record),
+            label_of=lambda e: e.action_label,
+        )
+        return _refused(request, record, form, message, exc.status_code)
     messages.success(request, f"操作成功：{SELFEVAL_WORKFLOW.action_label(form.cleaned_data['action'], shown_in)}")
     return redirect("evaluation:selfeval_detail", pk=pk)
 
@@ -229,7 +238,7 @@ def _refused(request: HttpRequest, record: SelfEvaluation, form: Any, error: str
     rather than dropped or left in a box of another meaning (the unit's 提示事项说明)."""
     messages.error(request, error)
     context = detail_context(request, record)
-    if request.POST.get("action") in {t.action for t in context["actions"]}:
+    if still_offered(request.POST.get("action"), context["actions"]):
         context["transition_form"] = form
     elif request.POST.get("comment", "").strip() or request.POST.get("dept_score", "").strip():
         context["unsent"] = {"comment": request.POST.get("comment", ""), "dept_score": request.POST.get("dept_score")}

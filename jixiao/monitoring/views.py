@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from jixiao.core import audit_labels, bulk
-from jixiao.core.errors import ConflictError, DomainError, TransitionNotAllowedError
+from jixiao.core.errors import ConflictError, DomainError
 from jixiao.core.forms import EvidenceUploadForm, valid_filters
-from jixiao.core.locking import moved_by
+from jixiao.core.locking import step_refusal, typed_opinion
 from jixiao.core.numbers import year_or_none
 from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
 from jixiao.monitoring import exports, selectors, services
@@ -302,12 +302,15 @@ def record_transition(request: HttpRequest, pk: int) -> HttpResponse:
         # colleague moved the record meanwhile the message names who and when, and when the step pressed is no longer
         # offered the opinion is shown apart, to copy (not left in a box of another step).
         record = selectors.record_get(request.user, pk)
-        moved = record.status != shown_in or isinstance(exc, TransitionNotAllowedError)
-        last = moved_by(selectors.record_events(record).first(), lambda e: e.action_label) if moved else ""
-        messages.error(request, exc.message + last)
+        message = step_refusal(
+            exc,
+            moved=record.status != shown_in,
+            last_event=lambda: selectors.record_events(record).first(),
+            label_of=lambda e: e.action_label,
+        )
+        messages.error(request, message)
         context = detail_context(request, record)
-        still_offered = form.cleaned_data["action"] in {t.action for t in context["actions"]}
-        context["typed_comment" if still_offered else "unsent_comment"] = form.cleaned_data["comment"]
+        context.update(typed_opinion(form.cleaned_data["comment"], form.cleaned_data["action"], context["actions"]))
         return render(request, "monitoring/record_detail.html", context, status=exc.status_code)
     messages.success(request, f"操作成功：{MONITORING_WORKFLOW.action_label(form.cleaned_data['action'], shown_in)}")
     return redirect("monitoring:record_detail", pk=pk)

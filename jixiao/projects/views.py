@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from jixiao.core import audit_labels, bulk
-from jixiao.core.errors import DomainError, TransitionNotAllowedError
+from jixiao.core.errors import DomainError
 from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
-from jixiao.core.locking import moved_by
+from jixiao.core.locking import step_refusal, typed_opinion
 from jixiao.core.models import Job
 from jixiao.core.numbers import MAX_ID, is_digits, year_or_none
 from jixiao.core.views_helpers import (
@@ -141,8 +141,11 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, selectors.project_get(request.user, pk))
 
 
-def _detail(request: HttpRequest, project: Any, *, status: int = 200, typed_comment: str = "") -> HttpResponse:
-    """The project page; a refused workflow step shows it again with its status and the opinion as typed."""
+def _detail(
+    request: HttpRequest, project: Any, *, status: int = 200, typed_comment: str = "", pressed: str | None = None
+) -> HttpResponse:
+    """The project page; a refused workflow step (`pressed`) shows it again with its status and the opinion as typed,
+    in the box or apart (`core.locking.typed_opinion`)."""
     user: Any = request.user
     actions = PROJECT_WORKFLOW.available(project.status, user.active_membership.capabilities)
     can_edit = user.can("project.edit_any") or (user.can("project.edit") and project.status in EDITABLE_STATES)
@@ -158,18 +161,9 @@ def _detail(request: HttpRequest, project: Any, *, status: int = 200, typed_comm
             "can_edit": can_edit,
             "events": selectors.project_events(project)[:50],
             "trail": audit_labels.for_trail(selectors.project_audit_trail(project)[:50]),
-            "typed_comment": typed_comment,
-            # No button left to post it again (a colleague took the step meanwhile): shown apart, to copy.
-            "unsent_comment": typed_comment if typed_comment and not actions else "",
+            **typed_opinion(typed_comment, pressed, actions),
         },
         status=status,
-    )
-
-
-def _last_step(project: Any) -> str:
-    """Who moved the project last and when, for a refusal of a step taken from a page shown before it."""
-    return moved_by(
-        selectors.project_events(project).first(), lambda e: PROJECT_WORKFLOW.action_label(e.action, e.from_status)
     )
 
 
@@ -240,9 +234,17 @@ def project_transition(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         # The page again, as it stands now, with the refusal and the opinion as typed (a redirect lost it).
         project = selectors.project_get(request.user, pk)
-        moved = _last_step(project) if project.status != shown_in or isinstance(exc, TransitionNotAllowedError) else ""
-        messages.error(request, exc.message + moved)
-        return _detail(request, project, status=exc.status_code, typed_comment=form.cleaned_data["comment"])
+        message = step_refusal(
+            exc,
+            moved=project.status != shown_in,
+            last_event=lambda: selectors.project_events(project).first(),
+            label_of=lambda e: PROJECT_WORKFLOW.action_label(e.action, e.from_status),
+        )
+        messages.error(request, message)
+        action = form.cleaned_data["action"]
+        return _detail(
+            request, project, status=exc.status_code, typed_comment=form.cleaned_data["comment"], pressed=action
+        )
     messages.success(request, f"操作成功：{PROJECT_WORKFLOW.action_label(form.cleaned_data['action'], shown_in)}")
     return redirect("projects:detail", pk=pk)
 

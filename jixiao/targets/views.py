@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from jixiao.core import bulk
-from jixiao.core.errors import DomainError, TransitionNotAllowedError
-from jixiao.core.locking import moved_by
+from jixiao.core.errors import DomainError
+from jixiao.core.locking import step_refusal, still_offered, typed_opinion
 from jixiao.core.numbers import is_digits, year_or_none
 from jixiao.core.views_helpers import capability_required, paginate
 from jixiao.organizations.selectors import current_fiscal_year, department_regions, pick_region
@@ -195,22 +195,32 @@ def _comment_box(actions: list[Any]) -> tuple[str, str]:
 
 
 def _detail(
-    request: HttpRequest, target: PerformanceTarget, status: int = 200, typed_comment: str = "", **forms: Any
+    request: HttpRequest,
+    target: PerformanceTarget,
+    status: int = 200,
+    typed_comment: str = "",
+    pressed: str | None = None,
+    **forms: Any,
 ) -> HttpResponse:
-    """The target page; `typed_comment` is an opinion a refused step did not record, shown where no button is left
-    to post it again (a colleague took the step meanwhile), so the reviewer can copy it rather than lose it."""
+    """The target page; `typed_comment` is an opinion a refused step (`pressed`) did not record: back in its box when
+    the step is still offered, else shown apart to copy (`core.locking.typed_opinion`)."""
     user = _user(request)
     membership = user.active_membership
     actions = TARGET_WORKFLOW.available(target.status, membership.capabilities)
     can_comment = user.can("target.comment") and target.status in services.STAGE_OF_STATE
     comment_label, comment_hint = _comment_box(actions)
+    posted = forms.get("transition_form")
     context = {
         "comment_label": comment_label,
         "comment_hint": comment_hint,
         "target": target,
         "actions": actions,
         "has_grade_actions": any(t.action in GRADE_OF_ACTION for t in actions),
-        "transition_form": forms.get("transition_form") or TransitionForm(),
+        # A posted form (opinion, aspect grades) comes back with its errors; after a refused step only while that
+        # step is offered, never in the box of another.
+        "transition_form": posted
+        if posted and (pressed is None or still_offered(pressed, actions))
+        else TransitionForm(),
         "comment_form": forms.get("comment_form") or (CommentForm(target=target) if can_comment else None),
         "can_comment": can_comment,
         "can_edit": user.can("target.edit") and target.status in EDITABLE_STATES,
@@ -221,14 +231,9 @@ def _detail(
         "events": _events(target),
         "versions": _versions(target),
         "aspects": [(name, target.review_aspects.get(name, "")) for name in REVIEW_ASPECTS],
-        "unsent_comment": typed_comment if typed_comment and not actions else "",
+        "unsent_comment": typed_opinion(typed_comment, pressed, actions)["unsent_comment"],
     }
     return render(request, "targets/detail.html", context, status=status)
-
-
-def _last_step(target: PerformanceTarget) -> str:
-    """Who moved the target last and when, for a refusal of a step taken from a page shown before it."""
-    return moved_by(selectors.target_events(target).first(), lambda e: ACTION_LABELS.get(e.action, ""))
 
 
 @capability_required("target.view")
@@ -253,13 +258,19 @@ def target_transition(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except DomainError as exc:
         target = selectors.target_get(request.user, pk)
-        moved = _last_step(target) if target.status != shown_in or isinstance(exc, TransitionNotAllowedError) else ""
-        messages.error(request, exc.message + moved)
+        message = step_refusal(
+            exc,
+            moved=target.status != shown_in,
+            last_event=lambda: selectors.target_events(target).first(),
+            label_of=lambda e: ACTION_LABELS.get(e.action, ""),
+        )
+        messages.error(request, message)
         return _detail(
             request,
             target,
             status=exc.status_code,
             typed_comment=form.cleaned_data["comment"],
+            pressed=action,
             transition_form=form,
         )
     messages.success(request, f"操作成功：{TARGET_WORKFLOW.action_label(action, shown_in)}")

@@ -174,7 +174,7 @@ def test_the_comment_box_asks_the_unit_for_a_note_and_the_reviewer_for_an_opinio
 
 def test_a_refused_review_step_keeps_the_typed_opinion(world: World) -> None:
     """The unit withdrew while the department typed its opinion: the refusal (409) shows the page again with the
-    opinion in its box, instead of a redirect that lost it."""
+    opinion shown apart to copy (its step is gone), instead of a redirect that lost it."""
     project = _post(world, "unit_user", world.school_project, "submit")
     _post(world, "unit_user", project, "withdraw")
     response = world.login("dept_admin").post(
@@ -182,9 +182,23 @@ def test_a_refused_review_step_keeps_the_typed_opinion(world: World) -> None:
     )
     body = response.content.decode()
     assert response.status_code == 409
-    assert "当前状态为“草稿”，不允许执行“退回修改”操作" in body and 'value="请补充测算依据"' in body
+    assert "当前状态为“草稿”，不允许执行“退回修改”操作" in body
+    assert 'data-testid="unsent-comment"' in body and "请补充测算依据" in body
     project.refresh_from_db()
     assert project.status == "draft"
+
+
+def test_an_opinion_for_a_step_no_longer_offered_is_not_left_in_the_box_of_another(world: World) -> None:
+    """The unit typed why it cancels its draft while a colleague submitted it: the page now offers 撤回, and the
+    reason typed for 撤销项目 is shown apart to copy, not in the box the 撤回 button would post."""
+    project = _post(world, "unit_user", world.school_project, "submit")  # the colleague, from another tab
+    response = world.login("unit_user").post(
+        f"/projects/{project.pk}/transition/", {"action": "cancel", "comment": "项目已由上级统筹，不再申报"}
+    )
+    body = response.content.decode()
+    assert response.status_code == 409 and f"{world.users['unit_user']} 已于" in body
+    assert 'data-testid="unsent-comment"' in body and "项目已由上级统筹，不再申报" in body
+    assert 'value="项目已由上级统筹，不再申报"' not in body and "撤回" in body
 
 
 def test_a_return_from_a_tab_shown_before_a_colleague_took_the_project_in_keeps_the_opinion(world: World) -> None:

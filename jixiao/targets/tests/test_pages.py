@@ -385,6 +385,20 @@ def test_the_timeline_names_every_action_in_chinese(world: World, target: Perfor
     assert ">seed<" not in timeline and "legacy_x" not in timeline
 
 
+def test_an_opinion_for_a_step_no_longer_offered_is_not_left_in_the_box_of_another(
+    world: World, target: PerformanceTarget
+) -> None:
+    """The unit typed why it withdraws its target while the department returned it: the page now offers 修改后重新提交,
+    and the text typed for 撤回 is shown apart to copy, not in the box that button would post."""
+    move(world, target, ("unit_user", "submit"), ("dept_admin", "dept_return"))
+    response = _post(world.login("unit_user"), target, "withdraw", "预算数有误，撤回修改")
+    body = response.content.decode()
+    assert response.status_code == 409 and f"{world.users['dept_admin']} 已于" in body
+    assert 'data-testid="unsent-comment"' in body and "预算数有误，撤回修改" in body
+    assert "修改后重新提交" in body and ">预算数有误，撤回修改</textarea>" in body  # the read-only copy only
+    assert body.count("预算数有误，撤回修改") == 1
+
+
 def test_a_return_from_a_tab_shown_before_a_colleague_passed_it_keeps_the_opinion(
     world: World, target: PerformanceTarget
 ) -> None:
