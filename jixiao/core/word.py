@@ -77,8 +77,8 @@ def add_table(
     breaks across a page. Every cell's text goes through `clean_text`.
 
     `fonts` (head, body): the head bold in the first Chinese face and the rows in the second, both at `size` points;
-    without it every cell keeps the document's Normal style, as text typed into the cell in Word. `widths` fixes each
-    column's width, every cell's included (Word and WPS read the cells')."""
+    without it every cell keeps the document's Normal style, as text typed into the cell in Word, the head in bold.
+    `widths` fixes each column's width, every cell's included (Word and WPS read the cells')."""
     rows = [list(row) for row in rows]
     table = doc.add_table(rows=0, cols=len(headers) or max((len(row) for row in rows), default=1))
     table.style = "Table Grid"
@@ -92,6 +92,8 @@ def add_table(
             run = cell.paragraphs[0].add_run(clean_text(value))
             if fonts is not None:
                 set_fonts(run, fonts[0] if head else fonts[1], size, bold=head)
+            elif head:
+                run.bold = True  # a table's head stands out in every generated document
     keep_rows_whole(table, header_rows=1 if headers else 0)
     return table
 

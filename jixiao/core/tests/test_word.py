@@ -69,8 +69,8 @@ def test_a_plain_table_keeps_the_document_style_a_label_table_has_no_head_and_wi
     widths = (Cm(2.0), Cm(6.6))
     add_table(doc, ["序号", "数值"], [[1, "3个"]], fonts=("仿宋_GB2312", "仿宋_GB2312"), size=10.5, widths=widths)
     plain, labels, sized = _reopened(doc).tables
-    # No font of its own: the cell shows the document's Normal style, the head not bold.
-    assert [cell_look(c) for c in plain.rows[0].cells] == [("等级", None, None, False), ("项目个数", None, None, False)]
+    # No font of its own: the cell shows the document's Normal style, the head in bold.
+    assert [cell_look(c) for c in plain.rows[0].cells] == [("等级", None, None, True), ("项目个数", None, None, True)]
     assert cell_look(plain.rows[1].cells[1]) == ("2", None, None, False)
     assert [[c.text for c in r.cells] for r in labels.rows] == [["评价对象", "一中"], ["评价年度", "2026年"]]
     assert not head_repeats(labels) and tables_kept_whole(_reopened(doc))

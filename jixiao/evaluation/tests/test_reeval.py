@@ -592,13 +592,13 @@ def test_the_circular_tables_are_written_in_the_circulars_own_style(world: World
     word = Document(io.BytesIO(reeval_documents.circular_docx(services_reeval.batch_results(batch), "渠县财政局")))
     grades, gaps = word.tables
     assert [cell_look(c) for c in grades.rows[0].cells] == [
-        ("等级", None, None, False),
-        ("项目个数", None, None, False),
-        ("涉及资金（万元）", None, None, False),
+        ("等级", None, None, True),
+        ("项目个数", None, None, True),
+        ("涉及资金（万元）", None, None, True),
     ]
     assert [cell_look(c)[0] for c in grades.rows[1].cells] == ["优", "2", "350.00"]
     assert cell_look(grades.rows[1].cells[0]) == ("优", None, None, False)
-    assert cell_look(gaps.rows[0].cells[1]) == ("项目名称", None, None, False)
+    assert cell_look(gaps.rows[0].cells[1]) == ("项目名称", None, None, True)
     assert [c.text for c in gaps.rows[1].cells][3:] == ["100.00", "70.00", "-30.00", "优→中"]
     assert cell_look(gaps.rows[1].cells[3]) == ("100.00", None, None, False)
     assert tables_kept_whole(word) and head_repeats(grades) and head_repeats(gaps)

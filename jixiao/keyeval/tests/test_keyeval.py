@@ -695,7 +695,7 @@ def test_the_report_tables_are_written_in_the_reports_own_style(world: World) ->
         ("一中教学设备购置", None, None, False),
     ]
     assert not head_repeats(basics)
-    assert cell_look(scores.rows[0].cells[0]) == ("一级指标", None, None, False)
+    assert cell_look(scores.rows[0].cells[0]) == ("一级指标", None, None, True)
     assert cell_look(scores.rows[1].cells[0]) == ("决策", None, None, False)
     assert [c.text for c in scores.rows[-1].cells] == ["合计", "", "", "100.00", "—"]
     assert tables_kept_whole(doc) and head_repeats(scores)

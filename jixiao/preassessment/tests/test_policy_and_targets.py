@@ -162,9 +162,9 @@ def test_the_report_tables_are_written_in_the_reports_own_style(world: World) ->
     ]
     assert not head_repeats(basics) and head_repeats(indicators) and tables_kept_whole(word)
     assert [cell_look(c) for c in indicators.rows[0].cells][:3] == [
-        ("一级指标", None, None, False),
-        ("二级指标", None, None, False),
-        ("三级指标", None, None, False),
+        ("一级指标", None, None, True),
+        ("二级指标", None, None, True),
+        ("三级指标", None, None, True),
     ]
     first = draft.indicators[0]
     assert cell_look(indicators.rows[1].cells[2]) == (first.name, None, None, False)
