@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import DomainError
 from jixiao.core.forms import valid_filters
-from jixiao.core.locking import add_lock_token, lock_token
+from jixiao.core.locking import add_lock_token, lock_token, step_refusal, still_offered
 from jixiao.core.numbers import year_or_none
 from jixiao.core.views_helpers import capability_required, paginate, stored_file_response
 from jixiao.disclosure import selectors, services
@@ -105,6 +105,7 @@ def disclosure_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required("disclosure.view")
 def disclosure_transition(request: HttpRequest, pk: int) -> HttpResponse:
     item = selectors.disclosure_get(request.user, pk)
+    shown = (item.status, item.version)  # what the page showed, as far as the row tells
     form = TransitionForm(request.POST)
     add_lock_token(form, item)
     if not form.is_valid():
@@ -121,9 +122,20 @@ def disclosure_transition(request: HttpRequest, pk: int) -> HttpResponse:
             lock_token=data.get("lock_token"),
         )
     except DomainError as exc:
-        messages.error(request, exc.message)
+        # As on the other review pages: a colleague's step meanwhile is named, and a reason typed for a step no
+        # longer offered is shown apart to copy (core.locking).
         item = selectors.disclosure_get(request.user, pk)
-        return render(request, "disclosure/detail.html", _detail_context(request, item), status=exc.status_code)
+        message = step_refusal(
+            exc,
+            moved=(item.status, item.version) != shown,
+            last_event=lambda: selectors.disclosure_events(item).first(),
+            label_of=lambda e: e.action_label,
+        )
+        messages.error(request, message)
+        context = _detail_context(request, item)
+        if data["comment"] and not still_offered(data["action"], selectors.available_actions(request.user, item)):
+            context.update(posted_comment="", unsent_comment=data["comment"])
+        return render(request, "disclosure/detail.html", context, status=exc.status_code)
     messages.success(request, "操作成功")
     return redirect("disclosure:detail", pk=pk)
 

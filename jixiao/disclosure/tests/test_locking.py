@@ -94,7 +94,8 @@ def test_proposal_from_a_stale_page_is_refused(world: World, sources: Sources) -
 
 
 def test_a_refused_action_keeps_the_reason_typed_in_the_form_it_came_from(world: World, sources: Sources) -> None:
-    """A stale page's 退回 (409) or a 申请不予公开 refused shows the page again with the reason and type filled in."""
+    """A stale page's 退回 (409) names who returned the item first, and its reason (退回 is no longer offered) is shown
+    apart to copy; a 申请不予公开 refused, still offered, shows the page again with the reason and type filled in."""
     generate(world)
     item = item_of(ItemType.SELF_EVAL_REPORT)
     detail = reverse("disclosure:detail", args=[item.pk])
@@ -108,7 +109,9 @@ def test_a_refused_action_keeps_the_reason_typed_in_the_form_it_came_from(world:
     response = perf.post(action, {"action": "return", "comment": "自评得分与附件不一致", "lock_token": token})
     assert response.status_code == 409
     body = response.content.decode()
-    assert 'placeholder="不予公开、退回、撤回时必须填写理由" value="自评得分与附件不一致"' in body
+    assert f"{world.users['performance']} 已于" in body and "退回" in body
+    assert 'data-testid="unsent-comment"' in body and ">自评得分与附件不一致</textarea>" in body
+    assert 'value="自评得分与附件不一致"' not in body
     # The unit's 申请不予公开 from its stale page: the reason and the chosen type are still there.
     exempt = {"action": "propose_exempt", "comment": "含学生个人信息", "exemption": "sensitive", "lock_token": stale}
     response = unit.post(action, exempt)
