@@ -154,3 +154,9 @@ def test_the_rules_page_adds_an_appraisal_rule_and_refuses_an_unknown_outcome(wo
     body = bad.content.decode()
     assert bad.status_code == 400
     assert "条件取值“BOGUS”无法识别，可填：无、通报表扬、约谈、责令限期整改" in body
+
+
+def test_the_generate_form_names_the_appraisal_among_the_sources_it_reads(world: World) -> None:
+    page = world.login("performance").get(reverse("results:list")).content.decode()
+    hint = page.split('data-testid="results-generate"')[1].split("</form>")[0]
+    assert "部门绩效考核结果" in hint
