@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from jixiao.appraisals.models import Outcome
 from jixiao.results.models import (
     CUT_ACTIONS,
     PCT_ACTIONS,
@@ -44,6 +45,7 @@ class ProjectFacts:
     colors: list[str] = field(default_factory=list)
     dispositions: list[str] = field(default_factory=list)
     open_rectification: bool = False
+    appraisal_outcome: str = ""  # the department's issued 部门绩效考核 outcome (appraisals Outcome code)
 
     @property
     def exec_rate(self) -> Decimal | None:
@@ -113,12 +115,18 @@ def match_reason(rule: ResultApplicationRule, facts: ProjectFacts) -> str | None
         return f"预算执行率{rate}%低于{rule.threshold.normalize():f}%"
     if rule.condition == Condition.NOT_RECTIFIED:
         return "存在未完成的整改" if facts.open_rectification else None
+    if rule.condition == Condition.OUTCOME_IN:
+        outcome = facts.appraisal_outcome
+        if not outcome or outcome not in wanted:
+            return None
+        return f"{source}结果：{OUTCOME_LABELS.get(outcome, outcome)}"
     if rule.condition == Condition.IDLE_FUNDS:
         idle = facts.budget_yuan > 0 and facts.executed_yuan <= 0
         return "全年未支出，资金闲置" if idle else None
     return None
 
 
+OUTCOME_LABELS = {str(code): str(label) for code, label in Outcome.choices}
 COLOR_LABELS = {"RED": "红灯", "YELLOW": "黄灯", "GREEN": "绿灯"}
 DISPOSITION_LABELS = {
     "CONTINUE": "继续执行",

@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from jixiao.appraisals.models import Outcome
 from jixiao.core.models import TimeStampedModel
 from jixiao.core.scoping import BusinessRowQuerySet
 from jixiao.organizations.models import RegionalRow
@@ -33,6 +34,7 @@ class Source(models.TextChoices):
     FIN_EVAL = "FIN_EVAL", _("财政评价")
     AUTHENTICITY = "AUTHENTICITY", _("真实性核查")
     RECTIFICATION = "RECTIFICATION", _("问题整改")
+    APPRAISAL = "APPRAISAL", _("部门绩效考核")
 
 
 class Condition(models.TextChoices):
@@ -43,6 +45,7 @@ class Condition(models.TextChoices):
     EXEC_RATE_BELOW = "EXEC_RATE_BELOW", _("预算执行率低于")
     NOT_RECTIFIED = "NOT_RECTIFIED", _("未完成整改")
     IDLE_FUNDS = "IDLE_FUNDS", _("资金闲置（全年未支出）")
+    OUTCOME_IN = "OUTCOME_IN", _("考核结果属于")
 
 
 class Action(models.TextChoices):
@@ -76,6 +79,17 @@ SEVERITY: dict[str, int] = {
 CUT_ACTIONS = {Action.REDUCE_PCT, Action.REDUCE_UNSPENT, Action.RECOVER}
 PCT_ACTIONS = {Action.REDUCE_PCT, Action.REDUCE_UNSPENT}
 ZERO_ACTIONS = {Action.CANCEL, Action.SUSPEND}
+
+
+# Rule kinds without a national default (DOMAIN.md §2.7 says the appraisal result is used for next year's budget
+# (seed 004) but gives no action): nothing applies until the county saves its own row on the rules page and chooses
+# the action there. code → (name, source, condition, the values it starts from).
+_APPRAISAL = (Source.APPRAISAL, Condition.OUTCOME_IN)
+COUNTY_RULE_KINDS: dict[str, tuple[str, str, str, list[str]]] = {
+    "APPRAISAL-COMMEND": ("部门绩效考核结果为通报表扬", *_APPRAISAL, [Outcome.COMMEND.value]),
+    "APPRAISAL-INTERVIEW": ("部门绩效考核结果为约谈", *_APPRAISAL, [Outcome.INTERVIEW.value]),
+    "APPRAISAL-RECTIFY": ("部门绩效考核结果为责令限期整改", *_APPRAISAL, [Outcome.RECTIFY_BY_DEADLINE.value]),
+}
 
 
 def _empty_list() -> list[Any]:

@@ -15,6 +15,7 @@ from django.http import Http404
 from django.urls import reverse
 
 from jixiao.alerts.models import CaseStatus, ProjectLight, WarningCase
+from jixiao.appraisals.selectors import issued_department_outcomes
 from jixiao.core import config_rows
 from jixiao.core.audit import AuditEvent
 from jixiao.core.errors import DomainError
@@ -27,8 +28,9 @@ from jixiao.organizations.selectors import in_region
 from jixiao.preassessment.models import Conclusion, PreAssessment, PreAssessmentStatus
 from jixiao.projects.models import Project, ProjectStatus
 from jixiao.rectification.selectors import open_rectification_project_ids
-from jixiao.results.checks import COLOR_LABELS, DISPOSITION_LABELS, ProjectFacts
+from jixiao.results.checks import COLOR_LABELS, DISPOSITION_LABELS, OUTCOME_LABELS, ProjectFacts
 from jixiao.results.models import (
+    COUNTY_RULE_KINDS,
     Action,
     ApplicationStatus,
     Condition,
@@ -82,6 +84,8 @@ def value_labels(condition: str) -> dict[str, str]:
         return dict(DISPOSITION_LABELS)
     if condition == Condition.CONCLUSION_IN:
         return {str(k): str(v) for k, v in [*Conclusion.choices, *AuthenticityItem.Finding.choices]}
+    if condition == Condition.OUTCOME_IN:
+        return dict(OUTCOME_LABELS)
     return {}
 
 
@@ -93,7 +97,20 @@ def values_label(rule: ResultApplicationRule) -> str:
 
 def rule_codes() -> list[tuple[str, str]]:
     rows = ResultApplicationRule.objects.filter(region__isnull=True).order_by("priority", "code")
-    return [(r.code, f"{r.code} {r.name}") for r in rows]
+    county = [(code, f"{code} {kind[0]}（无全国默认，本级新增）") for code, kind in COUNTY_RULE_KINDS.items()]
+    return [(r.code, f"{r.code} {r.name}") for r in rows] + county
+
+
+def rule_base(code: str) -> ResultApplicationRule | None:
+    """What a county row of `code` starts from: the national default, or (unsaved, no action yet) the county rule
+    kind of that code; None for an unknown code."""
+    national = ResultApplicationRule.objects.filter(code=code, region__isnull=True, fiscal_year__isnull=True).first()
+    if national is not None or code not in COUNTY_RULE_KINDS:
+        return national
+    name, source, condition, values = COUNTY_RULE_KINDS[code]
+    return ResultApplicationRule(
+        code=code, name=name, source=source, condition=condition, values=list(values), action="", is_active=True
+    )
 
 
 # ---- facts from the earlier stages -----------------------------------------------------------------------------------
@@ -170,6 +187,17 @@ def _earlier_stage_facts(facts: dict[int, ProjectFacts], ids: QuerySet[Any], fis
             facts[pid].dispositions.append(option)
 
 
+def _appraisal_facts(facts: dict[int, ProjectFacts], projects: QuerySet[Project], fiscal_year: int) -> None:
+    """The issued 部门绩效考核 outcome of each project's department, from its own region's task of the same year (a
+    county's appraisal never reaches another county's projects)."""
+    owners = list(projects.order_by().values_list("pk", "region_id", "department_id"))
+    outcomes = issued_department_outcomes(fiscal_year, {dept for _, _, dept in owners})
+    for pid, region_id, dept_id in owners:
+        outcome = outcomes.get((region_id, dept_id), "")
+        if pid in facts and outcome:
+            facts[pid].appraisal_outcome = outcome
+
+
 def project_facts(projects: QuerySet[Project], fiscal_year: int) -> dict[int, ProjectFacts]:
     """The facts of every project in one query per source (never a query per project)."""
     rows = annotate_execution(projects.order_by(), date(fiscal_year, 12, 31)).values_list(
@@ -182,6 +210,7 @@ def project_facts(projects: QuerySet[Project], fiscal_year: int) -> dict[int, Pr
     ids = projects.values("pk")
     _evaluation_facts(facts, ids, fiscal_year)
     _earlier_stage_facts(facts, ids, fiscal_year)
+    _appraisal_facts(facts, projects, fiscal_year)
     for pid in open_rectification_ids(fiscal_year):
         if pid in facts:
             facts[pid].open_rectification = True

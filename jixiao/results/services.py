@@ -306,7 +306,7 @@ def rule_save(*, actor: Any, code: str, fiscal_year: int | None, data: dict[str,
     """Set this region's version of a rule (by code) for a year or every year; the national row stays as it is."""
     require(actor, "results.configure")
     region = actor.active_membership.region
-    national = ResultApplicationRule.objects.filter(code=code, region__isnull=True, fiscal_year__isnull=True).first()
+    national = selectors.rule_base(code)  # a county rule kind (部门绩效考核) has no national row: no action until set
     if national is None:
         raise DomainError("规则编码不存在")
     cleaned = {k: v for k, v in data.items() if k in RULE_FIELDS}
