@@ -9,7 +9,7 @@ from django import forms
 
 from jixiao.core.forms import HiddenErrorsMixin, YearField, bootstrapify
 from jixiao.reports.models import AnnualReport
-from jixiao.reports.narrative import EDITABLE
+from jixiao.reports.narrative import editable_of
 from jixiao.reports.services import MAX_SECTION_CHARS
 
 
@@ -43,7 +43,8 @@ class EditForm(HiddenErrorsMixin, forms.Form):
     def __init__(self, *args: Any, report: AnnualReport, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         sections = report.sections or {}
-        for section in EDITABLE:
+        self.editable = editable_of(report.kind)
+        for section in self.editable:
             entry = sections.get(section.key) or {}
             self.fields[f"section_{section.key}"] = forms.CharField(
                 label=section.title or "开头",
@@ -56,4 +57,4 @@ class EditForm(HiddenErrorsMixin, forms.Form):
         bootstrapify(self)
 
     def texts(self) -> dict[str, str]:
-        return {s.key: self.cleaned_data.get(f"section_{s.key}") or "" for s in EDITABLE}
+        return {s.key: self.cleaned_data.get(f"section_{s.key}") or "" for s in self.editable}
