@@ -139,3 +139,11 @@ def test_the_public_report_edits_its_own_sections(world: World) -> None:
     assert report.sections["public_results"]["text"] == "手工修改的公开说明。"
     assert report.sections["public_results"]["edited"] is True
     assert "problems" not in report.sections and "self_score" not in report.sections
+
+
+def test_the_public_report_page_asks_for_no_self_score(world: World) -> None:
+    """The public 工作情况说明 prints no 考核自评得分, so its edit form does not offer the box."""
+    report = _public(world)
+    page = world.login("performance").get(reverse("reports:annual_detail", args=[report.pk])).content.decode()
+    assert 'name="section_public_results"' in page
+    assert 'name="self_score"' not in page and "考核自评得分" not in page
