@@ -104,7 +104,7 @@ def render_annual_report(report: AnnualReport, issuer: str) -> bytes:
     if report.addressees:
         _paragraph(doc, f"{report.addressees}：", indent=False)
     sections = report.sections or {}
-    for section in sections_of(report.kind):
+    for section in sections_of(report.kind, sections):
         if section.level == 1:
             _paragraph(doc, section.title, font=HEADING_FONT)
         elif section.level == 2:

@@ -45,7 +45,7 @@ class EditForm(HiddenErrorsMixin, forms.Form):
         if report.kind == AnnualReport.Kind.PUBLIC:
             del self.fields["self_score"]  # the public 工作情况说明 prints no 考核自评得分
         sections = report.sections or {}
-        self.editable = editable_of(report.kind)
+        self.editable = editable_of(report.kind, sections)
         for section in self.editable:
             entry = sections.get(section.key) or {}
             self.fields[f"section_{section.key}"] = forms.CharField(

@@ -52,13 +52,18 @@ PUBLIC_SECTIONS: tuple[Section, ...] = (
 PUBLIC = "PUBLIC"  # AnnualReport.Kind.PUBLIC (the narrative stays free of the models)
 
 
-def sections_of(kind: str) -> tuple[Section, ...]:
-    """The report kind's sections in the order they read."""
-    return PUBLIC_SECTIONS if kind == PUBLIC else SECTIONS
+def sections_of(kind: str, stored: dict[str, Any] | None = None) -> tuple[Section, ...]:
+    """The report kind's sections in the order they read. A public report generated before it had sections of its own
+    (6 Dec 2026) stored the upward ones: it keeps reading (and exporting, finalised or not) as it was written until it
+    is regenerated."""
+    if kind != PUBLIC:
+        return SECTIONS
+    legacy = stored is not None and "preface" in stored and "public_results" not in stored
+    return SECTIONS if legacy else PUBLIC_SECTIONS
 
 
-def editable_of(kind: str) -> tuple[Section, ...]:
-    return tuple(s for s in sections_of(kind) if s.editable)
+def editable_of(kind: str, stored: dict[str, Any] | None = None) -> tuple[Section, ...]:
+    return tuple(s for s in sections_of(kind, stored) if s.editable)
 
 
 NEXT_STEPS = (
@@ -174,7 +179,7 @@ def outline(sections: dict[str, Any], kind: str = "UPWARD") -> list[dict[str, An
             "text": (sections.get(s.key) or {}).get("text", ""),
             "reports_table": s.reports_table,
         }
-        for s in sections_of(kind)
+        for s in sections_of(kind, sections)
     ]
 
 

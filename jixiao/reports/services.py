@@ -163,7 +163,7 @@ def annual_report_update(
         before = {"title": locked.title, "doc_no": locked.doc_no, "addressees": locked.addressees}
         sections = dict(locked.sections or {})
         changed = []
-        for section in editable_of(locked.kind):
+        for section in editable_of(locked.kind, sections):
             if section.key not in texts:
                 continue
             entry = dict(sections.get(section.key) or {"title": section.title, "generated": ""})

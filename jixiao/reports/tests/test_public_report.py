@@ -20,6 +20,7 @@ from jixiao.disclosure.models import ItemType
 from jixiao.disclosure.tests.helpers import YEAR, generate, item_of, make_sources
 from jixiao.keyeval.models import EvalTemplate, KeyEvalStatus, KeyEvaluation
 from jixiao.reports.models import AnnualReport
+from jixiao.reports.narrative import build_sections, merge_sections
 
 RESULTS = "一、公开重大政策和重点项目绩效执行结果"
 WORK = "二、工作开展情况说明"
@@ -147,3 +148,28 @@ def test_the_public_report_page_asks_for_no_self_score(world: World) -> None:
     page = world.login("performance").get(reverse("reports:annual_detail", args=[report.pk])).content.decode()
     assert 'name="section_public_results"' in page
     assert 'name="self_score"' not in page and "考核自评得分" not in page
+
+
+def test_a_public_report_written_in_the_upward_sections_keeps_them_until_regenerated(world: World) -> None:
+    """A public report generated before it had sections of its own (a finalised one above all) exports as written."""
+    texts = build_sections({}, region_name=world.region.name, work_year=YEAR, self_score=None)
+    old = AnnualReport.objects.create(
+        region=world.region,
+        work_year=YEAR,
+        fiscal_year=YEAR,
+        kind="PUBLIC",
+        title="旧的工作情况说明",
+        sections=merge_sections({}, {**texts, "problems": "（一）旧稿的问题。"}, overwrite=False),
+        status=AnnualReport.Status.FINAL,
+    )
+    paragraphs, _tables = _word(world, old)
+    assert "三、存在的问题" in paragraphs and "（一）旧稿的问题。" in paragraphs
+    assert RESULTS not in paragraphs
+    page = world.login("leader").get(reverse("reports:annual_detail", args=[old.pk])).content.decode()
+    assert "（一）旧稿的问题。" in page and RESULTS not in page
+
+    AnnualReport.objects.filter(pk=old.pk).update(status=AnnualReport.Status.DRAFT)
+    regenerated = _public(world)
+    assert regenerated.pk == old.pk
+    paragraphs, _tables = _word(world, regenerated)
+    assert RESULTS in paragraphs and "三、存在的问题" not in paragraphs
