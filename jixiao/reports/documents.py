@@ -12,7 +12,7 @@ from docx.shared import Cm, Pt
 
 from jixiao.core.word import a4_document, add_table, clean_text, official_date, set_fonts
 from jixiao.reports.models import AnnualReport
-from jixiao.reports.narrative import SECTIONS
+from jixiao.reports.narrative import key_evaluation_reports, sections_of
 from jixiao.reports.statistics import in_catalogue_order
 
 BODY_FONT = "仿宋_GB2312"
@@ -56,6 +56,24 @@ def _page(doc: Any) -> None:
 
 
 APPENDIX_WIDTHS = (Cm(2.0), Cm(4.0), Cm(6.6), Cm(3.0))
+REPORTS_WIDTHS = (Cm(2.0), Cm(13.6))
+
+
+def _key_evaluation_reports(doc: Any, report: AnnualReport) -> None:
+    """The issued key-evaluation reports as seed 001 lists them (序号 / 评价报告); a year without any says so."""
+    _paragraph(
+        doc,
+        f"{report.fiscal_year}年度{report.region.name}财政重点绩效评价报告",
+        font=HEADING_FONT,
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+        indent=False,
+    )
+    titles = key_evaluation_reports(report.statistics)
+    if not titles:
+        _paragraph(doc, "本年度暂无已下达结果的重点绩效评价报告。")
+        return
+    rows = [[str(number), title] for number, title in enumerate(titles, start=1)]
+    add_table(doc, ["序号", "评价报告"], rows, fonts=(BODY_FONT, BODY_FONT), size=12, widths=REPORTS_WIDTHS)
 
 
 def _appendix(doc: Any, report: AnnualReport) -> None:
@@ -86,13 +104,15 @@ def render_annual_report(report: AnnualReport, issuer: str) -> bytes:
     if report.addressees:
         _paragraph(doc, f"{report.addressees}：", indent=False)
     sections = report.sections or {}
-    for section in SECTIONS:
+    for section in sections_of(report.kind, sections):
         if section.level == 1:
             _paragraph(doc, section.title, font=HEADING_FONT)
         elif section.level == 2:
             _paragraph(doc, section.title, font=SUBHEADING_FONT)
         if section.key in sections:
             _body(doc, sections[section.key].get("text", ""))
+        if section.reports_table:
+            _key_evaluation_reports(doc, report)
     if report.kind == AnnualReport.Kind.UPWARD:
         _paragraph(doc, "附件：预算绩效管理工作考核评分表", indent=True)
     _paragraph(doc, issuer, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)

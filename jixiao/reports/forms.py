@@ -9,7 +9,7 @@ from django import forms
 
 from jixiao.core.forms import HiddenErrorsMixin, YearField, bootstrapify
 from jixiao.reports.models import AnnualReport
-from jixiao.reports.narrative import EDITABLE
+from jixiao.reports.narrative import editable_of
 from jixiao.reports.services import MAX_SECTION_CHARS
 
 
@@ -42,8 +42,11 @@ class EditForm(HiddenErrorsMixin, forms.Form):
 
     def __init__(self, *args: Any, report: AnnualReport, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if report.kind == AnnualReport.Kind.PUBLIC:
+            del self.fields["self_score"]  # the public 工作情况说明 prints no 考核自评得分
         sections = report.sections or {}
-        for section in EDITABLE:
+        self.editable = editable_of(report.kind, sections)
+        for section in self.editable:
             entry = sections.get(section.key) or {}
             self.fields[f"section_{section.key}"] = forms.CharField(
                 label=section.title or "开头",
@@ -56,4 +59,4 @@ class EditForm(HiddenErrorsMixin, forms.Form):
         bootstrapify(self)
 
     def texts(self) -> dict[str, str]:
-        return {s.key: self.cleaned_data.get(f"section_{s.key}") or "" for s in EDITABLE}
+        return {s.key: self.cleaned_data.get(f"section_{s.key}") or "" for s in self.editable}

@@ -1,4 +1,5 @@
-"""The annual summary's text, built from the figures (DOMAIN.md §2.9, structure of seeds 000 and 004).
+"""The annual summary's text, built from the figures (DOMAIN.md §2.9, structure of seeds 000 and 004; the public
+工作情况说明 in the structure of seed 001).
 
 Pure functions: figures in, {section key: text} out. The performance section edits the text before export.
 """
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from jixiao.reports.statistics import Figure
+from jixiao.reports.statistics import Figure, wan
 
 
 @dataclass(frozen=True)
@@ -18,11 +19,12 @@ class Section:
     title: str
     level: int  # 0 = untitled preface, 1 = 一、…, 2 = （一）…
     codes: tuple[str, ...] = ()
+    editable: bool = True
+    # The issued key-evaluation reports (EV-3) as a 序号/评价报告 table printed after the section's text.
+    reports_table: bool = False
 
 
-SECTIONS: tuple[Section, ...] = (
-    Section("preface", "", 0),
-    Section("work", "一、工作开展情况", 1),
+WORK_PARTS: tuple[Section, ...] = (
     Section("work_pa", "（一）事前绩效评估", 2, ("PA-1", "PA-2", "PA-3")),
     Section("work_tg", "（二）绩效目标管理", 2, ("TG-1", "TG-2", "TG-3", "TG-4")),
     Section("work_mon", "（三）绩效运行监控", 2, ("MON-1", "MON-2", "MON-5", "MON-3", "MON-4")),
@@ -30,11 +32,39 @@ SECTIONS: tuple[Section, ...] = (
     Section("work_ra", "（五）结果应用与整改", 2, ("RA-1", "DOC-1")),
     Section("work_dis", "（六）信息公开", 2, ("DIS-1",)),
     Section("work_ap", "（七）绩效考核、培训与第三方管理", 2, ("AP-1", "TR-1", "TP-1")),
+)
+# 向上级报送的工作总结 (seeds 000, 004).
+SECTIONS: tuple[Section, ...] = (
+    Section("preface", "", 0),
+    Section("work", "一、工作开展情况", 1, editable=False),
+    *WORK_PARTS,
     Section("self_score", "二、自评得分情况", 1),
     Section("problems", "三、存在的问题", 1),
     Section("next_steps", "四、下一步工作打算", 1),
 )
-EDITABLE = tuple(s for s in SECTIONS if s.key != "work")
+# 对外公开的工作情况说明 (seed 001): the key evaluations' results first, then the work done; figures only — no
+# self-score, no problems list, no unit's opinion, no expert's name.
+PUBLIC_SECTIONS: tuple[Section, ...] = (
+    Section("public_results", "一、公开重大政策和重点项目绩效执行结果", 1, ("EV-3", "DIS-1"), reports_table=True),
+    Section("public_work", "二、工作开展情况说明", 1),
+    *WORK_PARTS,
+)
+PUBLIC = "PUBLIC"  # AnnualReport.Kind.PUBLIC (the narrative stays free of the models)
+
+
+def sections_of(kind: str, stored: dict[str, Any] | None = None) -> tuple[Section, ...]:
+    """The report kind's sections in the order they read. A public report generated before it had sections of its own
+    (6 Dec 2026) stored the upward ones: it keeps reading (and exporting, finalised or not) as it was written until it
+    is regenerated."""
+    if kind != PUBLIC:
+        return SECTIONS
+    legacy = stored is not None and "preface" in stored and "public_results" not in stored
+    return SECTIONS if legacy else PUBLIC_SECTIONS
+
+
+def editable_of(kind: str, stored: dict[str, Any] | None = None) -> tuple[Section, ...]:
+    return tuple(s for s in sections_of(kind, stored) if s.editable)
+
 
 NEXT_STEPS = (
     "（一）健全预算绩效管理制度。结合本地实际完善事前绩效评估、绩效目标管理、运行监控和评价结果应用等制度办法，"
@@ -73,18 +103,54 @@ def _problems(figures: dict[str, Figure]) -> str:
     return "\n".join(f"{ordinals[i]}{line}" for i, line in enumerate(lines))
 
 
-def build_sections(
-    figures: dict[str, Figure], *, region_name: str, work_year: int, self_score: Decimal | None
-) -> dict[str, str]:
-    """The generated text of every editable section."""
-    texts: dict[str, str] = {
-        "preface": (
-            f"按照预算绩效管理工作考核的有关要求，现将{region_name}{work_year}年度预算绩效管理工作开展情况报告如下。"
+def _public_results(figures: dict[str, Figure], *, region_name: str, work_year: int, fiscal_year: int) -> str:
+    """一、公开重大政策和重点项目绩效执行结果 as seed 001 words it: EV-3 by every object type (zeros included), the
+    reports formed, and DIS-1's withheld sentence; a year without evaluations reads with 0, not a blank."""
+    lines: list[str] = []
+    ev3 = figures.get("EV-3")
+    if ev3 is not None and ev3.available:
+        values = ev3.values
+        types = "、".join(f"{label}{n}个" for label, n in (values.get("by_object_type") or {}).items())
+        lines.append(
+            f"{work_year}年度，{region_name}财政对{fiscal_year}年度重点绩效评价共选取{values.get('n', 0)}个评价对象"
+            f"（包括{types}），评价资金总额{wan(values.get('amount'))}万元，"
+            f"其中委托第三方机构评价{values.get('third_party', 0)}个。"
+            f"目前已下达评价结果并形成{len(values.get('reports') or [])}个评价报告。"
         )
-    }
-    for section in SECTIONS:
-        if section.codes:
-            texts[section.key] = _join(figures, section.codes) or "暂无数据。"
+    dis1 = figures.get("DIS-1")
+    if dis1 is not None and dis1.available:
+        other = (dis1.values.get("exempt") or {}).get("other", 0)
+        lines.append(
+            f"落实重大政策和重点项目评价结果公开有关要求，{region_name}财政局组织相关业务股室、被评价单位对重点绩效评价报告"
+            f"进行公开（具体项目见下表）。{dis1.values.get('withheld_total', 0)}个项目报告涉及涉密及敏感信息，不予公开"
+            + (f"；{other}个因其他原因不予公开" if other else "")
+            + "。"
+        )
+    return "\n".join(lines) or "暂无数据。"
+
+
+def build_sections(
+    figures: dict[str, Figure],
+    *,
+    region_name: str,
+    work_year: int,
+    self_score: Decimal | None,
+    kind: str = "UPWARD",
+    fiscal_year: int | None = None,
+) -> dict[str, str]:
+    """The generated text of every editable section of the report kind."""
+    texts: dict[str, str] = {}
+    for section in WORK_PARTS:
+        texts[section.key] = _join(figures, section.codes) or "暂无数据。"
+    if kind == PUBLIC:
+        texts["public_results"] = _public_results(
+            figures, region_name=region_name, work_year=work_year, fiscal_year=fiscal_year or work_year
+        )
+        texts["public_work"] = f"现将{region_name}{work_year}年度预算绩效管理工作开展情况说明如下。"
+        return texts
+    texts["preface"] = (
+        f"按照预算绩效管理工作考核的有关要求，现将{region_name}{work_year}年度预算绩效管理工作开展情况报告如下。"
+    )
     score = format(self_score.normalize(), "f") if self_score is not None else ""
     texts["self_score"] = (
         f"对照考核评分表，结合工作开展情况，{region_name}{work_year}年度预算绩效管理工作自评得分{score}分，"
@@ -97,16 +163,32 @@ def build_sections(
     return texts
 
 
-def outline(sections: dict[str, Any]) -> list[dict[str, Any]]:
+def key_evaluation_reports(statistics: dict[str, Any]) -> list[str]:
+    """The issued key-evaluation reports' titles as the snapshot's EV-3 lists them (序号 = position + 1)."""
+    ev3 = (statistics or {}).get("EV-3") or {}
+    return [str(title) for title in (ev3.get("values") or {}).get("reports") or []]
+
+
+def outline(sections: dict[str, Any], kind: str = "UPWARD") -> list[dict[str, Any]]:
     """The summary as it reads, in the Word file's order: every heading (一、工作开展情况 has no text of its own) with
-    the current text of its section."""
-    return [{"title": s.title, "level": s.level, "text": (sections.get(s.key) or {}).get("text", "")} for s in SECTIONS]
+    the current text of its section, and whether the key-evaluation reports table follows it."""
+    return [
+        {
+            "title": s.title,
+            "level": s.level,
+            "text": (sections.get(s.key) or {}).get("text", ""),
+            "reports_table": s.reports_table,
+        }
+        for s in sections_of(kind, sections)
+    ]
 
 
-def merge_sections(old: dict[str, Any], generated: dict[str, str], *, overwrite: bool) -> dict[str, dict[str, Any]]:
+def merge_sections(
+    old: dict[str, Any], generated: dict[str, str], *, overwrite: bool, kind: str = "UPWARD"
+) -> dict[str, dict[str, Any]]:
     """Regeneration keeps the text a person edited, unless asked to overwrite it."""
     merged: dict[str, dict[str, Any]] = {}
-    for section in EDITABLE:
+    for section in editable_of(kind):
         new = generated.get(section.key, "")
         previous = old.get(section.key) or {}
         keep = bool(previous.get("edited")) and not overwrite

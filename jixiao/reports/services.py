@@ -14,7 +14,7 @@ from jixiao.core.numbers import FIRST_YEAR, LAST_YEAR, is_year
 from jixiao.core.permissions import require
 from jixiao.reports.documents import render_annual_report
 from jixiao.reports.models import AnnualReport
-from jixiao.reports.narrative import EDITABLE, build_sections, merge_sections
+from jixiao.reports.narrative import build_sections, editable_of, merge_sections
 from jixiao.reports.statistics import Figure, Scope, compute_all
 
 MAX_SECTION_CHARS = 8000
@@ -113,8 +113,15 @@ def annual_report_generate(
             report.self_score = self_score
         report.fiscal_year = fiscal_year
         figures = compute_all(Scope(region=region, work_year=work_year, fiscal_year=fiscal_year, actor=actor))
-        generated = build_sections(figures, region_name=region.name, work_year=work_year, self_score=report.self_score)
-        report.sections = merge_sections(report.sections or {}, generated, overwrite=overwrite)
+        generated = build_sections(
+            figures,
+            region_name=region.name,
+            work_year=work_year,
+            fiscal_year=fiscal_year,
+            self_score=report.self_score,
+            kind=kind,
+        )
+        report.sections = merge_sections(report.sections or {}, generated, overwrite=overwrite, kind=kind)
         report.statistics = snapshot(figures)
         report.generated_at = timezone.now()
         report.generated_by = actor
@@ -156,7 +163,7 @@ def annual_report_update(
         before = {"title": locked.title, "doc_no": locked.doc_no, "addressees": locked.addressees}
         sections = dict(locked.sections or {})
         changed = []
-        for section in EDITABLE:
+        for section in editable_of(locked.kind, sections):
             if section.key not in texts:
                 continue
             entry = dict(sections.get(section.key) or {"title": section.title, "generated": ""})

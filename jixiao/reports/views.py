@@ -29,7 +29,7 @@ from jixiao.core.views_helpers import capability_required, docx_response, may_op
 from jixiao.reports import selectors, services
 from jixiao.reports.forms import EditForm, GenerateForm
 from jixiao.reports.models import AnnualReport
-from jixiao.reports.narrative import outline
+from jixiao.reports.narrative import key_evaluation_reports, outline
 from jixiao.reports.statistics import in_catalogue_order
 
 
@@ -204,12 +204,15 @@ def _annual_page(request: HttpRequest, report: AnnualReport, form: EditForm, sta
     """The report's page around its edit form; also after a refused 定稿, at its address, with the refusal's status
     (the edit form names the page's own address)."""
     user: Any = request.user
+    report_outline = outline(report.sections or {}, report.kind)
     context = {
         "report": report,
         "form": form,
         "can_edit": user.can("reports.annual") and report.status == AnnualReport.Status.DRAFT,
         "statistics": in_catalogue_order(report.statistics),
-        "outline": outline(report.sections or {}),
+        "outline": report_outline,
+        "reports_table": any(s["reports_table"] for s in report_outline),
+        "key_eval_reports": key_evaluation_reports(report.statistics),
     }
     return render(request, "reports/annual_detail.html", context, status=status)
 
