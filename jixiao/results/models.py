@@ -9,7 +9,6 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from jixiao.appraisals.models import Outcome
 from jixiao.core.models import TimeStampedModel
 from jixiao.core.scoping import BusinessRowQuerySet
 from jixiao.organizations.models import RegionalRow
@@ -84,11 +83,13 @@ ZERO_ACTIONS = {Action.CANCEL, Action.SUSPEND}
 # Rule kinds without a national default (DOMAIN.md §2.7 says the appraisal result is used for next year's budget
 # (seed 004) but gives no action): nothing applies until the county saves its own row on the rules page and chooses
 # the action there. code → (name, source, condition, the values it starts from).
+# The values are appraisals' Outcome codes, written out: importing appraisals.models here confuses django-stubs'
+# model resolution (mypy then reads monitoring's MonitoringTask as AppraisalTask); a test checks them.
 _APPRAISAL = (Source.APPRAISAL, Condition.OUTCOME_IN)
 COUNTY_RULE_KINDS: dict[str, tuple[str, str, str, list[str]]] = {
-    "APPRAISAL-COMMEND": ("部门绩效考核结果为通报表扬", *_APPRAISAL, [Outcome.COMMEND.value]),
-    "APPRAISAL-INTERVIEW": ("部门绩效考核结果为约谈", *_APPRAISAL, [Outcome.INTERVIEW.value]),
-    "APPRAISAL-RECTIFY": ("部门绩效考核结果为责令限期整改", *_APPRAISAL, [Outcome.RECTIFY_BY_DEADLINE.value]),
+    "APPRAISAL-COMMEND": ("部门绩效考核结果为通报表扬", *_APPRAISAL, ["COMMEND"]),
+    "APPRAISAL-INTERVIEW": ("部门绩效考核结果为约谈", *_APPRAISAL, ["INTERVIEW"]),
+    "APPRAISAL-RECTIFY": ("部门绩效考核结果为责令限期整改", *_APPRAISAL, ["RECTIFY_BY_DEADLINE"]),
 }
 
 

@@ -4,6 +4,7 @@ its projects' next-year proposals through a county rule; there is no national de
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
@@ -20,6 +21,7 @@ from jixiao.appraisals.models import (
     TaskStatus,
 )
 from jixiao.organizations.models import Department, FiscalRegion
+from jixiao.projects.models import Project
 from jixiao.results.models import ResultApplication, ResultApplicationRule
 from jixiao.results.tests import helpers as h
 
@@ -60,7 +62,7 @@ def _interview_rule(world: World) -> ResultApplicationRule:
 
 
 @pytest.fixture
-def projects(world: World):  # type: ignore[no-untyped-def]
+def projects(world: World) -> tuple[Project, Project]:
     """Two projects of two departments, spent (no national rule matches them)."""
     school, hospital = h.arranged(world.school_project), h.arranged(world.hospital_project, "100000.00")
     h.pay(school, "190000.00")
@@ -68,7 +70,9 @@ def projects(world: World):  # type: ignore[no-untyped-def]
     return school, hospital
 
 
-def test_an_interview_rule_makes_the_departments_projects_strict_with_the_reason(world: World, projects) -> None:  # type: ignore[no-untyped-def]
+def test_an_interview_rule_makes_the_departments_projects_strict_with_the_reason(
+    world: World, projects: tuple[Project, Project]
+) -> None:
     school, hospital = projects
     _appraisal(world.region, world.edu, Outcome.INTERVIEW)
     _appraisal(world.region, world.health, Outcome.COMMEND)
@@ -90,7 +94,7 @@ def test_an_interview_rule_makes_the_departments_projects_strict_with_the_reason
     assert not ResultApplication.objects.filter(project=hospital).exists()  # 表扬: no rule on it
 
 
-def test_a_commendation_rule_and_the_strictest_wins(world: World, projects) -> None:  # type: ignore[no-untyped-def]
+def test_a_commendation_rule_and_the_strictest_wins(world: World, projects: tuple[Project, Project]) -> None:
     school, hospital = projects
     _appraisal(world.region, world.edu, Outcome.INTERVIEW)
     _appraisal(world.region, world.health, Outcome.COMMEND)
@@ -113,14 +117,18 @@ def test_a_commendation_rule_and_the_strictest_wins(world: World, projects) -> N
         pytest.param(lambda w: _appraisal(w.other_region, w.edu, Outcome.INTERVIEW), id="other-county"),
     ],
 )
-def test_an_appraisal_not_issued_of_another_year_or_county_gives_no_fact(world: World, projects, arrange) -> None:  # type: ignore[no-untyped-def]
+def test_an_appraisal_not_issued_of_another_year_or_county_gives_no_fact(
+    world: World, projects: tuple[Project, Project], arrange: Callable[[World], Appraisal]
+) -> None:
     arrange(world)
     _interview_rule(world)
     h.generate(world)
     assert not ResultApplication.objects.exists()
 
 
-def test_regeneration_follows_the_outcome_and_keeps_decided_proposals(world: World, projects) -> None:  # type: ignore[no-untyped-def]
+def test_regeneration_follows_the_outcome_and_keeps_decided_proposals(
+    world: World, projects: tuple[Project, Project]
+) -> None:
     school, _ = projects
     appraisal = _appraisal(world.region, world.edu, Outcome.INTERVIEW)
     _interview_rule(world)
@@ -160,3 +168,10 @@ def test_the_generate_form_names_the_appraisal_among_the_sources_it_reads(world:
     page = world.login("performance").get(reverse("results:list")).content.decode()
     hint = page.split('data-testid="results-generate"')[1].split("</form>")[0]
     assert "部门绩效考核结果" in hint
+
+
+def test_the_county_rule_kinds_start_from_real_outcome_codes() -> None:
+    from jixiao.results.models import COUNTY_RULE_KINDS
+
+    codes = {str(code) for code, _label in Outcome.choices}
+    assert all(set(values) <= codes for _name, _source, _condition, values in COUNTY_RULE_KINDS.values())
