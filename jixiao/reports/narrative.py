@@ -164,9 +164,10 @@ def build_sections(
 
 
 def key_evaluation_reports(statistics: dict[str, Any]) -> list[str]:
-    """The issued key-evaluation reports' titles as the snapshot's EV-3 lists them (序号 = position + 1)."""
+    """The issued key-evaluation reports' titles as the snapshot's EV-3 lists them (序号 = position + 1), those whose
+    disclosure was withheld left out: the table is printed in a public document."""
     ev3 = (statistics or {}).get("EV-3") or {}
-    return [str(title) for title in (ev3.get("values") or {}).get("reports") or []]
+    return [str(title) for title in (ev3.get("values") or {}).get("public_reports") or []]
 
 
 def outline(sections: dict[str, Any], kind: str = "UPWARD") -> list[dict[str, Any]]:

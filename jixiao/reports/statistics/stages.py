@@ -5,10 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 
 from jixiao.alerts.models import Color, FundAdjustment, ProjectLight, Warning
+from jixiao.disclosure.models import EXEMPT_STATUSES, Disclosure, ItemType
 from jixiao.evaluation.models import (
     AuthenticityCheck,
     AuthenticityItem,
@@ -438,16 +440,28 @@ def ev_3(scope: Scope) -> Figure:
         .values_list("grade", "c")
     )
     by_grade = {str(label): grades.get(value, 0) for value, label in KeyEvalGrade.choices}
-    # The issued reports one by one, as seed 001 lists them (序号 / 评价报告) under its counts.
-    reports = list(
-        evaluations.filter(status=KeyEvalStatus.ISSUED).order_by("title", "pk").values_list("title", flat=True)
-    )
+    # The issued reports one by one, as seed 001 lists them (序号 / 评价报告) under its counts; the public list leaves
+    # out a report whose disclosure was withheld (涉密, 敏感, 其他): a public document must not name it.
+    issued = evaluations.filter(status=KeyEvalStatus.ISSUED).order_by("title", "pk")
+    reports = list(issued.values_list("title", flat=True))
+    withheld = Disclosure.objects.filter(
+        item_type=ItemType.KEY_EVAL_REPORT,
+        status__in=EXEMPT_STATUSES,
+        subject_type=ContentType.objects.get_for_model(KeyEvaluation),
+    ).values("subject_id")
+    public_reports = list(issued.exclude(pk__in=withheld).values_list("title", flat=True))
     type_text = "、".join(f"{k}{v}个" for k, v in by_type.items() if v)
     grade_text = "、".join(f"{k}{v}个" for k, v in by_grade.items() if v)
     return Figure(
         "EV-3",
         "重点绩效评价",
-        {**totals, "by_object_type": by_type, "by_grade": by_grade, "reports": reports},
+        {
+            **totals,
+            "by_object_type": by_type,
+            "by_grade": by_grade,
+            "reports": reports,
+            "public_reports": public_reports,
+        },
         {"model": "KeyEvaluation", "fiscal_year": scope.fiscal_year, "grade": "status=issued"},
         f"开展财政重点绩效评价{totals['n']}个（{type_text or '无'}），涉及资金{wan(totals['amount'])}万元，"
         f"其中委托第三方机构{totals['third_party']}个；已下达结果的评价等级为{grade_text or '暂无'}",

@@ -12,6 +12,7 @@ from typing import Any
 from django.utils import timezone
 
 from jixiao.alerts.models import FundAdjustment, ProjectLight, Warning
+from jixiao.disclosure.models import Disclosure
 from jixiao.evaluation.models import (
     AuthenticityItem,
     ReEvaluationBatch,
@@ -195,6 +196,17 @@ def recompute(path: str, wy: int, fy: int) -> dict[str, dict[str, Any]]:
         },
         "reports": [k.title for k in sorted((k for k in keys if k.status == "issued"), key=lambda k: (k.title, k.pk))],
     }
+    withheld = {
+        d.subject_id
+        for d in Disclosure.objects.filter(item_type="KEY_EVAL_REPORT")
+        if d.status in ("exempt_secret", "exempt_sensitive", "exempt_other")
+        and d.subject_type.model_class() is KeyEvaluation  # type: ignore[union-attr]
+    }
+    out["EV-3"]["public_reports"] = [
+        k.title
+        for k in sorted((k for k in keys if k.status == "issued"), key=lambda k: (k.title, k.pk))
+        if k.pk not in withheld
+    ]
     items = [
         i
         for i in AuthenticityItem.objects.select_related("check_batch__region")

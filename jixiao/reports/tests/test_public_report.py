@@ -173,3 +173,20 @@ def test_a_public_report_written_in_the_upward_sections_keeps_them_until_regener
     assert regenerated.pk == old.pk
     paragraphs, _tables = _word(world, regenerated)
     assert RESULTS in paragraphs and "三、存在的问题" not in paragraphs
+
+
+def test_a_report_whose_disclosure_was_withheld_is_counted_but_not_named(world: World) -> None:
+    """A public document must not name a 涉密 report: it still counts among the reports formed, but its title is left
+    out of the 序号/评价报告 table."""
+    _arrange(world)
+    reviewer = world.users["performance"]
+    item = disclosure_services.disclosure_transition(
+        actor=reviewer, item=item_of(ItemType.KEY_EVAL_REPORT), action="propose"
+    )
+    disclosure_services.disclosure_transition(actor=reviewer, item=item, action="exempt_secret", comment="涉密")
+    paragraphs, tables = _word(world, _public(world))
+    text = "\n".join(paragraphs)
+    assert "形成1个评价报告" in text and "2个项目报告涉及涉密及敏感信息，不予公开" in text
+    assert "一中教学设备购置" not in text + str(tables)
+    assert "本年度暂无已下达结果的重点绩效评价报告。" in text
+    assert "附表" not in paragraphs and tables == []  # no reports table to show, and no 附表 in a public document
