@@ -8,12 +8,15 @@ DEMO_ENV := JIXIAO_DEMO=1
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test lint test-sqlite test-postgres test-browser seed clean-demo docs audit-deps
+.PHONY: setup install run test lint test-sqlite test-postgres test-browser seed clean-demo docs audit-deps
 
-## setup: install Python deps into .venv, npm assets into node_modules, apply migrations (idempotent)
-setup: $(VENV)/.installed node_modules/.installed
-	@mkdir -p var/staticfiles var/media
+## setup: install, then apply the migrations to the demo database (idempotent)
+setup: install
 	$(DEMO_ENV) $(PY) manage.py migrate --noinput -v 0
+
+## install: Python deps into .venv, npm assets into node_modules (the tests build their own databases)
+install: $(VENV)/.installed node_modules/.installed
+	@mkdir -p var/staticfiles var/media
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -53,7 +56,7 @@ audit-deps: $(VENV)/.installed
 	$(VENV)/bin/pip-audit --strict -r requirements.txt
 
 ## test: the whole suite: lint, SQLite (incl. Playwright browser tests), and PostgreSQL when configured
-test: setup lint test-sqlite test-postgres
+test: install lint test-sqlite test-postgres
 
 test-sqlite:
 	$(VENV)/bin/pytest -q -n 2 --durations=25
