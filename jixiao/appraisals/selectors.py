@@ -144,15 +144,16 @@ def task_appraisals(user: Any, task: AppraisalTask) -> QuerySet[Appraisal]:
     return appraisals_visible(user).filter(task=task).order_by("examinee_type", "rank", "examinee_name", "id")
 
 
-def issued_department_outcomes(fiscal_year: int, department_ids: Iterable[int]) -> dict[tuple[int, int], str]:
+def issued_department_outcomes(fiscal_year: int, department_ids: QuerySet[Any]) -> dict[tuple[int, int], str]:
     """(region id, department id) → the outcome of the department's appraisal in the region's DEPT task of the year,
-    once the task's outcomes are issued (已通报). For the 结果应用 rules (not user-facing: no scope)."""
+    once the task's outcomes are issued (已通报). For the 结果应用 rules (not user-facing: no scope). `department_ids`
+    is a query (a subquery in SQL: a province's thousands of ids never become query parameters)."""
     rows = Appraisal.objects.filter(
         task__is_deleted=False,
         task__kind=TemplateKind.DEPT,
         task__status=TaskStatus.OUTCOMES_ISSUED,
         task__fiscal_year=fiscal_year,
-        department_id__in=list(department_ids),
+        department_id__in=department_ids,
     ).values_list("task__region_id", "department_id", "outcome")
     return {(region_id, dept_id): outcome for region_id, dept_id, outcome in rows}
 

@@ -191,7 +191,7 @@ def _appraisal_facts(facts: dict[int, ProjectFacts], projects: QuerySet[Project]
     """The issued 部门绩效考核 outcome of each project's department, from its own region's task of the same year (a
     county's appraisal never reaches another county's projects)."""
     owners = list(projects.order_by().values_list("pk", "region_id", "department_id"))
-    outcomes = issued_department_outcomes(fiscal_year, {dept for _, _, dept in owners})
+    outcomes = issued_department_outcomes(fiscal_year, projects.order_by().values("department_id"))
     for pid, region_id, dept_id in owners:
         outcome = outcomes.get((region_id, dept_id), "")
         if pid in facts and outcome:

@@ -219,7 +219,7 @@ def _detail(
         # A posted form (opinion, aspect grades) comes back with its errors; after a refused step only while that
         # step is offered, never in the box of another.
         "transition_form": posted
-        if posted and (pressed is None or still_offered(pressed, actions))
+        if posted is not None and (pressed is None or still_offered(pressed, actions))
         else TransitionForm(),
         "comment_form": forms.get("comment_form") or (CommentForm(target=target) if can_comment else None),
         "can_comment": can_comment,
