@@ -65,7 +65,7 @@ test-sqlite:
 test-postgres:
 	@if [ -n "$$JIXIAO_TEST_PG_URL" ]; then \
 		echo "== PostgreSQL suite =="; \
-		DATABASE_URL="$$JIXIAO_TEST_PG_URL" $(VENV)/bin/pytest -q -n 2 -m "not browser and not nodb" --durations=25; \
+		DATABASE_URL="$$JIXIAO_TEST_PG_URL" $(VENV)/bin/pytest -q -n 2 -m "not browser and not nodb and not sqlite_only" --durations=25; \
 	elif [ "$$CI" = "true" ]; then \
 		echo "CI requires PostgreSQL: JIXIAO_TEST_PG_URL is not set" >&2; exit 1; \
 	else \

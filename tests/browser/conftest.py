@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -82,12 +83,41 @@ def page(browser: Any, request: Any) -> Iterator[Any]:
     context.close()
 
 
-@pytest.fixture
-def demo(transactional_db: None) -> None:
-    """The demo data (seed_demo at a tenth of its size); the demo users sign in with DEMO_PASSWORD."""
-    from django.core.management import call_command
+# On SQLite the first test asking for the demo seeds it and keeps a copy of the whole database (sqlite3's backup)
+# and of the files it wrote; the next ones get both back in a moment instead of seeding again (11–13 s each,
+# sixteen tests: CI's time budget).
+_DEMO_COPY: list[tuple[sqlite3.Connection, Path]] = []
 
-    call_command("seed_demo", scale=0.1, verbosity=0)
+
+@pytest.fixture
+def demo(transactional_db: None, tmp_path_factory: Any) -> None:
+    """The demo data (seed_demo at a tenth of its size); the demo users sign in with DEMO_PASSWORD."""
+    from django.conf import settings
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.cache import cache
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import override_settings
+
+    if connection.vendor != "sqlite":
+        call_command("seed_demo", scale=0.1, verbosity=0)
+        return
+    connection.ensure_connection()
+    if _DEMO_COPY:
+        database, files = _DEMO_COPY[0]
+        database.backup(connection.connection)
+        shutil.copytree(files, settings.MEDIA_ROOT, dirs_exist_ok=True)
+        # The copy's content type ids differ from those the flush and the reference rows left in the cache.
+        ContentType.objects.clear_cache()
+        cache.clear()
+        return
+    files = tmp_path_factory.mktemp("demo_files")
+    with override_settings(MEDIA_ROOT=str(files)):
+        call_command("seed_demo", scale=0.1, verbosity=0)
+    shutil.copytree(files, settings.MEDIA_ROOT, dirs_exist_ok=True)
+    database = sqlite3.connect(":memory:", check_same_thread=False)
+    connection.connection.backup(database)
+    _DEMO_COPY.append((database, files))
 
 
 @pytest.fixture

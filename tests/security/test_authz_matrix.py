@@ -170,8 +170,15 @@ def test_c11_anonymous_is_sent_to_login_everywhere(foreign: dict[str, int]) -> N
     assert not problems, "anonymous reached:\n" + "\n".join(problems)
 
 
+# Every persona walks every route on SQLite. On PostgreSQL three of them do (the widest finance role, a unit, an
+# administrator): the queries are the same ORM code, and the thirteen walks took some three CPU-minutes there.
+WALKED_ON_POSTGRESQL = {"performance", "unit_user", "sys_admin"}
+
+
 @override_settings(JIXIAO_RATE_LIMIT_ENABLED=False)
-@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize(
+    "persona", [p if p in WALKED_ON_POSTGRESQL else pytest.param(p, marks=pytest.mark.sqlite_only) for p in PERSONAS]
+)
 def test_c11_persona_walk(world: World, foreign: dict[str, int], persona: str) -> None:
     user = world.users[persona]
     client = Client(raise_request_exception=False)

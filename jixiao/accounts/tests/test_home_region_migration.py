@@ -25,24 +25,24 @@ def _opened_by(actor: User, username: str, organization: str = "") -> User:
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_the_migration_gives_existing_accounts_the_region_that_opened_them(world: World) -> None:
+def test_the_migration_gives_existing_accounts_the_region_that_opened_them(fresh_world: World) -> None:
     twice = UserFactory(username="twice_sys")  # 系统管理员 of both counties
-    Membership.objects.create(user=twice, role="sys_admin", region=world.region)
-    Membership.objects.create(user=twice, role="sys_admin", region=world.other_region)
-    here = _opened_by(world.users["sys_admin"], "opened_here")  # one region: that one, even without a context
+    Membership.objects.create(user=twice, role="sys_admin", region=fresh_world.region)
+    Membership.objects.create(user=twice, role="sys_admin", region=fresh_world.other_region)
+    here = _opened_by(fresh_world.users["sys_admin"], "opened_here")  # one region: that one, even without a context
     named = _opened_by(twice, "opened_far", organization="宣汉县")  # the record names the region acted in
     unclear = _opened_by(twice, "opened_unclear")  # two regions and nothing recorded: not guessed
     granted = _opened_by(twice, "granted_far")  # the same, but it holds a role by now: the role's region
-    Membership.objects.create(user=granted, role="leader", region=world.other_region)
+    Membership.objects.create(user=granted, role="leader", region=fresh_world.other_region)
     shell_made = UserFactory(username="shell_made")
     MigrationExecutor(connection).migrate([BEFORE])  # the column is gone, and with it what user_create wrote
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(executor.loader.graph.leaf_nodes())  # filled again from the audit trail and the memberships
     homes = dict(User.objects.values_list("username", "home_region_id"))
-    assert homes[here.username] == world.region.pk
-    assert homes[named.username] == world.other_region.pk
+    assert homes[here.username] == fresh_world.region.pk
+    assert homes[named.username] == fresh_world.other_region.pk
     assert homes[unclear.username] is None
-    assert homes[granted.username] == world.other_region.pk
+    assert homes[granted.username] == fresh_world.other_region.pk
     assert homes[shell_made.username] is None
-    assert homes["p_unit"] == world.region.pk and homes["twice_sys"] == world.region.pk  # their first role
+    assert homes["p_unit"] == fresh_world.region.pk and homes["twice_sys"] == fresh_world.region.pk  # their first role

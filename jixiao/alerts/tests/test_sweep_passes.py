@@ -100,13 +100,14 @@ def test_a_city_bureau_sweeps_its_counties(library: Any) -> None:
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_the_nightly_command_with_two_workers_writes_what_one_process_writes(world: Any, settings: Any) -> None:
+def test_the_nightly_command_with_two_workers_writes_what_one_process_writes(fresh_world: Any, settings: Any) -> None:
     """`sweep_warnings --workers 2`: on PostgreSQL two forked processes share the passes (one region per pass
     here); on SQLite the command sweeps in-process. Either way the rows equal a one-process sweep's."""
     from jixiao.alerts.tests.conftest import in_library
 
-    in_library(world.school_project, world.branch_project, world.hospital_project, world.far_project)
-    _payments(world)
+    w = fresh_world
+    in_library(w.school_project, w.branch_project, w.hospital_project, w.far_project)
+    _payments(fresh_world)
     settings.JIXIAO_SWEEP_REGIONS_PER_PASS = 1
     out = io.StringIO()
     call_command("sweep_warnings", "--year", "2026", "--as-of", "2026-08-20", "--workers", "2", stdout=out)

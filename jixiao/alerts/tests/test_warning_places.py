@@ -122,8 +122,8 @@ def test_a_deleted_project_loses_its_warnings_and_a_new_sweep_brings_them_back(l
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_the_migration_fills_the_region_and_code_of_stored_warnings(world: World) -> None:
-    w = world
+def test_the_migration_fills_the_region_and_code_of_stored_warnings(fresh_world: World) -> None:
+    w = fresh_world
     in_library(w.school_project, w.hospital_project, w.far_project)
     gone = ProjectFactory(unit=w.hospital, code="P-GONE")
     Project.objects.filter(pk=gone.pk).update(is_deleted=True)

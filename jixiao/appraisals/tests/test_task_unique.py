@@ -96,7 +96,7 @@ def test_two_requests_at_once_keep_the_first_task_and_write_nothing_of_the_secon
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_the_migration_retires_untouched_duplicates_and_keeps_the_one_with_work(world: World) -> None:
+def test_the_migration_retires_untouched_duplicates_and_keeps_the_one_with_work(fresh_world: World) -> None:
     executor = MigrationExecutor(connection)
     executor.migrate([("appraisals", "0004_settings_out_of_range")])
     try:
@@ -104,7 +104,7 @@ def test_the_migration_retires_untouched_duplicates_and_keeps_the_one_with_work(
         task_model = old_apps.get_model("appraisals", "AppraisalTask")
         appraisal_model = old_apps.get_model("appraisals", "Appraisal")
         common = {
-            "region_id": world.region.pk,
+            "region_id": fresh_world.region.pk,
             "fiscal_year": YEAR,
             "kind": "DEPT",
             "template_id": default_template().pk,
@@ -114,11 +114,11 @@ def test_the_migration_retires_untouched_duplicates_and_keeps_the_one_with_work(
         worked = task_model.objects.create(name="第二次提交", **common)
         appraisal_model.objects.create(
             task=worked,
-            region_id=world.region.pk,
+            region_id=fresh_world.region.pk,
             examinee_type=2,
             examinee_kind="DEPARTMENT",
-            department_id=world.edu.pk,
-            examinee_name=world.edu.name,
+            department_id=fresh_world.edu.pk,
+            examinee_name=fresh_world.edu.name,
             status="self_scoring",
         )
         town = task_model.objects.create(name="乡镇", **{**common, "kind": "TOWN"})

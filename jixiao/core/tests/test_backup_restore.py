@@ -91,9 +91,9 @@ def _drop(admin: Any, name: str) -> None:
 
 
 def test_i03_backup_then_restore_into_a_fresh_database_keeps_every_row_and_the_audit_chain(
-    world: World, tmp_path: Path, fresh_target: str
+    fresh_world: World, tmp_path: Path, fresh_target: str
 ) -> None:
-    _seed(world)
+    _seed(fresh_world)
     expected = _source_counts()
     out = tmp_path / ("jixiao.sqlite3" if connection.vendor == "sqlite" else "jixiao.dump")
     call_command("backup_data", str(out), stdout=StringIO())
@@ -114,7 +114,7 @@ def test_i03_backup_then_restore_into_a_fresh_database_keeps_every_row_and_the_a
 
 
 def test_i03_restore_refuses_without_confirmation_or_with_a_damaged_backup(
-    world: World, tmp_path: Path, fresh_target: str
+    fresh_world: World, tmp_path: Path, fresh_target: str
 ) -> None:
     out = tmp_path / "backup.bin"
     call_command("backup_data", str(out), stdout=StringIO())

@@ -125,6 +125,7 @@ def _project_side() -> dict[str, list[tuple[object, ...]]]:
     }
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.django_db
 def test_the_overall_side_takes_no_draw_from_the_demos_stream(monkeypatch: pytest.MonkeyPatch) -> None:
     call_command("seed_demo", scale=SMALL, stdout=StringIO())

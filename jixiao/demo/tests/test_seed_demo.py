@@ -91,6 +91,7 @@ def test_demo_personas_find_projects_waiting_for_them(demo_county: str) -> None:
     assert returned.events.get().comment
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.django_db
 def test_same_seed_gives_the_same_data_and_another_seed_different_data() -> None:
     seed(scale=SMALL, seed=7)
@@ -208,6 +209,7 @@ def test_print_logins_lists_every_demo_login(demo_county: str) -> None:
     assert DEMO_PASSWORD in output
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.django_db
 def test_scale_one_builds_a_county_of_the_expected_size() -> None:
     seed()

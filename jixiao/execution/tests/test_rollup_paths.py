@@ -302,18 +302,18 @@ def test_department_rollup_follows_payments_imports_status_moves_and_deletions(w
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_concurrent_refreshes_of_one_department_take_turns(world: Any) -> None:
+def test_concurrent_refreshes_of_one_department_take_turns(fresh_world: Any) -> None:
     """An import and a project change refreshing the same department at the same moment: both succeed (advisory
     locks per department and region), and the rows are right afterwards. PostgreSQL only (SQLite has one writer)."""
     from django.db import connection, connections, transaction
 
     if connection.vendor != "postgresql":
         pytest.skip("concurrent writers: PostgreSQL only")
-    for project in (world.school_project, world.branch_project):
+    for project in (fresh_world.school_project, fresh_world.branch_project):
         project.status = Project.Status.IN_LIBRARY
         project.save(update_fields=["status"])
-    payment_create(world.school_project, "1000", dt.date(2026, 3, 1))
-    payment_create(world.branch_project, "250", dt.date(2026, 4, 1))
+    payment_create(fresh_world.school_project, "1000", dt.date(2026, 3, 1))
+    payment_create(fresh_world.branch_project, "250", dt.date(2026, 4, 1))
     barrier = threading.Barrier(4)
     errors: list[BaseException] = []
 
@@ -321,7 +321,7 @@ def test_concurrent_refreshes_of_one_department_take_turns(world: Any) -> None:
         try:
             barrier.wait(timeout=30)
             with transaction.atomic():
-                department_rollup_refresh(department_ids=[world.edu.pk, world.health.pk])
+                department_rollup_refresh(department_ids=[fresh_world.edu.pk, fresh_world.health.pk])
         except BaseException as exc:
             errors.append(exc)
         finally:
@@ -334,4 +334,4 @@ def test_concurrent_refreshes_of_one_department_take_turns(world: Any) -> None:
         thread.join(timeout=60)
     assert errors == []
     assert _department_rollup_stored() == _department_rollup_expected()
-    _assert_analysis_paths_agree(world)
+    _assert_analysis_paths_agree(fresh_world)
