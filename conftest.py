@@ -1,7 +1,8 @@
 """Personas shared by every app's tests (ARCHITECTURE.md §Tests).
 
 One small county: two departments (教育局 对口 教科文股, 卫健局 对口 社保股), each with a first-level unit;
-教育局's unit has a second-level unit. `world` builds it once per test; persona fixtures log a client in.
+教育局's unit has a second-level unit. `world` gives each test fresh instances of it, built once per worker (see
+`SharedBlock`); `fresh_world` builds it for one transactional test; persona fixtures log a client in.
 """
 
 from __future__ import annotations
@@ -243,8 +244,10 @@ def _world_block(_shared_block: SharedBlock) -> _WorldKeys:
 
 @pytest.fixture
 def world(_world_block: _WorldKeys, _shared_block: SharedBlock, request: pytest.FixtureRequest, db: None) -> World:
-    if _block_of(request.node) != "world" or _shared_block.name != "world":
-        pytest.fail("`world` is shared: a transactional test asks for `fresh_world`; see conftest.py")
+    if _block_of(request.node) != "world":
+        pytest.fail("a transactional test cannot read the shared `world`: ask for `fresh_world` (conftest.py)")
+    if _shared_block.name != "world":
+        pytest.fail("the shared `world` was rolled back by a test run out of the usual order (conftest.py)")
     return _load_world(_world_block)
 
 

@@ -248,6 +248,7 @@ def test_demo_targets_measure_their_own_sector(demo_county: str) -> None:
         assert health.pk not in (category.pk, category.parent_id), item.name
 
 
+@pytest.mark.sqlite_only  # files are engine-neutral; PostgreSQL runs the reset in test_reset_keeps_audit_events…
 @pytest.mark.django_db
 def test_reset_removes_the_files_of_the_evidence_it_deletes_and_nothing_else(
     settings: Any, tmp_path: Path, django_capture_on_commit_callbacks: Any
