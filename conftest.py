@@ -187,7 +187,7 @@ def build_world() -> World:
 class _WorldKeys:
     fields: dict[str, tuple[type[Model], Any]]
     users: dict[str, Any]
-    related: list[tuple[type[Model], Any]]
+    rows: list[tuple[type[Model], Any]]  # every row above, and the rows their foreign keys point at
 
 
 def _world_rows(world: World) -> list[Model]:
@@ -206,9 +206,9 @@ def _world_rows(world: World) -> list[Model]:
 
 
 def _load_world(keys: _WorldKeys) -> World:
-    wanted: dict[type[Model], set[Any]] = {}
-    for model, pk in [*keys.fields.values(), *keys.related, *((User, pk) for pk in keys.users.values())]:
-        wanted.setdefault(model, set()).add(pk)
+    wanted: dict[type[Model], list[Any]] = {}
+    for model, pk in keys.rows:
+        wanted.setdefault(model, []).append(pk)
     rows = {
         (model, pk): obj for model, pks in wanted.items() for pk, obj in model._default_manager.in_bulk(pks).items()
     }
@@ -236,7 +236,7 @@ def _world_block(_shared_block: SharedBlock) -> _WorldKeys:
                 if f.name != "users"
             },
             users={persona: user.pk for persona, user in world.users.items()},
-            related=[(obj._meta.concrete_model, obj.pk) for obj in _world_rows(world)],
+            rows=[(obj._meta.concrete_model, obj.pk) for obj in _world_rows(world)],
         )
 
     return _shared_block.open("world", build)
