@@ -6,4 +6,4 @@ class CoreConfig(AppConfig):
     verbose_name = "基础"
 
     def ready(self) -> None:
-        from jixiao.core import lookups  # noqa: F401  (registers IntegerFieldIn)
+        from jixiao.core import lookups  # noqa: F401  (registers IntegerFieldIn and CaselessIContains)
