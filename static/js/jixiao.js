@@ -52,14 +52,15 @@ document.addEventListener("click", function (event) {
   function call(method) {
     if (busy || ended) { return; }
     busy = true;
+    // Busy until the answer is read: a tick between the response and its body would see the old contact time and
+    // send a second POST, which could reach the server after a later, real pause began.
     fetch(url, { method: method, credentials: "same-origin", redirect: "manual", headers: { "X-CSRFToken": token() } })
       .then(function (response) {
-        busy = false;
-        if (!response.ok) { end(); return null; }  // sent to the login page: the session has ended
-        return response.json();
+        return response.ok ? response.json() : { ended: true };  // sent to the login page: the session has ended
       })
       .then(function (data) {
-        if (!data) { return; }
+        busy = false;
+        if (data.ended) { end(); return; }
         contact = Date.now() - (data.idle_seconds - data.remaining) * 1000;
         if (data.remaining > WARN) { box.classList.add("d-none"); }
         tick();
