@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "jixiao.keyeval",
     "jixiao.documents",
     "jixiao.training",
+    "jixiao.regulations",
     "jixiao.rectification",
     "jixiao.results",
     "jixiao.disclosure",

@@ -16,6 +16,7 @@ urlpatterns = [
     path("keyeval/", include("jixiao.keyeval.urls")),
     path("documents/", include("jixiao.documents.urls")),
     path("training/", include("jixiao.training.urls")),
+    path("regulations/", include("jixiao.regulations.urls")),
     path("rectification/", include("jixiao.rectification.urls")),
     path("results/", include("jixiao.results.urls")),
     path("disclosure/", include("jixiao.disclosure.urls")),

@@ -260,6 +260,21 @@ for _role, _caps in TRAINING_CAPABILITIES.items():
     ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | _caps
 
 
+# 制度办法 (the “1+X” register, seeds 000 and 002): the performance section keeps its region's rules; everyone on
+# staff reads them, since departments and units must follow them.
+REGULATION_CAPABILITIES: dict[str, set[str]] = {
+    Role.PERFORMANCE: {"regulation.view", "regulation.manage"},
+    Role.BUSINESS: {"regulation.view"},
+    Role.BUDGET: {"regulation.view"},
+    Role.DEPT_ADMIN: {"regulation.view"},
+    Role.UNIT_USER: {"regulation.view"},
+    Role.LEADER: {"regulation.view"},
+    Role.OVERSIGHT: {"regulation.view"},
+}
+for _role, _caps in REGULATION_CAPABILITIES.items():
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | _caps
+
+
 # 问题整改 (DOMAIN.md §2.5, §6.10): the performance and business sections turn problems into findings, issue notices
 # and review feedback (the business section for its 对口 departments); departments and units answer; finance runs the
 # overdue sweep; leaders and oversight read.

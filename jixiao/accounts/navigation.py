@@ -145,6 +145,7 @@ MENU: tuple[MenuGroup, ...] = (
             MenuItem("文书管理", "documents:list", "documents.view"),
             MenuItem("起草文书", "documents:create", "documents.draft"),
             MenuItem("我收到的文书", "documents:inbox", "documents.receive"),
+            MenuItem("制度办法", "regulations:list", "regulation.view"),
             MenuItem("绩效通报", "bulletins:list", "bulletins.view"),
             MenuItem("文书模板", "documents:templates", "documents.configure"),
             MenuItem("发文字号", "documents:series", "documents.configure"),

@@ -36,6 +36,7 @@ from jixiao.demo.names import DeptSpec, T
 from jixiao.demo.overall import seed_overall
 from jixiao.demo.preassessment import seed_preassessments
 from jixiao.demo.rectification import seed_rectification
+from jixiao.demo.regulations import seed_regulations
 from jixiao.demo.reports import seed_reports
 from jixiao.demo.reset import DemoDataError, reset_demo
 from jixiao.demo.results import seed_results
@@ -232,6 +233,7 @@ class _Builder:
         # Closing the loop (issue 7): documents and training first, then the stages that read them.
         seed_documents(self.rng, county, CURRENT_YEAR)
         seed_training(self.rng, county, CURRENT_YEAR)
+        seed_regulations(self.rng, county, CURRENT_YEAR)
         seed_rectification(self.rng, county, CURRENT_YEAR)
         seed_results(self.rng, county, CURRENT_YEAR)
         seed_disclosure(self.rng, county, CURRENT_YEAR)

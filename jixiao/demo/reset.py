@@ -23,6 +23,7 @@ from jixiao.organizations.models import BudgetUnit, Department, FinanceSection, 
 from jixiao.preassessment.models import AssessmentPanelMember, PreAssessment
 from jixiao.projects.models import Project
 from jixiao.rectification.models import Rectification
+from jixiao.regulations.models import Regulation
 from jixiao.targets.models import PerformanceTarget
 from jixiao.training.models import TrainingSession
 
@@ -68,6 +69,7 @@ def _delete_county(county: FiscalRegion, usernames: list[str], parent_codes: tup
     Disclosure.objects.filter(region__path__startswith=prefix).delete()  # items protect regions and departments
     AppraisalTask.objects.filter(region__path__startswith=prefix).delete()  # appraisals protect departments, towns
     TrainingSession.objects.filter(region__path__startswith=prefix).delete()  # sessions protect the region
+    Regulation.objects.filter(region__path__startswith=prefix).delete()  # rules protect the region
     MonitoringTask.objects.filter(region__path__startswith=prefix).delete()  # records protect projects
     Rectification.objects.filter(region__path__startswith=prefix).delete()  # cases protect projects and units
     # Bulletins and documents protect the region; recipients protect departments and units; documents, series.

@@ -32,6 +32,8 @@ WORK_PARTS: tuple[Section, ...] = (
     Section("work_ra", "（五）结果应用与整改", 2, ("RA-1", "DOC-1")),
     Section("work_dis", "（六）信息公开", 2, ("DIS-1",)),
     Section("work_ap", "（七）绩效考核、培训与第三方管理", 2, ("AP-1", "TR-1", "TP-1")),
+    # Added 7 Dec 2026 after the others, so the parts of a report generated before it keep their numbers.
+    Section("work_reg", "（八）制度建设", 2, ("REG-1",)),
 )
 # 向上级报送的工作总结 (seeds 000, 004).
 SECTIONS: tuple[Section, ...] = (
@@ -57,9 +59,15 @@ def sections_of(kind: str, stored: dict[str, Any] | None = None) -> tuple[Sectio
     (6 Dec 2026) stored the upward ones: it keeps reading (and exporting, finalised or not) as it was written until it
     is regenerated."""
     if kind != PUBLIC:
-        return SECTIONS
-    legacy = stored is not None and "preface" in stored and "public_results" not in stored
-    return SECTIONS if legacy else PUBLIC_SECTIONS
+        chosen = SECTIONS
+    else:
+        legacy = stored is not None and "preface" in stored and "public_results" not in stored
+        chosen = SECTIONS if legacy else PUBLIC_SECTIONS
+    if not stored:
+        return chosen
+    # A part added after the report was generated (（八）制度建设) is left out until it is regenerated: a finalised
+    # report reads and exports as it was written, without an empty heading.
+    return tuple(s for s in chosen if not s.editable or s.key in stored)
 
 
 def editable_of(kind: str, stored: dict[str, Any] | None = None) -> tuple[Section, ...]:

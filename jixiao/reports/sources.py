@@ -16,12 +16,14 @@ from jixiao.disclosure.selectors import disclosure_summary
 from jixiao.documents.models import DocType
 from jixiao.documents.selectors import document_counts
 from jixiao.rectification.selectors import rectification_summary
+from jixiao.regulations.selectors import regulation_totals
 from jixiao.results.selectors import result_application_summary
 from jixiao.training.selectors import training_totals
 
 CONTRACTS: dict[str, Callable[[Any, int], Any]] = {
     "document_counts": document_counts,
     "training_totals": training_totals,
+    "regulation_totals": regulation_totals,
     "rectification_summary": rectification_summary,
     "result_application_summary": result_application_summary,
     "disclosure_summary": disclosure_summary,

@@ -165,6 +165,9 @@ ALLOWED: dict[str, frozenset[str]] = {
     "projects:import_template": frozenset({"budget", "dept_admin", "unit_user", "other_unit_user"}),
     "projects:list": STAFF,
     "projects:autocomplete": STAFF,  # the search box of project fields; the results are scoped
+    "regulations:create": PERFORMANCE_SECTION,
+    "regulations:export": STAFF,
+    "regulations:list": STAFF,
     "targets:approve_batch": frozenset({"budget"}),
     "targets:dept_start": UNIT_SIDE,
     "targets:export_declarations": STAFF,

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from jixiao.reports.statistics.base import Figure, Scope, wan
-from jixiao.reports.statistics.closing import ap_1, dis_1, doc_1, ra_1, tp_1, tr_1
+from jixiao.reports.statistics.closing import ap_1, dis_1, doc_1, ra_1, reg_1, tp_1, tr_1
 from jixiao.reports.statistics.stages import (
     ev_1,
     ev_2,
@@ -57,6 +57,7 @@ CATALOGUE: dict[str, Callable[[Scope], Figure]] = {
     "AP-1": ap_1,
     "TR-1": tr_1,
     "TP-1": tp_1,
+    "REG-1": reg_1,
 }
 
 

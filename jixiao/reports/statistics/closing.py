@@ -154,6 +154,24 @@ def tr_1(scope: Scope) -> Figure:
     )
 
 
+def reg_1(scope: Scope) -> Figure:
+    """The rules the region's own bureau issued, forwarded or revised in the year (制度办法; seeds 000 and 002 “1+X”);
+    those of the regions above or below are theirs, not this report's."""
+    totals = sources.call("regulation_totals", scope.actor, scope.work_year)
+    if totals is None:
+        return _unavailable("REG-1", "制度建设", "regulations.selectors.regulation_totals")
+    counts = {action: int(row.get("records", 0)) for action, row in (totals.get("by_action") or {}).items()}
+    issued, forwarded, revised = (counts.get(key, 0) for key in ("issued", "forwarded", "revised"))
+    return Figure(
+        "REG-1",
+        "制度建设",
+        {"records": issued + forwarded + revised, "issued": issued, "forwarded": forwarded, "revised": revised},
+        {"contract": "regulations.selectors.regulation_totals", "year": scope.work_year},
+        f"出台预算绩效管理制度办法{issued}项，转发{forwarded}项，修订{revised}项",
+        table=[("出台制度办法（项）", str(issued)), ("转发（项）", str(forwarded)), ("修订（项）", str(revised))],
+    )
+
+
 def tp_1(scope: Scope) -> Figure:
     reviews = AgencyQualityReview.objects.filter(reviewed_at__year=scope.work_year, **in_region(scope, "agency__"))
     grades = dict(reviews.values("grade").annotate(c=Count("id")).values_list("grade", "c"))

@@ -226,10 +226,11 @@ def recompute(path: str, wy: int, fy: int) -> dict[str, dict[str, Any]]:
 
 
 def _later_stages(path: str, wy: int) -> dict[str, dict[str, Any]]:
-    """DOC-1, DIS-1, AP-1, TR-1 and the result applications of RA-1, from the later stages' own rows."""
+    """DOC-1, DIS-1, AP-1, TR-1, REG-1 and the result applications of RA-1, from the later stages' own rows."""
     from jixiao.appraisals.models import Appraisal
     from jixiao.disclosure.models import Disclosure
     from jixiao.documents.models import ISSUED_STATES, OfficialDocument
+    from jixiao.regulations.models import Regulation
     from jixiao.results.models import ResultApplication
     from jixiao.training.models import TrainingSession
 
@@ -256,6 +257,12 @@ def _later_stages(path: str, wy: int) -> dict[str, dict[str, Any]]:
         for t in TrainingSession.objects.select_related("region")
         if not t.is_deleted and t.year == wy and _in(t.region, path)
     ]
+    # REG-1 counts the bureau's own rules: the report's region itself, not the regions below it.
+    rules = Counter(
+        r.action
+        for r in Regulation.objects.select_related("region")
+        if not r.is_deleted and r.year == wy and r.region.path == path
+    )
     applications = [
         r
         for r in ResultApplication.objects.select_related("region")
@@ -273,6 +280,10 @@ def _later_stages(path: str, wy: int) -> dict[str, dict[str, Any]]:
             "interview": len([a for a in appraisals if a.outcome == "INTERVIEW"]),
         },
         "TR-1": {"sessions": sum(t.session_count for t in sessions), "attendance": sum(t.attendance for t in sessions)},
+        "REG-1": {
+            "records": sum(rules.values()),
+            **{action: rules.get(action, 0) for action in Regulation.Action.values},
+        },
         "RA-1": {
             "applications": {
                 "total": len(applications),

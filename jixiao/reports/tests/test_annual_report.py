@@ -248,6 +248,7 @@ def test_every_figure_of_the_demo_county_report_matches_the_database(demo_county
     assert stats["TG-1"]["values"]["projects"] > 0
     assert stats["MON-1"]["values"]["units"] > 0
     assert stats["MON-3"]["values"]["monitored_projects"] > 0
+    assert (stats["REG-1"]["values"]["issued"], stats["REG-1"]["values"]["forwarded"]) == (1, 1)
     text, rows = _word_text(services.annual_report_export(actor=perf, report=report))
     assert str(stats["TG-1"]["values"]["projects"]) in text
     assert len(rows) > len(stats)
@@ -345,3 +346,32 @@ def test_the_appendix_table_keeps_its_fonts_and_column_widths() -> None:
     assert [round(c.width.cm, 2) for c in table.rows[1].cells] == widths
     assert [round(c.width.cm, 2) for c in table.columns] == widths
     assert not table.autofit and tables_kept_whole(word) and head_repeats(table)
+
+
+def test_the_years_rules_are_the_eighth_part_and_an_older_report_reads_without_it(world: World) -> None:
+    import datetime as dt
+
+    from jixiao.regulations.services import regulation_create
+
+    perf = world.users["performance"]
+    rule = {"category": "comprehensive", "issuer": "渠县财政局", "is_current": True, "note": "", "doc_no": ""}
+    regulation_create(actor=perf, data={**rule, "title": "渠县预算绩效管理办法", "action": "issued",
+                                         "issued_on": dt.date(YEAR, 3, 1)})  # fmt: skip
+    regulation_create(actor=perf, data={**rule, "title": "转发省厅通知", "action": "forwarded",
+                                         "issued_on": dt.date(YEAR, 5, 1)})  # fmt: skip
+    regulation_create(actor=perf, data={**rule, "title": "旧办法", "action": "revised",
+                                         "issued_on": dt.date(YEAR - 1, 5, 1)})  # fmt: skip
+    report = _generate(world)
+    assert report.statistics["REG-1"]["values"] == {"records": 2, "issued": 1, "forwarded": 1, "revised": 0}
+    assert report.sections["work_reg"]["text"] == "出台预算绩效管理制度办法1项，转发1项，修订0项。"
+    text, rows = _word_text(services.annual_report_export(actor=perf, report=report))
+    assert "（七）绩效考核、培训与第三方管理" in text and "（八）制度建设" in text
+    assert any(row[2:] == ["出台制度办法（项）", "1"] for row in rows)
+    # A report generated before the part existed reads and exports as it was written: no empty （八）.
+    older = {key: value for key, value in report.sections.items() if key != "work_reg"}
+    AnnualReport.objects.filter(pk=report.pk).update(sections=older)
+    report.refresh_from_db()
+    text, _rows = _word_text(services.annual_report_export(actor=perf, report=report))
+    assert "（七）绩效考核、培训与第三方管理" in text and "（八）制度建设" not in text
+    page = world.login("performance").get(reverse("reports:annual_detail", args=[report.pk])).content.decode()
+    assert "（七）绩效考核、培训与第三方管理" in page and "（八）制度建设" not in page

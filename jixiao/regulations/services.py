@@ -1,0 +1,134 @@
+"""制度办法 writes: keyword-only, capability and scope re-checked, one transaction, audited. A bureau keeps the rows
+of its own region; those of the regions above (which it reads) and below are not its to change."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+
+from jixiao.core import audit, uploads
+from jixiao.core.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
+from jixiao.core.numbers import FIRST_YEAR, LAST_YEAR
+from jixiao.core.permissions import require
+from jixiao.regulations.models import Regulation, RegulationAction, RegulationCategory, RegulationFile
+from jixiao.regulations.selectors import kept_by
+
+FIELDS = ["title", "doc_no", "category", "action", "issuer", "issued_on", "is_current", "note"]
+REQUIRED = {"title": "制度名称", "category": "类别", "action": "方式", "issuer": "发文单位", "issued_on": "印发日期"}
+
+
+def _clean(data: dict[str, Any]) -> dict[str, Any]:
+    cleaned = {k: data[k] for k in FIELDS if k in data}
+    for key in ("title", "doc_no", "issuer", "note"):
+        if key in cleaned:
+            cleaned[key] = (cleaned[key] or "").strip()
+    missing = [label for key, label in REQUIRED.items() if not cleaned.get(key)]
+    if missing:
+        raise DomainError("请填写：" + "、".join(missing))
+    if not isinstance(cleaned["issued_on"], dt.date):
+        raise DomainError("印发日期格式不正确")
+    if not FIRST_YEAR <= cleaned["issued_on"].year <= LAST_YEAR:
+        raise DomainError(f"印发日期应在{FIRST_YEAR}年至{LAST_YEAR}年之间")
+    if cleaned["category"] not in RegulationCategory.values:
+        raise DomainError("请选择类别")
+    if cleaned["action"] not in RegulationAction.values:
+        raise DomainError("请选择方式（出台、转发或修订）")
+    cleaned["is_current"] = bool(cleaned.get("is_current", True))
+    return cleaned
+
+
+def _own(actor: Any, regulation: Regulation) -> None:
+    """Visible and of the actor's own region: a 404 for what the actor cannot see, a refusal for the rules of a
+    region above or below, which the actor reads but did not issue."""
+    if not Regulation.objects.visible_to(actor).filter(pk=regulation.pk).exists():
+        raise NotFoundError("制度办法不存在")
+    if not kept_by(actor, regulation):
+        raise PermissionDeniedError("这是其他财政区划的制度办法，只能查看，不能修改")
+
+
+def regulation_create(*, actor: Any, data: dict[str, Any]) -> Regulation:
+    require(actor, "regulation.manage")
+    cleaned = _clean(data)
+    with transaction.atomic():
+        regulation = Regulation(region=actor.active_membership.region, created_by=actor, updated_by=actor)
+        for field, value in cleaned.items():
+            setattr(regulation, field, value)
+        regulation.year = regulation.issued_on.year
+        regulation.save()
+        audit.record(
+            actor=actor,
+            event_type="regulation.create",
+            obj=regulation,
+            changes=audit.diff({}, audit.snapshot(regulation, FIELDS)),
+        )
+    return regulation
+
+
+def regulation_update(
+    *, actor: Any, regulation: Regulation, data: dict[str, Any], version: int | None = None
+) -> Regulation:
+    require(actor, "regulation.manage")
+    _own(actor, regulation)
+    cleaned = _clean(data)
+    with transaction.atomic():
+        locked = Regulation.objects.select_for_update().get(pk=regulation.pk)
+        if version is not None and locked.version != version:
+            raise ConflictError("制度办法已被他人修改，请刷新后重试")
+        before = audit.snapshot(locked, FIELDS)
+        for field, value in cleaned.items():
+            setattr(locked, field, value)
+        locked.year = locked.issued_on.year
+        locked.version += 1
+        locked.updated_by = actor
+        locked.save(update_fields=[*cleaned, "year", "version", "updated_by", "updated_at"])
+        audit.record(
+            actor=actor,
+            event_type="regulation.update",
+            obj=locked,
+            changes=audit.diff(before, audit.snapshot(locked, FIELDS)),
+        )
+    return locked
+
+
+def regulation_delete(*, actor: Any, regulation: Regulation) -> None:
+    require(actor, "regulation.manage")
+    _own(actor, regulation)
+    with transaction.atomic():
+        locked = Regulation.objects.select_for_update().get(pk=regulation.pk)
+        locked.is_deleted = True
+        locked.version += 1
+        locked.updated_by = actor
+        locked.save(update_fields=["is_deleted", "version", "updated_by", "updated_at"])
+        audit.record(actor=actor, event_type="regulation.delete", obj=locked)
+
+
+def file_add(*, actor: Any, regulation: Regulation, upload: Any, note: str = "") -> RegulationFile:
+    """The document (正文, 附件), checked before it is stored (core.uploads: type, size, content), kept with its
+    SHA-256 and 说明, and removed again if the write fails."""
+    require(actor, "regulation.manage")
+    _own(actor, regulation)
+    [name] = uploads.check_uploads([upload], max_files=1)
+    with uploads.removed_on_failure() as written, transaction.atomic():
+        locked = Regulation.objects.select_for_update().get(pk=regulation.pk)
+        stored = RegulationFile(regulation=locked, note=(note or "").strip()[:500])
+        uploads.store_files(
+            written, [(stored, upload, name)], actor=actor, event_type="regulation.file_add", obj=locked
+        )
+    return stored
+
+
+def file_delete(*, actor: Any, stored: RegulationFile) -> None:
+    require(actor, "regulation.manage")
+    _own(actor, stored.regulation)
+    with transaction.atomic():
+        locked = Regulation.objects.select_for_update().get(pk=stored.regulation_id)
+        current = RegulationFile.objects.filter(pk=stored.pk, regulation=locked).first()
+        if current is None:
+            raise NotFoundError("制度文件不存在")
+        uploads.stored_file_delete(current, actor=actor, event_type="regulation.file_delete", obj=locked)
+
+
+def file_opened(*, actor: Any, stored: RegulationFile) -> None:
+    uploads.stored_file_opened(stored, actor=actor, event_type="regulation.file_download", obj=stored.regulation)

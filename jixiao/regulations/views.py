@@ -1,0 +1,157 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from jixiao.core.errors import DomainError
+from jixiao.core.forms import valid_filters
+from jixiao.core.views_helpers import capability_required, paginate, stored_file_response, xlsx_response
+from jixiao.regulations import selectors, services
+from jixiao.regulations.exports import regulations_xlsx
+from jixiao.regulations.forms import FileForm, FilterForm, RegulationForm
+from jixiao.regulations.models import Regulation
+
+
+def _params(request: HttpRequest) -> tuple[FilterForm, dict[str, Any]]:
+    form = FilterForm(request.GET)
+    return form, valid_filters(form)
+
+
+@capability_required("regulation.view")
+def regulation_list(request: HttpRequest) -> HttpResponse:
+    form, params = _params(request)
+    queryset = selectors.regulations_filtered(request.user, params)
+    query = request.GET.urlencode()
+    return render(request, "regulations/list.html", {"form": form, "page": paginate(request, queryset), "query": query})
+
+
+@capability_required("regulation.view")
+def regulation_export(request: HttpRequest) -> HttpResponse:
+    _form, params = _params(request)
+    name = f"{params['year']}年度制度办法.xlsx" if params.get("year") else "制度办法.xlsx"
+    return xlsx_response(regulations_xlsx(selectors.regulations_filtered(request.user, params)), name)
+
+
+def _own(request: HttpRequest, pk: int) -> Regulation:
+    """A row the user keeps: 404 when not visible, 403 for the rules of a region above or below (read-only here)."""
+    regulation = selectors.regulation_get(request.user, pk)
+    if not selectors.kept_by(request.user, regulation):
+        raise PermissionDenied("这是其他财政区划的制度办法，只能查看，不能修改")
+    return regulation
+
+
+def _data(form: RegulationForm) -> dict[str, Any]:
+    data = dict(form.cleaned_data)
+    data.pop("version", None)
+    return data
+
+
+@capability_required("regulation.manage")
+def regulation_create(request: HttpRequest) -> HttpResponse:
+    form = RegulationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            regulation = services.regulation_create(actor=request.user, data=_data(form))
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "制度办法已登记，可在下方上传文件")
+            return redirect("regulations:detail", pk=regulation.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "regulations/form.html", {"form": form, "title": "登记制度办法"}, status=status)
+
+
+@capability_required("regulation.manage")
+def regulation_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    regulation = _own(request, pk)
+    initial = {f: getattr(regulation, f) for f in [*services.FIELDS, "version"]}
+    form = RegulationForm(request.POST or None, initial=initial)
+    status = 400 if request.method == "POST" else 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.regulation_update(
+                actor=request.user, regulation=regulation, data=_data(form), version=form.cleaned_data.get("version")
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+            status = exc.status_code
+        else:
+            messages.success(request, "修改已保存")
+            return redirect("regulations:detail", pk=regulation.pk)
+    context = {"form": form, "regulation": regulation, "title": f"修改制度办法：{regulation.title}"}
+    return render(request, "regulations/form.html", context, status=status)
+
+
+def _detail(
+    request: HttpRequest,
+    regulation: Regulation,
+    *,
+    status: int = 200,
+    file_form: FileForm | None = None,
+    file_error: str = "",
+) -> HttpResponse:
+    context = {
+        "regulation": regulation,
+        "files": selectors.regulation_files(regulation),
+        "file_form": file_form or FileForm(),
+        "file_error": file_error,
+        # The bureau's own rows only: the rules of the regions above and below are read here, kept there.
+        "can_manage": request.user.can("regulation.manage")  # type: ignore[union-attr]
+        and selectors.kept_by(request.user, regulation),
+    }
+    return render(request, "regulations/detail.html", context, status=status)
+
+
+@capability_required("regulation.view")
+def regulation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail(request, selectors.regulation_get(request.user, pk))
+
+
+@require_POST
+@capability_required("regulation.manage")
+def regulation_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    regulation = _own(request, pk)
+    services.regulation_delete(actor=request.user, regulation=regulation)
+    messages.success(request, "制度办法已删除")
+    return redirect("regulations:list")
+
+
+@require_POST
+@capability_required("regulation.manage")
+def file_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    regulation = _own(request, pk)
+    form = FileForm(request.POST, request.FILES)
+    if not form.is_valid():
+        error = "请选择要上传的文件" if "file" in form.errors else "说明不能超过500字"
+        return _detail(request, regulation, status=400, file_form=form, file_error=error)
+    try:
+        services.file_add(
+            actor=request.user, regulation=regulation, upload=form.cleaned_data["file"], note=form.cleaned_data["note"]
+        )
+    except DomainError as exc:
+        return _detail(request, regulation, status=exc.status_code, file_form=form, file_error=exc.message)
+    messages.success(request, "制度文件已上传")
+    return redirect("regulations:detail", pk=pk)
+
+
+@require_POST
+@capability_required("regulation.manage")
+def file_delete(request: HttpRequest, pk: int, file_pk: int) -> HttpResponse:
+    _own(request, pk)
+    stored = selectors.file_get(request.user, pk, file_pk)
+    services.file_delete(actor=request.user, stored=stored)
+    messages.success(request, "制度文件已删除")
+    return redirect("regulations:detail", pk=pk)
+
+
+@capability_required("regulation.view")
+def file_download(request: HttpRequest, pk: int, file_pk: int) -> HttpResponse:
+    stored = selectors.file_get(request.user, pk, file_pk)
+    return stored_file_response(
+        stored.file, stored.original_name, opened=lambda: services.file_opened(actor=request.user, stored=stored)
+    )
