@@ -12,7 +12,7 @@ from docx.shared import Cm, Pt
 
 from jixiao.core.word import a4_document, add_table, clean_text, official_date, set_fonts
 from jixiao.reports.models import AnnualReport
-from jixiao.reports.narrative import key_evaluation_reports, sections_of
+from jixiao.reports.narrative import key_evaluation_reports, printed_of
 from jixiao.reports.statistics import in_catalogue_order
 
 BODY_FONT = "仿宋_GB2312"
@@ -104,7 +104,7 @@ def render_annual_report(report: AnnualReport, issuer: str) -> bytes:
     if report.addressees:
         _paragraph(doc, f"{report.addressees}：", indent=False)
     sections = report.sections or {}
-    for section in sections_of(report.kind, sections):
+    for section in printed_of(report.kind, sections):
         if section.level == 1:
             _paragraph(doc, section.title, font=HEADING_FONT)
         elif section.level == 2:

@@ -54,7 +54,11 @@ class EditForm(HiddenErrorsMixin, forms.Form):
                 max_length=MAX_SECTION_CHARS,
                 initial=entry.get("text", ""),
                 widget=forms.Textarea(attrs={"rows": 6}),
-                help_text="已手工修改" if entry.get("edited") else "",
+                help_text="；".join(
+                    note
+                    for note, shown in (("已手工修改", entry.get("edited")), ("留空则报告中不含本节", section.optional))
+                    if shown
+                ),
             )
         bootstrapify(self)
 

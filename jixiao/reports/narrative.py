@@ -22,6 +22,9 @@ class Section:
     editable: bool = True
     # The issued key-evaluation reports (EV-3) as a 序号/评价报告 table printed after the section's text.
     reports_table: bool = False
+    # Printed only when it has text: a bureau with nothing to ask the upper level clears it (the last heading, so
+    # leaving it out renumbers nothing).
+    optional: bool = False
 
 
 WORK_PARTS: tuple[Section, ...] = (
@@ -43,6 +46,8 @@ SECTIONS: tuple[Section, ...] = (
     Section("self_score", "二、自评得分情况", 1),
     Section("problems", "三、存在的问题", 1),
     Section("next_steps", "四、下一步工作打算", 1),
+    # Seed 000 ends with the bureau's requests to the upper level (added 7 Dec 2026; older reports read without it).
+    Section("suggestions", "五、意见建议", 1, optional=True),
 )
 # 对外公开的工作情况说明 (seed 001): the key evaluations' results first, then the work done; figures only — no
 # self-score, no problems list, no unit's opinion, no expert's name.
@@ -70,10 +75,22 @@ def sections_of(kind: str, stored: dict[str, Any] | None = None) -> tuple[Sectio
     return tuple(s for s in chosen if not s.editable or s.key in stored)
 
 
+def printed_of(kind: str, stored: dict[str, Any]) -> tuple[Section, ...]:
+    """The sections the report prints (the page and the Word file): an optional one only when it has text."""
+    return tuple(
+        s for s in sections_of(kind, stored) if not s.optional or ((stored.get(s.key) or {}).get("text") or "").strip()
+    )
+
+
 def editable_of(kind: str, stored: dict[str, Any] | None = None) -> tuple[Section, ...]:
     return tuple(s for s in sections_of(kind, stored) if s.editable)
 
 
+# Seed 000's 五、意见建议, as a starting point the performance section rewrites or clears.
+SUGGESTIONS = (
+    "（一）对预算绩效管理业务培训的要求及方式作出具体规定，同时派遣业务人员现场指导，强化质量把控。\n"
+    "（二）明确绩效管理股（室）的人员配置及专业要求。"
+)
 NEXT_STEPS = (
     "（一）健全预算绩效管理制度。结合本地实际完善事前绩效评估、绩效目标管理、运行监控和评价结果应用等制度办法，"
     "提高预算绩效管理工作的规范性和有效性。\n"
@@ -168,6 +185,7 @@ def build_sections(
     )
     texts["problems"] = _problems(figures)
     texts["next_steps"] = NEXT_STEPS
+    texts["suggestions"] = SUGGESTIONS
     return texts
 
 
@@ -188,7 +206,7 @@ def outline(sections: dict[str, Any], kind: str = "UPWARD") -> list[dict[str, An
             "text": (sections.get(s.key) or {}).get("text", ""),
             "reports_table": s.reports_table,
         }
-        for s in sections_of(kind, sections)
+        for s in printed_of(kind, sections)
     ]
 
 

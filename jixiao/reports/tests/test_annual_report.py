@@ -375,3 +375,23 @@ def test_the_years_rules_are_the_eighth_part_and_an_older_report_reads_without_i
     assert "（七）绩效考核、培训与第三方管理" in text and "（八）制度建设" not in text
     page = world.login("performance").get(reverse("reports:annual_detail", args=[report.pk])).content.decode()
     assert "（七）绩效考核、培训与第三方管理" in page and "（八）制度建设" not in page
+
+
+def test_the_suggestions_are_printed_when_they_have_text_and_left_out_when_cleared(world: World) -> None:
+    perf = world.users["performance"]
+    report = _generate(world)
+    assert report.sections["suggestions"]["text"].startswith("（一）对预算绩效管理业务培训")
+    text, _rows = _word_text(services.annual_report_export(actor=perf, report=report))
+    assert text.index("四、下一步工作打算") < text.index("五、意见建议") < text.index("附件：")
+    client = world.login("performance")
+    edit = client.get(reverse("reports:annual_detail", args=[report.pk])).content.decode()
+    assert "留空则报告中不含本节" in edit
+    # Cleared: no heading on the page or in the Word file; the other parts read as before.
+    sections = {key: dict(value) for key, value in report.sections.items()}
+    sections["suggestions"]["text"] = "  "
+    AnnualReport.objects.filter(pk=report.pk).update(sections=sections)
+    report.refresh_from_db()
+    text, _rows = _word_text(services.annual_report_export(actor=perf, report=report))
+    assert "五、意见建议" not in text and "四、下一步工作打算" in text
+    page = world.login("leader").get(reverse("reports:annual_detail", args=[report.pk])).content.decode()
+    assert "五、意见建议" not in page and "四、下一步工作打算" in page
