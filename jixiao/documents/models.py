@@ -29,6 +29,8 @@ class DocType(models.TextChoices):
     CIRCULAR_KEY_EVAL = "CIRCULAR_KEY_EVAL", _("财政重点绩效评价结果通报")
     CIRCULAR_APPRAISAL = "CIRCULAR_APPRAISAL", _("考核结果通报")
     ANNUAL_REPORT = "ANNUAL_REPORT", _("年度预算绩效管理工作总结报告")
+    # Seed 000 S09: the yearly notice that opens target setting (编制范围、内容、流程、要求), to every department.
+    TARGET_NOTICE = "TARGET_NOTICE", _("绩效目标编审通知")
 
 
 class DocumentStatus(models.TextChoices):

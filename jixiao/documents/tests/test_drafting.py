@@ -249,3 +249,24 @@ def test_a_draft_deleted_meanwhile_says_so(world: Any) -> None:
     services.document_discard(actor=world.users["performance"], document=draft)
     with pytest.raises(ConflictError, match="该草稿已被删除"):  # the system actor: past the scope check to the row
         services.document_discard(actor=None, document=stale)
+
+
+def test_the_target_notice_opens_target_setting_for_every_department(world: Any) -> None:
+    """Seed 000 S09: the yearly 绩效目标编审通知 (编制范围、内容、流程、要求) from its national default template."""
+    client = world.login("performance")
+    page = client.get("/documents/new/").content.decode()
+    assert '<option value="TARGET_NOTICE">绩效目标编审通知</option>' in page
+    draft = services.document_draft(
+        actor=world.users["performance"],
+        doc_type=DocType.TARGET_NOTICE,
+        region=world.region,
+        recipients=[world.edu, world.health],
+        context={"content": "项目名称、资金规模、年度目标及产出、效益、满意度指标。", "deadline": "2026年10月31日"},
+        fiscal_year=2027,
+    )
+    assert draft.title == "关于做好2027年度预算绩效目标编制审核工作的通知"
+    parts = ("一、编制范围", "二、编制内容\n项目名称、资金规模", "三、编审流程", "四、有关要求", "2026年10月31日前")
+    for part in parts:
+        assert part in draft.body, part
+    assert "不予安排预算" in draft.body and "【待填写：联系人及电话】" in draft.body
+    assert sorted(r.department.name for r in draft.recipients.all()) == ["县卫健局", "县教育局"]
