@@ -16,7 +16,7 @@ from jixiao.appraisals.models import (
     Outcome,
     TemplateKind,
 )
-from jixiao.core.forms import YearField, bootstrapify, file_note_field
+from jixiao.core.forms import OneFileForm, YearField, bootstrapify
 from jixiao.core.numbers import FIRST_YEAR, LAST_YEAR
 
 
@@ -145,10 +145,9 @@ class InterviewForm(forms.Form):
         bootstrapify(self, small=True)
 
 
-class EvidenceForm(forms.Form):
+class EvidenceForm(OneFileForm):
     file = forms.FileField(label="佐证材料")
     node = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    note = file_note_field()
 
 
 class CopyForm(forms.Form):

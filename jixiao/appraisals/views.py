@@ -490,8 +490,7 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
     appraisal = selectors.appraisal_get(request.user, pk)
     form = EvidenceForm(request.POST, request.FILES)
     if not form.is_valid():
-        error = "请选择要上传的文件" if "file" in form.errors else "说明不能超过500字"
-        return _detail(request, appraisal, status=400, evidence_form=form, evidence_error=error)
+        return _detail(request, appraisal, status=400, evidence_form=form, evidence_error=form.error_text())
     node = None
     if form.cleaned_data.get("node"):
         node = next(

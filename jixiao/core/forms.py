@@ -203,6 +203,17 @@ def file_note_field() -> forms.CharField:
     )
 
 
+class OneFileForm(forms.Form):
+    """One uploaded file with its 说明 (a `core.models.StoredFile`): subclasses name the `file` field. The upload is
+    checked by `core.uploads` in the service; here only a missing file or a too long 说明 is refused."""
+
+    file = forms.FileField(label="文件")
+    note = file_note_field()
+
+    def error_text(self) -> str:
+        return "请选择要上传的文件" if "file" in self.errors else "说明不能超过500字"
+
+
 class EvidenceUploadForm(forms.Form):
     """佐证资料 upload of a record: files, optionally the indicator row they support (`rows`: (id, label) of the
     record's rows only, so another record's row id is refused here), and a 说明. (`uploads`: a form's `files` is

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 
 from jixiao.core.filters import AutocompleteModelMultipleChoiceField
-from jixiao.core.forms import HiddenErrorsMixin, WanField, YearField, bootstrapify, file_note_field, limit_choices
+from jixiao.core.forms import HiddenErrorsMixin, OneFileForm, WanField, YearField, bootstrapify, limit_choices
 from jixiao.experts import selectors
 from jixiao.experts.models import QUALITY_ASPECTS, Agency, Engagement, Expert
 from jixiao.experts.services import MAX_PANEL_SIZE
@@ -198,17 +198,13 @@ class EngagementForm(HiddenErrorsMixin, forms.ModelForm):
         return data
 
 
-class DeliverableForm(forms.Form):
+class DeliverableForm(OneFileForm):
     # An empty file passes here so that the service's check names it (“报告.pdf”：文件为空), not 请选择要上传的文件.
     file = forms.FileField(label="委托成果", help_text="PDF、Word、Excel、JPG 或 PNG", allow_empty_file=True)
-    note = file_note_field()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         bootstrapify(self)
-
-    def error_text(self) -> str:
-        return "请选择要上传的文件" if "file" in self.errors else "说明不能超过500字"
 
 
 class EngagementFilterForm(forms.Form):

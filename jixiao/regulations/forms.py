@@ -4,7 +4,7 @@ from typing import Any
 
 from django import forms
 
-from jixiao.core.forms import HiddenErrorsMixin, YearField, bootstrapify, file_note_field
+from jixiao.core.forms import HiddenErrorsMixin, OneFileForm, YearField, bootstrapify
 from jixiao.regulations.models import RegulationAction, RegulationCategory
 
 CURRENT_CHOICES = [("", "全部"), ("current", "现行有效"), ("repealed", "已废止")]
@@ -38,6 +38,5 @@ class RegulationForm(HiddenErrorsMixin, forms.Form):
         bootstrapify(self)
 
 
-class FileForm(forms.Form):
+class FileForm(OneFileForm):
     file = forms.FileField(label="制度文件")
-    note = file_note_field()

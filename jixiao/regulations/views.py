@@ -127,8 +127,7 @@ def file_upload(request: HttpRequest, pk: int) -> HttpResponse:
     regulation = _own(request, pk)
     form = FileForm(request.POST, request.FILES)
     if not form.is_valid():
-        error = "请选择要上传的文件" if "file" in form.errors else "说明不能超过500字"
-        return _detail(request, regulation, status=400, file_form=form, file_error=error)
+        return _detail(request, regulation, status=400, file_form=form, file_error=form.error_text())
     try:
         services.file_add(
             actor=request.user, regulation=regulation, upload=form.cleaned_data["file"], note=form.cleaned_data["note"]

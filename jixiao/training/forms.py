@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 
 from jixiao.core.filters import AutocompleteModelMultipleChoiceField
-from jixiao.core.forms import HiddenErrorsMixin, YearField, bootstrapify, file_note_field
+from jixiao.core.forms import HiddenErrorsMixin, OneFileForm, YearField, bootstrapify
 from jixiao.organizations.models import BudgetUnit
 from jixiao.training.models import Audience, TrainerType, TrainingKind
 
@@ -52,6 +52,5 @@ class SessionForm(HiddenErrorsMixin, forms.Form):
         self.fields["audience"].widget.attrs.pop("class", None)
 
 
-class MaterialForm(forms.Form):
+class MaterialForm(OneFileForm):
     file = forms.FileField(label="培训材料")
-    note = file_note_field()

@@ -147,8 +147,7 @@ def material_upload(request: HttpRequest, pk: int) -> HttpResponse:
     session = selectors.session_get(request.user, pk)
     form = MaterialForm(request.POST, request.FILES)
     if not form.is_valid():
-        error = "请选择要上传的文件" if "file" in form.errors else "说明不能超过500字"
-        return _detail(request, session, status=400, material_form=form, material_error=error)
+        return _detail(request, session, status=400, material_form=form, material_error=form.error_text())
     try:
         services.material_add(
             actor=request.user, session=session, upload=form.cleaned_data["file"], note=form.cleaned_data["note"]
