@@ -31,7 +31,7 @@ RULES = [
 
 
 def seed_regulations(rng: random.Random, county: Any, year: int) -> None:
-    """Nine rows over ten years, three of them in the demo year (deterministic; `rng` is not needed)."""
+    """Nine rows over ten years, two of them in the demo year (deterministic; `rng` is not needed)."""
     del rng
     perf = User.objects.filter(username="jxg").first()
     if perf is None:
