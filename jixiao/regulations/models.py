@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from jixiao.core import config_rows
 from jixiao.core.models import StoredFile, TimeStampedModel
 from jixiao.core.scoping import ScopedQuerySet, ScopeLevel
 
@@ -32,12 +33,6 @@ class RegulationAction(models.TextChoices):
     REVISED = "revised", _("修订")
 
 
-def region_and_ancestors_q(region: Any, field: str = "region") -> Q:
-    """The region's own rows and those of every region above it (its path is the codes from the top down)."""
-    codes = [code for code in str(region.path).split("/") if code]
-    return Q(**{f"{field}__mof_div_code__in": codes})
-
-
 class RegulationQuerySet(ScopedQuerySet["Regulation"]):
     """Finance staff, leaders and oversight read their region's subtree; everyone on staff reads the rules of their
     own region and the regions above it (a county's units follow the province's 办法 as well as the county's)."""
@@ -46,7 +41,7 @@ class RegulationQuerySet(ScopedQuerySet["Regulation"]):
         region = membership.region
         if region is None or membership.scope_level == ScopeLevel.NONE:  # experts, agencies, the 三员
             return self.none()
-        visible = region_and_ancestors_q(region)
+        visible = Q(region__mof_div_code__in=config_rows.ancestor_codes(region))
         if membership.scope_level == ScopeLevel.REGION:
             visible |= Q(region__path__startswith=region.path)
         return self.filter(visible, is_deleted=False)  # type: ignore[return-value]
