@@ -94,6 +94,7 @@ ACTIONS: dict[str, str] = {
     "case_respond": "预警反馈",
     "change": "调整建议",
     "check_rule": "保存审核规则",
+    "review_settings": "保存目标审核评分设置",
     "close": "办结",
     "comment": "审核意见",
     "conclude": "形成评估结论",

@@ -6,17 +6,37 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.forms.models import fields_for_model
 
-from jixiao.core.forms import HiddenErrorsMixin, RowFormSet, WanField, bootstrapify
+from jixiao.core.forms import HiddenErrorsMixin, RowFormSet, WanField, YearField, bootstrapify
 from jixiao.core.money import wan_from_yuan
 from jixiao.indicators.models import FrameworkNode, IndicatorLibraryItem, Operator, ValueBasis
 from jixiao.indicators.selectors import items_visible
-from jixiao.targets.models import PerformanceTarget, TargetIndicator
+from jixiao.targets.models import REVIEW_ASPECTS, PerformanceTarget, TargetIndicator, TargetReviewSettings
 from jixiao.targets.services import FUND_PAIRS
 
-REVIEW_ASPECTS = ["完整性", "相关性", "适当性", "可行性"]
 ASPECT_CHOICES = [("", "—"), ("符合", "符合"), ("基本符合", "基本符合"), ("不符合", "不符合")]
 ASPECT_FIELDS = {f"aspect_{i}": name for i, name in enumerate(REVIEW_ASPECTS, start=1)}
+SCORE_FIELDS = {f"score_{i}": name for i, name in enumerate(REVIEW_ASPECTS, start=1)}
+
+
+def _score_field(label: str) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label,
+        required=False,
+        min_value=Decimal(0),
+        max_value=Decimal(100),
+        max_digits=5,
+        decimal_places=2,
+        error_messages={
+            "invalid": f"“{label}”得分应为数字",
+            "max_decimal_places": f"“{label}”得分最多保留两位小数",
+            "max_digits": f"“{label}”得分应在0至100分之间",
+            "min_value": f"“{label}”得分不能为负数",
+            "max_value": f"“{label}”得分不能超过100分",
+        },
+        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "data-review-score": ""}),
+    )
 
 
 class GoalsForm(HiddenErrorsMixin, forms.Form):
@@ -166,16 +186,33 @@ class TransitionForm(forms.Form):
     aspect_2 = forms.ChoiceField(label="相关性", choices=ASPECT_CHOICES, required=False)
     aspect_3 = forms.ChoiceField(label="适当性", choices=ASPECT_CHOICES, required=False)
     aspect_4 = forms.ChoiceField(label="可行性", choices=ASPECT_CHOICES, required=False)
+    score_1 = _score_field("完整性")
+    score_2 = _score_field("相关性")
+    score_3 = _score_field("适当性")
+    score_4 = _score_field("可行性")
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, review: TargetReviewSettings | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         bootstrapify(self, small=True)
+        self.review = review
+        if review is not None:  # each box says its aspect's points, and the browser stops at them
+            for field, name in SCORE_FIELDS.items():
+                self.fields[field].widget.attrs["max"] = str(review.points[name])
 
     def aspects(self) -> dict[str, str]:
         return {label: self.cleaned_data[field] for field, label in ASPECT_FIELDS.items() if self.cleaned_data[field]}
 
+    def scores(self) -> dict[str, Decimal | None]:
+        return {label: self.cleaned_data[field] for field, label in SCORE_FIELDS.items()}
+
     def aspect_fields(self) -> list[Any]:
         return [self[field] for field in ASPECT_FIELDS]
+
+    def score_fields(self) -> list[tuple[Any, Decimal]]:
+        """The score boxes with their aspect's points (scored review only)."""
+        if self.review is None:
+            return []
+        return [(self[field], self.review.points[name]) for field, name in SCORE_FIELDS.items()]
 
 
 class CommentForm(forms.Form):
@@ -194,3 +231,32 @@ class CommentForm(forms.Form):
 
 class StartForm(forms.Form):
     project = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ReviewSettingsForm(forms.Form):
+    """目标审核评分设置 of the user's region: for one year, or every year when 年度 is left empty. Each box is the
+    model field's; the points adding up to 100 and the bands' order are checked by the service, which names the
+    numbers (services_rules.review_settings_save)."""
+
+    FIELDS = TargetReviewSettings.VALUE_FIELDS
+
+    fiscal_year = YearField(label="年度（留空表示各年度）", required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields.update(fields_for_model(TargetReviewSettings, fields=self.FIELDS))
+        for name in self.FIELDS[1:]:
+            field = self.fields[name]
+            label = str(field.label)
+            field.error_messages.update(
+                {
+                    "required": f"请填写{label}",
+                    "invalid": f"{label}应为数字",
+                    "max_decimal_places": f"{label}最多保留两位小数",
+                    "max_digits": f"{label}应在0至100分之间",
+                }
+            )
+        bootstrapify(self, small=True)
+
+    def values(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.FIELDS}

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 
 from jixiao.core.models import TimeStampedModel
 from jixiao.core.scoping import BusinessRowQuerySet, ScopeLevel
 from jixiao.indicators.models import Operator, ValueBasis
-from jixiao.organizations.models import RegionYearRow
+from jixiao.organizations.models import RegionYearRow, RegionYearSettings
 
 MONEY = {"max_digits": 18, "decimal_places": 2, "default": 0}
 
@@ -42,6 +45,11 @@ class Grade(models.TextChoices):
     GOOD = "good", _("良")
     FAIR = "fair", _("中")
     POOR = "poor", _("差")
+
+
+# The review aspects (审核要点) of 财预〔2015〕88号: graded 符合/基本符合/不符合, or scored when the region's
+# TargetReviewSettings turn scoring on (DOMAIN.md §2.2, §4.9).
+REVIEW_ASPECTS = ("完整性", "相关性", "适当性", "可行性")
 
 
 class TargetQuerySet(BusinessRowQuerySet["PerformanceTarget"]):
@@ -100,6 +108,8 @@ class PerformanceTarget(TimeStampedModel):
     goal_version = models.PositiveSmallIntegerField(_("目标版本"), default=1)
     review_grade = models.CharField(_("审核等级"), max_length=10, choices=Grade.choices, blank=True)
     review_aspects = models.JSONField(_("审核要点"), default=dict, blank=True)
+    review_score = models.DecimalField(_("审核得分"), max_digits=5, decimal_places=2, null=True, blank=True)
+    review_scores = models.JSONField(_("审核要点得分"), default=dict, blank=True)
     review_opinion = models.TextField(_("审核意见"), blank=True, max_length=4000)
     approved_at = models.DateTimeField(_("批复时间"), null=True, blank=True)
 
@@ -205,6 +215,7 @@ class TargetEvent(models.Model):
     to_status = models.CharField(_("新状态"), max_length=20, choices=TargetStatus.choices)
     comment = models.TextField(_("意见"), blank=True, max_length=4000)
     grade = models.CharField(_("等级"), max_length=10, choices=Grade.choices, blank=True)
+    score = models.DecimalField(_("审核得分"), max_digits=5, decimal_places=2, null=True, blank=True)
 
     class Meta:
         verbose_name = _("目标流转记录")
@@ -366,3 +377,72 @@ class PanelAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.target_id} {self.expert_id}"
+
+
+def _score_field(label: Any, default: int) -> models.DecimalField:  # type: ignore[type-arg]
+    """A points value or a score line out of 100."""
+    return models.DecimalField(
+        label,
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(default),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
+    )
+
+
+class TargetReviewSettings(RegionYearSettings):
+    """评分审核 (seed 003 S18; DOMAIN.md §2.2, §4.9): whether the 绩效股 scores the four review aspects, their points
+    (100 in all), the pass mark below which a target may not enter the budget, and the grade bands of the total.
+    Off in the national default (the national rule grades 优/良/中/差 without points); a region turns it on."""
+
+    scored = models.BooleanField(_("启用评分审核"), default=False)
+    points_1 = _score_field(_("完整性分值"), 25)
+    points_2 = _score_field(_("相关性分值"), 25)
+    points_3 = _score_field(_("适当性分值"), 25)
+    points_4 = _score_field(_("可行性分值"), 25)
+    pass_score = _score_field(_("达标分数线"), 60)
+    grade_excellent = _score_field(_("“优”最低分"), 90)
+    grade_good = _score_field(_("“良”最低分"), 80)
+    grade_fair = _score_field(_("“中”最低分"), 60)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    # What a region sets (the settings page, services_rules.review_settings_save).
+    VALUE_FIELDS = (
+        "scored",
+        "points_1",
+        "points_2",
+        "points_3",
+        "points_4",
+        "pass_score",
+        "grade_excellent",
+        "grade_good",
+        "grade_fair",
+    )
+
+    class Meta:
+        verbose_name = _("目标审核评分设置")
+        verbose_name_plural = _("目标审核评分设置")
+        ordering = ["region__path", "fiscal_year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "fiscal_year"], name="uniq_target_review_settings_region_year", nulls_distinct=False
+            ),
+            models.CheckConstraint(
+                condition=models.Q(grade_fair__lte=models.F("grade_good"))
+                & models.Q(grade_good__lte=models.F("grade_excellent")),
+                name="target_review_settings_grade_order",
+            ),
+            models.CheckConstraint(
+                condition=Exact(
+                    models.F("points_1") + models.F("points_2") + models.F("points_3") + models.F("points_4"),
+                    Decimal(100),
+                ),
+                name="target_review_settings_points_100",
+            ),
+        ]
+
+    @property
+    def points(self) -> dict[str, Decimal]:
+        """Each aspect's points, in the order of REVIEW_ASPECTS."""
+        values = (self.points_1, self.points_2, self.points_3, self.points_4)
+        return {name: Decimal(value) for name, value in zip(REVIEW_ASPECTS, values, strict=True)}

@@ -3,6 +3,7 @@ batch approval with the budget, and adjustments that create a new version."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -17,7 +18,7 @@ from jixiao.indicators.models import FrameworkNode
 from jixiao.indicators.selectors import framework_for
 from jixiao.indicators.valueparse import Kind, parse_value
 from jixiao.projects.models import Project
-from jixiao.targets import checks, selectors, snapshots
+from jixiao.targets import checks, review_scoring, selectors, snapshots
 from jixiao.targets.models import (
     AnnualTask,
     PerformanceTarget,
@@ -83,7 +84,15 @@ def _visible(actor: Any, target: PerformanceTarget) -> None:
         raise NotFoundError("绩效目标不存在")
 
 
-def _event(actor: Any, target: PerformanceTarget, action: str, before: str, comment: str = "", grade: str = "") -> None:
+def _event(
+    actor: Any,
+    target: PerformanceTarget,
+    action: str,
+    before: str,
+    comment: str = "",
+    grade: str = "",
+    score: Decimal | None = None,
+) -> None:
     TargetEvent.objects.create(
         target=target,
         actor=actor,
@@ -93,6 +102,7 @@ def _event(actor: Any, target: PerformanceTarget, action: str, before: str, comm
         to_status=target.status,
         comment=comment[:4000],
         grade=grade,
+        score=score,
     )
 
 
@@ -349,8 +359,11 @@ def target_transition(
     action: str,
     comment: str = "",
     aspects: dict[str, str] | None = None,
+    scores: Mapping[str, Decimal | None] | None = None,
     force: bool = False,
 ) -> PerformanceTarget:
+    """One workflow step. A grading step (评为“优/良/中/差”) in a region that scores its reviews takes the four
+    aspects' `scores` and must be the grade they give (review_scoring); elsewhere `scores` are ignored."""
     # Decide from the stored state, not from whatever copy the caller holds.
     target.refresh_from_db()
     transition = TARGET_WORKFLOW.get(target.status, action)
@@ -376,15 +389,22 @@ def target_transition(
         source = locked.status
         if action == "dept_recall":
             _check_recall(locked)
+        scored = _scored_review(locked, action, scores)
         locked.status = _resolve_target_state(locked, transition.target)
         extra = _on_enter(actor, locked, action, source, comment)
         if aspects:
             locked.review_aspects = {**locked.review_aspects, **aspects}
             extra.append("review_aspects")
+        if action in GRADE_OF_ACTION:
+            locked.review_score = scored.total if scored else None
+            locked.review_scores = scored.as_json() if scored else {}
+            extra += ["review_score", "review_scores"]
         locked.version += 1
         locked.updated_by = actor
         locked.save(update_fields=["status", "version", "updated_by", "updated_at", *extra])
-        _event(actor, locked, action, source, comment, GRADE_OF_ACTION.get(action, ""))
+        _event(
+            actor, locked, action, source, comment, GRADE_OF_ACTION.get(action, ""), scored.total if scored else None
+        )
         # A recall's reason is on the timeline; it is no opinion of the stage the target was in.
         opinion = transition.capability != "target.submit" and action != "dept_recall"
         if comment and source in STAGE_OF_STATE and opinion:
@@ -405,6 +425,20 @@ def target_transition(
                 changes={"pending": pending},
             )
     return locked
+
+
+def _scored_review(
+    target: PerformanceTarget, action: str, scores: Mapping[str, Decimal | None] | None
+) -> review_scoring.ScoredReview | None:
+    """The checked scores of a grading step where the target's region scores its reviews, else None."""
+    if action not in GRADE_OF_ACTION:
+        return None
+    settings = review_scoring.review_settings(target.region, target.fiscal_year)
+    if not settings.scored:
+        return None
+    review = review_scoring.score(settings, scores or {})
+    review_scoring.refuse_other_grade(review, settings, GRADE_OF_ACTION[action])
+    return review
 
 
 def _check_recall(target: PerformanceTarget) -> None:

@@ -12,9 +12,11 @@ from django.db import transaction
 
 from jixiao.core import audit
 from jixiao.core.errors import DomainError
+from jixiao.core.locking import check_lock_token
 from jixiao.core.permissions import require
+from jixiao.indicators.valueparse import format_number
 from jixiao.targets.checks import DEFAULT_RULES, PARAM_LABELS
-from jixiao.targets.models import CheckSeverity, SmartCheckRule
+from jixiao.targets.models import CheckSeverity, SmartCheckRule, TargetReviewSettings
 
 NUMBER, TEXT, WORDS, NUMBERS, YES_NO = "number", "text", "words", "numbers", "yes_no"
 _SEPARATORS = re.compile(r"[,，、;；\r\n]+")
@@ -182,3 +184,49 @@ def check_rule_set(
             changes=audit.diff(before, audit.snapshot(rule, ["severity", "is_enabled", "params"])),
         )
     return rule
+
+
+# ---- 目标审核评分设置 (review_scoring) -------------------------------------------------------------------------------
+
+REVIEW_SETTING_FIELDS = TargetReviewSettings.VALUE_FIELDS
+
+
+def _check_review_values(values: Mapping[str, Any]) -> None:
+    for name in REVIEW_SETTING_FIELDS[1:]:
+        if not Decimal(0) <= Decimal(values[name]) <= 100:
+            label = getattr(TargetReviewSettings._meta.get_field(name), "verbose_name", name)
+            raise DomainError(f"{label}应在0至100分之间")
+    points = sum((Decimal(values[f"points_{i}"]) for i in range(1, 5)), Decimal(0))
+    if points != 100:
+        raise DomainError(f"四项审核要点的分值合计应为100分（现为{format_number(points)}分）")
+    if not values["grade_fair"] <= values["grade_good"] <= values["grade_excellent"]:
+        raise DomainError("等级分数线应为“优”不低于“良”、“良”不低于“中”")
+
+
+def review_settings_save(
+    *, actor: Any, fiscal_year: int | None, values: Mapping[str, Any], lock_token: str | None = None
+) -> TargetReviewSettings:
+    """Create or change the actor's region's review-scoring row (for one year, or every year when `fiscal_year` is
+    None). `lock_token` is that of the region's rows the page showed: a row saved or added since is a conflict."""
+    require(actor, "target.configure")
+    if set(values) != set(REVIEW_SETTING_FIELDS):
+        raise DomainError("评分设置不完整，请刷新页面后重试")
+    _check_review_values(values)
+    region = actor.active_membership.region
+    with transaction.atomic():
+        check_lock_token(TargetReviewSettings.objects.select_for_update().filter(region=region), lock_token)
+        row, created = TargetReviewSettings.objects.select_for_update().get_or_create(
+            region=region, fiscal_year=fiscal_year, defaults=dict(values)
+        )
+        before = {} if created else audit.snapshot(row, list(REVIEW_SETTING_FIELDS))
+        if not created:
+            for name, value in values.items():
+                setattr(row, name, value)
+            row.save()
+        audit.record(
+            actor=actor,
+            event_type="target.review_settings",
+            obj=row,
+            changes=audit.diff(before, audit.snapshot(row, ["region", "fiscal_year", *REVIEW_SETTING_FIELDS])),
+        )
+    return row

@@ -19,10 +19,9 @@ from jixiao.core.locking import step_refusal, still_offered, typed_opinion
 from jixiao.core.numbers import is_digits, year_or_none
 from jixiao.core.views_helpers import capability_required, paginate
 from jixiao.organizations.selectors import current_fiscal_year, department_regions, pick_region
-from jixiao.targets import checks, selectors, services, similarity, snapshots, statistics
+from jixiao.targets import checks, review_scoring, selectors, services, similarity, snapshots, statistics
 from jixiao.targets.filtersets import TargetFilterSet
 from jixiao.targets.forms import (
-    REVIEW_ASPECTS,
     CommentForm,
     GoalsForm,
     IndicatorFormSet,
@@ -30,7 +29,7 @@ from jixiao.targets.forms import (
     TransitionForm,
     indicator_initial,
 )
-from jixiao.targets.models import PerformanceTarget
+from jixiao.targets.models import REVIEW_ASPECTS, PerformanceTarget, TargetReviewSettings
 from jixiao.targets.workflow import BULK_ACTIONS, EDITABLE_STATES, GRADE_OF_ACTION, TARGET_WORKFLOW
 
 # "seed": rows loaded as initial data (the demo county, a migration from the old system) rather than entered here.
@@ -210,17 +209,20 @@ def _detail(
     can_comment = user.can("target.comment") and target.status in services.STAGE_OF_STATE
     comment_label, comment_hint = _comment_box(actions)
     posted = forms.get("transition_form")
+    has_grade_actions = any(t.action in GRADE_OF_ACTION for t in actions)
+    review = _scored_review(target) if has_grade_actions else None
     context = {
         "comment_label": comment_label,
         "comment_hint": comment_hint,
         "target": target,
         "actions": actions,
-        "has_grade_actions": any(t.action in GRADE_OF_ACTION for t in actions),
-        # A posted form (opinion, aspect grades) comes back with its errors; after a refused step only while that
-        # step is offered, never in the box of another.
+        "has_grade_actions": has_grade_actions,
+        "review": review,
+        # A posted form (opinion, aspect grades or scores) comes back with its errors; after a refused step only
+        # while that step is offered, never in the box of another.
         "transition_form": posted
         if posted is not None and (pressed is None or still_offered(pressed, actions))
-        else TransitionForm(),
+        else TransitionForm(review=review),
         "comment_form": forms.get("comment_form") or (CommentForm(target=target) if can_comment else None),
         "can_comment": can_comment,
         "can_edit": user.can("target.edit") and target.status in EDITABLE_STATES,
@@ -231,9 +233,16 @@ def _detail(
         "events": _events(target),
         "versions": _versions(target),
         "aspects": [(name, target.review_aspects.get(name, "")) for name in REVIEW_ASPECTS],
+        "aspect_scores": [(name, target.review_scores.get(name, "")) for name in REVIEW_ASPECTS],
         "unsent_comment": typed_opinion(typed_comment, pressed, actions)["unsent_comment"],
     }
     return render(request, "targets/detail.html", context, status=status)
+
+
+def _scored_review(target: PerformanceTarget) -> TargetReviewSettings | None:
+    """The target's review settings where its region scores reviews (the score boxes and the pass mark), else None."""
+    settings = review_scoring.review_settings(target.region, target.fiscal_year)
+    return settings if settings.scored else None
 
 
 @capability_required("target.view")
@@ -246,15 +255,21 @@ def target_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def target_transition(request: HttpRequest, pk: int) -> HttpResponse:
     target = selectors.target_get(request.user, pk)
     shown_in = target.status  # the state whose button was pressed
-    form = TransitionForm(request.POST)
+    form = TransitionForm(request.POST, review=_scored_review(target))
     if not form.is_valid():
-        messages.error(request, "操作无效")
+        scores = [str(e) for name, errors in form.errors.items() if name.startswith("score_") for e in errors]
+        messages.error(request, "；".join(scores) or "操作无效")
         return _detail(request, target, status=400, transition_form=form)
     action = form.cleaned_data["action"]
-    aspects = form.aspects() if action in GRADE_OF_ACTION else None
+    grading = action in GRADE_OF_ACTION
     try:
         services.target_transition(
-            actor=request.user, target=target, action=action, comment=form.cleaned_data["comment"], aspects=aspects
+            actor=request.user,
+            target=target,
+            action=action,
+            comment=form.cleaned_data["comment"],
+            aspects=form.aspects() if grading else None,
+            scores=form.scores() if grading else None,
         )
     except DomainError as exc:
         target = selectors.target_get(request.user, pk)

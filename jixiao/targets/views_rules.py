@@ -13,10 +13,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import DomainError
+from jixiao.core.locking import add_lock_token
 from jixiao.core.views_helpers import capability_required
 from jixiao.organizations.selectors import current_fiscal_year
-from jixiao.targets import services_rules
-from jixiao.targets.models import CheckSeverity
+from jixiao.targets import review_scoring, services_rules
+from jixiao.targets.forms import ReviewSettingsForm
+from jixiao.targets.models import CheckSeverity, TargetReviewSettings
 from jixiao.targets.selectors import check_rules_overview
 
 PARAM_PREFIX = "param-"
@@ -98,3 +100,35 @@ def rule_save(request: HttpRequest, code: str) -> HttpResponse:
         return _page(request, status=400, posted=posted)
     messages.success(request, f"已保存规则 {code} 在本区划的设置")
     return redirect("targets:rules")
+
+
+@capability_required("target.configure")
+def review_settings(request: HttpRequest) -> HttpResponse:
+    """目标审核评分设置: the rows that apply in the region (national, its ancestors', its own) and a form for its own
+    row, which starts from the setting that applies now."""
+    region: Any = request.user.active_membership.region  # type: ignore[union-attr]
+    year = current_fiscal_year()
+    now = review_scoring.review_settings(region, year.year) if year else TargetReviewSettings()
+    initial = {name: getattr(now, name) for name in services_rules.REVIEW_SETTING_FIELDS}
+    form = ReviewSettingsForm(request.POST or None, initial=initial)
+    # The form creates or updates one of the region's rows: the token covers all of them (a row added counts too).
+    add_lock_token(form, review_scoring.own_rows(region))
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                services_rules.review_settings_save(
+                    actor=request.user,
+                    fiscal_year=form.cleaned_data["fiscal_year"],
+                    values=form.values(),
+                    lock_token=form.cleaned_data.get("lock_token"),
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+                status = exc.status_code
+            else:
+                messages.success(request, "目标审核评分设置已保存，对此后的绩效股复审生效")
+                return redirect("targets:review_settings")
+    context = {"form": form, "rows": review_scoring.applicable_rows(region), "region": region, "now": now, "year": year}
+    return render(request, "targets/review_settings.html", context, status=status)

@@ -177,6 +177,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "targets:list": STAFF_AND_EXPERTS,
     "targets:panel_mine": frozenset({"expert", "oversight"}),
     "targets:rules": PERFORMANCE_SECTION,
+    "targets:review_settings": PERFORMANCE_SECTION,
     "targets:start": UNIT_SIDE,
     "targets:statistics": STAFF_AND_EXPERTS,
 }

@@ -3,7 +3,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from jixiao.indicators.models import Operator, ValueBasis
-from jixiao.targets.models import PerformanceTarget, TargetIndicator
+from jixiao.targets.models import REVIEW_ASPECTS, PerformanceTarget, TargetIndicator
 
 
 class TargetIndicatorSerializer(serializers.ModelSerializer):
@@ -72,6 +72,7 @@ class TargetSerializer(serializers.ModelSerializer):
             "status_label",
             "goal_version",
             "review_grade",
+            "review_score",
             "version",
             "updated_at",
         ]
@@ -82,7 +83,7 @@ class TargetDetailSerializer(TargetSerializer):
     indicators = TargetIndicatorSerializer(many=True, read_only=True)
 
     class Meta(TargetSerializer.Meta):
-        fields = [*TargetSerializer.Meta.fields, "indicators"]
+        fields = [*TargetSerializer.Meta.fields, "review_scores", "indicators"]
         read_only_fields = fields
 
 
@@ -113,3 +114,14 @@ class IndicatorGridSerializer(serializers.Serializer):
 class TransitionSerializer(serializers.Serializer):
     action = serializers.CharField(max_length=30)
     comment = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+    # 评分审核: {"完整性": 22, …} for a grading step where the region scores its reviews (review_scoring).
+    scores = serializers.DictField(
+        child=serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=100),
+        required=False,
+    )
+
+    def validate_scores(self, value: dict[str, object]) -> dict[str, object]:
+        unknown = sorted(set(value) - set(REVIEW_ASPECTS))
+        if unknown:
+            raise serializers.ValidationError(f"没有审核要点：{'、'.join(unknown)}（应为{'、'.join(REVIEW_ASPECTS)}）")
+        return value

@@ -12,7 +12,8 @@ from rest_framework.routers import DefaultRouter
 from conftest import World
 from jixiao.targets import services, snapshots
 from jixiao.targets.api.views import TargetViewSet
-from jixiao.targets.models import PerformanceTarget
+from jixiao.targets.models import PerformanceTarget, TargetReviewSettings
+from jixiao.targets.tests.pages_helpers import TO_PERF_REVIEW, move
 from jixiao.targets.tests.test_exchange import _rows
 
 # Until config/api_urls.py registers the viewset, these tests mount it themselves (imported by name:
@@ -93,6 +94,27 @@ def test_transition_moves_the_workflow_and_locks_the_grid(world: World, target: 
         f"/api/v1/targets/{target.pk}/transition/", {"action": "dept_pass"}, content_type="application/json"
     )
     assert refused.status_code in (403, 409)
+
+
+def test_a_scored_review_takes_the_scores_by_aspect(world: World, target: PerformanceTarget) -> None:
+    TargetReviewSettings.objects.create(region=world.region, fiscal_year=None, scored=True)
+    target = move(world, target, *TO_PERF_REVIEW)
+    client = world.login("performance")
+    url = f"/api/v1/targets/{target.pk}/transition/"
+    scores = {"完整性": "23", "相关性": "24", "适当性": "22", "可行性": "22.5"}
+    bad = client.post(
+        url, {"action": "grade_excellent", "scores": {**scores, "细化程度": 5}}, content_type="application/json"
+    )
+    assert bad.status_code == 400 and "没有审核要点：细化程度" in bad.content.decode()
+    wrong = client.post(
+        url, {"action": "grade_good", "comment": "良好", "scores": scores}, content_type="application/json"
+    )
+    assert wrong.status_code == 400 and "对应等级为“优”" in wrong.json()["detail"]
+    done = client.post(
+        url, {"action": "grade_excellent", "comment": "优秀", "scores": scores}, content_type="application/json"
+    )
+    assert done.status_code == 200, done.content
+    assert done.json()["review_score"] == "91.50" and done.json()["review_scores"]["可行性"] == "22.50"
 
 
 def test_schema_lists_the_target_endpoints(world: World) -> None:
