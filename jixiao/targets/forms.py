@@ -12,7 +12,13 @@ from jixiao.core.forms import HiddenErrorsMixin, RowFormSet, WanField, YearField
 from jixiao.core.money import wan_from_yuan
 from jixiao.indicators.models import FrameworkNode, IndicatorLibraryItem, Operator, ValueBasis
 from jixiao.indicators.selectors import items_visible
-from jixiao.targets.models import REVIEW_ASPECTS, PerformanceTarget, TargetIndicator, TargetReviewSettings
+from jixiao.targets.models import (
+    REVIEW_ASPECTS,
+    PanelAssignment,
+    PerformanceTarget,
+    TargetIndicator,
+    TargetReviewSettings,
+)
 from jixiao.targets.services import FUND_PAIRS
 
 ASPECT_CHOICES = [("", "—"), ("符合", "符合"), ("基本符合", "基本符合"), ("不符合", "不符合")]
@@ -179,13 +185,9 @@ def indicator_initial(rows: list[TargetIndicator]) -> list[dict[str, Any]]:
     ]
 
 
-class TransitionForm(forms.Form):
-    action = forms.CharField(max_length=30)
-    comment = forms.CharField(max_length=4000, required=False)
-    aspect_1 = forms.ChoiceField(label="完整性", choices=ASPECT_CHOICES, required=False)
-    aspect_2 = forms.ChoiceField(label="相关性", choices=ASPECT_CHOICES, required=False)
-    aspect_3 = forms.ChoiceField(label="适当性", choices=ASPECT_CHOICES, required=False)
-    aspect_4 = forms.ChoiceField(label="可行性", choices=ASPECT_CHOICES, required=False)
+class ScoreFieldsMixin(forms.Form):
+    """评分审核's four aspect scores (review_scoring), shown where `review` (the region's settings) is given."""
+
     score_1 = _score_field("完整性")
     score_2 = _score_field("相关性")
     score_3 = _score_field("适当性")
@@ -199,20 +201,41 @@ class TransitionForm(forms.Form):
             for field, name in SCORE_FIELDS.items():
                 self.fields[field].widget.attrs["max"] = str(review.points[name])
 
-    def aspects(self) -> dict[str, str]:
-        return {label: self.cleaned_data[field] for field, label in ASPECT_FIELDS.items() if self.cleaned_data[field]}
-
     def scores(self) -> dict[str, Decimal | None]:
         return {label: self.cleaned_data[field] for field, label in SCORE_FIELDS.items()}
-
-    def aspect_fields(self) -> list[Any]:
-        return [self[field] for field in ASPECT_FIELDS]
 
     def score_fields(self) -> list[tuple[Any, Decimal]]:
         """The score boxes with their aspect's points (scored review only)."""
         if self.review is None:
             return []
         return [(self[field], self.review.points[name]) for field, name in SCORE_FIELDS.items()]
+
+    def score_errors(self) -> list[str]:
+        return [str(e) for name, errors in self.errors.items() if name in SCORE_FIELDS for e in errors]
+
+
+class TransitionForm(ScoreFieldsMixin):
+    action = forms.CharField(max_length=30)
+    comment = forms.CharField(max_length=4000, required=False)
+    aspect_1 = forms.ChoiceField(label="完整性", choices=ASPECT_CHOICES, required=False)
+    aspect_2 = forms.ChoiceField(label="相关性", choices=ASPECT_CHOICES, required=False)
+    aspect_3 = forms.ChoiceField(label="适当性", choices=ASPECT_CHOICES, required=False)
+    aspect_4 = forms.ChoiceField(label="可行性", choices=ASPECT_CHOICES, required=False)
+
+    def aspects(self) -> dict[str, str]:
+        return {label: self.cleaned_data[field] for field, label in ASPECT_FIELDS.items() if self.cleaned_data[field]}
+
+    def aspect_fields(self) -> list[Any]:
+        return [self[field] for field in ASPECT_FIELDS]
+
+
+class PanelSubmitForm(ScoreFieldsMixin):
+    """A 集中会审 member's conclusion and opinion, with the aspect scores where the region scores reviews."""
+
+    conclusion = forms.ChoiceField(
+        label="会审结论", choices=PanelAssignment.Conclusion.choices, widget=forms.RadioSelect
+    )
+    opinion = forms.CharField(label="会审意见", max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
 
 
 class CommentForm(forms.Form):

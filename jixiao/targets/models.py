@@ -367,6 +367,9 @@ class PanelAssignment(models.Model):
     conflict_declared = models.BooleanField(_("声明回避"), default=False)
     conclusion = models.CharField(_("会审结论"), max_length=10, choices=Conclusion.choices, blank=True)
     opinion = models.TextField(_("会审意见"), blank=True, max_length=4000)
+    # 评分审核 (review_scoring): where the region scores reviews, each member scores the four aspects too.
+    scores = models.JSONField(_("审核要点得分"), default=dict, blank=True)
+    total = models.DecimalField(_("评分"), max_digits=5, decimal_places=2, null=True, blank=True)
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
 
     class Meta:

@@ -8,7 +8,7 @@ one the score gives, so the score and the grade on record never disagree.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -26,6 +26,13 @@ def review_settings(region: Any, fiscal_year: int) -> TargetReviewSettings:
     scoring off, when no row applies)."""
     rows = config_rows.applicable(TargetReviewSettings.objects.select_related("region"), region, fiscal_year)
     return config_rows.most_specific(rows, region, fiscal_year) or TargetReviewSettings()
+
+
+def scoring_of(target: Any) -> TargetReviewSettings | None:
+    """The settings of the target's region and year where they score reviews (the score boxes, the pass mark, the
+    members' scores), else None."""
+    settings = review_settings(target.region, target.fiscal_year)
+    return settings if settings.scored else None
 
 
 def own_rows(region: Any) -> list[TargetReviewSettings]:
@@ -90,3 +97,26 @@ def refuse_other_grade(review: ScoredReview, settings: TargetReviewSettings, gra
             f"不得进入部门预算：请按“评为“差”，不予安排预算”办理"
         )
     raise DomainError(f"审核得分{_text(review.total)}分，对应等级为“{label}”，请按“评为“{label}””办理")
+
+
+def _mean(values: list[Decimal]) -> Decimal:
+    return (sum(values, Decimal(0)) / len(values)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class PanelScores:
+    """The 集中会审 members' scores: the panel's total is the mean of their totals, rounded once (DOMAIN.md §4.9);
+    each aspect's mean fills the 复审 boxes for the 绩效股 to confirm or change."""
+
+    count: int
+    total: Decimal
+    aspects: dict[str, Decimal]
+
+
+def panel_scores(members: Iterable[Any]) -> PanelScores | None:
+    """The submitted scores of a target's panel members (those who withdrew have none), or None without any."""
+    scored = [m for m in members if m.total is not None and m.submitted_at is not None and not m.conflict_declared]
+    if not scored:
+        return None
+    aspects = {name: _mean([Decimal(m.scores[name]) for m in scored]) for name in REVIEW_ASPECTS}
+    return PanelScores(len(scored), _mean([m.total for m in scored]), aspects)

@@ -7,6 +7,8 @@ Status moves still go through services.target_transition (send_to_panel / panel_
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -15,7 +17,8 @@ from django.utils import timezone
 from jixiao.core import audit
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.permissions import require
-from jixiao.targets import selectors, services
+from jixiao.indicators.valueparse import format_number
+from jixiao.targets import review_scoring, selectors, services
 from jixiao.targets.models import PanelAssignment, PerformanceTarget, ReviewComment, ReviewStage, TargetStatus
 
 # Members may be drawn while the performance section holds the target, and added while the panel sits
@@ -104,8 +107,16 @@ def _own_assignment(actor: Any, assignment: PanelAssignment) -> PanelAssignment:
     return PanelAssignment.objects.select_for_update(of=("self",)).select_related("target").get(pk=assignment.pk)
 
 
-def panel_submit(*, actor: Any, assignment: PanelAssignment, conclusion: str, opinion: str) -> PanelAssignment:
-    """A member's conclusion and opinion; it is also recorded as a 集中会审 ReviewComment."""
+def panel_submit(
+    *,
+    actor: Any,
+    assignment: PanelAssignment,
+    conclusion: str,
+    opinion: str,
+    scores: Mapping[str, Decimal | None] | None = None,
+) -> PanelAssignment:
+    """A member's conclusion and opinion (and, where the region scores its reviews, the four aspects' scores); the
+    opinion is also recorded as a 集中会审 ReviewComment."""
     opinion = opinion.strip()
     if conclusion not in PanelAssignment.Conclusion.values:
         raise DomainError("请选择会审结论")
@@ -119,19 +130,24 @@ def panel_submit(*, actor: Any, assignment: PanelAssignment, conclusion: str, op
             raise ConflictError("您已提交会审意见，不能重复提交")
         if row.conflict_declared:
             raise ConflictError("您已声明回避，不能提交会审意见")
+        settings = review_scoring.review_settings(row.target.region, row.target.fiscal_year)
+        scored = review_scoring.score(settings, scores or {}) if settings.scored else None
         row.conclusion = conclusion
         row.opinion = opinion[:4000]
+        row.scores = scored.as_json() if scored else {}
+        row.total = scored.total if scored else None
         row.submitted_at = timezone.now()
-        row.save(update_fields=["conclusion", "opinion", "submitted_at"])
+        row.save(update_fields=["conclusion", "opinion", "scores", "total", "submitted_at"])
         label = PanelAssignment.Conclusion(conclusion).label
-        ReviewComment.objects.create(
-            target=row.target, stage=ReviewStage.PANEL, author=actor, text=f"【{label}】{opinion}"[:2000]
+        text = (
+            f"【{label}】{opinion}" if scored is None else f"【{label}，评分{format_number(scored.total)}分】{opinion}"
         )
+        ReviewComment.objects.create(target=row.target, stage=ReviewStage.PANEL, author=actor, text=text[:2000])
         audit.record(
             actor=actor,
             event_type="target.panel_submit",
             obj=row.target,
-            changes={"conclusion": ["", conclusion]},
+            changes={"conclusion": ["", conclusion], **({"total": ["", str(scored.total)]} if scored else {})},
             reason=opinion[:500],
         )
     return row

@@ -25,11 +25,12 @@ from jixiao.targets.forms import (
     CommentForm,
     GoalsForm,
     IndicatorFormSet,
+    PanelSubmitForm,
     StartForm,
     TransitionForm,
     indicator_initial,
 )
-from jixiao.targets.models import REVIEW_ASPECTS, PerformanceTarget, TargetReviewSettings
+from jixiao.targets.models import REVIEW_ASPECTS, PerformanceTarget
 from jixiao.targets.workflow import BULK_ACTIONS, EDITABLE_STATES, GRADE_OF_ACTION, TARGET_WORKFLOW
 
 # "seed": rows loaded as initial data (the demo county, a migration from the old system) rather than entered here.
@@ -210,7 +211,13 @@ def _detail(
     comment_label, comment_hint = _comment_box(actions)
     posted = forms.get("transition_form")
     has_grade_actions = any(t.action in GRADE_OF_ACTION for t in actions)
-    review = _scored_review(target) if has_grade_actions else None
+    scoring = review_scoring.scoring_of(target)
+    review = scoring if has_grade_actions else None
+    panel = review_scoring.panel_scores(target.panel.all()) if scoring else None
+    if review is not None and panel is not None and posted is None:  # the 复审 boxes start from the panel's means
+        initial = {f"score_{i}": panel.aspects[name] for i, name in enumerate(REVIEW_ASPECTS, start=1)}
+    else:
+        initial = {}
     context = {
         "comment_label": comment_label,
         "comment_hint": comment_hint,
@@ -222,7 +229,11 @@ def _detail(
         # while that step is offered, never in the box of another.
         "transition_form": posted
         if posted is not None and (pressed is None or still_offered(pressed, actions))
-        else TransitionForm(review=review),
+        else TransitionForm(review=review, initial=initial),
+        "scoring": scoring,
+        "panel_scores": panel,
+        # A panel member's own seat on this page (targets/_panel.html) takes their conclusion and scores.
+        "submit_form": PanelSubmitForm(review=scoring) if user.can("target.panel_review") else None,
         "comment_form": forms.get("comment_form") or (CommentForm(target=target) if can_comment else None),
         "can_comment": can_comment,
         "can_edit": user.can("target.edit") and target.status in EDITABLE_STATES,
@@ -239,12 +250,6 @@ def _detail(
     return render(request, "targets/detail.html", context, status=status)
 
 
-def _scored_review(target: PerformanceTarget) -> TargetReviewSettings | None:
-    """The target's review settings where its region scores reviews (the score boxes and the pass mark), else None."""
-    settings = review_scoring.review_settings(target.region, target.fiscal_year)
-    return settings if settings.scored else None
-
-
 @capability_required("target.view")
 def target_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, selectors.target_get(request.user, pk))
@@ -255,10 +260,9 @@ def target_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def target_transition(request: HttpRequest, pk: int) -> HttpResponse:
     target = selectors.target_get(request.user, pk)
     shown_in = target.status  # the state whose button was pressed
-    form = TransitionForm(request.POST, review=_scored_review(target))
+    form = TransitionForm(request.POST, review=review_scoring.scoring_of(target))
     if not form.is_valid():
-        scores = [str(e) for name, errors in form.errors.items() if name.startswith("score_") for e in errors]
-        messages.error(request, "；".join(scores) or "操作无效")
+        messages.error(request, "；".join(form.score_errors()) or "操作无效")
         return _detail(request, target, status=400, transition_form=form)
     action = form.cleaned_data["action"]
     grading = action in GRADE_OF_ACTION

@@ -13,7 +13,8 @@ from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import DomainError
 from jixiao.core.views_helpers import capability_required, paginate
-from jixiao.targets import selectors, services_panel
+from jixiao.targets import review_scoring, selectors, services_panel
+from jixiao.targets.forms import PanelSubmitForm as SubmitForm
 from jixiao.targets.models import PanelAssignment, PerformanceTarget, TargetStatus
 
 KIND_ROLES: dict[str, str] = {PanelAssignment.Kind.EXPERT: "expert", PanelAssignment.Kind.NPC_DEPUTY: "oversight"}
@@ -31,13 +32,6 @@ class AssignForm(forms.Form):
 class CloseForm(forms.Form):
     comment = forms.CharField(label="会审结论意见", max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
     force = forms.BooleanField(label="强制结束会审", required=False)
-
-
-class SubmitForm(forms.Form):
-    conclusion = forms.ChoiceField(
-        label="会审结论", choices=PanelAssignment.Conclusion.choices, widget=forms.RadioSelect
-    )
-    opinion = forms.CharField(label="会审意见", max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
 
 
 class ConflictForm(forms.Form):
@@ -153,7 +147,7 @@ def _own(request: HttpRequest, assignment: PanelAssignment, status: int = 200, *
     context = {
         "target": assignment.target,
         "assignment": assignment,
-        "submit_form": forms_.get("submit_form") or SubmitForm(),
+        "submit_form": forms_.get("submit_form") or SubmitForm(review=review_scoring.scoring_of(assignment.target)),
         "conflict_form": forms_.get("conflict_form") or ConflictForm(),
     }
     return render(request, "targets/panel_own.html", context, status=status)
@@ -173,12 +167,18 @@ def panel_own(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required("target.panel_review")
 def panel_submit(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = selectors.panel_own_assignment_get(request.user, pk)
-    form = SubmitForm(request.POST)
+    form = SubmitForm(request.POST, review=review_scoring.scoring_of(assignment.target))
     if not form.is_valid():
-        messages.error(request, "请选择会审结论并填写会审意见")
+        messages.error(request, "；".join(form.score_errors()) or "请选择会审结论并填写会审意见")
         return _own(request, assignment, status=400, submit_form=form)
     try:
-        services_panel.panel_submit(actor=request.user, assignment=assignment, **form.cleaned_data)
+        services_panel.panel_submit(
+            actor=request.user,
+            assignment=assignment,
+            conclusion=form.cleaned_data["conclusion"],
+            opinion=form.cleaned_data["opinion"],
+            scores=form.scores() if form.review is not None else None,
+        )
     except DomainError as exc:
         return _own_failed(request, exc, pk, submit_form=form)
     messages.success(request, "会审意见已提交")

@@ -9,10 +9,20 @@ from typing import Any
 import pytest
 
 from conftest import World
+from jixiao.accounts.models import Membership
+from jixiao.accounts.tests.factories import UserFactory
 from jixiao.core.errors import DomainError
 from jixiao.core.models import AuditEvent
-from jixiao.targets import review_scoring, services
-from jixiao.targets.models import Grade, PerformanceTarget, TargetEvent, TargetReviewSettings, TargetStatus
+from jixiao.targets import review_scoring, services, services_panel
+from jixiao.targets.models import (
+    Grade,
+    PanelAssignment,
+    PerformanceTarget,
+    ReviewComment,
+    TargetEvent,
+    TargetReviewSettings,
+    TargetStatus,
+)
 from jixiao.targets.tests.pages_helpers import TO_PERF_REVIEW, make_target, move
 
 SCORES_85 = {"完整性": Decimal("22"), "相关性": Decimal("21.5"), "适当性": Decimal("20"), "可行性": Decimal("21.5")}
@@ -261,3 +271,82 @@ def test_only_the_performance_section_sets_the_review_scoring(world: World, pers
     assert client.get("/targets/review-settings/").status_code == 403
     assert client.post("/targets/review-settings/", _settings_post()).status_code == 403
     assert not TargetReviewSettings.objects.filter(region=world.region).exists()
+
+
+# ---------------------------------------------------------------- 集中会审 members score too
+
+
+def _panel(world: World, target: PerformanceTarget) -> list[PanelAssignment]:
+    second = UserFactory(username="expert_two", display_name="专家乙")
+    Membership.objects.create(user=second, role="expert", region=world.region)
+    perf = world.users["performance"]
+    members = services_panel.panel_assign(
+        actor=perf, target=target, members=[world.users["expert"], second], kind="expert"
+    )
+    services_panel.panel_send(actor=perf, target=target)
+    return members
+
+
+def _member_submit(member: PanelAssignment, scores: Any) -> PanelAssignment:
+    return services_panel.panel_submit(
+        actor=member.expert, assignment=member, conclusion="pass", opinion="同意", scores=scores
+    )
+
+
+def test_panel_members_score_and_the_panel_total_is_the_mean(world: World, in_review: PerformanceTarget) -> None:
+    _turn_on(world)
+    first, second = _panel(world, in_review)
+    with pytest.raises(DomainError, match="请填写“完整性”得分"):
+        _member_submit(first, None)
+    first.refresh_from_db()
+    assert first.submitted_at is None  # refused whole: no opinion without its scores
+    _member_submit(first, SCORES_85)
+    _member_submit(second, _scores("20", "20", "20", "20.5"))  # 80.5
+    first.refresh_from_db()
+    assert first.total == Decimal("85.00") and first.scores["相关性"] == "21.50"
+    assert ReviewComment.objects.filter(target=in_review, text__startswith="【同意通过，评分85分】").exists()
+    panel = review_scoring.panel_scores(in_review.panel.all())
+    assert panel is not None and (panel.count, panel.total) == (2, Decimal("82.75"))
+    assert panel.aspects == {
+        "完整性": Decimal(21),
+        "相关性": Decimal("20.75"),
+        "适当性": Decimal(20),
+        "可行性": Decimal(21),
+    }
+
+    services.target_transition(
+        actor=world.users["performance"], target=in_review, action="panel_done", comment="会审完毕"
+    )
+    page = world.login("performance").get(f"/targets/{in_review.pk}/").content.decode()
+    assert 'data-testid="panel-mean">82.75<' in page and "复审评分框已按各要点平均分预填" in page
+    assert 'name="score_2" value="20.75"' in page  # the 复审 boxes start from the members' means
+
+
+def test_without_scoring_panel_members_give_no_scores(world: World, in_review: PerformanceTarget) -> None:
+    first, _second = _panel(world, in_review)
+    page = world.login("expert").get(f"/targets/{in_review.pk}/").content.decode()
+    assert 'data-testid="panel-submit-form"' in page and 'data-testid="panel-scores"' not in page
+    row = _member_submit(first, _scores("1", "1", "1", "1"))
+    assert row.total is None and row.scores == {}
+
+
+def test_the_panel_page_asks_the_member_for_scores(world: World, in_review: PerformanceTarget) -> None:
+    _turn_on(world)
+    first, _second = _panel(world, in_review)
+    client = world.login("expert")
+    page = client.get(f"/targets/{in_review.pk}/").content.decode()
+    assert 'data-testid="panel-scores"' in page and "可行性（满分25分）" in page
+    url = f"/targets/panel/{first.pk}/submit/"
+    response = client.post(
+        url,
+        {"conclusion": "pass", "opinion": "同意", "score_1": "26", "score_2": "20", "score_3": "20", "score_4": "20"},
+    )
+    assert response.status_code == 400 and "“完整性”得分应在0至25分之间" in response.content.decode()
+    response = client.post(
+        url,
+        {"conclusion": "pass", "opinion": "同意", "score_1": "25", "score_2": "20", "score_3": "20", "score_4": "20"},
+    )
+    assert response.status_code == 302
+    first.refresh_from_db()
+    assert first.total == Decimal(85)
+    assert "评分 <strong>85</strong> 分" in client.get(f"/targets/{in_review.pk}/").content.decode()
