@@ -30,6 +30,7 @@ from jixiao.reports.statistics.stages import (
     tg_2,
     tg_3,
     tg_4,
+    tg_5,
 )
 
 __all__ = ["CATALOGUE", "Figure", "Scope", "compute_all", "in_catalogue_order", "wan"]
@@ -42,6 +43,7 @@ CATALOGUE: dict[str, Callable[[Scope], Figure]] = {
     "TG-2": tg_2,
     "TG-3": tg_3,
     "TG-4": tg_4,
+    "TG-5": tg_5,
     "MON-1": mon_1,
     "MON-2": mon_2,
     "MON-3": mon_3,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, DecimalField, Q, Sum
 from django.db.models.functions import Coalesce
 
 from jixiao.alerts.models import Color, FundAdjustment, ProjectLight, Warning
@@ -37,7 +37,7 @@ from jixiao.reports.statistics.base import (
     sum_yuan,
     wan,
 )
-from jixiao.targets.models import PerformanceTarget, ReviewComment, TargetEvent, TargetStatus
+from jixiao.targets.models import Grade, PerformanceTarget, ReviewComment, TargetEvent, TargetStatus
 
 GRADES = ("优", "良", "中", "差")
 APPROVED_TARGET = (TargetStatus.APPROVED, TargetStatus.ADJUSTING)
@@ -524,4 +524,41 @@ def tg_4(scope: Scope) -> Figure:
         {"model": "FundAdjustment", "fiscal_year": scope.work_year, "source": "TARGET_REVIEW"},
         sentence,
         table=table,
+    )
+
+
+def tg_5(scope: Scope) -> Figure:
+    """评分审核 (seed 003 S18: 评分不达标项目不得进入项目预算): the targets the 绩效股 scored in the year, their mean
+    score, and those graded 差 on the score (below the pass mark or the 中 band), with the funds they asked for.
+    Not printed where the region grades without scores (no target scored)."""
+    scored = Q(review_score__isnull=False)
+    poor = scored & Q(review_grade=Grade.POOR)
+    totals = _targets(scope).aggregate(
+        scored=Count("id", filter=scored),
+        score_sum=Coalesce(
+            Sum("review_score", filter=scored, output_field=DecimalField(max_digits=18, decimal_places=2)), ZERO
+        ),
+        poor=Count("id", filter=poor),
+        poor_yuan=sum_yuan("annual_total_yuan", review_score__isnull=False, review_grade=Grade.POOR),
+    )
+    params = {"model": "PerformanceTarget", "fiscal_year": scope.work_year, "review_score": "not null"}
+    if not totals["scored"]:
+        return Figure(
+            "TG-5", "评分审核", {}, params, "未实行评分审核", available=False, table=[("—", "未实行评分审核")]
+        )
+    mean = (totals["score_sum"] / totals["scored"]).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    values = {"scored": totals["scored"], "mean": mean, "poor": totals["poor"], "poor_yuan": totals["poor_yuan"]}
+    return Figure(
+        "TG-5",
+        "评分审核",
+        values,
+        params,
+        f"实行绩效目标评分审核，对{totals['scored']}个绩效目标逐项评审打分，平均得分{mean}分，"
+        f"{totals['poor']}个目标评分不达标（评为“差”），涉及资金{wan(totals['poor_yuan'])}万元，不予安排预算",
+        table=[
+            ("评分目标（个）", str(totals["scored"])),
+            ("平均得分（分）", str(mean)),
+            ("评为“差”（个）", str(totals["poor"])),
+            ("评为“差”涉及资金（万元）", wan(totals["poor_yuan"])),
+        ],
     )

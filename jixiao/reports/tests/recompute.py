@@ -6,7 +6,7 @@ Deliberately not the statistics module's aggregates, so a wrong filter or GROUP 
 from __future__ import annotations
 
 from collections import Counter
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.utils import timezone
@@ -89,6 +89,19 @@ def recompute(path: str, wy: int, fy: int) -> dict[str, dict[str, Any]]:
         "reviewed": len({e.target_id for e in events if e.to_status not in ("draft", "unit_submitted")}),
         "returned": len({e.target_id for e in events if e.to_status == "returned"}),
     }
+
+    scored = [t for t in targets if t.review_score is not None]
+    poor = [t for t in scored if t.review_grade == "poor"]
+    out["TG-5"] = (
+        {
+            "scored": len(scored),
+            "mean": (sum((t.review_score for t in scored), D0) / len(scored)).quantize(Decimal("0.01"), ROUND_HALF_UP),
+            "poor": len(poor),
+            "poor_yuan": sum((t.annual_total_yuan for t in poor), D0),
+        }
+        if scored
+        else {}
+    )
 
     records = [
         r

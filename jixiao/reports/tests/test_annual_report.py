@@ -395,3 +395,31 @@ def test_the_suggestions_are_printed_when_they_have_text_and_left_out_when_clear
     assert "五、意见建议" not in text and "四、下一步工作打算" in text
     page = world.login("leader").get(reverse("reports:annual_detail", args=[report.pk])).content.decode()
     assert "五、意见建议" not in page and "四、下一步工作打算" in page
+
+
+def test_scored_target_reviews_are_reported_where_the_county_scores_them(world: World) -> None:
+    """TG-5 (seed 003 S18): the targets scored in 复审, their mean, and those graded 差 with their funds; not printed
+    where the county grades without scores."""
+    from jixiao.targets import services as target_services
+    from jixiao.targets.models import TargetReviewSettings
+    from jixiao.targets.tests.pages_helpers import TO_PERF_REVIEW, make_target, move
+
+    target = move(world, make_target(world), *TO_PERF_REVIEW)
+    report = _generate(world)
+    assert report.statistics["TG-5"]["available"] is False
+    assert "评分审核" not in report.sections["work_tg"]["generated"]
+
+    TargetReviewSettings.objects.create(region=world.region, fiscal_year=None, scored=True)
+    scores = {"完整性": Decimal(15), "相关性": Decimal(14), "适当性": Decimal(15), "可行性": Decimal("11.5")}
+    target_services.target_transition(
+        actor=world.users["performance"], target=target, action="grade_poor", comment="不达标", scores=scores
+    )
+    report.delete()
+    report = _generate(world)
+    stats = report.statistics
+    assert stats["TG-5"]["values"] == {"scored": 1, "mean": "55.50", "poor": 1, "poor_yuan": "500000.00"}
+    assert (
+        "对1个绩效目标逐项评审打分，平均得分55.50分，1个目标评分不达标（评为“差”），涉及资金50.00万元"
+        in (report.sections["work_tg"]["generated"])
+    )
+    assert_figures_match(stats, world.region.path, YEAR, YEAR)
