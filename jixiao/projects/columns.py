@@ -25,10 +25,12 @@ IMPORT_COLUMNS: list[tuple[str, str, bool]] = [
     ("政策类项目", "is_policy", False),
     ("修订的政策或项目", "is_revised", False),
     ("专项债券项目", "is_special_bond", False),
+    ("衔接资金项目", "is_rural_link", False),
+    ("涉农整合资金项目", "is_agri_integrated", False),
 ]
 
 # Columns an older template lacks: when the header is missing, the imported rows leave the field unchanged.
-LATER_COLUMNS = {"is_policy", "is_revised", "is_special_bond"}
+LATER_COLUMNS = {"is_policy", "is_revised", "is_special_bond", "is_rural_link", "is_agri_integrated"}
 
 EXPORT_EXTRA_HEADERS = ["年度", "主管部门", "实施单位", "资金总额（万元）", "状态"]
 
@@ -46,4 +48,6 @@ BOOL_LABELS: dict[str, dict[str, bool]] = {
     "is_policy": {"是": True, "否": False, "": False},
     "is_revised": {"是": True, "否": False, "": False},
     "is_special_bond": {"是": True, "否": False, "": False},
+    "is_rural_link": {"是": True, "否": False, "": False},
+    "is_agri_integrated": {"是": True, "否": False, "": False},
 }

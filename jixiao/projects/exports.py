@@ -44,6 +44,8 @@ def _row(p: Project) -> list[Any]:
         "是" if p.is_policy else "否",
         "是" if p.is_revised else "否",
         "是" if p.is_special_bond else "否",
+        "是" if p.is_rural_link else "否",
+        "是" if p.is_agri_integrated else "否",
         p.fiscal_year,
         p.department.name,
         p.unit.name,

@@ -43,6 +43,8 @@ class ProjectFilterSet(FilterSet):
     is_policy = YesNoFilter(label="政策类项目")
     is_revised = YesNoFilter(label="修订的政策或项目")
     is_special_bond = YesNoFilter(label="专项债券项目")
+    is_rural_link = YesNoFilter(label="衔接资金项目")
+    is_agri_integrated = YesNoFilter(label="涉农整合资金项目")
     min_amount_wan = WanFilter(label="金额不低于（万元）", field_name="total_amount_yuan", lookup_expr="gte")
     max_amount_wan = WanFilter(label="金额不高于（万元）", field_name="total_amount_yuan", lookup_expr="lte")
     ordering = django_filters.OrderingFilter(

@@ -46,6 +46,8 @@ class ProjectForm(HiddenErrorsMixin, forms.ModelForm):
             "is_policy",
             "is_revised",
             "is_special_bond",
+            "is_rural_link",
+            "is_agri_integrated",
             "description",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}

@@ -87,6 +87,14 @@ class Project(TimeStampedModel):
     is_policy = models.BooleanField(_("政策类项目"), default=False, help_text=_("新出台的政策或政策类项目"))
     is_revised = models.BooleanField(_("修订的政策或项目"), default=False)
     is_special_bond = models.BooleanField(_("专项债券项目"), default=False)
+    # Fund themes of seed 003 (平利, 宁陕: 巩固衔接资金, 统筹整合财政涉农资金): national programmes a county follows
+    # apart (联合审核, 公告公示, 乡村振兴考核), so the lists filter and export by them. A project may carry both.
+    is_rural_link = models.BooleanField(
+        _("衔接资金项目"), default=False, help_text=_("使用衔接推进乡村振兴补助资金（巩固衔接资金）的项目")
+    )
+    is_agri_integrated = models.BooleanField(
+        _("涉农整合资金项目"), default=False, help_text=_("纳入统筹整合使用财政涉农资金的项目")
+    )
     description = models.TextField(_("项目概述"), blank=True, max_length=4000)
     status = models.CharField(
         _("状态"), max_length=20, choices=ProjectStatus.choices, default=ProjectStatus.DRAFT, db_index=True

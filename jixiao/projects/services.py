@@ -37,6 +37,8 @@ EDITABLE_FIELDS = [
     "is_policy",
     "is_revised",
     "is_special_bond",
+    "is_rural_link",
+    "is_agri_integrated",
     "description",
 ]
 

@@ -7,7 +7,7 @@ from typing import Any
 import django_filters
 from django.db.models import Q, QuerySet
 
-from jixiao.core.filters import FilterSet, ScopedIdFilter, YearFilter
+from jixiao.core.filters import FilterSet, ScopedIdFilter, YearFilter, YesNoFilter
 from jixiao.core.forms import bootstrapify
 from jixiao.organizations.filters import RegionFilter, limit_region_filter
 from jixiao.organizations.models import BudgetUnit, Department
@@ -23,6 +23,9 @@ class TargetFilterSet(FilterSet):
     status = django_filters.ChoiceFilter(label="状态", choices=TargetStatus.choices)
     review_grade = django_filters.ChoiceFilter(label="审核等级", choices=Grade.choices)
     subject_type = django_filters.ChoiceFilter(label="目标类型", choices=PerformanceTarget.Subject.choices)
+    # The project's fund themes (seed 003: 扶贫/衔接资金项目的绩效目标, 涉农整合资金).
+    is_rural_link = YesNoFilter(label="衔接资金项目", field_name="project__is_rural_link")
+    is_agri_integrated = YesNoFilter(label="涉农整合资金项目", field_name="project__is_agri_integrated")
 
     class Meta:
         model = PerformanceTarget

@@ -46,6 +46,8 @@ class ProjectSerializer(serializers.ModelSerializer):
             "is_policy",
             "is_revised",
             "is_special_bond",
+            "is_rural_link",
+            "is_agri_integrated",
             "description",
             "status",
             "status_label",

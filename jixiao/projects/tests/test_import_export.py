@@ -37,6 +37,8 @@ def _row(code: str, unit: str = "101001", **overrides: Any) -> list[Any]:
         "政策类项目": "否",
         "修订的政策或项目": "否",
         "专项债券项目": "否",
+        "衔接资金项目": "否",
+        "涉农整合资金项目": "否",
     }
     values.update(overrides)
     return [values[h] for h in HEADERS]
@@ -175,7 +177,7 @@ def test_the_assessment_trigger_columns_import_and_export(world: World) -> None:
 
 
 def test_an_older_template_without_the_trigger_columns_still_imports_and_keeps_the_flags(world: World) -> None:
-    old_headers = [h for h in HEADERS if h not in ("政策类项目", "修订的政策或项目", "专项债券项目")]
+    old_headers = [h for h in HEADERS if h not in ("政策类项目", "修订的政策或项目", "专项债券项目", *FUND_THEMES)]
     client = world.login("unit_user")
     Project.objects.filter(pk=world.school_project.pk).update(is_policy=True, is_special_bond=True)
     old_row = dict(zip(HEADERS, _row(world.school_project.code), strict=True))
@@ -187,6 +189,32 @@ def test_an_older_template_without_the_trigger_columns_still_imports_and_keeps_t
     assert world.school_project.is_policy and world.school_project.is_special_bond  # untouched by an old file
     created = Project.objects.get(code="OLD-1")
     assert not (created.is_policy or created.is_revised or created.is_special_bond)
+
+
+FUND_THEMES = ("衔接资金项目", "涉农整合资金项目")
+
+
+def test_fund_themes_import_export_and_filter_the_list(world: World) -> None:
+    """Seed 003's fund themes (巩固衔接资金, 涉农整合资金): imported, exported, filtered by, kept by an older file."""
+    client = world.login("unit_user")
+    rows = [_row("F-1", 衔接资金项目="是", 涉农整合资金项目="是"), _row("F-2", 涉农整合资金项目="是"), _row("F-3")]
+    assert client.post("/projects/import/", {"fiscal_year": 2026, "file": _xlsx(rows)}).status_code == 302
+    flags = dict(Project.objects.filter(code__startswith="F-").values_list("code", "is_rural_link"))
+    assert flags == {"F-1": True, "F-2": False, "F-3": False}
+    assert Project.objects.get(code="F-2").is_agri_integrated
+    page = client.get("/projects/", {"is_agri_integrated": "true", "q": "F-"}).content.decode()
+    assert 'data-testid="project-count">2<' in page
+    page = client.get("/projects/", {"is_rural_link": "true"}).content.decode()
+    assert 'data-testid="project-count">1<' in page and "F-1" in page
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get("/projects/export/?q=F-1").getvalue())).active
+    values = dict(zip([c.value for c in sheet[1]], [c.value for c in sheet[2]], strict=True))
+    assert (values["衔接资金项目"], values["涉农整合资金项目"]) == ("是", "是")
+    detail = client.get(f"/projects/{Project.objects.get(code='F-1').pk}/").content.decode()
+    assert "衔接资金</span>" in detail and "涉农整合资金</span>" in detail
+    bad = _row("F-4", 衔接资金项目="部分")
+    response = client.post("/projects/import/", {"fiscal_year": 2026, "file": _xlsx([bad])})
+    assert response.status_code == 400 and "可选值" in response.content.decode()
+    assert not Project.objects.filter(code="F-4").exists()
 
 
 def test_long_export_is_a_job_with_the_same_scoped_rows(world: World, settings: Any) -> None:

@@ -49,6 +49,15 @@ def _post(client: Client, target: PerformanceTarget, action: str, comment: str =
 # ---------------------------------------------------------------- list and start
 
 
+def test_list_filters_by_the_projects_fund_theme(world: World, target: PerformanceTarget) -> None:
+    client = world.login("performance")
+    assert "一中教学设备购置" not in client.get("/targets/", {"is_rural_link": "true"}).content.decode()
+    world.school_project.is_rural_link = True
+    world.school_project.save()
+    assert "一中教学设备购置" in client.get("/targets/", {"is_rural_link": "true"}).content.decode()
+    assert "一中教学设备购置" not in client.get("/targets/", {"is_agri_integrated": "true"}).content.decode()
+
+
 def test_list_filters_by_status_and_keyword(world: World, target: PerformanceTarget) -> None:
     client = world.login("performance")
     page = client.get("/targets/", {"status": "draft", "q": "一中"}).content.decode()
