@@ -68,7 +68,22 @@ CATEGORY_WEIGHTS = {C.SPECIFIC: 82, C.OPERATION: 11, C.PERSONNEL: 7}
 UNIT_WEIGHTS = {1: 4.0, 2: 1.5, 3: 1.0}
 ADMIN_PROFILES = frozenset({"police", "2040604"})
 # What a previous-year copy of a project keeps as it is.
-COPIED_FIELDS = ("region_id", "name", "department_id", "unit_id", "category", "budget_book", "function_code", "is_key")
+COPIED_FIELDS = (
+    "region_id",
+    "name",
+    "department_id",
+    "unit_id",
+    "category",
+    "budget_book",
+    "function_code",
+    "is_key",
+    "is_rural_link",
+    "is_agri_integrated",
+)
+# Fund themes (seed 003), decided by the programme's function code, not drawn from the seed's random stream (the
+# rest of the demo stays as it was): specific projects under 213 农林水支出 are 涉农整合资金项目, those under
+# 213 05 巩固脱贫攻坚成果衔接乡村振兴 also 衔接资金项目.
+AGRI_FUNCTION, RURAL_LINK_FUNCTION = "213", "21305"
 # How a returned project came back: the return action → the event's role and the status it left.
 RETURNS = {
     "dept_return": {"actor_role": Role.DEPT_ADMIN, "from_status": S.SUBMITTED},
@@ -458,6 +473,8 @@ class _Builder:
             end_year=end,
             tier=_tier(total),
             is_key=total >= 1000 * WAN or (total >= 100 * WAN and rng.random() < 0.3),
+            is_agri_integrated=category == C.SPECIFIC and template.code.startswith(AGRI_FUNCTION),
+            is_rural_link=category == C.SPECIFIC and template.code.startswith(RURAL_LINK_FUNCTION),
             description=rng.choice(names.DESCRIPTIONS).format(unit=unit.label, name=name, year=CURRENT_YEAR),
             status=status,
         )
