@@ -261,14 +261,12 @@ class ReviewSettingsForm(forms.Form):
     model field's; the points adding up to 100 and the bands' order are checked by the service, which names the
     numbers (services_rules.review_settings_save)."""
 
-    FIELDS = TargetReviewSettings.VALUE_FIELDS
-
     fiscal_year = YearField(label="年度（留空表示各年度）", required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields.update(fields_for_model(TargetReviewSettings, fields=self.FIELDS))
-        for name in self.FIELDS[1:]:
+        self.fields.update(fields_for_model(TargetReviewSettings, fields=TargetReviewSettings.VALUE_FIELDS))
+        for name in TargetReviewSettings.VALUE_FIELDS[1:]:
             field = self.fields[name]
             label = str(field.label)
             field.error_messages.update(
@@ -282,4 +280,4 @@ class ReviewSettingsForm(forms.Form):
         bootstrapify(self, small=True)
 
     def values(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in self.FIELDS}
+        return {name: self.cleaned_data[name] for name in TargetReviewSettings.VALUE_FIELDS}

@@ -188,11 +188,9 @@ def check_rule_set(
 
 # ---- 目标审核评分设置 (review_scoring) -------------------------------------------------------------------------------
 
-REVIEW_SETTING_FIELDS = TargetReviewSettings.VALUE_FIELDS
-
 
 def _check_review_values(values: Mapping[str, Any]) -> None:
-    for name in REVIEW_SETTING_FIELDS[1:]:
+    for name in TargetReviewSettings.VALUE_FIELDS[1:]:
         if not Decimal(0) <= Decimal(values[name]) <= 100:
             label = getattr(TargetReviewSettings._meta.get_field(name), "verbose_name", name)
             raise DomainError(f"{label}应在0至100分之间")
@@ -209,7 +207,7 @@ def review_settings_save(
     """Create or change the actor's region's review-scoring row (for one year, or every year when `fiscal_year` is
     None). `lock_token` is that of the region's rows the page showed: a row saved or added since is a conflict."""
     require(actor, "target.configure")
-    if set(values) != set(REVIEW_SETTING_FIELDS):
+    if set(values) != set(TargetReviewSettings.VALUE_FIELDS):
         raise DomainError("评分设置不完整，请刷新页面后重试")
     _check_review_values(values)
     region = actor.active_membership.region
@@ -218,7 +216,7 @@ def review_settings_save(
         row, created = TargetReviewSettings.objects.select_for_update().get_or_create(
             region=region, fiscal_year=fiscal_year, defaults=dict(values)
         )
-        before = {} if created else audit.snapshot(row, list(REVIEW_SETTING_FIELDS))
+        before = {} if created else audit.snapshot(row, list(TargetReviewSettings.VALUE_FIELDS))
         if not created:
             for name, value in values.items():
                 setattr(row, name, value)
@@ -227,6 +225,8 @@ def review_settings_save(
             actor=actor,
             event_type="target.review_settings",
             obj=row,
-            changes=audit.diff(before, audit.snapshot(row, ["region", "fiscal_year", *REVIEW_SETTING_FIELDS])),
+            changes=audit.diff(
+                before, audit.snapshot(row, ["region", "fiscal_year", *TargetReviewSettings.VALUE_FIELDS])
+            ),
         )
     return row

@@ -109,7 +109,7 @@ def review_settings(request: HttpRequest) -> HttpResponse:
     region: Any = request.user.active_membership.region  # type: ignore[union-attr]
     year = current_fiscal_year()
     now = review_scoring.review_settings(region, year.year) if year else TargetReviewSettings()
-    initial = {name: getattr(now, name) for name in services_rules.REVIEW_SETTING_FIELDS}
+    initial = {name: getattr(now, name) for name in TargetReviewSettings.VALUE_FIELDS}
     form = ReviewSettingsForm(request.POST or None, initial=initial)
     # The form creates or updates one of the region's rows: the token covers all of them (a row added counts too).
     add_lock_token(form, review_scoring.own_rows(region))
