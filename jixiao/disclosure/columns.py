@@ -23,7 +23,7 @@ class Dataset:
     name: str
     title: str
     item_types: tuple[str, ...]
-    per_indicator: bool
+    detail: str  # "" one row per item; else the snapshot list each row comes from ("indicators", "projects")
     columns: tuple[Column, ...]
 
     @property
@@ -47,7 +47,7 @@ DATASETS: dict[str, Dataset] = {
             "targets",
             "绩效目标表",
             (ItemType.TARGET_TABLE, ItemType.DEPT_OVERALL_TARGET),
-            False,
+            "",
             (
                 ITEM,
                 Column(
@@ -73,7 +73,7 @@ DATASETS: dict[str, Dataset] = {
             "target_indicators",
             "绩效目标表·绩效指标",
             (ItemType.TARGET_TABLE, ItemType.DEPT_OVERALL_TARGET),
-            True,
+            "indicators",
             (
                 ITEM,
                 YEAR,
@@ -93,7 +93,7 @@ DATASETS: dict[str, Dataset] = {
             "self_evaluations",
             "绩效自评结果",
             (ItemType.SELF_EVAL_REPORT,),
-            False,
+            "",
             (
                 ITEM,
                 YEAR,
@@ -112,7 +112,7 @@ DATASETS: dict[str, Dataset] = {
             "key_evaluations",
             "重点绩效评价报告",
             (ItemType.KEY_EVAL_REPORT,),
-            False,
+            "",
             (
                 ITEM,
                 YEAR,
@@ -125,6 +125,27 @@ DATASETS: dict[str, Dataset] = {
                 Column("grade", "string", "评价等级"),
                 PUBLISHED,
                 Column("file_url", "string", "报告文件下载地址"),
+            ),
+        ),
+        Dataset(
+            "agri_fund_projects",
+            "涉农整合资金项目公告·项目",
+            (ItemType.AGRI_FUND_NOTICE,),
+            "projects",
+            (
+                ITEM,
+                YEAR,
+                REGION,
+                Column("project_code", "string", "项目编码"),
+                Column("project_name", "string", "项目名称"),
+                DEPT,
+                UNIT,
+                Column("period", "string", "实施期限"),
+                Column("total_yuan", "decimal", "资金总额（元）"),
+                Column("fiscal_yuan", "decimal", "其中：财政拨款（元）"),
+                Column("is_rural_link", "string", "衔接资金项目", "是 / 否"),
+                Column("annual_goal", "string", "年度绩效目标", "已批复绩效目标的年度目标；未批复的为空"),
+                PUBLISHED,
             ),
         ),
     )

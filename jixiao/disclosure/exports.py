@@ -34,24 +34,48 @@ def _base(item: Disclosure) -> dict[str, Any]:
     }
 
 
+def _indicator_row(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "year_flag": row.get("year_flag", ""),
+        "lv1": row.get("lv1", ""),
+        "lv2": row.get("lv2", ""),
+        "indicator": row.get("name", ""),
+        "operator": row.get("operator", ""),
+        "target_value": row.get("target_value", ""),
+        "unit": row.get("unit", ""),
+    }
+
+
+def _project_row(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "project_code": row.get("project_code", ""),
+        "project_name": row.get("name", ""),
+        "department_name": row.get("department_name", ""),
+        "unit_name": row.get("unit_name", ""),
+        "period": row.get("period", ""),
+        "total_yuan": row.get("total_yuan", ""),
+        "fiscal_yuan": row.get("fiscal_yuan", ""),
+        "is_rural_link": "是" if row.get("is_rural_link") else "否",
+        "annual_goal": row.get("annual_goal", ""),
+    }
+
+
+DETAIL_ROWS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "indicators": _indicator_row,
+    "projects": _project_row,
+}
+
+
 def dataset_rows(
     dataset: Dataset, items: Iterable[Disclosure], file_url: Callable[[Disclosure], str]
 ) -> Iterator[dict[str, Any]]:
     for item in items:
         snap = item.snapshot or {}
         base = _base(item)
-        if dataset.per_indicator:
-            for row in snap.get("indicators", []):
-                yield {
-                    **base,
-                    "year_flag": row.get("year_flag", ""),
-                    "lv1": row.get("lv1", ""),
-                    "lv2": row.get("lv2", ""),
-                    "indicator": row.get("name", ""),
-                    "operator": row.get("operator", ""),
-                    "target_value": row.get("target_value", ""),
-                    "unit": row.get("unit", ""),
-                }
+        if dataset.detail:
+            detail_row = DETAIL_ROWS[dataset.detail]
+            for row in snap.get(dataset.detail, []):
+                yield {**base, **detail_row(row)}
             continue
         extra = {
             "project_code": snap.get("project_code", ""),

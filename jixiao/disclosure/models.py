@@ -1,9 +1,9 @@
 """信息公开 (DOMAIN.md §2.6, §6.6): what is to be published, its review, and the frozen snapshot the public site reads.
 
 A `Disclosure` item points at its source (an approved target, a self-evaluation, a key evaluation, a monitoring
-round; none for the region's indicator library). When it is published, what the public may see is copied into
-`snapshot` (and `snapshot_file` for a report file): the public site and the open data read only those copies, so
-later edits of the source never leak.
+round; none for the region's indicator library and its 涉农整合资金项目公告). When it is published, what the public
+may see is copied into `snapshot` (and `snapshot_file` for a report file): the public site and the open data read
+only those copies, so later edits of the source never leak.
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ class ItemType(models.TextChoices):
     KEY_EVAL_REPORT = "KEY_EVAL_REPORT", _("重点绩效评价报告")
     MONITOR_SUMMARY = "MONITOR_SUMMARY", _("绩效运行监控情况")
     INDICATOR_LIBRARY = "INDICATOR_LIBRARY", _("绩效指标体系")
+    AGRI_FUND_NOTICE = "AGRI_FUND_NOTICE", _("涉农整合资金项目公告")
 
 
 class DisclosureStatus(models.TextChoices):

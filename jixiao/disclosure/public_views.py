@@ -64,7 +64,9 @@ def index(request: HttpRequest) -> HttpResponse:
 def year_home(request: HttpRequest, region_code: str, year: int) -> HttpResponse:
     region = _region_year(region_code, year)
     reports = selectors.public_items(region, year, (ItemType.KEY_EVAL_REPORT,))
-    others = selectors.public_items(region, year, (ItemType.MONITOR_SUMMARY, ItemType.INDICATOR_LIBRARY))
+    others = selectors.public_items(
+        region, year, (ItemType.MONITOR_SUMMARY, ItemType.INDICATOR_LIBRARY, ItemType.AGRI_FUND_NOTICE)
+    )
     counts = selectors.public_counts(region, year)
     context = {
         **_base(region, year),

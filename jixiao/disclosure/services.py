@@ -112,6 +112,23 @@ def _monitor_items(region: FiscalRegion, year: int, days: int) -> list[Disclosur
     ]
 
 
+def _agri_fund_items(region: FiscalRegion, year: int) -> list[Disclosure]:
+    """One 涉农整合资金项目公告 per region of the subtree with such projects in its 项目库 (a region-level item, no
+    deadline)."""
+    with_projects = snapshots.agri_fund_projects(year).filter(region__path__startswith=region.path).values("region_id")
+    existing = Disclosure.objects.filter(item_type=ItemType.AGRI_FUND_NOTICE, fiscal_year=year, region=OuterRef("pk"))
+    regions = FiscalRegion.objects.filter(pk__in=with_projects).filter(~Exists(existing)).order_by("path")
+    return [
+        Disclosure(
+            item_type=ItemType.AGRI_FUND_NOTICE,
+            fiscal_year=year,
+            region=r,
+            title=f"{r.name}{year}年度统筹整合财政涉农资金项目公告",
+        )
+        for r in regions
+    ]
+
+
 def _item(
     item_type: str, source: Any, ct: ContentType | None, title: str, department: Any, unit: Any, due: dt.date | None
 ) -> Disclosure:
@@ -136,7 +153,8 @@ def _is_secret(item: Disclosure) -> bool:
 
 def disclosure_generate(*, actor: Any, region: FiscalRegion, fiscal_year: int) -> dict[str, int]:
     """Create the pending items of a region and year from approved targets, submitted or finalised
-    self-evaluations, issued key evaluations, closed monitoring rounds and the indicator library (idempotent).
+    self-evaluations, issued key evaluations, closed monitoring rounds, the indicator library and the 涉农整合资金项目
+    公告 of each region with such projects in its 项目库 (idempotent).
     Items of 涉密 departments or units start as exempt (涉密) with a reason."""
     require(actor, "disclosure.generate")
     if not actor.active_membership.region.path or not region.path.startswith(actor.active_membership.region.path):
@@ -156,6 +174,7 @@ def disclosure_generate(*, actor: Any, region: FiscalRegion, fiscal_year: int) -
             *_self_eval_items(region, fiscal_year, days),
             *_key_eval_items(region, fiscal_year, days),
             *_monitor_items(region, fiscal_year, days),
+            *_agri_fund_items(region, fiscal_year),
         ]
         has_library = Disclosure.objects.filter(
             item_type=ItemType.INDICATOR_LIBRARY, region=region, fiscal_year=fiscal_year, subject_id__isnull=True

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, QuerySet
 
 from jixiao.core.errors import DomainError
 from jixiao.core.money import format_wan
@@ -22,7 +22,8 @@ from jixiao.indicators.models import FrameworkNode, IndicatorLibraryItem, ItemSt
 from jixiao.keyeval.documents import evaluation_report_docx, report_title
 from jixiao.keyeval.models import KeyEvalDocument, KeyEvaluation
 from jixiao.monitoring.models import MonitoringRecord, MonitoringTask, RecordStatus
-from jixiao.targets.models import AnnualTask, PerformanceTarget, TargetIndicator
+from jixiao.projects.models import Project, ProjectStatus
+from jixiao.targets.models import AnnualTask, PerformanceTarget, TargetIndicator, TargetStatus
 
 DOCX = "docx"
 
@@ -276,6 +277,58 @@ def library_snapshot(item: Disclosure) -> Snapshot:
     return Snapshot(data)
 
 
+def agri_fund_projects(fiscal_year: int) -> QuerySet[Project]:
+    """What a 涉农整合资金项目公告 lists: the year's 涉农整合资金项目 in the 项目库 (drafts, projects under review,
+    returned or cancelled ones are not announced), less those of 涉密 departments or units."""
+    return Project.objects.filter(
+        is_deleted=False, fiscal_year=fiscal_year, is_agri_integrated=True, status=ProjectStatus.IN_LIBRARY
+    ).exclude(Q(department__is_secret=True) | Q(unit__is_secret=True))
+
+
+def agri_fund_snapshot(item: Disclosure) -> Snapshot:
+    """The 统筹整合财政涉农资金项目 of the item's own region and year (seed 003: 涉农整合资金公告公示): each project's
+    name, 主管部门, 实施单位, 实施期限, funds, whether it is also a 衔接资金项目, its approved 年度目标 and 概述."""
+    projects = list(
+        agri_fund_projects(item.fiscal_year)
+        .filter(region_id=item.region_id)
+        .select_related("department", "unit")
+        .order_by("department__dept_code", "code", "id")
+    )
+    goals = dict(
+        PerformanceTarget.objects.filter(
+            project__in=[p.pk for p in projects],
+            is_deleted=False,
+            subject_type=PerformanceTarget.Subject.PROJECT,
+            status__in=(TargetStatus.APPROVED, TargetStatus.ADJUSTING),
+        ).values_list("project_id", "annual_goal")
+    )
+    data = {
+        **_org(item),
+        "fiscal_year": item.fiscal_year,
+        "name": item.title,
+        "count": len(projects),
+        "rural_link_count": sum(1 for p in projects if p.is_rural_link),
+        "total_yuan": _money(sum((p.total_amount_yuan for p in projects), Decimal(0))),
+        "fiscal_yuan": _money(sum((p.fiscal_amount_yuan for p in projects), Decimal(0))),
+        "projects": [
+            {
+                "project_code": p.code,
+                "name": p.name,
+                "department_name": p.department.name,
+                "unit_name": p.unit.name,
+                "period": f"{p.start_year}—{p.end_year}年" if p.end_year != p.start_year else f"{p.start_year}年",
+                "total_yuan": _money(p.total_amount_yuan),
+                "fiscal_yuan": _money(p.fiscal_amount_yuan),
+                "is_rural_link": p.is_rural_link,
+                "annual_goal": goals.get(p.pk, ""),
+                "description": p.description,
+            }
+            for p in projects
+        ],
+    }
+    return Snapshot(data)
+
+
 def _nodes(ids: set[int]) -> Any:
     return FrameworkNode.objects.filter(pk__in=ids).only("pk", "name")
 
@@ -287,6 +340,7 @@ BUILDERS: dict[str, Callable[[Disclosure], Snapshot]] = {
     ItemType.KEY_EVAL_REPORT: key_eval_snapshot,
     ItemType.MONITOR_SUMMARY: monitor_snapshot,
     ItemType.INDICATOR_LIBRARY: library_snapshot,
+    ItemType.AGRI_FUND_NOTICE: agri_fund_snapshot,
 }
 
 

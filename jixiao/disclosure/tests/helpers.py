@@ -16,6 +16,8 @@ from jixiao.evaluation.models import SelfEvalStatus, SelfEvalTask, SelfEvaluatio
 from jixiao.evaluation.tests.selfeval_helpers import approved_target
 from jixiao.keyeval.models import EvalTemplate, KeyEvalStatus, KeyEvaluation
 from jixiao.monitoring.models import MonitoringTask, TaskStatus
+from jixiao.projects.models import Project
+from jixiao.projects.tests.factories import ProjectFactory
 from jixiao.targets.models import PerformanceTarget
 
 YEAR = 2026
@@ -30,6 +32,7 @@ class Sources:
     self_eval: SelfEvaluation
     key_eval: KeyEvaluation
     monitoring: MonitoringTask
+    agri_project: Project
 
 
 def make_sources(world: World) -> Sources:
@@ -85,7 +88,19 @@ def make_sources(world: World) -> Sources:
         deadline=dt.date(2026, 7, 20),
         status=TaskStatus.CLOSED,
     )
-    return Sources(target, dept_target, hospital_target, self_eval, key_eval, monitoring)
+    agri_project = ProjectFactory(
+        unit=world.school,
+        code="P-AGRI",
+        name="高标准农田建设",
+        in_library=True,
+        is_agri_integrated=True,
+        is_rural_link=True,
+        fiscal_amount_yuan=Decimal("800000.00"),
+        other_amount_yuan=Decimal("200000.00"),
+        end_year=2027,
+        description="新建高标准农田500亩。",
+    )
+    return Sources(target, dept_target, hospital_target, self_eval, key_eval, monitoring, agri_project)
 
 
 def generate(world: World, year: int = YEAR) -> dict[str, int]:

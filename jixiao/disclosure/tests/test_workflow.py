@@ -34,7 +34,7 @@ def sources(world: World) -> Sources:
 
 def test_generator_creates_one_pending_item_per_source_and_is_idempotent(world: World, sources: Sources) -> None:
     result = generate(world)
-    assert result["created"] == 7
+    assert result["created"] == 8
     counts = dict(Disclosure.objects.values_list("item_type").annotate(n=Count("id")).order_by())
     assert counts == {
         ItemType.TARGET_TABLE: 2,
@@ -43,14 +43,15 @@ def test_generator_creates_one_pending_item_per_source_and_is_idempotent(world: 
         ItemType.KEY_EVAL_REPORT: 1,
         ItemType.MONITOR_SUMMARY: 1,
         ItemType.INDICATOR_LIBRARY: 1,
+        ItemType.AGRI_FUND_NOTICE: 1,
     }
     assert set(Disclosure.objects.values_list("status", flat=True)) == {S.PENDING}
     assert generate(world)["created"] == 0
-    assert Disclosure.objects.count() == 7
+    assert Disclosure.objects.count() == 8
     event = AuditEvent.objects.filter(event_type="disclosure.generate").earliest("seq")
     assert event.changes["created"][ItemType.TARGET_TABLE] == 2
     # The console reads it in Chinese (the change rows show the stored codes: TARGET_TABLE：2).
-    assert event.reason.startswith("生成7个公开事项（") and "项目绩效目标表2个" in event.reason
+    assert event.reason.startswith("生成8个公开事项（") and "项目绩效目标表2个" in event.reason
     assert event.reason.endswith("，其中0个涉密默认不予公开")
     # Due date: approval + the national default of 20 days.
     assert item_of(ItemType.TARGET_TABLE, sources.target).due_date == dt.date(2026, 1, 30)
@@ -197,7 +198,7 @@ def test_summary_and_statistics_count_published_and_exempt(world: World, sources
     assert summary["published"][ItemType.KEY_EVAL_REPORT] == 1
     assert summary["published_total"] == 2
     assert summary["exempt"] == {"secret": 1, "sensitive": 0, "other": 0}
-    assert summary["pending"] == 4
+    assert summary["pending"] == 5
     # A unit sees only its own items.
     unit_summary = selectors.disclosure_summary(world.users["unit_user"], YEAR)
     assert unit_summary["published_total"] == 1
@@ -227,7 +228,7 @@ def test_pages_list_detail_generate_and_transition(world: World, sources: Source
     perf = world.login("performance")
     response = perf.post(reverse("disclosure:generate"), {"fiscal_year": YEAR})
     assert response.status_code == 302
-    assert Disclosure.objects.count() == 7
+    assert Disclosure.objects.count() == 8
     listing = perf.get(reverse("disclosure:list"), {"fiscal_year": YEAR, "item_type": ItemType.TARGET_TABLE})
     assert listing.status_code == 200
     assert sources.target.name in listing.content.decode()
