@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "jixiao.documents",
     "jixiao.training",
     "jixiao.regulations",
+    "jixiao.inspections",
     "jixiao.rectification",
     "jixiao.results",
     "jixiao.disclosure",

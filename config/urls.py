@@ -17,6 +17,7 @@ urlpatterns = [
     path("documents/", include("jixiao.documents.urls")),
     path("training/", include("jixiao.training.urls")),
     path("regulations/", include("jixiao.regulations.urls")),
+    path("inspections/", include("jixiao.inspections.urls")),
     path("rectification/", include("jixiao.rectification.urls")),
     path("results/", include("jixiao.results.urls")),
     path("disclosure/", include("jixiao.disclosure.urls")),

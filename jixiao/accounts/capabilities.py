@@ -275,6 +275,21 @@ for _role, _caps in REGULATION_CAPABILITIES.items():
     ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | _caps
 
 
+# 季度检查 (seed 003: 股室联镇、联部门, 每季度检查部门专项业务经费): the business sections check their 对口
+# departments and the performance section any of the region's; departments read the checks of themselves (the
+# problems and opinions are addressed to them); leaders, the budget section and oversight read.
+INSPECTION_CAPABILITIES: dict[str, set[str]] = {
+    Role.PERFORMANCE: {"inspection.view", "inspection.record"},
+    Role.BUSINESS: {"inspection.view", "inspection.record"},
+    Role.BUDGET: {"inspection.view"},
+    Role.DEPT_ADMIN: {"inspection.view"},
+    Role.LEADER: {"inspection.view"},
+    Role.OVERSIGHT: {"inspection.view"},
+}
+for _role, _caps in INSPECTION_CAPABILITIES.items():
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | _caps
+
+
 # 问题整改 (DOMAIN.md §2.5, §6.10): the performance and business sections turn problems into findings, issue notices
 # and review feedback (the business section for its 对口 departments); departments and units answer; finance runs the
 # overdue sweep; leaders and oversight read.

@@ -99,6 +99,8 @@ MENU: tuple[MenuGroup, ...] = (
             MenuItem("重点监控", "alerts:tiers", "alerts.view"),
             MenuItem("预警规则", "alerts:rules", "alerts.configure"),
             MenuItem("工作日历", "alerts:calendar", "alerts.configure"),
+            MenuItem("季度检查", "inspections:list", "inspection.view"),
+            MenuItem("检查覆盖情况", "inspections:coverage", "inspection.view"),
         ),
     ),
     MenuGroup(

@@ -41,6 +41,7 @@ MODULES: dict[str, tuple[str, str]] = {
     "expert": ("专家库", ""),
     "fiscal_year": ("财政年度", ""),
     "indicator": ("指标库", "indicators"),
+    "inspection": ("季度检查", ""),
     "job": ("后台任务", ""),
     "keyeval": ("重点绩效评价", "keyeval"),
     "membership": ("用户身份", ""),

@@ -30,6 +30,7 @@ from jixiao.demo.documents import seed_documents
 from jixiao.demo.evaluation import seed_selfevaluations
 from jixiao.demo.execution import seed_payments
 from jixiao.demo.experts import seed_experts
+from jixiao.demo.inspections import seed_inspections
 from jixiao.demo.keyeval import seed_keyeval
 from jixiao.demo.monitoring import seed_monitoring
 from jixiao.demo.names import DeptSpec, T
@@ -257,6 +258,8 @@ class _Builder:
         # 部门整体 (targets, monitoring, self-evaluation) from a stream of its own: the figures above stay as they were.
         self.summary.overall_targets, opened = seed_overall(self.seed, county, CURRENT_YEAR)
         self.summary.users += opened
+        # 季度检查 by every business section, whose logins the 部门整体 seeder opens where the county had none.
+        seed_inspections(self.rng, county, CURRENT_YEAR)
         seed_reports(self.rng, county, CURRENT_YEAR)
         return self.summary
 

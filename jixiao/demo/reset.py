@@ -17,6 +17,7 @@ from jixiao.documents.models import DocumentSeries, DocumentTemplate, OfficialDo
 from jixiao.evaluation.models import AuthenticityCheck, ReEvaluationBatch, SelfEvalTask
 from jixiao.execution.models import Payment, PaymentImport, PaymentTotal
 from jixiao.experts.models import Engagement, Expert, PanelDraw
+from jixiao.inspections.models import Inspection
 from jixiao.keyeval.models import KeyEvaluation
 from jixiao.monitoring.models import MonitoringTask
 from jixiao.organizations.models import BudgetUnit, Department, FinanceSection, FiscalRegion
@@ -70,6 +71,7 @@ def _delete_county(county: FiscalRegion, usernames: list[str], parent_codes: tup
     AppraisalTask.objects.filter(region__path__startswith=prefix).delete()  # appraisals protect departments, towns
     TrainingSession.objects.filter(region__path__startswith=prefix).delete()  # sessions protect the region
     Regulation.objects.filter(region__path__startswith=prefix).delete()  # rules protect the region
+    Inspection.objects.filter(region__path__startswith=prefix).delete()  # checks protect departments and sections
     MonitoringTask.objects.filter(region__path__startswith=prefix).delete()  # records protect projects
     Rectification.objects.filter(region__path__startswith=prefix).delete()  # cases protect projects and units
     # Bulletins and documents protect the region; recipients protect departments and units; documents, series.

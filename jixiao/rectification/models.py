@@ -31,10 +31,11 @@ class SourceType(models.TextChoices):
     AUTHENTICITY = "AUTHENTICITY", _("真实性核查")
     APPRAISAL = "APPRAISAL", _("绩效管理考核")
     AUDIT = "AUDIT", _("审计及其他监督")
+    INSPECTION = "INSPECTION", _("股室季度检查")
 
 
-# Sources entered by hand (no record in the system to point at).
-MANUAL_SOURCES = (SourceType.APPRAISAL, SourceType.AUDIT)
+# Sources entered by hand (no record in the system to point at; a 季度检查's problems are registered from its page).
+MANUAL_SOURCES = (SourceType.APPRAISAL, SourceType.AUDIT, SourceType.INSPECTION)
 
 
 class Category(models.TextChoices):

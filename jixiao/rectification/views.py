@@ -122,9 +122,30 @@ def candidate_list(request: HttpRequest) -> HttpResponse:
 CANDIDATES_PER_PAGE = 100
 
 
+FINDING_PREFILL = {
+    "source_type": 20,
+    "fiscal_year": 4,
+    "department": 9,
+    "category": 20,
+    "source_label": 300,
+    "description": 4000,
+}
+
+
+def _finding_initial(request: HttpRequest) -> dict[str, Any]:
+    """The current year, and what a page that sends a problem here names (a 季度检查: its source, year, department,
+    category, label and findings), up to the fields' lengths; the form still validates whatever is posted."""
+    initial: dict[str, Any] = {"fiscal_year": _current_year()}
+    for key, limit in FINDING_PREFILL.items():
+        value = request.GET.get(key, "")
+        if value and len(value) <= limit:
+            initial[key] = value
+    return initial
+
+
 @capability_required("rectification.manage")
 def finding_create(request: HttpRequest) -> HttpResponse:
-    form = ManualFindingForm(request.POST or None, user=request.user, initial={"fiscal_year": _current_year()})
+    form = ManualFindingForm(request.POST or None, user=request.user, initial=_finding_initial(request))
     status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         try:

@@ -13,7 +13,7 @@ ADMIN_PERSONAS = frozenset({"sys_admin", "sec_admin", "audit_admin"})
 BUSINESS_NAMESPACES = frozenset(
     {
         "projects", "targets", "preassessment", "experts", "execution", "monitoring", "alerts", "evaluation",
-        "keyeval", "indicators",
+        "keyeval", "indicators", "inspections",
     }
 )  # fmt: skip
 
@@ -53,6 +53,9 @@ STAFF_AND_EXPERTS: frozenset[str] = STAFF | {"expert"}
 STAFF_AND_SYS_SEC: frozenset[str] = STAFF | {"sys_admin", "sec_admin"}
 BUDGET_AND_SYS: frozenset[str] = frozenset({"budget", "sys_admin"})
 UNIT_SIDE: frozenset[str] = frozenset({"dept_admin", "unit_user", "other_unit_user"})
+INSPECTION_READERS: frozenset[str] = frozenset(
+    {"performance", "budget", "business", "dept_admin", "leader", "oversight"}
+)
 
 # Reviewed against SECURITY.md §1.3 and the role capabilities (jixiao/accounts/capabilities.py): the 三员 see only
 # their consoles, organizations (system admin) and their own account pages; business roles see their stages.
@@ -165,6 +168,10 @@ ALLOWED: dict[str, frozenset[str]] = {
     "projects:import_template": frozenset({"budget", "dept_admin", "unit_user", "other_unit_user"}),
     "projects:list": STAFF,
     "projects:autocomplete": STAFF,  # the search box of project fields; the results are scoped
+    "inspections:coverage": INSPECTION_READERS,
+    "inspections:create": frozenset({"performance", "business"}),
+    "inspections:export": INSPECTION_READERS,
+    "inspections:list": INSPECTION_READERS,
     "regulations:create": PERFORMANCE_SECTION,
     "regulations:export": STAFF,
     "regulations:list": STAFF,

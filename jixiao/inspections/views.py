@@ -1,0 +1,170 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.views.decorators.http import require_POST
+
+from jixiao.core.errors import DomainError
+from jixiao.core.forms import valid_filters
+from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
+from jixiao.inspections import selectors, services
+from jixiao.inspections.exports import inspections_xlsx
+from jixiao.inspections.forms import CoverageForm, FilterForm, InspectionForm
+from jixiao.inspections.models import QUARTERS, Inspection
+from jixiao.organizations.selectors import current_fiscal_year
+
+COVERAGE_PAGE = 50
+
+
+def _params(request: HttpRequest) -> tuple[FilterForm, dict[str, Any]]:
+    form = FilterForm(request.GET or None, user=request.user)
+    return form, valid_filters(form)
+
+
+@capability_required("inspection.view")
+def inspection_list(request: HttpRequest) -> HttpResponse:
+    form, params = _params(request)
+    queryset = selectors.inspections_filtered(request.user, params)
+    context = {"form": form, "page": paginate(request, queryset), "query": request.GET.urlencode()}
+    return render(request, "inspections/list.html", context)
+
+
+@capability_required("inspection.view")
+def inspection_export(request: HttpRequest) -> HttpResponse:
+    _form, params = _params(request)
+    name = f"{params['fiscal_year']}年度季度检查.xlsx" if params.get("fiscal_year") else "季度检查.xlsx"
+    return xlsx_response(inspections_xlsx(selectors.inspections_filtered(request.user, params)), name)
+
+
+def _year() -> int:
+    year = current_fiscal_year()
+    return year.year if year is not None else timezone.localdate().year
+
+
+@capability_required("inspection.view")
+def inspection_coverage(request: HttpRequest) -> HttpResponse:
+    """检查覆盖情况: each department to inspect × the four quarters of a year, with the quarter totals."""
+    form = CoverageForm(request.GET or None)
+    params = valid_filters(form)
+    year = params.get("fiscal_year") or _year()
+    quarter = params.get("quarter")
+    departments = (
+        selectors.unchecked_departments(request.user, year, quarter)
+        if quarter and params.get("unchecked")
+        else selectors.departments_to_inspect(request.user)
+    )
+    page = paginate(request, departments.select_related("finance_section"), COVERAGE_PAGE)
+    context = {
+        "form": form,
+        "year": year,
+        "quarter": quarter,
+        "quarters": QUARTERS,
+        "page": page,
+        "rows": selectors.coverage(request.user, year, list(page.object_list)),
+        "totals": selectors.coverage_totals(request.user, year),
+        "can_record": request.user.can("inspection.record"),  # type: ignore[union-attr]
+    }
+    return render(request, "inspections/coverage.html", context)
+
+
+def _own(request: HttpRequest, pk: int) -> Inspection:
+    """A row the user keeps: 404 when not visible, 403 for another region's checks (read-only here)."""
+    inspection = selectors.inspection_get(request.user, pk)
+    if not selectors.kept_by(request.user, inspection):
+        raise PermissionDenied("这是其他财政区划的检查记录，只能查看，不能修改")
+    return inspection
+
+
+def _data(form: InspectionForm) -> dict[str, Any]:
+    data = dict(form.cleaned_data)
+    data.pop("version", None)
+    return data
+
+
+def _create_initial(request: HttpRequest) -> dict[str, Any]:
+    """Today, the current quarter, and what the coverage page's 登记 link names (a department, a year, a quarter)."""
+    now = selectors.current_quarter()
+    initial: dict[str, Any] = {"inspected_on": timezone.localdate()}
+    if now is not None:
+        initial["fiscal_year"], initial["quarter"] = now
+    for key in ("fiscal_year", "quarter", "department"):
+        value = request.GET.get(key, "")
+        if value.isascii() and value.isdigit() and len(value) <= 9:
+            initial[key] = int(value)
+    return initial
+
+
+@capability_required("inspection.record")
+def inspection_create(request: HttpRequest) -> HttpResponse:
+    form = InspectionForm(request.POST or None, user=request.user, initial=_create_initial(request))
+    status = 400 if request.method == "POST" else 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            inspection = services.inspection_create(actor=request.user, data=_data(form))
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+            status = exc.status_code
+        else:
+            messages.success(request, "检查记录已保存")
+            return redirect("inspections:detail", pk=inspection.pk)
+    return render(request, "inspections/form.html", {"form": form, "title": "登记季度检查"}, status=status)
+
+
+@capability_required("inspection.record")
+def inspection_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    inspection = _own(request, pk)
+    initial = {f: getattr(inspection, f) for f in [*services.FIELDS, "version"]}
+    form = InspectionForm(request.POST or None, user=request.user, initial=initial)
+    status = 400 if request.method == "POST" else 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.inspection_update(
+                actor=request.user, inspection=inspection, data=_data(form), version=form.cleaned_data.get("version")
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+            status = exc.status_code
+        else:
+            messages.success(request, "修改已保存")
+            return redirect("inspections:detail", pk=inspection.pk)
+    context = {"form": form, "inspection": inspection, "title": f"修改检查记录：{inspection.department.name}"}
+    return render(request, "inspections/form.html", context, status=status)
+
+
+@capability_required("inspection.view")
+def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    inspection = selectors.inspection_get(request.user, pk)
+    finding_query = ""
+    if inspection.has_problems:
+        quarter = inspection.get_quarter_display()  # type: ignore[attr-defined]
+        finding_query = urlencode(
+            {
+                "source_type": "INSPECTION",
+                "fiscal_year": str(inspection.fiscal_year),
+                "department": str(inspection.department_id),
+                "category": "FUNDS",  # 资金管理: what a check of the special funds' use finds
+                "source_label": f"{inspection.fiscal_year}年{quarter}{inspection.subject}检查",
+                "description": inspection.findings,
+            }
+        )
+    context = {
+        "inspection": inspection,
+        "can_manage": selectors.kept_by(request.user, inspection),
+        "finding_query": finding_query,
+    }
+    return render(request, "inspections/detail.html", context)
+
+
+@require_POST
+@capability_required("inspection.record")
+def inspection_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    inspection = _own(request, pk)
+    services.inspection_delete(actor=request.user, inspection=inspection)
+    messages.success(request, "检查记录已删除")
+    return redirect("inspections:list")
