@@ -23,7 +23,7 @@ from jixiao.keyeval.documents import evaluation_report_docx, report_title
 from jixiao.keyeval.models import KeyEvalDocument, KeyEvaluation
 from jixiao.monitoring.models import MonitoringRecord, MonitoringTask, RecordStatus
 from jixiao.projects.models import Project, ProjectStatus
-from jixiao.targets.models import AnnualTask, PerformanceTarget, TargetIndicator, TargetStatus
+from jixiao.targets.models import AnnualTask, PerformanceTarget, TargetIndicator, TargetStatus, TargetVersion
 
 DOCX = "docx"
 
@@ -285,6 +285,34 @@ def agri_fund_projects(fiscal_year: int) -> QuerySet[Project]:
     ).exclude(Q(department__is_secret=True) | Q(unit__is_secret=True))
 
 
+def _approved_goals(project_ids: list[int]) -> dict[int, str]:
+    """Each project's approved 年度目标: the target's own while 已批复; while an adjustment is under review (the unit
+    edits the target in place) the approved version's copy, never the unit's draft."""
+    targets = PerformanceTarget.objects.filter(
+        project__in=project_ids,
+        is_deleted=False,
+        subject_type=PerformanceTarget.Subject.PROJECT,
+        status__in=(TargetStatus.APPROVED, TargetStatus.ADJUSTING),
+    ).values_list("pk", "project_id", "status", "goal_version", "annual_goal")
+    goals: dict[int, str] = {}
+    adjusting: dict[tuple[int, int], int] = {}
+    for pk, project_id, status, version, goal in targets:
+        if project_id is None:
+            continue
+        if status == TargetStatus.ADJUSTING:
+            adjusting[(pk, version)] = project_id
+        goals[project_id] = goal
+    if adjusting:
+        versions = TargetVersion.objects.filter(target_id__in=[pk for pk, _v in adjusting]).values_list(
+            "target_id", "goal_version", "snapshot"
+        )
+        for target_id, version, snapshot in versions:
+            adjusted = adjusting.get((target_id, version))
+            if adjusted is not None:
+                goals[adjusted] = str((snapshot or {}).get("annual_goal") or "")
+    return goals
+
+
 def agri_fund_snapshot(item: Disclosure) -> Snapshot:
     """The 统筹整合财政涉农资金项目 of the item's own region and year (seed 003: 涉农整合资金公告公示): each project's
     name, 主管部门, 实施单位, 实施期限, funds, whether it is also a 衔接资金项目, its approved 年度目标 and 概述."""
@@ -294,14 +322,7 @@ def agri_fund_snapshot(item: Disclosure) -> Snapshot:
         .select_related("department", "unit")
         .order_by("department__dept_code", "code", "id")
     )
-    goals = dict(
-        PerformanceTarget.objects.filter(
-            project__in=[p.pk for p in projects],
-            is_deleted=False,
-            subject_type=PerformanceTarget.Subject.PROJECT,
-            status__in=(TargetStatus.APPROVED, TargetStatus.ADJUSTING),
-        ).values_list("project_id", "annual_goal")
-    )
+    goals = _approved_goals([p.pk for p in projects])
     data = {
         **_org(item),
         "fiscal_year": item.fiscal_year,
@@ -316,7 +337,7 @@ def agri_fund_snapshot(item: Disclosure) -> Snapshot:
                 "name": p.name,
                 "department_name": p.department.name,
                 "unit_name": p.unit.name,
-                "period": f"{p.start_year}—{p.end_year}年" if p.end_year != p.start_year else f"{p.start_year}年",
+                "period": p.period_text,
                 "total_yuan": _money(p.total_amount_yuan),
                 "fiscal_yuan": _money(p.fiscal_amount_yuan),
                 "is_rural_link": p.is_rural_link,

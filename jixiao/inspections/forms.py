@@ -6,8 +6,9 @@ from django import forms
 
 from jixiao.core.forms import HiddenErrorsMixin, YearField, bootstrapify, limit_choices
 from jixiao.inspections.models import DEFAULT_SUBJECT, QUARTERS
-from jixiao.inspections.selectors import departments_to_inspect
+from jixiao.inspections.selectors import departments_to_record
 from jixiao.organizations.forms import DepartmentSearchField
+from jixiao.organizations.models import Department
 
 PROBLEM_CHOICES = [("", "全部"), ("yes", "发现问题"), ("no", "未发现问题")]
 QUARTER_FILTER = [("", "全部"), *[(str(q), label) for q, label in QUARTERS]]
@@ -22,7 +23,8 @@ class FilterForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        limit_choices(self, "department", departments_to_inspect(user))
+        # Deactivated departments too: their earlier checks stay findable.
+        limit_choices(self, "department", Department.objects.visible_to(user).order_by("dept_code"))
         bootstrapify(self, small=True)
 
 
@@ -55,7 +57,7 @@ class InspectionForm(HiddenErrorsMixin, forms.Form):
     )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any = None, keep: int | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        limit_choices(self, "department", departments_to_inspect(user))
+        limit_choices(self, "department", departments_to_record(user, keep))
         bootstrapify(self)

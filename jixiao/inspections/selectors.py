@@ -47,9 +47,34 @@ def kept_by(user: Any, inspection: Inspection) -> bool:
 
 
 def departments_to_inspect(user: Any) -> QuerySet[Department]:
-    """The 主管部门 (乡镇 included) whose checks the user follows: the region's for the bureau, the 对口 ones for a
-    business section; active ones only."""
+    """The 主管部门 (乡镇 included) whose checks the user follows: the region subtree's for the bureau, the 对口 ones
+    for a business section; active ones only."""
     return Department.objects.visible_to(user).filter(is_active=True).order_by("region__path", "dept_code")
+
+
+def departments_to_record(user: Any, keep: int | None = None) -> QuerySet[Department]:
+    """Those of `departments_to_inspect` the user's own bureau checks (a city reads its counties' checks; the counties
+    record them), plus `keep`, the department of the check being edited, even if it was deactivated since."""
+    membership = getattr(user, "active_membership", None)
+    if membership is None:
+        return Department.objects.none()
+    visible = Department.objects.visible_to(user).filter(region_id=membership.region_id)
+    active = Q(is_active=True) | Q(pk=keep) if keep is not None else Q(is_active=True)
+    return visible.filter(active).order_by("dept_code")
+
+
+def finding_prefill(inspection: Inspection) -> dict[str, Any]:
+    """What 登记为整改问题 fills in on the manual finding form: source 股室季度检查, the year, the department, the
+    category 资金管理 (what a check of the special funds' use finds), a 来源说明 naming the check, the problems."""
+    quarter = inspection.get_quarter_display()  # type: ignore[attr-defined]
+    return {
+        "source_type": "INSPECTION",
+        "fiscal_year": inspection.fiscal_year,
+        "department": inspection.department_id,
+        "category": "FUNDS",
+        "source_label": f"{inspection.fiscal_year}年{quarter}{inspection.subject}检查"[:300],
+        "description": inspection.findings,
+    }
 
 
 def current_quarter(today: dt.date | None = None) -> tuple[int, int] | None:
@@ -91,7 +116,8 @@ def coverage(user: Any, year: int, departments: list[Department]) -> list[Covera
 
 
 def coverage_totals(user: Any, year: int) -> list[dict[str, Any]]:
-    """Per quarter: departments to inspect, departments checked, checks, checks with problems."""
+    """Per quarter: departments to inspect, departments checked, checks, checks with problems (of the departments to
+    inspect: a deactivated department's checks stay in the list, not in these counts)."""
     departments = departments_to_inspect(user)
     total = departments.count()
     checked = dict(
@@ -103,14 +129,14 @@ def coverage_totals(user: Any, year: int) -> list[dict[str, Any]]:
     )
     checks = dict(
         Inspection.objects.visible_to(user)
-        .filter(fiscal_year=year)
+        .filter(fiscal_year=year, department__in=departments)
         .values_list("quarter")
         .annotate(n=Count("id"))
         .order_by()
     )
     problems = dict(
         Inspection.objects.visible_to(user)
-        .filter(fiscal_year=year)
+        .filter(fiscal_year=year, department__in=departments)
         .exclude(findings="")
         .values_list("quarter")
         .annotate(n=Count("id"))
@@ -130,6 +156,33 @@ def coverage_totals(user: Any, year: int) -> list[dict[str, Any]]:
     ]
 
 
+def inspection_totals(user: Any, year: int) -> dict[str, Any]:
+    """The year's checks the user sees (contract for jixiao.reports): {"year", "checks", "departments" (distinct
+    departments checked), "with_problems" (checks that found a problem), "by_quarter": {quarter: {"label", "checks",
+    "departments"}}} with every quarter present, zeros included."""
+    qs = Inspection.objects.visible_to(user).filter(fiscal_year=year)
+    totals = qs.aggregate(
+        checks=Count("id"),
+        departments=Count("department", distinct=True),
+        with_problems=Count("id", filter=~Q(findings="")),
+    )
+    grouped = {
+        quarter: (checks, departments)
+        for quarter, checks, departments in qs.values_list("quarter")
+        .annotate(checks=Count("id"), departments=Count("department", distinct=True))
+        .order_by()
+    }
+    by_quarter = {
+        quarter: {
+            "label": label,
+            "checks": grouped.get(quarter, (0, 0))[0],
+            "departments": grouped.get(quarter, (0, 0))[1],
+        }
+        for quarter, label in QUARTERS
+    }
+    return {"year": year, **totals, "by_quarter": by_quarter}
+
+
 def unchecked_departments(user: Any, year: int, quarter: int) -> QuerySet[Department]:
     done = Inspection.objects.visible_to(user).filter(fiscal_year=year, quarter=quarter).values("department_id")
     return departments_to_inspect(user).exclude(pk__in=done)
@@ -146,6 +199,6 @@ def inspection_todos(user: Any) -> list[TodoItem]:
         return []
     year, quarter = now
     count = unchecked_departments(user, year, quarter).count()
-    url = reverse("inspections:coverage") + f"?fiscal_year={year}&quarter={quarter}"
+    url = reverse("inspections:coverage") + f"?fiscal_year={year}&quarter={quarter}&unchecked=on"
     label = dict(QUARTERS)[quarter]
     return [TodoItem("绩效运行监控", f"{year}年{label}尚未检查的对口部门", count, url)]

@@ -13,7 +13,7 @@ from jixiao.core.errors import ConflictError, DomainError, NotFoundError, Permis
 from jixiao.core.numbers import FIRST_YEAR, LAST_YEAR
 from jixiao.core.permissions import require
 from jixiao.inspections.models import DEFAULT_SUBJECT, Inspection
-from jixiao.inspections.selectors import departments_to_inspect, kept_by
+from jixiao.inspections.selectors import departments_to_record, kept_by
 from jixiao.organizations.models import FinanceSection
 
 FIELDS = ["fiscal_year", "quarter", "department", "inspected_on", "inspectors", "subject", "findings", "opinions"]
@@ -26,7 +26,7 @@ REQUIRED = {
 }
 
 
-def _clean(actor: Any, data: dict[str, Any]) -> dict[str, Any]:
+def _clean(actor: Any, data: dict[str, Any], keep: int | None = None) -> dict[str, Any]:
     cleaned = {k: data[k] for k in FIELDS if k in data}
     for key in ("inspectors", "subject", "findings", "opinions"):
         cleaned[key] = (cleaned.get(key) or "").strip()
@@ -47,7 +47,7 @@ def _clean(actor: Any, data: dict[str, Any]) -> dict[str, Any]:
     if (day.year, (day.month - 1) // 3 + 1) < (year, quarter):
         raise DomainError(f"检查日期{day:%Y-%m-%d}早于{year}年第{quarter}季度，请核对年度、季度和检查日期")
     department_id = getattr(cleaned["department"], "pk", None)
-    if department_id is None or not departments_to_inspect(actor).filter(pk=department_id).exists():
+    if department_id is None or not departments_to_record(actor, keep).filter(pk=department_id).exists():
         raise NotFoundError("主管部门不存在")
     return cleaned
 
@@ -93,7 +93,7 @@ def inspection_update(
 ) -> Inspection:
     require(actor, "inspection.record")
     _own(actor, inspection)
-    cleaned = _clean(actor, data)
+    cleaned = _clean(actor, data, keep=inspection.department_id)
     with transaction.atomic():
         locked = Inspection.objects.select_for_update().get(pk=inspection.pk)
         if version is not None and locked.version != version:

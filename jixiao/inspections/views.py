@@ -7,7 +7,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import DomainError
@@ -69,6 +68,8 @@ def inspection_coverage(request: HttpRequest) -> HttpResponse:
         "rows": selectors.coverage(request.user, year, list(page.object_list)),
         "totals": selectors.coverage_totals(request.user, year),
         "can_record": request.user.can("inspection.record"),  # type: ignore[union-attr]
+        # 登记 only for the bureau's own departments: a city reads its counties' grid, the counties record.
+        "own_region_id": request.user.active_membership.region_id,  # type: ignore[union-attr]
     }
     return render(request, "inspections/coverage.html", context)
 
@@ -120,7 +121,7 @@ def inspection_create(request: HttpRequest) -> HttpResponse:
 def inspection_edit(request: HttpRequest, pk: int) -> HttpResponse:
     inspection = _own(request, pk)
     initial = {f: getattr(inspection, f) for f in [*services.FIELDS, "version"]}
-    form = InspectionForm(request.POST or None, user=request.user, initial=initial)
+    form = InspectionForm(request.POST or None, user=request.user, keep=inspection.department_id, initial=initial)
     status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         try:
@@ -140,23 +141,11 @@ def inspection_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required("inspection.view")
 def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
     inspection = selectors.inspection_get(request.user, pk)
-    finding_query = ""
-    if inspection.has_problems:
-        quarter = inspection.get_quarter_display()  # type: ignore[attr-defined]
-        finding_query = urlencode(
-            {
-                "source_type": "INSPECTION",
-                "fiscal_year": str(inspection.fiscal_year),
-                "department": str(inspection.department_id),
-                "category": "FUNDS",  # 资金管理: what a check of the special funds' use finds
-                "source_label": f"{inspection.fiscal_year}年{quarter}{inspection.subject}检查",
-                "description": inspection.findings,
-            }
-        )
+    can_register = inspection.has_problems and request.user.can("rectification.manage")  # type: ignore[union-attr]
     context = {
         "inspection": inspection,
         "can_manage": selectors.kept_by(request.user, inspection),
-        "finding_query": finding_query,
+        "can_register": can_register,
     }
     return render(request, "inspections/detail.html", context)
 

@@ -13,8 +13,9 @@ from django.views.decorators.http import require_POST
 from jixiao.core.errors import DomainError
 from jixiao.core.forms import valid_filters
 from jixiao.core.locking import add_lock_token
-from jixiao.core.numbers import year_or_none
+from jixiao.core.numbers import MAX_ID, is_digits, year_or_none
 from jixiao.core.views_helpers import capability_required, paginate, stored_file_response, xlsx_response
+from jixiao.inspections import selectors as inspection_selectors
 from jixiao.organizations.selectors import current_fiscal_year
 from jixiao.rectification import exports, letters, selectors, services
 from jixiao.rectification.forms import (
@@ -122,24 +123,17 @@ def candidate_list(request: HttpRequest) -> HttpResponse:
 CANDIDATES_PER_PAGE = 100
 
 
-FINDING_PREFILL = {
-    "source_type": 20,
-    "fiscal_year": 4,
-    "department": 9,
-    "category": 20,
-    "source_label": 300,
-    "description": 4000,
-}
-
-
 def _finding_initial(request: HttpRequest) -> dict[str, Any]:
-    """The current year, and what a page that sends a problem here names (a 季度检查: its source, year, department,
-    category, label and findings), up to the fields' lengths; the form still validates whatever is posted."""
+    """The current year; from a 季度检查 (`?inspection=<id>`, one the user can see, else 404) its source, year,
+    department, category, label and problems. The form still validates whatever is posted."""
     initial: dict[str, Any] = {"fiscal_year": _current_year()}
-    for key, limit in FINDING_PREFILL.items():
-        value = request.GET.get(key, "")
-        if value and len(value) <= limit:
-            initial[key] = value
+    inspection = request.GET.get("inspection", "")
+    if inspection:
+        if not is_digits(inspection) or int(inspection) > MAX_ID:
+            raise Http404
+        initial.update(
+            inspection_selectors.finding_prefill(inspection_selectors.inspection_get(request.user, int(inspection)))
+        )
     return initial
 
 

@@ -30,7 +30,7 @@ class Section:
 WORK_PARTS: tuple[Section, ...] = (
     Section("work_pa", "（一）事前绩效评估", 2, ("PA-1", "PA-2", "PA-3")),
     Section("work_tg", "（二）绩效目标管理", 2, ("TG-1", "TG-2", "TG-3", "TG-5", "TG-4")),
-    Section("work_mon", "（三）绩效运行监控", 2, ("MON-1", "MON-2", "MON-5", "MON-3", "MON-4")),
+    Section("work_mon", "（三）绩效运行监控", 2, ("MON-1", "MON-2", "MON-5", "MON-3", "MON-4", "MON-6")),
     Section("work_ev", "（四）绩效评价", 2, ("EV-1", "EV-2", "EV-3", "EV-4")),
     Section("work_ra", "（五）结果应用与整改", 2, ("RA-1", "DOC-1")),
     Section("work_dis", "（六）信息公开", 2, ("DIS-1",)),

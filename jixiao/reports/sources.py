@@ -15,6 +15,7 @@ from jixiao.disclosure.models import ItemType
 from jixiao.disclosure.selectors import disclosure_summary
 from jixiao.documents.models import DocType
 from jixiao.documents.selectors import document_counts
+from jixiao.inspections.selectors import inspection_totals
 from jixiao.rectification.selectors import rectification_summary
 from jixiao.regulations.selectors import regulation_totals
 from jixiao.results.selectors import result_application_summary
@@ -24,6 +25,7 @@ CONTRACTS: dict[str, Callable[[Any, int], Any]] = {
     "document_counts": document_counts,
     "training_totals": training_totals,
     "regulation_totals": regulation_totals,
+    "inspection_totals": inspection_totals,
     "rectification_summary": rectification_summary,
     "result_application_summary": result_application_summary,
     "disclosure_summary": disclosure_summary,

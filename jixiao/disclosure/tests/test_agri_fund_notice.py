@@ -19,6 +19,7 @@ from jixiao.disclosure.models import Disclosure, ItemType
 from jixiao.disclosure.tests.helpers import YEAR, Sources, generate, item_of, make_sources, publish
 from jixiao.evaluation.tests.selfeval_helpers import approved_target
 from jixiao.projects.tests.factories import ProjectFactory
+from jixiao.targets.models import TargetStatus, TargetVersion
 
 CODE = "511725000"
 
@@ -123,3 +124,14 @@ def test_the_notice_is_a_region_item_a_unit_cannot_open(world: World, sources: S
     assert page.status_code == 200
     body = page.content.decode()
     assert "高标准农田建设" in body and 'data-testid="agri-fund-table"' in body  # the preview before publishing
+
+
+def test_a_target_under_adjustment_shows_its_approved_goal_not_the_units_draft(world: World, sources: Sources) -> None:
+    target = approved_target(world, sources.agri_project, annual_goal="新建高标准农田500亩")
+    TargetVersion.objects.create(target=target, goal_version=1, snapshot={"annual_goal": "新建高标准农田500亩"})
+    target.status = TargetStatus.ADJUSTING
+    target.annual_goal = "新建高标准农田800亩（调整中）"
+    target.save(update_fields=["status", "annual_goal"])
+    generate(world)
+    snap = publish(world, _notice()).snapshot
+    assert snap["projects"][0]["annual_goal"] == "新建高标准农田500亩"

@@ -53,7 +53,7 @@ def test_a_business_section_records_a_check_of_its_own_department_only(world: Wo
         services.inspection_create(actor=world.users["business"], data=_data(world.health))
     with pytest.raises(NotFoundError):
         services.inspection_create(actor=world.users["performance"], data=_data(world.far_unit.department))
-    # The performance section checks any department of its region; the section is then the department's 对口 one.
+    # The performance section checks any department of its region; the checking section is then the 绩效股 itself.
     other = services.inspection_create(actor=world.users["performance"], data=_data(world.health, findings=""))
     assert other.section == world.perf_section and not other.has_problems
     assert Inspection.objects.count() == 2
@@ -161,11 +161,17 @@ def test_problems_go_to_rectification_prefilled(world: World) -> None:
     marker = 'data-testid="inspection-to-rectification"'
     assert marker in body
     href = body.split(marker)[0].rsplit('href="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
-    query = parse_qs(urlparse(href).query)
-    assert query["source_type"] == ["INSPECTION"] and query["department"] == [str(world.edu.pk)]
+    assert parse_qs(urlparse(href).query) == {"inspection": [str(inspection.pk)]}  # the id only, never the text
     form = client.get(href).content.decode()
     assert "2026年第二季度部门专项业务经费使用情况检查" in form and "2笔支出无合同" in form
-    assert 'value="INSPECTION" selected' in form
+    assert 'value="INSPECTION" selected' in form and 'value="FUNDS" selected' in form
+    # A check the user cannot see, or no number at all, is a 404: nothing of it is shown.
+    health = services.inspection_create(actor=world.users["performance"], data=_data(world.health))
+    business = world.login("business")
+    assert business.get(reverse("rectification:finding_create"), {"inspection": health.pk}).status_code == 404
+    finding = reverse("rectification:finding_create")
+    assert client.get(finding, {"inspection": "²"}).status_code == 404
+    assert client.get(finding, {"inspection": "99999999999"}).status_code == 404
     # A check without problems offers no such button.
     clean = _record(world, persona="performance", findings="")
     assert marker not in client.get(reverse("inspections:detail", args=[clean.pk])).content.decode()
@@ -192,6 +198,7 @@ def test_coverage_and_the_business_sections_todo(world: World, monkeypatch: Any)
     monkeypatch.setattr(selectors, "current_quarter", lambda today=None: (2026, 3))
     (item,) = [i for i in todos.for_user(business) if "尚未检查" in i.title]
     assert item.count == 1 and item.title == "2026年第三季度尚未检查的对口部门"
+    assert item.url.endswith("?fiscal_year=2026&quarter=3&unchecked=on")
     assert not [i for i in todos.for_user(world.users["performance"]) if "尚未检查" in i.title]
 
 
@@ -199,3 +206,22 @@ def test_current_quarter_follows_the_current_fiscal_year(world: World) -> None:
     assert selectors.current_quarter(dt.date(2026, 11, 30)) == (2026, 4)
     assert selectors.current_quarter(dt.date(2026, 1, 1)) == (2026, 1)
     assert selectors.current_quarter(dt.date(2027, 1, 2)) is None  # 2027 is not yet the current 财政年度
+
+
+def test_a_deactivated_departments_check_stays_editable_and_out_of_the_coverage_counts(world: World) -> None:
+    inspection = _record(world)
+    world.edu.is_active = False
+    world.edu.save(update_fields=["is_active"])
+    business = world.users["business"]
+    changed = services.inspection_update(
+        actor=business, inspection=inspection, data=_data(world.edu, opinions="已整改"), version=inspection.version
+    )
+    assert changed.opinions == "已整改"
+    # A new check of it is refused; its old ones are still found by the list's department filter.
+    with pytest.raises(NotFoundError):
+        _record(world)
+    listing = world.login("business").get(reverse("inspections:list"), {"department": world.edu.pk})
+    assert listing.status_code == 200 and "已整改" not in listing.content.decode()  # (opinions are not listed)
+    assert reverse("inspections:detail", args=[inspection.pk]) in listing.content.decode()
+    totals = {t["quarter"]: t for t in selectors.coverage_totals(business, 2026)}
+    assert totals[2] == {**totals[2], "departments": 0, "checked": 0, "checks": 0, "problems": 0}

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from jixiao.reports.statistics.base import Figure, Scope, wan
-from jixiao.reports.statistics.closing import ap_1, dis_1, doc_1, ra_1, reg_1, tp_1, tr_1
+from jixiao.reports.statistics.closing import ap_1, dis_1, doc_1, mon_6, ra_1, reg_1, tp_1, tr_1
 from jixiao.reports.statistics.stages import (
     ev_1,
     ev_2,
@@ -49,6 +49,7 @@ CATALOGUE: dict[str, Callable[[Scope], Figure]] = {
     "MON-3": mon_3,
     "MON-4": mon_4,
     "MON-5": mon_5,
+    "MON-6": mon_6,
     "EV-1": ev_1,
     "EV-2": ev_2,
     "EV-3": ev_3,

@@ -172,6 +172,37 @@ def reg_1(scope: Scope) -> Figure:
     )
 
 
+def mon_6(scope: Scope) -> Figure:
+    """季度检查 (seed 003 S40: 股室联镇、联部门, 每季度检查部门专项业务经费使用情况): the region's checks in the year,
+    the departments they covered, those that found a problem. Not printed where no section recorded a check."""
+    totals = sources.call("inspection_totals", scope.actor, scope.work_year)
+    if totals is None:
+        return _unavailable("MON-6", "季度检查", "inspections.selectors.inspection_totals")
+    params = {"contract": "inspections.selectors.inspection_totals", "fiscal_year": scope.work_year}
+    checks, departments, problems = (int(totals.get(k, 0)) for k in ("checks", "departments", "with_problems"))
+    if not checks:
+        return Figure(
+            "MON-6",
+            "季度检查",
+            {},
+            params,
+            "本年度未登记股室季度检查",
+            available=False,
+            table=[("—", "未登记季度检查")],
+        )
+    quarters = [q for q in (totals.get("by_quarter") or {}).values() if q.get("checks")]
+    per_quarter = "、".join(f"{q['label']}{q['checks']}次" for q in quarters)
+    return Figure(
+        "MON-6",
+        "季度检查",
+        {"checks": checks, "departments": departments, "with_problems": problems},
+        params,
+        f"财政业务股室联系部门（乡镇）按季度检查专项业务经费使用情况{checks}次（{per_quarter}），"
+        f"覆盖{departments}个主管部门（乡镇），{problems}次检查发现问题并提出意见",
+        table=[("检查（次）", str(checks)), ("覆盖部门（个）", str(departments)), ("发现问题（次）", str(problems))],
+    )
+
+
 def tp_1(scope: Scope) -> Figure:
     reviews = AgencyQualityReview.objects.filter(reviewed_at__year=scope.work_year, **in_region(scope, "agency__"))
     grades = dict(reviews.values("grade").annotate(c=Count("id")).values_list("grade", "c"))

@@ -239,10 +239,11 @@ def recompute(path: str, wy: int, fy: int) -> dict[str, dict[str, Any]]:
 
 
 def _later_stages(path: str, wy: int) -> dict[str, dict[str, Any]]:
-    """DOC-1, DIS-1, AP-1, TR-1, REG-1 and the result applications of RA-1, from the later stages' own rows."""
+    """DOC-1, DIS-1, AP-1, TR-1, REG-1, MON-6 and the result applications of RA-1, from the later stages' own rows."""
     from jixiao.appraisals.models import Appraisal
     from jixiao.disclosure.models import Disclosure
     from jixiao.documents.models import ISSUED_STATES, OfficialDocument
+    from jixiao.inspections.models import Inspection
     from jixiao.regulations.models import Regulation
     from jixiao.results.models import ResultApplication
     from jixiao.training.models import TrainingSession
@@ -276,6 +277,11 @@ def _later_stages(path: str, wy: int) -> dict[str, dict[str, Any]]:
         for r in Regulation.objects.select_related("region")
         if not r.is_deleted and r.year == wy and r.region.path == path
     )
+    checks = [
+        i
+        for i in Inspection.objects.select_related("region")
+        if not i.is_deleted and i.fiscal_year == wy and _in(i.region, path)
+    ]
     applications = [
         r
         for r in ResultApplication.objects.select_related("region")
@@ -297,6 +303,13 @@ def _later_stages(path: str, wy: int) -> dict[str, dict[str, Any]]:
             "records": sum(rules.values()),
             **{action: rules.get(action, 0) for action in Regulation.Action.values},
         },
+        "MON-6": {
+            "checks": len(checks),
+            "departments": len({i.department_id for i in checks}),
+            "with_problems": len([i for i in checks if i.findings.strip()]),
+        }
+        if checks
+        else {},
         "RA-1": {
             "applications": {
                 "total": len(applications),

@@ -423,3 +423,34 @@ def test_scored_target_reviews_are_reported_where_the_county_scores_them(world: 
         in (report.sections["work_tg"]["generated"])
     )
     assert_figures_match(stats, world.region.path, YEAR, YEAR)
+
+
+def test_the_sections_quarterly_checks_are_reported_in_the_monitoring_part(world: World) -> None:
+    """MON-6 (seed 003 S40): the checks recorded in 季度检查, the departments covered and those that found problems;
+    not printed in a year without checks."""
+    import datetime as dt
+
+    from jixiao.inspections.services import inspection_create
+
+    report = _generate(world)
+    assert report.statistics["MON-6"]["available"] is False
+    assert "季度检查" not in report.sections["work_mon"]["generated"]
+    check = {"fiscal_year": YEAR, "inspectors": "教科文股 张三", "subject": "", "opinions": "加快支出进度"}
+    business, perf = world.users["business"], world.users["performance"]
+    rows = [
+        (business, 1, world.edu, dt.date(YEAR, 3, 20), "支出进度慢"),
+        (business, 2, world.edu, dt.date(YEAR, 6, 20), ""),
+        (perf, 2, world.health, dt.date(YEAR, 6, 21), ""),
+    ]
+    for actor, quarter, department, day, findings in rows:
+        data = {**check, "quarter": quarter, "department": department, "inspected_on": day, "findings": findings}
+        inspection_create(actor=actor, data=data)
+    report.delete()
+    report = _generate(world)
+    stats = report.statistics
+    assert stats["MON-6"]["values"] == {"checks": 3, "departments": 2, "with_problems": 1}
+    assert (
+        "按季度检查专项业务经费使用情况3次（第一季度1次、第二季度2次），覆盖2个主管部门（乡镇），1次检查发现问题并提出意见"
+        in report.sections["work_mon"]["generated"]
+    )
+    assert_figures_match(stats, world.region.path, YEAR, YEAR)
