@@ -2,7 +2,8 @@
 (seed 003, 宁陕: “按照股室联镇、联部门财务检查指导任务，每季度对部门专项业务经费使用情况进行检查，提出问题和意见”).
 
 One row is one check of one 主管部门 in one quarter: when, by whom, what was checked, the problems found and the
-opinions given. A problem that needs rectifying is registered from the row as a 问题整改 finding (source 股室季度检查).
+opinions given. A check that found problems is a candidate in 问题整改 → 待整改问题 (source 股室季度检查,
+`rectification.sources`), taken up once like the other stages' problems.
 """
 
 from __future__ import annotations

@@ -63,20 +63,6 @@ def departments_to_record(user: Any, keep: int | None = None) -> QuerySet[Depart
     return visible.filter(active).order_by("dept_code")
 
 
-def finding_prefill(inspection: Inspection) -> dict[str, Any]:
-    """What 登记为整改问题 fills in on the manual finding form: source 股室季度检查, the year, the department, the
-    category 资金管理 (what a check of the special funds' use finds), a 来源说明 naming the check, the problems."""
-    quarter = inspection.get_quarter_display()  # type: ignore[attr-defined]
-    return {
-        "source_type": "INSPECTION",
-        "fiscal_year": inspection.fiscal_year,
-        "department": inspection.department_id,
-        "category": "FUNDS",
-        "source_label": f"{inspection.fiscal_year}年{quarter}{inspection.subject}检查"[:300],
-        "description": inspection.findings,
-    }
-
-
 def current_quarter(today: dt.date | None = None) -> tuple[int, int] | None:
     """(fiscal year, quarter) of today, when today falls in the current 财政年度; None otherwise."""
     year = current_fiscal_year()

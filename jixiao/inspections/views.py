@@ -141,6 +141,7 @@ def inspection_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required("inspection.view")
 def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
     inspection = selectors.inspection_get(request.user, pk)
+    # Its problems wait in 问题整改 → 待整改问题 (source 股室季度检查) until someone takes them up.
     can_register = inspection.has_problems and request.user.can("rectification.manage")  # type: ignore[union-attr]
     context = {
         "inspection": inspection,

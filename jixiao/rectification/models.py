@@ -34,8 +34,8 @@ class SourceType(models.TextChoices):
     INSPECTION = "INSPECTION", _("股室季度检查")
 
 
-# Sources entered by hand (no record in the system to point at; a 季度检查's problems are registered from its page).
-MANUAL_SOURCES = (SourceType.APPRAISAL, SourceType.AUDIT, SourceType.INSPECTION)
+# Sources entered by hand (no record in the system to point at).
+MANUAL_SOURCES = (SourceType.APPRAISAL, SourceType.AUDIT)
 
 
 class Category(models.TextChoices):

@@ -182,7 +182,7 @@ def finding_create_manual(*, actor: Any, data: dict[str, Any]) -> Rectification:
     require(actor, "rectification.manage")
     source_type = data.get("source_type") or ""
     if source_type not in [s.value for s in MANUAL_SOURCES]:
-        raise DomainError("手工登记的问题来源只能是绩效管理考核、审计及其他监督或股室季度检查")
+        raise DomainError("手工登记的问题来源只能是考核或审计及其他监督")
     description = (data.get("description") or "").strip()
     if not description:
         raise DomainError("请填写问题描述")

@@ -22,6 +22,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from jixiao.alerts.models import CaseStatus, Color, ProjectLight, WarningCase
 from jixiao.alerts.selectors import region_light_count
 from jixiao.evaluation.models import AuthenticityItem, ReEvaluationSample, SelfEvalStatus, SelfEvaluation
+from jixiao.inspections.models import Inspection
 from jixiao.keyeval.models import KeyEvalGrade, KeyEvaluation
 from jixiao.preassessment.models import Conclusion, PreAssessment, PreAssessmentStatus
 from jixiao.rectification.models import Category, Finding, Severity, SourceType
@@ -323,6 +324,30 @@ def _key_eval(evaluation: Any) -> Candidate:
     )
 
 
+def _inspection_rows(user: Any, year: int) -> QuerySet[Any]:
+    # The 季度检查 that found a problem (seed 003 S40); the checked department rectifies.
+    return (
+        Inspection.objects.visible_to(user).filter(fiscal_year=year).exclude(findings="").select_related("department")
+    )
+
+
+def _inspection(inspection: Any) -> Candidate:
+    return Candidate(
+        key=candidate_key(inspection),
+        source_type=SourceType.INSPECTION,
+        fiscal_year=inspection.fiscal_year,
+        region_id=inspection.region_id,
+        department_id=inspection.department_id,
+        unit_id=None,
+        project_id=None,
+        subject=inspection.department.name,
+        label=f"{inspection.get_quarter_display()}{inspection.subject}检查（{inspection.inspected_on:%Y-%m-%d}）",
+        description=inspection.findings.strip()[:4000],
+        category=Category.FUNDS,
+        severity=Severity.MEDIUM,
+    )
+
+
 @dataclass(frozen=True)
 class Source:
     """The records of one kind that are problems (visible to the user, of the year) and how one becomes a Candidate."""
@@ -361,6 +386,7 @@ SOURCES: tuple[Source, ...] = (
     Source(SourceType.RE_EVAL, _re_eval_rows, _re_eval),
     Source(SourceType.AUTHENTICITY, _authenticity_rows, _authenticity),
     Source(SourceType.KEY_EVAL, _key_eval_rows, _key_eval),
+    Source(SourceType.INSPECTION, _inspection_rows, _inspection),
 )
 
 

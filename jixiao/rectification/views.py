@@ -13,9 +13,8 @@ from django.views.decorators.http import require_POST
 from jixiao.core.errors import DomainError
 from jixiao.core.forms import valid_filters
 from jixiao.core.locking import add_lock_token
-from jixiao.core.numbers import MAX_ID, is_digits, year_or_none
+from jixiao.core.numbers import year_or_none
 from jixiao.core.views_helpers import capability_required, paginate, stored_file_response, xlsx_response
-from jixiao.inspections import selectors as inspection_selectors
 from jixiao.organizations.selectors import current_fiscal_year
 from jixiao.rectification import exports, letters, selectors, services
 from jixiao.rectification.forms import (
@@ -123,23 +122,9 @@ def candidate_list(request: HttpRequest) -> HttpResponse:
 CANDIDATES_PER_PAGE = 100
 
 
-def _finding_initial(request: HttpRequest) -> dict[str, Any]:
-    """The current year; from a 季度检查 (`?inspection=<id>`, one the user can see, else 404) its source, year,
-    department, category, label and problems. The form still validates whatever is posted."""
-    initial: dict[str, Any] = {"fiscal_year": _current_year()}
-    inspection = request.GET.get("inspection", "")
-    if inspection:
-        if not is_digits(inspection) or int(inspection) > MAX_ID:
-            raise Http404
-        initial.update(
-            inspection_selectors.finding_prefill(inspection_selectors.inspection_get(request.user, int(inspection)))
-        )
-    return initial
-
-
 @capability_required("rectification.manage")
 def finding_create(request: HttpRequest) -> HttpResponse:
-    form = ManualFindingForm(request.POST or None, user=request.user, initial=_finding_initial(request))
+    form = ManualFindingForm(request.POST or None, user=request.user, initial={"fiscal_year": _current_year()})
     status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         try:

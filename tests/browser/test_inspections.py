@@ -1,5 +1,5 @@
 """季度检查 in a real Chromium: the 教科文股 opens its coverage grid, records the second-quarter check of 县教育局 from
-the grid's 登记 link, and the performance section sends the problem found to 问题整改 with the form prefilled."""
+the grid's 登记 link, and the performance section takes the problem found up in 问题整改 → 待整改问题."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from conftest import build_world
 from jixiao.accounts.models import SecurityPolicy
 from jixiao.accounts.tests.factories import TEST_PASSWORD
 from jixiao.inspections.models import Inspection
+from jixiao.rectification.models import Rectification
 from tests.browser.helpers import login
 
 
@@ -50,8 +51,12 @@ def test_record_a_check_from_the_coverage_grid_and_send_its_problem_to_rectifica
     login(page, base, "p_perf", TEST_PASSWORD)
     page.goto(f"{base}/inspections/{inspection.pk}/")
     page.click("[data-testid=inspection-to-rectification]")
-    page.wait_for_selector("#id_description")
-    assert page.input_value("#id_source_type") == "INSPECTION" and page.input_value("#id_category") == "FUNDS"
-    assert page.input_value("#id_source_label") == "2026年第二季度部门专项业务经费使用情况检查"
-    assert "慢于序时进度" in page.input_value("#id_description")
+    page.wait_for_selector("[data-testid=candidate-table]")
+    row = page.locator("[data-testid=candidate-table] tbody tr", has_text="慢于序时进度")
+    assert "股室季度检查" in row.inner_text() and "县教育局" in row.inner_text()
+    row.locator("input[type=checkbox]").check()
+    page.click("[data-testid=candidate-submit]")
+    page.wait_for_load_state()
+    case = Rectification.objects.get()
+    assert (case.department_id, case.source_type) == (world.edu.pk, "INSPECTION")
     shot(page, "inspection-to-rectification")
