@@ -45,7 +45,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.PERFORMANCE: frozenset(
         BUSINESS_READ
         | {"org.export", "project.edit_any", "indicator.approve", "indicator.manage", "indicator.import"}
-        | {"target.grade", "target.comment", "target.configure"}
+        | {"target.grade", "target.comment", "target.configure", "target.case_manage"}
         | {"expert.view", "expert.manage", "expert.contact"}
     ),
     Role.BUDGET: frozenset(

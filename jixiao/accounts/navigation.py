@@ -60,6 +60,7 @@ MENU: tuple[MenuGroup, ...] = (
             MenuItem("目标审核统计", "targets:statistics", "target.view"),
             MenuItem("智能审核规则", "targets:rules", "target.configure"),
             MenuItem("目标审核评分设置", "targets:review_settings", "target.configure"),
+            MenuItem("指标案例库", "targets:case_list", "target.view"),
             MenuItem("指标库", "indicators:library_list", "indicator.view"),
             MenuItem("申报指标", "indicators:item_propose", "indicator.propose"),
             MenuItem("我的指标申报", "indicators:proposals", "indicator.propose"),

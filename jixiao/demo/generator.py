@@ -25,6 +25,7 @@ from jixiao.demo import names
 from jixiao.demo.alerts import seed_alerts
 from jixiao.demo.appraisals import seed_appraisals
 from jixiao.demo.bulletins import seed_bulletins
+from jixiao.demo.cases import seed_cases
 from jixiao.demo.disclosure import seed_disclosure
 from jixiao.demo.documents import seed_documents
 from jixiao.demo.evaluation import seed_selfevaluations
@@ -260,6 +261,7 @@ class _Builder:
         self.summary.users += opened
         # 季度检查 by every business section, whose logins the 部门整体 seeder opens where the county had none.
         seed_inspections(self.rng, county, CURRENT_YEAR)
+        seed_cases(self.rng, county, CURRENT_YEAR)
         seed_reports(self.rng, county, CURRENT_YEAR)
         return self.summary
 

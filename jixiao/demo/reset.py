@@ -25,7 +25,7 @@ from jixiao.preassessment.models import AssessmentPanelMember, PreAssessment
 from jixiao.projects.models import Project
 from jixiao.rectification.models import Rectification
 from jixiao.regulations.models import Regulation
-from jixiao.targets.models import PerformanceTarget
+from jixiao.targets.models import PerformanceTarget, TargetCase
 from jixiao.training.models import TrainingSession
 
 
@@ -86,6 +86,7 @@ def _delete_county(county: FiscalRegion, usernames: list[str], parent_codes: tup
     KeyEvaluation.objects.filter(region__path__startswith=prefix).delete()
     Engagement.objects.filter(region__path__startswith=prefix).delete()
     # Targets first: panel assignments protect their experts' accounts.
+    TargetCase.objects.filter(region__path__startswith=prefix).delete()  # cases protect the region
     PerformanceTarget.objects.filter(region__path__startswith=prefix).delete()
     # Pre-assessments protect their projects and agency (their panels, events and attachments go with them).
     PreAssessment.objects.filter(region__path__startswith=prefix).delete()

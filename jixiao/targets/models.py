@@ -10,8 +10,9 @@ from django.db import models
 from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 
+from jixiao.core import config_rows
 from jixiao.core.models import TimeStampedModel
-from jixiao.core.scoping import BusinessRowQuerySet, ScopeLevel
+from jixiao.core.scoping import BusinessRowQuerySet, ScopedQuerySet, ScopeLevel
 from jixiao.indicators.models import Operator, ValueBasis
 from jixiao.organizations.models import RegionYearRow, RegionYearSettings
 
@@ -449,3 +450,58 @@ class TargetReviewSettings(RegionYearSettings):
         """Each aspect's points, in the order of REVIEW_ASPECTS."""
         values = (self.points_1, self.points_2, self.points_3, self.points_4)
         return {name: Decimal(value) for name, value in zip(REVIEW_ASPECTS, values, strict=True)}
+
+
+class TargetCaseQuerySet(ScopedQuerySet["TargetCase"]):
+    """Everyone who writes or reviews targets (`target.view`: staff and experts) reads the cases of their own region
+    and the regions above it (a city's cases serve its counties); the region's bureau and leaders also read those of
+    the regions below. The cases are approved target tables, public once the budget is."""
+
+    def scope(self, membership: Any) -> ScopedQuerySet[TargetCase]:
+        region = membership.region
+        if region is None:
+            return self.none()  # type: ignore[return-value]
+        visible = models.Q(region__mof_div_code__in=config_rows.ancestor_codes(region))
+        if membership.scope_level == ScopeLevel.REGION:
+            visible |= models.Q(region__path__startswith=region.path)
+        return self.filter(visible, is_deleted=False)  # type: ignore[return-value]
+
+
+class TargetCase(TimeStampedModel):
+    """指标案例库 (seed 002 S23: “16 个大类、100 余个案例”): an approved target table the performance section chose as a
+    worked example, filed under a 行业领域 大类, frozen as it was (`snapshot`: goals, tasks, indicators with their
+    一级/二级 names) with the section's note on what makes it a good example. Units read it while writing their own."""
+
+    region = models.ForeignKey(
+        "organizations.FiscalRegion", verbose_name=_("财政区划"), on_delete=models.PROTECT, related_name="+"
+    )
+    category = models.ForeignKey(
+        "indicators.IndicatorCategory", verbose_name=_("行业领域"), on_delete=models.PROTECT, related_name="+"
+    )
+    title = models.CharField(_("案例名称"), max_length=200)
+    subject_type = models.CharField(_("目标类型"), max_length=20, choices=PerformanceTarget.Subject.choices)
+    fiscal_year = models.PositiveSmallIntegerField(_("年度"))
+    source_target = models.OneToOneField(
+        PerformanceTarget,
+        verbose_name=_("来源绩效目标"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="case",
+    )
+    snapshot = models.JSONField(_("目标表"), default=dict)
+    note = models.TextField(_("案例点评"), blank=True, max_length=2000)
+
+    objects = TargetCaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("指标案例")
+        verbose_name_plural = _("指标案例")
+        ordering = ["category__code", "-fiscal_year", "title", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def indicator_count(self) -> int:
+        return len(self.snapshot.get("indicators") or [])

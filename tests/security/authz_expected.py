@@ -176,6 +176,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "regulations:export": STAFF,
     "regulations:list": STAFF,
     "targets:approve_batch": frozenset({"budget"}),
+    "targets:case_list": STAFF_AND_EXPERTS,
     "targets:dept_start": UNIT_SIDE,
     "targets:export_declarations": STAFF,
     "targets:export_flat": STAFF,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlencode
 
@@ -44,6 +44,17 @@ BADGE_CLASSES = {
 def wan(yuan: Decimal | None, places: int = 2) -> str:
     """元 → “1,234.56” (万元)."""
     return format_wan(yuan, int(places))
+
+
+@register.filter
+def wan_text(yuan: Any) -> str:
+    """A yuan amount kept as text in a snapshot (JSON keeps it exact as text) → 万元 with 2 places (“—” when empty)."""
+    if yuan in (None, ""):
+        return "—"
+    try:
+        return format_wan(Decimal(str(yuan)))
+    except InvalidOperation:
+        return "—"
 
 
 @register.filter

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 from typing import Any
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 from django.urls import reverse
@@ -19,9 +18,6 @@ from jixiao.core.models import AuditEvent
 from jixiao.inspections import selectors, services
 from jixiao.inspections.models import DEFAULT_SUBJECT, Inspection
 from jixiao.organizations.models import Department
-from jixiao.rectification.models import SourceType
-from jixiao.rectification.selectors import candidates
-from jixiao.rectification.services import findings_from_candidates
 
 DAY = dt.date(2026, 5, 12)
 
@@ -155,41 +151,6 @@ def test_pages_record_list_filter_and_export(world: World) -> None:
     assert rows[0][:4] == ("年度", "季度", "检查日期", "被检查部门")
     assert rows[1][1] == "第二季度" and rows[1][3] == "县教育局" and rows[1][7].endswith("支出无合同")
     assert inspection.pk
-
-
-def test_problems_wait_in_the_rectification_candidates_until_taken_up(world: World) -> None:
-    inspection = _record(world, persona="performance")
-    clean = _record(world, persona="performance", findings="")
-    health = services.inspection_create(actor=world.users["performance"], data=_data(world.health))
-    perf, business = world.users["performance"], world.users["business"]
-    found = {c.key: c for c in candidates(perf, 2026, SourceType.INSPECTION)}
-    key = f"inspections.inspection:{inspection.pk}"
-    assert set(found) == {key, f"inspections.inspection:{health.pk}"}  # not the check without problems
-    candidate = found[key]
-    assert (candidate.department_id, candidate.unit_id, candidate.category) == (world.edu.pk, None, "FUNDS")
-    assert candidate.description.startswith("专项业务经费") and candidate.label.startswith("第二季度")
-    # The 教科文股 is offered its own department's check only.
-    assert {c.key for c in candidates(business, 2026, SourceType.INSPECTION)} == {key}
-    (case,) = findings_from_candidates(actor=business, fiscal_year=2026, keys=[key])
-    assert case.department == world.edu and case.source_type == SourceType.INSPECTION
-    assert case.title == "县教育局 股室季度检查发现问题整改"
-    # Taken up once: no longer offered, and a second take-up is refused.
-    assert key not in {c.key for c in candidates(perf, 2026, SourceType.INSPECTION)}
-    with pytest.raises(ConflictError):
-        findings_from_candidates(actor=perf, fiscal_year=2026, keys=[key])
-    # The check's page leads there for those who register findings.
-    marker = 'data-testid="inspection-to-rectification"'
-    client = world.login("performance")
-    body = client.get(reverse("inspections:detail", args=[inspection.pk])).content.decode()
-    href = body.split(marker)[0].rsplit('href="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
-    assert parse_qs(urlparse(href).query) == {"year": ["2026"], "source": ["INSPECTION"]}
-    page = client.get(href).content.decode()
-    assert "县卫健局" in page and "专项业务经费支出进度慢于序时进度" in page
-    assert marker not in client.get(reverse("inspections:detail", args=[clean.pk])).content.decode()
-    assert (
-        marker
-        not in world.login("dept_admin").get(reverse("inspections:detail", args=[inspection.pk])).content.decode()
-    )
 
 
 def test_coverage_and_the_business_sections_todo(world: World, monkeypatch: Any) -> None:

@@ -1,0 +1,143 @@
+"""指标案例库 writes: the performance section files an approved target as a worked example (frozen), edits the
+case's 行业领域, name and note, or withdraws it. Capability and scope re-checked, one transaction, audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from jixiao.core import audit
+from jixiao.core.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
+from jixiao.core.permissions import require
+from jixiao.indicators.models import IndicatorCategory
+from jixiao.targets.models import PerformanceTarget, TargetCase, TargetStatus
+from jixiao.targets.selectors_cases import kept_by
+
+FIELDS = ["category", "title", "note"]
+
+
+def _money(value: Any) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def case_snapshot(target: PerformanceTarget) -> dict[str, Any]:
+    """The target table as the case keeps it: goals, funds, tasks and indicators, 一级/二级 by name."""
+    indicators = target.indicators.select_related("lv1", "lv2").order_by("year_flag", "seq", "id")
+    return {
+        "name": target.name,
+        "project_code": target.project.code if target.project_id else "",  # type: ignore[union-attr]
+        "department_name": target.department.name,
+        "unit_name": target.unit.name,
+        "annual_goal": target.annual_goal,
+        "midterm_goal": target.midterm_goal,
+        "annual_total_yuan": _money(target.annual_total_yuan),
+        "tasks": [
+            {"name": t.name, "content": t.content, "amount_yuan": _money(t.amount_yuan)}
+            for t in target.tasks.order_by("seq", "id")
+        ],
+        "indicators": [
+            {
+                "year_flag": row.get_year_flag_display(),  # type: ignore[attr-defined]
+                "lv1": row.lv1.name,
+                "lv2": row.lv2.name,
+                "name": row.name,
+                "operator": row.get_operator_display(),  # type: ignore[attr-defined]
+                "target_value": row.target_text,
+                "unit": row.unit,
+                "weight": _money(row.weight),
+                "explanation": row.explanation,
+                "scoring_standard": row.scoring_standard,
+            }
+            for row in indicators
+        ],
+    }
+
+
+def _clean(data: dict[str, Any]) -> dict[str, Any]:
+    title = (data.get("title") or "").strip()
+    note = (data.get("note") or "").strip()
+    category = data.get("category")
+    if not isinstance(category, IndicatorCategory):
+        raise DomainError("请选择行业领域")
+    if not title:
+        raise DomainError("请填写案例名称")
+    return {"category": category, "title": title[:200], "note": note[:2000]}
+
+
+def case_create(*, actor: Any, target: PerformanceTarget, data: dict[str, Any]) -> TargetCase:
+    require(actor, "target.case_manage")
+    cleaned = _clean(data)
+    with transaction.atomic():
+        locked = (
+            PerformanceTarget.objects.visible_to(actor).select_for_update(of=("self",)).filter(pk=target.pk).first()
+        )
+        if locked is None:
+            raise NotFoundError("绩效目标不存在")
+        if locked.status != TargetStatus.APPROVED:
+            raise DomainError(f"只有已批复的绩效目标可以设为案例，本目标当前为“{locked.get_status_display()}”")
+        existing = TargetCase.objects.filter(source_target=locked).first()
+        if existing is not None and not existing.is_deleted:
+            raise ConflictError(f"本目标已是指标案例“{existing.title}”")
+        if existing is not None:  # withdrawn before: filed again, frozen anew
+            existing.delete()
+        case = TargetCase(
+            region=actor.active_membership.region,
+            subject_type=locked.subject_type,
+            fiscal_year=locked.fiscal_year,
+            source_target=locked,
+            snapshot=case_snapshot(locked),
+            created_by=actor,
+            updated_by=actor,
+            **cleaned,
+        )
+        case.save()
+        audit.record(
+            actor=actor,
+            event_type="target.case_create",
+            obj=case,
+            changes=audit.diff({}, audit.snapshot(case, FIELDS)),
+        )
+    return case
+
+
+def _own(actor: Any, case: TargetCase) -> None:
+    if not TargetCase.objects.visible_to(actor).filter(pk=case.pk).exists():
+        raise NotFoundError("指标案例不存在")
+    if not kept_by(actor, case):
+        raise PermissionDeniedError("这是其他财政区划的指标案例，只能查看，不能修改")
+
+
+def case_update(*, actor: Any, case: TargetCase, data: dict[str, Any], version: int | None = None) -> TargetCase:
+    require(actor, "target.case_manage")
+    _own(actor, case)
+    cleaned = _clean(data)
+    with transaction.atomic():
+        locked = TargetCase.objects.select_for_update().get(pk=case.pk)
+        if version is not None and locked.version != version:
+            raise ConflictError("指标案例已被他人修改，请刷新后重试")
+        before = audit.snapshot(locked, FIELDS)
+        for key, value in cleaned.items():
+            setattr(locked, key, value)
+        locked.version += 1
+        locked.updated_by = actor
+        locked.save()
+        audit.record(
+            actor=actor,
+            event_type="target.case_update",
+            obj=locked,
+            changes=audit.diff(before, audit.snapshot(locked, FIELDS)),
+        )
+    return locked
+
+
+def case_delete(*, actor: Any, case: TargetCase) -> None:
+    require(actor, "target.case_manage")
+    _own(actor, case)
+    with transaction.atomic():
+        locked = TargetCase.objects.select_for_update().get(pk=case.pk)
+        locked.is_deleted = True
+        locked.version += 1
+        locked.updated_by = actor
+        locked.save(update_fields=["is_deleted", "version", "updated_by", "updated_at"])
+        audit.record(actor=actor, event_type="target.case_delete", obj=locked)
