@@ -459,7 +459,7 @@ class TargetCaseQuerySet(ScopedQuerySet["TargetCase"]):
 
     def scope(self, membership: Any) -> ScopedQuerySet[TargetCase]:
         region = membership.region
-        if region is None:
+        if region is None or not membership.can("target.view"):  # the 三员 and agencies: none
             return self.none()  # type: ignore[return-value]
         visible = models.Q(region__mof_div_code__in=config_rows.ancestor_codes(region))
         if membership.scope_level == ScopeLevel.REGION:

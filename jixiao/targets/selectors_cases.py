@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from jixiao.indicators.models import IndicatorCategory
+from jixiao.indicators.selectors import categories_by_code
 from jixiao.targets.models import PerformanceTarget, TargetCase
 
 
@@ -39,8 +40,10 @@ def case_of(target: PerformanceTarget) -> TargetCase | None:
 
 def suggested_category(target: PerformanceTarget) -> IndicatorCategory | None:
     """The 大类 most of the target's library indicators belong to (None when it used none)."""
+    by_code = categories_by_code()
+    root = min((len(code) for code in by_code), default=2)  # codes grow by two digits a level (category_tree)
     codes = Counter(
-        code[:2]
+        code[:root]
         for code in target.indicators.filter(library_item__isnull=False).values_list(
             "library_item__category__code", flat=True
         )
@@ -48,4 +51,4 @@ def suggested_category(target: PerformanceTarget) -> IndicatorCategory | None:
     )
     if not codes:
         return None
-    return IndicatorCategory.objects.filter(code=codes.most_common(1)[0][0]).first()
+    return by_code.get(codes.most_common(1)[0][0])

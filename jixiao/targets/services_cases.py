@@ -32,6 +32,8 @@ def case_snapshot(target: PerformanceTarget) -> dict[str, Any]:
         "annual_goal": target.annual_goal,
         "midterm_goal": target.midterm_goal,
         "annual_total_yuan": _money(target.annual_total_yuan),
+        "annual_fiscal_yuan": _money(target.annual_fiscal_yuan),
+        "mid_total_yuan": _money(target.mid_total_yuan),
         "tasks": [
             {"name": t.name, "content": t.content, "amount_yuan": _money(t.amount_yuan)}
             for t in target.tasks.order_by("seq", "id")
@@ -44,6 +46,7 @@ def case_snapshot(target: PerformanceTarget) -> dict[str, Any]:
                 "name": row.name,
                 "operator": row.get_operator_display(),  # type: ignore[attr-defined]
                 "target_value": row.target_text,
+                "midterm_value": row.midterm_text,
                 "unit": row.unit,
                 "weight": _money(row.weight),
                 "explanation": row.explanation,
@@ -76,21 +79,21 @@ def case_create(*, actor: Any, target: PerformanceTarget, data: dict[str, Any]) 
             raise NotFoundError("绩效目标不存在")
         if locked.status != TargetStatus.APPROVED:
             raise DomainError(f"只有已批复的绩效目标可以设为案例，本目标当前为“{locked.get_status_display()}”")
-        existing = TargetCase.objects.filter(source_target=locked).first()
-        if existing is not None and not existing.is_deleted:
-            raise ConflictError(f"本目标已是指标案例“{existing.title}”")
-        if existing is not None:  # withdrawn before: filed again, frozen anew
-            existing.delete()
-        case = TargetCase(
-            region=actor.active_membership.region,
-            subject_type=locked.subject_type,
-            fiscal_year=locked.fiscal_year,
-            source_target=locked,
-            snapshot=case_snapshot(locked),
-            created_by=actor,
-            updated_by=actor,
-            **cleaned,
-        )
+        case = TargetCase.objects.select_for_update().filter(source_target=locked).first()
+        if case is not None and not case.is_deleted:
+            raise ConflictError(f"本目标已是指标案例“{case.title}”")
+        if case is None:
+            case = TargetCase(source_target=locked, created_by=actor)
+        else:  # withdrawn before: the same row is filed again (its history stays one), frozen anew
+            case.is_deleted = False
+            case.version += 1
+        case.region = actor.active_membership.region
+        case.subject_type = locked.subject_type
+        case.fiscal_year = locked.fiscal_year
+        case.snapshot = case_snapshot(locked)
+        case.updated_by = actor
+        for key, value in cleaned.items():
+            setattr(case, key, value)
         case.save()
         audit.record(
             actor=actor,
@@ -108,12 +111,20 @@ def _own(actor: Any, case: TargetCase) -> None:
         raise PermissionDeniedError("这是其他财政区划的指标案例，只能查看，不能修改")
 
 
+def _locked(case: TargetCase) -> TargetCase:
+    """The case locked, still filed (withdrawn meanwhile by someone else: not found)."""
+    locked = TargetCase.objects.select_for_update().filter(pk=case.pk, is_deleted=False).first()
+    if locked is None:
+        raise NotFoundError("指标案例不存在")
+    return locked
+
+
 def case_update(*, actor: Any, case: TargetCase, data: dict[str, Any], version: int | None = None) -> TargetCase:
     require(actor, "target.case_manage")
     _own(actor, case)
     cleaned = _clean(data)
     with transaction.atomic():
-        locked = TargetCase.objects.select_for_update().get(pk=case.pk)
+        locked = _locked(case)
         if version is not None and locked.version != version:
             raise ConflictError("指标案例已被他人修改，请刷新后重试")
         before = audit.snapshot(locked, FIELDS)
@@ -135,7 +146,7 @@ def case_delete(*, actor: Any, case: TargetCase) -> None:
     require(actor, "target.case_manage")
     _own(actor, case)
     with transaction.atomic():
-        locked = TargetCase.objects.select_for_update().get(pk=case.pk)
+        locked = _locked(case)
         locked.is_deleted = True
         locked.version += 1
         locked.updated_by = actor

@@ -15,7 +15,7 @@ from jixiao.core.forms import valid_filters
 from jixiao.core.views_helpers import capability_required, paginate
 from jixiao.targets import selectors, selectors_cases, services_cases
 from jixiao.targets.forms_cases import CaseFilterForm, CaseForm
-from jixiao.targets.models import TargetCase
+from jixiao.targets.models import TargetCase, TargetStatus
 
 
 @capability_required("target.view")
@@ -29,7 +29,13 @@ def case_list(request: HttpRequest) -> HttpResponse:
 @capability_required("target.view")
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = selectors_cases.case_get(request.user, pk)
-    context = {"case": case, "s": case.snapshot, "can_manage": selectors_cases.kept_by(request.user, case)}
+    indicators = case.snapshot.get("indicators") or []
+    context = {
+        "case": case,
+        "s": case.snapshot,
+        "has_midterm": any(row.get("midterm_value") for row in indicators),
+        "can_manage": selectors_cases.kept_by(request.user, case),
+    }
     return render(request, "targets/case_detail.html", context)
 
 
@@ -41,6 +47,9 @@ def case_create(request: HttpRequest, target_pk: int) -> HttpResponse:
     if existing is not None:
         messages.info(request, "本目标已是指标案例")
         return redirect("targets:case_detail", pk=existing.pk)
+    if target.status != TargetStatus.APPROVED:
+        messages.error(request, f"只有已批复的绩效目标可以设为案例，本目标当前为“{target.get_status_display()}”")
+        return redirect("targets:detail", pk=target.pk)
     initial = {"title": target.name, "category": selectors_cases.suggested_category(target)}
     form = CaseForm(request.POST or None, initial=initial)
     status = 400 if request.method == "POST" else 200

@@ -50,6 +50,8 @@ def test_an_approved_target_is_filed_frozen_once(world: World) -> None:
 
 def test_only_an_approved_target_by_the_performance_section(world: World) -> None:
     target = move(world, make_target(world), *TO_READY)
+    page = world.login("performance").get(reverse("targets:case_create", args=[target.pk]))
+    assert page.status_code == 302 and page["Location"].endswith(reverse("targets:detail", args=[target.pk]))
     with pytest.raises(DomainError, match="只有已批复的绩效目标可以设为案例"):
         services_cases.case_create(actor=world.users["performance"], target=target, data=_data())
     with pytest.raises(PermissionDeniedError):
@@ -91,7 +93,12 @@ def test_edit_withdraw_and_file_again(world: World) -> None:
     with pytest.raises(NotFoundError):
         services_cases.case_update(actor=perf, case=changed, data=_data())
     again = services_cases.case_create(actor=perf, target=target, data=_data())
-    assert again.source_target == target and TargetCase.objects.count() == 1
+    assert again.pk == case.pk and not again.is_deleted and TargetCase.objects.count() == 1  # one row, one history
+    assert again.title == "一中教学设备购置" and again.category.code == "0102"
+    # A case withdrawn by someone else meanwhile: not found, nothing changed.
+    TargetCase.objects.filter(pk=again.pk).update(is_deleted=True)
+    with pytest.raises(NotFoundError):
+        services_cases.case_delete(actor=perf, case=again)
 
 
 def test_pages_file_list_filter_and_escape(world: World) -> None:
