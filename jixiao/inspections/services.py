@@ -8,8 +8,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from jixiao.core import audit
-from jixiao.core.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
+from jixiao.core import audit, registers
+from jixiao.core.errors import DomainError, NotFoundError, PermissionDeniedError
 from jixiao.core.numbers import FIRST_YEAR, LAST_YEAR
 from jixiao.core.permissions import require
 from jixiao.inspections.models import DEFAULT_SUBJECT, Inspection
@@ -94,33 +94,27 @@ def inspection_update(
     require(actor, "inspection.record")
     _own(actor, inspection)
     cleaned = _clean(actor, data, keep=inspection.department_id)
-    with transaction.atomic():
-        locked = Inspection.objects.select_for_update().get(pk=inspection.pk)
-        if version is not None and locked.version != version:
-            raise ConflictError("检查记录已被他人修改，请刷新后重试")
-        before = audit.snapshot(locked, FIELDS)
-        for key, value in cleaned.items():
-            setattr(locked, key, value)
-        locked.region_id = cleaned["department"].region_id
-        locked.version += 1
-        locked.updated_by = actor
-        locked.save()
-        audit.record(
-            actor=actor,
-            event_type="inspection.update",
-            obj=locked,
-            changes=audit.diff(before, audit.snapshot(locked, FIELDS)),
-        )
-    return locked
+
+    def derive(row: Inspection) -> None:
+        row.region_id = cleaned["department"].region_id
+
+    return registers.update_row(
+        Inspection,
+        inspection.pk,
+        actor=actor,
+        cleaned=cleaned,
+        audited=FIELDS,
+        event_type="inspection.update",
+        version=version,
+        conflict="检查记录已被他人修改，请刷新后重试",
+        missing="检查记录不存在",
+        derive=derive,
+    )
 
 
 def inspection_delete(*, actor: Any, inspection: Inspection) -> None:
     require(actor, "inspection.record")
     _own(actor, inspection)
-    with transaction.atomic():
-        locked = Inspection.objects.select_for_update().get(pk=inspection.pk)
-        locked.is_deleted = True
-        locked.version += 1
-        locked.updated_by = actor
-        locked.save(update_fields=["is_deleted", "version", "updated_by", "updated_at"])
-        audit.record(actor=actor, event_type="inspection.delete", obj=locked)
+    registers.soft_delete(
+        Inspection, inspection.pk, actor=actor, event_type="inspection.delete", missing="检查记录不存在"
+    )

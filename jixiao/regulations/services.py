@@ -8,8 +8,8 @@ from typing import Any
 
 from django.db import transaction
 
-from jixiao.core import audit, uploads
-from jixiao.core.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
+from jixiao.core import audit, registers, uploads
+from jixiao.core.errors import DomainError, NotFoundError, PermissionDeniedError
 from jixiao.core.numbers import FIRST_YEAR, LAST_YEAR
 from jixiao.core.permissions import require
 from jixiao.regulations.models import Regulation, RegulationAction, RegulationCategory, RegulationFile
@@ -71,37 +71,30 @@ def regulation_update(
 ) -> Regulation:
     require(actor, "regulation.manage")
     _own(actor, regulation)
-    cleaned = _clean(data)
-    with transaction.atomic():
-        locked = Regulation.objects.select_for_update().get(pk=regulation.pk)
-        if version is not None and locked.version != version:
-            raise ConflictError("制度办法已被他人修改，请刷新后重试")
-        before = audit.snapshot(locked, FIELDS)
-        for field, value in cleaned.items():
-            setattr(locked, field, value)
-        locked.year = locked.issued_on.year
-        locked.version += 1
-        locked.updated_by = actor
-        locked.save(update_fields=[*cleaned, "year", "version", "updated_by", "updated_at"])
-        audit.record(
-            actor=actor,
-            event_type="regulation.update",
-            obj=locked,
-            changes=audit.diff(before, audit.snapshot(locked, FIELDS)),
-        )
-    return locked
+
+    def derive(row: Regulation) -> None:
+        row.year = row.issued_on.year
+
+    return registers.update_row(
+        Regulation,
+        regulation.pk,
+        actor=actor,
+        cleaned=_clean(data),
+        audited=FIELDS,
+        event_type="regulation.update",
+        version=version,
+        conflict="制度办法已被他人修改，请刷新后重试",
+        missing="制度办法不存在",
+        derive=derive,
+    )
 
 
 def regulation_delete(*, actor: Any, regulation: Regulation) -> None:
     require(actor, "regulation.manage")
     _own(actor, regulation)
-    with transaction.atomic():
-        locked = Regulation.objects.select_for_update().get(pk=regulation.pk)
-        locked.is_deleted = True
-        locked.version += 1
-        locked.updated_by = actor
-        locked.save(update_fields=["is_deleted", "version", "updated_by", "updated_at"])
-        audit.record(actor=actor, event_type="regulation.delete", obj=locked)
+    registers.soft_delete(
+        Regulation, regulation.pk, actor=actor, event_type="regulation.delete", missing="制度办法不存在"
+    )
 
 
 def file_add(*, actor: Any, regulation: Regulation, upload: Any, note: str = "") -> RegulationFile:

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db import transaction
 
-from jixiao.core import audit
+from jixiao.core import audit, registers
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
 from jixiao.core.permissions import require
 from jixiao.indicators.models import IndicatorCategory
@@ -111,44 +111,23 @@ def _own(actor: Any, case: TargetCase) -> None:
         raise PermissionDeniedError("这是其他财政区划的指标案例，只能查看，不能修改")
 
 
-def _locked(case: TargetCase) -> TargetCase:
-    """The case locked, still filed (withdrawn meanwhile by someone else: not found)."""
-    locked = TargetCase.objects.select_for_update().filter(pk=case.pk, is_deleted=False).first()
-    if locked is None:
-        raise NotFoundError("指标案例不存在")
-    return locked
-
-
 def case_update(*, actor: Any, case: TargetCase, data: dict[str, Any], version: int | None = None) -> TargetCase:
     require(actor, "target.case_manage")
     _own(actor, case)
-    cleaned = _clean(data)
-    with transaction.atomic():
-        locked = _locked(case)
-        if version is not None and locked.version != version:
-            raise ConflictError("指标案例已被他人修改，请刷新后重试")
-        before = audit.snapshot(locked, FIELDS)
-        for key, value in cleaned.items():
-            setattr(locked, key, value)
-        locked.version += 1
-        locked.updated_by = actor
-        locked.save()
-        audit.record(
-            actor=actor,
-            event_type="target.case_update",
-            obj=locked,
-            changes=audit.diff(before, audit.snapshot(locked, FIELDS)),
-        )
-    return locked
+    return registers.update_row(
+        TargetCase,
+        case.pk,
+        actor=actor,
+        cleaned=_clean(data),
+        audited=FIELDS,
+        event_type="target.case_update",
+        version=version,
+        conflict="指标案例已被他人修改，请刷新后重试",
+        missing="指标案例不存在",
+    )
 
 
 def case_delete(*, actor: Any, case: TargetCase) -> None:
     require(actor, "target.case_manage")
     _own(actor, case)
-    with transaction.atomic():
-        locked = _locked(case)
-        locked.is_deleted = True
-        locked.version += 1
-        locked.updated_by = actor
-        locked.save(update_fields=["is_deleted", "version", "updated_by", "updated_at"])
-        audit.record(actor=actor, event_type="target.case_delete", obj=locked)
+    registers.soft_delete(TargetCase, case.pk, actor=actor, event_type="target.case_delete", missing="指标案例不存在")

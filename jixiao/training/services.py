@@ -7,8 +7,8 @@ from typing import Any
 
 from django.db import transaction
 
-from jixiao.core import audit, uploads
-from jixiao.core.errors import ConflictError, DomainError, NotFoundError
+from jixiao.core import audit, registers, uploads
+from jixiao.core.errors import DomainError, NotFoundError
 from jixiao.core.numbers import FIRST_YEAR, LAST_YEAR
 from jixiao.core.permissions import require
 from jixiao.organizations.models import BudgetUnit
@@ -105,39 +105,36 @@ def training_update(
         raise NotFoundError("培训记录不存在")
     cleaned = _clean(data)
     units = _check_units(actor, participant_units)
-    with transaction.atomic():
-        locked = TrainingSession.objects.select_for_update().get(pk=session.pk)
-        if version is not None and locked.version != version:
-            raise ConflictError("培训记录已被他人修改，请刷新后重试")
-        before = audit.snapshot(locked, FIELDS)
-        for field, value in cleaned.items():
-            setattr(locked, field, value)
-        locked.year = locked.held_on.year
-        locked.version += 1
-        locked.updated_by = actor
-        locked.save(update_fields=[*cleaned, "year", "version", "updated_by", "updated_at"])
+
+    def derive(row: TrainingSession) -> None:
+        row.year = row.held_on.year
+
+    def after(row: TrainingSession) -> None:
         if units is not None:
-            locked.participant_units.set(units)
-        audit.record(
-            actor=actor,
-            event_type="training.update",
-            obj=locked,
-            changes=audit.diff(before, audit.snapshot(locked, FIELDS)),
-        )
-    return locked
+            row.participant_units.set(units)
+
+    return registers.update_row(
+        TrainingSession,
+        session.pk,
+        actor=actor,
+        cleaned=cleaned,
+        audited=FIELDS,
+        event_type="training.update",
+        version=version,
+        conflict="培训记录已被他人修改，请刷新后重试",
+        missing="培训记录不存在",
+        derive=derive,
+        after=after,
+    )
 
 
 def training_delete(*, actor: Any, session: TrainingSession) -> None:
     require(actor, "training.manage")
     if not TrainingSession.objects.visible_to(actor).filter(pk=session.pk).exists():
         raise NotFoundError("培训记录不存在")
-    with transaction.atomic():
-        locked = TrainingSession.objects.select_for_update().get(pk=session.pk)
-        locked.is_deleted = True
-        locked.version += 1
-        locked.updated_by = actor
-        locked.save(update_fields=["is_deleted", "version", "updated_by", "updated_at"])
-        audit.record(actor=actor, event_type="training.delete", obj=locked)
+    registers.soft_delete(
+        TrainingSession, session.pk, actor=actor, event_type="training.delete", missing="培训记录不存在"
+    )
 
 
 def material_add(*, actor: Any, session: TrainingSession, upload: Any, note: str = "") -> TrainingMaterial:
