@@ -16,7 +16,8 @@ M = TypeVar("M", bound=models.Model)
 
 
 def _locked(model: type[M], pk: Any, missing: str) -> M:
-    row = model._default_manager.select_for_update().filter(pk=pk, is_deleted=False).first()
+    # Ordered by the key alone: a model's default ordering may join another table, which FOR UPDATE would lock too.
+    row = model._default_manager.select_for_update().filter(pk=pk, is_deleted=False).order_by("pk").first()
     if row is None:
         raise NotFoundError(missing)
     return row

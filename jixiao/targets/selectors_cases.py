@@ -25,7 +25,7 @@ def cases_filtered(user: Any, params: dict[str, Any]) -> QuerySet[TargetCase]:
 
 
 def case_get(user: Any, pk: int) -> TargetCase:
-    return TargetCase.objects.select_related("category", "region", "source_target").get_visible_or_404(user, pk=pk)
+    return TargetCase.objects.select_related("category", "region").get_visible_or_404(user, pk=pk)
 
 
 def kept_by(user: Any, case: TargetCase) -> bool:

@@ -79,7 +79,7 @@ def case_create(*, actor: Any, target: PerformanceTarget, data: dict[str, Any]) 
             raise NotFoundError("绩效目标不存在")
         if locked.status != TargetStatus.APPROVED:
             raise DomainError(f"只有已批复的绩效目标可以设为案例，本目标当前为“{locked.get_status_display()}”")
-        case = TargetCase.objects.select_for_update().filter(source_target=locked).first()
+        case = TargetCase.objects.select_for_update().filter(source_target=locked).order_by("pk").first()
         if case is not None and not case.is_deleted:
             raise ConflictError(f"本目标已是指标案例“{case.title}”")
         if case is None:
