@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from jixiao.core.spreadsheets import write_workbook
-from jixiao.inspections.models import Inspection
+from jixiao.inspections.models import QUARTERS, Inspection
+from jixiao.inspections.selectors import CoverageRow
 
 HEADERS = [
     "年度",
@@ -19,6 +20,30 @@ HEADERS = [
     "意见建议",
     "财政区划",
 ]
+
+
+COVERAGE_HEADERS = ["部门编码", "主管部门（乡镇）", "对口股室", *(label for _q, label in QUARTERS), "全年检查（次）"]
+
+
+def coverage_xlsx(rows: Iterable[CoverageRow], year: int) -> bytes:
+    """检查覆盖情况表: a department a row, each quarter “已检查N次（M次发现问题）” or “未检查”."""
+
+    def cell(checks: int, problems: int) -> str:
+        if not checks:
+            return "未检查"
+        return f"已检查{checks}次" + (f"（{problems}次发现问题）" if problems else "")
+
+    body = [
+        [
+            row.department.dept_code,
+            row.department.name,
+            row.department.finance_section.name if row.department.finance_section else "",
+            *(cell(n, p) for _q, n, p in row.cells),
+            sum(n for _q, n, _p in row.cells),
+        ]
+        for row in rows
+    ]
+    return write_workbook([(f"{year}年度检查覆盖情况", COVERAGE_HEADERS, body)])
 
 
 def inspections_xlsx(inspections: Iterable[Inspection]) -> bytes:

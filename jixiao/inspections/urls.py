@@ -10,6 +10,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.inspection_list, name="list"),
     path("export/", views.inspection_export, name="export"),
     path("coverage/", views.inspection_coverage, name="coverage"),
+    path("coverage/export/", views.inspection_coverage_export, name="coverage_export"),
     path("new/", views.inspection_create, name="create"),
     path("<int:pk>/", views.inspection_detail, name="detail"),
     path("<int:pk>/edit/", views.inspection_edit, name="edit"),

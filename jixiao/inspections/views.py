@@ -13,7 +13,7 @@ from jixiao.core.errors import DomainError
 from jixiao.core.forms import valid_filters
 from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
 from jixiao.inspections import selectors, services
-from jixiao.inspections.exports import inspections_xlsx
+from jixiao.inspections.exports import coverage_xlsx, inspections_xlsx
 from jixiao.inspections.forms import CoverageForm, FilterForm, InspectionForm
 from jixiao.inspections.models import QUARTERS, Inspection
 from jixiao.organizations.selectors import current_fiscal_year
@@ -72,6 +72,16 @@ def inspection_coverage(request: HttpRequest) -> HttpResponse:
         "own_region_id": request.user.active_membership.region_id,  # type: ignore[union-attr]
     }
     return render(request, "inspections/coverage.html", context)
+
+
+@capability_required("inspection.view")
+def inspection_coverage_export(request: HttpRequest) -> HttpResponse:
+    """检查覆盖情况表 (Excel): every department the page lists, all pages."""
+    params = valid_filters(CoverageForm(request.GET or None))
+    year = params.get("fiscal_year") or _year()
+    departments = list(selectors.departments_to_inspect(request.user).select_related("finance_section"))
+    rows = selectors.coverage(request.user, year, departments, every=True)
+    return xlsx_response(coverage_xlsx(rows, year), f"{year}年度检查覆盖情况.xlsx")
 
 
 def _own(request: HttpRequest, pk: int) -> Inspection:

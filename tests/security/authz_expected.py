@@ -169,6 +169,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "projects:list": STAFF,
     "projects:autocomplete": STAFF,  # the search box of project fields; the results are scoped
     "inspections:coverage": INSPECTION_READERS,
+    "inspections:coverage_export": INSPECTION_READERS,
     "inspections:create": frozenset({"performance", "business"}),
     "inspections:export": INSPECTION_READERS,
     "inspections:list": INSPECTION_READERS,

@@ -201,3 +201,27 @@ def test_a_deactivated_departments_check_stays_editable_and_out_of_the_coverage_
     assert reverse("inspections:detail", args=[inspection.pk]) in listing.content.decode()
     totals = {t["quarter"]: t for t in selectors.coverage_totals(business, 2026)}
     assert totals[2] == {**totals[2], "departments": 0, "checked": 0, "checks": 0, "problems": 0}
+
+
+def test_the_coverage_grid_exports_every_department(world: World) -> None:
+    _record(world)
+    response = world.login("performance").get(reverse("inspections:coverage_export"), {"fiscal_year": 2026})
+    assert response.status_code == 200
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert rows[0] == (
+        "部门编码",
+        "主管部门（乡镇）",
+        "对口股室",
+        "第一季度",
+        "第二季度",
+        "第三季度",
+        "第四季度",
+        "全年检查（次）",
+    )
+    assert rows[1] == ("101", "县教育局", "教科文股", "未检查", "已检查1次（1次发现问题）", "未检查", "未检查", 1)
+    assert rows[2] == ("102", "县卫健局", "社保股", "未检查", "未检查", "未检查", "未检查", 0)
+    # The section's own export lists its 对口 department only.
+    mine = world.login("business").get(reverse("inspections:coverage_export"), {"fiscal_year": 2026})
+    assert [r[1] for r in load_workbook(io.BytesIO(mine.content)).active.iter_rows(min_row=2, values_only=True)] == [
+        "县教育局"
+    ]
