@@ -8,6 +8,7 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -37,6 +38,34 @@ def capability_required(capability: str) -> Callable[[Callable[..., HttpResponse
         return wrapper
 
     return decorator
+
+
+def form_page(
+    request: HttpRequest,
+    form: Any,
+    save: Callable[[dict[str, Any], int | None], Any],
+    *,
+    template: str,
+    context: dict[str, Any],
+    success: str,
+    done: Callable[[Any], HttpResponse],
+) -> HttpResponse:
+    """A register row's create or edit page: on a valid POST, `save(data, version)` (the form's data less its hidden
+    `version`); its refusal is shown above the form with its status (400, 404, 409), what was typed kept; success
+    flashes `success` and answers `done(result)`. An invalid form is a 400."""
+    status = 400 if request.method == "POST" else 200
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version", None)
+        try:
+            result = save(data, version)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+            status = exc.status_code
+        else:
+            messages.success(request, success)
+            return done(result)
+    return render(request, template, {"form": form, **context}, status=status)
 
 
 def may_open(user: Any, url: str) -> bool:

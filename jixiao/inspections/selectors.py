@@ -108,37 +108,28 @@ def coverage_totals(user: Any, year: int) -> list[dict[str, Any]]:
     inspect: a deactivated department's checks stay in the list, not in these counts)."""
     departments = departments_to_inspect(user)
     total = departments.count()
-    checked = dict(
-        Inspection.objects.visible_to(user)
+    grouped = {
+        quarter: (checked, checks, problems)
+        for quarter, checked, checks, problems in Inspection.objects.visible_to(user)
         .filter(fiscal_year=year, department__in=departments)
         .values_list("quarter")
-        .annotate(n=Count("department", distinct=True))
+        .annotate(
+            checked=Count("department", distinct=True),
+            checks=Count("id"),
+            problems=Count("id", filter=~Q(findings="")),
+        )
         .order_by()
-    )
-    checks = dict(
-        Inspection.objects.visible_to(user)
-        .filter(fiscal_year=year, department__in=departments)
-        .values_list("quarter")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    problems = dict(
-        Inspection.objects.visible_to(user)
-        .filter(fiscal_year=year, department__in=departments)
-        .exclude(findings="")
-        .values_list("quarter")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
+    }
+    zero = (0, 0, 0)
     return [
         {
             "quarter": q,
             "label": label,
             "departments": total,
-            "checked": checked.get(q, 0),
-            "unchecked": total - checked.get(q, 0),
-            "checks": checks.get(q, 0),
-            "problems": problems.get(q, 0),
+            "checked": grouped.get(q, zero)[0],
+            "unchecked": total - grouped.get(q, zero)[0],
+            "checks": grouped.get(q, zero)[1],
+            "problems": grouped.get(q, zero)[2],
         }
         for q, label in QUARTERS
     ]

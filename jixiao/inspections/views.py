@@ -9,9 +9,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from jixiao.core.errors import DomainError
 from jixiao.core.forms import valid_filters
-from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
+from jixiao.core.views_helpers import capability_required, form_page, paginate, xlsx_response
 from jixiao.inspections import selectors, services
 from jixiao.inspections.exports import coverage_xlsx, inspections_xlsx
 from jixiao.inspections.forms import CoverageForm, FilterForm, InspectionForm
@@ -92,12 +91,6 @@ def _own(request: HttpRequest, pk: int) -> Inspection:
     return inspection
 
 
-def _data(form: InspectionForm) -> dict[str, Any]:
-    data = dict(form.cleaned_data)
-    data.pop("version", None)
-    return data
-
-
 def _create_initial(request: HttpRequest) -> dict[str, Any]:
     """Today, the current quarter, and what the coverage page's 登记 link names (a department, a year, a quarter)."""
     now = selectors.current_quarter()
@@ -113,39 +106,32 @@ def _create_initial(request: HttpRequest) -> dict[str, Any]:
 
 @capability_required("inspection.record")
 def inspection_create(request: HttpRequest) -> HttpResponse:
-    form = InspectionForm(request.POST or None, user=request.user, initial=_create_initial(request))
-    status = 400 if request.method == "POST" else 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            inspection = services.inspection_create(actor=request.user, data=_data(form))
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-            status = exc.status_code
-        else:
-            messages.success(request, "检查记录已保存")
-            return redirect("inspections:detail", pk=inspection.pk)
-    return render(request, "inspections/form.html", {"form": form, "title": "登记季度检查"}, status=status)
+    return form_page(
+        request,
+        InspectionForm(request.POST or None, user=request.user, initial=_create_initial(request)),
+        lambda data, _version: services.inspection_create(actor=request.user, data=data),
+        template="inspections/form.html",
+        context={"title": "登记季度检查"},
+        success="检查记录已保存",
+        done=lambda inspection: redirect("inspections:detail", pk=inspection.pk),
+    )
 
 
 @capability_required("inspection.record")
 def inspection_edit(request: HttpRequest, pk: int) -> HttpResponse:
     inspection = _own(request, pk)
     initial = {f: getattr(inspection, f) for f in [*services.FIELDS, "version"]}
-    form = InspectionForm(request.POST or None, user=request.user, keep=inspection.department_id, initial=initial)
-    status = 400 if request.method == "POST" else 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.inspection_update(
-                actor=request.user, inspection=inspection, data=_data(form), version=form.cleaned_data.get("version")
-            )
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-            status = exc.status_code
-        else:
-            messages.success(request, "修改已保存")
-            return redirect("inspections:detail", pk=inspection.pk)
-    context = {"form": form, "inspection": inspection, "title": f"修改检查记录：{inspection.department.name}"}
-    return render(request, "inspections/form.html", context, status=status)
+    return form_page(
+        request,
+        InspectionForm(request.POST or None, user=request.user, keep=inspection.department_id, initial=initial),
+        lambda data, version: services.inspection_update(
+            actor=request.user, inspection=inspection, data=data, version=version
+        ),
+        template="inspections/form.html",
+        context={"inspection": inspection, "title": f"修改检查记录：{inspection.department.name}"},
+        success="修改已保存",
+        done=lambda _row: redirect("inspections:detail", pk=inspection.pk),
+    )
 
 
 @capability_required("inspection.view")

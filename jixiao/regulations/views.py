@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import DomainError
 from jixiao.core.forms import valid_filters
-from jixiao.core.views_helpers import capability_required, paginate, stored_file_response, xlsx_response
+from jixiao.core.views_helpers import capability_required, form_page, paginate, stored_file_response, xlsx_response
 from jixiao.regulations import selectors, services
 from jixiao.regulations.exports import regulations_xlsx
 from jixiao.regulations.forms import FileForm, FilterForm, RegulationForm
@@ -45,46 +45,34 @@ def _own(request: HttpRequest, pk: int) -> Regulation:
     return regulation
 
 
-def _data(form: RegulationForm) -> dict[str, Any]:
-    data = dict(form.cleaned_data)
-    data.pop("version", None)
-    return data
-
-
 @capability_required("regulation.manage")
 def regulation_create(request: HttpRequest) -> HttpResponse:
-    form = RegulationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            regulation = services.regulation_create(actor=request.user, data=_data(form))
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, "制度办法已登记，可在下方上传文件")
-            return redirect("regulations:detail", pk=regulation.pk)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "regulations/form.html", {"form": form, "title": "登记制度办法"}, status=status)
+    return form_page(
+        request,
+        RegulationForm(request.POST or None),
+        lambda data, _version: services.regulation_create(actor=request.user, data=data),
+        template="regulations/form.html",
+        context={"title": "登记制度办法"},
+        success="制度办法已登记，可在下方上传文件",
+        done=lambda regulation: redirect("regulations:detail", pk=regulation.pk),
+    )
 
 
 @capability_required("regulation.manage")
 def regulation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     regulation = _own(request, pk)
     initial = {f: getattr(regulation, f) for f in [*services.FIELDS, "version"]}
-    form = RegulationForm(request.POST or None, initial=initial)
-    status = 400 if request.method == "POST" else 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.regulation_update(
-                actor=request.user, regulation=regulation, data=_data(form), version=form.cleaned_data.get("version")
-            )
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-            status = exc.status_code
-        else:
-            messages.success(request, "修改已保存")
-            return redirect("regulations:detail", pk=regulation.pk)
-    context = {"form": form, "regulation": regulation, "title": f"修改制度办法：{regulation.title}"}
-    return render(request, "regulations/form.html", context, status=status)
+    return form_page(
+        request,
+        RegulationForm(request.POST or None, initial=initial),
+        lambda data, version: services.regulation_update(
+            actor=request.user, regulation=regulation, data=data, version=version
+        ),
+        template="regulations/form.html",
+        context={"regulation": regulation, "title": f"修改制度办法：{regulation.title}"},
+        success="修改已保存",
+        done=lambda _row: redirect("regulations:detail", pk=regulation.pk),
+    )
 
 
 def _detail(

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from jixiao.core.errors import DomainError
 from jixiao.core.forms import valid_filters
-from jixiao.core.views_helpers import capability_required, paginate
+from jixiao.core.views_helpers import capability_required, form_page, paginate
 from jixiao.targets import selectors, selectors_cases, services_cases
 from jixiao.targets.forms_cases import CaseFilterForm, CaseForm
 from jixiao.targets.models import TargetCase, TargetStatus
@@ -51,19 +48,15 @@ def case_create(request: HttpRequest, target_pk: int) -> HttpResponse:
         messages.error(request, f"只有已批复的绩效目标可以设为案例，本目标当前为“{target.get_status_display()}”")
         return redirect("targets:detail", pk=target.pk)
     initial = {"title": target.name, "category": selectors_cases.suggested_category(target)}
-    form = CaseForm(request.POST or None, initial=initial)
-    status = 400 if request.method == "POST" else 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            case = services_cases.case_create(actor=request.user, target=target, data=_data(form))
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-            status = exc.status_code
-        else:
-            messages.success(request, "已设为指标案例")
-            return redirect("targets:case_detail", pk=case.pk)
-    context = {"form": form, "target": target, "title": f"设为指标案例：{target.name}"}
-    return render(request, "targets/case_form.html", context, status=status)
+    return form_page(
+        request,
+        CaseForm(request.POST or None, initial=initial),
+        lambda data, _version: services_cases.case_create(actor=request.user, target=target, data=data),
+        template="targets/case_form.html",
+        context={"target": target, "title": f"设为指标案例：{target.name}"},
+        success="已设为指标案例",
+        done=lambda case: redirect("targets:case_detail", pk=case.pk),
+    )
 
 
 def _own(request: HttpRequest, pk: int) -> TargetCase:
@@ -73,31 +66,19 @@ def _own(request: HttpRequest, pk: int) -> TargetCase:
     return case
 
 
-def _data(form: CaseForm) -> dict[str, Any]:
-    data = dict(form.cleaned_data)
-    data.pop("version", None)
-    return data
-
-
 @capability_required("target.case_manage")
 def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
     case = _own(request, pk)
     initial = {"category": case.category, "title": case.title, "note": case.note, "version": case.version}
-    form = CaseForm(request.POST or None, initial=initial)
-    status = 400 if request.method == "POST" else 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            services_cases.case_update(
-                actor=request.user, case=case, data=_data(form), version=form.cleaned_data.get("version")
-            )
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-            status = exc.status_code
-        else:
-            messages.success(request, "修改已保存")
-            return redirect("targets:case_detail", pk=case.pk)
-    context = {"form": form, "case": case, "title": f"修改指标案例：{case.title}"}
-    return render(request, "targets/case_form.html", context, status=status)
+    return form_page(
+        request,
+        CaseForm(request.POST or None, initial=initial),
+        lambda data, version: services_cases.case_update(actor=request.user, case=case, data=data, version=version),
+        template="targets/case_form.html",
+        context={"case": case, "title": f"修改指标案例：{case.title}"},
+        success="修改已保存",
+        done=lambda _row: redirect("targets:case_detail", pk=case.pk),
+    )
 
 
 @require_POST
