@@ -1,6 +1,7 @@
-"""The writes every register row shares (制度办法, 培训, 季度检查, 指标案例 …): a change applied under a row lock with
-the optimistic version checked and the audit diff recorded, and the soft delete. The caller checks capability and
-scope first; both run in one transaction and refuse a row deleted meanwhile (not found)."""
+"""The writes every register row shares (制度办法, 培训, 季度检查, 指标案例 …): the audited creation, a change
+applied under a row lock with the optimistic version checked and the audit diff recorded, and the soft delete. The
+caller checks capability and scope first; each runs in one transaction; a change or delete refuses a row deleted
+meanwhile (not found)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,32 @@ def _locked(model: type[M], pk: Any, missing: str) -> M:
     row = model._default_manager.select_for_update().filter(pk=pk, is_deleted=False).order_by("pk").first()
     if row is None:
         raise NotFoundError(missing)
+    return row
+
+
+def create_row(
+    row: M,
+    *,
+    actor: Any,
+    cleaned: Mapping[str, Any],
+    audited: list[str],
+    event_type: str,
+    derive: Callable[[M], None] | None = None,
+    after: Callable[[M], None] | None = None,
+) -> M:
+    """Save a new row (the caller builds it with its own keys: region, links) with `cleaned` set on it, `derive`d
+    columns filled, created/updated by `actor`; run `after` (related rows) and audit the creation of `audited`."""
+    with transaction.atomic():
+        new: Any = row
+        for key, value in cleaned.items():
+            setattr(new, key, value)
+        if derive is not None:
+            derive(row)
+        new.created_by = new.updated_by = actor
+        new.save()
+        if after is not None:
+            after(row)
+        audit.record(actor=actor, event_type=event_type, obj=new, changes=audit.diff({}, audit.snapshot(new, audited)))
     return row
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
-from jixiao.core import audit, registers
+from jixiao.core import registers
 from jixiao.core.errors import DomainError, NotFoundError, PermissionDeniedError
 from jixiao.core.numbers import FIRST_YEAR, LAST_YEAR
 from jixiao.core.permissions import require
@@ -70,22 +69,14 @@ def _own(actor: Any, inspection: Inspection) -> None:
 def inspection_create(*, actor: Any, data: dict[str, Any]) -> Inspection:
     require(actor, "inspection.record")
     cleaned = _clean(actor, data)
-    with transaction.atomic():
-        inspection = Inspection(
-            region_id=cleaned["department"].region_id,
-            section=_section_of(actor, cleaned["department"]),
-            created_by=actor,
-            updated_by=actor,
-            **cleaned,
-        )
-        inspection.save()
-        audit.record(
-            actor=actor,
-            event_type="inspection.create",
-            obj=inspection,
-            changes=audit.diff({}, audit.snapshot(inspection, FIELDS)),
-        )
-    return inspection
+    department = cleaned["department"]
+    return registers.create_row(
+        Inspection(region_id=department.region_id, section=_section_of(actor, department)),
+        actor=actor,
+        cleaned=cleaned,
+        audited=FIELDS,
+        event_type="inspection.create",
+    )
 
 
 def inspection_update(

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db import transaction
 
-from jixiao.core import audit, registers, uploads
+from jixiao.core import registers, uploads
 from jixiao.core.errors import DomainError, NotFoundError, PermissionDeniedError
 from jixiao.core.numbers import FIRST_YEAR, LAST_YEAR
 from jixiao.core.permissions import require
@@ -48,22 +48,21 @@ def _own(actor: Any, regulation: Regulation) -> None:
         raise PermissionDeniedError("这是其他财政区划的制度办法，只能查看，不能修改")
 
 
+def _year_of(row: Regulation) -> None:
+    row.year = row.issued_on.year  # the year the rule counts for
+
+
 def regulation_create(*, actor: Any, data: dict[str, Any]) -> Regulation:
     require(actor, "regulation.manage")
     cleaned = _clean(data)
-    with transaction.atomic():
-        regulation = Regulation(region=actor.active_membership.region, created_by=actor, updated_by=actor)
-        for field, value in cleaned.items():
-            setattr(regulation, field, value)
-        regulation.year = regulation.issued_on.year
-        regulation.save()
-        audit.record(
-            actor=actor,
-            event_type="regulation.create",
-            obj=regulation,
-            changes=audit.diff({}, audit.snapshot(regulation, FIELDS)),
-        )
-    return regulation
+    return registers.create_row(
+        Regulation(region=actor.active_membership.region),
+        actor=actor,
+        cleaned=cleaned,
+        audited=FIELDS,
+        event_type="regulation.create",
+        derive=_year_of,
+    )
 
 
 def regulation_update(
@@ -71,9 +70,6 @@ def regulation_update(
 ) -> Regulation:
     require(actor, "regulation.manage")
     _own(actor, regulation)
-
-    def derive(row: Regulation) -> None:
-        row.year = row.issued_on.year
 
     return registers.update_row(
         Regulation,
@@ -85,7 +81,7 @@ def regulation_update(
         version=version,
         conflict="制度办法已被他人修改，请刷新后重试",
         missing="制度办法不存在",
-        derive=derive,
+        derive=_year_of,
     )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db import transaction
 
-from jixiao.core import audit, registers, uploads
+from jixiao.core import registers, uploads
 from jixiao.core.errors import DomainError, NotFoundError
 from jixiao.core.numbers import FIRST_YEAR, LAST_YEAR
 from jixiao.core.permissions import require
@@ -69,27 +69,30 @@ def _check_units(actor: Any, units: list[BudgetUnit] | None) -> list[BudgetUnit]
     return units
 
 
+def _year_of(row: TrainingSession) -> None:
+    row.year = row.held_on.year
+
+
 def training_create(
     *, actor: Any, data: dict[str, Any], participant_units: list[BudgetUnit] | None = None
 ) -> TrainingSession:
     require(actor, "training.manage")
     cleaned = _clean(data)
     units = _check_units(actor, participant_units)
-    with transaction.atomic():
-        session = TrainingSession(region=actor.active_membership.region, created_by=actor, updated_by=actor)
-        for field, value in cleaned.items():
-            setattr(session, field, value)
-        session.year = session.held_on.year
-        session.save()
+
+    def after(row: TrainingSession) -> None:
         if units:
-            session.participant_units.set(units)
-        audit.record(
-            actor=actor,
-            event_type="training.create",
-            obj=session,
-            changes=audit.diff({}, audit.snapshot(session, FIELDS)),
-        )
-    return session
+            row.participant_units.set(units)
+
+    return registers.create_row(
+        TrainingSession(region=actor.active_membership.region),
+        actor=actor,
+        cleaned=cleaned,
+        audited=FIELDS,
+        event_type="training.create",
+        derive=_year_of,
+        after=after,
+    )
 
 
 def training_update(
@@ -106,9 +109,6 @@ def training_update(
     cleaned = _clean(data)
     units = _check_units(actor, participant_units)
 
-    def derive(row: TrainingSession) -> None:
-        row.year = row.held_on.year
-
     def after(row: TrainingSession) -> None:
         if units is not None:
             row.participant_units.set(units)
@@ -123,7 +123,7 @@ def training_update(
         version=version,
         conflict="培训记录已被他人修改，请刷新后重试",
         missing="培训记录不存在",
-        derive=derive,
+        derive=_year_of,
         after=after,
     )
 
