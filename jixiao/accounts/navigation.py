@@ -128,6 +128,7 @@ MENU: tuple[MenuGroup, ...] = (
             MenuItem("结果应用建议", "results:list", "results.view"),
             MenuItem("四挂钩统计", "results:links", "results.view"),
             MenuItem("预算调整登记", "alerts:adjustments", "alerts.view"),
+            MenuItem("存量资金清理", "alerts:idle_funds", "alerts.view"),
             MenuItem("结果应用规则", "results:rules", "results.configure"),
         ),
     ),

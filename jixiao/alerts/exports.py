@@ -1,4 +1,4 @@
-"""The warnings list and the 预算调整登记 as .xlsx (what the filters selected, amounts in 万元)."""
+"""The warnings list, the 预算调整登记 and the 存量资金清理表 as .xlsx (what the filters selected, amounts in 万元)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from jixiao.alerts.idle_funds import last_paid_text, rate, reasons_of
 from jixiao.core.money import wan_from_yuan
 
 TWO_PLACES = Decimal("0.01")
@@ -87,4 +88,49 @@ def adjustment_rows(adjustments: Any) -> Iterator[list[Any]]:
             "预警处置决定" if a.source_case_id else "登记",
             str(a.created_by) if a.created_by else "",
             timezone.localtime(a.created_at).strftime("%Y-%m-%d %H:%M"),
+        ]
+
+
+IDLE_HEADERS = [
+    "预算年度",
+    "项目编码",
+    "项目名称",
+    "主管部门",
+    "实施单位",
+    "实施期",
+    "预算金额（万元）",
+    "其中上年结转（万元）",
+    "已支出（万元）",
+    "执行率（%）",
+    "已调减/收回（万元）",
+    "可收回余额（万元）",
+    "最后支出月份",
+    "认定情形",
+    "认定日期",
+    "财政区划",
+]
+
+
+def idle_rows(candidates: Any, limit: int) -> Iterator[list[Any]]:
+    """存量资金清理表 rows in IDLE_HEADERS order: the first `limit` of `idle_funds.idle_candidates`, read by chunks."""
+    as_of = candidates.criteria.as_of
+    p: Any
+    for p in (project for chunk in candidates.chunks(limit) for project in chunk):
+        yield [
+            p.fiscal_year,
+            p.code,
+            p.name,
+            p.department.name,
+            p.unit.name,
+            p.period_text,
+            wan_from_yuan(p.total_amount_yuan),
+            wan_from_yuan(p.carryover_amount_yuan),
+            wan_from_yuan(p.executed_yuan),
+            rate(p),
+            wan_from_yuan(p.taken_yuan),
+            wan_from_yuan(p.balance_yuan),
+            last_paid_text(p),
+            "、".join(reasons_of(p)),
+            as_of.strftime("%Y-%m-%d"),
+            p.region.name,
         ]

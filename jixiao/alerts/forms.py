@@ -4,8 +4,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, cast
 
 from django import forms
+from django.utils import timezone
 
 from jixiao.alerts import engine
+from jixiao.alerts.idle_funds import IdleReason
 from jixiao.alerts.models import (
     BudgetAction,
     CaseStatus,
@@ -81,6 +83,40 @@ class AdjustmentForm(forms.Form):
             is_deleted=False
         )
         bootstrapify(self)
+
+
+class IdleFundFilterForm(forms.Form):
+    """存量资金清理's query: the year whose budgets are cleaned up, the date the balances are read at (today when
+    empty), one reason, the region (multi-county users), the department and the project."""
+
+    fiscal_year = YearField(label="预算年度", required=False)
+    as_of = forms.DateField(label="认定日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.ChoiceField(label="认定情形", required=False)
+    department = DepartmentSearchField()
+    q = forms.CharField(label="项目", required=False, max_length=100)
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].choices = [("", "全部"), *IdleReason.choices]  # type: ignore[attr-defined]
+        if user is not None:
+            self.fields["department"].queryset = Department.objects.visible_to(user)  # type: ignore[attr-defined]
+            add_region_field(self, user, after="reason")
+        bootstrapify(self, small=True)
+
+    def clean_as_of(self) -> Any:
+        as_of = self.cleaned_data.get("as_of")
+        if as_of is not None and as_of > timezone.localdate():
+            raise forms.ValidationError("认定日期不能晚于今天")
+        return as_of
+
+
+class IdleFundRecoverForm(forms.Form):
+    """收回存量资金 of the projects ticked on the list (`request.POST.getlist("ids")`), at the list's year and date,
+    with the basis and the use the recovered funds are put to (盘活统筹)."""
+
+    fiscal_year = YearField(label="预算年度")
+    as_of = forms.DateField(label="认定日期")
+    reason = forms.CharField(label="收回依据及统筹用途", max_length=1000)
 
 
 class AdjustmentDeleteForm(forms.Form):
@@ -347,6 +383,11 @@ class ProfileForm(forms.Form):
         min_value=1,
         max_value=60,
         help_text="预警处置逾期时起草的提醒敦促函，要求单位自逾期处理之日起若干日内反馈（全国默认5日）",
+    )
+    idle_months = forms.IntegerField(label="沉淀资金：连续无支出（月）", required=False, min_value=1, max_value=36)
+    slow_month = forms.IntegerField(label="执行缓慢：截至（月底）", required=False, min_value=1, max_value=12)
+    slow_rate_pct = forms.DecimalField(
+        label="执行缓慢：执行率低于（%）", required=False, min_value=0, max_value=100, max_digits=5, decimal_places=2
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

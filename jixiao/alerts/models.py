@@ -106,6 +106,11 @@ class ProjectScopedQuerySet(ScopedQuerySet[Any]):
 
 # National default: an escalated case's 提醒敦促函 asks for an answer within 5 calendar days.
 REMINDER_FEEDBACK_DAYS = 5
+# Defaults of 存量资金清理 (a region or year may set its own in 预警方案设置): a budget with no expenditure for 6
+# months running is 沉淀资金; one spent below 30% by the end of September is 执行缓慢 (the third-quarter review).
+IDLE_MONTHS = 6
+SLOW_MONTH = 9
+SLOW_RATE_PCT = Decimal(30)
 
 
 class WarningSetting(RegionYearSettings):
@@ -121,6 +126,25 @@ class WarningSetting(RegionYearSettings):
         _("提醒敦促函反馈期限（日）"),
         default=REMINDER_FEEDBACK_DAYS,
         validators=[MinValueValidator(1), MaxValueValidator(60)],
+    )
+    # 存量资金清理 (jixiao.alerts.idle_funds): what makes a project's unspent budget 沉淀资金 or 执行缓慢. 结余资金 and
+    # 连续两年未用完的结转资金 need no setting (国发〔2015〕35号: 一律收回统筹使用).
+    idle_months = models.PositiveSmallIntegerField(
+        _("沉淀资金认定（连续无支出月数）"),
+        default=IDLE_MONTHS,
+        validators=[MinValueValidator(1), MaxValueValidator(36)],
+    )
+    slow_month = models.PositiveSmallIntegerField(
+        _("执行缓慢认定月份（截至该月底）"),
+        default=SLOW_MONTH,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+    )
+    slow_rate_pct = models.DecimalField(
+        _("执行缓慢认定执行率（%，低于）"),
+        max_digits=5,
+        decimal_places=2,
+        default=SLOW_RATE_PCT,
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
     )
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
 
@@ -559,6 +583,7 @@ class FundAdjustment(models.Model):
         MONITORING = "MONITORING", _("绩效运行监控")
         EVALUATION = "EVALUATION", _("绩效评价")
         RESULT_APPLICATION = "RESULT_APPLICATION", _("结果应用")
+        IDLE_FUNDS = "IDLE_FUNDS", _("存量资金清理")
         OTHER = "OTHER", _("其他")
 
     project = models.ForeignKey(Project, verbose_name=_("项目"), on_delete=models.CASCADE, related_name="+")

@@ -3,7 +3,7 @@ escalation. Every function re-checks capability and row scope, locks what it cha
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from jixiao.alerts import engine, letters, selectors
+from jixiao.alerts import engine, idle_funds, letters, selectors
 from jixiao.alerts.models import (
     AMOUNT_OPTIONS,
     ANSWERABLE_STATES,
@@ -32,6 +32,7 @@ from jixiao.alerts.models import (
 )
 from jixiao.alerts.workflow import CASE_WORKFLOW, DECIDE, ESCALATE, RESPOND
 from jixiao.core import audit
+from jixiao.core.bulk import clean_ids
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.jobs import job_progress, job_start, job_summarize
 from jixiao.core.locking import check_lock_token
@@ -52,7 +53,7 @@ RULE_FIELDS = [
     "sla_working_days",
     "on_timeout",
 ]
-SETTING_FIELDS = ["profile", "reminder_feedback_days"]
+SETTING_FIELDS = ["profile", "reminder_feedback_days", "idle_months", "slow_month", "slow_rate_pct"]
 
 
 # ---- optimistic locking (I05) ----------------------------------------------------------------------------------
@@ -178,10 +179,14 @@ def setting_save(
     fiscal_year: int | None,
     profile: str,
     reminder_feedback_days: int | None = None,
+    idle_months: int | None = None,
+    slow_month: int | None = None,
+    slow_rate_pct: Decimal | None = None,
     lock_token: str | None = None,
 ) -> WarningSetting:
-    """Choose the rule profile in force for the actor's region (and a year, or every year), and the calendar days a
-    提醒敦促函 gives the unit to answer (None keeps the row's value: a new row takes the national default).
+    """Choose the rule profile in force for the actor's region (and a year, or every year), the calendar days a
+    提醒敦促函 gives the unit to answer, and what 存量资金清理 takes for 沉淀资金 and 执行缓慢 (each None keeps the
+    row's value: a new row takes the national default).
 
     `lock_token` is the token of the settings the rules page showed (`selectors.settings_visible`)."""
     require(actor, "alerts.configure")
@@ -189,6 +194,12 @@ def setting_save(
         raise DomainError("预警方案无效")
     if reminder_feedback_days is not None and not 1 <= int(reminder_feedback_days) <= 60:
         raise DomainError("提醒敦促函反馈期限应在1至60日之间")
+    if idle_months is not None and not 1 <= int(idle_months) <= 36:
+        raise DomainError("沉淀资金认定月数应在1至36个月之间")
+    if slow_month is not None and not 1 <= int(slow_month) <= 12:
+        raise DomainError("执行缓慢认定月份应在1至12月之间")
+    if slow_rate_pct is not None and not 0 <= slow_rate_pct <= 100:
+        raise DomainError("执行缓慢认定执行率应在0至100%之间")
     with transaction.atomic():
         check_lock_token(list(selectors.settings_visible(actor).select_for_update(of=("self",))), lock_token)
         row = WarningSetting.objects.select_for_update().filter(region=region, fiscal_year=fiscal_year).first()
@@ -198,6 +209,12 @@ def setting_save(
         row.profile = profile
         if reminder_feedback_days is not None:
             row.reminder_feedback_days = int(reminder_feedback_days)
+        if idle_months is not None:
+            row.idle_months = int(idle_months)
+        if slow_month is not None:
+            row.slow_month = int(slow_month)
+        if slow_rate_pct is not None:
+            row.slow_rate_pct = slow_rate_pct
         row.save()
         audit.record(
             actor=actor,
@@ -675,6 +692,68 @@ def adjustment_delete(*, actor: Any, adjustment: FundAdjustment, reason: str) ->
             reason=reason.strip()[:500],
         )
         locked.delete()
+
+
+def idle_funds_recover(
+    *, actor: Any, fiscal_year: int, as_of: date, project_ids: Iterable[Any], reason: str
+) -> tuple[int, Decimal]:
+    """收回存量资金: each chosen project's whole idle balance on `as_of` becomes a 收回 of the 存量资金清理 stage
+    (`FundAdjustment`, source IDLE_FUNDS), for the 年度工作总结 (RA-1) and the project's page. The balances are read
+    again under the projects' locks with the page's rules (`idle_funds.idle_candidates`): a project recovered
+    meanwhile by someone else, not seen by the actor, or no longer idle refuses the whole batch, so a double post
+    recovers nothing twice. Returns the count and the amount recovered."""
+    require(actor, "alerts.adjust")
+    ids = clean_ids(project_ids, noun="项目")
+    if not FIRST_YEAR <= fiscal_year <= LAST_YEAR:
+        raise DomainError(f"年度须在{FIRST_YEAR}至{LAST_YEAR}之间")
+    if as_of > timezone.localdate():
+        raise DomainError("认定日期不能晚于今天")
+    if not reason.strip():
+        raise DomainError("请填写收回依据及统筹用途")
+    criteria = idle_funds.criteria_for(actor.active_membership.region, fiscal_year, as_of)
+    with transaction.atomic():
+        # The projects' rows serialise their budget's adjustments (as `adjustment_record` and the case decisions).
+        list(Project.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+        visible = Project.objects.visible_to(actor).filter(pk__in=ids, is_deleted=False)  # type: ignore[attr-defined]
+        if visible.count() != len(ids):
+            raise NotFoundError("项目不存在")
+        rows = idle_funds.idle_candidates(actor, criteria, ids=ids)[:]
+        if len(rows) != len(ids):
+            raise ConflictError(
+                f"{len(ids) - len(rows)}个项目已无可收回的存量资金或不在清理范围内（可能已被他人收回），"
+                "请刷新页面后重新勾选"
+            )
+        adjustments = FundAdjustment.objects.bulk_create(
+            [
+                FundAdjustment(
+                    project=project,
+                    fiscal_year=fiscal_year,
+                    source=FundAdjustment.Source.IDLE_FUNDS,
+                    kind=FundAdjustment.Kind.RECOVER,
+                    amount_yuan=project.balance_yuan,  # type: ignore[attr-defined]
+                    reason=(
+                        f"存量资金清理（{'、'.join(idle_funds.reasons_of(project))}，截至{as_of:%Y-%m-%d}）："
+                        f"{reason.strip()}"
+                    )[:2000],
+                    created_by=actor,
+                )
+                for project in rows
+            ]
+        )
+        audit.record_all(
+            [
+                audit.event_for(
+                    actor=actor,
+                    event_type="alerts.idle_funds_recover",
+                    obj=adjustment,
+                    object_repr=f"{adjustment.project.name}：{adjustment}",
+                    changes={"kind": [None, adjustment.kind], "amount_yuan": [None, str(adjustment.amount_yuan)]},
+                    reason=reason.strip()[:500],
+                )
+                for adjustment in adjustments
+            ]
+        )
+    return len(adjustments), sum((a.amount_yuan for a in adjustments), Decimal(0))
 
 
 def _suspend(case: WarningCase, reason: str) -> None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jixiao.alerts import views
+from jixiao.alerts import views, views_idle
 
 app_name = "alerts"
 
@@ -17,6 +17,9 @@ urlpatterns = [
     path("adjustments/export/", views.adjustment_export, name="adjustment_export"),
     path("adjustments/new/", views.adjustment_new, name="adjustment_new"),
     path("adjustments/<int:pk>/delete/", views.adjustment_delete, name="adjustment_delete"),
+    path("idle-funds/", views_idle.idle_fund_list, name="idle_funds"),
+    path("idle-funds/export/", views_idle.idle_fund_export, name="idle_fund_export"),
+    path("idle-funds/recover/", views_idle.idle_fund_recover, name="idle_fund_recover"),
     path("tiers/", views.tier_list, name="tiers"),
     path("tiers/select/", views.tier_select, name="tier_select"),
     path("tiers/project/<int:project_pk>/", views.tier_edit, name="tier_edit"),

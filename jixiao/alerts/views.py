@@ -324,10 +324,11 @@ def adjustment_export_job(job: Job, *, query: str, fmt: str, membership_id: int 
 
 
 # The kind a stage's link starts with (DOMAIN.md §2.5 “Typical stage”): 目标审核 核减, 事前评估 追减 (its 压减 is
-# PA-3(a), computed from the assessments' amounts).
+# PA-3(a), computed from the assessments' amounts), 存量资金清理 收回 (部分收回 on its list).
 TYPICAL_KIND: dict[str, str] = {
     FundAdjustment.Source.TARGET_REVIEW: FundAdjustment.Kind.REDUCE_ON_REVIEW,
     FundAdjustment.Source.PRE_ASSESSMENT: FundAdjustment.Kind.RETRO_REDUCE,
+    FundAdjustment.Source.IDLE_FUNDS: FundAdjustment.Kind.RECOVER,
 }
 
 
@@ -486,9 +487,7 @@ def _rules_page(request: HttpRequest, *, profile_form: ProfileForm | None = None
     region = user.active_membership.region
     setting, in_force = selectors.rules_in_force(region, year)
     if profile_form is None:
-        profile_form = ProfileForm(
-            initial={"profile": setting.profile, "reminder_feedback_days": setting.reminder_feedback_days}
-        )
+        profile_form = ProfileForm(initial={field: getattr(setting, field) for field in services.SETTING_FIELDS})
         add_lock_token(profile_form, selectors.settings_visible(user))
     context = {
         "rules": selectors.rules_visible(user),
@@ -541,6 +540,9 @@ def profile_save(request: HttpRequest) -> HttpResponse:
             fiscal_year=form.cleaned_data["fiscal_year"],
             profile=form.cleaned_data["profile"],
             reminder_feedback_days=form.cleaned_data["reminder_feedback_days"],
+            idle_months=form.cleaned_data["idle_months"],
+            slow_month=form.cleaned_data["slow_month"],
+            slow_rate_pct=form.cleaned_data["slow_rate_pct"],
             lock_token=posted_lock_token(request.POST),
         )
     except DomainError as exc:

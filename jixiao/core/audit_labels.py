@@ -136,6 +136,8 @@ ACTIONS: dict[str, str] = {
     "generate": "生成",
     "grant": "授予身份",
     "history_record": "记录历史值",
+    "idle_funds_export": "导出存量资金清理表",
+    "idle_funds_recover": "收回存量资金",
     "import": "导入",
     "indicators": "保存指标",
     "interview_issue": "下达约谈",

@@ -15,7 +15,7 @@ from django.db import connection
 from django.utils import timezone
 
 from jixiao.accounts.models import User
-from jixiao.alerts import services
+from jixiao.alerts import idle_funds, services
 from jixiao.alerts.models import (
     CaseStatus,
     FundAdjustment,
@@ -144,7 +144,25 @@ def seed_alerts(county: Any, year: int) -> int:
                 )
                 worked.append(case.pk)
     seed_adjustments(perf, year)
+    seed_idle_recoveries(perf, year, as_of)
     return result.warnings
+
+
+def seed_idle_recoveries(perf: User, year: int, as_of: date) -> None:
+    """存量资金清理: the 绩效股 recovers the three smallest idle balances of the year on the sweep's date (none early in
+    the year, before anything has lain idle for the settings' months), so the list, its 已盘活收回 card and RA-1 of
+    the 年度工作总结 have figures."""
+    criteria = idle_funds.criteria_for(perf.active_membership.region, year, as_of)  # type: ignore[union-attr]
+    listed = idle_funds.idle_candidates(perf, criteria)  # a county's few hundred projects at most
+    ids = [p.pk for p in sorted(listed, key=lambda p: (p.balance_yuan, p.code))[:3]]  # type: ignore[attr-defined]
+    if ids:
+        services.idle_funds_recover(
+            actor=perf,
+            fiscal_year=year,
+            as_of=as_of,
+            project_ids=ids,
+            reason="依据县财政局关于开展财政存量资金清理工作的通知收回，统筹用于县级民生重点支出。",
+        )
 
 
 # 预算调整登记 of other stages (no draw from the seed's random stream): the goal review's 核减 on the largest

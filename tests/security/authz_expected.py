@@ -75,6 +75,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "alerts:calendar": PERFORMANCE_SECTION,
     "alerts:cases": STAFF,
     "alerts:export": STAFF,
+    "alerts:idle_fund_export": STAFF,
+    "alerts:idle_funds": STAFF,
     "alerts:list": STAFF,
     "alerts:rules": PERFORMANCE_SECTION,
     "alerts:tiers": STAFF,

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Count
 
+from jixiao.alerts.models import FundAdjustment
 from jixiao.experts.models import AgencyQualityReview, QualityGrade
 from jixiao.reports import sources
 from jixiao.reports.statistics.base import ZERO, Figure, Scope, adjustment_sentence, adjustments, in_region, wan
@@ -18,6 +19,9 @@ def ra_1(scope: Scope) -> Figure:
     results = sources.call("result_application_summary", scope.actor, scope.work_year)
     values: dict[str, Any] = {"by_kind": by_kind, "by_source": by_source}
     sentence = "全年运用绩效结果调整预算：" + adjustment_sentence(by_kind)
+    idle = by_source[FundAdjustment.Source.IDLE_FUNDS]
+    if idle["count"]:  # seed 003 S62: 盘活回收各类存量及沉淀资金
+        sentence += f"；清理盘活存量资金{wan(idle['amount_yuan'])}万元（{idle['projects']}个项目）"
     table = [(f"{v['label']}（笔/万元）", f"{v['count']}/{wan(v['amount_yuan'])}") for v in by_kind.values()]
     table += [
         (f"其中{v['label']}环节（笔/万元）", f"{v['count']}/{wan(v['amount_yuan'])}")
