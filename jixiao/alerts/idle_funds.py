@@ -1,15 +1,18 @@
 """存量资金清理: the in-library projects of a year whose budget lies unspent and may go back for 统筹使用 (seed 003
 岚皋 S62 “盘活回收各类存量及沉淀资金2080万元”, and its “存量资金定期收缴清理”).
 
-A project-year is a candidate when its balance (budget less what is paid and what is already 调减/收回, the
-`ProjectFunds.available_yuan` of a warning case) is above zero on the chosen date and one of these holds:
+A project-year is a candidate when one of these holds on the chosen date:
 
 - 结余资金: the project's period ended with its year (结束年度 ≤ the year) and the year is over;
-- 连续两年结转: the year is over and its budget carried funds over from the year before (上年结转), which the
-  previous year's row of the same code had carried over too;
+- 连续两年结转: the year is over and its budget holds funds carried over from the year before (上年结转): what of
+  them is still unspent has now lain unspent for two years;
 - 沉淀资金: nothing was paid for `idle_months` full months running (counted from the year's start when nothing was
   ever paid), and nothing in the current month so far;
 - 执行缓慢: within the year, after the end of `slow_month`, execution below `slow_rate_pct`.
+
+Its balance is the budget less what is paid (a negative sum of refunds counts as nothing paid) and what is already
+调减/收回, like a warning case's `ProjectFunds.available_yuan`; the recoverable amount is the whole balance, or for
+a 连续两年结转 alone no more than the carried-over funds.
 
 The first two are the national rule (国发〔2015〕35号: 结余资金和连续两年未用完的结转资金一律收回统筹使用); the
 numbers of the last two are the region's 预警方案设置 (`WarningSetting`, national defaults 6 months, September, 30%).
@@ -80,11 +83,11 @@ class Criteria:
         slow = "" if self.slow_applies else f"（{self.fiscal_year}年{self.slow_month}月底后、年度结束前认定）"
         return [
             (IdleReason.SURPLUS.label, f"项目实施期已结束，年度结束后仍未支出的资金{over}"),
-            (IdleReason.CARRYOVER.label, f"上年结转、且上年项目亦有结转，年度结束后仍未用完的资金{over}"),
+            (IdleReason.CARRYOVER.label, f"上年结转资金到年度结束仍未用完的（已连续两年未用完），以结转金额为限{over}"),
             (IdleReason.DORMANT.label, f"连续{self.idle_months}个月以上没有支出的项目资金"),
             (
                 IdleReason.SLOW.label,
-                f"截至{self.slow_month}月底执行率低于{self.slow_rate_pct.normalize():f}%的项目资金{slow}",
+                f"{self.slow_month}月底以后，截至认定日期执行率仍低于{self.slow_rate_pct.normalize():f}%的项目资金{slow}",
             ),
         ]
 
@@ -140,19 +143,35 @@ f AS (
     WHERE p.id IN (SELECT id FROM scoped)
 ),
 g AS (
-    SELECT f.*, budget - executed - taken AS balance, %s - COALESCE(last_idx, %s) AS idle_months,
+    SELECT f.*, budget - (CASE WHEN executed < 0 THEN 0 ELSE executed END) - taken AS balance,
+           %s - COALESCE(last_idx, %s) AS idle_months,
            CASE WHEN %s = 1 AND end_year <= %s THEN 1 ELSE 0 END AS surplus,
-           CASE WHEN %s = 1 AND carry > 0 AND EXISTS (
-               SELECT 1 FROM {project} q
-               WHERE q.region_id = f.region_id AND q.code = f.code AND q.fiscal_year = %s
-                 AND q.is_deleted = %s AND q.carryover_amount_yuan > 0
-           ) THEN 1 ELSE 0 END AS carryover,
+           CASE WHEN %s = 1 AND carry > 0 THEN 1 ELSE 0 END AS carryover,
            CASE WHEN %s - COALESCE(last_idx, %s) >= %s AND moved = 0 THEN 1 ELSE 0 END AS dormant,
            CASE WHEN %s = 1 AND budget > 0 AND executed * 100 < budget * %s THEN 1 ELSE 0 END AS slow
     FROM f
+),
+h AS (
+    SELECT g.*,
+           CASE WHEN surplus = 1 OR dormant = 1 OR slow = 1 THEN balance
+                WHEN carryover = 1 THEN (CASE WHEN balance < carry THEN balance ELSE carry END)
+                ELSE 0 END AS recoverable
+    FROM g
 )
 """
-COLUMNS = ("id", "executed", "taken", "balance", "last_idx", "idle_months", "surplus", "carryover", "dormant", "slow")
+COLUMNS = (
+    "id",
+    "executed",
+    "taken",
+    "balance",
+    "recoverable",
+    "last_idx",
+    "idle_months",
+    "surplus",
+    "carryover",
+    "dormant",
+    "slow",
+)
 REASON_COLUMNS: dict[str, str] = {
     IdleReason.SURPLUS: "surplus",
     IdleReason.CARRYOVER: "carryover",
@@ -168,9 +187,10 @@ def _money(value: Any) -> Decimal:
 
 
 class IdleList:
-    """The idle funds of the projects a user sees (in library, of the year, filtered by `params`), largest balance
-    first. Sliced like a list (the paginator's page, the export's chunks), each item a `Project` with its figures:
-    `executed_yuan`, `taken_yuan`, `balance_yuan`, `last_paid_idx`, `idle_months` and `reasons` (labels)."""
+    """The idle funds of the projects a user sees (in library, of the year, filtered by `params`), largest recoverable
+    amount first. Sliced like a list (the paginator's page, the export's chunks), each item a `Project` with its
+    figures: `executed_yuan`, `taken_yuan`, `balance_yuan`, `recoverable_yuan`, `last_paid_idx`, `idle_months` and
+    `reasons` (labels)."""
 
     def __init__(self, projects: QuerySet[Project], criteria: Criteria, reason: str = "") -> None:
         self.criteria = criteria
@@ -200,8 +220,6 @@ class IdleList:
             int(c.year_over),
             year,
             int(c.year_over),
-            year - 1,
-            False,
             last_whole,
             _month_index(year, 0),
             c.idle_months,
@@ -209,7 +227,7 @@ class IdleList:
             c.slow_rate_pct,
         ]
         reasons = [REASON_COLUMNS[reason]] if reason in REASON_COLUMNS else list(REASON_COLUMNS.values())
-        self.where = f"balance > {HALF_CENT} AND ({' OR '.join(f'{column} = 1' for column in reasons)})"
+        self.where = f"recoverable > {HALF_CENT} AND ({' OR '.join(f'{column} = 1' for column in reasons)})"
         self._totals: dict[str, Any] | None = None
 
     def _fetch(self, tail: str) -> list[tuple[Any, ...]]:
@@ -220,9 +238,9 @@ class IdleList:
     def totals(self) -> dict[str, Any]:
         """Count, budgets and balances of the whole list (the 合计 line and the cards)."""
         if self._totals is None:
-            tail = f"SELECT COUNT(*), SUM(budget), SUM(balance) FROM g WHERE {self.where}"  # noqa: S608 (fixed text)
-            n, budget, balance = self._fetch(tail)[0]
-            self._totals = {"count": n, "budget_yuan": _money(budget), "balance_yuan": _money(balance)}
+            tail = f"SELECT COUNT(*), SUM(budget), SUM(recoverable) FROM h WHERE {self.where}"  # noqa: S608 (fixed)
+            n, budget, recoverable = self._fetch(tail)[0]
+            self._totals = {"count": n, "budget_yuan": _money(budget), "recoverable_yuan": _money(recoverable)}
         return self._totals
 
     def count(self) -> int:
@@ -238,15 +256,16 @@ class IdleList:
         start = window.start or 0
         stop = window.stop if window.stop is not None else self.count()
         # Only integers and the fixed column names are written into the statement; values go as parameters.
-        order = f"ORDER BY balance DESC, code, id LIMIT {max(stop - start, 0):d} OFFSET {start:d}"
-        rows = self._fetch(f"SELECT {', '.join(COLUMNS)} FROM g WHERE {self.where} {order}")  # noqa: S608
+        order = f"ORDER BY recoverable DESC, code, id LIMIT {max(stop - start, 0):d} OFFSET {start:d}"
+        rows = self._fetch(f"SELECT {', '.join(COLUMNS)} FROM h WHERE {self.where} {order}")  # noqa: S608
         loaded = Project.objects.select_related("department", "unit", "region").in_bulk([row[0] for row in rows])
         page = []
-        for pk, executed, taken, balance, last_idx, idle, *flags in rows:
+        for pk, executed, taken, balance, recoverable, last_idx, idle, *flags in rows:
             project = loaded[pk]
             project.executed_yuan = _money(executed)  # type: ignore[attr-defined]
             project.taken_yuan = _money(taken)  # type: ignore[attr-defined]
             project.balance_yuan = _money(balance)  # type: ignore[attr-defined]
+            project.recoverable_yuan = _money(recoverable)  # type: ignore[attr-defined]
             project.last_paid_idx = last_idx  # type: ignore[attr-defined]
             project.idle_months = int(idle)  # type: ignore[attr-defined]
             project.reasons = [  # type: ignore[attr-defined]
@@ -254,6 +273,10 @@ class IdleList:
             ]
             page.append(project)
         return page
+
+    def balances(self) -> dict[int, Decimal]:
+        """Every listed-or-not project's balance on the date, whatever the rules (the cap of a 收回)."""
+        return {pk: _money(balance) for pk, balance in self._fetch("SELECT id, balance FROM h")}
 
     def chunks(self, limit: int, size: int = 2_000) -> Iterator[list[Project]]:
         """The first `limit` rows, `size` at a time (the export)."""
@@ -286,7 +309,7 @@ def reasons_of(project: Any) -> list[str]:
 
 
 def idle_totals(candidates: IdleList) -> dict[str, Any]:
-    """The filtered candidates' count, budget and balance (the list's 合计 line)."""
+    """The filtered candidates' count, budget and recoverable amount (the list's 合计 line)."""
     return candidates.totals()
 
 

@@ -32,7 +32,7 @@ from jixiao.alerts.models import (
 )
 from jixiao.alerts.workflow import CASE_WORKFLOW, DECIDE, ESCALATE, RESPOND
 from jixiao.core import audit
-from jixiao.core.bulk import clean_ids
+from jixiao.core.bulk import clean_ids, lock_batch
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.jobs import job_progress, job_start, job_summarize
 from jixiao.core.locking import check_lock_token
@@ -697,30 +697,43 @@ def adjustment_delete(*, actor: Any, adjustment: FundAdjustment, reason: str) ->
 def idle_funds_recover(
     *, actor: Any, fiscal_year: int, as_of: date, project_ids: Iterable[Any], reason: str
 ) -> tuple[int, Decimal]:
-    """收回存量资金: each chosen project's whole idle balance on `as_of` becomes a 收回 of the 存量资金清理 stage
-    (`FundAdjustment`, source IDLE_FUNDS), for the 年度工作总结 (RA-1) and the project's page. The balances are read
-    again under the projects' locks with the page's rules (`idle_funds.idle_candidates`): a project recovered
-    meanwhile by someone else, not seen by the actor, or no longer idle refuses the whole batch, so a double post
-    recovers nothing twice. Returns the count and the amount recovered."""
+    """收回存量资金: each chosen project's recoverable amount on `as_of` becomes a 收回 of the 存量资金清理 stage
+    (`FundAdjustment`, source IDLE_FUNDS), for the 年度工作总结 (RA-1) and the project's page. Only the projects of the
+    actor's own region (their settings are the ones applied), read again under the projects' locks with the page's
+    rules (`idle_funds.idle_candidates`); never more than what is left today, when the date is earlier (payments
+    made since are not taken back). All or nothing: a project out of scope is a 404; one recovered meanwhile by
+    someone else, no longer idle or spent since refuses the batch naming it, so a double post recovers nothing twice.
+    Returns the count and the amount recovered."""
     require(actor, "alerts.adjust")
     ids = clean_ids(project_ids, noun="项目")
     if not FIRST_YEAR <= fiscal_year <= LAST_YEAR:
         raise DomainError(f"年度须在{FIRST_YEAR}至{LAST_YEAR}之间")
-    if as_of > timezone.localdate():
+    today = timezone.localdate()
+    if as_of > today:
         raise DomainError("认定日期不能晚于今天")
     if not reason.strip():
         raise DomainError("请填写收回依据及统筹用途")
-    criteria = idle_funds.criteria_for(actor.active_membership.region, fiscal_year, as_of)
+    region = actor.active_membership.region
     with transaction.atomic():
         # The projects' rows serialise their budget's adjustments (as `adjustment_record` and the case decisions).
-        list(Project.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
-        visible = Project.objects.visible_to(actor).filter(pk__in=ids, is_deleted=False)  # type: ignore[attr-defined]
-        if visible.count() != len(ids):
-            raise NotFoundError("项目不存在")
-        rows = idle_funds.idle_candidates(actor, criteria, ids=ids)[:]
-        if len(rows) != len(ids):
+        visible = Project.objects.visible_to(actor).filter(is_deleted=False)  # type: ignore[attr-defined]
+        locked = lock_batch(visible, ids, state=ProjectStatus.IN_LIBRARY, noun="项目")
+        if any(project.region_id != region.pk for project in locked):
+            raise DomainError("只能收回本级财政区划项目的存量资金，下级区县的项目请由其财政部门清理")
+        rows = idle_funds.idle_candidates(actor, idle_funds.criteria_for(region, fiscal_year, as_of), ids=ids)[:]
+        now = (
+            {p.pk: p.balance_yuan for p in rows}  # type: ignore[attr-defined]
+            if as_of == today
+            else idle_funds.idle_candidates(
+                actor, idle_funds.criteria_for(region, fiscal_year, today), ids=ids
+            ).balances()
+        )
+        amounts = {p.pk: min(p.recoverable_yuan, now.get(p.pk, Decimal(0))) for p in rows}  # type: ignore[attr-defined]
+        refused = sorted(p.code for p in locked if amounts.get(p.pk, Decimal(0)) <= 0)
+        if refused:
+            named = "、".join(refused[:5]) + ("等" if len(refused) > 5 else "")
             raise ConflictError(
-                f"{len(ids) - len(rows)}个项目已无可收回的存量资金或不在清理范围内（可能已被他人收回），"
+                f"{len(refused)}个项目（{named}）已无可收回的存量资金或不在清理范围内（可能已被他人收回，或认定日期后已有支出），"
                 "请刷新页面后重新勾选"
             )
         adjustments = FundAdjustment.objects.bulk_create(
@@ -730,7 +743,7 @@ def idle_funds_recover(
                     fiscal_year=fiscal_year,
                     source=FundAdjustment.Source.IDLE_FUNDS,
                     kind=FundAdjustment.Kind.RECOVER,
-                    amount_yuan=project.balance_yuan,  # type: ignore[attr-defined]
+                    amount_yuan=amounts[project.pk],
                     reason=(
                         f"存量资金清理（{'、'.join(idle_funds.reasons_of(project))}，截至{as_of:%Y-%m-%d}）："
                         f"{reason.strip()}"

@@ -80,6 +80,8 @@ def _page(
         "can_recover": can_recover,
         "recover_form": recover_form,
         "checked": {int(v) for v in request.POST.getlist("ids") if is_digits(v)},
+        "own_region_id": user.active_membership.region_id,  # 收回 is for the projects of the user's own region
+        "as_of_is_today": criteria.as_of == timezone.localdate(),
     }
     return render(request, "alerts/idle_funds.html", context, status=status)
 

@@ -154,7 +154,7 @@ def seed_idle_recoveries(perf: User, year: int, as_of: date) -> None:
     the 年度工作总结 have figures."""
     criteria = idle_funds.criteria_for(perf.active_membership.region, year, as_of)  # type: ignore[union-attr]
     listed = idle_funds.idle_candidates(perf, criteria)  # a county's few hundred projects at most
-    ids = [p.pk for p in sorted(listed, key=lambda p: (p.balance_yuan, p.code))[:3]]  # type: ignore[attr-defined]
+    ids = [p.pk for p in sorted(listed, key=lambda p: (p.recoverable_yuan, p.code))[:3]]  # type: ignore[attr-defined]
     if ids:
         services.idle_funds_recover(
             actor=perf,

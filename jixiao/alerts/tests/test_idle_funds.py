@@ -19,6 +19,7 @@ from jixiao.alerts.tests.conftest import pay
 from jixiao.core.errors import DomainError, NotFoundError, PermissionDeniedError
 from jixiao.core.models import AuditEvent
 from jixiao.projects.models import Project
+from jixiao.projects.tests.factories import ProjectFactory
 
 LIST = "/alerts/idle-funds/"
 RECOVER = "/alerts/idle-funds/recover/"
@@ -62,31 +63,42 @@ def test_each_rule_finds_its_projects_and_the_balances(library: Any) -> None:
 def test_after_the_year_surplus_and_two_year_carryover(library: Any) -> None:
     w = library
     _arrange(w)
+    # The hospital's project goes on to 2027; 5万 of its 55万 came over from 2025, and 40万 of the 55万 is paid.
     Project.objects.filter(pk=w.hospital_project.pk).update(end_year=2027, carryover_amount_yuan=Decimal(50000))
-    # The hospital's 2025 row of the same code carried funds over as well: two years running.
-    Project.objects.create(
-        fiscal_year=2025,
-        region=w.region,
-        code="P-HOSP",
-        name="医院信息化建设",
-        department=w.health,
-        unit=w.hospital,
-        fiscal_amount_yuan=Decimal(300000),
-        carryover_amount_yuan=Decimal(20000),
-        start_year=2025,
-        end_year=2027,
-        status=Project.Status.IN_LIBRARY,
-    )
     perf = w.users["performance"]
     found = _candidates(perf, date(2027, 1, 20))
-    # The school's and the branch's periods ended with 2026: 结余; the hospital's goes on, but its 结转 has lasted two
-    # years. 执行缓慢 is a judgement within the year only.
+    # The school's and the branch's periods ended with 2026: 结余, the whole balance. The hospital's goes on, but the
+    # carried-over funds still unspent at the end of 2026 have lain unspent two years: at most those 5万 go back.
+    # 执行缓慢 is a judgement within the year only.
     assert idle_funds.reasons_of(found["P-SCHOOL"]) == ["结余资金", "沉淀资金"]
+    assert found["P-SCHOOL"].recoverable_yuan == found["P-SCHOOL"].balance_yuan == 400000
     assert idle_funds.reasons_of(found["P-HOSP"]) == ["连续两年结转"]
-    assert found["P-HOSP"].balance_yuan == 150000  # 50万 + 5万 结转 − 40万 paid
-    # Without last year's carry-over it is an ordinary carry-over, not idle.
-    Project.objects.filter(fiscal_year=2025, code="P-HOSP").update(carryover_amount_yuan=0)
+    assert (found["P-HOSP"].balance_yuan, found["P-HOSP"].recoverable_yuan) == (150000, 50000)
+    # With a balance below the carried-over funds, the balance is the limit.
+    pay(w.hospital_project, "120000.00", date(2026, 12, 20))
+    assert _candidates(perf, date(2027, 1, 20))["P-HOSP"].recoverable_yuan == 30000
+    # Without 上年结转 a continuing project spending its money is not idle.
+    Project.objects.filter(pk=w.hospital_project.pk).update(carryover_amount_yuan=0)
     assert "P-HOSP" not in _candidates(perf, date(2027, 1, 20))
+    # Refunds beyond the payments count as nothing paid: the balance is never above the budget.
+    pay(w.branch_project, "-1000.00", date(2026, 3, 1))
+    assert _candidates(perf, date(2027, 1, 20))["P-BRANCH"].balance_yuan == 500000
+
+
+def test_month_edges(library: Any) -> None:
+    w = library
+    _arrange(w)
+    perf = w.users["performance"]
+    # 31 July is a month end: July is a whole month, so the branch and the hospital (which pays in September) have 7
+    # months without a payment, the school 5.
+    found = _candidates(perf, date(2026, 7, 31))
+    assert set(found) == {"P-BRANCH", "P-HOSP"} and found["P-BRANCH"].idle_months == 7
+    # In January of the next year nothing of January is whole yet: December is the last month counted.
+    assert _candidates(perf, date(2027, 1, 5))["P-SCHOOL"].idle_months == 10
+    # A year whose 执行缓慢 month is December: judged on 31 December only.
+    WarningSetting.objects.create(region=w.region, fiscal_year=2026, slow_month=12, idle_months=12)
+    assert _candidates(perf, date(2026, 12, 30)) == {}
+    assert set(_candidates(perf, date(2026, 12, 31))) == {"P-SCHOOL", "P-BRANCH"}
 
 
 def test_the_region_sets_its_own_idle_months_and_slow_rule(library: Any) -> None:
@@ -99,7 +111,7 @@ def test_the_region_sets_its_own_idle_months_and_slow_rule(library: Any) -> None
     assert set(found) == {"P-BRANCH"} and idle_funds.reasons_of(found["P-BRANCH"]) == ["沉淀资金"]
     sentences = dict(idle_funds.criteria_for(w.region, 2026, OCTOBER).sentences())
     assert sentences["沉淀资金"] == "连续9个月以上没有支出的项目资金"
-    assert sentences["执行缓慢"].startswith("截至10月底执行率低于15%")
+    assert sentences["执行缓慢"].startswith("10月底以后，截至认定日期执行率仍低于15%")
 
 
 def test_settings_are_saved_on_the_rules_page_and_refused_out_of_range(library: Any) -> None:
@@ -138,7 +150,7 @@ def test_recovery_takes_each_balance_once_and_is_audited(library: Any) -> None:
     assert {e.object_id for e in events} == {str(r.pk) for r in rows}
     # Recovered: nothing is left to take, so the list is empty and a second post (a double click) takes nothing.
     assert _candidates(perf, OCTOBER) == {}
-    with pytest.raises(DomainError, match="2个项目已无可收回的存量资金") as refused:
+    with pytest.raises(DomainError, match=r"2个项目（P-BRANCH、P-SCHOOL）已无可收回的存量资金") as refused:
         services.idle_funds_recover(actor=perf, fiscal_year=2026, as_of=OCTOBER, project_ids=ids, reason="再收一次")
     assert refused.value.status_code == 409
     assert FundAdjustment.objects.count() == 2
@@ -167,6 +179,28 @@ def test_recovery_refusals_write_nothing(library: Any) -> None:
     with pytest.raises(DomainError, match="不能晚于今天"):
         recover(as_of=date(2099, 1, 1))
     assert not FundAdjustment.objects.exists()
+    assert not AuditEvent.objects.filter(event_type="alerts.idle_funds_recover").exists()
+
+
+def test_a_recovery_dated_earlier_never_takes_what_was_spent_since(library: Any) -> None:
+    w = library
+    _arrange(w)
+    perf = w.users["performance"]
+    # On 15 October the school had 40万 left and was idle; on 3 November it paid 30万: 10万 is left today.
+    pay(w.school_project, "300000.00", date(2026, 11, 3))
+    assert _candidates(perf, OCTOBER)["P-SCHOOL"].recoverable_yuan == 400000
+    count, amount = services.idle_funds_recover(
+        actor=perf, fiscal_year=2026, as_of=OCTOBER, project_ids=[w.school_project.pk], reason="统筹使用"
+    )
+    assert (count, amount) == (1, Decimal("100000.00"))
+    # Nothing is left: a second 收回 for the same date is refused, naming the project.
+    with pytest.raises(DomainError, match="P-SCHOOL"):
+        services.idle_funds_recover(
+            actor=perf, fiscal_year=2026, as_of=OCTOBER, project_ids=[w.school_project.pk], reason="统筹使用"
+        )
+    # The page for that date warns that the amount is capped by today's balance.
+    page = w.login("performance").get(f"{LIST}?fiscal_year=2026&as_of=2026-10-15").content.decode()
+    assert 'data-testid="idle-past-date"' in page
 
 
 def test_the_page_lists_recovers_and_exports(library: Any) -> None:
@@ -200,7 +234,7 @@ def test_the_page_lists_recovers_and_exports(library: Any) -> None:
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:3] == ("预算年度", "项目编码", "项目名称") and len(rows) == 2
-    assert rows[1][1] == "P-SCHOOL" and rows[1][11] == 40 and rows[1][13] == "沉淀资金、执行缓慢"
+    assert rows[1][1] == "P-SCHOOL" and rows[1][11] == rows[1][12] == 40 and rows[1][14] == "沉淀资金、执行缓慢"
     assert AuditEvent.objects.filter(event_type="alerts.idle_funds_export").exists()
 
 
@@ -211,3 +245,20 @@ def test_bad_filters_are_shown_at_their_fields(library: Any) -> None:
     assert page.status_code == 200
     text = page.content.decode()
     assert "认定日期不能晚于今天" in text and "选择一个有效的选项" in text
+
+
+def test_the_page_reads_the_same_few_queries_whatever_the_rows(
+    library: Any, django_assert_max_num_queries: Any
+) -> None:
+    w = library
+    _arrange(w)
+    finance = w.login("performance")
+    url = f"{LIST}?fiscal_year=2026&as_of=2026-10-15"
+    finance.get(url)  # the session and the menu are warm
+    with django_assert_max_num_queries(12):  # totals, the page, its projects by id, the recovered card, layout
+        assert finance.get(url).status_code == 200
+    for n in range(30):
+        ProjectFactory(unit=w.school, code=f"P-IDLE-{n:02d}", status=Project.Status.IN_LIBRARY)
+    with django_assert_max_num_queries(12):
+        page = finance.get(url).content.decode()
+    assert 'data-testid="idle-count">32 个' in page
