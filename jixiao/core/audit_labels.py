@@ -191,6 +191,7 @@ ACTIONS: dict[str, str] = {
     "reeval_finish": "完成再评价",
     "reeval_rescore": "再评价评分",
     "refresh": "刷新数据",
+    "regulations_link": "关联据评价结果出台或修订的制度办法",
     "remind": "发送提醒",
     "reminders": "发送填报提醒",
     "reopen": "重新开启",

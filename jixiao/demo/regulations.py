@@ -1,6 +1,6 @@
 """Demo 制度办法: the county's “1+X” register (seeds 000 and 002: one comprehensive 办法, one per stage, a forwarded
 provincial notice, a revision, and the 暂行办法 it replaced), kept by the performance section (jxg) through the
-regulation services."""
+regulation services; and the fund rule revised on the issued key evaluation's results, linked to it (seed 002 S47)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,11 @@ import random
 from datetime import date
 from typing import Any
 
+from django.utils import timezone
+
 from jixiao.accounts.models import User
+from jixiao.keyeval import services as keyeval_services
+from jixiao.keyeval.models import KeyEvalStatus, KeyEvaluation
 from jixiao.regulations import services
 
 BUREAU = "{county}财政局"
@@ -54,3 +58,27 @@ def seed_regulations(rng: random.Random, county: Any, year: int) -> None:
                 "note": "" if current else "已被《财政支出绩效评价管理办法（修订）》代替",
             },
         )
+    _revised_on_results(perf, county, year)
+
+
+def _revised_on_results(perf: Any, county: Any, year: int) -> None:
+    """The issued key evaluation's results lead to a revised 专项资金管理办法 (seed 002: “根据评价结果修订《区中小学校舍
+    维修改造专项资金管理实施办法》”), registered in 制度办法 and linked on the evaluation's page."""
+    evaluation = KeyEvaluation.objects.filter(region=county, fiscal_year=year, status=KeyEvalStatus.ISSUED).first()
+    if evaluation is None:
+        return
+    name = str(county.name)
+    rule = services.regulation_create(
+        actor=perf,
+        data={
+            "title": f"{name}{evaluation.title}专项资金管理办法（修订）",
+            "doc_no": f"{name[:1]}财教〔{year}〕12号",
+            "category": "results",
+            "action": "revised",
+            "issuer": BUREAU.format(county=name),
+            "issued_on": min(date(year, 11, 20), max(timezone.localdate(), date(year, 1, 2))),
+            "is_current": True,
+            "note": f"根据{evaluation.title}财政重点绩效评价结果修订：细化资金分配因素，增设绩效目标和结果应用条款。",
+        },
+    )
+    keyeval_services.regulations_link(actor=perf, evaluation=evaluation, regulation_ids=[rule.pk])

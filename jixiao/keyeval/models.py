@@ -210,6 +210,10 @@ class KeyEvaluation(TimeStampedModel):
     total_score = models.DecimalField(_("评价得分"), null=True, blank=True, **SCORE)  # type: ignore[arg-type]
     grade = models.CharField(_("评价等级"), max_length=10, choices=KeyEvalGrade.choices, blank=True, db_index=True)
     issued_at = models.DateTimeField(_("结果下达时间"), null=True, blank=True)
+    # 结果应用 (seed 001 S47: “据此修订资金管理办法”): the rules the region's bureau issued or revised on the results.
+    regulations = models.ManyToManyField(
+        "regulations.Regulation", verbose_name=_("据此出台或修订的制度办法"), blank=True, related_name="+"
+    )
 
     objects = KeyEvaluationQuerySet.as_manager()
 

@@ -27,6 +27,7 @@ from jixiao.keyeval.models import (
 from jixiao.keyeval.workflow import KEYEVAL_WORKFLOW, SCORING_STATES
 from jixiao.organizations.models import Department
 from jixiao.projects.models import Project
+from jixiao.regulations.models import Regulation, RegulationAction
 
 STAFF_ROLES = ("performance", "budget", "business")
 
@@ -373,3 +374,44 @@ def keyeval_todos(user: Any) -> list[TodoItem]:
         url = f"{reverse('keyeval:my_scoring')}?todo=score"
         items.append(TodoItem("重点绩效评价", "待评分的重点评价", pending.count(), url, "请按指标逐项评分"))
     return items
+
+
+# ---- 结果应用: the rules issued or revised on an evaluation's results (seed 002 S47) -------------------------------
+
+# A rule the bureau forwarded from above is not one it made on its own evaluation's results.
+LINKABLE_ACTIONS = (RegulationAction.ISSUED, RegulationAction.REVISED)
+
+
+def linked_regulations(evaluation: KeyEvaluation, user: Any = None) -> QuerySet[Regulation]:
+    """The rules linked to the evaluation (withdrawn ones left out), newest first; with `user`, those they may read
+    (an expert reads the evaluation, not the bureau's register)."""
+    rows = evaluation.regulations.filter(is_deleted=False)
+    if user is not None:
+        rows = rows.filter(pk__in=Regulation.objects.visible_to(user).values("pk"))  # type: ignore[attr-defined]
+    return rows.order_by("-issued_on", "-id")
+
+
+def linkable_regulations(user: Any, evaluation: KeyEvaluation) -> QuerySet[Regulation]:
+    """The rules the evaluation's own bureau issued or revised from the evaluation's year on (the results come after
+    the year evaluated), that the user sees."""
+    return (
+        Regulation.objects.visible_to(user)  # type: ignore[attr-defined]
+        .filter(region=evaluation.region_id, action__in=LINKABLE_ACTIONS, year__gte=evaluation.fiscal_year)
+        .order_by("-issued_on", "-id")
+    )
+
+
+def regulations_on_results(region: Any, fiscal_year: int) -> int:
+    """Distinct rules linked to the region's key evaluations of the year (the 年度工作总结's EV-3)."""
+    return (
+        Regulation.objects.filter(
+            is_deleted=False,
+            pk__in=KeyEvaluation.regulations.through.objects.filter(  # type: ignore[attr-defined]
+                keyevaluation__region__path__startswith=region.path,
+                keyevaluation__fiscal_year=fiscal_year,
+                keyevaluation__is_deleted=False,
+            ).values("regulation"),
+        )
+        .distinct()
+        .count()
+    )

@@ -531,3 +531,34 @@ def score_submit(
         )
         audit.record(actor=actor, event_type="keyeval.score_submit", obj=ev, changes={"total": str(locked.total)})
     return locked
+
+
+# ---- 结果应用: rules issued or revised on the results --------------------------------------------------------------
+
+
+def regulations_link(*, actor: Any, evaluation: KeyEvaluation, regulation_ids: list[Any]) -> KeyEvaluation:
+    """Record which of its bureau's rules were issued or revised on the evaluation's results (seed 002 S47:
+    “根据评价结果修订《区中小学校舍维修改造专项资金管理实施办法》…”): the chosen set replaces the one kept, once the
+    results are issued. Audited with the titles before and after; a rule the actor does not see, of another region,
+    forwarded from above, or older than the evaluated year is not found."""
+    require(actor, "keyeval.manage")
+    _visible(actor, evaluation)
+    try:
+        ids = sorted({int(pk) for pk in regulation_ids})
+    except (TypeError, ValueError) as exc:
+        raise NotFoundError("制度办法不存在") from exc
+    with transaction.atomic():
+        ev = KeyEvaluation.objects.select_for_update().get(pk=evaluation.pk)
+        if ev.status != KeyEvalStatus.ISSUED:
+            raise DomainError("评价结果下达后，才能关联据此出台或修订的制度办法")
+        chosen = list(selectors.linkable_regulations(actor, ev).filter(pk__in=ids))
+        if len(chosen) != len(ids):
+            raise NotFoundError("制度办法不存在")
+        before = [r.title for r in selectors.linked_regulations(ev)]
+        ev.regulations.set(chosen)
+        after = [r.title for r in selectors.linked_regulations(ev)]
+        if before != after:
+            audit.record(
+                actor=actor, event_type="keyeval.regulations_link", obj=ev, changes={"regulations": [before, after]}
+            )
+    return ev

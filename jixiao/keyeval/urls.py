@@ -19,4 +19,5 @@ urlpatterns = [
     path("<int:pk>/scorers/", views.scorer_add, name="scorer_add"),
     path("<int:pk>/score/", views.score_sheet, name="score_sheet"),
     path("<int:pk>/report.docx", views.report_docx, name="report_docx"),
+    path("<int:pk>/regulations/", views.regulations_link, name="regulations_link"),
 ]

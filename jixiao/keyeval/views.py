@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from jixiao.core import audit
@@ -121,8 +122,27 @@ def _detail(
         "draw_form": ExpertDrawForm() if can_arrange else None,
         "scorers": selectors.scorers(ev),
         "events": ev.events.select_related("actor")[:100],
+        "regulations": list(selectors.linked_regulations(ev, user)),
+        # 结果应用: once the results are out, the 绩效股 records the rules issued or revised on them.
+        "linkable": (
+            list(selectors.linkable_regulations(user, ev)) if can_manage and ev.status == KeyEvalStatus.ISSUED else None
+        ),
     }
     return render(request, "keyeval/detail.html", context, status=status)
+
+
+@require_POST
+@capability_required("keyeval.manage")
+def regulations_link(request: HttpRequest, pk: int) -> HttpResponse:
+    """据此出台或修订的制度办法: the ticked rules replace the ones linked; a refusal shows the page with its status."""
+    ev = selectors.evaluation_get(request.user, pk)
+    try:
+        services.regulations_link(actor=request.user, evaluation=ev, regulation_ids=request.POST.getlist("regulations"))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return _detail(request, ev, status=exc.status_code)
+    messages.success(request, "已保存据此出台或修订的制度办法")
+    return redirect(f"{reverse('keyeval:detail', args=[ev.pk])}#regulations")
 
 
 @require_POST

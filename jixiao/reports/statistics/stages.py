@@ -21,6 +21,7 @@ from jixiao.evaluation.models import (
 )
 from jixiao.evaluation.selectors import UNSUBMITTED
 from jixiao.keyeval.models import KeyEvalGrade, KeyEvalStatus, KeyEvaluation
+from jixiao.keyeval.selectors import regulations_on_results
 from jixiao.monitoring.models import MonitoringRecord, TaskStatus
 from jixiao.organizations.models import BudgetUnit
 from jixiao.preassessment.models import SUPPORTIVE, Conclusion, PreAssessment, PreAssessmentStatus
@@ -452,6 +453,8 @@ def ev_3(scope: Scope) -> Figure:
     public_reports = list(issued.exclude(pk__in=withheld).values_list("title", flat=True))
     type_text = "、".join(f"{k}{v}个" for k, v in by_type.items() if v)
     grade_text = "、".join(f"{k}{v}个" for k, v in by_grade.items() if v)
+    # 结果应用 (seed 002 S47: “根据评价结果修订《…专项资金管理实施办法》…”): the rules linked to these evaluations.
+    revised = regulations_on_results(scope.region, scope.fiscal_year)
     return Figure(
         "EV-3",
         "重点绩效评价",
@@ -461,14 +464,17 @@ def ev_3(scope: Scope) -> Figure:
             "by_grade": by_grade,
             "reports": reports,
             "public_reports": public_reports,
+            "regulations_on_results": revised,
         },
         {"model": "KeyEvaluation", "fiscal_year": scope.fiscal_year, "grade": "status=issued"},
         f"开展财政重点绩效评价{totals['n']}个（{type_text or '无'}），涉及资金{wan(totals['amount'])}万元，"
-        f"其中委托第三方机构{totals['third_party']}个；已下达结果的评价等级为{grade_text or '暂无'}",
+        f"其中委托第三方机构{totals['third_party']}个；已下达结果的评价等级为{grade_text or '暂无'}"
+        + (f"；根据评价结果出台或修订制度办法{revised}项" if revised else ""),
         table=[
             ("重点评价（个）", str(totals["n"])),
             ("评价资金（万元）", wan(totals["amount"])),
             ("委托第三方（个）", str(totals["third_party"])),
+            ("据评价结果出台或修订制度办法（项）", str(revised)),
         ]
         + [(f"对象：{k}（个）", str(v)) for k, v in by_type.items()]
         + [(f"等级：{k}（个）", str(v)) for k, v in by_grade.items()]
