@@ -117,7 +117,7 @@ def render_annual_report(report: AnnualReport, issuer: str) -> bytes:
         _paragraph(doc, "附件：预算绩效管理工作考核评分表", indent=True)
     _paragraph(doc, issuer, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
     _paragraph(doc, official_date(report.generated_at), align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
-    if report.kind == AnnualReport.Kind.UPWARD:
+    if report.kind != AnnualReport.Kind.PUBLIC:
         # The 附表 of every statistics code is for the upper level; a public document (seed 001 has none) would print
         # the internal figures and the titles of withheld reports.
         _appendix(doc, report)

@@ -42,8 +42,8 @@ class EditForm(HiddenErrorsMixin, forms.Form):
 
     def __init__(self, *args: Any, report: AnnualReport, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if report.kind == AnnualReport.Kind.PUBLIC:
-            del self.fields["self_score"]  # the public 工作情况说明 prints no 考核自评得分
+        if report.kind != AnnualReport.Kind.UPWARD:
+            del self.fields["self_score"]  # only the upward 工作总结 prints a 考核自评得分
         sections = report.sections or {}
         self.editable = editable_of(report.kind, sections)
         for section in self.editable:

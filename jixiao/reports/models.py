@@ -33,6 +33,8 @@ class AnnualReport(TimeStampedModel):
     class Kind(models.TextChoices):
         UPWARD = "UPWARD", _("向上级报送的工作总结")
         PUBLIC = "PUBLIC", _("对外公开的工作情况说明")
+        # Seed 004's structure: 工作开展情况 / 取得的成效 / 存在的不足 / 下一步工作打算及建议.
+        EFFECTS = "EFFECTS", _("工作总结（开展情况、成效、不足、打算）")
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("草稿")

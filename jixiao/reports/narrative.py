@@ -56,14 +56,26 @@ PUBLIC_SECTIONS: tuple[Section, ...] = (
     Section("public_work", "二、工作开展情况说明", 1),
     *WORK_PARTS,
 )
+# 工作总结 in seed 004's structure: the work done, then 取得的成效, 存在的不足, 下一步工作打算及建议 (no 自评得分).
+EFFECT_SECTIONS: tuple[Section, ...] = (
+    Section("preface", "", 0),
+    Section("work", "一、工作开展情况", 1, editable=False),
+    *WORK_PARTS,
+    Section("effects", "二、取得的成效", 1),
+    Section("problems", "三、存在的不足", 1),
+    Section("next_steps", "四、下一步工作打算及建议", 1),
+)
 PUBLIC = "PUBLIC"  # AnnualReport.Kind.PUBLIC (the narrative stays free of the models)
+EFFECTS = "EFFECTS"  # AnnualReport.Kind.EFFECTS
 
 
 def sections_of(kind: str, stored: dict[str, Any] | None = None) -> tuple[Section, ...]:
     """The report kind's sections in the order they read. A public report generated before it had sections of its own
     (6 Dec 2026) stored the upward ones: it keeps reading (and exporting, finalised or not) as it was written until it
     is regenerated."""
-    if kind != PUBLIC:
+    if kind == EFFECTS:
+        chosen = EFFECT_SECTIONS
+    elif kind != PUBLIC:
         chosen = SECTIONS
     else:
         legacy = stored is not None and "preface" in stored and "public_results" not in stored
@@ -101,6 +113,14 @@ NEXT_STEPS = (
 )
 
 
+# Seed 004 ends its 下一步工作打算 with what it asks of the province.
+NEXT_STEPS_AND_SUGGESTIONS = (
+    NEXT_STEPS + "\n（五）建议上级财政部门继续加强预算绩效管理业务培训和现场指导，"
+    "明确绩效管理股（室）的人员配置及专业要求。"
+)
+ORDINALS = ("（一）", "（二）", "（三）", "（四）", "（五）", "（六）")
+
+
 def _join(figures: dict[str, Figure], codes: tuple[str, ...]) -> str:
     sentences = [figures[c].sentence for c in codes if c in figures and figures[c].available]
     return "。".join(s.rstrip("。") for s in sentences) + ("。" if sentences else "")
@@ -124,8 +144,60 @@ def _problems(figures: dict[str, Figure]) -> str:
     if ev2 is not None and (ev2.values.get("by_grade") or {}).get("差"):
         lines.append(f"部分单位自评质量不高，财政再评价中{ev2.values['by_grade']['差']}个项目评价等级为“差”。")
     lines.append("专业人才不足。绩效管理工作涉及量大面广、专业性强，县级层面缺少能满足要求的专业人员。")
-    ordinals = ("（一）", "（二）", "（三）", "（四）", "（五）")
-    return "\n".join(f"{ordinals[i]}{line}" for i, line in enumerate(lines))
+    return "\n".join(f"{ORDINALS[i]}{line}" for i, line in enumerate(lines))
+
+
+def _values(figures: dict[str, Figure], code: str) -> dict[str, Any]:
+    figure = figures.get(code)
+    return figure.values if figure is not None and figure.available else {}
+
+
+def _effects(figures: dict[str, Figure]) -> str:
+    """二、取得的成效 in seed 004's manner (目标编制质量再提高, 重点评估评价效果再凸显…), each point from the figures of
+    the year; a point without figures is left out."""
+    lines: list[str] = []
+    tg3, tg4 = _values(figures, "TG-3"), _values(figures, "TG-4")
+    if tg3.get("reviewed"):
+        text = (
+            f"绩效目标编制质量再提高。全年审核绩效目标{tg3['reviewed']}个，"
+            f"对{tg3.get('returned', 0)}个提出修改意见并退回（退回率{tg3.get('rate', '0.00%')}）"
+        )
+        if tg4.get("projects"):
+            text += f"，通过目标审核调整{tg4['projects']}个项目预算{wan(tg4.get('amount_yuan'))}万元"
+        lines.append(text + "，从源头上提高了预算和绩效目标编制的科学性和精准性。")
+    pa3 = _values(figures, "PA-3")
+    if pa3.get("reduction_yuan"):
+        lines.append(
+            f"事前绩效评估把关作用再增强。申请资金{wan(pa3.get('requested_yuan'))}万元的新增项目经事前评估，"
+            f"核减{wan(pa3['reduction_yuan'])}万元，不合理的支出挡在了预算之外。"
+        )
+    ev2, ev3 = _values(figures, "EV-2"), _values(figures, "EV-3")
+    if ev2.get("sample") or ev3.get("n"):
+        parts = []
+        if ev2.get("sample"):
+            parts.append(f"财政再评价抽取{ev2['sample']}个项目（抽取比例{ev2.get('rate', '')}）")
+        if ev3.get("n"):
+            grades = "、".join(f"{k}{v}个" for k, v in (ev3.get("by_grade") or {}).items() if v)
+            parts.append(
+                f"开展财政重点绩效评价{ev3['n']}个，涉及资金{wan(ev3.get('amount'))}万元"
+                + (f"，评价等级{grades}" if grades else "")
+            )
+        text = "重点评价效果再凸显。" + "，".join(parts)
+        if ev3.get("regulations_on_results"):
+            text += f"，根据评价结果出台或修订制度办法{ev3['regulations_on_results']}项"
+        lines.append(text + "。")
+    ra1 = _values(figures, "RA-1")
+    adjusted = [v for v in (ra1.get("by_kind") or {}).values() if v.get("count")]
+    if adjusted:
+        total = sum((Decimal(v.get("amount_yuan") or 0) for v in adjusted), Decimal(0))
+        text = f"绩效结果应用再深化。全年运用绩效结果调整预算{sum(v['count'] for v in adjusted)}笔{wan(total)}万元"
+        idle = (ra1.get("by_source") or {}).get("IDLE_FUNDS") or {}
+        if idle.get("count"):
+            text += f"，其中清理盘活存量资金{wan(idle.get('amount_yuan'))}万元"
+        lines.append(text + "，有效提高了财政资金使用效益。")
+    if not lines:
+        return "暂无数据。"
+    return "\n".join(f"{ORDINALS[i]}{line}" for i, line in enumerate(lines))
 
 
 def _public_results(figures: dict[str, Figure], *, region_name: str, work_year: int, fiscal_year: int) -> str:
@@ -176,6 +248,11 @@ def build_sections(
     texts["preface"] = (
         f"按照预算绩效管理工作考核的有关要求，现将{region_name}{work_year}年度预算绩效管理工作开展情况报告如下。"
     )
+    if kind == EFFECTS:
+        texts["effects"] = _effects(figures)
+        texts["problems"] = _problems(figures)
+        texts["next_steps"] = NEXT_STEPS_AND_SUGGESTIONS
+        return texts
     score = format(self_score.normalize(), "f") if self_score is not None else ""
     texts["self_score"] = (
         f"对照考核评分表，结合工作开展情况，{region_name}{work_year}年度预算绩效管理工作自评得分{score}分，"

@@ -104,7 +104,7 @@ def annual_report_generate(
             report = AnnualReport(region=region, work_year=work_year, kind=kind, created_by=actor)
             report.title = (
                 f"{region.name}财政局关于{work_year}年度预算绩效管理工作总结的报告"
-                if kind == AnnualReport.Kind.UPWARD
+                if kind != AnnualReport.Kind.PUBLIC
                 else f"{region.name}{work_year}年度预算绩效管理工作情况说明"
             )
         else:
