@@ -395,6 +395,31 @@ class ProfileForm(forms.Form):
         bootstrapify(self)
 
 
+class TierRuleForm(forms.Form):
+    """A region's own 重大 or 重点 selection rule on the 重点监控 page (`services.tier_rule_save`)."""
+
+    fiscal_year = YearField(label="年度（空为各年度）", required=False)
+    name = forms.CharField(label="名称", max_length=100, required=False)
+    min_amount_wan = forms.DecimalField(label="资金起点（万元）", min_value=0, max_digits=12, decimal_places=2)
+    checkpoint_month = forms.IntegerField(label="节点月份", required=False, min_value=1, max_value=12)
+    max_exec_rate_pct = forms.DecimalField(
+        label="月末执行率低于（%）", required=False, min_value=0, max_value=100, max_digits=6, decimal_places=2
+    )
+    project_classes = forms.MultipleChoiceField(
+        label="或重要性分类",
+        required=False,
+        choices=Project.Tier.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="勾选的类别不论资金多少均列入本层级（项目分级分类管理）",
+    )
+    enabled = forms.BooleanField(label="启用", required=False, initial=True)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bootstrapify(self, small=True)
+        self.fields["project_classes"].widget.attrs["class"] = "form-check-input"  # boxes, not text inputs
+
+
 class SweepForm(forms.Form):
     fiscal_year = YearField(label="年度")
     # A date box shows today (the initial) as 2026-12-06: the first input format (config/formats).

@@ -380,6 +380,8 @@ class TierRule(RegionYearRow):
     )
     checkpoint_month = models.PositiveSmallIntegerField(_("节点月份"), null=True, blank=True)
     max_exec_rate_pct = models.DecimalField(_("执行率低于（%）"), max_digits=6, decimal_places=2, null=True, blank=True)
+    # 项目分级分类 (seed 002 S26): projects of these 重要性分类 (e.g. "A") take the tier whatever their amount.
+    project_classes = models.CharField(_("重要性分类"), max_length=3, blank=True, default="")
     enabled = models.BooleanField(_("启用"), default=True)
 
     class Meta:
@@ -398,6 +400,16 @@ class TierRule(RegionYearRow):
     @property
     def min_amount_yuan(self) -> Decimal:
         return self.min_amount_wan * 10000
+
+    @property
+    def conditions_text(self) -> str:
+        """The rule in words, as the 重点监控 page states it."""
+        text = f"资金≥{self.min_amount_wan.normalize():f}万元"
+        if self.checkpoint_month and self.max_exec_rate_pct is not None:
+            text += f"且{self.checkpoint_month}月末执行率低于{self.max_exec_rate_pct.normalize():f}%"
+        if self.project_classes:
+            text += f"，或{'、'.join(self.project_classes)}类项目"
+        return text
 
 
 class ProjectMonitoringTier(models.Model):

@@ -26,6 +26,7 @@ from jixiao.alerts.models import (
     ProjectYearFlag,
     ReminderLetter,
     Tier,
+    TierRule,
     WarningCase,
     WarningRule,
     WarningSetting,
@@ -225,6 +226,49 @@ def setting_save(
     return row
 
 
+TIER_RULE_FIELDS = ["name", "min_amount_wan", "checkpoint_month", "max_exec_rate_pct", "project_classes", "enabled"]
+
+
+def tier_rule_save(*, actor: Any, tier: str, fiscal_year: int | None, data: dict[str, Any]) -> TierRule:
+    """The actor's region's own 重大 or 重点 selection rule (for a year, or every year): 资金起点, optionally a month
+    and an execution rate below which, and the 重要性分类 that take the tier whatever their amount (项目分级分类, seed
+    002 S26). It overrides the rule of the regions above for this region and those under it; audited."""
+    require(actor, "alerts.configure")
+    if tier not in Tier.values:
+        raise DomainError("监控层级无效")
+    if fiscal_year is not None and not FIRST_YEAR <= fiscal_year <= LAST_YEAR:
+        raise DomainError(f"年度须在{FIRST_YEAR}至{LAST_YEAR}之间")
+    month, rate = data.get("checkpoint_month"), data.get("max_exec_rate_pct")
+    if (month is None) != (rate is None):
+        raise DomainError("节点月份和执行率须同时填写或同时不填")
+    if month is not None and not 1 <= int(month) <= 12:
+        raise DomainError("节点月份应在1至12月之间")
+    if rate is not None and not 0 <= rate <= 100:
+        raise DomainError("执行率应在0至100%之间")
+    if data.get("min_amount_wan") is None or data["min_amount_wan"] < 0:
+        raise DomainError("资金起点不能小于0")
+    classes = "".join(c for c in "ABC" if c in (data.get("project_classes") or ""))
+    if set(data.get("project_classes") or "") - set("ABC"):
+        raise DomainError("重要性分类只能是A、B、C")
+    name = (data.get("name") or "").strip()[:100] or f"{Tier(tier).label}项目筛选规则"
+    region = actor.active_membership.region
+    with transaction.atomic():
+        row = TierRule.objects.select_for_update().filter(tier=tier, region=region, fiscal_year=fiscal_year).first()
+        before = audit.snapshot(row, TIER_RULE_FIELDS) if row else {}
+        if row is None:
+            row = TierRule(tier=tier, region=region, fiscal_year=fiscal_year)
+        row.name, row.min_amount_wan, row.checkpoint_month = name, data["min_amount_wan"], month
+        row.max_exec_rate_pct, row.project_classes, row.enabled = rate, classes, bool(data.get("enabled", True))
+        row.save()
+        audit.record(
+            actor=actor,
+            event_type="alerts.tier_rule_save",
+            obj=row,
+            changes=audit.diff(before, audit.snapshot(row, TIER_RULE_FIELDS)),
+        )
+    return row
+
+
 def _check_calendar(region: Any, year: int, lock_token: str | None) -> None:
     """The page showed one year's days (`selectors.calendar_days`); refuse a save when they changed since."""
     days = selectors.calendar_days(region, year).select_for_update(of=("self",))
@@ -307,6 +351,17 @@ def select_tiers(*, actor: Any, region: Any, fiscal_year: int, today: date | Non
         else:
             for pk, budget in qs.values_list("pk", "total_amount_yuan"):
                 chosen[pk] = (rule.tier, rule, f"资金{format_wan(budget)}万元")
+        if rule.project_classes:  # 项目分级分类: the classes named take the tier whatever their amount
+            classed = Project.objects.filter(
+                region=region,
+                fiscal_year=fiscal_year,
+                status=ProjectStatus.IN_LIBRARY,
+                is_deleted=False,
+                tier__in=list(rule.project_classes),
+            )
+            for pk, project_class in classed.values_list("pk", "tier"):
+                if chosen.get(pk, ("",))[0] != rule.tier:
+                    chosen[pk] = (rule.tier, rule, f"重要性分类{project_class}类项目")
     with transaction.atomic():
         manual = set(
             ProjectMonitoringTier.objects.filter(

@@ -22,6 +22,7 @@ urlpatterns = [
     path("idle-funds/recover/", views_idle.idle_fund_recover, name="idle_fund_recover"),
     path("tiers/", views.tier_list, name="tiers"),
     path("tiers/select/", views.tier_select, name="tier_select"),
+    path("tiers/rules/", views.tier_rule_save, name="tier_rule_save"),
     path("tiers/project/<int:project_pk>/", views.tier_edit, name="tier_edit"),
     path("rules/", views.rule_list, name="rules"),
     path("rules/<int:pk>/", views.rule_edit, name="rule_edit"),

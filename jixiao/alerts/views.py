@@ -27,6 +27,7 @@ from jixiao.alerts.forms import (
     RuleForm,
     SweepForm,
     TierForm,
+    TierRuleForm,
     WarningFilterForm,
 )
 from jixiao.alerts.models import ANSWERABLE_STATES, CaseStatus, FundAdjustment, Tier
@@ -405,7 +406,12 @@ def adjustment_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @capability_required("alerts.view")
 def tier_list(request: HttpRequest) -> HttpResponse:
+    return _tiers_page(request)
+
+
+def _tiers_page(request: HttpRequest, status: int = 200) -> HttpResponse:
     year = _year(request)
+    rules = selectors.tier_rules_in_force(request.user.active_membership.region, year)  # type: ignore[union-attr]
     tiers = list(selectors.tiers_visible(request.user, year))
     opinions = selectors.opinions_by_project([t.project_id for t in tiers], year)
     for t in tiers:
@@ -415,9 +421,56 @@ def tier_list(request: HttpRequest) -> HttpResponse:
         "tiers": tiers,
         "key_count": sum(1 for t in tiers if t.tier == Tier.KEY),
         "major_count": sum(1 for t in tiers if t.tier == Tier.MAJOR),
-        "rules": selectors.tier_rules_in_force(request.user.active_membership.region, year),  # type: ignore[union-attr]
+        "rules": rules,
+        "rule_forms": _tier_rule_forms(request, rules, year),
     }
-    return render(request, "alerts/tiers.html", context)
+    return render(request, "alerts/tiers.html", context, status=status)
+
+
+def _tier_rule_forms(request: HttpRequest, rules: list[Any], year: int) -> list[tuple[str, str, TierRuleForm]] | None:
+    """The 筛选规则设置 forms (重点, 重大) of a user who configures, each starting from the rule in force; after a
+    refused save, that tier's form as typed."""
+    user: Any = request.user
+    if not user.can("alerts.configure"):
+        return None
+    in_force = {rule.tier: rule for rule in rules}
+    posted = request.POST.get("tier") if request.method == "POST" else None
+    forms_by_tier = []
+    for tier in (Tier.KEY, Tier.MAJOR):
+        rule = in_force.get(tier)
+        initial: dict[str, Any] = {"fiscal_year": year, "enabled": True}
+        if rule is not None:
+            initial |= {
+                f: getattr(rule, f) for f in ("name", "min_amount_wan", "checkpoint_month", "max_exec_rate_pct")
+            }
+            initial["project_classes"] = list(rule.project_classes)
+        data = request.POST if posted == tier else None
+        forms_by_tier.append((tier.value, str(tier.label), TierRuleForm(data, initial=initial, prefix=tier.lower())))
+    return forms_by_tier
+
+
+@require_POST
+@capability_required("alerts.configure")
+def tier_rule_save(request: HttpRequest) -> HttpResponse:
+    """保存本级的重大/重点筛选规则; a refusal shows the page with the form as typed and its status."""
+    tier = request.POST.get("tier", "")
+    if tier not in Tier.values:
+        messages.error(request, "监控层级无效")
+        return _tiers_page(request, status=400)
+    form = TierRuleForm(request.POST, prefix=tier.lower())
+    if not form.is_valid():
+        messages.error(request, _errors(form))
+        return _tiers_page(request, status=400)
+    data = dict(form.cleaned_data)
+    year = data.pop("fiscal_year")
+    data["project_classes"] = "".join(data["project_classes"])
+    try:
+        services.tier_rule_save(actor=request.user, tier=tier, fiscal_year=year, data=data)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return _tiers_page(request, status=exc.status_code)
+    messages.success(request, f"{Tier(tier).label}项目筛选规则已保存，请点“按规则筛选”重新筛选")
+    return redirect(f"{reverse('alerts:tiers')}?fiscal_year={year or _year(request)}")
 
 
 @require_POST

@@ -202,6 +202,7 @@ ACTIONS: dict[str, str] = {
     "rule_override": "修改本地预警规则",
     "rule_save": "保存规则",
     "rule_update": "修改预警规则",
+    "tier_rule_save": "保存监控层级规则",
     "score_submit": "提交评分",
     "scorer_add": "添加评分人",
     "self_score": "自评打分",

@@ -36,6 +36,7 @@ class BatchForm(forms.Form):
     n_min = forms.IntegerField(label="最少抽取数", min_value=1, max_value=100000, initial=1)
     must_include_over_yuan = WanField(label="全年预算数 ≥ 此数必抽（万元）", required=False)
     must_include_errors = forms.BooleanField(label="有错误提示的必抽", required=False, initial=True)
+    must_include_major = forms.BooleanField(label="A类（重大）项目必抽", required=False)
     stratified = forms.BooleanField(label="按主管部门分层抽取", required=False)
 
     def __init__(self, *args: Any, region: Any = None, **kwargs: Any) -> None:

@@ -408,6 +408,8 @@ class ReEvaluationBatch(TimeStampedModel):
         _("必抽金额（元）"), max_digits=18, decimal_places=2, null=True, blank=True
     )
     must_include_errors = models.BooleanField(_("有错误提示的必抽"), default=True)
+    # 项目分级分类 (seed 002 S26; DOMAIN.md §2.2: A类 “full coverage within the cycle”).
+    must_include_major = models.BooleanField(_("A类（重大）项目必抽"), default=False)
     stratified = models.BooleanField(_("按主管部门分层"), default=False)
     seed = models.CharField(_("抽样种子"), max_length=64, blank=True)
     population = models.JSONField(_("抽样范围快照"), default=list, blank=True)

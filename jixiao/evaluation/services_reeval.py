@@ -41,6 +41,7 @@ from jixiao.evaluation.models import (
 )
 from jixiao.evaluation.scoring.rules import fmt, grade
 from jixiao.experts.models import Agency
+from jixiao.projects.models import Project
 
 GRADES = ("优", "良", "中", "差")
 ZERO = Decimal(0)
@@ -113,6 +114,7 @@ BATCH_FIELDS = [
     "n_min",
     "must_include_over_yuan",
     "must_include_errors",
+    "must_include_major",
     "stratified",
 ]
 
@@ -230,6 +232,7 @@ def batch_draw(*, actor: Any, batch: ReEvaluationBatch) -> ReEvaluationBatch:
             for code, r in by_code.items()
             if (locked.must_include_over_yuan is not None and r.amount_yuan >= locked.must_include_over_yuan)  # type: ignore[attr-defined]
             or (locked.must_include_errors and r.error_count > 0)
+            or (locked.must_include_major and r.project is not None and r.project.tier == Project.Tier.A)
         )
         locked.seed = sampling.new_seed()
         locked.population = [

@@ -16,6 +16,7 @@ from jixiao.alerts.models import (
     FinanceOpinion,
     ProjectLight,
     ProjectMonitoringTier,
+    TierRule,
     Warning,
     WarningRule,
     WarningSetting,
@@ -402,3 +403,41 @@ def test_the_printed_warning_and_case_lists_leave_out_their_search_forms(library
         page = client.get(url).content.decode()
         searches = [tag.split(">", 1)[0] for tag in page.split("<form")[1:] if 'method="get"' in tag.split(">", 1)[0]]
         assert searches and all("no-print" in tag for tag in searches), url
+
+
+def test_a_region_sets_its_tier_rules_with_project_classes(library: Any) -> None:
+    """项目分级分类 (seed 002 S26): the county's own 重点 rule takes its A类 projects whatever their amount; the
+    national rule stays for the others; saved on the 重点监控 page, audited, refusals shown in Chinese."""
+    w = library
+    small_a = ProjectFactory(unit=w.school, code="P-SMALL-A", fiscal_amount_yuan=Decimal("300000"), tier="A")
+    big = ProjectFactory(unit=w.school, code="P-BIG", fiscal_amount_yuan=Decimal("3000000"))
+    in_library(small_a, big)
+    perf = w.users["performance"]
+    counts = select_tiers(actor=perf, region=w.region, fiscal_year=2026, today=date(2026, 9, 1))
+    assert not ProjectMonitoringTier.objects.filter(project=small_a).exists() and counts["KEY"] == 1
+    client = w.login("performance")
+    page = client.get("/alerts/tiers/?fiscal_year=2026").content.decode()
+    assert 'data-testid="tier-rule-form-KEY"' in page and "资金≥200万元且8月末执行率低于60%" in page
+    form = {
+        "tier": "KEY",
+        "key-fiscal_year": "",
+        "key-name": "重点项目（含A类）",
+        "key-min_amount_wan": "200",
+        "key-checkpoint_month": "8",
+        "key-max_exec_rate_pct": "",
+        "key-project_classes": ["A"],
+        "key-enabled": "on",
+    }
+    refused = client.post("/alerts/tiers/rules/", form)
+    assert refused.status_code == 400 and "节点月份和执行率须同时填写或同时不填" in refused.content.decode()
+    assert client.post("/alerts/tiers/rules/", {**form, "key-max_exec_rate_pct": "60"}).status_code == 302
+    rule = TierRule.objects.get(region=w.region, tier="KEY")
+    assert (rule.project_classes, rule.fiscal_year, rule.name) == ("A", None, "重点项目（含A类）")
+    assert AuditEvent.objects.filter(event_type="alerts.tier_rule_save", object_id=str(rule.pk)).exists()
+    assert "或A类项目" in client.get("/alerts/tiers/?fiscal_year=2026").content.decode()
+    select_tiers(actor=perf, region=w.region, fiscal_year=2026, today=date(2026, 9, 1))
+    chosen = ProjectMonitoringTier.objects.get(project=small_a)
+    assert (chosen.tier, chosen.reason) == ("KEY", "重要性分类A类项目")
+    # Another county keeps the national rule; a business section cannot set rules.
+    assert TierRule.objects.get(region__isnull=True, tier="KEY").project_classes == ""
+    assert w.login("business").post("/alerts/tiers/rules/", form).status_code == 403

@@ -35,6 +35,7 @@ from jixiao.evaluation.models import (
 )
 from jixiao.evaluation.tests.selfeval_helpers import YEAR, approved_target, row_ids, set_amounts, start
 from jixiao.experts.models import Agency
+from jixiao.projects.models import Project
 from jixiao.targets.models import TargetIndicator
 
 pytestmark = pytest.mark.django_db
@@ -131,6 +132,21 @@ def test_scope_filters_and_must_include(world: World) -> None:
         _batch(world, amount_min_yuan=Decimal(5), amount_max_yuan=Decimal(1))
     with pytest.raises(DomainError, match="抽样范围内没有"):
         services_reeval.batch_draw(actor=perf, batch=_batch(world, grade="差"))
+
+
+def test_a_class_projects_are_always_drawn_when_asked(world: World) -> None:
+    """项目分级分类 (seed 002 S26): an A类（重大）project's self-evaluation is drawn whatever the sample size."""
+    final_records(world)
+    perf = world.users["performance"]
+    Project.objects.filter(pk=world.branch_project.pk).update(tier=Project.Tier.A)
+    plain = _batch(world, count=1, rate=None, must_include_errors=False)
+    assert services_reeval.batch_draw(actor=perf, batch=plain).must_include == []
+    major = _batch(world, count=1, rate=None, must_include_errors=False, must_include_major=True)
+    major = services_reeval.batch_draw(actor=perf, batch=major)
+    assert major.must_include == ["P-BRANCH"]
+    assert list(major.samples.values_list("code", "selected_by")) == [("P-BRANCH", "MUST_INCLUDE")]
+    page = world.login("performance").get(reverse("evaluation:reeval_detail", args=[major.pk])).content.decode()
+    assert "A类（重大）项目必抽" in page
 
 
 def _drawn(world: World) -> ReEvaluationBatch:
