@@ -164,6 +164,18 @@ def tier_rules_in_force(region: Any, fiscal_year: int) -> list[TierRule]:
     return pick_tier_rules(TierRule.objects.select_related("region"), region, fiscal_year)
 
 
+def own_tier_rules(region: Any, fiscal_year: int) -> dict[str, TierRule]:
+    """The region's own row per tier for the year, else for every year, switched off or not (what its 筛选规则设置
+    form edits)."""
+    rows = TierRule.objects.filter(region=region).filter(Q(fiscal_year=fiscal_year) | Q(fiscal_year__isnull=True))
+    chosen: dict[str, TierRule] = {}
+    for row in rows:  # the year's row wins over the every-year row, whichever comes first
+        current = chosen.get(row.tier)
+        if current is None or (current.fiscal_year is None and row.fiscal_year is not None):
+            chosen[row.tier] = row
+    return chosen
+
+
 # ---- warnings and lights -----------------------------------------------------------------------------------------
 
 

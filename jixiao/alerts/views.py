@@ -428,22 +428,25 @@ def _tiers_page(request: HttpRequest, status: int = 200) -> HttpResponse:
 
 
 def _tier_rule_forms(request: HttpRequest, rules: list[Any], year: int) -> list[tuple[str, str, TierRuleForm]] | None:
-    """The 筛选规则设置 forms (重点, 重大) of a user who configures, each starting from the rule in force; after a
+    """The 筛选规则设置 forms (重点, 重大) of a user who configures. Each starts from the region's own row for the
+    year (or for every year), switched off or not, else from the rule in force as a new row for every year; after a
     refused save, that tier's form as typed."""
     user: Any = request.user
     if not user.can("alerts.configure"):
         return None
     in_force = {rule.tier: rule for rule in rules}
+    own = selectors.own_tier_rules(user.active_membership.region, year)
     posted = request.POST.get("tier") if request.method == "POST" else None
     forms_by_tier = []
     for tier in (Tier.KEY, Tier.MAJOR):
-        rule = in_force.get(tier)
-        initial: dict[str, Any] = {"fiscal_year": year, "enabled": True}
+        rule = own.get(tier) or in_force.get(tier)
+        initial: dict[str, Any] = {"fiscal_year": None, "enabled": True}
         if rule is not None:
-            initial |= {
-                f: getattr(rule, f) for f in ("name", "min_amount_wan", "checkpoint_month", "max_exec_rate_pct")
-            }
+            shown = ("name", "min_amount_wan", "checkpoint_month", "max_exec_rate_pct")
+            initial |= {f: getattr(rule, f) for f in shown}
             initial["project_classes"] = list(rule.project_classes)
+        if tier in own:
+            initial |= {"fiscal_year": own[tier].fiscal_year, "enabled": own[tier].enabled}
         data = request.POST if posted == tier else None
         forms_by_tier.append((tier.value, str(tier.label), TierRuleForm(data, initial=initial, prefix=tier.lower())))
     return forms_by_tier
@@ -470,7 +473,11 @@ def tier_rule_save(request: HttpRequest) -> HttpResponse:
         messages.error(request, exc.message)
         return _tiers_page(request, status=exc.status_code)
     messages.success(request, f"{Tier(tier).label}项目筛选规则已保存，请点“按规则筛选”重新筛选")
-    return redirect(f"{reverse('alerts:tiers')}?fiscal_year={year or _year(request)}")
+    shown = _year(request)  # the page's year (the form's hidden fiscal_year)
+    own = selectors.own_tier_rules(request.user.active_membership.region, shown)  # type: ignore[union-attr]
+    if year is None and tier in own and own[tier].fiscal_year == shown:
+        messages.warning(request, f"本级另有{shown}年度的{Tier(tier).label}规则，{shown}年度仍按该年度规则筛选")
+    return redirect(f"{reverse('alerts:tiers')}?fiscal_year={shown}")
 
 
 @require_POST

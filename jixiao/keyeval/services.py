@@ -551,14 +551,19 @@ def regulations_link(*, actor: Any, evaluation: KeyEvaluation, regulation_ids: l
         ev = KeyEvaluation.objects.select_for_update().get(pk=evaluation.pk)
         if ev.status != KeyEvalStatus.ISSUED:
             raise DomainError("评价结果下达后，才能关联据此出台或修订的制度办法")
-        chosen = list(selectors.linkable_regulations(actor, ev).filter(pk__in=ids))
+        linkable = selectors.linkable_regulations(actor, ev)
+        chosen = list(linkable.filter(pk__in=ids))
         if len(chosen) != len(ids):
             raise NotFoundError("制度办法不存在")
         before = [r.title for r in selectors.linked_regulations(ev)]
-        ev.regulations.set(chosen)
+        # A link the form could not offer (the rule was edited to 转发 or to an earlier date since) is kept, not
+        # dropped unseen by a save that never showed it.
+        kept = ev.regulations.exclude(pk__in=linkable.values("pk"))
+        ev.regulations.set([*chosen, *kept])
         after = [r.title for r in selectors.linked_regulations(ev)]
         if before != after:
             audit.record(
                 actor=actor, event_type="keyeval.regulations_link", obj=ev, changes={"regulations": [before, after]}
             )
+            _event(actor, ev, "regulations_link", "关联据此出台或修订的制度办法", ev.status, "；".join(after))
     return ev

@@ -67,6 +67,7 @@ EFFECT_SECTIONS: tuple[Section, ...] = (
 )
 PUBLIC = "PUBLIC"  # AnnualReport.Kind.PUBLIC (the narrative stays free of the models)
 EFFECTS = "EFFECTS"  # AnnualReport.Kind.EFFECTS
+INCREASE = "INCREASE"  # FundAdjustment.Kind.INCREASE (激励/追加)
 
 
 def sections_of(kind: str, stored: dict[str, Any] | None = None) -> tuple[Section, ...]:
@@ -187,10 +188,12 @@ def _effects(figures: dict[str, Figure]) -> str:
             text += f"，根据评价结果出台或修订制度办法{ev3['regulations_on_results']}项"
         lines.append(text + "。")
     ra1 = _values(figures, "RA-1")
-    adjusted = [v for v in (ra1.get("by_kind") or {}).values() if v.get("count")]
+    # The budgets cut or recovered on the results (压减, 核减, 核销, 调减, 追减, 收回, 削减); an 激励/追加 is not a cut.
+    adjusted = [v for k, v in (ra1.get("by_kind") or {}).items() if v.get("count") and k != INCREASE]
     if adjusted:
         total = sum((Decimal(v.get("amount_yuan") or 0) for v in adjusted), Decimal(0))
-        text = f"绩效结果应用再深化。全年运用绩效结果调整预算{sum(v['count'] for v in adjusted)}笔{wan(total)}万元"
+        cuts = sum(v["count"] for v in adjusted)
+        text = f"绩效结果应用再深化。全年运用绩效结果压减、核减、收回等预算{cuts}笔{wan(total)}万元"
         idle = (ra1.get("by_source") or {}).get("IDLE_FUNDS") or {}
         if idle.get("count"):
             text += f"，其中清理盘活存量资金{wan(idle.get('amount_yuan'))}万元"

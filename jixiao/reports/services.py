@@ -102,11 +102,12 @@ def annual_report_generate(
             raise ConflictError("报告已定稿，不能重新生成")
         if report is None:
             report = AnnualReport(region=region, work_year=work_year, kind=kind, created_by=actor)
-            report.title = (
-                f"{region.name}财政局关于{work_year}年度预算绩效管理工作总结的报告"
-                if kind != AnnualReport.Kind.PUBLIC
-                else f"{region.name}{work_year}年度预算绩效管理工作情况说明"
-            )
+            titles: dict[str, str] = {
+                AnnualReport.Kind.UPWARD: f"{region.name}财政局关于{work_year}年度预算绩效管理工作总结的报告",
+                # Seed 004's title.
+                AnnualReport.Kind.EFFECTS: f"{region.name}财政局关于{work_year}年度预算绩效管理工作开展情况的报告",
+            }
+            report.title = titles.get(kind, f"{region.name}{work_year}年度预算绩效管理工作情况说明")
         else:
             report.version += 1
         if self_score is not None:

@@ -428,8 +428,9 @@ def test_a_region_sets_its_tier_rules_with_project_classes(library: Any) -> None
         "key-project_classes": ["A"],
         "key-enabled": "on",
     }
-    refused = client.post("/alerts/tiers/rules/", form)
+    refused = client.post("/alerts/tiers/rules/", {**form, "fiscal_year": "2027"})
     assert refused.status_code == 400 and "节点月份和执行率须同时填写或同时不填" in refused.content.decode()
+    assert refused.context["year"] == 2027  # the page's year, kept by the form's hidden box
     assert client.post("/alerts/tiers/rules/", {**form, "key-max_exec_rate_pct": "60"}).status_code == 302
     rule = TierRule.objects.get(region=w.region, tier="KEY")
     assert (rule.project_classes, rule.fiscal_year, rule.name) == ("A", None, "重点项目（含A类）")
@@ -441,3 +442,9 @@ def test_a_region_sets_its_tier_rules_with_project_classes(library: Any) -> None
     # Another county keeps the national rule; a business section cannot set rules.
     assert TierRule.objects.get(region__isnull=True, tier="KEY").project_classes == ""
     assert w.login("business").post("/alerts/tiers/rules/", form).status_code == 403
+    # A year's own row wins over the every-year one: saving the latter says so; the form edits the year's row.
+    TierRule.objects.create(region=w.region, tier="KEY", fiscal_year=2026, name="2026年重点", min_amount_wan=500)
+    saved = client.post("/alerts/tiers/rules/", {**form, "key-max_exec_rate_pct": "60", "fiscal_year": "2026"})
+    assert "本级另有2026年度的重点规则" in client.get(saved["Location"]).content.decode()
+    key_form = client.get("/alerts/tiers/?fiscal_year=2026").context["rule_forms"][0][2]
+    assert key_form["fiscal_year"].value() == 2026 and key_form["name"].value() == "2026年重点"

@@ -74,11 +74,19 @@ def test_the_performance_section_links_the_rules_revised_on_the_results(world: W
     dept = world.login("dept_admin")
     assert revised.title in dept.get(f"/keyeval/{ev.pk}/").content.decode()
     assert dept.post(f"/keyeval/{ev.pk}/regulations/", {"regulations": [revised.pk]}).status_code == 403
+    assert ev.events.filter(action="regulations_link").exists()  # on the page's 流转记录 too
     # Unticking keeps the other; a withdrawn rule drops out of the list.
     finance.post(f"/keyeval/{ev.pk}/regulations/", {"regulations": [revised.pk]})
     assert list(selectors.linked_regulations(ev)) == [revised]
+    # A linked rule edited since so that the form no longer offers it (now 转发) is kept by a save that never showed it.
+    Regulation.objects.filter(pk=issued.pk).update(action="forwarded")
+    ev.regulations.add(issued)
+    finance.post(f"/keyeval/{ev.pk}/regulations/", {"regulations": [revised.pk]})
+    assert set(selectors.linked_regulations(ev)) == {revised, issued}
     Regulation.objects.filter(pk=revised.pk).update(is_deleted=True)
-    assert list(selectors.linked_regulations(ev)) == []
+    assert list(selectors.linked_regulations(ev)) == [issued]
+    # An expert reading the evaluation does not see the bureau's register.
+    assert selectors.linked_regulations(ev, world.users["expert"]).count() == 0
 
 
 def test_refusals(world: World) -> None:

@@ -31,7 +31,7 @@ def _generate(world: World) -> AnnualReport:
 def test_the_word_file_reads_in_the_four_part_structure(world: World) -> None:
     arrange(world)
     report = _generate(world)
-    assert report.title == f"渠县财政局关于{YEAR}年度预算绩效管理工作总结的报告"
+    assert report.title == f"渠县财政局关于{YEAR}年度预算绩效管理工作开展情况的报告"  # seed 004's title
     response = world.login("leader").get(reverse("reports:annual_export", args=[report.pk]))
     assert response.status_code == 200
     content = b"".join(response.streaming_content) if response.streaming else response.content
@@ -47,6 +47,7 @@ def test_the_word_file_reads_in_the_four_part_structure(world: World) -> None:
     effects = report.sections["effects"]["text"]
     assert effects.startswith("（一）绩效目标编制质量再提高。全年审核绩效目标1个，对1个提出修改意见并退回")
     assert "事前绩效评估把关作用再增强" in effects and "核减40.00万元" in effects
+    assert "绩效结果应用再深化。全年运用绩效结果压减、核减、收回等预算3笔18.00万元" in effects
     assert effects in text
     assert "（五）建议上级财政部门" in report.sections["next_steps"]["text"]
     assert "附表" in text and document.tables[0].rows[0].cells[0].text == "序号"
@@ -60,3 +61,27 @@ def test_an_empty_year_has_no_invented_effects() -> None:
     texts = build_sections(empty, region_name="渠县", work_year=2026, self_score=Decimal(90), kind="EFFECTS")
     assert texts["effects"] == "暂无数据。"
     assert "self_score" not in texts and "suggestions" not in texts
+
+
+def test_the_results_point_counts_cuts_not_increases_and_names_idle_funds() -> None:
+    def kind(count: int, amount: str) -> dict[str, object]:
+        return {"label": "", "count": count, "projects": count, "amount_yuan": Decimal(amount)}
+
+    ra1 = Figure(
+        "RA-1",
+        "结果应用预算效果",
+        {
+            "by_kind": {"RECOVER": kind(2, "300000"), "ADJUST_DOWN": kind(1, "100000"), "INCREASE": kind(1, "900000")},
+            "by_source": {"IDLE_FUNDS": kind(2, "300000")},
+        },
+        {},
+        "",
+    )
+    ev3 = Figure("EV-3", "重点绩效评价", {"n": 2, "amount": Decimal(2000000), "regulations_on_results": 1}, {}, "")
+    figures = {"RA-1": ra1, "EV-3": ev3}
+    texts = build_sections(figures, region_name="渠县", work_year=2026, self_score=None, kind="EFFECTS")
+    assert (
+        "重点评价效果再凸显。开展财政重点绩效评价2个，涉及资金200.00万元，根据评价结果出台或修订制度办法1项"
+        in (texts["effects"])
+    )
+    assert "压减、核减、收回等预算3笔40.00万元，其中清理盘活存量资金30.00万元" in texts["effects"]
