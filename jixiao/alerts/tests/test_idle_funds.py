@@ -262,3 +262,14 @@ def test_the_page_reads_the_same_few_queries_whatever_the_rows(
     with django_assert_max_num_queries(12):
         page = finance.get(url).content.decode()
     assert 'data-testid="idle-count">32 个' in page
+
+
+def test_the_list_filters_by_project_and_department(library: Any) -> None:
+    w = library
+    _arrange(w)
+    perf = w.users["performance"]
+    assert set(_candidates(perf, OCTOBER, q="分校")) == {"P-BRANCH"}
+    assert set(_candidates(perf, OCTOBER, q="p-school")) == {"P-SCHOOL"}  # a code in any letter case
+    assert set(_candidates(perf, OCTOBER, q="100%")) == set()  # LIKE's % in a term matches literally
+    assert set(_candidates(perf, OCTOBER, department=w.edu)) == {"P-SCHOOL", "P-BRANCH"}
+    assert set(_candidates(perf, OCTOBER, department=w.health)) == set()
