@@ -12,6 +12,7 @@ from jixiao.core.forms import HiddenErrorsMixin, RowFormSet, WanField, YearField
 from jixiao.core.money import wan_from_yuan
 from jixiao.indicators.models import FrameworkNode, IndicatorLibraryItem, Operator, ValueBasis
 from jixiao.indicators.selectors import items_visible
+from jixiao.projects.models import Project
 from jixiao.targets.models import (
     REVIEW_ASPECTS,
     PanelAssignment,
@@ -277,7 +278,18 @@ class ReviewSettingsForm(forms.Form):
                     "max_digits": f"{label}应在0至100分之间",
                 }
             )
+        self.fields["panel_classes"] = forms.MultipleChoiceField(
+            label="须经集中会审的重要性分类",
+            required=False,
+            choices=Project.Tier.choices,
+            widget=forms.CheckboxSelectMultiple,
+            help_text="项目分级分类管理：勾选类别的项目绩效目标，须经专家集中会审后方可评为“优”“良”通过",
+        )
         bootstrapify(self, small=True)
+        self.fields["panel_classes"].widget.attrs["class"] = "form-check-input"  # boxes, not text inputs
 
     def values(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in TargetReviewSettings.VALUE_FIELDS}
+
+    def panel_classes(self) -> str:
+        return "".join(self.cleaned_data.get("panel_classes") or [])

@@ -408,6 +408,9 @@ class TargetReviewSettings(RegionYearSettings):
     grade_excellent = _score_field(_("“优”最低分"), 90)
     grade_good = _score_field(_("“良”最低分"), 80)
     grade_fair = _score_field(_("“中”最低分"), 60)
+    # 项目分级分类 (seed 002 S26; DOMAIN.md §2.2: A类 “专家集中会审 mandatory”): the 重要性分类 whose targets are
+    # passed (优/良) only after a 集中会审. None in the national default.
+    panel_classes = models.CharField(_("须经集中会审的重要性分类"), max_length=3, blank=True, default="")
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
 
     # What a region sets (the settings page, services_rules.review_settings_save).

@@ -352,6 +352,27 @@ def _panel_guard(target: PerformanceTarget, action: str, force: bool) -> list[st
     return pending
 
 
+# The grading steps that pass a target into the budget.
+PASSING_GRADES = ("grade_excellent", "grade_good")
+
+
+def _require_panel_for_class(target: PerformanceTarget, action: str) -> None:
+    """项目分级分类 (seed 002 S26): where the region names the target's 重要性分类 (`panel_classes`, e.g. A), the
+    target passes (优/良) only after a 集中会审 ended since it last passed the 业务股室 (a 退回, 中 or 差 needs
+    none)."""
+    if action not in PASSING_GRADES or target.project is None:
+        return
+    settings = review_scoring.review_settings(target.region, target.fiscal_year)
+    project_class = target.project.tier
+    if not project_class or project_class not in (settings.panel_classes or ""):
+        return
+    reached = target.events.filter(action="section_pass").order_by("-id").values_list("id", flat=True).first()
+    if not target.events.filter(action="panel_done", id__gt=reached or 0).exists():
+        raise DomainError(
+            f"本项目为{project_class}类项目，其绩效目标须经专家集中会审后方可评定通过，请先“提交集中会审”"
+        )
+
+
 def target_transition(
     *,
     actor: Any,
@@ -376,6 +397,7 @@ def target_transition(
             f"{transition.label}须填写理由" if transition.capability == "target.submit" else "请填写审核意见"
         )
     pending = _panel_guard(target, action, force)
+    _require_panel_for_class(target, action)
     if action in {"submit", "resubmit"}:
         if target.project is not None and target.project.status == Project.Status.CANCELLED:
             raise DomainError("项目已撤销，不能提交绩效目标")

@@ -202,31 +202,39 @@ def _check_review_values(values: Mapping[str, Any]) -> None:
 
 
 def review_settings_save(
-    *, actor: Any, fiscal_year: int | None, values: Mapping[str, Any], lock_token: str | None = None
+    *,
+    actor: Any,
+    fiscal_year: int | None,
+    values: Mapping[str, Any],
+    lock_token: str | None = None,
+    panel_classes: str | None = None,
 ) -> TargetReviewSettings:
     """Create or change the actor's region's review-scoring row (for one year, or every year when `fiscal_year` is
-    None). `lock_token` is that of the region's rows the page showed: a row saved or added since is a conflict."""
+    None). `lock_token` is that of the region's rows the page showed: a row saved or added since is a conflict.
+    `panel_classes`: the 重要性分类 whose targets pass only after a 集中会审 (None keeps the row's)."""
     require(actor, "target.configure")
     if set(values) != set(TargetReviewSettings.VALUE_FIELDS):
         raise DomainError("评分设置不完整，请刷新页面后重试")
     _check_review_values(values)
+    if panel_classes is not None and set(panel_classes) - set("ABC"):
+        raise DomainError("重要性分类只能是A、B、C")
+    fields = [*TargetReviewSettings.VALUE_FIELDS, "panel_classes"]
     region = actor.active_membership.region
     with transaction.atomic():
         check_lock_token(TargetReviewSettings.objects.select_for_update().filter(region=region), lock_token)
         row, created = TargetReviewSettings.objects.select_for_update().get_or_create(
             region=region, fiscal_year=fiscal_year, defaults=dict(values)
         )
-        before = {} if created else audit.snapshot(row, list(TargetReviewSettings.VALUE_FIELDS))
-        if not created:
-            for name, value in values.items():
-                setattr(row, name, value)
-            row.save()
+        before = {} if created else audit.snapshot(row, fields)
+        for name, value in values.items():
+            setattr(row, name, value)
+        if panel_classes is not None:
+            row.panel_classes = "".join(c for c in "ABC" if c in panel_classes)
+        row.save()
         audit.record(
             actor=actor,
             event_type="target.review_settings",
             obj=row,
-            changes=audit.diff(
-                before, audit.snapshot(row, ["region", "fiscal_year", *TargetReviewSettings.VALUE_FIELDS])
-            ),
+            changes=audit.diff(before, audit.snapshot(row, ["region", "fiscal_year", *fields])),
         )
     return row

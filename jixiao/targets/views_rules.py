@@ -110,6 +110,7 @@ def review_settings(request: HttpRequest) -> HttpResponse:
     year = current_fiscal_year()
     now = review_scoring.review_settings(region, year.year) if year else TargetReviewSettings()
     initial = {name: getattr(now, name) for name in TargetReviewSettings.VALUE_FIELDS}
+    initial["panel_classes"] = list(now.panel_classes)
     form = ReviewSettingsForm(request.POST or None, initial=initial)
     # The form creates or updates one of the region's rows: the token covers all of them (a row added counts too).
     add_lock_token(form, review_scoring.own_rows(region))
@@ -123,6 +124,7 @@ def review_settings(request: HttpRequest) -> HttpResponse:
                     fiscal_year=form.cleaned_data["fiscal_year"],
                     values=form.values(),
                     lock_token=form.cleaned_data.get("lock_token"),
+                    panel_classes=form.panel_classes(),
                 )
             except DomainError as exc:
                 form.add_error(None, exc.message)
