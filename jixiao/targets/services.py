@@ -358,18 +358,26 @@ PASSING_GRADES = ("grade_excellent", "grade_good")
 
 def _require_panel_for_class(target: PerformanceTarget, action: str) -> None:
     """项目分级分类 (seed 002 S26): where the region names the target's 重要性分类 (`panel_classes`, e.g. A), the
-    target passes (优/良) only after a 集中会审 ended since it last passed the 业务股室 (a 退回, 中 or 差 needs
-    none)."""
+    target passes (优/良) only after a 集中会审 with a member's opinion ended since it last came to the 绩效股 (a
+    退回, 中 or 差 needs none)."""
     if action not in PASSING_GRADES or target.project is None:
         return
     settings = review_scoring.review_settings(target.region, target.fiscal_year)
     project_class = target.project.tier
     if not project_class or project_class not in (settings.panel_classes or ""):
         return
-    reached = target.events.filter(action="section_pass").order_by("-id").values_list("id", flat=True).first()
-    if not target.events.filter(action="panel_done", id__gt=reached or 0).exists():
+    # A 集中会审 ended since the target last came to the 绩效股 (passed by the 业务股室, or resubmitted after a
+    # return), and the panel has given an opinion (one closed by force with none does not count). A member gives one
+    # opinion per target, so a revised target's panel may rest on the opinions given before.
+    reached = (
+        target.events.filter(to_status=TargetStatus.PERF_REVIEW).exclude(action="panel_done").order_by("-id").first()
+    )
+    ended = target.events.filter(action="panel_done", id__gt=reached.pk if reached is not None else 0).exists()
+    opinions = target.panel.filter(conflict_declared=False, submitted_at__isnull=False).exists()
+    if not (ended and opinions):
         raise DomainError(
-            f"本项目为{project_class}类项目，其绩效目标须经专家集中会审后方可评定通过，请先“提交集中会审”"
+            f"本项目为{project_class}类项目，其绩效目标须经集中会审（会审成员提出意见）后方可评定通过，"
+            "请先“提交集中会审”"
         )
 
 

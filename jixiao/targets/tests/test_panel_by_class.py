@@ -47,19 +47,29 @@ def test_a_class_targets_pass_only_after_a_panel(world: World) -> None:
     Project.objects.filter(pk=world.school_project.pk).update(tier=Project.Tier.A)
     target = move(world, make_target(world), *TO_PERF_REVIEW)
     perf = world.users["performance"]
-    with pytest.raises(DomainError, match="本项目为A类项目，其绩效目标须经专家集中会审后方可评定通过"):
+    with pytest.raises(DomainError, match="本项目为A类项目，其绩效目标须经集中会审（会审成员提出意见）后方可评定通过"):
         services.target_transition(actor=perf, target=target, action="grade_good", comment="同意")
     target.refresh_from_db()
     assert target.status == "perf_review"
     # The page refuses with the reason (4xx), the target unchanged.
     refused = finance.post(f"/targets/{target.pk}/transition/", {"action": "grade_excellent", "comment": "好"})
-    assert refused.status_code == 400 and "须经专家集中会审" in refused.content.decode()
-    # After the panel, the same grade passes.
+    assert refused.status_code == 400 and "须经集中会审" in refused.content.decode()
+    # A panel closed by force with no opinion does not count.
     services_panel.panel_assign(actor=perf, target=target, members=[world.users["expert"]], kind="expert")
     services_panel.panel_send(actor=perf, target=target)
-    services_panel.panel_submit(
-        actor=world.users["expert"], assignment=target.panel.get(), conclusion="pass", opinion="同意"
-    )
+    target = services.target_transition(actor=perf, target=target, action="panel_done", comment="结束", force=True)
+    with pytest.raises(DomainError, match="须经集中会审"):
+        services.target_transition(actor=perf, target=target, action="grade_good", comment="同意")
+    services_panel.panel_send(actor=perf, target=target)
+    assignment = target.panel.get()
+    services_panel.panel_submit(actor=world.users["expert"], assignment=assignment, conclusion="pass", opinion="同意")
+    target = services.target_transition(actor=perf, target=target, action="panel_done", comment="会审通过")
+    # Returned after the panel and resubmitted: the revised target goes to the panel again before it passes.
+    target = services.target_transition(actor=perf, target=target, action="perf_return", comment="请修改")
+    target = services.target_transition(actor=world.users["unit_user"], target=target, action="resubmit", comment="")
+    with pytest.raises(DomainError, match="须经集中会审"):
+        services.target_transition(actor=perf, target=target, action="grade_good", comment="同意")
+    services_panel.panel_send(actor=perf, target=target)
     target = services.target_transition(actor=perf, target=target, action="panel_done", comment="会审通过")
     target = services.target_transition(actor=perf, target=target, action="grade_good", comment="同意")
     assert target.status == "ready_for_budget"
