@@ -35,7 +35,7 @@ from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
 from jixiao.alerts.models import FundAdjustment, WarningSetting
-from jixiao.alerts.selectors import setting_for
+from jixiao.alerts.selectors import adjustments_filtered, setting_for
 from jixiao.execution.models import Payment, ProjectMonthExecution
 from jixiao.execution.selectors import is_month_end
 from jixiao.organizations.selectors import in_region
@@ -308,17 +308,11 @@ def reasons_of(project: Any) -> list[str]:
     return list(project.reasons)
 
 
-def idle_totals(candidates: IdleList) -> dict[str, Any]:
-    """The filtered candidates' count, budget and recoverable amount (the list's 合计 line)."""
-    return candidates.totals()
-
-
 def recovered_totals(user: Any, fiscal_year: int) -> dict[str, Any]:
-    """What 存量资金清理 has already recovered of the year's budgets in the user's scope (count, projects, amount)."""
-    qs = FundAdjustment.objects.visible_to(user).filter(  # type: ignore[attr-defined]
-        fiscal_year=fiscal_year, source=FundAdjustment.Source.IDLE_FUNDS, project__is_deleted=False
-    )
-    totals = qs.aggregate(
+    """What 存量资金清理 has already recovered of the year's budgets in the user's scope (count, projects, amount):
+    the 预算调整登记 of that stage."""
+    recovered = adjustments_filtered(user, {"fiscal_year": fiscal_year, "source": FundAdjustment.Source.IDLE_FUNDS})
+    totals = recovered.order_by().aggregate(
         n=Count("pk"), projects=Count("project", distinct=True), amount=Coalesce(Sum("amount_yuan"), ZERO)
     )
     return {"count": totals["n"], "projects": totals["projects"], "amount_yuan": totals["amount"]}

@@ -44,6 +44,7 @@ from jixiao.core.permissions import require
 from jixiao.execution.selectors import annotate_execution
 from jixiao.organizations.models import CalendarDay, FiscalRegion
 from jixiao.projects.models import Project, ProjectStatus
+from jixiao.projects.services import project_classes
 
 RULE_FIELDS = [
     "name",
@@ -247,9 +248,7 @@ def tier_rule_save(*, actor: Any, tier: str, fiscal_year: int | None, data: dict
         raise DomainError("执行率应在0至100%之间")
     if data.get("min_amount_wan") is None or data["min_amount_wan"] < 0:
         raise DomainError("资金起点不能小于0")
-    classes = "".join(c for c in "ABC" if c in (data.get("project_classes") or ""))
-    if set(data.get("project_classes") or "") - set("ABC"):
-        raise DomainError("重要性分类只能是A、B、C")
+    classes = project_classes(data.get("project_classes"))
     name = (data.get("name") or "").strip()[:100] or f"{Tier(tier).label}项目筛选规则"
     region = actor.active_membership.region
     with transaction.atomic():

@@ -61,7 +61,7 @@ def _page(
     filtered total, what this clean-up has recovered so far, and (for the 绩效股 and 预算股) 收回 of the ticked ones."""
     user: Any = request.user
     form, criteria, candidates = _query(user, query)
-    totals = idle_funds.idle_totals(candidates)
+    totals = candidates.totals()
     page = paginate(request, candidates, count=totals["count"])
     for project in page:
         project.rate = idle_funds.rate(project)

@@ -43,6 +43,15 @@ EDITABLE_FIELDS = [
 ]
 
 
+def project_classes(value: str | None) -> str:
+    """A set of 重要性分类 as a rule stores it (项目分级分类: "A", "AC"…, in A/B/C order, each once); anything but A, B
+    and C is refused. Used by the stages' settings that name classes (monitoring tiers, the target review)."""
+    value = value or ""
+    if set(value) - set(Project.Tier.values):
+        raise DomainError("重要性分类只能是A、B、C")
+    return "".join(c for c in Project.Tier.values if c in value)
+
+
 def _full_clean(project: Project) -> None:
     try:
         project.full_clean(exclude=["created_by", "updated_by"], validate_unique=False)

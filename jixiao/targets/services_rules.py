@@ -15,6 +15,7 @@ from jixiao.core.errors import DomainError
 from jixiao.core.locking import check_lock_token
 from jixiao.core.permissions import require
 from jixiao.indicators.valueparse import format_number
+from jixiao.projects.services import project_classes
 from jixiao.targets.checks import DEFAULT_RULES, PARAM_LABELS
 from jixiao.targets.models import CheckSeverity, SmartCheckRule, TargetReviewSettings
 
@@ -216,8 +217,7 @@ def review_settings_save(
     if set(values) != set(TargetReviewSettings.VALUE_FIELDS):
         raise DomainError("评分设置不完整，请刷新页面后重试")
     _check_review_values(values)
-    if panel_classes is not None and set(panel_classes) - set("ABC"):
-        raise DomainError("重要性分类只能是A、B、C")
+    classes = project_classes(panel_classes) if panel_classes is not None else None
     fields = [*TargetReviewSettings.VALUE_FIELDS, "panel_classes"]
     region = actor.active_membership.region
     with transaction.atomic():
@@ -228,8 +228,8 @@ def review_settings_save(
         before = {} if created else audit.snapshot(row, fields)
         for name, value in values.items():
             setattr(row, name, value)
-        if panel_classes is not None:
-            row.panel_classes = "".join(c for c in "ABC" if c in panel_classes)
+        if classes is not None:
+            row.panel_classes = classes
         row.save()
         audit.record(
             actor=actor,
