@@ -44,7 +44,8 @@ ENTRY = {"project.create", "project.edit", "project.submit", "project.import", "
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.PERFORMANCE: frozenset(
         BUSINESS_READ
-        | {"org.export", "project.edit_any", "indicator.approve", "indicator.manage", "indicator.import"}
+        | {"org.export", "project.edit_any", "project.configure", "indicator.approve", "indicator.manage"}
+        | {"indicator.import"}
         | {"target.grade", "target.comment", "target.configure", "target.case_manage"}
         | {"expert.view", "expert.manage", "expert.contact"}
     ),
@@ -56,7 +57,10 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.BUSINESS: frozenset(
         BUSINESS_READ | {"project.review_section", "indicator.review", "target.review_section", "target.comment"}
     ),
-    Role.DEPT_ADMIN: frozenset(BUSINESS_READ | ENTRY | {"project.review_dept", "target.review_dept", "target.comment"}),
+    # project.joint_review: only a department a region's 联合审核设置 names reviews (projects.joint_review).
+    Role.DEPT_ADMIN: frozenset(
+        BUSINESS_READ | ENTRY | {"project.review_dept", "project.joint_review", "target.review_dept", "target.comment"}
+    ),
     Role.UNIT_USER: frozenset(BUSINESS_READ | ENTRY),
     # Experts see only the targets they are drawn onto a panel for (targets.models.TargetQuerySet).
     Role.EXPERT: frozenset({"indicator.view", "target.view", "target.panel_review"}),

@@ -34,6 +34,8 @@ MENU: tuple[MenuGroup, ...] = (
             MenuItem("项目列表", "projects:list", "project.view"),
             MenuItem("新增项目", "projects:create", "project.create"),
             MenuItem("导入项目", "projects:import", "project.import"),
+            MenuItem("联合审核", "projects:joint_list", "project.joint_review"),
+            MenuItem("联合审核设置", "projects:joint_settings", "project.configure"),
         ),
     ),
     MenuGroup(

@@ -32,6 +32,7 @@ from jixiao.demo.evaluation import seed_selfevaluations
 from jixiao.demo.execution import seed_payments
 from jixiao.demo.experts import seed_experts
 from jixiao.demo.inspections import seed_inspections
+from jixiao.demo.joint_review import seed_joint_review
 from jixiao.demo.keyeval import seed_keyeval
 from jixiao.demo.monitoring import seed_monitoring
 from jixiao.demo.names import DeptSpec, T
@@ -263,6 +264,8 @@ class _Builder:
         seed_inspections(self.rng, county, CURRENT_YEAR)
         seed_cases(self.rng, county, CURRENT_YEAR)
         seed_reports(self.rng, county, CURRENT_YEAR)
+        # Last, from no random stream: the other seeders' rows stay as they were.
+        seed_joint_review(county, CURRENT_YEAR)
         return self.summary
 
     # -- organisations
@@ -562,6 +565,10 @@ class _Builder:
             if username not in names.DEMO_PERSONAS:
                 raise DemoDataError(f"演示账号“{username}”没有配置角色（见 jixiao/demo/names.py DEMO_PERSONAS）")
             display, role, kind, key = names.DEMO_PERSONAS[username]
+            if kind == "department" and key not in orgs[kind]:
+                # A small demo may not have drawn the department: the persona works in one of its section's.
+                section = next(spec.section for spec in names.DEPARTMENTS if spec.name == key)
+                key = next(plan.spec.name for plan in originals if plan.spec.section == section)
             rows.append((username, display, role, {kind: orgs[kind][key]} if kind else {}))
         return rows
 

@@ -836,6 +836,9 @@ DEMO_PERSONAS: dict[str, tuple[str, str, str, str]] = {
     "ysg": ("李建国", "budget", "section", "YS"),
     "jkw": ("王敏", "business", "section", "KW"),
     "edu_admin": ("陈志强", "dept_admin", "department", "县教育局"),
+    # The 巩固衔接办's 联合审核 (jixiao.demo.joint_review); a small demo without this department takes another of
+    # its 对口 section's (`_Builder._demo_user_rows`).
+    "xczx": ("何建军", "dept_admin", "department", "县乡村振兴服务中心"),
     "edu_unit": ("刘芳", "unit_user", "unit", "县第一中学"),
     "health_unit": ("杨丽华", "unit_user", "unit", "县人民医院"),
     "expert1": ("赵文博", "expert", "", ""),

@@ -22,7 +22,7 @@ from jixiao.keyeval.models import KeyEvaluation
 from jixiao.monitoring.models import MonitoringTask
 from jixiao.organizations.models import BudgetUnit, Department, FinanceSection, FiscalRegion
 from jixiao.preassessment.models import AssessmentPanelMember, PreAssessment
-from jixiao.projects.models import Project
+from jixiao.projects.models import JointReviewRule, Project
 from jixiao.rectification.models import Rectification
 from jixiao.regulations.models import Regulation
 from jixiao.targets.models import PerformanceTarget, TargetCase
@@ -99,6 +99,7 @@ def _delete_county(county: FiscalRegion, usernames: list[str], parent_codes: tup
     Project.objects.filter(region__path__startswith=prefix).delete()
     for level in (3, 2, 1):
         BudgetUnit.objects.filter(region__path__startswith=prefix, level=level).delete()
+    JointReviewRule.objects.filter(region__path__startswith=prefix).delete()  # rules protect departments
     Department.objects.filter(region__path__startswith=prefix).delete()
     FinanceSection.objects.filter(region__path__startswith=prefix).delete()
     # Longest paths first: children go before their parents (PROTECT on parent).

@@ -5,10 +5,10 @@ from typing import Any
 from django import forms
 
 from jixiao.core.filters import AutocompleteModelChoiceField
-from jixiao.core.forms import HiddenErrorsMixin, WanField, bootstrapify, limit_choices
-from jixiao.organizations.models import BudgetUnit
+from jixiao.core.forms import HiddenErrorsMixin, WanField, YearField, bootstrapify, limit_choices
+from jixiao.organizations.models import BudgetUnit, Department
 from jixiao.organizations.selectors import current_fiscal_year, fiscal_years
-from jixiao.projects.models import Project
+from jixiao.projects.models import FundTheme, JointReviewOpinion, Project
 
 
 def _open_year_choices() -> list[tuple[int, str]]:
@@ -107,3 +107,51 @@ class ImportForm(forms.Form):
 class TransitionForm(forms.Form):
     action = forms.CharField(max_length=30)
     comment = forms.CharField(max_length=1000, required=False)
+
+
+class JointOpinionForm(forms.Form):
+    """A lead department's 联合审核意见 (`services.joint_review_opinion`)."""
+
+    verdict = forms.ChoiceField(label="审核结论", choices=JointReviewOpinion.Verdict.choices, widget=forms.RadioSelect)
+    comment = forms.CharField(
+        label="审核意见", max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["comment"].widget.attrs.update({"class": "form-control", "placeholder": "不同意时必须填写理由"})
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("verdict") == JointReviewOpinion.Verdict.DISAGREE and not (data.get("comment") or "").strip():
+            self.add_error("comment", "不同意时必须填写审核意见")
+        return data
+
+
+class JointRuleForm(forms.Form):
+    """One fund theme's 联合审核设置 of the user's region (`services.joint_rule_save`)."""
+
+    theme = forms.ChoiceField(choices=FundTheme.choices, widget=forms.HiddenInput)
+    department = forms.ModelChoiceField(label="联合审核部门", queryset=Department.objects.none(), empty_label="请选择")
+    is_active = forms.BooleanField(label="启用（入库前须经该部门联合审核同意）", required=False)
+
+    def __init__(self, *args: Any, region: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["department"]
+        field.queryset = Department.objects.filter(region=region, is_active=True).order_by("dept_code")  # type: ignore[attr-defined]
+        bootstrapify(self)
+
+
+JOINT_SHOW = [("waiting", "待联合审核"), ("agree", "已同意"), ("disagree", "不同意"), ("", "全部")]
+
+
+class JointFilterForm(forms.Form):
+    """The lead department's 联合审核 list: by its opinion in the current round, year, code or name."""
+
+    show = forms.ChoiceField(label="审核情况", required=False, choices=JOINT_SHOW)
+    fiscal_year = YearField(label="年度", required=False)
+    q = forms.CharField(label="项目编码或名称", required=False, max_length=100)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bootstrapify(self, small=True)

@@ -163,3 +163,67 @@ class ProjectEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project_id} {self.action} {self.from_status}→{self.to_status}"
+
+
+class FundTheme(models.TextChoices):
+    """The national fund programmes a project may belong to (its two flags), as named in a joint-review rule."""
+
+    RURAL_LINK = "rural_link", _("衔接资金项目")
+    AGRI_INTEGRATED = "agri_integrated", _("涉农整合资金项目")
+
+
+# The project flag of each fund theme.
+THEME_FLAGS: dict[str, str] = {FundTheme.RURAL_LINK: "is_rural_link", FundTheme.AGRI_INTEGRATED: "is_agri_integrated"}
+
+
+class JointReviewRule(TimeStampedModel):
+    """联合审核 (seed 003 平利: 巩固衔接/涉农整合资金项目联合审核机制): in a region, the projects of a fund theme are
+    also reviewed by a lead department (the 巩固衔接办, e.g. 县乡村振兴局) after their own 主管部门 and before the
+    业务股室 puts them in the library. No rule, no joint review: the national defaults name none."""
+
+    region = models.ForeignKey(
+        "organizations.FiscalRegion", verbose_name=_("财政区划"), on_delete=models.PROTECT, related_name="+"
+    )
+    theme = models.CharField(_("资金类别"), max_length=20, choices=FundTheme.choices)
+    department = models.ForeignKey(
+        "organizations.Department", verbose_name=_("联合审核部门"), on_delete=models.PROTECT, related_name="+"
+    )
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("联合审核设置")
+        verbose_name_plural = _("联合审核设置")
+        ordering = ["region", "theme"]
+        constraints = [models.UniqueConstraint(fields=["region", "theme"], name="uniq_joint_review_rule")]
+
+    def __str__(self) -> str:
+        return f"{self.get_theme_display()}：{self.department_id}"
+
+
+class JointReviewOpinion(models.Model):
+    """One lead department's 联合审核意见 on a project waiting for the 业务股室 (status 待业务股室审核)."""
+
+    class Verdict(models.TextChoices):
+        AGREE = "agree", _("同意入库")
+        DISAGREE = "disagree", _("不同意")
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="joint_opinions")
+    theme = models.CharField(_("资金类别"), max_length=20, choices=FundTheme.choices)
+    department = models.ForeignKey(
+        "organizations.Department", verbose_name=_("联合审核部门"), on_delete=models.PROTECT, related_name="+"
+    )
+    reviewer = models.ForeignKey(
+        "accounts.User", verbose_name=_("审核人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verdict = models.CharField(_("审核结论"), max_length=10, choices=Verdict.choices)
+    comment = models.CharField(_("审核意见"), max_length=1000, blank=True)
+    created_at = models.DateTimeField(_("审核时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("联合审核意见")
+        verbose_name_plural = _("联合审核意见")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["project", "theme", "created_at"], name="joint_opinion_project")]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.theme} {self.verdict}"

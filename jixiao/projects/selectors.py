@@ -8,6 +8,7 @@ from django.urls import reverse
 from jixiao.core.models import AuditEvent
 from jixiao.core.todos import TodoItem, status_counts
 from jixiao.organizations.selectors import AUTOCOMPLETE_LIMIT
+from jixiao.projects import joint_review
 from jixiao.projects.models import Project, ProjectEvent, ProjectStatus
 from jixiao.projects.workflow import PROJECT_WORKFLOW
 
@@ -54,6 +55,17 @@ def project_todos(user: Any) -> list[TodoItem]:
         TodoItem("项目库", title, counts.get(status, 0), f"{url}?status={status}", hint)
         for status, title, hint in wanted
     ]
+
+
+def joint_review_todos(user: Any) -> list[TodoItem]:
+    """A lead department's 联合审核: the fund-theme projects at the joint step it has not given an opinion on."""
+    rules = joint_review.reviewer_rules(user)
+    if not rules:
+        return []
+    count = joint_review.waiting(joint_review.joint_projects(user)).count()
+    title = "、".join(dict.fromkeys(rule.get_theme_display() for rule in rules)) + "待联合审核"
+    url = reverse("projects:joint_list")
+    return [TodoItem("项目库", title, count, f"{url}?show=waiting", "请给出联合审核意见")]
 
 
 def projects_search(

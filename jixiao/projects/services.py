@@ -13,9 +13,17 @@ from jixiao.core import audit, bulk
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.permissions import require
 from jixiao.core.spreadsheets import CellError, ImportRejectedError
-from jixiao.organizations.models import BudgetUnit, FiscalYear
-from jixiao.projects import gates
-from jixiao.projects.models import Project, ProjectEvent
+from jixiao.organizations.models import BudgetUnit, Department, FiscalYear
+from jixiao.projects import gates, joint_review
+from jixiao.projects.models import (
+    THEME_FLAGS,
+    FundTheme,
+    JointReviewOpinion,
+    JointReviewRule,
+    Project,
+    ProjectEvent,
+    ProjectStatus,
+)
 from jixiao.projects.workflow import BULK_ACTIONS, EDITABLE_STATES, PROJECT_WORKFLOW
 
 EDITABLE_FIELDS = [
@@ -370,3 +378,85 @@ def projects_import(*, actor: Any, fiscal_year: int, rows: list[Any]) -> dict[st
             reason=f"{fiscal_year}年度导入：新增{created}个，更新{updated}个，未变更{len(unchanged)}个",
         )
     return {"created": created, "updated": updated, "unchanged": len(unchanged)}
+
+
+JOINT_RULE_FIELDS = ["department", "is_active"]
+
+
+def joint_rule_save(*, actor: Any, theme: str, department_id: int | None, is_active: bool) -> JointReviewRule:
+    """The actor's region's 联合审核设置 for one fund theme: which department reviews its projects jointly, and
+    whether the review is required (switched off, 入库 no longer waits for it); audited."""
+    require(actor, "project.configure")
+    if theme not in FundTheme.values:
+        raise DomainError("资金类别无效")
+    region = actor.active_membership.region
+    department = Department.objects.filter(pk=department_id or 0, region=region, is_active=True).first()
+    if department is None:
+        raise DomainError("请选择本级的联合审核部门")
+    with transaction.atomic():
+        row = JointReviewRule.objects.select_for_update().filter(region=region, theme=theme).first()
+        before = audit.snapshot(row, JOINT_RULE_FIELDS) if row else {}
+        if row is None:
+            row = JointReviewRule(region=region, theme=theme, created_by=actor)
+        row.department, row.is_active, row.updated_by = department, is_active, actor
+        row.version = row.version + 1 if row.pk else 1
+        row.save()
+        audit.record(
+            actor=actor,
+            event_type="project.joint_rule_save",
+            obj=row,
+            changes=audit.diff(before, audit.snapshot(row, JOINT_RULE_FIELDS)),
+        )
+    return row
+
+
+def joint_review_opinion(*, actor: Any, project_id: int, verdict: str, comment: str) -> list[JointReviewOpinion]:
+    """The lead department's 联合审核意见 on a project at the joint step (待业务股室审核): one opinion for each rule of
+    the department the project falls under; 不同意 needs a reason. Recorded in the 流转记录 and audited."""
+    require(actor, "project.joint_review")
+    if verdict not in JointReviewOpinion.Verdict.values:
+        raise DomainError("请选择审核结论")
+    comment = comment.strip()
+    if verdict == JointReviewOpinion.Verdict.DISAGREE and not comment:
+        raise DomainError("不同意时必须填写审核意见")
+    if not joint_review.joint_projects(actor).filter(pk=project_id).exists():
+        raise NotFoundError("项目不存在")
+    with transaction.atomic():
+        locked = Project.objects.select_for_update().get(pk=project_id)
+        if locked.status != ProjectStatus.DEPT_APPROVED:
+            raise ConflictError(f"项目当前状态为“{locked.get_status_display()}”，不在联合审核环节")
+        rules = [
+            rule
+            for rule in joint_review.reviewer_rules(actor)
+            if rule.region_id == locked.region_id and getattr(locked, THEME_FLAGS[rule.theme])
+        ]
+        opinions = JointReviewOpinion.objects.bulk_create(
+            JointReviewOpinion(
+                project=locked,
+                theme=rule.theme,
+                department=rule.department,
+                reviewer=actor,
+                verdict=verdict,
+                comment=comment[:1000],
+            )
+            for rule in rules
+        )
+        label = JointReviewOpinion.Verdict(verdict).label
+        department = rules[0].department.name
+        ProjectEvent.objects.create(
+            project=locked,
+            actor=actor,
+            actor_role=actor.active_membership.role,
+            action="joint_review",
+            from_status=locked.status,
+            to_status=locked.status,
+            comment=f"{department}：{label}{'。' + comment if comment else ''}"[:1000],
+        )
+        audit.record(
+            actor=actor,
+            event_type="project.joint_review",
+            obj=locked,
+            reason=comment[:500],
+            changes={"joint_review": ["", f"{department} {label}"]},
+        )
+    return opinions

@@ -24,7 +24,7 @@ from jixiao.core.views_helpers import (
     workbook_import,
     xlsx_response,
 )
-from jixiao.projects import selectors, services
+from jixiao.projects import joint_review, selectors, services
 from jixiao.projects.exports import EXPORT_HEADERS, project_rows, template_workbook
 from jixiao.projects.filtersets import ProjectFilterSet
 from jixiao.projects.forms import ImportForm, ProjectForm, TransitionForm
@@ -159,6 +159,7 @@ def _detail(
             "comment_label": comment_label,
             "comment_hint": comment_hint,
             "can_edit": can_edit,
+            "joint": joint_review.card(project),
             "events": selectors.project_events(project)[:50],
             "trail": audit_labels.for_trail(selectors.project_audit_trail(project)[:50]),
             **typed_opinion(typed_comment, pressed, actions),
