@@ -109,10 +109,15 @@ class TransitionForm(forms.Form):
     comment = forms.CharField(max_length=1000, required=False)
 
 
-class JointOpinionForm(forms.Form):
-    """A lead department's 联合审核意见 (`services.joint_review_opinion`)."""
+class JointOpinionForm(HiddenErrorsMixin, forms.Form):
+    """A lead department's 联合审核意见 (`services.joint_review_opinion`), for the project's version the page showed."""
 
-    verdict = forms.ChoiceField(label="审核结论", choices=JointReviewOpinion.Verdict.choices, widget=forms.RadioSelect)
+    verdict = forms.ChoiceField(
+        label="审核结论",
+        choices=JointReviewOpinion.Verdict.choices,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     comment = forms.CharField(
         label="审核意见", max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -128,7 +133,7 @@ class JointOpinionForm(forms.Form):
         return data
 
 
-class JointRuleForm(forms.Form):
+class JointRuleForm(HiddenErrorsMixin, forms.Form):
     """One fund theme's 联合审核设置 of the user's region (`services.joint_rule_save`)."""
 
     theme = forms.ChoiceField(choices=FundTheme.choices, widget=forms.HiddenInput)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db.models import DateTimeField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import DateTimeField, Exists, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from jixiao.core.errors import DomainError
@@ -81,21 +81,24 @@ def round_start(project: Project) -> datetime:
 
 
 def joint_projects(user: Any) -> QuerySet[Project]:
-    """The projects the user reviews jointly (any status, so that a reviewer finds what it passed), each annotated
-    with `joint_verdict`: the user's department's current opinion ('' for none)."""
+    """The projects the user reviews jointly, each annotated with `joint_verdict`: the user's department's current
+    opinion on the project's themes ('' for none). Those its 主管部门 has passed (at the joint step or in the
+    library) and those the department gave an opinion on (a project returned after a 不同意): not another
+    department's drafts."""
     rules = reviewer_rules(user)
     department_id = rules[0].department_id if rules else 0
+    themes = [rule.theme for rule in rules]
     started = _arrivals(OuterRef("pk")).order_by("-occurred_at", "-id").values("occurred_at")[:1]
+    opinions = JointReviewOpinion.objects.filter(project=OuterRef("pk"), department_id=department_id)
     verdict = (
-        JointReviewOpinion.objects.filter(
-            project=OuterRef("pk"), department_id=department_id, created_at__gte=OuterRef("joint_round")
-        )
+        opinions.filter(theme__in=themes, created_at__gte=OuterRef("joint_round"))
         .order_by("-created_at", "-id")
         .values("verdict")[:1]
     )
+    passed = Q(status__in=[ProjectStatus.DEPT_APPROVED, ProjectStatus.IN_LIBRARY]) | Q(Exists(opinions))
     # No rule, no project (`_theme_q` of none matches nothing), with the annotation for the callers' filters.
     return (
-        Project.objects.filter(_theme_q(rules), is_deleted=False)
+        Project.objects.filter(_theme_q(rules), passed, is_deleted=False)
         .annotate(joint_round=Coalesce(Subquery(started), Value(EPOCH, output_field=DateTimeField())))
         .annotate(**{VERDICT: Coalesce(Subquery(verdict), Value(""))})
         .select_related("department", "unit", "region")

@@ -398,6 +398,8 @@ def joint_rule_save(*, actor: Any, theme: str, department_id: int | None, is_act
         before = audit.snapshot(row, JOINT_RULE_FIELDS) if row else {}
         if row is None:
             row = JointReviewRule(region=region, theme=theme, created_by=actor)
+        if row.pk and (row.department_id, row.is_active) == (department.pk, is_active):
+            return row  # nothing changed: no new version, no audit record
         row.department, row.is_active, row.updated_by = department, is_active, actor
         row.version = row.version + 1 if row.pk else 1
         row.save()
@@ -410,9 +412,12 @@ def joint_rule_save(*, actor: Any, theme: str, department_id: int | None, is_act
     return row
 
 
-def joint_review_opinion(*, actor: Any, project_id: int, verdict: str, comment: str) -> list[JointReviewOpinion]:
+def joint_review_opinion(
+    *, actor: Any, project_id: int, verdict: str, comment: str, expected_version: int | None = None
+) -> list[JointReviewOpinion]:
     """The lead department's 联合审核意见 on a project at the joint step (待业务股室审核): one opinion for each rule of
-    the department the project falls under; 不同意 needs a reason. Recorded in the 流转记录 and audited."""
+    the department the project falls under; 不同意 needs a reason. A page showing an older version of the project
+    (returned and passed again, or edited, since) is refused with 409. Recorded in the 流转记录 and audited."""
     require(actor, "project.joint_review")
     if verdict not in JointReviewOpinion.Verdict.values:
         raise DomainError("请选择审核结论")
@@ -423,13 +428,17 @@ def joint_review_opinion(*, actor: Any, project_id: int, verdict: str, comment: 
         raise NotFoundError("项目不存在")
     with transaction.atomic():
         locked = Project.objects.select_for_update().get(pk=project_id)
-        if locked.status != ProjectStatus.DEPT_APPROVED:
-            raise ConflictError(f"项目当前状态为“{locked.get_status_display()}”，不在联合审核环节")
         rules = [
             rule
             for rule in joint_review.reviewer_rules(actor)
             if rule.region_id == locked.region_id and getattr(locked, THEME_FLAGS[rule.theme])
         ]
+        if not rules:  # the rule was switched off or reassigned, or the theme unticked, since the check above
+            raise NotFoundError("项目不存在")
+        if locked.status != ProjectStatus.DEPT_APPROVED:
+            raise ConflictError(f"项目当前状态为“{locked.get_status_display()}”，不在联合审核环节")
+        if expected_version is not None and locked.version != expected_version:
+            raise ConflictError("项目在您打开页面后已有变化（退回后重新报送或被修改），请刷新后重新审核")
         opinions = JointReviewOpinion.objects.bulk_create(
             JointReviewOpinion(
                 project=locked,

@@ -21,12 +21,14 @@ from jixiao.projects.models import FundTheme, JointReviewRule
 @capability_required("project.joint_review")
 def joint_list(request: HttpRequest) -> HttpResponse:
     """The fund-theme projects the user's department reviews jointly, waiting ones first by default."""
-    form = JointFilterForm(request.GET if request.GET else {"show": "waiting"})
+    data = request.GET.copy()
+    data.setdefault("show", "waiting")  # the page and its pager links without a choice: 待联合审核
+    form = JointFilterForm(data)
     params = valid_filters(form)
     rules = joint_review.reviewer_rules(request.user)
     projects = joint_review.joint_projects(request.user)
     waiting = joint_review.waiting(projects).count() if rules else 0
-    show = params.get("show", "waiting" if not request.GET else "")
+    show = params.get("show", "")
     if show == "waiting":
         projects = joint_review.waiting(projects)
     elif show:
@@ -45,7 +47,7 @@ def joint_list(request: HttpRequest) -> HttpResponse:
 def joint_review_page(request: HttpRequest, pk: int) -> HttpResponse:
     """One project as the lead department sees it (read only), with its opinions and, at the joint step, the form."""
     project = _joint_project(request.user, pk)
-    form = JointOpinionForm(request.POST or None)
+    form = JointOpinionForm(request.POST or None, initial={"version": project.version})
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -55,6 +57,7 @@ def joint_review_page(request: HttpRequest, pk: int) -> HttpResponse:
                     project_id=project.pk,
                     verdict=form.cleaned_data["verdict"],
                     comment=form.cleaned_data["comment"],
+                    expected_version=form.cleaned_data["version"],
                 )
             except DomainError as exc:
                 form.add_error(None, exc.message)
@@ -129,4 +132,7 @@ def joint_rule_save(request: HttpRequest) -> HttpResponse:
         (t, label, form if t == theme else _rule_form(region, t, rules.get(t)), rules.get(t))
         for t, label in FundTheme.choices
     ]
-    return render(request, "projects/joint_settings.html", {"forms": forms, "region": region}, status=400)
+    # A theme the page does not have (a stale or tampered page) has no form to show its error in.
+    error = "" if theme in FundTheme.values else "资金类别无效，请刷新页面后重新设置"
+    context = {"forms": forms, "region": region, "error": error}
+    return render(request, "projects/joint_settings.html", context, status=400)

@@ -6,6 +6,7 @@ joins, so one target with many events is not counted many times and the rejected
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import Count, DecimalField, Exists, IntegerField, OuterRef, Q, Subquery, Sum, Value
@@ -14,6 +15,16 @@ from django.db.models.functions import Coalesce
 from jixiao.targets.models import Grade, PerformanceTarget, ReviewComment, TargetEvent, TargetStatus
 
 ZERO_YUAN = Value(0, output_field=DecimalField(max_digits=18, decimal_places=2))
+ZERO_SCORE = Value(0, output_field=DecimalField(max_digits=12, decimal_places=2))
+CENT = Decimal("0.01")
+
+
+def mean_score(score_total: Any, scored: int) -> Decimal | None:
+    """The mean 审核得分 of `scored` targets whose scores add up to `score_total`, rounded once to 0.01; None for
+    none (a region without 评分审核)."""
+    if not scored:
+        return None
+    return (Decimal(score_total) / scored).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def _ever(**event_filter: Any) -> Exists:
@@ -34,7 +45,7 @@ def _opinion_count() -> Subquery:
 def target_statistics(user: Any, fiscal_year: int, region: Any = None) -> list[dict[str, Any]]:
     """One row per department the user may see (of one region if given): targets in total, submitted, ever
     returned, graded 优/良/中/差, modification opinions, rejected (评为“差”) targets and the annual funds they
-    carried, in yuan."""
+    carried, in yuan; under 评分审核 (seed 003 S18) the targets scored, their scores' sum and mean."""
     rejected = Q(status=TargetStatus.REJECTED)
     # Submitted: past the draft now, or ever submitted (a withdrawn target). Targets that arrive already under
     # review or approved (seeded, migrated) carry no 提交 event and still count.
@@ -58,7 +69,9 @@ def target_statistics(user: Any, fiscal_year: int, region: Any = None) -> list[d
             opinions=Coalesce(Sum("n_opinions"), 0),
             rejected=Count("id", filter=rejected),
             rejected_amount_yuan=Coalesce(Sum("annual_total_yuan", filter=rejected), ZERO_YUAN),
+            scored=Count("id", filter=Q(review_score__isnull=False)),
+            score_total=Coalesce(Sum("review_score"), ZERO_SCORE),
         )
         .order_by("dept_code", "department_id")
     )
-    return list(rows)
+    return [{**row, "mean_score": mean_score(row["score_total"], row["scored"])} for row in rows]

@@ -49,8 +49,10 @@ STATISTICS_COLUMNS = [
     (("opinions", "opinion_count", "comments"), "修改意见数", "int"),
     (("rejected", "rejected_count"), "未通过数", "int"),
     (("rejected_amount_yuan", "rejected_yuan", "rejected_amount"), "未通过金额（万元）", "money"),
+    (("scored",), "评分审核数", "int"),
+    (("mean_score",), "平均审核得分", "score"),
 ]
-HIDDEN_STATISTICS_KEYS = {"department__dept_code", "department_id", "department__id", "dept_code"}
+HIDDEN_STATISTICS_KEYS = {"department__dept_code", "department_id", "department__id", "dept_code", "score_total"}
 
 
 def _year(request: HttpRequest) -> int:
@@ -417,13 +419,18 @@ def statistics_table(rows: list[dict[str, Any]]) -> tuple[list[str], list[list[t
     return headers, body
 
 
-def statistics_total(body: list[list[tuple[str, Any]]]) -> list[tuple[str, Any]]:
-    """The 合计 row: each count and amount column added up over the departments; text columns stay empty."""
+def statistics_total(body: list[list[tuple[str, Any]]], rows: list[dict[str, Any]]) -> list[tuple[str, Any]]:
+    """The 合计 row: each count and amount column added up over the departments, the mean score over every scored
+    target (`rows`, the departments' figures); text columns stay empty."""
     if not body:
         return []
     total: list[tuple[str, Any]] = [("text", "合计")]
     for index, (kind, _value) in enumerate(body[0][1:], start=1):
         values = [row[index][1] for row in body if row[index][1] is not None]
+        if kind == "score":
+            scored = sum(row.get("scored", 0) for row in rows)
+            total.append((kind, statistics.mean_score(sum(row.get("score_total", 0) for row in rows), scored)))
+            continue
         total.append((kind, sum(values) if kind in ("int", "money") and values else None))
     return total
 
@@ -433,11 +440,12 @@ def target_statistics(request: HttpRequest) -> HttpResponse:
     year = _year(request)
     regions = department_regions(request.user)
     region = pick_region(regions, request.GET.get("region", ""))  # a province has 20,000 departments
-    headers, body = statistics_table(statistics.target_statistics(request.user, year, region))
+    rows = statistics.target_statistics(request.user, year, region)
+    headers, body = statistics_table(rows)
     context = {
         "headers": headers,
         "body": body,
-        "total": statistics_total(body),
+        "total": statistics_total(body, rows),
         "year": year,
         "regions": regions if region else [],
         "region": region,

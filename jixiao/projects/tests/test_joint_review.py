@@ -4,6 +4,7 @@ and before the 业务股室's 入库; the gate, the lead department's pages and 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -12,6 +13,7 @@ from conftest import World, _member
 from jixiao.accounts.models import User
 from jixiao.core.models import AuditEvent
 from jixiao.core.todos import for_user as todos_for
+from jixiao.projects import services
 from jixiao.projects.models import FundTheme, JointReviewOpinion, JointReviewRule, Project
 from jixiao.projects.tests.factories import ProjectFactory
 
@@ -93,7 +95,8 @@ def test_a_disagreement_needs_a_reason_and_keeps_the_project_out(world: World, l
     assert response.status_code == 400
     assert "不同意时必须填写审核意见" in response.content.decode()
     assert not JointReviewOpinion.objects.exists()
-    client.post(f"/projects/joint-review/{linked.pk}/", {"verdict": "disagree", "comment": "带贫机制不明确"})
+    response = client.post(f"/projects/joint-review/{linked.pk}/", {"verdict": "disagree", "comment": "带贫机制不明确"})
+    assert response.status_code == 302
     status, page = _enter(world, linked)
     assert status == 400 and linked.status == "dept_approved"
     assert "联合审核意见为不同意（县卫健局：带贫机制不明确），不能入库" in page
@@ -102,11 +105,17 @@ def test_a_disagreement_needs_a_reason_and_keeps_the_project_out(world: World, l
         f"/projects/{linked.pk}/transition/", {"action": "section_return", "comment": "按联合审核意见修改"}
     )
     assert response.status_code == 302
-    world.login("unit_user").post(f"/projects/{linked.pk}/transition/", {"action": "submit"})
-    world.login("dept_admin").post(f"/projects/{linked.pk}/transition/", {"action": "dept_approve"})
+    # Returned, it stays on the lead department's list as 不同意 (its opinion), though back with the unit.
+    listed = client.get("/projects/joint-review/", {"show": "disagree"}).content.decode()
+    assert linked.code in listed
+    assert world.login("unit_user").post(f"/projects/{linked.pk}/transition/", {"action": "submit"}).status_code == 302
+    response = world.login("dept_admin").post(f"/projects/{linked.pk}/transition/", {"action": "dept_approve"})
+    assert response.status_code == 302
     status, page = _enter(world, linked)
     assert status == 400 and "须经县卫健局联合审核同意后方可入库" in page
-    client.post(f"/projects/joint-review/{linked.pk}/", {"verdict": "agree", "comment": ""})
+    assert [t.count for t in todos_for(lead) if "待联合审核" in t.title] == [1]  # waiting again
+    response = client.post(f"/projects/joint-review/{linked.pk}/", {"verdict": "agree", "comment": ""})
+    assert response.status_code == 302
     assert _enter(world, linked)[0] == 302
 
 
@@ -124,7 +133,7 @@ def test_bulk_entry_names_the_project_waiting_for_its_joint_review(world: World,
     response = world.login("business").post(
         "/projects/bulk/?status=dept_approved", {"ids": [plain.pk, linked.pk], "action": "section_approve"}
     )
-    assert response.status_code in (400, 409)
+    assert response.status_code == 400
     assert "须经县卫健局联合审核同意后方可入库" in response.content.decode()
     assert set(Project.objects.filter(pk__in=[plain.pk, linked.pk]).values_list("status", flat=True)) == {
         "dept_approved"
@@ -153,15 +162,65 @@ def test_the_lead_department_sees_only_its_themes_projects_and_only_on_its_pages
     assert world.login("business").get("/projects/joint-review/").status_code == 403
 
 
-def test_an_opinion_only_at_the_joint_step(world: World, lead: User) -> None:
-    draft = ProjectFactory(unit=world.school, fiscal_amount_yuan=SMALL, is_rural_link=True)
+def test_an_opinion_only_at_the_joint_step_and_on_the_version_shown(world: World, lead: User, linked: Project) -> None:
     client = _login(world, lead)
-    page = client.get(f"/projects/joint-review/{draft.pk}/").content.decode()
+    draft = ProjectFactory(unit=world.school, fiscal_amount_yuan=SMALL, is_rural_link=True)
+    assert client.get(f"/projects/joint-review/{draft.pk}/").status_code == 404  # another department's draft
+    # The page was opened on this version; the project was edited since: the opinion is refused, nothing written.
+    shown = linked.version
+    services.project_set_supported_amount(
+        actor=world.users["performance"], project=linked, amount_yuan=Decimal("90000.00"), reason="核减"
+    )
+    response = client.post(f"/projects/joint-review/{linked.pk}/", {"verdict": "agree", "version": shown})
+    assert response.status_code == 409 and "请刷新后重新审核" in response.content.decode()
+    assert not JointReviewOpinion.objects.exists()
+    # In the library, the page shows the project and its opinions but no form; a post is refused.
+    response = client.post(f"/projects/joint-review/{linked.pk}/", {"verdict": "agree"})
+    assert response.status_code == 302
+    assert _enter(world, linked)[0] == 302
+    page = client.get(f"/projects/joint-review/{linked.pk}/").content.decode()
     assert 'data-testid="joint-form"' not in page and "方可给出联合审核意见" in page
-    response = client.post(f"/projects/joint-review/{draft.pk}/", {"verdict": "agree"})
+    response = client.post(f"/projects/joint-review/{linked.pk}/", {"verdict": "agree"})
     assert response.status_code == 409
     assert "不在联合审核环节" in response.content.decode()
+    assert JointReviewOpinion.objects.count() == 1
+
+
+def test_a_rule_switched_off_after_the_page_was_shown_takes_the_project_away(
+    world: World, lead: User, linked: Project
+) -> None:
+    client = _login(world, lead)
+    assert client.get(f"/projects/joint-review/{linked.pk}/").status_code == 200
+    JointReviewRule.objects.filter(department=world.health).update(is_active=False)
+    assert client.post(f"/projects/joint-review/{linked.pk}/", {"verdict": "agree"}).status_code == 404
     assert not JointReviewOpinion.objects.exists()
+
+
+def test_the_list_pages_the_waiting_projects_in_a_fixed_number_of_queries(
+    world: World, lead: User, django_assert_max_num_queries: Any
+) -> None:
+    def make(count: int) -> None:
+        for _ in range(count):
+            ProjectFactory(unit=world.school, is_rural_link=True, status="dept_approved")
+
+    client = _login(world, lead)
+    make(3)
+    client.get("/projects/joint-review/")
+    with django_assert_max_num_queries(30) as few:
+        client.get("/projects/joint-review/")
+    make(20)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get("/projects/joint-review/").content.decode()
+    assert 'data-testid="joint-waiting">23<' in page
+    second = client.get("/projects/joint-review/", {"page": 2}).content.decode()  # still 待联合审核: 23 = 20 + 3
+    assert second.count('data-testid="joint-row"') == 3
+    assert (
+        client.get("/projects/joint-review/", {"show": "agree"}).content.decode().count('data-testid="joint-row"') == 0
+    )
+    found = client.get("/projects/joint-review/", {"show": "", "q": "测试项目"}).content.decode()
+    assert found.count('data-testid="joint-row"') == 20  # the first page of all 23
+    other_year = client.get("/projects/joint-review/", {"show": "", "fiscal_year": 2027}).content.decode()
+    assert other_year.count('data-testid="joint-row"') == 0
 
 
 def test_the_performance_section_sets_the_lead_department_of_its_region(world: World) -> None:
@@ -186,3 +245,16 @@ def test_the_performance_section_sets_the_lead_department_of_its_region(world: W
     assert rule.department_id == world.edu.pk
     assert world.login("business").get("/projects/joint-review/settings/").status_code == 403
     assert world.login("business").post("/projects/joint-review/settings/save/", data).status_code == 403
+
+
+def test_the_settings_refuse_a_bad_page_in_chinese(world: World) -> None:
+    perf = world.login("performance")
+    response = perf.post("/projects/joint-review/settings/save/", {"theme": "poverty", "department": world.edu.pk})
+    assert response.status_code == 400 and "资金类别无效，请刷新页面后重新设置" in response.content.decode()
+    response = perf.post("/projects/joint-review/settings/save/", {"theme": "rural_link"})
+    assert response.status_code == 400 and "该字段是必填项" in response.content.decode()
+    assert not JointReviewRule.objects.exists()
+    data = {"theme": "rural_link", "department": world.health.pk, "is_active": "on"}
+    assert perf.post("/projects/joint-review/settings/save/", data).status_code == 302
+    assert perf.post("/projects/joint-review/settings/save/", data).status_code == 302  # unchanged: not audited
+    assert AuditEvent.objects.filter(event_type="project.joint_rule_save").count() == 1

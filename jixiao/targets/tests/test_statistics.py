@@ -105,6 +105,9 @@ def test_numbers_per_department_for_the_performance_section(small_world: World) 
         "opinions": 3,
         "rejected": 1,
         "rejected_amount_yuan": Decimal("300000.00"),
+        "scored": 0,
+        "score_total": Decimal("0"),
+        "mean_score": None,
     }
     assert (health["dept_code"], health["submitted"], health["returned"], health["fair"]) == ("102", 1, 1, 1)
     assert (health["opinions"], health["rejected"], health["rejected_amount_yuan"]) == (2, 0, Decimal("0"))
@@ -179,3 +182,28 @@ def test_the_page_has_a_total_row_adding_up_the_departments(small_world: World) 
     assert 'data-testid="statistics-total"' in response.content.decode()
     empty = small_world.login("performance").get("/targets/statistics/", {"fiscal_year": 2027})
     assert empty.context["total"] == [] and 'data-testid="statistics-total"' not in empty.content.decode()
+
+
+def test_scored_reviews_give_each_department_and_the_total_a_mean_score(small_world: World) -> None:
+    """评分审核 (seed 003 S18, 评审小组逐个打分): the targets scored and their mean, rounded once; the 合计 row's mean
+    is over every scored target, not a mean of the departments' means."""
+    scores = {small_world.school_project.pk: Decimal("91.50"), small_world.branch_project.pk: Decimal("58.00")}
+    for target in PerformanceTarget.objects.filter(project__in=list(scores)):  # graded 优 and 差; a third is a draft
+        target.review_score = scores[target.project_id]
+        target.save(update_fields=["review_score"])
+    hospital = PerformanceTarget.objects.get(department=small_world.health)
+    hospital.review_score = Decimal("70.33")
+    hospital.save(update_fields=["review_score"])
+    education, health = target_statistics(small_world.users["performance"], 2026)
+    assert (education["scored"], education["score_total"], education["mean_score"]) == (
+        2,
+        Decimal("149.50"),
+        Decimal("74.75"),
+    )
+    assert (health["scored"], health["mean_score"]) == (1, Decimal("70.33"))
+    response = small_world.login("performance").get("/targets/statistics/", {"fiscal_year": 2026})
+    total = dict(zip(response.context["headers"], (v for _, v in response.context["total"]), strict=True))
+    assert total["评分审核数"] == 3
+    assert total["平均审核得分"] == Decimal("73.28")  # (149.50 + 70.33) / 3 = 73.2766…, not (74.75 + 70.33) / 2
+    page = response.content.decode()
+    assert "平均审核得分" in page and ">74.75<" in page and ">73.28<" in page
