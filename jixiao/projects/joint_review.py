@@ -127,15 +127,17 @@ def opinion_history(project: Project) -> list[JointReviewOpinion]:
 
 
 def card(project: Project) -> dict[str, Any]:
-    """The 联合审核 card of the project page: each rule with its current opinion, and every opinion given."""
+    """The 联合审核 card of the project page: each rule with its current opinion, then the other opinions given
+    (earlier rounds, rules since switched off)."""
     rules = project_rules(project)
     history = opinion_history(project)
     if not rules and not history:
         return {}
     current = current_opinions(project, rules) if rules else {}
+    shown = {opinion.pk for opinion in current.values()}
     return {
         "rows": [(rule, current.get(rule.theme)) for rule in rules],
-        "history": history,
+        "history": [opinion for opinion in history if opinion.pk not in shown],  # the earlier rounds
         "at_step": project.status == ProjectStatus.DEPT_APPROVED,
     }
 

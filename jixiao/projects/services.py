@@ -466,6 +466,6 @@ def joint_review_opinion(
             event_type="project.joint_review",
             obj=locked,
             reason=comment[:500],
-            changes={"joint_review": ["", f"{department} {label}"]},
+            changes={"联合审核意见": ["", f"{department} {label}"]},  # no field of the project: named as read
         )
     return opinions

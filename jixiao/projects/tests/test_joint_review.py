@@ -85,6 +85,9 @@ def test_the_section_cannot_enter_the_project_before_the_lead_department_agrees(
     assert not [t for t in todos_for(lead) if "待联合审核" in t.title]  # nothing waits: no 待办 line
     assert client.get("/projects/joint-review/?show=agree").content.decode().count(linked.code) >= 1
 
+    page = world.login("business").get(f"/projects/{linked.pk}/").content.decode()
+    assert "联合审核意见：（空） → 县卫健局 同意入库" in page  # 修改历史, in Chinese
+    assert "以往审核意见" not in page  # the one opinion is the current one
     assert _enter(world, linked)[0] == 302
     assert linked.status == "in_library"
 
