@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from jixiao.appraisals.metrics import metric_label
@@ -32,25 +32,18 @@ def _num(value: Any) -> Any:
     return float(value) if value is not None else ""
 
 
-def ranking_xlsx(task_name: str, appraisals: Iterable[Appraisal]) -> bytes:
-    rows = [
-        [
-            a.get_examinee_type_display(),
-            a.examinee_name,
-            a.get_examinee_kind_display(),
-            _num(a.self_total),
-            _num(a.total),
-            a.rank or "",
-            a.grade,
-            a.get_outcome_display(),
-            _num(a.external_weight),
-            _num(a.external_points),
-            a.exist_problems,
-            a.rectify_step,
-            a.mof_aud_opinion,
-        ]
-        for a in appraisals
-    ]
+def ranking_xlsx(
+    task_name: str, appraisals: Iterable[Appraisal], *, shown: Callable[[Appraisal], bool] = lambda a: True
+) -> bytes:
+    """The task's results; `shown(a)` False (an examinee before ranking): its row carries the self-score only."""
+    rows = []
+    for a in appraisals:
+        own = [a.get_examinee_type_display(), a.examinee_name, a.get_examinee_kind_display(), _num(a.self_total)]
+        if not shown(a):
+            rows.append([*own, "", "", "", "", "", "", "", "", ""])
+            continue
+        finance = [_num(a.total), a.rank or "", a.grade, a.get_outcome_display(), _num(a.external_weight)]
+        rows.append([*own, *finance, _num(a.external_points), a.exist_problems, a.rectify_step, a.mof_aud_opinion])
     return write_workbook([("考核结果", RANKING_HEADERS, rows)], title=task_name)
 
 

@@ -12,7 +12,7 @@ from typing import IO, Any
 
 from jixiao.appraisals.metrics import METRIC_LABELS
 from jixiao.appraisals.models import NodeKind
-from jixiao.appraisals.ranking import TEMPLATE_HEADERS, ParsedNode
+from jixiao.appraisals.ranking import CENT, MAX_POINTS, TEMPLATE_HEADERS, ParsedNode
 from jixiao.core.spreadsheets import CellError, SpreadsheetError, cell_text, read_rows
 
 COLUMNS = {
@@ -75,10 +75,12 @@ def parse_score_sheet(upload: IO[bytes] | bytes) -> tuple[list[ParsedNode], list
             errors.append(CellError(number, columns["name"], "", "指标名称不能为空"))
         try:
             points = Decimal(v["points"])
-            if not points.is_finite() or points < 0:
+            if not points.is_finite() or points < 0 or points > MAX_POINTS or points != points.quantize(CENT):
                 raise InvalidOperation
         except InvalidOperation:
-            errors.append(CellError(number, columns["points"], v["points"], "分值应为不小于0的数字"))
+            errors.append(
+                CellError(number, columns["points"], v["points"], "分值应为0至99999.99之间的数字，最多两位小数")
+            )
             continue
         kind = KINDS.get(v.get("kind", ""))
         if kind is None:
@@ -98,7 +100,7 @@ def parse_score_sheet(upload: IO[bytes] | bytes) -> tuple[list[ParsedNode], list
             ParsedNode(
                 code=code,
                 name=name,
-                points=points.quantize(Decimal("0.01")),
+                points=points.quantize(CENT),
                 parent_code=parent,
                 description=v.get("description", "")[:2000],
                 standard=v.get("standard", "")[:2000],

@@ -325,8 +325,11 @@ class Appraisal(models.Model):
         ordering = ["task", "examinee_type", "rank", "examinee_name", "id"]
         indexes = [models.Index(fields=["task", "examinee_type", "rank"])]
         constraints = [
+            # A department once per task; a 资产管理 task's units carry their department too (scope), several each.
             models.UniqueConstraint(
-                fields=["task", "department"], condition=models.Q(department__isnull=False), name="uniq_appr_dept"
+                fields=["task", "department"],
+                condition=models.Q(department__isnull=False, unit__isnull=True),
+                name="uniq_appr_dept",
             ),
             models.UniqueConstraint(
                 fields=["task", "examinee_region"],

@@ -11,6 +11,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 CENT = Decimal("0.01")
+# The largest 分值 or score a column holds (AppraisalNode.points and the scores: max_digits 7, 2 places).
+MAX_POINTS = Decimal("99999.99")
 # The layout of an importable score sheet (imports) and of the exported table (exports).
 TEMPLATE_HEADERS = [
     "指标代码",

@@ -164,6 +164,16 @@ def appraisal_get(user: Any, pk: Any) -> Appraisal:
     )
 
 
+def finance_scores_shown(user: Any, appraisal: Appraisal) -> bool:
+    """Whether the user may read the finance side of an appraisal (考核得分, 评定得分, 排名, 等级, 结果运用, 存在问题,
+    财政审核意见): the finance scorers always, the examinee only once the task is ranked. One rule for the
+    appraisal page, the task page and their exports."""
+    return user.can("appraisal.section_score") or appraisal.status in (
+        AppraisalStatus.RANKED,
+        AppraisalStatus.OUTCOMES_ISSUED,
+    )
+
+
 def appraisal_events(appraisal: Appraisal) -> QuerySet[AppraisalEvent]:
     return appraisal.events.select_related("actor").order_by("-occurred_at", "-id")
 

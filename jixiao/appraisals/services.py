@@ -32,6 +32,7 @@ from jixiao.appraisals.models import (
     TemplateKind,
 )
 from jixiao.appraisals.ranking import (
+    MAX_POINTS,
     ParsedNode,
     Thresholds,
     competition_ranks,
@@ -59,7 +60,7 @@ from jixiao.organizations.models import BudgetUnit, Department, FiscalRegion
 
 S = AppraisalStatus
 _MOVES = {(t.source, t.action) for t in APPRAISAL_WORKFLOW.transitions}
-MAX_SCORE = Decimal("99999.99")
+MAX_SCORE = MAX_POINTS
 
 
 def _event(actor: Any, appraisal: Appraisal, action: str, label: str, source: str, comment: str = "") -> None:
@@ -824,6 +825,10 @@ def appraisal_set_outcome(
         check_lock_token(locked, lock_token)
         if locked.status != S.RANKED:
             raise ConflictError("只能在排名后、通报前确定考核结果运用")
+        if locked.interview_document_id and outcome != locked.outcome:
+            raise ConflictError(
+                f"已下达约谈通知书（{locked.interview_document_no or '已编号'}），不能再改变考核结果运用"
+            )
         before = locked.outcome
         locked.outcome = outcome
         locked.outcome_is_manual = True
@@ -849,6 +854,11 @@ def task_reopen(*, actor: Any, task: AppraisalTask, comment: str, lock_token: st
         locked = _lock_task(actor, task, lock_token)
         if locked.status != TaskStatus.RANKED:
             raise ConflictError("只有已排名、未通报的任务可以撤销排名")
+        summoned = Appraisal.objects.filter(task=locked, interview_document_id__isnull=False).order_by("rank")
+        names = "、".join(summoned.values_list("examinee_name", flat=True)[:5])
+        if names:
+            # A re-ranking could change their outcome under a numbered 约谈通知书 already sent.
+            raise ConflictError(f"已向{names}下达约谈通知书，不能撤销排名")
         for a in Appraisal.objects.select_for_update().filter(task=locked, status=S.RANKED):
             a.status = S.PERF_FINAL
             a.version += 1

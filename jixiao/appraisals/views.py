@@ -29,7 +29,7 @@ from jixiao.appraisals.workflow import (
 )
 from jixiao.core.errors import ConflictError, DomainError
 from jixiao.core.locking import add_lock_token, lock_token, posted_lock_token
-from jixiao.core.numbers import year_or_none
+from jixiao.core.numbers import is_digits, year_or_none
 from jixiao.core.views_helpers import capability_required, paginate, stored_file_response, xlsx_response
 from jixiao.organizations.selectors import current_fiscal_year
 
@@ -100,8 +100,10 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _task_page(
     request: HttpRequest, task: Any, status: int = 200, deadlines_form: TaskDeadlinesForm | None = None
 ) -> HttpResponse:
-    appraisals = list(selectors.task_appraisals(request.user, task))
     user: Any = request.user
+    appraisals = list(selectors.task_appraisals(user, task))
+    for appraisal in appraisals:  # an examinee reads its finance scores once the task is ranked
+        appraisal.finance_shown = selectors.finance_scores_shown(user, appraisal)  # type: ignore[attr-defined]
     is_final = user.can("appraisal.final")
     may_reschedule = user.can("appraisal.manage") and task.status == TaskStatus.OPEN
     context = {
@@ -170,8 +172,10 @@ def task_action(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required("appraisal.view")
 def task_export(request: HttpRequest, pk: int) -> HttpResponse:
     task = selectors.task_get(request.user, pk)
-    rows = selectors.task_appraisals(request.user, task)
-    return xlsx_response(exports.ranking_xlsx(task.name, rows), f"{task.name}考核结果.xlsx")
+    user: Any = request.user
+    rows = selectors.task_appraisals(user, task)
+    content = exports.ranking_xlsx(task.name, rows, shown=lambda a: selectors.finance_scores_shown(user, a))
+    return xlsx_response(content, f"{task.name}考核结果.xlsx")
 
 
 # ---- one appraisal --------------------------------------------------------------------------------------------------
@@ -217,11 +221,7 @@ def _detail(
     may_eval = user.can("appraisal.section_score") and appraisal.status in (
         FINAL_EDITABLE if is_final else SECTION_EDITABLE
     )
-    # Departments see finance scores only once results are out.
-    show_eval = user.can("appraisal.section_score") or appraisal.status in (
-        AppraisalStatus.RANKED,
-        AppraisalStatus.OUTCOMES_ISSUED,
-    )
+    show_eval = selectors.finance_scores_shown(user, appraisal)  # departments: once results are out
     actions = [
         t
         for t in APPRAISAL_WORKFLOW.available(appraisal.status, capabilities)
@@ -336,8 +336,9 @@ def _refused(request: HttpRequest, pk: int, exc: DomainError, posted: str = "") 
 def _posted_scores(request: HttpRequest, prefix: str) -> dict[int, tuple[Any, str]]:
     scores: dict[int, tuple[Any, str]] = {}
     for key, value in request.POST.items():
-        if key.startswith(f"{prefix}_") and key[len(prefix) + 1 :].isdigit():
-            node_id = int(key[len(prefix) + 1 :])
+        tail = key[len(prefix) + 1 :]
+        if key.startswith(f"{prefix}_") and is_digits(tail) and len(tail) <= 18:  # an id; not "²", not 5,000 digits
+            node_id = int(tail)
             scores[node_id] = (value, request.POST.get(f"{prefix}note_{node_id}", ""))
     return scores
 
@@ -475,10 +476,7 @@ def issue_interview(request: HttpRequest, pk: int) -> HttpResponse:
 def sheet_export(request: HttpRequest, pk: int) -> HttpResponse:
     appraisal = selectors.appraisal_get(request.user, pk)
     user: Any = request.user
-    show_eval = user.can("appraisal.section_score") or appraisal.status in (
-        AppraisalStatus.RANKED,
-        AppraisalStatus.OUTCOMES_ISSUED,
-    )
+    show_eval = selectors.finance_scores_shown(user, appraisal)
     sheet = selectors.score_sheet(user, appraisal, with_metrics=show_eval)
     content = exports.sheet_xlsx(appraisal, sheet, show_eval=show_eval)
     return xlsx_response(content, f"{appraisal.examinee_name}考核评分表.xlsx")

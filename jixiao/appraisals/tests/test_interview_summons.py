@@ -12,6 +12,7 @@ from conftest import World
 from jixiao.appraisals import services
 from jixiao.appraisals.models import Appraisal
 from jixiao.appraisals.tests.helpers import dept_task, finance_score, to_perf_final
+from jixiao.core.errors import ConflictError
 from jixiao.documents.models import OfficialDocument
 
 pytestmark = pytest.mark.django_db
@@ -77,3 +78,22 @@ def test_the_appraisal_page_opens_the_issued_summons(world: World) -> None:
         page = world.login(persona).get(f"/appraisals/{appraisal.pk}/").content.decode()
         assert f'href="{reverse("documents:detail", args=[document.pk])}"' in page, persona
         assert world.login(persona).get(reverse("documents:detail", args=[document.pk])).status_code == 200
+
+
+def test_a_summoned_outcome_stays_as_issued(world: World) -> None:
+    """Once a numbered 约谈通知书 went out, neither a changed outcome nor 撤销排名 (and a re-ranking) may leave it
+    against an appraisal that is no longer 约谈: both are refused with 409, nothing changed."""
+    appraisal = _interviewed(world)
+    deadline = timezone.localdate() + dt.timedelta(days=7)
+    client = world.login("performance")
+    data = {"time": "2027年1月8日上午9时", "place": "县财政局三楼会议室", "deadline": deadline.isoformat()}
+    assert client.post(f"/appraisals/{appraisal.pk}/interview/", data).status_code == 302
+    appraisal.refresh_from_db()
+    with pytest.raises(ConflictError, match=r"已下达约谈通知书.*不能再改变考核结果运用"):
+        services.appraisal_set_outcome(
+            actor=world.users["performance"], appraisal=appraisal, outcome="NONE", reason="改为不约谈"
+        )
+    with pytest.raises(ConflictError, match="已向县卫健局下达约谈通知书，不能撤销排名"):
+        services.task_reopen(actor=world.users["performance"], task=appraisal.task, comment="重新审定")
+    appraisal.refresh_from_db()
+    assert (appraisal.outcome, appraisal.status) == ("INTERVIEW", "ranked")

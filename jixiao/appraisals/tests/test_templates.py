@@ -148,7 +148,8 @@ def test_an_unbalanced_or_broken_sheet_imports_nothing(world: World) -> None:
     response = client.post(reverse("appraisals:template_import"), {"name": "不平衡", "kind": "DEPT", "file": upload})
     assert response.status_code == 400
     assert "分值不平衡" in response.content.decode()
-    broken = [HEADER, ["01", "", "", "十分", ""], ["01", "重复", "", 5, ""]]
+    broken = [HEADER, ["01", "", "", "十分", ""], ["01", "重复", "", 5, ""], ["03", "过大", "", "1E+30", ""]]
+    broken += [["04", "位数过多", "", 123456789, ""], ["05", "三位小数", "", 1.005, ""]]
     upload = SimpleUploadedFile("坏表.xlsx", _xlsx(broken), content_type=XLSX)
     response = client.post(reverse("appraisals:template_import"), {"name": "坏表", "kind": "DEPT", "file": upload})
     assert response.status_code == 400
@@ -156,7 +157,8 @@ def test_an_unbalanced_or_broken_sheet_imports_nothing(world: World) -> None:
     report = client.get(reverse("appraisals:import_errors"))
     rows = list(openpyxl.load_workbook(io.BytesIO(report.content)).active.iter_rows(values_only=True))
     messages = {r[3] for r in rows[1:]}
-    assert {"指标名称不能为空", "分值应为不小于0的数字", "指标代码重复"} <= messages
+    assert {"指标名称不能为空", "分值应为0至99999.99之间的数字，最多两位小数", "指标代码重复"} <= messages
+    assert [r[2] for r in rows[1:] if r[3].startswith("分值应为")] == ["十分", "1E+30", "123456789", "1.005"]
     assert not AppraisalNode.objects.filter(template__name="坏表").exists()
 
 
