@@ -237,6 +237,9 @@ SOURCE_MISSING = (
 
 
 def _publish(actor: Any, item: Disclosure, snap: snapshots.Snapshot | None = None) -> None:
+    if _is_secret(item):
+        # Flagged 涉密 after the item was generated (generation files such items as exempt): not to the public.
+        raise DomainError(f"“{item.title}”的来源部门或单位已标记为涉密，请按涉密不予公开办理，或先取消涉密标记")
     if snap is None:
         try:
             snap = snapshots.build(item)

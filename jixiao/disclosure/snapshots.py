@@ -18,6 +18,7 @@ from jixiao.core.errors import DomainError
 from jixiao.core.money import format_wan
 from jixiao.disclosure.models import SEARCH_TEXT_MAX, Disclosure, ItemType
 from jixiao.evaluation.models import SelfEvaluation
+from jixiao.evaluation.workflow import EDITABLE_STATES as SELF_EVAL_EDITABLE
 from jixiao.indicators.models import FrameworkNode, IndicatorLibraryItem, ItemStatus
 from jixiao.keyeval.documents import evaluation_report_docx, report_title
 from jixiao.keyeval.models import KeyEvalDocument, KeyEvaluation
@@ -78,9 +79,19 @@ def _targets() -> Any:
     )
 
 
+def _check_target(target: PerformanceTarget) -> None:
+    """Only an approved target's table is published: while an adjustment is under review the unit edits the target
+    in place (the approved copy is a TargetVersion), so its live rows are a draft; what is already public stays."""
+    if target.is_deleted or target.status not in (TargetStatus.APPROVED, TargetStatus.ADJUSTING):
+        raise DomainError(f"绩效目标“{target.name}”不是已批复状态，不能公开")
+    if target.status == TargetStatus.ADJUSTING:
+        raise DomainError(f"绩效目标“{target.name}”正在调整审核中，请审核完成后再公开（已公开的内容保持不变）")
+
+
 def target_snapshot(item: Disclosure, target: PerformanceTarget | None = None) -> Snapshot:
     """The standardised 绩效目标表 (年度任务、总体目标、绩效指标) of an approved target."""
     target = target or _targets().get(pk=_subject_id(item))
+    _check_target(target)
     data = {
         **_org(item),
         "fiscal_year": target.fiscal_year,
@@ -170,6 +181,9 @@ def target_changes(before: dict[str, Any], after: dict[str, Any]) -> list[dict[s
 
 def self_eval_snapshot(item: Disclosure) -> Snapshot:
     record = SelfEvaluation.objects.select_related("project").get(pk=_subject_id(item))
+    if record.is_deleted or record.status in SELF_EVAL_EDITABLE:
+        # Withdrawn or returned since the item was generated: the unit is editing it again.
+        raise DomainError(f"自评“{record.name}”已撤回或被退回修改，请重新报送后再公开")
     total = record.total_computed if record.total_computed is not None else record.total_claimed
     data = {
         **_org(item),
