@@ -60,14 +60,19 @@ def joint_review_page(request: HttpRequest, pk: int) -> HttpResponse:
                     expected_version=form.cleaned_data["version"],
                 )
             except DomainError as exc:
-                form.add_error(None, exc.message)
                 status = exc.status_code
+                project = _joint_project(request.user, pk)
+                # The opinion as typed stays, on the project as it is now: sent again, it is about what is shown.
+                data = request.POST.copy()
+                data["version"] = str(project.version)
+                form = JointOpinionForm(data)
+                form.is_valid()
+                form.add_error(None, exc.message)
             else:
                 messages.success(request, f"已提交对项目“{project.name}”的联合审核意见")
                 return redirect("projects:joint_review", pk=project.pk)
         else:
             status = 400
-        project = _joint_project(request.user, pk)
     context = {
         "project": project,
         "form": form,

@@ -174,9 +174,15 @@ def test_an_opinion_only_at_the_joint_step_and_on_the_version_shown(world: World
     services.project_set_supported_amount(
         actor=world.users["performance"], project=linked, amount_yuan=Decimal("90000.00"), reason="核减"
     )
-    response = client.post(f"/projects/joint-review/{linked.pk}/", {"verdict": "agree", "version": shown})
+    response = client.post(
+        f"/projects/joint-review/{linked.pk}/", {"verdict": "agree", "version": shown, "comment": "同意"}
+    )
     assert response.status_code == 409 and "请刷新后重新审核" in response.content.decode()
     assert not JointReviewOpinion.objects.exists()
+    # The page shows the project as it is now, the opinion as typed, and takes it when sent again.
+    linked.refresh_from_db()
+    assert response.context["form"]["version"].value() == str(linked.version)
+    assert response.context["form"]["comment"].value() == "同意"
     # In the library, the page shows the project and its opinions but no form; a post is refused.
     response = client.post(f"/projects/joint-review/{linked.pk}/", {"verdict": "agree"})
     assert response.status_code == 302
