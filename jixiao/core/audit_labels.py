@@ -144,6 +144,7 @@ ACTIONS: dict[str, str] = {
     "issue_outcomes": "下达考核结果",
     "joint_review": "联合审核",
     "joint_rule_save": "修改联合审核设置",
+    "letter_download": "下载整改文书",
     "letter_interview": "生成约谈通知书",
     "letter_notice": "生成整改通知书",
     "letter_reminder": "生成提醒敦促函",

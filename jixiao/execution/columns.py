@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from jixiao.core.numbers import FIRST_YEAR, LAST_YEAR
 
+# One payment at most: a row far below the yuan column's limit, so that a project's month (the rollup) and the
+# totals, which add rows up in the same numeric(18,2) columns, cannot overflow (a voucher number pasted as an amount).
+MAX_PAYMENT_YUAN = Decimal("999999999999.99")
+AMOUNT_RANGE_ERROR = "金额超出允许范围（单笔不超过1万亿元）"
 # The message of a payment date that is not a real day of FIRST_YEAR—LAST_YEAR (2026-02-30, 2026/13/01, 26-3-15): the
 # same in the Python and PostgreSQL import paths.
 DATE_ERROR = f"不是有效日期，请填写{FIRST_YEAR}—{LAST_YEAR}年间的日期，如 2026-03-15"

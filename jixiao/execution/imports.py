@@ -23,7 +23,7 @@ from typing import IO, Any
 from jixiao.core.errors import DomainError
 from jixiao.core.jobs import delete_stored, job_attach_errors, job_progress, job_summarize, stored_path
 from jixiao.core.models import Job
-from jixiao.core.money import CENT, MAX_YUAN, MoneyError, format_wan, to_decimal
+from jixiao.core.money import CENT, MoneyError, format_wan, to_decimal
 from jixiao.core.numbers import FIRST_YEAR, LAST_YEAR
 from jixiao.core.spreadsheets import (
     CellError,
@@ -34,7 +34,16 @@ from jixiao.core.spreadsheets import (
     read_rows,
 )
 from jixiao.execution import pg_import, services
-from jixiao.execution.columns import ALIASES, COLUMNS, DATE_ERROR, HEADERS, MAX_LENGTH, TITLE_OF
+from jixiao.execution.columns import (
+    ALIASES,
+    AMOUNT_RANGE_ERROR,
+    COLUMNS,
+    DATE_ERROR,
+    HEADERS,
+    MAX_LENGTH,
+    MAX_PAYMENT_YUAN,
+    TITLE_OF,
+)
 from jixiao.execution.models import PaymentImport
 from jixiao.execution.services import ParsedRow, PaymentRow
 from jixiao.organizations.models import FiscalRegion
@@ -69,13 +78,25 @@ def csv_rows(handle: IO[bytes]) -> tuple[list[str], Iterator[tuple[int, dict[str
     return header, iterate()
 
 
+def _without_nul(lines: Iterable[str]) -> Iterator[str]:
+    """The lines of a text file, refusing one with a NUL character: Python's csv reads it, but PostgreSQL's COPY
+    cannot store it (a generic failure there, a stored NUL on SQLite). Usually a UTF-16 file saved as .csv."""
+    for number, line in enumerate(lines, start=1):
+        if "\x00" in line:
+            raise SpreadsheetError(
+                f"文件第{number}行含有空字符（NUL），可能不是 UTF-8 或 GBK 编码的文本（如 UTF-16），"
+                "请另存为 UTF-8 或 GBK 编码的 CSV 文件后重新导入"
+            )
+        yield line
+
+
 def csv_records(handle: IO[bytes]) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
     """Header and a lazy iterator of (record number, field list) for a CSV byte stream; blank records skipped."""
     head = handle.read(SNIFF_BYTES)
     encoding = detect_encoding(head)
     handle.seek(0)
     text = io.TextIOWrapper(handle, encoding=encoding, newline="")  # type: ignore[type-var]
-    reader = csv.reader(text)
+    reader = csv.reader(_without_nul(text))
     try:
         header = [_header(cell) for cell in next(reader, [])]
     except (UnicodeDecodeError, csv.Error) as exc:
@@ -159,7 +180,7 @@ def missing_headers(header: list[str]) -> list[CellError]:
 
 
 PLAIN_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-PLAIN_AMOUNT = re.compile(r"-?[0-9]{1,16}(?:\.[0-9]{1,2})?")
+PLAIN_AMOUNT = re.compile(r"-?[0-9]{1,12}(?:\.[0-9]{1,2})?")  # within MAX_PAYMENT_YUAN: no range check needed
 _TITLES = [title for title, _key, _required in COLUMNS]
 _REQUIRED = operator.itemgetter(*[i for i, (_t, _k, required) in enumerate(COLUMNS) if required])
 _LIMITED = [(i, MAX_LENGTH[key]) for i, (_t, key, _r) in enumerate(COLUMNS) if key in MAX_LENGTH]
@@ -264,6 +285,8 @@ def parse_date(raw: Any, text: str) -> dt.date:
             return value
     cleaned = text.split(" ")[0].split("T")[0]
     for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d"):
+        if fmt == "%Y%m%d" and not (len(cleaned) == 8 and cleaned.isascii() and cleaned.isdigit()):
+            continue  # strptime reads "202611" as 2026-01-01: the compact form is exactly eight digits
         try:
             value = dt.datetime.strptime(cleaned, fmt).date()
         except ValueError:
@@ -277,8 +300,8 @@ def parse_amount(raw: Any) -> Decimal:
     amount = to_decimal(raw)
     if amount == 0:
         raise ValueError("金额不能为0")
-    if abs(amount) > MAX_YUAN:
-        raise ValueError("金额超出允许范围")
+    if abs(amount) > MAX_PAYMENT_YUAN:
+        raise ValueError(AMOUNT_RANGE_ERROR)
     if amount.quantize(CENT) != amount:
         raise ValueError("金额（元）最多保留2位小数")
     return amount.quantize(CENT)

@@ -31,11 +31,10 @@ from typing import Any
 from django.db import DatabaseError, connection, transaction
 from psycopg.copy import QueuedLibpqWriter
 
-from jixiao.core.money import MAX_YUAN
 from jixiao.core.numbers import FIRST_YEAR, LAST_YEAR
 from jixiao.core.spreadsheets import CellError
 from jixiao.execution import services
-from jixiao.execution.columns import COLUMNS, DATE_ERROR, MAX_LENGTH
+from jixiao.execution.columns import AMOUNT_RANGE_ERROR, COLUMNS, DATE_ERROR, MAX_LENGTH, MAX_PAYMENT_YUAN
 from jixiao.execution.models import PaymentImport, PaymentStagingRow
 from jixiao.execution.services import STAGE_COLUMNS, PaymentRow, Progress, RowErrors
 from jixiao.organizations.models import BudgetUnit
@@ -236,7 +235,7 @@ def _parse_sql() -> str:
             checks.append(
                 "CASE WHEN left(amount_yuan, 1) = '=' THEN '不接受公式，请填写值' WHEN amount_yuan = '' THEN '必填' "
                 "WHEN amount = 0 THEN '金额不能为0' "
-                f"WHEN abs(amount) > {MAX_YUAN} THEN '金额超出允许范围' "
+                f"WHEN abs(amount) > {MAX_PAYMENT_YUAN} THEN '{AMOUNT_RANGE_ERROR}' "
                 f"WHEN trunc(amount, 2) <> amount THEN '金额（元）最多保留2位小数' END AS e{seq}"
             )
         else:

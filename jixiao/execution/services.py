@@ -165,7 +165,8 @@ def payments_import(
     except PaymentImportRejectedError:
         raise
     except BaseException:
-        PaymentImport.objects.filter(pk=batch.pk).update(
+        # Only a batch still running failed: one already imported (the error came after its commit) stays so.
+        PaymentImport.objects.filter(pk=batch.pk, status=PaymentImport.Status.RUNNING).update(
             status=PaymentImport.Status.FAILED,
             message="导入中断，未保存任何数据，可重新导入",
             finished_at=timezone.now(),
@@ -451,7 +452,9 @@ def _write(batch: PaymentImport, actor: Any) -> None:
         )
         region = batch.region
         if written:
-            transaction.on_commit(lambda: hooks.payments_imported(region, years))
+            # After the commit the payments are in: a failing sweep (a lock timeout) is logged, never reported as a
+            # failed import ("未保存任何数据") of rows that were saved.
+            transaction.on_commit(lambda: hooks.payments_imported(region, years), robust=True)
 
 
 def _write_batch(batch: PaymentImport, low: int, high: int) -> int:

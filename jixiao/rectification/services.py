@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from jixiao.core import audit, uploads
@@ -62,7 +62,8 @@ def _event(actor: Any, rect: Rectification, action: str, label: str, source: str
 def default_deadline(region: Any, fiscal_year: int, start: date) -> date:
     rule = selectors.settings_for(region, fiscal_year)
     if rule.working_days:
-        return add_working_days(start, rule.deadline_days, overrides_for(region, start, start + timedelta(days=400)))
+        # 365 working days span some 511 calendar days: read the calendar's overrides that far.
+        return add_working_days(start, rule.deadline_days, overrides_for(region, start, start + timedelta(days=560)))
     return start + timedelta(days=rule.deadline_days)
 
 
@@ -134,6 +135,17 @@ def findings_from_candidates(
     for key in sorted(wanted):
         c = offered[key]
         groups[("one",) if one_case else (c.source_type, c.department_id, c.unit_id, c.project_id)].append(c)
+    try:
+        return _cases_from_groups(actor, groups, one_case)
+    except IntegrityError as exc:
+        # Converted by someone else meanwhile (a double submit): their cases stand, nothing of these is kept.
+        raise ConflictError("所选问题已被转为整改事项，请刷新后重试") from exc
+
+
+def _cases_from_groups(
+    actor: Any, groups: dict[tuple[Any, ...], list[Candidate]], one_case: bool
+) -> list[Rectification]:
+    """One draft case per group with its findings, all or nothing (`findings_from_candidates`)."""
     created: list[Rectification] = []
     with transaction.atomic():
         for items in groups.values():
@@ -389,6 +401,27 @@ def rectification_submit_feedback(
     return locked
 
 
+def letter_downloaded(*, actor: Any, letter: RectificationLetter) -> None:
+    """A 整改通知书 / 约谈通知书 / 提醒敦促函 downloaded as Word: audited every time (SECURITY.md §1.4), not only the
+    addressee's first reading."""
+    audit.record(
+        actor=actor,
+        event_type="rectification.letter_download",
+        obj=letter.rectification,
+        reason=f"{letter.get_kind_display()} {letter.doc_no or letter.pk}"[:500],
+    )
+
+
+def ledger_exported(*, actor: Any, conditions: str) -> None:
+    """The 整改台账 exported (feedback and review opinions included): audited with its filter."""
+    audit.record(
+        actor=actor,
+        event_type="rectification.export",
+        object_type="rectification.rectification",
+        reason=conditions[:500],
+    )
+
+
 def feedback_file_opened(*, actor: Any, row: FeedbackFile) -> None:
     """A 问题整改报告 downloaded: audited with the SHA-256 of the file handed out."""
     uploads.stored_file_opened(row, actor=actor, event_type="rectification.report_file_download", obj=row.rectification)
@@ -424,7 +457,9 @@ def rectification_close(
 def rectification_return(
     *, actor: Any, rectification: Rectification, reason: str, lock_token: str | None = None
 ) -> Rectification:
-    """退回: back to the unit with a reason; the deadline stays."""
+    """退回: back to the unit with a reason and a new period: the deadline becomes the later of the old one and a
+    whole period (整改期限规则) from today, so time spent in review does not count as the unit's delay; the 到期提醒
+    is sent again before it. A case already chased keeps its escalation level: late again, the next letter follows."""
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("请填写退回理由")
@@ -432,7 +467,12 @@ def rectification_return(
         locked, transition = _locked(actor, rectification, RETURN, lock_token)
         locked.review_opinion = reason[:2000]
         locked.returned_count += 1
-        _move(actor, locked, transition, ["review_opinion", "returned_count"], reason)
+        renewed = default_deadline(locked.region, locked.fiscal_year, timezone.localdate())
+        if locked.deadline is None or locked.deadline < renewed:
+            locked.deadline = renewed
+        locked.reminded_on = None
+        fields = ["review_opinion", "returned_count", "deadline", "reminded_on"]
+        _move(actor, locked, transition, fields, reason)
     return locked
 
 

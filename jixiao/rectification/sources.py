@@ -21,6 +21,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from jixiao.alerts.models import CaseStatus, Color, ProjectLight, WarningCase
 from jixiao.alerts.selectors import region_light_count
+from jixiao.core.numbers import MAX_ID, is_digits
 from jixiao.evaluation.models import AuthenticityItem, ReEvaluationSample, SelfEvalStatus, SelfEvaluation
 from jixiao.inspections.models import Inspection
 from jixiao.keyeval.models import KeyEvalGrade, KeyEvaluation
@@ -454,7 +455,7 @@ def candidates_by_key(user: Any, fiscal_year: int, keys: Iterable[str]) -> dict[
     wanted: dict[str, set[int]] = {}
     for key in keys:
         label, _, pk = key.partition(":")
-        if pk.isdigit():
+        if is_digits(pk) and int(pk) <= MAX_ID:  # an id: not "²" (int() refuses it), not beyond a bigint
             wanted.setdefault(label, set()).add(int(pk))
     found: dict[str, Candidate] = {}
     for source in SOURCES:

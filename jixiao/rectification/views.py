@@ -10,9 +10,10 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
-from jixiao.core.errors import DomainError
-from jixiao.core.forms import valid_filters
-from jixiao.core.locking import add_lock_token
+from jixiao.core.errors import ConflictError, DomainError
+from jixiao.core.forms import conditions_text, valid_filters
+from jixiao.core.locking import FIELD_NAME as LOCK_FIELD
+from jixiao.core.locking import add_lock_token, lock_token
 from jixiao.core.numbers import year_or_none
 from jixiao.core.views_helpers import capability_required, paginate, stored_file_response, xlsx_response
 from jixiao.organizations.selectors import current_fiscal_year
@@ -66,8 +67,9 @@ def _list_page(request: HttpRequest, *, status: int = 200) -> HttpResponse:
 
 @capability_required("rectification.view")
 def rectification_export(request: HttpRequest) -> HttpResponse:
-    _, params = _filters(request)
+    form, params = _filters(request)
     content = exports.ledger_workbook(selectors.rectifications_filtered(request.user, params))
+    services.ledger_exported(actor=request.user, conditions=conditions_text(request.GET, form))
     return xlsx_response(content, f"问题整改台账_{timezone.localdate():%Y%m%d}.xlsx")
 
 
@@ -191,8 +193,16 @@ def _act(request: HttpRequest, pk: int, form_class: type, run: Any) -> HttpRespo
         try:
             done = run(rect, form.cleaned_data)
         except DomainError as exc:
-            form.add_error(None, exc.message)
             status = exc.status_code
+            if isinstance(exc, ConflictError):
+                # The case moved on: the form keeps what was typed, on the case as it is now, so that pressing the
+                # button again (after reading the page) is not refused once more for the same stale page.
+                data = request.POST.copy()
+                data[LOCK_FIELD] = lock_token(selectors.rectification_get(request.user, pk))
+                form = form_class(data, request.FILES)
+                add_lock_token(form, rect)
+                form.is_valid()
+            form.add_error(None, exc.message)
         else:
             messages.success(request, done or DONE.get(form_class.__name__, "已办理"))
             return redirect("rectification:detail", pk=pk)
@@ -280,6 +290,7 @@ def letter_download(request: HttpRequest, pk: int, letter_id: int) -> HttpRespon
     if letter.document_id is None:
         raise Http404
     content = letters.render_letter(letter, actor=request.user)
+    services.letter_downloaded(actor=request.user, letter=letter)
     response = HttpResponse(
         content, content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     )

@@ -284,3 +284,37 @@ def test_cancelling_during_the_import_saves_nothing(world: Any, tmp_path: Path, 
         )
     assert Payment.objects.count() == 0 and PaymentStagingRow.objects.count() == 0
     assert PaymentImport.objects.get().status == PaymentImport.Status.FAILED
+
+
+def test_a_nul_character_is_refused_in_chinese_on_both_databases(world: Any, tmp_path: Path) -> None:
+    """Python's csv reads a NUL; PostgreSQL's COPY cannot store it (a generic failure there) and SQLite would."""
+    content = csv_bytes([row("V1", "10"), row("V\x002", "10")])
+    with pytest.raises(SpreadsheetError, match="文件第3行含有空字符"):
+        run(world, tmp_path, "nul.csv", content)
+    assert Payment.objects.count() == 0 and PaymentStagingRow.objects.count() == 0
+
+
+def test_a_short_compact_date_and_a_huge_amount_are_cell_errors(world: Any, tmp_path: Path) -> None:
+    """strptime read "202611" as 2026-01-01; one row of 10¹⁶ yuan fitted the column but two overflowed the rollup."""
+    rows = [row("V1", "10", pay_date="202611"), row("V2", "10", pay_date="2026111"), row("V3", "1000000000000")]
+    error = rejected(world, tmp_path, "bad.csv", csv_bytes(rows))
+    found = {(e.row, e.column): e.message for e in error.errors}
+    assert found[(2, "支付日期")] == DATE_ERROR and found[(3, "支付日期")] == DATE_ERROR
+    assert found[(4, "金额（元）")] == "金额超出允许范围（单笔不超过1万亿元）"
+    assert run(world, tmp_path, "ok.csv", csv_bytes([row("V4", "10", pay_date="20261105")])).rows_imported == 1
+
+
+def test_a_sweep_failing_after_the_commit_leaves_the_import_done(
+    world: Any, tmp_path: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    def failing(region: Any, years: Any) -> None:
+        raise RuntimeError("database is locked")
+
+    callback = hooks.on_payments_imported(failing)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            batch = run(world, tmp_path, "a.csv", csv_bytes([row("V1", "10")]))
+    finally:
+        hooks._callbacks.remove(callback)
+    assert PaymentImport.objects.get(pk=batch.pk).status == PaymentImport.Status.DONE
+    assert Payment.objects.count() == 1
