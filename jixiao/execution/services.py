@@ -417,6 +417,10 @@ def _write(batch: PaymentImport, actor: Any) -> None:
         _mark_existing(batch)
         if _staged(batch).filter(is_existing=False).filter(Exists(_same_voucher(batch))).exists():
             raise DomainError("导入期间有其他导入写入了相同凭证，请重新导入")
+        late = _Errors()
+        _check_refunds(batch, late)  # two imports reversing one voucher at once would each leave it above zero
+        if late.count:
+            raise DomainError(f"导入期间有其他导入冲销了相同的原凭证：{late.kept[0].message}，请重新导入")
         bounds = _staged(batch).aggregate(low=Min("row_no"), count=Count("id"))
         low, high = bounds["low"] or 0, _staged(batch).order_by("-row_no").values_list("row_no", flat=True).first() or 0
         written = 0

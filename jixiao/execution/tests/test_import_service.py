@@ -318,3 +318,26 @@ def test_a_sweep_failing_after_the_commit_leaves_the_import_done(
         hooks._callbacks.remove(callback)
     assert PaymentImport.objects.get(pk=batch.pk).status == PaymentImport.Status.DONE
     assert Payment.objects.count() == 1
+
+
+def test_a_refund_committed_by_another_import_meanwhile_is_checked_again_under_the_lock(
+    world: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """Two imports each reversing −600 of one 1,000 payment passed their checks apart; the second now fails whole."""
+    from jixiao.core.errors import DomainError
+    from jixiao.execution.tests.factories import payment_create
+
+    run(world, tmp_path, "a.csv", csv_bytes([row("V1", "1000.00")]))
+    real = services._mark_existing
+    calls: list[Any] = []
+
+    def other_import_commits_first(batch: Any) -> Any:
+        calls.append(batch)
+        if len(calls) == 2:  # the second look, under the region lock, just before writing
+            payment_create(world.school_project, "-600", dt.date(2026, 5, 1), voucher_no="R1", reverses="V1")
+        return real(batch)
+
+    monkeypatch.setattr(services, "_mark_existing", other_import_commits_first)
+    with pytest.raises(DomainError, match="导入期间有其他导入冲销了相同的原凭证"):
+        run(world, tmp_path, "b.csv", csv_bytes([row("R2", "-600", reverses="V1", pay_date="2026-05-02")]))
+    assert not Payment.objects.filter(voucher_no="R2").exists()
