@@ -17,7 +17,7 @@ import openpyxl
 from openpyxl.styles import Alignment, Border, Font, Side
 
 from jixiao.core.errors import DomainError
-from jixiao.core.spreadsheets import WAN_FORMAT, norm, open_workbook
+from jixiao.core.spreadsheets import WAN_FORMAT, SpreadsheetError, norm, open_workbook
 from jixiao.evaluation.scoring.rules import LEVEL_LABELS
 from jixiao.evaluation.scoring.sheet import FUND_KEYS, FundRow, IndicatorRow, SelfEvalSheet
 from jixiao.indicators.valueparse import format_number
@@ -251,6 +251,10 @@ def read_selfevaluations(upload: IO[bytes] | bytes) -> list[SelfEvalSheet]:
     workbook = open_workbook(upload, read_only=True)
     try:
         return [_sheet(_Grid(ws)) for ws in _chosen_sheets(workbook)]
+    except DomainError:
+        raise
+    except Exception as exc:  # a sheet's XML is read only here: damage (or no sheet at all) shows now, in many types
+        raise SpreadsheetError("文件无法解析，请确认是 Excel（.xlsx）格式") from exc
     finally:
         workbook.close()
 

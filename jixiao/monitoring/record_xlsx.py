@@ -273,10 +273,12 @@ def read_record(
 
     The upload passes core.spreadsheets `open_workbook` first (size, type, zip bomb, macros)."""
     workbook = open_workbook(upload, read_only=True)
+    title = DEPT_SHEET if record.is_dept_overall else PROJECT_SHEET
     try:
-        title = DEPT_SHEET if record.is_dept_overall else PROJECT_SHEET
         meta = _meta(workbook)
         grid = _Grid(_sheet(workbook, title))
+    except Exception as exc:  # a sheet's XML is read only here: damage (or no sheet at all) shows now, in many types
+        raise MonitoringImportError(["文件无法解析，请确认是本监控表导出后填写的 Excel（.xlsx）文件"]) from exc
     finally:
         workbook.close()
     if norm(grid.value("A1")) != norm(title):

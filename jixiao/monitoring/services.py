@@ -371,8 +371,10 @@ def _indicator_rows(targets: list[PerformanceTarget]) -> dict[int, list[Monitori
     return result
 
 
-def _base_record(task: MonitoringTask, progress: Decimal) -> dict[str, Any]:
-    return {"task": task, "region_id": task.region_id, "fiscal_year": task.fiscal_year, "time_progress": progress}
+def _base_record(task: MonitoringTask, progress: Decimal, region_id: int) -> dict[str, Any]:
+    """A record's own keys: `region_id` is its project's or department's, not the round's: a city's round over its
+    counties gives each county's units records they see (the row scope is the reader's region subtree)."""
+    return {"task": task, "region_id": region_id, "fiscal_year": task.fiscal_year, "time_progress": progress}
 
 
 def task_project_seeds(task: MonitoringTask, projects: list[Project], progress: Decimal) -> list[_Seed]:
@@ -385,7 +387,7 @@ def task_project_seeds(task: MonitoringTask, projects: list[Project], progress: 
         total = project.fiscal_amount_yuan + project.carryover_amount_yuan + project.other_amount_yuan
         annual = target.annual_total_yuan if target is not None and target.annual_total_yuan else total
         record = MonitoringRecord(
-            **_base_record(task, progress),
+            **_base_record(task, progress, project.region_id),
             project=project,
             target=target,
             department_id=project.department_id,
@@ -433,7 +435,7 @@ def _dept_seeds(task: MonitoringTask, projects: list[Project], progress: Decimal
         total = s["fiscal"] + s["carryover"] + s["other"]
         target = targets.get(dept_id)
         record = MonitoringRecord(
-            **_base_record(task, progress),
+            **_base_record(task, progress, departments[dept_id].region_id),
             target=target,
             department_id=dept_id,
             unit_id=own_units[dept_id],

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from jixiao.core import audit_labels, bulk
+from jixiao.core import audit, audit_labels, bulk
 from jixiao.core.errors import ConflictError, DomainError
 from jixiao.core.forms import EvidenceUploadForm, valid_filters
 from jixiao.core.locking import step_refusal, typed_opinion
@@ -134,6 +134,7 @@ def task_export(request: HttpRequest, pk: int) -> HttpResponse:
     task = selectors.task_get(request.user, pk)
     records = selectors.records_for_export(selectors.records_visible(request.user).filter(task=task))
     content = exports.export_round(task, records.iterator(chunk_size=500))
+    audit.record(actor=request.user, event_type="monitoring.task_export", obj=task, reason=task.task_no)
     return xlsx_response(content, f"监控填报汇总_{task.task_no}.xlsx")
 
 
@@ -320,7 +321,9 @@ def record_transition(request: HttpRequest, pk: int) -> HttpResponse:
 def record_export(request: HttpRequest, pk: int) -> HttpResponse:
     record = selectors.record_get(request.user, pk)
     name = f"监控表_{record.project.code if record.project_id else record.department.dept_code}_{record.task.task_no}"  # type: ignore[union-attr]
-    return xlsx_response(exports.export_record(record), f"{name}.xlsx")
+    content = exports.export_record(record)
+    audit.record(actor=request.user, event_type="monitoring.record_export", obj=record, reason=name)
+    return xlsx_response(content, f"{name}.xlsx")
 
 
 @require_POST

@@ -21,7 +21,7 @@ from jixiao.core import audit, signatures, uploads
 from jixiao.core.config_rows import refuse_second_copy
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.locking import check_lock_token, lock_token
-from jixiao.core.numbers import FIRST_YEAR, LAST_YEAR, is_year
+from jixiao.core.numbers import FIRST_YEAR, LAST_YEAR, MAX_ID, is_digits, is_year
 from jixiao.core.permissions import require
 from jixiao.core.text import check_row_names
 from jixiao.core.todos import TodoItem, countdown
@@ -120,6 +120,8 @@ def _check_tree(tree: list[Dimension], names: Mapping[int, str], points: Mapping
     _check_names(tree, names)
     if any(value < 0 for value in points.values()):
         raise DomainError("分值不能为负数")
+    if any(value != value.quantize(Decimal("0.01")) for value in points.values()):
+        raise DomainError("分值最多保留两位小数")  # stored with 2: 33.335 × 2 + 33.33 would pass as 100, then not
     if any(not name.strip() for name in names.values()):
         raise DomainError("指标名称不能为空")
     total = Decimal(0)
@@ -291,8 +293,8 @@ def panel_create(
             )
             for pk in draw.drawn_ids
         ]
-        names = "、".join(experts[pk].name for pk in draw.drawn_ids)
-        _event(actor, locked, "panel_draw", "抽取评审专家", f"{names}；截止{deadline:%Y-%m-%d}")
+        # The timeline is read by the applying unit too: the count, not who reviews it (the panel page names them).
+        _event(actor, locked, "panel_draw", "抽取评审专家", f"抽取{len(members)}名专家；截止{deadline:%Y-%m-%d}")
         audit.record(
             actor=actor,
             event_type="preassessment.panel_create",
@@ -484,7 +486,7 @@ def my_assignments(user: Any) -> QuerySet[AssessmentPanelMember]:
 
 
 def assignment_get(user: Any, pk: Any) -> AssessmentPanelMember:
-    member = my_assignments(user).filter(pk=pk).first() if str(pk).isdigit() else None
+    member = my_assignments(user).filter(pk=pk).first() if is_digits(str(pk)) and int(pk) <= MAX_ID else None
     if member is None:
         raise Http404
     return member
@@ -527,6 +529,11 @@ def score_submit(
 ) -> AssessmentPanelMember:
     """An expert's scores for every checkpoint of the template, before the deadline (server date)."""
     require(actor, "preassessment.score")
+    comment = comment.strip()
+    if len(comment) > 2000:
+        raise DomainError(f"评审意见最多2000字，当前{len(comment)}字")
+    if "\x00" in comment:
+        raise DomainError("评审意见含有无效字符，请删除后重新提交")
     with transaction.atomic():
         locked = (
             AssessmentPanelMember.objects.select_for_update()
@@ -555,7 +562,7 @@ def score_submit(
             rows.append(ExpertScore(member=locked, item=item, points=value))
         ExpertScore.objects.filter(member=locked).delete()
         ExpertScore.objects.bulk_create(rows)
-        locked.comment = comment.strip()[:2000]
+        locked.comment = comment
         locked.submitted_at = timezone.now()
         locked.save(update_fields=["comment", "submitted_at"])
         signatures.sign(

@@ -15,6 +15,7 @@ from django.urls import reverse
 from jixiao.core.errors import DomainError
 from jixiao.core.models import AuditEvent
 from jixiao.core.money import format_wan, wan_from_yuan
+from jixiao.core.numbers import MAX_ID, is_digits
 from jixiao.core.todos import TodoItem
 from jixiao.organizations.selectors import in_region
 from jixiao.preassessment.models import (
@@ -179,7 +180,7 @@ def assessment_attachments(assessment: PreAssessment) -> QuerySet[Attachment]:
 def attachment_get(user: Any, assessment_pk: Any, pk: Any) -> Attachment:
     """An attachment of a visible assessment, or 404 (another unit's file does not exist for this user)."""
     assessment = PreAssessment.objects.get_visible_or_404(user, pk=assessment_pk)
-    found = assessment.attachments.filter(pk=pk).first() if str(pk).isdigit() else None
+    found = assessment.attachments.filter(pk=pk).first() if is_digits(str(pk)) and int(pk) <= MAX_ID else None
     if found is None:
         raise Http404
     return found
@@ -426,14 +427,18 @@ def assessments_filtered(user: Any, params: dict[str, Any]) -> QuerySet[PreAsses
     return qs
 
 
+# The project statuses a unit files an assessment from (before 入库): the page's list and the API alike.
+FILABLE_STATUSES = ("draft", "returned")
+
+
 def project_for_filing(user: Any, pk: Any) -> Any:
     """A visible project to file an assessment for, or None (another unit's project does not exist)."""
-    return projects_visible(user).filter(pk=pk).first() if str(pk).isdigit() else None
+    return projects_visible(user).filter(pk=pk).first() if is_digits(str(pk)) and int(pk) <= MAX_ID else None
 
 
 def assessable_projects(user: Any) -> list[Any]:
     """Visible draft or returned projects a unit may start an assessment for (no open or supported one yet)."""
-    projects = projects_visible(user).filter(status__in=["draft", "returned"])
+    projects = projects_visible(user).filter(status__in=FILABLE_STATUSES)
     return projects_to_assess(user, projects)
 
 

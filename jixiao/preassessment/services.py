@@ -348,6 +348,9 @@ def attachment_delete(*, actor: Any, attachment: Attachment) -> None:
         current = Attachment.objects.filter(pk=attachment.pk, assessment=locked).first()
         if current is None:
             raise NotFoundError("附件不存在")
+        if current.kind == Attachment.Kind.AGENCY_REPORT:
+            # The third-party agency's report is its evidence, not the unit's filing (a returned filing is editable).
+            raise ConflictError("第三方机构评估报告不能由申报单位删除")
         uploads.stored_file_delete(
             current,
             actor=actor,

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from jixiao.core.errors import ConflictError, DomainError
 from jixiao.core.forms import bootstrapify
 from jixiao.core.locking import lock_token, posted_lock_token
+from jixiao.core.numbers import year_or_none
 from jixiao.core.views_helpers import capability_required
 from jixiao.experts.models import Agency
 from jixiao.experts.selectors import expert_fields
@@ -101,7 +102,7 @@ def scoring_template(request: HttpRequest, pk: int) -> HttpResponse:
                     template=template,
                     names=names,
                     points=points,
-                    fiscal_year=int(year_raw) if year_raw.isdigit() else None,
+                    fiscal_year=year_or_none(year_raw),
                     lock_token=posted_lock_token(request.POST),
                 )
             except DomainError as exc:

@@ -357,3 +357,33 @@ def test_only_the_filler_sees_the_import_form(ready: World) -> None:
         assert 'data-testid="mon-export"' in page and 'data-testid="mon-import"' not in page, persona
     assert ready.login("performance").post(reverse("monitoring:record_import", args=[record.pk])).status_code == 403
     assert ready.login("unit_user").get(reverse("monitoring:record_import", args=[record.pk])).status_code == 405
+
+
+def test_a_workbook_with_a_damaged_sheet_is_refused_in_chinese(ready: World) -> None:
+    """openpyxl opens the workbook and reads each sheet only later: a cut sheet failed there, a 500."""
+    import io
+    import zipfile
+
+    record = school_record(issued_round(ready), ready)
+    good = _filled(ready, record)
+    damaged = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(good)) as source, zipfile.ZipFile(damaged, "w") as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data[: len(data) // 2]
+            target.writestr(info, data)
+    response = _upload(ready.login("unit_user"), record, damaged.getvalue())
+    _assert_refused(ready, record, response, "文件无法解析")
+
+
+def test_both_exports_are_audited(ready: World) -> None:
+    from jixiao.core.models import AuditEvent
+
+    task = issued_round(ready)
+    record = school_record(task, ready)
+    client = ready.login("performance")
+    assert client.get(reverse("monitoring:task_export", args=[task.pk])).status_code == 200
+    assert client.get(reverse("monitoring:record_export", args=[record.pk])).status_code == 200
+    assert AuditEvent.objects.filter(event_type="monitoring.task_export", object_id=str(task.pk)).count() == 1
+    assert AuditEvent.objects.filter(event_type="monitoring.record_export", object_id=str(record.pk)).count() == 1

@@ -350,3 +350,20 @@ def test_reminders_within_warn_days_once_a_day(ready: World, capsys: Any) -> Non
     assert "已逾期2天" in capsys.readouterr().out
     assert Reminder.objects.filter(record__task=task).count() == 6
     assert AuditEvent.objects.filter(event_type="monitoring.reminders").count() == 2
+
+
+def test_a_citys_round_gives_each_county_its_own_records(ready: World) -> None:
+    """A city's 绩效处 issuing a round over its counties: each record carries its project's county, so the county's
+    unit opens it (it was the city's region, outside the unit's scope: 404 on its own 监控表)."""
+    from conftest import _member
+    from jixiao.organizations.tests.factories import FinanceSectionFactory, city_with_counties
+
+    city, _counties = city_with_counties(ready.region, ready.other_region)
+    city_perf = _member("city_perf", "performance", city, section=FinanceSectionFactory(region=city, code="JX"))
+    task = services.task_create(actor=city_perf, data=round_data())
+    services.task_issue(actor=city_perf, task=task)
+    record = MonitoringRecord.objects.get(task=task, project=ready.school_project)
+    far = MonitoringRecord.objects.get(task=task, project=ready.far_project)
+    assert (record.region_id, far.region_id) == (ready.region.pk, ready.other_region.pk)
+    assert ready.login("unit_user").get(f"/monitoring/records/{record.pk}/").status_code == 200
+    assert ready.login("unit_user").get(f"/monitoring/records/{far.pk}/").status_code == 404

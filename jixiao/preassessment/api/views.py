@@ -9,7 +9,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.preassessment import panels, selectors, services
 from jixiao.preassessment.api.serializers import (
     ConcludeSerializer,
@@ -20,6 +20,7 @@ from jixiao.preassessment.api.serializers import (
 )
 from jixiao.preassessment.filtersets import PreAssessmentFilterSet
 from jixiao.preassessment.models import PreAssessment
+from jixiao.preassessment.selectors import FILABLE_STATUSES
 from jixiao.preassessment.workflow import ACCEPT_REVISION
 
 
@@ -75,6 +76,12 @@ class PreAssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         project = selectors.project_for_filing(request.user, project_id)
         if project is None:
             raise NotFoundError("项目不存在")
+        if project.status not in FILABLE_STATUSES:
+            # As on the page (assessable_projects): assessed before 入库, so that a 核减 never rewrites the 财政拨款
+            # of a project already in the library, and a cancelled one is not filed.
+            raise ConflictError(
+                f"项目当前状态为“{project.get_status_display()}”，只有草稿或被退回的项目可以申报事前评估"
+            )
         pa = services.preassessment_create(
             actor=request.user, project=project, data=self._filing(payload.validated_data)
         )

@@ -110,3 +110,14 @@ def test_the_schema_lists_the_endpoints(world: World) -> None:
     assert schema.status_code == 200
     for path_ in (b"/api/v1/preassessments/", b"/api/v1/preassessments/{id}/conclude/"):
         assert path_ in schema.content
+
+
+def test_a_project_in_the_library_cannot_be_filed_through_the_api(world: World) -> None:
+    """The page offered draft or returned projects only; the API now refuses others alike (409, nothing written)."""
+    from jixiao.projects.models import Project
+
+    Project.objects.filter(pk=world.school_project.pk).update(status="in_library")
+    response = _post(world.login("unit_user"), URL, {"project": world.school_project.pk, **SECTIONS})
+    assert response.status_code == 409
+    assert "只有草稿或被退回的项目可以申报事前评估" in response.json()["detail"]
+    assert not PreAssessment.objects.filter(project=world.school_project).exists()

@@ -290,3 +290,28 @@ def test_confirm_from_a_page_shown_before_another_expert_submitted_is_refused(
     assert client.post(f"/preassessment/{pa.pk}/panel/confirm/", {"lock_token": fresh.group(1)}).status_code == 302
     pa.refresh_from_db()
     assert pa.score == Decimal("72.50")
+
+
+def test_the_unit_reads_the_draw_without_the_experts_names(
+    panel_world: tuple[World, PreAssessment, list[Expert]],
+) -> None:
+    """The 流转记录 is on the assessment page the applying unit reads: it says how many, not who."""
+    world, pa, experts = panel_world
+    _draw(world, pa)
+    event = pa.events.get(action="panel_draw")
+    assert event.comment.startswith("抽取3名专家；截止")
+    page = world.login("unit_user").get(f"/preassessment/{pa.pk}/").content.decode()
+    assert not any(e.name in page for e in experts)
+
+
+def test_an_experts_comment_over_the_limit_or_with_a_nul_is_refused(
+    panel_world: tuple[World, PreAssessment, list[Expert]],
+) -> None:
+    world, pa, _ = panel_world
+    member = next(m for m in _draw(world, pa) if m.expert.user == world.users["expert"])
+    points = _points_for(member, 80)
+    for comment, message in (("意" * 2001, "评审意见最多2000字"), ("方案\x00可行", "无效字符")):
+        with pytest.raises(DomainError, match=message):
+            panels.score_submit(actor=world.users["expert"], member=member, points=points, comment=comment)
+    member.refresh_from_db()
+    assert member.submitted_at is None
