@@ -237,8 +237,15 @@ def preassessment_conclude(
         )
         if locked.status != transition.source:
             raise ConflictError("评估申报状态已变化，请刷新后重试")
+        confirmed = locked.score  # the panel's (or the agency's) confirmed total, when there is one
+        if confirmed is not None:
+            if score is None:
+                score = confirmed  # a box left empty does not erase the panel's score
+            elif score != confirmed and not override_reason:
+                raise DomainError(f"评审总分已确认为{confirmed.normalize():f}分，改为{score.normalize():f}分须填写理由")
         rule = selectors.rule_for(locked.project.region, locked.fiscal_year)
-        suggested = selectors.suggested_conclusion(score, rule)
+        # The suggestion follows the confirmed score: a typed one never moves it (nor skips the threshold check).
+        suggested = selectors.suggested_conclusion(confirmed if confirmed is not None else score, rule)
         _check_override(conclusion, suggested, override_reason)
         supported = _amounts(conclusion, locked.requested_amount_yuan, supported_amount_yuan)
         before = audit.snapshot(locked, CONCLUSION_FIELDS)

@@ -315,3 +315,25 @@ def test_an_experts_comment_over_the_limit_or_with_a_nul_is_refused(
             panels.score_submit(actor=world.users["expert"], member=member, points=points, comment=comment)
     member.refresh_from_db()
     assert member.submitted_at is None
+
+
+def test_the_conclusion_keeps_the_panels_confirmed_score(
+    panel_world: tuple[World, PreAssessment, list[Expert]],
+) -> None:
+    """The 绩效股 cleared the score box, or typed 85 over the panel's 55, and concluded 予以支持 with no reason: the
+    suggestion followed the typed score and the panel's score was gone from the row."""
+    from jixiao.preassessment import services
+
+    world, pa, _ = panel_world
+    members = _draw(world, pa)
+    for member, total in zip(members, [50, 55, 60], strict=True):
+        panels.score_submit(actor=member.expert.user, member=member, points=_points_for(member, total))
+    pa = panels.panel_confirm(actor=world.users["performance"], assessment=pa)
+    assert pa.score == Decimal("55.00") and pa.suggested_conclusion != Conclusion.SUPPORT
+    perf = world.users["performance"]
+    with pytest.raises(DomainError, match="评审总分已确认为55分，改为85分须填写理由"):
+        services.preassessment_conclude(actor=perf, assessment=pa, conclusion=Conclusion.SUPPORT, score=Decimal(85))
+    with pytest.raises(DomainError):  # the cleared box keeps 55, whose suggestion needs a reason to support
+        services.preassessment_conclude(actor=perf, assessment=pa, conclusion=Conclusion.SUPPORT, score=None)
+    pa.refresh_from_db()
+    assert pa.score == Decimal("55.00") and pa.conclusion == ""
