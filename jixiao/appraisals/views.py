@@ -161,11 +161,11 @@ def task_action(request: HttpRequest, pk: int) -> HttpResponse:
             services.task_issue_outcomes(actor=request.user, task=task, lock_token=token)
             messages.success(request, "考核结果已通报")
         else:
-            messages.error(request, "操作无效")
+            raise DomainError("操作无效")
     except DomainError as exc:
+        # A refusal (examinees still pending, scores missing, a stale page) shows the task page with its status.
         messages.error(request, exc.message)
-        if isinstance(exc, ConflictError):
-            return _task_page(request, selectors.task_get(request.user, pk), exc.status_code)
+        return _task_page(request, selectors.task_get(request.user, pk), exc.status_code)
     return redirect("appraisals:task", pk=pk)
 
 

@@ -163,7 +163,12 @@ def _record_list(request: HttpRequest, *, status: int = 200, refused: bool = Fal
         if key not in red_at:
             red_at[key] = selectors.settings_for(record.region, record.fiscal_year).red_ratio_pct
         record.lagging = ratio is not None and ratio < red_at[key]  # type: ignore[attr-defined]
-    reminders = selectors.reminders_visible(request.user).order_by("-sent_on", "-id")[:5]
+    # The 填报提醒 still to act on: a record submitted since, or a round closed, needs no reminding.
+    reminders = (
+        selectors.reminders_visible(request.user)
+        .filter(record__status__in=EDITABLE_STATUSES, record__task__status=TaskStatus.ISSUED)
+        .order_by("-sent_on", "-id")[:5]
+    )
     panel = bulk.panel(
         request,
         workflow=MONITORING_WORKFLOW,

@@ -57,3 +57,17 @@ def test_a_grid_field_with_a_non_ascii_digit_is_ignored(world: World) -> None:
         reverse("appraisals:self_save", args=[edu.pk]), {"ind_²": "1", "ind_" + "9" * 5000: "1"}
     )
     assert response.status_code in (302, 400)
+
+
+def test_a_refused_ranking_shows_the_task_page_with_400(world: World) -> None:
+    """审定并排名 with examinees still self-scoring: the page again with the names (400), not a redirect (302)."""
+    from jixiao.core.locking import lock_token
+
+    task = dept_task(world)
+    response = world.login("performance").post(
+        reverse("appraisals:task_action", args=[task.pk]), {"action": "rank", "lock_token": lock_token(task)}
+    )
+    assert response.status_code == 400
+    assert "尚未进入绩效股审定环节" in response.content.decode()
+    bogus = world.login("performance").post(reverse("appraisals:task_action", args=[task.pk]), {"action": "x"})
+    assert bogus.status_code == 400 and "操作无效" in bogus.content.decode()

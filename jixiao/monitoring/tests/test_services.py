@@ -367,3 +367,18 @@ def test_a_citys_round_gives_each_county_its_own_records(ready: World) -> None:
     assert (record.region_id, far.region_id) == (ready.region.pk, ready.other_region.pk)
     assert ready.login("unit_user").get(f"/monitoring/records/{record.pk}/").status_code == 200
     assert ready.login("unit_user").get(f"/monitoring/records/{far.pk}/").status_code == 404
+
+
+def test_the_fill_list_shows_only_reminders_still_to_act_on(ready: World) -> None:
+    """A reminder of a 监控表 submitted since (or of a closed round) is no longer shown as if it were overdue."""
+    task = issued_round(ready)
+    services.send_reminders(date(2026, 9, 17))
+    record = school_record(task, ready)
+    unit = ready.login("unit_user")
+    link = f'href="/monitoring/records/{record.pk}/" class='
+    assert link in unit.get("/monitoring/records/").content.decode()  # the reminder's link
+    submitted = services.record_transition(
+        actor=ready.users["unit_user"], record=fill_complete(ready, record), action="submit"
+    )
+    assert submitted.status == "submitted"
+    assert link not in unit.get("/monitoring/records/").content.decode()
