@@ -182,6 +182,12 @@ def template_update(
             mapping = {old.pk: new for old, new in _pairs(tree, template)}
         else:
             template = next(t for t in locked if t.pk == template.pk)
+            in_review = AssessmentPanelMember.objects.filter(
+                template=template, assessment__status=PreAssessmentStatus.FIN_REVIEW
+            )
+            if in_review.exists():
+                # Experts of an open panel score against these items: changing them mid-review would mix maxima.
+                raise ConflictError("该评分模板正用于专家评审中的事前评估，请在这些评估形成结论后再修改")
             template.version += 1
             template.save(update_fields=["version"])
             mapping = {i.pk: i for i in template.items.all()}

@@ -151,3 +151,29 @@ def test_average_and_outlier_arithmetic() -> None:
     )
     assert summary.dimension_averages == {"D": Decimal("14.75")}
     assert summary.average == Decimal("14.75")
+
+
+def test_a_template_in_an_open_expert_review_is_not_edited(world: World) -> None:
+    """Experts of an open panel score against its items: a change of points mid-review would mix maxima."""
+    import datetime
+
+    from django.utils import timezone
+
+    from jixiao.core.errors import ConflictError
+    from jixiao.experts.tests.factories import ExpertFactory
+    from jixiao.preassessment.tests.factories import PreAssessmentFactory
+
+    national = ScoringTemplate.objects.get(region=None, fiscal_year=None, kind="project")
+    perf = world.users["performance"]
+    own = panels.template_update(actor=perf, template=national, names={}, points={}, fiscal_year=2026)
+    assert own.region_id == world.region.pk
+    for name in ("张专家", "李专家"):
+        ExpertFactory(name=name, region=world.region, field="教育")
+    pa = PreAssessmentFactory(project=world.school_project, fin_review=True)
+    members = panels.panel_create(
+        actor=perf, assessment=pa, field="教育", size=2, deadline=timezone.localdate() + datetime.timedelta(days=5)
+    )
+    assert members and all(m.template_id == own.pk for m in members)
+    first = panels.template_tree(own)[0].item
+    with pytest.raises(ConflictError, match="正用于专家评审中的事前评估"):
+        panels.template_update(actor=perf, template=own, names={first.pk: "改名"}, points={})
