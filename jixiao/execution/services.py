@@ -353,11 +353,14 @@ def _check_conflicts(batch: PaymentImport, errors: _Errors) -> None:
         errors.add(CellError(row_no, "支付凭证号", voucher, "该凭证号已导入，但内容不同（如需更正请用冲销凭证）"))
 
 
-def _check_refunds(batch: PaymentImport, errors: _Errors) -> None:
-    """Each reversed voucher must exist (stored or earlier in the file) and must not be reversed below zero."""
+def _check_refunds(batch: PaymentImport, errors: _Errors, *, clean: bool = False) -> None:
+    """Each reversed voucher must exist (stored or earlier in the file) and must not be reversed below zero.
+
+    `clean`: every staged row passed the checks (the second look, under the region lock), so every refund names its
+    voucher: the rows are read by the (batch, reverses_voucher_no) index range, not by a scan of the whole file."""
+    staged = _staged(batch).filter(reverses_voucher_no__gt="") if clean else _staged(batch)
     groups = (
-        _staged(batch)
-        .filter(amount_yuan__lt=0, is_existing=False)
+        staged.filter(amount_yuan__lt=0, is_existing=False)
         .values("reverses_voucher_no")
         .annotate(total=Sum("amount_yuan"), first=Min("row_no"))
         .order_by("reverses_voucher_no")
@@ -418,7 +421,7 @@ def _write(batch: PaymentImport, actor: Any) -> None:
         if _staged(batch).filter(is_existing=False).filter(Exists(_same_voucher(batch))).exists():
             raise DomainError("导入期间有其他导入写入了相同凭证，请重新导入")
         late = _Errors()
-        _check_refunds(batch, late)  # two imports reversing one voucher at once would each leave it above zero
+        _check_refunds(batch, late, clean=True)  # two imports reversing one voucher at once: each left it above 0
         if late.count:
             raise DomainError(f"导入期间有其他导入冲销了相同的原凭证：{late.kept[0].message}，请重新导入")
         bounds = _staged(batch).aggregate(low=Min("row_no"), count=Count("id"))

@@ -80,12 +80,12 @@ def round_start(project: Project) -> datetime:
     return last or EPOCH
 
 
-def joint_projects(user: Any) -> QuerySet[Project]:
+def joint_projects(user: Any, rules: list[JointReviewRule] | None = None) -> QuerySet[Project]:
     """The projects the user reviews jointly, each annotated with `joint_verdict`: the user's department's current
     opinion on the project's themes ('' for none). Those its 主管部门 has passed (at the joint step or in the
     library) and those the department gave an opinion on (a project returned after a 不同意): not another
-    department's drafts."""
-    rules = reviewer_rules(user)
+    department's drafts. `rules`: the user's `reviewer_rules`, when the caller has read them already."""
+    rules = reviewer_rules(user) if rules is None else rules
     department_id = rules[0].department_id if rules else 0
     themes = [rule.theme for rule in rules]
     started = _arrivals(OuterRef("pk")).order_by("-occurred_at", "-id").values("occurred_at")[:1]

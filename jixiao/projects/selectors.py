@@ -62,7 +62,7 @@ def joint_review_todos(user: Any) -> list[TodoItem]:
     rules = joint_review.reviewer_rules(user)
     if not rules:
         return []
-    count = joint_review.waiting(joint_review.joint_projects(user)).count()
+    count = joint_review.waiting(joint_review.joint_projects(user, rules)).count()
     title = "、".join(dict.fromkeys(rule.get_theme_display() for rule in rules)) + "待联合审核"
     url = reverse("projects:joint_list")
     return [TodoItem("项目库", title, count, f"{url}?show=waiting", "请给出联合审核意见")]

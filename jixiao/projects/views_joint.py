@@ -26,7 +26,7 @@ def joint_list(request: HttpRequest) -> HttpResponse:
     form = JointFilterForm(data)
     params = valid_filters(form)
     rules = joint_review.reviewer_rules(request.user)
-    projects = joint_review.joint_projects(request.user)
+    projects = joint_review.joint_projects(request.user, rules)
     waiting = joint_review.waiting(projects).count() if rules else 0
     show = params.get("show", "")
     if show == "waiting":

@@ -99,8 +99,19 @@ def refuse_other_grade(review: ScoredReview, settings: TargetReviewSettings, gra
     raise DomainError(f"审核得分{_text(review.total)}分，对应等级为“{label}”，请按“评为“{label}””办理")
 
 
+def _divided(total: Any, count: int) -> Decimal:
+    """A mean rounded once to 0.01 (DOMAIN.md §4.9)."""
+    return (Decimal(total) / count).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def mean_score(score_total: Any, scored: int) -> Decimal | None:
+    """The mean of `scored` scores adding up to `score_total`; None for none (目标审核统计 of a region without
+    评分审核)."""
+    return _divided(score_total, scored) if scored else None
+
+
 def _mean(values: list[Decimal]) -> Decimal:
-    return (sum(values, Decimal(0)) / len(values)).quantize(CENT, rounding=ROUND_HALF_UP)
+    return _divided(sum(values, Decimal(0)), len(values))
 
 
 @dataclass(frozen=True)

@@ -6,25 +6,16 @@ joins, so one target with many events is not counted many times and the rejected
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import Count, DecimalField, Exists, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from jixiao.targets.models import Grade, PerformanceTarget, ReviewComment, TargetEvent, TargetStatus
+from jixiao.targets.review_scoring import mean_score
 
 ZERO_YUAN = Value(0, output_field=DecimalField(max_digits=18, decimal_places=2))
 ZERO_SCORE = Value(0, output_field=DecimalField(max_digits=12, decimal_places=2))
-CENT = Decimal("0.01")
-
-
-def mean_score(score_total: Any, scored: int) -> Decimal | None:
-    """The mean 审核得分 of `scored` targets whose scores add up to `score_total`, rounded once to 0.01; None for
-    none (a region without 评分审核)."""
-    if not scored:
-        return None
-    return (Decimal(score_total) / scored).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def _ever(**event_filter: Any) -> Exists:

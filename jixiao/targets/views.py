@@ -429,7 +429,7 @@ def statistics_total(body: list[list[tuple[str, Any]]], rows: list[dict[str, Any
         values = [row[index][1] for row in body if row[index][1] is not None]
         if kind == "score":
             scored = sum(row.get("scored", 0) for row in rows)
-            total.append((kind, statistics.mean_score(sum(row.get("score_total", 0) for row in rows), scored)))
+            total.append((kind, review_scoring.mean_score(sum(row.get("score_total", 0) for row in rows), scored)))
             continue
         total.append((kind, sum(values) if kind in ("int", "money") and values else None))
     return total
