@@ -63,6 +63,7 @@ MODULES: dict[str, tuple[str, str]] = {
 }
 
 ACTIONS: dict[str, str] = {
+    "abandoned": "中断关闭",
     "accept": "采纳建议",
     "accept_revision": "确认修改",
     "adjustment_export": "导出预算调整登记",

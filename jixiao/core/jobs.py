@@ -12,6 +12,7 @@ its files; for everyone else the job does not exist (404).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import uuid
 from collections.abc import Sequence
@@ -22,6 +23,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.dispatch import Signal
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -33,7 +35,7 @@ from django_tasks import task
 
 from jixiao.core import audit
 from jixiao.core.errors import DomainError, ServiceError
-from jixiao.core.models import Job
+from jixiao.core.models import AuditEvent, Job
 from jixiao.core.views_helpers import stored_file_response
 
 logger = logging.getLogger(__name__)
@@ -102,6 +104,44 @@ def _finish(job: Job, status: str, message: str) -> None:
     stored = (job.params or {}).get("stored")
     if isinstance(stored, str) and stored:
         delete_stored(stored)
+
+
+# Sent by `close_stale_jobs` with `before` (a datetime): each app closes its own records of work that began before
+# it and is still marked as running (e.g. a payment import's batch and its staging rows).
+stale_work_closed = Signal()
+
+STALE_MESSAGE = "任务中断（后台进程已停止），未保存任何数据，请重新发起"
+
+
+def close_stale_jobs(*, before: dt.datetime) -> int:
+    """End jobs still queued or running that were queued before `before` as failed: their worker stopped (killed,
+    restarted, machine lost) and nobody else will finish them. Each is audited; returns how many were closed.
+
+    `before` must lie beyond any real job's length (the command's default: 24 hours ago): a job still working past
+    it would be marked failed (and its files kept) although it may still finish."""
+    stale = Job.objects.filter(status__in=[Job.Status.QUEUED, Job.Status.RUNNING], created_at__lt=before)
+    closed = 0
+    for job in stale.order_by("pk").iterator():
+        with transaction.atomic():
+            updated = Job.objects.filter(pk=job.pk, status=job.status).update(
+                status=Job.Status.FAILED, message=STALE_MESSAGE, finished_at=timezone.now()
+            )
+            if not updated:
+                continue  # it finished meanwhile
+            audit.record(
+                actor=None,
+                event_type="job.abandoned",
+                obj=job,
+                outcome=AuditEvent.Outcome.FAILURE,
+                reason=STALE_MESSAGE,
+                changes={"kind": job.kind, "status": [job.status, Job.Status.FAILED]},
+            )
+        stored = (job.params or {}).get("stored")
+        if isinstance(stored, str) and stored:
+            delete_stored(stored)
+        closed += 1
+    stale_work_closed.send(sender=Job, before=before)
+    return closed
 
 
 def job_identity(job: Job, membership_id: int | None) -> Any:

@@ -13,8 +13,10 @@ class ExecutionConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_save, pre_save
 
+        from jixiao.core.jobs import stale_work_closed
         from jixiao.projects.models import Project
 
+        stale_work_closed.connect(_close_stale_imports, dispatch_uid="execution_stale_imports")
         pre_save.connect(_remember_department, sender=Project, dispatch_uid="execution_rollup_pre")
         post_save.connect(_refresh_departments, sender=Project, dispatch_uid="execution_rollup_post")
 
@@ -44,3 +46,9 @@ def _refresh_departments(
     before: set[int] = getattr(instance, "_rollup_departments_before", set())
     if ProjectMonthExecution.objects.filter(project_id=instance.pk).exists():
         department_rollup_refresh(department_ids={*before, instance.department_id})
+
+
+def _close_stale_imports(sender: Any, before: Any, **_: Any) -> None:
+    from jixiao.execution.services import close_stale_imports
+
+    close_stale_imports(before=before)

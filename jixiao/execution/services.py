@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils import timezone
 
@@ -166,15 +166,52 @@ def payments_import(
         raise
     except BaseException:
         # Only a batch still running failed: one already imported (the error came after its commit) stays so.
-        PaymentImport.objects.filter(pk=batch.pk, status=PaymentImport.Status.RUNNING).update(
-            status=PaymentImport.Status.FAILED,
-            message="导入中断，未保存任何数据，可重新导入",
-            finished_at=timezone.now(),
+        message = "导入中断，未保存任何数据，可重新导入"
+        failed = PaymentImport.objects.filter(pk=batch.pk, status=PaymentImport.Status.RUNNING).update(
+            status=PaymentImport.Status.FAILED, message=message, finished_at=timezone.now()
         )
+        if failed:
+            audit.record(
+                actor=actor,
+                event_type="payment.import",
+                obj=batch,
+                outcome=AuditEvent.Outcome.FAILURE,
+                reason=message,
+                changes={"rows_read": batch.rows_read, "file": file_name},
+            )
         raise
     finally:
         PaymentStagingRow.objects.filter(batch=batch).delete()
     return batch
+
+
+STALE_IMPORT_MESSAGE = "导入中断（后台进程已停止），未保存任何数据，可重新导入"
+
+
+def close_stale_imports(*, before: dt.datetime) -> int:
+    """Batches still 导入中 that began before `before`: their process stopped mid-way (nothing was written, the
+    write is one transaction). Mark them failed, audited, and drop their staging rows (`close_stale_jobs`)."""
+    closed = 0
+    stale = PaymentImport.objects.filter(status=PaymentImport.Status.RUNNING, started_at__lt=before)
+    for batch in stale.select_related("region").iterator():
+        with transaction.atomic():
+            updated = PaymentImport.objects.filter(pk=batch.pk, status=PaymentImport.Status.RUNNING).update(
+                status=PaymentImport.Status.FAILED, message=STALE_IMPORT_MESSAGE, finished_at=timezone.now()
+            )
+            if not updated:
+                continue
+            audit.record(
+                actor=None,
+                event_type="payment.import",
+                obj=batch,
+                outcome=AuditEvent.Outcome.FAILURE,
+                reason=STALE_IMPORT_MESSAGE,
+                changes={"rows_read": batch.rows_read, "file": batch.file_name},
+                region_path=batch.region.path,
+            )
+        PaymentStagingRow.objects.filter(batch=batch).delete()
+        closed += 1
+    return closed
 
 
 def _close(batch: PaymentImport, status: str, message: str) -> None:
@@ -324,17 +361,18 @@ def _staged(batch: PaymentImport) -> Any:
 
 
 def _check_file_duplicates(batch: PaymentImport, errors: _Errors) -> None:
-    duplicates = (
-        _staged(batch).values("voucher_no").annotate(n=Count("id"), first=Min("row_no")).filter(n__gt=1).order_by()
+    """Every row repeating a voucher number of an earlier row of the file, in one query (the (batch, voucher_no)
+    index finds each voucher's first row)."""
+    first = _staged(batch).filter(voucher_no=OuterRef("voucher_no")).order_by("row_no").values("row_no")[:1]
+    repeats = (
+        _staged(batch)
+        .annotate(first=Subquery(first))
+        .filter(row_no__gt=F("first"))
+        .order_by("row_no")
+        .values_list("row_no", "voucher_no", "first")
     )
-    for item in duplicates.iterator():
-        later = (
-            _staged(batch)
-            .filter(voucher_no=item["voucher_no"], row_no__gt=item["first"])
-            .values_list("row_no", flat=True)
-        )
-        for row_no in later:
-            errors.add(CellError(row_no, "支付凭证号", item["voucher_no"], f"与第{item['first']}行的凭证号重复"))
+    for row_no, voucher_no, first_row in repeats.iterator(chunk_size=2000):
+        errors.add(CellError(row_no, "支付凭证号", voucher_no, f"与第{first_row}行的凭证号重复"))
 
 
 def _same_voucher(batch: PaymentImport) -> Any:

@@ -181,7 +181,11 @@ def test_interrupted_import_leaves_nothing_and_can_be_rerun(world: Any, tmp_path
     with pytest.raises(RuntimeError):
         run(world, tmp_path, "p.csv", content)
     assert Payment.objects.count() == 0 and ProjectMonthExecution.objects.count() == 0
-    assert PaymentImport.objects.get().status == PaymentImport.Status.FAILED
+    batch = PaymentImport.objects.get()
+    assert batch.status == PaymentImport.Status.FAILED
+    event = AuditEvent.objects.get(event_type="payment.import", object_id=str(batch.pk))
+    assert event.outcome == AuditEvent.Outcome.FAILURE and event.reason == "导入中断，未保存任何数据，可重新导入"
+    assert event.actor_name == world.users["budget"].username
     monkeypatch.setattr(services, "_write_batch", real)
     assert run(world, tmp_path, "p.csv", content).rows_imported == 7
     assert Payment.objects.count() == 7
@@ -341,3 +345,48 @@ def test_a_refund_committed_by_another_import_meanwhile_is_checked_again_under_t
     with pytest.raises(DomainError, match="导入期间有其他导入冲销了相同的原凭证"):
         run(world, tmp_path, "b.csv", csv_bytes([row("R2", "-600", reverses="V1", pay_date="2026-05-02")]))
     assert not Payment.objects.filter(voucher_no="R2").exists()
+
+
+def test_repeated_vouchers_in_one_file_are_each_named_with_the_first_row(world: Any, tmp_path: Path) -> None:
+    content = csv_bytes([row("V1", "10"), row("V2", "10"), row("V1", "11"), row("V1", "12"), row("V2", "13")])
+    errors = rejected(world, tmp_path, "dup.csv", content).errors
+    assert [(e.row, e.value, e.message) for e in errors] == [
+        (4, "V1", "与第2行的凭证号重复"),
+        (5, "V1", "与第2行的凭证号重复"),
+        (6, "V2", "与第3行的凭证号重复"),
+    ]
+
+
+def test_stale_running_jobs_and_batches_are_closed(world: Any, tmp_path: Path) -> None:
+    from django.core.management import call_command
+
+    from jixiao.core.models import Job
+
+    long_ago = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    user = world.users["budget"]
+    job = Job.objects.create(kind="payments.import", title="导入", owner=user, callable_path="x.y", status="running")
+    fresh = Job.objects.create(kind="payments.import", title="导入", owner=user, callable_path="x.y", status="running")
+    Job.objects.filter(pk=job.pk).update(created_at=long_ago)
+    batch = PaymentImport.objects.create(region=world.region, file_name="big.csv", user=user, job=job)
+    PaymentImport.objects.filter(pk=batch.pk).update(started_at=long_ago)
+    PaymentStagingRow.objects.create(
+        batch=batch, row_no=2, voucher_no="V1", pay_date=dt.date(2026, 3, 1), fiscal_year=2026, month=3,
+        unit_id=1, department_id=1, project_id=1, amount_yuan=Decimal("1"),
+    )  # fmt: skip
+    running = PaymentImport.objects.create(region=world.region, file_name="now.csv", user=user)
+    call_command("close_stale_jobs", "--older-than-hours", "24")
+    job.refresh_from_db(), fresh.refresh_from_db(), batch.refresh_from_db(), running.refresh_from_db()
+    assert (job.status, fresh.status) == (Job.Status.FAILED, Job.Status.RUNNING)
+    assert "任务中断" in job.message
+    assert (batch.status, running.status) == (PaymentImport.Status.FAILED, PaymentImport.Status.RUNNING)
+    assert "导入中断" in batch.message and not PaymentStagingRow.objects.filter(batch=batch).exists()
+    assert AuditEvent.objects.filter(event_type="job.abandoned", object_id=str(job.pk)).exists()
+    event = AuditEvent.objects.get(event_type="payment.import", object_id=str(batch.pk))
+    assert event.outcome == AuditEvent.Outcome.FAILURE and event.region_path == world.region.path
+
+
+def test_closing_stale_jobs_refuses_a_short_age() -> None:
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="不得小于"):
+        call_command("close_stale_jobs", "--older-than-hours", "1")
