@@ -168,6 +168,14 @@ class ReturnForm(forms.Form):
         bootstrapify(self)
 
 
+class DiscardForm(forms.Form):
+    reason = forms.CharField(label="撤销原因", max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bootstrapify(self)
+
+
 DAY_COUNTS = ("remind_days_before", "escalate_after_days", "second_escalate_after_days")
 
 

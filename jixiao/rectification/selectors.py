@@ -140,7 +140,9 @@ def rectification_statistics(user: Any, fiscal_year: int) -> dict[str, Any]:
     for row in by_source:
         row["label"] = labels.get(row["source_type"], row["source_type"])
     by_department = list(qs.values("department_id", "department__name").annotate(**counts).order_by("department_id"))
-    findings = Finding.objects.visible_to(user).filter(fiscal_year=fiscal_year)
+    # The problems of the cases counted above, as their pages list them: a unit does not see a case addressed to
+    # its department as a whole, so neither are that case's problems about the unit counted for it.
+    findings = Finding.objects.filter(rectification__in=qs.values("pk"))
     return {
         "summary": rectification_summary(user, fiscal_year),
         "by_source": by_source,

@@ -476,6 +476,43 @@ def rectification_return(
     return locked
 
 
+def rectification_discard(
+    *, actor: Any, rectification: Rectification, reason: str, lock_token: str | None = None
+) -> tuple[int, int]:
+    """撤销 a case not yet issued (待下达): it and its problems are deleted, so the problems found by a stage are
+    offered again among the 待整改问题 (to be taken up again, or left), and one entered by hand is gone. Audited
+    with the reason and the problems it held; an issued case is never deleted.
+
+    Returns (problems offered again, problems entered by hand deleted)."""
+    require(actor, "rectification.manage")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("请填写撤销原因")
+    _visible(actor, rectification)
+    with transaction.atomic():
+        locked = Rectification.objects.select_for_update(of=("self",)).filter(pk=rectification.pk).first()
+        if locked is None:
+            raise NotFoundError("整改事项不存在")
+        check_lock_token(locked, lock_token)
+        if locked.status != S.DRAFT:
+            raise ConflictError("整改事项已下达，不能撤销")
+        findings = list(locked.findings.order_by("pk").values_list("source_label", "description", "source_object_id"))
+        audit.record(
+            actor=actor,
+            event_type="rectification.discard",
+            obj=locked,
+            reason=reason[:500],
+            changes={
+                "title": [locked.title, None],
+                "findings": [[label or description[:100] for label, description, _ in findings], None],
+            },
+        )
+        locked.findings.all().delete()
+        locked.delete()
+    offered_again = sum(1 for *_, source in findings if source is not None)
+    return offered_again, len(findings) - offered_again
+
+
 # ---- reminders and escalation ------------------------------------------------------------------------------------
 
 

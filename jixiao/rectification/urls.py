@@ -17,6 +17,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<int:pk>/feedback/", views.rectification_feedback, name="feedback"),
     path("<int:pk>/close/", views.rectification_close, name="close"),
     path("<int:pk>/return/", views.rectification_return, name="return"),
+    path("<int:pk>/discard/", views.rectification_discard, name="discard"),
     path("<int:pk>/files/<int:file_id>/", views.file_download, name="file"),
     path("<int:pk>/letters/<int:letter_id>/", views.letter_download, name="letter"),
 ]

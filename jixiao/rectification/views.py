@@ -19,6 +19,7 @@ from jixiao.core.views_helpers import capability_required, paginate, stored_file
 from jixiao.organizations.selectors import current_fiscal_year
 from jixiao.rectification import exports, letters, selectors, services
 from jixiao.rectification.forms import (
+    DiscardForm,
     ISSUE_DOCUMENTS,
     CandidateFilterForm,
     CloseForm,
@@ -162,6 +163,7 @@ def _detail(request: HttpRequest, rect: Any, status: int = 200, **forms: Any) ->
         "feedback_form": _with_token(FeedbackForm(initial={"measures": rect.feedback_measures}), rect),
         "close_form": _with_token(CloseForm(), rect),
         "return_form": _with_token(ReturnForm(), rect),
+        "discard_form": _with_token(DiscardForm(), rect),
         "today": timezone.localdate(),
     }
     context.update(forms)
@@ -173,7 +175,13 @@ def rectification_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, selectors.rectification_get(request.user, pk))
 
 
-FORM_NAMES = {"IssueForm": "issue_form", "FeedbackForm": "feedback_form", "CloseForm": "close_form"}
+FORM_NAMES = {
+    "IssueForm": "issue_form",
+    "FeedbackForm": "feedback_form",
+    "CloseForm": "close_form",
+    "ReturnForm": "return_form",
+    "DiscardForm": "discard_form",
+}
 # What each step says once done (下达 names the document it issued: `run` returns that message).
 DONE = {
     "FeedbackForm": "整改反馈已提交，待财政审核",
@@ -182,12 +190,13 @@ DONE = {
 }
 
 
-def _act(request: HttpRequest, pk: int, form_class: type, run: Any) -> HttpResponse:
-    """Run one step; bad input shows the page again with the Chinese message and a 400, nothing stored."""
+def _act(request: HttpRequest, pk: int, form_class: type, run: Any, then: str = "") -> HttpResponse:
+    """Run one step, then back to the case (or to `then`); bad input shows the page again with the Chinese message
+    and a 400, nothing stored."""
     rect = selectors.rectification_get(request.user, pk)
     form = form_class(request.POST, request.FILES)
     add_lock_token(form, rect)
-    name = FORM_NAMES.get(form_class.__name__, "return_form")
+    name = FORM_NAMES[form_class.__name__]
     status = 400
     if form.is_valid():
         try:
@@ -205,7 +214,7 @@ def _act(request: HttpRequest, pk: int, form_class: type, run: Any) -> HttpRespo
             form.add_error(None, exc.message)
         else:
             messages.success(request, done or DONE.get(form_class.__name__, "已办理"))
-            return redirect("rectification:detail", pk=pk)
+            return redirect(then) if then else redirect("rectification:detail", pk=pk)
     errors = "；".join(str(e) for errs in form.errors.values() for e in errs)
     messages.error(request, errors or "请检查填写内容")
     return _detail(request, selectors.rectification_get(request.user, pk), status, **{name: form})
@@ -272,6 +281,19 @@ def rectification_return(request: HttpRequest, pk: int) -> HttpResponse:
         )
 
     return _act(request, pk, ReturnForm, run)
+
+
+@require_POST
+@capability_required("rectification.manage")
+def rectification_discard(request: HttpRequest, pk: int) -> HttpResponse:
+    def run(rect: Any, data: dict[str, Any]) -> str:
+        again, manual = services.rectification_discard(
+            actor=request.user, rectification=rect, reason=data["reason"], lock_token=data.get("lock_token")
+        )
+        parts = [f"{again}个问题回到待整改问题" if again else "", f"{manual}个手工登记的问题已删除" if manual else ""]
+        return "；".join([f"整改事项“{rect.title}”已撤销", *filter(None, parts)])
+
+    return _act(request, pk, DiscardForm, run, then=reverse("rectification:list"))
 
 
 @capability_required("rectification.view")

@@ -64,3 +64,18 @@ def test_statistics_show_no_draft_count_to_those_who_never_see_drafts(world: Wor
     for persona in ("performance", "business", "leader"):
         page = world.login(persona).get(f"/rectification/statistics/?year={YEAR}").content.decode()
         assert 'data-testid="rect-summary-draft"' in page and f"?year={YEAR}&status=draft" in page, persona
+
+
+def test_a_unit_counts_only_the_problems_of_cases_it_sees(world: World) -> None:
+    from jixiao.rectification.models import Rectification
+
+    issued = issued_case(world)
+    # The same problem about the school, in a case addressed to the department as a whole: not the unit's page.
+    whole = issued_case(world)
+    Rectification.objects.filter(pk=whole.pk).update(unit=None, project=None)
+    unit = world.users["unit_user"]
+    assert selectors.rectification_summary(unit, YEAR)["total"] == 1
+    assert selectors.rectification_statistics(unit, YEAR)["finding_count"] == 1
+    assert world.login("unit_user").get(f"/rectification/{whole.pk}/").status_code == 404
+    assert selectors.rectification_statistics(world.users["dept_admin"], YEAR)["finding_count"] == 2
+    assert issued.findings.count() == 1
