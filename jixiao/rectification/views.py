@@ -19,10 +19,10 @@ from jixiao.core.views_helpers import capability_required, paginate, stored_file
 from jixiao.organizations.selectors import current_fiscal_year
 from jixiao.rectification import exports, letters, selectors, services
 from jixiao.rectification.forms import (
-    DiscardForm,
     ISSUE_DOCUMENTS,
     CandidateFilterForm,
     CloseForm,
+    DiscardForm,
     FeedbackForm,
     IssueForm,
     ListFilterForm,
