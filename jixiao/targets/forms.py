@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.forms.models import fields_for_model
@@ -13,6 +13,7 @@ from jixiao.core.money import wan_from_yuan
 from jixiao.indicators.models import FrameworkNode, IndicatorLibraryItem, Operator, ValueBasis
 from jixiao.indicators.selectors import items_visible
 from jixiao.projects.models import Project
+from jixiao.targets.checks import effective_rules
 from jixiao.targets.models import (
     REVIEW_ASPECTS,
     PanelAssignment,
@@ -95,6 +96,9 @@ class NodeSelect(forms.Select):
         return option
 
 
+YearFlag = TargetIndicator.YearFlag
+
+
 class IndicatorRowForm(forms.Form):
     lv1 = forms.ChoiceField(label="一级指标")
     lv2 = forms.ChoiceField(label="二级指标")
@@ -106,6 +110,12 @@ class IndicatorRowForm(forms.Form):
     explanation = forms.CharField(label="指标解释", max_length=2000, required=False)
     scoring_standard = forms.CharField(label="评（扣）分标准", max_length=2000, required=False)
     value_basis = forms.ChoiceField(label="取值依据", choices=[("", "—"), *ValueBasis.choices], required=False)
+    # The 申报表's other columns: without them on the page, a save rebuilt every row without its 中期指标值 and flags.
+    year_flag = forms.ChoiceField(label="年度/中期", choices=YearFlag.choices, initial=YearFlag.ANNUAL, required=False)
+    midterm_text = forms.CharField(label="中期指标值", max_length=1000, required=False)
+    data_source = forms.CharField(label="数据来源", max_length=500, required=False)
+    remark = forms.CharField(label="备注", max_length=500, required=False)
+    is_core = forms.BooleanField(label="核心指标", required=False)
     library_item = forms.ModelChoiceField(
         queryset=IndicatorLibraryItem.objects.none(), required=False, widget=forms.HiddenInput
     )
@@ -131,6 +141,9 @@ class IndicatorRowForm(forms.Form):
         for name in ("operator", "target_text", "unit", "explanation", "scoring_standard", "library_item"):
             self.fields[name].widget.attrs["data-field"] = name
 
+    def clean_year_flag(self) -> str:
+        return self.cleaned_data.get("year_flag") or YearFlag.ANNUAL
+
     def clean_lv1(self) -> FrameworkNode:
         return self.nodes[self.cleaned_data["lv1"]]
 
@@ -146,8 +159,11 @@ class IndicatorRowForm(forms.Form):
 
 
 class BaseIndicatorFormSet(RowFormSet):
+    # Repeated 三级指标 names are refused on save where the region's T-DUP-NAME rule is on (`indicator_grid`).
+    unique_names = True
+
     def clean(self) -> None:
-        if any(self.errors):
+        if any(self.errors) or not self.unique_names:
             return
         names = [f.cleaned_data["name"].strip() for f in self._kept()]
         duplicates = sorted({n for n in names if names.count(n) > 1})
@@ -167,6 +183,22 @@ IndicatorFormSet = forms.formset_factory(
 )
 
 
+def indicator_grid(
+    data: Any, *, target: PerformanceTarget, nodes: list[FrameworkNode], user: Any, stored: Any
+) -> BaseIndicatorFormSet:
+    """The target's indicator grid, bound to `data` or showing the `stored` rows (a callable, read only then).
+    Repeated names are refused on save only where the region's T-DUP-NAME rule is on, the rule the submission
+    checks (a profile may switch it off)."""
+    initial = None if data else indicator_initial(list(stored()))
+    grid = cast(
+        BaseIndicatorFormSet,
+        IndicatorFormSet(data, initial=initial, prefix="ind", form_kwargs={"nodes": nodes, "user": user}),
+    )
+    if data:
+        grid.unique_names = "T-DUP-NAME" in effective_rules(target.region, target.fiscal_year)
+    return grid
+
+
 def indicator_initial(rows: list[TargetIndicator]) -> list[dict[str, Any]]:
     return [
         {
@@ -180,6 +212,11 @@ def indicator_initial(rows: list[TargetIndicator]) -> list[dict[str, Any]]:
             "explanation": r.explanation,
             "scoring_standard": r.scoring_standard,
             "value_basis": r.value_basis,
+            "year_flag": r.year_flag,
+            "midterm_text": r.midterm_text,
+            "data_source": r.data_source,
+            "remark": r.remark,
+            "is_core": r.is_core,
             "library_item": r.library_item_id,
         }
         for r in rows
@@ -217,7 +254,9 @@ class ScoreFieldsMixin(forms.Form):
 
 class TransitionForm(ScoreFieldsMixin):
     action = forms.CharField(max_length=30)
-    comment = forms.CharField(max_length=4000, required=False)
+    # An opinion is stored whole (ReviewComment.text): a longer one is refused here, not cut or a database error.
+    comment = forms.CharField(max_length=2000, required=False)
+    version = forms.IntegerField(min_value=0, max_value=2**31 - 1, required=False, widget=forms.HiddenInput)
     aspect_1 = forms.ChoiceField(label="完整性", choices=ASPECT_CHOICES, required=False)
     aspect_2 = forms.ChoiceField(label="相关性", choices=ASPECT_CHOICES, required=False)
     aspect_3 = forms.ChoiceField(label="适当性", choices=ASPECT_CHOICES, required=False)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Prefetch, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.urls import reverse
 
 from jixiao.core.errors import DomainError
@@ -12,6 +12,7 @@ from jixiao.targets.checks import DEFAULT_RULES, effective_rules
 from jixiao.targets.models import (
     PerformanceTarget,
     ReviewComment,
+    ReviewStage,
     SmartCheckRule,
     TargetEvent,
     TargetIndicator,
@@ -135,8 +136,13 @@ def target_indicators_in_order(target: PerformanceTarget) -> QuerySet[TargetIndi
     return target.indicators.select_related("lv1", "lv2", "library_item").order_by("seq", "id")
 
 
-def target_comments(target: PerformanceTarget) -> QuerySet[ReviewComment]:
-    return target.comments.select_related("author", "indicator")
+def target_comments(target: PerformanceTarget, user: Any = None) -> QuerySet[ReviewComment]:
+    """The target's opinions. While the 集中会审 sits, each member judges on their own: the members' opinions are
+    shown to the 绩效股 running it and to their own author only, to everyone once the panel is done."""
+    comments = target.comments.select_related("author", "indicator")
+    if user is not None and target.status == TargetStatus.PANEL_REVIEW and not user.can("target.grade"):
+        comments = comments.exclude(Q(stage=ReviewStage.PANEL) & ~Q(author=user))
+    return comments
 
 
 def target_versions(target: PerformanceTarget) -> QuerySet[TargetVersion]:

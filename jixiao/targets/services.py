@@ -48,6 +48,8 @@ GOAL_FIELDS = [
     "project_spending_yuan",
     "name",
 ]
+# The longest opinion a step keeps (the timeline's and ReviewComment's column).
+COMMENT_MAX = 2000
 INDICATOR_INPUT_FIELDS = [
     "year_flag",
     "lv1",
@@ -114,6 +116,8 @@ def target_create_for_project(*, actor: Any, project: Project) -> PerformanceTar
     if project.status == Project.Status.CANCELLED:
         raise DomainError("已撤销的项目不能填报绩效目标")
     with transaction.atomic():
+        # The project row's lock orders two presses of 填报绩效目标 (a double click): the second finds the first's.
+        Project.objects.select_for_update().filter(pk=project.pk).order_by("pk").first()
         existing = PerformanceTarget.objects.filter(project=project, fiscal_year=project.fiscal_year).first()
         if existing is not None:
             return existing
@@ -192,6 +196,10 @@ def _check_funds(target: PerformanceTarget, data: dict[str, Any]) -> None:
             raise DomainError(f"其中：财政拨款不能大于{label}资金总额")
 
 
+# TargetIndicator.parsed_value holds 24 digits, 6 after the point: a larger value (in base units) is a typo.
+PARSED_LIMIT = Decimal(10) ** 18
+
+
 def _parse_into(row: TargetIndicator, fiscal_year: int) -> None:
     declared = (
         None if row.operator == "qual" else {"gte": "≥", "gt": ">", "eq": "=", "lte": "≤", "lt": "<"}.get(row.operator)
@@ -200,6 +208,8 @@ def _parse_into(row: TargetIndicator, fiscal_year: int) -> None:
     row.parsed_kind = str(parsed.kind)
     row.parsed_op = str(parsed.op or "")[:4]
     row.parsed_value = parsed.base_value if parsed.kind in {Kind.NUM, Kind.RANGE} else None
+    if row.parsed_value is not None and abs(row.parsed_value) >= PARSED_LIMIT:
+        raise DomainError(f"指标“{row.name}”的指标值“{row.target_text}”数值过大，请核对数值和计量单位")
     row.parsed_unit = (parsed.unit_canon or "")[:20]
 
 
@@ -264,7 +274,8 @@ def _on_enter(actor: Any, target: PerformanceTarget, action: str, source: str, c
     """Side data of a transition; returns the extra fields to save."""
     fields: list[str] = []
     if target.status == TargetStatus.RETURNED:
-        target.returned_from = source
+        # A 中 grade is a judgement of the whole proposal: its revision starts the 初审 again (DOMAIN §6.9).
+        target.returned_from = TargetStatus.SECTION_REVIEW if action == "grade_fair" else source
         fields.append("returned_from")
     if action in GRADE_OF_ACTION:
         target.review_grade = GRADE_OF_ACTION[action]
@@ -390,15 +401,22 @@ def target_transition(
     aspects: dict[str, str] | None = None,
     scores: Mapping[str, Decimal | None] | None = None,
     force: bool = False,
+    expected_version: int | None = None,
 ) -> PerformanceTarget:
     """One workflow step. A grading step (评为“优/良/中/差”) in a region that scores its reviews takes the four
-    aspects' `scores` and must be the grade they give (review_scoring); elsewhere `scores` are ignored."""
+    aspects' `scores` and must be the grade they give (review_scoring); elsewhere `scores` are ignored.
+
+    An adjustment (调整中) stays editable by the unit while it waits for the 预算股: its judgement is refused (409)
+    when `expected_version` (the page's) is not the target's, so nobody approves content they have not seen, and
+    同意调整 runs the same blocking smart checks as a submission."""
     # Decide from the stored state, not from whatever copy the caller holds.
     target.refresh_from_db()
     transition = TARGET_WORKFLOW.get(target.status, action)
     require(actor, transition.capability)
     _visible(actor, target)
     comment = comment.strip()
+    if len(comment) > COMMENT_MAX:
+        raise DomainError(f"审核意见不能超过{COMMENT_MAX}字（现有{len(comment)}字），请精简后再提交")
     if transition.needs_comment and not comment:
         # A unit's own step (申请调整) takes a reason in its 说明 box; a reviewer's an 审核意见 (views._comment_box).
         raise DomainError(
@@ -406,16 +424,20 @@ def target_transition(
         )
     pending = _panel_guard(target, action, force)
     _require_panel_for_class(target, action)
-    if action in {"submit", "resubmit"}:
-        if target.project is not None and target.project.status == Project.Status.CANCELLED:
-            raise DomainError("项目已撤销，不能提交绩效目标")
-        errors = checks.blocking(checks.run_checks(target))
-        if errors:
-            raise DomainError("智能审核未通过：" + "；".join(f.message for f in errors))
     with transaction.atomic():
         locked = PerformanceTarget.objects.select_for_update().get(pk=target.pk)
         if locked.status != transition.source:
             raise ConflictError("绩效目标状态已变化，请刷新后重试")
+        stale = expected_version is not None and locked.version != expected_version
+        if locked.status == TargetStatus.ADJUSTING and stale:
+            raise ConflictError("单位在您打开页面后修改了调整内容，请查看最新的调整内容后再审核")
+        if action in {"submit", "resubmit", "approve_adjustment"}:
+            # Checked under the lock: the content passed on is the content checked.
+            if locked.project is not None and locked.project.status == Project.Status.CANCELLED:
+                raise DomainError("项目已撤销，不能提交绩效目标")
+            errors = checks.blocking(checks.run_checks(locked))
+            if errors:
+                raise DomainError("智能审核未通过：" + "；".join(f.message for f in errors))
         source = locked.status
         if action == "dept_recall":
             _check_recall(locked)

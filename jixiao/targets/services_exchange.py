@@ -114,10 +114,13 @@ def _grid(target: PerformanceTarget, item: ParsedTarget, errors: list[SheetCellE
 def _save_one(
     actor: Any, item: ParsedTarget, target: PerformanceTarget, rows: list[dict[str, Any]]
 ) -> PerformanceTarget:
-    """A §3.2 sheet with its 年度主要任务 goes through services_dept (budget block and task checks); other
-    forms, and flat-layout rows that carry no tasks, replace goals and the grid only."""
+    """A 部门整体 target always goes through services_dept, so its budget block (总额 = 基本支出 + 项目支出) and
+    年度主要任务 (≤ 项目支出) are checked as on the page; a sheet or flat row without a tasks block keeps the
+    stored tasks. Other forms replace goals and the grid only."""
     tasks: list[dict[str, Any]] | None = getattr(item, "tasks", None)
-    if target.subject_type == PerformanceTarget.Subject.DEPT_OVERALL and tasks is not None:
+    if target.subject_type == PerformanceTarget.Subject.DEPT_OVERALL:
+        if tasks is None:
+            tasks = [dict(row) for row in target.tasks.order_by("seq").values("name", "content", "amount_yuan")]
         return services_dept.target_save_dept(actor=actor, target=target, goals=item.goals, tasks=tasks, rows=rows)
     updated = services.target_update(actor=actor, target=target, data=item.goals)
     return services.target_save_indicators(actor=actor, target=updated, rows=rows)

@@ -3,6 +3,7 @@ batch approval with the budget and review statistics."""
 
 from __future__ import annotations
 
+from functools import partial
 from itertools import groupby
 from typing import Any
 
@@ -24,11 +25,10 @@ from jixiao.targets.filtersets import TargetFilterSet
 from jixiao.targets.forms import (
     CommentForm,
     GoalsForm,
-    IndicatorFormSet,
     PanelSubmitForm,
     StartForm,
     TransitionForm,
-    indicator_initial,
+    indicator_grid,
 )
 from jixiao.targets.models import REVIEW_ASPECTS, PerformanceTarget
 from jixiao.targets.workflow import BULK_ACTIONS, EDITABLE_STATES, GRADE_OF_ACTION, TARGET_WORKFLOW
@@ -242,7 +242,7 @@ def _detail(
         "groups": _indicator_groups(target),
         "findings": _findings(target),
         "similar": similarity.similar_targets(user, target),
-        "comments": selectors.target_comments(target),
+        "comments": selectors.target_comments(target, request.user),
         "events": _events(target),
         "versions": _versions(target),
         "aspects": [(name, target.review_aspects.get(name, "")) for name in REVIEW_ASPECTS],
@@ -264,7 +264,8 @@ def target_transition(request: HttpRequest, pk: int) -> HttpResponse:
     shown_in = target.status  # the state whose button was pressed
     form = TransitionForm(request.POST, review=review_scoring.scoring_of(target))
     if not form.is_valid():
-        messages.error(request, "；".join(form.score_errors()) or "操作无效")
+        comment_errors = [f"意见：{e}" for e in form.errors.get("comment", [])]
+        messages.error(request, "；".join([*form.score_errors(), *comment_errors]) or "操作无效")
         return _detail(request, target, status=400, transition_form=form)
     action = form.cleaned_data["action"]
     grading = action in GRADE_OF_ACTION
@@ -276,6 +277,7 @@ def target_transition(request: HttpRequest, pk: int) -> HttpResponse:
             comment=form.cleaned_data["comment"],
             aspects=form.aspects() if grading else None,
             scores=form.scores() if grading else None,
+            expected_version=form.cleaned_data["version"],
         )
     except DomainError as exc:
         target = selectors.target_get(request.user, pk)
@@ -324,8 +326,8 @@ def _edit_forms(request: HttpRequest, target: PerformanceTarget) -> tuple[GoalsF
     nodes = list(selectors.framework_nodes(target))
     data = request.POST if request.method == "POST" else None
     goals = GoalsForm(data, target=target)
-    initial = None if data else indicator_initial(list(selectors.target_indicators_in_order(target)))
-    grid = IndicatorFormSet(data, initial=initial, prefix="ind", form_kwargs={"nodes": nodes, "user": request.user})
+    stored = partial(selectors.target_indicators_in_order, target)
+    grid = indicator_grid(data, target=target, nodes=nodes, user=request.user, stored=stored)
     return goals, grid
 
 
@@ -368,7 +370,7 @@ def target_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "grid": grid,
         "error": error,
         "findings": _findings(target),
-        "opinions": list(selectors.target_comments(target)),
+        "opinions": list(selectors.target_comments(target, request.user)),
         "framework_code": target.framework.code,
     }
     return render(request, "targets/edit.html", context, status=status)

@@ -3,6 +3,7 @@ overall goal, the budget block, the 年度主要任务 and the indicator grid on
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -12,7 +13,7 @@ from django.shortcuts import redirect, render
 from jixiao.core.errors import DomainError
 from jixiao.core.views_helpers import capability_required
 from jixiao.targets import selectors, selectors_dept, services_dept
-from jixiao.targets.forms import IndicatorFormSet, indicator_initial
+from jixiao.targets.forms import indicator_grid
 from jixiao.targets.forms_dept import DeptGoalsForm, DeptStartForm, TaskFormSet, task_initial
 from jixiao.targets.models import PerformanceTarget
 from jixiao.targets.views import _findings, _year
@@ -56,10 +57,8 @@ def _forms(request: HttpRequest, target: PerformanceTarget) -> tuple[DeptGoalsFo
     goals = DeptGoalsForm(data, target=target)
     tasks_initial = None if data else task_initial(list(selectors_dept.target_tasks(target)))
     tasks = TaskFormSet(data, initial=tasks_initial, prefix="task")
-    grid_initial = None if data else indicator_initial(list(selectors.target_indicators_in_order(target)))
-    grid = IndicatorFormSet(
-        data, initial=grid_initial, prefix="ind", form_kwargs={"nodes": nodes, "user": request.user}
-    )
+    stored = partial(selectors.target_indicators_in_order, target)
+    grid = indicator_grid(data, target=target, nodes=nodes, user=request.user, stored=stored)
     return goals, tasks, grid
 
 
@@ -106,7 +105,7 @@ def dept_target_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "grid": grid,
         "error": error,
         "findings": _findings(target),
-        "opinions": list(selectors.target_comments(target)),
+        "opinions": list(selectors.target_comments(target, request.user)),
         "framework_code": target.framework.code,
     }
     return render(request, "targets/dept_edit.html", context, status=status)

@@ -30,8 +30,14 @@ class AssignForm(forms.Form):
 
 
 class CloseForm(forms.Form):
-    comment = forms.CharField(label="会审结论意见", max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
+    comment = forms.CharField(label="会审结论意见", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
     force = forms.BooleanField(label="强制结束会审", required=False)
+
+
+class SendForm(forms.Form):
+    """The 绩效股's optional note on sending a target to the panel (a form: length and NUL checked)."""
+
+    comment = forms.CharField(label="说明", max_length=2000, required=False)
 
 
 class ConflictForm(forms.Form):
@@ -108,8 +114,12 @@ def panel_remove(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required("target.grade")
 def panel_send(request: HttpRequest, pk: int) -> HttpResponse:
     target = selectors.target_get(request.user, pk)
+    form = SendForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "；".join(f"说明：{e}" for e in form.errors.get("comment", [])) or "操作无效")
+        return _manage(request, target, status=400)
     try:
-        services_panel.panel_send(actor=request.user, target=target, comment=request.POST.get("comment", ""))
+        services_panel.panel_send(actor=request.user, target=target, comment=form.cleaned_data["comment"])
     except DomainError as exc:
         return _failed(request, exc, pk)
     messages.success(request, "已提交集中会审，会审成员将在待办中看到本目标")

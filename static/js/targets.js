@@ -61,6 +61,8 @@
     // 取值依据: the row's select (no data-field of its own), set to the library's choice.
     var basis = row.querySelector("select[name$='-value_basis']");
     if (basis) { basis.value = item.value_basis || ""; }
+    var core = row.querySelector("input[name$='-is_core']");
+    if (core) { core.checked = Boolean(item.is_core); }
     field(row, "library_item").value = String(item.id);
     hide(row);
   }

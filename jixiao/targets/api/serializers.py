@@ -113,7 +113,7 @@ class IndicatorGridSerializer(serializers.Serializer):
 
 class TransitionSerializer(serializers.Serializer):
     action = serializers.CharField(max_length=30)
-    comment = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
     # 评分审核: {"完整性": 22, …} for a grading step where the region scores its reviews (review_scoring).
     scores = serializers.DictField(
         child=serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=100),

@@ -237,7 +237,8 @@ def test_grade_fair_returns_and_grade_poor_rejects(world: World, target: Perform
     target.refresh_from_db()
     assert target.status == "returned" and target.review_grade == "fair"
     target = move(world, target, ("unit_user", "resubmit"))
-    assert target.status == "perf_review"
+    assert target.status == "section_review"  # a 中 revision is reviewed from the 初审 again (DOMAIN §6.9)
+    target = move(world, target, ("business", "section_pass"))
     _post(world.login("performance"), target, "grade_poor", "目标与资金不匹配")
     target.refresh_from_db()
     assert target.status == "rejected" and target.review_grade == "poor"
