@@ -8,6 +8,8 @@ CENT = Decimal("0.01")
 TEN_THOUSAND = Decimal(10000)
 # DecimalField(max_digits=18, decimal_places=2)
 MAX_YUAN = Decimal("9999999999999999.99")
+# No amount, in 元 or 万元, has more integer digits than this.
+MAX_DIGITS = 20
 
 
 class MoneyError(ValueError):
@@ -29,6 +31,8 @@ def to_decimal(value: object) -> Decimal:
         raise MoneyError(f"“{text}”不是有效的金额") from exc
     if not result.is_finite():
         raise MoneyError(f"“{text}”不是有效的金额")
+    if result.adjusted() > MAX_DIGITS:  # "1e999999999": any arithmetic on it overflows (decimal.Overflow, a 500)
+        raise MoneyError("金额超出允许范围")
     return result
 
 

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from jixiao.core import bulk
 from jixiao.core.errors import DomainError
 from jixiao.core.locking import step_refusal, still_offered, typed_opinion
-from jixiao.core.numbers import is_digits, year_or_none
+from jixiao.core.numbers import id_or_none, year_or_none
 from jixiao.core.views_helpers import capability_required, paginate
 from jixiao.organizations.selectors import current_fiscal_year, department_regions, pick_region
 from jixiao.targets import checks, review_scoring, selectors, services, similarity, snapshots, statistics
@@ -383,14 +383,12 @@ def target_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def target_approve_batch(request: HttpRequest) -> HttpResponse:
     year = _year(request)
     if request.method == "POST":
-        department_id = request.POST.get("department", "")
-        if not is_digits(department_id):
+        department_id = id_or_none(request.POST.get("department"))
+        if department_id is None:
             messages.error(request, "请选择主管部门")
             return redirect(f"{request.path}?fiscal_year={year}")
         try:
-            count = services.targets_approve_batch(
-                actor=request.user, department_id=int(department_id), fiscal_year=year
-            )
+            count = services.targets_approve_batch(actor=request.user, department_id=department_id, fiscal_year=year)
         except DomainError as exc:
             # Refused (a department outside the scope, a year closed): the page again with the reason and status.
             messages.error(request, exc.message)

@@ -19,7 +19,7 @@ def test_wan_converts_to_yuan_exactly(wan: object, yuan: str) -> None:
     assert yuan_from_wan(wan) == Decimal(yuan)
 
 
-@pytest.mark.parametrize("bad", ["abc", "", "1e400", "0.0000001", "NaN"])
+@pytest.mark.parametrize("bad", ["abc", "", "1e400", "0.0000001", "NaN", "1e999999999", "-9e99999999"])
 def test_bad_amounts_are_rejected_with_a_chinese_message(bad: str) -> None:
     with pytest.raises(MoneyError):
         yuan_from_wan(bad)
@@ -67,3 +67,11 @@ def test_superscript_digits_are_not_numbers() -> None:
     from jixiao.core.numbers import is_digits
 
     assert is_digits("2026") and not is_digits("²") and not is_digits("①") and not is_digits("")
+
+
+def test_digit_text_int_cannot_read_is_not_a_number_nor_an_id() -> None:
+    from jixiao.core.numbers import id_or_none, is_digits
+
+    assert not is_digits("1" * 4301) and is_digits("1" * 4300)
+    assert id_or_none(" 42 ") == 42 and id_or_none(str(2**63)) is None and id_or_none("1" * 5000) is None
+    assert id_or_none("²") is None and id_or_none(None) is None and id_or_none("") is None
