@@ -70,7 +70,7 @@ def seed_monitoring(rng: random.Random, county: Any, year: int) -> int:
         },
     )
     try:
-        count = services.task_issue(actor=perf, task=task)
+        count = services.task_issue(actor=perf, task=task).records
     except DomainError:
         task.delete()
         return 0

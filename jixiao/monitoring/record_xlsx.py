@@ -21,6 +21,7 @@ from typing import IO, Any
 
 from jixiao.core.errors import DomainError
 from jixiao.core.money import MoneyError, yuan_from_wan
+from jixiao.core.numbers import id_or_none
 from jixiao.core.spreadsheets import META_SHEET, norm, open_workbook
 from jixiao.indicators.valueparse.display import format_number
 from jixiao.monitoring.models import (
@@ -69,6 +70,8 @@ class ParsedRecord:
 
     data: dict[str, Any] = field(default_factory=dict)
     rows: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # The record's version when the workbook was exported (None: a workbook exported before versions were written).
+    version: int | None = None
 
 
 def period_norm(value: Any) -> str:
@@ -92,6 +95,8 @@ def meta_rows(sheet: str, record: MonitoringRecord, rows: list[MonitoringIndicat
         (sheet, "pro_code", project.code if project is not None else ""),
         (sheet, "period_month", str(record.task.period_end_month)),
         (sheet, "record_id", str(record.pk)),
+        # The version exported: an import over entries saved since (on the page, another import) is refused.
+        (sheet, "record_version", str(record.version)),
     ]
     meta += [(sheet, f"row.{k}.indicator_id", str(row.pk)) for k, row in enumerate(rows, start=1)]
     return meta
@@ -327,6 +332,7 @@ def _identity(reader: _Reader, meta: dict[str, str] | None) -> None:
         reader.problems.append(f"工作簿为{meta.get('fiscal_year')}年的监控表，本监控表为{record.fiscal_year}年度")
     elif meta.get("record_id", str(record.pk)) != str(record.pk):
         reader.problems.append("工作簿是另一张监控表导出的，请在本监控表页面导出后填写再导入")
+    reader.parsed.version = id_or_none(meta.get("record_version"))
 
 
 def _funds_and_goal(reader: _Reader) -> None:

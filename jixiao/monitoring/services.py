@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date
 from decimal import Decimal
 from typing import IO, Any
@@ -217,8 +218,17 @@ class _Seed:
     rows: list[MonitoringIndicatorRow]
 
 
-def task_issue(*, actor: Any, task: MonitoringTask) -> int:
-    """Issue a draft round: create one pre-filled record per project (or department) in scope. Returns the count.
+@dataclass
+class Issued:
+    """What issuing a round made: the records, and for a 部门整体 round the departments left out because no active
+    一级预算单位 (本级) can fill their record — named to the issuer, not skipped silently."""
+
+    records: int
+    without_own_unit: list[str] = dataclass_field(default_factory=list)
+
+
+def task_issue(*, actor: Any, task: MonitoringTask) -> Issued:
+    """Issue a draft round: create one pre-filled record per project (or department) in scope.
 
     Scope: in-library projects of the round's year in the region (optionally one department, or the selected list).
     Every such project is monitored (全面监控); those with an approved target get its year goal and indicators."""
@@ -232,11 +242,14 @@ def task_issue(*, actor: Any, task: MonitoringTask) -> int:
         progress = selectors.time_progress(locked.fiscal_year, locked.period_end_month, settings_row.time_progress_mode)
         as_of = selectors.month_end(locked.fiscal_year, locked.period_end_month)
         projects = task_projects_in_scope(locked, as_of)
+        skipped: list[str] = []
         if locked.kind == MonitoringTask.Kind.DEPT_OVERALL:
-            seeds = _dept_seeds(locked, projects, progress)
+            seeds = _dept_seeds(locked, projects, progress, skipped)
         else:
             seeds = task_project_seeds(locked, projects, progress)
         if not seeds:
+            if skipped:
+                raise DomainError(f"以下部门没有一级预算单位（本级）填报部门整体监控表，不能下达：{'、'.join(skipped)}")
             raise DomainError("监控范围内没有已入库的项目，不能下达")
         now = timezone.now()
         for seed in seeds:
@@ -278,7 +291,8 @@ def task_issue(*, actor: Any, task: MonitoringTask) -> int:
             actor,
             action="issue",
             label="下达监控任务",
-            comment=f"生成监控表{len(records)}张",
+            comment=f"生成监控表{len(records)}张"
+            + (f"；没有本级单位、未生成：{'、'.join(skipped)}" if skipped else ""),
             task=locked,
             from_status=TaskStatus.DRAFT,
             to_status=TaskStatus.ISSUED,
@@ -287,9 +301,13 @@ def task_issue(*, actor: Any, task: MonitoringTask) -> int:
             actor=actor,
             event_type="monitoring.task_issue",
             obj=locked,
-            changes={"status": [TaskStatus.DRAFT, TaskStatus.ISSUED], "records": [0, len(records)]},
+            changes={
+                "status": [TaskStatus.DRAFT, TaskStatus.ISSUED],
+                "records": [0, len(records)],
+                **({"without_own_unit": skipped} if skipped else {}),
+            },
         )
-    return len(records)
+    return Issued(len(records), skipped)
 
 
 def task_projects_in_scope(task: MonitoringTask, as_of: date) -> list[Project]:
@@ -308,14 +326,35 @@ def task_projects_in_scope(task: MonitoringTask, as_of: date) -> list[Project]:
 
 
 def _approved_targets(task: MonitoringTask, q: Q) -> list[PerformanceTarget]:
-    return list(
+    targets = list(
         PerformanceTarget.objects.filter(q, is_deleted=False, fiscal_year=task.fiscal_year, status__in=APPROVED_TARGET)
     )
+    _as_approved(targets)
+    return targets
+
+
+def _as_approved(targets: list[PerformanceTarget]) -> None:
+    """A target under adjustment (ADJUSTING) holds the unit's edits not yet approved: the round works from its
+    approved version (the snapshot of its goal_version). Its 年度目标 and 年度资金总额 are set from that snapshot on
+    the object in hand (never saved), and the snapshot is kept as `approved_snapshot` for `_indicator_rows`."""
+    adjusting = {t.pk: t for t in targets if t.status == TargetStatus.ADJUSTING}
+    if not adjusting:
+        return
+    versions = TargetVersion.objects.filter(target_id__in=adjusting).order_by("target_id", "-goal_version", "-id")
+    for version in versions:
+        target = adjusting[version.target_id]
+        if hasattr(target, "approved_snapshot") or version.goal_version > target.goal_version:
+            continue
+        snap = version.snapshot
+        target.approved_snapshot = snap  # type: ignore[attr-defined]
+        target.annual_goal = str(snap.get("annual_goal", target.annual_goal))
+        if snap.get("annual_total_yuan") is not None:
+            target.annual_total_yuan = Decimal(str(snap["annual_total_yuan"]))
 
 
 def _indicator_rows(targets: list[PerformanceTarget]) -> dict[int, list[MonitoringIndicatorRow]]:
     """The approved version's annual indicators per target id. A target under adjustment (ADJUSTING) may have
-    edited rows, so its approved version is read from the version snapshot."""
+    edited rows, so its approved version is read from the version snapshot (`_as_approved`)."""
     result: dict[int, list[MonitoringIndicatorRow]] = defaultdict(list)
     live = [t.pk for t in targets if t.status == TargetStatus.APPROVED]
     adjusting = {t.pk: t.goal_version for t in targets if t.status == TargetStatus.ADJUSTING}
@@ -334,17 +373,15 @@ def _indicator_rows(targets: list[PerformanceTarget]) -> dict[int, list[Monitori
                 name=ind.name,
                 operator=ind.operator,
                 is_qualitative=ind.operator == Operator.QUALITATIVE,
-                target_value=(ind.target_text + (ind.unit if ind.unit and ind.unit not in ind.target_text else ""))[
-                    :1000
-                ],
+                target_value=_target_value(ind.target_text, ind.unit),
             )
         )
     if adjusting:
-        versions = TargetVersion.objects.filter(target_id__in=adjusting).order_by("target_id", "-goal_version", "-id")
-        snapshots: dict[int, dict[str, Any]] = {}
-        for v in versions:
-            if v.target_id not in snapshots and v.goal_version <= adjusting[v.target_id]:
-                snapshots[v.target_id] = v.snapshot
+        snapshots: dict[int, dict[str, Any]] = {
+            t.pk: t.approved_snapshot  # type: ignore[attr-defined]
+            for t in targets
+            if t.pk in adjusting and hasattr(t, "approved_snapshot")
+        }
         node_ids = {
             i[key]
             for snap in snapshots.values()
@@ -365,10 +402,15 @@ def _indicator_rows(targets: list[PerformanceTarget]) -> dict[int, list[Monitori
                         name=str(i.get("name", ""))[:200],
                         operator=str(i.get("operator", "")),
                         is_qualitative=i.get("operator") == Operator.QUALITATIVE,
-                        target_value=str(i.get("target_text", ""))[:1000],
+                        target_value=_target_value(str(i.get("target_text", "")), str(i.get("unit") or "")),
                     )
                 )
     return result
+
+
+def _target_value(text: str, unit: str) -> str:
+    """指标值 as the 监控表 shows it: the unit appended unless the value already names it (≥120 台 → ≥120台)."""
+    return (text + (unit if unit and unit not in text else ""))[:1000]
 
 
 def _base_record(task: MonitoringTask, progress: Decimal, region_id: int) -> dict[str, Any]:
@@ -406,8 +448,9 @@ def task_project_seeds(task: MonitoringTask, projects: list[Project], progress: 
     return seeds
 
 
-def _dept_seeds(task: MonitoringTask, projects: list[Project], progress: Decimal) -> list[_Seed]:
-    """One record per department: budget and execution summed over its in-library projects (already fetched)."""
+def _dept_seeds(task: MonitoringTask, projects: list[Project], progress: Decimal, skipped: list[str]) -> list[_Seed]:
+    """One record per department: budget and execution summed over its in-library projects (already fetched). A
+    department without an active 一级预算单位 has nobody to fill it: its name is added to `skipped`."""
     sums: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for p in projects:
         s = sums[p.department_id]
@@ -430,7 +473,8 @@ def _dept_seeds(task: MonitoringTask, projects: list[Project], progress: Decimal
     seeds: list[_Seed] = []
     for dept_id in sorted(dept_ids, key=lambda d: departments[d].dept_code):
         if dept_id not in own_units:
-            continue  # no 本级 unit to fill it
+            skipped.append(departments[dept_id].name)
+            continue
         s = sums[dept_id]
         total = s["fiscal"] + s["carryover"] + s["other"]
         target = targets.get(dept_id)
@@ -613,6 +657,9 @@ def _clean_row_value(row: MonitoringIndicatorRow, field: str, value: Any, where:
     return value
 
 
+VERSION_CHANGED = "监控表已被他人修改，请刷新后重试"
+
+
 def record_save(
     *,
     actor: Any,
@@ -635,7 +682,7 @@ def record_save(
         if locked.task.status != TaskStatus.ISSUED:
             raise ConflictError("监控任务已关闭，不能修改")
         if version is not None and version != locked.version:
-            raise ConflictError("监控表已被他人修改，请刷新后重试")
+            raise ConflictError(VERSION_CHANGED)
         problems: list[str] = []
         cleaned = _clean_record(locked, data, problems)
         existing = {r.pk: r for r in locked.indicator_rows.all()}
@@ -698,11 +745,18 @@ def record_import(*, actor: Any, record: MonitoringRecord, upload: IO[bytes] | b
     if record.task.status != TaskStatus.ISSUED:
         raise ConflictError("监控任务已关闭，不能导入")
     parsed = read_record(upload, record, list(selectors.record_rows(record)))
+    stale = ConflictError("监控表在导出后已被修改（页面保存或另一次导入），为免覆盖，请重新导出后填写再导入")
+    if parsed.version is not None and parsed.version != record.version:
+        raise stale
     saved: list[MonitoringRecord] = []
     with transaction.atomic():
         try:
-            locked = record_save(actor=actor, record=record, data=parsed.data, rows=parsed.rows, saved=saved)
-        except ConflictError:
+            locked = record_save(
+                actor=actor, record=record, data=parsed.data, rows=parsed.rows, version=parsed.version, saved=saved
+            )
+        except ConflictError as exc:
+            if parsed.version is not None and exc.message == VERSION_CHANGED:
+                raise stale from exc
             raise
         except DomainError as exc:  # the online form's checks, each problem on its line as the reader's
             raise MonitoringImportError(exc.message.split("；")) from exc

@@ -95,11 +95,16 @@ def _task_page(request: HttpRequest, pk: int, status: int = 200) -> HttpResponse
 def task_issue(request: HttpRequest, pk: int) -> HttpResponse:
     task = selectors.task_get(request.user, pk)
     try:
-        count = services.task_issue(actor=request.user, task=task)
+        issued = services.task_issue(actor=request.user, task=task)
     except DomainError as exc:
         messages.error(request, exc.message)
         return _task_page(request, pk, exc.status_code)
-    messages.success(request, f"监控任务已下达，生成监控表{count}张")
+    messages.success(request, f"监控任务已下达，生成监控表{issued.records}张")
+    if issued.without_own_unit:
+        names = "、".join(issued.without_own_unit)
+        messages.warning(
+            request, f"以下部门没有一级预算单位（本级），未生成部门整体监控表，请在组织机构中补充后另行下达：{names}"
+        )
     return redirect("monitoring:task_detail", pk=pk)
 
 
@@ -335,24 +340,25 @@ def record_export(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required("monitoring.fill")
 def record_import(request: HttpRequest, pk: int) -> HttpResponse:
     """监控表导入: the filled workbook through `services.record_import`; a refusal shows the record page again with
-    the message (400), nothing saved."""
+    the message (400; 409 when the record moved on: submitted, closed or saved since the export), nothing saved."""
     record = selectors.record_get(request.user, pk)
     form = RecordImportForm(request.POST, request.FILES)
     error = ""
+    status = 400
     problems: list[str] = []
     if not form.is_valid():
         error = "；".join(str(e) for errors in form.errors.values() for e in errors)
     else:
         try:
             services.record_import(actor=request.user, record=record, upload=form.cleaned_data["file"])
-        except DomainError as exc:  # a state conflict too: the page is shown again with the reason, as a 400
-            error = exc.message
+        except DomainError as exc:  # the page again with the reason: 400, or 409 for a record changed meanwhile
+            error, status = exc.message, exc.status_code
             problems = list(getattr(exc, "problems", []))
     if error:
         record.refresh_from_db()
         context = detail_context(request, record)
         context["import_error"] = error
         context["import_problems"] = problems if len(problems) > 1 else []  # one per line, each with its cell
-        return render(request, "monitoring/record_detail.html", context, status=400)
+        return render(request, "monitoring/record_detail.html", context, status=status)
     messages.success(request, "监控表已导入")
     return redirect("monitoring:record_detail", pk=pk)

@@ -327,7 +327,7 @@ class CountyBuilder(_Builder):
             },
         )
         if VIA_SERVICES:
-            self.counts.monitoring_records = monitoring.task_issue(actor=perf, task=task)
+            self.counts.monitoring_records = monitoring.task_issue(actor=perf, task=task).records
         else:
             self.counts.monitoring_records = rounds.issue_round(actor=perf, task=task)
         records = list(MonitoringRecord.objects.filter(task=task).only("id", "current_budget_yuan").order_by("id"))

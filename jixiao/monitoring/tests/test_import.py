@@ -339,7 +339,7 @@ def test_other_units_record_is_404_and_a_submitted_one_is_refused(ready: World) 
     submitted = fill_complete(ready, record)
     submitted = services.record_transition(actor=ready.users["unit_user"], record=submitted, action="submit")
     response = _upload(ready.login("unit_user"), submitted, content)
-    assert response.status_code == 400
+    assert response.status_code == 409  # the record moved on since the page
     assert "当前状态为“待主管部门审核”，不能导入" in response.content.decode()
     fresh = MonitoringRecord.objects.get(pk=record.pk)
     assert fresh.version == submitted.version and fresh.goal_execution == "已购置设备80台"
@@ -387,3 +387,22 @@ def test_both_exports_are_audited(ready: World) -> None:
     assert client.get(reverse("monitoring:record_export", args=[record.pk])).status_code == 200
     assert AuditEvent.objects.filter(event_type="monitoring.task_export", object_id=str(task.pk)).count() == 1
     assert AuditEvent.objects.filter(event_type="monitoring.record_export", object_id=str(record.pk)).count() == 1
+
+
+def test_a_workbook_exported_before_a_later_save_is_refused_not_overwriting_it(ready: World) -> None:
+    record = school_record(issued_round(ready), ready)
+    content = _filled(ready, record)  # exported at the record's version now
+    values = {
+        row[1]: row[2] for row in openpyxl.load_workbook(io.BytesIO(content))["_meta"].iter_rows(values_only=True)
+    }
+    assert values["record_version"] == str(record.version)
+    saved = services.record_save(
+        actor=ready.users["unit_user"], record=record, data={"goal_execution": "页面上刚保存的内容"}
+    )
+    response = _upload(ready.login("unit_user"), record, content)
+    assert response.status_code == 409 and "导出后已被修改" in response.content.decode()
+    fresh = MonitoringRecord.objects.get(pk=record.pk)
+    assert (fresh.version, fresh.goal_execution) == (saved.version, "页面上刚保存的内容")
+    assert not MonitoringEvent.objects.filter(record=record, action="import").exists()
+    # Exported again, it imports.
+    assert _upload(ready.login("unit_user"), record, _filled(ready, fresh)).status_code == 302

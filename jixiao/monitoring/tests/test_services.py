@@ -382,3 +382,42 @@ def test_the_fill_list_shows_only_reminders_still_to_act_on(ready: World) -> Non
     )
     assert submitted.status == "submitted"
     assert link not in unit.get("/monitoring/records/").content.decode()
+
+
+def test_a_target_under_adjustment_prefills_from_its_approved_version(ready: World) -> None:
+    from jixiao.targets import services as target_services
+    from jixiao.targets.models import PerformanceTarget
+
+    target = PerformanceTarget.objects.get(project=ready.school_project)
+    target = target_services.target_transition(
+        actor=ready.users["unit_user"], target=target, action="request_adjustment", comment="采购计划调整"
+    )
+    PerformanceTarget.objects.filter(pk=target.pk).update(
+        annual_goal="单位草稿：年内购置设备200台", annual_total_yuan=Decimal("900000.00")
+    )
+    target.indicators.filter(name="购置教学设备数量").update(target_text="≥200")
+    school = school_record(issued_round(ready), ready)
+    assert school.year_goal.startswith("年内购置教学设备120台")
+    assert school.annual_budget_yuan == Decimal("480000.00")
+    assert [r.target_value for r in school.indicator_rows.order_by("seq")] == ["≥120台", "明显改善"]
+    target.refresh_from_db()
+    assert target.annual_goal.startswith("单位草稿") and target.status == "adjusting"  # the draft is untouched
+
+
+def test_a_department_without_its_own_unit_is_named_not_skipped_silently(ready: World) -> None:
+    from jixiao.organizations.models import BudgetUnit
+
+    BudgetUnit.objects.filter(department=ready.health).update(is_active=False)
+    task = services.task_create(
+        actor=ready.users["performance"], data=round_data(scope=MonitoringTask.Scope.DEPT_OVERALL)
+    )
+    issued = services.task_issue(actor=ready.users["performance"], task=task)
+    assert issued.records == 1 and issued.without_own_unit == [ready.health.name]
+    event = AuditEvent.objects.get(event_type="monitoring.task_issue", object_id=str(task.pk))
+    assert event.changes["without_own_unit"] == [ready.health.name]
+    BudgetUnit.objects.filter(department=ready.edu).update(is_active=False)
+    again = services.task_create(
+        actor=ready.users["performance"], data=round_data(scope=MonitoringTask.Scope.DEPT_OVERALL, period_end_month=9)
+    )
+    with pytest.raises(DomainError, match="没有一级预算单位"):
+        services.task_issue(actor=ready.users["performance"], task=again)
