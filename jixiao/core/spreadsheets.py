@@ -18,6 +18,7 @@ from typing import IO, Any
 
 import openpyxl
 from django.conf import settings
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -30,6 +31,13 @@ DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 WAN_FORMAT = "#,##0.00"
 RATE_FORMAT = "0.00%"
 META_SHEET = "_meta"  # the hidden sheet of ids a standard form carries (DOMAIN.md §3.0)
+
+
+def xlsx_text(value: str) -> str:
+    """Text as a cell may hold it: without the control characters an .xlsx cannot store (\\x00–\\x1f but tab and line
+    breaks), which openpyxl refuses with IllegalCharacterError — a name or remark pasted with one must not turn its
+    export into a 500. Every writer of cells here and in core.streaming goes through it."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value)
 
 
 class Rate(float):
@@ -174,11 +182,11 @@ def write_workbook(
         sheet = workbook.create_sheet(name[:31])
         start = 1
         if title:
-            sheet.cell(row=1, column=1, value=title).font = Font(bold=True, size=14)
+            sheet.cell(row=1, column=1, value=xlsx_text(title)).font = Font(bold=True, size=14)
             start = 2
         widths = [max(8, column_width(h)) for h in headers]
         for col, header in enumerate(headers, start=1):
-            cell = sheet.cell(row=start, column=col, value=header)
+            cell = sheet.cell(row=start, column=col, value=xlsx_text(header) if isinstance(header, str) else header)
             cell.font = header_font
             cell.fill = header_fill
             cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -186,6 +194,7 @@ def write_workbook(
             for col, value in enumerate(row, start=1):
                 cell = sheet.cell(row=r, column=col)
                 if isinstance(value, str):
+                    value = xlsx_text(value)
                     cell.value = value
                     # Force text type so "=..." etc. is never a formula (SECURITY F08/F09).
                     cell.data_type = "s"
@@ -221,6 +230,7 @@ def put(sheet: Any, ref: str, value: Any, *, number_format: str | None = None) -
     """Write one cell of a standard form; strings are forced to text type (never a formula)."""
     cell = sheet[ref]
     if isinstance(value, str):
+        value = xlsx_text(value)
         cell.value = value
         cell.data_type = "s"
         if value.startswith(DANGEROUS_PREFIXES):

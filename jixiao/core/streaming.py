@@ -29,7 +29,6 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -39,6 +38,7 @@ from jixiao.core.spreadsheets import (
     XLSX_CONTENT_TYPE,
     column_width,
     number_format,
+    xlsx_text,
 )
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -165,7 +165,7 @@ def _cell(sheet: Any, value: Any, title: Any = "") -> Any:
             cell.number_format = shown
             return cell
         return value
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    value = xlsx_text(value)
     if not value.startswith(DANGEROUS_PREFIXES):
         return value  # a plain str is written as an inline string
     cell = WriteOnlyCell(sheet, value=None)

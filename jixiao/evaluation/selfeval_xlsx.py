@@ -17,7 +17,7 @@ import openpyxl
 from openpyxl.styles import Alignment, Border, Font, Side
 
 from jixiao.core.errors import DomainError
-from jixiao.core.spreadsheets import WAN_FORMAT, SpreadsheetError, norm, open_workbook
+from jixiao.core.spreadsheets import WAN_FORMAT, SpreadsheetError, norm, open_workbook, xlsx_text
 from jixiao.evaluation.scoring.rules import LEVEL_LABELS
 from jixiao.evaluation.scoring.sheet import FUND_KEYS, FundRow, IndicatorRow, SelfEvalSheet
 from jixiao.indicators.valueparse import format_number
@@ -43,9 +43,13 @@ FUND_ROW_LABELS = {
 }
 MAX_ROWS = 2000
 WAN = Decimal(10000)
+ZERO = Decimal(0)
 # The largest number a cell may hold: an amount in 万元 that still fits a yuan column (core.money.MAX_YUAN); scores and
 # weights are far smaller.
 LARGEST = Decimal("999999999999")
+# The largest 执行率 (a fraction: 999 is 99,900%) the record keeps (SelfEvalFund.exec_rate, numeric(9,6)); no real
+# execution comes near it, a larger one is a typing error.
+LARGEST_RATE = Decimal(999)
 
 
 # A qualitative row's chosen 定性完成档次 travels in its 实际完成值 cell as a last line “（完成档次：达成年度指标）”:
@@ -101,15 +105,19 @@ def value_text(cell: Cell) -> str:
 
 
 def rate_value(cell: Cell) -> Decimal | None:
-    """The printed 执行率 as a fraction (0.955) whether written as 95.5%, "95.5%" or 0.955."""
+    """The printed 执行率 as a fraction (0.955) whether written as 95.5%, "95.5%" or 0.955. NaN or Infinity (a text
+    “NaN%”, a number too large for a float) comes back as it is, for the caller to refuse (_Grid.rate): arithmetic
+    on it would raise."""
     value = cell.value
     if isinstance(value, int | float) and not isinstance(value, bool):
         number = Decimal(str(value))
-        return number if "%" in (cell.number_format or "") or number <= Decimal("1.5") else number / 100
+        if not number.is_finite() or "%" in (cell.number_format or "") or number <= Decimal("1.5"):
+            return number
+        return number / 100
     text = norm(value)
     if text.endswith("%"):
         percent = _decimal(text[:-1])
-        return None if percent is None else percent / 100
+        return percent if percent is None or not percent.is_finite() else percent / 100
     return _decimal(text)
 
 
@@ -139,6 +147,17 @@ class _Grid:
             shown = "或".join(f"“{e}”" for e in sorted(expected if isinstance(expected, set) else {expected}))
             raise SelfEvalFormatError(f"工作表“{self.name}”单元格{address}应为{shown}，实际为“{self.text(address)}”")
 
+    def rate(self, address: str) -> Decimal | None:
+        """The 执行率 of a funds row (rate_value), refused with the cell when it is not a number the record can keep:
+        NaN or Infinity typed as text, or outside 0 … 99,900% (1E+10 would overflow the stored rate)."""
+        value = rate_value(self.cell(address))
+        if value is not None and (not value.is_finite() or not ZERO <= value <= LARGEST_RATE):
+            raise SelfEvalFormatError(
+                f"工作表“{self.name}”单元格{address}（执行率）数值超出范围：“{self.text(address)}”，"
+                "应为0%至99900%之间的百分比"
+            )
+        return value
+
     def number(self, address: str, *, required: bool = False, label: str = "") -> Decimal | None:
         value = _decimal(self.cell(address).value)
         if value is None and required:
@@ -157,7 +176,10 @@ def _sheet(grid: _Grid) -> SelfEvalSheet:
     year_match = re.search(r"\((\d{4})年度\)", norm(grid.cell("A2").value))
     if not year_match:
         raise SelfEvalFormatError(f"工作表“{grid.name}”单元格A2应为“（YYYY年度）”，实际为“{grid.text('A2')}”")
-    sheet = SelfEvalSheet(fiscal_year=int(year_match.group(1)))
+    year = int(year_match.group(1))
+    if not 1000 <= year <= 9999:  # “（0999年度）”: the value parser takes four-digit years only
+        raise SelfEvalFormatError(f"工作表“{grid.name}”单元格A2的年度“{year_match.group(1)}”无效，应为四位年份")
+    sheet = SelfEvalSheet(fiscal_year=year)
     grid.expect("A3", "项目名称")
     grid.expect("A4", "主管部门")
     grid.expect("F4", "实施单位")
@@ -171,7 +193,7 @@ def _sheet(grid: _Grid) -> SelfEvalSheet:
         yuan = [None if a is None else a * WAN for a in amounts]
         if key != "TOTAL":
             yuan = [a if a is not None else Decimal(0) for a in yuan]
-        sheet.funds[key] = FundRow(yuan[0], yuan[1], yuan[2], rate_value(grid.cell(f"G{row}")))
+        sheet.funds[key] = FundRow(yuan[0], yuan[1], yuan[2], grid.rate(f"G{row}"))
     sheet.exec_weight = grid.number("F6", label="执行率分值")
     sheet.exec_score_claimed = grid.number("H6", label="执行率得分")
     grid.expect("A10", "年度总体目标")
@@ -280,6 +302,8 @@ def write_selfevaluations(sheets: list[SelfEvalSheet]) -> bytes:
 
 def _put(ws: Any, address: str, value: Any, merge: str | None = None) -> None:
     cell = ws[address]
+    if isinstance(value, str):
+        value = xlsx_text(value)  # a control character pasted into a text would make the export fail
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"  # never a formula

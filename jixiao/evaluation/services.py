@@ -270,8 +270,11 @@ def task_record_seeds(task: SelfEvalTask, targets: list[PerformanceTarget]) -> l
         # Scored at once (pure computation, no query): the list shows what is still missing from the start.
         if target.region_id not in configs:
             configs[target.region_id] = selectors.scoring_config(target.region, task.fiscal_year)
-        _self_evaluation_weights(seed.rows, configs[target.region_id])
-        score(record, seed.funds, seed.rows, cfg=configs[target.region_id])
+        cfg = configs[target.region_id]
+        # The 预算执行率 points of the region's 评价评分参数, as the indicator groups' points are (not the model's 10).
+        record.exec_weight = cfg.exec_weight
+        _self_evaluation_weights(seed.rows, cfg)
+        score(record, seed.funds, seed.rows, cfg=cfg)
         seeds.append(seed)
     return seeds
 
@@ -738,6 +741,12 @@ def selfeval_import(*, actor: Any, record: SelfEvaluation, upload: IO[bytes] | b
     return dict(saved.flags)
 
 
+def selfeval_exported(*, actor: Any, record: SelfEvaluation, filename: str) -> None:
+    """导出自评表 hands the record's figures out of the system: audited as every other export (the view has read the
+    record through the actor's scope)."""
+    audit.record(actor=actor, event_type="evaluation.selfeval_export", obj=record, changes={"file": [None, filename]})
+
+
 # ---- workflow ------------------------------------------------------------------------------------------------------
 
 
@@ -787,17 +796,39 @@ def selfeval_transition(
         locked.version += 1
         locked.updated_by = actor
         locked.save(update_fields=fields)
+        changes: dict[str, Any] = {"status": [transition.source, transition.target]}
+        cleared = _clear_overrides(locked) if transition.target in EDITABLE_STATES else []
         if action == "submit":
             signatures.sign(actor=actor, obj=locked, purpose="evaluation.selfeval_submit", **SIGNED_CONTENT)
         _event(actor, locked, action, transition.label, transition.source, comment)
+        if cleared:
+            changes["overrides_cleared"] = [None, cleared]
+            names = "、".join(f"“{name}”" for name in cleared)
+            _event(
+                actor, locked, "override_clear", "清除审定得分", locked.status, f"{names}的审定得分待重新提交后重新审定"
+            )
         audit.record(
             actor=actor,
             event_type=f"evaluation.selfeval_{action}",
             obj=locked,
             reason=comment[:500],
-            changes={"status": [transition.source, transition.target]},
+            changes=changes,
         )
     return locked
+
+
+def _clear_overrides(record: SelfEvaluation) -> list[str]:
+    """A record going back to the unit (退回, 撤回) loses its rows' 审定得分: the unit may change any row, and a
+    reviewer's score of the old values must not stay shown as current, seed a re-score or be published. Each reviewer
+    sets it again on the resubmitted record. Returns the names of the rows cleared (the timeline and the audit record
+    keep the scores that were set)."""
+    rows = list(record.indicators.filter(final_score__isnull=False).order_by("seq", "id"))
+    for row in rows:
+        row.final_score = None
+        row.override_reason = ""
+        row.overridden_by = None
+    SelfEvalIndicator.objects.bulk_update(rows, ["final_score", "override_reason", "overridden_by"])
+    return [row.name for row in rows]
 
 
 def selfeval_bulk_transition(*, actor: Any, ids: list[Any], action: str, comment: str = "") -> int:

@@ -27,6 +27,7 @@ from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.money import format_wan
 from jixiao.core.numbers import is_year
 from jixiao.core.permissions import require
+from jixiao.core.text import CONTROL_CHARS
 from jixiao.core.todos import TodoItem
 from jixiao.core.uploads import check_upload
 from jixiao.evaluation import selectors, services_upper
@@ -47,6 +48,7 @@ GRADES = ("优", "良", "中", "差")
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
 RESULT_EXTENSIONS = (".pdf", ".docx", ".xlsx", ".zip", ".jpg", ".png")
+COMMENT_LIMIT = 500  # a row's 说明 on the re-score grid (the box's maxlength)
 
 
 # ---- shared -----------------------------------------------------------------------------------------------------
@@ -352,6 +354,16 @@ def sample_result_opened(*, actor: Any, sample: ReEvaluationSample) -> None:
     )
 
 
+def batch_results_exported(*, actor: Any, batch: ReEvaluationBatch, filename: str) -> None:
+    """导出Excel of a batch's results (samples, scores, the population of the draw): audited."""
+    audit.record(actor=actor, event_type="evaluation.reeval_export", obj=batch, changes={"file": [None, filename]})
+
+
+def batch_circular_generated(*, actor: Any, batch: ReEvaluationBatch, filename: str) -> None:
+    """生成结果通报 (the Word circular of a batch's results): audited."""
+    audit.record(actor=actor, event_type="evaluation.reeval_circular", obj=batch, changes={"file": [None, filename]})
+
+
 def sample_assign(*, actor: Any, batch: ReEvaluationBatch, sample_ids: list[int], agency: Agency | None) -> int:
     """Assign samples to a third-party agency (or back to the performance section with None)."""
     require(actor, "evaluation.reevaluate")
@@ -389,6 +401,17 @@ def _score(value: Any, label: str, weight: Decimal | None) -> Decimal:
     return number.quantize(CENT)
 
 
+def _comment(value: Any, label: str) -> str:
+    """A row's 说明 (one line: a tab or line break becomes a space), refused rather than cut short when too long, and
+    refused when it holds another control character (NUL makes PostgreSQL refuse the rows' JSON: a 500)."""
+    text = re.sub(r"[\t\r\n]+", " ", str(value or "")).strip()
+    if CONTROL_CHARS.search(text):
+        raise DomainError(f"“{label}”的说明不能包含控制字符")
+    if len(text) > COMMENT_LIMIT:
+        raise DomainError(f"“{label}”的说明不能超过{COMMENT_LIMIT}个字")
+    return text
+
+
 def sample_rescore(
     *,
     actor: Any,
@@ -422,7 +445,7 @@ def sample_rescore(
             weight = Decimal(row["weight"]) if row.get("weight") not in (None, "") else None
             value = _score(scores[row["key"]], row["name"], weight)
             row["score"] = str(value)
-            row["comment"] = (comments.get(row["key"]) or "").strip()[:500]
+            row["comment"] = _comment(comments.get(row["key"]), row["name"])
             total += value
         cfg = selectors.scoring_config(locked.batch.region, locked.batch.fiscal_year)
         before = {"re_score": audit.jsonable(locked.re_score), "re_grade": locked.re_grade}

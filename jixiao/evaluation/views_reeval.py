@@ -159,7 +159,9 @@ def reeval_export(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch(request, pk)
     if batch.status == ReEvaluationBatch.Status.DRAFT:
         raise Http404
-    return xlsx_response(reeval_documents.results_xlsx(svc.batch_results(batch)), f"{batch.title}再评价结果.xlsx")
+    content, name = reeval_documents.results_xlsx(svc.batch_results(batch)), f"{batch.title}再评价结果.xlsx"
+    svc.batch_results_exported(actor=request.user, batch=batch, filename=name)
+    return xlsx_response(content, name)
 
 
 @capability_required("evaluation.reevaluate")
@@ -169,10 +171,10 @@ def reeval_circular(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     issuer = f"{batch.region.name}财政局"
     content = reeval_documents.circular_docx(svc.batch_results(batch), issuer)
+    name = "部门自评财政再评价结果通报.docx"
+    svc.batch_circular_generated(actor=request.user, batch=batch, filename=name)
     response = HttpResponse(content, content_type=DOCX)
-    response["Content-Disposition"] = (
-        content_disposition_header(True, "部门自评财政再评价结果通报.docx") or "attachment"
-    )
+    response["Content-Disposition"] = content_disposition_header(True, name) or "attachment"
     return response
 
 

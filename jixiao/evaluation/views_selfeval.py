@@ -311,7 +311,9 @@ def selfeval_import(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required("evaluation.view")
 def selfeval_export(request: HttpRequest, pk: int) -> HttpResponse:
     record = selectors.record_get(request.user, pk)
-    return xlsx_response(exports.export_record(record), exports.export_filename(record))
+    content, name = exports.export_record(record), exports.export_filename(record)
+    services.selfeval_exported(actor=request.user, record=record, filename=name)
+    return xlsx_response(content, name)
 
 
 @capability_required("evaluation.view")

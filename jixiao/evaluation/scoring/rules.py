@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 from jixiao.indicators.valueparse import Op, ParsedValue, format_number
 
@@ -18,6 +18,7 @@ CENT = Decimal("0.01")
 MICRO = Decimal("0.000001")
 ZERO = Decimal(0)
 ONE = Decimal(1)
+DEFAULT_PRECISION = 28  # the digits of a result in the default decimal context
 
 SEVERITY = {
     # §4.8 table; the §4.4/§4.5 MANUAL reasons are warnings: a person must score the row.
@@ -61,12 +62,22 @@ SEVERITY = {
 }
 
 
+def _rounded(value: Decimal, places: Decimal) -> Decimal:
+    """`value` rounded half up to `places`. A context wide enough for every digit of the result: quantize in the
+    default context (28 digits) raises InvalidOperation when the result needs more — an 实际完成值 of 28 digits
+    against a target of 0.01, an execution over a budget of a fraction of a cent —, a 500 where a number belongs."""
+    digits = max(value.adjusted(), 0) - int(places.as_tuple().exponent) + 2 if value.is_finite() else 0
+    if digits <= DEFAULT_PRECISION:
+        return value.quantize(places, rounding=ROUND_HALF_UP)
+    return value.quantize(places, rounding=ROUND_HALF_UP, context=Context(prec=digits))
+
+
 def q2(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    return _rounded(value, CENT)
 
 
 def q6(value: Decimal) -> Decimal:
-    return value.quantize(MICRO, rounding=ROUND_HALF_UP)
+    return _rounded(value, MICRO)
 
 
 def fmt(value: Decimal | None) -> str:
@@ -164,10 +175,19 @@ def score_range(lo: Decimal, hi: Decimal, a: Decimal, w: Decimal) -> Score:
     return manual("E_RANGE_MISS", f"实际值 {fmt(a)} 不在目标区间 [{fmt(lo)}, {fmt(hi)}] 内")
 
 
+# The largest ratio of actual to target the W_OVERSHOOT message prints as a percentage: a 28-digit 实际完成值 against a
+# target of 0.01 is no percentage anyone reads, and rounding it to 0.01 would exceed the 28-digit precision.
+OVERSHOOT_SHOWN = Decimal(10000)
+
+
 def overshoot(op: Op | None, t: Decimal, a: Decimal, cfg: ScoringConfig) -> Issue | None:
     if op in (Op.GE, Op.GT, Op.EQ) and t > 0 and a / t > cfg.overshoot_ratio:
-        ratio = fmt(q2(a / t * 100))
-        return Issue("W_OVERSHOOT", f"实际值为目标值的{ratio}%，远超目标，目标可能设置偏低")
+        ratio = a / t
+        if ratio > OVERSHOOT_SHOWN:
+            shown = f"实际值超过目标值的{fmt(OVERSHOOT_SHOWN)}倍"
+        else:
+            shown = f"实际值为目标值的{fmt(q2(ratio * 100))}%"
+        return Issue("W_OVERSHOOT", f"{shown}，远超目标，目标可能设置偏低")
     return None
 
 

@@ -408,6 +408,27 @@ def test_a_file_changed_on_disk_is_not_packaged(world: World, check: Authenticit
     assert not AuditEvent.objects.filter(event_type="evaluation.upper_check_download").exists()
 
 
+def test_control_characters_in_the_texts_do_not_break_the_package_list(
+    world: World, check: AuthenticityCheck, media: Path
+) -> None:
+    """A 实际完成值, a file's 说明 or a review opinion pasted with a control character (\\x01, \\x1b) is written to the
+    印证资料清单 without it (openpyxl refuses the character: the download was a 500)."""
+    _pass_all(world, check)
+    school = _entry(check, "P-SCHOOL")
+    school.self_eval.indicators.filter(name="购置教学设备数量").update(actual_text="120\x01台")
+    UpperCheckEvidence.objects.filter(entry=school, note="验收").update(note="验\x1b收")
+    UpperCheckProject.objects.filter(pk=school.pk).update(review_opinion="齐全\x07")
+    package = services_upper.check_package(actor=world.users["performance"], check=check)
+    try:
+        archive = zipfile.ZipFile(package.file)
+        book = openpyxl.load_workbook(io.BytesIO(archive.read("印证资料清单.xlsx")))
+    finally:
+        package.file.close()
+    rows = list(book["印证资料清单"].iter_rows(min_row=3, values_only=True))
+    row = next(r for r in rows if r[1] == "P-SCHOOL" and r[5] == "购置教学设备数量")
+    assert (row[7], row[12], row[17]) == ("120台", "验收", "齐全")
+
+
 def test_the_deadline_cannot_be_in_the_past(world: World) -> None:
     with pytest.raises(DomainError, match="截止日期"):
         services_reeval.check_create(
