@@ -216,6 +216,7 @@ ACTIONS: dict[str, str] = {
     "selfeval_export": "导出自评表",
     "selfeval_import": "导入自评表",
     "selfeval_override": "调整自评结果",
+    "selfeval_regenerate": "按调整后的绩效目标重新生成自评表",
     "selfeval_save": "保存自评表",
     "selfeval_start": "启动单位自评",
     "selfeval_supplement": "补充生成自评表",

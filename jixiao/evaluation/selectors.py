@@ -64,6 +64,13 @@ def record_get(user: Any, pk: Any) -> SelfEvaluation:
     )
 
 
+def adjusted_version(record: SelfEvaluation) -> int | None:
+    """The target's approved version when it is not the one the record was generated from (调整 approved since the
+    round started), else None: the record must then be generated again (services.selfeval_regenerate)."""
+    version = PerformanceTarget.objects.filter(pk=record.target_id).values_list("goal_version", flat=True).first()
+    return version if version is not None and version != record.goal_version else None
+
+
 def records_filtered(user: Any, params: dict[str, Any]) -> QuerySet[SelfEvaluation]:
     qs = records_visible(user)
     if params.get("fiscal_year"):

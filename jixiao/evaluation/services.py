@@ -141,11 +141,7 @@ def task_supplement(*, actor: Any, task: SelfEvalTask) -> int:
         task = own.select_for_update().first()  # type: ignore[assignment]
         if task is None:
             raise NotFoundError("自评任务不存在或不属于本级")
-        targets = list(
-            _approved_targets(task.region, task.fiscal_year).exclude(
-                pk__in=SelfEvaluation.objects.filter(task=task).values("target_id")
-            )
-        )
+        targets = list(_approved_targets(task.region, task.fiscal_year))
         if not targets:
             raise ConflictError(f"{task.fiscal_year}年度已批复的绩效目标都已生成自评表，没有需要补充的")
         records = _create_records(actor, task, targets)
@@ -159,6 +155,8 @@ def task_supplement(*, actor: Any, task: SelfEvalTask) -> int:
 
 
 def _approved_targets(region: Any, fiscal_year: int) -> Any:
+    """The year's approved targets of the region and its subregions not yet in any round of the year: a city's round
+    and a county's own both reach a county target, and whichever starts first evaluates it, once."""
     return (
         PerformanceTarget.objects.filter(
             is_deleted=False,
@@ -166,6 +164,7 @@ def _approved_targets(region: Any, fiscal_year: int) -> Any:
             status__in=APPROVED_TARGET,
             region__path__startswith=region.path,
         )
+        .exclude(pk__in=SelfEvaluation.objects.filter(fiscal_year=fiscal_year).values("target_id"))
         .select_related("region", "department", "unit")
         .order_by("department_id", "unit_id", "id")
     )
@@ -455,7 +454,7 @@ def _target_changed(record: SelfEvaluation) -> list[Issue]:
             Issue(
                 "D_TARGET_CHANGED",
                 f"自评生成后绩效目标已调整（第{record.goal_version}版 → 第{target.goal_version}版），"
-                "指标与批复的目标不一致，请联系绩效股重新生成",
+                "指标与批复的目标不一致，请联系绩效股在本页“按调整后的绩效目标重新生成”",
             )
         ]
     approved = approved_rows([target]).get(target.pk, [])
@@ -465,6 +464,71 @@ def _target_changed(record: SelfEvaluation) -> list[Issue]:
         return []
     differ = sorted(set(expected) ^ set(have) | {k for k in expected.keys() & have.keys() if expected[k] != have[k]})
     return [Issue("D_TARGET_CHANGED", "指标或年度指标值与批复的绩效目标不一致：" + "、".join(differ[:10]))]
+
+
+# The unit's entries on an indicator row, carried over when a record is generated again (`selfeval_regenerate`).
+UNIT_ROW_FIELDS = ("actual_text", "qual_level", "claimed_score", "deviation_analysis")
+
+
+def selfeval_regenerate(*, actor: Any, record: SelfEvaluation, expected_version: int | None = None) -> SelfEvaluation:
+    """重新生成: a record whose target was adjusted after the round started (D_TARGET_CHANGED, 第N版 → 第M版)
+    could never be submitted. The 绩效股 reads its goal, indicators and funds again from the target's approved
+    version, while the record is with the unit (填报中, 被退回). The unit's entries stay where they still apply:
+    实际完成值, 定性完成档次, 得分 and 偏差原因分析 of an indicator of the same 三级指标 name, the 全年执行数 and 执行率
+    of each fund source, the 年度总体目标实际完成情况. Scored again; timeline and audit name both versions."""
+    require(actor, "evaluation.manage")
+    _visible(actor, record)
+    with transaction.atomic():
+        locked = SelfEvaluation.objects.select_for_update(of=("self",)).select_related("task").get(pk=record.pk)
+        if expected_version is not None and locked.version != expected_version:
+            raise ConflictError("自评表已被修改，请刷新后重试")
+        if locked.status not in EDITABLE_STATES:
+            raise ConflictError(
+                f"自评表当前状态为“{locked.get_status_display()}”，只有填报中或被退回的自评表可以重新生成"
+            )
+        target = PerformanceTarget.objects.select_related("region", "department", "unit").get(pk=locked.target_id)
+        if target.goal_version == locked.goal_version:
+            raise ConflictError("绩效目标自评表生成后未调整，无需重新生成")
+        seeds = task_record_seeds(locked.task, [target])
+        if not seeds:
+            raise DomainError("该绩效目标已没有对应的项目，不能重新生成")
+        seed, before = seeds[0], locked.goal_version
+        entered = {norm(r.name): r for r in locked.indicators.all()}
+        kept = 0
+        for row in seed.rows:
+            previous = entered.get(norm(row.name))
+            if previous is not None:
+                kept += 1
+                for field in UNIT_ROW_FIELDS:
+                    setattr(row, field, getattr(previous, field))
+        paid = {f.fund_source: f for f in locked.funds.all()}
+        for fund in seed.funds:
+            if fund.fund_source in paid:
+                fund.executed_yuan = paid[fund.fund_source].executed_yuan
+                fund.exec_rate = paid[fund.fund_source].exec_rate
+        locked.indicators.all().delete()
+        locked.funds.all().delete()
+        for row in seed.rows:
+            row.self_eval = locked
+        for fund in seed.funds:
+            fund.self_eval = locked
+        SelfEvalIndicator.objects.bulk_create(seed.rows)
+        SelfEvalFund.objects.bulk_create(seed.funds)
+        for field in ("goal_version", "name", "goal_expected", "exec_weight"):
+            setattr(locked, field, getattr(seed.record, field))
+        rescore(locked)
+        locked.version += 1
+        locked.updated_by = actor
+        locked.save()
+        note = f"绩效目标第{before}版 → 第{locked.goal_version}版，{len(seed.rows)}个指标，其中{kept}个保留单位已填内容"
+        _event(actor, locked, "regenerate", "按调整后的绩效目标重新生成", locked.status, note)
+        audit.record(
+            actor=actor,
+            event_type="evaluation.selfeval_regenerate",
+            obj=locked,
+            changes={"goal_version": [before, locked.goal_version], "indicators": [len(entered), len(seed.rows)]},
+        )
+    return locked
 
 
 def rescore(record: SelfEvaluation) -> dict[str, Any]:

@@ -16,6 +16,7 @@ urlpatterns = [
     path("self/<int:pk>/fill/", views_selfeval.selfeval_fill, name="selfeval_fill"),
     path("self/<int:pk>/transition/", views_selfeval.selfeval_transition, name="selfeval_transition"),
     path("self/<int:pk>/override/", views_selfeval.selfeval_override, name="selfeval_override"),
+    path("self/<int:pk>/regenerate/", views_selfeval.selfeval_regenerate, name="selfeval_regenerate"),
     path("self/<int:pk>/import/", views_selfeval.selfeval_import, name="selfeval_import"),
     path("self/<int:pk>/export/", views_selfeval.selfeval_export, name="selfeval_export"),
     path("self/<int:pk>/evidence/", views_evidence.evidence_add, name="selfeval_evidence_add"),

@@ -16,7 +16,7 @@ from jixiao.core import bulk
 from jixiao.core.errors import DomainError
 from jixiao.core.forms import EvidenceUploadForm, valid_filters
 from jixiao.core.locking import moved_by, step_refusal, still_offered
-from jixiao.core.numbers import is_digits, year_or_none
+from jixiao.core.numbers import id_or_none, is_digits, year_or_none
 from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
 from jixiao.evaluation import exports, selectors, services, services_reeval
 from jixiao.evaluation.forms import (
@@ -125,11 +125,31 @@ def detail_context(request: HttpRequest, record: SelfEvaluation) -> dict[str, An
         "actions": SELFEVAL_WORKFLOW.available(record.status, capabilities),
         "can_fill": user.can("evaluation.fill") and record.status in EDITABLE_STATES,
         "can_override": reviewer is not None and user.can(reviewer),
+        # 重新生成 for the 绩效股 while the record is with the unit and its target was adjusted since.
+        "regenerate_to": selectors.adjusted_version(record)
+        if user.can("evaluation.manage") and record.status in EDITABLE_STATES
+        else None,
         "import_form": SelfEvalImportForm(),
         "events": selectors.record_events(record)[:100],
         "evidence": selectors.record_evidence(record),
         "evidence_form": EvidenceUploadForm(rows=selectors.evidence_row_choices(rows)),
     }
+
+
+@require_POST
+@capability_required("evaluation.manage")
+def selfeval_regenerate(request: HttpRequest, pk: int) -> HttpResponse:
+    record = selectors.record_get(request.user, pk)
+    try:
+        services.selfeval_regenerate(
+            actor=request.user, record=record, expected_version=id_or_none(request.POST.get("version"))
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        context = detail_context(request, selectors.record_get(request.user, pk))
+        return render(request, "evaluation/selfeval_detail.html", context, status=exc.status_code)
+    messages.success(request, "已按调整后的绩效目标重新生成自评表，单位已填的同名指标内容已保留")
+    return redirect("evaluation:selfeval_detail", pk=pk)
 
 
 @capability_required("evaluation.view")
