@@ -109,11 +109,13 @@ def competition_ranks(totals: dict[Any, Decimal]) -> dict[Any, int]:
 
 
 def grade_for(score: Decimal, bands: Sequence[dict[str, Any]]) -> str:
-    """The first band (highest first) whose minimum the score reaches."""
-    for band in sorted(bands, key=lambda b: Decimal(str(b["min"])), reverse=True):
+    """The first band (highest first) whose minimum the score reaches; a score below every minimum (a total taken
+    below 0 by 扣分项) is in the lowest band, not left without a grade."""
+    ordered = sorted(bands, key=lambda b: Decimal(str(b["min"])), reverse=True)
+    for band in ordered:
         if score >= Decimal(str(band["min"])):
             return str(band["label"])
-    return ""
+    return str(ordered[-1]["label"]) if ordered else ""
 
 
 @dataclass(frozen=True)
