@@ -61,6 +61,10 @@ def _keepalive_path(urlconf: str) -> str:
         return ""
 
 
+# 信息公开's public pages (config/urls.py): open to anyone, so an expired staff session there is not sent to log in.
+PUBLIC_PREFIX = "/public/"
+
+
 class SessionPolicyMiddleware:
     """Idle timeout and absolute lifetime (shorter for 三员), and one live session for 三员 (SECURITY.md B01, B04).
 
@@ -81,6 +85,9 @@ class SessionPolicyMiddleware:
             if reason:
                 audit.record(actor=user, event_type="auth.session_expired", obj=user, reason=reason)
                 logout(request)
+                if request.path.startswith(PUBLIC_PREFIX):
+                    # The public pages need no login: the session ends, the reader goes on as anyone else would.
+                    return self.get_response(request)
                 messages.info(request, f"{reason}，请重新登录")
                 return redirect("accounts:login")
             now = int(time.time())

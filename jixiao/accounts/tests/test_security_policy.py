@@ -164,6 +164,18 @@ def test_idle_session_ends_on_the_next_request(world: World) -> None:
     assert AuditEvent.objects.filter(event_type="auth.session_expired").exists()
 
 
+def test_an_idle_session_on_the_public_pages_ends_there_without_a_login_page(world: World) -> None:
+    client = world.login("unit_user")
+    client.get("/")
+    session = client.session
+    session[LAST_SEEN] = int(time.time()) - 31 * 60
+    session.save()
+    response = client.get("/public/")
+    assert response.status_code == 200
+    assert AuditEvent.objects.filter(event_type="auth.session_expired").exists()
+    assert client.get("/projects/").status_code == 302  # the session did end
+
+
 def test_the_login_page_says_why_the_session_ended_and_the_next_login_does_not(world: World) -> None:
     """The login page showed no messages: the reason (长时间未操作，会话已结束) waited for the next signed-in page, so
     the user, just logged in again, was told on the home page to log in again."""
