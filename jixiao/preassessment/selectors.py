@@ -29,6 +29,7 @@ from jixiao.preassessment.models import (
     PreAssessmentStatus,
 )
 from jixiao.preassessment.workflow import PREASSESSMENT_WORKFLOW, RETURN_ACTIONS
+from jixiao.projects.models import Project
 from jixiao.projects.selectors import projects_visible
 from jixiao.targets.models import PerformanceTarget, TargetIndicator
 from jixiao.targets.selectors import target_indicators
@@ -286,7 +287,17 @@ def assessment_overviews(projects: Iterable[Any]) -> dict[int, Overview]:
 
 def project_gate(project: Any, action: str) -> None:
     """Registered with projects.gates: a project that needs an assessment enters the library only when supported;
-    a project whose assessment is in review is not cancelled under it (the review would go on for nothing)."""
+    a project whose assessment is in review is not cancelled under it (the review would go on for nothing); an
+    in-library project's 财政拨款 is not edited above the amount its assessment supported (核减后支持)."""
+    if action == "edit":
+        pa = latest_assessment(project) if project.status == Project.Status.IN_LIBRARY else None
+        cap = pa.supported_amount_yuan if pa is not None and pa.is_supported else None
+        if cap is not None and project.fiscal_amount_yuan > cap:
+            raise DomainError(
+                f"该项目事前绩效评估的支持金额为{format_wan(cap)}万元，已入库项目的财政拨款不能超过该金额"
+                f"（填写为{format_wan(project.fiscal_amount_yuan)}万元）；如需增加，请重新开展事前绩效评估"
+            )
+        return
     if action == "cancel":
         pa = latest_assessment(project)
         if pa is not None and pa.status in IN_REVIEW:

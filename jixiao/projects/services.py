@@ -182,6 +182,8 @@ def project_update(
         # A project belongs to its unit's department and region, whichever unit it moves to.
         locked.department_id = unit.department_id
         locked.region_id = unit.region_id
+        if "fiscal_amount_yuan" in changed:
+            gates.check(locked, "edit")  # e.g. an in-library project's 财政拨款 above what its 事前评估 supported
         locked.version += 1
         locked.updated_by = actor
         _full_clean(locked)
