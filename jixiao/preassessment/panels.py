@@ -154,7 +154,8 @@ def template_update(
     fiscal_year: int | None = None,
     lock_token: str | None = None,
 ) -> ScoringTemplate:
-    """Edit names and points. A national template is not edited in place: the region gets its own copy.
+    """Edit names and points. A national template is not edited in place: the region gets its own copy; nor is the
+    region's own once a panel scored with it (the new version is a copy, the used one retired; returned).
 
     `lock_token` is the token of `template_lock_rows` when the page was shown; a save over a newer edit or copy is
     refused with ConflictError."""
@@ -188,9 +189,20 @@ def template_update(
             if in_review.exists():
                 # Experts of an open panel score against these items: changing them mid-review would mix maxima.
                 raise ConflictError("该评分模板正用于专家评审中的事前评估，请在这些评估形成结论后再修改")
-            template.version += 1
-            template.save(update_fields=["version"])
-            mapping = {i.pk: i for i in template.items.all()}
+            if AssessmentPanelMember.objects.filter(template=template).exists():
+                # Concluded panels scored against these items: their sheets keep them. The edit goes to a new
+                # template of the region and year, which new panels use; this one is retired (停用), not changed.
+                template.is_active = False
+                template.save(update_fields=["is_active"])
+                retired = template
+                template = _copy(retired, region, retired.fiscal_year)
+                template.name, template.version = retired.name, retired.version + 1
+                template.save(update_fields=["name", "version"])
+                mapping = {old.pk: new for old, new in _pairs(tree, template)}
+            else:
+                template.version += 1
+                template.save(update_fields=["version"])
+                mapping = {i.pk: i for i in template.items.all()}
         for old_pk, item in mapping.items():
             item.name = names.get(old_pk, item.name).strip()  # _check_names refused names over the length
             item.points = points.get(old_pk, item.points)

@@ -154,7 +154,8 @@ def test_average_and_outlier_arithmetic() -> None:
 
 
 def test_a_template_in_an_open_expert_review_is_not_edited(world: World) -> None:
-    """Experts of an open panel score against its items: a change of points mid-review would mix maxima."""
+    """Experts of an open panel score against its items: a change of points mid-review would mix maxima. Once the
+    panel concluded, an edit makes a new version and leaves the scored one as it was."""
     import datetime
 
     from django.utils import timezone
@@ -177,3 +178,18 @@ def test_a_template_in_an_open_expert_review_is_not_edited(world: World) -> None
     first = panels.template_tree(own)[0].item
     with pytest.raises(ConflictError, match="正用于专家评审中的事前评估"):
         panels.template_update(actor=perf, template=own, names={first.pk: "改名"}, points={})
+    # Concluded: the edit is a new version (a copy); the used template and its items stay as they were scored.
+    from jixiao.preassessment.models import PreAssessment
+
+    PreAssessment.objects.filter(pk=pa.pk).update(status=PreAssessment.Status.CONCLUDED)
+    points = {first.pk: first.points}
+    saved = panels.template_update(actor=perf, template=own, names={first.pk: "立项必要性（修订）"}, points=points)
+    own.refresh_from_db()
+    first.refresh_from_db()
+    assert saved.pk != own.pk and not own.is_active and saved.is_active and saved.name == own.name
+    assert first.name == "立项必要性" and panels.template_tree(saved)[0].item.name == "立项必要性（修订）"
+    assert {m.template_id for m in panels.panel_members(pa)} == {own.pk}  # the sheets keep the items they scored
+    assert panels.template_for(world.region, 2026, "project") == saved
+    # The new version, not yet used by a panel, is edited in place.
+    again = panels.template_update(actor=perf, template=saved, names={}, points={})
+    assert again.pk == saved.pk
