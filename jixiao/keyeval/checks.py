@@ -13,8 +13,9 @@ from jixiao.keyeval.models import EvalTemplate, EvalTemplateNode, KeyEvalGrade
 
 CENT = Decimal("0.01")
 TOTAL_POINTS = Decimal(100)
-# 产出 + 效益 together take at least 60% of a project framework (财预〔2020〕10号).
-OUTPUT_BENEFIT_NAMES = ("产出", "效益")
+# 产出 + 效益 together take at least 60% of a project framework (财预〔2020〕10号). They are known by their codes (the
+# shipped templates' O and B, kept by every copy): the page may rename them, and a node renamed “产出” is not one.
+OUTPUT_BENEFIT_CODES = ("O", "B")
 OUTPUT_BENEFIT_MIN = Decimal(60)
 # Grade bands (DOMAIN.md §4.7) default: 优 ≥ 90, 良 ≥ 80, 中 ≥ 60, 差 < 60; each template carries its own.
 DEFAULT_BANDS = (Decimal(90), Decimal(80), Decimal(60))
@@ -86,6 +87,8 @@ def check_tree(
     for node in walk(roots):
         if weight(node) < 0:
             raise DomainError(f"“{name(node)}”的分值不能为负数")
+        if weight(node) > 100:  # before any rounding: 1E+26 cannot be rounded to 0.01 (InvalidOperation, a 500)
+            raise DomainError(f"“{name(node)}”的分值不能超过100分")
         if weight(node) != weight(node).quantize(Decimal("0.01")):
             # Stored to 0.01: 1.005 + 1.005 + 2.99 = 5 passed here and was saved as 1.00 + 1.00 + 2.99 = 4.99.
             raise DomainError(f"“{name(node)}”的分值最多保留两位小数")
@@ -101,7 +104,7 @@ def check_tree(
     if total != TOTAL_POINTS:
         raise DomainError(f"一级指标分值合计为{_fmt(total)}分，应为100分")
     if kind == EvalTemplate.Kind.PROJECT_10:
-        share = sum((weight(n) for n in roots if name(n).strip() in OUTPUT_BENEFIT_NAMES), Decimal(0))
+        share = sum((weight(n) for n in roots if getattr(n.row, "code", "") in OUTPUT_BENEFIT_CODES), Decimal(0))
         if share < OUTPUT_BENEFIT_MIN:
             raise DomainError(f"产出和效益指标分值合计为{_fmt(share)}分，不得低于60分（财预〔2020〕10号）")
 

@@ -111,7 +111,11 @@ class KeyEvaluationQuerySet(ScopedQuerySet["KeyEvaluation"]):
         if level == ScopeLevel.REGION:
             return qs  # type: ignore[return-value]
         if level == ScopeLevel.SECTION and membership.section_id:
-            return qs.filter(department__finance_section_id=membership.section_id)  # type: ignore[return-value]
+            # Its 对口 departments', and any it was assigned to score (安排财政干部 takes any section of the region).
+            ids = qs.filter(
+                Q(department__finance_section_id=membership.section_id) | Q(scorers__user_id=membership.user_id)
+            ).values("pk")
+            return qs.filter(pk__in=ids)  # type: ignore[return-value]
         if level == ScopeLevel.DEPARTMENT and membership.department_id:
             ids = qs.filter(
                 Q(department_id=membership.department_id) | Q(projects__department_id=membership.department_id)

@@ -136,14 +136,13 @@ def department_choices(user: Any) -> QuerySet[Department]:
 
 
 def staff_choices(user: Any) -> QuerySet[User]:
-    """Finance staff (绩效股, 预算股, 业务股室) of the actor's region subtree: who may be assigned as scorers."""
+    """Finance staff (绩效股, 预算股, 业务股室) of the actor's own region: who may be assigned as scorers (a lower
+    region's staff could not open an evaluation of this one)."""
     membership = getattr(user, "active_membership", None)
     if membership is None:
         return User.objects.none()
     return (
-        User.objects.filter(
-            memberships__role__in=STAFF_ROLES, memberships__region__path__startswith=membership.region.path
-        )
+        User.objects.filter(memberships__role__in=STAFF_ROLES, memberships__region=membership.region)
         .distinct()
         .order_by("username")
     )

@@ -16,6 +16,7 @@ from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.locking import check_lock_token
 from jixiao.core.numbers import FIRST_YEAR, LAST_YEAR, is_year
 from jixiao.core.permissions import require
+from jixiao.core.text import checked_text
 from jixiao.experts.models import Engagement, Expert
 from jixiao.experts.services import panel_draw
 from jixiao.keyeval import selectors
@@ -95,7 +96,8 @@ def template_update(
     lock_token: str | None = None,
 ) -> EvalTemplate:
     """Edit node weights and names. A template of another region (or the national one) is not edited in place: the
-    actor's region gets its own copy for `fiscal_year` (copy-on-write); the tree check runs before any write.
+    actor's region gets its own copy for `fiscal_year` (copy-on-write); nor is the region's own once an evaluation
+    uses it (the edit is a new version, the used one retired). The tree check runs before any write.
 
     `lock_token` is the token of `selectors.template_lock_rows` when the page was shown; a save over a newer edit or
     copy is refused with ConflictError."""
@@ -122,6 +124,15 @@ def template_update(
         if template.region_id != region.pk or template.fiscal_year != fiscal_year:
             refuse_second_copy(EvalTemplate.objects.filter(kind=template.kind), region, fiscal_year, "模板")
             template, mapping = _copy(template, rows, region, fiscal_year)
+        elif KeyEvaluation.objects.filter(template=template, is_deleted=False).exists():
+            # Evaluations scored (or to be scored) with these nodes keep them: their 评分汇总 and issued reports must
+            # not change under them. The edit is a new version of the region's template; the used one is retired.
+            retired = next(t for t in locked if t.pk == template.pk)
+            retired.is_active = False
+            retired.save(update_fields=["is_active"])
+            template, mapping = _copy(retired, rows, region, fiscal_year)
+            template.name, template.version = retired.name, retired.version + 1
+            template.save(update_fields=["name", "version"])
         else:
             template = next(t for t in locked if t.pk == template.pk)
             template.version += 1
@@ -287,6 +298,7 @@ def evaluation_update(
             raise ConflictError(f"重点评价当前状态为“{ev.get_status_display()}”，不能修改")
         if "template" in cleaned and cleaned["template"].pk != ev.template_id and ev.scorers.exists():
             raise ConflictError("已安排评分人，不能更换指标体系")
+        removed = _scorers_no_longer_fitting(ev, cleaned)
         before = audit.snapshot(ev, EDITABLE_FIELDS)
         for field, value in cleaned.items():
             setattr(ev, field, value)
@@ -298,15 +310,42 @@ def evaluation_update(
         changes = audit.diff(before, audit.snapshot(ev, EDITABLE_FIELDS))
         if project_ids is not None:
             changes["projects"] = project_ids
+        if removed:
+            changes["scorers_removed"] = [removed, None]
+            _event(actor, ev, "scorer_remove", "移除评分人", ev.status, "、".join(removed))
         audit.record(actor=actor, event_type="keyeval.update", obj=ev, changes=changes)
     return ev
+
+
+def _scorers_no_longer_fitting(ev: KeyEvaluation, cleaned: dict[str, Any]) -> list[str]:
+    """Scorers arranged for what an edit changes: the agency's staff for another agency or mode, the experts drawn
+    avoiding another department. Those who have not scored are removed (the names are returned for the timeline), so
+    the old agency keeps no access; once one of them has submitted, the change is refused (their scores stand)."""
+    current = {"engagement": ev.engagement_id, "mode": ev.mode, "department": ev.department_id}
+    changed = {f for f in current if f in cleaned and getattr(cleaned[f], "pk", cleaned[f]) != current[f]}
+    kinds = ({KeyEvalScorer.Kind.AGENCY} if changed & {"engagement", "mode"} else set()) | (
+        {KeyEvalScorer.Kind.EXPERT} if "department" in changed else set()
+    )
+    affected = ev.scorers.filter(kind__in=kinds)
+    if not kinds or not affected.exists():
+        return []
+    if affected.filter(submitted_at__isnull=False).exists():
+        labels = "、".join(
+            label
+            for f, label in (("engagement", "委托机构"), ("mode", "评价方式"), ("department", "主管部门"))
+            if f in changed
+        )
+        raise ConflictError(f"受托机构或抽取的专家已提交评分，不能更改{labels}")
+    names = [s.user.display_name or s.user.username for s in affected.select_related("user").order_by("pk")]
+    affected.delete()
+    return names
 
 
 def evaluation_transition(*, actor: Any, evaluation: KeyEvaluation, action: str, comment: str = "") -> KeyEvaluation:
     transition = KEYEVAL_WORKFLOW.get(evaluation.status, action)
     require(actor, transition.capability)
     _visible(actor, evaluation)
-    comment = comment.strip()
+    comment = checked_text(comment, "意见", 4000)
     if transition.needs_comment and not comment:
         raise DomainError("请填写意见")
     with transaction.atomic():
@@ -503,6 +542,8 @@ def score_submit(
         missing = [n.name for n in leaf_nodes if scores.get(n.pk) is None]
         if missing:
             raise DomainError("请为以下指标评分：" + "、".join(missing[:10]))
+        texts = {n.pk: checked_text(evidence.get(n.pk), f"“{n.name}”的评分依据", 1000) for n in leaf_nodes}
+        comment = checked_text(comment, "评价意见", 2000)
         for node in leaf_nodes:
             value = scores[node.pk]
             if not Decimal(0) <= value <= node.weight:
@@ -514,12 +555,12 @@ def score_submit(
         KeyEvalScore.objects.filter(scorer=locked).delete()
         KeyEvalScore.objects.bulk_create(
             [
-                KeyEvalScore(scorer=locked, node=node, score=scores[node.pk], evidence=evidence.get(node.pk, "")[:1000])
+                KeyEvalScore(scorer=locked, node=node, score=scores[node.pk], evidence=texts[node.pk])
                 for node in leaf_nodes
             ]
         )
         locked.total = sum((scores[n.pk] for n in leaf_nodes), Decimal(0))
-        locked.comment = comment.strip()[:2000]
+        locked.comment = comment
         locked.submitted_at = timezone.now()
         locked.save(update_fields=["total", "comment", "submitted_at"])
         signatures.sign(

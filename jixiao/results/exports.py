@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import QuerySet
@@ -55,5 +56,11 @@ def _row(app: ResultApplication) -> list[Any]:
 
 
 def export_applications(applications: QuerySet[ResultApplication], *, title: str) -> bytes:
-    rows = (_row(a) for a in applications.select_related("region"))
-    return write_workbook([("结果应用", HEADERS, rows)], title=title)
+    """The budget section's titled workbook (a list up to the direct-export size)."""
+    return write_workbook([("结果应用", HEADERS, application_rows(applications))], title=title)
+
+
+def application_rows(applications: QuerySet[ResultApplication]) -> Iterator[list[Any]]:
+    """The rows of the 结果应用建议 export, read in chunks (core.list_exports streams them or writes them in a job)."""
+    for app in applications.select_related("region", "project", "unit").iterator(chunk_size=2000):
+        yield _row(app)

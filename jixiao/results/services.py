@@ -8,13 +8,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from jixiao.core import audit
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.money import format_wan
 from jixiao.core.permissions import require
+from jixiao.organizations.models import FiscalRegion
 from jixiao.projects.models import Project
 from jixiao.results import selectors
 from jixiao.results.checks import ProjectFacts, evaluate, q2
@@ -86,11 +87,13 @@ def applications_generate(*, actor: Any, region: Any, fiscal_year: int) -> dict[
     """Proposals for every arranged project of `fiscal_year` in the region, for the budget of `fiscal_year + 1`.
 
     Reproducible: the same data gives the same proposals. Decided proposals are kept as they are; undecided ones
-    are brought up to date, created, or removed when no rule matches any more.
+    are brought up to date, created, or removed when no rule matches any more. Each project is judged by the rules
+    of its own region (the most specific rows for it): a city generating over its counties applies each county's
+    own rules, not the city's.
     """
     require(actor, "results.generate")
     _check_region(actor, region)
-    rules = selectors.effective_rules(region, fiscal_year)
+    rules_of: dict[int, list[Any]] = {}
     counts = {"created": 0, "updated": 0, "unchanged": 0, "removed": 0, "kept_decided": 0}
     with transaction.atomic():
         projects = selectors.proposal_projects(region, fiscal_year)
@@ -104,8 +107,12 @@ def applications_generate(*, actor: Any, region: Any, fiscal_year: int) -> dict[
         to_create: list[ResultApplication] = []
         to_update: list[ResultApplication] = []
         events: list[ResultApplicationEvent] = []
+        regions = {r.pk: r for r in FiscalRegion.objects.filter(pk__in={p.region_id for p in meta.values()})}
         for pid in sorted(facts):
-            proposal = _proposal(facts[pid], rules)
+            region_id = meta[pid].region_id
+            if region_id not in rules_of:
+                rules_of[region_id] = selectors.effective_rules(regions[region_id], fiscal_year)
+            proposal = _proposal(facts[pid], rules_of[region_id])
             app = existing.get(pid)
             if app is not None and app.status == ApplicationStatus.DECIDED:
                 counts["kept_decided"] += 1
@@ -144,7 +151,11 @@ def applications_generate(*, actor: Any, region: Any, fiscal_year: int) -> dict[
             app.updated_by = actor
             to_update.append(app)
             events.append(_event(actor, app, "regenerate", "重新生成建议：" + app.get_proposed_action_display()))
-        ResultApplication.objects.bulk_create(to_create, batch_size=500)
+        try:
+            with transaction.atomic():
+                ResultApplication.objects.bulk_create(to_create, batch_size=500)
+        except IntegrityError as exc:  # generated meanwhile by another press (or the other level): theirs stand
+            raise ConflictError("下年预算建议正在由他人同时生成，请稍后刷新查看") from exc
         if to_update:
             ResultApplication.objects.bulk_update(
                 to_update,

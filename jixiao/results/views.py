@@ -3,23 +3,30 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from jixiao.core import audit_labels
+from jixiao.core import audit, audit_labels
 from jixiao.core.errors import DomainError
-from jixiao.core.forms import valid_filters
-from jixiao.core.numbers import is_digits, year_or_none
+from jixiao.core.forms import conditions_text, valid_filters
+from jixiao.core.list_exports import (
+    ListExport,
+    export_list,
+    job_identity,
+    requested_format,
+    run_list_export,
+    sync_limit,
+)
+from jixiao.core.models import Job
+from jixiao.core.numbers import id_or_none, year_or_none
 from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
 from jixiao.organizations.selectors import current_fiscal_year, department_choices
 from jixiao.results import selectors, services
-from jixiao.results.exports import export_applications
+from jixiao.results.exports import HEADERS, application_rows, export_applications
 from jixiao.results.forms import DecisionForm, GenerateForm, LinkForm, ListFilterForm, RuleForm
 from jixiao.results.models import Action, ApplicationStatus
-
-EXPORT_LIMIT = 20000
 
 
 def _default_year() -> int:
@@ -60,13 +67,46 @@ def _list_page(request: HttpRequest, *, generate_form: GenerateForm | None = Non
     return render(request, "results/list.html", context, status=status)
 
 
+RESULTS_EXPORT = ListExport(
+    kind="results.export",
+    title="绩效评价结果应用建议",
+    header=HEADERS,
+    job="jixiao.results.views.application_export_job",
+)
+
+
 @capability_required("results.export")
 def application_export(request: HttpRequest) -> HttpResponse:
-    _, params = _filters(request)
-    queryset = selectors.applications_filtered(request.user, params)[:EXPORT_LIMIT]
-    year = params.get("fiscal_year")
-    title = f"{year}年度绩效评价结果应用建议（{year + 1}年预算）" if year else "绩效评价结果应用建议"
-    return xlsx_response(export_applications(queryset, title=title), "结果应用建议.xlsx")
+    """The list as filtered, every row, audited: the budget section's titled workbook, or for a list longer than a
+    direct export (or as CSV) core.list_exports' stream or background job."""
+    form, params = _filters(request)
+    queryset = selectors.applications_filtered(request.user, params)
+    if requested_format(request) == "xlsx" and queryset.count() <= sync_limit():
+        audit.record(
+            actor=request.user,
+            event_type=RESULTS_EXPORT.kind,
+            object_type=RESULTS_EXPORT.kind,
+            reason=conditions_text(request.GET, form)[:500],
+        )
+        year = params.get("fiscal_year")
+        title = f"{year}年度绩效评价结果应用建议（{year + 1}年预算）" if year else RESULTS_EXPORT.title
+        return xlsx_response(export_applications(queryset, title=title), "结果应用建议.xlsx")
+    return export_list(
+        request,
+        RESULTS_EXPORT,
+        rows=lambda: application_rows(queryset),
+        count=queryset.count,
+        back=reverse("results:list"),
+        form=form,
+    )
+
+
+def application_export_job(job: Job, *, query: str, fmt: str, membership_id: int | None) -> None:
+    """The background half of `application_export`: the same scoped, filtered list for the job's owner."""
+    user = job_identity(job, membership_id)
+    form = ListFilterForm(QueryDict(query) or None, departments=department_choices(user), user=user)
+    queryset = selectors.applications_filtered(user, valid_filters(form))
+    run_list_export(job, RESULTS_EXPORT, rows=application_rows(queryset), total=queryset.count(), fmt=fmt)
 
 
 @require_POST
@@ -94,7 +134,7 @@ def application_generate(request: HttpRequest) -> HttpResponse:
 @require_POST
 @capability_required("results.decide")
 def application_batch_accept(request: HttpRequest) -> HttpResponse:
-    ids = [int(v) for v in request.POST.getlist("ids") if is_digits(v)]
+    ids = [pk for pk in map(id_or_none, request.POST.getlist("ids")) if pk is not None]
     if not ids:
         messages.error(request, "请先勾选要采纳的建议")
     else:

@@ -39,8 +39,8 @@ def _pdf(name: str = "文件.pdf") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, PDF, content_type="application/pdf")
 
 
-def _create(world: World, **data: Any) -> KeyEvaluation:
-    payload = {
+def _payload(world: World) -> dict[str, Any]:
+    return {
         "fiscal_year": 2026,
         "title": "一中教学设备购置",
         "kind": KeyEvaluation.Kind.FINANCE,
@@ -50,8 +50,11 @@ def _create(world: World, **data: Any) -> KeyEvaluation:
         "template": _national(EvalTemplate.Kind.PROJECT_10),
         "methods": "社会调查、实地核查",
         "basic_situation": "项目用于购置教学设备。",
-        **data,
     }
+
+
+def _create(world: World, **data: Any) -> KeyEvaluation:
+    payload = {**_payload(world), **data}
     return services.evaluation_create(actor=world.users["performance"], data=payload, projects=[world.school_project])
 
 
@@ -121,19 +124,28 @@ def test_template_check_rejects_output_benefit_below_60_and_unbalanced_children(
     weights = {nodes["决策"].pk: Decimal(30), nodes["产出"].pk: Decimal(30), nodes["效益"].pk: Decimal(25)}
     with pytest.raises(DomainError, match="下级指标分值合计"):
         services.template_update(actor=perf, template=template, weights=weights)
+    shares = [("D", "决策", 25), ("P", "过程", 20), ("O", "产出", 30), ("B", "效益", 25)]
     flat = [
-        SimpleNamespace(pk=i, parent_id=None, name=name, weight=Decimal(w))
-        for i, (name, w) in enumerate([("决策", 25), ("过程", 20), ("产出", 30), ("效益", 25)], start=1)
+        SimpleNamespace(pk=i, parent_id=None, code=code, name=name, weight=Decimal(w))
+        for i, (code, name, w) in enumerate(shares, start=1)
     ]
     with pytest.raises(DomainError, match="不得低于60分"):
         check_tree(EvalTemplate.Kind.PROJECT_10, build_tree(flat))
     check_tree(EvalTemplate.Kind.DEPT_OVERALL_A, build_tree(flat))  # the 60% rule is for project frameworks
+    # Renamed, 产出 and 效益 are still known by their codes; a node merely named 产出 does not count.
+    flat[2].name, flat[0].name = "产出指标", "产出"
+    with pytest.raises(DomainError, match="不得低于60分"):
+        check_tree(EvalTemplate.Kind.PROJECT_10, build_tree(flat))
+    flat[2].name, flat[0].name = "产出", "决策"
     flat[0].weight = Decimal(26)
     with pytest.raises(DomainError, match="合计为101分"):
         check_tree(EvalTemplate.Kind.DEPT_OVERALL_A, build_tree(flat))
     # Weights are stored to 0.01: 24.995 + 20.005 adds up here but would be saved as 25.00 + 20.00 (half-even).
     flat[0].weight, flat[1].weight = Decimal("24.995"), Decimal("20.005")
     with pytest.raises(DomainError, match="“决策”的分值最多保留两位小数"):
+        check_tree(EvalTemplate.Kind.DEPT_OVERALL_A, build_tree(flat))
+    flat[0].weight = Decimal("1E+26")
+    with pytest.raises(DomainError, match="不能超过100分"):
         check_tree(EvalTemplate.Kind.DEPT_OVERALL_A, build_tree(flat))
     assert EvalTemplate.objects.count() == 3  # nothing half-written
 
@@ -160,6 +172,25 @@ def test_editing_a_national_template_copies_it_for_the_region_and_year(world: Wo
     page = world.login("performance").get(f"/keyeval/templates/{copy.pk}/")
     assert page.status_code == 200 and "社会效益" in page.content.decode()
     assert world.login("unit_user").get("/keyeval/templates/").status_code == 403
+
+
+def test_a_template_an_evaluation_uses_gets_a_new_version_instead_of_changing(world: World) -> None:
+    perf = world.users["performance"]
+    national = _national(EvalTemplate.Kind.PROJECT_10)
+    own = services.template_update(actor=perf, template=national, weights={}, fiscal_year=2026)
+    ev = _create(world, template=own)
+    nodes = {n.name: n for n in own.nodes.all()}
+    weights = {nodes["决策"].pk: Decimal(13), nodes["项目立项"].pk: Decimal(3), nodes["立项程序规范性"].pk: Decimal(0)}
+    weights |= {nodes["效益"].pk: Decimal(37), nodes["项目效益"].pk: Decimal(37), nodes["社会效益"].pk: Decimal(9)}
+    saved = services.template_update(actor=perf, template=own, weights=weights, fiscal_year=2026)
+    own.refresh_from_db()
+    ev.refresh_from_db()
+    assert saved.pk != own.pk and saved.is_active and not own.is_active and saved.name == own.name
+    assert own.nodes.get(code="B").weight == 35 and saved.nodes.get(code="B").weight == 37
+    assert ev.template_id == own.pk  # the evaluation keeps the nodes it is scored against
+    assert selectors.template_for(world.region, 2026, EvalTemplate.Kind.PROJECT_10) == saved
+    again = services.template_update(actor=perf, template=saved, weights={}, fiscal_year=2026)
+    assert again.pk == saved.pk  # not used yet: edited in place
 
 
 # ---- workflow, scoping, scoring ----------------------------------------------------------------------------------
@@ -280,6 +311,48 @@ def test_agency_scorers_through_the_engagement(world: World) -> None:
     assert selectors.score_summary(ev).total == Decimal("100.00")
 
 
+def test_another_agency_removes_the_old_agencys_scorers_until_they_scored(world: World) -> None:
+    from jixiao.core.errors import ConflictError
+    from jixiao.experts.models import Agency, Engagement
+
+    def engagement(name: str, code: str) -> Engagement:
+        agency = Agency.objects.create(region=world.region, name=name, credit_code=code)
+        return Engagement.objects.create(
+            region=world.region, agency=agency, scope="key_evaluation", fiscal_year=2026, title=f"{name}委托"
+        )
+
+    first, second = engagement("明信咨询", "91511700MA62D4L83R"), engagement("华信评估", "91511700MA62D4L84R")
+    first.agency.users.set([world.users["agency"]])
+    perf = world.users["performance"]
+    ev = _to_fieldwork(world, _create(world, mode=KeyEvaluation.Mode.THIRD_PARTY, engagement=first))
+    services.scorers_from_engagement(actor=perf, evaluation=ev)
+    ev = services.evaluation_update(actor=perf, evaluation=ev, data={"engagement": second})
+    assert not ev.scorers.exists() and ev.events.filter(action="scorer_remove").exists()
+    assert world.login("agency").get(f"/keyeval/{ev.pk}/").status_code == 404  # no longer the old agency's
+    # Once the agency has scored, the agency is not changed under its scores.
+    ev = services.evaluation_update(actor=perf, evaluation=ev, data={"engagement": first})
+    services.scorers_from_engagement(actor=perf, evaluation=ev)
+    post = {f"score_{pk}": str(v) for pk, v in _scores(ev, Decimal(1)).items()}
+    assert world.login("agency").post(f"/keyeval/{ev.pk}/score/", post).status_code == 302
+    with pytest.raises(ConflictError, match="已提交评分，不能更改委托机构"):
+        services.evaluation_update(actor=perf, evaluation=ev, data={"engagement": second})
+    assert ev.scorers.count() == 1
+
+
+def test_a_section_assigned_to_score_another_sections_evaluation_can_open_it(world: World) -> None:
+    perf = world.users["performance"]
+    payload = {"title": "医院信息化建设", "department": world.health}
+    ev = services.evaluation_create(actor=perf, data={**_payload(world), **payload}, projects=[world.hospital_project])
+    client = world.login("business")  # 教科文股: not the 卫健局's section
+    assert client.get(f"/keyeval/{ev.pk}/").status_code == 404
+    ev = _to_fieldwork(world, ev)
+    services.scorer_add_staff(actor=perf, evaluation=ev, user=world.users["business"])
+    assert client.get(f"/keyeval/{ev.pk}/").status_code == 200
+    assert client.get(f"/keyeval/{ev.pk}/score/").status_code == 200
+    assert world.region.pk in {m.region_id for m in world.users["business"].memberships.all()}
+    assert not selectors.staff_choices(perf).filter(memberships__region=world.other_region).exists()
+
+
 def test_bad_scores_and_uploads_are_refused_in_chinese(world: World) -> None:
     ev = _to_fieldwork(world, _create(world))
     services.scorer_add_staff(actor=world.users["performance"], evaluation=ev, user=world.users["budget"])
@@ -303,6 +376,13 @@ def test_bad_scores_and_uploads_are_refused_in_chinese(world: World) -> None:
     post[f"score_{first}"] = "1.555"
     refused = client.post(f"/keyeval/{ev.pk}/score/", post)
     assert refused.status_code == 400 and "得分最多保留两位小数" in refused.content.decode()
+    # Text read straight from the request: a NUL (a 500 on PostgreSQL) or an over-long 评分依据 is refused by name.
+    post[f"score_{first}"] = "1"
+    post[f"evidence_{first}"] = "查阅\x00会议纪要"
+    refused = client.post(f"/keyeval/{ev.pk}/score/", post)
+    assert refused.status_code == 400 and f"“{name}”的评分依据不能包含控制字符" in refused.content.decode()
+    post[f"evidence_{first}"] = "据" * 1001
+    assert "不能超过1000个字" in client.post(f"/keyeval/{ev.pk}/score/", post).content.decode()
     assert KeyEvalScore.objects.count() == 0
     fake = SimpleUploadedFile("通知.pdf", b"MZ\x90\x00not a pdf")
     with pytest.raises(DomainError, match="文件内容与扩展名不符"):

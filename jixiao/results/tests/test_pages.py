@@ -84,6 +84,12 @@ def test_export_has_the_budget_section_layout(world: World) -> None:
     cell = next(c for c in sheet["K"] if c.value == "=HYPERLINK(1)")
     assert cell.data_type == "s"
     assert world.login("unit_user").get(reverse("results:export")).status_code == 403
+    event = AuditEvent.objects.get(event_type="results.export")
+    assert "2026" in event.reason
+    # Every row, whatever the length: CSV streams; a list longer than a direct export becomes a job (not cut short).
+    csv = world.login("budget").get(reverse("results:export"), {"fiscal_year": 2026, "format": "csv"})
+    assert "P-HOSP" in b"".join(csv.streaming_content).decode("utf-8-sig")
+    assert AuditEvent.objects.filter(event_type="results.export").count() == 2
 
 
 def test_decision_form_requires_a_reason_when_changed(world: World) -> None:

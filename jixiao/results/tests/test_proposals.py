@@ -250,3 +250,21 @@ def test_generation_needs_the_capability(world: World) -> None:
         services.applications_generate(actor=world.users["unit_user"], region=world.region, fiscal_year=2026)
     with pytest.raises(NotFoundError):
         services.applications_generate(actor=world.users["performance"], region=world.other_region, fiscal_year=2026)
+
+
+def test_a_city_generating_over_its_counties_applies_each_countys_own_rules(world: World, school) -> None:  # type: ignore[no-untyped-def]
+    from jixiao.accounts.models import Membership
+    from jixiao.accounts.tests.factories import UserFactory
+    from jixiao.organizations.tests.factories import city_with_counties
+
+    city, _ = city_with_counties(world.region)
+    city_perf = UserFactory(username="city_perf")
+    Membership.objects.create(user=city_perf, role="performance", region=city)
+    h.pay(school, "190000.00")
+    h.self_eval(school, "中")
+    h.set_rule(world, "SELF_EVAL-中", action="REDUCE_PCT", pct=Decimal("15"), enforce=True, is_active=True, priority=13)
+    h.generate(world)
+    assert h.proposal(school).proposed_pct == Decimal("15.00")
+    services.applications_generate(actor=city_perf, region=city, fiscal_year=2026)
+    app = h.proposal(school)
+    assert app.proposed_pct == Decimal("15.00") and app.proposed_amount_yuan is not None  # the county's rule stands
