@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils import timezone
 
@@ -361,18 +361,24 @@ def _staged(batch: PaymentImport) -> Any:
 
 
 def _check_file_duplicates(batch: PaymentImport, errors: _Errors) -> None:
-    """Every row repeating a voucher number of an earlier row of the file, in one query (the (batch, voucher_no)
-    index finds each voucher's first row)."""
-    first = _staged(batch).filter(voucher_no=OuterRef("voucher_no")).order_by("row_no").values("row_no")[:1]
-    repeats = (
+    """Every row repeating a voucher number of an earlier row of the file, named with that first row, in flat
+    memory: a GROUP BY finds the repeated vouchers (none in a normal file: nothing more is read), then their rows
+    come in voucher order, each group's first row first."""
+    repeated = _staged(batch).values("voucher_no").annotate(n=Count("id")).filter(n__gt=1).order_by()
+    if not repeated.exists():
+        return
+    rows = (
         _staged(batch)
-        .annotate(first=Subquery(first))
-        .filter(row_no__gt=F("first"))
-        .order_by("row_no")
-        .values_list("row_no", "voucher_no", "first")
+        .filter(voucher_no__in=repeated.values("voucher_no"))
+        .order_by("voucher_no", "row_no")
+        .values_list("row_no", "voucher_no")
     )
-    for row_no, voucher_no, first_row in repeats.iterator(chunk_size=2000):
-        errors.add(CellError(row_no, "支付凭证号", voucher_no, f"与第{first_row}行的凭证号重复"))
+    current, first = None, 0
+    for row_no, voucher_no in rows.iterator(chunk_size=2000):
+        if voucher_no != current:
+            current, first = voucher_no, row_no
+            continue
+        errors.add(CellError(row_no, "支付凭证号", voucher_no, f"与第{first}行的凭证号重复"))
 
 
 def _same_voucher(batch: PaymentImport) -> Any:
