@@ -26,6 +26,7 @@ from jixiao.evaluation import selectors
 from jixiao.evaluation.models import (
     QualLevel,
     SelfEvalEvent,
+    SelfEvalEvidence,
     SelfEvalFund,
     SelfEvalIndicator,
     SelfEvalStatus,
@@ -506,13 +507,19 @@ def selfeval_regenerate(*, actor: Any, record: SelfEvaluation, expected_version:
             if fund.fund_source in paid:
                 fund.executed_yuan = paid[fund.fund_source].executed_yuan
                 fund.exec_rate = paid[fund.fund_source].exec_rate
-        locked.indicators.all().delete()
-        locked.funds.all().delete()
+        old_rows = list(entered.values())
         for row in seed.rows:
             row.self_eval = locked
+        created = SelfEvalIndicator.objects.bulk_create(seed.rows)
+        # A 佐证资料 file tied to an indicator stays tied to the indicator of the same name (else it stays untied).
+        for row in created:
+            previous = entered.get(norm(row.name))
+            if previous is not None:
+                SelfEvalEvidence.objects.filter(self_eval=locked, row_id=previous.pk).update(row=row)
+        SelfEvalIndicator.objects.filter(pk__in=[r.pk for r in old_rows]).delete()
+        locked.funds.all().delete()
         for fund in seed.funds:
             fund.self_eval = locked
-        SelfEvalIndicator.objects.bulk_create(seed.rows)
         SelfEvalFund.objects.bulk_create(seed.funds)
         for field in ("goal_version", "name", "goal_expected", "exec_weight"):
             setattr(locked, field, getattr(seed.record, field))

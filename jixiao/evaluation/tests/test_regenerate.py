@@ -5,18 +5,31 @@ a target already in a round of the year (a county's own) is not generated again 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from conftest import World
 from jixiao.core.errors import DomainError
 from jixiao.core.models import AuditEvent
-from jixiao.evaluation import services
+from jixiao.evaluation import services, services_evidence
 from jixiao.evaluation.models import SelfEvaluation
 from jixiao.evaluation.tests.selfeval_helpers import approved_target, fill_clean, school_record, start
 from jixiao.targets.models import PerformanceTarget, TargetIndicator
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _media(settings: Any, tmp_path: Any) -> None:
+    settings.MEDIA_ROOT = tmp_path
+
+
+def _pdf() -> SimpleUploadedFile:
+    return SimpleUploadedFile(
+        "验收单.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n", content_type="application/pdf"
+    )
 
 
 def _adjust(target: PerformanceTarget) -> None:
@@ -30,6 +43,10 @@ def test_the_section_regenerates_a_record_after_its_target_was_adjusted(world: W
     target = approved_target(world)
     start(world)
     record = fill_clean(world, school_record(world))
+    row = record.indicators.get(name="购置教学设备数量")
+    evidence = services_evidence.selfeval_evidence_add(
+        actor=world.users["unit_user"], record=record, files=[_pdf()], row_id=row.pk
+    )[0]
     _adjust(target)
     with pytest.raises(DomainError, match=r"D_TARGET_CHANGED|绩效目标已调整"):
         services.selfeval_transition(actor=world.users["unit_user"], record=record, action="submit")
@@ -50,6 +67,8 @@ def test_the_section_regenerates_a_record_after_its_target_was_adjusted(world: W
     assert rows["购置教学设备数量"].actual_text == "120台" and rows["师生满意度"].target_text == "≥95%"
     assert rows["师生满意度"].actual_text == "95%" and rows["教学设备使用情况"].actual_text == ""
     assert record.goal_actual == "已购置教学设备120台，教学条件明显改善"
+    evidence.refresh_from_db()
+    assert evidence.row_id == rows["购置教学设备数量"].pk  # the 佐证资料 stays with its indicator
     assert not any(m["code"] == "D_TARGET_CHANGED" for m in record.flags["messages"])
     event = AuditEvent.objects.get(event_type="evaluation.selfeval_regenerate", object_id=str(record.pk))
     assert event.changes["goal_version"] == [target.goal_version, target.goal_version + 1]
