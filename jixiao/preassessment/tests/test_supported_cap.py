@@ -22,7 +22,7 @@ def test_an_in_library_project_stays_within_its_supported_amount(world: World) -
     Project.objects.filter(pk=project.pk).update(status=Project.Status.IN_LIBRARY, fiscal_amount_yuan=Decimal(300000))
     project.refresh_from_db()
     budget = world.users["budget"]
-    with pytest.raises(DomainError, match="支持金额为30.00万元"):
+    with pytest.raises(DomainError, match=r"支持金额为30\.00万元"):
         services.project_update(actor=budget, project=project, data={"fiscal_amount_yuan": Decimal(400000)})
     project.refresh_from_db()
     assert project.fiscal_amount_yuan == Decimal(300000)
