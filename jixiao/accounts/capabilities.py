@@ -232,7 +232,9 @@ for _role, _caps in KEYEVAL_CAPABILITIES.items():
 
 
 # 文书 (DOMAIN.md §2.5, §6.10): the performance and business sections draft and issue (the performance section also
-# edits templates and 文号 series); departments and units receive, sign and answer what is addressed to them.
+# edits templates and 文号 series); departments and units receive, sign and answer what is addressed to them, and a
+# 下级财政 addressed by the region above does so through its performance section (`documents.receive`: its inbox
+# lists only the rows addressed to its own region, `selectors.recipient_filter`). Read-only roles never sign.
 DOCUMENTS_CAPABILITIES: dict[str, set[str]] = {
     Role.PERFORMANCE: {
         "documents.view",
@@ -240,6 +242,7 @@ DOCUMENTS_CAPABILITIES: dict[str, set[str]] = {
         "documents.draft",
         "documents.issue",
         "documents.configure",
+        "documents.receive",
     },
     Role.BUSINESS: {"documents.view", "documents.drafts", "documents.draft", "documents.issue"},
     Role.BUDGET: {"documents.view", "documents.drafts"},

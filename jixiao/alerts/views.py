@@ -188,7 +188,9 @@ def _case_page(
         "resume_form": resume_form or ResumeForm(),
         "letters": selectors.case_letters(user, case),
         "can_issue_letters": user.can("documents.issue"),
-        "can_answer_letters": user.can("documents.receive"),
+        # The letters go to the case's unit (or department); the bureau's 绩效股 also receives documents (from the
+        # region above) but is the sender here.
+        "can_answer_letters": user.can("documents.receive") and not user.can("documents.issue"),
         "days_left": working_days_between(timezone.localdate(), case.due_date),
     }
     return render(request, "alerts/case_detail.html", context, status=status)

@@ -43,6 +43,14 @@ def bulletin_get(user: Any, pk: Any) -> Bulletin:
     return Bulletin.objects.select_related("region", "document").get_visible_or_404(user, pk=pk)
 
 
+def bulletin_existing(region: Any, kind: str, fiscal_year: int, source_id: str) -> Bulletin | None:
+    """The region's bulletin (not deleted, draft or issued) of this kind, year and source, if there is one."""
+    rows = Bulletin.objects.filter(
+        region=region, kind=kind, fiscal_year=fiscal_year, source_id=str(source_id or ""), is_deleted=False
+    )
+    return rows.order_by("-id").first()
+
+
 # ---- sources -------------------------------------------------------------------------------------------------------
 
 

@@ -17,8 +17,9 @@ from jixiao.core import audit
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.numbers import is_year
 from jixiao.core.permissions import require
+from jixiao.documents.rendering import check_template
 from jixiao.documents.services import document_issue
-from jixiao.organizations.models import Department
+from jixiao.organizations.models import Department, FiscalRegion
 
 NARRATIVE_FIELDS = ["title", "narrative"]
 
@@ -35,6 +36,16 @@ def _snapshot(actor: Any, kind: str, fiscal_year: int, source_id: str) -> tuple[
         raise NotFoundError("通报的数据来源不存在或不在您的管理范围内") from exc
 
 
+def bulletin_check_new(*, actor: Any, kind: str, fiscal_year: int, source_id: str = "") -> None:
+    """ConflictError naming the region's bulletin of the same kind, year and source (batch or round) when there is
+    one (draft or issued): a second one would be a second 通报 of the same figures. The existing draft is refreshed
+    (按最新数据重新生成) instead."""
+    existing = selectors.bulletin_existing(actor.active_membership.region, kind, fiscal_year, source_id)
+    if existing is not None:
+        state = "草稿，可在其中按最新数据重新生成" if existing.status == BulletinStatus.DRAFT else "已印发"
+        raise ConflictError(f"本区划已有该通报“{existing.title}”（{state}），不再重复生成")
+
+
 def bulletin_generate(*, actor: Any, kind: str, fiscal_year: int, source_id: str = "") -> Bulletin:
     """A draft bulletin with the figures computed now and a narrative made of the figure sentences."""
     require(actor, "bulletins.manage")
@@ -47,11 +58,16 @@ def bulletin_generate(*, actor: Any, kind: str, fiscal_year: int, source_id: str
         raise DomainError("请选择再评价批次或监控轮次")
     if kind not in KINDS_WITH_SOURCE:
         source_id = ""
+    region = actor.active_membership.region
+    bulletin_check_new(actor=actor, kind=kind, fiscal_year=fiscal_year, source_id=source_id)
     source_label, snapshot = _snapshot(actor, kind, fiscal_year, source_id)
     with transaction.atomic():
+        # Two generators pressed together: the region's row orders them, the second finds the first's bulletin.
+        FiscalRegion.objects.select_for_update().filter(pk=region.pk).first()
+        bulletin_check_new(actor=actor, kind=kind, fiscal_year=fiscal_year, source_id=source_id)
         bulletin = Bulletin.objects.create(
             kind=kind,
-            region=actor.active_membership.region,
+            region=region,
             fiscal_year=fiscal_year,
             source_id=source_id,
             source_label=source_label[:200],
@@ -105,6 +121,9 @@ def bulletin_update(
         raise DomainError("标题和正文不能为空")
     if "{" in narrative or "}" in narrative:
         raise DomainError("通报正文不能包含花括号占位符")
+    # The title is filled like the template's title at issue: `{项目名称}`, a lone brace or an unknown placeholder
+    # would print as typed in the numbered 通报.
+    check_template(title, what="标题")
     with transaction.atomic():
         locked = Bulletin.objects.select_for_update().get(pk=bulletin.pk)
         if locked.status != BulletinStatus.DRAFT:
@@ -159,6 +178,7 @@ def bulletin_issue(*, actor: Any, bulletin: Bulletin, recipients: Iterable[Any] 
             related=locked,
             fiscal_year=locked.fiscal_year,
             tables=annex_tables(locked),  # the departments receive the lists with the text
+            refuse_unfilled=True,  # a 【待填写：…】 left by the title or the region's template is not sent out
         )
         locked.document = document
         locked.status = transition.target

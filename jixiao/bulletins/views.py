@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from jixiao.bulletins import documents, selectors, services
 from jixiao.bulletins.forms import EditForm, GenerateForm, ListFilterForm
-from jixiao.bulletins.models import BulletinKind
+from jixiao.bulletins.models import KINDS_WITH_SOURCE, BulletinKind
 from jixiao.bulletins.workflow import BULLETIN_WORKFLOW
 from jixiao.core import audit
 from jixiao.core.errors import DomainError
@@ -79,6 +79,14 @@ def bulletin_generate(request: HttpRequest) -> HttpResponse:
         messages.error(request, "通报未生成，请按提示修改")
         return _list(request, form, 400)
     data = form.cleaned_data
+    try:  # a bulletin of the same figures already there: said at the field, no job started
+        services.bulletin_check_new(
+            actor=request.user, kind=data["kind"], fiscal_year=data["fiscal_year"], source_id=data["source_id"] or ""
+        )
+    except DomainError as exc:
+        form.add_error("source_id" if data["kind"] in KINDS_WITH_SOURCE else "kind", exc.message)
+        messages.error(request, "通报未生成，请按提示修改")
+        return _list(request, form, exc.status_code)
     job = job_start_as_current(
         request,
         "bulletins.generate",

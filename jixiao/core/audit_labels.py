@@ -91,6 +91,7 @@ ACTIONS: dict[str, str] = {
     "calendar_delete": "删除工作日历",
     "calendar_save": "保存工作日历",
     "cancel": "取消",
+    "coverage_export": "导出检查覆盖情况",
     "case_create": "设为指标案例",
     "case_decide": "预警处置决定",
     "case_delete": "移出指标案例库",

@@ -22,7 +22,9 @@ from jixiao.documents.models import (
 class ListFilterForm(forms.Form):
     doc_type = forms.ChoiceField(label="文书类型", required=False, choices=[("", "全部"), *DocType.choices])
     status = forms.ChoiceField(
-        label="状态", required=False, choices=[("", "全部"), (ISSUED_ANY, "已印发（全部）"), *DocumentStatus.choices]
+        label="状态",
+        required=False,
+        choices=[("", "全部"), (ISSUED_ANY, "本区划印发（全部）"), *DocumentStatus.choices],
     )
     fiscal_year = YearField(label="年度", required=False)
     q = forms.CharField(label="标题或文号", required=False, max_length=100)

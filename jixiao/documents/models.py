@@ -116,6 +116,8 @@ class DocumentSeries(models.Model):
     )
     abbrev = models.CharField(_("机关代字"), max_length=20, help_text=_("如：渠财绩"))
     issuer_name = models.CharField(_("发文机关"), max_length=100, help_text=_("如：渠县财政局"))
+    # Bumped on every save: the 发文字号 page's lock token (`core.locking`) refuses a save from a stale page.
+    version = models.PositiveIntegerField(_("版本"), default=1)
 
     class Meta:
         verbose_name = _("发文字号")
@@ -236,7 +238,8 @@ ISSUED_STATES = (
     DocumentStatus.FEEDBACK_RECEIVED,
     DocumentStatus.CLOSED,
 )
-# The list filter's value for every issued state at once (已印发（全部）: what the 驾驶舱 counts as issued).
+# The list filter's value for every issued state at once, of the documents the viewer's region (or one below) sent
+# (本区划印发（全部）: what the 驾驶舱 counts as issued; `selectors.issued_here`).
 ISSUED_ANY = "issued_any"
 
 

@@ -9,6 +9,7 @@ from django.db.models import Count, F, Min, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 
+from jixiao.core.locking import lock_token
 from jixiao.core.models import AuditEvent
 from jixiao.core.scoping import ScopeLevel
 from jixiao.core.todos import TodoItem, countdown
@@ -76,8 +77,20 @@ def placeholders_by_type(region: Any) -> dict[str, list[str]]:
     return result
 
 
+def template_rows(region: Any, doc_type: str) -> list[DocumentTemplate | None]:
+    """What the template page of `doc_type` shows and saves over: the template in force and the region's own copy
+    (the same row, or None, or an inactive copy). Their lock token (`core.locking`) tells a stale page."""
+    own = DocumentTemplate.objects.filter(doc_type=doc_type, region=region).first()
+    return [template_for(region, doc_type), own]
+
+
 def series_list(region: Any) -> QuerySet[DocumentSeries]:
     return DocumentSeries.objects.filter(region=region).order_by("doc_type")
+
+
+def series_token(region: Any) -> str:
+    """The lock token of the region's series as the 发文字号 page shows them (one form creates or changes any)."""
+    return lock_token(series_list(region))
 
 
 def series_for(region: Any, doc_type: str) -> DocumentSeries | None:
@@ -106,8 +119,8 @@ def documents_filtered(user: Any, params: dict[str, Any]) -> QuerySet[OfficialDo
     qs = documents_visible(user)
     if params.get("doc_type"):
         qs = qs.filter(doc_type=params["doc_type"])
-    if params.get("status") == ISSUED_ANY:  # 已印发 and every later state: what the 驾驶舱 counts as issued
-        qs = qs.filter(status__in=ISSUED_STATES)
+    if params.get("status") == ISSUED_ANY:  # 已印发 and every later state, issued here: what the 驾驶舱 counts
+        qs = issued_here(qs, user)
     elif params.get("status"):
         qs = qs.filter(status=params["status"])
     if params.get("fiscal_year"):
@@ -210,12 +223,21 @@ def my_recipient_row(user: Any, document: OfficialDocument) -> DocumentRecipient
     return document.recipients.filter(own).first()
 
 
+def issued_here(qs: QuerySet[OfficialDocument], user: Any) -> QuerySet[OfficialDocument]:
+    """The issued documents of `qs` sent by the user's own region or one below it: not those a region above sent to
+    it (a county's 印发 does not count the city's documents it received)."""
+    membership = getattr(user, "active_membership", None)
+    if membership is None:
+        return qs.none()
+    return qs.filter(status__in=ISSUED_STATES, region__path__startswith=membership.region.path)
+
+
 def document_counts(user: Any, fiscal_year: int) -> dict[str, dict[str, int]]:
-    """Per doc_type, of the documents of `fiscal_year` the user sees: issued, read by every addressee, answered by
-    every addressee (DOMAIN.md §2.9 DOC-1)."""
+    """Per doc_type, of the documents of `fiscal_year` the user sees and its region (or one below) issued: issued,
+    read by every addressee, answered by every addressee (DOMAIN.md §2.9 DOC-1)."""
     qs = (
-        documents_visible(user)
-        .filter(fiscal_year=fiscal_year, status__in=ISSUED_STATES)
+        issued_here(documents_visible(user), user)
+        .filter(fiscal_year=fiscal_year)
         .annotate(
             unread=Count("recipients", filter=Q(recipients__read_at__isnull=True)),
             unanswered=Count("recipients", filter=Q(recipients__feedback_at__isnull=True)),
@@ -292,3 +314,36 @@ def recipient_choices(user: Any) -> dict[str, Any]:
         .exclude(pk=membership.region_id)
         .order_by("path"),
     }
+
+
+def recipients_out_of_reach(user: Any, rows: Iterable[DocumentRecipient]) -> list[DocumentRecipient]:
+    """The addressee rows the user cannot choose on 修改 (`recipient_choices`): a 主管部门 or 预算单位 the user does not
+    see (a business section sees its 对口 departments only) or one deactivated since drafting. The edit form cannot
+    show them, so the save keeps them (`services.document_update`)."""
+    rows = list(rows)
+    if user is None:
+        return []
+    choices = recipient_choices(user)
+    reach = {
+        "department": set(
+            choices["departments"]
+            .filter(pk__in=[r.department_id for r in rows if r.department_id])
+            .values_list("pk", flat=True)
+        ),
+        "unit": set(
+            choices["units"].filter(pk__in=[r.unit_id for r in rows if r.unit_id]).values_list("pk", flat=True)
+        ),
+        "region": set(
+            choices["regions"].filter(pk__in=[r.region_id for r in rows if r.region_id]).values_list("pk", flat=True)
+        ),
+    }
+    return [row for row in rows if recipient_key(row)[1] not in reach[recipient_key(row)[0]]]
+
+
+def recipient_key(row: DocumentRecipient) -> tuple[str, int]:
+    """("department" | "unit" | "region", id) of an addressee row."""
+    if row.department_id:
+        return "department", row.department_id
+    if row.unit_id:
+        return "unit", row.unit_id
+    return "region", row.region_id  # type: ignore[return-value]

@@ -18,8 +18,9 @@ from django.utils import timezone
 
 from jixiao.core import audit
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
+from jixiao.core.locking import check_lock_token
 from jixiao.core.permissions import require
-from jixiao.core.uploads import check_upload
+from jixiao.core.uploads import check_upload, removed_on_failure
 from jixiao.core.word import official_date
 from jixiao.documents import rendering, selectors
 from jixiao.documents.models import (
@@ -113,9 +114,18 @@ def clean_tables(tables: Iterable[Mapping[str, Any]] | None) -> list[dict[str, A
 
 
 def _series_locked(region: FiscalRegion, doc_type: str) -> DocumentSeries:
-    """The series for the number, locked until the transaction ends (created with the default abbreviation)."""
+    """The series for the number, locked until the transaction ends (created with the default abbreviation). The
+    shared series is not created with a 代字 a per-type series of the region already numbers with (saved before
+    `series_save` refused it): both would count 1, 2, 3… and hand out the same 文号."""
     series = selectors.series_for(region, doc_type)
     if series is None:
+        abbrev = selectors.default_abbrev(region)
+        taken = DocumentSeries.objects.filter(region=region, abbrev=abbrev).exclude(doc_type="").first()
+        if taken is not None:
+            raise DomainError(
+                f"本区划尚未设置各类文书共用的发文字号，默认机关代字“{abbrev}”已用于“{_series_label(taken.doc_type)}”，"
+                "请先在“发文字号”中设置各类文书共用的机关代字"
+            )
         try:
             with transaction.atomic():
                 series = DocumentSeries.objects.create(
@@ -236,8 +246,11 @@ def document_issue(
     feedback_deadline: dt.date | None = None,
     fiscal_year: int | None = None,
     tables: Iterable[Mapping[str, Any]] | None = None,
+    refuse_unfilled: bool = False,
 ) -> OfficialDocument:
-    """Render, number and issue in one step; returns the issued document."""
+    """Render, number and issue in one step; returns the issued document. `refuse_unfilled`: a text that would go
+    out with a 【待填写：…】 hole (a value the region's template asks for that the caller did not give) is refused
+    before it is numbered, as `document_issue_draft` refuses a draft (a 通报 issued from its page)."""
     _check_actor(actor, "documents.issue", region)
     with transaction.atomic():
         doc = _build(
@@ -252,6 +265,12 @@ def document_issue(
             fiscal_year=fiscal_year,
             tables=tables,
         )
+        markers = unfilled_markers(doc) if refuse_unfilled else []
+        if markers:
+            raise DomainError(
+                f"印发后的{DocType(doc_type).label}中还有未填写的内容（{'、'.join(markers)}），"
+                "请修改标题或正文，或在“文书模板”中补全本区划的模板后再印发"
+            )
         return _issue_locked(actor, OfficialDocument.objects.select_for_update().get(pk=doc.pk))
 
 
@@ -319,6 +338,24 @@ def document_issue_draft(*, actor: Any, document: OfficialDocument) -> OfficialD
 EDITABLE_FIELDS = ["title", "body", "feedback_deadline"]
 
 
+def _merged_recipients(actor: Any, document: OfficialDocument, posted: Iterable[Any]) -> list[tuple[str, Recipient]]:
+    """The addressees after 修改: the posted list replaces only what the editor could choose. A row the edit form
+    cannot show — a department outside a business section's 对口 departments, one deactivated since drafting — is
+    kept, or saving a typo fix would silently drop it. Rows staying keep their order; added ones follow."""
+    rows = list(document.recipients.select_related("department", "unit", "region").order_by("order", "id"))
+    hidden = {row.pk for row in selectors.recipients_out_of_reach(actor, rows)}
+    chosen = _resolve_recipients(document.region, posted)
+    wanted = {(kind, item.pk) for kind, item in chosen}
+    merged: list[tuple[str, Recipient]] = []
+    for row in rows:
+        kind, pk = selectors.recipient_key(row)
+        if row.pk in hidden or (kind, pk) in wanted:
+            merged.append((kind, getattr(row, kind)))
+    present = {(kind, item.pk) for kind, item in merged}
+    merged += [(kind, item) for kind, item in chosen if (kind, item.pk) not in present]
+    return merged
+
+
 def document_update(
     *,
     actor: Any,
@@ -346,7 +383,7 @@ def document_update(
         before = audit.snapshot(locked, EDITABLE_FIELDS)
         locked.title, locked.body, locked.feedback_deadline = title[:200], body, feedback_deadline
         if recipients is not None:
-            resolved = _resolve_recipients(locked.region, recipients)
+            resolved = _merged_recipients(actor, locked, recipients)
             before_rows = list(locked.recipients.order_by("order").values_list("department", "unit", "region"))
             locked.recipients.all().delete()
             for order, (kind, item) in enumerate(resolved):
@@ -389,8 +426,12 @@ def _advance(actor: Any, doc: OfficialDocument) -> None:
 
 
 def document_mark_read(*, actor: Any, document: OfficialDocument) -> DocumentRecipient | None:
-    """Opening a document signs the receipt of the viewer's organisation (once); others change nothing."""
+    """Opening a document signs the receipt of the viewer's organisation (once); others change nothing. Only a user
+    who receives for the organisation (`documents.receive`) signs: a leader or the 人大/审计 reader of a region
+    addressed by the region above reads without signing for its 绩效股."""
     _visible(actor, document)
+    if actor is None or not actor.can("documents.receive"):
+        return None
     row = selectors.my_recipient_row(actor, document)
     if row is None or row.read_at is not None:
         return row
@@ -425,7 +466,9 @@ def document_feedback(
     if len(text) > 8000:
         raise DomainError("反馈内容不能超过8000字")
     name = check_upload(upload) if upload is not None else ""
-    with transaction.atomic():
+    # The file is written inside the transaction: a rollback after it (a refused audit write, a stage's receiver
+    # failing) removes it again instead of leaving it on disk with no row naming it.
+    with removed_on_failure() as written, transaction.atomic():
         doc = OfficialDocument.objects.select_for_update().get(pk=document.pk)
         if doc.status not in FEEDBACK_STATES:
             raise ConflictError("文书已办结，不能再反馈")
@@ -438,6 +481,7 @@ def document_feedback(
         locked.feedback_text, locked.feedback_at, locked.feedback_by = text, now, actor
         if upload is not None:
             locked.feedback_file.save(name, upload, save=False)
+            written.append(locked.feedback_file)
             locked.feedback_file_name = name
         locked.save()
         _event(actor, doc, "feedback_submit", f"{locked.name}反馈", doc.status, text[:200])
@@ -538,10 +582,17 @@ TEMPLATE_FIELDS = ["title_pattern", "body", "is_active"]
 
 
 def template_save(
-    *, actor: Any, doc_type: str, title_pattern: str, body: str, is_active: bool = True
+    *,
+    actor: Any,
+    doc_type: str,
+    title_pattern: str,
+    body: str,
+    is_active: bool = True,
+    lock_token: str | None = None,
 ) -> DocumentTemplate:
     """Save the actor's region's template for `doc_type`. Editing a national default (or a higher region's copy)
-    creates the region's own copy; the default stays untouched for everyone else."""
+    creates the region's own copy; the default stays untouched for everyone else. `lock_token`: of the rows the page
+    showed (`selectors.template_rows`); a save from a page shown before another save is refused (409)."""
     require(actor, "documents.configure")
     if doc_type not in DocType.values:
         raise DomainError("请选择文书类型")
@@ -552,6 +603,7 @@ def template_save(
     region = actor.active_membership.region
     with transaction.atomic():
         own = DocumentTemplate.objects.select_for_update().filter(doc_type=doc_type, region=region).first()
+        check_lock_token(selectors.template_rows(region, doc_type), lock_token)
         before = audit.snapshot(own, TEMPLATE_FIELDS) if own else {}
         if own is None:
             base = selectors.template_for(region, doc_type)
@@ -582,8 +634,29 @@ def template_reset(*, actor: Any, doc_type: str) -> None:
         own.delete()
 
 
-def series_save(*, actor: Any, doc_type: str, abbrev: str, issuer_name: str) -> DocumentSeries:
-    """Create or change the actor's region's series for `doc_type` ("" = the shared series)."""
+def _series_label(doc_type: str) -> str:
+    return str(DocType(doc_type).label) if doc_type else "各类文书共用"
+
+
+def _check_abbrev_free(region: FiscalRegion, rows: list[DocumentSeries], doc_type: str, abbrev: str) -> None:
+    """One 代字 numbers one series of a region: the 序号 runs per series, so two series with the same 代字 would both
+    hand out 渠财绩〔2026〕1号. The default shared 代字 (`selectors.default_abbrev`) counts as taken while the shared
+    series is not yet created, since the first issue creates it with that 代字."""
+    used = {row.doc_type: row.abbrev for row in rows if row.doc_type != doc_type}
+    if doc_type and "" not in used:
+        used[""] = selectors.default_abbrev(region)
+    clash = next((kind for kind, taken in used.items() if taken == abbrev), None)
+    if clash is not None:
+        raise DomainError(
+            f"机关代字“{abbrev}”已用于“{_series_label(clash)}”的发文字号，同一代字的两个字号会编出相同的文号，请换一个代字"
+        )
+
+
+def series_save(
+    *, actor: Any, doc_type: str, abbrev: str, issuer_name: str, lock_token: str | None = None
+) -> DocumentSeries:
+    """Create or change the actor's region's series for `doc_type` ("" = the shared series). `lock_token`: of the
+    region's series as the page showed them (`selectors.series_token`); a stale page's save is refused (409)."""
     require(actor, "documents.configure")
     if doc_type and doc_type not in DocType.values:
         raise DomainError("请选择文书类型")
@@ -595,12 +668,18 @@ def series_save(*, actor: Any, doc_type: str, abbrev: str, issuer_name: str) -> 
     if any(c in abbrev for c in "〔〕[]{}（）()【】号") or any(c.isdigit() for c in abbrev):
         raise DomainError("机关代字只填代字本身，如“渠财绩”，不含年份、括号和“号”")
     region = actor.active_membership.region
+    abbrev = abbrev[:20]
     with transaction.atomic():
-        series = DocumentSeries.objects.select_for_update().filter(region=region, doc_type=doc_type).first()
+        rows = list(DocumentSeries.objects.select_for_update().filter(region=region).order_by("pk"))
+        check_lock_token(rows, lock_token)
+        _check_abbrev_free(region, rows, doc_type, abbrev)
+        series = next((row for row in rows if row.doc_type == doc_type), None)
         before = audit.snapshot(series, ["abbrev", "issuer_name"]) if series else {}
         if series is None:
             series = DocumentSeries(region=region, doc_type=doc_type)
-        series.abbrev, series.issuer_name = abbrev[:20], issuer_name[:100]
+        else:
+            series.version += 1
+        series.abbrev, series.issuer_name = abbrev, issuer_name[:100]
         series.save()
         audit.record(
             actor=actor,

@@ -11,8 +11,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from jixiao.core import audit
-from jixiao.core.errors import DomainError
+from jixiao.core.errors import ConflictError, DomainError
 from jixiao.core.forms import conditions_text, valid_filters
+from jixiao.core.locking import FIELD_NAME as LOCK_FIELD
+from jixiao.core.locking import add_lock_token, lock_token
 from jixiao.core.views_helpers import (
     capability_required,
     docx_response,
@@ -133,7 +135,14 @@ def document_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "修改已保存")
             return redirect("documents:detail", pk=pk)
-    context = {"form": form, "document": doc, "title": f"修改文书：{doc.title}", "placeholders": PLACEHOLDERS}
+    context = {
+        "form": form,
+        "document": doc,
+        "title": f"修改文书：{doc.title}",
+        "placeholders": PLACEHOLDERS,
+        # Addressees the form cannot show (not the editor's to choose, or deactivated): named, and kept on save.
+        "kept_recipients": selectors.recipients_out_of_reach(request.user, rows),
+    }
     return render(request, "documents/form.html", context, status=status)
 
 
@@ -154,7 +163,11 @@ def _detail(
 ) -> HttpResponse:
     user: Any = request.user
     capabilities = user.active_membership.capabilities
-    actions = [t for t in DOCUMENT_WORKFLOW.available(doc.status, capabilities) if t.action not in AUTOMATIC_ACTIONS]
+    # 印发 and 办结 belong to the issuing region (and those above it), as `services._check_actor` requires: a lower
+    # region's 绩效股 reading what the region above sent it answers it, it does not close it.
+    issuer_side = selectors.is_issuer_side(user, doc)
+    available = DOCUMENT_WORKFLOW.available(doc.status, capabilities) if issuer_side else []
+    actions = [t for t in available if t.action not in AUTOMATIC_ACTIONS]
     mine = selectors.my_recipient_row(user, doc)
     can_answer = (
         mine is not None
@@ -166,7 +179,7 @@ def _detail(
         "document": doc,
         "lines": documents.body_lines(doc),
         "recipients": selectors.recipients_shown(user, doc),
-        "issuer_side": selectors.is_issuer_side(user, doc),
+        "issuer_side": issuer_side,
         "related": selectors.related_link(doc),
         "actions": actions,
         # The 说明 box says which of the offered buttons need it (办结), or that it is optional.
@@ -303,13 +316,21 @@ def template_edit(request: HttpRequest, doc_type: str) -> HttpResponse:
     if doc_type not in DocType.values:
         raise Http404
     region = request.user.active_membership.region  # type: ignore[union-attr]
-    current = selectors.template_for(region, doc_type)
+    shown = selectors.template_rows(region, doc_type)
+    current = shown[0]
     initial = {"title_pattern": current.title_pattern, "body": current.body, "is_active": True} if current else {}
     form = TemplateForm(request.POST or None, initial=initial)
+    add_lock_token(form, shown)
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         try:
             services.template_save(actor=request.user, doc_type=doc_type, **form.cleaned_data)
         except DomainError as exc:
+            status = exc.status_code
+            if isinstance(exc, ConflictError):  # saved meanwhile: the typed text stays, on the template as it is now
+                shown = selectors.template_rows(region, doc_type)
+                current = shown[0]
+                form = _restamped(TemplateForm, request.POST, shown)
             form.add_error(None, exc.message)
         else:
             messages.success(request, "模板已保存（本区划专用）")
@@ -323,7 +344,7 @@ def template_edit(request: HttpRequest, doc_type: str) -> HttpResponse:
         "placeholders": PLACEHOLDERS,
         "preview": rendering.fill(current.body, {}) if current else "",
     }
-    return render(request, "documents/template_form.html", context, status=400 if request.method == "POST" else 200)
+    return render(request, "documents/template_form.html", context, status=status)
 
 
 @require_POST
@@ -342,10 +363,16 @@ def template_reset(request: HttpRequest, doc_type: str) -> HttpResponse:
 def series_list(request: HttpRequest) -> HttpResponse:
     region = request.user.active_membership.region  # type: ignore[union-attr]
     form = SeriesForm(request.POST or None)
+    # One form creates or changes any of the region's series: the token covers all the rows the page lists.
+    add_lock_token(form, selectors.series_list(region))
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         try:
             services.series_save(actor=request.user, **form.cleaned_data)
         except DomainError as exc:
+            status = exc.status_code
+            if isinstance(exc, ConflictError):  # the typed values stay, against the series as they are now
+                form = _restamped(SeriesForm, request.POST, selectors.series_list(region))
             form.add_error(None, exc.message)
         else:
             messages.success(request, "发文字号已保存")
@@ -355,4 +382,15 @@ def series_list(request: HttpRequest) -> HttpResponse:
         "rows": selectors.series_list(region),
         "default_abbrev": selectors.default_abbrev(region),
     }
-    return render(request, "documents/series.html", context, status=400 if request.method == "POST" else 200)
+    return render(request, "documents/series.html", context, status=status)
+
+
+def _restamped(form_class: Any, posted: Any, current: Any) -> Any:
+    """The refused form again with what was typed and the lock token of the rows as they are now, so that saving
+    once more after reading the page is not refused again for the same stale page."""
+    data = posted.copy()
+    data[LOCK_FIELD] = lock_token(current)
+    form = form_class(data)
+    add_lock_token(form, current)
+    form.is_valid()
+    return form

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from jixiao.core import registers
+from jixiao.core import audit, registers
 from jixiao.core.errors import DomainError, NotFoundError, PermissionDeniedError
 from jixiao.core.numbers import FIRST_YEAR, LAST_YEAR
 from jixiao.core.permissions import require
@@ -108,4 +108,20 @@ def inspection_delete(*, actor: Any, inspection: Inspection) -> None:
     _own(actor, inspection)
     registers.soft_delete(
         Inspection, inspection.pk, actor=actor, event_type="inspection.delete", missing="检查记录不存在"
+    )
+
+
+OBJECT_TYPE = "inspections.inspection"
+
+
+def inspections_exported(*, actor: Any, conditions: str) -> None:
+    """季度检查 exported (the problems found and the opinions given): audited with the list's filter."""
+    audit.record(actor=actor, event_type="inspection.export", object_type=OBJECT_TYPE, reason=conditions[:500])
+
+
+def coverage_exported(*, actor: Any, fiscal_year: int) -> None:
+    """检查覆盖情况表 exported: every department to inspect in the actor's scope, for one year (the only condition the
+    file applies: it lists all quarters and every department)."""
+    audit.record(
+        actor=actor, event_type="inspection.coverage_export", object_type=OBJECT_TYPE, reason=f"年度={fiscal_year}"
     )

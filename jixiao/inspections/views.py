@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from jixiao.core.forms import valid_filters
+from jixiao.core.forms import conditions_text, valid_filters
 from jixiao.core.views_helpers import capability_required, form_page, paginate, xlsx_response
 from jixiao.inspections import selectors, services
 from jixiao.inspections.exports import coverage_xlsx, inspections_xlsx
@@ -35,9 +35,11 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
 
 @capability_required("inspection.view")
 def inspection_export(request: HttpRequest) -> HttpResponse:
-    _form, params = _params(request)
+    form, params = _params(request)
     name = f"{params['fiscal_year']}年度季度检查.xlsx" if params.get("fiscal_year") else "季度检查.xlsx"
-    return xlsx_response(inspections_xlsx(selectors.inspections_filtered(request.user, params)), name)
+    content = inspections_xlsx(selectors.inspections_filtered(request.user, params))
+    services.inspections_exported(actor=request.user, conditions=conditions_text(request.GET, form))
+    return xlsx_response(content, name)
 
 
 def _year() -> int:
@@ -80,7 +82,9 @@ def inspection_coverage_export(request: HttpRequest) -> HttpResponse:
     year = params.get("fiscal_year") or _year()
     departments = list(selectors.departments_to_inspect(request.user).select_related("finance_section"))
     rows = selectors.coverage(request.user, year, departments, every=True)
-    return xlsx_response(coverage_xlsx(rows, year), f"{year}年度检查覆盖情况.xlsx")
+    content = coverage_xlsx(rows, year)
+    services.coverage_exported(actor=request.user, fiscal_year=year)
+    return xlsx_response(content, f"{year}年度检查覆盖情况.xlsx")
 
 
 def _own(request: HttpRequest, pk: int) -> Inspection:

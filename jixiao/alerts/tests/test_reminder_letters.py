@@ -140,6 +140,8 @@ def test_finance_issues_the_letter_and_the_unit_receives_it(library: Any, case: 
     issue_letter(w, letter.document_id)
     document = OfficialDocument.objects.get(pk=letter.document_id)
     assert document.status == DocumentStatus.ISSUED and document.doc_no
+    # The 绩效股 also receives documents (from the region above), but it sent this one: not told to sign or answer it.
+    assert 'data-testid="letter-hint"' not in finance.get(f"/alerts/cases/{case.pk}/").content.decode()
     page = unit.get(f"/alerts/cases/{case.pk}/").content.decode()
     assert f'data-testid="letter-status">已印发 {document.doc_no}<' in page and f'href="{doc_url}"' in page
     assert "本函所列2项预警均说明后，即作为对提醒敦促函的反馈" in page  # the project's two cases share the letter

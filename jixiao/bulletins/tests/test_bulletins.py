@@ -389,7 +389,8 @@ def test_a_refused_edit_keeps_the_typed_text_and_says_which_field(world: Any) ->
 def test_a_bad_filter_is_shown_at_its_field_and_the_others_still_filter(world: Any) -> None:
     """A year typed wrong used to drop every filter silently (状态 = 草稿 listed the issued bulletins too)."""
     draft = services.bulletin_generate(actor=world.users["performance"], kind="KEY_EVAL", fiscal_year=2026)
-    issued = services.bulletin_generate(actor=world.users["performance"], kind="KEY_EVAL", fiscal_year=2026)
+    # Another year's: one bulletin per kind, year and source (`bulletin_check_new`).
+    issued = services.bulletin_generate(actor=world.users["performance"], kind="KEY_EVAL", fiscal_year=2025)
     Bulletin.objects.filter(pk=issued.pk).update(status=BulletinStatus.ISSUED)
     page = world.login("performance").get("/bulletins/?status=draft&fiscal_year=abc").content.decode()
     assert f"/bulletins/{draft.pk}/" in page and f"/bulletins/{issued.pk}/" not in page
@@ -400,7 +401,8 @@ def test_the_oversight_reads_a_bulletin_once_issued_and_leaders_read_drafts(worl
     """A draft 通报 is the bureau's document in the making (decision 0008): 人大/审计 read it once issued, as they read
     the 文书; they could open the draft's narrative and tables before anyone had agreed them."""
     draft = services.bulletin_generate(actor=world.users["performance"], kind="KEY_EVAL", fiscal_year=2026)
-    issued = services.bulletin_generate(actor=world.users["performance"], kind="KEY_EVAL", fiscal_year=2026)
+    # Another year's: one bulletin per kind, year and source (`bulletin_check_new`).
+    issued = services.bulletin_generate(actor=world.users["performance"], kind="KEY_EVAL", fiscal_year=2025)
     Bulletin.objects.filter(pk=issued.pk).update(status=BulletinStatus.ISSUED)
     oversight = world.login("oversight")
     assert oversight.get(f"/bulletins/{draft.pk}/").status_code == 404
