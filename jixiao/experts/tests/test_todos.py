@@ -18,7 +18,6 @@ from jixiao.core import todos
 from jixiao.experts.models import Agency, Engagement
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
 
 
 def _agency(region: Any, name: str, code: str, users: list[Any]) -> Agency:
@@ -28,7 +27,7 @@ def _agency(region: Any, name: str, code: str, users: list[Any]) -> Agency:
 
 
 def _engagement(agency: Agency, title: str, days: int | None, status: str = "active") -> Engagement:
-    deadline = None if days is None else TODAY + timedelta(days=days)
+    deadline = None if days is None else timezone.localdate() + timedelta(days=days)
     return Engagement.objects.create(
         region=agency.region,
         agency=agency,
@@ -67,7 +66,7 @@ def test_the_performance_section_sees_its_regions_overdue_engagements(
     world: World, engagements: dict[str, Engagement]
 ) -> None:
     items = _items(world.users["performance"])
-    first = TODAY - timedelta(days=10)
+    first = timezone.localdate() - timedelta(days=10)
     url = reverse("experts:engagement_list") + "?overdue=1"
     # 逾期未交 and 他家逾期: the other region's, the delivered, accepted and terminated ones and those not yet due
     # do not count; the hint names the earliest deadline of those counted.
@@ -106,7 +105,7 @@ def test_the_agency_sees_its_own_engagements_awaiting_deliverables(
     world: World, engagements: dict[str, Engagement]
 ) -> None:
     items = _items(world.users["agency"])
-    first = TODAY - timedelta(days=10)
+    first = timezone.localdate() - timedelta(days=10)
     url = reverse("experts:engagement_list") + "?status=active"
     # Its three 履约中 engagements of its region (not the other agency's, not the far county's, where its login has
     # no role), with the nearest deadline counted down.
@@ -121,7 +120,7 @@ def test_the_agency_sees_its_own_engagements_awaiting_deliverables(
 
 def test_the_agencys_hint_counts_down_to_the_next_deadline(world: World, engagements: dict[str, Engagement]) -> None:
     Engagement.objects.filter(pk=engagements["late"].pk).update(status="delivered")
-    soon = TODAY + timedelta(days=3)
+    soon = timezone.localdate() + timedelta(days=3)
     url = reverse("experts:engagement_list") + "?status=active"
     assert _items(world.users["agency"]) == {"委托成果待提交": (2, f"最近期限 {soon:%Y-%m-%d}，还剩3天", url)}
     Engagement.objects.filter(pk=engagements["due_soon"].pk).update(status="delivered")
