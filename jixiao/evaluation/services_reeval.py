@@ -412,6 +412,11 @@ def _comment(value: Any, label: str) -> str:
     return text
 
 
+def sample_stamp(sample: ReEvaluationSample) -> str:
+    """What a re-score page was shown: the time of the sample's last re-score (none yet: "-")."""
+    return sample.scored_at.isoformat() if sample.scored_at is not None else "-"
+
+
 def sample_rescore(
     *,
     actor: Any,
@@ -420,8 +425,12 @@ def sample_rescore(
     comments: dict[str, str] | None = None,
     opinion: str = "",
     upload: UploadedFile | None = None,
+    seen: str | None = None,
 ) -> ReEvaluationSample:
-    """Re-score every row (0 ≤ score ≤ weight); total, grade by the grade bands, gap and the R_GAP flag."""
+    """Re-score every row (0 ≤ score ≤ weight); total, grade by the grade bands, gap and the R_GAP flag.
+
+    `seen`: the `sample_stamp` of the page the scores were typed on; a sample re-scored since (by a colleague of the
+    same agency or section) is refused with 409 instead of being overwritten unseen."""
     require(actor, "evaluation.rescore")
     if not ReEvaluationSample.objects.visible_to(actor).filter(pk=sample.pk).exists():
         raise NotFoundError("样本不存在")
@@ -436,6 +445,12 @@ def sample_rescore(
         refusal = selectors.rescore_refusal(actor, locked)
         if refusal is not None:
             raise refusal
+        if seen is not None and seen != sample_stamp(locked):
+            by = locked.scored_by.display_name if locked.scored_by is not None else "他人"
+            shown = f"（总分{fmt(locked.re_score)}分）" if locked.re_score is not None else ""
+            raise ConflictError(
+                f"您打开页面后，该样本已由{by}重新评分{shown}；您填写的内容仍在页面上，核对后再次保存将以您填写的为准"
+            )
         rows = [dict(r) for r in locked.rows]
         missing = [r["name"] for r in rows if str(scores.get(r["key"], "")).strip() == ""]
         if missing:

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
-from jixiao.core.errors import DomainError
+from jixiao.core.errors import ConflictError, DomainError
 from jixiao.core.numbers import is_digits
 from jixiao.core.views_helpers import capability_required, paginate, stored_file_response, xlsx_response
 from jixiao.evaluation import reeval_documents, selectors, services_evidence
@@ -206,12 +206,19 @@ def sample_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 comments=comments,
                 opinion=form.cleaned_data["opinion"],
                 upload=form.cleaned_data["result_file"],
+                seen=request.POST.get("seen") or None,
             )
         except DomainError as exc:
             error, status = exc.message, exc.status_code
         else:
             messages.success(request, "再评价得分已保存")
             return redirect("evaluation:reeval_sample", pk=pk)
+    # The page's stamp: after a 409 the stored one (the scores typed stay, a second press saves over what is now
+    # shown); after another refusal the one the scores were typed on.
+    stale = status == ConflictError.status_code
+    if stale:
+        sample = selectors.reeval_sample_get(request.user, pk)
+    seen = request.POST.get("seen", "") if request.method == "POST" and not stale else svc.sample_stamp(sample)
     rows, untied = selectors.sample_record(sample)
     context = {
         "sample": sample,
@@ -221,6 +228,7 @@ def sample_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_score": selectors.rescore_refusal(request.user, sample) is None,
         "record_rows": rows,
         "untied": untied,
+        "seen": seen,
     }
     return render(request, "evaluation/reeval_sample.html", context, status=status)
 

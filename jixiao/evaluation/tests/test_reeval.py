@@ -192,6 +192,31 @@ def test_rescore_gap_grade_and_flag(world: World) -> None:
         services_reeval.batch_finish(actor=perf, batch=batch)
 
 
+def test_a_re_score_from_a_page_shown_before_another_is_refused_then_saved_on_purpose(world: World) -> None:
+    import re
+
+    batch = _drawn(world)
+    sample = batch.samples.get(code="P-SCHOOL")
+    url = f"/evaluation/reeval/samples/{sample.pk}/"
+    client = world.login("performance")
+    seen = re.search(r'name="seen" value="([^"]*)"', client.get(url).content.decode())[1]
+    services_reeval.sample_rescore(
+        actor=world.users["performance"], sample=sample, scores=_scores(sample, 购置教学设备数量="35"), opinion="先评"
+    )
+    post = {f"score-{key}": value for key, value in _scores(sample, 购置教学设备数量="48").items()}
+    post |= {"opinion": "后评", "seen": seen}
+    stale = client.post(url, post)
+    body = stale.content.decode()
+    assert stale.status_code == 409 and "重新评分（总分85分）" in body and 'value="48"' in body
+    sample.refresh_from_db()
+    assert sample.re_score == Decimal("85.00") and sample.opinion == "先评"
+    fresh = re.search(r'name="seen" value="([^"]*)"', body)[1]
+    assert fresh != seen
+    assert client.post(url, {**post, "seen": fresh}).status_code == 302
+    sample.refresh_from_db()
+    assert sample.opinion == "后评" and sample.re_score == Decimal("98.00")
+
+
 def test_sample_page_links_back_to_its_batch_and_names_the_flag_in_chinese(world: World) -> None:
     """The performance section scores a sample from its batch: the page leads back to that batch (an agency, which
     may not open batches, goes back to its own 再评价任务), and a large gap reads 分差超限, not the code R_GAP."""
