@@ -69,9 +69,12 @@ def export_list(
     count: Callable[[], int],
     back: str = "",
     form: forms.BaseForm | None = None,
+    workbook: Callable[[], HttpResponse] | None = None,
 ) -> HttpResponse:
     """The response of a list's export button: a streamed file, or a redirect to the job that writes it. `form` is
-    the list's bound filter form: the audit record's 说明 names its conditions in words (core.forms.conditions_text)."""
+    the list's bound filter form: the audit record's 说明 names its conditions in words (core.forms.conditions_text).
+    `workbook`: the list's own xlsx layout (a title row, say), answered instead of the plain stream when the list is
+    short enough for a direct export; longer lists and CSV take the plain layout."""
     fmt = requested_format(request)
     query = request.GET.copy()
     query.pop("format", None)
@@ -84,6 +87,8 @@ def export_list(
         # A streamed file is still a response to the views that return it.
         if fmt == "csv":
             return stream_csv(rows(), spec.header, spec.filename("csv"))  # type: ignore[return-value]
+        if workbook is not None:
+            return workbook()
         return stream_xlsx(rows(), spec.header, spec.filename("xlsx"))  # type: ignore[return-value]
     job = job_start_as_current(
         request, spec.kind, spec.job, title=f"导出{spec.title}（{total:,} 行）", query=query.urlencode(), fmt=fmt

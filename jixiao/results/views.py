@@ -8,16 +8,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from jixiao.core import audit, audit_labels
+from jixiao.core import audit_labels
 from jixiao.core.errors import DomainError
-from jixiao.core.forms import conditions_text, valid_filters
+from jixiao.core.forms import valid_filters
 from jixiao.core.list_exports import (
     ListExport,
     export_list,
     job_identity,
-    requested_format,
     run_list_export,
-    sync_limit,
 )
 from jixiao.core.models import Job
 from jixiao.core.numbers import id_or_none, year_or_none
@@ -77,20 +75,12 @@ RESULTS_EXPORT = ListExport(
 
 @capability_required("results.export")
 def application_export(request: HttpRequest) -> HttpResponse:
-    """The list as filtered, every row, audited: the budget section's titled workbook, or for a list longer than a
-    direct export (or as CSV) core.list_exports' stream or background job."""
+    """The list as filtered, every row, audited (core.list_exports): the budget section's titled workbook, or for a
+    list longer than a direct export (or as CSV) the plain stream or a background job."""
     form, params = _filters(request)
     queryset = selectors.applications_filtered(request.user, params)
-    if requested_format(request) == "xlsx" and queryset.count() <= sync_limit():
-        audit.record(
-            actor=request.user,
-            event_type=RESULTS_EXPORT.kind,
-            object_type=RESULTS_EXPORT.kind,
-            reason=conditions_text(request.GET, form)[:500],
-        )
-        year = params.get("fiscal_year")
-        title = f"{year}年度绩效评价结果应用建议（{year + 1}年预算）" if year else RESULTS_EXPORT.title
-        return xlsx_response(export_applications(queryset, title=title), "结果应用建议.xlsx")
+    year = params.get("fiscal_year")
+    title = f"{year}年度绩效评价结果应用建议（{year + 1}年预算）" if year else RESULTS_EXPORT.title
     return export_list(
         request,
         RESULTS_EXPORT,
@@ -98,6 +88,7 @@ def application_export(request: HttpRequest) -> HttpResponse:
         count=queryset.count,
         back=reverse("results:list"),
         form=form,
+        workbook=lambda: xlsx_response(export_applications(queryset, title=title), "结果应用建议.xlsx"),
     )
 
 
