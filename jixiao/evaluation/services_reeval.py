@@ -27,7 +27,7 @@ from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.money import format_wan
 from jixiao.core.numbers import is_year
 from jixiao.core.permissions import require
-from jixiao.core.text import CONTROL_CHARS
+from jixiao.core.text import checked_text
 from jixiao.core.todos import TodoItem
 from jixiao.core.uploads import check_upload
 from jixiao.evaluation import selectors, services_upper
@@ -402,14 +402,10 @@ def _score(value: Any, label: str, weight: Decimal | None) -> Decimal:
 
 
 def _comment(value: Any, label: str) -> str:
-    """A row's 说明 (one line: a tab or line break becomes a space), refused rather than cut short when too long, and
-    refused when it holds another control character (NUL makes PostgreSQL refuse the rows' JSON: a 500)."""
-    text = re.sub(r"[\t\r\n]+", " ", str(value or "")).strip()
-    if CONTROL_CHARS.search(text):
-        raise DomainError(f"“{label}”的说明不能包含控制字符")
-    if len(text) > COMMENT_LIMIT:
-        raise DomainError(f"“{label}”的说明不能超过{COMMENT_LIMIT}个字")
-    return text
+    """A row's 说明, on one line (a tab or line break becomes a space), checked as any text read from the request
+    (`core.text.checked_text`: refused, not cut short, when too long or holding a control character — NUL made
+    PostgreSQL refuse the rows' JSON, a 500)."""
+    return checked_text(re.sub(r"[\t\r\n]+", " ", str(value or "")), f"“{label}”的说明", COMMENT_LIMIT)
 
 
 def sample_stamp(sample: ReEvaluationSample) -> str:
