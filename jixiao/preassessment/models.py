@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -384,7 +385,11 @@ class ScoringItem(models.Model):
 
 
 class AssessmentPanelMember(models.Model):
-    """An expert drawn onto the review panel of one assessment, who scores online before the deadline."""
+    """An expert drawn onto the review panel of one assessment, who scores online before the deadline.
+
+    A filing the 绩效股 returns (退回修改) closes its panel: `closed_at` is set on every member of it, the closed
+    round stays as history, and the revised filing gets a new panel. Only the open round (closed_at null) is unique
+    per expert."""
 
     assessment = models.ForeignKey(PreAssessment, on_delete=models.CASCADE, related_name="panel_members")
     expert = models.ForeignKey(
@@ -404,12 +409,17 @@ class AssessmentPanelMember(models.Model):
     deadline = models.DateField(_("评分截止日期"))
     comment = models.CharField(_("评审意见"), max_length=2000, blank=True)
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("本轮评审结束时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("评审专家")
         verbose_name_plural = _("评审专家")
         ordering = ["assessment", "id"]
-        constraints = [models.UniqueConstraint(fields=["assessment", "expert"], name="uniq_pa_panel_expert")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "expert"], condition=Q(closed_at__isnull=True), name="uniq_pa_panel_expert_open"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.assessment_id} {self.expert_id}"

@@ -184,7 +184,7 @@ def template_update(
         else:
             template = next(t for t in locked if t.pk == template.pk)
             in_review = AssessmentPanelMember.objects.filter(
-                template=template, assessment__status=PreAssessmentStatus.FIN_REVIEW
+                template=template, assessment__status=PreAssessmentStatus.FIN_REVIEW, closed_at__isnull=True
             )
             if in_review.exists():
                 # Experts of an open panel score against these items: changing them mid-review would mix maxima.
@@ -249,12 +249,40 @@ def _pairs(tree: list[Dimension], copy: ScoringTemplate) -> list[tuple[ScoringIt
 # ---- panels ------------------------------------------------------------------------------------------------------
 
 
-def panel_members(assessment: PreAssessment) -> list[AssessmentPanelMember]:
-    return list(
+def _members(assessment: PreAssessment) -> QuerySet[AssessmentPanelMember]:
+    return (
         AssessmentPanelMember.objects.filter(assessment=assessment)
         .select_related("expert", "draw", "template")
         .prefetch_related("scores")
     )
+
+
+def panel_members(assessment: PreAssessment) -> list[AssessmentPanelMember]:
+    """The open panel: the experts scoring the filing as it is now submitted."""
+    return list(_members(assessment).filter(closed_at__isnull=True))
+
+
+# What `close_round` clears on the filing (the caller saves them).
+ROUND_FIELDS = ["score", "suggested_conclusion", "agency_score", "agency_opinion", "agency_reviewed_at"]
+
+
+def close_round(assessment: PreAssessment) -> dict[str, Any]:
+    """A filing the 绩效股 returns (退回修改) is revised before it is reviewed again: its open panel, the score
+    confirmed from it and the agency's review were of the returned version. The panel is closed (kept as history,
+    its experts' unsubmitted tasks end), and the confirmed score and the agency's score and opinion are cleared (the
+    流转记录 keeps them), so the resubmitted filing gets a new panel and review. The caller holds the filing's row
+    lock and saves ROUND_FIELDS; what was closed and cleared is returned for its audit record."""
+    closed = AssessmentPanelMember.objects.filter(assessment=assessment, closed_at__isnull=True).update(
+        closed_at=timezone.now()
+    )
+    cleared = {
+        "panel_closed": closed,
+        "score": None if assessment.score is None else str(assessment.score),
+        "agency_score": None if assessment.agency_score is None else str(assessment.agency_score),
+    }
+    assessment.score, assessment.suggested_conclusion = None, ""
+    assessment.agency_score, assessment.agency_opinion, assessment.agency_reviewed_at = None, "", None
+    return cleared
 
 
 def _event(actor: Any, pa: PreAssessment, action: str, label: str, comment: str = "") -> None:
@@ -289,7 +317,7 @@ def panel_create(
         raise DomainError("评分截止日期不能早于今天")
     with transaction.atomic():
         locked = _in_review(actor, assessment)
-        if AssessmentPanelMember.objects.filter(assessment=locked).exists():
+        if AssessmentPanelMember.objects.filter(assessment=locked, closed_at__isnull=True).exists():
             raise ConflictError("该评估已抽取评审专家")
         template = template_for(locked.project.region, locked.fiscal_year, locked.kind)
         if template is None:
@@ -446,7 +474,24 @@ class PanelView:
 
 
 def panel_summary(assessment: PreAssessment) -> PanelView:
-    members = panel_members(assessment)
+    return _summary(assessment, panel_members(assessment))
+
+
+@dataclass
+class PastRound:
+    closed_at: datetime.datetime
+    view: PanelView
+
+
+def past_rounds(assessment: PreAssessment) -> list[PastRound]:
+    """The panels of earlier submissions, closed when the filing was returned, newest first (history only)."""
+    rounds: dict[datetime.datetime, list[AssessmentPanelMember]] = {}
+    for member in _members(assessment).filter(closed_at__isnull=False).order_by("-closed_at", "id"):
+        rounds.setdefault(member.closed_at, []).append(member)  # type: ignore[arg-type]
+    return [PastRound(closed_at, _summary(assessment, members)) for closed_at, members in rounds.items()]
+
+
+def _summary(assessment: PreAssessment, members: list[AssessmentPanelMember]) -> PanelView:
     rule = selectors.rule_for(assessment.project.region, assessment.fiscal_year)
     threshold = rule.outlier_points
     submitted = [m for m in members if m.submitted_at is not None]
@@ -467,7 +512,11 @@ def panel_confirm(*, actor: Any, assessment: PreAssessment, lock_token: str | No
     with transaction.atomic():
         locked = _in_review(actor, assessment)
         # A score submitted meanwhile waits on the members' rows (score_submit locks its own).
-        list(AssessmentPanelMember.objects.select_for_update().filter(assessment=locked).values_list("pk", flat=True))
+        list(
+            AssessmentPanelMember.objects.select_for_update()
+            .filter(assessment=locked, closed_at__isnull=True)
+            .values_list("pk", flat=True)
+        )
         view = panel_summary(locked)
         if view.average is None:
             raise DomainError("尚无专家提交评分，不能确认")
@@ -510,10 +559,15 @@ def assignment_get(user: Any, pk: Any) -> AssessmentPanelMember:
     return member
 
 
+RETURNED = "该评估已退回修改，本轮评审已结束"
+
+
 def closed_reason(member: AssessmentPanelMember) -> str:
     """Why an unsubmitted task can no longer be scored ("" while it is open): what `score_submit` would refuse."""
     if member.submitted_at is not None:
         return ""
+    if member.closed_at is not None:
+        return RETURNED
     if timezone.localdate() > member.deadline:
         return f"评分已于{member.deadline:%Y年%m月%d日}截止，不能再提交"
     if member.assessment.status != PreAssessmentStatus.FIN_REVIEW:
@@ -525,6 +579,8 @@ def task_state(member: AssessmentPanelMember) -> str:
     """The 状态 of a task in 我的评审任务."""
     if member.submitted_at is not None:
         return "已提交"
+    if member.closed_at is not None:
+        return "评审已结束"
     if timezone.localdate() > member.deadline:
         return "已截止"
     return "评审已结束" if member.assessment.status != PreAssessmentStatus.FIN_REVIEW else "待评分"
@@ -563,6 +619,8 @@ def score_submit(
             raise NotFoundError("评审任务不存在")
         if locked.submitted_at is not None:
             raise ConflictError("评分已提交，不能重复提交")
+        if locked.closed_at is not None:
+            raise ConflictError(RETURNED)
         if timezone.localdate() > locked.deadline:
             raise ConflictError(f"评分已于{locked.deadline:%Y年%m月%d日}截止，不能再提交")
         if locked.assessment.status != PreAssessmentStatus.FIN_REVIEW:
@@ -608,6 +666,7 @@ def expert_todos(user: Any) -> list[TodoItem]:
         my_assignments(user)
         .filter(
             submitted_at__isnull=True,
+            closed_at__isnull=True,
             deadline__gte=timezone.localdate(),
             assessment__status=PreAssessmentStatus.FIN_REVIEW,
         )

@@ -13,7 +13,7 @@ from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.locking import check_lock_token
 from jixiao.core.money import format_wan
 from jixiao.core.permissions import require
-from jixiao.preassessment import selectors
+from jixiao.preassessment import panels, selectors
 from jixiao.preassessment.models import SECTION_FIELDS as MODEL_SECTION_FIELDS
 from jixiao.preassessment.models import (
     Attachment,
@@ -21,6 +21,7 @@ from jixiao.preassessment.models import (
     PreAssessment,
     PreAssessmentEvent,
     PreAssessmentRuleSet,
+    PreAssessmentStatus,
     section_labels,
 )
 from jixiao.preassessment.workflow import ACCEPT_REVISION, CONCLUDE, EDITABLE_STATES, FORM_ACTIONS
@@ -169,17 +170,19 @@ def preassessment_transition(*, actor: Any, assessment: PreAssessment, action: s
                 raise DomainError("项目已撤销，不能提交事前绩效评估")
             _check_complete(locked)
             locked.submitted_at = locked.submitted_at or timezone.now()
+        fields = ["status", "submitted_at", "version", "updated_by", "updated_at"]
+        changes: dict[str, Any] = {"status": [transition.source, transition.target]}
+        if transition.source == PreAssessmentStatus.FIN_REVIEW and transition.target in EDITABLE_STATES:
+            # Returned from review: the revised filing gets a new panel and review.
+            changes["round_closed"] = panels.close_round(locked)
+            fields += panels.ROUND_FIELDS
         locked.status = transition.target
         locked.version += 1
         locked.updated_by = actor
-        locked.save(update_fields=["status", "submitted_at", "version", "updated_by", "updated_at"])
+        locked.save(update_fields=fields)
         _event(actor, locked, action, transition.label, transition.source, comment)
         audit.record(
-            actor=actor,
-            event_type=f"preassessment.{action}",
-            obj=locked,
-            reason=comment[:500],
-            changes={"status": [transition.source, transition.target]},
+            actor=actor, event_type=f"preassessment.{action}", obj=locked, reason=comment[:500], changes=changes
         )
     return locked
 

@@ -140,6 +140,7 @@ def _panel_page(request: HttpRequest, pa: Any, *, draw_form: DrawForm | None = N
     context: dict[str, Any] = {
         "assessment": pa,
         "summary": panels.panel_summary(pa),
+        "past_rounds": panels.past_rounds(pa),
         "draw_form": draw_form or DrawForm(initial={"size": 3, "deadline": deadline}),
         "agency_form": AgencyForm(initial={"agency": pa.agency_id}, user=request.user),
         "fields": expert_fields(request.user),
