@@ -13,10 +13,18 @@ from jixiao.keyeval.models import EvalTemplate, EvalTemplateNode, KeyEvalGrade
 
 CENT = Decimal("0.01")
 TOTAL_POINTS = Decimal(100)
-# 产出 + 效益 together take at least 60% of a project framework (财预〔2020〕10号). They are known by their codes (the
-# shipped templates' O and B, kept by every copy): the page may rename them, and a node renamed “产出” is not one.
+# 产出 + 效益 together take at least a template's `output_benefit_min` of a project framework (60 by 财预〔2020〕10号,
+# the national default). They are known by their codes (the shipped templates' O and B, kept by every copy): the page
+# may rename them, and a node renamed “产出” is not one.
 OUTPUT_BENEFIT_CODES = ("O", "B")
 OUTPUT_BENEFIT_MIN = Decimal(60)
+# The rules a template carries beside its tree, as the template page names them.
+RULE_LABELS = {
+    "grade_excellent": "“优”最低分",
+    "grade_good": "“良”最低分",
+    "grade_pass": "“中”最低分",
+    "output_benefit_min": "产出和效益最低合计分值",
+}
 # Grade bands (DOMAIN.md §4.7) default: 优 ≥ 90, 良 ≥ 80, 中 ≥ 60, 差 < 60; each template carries its own.
 DEFAULT_BANDS = (Decimal(90), Decimal(80), Decimal(60))
 NAME_MAX = EvalTemplateNode._meta.get_field("name").max_length or 200
@@ -69,9 +77,10 @@ def check_tree(
     roots: Sequence[Node],
     weights: Mapping[int, Decimal] | None = None,
     names: Mapping[int, str] | None = None,
+    output_benefit_min: Decimal = OUTPUT_BENEFIT_MIN,
 ) -> None:
     """Raise DomainError unless the tree is sound: 一级 weights add up to 100, every parent's children add up to
-    it, no negative weight or empty name, and for project frameworks 产出 + 效益 ≥ 60."""
+    it, no negative weight or empty name, and for project frameworks 产出 + 效益 ≥ `output_benefit_min`."""
     weights = weights or {}
     names = names or {}
     check_names(roots, names)
@@ -105,8 +114,23 @@ def check_tree(
         raise DomainError(f"一级指标分值合计为{_fmt(total)}分，应为100分")
     if kind == EvalTemplate.Kind.PROJECT_10:
         share = sum((weight(n) for n in roots if getattr(n.row, "code", "") in OUTPUT_BENEFIT_CODES), Decimal(0))
-        if share < OUTPUT_BENEFIT_MIN:
-            raise DomainError(f"产出和效益指标分值合计为{_fmt(share)}分，不得低于60分（财预〔2020〕10号）")
+        if share < output_benefit_min:
+            source = "财预〔2020〕10号" if output_benefit_min == OUTPUT_BENEFIT_MIN else "本模板的评分规则"
+            raise DomainError(
+                f"产出和效益指标分值合计为{_fmt(share)}分，不得低于{_fmt(output_benefit_min)}分（{source}）"
+            )
+
+
+def check_rules(rules: Mapping[str, Decimal]) -> None:
+    """A template's grade bands and 产出和效益 minimum: each 0 … 100 with at most two decimals, 优 ≥ 良 ≥ 中."""
+    for key, value in rules.items():
+        label = RULE_LABELS[key]
+        if not Decimal(0) <= value <= TOTAL_POINTS:
+            raise DomainError(f"{label}应在0到100之间")
+        if value != value.quantize(CENT):
+            raise DomainError(f"{label}最多保留两位小数")
+    if not rules["grade_pass"] <= rules["grade_good"] <= rules["grade_excellent"]:
+        raise DomainError("等级分数线应满足：“优”最低分 ≥ “良”最低分 ≥ “中”最低分")
 
 
 def grade_for(score: Decimal | None, bands: tuple[Decimal, Decimal, Decimal] = DEFAULT_BANDS) -> str:

@@ -39,6 +39,15 @@ class EvalTemplate(RegionYearRow):
     grade_excellent = models.DecimalField(_("“优”最低分"), max_digits=5, decimal_places=2, default=Decimal(90))
     grade_good = models.DecimalField(_("“良”最低分"), max_digits=5, decimal_places=2, default=Decimal(80))
     grade_pass = models.DecimalField(_("“中”最低分"), max_digits=5, decimal_places=2, default=Decimal(60))
+    # 产出 + 效益 share of a project framework: at least 60 by 财预〔2020〕10号 (the national default); a province's
+    # or county's own 办法 may ask more, on its own copy of the template.
+    output_benefit_min = models.DecimalField(
+        _("产出和效益最低合计分值"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(60),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
     # Optimistic lock (I05): bumped by every edit of the template's nodes, so a page opened before refuses to save.
     version = models.PositiveIntegerField(_("版本"), default=1)
 

@@ -20,7 +20,7 @@ from jixiao.core.text import checked_text
 from jixiao.experts.models import Engagement, Expert
 from jixiao.experts.services import panel_draw
 from jixiao.keyeval import selectors
-from jixiao.keyeval.checks import build_tree, check_tree, grade_for, leaves
+from jixiao.keyeval.checks import RULE_LABELS, build_tree, check_rules, check_tree, grade_for, leaves
 from jixiao.keyeval.models import (
     EvalTemplate,
     EvalTemplateNode,
@@ -94,8 +94,10 @@ def template_update(
     names: Mapping[int, str] | None = None,
     fiscal_year: int | None = None,
     lock_token: str | None = None,
+    rules: Mapping[str, Decimal] | None = None,
 ) -> EvalTemplate:
-    """Edit node weights and names. A template of another region (or the national one) is not edited in place: the
+    """Edit node weights and names, and the template's rules (`checks.RULE_LABELS`: grade bands, 产出和效益 minimum;
+    those not given stay). A template of another region (or the national one) is not edited in place: the
     actor's region gets its own copy for `fiscal_year` (copy-on-write); nor is the region's own once an evaluation
     uses it (the edit is a new version, the used one retired). The tree check runs before any write.
 
@@ -108,7 +110,13 @@ def template_update(
     known = {row.pk for row in rows}
     if set(weights) - known or set(names) - known:
         raise DomainError("评价指标不属于该模板")
-    check_tree(template.kind, build_tree(rows), weights, names)
+    given = dict(rules or {})
+    if set(given) - set(RULE_LABELS):
+        raise DomainError("未知的评分规则")
+    before_rules = {key: getattr(template, key) for key in RULE_LABELS}
+    new_rules = {**before_rules, **given}
+    check_rules(new_rules)
+    check_tree(template.kind, build_tree(rows), weights, names, new_rules["output_benefit_min"])
     if fiscal_year is not None and not is_year(fiscal_year):
         raise DomainError(f"适用年度应在{FIRST_YEAR}至{LAST_YEAR}之间")
     region = actor.active_membership.region
@@ -142,11 +150,15 @@ def template_update(
             node.name = names.get(old_pk, node.name).strip()  # check_tree refused names over the column's length
             node.weight = weights.get(old_pk, node.weight)
             node.save(update_fields=["name", "weight"])
+        for key, value in new_rules.items():
+            setattr(template, key, value)
+        template.save(update_fields=list(RULE_LABELS))
+        changed_rules = {k: [str(before_rules[k]), str(v)] for k, v in new_rules.items() if v != before_rules[k]}
         audit.record(
             actor=actor,
             event_type="keyeval.template_update",
             obj=template,
-            changes={str(k): str(v) for k, v in weights.items()},
+            changes={**{str(k): str(v) for k, v in weights.items()}, **changed_rules},
             reason=f"修改评价指标体系：{template.name}"[:500],
         )
     return template
@@ -165,6 +177,7 @@ def _copy(
         grade_excellent=template.grade_excellent,
         grade_good=template.grade_good,
         grade_pass=template.grade_pass,
+        output_benefit_min=template.output_benefit_min,
     )
     mapping: dict[int, EvalTemplateNode] = {}
     for row in sorted(rows, key=lambda r: (r.level, r.order, r.pk)):

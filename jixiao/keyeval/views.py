@@ -26,6 +26,7 @@ from jixiao.core.views_helpers import (
     stored_file_response,
 )
 from jixiao.keyeval import documents, selectors, services
+from jixiao.keyeval.checks import RULE_LABELS
 from jixiao.keyeval.forms import DocumentForm, EvaluationForm, ExpertDrawForm, ListFilterForm, StaffScorerForm
 from jixiao.keyeval.models import KeyEvalDocument, KeyEvalStatus, KeyEvaluation
 from jixiao.keyeval.workflow import EDITABLE_STATES, KEYEVAL_WORKFLOW, SCORER_SETUP_STATES
@@ -377,6 +378,11 @@ def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     weights[node.pk] = value
                 if f"name_{node.pk}" in request.POST:
                     names[node.pk] = request.POST[f"name_{node.pk}"]
+            rules: dict[str, Decimal] = {}
+            for key, label in RULE_LABELS.items():
+                value = _decimal(request.POST.get(key, ""), label)
+                if value is not None:
+                    rules[key] = value
             raw_year = request.POST.get("fiscal_year", "").strip()
             year = year_or_none(raw_year)
             if raw_year and year is None:
@@ -388,6 +394,7 @@ def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 names=names,
                 fiscal_year=year,
                 lock_token=posted_lock_token(request.POST),
+                rules=rules,
             )
         except DomainError as exc:
             error, status = exc.message, exc.status_code
@@ -408,5 +415,10 @@ def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "region": request.user.active_membership.region,  # type: ignore[union-attr]
         "lock_token": token,
         "fiscal_year": request.POST.get("fiscal_year", "") if shown_input else template.fiscal_year or "",
+        "rules": [
+            (key, label, request.POST.get(key, "") if shown_input else getattr(template, key))
+            for key, label in RULE_LABELS.items()
+            if key != "output_benefit_min" or template.is_project
+        ],
     }
     return render(request, "keyeval/template_edit.html", context, status=status)

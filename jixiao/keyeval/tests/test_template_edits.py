@@ -4,6 +4,8 @@ or control-character names."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -12,7 +14,7 @@ from conftest import World
 from jixiao.core.errors import ConflictError, DomainError
 from jixiao.core.locking import STALE_MESSAGE, lock_token
 from jixiao.keyeval import selectors, services
-from jixiao.keyeval.checks import walk
+from jixiao.keyeval.checks import build_tree, check_tree, walk
 from jixiao.keyeval.models import EvalTemplate
 
 pytestmark = pytest.mark.django_db
@@ -199,3 +201,50 @@ def test_service_refuses_a_year_out_of_range(world: World) -> None:
     with pytest.raises(DomainError, match="适用年度"):
         services.template_update(actor=world.users["performance"], template=_national(), weights={}, fiscal_year=99999)
     assert _own(world) == []
+
+
+# ---- the template's rules: grade bands and the 产出和效益 minimum ----------------------------------------------------
+
+
+def test_a_region_sets_its_own_bands_and_output_benefit_minimum_on_its_copy(world: World) -> None:
+    """The page carries the grade bands and, for a project framework, the 产出和效益 minimum (national default 60 by
+    财预〔2020〕10号): a county whose 办法 asks 70 sets it on its copy, and the tree check then applies 70. Bands out of
+    order or range are refused (400) with the figures as typed, nothing saved."""
+    national = _national(EvalTemplate.Kind.PROJECT_10)
+    client = world.login("performance")
+    page = client.get(f"/keyeval/templates/{national.pk}/").content.decode()
+    assert 'name="output_benefit_min" value="60.00"' in page and 'name="grade_excellent" value="90.00"' in page
+    data = _page_data(national)
+    bad = {**data, "grade_excellent": "85", "grade_good": "88", "grade_pass": "60", "output_benefit_min": "70"}
+    response = client.post(f"/keyeval/templates/{national.pk}/", bad)
+    assert response.status_code == 400
+    assert "“优”最低分 ≥ “良”最低分 ≥ “中”最低分" in response.content.decode()
+    assert 'name="grade_good" value="88"' in response.content.decode() and _own(world, national.kind) == []
+    for value, message in (("101", "产出和效益最低合计分值应在0到100之间"), ("abc", "产出和效益最低合计分值应为数字")):
+        response = client.post(f"/keyeval/templates/{national.pk}/", {**data, "output_benefit_min": value})
+        assert response.status_code == 400 and message in response.content.decode()
+
+    good = {**data, "grade_excellent": "92", "grade_good": "82", "grade_pass": "65", "output_benefit_min": "70"}
+    assert client.post(f"/keyeval/templates/{national.pk}/", good).status_code == 302
+    [own] = _own(world, national.kind)
+    assert own.grade_bands == (92, 82, 65) and own.output_benefit_min == 70
+    assert national.output_benefit_min == 60 and _national(national.kind).grade_excellent == 90
+    # 产出 + 效益 are 35 + 35 in the national tree: asking 75 refuses the save, naming the template's own rule.
+    response = client.post(f"/keyeval/templates/{own.pk}/", {**_page_data(own), "output_benefit_min": "75"})
+    assert response.status_code == 400
+    assert "产出和效益指标分值合计为70分，不得低于75分（本模板的评分规则）" in response.content.decode()
+    own.refresh_from_db()
+    assert own.output_benefit_min == 70  # nothing half-written
+    shares = [("D", "决策", 20), ("P", "过程", 15), ("O", "产出", 35), ("B", "效益", 30)]
+    flat = [
+        SimpleNamespace(pk=i, parent_id=None, code=code, name=name, weight=Decimal(w))
+        for i, (code, name, w) in enumerate(shares, start=1)
+    ]
+    check_tree(EvalTemplate.Kind.PROJECT_10, build_tree(flat))  # 65 ≥ the national 60
+    with pytest.raises(DomainError, match="合计为65分，不得低于70分（本模板的评分规则）"):
+        check_tree(EvalTemplate.Kind.PROJECT_10, build_tree(flat), output_benefit_min=own.output_benefit_min)
+
+
+def test_the_outputs_minimum_is_not_offered_for_a_departmental_framework(world: World) -> None:
+    page = world.login("performance").get(f"/keyeval/templates/{_national().pk}/").content.decode()
+    assert 'name="grade_pass"' in page and 'name="output_benefit_min"' not in page
