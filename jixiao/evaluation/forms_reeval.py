@@ -113,6 +113,7 @@ class FindingForm(forms.Form):
     verified_value = forms.CharField(label="核实值", max_length=1000, required=False)
     finding = forms.ChoiceField(label="核查结论", choices=AuthenticityItem.Finding.choices)
     evidence_note = forms.CharField(label="佐证资料说明", max_length=2000, required=False)
+    seen = forms.CharField(widget=forms.HiddenInput, required=False)  # the row's `item_stamp` when the page was shown
 
 
 class UpperTransitionForm(forms.Form):

@@ -770,9 +770,24 @@ def check_verify(check: AuthenticityCheck) -> bool:
     return set(again.selected) == set(check.items.values_list("code", flat=True))
 
 
+def item_stamp(item: AuthenticityItem) -> str:
+    """What a finding's row was shown: the time of the item's last recorded finding (none yet: "-")."""
+    return item.checked_at.isoformat() if item.checked_at is not None else "-"
+
+
 def item_record(
-    *, actor: Any, item: AuthenticityItem, verified_value: str, finding: str, evidence_note: str = ""
+    *,
+    actor: Any,
+    item: AuthenticityItem,
+    verified_value: str,
+    finding: str,
+    evidence_note: str = "",
+    seen: str | None = None,
 ) -> AuthenticityItem:
+    """Record the verified value, finding and evidence note of one core indicator.
+
+    `seen`: the `item_stamp` of the page the finding was typed on; a finding recorded since (by a colleague, or in
+    another tab) is refused with 409 instead of being overwritten unseen."""
     require(actor, "evaluation.authenticity")
     if not AuthenticityCheck.objects.visible_to(actor).filter(pk=item.check_batch_id).exists():
         raise NotFoundError("核查不存在")
@@ -785,6 +800,13 @@ def item_record(
         locked = AuthenticityItem.objects.select_for_update(of=("self",)).select_related("check_batch").get(pk=item.pk)
         if locked.check_batch.status != AuthenticityCheck.Status.CHECKING:
             raise ConflictError("核查已完成，不能修改")
+        if seen is not None and seen != item_stamp(locked):
+            by = str(locked.checked_by) if locked.checked_by is not None else "他人"
+            shown = f"为“{locked.get_finding_display()}”" if locked.finding else ""
+            raise ConflictError(
+                f"您打开页面后，“{locked.indicator_name}”的核查结论已由{by}记录{shown}；"
+                "您填写的内容仍在页面上，核对后再次保存将以您填写的为准"
+            )
         before = locked.finding
         locked.verified_value = (verified_value or "").strip()[:1000]
         locked.finding = finding

@@ -325,6 +325,7 @@ def authenticity_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     verified_value=form.cleaned_data["verified_value"],
                     finding=form.cleaned_data["finding"],
                     evidence_note=form.cleaned_data["evidence_note"],
+                    seen=form.cleaned_data["seen"] or None,
                 )
                 messages.success(request, f"已记录“{item.indicator_name}”的核查结论")
         except DomainError as exc:
@@ -348,14 +349,19 @@ def authenticity_page(
     typed: Any = None,
     status: int = 200,
 ) -> HttpResponse:
-    """The check's page; `typed` (a refused finding's POST) puts that row's 核实值, 结论 and 说明 back as typed."""
+    """The check's page; `typed` (a refused finding's POST) puts that row's 核实值, 结论 and 说明 back as typed.
+
+    Each row carries its stamp (`seen`): after a 409 the stored one (what was typed stays, a second press saves over
+    the finding now shown); after another refusal the one the row was typed on."""
     items = list(check.items.select_related("self_eval", "self_eval__unit", "row").order_by("code", "id"))
     items = selectors.items_with_evidence(items)
     items = selectors.items_with_monitoring_evidence(items, check.fiscal_year)
     fields = ("verified_value", "finding", "evidence_note")
+    stale = status == ConflictError.status_code
     for item in items:
         mine = typed is not None and typed.get("item") == str(item.pk)
         item.shown = {f: typed.get(f, "") if mine else getattr(item, f) for f in fields}  # type: ignore[attr-defined]
+        item.seen = typed.get("seen", "") if mine and not stale else svc.item_stamp(item)  # type: ignore[attr-defined]
     context = {
         "check": check,
         "items": items,

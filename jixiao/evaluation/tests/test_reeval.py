@@ -606,6 +606,39 @@ def test_a_refused_finding_shows_the_row_again_as_typed(world: World) -> None:
     assert item.finding == "" and item.verified_value == ""
 
 
+def test_a_finding_from_a_page_shown_before_another_is_refused_then_saved_on_purpose(world: World) -> None:
+    """Two checkers of one check: a finding recorded on a page shown before a colleague recorded that row's finding is
+    refused (409 naming who and the finding), nothing changes and no audit record is written; what was typed stays
+    on the page, and pressing again saves it on purpose."""
+    final_records(world)
+    business = world.users["business"]
+    check = services_reeval.check_draw(
+        actor=business, check=services_reeval.check_create(actor=business, fiscal_year=YEAR)
+    )
+    item = check.items.order_by("code", "id").first()
+    url = f"/evaluation/authenticity/{check.pk}/"
+    client = world.login("business")
+    row = rf'name="item" value="{item.pk}"><input type="hidden" name="seen" value="([^"]*)"'
+    seen = re.search(row, client.get(url).content.decode())[1]
+    services_reeval.item_record(
+        actor=world.users["performance"], item=item, verified_value="120台", finding="CONFIRMED"
+    )
+    data = {"item": item.pk, "verified_value": "仅80台", "finding": "FALSIFIED", "evidence_note": "验收单仅80台"}
+    stale = client.post(url, {**data, "seen": seen})
+    body = stale.content.decode()
+    assert stale.status_code == 409 and f"已由{world.users['performance']}记录为“属实”" in body
+    assert 'value="仅80台"' in body and 'value="验收单仅80台"' in body
+    item.refresh_from_db()
+    assert (item.finding, item.verified_value, item.checked_by) == ("CONFIRMED", "120台", world.users["performance"])
+    assert AuditEvent.objects.filter(event_type="evaluation.authenticity_finding").count() == 1
+    fresh = re.search(row, body)[1]
+    assert fresh != seen
+    assert client.post(url, {**data, "seen": fresh}).status_code == 302
+    item.refresh_from_db()
+    assert (item.finding, item.verified_value, item.checked_by) == ("FALSIFIED", "仅80台", business)
+    assert AuditEvent.objects.filter(event_type="evaluation.authenticity_finding").count() == 2
+
+
 def test_the_batch_form_finds_its_department_by_search_not_a_list_of_every_department(world: World) -> None:
     """A county has ~100 主管部门: the 新建再评价批次 form listed them all as one <select>; it is a search box now,
     and an id outside the county is still refused at the box."""
