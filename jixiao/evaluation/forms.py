@@ -136,6 +136,8 @@ class OverrideForm(forms.Form):
     row = forms.IntegerField(widget=forms.HiddenInput)
     final_score = forms.DecimalField(label="审定得分", **SCORE)  # type: ignore[arg-type]
     reason = forms.CharField(label="调整理由", max_length=1000)
+    # The record's version on the page the score was typed on: a record changed since is refused (409), not overwritten.
+    version = forms.IntegerField(min_value=0, max_value=2**31 - 1, required=False, widget=forms.HiddenInput)
 
 
 class SelfEvalImportForm(SelfEvalCheckForm):

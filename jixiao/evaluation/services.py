@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from jixiao.core import audit, bulk, signatures
-from jixiao.core.errors import ConflictError, DomainError, NotFoundError
+from jixiao.core.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
 from jixiao.core.numbers import is_year
 from jixiao.core.permissions import require
 from jixiao.core.spreadsheets import norm
@@ -936,19 +936,40 @@ def _check_submit(record: SelfEvaluation, comment: str) -> None:
 
 
 def selfeval_override(
-    *, actor: Any, record: SelfEvaluation, row: SelfEvalIndicator, score: Decimal, reason: str
+    *,
+    actor: Any,
+    record: SelfEvaluation,
+    row: SelfEvalIndicator,
+    score: Decimal,
+    reason: str,
+    version: int | None = None,
 ) -> SelfEvalIndicator:
-    """A reviewer sets the row's final score (审定得分); the reason is required, audited and shown."""
-    capability = REVIEWER_OF_STATE.get(SelfEvalStatus(record.status)) if record.status in REVIEWER_OF_STATE else None
-    if capability is None:
-        raise ConflictError("只有审核中的自评可以调整得分")
-    require(actor, capability)
+    """A reviewer sets the row's final score (审定得分); the reason is required, audited and shown.
+
+    `version`: the record's version on the page the score was typed on. A record changed since (returned and
+    resubmitted by the unit, another row adjusted, a step taken) is refused with 409 naming who changed it and its
+    state, instead of being scored unseen; the page then shows what is stored, with the score typed still there."""
+    # A reviewer of some step; which one is checked on the locked record (a stale page gets its 409, not a 403).
+    if not getattr(actor, "is_authenticated", False) or not any(actor.can(c) for c in REVIEWER_OF_STATE.values()):
+        raise PermissionDeniedError("您没有执行此操作的权限")
     _visible(actor, record)
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("调整得分须填写理由")
     with transaction.atomic():
-        locked = SelfEvaluation.objects.select_for_update().get(pk=record.pk)
+        locked = SelfEvaluation.objects.select_for_update(of=("self",)).select_related("updated_by").get(pk=record.pk)
+        if version is not None and locked.version != version:
+            by = str(locked.updated_by) if locked.updated_by is not None else "他人"
+            raise ConflictError(
+                f"您打开页面后，该自评已由{by}修改（当前状态为“{locked.get_status_display()}”），审定得分未保存；"
+                "请核对页面上的最新内容后再调整"
+            )
+        capability = (
+            REVIEWER_OF_STATE.get(SelfEvalStatus(locked.status)) if locked.status in REVIEWER_OF_STATE else None
+        )
+        if capability is None:
+            raise ConflictError("只有审核中的自评可以调整得分")
+        require(actor, capability)
         if locked.status != record.status:
             raise ConflictError("自评状态已变化，请刷新后重试")
         try:

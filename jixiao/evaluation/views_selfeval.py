@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from jixiao.core import bulk
-from jixiao.core.errors import DomainError
+from jixiao.core.errors import ConflictError, DomainError
 from jixiao.core.forms import EvidenceUploadForm, valid_filters
 from jixiao.core.locking import moved_by, step_refusal, still_offered
 from jixiao.core.numbers import id_or_none, is_digits, year_or_none
@@ -261,7 +261,11 @@ def _refused(request: HttpRequest, record: SelfEvaluation, form: Any, error: str
     if still_offered(request.POST.get("action"), context["actions"]):
         context["transition_form"] = form
     elif request.POST.get("comment", "").strip() or request.POST.get("dept_score", "").strip():
-        context["unsent"] = {"comment": request.POST.get("comment", ""), "dept_score": request.POST.get("dept_score")}
+        context["unsent"] = {
+            "comment": request.POST.get("comment", ""),
+            "score": request.POST.get("dept_score"),
+            "score_label": "主管部门评分",
+        }
     return render(request, "evaluation/selfeval_detail.html", context, status=status)
 
 
@@ -282,6 +286,7 @@ def selfeval_override(request: HttpRequest, pk: int) -> HttpResponse:
             row=row,
             score=form.cleaned_data["final_score"],
             reason=form.cleaned_data["reason"],
+            version=form.cleaned_data["version"],
         )
     except DomainError as exc:
         return _override_refused(request, selectors.record_get(request.user, pk), exc.message, exc.status_code)
@@ -291,15 +296,22 @@ def selfeval_override(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _override_refused(request: HttpRequest, record: SelfEvaluation, error: str, status: int) -> HttpResponse:
     """A refused 审定得分: the record page again with the message; the row's score and reason just typed stay in its
-    boxes."""
+    boxes. The row's form carries the version the score was typed on, except after a 409 (the record changed since):
+    then the version now shown, so a second press, after reading the page, saves on purpose. When no 调整 box is left
+    (the record moved on to another step) the score and reason are shown apart, to copy, not dropped."""
     messages.error(request, error)
     row = request.POST.get("row", "")
+    version = request.POST.get("version", "")
+    score, reason = request.POST.get("final_score", ""), request.POST.get("reason", "")
     typed = {
         "row": int(row) if is_digits(row) else None,
-        "final_score": request.POST.get("final_score", ""),
-        "reason": request.POST.get("reason", ""),
+        "final_score": score,
+        "reason": reason,
+        "version": version if is_digits(version) and status != ConflictError.status_code else "",
     }
     context = {**detail_context(request, record), "override_typed": typed}
+    if not context["can_override"] and (score.strip() or reason.strip()):
+        context["unsent"] = {"comment": reason, "score": score, "score_label": "审定得分"}
     return render(request, "evaluation/selfeval_detail.html", context, status=status)
 
 

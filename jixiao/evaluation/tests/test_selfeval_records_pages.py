@@ -354,6 +354,65 @@ def test_a_refused_override_keeps_the_row_score_and_reason_typed(world: World, r
     assert row.final_score is None
 
 
+def _override_version(page: str, row: Any) -> str:
+    return page.split(f'name="row" value="{row.pk}"><input type="hidden" name="version" value="', 1)[1].split('"')[0]
+
+
+def test_an_override_from_a_page_shown_before_the_record_changed_is_refused_then_saved_on_purpose(
+    world: World, record: SelfEvaluation
+) -> None:
+    """A 审定得分 typed on a page shown before the unit's record was returned and resubmitted is refused (409 naming who
+    changed it and its state); nothing is saved, no audit record; the score and reason stay in the row's boxes and the
+    form now carries the version shown, so pressing again saves on purpose."""
+    record = fill_clean(world, record)
+    record = services.selfeval_transition(actor=world.users["unit_user"], record=record, action="submit")
+    row = record.indicators.get(name="师生满意度")
+    dept = world.login("dept_admin")
+    seen = _override_version(dept.get(f"{BASE}{record.pk}/").content.decode(), row)
+    assert seen == str(record.version)
+    record = services.selfeval_transition(
+        actor=world.users["dept_admin"], record=record, action="dept_return", comment="补充"
+    )
+    services.selfeval_transition(actor=world.users["unit_user"], record=record, action="submit")
+    data = {"row": row.pk, "final_score": "8", "reason": "问卷样本不足，酌减", "version": seen}
+    response = dept.post(f"{BASE}{record.pk}/override/", data)
+    page = response.content.decode()
+    assert response.status_code == 409
+    assert f"该自评已由{world.users['unit_user']}修改（当前状态为“待主管部门审核”），审定得分未保存" in page
+    assert page.count('value="问卷样本不足，酌减"') == 1 and page.count('value="8"') == 1
+    row.refresh_from_db()
+    assert row.final_score is None and row.override_reason == ""
+    assert not AuditEvent.objects.filter(event_type="evaluation.selfeval_override").exists()
+    record.refresh_from_db()
+    fresh = _override_version(page, row)
+    assert fresh == str(record.version) != seen
+    assert dept.post(f"{BASE}{record.pk}/override/", {**data, "version": fresh}).status_code == 302
+    row.refresh_from_db()
+    assert row.final_score == Decimal("8.00") and row.override_reason == "问卷样本不足，酌减"
+    assert AuditEvent.objects.filter(event_type="evaluation.selfeval_override").count() == 1
+
+
+def test_an_override_from_a_page_shown_before_a_colleague_approved_keeps_what_was_typed(
+    world: World, record: SelfEvaluation
+) -> None:
+    """The record moved on to the next step meanwhile: a 409 naming who (not a bare 403), and with no 调整 box left the
+    score and reason typed are shown apart to copy; nothing is saved."""
+    record = fill_clean(world, record)
+    record = services.selfeval_transition(actor=world.users["unit_user"], record=record, action="submit")
+    row = record.indicators.get(name="师生满意度")
+    dept = world.login("dept_admin")
+    seen = _override_version(dept.get(f"{BASE}{record.pk}/").content.decode(), row)
+    services.selfeval_transition(actor=world.users["dept_admin"], record=record, action="dept_approve", comment="同意")
+    data = {"row": row.pk, "final_score": "8", "reason": "问卷样本不足，酌减", "version": seen}
+    response = dept.post(f"{BASE}{record.pk}/override/", data)
+    page = response.content.decode()
+    assert response.status_code == 409 and "当前状态为“待业务股室审核”" in page
+    assert 'data-testid="unsent-comment"' in page and "审定得分：8" in page and "问卷样本不足，酌减" in page
+    assert f'name="row" value="{row.pk}"' not in page
+    row.refresh_from_db()
+    assert row.final_score is None
+
+
 def test_export_then_import_round_trip(world: World, record: SelfEvaluation) -> None:
     client = world.login("unit_user")
     page = client.get(f"{BASE}{record.pk}/").content.decode()
