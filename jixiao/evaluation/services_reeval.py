@@ -442,7 +442,7 @@ def sample_rescore(
         if refusal is not None:
             raise refusal
         if seen is not None and seen != sample_stamp(locked):
-            by = locked.scored_by.display_name if locked.scored_by is not None else "他人"
+            by = str(locked.scored_by) if locked.scored_by is not None else "他人"
             shown = f"（总分{fmt(locked.re_score)}分）" if locked.re_score is not None else ""
             raise ConflictError(
                 f"您打开页面后，该样本已由{by}重新评分{shown}；您填写的内容仍在页面上，核对后再次保存将以您填写的为准"
