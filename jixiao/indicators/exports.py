@@ -39,14 +39,11 @@ def _row(item: IndicatorLibraryItem) -> list[Any]:
     ]
 
 
-def export_items(queryset: QuerySet[IndicatorLibraryItem]) -> bytes:
-    rows: Iterator[list[Any]] = (
-        _row(item)
-        for item in queryset.select_related("category", "framework", "lv1", "lv2", "region", "department").iterator(
-            chunk_size=2000
-        )
-    )
-    return write_workbook([("指标库", EXPORT_HEADERS, rows)])
+def item_rows(queryset: QuerySet[IndicatorLibraryItem]) -> Iterator[list[Any]]:
+    """The export's rows, read in chunks (core.list_exports streams them or a job writes them): the import columns
+    first, so an exported file imports back (imports.parse_indicator_workbook reads them by their titles)."""
+    related = queryset.select_related("category", "framework", "lv1", "lv2", "region", "department")
+    return (_row(item) for item in related.iterator(chunk_size=2000))
 
 
 def _guide_rows(categories: Iterable[IndicatorCategory], nodes: Iterable[FrameworkNode]) -> list[list[str]]:

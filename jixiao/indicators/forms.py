@@ -116,6 +116,8 @@ class ImportForm(forms.Form):
 class TransitionForm(forms.Form):
     action = forms.CharField(max_length=30)
     comment = forms.CharField(max_length=1000, required=False)
+    # The version the page showed: a step from a page older than the item is refused (services).
+    version = forms.IntegerField(min_value=0, max_value=2**31 - 1, required=False, widget=forms.HiddenInput)
 
 
 YEAR_MESSAGE = f"年度应为{FIRST_YEAR}至{LAST_YEAR}之间的4位数字，如 2025"

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from jixiao.core import config_rows
 from jixiao.core.models import AuditEvent
-from jixiao.core.numbers import is_digits
+from jixiao.core.numbers import id_or_none, is_digits
 from jixiao.core.scoping import ScopeLevel
 from jixiao.core.todos import TodoItem
 from jixiao.indicators.models import (
@@ -74,12 +74,14 @@ def items_search(
 
 
 def filter_by_node(qs: QuerySet[IndicatorLibraryItem], field: str, value: str) -> QuerySet[IndicatorLibraryItem]:
-    """`lv1`/`lv2` given as a node id or as a name ("产出指标" matches it in every framework)."""
+    """`lv1`/`lv2` given as a node id or as a name ("产出指标" matches it in every framework). Digits beyond any id
+    (too large for the database to bind) name no node: no rows."""
     value = (value or "").strip()
     if not value:
         return qs
     if is_digits(value):
-        return qs.filter(**{f"{field}_id": int(value)})
+        node_id = id_or_none(value)
+        return qs.filter(**{f"{field}_id": node_id}) if node_id is not None else qs.none()
     return qs.filter(**{f"{field}__name": value})
 
 

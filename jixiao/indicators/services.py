@@ -45,6 +45,7 @@ PROPOSER_FIELDS = [
 ]
 MANAGER_FIELDS = [*PROPOSER_FIELDS, "code", "is_common", "library_level"]
 AUDITED_FIELDS = [*MANAGER_FIELDS, "framework", "status"]
+STALE_PAGE_MESSAGE = "该指标在您打开页面后已有变化（如退回修改后重新提交），请查看最新内容后再操作"
 
 
 def _full_clean(item: IndicatorLibraryItem) -> None:
@@ -223,8 +224,11 @@ def _check_complete(item: IndicatorLibraryItem) -> None:
 
 
 def indicator_item_transition(
-    *, actor: Any, item: IndicatorLibraryItem, action: str, comment: str = ""
+    *, actor: Any, item: IndicatorLibraryItem, action: str, comment: str = "", expected_version: int | None = None
 ) -> IndicatorLibraryItem:
+    """One workflow step. `expected_version` is the version the page showed: a step taken from a page older than the
+    item (returned, edited and resubmitted meanwhile) is refused (409), so nobody approves content they have not
+    seen. None (a caller without a page) skips that check."""
     transition = INDICATOR_WORKFLOW.get(item.status, action)
     require(actor, transition.capability)
     _check_transition_scope(actor, item, transition.capability)
@@ -237,6 +241,8 @@ def indicator_item_transition(
         locked = IndicatorLibraryItem.objects.select_for_update().get(pk=item.pk)
         if locked.status != transition.source:
             raise ConflictError("指标状态已变化，请刷新后重试")
+        if expected_version is not None and locked.version != expected_version:
+            raise ConflictError(STALE_PAGE_MESSAGE)
         locked.status = transition.target
         locked.version += 1
         locked.updated_by = actor

@@ -7,14 +7,18 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from jixiao.core import audit, audit_labels
+from jixiao.core import audit_labels
 from jixiao.core.errors import DomainError, PermissionDeniedError
-from jixiao.core.forms import conditions_text
+from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
+from jixiao.core.locking import typed_opinion
+from jixiao.core.models import Job
+from jixiao.core.streaming import stream_xlsx
 from jixiao.core.views_helpers import (
     capability_required,
     import_errors_download,
@@ -24,7 +28,7 @@ from jixiao.core.views_helpers import (
     xlsx_response,
 )
 from jixiao.indicators import selectors, services
-from jixiao.indicators.exports import export_items, template_workbook
+from jixiao.indicators.exports import EXPORT_HEADERS, item_rows, template_workbook
 from jixiao.indicators.filtersets import IndicatorItemFilterSet
 from jixiao.indicators.forms import (
     FrameworkChoiceForm,
@@ -58,26 +62,58 @@ def library_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+INDICATOR_EXPORT = ListExport(
+    kind="indicator.export", title="指标库", header=EXPORT_HEADERS, job="jixiao.indicators.views.library_export_job"
+)
+
+
 @capability_required("indicator.export")
 def library_export(request: HttpRequest) -> HttpResponse:
+    """导出: the filtered rows, streamed when short (on a sheet named 指标库, as the import template's), a background
+    job with a progress bar when long, CSV on request (core.list_exports); every export audited with its conditions."""
     filterset = _filtered(request)
-    content = export_items(filterset.qs)
-    audit.record(
-        actor=request.user,
-        event_type="indicator.export",
-        object_type="indicators.indicatorlibraryitem",
-        reason=conditions_text(request.GET, filterset.form)[:500],
+    queryset = filterset.qs
+    return export_list(
+        request,
+        INDICATOR_EXPORT,
+        rows=lambda: item_rows(queryset),
+        count=queryset.count,
+        back=reverse("indicators:library_list"),
+        form=filterset.form,
+        workbook=lambda: _library_workbook(queryset),
     )
-    return xlsx_response(content, "指标库.xlsx")
+
+
+def _library_workbook(queryset: Any) -> HttpResponse:
+    """The direct xlsx export: streamed, its sheet named 指标库 as the import template's."""
+    response = stream_xlsx(item_rows(queryset), EXPORT_HEADERS, INDICATOR_EXPORT.filename("xlsx"), sheet_name="指标库")
+    return response  # type: ignore[return-value]  # a streamed file is still a response to the view
+
+
+def library_export_job(job: Job, *, query: str, fmt: str, membership_id: int | None) -> None:
+    """The background half of `library_export`: the same scoped, filtered items for the job's owner."""
+    user = job_identity(job, membership_id)
+    if not user.can("indicator.export"):
+        raise DomainError("您没有导出指标库的权限")
+    queryset = IndicatorItemFilterSet(QueryDict(query), queryset=selectors.items_visible(user), user=user).qs
+    run_list_export(job, INDICATOR_EXPORT, rows=item_rows(queryset), total=queryset.count(), fmt=fmt)
 
 
 def _detail_page(
-    request: HttpRequest, item: IndicatorLibraryItem, history_form: HistoricalValueForm | None = None, status: int = 200
+    request: HttpRequest,
+    item: IndicatorLibraryItem,
+    history_form: HistoricalValueForm | None = None,
+    status: int = 200,
+    *,
+    typed_comment: str = "",
+    pressed: str | None = None,
 ) -> HttpResponse:
-    """The item page; `history_form` is a refused 历史值 entry, shown again with its errors and what was typed."""
+    """The item page; `history_form` is a refused 历史值 entry, shown again with its errors and what was typed; a
+    refused workflow step (`pressed`) keeps its opinion as typed, in the box or apart (`core.locking.typed_opinion`)."""
+    actions = selectors.available_actions(request.user, item)
     context = {
         "item": item,
-        "actions": selectors.available_actions(request.user, item),
+        "actions": actions,
         "can_edit": bool(services.editable_fields(request.user, item)),
         "can_record_history": _can(request, "indicator.manage"),
         "can_manage": selectors.manages_item(request.user, item),
@@ -85,6 +121,7 @@ def _detail_page(
         "history_form": history_form or HistoricalValueForm(initial={"fiscal_year": timezone.localdate().year - 1}),
         "events": selectors.item_events(item)[:50],
         "trail": audit_labels.for_trail(selectors.item_audit_trail(item, request.user)[:50]),
+        **typed_opinion(typed_comment, pressed, actions),
     }
     return render(request, "indicators/detail.html", context, status=status)
 
@@ -165,19 +202,31 @@ def item_transition(request: HttpRequest, pk: int) -> HttpResponse:
     item = selectors.item_get(request.user, pk)
     shown_in = item.status  # the state whose button was pressed
     form = TransitionForm(request.POST)
+    typed = str(request.POST.get("comment", ""))[:1000]
+    pressed = str(request.POST.get("action", ""))[:30]
     if not form.is_valid():
-        messages.error(request, "操作无效")
-        return _detail_page(request, item, status=400)
+        messages.error(request, "操作无效，请刷新页面后重试")
+        return _detail_page(request, item, status=400, typed_comment=typed, pressed=pressed)
     try:
         services.indicator_item_transition(
-            actor=request.user, item=item, action=form.cleaned_data["action"], comment=form.cleaned_data["comment"]
+            actor=request.user,
+            item=item,
+            action=form.cleaned_data["action"],
+            comment=form.cleaned_data["comment"],
+            expected_version=form.cleaned_data["version"],
         )
     except DomainError as exc:
-        # Refused (a step taken meanwhile, a missing opinion): the page as it stands, the reason and its status.
-        messages.error(request, exc.message)
-        return _detail_page(request, selectors.item_get(request.user, pk), status=exc.status_code)
+        # Refused (a step taken meanwhile, a page older than the item, a missing opinion): the page as it stands now
+        # (its version the one shown, so a second press decides on what is seen), the reason and the opinion typed.
+        return _refused_step(request, pk, exc, typed_comment=typed, pressed=pressed)
     messages.success(request, f"操作成功：{INDICATOR_WORKFLOW.action_label(form.cleaned_data['action'], shown_in)}")
     return redirect("indicators:item_detail", pk=pk)
+
+
+def _refused_step(request: HttpRequest, pk: int, exc: DomainError, *, typed_comment: str, pressed: str) -> HttpResponse:
+    messages.error(request, exc.message)
+    item = selectors.item_get(request.user, pk)
+    return _detail_page(request, item, status=exc.status_code, typed_comment=typed_comment, pressed=pressed)
 
 
 @require_POST

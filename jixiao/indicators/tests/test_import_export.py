@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 from typing import Any
 
@@ -9,7 +10,7 @@ import openpyxl
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from conftest import World
-from jixiao.core.models import AuditEvent
+from jixiao.core.models import AuditEvent, Job
 from jixiao.indicators.columns import IMPORT_HEADERS
 from jixiao.indicators.models import IndicatorLibraryItem
 from jixiao.indicators.tests.factories import IndicatorItemFactory
@@ -51,6 +52,10 @@ def _xlsx(rows: list[list[Any]], headers: list[str] = IMPORT_HEADERS) -> SimpleU
 
 def _sheet(content: bytes) -> Any:
     return openpyxl.load_workbook(io.BytesIO(content)).worksheets[0]
+
+
+def _download(response: Any) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
 
 
 def test_import_creates_approved_county_indicators_and_updates_by_code(world: World) -> None:
@@ -172,7 +177,8 @@ def test_export_contains_exactly_the_filtered_visible_rows(world: World) -> None
     response = client.get("/indicators/export/?category=0102&lv2=质量指标")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    sheet = _sheet(response.content)
+    sheet = _sheet(_download(response))
+    assert sheet.title == "指标库"  # as the import template's sheet
     assert [c.value for c in sheet[1]][: len(IMPORT_HEADERS)] == IMPORT_HEADERS
     names = sorted(row[5] for row in sheet.iter_rows(min_row=2, values_only=True))
     expected = sorted(
@@ -184,16 +190,16 @@ def test_export_contains_exactly_the_filtered_visible_rows(world: World) -> None
 
 def test_export_leaves_out_proposals_the_user_cannot_see(world: World) -> None:
     IndicatorItemFactory(draft=True, department=world.health, region=world.region, name="卫健局草稿指标")
-    sheet = _sheet(world.login("unit_user").get("/indicators/export/?status=all&q=草稿指标").content)
+    sheet = _sheet(_download(world.login("unit_user").get("/indicators/export/?status=all&q=草稿指标")))
     assert list(sheet.iter_rows(min_row=2, values_only=True)) == []
-    sheet = _sheet(world.login("performance").get("/indicators/export/?status=all&q=草稿指标").content)
+    sheet = _sheet(_download(world.login("performance").get("/indicators/export/?status=all&q=草稿指标")))
     assert [r[5] for r in sheet.iter_rows(min_row=2, values_only=True)] == ["卫健局草稿指标"]
 
 
 def test_formula_looking_text_is_exported_as_a_string_cell(world: World) -> None:
     payload = '=HYPERLINK("http://x","点击")'
     IndicatorItemFactory(region=world.region, name="公式样例指标", explanation=payload, typical_value="+100")
-    sheet = _sheet(world.login("performance").get("/indicators/export/?q=公式样例").content)
+    sheet = _sheet(_download(world.login("performance").get("/indicators/export/?q=公式样例")))
     rows = list(sheet.iter_rows(min_row=2))
     assert len(rows) == 1
     explanation = rows[0][IMPORT_HEADERS.index("指标解释")]
@@ -206,11 +212,46 @@ def test_an_exported_file_imports_back_unchanged(world: World) -> None:
     client = world.login("performance")
     IndicatorItemFactory.create_batch(3, region=world.region)
     before = list(IndicatorLibraryItem.objects.order_by("code").values_list("code", "name", "version"))
-    exported = client.get("/indicators/export/?category=0102").content
+    exported = _download(client.get("/indicators/export/?category=0102"))
     response = client.post("/indicators/import/", {"file": SimpleUploadedFile("x.xlsx", exported)})
     assert response.status_code == 302
     after = list(IndicatorLibraryItem.objects.order_by("code").values_list("code", "name", "version"))
     assert after == before
+
+
+def test_a_long_export_is_a_job_whose_file_has_the_same_rows_and_imports_back(world: World, settings: Any) -> None:
+    """The whole list was built in memory in the request, however long: above JIXIAO_EXPORT_SYNC_ROWS it is now a
+    background job for the user's own scope, audited, and its file re-imports like the direct one."""
+    settings.JIXIAO_EXPORT_SYNC_ROWS = 1
+    client = world.login("performance")
+    expected = sorted(
+        IndicatorLibraryItem.objects.visible_to(world.users["performance"])
+        .filter(category__code__startswith="0102", status="approved")
+        .values_list("code", flat=True)
+    )
+    before = list(IndicatorLibraryItem.objects.order_by("code").values_list("code", "name", "version"))
+    response = client.get("/indicators/export/?category=0102")
+    job = Job.objects.get(kind="indicator.export")
+    assert response.status_code == 302 and job.status == Job.Status.DONE, job.message
+    assert job.progress_done == job.progress_total == len(expected) > 1
+    assert AuditEvent.objects.filter(event_type="indicator.export", actor_name="p_perf").count() == 1
+    exported = client.get(f"/jobs/{job.pk}/download/result/").getvalue()
+    sheet = _sheet(exported)
+    assert [c.value for c in sheet[1]][: len(IMPORT_HEADERS)] == IMPORT_HEADERS
+    assert sorted(row[0] for row in sheet.iter_rows(min_row=2, values_only=True)) == expected
+    response = client.post("/indicators/import/", {"file": SimpleUploadedFile("x.xlsx", exported)})
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    assert list(IndicatorLibraryItem.objects.order_by("code").values_list("code", "name", "version")) == before
+    assert world.login("unit_user").get(f"/jobs/{job.pk}/").status_code == 404
+
+
+def test_the_export_is_offered_as_csv_with_the_same_columns(world: World) -> None:
+    response = world.login("unit_user").get("/indicators/export/?format=csv&q=入学率")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(_download(response).decode("utf-8-sig"))))
+    assert rows[0][: len(IMPORT_HEADERS)] == IMPORT_HEADERS
+    assert "适龄儿童入学率" in [row[5] for row in rows[1:]]
+    assert AuditEvent.objects.filter(event_type="indicator.export", actor_name="p_unit").count() == 1
 
 
 def test_parse_errors_and_database_checks_come_in_one_report(world: World) -> None:
@@ -259,10 +300,6 @@ def _under_a_city(world: World) -> None:
     world.region.parent = city
     world.region.path = world.region.build_path()
     world.region.save()
-
-
-def _download(response: Any) -> bytes:
-    return b"".join(response.streaming_content) if response.streaming else response.content
 
 
 def test_an_exported_list_with_shared_indicators_imports_back_unchanged(world: World) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from conftest import World
+from jixiao.core.models import AuditEvent
 from jixiao.indicators import services
 from jixiao.indicators.models import FrameworkNode, IndicatorCategory, IndicatorHistoricalValue, IndicatorLibraryItem
 from jixiao.indicators.tests.helpers import proposal_data
@@ -190,3 +192,53 @@ def test_the_empty_choices_of_the_indicator_form_say_what_to_choose(world: World
         assert "---------" not in page, persona
         for label in ("请选择行业领域", "请选择一级指标", "请选择二级指标"):
             assert f'<option value="" selected>{label}</option>' in page, (persona, label)
+
+
+def _shown_version(page: str) -> int:
+    match = re.search(r'name="version" value="(\d+)"', page)
+    assert match, "the review form posts the version it showed"
+    return int(match.group(1))
+
+
+def test_an_approval_from_a_page_older_than_the_resubmitted_proposal_is_refused(world: World) -> None:
+    """A opens a 待审核 proposal; B returns it; the department edits and resubmits; A's old page must not approve
+    content A never saw: 409, the item unchanged, A's opinion kept; from the page shown again it goes through."""
+    item = services.indicator_item_propose(actor=world.users["unit_user"], data=proposal_data())
+    services.indicator_item_transition(actor=world.users["unit_user"], item=item, action="submit")
+    approver = world.login("performance")
+    item.refresh_from_db()
+    shown = item.version  # what A's page showed (and posts back, below)
+    services.indicator_item_transition(actor=world.users["performance"], item=item, action="return", comment="补充口径")
+    item.refresh_from_db()
+    services.indicator_item_update(actor=world.users["unit_user"], item=item, data={"typical_value": "40"})
+    item.refresh_from_db()
+    services.indicator_item_transition(actor=world.users["unit_user"], item=item, action="submit")
+    item.refresh_from_db()
+    approvals = AuditEvent.objects.filter(event_type="indicator.approve")
+
+    response = approver.post(
+        f"/indicators/{item.pk}/transition/", {"action": "approve", "comment": "同意入库", "version": shown}
+    )
+
+    body = response.content.decode()
+    assert response.status_code == 409 and "该指标在您打开页面后已有变化" in body
+    assert 'value="同意入库"' in body  # the opinion stays in its box
+    stale = IndicatorLibraryItem.objects.get(pk=item.pk)
+    assert (stale.status, stale.version) == ("submitted", item.version)
+    assert not approvals.exists() and not stale.events.filter(action="approve").exists()
+    assert _shown_version(body) == stale.version  # the page shown again is the item as it stands
+    again = {"action": "approve", "comment": "同意入库", "version": _shown_version(body)}
+    assert approver.post(f"/indicators/{item.pk}/transition/", again).status_code == 302
+    assert IndicatorLibraryItem.objects.get(pk=item.pk).status == "approved" and approvals.count() == 1
+
+
+def test_a_malformed_version_on_a_review_step_is_a_400_keeping_the_opinion(world: World) -> None:
+    item = services.indicator_item_propose(actor=world.users["unit_user"], data=proposal_data())
+    services.indicator_item_transition(actor=world.users["unit_user"], item=item, action="submit")
+    client = world.login("performance")
+    for version in ("abc", "99999999999999999999", "-1"):
+        posted = {"action": "return", "comment": "请补充", "version": version}
+        response = client.post(f"/indicators/{item.pk}/transition/", posted)
+        assert response.status_code == 400 and "操作无效" in response.content.decode(), version
+        assert 'value="请补充"' in response.content.decode()
+    assert IndicatorLibraryItem.objects.get(pk=item.pk).status == "submitted"

@@ -124,3 +124,13 @@ def test_list_and_search_query_counts_do_not_grow_with_rows(world: World, django
     IndicatorItemFactory.create_batch(20, draft=True, department=world.edu, region=world.region)
     for url in urls:
         _bounded(client, url, django_assert_max_num_queries, 15)
+
+
+def test_an_id_too_large_for_the_database_finds_nothing_instead_of_failing(world: World) -> None:
+    """?lv1=99999999999999999999 passed the digits check and reached SQLite as an id: OverflowError, a 500."""
+    client = world.login("unit_user")
+    for level in ("lv1", "lv2"):
+        response = client.get(f"/indicators/search.json?q=率&{level}=99999999999999999999")
+        assert response.status_code == 200 and response.json()["results"] == [], level
+    node = FrameworkNode.objects.get(framework__code="2015_88", code="output.timeliness")
+    assert client.get(f"/indicators/search.json?q=及时率&lv2={node.pk}").json()["results"]

@@ -160,6 +160,26 @@ def test_a_stale_version_is_a_conflict(world: World, proposal: IndicatorLibraryI
     assert (proposal.unit, proposal.version) == ("个", 2)
 
 
+def test_a_step_from_a_page_older_than_the_item_is_a_conflict_that_changes_nothing(
+    world: World, proposal: IndicatorLibraryItem
+) -> None:
+    item = move(world, proposal, ("unit_user", "submit"))
+    shown = item.version
+    item = move(world, item, ("performance", "return"))
+    services.indicator_item_update(actor=world.users["unit_user"], item=item, data={"typical_value": "40"})
+    item = move(world, IndicatorLibraryItem.objects.get(pk=item.pk), ("unit_user", "submit"))
+    with pytest.raises(ConflictError, match="打开页面后已有变化"):
+        services.indicator_item_transition(
+            actor=world.users["performance"], item=item, action="approve", expected_version=shown
+        )
+    item.refresh_from_db()
+    assert item.status == "submitted" and not AuditEvent.objects.filter(event_type="indicator.approve").exists()
+    approved = services.indicator_item_transition(
+        actor=world.users["performance"], item=item, action="approve", expected_version=item.version
+    )
+    assert approved.status == "approved"
+
+
 def test_the_performance_section_creates_approved_county_items_and_edits_any(world: World) -> None:
     actor = world.users["performance"]
     data = proposal_data("县域义务教育学校课后服务参与率", operator="gte", unit="%", typical_value="90")
