@@ -34,7 +34,7 @@ from django.db import connection, models
 from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
-from jixiao.alerts.models import FundAdjustment, WarningSetting
+from jixiao.alerts.models import TAKEN_KINDS, FundAdjustment, WarningSetting
 from jixiao.alerts.selectors import adjustments_filtered, setting_for
 from jixiao.execution.models import Payment, ProjectMonthExecution
 from jixiao.execution.selectors import is_month_end
@@ -44,7 +44,7 @@ from jixiao.projects.models import Project, ProjectStatus
 MONEY: Any = DecimalField(max_digits=18, decimal_places=2)
 ZERO = Value(Decimal("0.00"), output_field=MONEY)
 # The kinds that have already taken money off a project-year's budget (as `selectors.project_funds` counts them).
-TAKEN = (FundAdjustment.Kind.ADJUST_DOWN, FundAdjustment.Kind.RECOVER)
+TAKEN = TAKEN_KINDS
 
 
 class IdleReason(models.TextChoices):
@@ -129,7 +129,7 @@ m AS (
 t AS (
     SELECT project_id, SUM(amount_yuan) AS taken
     FROM {adjustment}
-    WHERE project_id IN (SELECT id FROM scoped) AND fiscal_year = %s AND kind IN (%s, %s)
+    WHERE project_id IN (SELECT id FROM scoped) AND fiscal_year = %s AND kind IN ({taken})
     GROUP BY project_id
 ),
 f AS (
@@ -204,6 +204,7 @@ class IdleList:
             rollup=ProjectMonthExecution._meta.db_table,
             payment=Payment._meta.db_table,
             adjustment=FundAdjustment._meta.db_table,
+            taken=", ".join(["%s"] * len(TAKEN)),
             project=Project._meta.db_table,
         )
         self.params: list[Any] = [

@@ -584,6 +584,7 @@ class FundAdjustment(models.Model):
         RETRO_REDUCE = "RETRO_REDUCE", _("追减")
         RECOVER = "RECOVER", _("收回")
         TRIM_SPECIAL = "TRIM_SPECIAL", _("削减")
+        REALLOCATE = "REALLOCATE", _("调剂")
         INCREASE = "INCREASE", _("激励/追加")
 
     class Source(models.TextChoices):
@@ -622,6 +623,12 @@ class FundAdjustment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount_yuan}"
+
+
+# The kinds that take money off a project-year's budget for good, so that later 调剂 / 调减 / 收回 cannot take it again
+# (`selectors.project_funds`, the 存量资金清理 recoverable amount): a decided 调剂 moves the funds to other uses, as a
+# 调减 or 收回 does, in the order the case page names them.
+TAKEN_KINDS = (FundAdjustment.Kind.REALLOCATE, FundAdjustment.Kind.ADJUST_DOWN, FundAdjustment.Kind.RECOVER)
 
 
 class ReminderLetter(models.Model):

@@ -27,6 +27,7 @@ from jixiao.alerts.models import (
     LETTER_ACTIONS,
     OPEN_STATES,
     SEVERITY,
+    TAKEN_KINDS,
     CaseStatus,
     Color,
     FinanceOpinion,
@@ -394,19 +395,25 @@ def case_get(user: Any, pk: Any) -> WarningCase:
 
 @dataclass(frozen=True)
 class ProjectFunds:
-    """A project-year's budget against what is spent (the figure of the latest sweep, dated `as_of`) and the 调减 /
-    收回 already decided on it: `available_yuan` is the most a 调剂 / 调减 / 收回 may take (a project red on two rules
-    has two cases; together they cannot take more than it has left). The services check the amounts against it and
-    the case page shows it."""
+    """A project-year's budget against what is spent (the figure of the latest sweep, dated `as_of`) and the 调剂 /
+    调减 / 收回 already decided on it (`models.TAKEN_KINDS`, named in `cut_kinds`): `available_yuan` is the most a
+    further 调剂 / 调减 / 收回 may take (a project red on two rules has two cases; together they cannot take more than
+    it has left). The services check the amounts against it and the case page shows it."""
 
     budget_yuan: Decimal
     executed_yuan: Decimal
     cut_yuan: Decimal
     as_of: date | None
+    cut_kinds: tuple[str, ...] = ()
 
     @property
     def available_yuan(self) -> Decimal:
         return max(self.budget_yuan - max(self.executed_yuan, Decimal(0)) - self.cut_yuan, Decimal(0))
+
+    @property
+    def cut_label(self) -> str:
+        """“调减、收回”: the kinds already taken, as the case page and a refusal name them."""
+        return "、".join(self.cut_kinds) or "调剂、调减、收回"
 
     @property
     def rate(self) -> Decimal | None:
@@ -418,16 +425,19 @@ class ProjectFunds:
 def project_funds(project: Project, fiscal_year: int) -> ProjectFunds:
     light = ProjectLight.objects.filter(project=project, fiscal_year=fiscal_year).values("executed_yuan", "as_of")
     found = light.first()
-    cut = FundAdjustment.objects.filter(
-        project=project,
-        fiscal_year=fiscal_year,
-        kind__in=[FundAdjustment.Kind.ADJUST_DOWN, FundAdjustment.Kind.RECOVER],
-    ).aggregate(total=Sum("amount_yuan"))["total"]
+    taken = dict(
+        FundAdjustment.objects.filter(project=project, fiscal_year=fiscal_year, kind__in=TAKEN_KINDS)
+        .order_by()
+        .values("kind")
+        .annotate(total=Sum("amount_yuan"))
+        .values_list("kind", "total")
+    )
     return ProjectFunds(
         budget_yuan=project.total_amount_yuan,
         executed_yuan=found["executed_yuan"] if found else Decimal(0),
-        cut_yuan=cut or Decimal(0),
+        cut_yuan=sum(taken.values(), Decimal(0)),
         as_of=found["as_of"] if found else None,
+        cut_kinds=tuple(str(kind.label) for kind in TAKEN_KINDS if kind in taken),
     )
 
 

@@ -478,8 +478,8 @@ def opinion_save(
 
 
 def _check_amount(option: str, amount: Decimal | None, funds: selectors.ProjectFunds) -> Decimal | None:
-    """The amount of a 调剂 / 调减 / 收回: at most the budget neither spent nor already cut or recovered by a decided
-    case of the project's year (`selectors.ProjectFunds.available_yuan`)."""
+    """The amount of a 调剂 / 调减 / 收回: at most the budget neither spent nor already reallocated, cut or recovered
+    on the project's year (`selectors.ProjectFunds.available_yuan`)."""
     if option not in Option.values:
         raise DomainError("处置方式无效")
     if option not in AMOUNT_OPTIONS:
@@ -491,7 +491,7 @@ def _check_amount(option: str, amount: Decimal | None, funds: selectors.ProjectF
         if funds.cut_yuan:
             raise DomainError(
                 f"金额不能超过尚未支出的预算{format_wan(available)}万元"
-                f"（已扣除本年度已决定调减、收回的{format_wan(funds.cut_yuan)}万元）"
+                f"（已扣除本年度已决定{funds.cut_label}的{format_wan(funds.cut_yuan)}万元）"
             )
         raise DomainError(f"金额不能超过尚未支出的预算{format_wan(available)}万元")
     return amount
@@ -568,6 +568,14 @@ def _answer(
     audit.record(actor=actor, event_type="alerts.case_respond", obj=locked, changes=changes, reason=reason)
 
 
+# The budget adjustment a decision records (DOMAIN.md §5.4 “Decisions create FundAdjustment rows”).
+ADJUSTMENT_OF = {
+    Option.REALLOCATE: FundAdjustment.Kind.REALLOCATE,
+    Option.ADJUST_DOWN: FundAdjustment.Kind.ADJUST_DOWN,
+    Option.RECOVER: FundAdjustment.Kind.RECOVER,
+}
+
+
 def case_decide(
     *,
     actor: Any,
@@ -577,9 +585,10 @@ def case_decide(
     reason: str,
     expected_version: int | None = None,
 ) -> WarningCase:
-    """Finance decides (it may change the option and the amount, with a reason). A decided 调减 or 收回 records a
-    budget adjustment (`FundAdjustment`). `expected_version` is the case as the decision page showed it: a unit that
-    supplemented its 说明 or proposal since is a conflict (409), not a decision on a proposal never shown."""
+    """Finance decides (it may change the option and the amount, with a reason). A decided 调剂, 调减 or 收回 records a
+    budget adjustment (`FundAdjustment`) of its kind, which later decisions count against the project's funds.
+    `expected_version` is the case as the decision page showed it: a unit that supplemented its 说明 or proposal since
+    is a conflict (409), not a decision on a proposal never shown."""
     require(actor, "alerts.decide")
     if not WarningCase.objects.visible_to(actor).filter(pk=case.pk).exists():  # type: ignore[attr-defined]
         raise NotFoundError("预警处置不存在")
@@ -609,9 +618,7 @@ def case_decide(
         locked.save()
         after = audit.snapshot(locked, ["status", "decided_option", "decided_amount_yuan", "decision_reason"])
         audit.record(actor=actor, event_type="alerts.case_decide", obj=locked, changes=audit.diff(before, after))
-        kind = {Option.ADJUST_DOWN: FundAdjustment.Kind.ADJUST_DOWN, Option.RECOVER: FundAdjustment.Kind.RECOVER}.get(
-            Option(option)
-        )
+        kind = ADJUSTMENT_OF.get(Option(option))
         if kind is not None and amount is not None:
             adjustment = FundAdjustment.objects.create(
                 project=locked.project,

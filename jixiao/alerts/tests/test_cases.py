@@ -219,7 +219,7 @@ def test_two_cases_of_one_project_cannot_cut_more_than_the_unspent_budget(librar
         f"/alerts/cases/{other.pk}/respond/", {"explanation": "同上", "option": "RECOVER", "amount_yuan": "20"}
     )
     body = page.content.decode()
-    assert page.status_code == 400 and "尚未支出的预算15.00万元" in body and "已决定调减、收回的30.00万元" in body
+    assert page.status_code == 400 and "尚未支出的预算15.00万元" in body and "已决定调减的30.00万元" in body
     other.refresh_from_db()
     assert other.status == CaseStatus.OPEN
     services.case_respond(actor=unit, case=other, explanation="同上", option="RECOVER", amount_yuan=Decimal(100000))
@@ -228,6 +228,62 @@ def test_two_cases_of_one_project_cannot_cut_more_than_the_unspent_budget(librar
     services.case_decide(actor=finance, case=other, option="RECOVER", amount_yuan=Decimal(150000), reason="全部收回")
     total = sum(a.amount_yuan for a in FundAdjustment.objects.filter(project=w.school_project))
     assert total == Decimal("450000.00")
+
+
+def test_a_decided_reallocation_takes_the_funds_it_moves(library: Any, case: WarningCase) -> None:
+    """调剂 was bounds-checked but recorded nothing: a project with 45万 unspent could be decided 调剂 45万 on one case
+    and 调减 45万 on the other. A decided 调剂 is a budget adjustment of its own kind, audited, and counts against
+    what the project's year has left (DOMAIN.md §5.4: decisions create FundAdjustment rows)."""
+    w = library
+    unit, finance = w.users["unit_user"], w.users["performance"]
+    services.case_respond(
+        actor=unit, case=case, explanation="调往急需项目", option="REALLOCATE", amount_yuan=Decimal(300000)
+    )
+    services.case_decide(actor=finance, case=case, option="REALLOCATE", amount_yuan=Decimal(300000), reason="")
+    adjustment = FundAdjustment.objects.get(source_case=case)
+    assert (adjustment.kind, adjustment.amount_yuan, adjustment.source) == (
+        "REALLOCATE",
+        Decimal("300000.00"),
+        "MONITORING",
+    )
+    assert AuditEvent.objects.filter(event_type="alerts.fund_adjustment", object_id=str(adjustment.pk)).exists()
+    other = WarningCase.objects.get(project=w.school_project, rule_code="W-EXEC-CHECKPOINT")
+    refused = w.login("unit_user").post(
+        f"/alerts/cases/{other.pk}/respond/", {"explanation": "同上", "option": "ADJUST_DOWN", "amount_yuan": "45"}
+    )
+    body = refused.content.decode()
+    assert refused.status_code == 400 and "尚未支出的预算15.00万元" in body and "已决定调剂的30.00万元" in body
+    funds = body.split('data-testid="case-funds">', 1)[1].split("</td>", 1)[0]
+    assert "已决定调剂30.00万元，尚可调剂、调减或收回15.00万元" in funds
+    services.case_respond(actor=unit, case=other, explanation="同上", option="ADJUST_DOWN", amount_yuan=Decimal(1))
+    with pytest.raises(DomainError, match=r"已决定调剂的30\.00万元"):
+        services.case_decide(
+            actor=finance, case=other, option="ADJUST_DOWN", amount_yuan=Decimal(450000), reason="全部"
+        )
+    other.refresh_from_db()
+    assert other.status == CaseStatus.PROPOSED and FundAdjustment.objects.filter(project=w.school_project).count() == 1
+
+
+def test_reallocations_decided_before_the_kind_existed_get_their_adjustment(library: Any, case: WarningCase) -> None:
+    """Migration 0011 records the 调剂 decided before a decision wrote one, so that they count too."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("jixiao.alerts.migrations.0011_fund_adjustment_reallocate")
+    finance = library.users["performance"]
+    WarningCase.objects.filter(pk=case.pk).update(
+        status=CaseStatus.DECIDED,
+        decided_option="REALLOCATE",
+        decided_amount_yuan=Decimal(120000),
+        decision_reason="调往急需项目",
+        decided_by=finance,
+    )
+    migration.reallocations_of_decisions(apps, None)
+    migration.reallocations_of_decisions(apps, None)  # a second run adds nothing
+    adjustment = FundAdjustment.objects.get(source_case=case)
+    assert (adjustment.kind, adjustment.amount_yuan, adjustment.created_by) == ("REALLOCATE", Decimal(120000), finance)
+    assert services.selectors.project_funds(case.project, 2026).available_yuan == Decimal("330000.00")
 
 
 def test_the_case_page_shows_the_funds_a_proposal_may_take(library: Any, case: WarningCase) -> None:
@@ -247,7 +303,7 @@ def test_the_case_page_shows_the_funds_a_proposal_may_take(library: Any, case: W
     page = w.login("unit_user").get(f"/alerts/cases/{other.pk}/").content.decode()
     funds = page.split('data-testid="case-funds">', 1)[1].split("</td>", 1)[0]
     assert funds == (
-        "预算50.00万元，已支出5.00万元（执行率10.00%，截至2026-09-04），已决定调减、收回30.00万元，"
+        "预算50.00万元，已支出5.00万元（执行率10.00%，截至2026-09-04），已决定调减30.00万元，"
         "尚可调剂、调减或收回15.00万元"
     )
     with pytest.raises(DomainError, match=r"15\.00万元"):
