@@ -8,6 +8,7 @@ None and produces no warning (zero time progress, missing monitoring data, a zer
 from __future__ import annotations
 
 import calendar
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -113,6 +114,13 @@ def band_compiled(value: Any, compiled: CompiledBands) -> str | None:
     return None
 
 
+def _bound_in_range(value: int | float) -> bool:
+    """A numeric bound a warning value can be compared with: finite and within ±VALUE_LIMIT (the value's column)."""
+    if isinstance(value, float):  # as typed (its repr): 9999999999.9999 is in range, though its binary value is not
+        return math.isfinite(value) and abs(Decimal(repr(value))) <= VALUE_LIMIT
+    return abs(value) <= VALUE_LIMIT
+
+
 def validate_bands(bands: Any) -> list[str]:
     """Problems with a bands list (Chinese, for the rule form); an empty list means valid."""
     problems: list[str] = []
@@ -128,6 +136,8 @@ def validate_bands(bands: Any) -> list[str]:
             problems.append(f"第{i}档比较符应为 {' '.join(OPS)} 之一")
         if not isinstance(row["value"], int | float | str) or isinstance(row["value"], bool):
             problems.append(f"第{i}档阈值应为数字或文字")
+        elif not isinstance(row["value"], str) and not _bound_in_range(row["value"]):
+            problems.append(f"第{i}档阈值超出范围，绝对值不能超过{VALUE_LIMIT:f}")
         elif isinstance(row["value"], str) and row["op"] not in ("==", "!="):
             problems.append(f"第{i}档文字阈值只能用 == 或 !=")
     return problems

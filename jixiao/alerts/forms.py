@@ -190,14 +190,22 @@ MAX_ROWS = 40  # rows a page may post, blank ones included
 EMPTY_ROWS = 2  # blank rows under a rule's bands, so that the page adds bands without scripts too
 
 
-def _number(text: str) -> int | float | None:
-    """A typed bound as the stored JSON number (60, 0.4), None if it is not a finite number."""
+# A bound beyond what a warning value can be (`engine.VALUE_LIMIT`, the DECIMAL(14, 4) column) decides nothing, and
+# a whole number of thousands of digits (1e5000) cannot be stored as JSON (or costs minutes to expand): refused.
+BOUND_LIMIT_TEXT = f"{engine.VALUE_LIMIT:f}"
+
+
+def _decimal(text: str) -> Decimal | None:
+    """A typed bound as a Decimal, None if it is not a finite number."""
     try:
         value = Decimal(text)
     except InvalidOperation:
         return None
-    if not value.is_finite():
-        return None
+    return value if value.is_finite() else None
+
+
+def _number(value: Decimal) -> int | float:
+    """A bound within `engine.VALUE_LIMIT` as the stored JSON number (60, 0.4)."""
     return int(value) if value == value.to_integral_value() else float(value)
 
 
@@ -255,10 +263,15 @@ class BandRowForm(forms.Form):
                 self.add_error("op", "文字取值只能用“等于”或“不等于”比较")
             data["bound"] = text
         else:
-            number = _number(text)
-            if number is None:
+            value = _decimal(text)
+            if value is None:
                 self.add_error("value", f"数值“{text}”不是数字，请填写如 60 或 0.4 的数字（不带单位）")
-            data["bound"] = number
+                data["bound"] = None
+            elif value.copy_abs() > engine.VALUE_LIMIT:  # before int(): 1e999999999 would be a billion digits
+                self.add_error("value", f"数值“{text}”超出范围，绝对值不能超过{BOUND_LIMIT_TEXT}")
+                data["bound"] = None
+            else:
+                data["bound"] = _number(value)
         return data
 
     def full_clean(self) -> None:

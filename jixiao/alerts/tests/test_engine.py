@@ -146,6 +146,10 @@ def test_validate_bands() -> None:
         "第1档文字阈值只能用 == 或 !=",
     ]
     assert engine.validate_bands([{"color": "RED", "op": "<", "value": "abc"}]) == ["第1档文字阈值只能用 == 或 !="]
+    # Bounds beyond a warning value's column (a service called without the form) are refused, never expanded.
+    huge = [{"color": "RED", "op": "<", "value": 10**5000}, {"color": "RED", "op": "<", "value": float("inf")}]
+    assert engine.validate_bands(huge) == [f"第{i}档阈值超出范围，绝对值不能超过9999999999.9999" for i in (1, 2)]
+    assert engine.validate_bands([{"color": "RED", "op": "<", "value": -9999999999.9999}]) == []
 
 
 def test_stored_values_are_clamped_to_the_column() -> None:

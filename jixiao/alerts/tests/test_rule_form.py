@@ -128,6 +128,17 @@ def test_text_bands_choose_the_wording_with_equal_or_not_equal(library: Any) -> 
             ["第1档：数值“六十”不是数字", "第2档：数值“60%”"],
         ),
         ("W-EXEC-RATIO", [("RED", "<", "NaN")], ["第1档：数值“NaN”不是数字"]),
+        # A bound beyond what a warning value can be: 1e5000 was a 500 (a 5001-digit int is no JSON), 1e999999999
+        # a request hung expanding a billion digits. Refused before any int() is made of it.
+        (
+            "W-EXEC-RATIO",
+            [("RED", "<", "1e5000"), ("GREEN", ">=", "-1e999999999"), ("YELLOW", "<", "10000000000")],
+            [
+                "第1档：数值“1e5000”超出范围，绝对值不能超过9999999999.9999",
+                "第2档：数值“-1e999999999”超出范围",
+                "第3档：数值“10000000000”超出范围",
+            ],
+        ),
         (
             "W-EXEC-RATIO",
             [("RED", "", "60"), ("", ">=", "")],
