@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from jixiao.alerts.models import (
     FinanceOpinion,
+    FundAdjustment,
     ProjectLight,
     ProjectMonitoringTier,
     TierRule,
@@ -90,6 +91,43 @@ def test_long_export_is_a_job_with_the_same_filter(library: Any, settings: Any) 
         openpyxl.load_workbook(io.BytesIO(b"".join(download.streaming_content))).active.iter_rows(values_only=True)
     )
     assert [r[2] for r in rows[1:]] == [w.school_project.name]
+
+
+def test_the_export_cuts_nothing_off(library: Any, settings: Any, monkeypatch: Any) -> None:
+    """The export stopped silently at 50,000 warnings (`MAX_EXPORT_ROWS`): a province's year lost the rest. It now
+    writes every filtered row, directly, as CSV or by the background job; with the old cap shrunk to one row, the
+    files still hold all of them (and the 预算调整登记 export too)."""
+    from jixiao.alerts import views
+
+    w = library
+    _swept(w)
+    monkeypatch.setattr(views, "MAX_EXPORT_ROWS", 1, raising=False)
+    expected = sorted(Warning.objects.filter(fiscal_year=2026).values_list("project__name", flat=True))
+    assert len(expected) > 1
+    client = w.login("performance")
+    response = client.get("/alerts/export/?fiscal_year=2026")
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    assert sorted(r[2] for r in list(book.active.iter_rows(values_only=True))[1:]) == expected
+    text = b"".join(client.get("/alerts/export/?fiscal_year=2026&format=csv").streaming_content).decode("utf-8-sig")
+    assert sum(name in line for line in text.splitlines() for name in set(expected)) == len(expected)
+    settings.JIXIAO_EXPORT_SYNC_ROWS = 0
+    client.get("/alerts/export/?fiscal_year=2026")
+    job = Job.objects.get(kind="alerts.export")
+    assert job.status == Job.Status.DONE, job.message
+    download = b"".join(client.get(f"/jobs/{job.pk}/download/result/").streaming_content)
+    rows = list(openpyxl.load_workbook(io.BytesIO(download)).active.iter_rows(values_only=True))
+    assert sorted(r[2] for r in rows[1:]) == expected
+    for kind in ("REDUCE_ON_REVIEW", "RETRO_REDUCE"):
+        FundAdjustment.objects.create(project=w.school_project, fiscal_year=2026, kind=kind, amount_yuan=1, reason="x")
+    download = b"".join(client.get("/alerts/adjustments/export/?fiscal_year=2026&format=csv").streaming_content)
+    assert download.decode("utf-8-sig").count(w.school_project.code) == 2
+    # More warnings than a sheet holds: the job says to export CSV (the list's 导出CSV) instead of failing mutely.
+    page = client.get("/alerts/?fiscal_year=2026").content.decode()
+    assert 'href="/alerts/export/?fiscal_year=2026&amp;format=csv" data-testid="warnings-export-csv"' in page
+    monkeypatch.setattr(views, "MAX_SHEET_ROWS", 1)
+    client.get("/alerts/export/?fiscal_year=2026")
+    refused = Job.objects.filter(kind="alerts.export").latest("pk")
+    assert refused.status == Job.Status.FAILED and "超过Excel单表上限1行，请点“导出CSV”导出全部" in refused.message
 
 
 def test_rule_edit_validates_and_audits(library: Any) -> None:
