@@ -39,7 +39,7 @@ from jixiao.core.list_exports import ListExport, export_list, job_identity, run_
 from jixiao.core.locking import add_lock_token, posted_lock_token
 from jixiao.core.models import Job
 from jixiao.core.money import format_wan
-from jixiao.core.numbers import year_or_none
+from jixiao.core.numbers import id_or_none, year_or_none
 from jixiao.core.streaming import MAX_SHEET_ROWS
 from jixiao.core.views_helpers import capability_required, docx_response, paginate
 from jixiao.organizations.calendar import working_days_between
@@ -343,9 +343,9 @@ def _adjustment_initial(request: HttpRequest) -> dict[str, Any]:
     if source in FundAdjustment.Source.values:
         initial["source"] = source
         initial["kind"] = TYPICAL_KIND.get(source, "")
-    project_id = request.GET.get("project", "")
-    if project_id.isdigit():
-        project = selectors.adjustable_project(request.user, int(project_id))
+    project_id = id_or_none(request.GET.get("project"))  # "²" is a digit to isdigit() but no int: it was a 500
+    if project_id is not None:
+        project = selectors.adjustable_project(request.user, project_id)
         if project is not None:
             initial["project"], initial["fiscal_year"] = project.pk, project.fiscal_year
     return initial

@@ -60,6 +60,16 @@ def test_finance_registers_a_goal_review_reduction_and_the_list_shows_it(library
     assert w.school_project.name not in other and "没有预算调整记录" in other
 
 
+@pytest.mark.parametrize("project", ["²", "٣", "99999999999999999999999", "-1", "abc"])
+def test_a_link_naming_no_project_opens_an_empty_form(library: Any, project: str) -> None:
+    """`?project=²` was a 500: "²".isdigit() is True but int("²") raises. A link whose project cannot be an id opens
+    the form with no project chosen, the stage still filled."""
+    response = library.login("performance").get(NEW, {"project": project, "source": "TARGET_REVIEW"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'value="TARGET_REVIEW" selected' in page and library.school_project.name not in page
+
+
 def test_bad_input_is_refused_in_chinese_and_nothing_is_written(library: Any) -> None:
     w = library
     finance = w.login("budget")
