@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -323,10 +323,21 @@ def sweep(
 # ---- tiers --------------------------------------------------------------------------------------------------------
 
 
+def _lock_region(region_id: Any) -> None:
+    """The region's row serialises the writes of its projects' tiers (按规则筛选 and a tier set by hand): two presses
+    of 按规则筛选, or one beside a manual 层级, would both insert the same project's row (`uniq_project_tier`)."""
+    FiscalRegion.objects.select_for_update().filter(pk=region_id).first()
+
+
+TIER_CLASH = "其他人正在筛选或调整本地区的监控层级，请刷新页面后重试"
+
+
 def select_tiers(*, actor: Any, region: Any, fiscal_year: int, today: date | None = None) -> dict[str, int]:
     """Run the tier rules: rule-selected rows are replaced, manual ones kept. 重点 beats 重大.
 
-    Execution is taken at the end of the rule's checkpoint month (or today, if earlier) in one query per rule."""
+    Execution is taken at the end of the rule's checkpoint month (or today, if earlier) in one query per rule. The
+    region's row is locked while the rows are replaced (`_lock_region`); a clash the lock did not prevent is a 409
+    with nothing changed."""
     require(actor, "alerts.decide")
     today = today or timezone.localdate()
     chosen: dict[int, tuple[str, Any, str]] = {}
@@ -361,7 +372,17 @@ def select_tiers(*, actor: Any, region: Any, fiscal_year: int, today: date | Non
             for pk, project_class in classed.values_list("pk", "tier"):
                 if chosen.get(pk, ("",))[0] != rule.tier:
                     chosen[pk] = (rule.tier, rule, f"重要性分类{project_class}类项目")
+    try:
+        return _replace_rule_tiers(actor, region, fiscal_year, chosen)
+    except IntegrityError as exc:
+        raise ConflictError(TIER_CLASH) from exc
+
+
+def _replace_rule_tiers(
+    actor: Any, region: Any, fiscal_year: int, chosen: dict[int, tuple[str, Any, str]]
+) -> dict[str, int]:
     with transaction.atomic():
+        _lock_region(region.pk)
         manual = set(
             ProjectMonitoringTier.objects.filter(
                 project__region=region, fiscal_year=fiscal_year, source=ProjectMonitoringTier.Source.MANUAL
@@ -412,7 +433,17 @@ def tier_set(
         raise DomainError("监控层级无效")
     if not reason.strip():
         raise DomainError("请填写调整理由")
+    try:
+        return _set_tier(actor, project, tier, reason, lock_token)
+    except IntegrityError as exc:
+        raise ConflictError(TIER_CLASH) from exc
+
+
+def _set_tier(
+    actor: Any, project: Project, tier: str, reason: str, lock_token: str | None
+) -> ProjectMonitoringTier | None:
     with transaction.atomic():
+        _lock_region(project.region_id)  # before the project's row: the order 按规则筛选 takes them in
         Project.objects.select_for_update().get(pk=project.pk)
         row = (
             ProjectMonitoringTier.objects.select_for_update()

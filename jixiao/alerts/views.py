@@ -488,7 +488,11 @@ def tier_rule_save(request: HttpRequest) -> HttpResponse:
 def tier_select(request: HttpRequest) -> HttpResponse:
     year = _year(request)
     user: Any = request.user
-    counts = services.select_tiers(actor=user, region=user.active_membership.region, fiscal_year=year)
+    try:
+        counts = services.select_tiers(actor=user, region=user.active_membership.region, fiscal_year=year)
+    except DomainError as exc:  # a clash with another press or a tier set by hand meanwhile (409): nothing changed
+        messages.error(request, exc.message)
+        return _tiers_page(request, status=exc.status_code)
     messages.success(request, f"筛选完成：重点项目{counts.get('KEY', 0)}个，重大项目{counts.get('MAJOR', 0)}个")
     return redirect(f"{reverse('alerts:tiers')}?fiscal_year={year}")
 

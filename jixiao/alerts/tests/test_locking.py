@@ -9,16 +9,21 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from jixiao.alerts import selectors, services
 from jixiao.alerts.models import FinanceOpinion, ProjectMonitoringTier, WarningRule, WarningSetting
+from jixiao.alerts.tests.conftest import in_library
 from jixiao.alerts.tests.test_rule_form import rule_post
 from jixiao.core.errors import ConflictError
 from jixiao.core.locking import STALE_MESSAGE, lock_token
-from jixiao.organizations.models import CalendarDay
+from jixiao.core.models import AuditEvent
+from jixiao.organizations.models import CalendarDay, FiscalRegion
+from jixiao.projects.models import Project
+from jixiao.projects.tests.factories import ProjectFactory
 
 TOKEN = re.compile(r'name="lock_token" value="([0-9a-f]+)"')
 
@@ -139,6 +144,60 @@ def test_second_opinion_save_from_a_stale_page_is_refused_and_the_first_kept(lib
     assert client.post(url, {**data, "advice": "暂缓", "lock_token": token}).status_code == 302
     assert client.post(url, {**data, "advice": "再改", "lock_token": token}).status_code == 409
     assert FinanceOpinion.objects.get(project=w.school_project).advice == "暂缓"
+
+
+def _big_project(w: Any) -> Any:
+    big = ProjectFactory(unit=w.school, code="P-BIG", fiscal_amount_yuan=Decimal("1500000"))  # ≥100万: 重大
+    in_library(big)
+    return big
+
+
+def test_rule_selection_clashing_with_a_tier_set_meanwhile_is_a_409_and_changes_nothing(
+    library: Any, monkeypatch: Any
+) -> None:
+    """按规则筛选 read the hand-set tiers, then inserted its rows: a 层级 set by hand in between (or a second press)
+    inserted the same project's row first, and the insert hit `uniq_project_tier`, a 500 on PostgreSQL. The region's
+    row now serialises them; a clash the lock did not prevent is a 409 with the earlier selection left as it was."""
+    w = library
+    big = _big_project(w)
+    services.select_tiers(actor=w.users["performance"], region=w.region, fiscal_year=2026, today=date(2026, 9, 1))
+    assert ProjectMonitoringTier.objects.get(project=big).source == "RULE"
+    selections = AuditEvent.objects.filter(event_type="alerts.tier_select").count()
+    insert = ProjectMonitoringTier.objects.bulk_create
+
+    def set_by_hand_meanwhile(rows: Any, *args: Any, **kwargs: Any) -> Any:
+        ProjectMonitoringTier.objects.create(project=big, fiscal_year=2026, tier="KEY", source="MANUAL", reason="急")
+        return insert(rows, *args, **kwargs)
+
+    monkeypatch.setattr(ProjectMonitoringTier.objects, "bulk_create", set_by_hand_meanwhile)
+    response = w.login("performance").post("/alerts/tiers/select/", {"fiscal_year": 2026})
+    assert response.status_code == 409 and services.TIER_CLASH in response.content.decode()
+    monkeypatch.undo()
+    row = ProjectMonitoringTier.objects.get(project=big)
+    assert (row.source, row.tier) == ("RULE", "MAJOR")
+    assert AuditEvent.objects.filter(event_type="alerts.tier_select").count() == selections
+
+
+def test_rule_selection_and_a_tier_set_by_hand_lock_the_region_first(library: Any, monkeypatch: Any) -> None:
+    """Both take the region's row before anything else (a tier set by hand before its project's row, the order
+    按规则筛选 takes them in), so one waits for the other on PostgreSQL instead of clashing."""
+    w = library
+    big = _big_project(w)
+    locked: list[str] = []
+    for model, name in ((FiscalRegion, "region"), (Project, "project")):
+        lock = model.objects.select_for_update
+
+        def spy(*args: Any, _lock: Any = lock, _name: str = name, **kwargs: Any) -> Any:
+            locked.append(_name)
+            return _lock(*args, **kwargs)
+
+        monkeypatch.setattr(model.objects, "select_for_update", spy)
+    services.tier_set(actor=w.users["performance"], project=big, tier="KEY", reason="社会关注度高")
+    assert locked[:2] == ["region", "project"]
+    locked.clear()
+    services.select_tiers(actor=w.users["performance"], region=w.region, fiscal_year=2026, today=date(2026, 9, 1))
+    assert locked[:1] == ["region"]
+    assert ProjectMonitoringTier.objects.get(project=big).source == "MANUAL"
 
 
 # ---- the working-day calendar (工作日历) --------------------------------------------------------------------------
