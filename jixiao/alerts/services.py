@@ -4,7 +4,8 @@ escalation. Every function re-checks capability and row scope, locks what it cha
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -332,35 +333,53 @@ def _lock_region(region_id: Any) -> None:
 TIER_CLASH = "其他人正在筛选或调整本地区的监控层级，请刷新页面后重试"
 
 
-def select_tiers(*, actor: Any, region: Any, fiscal_year: int, today: date | None = None) -> dict[str, int]:
+@dataclass(frozen=True)
+class TierSelection:
+    """What 按规则筛选 did: the rows it selected per tier, and the rules whose execution rate was not applied because
+    their checkpoint month had not ended (`waiting`: the rule and the first day it applies)."""
+
+    counts: dict[str, int]
+    waiting: tuple[tuple[TierRule, date], ...] = ()
+
+    def message(self) -> str:
+        """The result as the 重点监控 page tells it."""
+        text = f"筛选完成：重点项目{self.counts.get('KEY', 0)}个，重大项目{self.counts.get('MAJOR', 0)}个"
+        for rule, applies_from in self.waiting:
+            text += (
+                f"。{rule.get_tier_display()}项目规则“{rule.name}”须用{rule.checkpoint_month}月末执行率，"
+                f"{applies_from.year}年{applies_from.month}月{applies_from.day}日起适用，本次未按该规则筛选"
+            )
+            if rule.project_classes:
+                text += f"（{'、'.join(rule.project_classes)}类项目仍列入）"
+        return text
+
+
+def checkpoint_applies_from(rule: TierRule, fiscal_year: int) -> date | None:
+    """The first day a rule's execution rate can be read: the day after its checkpoint month ends (the month's
+    figures are whole only then). None for a rule on the amount alone."""
+    if not rule.checkpoint_month or rule.max_exec_rate_pct is None:
+        return None
+    return engine.month_end(fiscal_year, rule.checkpoint_month) + timedelta(days=1)
+
+
+def select_tiers(*, actor: Any, region: Any, fiscal_year: int, today: date | None = None) -> TierSelection:
     """Run the tier rules: rule-selected rows are replaced, manual ones kept. 重点 beats 重大.
 
-    Execution is taken at the end of the rule's checkpoint month (or today, if earlier) in one query per rule. The
-    region's row is locked while the rows are replaced (`_lock_region`); a clash the lock did not prevent is a 409
-    with nothing changed."""
+    Execution is taken at the end of the rule's checkpoint month in one query per rule. Before that month has ended
+    the rule is not applied ("< 60% at the end of August" read from March's figures would select on a rate the reason
+    would call 8月末): it is returned in `waiting`, while the rules on the amount alone (and its 重要性分类) apply.
+    The region's row is locked while the rows are replaced (`_lock_region`); a clash the lock did not prevent is a
+    409 with nothing changed."""
     require(actor, "alerts.decide")
     today = today or timezone.localdate()
     chosen: dict[int, tuple[str, Any, str]] = {}
+    waiting: list[tuple[TierRule, date]] = []
     for rule in sorted(selectors.tier_rules_in_force(region, fiscal_year), key=lambda r: r.tier == Tier.KEY):
-        qs = Project.objects.filter(
-            region=region,
-            fiscal_year=fiscal_year,
-            status=ProjectStatus.IN_LIBRARY,
-            is_deleted=False,
-            total_amount_yuan__gte=rule.min_amount_yuan,
-        )
-        if rule.checkpoint_month and rule.max_exec_rate_pct is not None:
-            at = min(engine.month_end(fiscal_year, rule.checkpoint_month), today)
-            for pk, budget, executed in annotate_execution(qs.order_by(), at).values_list(
-                "pk", "total_amount_yuan", "executed_yuan"
-            ):
-                rate = engine.exec_rate_to_date(executed, budget)
-                if rate < rule.max_exec_rate_pct:
-                    reason = f"资金{format_wan(budget)}万元，{rule.checkpoint_month}月末执行率{rate:.2f}%"
-                    chosen[pk] = (rule.tier, rule, reason)
+        applies_from = checkpoint_applies_from(rule, fiscal_year)
+        if applies_from is not None and today < applies_from:
+            waiting.append((rule, applies_from))
         else:
-            for pk, budget in qs.values_list("pk", "total_amount_yuan"):
-                chosen[pk] = (rule.tier, rule, f"资金{format_wan(budget)}万元")
+            chosen.update(_picked_by_amount(rule, region, fiscal_year))
         if rule.project_classes:  # 项目分级分类: the classes named take the tier whatever their amount
             classed = Project.objects.filter(
                 region=region,
@@ -373,13 +392,43 @@ def select_tiers(*, actor: Any, region: Any, fiscal_year: int, today: date | Non
                 if chosen.get(pk, ("",))[0] != rule.tier:
                     chosen[pk] = (rule.tier, rule, f"重要性分类{project_class}类项目")
     try:
-        return _replace_rule_tiers(actor, region, fiscal_year, chosen)
+        counts = _replace_rule_tiers(actor, region, fiscal_year, chosen, waiting)
     except IntegrityError as exc:
         raise ConflictError(TIER_CLASH) from exc
+    return TierSelection(counts=counts, waiting=tuple(waiting))
+
+
+def _picked_by_amount(rule: TierRule, region: Any, fiscal_year: int) -> dict[int, tuple[str, Any, str]]:
+    """The projects a rule selects by its 资金起点 (and, with a checkpoint, its execution rate at the month's end)."""
+    qs = Project.objects.filter(
+        region=region,
+        fiscal_year=fiscal_year,
+        status=ProjectStatus.IN_LIBRARY,
+        is_deleted=False,
+        total_amount_yuan__gte=rule.min_amount_yuan,
+    )
+    picked: dict[int, tuple[str, Any, str]] = {}
+    if rule.checkpoint_month and rule.max_exec_rate_pct is not None:
+        at = engine.month_end(fiscal_year, rule.checkpoint_month)
+        for pk, budget, executed in annotate_execution(qs.order_by(), at).values_list(
+            "pk", "total_amount_yuan", "executed_yuan"
+        ):
+            rate = engine.exec_rate_to_date(executed, budget)
+            if rate < rule.max_exec_rate_pct:
+                reason = f"资金{format_wan(budget)}万元，{rule.checkpoint_month}月末执行率{rate:.2f}%"
+                picked[pk] = (rule.tier, rule, reason)
+    else:
+        for pk, budget in qs.values_list("pk", "total_amount_yuan"):
+            picked[pk] = (rule.tier, rule, f"资金{format_wan(budget)}万元")
+    return picked
 
 
 def _replace_rule_tiers(
-    actor: Any, region: Any, fiscal_year: int, chosen: dict[int, tuple[str, Any, str]]
+    actor: Any,
+    region: Any,
+    fiscal_year: int,
+    chosen: dict[int, tuple[str, Any, str]],
+    waiting: list[tuple[TierRule, date]],
 ) -> dict[str, int]:
     with transaction.atomic():
         _lock_region(region.pk)
@@ -412,7 +461,11 @@ def _replace_rule_tiers(
             object_type="organizations.fiscalregion",
             object_id=str(region.pk),
             object_repr=f"{region.name} {fiscal_year}年度监控层级筛选",
-            changes={"selected": counts, "manual_kept": len(manual)},
+            changes={
+                "selected": counts,
+                "manual_kept": len(manual),
+                "not_yet_applied": [f"{rule.name}（{day:%Y-%m-%d}起）" for rule, day in waiting],
+            },
         )
     return counts
 

@@ -489,11 +489,12 @@ def tier_select(request: HttpRequest) -> HttpResponse:
     year = _year(request)
     user: Any = request.user
     try:
-        counts = services.select_tiers(actor=user, region=user.active_membership.region, fiscal_year=year)
+        selection = services.select_tiers(actor=user, region=user.active_membership.region, fiscal_year=year)
     except DomainError as exc:  # a clash with another press or a tier set by hand meanwhile (409): nothing changed
         messages.error(request, exc.message)
         return _tiers_page(request, status=exc.status_code)
-    messages.success(request, f"筛选完成：重点项目{counts.get('KEY', 0)}个，重大项目{counts.get('MAJOR', 0)}个")
+    # A rule whose checkpoint month has not ended was not applied: said with the result, not left to be guessed.
+    (messages.warning if selection.waiting else messages.success)(request, selection.message())
     return redirect(f"{reverse('alerts:tiers')}?fiscal_year={year}")
 
 

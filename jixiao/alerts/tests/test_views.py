@@ -204,7 +204,7 @@ def test_tier_selection_manual_override_and_opinion(library: Any) -> None:
     pay(big, "1500000", date(2026, 8, 20))  # 50% at end of August → 重点
     pay(fast, "1800000", date(2026, 8, 20))  # exactly 60% → not key, but ≥100万 → 重大
     counts = select_tiers(actor=w.users["performance"], region=w.region, fiscal_year=2026, today=date(2026, 9, 1))
-    assert counts == {"MAJOR": 2, "KEY": 1}
+    assert counts.counts == {"MAJOR": 2, "KEY": 1} and not counts.waiting
     assert ProjectMonitoringTier.objects.get(project=big).tier == "KEY"
     assert ProjectMonitoringTier.objects.get(project=fast).tier == "MAJOR"
     client = w.login("performance")
@@ -443,6 +443,35 @@ def test_the_printed_warning_and_case_lists_leave_out_their_search_forms(library
         assert searches and all("no-print" in tag for tag in searches), url
 
 
+def test_before_the_checkpoint_month_has_ended_the_execution_rule_waits_and_the_page_says_so(library: Any) -> None:
+    """In March, “≥200万 and < 60% at the end of August” was read from March's figures (every big project is below
+    60% then) and the reason said “8月末执行率10.00%”. Before the month has ended the rule is not applied — the amount
+    rule (重大 ≥100万) still is — and the result says which rule waits and from when; from 1 September it applies."""
+    w = library
+    big = ProjectFactory(unit=w.school, code="P-BIG", fiscal_amount_yuan=Decimal("3000000"))
+    in_library(big)
+    pay(big, "300000", date(2026, 3, 10))  # 10% in March
+    perf = w.users["performance"]
+    early = select_tiers(actor=perf, region=w.region, fiscal_year=2026, today=date(2026, 8, 31))
+    assert early.counts == {"MAJOR": 1, "KEY": 0}
+    row = ProjectMonitoringTier.objects.get(project=big)
+    assert (row.tier, row.reason) == ("MAJOR", "资金300.00万元")
+    assert [(rule.tier, day) for rule, day in early.waiting] == [("KEY", date(2026, 9, 1))]
+    assert early.message() == (
+        "筛选完成：重点项目0个，重大项目1个。重点项目规则“资金量大且8月末执行率低于60%”须用8月末执行率，"
+        "2026年9月1日起适用，本次未按该规则筛选"
+    )
+    event = AuditEvent.objects.filter(event_type="alerts.tier_select").latest("pk")
+    assert event.changes["not_yet_applied"] == ["资金量大且8月末执行率低于60%（2026-09-01起）"]
+    on_time = select_tiers(actor=perf, region=w.region, fiscal_year=2026, today=date(2026, 9, 1))
+    assert on_time.counts == {"MAJOR": 0, "KEY": 1} and not on_time.waiting
+    row = ProjectMonitoringTier.objects.get(project=big)
+    assert (row.tier, row.reason) == ("KEY", "资金300.00万元，8月末执行率10.00%")
+    # The page tells it too (a year whose August is still ahead).
+    response = w.login("performance").post("/alerts/tiers/select/", {"fiscal_year": 2099}, follow=True)
+    assert "本次未按该规则筛选" in response.content.decode() and "2099年9月1日起适用" in response.content.decode()
+
+
 def test_a_region_sets_its_tier_rules_with_project_classes(library: Any) -> None:
     """项目分级分类 (seed 002 S26): the county's own 重点 rule takes its A类 projects whatever their amount; the
     national rule stays for the others; saved on the 重点监控 page, audited, refusals shown in Chinese."""
@@ -452,7 +481,7 @@ def test_a_region_sets_its_tier_rules_with_project_classes(library: Any) -> None
     in_library(small_a, big)
     perf = w.users["performance"]
     counts = select_tiers(actor=perf, region=w.region, fiscal_year=2026, today=date(2026, 9, 1))
-    assert not ProjectMonitoringTier.objects.filter(project=small_a).exists() and counts["KEY"] == 1
+    assert not ProjectMonitoringTier.objects.filter(project=small_a).exists() and counts.counts["KEY"] == 1
     client = w.login("performance")
     page = client.get("/alerts/tiers/?fiscal_year=2026").content.decode()
     assert 'data-testid="tier-rule-form-KEY"' in page and "资金≥200万元且8月末执行率低于60%" in page
