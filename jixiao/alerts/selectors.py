@@ -165,6 +165,14 @@ def tier_rules_in_force(region: Any, fiscal_year: int) -> list[TierRule]:
     return pick_tier_rules(TierRule.objects.select_related("region"), region, fiscal_year)
 
 
+def own_tier_rule_rows(region: Any, tier: str, fiscal_year: int | None) -> QuerySet[TierRule]:
+    """The region's own rows of a tier for the year and for every year: what its 筛选规则设置 form starts from and
+    what a save from it must find unchanged (`services.tier_rule_lock_rows`)."""
+    return TierRule.objects.filter(region=region, tier=tier).filter(
+        Q(fiscal_year=fiscal_year) | Q(fiscal_year__isnull=True)
+    )
+
+
 def own_tier_rules(region: Any, fiscal_year: int) -> dict[str, TierRule]:
     """The region's own row per tier for the year, else for every year, switched off or not (what its 筛选规则设置
     form edits)."""

@@ -86,6 +86,11 @@ def tier_lock_rows(tier: ProjectMonitoringTier | None) -> list[Any]:
     return [_Stamp(tier, "tier", "source", "selected_at")] if tier is not None else []
 
 
+def tier_rule_lock_rows(rows: Any) -> list[Any]:
+    """A region's own 重大/重点 rule rows as the 筛选规则设置 form shows them (TierRule has no version column)."""
+    return [_Stamp(row, "fiscal_year", *TIER_RULE_FIELDS) for row in rows]
+
+
 def calendar_lock_rows(days: Any) -> list[Any]:
     """The calendar page's rows (CalendarDay has no version column: its shown content is the stamp)."""
     return [_Stamp(day, "region_id", "date", "is_working", "name") for day in days]
@@ -228,13 +233,32 @@ def setting_save(
     return row
 
 
+def _lock_region(region_id: Any) -> None:
+    """The region's row serialises the writes of its tiers: 按规则筛选 and a tier set by hand (two presses, or one
+    beside a manual 层级, would both insert the same project's row: `uniq_project_tier`), and the saves of its own
+    重大/重点 rules (two first saves would both create the row: `uniq_tier_rule`)."""
+    FiscalRegion.objects.select_for_update().filter(pk=region_id).first()
+
+
 TIER_RULE_FIELDS = ["name", "min_amount_wan", "checkpoint_month", "max_exec_rate_pct", "project_classes", "enabled"]
 
 
-def tier_rule_save(*, actor: Any, tier: str, fiscal_year: int | None, data: dict[str, Any]) -> TierRule:
+def tier_rule_save(
+    *,
+    actor: Any,
+    tier: str,
+    fiscal_year: int | None,
+    data: dict[str, Any],
+    lock_token: str | None = None,
+    shown_year: int | None = None,
+) -> TierRule:
     """The actor's region's own 重大 or 重点 selection rule (for a year, or every year): 资金起点, optionally a month
     and an execution rate below which, and the 重要性分类 that take the tier whatever their amount (项目分级分类, seed
-    002 S26). It overrides the rule of the regions above for this region and those under it; audited."""
+    002 S26). It overrides the rule of the regions above for this region and those under it; audited.
+
+    `lock_token` is the token of the region's own rows of the tier the page of `shown_year` showed
+    (`selectors.own_tier_rule_rows`): a save from a page shown before another save of them is a 409. The region's
+    row is locked first, so two first saves at once do not both create the row (`uniq_tier_rule`)."""
     require(actor, "alerts.configure")
     if tier not in Tier.values:
         raise DomainError("监控层级无效")
@@ -249,16 +273,42 @@ def tier_rule_save(*, actor: Any, tier: str, fiscal_year: int | None, data: dict
         raise DomainError("执行率应在0至100%之间")
     if data.get("min_amount_wan") is None or data["min_amount_wan"] < 0:
         raise DomainError("资金起点不能小于0")
-    classes = project_classes(data.get("project_classes"))
-    name = (data.get("name") or "").strip()[:100] or f"{Tier(tier).label}项目筛选规则"
+    values = {
+        "name": (data.get("name") or "").strip()[:100] or f"{Tier(tier).label}项目筛选规则",
+        "min_amount_wan": data["min_amount_wan"],
+        "checkpoint_month": month,
+        "max_exec_rate_pct": rate,
+        "project_classes": project_classes(data.get("project_classes")),
+        "enabled": bool(data.get("enabled", True)),
+    }
     region = actor.active_membership.region
+    shown = shown_year if shown_year is not None else fiscal_year
+    try:
+        return _save_tier_rule(actor, region, tier, fiscal_year, values, lock_token=lock_token, shown_year=shown)
+    except IntegrityError as exc:  # the lock leaves none; should one come, nothing is written and it is a 409
+        raise ConflictError("本级该层级的筛选规则刚被他人保存，请刷新页面后重试") from exc
+
+
+def _save_tier_rule(
+    actor: Any,
+    region: Any,
+    tier: str,
+    fiscal_year: int | None,
+    values: dict[str, Any],
+    *,
+    lock_token: str | None,
+    shown_year: int | None,
+) -> TierRule:
     with transaction.atomic():
+        _lock_region(region.pk)
+        shown = selectors.own_tier_rule_rows(region, tier, shown_year).select_for_update()
+        check_lock_token(tier_rule_lock_rows(shown), lock_token)
         row = TierRule.objects.select_for_update().filter(tier=tier, region=region, fiscal_year=fiscal_year).first()
         before = audit.snapshot(row, TIER_RULE_FIELDS) if row else {}
         if row is None:
             row = TierRule(tier=tier, region=region, fiscal_year=fiscal_year)
-        row.name, row.min_amount_wan, row.checkpoint_month = name, data["min_amount_wan"], month
-        row.max_exec_rate_pct, row.project_classes, row.enabled = rate, classes, bool(data.get("enabled", True))
+        for field, value in values.items():
+            setattr(row, field, value)
         row.save()
         audit.record(
             actor=actor,
@@ -322,12 +372,6 @@ def sweep(
 
 
 # ---- tiers --------------------------------------------------------------------------------------------------------
-
-
-def _lock_region(region_id: Any) -> None:
-    """The region's row serialises the writes of its projects' tiers (按规则筛选 and a tier set by hand): two presses
-    of 按规则筛选, or one beside a manual 层级, would both insert the same project's row (`uniq_project_tier`)."""
-    FiscalRegion.objects.select_for_update().filter(pk=region_id).first()
 
 
 TIER_CLASH = "其他人正在筛选或调整本地区的监控层级，请刷新页面后重试"

@@ -451,7 +451,12 @@ def _tier_rule_forms(request: HttpRequest, rules: list[Any], year: int) -> list[
         if tier in own:
             initial |= {"fiscal_year": own[tier].fiscal_year, "enabled": own[tier].enabled}
         data = request.POST if posted == tier else None
-        forms_by_tier.append((tier.value, str(tier.label), TierRuleForm(data, initial=initial, prefix=tier.lower())))
+        form = TierRuleForm(data, initial=initial, prefix=tier.lower())
+        # The rows the form starts from (its posted token is kept after a refusal: a second press is refused again).
+        add_lock_token(
+            form, services.tier_rule_lock_rows(selectors.own_tier_rule_rows(user.active_membership.region, tier, year))
+        )
+        forms_by_tier.append((tier.value, str(tier.label), form))
     return forms_by_tier
 
 
@@ -464,14 +469,18 @@ def tier_rule_save(request: HttpRequest) -> HttpResponse:
         messages.error(request, "监控层级无效")
         return _tiers_page(request, status=400)
     form = TierRuleForm(request.POST, prefix=tier.lower())
+    add_lock_token(form, [])  # the field; the posted value is the token of what the page showed
     if not form.is_valid():
         messages.error(request, _errors(form))
         return _tiers_page(request, status=400)
     data = dict(form.cleaned_data)
     year = data.pop("fiscal_year")
+    token = data.pop("lock_token")
     data["project_classes"] = "".join(data["project_classes"])
     try:
-        services.tier_rule_save(actor=request.user, tier=tier, fiscal_year=year, data=data)
+        services.tier_rule_save(
+            actor=request.user, tier=tier, fiscal_year=year, data=data, lock_token=token, shown_year=_year(request)
+        )
     except DomainError as exc:
         messages.error(request, exc.message)
         return _tiers_page(request, status=exc.status_code)

@@ -13,9 +13,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import IntegrityError
 
 from jixiao.alerts import selectors, services
-from jixiao.alerts.models import FinanceOpinion, ProjectMonitoringTier, WarningRule, WarningSetting
+from jixiao.alerts.models import FinanceOpinion, ProjectMonitoringTier, TierRule, WarningRule, WarningSetting
 from jixiao.alerts.tests.conftest import in_library
 from jixiao.alerts.tests.test_rule_form import rule_post
 from jixiao.core.errors import ConflictError
@@ -198,6 +199,80 @@ def test_rule_selection_and_a_tier_set_by_hand_lock_the_region_first(library: An
     services.select_tiers(actor=w.users["performance"], region=w.region, fiscal_year=2026, today=date(2026, 9, 1))
     assert locked[:1] == ["region"]
     assert ProjectMonitoringTier.objects.get(project=big).source == "MANUAL"
+
+
+# ---- 重大/重点 selection rules (筛选规则设置) ------------------------------------------------------------------------
+
+
+def _key_rule_form(token: str, min_amount_wan: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "tier": "KEY",
+        "fiscal_year": "2026",  # the page's year
+        "key-fiscal_year": "",
+        "key-name": f"{min_amount_wan}万元以上重点项目",
+        "key-min_amount_wan": min_amount_wan,
+        "key-checkpoint_month": "8",
+        "key-max_exec_rate_pct": "60",
+        "key-enabled": "on",
+        "key-lock_token": token,
+        **extra,
+    }
+
+
+def _key_rule_token(client: Any) -> str:
+    page = client.get("/alerts/tiers/?fiscal_year=2026").content.decode()
+    found = re.findall(r'name="key-lock_token" value="([0-9a-f]+)"', page)
+    assert len(found) == 1, "the 重点 rule form carries a lock token"
+    return str(found[0])
+
+
+def test_second_tier_rule_save_from_a_stale_page_is_refused_and_the_first_kept(library: Any) -> None:
+    """Two staff editing the region's 重点 rule overwrote each other: the rule had no version or token. The form now
+    carries the token of the region's own rows it starts from; a save from a page shown before another save is a
+    409 with the form as typed, and the first rule stays."""
+    w = library
+    client = w.login("performance")
+    token = _key_rule_token(client)
+    assert client.post("/alerts/tiers/rules/", _key_rule_form(token, "300")).status_code == 302
+    stale = client.post("/alerts/tiers/rules/", _key_rule_form(token, "500"))
+    body = stale.content.decode()
+    assert stale.status_code == 409 and STALE_MESSAGE in body and 'value="500万元以上重点项目"' in body
+    rule = TierRule.objects.get(region=w.region, tier="KEY")
+    assert (rule.min_amount_wan, rule.name) == (Decimal(300), "300万元以上重点项目")
+    assert AuditEvent.objects.filter(event_type="alerts.tier_rule_save").count() == 1
+    # A change of the existing row moves the token too.
+    token = _key_rule_token(client)
+    assert client.post("/alerts/tiers/rules/", _key_rule_form(token, "400")).status_code == 302
+    assert client.post("/alerts/tiers/rules/", _key_rule_form(token, "600")).status_code == 409
+    assert TierRule.objects.get(region=w.region, tier="KEY").min_amount_wan == Decimal(400)
+    # The 重大 form's token is its own: the 重点 saves left it current.
+    page = client.get("/alerts/tiers/?fiscal_year=2026").content.decode()
+    assert re.search(r'name="major-lock_token" value="([0-9a-f]+)"', page).group(1) == lock_token([])  # type: ignore[union-attr]
+
+
+def test_two_first_tier_rule_saves_at_once_are_a_409_not_a_500(library: Any, monkeypatch: Any) -> None:
+    """Two first saves at once both found no row and both created it: `uniq_tier_rule`, a 500. The region's row is
+    locked before the rows are read; a clash the lock did not prevent is a 409 with nothing written."""
+    w = library
+    perf = w.users["performance"]
+    locked: list[str] = []
+    lock = FiscalRegion.objects.select_for_update
+    monkeypatch.setattr(
+        FiscalRegion.objects, "select_for_update", lambda *a, **k: locked.append("region") or lock(*a, **k)
+    )
+
+    def created_meanwhile(row: TierRule, *args: Any, **kwargs: Any) -> None:
+        # Another first save committed between the read and this insert. On PostgreSQL the insert then fails on
+        # `uniq_tier_rule`; SQLite does not build that constraint (NULLS NOT DISTINCT), so its error is raised here.
+        raise IntegrityError('duplicate key value violates unique constraint "uniq_tier_rule"')
+
+    monkeypatch.setattr(TierRule, "save", created_meanwhile)
+    data = {"min_amount_wan": Decimal(300), "checkpoint_month": 8, "max_exec_rate_pct": Decimal(60)}
+    with pytest.raises(ConflictError, match="刚被他人保存"):
+        services.tier_rule_save(actor=perf, tier="KEY", fiscal_year=None, data=data)
+    assert locked == ["region"]
+    assert not TierRule.objects.filter(region=w.region).exists()
+    assert not AuditEvent.objects.filter(event_type="alerts.tier_rule_save").exists()
 
 
 # ---- the working-day calendar (工作日历) --------------------------------------------------------------------------
