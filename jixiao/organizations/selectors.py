@@ -236,6 +236,34 @@ def current_fiscal_year() -> FiscalYear | None:
     return FiscalYear.objects.filter(is_current=True).first()
 
 
+def fiscal_year_manager_region() -> FiscalRegion | None:
+    """The region whose finance bureau sets the fiscal years: the lowest region at or above every region that has
+    股室 (a finance bureau). Years hold for every region of the system, so a county under a province bureau does
+    not set them; a county deployment whose province and city rows carry no bureau (the demo) sets its own. None
+    when no bureau exists yet, or when the bureaus share no region above them."""
+    paths = {
+        tuple(path.rstrip("/").split("/")) for path in FinanceSection.objects.values_list("region__path", flat=True)
+    }
+    if not paths:
+        return None
+    common: list[str] = []
+    for codes in zip(*paths, strict=False):
+        if len(set(codes)) > 1:
+            break
+        common.append(codes[0])
+    return FiscalRegion.objects.filter(path="".join(f"{code}/" for code in common)).first() if common else None
+
+
+def manages_fiscal_years(user: Any) -> bool:
+    """Whether the user may add, open, close or switch fiscal years: the capability, held in a region whose
+    subtree holds every finance bureau of the system (`fiscal_year_manager_region` or above it)."""
+    membership = getattr(user, "active_membership", None)
+    if membership is None or not membership.can("fiscal_year.manage"):
+        return False
+    outside = FinanceSection.objects.exclude(region__path__startswith=membership.region.path)
+    return not outside.exists()
+
+
 # ---------------------------------------------------------------- the unit tree
 
 

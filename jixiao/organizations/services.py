@@ -13,7 +13,7 @@ from django.db import models, transaction
 from django.db.models import QuerySet
 
 from jixiao.core import audit
-from jixiao.core.errors import ConflictError, DomainError, NotFoundError, ServiceError
+from jixiao.core.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError, ServiceError
 from jixiao.core.models import AuditEvent
 from jixiao.core.numbers import FIRST_YEAR, LAST_YEAR, is_year
 from jixiao.core.permissions import require
@@ -426,13 +426,24 @@ def units_import(*, actor: Any, region: FiscalRegion, rows: list[UnitImportRow])
 # ---------------------------------------------------------------- fiscal years
 
 
+def _require_year_manager(actor: Any) -> None:
+    """A year holds for every region of the system: only the top finance bureau's users set years."""
+    require(actor, "fiscal_year.manage")
+    if not selectors.manages_fiscal_years(actor):
+        manager = selectors.fiscal_year_manager_region()
+        who = f"{manager.name}财政部门" if manager is not None else "最上级财政部门"
+        raise PermissionDeniedError(
+            f"财政年度对全系统所有财政区划生效，只能由{who}的预算股或系统管理员新增、开关或切换"
+        )
+
+
 def _year_in_range(year: int) -> None:
     if not is_year(year):
         raise _field_error("year", f"年度应在{FIRST_YEAR}至{LAST_YEAR}之间")
 
 
 def fiscal_year_create(*, actor: Any, year: int, is_current: bool = False, is_open: bool = True) -> FiscalYear:
-    require(actor, "fiscal_year.manage")
+    _require_year_manager(actor)
     _year_in_range(year)
     with transaction.atomic():
         if FiscalYear.objects.select_for_update().filter(pk=year).exists():
@@ -450,7 +461,7 @@ def fiscal_year_create(*, actor: Any, year: int, is_current: bool = False, is_op
 
 
 def fiscal_year_set_current(*, actor: Any, fiscal_year: FiscalYear) -> FiscalYear:
-    require(actor, "fiscal_year.manage")
+    _require_year_manager(actor)
     with transaction.atomic():
         locked = FiscalYear.objects.select_for_update().get(pk=fiscal_year.pk)
         if locked.is_current:
@@ -469,7 +480,7 @@ def fiscal_year_set_current(*, actor: Any, fiscal_year: FiscalYear) -> FiscalYea
 
 
 def fiscal_year_set_open(*, actor: Any, fiscal_year: FiscalYear, is_open: bool) -> FiscalYear:
-    require(actor, "fiscal_year.manage")
+    _require_year_manager(actor)
     with transaction.atomic():
         locked = FiscalYear.objects.select_for_update().get(pk=fiscal_year.pk)
         if locked.is_open == is_open:
@@ -487,7 +498,7 @@ def fiscal_year_set_open(*, actor: Any, fiscal_year: FiscalYear, is_open: bool) 
 
 def fiscal_year_save(*, actor: Any, year: int, is_current: bool, is_open: bool) -> FiscalYear:
     """Create or update a year in one call (seeding and scripts); pages use the finer functions above."""
-    require(actor, "fiscal_year.manage")
+    _require_year_manager(actor)
     _year_in_range(year)
     with transaction.atomic():
         existing = FiscalYear.objects.select_for_update().filter(pk=year).first()

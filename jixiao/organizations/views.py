@@ -371,9 +371,13 @@ def unit_import_template(request: HttpRequest) -> HttpResponse:
 
 
 def _year_page(request: HttpRequest, form: FiscalYearForm, status: int = 200) -> HttpResponse:
-    return render(
-        request, "organizations/year_list.html", {"years": selectors.fiscal_years(), "form": form}, status=status
-    )
+    context = {
+        "years": selectors.fiscal_years(),
+        "form": form,
+        "can_manage": selectors.manages_fiscal_years(request.user),
+        "manager_region": selectors.fiscal_year_manager_region(),
+    }
+    return render(request, "organizations/year_list.html", context, status=status)
 
 
 @capability_required("fiscal_year.manage")
@@ -392,22 +396,29 @@ def year_save(request: HttpRequest) -> HttpResponse:
             return redirect("organizations:year_list")
         fiscal_year = selectors.fiscal_year_get(action_form.cleaned_data["year"])
         action = action_form.cleaned_data["action"]
-        if action == "set_current":
-            services.fiscal_year_set_current(actor=request.user, fiscal_year=fiscal_year)
-            messages.success(request, f"已将{fiscal_year.year}年度设为当前年度")
-        else:
-            services.fiscal_year_set_open(actor=request.user, fiscal_year=fiscal_year, is_open=action == "open")
-            messages.success(request, f"{fiscal_year.year}年度已{'开放' if action == 'open' else '关闭'}填报")
+        try:
+            if action == "set_current":
+                services.fiscal_year_set_current(actor=request.user, fiscal_year=fiscal_year)
+                messages.success(request, f"已将{fiscal_year.year}年度设为当前年度")
+            else:
+                services.fiscal_year_set_open(actor=request.user, fiscal_year=fiscal_year, is_open=action == "open")
+                messages.success(request, f"{fiscal_year.year}年度已{'开放' if action == 'open' else '关闭'}填报")
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return _year_page(request, FiscalYearForm(), status=exc.status_code)
         return redirect("organizations:year_list")
     form = FiscalYearForm(request.POST)
     if form.is_valid():
         try:
             fiscal_year = services.fiscal_year_create(actor=request.user, **form.cleaned_data)
+        except PermissionDeniedError as exc:
+            messages.error(request, exc.message)  # the page then has no 新增年度 form to show it in
+            return _year_page(request, form, status=exc.status_code)
         except DomainError as exc:
             _add_service_error(form, exc)
-        else:
-            messages.success(request, f"已新增{fiscal_year.year}年度")
-            return redirect("organizations:year_list")
+            return _year_page(request, form, status=exc.status_code)
+        messages.success(request, f"已新增{fiscal_year.year}年度")
+        return redirect("organizations:year_list")
     return _year_page(request, form, status=400)
 
 
