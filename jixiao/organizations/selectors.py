@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.apps import apps
+from django.db.models import Count, Exists, IntegerField, Model, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -216,6 +217,33 @@ def departments_by_code(user: Any, region: FiscalRegion) -> dict[str, Department
 
 def visible_unit_ids(user: Any, region: FiscalRegion) -> set[int]:
     return set(BudgetUnit.objects.visible_to(user).filter(region=region).values_list("pk", flat=True))
+
+
+def _unit_business_models() -> list[type[Model]]:
+    """Every model whose rows name a 预算单位 and copy its 主管部门 (projects, targets, monitoring records,
+    self-evaluations, …), found from the foreign keys so a new stage's rows are counted too. Memberships (a login's
+    scope follows the unit itself) and the unit tree are not business rows."""
+    found = []
+    for model in apps.get_models():
+        if model is BudgetUnit or model._meta.label == "accounts.Membership":
+            continue
+        targets = {
+            f.related_model for f in model._meta.concrete_fields if f.many_to_one and f.name in ("unit", "department")
+        }
+        if {BudgetUnit, Department} <= targets:
+            found.append(model)
+    return found
+
+
+def unit_business_rows(unit: BudgetUnit) -> list[tuple[str, int]]:
+    """(row kind, count) of the business rows of the unit and its lower units, for the department-change check:
+    those rows keep the department they were made under, and every scope reads a row's own department."""
+    counts = []
+    for model in _unit_business_models():
+        count = model._base_manager.filter(unit__path__startswith=unit.path).count()  # type: ignore[misc]
+        if count:
+            counts.append((str(model._meta.verbose_name), count))
+    return counts
 
 
 # ---------------------------------------------------------------- fiscal years

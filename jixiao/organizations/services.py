@@ -254,8 +254,26 @@ def unit_save(
     if unit is not None:
         _require_visible(BudgetUnit.objects.visible_to(actor), unit, "预算单位")
     data = _check_unit_data(actor, unit, data)
+    if unit is not None and data["department"].pk != unit.department_id:
+        message = _department_change_refusal(unit)
+        if message:
+            raise ConflictError(message)
     with transaction.atomic():
         return _unit_write(actor, unit, data, expected_version)
+
+
+def _department_change_refusal(unit: BudgetUnit) -> str:
+    """Why the unit may not move to another 主管部门 (empty when it may): its business rows (and its lower units')
+    copy the department they were made under, and every scope reads a row's own department, so after a move the
+    new department would not see them and the old one would keep them."""
+    rows = selectors.unit_business_rows(unit)
+    if not rows:
+        return ""
+    listed = "、".join(f"{label}{count}条" for label, count in rows)
+    return (
+        f"“{unit.name}”（含下级单位）已有业务数据：{listed}，这些数据属于原主管部门“{unit.department.name}”，"
+        "不能更改主管部门；单位确已划转的，请在新主管部门下新增单位"
+    )
 
 
 def _rebuild_unit_paths(unit: BudgetUnit) -> None:
@@ -322,6 +340,10 @@ def _import_errors(
         current = existing.get(row.agency_code)
         if current is not None and current.pk not in visible_ids:
             errors.append(CellError(row.row, "单位编码", row.agency_code, "该编码已被其他单位使用"))
+        elif current is not None and row.dept_code in departments and current.department.dept_code != row.dept_code:
+            refusal = _department_change_refusal(current)
+            if refusal:
+                errors.append(CellError(row.row, "主管部门编码", row.dept_code, refusal))
         if not row.parent_code:
             continue
         if row.parent_code == row.agency_code:
