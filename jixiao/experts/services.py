@@ -435,6 +435,17 @@ ENGAGEMENT_FIELDS = [
 ]
 
 
+def _check_engagement_editable(row: Engagement, agency: Agency | None) -> None:
+    """A closed engagement (验收 or 终止) is history: it is not edited. One with deliverables stays with its agency:
+    the agency's logins read the engagement's files, so moving it would hand one agency's work to another."""
+    if row.status in (Engagement.Status.ACCEPTED, Engagement.Status.TERMINATED):
+        raise ConflictError(f"委托{row.get_status_display()}，不能再修改")
+    if agency is not None and agency.pk != row.agency_id and row.deliverables.exists():
+        raise ConflictError(
+            f"机构“{row.agency.name}”已提交委托成果，不能改派给其他机构；如需另行委托，请终止本委托后新增委托"
+        )
+
+
 def engagement_save(
     *, actor: Any, engagement: Engagement | None, data: dict[str, Any], expected_version: int | None = None
 ) -> Engagement:
@@ -475,6 +486,7 @@ def engagement_save(
             row = Engagement.objects.select_for_update().get(pk=engagement.pk)
             if expected_version is not None and row.version != expected_version:
                 raise ConflictError("该委托已被他人修改，请刷新后重试")
+            _check_engagement_editable(row, agency)
             before = audit.snapshot(row, ENGAGEMENT_FIELDS)
         for field in ENGAGEMENT_FIELDS:
             if field in data:
