@@ -16,7 +16,8 @@ from django.views.decorators.http import require_POST
 from jixiao.core import audit
 from jixiao.core.errors import DomainError, PermissionDeniedError
 from jixiao.core.forms import conditions_text
-from jixiao.core.numbers import is_digits
+from jixiao.core.numbers import id_or_none
+from jixiao.core.text import CONTROL_CHARS
 from jixiao.core.views_helpers import (
     capability_required,
     import_errors_download,
@@ -425,26 +426,30 @@ def year_save(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------- search-as-you-type for list filters
 
 
+def _search_query(request: HttpRequest) -> str:
+    """The typed text without control characters (a NUL reaches `icontains`: PostgreSQL refuses it, a 500)."""
+    return CONTROL_CHARS.sub("", request.GET.get("q", ""))[:50]
+
+
 @login_required
 def department_autocomplete(request: HttpRequest) -> JsonResponse:
     """The first 20 visible 主管部门 matching `q` (any list filter; the scope decides what is found)."""
-    return search_response(selectors.departments_search(request.user, request.GET.get("q", "")[:50]))
+    return search_response(selectors.departments_search(request.user, _search_query(request)))
 
 
 @login_required
 def section_autocomplete(request: HttpRequest) -> JsonResponse:
     """The first 20 visible 业务股室 matching `q` (the 主管部门 list's 对口股室 filter; none without `org.view`)."""
-    return search_response(selectors.sections_search(request.user, request.GET.get("q", "")[:50]))
+    return search_response(selectors.sections_search(request.user, _search_query(request)))
 
 
 @login_required
 def unit_autocomplete(request: HttpRequest) -> JsonResponse:
     """The first 20 visible 预算单位 matching `q`, optionally within one `department`, or only those that may be a
     parent (`parents=1`)."""
-    raw = request.GET.get("department", "")
-    department_id = int(raw) if is_digits(raw) else None
+    department_id = id_or_none(request.GET.get("department", ""))
     parents_only = request.GET.get("parents") == "1"
-    query = request.GET.get("q", "")[:50]
+    query = _search_query(request)
     return search_response(
         selectors.units_search(request.user, query, department_id=department_id, parents_only=parents_only)
     )

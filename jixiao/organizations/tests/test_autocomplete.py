@@ -90,3 +90,12 @@ def test_department_list_ignores_a_section_outside_the_scope(world: World) -> No
     assert list(client.get(url, {"finance_section": foreign.pk}).context["page"]) == []
     page = client.get(url, {"finance_section": world.health_section.pk}).content.decode()
     assert 'data-jx-autocomplete="/org/autocomplete/sections/"' in page and "社保股" in page
+
+
+def test_control_characters_and_huge_ids_are_ignored_not_a_500(world: World) -> None:
+    """`q=%00` reached `name__icontains` (PostgreSQL refuses a NUL) and a 4,300-digit `department` overflowed."""
+    client = world.login("performance")
+    assert _names(client.get(UNITS, {"q": "医院\x00"})) == ["县人民医院"]
+    assert _names(client.get(DEPARTMENTS, {"q": "\x00卫健"})) == ["县卫健局"]
+    assert _names(client.get(SECTIONS, {"q": "\x00"})) == _names(client.get(SECTIONS, {"q": ""}))
+    assert _names(client.get(UNITS, {"q": "医院", "department": "9" * 4300})) == ["县人民医院"]
