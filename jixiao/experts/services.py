@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from jixiao.core import audit, uploads
@@ -364,6 +364,10 @@ def _clean_agency(agency: Agency) -> None:
         raise InvalidDataError(errors) from exc
 
 
+def _credit_code_taken(row: Agency) -> bool:
+    return Agency.objects.filter(region=row.region, credit_code=row.credit_code).exclude(pk=row.pk).exists()
+
+
 def agency_save(
     *, actor: Any, agency: Agency | None, data: dict[str, Any], expected_version: int | None = None
 ) -> Agency:
@@ -395,8 +399,7 @@ def agency_save(
         for field in fields:
             setattr(row, field, data[field])
         _clean_agency(row)
-        duplicate = Agency.objects.filter(region=row.region, credit_code=row.credit_code).exclude(pk=row.pk)
-        if duplicate.exists():
+        if _credit_code_taken(row):
             raise InvalidDataError({"credit_code": ["统一社会信用代码：本区划已有该机构"]})
         changes = audit.diff(before, audit.snapshot(row, AGENCY_FIELDS))
         users_after = users_before if users is None else sorted(u.pk for u in users)
@@ -407,11 +410,16 @@ def agency_save(
         if "phone" in changes:
             changes["phone"] = [_mask(v) for v in changes["phone"]]
         row.updated_by = actor
-        if creating:
-            row.save()
-        else:
-            row.version += 1
-            row.save(update_fields=[*fields, "version", "updated_by", "updated_at"])
+        try:
+            # A savepoint: the same code saved by another user since the check above breaks only this write.
+            with transaction.atomic():
+                if creating:
+                    row.save()
+                else:
+                    row.version += 1
+                    row.save(update_fields=[*fields, "version", "updated_by", "updated_at"])
+        except IntegrityError as exc:
+            raise ConflictError("编码已存在：本区划刚有他人以该统一社会信用代码登记机构，请刷新后重试") from exc
         if users_after != users_before:
             row.users.set(users_after)
         audit.record(actor=actor, event_type="agency.create" if creating else "agency.update", obj=row, changes=changes)

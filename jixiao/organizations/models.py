@@ -26,6 +26,12 @@ class FiscalYear(models.Model):
         verbose_name = _("财政年度")
         verbose_name_plural = _("财政年度")
         ordering = ["-year"]
+        # One current year: two simultaneous 设为当前年度 could each clear the other's and leave two.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_current"], condition=Q(is_current=True), name="uniq_current_fiscal_year"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.year}年度"

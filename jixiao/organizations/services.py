@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import QuerySet
 
 from jixiao.core import audit
@@ -95,11 +95,16 @@ def _apply(actor: Any, instance: M, data: dict[str, Any], *, event: str, expecte
     if creating:
         row.created_by = actor
     _clean(row)
-    if creating:
-        row.save()
-    else:
-        row.version += 1
-        row.save(update_fields=[*changes, "version", "updated_by", "updated_at"])
+    try:
+        # A savepoint: another user's save of the same code between the checks above and this write breaks only it.
+        with transaction.atomic():
+            if creating:
+                row.save()
+            else:
+                row.version += 1
+                row.save(update_fields=[*changes, "version", "updated_by", "updated_at"])
+    except IntegrityError as exc:
+        raise ConflictError("编码已存在：可能刚被他人以同一编码新增或修改，请刷新后重试") from exc
     audit.record(actor=actor, event_type=event, obj=row, changes=changes)
     return row  # type: ignore[no-any-return]
 
@@ -470,9 +475,13 @@ def fiscal_year_create(*, actor: Any, year: int, is_current: bool = False, is_op
     with transaction.atomic():
         if FiscalYear.objects.select_for_update().filter(pk=year).exists():
             raise _field_error("year", f"{year}年度已存在")
-        if is_current:
-            FiscalYear.objects.filter(is_current=True).update(is_current=False)
-        fiscal_year = FiscalYear.objects.create(year=year, is_current=is_current, is_open=is_open)
+        try:
+            with transaction.atomic():
+                if is_current:
+                    FiscalYear.objects.filter(is_current=True).update(is_current=False)
+                fiscal_year = FiscalYear.objects.create(year=year, is_current=is_current, is_open=is_open)
+        except IntegrityError as exc:
+            raise ConflictError(f"{year}年度刚被他人新增或另一年度刚被设为当前年度，请刷新后重试") from exc
         audit.record(
             actor=actor,
             event_type="fiscal_year.create",
@@ -489,9 +498,13 @@ def fiscal_year_set_current(*, actor: Any, fiscal_year: FiscalYear) -> FiscalYea
         if locked.is_current:
             return locked
         previous = list(FiscalYear.objects.filter(is_current=True).values_list("year", flat=True))
-        FiscalYear.objects.filter(is_current=True).update(is_current=False)
-        locked.is_current = True
-        locked.save(update_fields=["is_current"])
+        try:
+            with transaction.atomic():  # one current year (uniq_current_fiscal_year), also under two clicks at once
+                FiscalYear.objects.filter(is_current=True).update(is_current=False)
+                locked.is_current = True
+                locked.save(update_fields=["is_current"])
+        except IntegrityError as exc:
+            raise ConflictError("另一年度刚被他人设为当前年度，请刷新后重试") from exc
         audit.record(
             actor=actor,
             event_type="fiscal_year.set_current",
