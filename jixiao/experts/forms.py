@@ -224,6 +224,8 @@ class QualityReviewForm(forms.Form):
 
     fiscal_year = YearField(label="核查年度")
     note = forms.CharField(label="核查意见", required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
+    # When the page was shown: a review of the year saved later is not replaced unseen (quality_review_save).
+    shown_at = forms.DateTimeField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

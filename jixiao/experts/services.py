@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -584,8 +585,10 @@ def quality_review_save(
     scores: dict[str, Decimal],
     note: str = "",
     engagements: list[Engagement] | None = None,
+    shown_at: datetime | None = None,
 ) -> AgencyQualityReview:
-    """Record (or revise) the year's 执业质量核查 of an agency; 不合格 suspends it (no new commissions)."""
+    """Record (or revise) the year's 执业质量核查 of an agency; 不合格 suspends it (no new commissions). `shown_at`
+    (when the form was shown): a review of that year saved since then is not replaced unseen (409)."""
     require(actor, "engagement.manage")
     if not Agency.objects.visible_to(actor).filter(pk=agency.pk).exists():
         raise NotFoundError("第三方机构不存在或不在您的管理范围内")
@@ -599,6 +602,12 @@ def quality_review_save(
     with transaction.atomic():
         locked = Agency.objects.select_for_update().get(pk=agency.pk)
         review = AgencyQualityReview.objects.filter(agency=locked, fiscal_year=fiscal_year).first()
+        if review is not None and shown_at is not None and review.reviewed_at > shown_at:
+            who = (review.reviewer.display_name or review.reviewer.username) if review.reviewer else "他人"
+            raise ConflictError(
+                f"{fiscal_year}年度的执业质量核查在本页面打开后已由{who}保存（{review.total}分，"
+                f"{review.get_grade_display()}）；请核对后再次保存，将覆盖该记录"
+            )
         creating = review is None
         if review is None:
             review = AgencyQualityReview(agency=locked, fiscal_year=fiscal_year)

@@ -10,9 +10,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from jixiao.core.errors import DomainError, PermissionDeniedError
+from jixiao.core.errors import ConflictError, DomainError, PermissionDeniedError
 from jixiao.core.forms import valid_filters
 from jixiao.core.todos import countdown
 from jixiao.core.views_helpers import (
@@ -446,7 +447,8 @@ def review_list(request: HttpRequest) -> HttpResponse:
 @capability_required("engagement.manage")
 def review_create(request: HttpRequest, pk: int) -> HttpResponse:
     agency = selectors.agency_get(request.user, pk)
-    form = QualityReviewForm(request.POST or None)
+    form = QualityReviewForm(request.POST or None, initial={"shown_at": timezone.now()})
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         try:
             review = services.quality_review_save(
@@ -455,11 +457,15 @@ def review_create(request: HttpRequest, pk: int) -> HttpResponse:
                 fiscal_year=form.cleaned_data["fiscal_year"],
                 scores=form.scores,
                 note=form.cleaned_data["note"],
+                shown_at=form.cleaned_data["shown_at"],
             )
         except DomainError as exc:
             form.add_error(None, exc.message)
+            status = exc.status_code
+            if isinstance(exc, ConflictError):
+                # The refusal showed the saved review: a second press replaces it on purpose.
+                form.data = {**form.data.dict(), "shown_at": timezone.now().isoformat()}  # type: ignore[attr-defined]
         else:
             messages.success(request, f"执业质量核查已保存：{review.total}分，{review.get_grade_display()}")
             return redirect("experts:agency_detail", pk=agency.pk)
-    status = 400 if request.method == "POST" else 200
     return render(request, "experts/review_form.html", {"form": form, "agency": agency}, status=status)
