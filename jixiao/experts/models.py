@@ -205,7 +205,8 @@ class Agency(TimeStampedModel):
     credit_code = models.CharField(_("统一社会信用代码"), max_length=18, validators=[CREDIT_CODE_VALIDATOR])
     qualification = models.CharField(_("资质"), max_length=500, blank=True)
     contact_person = models.CharField(_("联系人"), max_length=50, blank=True)
-    phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    # Personal data (SECURITY.md G02): stored SM4-GCM encrypted like Expert.phone, shown masked.
+    phone = EncryptedTextField(_("联系电话"), blank=True, validators=[MaxLengthValidator(30)])
     is_active = models.BooleanField(_("在库"), default=True)
     suspended_reason = models.CharField(
         _("暂停委托原因"), max_length=200, blank=True, help_text=_("执业质量核查不合格时自动暂停（出库）")
