@@ -7,9 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from conftest import World
-from jixiao.accounts.models import Membership
-from jixiao.accounts.tests.factories import TEST_PASSWORD, UserFactory
+from conftest import TEST_PASSWORD, World, _member
 from jixiao.core.errors import PermissionDeniedError
 from jixiao.core.models import AuditEvent
 from jixiao.organizations import services
@@ -21,8 +19,7 @@ def _province_bureau(world: World) -> Client:
     """The world's county under a province whose own bureau has a 预算股; returns that section's user, logged in."""
     province, _ = city_with_counties(world.region, code="510000000", name="四川省")
     section = FinanceSectionFactory(region=province, code="YS", name="预算处", kind=FinanceSection.Kind.BUDGET)
-    user = UserFactory(username="prov_budget", display_name="省预算处")
-    Membership.objects.create(user=user, role="budget", region=province, section=section)
+    _member("prov_budget", "budget", province, section=section)
     client = Client()
     assert client.login(username="prov_budget", password=TEST_PASSWORD)
     return client

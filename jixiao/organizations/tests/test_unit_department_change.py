@@ -17,8 +17,6 @@ from jixiao.organizations import services
 from jixiao.organizations.columns import UnitImportRow
 from jixiao.organizations.models import BudgetUnit
 from jixiao.organizations.tests.factories import BudgetUnitFactory
-from jixiao.projects.models import Project
-from jixiao.projects.tests.factories import ProjectFactory
 
 
 def _data(unit: BudgetUnit, department: int, **extra: object) -> dict[str, object]:
@@ -44,14 +42,14 @@ def test_a_unit_whose_subtree_has_projects_keeps_its_department(world: World) ->
     world.school.refresh_from_db()
     world.school_branch.refresh_from_db()
     assert (world.school.department_id, world.school_branch.department_id) == (world.edu.pk, world.edu.pk)
-    projects = Project.objects.filter(unit__in=[world.school, world.school_branch])
+    projects = type(world.school_project).objects.filter(unit__in=[world.school, world.school_branch])
     assert set(projects.values_list("department_id", flat=True)) == {world.edu.pk}
     assert not AuditEvent.objects.filter(event_type="unit.update", object_id=str(world.school.pk)).exists()
 
 
 def test_a_lower_units_rows_count_too(world: World) -> None:
     """The branch (二级) has a project; its parent without projects of its own still cannot move the subtree."""
-    Project.objects.filter(unit=world.school).delete()
+    type(world.school_project).objects.filter(unit=world.school).delete()
     with pytest.raises(ConflictError, match="项目1条"):
         services.unit_save(
             actor=world.users["budget"],
@@ -72,11 +70,10 @@ def test_a_unit_without_business_rows_moves_with_its_children(world: World) -> N
 
 
 def test_the_import_refuses_to_move_a_unit_with_projects(world: World) -> None:
-    ProjectFactory(unit=world.hospital, code="P-HOSP-2")
     rows = [UnitImportRow(2, "102001", "县人民医院", "101", "", "public_institution", None)]
     errors = services.units_import_errors(actor=world.users["budget"], region=world.region, rows=rows)
     assert [(e.row, e.column, e.value) for e in errors] == [(2, "主管部门编码", "101")]
-    assert "项目2条" in errors[0].message
+    assert "项目1条" in errors[0].message  # the world's 医院信息化建设
 
 
 def test_the_import_page_reports_the_refusal_and_writes_nothing(world: World) -> None:
