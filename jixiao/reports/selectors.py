@@ -570,6 +570,13 @@ def annual_report_get(user: Any, pk: Any) -> AnnualReport:
     return AnnualReport.objects.select_related("region").get_visible_or_404(user, pk=pk)  # type: ignore[attr-defined, no-any-return]
 
 
+def kept_by(user: Any, report: AnnualReport) -> bool:
+    """The user's own region's summary: theirs to edit and finalise. A city bureau reads its counties' summaries but
+    does not change them (the regions below write their own)."""
+    membership = getattr(user, "active_membership", None)
+    return membership is not None and report.region_id == membership.region_id
+
+
 def year_choices(today: date, chosen: int | None = None) -> list[int]:
     """The selector's years: next year and the five before it, plus the year shown (a bookmarked ?year=2019 stays
     chosen, so 查询 does not jump to another year)."""

@@ -9,15 +9,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from jixiao.core import audit
-from jixiao.core.errors import ConflictError, DomainError
+from jixiao.core.errors import ConflictError, DomainError, PermissionDeniedError
 from jixiao.core.numbers import FIRST_YEAR, LAST_YEAR, is_year
 from jixiao.core.permissions import require
 from jixiao.reports.documents import render_annual_report
 from jixiao.reports.models import AnnualReport
 from jixiao.reports.narrative import build_sections, editable_of, merge_sections
+from jixiao.reports.selectors import kept_by
 from jixiao.reports.statistics import Figure, Scope, compute_all
 
 MAX_SECTION_CHARS = 8000
+OTHER_REGION = "这是其他财政区划的年度工作总结，只能查看，不能修改"
 CENT = Decimal("0.01")
 
 
@@ -157,6 +159,8 @@ def annual_report_update(
         locked = AnnualReport.objects.select_for_update(of=("self",)).visible_to(actor).filter(pk=report.pk).first()
         if locked is None:
             raise DomainError("报告不存在")
+        if not kept_by(actor, locked):
+            raise PermissionDeniedError(OTHER_REGION)
         if locked.version != version:
             raise ConflictError("报告已被他人修改，请刷新后重试")
         if locked.status == AnnualReport.Status.FINAL:
@@ -203,6 +207,8 @@ def annual_report_finalize(*, actor: Any, report: AnnualReport, version: int) ->
         locked = AnnualReport.objects.select_for_update(of=("self",)).visible_to(actor).filter(pk=report.pk).first()
         if locked is None:
             raise DomainError("报告不存在")
+        if not kept_by(actor, locked):
+            raise PermissionDeniedError(OTHER_REGION)
         if locked.version != version:
             raise ConflictError("报告已被他人修改，请刷新后重试")
         if locked.status == AnnualReport.Status.FINAL:

@@ -176,6 +176,8 @@ def annual_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if not user.can("reports.annual"):
             raise PermissionDenied
+        if not selectors.kept_by(user, report):
+            raise PermissionDenied(services.OTHER_REGION)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -208,7 +210,10 @@ def _annual_page(request: HttpRequest, report: AnnualReport, form: EditForm, sta
     context = {
         "report": report,
         "form": form,
-        "can_edit": user.can("reports.annual") and report.status == AnnualReport.Status.DRAFT,
+        # The region's own summary only: a city reads its counties' summaries, the counties keep them.
+        "can_edit": user.can("reports.annual")
+        and selectors.kept_by(user, report)
+        and report.status == AnnualReport.Status.DRAFT,
         "statistics": in_catalogue_order(report.statistics),
         "outline": report_outline,
         "reports_table": any(s["reports_table"] for s in report_outline),
@@ -221,6 +226,8 @@ def _annual_page(request: HttpRequest, report: AnnualReport, form: EditForm, sta
 @capability_required("reports.annual")
 def annual_finalize(request: HttpRequest, pk: int) -> HttpResponse:
     report = selectors.annual_report_get(request.user, pk)
+    if not selectors.kept_by(request.user, report):
+        raise PermissionDenied(services.OTHER_REGION)
     try:
         services.annual_report_finalize(actor=request.user, report=report, version=int(request.POST.get("version", 0)))
     except (DomainError, ValueError) as exc:

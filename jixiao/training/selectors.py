@@ -27,6 +27,13 @@ def session_get(user: Any, pk: int) -> TrainingSession:
     return TrainingSession.objects.get_visible_or_404(user, pk=pk)
 
 
+def kept_by(user: Any, session: TrainingSession) -> bool:
+    """The user's own region held the session: theirs to change. A city bureau reads its counties' records (and
+    counts them) but does not change, finalise or delete them."""
+    membership = getattr(user, "active_membership", None)
+    return membership is not None and session.region_id == membership.region_id
+
+
 def session_materials(session: TrainingSession) -> QuerySet[TrainingMaterial]:
     return session.materials.select_related("uploaded_by").order_by("id")
 

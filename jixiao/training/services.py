@@ -8,11 +8,12 @@ from typing import Any
 from django.db import transaction
 
 from jixiao.core import registers, uploads
-from jixiao.core.errors import DomainError, NotFoundError
+from jixiao.core.errors import DomainError, NotFoundError, PermissionDeniedError
 from jixiao.core.numbers import FIRST_YEAR, LAST_YEAR
 from jixiao.core.permissions import require
 from jixiao.organizations.models import BudgetUnit
 from jixiao.training.models import Audience, TrainerType, TrainingKind, TrainingMaterial, TrainingSession
+from jixiao.training.selectors import kept_by
 
 FIELDS = [
     "held_on",
@@ -69,6 +70,19 @@ def _check_units(actor: Any, units: list[BudgetUnit] | None) -> list[BudgetUnit]
     return units
 
 
+OTHER_REGION = "这是其他财政区划的培训记录，只能查看，不能修改"
+
+
+def _own(actor: Any, session_pk: int) -> None:
+    """Visible and of the actor's own region: a 404 for what the actor cannot see, a refusal for a record of a region
+    below (a city reads its counties' training, which the counties keep)."""
+    session = TrainingSession.objects.visible_to(actor).filter(pk=session_pk).first()
+    if session is None:
+        raise NotFoundError("培训记录不存在")
+    if not kept_by(actor, session):
+        raise PermissionDeniedError(OTHER_REGION)
+
+
 def _year_of(row: TrainingSession) -> None:
     row.year = row.held_on.year
 
@@ -104,8 +118,7 @@ def training_update(
     version: int | None = None,
 ) -> TrainingSession:
     require(actor, "training.manage")
-    if not TrainingSession.objects.visible_to(actor).filter(pk=session.pk).exists():
-        raise NotFoundError("培训记录不存在")
+    _own(actor, session.pk)
     cleaned = _clean(data)
     units = _check_units(actor, participant_units)
 
@@ -130,8 +143,7 @@ def training_update(
 
 def training_delete(*, actor: Any, session: TrainingSession) -> None:
     require(actor, "training.manage")
-    if not TrainingSession.objects.visible_to(actor).filter(pk=session.pk).exists():
-        raise NotFoundError("培训记录不存在")
+    _own(actor, session.pk)
     registers.soft_delete(
         TrainingSession, session.pk, actor=actor, event_type="training.delete", missing="培训记录不存在"
     )
@@ -141,8 +153,7 @@ def material_add(*, actor: Any, session: TrainingSession, upload: Any, note: str
     """A 培训材料 of the session, checked before it is stored (core.uploads: type, size, content), kept with its
     SHA-256 and 说明, and removed again if the write fails."""
     require(actor, "training.manage")
-    if not TrainingSession.objects.visible_to(actor).filter(pk=session.pk).exists():
-        raise NotFoundError("培训记录不存在")
+    _own(actor, session.pk)
     [name] = uploads.check_uploads([upload], max_files=1)
     with uploads.removed_on_failure() as written, transaction.atomic():
         locked = TrainingSession.objects.select_for_update().get(pk=session.pk)
@@ -155,8 +166,7 @@ def material_add(*, actor: Any, session: TrainingSession, upload: Any, note: str
 
 def material_delete(*, actor: Any, material: TrainingMaterial) -> None:
     require(actor, "training.manage")
-    if not TrainingSession.objects.visible_to(actor).filter(pk=material.session_id).exists():
-        raise NotFoundError("培训记录不存在")
+    _own(actor, material.session_id)
     with transaction.atomic():
         locked = TrainingSession.objects.select_for_update().get(pk=material.session_id)
         current = TrainingMaterial.objects.filter(pk=material.pk, session=locked).first()

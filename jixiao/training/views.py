@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -77,6 +78,14 @@ def session_create(request: HttpRequest) -> HttpResponse:
     return render(request, "training/form.html", {"form": form, "title": "新增培训记录"}, status=status)
 
 
+def _own(request: HttpRequest, pk: int) -> TrainingSession:
+    """A record the user keeps: 404 when not visible, 403 for a county's record seen from the city (read-only)."""
+    session = selectors.session_get(request.user, pk)
+    if not selectors.kept_by(request.user, session):
+        raise PermissionDenied(services.OTHER_REGION)
+    return session
+
+
 def _initial(session: TrainingSession) -> dict[str, Any]:
     fields = ["held_on", "topic", "organiser", "kind", "trainer_type", "trainer", "audience"]
     initial = {f: getattr(session, f) for f in [*fields, "session_count", "attendance", "note", "version"]}
@@ -86,7 +95,7 @@ def _initial(session: TrainingSession) -> dict[str, Any]:
 
 @capability_required("training.manage")
 def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    session = selectors.session_get(request.user, pk)
+    session = _own(request, pk)
     form = SessionForm(
         request.POST or None, initial=_initial(session), units=selectors.participant_unit_choices(request.user)
     )
@@ -122,7 +131,9 @@ def _detail(
         "units": session.participant_units.order_by("agency_code"),
         "material_form": material_form or MaterialForm(),
         "material_error": material_error,
-        "can_manage": request.user.can("training.manage"),  # type: ignore[union-attr]
+        # The bureau's own records only: a city reads its counties' training here, the counties keep it.
+        "can_manage": request.user.can("training.manage")  # type: ignore[union-attr]
+        and selectors.kept_by(request.user, session),
     }
     return render(request, "training/detail.html", context, status=status)
 
@@ -135,7 +146,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @capability_required("training.manage")
 def session_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    session = selectors.session_get(request.user, pk)
+    session = _own(request, pk)
     services.training_delete(actor=request.user, session=session)
     messages.success(request, "培训记录已删除")
     return redirect("training:list")
@@ -144,7 +155,7 @@ def session_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @capability_required("training.manage")
 def material_upload(request: HttpRequest, pk: int) -> HttpResponse:
-    session = selectors.session_get(request.user, pk)
+    session = _own(request, pk)
     form = MaterialForm(request.POST, request.FILES)
     if not form.is_valid():
         return _detail(request, session, status=400, material_form=form, material_error=form.error_text())
@@ -161,6 +172,7 @@ def material_upload(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @capability_required("training.manage")
 def material_delete(request: HttpRequest, pk: int, material_pk: int) -> HttpResponse:
+    _own(request, pk)
     material = selectors.material_get(request.user, pk, material_pk)
     services.material_delete(actor=request.user, material=material)
     messages.success(request, "培训材料已删除")

@@ -454,3 +454,33 @@ def test_the_sections_quarterly_checks_are_reported_in_the_monitoring_part(world
         in report.sections["work_mon"]["generated"]
     )
     assert_figures_match(stats, world.region.path, YEAR, YEAR)
+
+
+def test_a_city_reads_a_countys_summary_but_does_not_edit_or_finalise_it(world: World) -> None:
+    from jixiao.accounts.models import Membership
+    from jixiao.accounts.tests.factories import UserFactory
+    from jixiao.core.errors import PermissionDeniedError
+    from jixiao.organizations.tests.factories import city_with_counties
+
+    city, _counties = city_with_counties(world.region)
+    city_perf = UserFactory(username="city_perf")
+    Membership.objects.create(user=city_perf, role="performance", region=city)
+    county = AnnualReport.objects.create(region=world.region, work_year=YEAR, fiscal_year=YEAR, title="渠县报告")
+    client = world.login("performance")
+    client.force_login(city_perf)
+    page = client.get(reverse("reports:annual_detail", args=[county.pk]))
+    assert page.status_code == 200 and "渠县报告" in page.content.decode()
+    body = page.content.decode()
+    assert 'data-testid="edit-form"' not in body and reverse("reports:annual_finalize", args=[county.pk]) not in body
+    edit = client.post(reverse("reports:annual_detail", args=[county.pk]), {"version": county.version, "title": "x"})
+    assert edit.status_code == 403
+    finalize = client.post(reverse("reports:annual_finalize", args=[county.pk]), {"version": county.version})
+    assert finalize.status_code == 403
+    city_perf = User.objects.get(pk=city_perf.pk)
+    with pytest.raises(PermissionDeniedError, match="只能查看"):
+        services.annual_report_finalize(actor=city_perf, report=county, version=county.version)
+    with pytest.raises(PermissionDeniedError, match="只能查看"):
+        services.annual_report_update(actor=city_perf, report=county, texts={}, version=county.version, title="x")
+    county.refresh_from_db()
+    assert (county.title, county.status, county.version) == ("渠县报告", AnnualReport.Status.DRAFT, 1)
+    assert not AuditEvent.objects.filter(event_type__startswith="reports.annual").exists()

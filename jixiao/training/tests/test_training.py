@@ -233,3 +233,43 @@ def test_participant_units_are_chosen_by_search_not_a_list_of_every_unit(world: 
     assert set(session.participant_units.all()) == {world.school, world.hospital}
     edit = client.get(reverse("training:edit", args=[session.pk])).content.decode()
     assert world.school.name in edit and world.hospital.name in edit and "data-jx-ac-chip" in edit
+
+
+def test_a_city_reads_a_countys_training_but_does_not_change_it(world: World) -> None:
+    from jixiao.accounts.models import Membership, User
+    from jixiao.accounts.tests.factories import UserFactory
+    from jixiao.organizations.tests.factories import city_with_counties
+
+    city, _counties = city_with_counties(world.region)
+    city_perf = UserFactory(username="city_perf")
+    Membership.objects.create(user=city_perf, role="performance", region=city)
+    county_perf = User.objects.get(pk=world.users["performance"].pk)
+    session = services.training_create(actor=county_perf, data=_data())
+    services.material_add(
+        actor=county_perf, session=session, upload=SimpleUploadedFile("课件.pdf", PDF, content_type="application/pdf")
+    )
+    material = session.materials.get()
+    client = world.login("performance")
+    client.force_login(city_perf)
+    page = client.get(reverse("training:detail", args=[session.pk]))
+    assert page.status_code == 200 and "预算绩效管理业务培训" in page.content.decode()
+    body = page.content.decode()
+    assert reverse("training:edit", args=[session.pk]) not in body
+    assert reverse("training:delete", args=[session.pk]) not in body
+    assert reverse("training:material_delete", args=[session.pk, material.pk]) not in body
+    assert client.get(reverse("training:edit", args=[session.pk])).status_code == 403
+    assert client.post(reverse("training:edit", args=[session.pk]), PAGE_FORM).status_code == 403
+    assert client.post(reverse("training:delete", args=[session.pk])).status_code == 403
+    assert client.post(reverse("training:material_delete", args=[session.pk, material.pk])).status_code == 403
+    upload = SimpleUploadedFile("另一份.pdf", PDF, content_type="application/pdf")
+    assert client.post(reverse("training:material_upload", args=[session.pk]), {"file": upload}).status_code == 403
+    city_perf = User.objects.get(pk=city_perf.pk)
+    with pytest.raises(PermissionDeniedError, match="只能查看"):
+        services.training_update(actor=city_perf, session=session, data=_data(topic="改"))
+    with pytest.raises(PermissionDeniedError, match="只能查看"):
+        services.training_delete(actor=city_perf, session=session)
+    with pytest.raises(PermissionDeniedError, match="只能查看"):
+        services.material_delete(actor=city_perf, material=material)
+    session.refresh_from_db()
+    assert (session.topic, session.is_deleted, session.version) == ("预算绩效管理业务培训", False, 1)
+    assert session.materials.count() == 1
