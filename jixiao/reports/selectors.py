@@ -384,26 +384,7 @@ def cut_panel(user: Any, year: int, shared: Shared) -> Panel:
             key="preassessment",
         )
     ]
-    adjustments = {
-        r["kind"]: r
-        for r in FundAdjustment.objects.visible_to(user)  # type: ignore[attr-defined]
-        .filter(fiscal_year=year)
-        .order_by()
-        .values("kind")
-        .annotate(n=Count("id"), amount=_money("amount_yuan"))
-    }
-    for kind, label in FundAdjustment.Kind.choices:
-        row = adjustments.get(kind)
-        if row:
-            cells.append(
-                Cell(
-                    f"预警处置{label}",
-                    row["n"],
-                    row["amount"],
-                    link("alerts:cases", fiscal_year=year, status="DECIDED"),
-                    key=kind,
-                )
-            )
+    cells.extend(_monitoring_cuts(user, year))
     results = shared.results
     if isinstance(results, dict):
         decided = results.get("decided_cut_yuan") or results.get("decided_cut") or ZERO
@@ -429,6 +410,33 @@ def cut_panel(user: Any, year: int, shared: Shared) -> Panel:
     else:
         cells.append(Cell("结果应用压减", None, None, "", "暂无数据", key="results"))
     return Panel("cuts", "各环节压减（核减）资金", cells)
+
+
+def _monitoring_cuts(user: Any, year: int) -> list[Cell]:
+    """The monitoring stage's cuts per kind, as MON-4 of the annual report counts them (the warning decisions'
+    调减/收回 and the registered ones, e.g. a Q3 核减): other stages' adjustments have cells of their own, and an
+    激励/追加 is no cut."""
+    monitoring = FundAdjustment.Source.MONITORING
+    adjustments = {
+        r["kind"]: r
+        for r in FundAdjustment.objects.visible_to(user)  # type: ignore[attr-defined]
+        .filter(fiscal_year=year, source=monitoring, project__is_deleted=False)
+        .exclude(kind=FundAdjustment.Kind.INCREASE)
+        .order_by()
+        .values("kind")
+        .annotate(n=Count("id"), amount=_money("amount_yuan"))
+    }
+    return [
+        Cell(
+            f"运行监控{label}",
+            adjustments[kind]["n"],
+            adjustments[kind]["amount"],
+            link("alerts:adjustments", fiscal_year=year, source=monitoring, kind=kind),
+            key=kind,
+        )
+        for kind, label in FundAdjustment.Kind.choices
+        if kind in adjustments
+    ]
 
 
 # ---- 整改、考核 -------------------------------------------------------------------------------------------------

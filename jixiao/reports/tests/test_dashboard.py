@@ -85,6 +85,36 @@ def test_every_number_links_to_a_list_that_opens_for_the_viewer(world: World) ->
         assert client.get(url).status_code == 200, url
 
 
+def test_the_monitoring_cuts_are_mon_4s_cuts_and_open_the_adjustment_register(world: World) -> None:
+    """Only the monitoring stage's adjustments, as MON-4 counts them: a goal-review 核减 and a pre-assessment 追减 are
+    not 预警处置, and an 激励/追加 is no cut."""
+    from jixiao.reports.statistics import CATALOGUE, Scope
+
+    arrange(world)
+    FundAdjustment.objects.create(
+        project=world.school_project,
+        fiscal_year=YEAR,
+        source=FundAdjustment.Source.MONITORING,
+        kind=FundAdjustment.Kind.INCREASE,
+        amount_yuan=Decimal("20000.00"),
+    )
+    client = world.login("leader")
+    cells = _cells(client.get(URL, {"year": YEAR}).context["panels"]["cuts"])
+    kinds = {key for key in cells if key in FundAdjustment.Kind.values}
+    assert kinds == {"ADJUST_DOWN"}
+    cut = cells["ADJUST_DOWN"]
+    assert (cut.label, cut.count, cut.amount) == ("运行监控调减", 1, Decimal("100000.00"))
+    leader = world.users["leader"]
+    mon_4 = CATALOGUE["MON-4"](Scope(region=world.region, work_year=YEAR, fiscal_year=YEAR, actor=leader))
+    cuts = {k: v for k, v in mon_4.values["by_kind"].items() if v["count"] and k != "INCREASE"}
+    assert {k: (v["count"], v["amount_yuan"]) for k, v in cuts.items()} == {
+        k: (cells[k].count, cells[k].amount) for k in kinds
+    }
+    assert cut.url == f"/alerts/adjustments/?fiscal_year={YEAR}&source=MONITORING&kind=ADJUST_DOWN"
+    listed = list(client.get(cut.url).context["page"].object_list)
+    assert [(a.kind, a.amount_yuan) for a in listed] == [("ADJUST_DOWN", Decimal("100000.00"))]
+
+
 def test_the_red_number_opens_the_warning_list_filtered_to_red(world: World) -> None:
     arrange(world)
     client = world.login("leader")
