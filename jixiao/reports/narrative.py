@@ -205,7 +205,8 @@ def _effects(figures: dict[str, Figure]) -> str:
 
 def _public_results(figures: dict[str, Figure], *, region_name: str, work_year: int, fiscal_year: int) -> str:
     """一、公开重大政策和重点项目绩效执行结果 as seed 001 words it: EV-3 by every object type (zeros included), the
-    reports formed, and DIS-1's withheld sentence; a year without evaluations reads with 0, not a blank."""
+    reports formed, and how many of those reports were withheld; a year without evaluations reads with 0, not a
+    blank."""
     lines: list[str] = []
     ev3 = figures.get("EV-3")
     if ev3 is not None and ev3.available:
@@ -217,12 +218,13 @@ def _public_results(figures: dict[str, Figure], *, region_name: str, work_year: 
             f"其中委托第三方机构评价{values.get('third_party', 0)}个。"
             f"目前已下达评价结果并形成{len(values.get('reports') or [])}个评价报告。"
         )
-    dis1 = figures.get("DIS-1")
-    if dis1 is not None and dis1.available:
-        other = (dis1.values.get("exempt") or {}).get("other", 0)
+    if ev3 is not None and ev3.available:
+        # The reports of the table below (EV-3's issued key evaluations), not DIS-1's withheld items of every kind.
+        withheld = int(ev3.values.get("withheld_reports") or 0)
+        other = int(ev3.values.get("withheld_reports_other") or 0)
         lines.append(
             f"落实重大政策和重点项目评价结果公开有关要求，{region_name}财政局组织相关业务股室、被评价单位对重点绩效评价报告"
-            f"进行公开（具体项目见下表）。{dis1.values.get('withheld_total', 0)}个项目报告涉及涉密及敏感信息，不予公开"
+            f"进行公开（具体项目见下表）。{withheld - other}个项目报告涉及涉密及敏感信息，不予公开"
             + (f"；{other}个因其他原因不予公开" if other else "")
             + "。"
         )

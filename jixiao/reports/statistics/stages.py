@@ -449,8 +449,13 @@ def ev_3(scope: Scope) -> Figure:
         item_type=ItemType.KEY_EVAL_REPORT,
         status__in=EXEMPT_STATUSES,
         subject_type=ContentType.objects.get_for_model(KeyEvaluation),
-    ).values("subject_id")
-    public_reports = list(issued.exclude(pk__in=withheld).values_list("title", flat=True))
+        is_deleted=False,
+    )
+    public_reports = list(issued.exclude(pk__in=withheld.values("subject_id")).values_list("title", flat=True))
+    # The public statement's “N个项目报告…不予公开” is about these reports, not every withheld item of DIS-1.
+    withheld_other = issued.filter(
+        pk__in=withheld.filter(status=Disclosure.Status.EXEMPT_OTHER).values("subject_id")
+    ).count()
     type_text = "、".join(f"{k}{v}个" for k, v in by_type.items() if v)
     grade_text = "、".join(f"{k}{v}个" for k, v in by_grade.items() if v)
     # 结果应用 (seed 002 S47: “根据评价结果修订《…专项资金管理实施办法》…”): the rules linked to these evaluations.
@@ -464,6 +469,8 @@ def ev_3(scope: Scope) -> Figure:
             "by_grade": by_grade,
             "reports": reports,
             "public_reports": public_reports,
+            "withheld_reports": len(reports) - len(public_reports),
+            "withheld_reports_other": withheld_other,
             "regulations_on_results": revised,
         },
         {"model": "KeyEvaluation", "fiscal_year": scope.fiscal_year, "grade": "status=issued"},

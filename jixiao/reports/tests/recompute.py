@@ -213,6 +213,7 @@ def recompute(path: str, wy: int, fy: int) -> dict[str, dict[str, Any]]:
         d.subject_id
         for d in Disclosure.objects.filter(item_type="KEY_EVAL_REPORT")
         if d.status in ("exempt_secret", "exempt_sensitive", "exempt_other")
+        and not d.is_deleted
         and d.subject_type.model_class() is KeyEvaluation  # type: ignore[union-attr]
     }
     out["EV-3"]["public_reports"] = [
@@ -220,6 +221,7 @@ def recompute(path: str, wy: int, fy: int) -> dict[str, dict[str, Any]]:
         for k in sorted((k for k in keys if k.status == "issued"), key=lambda k: (k.title, k.pk))
         if k.pk not in withheld
     ]
+    out["EV-3"]["withheld_reports"] = len([k for k in keys if k.status == "issued" and k.pk in withheld])
     items = [
         i
         for i in AuthenticityItem.objects.select_related("check_batch__region")

@@ -1,5 +1,5 @@
 """The public 工作情况说明 (seed 001): its own two sections — 一、公开重大政策和重点项目绩效执行结果
-(EV-3 by every object type, zeros included; the issued reports as a 序号/评价报告 table; the DIS-1 withheld sentence)
+(EV-3 by every object type, zeros included; the issued reports as a 序号/评价报告 table; how many of them were withheld)
 and 二、工作开展情况说明 (the work done) — in the Word file and on the page; no unit-internal opinion, no self-score,
 no problems list."""
 
@@ -103,8 +103,9 @@ def test_the_public_word_file_has_its_own_two_sections_with_every_object_type_an
     assert reports[1:] == [["1", "一中教学设备购置"]]
     section_one = paragraphs[paragraphs.index(RESULTS) : paragraphs.index(WORK)]
     assert f"{YEAR}年度{world.region.name}财政重点绩效评价报告" in section_one
-    # DIS-1 > 0: the withheld sentence.
-    assert "1个项目报告涉及涉密及敏感信息，不予公开" in text
+    # The withheld sentence counts the key-evaluation reports of the table, not DIS-1's withheld 监控汇总 (涉密).
+    assert "0个项目报告涉及涉密及敏感信息，不予公开" in text
+    assert report.statistics["DIS-1"]["values"]["withheld_total"] == 1
     # 二: the work done, from the figures.
     assert paragraphs.index("（一）事前绩效评估") > paragraphs.index(WORK)
     assert "（四）绩效评价" in paragraphs
@@ -186,7 +187,9 @@ def test_a_report_whose_disclosure_was_withheld_is_counted_but_not_named(world: 
     disclosure_services.disclosure_transition(actor=reviewer, item=item, action="exempt_secret", comment="涉密")
     paragraphs, tables = _word(world, _public(world))
     text = "\n".join(paragraphs)
-    assert "形成1个评价报告" in text and "2个项目报告涉及涉密及敏感信息，不予公开" in text
+    # One report withheld of the one formed; the withheld 监控汇总 of _arrange is no evaluation report.
+    assert "形成1个评价报告" in text and "1个项目报告涉及涉密及敏感信息，不予公开" in text
+    assert "因其他原因" not in text
     assert "一中教学设备购置" not in text + str(tables)
     assert "本年度暂无已下达结果的重点绩效评价报告。" in text
     assert "附表" not in paragraphs and tables == []  # no reports table to show, and no 附表 in a public document
