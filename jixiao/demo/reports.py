@@ -18,7 +18,9 @@ def seed_reports(rng: random.Random, county: Any, year: int) -> None:
     if perf is None or perf.active_membership is None or perf.active_membership.region_id != county.pk:
         return
     try:
-        report = services.annual_report_generate(actor=perf, work_year=year, self_score=Decimal("96"))
+        # The demo's self-evaluation round and key evaluations are of the current year (demo/evaluation.py), not the
+        # year before that a report evaluates by default (FY = WY − 1): name it, so the report is not a page of zeros.
+        report = services.annual_report_generate(actor=perf, work_year=year, fiscal_year=year, self_score=Decimal("96"))
         services.annual_report_update(
             actor=perf,
             report=report,

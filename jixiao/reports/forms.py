@@ -18,7 +18,7 @@ class GenerateForm(forms.Form):
     fiscal_year = YearField(
         label="评价对象年度",
         required=False,
-        help_text="自评、再评价、重点评价等统计所取的年度，留空与工作年度相同",
+        help_text="自评、再评价、重点评价等统计所取的预算年度，留空为工作年度的上一年度",
     )
     kind = forms.ChoiceField(label="报告类型", choices=AnnualReport.Kind.choices, initial=AnnualReport.Kind.UPWARD)
     self_score = forms.DecimalField(

@@ -47,7 +47,7 @@ class AnnualReport(TimeStampedModel):
     )
     work_year = models.PositiveSmallIntegerField(_("工作年度"), db_index=True)
     fiscal_year = models.PositiveSmallIntegerField(
-        _("评价对象年度"), help_text=_("自评、再评价、重点评价等统计所取的预算年度，默认与工作年度相同")
+        _("评价对象年度"), help_text=_("自评、再评价、重点评价等统计所取的预算年度，默认为工作年度的上一年度")
     )
     kind = models.CharField(_("报告类型"), max_length=10, choices=Kind.choices, default=Kind.UPWARD)
     title = models.CharField(_("标题"), max_length=200)

@@ -92,7 +92,11 @@ def annual_report_generate(
     """One click: compute every §2.9 figure for the actor's region and (re)build the draft. Text a person edited
     survives regeneration unless `overwrite` is given."""
     _check_generate(actor, work_year, kind)
-    fiscal_year = _check_year(fiscal_year, "评价对象年度") if fiscal_year is not None else work_year
+    if fiscal_year is None:
+        # DOMAIN.md §0.3, §2.9: a work year's report gives the self-evaluations, re-evaluations and key evaluations of
+        # the year before (FY = WY − 1; the 2021 report, the 2020 自评 round).
+        fiscal_year = work_year - 1 if work_year > FIRST_YEAR else work_year
+    fiscal_year = _check_year(fiscal_year, "评价对象年度")
     region = _region(actor)
     with transaction.atomic():
         report = (

@@ -28,7 +28,8 @@ GENERATE = reverse("reports:annual_generate")
 
 
 def _generate(world: World, **extra: Any) -> AnnualReport:
-    data = {"work_year": YEAR, "kind": "UPWARD", **extra}
+    # The arranged evaluations are of the work year itself: name it (the default is the year before, FY = WY − 1).
+    data = {"work_year": YEAR, "fiscal_year": YEAR, "kind": "UPWARD", **extra}
     client = world.login("performance")
     response = client.post(GENERATE, data)
     assert response.status_code == 302, response.content.decode()[:500]
@@ -240,7 +241,7 @@ def test_another_regions_summary_is_not_found(world: World) -> None:
 def test_every_figure_of_the_demo_county_report_matches_the_database(demo_county: str) -> None:
     """The issue's quality bar: the demo county's report, each figure recomputed with plain ORM reads."""
     perf = User.objects.get(username="jxg")
-    report = services.annual_report_generate(actor=perf, work_year=2026)
+    report = services.annual_report_generate(actor=perf, work_year=2026, fiscal_year=2026)
     stats = report.statistics
     region = perf.active_membership.region  # type: ignore[union-attr]
     assert_figures_match(stats, region.path, 2026, 2026)
@@ -484,3 +485,20 @@ def test_a_city_reads_a_countys_summary_but_does_not_edit_or_finalise_it(world: 
     county.refresh_from_db()
     assert (county.title, county.status, county.version) == ("渠县报告", AnnualReport.Status.DRAFT, 1)
     assert not AuditEvent.objects.filter(event_type__startswith="reports.annual").exists()
+
+
+def test_the_evaluated_year_defaults_to_the_year_before_the_work_year(world: World) -> None:
+    """DOMAIN.md §0.3, §2.9: a 2026 report gives the 2025 self-evaluations and key evaluations (FY = WY − 1)."""
+    arrange(world)
+    client = world.login("performance")
+    response = client.post(GENERATE, {"work_year": YEAR, "kind": "UPWARD"})
+    assert response.status_code == 302
+    report = AnnualReport.objects.get(region=world.region, work_year=YEAR, kind="UPWARD")
+    assert report.fiscal_year == YEAR - 1
+    assert report.statistics["EV-1"]["params"]["fiscal_year"] == YEAR - 1
+    assert report.statistics["TG-1"]["values"]["projects"] == 2  # the work year's own goals are still counted
+    assert_figures_match(report.statistics, world.region.path, YEAR, YEAR - 1)
+    assert (
+        f"工作年度 {YEAR}，评价对象年度 {YEAR - 1}"
+        in client.get(reverse("reports:annual_detail", args=[report.pk])).content.decode()
+    )

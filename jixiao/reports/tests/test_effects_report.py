@@ -21,7 +21,9 @@ from jixiao.reports.tests.helpers import YEAR, arrange
 def _generate(world: World) -> AnnualReport:
     client = world.login("performance")
     assert "工作总结（开展情况、成效、不足、打算）" in client.get(reverse("reports:annual_list")).content.decode()
-    response = client.post(reverse("reports:annual_generate"), {"work_year": YEAR, "kind": "EFFECTS"})
+    response = client.post(
+        reverse("reports:annual_generate"), {"work_year": YEAR, "fiscal_year": YEAR, "kind": "EFFECTS"}
+    )
     assert response.status_code == 302, response.content.decode()[:500]
     job = Job.objects.filter(kind="reports.annual_generate").latest("pk")
     assert job.status == Job.Status.DONE, job.message

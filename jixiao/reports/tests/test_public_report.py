@@ -33,7 +33,9 @@ def _media(settings: Any, tmp_path: Any) -> None:
 
 def _public(world: World) -> AnnualReport:
     client = world.login("performance")
-    response = client.post(reverse("reports:annual_generate"), {"work_year": YEAR, "kind": "PUBLIC"})
+    response = client.post(
+        reverse("reports:annual_generate"), {"work_year": YEAR, "fiscal_year": YEAR, "kind": "PUBLIC"}
+    )
     assert response.status_code == 302, response.content.decode()[:500]
     job = Job.objects.filter(kind="reports.annual_generate").latest("pk")
     assert job.status == Job.Status.DONE, job.message
