@@ -22,8 +22,9 @@ from jixiao.evaluation.models import (
 from jixiao.evaluation.selectors import UNSUBMITTED
 from jixiao.keyeval.models import KeyEvalGrade, KeyEvalStatus, KeyEvaluation
 from jixiao.keyeval.selectors import regulations_on_results
+from jixiao.monitoring import selectors as monitoring_selectors
 from jixiao.monitoring.models import MonitoringRecord, TaskStatus
-from jixiao.organizations.models import BudgetUnit
+from jixiao.organizations.models import BudgetUnit, FiscalRegion
 from jixiao.preassessment.models import SUPPORTIVE, Conclusion, PreAssessment, PreAssessmentStatus
 from jixiao.projects.models import Project
 from jixiao.reports.statistics.base import (
@@ -258,15 +259,17 @@ def mon_2(scope: Scope) -> Figure:
     rows = list(
         _records(scope)
         .filter(project__isnull=False)
-        .values("task_id", "task__task_no", "task__title", "task__period_end_month")
+        .values("task_id", "task__task_no", "task__title", "task__period_end_month", "task__region_id")
         .annotate(n=Count("id"), budget=sum_yuan("current_budget_yuan"), executed=sum_yuan("executed_to_date_yuan"))
         .order_by("task__period_end_month", "task_id")
     )
+    modes = _progress_modes({r["task__region_id"] for r in rows}, scope.work_year)
     rounds = []
     sentences = []
     for r in rows:
         month = r["task__period_end_month"]
-        progress = Decimal(month) / Decimal(12)
+        # 序时进度 as monitoring computes it for the round: N/12 or days elapsed, by the region's settings row.
+        progress = monitoring_selectors.time_progress(scope.work_year, month, modes[r["task__region_id"]])
         rate = r["executed"] / r["budget"] if r["budget"] else Decimal(0)
         relation = "高于" if rate > progress else ("低于" if rate < progress else "等于")
         rounds.append(
@@ -277,24 +280,35 @@ def mon_2(scope: Scope) -> Figure:
                 "budget_yuan": r["budget"],
                 "executed_yuan": r["executed"],
                 "rate": pct(r["executed"], r["budget"]),
-                "time_progress": pct(month, 12),
+                "time_progress": pct(progress, 1),
             }
         )
         sentences.append(
             f"截至{month}月末监控项目{r['n']}个、预算{wan(r['budget'])}万元，执行率{pct(r['executed'], r['budget'])}，"
-            f"{relation}序时进度{pct(month, 12)}"
+            f"{relation}序时进度{pct(progress, 1)}"
         )
     return Figure(
         "MON-2",
         "各轮监控执行进度",
         {"rounds": rounds},
-        {"model": "MonitoringRecord", "group_by": "task", "rate": "Σ1—N月执行数 ÷ Σ全年预算数", "progress": "N/12"},
+        {
+            "model": "MonitoringRecord",
+            "group_by": "task",
+            "rate": "Σ1—N月执行数 ÷ Σ全年预算数",
+            "progress": "监控参数的序时进度计算方式（按月N/12或按日）",
+        },
         "；".join(sentences) if sentences else "本年度尚未下达监控任务",
         table=[
             (f"{r['task']}（{r['month']}月）", f"{r['count']}个，{wan(r['budget_yuan'])}万元，{r['rate']}")
             for r in rounds
         ],
     )
+
+
+def _progress_modes(region_ids: set[int], year: int) -> dict[int, str]:
+    """The 序时进度 mode of each round's region for the year (its monitoring settings row, most specific wins)."""
+    regions = FiscalRegion.objects.in_bulk(region_ids)
+    return {pk: monitoring_selectors.settings_for(region, year).time_progress_mode for pk, region in regions.items()}
 
 
 def mon_3(scope: Scope) -> Figure:

@@ -47,3 +47,18 @@ def test_a_year_without_department_overall_rounds_says_so(world: World) -> None:
     figure = mon_5(Scope(region=world.region, work_year=2026, fiscal_year=2026))
     assert figure.values["departments"] == 0
     assert figure.sentence == "本年度未开展部门整体绩效监控"
+
+
+def test_the_round_progress_follows_the_configured_time_progress_mode(world: World) -> None:
+    """A county that reckons 序时进度 by days (监控参数) reads the same progress in MON-2 as its monitoring round: to
+    31 August 2026 that is 243/365 = 66.58%, not 8/12 = 66.67%."""
+    from jixiao.monitoring.models import MonitoringSettings
+
+    MonitoringSettings.objects.create(region=world.region, fiscal_year=2026, time_progress_mode="day")
+    put_in_library(world)
+    approved_target(world)
+    task = issued_round(world)
+    assert task.time_progress is not None and f"{task.time_progress * 100:.2f}%" == "66.58%"
+    figure = mon_2(Scope(region=world.region, work_year=2026, fiscal_year=2026))
+    assert [r["time_progress"] for r in figure.values["rounds"]] == ["66.58%"]
+    assert "序时进度66.58%" in figure.sentence
