@@ -4,21 +4,28 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import DomainError
 from jixiao.core.forms import valid_filters
-from jixiao.core.views_helpers import capability_required, form_page, paginate, stored_file_response, xlsx_response
+from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
+from jixiao.core.models import Job
+from jixiao.core.views_helpers import capability_required, form_page, paginate, stored_file_response
 from jixiao.regulations import selectors, services
-from jixiao.regulations.exports import regulations_xlsx
+from jixiao.regulations.exports import HEADERS, regulation_rows
 from jixiao.regulations.forms import FileForm, FilterForm, RegulationForm
 from jixiao.regulations.models import Regulation
 
 
 def _params(request: HttpRequest) -> tuple[FilterForm, dict[str, Any]]:
-    form = FilterForm(request.GET)
+    return _filters(request.GET)
+
+
+def _filters(query: QueryDict) -> tuple[FilterForm, dict[str, Any]]:
+    form = FilterForm(query)
     return form, valid_filters(form)
 
 
@@ -30,11 +37,35 @@ def regulation_list(request: HttpRequest) -> HttpResponse:
     return render(request, "regulations/list.html", {"form": form, "page": paginate(request, queryset), "query": query})
 
 
+REGULATION_EXPORT = ListExport(
+    kind="regulation.export",
+    title="制度办法",
+    header=HEADERS,
+    job="jixiao.regulations.views.regulation_export_job",
+)
+
+
 @capability_required("regulation.view")
 def regulation_export(request: HttpRequest) -> HttpResponse:
-    _form, params = _params(request)
-    name = f"{params['year']}年度制度办法.xlsx" if params.get("year") else "制度办法.xlsx"
-    return xlsx_response(regulations_xlsx(selectors.regulations_filtered(request.user, params)), name)
+    """The list as filtered, every row, audited (core.list_exports): streamed, or a background job when long."""
+    form, params = _params(request)
+    queryset = selectors.regulations_filtered(request.user, params)
+    return export_list(
+        request,
+        REGULATION_EXPORT,
+        rows=lambda: regulation_rows(queryset),
+        count=queryset.count,
+        back=reverse("regulations:list"),
+        form=form,
+    )
+
+
+def regulation_export_job(job: Job, *, query: str, fmt: str, membership_id: int | None) -> None:
+    """The background half of `regulation_export`: the same scoped, filtered list for the job's owner."""
+    user = job_identity(job, membership_id)
+    _form, params = _filters(QueryDict(query))
+    queryset = selectors.regulations_filtered(user, params)
+    run_list_export(job, REGULATION_EXPORT, rows=regulation_rows(queryset), total=queryset.count(), fmt=fmt)
 
 
 def _own(request: HttpRequest, pk: int) -> Regulation:

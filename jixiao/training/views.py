@@ -4,12 +4,15 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import DomainError
 from jixiao.core.forms import valid_filters
+from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
+from jixiao.core.models import Job
 from jixiao.core.views_helpers import (
     capability_required,
     paginate,
@@ -18,13 +21,18 @@ from jixiao.core.views_helpers import (
 )
 from jixiao.organizations.selectors import current_fiscal_year
 from jixiao.training import selectors, services
-from jixiao.training.exports import sessions_xlsx
+from jixiao.training.exports import HEADERS, session_rows, sessions_xlsx
 from jixiao.training.forms import FilterForm, MaterialForm, SessionForm
 from jixiao.training.models import TrainingSession
 
 
 def _params(request: HttpRequest) -> tuple[FilterForm, dict[str, Any]]:
-    data = request.GET.copy()
+    return _filters(request.GET)
+
+
+def _filters(query: QueryDict) -> tuple[FilterForm, dict[str, Any]]:
+    """The list's filters; without a year in the address, the current budget year (as the list page shows it)."""
+    data = query.copy()
     if "year" not in data:
         current = current_fiscal_year()
         if current is not None:
@@ -47,12 +55,38 @@ def session_list(request: HttpRequest) -> HttpResponse:
     return render(request, "training/list.html", context)
 
 
+TRAINING_EXPORT = ListExport(
+    kind="training.export",
+    title="培训记录",
+    header=HEADERS,
+    job="jixiao.training.views.session_export_job",
+)
+
+
 @capability_required("training.view")
 def session_export(request: HttpRequest) -> HttpResponse:
-    _form, params = _params(request)
-    queryset = selectors.sessions_filtered(request.user, params).prefetch_related("participant_units")
+    """The list as filtered, every row, audited (core.list_exports): the workbook with its 合计 row, or for a list
+    longer than a direct export (or as CSV) the plain stream or a background job."""
+    form, params = _params(request)
+    queryset = selectors.sessions_filtered(request.user, params)
     name = f"{params['year']}年度培训记录.xlsx" if params.get("year") else "培训记录.xlsx"
-    return xlsx_response(sessions_xlsx(queryset), name)
+    return export_list(
+        request,
+        TRAINING_EXPORT,
+        rows=lambda: session_rows(queryset),
+        count=queryset.count,
+        back=reverse("training:list"),
+        form=form,
+        workbook=lambda: xlsx_response(sessions_xlsx(queryset), name),
+    )
+
+
+def session_export_job(job: Job, *, query: str, fmt: str, membership_id: int | None) -> None:
+    """The background half of `session_export`: the same scoped, filtered list for the job's owner."""
+    user = job_identity(job, membership_id)
+    _form, params = _filters(QueryDict(query))
+    queryset = selectors.sessions_filtered(user, params)
+    run_list_export(job, TRAINING_EXPORT, rows=session_rows(queryset), total=queryset.count(), fmt=fmt)
 
 
 def _form_data(form: SessionForm) -> tuple[dict[str, Any], list[Any]]:

@@ -126,7 +126,7 @@ def test_the_list_filters_and_the_export_opens_with_the_listed_rows(world: World
     assert "运行监控管理办法" in page and "转发" not in page.split("<tbody>")[1]
     response = client.get(reverse("regulations:export"), {"action": "issued"})
     assert response.status_code == 200
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    sheet = openpyxl.load_workbook(io.BytesIO(response.getvalue())).active  # type: ignore[attr-defined]
     rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
     assert rows[0] == ["印发日期", "制度名称", "文号", "类别", "方式", "发文单位", "效力", "财政区划", "说明"]
     assert sorted(r[1] for r in rows[1:]) == ["渠县预算绩效管理办法", "渠县预算绩效运行监控管理办法"]
@@ -216,3 +216,29 @@ def test_the_demo_county_keeps_a_one_plus_x_register(demo_county: Any) -> None:
     year = max(r.year for r in rows)
     assert selectors.regulation_totals(perf, year)["records"] == 3
     assert User.objects.get(username="edu_unit").can("regulation.view")
+
+
+def test_the_export_is_audited_and_a_long_list_is_written_by_a_job(world: World, settings: Any) -> None:
+    from jixiao.core.models import Job
+
+    perf = world.users["performance"]
+    services.regulation_create(actor=perf, data=_data())
+    services.regulation_create(actor=perf, data=_data(title="=cmd|'/c calc'!A1", category="monitoring"))
+    services.regulation_create(actor=perf, data=_data(title="旧办法", issued_on=dt.date(2025, 6, 1)))
+    client = world.login("budget")
+    direct = client.get(reverse("regulations:export"), {"year": 2026})
+    assert direct.status_code == 200
+    event = AuditEvent.objects.get(event_type="regulation.export")
+    assert "2026" in event.reason and event.actor_id == world.users["budget"].pk
+    csv = client.get(reverse("regulations:export"), {"year": 2026, "format": "csv"})
+    text = csv.getvalue().decode("utf-8-sig")  # type: ignore[attr-defined]
+    assert csv.status_code == 200 and "渠县预算绩效管理办法" in text and "旧办法" not in text
+    settings.JIXIAO_EXPORT_SYNC_ROWS = 1
+    response = client.get(reverse("regulations:export"), {"year": 2026})
+    job = Job.objects.get(kind="regulation.export")
+    assert response.status_code == 302 and job.status == Job.Status.DONE, job.message
+    download = client.get(f"/jobs/{job.pk}/download/result/")
+    rows = list(openpyxl.load_workbook(io.BytesIO(download.getvalue())).active.iter_rows(values_only=True))  # type: ignore[attr-defined]
+    assert sorted(r[1] for r in rows[1:]) == ["=cmd|'/c calc'!A1", "渠县预算绩效管理办法"]
+    assert AuditEvent.objects.filter(event_type="regulation.export").count() == 3
+    assert world.login("unit_user").get(f"/jobs/{job.pk}/").status_code == 404

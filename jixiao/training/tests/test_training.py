@@ -273,3 +273,27 @@ def test_a_city_reads_a_countys_training_but_does_not_change_it(world: World) ->
     session.refresh_from_db()
     assert (session.topic, session.is_deleted, session.version) == ("预算绩效管理业务培训", False, 1)
     assert session.materials.count() == 1
+
+
+def test_the_export_is_audited_and_a_long_list_is_written_by_a_job(world: World, settings: object) -> None:
+    from jixiao.core.models import Job
+
+    perf = world.users["performance"]
+    services.training_create(actor=perf, data=_data(), participant_units=[world.school])
+    services.training_create(actor=perf, data=_data(topic="考察学习", kind="study_visit", attendance=30))
+    services.training_create(actor=perf, data=_data(topic="去年的培训", held_on=dt.date(2025, 5, 1)))
+    client = world.login("leader")
+    direct = client.get(reverse("training:export"), {"year": 2026})
+    assert direct.status_code == 200 and "2026" in AuditEvent.objects.get(event_type="training.export").reason
+    csv = client.get(reverse("training:export"), {"year": 2026, "format": "csv"})
+    text = csv.getvalue().decode("utf-8-sig")  # type: ignore[attr-defined]
+    assert csv.status_code == 200 and "考察学习" in text and "去年的培训" not in text
+    settings.JIXIAO_EXPORT_SYNC_ROWS = 1  # type: ignore[attr-defined]
+    response = client.get(reverse("training:export"), {"year": 2026})
+    job = Job.objects.get(kind="training.export")
+    assert response.status_code == 302 and job.status == Job.Status.DONE, job.message
+    download = client.get(f"/jobs/{job.pk}/download/result/")
+    rows = list(openpyxl.load_workbook(io.BytesIO(download.getvalue())).active.iter_rows(values_only=True))  # type: ignore[attr-defined]
+    assert sorted(r[1] for r in rows[1:]) == ["考察学习", "预算绩效管理业务培训"]
+    assert {r[9] or "" for r in rows[1:]} == {"县第一中学", ""}
+    assert AuditEvent.objects.filter(event_type="training.export").count() == 3
