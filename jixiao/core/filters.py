@@ -16,12 +16,12 @@ from urllib.parse import urlencode
 
 import django_filters
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from jixiao.core.numbers import FIRST_YEAR, LAST_YEAR, MAX_ID, is_digits
+from jixiao.core.numbers import FIRST_YEAR, LAST_YEAR, MAX_ID, id_or_none, is_digits
 
 
 class FilterSet(django_filters.FilterSet):
@@ -58,11 +58,8 @@ class AutocompleteWidget(forms.TextInput):
         return f"{url}?{urlencode(self.params)}" if self.params else url
 
     def label_for(self, value: Any) -> str:
-        if value in (None, "") or self.queryset is None:
-            return ""
-        try:
-            pk = int(value)
-        except (TypeError, ValueError):
+        pk = id_or_none(value)  # a tampered id beyond a bigint would overflow the query (SQLite): no row
+        if pk is None or self.queryset is None:
             return ""
         row = self.queryset.filter(pk=pk).first()
         return self.describe(row) if row is not None else ""
@@ -143,14 +140,36 @@ class _SearchBoxField:
         forms.ModelChoiceField._set_queryset(self, queryset)  # type: ignore[attr-defined]
         self.widget.queryset = self.queryset  # type: ignore[attr-defined]  # the chosen rows' names on the page
 
+    def _refuse_non_ids(self, values: Any) -> None:
+        """A value that is no id (letters, beyond a bigint: SQLite overflows on it, a 500) names no row: refused with
+        the field's own 选择一个有效的选项 message before any query."""
+        if getattr(self, "to_field_name", None):
+            return
+        for value in values:
+            if id_or_none(value) is None:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],  # type: ignore[attr-defined]
+                    code="invalid_choice",
+                    params={"value": value},
+                )
+
 
 class AutocompleteModelChoiceField(_SearchBoxField, forms.ModelChoiceField):  # type: ignore[type-arg]
     queryset = property(forms.ModelChoiceField._get_queryset, _SearchBoxField._set_queryset)  # type: ignore[attr-defined]
+
+    def to_python(self, value: Any) -> Any:
+        if value not in self.empty_values and not isinstance(value, Model):  # a row given as initial is no input
+            self._refuse_non_ids([value])
+        return super().to_python(value)
 
 
 class AutocompleteModelMultipleChoiceField(_SearchBoxField, forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
     widget_class = AutocompleteMultipleWidget
     queryset = property(forms.ModelChoiceField._get_queryset, _SearchBoxField._set_queryset)  # type: ignore[attr-defined]
+
+    def _check_values(self, value: Any) -> Any:
+        self._refuse_non_ids(value)
+        return super()._check_values(value)
 
 
 class YearFilter(django_filters.NumberFilter):

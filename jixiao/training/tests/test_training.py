@@ -297,3 +297,12 @@ def test_the_export_is_audited_and_a_long_list_is_written_by_a_job(world: World,
     assert sorted(r[1] for r in rows[1:]) == ["考察学习", "预算绩效管理业务培训"]
     assert {r[9] or "" for r in rows[1:]} == {"县第一中学", ""}
     assert AuditEvent.objects.filter(event_type="training.export").count() == 3
+
+
+def test_a_participant_id_beyond_any_row_is_refused_at_the_box_not_a_crash(world: World) -> None:
+    """An id SQLite cannot compare (beyond a bigint) raised OverflowError, a 500; it names no unit: a 400 at the box."""
+    client = world.login("performance")
+    for huge in ("99999999999999999999", "9223372036854775808"):
+        response = client.post(reverse("training:create"), {**PAGE_FORM, "participant_units": [huge]})
+        assert response.status_code == 400 and "选择一个有效的选项" in response.content.decode()
+    assert not TrainingSession.objects.exists()
