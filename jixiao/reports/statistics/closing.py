@@ -148,13 +148,32 @@ def tr_1(scope: Scope) -> Figure:
     totals = sources.call("training_totals", scope.actor, scope.work_year)
     if totals is None:
         return _unavailable("TR-1", "培训", "training.selectors.training_totals")
+    # 业务培训 is what “培训N期” says; 考察学习 and 上门指导 are other kinds of the same register, named apart.
+    by_kind = dict(totals.get("by_kind") or {})
+    training = by_kind.pop("training", {})
+    sessions, attendance = int(training.get("sessions", 0)), int(training.get("attendance", 0))
+    others = [
+        (str(v.get("label", k)), int(v.get("sessions", 0)), int(v.get("attendance", 0))) for k, v in by_kind.items()
+    ]
+    other_text = "".join(f"；开展{label}{n}次、{people}人次" for label, n, people in others if n)
     return Figure(
         "TR-1",
         "业务培训",
-        {"sessions": totals.get("sessions", 0), "attendance": totals.get("attendance", 0)},
+        {
+            "sessions": totals.get("sessions", 0),
+            "attendance": totals.get("attendance", 0),
+            "training_sessions": sessions,
+            "training_attendance": attendance,
+            "other_kinds": {label: {"sessions": n, "attendance": people} for label, n, people in others},
+        },
         {"contract": "training.selectors.training_totals", "year": scope.work_year},
-        f"组织预算绩效管理业务培训{totals.get('sessions', 0)}期，培训{totals.get('attendance', 0)}人次",
-        table=[("培训（期）", str(totals.get("sessions", 0))), ("培训（人次）", str(totals.get("attendance", 0)))],
+        f"组织预算绩效管理业务培训{sessions}期，培训{attendance}人次{other_text}",
+        table=[("业务培训（期）", str(sessions)), ("业务培训（人次）", str(attendance))]
+        + [
+            row
+            for label, n, people in others
+            for row in ((f"{label}（次）", str(n)), (f"{label}（人次）", str(people)))
+        ],
     )
 
 
