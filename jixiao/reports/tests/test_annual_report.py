@@ -502,3 +502,29 @@ def test_the_evaluated_year_defaults_to_the_year_before_the_work_year(world: Wor
         f"工作年度 {YEAR}，评价对象年度 {YEAR - 1}"
         in client.get(reverse("reports:annual_detail", args=[report.pk])).content.decode()
     )
+
+
+def test_two_first_generations_at_once_refuse_the_second_with_a_conflict(world: World, monkeypatch: Any) -> None:
+    """Another generation saves the region's first report while this one computes: this one is refused (409, in
+    words), not a failed job with a database error, and nothing of it is written."""
+    from jixiao.core.errors import ConflictError
+    from jixiao.reports import services as report_services
+
+    real = report_services.compute_all
+
+    def racing(scope: Any) -> Any:
+        figures = real(scope)
+        AnnualReport.objects.create(region=world.region, work_year=YEAR, fiscal_year=YEAR, title="他人生成的报告")
+        return figures
+
+    monkeypatch.setattr(report_services, "compute_all", racing)
+    perf = User.objects.get(pk=world.users["performance"].pk)
+    with pytest.raises(ConflictError, match="报告正在由他人生成，请稍后刷新"):
+        services.annual_report_generate(actor=perf, work_year=YEAR, fiscal_year=YEAR)
+    assert not AnnualReport.objects.exists()  # the whole generation rolled back, the racing row with it
+    assert not AuditEvent.objects.filter(event_type="reports.annual_generate").exists()
+    monkeypatch.setattr(report_services, "compute_all", racing)
+    response = world.login("performance").post(GENERATE, {"work_year": YEAR, "fiscal_year": YEAR, "kind": "UPWARD"})
+    job = Job.objects.filter(kind="reports.annual_generate").latest("pk")
+    assert response.status_code == 302 and job.status == Job.Status.FAILED
+    assert job.message == "报告正在由他人生成，请稍后刷新"
