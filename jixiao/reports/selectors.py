@@ -481,7 +481,8 @@ def activity_panel(user: Any, year: int) -> Panel:
     """文书、信息公开、培训 of the year (the later stages' contracts), each linking to its list."""
     documents = sources.call("document_counts", user, year)
     disclosure = sources.call("disclosure_summary", user, year)
-    training = sources.call("training_totals", user, year)
+    # Not a 培训 0/0 for a section or a department: they see no training records, so the cell is left out.
+    training = sources.call("training_totals", user, year) if sources.viewer_sees("training_totals", user) else None
     cells: list[Cell] = []
     if isinstance(documents, dict):
         labels = sources.doc_type_labels()

@@ -19,7 +19,7 @@ from jixiao.inspections.selectors import inspection_totals
 from jixiao.rectification.selectors import rectification_summary
 from jixiao.regulations.selectors import regulation_totals
 from jixiao.results.selectors import result_application_summary
-from jixiao.training.selectors import training_totals
+from jixiao.training.selectors import sees_training, training_totals
 
 CONTRACTS: dict[str, Callable[[Any, int], Any]] = {
     "document_counts": document_counts,
@@ -36,6 +36,14 @@ CONTRACTS: dict[str, Callable[[Any, int], Any]] = {
 def call(name: str, user: Any, year: int) -> Any:
     """The contract's answer for (user, year)."""
     return CONTRACTS[name](user, year)
+
+
+def viewer_sees(name: str, user: Any) -> bool:
+    """Whether the contract's figures exist for the viewer at all: a dashboard leaves a cell out rather than show a
+    zero that only says the viewer cannot see the rows (training is the bureau's own work)."""
+    checks: dict[str, Callable[[Any], bool]] = {"training_totals": sees_training}
+    check = checks.get(name)
+    return check(user) if check is not None else True
 
 
 def doc_type_labels() -> dict[str, str]:

@@ -56,8 +56,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 def _drop_closed_links(user: Any, panels: list[selectors.Panel]) -> None:
-    """Blank the links of the panels (cells, and the URLs of their rows) that this viewer may not open: a 主管部门
-    sees the year's training count but has no training list, so the number is shown without a link."""
+    """Blank the links of the panels (cells, and the URLs of their rows) that this viewer may not open: the number is
+    shown without a link to a list the viewer has no page for."""
 
     opens: dict[str, bool] = {}  # a dozen list pages behind ~60 links: each path resolved once
 

@@ -46,6 +46,12 @@ def material_get(user: Any, session_pk: int, material_pk: int) -> TrainingMateri
         raise Http404 from exc
 
 
+def sees_training(user: Any) -> bool:
+    """The user reads training records at all (contract for jixiao.reports): the capability, and a scope that is not
+    empty (training is the bureau's own work: a section's or a department's scope holds none)."""
+    return bool(user.can("training.view")) and not TrainingSession.objects.visible_to(user).query.is_empty()
+
+
 def training_totals(user: Any, year: int) -> dict[str, Any]:
     """The year's training work for dashboards and the annual report (contract for jixiao.reports).
 

@@ -313,3 +313,27 @@ def test_a_year_outside_the_usual_range_stays_chosen_in_the_selector(world: Worl
     assert response.context["year"] == year
     assert year in response.context["years"]
     assert f'<option value="{year}" selected>' in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("persona", "shown"), [("leader", True), ("performance", True), ("dept_admin", False), ("business", False)]
+)
+def test_the_training_cell_is_left_out_for_viewers_who_see_no_training(world: World, persona: str, shown: bool) -> None:
+    """Training is the bureau's own work: a 主管部门 or a business section sees none of it, and was shown 培训 0/0."""
+    from jixiao.training import services as training_services
+
+    training_services.training_create(
+        actor=world.users["performance"],
+        data={
+            "held_on": date(YEAR, 4, 10),
+            "topic": "预算绩效管理业务培训",
+            "organiser": "县财政局绩效股",
+            "trainer_type": "staff",
+            "session_count": 2,
+            "attendance": 150,
+        },
+    )
+    cells = _cells(_panels(world, persona)["activity"])
+    assert ("training" in cells) is shown
+    if shown:
+        assert (cells["training"].count, cells["training"].note) == (2, "150人次")
