@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django import forms
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from jixiao.core.errors import ConflictError, DomainError, TransitionNotAllowedError
@@ -101,3 +101,18 @@ def typed_opinion(typed: str, pressed: str | None, actions: Iterable[Any]) -> di
     if still_offered(pressed, actions):
         return {"typed_comment": typed, "unsent_comment": ""}
     return {"typed_comment": "", "unsent_comment": typed}
+
+
+def save_versioned(row: models.Model, *, creating: bool, fields: Iterable[str], duplicate_message: str) -> None:
+    """Insert `row`, or save `fields` bumping its `version`, in a savepoint: a unique key another user saved between
+    the caller's checks and this write breaks only the savepoint and is a ConflictError (409) with
+    `duplicate_message`, nothing written."""
+    try:
+        with transaction.atomic():
+            if creating:
+                row.save()
+            else:
+                row.version += 1  # type: ignore[attr-defined]
+                row.save(update_fields=[*fields, "version", "updated_by", "updated_at"])
+    except IntegrityError as exc:
+        raise ConflictError(duplicate_message) from exc

@@ -8,11 +8,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from jixiao.core import audit, uploads
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError, ServiceError
+from jixiao.core.locking import save_versioned
 from jixiao.core.models import AuditEvent
 from jixiao.core.numbers import FIRST_YEAR, LAST_YEAR
 from jixiao.core.permissions import require
@@ -411,16 +412,12 @@ def agency_save(
         if "phone" in changes:
             changes["phone"] = [_mask(v) for v in changes["phone"]]
         row.updated_by = actor
-        try:
-            # A savepoint: the same code saved by another user since the check above breaks only this write.
-            with transaction.atomic():
-                if creating:
-                    row.save()
-                else:
-                    row.version += 1
-                    row.save(update_fields=[*fields, "version", "updated_by", "updated_at"])
-        except IntegrityError as exc:
-            raise ConflictError("编码已存在：本区划刚有他人以该统一社会信用代码登记机构，请刷新后重试") from exc
+        save_versioned(
+            row,
+            creating=creating,
+            fields=fields,
+            duplicate_message="编码已存在：本区划刚有他人以该统一社会信用代码登记机构，请刷新后重试",
+        )
         if users_after != users_before:
             row.users.set(users_after)
         audit.record(actor=actor, event_type="agency.create" if creating else "agency.update", obj=row, changes=changes)

@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 
 from jixiao.core import audit
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError, ServiceError
+from jixiao.core.locking import save_versioned
 from jixiao.core.models import AuditEvent
 from jixiao.core.numbers import FIRST_YEAR, LAST_YEAR, is_year
 from jixiao.core.permissions import require
@@ -95,16 +96,12 @@ def _apply(actor: Any, instance: M, data: dict[str, Any], *, event: str, expecte
     if creating:
         row.created_by = actor
     _clean(row)
-    try:
-        # A savepoint: another user's save of the same code between the checks above and this write breaks only it.
-        with transaction.atomic():
-            if creating:
-                row.save()
-            else:
-                row.version += 1
-                row.save(update_fields=[*changes, "version", "updated_by", "updated_at"])
-    except IntegrityError as exc:
-        raise ConflictError("编码已存在：可能刚被他人以同一编码新增或修改，请刷新后重试") from exc
+    save_versioned(
+        row,
+        creating=creating,
+        fields=changes,
+        duplicate_message="编码已存在：可能刚被他人以同一编码新增或修改，请刷新后重试",
+    )
     audit.record(actor=actor, event_type=event, obj=row, changes=changes)
     return row  # type: ignore[no-any-return]
 
