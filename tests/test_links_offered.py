@@ -58,9 +58,12 @@ def test_every_link_on_the_dashboard_opens_for_its_viewer(world: World, persona:
     assert closed == []
 
 
-def test_a_department_sees_the_training_count_without_a_link(world: World) -> None:
+def test_a_department_gets_no_training_cell_rather_than_a_false_zero(world: World) -> None:
+    """Training records are the bureau's own: a department reads none, so its dashboard leaves the cell out instead
+    of a 培训 0/0 (nor links a list it cannot open); the 绩效股 has both."""
     arrange(world)
     body = world.login("dept_admin").get("/reports/", {"year": YEAR}).content.decode()
-    assert 'data-testid="activity-training"' in body
+    assert 'data-testid="activity-training"' not in body
     assert "/training/" not in body
-    assert "/training/" in world.login("performance").get("/reports/", {"year": YEAR}).content.decode()
+    body = world.login("performance").get("/reports/", {"year": YEAR}).content.decode()
+    assert 'data-testid="activity-training"' in body and "/training/" in body

@@ -141,12 +141,14 @@ class _SearchBoxField:
         self.widget.queryset = self.queryset  # type: ignore[attr-defined]  # the chosen rows' names on the page
 
     def _refuse_non_ids(self, values: Any) -> None:
-        """A value that is no id (letters, beyond a bigint: SQLite overflows on it, a 500) names no row: refused with
-        the field's own 选择一个有效的选项 message before any query."""
+        """A number that is no id (beyond a bigint: SQLite overflows on it, a 500; or a digit `int()` cannot read, ²)
+        names no row: refused with the field's own invalid-choice message before any query. Text is left to Django,
+        whose own lookup refuses it (the multiple choice's “abc”不是一个有效的值)."""
         if getattr(self, "to_field_name", None):
             return
         for value in values:
-            if id_or_none(value) is None:
+            text = str(value).strip()
+            if text.lstrip("+-").isdigit() and id_or_none(text) is None:
                 raise forms.ValidationError(
                     self.error_messages["invalid_choice"],  # type: ignore[attr-defined]
                     code="invalid_choice",
