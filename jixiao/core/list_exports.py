@@ -70,11 +70,13 @@ def export_list(
     back: str = "",
     form: forms.BaseForm | None = None,
     workbook: Callable[[], HttpResponse] | None = None,
+    note: str = "",
 ) -> HttpResponse:
     """The response of a list's export button: a streamed file, or a redirect to the job that writes it. `form` is
     the list's bound filter form: the audit record's 说明 names its conditions in words (core.forms.conditions_text).
     `workbook`: the list's own xlsx layout (a title row, say), answered instead of the plain stream when the list is
-    short enough for a direct export; longer lists and CSV take the plain layout."""
+    short enough for a direct export; longer lists and CSV take the plain layout. `note`: what the audit record says
+    before the conditions (the expert pool's 联系电话已脱敏); the job's record repeats it (`run_list_export`)."""
     fmt = requested_format(request)
     query = request.GET.copy()
     query.pop("format", None)
@@ -82,7 +84,10 @@ def export_list(
     total = None if fmt == "csv" else count()
     if total is None or total <= sync_limit():
         audit.record(
-            actor=request.user, event_type=spec.kind, object_type=spec.kind, reason=conditions_text(query, form)[:500]
+            actor=request.user,
+            event_type=spec.kind,
+            object_type=spec.kind,
+            reason=((f"{note}；条件：" if note else "") + conditions_text(query, form))[:500],
         )
         # A streamed file is still a response to the views that return it.
         if fmt == "csv":
@@ -107,7 +112,7 @@ def _with_progress(job: Job, rows: Iterable[Row], total: int) -> Iterator[Row]:
     job_progress(job, done, total)
 
 
-def run_list_export(job: Job, spec: ListExport, *, rows: Iterable[Row], total: int, fmt: str) -> int:
+def run_list_export(job: Job, spec: ListExport, *, rows: Iterable[Row], total: int, fmt: str, note: str = "") -> int:
     """Write the rows to a temporary file with progress, then keep it as the job's result file."""
     fd, name = tempfile.mkstemp(prefix="jixiao-export-", suffix=f".{fmt}")
     os.close(fd)
@@ -122,6 +127,8 @@ def run_list_export(job: Job, spec: ListExport, *, rows: Iterable[Row], total: i
         job.save(update_fields=["result_file", "result_name"])
     finally:
         path.unlink(missing_ok=True)
-    audit.record(actor=job.owner, event_type=spec.kind, object_type=spec.kind, obj=job, changes={"rows": written})
+    audit.record(
+        actor=job.owner, event_type=spec.kind, object_type=spec.kind, obj=job, changes={"rows": written}, reason=note
+    )
     job_summarize(job, f"导出完成，共 {written:,} 行", [("行数", written), ("文件", job.result_name)])
     return written

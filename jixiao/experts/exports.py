@@ -1,7 +1,8 @@
 """Exports take the same filtered queryset the page shows; the layout re-imports unchanged.
 
 Phones are masked unless the exporter holds expert.contact (SECURITY.md G02); a masked phone in a
-re-imported file keeps the stored number.
+re-imported file keeps the stored number. A re-import takes the experts of the importer's own region only (a
+city's export holds its counties' experts: export 仅本区划 to re-import).
 """
 
 from __future__ import annotations
@@ -38,12 +39,10 @@ def _row(expert: Expert, *, with_contact: bool) -> list[Any]:
     ]
 
 
-def export_experts(queryset: QuerySet[Expert], *, with_contact: bool) -> bytes:
-    rows: Iterator[list[Any]] = (
-        _row(e, with_contact=with_contact)
-        for e in queryset.select_related("department", "region").prefetch_related("conflict_departments")
-    )
-    return write_workbook([(SHEET_NAME, EXPORT_HEADERS, rows)])
+def expert_rows(queryset: QuerySet[Expert], *, with_contact: bool) -> Iterator[list[Any]]:
+    """The export's rows, read in chunks (core.list_exports streams them or a job writes them)."""
+    related = queryset.select_related("department", "region").prefetch_related("conflict_departments")
+    return (_row(e, with_contact=with_contact) for e in related.iterator(chunk_size=2000))
 
 
 def template_workbook() -> bytes:
@@ -60,6 +59,7 @@ def template_workbook() -> bytes:
         ["联系电话", "新增专家填写完整号码；导出文件中的脱敏号码（如 138****1234）表示保持不变"],
         ["声明回避部门编码", "多个编码用顿号或逗号分隔"],
         ["是否在库", "是/否；留空时新专家为“是”，已有专家保持不变"],
+        ["", "只能导入本区划的专家：下级区划的专家请由该区划的用户导入（导出时可选择“仅本区划”）"],
         ["", "导入为“全部成功或全部不导入”：任何一行有错误，所有数据都不会导入"],
     ]
     return write_workbook([(SHEET_NAME, IMPORT_HEADERS, examples), ("填写说明", ["列", "说明"], notes)])

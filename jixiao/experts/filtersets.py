@@ -11,6 +11,7 @@ from jixiao.core.filters import FilterSet, YesNoFilter
 from jixiao.core.forms import bootstrapify
 from jixiao.experts import selectors
 from jixiao.experts.models import Expert, expert_index
+from jixiao.organizations.filters import OwnRegionFilter, limit_own_region_filter
 
 
 class ExpertFilterSet(FilterSet):
@@ -18,6 +19,7 @@ class ExpertFilterSet(FilterSet):
     field = django_filters.ChoiceFilter(label="专业领域", choices=[], empty_label="全部")
     kind = django_filters.ChoiceFilter(label="类别", choices=Expert.Kind.choices, empty_label="全部")
     is_active = YesNoFilter(label="状态", yes="在库", no="已出库")
+    own_region = OwnRegionFilter()  # users whose region has regions under it: the export that re-imports
 
     class Meta:
         model = Expert
@@ -26,6 +28,7 @@ class ExpertFilterSet(FilterSet):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.filters["field"].extra["choices"] = [(f, f) for f in selectors.expert_fields(user)]
+        limit_own_region_filter(self, user)
         self.form.fields["q"].widget.attrs["placeholder"] = "姓名、职称、工作单位，或完整手机号/身份证号"
         bootstrapify(self.form)
 

@@ -56,7 +56,7 @@ def departments_by_code(user: Any, region: FiscalRegion) -> dict[str, Department
 
 
 def experts_by_id(user: Any) -> dict[int, Expert]:
-    return {e.pk: e for e in Expert.objects.visible_to(user)}
+    return {e.pk: e for e in Expert.objects.visible_to(user).select_related("region")}
 
 
 def candidates(user: Any) -> list[Candidate]:

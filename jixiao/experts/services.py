@@ -158,17 +158,6 @@ def expert_contact_view(*, actor: Any, expert: Expert) -> str:
     return expert.phone
 
 
-def expert_export_record(*, actor: Any, count: int, with_contact: bool, conditions: str) -> None:
-    audit.record(
-        actor=actor,
-        event_type="expert.export",
-        object_type="experts.expert",
-        reason=(f"导出专家 {count} 名（{'含完整联系电话' if with_contact else '联系电话已脱敏'}）；条件：{conditions}")[
-            :500
-        ],
-    )
-
-
 # ---------------------------------------------------------------- import
 
 
@@ -177,10 +166,20 @@ def _row_errors(
     existing: dict[int, Expert],
     departments: dict[str, Department],
     by_name_phone: dict[tuple[str, str], Expert],
+    region: FiscalRegion,
 ) -> list[CellError]:
     errors: list[CellError] = []
     if row.expert_id is not None and row.expert_id not in existing:
         errors.append(CellError(row.row, "编号", str(row.expert_id), "编号不存在或不在您的管理范围内"))
+    elif row.expert_id is not None and existing[row.expert_id].region_id != region.pk:
+        # Department codes are unique per region only and are looked up in the importer's region: a city's export
+        # re-imported would re-link its counties' experts to the city's departments of the same codes.
+        other = existing[row.expert_id].region.name
+        message = (
+            f"该专家属于“{other}”：只能导入本区划（{region.name}）的专家；下级区划的专家请由该区划的用户导入，"
+            "或导出时选择“仅本区划”"
+        )
+        return [CellError(row.row, "编号", str(row.expert_id), message)]
     if row.dept_code and row.dept_code not in departments:
         errors.append(CellError(row.row, "所属部门编码", row.dept_code, "本区划没有该主管部门"))
     unknown = [code for code in row.conflict_codes if code not in departments]
@@ -226,30 +225,30 @@ def _record_import_failure(actor: Any, errors: list[CellError]) -> None:
     )
 
 
-def _import_lookups(actor: Any) -> tuple[dict[int, Expert], dict[str, Department]]:
+def _import_lookups(actor: Any) -> tuple[dict[int, Expert], dict[str, Department], FiscalRegion]:
     require(actor, "expert.manage")
     region = _actor_region(actor)
-    return selectors.experts_by_id(actor), selectors.departments_by_code(actor, region)
+    return selectors.experts_by_id(actor), selectors.departments_by_code(actor, region), region
 
 
 def _all_row_errors(
-    rows: list[ExpertImportRow], existing: dict[int, Expert], departments: dict[str, Department]
+    rows: list[ExpertImportRow], existing: dict[int, Expert], departments: dict[str, Department], region: FiscalRegion
 ) -> list[CellError]:
     by_name_phone = {(e.name, e.phone): e for e in existing.values() if e.phone}
-    return [e for row in rows for e in _row_errors(row, existing, departments, by_name_phone)]
+    return [e for row in rows for e in _row_errors(row, existing, departments, by_name_phone, region)]
 
 
 def experts_import_errors(*, actor: Any, rows: list[ExpertImportRow]) -> list[CellError]:
-    """The rows' errors that need the database (an unknown 编号 or department, a twin), without writing: reported
-    together with the parser's errors, so a file is not corrected in two rounds."""
-    existing, departments = _import_lookups(actor)
-    return _all_row_errors(rows, existing, departments)
+    """The rows' errors that need the database (an unknown 编号 or department, another region's expert, a twin),
+    without writing: reported together with the parser's errors, so a file is not corrected in two rounds."""
+    return _all_row_errors(rows, *_import_lookups(actor))
 
 
 def experts_import(*, actor: Any, rows: list[ExpertImportRow]) -> dict[str, int]:
-    """Create or update experts (by 编号), all-or-nothing. Raises ImportRejectedError with per-cell errors."""
-    existing, departments = _import_lookups(actor)
-    errors = _all_row_errors(rows, existing, departments)
+    """Create or update experts (by 编号) of the actor's own region, all-or-nothing. Raises ImportRejectedError
+    with per-cell errors."""
+    existing, departments, region = _import_lookups(actor)
+    errors = _all_row_errors(rows, existing, departments, region)
     if errors:
         _record_import_failure(actor, errors)
         raise ImportRejectedError(errors)

@@ -8,13 +8,17 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import ConflictError, DomainError, PermissionDeniedError
 from jixiao.core.forms import valid_filters
+from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
+from jixiao.core.models import Job
+from jixiao.core.streaming import stream_xlsx
 from jixiao.core.todos import countdown
 from jixiao.core.views_helpers import (
     capability_required,
@@ -25,7 +29,7 @@ from jixiao.core.views_helpers import (
     xlsx_response,
 )
 from jixiao.experts import selectors, services
-from jixiao.experts.exports import export_experts, template_workbook
+from jixiao.experts.exports import EXPORT_HEADERS, SHEET_NAME, expert_rows, template_workbook
 from jixiao.experts.filtersets import ExpertFilterSet
 from jixiao.experts.forms import (
     AgencyForm,
@@ -147,15 +151,52 @@ def expert_edit(request: HttpRequest, pk: int) -> HttpResponse:
 # ---------------------------------------------------------------- Excel
 
 
+EXPERT_EXPORT = ListExport(
+    kind="expert.export", title="专家库", header=EXPORT_HEADERS, job="jixiao.experts.views.expert_export_job"
+)
+
+
+def _contact_note(with_contact: bool) -> str:
+    return "含完整联系电话" if with_contact else "联系电话已脱敏"
+
+
 @capability_required("expert.view")
 def expert_export(request: HttpRequest) -> HttpResponse:
-    queryset = _filter(request).qs
+    """导出: the filtered pool, streamed when short (on a sheet named 专家库), a background job with a progress bar
+    when long, CSV on request (core.list_exports); phones masked unless the user holds expert.contact, and the audit
+    record says which. The file re-imports: the experts of the importer's own region (仅本区划)."""
+    filterset = _filter(request)
+    queryset = filterset.qs
     with_contact = _can(request, "expert.contact")
-    content = export_experts(queryset, with_contact=with_contact)
-    services.expert_export_record(
-        actor=request.user, count=queryset.count(), with_contact=with_contact, conditions=request.GET.urlencode()
+    return export_list(
+        request,
+        EXPERT_EXPORT,
+        rows=lambda: expert_rows(queryset, with_contact=with_contact),
+        count=queryset.count,
+        back=reverse("experts:list"),
+        form=filterset.form,
+        workbook=lambda: _expert_workbook(queryset, with_contact=with_contact),
+        note=_contact_note(with_contact),
     )
-    return xlsx_response(content, "专家库.xlsx")
+
+
+def _expert_workbook(queryset: Any, *, with_contact: bool) -> HttpResponse:
+    """The direct xlsx export: streamed, its sheet named 专家库 as the import template's."""
+    rows = expert_rows(queryset, with_contact=with_contact)
+    response = stream_xlsx(rows, EXPORT_HEADERS, EXPERT_EXPORT.filename("xlsx"), sheet_name=SHEET_NAME)
+    return response  # type: ignore[return-value]  # a streamed file is still a response to the view
+
+
+def expert_export_job(job: Job, *, query: str, fmt: str, membership_id: int | None) -> None:
+    """The background half of `expert_export`: the same scoped, filtered pool for the job's owner, phones masked
+    unless the owner holds expert.contact now."""
+    user = job_identity(job, membership_id)
+    if not user.can("expert.view"):
+        raise DomainError("您没有导出专家库的权限")
+    with_contact = bool(user.can("expert.contact"))
+    queryset = ExpertFilterSet(QueryDict(query), queryset=selectors.experts_visible(user), user=user).qs
+    rows = expert_rows(queryset, with_contact=with_contact)
+    run_list_export(job, EXPERT_EXPORT, rows=rows, total=queryset.count(), fmt=fmt, note=_contact_note(with_contact))
 
 
 @capability_required("expert.manage")

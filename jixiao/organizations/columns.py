@@ -15,7 +15,10 @@ UNIT_COLUMNS: list[tuple[str, str, bool]] = [
     ("单位类型", "kind", True),
     ("是否启用", "is_active", False),
 ]
-UNIT_EXPORT_EXTRA_HEADERS = ["单位级次", "主管部门名称"]
+# 财政区划编码 is read back by the import (optional column): a row of another region than the importer's own is
+# refused, never looked up in the importer's region (a city's export holds its counties' units).
+REGION_CODE_HEADER = "财政区划编码"
+UNIT_EXPORT_EXTRA_HEADERS = ["单位级次", "主管部门名称", "财政区划", REGION_CODE_HEADER]
 UNIT_KIND_BY_LABEL = {str(label): value for value, label in BudgetUnit.Kind.choices}
 YES_NO = {"是": True, "否": False}
 
@@ -31,3 +34,4 @@ class UnitImportRow:
     parent_code: str
     kind: str
     is_active: bool | None  # None: keep the current value (new units are active)
+    region_code: str = ""  # the 财政区划编码 column of an exported file; empty: the importer's own region

@@ -1,4 +1,5 @@
-"""Exports take the same filtered queryset the page shows; the layout re-imports unchanged."""
+"""Exports take the same filtered queryset the page shows; the layout re-imports unchanged (rows of the importer's
+own region: the 财政区划编码 column tells the import which region a row belongs to)."""
 
 from __future__ import annotations
 
@@ -26,14 +27,15 @@ def _row(unit: BudgetUnit) -> list[Any]:
         "是" if unit.is_active else "否",
         unit.get_level_display(),
         unit.department.name,
+        unit.region.name,
+        unit.region.mof_div_code,
     ]
 
 
-def export_units(queryset: QuerySet[BudgetUnit]) -> bytes:
-    rows: Iterator[list[Any]] = (
-        _row(u) for u in queryset.select_related("department", "parent").iterator(chunk_size=2000)
-    )
-    return write_workbook([(SHEET_NAME, EXPORT_HEADERS, rows)])
+def unit_rows(queryset: QuerySet[BudgetUnit]) -> Iterator[list[Any]]:
+    """The export's rows, read in chunks (core.list_exports streams them or a job writes them)."""
+    related = queryset.select_related("department", "parent", "region")
+    return (_row(u) for u in related.iterator(chunk_size=2000))
 
 
 def template_workbook() -> bytes:
@@ -50,6 +52,10 @@ def template_workbook() -> bytes:
         ["上级单位编码", "一级单位留空；二级、三级单位填写上级单位编码（可以是本文件中的单位），须属于同一主管部门"],
         ["单位类型", "必填；可选值：" + "、".join(str(label) for _value, label in BudgetUnit.Kind.choices)],
         ["是否启用", "是/否；留空时新单位为“是”，已有单位保持不变"],
+        [
+            "财政区划编码",
+            "导出文件中的列，可不填；填写时须是您本区划的编码：下级区划的单位请由该区划的用户导入",
+        ],
         ["", "导入为“全部成功或全部不导入”：任何一行有错误，所有数据都不会导入"],
         ["示例", f"见“示例”表；请在“{SHEET_NAME}”表中填写本区划的单位，不要把示例行复制进去"],
     ]

@@ -1,7 +1,8 @@
 """The 财政区划 filter of the lists a city or province user reads: a county, or a city with its counties, chosen
 from the user's own subtree. `RegionFilter` in a FilterSet (projects, targets, payments, departments, units),
 `add_region_field` in a list's filter form (warnings, monitoring records, self-evaluations, pre-assessments,
-rectifications, result applications)."""
+rectifications, result applications). `OwnRegionFilter`: 仅本区划, for the lists whose export re-imports (units,
+experts)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import django_filters
 from django import forms
 from django.db.models import QuerySet
 
+from jixiao.core.filters import YesNoFilter
 from jixiao.organizations import selectors
 from jixiao.organizations.models import FiscalRegion
 
@@ -79,5 +81,31 @@ def limit_region_filter(filterset: Any, user: Any, name: str = "region") -> None
         region_filter = filterset.filters[name]
         region_filter.queryset = selectors.region_filter_choices(user)
         region_filter.top = user.active_membership.region
+    else:
+        del filterset.filters[name]
+
+
+class OwnRegionFilter(YesNoFilter):
+    """仅本区划: the rows of the user's own region, without those of the regions under it: the list a city (or a county
+    with towns) exports to re-import, since an import takes the rows of the importer's own region only (a row of
+    another region is refused by its 财政区划). Call `limit_own_region_filter(self, user)` in the FilterSet's
+    __init__: the filter is offered only to a user whose region has regions under it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label", "范围")
+        kwargs.setdefault("yes", "仅本区划（可直接导入）")
+        kwargs.setdefault("no", "含下级区划")
+        super().__init__(*args, **kwargs)
+        self.region: FiscalRegion | None = None
+
+    def filter(self, qs: QuerySet[Any], value: Any) -> QuerySet[Any]:
+        return qs.filter(region_id=self.region.pk) if value and self.region is not None else qs
+
+
+def limit_own_region_filter(filterset: Any, user: Any, name: str = "own_region") -> None:
+    """Offer `filterset.filters[name]` to a user whose region has regions under it; drop it for everyone else."""
+    membership = getattr(user, "active_membership", None)
+    if membership is not None and len(membership.region.subtree_ids) > 1:
+        filterset.filters[name].region = membership.region
     else:
         del filterset.filters[name]

@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from jixiao.core.filters import FilterSet, ScopedIdFilter, YesNoFilter
 from jixiao.core.forms import bootstrapify
 from jixiao.organizations import selectors
-from jixiao.organizations.filters import RegionFilter, limit_region_filter
+from jixiao.organizations.filters import OwnRegionFilter, RegionFilter, limit_own_region_filter, limit_region_filter
 from jixiao.organizations.models import BudgetUnit, Department
 
 
@@ -47,6 +47,7 @@ class DepartmentFilterSet(FilterSet):
 class UnitFilterSet(FilterSet):
     q = django_filters.CharFilter(label="关键字", method="filter_q")
     region = RegionFilter()  # city and province users only
+    own_region = OwnRegionFilter()  # users whose region has regions under it: the export that re-imports
     # 20,000 主管部门 for a province user: search as you type, never one <option> each.
     department = ScopedIdFilter(label="主管部门", url_name="organizations:department_autocomplete")
     level = django_filters.ChoiceFilter(label="单位级次", choices=BudgetUnit.Level.choices, empty_label="全部")
@@ -61,6 +62,7 @@ class UnitFilterSet(FilterSet):
         super().__init__(*args, **kwargs)
         self.filters["department"].queryset = selectors.department_choices(user)
         limit_region_filter(self, user)
+        limit_own_region_filter(self, user)
         self.form.fields["q"].widget.attrs["placeholder"] = "单位名称或编码"
         bootstrapify(self.form)
 

@@ -10,7 +10,7 @@ from typing import IO, Any
 from django.core.exceptions import ValidationError
 
 from jixiao.core.spreadsheets import CellError, cell_text, read_rows
-from jixiao.organizations.columns import UNIT_COLUMNS, UNIT_KIND_BY_LABEL, YES_NO, UnitImportRow
+from jixiao.organizations.columns import REGION_CODE_HEADER, UNIT_COLUMNS, UNIT_KIND_BY_LABEL, YES_NO, UnitImportRow
 from jixiao.organizations.models import code_validator
 
 MAX_ROWS = 20_000
@@ -54,6 +54,8 @@ def _parse_row(number: int, cells: dict[str, Any], errors: list[CellError]) -> U
             errors.append(CellError(number, title, cell_text(raw)[:100], str(exc)))
             values[key] = ""
     values.setdefault("is_active", None)
+    # An exported file's 财政区划编码 (optional): the service refuses a row of another region than the importer's.
+    values["region_code"] = cell_text(cells.get(REGION_CODE_HEADER))[:20]
     return UnitImportRow(row=number, **values)
 
 

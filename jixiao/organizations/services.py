@@ -327,6 +327,27 @@ def _import_levels(rows: list[UnitImportRow], existing: dict[str, BudgetUnit]) -
     return levels
 
 
+def _region_errors(actor: Any, region: FiscalRegion, rows: list[UnitImportRow]) -> list[CellError]:
+    """Rows of another region than the importer's own (an exported file's 财政区划编码): refused. Codes are unique per
+    region only and every lookup below is in the importer's region, so a city re-importing its export would turn
+    its counties' units into new city units under the city's 主管部门 of the same codes."""
+    foreign = [r for r in rows if r.region_code and r.region_code != region.mof_div_code]
+    if not foreign:
+        return []
+    codes = {r.region_code for r in foreign}
+    names = dict(
+        FiscalRegion.objects.visible_to(actor).filter(mof_div_code__in=codes).values_list("mof_div_code", "name")
+    )
+    own = f"本区划（{region.name}，{region.mof_div_code}）"
+    errors = []
+    for row in foreign:
+        name = names.get(row.region_code)
+        where = f"该行属于“{name}”" if name else f"财政区划编码不是{own}的编码"
+        message = f"{where}：只能导入{own}的单位；下级区划的单位请由该区划的用户导入，或导出时选择“仅本区划”"
+        errors.append(CellError(row.row, "财政区划编码", row.region_code, message))
+    return errors
+
+
 def _import_errors(
     rows: list[UnitImportRow],
     departments: dict[str, Department],
@@ -392,16 +413,31 @@ def _import_lookups(actor: Any, region: FiscalRegion) -> tuple[dict[str, Departm
     )
 
 
+def _all_import_errors(
+    actor: Any,
+    region: FiscalRegion,
+    rows: list[UnitImportRow],
+    lookups: tuple[dict[str, Department], dict[str, BudgetUnit], set[int]],
+) -> list[CellError]:
+    refused = _region_errors(actor, region, rows)
+    # The rows of another region are reported once, by their 财政区划编码, and left out of the other checks.
+    foreign = {e.row for e in refused}
+    errors = refused + _import_errors([r for r in rows if r.row not in foreign], *lookups)
+    return sorted(errors, key=lambda e: e.row)
+
+
 def units_import_errors(*, actor: Any, region: FiscalRegion, rows: list[UnitImportRow]) -> list[CellError]:
-    """The rows' errors that need the database (a department not there, a code taken, a parent missing), without
-    writing: reported together with the parser's errors, so a file is not corrected in two rounds."""
-    return _import_errors(rows, *_import_lookups(actor, region))
+    """The rows' errors that need the database (a row of another region, a department not there, a code taken, a
+    parent missing), without writing: reported together with the parser's errors, so a file is not corrected in two
+    rounds."""
+    return _all_import_errors(actor, region, rows, _import_lookups(actor, region))
 
 
 def units_import(*, actor: Any, region: FiscalRegion, rows: list[UnitImportRow]) -> dict[str, int]:
-    """Upsert units by code, all-or-nothing. Raises ImportRejectedError with per-cell errors."""
-    departments, existing, visible_ids = _import_lookups(actor, region)
-    errors = _import_errors(rows, departments, existing, visible_ids)
+    """Upsert units by code, all-or-nothing, rows of the actor's own region only (an exported file's 财政区划编码).
+    Raises ImportRejectedError with per-cell errors."""
+    departments, existing, _visible_ids = lookups = _import_lookups(actor, region)
+    errors = _all_import_errors(actor, region, rows, lookups)
     if errors:
         _record_import_failure(actor, errors)
         raise ImportRejectedError(errors)

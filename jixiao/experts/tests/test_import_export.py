@@ -67,7 +67,7 @@ def test_export_masks_phones_for_a_user_without_expert_contact(world: World, wan
     perf = capabilities.ROLE_CAPABILITIES["performance"]
     monkeypatch.setitem(capabilities.ROLE_CAPABILITIES, "performance", perf - {"expert.contact"})
     response = world.login("performance").get(reverse("experts:export"))
-    rows = _open(response.content)
+    rows = _open(response.getvalue())
     assert rows[0][: len(HEADERS)] == tuple(HEADERS)
     assert rows[1][1] == "王教授" and rows[1][7] == "138****5678"
     assert PHONE not in str(rows)
@@ -77,7 +77,7 @@ def test_export_masks_phones_for_a_user_without_expert_contact(world: World, wan
 def test_export_shows_full_phones_to_expert_contact_holders_and_audits_it(world: World, wang: Expert) -> None:
     ExpertFactory(region=world.other_region, name="外县专家")
     response = world.login("performance").get(reverse("experts:export") + "?field=教育")
-    rows = _open(response.content)
+    rows = _open(response.getvalue())
     assert len(rows) == 2  # header + 王教授; the other region's expert is not exported
     assert rows[1][0] == wang.pk and rows[1][7] == PHONE and rows[1][8] == "102"
     assert "含完整联系电话" in AuditEvent.objects.get(event_type="expert.export").reason
@@ -144,7 +144,7 @@ def test_unknown_ids_departments_masked_new_phones_and_duplicates_are_reported(w
 
 def test_an_exported_file_imports_unchanged(world: World, wang: Expert) -> None:
     client = world.login("performance")
-    exported = client.get(reverse("experts:export")).content
+    exported = client.get(reverse("experts:export")).getvalue()
     before = list(Expert.objects.values_list("pk", "version", "phone"))
     response = _upload(client, exported)
     assert response.status_code == 302
@@ -184,3 +184,64 @@ def test_parse_errors_and_database_checks_come_in_one_report(world: World, wang:
     assert (2, "联系电话") in messages
     assert "编号不存在" in messages[(3, "编号")]
     assert Expert.objects.count() == 1
+
+
+def test_a_citys_export_does_not_relink_county_experts_to_city_departments(world: World, wang: Expert) -> None:
+    """The export covers the city's counties, the import looked department codes up in the city only: a county
+    expert's 所属部门/回避部门 were silently re-linked to the city's departments of the same codes. A row naming
+    another region's expert is now refused."""
+    from conftest import _member
+    from jixiao.organizations.models import FinanceSection
+    from jixiao.organizations.tests.factories import DepartmentFactory, FinanceSectionFactory, city_with_counties
+
+    city, _ = city_with_counties(world.region)
+    for code, name in (("101", "市教育局"), ("102", "市卫健局")):
+        DepartmentFactory(region=city, dept_code=code, name=name)
+    Expert.objects.filter(pk=wang.pk).update(department=world.edu)
+    city_expert = ExpertFactory(region=city, name="市专家", field="教育")
+    section = FinanceSectionFactory(region=city, code="JX", name="绩效科", kind=FinanceSection.Kind.PERFORMANCE)
+    user = _member("c_perf", "performance", city, section=section)
+    client = Client()
+    client.force_login(user)
+    before = list(Expert.objects.order_by("pk").values_list("pk", "version", "department_id"))
+
+    exported = client.get(reverse("experts:export")).getvalue()
+    response = _upload(client, exported)
+    assert response.status_code == 400
+    [error] = response.context["errors"]
+    assert error.column == "编号" and error.value == str(wang.pk)
+    assert "渠县" in error.message and "达州市" in error.message
+    assert list(Expert.objects.order_by("pk").values_list("pk", "version", "department_id")) == before
+    assert set(wang.conflict_departments.all()) == {world.health}
+    assert AuditEvent.objects.filter(event_type="expert.import", outcome="failure").exists()
+
+    own = client.get(reverse("experts:export"), {"own_region": "true"}).getvalue()
+    assert [r[1] for r in _open(own)[1:]] == [city_expert.name]
+    assert _upload(client, own).status_code == 302
+    assert list(Expert.objects.order_by("pk").values_list("pk", "version", "department_id")) == before
+
+
+def test_a_long_export_is_a_job_whose_file_imports_back_unchanged(
+    world: World, wang: Expert, settings: Any, monkeypatch: Any
+) -> None:
+    """The whole pool was built as one workbook in memory in the request: above JIXIAO_EXPORT_SYNC_ROWS it is a
+    background job, phones masked for a user without expert.contact, and its file re-imports unchanged."""
+    from jixiao.accounts import capabilities
+    from jixiao.core.models import Job
+
+    perf = capabilities.ROLE_CAPABILITIES["performance"]
+    monkeypatch.setitem(capabilities.ROLE_CAPABILITIES, "performance", perf - {"expert.contact"})
+    settings.JIXIAO_EXPORT_SYNC_ROWS = 1
+    ExpertFactory(region=world.region, name="李专家", field="卫生", conflicts=[world.edu])
+    before = list(Expert.objects.order_by("pk").values_list("pk", "version", "phone"))
+    client = world.login("performance")
+    response = client.get(reverse("experts:export"))
+    job = Job.objects.get(kind="expert.export")
+    assert response.status_code == 302 and job.status == Job.Status.DONE, job.message
+    exported = client.get(f"/jobs/{job.pk}/download/result/").getvalue()
+    rows = _open(exported)
+    assert rows[0][: len(HEADERS)] == tuple(HEADERS)
+    assert sorted(r[1] for r in rows[1:]) == ["李专家", "王教授"] and PHONE not in str(rows)
+    assert "联系电话已脱敏" in AuditEvent.objects.get(event_type="expert.export").reason
+    assert _upload(client, exported).status_code == 302
+    assert list(Expert.objects.order_by("pk").values_list("pk", "version", "phone")) == before

@@ -16,7 +16,7 @@ from jixiao.organizations.models import BudgetUnit
 from jixiao.organizations.tests.factories import BudgetUnitFactory
 
 HEADERS = ["单位编码", "单位名称", "主管部门编码", "上级单位编码", "单位类型", "是否启用"]
-EXPORT_HEADERS = [*HEADERS, "单位级次", "主管部门名称"]
+EXPORT_HEADERS = [*HEADERS, "单位级次", "主管部门名称", "财政区划", "财政区划编码"]
 
 
 def _xlsx(rows: list[list[Any]], headers: list[str] = HEADERS) -> bytes:
@@ -179,16 +179,19 @@ def test_export_contains_exactly_the_filtered_visible_rows(world: World) -> None
     response = client.get(reverse("organizations:unit_export"), {"department": world.edu.pk, "q": "中学"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    rows = _open(response.content)
+    rows = _open(response.getvalue())
     assert list(rows[0]) == EXPORT_HEADERS
     assert sorted(r[0] for r in rows[1:]) == ["101001", "101002", "101009"]
     branch = next(r for r in rows[1:] if r[0] == "101002")
-    assert branch == ("101002", "县第一中学分校", "101", "101001", "行政单位", "是", "二级预算单位", "县教育局")
+    assert branch == (
+        *("101002", "县第一中学分校", "101", "101001", "行政单位", "是", "二级预算单位", "县教育局"),
+        *("渠县", "511725000"),
+    )
     assert AuditEvent.objects.filter(event_type="unit.export", actor_name="p_perf").exists()
 
 
 def test_export_never_includes_another_countys_units(world: World) -> None:
-    rows = _open(world.login("budget").get(reverse("organizations:unit_export")).content)
+    rows = _open(world.login("budget").get(reverse("organizations:unit_export")).getvalue())
     assert sorted(r[0] for r in rows[1:]) == ["101001", "101002", "102001"]
     assert "宣汉县中学" not in {r[1] for r in rows[1:]}
 
@@ -197,13 +200,13 @@ def test_export_matches_the_list_page_filters(world: World) -> None:
     client = world.login("budget")
     query = {"level": "1"}
     page = client.get(reverse("organizations:unit_list"), query)
-    rows = _open(client.get(reverse("organizations:unit_export"), query).content)
+    rows = _open(client.get(reverse("organizations:unit_export"), query).getvalue())
     assert sorted(u.agency_code for u in page.context["page"]) == sorted(r[0] for r in rows[1:])
 
 
 def test_a_formula_like_value_is_exported_as_text(world: World) -> None:
     BudgetUnit.objects.filter(pk=world.hospital.pk).update(name='=HYPERLINK("http://x")')
-    content = world.login("budget").get(reverse("organizations:unit_export")).content
+    content = world.login("budget").get(reverse("organizations:unit_export")).getvalue()
     sheet = openpyxl.load_workbook(io.BytesIO(content)).worksheets[0]
     cell = next(row[1] for row in sheet.iter_rows(min_row=2) if row[0].value == "102001")
     assert cell.value == '=HYPERLINK("http://x")'
@@ -215,7 +218,7 @@ def test_export_then_import_changes_nothing(world: World) -> None:
     BudgetUnit.objects.filter(agency_code="102011").update(is_active=False, kind=BudgetUnit.Kind.DEV_ZONE)
     before = _state()
     client = world.login("budget")
-    exported = client.get(reverse("organizations:unit_export")).content
+    exported = client.get(reverse("organizations:unit_export")).getvalue()
     response = _upload(client, exported)
     assert response.status_code == 302
     assert _state() == before
@@ -237,3 +240,84 @@ def test_parse_errors_and_database_checks_come_in_one_report(world: World) -> No
     assert errors[(3, "主管部门编码")].startswith("主管部门不存在")
     assert errors[(4, "上级单位编码")] == "上级单位不存在（文件和系统中均未找到）"
     assert BudgetUnit.objects.count() == 4
+
+
+# ---------------------------------------------------------------- a city's export and the import of its own region
+
+
+def _city_budget_client(world: World) -> tuple[Client, Any]:
+    """A city above world.region (渠县) whose 主管部门 reuse the county's codes 101 and 102, and its 预算股 user."""
+    from conftest import _member
+    from jixiao.organizations.models import FinanceSection
+    from jixiao.organizations.tests.factories import DepartmentFactory, FinanceSectionFactory, city_with_counties
+
+    city, _ = city_with_counties(world.region)
+    for code, name in (("101", "市教育局"), ("102", "市卫健局")):
+        DepartmentFactory(region=city, dept_code=code, name=name)
+    section = FinanceSectionFactory(region=city, code="YS", name="预算科", kind=FinanceSection.Kind.BUDGET)
+    user = _member("c_budget", "budget", city, section=section)
+    client = Client()
+    client.force_login(user)
+    return client, city
+
+
+def test_a_citys_whole_export_is_refused_on_import_instead_of_duplicating_county_units(world: World) -> None:
+    """The export covers the city's counties, the import looked codes up in the city only: the county's units came
+    back as new city units under the city's 主管部门 of the same codes. Rows of another region are now refused."""
+    client, _city = _city_budget_client(world)
+    exported = client.get(reverse("organizations:unit_export")).getvalue()
+    rows = _open(exported)
+    assert {r[EXPORT_HEADERS.index("财政区划编码")] for r in rows[1:]} == {"511725000"}
+    before = _state()
+    response = _upload(client, exported)
+    assert response.status_code == 400
+    messages = {(e.row, e.column): e.message for e in response.context["errors"]}
+    assert len(messages) == len(rows) - 1
+    assert all(column == "财政区划编码" for _row, column in messages)
+    assert "渠县" in next(iter(messages.values())) and "达州市" in next(iter(messages.values()))
+    assert _state() == before
+    assert AuditEvent.objects.filter(event_type="unit.import", outcome="failure").exists()
+
+
+def test_a_citys_own_region_export_imports_back_unchanged(world: World) -> None:
+    client, city = _city_budget_client(world)
+    BudgetUnitFactory(department=city.departments.get(dept_code="101"), agency_code="101001", name="市教育局本级")
+    before = _state()
+    exported = client.get(reverse("organizations:unit_export"), {"own_region": "true"}).getvalue()
+    rows = _open(exported)
+    assert [(r[0], r[EXPORT_HEADERS.index("财政区划")]) for r in rows[1:]] == [("101001", "达州市")]
+    assert _upload(client, exported).status_code == 302
+    assert _state() == before
+    assert "仅本区划" in AuditEvent.objects.get(event_type="unit.export").reason
+
+
+def test_a_row_of_an_unknown_region_code_is_refused(world: World) -> None:
+    headers = [*HEADERS, "财政区划编码"]
+    row = ["101009", "新单位", "101", "", "行政单位", "是", "5117"]
+    response = _upload(world.login("budget"), _xlsx([row], headers))
+    assert response.status_code == 400
+    [error] = response.context["errors"]
+    assert error.column == "财政区划编码" and "渠县" in error.message
+    assert not BudgetUnit.objects.filter(agency_code="101009").exists()
+
+
+def test_a_long_export_is_a_job_whose_file_imports_back_unchanged(world: World, settings: Any) -> None:
+    """The whole list was built as one workbook in memory in the request (a province: ~80,000 units): above
+    JIXIAO_EXPORT_SYNC_ROWS it is a background job for the user's own scope, audited, and its file re-imports."""
+    from jixiao.core.models import Job
+
+    settings.JIXIAO_EXPORT_SYNC_ROWS = 1
+    before = _state()
+    client = world.login("budget")
+    response = client.get(reverse("organizations:unit_export"))
+    job = Job.objects.get(kind="unit.export")
+    assert response.status_code == 302 and job.status == Job.Status.DONE, job.message
+    assert job.progress_done == job.progress_total == 3
+    exported = client.get(f"/jobs/{job.pk}/download/result/").getvalue()
+    rows = _open(exported)
+    assert list(rows[0]) == EXPORT_HEADERS
+    assert sorted(r[0] for r in rows[1:]) == ["101001", "101002", "102001"]
+    assert _upload(client, exported).status_code == 302
+    assert _state() == before
+    assert AuditEvent.objects.filter(event_type="unit.export", actor_name="p_budget").count() == 1
+    assert world.login("performance").get(f"/jobs/{job.pk}/").status_code == 404
