@@ -319,6 +319,20 @@ def disclosure_transition(
 
 
 BULK_ACTIONS = (PROPOSE, PUBLISH)
+BULK_NAMED = 5  # the items a refused batch names; more are counted
+
+
+def _refuse_requested_exemptions(items: list[Disclosure]) -> None:
+    """A unit that asked to withhold an item (涉密, 敏感, other) is answered item by item: 审核通过并公开 in bulk would
+    publish it without anyone reading the request. The batch is refused (all or nothing) naming those items."""
+    asked = [item for item in items if item.requested_exemption]
+    if not asked:
+        return
+    names = "、".join(
+        f"“{item.title}”（申请不予公开：{item.get_requested_exemption_display()}）" for item in asked[:BULK_NAMED]
+    )
+    more = f"等{len(asked)}项" if len(asked) > BULK_NAMED else ""
+    raise DomainError(f"{names}{more}已申请不予公开，不能批量公开，请逐项审核决定；其余事项未办理，请取消勾选后重试")
 
 
 def disclosure_bulk_transition(*, actor: Any, ids: Iterable[int | str], action: str) -> int:
@@ -337,6 +351,8 @@ def disclosure_bulk_transition(*, actor: Any, ids: Iterable[int | str], action: 
             noun="公开事项",
             related=("region", "department", "unit"),
         )
+        if action == PUBLISH:
+            _refuse_requested_exemptions(items)
         try:
             snaps = snapshots.build_many(items) if action == PUBLISH else {}
         except SOURCE_MISSING as exc:

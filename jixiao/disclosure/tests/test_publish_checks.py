@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.urls import reverse
 
 from conftest import World
 from jixiao.core.errors import DomainError
@@ -73,3 +74,35 @@ def test_a_department_flagged_secret_since_generation_is_not_published(world: Wo
         services.disclosure_transition(actor=world.users["performance"], item=item, action="publish")
     item.refresh_from_db()
     assert item.status == Disclosure.Status.REVIEW
+
+
+def test_bulk_publish_refuses_items_whose_unit_asked_to_withhold_them_and_the_queue_shows_the_request(
+    world: World, sources: Sources
+) -> None:
+    """A unit's 申请不予公开（涉密/敏感） is decided item by item: the review queue shows it and offers no checkbox, and
+    a batch naming such an item (a stale page, a crafted post) publishes nothing and names it."""
+    generate(world)
+    plain = item_of(ItemType.TARGET_TABLE, sources.target)
+    asked = item_of(ItemType.TARGET_TABLE, sources.hospital_target)
+    services.disclosure_transition(actor=world.users["performance"], item=plain, action="propose")
+    services.disclosure_transition(
+        actor=world.users["performance"], item=asked, action="propose_exempt", exemption="secret", comment="含涉密数据"
+    )
+    perf = world.login("performance")
+    body = perf.get(reverse("disclosure:review")).content.decode()
+    assert 'data-testid="requested-exemption"' in body and "申请不予公开（涉密）" in body
+    assert f'name="ids" value="{plain.pk}"' in body
+    assert f'name="ids" value="{asked.pk}"' not in body
+    response = perf.post(reverse("disclosure:bulk"), {"ids": [plain.pk, asked.pk], "action": "publish"})
+    assert response.status_code == 400
+    assert f"“{asked.title}”（申请不予公开：涉密）" in response.content.decode()
+    assert "请逐项审核决定" in response.content.decode()
+    statuses = dict(Disclosure.objects.filter(pk__in=[plain.pk, asked.pk]).values_list("pk", "status"))
+    assert statuses == {plain.pk: Disclosure.Status.REVIEW, asked.pk: Disclosure.Status.REVIEW}
+    assert not Disclosure.objects.get(pk=asked.pk).snapshot
+    # Without it the batch goes through; the request itself is still decided on the item's page.
+    assert services.disclosure_bulk_transition(actor=world.users["performance"], ids=[plain.pk], action="publish") == 1
+    asked = services.disclosure_transition(
+        actor=world.users["performance"], item=Disclosure.objects.get(pk=asked.pk), action="exempt_secret", comment="同意"
+    )
+    assert asked.status == Disclosure.Status.EXEMPT_SECRET
