@@ -92,7 +92,14 @@ class DisclosureQuerySet(BusinessRowQuerySet["Disclosure"]):
         return super().scope(membership)
 
     def published(self) -> DisclosureQuerySet:
-        return self.filter(status=DisclosureStatus.PUBLISHED, is_deleted=False)
+        """What the public may read: published, and not of a department or unit flagged 涉密 (flagged after
+        publication, the item leaves every public page, file and open-data set at once, status unchanged)."""
+        return self.filter(
+            models.Q(department__isnull=True) | models.Q(department__is_secret=False),
+            models.Q(unit__isnull=True) | models.Q(unit__is_secret=False),
+            status=DisclosureStatus.PUBLISHED,
+            is_deleted=False,
+        )
 
 
 def snapshot_path(instance: Disclosure, filename: str) -> str:

@@ -309,3 +309,34 @@ def test_a_printed_public_page_carries_the_table_not_the_sites_menu_search_or_bu
         body = client.get(url).content.decode()
         assert _printed_controls(body) == [], url
     assert "下载报告文件" in client.get(_url(item_of(ItemType.KEY_EVAL_REPORT))).content.decode()
+
+
+@pytest.mark.parametrize("flagged", ["unit", "department"])
+def test_an_item_whose_department_or_unit_is_flagged_secret_after_publication_leaves_the_public_site(
+    world: World, sources: Sources, flagged: str
+) -> None:
+    target = publish(world, item_of(ItemType.TARGET_TABLE, sources.target))  # 教育局 / 一中
+    report = publish(world, _one(ItemType.KEY_EVAL_REPORT))  # 教育局, no unit
+    library = publish(world, _one(ItemType.INDICATOR_LIBRARY))  # region-level: stays
+    client = Client()
+    assert client.get(_url(target)).status_code == 200 and client.get(_file_url(report)).status_code == 200
+    if flagged == "unit":
+        type(world.school).objects.filter(pk=world.school.pk).update(is_secret=True)
+        gone, kept = [target], [report, library]
+    else:
+        type(world.edu).objects.filter(pk=world.edu.pk).update(is_secret=True)
+        gone, kept = [target, report], [library]
+    body = b""
+    for name in DATASETS:
+        for fmt in ("csv", "json"):
+            body += client.get(reverse("public:data", args=[CODE, YEAR, name, fmt])).content
+    for page in ("public:year", "public:targets", "public:self_evaluations", "public:reports"):
+        body += client.get(reverse(page, args=[CODE, YEAR])).content
+    for item in gone:
+        assert client.get(_url(item)).status_code == 404
+        assert client.get(_file_url(item)).status_code == 404
+        assert str(item.public_id).encode() not in body
+    for item in kept:
+        assert client.get(_url(item)).status_code == 200
+    # The status is unchanged: un-flagging brings the item back as it was published.
+    assert Disclosure.objects.get(pk=target.pk).status == S.PUBLISHED
