@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -30,6 +31,8 @@ DEFAULT_DAYS_AFTER_APPROVAL = 20
 # The list's status filter value for “不予公开（涉密/敏感）”: both statuses the withheld sentence counts.
 WITHHELD_FILTER = "withheld"
 WITHHELD_STATUSES = (DisclosureStatus.EXEMPT_SECRET, DisclosureStatus.EXEMPT_SENSITIVE)
+# The shape organizations.models.mof_div_validator accepts (ASCII digits: `\d` would take full-width ones too).
+REGION_CODE = re.compile(r"[0-9]{6,9}")
 PUBLIC_FIELDS = (
     "id",
     "public_id",
@@ -267,7 +270,11 @@ def public_regions() -> list[dict[str, Any]]:
 
 
 def public_region(code: str) -> FiscalRegion:
-    """The region, if anything of it is published (otherwise not there: 404)."""
+    """The region, if anything of it is published (otherwise not there: 404). An address whose code is not a
+    财政区划编码 (6 to 9 ASCII digits, `mof_div_validator`) is a 404 before any query: a NUL byte in it made
+    PostgreSQL refuse the query (a 500 to an anonymous visitor)."""
+    if REGION_CODE.fullmatch(code) is None:
+        raise Http404
     region = (
         FiscalRegion.objects.filter(mof_div_code=code)
         .filter(Exists(_published().filter(region=OuterRef("pk"))))

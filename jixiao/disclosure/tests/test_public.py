@@ -8,14 +8,16 @@ import json
 import re
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 import pytest
+from django.http import Http404
 from django.test import Client
 from django.urls import reverse
 from docx import Document
 
 from conftest import World
-from jixiao.disclosure import services
+from jixiao.disclosure import selectors, services
 from jixiao.disclosure.columns import DATASETS
 from jixiao.disclosure.models import Disclosure, ItemType
 from jixiao.disclosure.tests.helpers import TYPES, YEAR, Sources, generate, item_of, make_sources, publish
@@ -340,3 +342,25 @@ def test_an_item_whose_department_or_unit_is_flagged_secret_after_publication_le
         assert client.get(_url(item)).status_code == 200
     # The status is unchanged: un-flagging brings the item back as it was published.
     assert Disclosure.objects.get(pk=target.pk).status == S.PUBLISHED
+
+
+@pytest.mark.parametrize(
+    "code", ["\x00", "51172500\x00", "511725000\n", "５１１７２５０００", "51172", "5117250001", "abc"]
+)
+def test_a_region_code_of_the_wrong_shape_is_404_without_a_query(
+    world: World, sources: Sources, code: str, django_assert_num_queries: Any
+) -> None:
+    """A NUL byte reached `mof_div_code = %s` and PostgreSQL refused the query: a 500 to an anonymous visitor."""
+    publish(world, item_of(ItemType.TARGET_TABLE, sources.target))
+    with django_assert_num_queries(0), pytest.raises(Http404):
+        selectors.public_region(code)
+    client = Client()
+    quoted = quote(code, safe="")
+    for url in (
+        f"/public/{quoted}/{YEAR}/",
+        f"/public/{quoted}/{YEAR}/targets/",
+        f"/public/data/{quoted}/{YEAR}/targets.csv",
+    ):
+        assert client.get(url).status_code == 404, url
+    assert client.get(f"/public/{CODE}/{YEAR}/").status_code == 200
+    assert client.get(f"/public/{CODE}/{10**20}/").status_code == 404  # a year beyond any integer column

@@ -103,6 +103,9 @@ def test_bulk_publish_refuses_items_whose_unit_asked_to_withhold_them_and_the_qu
     # Without it the batch goes through; the request itself is still decided on the item's page.
     assert services.disclosure_bulk_transition(actor=world.users["performance"], ids=[plain.pk], action="publish") == 1
     asked = services.disclosure_transition(
-        actor=world.users["performance"], item=Disclosure.objects.get(pk=asked.pk), action="exempt_secret", comment="同意"
+        actor=world.users["performance"],
+        item=Disclosure.objects.get(pk=asked.pk),
+        action="exempt_secret",
+        comment="同意",
     )
     assert asked.status == Disclosure.Status.EXEMPT_SECRET
