@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
@@ -39,6 +39,7 @@ from jixiao.organizations.models import FiscalRegion
 from jixiao.organizations.selectors import current_fiscal_year
 from jixiao.targets.models import PerformanceTarget, TargetStatus
 
+GENERATE_CLASH = "其他人正在生成本区划或上下级区划该年度的公开事项，本次未生成任何事项，请稍后刷新列表后再试"
 CLASSIFIED_SOURCE_REASON = "来源部门或单位标记为涉密，默认不予公开"
 TRACKED = ["status", "requested_exemption", "exempt_reason", "withdraw_reason", "published_at"]
 SNAPSHOT_FIELDS = ["snapshot", "snapshot_file", "snapshot_file_name", "search_text", "source_version", "published_by"]
@@ -196,7 +197,14 @@ def disclosure_generate(*, actor: Any, region: FiscalRegion, fiscal_year: int) -
                 item.status = DisclosureStatus.EXEMPT_SECRET
                 item.exempt_reason = CLASSIFIED_SOURCE_REASON
                 secret += 1
-        created = Disclosure.objects.bulk_create(items)
+        try:
+            # The row lock above serialises generators of this region only: a city and one of its counties
+            # generating the same year at once both insert the county's items, and the second insert hits the
+            # unique constraints. A savepoint, so the caller's transaction stays usable; nothing of this run is kept.
+            with transaction.atomic():
+                created = Disclosure.objects.bulk_create(items)
+        except IntegrityError as exc:
+            raise ConflictError(GENERATE_CLASH) from exc
         DisclosureEvent.objects.bulk_create(
             DisclosureEvent(
                 disclosure=item,

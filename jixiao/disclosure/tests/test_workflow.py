@@ -173,6 +173,24 @@ def test_only_performance_generates_and_only_in_its_region(world: World, sources
     assert not Disclosure.objects.exists()
 
 
+def test_a_generator_racing_another_on_the_same_items_is_a_conflict_and_writes_nothing(
+    world: World, sources: Sources, monkeypatch: Any
+) -> None:
+    """A city and its county generating the same year at once: each locks only its own region row, both read the
+    county's items as not yet there, the second insert hits the unique constraint. It was an IntegrityError (500)."""
+    generate(world)
+    items, events = Disclosure.objects.count(), AuditEvent.objects.filter(event_type="disclosure.generate").count()
+    # The second generator read before the first committed: its “not yet generated” check saw nothing.
+    monkeypatch.setattr(services, "_not_yet", lambda qs, item_type, content_type: qs)
+    with pytest.raises(ConflictError, match="其他人正在生成"):
+        generate(world)
+    response = world.login("performance").post(reverse("disclosure:generate"), {"fiscal_year": YEAR})
+    assert response.status_code == 409 and "本次未生成任何事项" in response.content.decode()
+    # Nothing of the clashing runs is kept, and the caller's transaction is still usable (a savepoint).
+    assert Disclosure.objects.count() == items
+    assert AuditEvent.objects.filter(event_type="disclosure.generate").count() == events
+
+
 def test_a_year_after_the_next_budget_year_is_refused(world: World, sources: Sources) -> None:
     """2062 typed for 2026 would leave a 指标体系 item pending for good; the next budget year (2027) is allowed."""
     perf = world.login("performance")
