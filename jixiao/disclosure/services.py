@@ -402,6 +402,17 @@ def disclosure_bulk_transition(*, actor: Any, ids: Iterable[int | str], action: 
     return len(items)
 
 
+def disclosure_file_opened(*, actor: Any, item: Disclosure) -> None:
+    """An internal download of an item's frozen file (SECURITY.md §1.4: file downloads are audited). The public
+    site's anonymous downloads of published files are not recorded: they carry no user."""
+    audit.record(
+        actor=actor,
+        event_type="disclosure.report_download",
+        obj=item,
+        reason=(item.snapshot_file_name or item.title)[:500],
+    )
+
+
 # ---- settings -----------------------------------------------------------------------------------------------------
 
 

@@ -165,7 +165,11 @@ def disclosure_generate(request: HttpRequest) -> HttpResponse:
 def snapshot_download(request: HttpRequest, pk: int) -> HttpResponse:
     """The frozen file of a published (or withdrawn) item, for internal readers."""
     item = selectors.disclosure_get(request.user, pk)
-    return stored_file_response(item.snapshot_file, item.snapshot_file_name or "report")
+    return stored_file_response(
+        item.snapshot_file,
+        item.snapshot_file_name or "report",
+        opened=lambda: services.disclosure_file_opened(actor=request.user, item=item),
+    )
 
 
 @capability_required("disclosure.view")

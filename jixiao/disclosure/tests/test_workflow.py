@@ -10,6 +10,7 @@ from django.db.models import Count
 from django.urls import reverse
 
 from conftest import World
+from jixiao.core.audit_labels import event_label
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
 from jixiao.core.models import AuditEvent
 from jixiao.core.todos import for_user
@@ -451,3 +452,19 @@ def test_a_reopened_item_previews_the_source_not_the_withdrawn_snapshot(world: W
     body = world.login("performance").get(reverse("disclosure:detail", args=[item.pk])).content.decode()
     assert 'data-testid="snapshot-preview"' in body and "更正后的项目名称" in body
     assert "公开内容快照（公开时冻结" not in body
+
+
+def test_an_internal_download_of_a_published_report_file_is_audited(world: World, sources: Sources) -> None:
+    generate(world)
+    report = publish(world, item_of(ItemType.KEY_EVAL_REPORT))
+    response = world.login("performance").get(reverse("disclosure:file", args=[report.pk]))
+    assert response.status_code == 200
+    b"".join(response.streaming_content)  # type: ignore[attr-defined]
+    event = AuditEvent.objects.get(event_type="disclosure.report_download")
+    assert event.actor_id == world.users["performance"].pk and event.object_id == str(report.pk)
+    assert event.reason == report.snapshot_file_name
+    assert event_label(event.event_type) == "信息公开：下载报告"
+    # No file (an item without one): 404 and nothing recorded as handed out.
+    library = item_of(ItemType.INDICATOR_LIBRARY)
+    assert world.login("performance").get(reverse("disclosure:file", args=[library.pk])).status_code == 404
+    assert AuditEvent.objects.filter(event_type="disclosure.report_download").count() == 1
