@@ -23,6 +23,7 @@ PAGES = [
     ("/results/links/", "fiscal_year"),
     ("/monitoring/new/", "fiscal_year"),
     ("/projects/autocomplete/", "fiscal_year"),
+    ("/experts/reviews/settings/", "year"),
 ]
 BAD = ["99999999999", "999999", "1999", "２０２６", "²", "-1", "20 26"]
 

@@ -79,6 +79,7 @@ MENU: tuple[MenuGroup, ...] = (
             MenuItem("第三方机构", "experts:agency_list", "expert.manage"),
             MenuItem("第三方委托", "experts:engagement_list", "engagement.view"),
             MenuItem("执业质量核查", "experts:review_list", "engagement.manage"),
+            MenuItem("执业质量核查设置", "experts:quality_settings", "engagement.manage"),
         ),
     ),
     MenuGroup(

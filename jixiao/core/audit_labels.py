@@ -181,6 +181,7 @@ ACTIONS: dict[str, str] = {
     "propose": "申报新指标",
     "publish": "公开",
     "quality_review": "质量评价",
+    "quality_settings": "保存执业质量核查设置",
     "query": "查询",
     "rank": "排名",
     "rate_limited": "请求过于频繁",

@@ -10,6 +10,7 @@ from django import forms
 from jixiao.core.filters import AutocompleteModelMultipleChoiceField
 from jixiao.core.forms import HiddenErrorsMixin, OneFileForm, WanField, YearField, bootstrapify, limit_choices
 from jixiao.experts import selectors
+from jixiao.experts.checks import BANDS, WEIGHT_PREFIX
 from jixiao.experts.models import QUALITY_ASPECTS, Agency, Engagement, Expert
 from jixiao.experts.services import MAX_PANEL_SIZE
 from jixiao.organizations.forms import DepartmentSearchField, VersionedForm
@@ -238,3 +239,50 @@ class QualityReviewForm(forms.Form):
     @property
     def scores(self) -> dict[str, Decimal]:
         return {code: self.cleaned_data[code] for code, _label in QUALITY_ASPECTS}
+
+
+def _score_box(label: str, help_text: str = "", named: str = "") -> forms.DecimalField:
+    """A box of 0–100 with at most two decimals, its refusals in Chinese naming the box (`named`, else its label)."""
+    named = named or label
+    return forms.DecimalField(
+        label=label,
+        min_value=Decimal(0),
+        max_value=Decimal(100),
+        decimal_places=2,  # no max_digits: 1000 would be refused twice, as too big and as too long
+        help_text=help_text,
+        error_messages={
+            "required": f"请填写{named}",
+            "invalid": f"{named}应为数字",
+            "min_value": f"{named}应在0至100之间",
+            "max_value": f"{named}应在0至100之间",
+            "max_decimal_places": f"{named}最多保留两位小数",
+        },
+    )
+
+
+class QualitySettingForm(HiddenErrorsMixin, forms.Form):
+    """执业质量核查设置 of the user's region for one year (the year is chosen above the form, carried hidden): six
+    weights and the grade bands, each 0–100 with two decimals. Their sum and the bands' order are checked by the
+    service (services_settings.quality_setting_save), which the view shows next to the fields."""
+
+    fiscal_year = YearField(widget=forms.HiddenInput)
+    excellent_min = _score_box("优秀最低分")
+    good_min = _score_box("良好最低分")
+    pass_min = _score_box("合格最低分", "低于此分为“不合格”")
+    suspend_on_fail = forms.BooleanField(label="核查不合格的机构暂停委托", required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for code, label in QUALITY_ASPECTS:
+            self.fields[WEIGHT_PREFIX + code] = _score_box(label, named=f"“{label}”的权重")
+        bootstrapify(self, small=True)
+
+    @property
+    def weight_fields(self) -> list[forms.BoundField]:
+        return [self[WEIGHT_PREFIX + code] for code, _label in QUALITY_ASPECTS]
+
+    def weights(self) -> dict[str, Decimal]:
+        return {code: self.cleaned_data[WEIGHT_PREFIX + code] for code, _label in QUALITY_ASPECTS}
+
+    def bands(self) -> dict[str, Decimal]:
+        return {name: self.cleaned_data[name] for name, _label in BANDS}

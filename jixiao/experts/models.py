@@ -352,6 +352,8 @@ class QualityReviewSetting(RegionYearSettings):
     good_min = models.DecimalField(_("良好最低分"), max_digits=5, decimal_places=2, default=Decimal(80))
     pass_min = models.DecimalField(_("合格最低分"), max_digits=5, decimal_places=2, default=Decimal(60))
     suspend_on_fail = models.BooleanField(_("不合格暂停委托"), default=True)
+    # The settings page's lock token (core.locking) reads it: a row saved since the page was shown is a conflict.
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
 
     class Meta:
         verbose_name = _("执业质量核查设置")

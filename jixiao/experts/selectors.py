@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from jixiao.accounts.models import User
-from jixiao.core.config_rows import most_specific
+from jixiao.core.config_rows import applicable, layered, most_specific
 from jixiao.core.errors import NotFoundError
 from jixiao.core.todos import TodoItem, countdown
 from jixiao.experts.drawing import Candidate
@@ -258,3 +258,13 @@ def quality_setting(region: FiscalRegion, fiscal_year: int) -> QualityReviewSett
     rows = QualityReviewSetting.objects.select_related("region")
     row = most_specific(rows, region, fiscal_year)
     return row if row is not None else QualityReviewSetting()
+
+
+def quality_setting_rows(region: FiscalRegion, fiscal_year: int | None) -> list[QualityReviewSetting]:
+    """The stored settings that may apply in the region (national, its ancestors', its own), least specific first:
+    for one year (the last of them applies), or for every year when `fiscal_year` is None. The settings page shows
+    them, and its lock token covers those of the year it edits."""
+    rows = QualityReviewSetting.objects.select_related("region")
+    if fiscal_year is None:
+        return layered(applicable(rows, region, None, year_field=""))
+    return layered(applicable(rows, region, fiscal_year))

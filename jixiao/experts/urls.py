@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jixiao.experts import views
+from jixiao.experts import views, views_settings
 
 app_name = "experts"
 
@@ -20,6 +20,7 @@ urlpatterns = [
     path("agencies/<int:pk>/", views.agency_detail, name="agency_detail"),
     path("agencies/<int:pk>/review/", views.review_create, name="review_create"),
     path("reviews/", views.review_list, name="review_list"),
+    path("reviews/settings/", views_settings.quality_settings, name="quality_settings"),
     path("engagements/", views.engagement_list, name="engagement_list"),
     path("engagements/new/", views.engagement_create, name="engagement_create"),
     path("engagements/<int:pk>/", views.engagement_detail, name="engagement_detail"),

@@ -121,6 +121,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "experts:import_errors": NOBODY,
     "experts:import_template": PERFORMANCE_SECTION,
     "experts:list": PERFORMANCE_SECTION,
+    "experts:quality_settings": PERFORMANCE_SECTION,
     "experts:review_list": PERFORMANCE_SECTION,
     "indicators:export": STAFF,
     "indicators:frameworks": STAFF_AND_EXTERNAL,
