@@ -24,8 +24,11 @@ class LoginForm(AuthenticationForm):
 
     def clean(self) -> dict[str, Any]:
         # A locked username is refused before the password is even checked (SECURITY.md A01), whether or not
-        # the account exists, so the lock reveals nothing.
-        if security.is_locked(self.data.get("username", "")):
+        # the account exists, so the lock reveals nothing. The name is the field's cleaned one (NFKC-normalised, as
+        # authenticate() receives it and failures are counted); an invalid name (a NUL, too long) is not looked up:
+        # it is refused at its field and never authenticated.
+        username = self.cleaned_data.get("username")
+        if username is not None and security.is_locked(username):
             raise forms.ValidationError(LOCKED_MESSAGE, code="locked")
         return super().clean()
 

@@ -22,6 +22,7 @@ from jixiao.accounts.models import LoginLock, PasswordHistory, SecurityPolicy, T
 from jixiao.core import audit
 from jixiao.core.errors import ConflictError, DomainError, PermissionDeniedError
 from jixiao.core.models import AuditEvent
+from jixiao.core.text import login_name
 
 CLASSES = (
     ("大写字母", re.compile(r"[A-Z]")),
@@ -114,7 +115,9 @@ def password_expired(user: Any, *, now: datetime.datetime | None = None, rules: 
 
 
 def _key(username: str) -> str:
-    return (username or "").strip().lower()[:150]
+    # NFKC as well as case: the lock is checked on the name as typed but failures are counted on the name Django
+    # normalised (UsernameField), so without it `ｚｈａｎｇ` would try passwords past `zhang`'s lock.
+    return login_name(username)
 
 
 def is_locked(username: str, *, now: datetime.datetime | None = None) -> bool:

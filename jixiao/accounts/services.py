@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 import string
+import unicodedata
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -54,6 +55,10 @@ def username_problem(username: str) -> str:
         return "用户名不能为空"
     if len(username) > USERNAME_MAX:
         return f"用户名不能超过{USERNAME_MAX}个字符"
+    if unicodedata.normalize("NFKC", username) != username:
+        # The login form normalises what is typed (NFKC) before authenticate(): `ｚｈａｎｇ` could never log in, and
+        # would share `zhang`'s login lock and rate limit.
+        return "用户名不能包含全角或兼容字符（如“ｚｈａｎｇ”），请使用半角字母、数字和 @ . + - _"
     if username.lower() in RESERVED_USERNAMES:
         return "不允许使用 admin、root、test 等默认账号名"
     try:

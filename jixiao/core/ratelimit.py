@@ -1,7 +1,8 @@
 """Rate limits (SECURITY.md §3 ASVS 2.4.1, checklist A09): login attempts per IP and per username, imports and
 exports per user. One middleware, keyed on URL names, so no app's views need changes and new apps are covered:
 
-- `accounts:login` / `accounts:login_second_factor` POST → `login_ip` (client IP) and `login_user` (the name typed);
+- `accounts:login` / `accounts:login_second_factor` POST → `login_ip` (client IP) and `login_user` (the name typed,
+  in the login lock's form `core.text.login_name`: NFKC, stripped, lower-cased);
 - a POST to any URL whose name contains `import` → `import` per user;
 - any request to a URL whose name contains `export` or `download` → `export` per user.
 
@@ -27,6 +28,7 @@ from django.template import loader
 from jixiao.core import audit
 from jixiao.core.crypto import sm3
 from jixiao.core.middleware import client_ip
+from jixiao.core.text import login_name
 
 DEFAULT_LIMITS = {
     "login_ip": "30/60",
@@ -84,7 +86,7 @@ def scopes_for(request: HttpRequest, view_name: str) -> list[tuple[str, str]]:
     if view_name in LOGIN_URL_NAMES:
         if request.method == "POST":
             pairs.append(("login_ip", client_ip(request)))
-            username = str(request.POST.get("username", "")).strip().lower()[:150]
+            username = login_name(request.POST.get("username", ""))
             if username:
                 pairs.append(("login_user", username))
         return pairs

@@ -4,6 +4,7 @@ never cut short or stored with a NUL."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 
 from jixiao.core.errors import DomainError
@@ -11,6 +12,13 @@ from jixiao.core.errors import DomainError
 CONTROL_CHARS = re.compile("[\x00-\x1f\x7f-\x9f]")
 # In a multi-line box tabs and line breaks are text; every other control character is not (NUL: a 500 on PostgreSQL).
 CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def login_name(text: object) -> str:
+    """The one form of a typed login name that the login lock and the per-name rate limit count against: NFKC (as
+    Django's UsernameField applies before authenticate(), so `ｚｈａｎｇ` is `zhang`), stripped, lower-cased, at most
+    150 characters."""
+    return unicodedata.normalize("NFKC", str(text or "")).strip().lower()[:150]
 
 
 def checked_text(text: object, label: str, limit: int) -> str:

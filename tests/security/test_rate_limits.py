@@ -42,6 +42,16 @@ def test_a09_logins_for_one_username_are_throttled_from_any_ip(world: World) -> 
     assert response.status_code == 429 and "该账号的登录请求过于频繁" in response.content.decode()
 
 
+@override_settings(JIXIAO_RATE_LIMITS={"login_ip": "", "login_user": "3/86400"})
+def test_a09_a_full_width_spelling_counts_against_the_same_username(world: World) -> None:
+    """The login form normalises the name (NFKC) before authenticating: `ｐ＿ｕｎｉｔ` is `p_unit`, one limit."""
+    for i in range(3):
+        client = Client(REMOTE_ADDR=f"10.0.1.{i}")
+        assert client.post(LOGIN, {"username": "ｐ＿ｕｎｉｔ", "password": "x"}).status_code == 400
+    response = Client(REMOTE_ADDR="10.0.1.9").post(LOGIN, {"username": "p_unit", "password": TEST_PASSWORD})
+    assert response.status_code == 429
+
+
 @override_settings(JIXIAO_RATE_LIMITS={"login_ip": "2/86400", "login_user": ""})
 def test_e08_a_forged_x_forwarded_for_does_not_change_the_key(world: World) -> None:
     client = Client(REMOTE_ADDR="10.1.1.1")

@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from conftest import World
-from jixiao.accounts import selectors, services
+from jixiao.accounts import security, selectors, services
 from jixiao.accounts.columns import UserImportRow
 from jixiao.accounts.models import User
 from jixiao.accounts.tests.factories import TEST_PASSWORD, UserFactory
@@ -135,3 +135,27 @@ def test_the_migration_stops_on_names_that_differ_only_in_case_and_names_them() 
         "Wang",
         "wang2",
     }
+
+
+FULL_WIDTH_P_UNIT = "ｐ＿ｕｎｉｔ"  # NFKC: p_unit
+
+
+def test_a_full_width_name_does_not_get_past_the_lock_of_its_half_width_account(world: World) -> None:
+    """Django's UsernameField normalises (NFKC) what is typed before authenticate(), and the failures are counted
+    on that name: the lock is checked on it too, so the full-width spelling meets the same lock."""
+    client = Client()
+    for typed in [FULL_WIDTH_P_UNIT, "p_unit", FULL_WIDTH_P_UNIT, "P_UNIT", FULL_WIDTH_P_UNIT]:
+        client.post(reverse("accounts:login"), {"username": typed, "password": "wrong"})
+    assert security.is_locked("p_unit") and security.is_locked(FULL_WIDTH_P_UNIT)
+    response = client.post(reverse("accounts:login"), {"username": FULL_WIDTH_P_UNIT, "password": TEST_PASSWORD})
+    assert response.status_code == 400 and "已临时锁定" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_name_that_changes_under_nfkc_is_not_given_to_a_new_account(world: World) -> None:
+    assert "全角" in services.username_problem("ｚｈａｎｇ")
+    assert "全角" in services.username_problem("zhangⅡ")  # a compatibility character: NFKC makes it "II"
+    assert services.username_problem("zhang") == ""
+    response = world.login("sys_admin").post(CREATE, {"username": "ｚｈａｎｇ", "display_name": "张"})
+    assert response.status_code == 400 and "全角" in response.content.decode()
+    assert not User.objects.filter(username__in=["ｚｈａｎｇ", "zhang"]).exists()
