@@ -33,6 +33,7 @@ from jixiao.core.errors import DomainError
 from jixiao.core.forms import conditions_text
 from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
 from jixiao.core.models import Job
+from jixiao.core.text import CONTROL_CHARS
 from jixiao.core.views_helpers import capability_required, paginate, search_response
 
 PENDING = "jixiao_2fa_pending"
@@ -216,7 +217,8 @@ def _user_page(
 
 
 def _search(request: HttpRequest) -> str:
-    return request.GET.get("q", "").strip()
+    """The typed search without control characters (a NUL reaches `icontains`: PostgreSQL refuses it, a 500)."""
+    return CONTROL_CHARS.sub("", request.GET.get("q", "")).strip()
 
 
 @capability_required("users.manage")
@@ -276,7 +278,7 @@ def user_toggle(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required("roles.grant")
 def user_autocomplete(request: HttpRequest) -> JsonResponse:
     """The first 20 active accounts the administrator manages matching `q` (用户名 or 姓名)."""
-    return search_response(selectors.users_search(actor=request.user, query=request.GET.get("q", "")[:50]))
+    return search_response(selectors.users_search(actor=request.user, query=_search(request)[:50]))
 
 
 @capability_required("roles.grant")
