@@ -237,7 +237,12 @@ def user_set_active(*, actor: Any, user: User, is_active: bool) -> User:
     # account that also works in another region stops that region's work.
     _require_managed_here(actor, user, "停用或启用")
     with transaction.atomic():
-        before = user.is_active
+        # Read under a lock: the state shown on the administrator's page may be stale (another administrator, a
+        # second click); asking for the state already in force is refused, never turned into its opposite.
+        before = User.objects.select_for_update().values_list("is_active", flat=True).get(pk=user.pk)
+        if before == is_active:
+            user.is_active = before
+            raise ConflictError(f"该账号已是{'启用' if is_active else '停用'}状态，无需重复操作")
         user.is_active = is_active
         user.save(update_fields=["is_active"])
         audit.record(

@@ -261,9 +261,14 @@ def user_password_reset(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @capability_required("users.manage")
 def user_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+    """停用/启用: the form names the state wanted (`is_active` 0 or 1), not "the other one" — a second click, or a
+    page shown before another administrator's change, must not undo what was meant."""
     try:
         user = selectors.user_for_admin(actor=request.user, pk=pk)
-        services.user_set_active(actor=request.user, user=user, is_active=not user.is_active)
+        wanted = {"0": False, "1": True}.get(request.POST.get("is_active", ""))
+        if wanted is None:
+            raise DomainError("请求无效：未指明停用还是启用，请刷新页面后重试")
+        services.user_set_active(actor=request.user, user=user, is_active=wanted)
     except User.DoesNotExist as exc:
         raise Http404 from exc
     except DomainError as exc:

@@ -147,7 +147,7 @@ def test_another_regions_new_account_is_not_listed_reset_or_disabled(world: Worl
     # Its own region's administrator manages it as before.
     theirs = _login(far["sys"])
     assert "far_new" in theirs.get(USERS).content.decode() and "here_new" not in theirs.get(USERS).content.decode()
-    assert theirs.post(reverse("accounts:user_toggle", args=[target.pk])).status_code == 302
+    assert theirs.post(reverse("accounts:user_toggle", args=[target.pk]), {"is_active": "0"}).status_code == 302
     assert not User.objects.get(pk=target.pk).is_active
 
 

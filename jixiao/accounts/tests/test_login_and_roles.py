@@ -189,7 +189,9 @@ def test_admin_consoles_only_show_their_own_region(world: World) -> None:
     outsider.refresh_from_db()
     assert outsider.is_active
     # Disabling oneself is refused on the list itself, with its status (was a redirect).
-    own = world.login("sys_admin").post(f"/accounts/console/users/{world.users['sys_admin'].pk}/toggle/")
+    own = world.login("sys_admin").post(
+        f"/accounts/console/users/{world.users['sys_admin'].pk}/toggle/", {"is_active": "0"}
+    )
     assert own.status_code == 400 and "不能停用自己的账号" in own.content.decode()
 
 

@@ -149,7 +149,7 @@ def test_enable_and_disable_are_refused_like_a_reset_for_admins_and_users_of_oth
         target = world.users[admin]
         with pytest.raises(DomainError, match="三员分立"):
             services.user_set_active(actor=sys_admin, user=target, is_active=False)
-        response = client.post(toggle(target), follow=True)
+        response = client.post(toggle(target), {"is_active": "0"}, follow=True)
         assert "三员分立" in response.content.decode()
         assert User.objects.get(pk=target.pk).is_active
     two = UserFactory(username="two_regions")
@@ -157,7 +157,7 @@ def test_enable_and_disable_are_refused_like_a_reset_for_admins_and_users_of_oth
     Membership.objects.create(user=two, role="unit_user", region=world.other_region, unit=world.far_unit)
     with pytest.raises(PermissionDeniedError, match="管理范围以外"):
         services.user_set_active(actor=sys_admin, user=two, is_active=False)
-    assert "管理范围以外" in client.post(toggle(two), follow=True).content.decode()
+    assert "管理范围以外" in client.post(toggle(two), {"is_active": "0"}, follow=True).content.decode()
     assert User.objects.get(pk=two.pk).is_active
     assert not AuditEvent.objects.filter(event_type__in=("user.disable", "user.enable")).exists()
     # The list offers neither button on those rows; an ordinary account of the region is still disabled and enabled.
@@ -165,9 +165,9 @@ def test_enable_and_disable_are_refused_like_a_reset_for_admins_and_users_of_oth
     assert toggle(world.users["sec_admin"]) not in page and toggle(sys_admin) not in page
     unit_user = world.users["unit_user"]
     assert toggle(unit_user) in page
-    client.post(toggle(unit_user))
+    client.post(toggle(unit_user), {"is_active": "0"})
     assert not User.objects.get(pk=unit_user.pk).is_active
-    client.post(toggle(unit_user))
+    client.post(toggle(unit_user), {"is_active": "1"})
     assert User.objects.get(pk=unit_user.pk).is_active
     assert AuditEvent.objects.filter(event_type="user.disable", object_id=str(unit_user.pk)).count() == 1
 
@@ -180,11 +180,31 @@ def test_disabling_a_searched_account_says_so_and_keeps_the_search(world: World)
     page = client.get(reverse("accounts:user_list"), {"q": target.username}).content.decode()
     toggle = reverse("accounts:user_toggle", args=[target.pk])
     assert f'action="{toggle}?q={target.username}"' in page
-    response = client.post(f"{toggle}?q={target.username}", follow=True)
+    response = client.post(f"{toggle}?q={target.username}", {"is_active": "0"}, follow=True)
     assert response.redirect_chain[-1][0] == f"{reverse('accounts:user_list')}?q={target.username}"
     body = response.content.decode()
     assert f"已停用账号 {target.username}（{target.display_name}）" in body
     assert f'value="{target.username}"' in body  # the search box still holds the search
     assert not User.objects.get(pk=target.pk).is_active
-    body = client.post(f"{toggle}?q={target.username}", follow=True).content.decode()
+    body = client.post(f"{toggle}?q={target.username}", {"is_active": "1"}, follow=True).content.decode()
     assert f"已启用账号 {target.username}（{target.display_name}）" in body
+
+
+def test_a_second_disable_does_not_enable_the_account_again(world: World) -> None:
+    """停用 used to flip the state: a double click, or a page shown before another administrator's 停用, enabled the
+    account again. The form names the state wanted; asking for the state in force is a 409 that changes nothing."""
+    client = world.login("sys_admin")
+    target = world.users["unit_user"]
+    toggle = reverse("accounts:user_toggle", args=[target.pk])
+    assert client.post(toggle, {"is_active": "0"}).status_code == 302
+    again = client.post(toggle, {"is_active": "0"})
+    assert again.status_code == 409 and "该账号已是停用状态" in again.content.decode()
+    assert not User.objects.get(pk=target.pk).is_active
+    assert client.post(toggle).status_code == 400  # no state named: nothing is guessed
+    assert not User.objects.get(pk=target.pk).is_active
+    assert AuditEvent.objects.filter(event_type="user.disable", object_id=str(target.pk)).count() == 1
+    assert not AuditEvent.objects.filter(event_type="user.enable").exists()
+    assert (
+        'name="is_active" value="1"'
+        in client.get(reverse("accounts:user_list"), {"q": target.username}).content.decode()
+    )
