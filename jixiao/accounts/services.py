@@ -283,12 +283,19 @@ def _validate_membership(user: User, role: str, orgs: dict[str, Any]) -> None:
         raise DomainError(problem)
 
 
-def user_password_changed(*, user: User) -> User:
-    """After the user set a new password: the forced change is done; audited."""
+def user_password_changed(*, user: User, session_key: str = "") -> User:
+    """After the user set a new password: the forced change is done; the session the change was made in (renewed
+    by Django with a new key) stays the account's tracked one; audited."""
     with transaction.atomic():
+        fields = []
         if user.must_change_password:
             user.must_change_password = False
-            user.save(update_fields=["must_change_password"])
+            fields.append("must_change_password")
+        if session_key and user.current_session_key and user.current_session_key != session_key:
+            user.current_session_key = session_key
+            fields.append("current_session_key")
+        if fields:
+            user.save(update_fields=fields)
         audit.record(actor=user, event_type="auth.password_change", obj=user)
     return user
 

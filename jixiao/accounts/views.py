@@ -91,7 +91,9 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
-        services.user_password_changed(user=form.user)
+        # update_session_auth_hash (in super) gave the session a new key: the account's tracked session follows it,
+        # or a 三员's single-session check would end this very session ("该账号已在其他地方登录").
+        services.user_password_changed(user=form.user, session_key=self.request.session.session_key or "")
         messages.success(self.request, "密码已修改")
         return response
 

@@ -280,6 +280,25 @@ def test_second_login_of_a_three_admin_ends_the_first_session(world: World) -> N
     assert Session.objects.count() == 1
 
 
+def test_a_three_admin_stays_logged_in_after_changing_the_password(world: World) -> None:
+    """Changing the password renews the session key (update_session_auth_hash): the account's tracked session
+    follows it, or the single-session rule logged the 三员 out at once as "该账号已在其他地方登录"."""
+    _set_policy(totp_required_admins=False)
+    User.objects.filter(username="p_sec").update(must_change_password=True)  # the forced first-login change
+    client = Client()
+    assert client.post(LOGIN, {"username": "p_sec", "password": TEST_PASSWORD}).status_code == 302
+    assert client.get("/accounts/console/security/").status_code == 302  # to the password page first
+    new = "N3w-Strong-Pass!2026"
+    changed = {"old_password": TEST_PASSWORD, "new_password1": new, "new_password2": new}
+    assert client.post("/accounts/password/", changed).status_code == 302
+    assert client.get("/accounts/console/security/").status_code == 200
+    assert User.objects.get(username="p_sec").current_session_key == client.session.session_key
+    assert not AuditEvent.objects.filter(event_type="auth.session_expired").exists()
+    again = {"old_password": new, "new_password1": new + "x", "new_password2": new + "x"}  # a later, voluntary one
+    assert client.post("/accounts/password/", again).status_code == 302
+    assert client.get("/accounts/console/security/").status_code == 200
+
+
 def test_business_users_may_hold_two_sessions(world: World) -> None:
     first, second = Client(), Client()
     for client in (first, second):
