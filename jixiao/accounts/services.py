@@ -277,6 +277,11 @@ def membership_problem(role: str, orgs: dict[str, Any], held: set[str]) -> str:
 
 
 def _validate_membership(user: User, role: str, orgs: dict[str, Any]) -> None:
+    """Call inside the grant's transaction: the account's row is locked before its roles are read, so two grants
+    at the same moment (two administrators, or 批量授权 beside 授予角色) are checked one after the other — else
+    both read "no role yet" and one account ends up with two of the 三员 roles (PostgreSQL; SQLite writes one at
+    a time anyway)."""
+    list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
     held = set(user.memberships.filter(is_active=True).values_list("role", flat=True))
     problem = membership_problem(role, orgs, held)
     if problem:

@@ -212,3 +212,28 @@ def test_the_template_lists_the_roles_with_a_dropdown_and_the_sections(world: Wo
 def test_membership_list_links_to_the_bulk_page(world: World) -> None:
     body = world.login("sec_admin").get(reverse("accounts:membership_list")).content.decode()
     assert reverse("accounts:membership_import") in body
+
+
+def test_grants_lock_the_account_before_reading_its_roles(
+    world: World, new_users: dict[str, User], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two grants at the same moment each read "no role yet" and could give one account two of the 三员 roles:
+    授予角色 and 批量授权 take the account's row (SELECT … FOR UPDATE) before reading the roles it holds."""
+    events: list[str] = []
+    lock = User.objects.select_for_update
+    monkeypatch.setattr(User.objects, "select_for_update", lambda *a, **k: events.append("lock") or lock(*a, **k))
+    validate = services.membership_problem
+
+    def checked(*args: Any, **kwargs: Any) -> str:
+        events.append("check")
+        return validate(*args, **kwargs)
+
+    monkeypatch.setattr(services, "membership_problem", checked)
+    services.membership_grant(actor=world.users["sec_admin"], user=new_users["u1"], role="leader", region=world.region)
+    assert events == ["lock", "check"]
+    events.clear()
+    rows, errors = parse_grant_workbook(_xlsx([["u2", "领导（只读）", "", "", "", ""]]))
+    assert not errors
+    services.memberships_import(actor=world.users["sec_admin"], rows=rows)
+    assert events[-2:] == ["lock", "check"]  # the plan's check, then the grant's own under the lock
+    assert new_users["u2"].memberships.get().role == "leader"
