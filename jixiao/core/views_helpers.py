@@ -17,6 +17,7 @@ from django.shortcuts import render
 from django.urls import Resolver404, resolve
 from django.utils.http import content_disposition_header
 
+from jixiao.core import audit
 from jixiao.core.errors import DomainError
 from jixiao.core.spreadsheets import XLSX_CONTENT_TYPE, CellError, ImportRejectedError, SpreadsheetError, error_report
 
@@ -31,6 +32,13 @@ def capability_required(capability: str) -> Callable[[Callable[..., HttpResponse
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not request.user.can(capability):  # type: ignore[union-attr]
+                # An authorization failure is a security event (SECURITY.md §1.4): who, where, what was missing.
+                audit.record(
+                    actor=request.user,
+                    event_type="authz.denied",
+                    outcome="denied",
+                    reason=f"缺少权限 {capability}：{request.method} {request.path}"[:500],
+                )
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 

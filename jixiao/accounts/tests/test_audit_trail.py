@@ -10,7 +10,7 @@ from conftest import World
 from jixiao.accounts import services
 from jixiao.accounts.models import User
 from jixiao.accounts.views import AUDIT_HEADERS
-from jixiao.core import audit
+from jixiao.core import audit, audit_labels
 from jixiao.core.models import AuditEvent, Job
 
 
@@ -170,3 +170,15 @@ def test_the_auditor_finds_a_persons_records_by_their_name(world: World) -> None
     assert "没有符合查询条件的审计记录" not in body
     [row] = _exported(client, "project", actor="张会计")
     assert row["用户"] == person.username
+
+
+def test_a_page_refused_for_a_missing_capability_is_audited(world: World) -> None:
+    """SECURITY.md §1.4: authorization failures are audit events — who, which address, which capability."""
+    response = world.login("unit_user").get("/accounts/console/users/?q=x")
+    assert response.status_code == 403
+    event = AuditEvent.objects.get(event_type="authz.denied")
+    assert event.actor_id == world.users["unit_user"].pk and event.outcome == AuditEvent.Outcome.DENIED
+    assert event.reason == "缺少权限 users.manage：GET /accounts/console/users/"
+    assert audit_labels.event_label("authz.denied") == "访问控制：拒绝访问"
+    assert world.login("sys_admin").get("/accounts/console/users/").status_code == 200
+    assert AuditEvent.objects.filter(event_type="authz.denied").count() == 1  # an allowed page writes nothing
