@@ -299,9 +299,15 @@ def totp_check(user: Any, code: str, *, now: float | None = None) -> bool:
     return not failed
 
 
-def totp_disable(*, actor: Any, user: Any) -> None:
+def totp_disable(*, actor: Any, user: Any, code: str) -> None:
+    """Turn the authenticator off, proven with a current code: a session left open (or stolen) alone cannot drop the
+    second factor. A wrong code counts towards the login lock, as at login."""
     if totp_required(user):
         raise DomainError("按安全策略，您的账号必须使用动态口令，不能停用")
+    if not (code or "").strip():
+        raise DomainError("停用动态口令须输入验证器上当前显示的6位动态口令")
+    if not totp_check(user, code):
+        raise DomainError("动态口令错误或已使用过，请输入验证器上当前显示的6位数字")
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
         audit.record(actor=actor, event_type="auth.totp_disabled", obj=user)

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from jixiao.accounts import security, selectors, services, totp
@@ -106,6 +107,7 @@ def _pending_user(request: HttpRequest) -> tuple[User | None, dict[str, Any]]:
     return security.active_user(pending.get("user")), pending
 
 
+@never_cache  # the enrolment step shows the TOTP secret before any login: no browser or proxy may keep it
 def login_second_factor(request: HttpRequest) -> HttpResponse:
     """Second login step: the authenticator code; first-time users enrol their authenticator here."""
     user, pending = _pending_user(request)
@@ -149,7 +151,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and request.POST.get("action") == "disable":
         try:
-            security.totp_disable(actor=user, user=user)
+            security.totp_disable(actor=user, user=user, code=str(request.POST.get("code", ""))[:8])
         except DomainError as exc:
             # The page again with the reason and its status (the policy requires the authenticator: 400).
             messages.error(request, exc.message)

@@ -96,14 +96,19 @@ def test_units_log_in_with_a_password_only_unless_they_opt_in(world: World) -> N
     secret = TOTPDevice.objects.get(user=world.users["unit_user"]).secret
     assert client.post("/accounts/two-factor/", {"code": totp.code_at(secret, time.time())}).status_code == 302
     assert security.needs_second_factor(world.users["unit_user"])
-    assert client.post("/accounts/two-factor/", {"action": "disable"}).status_code == 302
+    # Turning it off needs a current code (the code just used cannot serve again).
+    assert client.post("/accounts/two-factor/", {"action": "disable"}).status_code == 400
+    assert client.post("/accounts/two-factor/", {"action": "disable", "code": "000000"}).status_code == 400
+    assert TOTPDevice.objects.filter(user=world.users["unit_user"]).exists()
+    later = {"action": "disable", "code": totp.code_at(secret, time.time() + 30)}
+    assert client.post("/accounts/two-factor/", later).status_code == 302
     assert not TOTPDevice.objects.filter(user=world.users["unit_user"]).exists()
 
 
 def test_mandatory_second_factor_cannot_be_disabled_and_the_switch_turns_it_off(world: World) -> None:
     user = world.users["performance"]
     with pytest.raises(Exception, match="必须使用动态口令"):
-        security.totp_disable(actor=user, user=user)
+        security.totp_disable(actor=user, user=user, code="")
     # Pressed on the page: the page again with the reason and 400 (it redirected with a message).
     response = world.login("performance").post("/accounts/two-factor/", {"action": "disable"})
     assert response.status_code == 400 and "必须使用动态口令，不能停用" in response.content.decode()
@@ -146,3 +151,14 @@ def test_a_code_typed_in_full_width_digits_is_read_as_the_same_code(world: World
     typed = "".join(chr(ord(c) + 0xFEE0) for c in totp.code_at(device.secret, time.time()))
     assert client.post(VERIFY, {"code": typed}).status_code == 302
     assert "_auth_user_id" in client.session
+
+
+def test_the_login_steps_are_never_cached(world: World) -> None:
+    """The enrolment step shows the TOTP secret before any login: the browser and proxies must not keep it."""
+    client = Client()
+    assert "no-store" in client.get(LOGIN)["Cache-Control"]
+    _password_step(client, "p_perf")
+    page = client.get(VERIFY)
+    secret = TOTPDevice.objects.get(user=world.users["performance"]).secret
+    assert page.status_code == 200 and secret in page.content.decode()
+    assert "no-store" in page["Cache-Control"]
