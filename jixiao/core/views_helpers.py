@@ -20,6 +20,7 @@ from django.utils.http import content_disposition_header
 from jixiao.core import audit
 from jixiao.core.errors import DomainError
 from jixiao.core.spreadsheets import XLSX_CONTENT_TYPE, CellError, ImportRejectedError, SpreadsheetError, error_report
+from jixiao.core.text import CONTROL_CHARS
 
 PAGE_SIZE = 20
 # Cell errors listed on an import page; the downloadable report keeps up to MAX_IMPORT_ERRORS_KEPT.
@@ -37,7 +38,8 @@ def capability_required(capability: str) -> Callable[[Callable[..., HttpResponse
                     actor=request.user,
                     event_type="authz.denied",
                     outcome="denied",
-                    reason=f"缺少权限 {capability}：{request.method} {request.path}"[:500],
+                    # The path is the client's: a control character (NUL) cannot be stored on PostgreSQL.
+                    reason=CONTROL_CHARS.sub("", f"缺少权限 {capability}：{request.method} {request.path}")[:500],
                 )
                 raise PermissionDenied
             return view(request, *args, **kwargs)

@@ -182,3 +182,11 @@ def test_a_page_refused_for_a_missing_capability_is_audited(world: World) -> Non
     assert audit_labels.event_label("authz.denied") == "访问控制：拒绝访问"
     assert world.login("sys_admin").get("/accounts/console/users/").status_code == 200
     assert AuditEvent.objects.filter(event_type="authz.denied").count() == 1  # an allowed page writes nothing
+
+
+def test_a_refused_address_with_a_nul_is_audited_without_it(world: World) -> None:
+    """The path is the client's: a NUL in a text segment (documents' 模板类型) would be a 500 on PostgreSQL."""
+    response = world.login("unit_user").get("/documents/templates/a%00b/")
+    assert response.status_code == 403
+    event = AuditEvent.objects.get(event_type="authz.denied")
+    assert "\x00" not in event.reason and event.reason.endswith("GET /documents/templates/ab/")
