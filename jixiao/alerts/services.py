@@ -237,7 +237,7 @@ def _lock_region(region_id: Any) -> None:
     """The region's row serialises the writes of its tiers: 按规则筛选 and a tier set by hand (two presses, or one
     beside a manual 层级, would both insert the same project's row: `uniq_project_tier`), and the saves of its own
     重大/重点 rules (two first saves would both create the row: `uniq_tier_rule`)."""
-    FiscalRegion.objects.select_for_update().filter(pk=region_id).first()
+    FiscalRegion.objects.filter(pk=region_id).lock()
 
 
 TIER_RULE_FIELDS = ["name", "min_amount_wan", "checkpoint_month", "max_exec_rate_pct", "project_classes", "enabled"]

@@ -63,7 +63,7 @@ def bulletin_generate(*, actor: Any, kind: str, fiscal_year: int, source_id: str
     source_label, snapshot = _snapshot(actor, kind, fiscal_year, source_id)
     with transaction.atomic():
         # Two generators pressed together: the region's row orders them, the second finds the first's bulletin.
-        FiscalRegion.objects.select_for_update().filter(pk=region.pk).first()
+        FiscalRegion.objects.filter(pk=region.pk).lock()
         bulletin_check_new(actor=actor, kind=kind, fiscal_year=fiscal_year, source_id=source_id)
         bulletin = Bulletin.objects.create(
             kind=kind,

@@ -169,7 +169,7 @@ def disclosure_generate(*, actor: Any, region: FiscalRegion, fiscal_year: int) -
         raise DomainError(f"年度不能晚于{current.year + 1}年（当前财政年度{current.year}年的下一预算年度）")
     days = selectors.days_after_approval(region, fiscal_year)
     with transaction.atomic():
-        FiscalRegion.objects.select_for_update().get(pk=region.pk)  # one generator per region at a time
+        FiscalRegion.objects.filter(pk=region.pk).lock()  # one generator per region at a time
         items = [
             *_target_items(region, fiscal_year, days),
             *_self_eval_items(region, fiscal_year, days),

@@ -459,7 +459,7 @@ def _check_refund_chunk(batch: PaymentImport, groups: list[dict[str, Any]], erro
 
 def _write(batch: PaymentImport, actor: Any) -> None:
     with transaction.atomic():
-        FiscalRegion.objects.select_for_update().filter(pk=batch.region_id).first()
+        FiscalRegion.objects.filter(pk=batch.region_id).lock()
         # Another import may have committed since the checks: look again under the lock.
         _mark_existing(batch)
         if _staged(batch).filter(is_existing=False).filter(Exists(_same_voucher(batch))).exists():
@@ -571,9 +571,7 @@ def rollup_refresh(*, project_ids: Iterable[int], months: Iterable[tuple[int, in
     wanted = sorted(set(months)) if months is not None else None
     with transaction.atomic():
         regions = Project.objects.filter(pk__in=ids).values("region_id")
-        region_ids = list(
-            FiscalRegion.objects.select_for_update().filter(pk__in=regions).order_by("pk").values_list("pk", flat=True)
-        )
+        region_ids = FiscalRegion.objects.filter(pk__in=regions).lock()
         stale = ProjectMonthExecution.objects.filter(project_id__in=ids)
         payments = Payment.objects.filter(project_id__in=ids)
         if wanted is not None:

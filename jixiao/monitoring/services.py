@@ -179,7 +179,7 @@ def task_create(*, actor: Any, data: dict[str, Any], selected_projects: list[Pro
         selected = []
     with transaction.atomic():
         # One new round per region at a time: the number and the duplicate check below see each other's rows.
-        FiscalRegion.objects.select_for_update().get(pk=region.pk)
+        FiscalRegion.objects.filter(pk=region.pk).lock()
         _refuse_twin_draft(region, year, cleaned)
         task_no = (cleaned.get("task_no") or "").strip() or _next_task_no(region, year, cleaned["period_end_month"])
         if MonitoringTask.objects.filter(region=region, task_no=task_no).exists():

@@ -41,6 +41,13 @@ class RegionQuerySet(ScopedQuerySet["FiscalRegion"]):
     def scope(self, membership: Any) -> RegionQuerySet:
         return self.filter(path__startswith=membership.region.path)  # type: ignore[return-value]
 
+    def lock(self) -> list[int]:
+        """Take the region rows as a mutex for the rest of the transaction (one generator, import or round of a
+        region at a time), in pk order; their ids. FOR NO KEY UPDATE: it excludes every other `lock()` of the rows,
+        but not the FOR KEY SHARE that PostgreSQL takes on a region for each insert referencing it, so a long
+        import holding its county's row does not stop that county's users saving projects, targets or records."""
+        return list(self.select_for_update(no_key=True).order_by("pk").values_list("pk", flat=True))
+
 
 class FiscalRegion(TimeStampedModel):
     class Level(models.TextChoices):

@@ -102,7 +102,7 @@ def annual_report_generate(
     with transaction.atomic():
         # Two first generations of the region's report at once: the second waits here for the first (PostgreSQL)
         # and then finds its report; where the lock is no lock (SQLite), the unique row refuses it below.
-        FiscalRegion.objects.select_for_update().filter(pk=region.pk).first()
+        FiscalRegion.objects.filter(pk=region.pk).lock()
         report = (
             AnnualReport.objects.select_for_update(of=("self",))
             .filter(region=region, work_year=work_year, kind=kind, is_deleted=False)
