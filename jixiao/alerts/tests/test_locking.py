@@ -22,7 +22,7 @@ from jixiao.alerts.tests.test_rule_form import rule_post
 from jixiao.core.errors import ConflictError
 from jixiao.core.locking import STALE_MESSAGE, lock_token
 from jixiao.core.models import AuditEvent
-from jixiao.organizations.models import CalendarDay, FiscalRegion
+from jixiao.organizations.models import CalendarDay, RegionQuerySet
 from jixiao.projects.models import Project
 from jixiao.projects.tests.factories import ProjectFactory
 
@@ -185,14 +185,18 @@ def test_rule_selection_and_a_tier_set_by_hand_lock_the_region_first(library: An
     w = library
     big = _big_project(w)
     locked: list[str] = []
-    for model, name in ((FiscalRegion, "region"), (Project, "project")):
-        lock = model.objects.select_for_update
+    region_lock, project_lock = RegionQuerySet.lock, Project.objects.select_for_update
 
-        def spy(*args: Any, _lock: Any = lock, _name: str = name, **kwargs: Any) -> Any:
-            locked.append(_name)
-            return _lock(*args, **kwargs)
+    def region_spy(queryset: RegionQuerySet) -> list[int]:
+        locked.append("region")
+        return region_lock(queryset)
 
-        monkeypatch.setattr(model.objects, "select_for_update", spy)
+    def project_spy(*args: Any, **kwargs: Any) -> Any:
+        locked.append("project")
+        return project_lock(*args, **kwargs)
+
+    monkeypatch.setattr(RegionQuerySet, "lock", region_spy)
+    monkeypatch.setattr(Project.objects, "select_for_update", project_spy)
     services.tier_set(actor=w.users["performance"], project=big, tier="KEY", reason="社会关注度高")
     assert locked[:2] == ["region", "project"]
     locked.clear()
@@ -256,10 +260,8 @@ def test_two_first_tier_rule_saves_at_once_are_a_409_not_a_500(library: Any, mon
     w = library
     perf = w.users["performance"]
     locked: list[str] = []
-    lock = FiscalRegion.objects.select_for_update
-    monkeypatch.setattr(
-        FiscalRegion.objects, "select_for_update", lambda *a, **k: locked.append("region") or lock(*a, **k)
-    )
+    lock = RegionQuerySet.lock
+    monkeypatch.setattr(RegionQuerySet, "lock", lambda queryset: locked.append("region") or lock(queryset))
 
     def created_meanwhile(row: TierRule, *args: Any, **kwargs: Any) -> None:
         # Another first save committed between the read and this insert. On PostgreSQL the insert then fails on
