@@ -48,6 +48,8 @@ class ListExport:
     title: str  # Chinese name of the list, used in file names and job titles: "支付数据"
     header: Sequence[str]
     job: str  # dotted path of the app's job function: job(job, *, query, fmt, membership_id)
+    # The xlsx sheet's name, direct or by job: an import template's (指标库, 预算单位) lets the file import back as is.
+    sheet_name: str = "数据"
 
     def filename(self, fmt: str) -> str:
         return f"{self.title}_{timezone.localdate():%Y%m%d}.{fmt}"
@@ -94,7 +96,7 @@ def export_list(
             return stream_csv(rows(), spec.header, spec.filename("csv"))  # type: ignore[return-value]
         if workbook is not None:
             return workbook()
-        return stream_xlsx(rows(), spec.header, spec.filename("xlsx"))  # type: ignore[return-value]
+        return stream_xlsx(rows(), spec.header, spec.filename("xlsx"), sheet_name=spec.sheet_name)  # type: ignore[return-value]
     job = job_start_as_current(
         request, spec.kind, spec.job, title=f"导出{spec.title}（{total:,} 行）", query=query.urlencode(), fmt=fmt
     )
@@ -118,8 +120,10 @@ def run_list_export(job: Job, spec: ListExport, *, rows: Iterable[Row], total: i
     os.close(fd)
     path = Path(name)
     try:
-        writer = write_csv if fmt == "csv" else write_xlsx
-        written = writer(_with_progress(job, rows, total), spec.header, path)
+        if fmt == "csv":
+            written = write_csv(_with_progress(job, rows, total), spec.header, path)
+        else:
+            written = write_xlsx(_with_progress(job, rows, total), spec.header, path, sheet_name=spec.sheet_name)
         filename = spec.filename(fmt)
         with path.open("rb") as handle:
             job.result_file.save(filename, File(handle), save=False)

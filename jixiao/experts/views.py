@@ -18,7 +18,6 @@ from jixiao.core.errors import ConflictError, DomainError, PermissionDeniedError
 from jixiao.core.forms import valid_filters
 from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
 from jixiao.core.models import Job
-from jixiao.core.streaming import stream_xlsx
 from jixiao.core.todos import countdown
 from jixiao.core.views_helpers import (
     capability_required,
@@ -152,7 +151,11 @@ def expert_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 EXPERT_EXPORT = ListExport(
-    kind="expert.export", title="专家库", header=EXPORT_HEADERS, job="jixiao.experts.views.expert_export_job"
+    kind="expert.export",
+    title="专家库",
+    header=EXPORT_HEADERS,
+    job="jixiao.experts.views.expert_export_job",
+    sheet_name=SHEET_NAME,  # the import template's
 )
 
 
@@ -175,16 +178,8 @@ def expert_export(request: HttpRequest) -> HttpResponse:
         count=queryset.count,
         back=reverse("experts:list"),
         form=filterset.form,
-        workbook=lambda: _expert_workbook(queryset, with_contact=with_contact),
         note=_contact_note(with_contact),
     )
-
-
-def _expert_workbook(queryset: Any, *, with_contact: bool) -> HttpResponse:
-    """The direct xlsx export: streamed, its sheet named 专家库 as the import template's."""
-    rows = expert_rows(queryset, with_contact=with_contact)
-    response = stream_xlsx(rows, EXPORT_HEADERS, EXPERT_EXPORT.filename("xlsx"), sheet_name=SHEET_NAME)
-    return response  # type: ignore[return-value]  # a streamed file is still a response to the view
 
 
 def expert_export_job(job: Job, *, query: str, fmt: str, membership_id: int | None) -> None:

@@ -18,7 +18,6 @@ from jixiao.core.errors import DomainError, PermissionDeniedError
 from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
 from jixiao.core.locking import typed_opinion
 from jixiao.core.models import Job
-from jixiao.core.streaming import stream_xlsx
 from jixiao.core.views_helpers import (
     capability_required,
     import_errors_download,
@@ -63,7 +62,11 @@ def library_list(request: HttpRequest) -> HttpResponse:
 
 
 INDICATOR_EXPORT = ListExport(
-    kind="indicator.export", title="指标库", header=EXPORT_HEADERS, job="jixiao.indicators.views.library_export_job"
+    kind="indicator.export",
+    title="指标库",
+    header=EXPORT_HEADERS,
+    job="jixiao.indicators.views.library_export_job",
+    sheet_name="指标库",  # the import template's
 )
 
 
@@ -80,14 +83,7 @@ def library_export(request: HttpRequest) -> HttpResponse:
         count=queryset.count,
         back=reverse("indicators:library_list"),
         form=filterset.form,
-        workbook=lambda: _library_workbook(queryset),
     )
-
-
-def _library_workbook(queryset: Any) -> HttpResponse:
-    """The direct xlsx export: streamed, its sheet named 指标库 as the import template's."""
-    response = stream_xlsx(item_rows(queryset), EXPORT_HEADERS, INDICATOR_EXPORT.filename("xlsx"), sheet_name="指标库")
-    return response  # type: ignore[return-value]  # a streamed file is still a response to the view
 
 
 def library_export_job(job: Job, *, query: str, fmt: str, membership_id: int | None) -> None:

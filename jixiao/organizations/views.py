@@ -18,7 +18,6 @@ from jixiao.core.errors import DomainError, PermissionDeniedError
 from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
 from jixiao.core.models import Job
 from jixiao.core.numbers import id_or_none
-from jixiao.core.streaming import stream_xlsx
 from jixiao.core.text import CONTROL_CHARS
 from jixiao.core.views_helpers import (
     capability_required,
@@ -320,7 +319,11 @@ def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 UNIT_EXPORT = ListExport(
-    kind="unit.export", title="预算单位", header=EXPORT_HEADERS, job="jixiao.organizations.views.unit_export_job"
+    kind="unit.export",
+    title="预算单位",
+    header=EXPORT_HEADERS,
+    job="jixiao.organizations.views.unit_export_job",
+    sheet_name=SHEET_NAME,  # the import template's
 )
 
 
@@ -338,14 +341,7 @@ def unit_export(request: HttpRequest) -> HttpResponse:
         count=queryset.count,
         back=reverse("organizations:unit_list"),
         form=filterset.form,
-        workbook=lambda: _unit_workbook(queryset),
     )
-
-
-def _unit_workbook(queryset: Any) -> HttpResponse:
-    """The direct xlsx export: streamed, its sheet named 预算单位 as the import template's."""
-    response = stream_xlsx(unit_rows(queryset), EXPORT_HEADERS, UNIT_EXPORT.filename("xlsx"), sheet_name=SHEET_NAME)
-    return response  # type: ignore[return-value]  # a streamed file is still a response to the view
 
 
 def unit_export_job(job: Job, *, query: str, fmt: str, membership_id: int | None) -> None:
