@@ -213,14 +213,23 @@ for _role, _caps in EVALUATION_CAPABILITIES.items():
     ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | _caps
 
 
-# 重点绩效评价 and 第三方委托 (DOMAIN.md §2.4.3, §2.8): the performance section organises key evaluations, edits the
-# framework templates, commissions agencies and reviews their practice quality; finance staff, drawn experts and the
-# commissioned agency's staff score what they are assigned to; the evaluated department or unit answers the draft.
+# 重点绩效评价 and 第三方委托 (DOMAIN.md §2.4.3, §2.8, §6.10): the performance section organises key evaluations, edits
+# the framework templates, commissions agencies and reviews their practice quality (engagement.manage); a 主管部门
+# commissions agencies for its own work and sees only those engagements (engagement.commission, scoped by
+# EngagementQuerySet); finance staff, drawn experts and the commissioned agency's staff score what they are assigned
+# to; the evaluated department or unit answers the draft. The 预算股 has no part in engagements (§6.10: "–").
 KEYEVAL_CAPABILITIES: dict[str, set[str]] = {
-    Role.PERFORMANCE: {"keyeval.view", "keyeval.manage", "keyeval.score", "engagement.view", "engagement.manage"},
-    Role.BUDGET: {"keyeval.view", "keyeval.score", "engagement.view"},
+    Role.PERFORMANCE: {
+        "keyeval.view",
+        "keyeval.manage",
+        "keyeval.score",
+        "engagement.view",
+        "engagement.commission",
+        "engagement.manage",
+    },
+    Role.BUDGET: {"keyeval.view", "keyeval.score"},
     Role.BUSINESS: {"keyeval.view", "keyeval.score"},
-    Role.DEPT_ADMIN: {"keyeval.view", "keyeval.respond"},
+    Role.DEPT_ADMIN: {"keyeval.view", "keyeval.respond", "engagement.view", "engagement.commission"},
     Role.UNIT_USER: {"keyeval.view", "keyeval.respond"},
     Role.EXPERT: {"keyeval.view", "keyeval.score"},
     Role.AGENCY: {"keyeval.view", "keyeval.score", "engagement.view", "engagement.deliver"},

@@ -179,7 +179,7 @@ class EngagementForm(HiddenErrorsMixin, forms.ModelForm):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        limit_choices(self, "agency", selectors.agencies_visible(user))
+        limit_choices(self, "agency", selectors.commission_agencies(user))
         limit_choices(self, "team_users", selectors.agency_user_choices(user))
         self.fields["team_users"].help_text = "须为所选机构的登录账号；留空时由机构全部账号参与"
         if self.instance.pk:

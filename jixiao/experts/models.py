@@ -246,6 +246,9 @@ class EngagementQuerySet(ScopedQuerySet["Engagement"]):
         qs = self.filter(region__path__startswith=membership.region.path, is_deleted=False)
         if membership.scope_level == ScopeLevel.REGION:
             return qs  # type: ignore[return-value]
+        if membership.scope_level == ScopeLevel.DEPARTMENT and membership.department_id:
+            # A 主管部门 sees the engagements it commissioned itself (DOMAIN.md §6.10: "own engagements").
+            return qs.filter(department_id=membership.department_id)  # type: ignore[return-value]
         if membership.role == "agency":
             return qs.filter(agency__users=membership.user_id, agency__is_deleted=False).distinct()  # type: ignore[return-value]
         return self.none()  # type: ignore[return-value]
@@ -279,6 +282,15 @@ class Engagement(TimeStampedModel):
     fiscal_year = models.PositiveSmallIntegerField(_("年度"), db_index=True)
     title = models.CharField(_("委托名称"), max_length=200)
     commissioner = models.CharField(_("委托方"), max_length=100, blank=True, help_text=_("财政股室或主管部门"))
+    # Set when a 主管部门 commissions the agency itself (部门评价 and its own work); empty for the finance bureau's.
+    department = models.ForeignKey(
+        "organizations.Department",
+        verbose_name=_("委托部门"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     contract_no = models.CharField(_("合同编号"), max_length=60, blank=True)
     fee_yuan = models.DecimalField(
         _("委托费用（元）"), max_digits=14, decimal_places=2, default=Decimal(0), validators=[MinValueValidator(0)]

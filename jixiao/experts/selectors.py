@@ -11,6 +11,7 @@ from django.utils import timezone
 from jixiao.accounts.models import User
 from jixiao.core.config_rows import applicable, layered, most_specific
 from jixiao.core.errors import NotFoundError
+from jixiao.core.scoping import ScopeLevel
 from jixiao.core.todos import TodoItem, countdown
 from jixiao.experts.drawing import Candidate
 from jixiao.experts.models import (
@@ -113,6 +114,23 @@ def active_agencies(user: Any) -> QuerySet[Agency]:
     return Agency.objects.visible_to(user).filter(is_active=True).order_by("name")
 
 
+def commission_agencies(user: Any) -> QuerySet[Agency]:
+    """The agencies the user may commission: the pool they see (finance), or for a 主管部门 the pool of its own
+    region, which it may not browse but picks from when it commissions an agency itself."""
+    membership = getattr(user, "active_membership", None)
+    if membership is not None and membership.scope_level == ScopeLevel.DEPARTMENT and membership.department_id:
+        return Agency.objects.filter(region_id=membership.region_id, is_deleted=False).order_by("name")
+    return Agency.objects.visible_to(user).order_by("name")
+
+
+def commissioning_department(user: Any) -> Department | None:
+    """The 主管部门 a new engagement is commissioned by: the actor's own department, or None for the finance bureau."""
+    membership = getattr(user, "active_membership", None)
+    if membership is not None and membership.scope_level == ScopeLevel.DEPARTMENT and membership.department_id:
+        return membership.department  # type: ignore[no-any-return]
+    return None
+
+
 def agency_user_choices(user: Any) -> QuerySet[User]:
     """Logins with the role 第三方机构 in the actor's region subtree: the accounts an agency may be linked to."""
     region = actor_region(user)
@@ -146,11 +164,11 @@ def expert_user_choices(user: Any, expert: Any = None) -> QuerySet[User]:
 
 
 def engagements_visible(user: Any) -> QuerySet[Engagement]:
-    return Engagement.objects.visible_to(user).select_related("agency").order_by("-fiscal_year", "-id")
+    return Engagement.objects.visible_to(user).select_related("agency", "department").order_by("-fiscal_year", "-id")
 
 
 def engagement_get(user: Any, pk: Any) -> Engagement:
-    return Engagement.objects.select_related("agency", "region").get_visible_or_404(user, pk=pk)
+    return Engagement.objects.select_related("agency", "region", "department").get_visible_or_404(user, pk=pk)
 
 
 def overdue_q(today: Any = None) -> Q:
@@ -186,16 +204,16 @@ def deliverable_get(user: Any, engagement_pk: Any, pk: Any) -> EngagementDeliver
 
 
 def engagement_todos(user: Any) -> list[TodoItem]:
-    """待办 of 第三方委托: the performance section (who manages the region's engagements) is told of the engagements
-    past their 成果提交期限 with nothing submitted and of those whose deliverables await its 验收; an agency's login
-    of its own engagements still awaiting their deliverables, with the nearest deadline counted down. Counted over
-    what the user may see."""
+    """待办 of 第三方委托: the commissioner (the performance section, or a 主管部门 of its own) is told of the
+    engagements past their 成果提交期限 with nothing submitted and of those whose deliverables await its 验收; an
+    agency's login of its own engagements still awaiting their deliverables, with the nearest deadline counted down.
+    Counted over what the user may see."""
     membership = getattr(user, "active_membership", None)
     if membership is None:
         return []
     items: list[TodoItem] = []
     url = reverse("experts:engagement_list")
-    if membership.can("engagement.manage"):
+    if membership.can("engagement.commission"):
         # One query: 履约中 past the deadline (`overdue_q`), and 已提交成果 awaiting the section's 验收 or 终止.
         late_q = overdue_q()
         counts = Engagement.objects.visible_to(user).aggregate(

@@ -454,14 +454,16 @@ def _check_engagement_editable(row: Engagement, agency: Agency | None) -> None:
 def engagement_save(
     *, actor: Any, engagement: Engagement | None, data: dict[str, Any], expected_version: int | None = None
 ) -> Engagement:
-    """Create or edit a commission of an agency of the actor's region."""
-    require(actor, "engagement.manage")
+    """Create or edit a commission of an agency of the actor's region. A 主管部门 commissions for itself: its
+    engagements carry its department (and name it as 委托方 when none is typed), and it edits only those."""
+    require(actor, "engagement.commission")
     if engagement is not None and not Engagement.objects.visible_to(actor).filter(pk=engagement.pk).exists():
         raise NotFoundError("委托不存在或不在您的管理范围内")
     data = dict(data)
+    data.pop("department", None)  # never from the form: the commissioning department is the actor's own
     team_users = data.pop("team_users", None)
     agency = data.get("agency")
-    if agency is not None and not Agency.objects.visible_to(actor).filter(pk=agency.pk).exists():
+    if agency is not None and not selectors.commission_agencies(actor).filter(pk=agency.pk).exists():
         raise NotFoundError("第三方机构不存在或不在您的管理范围内")
     # A suspended agency gets no new commission, whether created here or moved to it from another agency; an
     # existing commission of an agency suspended later stays editable. The stored agency is read from the database:
@@ -486,6 +488,10 @@ def engagement_save(
         creating = engagement is None
         if engagement is None:
             row = Engagement(region=_actor_region(actor), created_by=actor)
+            department = selectors.commissioning_department(actor)
+            if department is not None:
+                row.department = department
+                data["commissioner"] = (data.get("commissioner") or "").strip() or department.name
             before: dict[str, Any] = {}
         else:
             row = Engagement.objects.select_for_update().get(pk=engagement.pk)
@@ -517,9 +523,10 @@ def engagement_save(
 
 
 def engagement_set_status(*, actor: Any, engagement: Engagement, status: str) -> Engagement:
-    """The performance section accepts (验收) the deliverables or terminates the engagement; an accepted or terminated
-    engagement is closed (409), as its deliverables are."""
-    require(actor, "engagement.manage")
+    """The commissioner (the performance section, or the 主管部门 of its own engagement) accepts (验收) the
+    deliverables or terminates the engagement; an accepted or terminated engagement is closed (409), as its
+    deliverables are."""
+    require(actor, "engagement.commission")
     if not Engagement.objects.visible_to(actor).filter(pk=engagement.pk).exists():
         raise NotFoundError("委托不存在或不在您的管理范围内")
     if status not in (Engagement.Status.ACCEPTED, Engagement.Status.TERMINATED, Engagement.Status.ACTIVE):
@@ -547,7 +554,7 @@ def deliverable_add(*, actor: Any, engagement: Engagement, upload: Any, note: st
     if not Engagement.objects.visible_to(actor).filter(pk=engagement.pk).exists():
         raise NotFoundError("委托不存在")
     is_member = selectors.is_engagement_member(actor, engagement)
-    if not (actor.can("engagement.manage") or (actor.can("engagement.deliver") and is_member)):
+    if not (actor.can("engagement.commission") or (actor.can("engagement.deliver") and is_member)):
         raise NotFoundError("委托不存在")
     [name] = uploads.check_uploads([upload], max_files=1)
     with uploads.removed_on_failure() as written, transaction.atomic():

@@ -359,7 +359,7 @@ def engagement_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "overdue": bool(params.get("overdue")),
-        "can_manage": _can(request, "engagement.manage"),
+        "can_manage": _can(request, "engagement.commission"),
     }
     return render(request, "experts/engagement_list.html", context)
 
@@ -385,12 +385,12 @@ def _engagement_form(request: HttpRequest, engagement: Engagement | None) -> Htt
     return render(request, "experts/engagement_form.html", {"form": form, "title": title}, status=status)
 
 
-@capability_required("engagement.manage")
+@capability_required("engagement.commission")
 def engagement_create(request: HttpRequest) -> HttpResponse:
     return _engagement_form(request, None)
 
 
-@capability_required("engagement.manage")
+@capability_required("engagement.commission")
 def engagement_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _engagement_form(request, selectors.engagement_get(request.user, pk))
 
@@ -409,14 +409,15 @@ def _engagement_detail(
     deliverable_error: str = "",
 ) -> HttpResponse:
     user: Any = request.user
-    can_deliver = _can(request, "engagement.manage") or (
+    can_deliver = _can(request, "engagement.commission") or (
         _can(request, "engagement.deliver") and selectors.is_engagement_member(user, engagement)
     )
     context = {
         "engagement": engagement,
         "deliverables": selectors.engagement_deliverables(engagement),
-        "key_evaluations": engagement.key_evaluations.filter(is_deleted=False),
-        "can_manage": _can(request, "engagement.manage"),
+        # Only the key evaluations the user may open (a department's engagement may be linked to finance's work).
+        "key_evaluations": engagement.key_evaluations.visible_to(user),
+        "can_manage": _can(request, "engagement.commission"),
         "can_deliver": can_deliver and engagement.status in (Engagement.Status.ACTIVE, Engagement.Status.DELIVERED),
         "form": form or DeliverableForm(),
         "deliverable_error": deliverable_error,
@@ -445,7 +446,7 @@ def engagement_deliver(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@capability_required("engagement.manage")
+@capability_required("engagement.commission")
 def engagement_status(request: HttpRequest, pk: int) -> HttpResponse:
     engagement = selectors.engagement_get(request.user, pk)
     try:
