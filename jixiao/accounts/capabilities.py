@@ -218,9 +218,13 @@ for _role, _caps in EVALUATION_CAPABILITIES.items():
 # commissions agencies for its own work and sees only those engagements (engagement.commission, scoped by
 # EngagementQuerySet); finance staff, drawn experts and the commissioned agency's staff score what they are assigned
 # to; the evaluated department or unit answers the draft. The 预算股 has no part in engagements (§6.10: "–").
+# keyeval.organise creates evaluations: the 绩效股 its own (finance evaluations, managed with keyeval.manage), a
+# 主管部门 the 部门评价 it runs itself (§6.10 "Run department evaluation: D ✔"), which only it manages and its own
+# staff (keyeval.score when assigned), its own commissioned agency or its units answer (selectors.manages).
 KEYEVAL_CAPABILITIES: dict[str, set[str]] = {
     Role.PERFORMANCE: {
         "keyeval.view",
+        "keyeval.organise",
         "keyeval.manage",
         "keyeval.score",
         "engagement.view",
@@ -229,7 +233,14 @@ KEYEVAL_CAPABILITIES: dict[str, set[str]] = {
     },
     Role.BUDGET: {"keyeval.view", "keyeval.score"},
     Role.BUSINESS: {"keyeval.view", "keyeval.score"},
-    Role.DEPT_ADMIN: {"keyeval.view", "keyeval.respond", "engagement.view", "engagement.commission"},
+    Role.DEPT_ADMIN: {
+        "keyeval.view",
+        "keyeval.organise",
+        "keyeval.respond",
+        "keyeval.score",
+        "engagement.view",
+        "engagement.commission",
+    },
     Role.UNIT_USER: {"keyeval.view", "keyeval.respond"},
     Role.EXPERT: {"keyeval.view", "keyeval.score"},
     Role.AGENCY: {"keyeval.view", "keyeval.score", "engagement.view", "engagement.deliver"},

@@ -123,9 +123,24 @@ def seed_keyeval(rng: random.Random, county: Any, year: int) -> int:
         )
         in_progress = _advance(perf, in_progress, "start_fieldwork")
         services.scorers_from_engagement(actor=perf, evaluation=in_progress)
+        # The 教育局's own 部门评价 (DOMAIN.md §6.10), just planned: edu_admin runs it, the 绩效股 reads it.
+        services.evaluation_create(
+            actor=dept,
+            data={
+                "fiscal_year": year,
+                "title": f"{year}年度教育局部门评价：{projects[0].name}",
+                "kind": KeyEvaluation.Kind.DEPT,
+                "object_type": KeyEvaluation.ObjectType.PROJECT,
+                "budget_book": KeyEvaluation.BudgetBook.GENERAL,
+                "mode": KeyEvaluation.Mode.SELF_RUN,
+                "template": template,
+                "methods": "查阅资料、实地核查",
+            },
+            projects=[projects[0]],
+        )
     except DomainError:
         return 0
-    return 2 if finished is not None else 1
+    return 3 if finished is not None else 2
 
 
 def _finished(

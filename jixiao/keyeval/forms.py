@@ -57,6 +57,16 @@ class EvaluationForm(HiddenErrorsMixin, forms.ModelForm):
         self.fields["organiser_section"].disabled = True
         self.fields["organiser_section"].required = False
         self.fields["projects"].required = False
+        if selectors.runs_department_evaluations(user):
+            # A 主管部门's own 部门评价: of its own department, of its units' projects (services._department_run).
+            membership = user.active_membership
+            self.initial.update(kind=KeyEvaluation.Kind.DEPT, department=membership.department_id)
+            for name in ("kind", "department"):
+                self.fields[name].disabled = True
+            self.fields["projects"].required = True
+            object_type: Any = self.fields["object_type"]
+            object_type.choices = [c for c in object_type.choices if c[0] != KeyEvaluation.ObjectType.DEPT_OVERALL]
+            self.fields["engagement"].help_text = "委托第三方机构评价时，选择本部门的第三方委托"
         if self.instance.pk:
             self.fields["fiscal_year"].initial = self.instance.fiscal_year
             self.fields["fiscal_year"].disabled = True

@@ -127,7 +127,9 @@ class KeyEvaluationQuerySet(ScopedQuerySet["KeyEvaluation"]):
             return qs.filter(pk__in=ids)  # type: ignore[return-value]
         if level == ScopeLevel.DEPARTMENT and membership.department_id:
             ids = qs.filter(
-                Q(department_id=membership.department_id) | Q(projects__department_id=membership.department_id)
+                Q(department_id=membership.department_id)
+                | Q(organiser_department_id=membership.department_id)
+                | Q(projects__department_id=membership.department_id)
             ).values("pk")
             return qs.filter(pk__in=ids)  # type: ignore[return-value]
         if level == ScopeLevel.UNIT and membership.unit_id:
@@ -191,6 +193,16 @@ class KeyEvaluation(TimeStampedModel):
     organiser_section = models.ForeignKey(
         "organizations.FinanceSection",
         verbose_name=_("组织股室"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # Set when a 主管部门 runs the 部门评价 itself (DOMAIN.md §6.10 "Run department evaluation: D ✔, PS view"): that
+    # department manages it, and the finance bureau reads it; empty for the evaluations the 绩效股 organises.
+    organiser_department = models.ForeignKey(
+        "organizations.Department",
+        verbose_name=_("组织部门"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,

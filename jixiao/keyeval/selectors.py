@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from jixiao.accounts.models import User
 from jixiao.core.config_rows import most_specific
+from jixiao.core.scoping import ScopeLevel
 from jixiao.core.todos import TodoItem
 from jixiao.keyeval.checks import Node, build_tree, grade_for, leaves, mean, walk
 from jixiao.keyeval.models import (
@@ -78,6 +79,41 @@ def template_tree(template: EvalTemplate) -> list[Node]:
 # ---- evaluations -------------------------------------------------------------------------------------------------
 
 
+def runs_department_evaluations(user: Any) -> bool:
+    """A 主管部门 login that organises its own 部门评价 (keyeval.organise at department level)."""
+    membership = getattr(user, "active_membership", None)
+    return bool(
+        membership is not None
+        and membership.department_id
+        and membership.scope_level == ScopeLevel.DEPARTMENT
+        and membership.can("keyeval.organise")
+    )
+
+
+def manages(user: Any, evaluation: KeyEvaluation) -> bool:
+    """Who runs the evaluation (edits it, moves it on, arranges scorers, uploads any document): the 主管部门 that
+    organised its own 部门评价, or the 绩效股 (keyeval.manage) for the others. The finance bureau only reads a
+    department's own evaluation (DOMAIN.md §6.10 "Run department evaluation: PS view")."""
+    membership = getattr(user, "active_membership", None)
+    if membership is None:
+        return False
+    if evaluation.organiser_department_id is not None:
+        return runs_department_evaluations(user) and membership.department_id == evaluation.organiser_department_id
+    return bool(membership.can("keyeval.manage"))
+
+
+def acting_capabilities(user: Any, evaluation: KeyEvaluation) -> set[str]:
+    """The user's capabilities on this evaluation for the workflow: keyeval.manage exactly when `manages`; and no
+    keyeval.respond for the organising department, which does not answer its own draft."""
+    capabilities = set(user.active_membership.capabilities)
+    capabilities.discard("keyeval.manage")
+    if manages(user, evaluation):
+        capabilities.add("keyeval.manage")
+    if not is_evaluated_party(user, evaluation):
+        capabilities.discard("keyeval.respond")
+    return capabilities
+
+
 def evaluations_visible(user: Any) -> QuerySet[KeyEvaluation]:
     return KeyEvaluation.objects.visible_to(user).select_related("department", "template", "engagement__agency")
 
@@ -95,7 +131,7 @@ def evaluations_filtered(user: Any, params: dict[str, Any]) -> QuerySet[KeyEvalu
 
 def evaluation_get(user: Any, pk: Any) -> KeyEvaluation:
     return KeyEvaluation.objects.select_related(
-        "region", "department", "template", "organiser_section", "engagement__agency"
+        "region", "department", "template", "organiser_section", "organiser_department", "engagement__agency"
     ).get_visible_or_404(user, pk=pk)
 
 
@@ -137,10 +173,17 @@ def department_choices(user: Any) -> QuerySet[Department]:
 
 def staff_choices(user: Any) -> QuerySet[User]:
     """Finance staff (绩效股, 预算股, 业务股室) of the actor's own region: who may be assigned as scorers (a lower
-    region's staff could not open an evaluation of this one)."""
+    region's staff could not open an evaluation of this one). For a department running its own 部门评价: its own
+    主管部门 logins."""
     membership = getattr(user, "active_membership", None)
     if membership is None:
         return User.objects.none()
+    if runs_department_evaluations(user):
+        return (
+            User.objects.filter(memberships__role="dept_admin", memberships__department_id=membership.department_id)
+            .distinct()
+            .order_by("username")
+        )
     return (
         User.objects.filter(memberships__role__in=STAFF_ROLES, memberships__region=membership.region)
         .distinct()
@@ -199,12 +242,18 @@ SCORE_OPEN_STATES = frozenset({KeyEvalStatus.PLANNED, KeyEvalStatus.NOTIFIED, *S
 def report_available(user: Any, evaluation: KeyEvaluation) -> bool:
     """Whether the user may download the Word report: the performance section always, the others (scorers, the
     evaluated party, read-only viewers) once the draft report has fixed the score."""
-    return bool(user.can("keyeval.manage")) or evaluation.status not in SCORE_OPEN_STATES
+    return manages(user, evaluation) or evaluation.status not in SCORE_OPEN_STATES
 
 
 def is_evaluated_party(user: Any, evaluation: KeyEvaluation) -> bool:
-    """The evaluated party: the 主管部门 of the evaluated department, or a unit owning an evaluated project."""
+    """The evaluated party: the 主管部门 of the evaluated department, or a unit owning an evaluated project. A
+    department running its own 部门评价 is not: its units owning the evaluated projects answer the draft."""
     membership = user.active_membership
+    if (
+        evaluation.organiser_department_id is not None
+        and membership.department_id == evaluation.organiser_department_id
+    ):
+        return False
     if membership.department_id and membership.department_id == evaluation.department_id:
         return True
     if membership.unit_id:
@@ -225,7 +274,7 @@ def uploadable_document_kinds(user: Any, evaluation: KeyEvaluation) -> list[str]
     """The document kinds the user may upload on the evaluation, in the form's order (services.document_add refuses
     the others): the performance section any kind; the evaluated party its feedback; an assigned scorer the draft
     and final reports and other material. Empty for a read-only viewer (领导, 人大/审计), who gets no upload form."""
-    if user.can("keyeval.manage"):
+    if manages(user, evaluation):
         return list(KeyEvalDocument.Kind.values)
     allowed: set[str] = set()
     if user.can("keyeval.respond") and is_evaluated_party(user, evaluation):
@@ -359,10 +408,19 @@ def keyeval_todos(user: Any) -> list[TodoItem]:
     items: list[TodoItem] = []
     url = reverse("keyeval:list")
     if membership.can("keyeval.view"):
-        counts = dict(KeyEvaluation.objects.visible_to(user).values_list("status").annotate(n=Count("id")).order_by())
-        for capability in ("keyeval.manage", "keyeval.respond"):
-            if not membership.can(capability):
-                continue
+        visible = KeyEvaluation.objects.visible_to(user)
+        own = Q(organiser_department_id=membership.department_id) if membership.department_id else Q(pk__in=[])
+        # What waits on the user: the evaluations they run (a department its own 部门评价; the 绩效股 the others),
+        # and the drafts they answer (a department does not answer its own).
+        waiting: list[tuple[str, Q]] = []
+        if runs_department_evaluations(user):
+            waiting.append(("keyeval.manage", own))
+        elif membership.can("keyeval.manage"):
+            waiting.append(("keyeval.manage", Q(organiser_department__isnull=True)))
+        if membership.can("keyeval.respond"):
+            waiting.append(("keyeval.respond", ~own))
+        for capability, rows in waiting:
+            counts = dict(visible.filter(rows).values_list("status").annotate(n=Count("id")).order_by())
             for status in KEYEVAL_WORKFLOW.states_awaiting(capability):
                 label = KeyEvalStatus(status).label
                 items.append(

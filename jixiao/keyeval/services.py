@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from jixiao.core import audit, signatures, uploads
 from jixiao.core.config_rows import refuse_second_copy
-from jixiao.core.errors import ConflictError, DomainError, NotFoundError
+from jixiao.core.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
 from jixiao.core.locking import check_lock_token
 from jixiao.core.numbers import FIRST_YEAR, LAST_YEAR, is_year
 from jixiao.core.permissions import require
@@ -31,7 +31,13 @@ from jixiao.keyeval.models import (
     KeyEvaluation,
     KeyEvaluationEvent,
 )
-from jixiao.keyeval.workflow import EDITABLE_STATES, KEYEVAL_WORKFLOW, SCORER_SETUP_STATES, SCORING_STATES
+from jixiao.keyeval.workflow import (
+    EDITABLE_STATES,
+    KEYEVAL_WORKFLOW,
+    MANAGE,
+    SCORER_SETUP_STATES,
+    SCORING_STATES,
+)
 from jixiao.projects.models import Project
 
 EDITABLE_FIELDS = [
@@ -75,6 +81,17 @@ PROJECT_OBJECTS = {
 def _visible(actor: Any, evaluation: KeyEvaluation) -> None:
     if not KeyEvaluation.objects.visible_to(actor).filter(pk=evaluation.pk).exists():
         raise NotFoundError("重点评价不存在")
+
+
+def _require_manages(actor: Any, evaluation: KeyEvaluation) -> None:
+    """The actor runs this evaluation (selectors.manages): a 主管部门 its own 部门评价, the 绩效股 the others. One
+    who may see it but not run it (the finance bureau on a department's own evaluation) is refused with a 403."""
+    require(actor, "keyeval.organise")
+    _visible(actor, evaluation)
+    if not selectors.manages(actor, evaluation):
+        if evaluation.organiser_department_id is not None:
+            raise PermissionDeniedError("该部门评价由主管部门自行组织，财政部门只能查看")
+        raise PermissionDeniedError("您没有执行此操作的权限")
 
 
 def _event(actor: Any, ev: KeyEvaluation, action: str, label: str, source: str, comment: str = "") -> None:
@@ -252,9 +269,28 @@ def _set_projects(actor: Any, ev: KeyEvaluation, projects: list[Project] | None)
     return sorted(visible)
 
 
+def _department_run(actor: Any, cleaned: dict[str, Any]) -> dict[str, Any]:
+    """A 主管部门's own 部门评价: of its own department, organised by it, of projects (its units' projects), not of its
+    own overall spending (that is its 部门整体支出自评)."""
+    department = actor.active_membership.department
+    object_type = cleaned.get("object_type")
+    if object_type == KeyEvaluation.ObjectType.DEPT_OVERALL:
+        raise DomainError("主管部门自行组织的部门评价应以本部门所属单位的项目或政策为对象")
+    return {**cleaned, "kind": KeyEvaluation.Kind.DEPT, "department": department}
+
+
 def evaluation_create(*, actor: Any, data: dict[str, Any], projects: list[Project] | None = None) -> KeyEvaluation:
-    require(actor, "keyeval.manage")
+    """The 绩效股 organises any key evaluation; a 主管部门 its own 部门评价 (`_department_run`), which it then runs
+    and the finance bureau reads."""
+    require(actor, "keyeval.organise")
+    department_run = selectors.runs_department_evaluations(actor)
+    if not department_run:
+        require(actor, "keyeval.manage")
     cleaned = _clean(actor, data)
+    if department_run:
+        cleaned = _department_run(actor, cleaned)
+        if not projects:
+            raise DomainError("请选择本部门所属单位的评价项目")
     membership = actor.active_membership
     year = data.get("fiscal_year")
     if not year or not FIRST_YEAR <= int(year) <= LAST_YEAR:
@@ -266,6 +302,7 @@ def evaluation_create(*, actor: Any, data: dict[str, Any], projects: list[Projec
             region=membership.region,
             fiscal_year=int(year),
             organiser_section_id=membership.section_id,
+            organiser_department_id=membership.department_id if department_run else None,
             amount_yuan=Decimal(0),
             created_by=actor,
             updated_by=actor,
@@ -300,9 +337,12 @@ def evaluation_update(
     projects: list[Project] | None = None,
     expected_version: int | None = None,
 ) -> KeyEvaluation:
-    require(actor, "keyeval.manage")
-    _visible(actor, evaluation)
+    _require_manages(actor, evaluation)
     cleaned = _clean(actor, data)
+    if evaluation.organiser_department_id is not None:
+        cleaned = _department_run(actor, cleaned)
+        if projects is not None and not projects:
+            raise DomainError("请选择本部门所属单位的评价项目")
     with transaction.atomic():
         ev = KeyEvaluation.objects.select_for_update().get(pk=evaluation.pk)
         if expected_version is not None and ev.version != expected_version:
@@ -356,8 +396,11 @@ def _scorers_no_longer_fitting(ev: KeyEvaluation, cleaned: dict[str, Any]) -> li
 
 def evaluation_transition(*, actor: Any, evaluation: KeyEvaluation, action: str, comment: str = "") -> KeyEvaluation:
     transition = KEYEVAL_WORKFLOW.get(evaluation.status, action)
-    require(actor, transition.capability)
-    _visible(actor, evaluation)
+    if transition.capability == MANAGE:
+        _require_manages(actor, evaluation)
+    else:
+        require(actor, transition.capability)
+        _visible(actor, evaluation)
     comment = checked_text(comment, "意见", 4000)
     if transition.needs_comment and not comment:
         raise DomainError("请填写意见")
@@ -409,7 +452,7 @@ def document_add(*, actor: Any, evaluation: KeyEvaluation, kind: str, upload: An
     _visible(actor, evaluation)
     if kind not in KeyEvalDocument.Kind.values:
         raise DomainError("请选择文件类型")
-    if not actor.can("keyeval.manage"):
+    if not selectors.manages(actor, evaluation):
         if (
             kind == KeyEvalDocument.Kind.FEEDBACK
             and actor.can("keyeval.respond")
@@ -443,8 +486,7 @@ def document_opened(*, actor: Any, document: KeyEvalDocument) -> None:
 
 
 def _for_scoring_setup(actor: Any, evaluation: KeyEvaluation) -> KeyEvaluation:
-    require(actor, "keyeval.manage")
-    _visible(actor, evaluation)
+    _require_manages(actor, evaluation)
     ev = KeyEvaluation.objects.select_for_update(of=("self",)).select_related("engagement").get(pk=evaluation.pk)
     if ev.status not in SCORER_SETUP_STATES:
         raise ConflictError("评价已形成报告，不能再调整评分人")
@@ -452,10 +494,13 @@ def _for_scoring_setup(actor: Any, evaluation: KeyEvaluation) -> KeyEvaluation:
 
 
 def scorer_add_staff(*, actor: Any, evaluation: KeyEvaluation, user: Any) -> KeyEvalScorer:
-    """Assign a finance staff member (绩效股, 预算股, 业务股室 of the region) as a scorer."""
+    """Assign a finance staff member (绩效股, 预算股, 业务股室 of the region) as a scorer; on a department's own
+    部门评价, one of the department's own logins."""
     with transaction.atomic():
         ev = _for_scoring_setup(actor, evaluation)
         if not selectors.staff_choices(actor).filter(pk=user.pk).exists():
+            if ev.organiser_department_id is not None:
+                raise NotFoundError("该账号不是本部门的人员")
             raise NotFoundError("该账号不是本区划的财政干部")
         scorer, created = KeyEvalScorer.objects.get_or_create(
             evaluation=ev, user=user, defaults={"kind": KeyEvalScorer.Kind.STAFF}
@@ -474,6 +519,8 @@ def scorers_draw_experts(
     score online; the draw (and who could not be assigned) is on the timeline."""
     with transaction.atomic():
         ev = _for_scoring_setup(actor, evaluation)
+        if ev.organiser_department_id is not None:
+            raise DomainError("专家库由财政部门管理：部门评价请安排本部门人员评分或委托第三方机构")
         draw = panel_draw(
             actor=actor,
             purpose=PANEL_PURPOSE,

@@ -46,7 +46,7 @@ def evaluation_list(request: HttpRequest) -> HttpResponse:
     form = ListFilterForm(request.GET or None)
     params = valid_filters(form)
     queryset = selectors.evaluations_filtered(request.user, params)
-    context = {"form": form, "page": paginate(request, queryset), "can_manage": request.user.can("keyeval.manage")}  # type: ignore[union-attr]
+    context = {"form": form, "page": paginate(request, queryset), "can_manage": request.user.can("keyeval.organise")}  # type: ignore[union-attr]
     return render(request, "keyeval/list.html", context)
 
 
@@ -77,14 +77,18 @@ def _save_form(request: HttpRequest, evaluation: Any) -> HttpResponse:
     return render(request, "keyeval/form.html", {"form": form, "title": title, "evaluation": evaluation}, status=status)
 
 
-@capability_required("keyeval.manage")
+@capability_required("keyeval.organise")
 def evaluation_create(request: HttpRequest) -> HttpResponse:
     return _save_form(request, None)
 
 
-@capability_required("keyeval.manage")
+@capability_required("keyeval.organise")
 def evaluation_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    return _save_form(request, selectors.evaluation_get(request.user, pk))
+    evaluation = selectors.evaluation_get(request.user, pk)
+    if not selectors.manages(request.user, evaluation):
+        # The 绩效股 reads a department's own 部门评价; a department edits only its own.
+        raise PermissionDenied("该重点评价不由您组织，只能查看")
+    return _save_form(request, evaluation)
 
 
 @capability_required("keyeval.view")
@@ -101,8 +105,8 @@ def _detail(
     document_error: str = "",
 ) -> HttpResponse:
     user: Any = request.user
-    available = KEYEVAL_WORKFLOW.available(ev.status, user.active_membership.capabilities)
-    can_manage = user.can("keyeval.manage")
+    available = KEYEVAL_WORKFLOW.available(ev.status, selectors.acting_capabilities(user, ev))
+    can_manage = selectors.manages(user, ev)
     # The scorer forms only while scorers may still be arranged (services refuse it once the report is drafted).
     can_arrange = can_manage and ev.status in SCORER_SETUP_STATES
     upload_kinds = selectors.uploadable_document_kinds(user, ev)
@@ -120,7 +124,8 @@ def _detail(
         "can_download_report": selectors.report_available(user, ev),
         "document_error": document_error,
         "staff_form": StaffScorerForm(user=user) if can_arrange else None,
-        "draw_form": ExpertDrawForm() if can_arrange else None,
+        # The expert pool is the finance bureau's: a department's own 部门评价 draws no experts.
+        "draw_form": ExpertDrawForm() if can_arrange and ev.organiser_department_id is None else None,
         "scorers": selectors.scorers(ev),
         "events": ev.events.select_related("actor")[:100],
         "regulations": list(selectors.linked_regulations(ev, user)),
@@ -203,7 +208,7 @@ def document_download(request: HttpRequest, pk: int, doc_pk: int) -> HttpRespons
 
 
 @require_POST
-@capability_required("keyeval.manage")
+@capability_required("keyeval.organise")
 def scorer_add(request: HttpRequest, pk: int) -> HttpResponse:
     ev = selectors.evaluation_get(request.user, pk)
     how = request.POST.get("how", "")
@@ -211,7 +216,7 @@ def scorer_add(request: HttpRequest, pk: int) -> HttpResponse:
         if how == "staff":
             form = StaffScorerForm(request.POST, user=request.user)
             if not form.is_valid():
-                raise DomainError("请选择财政干部")
+                raise DomainError("请选择评分人员")
             services.scorer_add_staff(actor=request.user, evaluation=ev, user=form.cleaned_data["user"])
         elif how == "experts":
             draw = ExpertDrawForm(request.POST)

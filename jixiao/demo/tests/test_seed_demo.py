@@ -201,7 +201,7 @@ def test_reset_keeps_audit_events_and_users_who_work_elsewhere() -> None:
     assert FiscalRegion.objects.filter(mof_div_code=COUNTY_CODE).count() == 1
     # The county's rounds are removed with it and built again.
     assert SelfEvaluation.objects.exists() and ReEvaluationBatch.objects.count() == 1
-    assert KeyEvaluation.objects.count() == 2 and Engagement.objects.count() == 1
+    assert KeyEvaluation.objects.count() == 3 and Engagement.objects.count() == 1
 
 
 @pytest.mark.django_db
