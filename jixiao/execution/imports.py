@@ -138,6 +138,23 @@ def mapping_rows(items: Iterable[Mapping[str, Any]]) -> tuple[list[str], Iterato
     return list(HEADERS), iterate()
 
 
+def mapping_nul_errors(items: Iterable[Any]) -> list[CellError]:
+    """The cells of API rows holding a NUL character: JSON carries one ("\\u0000") where a CSV line or an .xlsx cell
+    cannot, and PostgreSQL cannot store it (a failed import, a 500). Named per row and column, checked before
+    anything is written."""
+    errors: list[CellError] = []
+    for number, item in enumerate(items, start=1):
+        if not isinstance(item, Mapping):
+            continue
+        for key, value in item.items():
+            title = TITLE_OF.get(str(key), _header(str(key)))
+            if isinstance(value, str) and "\x00" in value and title in HEADERS:  # other keys are not read
+                errors.append(
+                    CellError(number, title, value.replace("\x00", "")[:100], "含有空字符（NUL），请删除后重新提交")
+                )
+    return errors
+
+
 def open_rows(path: Path, filename: str) -> tuple[list[str], Iterator[tuple[int, dict[str, Any]]], IO[bytes]]:
     """Open a stored upload by its original name's extension; the caller closes the returned handle."""
     handle = path.open("rb")

@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from jixiao.core.errors import DomainError
+from jixiao.core.spreadsheets import CellError
 from jixiao.execution import selectors
 from jixiao.execution.api.serializers import (
     PaymentImportRequestSerializer,
@@ -16,11 +17,15 @@ from jixiao.execution.api.serializers import (
     PaymentSerializer,
 )
 from jixiao.execution.filtersets import PaymentFilterSet
-from jixiao.execution.imports import mapping_rows, parse_stream
+from jixiao.execution.imports import mapping_nul_errors, mapping_rows, parse_stream
 from jixiao.execution.models import Payment, PaymentImport
 from jixiao.execution.services import PaymentImportRejectedError, payments_import
 
 MAX_API_ROWS = 10_000
+
+
+def _error_list(errors: list[CellError]) -> list[dict[str, Any]]:
+    return [{"row": e.row, "column": e.column, "value": e.value, "message": e.message} for e in errors]
 
 
 class PaymentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
@@ -45,6 +50,11 @@ class PaymentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):  # type: i
             raise DomainError('请求体应为 {"rows": [...]}，且至少包含一行')
         if len(rows) > MAX_API_ROWS:
             raise DomainError(f"单次最多提交{MAX_API_ROWS}行，更多数据请分批提交或上传文件")
+        if nul := mapping_nul_errors(rows):  # nothing written: PostgreSQL cannot store the character
+            return Response(
+                {"detail": "导入未完成：数据含有空字符（NUL），所有数据均未导入", "errors": _error_list(nul)},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         header, iterator = mapping_rows(rows)
         try:
             batch = payments_import(
@@ -55,8 +65,9 @@ class PaymentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):  # type: i
                 file_name="API",
             )
         except PaymentImportRejectedError as exc:
-            errors = [{"row": e.row, "column": e.column, "value": e.value, "message": e.message} for e in exc.errors]
-            return Response({"detail": exc.message, "errors": errors}, status=status.HTTP_400_BAD_REQUEST)
+            return Response(
+                {"detail": exc.message, "errors": _error_list(exc.errors)}, status=status.HTTP_400_BAD_REQUEST
+            )
         result = {
             "import_id": batch.pk,
             "rows_read": batch.rows_read,

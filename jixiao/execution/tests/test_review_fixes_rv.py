@@ -45,3 +45,22 @@ def test_the_payment_export_cuts_nothing_off(world: Any, settings: Any, monkeypa
     refused = Job.objects.filter(kind="payment.export").latest("pk")
     assert refused.status == Job.Status.FAILED and "超过Excel单表上限2行，请点“导出CSV”导出全部" in refused.message
     assert PaymentImport.objects.count() == 1
+
+
+def test_api_rows_with_a_nul_character_are_refused_per_cell_and_nothing_is_written(world: Any) -> None:
+    """JSON carries a NUL ("\\u0000") where a CSV line or an .xlsx cell cannot: stored as is on SQLite, a failed
+    import and a 500 on PostgreSQL. The API now refuses the request with the row and column, before any batch."""
+    base = {"pay_date": "2026-03-15", "region_code": "511725000", "unit_code": "101001", "project_code": "P-SCHOOL"}
+    payload = {
+        "rows": [
+            {**base, "voucher_no": "A1", "amount_yuan": "100.00"},
+            {**base, "voucher_no": "A\x002", "amount_yuan": "50", "fund_source": "一般\x00", "other": "x\x00"},
+        ]
+    }
+    response = world.login("budget").post("/api/v1/payments/", payload, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert response.json()["errors"] == [
+        {"row": 2, "column": "支付凭证号", "value": "A2", "message": "含有空字符（NUL），请删除后重新提交"},
+        {"row": 2, "column": "资金来源", "value": "一般", "message": "含有空字符（NUL），请删除后重新提交"},
+    ]
+    assert Payment.objects.count() == 0 and PaymentImport.objects.count() == 0
