@@ -22,6 +22,14 @@ from jixiao.documents.services import document_issue
 from jixiao.organizations.models import Department, FiscalRegion
 
 NARRATIVE_FIELDS = ["title", "narrative"]
+STALE_MESSAGE = "通报已被他人修改，请刷新后重试"
+
+
+def check_version(bulletin: Bulletin, version: int | None) -> None:
+    """ConflictError when the page the action was pressed on showed another version of the bulletin (its text was
+    saved or regenerated meanwhile); None (an old page, a script) skips the check."""
+    if version is not None and version != bulletin.version:
+        raise ConflictError(STALE_MESSAGE)
 
 
 def _visible(actor: Any, bulletin: Bulletin) -> None:
@@ -88,8 +96,11 @@ def bulletin_generate(*, actor: Any, kind: str, fiscal_year: int, source_id: str
     return bulletin
 
 
-def bulletin_refresh(*, actor: Any, bulletin: Bulletin, keep_narrative: bool = False) -> Bulletin:
-    """Recompute the figures of a draft (the narrative is regenerated unless kept)."""
+def bulletin_refresh(
+    *, actor: Any, bulletin: Bulletin, keep_narrative: bool = False, version: int | None = None
+) -> Bulletin:
+    """Recompute the figures of a draft (the narrative is regenerated unless kept). `version`: the one the page
+    showed; a text saved since is not overwritten unseen (409)."""
     transition = BULLETIN_WORKFLOW.get(bulletin.status, REFRESH)
     require(actor, transition.capability)
     _visible(actor, bulletin)
@@ -98,6 +109,7 @@ def bulletin_refresh(*, actor: Any, bulletin: Bulletin, keep_narrative: bool = F
         locked = Bulletin.objects.select_for_update().get(pk=bulletin.pk)
         if locked.status != BulletinStatus.DRAFT:
             raise ConflictError("通报已印发，不能重新生成")
+        check_version(locked, version)
         locked.snapshot, locked.source_label = snapshot, source_label[:200]
         if not keep_narrative:
             locked.narrative = selectors.default_narrative(snapshot)
@@ -128,8 +140,7 @@ def bulletin_update(
         locked = Bulletin.objects.select_for_update().get(pk=bulletin.pk)
         if locked.status != BulletinStatus.DRAFT:
             raise ConflictError("通报已印发，不能修改")
-        if version is not None and version != locked.version:
-            raise ConflictError("通报已被他人修改，请刷新后重试")
+        check_version(locked, version)
         before = audit.snapshot(locked, NARRATIVE_FIELDS)
         locked.title, locked.narrative = title[:200], narrative[:20000]
         locked.version += 1
@@ -150,8 +161,11 @@ def _default_recipients(actor: Any, bulletin: Bulletin) -> list[Department]:
     )
 
 
-def bulletin_issue(*, actor: Any, bulletin: Bulletin, recipients: Iterable[Any] | None = None) -> Bulletin:
-    """Issue the bulletin as its CIRCULAR_* document (next 文号), addressed to the region's departments by default."""
+def bulletin_issue(
+    *, actor: Any, bulletin: Bulletin, recipients: Iterable[Any] | None = None, version: int | None = None
+) -> Bulletin:
+    """Issue the bulletin as its CIRCULAR_* document (next 文号), addressed to the region's departments by default.
+    `version`: the one the page showed; a text changed since is not numbered and sent out unseen (409)."""
     transition = BULLETIN_WORKFLOW.get(bulletin.status, ISSUE)
     require(actor, transition.capability)
     _visible(actor, bulletin)
@@ -159,6 +173,7 @@ def bulletin_issue(*, actor: Any, bulletin: Bulletin, recipients: Iterable[Any] 
         locked = Bulletin.objects.select_for_update(of=("self",)).select_related("region").get(pk=bulletin.pk)
         if locked.status != transition.source:
             raise ConflictError("通报状态已变化，请刷新后重试")
+        check_version(locked, version)
         if locked.snapshot.get("empty"):
             raise DomainError(f"{locked.snapshot['empty']}，不能印发通报")
         addressees = list(recipients) if recipients is not None else _default_recipients(actor, locked)

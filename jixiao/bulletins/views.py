@@ -28,7 +28,7 @@ from jixiao.core.jobs import (
     redirect_to_job,
 )
 from jixiao.core.models import Job
-from jixiao.core.numbers import year_or_none
+from jixiao.core.numbers import id_or_none, year_or_none
 from jixiao.core.views_helpers import capability_required, docx_response, paginate
 from jixiao.organizations.selectors import current_fiscal_year
 
@@ -119,11 +119,13 @@ def bulletin_generate_job(
 REFRESH_JOB = "jixiao.bulletins.views.bulletin_refresh_job"
 
 
-def bulletin_refresh_job(job: Job, *, membership_id: int | None, bulletin_id: int) -> None:
+def bulletin_refresh_job(job: Job, *, membership_id: int | None, bulletin_id: int, version: int | None = None) -> None:
     """The background half of 重新生成: recompute a draft's figures as the job's owner."""
     user = job_identity(job, membership_id)
     job_progress(job, 0, 1, "正在按最新数据重新汇总…")
-    bulletin = services.bulletin_refresh(actor=user, bulletin=selectors.bulletin_get(user, bulletin_id))
+    bulletin = services.bulletin_refresh(
+        actor=user, bulletin=selectors.bulletin_get(user, bulletin_id), version=version
+    )
     job_attach_page(job, reverse("bulletins:detail", args=[bulletin.pk]), "打开通报草稿")
     job_progress(job, 1, 1)
     job_summarize(job, "已按最新数据重新生成", [("通报", bulletin.title)])
@@ -179,19 +181,22 @@ def bulletin_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def bulletin_transition(request: HttpRequest, pk: int) -> HttpResponse:
     bulletin = selectors.bulletin_get(request.user, pk)
     action = request.POST.get("action", "")
+    version = id_or_none(request.POST.get("version"))  # the version the page showed (None: not sent)
     try:
         if action == "issue":
-            bulletin = services.bulletin_issue(actor=request.user, bulletin=bulletin)
+            bulletin = services.bulletin_issue(actor=request.user, bulletin=bulletin, version=version)
             messages.success(request, f"通报已印发，文号：{bulletin.document.doc_no if bulletin.document else ''}")
         elif action == "refresh":
             # Refused here, not by a job that fails on its progress page: a draft issued meanwhile (a stale page).
             BULLETIN_WORKFLOW.get(bulletin.status, action)
+            services.check_version(bulletin, version)  # a text saved meanwhile: not regenerated away unseen
             job = job_start_as_current(
                 request,
                 "bulletins.refresh",
                 REFRESH_JOB,
                 title=f"重新生成通报：{bulletin.title}",
                 bulletin_id=bulletin.pk,
+                version=version,
             )
             return redirect_to_job(job, reverse("bulletins:detail", args=[pk]))
         else:
