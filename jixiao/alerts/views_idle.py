@@ -22,10 +22,9 @@ from jixiao.core.list_exports import ListExport, export_list, job_identity, run_
 from jixiao.core.models import Job
 from jixiao.core.money import format_wan
 from jixiao.core.numbers import is_digits
+from jixiao.core.streaming import MAX_SHEET_ROWS
 from jixiao.core.views_helpers import capability_required, paginate
 from jixiao.organizations.selectors import current_fiscal_year
-
-MAX_EXPORT_ROWS = 200_000
 
 
 def _default_year() -> int:
@@ -96,12 +95,13 @@ IDLE_EXPORT = ListExport(
 
 @capability_required("alerts.view")
 def idle_fund_export(request: HttpRequest) -> HttpResponse:
+    """Every listed project (it stopped silently at 200,000): streamed when short or as CSV, else a job."""
     form, _criteria, candidates = _query(request.user, request.GET)
     return export_list(
         request,
         IDLE_EXPORT,
-        rows=lambda: idle_rows(candidates, MAX_EXPORT_ROWS),
-        count=lambda: min(candidates.count(), MAX_EXPORT_ROWS),
+        rows=lambda: idle_rows(candidates, candidates.count()),
+        count=candidates.count,
         back=reverse("alerts:idle_funds"),
         form=form,
     )
@@ -111,8 +111,10 @@ def idle_fund_export_job(job: Job, *, query: str, fmt: str, membership_id: int |
     """The background half of `idle_fund_export`: the same clean-up list for the job's owner."""
     user = job_identity(job, membership_id)
     _form, _criteria, candidates = _query(user, QueryDict(query))
-    total = min(candidates.count(), MAX_EXPORT_ROWS)
-    run_list_export(job, IDLE_EXPORT, rows=idle_rows(candidates, MAX_EXPORT_ROWS), total=total, fmt=fmt)
+    total = candidates.count()
+    if fmt != "csv" and total > MAX_SHEET_ROWS:
+        raise DomainError(f"共{total:,}个项目，超过Excel单表上限{MAX_SHEET_ROWS:,}行，请点“导出CSV”导出全部")
+    run_list_export(job, IDLE_EXPORT, rows=idle_rows(candidates, total), total=total, fmt=fmt)
 
 
 @require_POST
