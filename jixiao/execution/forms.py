@@ -26,6 +26,13 @@ class PaymentImportForm(forms.Form):
         limit = int(getattr(settings, "JIXIAO_MAX_PAYMENT_UPLOAD_BYTES", 200 * 1024 * 1024))
         if upload.size > limit:
             raise forms.ValidationError(f"文件过大：不能超过 {limit // (1024 * 1024)} MB，更大的文件请用命令行导入")
+        # A workbook is read whole (core.spreadsheets): beyond its own limit it is refused here, not by the job
+        # after the upload was stored.
+        xlsx_limit = int(settings.JIXIAO_MAX_UPLOAD_BYTES)
+        if upload.name.lower().endswith(".xlsx") and upload.size > xlsx_limit:
+            raise forms.ValidationError(
+                f"文件过大：Excel 文件不能超过 {xlsx_limit // (1024 * 1024)} MB，更大的数据请另存为 CSV 后导入"
+            )
         head = upload.read(4)
         upload.seek(0)
         if upload.name.lower().endswith(".xlsx") and head != b"PK\x03\x04":

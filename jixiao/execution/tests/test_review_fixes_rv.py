@@ -64,3 +64,24 @@ def test_api_rows_with_a_nul_character_are_refused_per_cell_and_nothing_is_writt
         {"row": 2, "column": "资金来源", "value": "一般", "message": "含有空字符（NUL），请删除后重新提交"},
     ]
     assert Payment.objects.count() == 0 and PaymentImport.objects.count() == 0
+
+
+def test_an_xlsx_beyond_the_workbook_limit_is_refused_by_the_form_not_by_the_job(world: Any, settings: Any) -> None:
+    """The form let an .xlsx up to the CSV limit (200 MB) through: it was stored and a job started, which then failed
+    on its page (文件过大：不能超过 20 MB), since a workbook is read whole. The form now refuses it (400), no job."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from jixiao.execution.tests.helpers import xlsx_bytes
+
+    content = xlsx_bytes([row("V1", "1000")])
+    settings.JIXIAO_MAX_UPLOAD_BYTES = len(content) - 1
+    client = world.login("budget")
+    response = client.post("/execution/payments/import/", {"file": SimpleUploadedFile("p.xlsx", content)})
+    assert response.status_code == 400
+    assert "文件过大：Excel 文件不能超过 0 MB，更大的数据请另存为 CSV 后导入" in response.content.decode()
+    assert not Job.objects.exists() and not PaymentImport.objects.exists()
+    # A CSV of the same size is still taken (it is streamed, up to its own limit).
+    response = client.post(
+        "/execution/payments/import/", {"file": SimpleUploadedFile("p.csv", csv_bytes([row("V1", "1000")]))}
+    )
+    assert response.status_code == 302
