@@ -23,6 +23,7 @@ from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.money import format_wan
 from jixiao.core.numbers import is_year
 from jixiao.core.permissions import require
+from jixiao.core.text import CONTROL_IN_TEXT
 from jixiao.execution.selectors import annotate_execution
 from jixiao.indicators.models import FrameworkNode, Operator
 from jixiao.monitoring import hooks, selectors
@@ -500,6 +501,9 @@ def _dept_seeds(task: MonitoringTask, projects: list[Project], progress: Decimal
 def task_close(*, actor: Any, task: MonitoringTask, comment: str = "") -> MonitoringTask:
     require(actor, "monitoring.manage")
     _visible_task(actor, task)
+    # Read from the raw request, no form field checked it: a NUL is a 500 on PostgreSQL, refused before any write.
+    if CONTROL_IN_TEXT.search(comment):
+        raise DomainError("关闭说明不能包含控制字符")
     with transaction.atomic():
         locked = MonitoringTask.objects.select_for_update().get(pk=task.pk)
         if locked.status != TaskStatus.ISSUED:
