@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from django.db.models import QuerySet
 
 from jixiao.core.spreadsheets import write_workbook
 from jixiao.inspections.models import QUARTERS, Inspection
@@ -46,9 +49,10 @@ def coverage_xlsx(rows: Iterable[CoverageRow], year: int) -> bytes:
     return write_workbook([(f"{year}年度检查覆盖情况", COVERAGE_HEADERS, body)])
 
 
-def inspections_xlsx(inspections: Iterable[Inspection]) -> bytes:
-    rows = [
-        [
+def inspection_rows(inspections: QuerySet[Inspection]) -> Iterator[list[Any]]:
+    """The rows the list page shows, read in chunks (core.list_exports streams them or writes them in a job)."""
+    for i in inspections.iterator(chunk_size=2000):
+        yield [
             i.fiscal_year,
             i.get_quarter_display(),  # type: ignore[attr-defined]
             i.inspected_on.isoformat(),
@@ -60,6 +64,3 @@ def inspections_xlsx(inspections: Iterable[Inspection]) -> bytes:
             i.opinions,
             i.region.name,
         ]
-        for i in inspections
-    ]
-    return write_workbook([("季度检查", HEADERS, rows)])

@@ -114,11 +114,6 @@ def inspection_delete(*, actor: Any, inspection: Inspection) -> None:
 OBJECT_TYPE = "inspections.inspection"
 
 
-def inspections_exported(*, actor: Any, conditions: str) -> None:
-    """季度检查 exported (the problems found and the opinions given): audited with the list's filter."""
-    audit.record(actor=actor, event_type="inspection.export", object_type=OBJECT_TYPE, reason=conditions[:500])
-
-
 def coverage_exported(*, actor: Any, fiscal_year: int) -> None:
     """检查覆盖情况表 exported: every department to inspect in the actor's scope, for one year (the only condition the
     file applies: it lists all quarters and every department)."""

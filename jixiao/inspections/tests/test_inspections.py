@@ -146,7 +146,7 @@ def test_pages_record_list_filter_and_export(world: World) -> None:
     assert "县教育局" in listing and "发现问题" in listing
     assert "县教育局" not in client.get(reverse("inspections:list"), {"problems": "no"}).content.decode()
     export = client.get(reverse("inspections:export"), {"fiscal_year": 2026})
-    sheet = load_workbook(io.BytesIO(export.content)).active
+    sheet = load_workbook(io.BytesIO(b"".join(export.streaming_content))).active  # type: ignore[attr-defined]
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:4] == ("年度", "季度", "检查日期", "被检查部门")
     assert rows[1][1] == "第二季度" and rows[1][3] == "县教育局" and rows[1][7].endswith("支出无合同")
