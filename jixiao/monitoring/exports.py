@@ -6,7 +6,7 @@ Every string is written as a text cell, so a value starting with = + - @ never b
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -197,6 +197,7 @@ def export_record(record: MonitoringRecord) -> bytes:
     return buffer.getvalue()
 
 
+ROUND_SHEET = "监控填报汇总"
 ROUND_HEADERS = [
     "任务编号",
     "监控期间",
@@ -221,37 +222,41 @@ ROUND_HEADERS = [
 ]
 
 
-def export_round(task: MonitoringTask, records: Iterable[MonitoringRecord]) -> bytes:
-    """One row per record the user sees; money in 万元, rates as numbers shown as percentages (0.4567 shows 45.67%)."""
-    n = task.period_end_month
+def round_headers(task: MonitoringTask) -> list[str]:
+    return [_n(h, task.period_end_month) for h in ROUND_HEADERS]
+
+
+def round_rows(task: MonitoringTask, records: Iterable[MonitoringRecord]) -> Iterator[list[Any]]:
+    """One row per record; money in 万元, rates as numbers shown as percentages (0.4567 shows 45.67%)."""
     labels = dict(Likelihood.choices)
+    for r in records:
+        ratio = selectors.record_ratio(r)
+        yield [
+            task.task_no,
+            task.period_label,
+            r.department.name,
+            r.unit.name,
+            r.project.code if r.project_id else "",  # type: ignore[union-attr]
+            r.name,
+            wan(r.annual_budget_yuan),
+            wan(r.current_budget_yuan),
+            wan(r.executed_to_date_yuan),
+            wan(r.executed_from_payments_yuan),
+            Rate(r.exec_rate.quantize(Decimal("0.0001"))),
+            Rate(r.time_progress),
+            float(ratio) if ratio is not None else "",
+            wan(r.expected_annual_yuan),
+            str(labels.get(r.likelihood, "")),
+            selectors.reason_labels(r.deviation_reasons),
+            r.deviation_text,
+            r.measures,
+            r.get_status_display(),
+            timezone.localtime(r.submitted_at).strftime("%Y-%m-%d %H:%M") if r.submitted_at else "",
+        ]
 
-    def rows() -> Iterable[list[Any]]:
-        for r in records:
-            ratio = selectors.record_ratio(r)
-            yield [
-                task.task_no,
-                task.period_label,
-                r.department.name,
-                r.unit.name,
-                r.project.code if r.project_id else "",  # type: ignore[union-attr]
-                r.name,
-                wan(r.annual_budget_yuan),
-                wan(r.current_budget_yuan),
-                wan(r.executed_to_date_yuan),
-                wan(r.executed_from_payments_yuan),
-                Rate(r.exec_rate.quantize(Decimal("0.0001"))),
-                Rate(r.time_progress),
-                float(ratio) if ratio is not None else "",
-                wan(r.expected_annual_yuan),
-                str(labels.get(r.likelihood, "")),
-                selectors.reason_labels(r.deviation_reasons),
-                r.deviation_text,
-                r.measures,
-                r.get_status_display(),
-                timezone.localtime(r.submitted_at).strftime("%Y-%m-%d %H:%M") if r.submitted_at else "",
-            ]
 
-    headers = [_n(h, n) for h in ROUND_HEADERS]
+def export_round(task: MonitoringTask, records: Iterable[MonitoringRecord]) -> bytes:
+    """The round's 监控填报汇总 with its title row: one row per record the user sees (a list short enough for a
+    direct export; a longer one is streamed or written by a job without the title row, views.task_export)."""
     title = task.title if task.period_label in task.title else f"{task.title}（{task.period_label}）"
-    return write_workbook([("监控填报汇总", headers, rows())], title=title)
+    return write_workbook([(ROUND_SHEET, round_headers(task), round_rows(task, records))], title=title)

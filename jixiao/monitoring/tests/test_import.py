@@ -385,7 +385,7 @@ def test_both_exports_are_audited(ready: World) -> None:
     client = ready.login("performance")
     assert client.get(reverse("monitoring:task_export", args=[task.pk])).status_code == 200
     assert client.get(reverse("monitoring:record_export", args=[record.pk])).status_code == 200
-    assert AuditEvent.objects.filter(event_type="monitoring.task_export", object_id=str(task.pk)).count() == 1
+    assert AuditEvent.objects.filter(event_type="monitoring.task_export", reason__contains=task.task_no).count() == 1
     assert AuditEvent.objects.filter(event_type="monitoring.record_export", object_id=str(record.pk)).count() == 1
 
 

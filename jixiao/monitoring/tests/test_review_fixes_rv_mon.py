@@ -3,13 +3,16 @@ streams (or runs as a job) instead of building the whole workbook in memory."""
 
 from __future__ import annotations
 
+import io
 from datetime import date
+from typing import Any
 
+import openpyxl
 import pytest
 from django.urls import reverse
 
 from conftest import World
-from jixiao.core.models import AuditEvent
+from jixiao.core.models import AuditEvent, Job
 from jixiao.monitoring.models import MonitoringEvent, MonitoringTask, TaskStatus
 from jixiao.monitoring.tests.helpers import approved_target, issued_round, pay, put_in_library
 
@@ -33,3 +36,24 @@ def test_closing_a_round_with_a_nul_in_the_comment_is_a_400_and_leaves_it_open(r
     assert MonitoringTask.objects.get(pk=task.pk).status == TaskStatus.ISSUED
     assert not MonitoringEvent.objects.filter(task=task, action="close").exists()
     assert not AuditEvent.objects.filter(event_type="monitoring.task_close").exists()
+
+
+def test_a_long_round_export_is_written_by_a_job_with_the_readers_records_only(ready: World, settings: Any) -> None:
+    task = issued_round(ready)
+    client = ready.login("unit_user")  # sees the school's and its branch's records, not the hospital's
+    csv = client.get(reverse("monitoring:task_export", args=[task.pk]), {"format": "csv", "task": "0"})
+    text = b"".join(csv.streaming_content).decode("utf-8-sig")  # type: ignore[attr-defined]
+    assert csv.status_code == 200 and "P-SCHOOL" in text and "P-BRANCH" in text and "P-HOSP" not in text
+    assert "1—8月执行数（万元）" in text.splitlines()[0]
+    settings.JIXIAO_EXPORT_SYNC_ROWS = 1
+    response = client.get(reverse("monitoring:task_export", args=[task.pk]))
+    job = Job.objects.get(kind="monitoring.task_export")
+    assert response.status_code == 302 and job.status == Job.Status.DONE, job.message
+    download = client.get(f"/jobs/{job.pk}/download/result/")
+    sheet = openpyxl.load_workbook(io.BytesIO(download.getvalue()))["监控填报汇总"]  # type: ignore[attr-defined]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:5] == ("任务编号", "监控期间", "主管部门", "实施单位", "项目编码")
+    assert sorted(r[4] for r in rows[1:]) == ["P-BRANCH", "P-SCHOOL"]
+    events = AuditEvent.objects.filter(event_type="monitoring.task_export")
+    assert events.count() == 2 and all(task.task_no in e.reason for e in events)
+    assert ready.login("other_unit_user").get(f"/jobs/{job.pk}/").status_code == 404
