@@ -805,8 +805,15 @@ def check_submittable(record: MonitoringRecord) -> None:
                 problems.append(f"指标“{row.name}”：请填写1—{n}月执行情况")
             if not row.expected_annual.strip():
                 problems.append(f"指标“{row.name}”：请填写全年预计完成情况")
-        if row.qualitative_level == QualitativeLevel.NOT_ACHIEVED and not (row.deviation_text or row.measures):
-            problems.append(f"指标“{row.name}”：未达成年度指标，请填写偏差原因说明或改进措施")
+        # 未达成 is a red light (W-QUAL, DOMAIN.md §5.3): like a red record it needs the reason and the measures.
+        if row.qualitative_level == QualitativeLevel.NOT_ACHIEVED:
+            missing = [
+                label
+                for label, text in (("偏差原因说明", row.deviation_text), ("改进措施", row.measures))
+                if not text.strip()
+            ]
+            if missing:
+                problems.append(f"指标“{row.name}”：未达成年度指标（红灯），请填写{'和'.join(missing)}")
     settings_row = selectors.settings_for(record.region, record.fiscal_year)
     red, ratio = selectors.needs_explanation(record, settings_row.red_ratio_pct)
     if red and (not record.deviation_reasons or not record.deviation_text.strip() or not record.measures.strip()):

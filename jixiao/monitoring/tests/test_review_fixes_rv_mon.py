@@ -12,9 +12,18 @@ import pytest
 from django.urls import reverse
 
 from conftest import World
+from jixiao.core.errors import DomainError
 from jixiao.core.models import AuditEvent, Job
-from jixiao.monitoring.models import MonitoringEvent, MonitoringTask, TaskStatus
-from jixiao.monitoring.tests.helpers import approved_target, issued_round, pay, put_in_library
+from jixiao.monitoring import services
+from jixiao.monitoring.models import MonitoringEvent, MonitoringRecord, MonitoringTask, RecordStatus, TaskStatus
+from jixiao.monitoring.tests.helpers import (
+    approved_target,
+    fill_complete,
+    issued_round,
+    pay,
+    put_in_library,
+    school_record,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -57,3 +66,18 @@ def test_a_long_round_export_is_written_by_a_job_with_the_readers_records_only(r
     events = AuditEvent.objects.filter(event_type="monitoring.task_export")
     assert events.count() == 2 and all(task.task_no in e.reason for e in events)
     assert ready.login("other_unit_user").get(f"/jobs/{job.pk}/").status_code == 404
+
+
+def test_a_qualitative_indicator_not_achieved_needs_both_the_reason_and_the_measures(ready: World) -> None:
+    """W-QUAL: 未达成年度指标且效果较差 is a red light; a red record needs the reason and the measures (DOMAIN §5.3)."""
+    record = school_record(issued_round(ready), ready)
+    record = fill_complete(ready, record)
+    qual = record.indicator_rows.get(is_qualitative=True)
+    unit = ready.users["unit_user"]
+    rows = {qual.pk: {"qualitative_level": "not_achieved", "deviation_text": "设备未到货"}}
+    record = services.record_save(actor=unit, record=record, data={}, rows=rows)
+    with pytest.raises(DomainError, match="教学条件改善情况”：未达成年度指标（红灯），请填写改进措施"):
+        services.record_transition(actor=unit, record=record, action="submit")
+    assert MonitoringRecord.objects.get(pk=record.pk).status == RecordStatus.FILLING
+    record = services.record_save(actor=unit, record=record, data={}, rows={qual.pk: {"measures": "督促供应商到货"}})
+    assert services.record_transition(actor=unit, record=record, action="submit").status == RecordStatus.SUBMITTED
