@@ -344,8 +344,12 @@ def record_transition(request: HttpRequest, pk: int) -> HttpResponse:
     shown_in = record.status  # the state whose button was pressed
     form = TransitionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "操作无效")
-        return redirect("monitoring:record_detail", pk=pk)
+        if "comment" not in form.errors:
+            messages.error(request, "操作无效")
+            return redirect("monitoring:record_detail", pk=pk)
+        # An opinion the form refused (a NUL pasted in, too long): said in words, a 400, the record untouched.
+        messages.error(request, "意见无效：" + "；".join(str(e) for e in form.errors["comment"]))
+        return render(request, "monitoring/record_detail.html", detail_context(request, record), status=400)
     try:
         services.record_transition(
             actor=request.user,

@@ -81,3 +81,14 @@ def test_a_qualitative_indicator_not_achieved_needs_both_the_reason_and_the_meas
     assert MonitoringRecord.objects.get(pk=record.pk).status == RecordStatus.FILLING
     record = services.record_save(actor=unit, record=record, data={}, rows={qual.pk: {"measures": "督促供应商到货"}})
     assert services.record_transition(actor=unit, record=record, action="submit").status == RecordStatus.SUBMITTED
+
+
+def test_an_opinion_with_a_nul_is_a_400_in_words_and_the_record_does_not_move(ready: World) -> None:
+    record = fill_complete(ready, school_record(issued_round(ready), ready))
+    record = services.record_transition(actor=ready.users["unit_user"], record=record, action="submit")
+    client = ready.login("dept_admin")
+    url = reverse("monitoring:record_transition", args=[record.pk])
+    response = client.post(url, {"action": "dept_return", "comment": "请补充\x00佐证"})
+    assert response.status_code == 400
+    assert "意见无效：" in response.content.decode()
+    assert MonitoringRecord.objects.get(pk=record.pk).status == RecordStatus.SUBMITTED
