@@ -6,6 +6,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.urls import reverse
 
 from jixiao.core.errors import DomainError
+from jixiao.core.locking import lock_token
 from jixiao.core.todos import TodoItem, status_counts
 from jixiao.organizations.models import FiscalYear
 from jixiao.targets.checks import DEFAULT_RULES, effective_rules
@@ -156,15 +157,22 @@ def framework_nodes(target: PerformanceTarget) -> QuerySet[Any]:
 
 
 def targets_ready_by_department(user: Any, fiscal_year: int) -> list[dict[str, Any]]:
-    """Per department: targets waiting for approval with the budget, and their annual amounts."""
-    rows = (
-        PerformanceTarget.objects.visible_to(user)
-        .filter(fiscal_year=fiscal_year, status=TargetStatus.READY_FOR_BUDGET)
-        .values("department_id", "department__dept_code", "department__name")
+    """Per department: targets waiting for approval with the budget, their annual amounts and the lock token of
+    the set shown (services.targets_approve_batch refuses the 批复 when the set changed since)."""
+    ready = PerformanceTarget.objects.visible_to(user).filter(
+        fiscal_year=fiscal_year, status=TargetStatus.READY_FOR_BUDGET
+    )
+    rows = list(
+        ready.values("department_id", "department__dept_code", "department__name")
         .annotate(count=Count("id"), total=Sum("annual_total_yuan"), fiscal=Sum("annual_fiscal_yuan"))
         .order_by("department__dept_code")
     )
-    return list(rows)
+    shown: dict[int, list[PerformanceTarget]] = {}
+    for target in ready.only("id", "version", "department_id").order_by():
+        shown.setdefault(target.department_id, []).append(target)
+    for row in rows:
+        row["lock_token"] = lock_token(shown.get(row["department_id"], []))
+    return rows
 
 
 # ---------------------------------------------------------------- 集中会审 (expert / 人大代表 panel)

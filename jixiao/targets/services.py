@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from jixiao.accounts.capabilities import Role
-from jixiao.core import audit, bulk
+from jixiao.core import audit, bulk, locking
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
 from jixiao.core.permissions import require
 from jixiao.indicators.models import FrameworkNode
@@ -559,15 +559,20 @@ def target_comment(
     return comment
 
 
-def targets_approve_batch(*, actor: Any, department_id: int, fiscal_year: int) -> int:
-    """Approve, with the budget, every target of one department that is ready for it (批复)."""
+def targets_approve_batch(*, actor: Any, department_id: int, fiscal_year: int, lock_token: str | None = None) -> int:
+    """Approve, with the budget, every target of one department that is ready for it (批复). `lock_token` is the
+    page's token of the department's ready targets (selectors.targets_ready_by_department): when a target came ready
+    or was approved after the page was shown, the batch is refused (409), so nobody approves a set they did not see."""
     require(actor, "target.approve")
     ready = PerformanceTarget.objects.visible_to(actor).filter(
         department_id=department_id, fiscal_year=fiscal_year, status=TargetStatus.READY_FOR_BUDGET
     )
     count = 0
     with transaction.atomic():
-        for target in ready.select_for_update():
+        locked = list(ready.select_for_update().order_by("pk"))
+        if lock_token and locking.lock_token(locked) != lock_token:
+            raise ConflictError(f"该部门待批复的绩效目标在您打开页面后有变化（现有{len(locked)}个），请核对后再批复")
+        for target in locked:
             target_transition(actor=actor, target=target, action="approve")
             count += 1
     return count

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from jixiao.core import bulk
 from jixiao.core.errors import DomainError
-from jixiao.core.locking import step_refusal, still_offered, typed_opinion
+from jixiao.core.locking import posted_lock_token, step_refusal, still_offered, typed_opinion
 from jixiao.core.numbers import id_or_none, year_or_none
 from jixiao.core.views_helpers import capability_required, paginate
 from jixiao.organizations.selectors import current_fiscal_year, department_regions, pick_region
@@ -388,9 +388,15 @@ def target_approve_batch(request: HttpRequest) -> HttpResponse:
             messages.error(request, "请选择主管部门")
             return redirect(f"{request.path}?fiscal_year={year}")
         try:
-            count = services.targets_approve_batch(actor=request.user, department_id=department_id, fiscal_year=year)
+            count = services.targets_approve_batch(
+                actor=request.user,
+                department_id=department_id,
+                fiscal_year=year,
+                lock_token=posted_lock_token(request.POST),
+            )
         except DomainError as exc:
-            # Refused (a department outside the scope, a year closed): the page again with the reason and status.
+            # Refused (a department outside the scope, a set changed since the page was shown): the page again with
+            # the reason and status.
             messages.error(request, exc.message)
             rows = selectors.targets_ready_by_department(request.user, year)
             return render(request, "targets/approve_batch.html", {"rows": rows, "year": year}, status=exc.status_code)

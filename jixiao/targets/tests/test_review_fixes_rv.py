@@ -1,0 +1,59 @@
+"""Defects found by the second review of the targets app: the 批复 by department refuses a set of targets that changed
+since the page was shown; the flat exchange export refuses a list too long to build in memory; the API's grid and
+steps take the page's version, and the grid its row limit."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import World
+from jixiao.targets import services
+from jixiao.targets.models import PerformanceTarget
+from jixiao.targets.tests.pages_helpers import TO_READY, make_target, move, valid_rows
+
+pytestmark = pytest.mark.django_db
+
+
+def _branch_target(world: World) -> PerformanceTarget:
+    dept = world.users["dept_admin"]
+    target = services.target_create_for_project(actor=dept, project=world.branch_project)
+    return services.target_save_indicators(actor=dept, target=target, rows=valid_rows(target))
+
+
+def _shown_token(page: str) -> str:
+    match = re.search(r'name="lock_token" value="([0-9a-f]+)"', page)
+    assert match is not None, page[:2000]
+    return match.group(1)
+
+
+def test_batch_approval_from_a_stale_page_is_refused_and_approves_nothing(world: World) -> None:
+    first = move(world, make_target(world), *TO_READY)
+    second = _branch_target(world)
+    client = world.login("budget")
+    page = client.get("/targets/approve/", {"fiscal_year": 2026}).content.decode()
+    token = _shown_token(page)  # the page shows (and its confirmation names) one target of 县教育局
+    move(world, second, ("dept_admin", "submit"), *TO_READY[1:])  # a second one comes ready meanwhile
+    post = {"department": world.edu.pk, "fiscal_year": 2026, "lock_token": token}
+    response = client.post("/targets/approve/", post)
+    assert response.status_code == 409
+    assert "该部门待批复的绩效目标在您打开页面后有变化（现有2个）" in response.content.decode()
+    assert set(PerformanceTarget.objects.filter(pk__in=[first.pk, second.pk]).values_list("status", flat=True)) == {
+        "ready_for_budget"
+    }
+    page = client.get("/targets/approve/", {"fiscal_year": 2026}).content.decode()
+    post["lock_token"] = _shown_token(page)
+    response = client.post("/targets/approve/", post, follow=True)
+    assert "已随预算批复2个绩效目标" in response.content.decode()
+
+
+def test_batch_approval_of_a_set_approved_meanwhile_is_refused(world: World) -> None:
+    target = move(world, make_target(world), *TO_READY)
+    client = world.login("budget")
+    token = _shown_token(client.get("/targets/approve/", {"fiscal_year": 2026}).content.decode())
+    services.targets_approve_batch(actor=world.users["budget"], department_id=world.edu.pk, fiscal_year=2026)
+    response = client.post("/targets/approve/", {"department": world.edu.pk, "fiscal_year": 2026, "lock_token": token})
+    assert response.status_code == 409 and "现有0个" in response.content.decode()
+    target.refresh_from_db()
+    assert target.status == "approved"
