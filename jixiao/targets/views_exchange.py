@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 
 from jixiao.core import audit
@@ -25,6 +26,9 @@ from jixiao.targets.pdf import PDF_CONTENT_TYPE, print_context, render_pdf
 
 IMPORT_ERRORS_KEY = "jixiao_target_import_errors"
 MAX_EXPORT_SHEETS = 500
+# The flat workbook is built in memory (openpyxl, every indicator a row of ~25 cells): 1,000 targets of about 15
+# indicators take some 200 MB; a longer list is refused with the reason, never cut short.
+MAX_FLAT_TARGETS = 1000
 
 
 class TargetImportForm(forms.Form):
@@ -85,8 +89,12 @@ def export_declaration_one(request: HttpRequest, pk: int) -> HttpResponse:
 
 @capability_required("target.export")
 def export_flat_list(request: HttpRequest) -> HttpResponse:
+    targets = list(_filtered(request)[: MAX_FLAT_TARGETS + 1])
+    if len(targets) > MAX_FLAT_TARGETS:
+        messages.error(request, f"一次最多导出{MAX_FLAT_TARGETS}个绩效目标的交换文件，请先按年度、部门或状态筛选")
+        return redirect(f"{reverse('targets:list')}?{request.GET.urlencode()}")
     _audit_export(request, "flat")
-    return xlsx_response(export_flat(_filtered(request)), "绩效目标批量交换.xlsx")
+    return xlsx_response(export_flat(targets), "绩效目标批量交换.xlsx")
 
 
 @capability_required("target.import")

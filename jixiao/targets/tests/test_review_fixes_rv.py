@@ -9,7 +9,8 @@ import re
 import pytest
 
 from conftest import World
-from jixiao.targets import services
+from jixiao.core.models import AuditEvent
+from jixiao.targets import services, views_exchange
 from jixiao.targets.models import PerformanceTarget
 from jixiao.targets.tests.pages_helpers import TO_READY, make_target, move, valid_rows
 
@@ -57,3 +58,19 @@ def test_batch_approval_of_a_set_approved_meanwhile_is_refused(world: World) -> 
     assert response.status_code == 409 and "现有0个" in response.content.decode()
     target.refresh_from_db()
     assert target.status == "approved"
+
+
+def test_a_flat_export_longer_than_the_limit_is_refused_with_the_reason_not_built(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_target(world)
+    _branch_target(world)
+    monkeypatch.setattr(views_exchange, "MAX_FLAT_TARGETS", 1)
+    client = world.login("performance")
+    response = client.get("/targets/exchange/flat.xlsx", {"fiscal_year": 2026})
+    assert response.status_code == 302 and response["Location"] == "/targets/?fiscal_year=2026"
+    page = client.get(response["Location"]).content.decode()
+    assert "一次最多导出1个绩效目标的交换文件，请先按年度、部门或状态筛选" in page
+    assert not AuditEvent.objects.filter(event_type="target.export_flat").exists()
+    response = client.get("/targets/exchange/flat.xlsx", {"fiscal_year": 2026, "unit": world.school.pk})
+    assert response.status_code == 200 and response["Content-Type"].startswith("application/vnd.openxmlformats")
