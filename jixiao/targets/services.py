@@ -218,12 +218,17 @@ def _check_nodes(target: PerformanceTarget, lv1: FrameworkNode, lv2: FrameworkNo
         raise DomainError(f"指标层级“{lv1.name}/{lv2.name}”不属于本目标所用的指标体系")
 
 
-def target_save_indicators(*, actor: Any, target: PerformanceTarget, rows: list[dict[str, Any]]) -> PerformanceTarget:
-    """Replace the indicator grid with `rows` (in order). Each row is a dict of INDICATOR_INPUT_FIELDS."""
+def target_save_indicators(
+    *, actor: Any, target: PerformanceTarget, rows: list[dict[str, Any]], expected_version: int | None = None
+) -> PerformanceTarget:
+    """Replace the indicator grid with `rows` (in order). Each row is a dict of INDICATOR_INPUT_FIELDS. A grid read
+    from an older version than the target's (`expected_version`, the API's) is refused with 409."""
     _editable(actor, target)
     with transaction.atomic():
         locked = PerformanceTarget.objects.select_for_update().get(pk=target.pk)
         _still_editable(locked)
+        if expected_version is not None and locked.version != expected_version:
+            raise ConflictError("该绩效目标已被他人修改，请刷新后重试")
         before = snapshots.snapshot(locked)["indicators"]
         new_rows = []
         for seq, data in enumerate(rows, start=1):

@@ -173,9 +173,10 @@ def targets_import(*, actor: Any, items: list[ParsedTarget]) -> list[Performance
 
 
 def target_replace_grid_by_names(
-    *, actor: Any, target: PerformanceTarget, rows: list[dict[str, Any]]
+    *, actor: Any, target: PerformanceTarget, rows: list[dict[str, Any]], expected_version: int | None = None
 ) -> PerformanceTarget:
-    """The API's grid PUT: rows name their 一级/二级 indicators; errors name the row (1-based)."""
+    """The API's grid PUT: rows name their 一级/二级 indicators; errors name the row (1-based); a grid read from an
+    older version of the target (`expected_version`) is refused with 409."""
     errors: list[SheetCellError] = []
     parsed = ParsedTarget(
         sheet="indicators",
@@ -197,4 +198,4 @@ def target_replace_grid_by_names(
     resolved = _grid(target, parsed, errors)
     if errors:
         raise DomainError("；".join(f"第{e.row}行 {e.column}：{e.message}" for e in errors))
-    return services.target_save_indicators(actor=actor, target=target, rows=resolved)
+    return services.target_save_indicators(actor=actor, target=target, rows=resolved, expected_version=expected_version)

@@ -107,13 +107,22 @@ class IndicatorInputSerializer(serializers.Serializer):
     is_core = serializers.BooleanField(required=False)
 
 
+# The page's grid takes at most 200 rows (forms.IndicatorFormSet): the API the same.
+MAX_GRID_ROWS = 200
+# The target's `version` as read (detail): a write over a newer version is refused with 409. Optional, as elsewhere.
+VERSION = {"required": False, "min_value": 0, "max_value": 2**31 - 1}
+
+
 class IndicatorGridSerializer(serializers.Serializer):
-    indicators = IndicatorInputSerializer(many=True)
+    indicators = IndicatorInputSerializer(many=True, max_length=MAX_GRID_ROWS)
+    version = serializers.IntegerField(**VERSION)
 
 
 class TransitionSerializer(serializers.Serializer):
     action = serializers.CharField(max_length=30)
     comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    # Judging an adjustment (同意/不同意调整) from content older than the target's is refused (services).
+    version = serializers.IntegerField(**VERSION)
     # 评分审核: {"完整性": 22, …} for a grading step where the region scores its reviews (review_scoring).
     scores = serializers.DictField(
         child=serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=100),

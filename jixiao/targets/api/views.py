@@ -54,7 +54,9 @@ class TargetViewSet(BulkTransitionMixin, mixins.ListModelMixin, mixins.RetrieveM
         payload = IndicatorGridSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         rows = [dict(row) for row in payload.validated_data["indicators"]]
-        target = services_exchange.target_replace_grid_by_names(actor=request.user, target=target, rows=rows)
+        target = services_exchange.target_replace_grid_by_names(
+            actor=request.user, target=target, rows=rows, expected_version=payload.validated_data.get("version")
+        )
         return self._detail(request, target)
 
     @extend_schema(request=TransitionSerializer, responses=TargetDetailSerializer)
@@ -63,5 +65,9 @@ class TargetViewSet(BulkTransitionMixin, mixins.ListModelMixin, mixins.RetrieveM
         target = self.get_object()
         payload = TransitionSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        target = services.target_transition(actor=request.user, target=target, **payload.validated_data)
+        data = dict(payload.validated_data)
+        expected_version = data.pop("version", None)
+        target = services.target_transition(
+            actor=request.user, target=target, **data, expected_version=expected_version
+        )
         return self._detail(request, target)

@@ -74,3 +74,43 @@ def test_a_flat_export_longer_than_the_limit_is_refused_with_the_reason_not_buil
     assert not AuditEvent.objects.filter(event_type="target.export_flat").exists()
     response = client.get("/targets/exchange/flat.xlsx", {"fiscal_year": 2026, "unit": world.school.pk})
     assert response.status_code == 200 and response["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+GRID = [
+    {"lv1": "产出指标", "lv2": "数量指标", "name": "新购设备数量", "target_text": "≥80台", "unit": "台"},
+    {"lv1": "效益指标", "lv2": "社会效益指标", "name": "学生满意率", "target_text": "≥90%", "unit": "%"},
+]
+
+
+def test_api_grid_put_over_a_newer_version_is_refused_and_its_rows_are_limited(world: World) -> None:
+    target = make_target(world)
+    client = world.login("unit_user")
+    url = f"/api/v1/targets/{target.pk}/indicators/"
+    read = client.get(f"/api/v1/targets/{target.pk}/").json()["version"]
+    services.target_update(actor=world.users["dept_admin"], target=target, data={"annual_goal": "部门改过的目标"})
+    names = sorted(target.indicators.values_list("name", flat=True))
+    stale = client.put(url, {"indicators": GRID, "version": read}, content_type="application/json")
+    assert stale.status_code == 409 and "已被他人修改" in stale.json()["detail"]
+    too_many = [{**GRID[0], "name": f"指标{i}"} for i in range(201)]
+    long = client.put(url, {"indicators": too_many}, content_type="application/json")
+    assert long.status_code == 400
+    assert sorted(target.indicators.values_list("name", flat=True)) == names
+    fresh = client.get(f"/api/v1/targets/{target.pk}/").json()["version"]
+    saved = client.put(url, {"indicators": GRID, "version": fresh}, content_type="application/json")
+    assert saved.status_code == 200
+    assert [i["name"] for i in saved.json()["indicators"]] == ["新购设备数量", "学生满意率"]
+
+
+def test_api_judging_an_adjustment_changed_since_it_was_read_is_refused(world: World) -> None:
+    target = move(world, make_target(world), *TO_READY, ("budget", "approve"), ("unit_user", "request_adjustment"))
+    budget = world.login("budget")
+    url = f"/api/v1/targets/{target.pk}/transition/"
+    read = budget.get(f"/api/v1/targets/{target.pk}/").json()["version"]
+    services.target_update(actor=world.users["unit_user"], target=target, data={"annual_goal": "调整后的年度目标"})
+    stale = budget.post(url, {"action": "approve_adjustment", "version": read}, content_type="application/json")
+    assert stale.status_code == 409 and "单位在您打开页面后修改了调整内容" in stale.json()["detail"]
+    target.refresh_from_db()
+    assert target.status == "adjusting" and target.goal_version == 1
+    fresh = budget.get(f"/api/v1/targets/{target.pk}/").json()["version"]
+    done = budget.post(url, {"action": "approve_adjustment", "version": fresh}, content_type="application/json")
+    assert done.status_code == 200 and done.json()["goal_version"] == 2
