@@ -109,20 +109,28 @@ class IndicatorInputSerializer(serializers.Serializer):
 
 # The page's grid takes at most 200 rows (forms.IndicatorFormSet): the API the same.
 MAX_GRID_ROWS = 200
-# The target's `version` as read (detail): a write over a newer version is refused with 409. Optional, as elsewhere.
-VERSION = {"required": False, "min_value": 0, "max_value": 2**31 - 1}
+
+
+def _version() -> serializers.IntegerField:
+    """The target's `version` as read (detail): a write over a newer version is refused with 409. Optional."""
+    return serializers.IntegerField(required=False, min_value=0, max_value=2**31 - 1)
 
 
 class IndicatorGridSerializer(serializers.Serializer):
-    indicators = IndicatorInputSerializer(many=True, max_length=MAX_GRID_ROWS)
-    version = serializers.IntegerField(**VERSION)
+    indicators = IndicatorInputSerializer(many=True)
+    version = _version()
+
+    def validate_indicators(self, value: list[dict[str, object]]) -> list[dict[str, object]]:
+        if len(value) > MAX_GRID_ROWS:
+            raise serializers.ValidationError(f"每个绩效目标最多{MAX_GRID_ROWS}个指标（现有{len(value)}个）")
+        return value
 
 
 class TransitionSerializer(serializers.Serializer):
     action = serializers.CharField(max_length=30)
     comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
     # Judging an adjustment (同意/不同意调整) from content older than the target's is refused (services).
-    version = serializers.IntegerField(**VERSION)
+    version = _version()
     # 评分审核: {"完整性": 22, …} for a grading step where the region scores its reviews (review_scoring).
     scores = serializers.DictField(
         child=serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=100),

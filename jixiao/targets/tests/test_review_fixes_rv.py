@@ -93,7 +93,7 @@ def test_api_grid_put_over_a_newer_version_is_refused_and_its_rows_are_limited(w
     assert stale.status_code == 409 and "已被他人修改" in stale.json()["detail"]
     too_many = [{**GRID[0], "name": f"指标{i}"} for i in range(201)]
     long = client.put(url, {"indicators": too_many}, content_type="application/json")
-    assert long.status_code == 400
+    assert long.status_code == 400 and "每个绩效目标最多200个指标（现有201个）" in long.content.decode()
     assert sorted(target.indicators.values_list("name", flat=True)) == names
     fresh = client.get(f"/api/v1/targets/{target.pk}/").json()["version"]
     saved = client.put(url, {"indicators": GRID, "version": fresh}, content_type="application/json")
