@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from jixiao.core import audit
-from jixiao.core.errors import DomainError
+from jixiao.core.errors import ConflictError, DomainError
 from jixiao.core.locking import check_lock_token
 from jixiao.core.permissions import require
 from jixiao.indicators.valueparse import format_number
@@ -122,11 +122,27 @@ def parse_params(code: str, posted: Mapping[str, str]) -> dict[str, Any]:
     return params
 
 
+# The longest word or text a parameter takes, and the most words in a list (a 模糊表述 list has a dozen).
+PARAM_TEXT_MAX = 100
+PARAM_ITEMS_MAX = 200
+
+
+def _check_text(name: str, key: str, value: Any) -> None:
+    """Text that PostgreSQL's jsonb can store (no NUL) and of a sensible length."""
+    items = value if isinstance(value, list) else [value]
+    texts = [item for item in items if isinstance(item, str)]
+    if any("\x00" in text for text in texts):
+        raise ParamError(f"{name}含有不可见的控制字符，请重新输入", key)
+    if len(items) > PARAM_ITEMS_MAX or any(len(text) > PARAM_TEXT_MAX for text in texts):
+        raise ParamError(f"{name}每项不超过{PARAM_TEXT_MAX}个字，最多{PARAM_ITEMS_MAX}项", key)
+
+
 def _check_param(code: str, key: str, value: Any, default: Any) -> None:
     """A parameter must have the shape of its national default: a number, a word, a list of words (or numbers), or a
     yes/no."""
     kind = _kind(default)
     name = f"规则 {code} 的参数“{param_label(key)}”"
+    _check_text(name, key, value)
     if kind == YES_NO:
         if not isinstance(value, bool):
             raise ParamError(f"{name}须为“是”或“否”", key)
@@ -177,7 +193,11 @@ def check_rule_set(
         if rule is None:
             rule = SmartCheckRule(code=code, name=DEFAULT_RULES[code][0], region=region, fiscal_year=fiscal_year)
         rule.severity, rule.is_enabled, rule.params = severity, is_enabled, params
-        rule.save()
+        try:
+            with transaction.atomic():  # a savepoint: another user's row saved meanwhile breaks only this write
+                rule.save()
+        except IntegrityError as exc:
+            raise ConflictError(f"规则 {code} 在本区划的设置已被他人保存，请刷新后重试") from exc
         audit.record(
             actor=actor,
             event_type="target.check_rule",

@@ -7,11 +7,13 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.db.models import QuerySet
 
 from conftest import World
+from jixiao.core.errors import ConflictError
 from jixiao.core.models import AuditEvent
-from jixiao.targets import services, views_exchange
-from jixiao.targets.models import PerformanceTarget
+from jixiao.targets import services, services_rules, views_exchange
+from jixiao.targets.models import PerformanceTarget, SmartCheckRule
 from jixiao.targets.tests.pages_helpers import TO_READY, make_target, move, valid_rows
 
 pytestmark = pytest.mark.django_db
@@ -114,3 +116,28 @@ def test_api_judging_an_adjustment_changed_since_it_was_read_is_refused(world: W
     fresh = budget.get(f"/api/v1/targets/{target.pk}/").json()["version"]
     done = budget.post(url, {"action": "approve_adjustment", "version": fresh}, content_type="application/json")
     assert done.status_code == 200 and done.json()["goal_version"] == 2
+
+
+def test_a_rule_parameter_with_a_nul_or_an_overlong_word_is_refused_in_chinese_and_nothing_is_saved(
+    world: World,
+) -> None:
+    client = world.login("performance")
+    data = {"severity": "warning", "is_enabled": "on", "param-keyword": "产\x00出"}
+    response = client.post("/targets/rules/T-NO-OUTPUT/", data)
+    assert response.status_code == 400 and "含有不可见的控制字符" in response.content.decode()
+    response = client.post("/targets/rules/T-VAGUE/", {**data, "param-words": "显著、" + "长" * 101})
+    assert response.status_code == 400 and "每项不超过100个字" in response.content.decode()
+    assert not SmartCheckRule.objects.filter(region=world.region).exists()
+
+
+def test_a_rule_row_saved_by_another_user_meanwhile_is_a_conflict_not_a_500(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    actor = world.users["performance"]
+    services_rules.check_rule_set(actor=actor, code="T-VAGUE", severity="warning", is_enabled=True, params={})
+    # The other user's row is there, but this save read before it was (a race): the insert meets the unique key.
+    monkeypatch.setattr(QuerySet, "first", lambda self: None)
+    with pytest.raises(ConflictError, match="规则 T-VAGUE 在本区划的设置已被他人保存，请刷新后重试"):
+        services_rules.check_rule_set(actor=actor, code="T-VAGUE", severity="error", is_enabled=True, params={})
+    monkeypatch.undo()
+    assert SmartCheckRule.objects.get(code="T-VAGUE", region=world.region).severity == "warning"
