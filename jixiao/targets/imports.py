@@ -113,7 +113,10 @@ def weight_of(value: Any) -> Decimal | None:
         raise ValueError("分值应为数字") from exc
     if not number.is_finite() or not 0 <= number < 1000:
         raise ValueError("分值应为0～999.99之间的数字")
-    return number.quantize(Decimal("0.01"))
+    weight = number.quantize(Decimal("0.01"))
+    if weight >= 1000:  # 999.999 rounds to 1000.00, more than the column's 5 digits (a database error)
+        raise ValueError("分值应为0～999.99之间的数字")
+    return weight
 
 
 def _limited(field: str, text: str) -> str:

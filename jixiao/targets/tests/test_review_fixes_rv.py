@@ -5,6 +5,7 @@ steps take the page's version, and the grid its row limit."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import pytest
 from django.db.models import QuerySet
@@ -13,6 +14,7 @@ from conftest import World
 from jixiao.core.errors import ConflictError
 from jixiao.core.models import AuditEvent
 from jixiao.targets import services, services_rules, views_exchange
+from jixiao.targets.imports import weight_of
 from jixiao.targets.models import PerformanceTarget, SmartCheckRule
 from jixiao.targets.tests.pages_helpers import TO_READY, make_target, move, valid_rows
 
@@ -141,3 +143,10 @@ def test_a_rule_row_saved_by_another_user_meanwhile_is_a_conflict_not_a_500(
         services_rules.check_rule_set(actor=actor, code="T-VAGUE", severity="error", is_enabled=True, params={})
     monkeypatch.undo()
     assert SmartCheckRule.objects.get(code="T-VAGUE", region=world.region).severity == "warning"
+
+
+@pytest.mark.parametrize("typed", ["999.999", 999.995, "999.9951"])
+def test_an_imported_weight_rounding_to_1000_is_a_cell_error_not_a_database_error(typed: object) -> None:
+    with pytest.raises(ValueError, match=re.escape("分值应为0～999.99之间的数字")):
+        weight_of(typed)
+    assert weight_of("999.994") == Decimal("999.99")
