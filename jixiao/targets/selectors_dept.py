@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from jixiao.core.scoping import ScopeLevel
-from jixiao.organizations.models import Department
+from jixiao.organizations.models import BudgetUnit, Department
 from jixiao.targets.models import AnnualTask, PerformanceTarget
 
 
@@ -18,10 +18,22 @@ def departments_for_dept_target(user: Any) -> QuerySet[Department]:
     departments = Department.objects.visible_to(user).order_by("dept_code", "id")
     if membership is not None and membership.scope_level == ScopeLevel.UNIT:
         unit = membership.unit
-        if unit is None or unit.level != 1:
+        # The target is filed as the department's 本级 (services_dept: its active first-level unit with the lowest
+        # code): another first-level unit's user would start a target they could not then open.
+        if unit is None or unit.level != 1 or own_unit_id(unit.department_id) != unit.pk:
             return departments.none()
         return departments.filter(pk=unit.department_id)
     return departments
+
+
+def own_unit_id(department_id: int) -> int | None:
+    """The department's own unit (本级): its active first-level unit with the lowest code."""
+    return (
+        BudgetUnit.objects.filter(department_id=department_id, level=BudgetUnit.Level.FIRST, is_active=True)
+        .order_by("agency_code", "id")
+        .values_list("pk", flat=True)
+        .first()
+    )
 
 
 def department_get(user: Any, pk: Any) -> Department:

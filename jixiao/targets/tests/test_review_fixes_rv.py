@@ -9,10 +9,14 @@ from decimal import Decimal
 
 import pytest
 from django.db.models import QuerySet
+from django.test import Client
 
 from conftest import World
+from jixiao.accounts.models import Membership
+from jixiao.accounts.tests.factories import TEST_PASSWORD, UserFactory
 from jixiao.core.errors import ConflictError
 from jixiao.core.models import AuditEvent
+from jixiao.organizations.tests.factories import BudgetUnitFactory
 from jixiao.targets import services, services_rules, views_exchange
 from jixiao.targets.imports import weight_of
 from jixiao.targets.models import PerformanceTarget, SmartCheckRule
@@ -150,3 +154,19 @@ def test_an_imported_weight_rounding_to_1000_is_a_cell_error_not_a_database_erro
     with pytest.raises(ValueError, match=re.escape("分值应为0～999.99之间的数字")):
         weight_of(typed)
     assert weight_of("999.994") == Decimal("999.99")
+
+
+def test_only_the_user_of_the_departments_own_unit_starts_its_overall_target(world: World) -> None:
+    # 县教育局本级 (lowest code) is the unit a 部门整体 target is filed as; 县第一中学 is another first-level unit.
+    own = BudgetUnitFactory(department=world.edu, agency_code="101000", name="县教育局本级", level=1)
+    school = world.login("unit_user")
+    assert "县教育局" not in school.get("/targets/dept/start/?fiscal_year=2026").content.decode()
+    response = school.post("/targets/dept/start/", {"department": world.edu.pk, "fiscal_year": 2026})
+    assert response.status_code == 404
+    assert not PerformanceTarget.objects.filter(subject_type="dept_overall").exists()
+    Membership.objects.create(user=UserFactory(username="p_own"), role="unit_user", region=world.region, unit=own)
+    client = Client()
+    assert client.login(username="p_own", password=TEST_PASSWORD)
+    response = client.post("/targets/dept/start/", {"department": world.edu.pk, "fiscal_year": 2026})
+    target = PerformanceTarget.objects.get(subject_type="dept_overall", department=world.edu)
+    assert target.unit == own and client.get(response["Location"]).status_code == 200
