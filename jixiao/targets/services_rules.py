@@ -105,6 +105,7 @@ def parse_params(code: str, posted: Mapping[str, str]) -> dict[str, Any]:
         elif field.kind == NUMBER:
             if not _is_number(text):
                 raise ParamError(f"{name}须为数值，例如 {field.default_text}（“{text}”不是数值）", field.key)
+            _check_magnitude(name, field.key, [text])
             params[field.key] = _stored_number(text, field.default)
         elif field.kind in (WORDS, NUMBERS):
             items = list(dict.fromkeys(item.strip() for item in _SEPARATORS.split(text) if item.strip()))
@@ -114,6 +115,7 @@ def parse_params(code: str, posted: Mapping[str, str]) -> dict[str, Any]:
                 bad = [item for item in items if not _is_number(item)]
                 if bad:
                     raise ParamError(f"{name}各项须为数值（“{'、'.join(bad)}”不是数值）", field.key)
+                _check_magnitude(name, field.key, items)
                 params[field.key] = [_stored_number(item, 0) for item in items]
             else:
                 params[field.key] = items
@@ -137,6 +139,16 @@ def _check_text(name: str, key: str, value: Any) -> None:
         raise ParamError(f"{name}每项不超过{PARAM_TEXT_MAX}个字，最多{PARAM_ITEMS_MAX}项", key)
 
 
+# A ratio, a total or a tolerance: 1e999999999 is a finite number, but no check's arithmetic survives it (a
+# decimal.Overflow on every target page of the region) and storing it as an integer never ends.
+PARAM_NUMBER_MAX = Decimal(10) ** 9
+
+
+def _check_magnitude(name: str, key: str, values: list[Any]) -> None:
+    if any(Decimal(str(value)).copy_abs() > PARAM_NUMBER_MAX for value in values):  # no context: no Overflow
+        raise ParamError(f"{name}的绝对值不能超过1000000000", key)
+
+
 def _check_param(code: str, key: str, value: Any, default: Any) -> None:
     """A parameter must have the shape of its national default: a number, a word, a list of words (or numbers), or a
     yes/no."""
@@ -154,10 +166,12 @@ def _check_param(code: str, key: str, value: Any, default: Any) -> None:
     if kind == NUMBERS:
         if not (isinstance(value, list) and all(_is_number(v) for v in value)):
             raise ParamError(f"{name}须为数值列表，例如 1、2、3", key)
+        _check_magnitude(name, key, value)
         return
     if kind == NUMBER:
         if not _is_number(value):
             raise ParamError(f"{name}须为数值", key)
+        _check_magnitude(name, key, [value])
         return
     if not (isinstance(value, str) and value.strip()):
         raise ParamError(f"{name}须为非空文字", key)

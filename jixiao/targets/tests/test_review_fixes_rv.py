@@ -170,3 +170,20 @@ def test_only_the_user_of_the_departments_own_unit_starts_its_overall_target(wor
     response = client.post("/targets/dept/start/", {"department": world.edu.pk, "fiscal_year": 2026})
     target = PerformanceTarget.objects.get(subject_type="dept_overall", department=world.edu)
     assert target.unit == own and client.get(response["Location"]).status_code == 200
+
+
+@pytest.mark.parametrize("typed", ["1e999999999", "-2000000000"])
+def test_a_rule_number_no_check_can_compute_with_is_refused_at_its_field(world: World, typed: str) -> None:
+    data = {"severity": "warning", "is_enabled": "on", "param-ratio": typed}
+    response = world.login("performance").post("/targets/rules/T-FAR-ABOVE-HISTORY/", data)
+    assert response.status_code == 400
+    assert "参数“超过历史最好水平的倍数”的绝对值不能超过1000000000" in response.content.decode()
+    with pytest.raises(services_rules.ParamError, match="绝对值不能超过"):
+        services_rules.check_rule_set(
+            actor=world.users["performance"],
+            code="T-WEIGHT-SUM",
+            severity="warning",
+            is_enabled=True,
+            params={"total": typed},
+        )
+    assert not SmartCheckRule.objects.filter(region=world.region).exists()
