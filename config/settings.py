@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "jixiao.accounts.middleware.ForcePasswordChangeMiddleware",
     "jixiao.core.middleware.SecurityHeadersMiddleware",
     "jixiao.core.middleware.NotFoundMiddleware",
+    "jixiao.core.middleware.DeniedAccessAuditMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -5,8 +5,9 @@ from collections.abc import Callable
 
 from django.http import Http404, HttpRequest, HttpResponse
 
-from jixiao.core import context
+from jixiao.core import audit, context
 from jixiao.core.errors import NotFoundError
+from jixiao.core.text import CONTROL_CHARS
 
 # Fonts, scripts and styles are all served by the app itself: no CDN is allowed on an intranet.
 CSP = (
@@ -67,3 +68,34 @@ class NotFoundMiddleware:
         if isinstance(exception, NotFoundError):
             raise Http404(exception.message) from exception
         return None
+
+
+DENIED_STATUSES = {403: "拒绝访问", 404: "对象不存在或不在管理范围内"}
+
+
+class DeniedAccessAuditMiddleware:
+    """Every 403 and 404 a logged-in user gets from a page or API endpoint is an audit event `authz.denied`
+    (SECURITY.md §1.4, checklist C01: "404 for other people's objects … Audit ✓"): a view's own PermissionDenied, a
+    service's refusal shown with its 403, another unit's project by its id (a 404 by design, so that not yours and not
+    there look the same, and so audited alike). A refusal `capability_required` already recorded, with the missing
+    capability, is not recorded twice; an address no page answers (no URL matched) and anonymous visitors of the
+    public site are not events of a user's authority. Runs innermost, so the response already carries the status."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        label = DENIED_STATUSES.get(response.status_code)
+        user = getattr(request, "user", None)
+        if (
+            label is not None
+            and user is not None
+            and user.is_authenticated
+            and getattr(request, "resolver_match", None) is not None
+            and not getattr(request, "jixiao_denial_audited", False)
+        ):
+            # The path is the client's: a control character (NUL) cannot be stored on PostgreSQL.
+            reason = CONTROL_CHARS.sub("", f"{label}（{response.status_code}）：{request.method} {request.path}")
+            audit.record(actor=user, event_type="authz.denied", outcome="denied", reason=reason[:500])
+        return response

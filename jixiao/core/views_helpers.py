@@ -34,6 +34,8 @@ def capability_required(capability: str) -> Callable[[Callable[..., HttpResponse
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not request.user.can(capability):  # type: ignore[union-attr]
                 # An authorization failure is a security event (SECURITY.md §1.4): who, where, what was missing.
+                # Recorded here with the capability; DeniedAccessAuditMiddleware then leaves this 403 alone.
+                request.jixiao_denial_audited = True  # type: ignore[attr-defined]
                 audit.record(
                     actor=request.user,
                     event_type="authz.denied",

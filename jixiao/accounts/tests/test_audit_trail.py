@@ -5,6 +5,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from django.test import Client
 
 from conftest import World
 from jixiao.accounts import services
@@ -12,6 +13,8 @@ from jixiao.accounts.models import User
 from jixiao.accounts.views import AUDIT_HEADERS
 from jixiao.core import audit, audit_labels
 from jixiao.core.models import AuditEvent, Job
+from jixiao.keyeval import services as keyeval_services
+from jixiao.keyeval.models import EvalTemplate, KeyEvaluation
 
 
 def test_audit_events_cannot_be_changed_or_deleted_through_the_orm(world: World) -> None:
@@ -190,3 +193,56 @@ def test_a_refused_address_with_a_nul_is_audited_without_it(world: World) -> Non
     assert response.status_code == 403
     event = AuditEvent.objects.get(event_type="authz.denied")
     assert "\x00" not in event.reason and event.reason.endswith("GET /documents/templates/ab/")
+
+
+def test_another_units_object_asked_by_its_id_is_audited_as_a_404(world: World) -> None:
+    """Checklist C01: unit A asking for unit B's project by its id gets a 404 (not yours and not there look the
+    same), and the attempt is an audit event, from the page and from the API alike."""
+    client = world.login("unit_user")
+    pk = world.hospital_project.pk
+    assert client.get(f"/projects/{pk}/").status_code == 404
+    assert client.get(f"/api/v1/projects/{pk}/").status_code == 404
+    reasons = list(
+        AuditEvent.objects.filter(event_type="authz.denied").order_by("seq").values_list("reason", flat=True)
+    )
+    assert reasons == [
+        f"对象不存在或不在管理范围内（404）：GET /projects/{pk}/",
+        f"对象不存在或不在管理范围内（404）：GET /api/v1/projects/{pk}/",
+    ]
+    event = AuditEvent.objects.filter(event_type="authz.denied").first()
+    assert event is not None and event.actor_id == world.users["unit_user"].pk
+    assert event.outcome == AuditEvent.Outcome.DENIED
+
+
+def test_a_views_own_refusal_is_audited_once_and_unknown_addresses_and_visitors_are_not(world: World) -> None:
+    """A view raising PermissionDenied itself (not through capability_required) is audited with its 403; a refusal
+    capability_required recorded is not recorded again; an address no page answers is not a refusal of authority."""
+    client = world.login("unit_user")
+    assert client.get("/accounts/console/users/").status_code == 403  # capability_required: recorded once
+    assert client.get("/no-such-page/").status_code == 404
+    assert Client().get(f"/projects/{world.hospital_project.pk}/").status_code == 302  # a visitor: to the login page
+    assert AuditEvent.objects.filter(event_type="authz.denied").count() == 1
+    client.get("/documents/templates/a%00b/")  # capability_required again
+    assert AuditEvent.objects.filter(event_type="authz.denied").count() == 2
+
+
+def test_a_refusal_raised_by_the_view_itself_is_audited_with_its_403(world: World) -> None:
+    """keyeval's report download raises PermissionDenied itself before the draft report (no capability is missing)."""
+    template = EvalTemplate.objects.get(kind="project_10", region__isnull=True, fiscal_year__isnull=True)
+    ev = keyeval_services.evaluation_create(
+        actor=world.users["performance"],
+        data={
+            "fiscal_year": 2026,
+            "title": "一中教学设备购置",
+            "kind": KeyEvaluation.Kind.FINANCE,
+            "object_type": KeyEvaluation.ObjectType.PROJECT,
+            "budget_book": KeyEvaluation.BudgetBook.GENERAL,
+            "mode": KeyEvaluation.Mode.SELF_RUN,
+            "template": template,
+        },
+        projects=[world.school_project],
+    )
+    assert world.login("budget").get(f"/keyeval/{ev.pk}/report.docx").status_code == 403
+    event = AuditEvent.objects.get(event_type="authz.denied")
+    assert event.reason == f"拒绝访问（403）：GET /keyeval/{ev.pk}/report.docx"
+    assert event.actor_id == world.users["budget"].pk
