@@ -256,11 +256,14 @@ def unit_save(
     if unit is not None:
         _require_visible(BudgetUnit.objects.visible_to(actor), unit, "预算单位")
     data = _check_unit_data(actor, unit, data)
-    if unit is not None and data["department"].pk != unit.department_id:
-        message = _department_change_refusal(unit)
-        if message:
-            raise ConflictError(message)
     with transaction.atomic():
+        if unit is not None and data["department"].pk != unit.department_id:
+            # The unit and its lower units are locked first (FOR UPDATE also holds off the FOR KEY SHARE of a
+            # project or record inserted for them meanwhile), so the count below cannot miss one made at this instant.
+            list(BudgetUnit.objects.select_for_update().filter(path__startswith=unit.path).order_by("pk").values("pk"))
+            message = _department_change_refusal(unit)
+            if message:
+                raise ConflictError(message)
         return _unit_write(actor, unit, data, expected_version)
 
 

@@ -4,10 +4,13 @@ scope reads a row's own department: a unit (or a lower unit of it) that has such
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 
 from conftest import World
@@ -90,3 +93,32 @@ def test_the_import_page_reports_the_refusal_and_writes_nothing(world: World) ->
     assert any("不能更改主管部门" in e.message for e in response.context["errors"])
     world.hospital.refresh_from_db()
     assert world.hospital.department_id == world.health.pk
+
+
+def test_the_subtree_is_locked_before_its_rows_are_counted(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The count runs after the unit and its lower units are locked (FOR UPDATE, which also holds off the FOR KEY
+    SHARE of a project inserted for them meanwhile), inside the save's transaction: a project made at that instant
+    either is counted or waits for the move. SQLite has no row locks, so the order is what is checked here."""
+    order: list[str] = []
+    real_lock = QuerySet.select_for_update
+
+    def lock(self: QuerySet[Any], *args: Any, **kwargs: Any) -> QuerySet[Any]:
+        if self.model is BudgetUnit:
+            order.append("lock")
+        return real_lock(self, *args, **kwargs)
+
+    real_rows = services.selectors.unit_business_rows
+
+    def rows(unit: BudgetUnit) -> Any:
+        order.append("count" if transaction.get_connection().in_atomic_block else "count outside")
+        return real_rows(unit)
+
+    monkeypatch.setattr(QuerySet, "select_for_update", lock)
+    monkeypatch.setattr(services.selectors, "unit_business_rows", rows)
+    with pytest.raises(ConflictError):
+        services.unit_save(
+            actor=world.users["budget"],
+            unit=world.school,
+            data={"agency_code": "101001", "name": "县第一中学", "department": world.health, "parent": None},
+        )
+    assert order[:2] == ["lock", "count"]
