@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 
 from jixiao.core import audit, bulk
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
+from jixiao.core.locking import save_versioned
 from jixiao.core.permissions import require
 from jixiao.core.spreadsheets import CellError, ImportRejectedError
 from jixiao.organizations.models import BudgetUnit, Department, FiscalYear
@@ -172,22 +173,31 @@ def project_update(
             return locked
         if "fiscal_year" in changed:
             _check_year(locked.fiscal_year)
+        # A project belongs to its unit's department and region, whichever unit it moves to.
+        moved = bool({"code", "fiscal_year"} & set(changed)) or locked.region_id != unit.region_id
+        locked.department_id = unit.department_id
+        locked.region_id = unit.region_id
+        # The code is unique per region and year: a new code, or the same code moved to another year or region
+        # (a unit of another county), may meet a project holding it there.
+        duplicate = f"{locked.fiscal_year}年度已存在项目编码“{locked.code}”"
         if (
-            data.get("code", locked.code) != before["code"]
-            and Project.objects.filter(region=locked.region, fiscal_year=locked.fiscal_year, code=locked.code)
+            moved
+            and Project.objects.filter(region_id=locked.region_id, fiscal_year=locked.fiscal_year, code=locked.code)
             .exclude(pk=locked.pk)
             .exists()
         ):
-            raise DomainError(f"{locked.fiscal_year}年度已存在项目编码“{locked.code}”")
-        # A project belongs to its unit's department and region, whichever unit it moves to.
-        locked.department_id = unit.department_id
-        locked.region_id = unit.region_id
+            raise DomainError(duplicate)
         if "fiscal_amount_yuan" in changed:
             gates.check(locked, "edit")  # e.g. an in-library project's 财政拨款 above what its 事前评估 supported
-        locked.version += 1
         locked.updated_by = actor
         _full_clean(locked)
-        locked.save(update_fields=[*changed, "department", "region", "version", "updated_by", "updated_at"])
+        # Saved by someone else between the check and the write: a 409 with nothing written, not a 500.
+        save_versioned(
+            locked,
+            creating=False,
+            fields=[*changed, "department", "region"],
+            duplicate_message=f"{duplicate}，请刷新后重试",
+        )
         audit.record(
             actor=actor,
             event_type="project.update",
