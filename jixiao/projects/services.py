@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 
 from jixiao.core import audit, bulk
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
-from jixiao.core.locking import save_versioned
+from jixiao.core.locking import check_lock_token, save_versioned
 from jixiao.core.permissions import require
 from jixiao.core.spreadsheets import CellError, ImportRejectedError
 from jixiao.organizations.models import BudgetUnit, Department, FiscalYear
@@ -395,9 +395,12 @@ def projects_import(*, actor: Any, fiscal_year: int, rows: list[Any]) -> dict[st
 JOINT_RULE_FIELDS = ["department", "is_active"]
 
 
-def joint_rule_save(*, actor: Any, theme: str, department_id: int | None, is_active: bool) -> JointReviewRule:
+def joint_rule_save(
+    *, actor: Any, theme: str, department_id: int | None, is_active: bool, lock_token: str | None = None
+) -> JointReviewRule:
     """The actor's region's 联合审核设置 for one fund theme: which department reviews its projects jointly, and
-    whether the review is required (switched off, 入库 no longer waits for it); audited."""
+    whether the review is required (switched off, 入库 no longer waits for it); audited. `lock_token`: of the theme's
+    rule as the page showed it (none yet included); a save from a page shown before another save is refused (409)."""
     require(actor, "project.configure")
     if theme not in FundTheme.values:
         raise DomainError("资金类别无效")
@@ -407,14 +410,21 @@ def joint_rule_save(*, actor: Any, theme: str, department_id: int | None, is_act
         raise DomainError("请选择本级的联合审核部门")
     with transaction.atomic():
         row = JointReviewRule.objects.select_for_update().filter(region=region, theme=theme).first()
+        check_lock_token(row, lock_token)
         before = audit.snapshot(row, JOINT_RULE_FIELDS) if row else {}
+        creating = row is None
         if row is None:
             row = JointReviewRule(region=region, theme=theme, created_by=actor)
-        if row.pk and (row.department_id, row.is_active) == (department.pk, is_active):
+        elif (row.department_id, row.is_active) == (department.pk, is_active):
             return row  # nothing changed: no new version, no audit record
         row.department, row.is_active, row.updated_by = department, is_active, actor
-        row.version = row.version + 1 if row.pk else 1
-        row.save()
+        # The first rule of a theme saved by two users at once: the second meets the unique key, a 409.
+        save_versioned(
+            row,
+            creating=creating,
+            fields=JOINT_RULE_FIELDS,
+            duplicate_message="该资金类别的联合审核设置已被他人保存，请刷新后重试",
+        )
         audit.record(
             actor=actor,
             event_type="project.joint_rule_save",

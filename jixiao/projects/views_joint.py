@@ -10,8 +10,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from jixiao.core.errors import DomainError
+from jixiao.core.errors import ConflictError, DomainError
 from jixiao.core.forms import valid_filters
+from jixiao.core.locking import FIELD_NAME as LOCK_FIELD
+from jixiao.core.locking import add_lock_token, lock_token
 from jixiao.core.views_helpers import capability_required, paginate
 from jixiao.projects import joint_review, selectors, services
 from jixiao.projects.forms import JointFilterForm, JointOpinionForm, JointRuleForm
@@ -104,11 +106,14 @@ def joint_settings(request: HttpRequest) -> HttpResponse:
 
 
 def _rule_form(region: Any, theme: str, rule: JointReviewRule | None) -> JointRuleForm:
-    """The settings form of one theme, starting from the region's rule (a new rule starts switched on)."""
+    """The settings form of one theme, starting from the region's rule (a new rule starts switched on), with the
+    rule's lock token."""
     initial = {"theme": theme, "department": rule.department_id if rule else None, "is_active": True}
     if rule is not None:
         initial["is_active"] = rule.is_active
-    return JointRuleForm(region=region, initial=initial)
+    form = JointRuleForm(region=region, initial=initial)
+    add_lock_token(form, rule)
+    return form
 
 
 @require_POST
@@ -116,6 +121,8 @@ def _rule_form(region: Any, theme: str, rule: JointReviewRule | None) -> JointRu
 def joint_rule_save(request: HttpRequest) -> HttpResponse:
     region = request.user.active_membership.region  # type: ignore[union-attr]
     form = JointRuleForm(request.POST, region=region)
+    add_lock_token(form, None)
+    status = 400
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -124,8 +131,17 @@ def joint_rule_save(request: HttpRequest) -> HttpResponse:
                 theme=data["theme"],
                 department_id=data["department"].pk,
                 is_active=data["is_active"],
+                lock_token=data[LOCK_FIELD] or None,
             )
         except DomainError as exc:
+            status = exc.status_code
+            if isinstance(exc, ConflictError):  # saved meanwhile: the choice stays, stamped with the rule as it is now
+                current = next((r for r in joint_review.region_rules(region.pk) if r.theme == data["theme"]), None)
+                posted = request.POST.copy()
+                posted[LOCK_FIELD] = lock_token(current)
+                form = JointRuleForm(posted, region=region)
+                add_lock_token(form, current)
+                form.is_valid()
             form.add_error(None, exc.message)
         else:
             state = "启用" if row.is_active else "停用"
@@ -140,4 +156,4 @@ def joint_rule_save(request: HttpRequest) -> HttpResponse:
     # A theme the page does not have (a stale or tampered page) has no form to show its error in.
     error = "" if theme in FundTheme.values else "资金类别无效，请刷新页面后重新设置"
     context = {"forms": forms, "region": region, "error": error}
-    return render(request, "projects/joint_settings.html", context, status=400)
+    return render(request, "projects/joint_settings.html", context, status=status)
