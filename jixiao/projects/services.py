@@ -90,6 +90,16 @@ def _check_unit(actor: Any, unit: BudgetUnit) -> BudgetUnit:
     return unit
 
 
+INACTIVE_UNIT = "实施单位已停用，不能新增项目或将项目调入该单位"
+
+
+def _check_unit_active(unit: BudgetUnit, project: Project | None = None) -> None:
+    """A 停用 unit (merged or closed) takes no new project, as the form offers only active units; a project it
+    already holds stays editable."""
+    if not unit.is_active and (project is None or project.unit_id != unit.pk):
+        raise DomainError(INACTIVE_UNIT)
+
+
 def _check_year(fiscal_year: int) -> None:
     year = FiscalYear.objects.filter(pk=fiscal_year).first()
     if year is None:
@@ -108,6 +118,7 @@ def _check_period(data: dict[str, Any]) -> None:
 def project_create(*, actor: Any, data: dict[str, Any]) -> Project:
     require(actor, "project.create")
     unit = _check_unit(actor, data["unit"])
+    _check_unit_active(unit)
     _check_year(data["fiscal_year"])
     _check_period(data)
     with transaction.atomic():
@@ -157,6 +168,7 @@ def project_update(
     if not _can_edit(actor, project):
         raise ConflictError(f"项目当前状态为“{project.get_status_display()}”，不能修改")
     unit = _check_unit(actor, data.get("unit", project.unit))
+    _check_unit_active(unit, project)
     merged = {f: data.get(f, getattr(project, f)) for f in ("fiscal_year", "start_year", "end_year")}
     _check_period(merged)
     with transaction.atomic():
@@ -334,6 +346,8 @@ def _import_plan(actor: Any, fiscal_year: int, rows: list[Any]) -> _ImportPlan:
             continue
         if values.get("unit_code") and unit is None:
             errors.append(CellError(item.row, "实施单位编码", values["unit_code"], "单位不存在或不在您的管理范围内"))
+        elif unit is not None and not unit.is_active and (current is None or current.unit_id != unit.pk):
+            errors.append(CellError(item.row, "实施单位编码", values["unit_code"], INACTIVE_UNIT))
         if "start_year" in values and "end_year" in values:
             try:
                 _check_period({**values, "fiscal_year": fiscal_year})
