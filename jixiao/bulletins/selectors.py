@@ -43,6 +43,13 @@ def bulletin_get(user: Any, pk: Any) -> Bulletin:
     return Bulletin.objects.select_related("region", "document").get_visible_or_404(user, pk=pk)
 
 
+def kept_by(user: Any, bulletin: Bulletin) -> bool:
+    """The user's own region makes the bulletin: theirs to edit, regenerate and issue (under its 文号 series). A city
+    bureau reads its counties' bulletins but does not change or issue them."""
+    membership = getattr(user, "active_membership", None)
+    return membership is not None and bulletin.region_id == membership.region_id
+
+
 def bulletin_existing(region: Any, kind: str, fiscal_year: int, source_id: str) -> Bulletin | None:
     """The region's bulletin (not deleted, draft or issued) of this kind, year and source, if there is one."""
     rows = Bulletin.objects.filter(

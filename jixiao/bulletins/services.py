@@ -14,7 +14,7 @@ from jixiao.bulletins.documents import ALL_DEPARTMENTS, annex_tables
 from jixiao.bulletins.models import KINDS_WITH_SOURCE, Bulletin, BulletinKind, BulletinStatus
 from jixiao.bulletins.workflow import BULLETIN_WORKFLOW, ISSUE, REFRESH
 from jixiao.core import audit
-from jixiao.core.errors import ConflictError, DomainError, NotFoundError
+from jixiao.core.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
 from jixiao.core.numbers import is_year
 from jixiao.core.permissions import require
 from jixiao.documents.rendering import check_template
@@ -23,6 +23,7 @@ from jixiao.organizations.models import Department, FiscalRegion
 
 NARRATIVE_FIELDS = ["title", "narrative"]
 STALE_MESSAGE = "通报已被他人修改，请刷新后重试"
+OTHER_REGION = "该通报由下级财政部门编制和印发，上级只能查看"
 
 
 def check_version(bulletin: Bulletin, version: int | None) -> None:
@@ -35,6 +36,14 @@ def check_version(bulletin: Bulletin, version: int | None) -> None:
 def _visible(actor: Any, bulletin: Bulletin) -> None:
     if not Bulletin.objects.visible_to(actor).filter(pk=bulletin.pk).exists():
         raise NotFoundError("通报不存在")
+
+
+def _kept(actor: Any, bulletin: Bulletin) -> None:
+    """Visible and made by the actor's own region: a region above reads a lower region's bulletin (403 on a change),
+    which would otherwise be issued under that region's 文号 by someone outside its bureau."""
+    _visible(actor, bulletin)
+    if not selectors.kept_by(actor, bulletin):
+        raise PermissionDeniedError(OTHER_REGION)
 
 
 def _snapshot(actor: Any, kind: str, fiscal_year: int, source_id: str) -> tuple[str, dict[str, Any]]:
@@ -103,7 +112,7 @@ def bulletin_refresh(
     showed; a text saved since is not overwritten unseen (409)."""
     transition = BULLETIN_WORKFLOW.get(bulletin.status, REFRESH)
     require(actor, transition.capability)
-    _visible(actor, bulletin)
+    _kept(actor, bulletin)
     source_label, snapshot = _snapshot(actor, bulletin.kind, bulletin.fiscal_year, bulletin.source_id)
     with transaction.atomic():
         locked = Bulletin.objects.select_for_update().get(pk=bulletin.pk)
@@ -127,7 +136,7 @@ def bulletin_update(
     *, actor: Any, bulletin: Bulletin, title: str, narrative: str, version: int | None = None
 ) -> Bulletin:
     require(actor, "bulletins.manage")
-    _visible(actor, bulletin)
+    _kept(actor, bulletin)
     title, narrative = (title or "").strip(), (narrative or "").strip()
     if not title or not narrative:
         raise DomainError("标题和正文不能为空")
@@ -168,7 +177,7 @@ def bulletin_issue(
     `version`: the one the page showed; a text changed since is not numbered and sent out unseen (409)."""
     transition = BULLETIN_WORKFLOW.get(bulletin.status, ISSUE)
     require(actor, transition.capability)
-    _visible(actor, bulletin)
+    _kept(actor, bulletin)
     with transaction.atomic():
         locked = Bulletin.objects.select_for_update(of=("self",)).select_related("region").get(pk=bulletin.pk)
         if locked.status != transition.source:

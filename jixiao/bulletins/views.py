@@ -16,7 +16,7 @@ from jixiao.bulletins.forms import EditForm, GenerateForm, ListFilterForm
 from jixiao.bulletins.models import KINDS_WITH_SOURCE, BulletinKind
 from jixiao.bulletins.workflow import BULLETIN_WORKFLOW
 from jixiao.core import audit
-from jixiao.core.errors import DomainError
+from jixiao.core.errors import DomainError, PermissionDeniedError
 from jixiao.core.forms import valid_filters
 from jixiao.core.jobs import (
     job_attach_page,
@@ -138,8 +138,10 @@ def _docx_name(bulletin: Any) -> str:
 def _detail(request: HttpRequest, bulletin: Any, form: EditForm | None = None, status: int = 200) -> HttpResponse:
     """The bulletin page; `form`, a refused edit, shows again what the user typed."""
     user: Any = request.user
-    actions = BULLETIN_WORKFLOW.available(bulletin.status, user.active_membership.capabilities)
-    editable = user.can("bulletins.manage") and bulletin.status == "draft"
+    # A lower region's bulletin is read, not changed or issued, from above (selectors.kept_by).
+    kept = selectors.kept_by(user, bulletin)
+    actions = BULLETIN_WORKFLOW.available(bulletin.status, user.active_membership.capabilities) if kept else []
+    editable = kept and user.can("bulletins.manage") and bulletin.status == "draft"
     if form is None:
         form = EditForm(initial={"title": bulletin.title, "narrative": bulletin.narrative, "version": bulletin.version})
     context = {
@@ -187,7 +189,10 @@ def bulletin_transition(request: HttpRequest, pk: int) -> HttpResponse:
             bulletin = services.bulletin_issue(actor=request.user, bulletin=bulletin, version=version)
             messages.success(request, f"通报已印发，文号：{bulletin.document.doc_no if bulletin.document else ''}")
         elif action == "refresh":
-            # Refused here, not by a job that fails on its progress page: a draft issued meanwhile (a stale page).
+            # Refused here, not by a job that fails on its progress page: a draft issued meanwhile (a stale page),
+            # a lower region's bulletin.
+            if not selectors.kept_by(request.user, bulletin):
+                raise PermissionDeniedError(services.OTHER_REGION)
             BULLETIN_WORKFLOW.get(bulletin.status, action)
             services.check_version(bulletin, version)  # a text saved meanwhile: not regenerated away unseen
             job = job_start_as_current(
