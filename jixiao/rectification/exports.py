@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import QuerySet
@@ -67,10 +68,15 @@ def _row(rect: Rectification, findings: list[Finding], issued_with: Rectificatio
     ]
 
 
-def ledger_workbook(rows: QuerySet[Rectification]) -> bytes:
-    rects = list(rows.select_related("region").prefetch_related("findings", "letters"))
-    body = []
-    for rect in rects:
+def ledger_rows(rows: QuerySet[Rectification]) -> Iterator[list[Any]]:
+    """The ledger's rows, read in chunks with their problems and letters (core.list_exports streams them or writes
+    them in a job): a province's ledger is never held in memory at once."""
+    chunked = rows.select_related("region").prefetch_related("findings", "letters").iterator(chunk_size=2000)
+    for rect in chunked:
         findings = [f for f in rect.findings.all() if not f.is_deleted]
-        body.append(_row(rect, findings, issuing_letter(rect)))
-    return write_workbook([("整改台账", HEADERS, body)], title="问题整改台账")
+        yield _row(rect, findings, issuing_letter(rect))
+
+
+def ledger_workbook(rows: QuerySet[Rectification]) -> bytes:
+    """The titled workbook of a ledger short enough for a direct export."""
+    return write_workbook([("整改台账", HEADERS, ledger_rows(rows))], title="问题整改台账")

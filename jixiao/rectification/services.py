@@ -412,16 +412,6 @@ def letter_downloaded(*, actor: Any, letter: RectificationLetter) -> None:
     )
 
 
-def ledger_exported(*, actor: Any, conditions: str) -> None:
-    """The 整改台账 exported (feedback and review opinions included): audited with its filter."""
-    audit.record(
-        actor=actor,
-        event_type="rectification.export",
-        object_type="rectification.rectification",
-        reason=conditions[:500],
-    )
-
-
 def feedback_file_opened(*, actor: Any, row: FeedbackFile) -> None:
     """A 问题整改报告 downloaded: audited with the SHA-256 of the file handed out."""
     uploads.stored_file_opened(row, actor=actor, event_type="rectification.report_file_download", obj=row.rectification)
