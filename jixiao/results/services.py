@@ -357,7 +357,11 @@ def rule_save(*, actor: Any, code: str, fiscal_year: int | None, data: dict[str,
             setattr(rule, field, value)
         if not created:
             rule.version += 1
-        rule.save()
+        try:
+            with transaction.atomic():
+                rule.save()
+        except IntegrityError as exc:  # the same region's row for the code and year saved meanwhile by another press
+            raise ConflictError("该规则刚刚已由他人保存，请刷新后核对再保存") from exc
         audit.record(
             actor=actor,
             event_type="results.rule_save",

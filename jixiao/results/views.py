@@ -248,16 +248,17 @@ def four_links(request: HttpRequest) -> HttpResponse:
 def rules(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     form = RuleForm(request.POST or None, codes=selectors.rule_codes())
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             services.rule_save(actor=user, code=data["code"], fiscal_year=data["fiscal_year"], data=data)
         except DomainError as exc:
             form.add_error(None, exc.message)
+            status = exc.status_code  # 409: saved meanwhile by another press
         else:
             messages.success(request, "规则已保存")
             return redirect("results:rules")
-    status = 400 if request.method == "POST" else 200
     region = user.active_membership.region
     year = _default_year()
     rows, effective = selectors.rules_visible(user), selectors.effective_rules(region, year)

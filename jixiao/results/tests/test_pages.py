@@ -8,6 +8,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from django.db import IntegrityError
 from django.urls import reverse
 
 from conftest import World
@@ -366,3 +367,23 @@ def test_a_printed_list_keeps_the_decision_on_one_line(world: World) -> None:
         if 'data-testid="results-decision"' in cell.split(">", 1)[0]
     ]
     assert len(cells) == 2 and all("text-nowrap" in cell for cell in cells)
+
+
+def test_a_rule_saved_meanwhile_by_another_press_is_a_409_not_a_500(world: World, monkeypatch: Any) -> None:
+    """Two presses of 保存 creating the region's row for one code and year: the second insert broke the unique key
+    (code, region, year), a 500. It is now a 409 with the reason, the first row kept as saved."""
+    client = world.login("performance")
+    data = {"code": "MON-RED", "fiscal_year": "2026", "values": "红灯", "action": "TIGHT", "priority": "50"}
+    assert client.post(reverse("results:rules"), data).status_code == 302
+    # The second press read "no row yet" before the first committed; its insert breaks the key (on PostgreSQL: SQLite
+    # cannot build a unique constraint with nulls_distinct, so the database's refusal is simulated here).
+    monkeypatch.setattr(ResultApplicationRule.objects, "select_for_update", ResultApplicationRule.objects.none)
+
+    def duplicate(*args: Any, **kwargs: Any) -> None:
+        raise IntegrityError('duplicate key value violates unique constraint "uniq_result_rule_code"')
+
+    monkeypatch.setattr(ResultApplicationRule, "save", duplicate)
+    second = client.post(reverse("results:rules"), {**data, "action": "STRICT"})
+    assert second.status_code == 409 and "该规则刚刚已由他人保存" in second.content.decode()
+    row = ResultApplicationRule.objects.get(code="MON-RED", region=world.region, fiscal_year=2026)
+    assert row.action == "TIGHT"
