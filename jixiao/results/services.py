@@ -258,13 +258,26 @@ def application_decide(
     return locked
 
 
-def applications_accept(*, actor: Any, ids: list[int]) -> dict[str, int]:
-    """Batch accept: every visible, undecided proposal with a known amount is decided as proposed."""
+def applications_accept(*, actor: Any, ids: list[int], versions: dict[int, int] | None = None) -> dict[str, int]:
+    """Batch accept: every visible, undecided proposal with a known amount is decided as proposed.
+
+    `versions` (pk → version as the list showed it): when any ticked proposal changed since (regenerated, decided,
+    relinked), nothing is accepted and the batch is a conflict: the budget section accepts what it saw, never a
+    proposal it has not read."""
     require(actor, "results.decide")
     counts = {"accepted": 0, "skipped": 0}
     with transaction.atomic():
         visible = ResultApplication.objects.visible_to(actor).filter(pk__in=ids).values("pk")
-        rows = ResultApplication.objects.select_for_update(of=("self",)).filter(pk__in=visible).order_by("pk")
+        rows = list(
+            ResultApplication.objects.select_for_update(of=("self",))
+            .filter(pk__in=visible)
+            .select_related("project")
+            .order_by("pk")
+        )
+        stale = [a.project.name for a in rows if versions and a.pk in versions and versions[a.pk] != a.version]
+        if stale:
+            names = "、".join(stale[:5]) + (f"等{len(stale)}个项目" if len(stale) > 5 else "")
+            raise ConflictError(f"所选建议中{names}的建议已被他人修改或重新生成，未采纳任何建议，请刷新后重试")
         for app in rows:
             if app.status != ApplicationStatus.PROPOSED or app.proposed_amount_yuan is None:
                 counts["skipped"] += 1

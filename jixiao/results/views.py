@@ -126,10 +126,16 @@ def application_generate(request: HttpRequest) -> HttpResponse:
 @capability_required("results.decide")
 def application_batch_accept(request: HttpRequest) -> HttpResponse:
     ids = [pk for pk in map(id_or_none, request.POST.getlist("ids")) if pk is not None]
+    # The version each ticked row had on the page (`version_<pk>`): a proposal changed since is not accepted unseen.
+    versions = {pk: v for pk in ids if (v := id_or_none(request.POST.get(f"version_{pk}"))) is not None}
     if not ids:
         messages.error(request, "请先勾选要采纳的建议")
     else:
-        counts = services.applications_accept(actor=request.user, ids=ids)
+        try:
+            counts = services.applications_accept(actor=request.user, ids=ids, versions=versions)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return _list_page(request, status=exc.status_code)
         messages.success(
             request, f"已采纳{counts['accepted']}条建议；{counts['skipped']}条未采纳（已决定或须逐项决定金额）"
         )

@@ -387,3 +387,24 @@ def test_a_rule_saved_meanwhile_by_another_press_is_a_409_not_a_500(world: World
     assert second.status_code == 409 and "该规则刚刚已由他人保存" in second.content.decode()
     row = ResultApplicationRule.objects.get(code="MON-RED", region=world.region, fiscal_year=2026)
     assert row.action == "TIGHT"
+
+
+def test_batch_accept_from_a_stale_list_accepts_nothing_and_is_a_409(world: World) -> None:
+    """采纳所选建议 decided whatever the proposals were by then: a proposal regenerated since the list was shown (取消
+    instead of the 压缩 on the page) was accepted unseen. The list posts each ticked row's version; a changed one
+    refuses the whole batch with a 409, nothing decided."""
+    school_app, hospital_app = _two(world)
+    client = world.login("budget")
+    page = client.get(reverse("results:list")).content.decode()
+    shown = {a.pk: a.version for a in (school_app, hospital_app)}
+    for pk, version in shown.items():
+        assert f'name="version_{pk}" value="{version}"' in page
+    post = {"ids": list(shown), **{f"version_{pk}": str(v) for pk, v in shown.items()}}
+    # Regenerated meanwhile with another proposal.
+    ResultApplication.objects.filter(pk=school_app.pk).update(proposed_action="CANCEL", version=school_app.version + 1)
+    stale = client.post(reverse("results:batch_accept"), post)
+    assert stale.status_code == 409 and "一中教学设备购置的建议已被他人修改或重新生成" in stale.content.decode()
+    assert not ResultApplication.objects.filter(status="decided").exists()
+    post[f"version_{school_app.pk}"] = str(school_app.version + 1)
+    assert client.post(reverse("results:batch_accept"), post).status_code == 302
+    assert ResultApplication.objects.filter(status="decided").count() == 2
