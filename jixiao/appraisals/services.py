@@ -56,6 +56,7 @@ from jixiao.core import audit, uploads
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
 from jixiao.core.locking import check_lock_token
 from jixiao.core.permissions import require
+from jixiao.core.text import checked_text
 from jixiao.organizations.models import BudgetUnit, Department, FiscalRegion
 
 S = AppraisalStatus
@@ -582,7 +583,7 @@ def appraisal_save_self(
             if row is None:
                 raise NotFoundError("考核指标不存在")
             score = _parse_score(value, row.node, "自评得分")
-            note = (note or "").strip()[:2000]
+            note = checked_text(note, f"“{row.node.code} {row.node.name}”的自评说明", 2000)
             _check_reason(row.node, score, note)
             if row.ind_score != score or row.ind_note != note:
                 changed[row.node.code] = [audit.jsonable(row.ind_score), audit.jsonable(score)]
@@ -599,6 +600,10 @@ def appraisal_save_self(
             _event(actor, locked, "start", "开始自评", source)
         audit.record(actor=actor, event_type="appraisal.self_score", obj=locked, changes=changed)
     return locked
+
+
+# The finance texts of the score sheet (read straight from the grid's POST, no form field checks them).
+TEXT_LABELS = {"exist_problems": "存在问题", "rectify_step": "整改建议", "mof_aud_opinion": "财政审核意见"}
 
 
 def appraisal_save_eval(
@@ -630,7 +635,7 @@ def appraisal_save_eval(
             if not selectors.can_section_score(actor, row.node):
                 raise PermissionDeniedError(f"“{row.node.code} {row.node.name}”不由您所在股室评分")
             score = _parse_score(value, row.node, "评定得分")
-            note = (note or "").strip()[:2000]
+            note = checked_text(note, f"“{row.node.code} {row.node.name}”的评分说明", 2000)
             _check_reason(row.node, score, note)
             if row.eval_score != score or row.eval_note != note:
                 changed[row.node.code] = [audit.jsonable(row.eval_score), audit.jsonable(score)]
@@ -641,7 +646,7 @@ def appraisal_save_eval(
         if texts and is_final:
             for key in ("exist_problems", "rectify_step", "mof_aud_opinion"):
                 if key in texts:
-                    value = (texts[key] or "").strip()[:4000]
+                    value = checked_text(texts[key], TEXT_LABELS[key], 4000)
                     if getattr(locked, key) != value:
                         changed[key] = [getattr(locked, key), value]
                         setattr(locked, key, value)
@@ -847,7 +852,7 @@ def appraisal_set_outcome(
 
 
 def task_reopen(*, actor: Any, task: AppraisalTask, comment: str, lock_token: str | None = None) -> AppraisalTask:
-    comment = comment.strip()
+    comment = checked_text(comment, "撤销排名意见", 1000)
     if not comment:
         raise DomainError("请填写意见")
     with transaction.atomic():
