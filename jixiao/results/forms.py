@@ -60,6 +60,7 @@ class LinkForm(forms.Form):
     project = AutocompleteModelChoiceField(
         label="下年项目", required=False, queryset=Project.objects.none(), url_name="projects:autocomplete"
     )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, candidates: Any, application: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

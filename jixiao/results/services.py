@@ -288,11 +288,16 @@ def applications_accept(*, actor: Any, ids: list[int], versions: dict[int, int] 
     return counts
 
 
-def application_link(*, actor: Any, application: ResultApplication, project: Project | None) -> ResultApplication:
-    """Link the proposal explicitly to its next-year project (or unlink with None)."""
+def application_link(
+    *, actor: Any, application: ResultApplication, project: Project | None, version: int | None = None
+) -> ResultApplication:
+    """Link the proposal explicitly to its next-year project (or unlink with None). `version`: the proposal's as the
+    page showed it; changed since (another link, a decision, a regeneration) is a conflict."""
     require(actor, "results.decide")
     with transaction.atomic():
         locked = _visible_locked(actor, application)
+        if version is not None and version != locked.version:
+            raise ConflictError("该建议已被他人修改，请刷新后重试")
         if project is not None and not selectors.link_candidates(locked).filter(pk=project.pk).exists():
             raise DomainError("只能关联同一单位下一年度的项目")
         before = audit.snapshot(locked, ["next_year_project"])

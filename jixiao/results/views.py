@@ -198,7 +198,9 @@ def _detail_page(
     the refusal's status (the page's forms name their own addresses)."""
     if link_form is None and form is not None:  # whoever may decide may link
         link_form = LinkForm(
-            candidates=selectors.link_candidates(app), application=app, initial={"project": app.next_year_project_id}
+            candidates=selectors.link_candidates(app),
+            application=app,
+            initial={"project": app.next_year_project_id, "version": app.version},
         )
     next_project = selectors.next_year_project_for(app)
     context = {
@@ -222,7 +224,12 @@ def application_link(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "请选择同一单位下一年度的项目")
         return _detail_page(request, app, form=_decision_form(app), link_form=form, status=400)
     try:
-        services.application_link(actor=request.user, application=app, project=form.cleaned_data["project"])
+        services.application_link(
+            actor=request.user,
+            application=app,
+            project=form.cleaned_data["project"],
+            version=form.cleaned_data.get("version"),
+        )
     except DomainError as exc:
         messages.error(request, exc.message)
         app = selectors.application_get(request.user, pk)

@@ -408,3 +408,19 @@ def test_batch_accept_from_a_stale_list_accepts_nothing_and_is_a_409(world: Worl
     post[f"version_{school_app.pk}"] = str(school_app.version + 1)
     assert client.post(reverse("results:batch_accept"), post).status_code == 302
     assert ResultApplication.objects.filter(status="decided").count() == 2
+
+
+def test_a_link_saved_from_a_stale_page_is_a_409_and_changes_nothing(world: World) -> None:
+    """保存关联 carried no version: a page opened before a colleague relinked (or decided) the proposal overwrote the
+    link silently. The form posts the proposal's version; a changed one is a 409, the link as the colleague left it."""
+    school_app, _ = _two(world)
+    client = world.login("budget")
+    page = client.get(reverse("results:detail", args=[school_app.pk])).content.decode()
+    assert f'name="version" value="{school_app.version}"' in page
+    other = ProjectFactory(unit=world.school, fiscal_year=2027, code="P-NEXT-2", name="一中下年新项目")
+    services.application_link(actor=world.users["budget"], application=school_app, project=None)  # a colleague
+    stale = client.post(
+        reverse("results:link", args=[school_app.pk]), {"project": other.pk, "version": school_app.version}
+    )
+    assert stale.status_code == 409 and "该建议已被他人修改" in stale.content.decode()
+    assert ResultApplication.objects.get(pk=school_app.pk).next_year_project_id is None
