@@ -91,6 +91,12 @@ class ListFilterForm(forms.Form):
         label="预算类型", required=False, choices=[("", "全部"), *KeyEvaluation.BudgetBook.choices]
     )
     grade = forms.ChoiceField(label="评价等级", required=False, choices=[("", "全部等级"), *KeyEvalGrade.choices])
+    # Who runs it: the 绩效股 (财政组织), or a 主管部门 its own 部门评价; the 待办 lines link with it.
+    organiser = forms.ChoiceField(
+        label="组织方",
+        required=False,
+        choices=[("", "全部"), ("finance", "财政组织"), ("department", "主管部门自行组织")],
+    )
     q = forms.CharField(
         label="关键字",
         required=False,

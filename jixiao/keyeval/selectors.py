@@ -126,6 +126,8 @@ def evaluations_filtered(user: Any, params: dict[str, Any]) -> QuerySet[KeyEvalu
             qs = qs.filter(**{key: value})
     if params.get("q"):
         qs = qs.filter(Q(title__icontains=params["q"]) | Q(department__name__icontains=params["q"]))
+    if params.get("organiser"):
+        qs = qs.filter(organiser_department__isnull=params["organiser"] == "finance")
     return qs
 
 
@@ -412,20 +414,21 @@ def keyeval_todos(user: Any) -> list[TodoItem]:
         own = Q(organiser_department_id=membership.department_id) if membership.department_id else Q(pk__in=[])
         # What waits on the user: the evaluations they run (a department its own 部门评价; the 绩效股 the others),
         # and the drafts they answer (a department does not answer its own).
-        waiting: list[tuple[str, Q]] = []
+        # Each line's link lists exactly what it counts (the list's 组织方 filter; a department sees no other
+        # department's own evaluations, so "finance" there is everything but its own).
+        waiting: list[tuple[str, Q, str]] = []
         if runs_department_evaluations(user):
-            waiting.append(("keyeval.manage", own))
+            waiting.append(("keyeval.manage", own, "&organiser=department"))
         elif membership.can("keyeval.manage"):
-            waiting.append(("keyeval.manage", Q(organiser_department__isnull=True)))
+            waiting.append(("keyeval.manage", Q(organiser_department__isnull=True), "&organiser=finance"))
         if membership.can("keyeval.respond"):
-            waiting.append(("keyeval.respond", ~own))
-        for capability, rows in waiting:
+            waiting.append(("keyeval.respond", ~own, "&organiser=finance" if membership.department_id else ""))
+        for capability, rows, narrowed in waiting:
             counts = dict(visible.filter(rows).values_list("status").annotate(n=Count("id")).order_by())
             for status in KEYEVAL_WORKFLOW.states_awaiting(capability):
                 label = KeyEvalStatus(status).label
-                items.append(
-                    TodoItem("重点绩效评价", f"重点评价{label}", counts.get(status, 0), f"{url}?status={status}")
-                )
+                link = f"{url}?status={status}{narrowed}"
+                items.append(TodoItem("重点绩效评价", f"重点评价{label}", counts.get(status, 0), link))
     if membership.can("keyeval.score"):
         pending = my_pending_assignments(user)
         url = f"{reverse('keyeval:my_scoring')}?todo=score"

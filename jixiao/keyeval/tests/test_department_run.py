@@ -180,3 +180,20 @@ def test_todos_count_what_waits_on_each(world: World) -> None:
     perf = {item.title: item.count for item in selectors.keyeval_todos(world.users["performance"])}
     title = "重点评价已确定评价对象"  # the PLANNED state, awaiting the organiser's 下发评价通知
     assert dept[title] == 1 and perf[title] == 0
+
+
+def test_each_todo_link_lists_exactly_what_it_counts(world: World) -> None:
+    _dept_eval(world)
+    services.evaluation_create(
+        actor=world.users["performance"],
+        data=_payload(title="财政重点评价", kind=KeyEvaluation.Kind.FINANCE),
+        projects=[world.school_project],
+    )
+    for persona in ("dept_admin", "performance"):
+        client = world.login(persona)
+        for item in selectors.keyeval_todos(world.users[persona]):
+            if item.url.startswith("/keyeval/?"):
+                shown = client.get(item.url).context["page"].paginator.count
+                assert shown == item.count, (persona, item.title, item.url)
+    listed = world.login("performance").get("/keyeval/?organiser=department").content.decode()
+    assert "教育局部门评价" in listed and "财政重点评价" not in listed
