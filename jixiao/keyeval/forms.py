@@ -130,6 +130,8 @@ class StaffScorerForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         limit_choices(self, "user", selectors.staff_choices(user))
+        if selectors.runs_department_evaluations(user):
+            self.fields["user"].label = "本部门人员"
         bootstrapify(self)
 
 

@@ -255,6 +255,9 @@ def _check_consistency(ev: KeyEvaluation, project_count: int) -> None:
             raise DomainError("部门整体支出评价应选用部门整体指标体系")
     elif ev.object_type in PROJECT_OBJECTS and project_count == 0 and ev.department_id is None:
         raise DomainError("请选择评价项目或被评价部门")
+    if ev.object_type in PROJECT_OBJECTS and not ev.template.is_project:
+        # The 部门整体 frameworks score a department's overall spending, not a project's or a policy's.
+        raise DomainError("项目、政策等评价应选用项目支出绩效评价指标体系")
 
 
 def _set_projects(actor: Any, ev: KeyEvaluation, projects: list[Project] | None) -> list[int] | None:

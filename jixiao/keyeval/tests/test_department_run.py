@@ -197,3 +197,17 @@ def test_each_todo_link_lists_exactly_what_it_counts(world: World) -> None:
                 assert shown == item.count, (persona, item.title, item.url)
     listed = world.login("performance").get("/keyeval/?organiser=department").content.decode()
     assert "教育局部门评价" in listed and "财政重点评价" not in listed
+
+
+def test_a_project_evaluation_takes_a_project_framework(world: World) -> None:
+    """The 部门整体 frameworks score a department's overall spending: a project evaluation with one is refused (the
+    form offered it, and the page then scored a project by 在职人员控制率 and “三公经费”变动率)."""
+    overall = EvalTemplate.objects.get(
+        kind=EvalTemplate.Kind.DEPT_OVERALL_A, region__isnull=True, fiscal_year__isnull=True
+    )
+    for actor in ("dept_admin", "performance"):
+        with pytest.raises(DomainError, match="应选用项目支出绩效评价指标体系"):
+            services.evaluation_create(
+                actor=world.users[actor], data=_payload(template=overall), projects=[world.school_project]
+            )
+    assert not KeyEvaluation.objects.exists()

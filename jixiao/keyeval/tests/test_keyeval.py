@@ -691,6 +691,7 @@ def test_the_list_filters_are_labelled_and_filter_by_budget_book(world: World) -
         "id_kind": "评价类型",
         "id_budget_book": "预算类型",
         "id_grade": "评价等级",
+        "id_organiser": "组织方",
         "id_q": "关键字",
     }
     listing = client.get("/keyeval/", {"budget_book": "gov_fund"}).content.decode()
