@@ -127,6 +127,26 @@ def open_rectification_project_ids(fiscal_year: int) -> set[int]:
     )
 
 
+def closed_adjust_advice(fiscal_year: int, projects: Any) -> dict[int, list[str]]:
+    """Project id → the 业务股室预算调整意见 of its closed rectifications of the year, oldest first (contract for
+    results: DOMAIN.md §6.9 "CLOSED → fin_adjust_advice → ResultApplication"). `projects`: a query of project ids."""
+    advice: dict[int, list[str]] = {}
+    rows = (
+        Rectification.objects.filter(
+            fiscal_year=fiscal_year,
+            is_deleted=False,
+            project__in=projects,
+            status=RectificationStatus.CLOSED,
+        )
+        .exclude(fin_adjust_advice="")
+        .order_by("closed_at", "pk")
+        .values_list("project_id", "fin_adjust_advice")
+    )
+    for pid, text in rows:
+        advice.setdefault(pid, []).append(text)
+    return advice
+
+
 def rectification_statistics(user: Any, fiscal_year: int) -> dict[str, Any]:
     today = timezone.localdate()
     qs = Rectification.objects.visible_to(user).filter(fiscal_year=fiscal_year)

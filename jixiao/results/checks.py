@@ -45,6 +45,7 @@ class ProjectFacts:
     colors: list[str] = field(default_factory=list)
     dispositions: list[str] = field(default_factory=list)
     open_rectification: bool = False
+    adjust_advice: list[str] = field(default_factory=list)  # closed cases' 业务股室预算调整意见, oldest first
     appraisal_outcome: str = ""  # the department's issued 部门绩效考核 outcome (appraisals Outcome code)
 
     @property
@@ -115,6 +116,10 @@ def match_reason(rule: ResultApplicationRule, facts: ProjectFacts) -> str | None
         return f"预算执行率{rate}%低于{rule.threshold.normalize():f}%"
     if rule.condition == Condition.NOT_RECTIFIED:
         return "存在未完成的整改" if facts.open_rectification else None
+    if rule.condition == Condition.ADJUST_ADVICE:
+        if not facts.adjust_advice:
+            return None
+        return f"问题整改办结时业务股室提出预算调整意见：{'；'.join(facts.adjust_advice)}"[:1000]
     if rule.condition == Condition.OUTCOME_IN:
         outcome = facts.appraisal_outcome
         if not outcome or outcome not in wanted:

@@ -45,6 +45,7 @@ class Condition(models.TextChoices):
     NOT_RECTIFIED = "NOT_RECTIFIED", _("未完成整改")
     IDLE_FUNDS = "IDLE_FUNDS", _("资金闲置（全年未支出）")
     OUTCOME_IN = "OUTCOME_IN", _("考核结果属于")
+    ADJUST_ADVICE = "ADJUST_ADVICE", _("整改办结时提出预算调整意见")
 
 
 class Action(models.TextChoices):
@@ -90,6 +91,14 @@ COUNTY_RULE_KINDS: dict[str, tuple[str, str, str, list[str]]] = {
     "APPRAISAL-COMMEND": ("部门绩效考核结果为通报表扬", *_APPRAISAL, ["COMMEND"]),
     "APPRAISAL-INTERVIEW": ("部门绩效考核结果为约谈", *_APPRAISAL, ["INTERVIEW"]),
     "APPRAISAL-RECTIFY": ("部门绩效考核结果为责令限期整改", *_APPRAISAL, ["RECTIFY_BY_DEADLINE"]),
+    # DOMAIN.md §6.9: a closed case's 业务股室预算调整意见 (FINADJUSTADVICE) feeds the proposal; the advice is free
+    # text, so the county chooses how it is applied, and the proposal's 依据 quotes the advice.
+    "RECT-ADVICE": (
+        "问题整改办结时业务股室提出预算调整意见",
+        Source.RECTIFICATION,
+        Condition.ADJUST_ADVICE,
+        [],
+    ),
 }
 
 

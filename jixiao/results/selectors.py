@@ -27,7 +27,7 @@ from jixiao.keyeval.models import KeyEvalStatus, KeyEvaluation
 from jixiao.organizations.selectors import in_region
 from jixiao.preassessment.models import Conclusion, PreAssessment, PreAssessmentStatus
 from jixiao.projects.models import Project, ProjectStatus
-from jixiao.rectification.selectors import open_rectification_project_ids
+from jixiao.rectification.selectors import closed_adjust_advice, open_rectification_project_ids
 from jixiao.results.checks import COLOR_LABELS, DISPOSITION_LABELS, OUTCOME_LABELS, ProjectFacts
 from jixiao.results.models import (
     COUNTY_RULE_KINDS,
@@ -214,6 +214,9 @@ def project_facts(projects: QuerySet[Project], fiscal_year: int) -> dict[int, Pr
     for pid in open_rectification_ids(fiscal_year):
         if pid in facts:
             facts[pid].open_rectification = True
+    for pid, advice in closed_adjust_advice(fiscal_year, ids).items():
+        if pid in facts:
+            facts[pid].adjust_advice = advice
     return facts
 
 
