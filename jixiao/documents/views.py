@@ -225,7 +225,12 @@ def document_transition(request: HttpRequest, pk: int) -> HttpResponse:
     doc = selectors.document_get(request.user, pk)
     action = request.POST.get("action", "")
     form = CommentForm(request.POST)
-    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    if not form.is_valid():
+        # A 办结说明 the form refuses (too long, a NUL): said in words, a 400, the document untouched (it was read as
+        # empty and refused as 请填写办结说明).
+        messages.error(request, "办结说明无效：" + "；".join(str(e) for e in form.errors.get("comment", [])))
+        return _detail(request, doc, 400)
+    comment = form.cleaned_data["comment"]
     try:
         if action == "issue":
             doc = services.document_issue_draft(actor=request.user, document=doc)

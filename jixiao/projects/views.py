@@ -17,6 +17,7 @@ from jixiao.core.list_exports import ListExport, export_list, job_identity, run_
 from jixiao.core.locking import step_refusal, typed_opinion
 from jixiao.core.models import Job
 from jixiao.core.numbers import MAX_ID, is_digits, year_or_none
+from jixiao.core.text import CONTROL_CHARS
 from jixiao.core.views_helpers import (
     capability_required,
     import_errors_download,
@@ -223,8 +224,14 @@ def project_transition(request: HttpRequest, pk: int) -> HttpResponse:
     shown_in = project.status  # the state whose button was pressed
     form = TransitionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "操作无效")
-        return redirect("projects:detail", pk=pk)
+        if "comment" not in form.errors:
+            messages.error(request, "操作无效")
+            return redirect("projects:detail", pk=pk)
+        # An opinion the form refused (a NUL pasted in, too long): said in words, a 400, the project untouched and
+        # the opinion kept to correct (without the control characters a browser cannot show).
+        messages.error(request, "意见无效：" + "；".join(str(e) for e in form.errors["comment"]))
+        typed = CONTROL_CHARS.sub("", request.POST.get("comment", ""))
+        return _detail(request, project, status=400, typed_comment=typed, pressed=request.POST.get("action", ""))
     try:
         services.project_transition(
             actor=request.user,

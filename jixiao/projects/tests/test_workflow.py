@@ -223,3 +223,17 @@ def test_the_edit_link_of_a_project_under_review_says_why_instead_of_a_form(worl
     assert response.redirect_chain == [(f"/projects/{project.pk}/", 302)]
     assert "项目当前状态为“待主管部门审核”，不能修改" in response.content.decode()
     assert world.login("budget").get(f"/projects/{project.pk}/edit/").status_code == 200
+
+
+def test_an_opinion_the_form_refuses_is_a_400_in_words_and_the_project_stays(world: World) -> None:
+    """A NUL pasted into the opinion, or one over 1,000 characters: a 400 that says why, the opinion kept to correct
+    (it was a redirect saying 操作无效, the text lost)."""
+    project = _post(world, "unit_user", world.school_project, "submit")
+    client = world.login("dept_admin")
+    for comment, kept in (("请补充\x00测算依据", "请补充测算依据"), ("依" * 1001, "依" * 1001)):
+        response = client.post(f"/projects/{project.pk}/transition/", {"action": "dept_return", "comment": comment})
+        body = response.content.decode()
+        assert response.status_code == 400 and "意见无效：" in body and kept in body
+        project.refresh_from_db()
+        assert project.status == "submitted"
+    assert not AuditEvent.objects.filter(event_type="project.dept_return").exists()
