@@ -31,6 +31,8 @@ PROJECT_WORKFLOW = Workflow(
         ),
         Transition(S.SUBMITTED, "withdraw", S.DRAFT, "project.submit", "撤回", style="secondary"),
         Transition(S.DRAFT, "cancel", S.CANCELLED, "project.submit", "撤销项目", needs_comment=True, style="danger"),
+        # A project sent back that the unit gives up on: it would otherwise wait in its 被退回 待办 for good.
+        Transition(S.RETURNED, "cancel", S.CANCELLED, "project.submit", "撤销项目", needs_comment=True, style="danger"),
     ],
     labels={value: str(label) for value, label in ProjectStatus.choices},
 )

@@ -168,8 +168,8 @@ def test_the_comment_box_asks_the_unit_for_a_note_and_the_reviewer_for_an_opinio
     reviewer_box = box("dept_admin")
     assert reviewer_box.startswith("审核意见</label>") and 'placeholder="退回修改时必须填写意见"' in reviewer_box
     _post(world, "dept_admin", project, "dept_return", "请补充测算依据")
-    returned_box = box("unit_user")
-    assert returned_box.startswith("说明</label>") and 'placeholder="选填"' in returned_box
+    returned_box = box("unit_user")  # 重新提交, or 撤销项目 (which needs a reason) of a project given up on
+    assert returned_box.startswith("说明</label>") and 'placeholder="撤销项目时必须填写理由"' in returned_box
 
 
 def test_a_refused_review_step_keeps_the_typed_opinion(world: World) -> None:
@@ -237,3 +237,17 @@ def test_an_opinion_the_form_refuses_is_a_400_in_words_and_the_project_stays(wor
         project.refresh_from_db()
         assert project.status == "submitted"
     assert not AuditEvent.objects.filter(event_type="project.dept_return").exists()
+
+
+def test_a_returned_project_the_unit_gives_up_on_is_cancelled_and_leaves_its_todo(world: World) -> None:
+    """撤销项目 is offered on a returned project too (it was only on a draft, so a project given up on after a return
+    stayed in the unit's 被退回 待办 for good); an opinion is required."""
+    project = _post(world, "unit_user", world.school_project, "submit")
+    project = _post(world, "dept_admin", project, "dept_return", "请补充测算依据")
+    assert project.status == "returned"
+    page = world.login("unit_user").get(f"/projects/{project.pk}/").content.decode()
+    assert 'value="cancel"' in page
+    assert _post(world, "unit_user", project, "cancel").status == "returned"  # no opinion: refused
+    project = _post(world, "unit_user", project, "cancel", "项目不再实施")
+    assert project.status == "cancelled"
+    assert AuditEvent.objects.filter(event_type="project.cancel", object_id=str(project.pk)).exists()
