@@ -72,6 +72,13 @@ def rules_visible(user: Any) -> list[ResultApplicationRule]:
     return list(config_rows.applicable(rules_all(), region, None).order_by("priority", "code", "region__path"))
 
 
+def own_rule_rows(user: Any) -> list[ResultApplicationRule]:
+    """The rows of the user's own region (every code and year): what a save from the rules page may overwrite, so
+    what its lock token covers."""
+    region = user.active_membership.region
+    return list(ResultApplicationRule.objects.filter(region=region).order_by("pk"))
+
+
 def value_labels(condition: str) -> dict[str, str]:
     """Code → Chinese label of a condition's values (colours, conclusions, dispositions); grades are Chinese already,
     each its own label (a grade typed wrong, 很差 or 优秀, is refused: no source ever gives it, the rule would never

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from jixiao.core import audit
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
+from jixiao.core.locking import check_lock_token
 from jixiao.core.money import format_wan
 from jixiao.core.permissions import require
 from jixiao.organizations.models import FiscalRegion
@@ -331,8 +332,12 @@ def _value_codes(condition: str, values: list[str]) -> list[str]:
 RULE_FIELDS = ["name", "values", "threshold", "action", "pct", "enforce", "is_active", "priority", "basis"]
 
 
-def rule_save(*, actor: Any, code: str, fiscal_year: int | None, data: dict[str, Any]) -> ResultApplicationRule:
-    """Set this region's version of a rule (by code) for a year or every year; the national row stays as it is."""
+def rule_save(
+    *, actor: Any, code: str, fiscal_year: int | None, data: dict[str, Any], lock_token: str | None = None
+) -> ResultApplicationRule:
+    """Set this region's version of a rule (by code) for a year or every year; the national row stays as it is.
+    `lock_token`: the token of the region's own rows when the rules page was shown (`selectors.own_rule_rows`); a
+    row saved, added or changed since is not overwritten unseen (409)."""
     require(actor, "results.configure")
     region = actor.active_membership.region
     national = selectors.rule_base(code)  # a county rule kind (部门绩效考核) has no national row: no action until set
@@ -355,11 +360,9 @@ def rule_save(*, actor: Any, code: str, fiscal_year: int | None, data: dict[str,
     if cleaned.get("values"):
         cleaned["values"] = _value_codes(national.condition, cleaned["values"])
     with transaction.atomic():
-        rule = (
-            ResultApplicationRule.objects.select_for_update()
-            .filter(code=code, region=region, fiscal_year=fiscal_year)
-            .first()
-        )
+        own = list(ResultApplicationRule.objects.select_for_update().filter(region=region).order_by("pk"))
+        check_lock_token(own, lock_token)
+        rule = next((r for r in own if (r.code, r.fiscal_year) == (code, fiscal_year)), None)
         created = rule is None
         if rule is None:
             rule = ResultApplicationRule(

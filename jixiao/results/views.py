@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from jixiao.core import audit_labels
-from jixiao.core.errors import DomainError
+from jixiao.core.errors import ConflictError, DomainError
 from jixiao.core.forms import valid_filters
 from jixiao.core.list_exports import (
     ListExport,
@@ -17,6 +17,8 @@ from jixiao.core.list_exports import (
     job_identity,
     run_list_export,
 )
+from jixiao.core.locking import FIELD_NAME as LOCK_FIELD
+from jixiao.core.locking import add_lock_token, lock_token
 from jixiao.core.models import Job
 from jixiao.core.numbers import id_or_none, year_or_none
 from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
@@ -261,14 +263,25 @@ def four_links(request: HttpRequest) -> HttpResponse:
 def rules(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     form = RuleForm(request.POST or None, codes=selectors.rule_codes())
+    add_lock_token(form, selectors.own_rule_rows(user))
     status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.rule_save(actor=user, code=data["code"], fiscal_year=data["fiscal_year"], data=data)
+            services.rule_save(
+                actor=user,
+                code=data["code"],
+                fiscal_year=data["fiscal_year"],
+                data=data,
+                lock_token=data.get(LOCK_FIELD) or None,
+            )
         except DomainError as exc:
             form.add_error(None, exc.message)
-            status = exc.status_code  # 409: saved meanwhile by another press
+            status = exc.status_code  # 409: saved meanwhile by another press, or since the page was shown
+            if isinstance(exc, ConflictError):
+                # The refusal shows the rules as they are now: a second press saves on purpose.
+                fresh = lock_token(selectors.own_rule_rows(user))
+                form.data = {**form.data.dict(), LOCK_FIELD: fresh}  # type: ignore[attr-defined]
         else:
             messages.success(request, "规则已保存")
             return redirect("results:rules")

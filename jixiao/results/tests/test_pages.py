@@ -424,3 +424,30 @@ def test_a_link_saved_from_a_stale_page_is_a_409_and_changes_nothing(world: Worl
     )
     assert stale.status_code == 409 and "该建议已被他人修改" in stale.content.decode()
     assert ResultApplication.objects.get(pk=school_app.pk).next_year_project_id is None
+
+
+def test_a_rule_saved_from_a_page_shown_before_a_colleagues_save_is_a_409(world: World) -> None:
+    """Two 绩效股 users open 结果应用规则; one saves MON-RED as 从紧安排, the other, from the page shown before, as
+    从严安排: the second save used to overwrite the first unseen. The page carries a token of the region's own
+    rows; the stale save is a 409, the first row stays, and the page then shows a fresh token (a second press saves
+    on purpose)."""
+    first, second = world.login("performance"), world.login("performance")
+    shown = second.get(reverse("results:rules")).content.decode()
+    token = shown.split('name="lock_token" value="', 1)[1].split('"', 1)[0]
+    data = {"code": "MON-RED", "fiscal_year": "2026", "values": "红灯", "priority": "50"}
+    page = first.get(reverse("results:rules")).content.decode()
+    first_token = page.split('name="lock_token" value="', 1)[1].split('"', 1)[0]
+    assert (
+        first.post(reverse("results:rules"), {**data, "action": "TIGHT", "lock_token": first_token}).status_code == 302
+    )
+    stale = second.post(reverse("results:rules"), {**data, "action": "STRICT", "lock_token": token})
+    body = stale.content.decode()
+    assert stale.status_code == 409 and "已被他人修改" in body
+    row = ResultApplicationRule.objects.get(code="MON-RED", region=world.region, fiscal_year=2026)
+    assert row.action == "TIGHT"
+    fresh = body.split('name="lock_token" value="', 1)[1].split('"', 1)[0]
+    assert fresh != token
+    again = second.post(reverse("results:rules"), {**data, "action": "STRICT", "lock_token": fresh})
+    assert again.status_code == 302
+    row.refresh_from_db()
+    assert row.action == "STRICT"
