@@ -331,6 +331,9 @@ def check_rules_overview(region: Any, fiscal_year: int | None) -> list[dict[str,
                 "is_enabled": own.is_enabled if own else True,
                 "params": own.params if own else {},
                 "has_override": own is not None,
+                # What the row's form saves over (the region's row, or none yet): a save from a page shown before a
+                # colleague's is refused (services_rules.check_rule_set).
+                "lock_token": lock_token(own),
                 "applied": applied is not None,
                 "applied_severity": applied.severity if applied else "",
             }

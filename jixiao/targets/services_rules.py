@@ -187,9 +187,17 @@ def _is_number(value: Any) -> bool:
 
 
 def check_rule_set(
-    *, actor: Any, code: str, severity: str, is_enabled: bool, params: dict[str, Any], fiscal_year: int | None = None
+    *,
+    actor: Any,
+    code: str,
+    severity: str,
+    is_enabled: bool,
+    params: dict[str, Any],
+    fiscal_year: int | None = None,
+    lock_token: str | None = None,
 ) -> SmartCheckRule:
-    """Create or change the actor's region override of one rule (optionally for one year only)."""
+    """Create or change the actor's region override of one rule (optionally for one year only). `lock_token`: that of
+    the region's row for the rule when the page was shown; a row saved or added since is a conflict (409)."""
     require(actor, "target.configure")
     if code not in DEFAULT_RULES:
         raise DomainError(f"没有编码为“{code}”的智能审核规则")
@@ -202,7 +210,10 @@ def check_rule_set(
         _check_param(code, key, value, DEFAULT_RULES[code][2][key])
     region = actor.active_membership.region
     with transaction.atomic():
-        rule = SmartCheckRule.objects.filter(code=code, region=region, fiscal_year=fiscal_year).first()
+        rule = (
+            SmartCheckRule.objects.select_for_update().filter(code=code, region=region, fiscal_year=fiscal_year).first()
+        )
+        check_lock_token(rule, lock_token)
         before = audit.snapshot(rule, ["severity", "is_enabled", "params"]) if rule else {}
         if rule is None:
             rule = SmartCheckRule(code=code, name=DEFAULT_RULES[code][0], region=region, fiscal_year=fiscal_year)

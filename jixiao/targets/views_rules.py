@@ -12,8 +12,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from jixiao.core.errors import DomainError
-from jixiao.core.locking import add_lock_token
+from jixiao.core.errors import ConflictError, DomainError
+from jixiao.core.locking import add_lock_token, posted_lock_token
 from jixiao.core.views_helpers import capability_required
 from jixiao.organizations.selectors import current_fiscal_year
 from jixiao.targets import review_scoring, services_rules
@@ -59,8 +59,11 @@ def _page(request: HttpRequest, status: int = 200, posted: dict[str, Any] | None
             "is_enabled": row["is_enabled"],
             "fields": _fields(row["code"], own),
         }
+        row["form"]["lock_token"] = row["lock_token"]
         if posted is not None and posted["code"] == row["code"]:
-            row["form"] = {**posted, "fields": _fields(row["code"], posted["params"], posted.get("error_key", ""))}
+            token = row["lock_token"] if posted.get("fresh_token") else posted["lock_token"]
+            fields = _fields(row["code"], posted["params"], posted.get("error_key", ""))
+            row["form"] = {**posted, "fields": fields, "lock_token": token}
     return render(
         request,
         "targets/rules.html",
@@ -83,6 +86,7 @@ def rule_save(request: HttpRequest, code: str) -> HttpResponse:
         "severity": request.POST.get("severity", ""),
         "is_enabled": request.POST.get("is_enabled") == "on",
         "params": {f.key: request.POST.get(PARAM_PREFIX + f.key, "") for f in services_rules.param_fields(code)},
+        "lock_token": posted_lock_token(request.POST) or "",
     }
     try:
         services_rules.check_rule_set(
@@ -91,13 +95,16 @@ def rule_save(request: HttpRequest, code: str) -> HttpResponse:
             severity=posted["severity"],
             is_enabled=posted["is_enabled"],
             params=services_rules.parse_params(code, posted["params"]),
+            lock_token=posted["lock_token"] or None,
         )
     except DomainError as exc:
-        # The page again with what was typed in that row and the reason, the refused field marked.
+        # The page again with what was typed in that row and the reason, the refused field marked. Refused as saved
+        # by someone else since (409), the row's form takes the rule as it now is: a second press saves on purpose.
         messages.error(request, f"{code}：{exc.message}")
         posted["error"] = exc.message
         posted["error_key"] = getattr(exc, "key", "")
-        return _page(request, status=400, posted=posted)
+        posted["fresh_token"] = isinstance(exc, ConflictError)
+        return _page(request, status=exc.status_code if isinstance(exc, ConflictError) else 400, posted=posted)
     messages.success(request, f"已保存规则 {code} 在本区划的设置")
     return redirect("targets:rules")
 

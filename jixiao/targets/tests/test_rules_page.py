@@ -168,3 +168,37 @@ def test_a_broken_rule_row_is_reported_not_a_500(world: World) -> None:
     assert world.login("unit_user").get(f"/targets/{target.pk}/").status_code == 200
     # The page shows the stored value in its field.
     assert 'id="p-T-NO-OUTPUT-keyword" value="5"' in world.login("performance").get("/targets/rules/").content.decode()
+
+
+def test_a_rule_saved_from_a_page_shown_before_a_colleagues_save_is_a_409(world: World) -> None:
+    """Two 绩效股 users open 智能审核规则; one sets T-WEIGHT-SUM's total to 10, the other, from the page shown before,
+    to 90: the second save used to overwrite the first unseen. Each row's form carries a token of the region's row
+    for that rule; the stale save is a 409 with what was typed kept, and a fresh token (a second press saves)."""
+    first, second = world.login("performance"), world.login("performance")
+
+    def token(client: Any) -> str:
+        page = client.get("/targets/rules/").content.decode()
+        form = page.split('action="/targets/rules/T-WEIGHT-SUM/"', 1)[1]
+        return form.split('name="lock_token" value="', 1)[1].split('"', 1)[0]
+
+    shown = token(second)
+    post = {"severity": "warning", "is_enabled": "on", "param-tolerance": ""}
+    assert (
+        first.post(
+            "/targets/rules/T-WEIGHT-SUM/", {**post, "param-total": "10", "lock_token": token(first)}
+        ).status_code
+        == 302
+    )
+    stale = second.post("/targets/rules/T-WEIGHT-SUM/", {**post, "param-total": "90", "lock_token": shown})
+    body = stale.content.decode()
+    assert stale.status_code == 409 and "已被他人修改" in body and 'value="90"' in body
+    assert SmartCheckRule.objects.get(code="T-WEIGHT-SUM", region=world.region).params == {"total": "10"}
+    fresh = (
+        body.split('action="/targets/rules/T-WEIGHT-SUM/"', 1)[1]
+        .split('name="lock_token" value="', 1)[1]
+        .split('"', 1)[0]
+    )
+    assert fresh != shown
+    again = second.post("/targets/rules/T-WEIGHT-SUM/", {**post, "param-total": "90", "lock_token": fresh})
+    assert again.status_code == 302
+    assert SmartCheckRule.objects.get(code="T-WEIGHT-SUM", region=world.region).params == {"total": "90"}
