@@ -19,7 +19,8 @@ does in the services written before this module.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django import forms
@@ -103,16 +104,23 @@ def typed_opinion(typed: str, pressed: str | None, actions: Iterable[Any]) -> di
     return {"typed_comment": "", "unsent_comment": typed}
 
 
-def save_versioned(row: models.Model, *, creating: bool, fields: Iterable[str], duplicate_message: str) -> None:
-    """Insert `row`, or save `fields` bumping its `version`, in a savepoint: a unique key another user saved between
-    the caller's checks and this write breaks only the savepoint and is a ConflictError (409) with
-    `duplicate_message`, nothing written."""
+@contextmanager
+def duplicate_is_conflict(message: str) -> Iterator[None]:
+    """Run the block's writes in a savepoint: a unique key another user saved between the caller's checks and these
+    writes (two first saves at once, a double submit) breaks only the savepoint, so the caller's transaction stays
+    usable, and is a ConflictError (409) with `message`, nothing of the block written."""
     try:
         with transaction.atomic():
-            if creating:
-                row.save()
-            else:
-                row.version += 1  # type: ignore[attr-defined]
-                row.save(update_fields=[*fields, "version", "updated_by", "updated_at"])
+            yield
     except IntegrityError as exc:
-        raise ConflictError(duplicate_message) from exc
+        raise ConflictError(message) from exc
+
+
+def save_versioned(row: models.Model, *, creating: bool, fields: Iterable[str], duplicate_message: str) -> None:
+    """Insert `row`, or save `fields` bumping its `version`, in a savepoint (`duplicate_is_conflict`)."""
+    with duplicate_is_conflict(duplicate_message):
+        if creating:
+            row.save()
+        else:
+            row.version += 1  # type: ignore[attr-defined]
+            row.save(update_fields=[*fields, "version", "updated_by", "updated_at"])

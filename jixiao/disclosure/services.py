@@ -12,13 +12,13 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, models, transaction
+from django.db import models, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from jixiao.core import audit, bulk
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
-from jixiao.core.locking import check_lock_token
+from jixiao.core.locking import check_lock_token, duplicate_is_conflict
 from jixiao.core.numbers import FIRST_YEAR, LAST_YEAR
 from jixiao.core.permissions import require
 from jixiao.disclosure import selectors, snapshots
@@ -197,14 +197,10 @@ def disclosure_generate(*, actor: Any, region: FiscalRegion, fiscal_year: int) -
                 item.status = DisclosureStatus.EXEMPT_SECRET
                 item.exempt_reason = CLASSIFIED_SOURCE_REASON
                 secret += 1
-        try:
-            # The row lock above serialises generators of this region only: a city and one of its counties
-            # generating the same year at once both insert the county's items, and the second insert hits the
-            # unique constraints. A savepoint, so the caller's transaction stays usable; nothing of this run is kept.
-            with transaction.atomic():
-                created = Disclosure.objects.bulk_create(items)
-        except IntegrityError as exc:
-            raise ConflictError(GENERATE_CLASH) from exc
+        # The row lock above serialises generators of this region only: a city and one of its counties generating
+        # the same year at once both insert the county's items, and the second insert hits the unique constraints.
+        with duplicate_is_conflict(GENERATE_CLASH):
+            created = Disclosure.objects.bulk_create(items)
         DisclosureEvent.objects.bulk_create(
             DisclosureEvent(
                 disclosure=item,

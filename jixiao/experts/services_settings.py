@@ -10,11 +10,11 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from jixiao.core import audit
-from jixiao.core.errors import ConflictError, DomainError
-from jixiao.core.locking import check_lock_token
+from jixiao.core.errors import DomainError
+from jixiao.core.locking import check_lock_token, duplicate_is_conflict
 from jixiao.core.numbers import is_year
 from jixiao.core.permissions import require
 from jixiao.experts import selectors
@@ -66,14 +66,12 @@ def quality_setting_save(
         before = {} if creating else audit.snapshot(row, FIELDS)
         for name, value in values.items():
             setattr(row, name, value)
-        try:
-            with transaction.atomic():
-                if creating:
-                    row.save()
-                else:
-                    row.save(update_fields=[*FIELDS, "updated_at"])
-        except IntegrityError as exc:  # another user's first save of the year came in between
-            raise ConflictError(f"{region.name}{fiscal_year}年度的执业质量核查设置刚由他人保存，请刷新后重试") from exc
+        # Another user's first save of the year may have come in between.
+        with duplicate_is_conflict(f"{region.name}{fiscal_year}年度的执业质量核查设置刚由他人保存，请刷新后重试"):
+            if creating:
+                row.save()
+            else:
+                row.save(update_fields=[*FIELDS, "updated_at"])
         audit.record(
             actor=actor,
             event_type="agency.quality_settings",

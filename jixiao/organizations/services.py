@@ -9,12 +9,12 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import models, transaction
 from django.db.models import QuerySet
 
 from jixiao.core import audit
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError, ServiceError
-from jixiao.core.locking import save_versioned
+from jixiao.core.locking import duplicate_is_conflict, save_versioned
 from jixiao.core.models import AuditEvent
 from jixiao.core.numbers import FIRST_YEAR, LAST_YEAR, is_year
 from jixiao.core.permissions import require
@@ -511,13 +511,10 @@ def fiscal_year_create(*, actor: Any, year: int, is_current: bool = False, is_op
     with transaction.atomic():
         if FiscalYear.objects.select_for_update().filter(pk=year).exists():
             raise _field_error("year", f"{year}年度已存在")
-        try:
-            with transaction.atomic():
-                if is_current:
-                    FiscalYear.objects.filter(is_current=True).update(is_current=False)
-                fiscal_year = FiscalYear.objects.create(year=year, is_current=is_current, is_open=is_open)
-        except IntegrityError as exc:
-            raise ConflictError(f"{year}年度刚被他人新增或另一年度刚被设为当前年度，请刷新后重试") from exc
+        with duplicate_is_conflict(f"{year}年度刚被他人新增或另一年度刚被设为当前年度，请刷新后重试"):
+            if is_current:
+                FiscalYear.objects.filter(is_current=True).update(is_current=False)
+            fiscal_year = FiscalYear.objects.create(year=year, is_current=is_current, is_open=is_open)
         audit.record(
             actor=actor,
             event_type="fiscal_year.create",
@@ -534,13 +531,11 @@ def fiscal_year_set_current(*, actor: Any, fiscal_year: FiscalYear) -> FiscalYea
         if locked.is_current:
             return locked
         previous = list(FiscalYear.objects.filter(is_current=True).values_list("year", flat=True))
-        try:
-            with transaction.atomic():  # one current year (uniq_current_fiscal_year), also under two clicks at once
-                FiscalYear.objects.filter(is_current=True).update(is_current=False)
-                locked.is_current = True
-                locked.save(update_fields=["is_current"])
-        except IntegrityError as exc:
-            raise ConflictError("另一年度刚被他人设为当前年度，请刷新后重试") from exc
+        # One current year (uniq_current_fiscal_year), also under two clicks at once.
+        with duplicate_is_conflict("另一年度刚被他人设为当前年度，请刷新后重试"):
+            FiscalYear.objects.filter(is_current=True).update(is_current=False)
+            locked.is_current = True
+            locked.save(update_fields=["is_current"])
         audit.record(
             actor=actor,
             event_type="fiscal_year.set_current",

@@ -7,11 +7,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from jixiao.core import audit, bulk
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
-from jixiao.core.locking import check_lock_token, save_versioned
+from jixiao.core.locking import check_lock_token, duplicate_is_conflict, save_versioned
 from jixiao.core.permissions import require
 from jixiao.core.spreadsheets import CellError, ImportRejectedError
 from jixiao.organizations.models import BudgetUnit, Department, FiscalYear
@@ -131,11 +131,9 @@ def project_create(*, actor: Any, data: dict[str, Any]) -> Project:
         project.department_id = unit.department_id
         project.created_by = project.updated_by = actor
         _full_clean(project)
-        try:
-            with transaction.atomic():
-                project.save()
-        except IntegrityError as exc:  # the same code saved by someone else a moment ago
-            raise ConflictError(f"{data['fiscal_year']}年度已存在项目编码“{data['code']}”，请重新保存") from exc
+        # The same code may have been saved by someone else a moment ago.
+        with duplicate_is_conflict(f"{data['fiscal_year']}年度已存在项目编码“{data['code']}”，请重新保存"):
+            project.save()
         ProjectEvent.objects.create(
             project=project,
             actor=actor,

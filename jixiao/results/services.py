@@ -8,12 +8,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from jixiao.core import audit
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
-from jixiao.core.locking import check_lock_token
+from jixiao.core.locking import check_lock_token, duplicate_is_conflict
 from jixiao.core.money import format_wan
 from jixiao.core.permissions import require
 from jixiao.organizations.models import FiscalRegion
@@ -152,11 +152,9 @@ def applications_generate(*, actor: Any, region: Any, fiscal_year: int) -> dict[
             app.updated_by = actor
             to_update.append(app)
             events.append(_event(actor, app, "regenerate", "重新生成建议：" + app.get_proposed_action_display()))
-        try:
-            with transaction.atomic():
-                ResultApplication.objects.bulk_create(to_create, batch_size=500)
-        except IntegrityError as exc:  # generated meanwhile by another press (or the other level): theirs stand
-            raise ConflictError("下年预算建议正在由他人同时生成，请稍后刷新查看") from exc
+        # Generated meanwhile by another press (or the other level): theirs stand.
+        with duplicate_is_conflict("下年预算建议正在由他人同时生成，请稍后刷新查看"):
+            ResultApplication.objects.bulk_create(to_create, batch_size=500)
         if to_update:
             ResultApplication.objects.bulk_update(
                 to_update,
@@ -378,11 +376,9 @@ def rule_save(
             setattr(rule, field, value)
         if not created:
             rule.version += 1
-        try:
-            with transaction.atomic():
-                rule.save()
-        except IntegrityError as exc:  # the same region's row for the code and year saved meanwhile by another press
-            raise ConflictError("该规则刚刚已由他人保存，请刷新后核对再保存") from exc
+        # The same region's row for the code and year may have been saved meanwhile by another press.
+        with duplicate_is_conflict("该规则刚刚已由他人保存，请刷新后核对再保存"):
+            rule.save()
         audit.record(
             actor=actor,
             event_type="results.rule_save",

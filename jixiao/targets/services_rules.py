@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from jixiao.core import audit
-from jixiao.core.errors import ConflictError, DomainError
-from jixiao.core.locking import check_lock_token
+from jixiao.core.errors import DomainError
+from jixiao.core.locking import check_lock_token, duplicate_is_conflict
 from jixiao.core.permissions import require
 from jixiao.indicators.valueparse import format_number
 from jixiao.projects.services import project_classes
@@ -218,11 +218,8 @@ def check_rule_set(
         if rule is None:
             rule = SmartCheckRule(code=code, name=DEFAULT_RULES[code][0], region=region, fiscal_year=fiscal_year)
         rule.severity, rule.is_enabled, rule.params = severity, is_enabled, params
-        try:
-            with transaction.atomic():  # a savepoint: another user's row saved meanwhile breaks only this write
-                rule.save()
-        except IntegrityError as exc:
-            raise ConflictError(f"规则 {code} 在本区划的设置已被他人保存，请刷新后重试") from exc
+        with duplicate_is_conflict(f"规则 {code} 在本区划的设置已被他人保存，请刷新后重试"):
+            rule.save()  # another user's row saved meanwhile breaks only this write
         audit.record(
             actor=actor,
             event_type="target.check_rule",
