@@ -32,8 +32,7 @@ from jixiao.accounts.models import Membership, Role, User
 from jixiao.core import audit, audit_labels
 from jixiao.core.errors import DomainError
 from jixiao.core.forms import conditions_text
-from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
-from jixiao.core.models import Job
+from jixiao.core.list_exports import ListExport, Selection, export_list
 from jixiao.core.text import CONTROL_CHARS
 from jixiao.core.views_helpers import capability_required, paginate, search_response
 
@@ -354,11 +353,6 @@ AUDIT_HEADERS = [
 ]
 
 
-AUDIT_EXPORT = ListExport(
-    kind="audit.export", title="审计日志", header=AUDIT_HEADERS, job="jixiao.accounts.views.audit_export_job"
-)
-
-
 def _audit_query(actor: Any, data: Any) -> tuple[AuditFilterForm, Any]:
     """The filter form and the events its conditions select. A condition that is not valid (a date typed as
     2026.13.01) selects nothing: the form shows the error rather than the whole trail under a filter it ignored."""
@@ -416,15 +410,8 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     if form.errors:
         context = {"page": paginate(request, events), "form": form, **options}
         return render(request, "accounts/audit_list.html", context, status=400)
-    if request.GET.get("export") == "xlsx" and request.user.can("audit.export"):  # type: ignore[union-attr]
-        return export_list(
-            request,
-            AUDIT_EXPORT,
-            rows=lambda: _audit_rows(events),
-            count=events.count,
-            back=reverse("accounts:audit_list"),
-            form=form,
-        )
+    if request.GET.get("export") == "xlsx" and request.user.can(AUDIT_EXPORT.capability):  # type: ignore[union-attr]
+        return export_list(request, AUDIT_EXPORT, back=reverse("accounts:audit_list"))
     reason = conditions_text(request.GET, form)
     audit.record(actor=request.user, event_type="audit.query", object_type="core.auditevent", reason=reason[:500])
     page = paginate(request, events, 50)
@@ -435,13 +422,19 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/audit_list.html", {"page": page, "form": form, **options})
 
 
-def audit_export_job(job: Job, *, query: str, fmt: str, membership_id: int | None) -> None:
-    """The background half of the audit-log export (long periods): the same filtered events."""
-    user = job_identity(job, membership_id)
-    if not user.can("audit.export"):
-        raise DomainError("您没有导出审计日志的权限")
-    _form, events = _audit_query(user, QueryDict(query))
-    run_list_export(job, AUDIT_EXPORT, rows=_audit_rows(events), total=events.count(), fmt=fmt)
+def _audit_selection(user: Any, query: QueryDict) -> Selection:
+    form, events = _audit_query(user, query)
+    return Selection(rows=lambda: _audit_rows(events), count=events.count, form=form)
+
+
+AUDIT_EXPORT = ListExport(
+    kind="audit.export",
+    title="审计日志",
+    header=AUDIT_HEADERS,
+    capability="audit.export",
+    select=_audit_selection,
+    path="jixiao.accounts.views.AUDIT_EXPORT",
+)
 
 
 @capability_required("security.manage")

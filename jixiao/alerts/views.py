@@ -34,20 +34,24 @@ from jixiao.alerts.models import ANSWERABLE_STATES, CaseStatus, FundAdjustment, 
 from jixiao.core import audit
 from jixiao.core.errors import ConflictError, DomainError
 from jixiao.core.forms import valid_filters
-from jixiao.core.jobs import job_progress, job_start, job_summarize
-from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
+from jixiao.core.jobs import job_identity, job_progress, job_start, job_summarize
+from jixiao.core.list_exports import ListExport, Selection, export_list
 from jixiao.core.locking import add_lock_token, posted_lock_token
 from jixiao.core.models import Job
 from jixiao.core.money import format_wan
 from jixiao.core.numbers import id_or_none, year_or_none
-from jixiao.core.streaming import MAX_SHEET_ROWS
 from jixiao.core.views_helpers import capability_required, docx_response, paginate
 from jixiao.organizations.calendar import working_days_between
 from jixiao.organizations.selectors import current_fiscal_year
 
 
 def _year(request: HttpRequest) -> int:
-    year = year_or_none(request.GET.get("fiscal_year", "") or request.POST.get("fiscal_year", ""))
+    return _year_of(request.GET.get("fiscal_year", "") or request.POST.get("fiscal_year", ""))
+
+
+def _year_of(value: str) -> int:
+    """The year asked for, else the current budget year."""
+    year = year_or_none(value)
     if year is not None:
         return year
     current = current_fiscal_year()
@@ -109,37 +113,28 @@ def bulletin(request: HttpRequest, task_pk: int) -> HttpResponse:
     return docx_response(content, filename)
 
 
+def _warning_selection(user: Any, query: QueryDict) -> Selection:
+    form, params = _warning_params_of(query, user, _year_of(query.get("fiscal_year", "")))
+    warnings = selectors.warnings_filtered(user, params)
+    return Selection(rows=lambda: warning_rows(warnings), count=warnings.count, form=form)
+
+
 WARNING_EXPORT = ListExport(
-    kind="alerts.export", title="预警列表", header=HEADERS, job="jixiao.alerts.views.warning_export_job"
+    kind="alerts.export",
+    title="预警列表",
+    header=HEADERS,
+    capability="alerts.view",
+    select=_warning_selection,
+    path="jixiao.alerts.views.WARNING_EXPORT",
+    noun="条预警",  # a province's year may hold more warnings than a sheet has rows
 )
 
 
-@capability_required("alerts.view")
+@capability_required(WARNING_EXPORT.capability)
 def warning_export(request: HttpRequest) -> HttpResponse:
     """导出: every filtered row, streamed when short (or as CSV), a background job with a progress bar when long
     (core.list_exports); nothing is cut off (an xlsx beyond a sheet's rows is refused by the job: export CSV)."""
-    form, params = _warning_params(request)
-    warnings = selectors.warnings_filtered(request.user, params)
-    return export_list(
-        request,
-        WARNING_EXPORT,
-        rows=lambda: warning_rows(warnings),
-        count=warnings.count,
-        back=reverse("alerts:list"),
-        form=form,
-    )
-
-
-def warning_export_job(job: Job, *, query: str, fmt: str, membership_id: int | None) -> None:
-    """The background half of `warning_export`: the same scoped, filtered warnings for the job's owner."""
-    user = job_identity(job, membership_id)
-    current = current_fiscal_year()
-    _form, params = _warning_params_of(QueryDict(query), user, current.year if current else timezone.localdate().year)
-    warnings = selectors.warnings_filtered(user, params)
-    total = warnings.count()
-    if fmt != "csv" and total > MAX_SHEET_ROWS:  # a province's year may hold more warnings than a sheet has rows
-        raise DomainError(f"共{total:,}条预警，超过Excel单表上限{MAX_SHEET_ROWS:,}行，请点“导出CSV”导出全部")
-    run_list_export(job, WARNING_EXPORT, rows=warning_rows(warnings), total=total, fmt=fmt)
+    return export_list(request, WARNING_EXPORT, back=reverse("alerts:list"))
 
 
 # ---- cases ------------------------------------------------------------------------------------------------------
@@ -297,34 +292,25 @@ def _adjustment_page(request: HttpRequest, query: QueryDict, status: int = 200) 
     return render(request, "alerts/adjustments.html", context, status=status)
 
 
+def _adjustment_selection(user: Any, query: QueryDict) -> Selection:
+    form, params = _adjustment_params(query, user)
+    adjustments = selectors.adjustments_filtered(user, params)
+    return Selection(rows=lambda: adjustment_rows(adjustments), count=adjustments.count, form=form)
+
+
 ADJUSTMENT_EXPORT = ListExport(
     kind="alerts.adjustment_export",
     title="预算调整登记",
     header=ADJUSTMENT_HEADERS,
-    job="jixiao.alerts.views.adjustment_export_job",
+    capability="alerts.view",
+    select=_adjustment_selection,
+    path="jixiao.alerts.views.ADJUSTMENT_EXPORT",
 )
 
 
-@capability_required("alerts.view")
+@capability_required(ADJUSTMENT_EXPORT.capability)
 def adjustment_export(request: HttpRequest) -> HttpResponse:
-    form, params = _adjustment_params(request.GET, request.user)
-    adjustments = selectors.adjustments_filtered(request.user, params)
-    return export_list(
-        request,
-        ADJUSTMENT_EXPORT,
-        rows=lambda: adjustment_rows(adjustments),
-        count=adjustments.count,
-        back=reverse("alerts:adjustments"),
-        form=form,
-    )
-
-
-def adjustment_export_job(job: Job, *, query: str, fmt: str, membership_id: int | None) -> None:
-    """The background half of `adjustment_export`: the same scoped, filtered list for the job's owner."""
-    user = job_identity(job, membership_id)
-    _form, params = _adjustment_params(QueryDict(query), user)
-    adjustments = selectors.adjustments_filtered(user, params)
-    run_list_export(job, ADJUSTMENT_EXPORT, rows=adjustment_rows(adjustments), total=adjustments.count(), fmt=fmt)
+    return export_list(request, ADJUSTMENT_EXPORT, back=reverse("alerts:adjustments"))
 
 
 # The kind a stage's link starts with (DOMAIN.md §2.5 “Typical stage”): 目标审核 核减, 事前评估 追减 (its 压减 is

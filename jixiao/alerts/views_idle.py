@@ -18,11 +18,9 @@ from jixiao.alerts.exports import IDLE_HEADERS, idle_rows
 from jixiao.alerts.forms import IdleFundFilterForm, IdleFundRecoverForm
 from jixiao.core.errors import DomainError
 from jixiao.core.forms import valid_filters
-from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
-from jixiao.core.models import Job
+from jixiao.core.list_exports import ListExport, Selection, export_list
 from jixiao.core.money import format_wan
 from jixiao.core.numbers import is_digits
-from jixiao.core.streaming import MAX_SHEET_ROWS
 from jixiao.core.views_helpers import capability_required, paginate
 from jixiao.organizations.selectors import current_fiscal_year
 
@@ -85,36 +83,26 @@ def _page(
     return render(request, "alerts/idle_funds.html", context, status=status)
 
 
+def _idle_selection(user: Any, query: QueryDict) -> Selection:
+    form, _criteria, candidates = _query(user, query)
+    return Selection(rows=lambda: idle_rows(candidates, candidates.count()), count=candidates.count, form=form)
+
+
 IDLE_EXPORT = ListExport(
     kind="alerts.idle_funds_export",
     title="存量资金清理表",
     header=IDLE_HEADERS,
-    job="jixiao.alerts.views_idle.idle_fund_export_job",
+    capability="alerts.view",
+    select=_idle_selection,
+    path="jixiao.alerts.views_idle.IDLE_EXPORT",
+    noun="个项目",
 )
 
 
-@capability_required("alerts.view")
+@capability_required(IDLE_EXPORT.capability)
 def idle_fund_export(request: HttpRequest) -> HttpResponse:
     """Every listed project (it stopped silently at 200,000): streamed when short or as CSV, else a job."""
-    form, _criteria, candidates = _query(request.user, request.GET)
-    return export_list(
-        request,
-        IDLE_EXPORT,
-        rows=lambda: idle_rows(candidates, candidates.count()),
-        count=candidates.count,
-        back=reverse("alerts:idle_funds"),
-        form=form,
-    )
-
-
-def idle_fund_export_job(job: Job, *, query: str, fmt: str, membership_id: int | None) -> None:
-    """The background half of `idle_fund_export`: the same clean-up list for the job's owner."""
-    user = job_identity(job, membership_id)
-    _form, _criteria, candidates = _query(user, QueryDict(query))
-    total = candidates.count()
-    if fmt != "csv" and total > MAX_SHEET_ROWS:
-        raise DomainError(f"共{total:,}个项目，超过Excel单表上限{MAX_SHEET_ROWS:,}行，请点“导出CSV”导出全部")
-    run_list_export(job, IDLE_EXPORT, rows=idle_rows(candidates, total), total=total, fmt=fmt)
+    return export_list(request, IDLE_EXPORT, back=reverse("alerts:idle_funds"))
 
 
 @require_POST

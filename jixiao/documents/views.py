@@ -13,10 +13,9 @@ from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import ConflictError, DomainError
 from jixiao.core.forms import valid_filters
-from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
+from jixiao.core.list_exports import ListExport, Selection, export_list
 from jixiao.core.locking import FIELD_NAME as LOCK_FIELD
 from jixiao.core.locking import add_lock_token, lock_token
-from jixiao.core.models import Job
 from jixiao.core.views_helpers import (
     capability_required,
     docx_response,
@@ -53,41 +52,33 @@ def document_list(request: HttpRequest) -> HttpResponse:
     return render(request, "documents/list.html", {"form": form, "page": paginate(request, queryset)})
 
 
-DOCUMENT_EXPORT = ListExport(
-    kind="documents.export",
-    title="文书台账",
-    header=exports.HEADERS,
-    job="jixiao.documents.views.document_export_job",
-    sheet_name="文书",
-)
-
-
-@capability_required("documents.view")
-def document_export(request: HttpRequest) -> HttpResponse:
-    """The ledger as filtered, every row, audited (core.list_exports): the titled workbook when short, else (or as
-    CSV) the plain stream or a background job with a progress bar."""
-    form = ListFilterForm(request.GET or None, user=request.user)
-    queryset = selectors.documents_filtered(request.user, valid_filters(form))
-    return export_list(
-        request,
-        DOCUMENT_EXPORT,
+def _document_selection(user: Any, query: QueryDict) -> Selection:
+    form = ListFilterForm(query or None, user=user)
+    queryset = selectors.documents_filtered(user, valid_filters(form))
+    return Selection(
         rows=lambda: exports.document_rows(queryset.iterator(chunk_size=2000)),
         count=queryset.count,
-        back=reverse("documents:list"),
         form=form,
         workbook=lambda: xlsx_response(exports.documents_workbook(queryset.iterator(chunk_size=2000)), "文书台账.xlsx"),
     )
 
 
-def document_export_job(job: Job, *, query: str, fmt: str, membership_id: int | None) -> None:
-    """The background half of `document_export`: the same scoped, filtered ledger for the job's owner."""
-    user = job_identity(job, membership_id)
-    if not user.can("documents.view"):
-        raise DomainError("您没有查看文书的权限")
-    form = ListFilterForm(QueryDict(query) or None, user=user)
-    queryset = selectors.documents_filtered(user, valid_filters(form))
-    rows = exports.document_rows(queryset.iterator(chunk_size=2000))
-    run_list_export(job, DOCUMENT_EXPORT, rows=rows, total=queryset.count(), fmt=fmt)
+DOCUMENT_EXPORT = ListExport(
+    kind="documents.export",
+    title="文书台账",
+    header=exports.HEADERS,
+    capability="documents.view",
+    select=_document_selection,
+    path="jixiao.documents.views.DOCUMENT_EXPORT",
+    sheet_name="文书",
+)
+
+
+@capability_required(DOCUMENT_EXPORT.capability)
+def document_export(request: HttpRequest) -> HttpResponse:
+    """The ledger as filtered, every row, audited (core.list_exports): the titled workbook when short, else (or as
+    CSV) the plain stream or a background job with a progress bar."""
+    return export_list(request, DOCUMENT_EXPORT, back=reverse("documents:list"))
 
 
 def _recipient_form(form: Any, user: Any) -> Any:

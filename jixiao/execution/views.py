@@ -11,13 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from jixiao.core import audit
-from jixiao.core.errors import DomainError
 from jixiao.core.jobs import job_start, store_upload
-from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
-from jixiao.core.models import Job
+from jixiao.core.list_exports import ListExport, Selection, export_list
 from jixiao.core.money import CENT
 from jixiao.core.numbers import FIRST_YEAR, LAST_YEAR
-from jixiao.core.streaming import MAX_SHEET_ROWS, stream_xlsx
+from jixiao.core.streaming import stream_xlsx
 from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
 from jixiao.execution import selectors
 from jixiao.execution.exports import EXPORT_HEADERS, payment_rows, template_workbook
@@ -52,35 +50,28 @@ def payment_list(request: HttpRequest) -> HttpResponse:
     return render(request, "execution/payment_list.html", context)
 
 
+def _payment_selection(user: Any, query: QueryDict) -> Selection:
+    filterset = PaymentFilterSet(query or None, queryset=selectors.payment_list(user), user=user)
+    payments = filterset.qs
+    return Selection(rows=lambda: payment_rows(payments), count=payments.count, form=filterset.form)
+
+
 PAYMENT_EXPORT = ListExport(
-    kind="payment.export", title="支付数据", header=EXPORT_HEADERS, job="jixiao.execution.views.payment_export_job"
+    kind="payment.export",
+    title="支付数据",
+    header=EXPORT_HEADERS,
+    capability="execution.view",
+    select=_payment_selection,
+    path="jixiao.execution.views.PAYMENT_EXPORT",
+    noun="笔支付",
 )
 
 
-@capability_required("execution.view")
+@capability_required(PAYMENT_EXPORT.capability)
 def payment_export(request: HttpRequest) -> HttpResponse:
     """导出: streamed when short (or as CSV), a background job with a progress bar when long (core.list_exports);
     nothing is cut off (an xlsx beyond a sheet's rows is refused by the job: export CSV)."""
-    filterset, payments = _filtered(request)
-    return export_list(
-        request,
-        PAYMENT_EXPORT,
-        rows=lambda: payment_rows(payments),
-        count=payments.count,
-        back=reverse("execution:payment_list"),
-        form=filterset.form,
-    )
-
-
-def payment_export_job(job: Job, *, query: str, fmt: str, membership_id: int | None) -> None:
-    """The background half of `payment_export`: the same scoped, filtered rows, rebuilt for the job's owner."""
-    user = job_identity(job, membership_id)
-    filterset = PaymentFilterSet(QueryDict(query), queryset=selectors.payment_list(user), user=user)
-    payments = filterset.qs
-    total = payments.count()
-    if fmt != "csv" and total > MAX_SHEET_ROWS:  # a province's year holds millions of payments
-        raise DomainError(f"共{total:,}笔支付，超过Excel单表上限{MAX_SHEET_ROWS:,}行，请点“导出CSV”导出全部")
-    run_list_export(job, PAYMENT_EXPORT, rows=payment_rows(payments), total=total, fmt=fmt)
+    return export_list(request, PAYMENT_EXPORT, back=reverse("execution:payment_list"))
 
 
 @capability_required("execution.import")

@@ -16,8 +16,7 @@ from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import ConflictError, DomainError, PermissionDeniedError
 from jixiao.core.forms import valid_filters
-from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
-from jixiao.core.models import Job
+from jixiao.core.list_exports import ListExport, Selection, export_list
 from jixiao.core.todos import countdown
 from jixiao.core.views_helpers import (
     capability_required,
@@ -150,48 +149,36 @@ def expert_edit(request: HttpRequest, pk: int) -> HttpResponse:
 # ---------------------------------------------------------------- Excel
 
 
+def _expert_selection(user: Any, query: QueryDict) -> Selection:
+    """The pool as filtered; phones masked unless the user holds expert.contact (now: a job checks again)."""
+    filterset = ExpertFilterSet(query or None, queryset=selectors.experts_visible(user), user=user)
+    queryset = filterset.qs
+    with_contact = bool(user.can("expert.contact"))
+    return Selection(
+        rows=lambda: expert_rows(queryset, with_contact=with_contact),
+        count=queryset.count,
+        form=filterset.form,
+        note="含完整联系电话" if with_contact else "联系电话已脱敏",
+    )
+
+
 EXPERT_EXPORT = ListExport(
     kind="expert.export",
     title="专家库",
     header=EXPORT_HEADERS,
-    job="jixiao.experts.views.expert_export_job",
+    capability="expert.view",
+    select=_expert_selection,
+    path="jixiao.experts.views.EXPERT_EXPORT",
     sheet_name=SHEET_NAME,  # the import template's
 )
 
 
-def _contact_note(with_contact: bool) -> str:
-    return "含完整联系电话" if with_contact else "联系电话已脱敏"
-
-
-@capability_required("expert.view")
+@capability_required(EXPERT_EXPORT.capability)
 def expert_export(request: HttpRequest) -> HttpResponse:
     """导出: the filtered pool, streamed when short (on a sheet named 专家库), a background job with a progress bar
     when long, CSV on request (core.list_exports); phones masked unless the user holds expert.contact, and the audit
     record says which. The file re-imports: the experts of the importer's own region (仅本区划)."""
-    filterset = _filter(request)
-    queryset = filterset.qs
-    with_contact = _can(request, "expert.contact")
-    return export_list(
-        request,
-        EXPERT_EXPORT,
-        rows=lambda: expert_rows(queryset, with_contact=with_contact),
-        count=queryset.count,
-        back=reverse("experts:list"),
-        form=filterset.form,
-        note=_contact_note(with_contact),
-    )
-
-
-def expert_export_job(job: Job, *, query: str, fmt: str, membership_id: int | None) -> None:
-    """The background half of `expert_export`: the same scoped, filtered pool for the job's owner, phones masked
-    unless the owner holds expert.contact now."""
-    user = job_identity(job, membership_id)
-    if not user.can("expert.view"):
-        raise DomainError("您没有导出专家库的权限")
-    with_contact = bool(user.can("expert.contact"))
-    queryset = ExpertFilterSet(QueryDict(query), queryset=selectors.experts_visible(user), user=user).qs
-    rows = expert_rows(queryset, with_contact=with_contact)
-    run_list_export(job, EXPERT_EXPORT, rows=rows, total=queryset.count(), fmt=fmt, note=_contact_note(with_contact))
+    return export_list(request, EXPERT_EXPORT, back=reverse("experts:list"))
 
 
 @capability_required("expert.manage")

@@ -15,9 +15,8 @@ from django.views.decorators.http import require_POST
 
 from jixiao.core import audit_labels
 from jixiao.core.errors import DomainError, PermissionDeniedError
-from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
+from jixiao.core.list_exports import ListExport, Selection, export_list
 from jixiao.core.locking import typed_opinion
-from jixiao.core.models import Job
 from jixiao.core.views_helpers import (
     capability_required,
     import_errors_download,
@@ -61,38 +60,29 @@ def library_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+def _item_selection(user: Any, query: QueryDict) -> Selection:
+    # Always bound: an empty query still applies the default (approved items only).
+    filterset = IndicatorItemFilterSet(query, queryset=selectors.items_visible(user), user=user)
+    queryset = filterset.qs
+    return Selection(rows=lambda: item_rows(queryset), count=queryset.count, form=filterset.form)
+
+
 INDICATOR_EXPORT = ListExport(
     kind="indicator.export",
     title="指标库",
     header=EXPORT_HEADERS,
-    job="jixiao.indicators.views.library_export_job",
+    capability="indicator.export",
+    select=_item_selection,
+    path="jixiao.indicators.views.INDICATOR_EXPORT",
     sheet_name="指标库",  # the import template's
 )
 
 
-@capability_required("indicator.export")
+@capability_required(INDICATOR_EXPORT.capability)
 def library_export(request: HttpRequest) -> HttpResponse:
     """导出: the filtered rows, streamed when short (on a sheet named 指标库, as the import template's), a background
     job with a progress bar when long, CSV on request (core.list_exports); every export audited with its conditions."""
-    filterset = _filtered(request)
-    queryset = filterset.qs
-    return export_list(
-        request,
-        INDICATOR_EXPORT,
-        rows=lambda: item_rows(queryset),
-        count=queryset.count,
-        back=reverse("indicators:library_list"),
-        form=filterset.form,
-    )
-
-
-def library_export_job(job: Job, *, query: str, fmt: str, membership_id: int | None) -> None:
-    """The background half of `library_export`: the same scoped, filtered items for the job's owner."""
-    user = job_identity(job, membership_id)
-    if not user.can("indicator.export"):
-        raise DomainError("您没有导出指标库的权限")
-    queryset = IndicatorItemFilterSet(QueryDict(query), queryset=selectors.items_visible(user), user=user).qs
-    run_list_export(job, INDICATOR_EXPORT, rows=item_rows(queryset), total=queryset.count(), fmt=fmt)
+    return export_list(request, INDICATOR_EXPORT, back=reverse("indicators:library_list"))
 
 
 def _detail_page(

@@ -11,8 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from jixiao.core.forms import valid_filters
-from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
-from jixiao.core.models import Job
+from jixiao.core.list_exports import ListExport, Selection, export_list
 from jixiao.core.views_helpers import capability_required, form_page, paginate, xlsx_response
 from jixiao.inspections import selectors, services
 from jixiao.inspections.exports import HEADERS, coverage_xlsx, inspection_rows
@@ -40,36 +39,27 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
     return render(request, "inspections/list.html", context)
 
 
+def _inspection_selection(user: Any, query: QueryDict) -> Selection:
+    form, params = _filters(query, user)
+    queryset = selectors.inspections_filtered(user, params)
+    return Selection(rows=lambda: inspection_rows(queryset), count=queryset.count, form=form)
+
+
 INSPECTION_EXPORT = ListExport(
     kind="inspection.export",
     title="季度检查",
     header=HEADERS,
-    job="jixiao.inspections.views.inspection_export_job",
+    capability="inspection.view",
+    select=_inspection_selection,
+    path="jixiao.inspections.views.INSPECTION_EXPORT",
 )
 
 
-@capability_required("inspection.view")
+@capability_required(INSPECTION_EXPORT.capability)
 def inspection_export(request: HttpRequest) -> HttpResponse:
     """The list as filtered, every row, audited with its filter (core.list_exports): streamed, or a background job
     when long — never the whole list built in memory."""
-    form, params = _params(request)
-    queryset = selectors.inspections_filtered(request.user, params)
-    return export_list(
-        request,
-        INSPECTION_EXPORT,
-        rows=lambda: inspection_rows(queryset),
-        count=queryset.count,
-        back=reverse("inspections:list"),
-        form=form,
-    )
-
-
-def inspection_export_job(job: Job, *, query: str, fmt: str, membership_id: int | None) -> None:
-    """The background half of `inspection_export`: the same scoped, filtered list for the job's owner."""
-    user = job_identity(job, membership_id)
-    _form, params = _filters(QueryDict(query), user)
-    queryset = selectors.inspections_filtered(user, params)
-    run_list_export(job, INSPECTION_EXPORT, rows=inspection_rows(queryset), total=queryset.count(), fmt=fmt)
+    return export_list(request, INSPECTION_EXPORT, back=reverse("inspections:list"))
 
 
 def _year() -> int:

@@ -11,9 +11,8 @@ from django.views.decorators.http import require_POST
 from jixiao.core import audit, audit_labels, bulk
 from jixiao.core.errors import ConflictError, DomainError
 from jixiao.core.forms import EvidenceUploadForm, valid_filters
-from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
+from jixiao.core.list_exports import ListExport, Selection, export_list
 from jixiao.core.locking import step_refusal, typed_opinion
-from jixiao.core.models import Job
 from jixiao.core.numbers import year_or_none
 from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
 from jixiao.monitoring import exports, selectors, services
@@ -26,7 +25,7 @@ from jixiao.monitoring.forms import (
     TaskForm,
     TransitionForm,
 )
-from jixiao.monitoring.models import EDITABLE_STATUSES, MonitoringRecord, MonitoringTask, RecordStatus, TaskStatus
+from jixiao.monitoring.models import EDITABLE_STATUSES, MonitoringRecord, RecordStatus, TaskStatus
 from jixiao.monitoring.workflow import BULK_ACTIONS, FILL, MONITORING_WORKFLOW
 from jixiao.organizations.selectors import current_fiscal_year
 
@@ -136,56 +135,41 @@ def task_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("monitoring:task_list")
 
 
-def _round_export(task: MonitoringTask) -> ListExport:
-    return ListExport(
-        kind="monitoring.task_export",
-        title=f"监控填报汇总_{task.task_no}",
+def _round_selection(user: Any, query: QueryDict) -> Selection:
+    """The round's records the user sees: the round is the export's one condition (`task`), and names its columns."""
+    task = selectors.task_get(user, query.get("task", ""))
+    records = selectors.records_for_export(selectors.records_visible(user).filter(task=task))
+    title = f"监控填报汇总_{task.task_no}"
+    return Selection(
+        rows=lambda: exports.round_rows(task, records.iterator(chunk_size=500)),
+        count=records.count,
+        form=RecordFilterForm(query, user=user),
+        workbook=lambda: xlsx_response(exports.export_round(task, records.iterator(chunk_size=500)), f"{title}.xlsx"),
+        note=f"任务编号{task.task_no}",
+        title=title,
         header=exports.round_headers(task),
-        job="jixiao.monitoring.views.task_export_job",
-        sheet_name=exports.ROUND_SHEET,
     )
 
 
-def _round_records(user: Any, task: MonitoringTask) -> Any:
-    return selectors.records_for_export(selectors.records_visible(user).filter(task=task))
+ROUND_EXPORT = ListExport(
+    kind="monitoring.task_export",
+    title="监控填报汇总",
+    header=(),  # the round's own (its indicators), from the selection
+    capability="monitoring.view",
+    select=_round_selection,
+    path="jixiao.monitoring.views.ROUND_EXPORT",
+    sheet_name=exports.ROUND_SHEET,
+)
 
 
-@capability_required("monitoring.view")
+@capability_required(ROUND_EXPORT.capability)
 def task_export(request: HttpRequest, pk: int) -> HttpResponse:
     """监控填报汇总 of the records the user sees (core.list_exports): the titled workbook when short, else streamed
     (CSV) or written by a background job — a province's round is never built in memory in the request."""
     task = selectors.task_get(request.user, pk)
-    records = _round_records(request.user, task)
-    # The round is the export's one condition (export_list reads it from request.GET): the job rebuilds the same
-    # rows from it, and the audit names it.
     query = QueryDict(mutable=True)
     query["task"] = str(task.pk)
-    if request.GET.get("format") == "csv":
-        query["format"] = "csv"
-    request.GET = query  # type: ignore[assignment]
-    spec = _round_export(task)
-    return export_list(
-        request,
-        spec,
-        rows=lambda: exports.round_rows(task, records.iterator(chunk_size=500)),
-        count=records.count,
-        back=reverse("monitoring:task_detail", args=[task.pk]),
-        form=RecordFilterForm(query, user=request.user),
-        workbook=lambda: xlsx_response(
-            exports.export_round(task, records.iterator(chunk_size=500)), f"{spec.title}.xlsx"
-        ),
-        note=f"任务编号{task.task_no}",
-    )
-
-
-def task_export_job(job: Job, *, query: str, fmt: str, membership_id: int | None) -> None:
-    """The background half of `task_export`: the round's records the job's owner sees."""
-    user = job_identity(job, membership_id)
-    task = selectors.task_get(user, QueryDict(query).get("task", ""))
-    records = _round_records(user, task)
-    rows = exports.round_rows(task, records.iterator(chunk_size=500))
-    spec = _round_export(task)
-    run_list_export(job, spec, rows=rows, total=records.count(), fmt=fmt, note=f"任务编号{task.task_no}")
+    return export_list(request, ROUND_EXPORT, query=query, back=reverse("monitoring:task_detail", args=[task.pk]))
 
 
 # ---- records -------------------------------------------------------------------------------------------------------

@@ -15,8 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import DomainError, PermissionDeniedError
-from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
-from jixiao.core.models import Job
+from jixiao.core.list_exports import ListExport, Selection, export_list
 from jixiao.core.numbers import id_or_none
 from jixiao.core.text import CONTROL_CHARS
 from jixiao.core.views_helpers import (
@@ -318,39 +317,29 @@ def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _unit_form(request, unit)
 
 
+def _unit_selection(user: Any, query: QueryDict) -> Selection:
+    filterset = UnitFilterSet(query or None, queryset=selectors.units_visible(user), user=user)
+    queryset = filterset.qs
+    return Selection(rows=lambda: unit_rows(queryset), count=queryset.count, form=filterset.form)
+
+
 UNIT_EXPORT = ListExport(
     kind="unit.export",
     title="预算单位",
     header=EXPORT_HEADERS,
-    job="jixiao.organizations.views.unit_export_job",
+    capability="org.export",
+    select=_unit_selection,
+    path="jixiao.organizations.views.UNIT_EXPORT",
     sheet_name=SHEET_NAME,  # the import template's
 )
 
 
-@capability_required("org.export")
+@capability_required(UNIT_EXPORT.capability)
 def unit_export(request: HttpRequest) -> HttpResponse:
     """导出: the filtered units, streamed when short (on a sheet named 预算单位), a background job with a progress bar
     when long (a province's ~80,000 units), CSV on request (core.list_exports); every export audited with its
     conditions. The file re-imports: rows of the importer's own region (仅本区划), by their 财政区划编码."""
-    filterset = _unit_filter(request)
-    queryset = filterset.qs
-    return export_list(
-        request,
-        UNIT_EXPORT,
-        rows=lambda: unit_rows(queryset),
-        count=queryset.count,
-        back=reverse("organizations:unit_list"),
-        form=filterset.form,
-    )
-
-
-def unit_export_job(job: Job, *, query: str, fmt: str, membership_id: int | None) -> None:
-    """The background half of `unit_export`: the same scoped, filtered units for the job's owner."""
-    user = job_identity(job, membership_id)
-    if not user.can("org.export"):
-        raise DomainError("您没有导出预算单位的权限")
-    queryset = UnitFilterSet(QueryDict(query), queryset=selectors.units_visible(user), user=user).qs
-    run_list_export(job, UNIT_EXPORT, rows=unit_rows(queryset), total=queryset.count(), fmt=fmt)
+    return export_list(request, UNIT_EXPORT, back=reverse("organizations:unit_list"))
 
 
 @capability_required("org.import")

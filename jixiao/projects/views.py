@@ -13,9 +13,8 @@ from django.views.decorators.http import require_POST
 
 from jixiao.core import audit_labels, bulk
 from jixiao.core.errors import DomainError
-from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
+from jixiao.core.list_exports import ListExport, Selection, export_list
 from jixiao.core.locking import step_refusal, typed_opinion
-from jixiao.core.models import Job
 from jixiao.core.numbers import MAX_ID, is_digits, year_or_none
 from jixiao.core.text import CONTROL_CHARS
 from jixiao.core.views_helpers import (
@@ -97,33 +96,26 @@ def project_bulk(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _project_selection(user: Any, query: QueryDict) -> Selection:
+    filterset = ProjectFilterSet(query or None, queryset=selectors.projects_visible(user), user=user)
+    queryset = filterset.qs
+    return Selection(rows=lambda: project_rows(queryset), count=queryset.count, form=filterset.form)
+
+
 PROJECT_EXPORT = ListExport(
-    kind="project.export", title="项目库", header=EXPORT_HEADERS, job="jixiao.projects.views.project_export_job"
+    kind="project.export",
+    title="项目库",
+    header=EXPORT_HEADERS,
+    capability="project.export",
+    select=_project_selection,
+    path="jixiao.projects.views.PROJECT_EXPORT",
 )
 
 
-@capability_required("project.export")
+@capability_required(PROJECT_EXPORT.capability)
 def project_export(request: HttpRequest) -> HttpResponse:
     """导出: the filtered rows, streamed when short, a background job with a progress bar when long."""
-    filterset = _filtered(request)
-    queryset = filterset.qs
-    return export_list(
-        request,
-        PROJECT_EXPORT,
-        rows=lambda: project_rows(queryset),
-        count=queryset.count,
-        back=reverse("projects:list"),
-        form=filterset.form,
-    )
-
-
-def project_export_job(job: Job, *, query: str, fmt: str, membership_id: int | None) -> None:
-    """The background half of `project_export`: the same scoped, filtered projects for the job's owner."""
-    user = job_identity(job, membership_id)
-    if not user.can("project.export"):
-        raise DomainError("您没有导出项目库的权限")
-    queryset = ProjectFilterSet(QueryDict(query), queryset=selectors.projects_visible(user), user=user).qs
-    run_list_export(job, PROJECT_EXPORT, rows=project_rows(queryset), total=queryset.count(), fmt=fmt)
+    return export_list(request, PROJECT_EXPORT, back=reverse("projects:list"))
 
 
 def _comment_box(actions: list[Any]) -> tuple[str, str]:

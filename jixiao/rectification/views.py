@@ -12,10 +12,9 @@ from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import ConflictError, DomainError
 from jixiao.core.forms import valid_filters
-from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
+from jixiao.core.list_exports import ListExport, Selection, export_list
 from jixiao.core.locking import FIELD_NAME as LOCK_FIELD
 from jixiao.core.locking import add_lock_token, lock_token
-from jixiao.core.models import Job
 from jixiao.core.numbers import year_or_none
 from jixiao.core.views_helpers import capability_required, paginate, stored_file_response, xlsx_response
 from jixiao.organizations.selectors import current_fiscal_year
@@ -72,37 +71,32 @@ def _list_page(request: HttpRequest, *, status: int = 200) -> HttpResponse:
     return render(request, "rectification/list.html", context, status=status)
 
 
-LEDGER_EXPORT = ListExport(
-    kind="rectification.export",
-    title="问题整改台账",
-    header=exports.HEADERS,
-    job="jixiao.rectification.views.ledger_export_job",
-)
-
-
-@capability_required("rectification.view")
-def rectification_export(request: HttpRequest) -> HttpResponse:
-    """The ledger as filtered, every row, audited (core.list_exports): the titled workbook, or for a ledger longer
-    than a direct export (or as CSV) the plain stream or a background job."""
-    form, params = _filters(request)
-    queryset = selectors.rectifications_filtered(request.user, params)
-    return export_list(
-        request,
-        LEDGER_EXPORT,
+def _ledger_selection(user: Any, query: QueryDict) -> Selection:
+    form, params = _filters_of(query, user)
+    queryset = selectors.rectifications_filtered(user, params)
+    return Selection(
         rows=lambda: exports.ledger_rows(queryset),
         count=queryset.count,
-        back=reverse("rectification:list"),
         form=form,
         workbook=lambda: xlsx_response(exports.ledger_workbook(queryset), LEDGER_EXPORT.filename("xlsx")),
     )
 
 
-def ledger_export_job(job: Job, *, query: str, fmt: str, membership_id: int | None) -> None:
-    """The background half of `rectification_export`: the same scoped, filtered ledger for the job's owner."""
-    user = job_identity(job, membership_id)
-    _form, params = _filters_of(QueryDict(query), user)
-    queryset = selectors.rectifications_filtered(user, params)
-    run_list_export(job, LEDGER_EXPORT, rows=exports.ledger_rows(queryset), total=queryset.count(), fmt=fmt)
+LEDGER_EXPORT = ListExport(
+    kind="rectification.export",
+    title="问题整改台账",
+    header=exports.HEADERS,
+    capability="rectification.view",
+    select=_ledger_selection,
+    path="jixiao.rectification.views.LEDGER_EXPORT",
+)
+
+
+@capability_required(LEDGER_EXPORT.capability)
+def rectification_export(request: HttpRequest) -> HttpResponse:
+    """The ledger as filtered, every row, audited (core.list_exports): the titled workbook, or for a ledger longer
+    than a direct export (or as CSV) the plain stream or a background job."""
+    return export_list(request, LEDGER_EXPORT, back=reverse("rectification:list"))
 
 
 @require_POST

@@ -11,8 +11,7 @@ from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import DomainError
 from jixiao.core.forms import valid_filters
-from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
-from jixiao.core.models import Job
+from jixiao.core.list_exports import ListExport, Selection, export_list
 from jixiao.core.views_helpers import capability_required, form_page, paginate, stored_file_response
 from jixiao.regulations import selectors, services
 from jixiao.regulations.exports import HEADERS, regulation_rows
@@ -37,35 +36,26 @@ def regulation_list(request: HttpRequest) -> HttpResponse:
     return render(request, "regulations/list.html", {"form": form, "page": paginate(request, queryset), "query": query})
 
 
+def _regulation_selection(user: Any, query: QueryDict) -> Selection:
+    form, params = _filters(query)
+    queryset = selectors.regulations_filtered(user, params)
+    return Selection(rows=lambda: regulation_rows(queryset), count=queryset.count, form=form)
+
+
 REGULATION_EXPORT = ListExport(
     kind="regulation.export",
     title="制度办法",
     header=HEADERS,
-    job="jixiao.regulations.views.regulation_export_job",
+    capability="regulation.view",
+    select=_regulation_selection,
+    path="jixiao.regulations.views.REGULATION_EXPORT",
 )
 
 
-@capability_required("regulation.view")
+@capability_required(REGULATION_EXPORT.capability)
 def regulation_export(request: HttpRequest) -> HttpResponse:
     """The list as filtered, every row, audited (core.list_exports): streamed, or a background job when long."""
-    form, params = _params(request)
-    queryset = selectors.regulations_filtered(request.user, params)
-    return export_list(
-        request,
-        REGULATION_EXPORT,
-        rows=lambda: regulation_rows(queryset),
-        count=queryset.count,
-        back=reverse("regulations:list"),
-        form=form,
-    )
-
-
-def regulation_export_job(job: Job, *, query: str, fmt: str, membership_id: int | None) -> None:
-    """The background half of `regulation_export`: the same scoped, filtered list for the job's owner."""
-    user = job_identity(job, membership_id)
-    _form, params = _filters(QueryDict(query))
-    queryset = selectors.regulations_filtered(user, params)
-    run_list_export(job, REGULATION_EXPORT, rows=regulation_rows(queryset), total=queryset.count(), fmt=fmt)
+    return export_list(request, REGULATION_EXPORT, back=reverse("regulations:list"))
 
 
 def _own(request: HttpRequest, pk: int) -> Regulation:

@@ -11,15 +11,9 @@ from django.views.decorators.http import require_POST
 from jixiao.core import audit_labels
 from jixiao.core.errors import ConflictError, DomainError
 from jixiao.core.forms import valid_filters
-from jixiao.core.list_exports import (
-    ListExport,
-    export_list,
-    job_identity,
-    run_list_export,
-)
+from jixiao.core.list_exports import ListExport, Selection, export_list
 from jixiao.core.locking import FIELD_NAME as LOCK_FIELD
 from jixiao.core.locking import add_lock_token, lock_token
-from jixiao.core.models import Job
 from jixiao.core.numbers import id_or_none, year_or_none
 from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
 from jixiao.organizations.selectors import current_fiscal_year, department_choices
@@ -67,39 +61,35 @@ def _list_page(request: HttpRequest, *, generate_form: GenerateForm | None = Non
     return render(request, "results/list.html", context, status=status)
 
 
-RESULTS_EXPORT = ListExport(
-    kind="results.export",
-    title="绩效评价结果应用建议",
-    header=HEADERS,
-    job="jixiao.results.views.application_export_job",
-)
-
-
-@capability_required("results.export")
-def application_export(request: HttpRequest) -> HttpResponse:
-    """The list as filtered, every row, audited (core.list_exports): the budget section's titled workbook, or for a
-    list longer than a direct export (or as CSV) the plain stream or a background job."""
-    form, params = _filters(request)
-    queryset = selectors.applications_filtered(request.user, params)
+def _application_selection(user: Any, query: QueryDict) -> Selection:
+    form = ListFilterForm(query or None, departments=department_choices(user), user=user)
+    params = valid_filters(form)
+    queryset = selectors.applications_filtered(user, params)
     year = params.get("fiscal_year")
     title = f"{year}年度绩效评价结果应用建议（{year + 1}年预算）" if year else RESULTS_EXPORT.title
-    return export_list(
-        request,
-        RESULTS_EXPORT,
+    return Selection(
         rows=lambda: application_rows(queryset),
         count=queryset.count,
-        back=reverse("results:list"),
         form=form,
         workbook=lambda: xlsx_response(export_applications(queryset, title=title), "结果应用建议.xlsx"),
     )
 
 
-def application_export_job(job: Job, *, query: str, fmt: str, membership_id: int | None) -> None:
-    """The background half of `application_export`: the same scoped, filtered list for the job's owner."""
-    user = job_identity(job, membership_id)
-    form = ListFilterForm(QueryDict(query) or None, departments=department_choices(user), user=user)
-    queryset = selectors.applications_filtered(user, valid_filters(form))
-    run_list_export(job, RESULTS_EXPORT, rows=application_rows(queryset), total=queryset.count(), fmt=fmt)
+RESULTS_EXPORT = ListExport(
+    kind="results.export",
+    title="绩效评价结果应用建议",
+    header=HEADERS,
+    capability="results.export",
+    select=_application_selection,
+    path="jixiao.results.views.RESULTS_EXPORT",
+)
+
+
+@capability_required(RESULTS_EXPORT.capability)
+def application_export(request: HttpRequest) -> HttpResponse:
+    """The list as filtered, every row, audited (core.list_exports): the budget section's titled workbook, or for a
+    list longer than a direct export (or as CSV) the plain stream or a background job."""
+    return export_list(request, RESULTS_EXPORT, back=reverse("results:list"))
 
 
 @require_POST

@@ -11,8 +11,7 @@ from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import DomainError
 from jixiao.core.forms import valid_filters
-from jixiao.core.list_exports import ListExport, export_list, job_identity, run_list_export
-from jixiao.core.models import Job
+from jixiao.core.list_exports import ListExport, Selection, export_list
 from jixiao.core.views_helpers import (
     capability_required,
     paginate,
@@ -55,38 +54,33 @@ def session_list(request: HttpRequest) -> HttpResponse:
     return render(request, "training/list.html", context)
 
 
-TRAINING_EXPORT = ListExport(
-    kind="training.export",
-    title="培训记录",
-    header=HEADERS,
-    job="jixiao.training.views.session_export_job",
-)
-
-
-@capability_required("training.view")
-def session_export(request: HttpRequest) -> HttpResponse:
-    """The list as filtered, every row, audited (core.list_exports): the workbook with its 合计 row, or for a list
-    longer than a direct export (or as CSV) the plain stream or a background job."""
-    form, params = _params(request)
-    queryset = selectors.sessions_filtered(request.user, params)
+def _session_selection(user: Any, query: QueryDict) -> Selection:
+    form, params = _filters(query)
+    queryset = selectors.sessions_filtered(user, params)
     name = f"{params['year']}年度培训记录.xlsx" if params.get("year") else "培训记录.xlsx"
-    return export_list(
-        request,
-        TRAINING_EXPORT,
+    return Selection(
         rows=lambda: session_rows(queryset),
         count=queryset.count,
-        back=reverse("training:list"),
         form=form,
         workbook=lambda: xlsx_response(sessions_xlsx(queryset), name),
     )
 
 
-def session_export_job(job: Job, *, query: str, fmt: str, membership_id: int | None) -> None:
-    """The background half of `session_export`: the same scoped, filtered list for the job's owner."""
-    user = job_identity(job, membership_id)
-    _form, params = _filters(QueryDict(query))
-    queryset = selectors.sessions_filtered(user, params)
-    run_list_export(job, TRAINING_EXPORT, rows=session_rows(queryset), total=queryset.count(), fmt=fmt)
+TRAINING_EXPORT = ListExport(
+    kind="training.export",
+    title="培训记录",
+    header=HEADERS,
+    capability="training.view",
+    select=_session_selection,
+    path="jixiao.training.views.TRAINING_EXPORT",
+)
+
+
+@capability_required(TRAINING_EXPORT.capability)
+def session_export(request: HttpRequest) -> HttpResponse:
+    """The list as filtered, every row, audited (core.list_exports): the workbook with its 合计 row, or for a list
+    longer than a direct export (or as CSV) the plain stream or a background job."""
+    return export_list(request, TRAINING_EXPORT, back=reverse("training:list"))
 
 
 def _form_data(form: SessionForm) -> tuple[dict[str, Any], list[Any]]:

@@ -8,6 +8,7 @@ from typing import Any
 import openpyxl
 
 from jixiao.alerts.tests.test_idle_funds import _arrange
+from jixiao.core import list_exports
 from jixiao.core.models import Job
 
 EXPORT = "/alerts/idle-funds/export/"
@@ -37,7 +38,7 @@ def test_the_idle_funds_export_cuts_nothing_off(library: Any, settings: Any, mon
     assert sorted(r[1] for r in sheet.iter_rows(min_row=2, values_only=True)) == expected
     page = client.get(f"/alerts/idle-funds/?{query}").content.decode()
     assert 'as_of=2026-10-15&amp;format=csv" data-testid="idle-export-csv"' in page
-    monkeypatch.setattr(views_idle, "MAX_SHEET_ROWS", 1)
+    monkeypatch.setattr(list_exports, "MAX_SHEET_ROWS", 1)
     client.get(f"{EXPORT}?{query}")
     refused = Job.objects.filter(kind="alerts.idle_funds_export").latest("pk")
     assert refused.status == Job.Status.FAILED and "超过Excel单表上限1行，请点“导出CSV”导出全部" in refused.message

@@ -27,6 +27,7 @@ from jixiao.alerts.services import select_tiers
 from jixiao.alerts.sweep import sweep_region
 from jixiao.alerts.tests.conftest import in_library, pay, use_sichuan
 from jixiao.alerts.tests.test_rule_form import band_fields, rule_post
+from jixiao.core import list_exports
 from jixiao.core.models import AuditEvent, Job
 from jixiao.organizations.models import CalendarDay
 from jixiao.projects.tests.factories import ProjectFactory
@@ -124,7 +125,7 @@ def test_the_export_cuts_nothing_off(library: Any, settings: Any, monkeypatch: A
     # More warnings than a sheet holds: the job says to export CSV (the list's 导出CSV) instead of failing mutely.
     page = client.get("/alerts/?fiscal_year=2026").content.decode()
     assert 'href="/alerts/export/?fiscal_year=2026&amp;format=csv" data-testid="warnings-export-csv"' in page
-    monkeypatch.setattr(views, "MAX_SHEET_ROWS", 1)
+    monkeypatch.setattr(list_exports, "MAX_SHEET_ROWS", 1)
     client.get("/alerts/export/?fiscal_year=2026")
     refused = Job.objects.filter(kind="alerts.export").latest("pk")
     assert refused.status == Job.Status.FAILED and "超过Excel单表上限1行，请点“导出CSV”导出全部" in refused.message

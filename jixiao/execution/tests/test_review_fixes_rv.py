@@ -8,6 +8,7 @@ from typing import Any
 import openpyxl
 from django.urls import reverse
 
+from jixiao.core import list_exports
 from jixiao.core.models import Job
 from jixiao.execution.models import Payment, PaymentImport
 from jixiao.execution.tests.helpers import csv_bytes, row
@@ -40,10 +41,13 @@ def test_the_payment_export_cuts_nothing_off(world: Any, settings: Any, monkeypa
     # More payments than a sheet holds: the job says to export CSV, and the list offers it.
     page = client.get(reverse("execution:payment_list"), {"fiscal_year": "2026"}).content.decode()
     assert 'href="/execution/payments/export/?fiscal_year=2026&amp;format=csv" data-testid="export-csv-link"' in page
-    monkeypatch.setattr(views, "MAX_SHEET_ROWS", 2)
+    monkeypatch.setattr(list_exports, "MAX_SHEET_ROWS", 2)
     client.get(reverse("execution:payment_export"))
     refused = Job.objects.filter(kind="payment.export").latest("pk")
-    assert refused.status == Job.Status.FAILED and "超过Excel单表上限2行，请点“导出CSV”导出全部" in refused.message
+    assert (
+        refused.status == Job.Status.FAILED
+        and "共3笔支付，超过Excel单表上限2行，请点“导出CSV”导出全部" in refused.message
+    )
     assert PaymentImport.objects.count() == 1
 
 
