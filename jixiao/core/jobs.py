@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import tempfile
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.dispatch import Signal
@@ -40,6 +43,7 @@ from jixiao.core.views_helpers import stored_file_response
 
 logger = logging.getLogger(__name__)
 
+T = TypeVar("T")
 # Progress is written at most this often (rows), so a million-row import does not write a million updates.
 PROGRESS_EVERY = 5_000
 
@@ -200,6 +204,23 @@ def job_attach_result(job: Job, content: bytes, filename: str) -> None:
     job.result_file.save(filename, ContentFile(content), save=False)
     job.result_name = filename[:200]
     job.save(update_fields=["result_file", "result_name"])
+
+
+def job_attach_written(job: Job, filename: str, write: Callable[[Path], T]) -> T:
+    """The job's result file, as `write(path)` writes it to a temporary path (flat memory: a long export is never
+    held whole); nothing is kept when writing fails or the job is cancelled. Returns what `write` returned."""
+    fd, name = tempfile.mkstemp(prefix="jixiao-export-", suffix=Path(filename).suffix)
+    os.close(fd)
+    path = Path(name)
+    try:
+        written = write(path)
+        with path.open("rb") as handle:
+            job.result_file.save(filename, File(handle), save=False)
+        job.result_name = filename[:200]
+        job.save(update_fields=["result_file", "result_name"])
+    finally:
+        path.unlink(missing_ok=True)
+    return written
 
 
 def job_attach_page(job: Job, url: str, label: str) -> None:

@@ -18,8 +18,6 @@ Every export (direct or by job) leaves an audit record naming its conditions in 
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +25,6 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.core.files import File
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils import timezone
 
@@ -36,6 +33,7 @@ from jixiao.core.errors import DomainError
 from jixiao.core.forms import conditions_text
 from jixiao.core.jobs import (
     PROGRESS_EVERY,
+    job_attach_written,
     job_identity,
     job_progress,
     job_start_as_current,
@@ -160,22 +158,14 @@ def run_list_export(job: Job, spec: ListExport, selection: Selection, *, fmt: st
     if fmt != "csv" and total > MAX_SHEET_ROWS:  # a province's year holds millions of payments
         raise DomainError(f"共{total:,}{spec.noun}，超过Excel单表上限{MAX_SHEET_ROWS:,}行，请点“导出CSV”导出全部")
     header = selection.header or spec.header
-    fd, name = tempfile.mkstemp(prefix="jixiao-export-", suffix=f".{fmt}")
-    os.close(fd)
-    path = Path(name)
-    try:
+
+    def write(path: Path) -> int:
         rows = _with_progress(job, selection.rows(), total)
         if fmt == "csv":
-            written = write_csv(rows, header, path)
-        else:
-            written = write_xlsx(rows, header, path, sheet_name=spec.sheet_name)
-        filename = spec.filename(fmt, selection.title)
-        with path.open("rb") as handle:
-            job.result_file.save(filename, File(handle), save=False)
-        job.result_name = filename[:200]
-        job.save(update_fields=["result_file", "result_name"])
-    finally:
-        path.unlink(missing_ok=True)
+            return write_csv(rows, header, path)
+        return write_xlsx(rows, header, path, sheet_name=spec.sheet_name)
+
+    written = job_attach_written(job, spec.filename(fmt, selection.title), write)
     audit.record(
         actor=job.owner,
         event_type=spec.kind,

@@ -6,6 +6,7 @@ macros). openpyxl parses XML through defusedxml when it is installed (checked at
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import re
@@ -18,6 +19,7 @@ from typing import IO, Any
 
 import openpyxl
 from django.conf import settings
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -241,13 +243,56 @@ def put(sheet: Any, ref: str, value: Any, *, number_format: str | None = None) -
         cell.number_format = number_format
 
 
+@contextlib.contextmanager
+def write_only_workbook() -> Iterator[Any]:
+    """An openpyxl write-only workbook whose unfinished sheets are closed and their temporary files removed when
+    the writing fails or is cancelled (left to the garbage collector, a half-written sheet's XML writer raises
+    while closing, and its temporary file stays until the process ends: a worker runs for weeks)."""
+    workbook = openpyxl.Workbook(write_only=True)
+    try:
+        yield workbook
+    except BaseException:
+        for sheet in workbook.worksheets:
+            writer = getattr(sheet, "_writer", None)
+            if writer is None:
+                continue
+            with contextlib.suppress(Exception):
+                sheet.close()
+            with contextlib.suppress(OSError, ValueError):
+                writer.cleanup()
+        raise
+
+
+def text_cell(sheet: Any, value: Any, shown: str | None = None) -> Any:
+    """One cell of a write-only sheet: text is always text (never a formula; a formula-looking string gets a quote
+    prefix, SECURITY F08/F09), a number takes the display format `shown` when given."""
+    if not isinstance(value, str):
+        if shown:
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.number_format = shown
+            return cell
+        return value
+    value = xlsx_text(value)
+    if not value.startswith(DANGEROUS_PREFIXES):
+        return value  # a plain str is written as an inline string
+    cell = WriteOnlyCell(sheet, value=None)
+    cell.value = value
+    cell.data_type = "s"
+    cell.quotePrefix = True
+    return cell
+
+
 def write_meta(workbook: Any, rows: Iterable[tuple[str, str, str]]) -> None:
     """The hidden `_meta` sheet of a standard form (DOMAIN.md §3.0): `sheet | key | value` as text cells, then the
     `generated_at` time; an import that finds it matches its sheets and rows by the ids it holds."""
     from django.utils import timezone
 
     meta = workbook.create_sheet(META_SHEET)
-    for r, values in enumerate([("sheet", "key", "value"), *rows, ("", "generated_at", timezone.now().isoformat())], 1):
+    lines = [("sheet", "key", "value"), *rows, ("", "generated_at", timezone.now().isoformat())]
+    for r, values in enumerate(lines, 1):
+        if workbook.write_only:  # a streamed workbook (the 绩效目标 flat exchange file) appends its rows
+            meta.append([text_cell(meta, value) for value in values])
+            continue
         for letter, value in zip("ABC", values, strict=True):
             put(meta, f"{letter}{r}", value)
     meta.sheet_state = "hidden"

@@ -19,7 +19,7 @@ import datetime as dt
 import itertools
 import os
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
@@ -27,7 +27,6 @@ from typing import IO, Any
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
-from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -38,7 +37,8 @@ from jixiao.core.spreadsheets import (
     XLSX_CONTENT_TYPE,
     column_width,
     number_format,
-    xlsx_text,
+    text_cell,
+    write_only_workbook,
 )
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -127,52 +127,39 @@ def write_xlsx(
     Every string cell is text (never a formula); strings that start like a formula also get a quote prefix.
     More rows than one sheet holds raises ValueError (export as csv instead).
     """
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(sheet_name[:31])
-    sheet.freeze_panes = "A2"
-    # A write-only sheet takes its column widths before the first row: from the header and the first data row, so
-    # a date is not shown as ######## in Excel's default width (the later rows are not held in memory to measure).
-    rows = iter(rows)
-    first = next(rows, None)
-    for index, title in enumerate(header):
-        sample = _xlsx_value(first[index]) if first is not None and index < len(first) else ""
-        width = max(8, column_width(title), min(MAX_COLUMN_WIDTH, column_width(sample)))
-        sheet.column_dimensions[get_column_letter(index + 1)].width = width
-    bold = Font(bold=True, color="FFFFFF")
-    fill = PatternFill("solid", fgColor="1F4E79")
-    head = []
-    for title in header:
-        cell = WriteOnlyCell(sheet, value=str(title))
-        cell.font = bold
-        cell.fill = fill
-        head.append(cell)
-    sheet.append(head)
-    count = 0
-    for row in rows if first is None else itertools.chain((first,), rows):
-        count += 1
-        if count > MAX_SHEET_ROWS:
-            raise ValueError("超过 Excel 单表行数上限，请改用 CSV 导出")
-        sheet.append([_cell(sheet, value, title) for value, title in zip(row, header, strict=False)])
-    workbook.save(target)
-    return count
+    with write_only_workbook() as workbook:
+        sheet = workbook.create_sheet(sheet_name[:31])
+        sheet.freeze_panes = "A2"
+        # A write-only sheet takes its column widths before the first row: from the header and the first data row, so
+        # a date is not shown as ######## in Excel's default width (the later rows are not held in memory to measure).
+        rows = iter(rows)
+        first = next(rows, None)
+        for index, title in enumerate(header):
+            sample = _xlsx_value(first[index]) if first is not None and index < len(first) else ""
+            width = max(8, column_width(title), min(MAX_COLUMN_WIDTH, column_width(sample)))
+            sheet.column_dimensions[get_column_letter(index + 1)].width = width
+        bold = Font(bold=True, color="FFFFFF")
+        fill = PatternFill("solid", fgColor="1F4E79")
+        head = []
+        for title in header:
+            cell = WriteOnlyCell(sheet, value=str(title))
+            cell.font = bold
+            cell.fill = fill
+            head.append(cell)
+        sheet.append(head)
+        count = 0
+        for row in rows if first is None else itertools.chain((first,), rows):
+            count += 1
+            if count > MAX_SHEET_ROWS:
+                raise ValueError("超过 Excel 单表行数上限，请改用 CSV 导出")
+            sheet.append([_cell(sheet, value, title) for value, title in zip(row, header, strict=False)])
+        workbook.save(target)
+        return count
 
 
 def _cell(sheet: Any, value: Any, title: Any = "") -> Any:
     value = _xlsx_value(value)
-    if not isinstance(value, str):
-        if shown := number_format(title, value):
-            cell = WriteOnlyCell(sheet, value=value)
-            cell.number_format = shown
-            return cell
-        return value
-    value = xlsx_text(value)
-    if not value.startswith(DANGEROUS_PREFIXES):
-        return value  # a plain str is written as an inline string
-    cell = WriteOnlyCell(sheet, value=None)
-    cell.value = value
-    cell.data_type = "s"  # text, never a formula (SECURITY F08/F09)
-    cell.quotePrefix = True
-    return cell
+    return text_cell(sheet, value, number_format(title, value) if not isinstance(value, str) else None)
 
 
 class _TemporaryFileResponse(FileResponse):
@@ -193,15 +180,20 @@ def stream_xlsx(
     rows: Iterable[Row], header: Sequence[str], filename: str = "导出.xlsx", *, sheet_name: str = "数据"
 ) -> FileResponse:
     """Write the sheet to a temporary file (flat memory) and stream it back; the file is deleted afterwards."""
-    handle, path = tempfile.mkstemp(prefix="jixiao-export-", suffix=".xlsx")
+    return stream_written(lambda path: write_xlsx(rows, header, path, sheet_name=sheet_name), filename)
+
+
+def stream_written(write: Callable[[str], Any], filename: str, content_type: str = XLSX_CONTENT_TYPE) -> FileResponse:
+    """A file that `write(path)` writes to a temporary path (flat memory), streamed back and deleted afterwards."""
+    handle, path = tempfile.mkstemp(prefix="jixiao-export-", suffix=Path(filename).suffix)
     os.close(handle)
     try:
-        write_xlsx(rows, header, path, sheet_name=sheet_name)
+        write(path)
         response = _TemporaryFileResponse(
             open(path, "rb"),  # noqa: SIM115 - FileResponse closes it
             as_attachment=True,
             filename=filename,
-            content_type=XLSX_CONTENT_TYPE,
+            content_type=content_type,
         )
     except BaseException:
         os.unlink(path)

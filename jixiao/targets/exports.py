@@ -7,18 +7,21 @@ starting with = + - @ never becomes a formula.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
 import openpyxl
 from django.db.models import Prefetch, QuerySet
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from jixiao.core.errors import DomainError
 from jixiao.core.money import wan_from_yuan
-from jixiao.core.spreadsheets import put, write_meta
+from jixiao.core.spreadsheets import put, text_cell, write_meta, write_only_workbook
+from jixiao.core.streaming import MAX_SHEET_ROWS
 from jixiao.targets.columns import (
     DEPT_SHEET,
     DEPT_TITLE,
@@ -337,34 +340,61 @@ def _indicator_rows(target: PerformanceTarget) -> list[dict[str, Any]]:
     return rows
 
 
-def _flat_sheet(
-    workbook: openpyxl.Workbook, title: str, columns: list[tuple[str, str]], rows: list[dict[str, Any]]
-) -> None:
+def _flat_head(workbook: Any, title: str, columns: list[tuple[str, str]]) -> Any:
+    """A write-only sheet with its two head rows (label, code): its rows are appended as the targets are read."""
     sheet = workbook.create_sheet(title)
-    for c, (code, label) in enumerate(columns, start=1):
-        letter = get_column_letter(c)
-        put(sheet, f"{letter}1", label)
-        put(sheet, f"{letter}2", code)
-        sheet[f"{letter}1"].font = Font(bold=True)
-        sheet.column_dimensions[letter].width = max(10, len(label) * 2 + 2)
-        for r, row in enumerate(rows, start=3):
-            value = row.get(code, "")
-            put(sheet, f"{letter}{r}", value, number_format=WAN_FORMAT if code.endswith("_wan") else None)
+    for c, (_code, label) in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(c)].width = max(10, len(label) * 2 + 2)
     sheet.freeze_panes = "A3"
+    bold = Font(bold=True)
+    labels = []
+    for _code, label in columns:
+        cell = WriteOnlyCell(sheet, value=label)
+        cell.font = bold
+        labels.append(cell)
+    sheet.append(labels)
+    sheet.append([code for code, _label in columns])
+    return sheet
 
 
-def export_flat(targets: Iterable[PerformanceTarget]) -> bytes:
-    """§3.5: 说明, 主表, 资金, 指标 and a hidden `_meta`."""
-    items = list(targets)
-    workbook = openpyxl.Workbook()
-    notes = workbook.active
-    assert notes is not None
-    notes.title = "说明"
-    for r, line in enumerate(FLAT_NOTES, start=1):
-        put(notes, f"A{r}", line)
-    notes.column_dimensions["A"].width = 100
-    _flat_sheet(workbook, "主表", MAIN_COLUMNS, [_main_row(t) for t in items])
-    _flat_sheet(workbook, "资金", FUND_COLUMNS, [r for t in items for r in _fund_rows(t)])
-    _flat_sheet(workbook, "指标", INDICATOR_COLUMNS, [r for t in items for r in _indicator_rows(t)])
-    write_meta(workbook, [("", "template", TEMPLATE_FLAT), ("", "template_version", TEMPLATE_VERSION)])
-    return _save(workbook)
+def _flat_append(sheet: Any, columns: list[tuple[str, str]], rows: Iterable[dict[str, Any]]) -> int:
+    count = 0
+    for row in rows:
+        sheet.append(
+            [
+                text_cell(sheet, row.get(code, ""), WAN_FORMAT if code.endswith("_wan") else None)
+                for code, _label in columns
+            ]
+        )
+        count += 1
+    return count
+
+
+def write_flat(
+    targets: Iterable[PerformanceTarget], target: Any, *, progress: Callable[[int], None] | None = None
+) -> int:
+    """§3.5: 说明, 主表, 资金, 指标 and a hidden `_meta`, written to `target` (a path or a binary file) in openpyxl's
+    write-only mode: the three sheets grow side by side as the targets are read, so memory stays flat whatever the
+    list's length. `progress(n)` is told after each target; returns the number of targets written. More indicators
+    than one sheet holds raise DomainError before the file is finished."""
+    with write_only_workbook() as workbook:
+        notes = workbook.create_sheet("说明")
+        notes.column_dimensions["A"].width = 100
+        for line in FLAT_NOTES:
+            notes.append([text_cell(notes, line)])
+        main = _flat_head(workbook, "主表", MAIN_COLUMNS)
+        funds = _flat_head(workbook, "资金", FUND_COLUMNS)
+        indicators = _flat_head(workbook, "指标", INDICATOR_COLUMNS)
+        written = indicator_rows = 0
+        for item in targets:
+            _flat_append(main, MAIN_COLUMNS, [_main_row(item)])
+            _flat_append(funds, FUND_COLUMNS, _fund_rows(item))
+            indicator_rows += _flat_append(indicators, INDICATOR_COLUMNS, _indicator_rows(item))
+            if indicator_rows > MAX_SHEET_ROWS - 1:  # the sheet's second head row takes one
+                raise DomainError(f"指标超过Excel单表上限{MAX_SHEET_ROWS:,}行，请按年度、部门或状态筛选后分批导出")
+            written += 1
+            if progress is not None:
+                progress(written)
+        write_meta(workbook, [("", "template", TEMPLATE_FLAT), ("", "template_version", TEMPLATE_VERSION)])
+        workbook.save(target)
+        return written

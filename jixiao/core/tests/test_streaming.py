@@ -185,3 +185,23 @@ def test_an_empty_xlsx_export_has_its_header_and_widths(tmp_path: Path) -> None:
     sheet = openpyxl.load_workbook(path).active
     assert [c.value for c in sheet[1]] == ["支付日期", "项目名称"]
     assert sheet.column_dimensions["A"].width >= 8
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
+def test_a_sheet_stopped_halfway_is_closed_and_its_temporary_file_removed(tmp_path: Path) -> None:
+    """A cancelled export job stops its rows midway: the write-only sheet was left to the garbage collector, whose
+    closing raised, and its temporary file stayed until the worker process ended (weeks)."""
+    import gc
+
+    from openpyxl.worksheet import _writer
+
+    before = set(_writer.ALL_TEMP_FILES)
+
+    def rows() -> Iterator[tuple[str]]:
+        yield ("第一行",)
+        raise RuntimeError("cancelled")
+
+    with pytest.raises(RuntimeError):
+        streaming.write_xlsx(rows(), ["标题"], tmp_path / "x.xlsx")
+    gc.collect()
+    assert set(_writer.ALL_TEMP_FILES) == before

@@ -311,7 +311,8 @@ def test_flat_layout_round_trips_and_rejects_a_bad_row(
     client = world.login("dept_admin")
     response = client.get("/targets/exchange/flat.xlsx?fiscal_year=2026")
     assert response.status_code == 200
-    book = _book(response.content)
+    content = response.getvalue()  # streamed: written a target at a time
+    book = _book(content)
     assert book.sheetnames[:4] == ["说明", "主表", "资金", "指标"]
     indicators = book["指标"]
     codes = [c.value for c in indicators[2]]
@@ -320,7 +321,7 @@ def test_flat_layout_round_trips_and_rejects_a_bad_row(
     remark = indicators.cell(row=4, column=codes.index("remark") + 1)
     assert remark.value == "@SUM(A1)" and remark.data_type == "s"
     before = (_state(target), _state(dept_target))
-    assert client.post("/targets/exchange/import/", {"file": _upload(response.content)}).status_code == 302
+    assert client.post("/targets/exchange/import/", {"file": _upload(content)}).status_code == 302
     assert (_state(target), _state(dept_target)) == before
     indicators.cell(row=3, column=codes.index("lv2") + 1, value="不存在的二级")
     funds = book["资金"]

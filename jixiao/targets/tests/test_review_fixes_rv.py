@@ -4,10 +4,13 @@ steps take the page's version, and the grid its row limit."""
 
 from __future__ import annotations
 
+import io
 import re
 from decimal import Decimal
 
+import openpyxl
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import QuerySet
 from django.test import Client
 
@@ -15,9 +18,9 @@ from conftest import World
 from jixiao.accounts.models import Membership
 from jixiao.accounts.tests.factories import TEST_PASSWORD, UserFactory
 from jixiao.core.errors import ConflictError
-from jixiao.core.models import AuditEvent
+from jixiao.core.models import AuditEvent, Job
 from jixiao.organizations.tests.factories import BudgetUnitFactory
-from jixiao.targets import services, services_rules, views_exchange
+from jixiao.targets import exports, services, services_rules, views_exchange
 from jixiao.targets.imports import weight_of
 from jixiao.targets.models import PerformanceTarget, SmartCheckRule
 from jixiao.targets.tests.pages_helpers import TO_READY, make_target, move, valid_rows
@@ -68,20 +71,47 @@ def test_batch_approval_of_a_set_approved_meanwhile_is_refused(world: World) -> 
     assert target.status == "approved"
 
 
-def test_a_flat_export_longer_than_the_limit_is_refused_with_the_reason_not_built(
+def test_a_long_flat_export_is_written_by_a_job_and_imports_back(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The flat exchange workbook was built in memory and refused beyond 1,000 targets (a county's year). It is now
+    written a target at a time: a short list at once, a longer one by a background job whose file (audited with the
+    list's conditions) imports back unchanged. Only the job's owner downloads it."""
+    first = make_target(world)
+    second = _branch_target(world)
+    monkeypatch.setattr(views_exchange, "FLAT_SYNC_TARGETS", 1)
+    client = world.login("dept_admin")
+    response = client.get("/targets/exchange/flat.xlsx", {"fiscal_year": 2026})
+    job = Job.objects.get(kind="target.export_flat")
+    assert response.status_code == 302 and response["Location"].startswith(f"/jobs/{job.pk}/")
+    assert job.status == Job.Status.DONE and job.progress_done == job.progress_total == 2, job.message
+    content = client.get(f"/jobs/{job.pk}/download/result/").getvalue()  # type: ignore[attr-defined]
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    assert book.sheetnames == ["说明", "主表", "资金", "指标", "_meta"] and book["_meta"].sheet_state == "hidden"
+    codes = [c.value for c in book["主表"][2]]
+    names = sorted(row[codes.index("pro_name")] for row in book["主表"].iter_rows(min_row=3, values_only=True))
+    assert names == sorted([first.name, second.name])
+    indicator_count = first.indicators.count() + second.indicators.count()
+    assert book["指标"].max_row == 2 + indicator_count and book["资金"].max_row == 2 + 3 * 2
+    event = AuditEvent.objects.get(event_type="target.export_flat")
+    assert "2026" in event.reason and event.changes == {"targets": 2}
+    assert world.login("performance").get(f"/jobs/{job.pk}/download/result/").status_code == 404
+    upload = SimpleUploadedFile("flat.xlsx", content)
+    assert client.post("/targets/exchange/import/", {"file": upload}).status_code == 302
+    # A short list is answered at once, as before.
+    response = client.get("/targets/exchange/flat.xlsx", {"fiscal_year": 2026, "unit": world.school.pk})
+    assert response.status_code == 200 and response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert Job.objects.filter(kind="target.export_flat").count() == 1
+
+
+def test_a_flat_export_beyond_one_sheet_of_indicators_fails_with_the_reason(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     make_target(world)
-    _branch_target(world)
-    monkeypatch.setattr(views_exchange, "MAX_FLAT_TARGETS", 1)
-    client = world.login("performance")
-    response = client.get("/targets/exchange/flat.xlsx", {"fiscal_year": 2026})
-    assert response.status_code == 302 and response["Location"] == "/targets/?fiscal_year=2026"
-    page = client.get(response["Location"]).content.decode()
-    assert "一次最多导出1个绩效目标的交换文件，请先按年度、部门或状态筛选" in page
-    assert not AuditEvent.objects.filter(event_type="target.export_flat").exists()
-    response = client.get("/targets/exchange/flat.xlsx", {"fiscal_year": 2026, "unit": world.school.pk})
-    assert response.status_code == 200 and response["Content-Type"].startswith("application/vnd.openxmlformats")
+    monkeypatch.setattr(views_exchange, "FLAT_SYNC_TARGETS", 0)
+    monkeypatch.setattr(exports, "MAX_SHEET_ROWS", 2)
+    world.login("performance").get("/targets/exchange/flat.xlsx", {"fiscal_year": 2026})
+    job = Job.objects.get(kind="target.export_flat")
+    assert job.status == Job.Status.FAILED and "超过Excel单表上限2行，请按年度、部门或状态筛选后分批导出" in job.message
+    assert not job.result_file and not AuditEvent.objects.filter(event_type="target.export_flat").exists()
 
 
 GRID = [
