@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from jixiao.core import audit, bulk, signatures
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
+from jixiao.core.locking import moved_by
 from jixiao.core.numbers import is_year
 from jixiao.core.permissions import require
 from jixiao.core.spreadsheets import norm
@@ -935,6 +936,20 @@ def _check_submit(record: SelfEvaluation, comment: str) -> None:
         record.flag_explanation = comment[:4000]
 
 
+def regenerated_refusal(record: SelfEvaluation) -> str:
+    """The 409 message for a 审定得分 posted for an indicator row that 重新生成 (`selfeval_regenerate`, the only
+    step that deletes rows) has replaced since the page was shown, naming who regenerated it and when; empty when the
+    record was never regenerated (the row id is then simply not one of its rows: 404)."""
+    event = record.events.filter(action="regenerate").select_related("actor").first()
+    if event is None:
+        return ""
+    return (
+        "您打开页面后，该自评已按调整后的绩效目标重新生成"
+        + moved_by(event, lambda e: e.action_label)
+        + "，原指标已替换，审定得分未保存；请核对页面上的最新指标后再调整"
+    )
+
+
 def selfeval_override(
     *,
     actor: Any,
@@ -975,6 +990,8 @@ def selfeval_override(
         try:
             locked_row = SelfEvalIndicator.objects.select_for_update().get(pk=row.pk, self_eval=locked)
         except SelfEvalIndicator.DoesNotExist as exc:
+            if refusal := regenerated_refusal(locked):
+                raise ConflictError(refusal) from exc
             raise NotFoundError("指标不存在") from exc
         weight = locked_row.weight or Decimal(0)
         if score is None or not Decimal(0) <= score <= weight:

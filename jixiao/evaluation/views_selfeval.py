@@ -278,7 +278,12 @@ def selfeval_override(request: HttpRequest, pk: int) -> HttpResponse:
         return _override_refused(request, record, "调整得分须填写审定得分和理由", 400)
     row = record.indicators.filter(pk=form.cleaned_data["row"]).first()
     if row is None:
-        raise Http404
+        # The page's row was replaced by 重新生成 since it was shown: a 409 with what was typed, not a bare 404.
+        version = form.cleaned_data["version"]
+        refusal = services.regenerated_refusal(record) if version != record.version else ""
+        if not refusal:
+            raise Http404
+        return _override_refused(request, record, refusal, ConflictError.status_code)
     try:
         services.selfeval_override(
             actor=request.user,
@@ -298,7 +303,8 @@ def _override_refused(request: HttpRequest, record: SelfEvaluation, error: str, 
     """A refused 审定得分: the record page again with the message; the row's score and reason just typed stay in its
     boxes. The row's form carries the version the score was typed on, except after a 409 (the record changed since):
     then the version now shown, so a second press, after reading the page, saves on purpose. When no 调整 box is left
-    (the record moved on to another step) the score and reason are shown apart, to copy, not dropped."""
+    (the record moved on to another step, or 重新生成 replaced the row) the score and reason are shown apart, to copy,
+    not dropped."""
     messages.error(request, error)
     row = request.POST.get("row", "")
     version = request.POST.get("version", "")
@@ -310,7 +316,8 @@ def _override_refused(request: HttpRequest, record: SelfEvaluation, error: str, 
         "version": version if is_digits(version) and status != ConflictError.status_code else "",
     }
     context = {**detail_context(request, record), "override_typed": typed}
-    if not context["can_override"] and (score.strip() or reason.strip()):
+    row_shown = typed["row"] is not None and any(r.pk == typed["row"] for r in context["rows"])
+    if not (context["can_override"] and row_shown) and (score.strip() or reason.strip()):
         context["unsent"] = {"comment": reason, "score": score, "score_label": "审定得分"}
     return render(request, "evaluation/selfeval_detail.html", context, status=status)
 

@@ -5,6 +5,7 @@ a target already in a round of the year (a county's own) is not generated again 
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 import pytest
@@ -15,7 +16,15 @@ from jixiao.core.errors import DomainError
 from jixiao.core.models import AuditEvent
 from jixiao.evaluation import services, services_evidence
 from jixiao.evaluation.models import SelfEvaluation
-from jixiao.evaluation.tests.selfeval_helpers import approved_target, fill_clean, school_record, start
+from jixiao.evaluation.tests.selfeval_helpers import (
+    YEAR,
+    approved_target,
+    fill_clean,
+    pay,
+    school_record,
+    set_amounts,
+    start,
+)
 from jixiao.targets.models import PerformanceTarget, TargetIndicator
 
 pytestmark = pytest.mark.django_db
@@ -85,3 +94,51 @@ def test_a_target_already_in_a_round_of_the_year_is_not_generated_again(world: W
     assert services.task_supplement(actor=world.users["performance"], task=task) == 1
     assert SelfEvaluation.objects.filter(target=added).count() == 1
     assert list(services._approved_targets(task.region, task.fiscal_year)) == []
+
+
+def test_an_override_from_a_page_shown_before_a_regenerate_is_a_conflict_with_the_typed_values_kept(
+    world: World,
+) -> None:
+    """重新生成 replaces the indicator rows: a 审定得分 typed on a page shown before it posts a row id that is gone. It
+    is a 409 saying the self-evaluation was generated again since (who, when), nothing saved, the score and reason
+    typed shown to copy; a row id that never was the record's stays a 404."""
+    set_amounts(world.school_project, fiscal="100000")
+    pay(world.school_project, "100000", date(YEAR, 11, 30))
+    target = approved_target(world)
+    start(world)
+    record = fill_clean(world, school_record(world))
+    record = services.selfeval_transition(actor=world.users["unit_user"], record=record, action="submit")
+    url = f"/evaluation/self/{record.pk}/"
+    dept = world.login("dept_admin")
+    page = dept.get(url).content.decode()
+    old = record.indicators.get(name="师生满意度")
+    seen = page.split(f'name="row" value="{old.pk}"><input type="hidden" name="version" value="', 1)[1].split('"')[0]
+    record = services.selfeval_transition(
+        actor=world.users["dept_admin"], record=record, action="dept_return", comment="补充"
+    )
+    TargetIndicator.objects.filter(target=target, name="师生满意度").update(target_text="≥95%")
+    PerformanceTarget.objects.filter(pk=target.pk).update(goal_version=target.goal_version + 1)
+    record = services.selfeval_regenerate(actor=world.users["performance"], record=record)
+    record = services.selfeval_transition(
+        actor=world.users["unit_user"], record=fill_clean(world, record), action="submit"
+    )
+    assert not record.indicators.filter(pk=old.pk).exists()
+    data = {"row": old.pk, "final_score": "8", "reason": "问卷样本不足，酌减", "version": seen}
+    response = dept.post(f"{url}override/", data)
+    body = response.content.decode()
+    assert response.status_code == 409
+    assert "该自评已按调整后的绩效目标重新生成" in body and f"{world.users['performance']} 已于" in body
+    assert "审定得分未保存" in body
+    assert 'data-testid="unsent-comment"' in body and "审定得分：8" in body and "问卷样本不足，酌减" in body
+    assert not record.indicators.exclude(final_score=None).exists()
+    assert not AuditEvent.objects.filter(event_type="evaluation.selfeval_override").exists()
+    # The page now offers the new rows with the current version: an override from it saves.
+    new = record.indicators.get(name="师生满意度")
+    fresh = {**data, "row": new.pk, "version": SelfEvaluation.objects.get(pk=record.pk).version}
+    assert dept.post(f"{url}override/", fresh).status_code == 302
+    # A row id of another record is still a 404, as is a gone row posted with the current version.
+    other = SelfEvaluation.objects.exclude(pk=record.pk).first()
+    foreign = other.indicators.first().pk if other is not None else 10**9
+    assert dept.post(f"{url}override/", {**fresh, "row": foreign}).status_code in (404, 409)
+    current = SelfEvaluation.objects.get(pk=record.pk).version
+    assert dept.post(f"{url}override/", {**data, "version": current}).status_code == 404
