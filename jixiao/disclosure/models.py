@@ -91,6 +91,15 @@ class DisclosureQuerySet(BusinessRowQuerySet["Disclosure"]):
             return self.none()  # type: ignore[return-value]
         return super().scope(membership)
 
+    def hidden_as_secret(self) -> DisclosureQuerySet:
+        """Published items the public site no longer shows because their department or unit was flagged 涉密 after
+        publication (`published` leaves them out): withheld for 涉密 as much as an item exempted as 涉密."""
+        return self.filter(
+            models.Q(department__is_secret=True) | models.Q(unit__is_secret=True),
+            status=DisclosureStatus.PUBLISHED,
+            is_deleted=False,
+        )
+
     def published(self) -> DisclosureQuerySet:
         """What the public may read: published, and not of a department or unit flagged 涉密 (flagged after
         publication, the item leaves every public page, file and open-data set at once, status unchanged)."""

@@ -146,7 +146,7 @@ def reports(request: HttpRequest, region_code: str, year: int) -> HttpResponse:
 @public_page
 def item_detail(request: HttpRequest, region_code: str, year: int, public_id: str) -> HttpResponse:
     region = selectors.public_region(region_code)
-    item = selectors.public_item(region, year, public_id)
+    item = selectors.public_snapshot(selectors.public_item(region, year, public_id))
     return render(request, "disclosure/public/item.html", {**_base(region, year), "item": item, "s": item.snapshot})
 
 
@@ -171,7 +171,8 @@ def open_data(request: HttpRequest, region_code: str, year: int, dataset: str, f
         raise Http404
     region = _region_year(region_code, year)
     items = selectors.public_items(region, year, spec.item_types)
-    rows = exports.dataset_rows(spec, items.iterator(chunk_size=200), _file_url(region.mof_div_code, year))
+    shown = (selectors.public_snapshot(item) for item in items.iterator(chunk_size=200))
+    rows = exports.dataset_rows(spec, shown, _file_url(region.mof_div_code, year))
     filename = f"{region.mof_div_code}_{year}_{spec.name}.{fmt}"
     if fmt == "csv":
         response = HttpResponse(exports.to_csv(spec, rows), content_type="text/csv; charset=utf-8")

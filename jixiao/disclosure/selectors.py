@@ -25,6 +25,7 @@ from jixiao.disclosure.models import (
 )
 from jixiao.disclosure.workflow import DISCLOSURE_WORKFLOW
 from jixiao.organizations.models import Department, FiscalRegion
+from jixiao.projects.models import Project
 from jixiao.targets.models import PerformanceTarget
 
 DEFAULT_DAYS_AFTER_APPROVAL = 20
@@ -341,13 +342,40 @@ def public_item(region: FiscalRegion, year: int, public_id: Any) -> Disclosure:
 
 
 def withheld_count(region: FiscalRegion, year: int) -> int:
-    """Items withheld for 涉密 or 敏感 content: the number in “N个项目报告涉及涉密及敏感信息，不予公开”."""
-    return Disclosure.objects.filter(
-        region=region,
-        fiscal_year=year,
-        is_deleted=False,
-        status__in=WITHHELD_STATUSES,
-    ).count()
+    """Items withheld for 涉密 or 敏感 content: the number in “N个项目报告涉及涉密及敏感信息，不予公开”. A published
+    item hidden since because its department or unit was flagged 涉密 afterwards counts as one never published for
+    that reason (`DisclosureQuerySet.hidden_as_secret`)."""
+    items = Disclosure.objects.filter(region=region, fiscal_year=year)
+    exempt = items.filter(is_deleted=False, status__in=WITHHELD_STATUSES)
+    return exempt.count() + items.hidden_as_secret().count()
+
+
+def public_snapshot(item: Disclosure) -> Disclosure:
+    """The item as the public may read it now. A 涉农整合资金项目公告 froze its project list when it was published: a
+    project whose 主管部门 or 单位 has been flagged 涉密 since leaves the list, and the notice's count and totals
+    are those of the projects still listed (so no sum gives the hidden amounts away), as `agri_fund_projects` leaves
+    them out of a notice published now. Changed in memory only; the stored snapshot stays as published."""
+    if item.item_type != ItemType.AGRI_FUND_NOTICE:
+        return item
+    listed = (item.snapshot or {}).get("projects") or []
+    codes = [str(p.get("project_code", "")) for p in listed]
+    secret = set(
+        Project.objects.filter(region_id=item.region_id, fiscal_year=item.fiscal_year, code__in=codes)
+        .filter(Q(department__is_secret=True) | Q(unit__is_secret=True))
+        .values_list("code", flat=True)
+    )
+    if not secret:
+        return item
+    kept = [p for p in listed if str(p.get("project_code", "")) not in secret]
+    item.snapshot = {
+        **item.snapshot,
+        "projects": kept,
+        "count": len(kept),
+        "rural_link_count": sum(1 for p in kept if p.get("is_rural_link")),
+        "total_yuan": snapshots.money_total(p.get("total_yuan") for p in kept),
+        "fiscal_yuan": snapshots.money_total(p.get("fiscal_yuan") for p in kept),
+    }
+    return item
 
 
 def user_region(user: Any) -> FiscalRegion:

@@ -7,7 +7,7 @@ computed flags, contact data and internal notes stay behind.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -39,6 +39,11 @@ class Snapshot:
 
 def _money(value: Decimal | None) -> str:
     return "" if value is None else f"{value:.2f}"
+
+
+def money_total(values: Iterable[Any]) -> str:
+    """The sum of amounts as a snapshot stores them (`_money` text; blank counts as nothing)."""
+    return _money(sum((Decimal(str(v)) for v in values if v not in (None, "")), Decimal(0)))
 
 
 def _score(value: Decimal | None) -> str:

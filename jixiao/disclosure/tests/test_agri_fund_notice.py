@@ -135,3 +135,48 @@ def test_a_target_under_adjustment_shows_its_approved_goal_not_the_units_draft(w
     generate(world)
     snap = publish(world, _notice()).snapshot
     assert snap["projects"][0]["annual_goal"] == "新建高标准农田500亩"
+
+
+def test_a_project_flagged_secret_after_the_notice_was_published_leaves_the_public_notice(
+    world: World, sources: Sources
+) -> None:
+    """The notice froze two projects; the hospital (one project's unit) is flagged 涉密 afterwards. The public page
+    and the open data no longer list that project, and the count and totals are those of the project still listed
+    (no sum gives its amounts away); the stored snapshot is unchanged, and removing the flag brings it back."""
+    ProjectFactory(
+        unit=world.hospital,
+        code="P-AGRI-H",
+        name="医院涉农帮扶项目",
+        in_library=True,
+        is_agri_integrated=True,
+        fiscal_amount_yuan=Decimal("300000.00"),
+        other_amount_yuan=Decimal("0"),
+    )
+    generate(world)
+    notice = publish(world, _notice())
+    assert notice.snapshot["count"] == 2
+    client = Client()
+    url = reverse("public:item", args=[CODE, YEAR, notice.public_id])
+    assert "医院涉农帮扶项目" in client.get(url).content.decode()
+    world.hospital.is_secret = True
+    world.hospital.save(update_fields=["is_secret"])
+    body = client.get(url).content.decode()
+    assert "医院涉农帮扶项目" not in body and "P-AGRI-H" not in body and "高标准农田建设" in body
+    assert "项目共 1 个，资金总额 100.00 万元（其中财政拨款 80.00 万元），其中衔接资金项目 1 个" in body
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                client.get(reverse("public:data", args=[CODE, YEAR, "agri_fund_projects", "csv"])).content.decode(
+                    "utf-8-sig"
+                )
+            )
+        )
+    )
+    assert [r["project_code"] for r in rows] == ["P-AGRI"]
+    data = json.loads(client.get(reverse("public:data", args=[CODE, YEAR, "agri_fund_projects", "json"])).content)
+    assert [r["project_code"] for r in data["rows"]] == ["P-AGRI"]
+    notice.refresh_from_db()
+    assert notice.snapshot["count"] == 2  # what was published stays on record internally
+    world.hospital.is_secret = False
+    world.hospital.save(update_fields=["is_secret"])
+    assert "医院涉农帮扶项目" in client.get(url).content.decode()

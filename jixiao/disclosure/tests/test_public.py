@@ -203,6 +203,30 @@ def test_withheld_sentence_counts_secret_and_sensitive_items(world: World, sourc
     assert "2个项目报告涉及涉密及敏感信息，不予公开" in page
 
 
+def test_an_item_hidden_by_a_later_secret_flag_counts_in_the_withheld_sentence(world: World, sources: Sources) -> None:
+    """Published, then its unit flagged 涉密: it leaves the public site and is counted among the items “涉及涉密及敏感
+    信息，不予公开” as one exempted as 涉密 before publication is; removing the flag undoes both."""
+    publish(world, _one(ItemType.KEY_EVAL_REPORT))
+    hospital_item = publish(world, item_of(ItemType.TARGET_TABLE, sources.hospital_target))
+    _to_status(world, _one(ItemType.MONITOR_SUMMARY), S.EXEMPT_SECRET)
+    client = Client()
+    assert client.get(_url(hospital_item)).status_code == 200
+    assert (
+        "1个项目报告涉及涉密及敏感信息，不予公开"
+        in client.get(reverse("public:year", args=[CODE, YEAR])).content.decode()
+    )
+    world.hospital.is_secret = True
+    world.hospital.save(update_fields=["is_secret"])
+    assert client.get(_url(hospital_item)).status_code == 404
+    assert selectors.withheld_count(world.region, YEAR) == 2
+    for name in ("public:year", "public:reports"):
+        page = client.get(reverse(name, args=[CODE, YEAR])).content.decode()
+        assert "2个项目报告涉及涉密及敏感信息，不予公开" in page
+    world.hospital.is_secret = False
+    world.hospital.save(update_fields=["is_secret"])
+    assert selectors.withheld_count(world.region, YEAR) == 1
+
+
 # ---- open data ------------------------------------------------------------------------------------------------------
 
 TYPE_CHECKS = {
