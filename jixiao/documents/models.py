@@ -123,7 +123,11 @@ class DocumentSeries(models.Model):
         verbose_name = _("发文字号")
         verbose_name_plural = _("发文字号")
         ordering = ["region__path", "doc_type"]
-        constraints = [models.UniqueConstraint(fields=["region", "doc_type"], name="uniq_doc_series")]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "doc_type"], name="uniq_doc_series"),
+            # One 代字 per series of a region (services._check_abbrev_free; migration 0007 merged older duplicates).
+            models.UniqueConstraint(fields=["region", "abbrev"], name="uniq_doc_series_abbrev"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.abbrev}〔年度〕号"

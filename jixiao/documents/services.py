@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from jixiao.core import audit
 from jixiao.core.errors import ConflictError, DomainError, NotFoundError
-from jixiao.core.locking import check_lock_token
+from jixiao.core.locking import check_lock_token, duplicate_is_conflict
 from jixiao.core.permissions import require
 from jixiao.core.uploads import check_upload, removed_on_failure
 from jixiao.core.word import official_date
@@ -134,8 +134,11 @@ def _series_locked(region: FiscalRegion, doc_type: str) -> DocumentSeries:
                     abbrev=selectors.default_abbrev(region),
                     issuer_name=selectors.default_issuer(region),
                 )
-        except IntegrityError:
-            series = DocumentSeries.objects.get(region=region, doc_type="")
+        except IntegrityError as exc:
+            # Created meanwhile by another issue, or its 代字 just taken by a per-type series (uniq_doc_series_abbrev).
+            series = DocumentSeries.objects.filter(region=region, doc_type="").first()
+            if series is None:
+                raise ConflictError("发文字号刚被他人修改，请刷新后重试") from exc
     return DocumentSeries.objects.select_for_update().get(pk=series.pk)
 
 
@@ -680,7 +683,9 @@ def series_save(
         else:
             series.version += 1
         series.abbrev, series.issuer_name = abbrev, issuer_name[:100]
-        series.save()
+        # Two first saves at once both pass the check above (no row to lock yet): the unique 代字 refuses the second.
+        with duplicate_is_conflict(f"机关代字“{abbrev}”刚被他人用于本区划的另一个发文字号，请刷新后换一个代字"):
+            series.save()
         audit.record(
             actor=actor,
             event_type="documents.series_save",

@@ -250,3 +250,14 @@ def test_a_feedback_rolled_back_after_its_file_was_written_leaves_no_file(
         services.document_feedback(actor=world.users["unit_user"], document=doc, text="见附件", upload=upload)
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
     assert doc.recipients.get().feedback_at is None
+
+
+def test_a_second_series_saved_at_once_with_the_same_abbreviation_is_a_conflict(world: Any, monkeypatch: Any) -> None:
+    """Two first saves at once both pass the 代字 check (no row to lock yet): the database's unique 代字 refuses the
+    second with a 409 in Chinese, nothing of it written."""
+    perf = world.users["performance"]
+    monkeypatch.setattr(services, "_check_abbrev_free", lambda *args: None)  # the other save passed it meanwhile
+    services.series_save(actor=perf, doc_type="", abbrev="渠财效", issuer_name="渠县财政局")
+    with pytest.raises(ConflictError, match="机关代字“渠财效”刚被他人用于本区划的另一个发文字号"):
+        services.series_save(actor=perf, doc_type=DocType.REMINDER_LETTER, abbrev="渠财效", issuer_name="渠县财政局")
+    assert not DocumentSeries.objects.filter(doc_type=DocType.REMINDER_LETTER).exists()
