@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -66,17 +67,34 @@ class TaskStatus(models.TextChoices):
     CLOSED = "closed", _("已关闭")
 
 
+def ancestor_paths(path: str) -> list[str]:
+    """The paths of the regions above one ("51/5117/5117xx/" → "51/", "51/5117/"), nearest last."""
+    codes = [c for c in path.split("/") if c]
+    return ["".join(f"{c}/" for c in codes[:n]) for n in range(1, len(codes))]
+
+
 class TaskQuerySet(ScopedQuerySet["MonitoringTask"]):
     """Region staff see every round of their region subtree; everybody else sees issued/closed rounds only (their
-    records are scoped separately)."""
+    records are scoped separately). A round issued above the user's region (a city's over its counties) is read by
+    whoever sees one of its records: the county's 绩效股, the departments and units whose 监控表 are in it; a region
+    without a record in it (or outside the issuer's subtree) does not see it. Managing a round (下达, 关闭, 删除) stays
+    with its own region's subtree: `managed_by`."""
 
     def scope(self, membership: Any) -> Any:
-        qs = self.filter(is_deleted=False, region__path__startswith=membership.region.path)
-        if membership.scope_level == ScopeLevel.REGION:
-            return qs
         if membership.scope_level == ScopeLevel.NONE:
             return self.none()
-        return qs.exclude(status=TaskStatus.DRAFT)
+        own = Q(region__path__startswith=membership.region.path)
+        if membership.scope_level != ScopeLevel.REGION:
+            own &= ~Q(status=TaskStatus.DRAFT)
+        above = ancestor_paths(membership.region.path)
+        if above:
+            with_records = MonitoringRecord.objects.scope(membership).filter(task=models.OuterRef("pk"))
+            own |= Q(region__path__in=above) & ~Q(status=TaskStatus.DRAFT) & Q(models.Exists(with_records))
+        return self.filter(own, is_deleted=False)
+
+    def managed_by(self, membership: Any) -> Any:
+        """The rounds the membership's bureau may 下达, 关闭 or 删除: those of its region subtree."""
+        return self.filter(region__path__startswith=membership.region.path)
 
 
 class MonitoringTask(TimeStampedModel):

@@ -147,6 +147,16 @@ def task_get(user: Any, pk: Any) -> MonitoringTask:
     return MonitoringTask.objects.select_related("region", "department", "issued_by").get(pk=found.pk)
 
 
+def task_is_managed_by(user: Any, task: MonitoringTask) -> bool:
+    """Whether the user's bureau may 下达, 关闭 or 删除 the round (not a round issued above its region)."""
+    membership = user.active_membership
+    return bool(
+        membership is not None
+        and user.can("monitoring.manage")
+        and MonitoringTask.objects.managed_by(membership).filter(pk=task.pk).exists()
+    )
+
+
 def task_selected_projects(user: Any, task: MonitoringTask, limit: int = 200) -> list[Any]:
     """The 选定项目 of a round that the user sees: a unit sees its own, never the other units' chosen with them."""
     if task.scope != MonitoringTask.Scope.SELECTED:

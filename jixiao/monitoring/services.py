@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from jixiao.core import audit, bulk
-from jixiao.core.errors import ConflictError, DomainError, NotFoundError
+from jixiao.core.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
 from jixiao.core.money import format_wan
 from jixiao.core.numbers import is_year
 from jixiao.core.permissions import require
@@ -207,8 +207,13 @@ def task_create(*, actor: Any, data: dict[str, Any], selected_projects: list[Pro
 
 
 def _visible_task(actor: Any, task: MonitoringTask) -> None:
-    if not MonitoringTask.objects.visible_to(actor).filter(pk=task.pk).exists():
+    """A round the actor sees and whose bureau the actor belongs to: a county reads its city's round (its units'
+    监控表 are in it) but 下达, 关闭 and 删除 stay with the city."""
+    visible = MonitoringTask.objects.visible_to(actor).filter(pk=task.pk)
+    if not visible.exists():
         raise NotFoundError("监控任务不存在")
+    if not visible.managed_by(actor.active_membership).exists():
+        raise PermissionDeniedError("该监控任务由上级财政部门下达，只能由下达的财政部门管理")
 
 
 @dataclass

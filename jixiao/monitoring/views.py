@@ -84,7 +84,7 @@ def _task_page(request: HttpRequest, pk: int, status: int = 200) -> HttpResponse
         "task": task,
         "progress": progress,
         "status_rows": status_rows,
-        "can_manage": user.can("monitoring.manage"),
+        "can_manage": selectors.task_is_managed_by(user, task),
         "events": selectors.task_events(task)[:50],
         "selected": selectors.task_selected_projects(user, task),
     }

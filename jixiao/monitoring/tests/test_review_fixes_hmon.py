@@ -1,0 +1,85 @@
+"""Review fixes (hmon): a city's round opens for its counties' users whose 监控表 are in it, and only its own bureau
+manages it; payments imported after 下达 reach the 监控表 not yet submitted."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from conftest import World, _member
+from jixiao.core.errors import PermissionDeniedError
+from jixiao.monitoring import services
+from jixiao.monitoring.models import MonitoringTask, TaskStatus
+from jixiao.monitoring.tests.helpers import (
+    approved_target,
+    pay,
+    put_in_library,
+    round_data,
+)
+from jixiao.organizations.models import FinanceSection
+from jixiao.organizations.tests.factories import FinanceSectionFactory, FiscalRegionFactory, city_with_counties
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ready(world: World) -> World:
+    put_in_library(world)
+    approved_target(world)
+    pay(world.school_project, "330000", date(2026, 6, 1))
+    return world
+
+
+def _city_round(world: World, **overrides: Any) -> tuple[MonitoringTask, Any]:
+    city, _counties = city_with_counties(world.region, world.other_region)
+    section = FinanceSectionFactory(region=city, code="JX", kind=FinanceSection.Kind.PERFORMANCE)
+    city_perf = _member("city_perf", "performance", city, section=section)
+    selected = overrides.pop("selected_projects", None)
+    task = services.task_create(actor=city_perf, data=round_data(**overrides), selected_projects=selected)
+    return task, city_perf
+
+
+def test_a_county_opens_its_citys_round_but_another_city_does_not(ready: World) -> None:
+    task, city_perf = _city_round(ready)
+    url = f"/monitoring/{task.pk}/"
+    assert ready.login("unit_user").get(url).status_code == 404  # a draft is the city's own business
+    services.task_issue(actor=city_perf, task=task)
+    for persona in ("unit_user", "dept_admin", "business", "performance"):
+        assert ready.login(persona).get(url).status_code == 200, persona
+    assert task.title in ready.login("unit_user").get("/monitoring/").content.decode()
+    page = ready.login("unit_user").get(url).content.decode()
+    assert "本任务中没有您可查看的监控表" not in page  # the unit's own records are counted
+    # A county of another city (outside the issuer's subtree) neither sees nor guesses the round.
+    stranger_region = FiscalRegionFactory(mof_div_code="511821000", name="外市某县")
+    stranger = _member("stranger_perf", "performance", stranger_region)
+    assert _client(stranger).get(url).status_code == 404
+
+
+def test_a_county_does_not_manage_its_citys_round(ready: World) -> None:
+    task, city_perf = _city_round(ready)
+    services.task_issue(actor=city_perf, task=task)
+    county_perf = ready.login("performance")
+    page = county_perf.get(f"/monitoring/{task.pk}/").content.decode()
+    assert 'data-testid="mon-task-close"' not in page
+    assert county_perf.post(f"/monitoring/{task.pk}/close/").status_code == 403
+    with pytest.raises(PermissionDeniedError):
+        services.task_close(actor=ready.users["performance"], task=task)
+    task.refresh_from_db()
+    assert task.status == TaskStatus.ISSUED
+    assert 'data-testid="mon-task-close"' in _client(city_perf).get(f"/monitoring/{task.pk}/").content.decode()
+
+
+def test_a_unit_without_a_record_in_the_citys_round_does_not_see_it(ready: World) -> None:
+    task, city_perf = _city_round(ready, scope=MonitoringTask.Scope.SELECTED, selected_projects=[ready.school_project])
+    services.task_issue(actor=city_perf, task=task)
+    assert ready.login("unit_user").get(f"/monitoring/{task.pk}/").status_code == 200
+    assert ready.login("other_unit_user").get(f"/monitoring/{task.pk}/").status_code == 404
+
+
+def _client(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
