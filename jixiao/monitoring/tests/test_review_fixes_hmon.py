@@ -4,6 +4,7 @@ manages it; payments imported after 下达 reach the 监控表 not yet submitted
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -11,13 +12,18 @@ from django.test import Client
 
 from conftest import World, _member
 from jixiao.core.errors import PermissionDeniedError
+from jixiao.core.models import AuditEvent
+from jixiao.execution import hooks as execution_hooks
 from jixiao.monitoring import services
-from jixiao.monitoring.models import MonitoringTask, TaskStatus
+from jixiao.monitoring.models import MonitoringRecord, MonitoringTask, RecordStatus, TaskStatus
 from jixiao.monitoring.tests.helpers import (
     approved_target,
+    fill_complete,
+    issued_round,
     pay,
     put_in_library,
     round_data,
+    school_record,
 )
 from jixiao.organizations.models import FinanceSection
 from jixiao.organizations.tests.factories import FinanceSectionFactory, FiscalRegionFactory, city_with_counties
@@ -83,3 +89,55 @@ def _client(user: Any) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+def test_payments_imported_after_issue_refresh_the_records_still_being_filled(ready: World) -> None:
+    task = issued_round(ready)
+    school = school_record(task, ready)
+    hospital = MonitoringRecord.objects.get(task=task, project=ready.hospital_project)
+    branch = MonitoringRecord.objects.get(task=task, project=ready.branch_project)
+    assert school.executed_from_payments_yuan == Decimal("330000.00")
+    # The hospital typed its own figure (with a 差异说明); the branch has submitted.
+    services.record_save(
+        actor=ready.users["other_unit_user"],
+        record=hospital,
+        data={"executed_to_date_yuan": Decimal("5000.00"), "difference_explanation": "含在途资金"},
+    )
+    branch = fill_complete(ready, branch, deviation_reasons=["FUNDS"], deviation_text="未开工", measures="加快进度")
+    services.record_transition(actor=ready.users["unit_user"], record=branch, action="submit")
+    for project in (ready.school_project, ready.hospital_project, ready.branch_project):
+        pay(project, "1000", date(2026, 7, 15))  # a late file of July payments
+    pay(ready.school_project, "9999", date(2026, 9, 2))  # after the period: not counted
+    execution_hooks.payments_imported(ready.region, [2026])
+    school.refresh_from_db()
+    hospital.refresh_from_db()
+    branch.refresh_from_db()
+    assert (school.executed_from_payments_yuan, school.executed_to_date_yuan) == (Decimal("331000.00"),) * 2
+    assert (hospital.executed_from_payments_yuan, hospital.executed_to_date_yuan) == (
+        Decimal("1000.00"),
+        Decimal("5000.00"),
+    )
+    assert (branch.status, branch.executed_from_payments_yuan) == (RecordStatus.SUBMITTED, Decimal("0.00"))
+    event = AuditEvent.objects.get(event_type="monitoring.execution_refresh")
+    assert event.changes["records"] == [0, 2]
+    # Nothing new: nothing written.
+    execution_hooks.payments_imported(ready.region, [2026])
+    assert AuditEvent.objects.filter(event_type="monitoring.execution_refresh").count() == 1
+
+
+def test_a_closed_rounds_records_keep_their_figures(ready: World) -> None:
+    task = issued_round(ready)
+    services.task_close(actor=ready.users["performance"], task=task)
+    pay(ready.school_project, "1000", date(2026, 7, 15))
+    execution_hooks.payments_imported(ready.region, [2026])
+    assert school_record(task, ready).executed_from_payments_yuan == Decimal("330000.00")
+
+
+def test_a_department_overall_record_follows_its_departments_payments(ready: World) -> None:
+    task = issued_round(ready, scope=MonitoringTask.Scope.DEPT_OVERALL)
+    edu = MonitoringRecord.objects.get(task=task, department=ready.edu)
+    assert edu.executed_from_payments_yuan == Decimal("330000.00")
+    pay(ready.branch_project, "2000", date(2026, 8, 31))
+    execution_hooks.payments_imported(ready.region, [2026])
+    edu.refresh_from_db()
+    assert (edu.executed_from_payments_yuan, edu.executed_to_date_yuan) == (Decimal("332000.00"),) * 2
