@@ -74,3 +74,8 @@ def records_refresh_execution(region: Any, fiscal_years: Iterable[int]) -> int:
                 )
             changed += count
     return changed
+
+
+def on_payments_imported(region: Any, fiscal_years: Iterable[int]) -> None:
+    """The execution.hooks registration (AppConfig.ready)."""
+    records_refresh_execution(region, fiscal_years)
