@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import IO, Any
@@ -72,6 +73,8 @@ class ParsedRecord:
     rows: dict[int, dict[str, Any]] = field(default_factory=dict)
     # The record's version when the workbook was exported (None: a workbook exported before versions were written).
     version: int | None = None
+    # The export's own token: the same workbook imported again (corrected) after its own import is not a stale one.
+    export_token: str = ""
 
 
 def period_norm(value: Any) -> str:
@@ -97,6 +100,8 @@ def meta_rows(sheet: str, record: MonitoringRecord, rows: list[MonitoringIndicat
         (sheet, "record_id", str(record.pk)),
         # The version exported: an import over entries saved since (on the page, another import) is refused.
         (sheet, "record_version", str(record.version)),
+        # Which export this is: re-importing this workbook over its own earlier import needs no new export.
+        (sheet, "export_token", uuid.uuid4().hex),
     ]
     meta += [(sheet, f"row.{k}.indicator_id", str(row.pk)) for k, row in enumerate(rows, start=1)]
     return meta
@@ -333,6 +338,8 @@ def _identity(reader: _Reader, meta: dict[str, str] | None) -> None:
     elif meta.get("record_id", str(record.pk)) != str(record.pk):
         reader.problems.append("工作簿是另一张监控表导出的，请在本监控表页面导出后填写再导入")
     reader.parsed.version = id_or_none(meta.get("record_version"))
+    token = str(meta.get("export_token") or "").strip()
+    reader.parsed.export_token = token if re.fullmatch(r"[0-9a-f]{32}", token) else ""
 
 
 def _funds_and_goal(reader: _Reader) -> None:

@@ -281,6 +281,25 @@ def record_audit_trail(record: MonitoringRecord) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(object_type="monitoring.monitoringrecord", object_id=str(record.pk))
 
 
+def reimport_allowed(record: MonitoringRecord, export_token: str, exported_version: int) -> bool:
+    """Whether a workbook exported at `exported_version` may still be imported although the record moved on: only
+    when every change since was an import of this very workbook (same export token), i.e. the record's latest import
+    came from it and produced the record's current version (any other save bumps the version past it)."""
+    if not export_token:
+        return False
+    last = (
+        AuditEvent.objects.filter(
+            object_type="monitoring.monitoringrecord", object_id=str(record.pk), event_type="monitoring.record_import"
+        )
+        .order_by("-seq")
+        .values_list("changes", flat=True)
+        .first()
+    )
+    if not isinstance(last, dict):
+        return False
+    return last.get("export_token") == ["", export_token] and last.get("version") == [exported_version, record.version]
+
+
 def record_evidence(record: MonitoringRecord) -> list[MonitoringEvidence]:
     return list(record.evidence.select_related("row", "uploaded_by").order_by("uploaded_at", "id"))
 

@@ -212,7 +212,7 @@ def _visible_task(actor: Any, task: MonitoringTask) -> None:
     visible = MonitoringTask.objects.visible_to(actor).filter(pk=task.pk)
     if not visible.exists():
         raise NotFoundError("监控任务不存在")
-    if not visible.managed_by(actor.active_membership).exists():
+    if not MonitoringTask.objects.managed_by(actor.active_membership).filter(pk=task.pk).exists():
         raise PermissionDeniedError("该监控任务由上级财政部门下达，只能由下达的财政部门管理")
 
 
@@ -761,16 +761,21 @@ def record_import(*, actor: Any, record: MonitoringRecord, upload: IO[bytes] | b
         raise ConflictError("监控任务已关闭，不能导入")
     parsed = read_record(upload, record, list(selectors.record_rows(record)))
     stale = ConflictError("监控表在导出后已被修改（页面保存或另一次导入），为免覆盖，请重新导出后填写再导入")
-    if parsed.version is not None and parsed.version != record.version:
-        raise stale
+    base = parsed.version
+    if base is not None and base != record.version:
+        # The same workbook imported again (corrected, or unchanged) over its own earlier import: nothing else
+        # changed the record since, so the import goes on against the version that import left.
+        if not selectors.reimport_allowed(record, parsed.export_token, base):
+            raise stale
+        base = record.version
     saved: list[MonitoringRecord] = []
     with transaction.atomic():
         try:
             locked = record_save(
-                actor=actor, record=record, data=parsed.data, rows=parsed.rows, version=parsed.version, saved=saved
+                actor=actor, record=record, data=parsed.data, rows=parsed.rows, version=base, saved=saved
             )
         except ConflictError as exc:
-            if parsed.version is not None and exc.message == VERSION_CHANGED:
+            if base is not None and exc.message == VERSION_CHANGED:
                 raise stale from exc
             raise
         except DomainError as exc:  # the online form's checks, each problem on its line as the reader's
@@ -789,7 +794,12 @@ def record_import(*, actor: Any, record: MonitoringRecord, upload: IO[bytes] | b
             actor=actor,
             event_type="monitoring.record_import",
             obj=locked,
-            changes={"rows": [0, len(parsed.rows)]},
+            changes={
+                "rows": [0, len(parsed.rows)],
+                # What `selectors.reimport_allowed` reads: the export imported and the versions it went from and to.
+                "version": [parsed.version, locked.version],
+                "export_token": ["", parsed.export_token],
+            },
         )
     hooks.records_saved(saved)
     return locked

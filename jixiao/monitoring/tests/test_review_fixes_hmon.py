@@ -141,3 +141,40 @@ def test_a_department_overall_record_follows_its_departments_payments(ready: Wor
     execution_hooks.payments_imported(ready.region, [2026])
     edu.refresh_from_db()
     assert (edu.executed_from_payments_yuan, edu.executed_to_date_yuan) == (Decimal("332000.00"),) * 2
+
+
+def test_the_same_workbook_imports_again_unchanged_or_corrected(ready: World) -> None:
+    from jixiao.monitoring.tests.test_import import _filled, _upload
+
+    record = school_record(issued_round(ready), ready)
+    content = _filled(ready, record)
+    client = ready.login("unit_user")
+    assert _upload(client, record, content).status_code == 302
+    assert _upload(client, record, content).status_code == 302  # unchanged: was a 409 asking to export again
+
+    def corrected(workbook: Any) -> None:
+        workbook.worksheets[0]["G11"] = "已购置设备90台（更正）"
+
+    again = _filled(ready, MonitoringRecord.objects.get(pk=record.pk), corrected)
+    assert _upload(client, record, again).status_code == 302
+    assert _upload(client, record, again).status_code == 302
+    fresh = MonitoringRecord.objects.get(pk=record.pk)
+    assert fresh.goal_execution == "已购置设备90台（更正）"
+
+
+def test_a_workbook_is_refused_once_the_record_changed_otherwise(ready: World) -> None:
+    from jixiao.monitoring.tests.test_import import _filled, _upload
+
+    record = school_record(issued_round(ready), ready)
+    content = _filled(ready, record)
+    other_copy = _filled(ready, record)  # a second export at the same version
+    client = ready.login("unit_user")
+    assert _upload(client, record, content).status_code == 302
+    response = _upload(client, record, other_copy)
+    assert response.status_code == 409 and "导出后已被修改" in response.content.decode()
+    saved = services.record_save(
+        actor=ready.users["unit_user"], record=MonitoringRecord.objects.get(pk=record.pk), data={"measures": "页面"}
+    )
+    response = _upload(client, record, content)
+    assert response.status_code == 409 and "导出后已被修改" in response.content.decode()
+    assert MonitoringRecord.objects.get(pk=record.pk).version == saved.version
