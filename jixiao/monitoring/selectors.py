@@ -36,6 +36,7 @@ from jixiao.monitoring.models import (
 )
 from jixiao.monitoring.workflow import MONITORING_WORKFLOW
 from jixiao.organizations.selectors import in_region
+from jixiao.projects.models import Project, ProjectStatus
 
 ZERO_YUAN = Value(Decimal("0.00"), output_field=DecimalField(max_digits=18, decimal_places=2))
 FOUR = Decimal("0.0001")
@@ -145,6 +146,22 @@ def tasks_visible(user: Any) -> QuerySet[MonitoringTask]:
 def task_get(user: Any, pk: Any) -> MonitoringTask:
     found = MonitoringTask.objects.get_visible_or_404(user, pk=pk)
     return MonitoringTask.objects.select_related("region", "department", "issued_by").get(pk=found.pk)
+
+
+def scope_projects(task: MonitoringTask) -> Any:
+    """The round's projects: in-library projects of its year in its region subtree (one department, or the selected
+    list, when the round says so). Issuing reads them; the 支付数据执行数 refresh sums a 部门整体 record over them."""
+    qs = Project.objects.filter(
+        is_deleted=False,
+        status=ProjectStatus.IN_LIBRARY,
+        fiscal_year=task.fiscal_year,
+        region__path__startswith=task.region.path,
+    )
+    if task.department_id:
+        qs = qs.filter(department_id=task.department_id)
+    if task.scope == MonitoringTask.Scope.SELECTED:
+        qs = qs.filter(pk__in=task.selected_projects.values("pk"))
+    return qs
 
 
 def task_is_managed_by(user: Any, task: MonitoringTask) -> bool:

@@ -43,7 +43,7 @@ from jixiao.monitoring.record_xlsx import MonitoringImportError, read_record
 from jixiao.monitoring.workflow import BULK_ACTIONS, EDITABLE_STATES
 from jixiao.monitoring.workflow import MONITORING_WORKFLOW as WORKFLOW
 from jixiao.organizations.models import BudgetUnit, Department, FiscalRegion
-from jixiao.projects.models import Project, ProjectStatus
+from jixiao.projects.models import Project
 from jixiao.targets.models import PerformanceTarget, TargetIndicator, TargetStatus, TargetVersion
 
 APPROVED_TARGET = (TargetStatus.APPROVED, TargetStatus.ADJUSTING)
@@ -316,25 +316,9 @@ def task_issue(*, actor: Any, task: MonitoringTask) -> Issued:
     return Issued(len(records), skipped)
 
 
-def scope_projects(task: MonitoringTask) -> Any:
-    """The round's projects: in-library projects of its year in its region subtree (one department, or the selected
-    list, when the round says so). Issuing reads them; the 支付数据执行数 refresh sums a 部门整体 record over them."""
-    qs = Project.objects.filter(
-        is_deleted=False,
-        status=ProjectStatus.IN_LIBRARY,
-        fiscal_year=task.fiscal_year,
-        region__path__startswith=task.region.path,
-    )
-    if task.department_id:
-        qs = qs.filter(department_id=task.department_id)
-    if task.scope == MonitoringTask.Scope.SELECTED:
-        qs = qs.filter(pk__in=task.selected_projects.values("pk"))
-    return qs
-
-
 def task_projects_in_scope(task: MonitoringTask, as_of: date) -> list[Project]:
     # One query: the projects with their signed payment sum to the period end.
-    return list(annotate_execution(scope_projects(task), as_of).order_by("department_id", "unit_id", "code"))
+    return list(annotate_execution(selectors.scope_projects(task), as_of).order_by("department_id", "unit_id", "code"))
 
 
 def _approved_targets(task: MonitoringTask, q: Q) -> list[PerformanceTarget]:

@@ -16,7 +16,6 @@ from jixiao.core import audit
 from jixiao.execution.models import Payment
 from jixiao.monitoring import selectors
 from jixiao.monitoring.models import EDITABLE_STATUSES, MonitoringRecord, MonitoringTask, TaskStatus
-from jixiao.monitoring.services import scope_projects
 
 MONEY: Any = DecimalField(max_digits=18, decimal_places=2)
 ZERO = Value(Decimal("0.00"), output_field=MONEY)
@@ -46,7 +45,7 @@ def records_refresh_execution(region: Any, fiscal_years: Iterable[int]) -> int:
             paid = Payment.objects.filter(pay_date__lte=as_of).order_by()
             per_project = paid.filter(project=OuterRef("project")).values("project")
             per_department = paid.filter(
-                project__in=scope_projects(task), project__department=OuterRef("department")
+                project__in=selectors.scope_projects(task), project__department=OuterRef("department")
             ).values("project__department")
             count = 0
             for rows, payments in (

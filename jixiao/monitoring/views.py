@@ -11,8 +11,17 @@ from django.views.decorators.http import require_POST
 from jixiao.core import audit, audit_labels, bulk
 from jixiao.core.errors import ConflictError, DomainError
 from jixiao.core.forms import EvidenceUploadForm, valid_filters
+from jixiao.core.jobs import (
+    job_attach_page,
+    job_identity,
+    job_progress,
+    job_start_as_current,
+    job_summarize,
+    redirect_to_job,
+)
 from jixiao.core.list_exports import ListExport, Selection, export_list
 from jixiao.core.locking import step_refusal, typed_opinion
+from jixiao.core.models import Job
 from jixiao.core.numbers import year_or_none
 from jixiao.core.views_helpers import capability_required, paginate, xlsx_response
 from jixiao.monitoring import exports, selectors, services
@@ -91,10 +100,23 @@ def _task_page(request: HttpRequest, pk: int, status: int = 200) -> HttpResponse
     return render(request, "monitoring/task_detail.html", context, status=status)
 
 
+# A round over more projects than this (a city's or a province's: 118,000 in-library projects) is issued by a
+# background job with a progress page, not in the request (which a proxy would time out).
+ISSUE_IN_REQUEST_MAX = 3000
+ISSUE_JOB = "jixiao.monitoring.views.task_issue_job"
+
+
 @require_POST
 @capability_required("monitoring.manage")
 def task_issue(request: HttpRequest, pk: int) -> HttpResponse:
     task = selectors.task_get(request.user, pk)
+    # A refusal (not a draft, a round issued above) is said on the round page at once, not by a failed job.
+    large = task.status == TaskStatus.DRAFT and selectors.task_is_managed_by(request.user, task)
+    if large and selectors.scope_projects(task).count() > ISSUE_IN_REQUEST_MAX:
+        job = job_start_as_current(
+            request, "monitoring.task_issue", ISSUE_JOB, title=f"下达监控任务：{task.title}", task_id=task.pk
+        )
+        return redirect_to_job(job, reverse("monitoring:task_detail", args=[task.pk]))
     try:
         issued = services.task_issue(actor=request.user, task=task)
     except DomainError as exc:
@@ -133,6 +155,20 @@ def task_delete(request: HttpRequest, pk: int) -> HttpResponse:
         return _task_page(request, pk, exc.status_code)
     messages.success(request, "草稿任务已删除")
     return redirect("monitoring:task_list")
+
+
+def task_issue_job(job: Job, *, membership_id: int | None, task_id: int) -> None:
+    """The background half of `task_issue` for a large round: the same service, as the job's owner."""
+    user = job_identity(job, membership_id)
+    task = selectors.task_get(user, task_id)
+    job_progress(job, 0, 1, "正在生成监控表…")
+    issued = services.task_issue(actor=user, task=task)
+    job_attach_page(job, reverse("monitoring:task_detail", args=[task.pk]), "打开监控任务")
+    job_progress(job, 1, 1)
+    summary: list[tuple[str, Any]] = [("监控任务", task.title), ("生成监控表", issued.records)]
+    if issued.without_own_unit:
+        summary.append(("没有一级预算单位（本级）、未生成部门整体监控表的部门", "、".join(issued.without_own_unit)))
+    job_summarize(job, f"监控任务已下达，生成监控表{issued.records}张", summary)
 
 
 def _round_selection(user: Any, query: QueryDict) -> Selection:

@@ -178,3 +178,21 @@ def test_a_workbook_is_refused_once_the_record_changed_otherwise(ready: World) -
     response = _upload(client, record, content)
     assert response.status_code == 409 and "导出后已被修改" in response.content.decode()
     assert MonitoringRecord.objects.get(pk=record.pk).version == saved.version
+
+
+def test_a_large_round_is_issued_by_a_background_job(ready: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from jixiao.core.models import Job
+    from jixiao.monitoring import views
+
+    monkeypatch.setattr(views, "ISSUE_IN_REQUEST_MAX", 2)  # the school's, the branch's and the hospital's: 3
+    task = services.task_create(actor=ready.users["performance"], data=round_data())
+    response = ready.login("performance").post(f"/monitoring/{task.pk}/issue/")
+    job = Job.objects.get(kind="monitoring.task_issue")
+    assert response.status_code == 302 and response["Location"].startswith(f"/jobs/{job.pk}/")
+    task.refresh_from_db()
+    assert task.status == TaskStatus.ISSUED and task.records.count() == 3
+    assert (job.status, job.result_url) == (Job.Status.DONE, f"/monitoring/{task.pk}/")
+    assert "生成监控表3张" in job.message
+    # Pressed again: said on the round page at once, no second job.
+    response = ready.login("performance").post(f"/monitoring/{task.pk}/issue/")
+    assert response.status_code == 409 and Job.objects.filter(kind="monitoring.task_issue").count() == 1
