@@ -13,6 +13,7 @@ from django.db.models import Count, DecimalField, OuterRef, Q, QuerySet, Subquer
 from django.db.models.functions import Coalesce
 
 from jixiao.core.scoping import ScopeLevel, whole_departments_q
+from jixiao.execution import hooks
 from jixiao.execution.models import (
     DepartmentCumulativeExecution,
     DepartmentMonthExecution,
@@ -367,7 +368,8 @@ def lagging_departments(departments: list[dict[str, Any]]) -> list[dict[str, Any
 
 def execution_analysis(user: Any, fiscal_year: int, month: int) -> dict[str, Any]:
     """Execution against 序时进度 for the projects the user sees: the monthly cumulative series and per 主管部门
-    to the end of `month` (time progress m/12, the national default). All sums are computed in the database."""
+    to the end of `month`, against the 序时进度 of the viewer's region (its monitoring settings: m/12, the national
+    default, or elapsed days ÷ days in the year). All sums are computed in the database."""
     projects = Project.objects.visible_to(user).filter(fiscal_year=fiscal_year, status=ProjectStatus.IN_LIBRARY)
     whole = whole_departments(user)
     regions = whole_regions(user)
@@ -383,7 +385,8 @@ def execution_analysis(user: Any, fiscal_year: int, month: int) -> dict[str, Any
     # Every project has its 主管部门: the departments' budgets and counts add up to the whole.
     budget = sum((row["budget"] for row in departments), Decimal("0.00"))
     series = cumulative(monthly)
-    progress = Decimal(month) / Decimal(12)
+    membership = getattr(user, "active_membership", None)
+    progress = hooks.time_progress(getattr(membership, "region", None), fiscal_year, month)
     several_counties = spans_counties(user)  # every county has its 教育局: name the region too
     for row in departments:
         row["gap"] = row["rate"] - progress

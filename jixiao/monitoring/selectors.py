@@ -68,6 +68,11 @@ def time_progress(fiscal_year: int, month: int, mode: str = TimeProgressMode.MON
     return value.quantize(FOUR, rounding=ROUND_HALF_UP)
 
 
+def region_time_progress(region: Any, fiscal_year: int, month: int) -> Decimal:
+    """The region's 序时进度 at the end of `month` by its settings row's mode (the execution app's provider)."""
+    return time_progress(fiscal_year, month, settings_for(region, fiscal_year).time_progress_mode)
+
+
 def exec_rate(executed: Decimal | None, budget: Decimal | None) -> Decimal:
     """执行率 = executed ÷ budget; a zero budget gives 0 (DOMAIN.md §5.1)."""
     if not budget:
