@@ -31,7 +31,7 @@ from jixiao.alerts.forms import (
     WarningFilterForm,
 )
 from jixiao.alerts.models import ANSWERABLE_STATES, CaseStatus, FundAdjustment, Tier
-from jixiao.core import audit
+from jixiao.core import audit, once
 from jixiao.core.errors import ConflictError, DomainError
 from jixiao.core.forms import valid_filters
 from jixiao.core.jobs import job_identity, job_progress, job_start, job_summarize
@@ -348,7 +348,8 @@ def adjustment_new(request: HttpRequest) -> HttpResponse:
         status = 400
         if form.is_valid():
             data = form.cleaned_data
-            try:
+
+            def record() -> HttpResponse:
                 adjustment = services.adjustment_record(
                     actor=user,
                     project=data["project"],
@@ -358,16 +359,18 @@ def adjustment_new(request: HttpRequest) -> HttpResponse:
                     amount_yuan=data["amount_yuan"],
                     reason=data["reason"],
                 )
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-                status = exc.status_code
-            else:
                 messages.success(
                     request,
                     f"已登记：{adjustment.project.name} {adjustment.get_source_display()}"
                     f"{adjustment.get_kind_display()}{format_wan(adjustment.amount_yuan)}万元",
                 )
                 return redirect(f"{reverse('alerts:adjustments')}?fiscal_year={adjustment.fiscal_year}")
+
+            try:
+                return once.run_once(request, record)  # a double click on 登记 records one adjustment
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+                status = exc.status_code
     return render(request, "alerts/adjustment_form.html", {"form": form}, status=status)
 
 

@@ -380,3 +380,22 @@ class StoredFile(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class FormSubmission(models.Model):
+    """A register form's one-time token, used by its first POST (core.once): a double click on 登记 sends the same
+    token twice, and the second request finds this row (the unique key) and is sent to the row the first made."""
+
+    token = models.CharField(_("表单令牌"), max_length=64, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="+"
+    )
+    result_url = models.CharField(_("结果页面"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("提交时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("已提交表单")
+        verbose_name_plural = _("已提交表单")
+
+    def __str__(self) -> str:
+        return self.token

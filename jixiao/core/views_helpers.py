@@ -17,7 +17,7 @@ from django.shortcuts import render
 from django.urls import Resolver404, resolve
 from django.utils.http import content_disposition_header
 
-from jixiao.core import audit
+from jixiao.core import audit, once
 from jixiao.core.errors import DomainError
 from jixiao.core.spreadsheets import XLSX_CONTENT_TYPE, CellError, ImportRejectedError, SpreadsheetError, error_report
 from jixiao.core.text import CONTROL_CHARS
@@ -64,19 +64,23 @@ def form_page(
 ) -> HttpResponse:
     """A register row's create or edit page: on a valid POST, `save(data, version)` (the form's data less its hidden
     `version`); its refusal is shown above the form with its status (400, 404, 409), what was typed kept; success
-    flashes `success` and answers `done(result)`. An invalid form is a 400."""
+    flashes `success` and answers `done(result)`. An invalid form is a 400. A create page whose form carries
+    `{% submit_once %}` saves once per form (core.once): a double click on 登记 makes one row."""
     status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         version = data.pop("version", None)
-        try:
+
+        def saved() -> HttpResponse:
             result = save(data, version)
+            messages.success(request, success)
+            return done(result)
+
+        try:
+            return once.run_once(request, saved)
         except DomainError as exc:
             form.add_error(None, exc.message)
             status = exc.status_code
-        else:
-            messages.success(request, success)
-            return done(result)
     return render(request, template, {"form": form, **context}, status=status)
 
 

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from jixiao.core import once
 from jixiao.core.errors import ConflictError, DomainError, PermissionDeniedError
 from jixiao.core.forms import valid_filters
 from jixiao.core.list_exports import ListExport, Selection, export_list
@@ -286,18 +287,21 @@ def _agency_form(request: HttpRequest, agency: Any) -> HttpResponse:
         return render(request, "experts/agency_form.html", {**context, "form": form})
     status = 400
     if form.is_valid():
-        try:
+
+        def save() -> HttpResponse:
             saved = services.agency_save(
                 actor=request.user, agency=agency, data=form.service_data, expected_version=form.expected_version
             )
+            messages.success(request, f"第三方机构“{saved.name}”已保存")
+            return redirect("experts:agency_list")
+
+        try:
+            return once.run_once(request, save)  # a double click on a new agency's 保存 makes one row
         except PermissionDeniedError as exc:
             raise PermissionDenied from exc
         except DomainError as exc:
             _add_service_error(form, exc)
             status = exc.status_code
-        else:
-            messages.success(request, f"第三方机构“{saved.name}”已保存")
-            return redirect("experts:agency_list")
     return render(request, "experts/agency_form.html", {**context, "form": form}, status=status)
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
+from jixiao.core import once
 from jixiao.core.errors import ConflictError, DomainError
 from jixiao.core.forms import valid_filters
 from jixiao.core.list_exports import ListExport, Selection, export_list
@@ -155,14 +156,17 @@ def finding_create(request: HttpRequest) -> HttpResponse:
     form = ManualFindingForm(request.POST or None, user=request.user, initial={"fiscal_year": _current_year()})
     status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
-        try:
+
+        def create() -> HttpResponse:
             rect = services.finding_create_manual(actor=request.user, data=form.cleaned_data)
+            messages.success(request, "问题已登记，请编制整改要求后下达")
+            return redirect("rectification:detail", pk=rect.pk)
+
+        try:
+            return once.run_once(request, create)  # a double click on 登记 makes one case
         except DomainError as exc:
             form.add_error(None, exc.message)
             status = exc.status_code  # 409: registered already
-        else:
-            messages.success(request, "问题已登记，请编制整改要求后下达")
-            return redirect("rectification:detail", pk=rect.pk)
     return render(request, "rectification/finding_form.html", {"form": form}, status=status)
 
 

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from jixiao.core import once
 from jixiao.core.errors import DomainError
 from jixiao.core.forms import valid_filters
 from jixiao.core.list_exports import ListExport, Selection, export_list
@@ -95,13 +96,16 @@ def session_create(request: HttpRequest) -> HttpResponse:
     form = SessionForm(request.POST or None, units=selectors.participant_unit_choices(request.user))
     if request.method == "POST" and form.is_valid():
         data, units = _form_data(form)
-        try:
+
+        def create() -> HttpResponse:
             session = services.training_create(actor=request.user, data=data, participant_units=units)
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-        else:
             messages.success(request, "培训记录已保存")
             return redirect("training:detail", pk=session.pk)
+
+        try:
+            return once.run_once(request, create)  # a double click on 保存 makes one record
+        except DomainError as exc:
+            form.add_error(None, exc.message)
     status = 400 if request.method == "POST" else 200
     return render(request, "training/form.html", {"form": form, "title": "新增培训记录"}, status=status)
 

@@ -8,6 +8,23 @@ document.addEventListener("submit", function (event) {
   var message = form.getAttribute && form.getAttribute("data-confirm");
   if (message && !window.confirm(message)) { event.preventDefault(); }
 });
+// A register form (one carrying the one-time `submit_token`, core.once): its buttons are disabled once it is sent,
+// so a double click sends one request (the server refuses a second one anyway). Disabled after the event, so the
+// pressed button's own value is still sent; enabled again when the page comes back from the browser's history.
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (event.defaultPrevented || !form.querySelector || !form.querySelector('input[name="submit_token"]')) { return; }
+  window.setTimeout(function () {
+    form.querySelectorAll('button[type="submit"], input[type="submit"]').forEach(function (b) { b.disabled = true; });
+  }, 0);
+});
+window.addEventListener("pageshow", function () {
+  document.querySelectorAll('input[name="submit_token"]').forEach(function (input) {
+    input.form && input.form.querySelectorAll('button[type="submit"], input[type="submit"]').forEach(function (b) {
+      b.disabled = false;
+    });
+  });
+});
 document.addEventListener("click", function (event) {
   var el = event.target;
   if (el && el.classList && el.classList.contains("jx-print")) { window.print(); }

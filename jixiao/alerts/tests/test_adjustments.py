@@ -276,3 +276,16 @@ def test_a_long_export_is_a_job_with_the_same_filter_and_scope(library: Any, set
     )
     header = next(i for i, r in enumerate(rows) if r and r[0] == "预算年度")
     assert [r[2] for r in rows[header + 1 :] if r[1]] == [w.school_project.name]
+
+
+def test_a_double_click_on_register_is_sent_to_the_list_not_a_409(library: Any) -> None:
+    w = library
+    finance = w.login("performance")
+    page = finance.get(NEW).content.decode()
+    token = page.split('name="submit_token" value="')[1].split('"')[0]
+    form = {**_form(w.school_project), "submit_token": token}
+    first = finance.post(NEW, form)
+    second = finance.post(NEW, form, follow=True)
+    assert first.status_code == 302 and second.redirect_chain == [(first["Location"], 302)]
+    assert "该表单已提交，未重复登记" in second.content.decode()
+    assert FundAdjustment.objects.count() == 1

@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django_filters.widgets import BaseCSVWidget
 
-from jixiao.core import audit_labels
+from jixiao.core import audit_labels, once
 from jixiao.core.money import format_wan, format_yuan
 from jixiao.core.views_helpers import may_open
 
@@ -121,6 +121,15 @@ def link_or_text(url: str, text: Any, css: str = "", testid: str = "") -> str:
     if url:
         return format_html('<a href="{}"{}>{}</a>', url, attrs, text)
     return format_html("<span{}>{}</span>", attrs, text)
+
+
+@register.simple_tag(takes_context=True)
+def submit_once(context: dict[str, Any]) -> str:
+    """A register form's one-time token (core.once): the one posted when the form is shown again after a refusal,
+    else a fresh one."""
+    request = context.get("request")
+    token = (once.posted_token(request) if request is not None else None) or once.new_token()
+    return format_html('<input type="hidden" name="{}" value="{}">', once.TOKEN_FIELD, token)
 
 
 @register.simple_tag(takes_context=True)

@@ -166,3 +166,26 @@ def test_the_same_finding_registered_twice_makes_one_case(world: World) -> None:
     other = {**data, "description": "审计发现政府采购程序不规范"}
     assert client.post("/rectification/findings/new/", other).status_code == 302
     assert Rectification.objects.count() == 2
+
+
+def test_a_double_click_on_register_is_sent_to_the_first_case(world: World) -> None:
+    """With the form's one-time token the second POST of a double click is redirected to the case the first made
+    (not a 409 page saying it is registered already)."""
+    client = world.login("performance")
+    page = client.get("/rectification/findings/new/").content.decode()
+    token = page.split('name="submit_token" value="')[1].split('"')[0]
+    data = {
+        "fiscal_year": YEAR,
+        "source_type": "AUDIT",
+        "category": "FUNDS",
+        "severity": "MEDIUM",
+        "description": "审计发现结余资金未及时收回",
+        "department": world.edu.pk,
+        "unit": world.school.pk,
+        "submit_token": token,
+    }
+    first = client.post("/rectification/findings/new/", data)
+    second = client.post("/rectification/findings/new/", data)
+    rect = Rectification.objects.get()
+    assert first.status_code == second.status_code == 302
+    assert second["Location"] == first["Location"] == f"/rectification/{rect.pk}/"

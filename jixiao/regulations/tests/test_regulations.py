@@ -242,3 +242,25 @@ def test_the_export_is_audited_and_a_long_list_is_written_by_a_job(world: World,
     assert sorted(r[1] for r in rows[1:]) == ["=cmd|'/c calc'!A1", "渠县预算绩效管理办法"]
     assert AuditEvent.objects.filter(event_type="regulation.export").count() == 3
     assert world.login("unit_user").get(f"/jobs/{job.pk}/").status_code == 404
+
+
+def test_a_double_click_on_save_registers_one_regulation(world: World) -> None:
+    """登记 clicked twice sent two POSTs and made two identical rows. The create form carries a one-time token
+    (core.once): the second POST with it writes nothing and is sent to the row the first made, with a notice."""
+    client = world.login("performance")
+    page = client.get(reverse("regulations:create")).content.decode()
+    token = page.split('name="submit_token" value="')[1].split('"')[0]
+    # A refused save does not use the token up: the corrected form is sent again with it.
+    refused = client.post(reverse("regulations:create"), {**_post(title=""), "submit_token": token})
+    assert refused.status_code == 400 and f'value="{token}"' in refused.content.decode()
+    first = client.post(reverse("regulations:create"), {**_post(), "submit_token": token})
+    second = client.post(reverse("regulations:create"), {**_post(), "submit_token": token}, follow=True)
+    regulation = Regulation.objects.get()
+    assert first.status_code == 302 and first["Location"] == reverse("regulations:detail", args=[regulation.pk])
+    assert second.redirect_chain == [(reverse("regulations:detail", args=[regulation.pk]), 302)]
+    assert "该表单已提交，未重复登记" in second.content.decode()
+    assert AuditEvent.objects.filter(event_type="regulation.create").count() == 1
+    # A fresh form (a new token) registers another one; the edit form carries no token.
+    assert client.post(reverse("regulations:create"), {**_post(), "submit_token": "x" * 32}).status_code == 302
+    assert Regulation.objects.count() == 2
+    assert "submit_token" not in client.get(reverse("regulations:edit", args=[regulation.pk])).content.decode()

@@ -306,3 +306,17 @@ def test_a_participant_id_beyond_any_row_is_refused_at_the_box_not_a_crash(world
         response = client.post(reverse("training:create"), {**PAGE_FORM, "participant_units": [huge]})
         assert response.status_code == 400 and "选择一个有效的选项" in response.content.decode()
     assert not TrainingSession.objects.exists()
+
+
+def test_a_double_click_on_save_makes_one_training_record(world: World) -> None:
+    """Two POSTs of the same new-record form (its one-time token, core.once) make one record; the second is sent to
+    it with a notice."""
+    client = world.login("performance")
+    page = client.get(reverse("training:create")).content.decode()
+    token = page.split('name="submit_token" value="')[1].split('"')[0]
+    form = {**PAGE_FORM, "audience": ["finance_staff"], "submit_token": token}
+    first = client.post(reverse("training:create"), form)
+    second = client.post(reverse("training:create"), form)
+    session = TrainingSession.objects.get()
+    assert first.status_code == second.status_code == 302
+    assert second["Location"] == first["Location"] == reverse("training:detail", args=[session.pk])
