@@ -236,7 +236,8 @@ def draw_create(request: HttpRequest) -> HttpResponse:
         return render(request, "experts/draw_form.html", {"form": form, "title": "抽取专家"})
     if form.is_valid():
         data = form.cleaned_data
-        try:
+
+        def draw_panel() -> HttpResponse:
             draw = services.panel_draw(
                 actor=request.user,
                 purpose=data["purpose"],
@@ -244,13 +245,15 @@ def draw_create(request: HttpRequest) -> HttpResponse:
                 size=data["size"],
                 avoid_department=data["avoid_department"],
             )
+            messages.success(request, f"已抽取{len(draw.drawn_ids)}名专家")
+            return redirect("experts:draw_detail", pk=draw.pk)
+
+        try:
+            return once.run_once(request, draw_panel)  # a double click on 抽取 draws once, not twice
         except PermissionDeniedError as exc:
             raise PermissionDenied from exc
         except DomainError as exc:
             form.add_error(None, exc.message)
-        else:
-            messages.success(request, f"已抽取{len(draw.drawn_ids)}名专家")
-            return redirect("experts:draw_detail", pk=draw.pk)
     return render(request, "experts/draw_form.html", {"form": form, "title": "抽取专家"}, status=400)
 
 
@@ -360,19 +363,22 @@ def _engagement_form(request: HttpRequest, engagement: Engagement | None) -> Htt
     title = f"修改委托：{engagement.title}" if engagement else "新增第三方委托"
     status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
-        try:
+
+        def save() -> HttpResponse:
             saved = services.engagement_save(
                 actor=request.user,
                 engagement=engagement,
                 data=form.service_data,
                 expected_version=form.expected_version,
             )
+            messages.success(request, "委托已保存")
+            return redirect("experts:engagement_detail", pk=saved.pk)
+
+        try:
+            return once.run_once(request, save)  # a double click on a new engagement's 保存 makes one
         except DomainError as exc:
             form.add_error(None, exc.message)
             status = exc.status_code
-        else:
-            messages.success(request, "委托已保存")
-            return redirect("experts:engagement_detail", pk=saved.pk)
     return render(request, "experts/engagement_form.html", {"form": form, "title": title}, status=status)
 
 

@@ -41,6 +41,17 @@ def _post(agency: Agency, **extra: Any) -> dict[str, Any]:
     }
 
 
+def test_a_double_click_on_save_makes_one_engagement(world: World) -> None:
+    agency = _agency(world)
+    client = world.login("dept_admin")
+    page = client.get("/experts/engagements/new/").content.decode()
+    token = page.split('name="submit_token" value="')[1].split('"')[0]
+    first = client.post("/experts/engagements/new/", {**_post(agency), "submit_token": token})
+    second = client.post("/experts/engagements/new/", {**_post(agency), "submit_token": token})
+    assert first.status_code == second.status_code == 302 and second["Location"] == first["Location"]
+    assert Engagement.objects.count() == 1
+
+
 def test_a_department_commissions_and_closes_its_own_engagement(world: World) -> None:
     agency = _agency(world)
     client = world.login("dept_admin")

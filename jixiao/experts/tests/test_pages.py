@@ -257,6 +257,20 @@ def test_draw_page_runs_a_draw_and_shows_the_verified_result(world: World, pool:
     assert "事前评估" in client.get(reverse("experts:draw_list")).content.decode()
 
 
+def test_a_double_click_on_draw_draws_once(world: World, pool: dict[str, Expert]) -> None:
+    """抽取 clicked twice made two random draws of one panel (the second could replace an unwelcome first). The form's
+    one-time token (core.once): the second POST draws nothing and opens the first draw."""
+    client = world.login("performance")
+    form = client.get(reverse("experts:draw_create")).content.decode()
+    token = form.split('name="submit_token" value="')[1].split('"')[0]
+    post = {"purpose": "事前评估", "field": "教育", "size": 2, "submit_token": token}
+    first = client.post(reverse("experts:draw_create"), post)
+    second = client.post(reverse("experts:draw_create"), post)
+    draw = PanelDraw.objects.get()
+    assert first.status_code == second.status_code == 302
+    assert second["Location"] == first["Location"] == reverse("experts:draw_detail", args=[draw.pk])
+
+
 def test_list_and_export_queries_do_not_grow_with_the_pool(
     world: World, pool: dict[str, Expert], django_assert_max_num_queries: Any
 ) -> None:
