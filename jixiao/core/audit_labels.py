@@ -122,6 +122,7 @@ ACTIONS: dict[str, str] = {
     "evidence_add": "上传佐证材料",
     "evidence_delete": "删除佐证材料",
     "evidence_download": "下载佐证材料",
+    "execution_refresh": "更新支付数据执行数",
     "expert_draw": "抽取专家",
     "expert_score": "专家评分",
     "export": "导出",
