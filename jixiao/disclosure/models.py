@@ -82,6 +82,22 @@ class Channel(models.TextChoices):
     OTHER = "other", _("其他")
 
 
+def hidden_as_secret_q() -> models.Q:
+    """`DisclosureQuerySet.hidden_as_secret` as a condition, for the internal counts' conditional aggregates and the
+    list filters: published, and of a department or unit flagged 涉密 since."""
+    secret = models.Q(department__is_secret=True) | models.Q(unit__is_secret=True)
+    return models.Q(secret, status=DisclosureStatus.PUBLISHED)
+
+
+def shown_q() -> models.Q:
+    """Published and still shown on the public site (`DisclosureQuerySet.published` without `is_deleted`)."""
+    return models.Q(
+        models.Q(department__isnull=True) | models.Q(department__is_secret=False),
+        models.Q(unit__isnull=True) | models.Q(unit__is_secret=False),
+        status=DisclosureStatus.PUBLISHED,
+    )
+
+
 class DisclosureQuerySet(BusinessRowQuerySet["Disclosure"]):
     """Scope: core.scoping.BusinessRowQuerySet (region-level items, without department or unit, are seen by region
     roles only). The public site never uses this: it reads `published()` snapshots."""
@@ -94,21 +110,12 @@ class DisclosureQuerySet(BusinessRowQuerySet["Disclosure"]):
     def hidden_as_secret(self) -> DisclosureQuerySet:
         """Published items the public site no longer shows because their department or unit was flagged 涉密 after
         publication (`published` leaves them out): withheld for 涉密 as much as an item exempted as 涉密."""
-        return self.filter(
-            models.Q(department__is_secret=True) | models.Q(unit__is_secret=True),
-            status=DisclosureStatus.PUBLISHED,
-            is_deleted=False,
-        )
+        return self.filter(hidden_as_secret_q(), is_deleted=False)
 
     def published(self) -> DisclosureQuerySet:
         """What the public may read: published, and not of a department or unit flagged 涉密 (flagged after
         publication, the item leaves every public page, file and open-data set at once, status unchanged)."""
-        return self.filter(
-            models.Q(department__isnull=True) | models.Q(department__is_secret=False),
-            models.Q(unit__isnull=True) | models.Q(unit__is_secret=False),
-            status=DisclosureStatus.PUBLISHED,
-            is_deleted=False,
-        )
+        return self.filter(shown_q(), is_deleted=False)
 
 
 def snapshot_path(instance: Disclosure, filename: str) -> str:

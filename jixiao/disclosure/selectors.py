@@ -22,6 +22,8 @@ from jixiao.disclosure.models import (
     DisclosureSettings,
     DisclosureStatus,
     ItemType,
+    hidden_as_secret_q,
+    shown_q,
 )
 from jixiao.disclosure.workflow import DISCLOSURE_WORKFLOW
 from jixiao.organizations.models import Department, FiscalRegion
@@ -29,7 +31,8 @@ from jixiao.projects.models import Project
 from jixiao.targets.models import PerformanceTarget
 
 DEFAULT_DAYS_AFTER_APPROVAL = 20
-# The list's status filter value for “不予公开（涉密/敏感）”: both statuses the withheld sentence counts.
+# The list's status filter value for “不予公开（涉密/敏感）”: both statuses the withheld sentence counts, and the
+# published items hidden since by a 涉密 flag (`hidden_as_secret`).
 WITHHELD_FILTER = "withheld"
 WITHHELD_STATUSES = (DisclosureStatus.EXEMPT_SECRET, DisclosureStatus.EXEMPT_SENSITIVE)
 # The shape organizations.models.mof_div_validator accepts (ASCII digits: `\d` would take full-width ones too).
@@ -108,7 +111,10 @@ def disclosures_filtered(user: Any, params: dict[str, Any]) -> QuerySet[Disclosu
     if params.get("item_type"):
         qs = qs.filter(item_type=params["item_type"])
     if params.get("status") == WITHHELD_FILTER:
-        qs = qs.filter(status__in=WITHHELD_STATUSES)
+        qs = qs.filter(Q(status__in=WITHHELD_STATUSES) | hidden_as_secret_q())
+    elif params.get("status") == DisclosureStatus.PUBLISHED:
+        # 已公开 as the public site and the counts read it: not an item hidden since by a 涉密 flag (under withheld).
+        qs = qs.filter(shown_q())
     elif params.get("status"):
         qs = qs.filter(status=params["status"])
     if params.get("department"):
@@ -119,7 +125,10 @@ def disclosures_filtered(user: Any, params: dict[str, Any]) -> QuerySet[Disclosu
         qs = qs.filter(outdated_q())
     if params.get("q"):
         qs = qs.filter(title__icontains=params["q"])
-    qs = qs.annotate(is_outdated=ExpressionWrapper(outdated_q(), output_field=BooleanField()))
+    qs = qs.annotate(
+        is_outdated=ExpressionWrapper(outdated_q(), output_field=BooleanField()),
+        is_hidden_secret=ExpressionWrapper(hidden_as_secret_q(), output_field=BooleanField()),
+    )
     return qs.order_by("-fiscal_year", "item_type", "department__dept_code", "id")
 
 
@@ -171,16 +180,17 @@ def year_choices(user: Any) -> list[int]:
 def disclosure_summary(user: Any, fiscal_year: int) -> dict[str, Any]:
     """Contract for reports (DIS-1): published per item type, exempt counts (涉密, 敏感, other), open work.
 
-    ``withheld_total`` counts 涉密 and 敏感 only: the “N项涉及涉密及敏感信息，不予公开” figure (the same rule as the
-    public site's withheld sentence, `withheld_count`); ``exempt_total`` adds the items withheld for other reasons.
+    ``withheld_total`` counts 涉密 and 敏感 only: the “N项涉及涉密及敏感信息，不予公开” figure, by the public site's
+    withheld-sentence rule (`withheld_count`): a published item hidden since because its department or unit was
+    flagged 涉密 (`hidden_as_secret`, also returned alone as ``hidden_secret``) counts under ``exempt["secret"]``, not
+    as published. ``exempt_total`` adds the items withheld for other reasons.
     """
     qs = Disclosure.objects.visible_to(user).filter(fiscal_year=fiscal_year)
     by_status = dict(qs.values_list("status").annotate(n=Count("id")).order_by())
-    published = dict(
-        qs.filter(status=DisclosureStatus.PUBLISHED).values_list("item_type").annotate(n=Count("id")).order_by()
-    )
+    published = dict(qs.filter(shown_q()).values_list("item_type").annotate(n=Count("id")).order_by())
+    hidden = qs.filter(hidden_as_secret_q()).count()
     exempt = {
-        "secret": by_status.get(DisclosureStatus.EXEMPT_SECRET, 0),
+        "secret": by_status.get(DisclosureStatus.EXEMPT_SECRET, 0) + hidden,
         "sensitive": by_status.get(DisclosureStatus.EXEMPT_SENSITIVE, 0),
         "other": by_status.get(DisclosureStatus.EXEMPT_OTHER, 0),
     }
@@ -190,6 +200,7 @@ def disclosure_summary(user: Any, fiscal_year: int) -> dict[str, Any]:
         "exempt": exempt,
         "exempt_total": sum(exempt.values()),
         "withheld_total": exempt["secret"] + exempt["sensitive"],
+        "hidden_secret": hidden,
         "pending": by_status.get(DisclosureStatus.PENDING, 0),
         "review": by_status.get(DisclosureStatus.REVIEW, 0),
         "withdrawn": by_status.get(DisclosureStatus.WITHDRAWN, 0),
@@ -199,15 +210,16 @@ def disclosure_summary(user: Any, fiscal_year: int) -> dict[str, Any]:
 
 
 def statistics_rows(user: Any, fiscal_year: int) -> list[dict[str, Any]]:
-    """One row per item type: total, published, each exemption, open, overdue (one grouped query)."""
+    """One row per item type: total, published, each exemption, open, overdue (one grouped query). A published item
+    hidden since by a 涉密 flag counts under 涉密, not 已公开 (`disclosure_summary`)."""
     qs = Disclosure.objects.visible_to(user).filter(fiscal_year=fiscal_year)
     grouped = {
         row["item_type"]: row
         for row in qs.values("item_type")
         .annotate(
             total=Count("id"),
-            published=Count("id", filter=Q(status=DisclosureStatus.PUBLISHED)),
-            secret=Count("id", filter=Q(status=DisclosureStatus.EXEMPT_SECRET)),
+            published=Count("id", filter=shown_q()),
+            secret=Count("id", filter=Q(status=DisclosureStatus.EXEMPT_SECRET) | hidden_as_secret_q()),
             sensitive=Count("id", filter=Q(status=DisclosureStatus.EXEMPT_SENSITIVE)),
             other=Count("id", filter=Q(status=DisclosureStatus.EXEMPT_OTHER)),
             open=Count("id", filter=Q(status__in=OPEN_STATUSES)),

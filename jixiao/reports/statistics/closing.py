@@ -93,7 +93,9 @@ def dis_1(scope: Scope) -> Figure:
     exempt = {k: int(v) for k, v in (summary.get("exempt") or {}).items()}
     total, exempt_total = sum(published.values()), sum(exempt.values())
     # “涉及涉密及敏感信息” counts those two exemptions only; items withheld for another reason get their own clause.
-    withheld = exempt.get("secret", 0) + exempt.get("sensitive", 0)
+    # The contract's figure, by the public withheld sentence's rule: an item published and hidden since by a 涉密 flag
+    # on its department or unit counts under 涉密 (exempt["secret"]), not as published.
+    withheld = int(summary.get("withheld_total") or exempt.get("secret", 0) + exempt.get("sensitive", 0))
     other = exempt.get("other", 0)
     parts = [f"{labels.get(k, k)}{n}项" for k, n in published.items() if n]
     return Figure(

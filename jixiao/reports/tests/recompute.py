@@ -257,8 +257,14 @@ def _later_stages(path: str, wy: int) -> dict[str, dict[str, Any]]:
     ]
     items = [
         d
-        for d in Disclosure.objects.select_related("region")
+        for d in Disclosure.objects.select_related("region", "department", "unit")
         if not d.is_deleted and d.fiscal_year == wy and _in(d.region, path)
+    ]
+    # A published item whose department or unit was flagged 涉密 since is withheld (涉密), as the public site reads it.
+    hidden = [
+        d
+        for d in items
+        if d.status == "published" and ((d.department and d.department.is_secret) or (d.unit and d.unit.is_secret))
     ]
     appraisals = [
         a
@@ -292,8 +298,8 @@ def _later_stages(path: str, wy: int) -> dict[str, dict[str, Any]]:
     return {
         "DOC-1": {"issued_total": len(docs), "issued": dict(Counter(d.doc_type for d in docs))},
         "DIS-1": {
-            "published_total": len([d for d in items if d.status == "published"]),
-            "exempt_total": len([d for d in items if d.status.startswith("exempt_")]),
+            "published_total": len([d for d in items if d.status == "published"]) - len(hidden),
+            "exempt_total": len([d for d in items if d.status.startswith("exempt_")]) + len(hidden),
         },
         "AP-1": {
             "examinees": len(appraisals),

@@ -14,7 +14,7 @@ from django.urls import reverse
 from conftest import World
 from jixiao.disclosure import selectors, services
 from jixiao.disclosure.models import Disclosure, ItemType
-from jixiao.disclosure.tests.helpers import YEAR, Sources, generate, item_of, make_sources
+from jixiao.disclosure.tests.helpers import YEAR, Sources, generate, item_of, make_sources, publish
 from jixiao.reports.statistics.base import Scope
 from jixiao.reports.statistics.closing import dis_1
 
@@ -70,3 +70,55 @@ def test_the_annual_summary_sentence_names_other_exemptions_separately(world: Wo
     figure = dis_1(Scope(region=world.region, work_year=YEAR, fiscal_year=YEAR, actor=world.users["performance"]))
     assert "，1项涉及涉密及敏感信息，不予公开，1项因其他原因不予公开" in figure.sentence
     assert figure.values["withheld_total"] == 1 and figure.values["exempt_total"] == 2
+
+
+def test_an_item_hidden_by_a_later_secret_flag_is_withheld_in_every_internal_figure(
+    world: World, sources: Sources
+) -> None:
+    """Published, then its unit flagged 涉密: the public site counts it as withheld (`withheld_count`), so do the
+    contract, the statistics page, the dashboard cells and the lists they open, and DIS-1 — not as 已公开."""
+    _arrange(world)
+    hospital_item = publish(world, item_of(ItemType.TARGET_TABLE, sources.hospital_target))
+    performance = world.users["performance"]
+    before = selectors.disclosure_summary(performance, YEAR)
+    world.hospital.is_secret = True
+    world.hospital.save(update_fields=["is_secret"])
+
+    summary = selectors.disclosure_summary(performance, YEAR)
+    assert summary["withheld_total"] == 2 == selectors.withheld_count(world.region, YEAR)
+    assert summary["exempt"]["secret"] == 2 and summary["hidden_secret"] == 1
+    assert summary["published_total"] == before["published_total"] - 1
+    row = {r["item_type"]: r for r in selectors.statistics_rows(performance, YEAR)}[ItemType.TARGET_TABLE]
+    assert (row["published"], row["secret"]) == (
+        before["published"][ItemType.TARGET_TABLE] - 1,
+        1,
+    )
+
+    client = world.login("leader")
+    cells = {
+        c.key: c for c in client.get(reverse("reports:dashboard"), {"year": YEAR}).context["panels"]["activity"].cells
+    }
+    reader = world.login("performance")
+    withheld = [i.pk for i in reader.get(cells["exempt"].url).context["page"].object_list]
+    assert cells["exempt"].count == len(withheld) == 2 and hospital_item.pk in withheld
+    published = reader.get(cells["published"].url).context["page"]
+    assert cells["published"].count == published.paginator.count
+    assert hospital_item.pk not in [i.pk for i in published.object_list]
+    assert "已标记涉密，不再公开" in reader.get(cells["exempt"].url).content.decode()
+
+    figure = dis_1(Scope(region=world.region, work_year=YEAR, fiscal_year=YEAR, actor=performance))
+    assert "，2项涉及涉密及敏感信息，不予公开，1项因其他原因不予公开" in figure.sentence
+    assert figure.values["withheld_total"] == 2
+    assert ("涉密不予公开（项）", "2") in figure.table
+
+
+def test_the_item_page_of_a_hidden_item_says_so_and_offers_no_public_link(world: World, sources: Sources) -> None:
+    generate(world)
+    item = publish(world, item_of(ItemType.TARGET_TABLE, sources.hospital_target))
+    reader = world.login("performance")
+    url = reverse("disclosure:detail", args=[item.pk])
+    assert 'data-testid="public-link"' in reader.get(url).content.decode()
+    world.hospital.is_secret = True
+    world.hospital.save(update_fields=["is_secret"])
+    page = reader.get(url).content.decode()
+    assert 'data-testid="public-link"' not in page and "已标记涉密，不再公开" in page
