@@ -459,13 +459,19 @@ def ev_3(scope: Scope) -> Figure:
     # out a report whose disclosure was withheld (涉密, 敏感, 其他): a public document must not name it.
     issued = evaluations.filter(status=KeyEvalStatus.ISSUED).order_by("title", "pk")
     reports = list(issued.values_list("title", flat=True))
+    # So is a report of a 主管部门 flagged 涉密, before or after its item was published (the public site then hides
+    # the item and counts it as withheld, disclosure `hidden_as_secret`): `is_secret` suppresses public export.
     withheld = Disclosure.objects.filter(
         item_type=ItemType.KEY_EVAL_REPORT,
         status__in=EXEMPT_STATUSES,
         subject_type=ContentType.objects.get_for_model(KeyEvaluation),
         is_deleted=False,
     )
-    public_reports = list(issued.exclude(pk__in=withheld.values("subject_id")).values_list("title", flat=True))
+    public_reports = list(
+        issued.exclude(pk__in=withheld.values("subject_id"))
+        .exclude(department__is_secret=True)
+        .values_list("title", flat=True)
+    )
     # The public statement's “N个项目报告…不予公开” is about these reports, not every withheld item of DIS-1.
     withheld_other = issued.filter(
         pk__in=withheld.filter(status=Disclosure.Status.EXEMPT_OTHER).values("subject_id")

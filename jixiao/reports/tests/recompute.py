@@ -216,6 +216,8 @@ def recompute(path: str, wy: int, fy: int) -> dict[str, dict[str, Any]]:
         and not d.is_deleted
         and d.subject_type.model_class() is KeyEvaluation  # type: ignore[union-attr]
     }
+    # A report of a 主管部门 flagged 涉密 is not named in a public document either.
+    withheld |= {k.pk for k in keys if k.department_id and k.department.is_secret}  # type: ignore[union-attr]
     out["EV-3"]["public_reports"] = [
         k.title
         for k in sorted((k for k in keys if k.status == "issued"), key=lambda k: (k.title, k.pk))

@@ -195,3 +195,27 @@ def test_a_report_whose_disclosure_was_withheld_is_counted_but_not_named(world: 
     assert "一中教学设备购置" not in text + str(tables)
     assert "本年度暂无已下达结果的重点绩效评价报告。" in text
     assert "附表" not in paragraphs and tables == []  # no reports table to show, and no 附表 in a public document
+
+
+def test_a_report_of_a_department_flagged_secret_after_publication_is_not_named_but_counted_as_withheld(
+    world: World,
+) -> None:
+    """The public site hides the published report of a 主管部门 flagged 涉密 afterwards and counts it as withheld; the
+    public 工作情况说明 does the same: no title in its table, counted in “N个项目报告涉及涉密及敏感信息，不予公开”."""
+    sources = make_sources(world)
+    generate(world)
+    reviewer = world.users["performance"]
+    item = item_of(ItemType.KEY_EVAL_REPORT, sources.key_eval)
+    item = disclosure_services.disclosure_transition(actor=reviewer, item=item, action="propose")
+    disclosure_services.disclosure_transition(actor=reviewer, item=item, action="publish")
+    world.edu.is_secret = True
+    world.edu.save(update_fields=["is_secret"])
+
+    report = _public(world)
+    paragraphs, tables = _word(world, report)
+    text = "\n".join(paragraphs)
+    assert "形成1个评价报告" in text
+    assert "1个项目报告涉及涉密及敏感信息，不予公开" in text
+    assert not any(t[0] == ["序号", "评价报告"] for t in tables)
+    assert "一中教学设备购置" not in text
+    assert report.statistics["EV-3"]["values"]["public_reports"] == []
