@@ -1,5 +1,6 @@
-"""documents.0007: one 代字 per 发文字号 series of a region, in the database too. Duplicates stored before the check
-are merged into the region's shared series where that changes no 文号; the others stop the migration, named."""
+"""documents.0007 and 0008: one 代字 per 发文字号 series of a region, in the database too. Duplicates stored before
+the check are merged into the region's shared series where that changes no 文号; the others stop the migration,
+named. Run on PostgreSQL too: there the merge's updates and the constraint cannot share one transaction."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from jixiao.documents.models import DocType, DocumentSeries, DocumentStatus, Off
 from jixiao.organizations.tests.factories import FiscalRegionFactory
 
 BEFORE = ("documents", "0006_series_version")
-migration = importlib.import_module("jixiao.documents.migrations.0007_series_abbrev_unique")
+migration = importlib.import_module("jixiao.documents.migrations.0007_series_abbrev_merge")
 
 
 def _series(region: object, doc_type: str, abbrev: str) -> DocumentSeries:

@@ -1,4 +1,4 @@
-"""One 代字 per 发文字号 series of a region, in the database too (UNIQUE (region, abbrev)). Until now only
+"""One 代字 per 发文字号 series of a region, in the database too (UNIQUE (region, abbrev), added by 0008). Until now only
 `services.series_save` refused a 代字 another series of the region used: series saved before that check, or two
 first saves at once, could share one, and both series then counted 1, 2, 3… and handed out the same 文号.
 
@@ -10,7 +10,7 @@ out twice) needs a person to choose a new 代字: the migration stops and names 
 发文字号 page, then migrate again. Nothing is renamed automatically — a 代字 is the bureau's official designation.
 """
 
-from django.db import migrations, models
+from django.db import migrations
 
 
 def merge_duplicate_abbrevs(apps, schema_editor):
@@ -54,10 +54,8 @@ class Migration(migrations.Migration):
         ("documents", "0006_series_version"),
     ]
 
+    # The constraint comes in 0008, in its own transaction: PostgreSQL refuses to ALTER a table whose rows this
+    # transaction has just updated while their deferred foreign-key checks are pending.
     operations = [
         migrations.RunPython(merge_duplicate_abbrevs, migrations.RunPython.noop),
-        migrations.AddConstraint(
-            model_name="documentseries",
-            constraint=models.UniqueConstraint(fields=["region", "abbrev"], name="uniq_doc_series_abbrev"),
-        ),
     ]
