@@ -15,8 +15,8 @@ UNIT_COLUMNS: list[tuple[str, str, bool]] = [
     ("单位类型", "kind", True),
     ("是否启用", "is_active", False),
 ]
-# 财政区划编码 is read back by the import (optional column): a row of another region than the importer's own is
-# refused, never looked up in the importer's region (a city's export holds its counties' units).
+# 财政区划编码 is read back by the import (optional column): each row is resolved and saved in its region, the
+# importer's own or one under it (a city's export holds its counties' units); any other region is refused.
 REGION_CODE_HEADER = "财政区划编码"
 UNIT_EXPORT_EXTRA_HEADERS = ["单位级次", "主管部门名称", "财政区划", REGION_CODE_HEADER]
 UNIT_KIND_BY_LABEL = {str(label): value for value, label in BudgetUnit.Kind.choices}

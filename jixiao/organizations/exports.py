@@ -1,5 +1,5 @@
-"""Exports take the same filtered queryset the page shows; the layout re-imports unchanged (rows of the importer's
-own region: the 财政区划编码 column tells the import which region a row belongs to)."""
+"""Exports take the same filtered queryset the page shows; the layout re-imports unchanged (the 财政区划编码 column
+tells the import which region a row belongs to: the importer's own or one under it, so a city's whole export)."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def template_workbook() -> bytes:
         ["101002", "县第一中学", "101", "101001", "事业单位", "是"],
     ]
     notes = [
-        ["单位编码", "必填；数字和字母，本区划内唯一。编码已存在的单位将被更新"],
+        ["单位编码", "必填；数字和字母，同一财政区划内唯一。编码已存在的单位将被更新"],
         ["单位名称", "必填"],
         ["主管部门编码", "必填；须是系统中已有的主管部门编码"],
         ["上级单位编码", "一级单位留空；二级、三级单位填写上级单位编码（可以是本文件中的单位），须属于同一主管部门"],
@@ -54,10 +54,11 @@ def template_workbook() -> bytes:
         ["是否启用", "是/否；留空时新单位为“是”，已有单位保持不变"],
         [
             "财政区划编码",
-            "导出文件中的列，可不填；填写时须是您本区划的编码：下级区划的单位请由该区划的用户导入",
+            "导出文件中的列，可不填（即本区划）；填写时须是本区划或下级区划的编码，该行导入到该区划"
+            "（主管部门、上级单位按该区划的编码查找）",
         ],
         ["", "导入为“全部成功或全部不导入”：任何一行有错误，所有数据都不会导入"],
-        ["示例", f"见“示例”表；请在“{SHEET_NAME}”表中填写本区划的单位，不要把示例行复制进去"],
+        ["示例", f"见“示例”表；请在“{SHEET_NAME}”表中填写单位，不要把示例行复制进去"],
     ]
     return write_workbook(
         [(SHEET_NAME, IMPORT_HEADERS, []), ("填写说明", ["列", "说明"], notes), ("示例", IMPORT_HEADERS, examples)]

@@ -54,7 +54,7 @@ def _parse_row(number: int, cells: dict[str, Any], errors: list[CellError]) -> U
             errors.append(CellError(number, title, cell_text(raw)[:100], str(exc)))
             values[key] = ""
     values.setdefault("is_active", None)
-    # An exported file's 财政区划编码 (optional): the service refuses a row of another region than the importer's.
+    # An exported file's 财政区划编码 (optional): the row's region, the importer's own or one under it (the service).
     values["region_code"] = cell_text(cells.get(REGION_CODE_HEADER))[:20]
     return UnitImportRow(row=number, **values)
 
@@ -66,17 +66,20 @@ def parse_unit_workbook(upload: IO[bytes] | bytes) -> tuple[list[UnitImportRow],
         return [], [CellError(1, title, "", "缺少必填列（请使用导入模板）") for title in missing]
     parsed: list[UnitImportRow] = []
     errors: list[CellError] = []
-    seen: dict[str, int] = {}
+    # Codes are unique per region: a city's file holds its counties' 101001 each (the service also compares an
+    # empty 财政区划编码 with the importer's own code).
+    seen: dict[tuple[str, str], int] = {}
     for number, cells in rows:
         if len(parsed) >= MAX_ROWS:
             errors.append(CellError(number, "", "", f"单次最多导入{MAX_ROWS}行"))
             break
         item = _parse_row(number, cells, errors)
         if item.agency_code:
-            if item.agency_code in seen:
-                errors.append(CellError(number, "单位编码", item.agency_code, f"与第{seen[item.agency_code]}行重复"))
+            key = (item.region_code, item.agency_code)
+            if key in seen:
+                errors.append(CellError(number, "单位编码", item.agency_code, f"与第{seen[key]}行重复"))
             else:
-                seen[item.agency_code] = number
+                seen[key] = number
         parsed.append(item)
     if not parsed and not errors:
         errors.append(CellError(2, "", "", "文件中没有数据行"))

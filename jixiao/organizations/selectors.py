@@ -206,17 +206,30 @@ def unit_parent_choices(user: Any, unit: BudgetUnit | None = None) -> QuerySet[B
     return qs
 
 
-def units_in_region(region: FiscalRegion) -> dict[str, BudgetUnit]:
-    """All units of a region by code (codes are unique per region), for import resolution."""
-    return {u.agency_code: u for u in BudgetUnit.objects.filter(region=region).select_related("department")}
+def units_by_region(region_ids: list[int]) -> dict[int, dict[str, BudgetUnit]]:
+    """All units of the regions, per region by code (codes are unique per region), for import resolution: one query
+    for a city's file naming its twenty counties."""
+    found: dict[int, dict[str, BudgetUnit]] = {pk: {} for pk in region_ids}
+    for unit in BudgetUnit.objects.filter(region_id__in=region_ids).select_related("department"):
+        found[unit.region_id][unit.agency_code] = unit
+    return found
 
 
-def departments_by_code(user: Any, region: FiscalRegion) -> dict[str, Department]:
-    return {d.dept_code: d for d in Department.objects.visible_to(user).filter(region=region)}
+def departments_by_region(user: Any, region_ids: list[int]) -> dict[int, dict[str, Department]]:
+    """The visible departments of the regions, per region by code (one query)."""
+    found: dict[int, dict[str, Department]] = {pk: {} for pk in region_ids}
+    for department in Department.objects.visible_to(user).filter(region_id__in=region_ids):
+        found[department.region_id][department.dept_code] = department
+    return found
 
 
-def visible_unit_ids(user: Any, region: FiscalRegion) -> set[int]:
-    return set(BudgetUnit.objects.visible_to(user).filter(region=region).values_list("pk", flat=True))
+def visible_unit_ids(user: Any, region_ids: list[int]) -> set[int]:
+    return set(BudgetUnit.objects.visible_to(user).filter(region_id__in=region_ids).values_list("pk", flat=True))
+
+
+def regions_under_by_code(region: FiscalRegion, codes: set[str]) -> dict[str, FiscalRegion]:
+    """The regions of `codes` that are `region` or under it (their path under its path), by code: one query."""
+    return {r.mof_div_code: r for r in region_subtree(region).filter(mof_div_code__in=codes)}
 
 
 def _unit_business_models() -> list[type[Model]]:

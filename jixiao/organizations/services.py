@@ -6,6 +6,8 @@ transaction, saves only what changed and writes an audit event. An update that c
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -330,24 +332,51 @@ def _import_levels(rows: list[UnitImportRow], existing: dict[str, BudgetUnit]) -
     return levels
 
 
-def _region_errors(actor: Any, region: FiscalRegion, rows: list[UnitImportRow]) -> list[CellError]:
-    """Rows of another region than the importer's own (an exported file's 财政区划编码): refused. Codes are unique per
-    region only and every lookup below is in the importer's region, so a city re-importing its export would turn
-    its counties' units into new city units under the city's 主管部门 of the same codes."""
-    foreign = [r for r in rows if r.region_code and r.region_code != region.mof_div_code]
-    if not foreign:
-        return []
-    codes = {r.region_code for r in foreign}
-    names = dict(
-        FiscalRegion.objects.visible_to(actor).filter(mof_div_code__in=codes).values_list("mof_div_code", "name")
-    )
+def import_row_regions(
+    actor: Any, region: FiscalRegion, codes: dict[int, str], noun: str
+) -> tuple[dict[int, FiscalRegion], list[CellError]]:
+    """Each row's region by its 财政区划编码 (row number → code; empty: the importer's own `region`), looked up in
+    one query: the importer's region or one under it, so a city or province imports its counties' rows in one file.
+    Codes are unique per region only and every import resolves them in the row's region. A code outside the
+    importer's subtree, or unknown, is refused on that cell (`noun`: 单位, 专家)."""
+    _require_visible(FiscalRegion.objects.visible_to(actor), region, "财政区划")
+    wanted = {code for code in codes.values() if code and code != region.mof_div_code}
+    found = {region.mof_div_code: region, **(selectors.regions_under_by_code(region, wanted) if wanted else {})}
     own = f"本区划（{region.name}，{region.mof_div_code}）"
+    regions: dict[int, FiscalRegion] = {}
+    refused: list[tuple[int, str]] = []
+    for number, code in codes.items():
+        target = found.get(code or region.mof_div_code)
+        if target is None:
+            refused.append((number, code))
+        else:
+            regions[number] = target
+    if not refused:
+        return regions, []
+    has_subregions = FiscalRegion.objects.filter(parent=region).exists()
     errors = []
-    for row in foreign:
-        name = names.get(row.region_code)
-        where = f"该行属于“{name}”" if name else f"财政区划编码不是{own}的编码"
-        message = f"{where}：只能导入{own}的单位；下级区划的单位请由该区划的用户导入，或导出时选择“仅本区划”"
-        errors.append(CellError(row.row, "财政区划编码", row.region_code, message))
+    for number, code in refused:
+        if has_subregions:
+            message = f"财政区划编码“{code}”不是{own}或其下级区划的编码：只能导入{own}及其下级区划的{noun}"
+        else:  # a county: the message it had when every import took the importer's own region only
+            message = (
+                f"财政区划编码不是{own}的编码：只能导入{own}的{noun}；下级区划的{noun}请由该区划的用户导入，"
+                "或导出时选择“仅本区划”"
+            )
+        errors.append(CellError(number, "财政区划编码", code, message))
+    return regions, errors
+
+
+def _duplicate_errors(rows: list[UnitImportRow]) -> list[CellError]:
+    """A code twice in one region (the parser compares the written 财政区划编码: an empty one and the importer's own
+    code name the same region)."""
+    seen: dict[str, int] = {}
+    errors = []
+    for row in rows:
+        if row.agency_code in seen:
+            errors.append(CellError(row.row, "单位编码", row.agency_code, f"与第{seen[row.agency_code]}行重复"))
+        elif row.agency_code:
+            seen[row.agency_code] = row.row
     return errors
 
 
@@ -406,84 +435,111 @@ def _record_import_failure(actor: Any, errors: list[CellError]) -> None:
     )
 
 
-def _import_lookups(actor: Any, region: FiscalRegion) -> tuple[dict[str, Department], dict[str, BudgetUnit], set[int]]:
+ImportLookups = tuple[dict[str, Department], dict[str, BudgetUnit], set[int]]
+
+
+@dataclass
+class _ImportPlan:
+    """The rows grouped by their region with that region's lookups, and every error found."""
+
+    groups: list[tuple[FiscalRegion, list[UnitImportRow], ImportLookups]]
+    errors: list[CellError]
+
+
+def _import_plan(actor: Any, region: FiscalRegion, rows: list[UnitImportRow]) -> _ImportPlan:
     require(actor, "org.import")
-    _require_visible(FiscalRegion.objects.visible_to(actor), region, "财政区划")
-    return (
-        selectors.departments_by_code(actor, region),
-        selectors.units_in_region(region),
-        selectors.visible_unit_ids(actor, region),
-    )
-
-
-def _all_import_errors(
-    actor: Any,
-    region: FiscalRegion,
-    rows: list[UnitImportRow],
-    lookups: tuple[dict[str, Department], dict[str, BudgetUnit], set[int]],
-) -> list[CellError]:
-    refused = _region_errors(actor, region, rows)
-    # The rows of another region are reported once, by their 财政区划编码, and left out of the other checks.
-    foreign = {e.row for e in refused}
-    errors = refused + _import_errors([r for r in rows if r.row not in foreign], *lookups)
-    return sorted(errors, key=lambda e: e.row)
+    row_regions, errors = import_row_regions(actor, region, {r.row: r.region_code for r in rows}, "单位")
+    regions: dict[int, FiscalRegion] = {}
+    grouped: dict[int, list[UnitImportRow]] = {}
+    for row in rows:
+        target = row_regions.get(row.row)
+        if target is not None:  # a refused row is reported once, by its 财政区划编码, and left out of the other checks
+            regions[target.pk] = target
+            grouped.setdefault(target.pk, []).append(row)
+    ids = sorted(grouped)
+    departments = selectors.departments_by_region(actor, ids)
+    units = selectors.units_by_region(ids)
+    visible_ids = selectors.visible_unit_ids(actor, ids)
+    groups = []
+    for pk in sorted(ids, key=lambda pk: regions[pk].path):
+        lookups = (departments[pk], units[pk], visible_ids)
+        errors += _duplicate_errors(grouped[pk]) + _import_errors(grouped[pk], *lookups)
+        groups.append((regions[pk], grouped[pk], lookups))
+    return _ImportPlan(groups, sorted(errors, key=lambda e: e.row))
 
 
 def units_import_errors(*, actor: Any, region: FiscalRegion, rows: list[UnitImportRow]) -> list[CellError]:
-    """The rows' errors that need the database (a row of another region, a department not there, a code taken, a
-    parent missing), without writing: reported together with the parser's errors, so a file is not corrected in two
-    rounds."""
-    return _all_import_errors(actor, region, rows, _import_lookups(actor, region))
+    """The rows' errors that need the database (a row of a region outside the importer's, a department not there, a
+    code taken, a parent missing), without writing: reported together with the parser's errors, so a file is not
+    corrected in two rounds."""
+    return _import_plan(actor, region, rows).errors
 
 
 def units_import(*, actor: Any, region: FiscalRegion, rows: list[UnitImportRow]) -> dict[str, int]:
-    """Upsert units by code, all-or-nothing, rows of the actor's own region only (an exported file's 财政区划编码).
-    Raises ImportRejectedError with per-cell errors."""
-    departments, existing, _visible_ids = lookups = _import_lookups(actor, region)
-    errors = _all_import_errors(actor, region, rows, lookups)
-    if errors:
-        _record_import_failure(actor, errors)
-        raise ImportRejectedError(errors)
-    levels = _import_levels(rows, existing)
+    """Upsert units by code, all-or-nothing, each row in its region (an exported file's 财政区划编码, empty: the
+    actor's own region): the actor's region or one under it. Raises ImportRejectedError with per-cell errors."""
+    plan = _import_plan(actor, region, rows)
+    if plan.errors:
+        _record_import_failure(actor, plan.errors)
+        raise ImportRejectedError(plan.errors)
     counts = {"created": 0, "updated": 0, "unchanged": 0}
-    saved_codes: set[str] = set()
+    by_region: dict[str, dict[str, Any]] = {}
     try:
         with transaction.atomic():
-            # Parents first, so a parent in the same file is saved before its children.
-            for row in sorted(rows, key=lambda r: (levels[r.agency_code] or 0, r.row)):
-                current = existing.get(row.agency_code)
-                parent = existing[row.parent_code] if row.parent_code else None
-                if parent is not None and row.parent_code not in saved_codes:
-                    # An earlier row may have moved this parent's own ancestors: read its current path.
-                    parent.refresh_from_db(fields=["path", "level", "department", "region"])
-                data: dict[str, Any] = {
-                    "agency_code": row.agency_code,
-                    "name": row.name,
-                    "department": departments[row.dept_code],
-                    "parent": parent,
-                    "kind": row.kind,
-                }
-                if row.is_active is not None:
-                    data["is_active"] = row.is_active
-                try:
-                    saved = _unit_write(actor, current, {**data, "region": region}, None)
-                except ServiceError as exc:
-                    raise ImportRejectedError([CellError(row.row, "", row.agency_code, exc.message)]) from exc
-                version_before = current.version if current is not None else None
-                key = "created" if current is None else ("unchanged" if saved.version == version_before else "updated")
-                counts[key] += 1
-                existing[row.agency_code] = saved
-                saved_codes.add(row.agency_code)
+            for target, group, (departments, existing, _visible_ids) in plan.groups:
+                tally = by_region[target.mof_div_code] = {"name": target.name, **dict.fromkeys(counts, 0)}
+                for key in _import_region(actor, target, group, departments, existing):
+                    counts[key] += 1
+                    tally[key] += 1
+            names = "、".join(f"{target.name}（{target.mof_div_code}）" for target, _g, _l in plan.groups)
             audit.record(
                 actor=actor,
                 event_type="unit.import",
                 object_type="organizations.budgetunit",
-                reason=f"导入预算单位：新增{counts['created']}个，更新{counts['updated']}个，未变化{counts['unchanged']}个",
+                changes={"regions": by_region},
+                reason=f"导入预算单位：新增{counts['created']}个，更新{counts['updated']}个，未变化{counts['unchanged']}个；"
+                f"财政区划：{names}",
             )
     except ImportRejectedError as exc:
         _record_import_failure(actor, exc.errors)
         raise
     return counts
+
+
+def _import_region(
+    actor: Any,
+    region: FiscalRegion,
+    rows: list[UnitImportRow],
+    departments: dict[str, Department],
+    existing: dict[str, BudgetUnit],
+) -> Iterator[str]:
+    """Save one region's rows (checked), yielding created / updated / unchanged for each."""
+    levels = _import_levels(rows, existing)
+    saved_codes: set[str] = set()
+    # Parents first, so a parent in the same file is saved before its children.
+    for row in sorted(rows, key=lambda r: (levels[r.agency_code] or 0, r.row)):
+        current = existing.get(row.agency_code)
+        parent = existing[row.parent_code] if row.parent_code else None
+        if parent is not None and row.parent_code not in saved_codes:
+            # An earlier row may have moved this parent's own ancestors: read its current path.
+            parent.refresh_from_db(fields=["path", "level", "department", "region"])
+        data: dict[str, Any] = {
+            "agency_code": row.agency_code,
+            "name": row.name,
+            "department": departments[row.dept_code],
+            "parent": parent,
+            "kind": row.kind,
+        }
+        if row.is_active is not None:
+            data["is_active"] = row.is_active
+        try:
+            saved = _unit_write(actor, current, {**data, "region": region}, None)
+        except ServiceError as exc:
+            raise ImportRejectedError([CellError(row.row, "", row.agency_code, exc.message)]) from exc
+        version_before = current.version if current is not None else None
+        yield "created" if current is None else ("unchanged" if saved.version == version_before else "updated")
+        existing[row.agency_code] = saved
+        saved_codes.add(row.agency_code)
 
 
 # ---------------------------------------------------------------- fiscal years

@@ -245,13 +245,14 @@ def test_parse_errors_and_database_checks_come_in_one_report(world: World) -> No
 # ---------------------------------------------------------------- a city's export and the import of its own region
 
 
-def _city_budget_client(world: World) -> tuple[Client, Any]:
-    """A city above world.region (渠县) whose 主管部门 reuse the county's codes 101 and 102, and its 预算股 user."""
+def _city_budget_client(world: World, *, counties: tuple[Any, ...] = ()) -> tuple[Client, Any]:
+    """A city above world.region (渠县, and `counties`) whose 主管部门 reuse the county's codes 101 and 102, and its
+    预算股 user."""
     from conftest import _member
     from jixiao.organizations.models import FinanceSection
     from jixiao.organizations.tests.factories import DepartmentFactory, FinanceSectionFactory, city_with_counties
 
-    city, _ = city_with_counties(world.region)
+    city, _ = city_with_counties(world.region, *counties)
     for code, name in (("101", "市教育局"), ("102", "市卫健局")):
         DepartmentFactory(region=city, dept_code=code, name=name)
     section = FinanceSectionFactory(region=city, code="YS", name="预算科", kind=FinanceSection.Kind.BUDGET)
@@ -261,22 +262,101 @@ def _city_budget_client(world: World) -> tuple[Client, Any]:
     return client, city
 
 
-def test_a_citys_whole_export_is_refused_on_import_instead_of_duplicating_county_units(world: World) -> None:
-    """The export covers the city's counties, the import looked codes up in the city only: the county's units came
-    back as new city units under the city's 主管部门 of the same codes. Rows of another region are now refused."""
-    client, _city = _city_budget_client(world)
+REGION_HEADERS = [*HEADERS, "财政区划编码"]
+
+
+def test_a_citys_whole_export_imports_back_unchanged(world: World) -> None:
+    """The export covers the city's counties; the import took the importer's own region only (a city re-importing
+    its export was refused, before that it created the counties' units again as city units). Each row is now
+    resolved and saved in its own region."""
+    client, _city = _city_budget_client(world, counties=(world.other_region,))
     exported = client.get(reverse("organizations:unit_export")).getvalue()
     rows = _open(exported)
-    assert {r[EXPORT_HEADERS.index("财政区划编码")] for r in rows[1:]} == {"511725000"}
+    assert {r[EXPORT_HEADERS.index("财政区划编码")] for r in rows[1:]} == {"511725000", "511722000"}
     before = _state()
     response = _upload(client, exported)
+    assert response.status_code == 302, response.context and response.context["errors"]
+    assert _state() == before
+
+
+def test_a_city_imports_one_file_for_two_of_its_counties(world: World) -> None:
+    """A city's 预算股 had to log into each county to import its units: one file now names each row's county. The
+    codes (101001 in both counties, 主管部门 101, 上级单位) are resolved in the row's county."""
+    client, city = _city_budget_client(world, counties=(world.other_region,))
+    rows = [
+        ["101001", "县第一中学（更名）", "101", "", "行政单位", "是", "511725000"],
+        ["101009", "渠县新学校", "101", "101001", "事业单位", "是", "511725000"],
+        ["101001", "宣汉县中学（更名）", "101", "", "行政单位", "是", "511722000"],
+        ["101008", "宣汉县新学校", "101", "101001", "事业单位", "是", "511722000"],
+        ["101007", "市直新单位", "101", "", "行政单位", "是", ""],
+    ]
+    response = _upload(client, _xlsx(rows, REGION_HEADERS))
+    assert response.status_code == 302, response.context and response.context["errors"]
+    world.school.refresh_from_db()
+    world.far_unit.refresh_from_db()
+    assert world.school.name == "县第一中学（更名）" and world.far_unit.name == "宣汉县中学（更名）"
+    qu = BudgetUnit.objects.get(agency_code="101009")
+    xuan = BudgetUnit.objects.get(agency_code="101008")
+    assert (qu.region, qu.department, qu.parent) == (world.region, world.edu, world.school)
+    assert (xuan.region, xuan.department_id, xuan.parent) == (world.other_region, world.far_unit.department_id,
+                                                              world.far_unit)  # fmt: skip
+    city_unit = BudgetUnit.objects.get(agency_code="101007")
+    assert city_unit.region == city and city_unit.department.name == "市教育局"
+    event = AuditEvent.objects.get(event_type="unit.import", outcome="success")
+    assert "新增3个" in event.reason and "更新2个" in event.reason
+    assert "渠县（511725000）" in event.reason and "宣汉县（511722000）" in event.reason
+    assert event.changes["regions"]["511722000"] == {"name": "宣汉县", "created": 1, "updated": 1, "unchanged": 0}
+
+
+def test_a_city_row_of_another_citys_county_or_an_unknown_code_is_refused(world: World) -> None:
+    from jixiao.organizations.tests.factories import city_with_counties
+
+    client, _city = _city_budget_client(world)  # 宣汉县 stays outside the city
+    city_with_counties(("511322000", "营山县"), code="511300000", name="南充市")
+    before = _state()
+    rows = [
+        ["101009", "新单位", "101", "", "行政单位", "是", "511725000"],
+        ["101001", "外县单位", "101", "", "行政单位", "是", "511722000"],
+        ["101003", "外市单位", "101", "", "行政单位", "是", "511322000"],
+        ["101004", "无此区划", "101", "", "行政单位", "是", "999999999"],
+    ]
+    response = _upload(client, _xlsx(rows, REGION_HEADERS))
     assert response.status_code == 400
-    messages = {(e.row, e.column): e.message for e in response.context["errors"]}
-    assert len(messages) == len(rows) - 1
-    assert all(column == "财政区划编码" for _row, column in messages)
-    assert "渠县" in next(iter(messages.values())) and "达州市" in next(iter(messages.values()))
+    errors = {(e.row, e.column): e.message for e in response.context["errors"]}
+    assert set(errors) == {(3, "财政区划编码"), (4, "财政区划编码"), (5, "财政区划编码")}
+    assert errors[(4, "财政区划编码")] == (
+        "财政区划编码“511322000”不是本区划（达州市，511700000）或其下级区划的编码："
+        "只能导入本区划（达州市，511700000）及其下级区划的单位"
+    )
+    assert "“999999999”" in errors[(5, "财政区划编码")]
     assert _state() == before
     assert AuditEvent.objects.filter(event_type="unit.import", outcome="failure").exists()
+
+
+def test_a_county_is_still_refused_a_row_of_its_sibling_county(world: World) -> None:
+    """Under a city, 渠县's 预算股 imports 渠县's rows only: 宣汉县's are refused with the message counties had."""
+    _city_budget_client(world, counties=(world.other_region,))
+    before = _state()
+    rows = [["101001", "改名", "101", "", "行政单位", "是", "511722000"]]
+    response = _upload(world.login("budget"), _xlsx(rows, REGION_HEADERS))
+    assert response.status_code == 400
+    [error] = response.context["errors"]
+    assert error.column == "财政区划编码" and error.message.startswith(
+        "财政区划编码不是本区划（渠县，511725000）的编码：只能导入本区划（渠县，511725000）的单位"
+    )
+    assert _state() == before
+
+
+def test_the_same_code_twice_in_one_region_is_a_duplicate_also_with_and_without_the_region_code(world: World) -> None:
+    rows = [
+        ["101009", "新单位", "101", "", "行政单位", "是", ""],
+        ["101009", "新单位", "101", "", "行政单位", "是", "511725000"],
+    ]
+    response = _upload(world.login("budget"), _xlsx(rows, REGION_HEADERS))
+    assert response.status_code == 400
+    [error] = response.context["errors"]
+    assert (error.row, error.column, error.message) == (3, "单位编码", "与第2行重复")
+    assert not BudgetUnit.objects.filter(agency_code="101009").exists()
 
 
 def test_a_citys_own_region_export_imports_back_unchanged(world: World) -> None:
