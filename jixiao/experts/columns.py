@@ -19,6 +19,9 @@ EXPERT_COLUMNS: list[tuple[str, str, bool]] = [
     ("声明回避部门编码", "conflict_codes", False),
     ("是否在库", "is_active", False),
 ]
+# 财政区划编码 is read back by the import (optional column, the export's last): a new expert's region, the
+# importer's own or one under it (a city's file holds its counties' experts); an existing expert keeps its region.
+REGION_CODE_HEADER = "财政区划编码"
 EXPERT_KIND_BY_LABEL = {str(label): value for value, label in Expert.Kind.choices}
 YES_NO = {"是": True, "否": False}
 MASK_CHAR = "*"
@@ -39,6 +42,7 @@ class ExpertImportRow:
     phone: str  # a masked number ("138****5678") keeps the stored phone
     conflict_codes: tuple[str, ...]
     is_active: bool | None  # None: keep the current value (new experts are in the pool)
+    region_code: str = ""  # the 财政区划编码 column of an exported file; empty: the importer's own region
 
     @property
     def phone_is_masked(self) -> bool:

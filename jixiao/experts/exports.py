@@ -1,8 +1,8 @@
 """Exports take the same filtered queryset the page shows; the layout re-imports unchanged.
 
 Phones are masked unless the exporter holds expert.contact (SECURITY.md G02); a masked phone in a
-re-imported file keeps the stored number. A re-import takes the experts of the importer's own region only (a
-city's export holds its counties' experts: export 仅本区划 to re-import).
+re-imported file keeps the stored number. The file re-imports, a city's whole export too: an expert is found by
+编号 in its own region, a new one goes to the region its 财政区划编码 names (the importer's own or one under it).
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from typing import Any
 from django.db.models import QuerySet
 
 from jixiao.core.spreadsheets import write_workbook
-from jixiao.experts.columns import EXPERT_COLUMNS
+from jixiao.experts.columns import EXPERT_COLUMNS, REGION_CODE_HEADER
 from jixiao.experts.models import Expert
 
 IMPORT_HEADERS = [title for title, _key, _required in EXPERT_COLUMNS]
-EXPORT_HEADERS = [*IMPORT_HEADERS, "所属部门名称", "财政区划"]
+EXPORT_HEADERS = [*IMPORT_HEADERS, "所属部门名称", "财政区划", REGION_CODE_HEADER]
 SHEET_NAME = "专家库"
 
 
@@ -36,6 +36,7 @@ def _row(expert: Expert, *, with_contact: bool) -> list[Any]:
         "是" if expert.is_active else "否",
         department.name if department is not None else "",
         expert.region.name,
+        expert.region.mof_div_code,
     ]
 
 
@@ -55,11 +56,15 @@ def template_workbook() -> bytes:
         ["姓名", "必填"],
         ["类别", "必填；可选值：" + "、".join(str(label) for _value, label in Expert.Kind.choices)],
         ["专业领域", "必填；抽取专家时按此领域筛选"],
-        ["所属部门编码", "在本县部门任职的专家填写，抽取时将回避该部门"],
+        ["所属部门编码", "在本县部门任职的专家填写，抽取时将回避该部门；按该专家所属财政区划的部门编码查找"],
         ["联系电话", "新增专家填写完整号码；导出文件中的脱敏号码（如 138****1234）表示保持不变"],
         ["声明回避部门编码", "多个编码用顿号或逗号分隔"],
         ["是否在库", "是/否；留空时新专家为“是”，已有专家保持不变"],
-        ["", "只能导入本区划的专家：下级区划的专家请由该区划的用户导入（导出时可选择“仅本区划”）"],
+        [
+            "财政区划编码",
+            "可不填（即本区划）；市、省的用户可填写下级区划的编码，新增专家导入到该区划；已有专家（填写编号）"
+            "留在其所属区划，填写时须与之相同",
+        ],
         ["", "导入为“全部成功或全部不导入”：任何一行有错误，所有数据都不会导入"],
     ]
     return write_workbook([(SHEET_NAME, IMPORT_HEADERS, examples), ("填写说明", ["列", "说明"], notes)])

@@ -10,7 +10,7 @@ from typing import IO, Any
 
 from jixiao.core.numbers import is_digits
 from jixiao.core.spreadsheets import CellError, cell_text, read_rows
-from jixiao.experts.columns import EXPERT_COLUMNS, EXPERT_KIND_BY_LABEL, YES_NO, ExpertImportRow
+from jixiao.experts.columns import EXPERT_COLUMNS, EXPERT_KIND_BY_LABEL, REGION_CODE_HEADER, YES_NO, ExpertImportRow
 
 MAX_ROWS = 5_000
 MAX_LENGTHS = {"name": 50, "field": 50, "title": 50, "affiliation": 150, "dept_code": 20, "phone": 30}
@@ -69,6 +69,8 @@ def _parse_row(number: int, cells: dict[str, Any], errors: list[CellError]) -> E
         except ValueError as exc:
             errors.append(CellError(number, title, cell_text(raw)[:100], str(exc)))
             values[key] = EMPTY.get(key, "")
+    # An exported file's 财政区划编码 (optional): the row's region, the importer's own or one under it (the service).
+    values["region_code"] = cell_text(cells.get(REGION_CODE_HEADER))[:20]
     return ExpertImportRow(row=number, **values)
 
 

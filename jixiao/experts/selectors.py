@@ -52,8 +52,12 @@ def department_choices(user: Any) -> QuerySet[Department]:
     return Department.objects.visible_to(user).order_by("region__path", "dept_code")
 
 
-def departments_by_code(user: Any, region: FiscalRegion) -> dict[str, Department]:
-    return {d.dept_code: d for d in Department.objects.visible_to(user).filter(region=region)}
+def departments_by_region(user: Any, region_ids: list[int]) -> dict[int, dict[str, Department]]:
+    """The visible departments of the regions, per region by code (one query), for the import."""
+    found: dict[int, dict[str, Department]] = {pk: {} for pk in region_ids}
+    for department in Department.objects.visible_to(user).filter(region_id__in=region_ids):
+        found[department.region_id][department.dept_code] = department
+    return found
 
 
 def experts_by_id(user: Any) -> dict[int, Expert]:

@@ -34,6 +34,7 @@ from jixiao.experts.models import (
     mask_middle,
 )
 from jixiao.organizations.models import Department, FiscalRegion
+from jixiao.organizations.services import import_row_regions
 
 SEED_LIMIT = 2**31
 MAX_PANEL_SIZE = 50
@@ -80,13 +81,21 @@ def _check_departments(actor: Any, data: dict[str, Any]) -> None:
         raise InvalidDataError({"department": ["所选部门不存在或不在您的管理范围内"]})
 
 
-def _write(actor: Any, expert: Expert | None, data: dict[str, Any], expected_version: int | None) -> Expert:
-    """Create or update one expert inside the caller's transaction; returns the saved (or unchanged) row."""
+def _write(
+    actor: Any,
+    expert: Expert | None,
+    data: dict[str, Any],
+    expected_version: int | None,
+    *,
+    region: FiscalRegion | None = None,
+) -> Expert:
+    """Create or update one expert inside the caller's transaction; returns the saved (or unchanged) row. A new
+    expert goes to `region` (an import's row, checked by the caller) or the actor's own region."""
     data = dict(data)
     conflicts = data.pop("conflict_departments", None)
     creating = expert is None
     if expert is None:
-        row = Expert(region=_actor_region(actor), created_by=actor)
+        row = Expert(region=region or _actor_region(actor), created_by=actor)
         before: dict[str, Any] = {}
         conflicts_before: list[int] = []
     else:
@@ -164,38 +173,48 @@ def expert_contact_view(*, actor: Any, expert: Expert) -> str:
 def _row_errors(
     row: ExpertImportRow,
     existing: dict[int, Expert],
-    departments: dict[str, Department],
-    by_name_phone: dict[tuple[str, str], Expert],
+    departments: dict[int, dict[str, Department]],
+    by_name_phone: dict[tuple[int, str, str], Expert],
     region: FiscalRegion,
 ) -> list[CellError]:
+    """The errors of a row whose 财政区划编码 was accepted: `region` is the region it names (or the importer's)."""
     errors: list[CellError] = []
     if row.expert_id is not None and row.expert_id not in existing:
         errors.append(CellError(row.row, "编号", str(row.expert_id), "编号不存在或不在您的管理范围内"))
-    elif row.expert_id is not None and existing[row.expert_id].region_id != region.pk:
-        # Department codes are unique per region only and are looked up in the importer's region: a city's export
-        # re-imported would re-link its counties' experts to the city's departments of the same codes.
-        other = existing[row.expert_id].region.name
-        message = (
-            f"该专家属于“{other}”：只能导入本区划（{region.name}）的专家；下级区划的专家请由该区划的用户导入，"
-            "或导出时选择“仅本区划”"
-        )
-        return [CellError(row.row, "编号", str(row.expert_id), message)]
-    if row.dept_code and row.dept_code not in departments:
-        errors.append(CellError(row.row, "所属部门编码", row.dept_code, "本区划没有该主管部门"))
-    unknown = [code for code in row.conflict_codes if code not in departments]
+    elif row.expert_id is not None:
+        # An expert stays in its region: its codes are resolved there (department codes are unique per region only).
+        own = existing[row.expert_id].region
+        if row.region_code and row.region_code != own.mof_div_code:
+            message = (
+                f"该专家属于“{own.name}”（{own.mof_div_code}）：财政区划编码须与之相同，专家不能通过导入改到其他区划"
+            )
+            return [CellError(row.row, "财政区划编码", row.region_code, message)]
+    codes = departments.get(region.pk, {})
+    if row.dept_code and row.dept_code not in codes:
+        errors.append(CellError(row.row, "所属部门编码", row.dept_code, f"{region.name}没有该主管部门"))
+    unknown = [code for code in row.conflict_codes if code not in codes]
     if unknown:
         errors.append(
             CellError(
-                row.row, "声明回避部门编码", "、".join(row.conflict_codes), f"本区划没有主管部门：{'、'.join(unknown)}"
+                row.row,
+                "声明回避部门编码",
+                "、".join(row.conflict_codes),
+                f"{region.name}没有主管部门：{'、'.join(unknown)}",
             )
         )
     if row.expert_id is None:
         if row.phone_is_masked:
             errors.append(CellError(row.row, "联系电话", row.phone, "新增专家请填写完整联系电话"))
-        twin = by_name_phone.get((row.name, row.phone)) if row.phone else None
+        twin = by_name_phone.get((region.pk, row.name, row.phone)) if row.phone else None
         if twin is not None:
             errors.append(CellError(row.row, "姓名", row.name, f"与已有专家（编号{twin.pk}）重复，请填写编号以更新"))
     return errors
+
+
+def _row_region(row: ExpertImportRow, existing: dict[int, Expert], named: FiscalRegion) -> FiscalRegion:
+    """The region a row is saved in: an existing expert's own, a new one's the 财政区划编码 names."""
+    current = existing.get(row.expert_id) if row.expert_id is not None else None
+    return current.region if current is not None else named
 
 
 def _import_data(row: ExpertImportRow, departments: dict[str, Department]) -> dict[str, Any]:
@@ -225,51 +244,63 @@ def _record_import_failure(actor: Any, errors: list[CellError]) -> None:
     )
 
 
-def _import_lookups(actor: Any) -> tuple[dict[int, Expert], dict[str, Department], FiscalRegion]:
+ImportPlan = tuple[
+    list[tuple[ExpertImportRow, FiscalRegion]], dict[int, Expert], dict[int, dict[str, Department]], list[CellError]
+]
+
+
+def _import_plan(actor: Any, rows: list[ExpertImportRow]) -> ImportPlan:
+    """Each accepted row with its region, the visible experts by 编号, the regions' departments by code, and every
+    error. Regions and departments are read once for the file (a city's file names its twenty counties)."""
     require(actor, "expert.manage")
     region = _actor_region(actor)
-    return selectors.experts_by_id(actor), selectors.departments_by_code(actor, region), region
-
-
-def _all_row_errors(
-    rows: list[ExpertImportRow], existing: dict[int, Expert], departments: dict[str, Department], region: FiscalRegion
-) -> list[CellError]:
-    by_name_phone = {(e.name, e.phone): e for e in existing.values() if e.phone}
-    return [e for row in rows for e in _row_errors(row, existing, departments, by_name_phone, region)]
+    named, errors = import_row_regions(actor, region, {r.row: r.region_code for r in rows}, "专家")
+    existing = selectors.experts_by_id(actor)
+    placed = [(row, _row_region(row, existing, named[row.row])) for row in rows if row.row in named]
+    departments = selectors.departments_by_region(actor, sorted({r.pk for _row, r in placed}))
+    by_name_phone = {(e.region_id, e.name, e.phone): e for e in existing.values() if e.phone}
+    for row, target in placed:
+        errors += _row_errors(row, existing, departments, by_name_phone, target)
+    return placed, existing, departments, sorted(errors, key=lambda e: e.row)
 
 
 def experts_import_errors(*, actor: Any, rows: list[ExpertImportRow]) -> list[CellError]:
-    """The rows' errors that need the database (an unknown 编号 or department, another region's expert, a twin),
-    without writing: reported together with the parser's errors, so a file is not corrected in two rounds."""
-    return _all_row_errors(rows, *_import_lookups(actor))
+    """The rows' errors that need the database (an unknown 编号 or department, a region outside the importer's, a
+    twin), without writing: reported together with the parser's errors, so a file is not corrected in two rounds."""
+    return _import_plan(actor, rows)[3]
 
 
 def experts_import(*, actor: Any, rows: list[ExpertImportRow]) -> dict[str, int]:
-    """Create or update experts (by 编号) of the actor's own region, all-or-nothing. Raises ImportRejectedError
-    with per-cell errors."""
-    existing, departments, region = _import_lookups(actor)
-    errors = _all_row_errors(rows, existing, departments, region)
+    """Create or update experts (by 编号), all-or-nothing: a new expert in the region its 财政区划编码 names (empty:
+    the actor's own), the actor's region or one under it; an existing one in its own region. Raises
+    ImportRejectedError with per-cell errors."""
+    placed, existing, departments, errors = _import_plan(actor, rows)
     if errors:
         _record_import_failure(actor, errors)
         raise ImportRejectedError(errors)
     counts = {"created": 0, "updated": 0, "unchanged": 0}
+    by_region: dict[str, dict[str, Any]] = {}
     try:
         with transaction.atomic():
-            for row in rows:
+            for row, target in placed:
                 current = existing.get(row.expert_id) if row.expert_id is not None else None
                 try:
-                    saved = _write(actor, current, _import_data(row, departments), None)
+                    saved = _write(actor, current, _import_data(row, departments[target.pk]), None, region=target)
                 except ServiceError as exc:
                     raise ImportRejectedError([CellError(row.row, "", row.name, exc.message)]) from exc
-                if current is None:
-                    counts["created"] += 1
-                else:
-                    counts["unchanged" if saved.version == current.version else "updated"] += 1
+                changed = current is not None and saved.version != current.version
+                key = "created" if current is None else ("updated" if changed else "unchanged")
+                counts[key] += 1
+                tally = by_region.setdefault(target.mof_div_code, {"name": target.name, **dict.fromkeys(counts, 0)})
+                tally[key] += 1
+            names = "、".join(f"{v['name']}（{code}）" for code, v in sorted(by_region.items()))
             audit.record(
                 actor=actor,
                 event_type="expert.import",
                 object_type="experts.expert",
-                reason=f"导入专家：新增{counts['created']}名，更新{counts['updated']}名，未变化{counts['unchanged']}名",
+                changes={"regions": by_region},
+                reason=f"导入专家：新增{counts['created']}名，更新{counts['updated']}名，未变化{counts['unchanged']}名；"
+                f"财政区划：{names}",
             )
     except ImportRejectedError as exc:
         _record_import_failure(actor, exc.errors)

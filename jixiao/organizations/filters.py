@@ -2,7 +2,7 @@
 from the user's own subtree. `RegionFilter` in a FilterSet (projects, targets, payments, departments, units),
 `add_region_field` in a list's filter form (warnings, monitoring records, self-evaluations, pre-assessments,
 rectifications, result applications). `OwnRegionFilter`: 仅本区划, for the lists whose export re-imports (units,
-experts)."""
+experts): the importer's own rows only."""
 
 from __future__ import annotations
 
@@ -86,14 +86,13 @@ def limit_region_filter(filterset: Any, user: Any, name: str = "region") -> None
 
 
 class OwnRegionFilter(YesNoFilter):
-    """仅本区划: the rows of the user's own region, without those of the regions under it: the list a city (or a county
-    with towns) exports to re-import, since an import takes the rows of the importer's own region only (a row of
-    another region is refused by its 财政区划). Call `limit_own_region_filter(self, user)` in the FilterSet's
+    """仅本区划: the rows of the user's own region, without those of the regions under it (an import takes both: each
+    row goes to the region its 财政区划编码 names). Call `limit_own_region_filter(self, user)` in the FilterSet's
     __init__: the filter is offered only to a user whose region has regions under it."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label", "范围")
-        kwargs.setdefault("yes", "仅本区划（可直接导入）")
+        kwargs.setdefault("yes", "仅本区划")
         kwargs.setdefault("no", "含下级区划")
         super().__init__(*args, **kwargs)
         self.region: FiscalRegion | None = None

@@ -186,39 +186,111 @@ def test_parse_errors_and_database_checks_come_in_one_report(world: World, wang:
     assert Expert.objects.count() == 1
 
 
-def test_a_citys_export_does_not_relink_county_experts_to_city_departments(world: World, wang: Expert) -> None:
-    """The export covers the city's counties, the import looked department codes up in the city only: a county
-    expert's 所属部门/回避部门 were silently re-linked to the city's departments of the same codes. A row naming
-    another region's expert is now refused."""
+def _city_perf_client(world: World, *counties: Any) -> tuple[Client, Any]:
+    """A city above world.region (渠县, and `counties`) whose 主管部门 reuse the county's codes 101 and 102, and its
+    绩效科 user."""
     from conftest import _member
     from jixiao.organizations.models import FinanceSection
     from jixiao.organizations.tests.factories import DepartmentFactory, FinanceSectionFactory, city_with_counties
 
-    city, _ = city_with_counties(world.region)
+    city, _ = city_with_counties(world.region, *counties)
     for code, name in (("101", "市教育局"), ("102", "市卫健局")):
         DepartmentFactory(region=city, dept_code=code, name=name)
-    Expert.objects.filter(pk=wang.pk).update(department=world.edu)
-    city_expert = ExpertFactory(region=city, name="市专家", field="教育")
     section = FinanceSectionFactory(region=city, code="JX", name="绩效科", kind=FinanceSection.Kind.PERFORMANCE)
     user = _member("c_perf", "performance", city, section=section)
     client = Client()
     client.force_login(user)
-    before = list(Expert.objects.order_by("pk").values_list("pk", "version", "department_id"))
+    return client, city
 
+
+def _experts() -> list[tuple[Any, ...]]:
+    return list(Expert.objects.order_by("pk").values_list("pk", "version", "region_id", "department_id"))
+
+
+REGION_HEADERS = [*HEADERS, "财政区划编码"]
+
+
+def test_a_citys_whole_export_imports_back_unchanged(world: World, wang: Expert) -> None:
+    """The export covers the city's counties and the import looked department codes up in the city only: a county
+    expert's 所属部门/回避部门 were silently re-linked to the city's departments of the same codes (then such rows
+    were refused). Each expert's codes are now resolved in its own region."""
+    client, city = _city_perf_client(world)
+    Expert.objects.filter(pk=wang.pk).update(department=world.edu)
+    ExpertFactory(region=city, name="市专家", field="教育", conflicts=[city.departments.get(dept_code="102")])
+    before = _experts()
     exported = client.get(reverse("experts:export")).getvalue()
+    rows = _open(exported)
+    assert rows[0][-1] == "财政区划编码" and sorted(r[-1] for r in rows[1:]) == ["511700000", "511725000"]
     response = _upload(client, exported)
-    assert response.status_code == 400
-    [error] = response.context["errors"]
-    assert error.column == "编号" and error.value == str(wang.pk)
-    assert "渠县" in error.message and "达州市" in error.message
-    assert list(Expert.objects.order_by("pk").values_list("pk", "version", "department_id")) == before
+    assert response.status_code == 302, response.context and response.context["errors"]
+    assert _experts() == before
     assert set(wang.conflict_departments.all()) == {world.health}
+
+
+def test_a_city_imports_new_experts_for_two_of_its_counties(world: World, wang: Expert) -> None:
+    """A city's 绩效科 had to log into each county to import its experts: one file now names each new expert's
+    county; department codes are resolved there, an existing expert (by 编号) is updated in its own county."""
+    client, city = _city_perf_client(world, world.other_region)
+    rows = [
+        ["", "渠县新专家", "专家", "教育", "", "", "101", "13800000001", "102", "", "511725000"],
+        ["", "宣汉新专家", "专家", "教育", "", "", "101", "13800000002", "", "", "511722000"],
+        ["", "市新专家", "专家", "教育", "", "", "101", "13800000003", "", "", ""],
+        [wang.pk, "王教授", "专家", "教育", "正高", "", "101", "", "102", "", ""],
+    ]
+    response = _upload(client, _xlsx(rows, REGION_HEADERS))
+    assert response.status_code == 302, response.context and response.context["errors"]
+    qu = Expert.objects.get(name="渠县新专家")
+    assert (qu.region, qu.department) == (world.region, world.edu)
+    assert list(qu.conflict_departments.all()) == [world.health]
+    xuan = Expert.objects.get(name="宣汉新专家")
+    assert (xuan.region, xuan.department.name) == (world.other_region, "宣汉县教育局")
+    city_expert = Expert.objects.get(name="市新专家")
+    assert (city_expert.region, city_expert.department.name) == (city, "市教育局")
+    wang.refresh_from_db()
+    assert (wang.region, wang.title, wang.department) == (world.region, "正高", world.edu)
+    event = AuditEvent.objects.get(event_type="expert.import", outcome="success")
+    assert "新增3名" in event.reason and "更新1名" in event.reason
+    assert "渠县（511725000）" in event.reason and "宣汉县（511722000）" in event.reason
+    assert event.changes["regions"]["511725000"] == {"name": "渠县", "created": 1, "updated": 1, "unchanged": 0}
+
+
+def test_a_city_row_outside_its_counties_or_moving_an_expert_is_refused(world: World, wang: Expert) -> None:
+    from jixiao.organizations.tests.factories import city_with_counties
+
+    client, _city = _city_perf_client(world)  # 宣汉县 stays outside the city
+    city_with_counties(("511322000", "营山县"), code="511300000", name="南充市")
+    before = _experts()
+    rows = [
+        ["", "渠县新专家", "专家", "教育", "", "", "", "13800000001", "", "", "511725000"],
+        ["", "外市专家", "专家", "教育", "", "", "", "13800000002", "", "", "511322000"],
+        ["", "外县专家", "专家", "教育", "", "", "", "13800000003", "", "", "511722000"],
+        [wang.pk, "王教授", "专家", "教育", "", "", "", "", "", "", "511700000"],
+    ]
+    response = _upload(client, _xlsx(rows, REGION_HEADERS))
+    assert response.status_code == 400
+    errors = {(e.row, e.column): e.message for e in response.context["errors"]}
+    assert set(errors) == {(3, "财政区划编码"), (4, "财政区划编码"), (5, "财政区划编码")}
+    assert errors[(3, "财政区划编码")] == (
+        "财政区划编码“511322000”不是本区划（达州市，511700000）或其下级区划的编码："
+        "只能导入本区划（达州市，511700000）及其下级区划的专家"
+    )
+    assert "“511722000”" in errors[(4, "财政区划编码")]
+    assert errors[(5, "财政区划编码")].startswith("该专家属于“渠县”（511725000）")
+    assert _experts() == before
     assert AuditEvent.objects.filter(event_type="expert.import", outcome="failure").exists()
 
-    own = client.get(reverse("experts:export"), {"own_region": "true"}).getvalue()
-    assert [r[1] for r in _open(own)[1:]] == [city_expert.name]
-    assert _upload(client, own).status_code == 302
-    assert list(Expert.objects.order_by("pk").values_list("pk", "version", "department_id")) == before
+
+def test_a_county_is_still_refused_a_row_of_its_sibling_county(world: World, wang: Expert) -> None:
+    _city_perf_client(world, world.other_region)
+    before = _experts()
+    rows = [["", "宣汉新专家", "专家", "教育", "", "", "", "13800000002", "", "", "511722000"]]
+    response = _upload(world.login("performance"), _xlsx(rows, REGION_HEADERS))
+    assert response.status_code == 400
+    [error] = response.context["errors"]
+    assert error.column == "财政区划编码" and error.message.startswith(
+        "财政区划编码不是本区划（渠县，511725000）的编码：只能导入本区划（渠县，511725000）的专家"
+    )
+    assert _experts() == before
 
 
 def test_a_long_export_is_a_job_whose_file_imports_back_unchanged(
