@@ -6,6 +6,7 @@ transaction, saves only what changed and writes an audit event. An update that c
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -27,6 +28,7 @@ from jixiao.organizations.models import BudgetUnit, Department, FinanceSection, 
 
 M = TypeVar("M", bound=models.Model)
 
+MOF_DIV_CODE = re.compile(r"^[0-9]{6,9}$")  # models.mof_div_validator
 REGION_LEVEL_ORDER = {
     FiscalRegion.Level.PROVINCE: 1,
     FiscalRegion.Level.CITY: 2,
@@ -340,7 +342,8 @@ def import_row_regions(
     Codes are unique per region only and every import resolves them in the row's region. A code outside the
     importer's subtree, or unknown, is refused on that cell (`noun`: 单位, 专家)."""
     _require_visible(FiscalRegion.objects.visible_to(actor), region, "财政区划")
-    wanted = {code for code in codes.values() if code and code != region.mof_div_code}
+    # Only what can be a code is looked up (a text with a NUL would reach PostgreSQL, which refuses it: a 500).
+    wanted = {code for code in codes.values() if MOF_DIV_CODE.match(code) and code != region.mof_div_code}
     found = {region.mof_div_code: region, **(selectors.regions_under_by_code(region, wanted) if wanted else {})}
     own = f"本区划（{region.name}，{region.mof_div_code}）"
     regions: dict[int, FiscalRegion] = {}

@@ -347,6 +347,25 @@ def test_a_county_is_still_refused_a_row_of_its_sibling_county(world: World) -> 
     assert _state() == before
 
 
+def test_a_region_code_that_cannot_be_one_is_refused_without_a_lookup(world: World, monkeypatch: Any) -> None:
+    """Only a code of 6–9 digits is looked up: a text with a NUL reached the region query (PostgreSQL refuses it)."""
+    from jixiao.organizations import selectors, services
+    from jixiao.organizations.columns import UnitImportRow
+
+    looked_up: list[set[str]] = []
+    lookup = selectors.regions_under_by_code
+    spy = lambda region, codes: looked_up.append(codes) or lookup(region, codes)  # noqa: E731
+    monkeypatch.setattr(selectors, "regions_under_by_code", spy)
+    rows = [
+        UnitImportRow(2, "101009", "新单位", "101", "", "admin", True, region_code="5117\x0000"),
+        UnitImportRow(3, "101008", "新单位", "101", "", "admin", True, region_code="511722000"),
+    ]
+    errors = services.units_import_errors(actor=world.users["budget"], region=world.region, rows=rows)
+    assert [(e.row, e.column, e.value) for e in errors] == [(2, "财政区划编码", "5117\x0000"),
+                                                          (3, "财政区划编码", "511722000")]  # fmt: skip
+    assert looked_up == [{"511722000"}]
+
+
 def test_the_same_code_twice_in_one_region_is_a_duplicate_also_with_and_without_the_region_code(world: World) -> None:
     rows = [
         ["101009", "新单位", "101", "", "行政单位", "是", ""],
