@@ -178,7 +178,8 @@ EXPERT_EXPORT = ListExport(
 def expert_export(request: HttpRequest) -> HttpResponse:
     """导出: the filtered pool, streamed when short (on a sheet named 专家库), a background job with a progress bar
     when long, CSV on request (core.list_exports); phones masked unless the user holds expert.contact, and the audit
-    record says which. The file re-imports: the experts of the importer's own region (仅本区划)."""
+    record says which. The file re-imports: each expert in the region its 财政区划编码 names (the importer's or one
+    below it)."""
     return export_list(request, EXPERT_EXPORT, back=reverse("experts:list"))
 
 

@@ -338,7 +338,7 @@ UNIT_EXPORT = ListExport(
 def unit_export(request: HttpRequest) -> HttpResponse:
     """导出: the filtered units, streamed when short (on a sheet named 预算单位), a background job with a progress bar
     when long (a province's ~80,000 units), CSV on request (core.list_exports); every export audited with its
-    conditions. The file re-imports: rows of the importer's own region (仅本区划), by their 财政区划编码."""
+    conditions. The file re-imports: each row in the region its 财政区划编码 names (the importer's or one below it)."""
     return export_list(request, UNIT_EXPORT, back=reverse("organizations:unit_list"))
 
 
