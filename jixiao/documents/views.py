@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from jixiao.core import once
 from jixiao.core.errors import ConflictError, DomainError
 from jixiao.core.forms import valid_filters
 from jixiao.core.list_exports import ListExport, Selection, export_list
@@ -95,7 +96,8 @@ def document_create(request: HttpRequest) -> HttpResponse:
     used = selectors.placeholders_by_type(region)
     form = _recipient_form(DraftForm(request.POST or None, initial=initial, used=used), request.user)
     if request.method == "POST" and form.is_valid():
-        try:
+
+        def draft() -> HttpResponse:
             doc = services.document_draft(
                 actor=request.user,
                 doc_type=form.cleaned_data["doc_type"],
@@ -106,11 +108,13 @@ def document_create(request: HttpRequest) -> HttpResponse:
                 feedback_deadline=form.cleaned_data["feedback_deadline"],
                 fiscal_year=form.cleaned_data["fiscal_year"],
             )
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-        else:
             messages.success(request, "文书草稿已生成，请核对正文后印发")
             return redirect("documents:detail", pk=doc.pk)
+
+        try:
+            return once.run_once(request, draft)  # a double click on 保存 makes one draft
+        except DomainError as exc:
+            form.add_error(None, exc.message)
     status = 400 if request.method == "POST" else 200
     return render(request, "documents/form.html", {"form": form, "title": "起草文书"}, status=status)
 

@@ -119,18 +119,21 @@ def _expert_form(request: HttpRequest, expert: Any) -> HttpResponse:
         return render(request, "experts/expert_form.html", {**context, "form": form})
     status = 400
     if form.is_valid():
-        try:
+
+        def save() -> HttpResponse:
             saved = services.expert_save(
                 actor=request.user, expert=expert, data=form.service_data, expected_version=form.expected_version
             )
+            messages.success(request, f"专家“{saved.name}”已保存")
+            return redirect("experts:detail", pk=saved.pk)
+
+        try:
+            return once.run_once(request, save)  # a double click on a new expert's 保存 makes one row
         except PermissionDeniedError as exc:
             raise PermissionDenied from exc
         except DomainError as exc:
             _add_service_error(form, exc)
             status = exc.status_code
-        else:
-            messages.success(request, f"专家“{saved.name}”已保存")
-            return redirect("experts:detail", pk=saved.pk)
     return render(request, "experts/expert_form.html", {**context, "form": form}, status=status)
 
 
@@ -485,7 +488,8 @@ def review_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = QualityReviewForm(request.POST or None, initial={"shown_at": timezone.now()})
     status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
-        try:
+
+        def save() -> HttpResponse:
             review = services.quality_review_save(
                 actor=request.user,
                 agency=agency,
@@ -494,13 +498,15 @@ def review_create(request: HttpRequest, pk: int) -> HttpResponse:
                 note=form.cleaned_data["note"],
                 shown_at=form.cleaned_data["shown_at"],
             )
+            messages.success(request, f"执业质量核查已保存：{review.total}分，{review.get_grade_display()}")
+            return redirect("experts:agency_detail", pk=agency.pk)
+
+        try:
+            return once.run_once(request, save)  # a double click on 保存 is sent to the agency, not to a 409
         except DomainError as exc:
             form.add_error(None, exc.message)
             status = exc.status_code
             if isinstance(exc, ConflictError):
                 # The refusal showed the saved review: a second press replaces it on purpose.
                 form.data = {**form.data.dict(), "shown_at": timezone.now().isoformat()}  # type: ignore[attr-defined]
-        else:
-            messages.success(request, f"执业质量核查已保存：{review.total}分，{review.get_grade_display()}")
-            return redirect("experts:agency_detail", pk=agency.pk)
     return render(request, "experts/review_form.html", {"form": form, "agency": agency}, status=status)

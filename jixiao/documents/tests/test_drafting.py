@@ -270,3 +270,29 @@ def test_the_target_notice_opens_target_setting_for_every_department(world: Any)
         assert part in draft.body, part
     assert "不予安排预算" in draft.body and "【待填写：联系人及电话】" in draft.body
     assert sorted(r.department.name for r in draft.recipients.all()) == ["县卫健局", "县教育局"]
+
+
+def test_a_double_click_on_save_drafts_one_document(world: Any) -> None:
+    """保存 clicked twice made two identical drafts. The form's one-time token (core.once): the second POST writes
+    nothing and opens the draft the first made; the edit page carries no token."""
+    client = world.login("performance")
+    page = client.get("/documents/new/").content.decode()
+    token = page.split('name="submit_token" value="')[1].split('"')[0]
+    data = {
+        "doc_type": "RECTIFICATION_NOTICE",
+        "fiscal_year": 2026,
+        "units": [world.school.pk],
+        "feedback_deadline": DEADLINE.isoformat(),
+        "subject": "一中",
+        "project": "一中设备购置",
+        "problems": "未细化",
+        "requirements": "细化",
+        "contact": "绩效股",
+        "submit_token": token,
+    }
+    first = client.post("/documents/new/", data)
+    second = client.post("/documents/new/", data)
+    doc = OfficialDocument.objects.get()
+    assert first.status_code == second.status_code == 302
+    assert second["Location"] == first["Location"] == f"/documents/{doc.pk}/"
+    assert "submit_token" not in client.get(f"/documents/{doc.pk}/edit/").content.decode()

@@ -153,6 +153,18 @@ def test_performance_section_creates_an_expert_with_declared_conflicts(world: Wo
     assert "13900001111" not in str(event.changes)  # the audit trail holds the masked number only
 
 
+def test_a_double_click_on_save_makes_one_expert(world: World) -> None:
+    client = world.login("performance")
+    page = client.get(reverse("experts:create")).content.decode()
+    token = page.split('name="submit_token" value="')[1].split('"')[0]
+    post = {"name": "孙工", "kind": "expert", "field": "农业", "is_active": "on", "submit_token": token}
+    first = client.post(reverse("experts:create"), post)
+    second = client.post(reverse("experts:create"), post)
+    expert = Expert.objects.get(name="孙工")
+    assert first.status_code == second.status_code == 302
+    assert second["Location"] == first["Location"] == reverse("experts:detail", args=[expert.pk])
+
+
 def test_editing_with_an_empty_phone_keeps_the_stored_number(world: World, pool: dict[str, Expert]) -> None:
     expert = pool["zhao"]
     response = world.login("performance").post(

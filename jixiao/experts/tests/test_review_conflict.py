@@ -47,3 +47,41 @@ def test_a_review_older_than_the_page_is_replaced_as_before(world: World) -> Non
     response = client.post(url, {"fiscal_year": "2026", "shown_at": shown, **dict.fromkeys(scores, "90")})
     assert response.status_code == 302
     assert AgencyQualityReview.objects.get().total == Decimal("90.00")
+
+
+def _token(html: str) -> str:
+    match = re.search(r'name="submit_token" value="([^"]+)"', html)
+    assert match is not None
+    return match.group(1)
+
+
+def test_a_double_click_on_save_is_sent_to_the_agency_not_to_a_409(world: World) -> None:
+    """保存 clicked twice: the second POST (its page older than the first's save) was a 409 “已由…保存”, the user's own
+    review. With the form's one-time token it writes nothing and opens the agency the first saved for."""
+    agency = Agency.objects.create(region=world.region, name="明信咨询", credit_code="91511700MA62D4L83R")
+    url = f"/experts/agencies/{agency.pk}/review/"
+    client = world.login("performance")
+    html = client.get(url).content.decode()
+    post = {"fiscal_year": "2026", "shown_at": _shown_at(html), "submit_token": _token(html)}
+    post.update({code: "85" for code, _label in QUALITY_ASPECTS})
+    first = client.post(url, post)
+    second = client.post(url, post, follow=True)
+    assert first.status_code == 302 and second.redirect_chain == [(f"/experts/agencies/{agency.pk}/", 302)]
+    assert "该表单已提交，未重复登记" in second.content.decode()
+    assert AgencyQualityReview.objects.count() == 1
+
+
+def test_a_409_gives_the_token_back_so_a_second_press_replaces(world: World) -> None:
+    agency = Agency.objects.create(region=world.region, name="明信咨询", credit_code="91511700MA62D4L83R")
+    url = f"/experts/agencies/{agency.pk}/review/"
+    mine, theirs = world.login("performance"), world.login("performance")
+    html = mine.get(url).content.decode()
+    scores = {code: "85" for code, _label in QUALITY_ASPECTS}
+    assert theirs.post(url, {"fiscal_year": "2026", **scores}).status_code == 302
+    stale = {"fiscal_year": "2026", "shown_at": _shown_at(html), "submit_token": _token(html)}
+    stale.update(dict.fromkeys(scores, "70"))
+    refused = mine.post(url, stale)
+    assert refused.status_code == 409 and _token(refused.content.decode()) == stale["submit_token"]
+    again = mine.post(url, {**stale, "shown_at": _shown_at(refused.content.decode())})
+    assert again.status_code == 302
+    assert AgencyQualityReview.objects.get().total == Decimal("70.00")
