@@ -62,8 +62,21 @@ def run_once(request: HttpRequest, action: Callable[[], HttpResponse]) -> HttpRe
             location = response.get("Location", "") if 300 <= response.status_code < 400 else ""
             FormSubmission.objects.filter(token=token).update(result_url=location[:500])
             return response
-    first = FormSubmission.objects.filter(token=token, user_id=user_id).first()
-    if first is None or not first.result_url:
+    repeat = replayed(request)
+    if repeat is None:
         raise ConflictError(IN_PROGRESS)
+    return repeat
+
+
+def replayed(request: HttpRequest) -> HttpResponse | None:
+    """For a POST whose token was used already, the redirect to the first POST's page; None otherwise (also while the
+    first has no page yet). For a form whose own checks would refuse the repeat before `run_once` is reached
+    (申报事前评估: the project the first POST filed is no longer offered)."""
+    token, user_id = posted_token(request), request.user.pk
+    if token is None or user_id is None:
+        return None
+    first = FormSubmission.objects.filter(token=token, user_id=user_id).exclude(result_url="").first()
+    if first is None:
+        return None
     messages.info(request, ALREADY)
     return redirect(first.result_url)

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from jixiao.core import audit_labels
+from jixiao.core import audit_labels, once
 from jixiao.core.errors import DomainError
 from jixiao.core.forms import valid_filters
 from jixiao.core.locking import add_lock_token
@@ -54,6 +54,8 @@ def assessment_list(request: HttpRequest) -> HttpResponse:
 
 @capability_required("preassessment.file")
 def assessment_start(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and (repeat := once.replayed(request)) is not None:
+        return repeat  # a double click: the project is no longer offered, so it is answered before the form's check
     projects = selectors.assessable_projects(request.user)
     chosen = request.POST.get("start-project") or request.GET.get("project") or ""
     initial = {"project": chosen} if chosen else None
@@ -62,15 +64,18 @@ def assessment_start(request: HttpRequest) -> HttpResponse:
     kind = PreAssessment.Kind.POLICY if project is not None and project.is_policy else None
     form = AssessmentForm(request.POST or None, kind=kind)
     if request.method == "POST" and start.is_valid() and form.is_valid():
-        try:
+
+        def create() -> HttpResponse:
             pa = services.preassessment_create(
                 actor=request.user, project=start.cleaned_data["project"], data=_filing(form.cleaned_data)
             )
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-        else:
             messages.success(request, "评估申报已保存为草稿")
             return redirect("preassessment:detail", pk=pa.pk)
+
+        try:
+            return once.run_once(request, create)  # a double click on 保存 files one assessment
+        except DomainError as exc:
+            form.add_error(None, exc.message)
     status = 400 if request.method == "POST" else 200
     context = {"form": form, "start": start, "title": "申报事前绩效评估"}
     return render(request, "preassessment/form.html", context, status=status)

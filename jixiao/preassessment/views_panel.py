@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from jixiao.core import once
 from jixiao.core.errors import ConflictError, DomainError
 from jixiao.core.forms import bootstrapify
 from jixiao.core.locking import lock_token, posted_lock_token
@@ -163,15 +164,19 @@ def panel_draw(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "；".join(problems))
         return _panel_page(request, pa, draw_form=form, status=400)
     data = form.cleaned_data
-    try:
+
+    def draw() -> HttpResponse:
         members = panels.panel_create(
             actor=request.user, assessment=pa, field=data["field"], size=data["size"], deadline=data["deadline"]
         )
+        messages.success(request, f"已抽取{len(members)}名评审专家")
+        return redirect("preassessment:panel", pk=pk)
+
+    try:
+        return once.run_once(request, draw)  # a double click on 抽取 is sent to the panel, not to a 409
     except DomainError as exc:
         messages.error(request, exc.message)
         return _panel_page(request, selectors.assessment_get(request.user, pk), draw_form=form, status=exc.status_code)
-    messages.success(request, f"已抽取{len(members)}名评审专家")
-    return redirect("preassessment:panel", pk=pk)
 
 
 @require_POST

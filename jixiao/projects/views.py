@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from jixiao.core import audit_labels, bulk
+from jixiao.core import audit_labels, bulk, once
 from jixiao.core.errors import DomainError
 from jixiao.core.list_exports import ListExport, Selection, export_list
 from jixiao.core.locking import step_refusal, typed_opinion
@@ -166,13 +166,16 @@ def project_create(request: HttpRequest) -> HttpResponse:
     form = ProjectForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        try:
+
+        def create() -> HttpResponse:
             project = services.project_create(actor=request.user, data=data)
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-        else:
             messages.success(request, f"项目“{project.name}”已保存为草稿")
             return redirect("projects:detail", pk=project.pk)
+
+        try:
+            return once.run_once(request, create)  # a double click on 保存 makes one project
+        except DomainError as exc:
+            form.add_error(None, exc.message)
     status = 400 if request.method == "POST" else 200
     return render(request, "projects/form.html", {"form": form, "title": "新增项目"}, status=status)
 

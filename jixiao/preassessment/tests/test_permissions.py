@@ -85,6 +85,31 @@ def test_unit_files_through_the_pages(world: World) -> None:
     assert other.status_code == 400
 
 
+def test_a_double_click_on_save_files_one_assessment(world: World) -> None:
+    """保存 clicked twice: the second POST was refused (an open assessment of the project exists) on an error page.
+    With the form's one-time token it writes nothing and opens the assessment the first filed."""
+    client = world.login("unit_user")
+    page = client.get("/preassessment/new/").content.decode()
+    token = page.split('name="submit_token" value="')[1].split('"')[0]
+    data = {
+        "start-project": world.school_project.pk,
+        "kind": "project",
+        "basic_situation": "背景",
+        "necessity": "必要",
+        "economy": "经济",
+        "target_reasonableness": "合理",
+        "implementation_feasibility": "可行",
+        "funding_compliance": "合规",
+        "submit_token": token,
+    }
+    first = client.post("/preassessment/new/", data)
+    second = client.post("/preassessment/new/", data)
+    pa = PreAssessment.objects.get()
+    assert first.status_code == second.status_code == 302
+    assert second["Location"] == first["Location"] == f"/preassessment/{pa.pk}/"
+    assert "submit_token" not in client.get(f"/preassessment/{pa.pk}/edit/").content.decode()
+
+
 def _upload(client: Client, pa_pk: int, name: str, content: bytes) -> str:
     file = SimpleUploadedFile(name, content)
     response = client.post(f"/preassessment/{pa_pk}/attachments/", {"kind": "feasibility", "file": file}, follow=True)

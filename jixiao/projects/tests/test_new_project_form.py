@@ -88,3 +88,16 @@ def test_the_unit_is_chosen_by_search_not_a_list_of_every_unit(world: World) -> 
     assert project.unit == world.hospital
     edit = client.get(reverse("projects:edit", args=[project.pk])).content.decode()
     assert f'name="unit" value="{world.hospital.pk}"' in edit and f'value="{world.hospital.name}"' in edit
+
+
+def test_a_double_click_on_save_makes_one_project(world: World) -> None:
+    """保存 clicked twice numbered two identical projects (…-0001 and …-0002). The form's one-time token: the second
+    POST writes nothing and opens the project the first saved."""
+    client = world.login("unit_user")
+    page = client.get("/projects/new/").content.decode()
+    token = page.split('name="submit_token" value="')[1].split('"')[0]
+    first = client.post("/projects/new/", {**_post(world), "submit_token": token})
+    second = client.post("/projects/new/", {**_post(world), "submit_token": token})
+    project = Project.objects.get(name="校园安防设施改造")
+    assert first.status_code == second.status_code == 302
+    assert second["Location"] == first["Location"] == reverse("projects:detail", args=[project.pk])
