@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from jixiao.core import audit_labels
+from jixiao.core import audit_labels, once
 from jixiao.core.errors import DomainError, PermissionDeniedError
 from jixiao.core.list_exports import ListExport, Selection, export_list
 from jixiao.core.locking import typed_opinion
@@ -126,16 +126,19 @@ def _form_page(
     if request.method == "POST":
         status = 400
         if form.is_valid():
+
+            def saved() -> HttpResponse:
+                item = save(form.service_data, form.cleaned_data.get("version"))
+                messages.success(request, success_message)
+                return redirect("indicators:item_detail", pk=item.pk)
+
             try:
-                saved = save(form.service_data, form.cleaned_data.get("version"))
+                return once.run_once(request, saved)  # a double click on 新增/申报's 保存 makes one item
             except PermissionDeniedError as exc:
                 raise PermissionDenied from exc
             except DomainError as exc:
                 form.add_error(None, exc.message)
                 status = exc.status_code
-            else:
-                messages.success(request, success_message)
-                return redirect("indicators:item_detail", pk=saved.pk)
     return render(request, "indicators/form.html", {"form": form, "title": title, "item": item}, status=status)
 
 

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from jixiao.core import once
 from jixiao.core.errors import DomainError, PermissionDeniedError
 from jixiao.core.list_exports import ListExport, Selection, export_list
 from jixiao.core.numbers import id_or_none
@@ -71,21 +72,23 @@ def _form_page(
     success: Callable[[Any], tuple[str, HttpResponse]],
 ) -> HttpResponse:
     """GET shows the form; POST saves through the service or re-renders with Chinese errors (HTTP 400, or 409 when
-    the row changed since the page was shown)."""
+    the row changed since the page was shown). A create page's form carries `{% submit_once %}` (core.once)."""
     if request.method == "POST":
         status = 400
         if form.is_valid():
+
+            def saved() -> HttpResponse:
+                message, response = success(save(form.service_data, form.expected_version))
+                messages.success(request, message)
+                return response
+
             try:
-                saved = save(form.service_data, form.expected_version)
+                return once.run_once(request, saved)  # a create page's double click makes one row (its token)
             except PermissionDeniedError as exc:
                 raise PermissionDenied from exc
             except DomainError as exc:
                 _add_service_error(form, exc)
                 status = exc.status_code
-            else:
-                message, response = success(saved)
-                messages.success(request, message)
-                return response
         return render(request, template, {**context, "form": form}, status=status)
     return render(request, template, {**context, "form": form})
 

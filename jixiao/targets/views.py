@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from jixiao.core import bulk
+from jixiao.core import bulk, once
 from jixiao.core.errors import DomainError
 from jixiao.core.locking import posted_lock_token, step_refusal, still_offered, typed_opinion
 from jixiao.core.numbers import id_or_none, year_or_none
@@ -122,14 +122,17 @@ def target_start(request: HttpRequest) -> HttpResponse:
             status = 400
         else:
             project = selectors.project_for_target(request.user, form.cleaned_data["project"])
-            try:
+
+            def start() -> HttpResponse:
                 target = services.target_create_for_project(actor=request.user, project=project)
+                messages.success(request, f"已为项目“{project.name}”创建绩效目标，请填写绩效指标")
+                return redirect("targets:edit", pk=target.pk)
+
+            try:
+                return once.run_once(request, start)  # a double click opens the target the first click started
             except DomainError as exc:
                 messages.error(request, exc.message)
                 status = exc.status_code
-            else:
-                messages.success(request, f"已为项目“{project.name}”创建绩效目标，请填写绩效指标")
-                return redirect("targets:edit", pk=target.pk)
     projects = selectors.projects_without_target(request.user, year)
     context = {"page": paginate(request, projects), "year": year, "year_open": selectors.year_open(year)}
     return render(request, "targets/start.html", context, status=status)

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from jixiao.core import once
 from jixiao.core.errors import DomainError
 from jixiao.core.views_helpers import capability_required
 from jixiao.targets import selectors, selectors_dept, services_dept
@@ -34,15 +35,18 @@ def dept_target_start(request: HttpRequest) -> HttpResponse:
         else:
             department = selectors_dept.department_get(request.user, form.cleaned_data["department"])
             year = form.cleaned_data["fiscal_year"]
-            try:
+
+            def start() -> HttpResponse:
                 target = services_dept.target_create_dept_overall(
                     actor=request.user, department=department, fiscal_year=year
                 )
+                return redirect("targets:dept_edit", pk=target.pk)
+
+            try:
+                return once.run_once(request, start)  # a double click opens the target the first click started
             except DomainError as exc:
                 messages.error(request, exc.message)
                 status = exc.status_code
-            else:
-                return redirect("targets:dept_edit", pk=target.pk)
     existing = selectors_dept.dept_targets_of_year(request.user, year)
     rows = [
         {"department": d, "target": existing.get(d.pk)}

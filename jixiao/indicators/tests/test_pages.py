@@ -68,6 +68,21 @@ def test_an_incomplete_draft_cannot_be_submitted(world: World) -> None:
     assert item.status == "draft"
 
 
+def test_a_double_click_on_save_adds_one_item(world: World) -> None:
+    """保存 clicked twice added the indicator twice. The form's one-time token: the second POST writes nothing and
+    opens the item the first added; the edit page carries no token."""
+    client = world.login("performance")
+    page = client.get("/indicators/new/").content.decode()
+    token = page.split('name="submit_token" value="')[1].split('"')[0]
+    post = {**_form("县级共性样例指标", is_common="on", library_level="county"), "submit_token": token}
+    first = client.post("/indicators/new/", post)
+    second = client.post("/indicators/new/", post)
+    item = IndicatorLibraryItem.objects.get(name="县级共性样例指标")
+    assert first.status_code == second.status_code == 302
+    assert second["Location"] == first["Location"] == f"/indicators/{item.pk}/"
+    assert "submit_token" not in client.get(f"/indicators/{item.pk}/edit/").content.decode()
+
+
 def test_the_performance_section_creates_edits_and_approves_through_the_pages(world: World) -> None:
     client = world.login("performance")
     response = client.post("/indicators/new/", _form("县级共性样例指标", is_common="on", library_level="county"))

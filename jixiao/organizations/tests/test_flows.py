@@ -46,6 +46,20 @@ def test_budget_section_creates_a_first_level_unit(world: World) -> None:
     assert _audit("unit.create", unit)
 
 
+def test_a_double_click_on_save_is_sent_to_the_unit_not_to_a_code_taken_error(world: World) -> None:
+    """保存 clicked twice: the second POST showed “单位编码已存在” on the form. With the form's one-time token it
+    writes nothing and opens the unit the first saved; the edit page carries no token."""
+    client = world.login("budget")
+    page = client.get(reverse("organizations:unit_create")).content.decode()
+    token = page.split('name="submit_token" value="')[1].split('"')[0]
+    first = client.post(reverse("organizations:unit_create"), {**_unit_data(world), "submit_token": token})
+    second = client.post(reverse("organizations:unit_create"), {**_unit_data(world), "submit_token": token})
+    unit = BudgetUnit.objects.get(region=world.region, agency_code="101003")
+    assert first.status_code == second.status_code == 302
+    assert second["Location"] == first["Location"] == reverse("organizations:unit_detail", args=[unit.pk])
+    assert "submit_token" not in client.get(reverse("organizations:unit_edit", args=[unit.pk])).content.decode()
+
+
 def test_a_unit_under_a_second_level_parent_becomes_third_level(world: World) -> None:
     response = world.login("sys_admin").post(
         reverse("organizations:unit_create"), _unit_data(world, parent=world.school_branch.pk)

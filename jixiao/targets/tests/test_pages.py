@@ -87,6 +87,20 @@ def test_unit_user_starts_a_target_from_a_project_without_one(world: World) -> N
     assert "P-SCHOOL" not in client.get("/targets/start/").content.decode()
 
 
+def test_a_double_click_on_start_opens_the_target_the_first_started(world: World) -> None:
+    """填报绩效目标 clicked twice: the second POST was refused (the project has a target now) on the list. With the
+    row's one-time token it writes nothing and opens the target the first click started."""
+    client = world.login("unit_user")
+    page = client.get("/targets/start/").content.decode()
+    row = page.split(f'name="project" value="{world.school_project.pk}"')[0].rsplit("<form", 1)[1]
+    token = row.split('name="submit_token" value="')[1].split('"')[0]
+    first = client.post("/targets/start/", {"project": world.school_project.pk, "submit_token": token})
+    second = client.post("/targets/start/", {"project": world.school_project.pk, "submit_token": token})
+    target = PerformanceTarget.objects.get(project=world.school_project)
+    assert first.status_code == second.status_code == 302
+    assert second["Location"] == first["Location"] == f"/targets/{target.pk}/edit/"
+
+
 def test_starting_a_target_for_another_units_project_is_404(world: World) -> None:
     client = world.login("unit_user")
     assert client.post("/targets/start/", {"project": world.hospital_project.pk}).status_code == 404
