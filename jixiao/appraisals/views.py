@@ -27,6 +27,7 @@ from jixiao.appraisals.workflow import (
     SUBMIT,
     TASK_ACTIONS,
 )
+from jixiao.core import once
 from jixiao.core.errors import ConflictError, DomainError
 from jixiao.core.locking import add_lock_token, lock_token, posted_lock_token
 from jixiao.core.numbers import is_digits, year_or_none
@@ -73,7 +74,8 @@ def task_create(request: HttpRequest) -> HttpResponse:
     status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+
+        def create() -> HttpResponse:
             task = services.task_create(
                 actor=request.user,
                 template=data["template"],
@@ -83,12 +85,14 @@ def task_create(request: HttpRequest) -> HttpResponse:
                 section_score_deadline=data["section_score_deadline"],
                 target_deadline=data["target_deadline"],
             )
+            messages.success(request, "考核任务已下达")
+            return redirect("appraisals:task", pk=task.pk)
+
+        try:
+            return once.run_once(request, create)  # a double click on 下达 issues one task
         except DomainError as exc:
             form.add_error(None, exc.message)
             status = exc.status_code
-        else:
-            messages.success(request, "考核任务已下达")
-            return redirect("appraisals:task", pk=task.pk)
     return render(request, "appraisals/task_form.html", {"form": form}, status=status)
 
 

@@ -13,6 +13,7 @@ from jixiao.appraisals import exports, selectors, services
 from jixiao.appraisals.forms import CopyForm, ImportForm, NodeForm, SettingsForm
 from jixiao.appraisals.imports import TEMPLATE_HEADERS, parse_score_sheet
 from jixiao.appraisals.services import NODE_FIELDS
+from jixiao.core import once
 from jixiao.core.errors import ConflictError, DomainError
 from jixiao.core.locking import add_lock_token, lock_token, posted_lock_token
 from jixiao.core.numbers import is_digits
@@ -87,18 +88,22 @@ def template_copy(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "；".join(f"{form.fields[k].label}：{e[0]}" for k, e in form.errors.items()))
         return _template_page(request, source, 400)  # the sheet again with the reason, not a 302
-    try:
-        copy = services.template_copy(
+
+    def copy() -> HttpResponse:
+        copied = services.template_copy(
             actor=request.user,
             source=source,
             fiscal_year=form.cleaned_data["fiscal_year"],
             name=form.cleaned_data["name"],
         )
+        messages.success(request, "已复制为本地评分表，可修改后用于考核任务")
+        return redirect("appraisals:template", pk=copied.pk)
+
+    try:
+        return once.run_once(request, copy)  # a double click on 复制 makes one copy
     except DomainError as exc:
         messages.error(request, exc.message)
         return _template_page(request, selectors.template_get(request.user, pk), exc.status_code)
-    messages.success(request, "已复制为本地评分表，可修改后用于考核任务")
-    return redirect("appraisals:template", pk=copy.pk)
 
 
 def _node_of(template: Any, node_pk: Any) -> Any:

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
+from jixiao.core import once
 from jixiao.core.errors import ConflictError, DomainError
 from jixiao.core.numbers import is_digits
 from jixiao.core.views_helpers import capability_required, paginate, stored_file_response, xlsx_response
@@ -43,13 +44,16 @@ def _batch(request: HttpRequest, pk: int) -> ReEvaluationBatch:
 def reeval_list(request: HttpRequest) -> HttpResponse:
     form = BatchForm(request.POST or None, region=_region(request), initial={"rate_pct": 10, "n_min": 1})
     if request.method == "POST" and form.is_valid():
-        try:
+
+        def create() -> HttpResponse:
             batch = svc.batch_create(actor=request.user, data=form.values())
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-        else:
             messages.success(request, "再评价批次已保存，请核对抽样范围后抽取")
             return redirect("evaluation:reeval_detail", pk=batch.pk)
+
+        try:
+            return once.run_once(request, create)  # a double click on 保存 makes one batch
+        except DomainError as exc:
+            form.add_error(None, exc.message)
     open_only = request.GET.get("open") == "1"  # the 待办 line: the batches not 已办结
     batches = selectors.reeval_batches(request.user, open_only=open_only)
     status = 400 if request.method == "POST" else 200

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from jixiao.core import bulk
+from jixiao.core import bulk, once
 from jixiao.core.errors import ConflictError, DomainError
 from jixiao.core.forms import EvidenceUploadForm, valid_filters
 from jixiao.core.locking import moved_by, step_refusal, still_offered
@@ -37,14 +37,17 @@ def task_start(request: HttpRequest) -> HttpResponse:
     form = TaskStartForm(request.POST or None)
     status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
-        try:
+
+        def start() -> HttpResponse:
             task = services.task_start(actor=request.user, **form.cleaned_data)
+            messages.success(request, f"已发起{task.fiscal_year}年度单位自评，生成自评表{task.records.count()}张")
+            return redirect(f"{_list_url()}?fiscal_year={task.fiscal_year}")
+
+        try:
+            return once.run_once(request, start)  # a double click on 发起 is sent to the list, not to a 409
         except DomainError as exc:
             form.add_error(None, exc.message)
             status = exc.status_code
-        else:
-            messages.success(request, f"已发起{task.fiscal_year}年度单位自评，生成自评表{task.records.count()}张")
-            return redirect(f"{_list_url()}?fiscal_year={task.fiscal_year}")
     return _start_page(request, form, status)
 
 

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from jixiao.core import audit
+from jixiao.core import audit, once
 from jixiao.core.errors import ConflictError, DomainError
 from jixiao.core.forms import valid_filters
 from jixiao.core.locking import lock_token, posted_lock_token
@@ -56,7 +56,8 @@ def _save_form(request: HttpRequest, evaluation: Any) -> HttpResponse:
     status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         projects = list(form.cleaned_data.get("projects") or [])
-        try:
+
+        def save() -> HttpResponse:
             if evaluation is None:
                 saved = services.evaluation_create(actor=request.user, data=form.service_data(), projects=projects)
             else:
@@ -67,12 +68,14 @@ def _save_form(request: HttpRequest, evaluation: Any) -> HttpResponse:
                     projects=projects,
                     expected_version=form.cleaned_data.get("expected_version"),
                 )
+            messages.success(request, "重点评价已保存")
+            return redirect("keyeval:detail", pk=saved.pk)
+
+        try:
+            return once.run_once(request, save)  # a double click on a new evaluation's 保存 makes one row
         except DomainError as exc:
             form.add_error(None, exc.message)
             status = exc.status_code
-        else:
-            messages.success(request, "重点评价已保存")
-            return redirect("keyeval:detail", pk=saved.pk)
     title = f"修改重点评价：{evaluation.title}" if evaluation else "新建重点绩效评价"
     return render(request, "keyeval/form.html", {"form": form, "title": title, "evaluation": evaluation}, status=status)
 
@@ -212,7 +215,8 @@ def document_download(request: HttpRequest, pk: int, doc_pk: int) -> HttpRespons
 def scorer_add(request: HttpRequest, pk: int) -> HttpResponse:
     ev = selectors.evaluation_get(request.user, pk)
     how = request.POST.get("how", "")
-    try:
+
+    def add() -> HttpResponse:
         if how == "staff":
             form = StaffScorerForm(request.POST, user=request.user)
             if not form.is_valid():
@@ -235,12 +239,15 @@ def scorer_add(request: HttpRequest, pk: int) -> HttpResponse:
             services.scorers_from_engagement(actor=request.user, evaluation=ev)
         else:
             raise DomainError("请选择评分人来源")
+        messages.success(request, "评分人已安排")
+        return redirect("keyeval:detail", pk=ev.pk)
+
+    try:
+        return once.run_once(request, add)  # a double click on 随机抽取专家 draws once
     except DomainError as exc:
         # The evaluation's page again, as it stands now, with the reason and the refusal's status.
         messages.error(request, exc.message)
         return _detail(request, selectors.evaluation_get(request.user, pk), status=exc.status_code)
-    messages.success(request, "评分人已安排")
-    return redirect("keyeval:detail", pk=ev.pk)
 
 
 @capability_required("keyeval.score")

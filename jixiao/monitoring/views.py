@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from jixiao.core import audit, audit_labels, bulk
+from jixiao.core import audit, audit_labels, bulk, once
 from jixiao.core.errors import ConflictError, DomainError
 from jixiao.core.forms import EvidenceUploadForm, valid_filters
 from jixiao.core.jobs import (
@@ -62,15 +62,19 @@ def task_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         selected = list(data.pop("selected_projects") or [])
-        try:
+
+        def create() -> HttpResponse:
             task = services.task_create(actor=request.user, data=data, selected_projects=selected)
+            messages.success(request, "监控任务已保存为草稿，确认后请下达")
+            return redirect("monitoring:task_detail", pk=task.pk)
+
+        try:
+            return once.run_once(request, create)  # a double click on 保存 makes one round
         except DomainError as exc:
             # A 任务编号 already taken (409) is said at its field, as every other refusal of the form is.
             taken = isinstance(exc, ConflictError) and "任务编号" in exc.message
             form.add_error("task_no" if taken else None, exc.message)
             return render(request, "monitoring/task_form.html", {"form": form}, status=exc.status_code)
-        messages.success(request, "监控任务已保存为草稿，确认后请下达")
-        return redirect("monitoring:task_detail", pk=task.pk)
     status = 400 if request.method == "POST" else 200
     return render(request, "monitoring/task_form.html", {"form": form}, status=status)
 

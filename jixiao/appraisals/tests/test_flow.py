@@ -337,6 +337,29 @@ def test_pages_have_a_query_bound(world: World, django_assert_max_num_queries: o
         assert client.get(reverse("appraisals:list")).status_code == 200
 
 
+def test_a_double_click_on_issue_issues_one_task(world: World) -> None:
+    """下达 clicked twice: the second POST was refused (“已下达”) on an error page. With the form's one-time token it
+    writes nothing and opens the task the first issued."""
+    client = world.login("performance")
+    page = client.get(reverse("appraisals:task_create")).content.decode()
+    token = page.split('name="submit_token" value="')[1].split('"')[0]
+    ahead = timezone.localdate() + dt.timedelta(days=30)
+    form = {
+        "template": str(default_template().pk),
+        "name": "2026年度部门考核",
+        "fiscal_year": "2026",
+        "self_score_deadline": ahead.isoformat(),
+        "section_score_deadline": (ahead + dt.timedelta(days=15)).isoformat(),
+        "submit_token": token,
+    }
+    first = client.post(reverse("appraisals:task_create"), form)
+    second = client.post(reverse("appraisals:task_create"), form)
+    task = AppraisalTask.objects.get()
+    assert first.status_code == second.status_code == 302
+    assert second["Location"] == first["Location"] == reverse("appraisals:task", args=[task.pk])
+    assert Appraisal.objects.filter(task=task).count() == 2
+
+
 def test_issuing_a_task_through_the_page(world: World) -> None:
     client = world.login("performance")
     assert client.get(reverse("appraisals:task_create")).status_code == 200

@@ -354,6 +354,18 @@ def test_results_export_and_circular(world: World, monkeypatch: Any) -> None:
     assert batch.title in leader and f'href="/evaluation/reeval/{batch.pk}/"' not in leader
 
 
+def test_a_double_click_on_save_makes_one_batch(world: World) -> None:
+    client = world.login("performance")
+    page = client.get("/evaluation/reeval/").content.decode()
+    token = page.split('name="submit_token" value="')[1].split('"')[0]
+    post = {"fiscal_year": YEAR, "subject": "project", "rate_pct": "10", "n_min": 1, "submit_token": token}
+    first = client.post("/evaluation/reeval/", post)
+    second = client.post("/evaluation/reeval/", post)
+    batch = ReEvaluationBatch.objects.get()
+    assert first.status_code == second.status_code == 302
+    assert second["Location"] == first["Location"] == f"/evaluation/reeval/{batch.pk}/"
+
+
 def test_batch_pages_create_and_draw(world: World) -> None:
     final_records(world)
     client = world.login("performance")

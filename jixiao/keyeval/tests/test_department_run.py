@@ -75,6 +75,29 @@ def test_a_department_creates_its_own_department_evaluation(world: World) -> Non
         services.evaluation_create(actor=edu, data=_payload(), projects=[])
 
 
+def test_a_double_click_on_save_makes_one_evaluation(world: World) -> None:
+    """保存 clicked twice made two identical 重点评价. The form's one-time token: the second POST writes nothing and
+    opens the evaluation the first made."""
+    client = world.login("dept_admin")
+    page = client.get("/keyeval/new/").content.decode()
+    token = page.split('name="submit_token" value="')[1].split('"')[0]
+    post = {
+        "title": "教育局部门评价",
+        "fiscal_year": "2026",
+        "object_type": "project",
+        "budget_book": "general",
+        "projects": [world.school_project.pk],
+        "mode": "self_run",
+        "template": _template().pk,
+        "submit_token": token,
+    }
+    first = client.post("/keyeval/new/", post)
+    second = client.post("/keyeval/new/", post)
+    ev = KeyEvaluation.objects.get()
+    assert first.status_code == second.status_code == 302
+    assert second["Location"] == first["Location"] == f"/keyeval/{ev.pk}/"
+
+
 def test_the_pages_of_a_departments_own_evaluation(world: World) -> None:
     client = world.login("dept_admin")
     page = client.get("/keyeval/").content.decode()

@@ -34,6 +34,19 @@ ROUND = {
 }
 
 
+def test_a_double_click_on_save_makes_one_round(ready: World) -> None:
+    """保存草稿 clicked twice made two rounds (JK202608-01 and -02). The form's one-time token: the second POST
+    writes nothing and opens the round the first made."""
+    client = ready.login("performance")
+    page = client.get(reverse("monitoring:task_create")).content.decode()
+    token = page.split('name="submit_token" value="')[1].split('"')[0]
+    first = client.post(reverse("monitoring:task_create"), {**ROUND, "submit_token": token})
+    second = client.post(reverse("monitoring:task_create"), {**ROUND, "submit_token": token})
+    task = MonitoringTask.objects.get()
+    assert first.status_code == second.status_code == 302
+    assert second["Location"] == first["Location"] == reverse("monitoring:task_detail", args=[task.pk])
+
+
 def test_performance_section_creates_and_issues_a_round(ready: World) -> None:
     client = ready.login("performance")
     assert client.get(reverse("monitoring:task_create")).status_code == 200
