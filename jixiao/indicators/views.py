@@ -128,9 +128,9 @@ def _form_page(
         if form.is_valid():
 
             def saved() -> HttpResponse:
-                item = save(form.service_data, form.cleaned_data.get("version"))
+                result = save(form.service_data, form.cleaned_data.get("version"))
                 messages.success(request, success_message)
-                return redirect("indicators:item_detail", pk=item.pk)
+                return redirect("indicators:item_detail", pk=result.pk)
 
             try:
                 return once.run_once(request, saved)  # a double click on 新增/申报's 保存 makes one item

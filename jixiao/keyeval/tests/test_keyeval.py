@@ -18,6 +18,7 @@ from conftest import PERSONAS, World
 from jixiao.core.errors import DomainError, NotFoundError
 from jixiao.core.models import AuditEvent
 from jixiao.core.tests.helpers import cell_look, head_repeats, tables_kept_whole
+from jixiao.experts.models import PanelDraw
 from jixiao.experts.tests.factories import ExpertFactory
 from jixiao.keyeval import documents, selectors, services
 from jixiao.keyeval.checks import build_tree, check_tree, grade_for, leaves, mean
@@ -444,8 +445,14 @@ def test_pages_create_list_detail_and_transition(world: World) -> None:
     response = client.post(f"/keyeval/{ev.pk}/scorers/", huge)  # the page again with the reason and 400
     assert response.status_code == 400 and "随机种子须为0至9223372036854775807之间的整数" in response.content.decode()
     assert not ev.scorers.exists()
-    response = client.post(f"/keyeval/{ev.pk}/scorers/", {"how": "experts", "field": "教育", "size": "1", "seed": "3"})
-    assert response.status_code == 302
+    # 随机抽取专家 clicked twice draws once: the second POST (the form's one-time token) opens the evaluation.
+    page = client.get(f"/keyeval/{ev.pk}/").content.decode()
+    token = page.split('name="submit_token" value="')[1].split('"')[0]
+    draw = {"how": "experts", "field": "教育", "size": "1", "seed": "3", "submit_token": token}
+    response = client.post(f"/keyeval/{ev.pk}/scorers/", draw)
+    again = client.post(f"/keyeval/{ev.pk}/scorers/", draw)
+    assert response.status_code == again.status_code == 302 and again["Location"] == response["Location"]
+    assert PanelDraw.objects.filter(object_id=str(ev.pk)).count() == 1
     assert list(ev.scorers.values_list("user__username", flat=True)) == ["p_expert"]
     assert world.login("expert").get(f"/keyeval/{ev.pk}/").status_code == 200
     assert "县教育局2026年部门整体支出" in world.login("expert").get("/keyeval/scoring/").content.decode()
