@@ -463,13 +463,16 @@ def issue_interview(request: HttpRequest, pk: int) -> HttpResponse:
     appraisal = selectors.appraisal_get(request.user, pk)
     form = InterviewForm(request.POST)
     if form.is_valid():
-        try:
+
+        def issue() -> HttpResponse:
             document = services.appraisal_issue_interview(actor=request.user, appraisal=appraisal, **form.cleaned_data)
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-        else:
             messages.success(request, f"约谈通知书已签发：{document.doc_no}")
             return redirect("appraisals:detail", pk=pk)
+
+        try:
+            return once.run_once(request, issue)  # a double click on 签发 is sent to the appraisal, not to “已签发”
+        except DomainError as exc:
+            form.add_error(None, exc.message)
     # What was typed stays on the page with the reason (a 400), nothing is issued.
     errors = [str(e) for e in form.non_field_errors()] or ["请填写约谈时间、地点和书面说明报送期限"]
     messages.error(request, "；".join(errors))

@@ -97,3 +97,20 @@ def test_a_summoned_outcome_stays_as_issued(world: World) -> None:
         services.task_reopen(actor=world.users["performance"], task=appraisal.task, comment="重新审定")
     appraisal.refresh_from_db()
     assert (appraisal.outcome, appraisal.status) == ("INTERVIEW", "ranked")
+
+
+def test_a_double_click_on_issue_is_sent_to_the_appraisal_not_to_already_issued(world: World) -> None:
+    """签发 clicked twice: the second POST showed “已签发约谈通知书” as an error (400). With the form's one-time token
+    it writes nothing and opens the appraisal, with one numbered summons."""
+    appraisal = _interviewed(world)
+    client = world.login("performance")
+    page = client.get(f"/appraisals/{appraisal.pk}/").content.decode()
+    form = page.split('data-testid="interview-form"')[1].split("</form>")[0]
+    token = form.split('name="submit_token" value="')[1].split('"')[0]
+    deadline = timezone.localdate() + dt.timedelta(days=7)
+    data = {"time": "2027年1月8日上午9时", "place": "县财政局三楼会议室", "deadline": deadline.isoformat()}
+    first = client.post(f"/appraisals/{appraisal.pk}/interview/", {**data, "submit_token": token})
+    second = client.post(f"/appraisals/{appraisal.pk}/interview/", {**data, "submit_token": token})
+    assert first.status_code == second.status_code == 302
+    assert second["Location"] == first["Location"] == f"/appraisals/{appraisal.pk}/"
+    assert OfficialDocument.objects.filter(doc_type="INTERVIEW_SUMMONS").count() == 1
