@@ -31,7 +31,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.module_loading import import_string
 from django.views.decorators.http import require_POST
 from django_tasks import task
@@ -176,7 +176,9 @@ def job_start_as_current(request: HttpRequest, kind: str, callable_path: str, *,
 def redirect_to_job(job: Job, back: str = "") -> HttpResponse:
     """The job's page (with a way back to the page that started it)."""
     target = reverse("core:job_detail", args=[job.pk])
-    return redirect(f"{target}?back={back}" if back.startswith("/") and not back.startswith("//") else target)
+    if not back.startswith("/") or back.startswith("//"):
+        return redirect(target)
+    return redirect(f"{target}?{urlencode({'back': back})}")  # a list's own query (…?year=2026&unit=3) kept whole
 
 
 def job_progress(job: Job, done: int, total: int | None = None, message: str = "") -> None:

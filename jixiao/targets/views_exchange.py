@@ -119,7 +119,8 @@ def export_flat_list(request: HttpRequest) -> HttpResponse:
         title=f"导出绩效目标批量交换文件（{total:,} 个目标）",
         query=query.urlencode(),
     )
-    return redirect_to_job(job, f"{reverse('targets:list')}?{query.urlencode()}")
+    back = reverse("targets:list") + (f"?{query.urlencode()}" if query else "")
+    return redirect_to_job(job, back)
 
 
 def flat_export_job(job: Job, *, query: str, membership_id: int | None) -> None:

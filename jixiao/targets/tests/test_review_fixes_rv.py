@@ -79,9 +79,11 @@ def test_a_long_flat_export_is_written_by_a_job_and_imports_back(world: World, m
     second = _branch_target(world)
     monkeypatch.setattr(views_exchange, "FLAT_SYNC_TARGETS", 1)
     client = world.login("dept_admin")
-    response = client.get("/targets/exchange/flat.xlsx", {"fiscal_year": 2026})
+    response = client.get("/targets/exchange/flat.xlsx", {"fiscal_year": 2026, "status": ""})
     job = Job.objects.get(kind="target.export_flat")
-    assert response.status_code == 302 and response["Location"].startswith(f"/jobs/{job.pk}/")
+    assert response.status_code == 302 and response["Location"].startswith(f"/jobs/{job.pk}/?back=")
+    # The job page's 返回 goes back to the list as filtered, its whole query kept.
+    assert 'href="/targets/?fiscal_year=2026&amp;status="' in client.get(response["Location"]).content.decode()
     assert job.status == Job.Status.DONE and job.progress_done == job.progress_total == 2, job.message
     content = client.get(f"/jobs/{job.pk}/download/result/").getvalue()  # type: ignore[attr-defined]
     book = openpyxl.load_workbook(io.BytesIO(content))
