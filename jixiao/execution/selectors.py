@@ -40,14 +40,21 @@ def annotate_execution(projects: QuerySet[Any], as_of: date) -> QuerySet[Any]:
     any date and for payments written by any path; `annotate_execution_to_month` reads the monthly rollup and gives
     the same figures for month ends.
     """
-    per_project = (
-        Payment.objects.filter(project=OuterRef("pk"), pay_date__lte=as_of)
+    return projects.annotate(executed_yuan=executed_sum(as_of, "project", project=OuterRef("pk")))
+
+
+def executed_sum(as_of: date, group: str, **match: Any) -> Coalesce:
+    """The signed sum of the payments that `match` (correlated by OuterRef: one project, or one department's projects)
+    dated on or before `as_of`, grouped by `group` (the correlated column), 0 if none: the raw-payment definition of
+    `annotate_execution`, for a caller that updates other rows with it (the monitoring refresh)."""
+    paid = (
+        Payment.objects.filter(pay_date__lte=as_of, **match)
         .order_by()
-        .values("project")
+        .values(group)
         .annotate(total=Sum("amount_yuan"))
         .values("total")
     )
-    return projects.annotate(executed_yuan=Coalesce(Subquery(per_project, output_field=MONEY_FIELD), ZERO))
+    return Coalesce(Subquery(paid, output_field=MONEY_FIELD), ZERO)
 
 
 def is_month_end(day: date) -> bool:

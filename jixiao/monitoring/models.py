@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jixiao.core import config_rows
 from jixiao.core.models import StoredFile, TimeStampedModel, WorkflowEvent
 from jixiao.core.scoping import BusinessRowQuerySet, ScopedQuerySet, ScopeLevel
 from jixiao.organizations.models import RegionYearSettings
@@ -67,12 +68,6 @@ class TaskStatus(models.TextChoices):
     CLOSED = "closed", _("已关闭")
 
 
-def ancestor_paths(path: str) -> list[str]:
-    """The paths of the regions above one ("51/5117/5117xx/" → "51/", "51/5117/"), nearest last."""
-    codes = [c for c in path.split("/") if c]
-    return ["".join(f"{c}/" for c in codes[:n]) for n in range(1, len(codes))]
-
-
 class TaskQuerySet(ScopedQuerySet["MonitoringTask"]):
     """Region staff see every round of their region subtree; everybody else sees issued/closed rounds only (their
     records are scoped separately). A round issued above the user's region (a city's over its counties) is read by
@@ -86,10 +81,10 @@ class TaskQuerySet(ScopedQuerySet["MonitoringTask"]):
         own = Q(region__path__startswith=membership.region.path)
         if membership.scope_level != ScopeLevel.REGION:
             own &= ~Q(status=TaskStatus.DRAFT)
-        above = ancestor_paths(membership.region.path)
+        above = config_rows.ancestor_codes(membership.region)[:-1]  # the regions above the user's, by their codes
         if above:
             with_records = MonitoringRecord.objects.scope(membership).filter(task=models.OuterRef("pk"))
-            own |= Q(region__path__in=above) & ~Q(status=TaskStatus.DRAFT) & Q(models.Exists(with_records))
+            own |= Q(region__mof_div_code__in=above) & ~Q(status=TaskStatus.DRAFT) & Q(models.Exists(with_records))
         return self.filter(own, is_deleted=False)
 
     def managed_by(self, membership: Any) -> Any:

@@ -4,21 +4,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Case, DecimalField, F, OuterRef, Subquery, Sum, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, DecimalField, F, OuterRef, When
 from django.utils import timezone
 
 from jixiao.core import audit
-from jixiao.execution.models import Payment
+from jixiao.execution.selectors import executed_sum
 from jixiao.monitoring import selectors
 from jixiao.monitoring.models import EDITABLE_STATUSES, MonitoringRecord, MonitoringTask, TaskStatus
 
 MONEY: Any = DecimalField(max_digits=18, decimal_places=2)
-ZERO = Value(Decimal("0.00"), output_field=MONEY)
 
 
 def records_refresh_execution(region: Any, fiscal_years: Iterable[int]) -> int:
@@ -42,18 +39,18 @@ def records_refresh_execution(region: Any, fiscal_years: Iterable[int]) -> int:
     with transaction.atomic():
         for task in tasks.order_by("pk"):
             as_of = selectors.month_end(task.fiscal_year, task.period_end_month)
-            paid = Payment.objects.filter(pay_date__lte=as_of).order_by()
-            per_project = paid.filter(project=OuterRef("project")).values("project")
-            per_department = paid.filter(
-                project__in=selectors.scope_projects(task), project__department=OuterRef("department")
-            ).values("project__department")
+            per_project = executed_sum(as_of, "project", project=OuterRef("project"))
+            per_department = executed_sum(
+                as_of,
+                "project__department",
+                project__in=selectors.scope_projects(task),
+                project__department=OuterRef("department"),
+            )
             count = 0
-            for rows, payments in (
+            for rows, fresh in (
                 (live.filter(task=task, project__isnull=False), per_project),
                 (live.filter(task=task, project__isnull=True), per_department),
             ):
-                summed = payments.annotate(t=Sum("amount_yuan")).values("t")
-                fresh = Coalesce(Subquery(summed, output_field=MONEY), ZERO)
                 count += rows.exclude(executed_from_payments_yuan=fresh).update(
                     executed_to_date_yuan=Case(
                         When(executed_to_date_yuan=F("executed_from_payments_yuan"), then=fresh),
